@@ -1,0 +1,21 @@
+namespace OdeGen;
+
+/// <summary>
+/// Marks a method <c>static void M(double t, ReadOnlySpan&lt;double&gt; y, ReadOnlySpan&lt;double&gt; p, Span&lt;double&gt; dydt)</c>
+/// as ODE dynamics. The OdeGen source generator differentiates it at compile time and adds
+/// <c>{Type}.{M}System</c>, a <c>readonly struct</c> implementing <see cref="IOdeSystem"/>.
+/// </summary>
+/// <remarks>
+/// The containing type (and every type around it) must be <c>partial</c>. The state and parameter
+/// counts are inferred from the constant indices the body uses; set <see cref="States"/> and
+/// <see cref="Parameters"/> where they cannot be inferred or should be larger than the indices used.
+/// </remarks>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = false)]
+public sealed class OdeDynamicsAttribute : Attribute
+{
+    /// <summary>Number of states (length of y and dydt); 0 means "infer from the body".</summary>
+    public int States { get; set; }
+
+    /// <summary>Number of parameters (length of p); 0 means "infer from the body".</summary>
+    public int Parameters { get; set; }
+}

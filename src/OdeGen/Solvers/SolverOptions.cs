@@ -1,0 +1,60 @@
+namespace OdeGen;
+
+/// <summary>
+/// How to solve: the method, tolerances, what to save and the limits that turn a runaway solve
+/// into a status instead of a hang. Immutable; one instance can serve many solves.
+/// </summary>
+public sealed class SolverOptions
+{
+    /// <summary>The default options: Dopri5, rtol = 1e-6, atol = 1e-9.</summary>
+    public static SolverOptions Default { get; } = new();
+
+    /// <summary>The Runge–Kutta method (default <see cref="OdeMethod.Dopri5"/>).</summary>
+    public OdeMethod Method { get; init; } = OdeMethod.Dopri5;
+
+    /// <summary>Relative tolerance of the local error (adaptive methods).</summary>
+    public double RelTol { get; init; } = 1e-6;
+
+    /// <summary>Absolute tolerance of the local error (adaptive methods).</summary>
+    public double AbsTol { get; init; } = 1e-9;
+
+    /// <summary>
+    /// Times at which to save the state, in the direction of integration, inside [t0, t1].
+    /// Values come from the method's dense output, so saving does not shorten steps.
+    /// When null, the solution holds t0 and t1 only (unless <see cref="SaveSteps"/>).
+    /// </summary>
+    public double[]? SaveAt { get; init; }
+
+    /// <summary>Save the state after every accepted step (grows with the number of steps).</summary>
+    public bool SaveSteps { get; init; }
+
+    /// <summary>
+    /// Keep the dense output of every step so <c>OdeSolution.Interpolate</c> works anywhere in
+    /// [t0, t1]. Memory grows with the number of steps; off by default.
+    /// </summary>
+    public bool Dense { get; init; }
+
+    /// <summary>Maximum number of step attempts (accepted and rejected) before <see cref="OdeStatus.MaxStepsExceeded"/>.</summary>
+    public int MaxSteps { get; init; } = 100_000;
+
+    /// <summary>The step of a fixed-step solve; required for methods without an error estimate (RK4, Euler).</summary>
+    public double? FixedStep { get; init; }
+
+    /// <summary>The first step of an adaptive solve; when null it is chosen automatically (Hairer's procedure).</summary>
+    public double? InitialStep { get; init; }
+
+    /// <summary>Smallest step magnitude an adaptive solve may take before <see cref="OdeStatus.StepSizeTooSmall"/>.</summary>
+    public double MinStep { get; init; }
+
+    /// <summary>Largest step magnitude.</summary>
+    public double MaxStep { get; init; } = double.PositiveInfinity;
+
+    /// <summary>Safety factor of the step-size controller.</summary>
+    public double Safety { get; init; } = 0.9;
+
+    /// <summary>Smallest factor by which one step may shrink the next.</summary>
+    public double MinFactor { get; init; } = 0.2;
+
+    /// <summary>Largest factor by which one step may grow the next.</summary>
+    public double MaxFactor { get; init; } = 10.0;
+}

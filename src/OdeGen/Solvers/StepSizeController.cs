@@ -1,0 +1,66 @@
+namespace OdeGen.Solvers;
+
+/// <summary>
+/// Proportional–integral step-size control (Gustafsson; Hairer &amp; Wanner, Solving ODEs II, IV.2):
+/// the next step is h·safety·err^(−α)·errPrev^(β), clamped to [MinFactor, MaxFactor], and never grows
+/// right after a rejection. The stepper only reports the error; this decides.
+/// </summary>
+internal struct StepSizeController
+{
+    private readonly double _alpha, _beta, _safety, _minFactor, _maxFactor;
+    private double _previousError;
+    private bool _lastRejected;
+
+    public StepSizeController(SolverOptions options, ButcherTableau tableau)
+    {
+        // The error estimate is O(h^(q)) with q = min(order, error order) + 1.
+        double q = Math.Min(tableau.Order, Math.Max(tableau.ErrorOrder, 1)) + 1;
+        _alpha = 0.7 / q;
+        _beta = 0.4 / q;
+        _safety = options.Safety;
+        _minFactor = options.MinFactor;
+        _maxFactor = options.MaxFactor;
+        _previousError = 1e-4;
+        _lastRejected = false;
+        LastWasNonFinite = false;
+    }
+
+    /// <summary>True when the latest rejection was caused by a non-finite value rather than a large error.</summary>
+    public bool LastWasNonFinite { get; private set; }
+
+    public void Reset()
+    {
+        _previousError = 1e-4;
+        _lastRejected = false;
+        LastWasNonFinite = false;
+    }
+
+    /// <summary>Accept or reject a step of size h with scaled error norm <paramref name="error"/> (NaN: non-finite).</summary>
+    public bool Decide(double error, double h, out double hNext)
+    {
+        if (double.IsNaN(error))
+        {
+            // f blew up somewhere in the step: retreat hard, as a large error would.
+            LastWasNonFinite = true;
+            _lastRejected = true;
+            hNext = h * _minFactor;
+            return false;
+        }
+        LastWasNonFinite = false;
+        if (error <= 1.0)
+        {
+            double factor = error == 0
+                ? _maxFactor
+                : _safety * Math.Pow(error, -_alpha) * Math.Pow(_previousError, _beta);
+            factor = Math.Clamp(factor, _minFactor, _lastRejected ? 1.0 : _maxFactor);
+            _previousError = Math.Max(error, 1e-4);
+            _lastRejected = false;
+            hNext = h * factor;
+            return true;
+        }
+        double shrink = Math.Max(_minFactor, _safety * Math.Pow(error, -_alpha));
+        _lastRejected = true;
+        hNext = h * shrink;
+        return false;
+    }
+}
