@@ -37,7 +37,11 @@ public sealed class SolverOptions
     /// <summary>Maximum number of step attempts (accepted and rejected) before <see cref="OdeStatus.MaxStepsExceeded"/>.</summary>
     public int MaxSteps { get; init; } = 100_000;
 
-    /// <summary>The step of a fixed-step solve; required for methods without an error estimate (RK4, Euler).</summary>
+    /// <summary>
+    /// The step of a fixed-step solve; required for methods without an error estimate (RK4, Euler). When set,
+    /// every method takes steps of exactly this size (the last one may be shorter to land on t1) and the
+    /// error estimate of adaptive methods is not used.
+    /// </summary>
     public double? FixedStep { get; init; }
 
     /// <summary>The first step of an adaptive solve; when null it is chosen automatically (Hairer's procedure).</summary>
