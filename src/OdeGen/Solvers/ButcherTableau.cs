@@ -18,8 +18,9 @@ public sealed class ButcherTableau
     /// Continuous extension: dense[i][j] is the coefficient of θ^(j+1) in b_i(θ), so that
     /// y(t0 + θh) = y0 + h Σ b_i(θ) k_i. Null: cubic Hermite interpolation is used.
     /// </param>
+    /// <param name="denseOrder">Order of the continuous extension (0 when there is none; informational and tested).</param>
     public ButcherTableau(string name, int order, double[][] a, double[] b, double[] c,
-        double[]? errorWeights = null, int errorOrder = 0, double[][]? dense = null)
+        double[]? errorWeights = null, int errorOrder = 0, double[][]? dense = null, int denseOrder = 0)
     {
         Name = name;
         Order = order;
@@ -29,6 +30,7 @@ public sealed class ButcherTableau
         ErrorWeights = errorWeights;
         ErrorOrder = errorOrder;
         Dense = dense;
+        DenseOrder = dense is null ? 0 : denseOrder;
         A = Flatten(a, Stages);
         Validate();
         // First same as last: the last stage is evaluated at (t + h, y_new), so it is the next step's first.
@@ -53,6 +55,8 @@ public sealed class ButcherTableau
     public double[]? ErrorWeights { get; }
     /// <summary>Continuous-extension polynomials (see the constructor), or null.</summary>
     public double[][]? Dense { get; }
+    /// <summary>Order of the continuous extension (0 when the method has none and cubic Hermite is used).</summary>
+    public int DenseOrder { get; }
     /// <summary>True when the last stage equals f at the new point.</summary>
     public bool IsFsal { get; }
     /// <summary>True when the method has an embedded error estimate.</summary>
@@ -63,10 +67,14 @@ public sealed class ButcherTableau
 
     private static double[] Flatten(double[][] a, int s)
     {
+        if (a.Length != s) throw new ArgumentException($"a has {a.Length} rows, b has {s} entries.", nameof(a));
         var flat = new double[s * s];
         for (int i = 0; i < a.Length; i++)
+        {
+            if (a[i].Length > i) throw new ArgumentException($"a[{i}] has {a[i].Length} entries; an explicit method's row {i} has at most {i}.", nameof(a));
             for (int j = 0; j < a[i].Length; j++)
                 flat[i * s + j] = a[i][j];
+        }
         return flat;
     }
 
@@ -106,6 +114,7 @@ public sealed class ButcherTableau
             if (d.Length != Stages) throw new ArgumentException($"{Name}: dense output has {d.Length} rows.");
             for (int i = 0; i < Stages; i++)
             {
+                if (d[i].Length != d[0].Length) throw new ArgumentException($"{Name}: dense row {i} has degree {d[i].Length}, row 0 has {d[0].Length}.");
                 // b_i(1) must equal b_i: the interpolant ends on the step's solution.
                 if (Math.Abs(d[i].Sum() - B[i]) > tol) throw new ArgumentException($"{Name}: b_{i}(1) = {d[i].Sum()}, b = {B[i]}.");
             }

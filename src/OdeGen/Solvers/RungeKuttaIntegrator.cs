@@ -22,6 +22,7 @@ public sealed class RungeKuttaIntegrator<TField> where TField : struct, IVectorF
     private readonly double[] _fNext;    // f(t, y) at the current point: the next step's first stage
     private readonly double[] _fPrev;    // f at the start of the last accepted step (Hermite output)
     private readonly double[] _dense;    // b_i(θ) scratch for interpolation
+    private readonly double[] _atol;     // absolute tolerance of each component
     private readonly double[] _fTrial;   // f at a candidate point of a non-FSAL method, before acceptance
     private readonly bool _fixed;        // FixedStep given: every step has that size (the last one may be shorter)
     private TField _field;
@@ -52,6 +53,24 @@ public sealed class RungeKuttaIntegrator<TField> where TField : struct, IVectorF
         _fPrev = new double[dimension];
         _dense = new double[_tableau.Stages];
         _fTrial = new double[dimension];
+        _atol = new double[dimension];
+        if (options.AbsTolVector is { } atol)
+        {
+            if (atol.Length != dimension)
+                throw new ArgumentException($"AbsTolVector must have length {dimension} (the dimension of the integrated state), but has length {atol.Length}.", nameof(options));
+            for (int q = 0; q < dimension; q++)
+            {
+                if (!(atol[q] >= 0 && double.IsFinite(atol[q])))
+                    throw new ArgumentException($"AbsTolVector[{q}] is {atol[q]}; absolute tolerances must be finite and non-negative.", nameof(options));
+                if (atol[q] == 0 && options.RelTol == 0)
+                    throw new ArgumentException($"AbsTolVector[{q}] and RelTol cannot both be zero.", nameof(options));
+            }
+            atol.AsSpan().CopyTo(_atol);
+        }
+        else
+        {
+            _atol.AsSpan().Fill(options.AbsTol);
+        }
         _controller = new StepSizeController(options, _tableau);
     }
 
@@ -285,12 +304,12 @@ public sealed class RungeKuttaIntegrator<TField> where TField : struct, IVectorF
     {
         int s = _tableau.Stages, n = _n;
         double[] e = _tableau.ErrorWeights!;
-        double rtol = _options.RelTol, atol = _options.AbsTol, sum = 0;
+        double rtol = _options.RelTol, sum = 0;
         for (int q = 0; q < n; q++)
         {
             double err = 0;
             for (int i = 0; i < s; i++) err += e[i] * _k[i * n + q];
-            double scale = atol + rtol * Math.Max(Math.Abs(_y[q]), Math.Abs(yNew[q]));
+            double scale = _atol[q] + rtol * Math.Max(Math.Abs(_y[q]), Math.Abs(yNew[q]));
             double r = h * err / scale;
             sum += r * r;
         }
@@ -350,7 +369,7 @@ public sealed class RungeKuttaIntegrator<TField> where TField : struct, IVectorF
         }
         Require(o.RelTol >= 0 && double.IsFinite(o.RelTol), $"RelTol must be finite and non-negative, not {o.RelTol}.");
         Require(o.AbsTol >= 0 && double.IsFinite(o.AbsTol), $"AbsTol must be finite and non-negative, not {o.AbsTol}.");
-        Require(o.RelTol > 0 || o.AbsTol > 0, "RelTol and AbsTol cannot both be zero.");
+        Require(o.RelTol > 0 || o.AbsTol > 0 || o.AbsTolVector is not null, "RelTol and AbsTol cannot both be zero.");
         Require(o.MaxSteps > 0, $"MaxSteps must be positive, not {o.MaxSteps}.");
         Require(o.MinStep >= 0 && double.IsFinite(o.MinStep), $"MinStep must be finite and non-negative, not {o.MinStep}.");
         Require(o.MaxStep > 0, $"MaxStep must be positive, not {o.MaxStep}.");
@@ -391,7 +410,7 @@ public sealed class RungeKuttaIntegrator<TField> where TField : struct, IVectorF
         double d0 = 0, d1 = 0;
         for (int q = 0; q < n; q++)
         {
-            double scale = _options.AbsTol + _options.RelTol * Math.Abs(_y[q]);
+            double scale = _atol[q] + _options.RelTol * Math.Abs(_y[q]);
             d0 += Sq(_y[q] / scale);
             d1 += Sq(_fNext[q] / scale);
         }
@@ -406,7 +425,7 @@ public sealed class RungeKuttaIntegrator<TField> where TField : struct, IVectorF
         double d2 = 0;
         for (int q = 0; q < n; q++)
         {
-            double scale = _options.AbsTol + _options.RelTol * Math.Abs(_y[q]);
+            double scale = _atol[q] + _options.RelTol * Math.Abs(_y[q]);
             d2 += Sq((f1[q] - _fNext[q]) / scale);
         }
         d2 = Math.Sqrt(d2 / Math.Max(n, 1)) / h0;

@@ -19,6 +19,12 @@ public sealed class SolverOptions
     public double AbsTol { get; init; } = 1e-9;
 
     /// <summary>
+    /// Absolute tolerances per component (length: the dimension of the integrated state); when set, used
+    /// instead of <see cref="AbsTol"/>. For states whose components have very different scales.
+    /// </summary>
+    public double[]? AbsTolVector { get; init; }
+
+    /// <summary>
     /// Times at which to save the state, in the direction of integration, inside [t0, t1].
     /// Values come from the method's dense output, so saving does not shorten steps.
     /// When null, the solution holds t0 and t1 only (unless <see cref="SaveSteps"/>).
