@@ -40,9 +40,12 @@ public sealed class OdeMethod
     /// <summary>Tsitouras 5(4): adaptive, FSAL, fourth-order dense output; usually a little more efficient than Dopri5.</summary>
     public static OdeMethod Tsit5 { get; } = new(Tableaux.Tsit5);
 
+    /// <summary>Dormand–Prince 8(5,3) (DOP853): adaptive, eighth order, seventh-order dense output. For tight tolerances (rtol ≲ 1e-8).</summary>
+    public static OdeMethod Dop853 { get; } = new(Tableaux.Dop853);
+
     /// <summary>Every built-in explicit method, in order of increasing order.</summary>
     public static IReadOnlyList<OdeMethod> BuiltIn { get; } =
-        [Euler, Midpoint, Heun, RK4, HeunEuler, BogackiShampine3, Fehlberg45, CashKarp, Dopri5, Tsit5];
+        [Euler, Midpoint, Heun, RK4, HeunEuler, BogackiShampine3, Fehlberg45, CashKarp, Dopri5, Tsit5, Dop853];
 
     /// <summary>A user-defined explicit method.</summary>
     public static OdeMethod FromTableau(ButcherTableau tableau) => new(tableau ?? throw new ArgumentNullException(nameof(tableau)));

@@ -15,7 +15,7 @@ public sealed class RungeKuttaIntegrator<TField> where TField : struct, IVectorF
     private readonly ButcherTableau _tableau;
     private readonly SolverOptions _options;
     private readonly int _n;
-    private readonly double[] _k;        // stages, row i = k_i (Stages × n)
+    private readonly double[] _k;        // stages, row i = k_i (DenseStages × n: the method's, then any dense-only stages)
     private readonly double[] _y;        // current state
     private readonly double[] _yPrev;    // state at the start of the last accepted step
     private readonly double[] _yStage;   // stage argument, then candidate solution
@@ -24,6 +24,7 @@ public sealed class RungeKuttaIntegrator<TField> where TField : struct, IVectorF
     private readonly double[] _dense;    // b_i(θ) scratch for interpolation
     private readonly double[] _atol;     // absolute tolerance of each component
     private readonly double[] _fTrial;   // f at a candidate point of a non-FSAL method, before acceptance
+    private readonly int _endpointStage;  // extra dense stage that is f at the new point (reuses Derivative), or −1
     private readonly bool _fixed;        // FixedStep given: every step has that size (the last one may be shorter)
     private TField _field;
     private StepSizeController _controller;
@@ -31,6 +32,7 @@ public sealed class RungeKuttaIntegrator<TField> where TField : struct, IVectorF
     private long _attempts;              // step attempts since Reset (MaxSteps counts these, not the cumulative Stats)
     private long _fixedSteps;            // accepted fixed steps since Reset: t = t0 + k·h avoids drift from summing h
     private bool _done;
+    private bool _extraStagesReady;      // dense-only stages of the last accepted step are evaluated
 
     /// <summary>Allocates the workspace for fields of <paramref name="dimension"/> components.</summary>
     public RungeKuttaIntegrator(int dimension, SolverOptions options)
@@ -45,14 +47,15 @@ public sealed class RungeKuttaIntegrator<TField> where TField : struct, IVectorF
         ValidateOptions(options);
         _fixed = options.FixedStep is not null;
         _n = dimension;
-        _k = new double[_tableau.Stages * dimension];
+        _k = new double[_tableau.DenseStages * dimension];
         _y = new double[dimension];
         _yPrev = new double[dimension];
         _yStage = new double[dimension];
         _fNext = new double[dimension];
         _fPrev = new double[dimension];
-        _dense = new double[_tableau.Stages];
+        _dense = new double[_tableau.DenseStages];
         _fTrial = new double[dimension];
+        _endpointStage = EndpointStage(_tableau);
         _atol = new double[dimension];
         if (options.AbsTolVector is { } atol)
         {
@@ -119,7 +122,8 @@ public sealed class RungeKuttaIntegrator<TField> where TField : struct, IVectorF
         _yPrev.AsSpan().CopyTo(destination);
         if (_tableau.Dense is { } dense)
         {
-            int s = _tableau.Stages;
+            EnsureExtraStages();
+            int s = _tableau.DenseStages;
             for (int j = 1; j <= degree; j++)
             {
                 Span<double> cj = destination.Slice(j * n, n);
@@ -165,6 +169,7 @@ public sealed class RungeKuttaIntegrator<TField> where TField : struct, IVectorF
         _controller.Reset();
         _attempts = 0;
         _fixedSteps = 0;
+        _extraStagesReady = false;
         Status = OdeStatus.Success;
         _done = false;
         // Evaluated even for an empty interval so that Derivative always holds F at the current point.
@@ -236,7 +241,8 @@ public sealed class RungeKuttaIntegrator<TField> where TField : struct, IVectorF
 
     private void InterpolateContinuous(double[][] dense, double theta, double h, Span<double> y)
     {
-        int s = _tableau.Stages;
+        EnsureExtraStages();
+        int s = _tableau.DenseStages;
         for (int i = 0; i < s; i++)
         {
             // Horner in θ for b_i(θ) = Σ_j dense[i][j] θ^(j+1).
@@ -261,6 +267,50 @@ public sealed class RungeKuttaIntegrator<TField> where TField : struct, IVectorF
         double h00 = 2 * t3 - 3 * t2 + 1, h10 = t3 - 2 * t2 + theta, h01 = -2 * t3 + 3 * t2, h11 = t3 - t2;
         for (int c = 0; c < _n; c++)
             y[c] = h00 * _yPrev[c] + h10 * h * _fPrev[c] + h01 * _y[c] + h11 * h * _fNext[c];
+    }
+
+    // Methods whose continuous extension needs more stages than the step (DOP853) evaluate them once per
+    // accepted step, on the first request for dense output, from the step's start and its stages.
+    private void EnsureExtraStages()
+    {
+        if (_extraStagesReady || Time == PreviousTime) return;
+        _extraStagesReady = true;
+        int s = _tableau.Stages, total = _tableau.DenseStages, n = _n;
+        double h = Time - PreviousTime;
+        double[] a = _tableau.DenseStageA, c = _tableau.DenseStageC;
+        Span<double> arg = _yStage;   // free between steps: its candidate was copied into _y on acceptance
+        for (int e = 0; e < c.Length; e++)
+        {
+            Span<double> ke = _k.AsSpan((s + e) * n, n);
+            if (e == _endpointStage)
+            {
+                _fNext.AsSpan().CopyTo(ke);   // f(t + h, y_new) is known already
+                continue;
+            }
+            _yPrev.AsSpan().CopyTo(arg);
+            for (int j = 0; j < s + e; j++)
+            {
+                double w = h * a[e * total + j];
+                if (w == 0) continue;
+                ReadOnlySpan<double> kj = _k.AsSpan(j * n, n);
+                for (int q = 0; q < n; q++) arg[q] += w * kj[q];
+            }
+            Evaluate(PreviousTime + c[e] * h, arg, ke);
+        }
+    }
+
+    // The extra stage whose argument is y0 + hΣb_i k_i at c = 1 is f at the new point, which the stepper has.
+    private static int EndpointStage(ButcherTableau t)
+    {
+        for (int e = 0; e < t.DenseStageC.Length; e++)
+        {
+            if (t.DenseStageC[e] != 1) continue;
+            bool isB = true;
+            for (int j = 0; j < t.DenseStages && isB; j++)
+                isB = t.DenseStageA[e * t.DenseStages + j] == (j < t.Stages ? t.B[j] : 0);
+            if (isB) return e;
+        }
+        return -1;
     }
 
     // Computes every stage and the candidate solution in _yStage; returns false on a non-finite value.
@@ -296,7 +346,7 @@ public sealed class RungeKuttaIntegrator<TField> where TField : struct, IVectorF
             }
         }
         error = _tableau.IsAdaptive && !_fixed ? ErrorNorm(h, yNew) : 0.0;
-        return AllFinite(yNew) && AllFinite(_k) && !double.IsNaN(error);
+        return AllFinite(yNew) && AllFinite(_k.AsSpan(0, s * n)) && !double.IsNaN(error);
     }
 
     // RMS over components of the local error estimate scaled by atol + rtol·max(|y|, |y_new|).
@@ -304,16 +354,24 @@ public sealed class RungeKuttaIntegrator<TField> where TField : struct, IVectorF
     {
         int s = _tableau.Stages, n = _n;
         double[] e = _tableau.ErrorWeights!;
-        double rtol = _options.RelTol, sum = 0;
+        double[]? e2 = _tableau.SecondErrorWeights;
+        double rtol = _options.RelTol, sum = 0, sum2 = 0;
         for (int q = 0; q < n; q++)
         {
-            double err = 0;
+            double err = 0, err2 = 0;
             for (int i = 0; i < s; i++) err += e[i] * _k[i * n + q];
+            if (e2 is not null)
+                for (int i = 0; i < s; i++) err2 += e2[i] * _k[i * n + q];
             double scale = _atol[q] + rtol * Math.Max(Math.Abs(_y[q]), Math.Abs(yNew[q]));
-            double r = h * err / scale;
+            double r = h * err / scale, r2 = h * err2 / scale;
             sum += r * r;
+            sum2 += r2 * r2;
         }
-        return n == 0 ? 0 : Math.Sqrt(sum / n);
+        if (n == 0) return 0;
+        if (e2 is null) return Math.Sqrt(sum / n);
+        // Hairer's DOP853: ‖e₁‖² / √(‖e₁‖² + 0.01‖e₂‖²), with RMS norms (0 when both estimates vanish).
+        double denominator = sum + 0.01 * sum2;
+        return denominator > 0 ? sum / Math.Sqrt(n * denominator) : 0;
     }
 
     // The time after a step of size h: exactly tEnd for the last step; t0 + k·h for fixed steps, so that
@@ -346,6 +404,7 @@ public sealed class RungeKuttaIntegrator<TField> where TField : struct, IVectorF
         if (_fixed) _fixedSteps++;
         if (_tableau.IsFsal) _k.AsSpan((s - 1) * n, n).CopyTo(_fNext);
         else _fTrial.AsSpan().CopyTo(_fNext);
+        _extraStagesReady = false;
         if (tNew == _tEnd) _done = true;
     }
 
