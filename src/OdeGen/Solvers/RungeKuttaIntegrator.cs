@@ -44,6 +44,8 @@ public sealed class RungeKuttaIntegrator<TField> where TField : struct, IVectorF
             throw new ArgumentException($"{_tableau.Name} has no error estimate: set SolverOptions.FixedStep.", nameof(options));
         if (options.FixedStep is { } fs && !(fs > 0 && double.IsFinite(fs)))
             throw new ArgumentException($"FixedStep must be positive and finite, not {fs}.", nameof(options));
+        if (options.FixedStep > options.MaxStep)
+            throw new ArgumentException($"FixedStep ({options.FixedStep}) exceeds MaxStep ({options.MaxStep}).", nameof(options));
         ValidateOptions(options);
         _fixed = options.FixedStep is not null;
         _n = dimension;
@@ -228,7 +230,8 @@ public sealed class RungeKuttaIntegrator<TField> where TField : struct, IVectorF
 
     /// <summary>
     /// Dense output inside the last accepted step [PreviousTime, Time]: the method's own continuous
-    /// extension where it has one, cubic Hermite otherwise.
+    /// extension where it has one, cubic Hermite otherwise. Valid after a <see cref="Step"/> that returned
+    /// true and before the next call to it (a failed step overwrites the stages).
     /// </summary>
     public void Interpolate(double t, Span<double> y)
     {

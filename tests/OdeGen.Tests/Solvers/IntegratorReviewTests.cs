@@ -98,4 +98,13 @@ public class IntegratorReviewTests
         Assert.Equal(OdeStatus.Success, integrator.Status);
         Assert.Equal(-2.0, integrator.Derivative[0]);
     }
+
+    // Fixed-step times are t0 + k·FixedStep, so a MaxStep that would shorten the steps is a contradiction.
+    [Fact]
+    public void FixedStepAboveMaxStep_Throws()
+    {
+        var ex = Assert.Throws<ArgumentException>(() =>
+            new RungeKuttaIntegrator<Decay>(1, new SolverOptions { Method = OdeMethod.RK4, FixedStep = 0.1, MaxStep = 0.05 }));
+        Assert.Contains("MaxStep", ex.Message);
+    }
 }
