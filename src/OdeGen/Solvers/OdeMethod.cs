@@ -19,6 +19,34 @@ public sealed class OdeMethod
     /// <summary>Forward Euler; fixed step, Hermite dense output.</summary>
     public static OdeMethod Euler { get; } = new(Tableaux.Euler);
 
+    /// <summary>Explicit midpoint rule, order 2; fixed step, Hermite dense output.</summary>
+    public static OdeMethod Midpoint { get; } = new(Tableaux.Midpoint);
+
+    /// <summary>Heun's method (explicit trapezoidal rule), order 2; fixed step, Hermite dense output.</summary>
+    public static OdeMethod Heun { get; } = new(Tableaux.Heun);
+
+    /// <summary>Heun–Euler 2(1): adaptive, order 2 with a first-order error estimate; Hermite dense output. For rough, cheap problems at loose tolerances.</summary>
+    public static OdeMethod HeunEuler { get; } = new(Tableaux.HeunEuler);
+
+    /// <summary>Bogacki–Shampine 3(2): adaptive, FSAL, third-order dense output. Good at loose tolerances (rtol ≳ 1e-4).</summary>
+    public static OdeMethod BogackiShampine3 { get; } = new(Tableaux.BogackiShampine3);
+
+    /// <summary>Runge–Kutta–Fehlberg 4(5): adaptive, propagates the fourth-order solution; Hermite dense output.</summary>
+    public static OdeMethod Fehlberg45 { get; } = new(Tableaux.Fehlberg45);
+
+    /// <summary>Cash–Karp 5(4): adaptive, propagates the fifth-order solution; Hermite dense output.</summary>
+    public static OdeMethod CashKarp { get; } = new(Tableaux.CashKarp);
+
+    /// <summary>Tsitouras 5(4): adaptive, FSAL, fourth-order dense output; usually a little more efficient than Dopri5.</summary>
+    public static OdeMethod Tsit5 { get; } = new(Tableaux.Tsit5);
+
+    /// <summary>Dormand–Prince 8(5,3) (DOP853): adaptive, eighth order, seventh-order dense output. For tight tolerances (rtol ≲ 1e-8).</summary>
+    public static OdeMethod Dop853 { get; } = new(Tableaux.Dop853);
+
+    /// <summary>Every built-in explicit method, in order of increasing order.</summary>
+    public static IReadOnlyList<OdeMethod> BuiltIn { get; } =
+        [Euler, Midpoint, Heun, RK4, HeunEuler, BogackiShampine3, Fehlberg45, CashKarp, Dopri5, Tsit5, Dop853];
+
     /// <summary>A user-defined explicit method.</summary>
     public static OdeMethod FromTableau(ButcherTableau tableau) => new(tableau ?? throw new ArgumentNullException(nameof(tableau)));
 

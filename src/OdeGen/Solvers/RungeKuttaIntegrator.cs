@@ -15,17 +15,24 @@ public sealed class RungeKuttaIntegrator<TField> where TField : struct, IVectorF
     private readonly ButcherTableau _tableau;
     private readonly SolverOptions _options;
     private readonly int _n;
-    private readonly double[] _k;        // stages, row i = k_i (Stages × n)
+    private readonly double[] _k;        // stages, row i = k_i (DenseStages × n: the method's, then any dense-only stages)
     private readonly double[] _y;        // current state
     private readonly double[] _yPrev;    // state at the start of the last accepted step
     private readonly double[] _yStage;   // stage argument, then candidate solution
     private readonly double[] _fNext;    // f(t, y) at the current point: the next step's first stage
     private readonly double[] _fPrev;    // f at the start of the last accepted step (Hermite output)
     private readonly double[] _dense;    // b_i(θ) scratch for interpolation
+    private readonly double[] _atol;     // absolute tolerance of each component
+    private readonly double[] _fTrial;   // f at a candidate point of a non-FSAL method, before acceptance
+    private readonly int _endpointStage;  // extra dense stage that is f at the new point (reuses Derivative), or −1
+    private readonly bool _fixed;        // FixedStep given: every step has that size (the last one may be shorter)
     private TField _field;
     private StepSizeController _controller;
-    private double _tEnd, _h, _direction;
+    private double _tEnd, _h, _direction, _t0;
+    private long _attempts;              // step attempts since Reset (MaxSteps counts these, not the cumulative Stats)
+    private long _fixedSteps;            // accepted fixed steps since Reset: t = t0 + k·h avoids drift from summing h
     private bool _done;
+    private bool _extraStagesReady;      // dense-only stages of the last accepted step are evaluated
 
     /// <summary>Allocates the workspace for fields of <paramref name="dimension"/> components.</summary>
     public RungeKuttaIntegrator(int dimension, SolverOptions options)
@@ -37,14 +44,38 @@ public sealed class RungeKuttaIntegrator<TField> where TField : struct, IVectorF
             throw new ArgumentException($"{_tableau.Name} has no error estimate: set SolverOptions.FixedStep.", nameof(options));
         if (options.FixedStep is { } fs && !(fs > 0 && double.IsFinite(fs)))
             throw new ArgumentException($"FixedStep must be positive and finite, not {fs}.", nameof(options));
+        if (options.FixedStep > options.MaxStep)
+            throw new ArgumentException($"FixedStep ({options.FixedStep}) exceeds MaxStep ({options.MaxStep}).", nameof(options));
+        ValidateOptions(options);
+        _fixed = options.FixedStep is not null;
         _n = dimension;
-        _k = new double[_tableau.Stages * dimension];
+        _k = new double[_tableau.DenseStages * dimension];
         _y = new double[dimension];
         _yPrev = new double[dimension];
         _yStage = new double[dimension];
         _fNext = new double[dimension];
         _fPrev = new double[dimension];
-        _dense = new double[_tableau.Stages];
+        _dense = new double[_tableau.DenseStages];
+        _fTrial = new double[dimension];
+        _endpointStage = EndpointStage(_tableau);
+        _atol = new double[dimension];
+        if (options.AbsTolVector is { } atol)
+        {
+            if (atol.Length != dimension)
+                throw new ArgumentException($"AbsTolVector must have length {dimension} (the dimension of the integrated state), but has length {atol.Length}.", nameof(options));
+            for (int q = 0; q < dimension; q++)
+            {
+                if (!(atol[q] >= 0 && double.IsFinite(atol[q])))
+                    throw new ArgumentException($"AbsTolVector[{q}] is {atol[q]}; absolute tolerances must be finite and non-negative.", nameof(options));
+                if (atol[q] == 0 && options.RelTol == 0)
+                    throw new ArgumentException($"AbsTolVector[{q}] and RelTol cannot both be zero.", nameof(options));
+            }
+            atol.AsSpan().CopyTo(_atol);
+        }
+        else
+        {
+            _atol.AsSpan().Fill(options.AbsTol);
+        }
         _controller = new StepSizeController(options, _tableau);
     }
 
@@ -73,6 +104,53 @@ public sealed class RungeKuttaIntegrator<TField> where TField : struct, IVectorF
     /// <summary>Size of the last accepted step (signed).</summary>
     public double LastStep => Time - PreviousTime;
 
+    /// <summary>
+    /// Degree in θ of the dense output of one step (see <see cref="CopyDenseCoefficients"/>): the degree of the
+    /// method's continuous extension, or 3 for cubic Hermite.
+    /// </summary>
+    public int DenseDegree => _tableau.Dense is { } d ? d[0].Length : 3;
+
+    /// <summary>
+    /// Writes the dense output of the last accepted step as polynomial coefficients in θ = (t − PreviousTime)/LastStep:
+    /// y(θ) = Σ_{j=0..DenseDegree} θ^j·c_j, with c_j = destination[j·n .. (j+1)·n) and c_0 = PreviousState.
+    /// Lets callers keep every step's continuous extension (<c>OdeSolution.Interpolate</c>) at (DenseDegree + 1)·n doubles a step.
+    /// </summary>
+    public void CopyDenseCoefficients(Span<double> destination)
+    {
+        int n = _n, degree = DenseDegree;
+        if (destination.Length < (degree + 1) * n)
+            throw new ArgumentException($"destination must have length at least {(degree + 1) * n} ((DenseDegree + 1)·n), but has length {destination.Length}.", nameof(destination));
+        double h = Time - PreviousTime;
+        _yPrev.AsSpan().CopyTo(destination);
+        if (_tableau.Dense is { } dense)
+        {
+            EnsureExtraStages();
+            int s = _tableau.DenseStages;
+            for (int j = 1; j <= degree; j++)
+            {
+                Span<double> cj = destination.Slice(j * n, n);
+                cj.Clear();
+                for (int i = 0; i < s; i++)
+                {
+                    double w = h * dense[i][j - 1];
+                    if (w == 0) continue;
+                    ReadOnlySpan<double> ki = _k.AsSpan(i * n, n);
+                    for (int q = 0; q < n; q++) cj[q] += w * ki[q];
+                }
+            }
+            return;
+        }
+        // Cubic Hermite through (y0, h·f0) and (y1, h·f1), in the monomial basis.
+        Span<double> c1 = destination.Slice(n, n), c2 = destination.Slice(2 * n, n), c3 = destination.Slice(3 * n, n);
+        for (int q = 0; q < n; q++)
+        {
+            double d = _y[q] - _yPrev[q], m0 = h * _fPrev[q], m1 = h * _fNext[q];
+            c1[q] = m0;
+            c2[q] = 3 * d - 2 * m0 - m1;
+            c3[q] = -2 * d + m0 + m1;
+        }
+    }
+
     /// <summary>Sets the counters to zero.</summary>
     public void ClearStats() => Stats = default;
 
@@ -87,16 +165,20 @@ public sealed class RungeKuttaIntegrator<TField> where TField : struct, IVectorF
         _field = field;
         y0.CopyTo(_y);
         y0.CopyTo(_yPrev);
-        Time = PreviousTime = t0;
+        Time = PreviousTime = _t0 = t0;
         _tEnd = tEnd;
         _direction = tEnd >= t0 ? 1.0 : -1.0;
         _controller.Reset();
+        _attempts = 0;
+        _fixedSteps = 0;
+        _extraStagesReady = false;
         Status = OdeStatus.Success;
-        _done = t0 == tEnd;
-        if (_done) return;
+        _done = false;
+        // Evaluated even for an empty interval so that Derivative always holds F at the current point.
         Evaluate(t0, _y, _fNext);
-        if (!AllFinite(_fNext)) { Fail(OdeStatus.NonFiniteValue); return; }
         _fNext.CopyTo(_fPrev);
+        if (t0 == tEnd) { _done = true; return; }
+        if (!AllFinite(_fNext)) { Fail(OdeStatus.NonFiniteValue); return; }
         _h = _direction * InitialStepMagnitude(t0);
     }
 
@@ -109,20 +191,28 @@ public sealed class RungeKuttaIntegrator<TField> where TField : struct, IVectorF
         if (_done) return false;
         while (true)
         {
-            if (Stats.Steps + Stats.RejectedSteps >= _options.MaxSteps) return Fail(OdeStatus.MaxStepsExceeded);
+            if (_attempts >= _options.MaxSteps) return Fail(OdeStatus.MaxStepsExceeded);
             double h = ClampToEnd(_h);
-            if (Math.Abs(h) < MinimumStep(Time)) return Fail(_controller.LastWasNonFinite ? OdeStatus.NonFiniteValue : OdeStatus.StepSizeTooSmall);
+            bool toEnd = h == _tEnd - Time;
+            // Underflow is judged on the controller's step, not on a short last step that lands on the end.
+            if (!toEnd && Math.Abs(h) < MinimumStep(Time))
+                return Fail(_controller.LastWasNonFinite ? OdeStatus.NonFiniteValue : OdeStatus.StepSizeTooSmall);
+            _attempts++;
             bool finite = Attempt(h, out double error);
-            if (!_tableau.IsAdaptive)
+            double tNew = NewTime(h, toEnd);
+            if (_fixed)
             {
-                if (!finite) return Fail(OdeStatus.NonFiniteValue);
-                Accept(h);
+                if (!finite || !EndpointDerivative(tNew)) return Fail(OdeStatus.NonFiniteValue);
+                Accept(tNew);
                 _h = _options.FixedStep!.Value * _direction;
                 return true;
             }
+            // f at the new point is needed only for a step that passes the error test; a non-finite value there
+            // rejects the step like a non-finite stage would, so smaller steps get a chance.
+            if (finite && error <= 1.0 && !EndpointDerivative(tNew)) finite = false;
             if (_controller.Decide(finite ? error : double.NaN, h, out double hNext))
             {
-                Accept(h);
+                Accept(tNew);
                 _h = hNext;
                 return true;
             }
@@ -140,7 +230,8 @@ public sealed class RungeKuttaIntegrator<TField> where TField : struct, IVectorF
 
     /// <summary>
     /// Dense output inside the last accepted step [PreviousTime, Time]: the method's own continuous
-    /// extension where it has one, cubic Hermite otherwise.
+    /// extension where it has one, cubic Hermite otherwise. Valid after a <see cref="Step"/> that returned
+    /// true and before the next call to it (a failed step overwrites the stages).
     /// </summary>
     public void Interpolate(double t, Span<double> y)
     {
@@ -153,7 +244,8 @@ public sealed class RungeKuttaIntegrator<TField> where TField : struct, IVectorF
 
     private void InterpolateContinuous(double[][] dense, double theta, double h, Span<double> y)
     {
-        int s = _tableau.Stages;
+        EnsureExtraStages();
+        int s = _tableau.DenseStages;
         for (int i = 0; i < s; i++)
         {
             // Horner in θ for b_i(θ) = Σ_j dense[i][j] θ^(j+1).
@@ -178,6 +270,50 @@ public sealed class RungeKuttaIntegrator<TField> where TField : struct, IVectorF
         double h00 = 2 * t3 - 3 * t2 + 1, h10 = t3 - 2 * t2 + theta, h01 = -2 * t3 + 3 * t2, h11 = t3 - t2;
         for (int c = 0; c < _n; c++)
             y[c] = h00 * _yPrev[c] + h10 * h * _fPrev[c] + h01 * _y[c] + h11 * h * _fNext[c];
+    }
+
+    // Methods whose continuous extension needs more stages than the step (DOP853) evaluate them once per
+    // accepted step, on the first request for dense output, from the step's start and its stages.
+    private void EnsureExtraStages()
+    {
+        if (_extraStagesReady || Time == PreviousTime) return;
+        _extraStagesReady = true;
+        int s = _tableau.Stages, total = _tableau.DenseStages, n = _n;
+        double h = Time - PreviousTime;
+        double[] a = _tableau.DenseStageA, c = _tableau.DenseStageC;
+        Span<double> arg = _yStage;   // free between steps: its candidate was copied into _y on acceptance
+        for (int e = 0; e < c.Length; e++)
+        {
+            Span<double> ke = _k.AsSpan((s + e) * n, n);
+            if (e == _endpointStage)
+            {
+                _fNext.AsSpan().CopyTo(ke);   // f(t + h, y_new) is known already
+                continue;
+            }
+            _yPrev.AsSpan().CopyTo(arg);
+            for (int j = 0; j < s + e; j++)
+            {
+                double w = h * a[e * total + j];
+                if (w == 0) continue;
+                ReadOnlySpan<double> kj = _k.AsSpan(j * n, n);
+                for (int q = 0; q < n; q++) arg[q] += w * kj[q];
+            }
+            Evaluate(PreviousTime + c[e] * h, arg, ke);
+        }
+    }
+
+    // The extra stage whose argument is y0 + hΣb_i k_i at c = 1 is f at the new point, which the stepper has.
+    private static int EndpointStage(ButcherTableau t)
+    {
+        for (int e = 0; e < t.DenseStageC.Length; e++)
+        {
+            if (t.DenseStageC[e] != 1) continue;
+            bool isB = true;
+            for (int j = 0; j < t.DenseStages && isB; j++)
+                isB = t.DenseStageA[e * t.DenseStages + j] == (j < t.Stages ? t.B[j] : 0);
+            if (isB) return e;
+        }
+        return -1;
     }
 
     // Computes every stage and the candidate solution in _yStage; returns false on a non-finite value.
@@ -212,8 +348,8 @@ public sealed class RungeKuttaIntegrator<TField> where TField : struct, IVectorF
                 for (int q = 0; q < n; q++) yNew[q] += w * ki[q];
             }
         }
-        error = _tableau.IsAdaptive ? ErrorNorm(h, yNew) : 0.0;
-        return AllFinite(yNew) && AllFinite(_k) && !double.IsNaN(error);
+        error = _tableau.IsAdaptive && !_fixed ? ErrorNorm(h, yNew) : 0.0;
+        return AllFinite(yNew) && AllFinite(_k.AsSpan(0, s * n)) && !double.IsNaN(error);
     }
 
     // RMS over components of the local error estimate scaled by atol + rtol·max(|y|, |y_new|).
@@ -221,47 +357,97 @@ public sealed class RungeKuttaIntegrator<TField> where TField : struct, IVectorF
     {
         int s = _tableau.Stages, n = _n;
         double[] e = _tableau.ErrorWeights!;
-        double rtol = _options.RelTol, atol = _options.AbsTol, sum = 0;
+        double[]? e2 = _tableau.SecondErrorWeights;
+        double rtol = _options.RelTol, sum = 0, sum2 = 0;
         for (int q = 0; q < n; q++)
         {
-            double err = 0;
+            double err = 0, err2 = 0;
             for (int i = 0; i < s; i++) err += e[i] * _k[i * n + q];
-            double scale = atol + rtol * Math.Max(Math.Abs(_y[q]), Math.Abs(yNew[q]));
-            double r = h * err / scale;
+            if (e2 is not null)
+                for (int i = 0; i < s; i++) err2 += e2[i] * _k[i * n + q];
+            double scale = _atol[q] + rtol * Math.Max(Math.Abs(_y[q]), Math.Abs(yNew[q]));
+            double r = h * err / scale, r2 = h * err2 / scale;
             sum += r * r;
+            sum2 += r2 * r2;
         }
-        return n == 0 ? 0 : Math.Sqrt(sum / n);
+        if (n == 0) return 0;
+        if (e2 is null) return Math.Sqrt(sum / n);
+        // Hairer's DOP853: ‖e₁‖² / √(‖e₁‖² + 0.01‖e₂‖²), with RMS norms (0 when both estimates vanish).
+        double denominator = sum + 0.01 * sum2;
+        return denominator > 0 ? sum / Math.Sqrt(n * denominator) : 0;
     }
 
-    private void Accept(double h)
+    // The time after a step of size h: exactly tEnd for the last step; t0 + k·h for fixed steps, so that
+    // thousands of steps do not accumulate rounding in t.
+    private double NewTime(double h, bool toEnd)
+    {
+        if (toEnd) return _tEnd;
+        if (_fixed) return _t0 + (_fixedSteps + 1) * (_direction * _options.FixedStep!.Value);
+        return Time + h;
+    }
+
+    // F at the candidate point: FSAL methods already have it (the last stage, checked with the stages);
+    // others evaluate it into _fTrial. False when it is not finite.
+    private bool EndpointDerivative(double tNew)
+    {
+        if (_tableau.IsFsal) return true;
+        Evaluate(tNew, _yStage, _fTrial);
+        return AllFinite(_fTrial);
+    }
+
+    private void Accept(double tNew)
     {
         int n = _n, s = _tableau.Stages;
         _y.AsSpan().CopyTo(_yPrev);
         _fNext.AsSpan().CopyTo(_fPrev);
         _yStage.AsSpan().CopyTo(_y);
         PreviousTime = Time;
-        bool reachedEnd = h == _tEnd - Time;
-        Time = reachedEnd ? _tEnd : Time + h;
+        Time = tNew;
         Stats.Steps++;
+        if (_fixed) _fixedSteps++;
         if (_tableau.IsFsal) _k.AsSpan((s - 1) * n, n).CopyTo(_fNext);
-        else Evaluate(Time, _y, _fNext);
-        if (!AllFinite(_fNext)) { Fail(OdeStatus.NonFiniteValue); return; }
-        if (reachedEnd) _done = true;
+        else _fTrial.AsSpan().CopyTo(_fNext);
+        _extraStagesReady = false;
+        if (tNew == _tEnd) _done = true;
     }
 
     private double ClampToEnd(double h)
     {
-        double remaining = _tEnd - Time;
+        double remaining = _tEnd - Time, absRemaining = Math.Abs(remaining);
         double magnitude = Math.Min(Math.Abs(h), _options.MaxStep);
-        // Take the end exactly when it is within reach (or within a hair of it, to avoid a sliver step).
-        return magnitude >= Math.Abs(remaining) * (1 - 1e-12) ? remaining : _direction * magnitude;
+        if (magnitude >= absRemaining) return remaining;
+        // Take the end also when stopping short would leave a sliver: rounding in t (a step that should land on
+        // the end stops ulps short) or a remainder too short to step. Stretching a step by 1e-8 is harmless.
+        double sliver = absRemaining - magnitude;
+        if (sliver <= 1e-8 * magnitude || sliver < UnitsInLastPlace(_tEnd)) return remaining;
+        return _direction * magnitude;
+    }
+
+    private static void ValidateOptions(SolverOptions o)
+    {
+        static void Require(bool ok, string message)
+        {
+            if (!ok) throw new ArgumentException(message, "options");
+        }
+        Require(o.RelTol >= 0 && double.IsFinite(o.RelTol), $"RelTol must be finite and non-negative, not {o.RelTol}.");
+        Require(o.AbsTol >= 0 && double.IsFinite(o.AbsTol), $"AbsTol must be finite and non-negative, not {o.AbsTol}.");
+        Require(o.RelTol > 0 || o.AbsTol > 0 || o.AbsTolVector is not null, "RelTol and AbsTol cannot both be zero.");
+        Require(o.MaxSteps > 0, $"MaxSteps must be positive, not {o.MaxSteps}.");
+        Require(o.MinStep >= 0 && double.IsFinite(o.MinStep), $"MinStep must be finite and non-negative, not {o.MinStep}.");
+        Require(o.MaxStep > 0, $"MaxStep must be positive, not {o.MaxStep}.");
+        Require(o.InitialStep is null || (o.InitialStep != 0 && double.IsFinite(o.InitialStep.Value)), $"InitialStep must be finite and non-zero, not {o.InitialStep}.");
+        Require(o.Safety > 0 && o.Safety <= 1, $"Safety must lie in (0, 1], not {o.Safety}.");
+        Require(o.MinFactor > 0 && o.MinFactor < 1, $"MinFactor must lie in (0, 1), not {o.MinFactor}.");
+        Require(o.MaxFactor >= 1 && double.IsFinite(o.MaxFactor), $"MaxFactor must be finite and at least 1, not {o.MaxFactor}.");
     }
 
     // A step shorter than a few units in the last place of t would not move t at all.
-    private double MinimumStep(double t)
+    private double MinimumStep(double t) => Math.Max(_options.MinStep, UnitsInLastPlace(t));
+
+    private static double UnitsInLastPlace(double t)
     {
         double at = Math.Abs(t);
-        return Math.Max(_options.MinStep, 4 * (Math.BitIncrement(at) - at));
+        return 4 * (Math.BitIncrement(at) - at);
     }
 
     private bool Fail(OdeStatus status)
@@ -286,7 +472,7 @@ public sealed class RungeKuttaIntegrator<TField> where TField : struct, IVectorF
         double d0 = 0, d1 = 0;
         for (int q = 0; q < n; q++)
         {
-            double scale = _options.AbsTol + _options.RelTol * Math.Abs(_y[q]);
+            double scale = _atol[q] + _options.RelTol * Math.Abs(_y[q]);
             d0 += Sq(_y[q] / scale);
             d1 += Sq(_fNext[q] / scale);
         }
@@ -301,13 +487,14 @@ public sealed class RungeKuttaIntegrator<TField> where TField : struct, IVectorF
         double d2 = 0;
         for (int q = 0; q < n; q++)
         {
-            double scale = _options.AbsTol + _options.RelTol * Math.Abs(_y[q]);
+            double scale = _atol[q] + _options.RelTol * Math.Abs(_y[q]);
             d2 += Sq((f1[q] - _fNext[q]) / scale);
         }
         d2 = Math.Sqrt(d2 / Math.Max(n, 1)) / h0;
         if (!double.IsFinite(d2)) return h0 * 1e-3;
         double dMax = Math.Max(d1, d2);
-        double h1 = dMax <= 1e-15 ? Math.Max(1e-6, h0 * 1e-3) : Math.Pow(0.01 / dMax, 1.0 / _tableau.Order);
+        // Local error of a method of order p is O(h^(p+1)), hence the exponent 1/(p+1).
+        double h1 = dMax <= 1e-15 ? Math.Max(1e-6, h0 * 1e-3) : Math.Pow(0.01 / dMax, 1.0 / (_tableau.Order + 1));
         return Math.Min(100 * h0, h1);
     }
 

@@ -19,6 +19,12 @@ public sealed class SolverOptions
     public double AbsTol { get; init; } = 1e-9;
 
     /// <summary>
+    /// Absolute tolerances per component (length: the dimension of the integrated state); when set, used
+    /// instead of <see cref="AbsTol"/>. For states whose components have very different scales.
+    /// </summary>
+    public double[]? AbsTolVector { get; init; }
+
+    /// <summary>
     /// Times at which to save the state, in the direction of integration, inside [t0, t1].
     /// Values come from the method's dense output, so saving does not shorten steps.
     /// When null, the solution holds t0 and t1 only (unless <see cref="SaveSteps"/>).
@@ -37,7 +43,11 @@ public sealed class SolverOptions
     /// <summary>Maximum number of step attempts (accepted and rejected) before <see cref="OdeStatus.MaxStepsExceeded"/>.</summary>
     public int MaxSteps { get; init; } = 100_000;
 
-    /// <summary>The step of a fixed-step solve; required for methods without an error estimate (RK4, Euler).</summary>
+    /// <summary>
+    /// The step of a fixed-step solve; required for methods without an error estimate (RK4, Euler). When set,
+    /// every method takes steps of exactly this size (the last one may be shorter to land on t1) and the
+    /// error estimate of adaptive methods is not used.
+    /// </summary>
     public double? FixedStep { get; init; }
 
     /// <summary>The first step of an adaptive solve; when null it is chosen automatically (Hairer's procedure).</summary>

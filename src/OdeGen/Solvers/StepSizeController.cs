@@ -14,7 +14,10 @@ internal struct StepSizeController
     public StepSizeController(SolverOptions options, ButcherTableau tableau)
     {
         // The error estimate is O(h^(q)) with q = min(order, error order) + 1.
-        double q = Math.Min(tableau.Order, Math.Max(tableau.ErrorOrder, 1)) + 1;
+        // Hairer's combined estimate of DOP853 behaves like O(h^(order)): his exponent is 1/8 for the 8th-order method.
+        double q = tableau.SecondErrorWeights is not null
+            ? tableau.Order
+            : Math.Min(tableau.Order, Math.Max(tableau.ErrorOrder, 1)) + 1;
         _alpha = 0.7 / q;
         _beta = 0.4 / q;
         _safety = options.Safety;

@@ -1,0 +1,73 @@
+using OdeGen.Solvers;
+using Xunit.Abstractions;
+
+namespace OdeGen.Tests.Solvers;
+
+// A step allocates nothing after warm-up. GC.GetAllocatedBytesForCurrentThread counts this thread's
+// managed allocations exactly, so these are equalities, not thresholds.
+public class AllocationTests(ITestOutputHelper output)
+{
+    [Theory]
+    [InlineData("Dopri5")]
+    [InlineData("RK4")]
+    [InlineData("Tsit5")]
+    [InlineData("Dop853")]      // its dense output evaluates three extra stages, into preallocated rows
+    [InlineData("Fehlberg45")]  // not FSAL: f at the new point goes through the trial buffer
+    public void IntegratorStep_AllocatesNothing(string method)
+    {
+        var m = OdeMethod.BuiltIn.Single(x => x.Name == method);
+        var options = m.IsAdaptive
+            ? new SolverOptions { Method = m, RelTol = 1e-8, AbsTol = 1e-10, MaxSteps = int.MaxValue }
+            : new SolverOptions { Method = m, FixedStep = 1e-3, MaxSteps = int.MaxValue };
+        var integrator = new RungeKuttaIntegrator<SystemField<LorenzSystem>>(3, options);
+        var field = new SystemField<LorenzSystem>(new LorenzSystem(), [10, 28, 8.0 / 3]);
+        double[] y0 = [1, 1, 1];
+        integrator.Reset(field, y0, 0, 1e6);
+        for (int i = 0; i < 2000; i++) Assert.True(integrator.Step());   // warm-up: JIT tiers
+
+        Span<double> y = stackalloc double[3];
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 20_000; i++)
+        {
+            integrator.Step();
+            integrator.Interpolate(0.5 * (integrator.PreviousTime + integrator.Time), y);
+        }
+        integrator.Reset(field, y0, 0, 1e6);
+        integrator.Step();
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        output.WriteLine($"{method}: {allocated} bytes over 20,001 steps, {integrator.Stats}");
+        Assert.Equal(0, allocated);
+        Assert.Equal(OdeStatus.Success, integrator.Status);
+    }
+
+    [Theory]
+    [InlineData("Dopri5")]
+    [InlineData("RK4")]
+    public void Solve_AllocationDoesNotGrowWithSteps(string method)
+    {
+        SolverOptions Options(double t1) => method == "RK4"
+            ? new SolverOptions { Method = OdeMethod.RK4, FixedStep = t1 / 1000, MaxSteps = 1_000_000 }
+            : new SolverOptions { RelTol = 1e-7, AbsTol = 1e-9, MaxSteps = 1_000_000 };
+        double[] p = [10, 28, 8.0 / 3];
+        double[] y0 = [1, 1, 1];
+        var shortOptions = Options(1);
+        var longOptions = method == "RK4" ? new SolverOptions { Method = OdeMethod.RK4, FixedStep = 1e-3, MaxSteps = 1_000_000 } : Options(0);
+        double shortEnd = method == "RK4" ? 1 : 2, longEnd = method == "RK4" ? 100 : 250;
+
+        Ode.Solve(new LorenzSystem(), y0, p, 0, shortEnd, shortOptions);   // warm-up
+        Ode.Solve(new LorenzSystem(), y0, p, 0, longEnd, longOptions);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var few = Ode.Solve(new LorenzSystem(), y0, p, 0, shortEnd, shortOptions);
+        long fewBytes = GC.GetAllocatedBytesForCurrentThread() - before;
+        before = GC.GetAllocatedBytesForCurrentThread();
+        var many = Ode.Solve(new LorenzSystem(), y0, p, 0, longEnd, longOptions);
+        long manyBytes = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        output.WriteLine($"{method}: {few.Stats.Steps} steps → {fewBytes} bytes; {many.Stats.Steps} steps → {manyBytes} bytes");
+        Assert.Equal(OdeStatus.Success, few.Status);
+        Assert.Equal(OdeStatus.Success, many.Status);
+        Assert.True(many.Stats.Steps >= 50 * few.Stats.Steps, $"{few.Stats.Steps} vs {many.Stats.Steps} steps");
+        Assert.Equal(fewBytes, manyBytes);
+    }
+}
