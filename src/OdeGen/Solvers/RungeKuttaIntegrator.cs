@@ -46,6 +46,25 @@ public sealed class RungeKuttaIntegrator<TField> where TField : struct, IVectorF
         _fPrev = new double[dimension];
         _dense = new double[_tableau.Stages];
         _controller = new StepSizeController(options, _tableau);
+        _errorComponents = dimension;
+    }
+
+    private int _errorComponents;
+
+    /// <summary>
+    /// How many leading components enter the error norm (default: all). Augmented systems put the
+    /// state first and can leave trailing components (sensitivities, quadratures) out of step-size
+    /// control; those then ride along on the steps the controlled components choose.
+    /// </summary>
+    public int ErrorComponents
+    {
+        get => _errorComponents;
+        set
+        {
+            if (value < Math.Min(1, _n) || value > _n)
+                throw new ArgumentOutOfRangeException(nameof(value), value, $"ErrorComponents must be between {Math.Min(1, _n)} and the dimension {_n}.");
+            _errorComponents = value;
+        }
     }
 
     /// <summary>The method being stepped.</summary>
@@ -222,7 +241,8 @@ public sealed class RungeKuttaIntegrator<TField> where TField : struct, IVectorF
         int s = _tableau.Stages, n = _n;
         double[] e = _tableau.ErrorWeights!;
         double rtol = _options.RelTol, atol = _options.AbsTol, sum = 0;
-        for (int q = 0; q < n; q++)
+        int m = _errorComponents;
+        for (int q = 0; q < m; q++)
         {
             double err = 0;
             for (int i = 0; i < s; i++) err += e[i] * _k[i * n + q];
@@ -230,7 +250,7 @@ public sealed class RungeKuttaIntegrator<TField> where TField : struct, IVectorF
             double r = h * err / scale;
             sum += r * r;
         }
-        return n == 0 ? 0 : Math.Sqrt(sum / n);
+        return m == 0 ? 0 : Math.Sqrt(sum / m);
     }
 
     private void Accept(double h)
