@@ -21,8 +21,8 @@ public static partial class Ode
     /// <param name="t1Dot">Nudge of t1.</param>
     /// <param name="options">Solver options; <see cref="SolverOptions.SaveAt"/> adds tangents at those times.</param>
     /// <param name="tangentInErrorControl">
-    /// True (default): the step-size controller sees y and z. False: only y, so the steps (and y) are those of a
-    /// plain solve and z follows them.
+    /// True (default): the step-size controller sees y and z. False: only y, so the steps are those of a plain
+    /// solve (exactly, when the system's Jvp computes f as Evaluate does) and z follows them.
     /// </param>
     /// <exception cref="ArgumentException">A size does not match the system, a value is not finite, or SaveAt lies outside [t0, t1].</exception>
     /// <returns>The result; a failed solve is reported in <see cref="OdeTangent.Status"/> with NaN results, not thrown.</returns>

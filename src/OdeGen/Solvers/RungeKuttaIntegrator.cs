@@ -52,7 +52,7 @@ public sealed class RungeKuttaIntegrator<TField> where TField : struct, IVectorF
     private int _errorComponents;
 
     /// <summary>
-    /// How many leading components enter the error norm (default: all). Augmented systems put the
+    /// How many leading components enter the error norm and the automatic first step (default: all). Augmented systems put the
     /// state first and can leave trailing components (sensitivities, quadratures) out of step-size
     /// control; those then ride along on the steps the controlled components choose.
     /// </summary>
@@ -302,16 +302,16 @@ public sealed class RungeKuttaIntegrator<TField> where TField : struct, IVectorF
     {
         if (_options.FixedStep is { } fixedStep) return fixedStep;
         if (_options.InitialStep is { } given) return Math.Abs(given);
-        int n = _n;
+        int n = _n, m = _errorComponents;
         double d0 = 0, d1 = 0;
-        for (int q = 0; q < n; q++)
+        for (int q = 0; q < m; q++)
         {
             double scale = _options.AbsTol + _options.RelTol * Math.Abs(_y[q]);
             d0 += Sq(_y[q] / scale);
             d1 += Sq(_fNext[q] / scale);
         }
-        d0 = Math.Sqrt(d0 / Math.Max(n, 1));
-        d1 = Math.Sqrt(d1 / Math.Max(n, 1));
+        d0 = Math.Sqrt(d0 / Math.Max(m, 1));
+        d1 = Math.Sqrt(d1 / Math.Max(m, 1));
         double h0 = d0 < 1e-5 || d1 < 1e-5 ? 1e-6 : 0.01 * d0 / d1;
         h0 = Math.Min(h0, Math.Min(Math.Abs(_tEnd - t0), _options.MaxStep));
         Span<double> y1 = _yStage;
@@ -319,12 +319,12 @@ public sealed class RungeKuttaIntegrator<TField> where TField : struct, IVectorF
         Span<double> f1 = _k.AsSpan(0, n);
         Evaluate(t0 + _direction * h0, y1, f1);
         double d2 = 0;
-        for (int q = 0; q < n; q++)
+        for (int q = 0; q < m; q++)
         {
             double scale = _options.AbsTol + _options.RelTol * Math.Abs(_y[q]);
             d2 += Sq((f1[q] - _fNext[q]) / scale);
         }
-        d2 = Math.Sqrt(d2 / Math.Max(n, 1)) / h0;
+        d2 = Math.Sqrt(d2 / Math.Max(m, 1)) / h0;
         if (!double.IsFinite(d2)) return h0 * 1e-3;
         double dMax = Math.Max(d1, d2);
         double h1 = dMax <= 1e-15 ? Math.Max(1e-6, h0 * 1e-3) : Math.Pow(0.01 / dMax, 1.0 / _tableau.Order);
