@@ -62,9 +62,12 @@ internal static class ObservationTimes
         {
             if (t != t0) { direction = Math.Sign(t - t0); break; }
         }
-        if ((times[0] - t0) * direction < 0)
-            throw new ArgumentException(
-                $"{name}[0] = {times[0]} lies on the other side of t0 = {t0} from the later times: all observation times must lie after t0 (or all before it, for a backward-in-time problem).", name);
+        for (int i = 0; i < times.Length; i++)
+        {
+            if ((times[i] - t0) * direction < 0)
+                throw new ArgumentException(
+                    $"{name}[{i}] = {times[i]} lies on the other side of t0 = {t0} from {name}[0] = {times[0]}: all observation times must lie after t0 (or all before it, for a backward-in-time problem).", name);
+        }
         for (int i = 1; i < times.Length; i++)
         {
             if (!((times[i] - times[i - 1]) * direction > 0))
