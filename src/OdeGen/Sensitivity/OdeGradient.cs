@@ -49,9 +49,11 @@ public sealed class OdeGradient
 /// <summary>Work counters of a gradient computation, per pass and per kind of call into the system.</summary>
 public readonly struct GradientStats
 {
-    internal GradientStats(SolverStats forward, SolverStats backward, long functions, long jvps, long vjps, long jacobians)
+    internal GradientStats(SolverStats forward, SolverStats backward, long functions, long jvps, long vjps, long jacobians,
+        SolverStats recompute = default)
     {
         Forward = forward;
+        Recompute = recompute;
         Backward = backward;
         FunctionEvaluations = functions;
         JvpEvaluations = jvps;
@@ -64,6 +66,12 @@ public readonly struct GradientStats
 
     /// <summary>The backward solve of the adjoint methods (empty for forward sensitivities).</summary>
     public SolverStats Backward { get; }
+
+    /// <summary>
+    /// The forward re-solves of the checkpointed adjoint (<see cref="Sensitivity.InterpolatingAdjoint"/>), which
+    /// recompute each segment's dense output during the backward pass (empty for the other methods).
+    /// </summary>
+    public SolverStats Recompute { get; }
 
     /// <summary>Calls of <see cref="IOdeSystem.Evaluate"/> in all passes, including the few outside any solve.</summary>
     public long FunctionEvaluations { get; }
@@ -79,5 +87,5 @@ public readonly struct GradientStats
 
     /// <inheritdoc/>
     public override string ToString() =>
-        $"forward: {Forward}; backward: {Backward}; f {FunctionEvaluations}, jvp {JvpEvaluations}, vjp {VjpEvaluations}, jacobian {JacobianEvaluations}";
+        $"forward: {Forward}; recompute: {Recompute}; backward: {Backward}; f {FunctionEvaluations}, jvp {JvpEvaluations}, vjp {VjpEvaluations}, jacobian {JacobianEvaluations}";
 }

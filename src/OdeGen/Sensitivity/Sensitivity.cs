@@ -31,6 +31,21 @@ public abstract class Sensitivity
     /// </summary>
     public static BacksolveAdjointSensitivity BacksolveAdjoint { get; } = new();
 
+    /// <summary>
+    /// The interpolating adjoint with checkpoints: the forward pass keeps the state at
+    /// <paramref name="checkpoints"/> evenly spaced times (and at the observation times); the backward pass
+    /// re-solves each segment forwards from its checkpoint and integrates the adjoint backwards against that
+    /// segment's dense output. The state is never integrated backwards, so it is stable where
+    /// <see cref="BacksolveAdjoint"/> is not (chaotic, stiff or dissipative systems, long spans). Costs a second
+    /// forward solve; memory is O((checkpoints + observations)·n) plus one segment's dense output, so more
+    /// checkpoints mean less memory per segment.
+    /// </summary>
+    /// <param name="checkpoints">Number of evenly spaced segments over [t0, t_N] (at least 1).</param>
+    public static InterpolatingAdjointSensitivity InterpolatingAdjoint(int checkpoints = InterpolatingAdjointSensitivity.DefaultCheckpoints) =>
+        checkpoints == InterpolatingAdjointSensitivity.DefaultCheckpoints ? DefaultInterpolatingAdjoint : new(checkpoints);
+
+    private static readonly InterpolatingAdjointSensitivity DefaultInterpolatingAdjoint = new(InterpolatingAdjointSensitivity.DefaultCheckpoints);
+
     /// <summary>A short name for logs and test output.</summary>
     public abstract string Name { get; }
 
@@ -74,4 +89,27 @@ public sealed class BacksolveAdjointSensitivity : Sensitivity
 
     internal override OdeGradient Compute<TSystem>(in TSystem system, GradientInputs inputs, SolverOptions options) =>
         BacksolveAdjointSolver.Gradient(system, inputs, options, this);
+}
+
+/// <summary>The interpolating adjoint with checkpoints (see <see cref="Sensitivity.InterpolatingAdjoint"/>).</summary>
+public sealed class InterpolatingAdjointSensitivity : Sensitivity
+{
+    /// <summary>The number of checkpoint segments when none is given.</summary>
+    public const int DefaultCheckpoints = 16;
+
+    /// <summary>Creates the method with <paramref name="checkpoints"/> evenly spaced segments (at least 1).</summary>
+    public InterpolatingAdjointSensitivity(int checkpoints = DefaultCheckpoints)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(checkpoints, 1);
+        Checkpoints = checkpoints;
+    }
+
+    /// <summary>Number of evenly spaced segments over [t0, t_N]; observation times add boundaries of their own.</summary>
+    public int Checkpoints { get; }
+
+    /// <inheritdoc/>
+    public override string Name => $"InterpolatingAdjoint({Checkpoints})";
+
+    internal override OdeGradient Compute<TSystem>(in TSystem system, GradientInputs inputs, SolverOptions options) =>
+        InterpolatingAdjointSolver.Gradient(system, inputs, options, this);
 }

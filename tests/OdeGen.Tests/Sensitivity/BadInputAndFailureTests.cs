@@ -67,7 +67,7 @@ public class BadInputAndFailureTests
     public void FailedSolve_IsAStatusWithNaNResults_NotANumber()
     {
         var starved = new SolverOptions { RelTol = 1e-10, AbsTol = 1e-10, MaxSteps = 20 };
-        foreach (OdeGen.Sensitivity method in new OdeGen.Sensitivity[] { OdeGen.Sensitivity.BacksolveAdjoint, OdeGen.Sensitivity.Forward })
+        foreach (OdeGen.Sensitivity method in new OdeGen.Sensitivity[] { OdeGen.Sensitivity.BacksolveAdjoint, OdeGen.Sensitivity.Forward, OdeGen.Sensitivity.InterpolatingAdjoint() })
         {
             OdeGradient g = Ode.Gradient(System, LorenzY0, LorenzP, 0, [0.5, 1.0], new double[6] { 1, 1, 1, 1, 1, 1 }, method, starved);
             Assert.Equal(OdeStatus.MaxStepsExceeded, g.Status);
@@ -83,6 +83,14 @@ public class BadInputAndFailureTests
         OdeSensitivities s = Ode.Sensitivities(System, LorenzY0, LorenzP, 0, 1, starved);
         Assert.Equal(OdeStatus.MaxStepsExceeded, s.Status);
         Assert.All(s.DyDp, v => Assert.True(double.IsNaN(v)));
+    }
+
+    [Fact]
+    public void InterpolatingAdjoint_NeedsAtLeastOneCheckpoint()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => OdeGen.Sensitivity.InterpolatingAdjoint(0));
+        Assert.Same(OdeGen.Sensitivity.InterpolatingAdjoint(), OdeGen.Sensitivity.InterpolatingAdjoint());
+        Assert.Equal(5, OdeGen.Sensitivity.InterpolatingAdjoint(5).Checkpoints);
     }
 
     [Fact]

@@ -22,8 +22,13 @@ public class MultiTimeGradientTests(ITestOutputHelper output)
         return w;
     }
 
-    public static TheoryData<string> Methods => new() { "BacksolveAdjoint", "Forward" };
-    private static OdeGen.Sensitivity ByName(string name) => name == "Forward" ? OdeGen.Sensitivity.Forward : OdeGen.Sensitivity.BacksolveAdjoint;
+    public static TheoryData<string> Methods => new() { "BacksolveAdjoint", "Forward", "InterpolatingAdjoint" };
+    private static OdeGen.Sensitivity ByName(string name) => name switch
+    {
+        "Forward" => OdeGen.Sensitivity.Forward,
+        "InterpolatingAdjoint" => OdeGen.Sensitivity.InterpolatingAdjoint(checkpoints: 7),
+        _ => OdeGen.Sensitivity.BacksolveAdjoint,
+    };
 
     /// <summary>Checks every output of Ode.Gradient against central differences of the loss.</summary>
     private void CheckAgainstFd<TSystem>(in TSystem system, double[] y0, double[] p, double t0, double[] times, double[] dLdy,
