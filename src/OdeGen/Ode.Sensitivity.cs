@@ -74,6 +74,7 @@ public static partial class Ode
         {
             Array.Fill(state, double.NaN);
             Array.Fill(tangent, double.NaN);
+            Array.Fill(saved, double.NaN);
         }
         var savedStates = new double[saveTimes.Length * n];
         var savedTangents = new double[saveTimes.Length * n];
@@ -135,7 +136,7 @@ public static partial class Ode
         }
         else
         {
-            foreach (double[] a in new[] { state, dydy0, dydp, dydt0, dydt1 }) Array.Fill(a, double.NaN);
+            foreach (double[] a in new[] { state, dydy0, dydp, dydt0, dydt1, saved }) Array.Fill(a, double.NaN);
         }
         return new OdeSensitivities(n, m, state, dydy0, dydp, dydt0, dydt1, saveTimes, saved, integrator.Stats,
             counter.Function, counter.Jacobian, status);

@@ -77,12 +77,15 @@ public class BadInputAndFailureTests
             Assert.All(g.Times, v => Assert.True(double.IsNaN(v)));
             Assert.True(double.IsNaN(g.T0));
         }
-        OdeTangent t = Ode.Jvp(System, LorenzY0, LorenzP, 0, 1, [1.0, 0, 0], [0.0, 0, 0], options: starved);
+        var starvedWithSaves = new SolverOptions { RelTol = 1e-10, AbsTol = 1e-10, MaxSteps = 20, SaveAt = [0.0, 0.5] };
+        OdeTangent t = Ode.Jvp(System, LorenzY0, LorenzP, 0, 1, [1.0, 0, 0], [0.0, 0, 0], options: starvedWithSaves);
         Assert.Equal(OdeStatus.MaxStepsExceeded, t.Status);
         Assert.All(t.Tangent, v => Assert.True(double.IsNaN(v)));
-        OdeSensitivities s = Ode.Sensitivities(System, LorenzY0, LorenzP, 0, 1, starved);
+        Assert.All(t.TangentAt(1).ToArray(), v => Assert.True(double.IsNaN(v)));
+        OdeSensitivities s = Ode.Sensitivities(System, LorenzY0, LorenzP, 0, 1, starvedWithSaves);
         Assert.Equal(OdeStatus.MaxStepsExceeded, s.Status);
         Assert.All(s.DyDp, v => Assert.True(double.IsNaN(v)));
+        Assert.All(s.DyDpAt(1).ToArray(), v => Assert.True(double.IsNaN(v)));
     }
 
     [Fact]
