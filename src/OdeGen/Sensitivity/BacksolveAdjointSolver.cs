@@ -14,7 +14,7 @@ namespace OdeGen;
 /// loss term joins: a += ∂L/∂y(t_i), a_t −= ∂L/∂t_i; and z is reset to the forward pass's y(t_i), which
 /// costs nothing and keeps the error of integrating the state backwards from compounding over intervals.
 /// At t0, a = dL/dy0, a_p = dL/dp and a_t = dL/dt0 (which equals −a(t0)·f(t0, y0), since d(a·f)/dt = a·∂f/∂t).</para>
-/// <para>Error control covers all components, adjoint quadratures included, as in the paper's reference code.</para>
+/// <para>Error control covers all components, the adjoint quadratures a_p and a_t included.</para>
 /// </remarks>
 internal static class BacksolveAdjointSolver
 {

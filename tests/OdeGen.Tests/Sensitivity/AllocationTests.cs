@@ -54,4 +54,22 @@ public class AllocationTests(ITestOutputHelper output)
         Assert.True(manySteps >= 90 * fewSteps, $"the runs should differ a hundredfold in steps ({fewSteps} vs {manySteps})");
         Assert.True(Math.Abs(many - few) < 0.1 * few, $"{method}: {few} bytes for {fewSteps} steps but {many} bytes for {manySteps} steps.");
     }
+
+    [Fact]
+    public void InterpolatingAdjoint_MemoryFollowsTheLongestSegment()
+    {
+        // The checkpointed adjoint keeps one segment's dense output at a time: with 100 segments it should need
+        // a small fraction of what one segment spanning all 1e5 steps needs.
+        var system = new HandLorenz();
+        var options = new SolverOptions { Method = OdeMethod.RK4, FixedStep = 1e-5, MaxSteps = 10_000_000 };
+        long For(int checkpoints) => BytesFor(() =>
+        {
+            OdeGradient g = Ode.Gradient(system, LorenzY0, LorenzP, 0.0, [1.0], [1.0, 1.0, 1.0],
+                OdeGen.Sensitivity.InterpolatingAdjoint(checkpoints), options);
+            Assert.True(g.IsSuccess);
+        });
+        long one = For(1), hundred = For(100);
+        output.WriteLine($"interpolating adjoint over 1e5 steps: {one} bytes with 1 segment, {hundred} bytes with 100 segments");
+        Assert.True(hundred < one / 20, $"{hundred} bytes with 100 segments vs {one} with 1.");
+    }
 }
