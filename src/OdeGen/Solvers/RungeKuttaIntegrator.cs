@@ -77,6 +77,25 @@ public sealed class RungeKuttaIntegrator<TField> where TField : struct, IVectorF
             _atol.AsSpan().Fill(options.AbsTol);
         }
         _controller = new StepSizeController(options, _tableau);
+        _errorComponents = dimension;
+    }
+
+    private int _errorComponents;
+
+    /// <summary>
+    /// How many leading components enter the error norm and the automatic first step (default: all). Augmented systems put the
+    /// state first and can leave trailing components (sensitivities, quadratures) out of step-size
+    /// control; those then ride along on the steps the controlled components choose.
+    /// </summary>
+    public int ErrorComponents
+    {
+        get => _errorComponents;
+        set
+        {
+            if (value < Math.Min(1, _n) || value > _n)
+                throw new ArgumentOutOfRangeException(nameof(value), value, $"ErrorComponents must be between {Math.Min(1, _n)} and the dimension {_n}.");
+            _errorComponents = value;
+        }
     }
 
     /// <summary>The method being stepped.</summary>
@@ -359,7 +378,8 @@ public sealed class RungeKuttaIntegrator<TField> where TField : struct, IVectorF
         double[] e = _tableau.ErrorWeights!;
         double[]? e2 = _tableau.SecondErrorWeights;
         double rtol = _options.RelTol, sum = 0, sum2 = 0;
-        for (int q = 0; q < n; q++)
+        int m = _errorComponents;
+        for (int q = 0; q < m; q++)
         {
             double err = 0, err2 = 0;
             for (int i = 0; i < s; i++) err += e[i] * _k[i * n + q];
@@ -370,11 +390,11 @@ public sealed class RungeKuttaIntegrator<TField> where TField : struct, IVectorF
             sum += r * r;
             sum2 += r2 * r2;
         }
-        if (n == 0) return 0;
-        if (e2 is null) return Math.Sqrt(sum / n);
+        if (m == 0) return 0;
+        if (e2 is null) return Math.Sqrt(sum / m);
         // Hairer's DOP853: ‖e₁‖² / √(‖e₁‖² + 0.01‖e₂‖²), with RMS norms (0 when both estimates vanish).
         double denominator = sum + 0.01 * sum2;
-        return denominator > 0 ? sum / Math.Sqrt(n * denominator) : 0;
+        return denominator > 0 ? sum / Math.Sqrt(m * denominator) : 0;
     }
 
     // The time after a step of size h: exactly tEnd for the last step; t0 + k·h for fixed steps, so that
@@ -468,16 +488,16 @@ public sealed class RungeKuttaIntegrator<TField> where TField : struct, IVectorF
     {
         if (_options.FixedStep is { } fixedStep) return fixedStep;
         if (_options.InitialStep is { } given) return Math.Abs(given);
-        int n = _n;
+        int n = _n, m = _errorComponents;
         double d0 = 0, d1 = 0;
-        for (int q = 0; q < n; q++)
+        for (int q = 0; q < m; q++)
         {
             double scale = _atol[q] + _options.RelTol * Math.Abs(_y[q]);
             d0 += Sq(_y[q] / scale);
             d1 += Sq(_fNext[q] / scale);
         }
-        d0 = Math.Sqrt(d0 / Math.Max(n, 1));
-        d1 = Math.Sqrt(d1 / Math.Max(n, 1));
+        d0 = Math.Sqrt(d0 / Math.Max(m, 1));
+        d1 = Math.Sqrt(d1 / Math.Max(m, 1));
         double h0 = d0 < 1e-5 || d1 < 1e-5 ? 1e-6 : 0.01 * d0 / d1;
         h0 = Math.Min(h0, Math.Min(Math.Abs(_tEnd - t0), _options.MaxStep));
         Span<double> y1 = _yStage;
@@ -485,12 +505,12 @@ public sealed class RungeKuttaIntegrator<TField> where TField : struct, IVectorF
         Span<double> f1 = _k.AsSpan(0, n);
         Evaluate(t0 + _direction * h0, y1, f1);
         double d2 = 0;
-        for (int q = 0; q < n; q++)
+        for (int q = 0; q < m; q++)
         {
             double scale = _atol[q] + _options.RelTol * Math.Abs(_y[q]);
             d2 += Sq((f1[q] - _fNext[q]) / scale);
         }
-        d2 = Math.Sqrt(d2 / Math.Max(n, 1)) / h0;
+        d2 = Math.Sqrt(d2 / Math.Max(m, 1)) / h0;
         if (!double.IsFinite(d2)) return h0 * 1e-3;
         double dMax = Math.Max(d1, d2);
         // Local error of a method of order p is O(h^(p+1)), hence the exponent 1/(p+1).

@@ -1,0 +1,175 @@
+using OdeGen.Solvers;
+
+namespace OdeGen;
+
+/// <summary>Entry points: solve, and differentiate solves (this file: the sensitivity entry points).</summary>
+public static partial class Ode
+{
+    /// <summary>
+    /// The tangent of a solve for one nudge of its inputs (a Jacobian-vector product through the ODE):
+    /// solves [y; z] with z' = ∂f/∂y·z + ∂f/∂p·ṗ, z(t0) = ẏ0 − f(t0, y0)·ṫ0, using the system's generated
+    /// <see cref="IOdeSystem.Jvp"/>, and returns z(t1) + f(t1, y(t1))·ṫ1.
+    /// </summary>
+    /// <param name="system">The dynamics.</param>
+    /// <param name="y0">Initial state (length StateCount).</param>
+    /// <param name="p">Parameters (length ParameterCount).</param>
+    /// <param name="t0">Initial time.</param>
+    /// <param name="t1">Final time (before t0 integrates backwards).</param>
+    /// <param name="y0Dot">Nudge of y0 (length StateCount).</param>
+    /// <param name="pDot">Nudge of p (length ParameterCount).</param>
+    /// <param name="t0Dot">Nudge of t0.</param>
+    /// <param name="t1Dot">Nudge of t1.</param>
+    /// <param name="options">Solver options; <see cref="SolverOptions.SaveAt"/> adds tangents at those times.</param>
+    /// <param name="tangentInErrorControl">
+    /// True (default): the step-size controller sees y and z. False: only y, so the steps are those of a plain
+    /// solve (exactly, when the system's Jvp computes f as Evaluate does) and z follows them.
+    /// </param>
+    /// <exception cref="ArgumentException">A size does not match the system, a value is not finite, or SaveAt lies outside [t0, t1].</exception>
+    /// <returns>The result; a failed solve is reported in <see cref="OdeTangent.Status"/> with NaN results, not thrown.</returns>
+    public static OdeTangent Jvp<TSystem>(in TSystem system, ReadOnlySpan<double> y0, ReadOnlySpan<double> p, double t0, double t1,
+        ReadOnlySpan<double> y0Dot, ReadOnlySpan<double> pDot, double t0Dot = 0, double t1Dot = 0, SolverOptions? options = null,
+        bool tangentInErrorControl = true)
+        where TSystem : struct, IOdeSystem
+    {
+        options ??= SolverOptions.Default;
+        Guard.StateAndParameters(system, y0, p);
+        Guard.FiniteVector(y0Dot, system.StateCount, nameof(y0Dot), "StateCount");
+        Guard.FiniteVector(pDot, system.ParameterCount, nameof(pDot), "ParameterCount");
+        Guard.FiniteTime(t0, nameof(t0));
+        Guard.FiniteTime(t1, nameof(t1));
+        Guard.FiniteTime(t0Dot, nameof(t0Dot));
+        Guard.FiniteTime(t1Dot, nameof(t1Dot));
+        double[] saveTimes = SaveLoop.CheckSaveTimes(options.SaveAt, t0, t1);
+
+        int n = system.StateCount;
+        double[] pArray = p.ToArray();
+        var counter = new EvaluationCounter();
+        var field = new TangentField<TSystem>(system, pArray, pDot.ToArray(), counter);
+        var integrator = new RungeKuttaIntegrator<TangentField<TSystem>>(2 * n, options);
+        if (!tangentInErrorControl) integrator.ErrorComponents = n;
+
+        // Starting later by ṫ0 with the same y0 is, to first order, starting at t0 from y0 − f(t0, y0)·ṫ0.
+        var x0 = new double[2 * n];
+        y0.CopyTo(x0);
+        y0Dot.CopyTo(x0.AsSpan(n));
+        var f = new double[n];
+        if (t0Dot != 0)
+        {
+            counter.Function++;
+            system.Evaluate(t0, y0, pArray, f);
+            for (int i = 0; i < n; i++) x0[n + i] -= f[i] * t0Dot;
+        }
+
+        var saved = new double[saveTimes.Length * 2 * n];
+        OdeStatus status = SaveLoop.Run(integrator, field, x0, t0, t1, saveTimes, saved);
+        double[] state = integrator.State[..n].ToArray();
+        double[] tangent = integrator.State.Slice(n, n).ToArray();
+        if (status == OdeStatus.Success && t1Dot != 0)
+        {
+            counter.Function++;
+            system.Evaluate(t1, state, pArray, f);
+            for (int i = 0; i < n; i++) tangent[i] += f[i] * t1Dot;
+        }
+        if (status != OdeStatus.Success)
+        {
+            Array.Fill(state, double.NaN);
+            Array.Fill(tangent, double.NaN);
+            Array.Fill(saved, double.NaN);
+        }
+        var savedStates = new double[saveTimes.Length * n];
+        var savedTangents = new double[saveTimes.Length * n];
+        for (int k = 0; k < saveTimes.Length; k++)
+        {
+            saved.AsSpan(2 * k * n, n).CopyTo(savedStates.AsSpan(k * n, n));
+            saved.AsSpan(2 * k * n + n, n).CopyTo(savedTangents.AsSpan(k * n, n));
+        }
+        return new OdeTangent(state, tangent, saveTimes, savedStates, savedTangents, integrator.Stats, counter.Jvp, counter.Function, status);
+    }
+
+    /// <summary>
+    /// The full forward sensitivities of a solve: y(t1) with ∂y(t1)/∂y0, ∂y(t1)/∂p (and the end-time
+    /// derivatives), by integrating the state together with its n × (n + m) sensitivity matrix built from the
+    /// system's generated <see cref="IOdeSystem.Jacobian"/>.
+    /// </summary>
+    /// <param name="system">The dynamics.</param>
+    /// <param name="y0">Initial state (length StateCount).</param>
+    /// <param name="p">Parameters (length ParameterCount).</param>
+    /// <param name="t0">Initial time.</param>
+    /// <param name="t1">Final time (before t0 integrates backwards).</param>
+    /// <param name="options">Solver options; <see cref="SolverOptions.SaveAt"/> adds sensitivities at those times.</param>
+    /// <param name="method">Settings (error control); <see cref="Sensitivity.Forward"/> when null.</param>
+    /// <exception cref="ArgumentException">A size does not match the system, a value is not finite, or SaveAt lies outside [t0, t1].</exception>
+    /// <returns>The result; a failed solve is reported in <see cref="OdeSensitivities.Status"/> with NaN results, not thrown.</returns>
+    public static OdeSensitivities Sensitivities<TSystem>(in TSystem system, ReadOnlySpan<double> y0, ReadOnlySpan<double> p,
+        double t0, double t1, SolverOptions? options = null, ForwardSensitivity? method = null)
+        where TSystem : struct, IOdeSystem
+    {
+        options ??= SolverOptions.Default;
+        method ??= Sensitivity.Forward;
+        Guard.StateAndParameters(system, y0, p);
+        Guard.FiniteTime(t0, nameof(t0));
+        Guard.FiniteTime(t1, nameof(t1));
+        double[] saveTimes = SaveLoop.CheckSaveTimes(options.SaveAt, t0, t1);
+
+        int n = system.StateCount, m = system.ParameterCount;
+        double[] pArray = p.ToArray();
+        var counter = new EvaluationCounter();
+        var integrator = ForwardSensitivitySolver.CreateIntegrator(system, pArray, options, method.SensitivitiesInErrorControl, counter, out var field);
+        double[] x0 = ForwardSensitivitySolver.InitialState(y0, m);
+        int d = x0.Length;
+        var saved = new double[saveTimes.Length * d];
+        OdeStatus status = SaveLoop.Run(integrator, field, x0, t0, t1, saveTimes, saved);
+
+        ReadOnlySpan<double> x = integrator.State;
+        double[] state = x[..n].ToArray();
+        double[] dydy0 = OdeSensitivities.Split(x, n, m, 0, n);
+        double[] dydp = OdeSensitivities.Split(x, n, m, n, m);
+        var dydt0 = new double[n];
+        var dydt1 = new double[n];
+        if (status == OdeStatus.Success)
+        {
+            var f0 = new double[n];
+            counter.Function += 2;
+            system.Evaluate(t0, y0, pArray, f0);
+            system.Evaluate(t1, state, pArray, dydt1);
+            for (int i = 0; i < n; i++) dydt0[i] = -ForwardSensitivitySolver.Dot(dydy0.AsSpan(i * n, n), f0);
+        }
+        else
+        {
+            foreach (double[] a in new[] { state, dydy0, dydp, dydt0, dydt1, saved }) Array.Fill(a, double.NaN);
+        }
+        return new OdeSensitivities(n, m, state, dydy0, dydp, dydt0, dydt1, saveTimes, saved, integrator.Stats,
+            counter.Function, counter.Jacobian, status);
+    }
+
+    /// <summary>
+    /// The gradient of a loss on the states at observation times: dL/dy0, dL/dp, dL/dt0 and dL/dtimes[i],
+    /// given ∂L/∂y(times[i]) as row i of <paramref name="dLdy"/>.
+    /// </summary>
+    /// <param name="system">The dynamics.</param>
+    /// <param name="y0">Initial state (length StateCount).</param>
+    /// <param name="p">Parameters (length ParameterCount).</param>
+    /// <param name="t0">Initial time.</param>
+    /// <param name="times">
+    /// Observation times: strictly increasing, all after t0; or, for a problem solved backwards in time,
+    /// strictly decreasing, all before t0. times[0] may equal t0 (the loss then sees y0 itself).
+    /// </param>
+    /// <param name="dLdy">∂L/∂y(times[i]) as row i: times.Length × StateCount, row-major.</param>
+    /// <param name="sensitivity">The method; <see cref="Sensitivity.BacksolveAdjoint"/> when null.</param>
+    /// <param name="options">Solver options for every pass (SaveAt is not used). MaxSteps bounds each pass as a whole.</param>
+    /// <exception cref="ArgumentException">
+    /// A size does not match (the message names the expected size), a value is not finite, or the times are not
+    /// strictly monotone away from t0.
+    /// </exception>
+    /// <returns>
+    /// The gradient. A failed forward or backward solve does not throw: <see cref="OdeGradient.Status"/> says why
+    /// and every gradient entry is NaN.
+    /// </returns>
+    public static OdeGradient Gradient<TSystem>(in TSystem system, ReadOnlySpan<double> y0, ReadOnlySpan<double> p, double t0,
+        ReadOnlySpan<double> times, ReadOnlySpan<double> dLdy, Sensitivity? sensitivity = null, SolverOptions? options = null)
+        where TSystem : struct, IOdeSystem
+    {
+        var inputs = GradientInputs.Create(system, y0, p, t0, times, dLdy);
+        return (sensitivity ?? Sensitivity.BacksolveAdjoint).Compute(system, inputs, options ?? SolverOptions.Default);
+    }
+}

@@ -1,0 +1,13 @@
+namespace OdeGen;
+
+/// <summary>
+/// Counts calls into the system made by the augmented vector fields. The fields are structs copied
+/// into the integrator, so they share one of these by reference; it is allocated once per call.
+/// </summary>
+internal sealed class EvaluationCounter
+{
+    public long Function;
+    public long Jvp;
+    public long Vjp;
+    public long Jacobian;
+}

@@ -1,0 +1,96 @@
+using OdeGen.Solvers;
+
+namespace OdeGen;
+
+/// <summary>Forward sensitivities: one solve of the state with its full sensitivity matrix.</summary>
+internal static class ForwardSensitivitySolver
+{
+    /// <summary>Layout of the augmented state: y (n), then S = [∂y/∂y0 | ∂y/∂p] row-major, n × (n + m).</summary>
+    public static int Dimension(int n, int m) => n + n * (n + m);
+
+    public static RungeKuttaIntegrator<ForwardSensitivityField<TSystem>> CreateIntegrator<TSystem>(
+        in TSystem system, double[] p, SolverOptions options, bool sensitivitiesInErrorControl, EvaluationCounter counter,
+        out ForwardSensitivityField<TSystem> field) where TSystem : struct, IOdeSystem
+    {
+        int n = system.StateCount, m = system.ParameterCount;
+        field = new ForwardSensitivityField<TSystem>(system, p, new double[n * n], new double[n * m], counter);
+        var integrator = new RungeKuttaIntegrator<ForwardSensitivityField<TSystem>>(Dimension(n, m), options);
+        if (!sensitivitiesInErrorControl) integrator.ErrorComponents = n;
+        return integrator;
+    }
+
+    /// <summary>The augmented initial state [y0; I | 0].</summary>
+    public static double[] InitialState(ReadOnlySpan<double> y0, int m)
+    {
+        int n = y0.Length, cols = n + m;
+        var x = new double[Dimension(n, m)];
+        y0.CopyTo(x);
+        for (int i = 0; i < n; i++) x[n + i * cols + i] = 1.0;
+        return x;
+    }
+
+    public static OdeGradient Gradient<TSystem>(in TSystem system, GradientInputs inputs, SolverOptions options, ForwardSensitivity method)
+        where TSystem : struct, IOdeSystem
+    {
+        int n = inputs.StateCount, m = inputs.ParameterCount, cols = n + m, count = inputs.Count;
+        var counter = new EvaluationCounter();
+        var integrator = CreateIntegrator(system, inputs.P, options, method.SensitivitiesInErrorControl, counter, out var field);
+        double[] x = InitialState(inputs.Y0, m);
+        var gY0 = new double[n];
+        var gP = new double[m];
+        var gTimes = new double[count];
+        var f = new double[n];
+        double tPrev = inputs.T0;
+        OdeStatus status = OdeStatus.Success;
+        for (int i = 0; i < count && status == OdeStatus.Success; i++)
+        {
+            double ti = inputs.Times[i];
+            if (ti != tPrev)
+            {
+                // Restart at each observation time so y(t_i) and S(t_i) are step end points, not interpolants.
+                integrator.Reset(field, x, tPrev, ti);
+                status = integrator.Run();
+                if (status != OdeStatus.Success) break;
+                integrator.State.CopyTo(x);
+                tPrev = ti;
+            }
+            // dL/dy0 += ∂L/∂y_iᵀ·∂y_i/∂y0 and dL/dp += ∂L/∂y_iᵀ·∂y_i/∂p, one row of S per state component.
+            ReadOnlySpan<double> w = inputs.DLdyRow(i);
+            ReadOnlySpan<double> s = x.AsSpan(n, n * cols);
+            for (int k = 0; k < n; k++)
+            {
+                double wk = w[k];
+                if (wk == 0) continue;
+                ReadOnlySpan<double> sRow = s.Slice(k * cols, cols);
+                for (int c = 0; c < n; c++) gY0[c] += wk * sRow[c];
+                for (int c = 0; c < m; c++) gP[c] += wk * sRow[n + c];
+            }
+            counter.Function++;
+            system.Evaluate(ti, x.AsSpan(0, n), inputs.P, f);
+            gTimes[i] = Dot(w, f);
+        }
+        double gT0 = double.NaN;
+        if (status == OdeStatus.Success)
+        {
+            // Moving t0 with y0 fixed shifts every y(t) by −Φ(t, t0)·f(t0, y0), hence dL/dt0 = −dL/dy0 · f(t0, y0).
+            counter.Function++;
+            system.Evaluate(inputs.T0, inputs.Y0, inputs.P, f);
+            gT0 = -Dot(gY0, f);
+        }
+        else
+        {
+            Array.Fill(gY0, double.NaN);
+            Array.Fill(gP, double.NaN);
+            Array.Fill(gTimes, double.NaN);
+        }
+        var stats = new GradientStats(integrator.Stats, default, counter.Function, counter.Jvp, counter.Vjp, counter.Jacobian);
+        return new OdeGradient(gY0, gP, gT0, gTimes, stats, status, method);
+    }
+
+    internal static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
+    {
+        double s = 0;
+        for (int i = 0; i < a.Length; i++) s += a[i] * b[i];
+        return s;
+    }
+}

@@ -1,0 +1,128 @@
+using OdeGen.Solvers;
+
+namespace OdeGen;
+
+/// <summary>
+/// The interpolating (checkpointed) adjoint. Forward pass: solve through segment boundaries (t0, the
+/// observation times and evenly spaced checkpoints), keeping only the state at each boundary. Backward pass,
+/// segment by segment from the last: re-solve the segment forwards from its checkpoint, recording the dense
+/// output of every step; then integrate [a; a_p; a_t] backwards with the state interpolated from that record.
+/// The state is never integrated backwards, so the method is as stable as the forward solve (unlike the
+/// back-solve), for the price of a second forward solve and memory for one segment's dense output.
+/// </summary>
+/// <remarks>
+/// Each segment is solved from the same checkpoint with the same options in both passes, so the re-solve
+/// takes exactly the forward pass's steps: the interpolated state is the forward solution itself.
+/// </remarks>
+internal static class InterpolatingAdjointSolver
+{
+    public static OdeGradient Gradient<TSystem>(in TSystem system, GradientInputs inputs, SolverOptions options, InterpolatingAdjointSensitivity method)
+        where TSystem : struct, IOdeSystem
+    {
+        int n = inputs.StateCount, m = inputs.ParameterCount;
+        var counter = new EvaluationCounter();
+        double[] p = inputs.P;
+        Boundaries(inputs, method.Checkpoints, out double[] bounds, out int[] observation);
+        int count = bounds.Length;
+
+        // Forward pass: the state at every boundary.
+        var systemField = new SystemField<TSystem>(system, p);
+        var forward = new RungeKuttaIntegrator<SystemField<TSystem>>(n, options);
+        var states = new double[count * n];
+        inputs.Y0.CopyTo(states, 0);
+        OdeStatus status = OdeStatus.Success;
+        for (int b = 1; b < count && status == OdeStatus.Success; b++)
+        {
+            forward.Reset(systemField, states.AsSpan((b - 1) * n, n), bounds[b - 1], bounds[b]);
+            status = forward.Run();
+            forward.State.CopyTo(states.AsSpan(b * n, n));
+        }
+
+        // ∂L/∂t_i = ∂L/∂y(t_i) · f(t_i, y(t_i)).
+        var gTimes = new double[inputs.Count];
+        var f = new double[n];
+        for (int b = 0; b < count && status == OdeStatus.Success; b++)
+        {
+            int i = observation[b];
+            if (i < 0) continue;
+            counter.Function++;
+            system.Evaluate(bounds[b], states.AsSpan(b * n, n), p, f);
+            gTimes[i] = ForwardSensitivitySolver.Dot(inputs.DLdyRow(i), f);
+        }
+
+        // Backward pass.
+        var recompute = new RungeKuttaIntegrator<SystemField<TSystem>>(n, options);
+        var segment = new DenseSegment(n, options.Method.Tableau);
+        var adjointField = new InterpolatedAdjointField<TSystem>(system, p, segment, new double[n], counter);
+        var backward = new RungeKuttaIntegrator<InterpolatedAdjointField<TSystem>>(adjointField.Dimension, options);
+        var x = new double[n + m + 1];
+        if (status == OdeStatus.Success)
+        {
+            int last = inputs.Count - 1;
+            inputs.DLdyRow(last).CopyTo(x);
+            x[n + m] = -gTimes[last];
+            for (int b = count - 1; b >= 1; b--)
+            {
+                recompute.Reset(systemField, states.AsSpan((b - 1) * n, n), bounds[b - 1], bounds[b]);
+                segment.Clear();
+                while (recompute.Step()) segment.Add(recompute);
+                status = recompute.Status;
+                if (status != OdeStatus.Success) break;
+
+                backward.Reset(adjointField, x, bounds[b], bounds[b - 1]);
+                status = backward.Run();
+                if (status != OdeStatus.Success) break;
+                backward.State.CopyTo(x);
+
+                int i = observation[b - 1];
+                if (i < 0) continue;
+                ReadOnlySpan<double> w = inputs.DLdyRow(i);
+                for (int k = 0; k < n; k++) x[k] += w[k];
+                x[n + m] -= gTimes[i];
+            }
+        }
+
+        double[] gY0 = x.AsSpan(0, n).ToArray();
+        double[] gP = x.AsSpan(n, m).ToArray();
+        double gT0 = x[n + m];
+        if (status != OdeStatus.Success)
+        {
+            Array.Fill(gY0, double.NaN);
+            Array.Fill(gP, double.NaN);
+            Array.Fill(gTimes, double.NaN);
+            gT0 = double.NaN;
+        }
+        var stats = new GradientStats(forward.Stats, backward.Stats,
+            forward.Stats.FunctionEvaluations + recompute.Stats.FunctionEvaluations + counter.Function,
+            counter.Jvp, counter.Vjp, counter.Jacobian, recompute.Stats);
+        return new OdeGradient(gY0, gP, gT0, gTimes, stats, status, method);
+    }
+
+    /// <summary>
+    /// Segment boundaries in the direction of integration: t0, every observation time, and the interior points
+    /// of an even grid of <paramref name="checkpoints"/> segments over [t0, t_N]. A grid point closer than a
+    /// millionth of the grid spacing to another boundary is dropped (it would make a sliver segment).
+    /// <paramref name="observation"/>[b] is the index of the observation time at bounds[b], or −1.
+    /// </summary>
+    internal static void Boundaries(GradientInputs inputs, int checkpoints, out double[] bounds, out int[] observation)
+    {
+        double t0 = inputs.T0, tEnd = inputs.Times[^1], d = inputs.Direction;
+        double spacing = (tEnd - t0) / checkpoints;
+        var list = new List<(double Time, int Observation)>(inputs.Count + checkpoints + 1);
+        if (inputs.Times[0] != t0) list.Add((t0, -1));
+        int next = 0;
+        for (int j = 1; j <= checkpoints; j++)
+        {
+            double g = j == checkpoints ? tEnd : t0 + j * spacing;
+            for (; next < inputs.Count && (inputs.Times[next] - g) * d <= 0; next++) list.Add((inputs.Times[next], next));
+            double previous = list.Count > 0 ? list[^1].Time : t0;
+            double following = next < inputs.Count ? inputs.Times[next] : tEnd;
+            double slack = 1e-6 * Math.Abs(spacing);
+            if (Math.Abs(g - previous) > slack && Math.Abs(following - g) > slack) list.Add((g, -1));
+        }
+        for (; next < inputs.Count; next++) list.Add((inputs.Times[next], next));
+        bounds = new double[list.Count];
+        observation = new int[list.Count];
+        for (int b = 0; b < list.Count; b++) (bounds[b], observation[b]) = list[b];
+    }
+}

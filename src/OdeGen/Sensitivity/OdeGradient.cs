@@ -1,0 +1,91 @@
+namespace OdeGen;
+
+/// <summary>
+/// The gradient of a loss L(y(times[0]), …, y(times[N−1])) with respect to everything the solve depends on,
+/// as computed by <see cref="Ode.Gradient{TSystem}"/>.
+/// </summary>
+/// <remarks>
+/// When a forward or backward solve fails, <see cref="Status"/> says why and every gradient entry is NaN,
+/// so a failed gradient cannot pass for a small one. Bad arguments throw instead (see <see cref="Ode.Gradient{TSystem}"/>).
+/// </remarks>
+public sealed class OdeGradient
+{
+    internal OdeGradient(double[] y0, double[] parameters, double t0, double[] times, GradientStats stats, OdeStatus status, Sensitivity method)
+    {
+        Y0 = y0;
+        Parameters = parameters;
+        T0 = t0;
+        Times = times;
+        Stats = stats;
+        Status = status;
+        Method = method;
+    }
+
+    /// <summary>dL/dy0 (length StateCount).</summary>
+    public double[] Y0 { get; }
+
+    /// <summary>dL/dp (length ParameterCount).</summary>
+    public double[] Parameters { get; }
+
+    /// <summary>dL/dt0: the effect of moving the initial time with y0 held fixed.</summary>
+    public double T0 { get; }
+
+    /// <summary>dL/dtimes[i] = ∂L/∂y(times[i]) · f(times[i], y(times[i])) (length N).</summary>
+    public double[] Times { get; }
+
+    /// <summary>Work done by each pass and the number of calls into the system.</summary>
+    public GradientStats Stats { get; }
+
+    /// <summary><see cref="OdeStatus.Success"/>, or why a pass stopped (then every gradient entry is NaN).</summary>
+    public OdeStatus Status { get; }
+
+    /// <summary>True when <see cref="Status"/> is <see cref="OdeStatus.Success"/>.</summary>
+    public bool IsSuccess => Status == OdeStatus.Success;
+
+    /// <summary>The sensitivity method that computed this gradient.</summary>
+    public Sensitivity Method { get; }
+}
+
+/// <summary>Work counters of a gradient computation, per pass and per kind of call into the system.</summary>
+public readonly struct GradientStats
+{
+    internal GradientStats(SolverStats forward, SolverStats backward, long functions, long jvps, long vjps, long jacobians,
+        SolverStats recompute = default)
+    {
+        Forward = forward;
+        Recompute = recompute;
+        Backward = backward;
+        FunctionEvaluations = functions;
+        JvpEvaluations = jvps;
+        VjpEvaluations = vjps;
+        JacobianEvaluations = jacobians;
+    }
+
+    /// <summary>The forward solve (for forward sensitivities: the one augmented solve). Its FunctionEvaluations count evaluations of the integrated, possibly augmented, field.</summary>
+    public SolverStats Forward { get; }
+
+    /// <summary>The backward solve of the adjoint methods (empty for forward sensitivities).</summary>
+    public SolverStats Backward { get; }
+
+    /// <summary>
+    /// The forward re-solves of the checkpointed adjoint (<see cref="Sensitivity.InterpolatingAdjoint"/>), which
+    /// recompute each segment's dense output during the backward pass (empty for the other methods).
+    /// </summary>
+    public SolverStats Recompute { get; }
+
+    /// <summary>Calls of <see cref="IOdeSystem.Evaluate"/> in all passes, including the few outside any solve.</summary>
+    public long FunctionEvaluations { get; }
+
+    /// <summary>Calls of <see cref="IOdeSystem.Jvp"/>.</summary>
+    public long JvpEvaluations { get; }
+
+    /// <summary>Calls of <see cref="IOdeSystem.Vjp"/>.</summary>
+    public long VjpEvaluations { get; }
+
+    /// <summary>Calls of <see cref="IOdeSystem.Jacobian"/>.</summary>
+    public long JacobianEvaluations { get; }
+
+    /// <inheritdoc/>
+    public override string ToString() =>
+        $"forward: {Forward}; recompute: {Recompute}; backward: {Backward}; f {FunctionEvaluations}, jvp {JvpEvaluations}, vjp {VjpEvaluations}, jacobian {JacobianEvaluations}";
+}

@@ -1,0 +1,75 @@
+using Xunit.Abstractions;
+using static OdeGen.Tests.Sensitivities.SensitivityTestSupport;
+
+// Not "OdeGen.Tests.Sensitivity": a namespace segment with that name would hide the OdeGen.Sensitivity class.
+namespace OdeGen.Tests.Sensitivities;
+
+/// <summary>Memory of a gradient does not grow with the number of steps: workspaces are allocated once per call.</summary>
+public class AllocationTests(ITestOutputHelper output)
+{
+    private static long BytesFor(Action action)
+    {
+        action(); // JIT and first-call costs out of the way
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        action();
+        return GC.GetAllocatedBytesForCurrentThread() - before;
+    }
+
+    public static TheoryData<string> Methods => new() { "BacksolveAdjoint", "Forward", "Jvp" };
+
+    [Theory]
+    [MemberData(nameof(Methods))]
+    public void BytesAllocated_DoNotGrowWithSteps(string method)
+    {
+        var system = new HandLorenz();
+        double[] times = [0.25, 0.5, 0.75, 1.0];
+        double[] dLdy = Enumerable.Repeat(1.0, 12).ToArray();
+        int steps = 0;
+        long Run(double h)
+        {
+            // Fixed-step RK4 sets the step count: 1/h per pass.
+            var options = new SolverOptions { Method = OdeMethod.RK4, FixedStep = h, MaxSteps = 10_000_000 };
+            return BytesFor(() =>
+            {
+                if (method == "Jvp")
+                {
+                    OdeTangent t = Ode.Jvp(system, LorenzY0, LorenzP, 0.0, 1.0, [0.0, 0.0, 1.0], [1.0, 0.0, 0.0], options: options);
+                    Assert.True(t.IsSuccess);
+                    steps = t.Stats.Steps;
+                }
+                else
+                {
+                    var sensitivity = method == "Forward" ? OdeGen.Sensitivity.Forward : (OdeGen.Sensitivity)OdeGen.Sensitivity.BacksolveAdjoint;
+                    OdeGradient g = Ode.Gradient(system, LorenzY0, LorenzP, 0.0, times, dLdy, sensitivity, options);
+                    Assert.True(g.IsSuccess);
+                    steps = g.Stats.Forward.Steps + g.Stats.Backward.Steps;
+                }
+            });
+        }
+        long few = Run(1e-3);
+        int fewSteps = steps;
+        long many = Run(1e-5);
+        int manySteps = steps;
+        output.WriteLine($"{method}: {few} bytes for {fewSteps} steps, {many} bytes for {manySteps} steps");
+        Assert.True(manySteps >= 90 * fewSteps, $"the runs should differ a hundredfold in steps ({fewSteps} vs {manySteps})");
+        Assert.True(Math.Abs(many - few) < 0.1 * few, $"{method}: {few} bytes for {fewSteps} steps but {many} bytes for {manySteps} steps.");
+    }
+
+    [Fact]
+    public void InterpolatingAdjoint_MemoryFollowsTheLongestSegment()
+    {
+        // The checkpointed adjoint keeps one segment's dense output at a time: with 100 segments it should need
+        // a small fraction of what one segment spanning all 1e5 steps needs.
+        var system = new HandLorenz();
+        var options = new SolverOptions { Method = OdeMethod.RK4, FixedStep = 1e-5, MaxSteps = 10_000_000 };
+        long For(int checkpoints) => BytesFor(() =>
+        {
+            OdeGradient g = Ode.Gradient(system, LorenzY0, LorenzP, 0.0, [1.0], [1.0, 1.0, 1.0],
+                OdeGen.Sensitivity.InterpolatingAdjoint(checkpoints), options);
+            Assert.True(g.IsSuccess);
+        });
+        long one = For(1), hundred = For(100);
+        output.WriteLine($"interpolating adjoint over 1e5 steps: {one} bytes with 1 segment, {hundred} bytes with 100 segments");
+        Assert.True(hundred < one / 20, $"{hundred} bytes with 100 segments vs {one} with 1.");
+    }
+}

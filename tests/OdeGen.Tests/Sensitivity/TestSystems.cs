@@ -1,0 +1,102 @@
+// Not "OdeGen.Tests.Sensitivity": a namespace segment with that name would hide the OdeGen.Sensitivity class.
+namespace OdeGen.Tests.Sensitivities;
+
+/// <summary>
+/// Lorenz '63 with derivatives written by hand (independent of the generator):
+/// f = [σ(y1 − y0), y0(ρ − y2) − y1, y0·y1 − β·y2], p = (σ, ρ, β).
+/// </summary>
+internal readonly struct HandLorenz : IOdeSystem
+{
+    public int StateCount => 3;
+    public int ParameterCount => 3;
+
+    public void Evaluate(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
+    {
+        double s = p[0], r = p[1], b = p[2];
+        dydt[0] = s * (y[1] - y[0]);
+        dydt[1] = y[0] * (r - y[2]) - y[1];
+        dydt[2] = y[0] * y[1] - b * y[2];
+    }
+
+    public void Jvp(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, double tDot, ReadOnlySpan<double> yDot,
+        ReadOnlySpan<double> pDot, Span<double> dydt, Span<double> dydtDot)
+    {
+        double s = p[0], r = p[1], b = p[2];
+        Evaluate(t, y, p, dydt);
+        dydtDot[0] = s * (yDot[1] - yDot[0]) + pDot[0] * (y[1] - y[0]);
+        dydtDot[1] = yDot[0] * (r - y[2]) + y[0] * (pDot[1] - yDot[2]) - yDot[1];
+        dydtDot[2] = yDot[0] * y[1] + y[0] * yDot[1] - pDot[2] * y[2] - b * yDot[2];
+    }
+
+    public double Vjp(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, ReadOnlySpan<double> a,
+        Span<double> yBar, Span<double> pBar)
+    {
+        double s = p[0], r = p[1], b = p[2];
+        yBar[0] += -s * a[0] + (r - y[2]) * a[1] + y[1] * a[2];
+        yBar[1] += s * a[0] - a[1] + y[0] * a[2];
+        yBar[2] += -y[0] * a[1] - b * a[2];
+        pBar[0] += (y[1] - y[0]) * a[0];
+        pBar[1] += y[0] * a[1];
+        pBar[2] += -y[2] * a[2];
+        return 0.0;
+    }
+
+    public void Jacobian(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dfdy, Span<double> dfdp)
+    {
+        double s = p[0], r = p[1], b = p[2];
+        dfdy[0] = -s; dfdy[1] = s; dfdy[2] = 0;
+        dfdy[3] = r - y[2]; dfdy[4] = -1; dfdy[5] = -y[0];
+        dfdy[6] = y[1]; dfdy[7] = y[0]; dfdy[8] = -b;
+        dfdp[0] = y[1] - y[0]; dfdp[1] = 0; dfdp[2] = 0;
+        dfdp[3] = 0; dfdp[4] = y[0]; dfdp[5] = 0;
+        dfdp[6] = 0; dfdp[7] = 0; dfdp[8] = -y[2];
+    }
+}
+
+/// <summary>
+/// A damped oscillator with a time-dependent force, so ∂f/∂t ≠ 0:
+/// f = [y1, −k·y0 − c·y1 + A·sin(ω t)], p = (k, c, A, ω).
+/// </summary>
+internal readonly struct ForcedOscillator : IOdeSystem
+{
+    public int StateCount => 2;
+    public int ParameterCount => 4;
+
+    public void Evaluate(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
+    {
+        dydt[0] = y[1];
+        dydt[1] = -p[0] * y[0] - p[1] * y[1] + p[2] * Math.Sin(p[3] * t);
+    }
+
+    public void Jvp(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, double tDot, ReadOnlySpan<double> yDot,
+        ReadOnlySpan<double> pDot, Span<double> dydt, Span<double> dydtDot)
+    {
+        Evaluate(t, y, p, dydt);
+        double sin = Math.Sin(p[3] * t), cos = Math.Cos(p[3] * t);
+        dydtDot[0] = yDot[1];
+        dydtDot[1] = -p[0] * yDot[0] - pDot[0] * y[0] - p[1] * yDot[1] - pDot[1] * y[1]
+                     + pDot[2] * sin + p[2] * cos * (pDot[3] * t + p[3] * tDot);
+    }
+
+    public double Vjp(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, ReadOnlySpan<double> a,
+        Span<double> yBar, Span<double> pBar)
+    {
+        double sin = Math.Sin(p[3] * t), cos = Math.Cos(p[3] * t);
+        yBar[0] += -p[0] * a[1];
+        yBar[1] += a[0] - p[1] * a[1];
+        pBar[0] += -y[0] * a[1];
+        pBar[1] += -y[1] * a[1];
+        pBar[2] += sin * a[1];
+        pBar[3] += p[2] * cos * t * a[1];
+        return p[2] * cos * p[3] * a[1];
+    }
+
+    public void Jacobian(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dfdy, Span<double> dfdp)
+    {
+        double sin = Math.Sin(p[3] * t), cos = Math.Cos(p[3] * t);
+        dfdy[0] = 0; dfdy[1] = 1;
+        dfdy[2] = -p[0]; dfdy[3] = -p[1];
+        dfdp[0] = 0; dfdp[1] = 0; dfdp[2] = 0; dfdp[3] = 0;
+        dfdp[4] = -y[0]; dfdp[5] = -y[1]; dfdp[6] = sin; dfdp[7] = p[2] * cos * t;
+    }
+}
