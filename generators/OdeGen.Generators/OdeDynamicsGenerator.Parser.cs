@@ -70,7 +70,7 @@ public sealed partial class OdeDynamicsGenerator
             }
             else if (_syntax.ExpressionBody is { } arrow)
             {
-                Statement(SyntaxFactory.ExpressionStatement(arrow.Expression), arrow.Expression, isLast: true, topLevel: true);
+                ExpressionStatement(arrow.Expression, arrow.Expression);
             }
 
             int states = _declaredStates > 0 ? _declaredStates : _maxState + 1;
@@ -147,7 +147,11 @@ public sealed partial class OdeDynamicsGenerator
         }
 
         /// <summary>Source text of a statement on one line, for the comment above its generated code.</summary>
-        private static string OneLine(SyntaxNode node) => Regex.Replace(node.ToString(), @"\s*\r?\n\s*", " ");
+        private static string OneLine(SyntaxNode node)
+        {
+            string text = Regex.Replace(node.ToString(), @"\s*\r?\n\s*", " ");
+            return node is ExpressionSyntax ? text + ";" : text;
+        }
 
         // ---- signature ----------------------------------------------------------------------
 
@@ -197,7 +201,7 @@ public sealed partial class OdeDynamicsGenerator
                 if (!HasType(parameter.Type, i) || parameter.RefKind != RefKind.None || parameter.IsParams)
                 {
                     Report(DiagnosticDescriptors.InvalidSignature, _syntax.ParameterList.Parameters[i], name,
-                        $"has parameter '{parameter.Name}' of type '{parameter.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)}' where '{expected[i]}' ({roles[i]}) is required");
+                        $"has parameter '{parameter.Name}' of type '{parameter.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)}' where '{expected[i]}' ({roles[i]}) is required");
                 }
             }
         }
@@ -256,20 +260,34 @@ public sealed partial class OdeDynamicsGenerator
                     BeginStatement(source);
                     Declaration(declaration);
                     return;
-                case ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax assignment }:
-                    BeginStatement(source);
-                    Assignment(assignment);
-                    return;
-                case ExpressionStatementSyntax { Expression: InvocationExpressionSyntax invocation }:
-                    BeginStatement(source);
-                    Lower(invocation);   // reports ODE0005 for anything but Math, whose result would be discarded
-                    Report(DiagnosticDescriptors.UnsupportedStatement, statement.GetFirstToken(), "call");
-                    return;
                 case ExpressionStatementSyntax expression:
-                    Report(DiagnosticDescriptors.UnsupportedExpression, expression.Expression, Describe(expression.Expression));
+                    ExpressionStatement(expression.Expression, source);
                     return;
                 default:
                     Report(DiagnosticDescriptors.UnsupportedStatement, statement.GetFirstToken(), Keyword(statement));
+                    return;
+            }
+        }
+
+        /// <summary>An assignment (or, reported, anything else) used as a statement or as an expression body.</summary>
+        private void ExpressionStatement(ExpressionSyntax expression, SyntaxNode source)
+        {
+            switch (expression)
+            {
+                case AssignmentExpressionSyntax assignment:
+                    BeginStatement(source);
+                    Assignment(assignment);
+                    return;
+                case InvocationExpressionSyntax invocation:
+                    // Lower reports ODE0005 for anything but Math; a Math call's discarded result is ODE0003.
+                    if (Lower(invocation) >= 0)
+                    {
+                        Report(DiagnosticDescriptors.UnsupportedStatement, expression.GetFirstToken(), "call");
+                    }
+
+                    return;
+                default:
+                    Report(DiagnosticDescriptors.UnsupportedExpression, expression, Describe(expression));
                     return;
             }
         }

@@ -92,7 +92,7 @@ public sealed partial class OdeDynamicsGenerator : IIncrementalGenerator
     private static string StepName(object value) => value is SystemIr s ? s.Header.MethodName : value.GetType().Name;
 
     /// <summary>The generator must never throw into the compiler: a bug becomes diagnostic ODE0011.</summary>
-    private static Result<T> Guarded<T>(string method, Func<T> step)
+    internal static Result<T> Guarded<T>(string method, Func<T> step)
         where T : class
     {
         try
