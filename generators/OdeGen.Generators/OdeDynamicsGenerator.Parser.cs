@@ -75,10 +75,11 @@ public sealed partial class OdeDynamicsGenerator
 
             int states = _declaredStates > 0 ? _declaredStates : _maxState + 1;
             int parameters = _declaredParameters > 0 ? _declaredParameters : _maxParameter + 1;
+            int userStatements = _statements.Count;
             StoreUnwrittenOutputs(states);
             string? ns = _method.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
             var header = new SystemHeader(ns, types, _method.Name, states, parameters);
-            return Finish(new SystemModel(header, _builder.Build(_statements.ToEquatableArray())));
+            return Finish(new SystemModel(header, _builder.Build(_statements.ToEquatableArray(), userStatements)));
         }
 
         private Result<SystemModel> Finish(SystemModel? model)

@@ -40,7 +40,7 @@ internal static class ForwardMode
             dot[i] = Tangent(b, x, map[i], map, dot, JvpSeed, "Dot");
         }
 
-        return b.Build(primal.Statements);
+        return b.Build(primal.Statements, primal.UserStatements);
     }
 
     /// <summary>

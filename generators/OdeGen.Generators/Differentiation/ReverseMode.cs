@@ -54,7 +54,7 @@ internal static class ReverseMode
 
         b.Stmt = -1;
         b.Store(Slot.Return, 0, tBar < 0 ? b.Const(0) : tBar);
-        return b.Build(primal.Statements);
+        return b.Build(primal.Statements, primal.UserStatements);
     }
 
     /// <summary>Pushes the adjoint of instruction <paramref name="i"/> to its operands (or out, for inputs); returns the t adjoint.</summary>

@@ -48,7 +48,7 @@ internal static class SystemDifferentiator
         var statements = new List<string>(primal.Statements);
         Columns(b, primal, map, outputs, statements, Slot.Y, n, Slot.Dfdy, n, "dy");
         Columns(b, primal, map, outputs, statements, Slot.P, m, Slot.Dfdp, m, "dp");
-        return b.Build(statements.ToEquatableArray());
+        return b.Build(statements.ToEquatableArray(), primal.UserStatements);
     }
 
     private static void Columns(IrBuilder b, IrFunction primal, int[] map, int[] outputs, List<string> statements,

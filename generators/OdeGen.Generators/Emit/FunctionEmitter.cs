@@ -34,6 +34,7 @@ internal sealed class FunctionEmitter
     {
         (int, bool) group = (-1, false);
         bool first = true;
+        int lastUserStatement = -1;
         for (int i = 0; i < _function.Body.Count; i++)
         {
             Instr x = _function.Body[i];
@@ -51,6 +52,18 @@ internal sealed class FunctionEmitter
                 }
 
                 string prefix = x.Phase == Phase.Adjoint ? "// adjoint of: " : "// ";
+                if (x.Phase != Phase.Adjoint && x.Stmt < _function.UserStatements)
+                {
+                    // Statements whose own code was folded into this one's (overwritten stores, inlined
+                    // values) are still part of the derivation: list them above it, in source order.
+                    for (int s = lastUserStatement + 1; s < x.Stmt; s++)
+                    {
+                        writer.Line(prefix + _function.Statements[s]);
+                    }
+
+                    lastUserStatement = System.Math.Max(lastUserStatement, x.Stmt);
+                }
+
                 writer.Line(prefix + _function.Statements[x.Stmt]);
             }
 

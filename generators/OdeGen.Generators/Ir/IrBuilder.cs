@@ -90,7 +90,8 @@ internal sealed class IrBuilder
     }
 
     /// <summary>Finishes the function.</summary>
-    public IrFunction Build(EquatableArray<string> statements) => new(new EquatableArray<Instr>(_body.ToArray()), statements);
+    public IrFunction Build(EquatableArray<string> statements, int userStatements) =>
+        new(new EquatableArray<Instr>(_body.ToArray()), statements, userStatements);
 
     private int Intern(Op op, int a, int b, int c, double value, Fn fn, Slot slot, int index)
     {

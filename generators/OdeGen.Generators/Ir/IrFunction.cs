@@ -11,4 +11,7 @@ namespace OdeGen.Generators.Ir;
 /// (a loop or branch owning nested bodies) in this same list; passes walk bodies recursively,
 /// so none of the existing instructions or passes need to change shape.
 /// </remarks>
-internal sealed record IrFunction(EquatableArray<Instr> Body, EquatableArray<string> Statements);
+/// <param name="Body">The instructions; a value's id is its position.</param>
+/// <param name="Statements">Source text of the statements instructions point to (<see cref="Instr.Stmt"/>).</param>
+/// <param name="UserStatements">How many of <paramref name="Statements"/> are the user's, in source order; the rest are notes the passes added.</param>
+internal sealed record IrFunction(EquatableArray<Instr> Body, EquatableArray<string> Statements, int UserStatements);

@@ -26,7 +26,7 @@ internal static class Simplifier
             }
         }
 
-        return DeadCode.Eliminate(builder.Build(live.Statements));
+        return DeadCode.Eliminate(builder.Build(live.Statements, live.UserStatements));
     }
 
     /// <summary>Re-creates <paramref name="x"/> in <paramref name="builder"/> with operands renamed by <paramref name="map"/>; -1 for a store.</summary>

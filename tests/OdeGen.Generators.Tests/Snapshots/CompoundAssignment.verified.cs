@@ -45,6 +45,10 @@ namespace Scenarios.Compound
                 // dydt[0] = y[1];
                 dydt[0] = y[1];
 
+                // dydt[1] = force;
+                // dydt[1] += dydt[0] * p[2];
+                // dydt[1] -= -0.5 * y[0];
+                // dydt[1] *= p[0];
                 // dydt[1] /= p[1];
                 dydt[1] = (force_5 + y[1] * p[2] - -0.5 * y[0]) * p[0] / p[1];
             }
@@ -79,9 +83,12 @@ namespace Scenarios.Compound
                 dydt[0] = y[1];
                 dydtDot[0] = yDot[1];
 
+                // dydt[1] = force;
+                // dydt[1] += dydt[0] * p[2];
                 // dydt[1] -= -0.5 * y[0];
                 double v4 = force_5 + y[1] * p[2] - -0.5 * y[0];
 
+                // dydt[1] *= p[0];
                 // dydt[1] /= p[1];
                 double v5 = v4 * p[0] / p[1];
                 dydt[1] = v5;
@@ -108,6 +115,9 @@ namespace Scenarios.Compound
                 // force += +y[1];
                 double force_5 = force_4 + y[1];
 
+                // dydt[0] = y[1];
+                // dydt[1] = force;
+                // dydt[1] += dydt[0] * p[2];
                 // dydt[1] -= -0.5 * y[0];
                 double v3 = force_5 + y[1] * p[2] - -0.5 * y[0];
 
@@ -157,6 +167,9 @@ namespace Scenarios.Compound
                 // force += +y[1];
                 double force_5 = force_4 + y[1];
 
+                // dydt[0] = y[1];
+                // dydt[1] = force;
+                // dydt[1] += dydt[0] * p[2];
                 // dydt[1] -= -0.5 * y[0];
                 double v3 = force_5 + y[1] * p[2] - -0.5 * y[0];
 

@@ -27,6 +27,7 @@ namespace Scenarios.Constants
             /// <inheritdoc/>
             public void Evaluate(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.Span<double> dydt)
             {
+                // const double half = 0.5;
                 // dydt[0] = y[Velocity];
                 dydt[0] = y[1];
 
@@ -40,6 +41,7 @@ namespace Scenarios.Constants
             /// <inheritdoc/>
             public void Jvp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, double tDot, global::System.ReadOnlySpan<double> yDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> dydt, global::System.Span<double> dydtDot)
             {
+                // const double half = 0.5;
                 // dydt[0] = y[Velocity];
                 dydt[0] = y[1];
                 dydtDot[0] = yDot[1];
@@ -58,6 +60,8 @@ namespace Scenarios.Constants
             /// <inheritdoc/>
             public double Vjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, global::System.Span<double> yBar, global::System.Span<double> pBar)
             {
+                // const double half = 0.5;
+                // dydt[0] = y[Velocity];
                 // dydt[Velocity] = -Physics.Gravity + Drag * y[1] * y[1] * p[0] + Tiny * Huge * half * y[0] + Tiny * y[1];
                 double v1 = -0.0025 * y[1];
 
@@ -74,6 +78,8 @@ namespace Scenarios.Constants
             /// <inheritdoc/>
             public void Jacobian(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.Span<double> dfdy, global::System.Span<double> dfdp)
             {
+                // const double half = 0.5;
+                // dydt[0] = y[Velocity];
                 // dydt[Velocity] = -Physics.Gravity + Drag * y[1] * y[1] * p[0] + Tiny * Huge * half * y[0] + Tiny * y[1];
                 double v1 = -0.0025 * y[1];
 
