@@ -65,6 +65,11 @@ internal static class DiagnosticDescriptors
         "OdeGen generator internal error",
         "OdeGen could not generate code for '{0}': {1}. Please report this with the method's source.");
 
+    /// <summary>ODE0012: the generated struct's name is taken by a member the user declared, or by another marked overload.</summary>
+    public static readonly DiagnosticDescriptor GeneratedNameTaken = Error("ODE0012",
+        "Generated struct name is already used",
+        "The struct '{1}' that OdeGen generates for '{2}' would clash with {3} in '{0}'; rename that member or the method");
+
     private static readonly Dictionary<string, DiagnosticDescriptor> All = new()
     {
         [InvalidSignature.Id] = InvalidSignature,
@@ -78,6 +83,7 @@ internal static class DiagnosticDescriptors
         [ReadBeforeWrite.Id] = ReadBeforeWrite,
         [NonSmoothFunction.Id] = NonSmoothFunction,
         [InternalError.Id] = InternalError,
+        [GeneratedNameTaken.Id] = GeneratedNameTaken,
     };
 
     /// <summary>The descriptor with code <paramref name="id"/>.</summary>

@@ -59,6 +59,7 @@ public sealed partial class OdeDynamicsGenerator
         {
             ReadAttribute();
             EquatableArray<ContainingType> types = ContainingTypes();
+            CheckNameIsFree();
             if (!CheckSignature())
             {
                 return Finish(null);
@@ -132,6 +133,23 @@ public sealed partial class OdeDynamicsGenerator
             }
 
             return types.ToEquatableArray();
+        }
+
+        /// <summary>The input compilation holds no generated code, so any member with the struct's name is the user's.</summary>
+        private void CheckNameIsFree()
+        {
+            string name = _method.Name + "System";
+            INamedTypeSymbol type = _method.ContainingType;
+            if (type.MemberNames.Contains(name) || type.Name == name)
+            {
+                Report(DiagnosticDescriptors.GeneratedNameTaken, _syntax.Identifier, type.Name, name, _method.Name, $"the member '{name}'");
+            }
+
+            int marked = type.GetMembers(_method.Name).Count(m => m.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == AttributeName));
+            if (marked > 1)
+            {
+                Report(DiagnosticDescriptors.GeneratedNameTaken, _syntax.Identifier, type.Name, name, _method.Name, $"the struct of another [OdeDynamics] method named '{_method.Name}'");
+            }
         }
 
         private void StoreUnwrittenOutputs(int states)

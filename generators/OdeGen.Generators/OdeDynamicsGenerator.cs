@@ -70,6 +70,7 @@ public sealed partial class OdeDynamicsGenerator : IIncrementalGenerator
             ReportDiagnostics(spc, file.Diagnostics);
             if (file.Value is not null)
             {
+                // Hint names are unique: the parser rejects a second marked method of the same name (ODE0012).
                 spc.AddSource(file.Value.HintName, file.Value.Text);
             }
         });

@@ -140,9 +140,40 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void ODE0012_GeneratedNameAlreadyUsed() => AssertDiagnostic("ODE0012", """
+        using OdeGen;
+        public static partial class Sys
+        {
+            public const int FSystem = 3;
+
+            [OdeDynamics]
+            public static void [|F|](double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt) => dydt[0] = y[0];
+        }
+        """);
+
+    [Fact]
+    public void ODE0012_TwoMarkedOverloadsWouldShareAStruct()
+    {
+        string source = """
+            using OdeGen;
+            public static partial class Sys
+            {
+                [OdeDynamics]
+                public static void F(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt) => dydt[0] = y[0];
+
+                [OdeDynamics]
+                public static void F(float t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt) => dydt[0] = y[0];
+            }
+            """;
+        GeneratorRun run = GeneratorHarness.Run(GeneratorHarness.Compile(source));
+        Assert.Equal(2, run.Result.Diagnostics.Count(d => d.Id == "ODE0012"));
+        Assert.Empty(run.Sources);
+    }
+
+    [Fact]
     public void EveryDescriptor_HasADistinctCode_ATitle_AndAHelpLink()
     {
-        string[] ids = Enumerable.Range(1, 11).Select(i => $"ODE{i:0000}").ToArray();
+        string[] ids = Enumerable.Range(1, 12).Select(i => $"ODE{i:0000}").ToArray();
         foreach (string id in ids)
         {
             DiagnosticDescriptor descriptor = DiagnosticDescriptors.ById(id);

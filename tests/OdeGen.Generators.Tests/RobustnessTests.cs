@@ -27,6 +27,11 @@ public class RobustnessTests
             ("}", ""), ("ReadOnlySpan<double> p", "ReadOnlySpan<double> p, int extra"), ("rho - y[2]", "rho - y[2] ?? 1"),
             ("[OdeDynamics]", "[OdeDynamics(States = 1)]"), ("[OdeDynamics]", "[OdeDynamics(Parameters = -3)]"),
         };
+        // Two identical methods: the compiler reports CS0111; the generator must not crash on the shared file name.
+        int method = source.IndexOf("    [OdeDynamics]", StringComparison.Ordinal);
+        int close = source.LastIndexOf('}');
+        data.Add(id++, source[..close] + source[method..close] + "}");
+
         foreach ((string from, string to) in edits)
         {
             int at = source.IndexOf(from, StringComparison.Ordinal);
