@@ -12,23 +12,21 @@ internal sealed class FunctionEmitter
 {
     private const int PrecAdd = 1, PrecMul = 2, PrecUnary = 3, PrecAtom = 4;
 
-    /// <summary>Parameter names of the generated methods; locals must not shadow them.</summary>
-    private static readonly string[] Reserved =
-    {
-        "t", "y", "p", "dydt", "tDot", "yDot", "pDot", "dydtDot", "a", "yBar", "pBar", "dfdy", "dfdp",
-    };
-
     private readonly IrFunction _function;
     private readonly string?[] _names;
 
-    private FunctionEmitter(IrFunction function)
+    private FunctionEmitter(IrFunction function, IEnumerable<string> parameters)
     {
         _function = function;
-        _names = AssignNames(function);
+        _names = AssignNames(function, parameters);
     }
 
-    /// <summary>Writes the statements of <paramref name="function"/> to <paramref name="writer"/>.</summary>
-    public static void EmitBody(IndentedWriter writer, IrFunction function) => new FunctionEmitter(function).Emit(writer);
+    /// <summary>
+    /// Writes the statements of <paramref name="function"/> to <paramref name="writer"/>; locals are
+    /// named so they never shadow <paramref name="parameters"/>.
+    /// </summary>
+    public static void EmitBody(IndentedWriter writer, IrFunction function, IEnumerable<string> parameters) =>
+        new FunctionEmitter(function, parameters).Emit(writer);
 
     private void Emit(IndentedWriter writer)
     {
@@ -167,7 +165,7 @@ internal sealed class FunctionEmitter
     };
 
     /// <summary>Names the values that become locals (null: printed inline), unique within the method.</summary>
-    private static string?[] AssignNames(IrFunction function)
+    private static string?[] AssignNames(IrFunction function, IEnumerable<string> parameters)
     {
         var uses = new int[function.Body.Count];
         for (int i = 0; i < uses.Length; i++)
@@ -179,7 +177,7 @@ internal sealed class FunctionEmitter
             }
         }
 
-        var taken = new HashSet<string>(Reserved);
+        var taken = new HashSet<string>(parameters);
         var names = new string?[uses.Length];
         int temp = 0;
         for (int i = 0; i < uses.Length; i++)

@@ -1,3 +1,4 @@
+using System.Linq;
 using OdeGen.Generators.Ir;
 using OdeGen.Generators.Model;
 
@@ -56,18 +57,18 @@ internal static class SystemEmitter
          .Line("/// <inheritdoc/>").Line("public int StateCount => States;").Line()
          .Line("/// <inheritdoc/>").Line("public int ParameterCount => Parameters;");
 
-        Method(w, $"public void Evaluate(double t, {Ros} y, {Ros} p, {Span} dydt)", s.Evaluate);
-        Method(w, $"public void Jvp(double t, {Ros} y, {Ros} p, double tDot, {Ros} yDot, {Ros} pDot, {Span} dydt, {Span} dydtDot)", s.Jvp);
-        Method(w, $"public double Vjp(double t, {Ros} y, {Ros} p, {Ros} a, {Span} yBar, {Span} pBar)", s.Vjp);
-        Method(w, $"public void Jacobian(double t, {Ros} y, {Ros} p, {Span} dfdy, {Span} dfdp)", s.Jacobian);
+        Method(w, "void Evaluate", s.Evaluate, "double t", $"{Ros} y", $"{Ros} p", $"{Span} dydt");
+        Method(w, "void Jvp", s.Jvp, "double t", $"{Ros} y", $"{Ros} p", "double tDot", $"{Ros} yDot", $"{Ros} pDot", $"{Span} dydt", $"{Span} dydtDot");
+        Method(w, "double Vjp", s.Vjp, "double t", $"{Ros} y", $"{Ros} p", $"{Ros} a", $"{Span} yBar", $"{Span} pBar");
+        Method(w, "void Jacobian", s.Jacobian, "double t", $"{Ros} y", $"{Ros} p", $"{Span} dfdy", $"{Span} dfdp");
         w.Close();
     }
 
-    /// <summary>Writes one interface method with the body printed from <paramref name="body"/>.</summary>
-    private static void Method(IndentedWriter w, string signature, IrFunction body)
+    /// <summary>Writes one interface method, "public {returnAndName}({parameters})", with the body printed from <paramref name="body"/>.</summary>
+    private static void Method(IndentedWriter w, string returnAndName, IrFunction body, params string[] parameters)
     {
-        w.Line().Line("/// <inheritdoc/>").Open(signature);
-        FunctionEmitter.EmitBody(w, body);
+        w.Line().Line("/// <inheritdoc/>").Open($"public {returnAndName}({string.Join(", ", parameters)})");
+        FunctionEmitter.EmitBody(w, body, parameters.Select(p => p.Substring(p.LastIndexOf(' ') + 1)));
         w.Close();
     }
 }

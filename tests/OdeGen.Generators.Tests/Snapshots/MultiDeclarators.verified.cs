@@ -28,14 +28,14 @@ namespace Scenarios.Declarations
             public void Evaluate(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.Span<double> dydt)
             {
                 // double a = p[0], b = p[1], c;
-                double a_2 = p[0];
+                double a = p[0];
                 double b = p[1];
 
                 // var x = y[0];
                 double x = y[0];
 
                 // c = a * x + b;
-                double c = a_2 * x + b;
+                double c = a * x + b;
 
                 // double sum = x + y[1], product = x * y[1];
                 double sum = x + y[1];
@@ -48,7 +48,7 @@ namespace Scenarios.Declarations
                 dydt[0] = c_2 - sum;
 
                 // dydt[2] = product / a;
-                dydt[2] = product / a_2;
+                dydt[2] = product / a;
 
                 // dydt[1] is never written by Rhs: it is 0
                 dydt[1] = 0.0;
@@ -61,15 +61,15 @@ namespace Scenarios.Declarations
             public void Jvp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, double tDot, global::System.ReadOnlySpan<double> yDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> dydt, global::System.Span<double> dydtDot)
             {
                 // double a = p[0], b = p[1], c;
-                double a_2 = p[0];
+                double a = p[0];
                 double b = p[1];
 
                 // var x = y[0];
                 double x = y[0];
 
                 // c = a * x + b;
-                double c = a_2 * x + b;
-                double cDot = pDot[0] * x + yDot[0] * a_2 + pDot[1];
+                double c = a * x + b;
+                double cDot = pDot[0] * x + yDot[0] * a + pDot[1];
 
                 // double sum = x + y[1], product = x * y[1];
                 double sum = x + y[1];
@@ -87,9 +87,9 @@ namespace Scenarios.Declarations
                 dydtDot[0] = cDot_2 - sumDot;
 
                 // dydt[2] = product / a;
-                double v2 = product / a_2;
+                double v2 = product / a;
                 dydt[2] = v2;
-                dydtDot[2] = productDot / a_2 - pDot[0] * (v2 / a_2);
+                dydtDot[2] = productDot / a - pDot[0] * (v2 / a);
 
                 // dydt[1] is never written by Rhs: it is 0
                 dydt[1] = 0.0;
@@ -146,33 +146,33 @@ namespace Scenarios.Declarations
             public void Jacobian(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.Span<double> dfdy, global::System.Span<double> dfdp)
             {
                 // double a = p[0], b = p[1], c;
-                double a_2 = p[0];
+                double a = p[0];
                 double b = p[1];
 
                 // var x = y[0];
                 double x = y[0];
 
                 // c = a * x + b;
-                double c = a_2 * x + b;
+                double c = a * x + b;
 
                 // double sum = x + y[1], product = x * y[1];
                 double product_dy0 = y[1];
                 double product = x * product_dy0;
 
                 // c = c * c;
-                double v1 = a_2 * c;
+                double v1 = a * c;
                 double c_dy0 = v1 + v1;
 
                 // column 0 of dfdy: ∂f/∂y[0]
                 dfdy[0] = c_dy0 + -1.0;
                 dfdy[4] = 0.0;
-                dfdy[8] = product_dy0 / a_2;
+                dfdy[8] = product_dy0 / a;
                 dfdy[12] = 0.0;
 
                 // column 1 of dfdy: ∂f/∂y[1]
                 dfdy[1] = -1.0;
                 dfdy[5] = 0.0;
-                dfdy[9] = x / a_2;
+                dfdy[9] = x / a;
                 dfdy[13] = 0.0;
 
                 // column 2 of dfdy: ∂f/∂y[2]
@@ -194,7 +194,7 @@ namespace Scenarios.Declarations
                 // column 0 of dfdp: ∂f/∂p[0]
                 dfdp[0] = c_dp0;
                 dfdp[3] = 0.0;
-                dfdp[6] = -(product / a_2 / a_2);
+                dfdp[6] = -(product / a / a);
                 dfdp[9] = 0.0;
 
                 // c = c * c;
