@@ -165,10 +165,13 @@ public sealed partial class OdeDynamicsGenerator
             }
         }
 
-        /// <summary>Source text of a statement on one line, for the comment above its generated code.</summary>
+        /// <summary>
+        /// Source text of a statement on one line, for the comment above its generated code. Every
+        /// character C# treats as a line break is folded, or the rest would escape the comment.
+        /// </summary>
         private static string OneLine(SyntaxNode node)
         {
-            string text = Regex.Replace(node.ToString(), @"\s*\r?\n\s*", " ");
+            string text = Regex.Replace(node.ToString(), @"\s*(\r\n|[\r\n\u0085\u2028\u2029])\s*", " ");
             return node is ExpressionSyntax ? text + ";" : text;
         }
 

@@ -67,6 +67,20 @@ public class RobustnessTests
         Assert.True(compiles || explained, $"mutant {id} neither compiles nor reports an error");
     }
 
+    [Theory]
+    [InlineData("\n")]
+    [InlineData("\r\n")]
+    [InlineData("\u2028")]
+    [InlineData("\u0085")]
+    public void StatementsSpanningLines_StayInsideTheirComment(string lineBreak)
+    {
+        // The statement's own comment ends at any C# line break; the copy above the generated code must not.
+        string source = TestSources.Lorenz.Replace("sigma * (y[1] - y[0]);", "sigma * // rate" + lineBreak + "(y[1] - y[0]);");
+        GeneratorRun run = GeneratorHarness.Run(GeneratorHarness.Compile(source));
+        Assert.Empty(GeneratorHarness.Errors(run.Output));
+        Assert.Contains("// dydt[0] = sigma * // rate (y[1] - y[0]);", Assert.Single(run.Sources).Value);
+    }
+
     [Fact]
     public void NumbersAreInvariant_UnderACultureWithAUnicodeMinusSign()
     {

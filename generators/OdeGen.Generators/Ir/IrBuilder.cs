@@ -7,14 +7,13 @@ namespace OdeGen.Generators.Ir;
 
 /// <summary>
 /// Appends instructions to a function under construction. Every value passes through
-/// <see cref="Peephole"/> (constant folding, zero/one propagation) and is hash-consed, so a value
-/// computed twice exists once (common subexpressions) and derivative code never materializes
-/// structural zeros.
+/// <see cref="Peephole"/> (constant folding, zero/one propagation) and <see cref="ValueNumbering"/>
+/// (a value computed twice exists once), so derivative code never materializes structural zeros.
 /// </summary>
 internal sealed class IrBuilder
 {
     private readonly List<Instr> _body = new();
-    private readonly Dictionary<(Op, Fn, int, int, int, long, Slot, int), int> _known = new();
+    private readonly ValueNumbering _known = new();
 
     /// <summary>
     /// Creates a builder. With <paramref name="exact"/>, only rewrites that keep every IEEE result
@@ -95,20 +94,15 @@ internal sealed class IrBuilder
 
     private int Intern(Op op, int a, int b, int c, double value, Fn fn, Slot slot, int index)
     {
-        var key = (op, fn, a, b, c, BitConverter.DoubleToInt64Bits(value), slot, index);
-        if (_known.TryGetValue(key, out int existing))
+        int existing = _known.Find(op, fn, a, b, c, value, slot, index);
+        if (existing >= 0)
         {
             return existing;
         }
 
-        // a+b and b+a are the same IEEE value; reuse either order but keep the user's order for new code.
-        if (op is Op.Add or Op.Mul && _known.TryGetValue((op, fn, b, a, c, key.Item6, slot, index), out existing))
-        {
-            return existing;
-        }
-
+        // New code keeps the operand order it was given (the user's order, for readability).
         _body.Add(new Instr(op, a, b, c, value, fn, slot, index, Stmt, Phase, null));
-        _known[key] = _body.Count - 1;
+        _known.Add(op, fn, a, b, c, value, slot, index, _body.Count - 1);
         return _body.Count - 1;
     }
 }
