@@ -70,6 +70,11 @@ internal static class DiagnosticDescriptors
         "Generated struct name is already used",
         "The struct '{1}' that OdeGen generates for '{2}' would clash with {3} in '{0}'; rename that member or the method");
 
+    /// <summary>ODE0013: a declared size outside what the generator supports.</summary>
+    public static readonly DiagnosticDescriptor UnsupportedSize = Error("ODE0013",
+        "Unsupported system size",
+        "{0} = {1} is outside the supported range 0 to {2}; use 0 (or leave it out) to infer the size from the indices used");
+
     private static readonly Dictionary<string, DiagnosticDescriptor> All = new()
     {
         [InvalidSignature.Id] = InvalidSignature,
@@ -84,6 +89,7 @@ internal static class DiagnosticDescriptors
         [NonSmoothFunction.Id] = NonSmoothFunction,
         [InternalError.Id] = InternalError,
         [GeneratedNameTaken.Id] = GeneratedNameTaken,
+        [UnsupportedSize.Id] = UnsupportedSize,
     };
 
     /// <summary>The descriptor with code <paramref name="id"/>.</summary>

@@ -92,11 +92,27 @@ public sealed partial class OdeDynamicsGenerator
         private void Report(DiagnosticDescriptor descriptor, SyntaxNodeOrToken at, params string[] args) =>
             _diagnostics.Add(DiagnosticInfo.Create(descriptor, at.GetLocation(), args));
 
+        /// <summary>
+        /// Dense Jacobians grow with the square of the sizes; beyond this the generated file would be
+        /// unreasonably large (and slow to generate), so larger systems are a diagnostic, not a hang.
+        /// </summary>
+        private const int MaxSize = 1000;
+
         private void ReadAttribute()
         {
-            foreach (KeyValuePair<string, TypedConstant> arg in _context.Attributes[0].NamedArguments)
+            AttributeData attribute = _context.Attributes[0];
+            foreach (KeyValuePair<string, TypedConstant> arg in attribute.NamedArguments)
             {
                 int value = arg.Value.Value is int v ? v : 0;
+                if (value < 0 || value > MaxSize)
+                {
+                    SyntaxNode at = (attribute.ApplicationSyntaxReference?.GetSyntax(_cancellationToken) as AttributeSyntax)?.ArgumentList?.Arguments
+                        .FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == arg.Key) ?? (SyntaxNode)_syntax;
+                    Report(DiagnosticDescriptors.UnsupportedSize, at, arg.Key, value.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                        MaxSize.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    value = 0;
+                }
+
                 if (arg.Key == "States")
                 {
                     _declaredStates = value;
@@ -608,9 +624,9 @@ public sealed partial class OdeDynamicsGenerator
 
             long index = Convert.ToInt64(constant.Value, System.Globalization.CultureInfo.InvariantCulture);
             int declared = isState ? _declaredStates : _declaredParameters;
-            if (index < 0 || (declared > 0 && index >= declared) || index > 100_000)
+            if (index < 0 || (declared > 0 && index >= declared) || index >= MaxSize)
             {
-                string length = declared > 0 ? declared.ToString(System.Globalization.CultureInfo.InvariantCulture) : "inferred from the indices used";
+                string length = declared > 0 ? declared.ToString(System.Globalization.CultureInfo.InvariantCulture) : $"inferred from the indices used (at most {MaxSize})";
                 Report(DiagnosticDescriptors.IndexOutOfRange, argument, index.ToString(System.Globalization.CultureInfo.InvariantCulture),
                     span, length, isState ? "States" : "Parameters");
                 return -1;

@@ -170,10 +170,18 @@ public class DiagnosticTests
         Assert.Empty(run.Sources);
     }
 
+    [Theory]
+    [InlineData("[OdeDynamics([|States = 5000|])]")]
+    [InlineData("[OdeDynamics(States = 3, [|Parameters = -1|])]")]
+    public void ODE0013_UnsupportedSize(string attribute) => AssertDiagnostic("ODE0013", InMethod("dydt[0] = y[0];", attribute));
+
+    [Fact]
+    public void ODE0008_InferredSizeBeyondTheSupportedMaximum() => AssertDiagnostic("ODE0008", InMethod("dydt[0] = y[[|1000|]];"));
+
     [Fact]
     public void EveryDescriptor_HasADistinctCode_ATitle_AndAHelpLink()
     {
-        string[] ids = Enumerable.Range(1, 12).Select(i => $"ODE{i:0000}").ToArray();
+        string[] ids = Enumerable.Range(1, 13).Select(i => $"ODE{i:0000}").ToArray();
         foreach (string id in ids)
         {
             DiagnosticDescriptor descriptor = DiagnosticDescriptors.ById(id);
