@@ -278,12 +278,12 @@ public sealed partial class OdeDynamicsGenerator
             for (int i = 0; i < statements.Count; i++)
             {
                 _cancellationToken.ThrowIfCancellationRequested();
-                Statement(statements[i], statements[i], isLast: i == statements.Count - 1, topLevel);
+                Statement(statements[i], isLast: i == statements.Count - 1, topLevel);
             }
         }
 
-        /// <summary>Lowers one statement; <paramref name="source"/> is the node whose text heads the generated code.</summary>
-        private void Statement(StatementSyntax statement, SyntaxNode source, bool isLast, bool topLevel)
+        /// <summary>Lowers one statement; a bare <c>return;</c> is allowed only as the method's last statement.</summary>
+        private void Statement(StatementSyntax statement, bool isLast, bool topLevel)
         {
             switch (statement)
             {
@@ -295,11 +295,11 @@ public sealed partial class OdeDynamicsGenerator
                 case ReturnStatementSyntax { Expression: null } when isLast && topLevel:
                     return;
                 case LocalDeclarationStatementSyntax declaration when declaration.UsingKeyword.RawKind == 0 && declaration.AwaitKeyword.RawKind == 0:
-                    BeginStatement(source);
+                    BeginStatement(statement);
                     Declaration(declaration);
                     return;
                 case ExpressionStatementSyntax expression:
-                    ExpressionStatement(expression.Expression, source);
+                    ExpressionStatement(expression.Expression, statement);
                     return;
                 default:
                     Report(DiagnosticDescriptors.UnsupportedStatement, statement.GetFirstToken(), Keyword(statement));
