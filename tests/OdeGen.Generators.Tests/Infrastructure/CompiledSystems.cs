@@ -38,7 +38,7 @@ internal static class CompiledSystems
 
     private static IReadOnlyDictionary<string, SystemUnderTest> Load()
     {
-        GeneratorRun run = GeneratorHarness.Run(GeneratorHarness.Compile(TestSources.All.Values.ToArray()));
+        GeneratorRun run = GeneratorHarness.Run(GeneratorHarness.Compile(TestSources.Executable));
         Assert.DoesNotContain(run.Result.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
         Assembly assembly = EmitAndLoad(run.Output);
 

@@ -241,6 +241,12 @@ internal static class TestSources
         }
         """;
 
+    /// <summary>Seeded random programs, run (not snapshotted) alongside the scenarios.</summary>
+    public static readonly IReadOnlyList<string> Random = RandomPrograms.Create(count: 16, seed: 20261122);
+
+    /// <summary>Everything the compile-and-run tests execute: the scenarios and the random programs.</summary>
+    public static string[] Executable => All.Values.Concat(Random).ToArray();
+
     /// <summary>Every scenario, by snapshot name.</summary>
     public static readonly IReadOnlyDictionary<string, string> All = new Dictionary<string, string>
     {
