@@ -61,6 +61,17 @@ public abstract class Sensitivity
 
     private static readonly InterpolatingAdjointSensitivity DefaultInterpolatingAdjoint = new(InterpolatingAdjointSensitivity.DefaultCheckpoints);
 
+    /// <summary>
+    /// The discrete adjoint: reverse mode through the Runge–Kutta stages the forward pass actually took, giving the
+    /// exact gradient of the discrete solution (RK-Net in Chen et al. 2018) rather than an approximation of the
+    /// continuous gradient. For adaptive methods the accepted step sequence is frozen (the step-size controller is
+    /// not differentiated). Costs one forward solve plus, per step, a recomputation of its stages and one VJP per
+    /// stage; memory is one state per accepted step, O(steps·n). Use it when the discrete solution is the model
+    /// (fixed-step Neural ODEs, loose tolerances, where the continuous adjoints' gradient would not match the
+    /// computed loss), and for gradients that must agree with finite differences of the solver itself.
+    /// </summary>
+    public static DiscreteAdjointSensitivity DiscreteAdjoint { get; } = new();
+
     /// <summary>A short name for logs and test output.</summary>
     public abstract string Name { get; }
 
@@ -130,6 +141,23 @@ public sealed class InterpolatingAdjointSensitivity : AdjointSensitivity
 
     internal override OdeGradient Compute<TSystem>(in TSystem system, GradientInputs inputs, SolverOptions options) =>
         InterpolatingAdjointSolver.Gradient(system, inputs, options, this);
+}
+
+/// <summary>The discrete adjoint (see <see cref="Sensitivity.DiscreteAdjoint"/>).</summary>
+/// <remarks>
+/// With respect to the times it differentiates the solver's output with the step sequence frozen: inside each
+/// interval between observation times, the steps keep their recorded sizes and move with the interval's start, and
+/// the last step ends on the interval's end, its size absorbing the move. For fixed-step solves that is exactly
+/// how the solver places its steps, so dL/dt0 and dL/dtimes are the derivatives of the computed loss (while the
+/// number of steps does not change).
+/// </remarks>
+public sealed class DiscreteAdjointSensitivity : Sensitivity
+{
+    /// <inheritdoc/>
+    public override string Name => "DiscreteAdjoint";
+
+    internal override OdeGradient Compute<TSystem>(in TSystem system, GradientInputs inputs, SolverOptions options) =>
+        DiscreteAdjointSolver.Gradient(system, inputs, options, this);
 }
 
 /// <summary>
