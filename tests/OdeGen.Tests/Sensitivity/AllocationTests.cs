@@ -56,6 +56,31 @@ public class AllocationTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void DiscreteAdjoint_MemoryIsOneStatePerStep()
+    {
+        // The discrete adjoint keeps every accepted step's (t, h, y): (n + 2) doubles a step, in arrays that grow by
+        // doubling (so between 1 and 4 times that, counting the copies). Its memory grows with the steps, by that much.
+        var system = new HandLorenz();
+        long For(double h, out int steps)
+        {
+            var options = new SolverOptions { Method = OdeMethod.RK4, FixedStep = h, MaxSteps = 10_000_000 };
+            int taken = 0;
+            long bytes = BytesFor(() =>
+            {
+                OdeGradient g = Ode.Gradient(system, LorenzY0, LorenzP, 0.0, [1.0], [1.0, 1.0, 1.0], OdeGen.Sensitivity.DiscreteAdjoint, options);
+                Assert.True(g.IsSuccess);
+                taken = g.Stats.Forward.Steps;
+            });
+            steps = taken;
+            return bytes;
+        }
+        long few = For(1e-3, out int fewSteps), many = For(1e-5, out int manySteps);
+        double perStep = (double)(many - few) / (manySteps - fewSteps), minimum = (3 + 2) * sizeof(double);
+        output.WriteLine($"discrete adjoint: {few} bytes for {fewSteps} steps, {many} bytes for {manySteps} steps: {perStep:F1} bytes a step (the record is {minimum} bytes a step)");
+        Assert.InRange(perStep, minimum, 4 * minimum);
+    }
+
+    [Fact]
     public void InterpolatingAdjoint_MemoryFollowsTheLongestSegment()
     {
         // The checkpointed adjoint keeps one segment's dense output at a time: with 100 segments it should need
