@@ -238,29 +238,11 @@ public abstract class AdjointSensitivity : Sensitivity
     {
         double k = Seminorm && controlled < dimension ? Math.Sqrt((double)dimension / controlled) : 1.0;
         double relTol = k * (_relTol ?? forward.RelTol), absTol = k * (_absTol ?? forward.AbsTol);
-        double[]? atolVector = null;
-        if (forward.AbsTolVector is { } v && _absTol is null && stateComponents > 0)
-        {
-            atolVector = new double[dimension];
-            atolVector.AsSpan().Fill(absTol);
-            for (int i = 0; i < v.Length; i++) atolVector[i] = k * v[i];
-        }
+        double[]? atolVector = forward.AbsTolVector is { } v && _absTol is null && stateComponents > 0
+            ? AugmentedOptions.Expand(v, dimension, stateComponents, absTol, k)
+            : null;
         if (_relTol is null && _absTol is null && forward.AbsTolVector is null && k == 1.0) return forward;
-        return new SolverOptions
-        {
-            Method = forward.Method,
-            RelTol = relTol,
-            AbsTol = absTol,
-            AbsTolVector = atolVector,
-            MaxSteps = forward.MaxSteps,
-            FixedStep = forward.FixedStep,
-            InitialStep = forward.InitialStep,
-            MinStep = forward.MinStep,
-            MaxStep = forward.MaxStep,
-            Safety = forward.Safety,
-            MinFactor = forward.MinFactor,
-            MaxFactor = forward.MaxFactor,
-        };
+        return AugmentedOptions.WithTolerances(forward, relTol, absTol, atolVector);
     }
 
     /// <summary>
