@@ -37,7 +37,8 @@ internal static class DiscreteAdjointSolver
         // Forward pass: record every accepted step.
         var field = new SystemField<TSystem>(system, p);
         var forward = new RungeKuttaIntegrator<SystemField<TSystem>>(n, options);
-        var tape = new StepRecord(n);
+        int every = method.StepsPerCheckpoint;
+        var tape = new StepRecord(n, every);
         var firstStep = new int[count + 1];
         var ys = new double[count * n];
         OdeStatus status = OdeStatus.Success;
@@ -64,9 +65,13 @@ internal static class DiscreteAdjointSolver
         var gTimes = new double[count];
         double gT0 = 0;
         var backward = new SolverStats();
+        var recompute = new SolverStats();
         if (status == OdeStatus.Success)
         {
             var stepper = new ReverseStep<TSystem>(system, p, options.Method.Tableau, counter);
+            // With checkpoints, the states of one run of steps at a time, replayed from its checkpoint.
+            double[] run = every > 1 ? new double[every * n] : [];
+            int cachedRun = -1;
             double[] lambda = gY0;   // ∂L/∂y at the current point of the backward sweep; ends as dL/dy0
             var f = new double[n];
             for (int i = count - 1; i >= 0; i--)
@@ -84,7 +89,26 @@ internal static class DiscreteAdjointSolver
                 }
                 for (int k = last; k >= first; k--)
                 {
-                    stepper.Reverse(tape.Time(k), tape.Size(k), tape.State(k), lambda, gP, out double tBar, out double hBar);
+                    ReadOnlySpan<double> yk;
+                    if (every == 1) yk = tape.Checkpoint(k);
+                    else
+                    {
+                        int r = k / every, start = r * every;
+                        if (r != cachedRun)
+                        {
+                            // Steps are reversed in decreasing order, so each run is replayed once.
+                            long before = counter.Function;
+                            tape.Checkpoint(r).CopyTo(run);
+                            int length = Math.Min(every, tape.Count - start);
+                            for (int j = 1; j < length; j++)
+                                stepper.Advance(tape.Time(start + j - 1), tape.Size(start + j - 1), run.AsSpan((j - 1) * n, n), run.AsSpan(j * n, n));
+                            recompute.Steps += length - 1;
+                            recompute.FunctionEvaluations += counter.Function - before;
+                            cachedRun = r;
+                        }
+                        yk = run.AsSpan((k - start) * n, n);
+                    }
+                    stepper.Reverse(tape.Time(k), tape.Size(k), yk, lambda, gP, out double tBar, out double hBar);
                     tSum += tBar;
                     if (k == last) hLast = hBar;
                     backward.Steps++;
@@ -94,7 +118,7 @@ internal static class DiscreteAdjointSolver
                 if (i > 0) gTimes[i - 1] += startBar;
                 else gT0 = startBar;
             }
-            backward.FunctionEvaluations = counter.Function;
+            backward.FunctionEvaluations = counter.Function - recompute.FunctionEvaluations;
         }
         else
         {
@@ -104,14 +128,18 @@ internal static class DiscreteAdjointSolver
             gT0 = double.NaN;
         }
         var stats = new GradientStats(forward.Stats, backward,
-            forward.Stats.FunctionEvaluations + counter.Function, counter.Jvp, counter.Vjp, counter.Jacobian);
+            forward.Stats.FunctionEvaluations + counter.Function, counter.Jvp, counter.Vjp, counter.Jacobian, recompute);
         return new OdeGradient(gY0, gP, gT0, gTimes, stats, status, method);
     }
 
-    /// <summary>The accepted steps of the forward pass: start time, signed size and start state of each, in growable arrays.</summary>
-    private sealed class StepRecord(int n)
+    /// <summary>
+    /// The accepted steps of the forward pass: start time and signed size of each, and the start state of every
+    /// <c>every</c>-th step (checkpoint r holds step r·every's), in arrays that grow by doubling.
+    /// </summary>
+    private sealed class StepRecord(int n, int every)
     {
-        private double[] _times = new double[64], _sizes = new double[64], _states = new double[64 * n];
+        private double[] _times = new double[64], _sizes = new double[64], _states = new double[16 * n];
+        private int _checkpoints;
 
         public int Count { get; private set; }
 
@@ -121,17 +149,22 @@ internal static class DiscreteAdjointSolver
             {
                 Array.Resize(ref _times, 2 * Count);
                 Array.Resize(ref _sizes, 2 * Count);
-                Array.Resize(ref _states, 2 * Count * n);
             }
             _times[Count] = t;
             _sizes[Count] = h;
-            y.CopyTo(_states.AsSpan(Count * n, n));
+            if (Count % every == 0)
+            {
+                if ((_checkpoints + 1) * n > _states.Length) Array.Resize(ref _states, 2 * _states.Length);
+                y.CopyTo(_states.AsSpan(_checkpoints * n, n));
+                _checkpoints++;
+            }
             Count++;
         }
 
         public double Time(int k) => _times[k];
         public double Size(int k) => _sizes[k];
-        public ReadOnlySpan<double> State(int k) => _states.AsSpan(k * n, n);
+        /// <summary>The start state of step r·every.</summary>
+        public ReadOnlySpan<double> Checkpoint(int r) => _states.AsSpan(r * n, n);
     }
 }
 
@@ -171,15 +204,30 @@ internal sealed class ReverseStep<TSystem> where TSystem : struct, IOdeSystem
     }
 
     /// <summary>
-    /// Given λ = ∂L/∂y_{k+1} in <paramref name="lambda"/>, overwrites it with ∂L/∂y_k, adds ∂L/∂p to
-    /// <paramref name="pBar"/>, and returns ∂L/∂t_k (step size held) and ∂L/∂h_k (start time held).
+    /// One forward step from (t, y0) with size h: y_{k+1} = y_k + h Σ b_i K_i, summed in the integrator's order
+    /// (for FSAL methods the integrator takes the last stage's argument, which is the same sum), so replaying the
+    /// recorded sizes reproduces the forward pass's states.
     /// </summary>
-    public void Reverse(double t, double h, ReadOnlySpan<double> y0, Span<double> lambda, Span<double> pBar, out double tBar, out double hBar)
+    public void Advance(double t, double h, ReadOnlySpan<double> y0, Span<double> y1)
     {
         int n = _n, s = _tableau.Stages;
-        double[] a = _tableau.A, b = _tableau.B, c = _tableau.C;
+        double[] b = _tableau.B;
+        ComputeStages(t, h, y0);
+        y0.CopyTo(y1);
+        for (int i = 0; i < s; i++)
+        {
+            double w = h * b[i];
+            if (w == 0) continue;
+            ReadOnlySpan<double> ki = _k.AsSpan(i * n, n);
+            for (int q = 0; q < n; q++) y1[q] += w * ki[q];
+        }
+    }
 
-        // Recompute the live stages exactly as the integrator forms them.
+    // The live stages, formed exactly as the integrator forms them: Y_i = y0 + Σ_j (h a_ij) K_j, K_i = f(t + c_i h, Y_i).
+    private void ComputeStages(double t, double h, ReadOnlySpan<double> y0)
+    {
+        int n = _n, s = _tableau.Stages;
+        double[] a = _tableau.A, c = _tableau.C;
         for (int i = 0; i < s; i++)
         {
             if (!_live[i]) continue;
@@ -195,6 +243,17 @@ internal sealed class ReverseStep<TSystem> where TSystem : struct, IOdeSystem
             _counter.Function++;
             _system.Evaluate(t + c[i] * h, yi, _p, _k.AsSpan(i * n, n));
         }
+    }
+
+    /// <summary>
+    /// Given λ = ∂L/∂y_{k+1} in <paramref name="lambda"/>, overwrites it with ∂L/∂y_k, adds ∂L/∂p to
+    /// <paramref name="pBar"/>, and returns ∂L/∂t_k (step size held) and ∂L/∂h_k (start time held).
+    /// </summary>
+    public void Reverse(double t, double h, ReadOnlySpan<double> y0, Span<double> lambda, Span<double> pBar, out double tBar, out double hBar)
+    {
+        int n = _n, s = _tableau.Stages;
+        double[] a = _tableau.A, b = _tableau.B, c = _tableau.C;
+        ComputeStages(t, h, y0);
 
         // y_{k+1} = y_k + h Σ b_i K_i: ȳ_k = λ, K̄_i = h b_i λ, h̄ = Σ b_i λ·K_i.
         tBar = 0;

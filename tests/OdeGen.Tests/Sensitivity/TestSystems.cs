@@ -220,3 +220,58 @@ internal readonly struct TinyMlpOde : IOdeSystem
         return p;
     }
 }
+
+/// <summary>
+/// A chain of 64 cells with diffusion, decay and a source: f_i = D·(y_{i−1} − 2y_i + y_{i+1}) − k·y_i + s
+/// (y_{−1} = y_64 = 0), p = (D, k, s). Many states and few parameters: the memory of a per-step record shows.
+/// </summary>
+internal readonly struct DiffusionChain : IOdeSystem
+{
+    public const int N = 64;
+    public int StateCount => N;
+    public int ParameterCount => 3;
+
+    private static double Laplacian(ReadOnlySpan<double> y, int i) =>
+        (i > 0 ? y[i - 1] : 0) - 2 * y[i] + (i < N - 1 ? y[i + 1] : 0);
+
+    public void Evaluate(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
+    {
+        for (int i = 0; i < N; i++) dydt[i] = p[0] * Laplacian(y, i) - p[1] * y[i] + p[2];
+    }
+
+    public void Jvp(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, double tDot, ReadOnlySpan<double> yDot,
+        ReadOnlySpan<double> pDot, Span<double> dydt, Span<double> dydtDot)
+    {
+        Evaluate(t, y, p, dydt);
+        for (int i = 0; i < N; i++)
+            dydtDot[i] = p[0] * Laplacian(yDot, i) + pDot[0] * Laplacian(y, i) - p[1] * yDot[i] - pDot[1] * y[i] + pDot[2];
+    }
+
+    public double Vjp(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, ReadOnlySpan<double> a,
+        Span<double> yBar, Span<double> pBar)
+    {
+        // The Laplacian is symmetric, so aᵀ∂f/∂y = D·Lap(a) − k·a.
+        for (int i = 0; i < N; i++)
+        {
+            yBar[i] += p[0] * Laplacian(a, i) - p[1] * a[i];
+            pBar[0] += a[i] * Laplacian(y, i);
+            pBar[1] -= a[i] * y[i];
+            pBar[2] += a[i];
+        }
+        return 0.0;
+    }
+
+    public void Jacobian(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dfdy, Span<double> dfdp)
+    {
+        dfdy[..(N * N)].Clear();
+        for (int i = 0; i < N; i++)
+        {
+            dfdy[i * N + i] = -2 * p[0] - p[1];
+            if (i > 0) dfdy[i * N + i - 1] = p[0];
+            if (i < N - 1) dfdy[i * N + i + 1] = p[0];
+            dfdp[i * 3] = Laplacian(y, i);
+            dfdp[i * 3 + 1] = -y[i];
+            dfdp[i * 3 + 2] = 1;
+        }
+    }
+}
