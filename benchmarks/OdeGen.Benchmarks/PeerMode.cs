@@ -1,0 +1,289 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using OdeGen.Solvers;
+
+namespace OdeGen.Benchmarks;
+
+/// <summary>
+/// The console mode behind benchmarks/run-peers.sh: measures our side of every peer comparison on the same
+/// inputs and tolerances as the C and C++ programs in benchmarks/peers, with the same timing method (median over
+/// samples, each sample a batch of solves long enough to time), reads the peers' RESULT lines, and prints one
+/// table of ratios (ours / theirs) with the accuracy of each side against a tight-tolerance reference.
+/// </summary>
+/// <remarks>
+/// RESULT line format, shared with the peers: <c>RESULT case impl median_us steps calls v1,v2,...</c>, where
+/// steps are accepted steps, calls are calls of the right-hand side (or of any derivative of it, for the
+/// gradients) and the values are the computed output (a state, or dL/dy0 then dL/dp).
+/// </remarks>
+public static class PeerMode
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+    private static bool s_quick;
+
+    /// <summary>One measured implementation of one case.</summary>
+    public sealed record Result(string Case, string Impl, double MedianMicroseconds, long Steps, long Calls, double[] Values)
+    {
+        /// <summary>The RESULT line.</summary>
+        public override string ToString() => string.Create(Inv,
+            $"RESULT {Case} {Impl} {MedianMicroseconds:F3} {Steps} {Calls} {string.Join(",", Values.Select(v => v.ToString("R", Inv)))}");
+
+        /// <summary>Parses a RESULT line.</summary>
+        public static Result? Parse(string line)
+        {
+            string[] f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (f.Length != 7 || f[0] != "RESULT") return null;
+            return new Result(f[1], f[2], double.Parse(f[3], Inv), long.Parse(f[4], Inv), long.Parse(f[5], Inv),
+                f[6].Split(',').Select(v => double.Parse(v, Inv)).ToArray());
+        }
+    }
+
+    /// <summary>Runs the mode; args: [--peer-results FILE] [--quick].</summary>
+    public static int Run(string[] args)
+    {
+        s_quick = args.Contains("--quick");
+        int i = Array.IndexOf(args, "--peer-results");
+        string? peerFile = i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+
+        Console.WriteLine($"# load before: {Load()}");
+        List<Result> ours = MeasureOurs();
+        foreach (Result r in ours) Console.WriteLine(r);
+        Console.WriteLine($"# load after: {Load()}");
+
+        var theirs = new List<Result>();
+        if (peerFile is not null && File.Exists(peerFile))
+            theirs.AddRange(File.ReadLines(peerFile).Select(Result.Parse).OfType<Result>());
+        else
+            Console.WriteLine("# no peer results given (--peer-results FILE): printing our side only");
+
+        Dictionary<string, double[]> reference = References();
+        PrintTable(ours, theirs, reference);
+        return 0;
+    }
+
+    /// <summary>Our measurements, case by case.</summary>
+    public static List<Result> MeasureOurs()
+    {
+        var results = new List<Result>();
+        var lorenz = new Lorenz.RhsSystem();
+        foreach (double t1 in new[] { 10.0, Problems.SolveEnd })
+        {
+            string c = t1 == 10 ? "solve10" : "solve100";
+            foreach ((string name, OdeMethod m) in new[] { ("ours_dopri5", OdeMethod.Dopri5), ("ours_tsit5", OdeMethod.Tsit5), ("ours_dop853", OdeMethod.Dop853) })
+            {
+                SolverOptions o = Problems.Options(m);
+                OdeSolution s = Ode.Solve(lorenz, Problems.Y0, Problems.P, 0, t1, o);
+                double us = Median(() => Ode.Solve(lorenz, Problems.Y0, Problems.P, 0, t1, o).FinalState[0]);
+                results.Add(new(c, name, us, s.Stats.Steps, s.Stats.FunctionEvaluations, s.FinalState.ToArray()));
+            }
+            var hand = new HandDopri5(3);
+            hand.Solve(lorenz, Problems.Y0, Problems.P, 0, t1, Problems.Tolerance, Problems.Tolerance);
+            double[] handY = hand.State.ToArray();
+            double handUs = Median(() =>
+            {
+                var h = new HandDopri5(3);
+                h.Solve(lorenz, Problems.Y0, Problems.P, 0, t1, Problems.Tolerance, Problems.Tolerance);
+                return h.State[0];
+            });
+            results.Add(new(c, "ours_handdopri5", handUs, hand.Steps, hand.Evaluations, handY));
+        }
+
+        SolverOptions dopri5 = Problems.Options(OdeMethod.Dopri5);
+        foreach ((string c, string name, Sensitivity s) in new (string, string, Sensitivity)[]
+        {
+            ("fsens1", "ours_forward", Sensitivity.Forward),
+            ("adjoint1", "ours_backsolve", Sensitivity.BacksolveAdjoint),
+            ("adjoint1", "ours_interpolating", Sensitivity.InterpolatingAdjoint()),
+            ("adjoint1", "ours_discrete", Sensitivity.DiscreteAdjoint),
+        })
+        {
+            OdeGradient g = Ode.Gradient(lorenz, Problems.Y0, Problems.P, 0, [1.0], Problems.SumLoss, s, dopri5);
+            double us = Median(() => Ode.Gradient(lorenz, Problems.Y0, Problems.P, 0, [1.0], Problems.SumLoss, s, dopri5).Y0[0]);
+            GradientStats st = g.Stats;
+            long steps = st.Forward.Steps + st.Recompute.Steps + st.Backward.Steps;
+            long calls = st.FunctionEvaluations + st.JvpEvaluations + st.VjpEvaluations + st.JacobianEvaluations;
+            results.Add(new(c, name, us, steps, calls, [.. g.Y0, .. g.Parameters]));
+        }
+
+        double[] parameters = Problems.EnsembleParameters(Problems.EnsembleSize);
+        var rk4 = new SolverOptions { Method = OdeMethod.RK4, FixedStep = Problems.EnsembleDt };
+        double end = Problems.EnsembleSteps * Problems.EnsembleDt;
+        long ensembleSteps = (long)Problems.EnsembleSize * Problems.EnsembleSteps;
+        {
+            double sum = HandRk4.Ensemble(lorenz, parameters, Problems.EnsembleSize, Problems.EnsembleSteps, Problems.EnsembleDt);
+            double us = Median(() => HandRk4.Ensemble(lorenz, parameters, Problems.EnsembleSize, Problems.EnsembleSteps, Problems.EnsembleDt));
+            results.Add(new("rk4ens", "ours_handrk4", us, ensembleSteps, 4 * ensembleSteps, [sum]));
+        }
+        {
+            var integrator = new RungeKuttaIntegrator<SystemField<Lorenz.RhsSystem>>(3, rk4);
+            var p = new double[3];
+            long calls = 0;
+            double Ensemble()
+            {
+                double sum = 0;
+                integrator.ClearStats();
+                for (int j = 0; j < Problems.EnsembleSize; j++)
+                {
+                    parameters.AsSpan(3 * j, 3).CopyTo(p);
+                    integrator.Reset(new SystemField<Lorenz.RhsSystem>(lorenz, p), Problems.Y0, 0, end);
+                    integrator.Run();
+                    ReadOnlySpan<double> y = integrator.State;
+                    sum += y[0] + y[1] + y[2];
+                }
+                calls = integrator.Stats.FunctionEvaluations;
+                return sum;
+            }
+            double sum = Ensemble();
+            long steps = integrator.Stats.Steps;
+            double us = Median(Ensemble);
+            results.Add(new("rk4ens", "ours_integrator", us, steps, calls, [sum]));
+        }
+        {
+            double Ensemble()
+            {
+                double sum = 0;
+                for (int j = 0; j < Problems.EnsembleSize; j++)
+                {
+                    ReadOnlySpan<double> y = Ode.Solve(lorenz, Problems.Y0, parameters.AsSpan(3 * j, 3), 0, end, rk4).FinalState;
+                    sum += y[0] + y[1] + y[2];
+                }
+                return sum;
+            }
+            double sum = Ensemble();
+            double us = Median(Ensemble);
+            results.Add(new("rk4ens", "ours_odesolve", us, ensembleSteps, 0, [sum]));
+        }
+        return results;
+    }
+
+    /// <summary>
+    /// Median time of one call of <paramref name="op"/> in microseconds: warm up (so tiered JIT has reached its
+    /// optimized code), choose a batch that takes at least ~5 ms, then take the median over the batches.
+    /// </summary>
+    public static double Median(Func<double> op)
+    {
+        double sink = 0;
+        var sw = Stopwatch.StartNew();
+        int calls = 0;
+        // Tiered JIT: methods start unoptimized, are instrumented, and reach optimized code after ~30 calls plus
+        // background compilation; a second of warm-up (and at least 60 calls) gets past that.
+        while (sw.Elapsed.TotalMilliseconds < (s_quick ? 300 : 1000) || calls < 60) { sink += op(); calls++; }
+        sw.Restart();
+        int timed = 0;
+        while (sw.Elapsed.TotalMilliseconds < 20 || timed < 3) { sink += op(); timed++; }
+        double perCall = sw.Elapsed.TotalMilliseconds / timed;
+        int batch = Math.Max(1, (int)Math.Ceiling(5.0 / perCall));
+        int samples = s_quick ? 7 : 31;
+        var times = new double[samples];
+        for (int s = 0; s < samples; s++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            for (int b = 0; b < batch; b++) sink += op();
+            times[s] = Stopwatch.GetElapsedTime(start).TotalMicroseconds / batch;
+        }
+        GC.KeepAlive(sink);
+        Array.Sort(times);
+        return times[samples / 2];
+    }
+
+    /// <summary>
+    /// Tight references: y(10) and y(100) from DOP853 at rtol = atol = 1e-13, and the T = 1 gradient from forward
+    /// sensitivities with DOP853 at 1e-12; checked against shared/reference/lorenz_gradients.json when it is there.
+    /// </summary>
+    public static Dictionary<string, double[]> References()
+    {
+        var lorenz = new Lorenz.RhsSystem();
+        var tight = new SolverOptions { Method = OdeMethod.Dop853, RelTol = 1e-13, AbsTol = 1e-13, MaxSteps = 10_000_000 };
+        var refs = new Dictionary<string, double[]>
+        {
+            ["solve10"] = Ode.Solve(lorenz, Problems.Y0, Problems.P, 0, 10, tight).FinalState.ToArray(),
+            ["solve100"] = Ode.Solve(lorenz, Problems.Y0, Problems.P, 0, 100, tight).FinalState.ToArray(),
+        };
+        OdeGradient g = Ode.Gradient(lorenz, Problems.Y0, Problems.P, 0, [1.0], Problems.SumLoss, Sensitivity.Forward,
+            new SolverOptions { Method = OdeMethod.Dop853, RelTol = 1e-12, AbsTol = 1e-12 });
+        refs["fsens1"] = refs["adjoint1"] = [.. g.Y0, .. g.Parameters];
+
+        string? json = new[] { "../shared/reference/lorenz_gradients.json", "../../shared/reference/lorenz_gradients.json", "/work/shared/reference/lorenz_gradients.json" }
+            .FirstOrDefault(File.Exists);
+        if (json is not null)
+        {
+            using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(json));
+            double[] Read(string t, string key) => doc.RootElement.GetProperty(t).GetProperty(key).EnumerateArray().Select(e => e.GetDouble()).ToArray();
+            double[] shared1 = [.. Read("T=1", "dLdy0"), .. Read("T=1", "dLdp")];
+            Console.WriteLine(string.Create(Inv, $"# reference check against {json}: T=1 gradient {RelativeError(refs["fsens1"], shared1):E2}, y(10) {RelativeError(refs["solve10"], Read("T=10", "yT")):E2} (relative, max norm)"));
+        }
+        return refs;
+    }
+
+    /// <summary>‖x − ref‖∞ / ‖ref‖∞.</summary>
+    public static double RelativeError(double[] x, double[] reference)
+    {
+        double num = 0, den = 0;
+        for (int i = 0; i < reference.Length; i++)
+        {
+            num = Math.Max(num, Math.Abs(x[i] - reference[i]));
+            den = Math.Max(den, Math.Abs(reference[i]));
+        }
+        return num / den;
+    }
+
+    // The comparisons of the table: (case, ours, theirs).
+    private static readonly (string Case, string Ours, string Theirs)[] Pairs =
+    [
+        ("solve10", "ours_dopri5", "odeint_dopri5_controlled"),
+        ("solve10", "ours_dopri5", "odeint_dopri5_dense"),
+        ("solve10", "ours_handdopri5", "odeint_dopri5_controlled"),
+        ("solve10", "ours_dopri5", "cvodes"),
+        ("solve10", "ours_dop853", "cvodes"),
+        ("solve100", "ours_dopri5", "odeint_dopri5_controlled"),
+        ("solve100", "ours_dopri5", "odeint_dopri5_dense"),
+        ("solve100", "ours_tsit5", "odeint_dopri5_controlled"),
+        ("solve100", "ours_dop853", "odeint_dopri5_controlled"),
+        ("solve100", "ours_handdopri5", "odeint_dopri5_controlled"),
+        ("solve100", "ours_dopri5", "cvodes"),
+        ("fsens1", "ours_forward", "cvodes_fsa"),
+        ("adjoint1", "ours_interpolating", "cvodes_asa"),
+        ("adjoint1", "ours_backsolve", "cvodes_asa"),
+        ("adjoint1", "ours_discrete", "cvodes_asa"),
+        ("rk4ens", "ours_integrator", "odeint_rk4"),
+        ("rk4ens", "ours_odesolve", "odeint_rk4"),
+        ("rk4ens", "ours_handrk4", "odeint_rk4"),
+    ];
+
+    private static void PrintTable(List<Result> ours, List<Result> theirs, Dictionary<string, double[]> reference)
+    {
+        string Err(Result r)
+        {
+            if (r.Case == "rk4ens")
+            {
+                Result? other = ours.FirstOrDefault(o => o.Case == "rk4ens" && o.Impl == "ours_handrk4");
+                return other is null ? "" : string.Create(Inv, $"Δ {RelativeError(r.Values, other.Values):E1}");
+            }
+            return reference.TryGetValue(r.Case, out double[]? re) ? RelativeError(r.Values, re).ToString("E1", Inv) : "";
+        }
+
+        Console.WriteLine();
+        Console.WriteLine("| case | ours | theirs | ours µs | theirs µs | ours/theirs | steps ours / theirs | calls ours / theirs | error ours | error theirs |");
+        Console.WriteLine("|---|---|---|---:|---:|---:|---:|---:|---:|---:|");
+        foreach ((string c, string o, string t) in Pairs)
+        {
+            Result? a = ours.FirstOrDefault(r => r.Case == c && r.Impl == o);
+            Result? b = theirs.FirstOrDefault(r => r.Case == c && r.Impl == t);
+            if (a is null) continue;
+            if (b is null)
+            {
+                Console.WriteLine(string.Create(Inv, $"| {c} | {o} | {t} (absent) | {a.MedianMicroseconds:F1} | | | {a.Steps} | {a.Calls} | {Err(a)} | |"));
+                continue;
+            }
+            Console.WriteLine(string.Create(Inv,
+                $"| {c} | {o} | {t} | {a.MedianMicroseconds:F1} | {b.MedianMicroseconds:F1} | **{a.MedianMicroseconds / b.MedianMicroseconds:F2}** | {a.Steps} / {b.Steps} | {a.Calls} / {b.Calls} | {Err(a)} | {Err(b)} |"));
+        }
+        Console.WriteLine();
+        Console.WriteLine("error: ‖x − ref‖∞/‖ref‖∞ against DOP853 at 1e-13 (states) or forward sensitivities with DOP853 at 1e-12 (gradients at T = 1);");
+        Console.WriteLine("y(100) is past Lorenz's predictability horizon (Lyapunov exponent ≈ 0.9: 1e-8 grows by ~e^90), so its error is O(1) for every solver and says nothing about accuracy;");
+        Console.WriteLine("rk4ens: Δ is the relative difference of the checksum Σ y(T) from the hand-written RK4 loop.");
+    }
+
+    /// <summary>The load averages from /proc/loadavg (what `uptime` prints).</summary>
+    public static string Load() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "unknown";
+}

@@ -1,0 +1,75 @@
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using OdeGen.Solvers;
+
+namespace OdeGen.Benchmarks;
+
+/// <summary>
+/// Ode.Solve on Lorenz at rtol = atol = 1e-8 with Dopri5, Tsit5 and DOP853 against the hand-written Dopri5 loop
+/// (<see cref="HandDopri5"/>, same controller and tolerance semantics, so it takes the same steps). Two end times, so
+/// the Allocated column shows that allocation is per solve (result, workspace), not per step: it must be the same
+/// at t1 = 10 and t1 = 100 although the second takes about ten times the steps.
+/// </summary>
+[MemoryDiagnoser]
+[Config(typeof(Columns))]
+public class LorenzSolveBenchmarks
+{
+    private readonly Lorenz.RhsSystem _lorenz = new();
+    private readonly SolverOptions _dopri5 = Problems.Options(OdeMethod.Dopri5), _tsit5 = Problems.Options(OdeMethod.Tsit5),
+        _dop853 = Problems.Options(OdeMethod.Dop853);
+    private RungeKuttaIntegrator<SystemField<Lorenz.RhsSystem>> _reused = null!;
+
+    /// <summary>End time of the solve.</summary>
+    [Params(10.0, 100.0)] public double T { get; set; }
+
+    /// <summary>Creates the reused integrator (outside the timed region).</summary>
+    [GlobalSetup]
+    public void Setup() => _reused = new RungeKuttaIntegrator<SystemField<Lorenz.RhsSystem>>(3, _dopri5);
+
+    /// <summary>The baseline: hand-written Dopri5, its workspace allocated per solve as Ode.Solve's is.</summary>
+    [Benchmark(Baseline = true)]
+    public double HandDopri5()
+    {
+        var solver = new HandDopri5(3);
+        solver.Solve(_lorenz, Problems.Y0, Problems.P, 0, T, Problems.Tolerance, Problems.Tolerance);
+        return solver.State[0];
+    }
+
+    /// <summary>Ode.Solve with Dopri5.</summary>
+    [Benchmark] public double Dopri5() => Ode.Solve(_lorenz, Problems.Y0, Problems.P, 0, T, _dopri5).FinalState[0];
+
+    /// <summary>Ode.Solve with Tsit5.</summary>
+    [Benchmark] public double Tsit5() => Ode.Solve(_lorenz, Problems.Y0, Problems.P, 0, T, _tsit5).FinalState[0];
+
+    /// <summary>Ode.Solve with DOP853.</summary>
+    [Benchmark] public double Dop853() => Ode.Solve(_lorenz, Problems.Y0, Problems.P, 0, T, _dop853).FinalState[0];
+
+    /// <summary>The runtime's Dopri5 integrator, created once and reset per solve: what Ode.Solve costs without its allocations.</summary>
+    [Benchmark]
+    public double Dopri5Reused()
+    {
+        _reused.Reset(new SystemField<Lorenz.RhsSystem>(_lorenz, Problems.P), Problems.Y0, 0, T);
+        _reused.Run();
+        return _reused.State[0];
+    }
+
+    /// <summary>Steps / rejected / f evaluations of one solve, as "steps (rejected) / nfe".</summary>
+    public static string Work(string method, double t1)
+    {
+        var lorenz = new Lorenz.RhsSystem();
+        if (method is nameof(HandDopri5))
+        {
+            var s = new HandDopri5(3);
+            s.Solve(lorenz, Problems.Y0, Problems.P, 0, t1, Problems.Tolerance, Problems.Tolerance);
+            return $"{s.Steps} ({s.Rejected}) / {s.Evaluations}";
+        }
+        OdeMethod m = method switch { nameof(Tsit5) => OdeMethod.Tsit5, nameof(Dop853) => OdeMethod.Dop853, _ => OdeMethod.Dopri5 };
+        SolverStats st = Ode.Solve(lorenz, Problems.Y0, Problems.P, 0, t1, Problems.Options(m)).Stats;
+        return $"{st.Steps} ({st.RejectedSteps}) / {st.FunctionEvaluations}";
+    }
+
+    private sealed class Columns : ManualConfig
+    {
+        public Columns() => AddColumn(new InfoColumn("Steps (rej) / nfe", c => Work(InfoColumn.Method(c), InfoColumn.Param(c, nameof(T), 100.0))));
+    }
+}
