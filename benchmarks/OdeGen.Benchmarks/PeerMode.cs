@@ -46,6 +46,7 @@ public static class PeerMode
         string? peerFile = i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
 
         Console.WriteLine($"# load before: {Load()}");
+        PrintAllocations();
         List<Result> ours = MeasureOurs();
         foreach (Result r in ours) Console.WriteLine(r);
         Console.WriteLine($"# load after: {Load()}");
@@ -59,6 +60,30 @@ public static class PeerMode
         Dictionary<string, double[]> reference = References();
         PrintTable(ours, theirs, reference);
         return 0;
+    }
+
+    /// <summary>
+    /// Bytes allocated by one Ode.Solve (after warm-up, on this thread) at t1 = 10 and t1 = 100: equal when nothing
+    /// is allocated per step, whatever the number of steps.
+    /// </summary>
+    public static void PrintAllocations()
+    {
+        var lorenz = new Lorenz.RhsSystem();
+        foreach (OdeMethod m in new[] { OdeMethod.Dopri5, OdeMethod.Tsit5, OdeMethod.Dop853 })
+        {
+            SolverOptions o = Problems.Options(m);
+            long Bytes(double t1)
+            {
+                for (int i = 0; i < 3; i++) Ode.Solve(lorenz, Problems.Y0, Problems.P, 0, t1, o);
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                OdeSolution s = Ode.Solve(lorenz, Problems.Y0, Problems.P, 0, t1, o);
+                long bytes = GC.GetAllocatedBytesForCurrentThread() - before;
+                GC.KeepAlive(s);
+                return bytes;
+            }
+            long b10 = Bytes(10), b100 = Bytes(100);
+            Console.WriteLine($"# allocated by one Ode.Solve with {m.Tableau.Name}: {b10} B to t = 10, {b100} B to t = 100{(b10 == b100 ? " (per solve, not per step)" : " (GROWS WITH STEPS)")}");
+        }
     }
 
     /// <summary>Our measurements, case by case.</summary>
@@ -248,6 +273,8 @@ public static class PeerMode
         ("rk4ens", "ours_integrator", "odeint_rk4"),
         ("rk4ens", "ours_odesolve", "odeint_rk4"),
         ("rk4ens", "ours_handrk4", "odeint_rk4"),
+        ("rk4ens", "ours_integrator", "odeint_rk4_novec"),
+        ("rk4ens", "ours_handrk4", "odeint_rk4_novec"),
     ];
 
     private static void PrintTable(List<Result> ours, List<Result> theirs, Dictionary<string, double[]> reference)
