@@ -29,7 +29,7 @@ mkdir -p "$build"
 flags="-O3 -march=native"
 echo "# building peers ($flags): gcc $(gcc -dumpfullversion), SUNDIALS $(dpkg-query -W -f='${Version}' libsundials-dev), Boost $(dpkg-query -W -f='${Version}' libboost-dev)"
 gcc $flags -o "$build/cvodes_lorenz" "$peers/cvodes_lorenz.c" \
-  -lsundials_cvodes -lsundials_nvecserial -lsundials_sunlinsoldense -lsundials_sunmatrixdense -lm
+  -lsundials_cvodes -lsundials_nvecserial -lsundials_sunlinsoldense -lsundials_sunmatrixdense -lsundials_sunnonlinsolfixedpoint -lm
 g++ $flags -std=c++17 -o "$build/odeint_lorenz" "$peers/odeint_lorenz.cpp"
 g++ $flags -fno-tree-vectorize -DIMPL_SUFFIX='"_novec"' -std=c++17 -o "$build/odeint_lorenz_novec" "$peers/odeint_lorenz.cpp"
 

@@ -45,19 +45,26 @@ public static class PeerMode
         int i = Array.IndexOf(args, "--peer-results");
         string? peerFile = i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
 
-        Console.WriteLine($"# load before: {Load()}");
-        PrintAllocations();
-        List<Result> ours = MeasureOurs();
-        foreach (Result r in ours) Console.WriteLine(r);
-        Console.WriteLine($"# load after: {Load()}");
-
         var theirs = new List<Result>();
         if (peerFile is not null && File.Exists(peerFile))
             theirs.AddRange(File.ReadLines(peerFile).Select(Result.Parse).OfType<Result>());
         else
             Console.WriteLine("# no peer results given (--peer-results FILE): printing our side only");
-
         Dictionary<string, double[]> reference = References();
+
+        Console.WriteLine($"# load before: {Load()}");
+        PrintAllocations();
+        List<Result> ours = MeasureOurs();
+        // Equal accuracy: the loosest tolerance at which our Dopri5's y(10) is at least as accurate as Boost.Odeint's.
+        Result? odeint = theirs.FirstOrDefault(r => r.Case == "solve10" && r.Impl == "odeint_dopri5_controlled");
+        if (odeint is not null)
+        {
+            double target = RelativeError(odeint.Values, reference["solve10"]);
+            s_matchedTolerance = MatchTolerance(target, reference["solve10"]);
+            ours.AddRange(MeasureMatched(s_matchedTolerance));
+        }
+        foreach (Result r in ours) Console.WriteLine(r);
+        Console.WriteLine($"# load after: {Load()}");
         PrintTable(ours, theirs, reference);
         return 0;
     }
@@ -83,6 +90,46 @@ public static class PeerMode
             }
             long b10 = Bytes(10), b100 = Bytes(100);
             Console.WriteLine($"# allocated by one Ode.Solve with {m.Tableau.Name}: {b10} B to t = 10, {b100} B to t = 100{(b10 == b100 ? " (per solve, not per step)" : " (GROWS WITH STEPS)")}");
+        }
+    }
+
+    private static double s_matchedTolerance = double.NaN;
+
+    /// <summary>The largest rtol = atol on a grid of 1e-8·10^(k/8) whose Dopri5 y(10) error is at most <paramref name="target"/>.</summary>
+    public static double MatchTolerance(double target, double[] reference)
+    {
+        double best = Problems.Tolerance;
+        for (int k = 0; k <= 24; k++)
+        {
+            double tol = Problems.Tolerance * Math.Pow(10, k / 8.0);
+            var o = new SolverOptions { RelTol = tol, AbsTol = tol };
+            double err = RelativeError(Ode.Solve(new Lorenz.RhsSystem(), Problems.Y0, Problems.P, 0, 10, o).FinalState.ToArray(), reference);
+            if (err <= target) best = tol;
+        }
+        return best;
+    }
+
+    /// <summary>Dopri5 (ours and hand-written) at the accuracy-matched tolerance, to t = 10 and 100.</summary>
+    public static IEnumerable<Result> MeasureMatched(double tol)
+    {
+        var lorenz = new Lorenz.RhsSystem();
+        var o = new SolverOptions { RelTol = tol, AbsTol = tol };
+        foreach (double t1 in new[] { 10.0, 100.0 })
+        {
+            string c = t1 == 10 ? "solve10" : "solve100";
+            OdeSolution s = Ode.Solve(lorenz, Problems.Y0, Problems.P, 0, t1, o);
+            double us = Median(() => Ode.Solve(lorenz, Problems.Y0, Problems.P, 0, t1, o).FinalState[0]);
+            yield return new(c, "ours_dopri5_acc", us, s.Stats.Steps, s.Stats.FunctionEvaluations, s.FinalState.ToArray());
+            var hand = new HandDopri5(3);
+            hand.Solve(lorenz, Problems.Y0, Problems.P, 0, t1, tol, tol);
+            double[] y = hand.State.ToArray();
+            double handUs = Median(() =>
+            {
+                var h = new HandDopri5(3);
+                h.Solve(lorenz, Problems.Y0, Problems.P, 0, t1, tol, tol);
+                return h.State[0];
+            });
+            yield return new(c, "ours_handdopri5_acc", handUs, hand.Steps, hand.Evaluations, y);
         }
     }
 
@@ -164,19 +211,24 @@ public static class PeerMode
             results.Add(new("rk4ens", "ours_integrator", us, steps, calls, [sum]));
         }
         {
+            long calls = 0;
             double Ensemble()
             {
                 double sum = 0;
+                calls = 0;
                 for (int j = 0; j < Problems.EnsembleSize; j++)
                 {
-                    ReadOnlySpan<double> y = Ode.Solve(lorenz, Problems.Y0, parameters.AsSpan(3 * j, 3), 0, end, rk4).FinalState;
+                    OdeSolution s = Ode.Solve(lorenz, Problems.Y0, parameters.AsSpan(3 * j, 3), 0, end, rk4);
+                    ReadOnlySpan<double> y = s.FinalState;
                     sum += y[0] + y[1] + y[2];
+                    calls += s.Stats.FunctionEvaluations;
                 }
                 return sum;
             }
             double sum = Ensemble();
+            long totalCalls = calls;
             double us = Median(Ensemble);
-            results.Add(new("rk4ens", "ours_odesolve", us, ensembleSteps, 0, [sum]));
+            results.Add(new("rk4ens", "ours_odesolve", us, ensembleSteps, totalCalls, [sum]));
         }
         return results;
     }
@@ -258,14 +310,20 @@ public static class PeerMode
         ("solve10", "ours_dopri5", "odeint_dopri5_controlled"),
         ("solve10", "ours_dopri5", "odeint_dopri5_dense"),
         ("solve10", "ours_handdopri5", "odeint_dopri5_controlled"),
+        ("solve10", "ours_dopri5_acc", "odeint_dopri5_controlled"),
+        ("solve10", "ours_handdopri5_acc", "odeint_dopri5_controlled"),
         ("solve10", "ours_dopri5", "cvodes"),
+        ("solve10", "ours_dopri5", "cvodes_fixedpoint"),
         ("solve10", "ours_dop853", "cvodes"),
         ("solve100", "ours_dopri5", "odeint_dopri5_controlled"),
         ("solve100", "ours_dopri5", "odeint_dopri5_dense"),
         ("solve100", "ours_tsit5", "odeint_dopri5_controlled"),
         ("solve100", "ours_dop853", "odeint_dopri5_controlled"),
         ("solve100", "ours_handdopri5", "odeint_dopri5_controlled"),
+        ("solve100", "ours_dopri5_acc", "odeint_dopri5_controlled"),
+        ("solve100", "ours_handdopri5_acc", "odeint_dopri5_controlled"),
         ("solve100", "ours_dopri5", "cvodes"),
+        ("solve100", "ours_dopri5", "cvodes_fixedpoint"),
         ("fsens1", "ours_forward", "cvodes_fsa"),
         ("adjoint1", "ours_interpolating", "cvodes_asa"),
         ("adjoint1", "ours_backsolve", "cvodes_asa"),
@@ -290,8 +348,8 @@ public static class PeerMode
         }
 
         Console.WriteLine();
-        Console.WriteLine("| case | ours | theirs | ours µs | theirs µs | ours/theirs | steps ours / theirs | calls ours / theirs | error ours | error theirs |");
-        Console.WriteLine("|---|---|---|---:|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine("| case | ours | theirs | ours µs | theirs µs | ours/theirs | per step | steps ours / theirs | calls ours / theirs | error ours | error theirs |");
+        Console.WriteLine("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach ((string c, string o, string t) in Pairs)
         {
             Result? a = ours.FirstOrDefault(r => r.Case == c && r.Impl == o);
@@ -299,15 +357,18 @@ public static class PeerMode
             if (a is null) continue;
             if (b is null)
             {
-                Console.WriteLine(string.Create(Inv, $"| {c} | {o} | {t} (absent) | {a.MedianMicroseconds:F1} | | | {a.Steps} | {a.Calls} | {Err(a)} | |"));
+                Console.WriteLine(string.Create(Inv, $"| {c} | {o} | {t} (absent) | {a.MedianMicroseconds:F1} | | | | {a.Steps} | {a.Calls} | {Err(a)} | |"));
                 continue;
             }
             Console.WriteLine(string.Create(Inv,
-                $"| {c} | {o} | {t} | {a.MedianMicroseconds:F1} | {b.MedianMicroseconds:F1} | **{a.MedianMicroseconds / b.MedianMicroseconds:F2}** | {a.Steps} / {b.Steps} | {a.Calls} / {b.Calls} | {Err(a)} | {Err(b)} |"));
+                $"| {c} | {o} | {t} | {a.MedianMicroseconds:F1} | {b.MedianMicroseconds:F1} | **{a.MedianMicroseconds / b.MedianMicroseconds:F2}** | {a.MedianMicroseconds / a.Steps / (b.MedianMicroseconds / b.Steps):F2} | {a.Steps} / {b.Steps} | {a.Calls} / {b.Calls} | {Err(a)} | {Err(b)} |"));
         }
         Console.WriteLine();
         Console.WriteLine("error: ‖x − ref‖∞/‖ref‖∞ against DOP853 at 1e-13 (states) or forward sensitivities with DOP853 at 1e-12 (gradients at T = 1);");
         Console.WriteLine("y(100) is past Lorenz's predictability horizon (Lyapunov exponent ≈ 0.9: 1e-8 grows by ~e^90), so its error is O(1) for every solver and says nothing about accuracy;");
+        if (!double.IsNaN(s_matchedTolerance))
+            Console.WriteLine(string.Create(Inv, $"*_acc: rtol = atol = {s_matchedTolerance:G3}, the loosest (grid 10^(1/8)) at which our Dopri5's y(10) is at least as accurate as Boost.Odeint's dopri5 at 1e-8;"));
+        Console.WriteLine("per step: the ratio of time per accepted step (gradients: steps of all passes);");
         Console.WriteLine("rk4ens: Δ is the relative difference of the checksum Σ y(T) from the hand-written RK4 loop.");
     }
 

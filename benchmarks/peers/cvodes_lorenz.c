@@ -2,12 +2,13 @@
  * adjoint gradient at T = 1 with CVodeB and hand-written adjoint right-hand sides; L = y0(T) + y1(T) + y2(T),
  * gradients with respect to y(0) and (σ, ρ, β). rtol = atol = 1e-8 everywhere (sensitivities and adjoint quadratures
  * in the error test, as in our defaults). Adams–Moulton (the non-stiff choice) with Newton iteration and a dense
- * linear solver fed the analytic Jacobian. Each solve reuses its CVODES memory through the ReInit functions, which
+ * linear solver fed the analytic Jacobian; the forward solves also with fixed-point iteration (no Jacobian). Each solve reuses its CVODES memory through the ReInit functions, which
  * is how CVODES is meant to be used for repeated solves and its fastest path.
- * Usage: cvodes_lorenz [quick] [only CASE]    prints RESULT lines (see peer_common.h). */
+ * Usage: cvodes_lorenz [quick|once] [only CASE]    prints RESULT lines (see peer_common.h); once: no timing. */
 #include <cvodes/cvodes.h>
 #include <nvector/nvector_serial.h>
 #include <sunlinsol/sunlinsol_dense.h>
+#include <sunnonlinsol/sunnonlinsol_fixedpoint.h>
 #include <sunmatrix/sunmatrix_dense.h>
 #include "peer_common.h"
 
@@ -94,31 +95,40 @@ typedef struct
     N_Vector y, yB, qB, *yS;
     SUNMatrix A, AB;
     SUNLinearSolver LS, LSB;
+    SUNNonlinearSolver NLS;
     double t1;
     int which;
 } problem;
 
 static void set_initial(N_Vector y) { double* v = N_VGetArrayPointer(y); v[0] = v[1] = v[2] = 1; }
 
-static void setup_solver(problem* pr, int max_steps)
+static void setup_solver(problem* pr, int max_steps, int fixed_point)
 {
     pr->y = N_VNew_Serial(3, pr->ctx);
     set_initial(pr->y);
     pr->mem = CVodeCreate(CV_ADAMS, pr->ctx);
     CHECK(CVodeInit(pr->mem, rhs, 0.0, pr->y));
     CHECK(CVodeSStolerances(pr->mem, TOL, TOL));
+    CHECK(CVodeSetMaxNumSteps(pr->mem, max_steps));
+    if (fixed_point)
+    {
+        /* Adams with fixed-point (functional) iteration: no Jacobian, no linear solves. */
+        pr->NLS = SUNNonlinSol_FixedPoint(pr->y, 0, pr->ctx);
+        CHECK(CVodeSetNonlinearSolver(pr->mem, pr->NLS));
+        return;
+    }
     pr->A = SUNDenseMatrix(3, 3, pr->ctx);
     pr->LS = SUNLinSol_Dense(pr->y, pr->A, pr->ctx);
     CHECK(CVodeSetLinearSolver(pr->mem, pr->LS, pr->A));
     CHECK(CVodeSetJacFn(pr->mem, jac));
-    CHECK(CVodeSetMaxNumSteps(pr->mem, max_steps));
 }
 
 static void free_solver(problem* pr)
 {
     CVodeFree(&pr->mem);
-    SUNLinSolFree(pr->LS);
-    SUNMatDestroy(pr->A);
+    if (pr->LS) SUNLinSolFree(pr->LS);
+    if (pr->A) SUNMatDestroy(pr->A);
+    if (pr->NLS) SUNNonlinSolFree(pr->NLS);
     N_VDestroy(pr->y);
 }
 
@@ -134,22 +144,26 @@ static double solve_once(void* c)
     return N_VGetArrayPointer(pr->y)[0];
 }
 
-static void run_solve(SUNContext ctx, double t1, const char* kase)
+static void run_solve(SUNContext ctx, double t1, const char* kase, int fixed_point)
 {
     problem pr = {0};
     pr.ctx = ctx;
     pr.t1 = t1;
-    setup_solver(&pr, 1000000);
+    setup_solver(&pr, 1000000, fixed_point);
     solve_once(&pr);
     long steps, nfe, nje, nfeLS;
     CHECK(CVodeGetNumSteps(pr.mem, &steps));
     CHECK(CVodeGetNumRhsEvals(pr.mem, &nfe));
-    CHECK(CVodeGetNumJacEvals(pr.mem, &nje));
-    CHECK(CVodeGetNumLinRhsEvals(pr.mem, &nfeLS));
+    nje = nfeLS = 0;
+    if (!fixed_point)
+    {
+        CHECK(CVodeGetNumJacEvals(pr.mem, &nje));
+        CHECK(CVodeGetNumLinRhsEvals(pr.mem, &nfeLS));
+    }
     double y[3];
     memcpy(y, N_VGetArrayPointer(pr.y), sizeof y);
     double us = median_us(solve_once, &pr);
-    print_result(kase, "cvodes", us, steps, nfe + nfeLS + nje, y, 3);
+    print_result(kase, fixed_point ? "cvodes_fixedpoint" : "cvodes", us, steps, nfe + nfeLS + nje, y, 3);
     free_solver(&pr);
 }
 
@@ -183,7 +197,7 @@ static void run_fsa(SUNContext ctx)
     problem pr = {0};
     pr.ctx = ctx;
     pr.t1 = 1.0;
-    setup_solver(&pr, 1000000);
+    setup_solver(&pr, 1000000, 0);
     pr.yS = N_VCloneVectorArray(6, pr.y);
     set_sens_initial(pr.yS);
     CHECK(CVodeSensInit(pr.mem, 6, CV_STAGGERED, rhs_sens, pr.yS));
@@ -242,7 +256,7 @@ static void run_asa(SUNContext ctx)
     problem pr = {0};
     pr.ctx = ctx;
     pr.t1 = 1.0;
-    setup_solver(&pr, 1000000);
+    setup_solver(&pr, 1000000, 0);
     CHECK(CVodeAdjInit(pr.mem, 100, CV_HERMITE));   /* a checkpoint every 100 steps, Hermite interpolation */
     realtype t;
     int ncheck;
@@ -295,12 +309,16 @@ int main(int argc, char** argv)
     for (int i = 1; i < argc; i++)
     {
         if (strcmp(argv[i], "quick") == 0) peer_quick = 1;
+        else if (strcmp(argv[i], "once") == 0) peer_once = 1;
         else if (strcmp(argv[i], "only") == 0 && i + 1 < argc) only = argv[++i];
     }
     SUNContext ctx;
     CHECK(SUNContext_Create(NULL, &ctx));
-    if (!only || strcmp(only, "solve10") == 0) run_solve(ctx, 10.0, "solve10");
-    if (!only || strcmp(only, "solve100") == 0) run_solve(ctx, 100.0, "solve100");
+    for (int fp = 0; fp < 2; fp++)
+    {
+        if (!only || strcmp(only, "solve10") == 0) run_solve(ctx, 10.0, "solve10", fp);
+        if (!only || strcmp(only, "solve100") == 0) run_solve(ctx, 100.0, "solve100", fp);
+    }
     if (!only || strcmp(only, "fsens1") == 0) run_fsa(ctx);
     if (!only || strcmp(only, "adjoint1") == 0) run_asa(ctx);
     SUNContext_Free(&ctx);

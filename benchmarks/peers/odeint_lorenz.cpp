@@ -3,7 +3,7 @@
 // (σ, ρ) from SplitMix64 seed 42, dt = 0.001, 1,000 steps) of the C# benchmarks. State: std::array<double, 3>.
 // Note the error test differs from ours and CVODES's: odeint takes the max norm of err / (atol + rtol·(|x| + dt·|dx/dt|)),
 // where we take the RMS norm of err / (atol + rtol·max(|x|, |x_new|)); and its first step is given (0.01), not chosen.
-// Usage: odeint_lorenz [quick]     prints RESULT lines (see peer_common.h).
+// Usage: odeint_lorenz [quick|once]     prints RESULT lines (see peer_common.h).
 #include <array>
 #include <boost/numeric/odeint.hpp>
 #include <cstring>
@@ -88,7 +88,10 @@ static double ensemble_once(void*)
 int main(int argc, char** argv)
 {
     for (int i = 1; i < argc; i++)
+    {
         if (std::strcmp(argv[i], "quick") == 0) peer_quick = 1;
+        else if (std::strcmp(argv[i], "once") == 0) peer_once = 1;
+    }
     run_solve(10.0, false, "solve10");
     run_solve(10.0, true, "solve10");
     run_solve(100.0, false, "solve100");

@@ -18,6 +18,7 @@
 #define ENSEMBLE_DT 0.001
 
 static int peer_quick = 0; /* set from argv: fewer samples, shorter warm-up */
+static int peer_once = 0;  /* set from argv ("once"): compute and print, do not time (median_us returns 0) */
 
 static double now_us(void)
 {
@@ -37,6 +38,7 @@ static volatile double peer_sink;
 /* Median time of one call of op(ctx) in microseconds. */
 static double median_us(double (*op)(void*), void* ctx)
 {
+    if (peer_once) return 0;
     double start = now_us(), sink = 0;
     long calls = 0;
     while (now_us() - start < (peer_quick ? 300e3 : 1000e3) || calls < 60) { sink += op(ctx); calls++; }
