@@ -27,6 +27,10 @@ public class LorenzEnsembleBenchmarks
     [Benchmark(Baseline = true)]
     public double HandWrittenRk4() => HandRk4.Ensemble(_lorenz, _parameters, Problems.EnsembleSize, Problems.EnsembleSteps, Problems.EnsembleDt);
 
+    /// <summary>Hand-written RK4 with one trajectory per SIMD lane (a yardstick; see <see cref="HandRk4Lanes"/>).</summary>
+    [Benchmark]
+    public double HandWrittenRk4Lanes() => HandRk4Lanes.Ensemble(_parameters, Problems.EnsembleSize, Problems.EnsembleSteps, Problems.EnsembleDt);
+
     /// <summary>Ode.Solve per trajectory.</summary>
     [Benchmark]
     public double OdeSolveLoop()
@@ -88,4 +92,57 @@ public static class HandRk4
         }
         return sum;
     }
+}
+
+/// <summary>
+/// What a lane-batched integrator could reach (DESIGN.md plans generated lane-batched systems; the runtime has none
+/// yet): the same RK4 ensemble with <see cref="System.Numerics.Vector{T}"/> lanes, one trajectory per lane, Lorenz
+/// written by hand in vector form. Not an OdeGen code path: a yardstick for the per-trajectory loops, and the
+/// shape of what GCC does on its own when it vectorizes the Boost.Odeint ensemble across trajectories.
+/// </summary>
+public static class HandRk4Lanes
+{
+    /// <summary>Integrates every trajectory, Vector&lt;double&gt;.Count at a time (the count must divide evenly); returns Σ y(T).</summary>
+    public static double Ensemble(double[] parameters, int count, int steps, double dt)
+    {
+        int w = System.Numerics.Vector<double>.Count;
+        if (count % w != 0) throw new ArgumentException($"count must be a multiple of {w}.", nameof(count));
+        Span<double> s = stackalloc double[w], r = stackalloc double[w], b = stackalloc double[w];
+        double sum = 0;
+        for (int j = 0; j < count; j += w)
+        {
+            for (int l = 0; l < w; l++)
+            {
+                s[l] = parameters[3 * (j + l)];
+                r[l] = parameters[3 * (j + l) + 1];
+                b[l] = parameters[3 * (j + l) + 2];
+            }
+            var sigma = new System.Numerics.Vector<double>(s);
+            var rho = new System.Numerics.Vector<double>(r);
+            var beta = new System.Numerics.Vector<double>(b);
+            var x = System.Numerics.Vector<double>.One;
+            var y = System.Numerics.Vector<double>.One;
+            var z = System.Numerics.Vector<double>.One;
+            var half = new System.Numerics.Vector<double>(0.5 * dt);
+            var full = new System.Numerics.Vector<double>(dt);
+            var sixth = new System.Numerics.Vector<double>(dt / 6);
+            for (int k = 0; k < steps; k++)
+            {
+                var (k1x, k1y, k1z) = F(x, y, z, sigma, rho, beta);
+                var (k2x, k2y, k2z) = F(x + half * k1x, y + half * k1y, z + half * k1z, sigma, rho, beta);
+                var (k3x, k3y, k3z) = F(x + half * k2x, y + half * k2y, z + half * k2z, sigma, rho, beta);
+                var (k4x, k4y, k4z) = F(x + full * k3x, y + full * k3y, z + full * k3z, sigma, rho, beta);
+                x += sixth * (k1x + 2 * k2x + 2 * k3x + k4x);
+                y += sixth * (k1y + 2 * k2y + 2 * k3y + k4y);
+                z += sixth * (k1z + 2 * k2z + 2 * k3z + k4z);
+            }
+            sum += System.Numerics.Vector.Sum(x + y + z);
+        }
+        return sum;
+    }
+
+    private static (System.Numerics.Vector<double>, System.Numerics.Vector<double>, System.Numerics.Vector<double>) F(
+        System.Numerics.Vector<double> x, System.Numerics.Vector<double> y, System.Numerics.Vector<double> z,
+        System.Numerics.Vector<double> sigma, System.Numerics.Vector<double> rho, System.Numerics.Vector<double> beta) =>
+        (sigma * (y - x), x * (rho - z) - y, x * y - beta * z);
 }

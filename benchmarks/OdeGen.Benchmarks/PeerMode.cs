@@ -187,6 +187,11 @@ public static class PeerMode
             results.Add(new("rk4ens", "ours_handrk4", us, ensembleSteps, 4 * ensembleSteps, [sum]));
         }
         {
+            double sum = HandRk4Lanes.Ensemble(parameters, Problems.EnsembleSize, Problems.EnsembleSteps, Problems.EnsembleDt);
+            double us = Median(() => HandRk4Lanes.Ensemble(parameters, Problems.EnsembleSize, Problems.EnsembleSteps, Problems.EnsembleDt));
+            results.Add(new("rk4ens", "ours_handrk4_lanes", us, ensembleSteps, 4 * ensembleSteps, [sum]));
+        }
+        {
             var integrator = new RungeKuttaIntegrator<SystemField<Lorenz.RhsSystem>>(3, rk4);
             var p = new double[3];
             long calls = 0;
@@ -331,6 +336,7 @@ public static class PeerMode
         ("rk4ens", "ours_integrator", "odeint_rk4"),
         ("rk4ens", "ours_odesolve", "odeint_rk4"),
         ("rk4ens", "ours_handrk4", "odeint_rk4"),
+        ("rk4ens", "ours_handrk4_lanes", "odeint_rk4"),
         ("rk4ens", "ours_integrator", "odeint_rk4_novec"),
         ("rk4ens", "ours_handrk4", "odeint_rk4_novec"),
     ];
