@@ -7,7 +7,8 @@ namespace OdeGen.Tests.Peers;
 /// <summary>
 /// A fact that runs only where the SUNDIALS CVODES peer can run: either benchmarks/run-peers.sh has built
 /// benchmarks/peers/build/cvodes_lorenz, or gcc and the libsundials-dev headers and libraries are installed (the test
-/// then compiles the one C file, well under a second). Elsewhere it is skipped at discovery with the reason.
+/// then compiles the one C file, well under a second). Elsewhere, or with ODEGEN_SKIP_PEERS=1, it is skipped at
+/// discovery with the reason.
 /// </summary>
 public sealed class CvodesPeerFactAttribute : FactAttribute
 {
@@ -37,6 +38,7 @@ public static class CvodesPeer
     /// <summary>Null when the peer can run here; otherwise why not.</summary>
     public static string? Unavailable()
     {
+        if (Environment.GetEnvironmentVariable("ODEGEN_SKIP_PEERS") == "1") return "CVODES peer: skipped because ODEGEN_SKIP_PEERS=1.";
         if (Root.Value is null) return "CVODES peer: the repository root (OdeGen.sln) was not found above the test binaries.";
         if (!File.Exists(Source)) return $"CVODES peer: {Source} is missing.";
         if (PrebuiltIsCurrent) return null;
