@@ -54,6 +54,7 @@ public static class PeerMode
 
         Console.WriteLine($"# load before: {Load()}");
         PrintAllocations();
+        PrintDerivativeRatios();
         List<Result> ours = MeasureOurs();
         // Equal accuracy: the loosest tolerance at which our Dopri5's y(10) is at least as accurate as Boost.Odeint's.
         Result? odeint = theirs.FirstOrDefault(r => r.Case == "solve10" && r.Impl == "odeint_dopri5_controlled");
@@ -67,6 +68,48 @@ public static class PeerMode
         Console.WriteLine($"# load after: {Load()}");
         PrintTable(ours, theirs, reference);
         return 0;
+    }
+
+    /// <summary>
+    /// Generated over hand-written Evaluate/Jvp/Vjp (the <see cref="LorenzDerivativeBenchmarks"/> operations), as the
+    /// median of ratios of back-to-back samples: on a loaded machine this cancels most of the drift that separate
+    /// BenchmarkDotNet runs of the two methods see.
+    /// </summary>
+    public static void PrintDerivativeRatios()
+    {
+        var b = new LorenzDerivativeBenchmarks();
+        b.Setup();
+        foreach ((string name, Func<double> generated, Func<double> hand) in new (string, Func<double>, Func<double>)[]
+        {
+            ("Evaluate", b.GeneratedEvaluate, b.HandWrittenEvaluate),
+            ("Jvp", b.GeneratedJvp, b.HandWrittenJvp),
+            ("Vjp", b.GeneratedVjp, b.HandWrittenVjp),
+        })
+        {
+            Console.WriteLine(string.Create(Inv, $"# generated / hand-written {name}: {MedianRatio(generated, hand):F3} (median of 31 paired samples of 1,024 calls)"));
+        }
+    }
+
+    /// <summary>Median over paired samples (a then b, alternating) of time(a)/time(b).</summary>
+    public static double MedianRatio(Func<double> a, Func<double> b)
+    {
+        double sink = 0;
+        var sw = Stopwatch.StartNew();
+        while (sw.Elapsed.TotalMilliseconds < 1000) { sink += a() + b(); }
+        const int samples = 31, batch = 200;
+        var ratios = new double[samples];
+        for (int s = 0; s < samples; s++)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            for (int i = 0; i < batch; i++) sink += a();
+            long t1 = Stopwatch.GetTimestamp();
+            for (int i = 0; i < batch; i++) sink += b();
+            long t2 = Stopwatch.GetTimestamp();
+            ratios[s] = (double)(t1 - t0) / (t2 - t1);
+        }
+        GC.KeepAlive(sink);
+        Array.Sort(ratios);
+        return ratios[samples / 2];
     }
 
     /// <summary>
