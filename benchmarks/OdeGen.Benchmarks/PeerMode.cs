@@ -55,6 +55,8 @@ public static class PeerMode
         Console.WriteLine($"# load before: {Load()}");
         PrintAllocations();
         PrintDerivativeRatios();
+        PrintSolverOverheadRatios();
+        if (args.Contains("--paired-only")) return 0;
         List<Result> ours = MeasureOurs();
         // Equal accuracy: the loosest tolerance at which our Dopri5's y(10) is at least as accurate as Boost.Odeint's.
         Result? odeint = theirs.FirstOrDefault(r => r.Case == "solve10" && r.Impl == "odeint_dopri5_controlled");
@@ -90,22 +92,89 @@ public static class PeerMode
         }
     }
 
-    /// <summary>Median over paired samples (a then b, alternating) of time(a)/time(b).</summary>
-    public static double MedianRatio(Func<double> a, Func<double> b)
+    /// <summary>
+    /// The runtime's stepper against the hand-written loops at identical steps and evaluations, as medians of paired
+    /// samples: Ode.Solve and a reused integrator against <see cref="HandDopri5"/> (Lorenz to t = 10, 1e-8), and the RK4
+    /// ensemble's integrator and Ode.Solve loops against <see cref="HandRk4"/> (first 100 trajectories).
+    /// </summary>
+    public static void PrintSolverOverheadRatios()
+    {
+        var lorenz = new Lorenz.RhsSystem();
+        SolverOptions o = Problems.Options(OdeMethod.Dopri5);
+        var reused = new RungeKuttaIntegrator<SystemField<Lorenz.RhsSystem>>(3, o);
+        double Hand()
+        {
+            var h = new HandDopri5(3);
+            h.Solve(lorenz, Problems.Y0, Problems.P, 0, 10, Problems.Tolerance, Problems.Tolerance);
+            return h.State[0];
+        }
+        double Solve() => Ode.Solve(lorenz, Problems.Y0, Problems.P, 0, 10, o).FinalState[0];
+        double Reused()
+        {
+            reused.Reset(new SystemField<Lorenz.RhsSystem>(lorenz, Problems.P), Problems.Y0, 0, 10);
+            reused.Run();
+            return reused.State[0];
+        }
+        Console.WriteLine(string.Create(Inv, $"# Dopri5 to t = 10 (paired medians): Ode.Solve / hand-written = {MedianRatio(Solve, Hand, 5):F3}, reused integrator / hand-written = {MedianRatio(Reused, Hand, 5):F3}, Ode.Solve / reused integrator = {MedianRatio(Solve, Reused, 5):F3}"));
+
+        const int count = 100;
+        double[] parameters = Problems.EnsembleParameters(count);
+        var rk4 = new SolverOptions { Method = OdeMethod.RK4, FixedStep = Problems.EnsembleDt };
+        var integrator = new RungeKuttaIntegrator<SystemField<Lorenz.RhsSystem>>(3, rk4);
+        var p = new double[3];
+        double end = Problems.EnsembleSteps * Problems.EnsembleDt;
+        double HandEnsemble() => HandRk4.Ensemble(lorenz, parameters, count, Problems.EnsembleSteps, Problems.EnsembleDt);
+        double IntegratorEnsemble()
+        {
+            double sum = 0;
+            for (int j = 0; j < count; j++)
+            {
+                parameters.AsSpan(3 * j, 3).CopyTo(p);
+                integrator.Reset(new SystemField<Lorenz.RhsSystem>(lorenz, p), Problems.Y0, 0, end);
+                integrator.Run();
+                sum += integrator.State[0];
+            }
+            return sum;
+        }
+        double SolveEnsemble()
+        {
+            double sum = 0;
+            for (int j = 0; j < count; j++) sum += Ode.Solve(lorenz, Problems.Y0, parameters.AsSpan(3 * j, 3), 0, end, rk4).FinalState[0];
+            return sum;
+        }
+        Console.WriteLine(string.Create(Inv, $"# RK4 ensemble (paired medians): integrator / hand-written = {MedianRatio(IntegratorEnsemble, HandEnsemble, 1):F3}, Ode.Solve loop / integrator = {MedianRatio(SolveEnsemble, IntegratorEnsemble, 1):F3}"));
+    }
+
+    private static long Time(Func<double> op, int batch, ref double sink)
+    {
+        long t0 = Stopwatch.GetTimestamp();
+        for (int i = 0; i < batch; i++) sink += op();
+        return Stopwatch.GetTimestamp() - t0;
+    }
+
+    /// <summary>Median over paired back-to-back samples (order alternating) of time(a)/time(b).</summary>
+    public static double MedianRatio(Func<double> a, Func<double> b, int batch = 200)
     {
         double sink = 0;
         var sw = Stopwatch.StartNew();
         while (sw.Elapsed.TotalMilliseconds < 1000) { sink += a() + b(); }
-        const int samples = 31, batch = 200;
+        const int samples = 31;
         var ratios = new double[samples];
         for (int s = 0; s < samples; s++)
         {
-            long t0 = Stopwatch.GetTimestamp();
-            for (int i = 0; i < batch; i++) sink += a();
-            long t1 = Stopwatch.GetTimestamp();
-            for (int i = 0; i < batch; i++) sink += b();
-            long t2 = Stopwatch.GetTimestamp();
-            ratios[s] = (double)(t1 - t0) / (t2 - t1);
+            // Alternate which goes first, so that neither always runs right after the other.
+            long ta, tb;
+            if (s % 2 == 0)
+            {
+                ta = Time(a, batch, ref sink);
+                tb = Time(b, batch, ref sink);
+            }
+            else
+            {
+                tb = Time(b, batch, ref sink);
+                ta = Time(a, batch, ref sink);
+            }
+            ratios[s] = (double)ta / tb;
         }
         GC.KeepAlive(sink);
         Array.Sort(ratios);
