@@ -46,7 +46,7 @@ internal readonly struct RobertsonSystem : IOdeSystem
     }
 }
 
-/// <summary>Van der Pol in Liénard-free form: x' = v, v' = μ((1 − x²)v − x); p = [μ].</summary>
+/// <summary>Van der Pol, x'' − μ(1 − x²)x' + x = 0 as x' = v, v' = μ(1 − x²)v − x; p = [μ]. Stiff for large μ.</summary>
 internal readonly struct VanDerPolSystem : IOdeSystem
 {
     public int StateCount => 2;
@@ -54,26 +54,26 @@ internal readonly struct VanDerPolSystem : IOdeSystem
     public void Evaluate(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
     {
         dydt[0] = y[1];
-        dydt[1] = p[0] * ((1 - y[0] * y[0]) * y[1] - y[0]);
+        dydt[1] = p[0] * (1 - y[0] * y[0]) * y[1] - y[0];
     }
     public void Jvp(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, double tDot, ReadOnlySpan<double> yDot, ReadOnlySpan<double> pDot, Span<double> dydt, Span<double> dydtDot)
     {
         Evaluate(t, y, p, dydt);
         dydtDot[0] = yDot[1];
-        dydtDot[1] = pDot[0] * ((1 - y[0] * y[0]) * y[1] - y[0]) + p[0] * ((-2 * y[0] * y[1] - 1) * yDot[0] + (1 - y[0] * y[0]) * yDot[1]);
+        dydtDot[1] = pDot[0] * (1 - y[0] * y[0]) * y[1] + (-2 * p[0] * y[0] * y[1] - 1) * yDot[0] + p[0] * (1 - y[0] * y[0]) * yDot[1];
     }
     public double Vjp(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, ReadOnlySpan<double> a, Span<double> yBar, Span<double> pBar)
     {
-        yBar[0] += a[1] * p[0] * (-2 * y[0] * y[1] - 1);
+        yBar[0] += a[1] * (-2 * p[0] * y[0] * y[1] - 1);
         yBar[1] += a[0] + a[1] * p[0] * (1 - y[0] * y[0]);
-        pBar[0] += a[1] * ((1 - y[0] * y[0]) * y[1] - y[0]);
+        pBar[0] += a[1] * (1 - y[0] * y[0]) * y[1];
         return 0;
     }
     public void Jacobian(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dfdy, Span<double> dfdp)
     {
         dfdy[0] = 0; dfdy[1] = 1;
-        dfdy[2] = p[0] * (-2 * y[0] * y[1] - 1); dfdy[3] = p[0] * (1 - y[0] * y[0]);
-        dfdp[0] = 0; dfdp[1] = (1 - y[0] * y[0]) * y[1] - y[0];
+        dfdy[2] = -2 * p[0] * y[0] * y[1] - 1; dfdy[3] = p[0] * (1 - y[0] * y[0]);
+        dfdp[0] = 0; dfdp[1] = (1 - y[0] * y[0]) * y[1];
     }
 }
 
