@@ -85,6 +85,13 @@ public static partial class Ode
         where TField : struct, IJacobianField
     {
         Validate(t0, t1, options);
+        if (options.Method.Esdirk is not null)
+        {
+            var esdirk = new EsdirkIntegrator<TField>(y0.Length, options);
+            var result = CreateSolution(esdirk, y0.Length, t0, t1, options);
+            esdirk.Reset(field, y0, t0, t1);
+            return Drive(esdirk, result, y0, t0, t1, options);
+        }
         var integrator = new RosenbrockIntegrator<TField>(y0.Length, options);
         var solution = CreateSolution(integrator, y0.Length, t0, t1, options);
         integrator.Reset(field, y0, t0, t1);

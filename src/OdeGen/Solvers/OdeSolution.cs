@@ -117,6 +117,8 @@ public sealed class OdeSolution
             $"Stopped at t = {FinalTime} by the terminal event {(_events is { Count: > 0 } e ? e[^1].Event.ToString() : "event")} ({Stats})."),
         OdeStatus.SingularMatrix => Format(
             $"Stopped at t = {FinalTime} before reaching t1 = {EndTime}: the stiff solver's iteration matrix I/(hγ) − J was singular for several step sizes in a row ({Stats}). Check the Jacobian; the problem may not have a unique solution near t = {FinalTime}."),
+        OdeStatus.ConvergenceFailure => Format(
+            $"Stopped at t = {FinalTime} before reaching t1 = {EndTime}: the Newton iterations of the implicit stages did not converge with the fixed step {Options.FixedStep} ({Stats}). Use a smaller FixedStep or an adaptive solve."),
         OdeStatus.NonFiniteValue => Format(
             $"Stopped at t = {FinalTime} before reaching t1 = {EndTime}: f or the state became non-finite (NaN or ±∞) just after t = {FinalTime}, and smaller steps did not help ({Stats})."),
         _ => Format($"Stopped at t = {FinalTime} with status {Status}."),

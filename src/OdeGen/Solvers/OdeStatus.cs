@@ -18,6 +18,11 @@ public enum OdeStatus
     /// </summary>
     SingularMatrix,
     /// <summary>
+    /// The Newton iterations of an implicit method's stages did not converge at the step size <see cref="SolverOptions.FixedStep"/>
+    /// prescribes (adaptive solves halve the step instead).
+    /// </summary>
+    ConvergenceFailure,
+    /// <summary>
     /// A terminal event (<see cref="OdeEvent.Terminal"/>) stopped the solve at the event's time, before t1. Not a failure:
     /// <c>OdeSolution.IsSuccess</c> is true.
     /// </summary>

@@ -40,16 +40,25 @@ public class AllocationTests(ITestOutputHelper output)
         Assert.Equal(OdeStatus.Success, integrator.Status);
     }
 
-    [Fact]
-    public void RosenbrockStep_AllocatesNothing()
+    [Theory]
+    [InlineData("Rodas4")]
+    [InlineData("Kvaerno5")]
+    public void StiffStep_AllocatesNothing(string method)
     {
         // Van der Pol (μ = 10) exercises the Jacobian, ∂f/∂t through Jvp (SystemField scratch), the LU, rejections
         // and dense output. The Jacobian scratch is allocated by the first steps (warm-up).
-        var options = new SolverOptions { Method = OdeMethod.Rodas4, RelTol = 1e-6, AbsTol = 1e-9, MaxSteps = int.MaxValue };
-        var integrator = new RosenbrockIntegrator<SystemField<VanDerPolSystem>>(2, options);
+        var options = new SolverOptions { Method = OdeMethod.Stiff.Single(m => m.Name == method), RelTol = 1e-6, AbsTol = 1e-9, MaxSteps = int.MaxValue };
+        IOdeIntegrator integrator = method == "Rodas4"
+            ? new RosenbrockIntegrator<SystemField<VanDerPolSystem>>(2, options)
+            : new EsdirkIntegrator<SystemField<VanDerPolSystem>>(2, options);
         var field = new SystemField<VanDerPolSystem>(new VanDerPolSystem(), [10]);
         double[] y0 = [2, 0];
-        integrator.Reset(field, y0, 0, 1e7);
+        void Reset()
+        {
+            if (integrator is RosenbrockIntegrator<SystemField<VanDerPolSystem>> r) r.Reset(field, y0, 0, 1e7);
+            else ((EsdirkIntegrator<SystemField<VanDerPolSystem>>)integrator).Reset(field, y0, 0, 1e7);
+        }
+        Reset();
         for (int i = 0; i < 2000; i++) Assert.True(integrator.Step());
 
         Span<double> y = stackalloc double[2];
@@ -61,10 +70,10 @@ public class AllocationTests(ITestOutputHelper output)
             integrator.Interpolate(0.5 * (integrator.PreviousTime + integrator.Time), y);
             integrator.CopyDenseCoefficients(coefficients);
         }
-        integrator.Reset(field, y0, 0, 1e7);
+        Reset();
         integrator.Step();
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        output.WriteLine($"Rodas4: {allocated} bytes over 20,001 steps, {integrator.Stats}");
+        output.WriteLine($"{method}: {allocated} bytes over 20,001 steps, {integrator.Stats}");
         Assert.Equal(0, allocated);
         Assert.Equal(OdeStatus.Success, integrator.Status);
         Assert.True(integrator.Stats.RejectedSteps > 0);   // the rejection path ran too
@@ -74,6 +83,7 @@ public class AllocationTests(ITestOutputHelper output)
     [InlineData("Dopri5")]
     [InlineData("RK4")]
     [InlineData("Rodas4")]
+    [InlineData("Kvaerno5")]
     public void Solve_AllocationDoesNotGrowWithSteps(string method)
     {
         SolverOptions Options(double t1) => method == "RK4"

@@ -40,6 +40,7 @@ public class EventTests(ITestOutputHelper output)
     [InlineData("Dopri5")]
     [InlineData("Tsit5")]
     [InlineData("Rodas4")]
+    [InlineData("Kvaerno5")]
     public void BouncingBall_FirstTenBounces_MatchExactTimes(string method)
     {
         const double g = 9.81, h0 = 10, e = 0.8;
@@ -80,6 +81,7 @@ public class EventTests(ITestOutputHelper output)
     [InlineData("Dopri5", EventDirection.Falling)]
     [InlineData("Rodas4", EventDirection.Both)]
     [InlineData("Dop853", EventDirection.Falling)]
+    [InlineData("Kvaerno5", EventDirection.Rising)]
     public void NonTerminalEvents_FindEveryCrossing_InTheChosenDirection(string method, EventDirection direction)
     {
         // x = cos t crosses zero at π/2 + kπ, falling for even k and rising for odd k.

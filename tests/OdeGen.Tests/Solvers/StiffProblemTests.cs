@@ -9,8 +9,10 @@ public class StiffProblemTests(ITestOutputHelper output)
 {
     private static readonly double[] RobertsonP = [0.04, 3e7, 1e4];
 
-    [Fact]
-    public void Robertson_ToTenToTheFifth_MatchesIndependentReference_InFewerThanAThousandSteps()
+    [Theory]
+    [InlineData("Rodas4")]
+    [InlineData("Kvaerno5")]
+    public void Robertson_ToTenToTheFifth_MatchesIndependentReference_InFewerThanAThousandSteps(string method)
     {
         // Reference: extrapolation to rtol 1e-11 (atol scaled like the solve below); it agrees with its own rtol 1e-10
         // solve to 7e-11 relative in every component.
@@ -18,10 +20,10 @@ public class StiffProblemTests(ITestOutputHelper output)
             1e-11, [1e-17, 1e-21, 1e-17], out int referenceSteps);
         // y2 stays below 4e-5 (≈ 7.3e-8 at t = 1e5): with a scalar atol it would be "tiny" and only absolutely accurate,
         // so it gets its own absolute tolerance, 1e-16, and is then held to the same 1e-6 relative as y1 and y3.
-        var options = new SolverOptions { Method = OdeMethod.Rodas4, RelTol = 1e-6, AbsTolVector = [1e-12, 1e-16, 1e-12] };
+        var options = new SolverOptions { Method = OdeMethod.Stiff.Single(m => m.Name == method), RelTol = 1e-6, AbsTolVector = [1e-12, 1e-16, 1e-12] };
         var solution = Ode.Solve(new RobertsonSystem(), [1.0, 0, 0], RobertsonP, 0, 1e5, options).EnsureSuccess();
         output.WriteLine($"reference ({referenceSteps} extrapolation steps): {reference[0]:R}, {reference[1]:R}, {reference[2]:R}");
-        output.WriteLine($"Rodas4: {solution.FinalState[0]:R}, {solution.FinalState[1]:R}, {solution.FinalState[2]:R}; {solution.Stats}");
+        output.WriteLine($"{method}: {solution.FinalState[0]:R}, {solution.FinalState[1]:R}, {solution.FinalState[2]:R}; {solution.Stats}");
         for (int q = 0; q < 3; q++)
         {
             double rel = Math.Abs(solution.FinalState[q] - reference[q]) / Math.Abs(reference[q]);
@@ -42,8 +44,10 @@ public class StiffProblemTests(ITestOutputHelper output)
         Assert.True(solution.FinalTime < 1e5 / 2);
     }
 
-    [Fact]
-    public void VanDerPol_Mu1000_TwoPeriods_ModestStepsAndAgreesWithReference()
+    [Theory]
+    [InlineData("Rodas4")]
+    [InlineData("Kvaerno5")]
+    public void VanDerPol_Mu1000_TwoPeriods_ModestStepsAndAgreesWithReference(string method)
     {
         // For large μ the period is T ≈ (3 − 2 ln 2)μ + 3a·μ^(−1/3), a ≈ 2.338 the first zero of −Ai (the relaxation-
         // oscillation asymptotics): T ≈ 1614.4 for μ = 1000. Solve over [0, 2T] = [0, 3228.8] from (2, 0), a point on the
@@ -53,9 +57,9 @@ public class StiffProblemTests(ITestOutputHelper output)
         double t1 = 2 * period;
         double[] times = [400, 1200, 2000, 2800, t1];
         var crossing = new OdeEvent((t, y) => y[0]) { Name = "x = 0" };
-        var options = new SolverOptions { Method = OdeMethod.Rodas4, RelTol = 1e-7, AbsTol = 1e-7, SaveAt = times, Events = [crossing] };
+        var options = new SolverOptions { Method = OdeMethod.Stiff.Single(m => m.Name == method), RelTol = 1e-7, AbsTol = 1e-7, SaveAt = times, Events = [crossing] };
         var solution = Ode.Solve(new VanDerPolSystem(), [2.0, 0.0], [mu], 0, t1, options).EnsureSuccess();
-        output.WriteLine($"T ≈ {period:F4}; Rodas4 {solution.Stats}");
+        output.WriteLine($"T ≈ {period:F4}; {method} {solution.Stats}");
 
         double[] y = [2.0, 0.0];
         double previous = 0;
