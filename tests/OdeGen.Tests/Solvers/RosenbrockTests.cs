@@ -276,6 +276,19 @@ public class RosenbrockTests(ITestOutputHelper output)
         Assert.Contains(OdeMethod.Rodas4, OdeMethod.All);
     }
 
+    [Theory]
+    [InlineData("Rodas4")]
+    [InlineData("Kvaerno5")]
+    public void Sensitivities_WithAStiffMethod_ThrowAClearError(string method)
+    {
+        // Sensitivities run on the explicit integrator only (documented); a stiff method is refused with a sentence, not an NRE.
+        var options = new SolverOptions { Method = OdeMethod.Stiff.Single(m => m.Name == method) };
+        var jvp = Assert.Throws<InvalidOperationException>(() => Ode.Jvp(new DecaySystem(), [1.0], [0.5], 0, 1, [1.0], [0.0], options: options));
+        Assert.Contains("explicit methods only", jvp.Message);
+        var gradient = Assert.Throws<InvalidOperationException>(() => Ode.Gradient(new DecaySystem(), [1.0], [0.5], 0, [1.0], [1.0], options: options));
+        Assert.Contains("explicit methods only", gradient.Message);
+    }
+
     // ---- finite-difference Jacobian for plain vector fields ----
 
     private readonly struct StiffDecayField : IVectorField
