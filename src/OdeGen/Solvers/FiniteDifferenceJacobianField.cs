@@ -8,6 +8,7 @@ namespace OdeGen.Solvers;
 /// so very tight tolerances cost more steps). <c>Ode.Solve</c> uses it for plain <see cref="IVectorField"/> inputs;
 /// an <see cref="IOdeSystem"/> gets its exact, generated Jacobian instead.
 /// </summary>
+/// <remarks>Copies share the scratch arrays: use one instance per thread.</remarks>
 public readonly struct FiniteDifferenceJacobianField<TField> : IJacobianField where TField : struct, IVectorField
 {
     private readonly TField _field;

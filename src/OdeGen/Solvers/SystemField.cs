@@ -6,6 +6,10 @@ namespace OdeGen.Solvers;
 /// system: ∂F/∂y from <see cref="IOdeSystem.Jacobian"/>, ∂F/∂t from <see cref="IOdeSystem.Jvp"/> with
 /// tDot = 1 and zero tangents for y and p (exact, one JVP).
 /// </summary>
+/// <remarks>
+/// Copies of one field share the derivative scratch, so one field (and its copies) must not be used by integrators
+/// on different threads at the same time; create a field per thread (<c>Ode.Solve</c> creates one per call).
+/// </remarks>
 public readonly struct SystemField<TSystem> : IJacobianField where TSystem : struct, IOdeSystem
 {
     private readonly TSystem _system;
