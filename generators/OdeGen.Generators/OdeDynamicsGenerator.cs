@@ -1,13 +1,108 @@
+using System;
+using System.Collections.Immutable;
+using System.Threading;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using OdeGen.Generators.Differentiation;
+using OdeGen.Generators.Model;
+using OdeGen.Generators.Simplify;
 
 namespace OdeGen.Generators;
 
-/// <summary>Placeholder entry point; replaced by the generator pipeline.</summary>
+/// <summary>
+/// Generates <c>{Type}.{Method}System</c> for every <c>[OdeDynamics]</c> method:
+/// parse (Roslyn → IR) → differentiate → simplify → emit, each a cached, named step.
+/// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed partial class OdeDynamicsGenerator : IIncrementalGenerator
 {
+    /// <summary>Fully qualified name of the marker attribute.</summary>
+    internal const string AttributeName = "OdeGen.OdeDynamicsAttribute";
+
+    /// <summary>Names of the tracked pipeline steps, shared with the incrementality tests.</summary>
+    internal static class TrackingNames
+    {
+        /// <summary>Roslyn → model plus diagnostics.</summary>
+        public const string Parse = "OdeGen.Parse";
+
+        /// <summary>The error-free models.</summary>
+        public const string Model = "OdeGen.Model";
+
+        /// <summary>Forward and reverse mode.</summary>
+        public const string Differentiate = "OdeGen.Differentiate";
+
+        /// <summary>Folding, CSE and dead code.</summary>
+        public const string Simplify = "OdeGen.Simplify";
+
+        /// <summary>C# text.</summary>
+        public const string Emit = "OdeGen.Emit";
+    }
+
     /// <inheritdoc/>
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
+        IncrementalValuesProvider<Result<SystemModel>> parsed = context.SyntaxProvider
+            .ForAttributeWithMetadataName(AttributeName, static (node, _) => node is MethodDeclarationSyntax, Parse)
+            .WithTrackingName(TrackingNames.Parse);
+
+        // Diagnostics have their own output: a moved line changes them but not the code.
+        context.RegisterSourceOutput(parsed.Select(static (r, _) => r.Diagnostics), ReportDiagnostics);
+
+        IncrementalValuesProvider<Result<GeneratedFile>> files = parsed
+            .Where(static r => r.Value is not null)
+            .Select(static (r, _) => r.Value!)
+            .WithTrackingName(TrackingNames.Model)
+            .Select(static (m, ct) => Guarded(m.Header.MethodName, () => SystemDifferentiator.Differentiate(m)))
+            .WithTrackingName(TrackingNames.Differentiate)
+            .Select(static (r, ct) => Then(r, s => s with
+            {
+                Evaluate = Simplifier.Run(s.Evaluate, exact: true),
+                Jvp = Simplifier.Run(s.Jvp, exact: false),
+                Vjp = Simplifier.Run(s.Vjp, exact: false),
+                Jacobian = Simplifier.Run(s.Jacobian, exact: false),
+            }))
+            .WithTrackingName(TrackingNames.Simplify)
+            .Select(static (r, ct) => Then(r, Emit))
+            .WithTrackingName(TrackingNames.Emit);
+
+        context.RegisterSourceOutput(files, static (spc, file) =>
+        {
+            ReportDiagnostics(spc, file.Diagnostics);
+            if (file.Value is not null)
+            {
+                // Hint names are unique: the parser rejects a second marked method of the same name (ODE0012).
+                spc.AddSource(file.Value.HintName, file.Value.Text);
+            }
+        });
+    }
+
+    private static void ReportDiagnostics(SourceProductionContext context, EquatableArray<DiagnosticInfo> diagnostics)
+    {
+        foreach (DiagnosticInfo info in diagnostics)
+        {
+            context.ReportDiagnostic(info.ToDiagnostic());
+        }
+    }
+
+    /// <summary>Runs the next step on a successful result; failures pass through.</summary>
+    private static Result<TOut> Then<TIn, TOut>(Result<TIn> input, Func<TIn, TOut> step)
+        where TIn : class
+        where TOut : class =>
+        input.Value is null ? new Result<TOut>(null, input.Diagnostics) : Guarded(StepName(input.Value), () => step(input.Value));
+
+    private static string StepName(object value) => value is SystemIr s ? s.Header.MethodName : value.GetType().Name;
+
+    /// <summary>The generator must never throw into the compiler: a bug becomes diagnostic ODE0011.</summary>
+    internal static Result<T> Guarded<T>(string method, Func<T> step)
+        where T : class
+    {
+        try
+        {
+            return Result<T>.Ok(step());
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return Result<T>.Fail(DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, null, method, e.GetType().Name + ": " + e.Message));
+        }
     }
 }

@@ -134,10 +134,11 @@ public sealed class SvgPlot
         double raw = (max - min) / 6;
         double magnitude = Math.Pow(10, Math.Floor(Math.Log10(raw)));
         double step = new[] { 1.0, 2.0, 5.0, 10.0 }.First(m => m * magnitude >= raw) * magnitude;
-        min = Math.Floor(min / step) * step;
-        max = Math.Ceiling(max / step) * step;
-        int count = (int)Math.Round((max - min) / step) + 1;
-        return Enumerable.Range(0, count).Select(i => min + i * step).ToArray();
+        double lo = Math.Floor(min / step) * step, hi = Math.Ceiling(max / step) * step;
+        min = lo;
+        max = hi;
+        int count = (int)Math.Round((hi - lo) / step) + 1;
+        return Enumerable.Range(0, count).Select(i => lo + i * step).ToArray();
     }
 
     private static string FormatTick(double v) => Math.Abs(v) < 1e-12 ? "0" : v.ToString("G4", CultureInfo.InvariantCulture);

@@ -45,7 +45,7 @@ public static partial class Ode
         double[] pArray = p.ToArray();
         var counter = new EvaluationCounter();
         var field = new TangentField<TSystem>(system, pArray, pDot.ToArray(), counter);
-        var integrator = new RungeKuttaIntegrator<TangentField<TSystem>>(2 * n, options);
+        var integrator = new RungeKuttaIntegrator<TangentField<TSystem>>(2 * n, AugmentedOptions.For(options, 2 * n, n));
         if (!tangentInErrorControl) integrator.ErrorComponents = n;
 
         // Starting later by ṫ0 with the same y0 is, to first order, starting at t0 from y0 − f(t0, y0)·ṫ0.

@@ -14,7 +14,8 @@ namespace OdeGen;
 /// loss term joins: a += ∂L/∂y(t_i), a_t −= ∂L/∂t_i; and z is reset to the forward pass's y(t_i), which
 /// costs nothing and keeps the error of integrating the state backwards from compounding over intervals.
 /// At t0, a = dL/dy0, a_p = dL/dp and a_t = dL/dt0 (which equals −a(t0)·f(t0, y0), since d(a·f)/dt = a·∂f/∂t).</para>
-/// <para>Error control covers all components, the adjoint quadratures a_p and a_t included.</para>
+/// <para>Error control covers all components, the adjoint quadratures a_p and a_t included, unless the method asks
+/// for the seminorm (then z and a only); the backward tolerances are the method's when it sets them.</para>
 /// </remarks>
 internal static class BacksolveAdjointSolver
 {
@@ -44,7 +45,8 @@ internal static class BacksolveAdjointSolver
         // Backward pass.
         var adjointField = new AdjointField<TSystem>(system, p, counter);
         int dim = adjointField.Dimension;
-        var backward = new RungeKuttaIntegrator<AdjointField<TSystem>>(dim, options);
+        var backward = new RungeKuttaIntegrator<AdjointField<TSystem>>(dim, method.BackwardOptions(options, dim, n, 2 * n));
+        method.ApplyErrorControl(backward, 2 * n);
         var x = new double[dim];
         if (status == OdeStatus.Success)
         {

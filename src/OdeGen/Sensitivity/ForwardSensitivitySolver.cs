@@ -14,7 +14,7 @@ internal static class ForwardSensitivitySolver
     {
         int n = system.StateCount, m = system.ParameterCount;
         field = new ForwardSensitivityField<TSystem>(system, p, new double[n * n], new double[n * m], counter);
-        var integrator = new RungeKuttaIntegrator<ForwardSensitivityField<TSystem>>(Dimension(n, m), options);
+        var integrator = new RungeKuttaIntegrator<ForwardSensitivityField<TSystem>>(Dimension(n, m), AugmentedOptions.For(options, Dimension(n, m), n));
         if (!sensitivitiesInErrorControl) integrator.ErrorComponents = n;
         return integrator;
     }

@@ -54,7 +54,9 @@ internal static class InterpolatingAdjointSolver
         var recompute = new RungeKuttaIntegrator<SystemField<TSystem>>(n, options);
         var segment = new DenseSegment(n, options.Method.Tableau);
         var adjointField = new InterpolatedAdjointField<TSystem>(system, p, segment, new double[n], counter);
-        var backward = new RungeKuttaIntegrator<InterpolatedAdjointField<TSystem>>(adjointField.Dimension, options);
+        var backward = new RungeKuttaIntegrator<InterpolatedAdjointField<TSystem>>(adjointField.Dimension,
+            method.BackwardOptions(options, adjointField.Dimension, 0, n));
+        method.ApplyErrorControl(backward, n);
         var x = new double[n + m + 1];
         if (status == OdeStatus.Success)
         {

@@ -56,6 +56,63 @@ public class AllocationTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void DiscreteAdjoint_MemoryIsOneStatePerStep()
+    {
+        // The discrete adjoint keeps every accepted step's (t, h, y): (n + 2) doubles a step, in arrays that grow by
+        // doubling (so between 1 and 4 times that, counting the copies). Its memory grows with the steps, by that much.
+        var system = new HandLorenz();
+        long For(double h, out int steps)
+        {
+            var options = new SolverOptions { Method = OdeMethod.RK4, FixedStep = h, MaxSteps = 10_000_000 };
+            int taken = 0;
+            long bytes = BytesFor(() =>
+            {
+                OdeGradient g = Ode.Gradient(system, LorenzY0, LorenzP, 0.0, [1.0], [1.0, 1.0, 1.0], OdeGen.Sensitivity.DiscreteAdjoint, options);
+                Assert.True(g.IsSuccess);
+                taken = g.Stats.Forward.Steps;
+            });
+            steps = taken;
+            return bytes;
+        }
+        long few = For(1e-3, out int fewSteps), many = For(1e-5, out int manySteps);
+        double perStep = (double)(many - few) / (manySteps - fewSteps), minimum = (3 + 2) * sizeof(double);
+        output.WriteLine($"discrete adjoint: {few} bytes for {fewSteps} steps, {many} bytes for {manySteps} steps: {perStep:F1} bytes a step (the record is {minimum} bytes a step)");
+        Assert.InRange(perStep, minimum, 4 * minimum);
+    }
+
+    [Fact]
+    public void DiscreteAdjoint_Checkpointed_KeepsTwoNumbersAStep()
+    {
+        // 64 states: the every-step record is 66 doubles a step; with a checkpoint every 100 steps it is 2 doubles
+        // a step (time and size) plus 64 per checkpoint, and the gradient is the same.
+        var system = new DiffusionChain();
+        double[] y0 = Enumerable.Range(0, DiffusionChain.N).Select(i => Math.Sin(0.1 * i)).ToArray();
+        double[] p = [1.0, 0.1, 0.05];
+        double[] dLdy = Enumerable.Range(0, DiffusionChain.N).Select(i => Math.Cos(0.2 * i)).ToArray();
+        var checkpointed = new DiscreteAdjointSensitivity { StepsPerCheckpoint = 100 };
+        double PerStep(OdeGen.Sensitivity method, out OdeGradient last)
+        {
+            OdeGradient? g = null;
+            long For(double h) => BytesFor(() =>
+            {
+                var options = new SolverOptions { Method = OdeMethod.RK4, FixedStep = h, MaxSteps = 10_000_000 };
+                g = Ode.Gradient(system, y0, p, 0.0, [1.0], dLdy, method, options);
+                Assert.True(g.IsSuccess);
+            });
+            long few = For(1e-3), many = For(1e-4);   // 1,000 and 10,000 steps
+            last = g!;
+            return (many - few) / 9000.0;
+        }
+        double every = PerStep(OdeGen.Sensitivity.DiscreteAdjoint, out OdeGradient a);
+        double some = PerStep(checkpointed, out OdeGradient b);
+        output.WriteLine($"discrete adjoint, 64 states: {every:F1} bytes a step recording every state, {some:F1} bytes a step with a checkpoint every 100 steps");
+        AssertRelative(a.Y0, b.Y0, 1e-12, "dL/dy0");
+        AssertRelative(a.Parameters, b.Parameters, 1e-12, "dL/dp");
+        Assert.InRange(every, 66 * 8, 4 * 66 * 8);
+        Assert.InRange(some, 2 * 8, 4 * (2 * 8 + 64 * 8 / 100.0));
+    }
+
+    [Fact]
     public void InterpolatingAdjoint_MemoryFollowsTheLongestSegment()
     {
         // The checkpointed adjoint keeps one segment's dense output at a time: with 100 segments it should need

@@ -67,7 +67,7 @@ public class BadInputAndFailureTests
     public void FailedSolve_IsAStatusWithNaNResults_NotANumber()
     {
         var starved = new SolverOptions { RelTol = 1e-10, AbsTol = 1e-10, MaxSteps = 20 };
-        foreach (OdeGen.Sensitivity method in new OdeGen.Sensitivity[] { OdeGen.Sensitivity.BacksolveAdjoint, OdeGen.Sensitivity.Forward, OdeGen.Sensitivity.InterpolatingAdjoint() })
+        foreach (OdeGen.Sensitivity method in new OdeGen.Sensitivity[] { OdeGen.Sensitivity.BacksolveAdjoint, OdeGen.Sensitivity.Forward, OdeGen.Sensitivity.InterpolatingAdjoint(), OdeGen.Sensitivity.DiscreteAdjoint })
         {
             OdeGradient g = Ode.Gradient(System, LorenzY0, LorenzP, 0, [0.5, 1.0], new double[6] { 1, 1, 1, 1, 1, 1 }, method, starved);
             Assert.Equal(OdeStatus.MaxStepsExceeded, g.Status);
@@ -94,6 +94,39 @@ public class BadInputAndFailureTests
         Assert.Throws<ArgumentOutOfRangeException>(() => OdeGen.Sensitivity.InterpolatingAdjoint(0));
         Assert.Same(OdeGen.Sensitivity.InterpolatingAdjoint(), OdeGen.Sensitivity.InterpolatingAdjoint());
         Assert.Equal(5, OdeGen.Sensitivity.InterpolatingAdjoint(5).Checkpoints);
+    }
+
+    [Fact]
+    public void AdjointSettings_AreValidatedAndNamed()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new BacksolveAdjointSensitivity { RelTol = -1e-8 });
+        Assert.Throws<ArgumentOutOfRangeException>(() => new InterpolatingAdjointSensitivity { AbsTol = double.NaN });
+        Assert.Throws<ArgumentOutOfRangeException>(() => OdeGen.Sensitivity.Backsolve(relTol: double.PositiveInfinity));
+        Assert.Same(OdeGen.Sensitivity.BacksolveAdjoint, OdeGen.Sensitivity.Backsolve());
+        BacksolveAdjointSensitivity b = OdeGen.Sensitivity.Backsolve(relTol: 1e-12, absTol: 1e-11, seminorm: true);
+        Assert.Equal((1e-12, 1e-11, true), (b.RelTol!.Value, b.AbsTol!.Value, b.Seminorm));
+        Assert.Equal("BacksolveAdjoint [rtol 1E-12, atol 1E-11, seminorm]", b.Name);
+        Assert.Equal("InterpolatingAdjoint(16) [seminorm]", new InterpolatingAdjointSensitivity { Seminorm = true }.Name);
+        Assert.Equal("DiscreteAdjoint", OdeGen.Sensitivity.DiscreteAdjoint.Name);
+    }
+
+    [Fact]
+    public void AbsTolVector_SizedForTheState_WorksForEveryMethod()
+    {
+        // The vector has StateCount entries; each method lays it out over its augmented state (state components take
+        // it, derivative components the scalar AbsTol), instead of rejecting it for having the wrong length.
+        var reference = LoadLorenzReference("T=1");
+        var options = new SolverOptions { RelTol = 1e-10, AbsTol = 1e-10, AbsTolVector = [1e-10, 1e-10, 2e-10] };
+        foreach (OdeGen.Sensitivity method in new OdeGen.Sensitivity[] { OdeGen.Sensitivity.Forward, OdeGen.Sensitivity.BacksolveAdjoint,
+            OdeGen.Sensitivity.Backsolve(seminorm: true), OdeGen.Sensitivity.InterpolatingAdjoint(), OdeGen.Sensitivity.DiscreteAdjoint })
+        {
+            OdeGradient g = Ode.Gradient(System, LorenzY0, LorenzP, 0, [1.0], Ones, method, options);
+            Assert.True(g.IsSuccess, $"{method}: {g.Status}");
+            AssertNormwise(reference.DLdy0, g.Y0, 2e-6, $"{method} dL/dy0");
+        }
+        OdeTangent t = Ode.Jvp(System, LorenzY0, LorenzP, 0, 1, [1.0, 0, 0], [0.0, 0, 0], options: options);
+        Assert.True(t.IsSuccess);
+        Assert.True(Ode.Sensitivities(System, LorenzY0, LorenzP, 0, 1, options).IsSuccess);
     }
 
     [Fact]

@@ -1,0 +1,101 @@
+using System.Collections.Generic;
+using Microsoft.CodeAnalysis;
+
+namespace OdeGen.Generators;
+
+/// <summary>Every diagnostic the generator reports. Errors mean no code is generated for that method.</summary>
+internal static class DiagnosticDescriptors
+{
+    private const string Category = "OdeGen";
+    private const string HelpLink = "https://github.com/odegen/odegen/blob/main/docs/diagnostics.md";
+
+    /// <summary>ODE0001: the method's shape is not the dynamics signature.</summary>
+    public static readonly DiagnosticDescriptor InvalidSignature = Error("ODE0001",
+        "[OdeDynamics] method has an unsupported signature",
+        "[OdeDynamics] method '{0}' {1}; write 'static void {0}(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)'");
+
+    /// <summary>ODE0002: the struct is nested into the user's type, which therefore must be partial.</summary>
+    public static readonly DiagnosticDescriptor TypeNotPartial = Error("ODE0002",
+        "Type containing an [OdeDynamics] method must be partial",
+        "Type '{0}' must be declared 'partial' so OdeGen can add the generated '{1}' struct to it");
+
+    /// <summary>ODE0003: a statement outside the supported subset.</summary>
+    public static readonly DiagnosticDescriptor UnsupportedStatement = Error("ODE0003",
+        "Unsupported statement in [OdeDynamics] method",
+        "'{0}' statements are not supported in [OdeDynamics] methods; use double locals, assignments (=, +=, -=, *=, /=) and writes to dydt[constant]");
+
+    /// <summary>ODE0004: an expression outside the supported subset.</summary>
+    public static readonly DiagnosticDescriptor UnsupportedExpression = Error("ODE0004",
+        "Unsupported expression in [OdeDynamics] method",
+        "{0} is not supported in [OdeDynamics] methods; use double arithmetic (+ - * /), numeric or const values, t, y[i], p[i], double locals and System.Math functions");
+
+    /// <summary>ODE0005: a call to something that is not a known differentiable function.</summary>
+    public static readonly DiagnosticDescriptor UnsupportedCall = Error("ODE0005",
+        "Unsupported method call in [OdeDynamics] method",
+        "Call to '{0}' is not supported; only System.Math functions on double are: Sin, Cos, Tan, Exp, Log, Log10, Sqrt, Cbrt, Pow, Tanh, Sinh, Cosh, Atan, Asin, Acos, Atan2, Abs, Min, Max, FusedMultiplyAdd");
+
+    /// <summary>ODE0006: span indices must be known at compile time.</summary>
+    public static readonly DiagnosticDescriptor NonConstantIndex = Error("ODE0006",
+        "Span index must be a compile-time constant",
+        "Index '{0}' into '{1}' is not a compile-time constant; use an integer literal or a const int");
+
+    /// <summary>ODE0007: y and p are inputs; parameters are not reassigned.</summary>
+    public static readonly DiagnosticDescriptor WriteToInput = Error("ODE0007",
+        "Inputs of an [OdeDynamics] method are read-only",
+        "'{0}' is an input and cannot be assigned; copy it into a double local and change the local, or write results to dydt");
+
+    /// <summary>ODE0008: an index outside the declared (or any) size.</summary>
+    public static readonly DiagnosticDescriptor IndexOutOfRange = Error("ODE0008",
+        "Span index out of range",
+        "Index {0} is outside '{1}', whose length is {2}; raise [OdeDynamics({3} = ...)] or use an index below it");
+
+    /// <summary>ODE0009: a value read before anything was assigned to it.</summary>
+    public static readonly DiagnosticDescriptor ReadBeforeWrite = Error("ODE0009",
+        "Value read before it is assigned",
+        "'{0}' is read before it is assigned; assign it with '=' first");
+
+    /// <summary>ODE0010: kinks break the smoothness the derivative code and adjoint method assume.</summary>
+    public static readonly DiagnosticDescriptor NonSmoothFunction = new("ODE0010",
+        "Non-smooth function in [OdeDynamics] method",
+        "'Math.{0}' is not differentiable everywhere; at its kink the generated derivative uses one side's slope, and adjoint gradients assume f is smooth",
+        Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink);
+
+    /// <summary>ODE0011: a bug in the generator, reported instead of crashing the compiler.</summary>
+    public static readonly DiagnosticDescriptor InternalError = Error("ODE0011",
+        "OdeGen generator internal error",
+        "OdeGen could not generate code for '{0}': {1}. Please report this with the method's source.");
+
+    /// <summary>ODE0012: the generated struct's name is taken by a member the user declared, or by another marked overload.</summary>
+    public static readonly DiagnosticDescriptor GeneratedNameTaken = Error("ODE0012",
+        "Generated struct name is already used",
+        "The struct '{1}' that OdeGen generates for '{2}' would clash with {3} in '{0}'; rename that member or the method");
+
+    /// <summary>ODE0013: a declared size outside what the generator supports.</summary>
+    public static readonly DiagnosticDescriptor UnsupportedSize = Error("ODE0013",
+        "Unsupported system size",
+        "{0} = {1} is outside the supported range 0 to {2}; use 0 (or leave it out) to infer the size from the indices used");
+
+    private static readonly Dictionary<string, DiagnosticDescriptor> All = new()
+    {
+        [InvalidSignature.Id] = InvalidSignature,
+        [TypeNotPartial.Id] = TypeNotPartial,
+        [UnsupportedStatement.Id] = UnsupportedStatement,
+        [UnsupportedExpression.Id] = UnsupportedExpression,
+        [UnsupportedCall.Id] = UnsupportedCall,
+        [NonConstantIndex.Id] = NonConstantIndex,
+        [WriteToInput.Id] = WriteToInput,
+        [IndexOutOfRange.Id] = IndexOutOfRange,
+        [ReadBeforeWrite.Id] = ReadBeforeWrite,
+        [NonSmoothFunction.Id] = NonSmoothFunction,
+        [InternalError.Id] = InternalError,
+        [GeneratedNameTaken.Id] = GeneratedNameTaken,
+        [UnsupportedSize.Id] = UnsupportedSize,
+    };
+
+    /// <summary>The descriptor with code <paramref name="id"/>.</summary>
+    public static DiagnosticDescriptor ById(string id) => All[id];
+
+    private static DiagnosticDescriptor Error(string id, string title, string message) =>
+        new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLink,
+            customTags: WellKnownDiagnosticTags.NotConfigurable);
+}

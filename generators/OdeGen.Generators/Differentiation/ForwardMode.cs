@@ -1,0 +1,112 @@
+using System;
+using OdeGen.Generators.Ir;
+using OdeGen.Generators.Simplify;
+
+namespace OdeGen.Generators.Differentiation;
+
+/// <summary>
+/// Forward mode: each value's tangent is Σ_k ∂r/∂x_k · ẋ_k, built right after the value itself.
+/// A tangent of -1 means "structurally zero"; such terms are never built.
+/// </summary>
+internal static class ForwardMode
+{
+    /// <summary>
+    /// Builds the JVP: dydt = f and dydtDot = ∂f/∂t·tDot + ∂f/∂y·yDot + ∂f/∂p·pDot, each tangent
+    /// written right after its primal statement so the code reads statement by statement.
+    /// </summary>
+    public static IrFunction Jvp(IrFunction primal)
+    {
+        var b = new IrBuilder(exact: false);
+        var map = new int[primal.Body.Count];
+        var dot = new int[primal.Body.Count];
+        for (int i = 0; i < primal.Body.Count; i++)
+        {
+            Instr x = primal.Body[i];
+            b.Stmt = x.Stmt;
+            b.Phase = Phase.Primal;
+            map[i] = Simplifier.Copy(b, x, map);
+            if (map[i] >= 0)
+            {
+                b.Name(map[i], x.Name);
+            }
+
+            b.Phase = Phase.Tangent;
+            if (x.Op == Op.Store)
+            {
+                b.Store(Slot.DydtDot, x.Index, dot[x.A] < 0 ? b.Const(0) : dot[x.A]);
+                continue;
+            }
+
+            dot[i] = Tangent(b, x, map[i], map, dot, JvpSeed, "Dot");
+        }
+
+        return b.Build(primal.Statements, primal.UserStatements);
+    }
+
+    /// <summary>
+    /// Appends the tangents of every primal value (already copied, ids in <paramref name="map"/>)
+    /// for one seed and returns them; used for Jacobian columns.
+    /// </summary>
+    public static int[] Tangents(IrBuilder b, IrFunction primal, int[] map, Func<IrBuilder, Slot, int, int> seed, string suffix)
+    {
+        var dot = new int[primal.Body.Count];
+        for (int i = 0; i < primal.Body.Count; i++)
+        {
+            Instr x = primal.Body[i];
+            b.Stmt = x.Stmt;
+            b.Phase = Phase.Tangent;
+            dot[i] = x.Op == Op.Store ? -1 : Tangent(b, x, map[i], map, dot, seed, suffix);
+        }
+
+        return dot;
+    }
+
+    /// <summary>The tangent of <paramref name="x"/> (copied as <paramref name="r"/>), or -1 when it is structurally zero.</summary>
+    private static int Tangent(IrBuilder b, Instr x, int r, int[] map, int[] dot, Func<IrBuilder, Slot, int, int> seed, string suffix)
+    {
+        if (x.Op == Op.Const)
+        {
+            return -1;
+        }
+
+        if (x.Op == Op.Input)
+        {
+            return seed(b, x.Slot, x.Index);
+        }
+
+        int arity = x.Arity;
+        var args = new int[arity];
+        for (int k = 0; k < arity; k++)
+        {
+            args[k] = map[x.Operand(k)];
+        }
+
+        int sum = -1;
+        for (int k = 0; k < arity; k++)
+        {
+            int d = dot[x.Operand(k)];
+            if (d < 0)
+            {
+                continue;
+            }
+
+            int term = b.Mul(d, DerivativeRules.Partial(b, x, k, args, r));
+            sum = sum < 0 ? term : b.Add(sum, term);
+        }
+
+        if (sum >= 0 && x.Name is not null)
+        {
+            b.Name(sum, x.Name + suffix);
+        }
+
+        return sum >= 0 && b.IsConst(sum, 0) ? -1 : sum;
+    }
+
+    private static int JvpSeed(IrBuilder b, Slot slot, int index) => slot switch
+    {
+        Slot.T => b.Input(Slot.TDot, 0),
+        Slot.Y => b.Input(Slot.YDot, index),
+        Slot.P => b.Input(Slot.PDot, index),
+        _ => -1,
+    };
+}

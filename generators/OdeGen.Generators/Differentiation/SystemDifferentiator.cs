@@ -1,0 +1,71 @@
+using System.Collections.Generic;
+using OdeGen.Generators.Ir;
+using OdeGen.Generators.Model;
+using OdeGen.Generators.Simplify;
+
+namespace OdeGen.Generators.Differentiation;
+
+/// <summary>Derives the four generated methods from the primal IR.</summary>
+internal static class SystemDifferentiator
+{
+    /// <summary>Builds Evaluate, Jvp, Vjp and Jacobian (unsimplified apart from local peepholes).</summary>
+    public static SystemIr Differentiate(SystemModel model)
+    {
+        // Reverse mode relies on one store per output; dead stores go first.
+        IrFunction primal = DeadCode.Eliminate(model.Primal);
+        return new SystemIr(
+            model.Header,
+            primal,
+            ForwardMode.Jvp(primal),
+            ReverseMode.Vjp(primal),
+            Jacobian(primal, model.Header.States, model.Header.Parameters));
+    }
+
+    /// <summary>
+    /// Dense Jacobians by forward mode, one column per input with a literal unit seed, so the
+    /// peepholes turn zero columns into plain 0 stores and shared work is merged across columns.
+    /// </summary>
+    private static IrFunction Jacobian(IrFunction primal, int n, int m)
+    {
+        var b = new IrBuilder(exact: false);
+        var map = new int[primal.Body.Count];
+        var outputs = new int[n];
+        for (int i = 0; i < primal.Body.Count; i++)
+        {
+            Instr x = primal.Body[i];
+            b.Stmt = x.Stmt;
+            map[i] = x.Op == Op.Store ? -1 : Simplifier.Copy(b, x, map);
+            if (x.Op == Op.Store)
+            {
+                outputs[x.Index] = i;
+            }
+            else
+            {
+                b.Name(map[i], x.Name);
+            }
+        }
+
+        var statements = new List<string>(primal.Statements);
+        Columns(b, primal, map, outputs, statements, Slot.Y, n, Slot.Dfdy, n, "dy");
+        Columns(b, primal, map, outputs, statements, Slot.P, m, Slot.Dfdp, m, "dp");
+        return b.Build(statements.ToEquatableArray(), primal.UserStatements);
+    }
+
+    private static void Columns(IrBuilder b, IrFunction primal, int[] map, int[] outputs, List<string> statements,
+        Slot input, int count, Slot target, int stride, string suffix)
+    {
+        for (int j = 0; j < count; j++)
+        {
+            int column = j;
+            int[] dot = ForwardMode.Tangents(b, primal, map, (bb, slot, index) => slot == input && index == column ? bb.Const(1) : -1, "_" + suffix + j);
+            statements.Add($"column {j} of {(target == Slot.Dfdy ? "dfdy" : "dfdp")}: ∂f/∂{(input == Slot.Y ? "y" : "p")}[{j}]");
+            b.Stmt = statements.Count - 1;
+            b.Phase = Phase.Primal;
+            for (int i = 0; i < outputs.Length; i++)
+            {
+                int d = dot[primal.Body[outputs[i]].A];
+                b.Store(target, (i * stride) + j, d < 0 ? b.Const(0) : d);
+            }
+        }
+    }
+}

@@ -1,0 +1,108 @@
+using System;
+using System.Collections.Generic;
+using OdeGen.Generators.Model;
+using OdeGen.Generators.Simplify;
+
+namespace OdeGen.Generators.Ir;
+
+/// <summary>
+/// Appends instructions to a function under construction. Every value passes through
+/// <see cref="Peephole"/> (constant folding, zero/one propagation) and <see cref="ValueNumbering"/>
+/// (a value computed twice exists once), so derivative code never materializes structural zeros.
+/// </summary>
+internal sealed class IrBuilder
+{
+    private readonly List<Instr> _body = new();
+    private readonly ValueNumbering _known = new();
+
+    /// <summary>
+    /// Creates a builder. With <paramref name="exact"/>, only rewrites that keep every IEEE result
+    /// bit for bit are applied (used for Evaluate); otherwise 0·x = 0 and similar are allowed.
+    /// </summary>
+    public IrBuilder(bool exact) => Exact = exact;
+
+    /// <summary>Whether only bit-exact rewrites are allowed.</summary>
+    public bool Exact { get; }
+
+    /// <summary>The user statement that new instructions are attributed to.</summary>
+    public int Stmt { get; set; } = -1;
+
+    /// <summary>The pass that new instructions are attributed to.</summary>
+    public Phase Phase { get; set; }
+
+    /// <summary>The instruction with value id <paramref name="id"/>.</summary>
+    public Instr this[int id] => _body[id];
+
+    /// <summary>True when <paramref name="id"/> is the constant <paramref name="value"/>.</summary>
+    public bool IsConst(int id, double value) => _body[id].Op == Op.Const && _body[id].Value.Equals(value);
+
+    /// <summary>True when <paramref name="id"/> is a constant.</summary>
+    public bool IsConst(int id) => _body[id].Op == Op.Const;
+
+    /// <summary>A literal.</summary>
+    public int Const(double value) => Intern(Op.Const, -1, -1, -1, value, Fn.None, Slot.None, 0);
+
+    /// <summary>A read of an input slot.</summary>
+    public int Input(Slot slot, int index) => Intern(Op.Input, -1, -1, -1, 0, Fn.None, slot, index);
+
+    /// <summary>-a.</summary>
+    public int Neg(int a) => Peephole.Neg(this, a) ?? Intern(Op.Neg, a, -1, -1, 0, Fn.None, Slot.None, 0);
+
+    /// <summary>a + b.</summary>
+    public int Add(int a, int b) => Peephole.Add(this, a, b) ?? Intern(Op.Add, a, b, -1, 0, Fn.None, Slot.None, 0);
+
+    /// <summary>a - b.</summary>
+    public int Sub(int a, int b) => Peephole.Sub(this, a, b) ?? Intern(Op.Sub, a, b, -1, 0, Fn.None, Slot.None, 0);
+
+    /// <summary>a * b.</summary>
+    public int Mul(int a, int b) => Peephole.Mul(this, a, b) ?? Intern(Op.Mul, a, b, -1, 0, Fn.None, Slot.None, 0);
+
+    /// <summary>a / b.</summary>
+    public int Div(int a, int b) => Peephole.Div(this, a, b) ?? Intern(Op.Div, a, b, -1, 0, Fn.None, Slot.None, 0);
+
+    /// <summary>A binary arithmetic instruction by opcode.</summary>
+    public int Binary(Op op, int a, int b) => op switch
+    {
+        Op.Add => Add(a, b),
+        Op.Sub => Sub(a, b),
+        Op.Mul => Mul(a, b),
+        Op.Div => Div(a, b),
+        _ => throw new ArgumentException("not a binary op: " + op),
+    };
+
+    /// <summary>A known-function call; unused arguments are -1.</summary>
+    public int Call(Fn fn, int a, int b = -1, int c = -1) =>
+        Peephole.Call(this, fn, a, b) ?? Intern(Op.Call, a, b, c, 0, fn, Slot.None, 0);
+
+    /// <summary>Writes <paramref name="value"/> to <paramref name="slot"/>[<paramref name="index"/>]. Never merged.</summary>
+    public void Store(Slot slot, int index, int value) =>
+        _body.Add(new Instr(Op.Store, value, -1, -1, 0, Fn.None, slot, index, Stmt, Phase, null));
+
+    /// <summary>Gives <paramref name="id"/> a readable name unless it has one or is a literal.</summary>
+    public void Name(int id, string? name)
+    {
+        Instr instr = _body[id];
+        if (name is not null && instr.Name is null && instr.Op != Op.Const)
+        {
+            _body[id] = instr with { Name = name };
+        }
+    }
+
+    /// <summary>Finishes the function.</summary>
+    public IrFunction Build(EquatableArray<string> statements, int userStatements) =>
+        new(new EquatableArray<Instr>(_body.ToArray()), statements, userStatements);
+
+    private int Intern(Op op, int a, int b, int c, double value, Fn fn, Slot slot, int index)
+    {
+        int existing = _known.Find(op, fn, a, b, c, value, slot, index);
+        if (existing >= 0)
+        {
+            return existing;
+        }
+
+        // New code keeps the operand order it was given (the user's order, for readability).
+        _body.Add(new Instr(op, a, b, c, value, fn, slot, index, Stmt, Phase, null));
+        _known.Add(op, fn, a, b, c, value, slot, index, _body.Count - 1);
+        return _body.Count - 1;
+    }
+}

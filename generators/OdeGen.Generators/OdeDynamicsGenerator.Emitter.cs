@@ -1,0 +1,13 @@
+using OdeGen.Generators.Emit;
+using OdeGen.Generators.Model;
+
+namespace OdeGen.Generators;
+
+public sealed partial class OdeDynamicsGenerator
+{
+    /// <summary>The generator's version, written into [GeneratedCode].</summary>
+    private static readonly string Version = typeof(OdeDynamicsGenerator).Assembly.GetName().Version?.ToString() ?? "0.0.0.0";
+
+    /// <summary>Model → C# text; the emitter sees no Roslyn types.</summary>
+    private static GeneratedFile Emit(SystemIr system) => SystemEmitter.Emit(system, Version);
+}

@@ -1,0 +1,700 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text.RegularExpressions;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using OdeGen.Generators.Ir;
+using OdeGen.Generators.Model;
+
+namespace OdeGen.Generators;
+
+public sealed partial class OdeDynamicsGenerator
+{
+    /// <summary>
+    /// Roslyn → model. The only place that touches symbols and syntax; its output is plain data.
+    /// Any exception becomes ODE0011 on the method name instead of escaping into the compiler.
+    /// </summary>
+    private static Result<SystemModel> Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        var syntax = (MethodDeclarationSyntax)context.TargetNode;
+        try
+        {
+            return new Parser(context, syntax, cancellationToken).Run();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return Result<SystemModel>.Fail(DiagnosticInfo.Create(DiagnosticDescriptors.InternalError,
+                syntax.Identifier.GetLocation(), syntax.Identifier.Text, e.GetType().Name + ": " + e.Message));
+        }
+    }
+
+    /// <summary>One method's parse: signature, containing types, then the body statement by statement.</summary>
+    private sealed class Parser
+    {
+        private readonly GeneratorAttributeSyntaxContext _context;
+        private readonly MethodDeclarationSyntax _syntax;
+        private readonly IMethodSymbol _method;
+        private readonly SemanticModel _semantic;
+        private readonly CancellationToken _cancellationToken;
+        private readonly List<DiagnosticInfo> _diagnostics = new();
+        private readonly IrBuilder _builder = new(exact: true);
+        private readonly List<string> _statements = new();
+        private readonly Dictionary<ISymbol, int> _locals = new(SymbolEqualityComparer.Default);
+        private readonly Dictionary<int, int> _dydt = new();
+        private int _declaredStates, _declaredParameters, _maxState = -1, _maxParameter = -1;
+
+        public Parser(GeneratorAttributeSyntaxContext context, MethodDeclarationSyntax syntax, CancellationToken cancellationToken)
+        {
+            _context = context;
+            _syntax = syntax;
+            _method = (IMethodSymbol)context.TargetSymbol;
+            _semantic = context.SemanticModel;
+            _cancellationToken = cancellationToken;
+        }
+
+        public Result<SystemModel> Run()
+        {
+            ReadAttribute();
+            EquatableArray<ContainingType> types = ContainingTypes();
+            CheckNameIsFree();
+            if (!CheckSignature())
+            {
+                return Finish(null);
+            }
+
+            if (_syntax.Body is { } body)
+            {
+                Statements(body.Statements, topLevel: true);
+            }
+            else if (_syntax.ExpressionBody is { } arrow)
+            {
+                ExpressionStatement(arrow.Expression, arrow.Expression);
+            }
+
+            int states = _declaredStates > 0 ? _declaredStates : _maxState + 1;
+            int parameters = _declaredParameters > 0 ? _declaredParameters : _maxParameter + 1;
+            int userStatements = _statements.Count;
+            StoreUnwrittenOutputs(states);
+            string? ns = _method.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
+            var header = new SystemHeader(ns, types, _method.Name, states, parameters);
+            return Finish(new SystemModel(header, _builder.Build(_statements.ToEquatableArray(), userStatements)));
+        }
+
+        private Result<SystemModel> Finish(SystemModel? model)
+        {
+            bool failed = model is null || _diagnostics.Any(d => d.IsError);
+            return new Result<SystemModel>(failed ? null : model, _diagnostics.ToEquatableArray());
+        }
+
+        private void Report(DiagnosticDescriptor descriptor, SyntaxNodeOrToken at, params string[] args) =>
+            _diagnostics.Add(DiagnosticInfo.Create(descriptor, at.GetLocation(), args));
+
+        /// <summary>
+        /// Dense Jacobians grow with the square of the sizes; beyond this the generated file would be
+        /// unreasonably large (and slow to generate), so larger systems are a diagnostic, not a hang.
+        /// </summary>
+        private const int MaxSize = 1000;
+
+        private void ReadAttribute()
+        {
+            AttributeData attribute = _context.Attributes[0];
+            foreach (KeyValuePair<string, TypedConstant> arg in attribute.NamedArguments)
+            {
+                int value = arg.Value.Value is int v ? v : 0;
+                if (value < 0 || value > MaxSize)
+                {
+                    SyntaxNode at = (attribute.ApplicationSyntaxReference?.GetSyntax(_cancellationToken) as AttributeSyntax)?.ArgumentList?.Arguments
+                        .FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == arg.Key) ?? (SyntaxNode)_syntax;
+                    Report(DiagnosticDescriptors.UnsupportedSize, at, arg.Key, value.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                        MaxSize.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    value = 0;
+                }
+
+                if (arg.Key == "States")
+                {
+                    _declaredStates = value;
+                }
+                else if (arg.Key == "Parameters")
+                {
+                    _declaredParameters = value;
+                }
+            }
+        }
+
+        /// <summary>The types around the method, outermost first; each must be partial (ODE0002 on its name).</summary>
+        private EquatableArray<ContainingType> ContainingTypes()
+        {
+            var types = new List<ContainingType>();
+            foreach (TypeDeclarationSyntax type in _syntax.Ancestors().OfType<TypeDeclarationSyntax>())
+            {
+                if (!type.Modifiers.Any(SyntaxKind.PartialKeyword))
+                {
+                    Report(DiagnosticDescriptors.TypeNotPartial, type.Identifier, type.Identifier.Text, _method.Name + "System");
+                }
+
+                // 'static', 'readonly' and 'ref' must match the user's declaration; 'partial' goes right before the kind.
+                IEnumerable<string> modifiers = type.Modifiers
+                    .Where(m => m.IsKind(SyntaxKind.StaticKeyword) || m.IsKind(SyntaxKind.ReadOnlyKeyword) || m.IsKind(SyntaxKind.RefKeyword))
+                    .Select(m => m.Text)
+                    .Concat(new[] { "partial", type.Keyword.Text });
+                if (type is RecordDeclarationSyntax { ClassOrStructKeyword.RawKind: not 0 } record)
+                {
+                    modifiers = modifiers.Concat(new[] { record.ClassOrStructKeyword.Text });
+                }
+
+                types.Insert(0, new ContainingType(string.Join(" ", modifiers), type.Identifier.Text + (type.TypeParameterList?.ToString() ?? "")));
+            }
+
+            return types.ToEquatableArray();
+        }
+
+        /// <summary>The input compilation holds no generated code, so any member with the struct's name is the user's.</summary>
+        private void CheckNameIsFree()
+        {
+            string name = _method.Name + "System";
+            INamedTypeSymbol type = _method.ContainingType;
+            if (type.MemberNames.Contains(name) || type.Name == name)
+            {
+                Report(DiagnosticDescriptors.GeneratedNameTaken, _syntax.Identifier, type.Name, name, _method.Name, $"the member '{name}'");
+            }
+
+            int marked = type.GetMembers(_method.Name).Count(m => m.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == AttributeName));
+            if (marked > 1)
+            {
+                Report(DiagnosticDescriptors.GeneratedNameTaken, _syntax.Identifier, type.Name, name, _method.Name, $"the struct of another [OdeDynamics] method named '{_method.Name}'");
+            }
+        }
+
+        private void StoreUnwrittenOutputs(int states)
+        {
+            for (int i = 0; i < states; i++)
+            {
+                if (!_dydt.ContainsKey(i))
+                {
+                    _statements.Add($"dydt[{i}] is never written by {_method.Name}: it is 0");
+                    _builder.Stmt = _statements.Count - 1;
+                    _builder.Store(Slot.Dydt, i, _builder.Const(0));
+                }
+            }
+        }
+
+        /// <summary>
+        /// Source text of a statement on one line, for the comment above its generated code. Every
+        /// character C# treats as a line break is folded, or the rest would escape the comment.
+        /// </summary>
+        private static string OneLine(SyntaxNode node)
+        {
+            string text = Regex.Replace(node.ToString(), @"\s*(\r\n|[\r\n\u0085\u2028\u2029])\s*", " ");
+            return node is ExpressionSyntax ? text + ";" : text;
+        }
+
+        // ---- signature ----------------------------------------------------------------------
+
+        /// <summary>Checks static void M(double, ReadOnlySpan&lt;double&gt;, ReadOnlySpan&lt;double&gt;, Span&lt;double&gt;) with a body.</summary>
+        private bool CheckSignature()
+        {
+            int before = _diagnostics.Count;
+            string name = _method.Name;
+            if (!_method.IsStatic)
+            {
+                Report(DiagnosticDescriptors.InvalidSignature, _syntax.Identifier, name, "must be static");
+            }
+
+            if (!_method.ReturnsVoid)
+            {
+                Report(DiagnosticDescriptors.InvalidSignature, _syntax.ReturnType, name, "must return void");
+            }
+
+            if (_syntax.TypeParameterList is { } typeParameters)
+            {
+                Report(DiagnosticDescriptors.InvalidSignature, typeParameters, name, "must not be generic");
+            }
+
+            if (_syntax.Body is null && _syntax.ExpressionBody is null)
+            {
+                Report(DiagnosticDescriptors.InvalidSignature, _syntax.Identifier, name, "must have a body");
+            }
+
+            CheckParameters(name);
+            return _diagnostics.Count == before;
+        }
+
+        private void CheckParameters(string name)
+        {
+            if (_method.Parameters.Length != 4)
+            {
+                Report(DiagnosticDescriptors.InvalidSignature, _syntax.ParameterList, name,
+                    $"has {_method.Parameters.Length} parameters where 4 are required");
+                return;
+            }
+
+            string[] expected = { "double", "ReadOnlySpan<double>", "ReadOnlySpan<double>", "Span<double>" };
+            string[] roles = { "the time t", "the states y", "the parameters p", "the output dydt" };
+            for (int i = 0; i < 4; i++)
+            {
+                IParameterSymbol parameter = _method.Parameters[i];
+                if (!HasType(parameter.Type, i) || parameter.RefKind != RefKind.None || parameter.IsParams)
+                {
+                    Report(DiagnosticDescriptors.InvalidSignature, _syntax.ParameterList.Parameters[i], name,
+                        $"has parameter '{parameter.Name}' of type '{parameter.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)}' where '{expected[i]}' ({roles[i]}) is required");
+                }
+            }
+        }
+
+        private static bool HasType(ITypeSymbol type, int position)
+        {
+            if (position == 0)
+            {
+                return type.SpecialType == SpecialType.System_Double;
+            }
+
+            string span = position == 3 ? "System.Span<T>" : "System.ReadOnlySpan<T>";
+            return type is INamedTypeSymbol { TypeArguments.Length: 1 } named
+                && named.OriginalDefinition.ToDisplayString() == span
+                && named.TypeArguments[0].SpecialType == SpecialType.System_Double;
+        }
+
+        /// <summary>Which of the method's parameters <paramref name="symbol"/> is: 0 t, 1 y, 2 p, 3 dydt, -1 none.</summary>
+        private int Role(ISymbol? symbol)
+        {
+            for (int i = 0; i < _method.Parameters.Length; i++)
+            {
+                if (SymbolEqualityComparer.Default.Equals(symbol, _method.Parameters[i]))
+                {
+                    return i;
+                }
+            }
+
+            return -1;
+        }
+
+        // ---- statements ---------------------------------------------------------------------
+
+        private void Statements(SyntaxList<StatementSyntax> statements, bool topLevel)
+        {
+            for (int i = 0; i < statements.Count; i++)
+            {
+                _cancellationToken.ThrowIfCancellationRequested();
+                Statement(statements[i], isLast: i == statements.Count - 1, topLevel);
+            }
+        }
+
+        /// <summary>Lowers one statement; a bare <c>return;</c> is allowed only as the method's last statement.</summary>
+        private void Statement(StatementSyntax statement, bool isLast, bool topLevel)
+        {
+            switch (statement)
+            {
+                case BlockSyntax block:
+                    Statements(block.Statements, topLevel: false);
+                    return;
+                case EmptyStatementSyntax:
+                    return;
+                case ReturnStatementSyntax { Expression: null } when isLast && topLevel:
+                    return;
+                case LocalDeclarationStatementSyntax declaration when declaration.UsingKeyword.RawKind == 0 && declaration.AwaitKeyword.RawKind == 0:
+                    BeginStatement(statement);
+                    Declaration(declaration);
+                    return;
+                case ExpressionStatementSyntax expression:
+                    ExpressionStatement(expression.Expression, statement);
+                    return;
+                default:
+                    Report(DiagnosticDescriptors.UnsupportedStatement, statement.GetFirstToken(), Keyword(statement));
+                    return;
+            }
+        }
+
+        /// <summary>An assignment (or, reported, anything else) used as a statement or as an expression body.</summary>
+        private void ExpressionStatement(ExpressionSyntax expression, SyntaxNode source)
+        {
+            switch (expression)
+            {
+                case AssignmentExpressionSyntax assignment:
+                    BeginStatement(source);
+                    Assignment(assignment);
+                    return;
+                case InvocationExpressionSyntax invocation:
+                    // Lower reports ODE0005 for anything but Math; a Math call's discarded result is ODE0003.
+                    if (Lower(invocation) >= 0)
+                    {
+                        Report(DiagnosticDescriptors.UnsupportedStatement, expression.GetFirstToken(), "call");
+                    }
+
+                    return;
+                default:
+                    Report(DiagnosticDescriptors.UnsupportedExpression, expression, Describe(expression));
+                    return;
+            }
+        }
+
+        private void BeginStatement(SyntaxNode source)
+        {
+            _statements.Add(OneLine(source));
+            _builder.Stmt = _statements.Count - 1;
+        }
+
+        private static string Keyword(StatementSyntax statement) => statement switch
+        {
+            LocalFunctionStatementSyntax => "local function",
+            LocalDeclarationStatementSyntax => "using declaration",
+            LabeledStatementSyntax => "labeled",
+            _ => statement.GetFirstToken().Text,
+        };
+
+        private void Declaration(LocalDeclarationStatementSyntax declaration)
+        {
+            if (declaration.IsConst)
+            {
+                return;   // reads of a const local are folded by the compiler's constant value
+            }
+
+            foreach (VariableDeclaratorSyntax variable in declaration.Declaration.Variables)
+            {
+                if (_semantic.GetDeclaredSymbol(variable, _cancellationToken) is not ILocalSymbol local)
+                {
+                    continue;
+                }
+
+                if (local.Type.SpecialType != SpecialType.System_Double || local.RefKind != RefKind.None)
+                {
+                    Report(DiagnosticDescriptors.UnsupportedExpression, declaration.Declaration.Type,
+                        $"A local of type '{local.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)}'");
+                    continue;
+                }
+
+                if (variable.Initializer is { } initializer)
+                {
+                    SetLocal(local, Lower(initializer.Value));
+                }
+            }
+        }
+
+        private void Assignment(AssignmentExpressionSyntax assignment)
+        {
+            Op? op = assignment.Kind() switch
+            {
+                SyntaxKind.SimpleAssignmentExpression => null,
+                SyntaxKind.AddAssignmentExpression => Op.Add,
+                SyntaxKind.SubtractAssignmentExpression => Op.Sub,
+                SyntaxKind.MultiplyAssignmentExpression => Op.Mul,
+                SyntaxKind.DivideAssignmentExpression => Op.Div,
+                _ => Op.Store,
+            };
+            if (op == Op.Store)
+            {
+                Report(DiagnosticDescriptors.UnsupportedExpression, assignment.OperatorToken, $"The '{assignment.OperatorToken.Text}' operator");
+                return;
+            }
+
+            if (Target(assignment.Left) is not { } target)
+            {
+                return;
+            }
+
+            // Compound assignment x op= e means x = x op (e); the old value is read first.
+            int old = op is null ? 0 : ReadTarget(target, assignment.Left);
+            int value = Lower(assignment.Right);
+            if (old < 0 || value < 0)
+            {
+                return;
+            }
+
+            if (op is { } binary)
+            {
+                value = _builder.Binary(binary, old, value);
+            }
+
+            if (target.Local is { } local)
+            {
+                SetLocal(local, value);
+            }
+            else
+            {
+                _dydt[target.Index] = value;
+                _builder.Store(Slot.Dydt, target.Index, value);
+            }
+        }
+
+        private void SetLocal(ILocalSymbol local, int value)
+        {
+            if (value < 0)
+            {
+                _locals.Remove(local);   // already reported; later reads stay quiet
+                return;
+            }
+
+            _locals[local] = value;
+            bool keyword = SyntaxFacts.GetKeywordKind(local.Name) != SyntaxKind.None;
+            _builder.Name(value, keyword ? null : local.Name);
+        }
+
+        /// <summary>An assignable place: a double local or dydt[constant].</summary>
+        private sealed record AssignTarget(ILocalSymbol? Local, int Index);
+
+        private AssignTarget? Target(ExpressionSyntax left)
+        {
+            ISymbol? symbol = _semantic.GetSymbolInfo(left is ElementAccessExpressionSyntax e ? e.Expression : left, _cancellationToken).Symbol;
+            int role = Role(symbol);
+            if (left is IdentifierNameSyntax && symbol is ILocalSymbol local && local.Type.SpecialType == SpecialType.System_Double && local.RefKind == RefKind.None)
+            {
+                return new AssignTarget(local, 0);
+            }
+
+            if (left is IdentifierNameSyntax && role >= 0)
+            {
+                Report(DiagnosticDescriptors.WriteToInput, left, symbol!.Name);
+                return null;
+            }
+
+            if (left is ElementAccessExpressionSyntax access && role is 1 or 2)
+            {
+                Report(DiagnosticDescriptors.WriteToInput, left, symbol!.Name);
+                return null;
+            }
+
+            if (left is ElementAccessExpressionSyntax element && role == 3)
+            {
+                int index = Index(element, isState: true);
+                return index < 0 ? null : new AssignTarget(null, index);
+            }
+
+            Report(DiagnosticDescriptors.UnsupportedExpression, left, $"Assigning to '{left}'");
+            return null;
+        }
+
+        private int ReadTarget(AssignTarget target, ExpressionSyntax left)
+        {
+            if (target.Local is { } local)
+            {
+                return ReadLocal(local, left);
+            }
+
+            if (_dydt.TryGetValue(target.Index, out int value))
+            {
+                return value;
+            }
+
+            Report(DiagnosticDescriptors.ReadBeforeWrite, left, left.ToString());
+            return -1;
+        }
+
+        private int ReadLocal(ILocalSymbol local, SyntaxNode at)
+        {
+            if (_locals.TryGetValue(local, out int value))
+            {
+                return value;
+            }
+
+            Report(DiagnosticDescriptors.ReadBeforeWrite, at, local.Name);
+            return -1;
+        }
+
+        // ---- expressions --------------------------------------------------------------------
+
+        /// <summary>Lowers a double-valued expression to an IR value; -1 after reporting a diagnostic.</summary>
+        private int Lower(ExpressionSyntax expression)
+        {
+            Optional<object?> constant = _semantic.GetConstantValue(expression, _cancellationToken);
+            if (constant.HasValue)
+            {
+                return Constant(expression, constant.Value);
+            }
+
+            switch (expression)
+            {
+                case ParenthesizedExpressionSyntax parenthesized:
+                    return Lower(parenthesized.Expression);
+                case PrefixUnaryExpressionSyntax unary when unary.IsKind(SyntaxKind.UnaryPlusExpression):
+                    return Lower(unary.Operand);
+                case PrefixUnaryExpressionSyntax unary when unary.IsKind(SyntaxKind.UnaryMinusExpression):
+                    int operand = Lower(unary.Operand);
+                    return operand < 0 ? -1 : _builder.Neg(operand);
+                case BinaryExpressionSyntax binary when BinaryOp(binary) is { } op && IsDouble(binary):
+                    int left = Lower(binary.Left);
+                    int right = Lower(binary.Right);
+                    return left < 0 || right < 0 ? -1 : _builder.Binary(op, left, right);
+                case ElementAccessExpressionSyntax access:
+                    return ReadElement(access);
+                case IdentifierNameSyntax identifier:
+                    return Identifier(identifier);
+                case InvocationExpressionSyntax invocation:
+                    return Call(invocation);
+                default:
+                    Report(DiagnosticDescriptors.UnsupportedExpression, expression, Describe(expression));
+                    return -1;
+            }
+        }
+
+        private int Constant(ExpressionSyntax expression, object? value)
+        {
+            switch (value)
+            {
+                case double or float or int or long or short or sbyte or byte or uint or ulong or ushort:
+                    return _builder.Const(Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture));
+                default:
+                    Report(DiagnosticDescriptors.UnsupportedExpression, expression, Describe(expression));
+                    return -1;
+            }
+        }
+
+        private static Op? BinaryOp(BinaryExpressionSyntax binary) => binary.Kind() switch
+        {
+            SyntaxKind.AddExpression => Op.Add,
+            SyntaxKind.SubtractExpression => Op.Sub,
+            SyntaxKind.MultiplyExpression => Op.Mul,
+            SyntaxKind.DivideExpression => Op.Div,
+            _ => null,
+        };
+
+        private bool IsDouble(ExpressionSyntax expression) =>
+            _semantic.GetTypeInfo(expression, _cancellationToken).Type?.SpecialType == SpecialType.System_Double;
+
+        private int Identifier(IdentifierNameSyntax identifier)
+        {
+            ISymbol? symbol = _semantic.GetSymbolInfo(identifier, _cancellationToken).Symbol;
+            if (symbol is ILocalSymbol local && local.Type.SpecialType == SpecialType.System_Double)
+            {
+                return ReadLocal(local, identifier);
+            }
+
+            if (Role(symbol) == 0)
+            {
+                return _builder.Input(Slot.T, 0);
+            }
+
+            Report(DiagnosticDescriptors.UnsupportedExpression, identifier, Describe(identifier));
+            return -1;
+        }
+
+        /// <summary>y[i], p[k] or an earlier-written dydt[i].</summary>
+        private int ReadElement(ElementAccessExpressionSyntax access)
+        {
+            int role = Role(_semantic.GetSymbolInfo(access.Expression, _cancellationToken).Symbol);
+            if (role is not (1 or 2 or 3))
+            {
+                Report(DiagnosticDescriptors.UnsupportedExpression, access, Describe(access));
+                return -1;
+            }
+
+            int index = Index(access, isState: role != 2);
+            if (index < 0)
+            {
+                return -1;
+            }
+
+            if (role == 1)
+            {
+                return _builder.Input(Slot.Y, index);
+            }
+
+            if (role == 2)
+            {
+                return _builder.Input(Slot.P, index);
+            }
+
+            if (_dydt.TryGetValue(index, out int value))
+            {
+                return value;
+            }
+
+            Report(DiagnosticDescriptors.ReadBeforeWrite, access, access.ToString());
+            return -1;
+        }
+
+        /// <summary>The constant index of a span access, checked against the declared size; -1 after a diagnostic.</summary>
+        private int Index(ElementAccessExpressionSyntax access, bool isState)
+        {
+            string span = access.Expression.ToString();
+            if (access.ArgumentList.Arguments.Count != 1)
+            {
+                Report(DiagnosticDescriptors.NonConstantIndex, access.ArgumentList, access.ArgumentList.ToString(), span);
+                return -1;
+            }
+
+            ExpressionSyntax argument = access.ArgumentList.Arguments[0].Expression;
+            Optional<object?> constant = _semantic.GetConstantValue(argument, _cancellationToken);
+            if (!constant.HasValue || constant.Value is not (int or long or short or sbyte or byte or uint or ushort))
+            {
+                Report(DiagnosticDescriptors.NonConstantIndex, argument, argument.ToString(), span);
+                return -1;
+            }
+
+            long index = Convert.ToInt64(constant.Value, System.Globalization.CultureInfo.InvariantCulture);
+            int declared = isState ? _declaredStates : _declaredParameters;
+            if (index < 0 || (declared > 0 && index >= declared) || index >= MaxSize)
+            {
+                string length = declared > 0 ? declared.ToString(System.Globalization.CultureInfo.InvariantCulture) : $"inferred from the indices used (at most {MaxSize})";
+                Report(DiagnosticDescriptors.IndexOutOfRange, argument, index.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    span, length, isState ? "States" : "Parameters");
+                return -1;
+            }
+
+            if (isState)
+            {
+                _maxState = Math.Max(_maxState, (int)index);
+            }
+            else
+            {
+                _maxParameter = Math.Max(_maxParameter, (int)index);
+            }
+
+            return (int)index;
+        }
+
+        /// <summary>A System.Math function on doubles; everything else is ODE0005.</summary>
+        private int Call(InvocationExpressionSyntax invocation)
+        {
+            var method = _semantic.GetSymbolInfo(invocation, _cancellationToken).Symbol as IMethodSymbol;
+            Fn fn = method is not null
+                && method.ContainingType?.ToDisplayString() == "System.Math"
+                && method.ReturnType.SpecialType == SpecialType.System_Double
+                && method.Parameters.All(p => p.Type.SpecialType == SpecialType.System_Double)
+                ? FnInfo.FromMathName(method.Name)
+                : Fn.None;
+            if (fn == Fn.None || method!.Parameters.Length != FnInfo.Arity(fn))
+            {
+                string name = method?.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat) ?? invocation.Expression.ToString();
+                Report(DiagnosticDescriptors.UnsupportedCall, invocation, name);
+                return -1;
+            }
+
+            if (FnInfo.IsNonSmooth(fn))
+            {
+                Report(DiagnosticDescriptors.NonSmoothFunction, invocation, method.Name);
+            }
+
+            var args = new int[] { -1, -1, -1 };
+            for (int i = 0; i < invocation.ArgumentList.Arguments.Count; i++)
+            {
+                ArgumentSyntax argument = invocation.ArgumentList.Arguments[i];
+                int position = argument.NameColon is { } named
+                    ? method.Parameters.IndexOf(method.Parameters.First(p => p.Name == named.Name.Identifier.ValueText))
+                    : i;
+                args[position] = Lower(argument.Expression);
+            }
+
+            return args.Take(FnInfo.Arity(fn)).Any(a => a < 0) ? -1 : _builder.Call(fn, args[0], args[1], args[2]);
+        }
+
+        /// <summary>Names an unsupported expression for a message: what it is, in the user's words.</summary>
+        private string Describe(ExpressionSyntax expression)
+        {
+            ITypeSymbol? type = _semantic.GetTypeInfo(expression, _cancellationToken).Type;
+            string typed = type is null || type.SpecialType == SpecialType.System_Double ? "" : $" of type '{type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)}'";
+            return expression switch
+            {
+                LiteralExpressionSyntax { RawKind: (int)SyntaxKind.StringLiteralExpression } => "A string literal",
+                ConditionalExpressionSyntax => "The conditional operator '?:'",
+                AssignmentExpressionSyntax => $"An assignment used as a value ('{expression}')",
+                PostfixUnaryExpressionSyntax or PrefixUnaryExpressionSyntax => $"The expression '{expression}'",
+                CastExpressionSyntax => $"The cast '{expression}'",
+                IdentifierNameSyntax when _semantic.GetSymbolInfo(expression, _cancellationToken).Symbol is IFieldSymbol field =>
+                    $"The non-const field '{field.Name}' (make it const or pass it in p)",
+                _ => $"The expression '{expression}'{typed}",
+            };
+        }
+    }
+}

@@ -1,0 +1,188 @@
+using OdeGen.Generators.Ir;
+
+namespace OdeGen.Generators.Simplify;
+
+/// <summary>
+/// Local rewrites applied as each instruction is built: constant folding and zero/one propagation.
+/// Each returns the id of an equivalent existing or simpler value, or null to build the instruction.
+/// </summary>
+/// <remarks>
+/// Folding uses the same IEEE double arithmetic the generated code would, so it never changes a
+/// result. Rules marked inexact (0·x = 0, x + 0 = x, …) differ only for NaN, infinities or the sign
+/// of zero; they are what makes structurally zero derivatives free, and they are off for Evaluate.
+/// Known functions are never folded: the compiler's Math may differ from the runtime's.
+/// </remarks>
+internal static class Peephole
+{
+    /// <summary>Rewrites -a.</summary>
+    public static int? Neg(IrBuilder b, int a)
+    {
+        Instr x = b[a];
+        if (x.Op == Op.Const)
+        {
+            return b.Const(-x.Value);
+        }
+
+        // -(-a) is a, bit for bit.
+        return x.Op == Op.Neg ? x.A : null;
+    }
+
+    /// <summary>Rewrites a + b.</summary>
+    public static int? Add(IrBuilder b, int x, int y)
+    {
+        if (b.IsConst(x) && b.IsConst(y))
+        {
+            return b.Const(b[x].Value + b[y].Value);
+        }
+
+        if (b.Exact)
+        {
+            return null;
+        }
+
+        if (b.IsConst(x, 0))
+        {
+            return y;
+        }
+
+        if (b.IsConst(y, 0))
+        {
+            return x;
+        }
+
+        if (b[y].Op == Op.Neg)
+        {
+            return b.Sub(x, b[y].A);
+        }
+
+        return b[x].Op == Op.Neg ? b.Sub(y, b[x].A) : null;
+    }
+
+    /// <summary>Rewrites a - b.</summary>
+    public static int? Sub(IrBuilder b, int x, int y)
+    {
+        if (b.IsConst(x) && b.IsConst(y))
+        {
+            return b.Const(b[x].Value - b[y].Value);
+        }
+
+        // x - (+0) is x for every x, including -0.
+        if (b.IsConst(y, 0))
+        {
+            return x;
+        }
+
+        if (b.Exact)
+        {
+            return null;
+        }
+
+        if (b.IsConst(x, 0))
+        {
+            return b.Neg(y);
+        }
+
+        return b[y].Op == Op.Neg ? b.Add(x, b[y].A) : null;
+    }
+
+    /// <summary>Rewrites a * b.</summary>
+    public static int? Mul(IrBuilder b, int x, int y)
+    {
+        if (b.IsConst(x) && b.IsConst(y))
+        {
+            return b.Const(b[x].Value * b[y].Value);
+        }
+
+        if (b.IsConst(y, 1))
+        {
+            return x;
+        }
+
+        if (b.IsConst(x, 1))
+        {
+            return y;
+        }
+
+        return b.Exact ? null : MulInexact(b, x, y);
+    }
+
+    /// <summary>Rewrites a / b.</summary>
+    public static int? Div(IrBuilder b, int x, int y)
+    {
+        if (b.IsConst(x) && b.IsConst(y))
+        {
+            return b.Const(b[x].Value / b[y].Value);
+        }
+
+        if (b.IsConst(y, 1))
+        {
+            return x;
+        }
+
+        if (b.Exact)
+        {
+            return null;
+        }
+
+        if (b.IsConst(x, 0))
+        {
+            return x;
+        }
+
+        if (b.IsConst(y, -1))
+        {
+            return b.Neg(x);
+        }
+
+        return b[x].Op == Op.Neg ? b.Neg(b.Div(b[x].A, y)) : null;
+    }
+
+    /// <summary>Rewrites calls: only exact identities of Pow in derivative code.</summary>
+    public static int? Call(IrBuilder b, Fn fn, int x, int y)
+    {
+        if (b.Exact || fn != Fn.Pow)
+        {
+            return null;
+        }
+
+        if (b.IsConst(y, 1))
+        {
+            return x;
+        }
+
+        return b.IsConst(y, 0) ? b.Const(1) : null;
+    }
+
+    private static int? MulInexact(IrBuilder b, int x, int y)
+    {
+        if (b.IsConst(x, 0) || b.IsConst(y, 0))
+        {
+            return b.Const(0);
+        }
+
+        if (b.IsConst(y, -1))
+        {
+            return b.Neg(x);
+        }
+
+        if (b.IsConst(x, -1))
+        {
+            return b.Neg(y);
+        }
+
+        // Pull negations out so sums can become differences: x·(-y) = -(x·y).
+        if (b[x].Op == Op.Neg)
+        {
+            return b.Neg(b.Mul(b[x].A, y));
+        }
+
+        if (b[y].Op == Op.Neg)
+        {
+            return b.Neg(b.Mul(x, b[y].A));
+        }
+
+        // x·(1/y) = x/y: one operation instead of two.
+        Instr r = b[y];
+        return r.Op == Op.Div && b.IsConst(r.A, 1) ? b.Div(x, r.B) : null;
+    }
+}

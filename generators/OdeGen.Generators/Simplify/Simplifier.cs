@@ -1,0 +1,52 @@
+using OdeGen.Generators.Ir;
+
+namespace OdeGen.Generators.Simplify;
+
+/// <summary>
+/// The optimization pass: rebuilds a function through <see cref="IrBuilder"/> (folding, zero/one
+/// propagation and common subexpressions on the whole function at once) and removes dead code.
+/// </summary>
+internal static class Simplifier
+{
+    /// <summary>Simplifies <paramref name="function"/>; <paramref name="exact"/> keeps results bit for bit.</summary>
+    public static IrFunction Run(IrFunction function, bool exact)
+    {
+        IrFunction live = DeadCode.Eliminate(function);
+        var builder = new IrBuilder(exact);
+        var map = new int[live.Body.Count];
+        for (int i = 0; i < live.Body.Count; i++)
+        {
+            Instr x = live.Body[i];
+            builder.Stmt = x.Stmt;
+            builder.Phase = x.Phase;
+            map[i] = Copy(builder, x, map);
+            if (map[i] >= 0)
+            {
+                builder.Name(map[i], x.Name);
+            }
+        }
+
+        return DeadCode.Eliminate(builder.Build(live.Statements, live.UserStatements));
+    }
+
+    /// <summary>Re-creates <paramref name="x"/> in <paramref name="builder"/> with operands renamed by <paramref name="map"/>; -1 for a store.</summary>
+    public static int Copy(IrBuilder builder, Instr x, int[] map)
+    {
+        switch (x.Op)
+        {
+            case Op.Const:
+                return builder.Const(x.Value);
+            case Op.Input:
+                return builder.Input(x.Slot, x.Index);
+            case Op.Neg:
+                return builder.Neg(map[x.A]);
+            case Op.Call:
+                return builder.Call(x.Fn, map[x.A], x.B < 0 ? -1 : map[x.B], x.C < 0 ? -1 : map[x.C]);
+            case Op.Store:
+                builder.Store(x.Slot, x.Index, map[x.A]);
+                return -1;
+            default:
+                return builder.Binary(x.Op, map[x.A], map[x.B]);
+        }
+    }
+}

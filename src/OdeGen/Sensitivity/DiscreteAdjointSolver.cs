@@ -1,0 +1,291 @@
+using OdeGen.Solvers;
+
+namespace OdeGen;
+
+/// <summary>
+/// The discrete adjoint: reverse-mode differentiation of the Runge–Kutta steps the forward pass took, so the
+/// result is the exact gradient (to rounding) of the discrete solution rather than an approximation of the
+/// continuous one.
+/// </summary>
+/// <remarks>
+/// <para>Forward pass: the plain solve, restarted at each observation time (as every method does), recording for
+/// each accepted step its start time t_k, its size h_k and its start state y_k: O(steps·n) memory.</para>
+/// <para>Backward pass, step by step from the last: recompute the step's stages from y_k,
+/// Y_i = y_k + h Σ_j a_ij K_j, K_i = f(t_k + c_i h, Y_i), then reverse y_{k+1} = y_k + h Σ_i b_i K_i with
+/// λ = ∂L/∂y_{k+1}: K̄_i = h b_i λ; for i from the last stage down, one VJP at (t_k + c_i h, Y_i) with K̄_i gives
+/// Ȳ_i (and adds to p̄ and to t̄_k, h̄_k through the stage time); Ȳ_i flows to ȳ_k and, through Y_i's
+/// dependence on the earlier stages, to K̄_j += h a_ij Ȳ_i and h̄_k += a_ij Ȳ_i·K_j. Stages that feed neither y_{k+1}
+/// nor a later live stage (the FSAL stage of Dopri5 and Tsit5) are skipped.</para>
+/// <para>What is differentiated with respect to the times. The step sequence is frozen: the step-size
+/// controller's dependence on the state and the tolerances is not differentiated (its decisions are piecewise
+/// constant; their derivative is zero almost everywhere). Within an interval [s, e] between observation times
+/// the steps start at s_k = s + Σ_{j&lt;k} h_j with the recorded sizes h_j, and the last step ends exactly at e,
+/// its size e − s_last absorbing any move of either end. So ∂/∂e = h̄_last and ∂/∂s = Σ_k t̄_k − h̄_last. For a
+/// fixed-step solve (t_k = s + k·FixedStep, last step shortened to land on e) this is exactly the derivative of
+/// the solver's output, as long as the move does not change the number of steps. An interval of length zero
+/// (times[0] = t0) is a step of size zero, whose derivative with respect to its size is f(t0, y0).</para>
+/// </remarks>
+internal static class DiscreteAdjointSolver
+{
+    public static OdeGradient Gradient<TSystem>(in TSystem system, GradientInputs inputs, SolverOptions options, DiscreteAdjointSensitivity method)
+        where TSystem : struct, IOdeSystem
+    {
+        int n = inputs.StateCount, m = inputs.ParameterCount, count = inputs.Count;
+        var counter = new EvaluationCounter();
+        double[] p = inputs.P;
+
+        // Forward pass: record every accepted step.
+        var field = new SystemField<TSystem>(system, p);
+        var forward = new RungeKuttaIntegrator<SystemField<TSystem>>(n, options);
+        int every = method.StepsPerCheckpoint;
+        var tape = new StepRecord(n, every);
+        var firstStep = new int[count + 1];
+        var ys = new double[count * n];
+        OdeStatus status = OdeStatus.Success;
+        double[] current = (double[])inputs.Y0.Clone();
+        double tPrev = inputs.T0;
+        for (int i = 0; i < count && status == OdeStatus.Success; i++)
+        {
+            firstStep[i] = tape.Count;
+            double ti = inputs.Times[i];
+            if (ti != tPrev)
+            {
+                forward.Reset(field, current, tPrev, ti);
+                while (forward.Step()) tape.Add(forward.PreviousTime, forward.Time - forward.PreviousTime, forward.PreviousState);
+                status = forward.Status;
+                forward.State.CopyTo(current);
+                tPrev = ti;
+            }
+            current.CopyTo(ys, i * n);
+        }
+        firstStep[count] = tape.Count;
+
+        var gY0 = new double[n];
+        var gP = new double[m];
+        var gTimes = new double[count];
+        double gT0 = 0;
+        var backward = new SolverStats();
+        var recompute = new SolverStats();
+        if (status == OdeStatus.Success)
+        {
+            var stepper = new ReverseStep<TSystem>(system, p, options.Method.Tableau, counter);
+            // With checkpoints, the states of one run of steps at a time, replayed from its checkpoint.
+            double[] run = every > 1 ? new double[every * n] : [];
+            int cachedRun = -1;
+            double[] lambda = gY0;   // ∂L/∂y at the current point of the backward sweep; ends as dL/dy0
+            var f = new double[n];
+            for (int i = count - 1; i >= 0; i--)
+            {
+                ReadOnlySpan<double> w = inputs.DLdyRow(i);
+                for (int q = 0; q < n; q++) lambda[q] += w[q];
+                double tSum = 0, hLast = 0;
+                int first = firstStep[i], last = firstStep[i + 1] - 1;
+                if (last < first)
+                {
+                    // Empty interval (times[0] = t0): a step of size zero, ∂y/∂h = f(t0, y0).
+                    counter.Function++;
+                    system.Evaluate(inputs.T0, inputs.Y0, p, f);
+                    hLast = ForwardSensitivitySolver.Dot(lambda, f);
+                }
+                for (int k = last; k >= first; k--)
+                {
+                    ReadOnlySpan<double> yk;
+                    if (every == 1) yk = tape.Checkpoint(k);
+                    else
+                    {
+                        int r = k / every, start = r * every;
+                        if (r != cachedRun)
+                        {
+                            // Steps are reversed in decreasing order, so each run is replayed once.
+                            long before = counter.Function;
+                            tape.Checkpoint(r).CopyTo(run);
+                            int length = Math.Min(every, tape.Count - start);
+                            for (int j = 1; j < length; j++)
+                                stepper.Advance(tape.Time(start + j - 1), tape.Size(start + j - 1), run.AsSpan((j - 1) * n, n), run.AsSpan(j * n, n));
+                            recompute.Steps += length - 1;
+                            recompute.FunctionEvaluations += counter.Function - before;
+                            cachedRun = r;
+                        }
+                        yk = run.AsSpan((k - start) * n, n);
+                    }
+                    stepper.Reverse(tape.Time(k), tape.Size(k), yk, lambda, gP, out double tBar, out double hBar);
+                    tSum += tBar;
+                    if (k == last) hLast = hBar;
+                    backward.Steps++;
+                }
+                gTimes[i] += hLast;
+                double startBar = tSum - hLast;
+                if (i > 0) gTimes[i - 1] += startBar;
+                else gT0 = startBar;
+            }
+            backward.FunctionEvaluations = counter.Function - recompute.FunctionEvaluations;
+        }
+        else
+        {
+            Array.Fill(gY0, double.NaN);
+            Array.Fill(gP, double.NaN);
+            Array.Fill(gTimes, double.NaN);
+            gT0 = double.NaN;
+        }
+        var stats = new GradientStats(forward.Stats, backward,
+            forward.Stats.FunctionEvaluations + counter.Function, counter.Jvp, counter.Vjp, counter.Jacobian, recompute);
+        return new OdeGradient(gY0, gP, gT0, gTimes, stats, status, method);
+    }
+
+    /// <summary>
+    /// The accepted steps of the forward pass: start time and signed size of each, and the start state of every
+    /// <c>every</c>-th step (checkpoint r holds step r·every's), in arrays that grow by doubling.
+    /// </summary>
+    private sealed class StepRecord(int n, int every)
+    {
+        private double[] _times = new double[64], _sizes = new double[64], _states = new double[16 * n];
+        private int _checkpoints;
+
+        public int Count { get; private set; }
+
+        public void Add(double t, double h, ReadOnlySpan<double> y)
+        {
+            if (Count == _times.Length)
+            {
+                Array.Resize(ref _times, 2 * Count);
+                Array.Resize(ref _sizes, 2 * Count);
+            }
+            _times[Count] = t;
+            _sizes[Count] = h;
+            if (Count % every == 0)
+            {
+                if ((_checkpoints + 1) * n > _states.Length) Array.Resize(ref _states, 2 * _states.Length);
+                y.CopyTo(_states.AsSpan(_checkpoints * n, n));
+                _checkpoints++;
+            }
+            Count++;
+        }
+
+        public double Time(int k) => _times[k];
+        public double Size(int k) => _sizes[k];
+        /// <summary>The start state of step r·every.</summary>
+        public ReadOnlySpan<double> Checkpoint(int r) => _states.AsSpan(r * n, n);
+    }
+}
+
+/// <summary>
+/// One explicit Runge–Kutta step in reverse (see <see cref="DiscreteAdjointSolver"/>): recomputes the stages
+/// from the step's start and pulls the adjoint back through them with the system's VJP. Workspace is allocated
+/// once; <see cref="Reverse"/> allocates nothing.
+/// </summary>
+internal sealed class ReverseStep<TSystem> where TSystem : struct, IOdeSystem
+{
+    private readonly TSystem _system;
+    private readonly double[] _p;
+    private readonly ButcherTableau _tableau;
+    private readonly EvaluationCounter _counter;
+    private readonly int _n;
+    private readonly bool[] _live;                  // stage i feeds y_{k+1}, directly or through a later live stage
+    private readonly double[] _k, _y, _kBar, _yBar;
+
+    public ReverseStep(in TSystem system, double[] p, ButcherTableau tableau, EvaluationCounter counter)
+    {
+        _system = system;
+        _p = p;
+        _tableau = tableau;
+        _counter = counter;
+        int n = _n = system.StateCount, s = tableau.Stages;
+        _k = new double[s * n];
+        _y = new double[s * n];
+        _kBar = new double[s * n];
+        _yBar = new double[n];
+        _live = new bool[s];
+        for (int i = s - 1; i >= 0; i--)
+        {
+            bool live = tableau.B[i] != 0;
+            for (int j = i + 1; j < s && !live; j++) live = _live[j] && tableau.A[j * s + i] != 0;
+            _live[i] = live;
+        }
+    }
+
+    /// <summary>
+    /// One forward step from (t, y0) with size h: y_{k+1} = y_k + h Σ b_i K_i, summed in the integrator's order
+    /// (for FSAL methods the integrator takes the last stage's argument, which is the same sum), so replaying the
+    /// recorded sizes reproduces the forward pass's states.
+    /// </summary>
+    public void Advance(double t, double h, ReadOnlySpan<double> y0, Span<double> y1)
+    {
+        int n = _n, s = _tableau.Stages;
+        double[] b = _tableau.B;
+        ComputeStages(t, h, y0);
+        y0.CopyTo(y1);
+        for (int i = 0; i < s; i++)
+        {
+            double w = h * b[i];
+            if (w == 0) continue;
+            ReadOnlySpan<double> ki = _k.AsSpan(i * n, n);
+            for (int q = 0; q < n; q++) y1[q] += w * ki[q];
+        }
+    }
+
+    // The live stages, formed exactly as the integrator forms them: Y_i = y0 + Σ_j (h a_ij) K_j, K_i = f(t + c_i h, Y_i).
+    private void ComputeStages(double t, double h, ReadOnlySpan<double> y0)
+    {
+        int n = _n, s = _tableau.Stages;
+        double[] a = _tableau.A, c = _tableau.C;
+        for (int i = 0; i < s; i++)
+        {
+            if (!_live[i]) continue;
+            Span<double> yi = _y.AsSpan(i * n, n);
+            y0.CopyTo(yi);
+            for (int j = 0; j < i; j++)
+            {
+                double w = h * a[i * s + j];
+                if (w == 0) continue;
+                ReadOnlySpan<double> kj = _k.AsSpan(j * n, n);
+                for (int q = 0; q < n; q++) yi[q] += w * kj[q];
+            }
+            _counter.Function++;
+            _system.Evaluate(t + c[i] * h, yi, _p, _k.AsSpan(i * n, n));
+        }
+    }
+
+    /// <summary>
+    /// Given λ = ∂L/∂y_{k+1} in <paramref name="lambda"/>, overwrites it with ∂L/∂y_k, adds ∂L/∂p to
+    /// <paramref name="pBar"/>, and returns ∂L/∂t_k (step size held) and ∂L/∂h_k (start time held).
+    /// </summary>
+    public void Reverse(double t, double h, ReadOnlySpan<double> y0, Span<double> lambda, Span<double> pBar, out double tBar, out double hBar)
+    {
+        int n = _n, s = _tableau.Stages;
+        double[] a = _tableau.A, b = _tableau.B, c = _tableau.C;
+        ComputeStages(t, h, y0);
+
+        // y_{k+1} = y_k + h Σ b_i K_i: ȳ_k = λ, K̄_i = h b_i λ, h̄ = Σ b_i λ·K_i.
+        tBar = 0;
+        hBar = 0;
+        for (int i = 0; i < s; i++)
+        {
+            Span<double> kBar = _kBar.AsSpan(i * n, n);
+            double w = h * b[i];
+            for (int q = 0; q < n; q++) kBar[q] = w * lambda[q];
+            if (b[i] != 0) hBar += b[i] * ForwardSensitivitySolver.Dot(lambda, _k.AsSpan(i * n, n));
+        }
+        // λ now accumulates ȳ_k (it starts as the direct term y_{k+1} ∋ y_k).
+        for (int i = s - 1; i >= 0; i--)
+        {
+            if (!_live[i]) continue;
+            // K_i = f(t + c_i h, Y_i): one VJP with K̄_i (complete: every later stage has added its share).
+            _yBar.AsSpan().Clear();
+            _counter.Vjp++;
+            double ti = _system.Vjp(t + c[i] * h, _y.AsSpan(i * n, n), _p, _kBar.AsSpan(i * n, n), _yBar, pBar);
+            tBar += ti;
+            hBar += c[i] * ti;
+            // Y_i = y_k + h Σ_{j<i} a_ij K_j.
+            for (int q = 0; q < n; q++) lambda[q] += _yBar[q];
+            for (int j = 0; j < i; j++)
+            {
+                double aij = a[i * s + j];
+                if (aij == 0) continue;
+                Span<double> kBarJ = _kBar.AsSpan(j * n, n);
+                double w = h * aij;
+                for (int q = 0; q < n; q++) kBarJ[q] += w * _yBar[q];
+                hBar += aij * ForwardSensitivitySolver.Dot(_yBar, _k.AsSpan(j * n, n));
+            }
+        }
+    }
+}

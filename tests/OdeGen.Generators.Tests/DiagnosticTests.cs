@@ -1,0 +1,238 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Text;
+using OdeGen.Generators.Model;
+using OdeGen.Generators.Tests.Infrastructure;
+
+namespace OdeGen.Generators.Tests;
+
+/// <summary>
+/// One test per diagnostic: a bad method whose offending syntax is marked [| |] must produce the
+/// code exactly on that span, and (for errors) no generated struct.
+/// </summary>
+public class DiagnosticTests
+{
+    private const string Signature = "(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)";
+
+    [Theory]
+    [InlineData("public static [|double|] F" + Signature + " { dydt[0] = y[0]; return 0; }")]
+    [InlineData("public void [|F|]" + Signature + " { dydt[0] = y[0]; }")]
+    [InlineData("public static void F(double t, [|Span<double> y|], ReadOnlySpan<double> p, Span<double> dydt) { dydt[0] = y[0]; }")]
+    [InlineData("public static void F(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, [|ReadOnlySpan<double> dydt|]) { }")]
+    [InlineData("public static void F(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, [|ref Span<double> dydt|]) { }")]
+    [InlineData("public static void F[|(double t, ReadOnlySpan<double> y)|] { }")]
+    [InlineData("public static void F[|<T>|]" + Signature + " { dydt[0] = y[0]; }")]
+    public void ODE0001_InvalidSignature(string member) => AssertDiagnostic("ODE0001", InType(member));
+
+    [Fact]
+    public void ODE0001_NamesTheWrongParameter()
+    {
+        Diagnostic d = AssertDiagnostic("ODE0001", InType("public static void F(double t, ReadOnlySpan<double> y, [|float p|], Span<double> dydt) { }"));
+        Assert.Contains("parameter 'p' of type 'float'", d.GetMessage());
+        Assert.Contains("the parameters p", d.GetMessage());
+    }
+
+    [Fact]
+    public void ODE0002_ContainingTypeNotPartial() => AssertDiagnostic("ODE0002", """
+        using OdeGen;
+        public static class [|Sys|]
+        {
+            [OdeDynamics]
+            public static void F(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt) => dydt[0] = y[0];
+        }
+        """);
+
+    [Fact]
+    public void ODE0002_OuterTypeNotPartial() => AssertDiagnostic("ODE0002", """
+        using OdeGen;
+        namespace N;
+        public class [|Outer|]
+        {
+            public static partial class Inner
+            {
+                [OdeDynamics]
+                public static void F(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt) => dydt[0] = y[0];
+            }
+        }
+        """);
+
+    [Theory]
+    [InlineData("[|while|] (y[0] > 0) { dydt[0] = 1; }")]
+    [InlineData("dydt[0] = 1; [|return|];\n        dydt[1] = 2;")]
+    [InlineData("[|try|] { dydt[0] = y[0]; } finally { }")]
+    [InlineData("[|foreach|] (double v in y) { dydt[0] = v; }")]
+    [InlineData("[|if|] (t > 1) dydt[0] = 1; else dydt[0] = 2;")]
+    [InlineData("dydt[0] = y[0]; [|Math|].Sin(y[0]);")]
+    public void ODE0003_UnsupportedStatement(string body) => AssertDiagnostic("ODE0003", InMethod(body));
+
+    [Theory]
+    [InlineData("[|string|] s = \"x\"; dydt[0] = y[0];")]
+    [InlineData("dydt[0] = [|y[0] > 0 ? 1.0 : 2.0|];")]
+    [InlineData("dydt[0] = [|y.Length|];")]
+    [InlineData("dydt[0] = [|Field|];")]
+    [InlineData("double a = 0; a [|%=|] 2; dydt[0] = a;")]
+    [InlineData("double a = 0; dydt[0] = [|a = 2|];")]
+    [InlineData("dydt[0] = [|(double)(float)y[0]|];")]
+    public void ODE0004_UnsupportedExpression(string body) => AssertDiagnostic("ODE0004", InMethod(body));
+
+    [Fact]
+    public void ODE0004_SaysWhatToDoForNonConstFields()
+    {
+        Diagnostic d = AssertDiagnostic("ODE0004", InMethod("dydt[0] = [|Field|] * y[0];"));
+        Assert.Contains("make it const or pass it in p", d.GetMessage());
+    }
+
+    [Theory]
+    [InlineData("[|Console.WriteLine(y[0])|]; dydt[0] = 1;")]
+    [InlineData("dydt[0] = [|Helper(y[0])|];")]
+    [InlineData("dydt[0] = [|Math.Round(y[0])|];")]
+    [InlineData("dydt[0] = [|MathF.Sin(1f)|] * y[0];")]
+    public void ODE0005_UnsupportedCall(string body) => AssertDiagnostic("ODE0005", InMethod(body));
+
+    [Theory]
+    [InlineData("dydt[0] = y[[|Index|]];")]
+    [InlineData("dydt[[|Index|]] = y[0];")]
+    [InlineData("dydt[0] = y[[|^1|]];")]
+    public void ODE0006_NonConstantIndex(string body) => AssertDiagnostic("ODE0006", InMethod(body));
+
+    [Theory]
+    [InlineData("[|y[0]|] = 1; dydt[0] = y[0];")]
+    [InlineData("[|p[1]|] += 1; dydt[0] = y[0];")]
+    [InlineData("[|t|] = 2; dydt[0] = t;")]
+    public void ODE0007_WriteToInput(string body) => AssertDiagnostic("ODE0007", InMethod(body));
+
+    [Fact]
+    public void ODE0008_IndexBeyondDeclaredStates() =>
+        AssertDiagnostic("ODE0008", InMethod("dydt[0] = y[0]; dydt[[|2|]] = y[1];", attribute: "[OdeDynamics(States = 2)]"));
+
+    [Fact]
+    public void ODE0008_IndexBeyondDeclaredParameters() =>
+        AssertDiagnostic("ODE0008", InMethod("dydt[0] = p[0] * p[[|1|]];", attribute: "[OdeDynamics(Parameters = 1)]"));
+
+    [Fact]
+    public void ODE0008_NegativeIndex() => AssertDiagnostic("ODE0008", InMethod("dydt[0] = y[[|-1|]];"));
+
+    [Theory]
+    [InlineData("dydt[1] = y[0]; dydt[0] = [|dydt[2]|];")]
+    [InlineData("[|dydt[0]|] += y[0];")]
+    [InlineData("double a; dydt[0] = [|a|];")]
+    public void ODE0009_ReadBeforeWrite(string body) => AssertDiagnostic("ODE0009", InMethod(body));
+
+    [Theory]
+    [InlineData("dydt[0] = [|Math.Abs(y[0])|];")]
+    [InlineData("dydt[0] = [|Math.Min(y[0], p[0])|];")]
+    [InlineData("dydt[0] = [|Math.Max(y[0], 1)|];")]
+    public void ODE0010_NonSmoothFunction_WarnsButGenerates(string body)
+    {
+        Diagnostic d = AssertDiagnostic("ODE0010", InMethod(body), expectCode: true);
+        Assert.Equal(DiagnosticSeverity.Warning, d.Severity);
+    }
+
+    [Fact]
+    public void ODE0011_InternalError_IsReportedInsteadOfThrown()
+    {
+        Result<string> result = OdeDynamicsGenerator.Guarded<string>("Rhs", () => throw new InvalidOperationException("boom"));
+        Assert.Null(result.Value);
+        Diagnostic d = Assert.Single(result.Diagnostics).ToDiagnostic();
+        Assert.Equal("ODE0011", d.Id);
+        Assert.Equal(DiagnosticSeverity.Error, d.Severity);
+        Assert.Contains("'Rhs'", d.GetMessage());
+        Assert.Contains("InvalidOperationException: boom", d.GetMessage());
+    }
+
+    [Fact]
+    public void ODE0012_GeneratedNameAlreadyUsed() => AssertDiagnostic("ODE0012", """
+        using OdeGen;
+        public static partial class Sys
+        {
+            public const int FSystem = 3;
+
+            [OdeDynamics]
+            public static void [|F|](double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt) => dydt[0] = y[0];
+        }
+        """);
+
+    [Fact]
+    public void ODE0012_TwoMarkedOverloadsWouldShareAStruct()
+    {
+        string source = """
+            using OdeGen;
+            public static partial class Sys
+            {
+                [OdeDynamics]
+                public static void F(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt) => dydt[0] = y[0];
+
+                [OdeDynamics]
+                public static void F(float t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt) => dydt[0] = y[0];
+            }
+            """;
+        GeneratorRun run = GeneratorHarness.Run(GeneratorHarness.Compile(source));
+        Assert.Equal(2, run.Result.Diagnostics.Count(d => d.Id == "ODE0012"));
+        Assert.Empty(run.Sources);
+    }
+
+    [Theory]
+    [InlineData("[OdeDynamics([|States = 5000|])]")]
+    [InlineData("[OdeDynamics(States = 3, [|Parameters = -1|])]")]
+    public void ODE0013_UnsupportedSize(string attribute) => AssertDiagnostic("ODE0013", InMethod("dydt[0] = y[0];", attribute));
+
+    [Fact]
+    public void ODE0008_InferredSizeBeyondTheSupportedMaximum() => AssertDiagnostic("ODE0008", InMethod("dydt[0] = y[[|1000|]];"));
+
+    [Fact]
+    public void EveryDescriptor_HasADistinctCode_ATitle_AndAHelpLink()
+    {
+        string[] ids = Enumerable.Range(1, 13).Select(i => $"ODE{i:0000}").ToArray();
+        foreach (string id in ids)
+        {
+            DiagnosticDescriptor descriptor = DiagnosticDescriptors.ById(id);
+            Assert.False(string.IsNullOrWhiteSpace(descriptor.Title.ToString()));
+            Assert.False(string.IsNullOrWhiteSpace(descriptor.HelpLinkUri));
+        }
+    }
+
+    /// <summary>
+    /// Compiles <paramref name="marked"/> and asserts exactly one diagnostic <paramref name="id"/>,
+    /// located on the [| |] span (same start, length, line and column), and no output on errors.
+    /// </summary>
+    private static Diagnostic AssertDiagnostic(string id, string marked, bool expectCode = false)
+    {
+        int start = marked.IndexOf("[|", StringComparison.Ordinal);
+        int end = marked.IndexOf("|]", StringComparison.Ordinal) - 2;
+        string source = marked.Replace("[|", "").Replace("|]", "");
+        var expectedSpan = TextSpan.FromBounds(start, end);
+
+        GeneratorRun run = GeneratorHarness.Run(GeneratorHarness.Compile(source));
+        Diagnostic d = Assert.Single(run.Result.Diagnostics, x => x.Id == id);
+        Assert.Equal(expectedSpan, d.Location.SourceSpan);
+        LinePosition expectedStart = SourceText.From(source).Lines.GetLinePosition(start);
+        Assert.Equal(expectedStart, d.Location.GetLineSpan().StartLinePosition);
+        Assert.Equal(source.Substring(start, end - start), source.Substring(d.Location.SourceSpan.Start, d.Location.SourceSpan.Length));
+        Assert.Equal(expectCode, run.Sources.Count > 0);
+        return d;
+    }
+
+    private static string InType(string member) => $$"""
+        using OdeGen;
+        public partial class Sys
+        {
+            [OdeDynamics]
+            {{member}}
+        }
+        """;
+
+    private static string InMethod(string body, string attribute = "[OdeDynamics]") => $$"""
+        using OdeGen;
+        public static partial class Sys
+        {
+            private static double Field = 2;
+            private static int Index = 1;
+            private static double Helper(double x) => x;
+
+            {{attribute}}
+            public static void F(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
+            {
+                {{body}}
+            }
+        }
+        """;
+}

@@ -1,0 +1,53 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using OdeGen.Generators.Tests.Infrastructure;
+
+namespace OdeGen.Generators.Tests;
+
+/// <summary>Edits that do not change a marked method's meaning must not re-emit its code.</summary>
+public class IncrementalityTests
+{
+    private const string Unrelated = "namespace Other; public static class Helpers { public static int Answer => 42; }";
+
+    [Fact]
+    public void EditingAnUnrelatedFile_ReusesEveryStep()
+    {
+        Compilation compilation = GeneratorHarness.Compile(TestSources.Lorenz, Unrelated);
+        GeneratorRun first = GeneratorHarness.Run(compilation);
+
+        SyntaxTree old = compilation.SyntaxTrees.Single(t => t.FilePath == "Source1.cs");
+        SyntaxTree edited = CSharpSyntaxTree.ParseText(Unrelated.Replace("42", "43"), GeneratorHarness.ParseOptions, old.FilePath);
+        GeneratorDriverRunResult second = first.Driver.RunGenerators(compilation.ReplaceSyntaxTree(old, edited)).GetRunResult();
+
+        Incrementality.AssertAllStepsCached(second);
+    }
+
+    [Fact]
+    public void AddingACommentLineInsideTheMethod_DoesNotReEmit()
+    {
+        Compilation compilation = GeneratorHarness.Compile(TestSources.Lorenz);
+        GeneratorRun first = GeneratorHarness.Run(compilation);
+
+        // Every line below the comment moves; the model holds no positions, so nothing downstream changes.
+        string commented = TestSources.Lorenz.Replace("double sigma", "// the classic parameters\n        double sigma");
+        SyntaxTree old = compilation.SyntaxTrees.Single(t => t.FilePath == "Source0.cs");
+        SyntaxTree edited = CSharpSyntaxTree.ParseText(commented, GeneratorHarness.ParseOptions, old.FilePath);
+        GeneratorDriverRunResult second = first.Driver.RunGenerators(compilation.ReplaceSyntaxTree(old, edited)).GetRunResult();
+
+        Incrementality.AssertAllStepsCached(second, OdeDynamicsGenerator.TrackingNames.Model,
+            OdeDynamicsGenerator.TrackingNames.Differentiate, OdeDynamicsGenerator.TrackingNames.Simplify, OdeDynamicsGenerator.TrackingNames.Emit);
+    }
+
+    [Fact]
+    public void ChangingTheMethod_ReEmits()
+    {
+        Compilation compilation = GeneratorHarness.Compile(TestSources.Lorenz);
+        GeneratorRun first = GeneratorHarness.Run(compilation);
+
+        SyntaxTree old = compilation.SyntaxTrees.Single(t => t.FilePath == "Source0.cs");
+        SyntaxTree edited = CSharpSyntaxTree.ParseText(TestSources.Lorenz.Replace("- beta * y[2]", "- beta * y[2] * y[2]"), GeneratorHarness.ParseOptions, old.FilePath);
+        GeneratorDriverRunResult second = first.Driver.RunGenerators(compilation.ReplaceSyntaxTree(old, edited)).GetRunResult();
+
+        Assert.Contains(IncrementalStepRunReason.Modified, Incrementality.Reasons(second, OdeDynamicsGenerator.TrackingNames.Emit));
+    }
+}

@@ -1,0 +1,265 @@
+namespace OdeGen.Generators.Tests.Infrastructure;
+
+/// <summary>
+/// User code for the snapshot and compile-and-run tests, one scenario per construct. All inputs are
+/// well defined for y in [-0.9, 0.9], p in [0.5, 1.5], t in [0, 1] (the random inputs' domain).
+/// </summary>
+internal static class TestSources
+{
+    /// <summary>DESIGN.md's user code, exactly.</summary>
+    public const string Lorenz = """
+        using OdeGen;
+
+        public static partial class Lorenz
+        {
+            [OdeDynamics]
+            public static void Rhs(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
+            {
+                double sigma = p[0], rho = p[1], beta = p[2];
+                dydt[0] = sigma * (y[1] - y[0]);
+                dydt[1] = y[0] * (rho - y[2]) - y[1];
+                dydt[2] = y[0] * y[1] - beta * y[2];
+            }
+        }
+        """;
+
+    /// <summary>=, +=, -=, *=, /= on locals and on dydt, reading dydt back, unary plus/minus.</summary>
+    public const string CompoundAssignment = """
+        using OdeGen;
+
+        namespace Scenarios.Compound;
+
+        public static partial class Oscillator
+        {
+            [OdeDynamics]
+            public static void Rhs(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
+            {
+                double force = -p[0] * y[0];
+                force -= p[1] * y[1];
+                force *= 1.0 + t;
+                force /= 2.0 + y[0] * y[0];
+                force += +y[1];
+                dydt[0] = y[1];
+                dydt[1] = force;
+                dydt[1] += dydt[0] * p[2];
+                dydt[1] -= -0.5 * y[0];
+                dydt[1] *= p[0];
+                dydt[1] /= p[1];
+            }
+        }
+        """;
+
+    /// <summary>const fields (own, other type's, int, negative, tiny, huge) and const locals; integer constant arithmetic.</summary>
+    public const string ConstFields = """
+        using OdeGen;
+
+        namespace Scenarios.Constants
+        {
+            internal static class Physics
+            {
+                public const double Gravity = 9.80665;
+            }
+
+            public static partial class Ballistics
+            {
+                private const double Drag = -2.5e-3;
+                private const double Tiny = 1e-20;
+                private const double Huge = 1.5E+19;
+                private const int Two = 2;
+                private const int Velocity = 1;
+
+                [OdeDynamics]
+                public static void Rhs(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
+                {
+                    const double half = 0.5;
+                    dydt[0] = y[Velocity];
+                    dydt[Velocity] = -Physics.Gravity + Drag * y[1] * y[1] * p[0] + Tiny * Huge * half * y[0] + Tiny * y[1];
+                    dydt[Two] = (1 / 2) + Two * Math.PI * y[0] - 7 / Two;
+                }
+            }
+        }
+        """;
+
+    /// <summary>Sin, Cos, Tan, Exp, Log, Sqrt, Pow.</summary>
+    public const string MathBasic = """
+        using OdeGen;
+
+        namespace Scenarios.MathBasic;
+
+        public static partial class Basic
+        {
+            [OdeDynamics]
+            public static void Rhs(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
+            {
+                dydt[0] = Math.Sin(y[0]) * Math.Cos(p[0] * y[1]) + Math.Tan(0.3 * y[2]);
+                dydt[1] = Math.Exp(-p[1] * y[1]) + Math.Log(1.5 + y[0] * y[0]) - Math.Sqrt(2.0 + y[2] * y[2]) * t;
+                dydt[2] = Math.Pow(1.2 + y[0] * y[0], p[0]) / (1.0 + Math.Pow(y[1], 2));
+            }
+        }
+        """;
+
+    /// <summary>Tanh, Sinh, Cosh.</summary>
+    public const string MathHyperbolic = """
+        using OdeGen;
+
+        namespace Scenarios.MathHyperbolic;
+
+        public static partial class Hyperbolic
+        {
+            [OdeDynamics]
+            public static void Rhs(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
+            {
+                dydt[0] = Math.Tanh(p[0] * y[0] + p[1] * y[1]);
+                dydt[1] = Math.Sinh(0.5 * y[1]) - Math.Cosh(y[0] * t);
+            }
+        }
+        """;
+
+    /// <summary>Atan, Asin, Acos, Atan2.</summary>
+    public const string MathInverse = """
+        using OdeGen;
+
+        namespace Scenarios.MathInverse;
+
+        public static partial class Inverse
+        {
+            [OdeDynamics]
+            public static void Rhs(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
+            {
+                dydt[0] = Math.Atan(y[0] - p[0] * y[1]);
+                dydt[1] = Math.Asin(0.5 * y[1]) * Math.Acos(0.4 * y[0]);
+                dydt[2] = Math.Atan2(y[1], 1.5 + y[0]);
+            }
+        }
+        """;
+
+    /// <summary>Log10, Cbrt, FusedMultiplyAdd.</summary>
+    public const string MathMisc = """
+        using OdeGen;
+
+        namespace Scenarios.MathMisc;
+
+        public static partial class Misc
+        {
+            [OdeDynamics]
+            public static void Rhs(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
+            {
+                dydt[0] = Math.Log10(2.0 + y[0] * y[1]) + Math.Cbrt(3.0 + y[1]);
+                dydt[1] = Math.FusedMultiplyAdd(y[0], p[0], y[1] * t);
+            }
+        }
+        """;
+
+    /// <summary>Abs, Min, Max (non-smooth: warnings, code still generated).</summary>
+    public const string NonSmooth = """
+        using OdeGen;
+
+        namespace Scenarios.NonSmooth;
+
+        public static partial class Kinks
+        {
+            [OdeDynamics]
+            public static void Rhs(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
+            {
+                dydt[0] = Math.Abs(y[0]) * p[0] - Math.Min(y[1], p[1] * y[0]);
+                dydt[1] = Math.Max(y[0] * y[1], 0.1 * p[1]);
+            }
+        }
+        """;
+
+    /// <summary>Multi-declarators, var, a declared-then-assigned local, a reassigned local, unwritten outputs, declared sizes.</summary>
+    public const string MultiDeclarators = """
+        using OdeGen;
+
+        namespace Scenarios.Declarations;
+
+        public static partial class Locals
+        {
+            [OdeDynamics(States = 4, Parameters = 3)]
+            public static void Rhs(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
+            {
+                double a = p[0], b = p[1], c;
+                var x = y[0];
+                c = a * x + b;
+                double sum = x + y[1], product = x * y[1];
+                c = c * c;
+                dydt[0] = c - sum;
+                dydt[2] = product / a;
+            }
+        }
+        """;
+
+    /// <summary>Nested partial types in a block namespace, a record struct, a non-static class, a generic outer type.</summary>
+    public const string Namespaces = """
+        using OdeGen;
+
+        namespace Scenarios.Outer
+        {
+            namespace Inner
+            {
+                public partial class Container
+                {
+                    public partial record struct Model
+                    {
+                        [OdeDynamics]
+                        public static void Decay(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
+                        {
+                            dydt[0] = -p[0] * y[0];
+                        }
+                    }
+
+                    [OdeDynamics]
+                    internal static void Growth(double time, ReadOnlySpan<double> state, ReadOnlySpan<double> theta, Span<double> rate)
+                    {
+                        rate[0] = theta[0] * state[0] * (1.0 - state[0]);
+                    }
+                }
+
+                public partial struct Holder<T>
+                {
+                    [OdeDynamics]
+                    public static void Spin(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
+                    {
+                        dydt[0] = y[1];
+                        dydt[1] = -y[0];
+                    }
+                }
+            }
+        }
+        """;
+
+    /// <summary>A file-scoped namespace with a record class.</summary>
+    public const string FileScoped = """
+        using OdeGen;
+
+        namespace Scenarios.FileScoped;
+
+        public sealed partial record Drift
+        {
+            [OdeDynamics]
+            public static void Rhs(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt) => dydt[0] = p[0] * t;
+        }
+        """;
+
+    /// <summary>Seeded random programs, run (not snapshotted) alongside the scenarios.</summary>
+    public static readonly IReadOnlyList<string> Random = RandomPrograms.Create(count: 16, seed: 20261122);
+
+    /// <summary>Everything the compile-and-run tests execute: the scenarios and the random programs.</summary>
+    public static string[] Executable => All.Values.Concat(Random).ToArray();
+
+    /// <summary>Every scenario, by snapshot name.</summary>
+    public static readonly IReadOnlyDictionary<string, string> All = new Dictionary<string, string>
+    {
+        ["Lorenz"] = Lorenz,
+        ["CompoundAssignment"] = CompoundAssignment,
+        ["ConstFields"] = ConstFields,
+        ["MathBasic"] = MathBasic,
+        ["MathHyperbolic"] = MathHyperbolic,
+        ["MathInverse"] = MathInverse,
+        ["MathMisc"] = MathMisc,
+        ["NonSmooth"] = NonSmooth,
+        ["MultiDeclarators"] = MultiDeclarators,
+        ["Namespaces"] = Namespaces,
+        ["FileScoped"] = FileScoped,
+    };
+}

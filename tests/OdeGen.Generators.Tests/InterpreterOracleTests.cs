@@ -1,0 +1,74 @@
+using Microsoft.CodeAnalysis;
+using OdeGen.Generators.Model;
+using OdeGen.Generators.Tests.Infrastructure;
+
+namespace OdeGen.Generators.Tests;
+
+/// <summary>
+/// The compiled generated code must compute exactly what its IR says: the IR is run by an
+/// interpreter and compared bit for bit with the compiled Evaluate, Jvp, Vjp and Jacobian.
+/// </summary>
+public class InterpreterOracleTests
+{
+    private static readonly Lazy<IReadOnlyDictionary<string, SystemIr>> Ir = new(() =>
+    {
+        GeneratorRun run = GeneratorHarness.Run(GeneratorHarness.Compile(TestSources.Executable));
+        return run.Result.Results.Single().TrackedSteps[OdeDynamicsGenerator.TrackingNames.Simplify]
+            .SelectMany(step => step.Outputs)
+            .Select(output => ((Result<SystemIr>)output.Value).Value!)
+            .ToDictionary(s => s.Header.Types[^1].Name.Split('<')[0] + "." + s.Header.MethodName);
+    });
+
+    public static TheoryData<string> SystemNames => CompileAndRunTests.SystemNames;
+
+    [Theory]
+    [MemberData(nameof(SystemNames))]
+    public void CompiledCode_EqualsInterpretedIr_BitForBit(string name)
+    {
+        SystemIr ir = Ir.Value[name];
+        IOdeSystem s = CompiledSystems.All[name].System;
+        int n = s.StateCount, m = s.ParameterCount;
+        var random = new Random(7);
+        for (int k = 0; k < 4; k++)
+        {
+            var f = new IrInterpreter.Frame
+            {
+                T = random.NextDouble(),
+                TDot = random.NextDouble() - 0.5,
+                Y = Vector(random, n, -0.9, 0.9),
+                P = Vector(random, m, 0.5, 1.5),
+                YDot = Vector(random, n, -1, 1),
+                PDot = Vector(random, m, -1, 1),
+                A = Vector(random, n, -1, 1),
+                Dydt = new double[n], DydtDot = new double[n], YBar = new double[n], PBar = new double[m],
+                Dfdy = new double[n * n], Dfdp = new double[n * m],
+            };
+            double[] dydt = new double[n], dydtDot = new double[n], yBar = new double[n], pBar = new double[m], dfdy = new double[n * n], dfdp = new double[n * m];
+
+            IrInterpreter.Run(ir.Evaluate, f);
+            s.Evaluate(f.T, f.Y, f.P, dydt);
+            AssertBits(f.Dydt, dydt, "Evaluate");
+
+            IrInterpreter.Run(ir.Jvp, f);
+            s.Jvp(f.T, f.Y, f.P, f.TDot, f.YDot, f.PDot, dydt, dydtDot);
+            AssertBits(f.DydtDot, dydtDot, "Jvp");
+
+            double tBar = IrInterpreter.Run(ir.Vjp, f);
+            Assert.Equal(BitConverter.DoubleToInt64Bits(tBar), BitConverter.DoubleToInt64Bits(s.Vjp(f.T, f.Y, f.P, f.A, yBar, pBar)));
+            AssertBits(f.YBar, yBar, "Vjp yBar");
+            AssertBits(f.PBar, pBar, "Vjp pBar");
+
+            IrInterpreter.Run(ir.Jacobian, f);
+            s.Jacobian(f.T, f.Y, f.P, dfdy, dfdp);
+            AssertBits(f.Dfdy, dfdy, "dfdy");
+            AssertBits(f.Dfdp, dfdp, "dfdp");
+        }
+    }
+
+    private static double[] Vector(Random random, int length, double lo, double hi) =>
+        Enumerable.Range(0, length).Select(_ => lo + ((hi - lo) * random.NextDouble())).ToArray();
+
+    private static void AssertBits(double[] expected, double[] actual, string what) =>
+        Assert.True(expected.Select(BitConverter.DoubleToInt64Bits).SequenceEqual(actual.Select(BitConverter.DoubleToInt64Bits)),
+            $"{what}: IR [{string.Join(", ", expected)}] vs compiled [{string.Join(", ", actual)}]");
+}

@@ -1,0 +1,60 @@
+using Microsoft.CodeAnalysis;
+using OdeGen.Generators.Tests.Infrastructure;
+
+namespace OdeGen.Generators.Tests;
+
+/// <summary>The generated source of each construct, held in a reviewed snapshot.</summary>
+public class SnapshotTests
+{
+    public static TheoryData<string> Scenarios => new(TestSources.All.Keys);
+
+    [Theory]
+    [MemberData(nameof(Scenarios))]
+    public void GeneratedSource_MatchesSnapshot(string scenario)
+    {
+        RunScenario(scenario, out var compilation, out var run);
+
+        // Only the non-smooth scenario may warn, and nothing may be an error.
+        Assert.All(run.Result.Diagnostics, d => Assert.Equal("ODE0010", d.Id));
+        Assert.Equal(scenario == "NonSmooth", run.Result.Diagnostics.Any());
+        Assert.Empty(GeneratorHarness.Errors(run.Output));
+
+        string text = string.Join("\n", run.Sources.OrderBy(s => s.Key, StringComparer.Ordinal)
+            .Select(s => run.Sources.Count == 1 ? s.Value : $"// ===== {s.Key} =====\n{s.Value}"));
+        Snapshot.Verify(scenario, text);
+
+        // Re-running on an identical compilation must reuse every step.
+        Incrementality.AssertAllStepsCached(run.Driver.RunGenerators(compilation.Clone()).GetRunResult());
+    }
+
+    [Fact]
+    public void HintNames_AreOneFilePerMethod_NamedByNamespaceTypesAndMethod()
+    {
+        RunScenario("Namespaces", out _, out var run);
+        Assert.Equal(
+            new[]
+            {
+                "Scenarios.Outer.Inner.Container.GrowthSystem.g.cs",
+                "Scenarios.Outer.Inner.Container.Model.DecaySystem.g.cs",
+                "Scenarios.Outer.Inner.Holder_T_.SpinSystem.g.cs",
+            },
+            run.Sources.Keys.OrderBy(k => k, StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void HintNames_ForAllScenariosTogether_AreTheUnionOfEachScenario()
+    {
+        var compilation = GeneratorHarness.Compile(TestSources.All.Values.ToArray());
+        var names = GeneratorHarness.Run(compilation).Sources.Keys.ToHashSet();
+        Assert.Equal(13, names.Count);
+        Assert.Contains("Lorenz.RhsSystem.g.cs", names);
+        Assert.Contains("Scenarios.FileScoped.Drift.RhsSystem.g.cs", names);
+        Assert.Contains("Scenarios.Constants.Ballistics.RhsSystem.g.cs", names);
+    }
+
+    private static void RunScenario(string scenario, out Compilation compilation, out GeneratorRun run)
+    {
+        compilation = GeneratorHarness.Compile(TestSources.All[scenario]);
+        run = GeneratorHarness.Run(compilation);
+    }
+}
