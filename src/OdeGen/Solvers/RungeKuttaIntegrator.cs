@@ -10,7 +10,7 @@ namespace OdeGen.Solvers;
 /// whether to accept and how large the next step is. Dense output covers the last accepted step
 /// only (<see cref="Interpolate"/>); callers that need more copy it out (see <c>OdeSolution</c>).
 /// </remarks>
-public sealed class RungeKuttaIntegrator<TField> where TField : struct, IVectorField
+public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator where TField : struct, IVectorField
 {
     private readonly ButcherTableau _tableau;
     private readonly SolverOptions _options;
@@ -118,6 +118,7 @@ public sealed class RungeKuttaIntegrator<TField> where TField : struct, IVectorF
     public bool IsFinished => _done;
     /// <summary>Work counters, cumulative over every <see cref="Reset"/> until <see cref="ClearStats"/>.</summary>
     public SolverStats Stats;
+    SolverStats IOdeIntegrator.Stats => Stats;
     /// <summary>Size of the next step attempt (signed).</summary>
     public double NextStep => _h;
     /// <summary>Size of the last accepted step (signed).</summary>
@@ -443,7 +444,7 @@ public sealed class RungeKuttaIntegrator<TField> where TField : struct, IVectorF
         return _direction * magnitude;
     }
 
-    private static void ValidateOptions(SolverOptions o)
+    internal static void ValidateOptions(SolverOptions o)
     {
         static void Require(bool ok, string message)
         {
