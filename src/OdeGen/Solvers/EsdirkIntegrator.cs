@@ -71,24 +71,7 @@ public sealed class EsdirkIntegrator<TField> : IOdeIntegrator where TField : str
         _jac = new double[dimension * dimension];
         _lu = new double[dimension * dimension];
         _pivots = new int[dimension];
-        _atol = new double[dimension];
-        if (options.AbsTolVector is { } atol)
-        {
-            if (atol.Length != dimension)
-                throw new ArgumentException($"AbsTolVector must have length {dimension} (the dimension of the integrated state), but has length {atol.Length}.", nameof(options));
-            for (int q = 0; q < dimension; q++)
-            {
-                if (!(atol[q] >= 0 && double.IsFinite(atol[q])))
-                    throw new ArgumentException($"AbsTolVector[{q}] is {atol[q]}; absolute tolerances must be finite and non-negative.", nameof(options));
-                if (atol[q] == 0 && options.RelTol == 0)
-                    throw new ArgumentException($"AbsTolVector[{q}] and RelTol cannot both be zero.", nameof(options));
-            }
-            atol.AsSpan().CopyTo(_atol);
-        }
-        else
-        {
-            _atol.AsSpan().Fill(options.AbsTol);
-        }
+        _atol = StepControl.AbsoluteTolerances(options, dimension);
         _controller = new StepSizeController(options, Math.Min(_tab.Order, _tab.EmbeddedOrder) + 1);
     }
 
@@ -140,7 +123,7 @@ public sealed class EsdirkIntegrator<TField> : IOdeIntegrator where TField : str
         Evaluate(t0, _y, _f);
         _f.AsSpan().CopyTo(_fPrev);
         if (t0 == tEnd) { _done = true; return; }
-        if (!AllFinite(_f)) { Fail(OdeStatus.NonFiniteValue); return; }
+        if (!StepControl.AllFinite(_f)) { Fail(OdeStatus.NonFiniteValue); return; }
         _h = _direction * InitialStepMagnitude(t0);
     }
 
@@ -151,16 +134,16 @@ public sealed class EsdirkIntegrator<TField> : IOdeIntegrator where TField : str
         while (true)
         {
             if (_attempts >= _options.MaxSteps) return Fail(OdeStatus.MaxStepsExceeded);
-            double h = ClampToEnd(_h);
+            double h = StepControl.ClampToEnd(_h, Time, _tEnd, _direction, _options.MaxStep);
             bool toEnd = h == _tEnd - Time;
-            if (!toEnd && Math.Abs(h) < MinimumStep(Time))
+            if (!toEnd && Math.Abs(h) < StepControl.MinimumStep(_options.MinStep, Time))
                 return Fail(_controller.LastWasNonFinite ? OdeStatus.NonFiniteValue : OdeStatus.StepSizeTooSmall);
             _attempts++;
             if (!_jacobianCurrent)
             {
                 _stats.JacobianEvaluations++;
                 _field.Jacobian(Time, _y, _jac);
-                if (!AllFinite(_jac)) return Fail(OdeStatus.NonFiniteValue);
+                if (!StepControl.AllFinite(_jac)) return Fail(OdeStatus.NonFiniteValue);
                 _jacobianCurrent = true;
             }
             if (!FactorNewtonMatrix(h))
@@ -275,7 +258,7 @@ public sealed class EsdirkIntegrator<TField> : IOdeIntegrator where TField : str
             for (int q = 0; q < n; q++) ki[q] = (stage[q] - psi[q]) / hg;
         }
         _stage.AsSpan().CopyTo(_yNew);
-        return AllFinite(_yNew);
+        return StepControl.AllFinite(_yNew);
     }
 
     private bool Newton(double t, double hg)
@@ -360,24 +343,6 @@ public sealed class EsdirkIntegrator<TField> : IOdeIntegrator where TField : str
         if (tNew == _tEnd) _done = true;
     }
 
-    private double ClampToEnd(double h)
-    {
-        double remaining = _tEnd - Time, absRemaining = Math.Abs(remaining);
-        double magnitude = Math.Min(Math.Abs(h), _options.MaxStep);
-        if (magnitude >= absRemaining) return remaining;
-        double sliver = absRemaining - magnitude;
-        if (sliver <= 1e-8 * magnitude || sliver < UnitsInLastPlace(_tEnd)) return remaining;
-        return _direction * magnitude;
-    }
-
-    private double MinimumStep(double t) => Math.Max(_options.MinStep, UnitsInLastPlace(t));
-
-    private static double UnitsInLastPlace(double t)
-    {
-        double at = Math.Abs(t);
-        return 4 * (Math.BitIncrement(at) - at);
-    }
-
     private bool Fail(OdeStatus status)
     {
         Status = status;
@@ -391,45 +356,6 @@ public sealed class EsdirkIntegrator<TField> : IOdeIntegrator where TField : str
         _field.Evaluate(t, y, dydt);
     }
 
-    // Hairer's automatic first step (Solving ODEs I, II.4) with the method's order.
-    private double InitialStepMagnitude(double t0)
-    {
-        if (_options.FixedStep is { } fixedStep) return fixedStep;
-        if (_options.InitialStep is { } given) return Math.Abs(given);
-        int n = _n;
-        double d0 = 0, d1 = 0;
-        for (int q = 0; q < n; q++)
-        {
-            double scale = _atol[q] + _options.RelTol * Math.Abs(_y[q]);
-            d0 += Sq(_y[q] / scale);
-            d1 += Sq(_f[q] / scale);
-        }
-        d0 = Math.Sqrt(d0 / Math.Max(n, 1));
-        d1 = Math.Sqrt(d1 / Math.Max(n, 1));
-        double h0 = d0 < 1e-5 || d1 < 1e-5 ? 1e-6 : 0.01 * d0 / d1;
-        h0 = Math.Min(h0, Math.Min(Math.Abs(_tEnd - t0), _options.MaxStep));
-        Span<double> y1 = _stage, f1 = _residual;
-        for (int q = 0; q < n; q++) y1[q] = _y[q] + _direction * h0 * _f[q];
-        Evaluate(t0 + _direction * h0, y1, f1);
-        double d2 = 0;
-        for (int q = 0; q < n; q++)
-        {
-            double scale = _atol[q] + _options.RelTol * Math.Abs(_y[q]);
-            d2 += Sq((f1[q] - _f[q]) / scale);
-        }
-        d2 = Math.Sqrt(d2 / Math.Max(n, 1)) / h0;
-        if (!double.IsFinite(d2)) return h0 * 1e-3;
-        double dMax = Math.Max(d1, d2);
-        double h1 = dMax <= 1e-15 ? Math.Max(1e-6, h0 * 1e-3) : Math.Pow(0.01 / dMax, 1.0 / (_tab.Order + 1));
-        return Math.Min(100 * h0, h1);
-    }
-
-    private static double Sq(double x) => x * x;
-
-    private static bool AllFinite(ReadOnlySpan<double> v)
-    {
-        double acc = 0;
-        foreach (double x in v) acc += x - x;
-        return acc == 0;
-    }
+    private double InitialStepMagnitude(double t0) =>
+        StepControl.InitialStep(ref _field, _options, _atol, _tab.Order, _n, t0, _tEnd, _direction, _y, _f, _stage, _residual, ref _stats.FunctionEvaluations);
 }
