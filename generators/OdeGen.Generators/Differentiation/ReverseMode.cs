@@ -1,105 +1,339 @@
+using System.Collections.Generic;
 using OdeGen.Generators.Ir;
 using OdeGen.Generators.Simplify;
 
 namespace OdeGen.Generators.Differentiation;
 
 /// <summary>
-/// Reverse mode in two sweeps. The forward sweep recomputes the primal values and keeps them in
-/// locals (straight-line code needs no tape); the reverse sweep visits the instructions last to
-/// first, so each value's adjoint is complete before it is pushed to the value's operands.
+/// Reverse mode in two sweeps, without a tape. The forward sweep recomputes the primal values and
+/// keeps them in locals; the reverse sweep visits the instructions last to first, so each value's
+/// adjoint is complete before it is pushed to the value's operands.
 /// </summary>
-internal static class ReverseMode
+/// <remarks>
+/// <para>
+/// A loop is reversed as a descending loop whose body first recomputes the iteration's own primal
+/// values (cheap: the body's locals are per-iteration) and then runs the body's adjoint backwards.
+/// What the recomputation reads must still hold the iteration's values; the parser guarantees it:
+/// buffers are never written after they were read, a loop never reads a buffer it writes, and a
+/// local assigned in a loop but declared outside is a pure accumulator (only += and -=, never read
+/// in the loop), whose adjoint is the same in every iteration.
+/// </para>
+/// <para>
+/// Adjoints of values defined outside a loop and used inside it are summed over the iterations in
+/// accumulators declared before the reversed loop. A buffer's adjoint is a zeroed buffer of the same
+/// size (dydt's starts as a copy of a): a read adds to it, a write takes the element and clears it.
+/// </para>
+/// </remarks>
+internal sealed class ReverseMode
 {
-    /// <summary>Builds the VJP: yBar += aᵀ∂f/∂y, pBar += aᵀ∂f/∂p, returns aᵀ∂f/∂t.</summary>
-    /// <param name="primal">Dead-code-free primal: exactly one store per output element.</param>
-    public static IrFunction Vjp(IrFunction primal)
+    private readonly IrFunction _primal;
+    private readonly IrBuilder _b = new(exact: false);
+    private readonly int[] _map, _bar, _varBar, _bufBar, _open;
+    private readonly Dictionary<int, int> _accumulators = new();
+    private int _tBar = -1, _tAccumulator = -1;
+
+    private ReverseMode(IrFunction primal)
     {
-        var b = new IrBuilder(exact: false);
+        _primal = primal;
         int n = primal.Body.Count;
-        var map = new int[n];
+        _map = new int[n];
+        _bar = Filled(n);
+        _varBar = Filled(n);
+        _bufBar = Filled(n);
+        _open = Filled(n);
+        var stack = new Stack<int>();
         for (int i = 0; i < n; i++)
         {
-            Instr x = primal.Body[i];
-            b.Stmt = x.Stmt;
-            b.Phase = Phase.Primal;
-            map[i] = x.Op == Op.Store ? -1 : Simplifier.Copy(b, x, map);
-            if (map[i] >= 0)
+            if (primal.Body[i].Op == Op.For)
             {
-                b.Name(map[i], x.Name);
+                stack.Push(i);
+            }
+            else if (primal.Body[i].Op == Op.EndFor)
+            {
+                _open[i] = stack.Pop();
             }
         }
-
-        var bar = new int[n];
-        for (int i = 0; i < n; i++)
-        {
-            bar[i] = -1;
-        }
-
-        int tBar = -1;
-        for (int i = n - 1; i >= 0; i--)
-        {
-            Instr x = primal.Body[i];
-            b.Stmt = x.Stmt;
-            b.Phase = Phase.Adjoint;
-            if (x.Op == Op.Store)
-            {
-                Accumulate(b, bar, x.A, b.Input(Slot.A, x.Index));
-            }
-            else if (bar[i] >= 0)
-            {
-                b.Name(bar[i], x.Name is null ? null : x.Name + "Bar");
-                tBar = Pull(b, x, map, bar, i, tBar);
-            }
-        }
-
-        b.Stmt = -1;
-        b.Store(Slot.Return, 0, tBar < 0 ? b.Const(0) : tBar);
-        return b.Build(primal.Statements, primal.UserStatements);
     }
 
-    /// <summary>Pushes the adjoint of instruction <paramref name="i"/> to its operands (or out, for inputs); returns the t adjoint.</summary>
-    private static int Pull(IrBuilder b, Instr x, int[] map, int[] bar, int i, int tBar)
+    /// <summary>Builds the VJP: yBar += aᵀ∂f/∂y, pBar += aᵀ∂f/∂p, returns aᵀ∂f/∂t.</summary>
+    /// <param name="primal">Dead-code-free primal: exactly one store per output element outside loops.</param>
+    public static IrFunction Vjp(IrFunction primal) => new ReverseMode(primal).Run();
+
+    private IrFunction Run()
+    {
+        int n = _primal.Body.Count;
+        for (int i = 0; i < n; i++)
+        {
+            Instr x = _primal.Body[i];
+            _b.Stmt = x.Stmt;
+            _b.Phase = Phase.Primal;
+            if (x.Op == Op.Store)
+            {
+                _map[i] = -1;
+            }
+            else if (x.Op == Op.Buf && x.Slot == Slot.Dydt)
+            {
+                // Vjp has no dydt: values of f that the body reads back live in a scratch buffer.
+                _map[i] = _b.Buf(Slot.None, "a.Length", "dydt", zeroed: true);
+            }
+            else
+            {
+                _map[i] = Simplifier.Copy(_b, x, _map);
+                if (_map[i] >= 0 && !x.IsRegion)
+                {
+                    _b.Name(_map[i], x.Name);
+                }
+            }
+        }
+
+        for (int i = 0; i < n; i++)
+        {
+            Instr x = _primal.Body[i];
+            if (x.Op == Op.Buf)
+            {
+                _b.Stmt = x.Stmt;
+                _b.Phase = Phase.Adjoint;
+                _bufBar[i] = x.Slot == Slot.Dydt
+                    ? _b.Buf(Slot.A, "a.Length", "dydtBar", zeroed: false)
+                    : _b.Buf(Slot.None, x.Ix!, (x.Name ?? "buffer") + "Bar", zeroed: true);
+            }
+        }
+
+        Block(0, n);
+        _b.Stmt = -1;
+        _b.Store(Slot.Return, 0, _tBar < 0 ? _b.Const(0) : _tBar);
+        return _b.Build(_primal.Statements, _primal.UserStatements);
+    }
+
+    /// <summary>Reverses the instructions [<paramref name="start"/>, <paramref name="end"/>) of one nesting level, last first.</summary>
+    private void Block(int start, int end)
+    {
+        for (int i = end - 1; i >= start; i--)
+        {
+            Instr x = _primal.Body[i];
+            if (x.Op == Op.EndFor)
+            {
+                Loop(_open[i], i);
+                i = _open[i];
+                continue;
+            }
+
+            _b.Stmt = x.Stmt;
+            _b.Phase = Phase.Adjoint;
+            Instruction(i, x);
+        }
+    }
+
+    private void Instruction(int i, Instr x)
+    {
+        switch (x.Op)
+        {
+            case Op.Store:
+                Accumulate(x.A, _b.Input(Slot.A, x.Index, x.Ix));
+                return;
+            case Op.Var:
+                if (_varBar[i] >= 0)
+                {
+                    Accumulate(x.A, _varBar[i]);
+                }
+
+                return;
+            case Op.VarAdd:
+                // v += e: ē = v̄, and v̄ is unchanged (the same in every iteration of the loop).
+                if (_varBar[x.A] >= 0)
+                {
+                    Accumulate(x.B, _varBar[x.A]);
+                }
+
+                return;
+            case Op.VarGet:
+                if (_bar[i] >= 0)
+                {
+                    _varBar[x.A] = _varBar[x.A] < 0 ? _bar[i] : _b.Add(_varBar[x.A], _bar[i]);
+                }
+
+                return;
+            case Op.Buf:
+                return;
+            case Op.BufStore:
+                int adjoint = _bufBar[x.B];
+                int taken = _b.BufLoad(adjoint, x.Ix!);
+                if (x.Value == 0)
+                {
+                    // The write replaced the element: earlier values of it get no adjoint.
+                    _b.BufStore(adjoint, x.Ix!, _b.Const(0), accumulate: false);
+                }
+
+                Accumulate(x.A, taken);
+                return;
+            case Op.BufLoad:
+                if (_bar[i] >= 0)
+                {
+                    _b.BufStore(_bufBar[x.A], x.Ix!, _bar[i], accumulate: true);
+                }
+
+                return;
+            default:
+                if (_bar[i] >= 0)
+                {
+                    _b.Name(_bar[i], x.Name is null ? null : x.Name + "Bar");
+                    Pull(x, i);
+                }
+
+                return;
+        }
+    }
+
+    /// <summary>Reverses the loop opened at <paramref name="open"/> and closed at <paramref name="close"/>.</summary>
+    private void Loop(int open, int close)
+    {
+        Instr loop = _primal.Body[open];
+        _b.Stmt = loop.Stmt;
+        _b.Phase = Phase.Adjoint;
+
+        // Outside values the body uses collect their adjoints over all iterations.
+        var created = new List<int>();
+        bool readsT = false;
+        for (int i = open + 1; i < close; i++)
+        {
+            Instr x = _primal.Body[i];
+            readsT |= x.Op == Op.Input && x.Slot == Slot.T;
+            for (int k = 0; k < x.Arity; k++)
+            {
+                int operand = x.Operand(k);
+                Instr o = _primal.Body[operand];
+                if (operand < open && o.Op is not (Op.Const or Op.Var or Op.Buf) && !_accumulators.ContainsKey(operand))
+                {
+                    _accumulators[operand] = _b.Var(_bar[operand] < 0 ? _b.Const(0) : _bar[operand], o.Name is null ? null : o.Name + "Bar");
+                    created.Add(operand);
+                }
+            }
+        }
+
+        bool ownsT = readsT && _tAccumulator < 0;
+        if (ownsT)
+        {
+            _tAccumulator = _b.Var(_tBar < 0 ? _b.Const(0) : _tBar, "tBar");
+        }
+
+        _b.For(loop.Name!, loop.Ix!, loop.Ix2!, reversed: loop.Value == 0);
+        Recompute(open, close);
+        for (int i = open + 1; i < close; i++)
+        {
+            _bar[i] = -1;
+            _varBar[i] = -1;
+        }
+
+        Block(open + 1, close);
+        _b.Stmt = loop.Stmt;
+        _b.Phase = Phase.Adjoint;
+        _b.EndFor();
+
+        foreach (int operand in created)
+        {
+            _bar[operand] = _b.VarGet(_accumulators[operand]);
+            _accumulators.Remove(operand);
+        }
+
+        if (ownsT)
+        {
+            _tBar = _b.VarGet(_tAccumulator);
+            _tAccumulator = -1;
+        }
+    }
+
+    /// <summary>
+    /// The iteration's primal values, recomputed at the top of the reversed body. Writes that outlive
+    /// the iteration (outputs, buffers, accumulators declared outside) already hold their final values and are skipped.
+    /// </summary>
+    private void Recompute(int open, int close)
+    {
+        for (int i = open + 1; i < close; i++)
+        {
+            Instr x = _primal.Body[i];
+            if (x.Op is Op.Store or Op.BufStore || (x.Op == Op.VarAdd && x.A < open))
+            {
+                continue;
+            }
+
+            _b.Stmt = x.Stmt;
+            _b.Phase = Phase.Primal;
+            _map[i] = Simplifier.Copy(_b, x, _map);
+            if (_map[i] >= 0 && !x.IsRegion)
+            {
+                _b.Name(_map[i], x.Name);
+            }
+        }
+    }
+
+    /// <summary>Pushes the adjoint of instruction <paramref name="i"/> to its operands (or out, for inputs).</summary>
+    private void Pull(Instr x, int i)
     {
         if (x.Op == Op.Input)
         {
             switch (x.Slot)
             {
-                case Slot.T: return bar[i];
-                case Slot.Y: b.Store(Slot.YBar, x.Index, bar[i]); break;
-                case Slot.P: b.Store(Slot.PBar, x.Index, bar[i]); break;
+                case Slot.T:
+                    if (_tAccumulator >= 0)
+                    {
+                        _b.VarAdd(_tAccumulator, _bar[i]);
+                    }
+                    else
+                    {
+                        _tBar = _tBar < 0 ? _bar[i] : _b.Add(_tBar, _bar[i]);
+                    }
+
+                    break;
+                case Slot.Y: _b.Store(Slot.YBar, x.Index, _bar[i], x.Ix); break;
+                case Slot.P: _b.Store(Slot.PBar, x.Index, _bar[i], x.Ix); break;
             }
 
-            return tBar;
+            return;
         }
 
         int arity = x.Arity;
         var args = new int[arity];
         for (int k = 0; k < arity; k++)
         {
-            args[k] = map[x.Operand(k)];
+            args[k] = _map[x.Operand(k)];
         }
 
         for (int k = 0; k < arity; k++)
         {
             int operand = x.Operand(k);
-            if (b.IsConst(map[operand]))
+            if (_b.IsConst(_map[operand]))
             {
                 continue;
             }
 
-            Accumulate(b, bar, operand, b.Mul(bar[i], DerivativeRules.Partial(b, x, k, args, map[i])));
+            Accumulate(operand, _b.Mul(_bar[i], DerivativeRules.Partial(_b, x, k, args, _map[i])));
         }
-
-        return tBar;
     }
 
-    private static void Accumulate(IrBuilder b, int[] bar, int target, int contribution)
+    private void Accumulate(int target, int contribution)
     {
-        if (b.IsConst(contribution, 0))
+        if (_b.IsConst(contribution, 0))
         {
             return;
         }
 
-        bar[target] = bar[target] < 0 ? contribution : b.Add(bar[target], contribution);
+        if (_accumulators.TryGetValue(target, out int accumulator))
+        {
+            _b.VarAdd(accumulator, contribution);
+            return;
+        }
+
+        _bar[target] = _bar[target] < 0 ? contribution : _b.Add(_bar[target], contribution);
+    }
+
+    private static int[] Filled(int n)
+    {
+        var a = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            a[i] = -1;
+        }
+
+        return a;
     }
 }

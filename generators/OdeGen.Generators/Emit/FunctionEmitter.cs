@@ -36,7 +36,14 @@ internal sealed class FunctionEmitter
         for (int i = 0; i < _function.Body.Count; i++)
         {
             Instr x = _function.Body[i];
-            if (x.Op != Op.Store && _names[i] is null)
+            if (x.Op == Op.EndFor)
+            {
+                writer.Close();
+                group = (-1, false);
+                continue;
+            }
+
+            if (!IsStatement(x) && _names[i] is null)
             {
                 continue;   // printed inline where it is used
             }
@@ -67,8 +74,79 @@ internal sealed class FunctionEmitter
 
             group = key;
             first = false;
-            writer.Line(x.Op == Op.Store ? StoreLine(x) : $"double {_names[i]} = {Expr(i, definition: true).Text};");
+            switch (x.Op)
+            {
+                case Op.For:
+                    writer.Open(ForLine(x));
+                    first = true;
+                    group = (-1, false);
+                    break;
+                case Op.Buf:
+                    BufLines(writer, x, i);
+                    break;
+                case Op.Var:
+                    writer.Line($"double {_names[i]} = {Expr(x.A).Text};");
+                    break;
+                case Op.VarAdd:
+                    writer.Line($"{_names[x.A]} += {Expr(x.B).Text};");
+                    break;
+                case Op.BufStore:
+                    writer.Line($"{BufName(x.B)}[{x.Ix}] {(x.Value == 1 ? "+=" : "=")} {Expr(x.A).Text};");
+                    break;
+                case Op.Store:
+                    writer.Line(StoreLine(x));
+                    break;
+                default:
+                    writer.Line($"double {_names[i]} = {Expr(i, definition: true).Text};");
+                    break;
+            }
         }
+    }
+
+    /// <summary>Instructions printed as lines of their own whether or not they have a name.</summary>
+    private static bool IsStatement(Instr x) => x.Op is Op.Store or Op.For or Op.Var or Op.VarAdd or Op.Buf or Op.BufStore;
+
+    private static string ForLine(Instr x)
+    {
+        string v = x.Name!;
+        if (x.Value == 0)
+        {
+            return $"for (int {v} = {x.Ix}; {v} < {x.Ix2}; {v}++)";
+        }
+
+        string hi = x.Ix2!.IndexOf(' ') >= 0 ? $"({x.Ix2})" : x.Ix2!;
+        return $"for (int {v} = {hi} - 1; {v} >= {x.Ix}; {v}--)";
+    }
+
+    private void BufLines(IndentedWriter writer, Instr x, int id)
+    {
+        switch (x.Slot)
+        {
+            case Slot.Dydt:
+            case Slot.DydtDot:
+                // Elements the loops never write are 0, as for straight-line dynamics.
+                writer.Line($"{SlotName(x.Slot)}.Clear();");
+                return;
+            case Slot.A:
+                writer.Line($"global::System.Span<double> {_names[id]} = stackalloc double[{x.Ix}];");
+                writer.Line($"a.CopyTo({_names[id]});");
+                return;
+            default:
+                writer.Line($"global::System.Span<double> {_names[id]} = stackalloc double[{x.Ix}];");
+                if (x.Value == 1)
+                {
+                    // stackalloc is zeroed only without [SkipLocalsInit]; adjoints must start at 0.
+                    writer.Line($"{_names[id]}.Clear();");
+                }
+
+                return;
+        }
+    }
+
+    private string BufName(int buffer)
+    {
+        Instr b = _function.Body[buffer];
+        return b.Slot is Slot.Dydt or Slot.DydtDot ? SlotName(b.Slot) : _names[buffer]!;
     }
 
     private string StoreLine(Instr x)
@@ -77,10 +155,12 @@ internal sealed class FunctionEmitter
         return x.Slot switch
         {
             Slot.Return => $"return {value};",
-            Slot.YBar or Slot.PBar => $"{SlotName(x.Slot)}[{Literals.Int(x.Index)}] += {value};",
-            _ => $"{SlotName(x.Slot)}[{Literals.Int(x.Index)}] = {value};",
+            Slot.YBar or Slot.PBar => $"{SlotName(x.Slot)}[{Index(x)}] += {value};",
+            _ => $"{SlotName(x.Slot)}[{Index(x)}] = {value};",
         };
     }
+
+    private static string Index(Instr x) => x.Ix ?? Literals.Int(x.Index);
 
     /// <summary>
     /// The C# text of value <paramref name="id"/> and its precedence: its local's name, unless
@@ -100,7 +180,11 @@ internal sealed class FunctionEmitter
                 string literal = Literals.Double(x.Value);
                 return (literal, literal.StartsWith("-", System.StringComparison.Ordinal) ? PrecUnary : PrecAtom);
             case Op.Input:
-                return (x.Slot is Slot.T or Slot.TDot ? SlotName(x.Slot) : $"{SlotName(x.Slot)}[{Literals.Int(x.Index)}]", PrecAtom);
+                return (x.Slot is Slot.T or Slot.TDot ? SlotName(x.Slot) : $"{SlotName(x.Slot)}[{Index(x)}]", PrecAtom);
+            case Op.VarGet:
+                return (_names[x.A]!, PrecAtom);
+            case Op.BufLoad:
+                return ($"{BufName(x.A)}[{x.Ix}]", PrecAtom);
             case Op.Neg:
                 var operand = Expr(x.A);
                 bool wrap = operand.Prec < PrecAtom;   // never print "--x" or "-a * b" for -(a * b)
@@ -164,34 +248,70 @@ internal sealed class FunctionEmitter
         _ => throw new System.ArgumentOutOfRangeException(nameof(slot), slot, null),
     };
 
-    /// <summary>Names the values that become locals (null: printed inline), unique within the method.</summary>
+    /// <summary>
+    /// Names the values that become locals (null: printed inline), unique within the method. Loop
+    /// variables are reserved first; a value used inside a deeper loop than it is defined in is a
+    /// local (so it is computed once, not per iteration); a buffer read is a local (a later write
+    /// must not change it); an accumulator read stays the accumulator's name unless it is added to later.
+    /// </summary>
     private static string?[] AssignNames(IrFunction function, IEnumerable<string> parameters)
     {
-        var uses = new int[function.Body.Count];
-        for (int i = 0; i < uses.Length; i++)
+        int count = function.Body.Count;
+        var uses = new int[count];
+        var depth = new int[count];
+        var deeperUse = new bool[count];
+        var addedAfter = new bool[count];
+        var taken = new HashSet<string>(parameters);
+        int d = 0;
+        for (int i = 0; i < count; i++)
         {
             Instr x = function.Body[i];
+            d -= x.Op == Op.EndFor ? 1 : 0;
+            depth[i] = d;
+            d += x.Op == Op.For ? 1 : 0;
+            if (x.Op == Op.For)
+            {
+                taken.Add(x.Name!);
+            }
+
             for (int k = 0; k < x.Arity; k++)
             {
                 uses[x.Operand(k)]++;
+                deeperUse[x.Operand(k)] |= depth[x.Operand(k)] < d;
             }
         }
 
-        var taken = new HashSet<string>(parameters);
-        var names = new string?[uses.Length];
+        var lastGet = new Dictionary<int, int>();
+        for (int i = count - 1; i >= 0; i--)
+        {
+            Instr x = function.Body[i];
+            if (x.Op == Op.VarAdd)
+            {
+                lastGet[x.A] = i;
+            }
+            else if (x.Op == Op.VarGet)
+            {
+                addedAfter[i] = lastGet.ContainsKey(x.A);
+            }
+        }
+
+        var names = new string?[count];
         int temp = 0;
-        for (int i = 0; i < uses.Length; i++)
+        for (int i = 0; i < count; i++)
         {
             Instr x = function.Body[i];
             bool local = x.Op switch
             {
-                Op.Const or Op.Store => false,
-                Op.Input => x.Name is not null,
-                _ => x.Name is not null || uses[i] > 1,
+                Op.Const or Op.Store or Op.For or Op.EndFor or Op.VarAdd or Op.BufStore => false,
+                Op.Var or Op.BufLoad => true,
+                Op.Buf => x.Slot is Slot.None or Slot.A,
+                Op.VarGet => addedAfter[i],
+                Op.Input => x.Name is not null || (deeperUse[i] && x.Ix is not null),
+                _ => x.Name is not null || uses[i] > 1 || deeperUse[i],
             };
             if (local)
             {
-                names[i] = x.Name is null ? Fresh(taken, "v", ref temp) : Unique(taken, x.Name);
+                names[i] = x.Name is null ? Fresh(taken, x.Op switch { Op.Var => "s", Op.Buf => "buffer", _ => "v" }, ref temp) : Unique(taken, x.Name);
             }
         }
 

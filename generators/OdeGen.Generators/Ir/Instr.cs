@@ -15,13 +15,28 @@ namespace OdeGen.Generators.Ir;
 /// <param name="Stmt">Index of the user statement this came from (<see cref="IrFunction.Statements"/>), -1 for none.</param>
 /// <param name="Phase">The pass that produced it.</param>
 /// <param name="Name">A readable name for the emitted local (the user's local name), or null.</param>
-internal sealed record Instr(Op Op, int A, int B, int C, double Value, Fn Fn, Slot Slot, int Index, int Stmt, Phase Phase, string? Name)
+/// <param name="Ix">
+/// An int index expression as C# text (over loop variables, literals, y.Length and p.Length) that
+/// replaces <see cref="Index"/> for reads and writes inside loops; a loop's lower bound; a buffer's size.
+/// </param>
+/// <param name="Ix2">A loop's upper bound (exclusive).</param>
+internal sealed record Instr(Op Op, int A, int B, int C, double Value, Fn Fn, Slot Slot, int Index, int Stmt, Phase Phase, string? Name,
+    string? Ix = null, string? Ix2 = null)
 {
+    /// <summary>The index as C# text: <see cref="Ix"/> or the literal <see cref="Index"/>.</summary>
+    public string IndexText => Ix ?? Index.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>True for instructions that open or close a loop.</summary>
+    public bool IsRegion => Op is Op.For or Op.EndFor;
+
+    /// <summary>True for instructions whose value depends on mutable state (never merged or moved).</summary>
+    public bool IsLoad => Op is Op.VarGet or Op.BufLoad;
+
     /// <summary>Number of operands <see cref="Op"/> and <see cref="Fn"/> use.</summary>
     public int Arity => Op switch
     {
-        Op.Neg or Op.Store => 1,
-        Op.Add or Op.Sub or Op.Mul or Op.Div => 2,
+        Op.Neg or Op.Store or Op.Var or Op.VarGet or Op.BufLoad => 1,
+        Op.Add or Op.Sub or Op.Mul or Op.Div or Op.VarAdd or Op.BufStore => 2,
         Op.Call => FnInfo.Arity(Fn),
         _ => 0,
     };

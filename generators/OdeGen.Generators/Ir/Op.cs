@@ -27,8 +27,40 @@ internal enum Op : byte
     /// <summary><see cref="Instr.Fn"/>(A[, B[, C]]).</summary>
     Call,
 
-    /// <summary>Writes A to <see cref="Instr.Slot"/>[<see cref="Instr.Index"/>]; the only side effect.</summary>
+    /// <summary>Writes A to <see cref="Instr.Slot"/>[<see cref="Instr.Index"/>] (or [<see cref="Instr.Ix"/>]).</summary>
     Store,
+
+    /// <summary>
+    /// Opens a counted loop <c>for (int Name = Ix; Name &lt; Ix2; Name++)</c> (descending when
+    /// <see cref="Instr.Value"/> is 1); the instructions up to the matching <see cref="EndFor"/> are its body.
+    /// Values defined in the body are not visible after it.
+    /// </summary>
+    For,
+
+    /// <summary>Closes the innermost open <see cref="For"/>.</summary>
+    EndFor,
+
+    /// <summary>A mutable double local, initialised to A: a loop accumulator (only <see cref="VarAdd"/> changes it).</summary>
+    Var,
+
+    /// <summary>Adds B to the <see cref="Var"/> A.</summary>
+    VarAdd,
+
+    /// <summary>The current value of the <see cref="Var"/> A.</summary>
+    VarGet,
+
+    /// <summary>
+    /// A double buffer of <see cref="Instr.Ix"/> elements: a stackalloc local (<see cref="Slot.None"/>),
+    /// or an output span (<see cref="Slot.Dydt"/>, <see cref="Slot.DydtDot"/>) cleared first, or an
+    /// adjoint buffer seeded from <see cref="Slot.A"/>. With <see cref="Instr.Value"/> 1 it starts zeroed.
+    /// </summary>
+    Buf,
+
+    /// <summary>Writes A to buffer B at [<see cref="Instr.Ix"/>]; <see cref="Instr.Value"/> 1 adds instead.</summary>
+    BufStore,
+
+    /// <summary>Reads buffer A at [<see cref="Instr.Ix"/>].</summary>
+    BufLoad,
 }
 
 /// <summary>

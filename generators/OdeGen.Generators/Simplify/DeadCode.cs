@@ -5,9 +5,14 @@ using OdeGen.Generators.Model;
 namespace OdeGen.Generators.Simplify;
 
 /// <summary>
-/// Removes stores that a later store to the same element overwrites and every instruction no
-/// remaining store depends on, then renumbers the survivors.
+/// Removes stores that a later store to the same element overwrites, every instruction no
+/// remaining store depends on, and loops left empty, then renumbers the survivors.
 /// </summary>
+/// <remarks>
+/// Accumulators and buffers are live when something live reads them; their writes are then live.
+/// Inside a loop a read may come before the write that feeds it (the next iteration's read), so
+/// liveness is iterated to a fixed point. Only stores outside loops overwrite: a loop may run zero times.
+/// </remarks>
 internal static class DeadCode
 {
     /// <summary>Returns <paramref name="function"/> without dead instructions.</summary>
@@ -37,6 +42,15 @@ internal static class DeadCode
     {
         var live = new bool[body.Count];
         var overwritten = new HashSet<(Slot, int)>();
+        var depth = new int[body.Count];
+        int d = 0;
+        for (int i = 0; i < body.Count; i++)
+        {
+            d -= body[i].Op == Op.EndFor ? 1 : 0;
+            depth[i] = d;
+            d += body[i].Op == Op.For ? 1 : 0;
+        }
+
         for (int i = body.Count - 1; i >= 0; i--)
         {
             Instr x = body[i];
@@ -44,21 +58,74 @@ internal static class DeadCode
             {
                 // Accumulating slots (+=) keep every store; the others keep only the last one.
                 bool accumulates = x.Slot is Slot.YBar or Slot.PBar;
-                live[i] = accumulates || overwritten.Add((x.Slot, x.Index));
+                live[i] = accumulates || x.Ix is not null || depth[i] > 0 || overwritten.Add((x.Slot, x.Index));
             }
 
-            if (!live[i])
+            // An output buffer (dydt, dydtDot) is the method's result.
+            if (x.Op == Op.Buf && x.Slot is Slot.Dydt or Slot.DydtDot)
             {
-                continue;
-            }
-
-            for (int k = 0; k < x.Arity; k++)
-            {
-                live[x.Operand(k)] = true;
+                live[i] = true;
             }
         }
 
+        bool changed = true;
+        while (changed)
+        {
+            changed = false;
+            for (int i = body.Count - 1; i >= 0; i--)
+            {
+                Instr x = body[i];
+                if (!live[i] && ((x.Op == Op.VarAdd && live[x.A]) || (x.Op == Op.BufStore && live[x.B])))
+                {
+                    live[i] = true;
+                    changed = true;
+                }
+
+                if (!live[i])
+                {
+                    continue;
+                }
+
+                for (int k = 0; k < x.Arity; k++)
+                {
+                    changed |= !live[x.Operand(k)];
+                    live[x.Operand(k)] = true;
+                }
+            }
+        }
+
+        KeepNonEmptyLoops(body, live);
         return live;
+    }
+
+    /// <summary>A loop is live when something in its body is; it then keeps its closing instruction.</summary>
+    private static void KeepNonEmptyLoops(EquatableArray<Instr> body, bool[] live)
+    {
+        var open = new Stack<int>();
+        var hasLive = new Stack<bool>();
+        for (int i = 0; i < body.Count; i++)
+        {
+            if (body[i].Op == Op.For)
+            {
+                open.Push(i);
+                hasLive.Push(false);
+            }
+            else if (body[i].Op == Op.EndFor)
+            {
+                int start = open.Pop();
+                bool any = hasLive.Pop();
+                live[start] = live[i] = any;
+                if (any && hasLive.Count > 0)
+                {
+                    hasLive.Push(hasLive.Pop() | true);
+                }
+            }
+            else if (live[i] && hasLive.Count > 0)
+            {
+                hasLive.Pop();
+                hasLive.Push(true);
+            }
+        }
     }
 
     private static int Remap(int[] map, int id) => id < 0 ? -1 : map[id];
