@@ -37,7 +37,7 @@ internal static class DiagnosticDescriptors
     /// <summary>ODE0006: span indices must be known at compile time.</summary>
     public static readonly DiagnosticDescriptor NonConstantIndex = Error("ODE0006",
         "Span index must be a compile-time constant",
-        "Index '{0}' into '{1}' is not a compile-time constant; use an integer literal or a const int");
+        "Index '{0}' into '{1}' is not a compile-time constant; use an integer literal or a const int (inside a 'for' loop: an int expression of constants, loop variables, int locals, y.Length and p.Length)");
 
     /// <summary>ODE0007: y and p are inputs; parameters are not reassigned.</summary>
     public static readonly DiagnosticDescriptor WriteToInput = Error("ODE0007",
@@ -75,8 +75,20 @@ internal static class DiagnosticDescriptors
         "Unsupported system size",
         "{0} = {1} is outside the supported range 0 to {2}; use 0 (or leave it out) to infer the size from the indices used");
 
+    /// <summary>ODE0014: a value the derivative needs is replaced in a way recomputation cannot undo.</summary>
+    public static readonly DiagnosticDescriptor OverwrittenValue = Error("ODE0014",
+        "Value overwritten while the derivative needs it",
+        "'{0}' cannot be changed here: {1}. The generated derivative recomputes values instead of recording them, so a value it needs must not be replaced.");
+
+    /// <summary>ODE0015: a loop that is not a counted loop with fixed bounds.</summary>
+    public static readonly DiagnosticDescriptor UnsupportedLoop = Error("ODE0015",
+        "Unsupported loop in [OdeDynamics] method",
+        "This 'for' loop is not supported: {0}; write 'for (int i = start; i < end; i++)' with start and end built from constants, int locals, loop variables, y.Length and p.Length");
+
     private static readonly Dictionary<string, DiagnosticDescriptor> All = new()
     {
+        [OverwrittenValue.Id] = OverwrittenValue,
+        [UnsupportedLoop.Id] = UnsupportedLoop,
         [InvalidSignature.Id] = InvalidSignature,
         [TypeNotPartial.Id] = TypeNotPartial,
         [UnsupportedStatement.Id] = UnsupportedStatement,

@@ -32,7 +32,7 @@ public sealed partial class OdeDynamicsGenerator
     }
 
     /// <summary>One method's parse: signature, containing types, then the body statement by statement.</summary>
-    private sealed class Parser
+    private sealed partial class Parser
     {
         private readonly GeneratorAttributeSyntaxContext _context;
         private readonly MethodDeclarationSyntax _syntax;
@@ -65,6 +65,7 @@ public sealed partial class OdeDynamicsGenerator
                 return Finish(null);
             }
 
+            BeginLoopMode((SyntaxNode?)_syntax.Body ?? _syntax.ExpressionBody!);
             if (_syntax.Body is { } body)
             {
                 Statements(body.Statements, topLevel: true);
@@ -74,10 +75,15 @@ public sealed partial class OdeDynamicsGenerator
                 ExpressionStatement(arrow.Expression, arrow.Expression);
             }
 
-            int states = _declaredStates > 0 ? _declaredStates : _maxState + 1;
-            int parameters = _declaredParameters > 0 ? _declaredParameters : _maxParameter + 1;
+            // Sizes of loops over y.Length or p.Length are known only at run time (-1) unless declared.
+            int states = _declaredStates > 0 ? _declaredStates : _dynamicStates ? -1 : _maxState + 1;
+            int parameters = _declaredParameters > 0 ? _declaredParameters : _dynamicParameters ? -1 : _maxParameter + 1;
             int userStatements = _statements.Count;
-            StoreUnwrittenOutputs(states);
+            if (!_loopMode)
+            {
+                StoreUnwrittenOutputs(states);
+            }
+
             string? ns = _method.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
             var header = new SystemHeader(ns, types, _method.Name, states, parameters);
             return Finish(new SystemModel(header, _builder.Build(_statements.ToEquatableArray(), userStatements)));
@@ -301,6 +307,9 @@ public sealed partial class OdeDynamicsGenerator
                 case ExpressionStatementSyntax expression:
                     ExpressionStatement(expression.Expression, statement);
                     return;
+                case ForStatementSyntax loop when _loopMode:
+                    ForLoop(loop);
+                    return;
                 default:
                     Report(DiagnosticDescriptors.UnsupportedStatement, statement.GetFirstToken(), Keyword(statement));
                     return;
@@ -358,6 +367,18 @@ public sealed partial class OdeDynamicsGenerator
                     continue;
                 }
 
+                if (local.Type.SpecialType == SpecialType.System_Int32 && local.RefKind == RefKind.None)
+                {
+                    IntDeclaration(variable, local, declaration.Declaration.Type);
+                    continue;
+                }
+
+                if (IsDoubleSpan(local.Type) && local.RefKind == RefKind.None)
+                {
+                    BufferDeclaration(variable, local, declaration.Declaration.Type);
+                    continue;
+                }
+
                 if (local.Type.SpecialType != SpecialType.System_Double || local.RefKind != RefKind.None)
                 {
                     Report(DiagnosticDescriptors.UnsupportedExpression, declaration.Declaration.Type,
@@ -391,6 +412,18 @@ public sealed partial class OdeDynamicsGenerator
 
             if (Target(assignment.Left) is not { } target)
             {
+                return;
+            }
+
+            if (target.Buffer is { } buffer)
+            {
+                BufferWrite(buffer, target.Ix!, op, assignment.Right, assignment);
+                return;
+            }
+
+            if (target.Local is { } accumulated && _accumulators.TryGetValue(accumulated, out int variable))
+            {
+                AccumulatorWrite(accumulated, variable, op, assignment.Right, assignment);
                 return;
             }
 
@@ -431,8 +464,35 @@ public sealed partial class OdeDynamicsGenerator
             _builder.Name(value, keyword ? null : local.Name);
         }
 
-        /// <summary>An assignable place: a double local or dydt[constant].</summary>
-        private sealed record AssignTarget(ILocalSymbol? Local, int Index);
+        /// <summary>An assignable place: a double local, dydt[constant], or (with loops) an element of a buffer or dydt.</summary>
+        private sealed record AssignTarget(ILocalSymbol? Local, int Index, BufferState? Buffer = null, string? Ix = null);
+
+        private static bool IsDoubleSpan(ITypeSymbol type) =>
+            type is INamedTypeSymbol { TypeArguments.Length: 1 } named
+            && named.OriginalDefinition.ToDisplayString() == "System.Span<T>"
+            && named.TypeArguments[0].SpecialType == SpecialType.System_Double;
+
+        /// <summary>The buffer an element access goes to (a stackalloc local, or dydt in a method with loops); null for others.</summary>
+        private BufferState? BufferOf(ISymbol? symbol) =>
+            symbol is null ? null : _buffers.TryGetValue(symbol, out BufferState? buffer) ? buffer : Role(symbol) == 3 ? _dydtBuffer : null;
+
+        /// <summary>The index text of an element access into a buffer; null after a diagnostic.</summary>
+        private string? BufferIndex(ElementAccessExpressionSyntax access, BufferState buffer)
+        {
+            if (buffer == _dydtBuffer)
+            {
+                return ElementIndex(access, 3, out int index, out string? ix) ? ix ?? index.ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
+            }
+
+            ExpressionSyntax? argument = access.ArgumentList.Arguments.Count == 1 ? access.ArgumentList.Arguments[0].Expression : null;
+            string? text = argument is null ? null : IndexText(argument);
+            if (text is null)
+            {
+                Report(DiagnosticDescriptors.NonConstantIndex, (SyntaxNode?)argument ?? access.ArgumentList, argument?.ToString() ?? access.ArgumentList.ToString(), access.Expression.ToString());
+            }
+
+            return text;
+        }
 
         private AssignTarget? Target(ExpressionSyntax left)
         {
@@ -453,6 +513,17 @@ public sealed partial class OdeDynamicsGenerator
             {
                 Report(DiagnosticDescriptors.WriteToInput, left, symbol!.Name);
                 return null;
+            }
+
+            if (symbol is not null && _rejectedBuffers.Contains(symbol))
+            {
+                return null;
+            }
+
+            if (left is ElementAccessExpressionSyntax bufferElement && BufferOf(symbol) is { } buffer)
+            {
+                string? ix = BufferIndex(bufferElement, buffer);
+                return ix is null ? null : new AssignTarget(null, -1, buffer, ix);
             }
 
             if (left is ElementAccessExpressionSyntax element && role == 3)
@@ -483,6 +554,13 @@ public sealed partial class OdeDynamicsGenerator
 
         private int ReadLocal(ILocalSymbol local, SyntaxNode at)
         {
+            if (_accumulators.ContainsKey(local))
+            {
+                Report(DiagnosticDescriptors.OverwrittenValue, at, local.Name,
+                    "it is read inside a loop that accumulates into it; read it after the loop, or declare it inside the loop");
+                return -1;
+            }
+
             if (_locals.TryGetValue(local, out int value))
             {
                 return value;
@@ -572,27 +650,38 @@ public sealed partial class OdeDynamicsGenerator
         /// <summary>y[i], p[k] or an earlier-written dydt[i].</summary>
         private int ReadElement(ElementAccessExpressionSyntax access)
         {
-            int role = Role(_semantic.GetSymbolInfo(access.Expression, _cancellationToken).Symbol);
+            ISymbol? symbol = _semantic.GetSymbolInfo(access.Expression, _cancellationToken).Symbol;
+            if (symbol is not null && _rejectedBuffers.Contains(symbol))
+            {
+                return -1;
+            }
+
+            if (BufferOf(symbol) is { } buffer)
+            {
+                string? ix = BufferIndex(access, buffer);
+                return ix is null ? -1 : BufferRead(buffer, ix, access);
+            }
+
+            int role = Role(symbol);
             if (role is not (1 or 2 or 3))
             {
                 Report(DiagnosticDescriptors.UnsupportedExpression, access, Describe(access));
                 return -1;
             }
 
-            int index = Index(access, isState: role != 2);
-            if (index < 0)
+            if (!ElementIndex(access, role, out int index, out string? text))
             {
                 return -1;
             }
 
             if (role == 1)
             {
-                return _builder.Input(Slot.Y, index);
+                return _builder.Input(Slot.Y, text is null ? index : 0, text);
             }
 
             if (role == 2)
             {
-                return _builder.Input(Slot.P, index);
+                return _builder.Input(Slot.P, text is null ? index : 0, text);
             }
 
             if (_dydt.TryGetValue(index, out int value))

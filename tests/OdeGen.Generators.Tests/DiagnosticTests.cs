@@ -178,10 +178,42 @@ public class DiagnosticTests
     [Fact]
     public void ODE0008_InferredSizeBeyondTheSupportedMaximum() => AssertDiagnostic("ODE0008", InMethod("dydt[0] = y[[|1000|]];"));
 
+    [Theory]
+    [InlineData("double s = 0; for (int i = 0; i < 3; i++) { s += y[i]; dydt[i] = [|s|]; }")]
+    [InlineData("double s = 0; for (int i = 0; i < 3; i++) { [|s = y[i]|]; } dydt[0] = s;")]
+    [InlineData("double s = 1; for (int i = 0; i < 3; i++) { [|s *= y[i]|]; } dydt[0] = s;")]
+    [InlineData("Span<double> h = stackalloc double[3]; for (int i = 0; i < 3; i++) { h[i] = y[i]; } for (int i = 0; i < 3; i++) { [|h[i] = Math.Tanh(h[i])|]; dydt[i] = h[i]; }")]
+    [InlineData("Span<double> h = stackalloc double[3]; for (int i = 0; i < 3; i++) { h[i] = y[i]; dydt[i] = [|h[i]|]; }")]
+    [InlineData("Span<double> h = stackalloc double[3]; for (int i = 0; i < 3; i++) { h[i] = y[i]; } for (int i = 0; i < 3; i++) { [|h[i] *= 2|]; } dydt[0] = h[0];")]
+    [InlineData("for (int i = 0; i < 3; i++) { dydt[i] = y[i]; } double e = dydt[0]; [|dydt[1] += e|];")]
+    public void ODE0014_OverwrittenValue(string body) => AssertDiagnostic("ODE0014", InMethod(body, "[OdeDynamics(States = 3, Parameters = 3)]"));
+
+    [Theory]
+    [InlineData("for (int i = 0; i < [|(int)y[0]|]; i++) { dydt[i] = y[i]; }")]
+    [InlineData("for (int i = [|(int)p[0]|]; i < 3; i++) { dydt[i] = y[i]; }")]
+    [InlineData("for (int i = 0; [|i != 3|]; i++) { dydt[i] = y[i]; }")]
+    [InlineData("for (int i = 0; i < 3; [|i += 2|]) { dydt[i] = y[i]; }")]
+    [InlineData("for ([|double x = 0|]; x < 3; x++) { dydt[0] = y[0]; }")]
+    [InlineData("int k = 0; [|for|] (; k < 3; k++) { dydt[0] = y[0]; }")]
+    public void ODE0015_UnsupportedLoop(string body) => AssertDiagnostic("ODE0015", InMethod(body, "[OdeDynamics(States = 3, Parameters = 3)]"));
+
+    [Theory]
+    [InlineData("for (int i = 0; i < 3; i++) { dydt[i] = y[[|Index + i|]]; }")]
+    [InlineData("Span<double> h = stackalloc double[3]; for (int i = 0; i < 3; i++) { h[[|(int)y[0]|]] = 1; } dydt[0] = h[0];")]
+    public void ODE0006_IndexInLoopIsNotAnIndexExpression(string body) => AssertDiagnostic("ODE0006", InMethod(body, "[OdeDynamics(States = 3, Parameters = 3)]"));
+
+    [Theory]
+    [InlineData("for (int i = 0; i < 3; i++) { Span<double> h = [|stackalloc double[3]|]; h[0] = y[i]; dydt[i] = h[0]; }")]
+    [InlineData("Span<double> h = [|stackalloc double[] { 1, 2 }|]; for (int i = 0; i < 2; i++) { dydt[i] = h[i]; }")]
+    [InlineData("int n = [|(int)y[0]|]; for (int i = 0; i < 3; i++) { dydt[i] = y[i]; }")]
+    [InlineData("for (int i = 0; i < 3; i++) { dydt[i] = [|i|] * y[i]; }")]
+    [InlineData("for (int i = 0; i < 3; i++) { [|i|] = 2; dydt[i] = y[i]; }")]
+    public void ODE0004_UnsupportedInLoops(string body) => AssertDiagnostic("ODE0004", InMethod(body, "[OdeDynamics(States = 3, Parameters = 3)]"));
+
     [Fact]
     public void EveryDescriptor_HasADistinctCode_ATitle_AndAHelpLink()
     {
-        string[] ids = Enumerable.Range(1, 13).Select(i => $"ODE{i:0000}").ToArray();
+        string[] ids = Enumerable.Range(1, 15).Select(i => $"ODE{i:0000}").ToArray();
         foreach (string id in ids)
         {
             DiagnosticDescriptor descriptor = DiagnosticDescriptors.ById(id);

@@ -58,10 +58,14 @@ public class InterpreterOracleTests
             AssertBits(f.YBar, yBar, "Vjp yBar");
             AssertBits(f.PBar, pBar, "Vjp pBar");
 
-            IrInterpreter.Run(ir.Jacobian ?? throw new InvalidOperationException("straight-line programs have a Jacobian IR"), f);
-            s.Jacobian(f.T, f.Y, f.P, dfdy, dfdp);
-            AssertBits(f.Dfdy, dfdy, "dfdy");
-            AssertBits(f.Dfdp, dfdp, "dfdp");
+            // With loops the Jacobian is assembled from Vjp rows in C#, not from an IR of its own.
+            if (ir.Jacobian is not null)
+            {
+                IrInterpreter.Run(ir.Jacobian, f);
+                s.Jacobian(f.T, f.Y, f.P, dfdy, dfdp);
+                AssertBits(f.Dfdy, dfdy, "dfdy");
+                AssertBits(f.Dfdp, dfdp, "dfdp");
+            }
         }
     }
 

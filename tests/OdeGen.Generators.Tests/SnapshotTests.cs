@@ -46,7 +46,7 @@ public class SnapshotTests
     {
         var compilation = GeneratorHarness.Compile(TestSources.All.Values.ToArray());
         var names = GeneratorHarness.Run(compilation).Sources.Keys.ToHashSet();
-        Assert.Equal(13, names.Count);
+        Assert.Equal(16, names.Count);
         Assert.Contains("Lorenz.RhsSystem.g.cs", names);
         Assert.Contains("Scenarios.FileScoped.Drift.RhsSystem.g.cs", names);
         Assert.Contains("Scenarios.Constants.Ballistics.RhsSystem.g.cs", names);

@@ -17,30 +17,176 @@ internal static class IrInterpreter
     }
 
     /// <summary>Runs <paramref name="function"/> on <paramref name="frame"/>; returns the stored return value (or 0).</summary>
-    public static double Run(IrFunction function, Frame frame)
+    public static double Run(IrFunction function, Frame frame) => new Machine(function, frame).Run();
+
+    /// <summary>One run: values by instruction id, buffers, loop variables.</summary>
+    private sealed class Machine(IrFunction function, Frame frame)
     {
-        var values = new double[function.Body.Count];
-        double result = 0;
-        for (int i = 0; i < values.Length; i++)
+        private readonly double[] _values = new double[function.Body.Count];
+        private readonly Dictionary<int, double[]> _buffers = new();
+        private readonly Dictionary<string, int> _loops = new();
+        private double _result;
+
+        public double Run()
         {
-            Instr x = function.Body[i];
+            Range(0, function.Body.Count);
+            return _result;
+        }
+
+        private void Range(int start, int end)
+        {
+            for (int i = start; i < end; i++)
+            {
+                Instr x = function.Body[i];
+                if (x.Op == Op.For)
+                {
+                    int close = Close(i);
+                    int lo = Index(x.Ix!), hi = Index(x.Ix2!);
+                    for (int k = 0; k < hi - lo; k++)
+                    {
+                        _loops[x.Name!] = x.Value == 1 ? hi - 1 - k : lo + k;
+                        Range(i + 1, close);
+                    }
+
+                    _loops.Remove(x.Name!);
+                    i = close;
+                    continue;
+                }
+
+                Step(i, x);
+            }
+        }
+
+        private int Close(int open)
+        {
+            int depth = 0;
+            for (int i = open; ; i++)
+            {
+                depth += function.Body[i].Op switch { Op.For => 1, Op.EndFor => -1, _ => 0 };
+                if (depth == 0)
+                {
+                    return i;
+                }
+            }
+        }
+
+        private void Step(int i, Instr x)
+        {
+            double[] values = _values;
             double a = x.A >= 0 ? values[x.A] : 0, b = x.B >= 0 ? values[x.B] : 0, c = x.C >= 0 ? values[x.C] : 0;
+            int index = x.Ix is null ? x.Index : Index(x.Ix);
             switch (x.Op)
             {
                 case Op.Const: values[i] = x.Value; break;
-                case Op.Input: values[i] = Read(frame, x.Slot, x.Index); break;
+                case Op.Input: values[i] = Read(frame, x.Slot, index); break;
                 case Op.Neg: values[i] = -a; break;
                 case Op.Add: values[i] = a + b; break;
                 case Op.Sub: values[i] = a - b; break;
                 case Op.Mul: values[i] = a * b; break;
                 case Op.Div: values[i] = a / b; break;
                 case Op.Call: values[i] = Call(x.Fn, a, b, c); break;
-                case Op.Store when x.Slot == Slot.Return: result = a; break;
-                case Op.Store: Write(frame, x.Slot, x.Index, a); break;
+                case Op.Store when x.Slot == Slot.Return: _result = a; break;
+                case Op.Store: Write(frame, x.Slot, index, a); break;
+                case Op.Var: values[i] = a; break;
+                case Op.VarAdd: values[x.A] += b; break;
+                case Op.VarGet: values[i] = a; break;
+                case Op.Buf: _buffers[i] = NewBuffer(x); break;
+                case Op.BufStore when x.Value == 1: _buffers[x.B][index] += a; break;
+                case Op.BufStore: _buffers[x.B][index] = a; break;
+                case Op.BufLoad: values[i] = _buffers[x.A][index]; break;
             }
         }
 
-        return result;
+        private double[] NewBuffer(Instr x)
+        {
+            switch (x.Slot)
+            {
+                case Slot.Dydt: Array.Clear(frame.Dydt); return frame.Dydt;
+                case Slot.DydtDot: Array.Clear(frame.DydtDot); return frame.DydtDot;
+                case Slot.A: return (double[])frame.A.Clone();
+                default: return new double[Index(x.Ix!)];
+            }
+        }
+
+        /// <summary>Evaluates an index expression: ints, loop variables, y/p/a.Length, + - * / % and parentheses.</summary>
+        private int Index(string text)
+        {
+            int at = 0;
+            int value = Sum(text, ref at);
+            Assert.Equal(text.Length, at);
+            return value;
+        }
+
+        private int Sum(string s, ref int at)
+        {
+            int value = Product(s, ref at);
+            while (Peek(s, ref at) is '+' or '-')
+            {
+                char op = s[at++];
+                int right = Product(s, ref at);
+                value = op == '+' ? value + right : value - right;
+            }
+
+            return value;
+        }
+
+        private int Product(string s, ref int at)
+        {
+            int value = Unary(s, ref at);
+            while (Peek(s, ref at) is '*' or '/' or '%')
+            {
+                char op = s[at++];
+                int right = Unary(s, ref at);
+                value = op == '*' ? value * right : op == '/' ? value / right : value % right;
+            }
+
+            return value;
+        }
+
+        private int Unary(string s, ref int at)
+        {
+            char next = Peek(s, ref at);
+            if (next == '-')
+            {
+                at++;
+                return -Unary(s, ref at);
+            }
+
+            if (next == '(')
+            {
+                at++;
+                int inner = Sum(s, ref at);
+                Assert.Equal(')', Peek(s, ref at));
+                at++;
+                return inner;
+            }
+
+            int start = at;
+            while (at < s.Length && (char.IsLetterOrDigit(s[at]) || s[at] is '_' or '.'))
+            {
+                at++;
+            }
+
+            string word = s[start..at];
+            return word switch
+            {
+                "y.Length" => frame.Y.Length,
+                "p.Length" => frame.P.Length,
+                "a.Length" => frame.A.Length,
+                _ when char.IsDigit(word[0]) => int.Parse(word, System.Globalization.CultureInfo.InvariantCulture),
+                _ => _loops[word],
+            };
+        }
+
+        private static char Peek(string s, ref int at)
+        {
+            while (at < s.Length && s[at] == ' ')
+            {
+                at++;
+            }
+
+            return at < s.Length ? s[at] : '\0';
+        }
     }
 
     private static double Read(Frame f, Slot slot, int i) => slot switch

@@ -241,6 +241,123 @@ internal static class TestSources
         }
         """;
 
+    /// <summary>
+    /// A 2→50→2 tanh MLP as Neural-ODE dynamics, weights packed in p: W1 (50×2) at 0, b1 at 100,
+    /// W2 (2×50) at 150, b2 at 250. Loops over constant sizes, a per-iteration accumulator, a buffer.
+    /// </summary>
+    public const string LoopMlp = """
+        using OdeGen;
+
+        namespace Scenarios.Loops;
+
+        public static partial class Mlp
+        {
+            const int In = 2, Hidden = 50, Out = 2;
+            const int W1 = 0, B1 = W1 + Hidden * In, W2 = B1 + Hidden, B2 = W2 + Out * Hidden;
+
+            [OdeDynamics(States = 2, Parameters = 252)]
+            public static void Rhs(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
+            {
+                Span<double> h = stackalloc double[Hidden];
+                for (int i = 0; i < Hidden; i++)
+                {
+                    double s = p[B1 + i];
+                    for (int j = 0; j < In; j++)
+                    {
+                        s += p[W1 + i * In + j] * y[j];
+                    }
+
+                    h[i] = Math.Tanh(s);
+                }
+
+                for (int k = 0; k < Out; k++)
+                {
+                    double o = p[B2 + k];
+                    for (int i = 0; i < Hidden; i++)
+                    {
+                        o += p[W2 + k * Hidden + i] * h[i];
+                    }
+
+                    dydt[k] = o;
+                }
+            }
+        }
+        """;
+
+    /// <summary>
+    /// Accumulation into a buffer (h[i] += W[i*n+j]*y[j]), int locals from lengths, % in indices,
+    /// outside values and t used inside loops, an accumulator over a whole loop, -= on dydt after the loops.
+    /// </summary>
+    public const string LoopBuffer = """
+        using OdeGen;
+
+        namespace Scenarios.Loops;
+
+        public static partial class Reservoir
+        {
+            [OdeDynamics(States = 3, Parameters = 20)]
+            public static void Rhs(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
+            {
+                const int H = 4;
+                int n = y.Length;
+                Span<double> h = stackalloc double[H];
+                double scale = p[18] * Math.Cos(t);
+                for (int i = 0; i < H; i++)
+                {
+                    h[i] = p[12 + i];
+                    for (int j = 0; j < n; j++)
+                    {
+                        h[i] += p[i * n + j] * y[j];
+                    }
+                }
+
+                double energy = 0.0;
+                for (int i = 0; i < n; i++)
+                {
+                    energy += y[i] * y[i];
+                }
+
+                for (int k = 0; k < n; k++)
+                {
+                    double acc = -energy * y[k] + 0.1 * t * p[16];
+                    for (int i = 0; i <= H - 1; ++i)
+                    {
+                        acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
+                        acc -= 0.01 * Math.Sin(h[i] * y[k]);
+                    }
+
+                    dydt[k] = acc;
+                }
+
+                dydt[0] -= p[19] * t;
+            }
+        }
+        """;
+
+    /// <summary>Sizes known only at run time: loops over y.Length and p.Length; the struct takes them in its constructor.</summary>
+    public const string LoopRuntime = """
+        using OdeGen;
+
+        namespace Scenarios.Loops;
+
+        public static partial class Chain
+        {
+            [OdeDynamics]
+            public static void Rhs(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
+            {
+                int n = y.Length;
+                for (int i = 0; i < n; i++)
+                {
+                    double neighbour = y[(i + 1) % n];
+                    dydt[i] = -p[i % p.Length] * y[i] + Math.Sin(neighbour) * Math.Exp(-t);
+                }
+            }
+        }
+        """;
+
+    /// <summary>The systems whose methods have loops (their Vjp adds to an element once per iteration).</summary>
+    public static readonly IReadOnlySet<string> LoopSystems = new HashSet<string> { "Mlp.Rhs", "Reservoir.Rhs", "Chain.Rhs" };
+
     /// <summary>Seeded random programs, run (not snapshotted) alongside the scenarios.</summary>
     public static readonly IReadOnlyList<string> Random = RandomPrograms.Create(count: 16, seed: 20261122);
 
@@ -261,5 +378,8 @@ internal static class TestSources
         ["MultiDeclarators"] = MultiDeclarators,
         ["Namespaces"] = Namespaces,
         ["FileScoped"] = FileScoped,
+        ["LoopMlp"] = LoopMlp,
+        ["LoopBuffer"] = LoopBuffer,
+        ["LoopRuntime"] = LoopRuntime,
     };
 }
