@@ -85,8 +85,15 @@ internal static class DiagnosticDescriptors
         "Unsupported loop in [OdeDynamics] method",
         "This 'for' loop is not supported: {0}; write 'for (int i = start; i < end; i++)' with start and end built from constants, int locals, loop variables, y.Length and p.Length");
 
+    /// <summary>ODE0016: a branch on a differentiated value puts a kink or jump into f.</summary>
+    public static readonly DiagnosticDescriptor NonSmoothBranch = new("ODE0016",
+        "Branch on a differentiated value",
+        "The condition '{0}' depends on t, y or p: f may have a kink or jump where it switches, the derivative is that of the branch taken, and adjoint gradients assume f is smooth",
+        Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink);
+
     private static readonly Dictionary<string, DiagnosticDescriptor> All = new()
     {
+        [NonSmoothBranch.Id] = NonSmoothBranch,
         [OverwrittenValue.Id] = OverwrittenValue,
         [UnsupportedLoop.Id] = UnsupportedLoop,
         [InvalidSignature.Id] = InvalidSignature,

@@ -59,12 +59,12 @@ public sealed partial class OdeDynamicsGenerator
         }
 
         /// <summary>
-        /// Methods with loops keep dydt in a buffer (writes at run-time indices, += and read-backs),
+        /// Methods with loops or branches keep dydt in a buffer (writes at run-time indices, += and read-backs),
         /// cleared first so elements no loop writes are 0.
         /// </summary>
         private void BeginLoopMode(SyntaxNode body)
         {
-            _loopMode = body.DescendantNodes().OfType<ForStatementSyntax>().Any();
+            _loopMode = body.DescendantNodes().Any(n => n is ForStatementSyntax or IfStatementSyntax or ConditionalExpressionSyntax);
             if (_loopMode)
             {
                 _statements.Add("elements of dydt that are not written are 0");

@@ -310,6 +310,9 @@ public sealed partial class OdeDynamicsGenerator
                 case ForStatementSyntax loop when _loopMode:
                     ForLoop(loop);
                     return;
+                case IfStatementSyntax branch when _loopMode:
+                    IfStatement(branch);
+                    return;
                 default:
                     Report(DiagnosticDescriptors.UnsupportedStatement, statement.GetFirstToken(), Keyword(statement));
                     return;
@@ -600,6 +603,8 @@ public sealed partial class OdeDynamicsGenerator
                     return Identifier(identifier);
                 case InvocationExpressionSyntax invocation:
                     return Call(invocation);
+                case ConditionalExpressionSyntax conditional when _loopMode:
+                    return Conditional(conditional);
                 default:
                     Report(DiagnosticDescriptors.UnsupportedExpression, expression, Describe(expression));
                     return -1;

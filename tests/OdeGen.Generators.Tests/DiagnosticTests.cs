@@ -60,13 +60,11 @@ public class DiagnosticTests
     [InlineData("dydt[0] = 1; [|return|];\n        dydt[1] = 2;")]
     [InlineData("[|try|] { dydt[0] = y[0]; } finally { }")]
     [InlineData("[|foreach|] (double v in y) { dydt[0] = v; }")]
-    [InlineData("[|if|] (t > 1) dydt[0] = 1; else dydt[0] = 2;")]
     [InlineData("dydt[0] = y[0]; [|Math|].Sin(y[0]);")]
     public void ODE0003_UnsupportedStatement(string body) => AssertDiagnostic("ODE0003", InMethod(body));
 
     [Theory]
     [InlineData("[|string|] s = \"x\"; dydt[0] = y[0];")]
-    [InlineData("dydt[0] = [|y[0] > 0 ? 1.0 : 2.0|];")]
     [InlineData("dydt[0] = [|y.Length|];")]
     [InlineData("dydt[0] = [|Field|];")]
     [InlineData("double a = 0; a [|%=|] 2; dydt[0] = a;")]
@@ -210,10 +208,36 @@ public class DiagnosticTests
     [InlineData("for (int i = 0; i < 3; i++) { [|i|] = 2; dydt[i] = y[i]; }")]
     public void ODE0004_UnsupportedInLoops(string body) => AssertDiagnostic("ODE0004", InMethod(body, "[OdeDynamics(States = 3, Parameters = 3)]"));
 
+    [Theory]
+    [InlineData("if ([|y[0] > p[0]|]) dydt[0] = y[0]; else dydt[0] = 0;")]
+    [InlineData("dydt[0] = [|y[0] > 0|] ? y[0] : 0.0;")]
+    [InlineData("for (int i = 0; i < 3; i++) { if (i == 1 && [|y[i] <= 0|]) dydt[i] = 1; }")]
+    public void ODE0016_BranchOnADifferentiatedValue_WarnsButGenerates(string body)
+    {
+        AssertDiagnostic("ODE0016", InMethod(body, "[OdeDynamics(States = 3, Parameters = 3)]"), expectCode: true);
+    }
+
+    [Fact]
+    public void BranchOnTheLoopIndexOrConstants_DoesNotWarn()
+    {
+        GeneratorRun run = GeneratorHarness.Run(GeneratorHarness.Compile(InMethod(
+            "for (int i = 0; i < 3; i++) { if (i == 0 || i >= 2) dydt[i] = y[i]; else dydt[i] = Konst < 2 ? 1.0 : 2.0; }",
+            "[OdeDynamics(States = 3, Parameters = 3)]").Replace("private static int Index = 1;", "private const double Konst = 1;")));
+        Assert.Empty(run.Result.Diagnostics);
+        Assert.Empty(GeneratorHarness.Errors(run.Output));
+    }
+
+    [Theory]
+    [InlineData("if ([|Flag|]) dydt[0] = y[0];")]
+    [InlineData("if ([|y[0] > 0 ^ y[1] > 0|]) dydt[0] = y[0];")]
+    [InlineData("dydt[0] = [|y.IsEmpty|] ? 1.0 : y[0];")]
+    public void ODE0004_UnsupportedCondition(string body) =>
+        AssertDiagnostic("ODE0004", InMethod(body, "[OdeDynamics(States = 3, Parameters = 3)]").Replace("private static int Index = 1;", "private static int Index = 1; private static bool Flag = true;"));
+
     [Fact]
     public void EveryDescriptor_HasADistinctCode_ATitle_AndAHelpLink()
     {
-        string[] ids = Enumerable.Range(1, 15).Select(i => $"ODE{i:0000}").ToArray();
+        string[] ids = Enumerable.Range(1, 16).Select(i => $"ODE{i:0000}").ToArray();
         foreach (string id in ids)
         {
             DiagnosticDescriptor descriptor = DiagnosticDescriptors.ById(id);

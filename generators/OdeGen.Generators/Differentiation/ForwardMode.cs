@@ -34,8 +34,8 @@ internal static class ForwardMode
             dot[i] = x.Op switch
             {
                 Op.Store => StoreTangent(b, x, dot),
-                Op.For or Op.EndFor => -1,
-                Op.Var or Op.VarAdd or Op.VarGet or Op.Buf or Op.BufStore or Op.BufLoad => StateTangent(b, x, dot),
+                _ when x.IsRegion || x.IsCondition => -1,
+                Op.Var or Op.VarAdd or Op.VarSet or Op.VarGet or Op.Buf or Op.BufStore or Op.BufLoad => StateTangent(b, x, dot),
                 _ => Tangent(b, x, map[i], map, dot, JvpSeed, "Dot"),
             };
         }
@@ -66,6 +66,9 @@ internal static class ForwardMode
                     b.VarAdd(dot[x.A], dot[x.B]);
                 }
 
+                return -1;
+            case Op.VarSet:
+                b.VarSet(dot[x.A], dot[x.B] < 0 ? b.Const(0) : dot[x.B]);
                 return -1;
             case Op.VarGet:
                 return b.VarGet(dot[x.A]);

@@ -28,8 +28,11 @@ internal sealed class ReverseMode
 {
     private readonly IrFunction _primal;
     private readonly IrBuilder _b = new(exact: false);
-    private readonly int[] _map, _bar, _varBar, _bufBar, _open;
+    private readonly int[] _map, _bar, _varBar, _bufBar, _open, _else;
     private readonly Dictionary<int, int> _accumulators = new();
+
+    /// <summary>Accumulators whose adjoint depends on the branch taken: their adjoint lives in a variable of its own.</summary>
+    private readonly Dictionary<int, int> _varBarVariables = new();
     private int _tBar = -1, _tAccumulator = -1;
 
     private ReverseMode(IrFunction primal)
@@ -41,16 +44,21 @@ internal sealed class ReverseMode
         _varBar = Filled(n);
         _bufBar = Filled(n);
         _open = Filled(n);
+        _else = Filled(n);
         var stack = new Stack<int>();
         for (int i = 0; i < n; i++)
         {
-            if (primal.Body[i].Op == Op.For)
+            switch (primal.Body[i].Op)
             {
-                stack.Push(i);
-            }
-            else if (primal.Body[i].Op == Op.EndFor)
-            {
-                _open[i] = stack.Pop();
+                case Op.For or Op.If:
+                    stack.Push(i);
+                    break;
+                case Op.Else:
+                    _else[stack.Peek()] = i;
+                    break;
+                case Op.EndFor or Op.EndIf:
+                    _open[i] = stack.Pop();
+                    break;
             }
         }
     }
@@ -118,6 +126,13 @@ internal sealed class ReverseMode
                 continue;
             }
 
+            if (x.Op == Op.EndIf)
+            {
+                Branch(_open[i], _else[_open[i]], i);
+                i = _open[i];
+                continue;
+            }
+
             _b.Stmt = x.Stmt;
             _b.Phase = Phase.Adjoint;
             Instruction(i, x);
@@ -132,24 +147,51 @@ internal sealed class ReverseMode
                 Accumulate(x.A, _b.Input(Slot.A, x.Index, x.Ix));
                 return;
             case Op.Var:
-                if (_varBar[i] >= 0)
+                int initBar = VarBar(i);
+                if (initBar >= 0)
                 {
-                    Accumulate(x.A, _varBar[i]);
+                    Accumulate(x.A, initBar);
                 }
 
                 return;
             case Op.VarAdd:
                 // v += e: ē = v̄, and v̄ is unchanged (the same in every iteration of the loop).
-                if (_varBar[x.A] >= 0)
+                int addBar = VarBar(x.A);
+                if (addBar >= 0)
                 {
-                    Accumulate(x.B, _varBar[x.A]);
+                    Accumulate(x.B, addBar);
+                }
+
+                return;
+            case Op.VarSet:
+                // v = e on one side of a branch: ē = v̄, and the value v had before gets nothing.
+                int setBar = VarBar(x.A);
+                if (setBar >= 0)
+                {
+                    Accumulate(x.B, setBar);
+                }
+
+                if (_varBarVariables.TryGetValue(x.A, out int cleared))
+                {
+                    _b.VarSet(cleared, _b.Const(0));
+                }
+                else
+                {
+                    _varBar[x.A] = -1;
                 }
 
                 return;
             case Op.VarGet:
                 if (_bar[i] >= 0)
                 {
-                    _varBar[x.A] = _varBar[x.A] < 0 ? _bar[i] : _b.Add(_varBar[x.A], _bar[i]);
+                    if (_varBarVariables.TryGetValue(x.A, out int variable))
+                    {
+                        _b.VarAdd(variable, _bar[i]);
+                    }
+                    else
+                    {
+                        _varBar[x.A] = _varBar[x.A] < 0 ? _bar[i] : _b.Add(_varBar[x.A], _bar[i]);
+                    }
                 }
 
                 return;
@@ -173,6 +215,8 @@ internal sealed class ReverseMode
                 }
 
                 return;
+            case Op.Compare or Op.And or Op.Or or Op.Not:
+                return;
             default:
                 if (_bar[i] >= 0)
                 {
@@ -191,21 +235,73 @@ internal sealed class ReverseMode
         _b.Stmt = loop.Stmt;
         _b.Phase = Phase.Adjoint;
 
-        // Outside values the body uses collect their adjoints over all iterations.
-        var created = new List<int>();
+        Region region = OpenRegion(open, close);
+        _b.For(loop.Name!, loop.Ix!, loop.Ix2!, reversed: loop.Value == 0);
+        Side(open + 1, close, open);
+        _b.Stmt = loop.Stmt;
+        _b.Phase = Phase.Adjoint;
+        _b.EndFor();
+        CloseRegion(region);
+    }
+
+    /// <summary>
+    /// Reverses the branch opened at <paramref name="open"/>: the same condition (kept from the
+    /// forward sweep) picks the side, whose values are recomputed and then reversed.
+    /// </summary>
+    private void Branch(int open, int otherwise, int close)
+    {
+        Instr branch = _primal.Body[open];
+        _b.Stmt = branch.Stmt;
+        _b.Phase = Phase.Adjoint;
+        Region region = OpenRegion(open, close);
+        _b.If(_map[branch.A]);
+        Side(open + 1, otherwise < 0 ? close : otherwise, open);
+        if (otherwise >= 0)
+        {
+            _b.Stmt = _primal.Body[otherwise].Stmt;
+            _b.Phase = Phase.Adjoint;
+            _b.Else();
+            Side(otherwise + 1, close, open);
+        }
+
+        _b.Stmt = branch.Stmt;
+        _b.Phase = Phase.Adjoint;
+        _b.EndIf();
+        CloseRegion(region);
+    }
+
+    /// <summary>What a reversed region declared before it opened, to be read back after it closes.</summary>
+    private sealed record Region(List<int> Operands, List<int> Variables, bool OwnsT);
+
+    /// <summary>
+    /// Before a reversed loop or branch: outside values the body uses collect their adjoints (over all
+    /// iterations, or on the side taken) in accumulators, and outside variables the body sets get
+    /// their adjoint in a variable, since a set clears it on one side only.
+    /// </summary>
+    private Region OpenRegion(int open, int close)
+    {
+        var operands = new List<int>();
+        var variables = new List<int>();
         bool readsT = false;
         for (int i = open + 1; i < close; i++)
         {
             Instr x = _primal.Body[i];
             readsT |= x.Op == Op.Input && x.Slot == Slot.T;
+            if (x.Op == Op.VarSet && x.A < open && !_varBarVariables.ContainsKey(x.A))
+            {
+                int bar = VarBar(x.A);
+                _varBarVariables[x.A] = _b.Var(bar < 0 ? _b.Const(0) : bar, _primal.Body[x.A].Name is { } vn ? vn + "Bar" : null);
+                variables.Add(x.A);
+            }
+
             for (int k = 0; k < x.Arity; k++)
             {
                 int operand = x.Operand(k);
                 Instr o = _primal.Body[operand];
-                if (operand < open && o.Op is not (Op.Const or Op.Var or Op.Buf) && !_accumulators.ContainsKey(operand))
+                if (operand < open && !o.IsCondition && o.Op is not (Op.Const or Op.Var or Op.Buf) && !_accumulators.ContainsKey(operand))
                 {
                     _accumulators[operand] = _b.Var(_bar[operand] < 0 ? _b.Const(0) : _bar[operand], o.Name is null ? null : o.Name + "Bar");
-                    created.Add(operand);
+                    operands.Add(operand);
                 }
             }
         }
@@ -216,42 +312,57 @@ internal sealed class ReverseMode
             _tAccumulator = _b.Var(_tBar < 0 ? _b.Const(0) : _tBar, "tBar");
         }
 
-        _b.For(loop.Name!, loop.Ix!, loop.Ix2!, reversed: loop.Value == 0);
-        Recompute(open, close);
-        for (int i = open + 1; i < close; i++)
-        {
-            _bar[i] = -1;
-            _varBar[i] = -1;
-        }
+        return new Region(operands, variables, ownsT);
+    }
 
-        Block(open + 1, close);
-        _b.Stmt = loop.Stmt;
-        _b.Phase = Phase.Adjoint;
-        _b.EndFor();
-
-        foreach (int operand in created)
+    private void CloseRegion(Region region)
+    {
+        foreach (int operand in region.Operands)
         {
             _bar[operand] = _b.VarGet(_accumulators[operand]);
             _accumulators.Remove(operand);
         }
 
-        if (ownsT)
+        foreach (int variable in region.Variables)
+        {
+            _varBar[variable] = _b.VarGet(_varBarVariables[variable]);
+            _varBarVariables.Remove(variable);
+        }
+
+        if (region.OwnsT)
         {
             _tBar = _b.VarGet(_tAccumulator);
             _tAccumulator = -1;
         }
     }
 
+    /// <summary>One side of a region (a loop body, a branch): recompute its values, then reverse it.</summary>
+    private void Side(int start, int end, int open)
+    {
+        Recompute(start, end, open);
+        for (int i = start; i < end; i++)
+        {
+            _bar[i] = -1;
+            _varBar[i] = -1;
+        }
+
+        Block(start, end);
+    }
+
+    /// <summary>The adjoint of variable <paramref name="variable"/> as it stands, or -1.</summary>
+    private int VarBar(int variable) =>
+        _varBarVariables.TryGetValue(variable, out int holder) ? _b.VarGet(holder) : _varBar[variable];
+
     /// <summary>
     /// The iteration's primal values, recomputed at the top of the reversed body. Writes that outlive
     /// the iteration (outputs, buffers, accumulators declared outside) already hold their final values and are skipped.
     /// </summary>
-    private void Recompute(int open, int close)
+    private void Recompute(int start, int end, int open)
     {
-        for (int i = open + 1; i < close; i++)
+        for (int i = start; i < end; i++)
         {
             Instr x = _primal.Body[i];
-            if (x.Op is Op.Store or Op.BufStore || (x.Op == Op.VarAdd && x.A < open))
+            if (x.Op is Op.Store or Op.BufStore || (x.Op is Op.VarAdd or Op.VarSet && x.A < open))
             {
                 continue;
             }

@@ -36,10 +36,23 @@ internal sealed class FunctionEmitter
         for (int i = 0; i < _function.Body.Count; i++)
         {
             Instr x = _function.Body[i];
-            if (x.Op == Op.EndFor)
+            if (x.Op is Op.EndFor or Op.EndIf)
             {
                 writer.Close();
                 group = (-1, false);
+                continue;
+            }
+
+            if (x.Op == Op.Else && _function.Body[i + 1].Op == Op.EndIf)
+            {
+                continue;   // nothing is left on the else side
+            }
+
+            if (x.Op == Op.Else)
+            {
+                writer.Close().Open("else");
+                group = (-1, false);
+                first = true;
                 continue;
             }
 
@@ -81,6 +94,14 @@ internal sealed class FunctionEmitter
                     first = true;
                     group = (-1, false);
                     break;
+                case Op.If:
+                    writer.Open($"if ({Condition(x.A)})");
+                    first = true;
+                    group = (-1, false);
+                    break;
+                case Op.VarSet:
+                    writer.Line($"{_names[x.A]} = {Expr(x.B).Text};");
+                    break;
                 case Op.Buf:
                     BufLines(writer, x, i);
                     break;
@@ -97,14 +118,46 @@ internal sealed class FunctionEmitter
                     writer.Line(StoreLine(x));
                     break;
                 default:
-                    writer.Line($"double {_names[i]} = {Expr(i, definition: true).Text};");
+                    writer.Line($"{(x.IsCondition ? "bool" : "double")} {_names[i]} = {Expr(i, definition: true).Text};");
                     break;
             }
         }
     }
 
+    /// <summary>A condition without the parentheses that make it an atom elsewhere.</summary>
+    private string Condition(int id)
+    {
+        string text = Expr(id).Text;
+        return _names[id] is null && text.StartsWith("(", System.StringComparison.Ordinal) && _function.Body[id].Op != Op.Not ? text.Substring(1, text.Length - 2) : text;
+    }
+
+    /// <summary>Conditions print fully parenthesized (as atoms): their precedence never mixes with arithmetic.</summary>
+    private string ConditionExpr(Instr x)
+    {
+        switch (x.Op)
+        {
+            case Op.Compare:
+                string symbol = ((CompareKind)(int)x.Value) switch
+                {
+                    CompareKind.Less => "<",
+                    CompareKind.LessOrEqual => "<=",
+                    CompareKind.Greater => ">",
+                    CompareKind.GreaterOrEqual => ">=",
+                    CompareKind.Equal => "==",
+                    _ => "!=",
+                };
+                return x.A < 0 ? $"({x.Ix} {symbol} {x.Ix2})" : $"({Expr(x.A).Text} {symbol} {Expr(x.B).Text})";
+            case Op.And:
+                return $"({Expr(x.A).Text} && {Expr(x.B).Text})";
+            case Op.Or:
+                return $"({Expr(x.A).Text} || {Expr(x.B).Text})";
+            default:
+                return "!" + Expr(x.A).Text;
+        }
+    }
+
     /// <summary>Instructions printed as lines of their own whether or not they have a name.</summary>
-    private static bool IsStatement(Instr x) => x.Op is Op.Store or Op.For or Op.Var or Op.VarAdd or Op.Buf or Op.BufStore;
+    private static bool IsStatement(Instr x) => x.Op is Op.Store or Op.For or Op.If or Op.Var or Op.VarAdd or Op.VarSet or Op.Buf or Op.BufStore;
 
     private static string ForLine(Instr x)
     {
@@ -191,6 +244,8 @@ internal sealed class FunctionEmitter
                 return ("-" + (wrap ? $"({operand.Text})" : operand.Text), PrecUnary);
             case Op.Call:
                 return (Call(x), PrecAtom);
+            case Op.Compare or Op.And or Op.Or or Op.Not:
+                return (ConditionExpr(x), PrecAtom);
             default:
                 return Binary(x);
         }
@@ -266,9 +321,9 @@ internal sealed class FunctionEmitter
         for (int i = 0; i < count; i++)
         {
             Instr x = function.Body[i];
-            d -= x.Op == Op.EndFor ? 1 : 0;
+            d -= x.Op is Op.EndFor or Op.EndIf ? 1 : 0;
             depth[i] = d;
-            d += x.Op == Op.For ? 1 : 0;
+            d += x.Op is Op.For or Op.If ? 1 : 0;
             if (x.Op == Op.For)
             {
                 taken.Add(x.Name!);
@@ -285,7 +340,7 @@ internal sealed class FunctionEmitter
         for (int i = count - 1; i >= 0; i--)
         {
             Instr x = function.Body[i];
-            if (x.Op == Op.VarAdd)
+            if (x.Op is Op.VarAdd or Op.VarSet)
             {
                 lastGet[x.A] = i;
             }
@@ -302,7 +357,8 @@ internal sealed class FunctionEmitter
             Instr x = function.Body[i];
             bool local = x.Op switch
             {
-                Op.Const or Op.Store or Op.For or Op.EndFor or Op.VarAdd or Op.BufStore => false,
+                Op.Const or Op.Store or Op.VarAdd or Op.VarSet or Op.BufStore => false,
+                _ when x.IsRegion => false,
                 Op.Var or Op.BufLoad => true,
                 Op.Buf => x.Slot is Slot.None or Slot.A,
                 Op.VarGet => addedAfter[i],

@@ -26,8 +26,11 @@ internal sealed record Instr(Op Op, int A, int B, int C, double Value, Fn Fn, Sl
     /// <summary>The index as C# text: <see cref="Ix"/> or the literal <see cref="Index"/>.</summary>
     public string IndexText => Ix ?? Index.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-    /// <summary>True for instructions that open or close a loop.</summary>
-    public bool IsRegion => Op is Op.For or Op.EndFor;
+    /// <summary>True for instructions that open, split or close a loop or branch.</summary>
+    public bool IsRegion => Op is Op.For or Op.EndFor or Op.If or Op.Else or Op.EndIf;
+
+    /// <summary>True for conditions (bool values): never differentiated.</summary>
+    public bool IsCondition => Op is Op.Compare or Op.And or Op.Or or Op.Not;
 
     /// <summary>True for instructions whose value depends on mutable state (never merged or moved).</summary>
     public bool IsLoad => Op is Op.VarGet or Op.BufLoad;
@@ -35,8 +38,9 @@ internal sealed record Instr(Op Op, int A, int B, int C, double Value, Fn Fn, Sl
     /// <summary>Number of operands <see cref="Op"/> and <see cref="Fn"/> use.</summary>
     public int Arity => Op switch
     {
-        Op.Neg or Op.Store or Op.Var or Op.VarGet or Op.BufLoad => 1,
-        Op.Add or Op.Sub or Op.Mul or Op.Div or Op.VarAdd or Op.BufStore => 2,
+        Op.Neg or Op.Store or Op.Var or Op.VarGet or Op.BufLoad or Op.If or Op.Not => 1,
+        Op.Add or Op.Sub or Op.Mul or Op.Div or Op.VarAdd or Op.BufStore or Op.VarSet or Op.And or Op.Or => 2,
+        Op.Compare => A >= 0 ? 2 : 0,
         Op.Call => FnInfo.Arity(Fn),
         _ => 0,
     };

@@ -92,6 +92,48 @@ internal sealed class IrBuilder
         Append(new Instr(Op.EndFor, -1, -1, -1, 0, Fn.None, Slot.None, 0, Stmt, Phase, null));
     }
 
+    /// <summary>Opens a branch on <paramref name="condition"/>.</summary>
+    public void If(int condition)
+    {
+        _known.Push();
+        Append(new Instr(Op.If, condition, -1, -1, 0, Fn.None, Slot.None, 0, Stmt, Phase, null));
+    }
+
+    /// <summary>Starts the else side of the innermost branch.</summary>
+    public void Else()
+    {
+        _known.Pop();
+        _known.Push();
+        Append(new Instr(Op.Else, -1, -1, -1, 0, Fn.None, Slot.None, 0, Stmt, Phase, null));
+    }
+
+    /// <summary>Closes the innermost branch.</summary>
+    public void EndIf()
+    {
+        _known.Pop();
+        Append(new Instr(Op.EndIf, -1, -1, -1, 0, Fn.None, Slot.None, 0, Stmt, Phase, null));
+    }
+
+    /// <summary>Sets <paramref name="variable"/> to <paramref name="value"/>.</summary>
+    public void VarSet(int variable, int value) => Append(new Instr(Op.VarSet, variable, value, -1, 0, Fn.None, Slot.None, 0, Stmt, Phase, null));
+
+    /// <summary>A comparison of two doubles, or (with <paramref name="a"/> = -1) of the int expressions <paramref name="ix"/> and <paramref name="ix2"/>.</summary>
+    public int Compare(CompareKind kind, int a, int b, string? ix = null, string? ix2 = null)
+    {
+        int existing = _known.Find(Op.Compare, Fn.None, a, b, -1, (int)kind, Slot.None, 0, ix + "\u0001" + ix2);
+        if (existing >= 0)
+        {
+            return existing;
+        }
+
+        int id = Append(new Instr(Op.Compare, a, b, -1, (int)kind, Fn.None, Slot.None, 0, Stmt, Phase, null, ix, ix2));
+        _known.Add(Op.Compare, Fn.None, a, b, -1, (int)kind, Slot.None, 0, ix + "\u0001" + ix2, id);
+        return id;
+    }
+
+    /// <summary>A logical operator on conditions: <see cref="Op.And"/>, <see cref="Op.Or"/> or <see cref="Op.Not"/> (b = -1).</summary>
+    public int Logic(Op op, int a, int b = -1) => Intern(op, a, b, -1, 0, Fn.None, Slot.None, 0);
+
     /// <summary>Declares an accumulator initialised to <paramref name="init"/>.</summary>
     public int Var(int init, string? name) => Append(new Instr(Op.Var, init, -1, -1, 0, Fn.None, Slot.None, 0, Stmt, Phase, name));
 

@@ -61,6 +61,39 @@ internal enum Op : byte
 
     /// <summary>Reads buffer A at [<see cref="Instr.Ix"/>].</summary>
     BufLoad,
+
+    /// <summary>Opens a branch taken when the condition A is true; the body runs to <see cref="Else"/> or <see cref="EndIf"/>.</summary>
+    If,
+
+    /// <summary>Starts the other side of the innermost open <see cref="If"/>.</summary>
+    Else,
+
+    /// <summary>Closes the innermost open <see cref="If"/>.</summary>
+    EndIf,
+
+    /// <summary>Sets the <see cref="Var"/> A to B (an assignment inside a branch).</summary>
+    VarSet,
+
+    /// <summary>
+    /// A comparison (a bool): A and B (doubles), or <see cref="Instr.Ix"/> and <see cref="Instr.Ix2"/>
+    /// (int index expressions) when A is -1; <see cref="Instr.Value"/> is a <see cref="CompareKind"/>.
+    /// </summary>
+    Compare,
+
+    /// <summary>A &amp;&amp; B on conditions.</summary>
+    And,
+
+    /// <summary>A || B on conditions.</summary>
+    Or,
+
+    /// <summary>!A on a condition.</summary>
+    Not,
+}
+
+/// <summary>The comparison of a <see cref="Op.Compare"/>, kept in <see cref="Instr.Value"/>.</summary>
+internal enum CompareKind
+{
+    Less, LessOrEqual, Greater, GreaterOrEqual, Equal, NotEqual,
 }
 
 /// <summary>

@@ -46,9 +46,9 @@ internal static class DeadCode
         int d = 0;
         for (int i = 0; i < body.Count; i++)
         {
-            d -= body[i].Op == Op.EndFor ? 1 : 0;
+            d -= body[i].Op is Op.EndFor or Op.EndIf ? 1 : 0;
             depth[i] = d;
-            d += body[i].Op == Op.For ? 1 : 0;
+            d += body[i].Op is Op.For or Op.If ? 1 : 0;
         }
 
         for (int i = body.Count - 1; i >= 0; i--)
@@ -71,11 +71,11 @@ internal static class DeadCode
         bool changed = true;
         while (changed)
         {
-            changed = false;
+            changed = KeepNonEmptyRegions(body, live);
             for (int i = body.Count - 1; i >= 0; i--)
             {
                 Instr x = body[i];
-                if (!live[i] && ((x.Op == Op.VarAdd && live[x.A]) || (x.Op == Op.BufStore && live[x.B])))
+                if (!live[i] && ((x.Op is Op.VarAdd or Op.VarSet && live[x.A]) || (x.Op == Op.BufStore && live[x.B])))
                 {
                     live[i] = true;
                     changed = true;
@@ -94,30 +94,50 @@ internal static class DeadCode
             }
         }
 
-        KeepNonEmptyLoops(body, live);
         return live;
     }
 
-    /// <summary>A loop is live when something in its body is; it then keeps its closing instruction.</summary>
-    private static void KeepNonEmptyLoops(EquatableArray<Instr> body, bool[] live)
+    /// <summary>
+    /// A loop or branch is live when something in its body is; it then keeps its else and closing
+    /// instructions (and, through its operand, its condition). Returns whether anything became live.
+    /// </summary>
+    private static bool KeepNonEmptyRegions(EquatableArray<Instr> body, bool[] live)
     {
-        var open = new Stack<int>();
+        bool changed = false;
+        var open = new Stack<(int Start, int Else)>();
         var hasLive = new Stack<bool>();
         for (int i = 0; i < body.Count; i++)
         {
-            if (body[i].Op == Op.For)
+            Op op = body[i].Op;
+            if (op is Op.For or Op.If)
             {
-                open.Push(i);
+                open.Push((i, -1));
                 hasLive.Push(false);
             }
-            else if (body[i].Op == Op.EndFor)
+            else if (op == Op.Else)
             {
-                int start = open.Pop();
+                (int start, _) = open.Pop();
+                open.Push((start, i));
+            }
+            else if (op is Op.EndFor or Op.EndIf)
+            {
+                (int start, int otherwise) = open.Pop();
                 bool any = hasLive.Pop();
-                live[start] = live[i] = any;
+                if (any && !live[start])
+                {
+                    live[start] = live[i] = true;
+                    if (otherwise >= 0)
+                    {
+                        live[otherwise] = true;
+                    }
+
+                    changed = true;
+                }
+
                 if (any && hasLive.Count > 0)
                 {
-                    hasLive.Push(hasLive.Pop() | true);
+                    hasLive.Pop();
+                    hasLive.Push(true);
                 }
             }
             else if (live[i] && hasLive.Count > 0)
@@ -126,6 +146,8 @@ internal static class DeadCode
                 hasLive.Push(true);
             }
         }
+
+        return changed;
     }
 
     private static int Remap(int[] map, int id) => id < 0 ? -1 : map[id];

@@ -64,6 +64,25 @@ internal static class Simplifier
                 return -1;
             case Op.BufLoad:
                 return builder.BufLoad(map[x.A], x.Ix!);
+            case Op.If:
+                builder.If(map[x.A]);
+                return -1;
+            case Op.Else:
+                builder.Else();
+                return -1;
+            case Op.EndIf:
+                builder.EndIf();
+                return -1;
+            case Op.VarSet:
+                builder.VarSet(map[x.A], map[x.B]);
+                return -1;
+            case Op.Compare:
+                return builder.Compare((CompareKind)(int)x.Value, x.A < 0 ? -1 : map[x.A], x.B < 0 ? -1 : map[x.B], x.Ix, x.Ix2);
+            case Op.And:
+            case Op.Or:
+                return builder.Logic(x.Op, map[x.A], map[x.B]);
+            case Op.Not:
+                return builder.Logic(Op.Not, map[x.A]);
             default:
                 return builder.Binary(x.Op, map[x.A], map[x.B]);
         }

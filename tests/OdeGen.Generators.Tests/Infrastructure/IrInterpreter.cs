@@ -53,7 +53,43 @@ internal static class IrInterpreter
                     continue;
                 }
 
+                if (x.Op == Op.If)
+                {
+                    (int otherwise, int last) = Sides(i);
+                    if (_values[x.A] != 0)
+                    {
+                        Range(i + 1, otherwise >= 0 ? otherwise : last);
+                    }
+                    else if (otherwise >= 0)
+                    {
+                        Range(otherwise + 1, last);
+                    }
+
+                    i = last;
+                    continue;
+                }
+
                 Step(i, x);
+            }
+        }
+
+        /// <summary>The else (or -1) and the end of the branch opened at <paramref name="open"/>.</summary>
+        private (int Else, int End) Sides(int open)
+        {
+            int depth = 0, otherwise = -1;
+            for (int i = open; ; i++)
+            {
+                Op op = function.Body[i].Op;
+                depth += op is Op.For or Op.If ? 1 : op is Op.EndFor or Op.EndIf ? -1 : 0;
+                if (op == Op.Else && depth == 1)
+                {
+                    otherwise = i;
+                }
+
+                if (depth == 0)
+                {
+                    return (otherwise, i);
+                }
             }
         }
 
@@ -62,7 +98,7 @@ internal static class IrInterpreter
             int depth = 0;
             for (int i = open; ; i++)
             {
-                depth += function.Body[i].Op switch { Op.For => 1, Op.EndFor => -1, _ => 0 };
+                depth += function.Body[i].Op switch { Op.For or Op.If => 1, Op.EndFor or Op.EndIf => -1, _ => 0 };
                 if (depth == 0)
                 {
                     return i;
@@ -94,8 +130,23 @@ internal static class IrInterpreter
                 case Op.BufStore when x.Value == 1: _buffers[x.B][index] += a; break;
                 case Op.BufStore: _buffers[x.B][index] = a; break;
                 case Op.BufLoad: values[i] = _buffers[x.A][index]; break;
+                case Op.VarSet: values[x.A] = b; break;
+                case Op.Compare: values[i] = Compare((CompareKind)(int)x.Value, x.A >= 0 ? a : Index(x.Ix!), x.A >= 0 ? b : Index(x.Ix2!)) ? 1 : 0; break;
+                case Op.And: values[i] = a != 0 && b != 0 ? 1 : 0; break;
+                case Op.Or: values[i] = a != 0 || b != 0 ? 1 : 0; break;
+                case Op.Not: values[i] = a != 0 ? 0 : 1; break;
             }
         }
+
+        private static bool Compare(CompareKind kind, double a, double b) => kind switch
+        {
+            CompareKind.Less => a < b,
+            CompareKind.LessOrEqual => a <= b,
+            CompareKind.Greater => a > b,
+            CompareKind.GreaterOrEqual => a >= b,
+            CompareKind.Equal => a == b,
+            _ => a != b,
+        };
 
         private double[] NewBuffer(Instr x)
         {

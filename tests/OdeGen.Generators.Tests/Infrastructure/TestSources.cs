@@ -355,8 +355,67 @@ internal static class TestSources
         }
         """;
 
+    /// <summary>
+    /// if/else (with an else-if chain and a local assigned on both sides), ?: (a ReLU-like max),
+    /// a branch on the loop index and one on a state inside a loop, writes to dydt on one side.
+    /// </summary>
+    public const string Branches = """
+        using OdeGen;
+
+        namespace Scenarios.Branches;
+
+        public static partial class Switch
+        {
+            [OdeDynamics(States = 3, Parameters = 4)]
+            public static void Rhs(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
+            {
+                double gain;
+                if (y[0] > 0.1)
+                {
+                    gain = p[0] * y[0];
+                }
+                else if (y[0] < -0.5)
+                {
+                    gain = Math.Exp(y[1]);
+                }
+                else
+                {
+                    gain = p[1] * t;
+                }
+
+                double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
+                double wave = p[2];
+                if (t > 0.5 && y[2] < 0.8)
+                {
+                    wave *= Math.Sin(y[2]);
+                    dydt[2] = wave;
+                }
+                else
+                {
+                    dydt[2] = -y[2];
+                }
+
+                double total = 0;
+                for (int i = 0; i < 3; i++)
+                {
+                    if (i == 0)
+                    {
+                        total += gain * y[i];
+                    }
+                    else
+                    {
+                        total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                    }
+                }
+
+                dydt[0] = total + relu;
+                dydt[1] = gain * wave - relu * y[0];
+            }
+        }
+        """;
+
     /// <summary>The systems whose methods have loops (their Vjp adds to an element once per iteration).</summary>
-    public static readonly IReadOnlySet<string> LoopSystems = new HashSet<string> { "Mlp.Rhs", "Reservoir.Rhs", "Chain.Rhs" };
+    public static readonly IReadOnlySet<string> LoopSystems = new HashSet<string> { "Mlp.Rhs", "Reservoir.Rhs", "Chain.Rhs", "Switch.Rhs" };
 
     /// <summary>Seeded random programs, run (not snapshotted) alongside the scenarios.</summary>
     public static readonly IReadOnlyList<string> Random = RandomPrograms.Create(count: 16, seed: 20261122);
@@ -381,5 +440,6 @@ internal static class TestSources
         ["LoopMlp"] = LoopMlp,
         ["LoopBuffer"] = LoopBuffer,
         ["LoopRuntime"] = LoopRuntime,
+        ["Branches"] = Branches,
     };
 }
