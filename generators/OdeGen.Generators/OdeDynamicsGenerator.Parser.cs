@@ -57,6 +57,13 @@ public sealed partial class OdeDynamicsGenerator
 
         public Result<SystemModel> Run()
         {
+            // Code with syntax errors already has the compiler's errors; generated code built from missing
+            // names (a type or namespace without its identifier) would add errors of its own.
+            if (HasSyntaxErrors())
+            {
+                return Finish(null);
+            }
+
             ReadAttribute();
             EquatableArray<ContainingType> types = ContainingTypes();
             CheckNameIsFree();
@@ -88,6 +95,12 @@ public sealed partial class OdeDynamicsGenerator
             var header = new SystemHeader(ns, types, _method.Name, states, parameters);
             return Finish(new SystemModel(header, _builder.Build(_statements.ToEquatableArray(), userStatements)));
         }
+
+        private bool HasSyntaxErrors() =>
+            _syntax.ContainsDiagnostics
+            || _syntax.Ancestors().OfType<BaseTypeDeclarationSyntax>().Any(t => t.Identifier.IsMissing || t.Identifier.ContainsDiagnostics
+                || (t is TypeDeclarationSyntax { TypeParameterList: { } list } && list.ContainsDiagnostics))
+            || _syntax.Ancestors().OfType<BaseNamespaceDeclarationSyntax>().Any(n => n.Name.ContainsDiagnostics || n.Name.IsMissing);
 
         private Result<SystemModel> Finish(SystemModel? model)
         {
