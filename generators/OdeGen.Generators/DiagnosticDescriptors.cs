@@ -32,7 +32,7 @@ internal static class DiagnosticDescriptors
     /// <summary>ODE0005: a call to something that is not a known differentiable function.</summary>
     public static readonly DiagnosticDescriptor UnsupportedCall = Error("ODE0005",
         "Unsupported method call in [OdeDynamics] method",
-        "Call to '{0}' is not supported; only System.Math functions on double are: Sin, Cos, Tan, Exp, Log, Log10, Sqrt, Cbrt, Pow, Tanh, Sinh, Cosh, Atan, Asin, Acos, Atan2, Abs, Min, Max, FusedMultiplyAdd");
+        "Call to '{0}' is not supported; mark your own helper [OdeDifferentiable], or use the System.Math functions on double: Sin, Cos, Tan, Exp, Log, Log10, Sqrt, Cbrt, Pow, Tanh, Sinh, Cosh, Atan, Asin, Acos, Atan2, Abs, Min, Max, FusedMultiplyAdd");
 
     /// <summary>ODE0006: span indices must be known at compile time.</summary>
     public static readonly DiagnosticDescriptor NonConstantIndex = Error("ODE0006",
@@ -91,8 +91,14 @@ internal static class DiagnosticDescriptors
         "The condition '{0}' depends on t, y or p: f may have a kink or jump where it switches, the derivative is that of the branch taken, and adjoint gradients assume f is smooth",
         Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink);
 
+    /// <summary>ODE0017: a call to an [OdeDifferentiable] helper that cannot be inlined.</summary>
+    public static readonly DiagnosticDescriptor UnsupportedHelper = Error("ODE0017",
+        "Unsupported differentiable helper",
+        "The [OdeDifferentiable] helper '{0}' cannot be used: {1}");
+
     private static readonly Dictionary<string, DiagnosticDescriptor> All = new()
     {
+        [UnsupportedHelper.Id] = UnsupportedHelper,
         [NonSmoothBranch.Id] = NonSmoothBranch,
         [OverwrittenValue.Id] = OverwrittenValue,
         [UnsupportedLoop.Id] = UnsupportedLoop,

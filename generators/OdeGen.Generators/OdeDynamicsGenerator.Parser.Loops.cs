@@ -64,7 +64,8 @@ public sealed partial class OdeDynamicsGenerator
         /// </summary>
         private void BeginLoopMode(SyntaxNode body)
         {
-            _loopMode = body.DescendantNodes().Any(n => n is ForStatementSyntax or IfStatementSyntax or ConditionalExpressionSyntax);
+            _loopMode = new[] { body }.Concat(HelperBodies(body))
+                .Any(b => b.DescendantNodes().Any(n => n is ForStatementSyntax or IfStatementSyntax or ConditionalExpressionSyntax));
             if (_loopMode)
             {
                 _statements.Add("elements of dydt that are not written are 0");

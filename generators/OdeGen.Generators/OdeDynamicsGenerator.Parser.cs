@@ -661,6 +661,11 @@ public sealed partial class OdeDynamicsGenerator
                 return _builder.Input(Slot.T, 0);
             }
 
+            if (symbol is not null && _arguments.TryGetValue(symbol, out int argument))
+            {
+                return argument;
+            }
+
             Report(DiagnosticDescriptors.UnsupportedExpression, identifier, Describe(identifier));
             return -1;
         }
@@ -755,6 +760,11 @@ public sealed partial class OdeDynamicsGenerator
         private int Call(InvocationExpressionSyntax invocation)
         {
             var method = _semantic.GetSymbolInfo(invocation, _cancellationToken).Symbol as IMethodSymbol;
+            if (method is not null && IsHelper(method))
+            {
+                return Helper(invocation, method);
+            }
+
             Fn fn = method is not null
                 && method.ContainingType?.ToDisplayString() == "System.Math"
                 && method.ReturnType.SpecialType == SpecialType.System_Double

@@ -234,10 +234,40 @@ public class DiagnosticTests
     public void ODE0004_UnsupportedCondition(string body) =>
         AssertDiagnostic("ODE0004", InMethod(body, "[OdeDynamics(States = 3, Parameters = 3)]").Replace("private static int Index = 1;", "private static int Index = 1; private static bool Flag = true;"));
 
+    [Theory]
+    [InlineData("[OdeDifferentiable] static double H(double x) => x * [|H(x)|];", "dydt[0] = H(y[0]);")]
+    [InlineData("[OdeDifferentiable] static double H(ref double x) => x;", "double a = y[0]; dydt[0] = [|H(ref a)|];")]
+    [InlineData("[OdeDifferentiable] static float H(double x) => (float)x;", "dydt[0] = [|H(y[0])|];")]
+    [InlineData("[OdeDifferentiable] static double H(double x) { if (x > 0) return x; return -x; }", "dydt[0] = [|H(y[0])|];")]
+    public void ODE0017_UnsupportedHelper(string helper, string body)
+    {
+        string source = InMethod(body, "[OdeDynamics(States = 3, Parameters = 3)]").Replace("private static int Index = 1;", "private static int Index = 1;\n    " + helper);
+        if (helper.Contains("return x; return", StringComparison.Ordinal))
+        {
+            // The message names the helper; the squiggle is on the helper's name.
+            source = source.Replace("[|H(y[0])|]", "H(y[0])").Replace("static double H(double x) {", "static double [|H|](double x) {");
+        }
+
+        AssertDiagnostic("ODE0017", source);
+    }
+
+    [Fact]
+    public void ODE0017_HelperInAnotherFile()
+    {
+        string helper = "using OdeGen; public static partial class Other { [OdeDifferentiable] public static double H(double x) => 2 * x; }";
+        string marked = InMethod("dydt[0] = [|Other.H(y[0])|];");
+        int start = marked.IndexOf("[|", StringComparison.Ordinal);
+        int end = marked.IndexOf("|]", StringComparison.Ordinal) - 2;
+        GeneratorRun run = GeneratorHarness.Run(GeneratorHarness.Compile(marked.Replace("[|", "").Replace("|]", ""), helper));
+        Diagnostic d = Assert.Single(run.Result.Diagnostics, x => x.Id == "ODE0017");
+        Assert.Equal(TextSpan.FromBounds(start, end), d.Location.SourceSpan);
+        Assert.Empty(run.Sources);
+    }
+
     [Fact]
     public void EveryDescriptor_HasADistinctCode_ATitle_AndAHelpLink()
     {
-        string[] ids = Enumerable.Range(1, 16).Select(i => $"ODE{i:0000}").ToArray();
+        string[] ids = Enumerable.Range(1, 17).Select(i => $"ODE{i:0000}").ToArray();
         foreach (string id in ids)
         {
             DiagnosticDescriptor descriptor = DiagnosticDescriptors.ById(id);

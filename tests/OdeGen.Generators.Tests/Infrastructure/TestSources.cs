@@ -414,8 +414,43 @@ internal static class TestSources
         }
         """;
 
+    /// <summary>[OdeDifferentiable] helpers: expression-bodied, with locals and a branch, nested, called inside a loop, named arguments and a default.</summary>
+    public const string Helpers = """
+        using OdeGen;
+
+        namespace Scenarios.Helpers;
+
+        public static partial class Pendulums
+        {
+            [OdeDifferentiable]
+            static double Spring(double stretch, double stiffness = 2.0) => -stiffness * stretch * (1 + 0.1 * stretch * stretch);
+
+            [OdeDifferentiable]
+            static double Damped(double velocity, double friction)
+            {
+                double drag = friction * velocity;
+                if (velocity < 0)
+                {
+                    drag *= 0.5;
+                }
+
+                return -drag + 0.01 * Spring(velocity);
+            }
+
+            [OdeDynamics(States = 4, Parameters = 3)]
+            public static void Rhs(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
+            {
+                for (int i = 0; i < 2; i++)
+                {
+                    dydt[2 * i] = y[2 * i + 1];
+                    dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
+                }
+            }
+        }
+        """;
+
     /// <summary>The systems whose methods have loops (their Vjp adds to an element once per iteration).</summary>
-    public static readonly IReadOnlySet<string> LoopSystems = new HashSet<string> { "Mlp.Rhs", "Reservoir.Rhs", "Chain.Rhs", "Switch.Rhs" };
+    public static readonly IReadOnlySet<string> LoopSystems = new HashSet<string> { "Mlp.Rhs", "Reservoir.Rhs", "Chain.Rhs", "Switch.Rhs", "Pendulums.Rhs" };
 
     /// <summary>Seeded random programs, run (not snapshotted) alongside the scenarios.</summary>
     public static readonly IReadOnlyList<string> Random = RandomPrograms.Create(count: 16, seed: 20261122);
@@ -441,5 +476,6 @@ internal static class TestSources
         ["LoopBuffer"] = LoopBuffer,
         ["LoopRuntime"] = LoopRuntime,
         ["Branches"] = Branches,
+        ["Helpers"] = Helpers,
     };
 }
