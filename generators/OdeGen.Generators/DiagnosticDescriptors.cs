@@ -96,8 +96,14 @@ internal static class DiagnosticDescriptors
         "Unsupported differentiable helper",
         "The [OdeDifferentiable] helper '{0}' cannot be used: {1}");
 
+    /// <summary>ODE0018: a function with [OdeCustomDerivative] whose shape or rules do not fit.</summary>
+    public static readonly DiagnosticDescriptor InvalidCustomDerivative = Error("ODE0018",
+        "Invalid custom derivative rule",
+        "The custom derivative of '{0}' cannot be used: {1}");
+
     private static readonly Dictionary<string, DiagnosticDescriptor> All = new()
     {
+        [InvalidCustomDerivative.Id] = InvalidCustomDerivative,
         [UnsupportedHelper.Id] = UnsupportedHelper,
         [NonSmoothBranch.Id] = NonSmoothBranch,
         [OverwrittenValue.Id] = OverwrittenValue,

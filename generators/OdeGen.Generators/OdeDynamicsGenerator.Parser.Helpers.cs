@@ -127,3 +127,102 @@ public sealed partial class OdeDynamicsGenerator
         }
     }
 }
+
+public sealed partial class OdeDynamicsGenerator
+{
+    /// <summary>Fully qualified name of the attribute that gives an opaque function its derivative rules.</summary>
+    internal const string CustomDerivativeAttributeName = "OdeGen.OdeCustomDerivativeAttribute";
+
+    /// <summary>Calls to functions with user-supplied derivative rules: the generated code calls them and their rules.</summary>
+    private sealed partial class Parser
+    {
+        private const int MaxCustomArity = 4;
+
+        private static AttributeData? CustomRules(IMethodSymbol method) =>
+            method.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == CustomDerivativeAttributeName);
+
+        /// <summary>A call of a function marked [OdeCustomDerivative]; its rules are checked here, the diagnostic (ODE0018) sits on the call.</summary>
+        private int CustomCall(InvocationExpressionSyntax invocation, IMethodSymbol method, AttributeData rules)
+        {
+            string name = method.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat);
+            string? problem = CheckCustom(method, rules, out IMethodSymbol? jvp, out IMethodSymbol? vjp);
+            if (problem is not null)
+            {
+                Report(DiagnosticDescriptors.InvalidCustomDerivative, invocation, name, problem);
+                return -1;
+            }
+
+            int n = method.Parameters.Length;
+            var args = new int[n];
+            for (int i = 0; i < n; i++)
+            {
+                IParameterSymbol parameter = method.Parameters[i];
+                ArgumentSyntax? argument = invocation.ArgumentList.Arguments.FirstOrDefault(a => a.NameColon?.Name.Identifier.ValueText == parameter.Name)
+                    ?? (i < invocation.ArgumentList.Arguments.Count && invocation.ArgumentList.Arguments[i].NameColon is null ? invocation.ArgumentList.Arguments[i] : null);
+                args[i] = argument is null ? -1 : Lower(argument.Expression);
+                if (args[i] < 0)
+                {
+                    if (argument is null)
+                    {
+                        Report(DiagnosticDescriptors.InvalidCustomDerivative, invocation, name, "every argument must be passed (defaults are not supported)");
+                    }
+
+                    return -1;
+                }
+            }
+
+            return _builder.Extern(Ir.Op.Extern, Qualified(method), args, Qualified(jvp!) + ";" + Qualified(vjp!));
+        }
+
+        private static string Qualified(IMethodSymbol method) =>
+            method.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "." + method.Name;
+
+        /// <summary>Null when the function and its rules have the documented shapes; otherwise what is wrong.</summary>
+        private string? CheckCustom(IMethodSymbol method, AttributeData rules, out IMethodSymbol? jvp, out IMethodSymbol? vjp)
+        {
+            jvp = vjp = null;
+            int n = method.Parameters.Length;
+            if (!method.IsStatic || method.IsGenericMethod || method.ContainingType.IsGenericType || method.ReturnType.SpecialType != SpecialType.System_Double
+                || n < 1 || n > MaxCustomArity || method.Parameters.Any(p => !IsDoubleIn(p)))
+            {
+                return $"the function must be 'static double F(double x1, ...)' with 1 to {MaxCustomArity} double parameters, in a non-generic type";
+            }
+
+            if (method.DeclaringSyntaxReferences.FirstOrDefault()?.SyntaxTree != _syntax.SyntaxTree)
+            {
+                return "it is declared in another file; declare it and its rules in the file of the [OdeDynamics] method so edits regenerate the code";
+            }
+
+            if (rules.ConstructorArguments.Length != 2 || rules.ConstructorArguments[0].Value is not string jvpName || rules.ConstructorArguments[1].Value is not string vjpName)
+            {
+                return "the attribute must name the two rules";
+            }
+
+            jvp = method.ContainingType.GetMembers(jvpName).OfType<IMethodSymbol>().FirstOrDefault(m =>
+                m.IsStatic && !m.IsGenericMethod && m.ReturnType.SpecialType == SpecialType.System_Double
+                && m.Parameters.Length == 2 * n && m.Parameters.All(IsDoubleIn));
+            if (jvp is null || !_semantic.IsAccessible(_syntax.SpanStart, jvp))
+            {
+                return $"its forward rule must be 'static double {jvpName}({string.Join(", ", Names(method, "", "Dot"))})' in the same type";
+            }
+
+            vjp = method.ContainingType.GetMembers(vjpName).OfType<IMethodSymbol>().FirstOrDefault(m =>
+                m.IsStatic && !m.IsGenericMethod && m.ReturnsVoid && m.Parameters.Length == (2 * n) + 1
+                && m.Parameters.Take(n + 1).All(IsDoubleIn)
+                && m.Parameters.Skip(n + 1).All(p => p.RefKind == RefKind.Ref && p.Type.SpecialType == SpecialType.System_Double));
+            if (vjp is null || !_semantic.IsAccessible(_syntax.SpanStart, vjp))
+            {
+                var parameters = method.Parameters.Select(p => "double " + p.Name).Concat(new[] { "double resultBar" })
+                    .Concat(method.Parameters.Select(p => "ref double " + p.Name + "Bar"));
+                return $"its reverse rule must be 'static void {vjpName}({string.Join(", ", parameters)})' in the same type";
+            }
+
+            return _semantic.IsAccessible(_syntax.SpanStart, method) ? null : "it is not accessible from the [OdeDynamics] method";
+        }
+
+        private static bool IsDoubleIn(IParameterSymbol p) => p.Type.SpecialType == SpecialType.System_Double && p.RefKind == RefKind.None && !p.IsParams;
+
+        private static IEnumerable<string> Names(IMethodSymbol method, string first, string second) =>
+            method.Parameters.Select(p => "double " + p.Name + first).Concat(method.Parameters.Select(p => "double " + p.Name + second));
+    }
+}

@@ -765,6 +765,11 @@ public sealed partial class OdeDynamicsGenerator
                 return Helper(invocation, method);
             }
 
+            if (method is not null && CustomRules(method) is { } rules)
+            {
+                return CustomCall(invocation, method, rules);
+            }
+
             Fn fn = method is not null
                 && method.ContainingType?.ToDisplayString() == "System.Math"
                 && method.ReturnType.SpecialType == SpecialType.System_Double

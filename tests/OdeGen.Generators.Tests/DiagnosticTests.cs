@@ -264,10 +264,23 @@ public class DiagnosticTests
         Assert.Empty(run.Sources);
     }
 
+    [Theory]
+    [InlineData("[OdeCustomDerivative(nameof(J), nameof(V))] static double F(double x) => x; static double J(double x) => x; static void V(double x, double b, ref double xb) { }", "rule")]
+    [InlineData("[OdeCustomDerivative(nameof(J), nameof(V))] static double F(double x) => x; static double J(double x, double d) => d; static void V(double x, double b, double xb) { }", "reverse rule")]
+    [InlineData("[OdeCustomDerivative(nameof(J), nameof(V))] static double F(ref double x) => x; static double J(double x, double d) => d; static void V(double x, double b, ref double xb) { }", "function")]
+    [InlineData("[OdeCustomDerivative(\"J\", \"Missing\")] static double F(double x) => x; static double J(double x, double d) => d;", "Missing")]
+    public void ODE0018_InvalidCustomDerivative(string declarations, string mentioned)
+    {
+        string call = declarations.Contains("ref double x)", StringComparison.Ordinal) ? "double q = y[0]; dydt[0] = [|F(ref q)|];" : "dydt[0] = [|F(y[0])|];";
+        Diagnostic d = AssertDiagnostic("ODE0018", InMethod(call, "[OdeDynamics(States = 3, Parameters = 3)]")
+            .Replace("private static int Index = 1;", "private static int Index = 1;\n    " + declarations));
+        Assert.Contains(mentioned, d.GetMessage(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void EveryDescriptor_HasADistinctCode_ATitle_AndAHelpLink()
     {
-        string[] ids = Enumerable.Range(1, 17).Select(i => $"ODE{i:0000}").ToArray();
+        string[] ids = Enumerable.Range(1, 18).Select(i => $"ODE{i:0000}").ToArray();
         foreach (string id in ids)
         {
             DiagnosticDescriptor descriptor = DiagnosticDescriptors.ById(id);

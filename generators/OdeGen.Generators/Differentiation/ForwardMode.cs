@@ -35,12 +35,34 @@ internal static class ForwardMode
             {
                 Op.Store => StoreTangent(b, x, dot),
                 _ when x.IsRegion || x.IsCondition => -1,
+                Op.Extern => ExternTangent(b, x, map, dot),
                 Op.Var or Op.VarAdd or Op.VarSet or Op.VarGet or Op.Buf or Op.BufStore or Op.BufLoad => StateTangent(b, x, dot),
                 _ => Tangent(b, x, map[i], map, dot, JvpSeed, "Dot"),
             };
         }
 
         return b.Build(primal.Statements, primal.UserStatements);
+    }
+
+    /// <summary>The user's forward rule, called with the arguments and their tangents (0 where structurally zero).</summary>
+    private static int ExternTangent(IrBuilder b, Instr x, int[] map, int[] dot)
+    {
+        if (System.Linq.Enumerable.All(x.Args, a => dot[a] < 0))
+        {
+            return -1;
+        }
+
+        int n = x.Args.Count;
+        var args = new int[2 * n];
+        for (int k = 0; k < n; k++)
+        {
+            args[k] = map[x.Args[k]];
+            args[n + k] = dot[x.Args[k]] < 0 ? b.Const(0) : dot[x.Args[k]];
+        }
+
+        int tangent = b.Extern(Op.ExternJvp, x.Ix2!.Split(';')[0], args);
+        b.Name(tangent, x.Name is null ? null : x.Name + "Dot");
+        return tangent;
     }
 
     private static int StoreTangent(IrBuilder b, Instr x, int[] dot)

@@ -217,6 +217,13 @@ internal sealed class ReverseMode
                 return;
             case Op.Compare or Op.And or Op.Or or Op.Not:
                 return;
+            case Op.Extern:
+                if (_bar[i] >= 0)
+                {
+                    ExternAdjoint(x, i);
+                }
+
+                return;
             default:
                 if (_bar[i] >= 0)
                 {
@@ -373,6 +380,30 @@ internal sealed class ReverseMode
             if (_map[i] >= 0 && !x.IsRegion)
             {
                 _b.Name(_map[i], x.Name);
+            }
+        }
+    }
+
+    /// <summary>The user's reverse rule adds each argument's adjoint into a variable of its own, passed by ref.</summary>
+    private void ExternAdjoint(Instr x, int i)
+    {
+        int n = x.Args.Count;
+        var args = new int[(2 * n) + 1];
+        var holders = new int[n];
+        for (int k = 0; k < n; k++)
+        {
+            args[k] = _map[x.Args[k]];
+            holders[k] = _b.Var(_b.Const(0), null);
+            args[n + 1 + k] = holders[k];
+        }
+
+        args[n] = _bar[i];
+        _b.ExternVjp(x.Ix2!.Split(';')[1], n, args);
+        for (int k = 0; k < n; k++)
+        {
+            if (!_b.IsConst(_map[x.Args[k]]))
+            {
+                Accumulate(x.Args[k], _b.VarGet(holders[k]));
             }
         }
     }

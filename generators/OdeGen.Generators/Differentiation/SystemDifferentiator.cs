@@ -17,7 +17,7 @@ internal static class SystemDifferentiator
 
         // With loops or buffers the sizes may be known only at run time; the emitter then builds the
         // Jacobian row by row from Vjp (rows are contiguous in the row-major layout, and n is small).
-        bool structured = primal.Body.Any(x => x.Op is Op.For or Op.Buf);
+        bool structured = primal.Body.Any(x => x.Op is Op.For or Op.Buf or Op.Extern);
         return new SystemIr(
             model.Header,
             primal,

@@ -102,6 +102,15 @@ internal sealed class FunctionEmitter
                 case Op.VarSet:
                     writer.Line($"{_names[x.A]} = {Expr(x.B).Text};");
                     break;
+                case Op.ExternVjp:
+                    var parts = new List<string>();
+                    for (int k = 0; k < x.Args.Count; k++)
+                    {
+                        parts.Add(k > x.Index ? "ref " + _names[x.Args[k]] : Expr(x.Args[k]).Text);
+                    }
+
+                    writer.Line($"{x.Ix}({string.Join(", ", parts)});");
+                    break;
                 case Op.Buf:
                     BufLines(writer, x, i);
                     break;
@@ -157,7 +166,7 @@ internal sealed class FunctionEmitter
     }
 
     /// <summary>Instructions printed as lines of their own whether or not they have a name.</summary>
-    private static bool IsStatement(Instr x) => x.Op is Op.Store or Op.For or Op.If or Op.Var or Op.VarAdd or Op.VarSet or Op.Buf or Op.BufStore;
+    private static bool IsStatement(Instr x) => x.Op is Op.Store or Op.For or Op.If or Op.Var or Op.VarAdd or Op.VarSet or Op.Buf or Op.BufStore or Op.ExternVjp;
 
     private static string ForLine(Instr x)
     {
@@ -246,6 +255,8 @@ internal sealed class FunctionEmitter
                 return (Call(x), PrecAtom);
             case Op.Compare or Op.And or Op.Or or Op.Not:
                 return (ConditionExpr(x), PrecAtom);
+            case Op.Extern or Op.ExternJvp:
+                return ($"{x.Ix}({string.Join(", ", System.Linq.Enumerable.Select(x.Args, a => Expr(a).Text))})", PrecAtom);
             default:
                 return Binary(x);
         }
@@ -357,7 +368,8 @@ internal sealed class FunctionEmitter
             Instr x = function.Body[i];
             bool local = x.Op switch
             {
-                Op.Const or Op.Store or Op.VarAdd or Op.VarSet or Op.BufStore => false,
+                Op.Const or Op.Store or Op.VarAdd or Op.VarSet or Op.BufStore or Op.ExternVjp => false,
+                Op.Extern => true,
                 _ when x.IsRegion => false,
                 Op.Var or Op.BufLoad => true,
                 Op.Buf => x.Slot is Slot.None or Slot.A,

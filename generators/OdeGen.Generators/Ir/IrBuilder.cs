@@ -134,6 +134,14 @@ internal sealed class IrBuilder
     /// <summary>A logical operator on conditions: <see cref="Op.And"/>, <see cref="Op.Or"/> or <see cref="Op.Not"/> (b = -1).</summary>
     public int Logic(Op op, int a, int b = -1) => Intern(op, a, b, -1, 0, Fn.None, Slot.None, 0);
 
+    /// <summary>A call of the user's function or forward rule <paramref name="method"/> (never merged: it may not be pure).</summary>
+    public int Extern(Op op, string method, int[] args, string? rules = null) =>
+        Append(new Instr(op, -1, -1, -1, 0, Fn.None, Slot.None, 0, Stmt, Phase, null, method, rules, new EquatableArray<int>(args)));
+
+    /// <summary>A call of the user's reverse rule on <paramref name="arity"/> arguments, the result's adjoint and <paramref name="arity"/> variables.</summary>
+    public void ExternVjp(string method, int arity, int[] args) =>
+        Append(new Instr(Op.ExternVjp, -1, -1, -1, 0, Fn.None, Slot.None, arity, Stmt, Phase, null, method, null, new EquatableArray<int>(args)));
+
     /// <summary>Declares an accumulator initialised to <paramref name="init"/>.</summary>
     public int Var(int init, string? name) => Append(new Instr(Op.Var, init, -1, -1, 0, Fn.None, Slot.None, 0, Stmt, Phase, name));
 

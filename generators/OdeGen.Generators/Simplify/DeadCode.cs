@@ -32,7 +32,7 @@ internal static class DeadCode
 
             Instr x = body[i];
             map[i] = kept.Count;
-            kept.Add(x with { A = Remap(map, x.A), B = Remap(map, x.B), C = Remap(map, x.C) });
+            kept.Add(x.Remapped(id => map[id]));
         }
 
         return function with { Body = new EquatableArray<Instr>(kept.ToArray()) };
@@ -75,7 +75,8 @@ internal static class DeadCode
             for (int i = body.Count - 1; i >= 0; i--)
             {
                 Instr x = body[i];
-                if (!live[i] && ((x.Op is Op.VarAdd or Op.VarSet && live[x.A]) || (x.Op == Op.BufStore && live[x.B])))
+                if (!live[i] && ((x.Op is Op.VarAdd or Op.VarSet && live[x.A]) || (x.Op == Op.BufStore && live[x.B])
+                    || (x.Op == Op.ExternVjp && System.Linq.Enumerable.Any(System.Linq.Enumerable.Skip(x.Args, x.Index + 1), v => live[v]))))
                 {
                     live[i] = true;
                     changed = true;
@@ -150,5 +151,4 @@ internal static class DeadCode
         return changed;
     }
 
-    private static int Remap(int[] map, int id) => id < 0 ? -1 : map[id];
 }

@@ -14,6 +14,9 @@ internal static class IrInterpreter
         public double T, TDot;
         public double[] Y = [], P = [], YDot = [], PDot = [], A = [];
         public double[] Dydt = [], DydtDot = [], YBar = [], PBar = [], Dfdy = [], Dfdp = [];
+
+        /// <summary>Finds the user's functions and rules that <see cref="Op.Extern"/> calls, by their emitted name.</summary>
+        public Func<string, System.Reflection.MethodInfo>? Resolve;
     }
 
     /// <summary>Runs <paramref name="function"/> on <paramref name="frame"/>; returns the stored return value (or 0).</summary>
@@ -110,7 +113,7 @@ internal static class IrInterpreter
         {
             double[] values = _values;
             double a = x.A >= 0 ? values[x.A] : 0, b = x.B >= 0 ? values[x.B] : 0, c = x.C >= 0 ? values[x.C] : 0;
-            int index = x.Ix is null ? x.Index : Index(x.Ix);
+            int index = x.Ix is null || x.Op is not (Op.Input or Op.Store or Op.BufStore or Op.BufLoad) ? x.Index : Index(x.Ix);
             switch (x.Op)
             {
                 case Op.Const: values[i] = x.Value; break;
@@ -135,6 +138,16 @@ internal static class IrInterpreter
                 case Op.And: values[i] = a != 0 && b != 0 ? 1 : 0; break;
                 case Op.Or: values[i] = a != 0 || b != 0 ? 1 : 0; break;
                 case Op.Not: values[i] = a != 0 ? 0 : 1; break;
+                case Op.Extern or Op.ExternJvp: values[i] = (double)frame.Resolve!(x.Ix!).Invoke(null, x.Args.Select(k => (object)values[k]).ToArray())!; break;
+                case Op.ExternVjp:
+                    object[] args = x.Args.Select(k => (object)values[k]).ToArray();
+                    frame.Resolve!(x.Ix!).Invoke(null, args);
+                    for (int k = x.Index + 1; k < args.Length; k++)
+                    {
+                        values[x.Args[k]] = (double)args[k];
+                    }
+
+                    break;
             }
         }
 

@@ -449,8 +449,62 @@ internal static class TestSources
         }
         """;
 
+    /// <summary>
+    /// [OdeCustomDerivative]: functions the generator does not look into (a series summed in a while
+    /// loop; a logistic function) with user-written forward and reverse rules, in straight-line code and in a loop.
+    /// </summary>
+    public const string CustomRules = """
+        using OdeGen;
+
+        namespace Scenarios.Custom;
+
+        public static partial class Kinetics
+        {
+            /// <summary>exp(k·x) by its Taylor series: a while loop, outside the differentiable subset.</summary>
+            [OdeCustomDerivative(nameof(SeriesJvp), nameof(SeriesVjp))]
+            public static double Series(double x, double k)
+            {
+                double term = 1, sum = 1;
+                int n = 0;
+                while (++n < 40)
+                {
+                    term *= k * x / n;
+                    sum += term;
+                }
+
+                return sum;
+            }
+
+            static double SeriesJvp(double x, double k, double xDot, double kDot) => Math.Exp(k * x) * (k * xDot + x * kDot);
+
+            static void SeriesVjp(double x, double k, double resultBar, ref double xBar, ref double kBar)
+            {
+                double e = Math.Exp(k * x) * resultBar;
+                xBar += k * e;
+                kBar += x * e;
+            }
+
+            [OdeCustomDerivative(nameof(LogisticJvp), nameof(LogisticVjp))]
+            static double Logistic(double x) => 1 / (1 + Math.Exp(-x));
+
+            static double LogisticJvp(double x, double xDot) => Logistic(x) * (1 - Logistic(x)) * xDot;
+
+            static void LogisticVjp(double x, double resultBar, ref double xBar) => xBar += Logistic(x) * (1 - Logistic(x)) * resultBar;
+
+            [OdeDynamics(States = 3, Parameters = 2)]
+            public static void Rhs(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
+            {
+                dydt[0] = -Series(y[0], p[0]) * y[1] + Logistic(t * p[1]);
+                for (int i = 1; i < 3; i++)
+                {
+                    dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
+                }
+            }
+        }
+        """;
+
     /// <summary>The systems whose methods have loops (their Vjp adds to an element once per iteration).</summary>
-    public static readonly IReadOnlySet<string> LoopSystems = new HashSet<string> { "Mlp.Rhs", "Reservoir.Rhs", "Chain.Rhs", "Switch.Rhs", "Pendulums.Rhs" };
+    public static readonly IReadOnlySet<string> LoopSystems = new HashSet<string> { "Mlp.Rhs", "Reservoir.Rhs", "Chain.Rhs", "Switch.Rhs", "Pendulums.Rhs", "Kinetics.Rhs" };
 
     /// <summary>Seeded random programs, run (not snapshotted) alongside the scenarios.</summary>
     public static readonly IReadOnlyList<string> Random = RandomPrograms.Create(count: 16, seed: 20261122);
@@ -477,5 +531,6 @@ internal static class TestSources
         ["LoopRuntime"] = LoopRuntime,
         ["Branches"] = Branches,
         ["Helpers"] = Helpers,
+        ["CustomRules"] = CustomRules,
     };
 }
