@@ -34,7 +34,7 @@ public sealed partial class OdeDynamicsGenerator
             {
                 if (_semantic.GetSymbolInfo(assignment.Left, _cancellationToken).Symbol is ILocalSymbol local
                     && assignment.Left is IdentifierNameSyntax
-                    && local.Type.SpecialType == SpecialType.System_Double
+                    && local.Type.SpecialType == _real
                     && !_accumulators.ContainsKey(local)
                     && !merged.Any(m => SymbolEqualityComparer.Default.Equals(m.Local, local))
                     && local.DeclaringSyntaxReferences.All(r => !statement.Span.Contains(r.Span)))
@@ -172,7 +172,7 @@ public sealed partial class OdeDynamicsGenerator
         }
 
         private bool IsNumeric(ExpressionSyntax expression) =>
-            _semantic.GetTypeInfo(expression, _cancellationToken).ConvertedType?.SpecialType == SpecialType.System_Double;
+            _semantic.GetTypeInfo(expression, _cancellationToken).ConvertedType?.SpecialType == _real;
 
         private static CompareKind? CompareOf(BinaryExpressionSyntax comparison) => comparison.Kind() switch
         {

@@ -54,8 +54,8 @@ public sealed partial class OdeDynamicsGenerator
                 return -1;
             }
 
-            if (!method.IsStatic || method.ReturnType.SpecialType != SpecialType.System_Double || method.IsGenericMethod
-                || method.Parameters.Any(p => p.Type.SpecialType != SpecialType.System_Double || p.RefKind != RefKind.None || p.IsParams)
+            if (!method.IsStatic || method.ReturnType.SpecialType != _real || method.IsGenericMethod
+                || method.Parameters.Any(p => p.Type.SpecialType != _real || p.RefKind != RefKind.None || p.IsParams)
                 || declaration.ContainsDiagnostics)
             {
                 Report(DiagnosticDescriptors.UnsupportedHelper, invocation, name, "a helper must be 'static double H(double a, ...)' with double parameters passed by value");
@@ -182,7 +182,7 @@ public sealed partial class OdeDynamicsGenerator
         {
             jvp = vjp = null;
             int n = method.Parameters.Length;
-            if (!method.IsStatic || method.IsGenericMethod || method.ContainingType.IsGenericType || method.ReturnType.SpecialType != SpecialType.System_Double
+            if (!method.IsStatic || method.IsGenericMethod || method.ContainingType.IsGenericType || method.ReturnType.SpecialType != _real
                 || n < 1 || n > MaxCustomArity || method.Parameters.Any(p => !IsDoubleIn(p)))
             {
                 return $"the function must be 'static double F(double x1, ...)' with 1 to {MaxCustomArity} double parameters, in a non-generic type";
@@ -199,7 +199,7 @@ public sealed partial class OdeDynamicsGenerator
             }
 
             jvp = method.ContainingType.GetMembers(jvpName).OfType<IMethodSymbol>().FirstOrDefault(m =>
-                m.IsStatic && !m.IsGenericMethod && m.ReturnType.SpecialType == SpecialType.System_Double
+                m.IsStatic && !m.IsGenericMethod && m.ReturnType.SpecialType == _real
                 && m.Parameters.Length == 2 * n && m.Parameters.All(IsDoubleIn));
             if (jvp is null || !_semantic.IsAccessible(_syntax.SpanStart, jvp))
             {
@@ -209,7 +209,7 @@ public sealed partial class OdeDynamicsGenerator
             vjp = method.ContainingType.GetMembers(vjpName).OfType<IMethodSymbol>().FirstOrDefault(m =>
                 m.IsStatic && !m.IsGenericMethod && m.ReturnsVoid && m.Parameters.Length == (2 * n) + 1
                 && m.Parameters.Take(n + 1).All(IsDoubleIn)
-                && m.Parameters.Skip(n + 1).All(p => p.RefKind == RefKind.Ref && p.Type.SpecialType == SpecialType.System_Double));
+                && m.Parameters.Skip(n + 1).All(p => p.RefKind == RefKind.Ref && p.Type.SpecialType == _real));
             if (vjp is null || !_semantic.IsAccessible(_syntax.SpanStart, vjp))
             {
                 var parameters = method.Parameters.Select(p => "double " + p.Name).Concat(new[] { "double resultBar" })
@@ -220,7 +220,7 @@ public sealed partial class OdeDynamicsGenerator
             return _semantic.IsAccessible(_syntax.SpanStart, method) ? null : "it is not accessible from the [OdeDynamics] method";
         }
 
-        private static bool IsDoubleIn(IParameterSymbol p) => p.Type.SpecialType == SpecialType.System_Double && p.RefKind == RefKind.None && !p.IsParams;
+        private bool IsDoubleIn(IParameterSymbol p) => p.Type.SpecialType == _real && p.RefKind == RefKind.None && !p.IsParams;
 
         private static IEnumerable<string> Names(IMethodSymbol method, string first, string second) =>
             method.Parameters.Select(p => "double " + p.Name + first).Concat(method.Parameters.Select(p => "double " + p.Name + second));

@@ -201,8 +201,9 @@ public sealed partial class OdeDynamicsGenerator
             ArrayRankSpecifierSyntax? rank = value is StackAllocArrayCreationExpressionSyntax
             {
                 Initializer: null,
-                Type: ArrayTypeSyntax { RankSpecifiers.Count: 1, ElementType: PredefinedTypeSyntax { Keyword.RawKind: (int)SyntaxKind.DoubleKeyword } } array,
-            } && array.RankSpecifiers[0].Sizes.Count == 1 ? array.RankSpecifiers[0] : null;
+                Type: ArrayTypeSyntax { RankSpecifiers.Count: 1, ElementType: PredefinedTypeSyntax element } array,
+            } && array.RankSpecifiers[0].Sizes.Count == 1
+              && element.Keyword.IsKind(_real == SpecialType.System_Single ? SyntaxKind.FloatKeyword : SyntaxKind.DoubleKeyword) ? array.RankSpecifiers[0] : null;
             string? size = rank is null ? null : IndexText(rank.Sizes[0]);
             if (!_loopMode || size is null || _openLoops.Count > 0)
             {
@@ -299,7 +300,7 @@ public sealed partial class OdeDynamicsGenerator
             {
                 if (_semantic.GetSymbolInfo(assignment.Left, _cancellationToken).Symbol is ILocalSymbol local
                     && assignment.Left is IdentifierNameSyntax
-                    && local.Type.SpecialType == SpecialType.System_Double
+                    && local.Type.SpecialType == _real
                     && !_accumulators.ContainsKey(local)
                     && !accumulated.Contains(local, SymbolEqualityComparer.Default)
                     && local.DeclaringSyntaxReferences.All(r => !loop.Span.Contains(r.Span)))

@@ -40,10 +40,13 @@ public sealed partial class OdeDynamicsGenerator
         private readonly SemanticModel _semantic;
         private readonly CancellationToken _cancellationToken;
         private readonly List<DiagnosticInfo> _diagnostics = new();
-        private readonly IrBuilder _builder = new(exact: true);
+        private readonly IrBuilder _builder;
         private readonly List<string> _statements = new();
         private readonly Dictionary<ISymbol, int> _locals = new(SymbolEqualityComparer.Default);
         private readonly Dictionary<int, int> _dydt = new();
+
+        /// <summary>The method's number type: double, or float when t is float (the float flavour).</summary>
+        private readonly SpecialType _real;
         private int _declaredStates, _declaredParameters, _maxState = -1, _maxParameter = -1;
 
         public Parser(GeneratorAttributeSyntaxContext context, MethodDeclarationSyntax syntax, CancellationToken cancellationToken)
@@ -51,6 +54,9 @@ public sealed partial class OdeDynamicsGenerator
             _context = context;
             _syntax = syntax;
             _method = (IMethodSymbol)context.TargetSymbol;
+            _real = _method.Parameters.Length > 0 && _method.Parameters[0].Type.SpecialType == SpecialType.System_Single
+                ? SpecialType.System_Single : SpecialType.System_Double;
+            _builder = new IrBuilder(exact: true, single: _real == SpecialType.System_Single);
             _semantic = context.SemanticModel;
             _cancellationToken = cancellationToken;
         }
@@ -92,7 +98,7 @@ public sealed partial class OdeDynamicsGenerator
             }
 
             string? ns = _method.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
-            var header = new SystemHeader(ns, types, _method.Name, states, parameters);
+            var header = new SystemHeader(ns, types, _method.Name, states, parameters, _real == SpecialType.System_Single);
             return Finish(new SystemModel(header, _builder.Build(_statements.ToEquatableArray(), userStatements)));
         }
 
@@ -250,7 +256,8 @@ public sealed partial class OdeDynamicsGenerator
                 return;
             }
 
-            string[] expected = { "double", "ReadOnlySpan<double>", "ReadOnlySpan<double>", "Span<double>" };
+            string r = _real == SpecialType.System_Single ? "float" : "double";
+            string[] expected = { r, $"ReadOnlySpan<{r}>", $"ReadOnlySpan<{r}>", $"Span<{r}>" };
             string[] roles = { "the time t", "the states y", "the parameters p", "the output dydt" };
             for (int i = 0; i < 4; i++)
             {
@@ -263,17 +270,17 @@ public sealed partial class OdeDynamicsGenerator
             }
         }
 
-        private static bool HasType(ITypeSymbol type, int position)
+        private bool HasType(ITypeSymbol type, int position)
         {
             if (position == 0)
             {
-                return type.SpecialType == SpecialType.System_Double;
+                return type.SpecialType == _real;
             }
 
             string span = position == 3 ? "System.Span<T>" : "System.ReadOnlySpan<T>";
             return type is INamedTypeSymbol { TypeArguments.Length: 1 } named
                 && named.OriginalDefinition.ToDisplayString() == span
-                && named.TypeArguments[0].SpecialType == SpecialType.System_Double;
+                && named.TypeArguments[0].SpecialType == _real;
         }
 
         /// <summary>Which of the method's parameters <paramref name="symbol"/> is: 0 t, 1 y, 2 p, 3 dydt, -1 none.</summary>
@@ -395,7 +402,7 @@ public sealed partial class OdeDynamicsGenerator
                     continue;
                 }
 
-                if (local.Type.SpecialType != SpecialType.System_Double || local.RefKind != RefKind.None)
+                if (local.Type.SpecialType != _real || local.RefKind != RefKind.None)
                 {
                     Report(DiagnosticDescriptors.UnsupportedExpression, declaration.Declaration.Type,
                         $"A local of type '{local.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)}'");
@@ -483,10 +490,10 @@ public sealed partial class OdeDynamicsGenerator
         /// <summary>An assignable place: a double local, dydt[constant], or (with loops) an element of a buffer or dydt.</summary>
         private sealed record AssignTarget(ILocalSymbol? Local, int Index, BufferState? Buffer = null, string? Ix = null);
 
-        private static bool IsDoubleSpan(ITypeSymbol type) =>
+        private bool IsDoubleSpan(ITypeSymbol type) =>
             type is INamedTypeSymbol { TypeArguments.Length: 1 } named
             && named.OriginalDefinition.ToDisplayString() == "System.Span<T>"
-            && named.TypeArguments[0].SpecialType == SpecialType.System_Double;
+            && named.TypeArguments[0].SpecialType == _real;
 
         /// <summary>The buffer an element access goes to (a stackalloc local, or dydt in a method with loops); null for others.</summary>
         private BufferState? BufferOf(ISymbol? symbol) =>
@@ -514,7 +521,7 @@ public sealed partial class OdeDynamicsGenerator
         {
             ISymbol? symbol = _semantic.GetSymbolInfo(left is ElementAccessExpressionSyntax e ? e.Expression : left, _cancellationToken).Symbol;
             int role = Role(symbol);
-            if (left is IdentifierNameSyntax && symbol is ILocalSymbol local && local.Type.SpecialType == SpecialType.System_Double && local.RefKind == RefKind.None)
+            if (left is IdentifierNameSyntax && symbol is ILocalSymbol local && local.Type.SpecialType == _real && local.RefKind == RefKind.None)
             {
                 return new AssignTarget(local, 0);
             }
@@ -646,12 +653,12 @@ public sealed partial class OdeDynamicsGenerator
         };
 
         private bool IsDouble(ExpressionSyntax expression) =>
-            _semantic.GetTypeInfo(expression, _cancellationToken).Type?.SpecialType == SpecialType.System_Double;
+            _semantic.GetTypeInfo(expression, _cancellationToken).Type?.SpecialType == _real;
 
         private int Identifier(IdentifierNameSyntax identifier)
         {
             ISymbol? symbol = _semantic.GetSymbolInfo(identifier, _cancellationToken).Symbol;
-            if (symbol is ILocalSymbol local && local.Type.SpecialType == SpecialType.System_Double)
+            if (symbol is ILocalSymbol local && local.Type.SpecialType == _real)
             {
                 return ReadLocal(local, identifier);
             }
@@ -771,9 +778,9 @@ public sealed partial class OdeDynamicsGenerator
             }
 
             Fn fn = method is not null
-                && method.ContainingType?.ToDisplayString() == "System.Math"
-                && method.ReturnType.SpecialType == SpecialType.System_Double
-                && method.Parameters.All(p => p.Type.SpecialType == SpecialType.System_Double)
+                && method.ContainingType?.ToDisplayString() == (_real == SpecialType.System_Single ? "System.MathF" : "System.Math")
+                && method.ReturnType.SpecialType == _real
+                && method.Parameters.All(p => p.Type.SpecialType == _real)
                 ? FnInfo.FromMathName(method.Name)
                 : Fn.None;
             if (fn == Fn.None || method!.Parameters.Length != FnInfo.Arity(fn))
@@ -805,7 +812,7 @@ public sealed partial class OdeDynamicsGenerator
         private string Describe(ExpressionSyntax expression)
         {
             ITypeSymbol? type = _semantic.GetTypeInfo(expression, _cancellationToken).Type;
-            string typed = type is null || type.SpecialType == SpecialType.System_Double ? "" : $" of type '{type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)}'";
+            string typed = type is null || type.SpecialType == _real ? "" : $" of type '{type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)}'";
             return expression switch
             {
                 LiteralExpressionSyntax { RawKind: (int)SyntaxKind.StringLiteralExpression } => "A string literal",

@@ -278,6 +278,20 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void ODE0004_FloatMethodComparingInDouble()
+    {
+        const string FloatSignature = "(float t, ReadOnlySpan<float> y, ReadOnlySpan<float> p, Span<float> dydt)";
+        AssertDiagnostic("ODE0004", InType("public static void F" + FloatSignature + " { dydt[0] = [|y[0] > 0.1|] ? y[0] : 0f; }"));
+    }
+
+    [Fact]
+    public void ODE0001_FloatMethodWithADoubleSpan_NamesTheFloatType()
+    {
+        Diagnostic d = AssertDiagnostic("ODE0001", InType("public static void F(float t, [|ReadOnlySpan<double> y|], ReadOnlySpan<float> p, Span<float> dydt) { }"));
+        Assert.Contains("'ReadOnlySpan<float>'", d.GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void EveryDescriptor_HasADistinctCode_ATitle_AndAHelpLink()
     {
         string[] ids = Enumerable.Range(1, 18).Select(i => $"ODE{i:0000}").ToArray();

@@ -16,7 +16,7 @@ internal static class ForwardMode
     /// </summary>
     public static IrFunction Jvp(IrFunction primal)
     {
-        var b = new IrBuilder(exact: false);
+        var b = new IrBuilder(exact: false, primal.Single);
         var map = new int[primal.Body.Count];
         var dot = new int[primal.Body.Count];
         for (int i = 0; i < primal.Body.Count; i++)

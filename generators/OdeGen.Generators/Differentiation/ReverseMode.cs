@@ -27,7 +27,7 @@ namespace OdeGen.Generators.Differentiation;
 internal sealed class ReverseMode
 {
     private readonly IrFunction _primal;
-    private readonly IrBuilder _b = new(exact: false);
+    private readonly IrBuilder _b;
     private readonly int[] _map, _bar, _varBar, _bufBar, _open, _else;
     private readonly Dictionary<int, int> _accumulators = new();
 
@@ -38,6 +38,7 @@ internal sealed class ReverseMode
     private ReverseMode(IrFunction primal)
     {
         _primal = primal;
+        _b = new IrBuilder(exact: false, primal.Single);
         int n = primal.Body.Count;
         _map = new int[n];
         _bar = Filled(n);

@@ -32,7 +32,7 @@ internal static class SystemDifferentiator
     /// </summary>
     private static IrFunction Jacobian(IrFunction primal, int n, int m)
     {
-        var b = new IrBuilder(exact: false);
+        var b = new IrBuilder(exact: false, primal.Single);
         var map = new int[primal.Body.Count];
         var outputs = new int[n];
         for (int i = 0; i < primal.Body.Count; i++)

@@ -13,11 +13,15 @@ internal sealed class FunctionEmitter
     private const int PrecAdd = 1, PrecMul = 2, PrecUnary = 3, PrecAtom = 4;
 
     private readonly IrFunction _function;
+
+    /// <summary>The C# type of the values: double, or float for a float method.</summary>
+    private readonly string _real;
     private readonly string?[] _names;
 
     private FunctionEmitter(IrFunction function, IEnumerable<string> parameters)
     {
         _function = function;
+        _real = function.Single ? "float" : "double";
         _names = AssignNames(function, parameters);
     }
 
@@ -115,7 +119,7 @@ internal sealed class FunctionEmitter
                     BufLines(writer, x, i);
                     break;
                 case Op.Var:
-                    writer.Line($"double {_names[i]} = {Expr(x.A).Text};");
+                    writer.Line($"{_real} {_names[i]} = {Expr(x.A).Text};");
                     break;
                 case Op.VarAdd:
                     writer.Line($"{_names[x.A]} += {Expr(x.B).Text};");
@@ -127,7 +131,7 @@ internal sealed class FunctionEmitter
                     writer.Line(StoreLine(x));
                     break;
                 default:
-                    writer.Line($"{(x.IsCondition ? "bool" : "double")} {_names[i]} = {Expr(i, definition: true).Text};");
+                    writer.Line($"{(x.IsCondition ? "bool" : _real)} {_names[i]} = {Expr(i, definition: true).Text};");
                     break;
             }
         }
@@ -190,11 +194,11 @@ internal sealed class FunctionEmitter
                 writer.Line($"{SlotName(x.Slot)}.Clear();");
                 return;
             case Slot.A:
-                writer.Line($"global::System.Span<double> {_names[id]} = stackalloc double[{x.Ix}];");
+                writer.Line($"global::System.Span<{_real}> {_names[id]} = stackalloc {_real}[{x.Ix}];");
                 writer.Line($"a.CopyTo({_names[id]});");
                 return;
             default:
-                writer.Line($"global::System.Span<double> {_names[id]} = stackalloc double[{x.Ix}];");
+                writer.Line($"global::System.Span<{_real}> {_names[id]} = stackalloc {_real}[{x.Ix}];");
                 if (x.Value == 1)
                 {
                     // stackalloc is zeroed only without [SkipLocalsInit]; adjoints must start at 0.
@@ -239,7 +243,7 @@ internal sealed class FunctionEmitter
         switch (x.Op)
         {
             case Op.Const:
-                string literal = Literals.Double(x.Value);
+                string literal = _function.Single ? Literals.Single(x.Value) : Literals.Double(x.Value);
                 return (literal, literal.StartsWith("-", System.StringComparison.Ordinal) ? PrecUnary : PrecAtom);
             case Op.Input:
                 return (x.Slot is Slot.T or Slot.TDot ? SlotName(x.Slot) : $"{SlotName(x.Slot)}[{Index(x)}]", PrecAtom);
@@ -284,7 +288,7 @@ internal sealed class FunctionEmitter
     {
         if (x.Fn == Fn.LessOrEqualIndicator)
         {
-            return $"({Expr(x.A).Text} <= {Expr(x.B).Text} ? 1.0 : 0.0)";
+            return _function.Single ? $"({Expr(x.A).Text} <= {Expr(x.B).Text} ? 1.0f : 0.0f)" : $"({Expr(x.A).Text} <= {Expr(x.B).Text} ? 1.0 : 0.0)";
         }
 
         var args = new List<string>();
@@ -293,7 +297,7 @@ internal sealed class FunctionEmitter
             args.Add(Expr(x.Operand(k)).Text);
         }
 
-        return $"global::System.Math.{x.Fn}({string.Join(", ", args)})";
+        return $"global::System.{(_function.Single ? "MathF" : "Math")}.{x.Fn}({string.Join(", ", args)})";
     }
 
     private static string SlotName(Slot slot) => slot switch

@@ -7,8 +7,6 @@ namespace OdeGen.Generators.Emit;
 /// <summary>Writes the file for one system: the user's types re-opened around the generated struct.</summary>
 internal static class SystemEmitter
 {
-    private const string Ros = "global::System.ReadOnlySpan<double>";
-    private const string Span = "global::System.Span<double>";
 
     /// <summary>The generated source for <paramref name="system"/>; <paramref name="version"/> goes into [GeneratedCode].</summary>
     public static GeneratedFile Emit(SystemIr system, string version)
@@ -49,19 +47,21 @@ internal static class SystemEmitter
          .Line($"/// Each block below is headed by the statement of {h.MethodName} it was derived from.")
          .Line($"/// </summary>")
          .Line($"[global::System.CodeDom.Compiler.GeneratedCode(\"OdeGen.Generators\", \"{version}\")]")
-         .Open($"public readonly struct {h.StructName} : global::OdeGen.IOdeSystem");
+         .Open($"public readonly struct {h.StructName} : global::OdeGen.{(h.Single ? "IOdeSystemSingle" : "IOdeSystem")}");
         Sizes(w, h);
 
-        Method(w, "void Evaluate", s.Evaluate, "double t", $"{Ros} y", $"{Ros} p", $"{Span} dydt");
-        Method(w, "void Jvp", s.Jvp, "double t", $"{Ros} y", $"{Ros} p", "double tDot", $"{Ros} yDot", $"{Ros} pDot", $"{Span} dydt", $"{Span} dydtDot");
-        Method(w, "double Vjp", s.Vjp, "double t", $"{Ros} y", $"{Ros} p", $"{Ros} a", $"{Span} yBar", $"{Span} pBar");
+        string r = h.Single ? "float" : "double";
+        string Ros = $"global::System.ReadOnlySpan<{r}>", Span = $"global::System.Span<{r}>";
+        Method(w, "void Evaluate", s.Evaluate, $"{r} t", $"{Ros} y", $"{Ros} p", $"{Span} dydt");
+        Method(w, "void Jvp", s.Jvp, $"{r} t", $"{Ros} y", $"{Ros} p", $"{r} tDot", $"{Ros} yDot", $"{Ros} pDot", $"{Span} dydt", $"{Span} dydtDot");
+        Method(w, $"{r} Vjp", s.Vjp, $"{r} t", $"{Ros} y", $"{Ros} p", $"{Ros} a", $"{Span} yBar", $"{Span} pBar");
         if (s.Jacobian is { } jacobian)
         {
-            Method(w, "void Jacobian", jacobian, "double t", $"{Ros} y", $"{Ros} p", $"{Span} dfdy", $"{Span} dfdp");
+            Method(w, "void Jacobian", jacobian, $"{r} t", $"{Ros} y", $"{Ros} p", $"{Span} dfdy", $"{Span} dfdp");
         }
         else
         {
-            JacobianFromVjpRows(w);
+            JacobianFromVjpRows(w, r);
         }
 
         w.Close();
@@ -131,20 +131,21 @@ internal static class SystemEmitter
     /// The Jacobian of a system with loops: row i of dfdy and dfdp is aᵀ∂f with a = e_i. Rows are
     /// contiguous in the row-major layout, so each is one Vjp into a cleared slice; nothing is allocated.
     /// </summary>
-    private static void JacobianFromVjpRows(IndentedWriter w)
+    private static void JacobianFromVjpRows(IndentedWriter w, string r)
     {
+        string Ros = $"global::System.ReadOnlySpan<{r}>", Span = $"global::System.Span<{r}>";
         w.Line().Line("/// <inheritdoc/>")
-         .Open($"public void Jacobian(double t, {Ros} y, {Ros} p, {Span} dfdy, {Span} dfdp)")
+         .Open($"public void Jacobian({r} t, {Ros} y, {Ros} p, {Span} dfdy, {Span} dfdp)")
          .Line("int n = StateCount, m = ParameterCount;")
-         .Line("global::System.Span<double> a = stackalloc double[n];")
+         .Line($"global::System.Span<{r}> a = stackalloc {r}[n];")
          .Line("a.Clear();")
          .Open("for (int i = 0; i < n; i++)")
-         .Line("global::System.Span<double> rowY = dfdy.Slice(i * n, n), rowP = dfdp.Slice(i * m, m);")
+         .Line($"global::System.Span<{r}> rowY = dfdy.Slice(i * n, n), rowP = dfdp.Slice(i * m, m);")
          .Line("rowY.Clear();")
          .Line("rowP.Clear();")
-         .Line("a[i] = 1.0;")
+         .Line(r == "float" ? "a[i] = 1.0f;" : "a[i] = 1.0;")
          .Line("Vjp(t, y, p, a, rowY, rowP);")
-         .Line("a[i] = 0.0;")
+         .Line(r == "float" ? "a[i] = 0.0f;" : "a[i] = 0.0;")
          .Close()
          .Close();
     }

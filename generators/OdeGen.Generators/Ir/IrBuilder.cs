@@ -19,10 +19,20 @@ internal sealed class IrBuilder
     /// Creates a builder. With <paramref name="exact"/>, only rewrites that keep every IEEE result
     /// bit for bit are applied (used for Evaluate); otherwise 0·x = 0 and similar are allowed.
     /// </summary>
-    public IrBuilder(bool exact) => Exact = exact;
+    public IrBuilder(bool exact, bool single = false)
+    {
+        Exact = exact;
+        Single = single;
+    }
 
     /// <summary>Whether only bit-exact rewrites are allowed.</summary>
     public bool Exact { get; }
+
+    /// <summary>
+    /// Whether values are float. Literals, including folded ones, are rounded to float: folding two
+    /// floats in double and rounding once gives the float result exactly for + - * /.
+    /// </summary>
+    public bool Single { get; }
 
     /// <summary>The user statement that new instructions are attributed to.</summary>
     public int Stmt { get; set; } = -1;
@@ -40,7 +50,7 @@ internal sealed class IrBuilder
     public bool IsConst(int id) => _body[id].Op == Op.Const;
 
     /// <summary>A literal.</summary>
-    public int Const(double value) => Intern(Op.Const, -1, -1, -1, value, Fn.None, Slot.None, 0);
+    public int Const(double value) => Intern(Op.Const, -1, -1, -1, Single ? (float)value : value, Fn.None, Slot.None, 0);
 
     /// <summary>A read of an input slot, at a constant <paramref name="index"/> or at the int expression <paramref name="ix"/>.</summary>
     public int Input(Slot slot, int index, string? ix = null) => Intern(Op.Input, -1, -1, -1, 0, Fn.None, slot, index, ix);
@@ -182,7 +192,7 @@ internal sealed class IrBuilder
 
     /// <summary>Finishes the function.</summary>
     public IrFunction Build(EquatableArray<string> statements, int userStatements) =>
-        new(new EquatableArray<Instr>(_body.ToArray()), statements, userStatements);
+        new(new EquatableArray<Instr>(_body.ToArray()), statements, userStatements, Single);
 
     private int Append(Instr instr)
     {

@@ -10,7 +10,7 @@ internal sealed record ContainingType(string Keywords, string Name);
 /// user's declaration, as plain strings.
 /// </summary>
 /// <remarks>A size of -1 is known only at run time: the struct then takes it in its constructor.</remarks>
-internal sealed record SystemHeader(string? Namespace, EquatableArray<ContainingType> Types, string MethodName, int States, int Parameters)
+internal sealed record SystemHeader(string? Namespace, EquatableArray<ContainingType> Types, string MethodName, int States, int Parameters, bool Single = false)
 {
     /// <summary>The generated struct's name, <c>{Method}System</c>.</summary>
     public string StructName => MethodName + "System";

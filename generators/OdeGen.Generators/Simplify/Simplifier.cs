@@ -12,7 +12,7 @@ internal static class Simplifier
     public static IrFunction Run(IrFunction function, bool exact)
     {
         IrFunction live = DeadCode.Eliminate(function);
-        var builder = new IrBuilder(exact);
+        var builder = new IrBuilder(exact, live.Single);
         var map = new int[live.Body.Count];
         for (int i = 0; i < live.Body.Count; i++)
         {

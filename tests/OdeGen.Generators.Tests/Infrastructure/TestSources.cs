@@ -503,6 +503,45 @@ internal static class TestSources
         }
         """;
 
+    /// <summary>The float flavour: float spans, float locals and literals, MathF, a loop, a buffer and a branch.</summary>
+    public const string FloatMlp = """
+        using OdeGen;
+
+        namespace Scenarios.Single;
+
+        public static partial class SmallNet
+        {
+            const int Hidden = 8;
+
+            [OdeDynamics(States = 2, Parameters = 34)]
+            public static void Rhs(float t, ReadOnlySpan<float> y, ReadOnlySpan<float> p, Span<float> dydt)
+            {
+                Span<float> h = stackalloc float[Hidden];
+                for (int i = 0; i < Hidden; i++)
+                {
+                    float s = p[16 + i] + 0.1f * t;
+                    for (int j = 0; j < 2; j++)
+                    {
+                        s += p[2 * i + j] * y[j];
+                    }
+
+                    h[i] = MathF.Tanh(s);
+                }
+
+                for (int k = 0; k < 2; k++)
+                {
+                    float o = p[32 + k] * 0.5f;
+                    for (int i = 0; i < 4; i++)
+                    {
+                        o += p[24 + 4 * k + i] * h[2 * i + k];
+                    }
+
+                    dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
+                }
+            }
+        }
+        """;
+
     /// <summary>The systems whose methods have loops (their Vjp adds to an element once per iteration).</summary>
     public static readonly IReadOnlySet<string> LoopSystems = new HashSet<string> { "Mlp.Rhs", "Reservoir.Rhs", "Chain.Rhs", "Switch.Rhs", "Pendulums.Rhs", "Kinetics.Rhs" };
 
@@ -532,5 +571,6 @@ internal static class TestSources
         ["Branches"] = Branches,
         ["Helpers"] = Helpers,
         ["CustomRules"] = CustomRules,
+        ["FloatMlp"] = FloatMlp,
     };
 }
