@@ -779,7 +779,7 @@ public sealed partial class OdeDynamicsGenerator
 
             Fn fn = method is not null
                 && method.ContainingType?.ToDisplayString() == (_real == SpecialType.System_Single ? "System.MathF" : "System.Math")
-                && method.ReturnType.SpecialType == _real
+                && (method.ReturnType.SpecialType == _real || (method.Name == "Sign" && method.ReturnType.SpecialType == SpecialType.System_Int32))
                 && method.Parameters.All(p => p.Type.SpecialType == _real)
                 ? FnInfo.FromMathName(method.Name)
                 : Fn.None;

@@ -119,6 +119,8 @@ public class DiagnosticTests
     [InlineData("dydt[0] = [|Math.Abs(y[0])|];")]
     [InlineData("dydt[0] = [|Math.Min(y[0], p[0])|];")]
     [InlineData("dydt[0] = [|Math.Max(y[0], 1)|];")]
+    [InlineData("dydt[0] = [|Math.Clamp(y[0], -1, p[0])|];")]
+    [InlineData("dydt[0] = [|Math.Sign(y[0])|] * y[1];")]
     public void ODE0010_NonSmoothFunction_WarnsButGenerates(string body)
     {
         Diagnostic d = AssertDiagnostic("ODE0010", InMethod(body), expectCode: true);

@@ -297,7 +297,10 @@ internal sealed class FunctionEmitter
             args.Add(Expr(x.Operand(k)).Text);
         }
 
-        return $"global::System.{(_function.Single ? "MathF" : "Math")}.{x.Fn}({string.Join(", ", args)})";
+        string call = $"global::System.{(_function.Single ? "MathF" : "Math")}.{x.Fn}({string.Join(", ", args)})";
+
+        // Sign returns an int; the cast makes the whole call one value of the method's type.
+        return x.Fn == Fn.Sign ? $"({_real}){call}" : call;
     }
 
     private static string SlotName(Slot slot) => slot switch

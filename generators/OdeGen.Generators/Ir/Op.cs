@@ -118,6 +118,12 @@ internal enum Fn : byte
     None,
     Sin, Cos, Tan, Exp, Log, Log10, Sqrt, Cbrt, Pow, Tanh, Sinh, Cosh, Atan, Asin, Acos, Atan2, Abs, Min, Max, FusedMultiplyAdd,
 
+    /// <summary>Clamp(A, B, C): A limited to [B, C].</summary>
+    Clamp,
+
+    /// <summary>Sign(A) as a number (-1, 0 or 1): piecewise constant, so its derivative is 0.</summary>
+    Sign,
+
     /// <summary>CopySign(A, B): the slope of Abs is CopySign(1, x).</summary>
     CopySign,
 

@@ -301,6 +301,8 @@ internal static class IrInterpreter
         Fn.Min => Math.Min(a, b),
         Fn.Max => Math.Max(a, b),
         Fn.FusedMultiplyAdd => Math.FusedMultiplyAdd(a, b, c),
+        Fn.Clamp => Math.Clamp(a, b, c),
+        Fn.Sign => Math.Sign(a),
         Fn.CopySign => Math.CopySign(a, b),
         Fn.LessOrEqualIndicator => a <= b ? 1.0 : 0.0,
         _ => throw new ArgumentOutOfRangeException(nameof(fn), fn, null),

@@ -163,6 +163,7 @@ internal static class TestSources
             {
                 dydt[0] = Math.Abs(y[0]) * p[0] - Math.Min(y[1], p[1] * y[0]);
                 dydt[1] = Math.Max(y[0] * y[1], 0.1 * p[1]);
+                dydt[2] = Math.Clamp(y[2] * p[0], -0.3, 0.3 * p[1]) + Math.Sign(y[1] - 0.05) * y[0];
             }
         }
         """;
