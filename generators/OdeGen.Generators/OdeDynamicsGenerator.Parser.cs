@@ -604,6 +604,12 @@ public sealed partial class OdeDynamicsGenerator
                 return Constant(expression, constant.Value);
             }
 
+            // An int index expression used as a number ((i + 1) * y[i]): converted as C# converts it.
+            if (_loopMode && IndexText(expression) is { } index)
+            {
+                return _builder.Input(Slot.Index, 0, index);
+            }
+
             switch (expression)
             {
                 case ParenthesizedExpressionSyntax parenthesized:
@@ -617,6 +623,8 @@ public sealed partial class OdeDynamicsGenerator
                     int left = Lower(binary.Left);
                     int right = Lower(binary.Right);
                     return left < 0 || right < 0 ? -1 : _builder.Binary(op, left, right);
+                case CastExpressionSyntax cast when _loopMode && IsDouble(cast) && IndexText(cast.Expression) is { } castIndex:
+                    return _builder.Input(Slot.Index, 0, castIndex);
                 case ElementAccessExpressionSyntax access:
                     return ReadElement(access);
                 case IdentifierNameSyntax identifier:

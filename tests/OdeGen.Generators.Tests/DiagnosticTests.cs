@@ -206,7 +206,7 @@ public class DiagnosticTests
     [InlineData("for (int i = 0; i < 3; i++) { Span<double> h = [|stackalloc double[3]|]; h[0] = y[i]; dydt[i] = h[0]; }")]
     [InlineData("Span<double> h = [|stackalloc double[] { 1, 2 }|]; for (int i = 0; i < 2; i++) { dydt[i] = h[i]; }")]
     [InlineData("int n = [|(int)y[0]|]; for (int i = 0; i < 3; i++) { dydt[i] = y[i]; }")]
-    [InlineData("for (int i = 0; i < 3; i++) { dydt[i] = [|i|] * y[i]; }")]
+    [InlineData("for (int i = 0; i < 3; i++) { dydt[i] = [|(long)i|] * y[i]; }")]
     [InlineData("for (int i = 0; i < 3; i++) { [|i|] = 2; dydt[i] = y[i]; }")]
     public void ODE0004_UnsupportedInLoops(string body) => AssertDiagnostic("ODE0004", InMethod(body, "[OdeDynamics(States = 3, Parameters = 3)]"));
 

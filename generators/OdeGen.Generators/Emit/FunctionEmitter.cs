@@ -246,7 +246,8 @@ internal sealed class FunctionEmitter
                 string literal = _function.Single ? Literals.Single(x.Value) : Literals.Double(x.Value);
                 return (literal, literal.StartsWith("-", System.StringComparison.Ordinal) ? PrecUnary : PrecAtom);
             case Op.Input:
-                return (x.Slot is Slot.T or Slot.TDot ? SlotName(x.Slot) : $"{SlotName(x.Slot)}[{Index(x)}]", PrecAtom);
+                return x.Slot == Slot.Index ? ($"({_real})({x.Ix})", PrecUnary)
+                    : (x.Slot is Slot.T or Slot.TDot ? SlotName(x.Slot) : $"{SlotName(x.Slot)}[{Index(x)}]", PrecAtom);
             case Op.VarGet:
                 return (_names[x.A]!, PrecAtom);
             case Op.BufLoad:

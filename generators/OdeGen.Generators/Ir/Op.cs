@@ -141,6 +141,9 @@ internal enum Slot : byte
 
     /// <summary>The method's return value (Vjp returns aᵀ∂f/∂t).</summary>
     Return,
+
+    /// <summary>An int index expression (<see cref="Instr.Ix"/>, e.g. a loop variable) used as a number: never differentiated.</summary>
+    Index,
 }
 
 /// <summary>Which pass created an instruction; the emitter titles the user statement accordingly.</summary>

@@ -117,6 +117,7 @@ internal static class IrInterpreter
             switch (x.Op)
             {
                 case Op.Const: values[i] = x.Value; break;
+                case Op.Input when x.Slot == Slot.Index: values[i] = index; break;
                 case Op.Input: values[i] = Read(frame, x.Slot, index); break;
                 case Op.Neg: values[i] = -a; break;
                 case Op.Add: values[i] = a + b; break;

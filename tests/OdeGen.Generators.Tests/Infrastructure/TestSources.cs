@@ -327,7 +327,7 @@ internal static class TestSources
                         acc -= 0.01 * Math.Sin(h[i] * y[k]);
                     }
 
-                    dydt[k] = acc;
+                    dydt[k] = acc * (1 + 0.1 * (double)k);
                 }
 
                 dydt[0] -= p[19] * t;
@@ -350,7 +350,7 @@ internal static class TestSources
                 for (int i = 0; i < n; i++)
                 {
                     double neighbour = y[(i + 1) % n];
-                    dydt[i] = -p[i % p.Length] * y[i] + Math.Sin(neighbour) * Math.Exp(-t);
+                    dydt[i] = -p[i % p.Length] * y[i] + Math.Sin(neighbour) * Math.Exp(-t) / (i + 1);
                 }
             }
         }

@@ -81,8 +81,8 @@ namespace Scenarios.Loops
                         acc_2 += -(0.01 * global::System.Math.Sin(v3 * v1));
                     }
 
-                    // dydt[k] = acc;
-                    dydt[k] = acc_2;
+                    // dydt[k] = acc * (1 + 0.1 * (double)k);
+                    dydt[k] = acc_2 * (1.0 + 0.1 * (double)(k));
                 }
 
                 // dydt[0] -= p[19] * t;
@@ -166,9 +166,10 @@ namespace Scenarios.Loops
                         accDot_2 += -((v11 * v3 + v4 * v10) * global::System.Math.Cos(v12) * 0.01);
                     }
 
-                    // dydt[k] = acc;
-                    dydt[k] = acc_2;
-                    dydtDot[k] = accDot_2;
+                    // dydt[k] = acc * (1 + 0.1 * (double)k);
+                    double v13 = 1.0 + 0.1 * (double)(k);
+                    dydt[k] = acc_2 * v13;
+                    dydtDot[k] = accDot_2 * v13;
                 }
 
                 // dydt[0] -= p[19] * t;
@@ -234,38 +235,39 @@ namespace Scenarios.Loops
                     // double acc = -energy * y[k] + 0.1 * t * p[16];
                     double v5 = y[k];
 
-                    // adjoint of: dydt[k] = acc;
-                    double accBar = dydtBar[k];
+                    // adjoint of: dydt[k] = acc * (1 + 0.1 * (double)k);
+                    double v6 = dydtBar[k];
                     dydtBar[k] = 0.0;
+                    double accBar = v6 * (1.0 + 0.1 * (double)(k));
 
                     // adjoint of: for (int i = 0; i <= H - 1; ++i)
-                    double s6 = 0.0;
+                    double s7 = 0.0;
                     for (int i = (3 + 1) - 1; i >= 0; i--)
                     {
                         // for (int i = 0; i <= H - 1; ++i)
                         // acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
-                        double v7 = h[i];
-                        double v8 = global::System.Math.Tanh(v7);
+                        double v8 = h[i];
+                        double v9 = global::System.Math.Tanh(v8);
 
                         // acc -= 0.01 * Math.Sin(h[i] * y[k]);
-                        double v9 = h[i];
+                        double v10 = h[i];
 
                         // adjoint of: acc -= 0.01 * Math.Sin(h[i] * y[k]);
-                        double v10 = accBar * 0.01 * global::System.Math.Cos(v9 * v5);
-                        s6 += -(v10 * v9);
-                        hBar[i] += -(v10 * v5);
+                        double v11 = accBar * 0.01 * global::System.Math.Cos(v10 * v5);
+                        s7 += -(v11 * v10);
+                        hBar[i] += -(v11 * v5);
 
                         // adjoint of: acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
-                        double v11 = accBar * p[(i + k) % 4];
-                        pBar[(i + k) % 4] += accBar * (scale * v8);
-                        scaleBar += v11 * v8;
-                        hBar[i] += v11 * scale * (1.0 - v8 * v8);
+                        double v12 = accBar * p[(i + k) % 4];
+                        pBar[(i + k) % 4] += accBar * (scale * v9);
+                        scaleBar += v12 * v9;
+                        hBar[i] += v12 * scale * (1.0 - v9 * v9);
                     }
 
                     // adjoint of: double acc = -energy * y[k] + 0.1 * t * p[16];
                     pBar[16] += accBar * (0.1 * t);
                     s4 += accBar * p[16] * 0.1;
-                    yBar[k] += s6 - accBar * energy;
+                    yBar[k] += s7 - accBar * energy;
                     s3 += -(accBar * v5);
                 }
 
@@ -273,8 +275,8 @@ namespace Scenarios.Loops
                 for (int i = y.Length - 1; i >= 0; i--)
                 {
                     // adjoint of: energy += y[i] * y[i];
-                    double v12 = s3 * y[i];
-                    yBar[i] += v12 + v12;
+                    double v13 = s3 * y[i];
+                    yBar[i] += v13 + v13;
                 }
 
                 // adjoint of: for (int i = 0; i < H; i++)
@@ -284,15 +286,15 @@ namespace Scenarios.Loops
                     for (int j = y.Length - 1; j >= 0; j--)
                     {
                         // adjoint of: h[i] += p[i * n + j] * y[j];
-                        double v13 = hBar[i];
-                        yBar[j] += v13 * p[i * y.Length + j];
-                        pBar[i * y.Length + j] += v13 * y[j];
+                        double v14 = hBar[i];
+                        yBar[j] += v14 * p[i * y.Length + j];
+                        pBar[i * y.Length + j] += v14 * y[j];
                     }
 
                     // adjoint of: h[i] = p[12 + i];
-                    double v14 = hBar[i];
+                    double v15 = hBar[i];
                     hBar[i] = 0.0;
-                    pBar[12 + i] += v14;
+                    pBar[12 + i] += v15;
                 }
 
                 // adjoint of: double scale = p[18] * Math.Cos(t);

@@ -44,8 +44,8 @@ namespace Scenarios.Loops
                     // double neighbour = y[(i + 1) % n];
                     double neighbour = y[(i + 1) % y.Length];
 
-                    // dydt[i] = -p[i % p.Length] * y[i] + Math.Sin(neighbour) * Math.Exp(-t);
-                    dydt[i] = -p[i % p.Length] * y[i] + global::System.Math.Sin(neighbour) * global::System.Math.Exp(-t);
+                    // dydt[i] = -p[i % p.Length] * y[i] + Math.Sin(neighbour) * Math.Exp(-t) / (i + 1);
+                    dydt[i] = -p[i % p.Length] * y[i] + global::System.Math.Sin(neighbour) * global::System.Math.Exp(-t) / (double)(i + 1);
                 }
             }
 
@@ -63,11 +63,11 @@ namespace Scenarios.Loops
                     // double neighbour = y[(i + 1) % n];
                     double neighbour = y[(i + 1) % y.Length];
 
-                    // dydt[i] = -p[i % p.Length] * y[i] + Math.Sin(neighbour) * Math.Exp(-t);
+                    // dydt[i] = -p[i % p.Length] * y[i] + Math.Sin(neighbour) * Math.Exp(-t) / (i + 1);
                     double v1 = global::System.Math.Sin(neighbour);
                     double v2 = global::System.Math.Exp(-t);
-                    dydt[i] = v1 * v2 - p[i % p.Length] * y[i];
-                    dydtDot[i] = -(pDot[i % p.Length] * y[i]) - yDot[i] * p[i % p.Length] + (yDot[(i + 1) % y.Length] * global::System.Math.Cos(neighbour) * v2 - tDot * v2 * v1);
+                    dydt[i] = v1 * v2 / (double)(i + 1) - p[i % p.Length] * y[i];
+                    dydtDot[i] = -(pDot[i % p.Length] * y[i]) - yDot[i] * p[i % p.Length] + (yDot[(i + 1) % y.Length] * global::System.Math.Cos(neighbour) * v2 - tDot * v2 * v1) / (double)(i + 1);
                 }
             }
 
@@ -88,14 +88,15 @@ namespace Scenarios.Loops
                     // double neighbour = y[(i + 1) % n];
                     double neighbour = y[(i + 1) % y.Length];
 
-                    // dydt[i] = -p[i % p.Length] * y[i] + Math.Sin(neighbour) * Math.Exp(-t);
+                    // dydt[i] = -p[i % p.Length] * y[i] + Math.Sin(neighbour) * Math.Exp(-t) / (i + 1);
                     double v1 = global::System.Math.Exp(-t);
 
-                    // adjoint of: dydt[i] = -p[i % p.Length] * y[i] + Math.Sin(neighbour) * Math.Exp(-t);
+                    // adjoint of: dydt[i] = -p[i % p.Length] * y[i] + Math.Sin(neighbour) * Math.Exp(-t) / (i + 1);
                     double v2 = dydtBar[i];
                     dydtBar[i] = 0.0;
-                    tBar += -(v2 * global::System.Math.Sin(neighbour) * v1);
-                    double neighbourBar = v2 * v1 * global::System.Math.Cos(neighbour);
+                    double v3 = v2 / (double)(i + 1);
+                    tBar += -(v3 * global::System.Math.Sin(neighbour) * v1);
+                    double neighbourBar = v3 * v1 * global::System.Math.Cos(neighbour);
                     yBar[i] += -(v2 * p[i % p.Length]);
                     pBar[i % p.Length] += -(v2 * y[i]);
 
