@@ -164,6 +164,7 @@ public sealed partial class OdeDynamicsGenerator
                 IEnumerable<string> modifiers = type.Modifiers
                     .Where(m => m.IsKind(SyntaxKind.StaticKeyword) || m.IsKind(SyntaxKind.ReadOnlyKeyword) || m.IsKind(SyntaxKind.RefKeyword))
                     .Select(m => m.Text)
+                    .Distinct()   // a duplicated modifier is the compiler's error (CS1004), not one to repeat
                     .Concat(new[] { "partial", type.Keyword.Text });
                 if (type is RecordDeclarationSyntax { ClassOrStructKeyword.RawKind: not 0 } record)
                 {

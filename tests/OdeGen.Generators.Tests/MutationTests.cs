@@ -55,7 +55,7 @@ public class MutationTests
     /// <summary>Mutant <paramref name="k"/>: a base program in its own namespace and class, changed once.</summary>
     internal static string Mutant(int k)
     {
-        var r = new Random(HashCode.Combine(Seed, k));
+        var r = new Random(unchecked((Seed * 7919) + k));
         string source = Bases[k % Bases.Length];
 
         // Unique names first, so mutants in one compilation never merge their partial classes.

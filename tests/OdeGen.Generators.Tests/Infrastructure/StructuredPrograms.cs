@@ -13,10 +13,13 @@ internal static class StructuredPrograms
 {
     public const int States = 3, Parameters = 3;
 
-    /// <summary>Program <paramref name="index"/> of the stream seeded with <paramref name="seed"/>, in namespace P{index}.</summary>
+    /// <summary>
+    /// Program <paramref name="index"/> of the stream seeded with <paramref name="seed"/>, in namespace P{index}.
+    /// The seed is combined arithmetically (HashCode.Combine is randomized per process), so a printed seed reproduces.
+    /// </summary>
     public static string Create(int seed, int index)
     {
-        var r = new Random(HashCode.Combine(seed, index));
+        var r = new Random(unchecked((seed * 7919) + index));
         var scope = new List<string> { "t" };
         var body = new StringBuilder();
         body.AppendLine($"double u = {Expr(r, Depth(r), scope)};");

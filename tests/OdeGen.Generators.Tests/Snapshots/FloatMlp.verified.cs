@@ -252,19 +252,8 @@ namespace Scenarios.Single
                 float tBar = 0.0f;
                 for (int i = 8 - 1; i >= 0; i--)
                 {
-                    // float s = p[16 + i] + 0.1f * t;
-                    float s_3 = p[16 + i] + 0.1f * t;
-
-                    // for (int j = 0; j < 2; j++)
-                    float s_4 = s_3;
-                    for (int j = 0; j < 2; j++)
-                    {
-                        // s += p[2 * i + j] * y[j];
-                        s_4 += p[2 * i + j] * y[j];
-                    }
-
                     // h[i] = MathF.Tanh(s);
-                    float v9 = global::System.MathF.Tanh(s_4);
+                    float v9 = h[i];
 
                     // adjoint of: h[i] = MathF.Tanh(s);
                     float v10 = hBar[i];

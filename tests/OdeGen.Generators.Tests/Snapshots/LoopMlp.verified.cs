@@ -189,19 +189,8 @@ namespace Scenarios.Loops
                 // adjoint of: for (int i = 0; i < Hidden; i++)
                 for (int i = 50 - 1; i >= 0; i--)
                 {
-                    // double s = p[B1 + i];
-                    double s_3 = p[100 + i];
-
-                    // for (int j = 0; j < In; j++)
-                    double s_4 = s_3;
-                    for (int j = 0; j < 2; j++)
-                    {
-                        // s += p[W1 + i * In + j] * y[j];
-                        s_4 += p[0 + i * 2 + j] * y[j];
-                    }
-
                     // h[i] = Math.Tanh(s);
-                    double v2 = global::System.Math.Tanh(s_4);
+                    double v2 = h[i];
 
                     // adjoint of: h[i] = Math.Tanh(s);
                     double v3 = hBar[i];
