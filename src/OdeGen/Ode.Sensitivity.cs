@@ -44,8 +44,13 @@ public static partial class Ode
         int n = system.StateCount;
         double[] pArray = p.ToArray();
         var counter = new EvaluationCounter();
-        var field = new TangentField<TSystem>(system, pArray, pDot.ToArray(), counter);
-        var integrator = new RungeKuttaIntegrator<TangentField<TSystem>>(2 * n, AugmentedOptions.For(options, 2 * n, n));
+        OdeMethod method = options.Method;
+        if (method.IsStiff && !tangentInErrorControl)
+            throw new NotSupportedException(
+                $"Ode.Jvp with {method.Name} needs tangentInErrorControl = true: the stiff integrators control the error of every component.");
+        var field = new TangentField<TSystem>(system, pArray, pDot.ToArray(), counter,
+            withDerivatives: method.IsStiff, couplingByDifferences: method.Rosenbrock is not null);
+        var integrator = new Stepper<TangentField<TSystem>>(2 * n, AugmentedOptions.For(options, 2 * n, n));
         if (!tangentInErrorControl) integrator.ErrorComponents = n;
 
         // Starting later by ṫ0 with the same y0 is, to first order, starting at t0 from y0 − f(t0, y0)·ṫ0.

@@ -117,8 +117,15 @@ public sealed class BacksolveAdjointSensitivity : AdjointSensitivity
     /// <inheritdoc/>
     public override string Name => "BacksolveAdjoint" + SettingsSuffix();
 
-    internal override OdeGradient Compute<TSystem>(in TSystem system, GradientInputs inputs, SolverOptions options) =>
-        BacksolveAdjointSolver.Gradient(system, inputs, options, this);
+    /// <exception cref="NotSupportedException">The options' method is stiff (<see cref="OdeMethod.IsStiff"/>).</exception>
+    internal override OdeGradient Compute<TSystem>(in TSystem system, GradientInputs inputs, SolverOptions options)
+    {
+        if (options.Method.IsStiff)
+            throw new NotSupportedException(
+                $"The back-solve adjoint does not support the stiff method {options.Method.Name}: integrating a stiff state backwards is unstable, " +
+                "and its backward Jacobian would need second derivatives of f. Use Sensitivity.InterpolatingAdjoint(...) or Sensitivity.Forward with stiff methods.");
+        return BacksolveAdjointSolver.Gradient(system, inputs, options, this);
+    }
 }
 
 /// <summary>The interpolating adjoint with checkpoints (see <see cref="Sensitivity.InterpolatingAdjoint"/>).</summary>
@@ -177,8 +184,15 @@ public sealed class DiscreteAdjointSensitivity : Sensitivity
     /// <inheritdoc/>
     public override string Name => _stepsPerCheckpoint == 1 ? "DiscreteAdjoint" : $"DiscreteAdjoint [checkpoint every {_stepsPerCheckpoint} steps]";
 
-    internal override OdeGradient Compute<TSystem>(in TSystem system, GradientInputs inputs, SolverOptions options) =>
-        DiscreteAdjointSolver.Gradient(system, inputs, options, this);
+    /// <exception cref="NotSupportedException">The options' method is stiff (<see cref="OdeMethod.IsStiff"/>).</exception>
+    internal override OdeGradient Compute<TSystem>(in TSystem system, GradientInputs inputs, SolverOptions options)
+    {
+        if (options.Method.IsStiff)
+            throw new NotSupportedException(
+                $"The discrete adjoint differentiates explicit Runge–Kutta steps and does not support the stiff method {options.Method.Name}. " +
+                "Use Sensitivity.InterpolatingAdjoint(...) or Sensitivity.Forward with stiff methods.");
+        return DiscreteAdjointSolver.Gradient(system, inputs, options, this);
+    }
 }
 
 /// <summary>
@@ -244,7 +258,7 @@ public abstract class AdjointSensitivity : Sensitivity
     /// tolerance vector laid out for the backward state (its first <paramref name="stateComponents"/> components
     /// are a copy of the state and take the forward vector; the rest take the scalar absolute tolerance).
     /// With <see cref="Seminorm"/>, only the leading <paramref name="controlled"/> components will enter the error
-    /// norm (see <see cref="ApplyErrorControl"/>), and the tolerances are scaled by √(dimension / controlled).
+    /// norm (see <see cref="ApplyErrorControl{TField}(RungeKuttaIntegrator{TField}, int)"/>), and the tolerances are scaled by √(dimension / controlled).
     /// </summary>
     /// <remarks>
     /// Why the scaling: the integrator's norm is the RMS over the components it controls, so controlling fewer of
@@ -272,6 +286,12 @@ public abstract class AdjointSensitivity : Sensitivity
     /// <see cref="BackwardOptions"/> given the same count.
     /// </summary>
     internal void ApplyErrorControl<TField>(RungeKuttaIntegrator<TField> backward, int controlled) where TField : struct, IVectorField
+    {
+        if (Seminorm) backward.ErrorComponents = controlled;
+    }
+
+    /// <inheritdoc cref="ApplyErrorControl{TField}(RungeKuttaIntegrator{TField}, int)"/>
+    internal void ApplyErrorControl<TField>(Stepper<TField> backward, int controlled) where TField : struct, IJacobianField
     {
         if (Seminorm) backward.ErrorComponents = controlled;
     }
