@@ -49,7 +49,7 @@ public static partial class Ode
             throw new NotSupportedException(
                 $"Ode.Jvp with {method.Name} needs tangentInErrorControl = true: the stiff integrators control the error of every component.");
         var field = new TangentField<TSystem>(system, pArray, pDot.ToArray(), counter,
-            withDerivatives: method.IsStiff, couplingByDifferences: method.Rosenbrock is not null);
+            withDerivatives: method.IsStiff, couplingByDifferences: method.IsStiff);
         var integrator = new Stepper<TangentField<TSystem>>(2 * n, AugmentedOptions.For(options, 2 * n, n));
         if (!tangentInErrorControl) integrator.ErrorComponents = n;
 

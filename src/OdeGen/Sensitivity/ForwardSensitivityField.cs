@@ -13,10 +13,10 @@ namespace OdeGen;
 /// <para>Derivatives for the stiff solvers. The augmented Jacobian is block lower triangular: ∂f/∂y = J in the
 /// y rows; J again on the diagonal block of every column c of S; and, coupling column c to y, the block
 /// H_c = ∂(J·s_c + ∂f/∂p_c)/∂y, which holds second derivatives of f that <see cref="IOdeSystem"/> does not supply.
-/// With <see cref="CouplingByDifferences"/> false, H_c is left out (block-diagonal, as in CVODES's simultaneous
-/// corrector): enough for the Newton iteration of an ESDIRK method, where the matrix only affects convergence.
-/// With it true, H_c is formed column by column from forward differences of the generated Jacobian
-/// (n more Jacobian calls): Rosenbrock methods build the Jacobian into their formula and lose order without it.
+/// With <see cref="CouplingByDifferences"/> true (what the gradients use), H_c is formed column by column from forward
+/// differences of the generated Jacobian (n more Jacobian calls per step): Rosenbrock methods build the Jacobian into
+/// their formula and lose order without it, and ESDIRK Newton iterations converge faster with it. False leaves H_c out
+/// (block-diagonal, as in CVODES's simultaneous corrector); kept to measure the difference (docs/sensitivity.md).
 /// ∂F/∂t is exact for y (one JVP with tDot = 1) and a forward difference of the Jacobian in t for S.</para>
 /// </remarks>
 internal readonly struct ForwardSensitivityField<TSystem> : IJacobianField where TSystem : struct, IOdeSystem

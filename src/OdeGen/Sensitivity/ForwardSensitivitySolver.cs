@@ -9,9 +9,10 @@ internal static class ForwardSensitivitySolver
     public static int Dimension(int n, int m) => n + n * (n + m);
 
     /// <summary>
-    /// The integrator for [y; S] with the options' method. Stiff methods get the augmented Jacobian: Rosenbrock
-    /// methods with the coupling blocks by differences (their order needs the exact Jacobian), ESDIRK methods
-    /// block-diagonal (it only steers their Newton iteration); see <see cref="ForwardSensitivityField{TSystem}"/>.
+    /// The integrator for [y; S] with the options' method. Stiff methods get the augmented Jacobian with its coupling
+    /// blocks by differences (see <see cref="ForwardSensitivityField{TSystem}"/>): Rosenbrock methods need the exact
+    /// Jacobian for their order (block-diagonal, Rodas4 took 44,089 steps instead of 131 on Robertson to t = 40 at
+    /// rtol 1e-4), and Kvaerno5's Newton iteration converges better with it (64 steps instead of 101, 110 instead of 401 at 1e-6).
     /// </summary>
     /// <exception cref="NotSupportedException">A stiff method with state-only error control.</exception>
     public static Stepper<ForwardSensitivityField<TSystem>> CreateIntegrator<TSystem>(
@@ -23,7 +24,7 @@ internal static class ForwardSensitivitySolver
         if (method.IsStiff && !sensitivitiesInErrorControl)
             throw new NotSupportedException(
                 $"Forward sensitivities with {method.Name} need SensitivitiesInErrorControl = true: the stiff integrators control the error of every component. Use Sensitivity.Forward.");
-        field = new ForwardSensitivityField<TSystem>(system, p, counter, withDerivatives: method.IsStiff, couplingByDifferences: method.Rosenbrock is not null);
+        field = new ForwardSensitivityField<TSystem>(system, p, counter, withDerivatives: method.IsStiff, couplingByDifferences: method.IsStiff);
         var integrator = new Stepper<ForwardSensitivityField<TSystem>>(Dimension(n, m), AugmentedOptions.For(options, Dimension(n, m), n));
         if (!sensitivitiesInErrorControl) integrator.ErrorComponents = n;
         return integrator;

@@ -10,7 +10,7 @@ namespace OdeGen;
 /// Derivatives for the stiff solvers (the same structure as <see cref="ForwardSensitivityField{TSystem}"/>, one
 /// column): [[J, 0], [H, J]] with J from the generated Jacobian and H = ∂(J·z + ∂f/∂p·ṗ)/∂y, a second derivative.
 /// H is formed from forward differences of the JVP (n more JVPs) when <see cref="CouplingByDifferences"/> is true
-/// (Rosenbrock methods) and left out otherwise (ESDIRK: it only steers the Newton iteration). ∂F/∂t: exact for y
+/// (Ode.Jvp with a stiff method) and left out otherwise. ∂F/∂t: exact for y
 /// (a JVP with tDot = 1), a forward difference of the JVP in t for z.
 /// </remarks>
 internal readonly struct TangentField<TSystem> : IJacobianField where TSystem : struct, IOdeSystem
