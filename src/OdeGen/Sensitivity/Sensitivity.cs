@@ -20,7 +20,7 @@ public abstract class Sensitivity
     /// Forward sensitivities: integrates the state together with the full matrices ∂y/∂y0 and ∂y/∂p
     /// (n(n + m) extra components, built from the generated Jacobian); the sensitivities take part in
     /// error control. Cost grows with the number of inputs; accurate and stable, also for chaotic systems
-    /// over long spans. See <see cref="ForwardSensitivity"/> for the settings.
+    /// over long spans. See <see cref="ForwardSensitivity"/> for the settings. Works with stiff methods (Rodas4, Kvaerno5).
     /// </summary>
     public static ForwardSensitivity Forward { get; } = new();
 
@@ -29,7 +29,8 @@ public abstract class Sensitivity
     /// the states at the observation times, then one backward solve of [y; a; a_p; a_t]. Memory does not
     /// grow with the number of steps and the cost does not grow with the number of parameters, but
     /// integrating the state backwards is unstable for chaotic or strongly dissipative systems over long spans.
-    /// The default of <see cref="Ode.Gradient{TSystem}"/>.
+    /// The default of <see cref="Ode.Gradient{TSystem}"/>. Explicit methods only: with a stiff method it throws
+    /// <see cref="NotSupportedException"/> (a stiff state integrated backwards is unstable; use <see cref="InterpolatingAdjoint"/>).
     /// </summary>
     public static BacksolveAdjointSensitivity BacksolveAdjoint { get; } = new();
 
@@ -40,7 +41,8 @@ public abstract class Sensitivity
     /// segment's dense output. The state is never integrated backwards, so it is stable where
     /// <see cref="BacksolveAdjoint"/> is not (chaotic, stiff or dissipative systems, long spans). Costs a second
     /// forward solve; memory is O((checkpoints + observations)·n) plus one segment's dense output, so more
-    /// checkpoints mean less memory per segment.
+    /// checkpoints mean less memory per segment. Works with stiff methods (Rodas4, Kvaerno5) in every pass; the backward
+    /// pass then uses the exact Jacobian of the adjoint system, built from the system's generated Jacobian.
     /// </summary>
     /// <param name="checkpoints">Number of evenly spaced segments over [t0, t_N] (at least 1).</param>
     public static InterpolatingAdjointSensitivity InterpolatingAdjoint(int checkpoints = InterpolatingAdjointSensitivity.DefaultCheckpoints) =>
@@ -67,7 +69,7 @@ public abstract class Sensitivity
     /// continuous gradient. For adaptive methods the accepted step sequence is frozen (the step-size controller is
     /// not differentiated). Costs one forward solve plus, per step, a recomputation of its stages and one VJP per
     /// stage; memory is one state per accepted step, O(steps·n) (see <see cref="DiscreteAdjointSensitivity.StepsPerCheckpoint"/>
-    /// to keep fewer). Use it when the discrete solution is the model
+    /// to keep fewer). Explicit methods only (a stiff method throws <see cref="NotSupportedException"/>). Use it when the discrete solution is the model
     /// (fixed-step Neural ODEs, loose tolerances, where the continuous adjoints' gradient would not match the
     /// computed loss), and for gradients that must agree with finite differences of the solver itself.
     /// </summary>
@@ -98,6 +100,7 @@ public sealed class ForwardSensitivity : Sensitivity
     /// state, which keeps the derivatives as accurate as the solution. When false only the state controls
     /// the steps: cheaper, the state is bit-for-bit what a plain solve with the same options would take
     /// (same steps), and the sensitivities are then only as accurate as those steps happen to make them.
+    /// False is for explicit methods only (a stiff method with it throws <see cref="NotSupportedException"/>).
     /// </summary>
     public bool SensitivitiesInErrorControl { get; init; } = true;
 
@@ -233,6 +236,7 @@ public abstract class AdjointSensitivity : Sensitivity
     /// the time adjoint a_t. Those are quadratures: nothing else in the backward system depends on them, so their
     /// local error does not propagate, and controlling it only shortens steps (most when there are many
     /// parameters). Off by default; the gradient is then as accurate as the tolerances make every component.
+    /// Explicit methods only: the stiff integrators control every component (a stiff method with it throws <see cref="NotSupportedException"/>).
     /// </summary>
     public bool Seminorm { get; init; }
 

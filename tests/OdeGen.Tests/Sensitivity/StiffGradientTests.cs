@@ -8,8 +8,8 @@ namespace OdeGen.Tests.Sensitivities;
 /// <summary>
 /// Gradients through the stiff solvers on Robertson's kinetics (k1, k2, k3) = (0.04, 3e7, 1e4), y0 = (1, 0, 0).
 /// Loss L = Σ_i w·y(t_i), w = (1, 1e4, 0), t_i = 0.4, 4, 40, 400 (Hairer–Wanner's 0.4·10^k output times): the
-/// times span the fast transient's end and three decades of the slow decay, where the stiffness ratio grows to
-/// ~10⁸ and explicit methods cannot go. y1 + y2 + y3 = 1 is conserved, so w = (1, 1, 1) would give a zero
+/// times span the fast transient's end and three decades of the slow decay, where the fast eigenvalue is ≈ −10⁴ while
+/// the solution changes on the scale of t, and explicit methods run out of steps (StiffProblemTests). y1 + y2 + y3 = 1 is conserved, so w = (1, 1, 1) would give a zero
 /// gradient; w weights y2 (≤ 3.7e-5) by 1e4 so that it counts as much as y1, and leaves y3 out (it is 1 − y1 − y2).
 /// </summary>
 public class StiffGradientTests(ITestOutputHelper output)
