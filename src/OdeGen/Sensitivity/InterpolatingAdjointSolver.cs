@@ -98,9 +98,13 @@ internal static class InterpolatingAdjointSolver
             Array.Fill(gTimes, double.NaN);
             gT0 = double.NaN;
         }
+        // With a stiff method the state passes call the system's Jacobian once per step (SystemField), and Rosenbrock
+        // methods its JVP once per step as well (∂f/∂t); the adjoint field counts its own calls.
+        long stateJacobians = forward.Stats.JacobianEvaluations + recompute.Stats.JacobianEvaluations;
+        long stateJvps = solver.Rosenbrock is not null ? stateJacobians : 0;
         var stats = new GradientStats(forward.Stats, backward.Stats,
             forward.Stats.FunctionEvaluations + recompute.Stats.FunctionEvaluations + counter.Function,
-            counter.Jvp, counter.Vjp, counter.Jacobian, recompute.Stats);
+            counter.Jvp + stateJvps, counter.Vjp, counter.Jacobian + stateJacobians, recompute.Stats);
         return new OdeGradient(gY0, gP, gT0, gTimes, stats, status, method);
     }
 
