@@ -167,14 +167,17 @@ public static partial class Ode
     /// strictly decreasing, all before t0. times[0] may equal t0 (the loss then sees y0 itself).
     /// </param>
     /// <param name="dLdy">∂L/∂y(times[i]) as row i: times.Length × StateCount, row-major.</param>
-    /// <param name="sensitivity">The method; <see cref="Sensitivity.BacksolveAdjoint"/> when null.</param>
+    /// <param name="sensitivity">
+    /// The method. When null: <see cref="Sensitivity.BacksolveAdjoint"/> for explicit methods, and
+    /// <see cref="Sensitivity.InterpolatingAdjoint"/> (default checkpoints) for stiff ones, which the back-solve does not support.
+    /// </param>
     /// <param name="options">
     /// Solver options for every pass (SaveAt is not used). MaxSteps bounds each pass as a whole. A stiff method
     /// (<see cref="OdeMethod.Rodas4"/>, <see cref="OdeMethod.Kvaerno5"/>) works with <see cref="Sensitivity.Forward"/> and
     /// <see cref="Sensitivity.InterpolatingAdjoint"/>, which then use it for every pass, forward and backward.
     /// </param>
     /// <exception cref="NotSupportedException">
-    /// A stiff method with <see cref="Sensitivity.BacksolveAdjoint"/> (the default) or <see cref="Sensitivity.DiscreteAdjoint"/>,
+    /// A stiff method with <see cref="Sensitivity.BacksolveAdjoint"/> or <see cref="Sensitivity.DiscreteAdjoint"/> given explicitly,
     /// or with state-only error control (<see cref="ForwardSensitivity.SensitivitiesInErrorControl"/> false,
     /// <see cref="AdjointSensitivity.Seminorm"/>): the message names what to use instead.
     /// </exception>
@@ -191,6 +194,8 @@ public static partial class Ode
         where TSystem : struct, IOdeSystem
     {
         var inputs = GradientInputs.Create(system, y0, p, t0, times, dLdy);
-        return (sensitivity ?? Sensitivity.BacksolveAdjoint).Compute(system, inputs, options ?? SolverOptions.Default);
+        options ??= SolverOptions.Default;
+        sensitivity ??= options.Method.IsStiff ? Sensitivity.InterpolatingAdjoint() : Sensitivity.BacksolveAdjoint;
+        return sensitivity.Compute(system, inputs, options);
     }
 }

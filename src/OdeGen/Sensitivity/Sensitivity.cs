@@ -29,7 +29,7 @@ public abstract class Sensitivity
     /// the states at the observation times, then one backward solve of [y; a; a_p; a_t]. Memory does not
     /// grow with the number of steps and the cost does not grow with the number of parameters, but
     /// integrating the state backwards is unstable for chaotic or strongly dissipative systems over long spans.
-    /// The default of <see cref="Ode.Gradient{TSystem}"/>. Explicit methods only: with a stiff method it throws
+    /// The default of <see cref="Ode.Gradient{TSystem}"/> for explicit methods. Explicit methods only: with a stiff method it throws
     /// <see cref="NotSupportedException"/> (a stiff state integrated backwards is unstable; use <see cref="InterpolatingAdjoint"/>).
     /// </summary>
     public static BacksolveAdjointSensitivity BacksolveAdjoint { get; } = new();
