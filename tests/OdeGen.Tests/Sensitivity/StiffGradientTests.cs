@@ -182,6 +182,34 @@ public class StiffGradientTests(ITestOutputHelper output)
     }
 }
 
+public class StiffUnsupportedCombinationTests
+{
+    public static TheoryData<string> Methods => new() { "Rodas4", "Kvaerno5" };
+
+    [Theory]
+    [MemberData(nameof(Methods))]
+    public void PartialErrorControl_WithAStiffMethod_IsRefusedWithASentence(string method)
+    {
+        // The stiff integrators control every component, so settings that leave components out of error control are refused
+        // up front (not silently ignored), naming the method and the setting.
+        var options = new SolverOptions { Method = OdeMethod.Stiff.Single(m => m.Name == method) };
+        double[] p = [0.04, 3e7, 1e4], y0 = [1.0, 0, 0];
+        var forward = Assert.Throws<NotSupportedException>(() => Ode.Gradient(new RobertsonSystem(), y0, p, 0, [1.0], [1.0, 0, 0],
+            new ForwardSensitivity { SensitivitiesInErrorControl = false }, options));
+        Assert.Contains(method, forward.Message);
+        Assert.Contains("SensitivitiesInErrorControl", forward.Message);
+        var seminorm = Assert.Throws<NotSupportedException>(() => Ode.Gradient(new RobertsonSystem(), y0, p, 0, [1.0], [1.0, 0, 0],
+            new InterpolatingAdjointSensitivity(4) { Seminorm = true }, options));
+        Assert.Contains("Seminorm", seminorm.Message);
+        var jvp = Assert.Throws<NotSupportedException>(() => Ode.Jvp(new RobertsonSystem(), y0, p, 0, 1, [1.0, 0, 0], [0.0, 0, 0],
+            options: options, tangentInErrorControl: false));
+        Assert.Contains("tangentInErrorControl", jvp.Message);
+        var backsolve = Assert.Throws<NotSupportedException>(() => Ode.Gradient(new RobertsonSystem(), y0, p, 0, [1.0], [1.0, 0, 0],
+            OdeGen.Sensitivity.Backsolve(seminorm: true), options));
+        Assert.Contains("back-solve", backsolve.Message);
+    }
+}
+
 /// <summary>
 /// Why the stiff solvers get the coupling blocks H_c = ∂(J·s_c + ∂f/∂p_c)/∂y of the forward-sensitivity Jacobian (by
 /// differences of the generated Jacobian) rather than the block-diagonal approximation: measured on Robertson's full
