@@ -32,12 +32,12 @@ internal static class DiagnosticDescriptors
     /// <summary>ODE0005: a call to something that is not a known differentiable function.</summary>
     public static readonly DiagnosticDescriptor UnsupportedCall = Error("ODE0005",
         "Unsupported method call in [OdeDynamics] method",
-        "Call to '{0}' is not supported; only System.Math functions on double are: Sin, Cos, Tan, Exp, Log, Log10, Sqrt, Cbrt, Pow, Tanh, Sinh, Cosh, Atan, Asin, Acos, Atan2, Abs, Min, Max, FusedMultiplyAdd");
+        "Call to '{0}' is not supported; mark your own helper [OdeDifferentiable], or use the System.Math functions on double: Sin, Cos, Tan, Exp, Log, Log10, Sqrt, Cbrt, Pow, Tanh, Sinh, Cosh, Atan, Asin, Acos, Atan2, Abs, Min, Max, Clamp, Sign, FusedMultiplyAdd");
 
     /// <summary>ODE0006: span indices must be known at compile time.</summary>
     public static readonly DiagnosticDescriptor NonConstantIndex = Error("ODE0006",
         "Span index must be a compile-time constant",
-        "Index '{0}' into '{1}' is not a compile-time constant; use an integer literal or a const int");
+        "Index '{0}' into '{1}' is not a compile-time constant; use an integer literal or a const int (inside a 'for' loop: an int expression of constants, loop variables, int locals, y.Length and p.Length)");
 
     /// <summary>ODE0007: y and p are inputs; parameters are not reassigned.</summary>
     public static readonly DiagnosticDescriptor WriteToInput = Error("ODE0007",
@@ -57,7 +57,7 @@ internal static class DiagnosticDescriptors
     /// <summary>ODE0010: kinks break the smoothness the derivative code and adjoint method assume.</summary>
     public static readonly DiagnosticDescriptor NonSmoothFunction = new("ODE0010",
         "Non-smooth function in [OdeDynamics] method",
-        "'Math.{0}' is not differentiable everywhere; at its kink the generated derivative uses one side's slope, and adjoint gradients assume f is smooth",
+        "'Math.{0}' is not differentiable everywhere; at its kink or jump the generated derivative uses one side's slope, and adjoint gradients assume f is smooth",
         Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink);
 
     /// <summary>ODE0011: a bug in the generator, reported instead of crashing the compiler.</summary>
@@ -75,8 +75,39 @@ internal static class DiagnosticDescriptors
         "Unsupported system size",
         "{0} = {1} is outside the supported range 0 to {2}; use 0 (or leave it out) to infer the size from the indices used");
 
+    /// <summary>ODE0014: a value the derivative needs is replaced in a way recomputation cannot undo.</summary>
+    public static readonly DiagnosticDescriptor OverwrittenValue = Error("ODE0014",
+        "Value overwritten while the derivative needs it",
+        "'{0}' cannot be changed here: {1}. The generated derivative recomputes values instead of recording them, so a value it needs must not be replaced.");
+
+    /// <summary>ODE0015: a loop that is not a counted loop with fixed bounds.</summary>
+    public static readonly DiagnosticDescriptor UnsupportedLoop = Error("ODE0015",
+        "Unsupported loop in [OdeDynamics] method",
+        "This 'for' loop is not supported: {0}; write 'for (int i = start; i < end; i++)' with start and end built from constants, int locals, loop variables, y.Length and p.Length");
+
+    /// <summary>ODE0016: a branch on a differentiated value puts a kink or jump into f.</summary>
+    public static readonly DiagnosticDescriptor NonSmoothBranch = new("ODE0016",
+        "Branch on a differentiated value",
+        "The condition '{0}' depends on t, y or p: f may have a kink or jump where it switches, the derivative is that of the branch taken, and adjoint gradients assume f is smooth",
+        Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink);
+
+    /// <summary>ODE0017: a call to an [OdeDifferentiable] helper that cannot be inlined.</summary>
+    public static readonly DiagnosticDescriptor UnsupportedHelper = Error("ODE0017",
+        "Unsupported differentiable helper",
+        "The [OdeDifferentiable] helper '{0}' cannot be used: {1}");
+
+    /// <summary>ODE0018: a function with [OdeCustomDerivative] whose shape or rules do not fit.</summary>
+    public static readonly DiagnosticDescriptor InvalidCustomDerivative = Error("ODE0018",
+        "Invalid custom derivative rule",
+        "The custom derivative of '{0}' cannot be used: {1}");
+
     private static readonly Dictionary<string, DiagnosticDescriptor> All = new()
     {
+        [InvalidCustomDerivative.Id] = InvalidCustomDerivative,
+        [UnsupportedHelper.Id] = UnsupportedHelper,
+        [NonSmoothBranch.Id] = NonSmoothBranch,
+        [OverwrittenValue.Id] = OverwrittenValue,
+        [UnsupportedLoop.Id] = UnsupportedLoop,
         [InvalidSignature.Id] = InvalidSignature,
         [TypeNotPartial.Id] = TypeNotPartial,
         [UnsupportedStatement.Id] = UnsupportedStatement,

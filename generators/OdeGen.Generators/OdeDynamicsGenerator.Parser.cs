@@ -32,7 +32,7 @@ public sealed partial class OdeDynamicsGenerator
     }
 
     /// <summary>One method's parse: signature, containing types, then the body statement by statement.</summary>
-    private sealed class Parser
+    private sealed partial class Parser
     {
         private readonly GeneratorAttributeSyntaxContext _context;
         private readonly MethodDeclarationSyntax _syntax;
@@ -40,10 +40,13 @@ public sealed partial class OdeDynamicsGenerator
         private readonly SemanticModel _semantic;
         private readonly CancellationToken _cancellationToken;
         private readonly List<DiagnosticInfo> _diagnostics = new();
-        private readonly IrBuilder _builder = new(exact: true);
+        private readonly IrBuilder _builder;
         private readonly List<string> _statements = new();
         private readonly Dictionary<ISymbol, int> _locals = new(SymbolEqualityComparer.Default);
         private readonly Dictionary<int, int> _dydt = new();
+
+        /// <summary>The method's number type: double, or float when t is float (the float flavour).</summary>
+        private readonly SpecialType _real;
         private int _declaredStates, _declaredParameters, _maxState = -1, _maxParameter = -1;
 
         public Parser(GeneratorAttributeSyntaxContext context, MethodDeclarationSyntax syntax, CancellationToken cancellationToken)
@@ -51,12 +54,22 @@ public sealed partial class OdeDynamicsGenerator
             _context = context;
             _syntax = syntax;
             _method = (IMethodSymbol)context.TargetSymbol;
+            _real = _method.Parameters.Length > 0 && _method.Parameters[0].Type.SpecialType == SpecialType.System_Single
+                ? SpecialType.System_Single : SpecialType.System_Double;
+            _builder = new IrBuilder(exact: true, single: _real == SpecialType.System_Single);
             _semantic = context.SemanticModel;
             _cancellationToken = cancellationToken;
         }
 
         public Result<SystemModel> Run()
         {
+            // Code with syntax errors already has the compiler's errors; generated code built from missing
+            // names (a type or namespace without its identifier) would add errors of its own.
+            if (HasSyntaxErrors())
+            {
+                return Finish(null);
+            }
+
             ReadAttribute();
             EquatableArray<ContainingType> types = ContainingTypes();
             CheckNameIsFree();
@@ -65,6 +78,7 @@ public sealed partial class OdeDynamicsGenerator
                 return Finish(null);
             }
 
+            BeginLoopMode((SyntaxNode?)_syntax.Body ?? _syntax.ExpressionBody!);
             if (_syntax.Body is { } body)
             {
                 Statements(body.Statements, topLevel: true);
@@ -74,14 +88,25 @@ public sealed partial class OdeDynamicsGenerator
                 ExpressionStatement(arrow.Expression, arrow.Expression);
             }
 
-            int states = _declaredStates > 0 ? _declaredStates : _maxState + 1;
-            int parameters = _declaredParameters > 0 ? _declaredParameters : _maxParameter + 1;
+            // Sizes of loops over y.Length or p.Length are known only at run time (-1) unless declared.
+            int states = _declaredStates > 0 ? _declaredStates : _dynamicStates ? -1 : _maxState + 1;
+            int parameters = _declaredParameters > 0 ? _declaredParameters : _dynamicParameters ? -1 : _maxParameter + 1;
             int userStatements = _statements.Count;
-            StoreUnwrittenOutputs(states);
+            if (!_loopMode)
+            {
+                StoreUnwrittenOutputs(states);
+            }
+
             string? ns = _method.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
-            var header = new SystemHeader(ns, types, _method.Name, states, parameters);
+            var header = new SystemHeader(ns, types, _method.Name, states, parameters, _real == SpecialType.System_Single);
             return Finish(new SystemModel(header, _builder.Build(_statements.ToEquatableArray(), userStatements)));
         }
+
+        private bool HasSyntaxErrors() =>
+            _syntax.ContainsDiagnostics
+            || _syntax.Ancestors().OfType<BaseTypeDeclarationSyntax>().Any(t => t.Identifier.IsMissing || t.Identifier.ContainsDiagnostics
+                || (t is TypeDeclarationSyntax { TypeParameterList: { } list } && list.ContainsDiagnostics))
+            || _syntax.Ancestors().OfType<BaseNamespaceDeclarationSyntax>().Any(n => n.Name.ContainsDiagnostics || n.Name.IsMissing);
 
         private Result<SystemModel> Finish(SystemModel? model)
         {
@@ -139,6 +164,7 @@ public sealed partial class OdeDynamicsGenerator
                 IEnumerable<string> modifiers = type.Modifiers
                     .Where(m => m.IsKind(SyntaxKind.StaticKeyword) || m.IsKind(SyntaxKind.ReadOnlyKeyword) || m.IsKind(SyntaxKind.RefKeyword))
                     .Select(m => m.Text)
+                    .Distinct()   // a duplicated modifier is the compiler's error (CS1004), not one to repeat
                     .Concat(new[] { "partial", type.Keyword.Text });
                 if (type is RecordDeclarationSyntax { ClassOrStructKeyword.RawKind: not 0 } record)
                 {
@@ -231,7 +257,8 @@ public sealed partial class OdeDynamicsGenerator
                 return;
             }
 
-            string[] expected = { "double", "ReadOnlySpan<double>", "ReadOnlySpan<double>", "Span<double>" };
+            string r = _real == SpecialType.System_Single ? "float" : "double";
+            string[] expected = { r, $"ReadOnlySpan<{r}>", $"ReadOnlySpan<{r}>", $"Span<{r}>" };
             string[] roles = { "the time t", "the states y", "the parameters p", "the output dydt" };
             for (int i = 0; i < 4; i++)
             {
@@ -244,17 +271,17 @@ public sealed partial class OdeDynamicsGenerator
             }
         }
 
-        private static bool HasType(ITypeSymbol type, int position)
+        private bool HasType(ITypeSymbol type, int position)
         {
             if (position == 0)
             {
-                return type.SpecialType == SpecialType.System_Double;
+                return type.SpecialType == _real;
             }
 
             string span = position == 3 ? "System.Span<T>" : "System.ReadOnlySpan<T>";
             return type is INamedTypeSymbol { TypeArguments.Length: 1 } named
                 && named.OriginalDefinition.ToDisplayString() == span
-                && named.TypeArguments[0].SpecialType == SpecialType.System_Double;
+                && named.TypeArguments[0].SpecialType == _real;
         }
 
         /// <summary>Which of the method's parameters <paramref name="symbol"/> is: 0 t, 1 y, 2 p, 3 dydt, -1 none.</summary>
@@ -300,6 +327,12 @@ public sealed partial class OdeDynamicsGenerator
                     return;
                 case ExpressionStatementSyntax expression:
                     ExpressionStatement(expression.Expression, statement);
+                    return;
+                case ForStatementSyntax loop when _loopMode:
+                    ForLoop(loop);
+                    return;
+                case IfStatementSyntax branch when _loopMode:
+                    IfStatement(branch);
                     return;
                 default:
                     Report(DiagnosticDescriptors.UnsupportedStatement, statement.GetFirstToken(), Keyword(statement));
@@ -358,7 +391,19 @@ public sealed partial class OdeDynamicsGenerator
                     continue;
                 }
 
-                if (local.Type.SpecialType != SpecialType.System_Double || local.RefKind != RefKind.None)
+                if (local.Type.SpecialType == SpecialType.System_Int32 && local.RefKind == RefKind.None)
+                {
+                    IntDeclaration(variable, local, declaration.Declaration.Type);
+                    continue;
+                }
+
+                if (IsDoubleSpan(local.Type) && local.RefKind == RefKind.None)
+                {
+                    BufferDeclaration(variable, local, declaration.Declaration.Type);
+                    continue;
+                }
+
+                if (local.Type.SpecialType != _real || local.RefKind != RefKind.None)
                 {
                     Report(DiagnosticDescriptors.UnsupportedExpression, declaration.Declaration.Type,
                         $"A local of type '{local.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)}'");
@@ -391,6 +436,18 @@ public sealed partial class OdeDynamicsGenerator
 
             if (Target(assignment.Left) is not { } target)
             {
+                return;
+            }
+
+            if (target.Buffer is { } buffer)
+            {
+                BufferWrite(buffer, target.Ix!, op, assignment.Right, assignment);
+                return;
+            }
+
+            if (target.Local is { } accumulated && _accumulators.TryGetValue(accumulated, out int variable))
+            {
+                AccumulatorWrite(accumulated, variable, op, assignment.Right, assignment);
                 return;
             }
 
@@ -431,14 +488,41 @@ public sealed partial class OdeDynamicsGenerator
             _builder.Name(value, keyword ? null : local.Name);
         }
 
-        /// <summary>An assignable place: a double local or dydt[constant].</summary>
-        private sealed record AssignTarget(ILocalSymbol? Local, int Index);
+        /// <summary>An assignable place: a double local, dydt[constant], or (with loops) an element of a buffer or dydt.</summary>
+        private sealed record AssignTarget(ILocalSymbol? Local, int Index, BufferState? Buffer = null, string? Ix = null);
+
+        private bool IsDoubleSpan(ITypeSymbol type) =>
+            type is INamedTypeSymbol { TypeArguments.Length: 1 } named
+            && named.OriginalDefinition.ToDisplayString() == "System.Span<T>"
+            && named.TypeArguments[0].SpecialType == _real;
+
+        /// <summary>The buffer an element access goes to (a stackalloc local, or dydt in a method with loops); null for others.</summary>
+        private BufferState? BufferOf(ISymbol? symbol) =>
+            symbol is null ? null : _buffers.TryGetValue(symbol, out BufferState? buffer) ? buffer : Role(symbol) == 3 ? _dydtBuffer : null;
+
+        /// <summary>The index text of an element access into a buffer; null after a diagnostic.</summary>
+        private string? BufferIndex(ElementAccessExpressionSyntax access, BufferState buffer)
+        {
+            if (buffer == _dydtBuffer)
+            {
+                return ElementIndex(access, 3, out int index, out string? ix) ? ix ?? index.ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
+            }
+
+            ExpressionSyntax? argument = access.ArgumentList.Arguments.Count == 1 ? access.ArgumentList.Arguments[0].Expression : null;
+            string? text = argument is null ? null : IndexText(argument);
+            if (text is null)
+            {
+                Report(DiagnosticDescriptors.NonConstantIndex, (SyntaxNode?)argument ?? access.ArgumentList, argument?.ToString() ?? access.ArgumentList.ToString(), access.Expression.ToString());
+            }
+
+            return text;
+        }
 
         private AssignTarget? Target(ExpressionSyntax left)
         {
             ISymbol? symbol = _semantic.GetSymbolInfo(left is ElementAccessExpressionSyntax e ? e.Expression : left, _cancellationToken).Symbol;
             int role = Role(symbol);
-            if (left is IdentifierNameSyntax && symbol is ILocalSymbol local && local.Type.SpecialType == SpecialType.System_Double && local.RefKind == RefKind.None)
+            if (left is IdentifierNameSyntax && symbol is ILocalSymbol local && local.Type.SpecialType == _real && local.RefKind == RefKind.None)
             {
                 return new AssignTarget(local, 0);
             }
@@ -453,6 +537,17 @@ public sealed partial class OdeDynamicsGenerator
             {
                 Report(DiagnosticDescriptors.WriteToInput, left, symbol!.Name);
                 return null;
+            }
+
+            if (symbol is not null && _rejectedBuffers.Contains(symbol))
+            {
+                return null;
+            }
+
+            if (left is ElementAccessExpressionSyntax bufferElement && BufferOf(symbol) is { } buffer)
+            {
+                string? ix = BufferIndex(bufferElement, buffer);
+                return ix is null ? null : new AssignTarget(null, -1, buffer, ix);
             }
 
             if (left is ElementAccessExpressionSyntax element && role == 3)
@@ -483,6 +578,13 @@ public sealed partial class OdeDynamicsGenerator
 
         private int ReadLocal(ILocalSymbol local, SyntaxNode at)
         {
+            if (_accumulators.ContainsKey(local))
+            {
+                Report(DiagnosticDescriptors.OverwrittenValue, at, local.Name,
+                    "it is read inside a loop that accumulates into it; read it after the loop, or declare it inside the loop");
+                return -1;
+            }
+
             if (_locals.TryGetValue(local, out int value))
             {
                 return value;
@@ -503,6 +605,12 @@ public sealed partial class OdeDynamicsGenerator
                 return Constant(expression, constant.Value);
             }
 
+            // An int index expression used as a number ((i + 1) * y[i]): converted as C# converts it.
+            if (_loopMode && IndexText(expression) is { } index)
+            {
+                return _builder.Input(Slot.Index, 0, index);
+            }
+
             switch (expression)
             {
                 case ParenthesizedExpressionSyntax parenthesized:
@@ -516,12 +624,16 @@ public sealed partial class OdeDynamicsGenerator
                     int left = Lower(binary.Left);
                     int right = Lower(binary.Right);
                     return left < 0 || right < 0 ? -1 : _builder.Binary(op, left, right);
+                case CastExpressionSyntax cast when _loopMode && IsDouble(cast) && IndexText(cast.Expression) is { } castIndex:
+                    return _builder.Input(Slot.Index, 0, castIndex);
                 case ElementAccessExpressionSyntax access:
                     return ReadElement(access);
                 case IdentifierNameSyntax identifier:
                     return Identifier(identifier);
                 case InvocationExpressionSyntax invocation:
                     return Call(invocation);
+                case ConditionalExpressionSyntax conditional when _loopMode:
+                    return Conditional(conditional);
                 default:
                     Report(DiagnosticDescriptors.UnsupportedExpression, expression, Describe(expression));
                     return -1;
@@ -550,12 +662,12 @@ public sealed partial class OdeDynamicsGenerator
         };
 
         private bool IsDouble(ExpressionSyntax expression) =>
-            _semantic.GetTypeInfo(expression, _cancellationToken).Type?.SpecialType == SpecialType.System_Double;
+            _semantic.GetTypeInfo(expression, _cancellationToken).Type?.SpecialType == _real;
 
         private int Identifier(IdentifierNameSyntax identifier)
         {
             ISymbol? symbol = _semantic.GetSymbolInfo(identifier, _cancellationToken).Symbol;
-            if (symbol is ILocalSymbol local && local.Type.SpecialType == SpecialType.System_Double)
+            if (symbol is ILocalSymbol local && local.Type.SpecialType == _real)
             {
                 return ReadLocal(local, identifier);
             }
@@ -565,6 +677,11 @@ public sealed partial class OdeDynamicsGenerator
                 return _builder.Input(Slot.T, 0);
             }
 
+            if (symbol is not null && _arguments.TryGetValue(symbol, out int argument))
+            {
+                return argument;
+            }
+
             Report(DiagnosticDescriptors.UnsupportedExpression, identifier, Describe(identifier));
             return -1;
         }
@@ -572,27 +689,38 @@ public sealed partial class OdeDynamicsGenerator
         /// <summary>y[i], p[k] or an earlier-written dydt[i].</summary>
         private int ReadElement(ElementAccessExpressionSyntax access)
         {
-            int role = Role(_semantic.GetSymbolInfo(access.Expression, _cancellationToken).Symbol);
+            ISymbol? symbol = _semantic.GetSymbolInfo(access.Expression, _cancellationToken).Symbol;
+            if (symbol is not null && _rejectedBuffers.Contains(symbol))
+            {
+                return -1;
+            }
+
+            if (BufferOf(symbol) is { } buffer)
+            {
+                string? ix = BufferIndex(access, buffer);
+                return ix is null ? -1 : BufferRead(buffer, ix, access);
+            }
+
+            int role = Role(symbol);
             if (role is not (1 or 2 or 3))
             {
                 Report(DiagnosticDescriptors.UnsupportedExpression, access, Describe(access));
                 return -1;
             }
 
-            int index = Index(access, isState: role != 2);
-            if (index < 0)
+            if (!ElementIndex(access, role, out int index, out string? text))
             {
                 return -1;
             }
 
             if (role == 1)
             {
-                return _builder.Input(Slot.Y, index);
+                return _builder.Input(Slot.Y, text is null ? index : 0, text);
             }
 
             if (role == 2)
             {
-                return _builder.Input(Slot.P, index);
+                return _builder.Input(Slot.P, text is null ? index : 0, text);
             }
 
             if (_dydt.TryGetValue(index, out int value))
@@ -648,10 +776,20 @@ public sealed partial class OdeDynamicsGenerator
         private int Call(InvocationExpressionSyntax invocation)
         {
             var method = _semantic.GetSymbolInfo(invocation, _cancellationToken).Symbol as IMethodSymbol;
+            if (method is not null && IsHelper(method))
+            {
+                return Helper(invocation, method);
+            }
+
+            if (method is not null && CustomRules(method) is { } rules)
+            {
+                return CustomCall(invocation, method, rules);
+            }
+
             Fn fn = method is not null
-                && method.ContainingType?.ToDisplayString() == "System.Math"
-                && method.ReturnType.SpecialType == SpecialType.System_Double
-                && method.Parameters.All(p => p.Type.SpecialType == SpecialType.System_Double)
+                && method.ContainingType?.ToDisplayString() == (_real == SpecialType.System_Single ? "System.MathF" : "System.Math")
+                && (method.ReturnType.SpecialType == _real || (method.Name == "Sign" && method.ReturnType.SpecialType == SpecialType.System_Int32))
+                && method.Parameters.All(p => p.Type.SpecialType == _real)
                 ? FnInfo.FromMathName(method.Name)
                 : Fn.None;
             if (fn == Fn.None || method!.Parameters.Length != FnInfo.Arity(fn))
@@ -683,7 +821,7 @@ public sealed partial class OdeDynamicsGenerator
         private string Describe(ExpressionSyntax expression)
         {
             ITypeSymbol? type = _semantic.GetTypeInfo(expression, _cancellationToken).Type;
-            string typed = type is null || type.SpecialType == SpecialType.System_Double ? "" : $" of type '{type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)}'";
+            string typed = type is null || type.SpecialType == _real ? "" : $" of type '{type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)}'";
             return expression switch
             {
                 LiteralExpressionSyntax { RawKind: (int)SyntaxKind.StringLiteralExpression } => "A string literal",

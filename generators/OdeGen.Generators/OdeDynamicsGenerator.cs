@@ -59,7 +59,7 @@ public sealed partial class OdeDynamicsGenerator : IIncrementalGenerator
                 Evaluate = Simplifier.Run(s.Evaluate, exact: true),
                 Jvp = Simplifier.Run(s.Jvp, exact: false),
                 Vjp = Simplifier.Run(s.Vjp, exact: false),
-                Jacobian = Simplifier.Run(s.Jacobian, exact: false),
+                Jacobian = s.Jacobian is null ? null : Simplifier.Run(s.Jacobian, exact: false),
             }))
             .WithTrackingName(TrackingNames.Simplify)
             .Select(static (r, ct) => Then(r, Emit))

@@ -22,9 +22,14 @@ public static partial class Ode
     /// <param name="options">Solver options; <see cref="SolverOptions.SaveAt"/> adds tangents at those times.</param>
     /// <param name="tangentInErrorControl">
     /// True (default): the step-size controller sees y and z. False: only y, so the steps are those of a plain
-    /// solve (exactly, when the system's Jvp computes f as Evaluate does) and z follows them.
+    /// solve (exactly, when the system's Jvp computes f as Evaluate does) and z follows them. Explicit methods only.
     /// </param>
+    /// <remarks>
+    /// Stiff methods (<see cref="OdeMethod.IsStiff"/>) step [y; z] with the Jacobian [[J, 0], [H, J]], J from the generated
+    /// <see cref="IOdeSystem.Jacobian"/> and H = ∂(J·z + ∂f/∂p·ṗ)/∂y by forward differences of the JVP (docs/sensitivity.md).
+    /// </remarks>
     /// <exception cref="ArgumentException">A size does not match the system, a value is not finite, or SaveAt lies outside [t0, t1].</exception>
+    /// <exception cref="NotSupportedException">A stiff method with <paramref name="tangentInErrorControl"/> false.</exception>
     /// <returns>The result; a failed solve is reported in <see cref="OdeTangent.Status"/> with NaN results, not thrown.</returns>
     public static OdeTangent Jvp<TSystem>(in TSystem system, ReadOnlySpan<double> y0, ReadOnlySpan<double> p, double t0, double t1,
         ReadOnlySpan<double> y0Dot, ReadOnlySpan<double> pDot, double t0Dot = 0, double t1Dot = 0, SolverOptions? options = null,
@@ -44,8 +49,13 @@ public static partial class Ode
         int n = system.StateCount;
         double[] pArray = p.ToArray();
         var counter = new EvaluationCounter();
-        var field = new TangentField<TSystem>(system, pArray, pDot.ToArray(), counter);
-        var integrator = new RungeKuttaIntegrator<TangentField<TSystem>>(2 * n, AugmentedOptions.For(options, 2 * n, n));
+        OdeMethod method = options.Method;
+        if (method.IsStiff && !tangentInErrorControl)
+            throw new NotSupportedException(
+                $"Ode.Jvp with {method.Name} needs tangentInErrorControl = true: the stiff integrators control the error of every component.");
+        var field = new TangentField<TSystem>(system, pArray, pDot.ToArray(), counter,
+            withDerivatives: method.IsStiff, couplingByDifferences: method.IsStiff);
+        var integrator = new Stepper<TangentField<TSystem>>(2 * n, AugmentedOptions.For(options, 2 * n, n));
         if (!tangentInErrorControl) integrator.ErrorComponents = n;
 
         // Starting later by ṫ0 with the same y0 is, to first order, starting at t0 from y0 − f(t0, y0)·ṫ0.
@@ -98,7 +108,9 @@ public static partial class Ode
     /// <param name="t1">Final time (before t0 integrates backwards).</param>
     /// <param name="options">Solver options; <see cref="SolverOptions.SaveAt"/> adds sensitivities at those times.</param>
     /// <param name="method">Settings (error control); <see cref="Sensitivity.Forward"/> when null.</param>
+    /// <remarks>Stiff methods work too (the augmented Jacobian is described in docs/sensitivity.md, "Stiff problems").</remarks>
     /// <exception cref="ArgumentException">A size does not match the system, a value is not finite, or SaveAt lies outside [t0, t1].</exception>
+    /// <exception cref="NotSupportedException">A stiff method with <see cref="ForwardSensitivity.SensitivitiesInErrorControl"/> false.</exception>
     /// <returns>The result; a failed solve is reported in <see cref="OdeSensitivities.Status"/> with NaN results, not thrown.</returns>
     public static OdeSensitivities Sensitivities<TSystem>(in TSystem system, ReadOnlySpan<double> y0, ReadOnlySpan<double> p,
         double t0, double t1, SolverOptions? options = null, ForwardSensitivity? method = null)
@@ -155,8 +167,22 @@ public static partial class Ode
     /// strictly decreasing, all before t0. times[0] may equal t0 (the loss then sees y0 itself).
     /// </param>
     /// <param name="dLdy">∂L/∂y(times[i]) as row i: times.Length × StateCount, row-major.</param>
-    /// <param name="sensitivity">The method; <see cref="Sensitivity.BacksolveAdjoint"/> when null.</param>
-    /// <param name="options">Solver options for every pass (SaveAt is not used). MaxSteps bounds each pass as a whole.</param>
+    /// <param name="sensitivity">
+    /// The method. When null: <see cref="Sensitivity.InterpolatingAdjoint"/> with its default checkpoints, for every
+    /// method. It is the stable adjoint: the back-solve adjoint re-integrates the state backwards and can return a
+    /// wrong gradient with a Success status on chaotic or dissipative problems (Lorenz at T = 2 is 9 % off), so it
+    /// must be asked for by name (<see cref="Sensitivity.BacksolveAdjoint"/>).
+    /// </param>
+    /// <param name="options">
+    /// Solver options for every pass (SaveAt is not used). MaxSteps bounds each pass as a whole. A stiff method
+    /// (<see cref="OdeMethod.Rodas4"/>, <see cref="OdeMethod.Kvaerno5"/>) works with <see cref="Sensitivity.Forward"/> and
+    /// <see cref="Sensitivity.InterpolatingAdjoint"/>, which then use it for every pass, forward and backward.
+    /// </param>
+    /// <exception cref="NotSupportedException">
+    /// A stiff method with <see cref="Sensitivity.BacksolveAdjoint"/> or <see cref="Sensitivity.DiscreteAdjoint"/> given explicitly,
+    /// or with state-only error control (<see cref="ForwardSensitivity.SensitivitiesInErrorControl"/> false,
+    /// <see cref="AdjointSensitivity.Seminorm"/>): the message names what to use instead.
+    /// </exception>
     /// <exception cref="ArgumentException">
     /// A size does not match (the message names the expected size), a value is not finite, or the times are not
     /// strictly monotone away from t0.
@@ -170,6 +196,8 @@ public static partial class Ode
         where TSystem : struct, IOdeSystem
     {
         var inputs = GradientInputs.Create(system, y0, p, t0, times, dLdy);
-        return (sensitivity ?? Sensitivity.BacksolveAdjoint).Compute(system, inputs, options ?? SolverOptions.Default);
+        options ??= SolverOptions.Default;
+        sensitivity ??= Sensitivity.InterpolatingAdjoint();
+        return sensitivity.Compute(system, inputs, options);
     }
 }

@@ -15,7 +15,7 @@ public class CompileAndRunTests
     [Fact]
     public void AllScenarioSystems_AreCompiledAndLoaded()
     {
-        Assert.Equal(13 + TestSources.Random.Count, CompiledSystems.All.Count);
+        Assert.Equal(19 + TestSources.Random.Count, CompiledSystems.All.Count);
         Assert.Contains("Lorenz.Rhs", CompiledSystems.All.Keys);
         Assert.Contains("Container.Growth", CompiledSystems.All.Keys);
     }
@@ -145,9 +145,17 @@ public class CompileAndRunTests
         double[] yOnce = (double[])yBar.Clone(), pOnce = (double[])pBar.Clone();
         s.System.Vjp(x.T, x.Y, x.P, a, yBar, pBar);
 
-        // g + g is exactly 2g, so doubling is checked bit for bit.
-        Assert.Equal(yOnce.Select(g => 2 * g), yBar);
-        Assert.Equal(pOnce.Select(g => 2 * g), pBar);
+        // g + g is exactly 2g, so doubling is checked bit for bit where each element gets one +=. Loops
+        // add to the same element once per iteration, so there the sums are rounded in another order.
+        if (TestSources.LoopSystems.Contains(name))
+        {
+            Assert.All(yOnce.Zip(yBar).Concat(pOnce.Zip(pBar)), g => Assert.Equal(2 * g.First, g.Second, 1e-13 * Math.Max(1, Math.Abs(g.Second))));
+        }
+        else
+        {
+            Assert.Equal(yOnce.Select(g => 2 * g), yBar);
+            Assert.Equal(pOnce.Select(g => 2 * g), pBar);
+        }
     }
 
     [Theory]

@@ -60,13 +60,11 @@ public class DiagnosticTests
     [InlineData("dydt[0] = 1; [|return|];\n        dydt[1] = 2;")]
     [InlineData("[|try|] { dydt[0] = y[0]; } finally { }")]
     [InlineData("[|foreach|] (double v in y) { dydt[0] = v; }")]
-    [InlineData("[|if|] (t > 1) dydt[0] = 1; else dydt[0] = 2;")]
     [InlineData("dydt[0] = y[0]; [|Math|].Sin(y[0]);")]
     public void ODE0003_UnsupportedStatement(string body) => AssertDiagnostic("ODE0003", InMethod(body));
 
     [Theory]
     [InlineData("[|string|] s = \"x\"; dydt[0] = y[0];")]
-    [InlineData("dydt[0] = [|y[0] > 0 ? 1.0 : 2.0|];")]
     [InlineData("dydt[0] = [|y.Length|];")]
     [InlineData("dydt[0] = [|Field|];")]
     [InlineData("double a = 0; a [|%=|] 2; dydt[0] = a;")]
@@ -121,6 +119,8 @@ public class DiagnosticTests
     [InlineData("dydt[0] = [|Math.Abs(y[0])|];")]
     [InlineData("dydt[0] = [|Math.Min(y[0], p[0])|];")]
     [InlineData("dydt[0] = [|Math.Max(y[0], 1)|];")]
+    [InlineData("dydt[0] = [|Math.Clamp(y[0], -1, p[0])|];")]
+    [InlineData("dydt[0] = [|Math.Sign(y[0])|] * y[1];")]
     public void ODE0010_NonSmoothFunction_WarnsButGenerates(string body)
     {
         Diagnostic d = AssertDiagnostic("ODE0010", InMethod(body), expectCode: true);
@@ -178,10 +178,125 @@ public class DiagnosticTests
     [Fact]
     public void ODE0008_InferredSizeBeyondTheSupportedMaximum() => AssertDiagnostic("ODE0008", InMethod("dydt[0] = y[[|1000|]];"));
 
+    [Theory]
+    [InlineData("double s = 0; for (int i = 0; i < 3; i++) { s += y[i]; dydt[i] = [|s|]; }")]
+    [InlineData("double s = 0; for (int i = 0; i < 3; i++) { [|s = y[i]|]; } dydt[0] = s;")]
+    [InlineData("double s = 1; for (int i = 0; i < 3; i++) { [|s *= y[i]|]; } dydt[0] = s;")]
+    [InlineData("Span<double> h = stackalloc double[3]; for (int i = 0; i < 3; i++) { h[i] = y[i]; } for (int i = 0; i < 3; i++) { [|h[i] = Math.Tanh(h[i])|]; dydt[i] = h[i]; }")]
+    [InlineData("Span<double> h = stackalloc double[3]; for (int i = 0; i < 3; i++) { h[i] = y[i]; dydt[i] = [|h[i]|]; }")]
+    [InlineData("Span<double> h = stackalloc double[3]; for (int i = 0; i < 3; i++) { h[i] = y[i]; } for (int i = 0; i < 3; i++) { [|h[i] *= 2|]; } dydt[0] = h[0];")]
+    [InlineData("for (int i = 0; i < 3; i++) { dydt[i] = y[i]; } double e = dydt[0]; [|dydt[1] += e|];")]
+    public void ODE0014_OverwrittenValue(string body) => AssertDiagnostic("ODE0014", InMethod(body, "[OdeDynamics(States = 3, Parameters = 3)]"));
+
+    [Theory]
+    [InlineData("for (int i = 0; i < [|(int)y[0]|]; i++) { dydt[i] = y[i]; }")]
+    [InlineData("for (int i = [|(int)p[0]|]; i < 3; i++) { dydt[i] = y[i]; }")]
+    [InlineData("for (int i = 0; [|i != 3|]; i++) { dydt[i] = y[i]; }")]
+    [InlineData("for (int i = 0; i < 3; [|i += 2|]) { dydt[i] = y[i]; }")]
+    [InlineData("for ([|double x = 0|]; x < 3; x++) { dydt[0] = y[0]; }")]
+    [InlineData("int k = 0; [|for|] (; k < 3; k++) { dydt[0] = y[0]; }")]
+    public void ODE0015_UnsupportedLoop(string body) => AssertDiagnostic("ODE0015", InMethod(body, "[OdeDynamics(States = 3, Parameters = 3)]"));
+
+    [Theory]
+    [InlineData("for (int i = 0; i < 3; i++) { dydt[i] = y[[|Index + i|]]; }")]
+    [InlineData("Span<double> h = stackalloc double[3]; for (int i = 0; i < 3; i++) { h[[|(int)y[0]|]] = 1; } dydt[0] = h[0];")]
+    public void ODE0006_IndexInLoopIsNotAnIndexExpression(string body) => AssertDiagnostic("ODE0006", InMethod(body, "[OdeDynamics(States = 3, Parameters = 3)]"));
+
+    [Theory]
+    [InlineData("for (int i = 0; i < 3; i++) { Span<double> h = [|stackalloc double[3]|]; h[0] = y[i]; dydt[i] = h[0]; }")]
+    [InlineData("Span<double> h = [|stackalloc double[] { 1, 2 }|]; for (int i = 0; i < 2; i++) { dydt[i] = h[i]; }")]
+    [InlineData("int n = [|(int)y[0]|]; for (int i = 0; i < 3; i++) { dydt[i] = y[i]; }")]
+    [InlineData("for (int i = 0; i < 3; i++) { dydt[i] = [|(long)i|] * y[i]; }")]
+    [InlineData("for (int i = 0; i < 3; i++) { [|i|] = 2; dydt[i] = y[i]; }")]
+    public void ODE0004_UnsupportedInLoops(string body) => AssertDiagnostic("ODE0004", InMethod(body, "[OdeDynamics(States = 3, Parameters = 3)]"));
+
+    [Theory]
+    [InlineData("if ([|y[0] > p[0]|]) dydt[0] = y[0]; else dydt[0] = 0;")]
+    [InlineData("dydt[0] = [|y[0] > 0|] ? y[0] : 0.0;")]
+    [InlineData("for (int i = 0; i < 3; i++) { if (i == 1 && [|y[i] <= 0|]) dydt[i] = 1; }")]
+    public void ODE0016_BranchOnADifferentiatedValue_WarnsButGenerates(string body)
+    {
+        AssertDiagnostic("ODE0016", InMethod(body, "[OdeDynamics(States = 3, Parameters = 3)]"), expectCode: true);
+    }
+
+    [Fact]
+    public void BranchOnTheLoopIndexOrConstants_DoesNotWarn()
+    {
+        GeneratorRun run = GeneratorHarness.Run(GeneratorHarness.Compile(InMethod(
+            "for (int i = 0; i < 3; i++) { if (i == 0 || i >= 2) dydt[i] = y[i]; else dydt[i] = Konst < 2 ? 1.0 : 2.0; }",
+            "[OdeDynamics(States = 3, Parameters = 3)]").Replace("private static int Index = 1;", "private const double Konst = 1;")));
+        Assert.Empty(run.Result.Diagnostics);
+        Assert.Empty(GeneratorHarness.Errors(run.Output));
+    }
+
+    [Theory]
+    [InlineData("if ([|Flag|]) dydt[0] = y[0];")]
+    [InlineData("if ([|y[0] > 0 ^ y[1] > 0|]) dydt[0] = y[0];")]
+    [InlineData("dydt[0] = [|y.IsEmpty|] ? 1.0 : y[0];")]
+    public void ODE0004_UnsupportedCondition(string body) =>
+        AssertDiagnostic("ODE0004", InMethod(body, "[OdeDynamics(States = 3, Parameters = 3)]").Replace("private static int Index = 1;", "private static int Index = 1; private static bool Flag = true;"));
+
+    [Theory]
+    [InlineData("[OdeDifferentiable] static double H(double x) => x * [|H(x)|];", "dydt[0] = H(y[0]);")]
+    [InlineData("[OdeDifferentiable] static double H(ref double x) => x;", "double a = y[0]; dydt[0] = [|H(ref a)|];")]
+    [InlineData("[OdeDifferentiable] static float H(double x) => (float)x;", "dydt[0] = [|H(y[0])|];")]
+    [InlineData("[OdeDifferentiable] static double H(double x) { if (x > 0) return x; return -x; }", "dydt[0] = [|H(y[0])|];")]
+    public void ODE0017_UnsupportedHelper(string helper, string body)
+    {
+        string source = InMethod(body, "[OdeDynamics(States = 3, Parameters = 3)]").Replace("private static int Index = 1;", "private static int Index = 1;\n    " + helper);
+        if (helper.Contains("return x; return", StringComparison.Ordinal))
+        {
+            // The message names the helper; the squiggle is on the helper's name.
+            source = source.Replace("[|H(y[0])|]", "H(y[0])").Replace("static double H(double x) {", "static double [|H|](double x) {");
+        }
+
+        AssertDiagnostic("ODE0017", source);
+    }
+
+    [Fact]
+    public void ODE0017_HelperInAnotherFile()
+    {
+        string helper = "using OdeGen; public static partial class Other { [OdeDifferentiable] public static double H(double x) => 2 * x; }";
+        string marked = InMethod("dydt[0] = [|Other.H(y[0])|];");
+        int start = marked.IndexOf("[|", StringComparison.Ordinal);
+        int end = marked.IndexOf("|]", StringComparison.Ordinal) - 2;
+        GeneratorRun run = GeneratorHarness.Run(GeneratorHarness.Compile(marked.Replace("[|", "").Replace("|]", ""), helper));
+        Diagnostic d = Assert.Single(run.Result.Diagnostics, x => x.Id == "ODE0017");
+        Assert.Equal(TextSpan.FromBounds(start, end), d.Location.SourceSpan);
+        Assert.Empty(run.Sources);
+    }
+
+    [Theory]
+    [InlineData("[OdeCustomDerivative(nameof(J), nameof(V))] static double F(double x) => x; static double J(double x) => x; static void V(double x, double b, ref double xb) { }", "rule")]
+    [InlineData("[OdeCustomDerivative(nameof(J), nameof(V))] static double F(double x) => x; static double J(double x, double d) => d; static void V(double x, double b, double xb) { }", "reverse rule")]
+    [InlineData("[OdeCustomDerivative(nameof(J), nameof(V))] static double F(ref double x) => x; static double J(double x, double d) => d; static void V(double x, double b, ref double xb) { }", "function")]
+    [InlineData("[OdeCustomDerivative(\"J\", \"Missing\")] static double F(double x) => x; static double J(double x, double d) => d;", "Missing")]
+    public void ODE0018_InvalidCustomDerivative(string declarations, string mentioned)
+    {
+        string call = declarations.Contains("ref double x)", StringComparison.Ordinal) ? "double q = y[0]; dydt[0] = [|F(ref q)|];" : "dydt[0] = [|F(y[0])|];";
+        Diagnostic d = AssertDiagnostic("ODE0018", InMethod(call, "[OdeDynamics(States = 3, Parameters = 3)]")
+            .Replace("private static int Index = 1;", "private static int Index = 1;\n    " + declarations));
+        Assert.Contains(mentioned, d.GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ODE0004_FloatMethodComparingInDouble()
+    {
+        const string FloatSignature = "(float t, ReadOnlySpan<float> y, ReadOnlySpan<float> p, Span<float> dydt)";
+        AssertDiagnostic("ODE0004", InType("public static void F" + FloatSignature + " { dydt[0] = [|y[0] > 0.1|] ? y[0] : 0f; }"));
+    }
+
+    [Fact]
+    public void ODE0001_FloatMethodWithADoubleSpan_NamesTheFloatType()
+    {
+        Diagnostic d = AssertDiagnostic("ODE0001", InType("public static void F(float t, [|ReadOnlySpan<double> y|], ReadOnlySpan<float> p, Span<float> dydt) { }"));
+        Assert.Contains("'ReadOnlySpan<float>'", d.GetMessage(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void EveryDescriptor_HasADistinctCode_ATitle_AndAHelpLink()
     {
-        string[] ids = Enumerable.Range(1, 13).Select(i => $"ODE{i:0000}").ToArray();
+        string[] ids = Enumerable.Range(1, 18).Select(i => $"ODE{i:0000}").ToArray();
         foreach (string id in ids)
         {
             DiagnosticDescriptor descriptor = DiagnosticDescriptors.ById(id);

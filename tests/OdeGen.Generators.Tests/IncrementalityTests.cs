@@ -50,4 +50,35 @@ public class IncrementalityTests
 
         Assert.Contains(IncrementalStepRunReason.Modified, Incrementality.Reasons(second, OdeDynamicsGenerator.TrackingNames.Emit));
     }
+
+    [Theory]
+    [InlineData("LoopMlp", "h[i] = Math.Tanh(s);", "h[i] = Math.Tanh(s); // activation")]
+    [InlineData("LoopMlp", "for (int k = 0; k < Out; k++)", "for (int k = 0;   k < Out;   k++)")]
+    [InlineData("Branches", "double wave = p[2];", "/* the carrier */ double wave = p[2];")]
+    public void TriviaEditInsideLoopsAndBranches_DoesNotReEmit(string scenario, string from, string to)
+    {
+        Compilation compilation = GeneratorHarness.Compile(TestSources.All[scenario], Unrelated);
+        GeneratorRun first = GeneratorHarness.Run(compilation);
+
+        SyntaxTree old = compilation.SyntaxTrees.Single(t => t.FilePath == "Source0.cs");
+        Assert.Contains(from, TestSources.All[scenario], StringComparison.Ordinal);
+        SyntaxTree edited = CSharpSyntaxTree.ParseText(TestSources.All[scenario].Replace(from, to), GeneratorHarness.ParseOptions, old.FilePath);
+        GeneratorDriverRunResult second = first.Driver.RunGenerators(compilation.ReplaceSyntaxTree(old, edited)).GetRunResult();
+
+        Incrementality.AssertAllStepsCached(second, OdeDynamicsGenerator.TrackingNames.Model,
+            OdeDynamicsGenerator.TrackingNames.Differentiate, OdeDynamicsGenerator.TrackingNames.Simplify, OdeDynamicsGenerator.TrackingNames.Emit);
+    }
+
+    [Fact]
+    public void EditingAnUnrelatedFile_ReusesEveryStep_ForLoopsAndBranches()
+    {
+        Compilation compilation = GeneratorHarness.Compile(TestSources.LoopMlp, TestSources.Branches, Unrelated);
+        GeneratorRun first = GeneratorHarness.Run(compilation);
+
+        SyntaxTree old = compilation.SyntaxTrees.Single(t => t.FilePath == "Source2.cs");
+        SyntaxTree edited = CSharpSyntaxTree.ParseText(Unrelated.Replace("42", "43"), GeneratorHarness.ParseOptions, old.FilePath);
+        GeneratorDriverRunResult second = first.Driver.RunGenerators(compilation.ReplaceSyntaxTree(old, edited)).GetRunResult();
+
+        Incrementality.AssertAllStepsCached(second);
+    }
 }

@@ -21,6 +21,22 @@ public class InterpreterOracleTests
 
     public static TheoryData<string> SystemNames => CompileAndRunTests.SystemNames;
 
+    /// <summary>"global::N.T.M" → the static method M of type N.T (nested types joined by '+').</summary>
+    private static System.Reflection.MethodInfo Resolve(System.Reflection.Assembly assembly, string name)
+    {
+        string[] parts = name.Replace("global::", "", StringComparison.Ordinal).Split('.');
+        for (int split = parts.Length - 2; split >= 0; split--)
+        {
+            string typeName = string.Join(".", parts[..(split + 1)]) + string.Concat(parts[(split + 1)..^1].Select(p => "+" + p));
+            if (assembly.GetType(typeName) is { } type)
+            {
+                return type.GetMethod(parts[^1], System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic)!;
+            }
+        }
+
+        throw new InvalidOperationException("no method " + name);
+    }
+
     [Theory]
     [MemberData(nameof(SystemNames))]
     public void CompiledCode_EqualsInterpretedIr_BitForBit(string name)
@@ -42,6 +58,7 @@ public class InterpreterOracleTests
                 A = Vector(random, n, -1, 1),
                 Dydt = new double[n], DydtDot = new double[n], YBar = new double[n], PBar = new double[m],
                 Dfdy = new double[n * n], Dfdp = new double[n * m],
+                Resolve = name => Resolve(s.GetType().Assembly, name),
             };
             double[] dydt = new double[n], dydtDot = new double[n], yBar = new double[n], pBar = new double[m], dfdy = new double[n * n], dfdp = new double[n * m];
 
@@ -58,10 +75,14 @@ public class InterpreterOracleTests
             AssertBits(f.YBar, yBar, "Vjp yBar");
             AssertBits(f.PBar, pBar, "Vjp pBar");
 
-            IrInterpreter.Run(ir.Jacobian, f);
-            s.Jacobian(f.T, f.Y, f.P, dfdy, dfdp);
-            AssertBits(f.Dfdy, dfdy, "dfdy");
-            AssertBits(f.Dfdp, dfdp, "dfdp");
+            // With loops the Jacobian is assembled from Vjp rows in C#, not from an IR of its own.
+            if (ir.Jacobian is not null)
+            {
+                IrInterpreter.Run(ir.Jacobian, f);
+                s.Jacobian(f.T, f.Y, f.P, dfdy, dfdp);
+                AssertBits(f.Dfdy, dfdy, "dfdy");
+                AssertBits(f.Dfdp, dfdp, "dfdp");
+            }
         }
     }
 

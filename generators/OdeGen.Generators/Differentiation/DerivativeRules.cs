@@ -53,6 +53,8 @@ internal static class DerivativeRules
             case Fn.Min: return MinMax(b, k, args[0], args[1]);
             case Fn.Max: return MinMax(b, k, args[1], args[0]);
             case Fn.FusedMultiplyAdd: return k == 2 ? b.Const(1) : args[1 - k];
+            case Fn.Clamp: return Clamp(b, k, args);
+            case Fn.Sign:
             case Fn.CopySign:
             case Fn.LessOrEqualIndicator:
                 return b.Const(0);                                              // piecewise constant
@@ -72,6 +74,20 @@ internal static class DerivativeRules
         int y = args[0], x = args[1];
         int r2 = b.Add(b.Mul(x, x), b.Mul(y, y));
         return k == 0 ? b.Div(x, r2) : b.Neg(b.Div(y, r2));
+    }
+
+    // Clamp(x, lo, hi) is lo when x < lo, hi when x > hi, else x (Math.Clamp's own order of tests).
+    private static int Clamp(IrBuilder b, int k, int[] args)
+    {
+        int x = args[0], lo = args[1], hi = args[2];
+        int aboveLo = b.Call(Fn.LessOrEqualIndicator, lo, x);
+        int belowHi = b.Call(Fn.LessOrEqualIndicator, x, hi);
+        return k switch
+        {
+            0 => b.Mul(aboveLo, belowHi),
+            1 => b.Sub(b.Const(1), aboveLo),
+            _ => b.Mul(aboveLo, b.Sub(b.Const(1), belowHi)),
+        };
     }
 
     // min(a, b) follows a when a <= b (max(a, b) follows a when b <= a); the other operand gets 1 - that.

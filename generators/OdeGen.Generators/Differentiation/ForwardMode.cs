@@ -16,7 +16,7 @@ internal static class ForwardMode
     /// </summary>
     public static IrFunction Jvp(IrFunction primal)
     {
-        var b = new IrBuilder(exact: false);
+        var b = new IrBuilder(exact: false, primal.Single);
         var map = new int[primal.Body.Count];
         var dot = new int[primal.Body.Count];
         for (int i = 0; i < primal.Body.Count; i++)
@@ -25,29 +25,96 @@ internal static class ForwardMode
             b.Stmt = x.Stmt;
             b.Phase = Phase.Primal;
             map[i] = Simplifier.Copy(b, x, map);
-            if (map[i] >= 0)
+            if (map[i] >= 0 && !x.IsRegion)
             {
                 b.Name(map[i], x.Name);
             }
 
             b.Phase = Phase.Tangent;
-            if (x.Op == Op.Store)
+            dot[i] = x.Op switch
             {
-                b.Store(Slot.DydtDot, x.Index, dot[x.A] < 0 ? b.Const(0) : dot[x.A]);
-                continue;
-            }
-
-            dot[i] = Tangent(b, x, map[i], map, dot, JvpSeed, "Dot");
+                Op.Store => StoreTangent(b, x, dot),
+                _ when x.IsRegion || x.IsCondition => -1,
+                Op.Extern => ExternTangent(b, x, map, dot),
+                Op.Var or Op.VarAdd or Op.VarSet or Op.VarGet or Op.Buf or Op.BufStore or Op.BufLoad => StateTangent(b, x, dot),
+                _ => Tangent(b, x, map[i], map, dot, JvpSeed, "Dot"),
+            };
         }
 
         return b.Build(primal.Statements, primal.UserStatements);
+    }
+
+    /// <summary>The user's forward rule, called with the arguments and their tangents (0 where structurally zero).</summary>
+    private static int ExternTangent(IrBuilder b, Instr x, int[] map, int[] dot)
+    {
+        if (System.Linq.Enumerable.All(x.Args, a => dot[a] < 0))
+        {
+            return -1;
+        }
+
+        int n = x.Args.Count;
+        var args = new int[2 * n];
+        for (int k = 0; k < n; k++)
+        {
+            args[k] = map[x.Args[k]];
+            args[n + k] = dot[x.Args[k]] < 0 ? b.Const(0) : dot[x.Args[k]];
+        }
+
+        int tangent = b.Extern(Op.ExternJvp, x.Ix2!.Split(';')[0], args);
+        b.Name(tangent, x.Name is null ? null : x.Name + "Dot");
+        return tangent;
+    }
+
+    private static int StoreTangent(IrBuilder b, Instr x, int[] dot)
+    {
+        b.Store(Slot.DydtDot, x.Index, dot[x.A] < 0 ? b.Const(0) : dot[x.A], x.Ix);
+        return -1;
+    }
+
+    /// <summary>
+    /// Accumulators and buffers get companions that hold their tangents: a tangent accumulator, a
+    /// tangent buffer (dydtDot for dydt). Writes and reads go to the companion at the same place.
+    /// For a Var or Buf the returned id is the companion; for a load, the tangent value.
+    /// </summary>
+    private static int StateTangent(IrBuilder b, Instr x, int[] dot)
+    {
+        switch (x.Op)
+        {
+            case Op.Var:
+                return b.Var(dot[x.A] < 0 ? b.Const(0) : dot[x.A], x.Name is null ? null : x.Name + "Dot");
+            case Op.VarAdd:
+                if (dot[x.B] >= 0)
+                {
+                    b.VarAdd(dot[x.A], dot[x.B]);
+                }
+
+                return -1;
+            case Op.VarSet:
+                b.VarSet(dot[x.A], dot[x.B] < 0 ? b.Const(0) : dot[x.B]);
+                return -1;
+            case Op.VarGet:
+                return b.VarGet(dot[x.A]);
+            case Op.Buf:
+                return x.Slot == Slot.Dydt
+                    ? b.Buf(Slot.DydtDot, x.Ix!, null, zeroed: true)
+                    : b.Buf(Slot.None, x.Ix!, x.Name is null ? null : x.Name + "Dot", x.Value == 1);
+            case Op.BufStore:
+                if (dot[x.A] >= 0 || x.Value == 0)
+                {
+                    b.BufStore(dot[x.B], x.Ix!, dot[x.A] < 0 ? b.Const(0) : dot[x.A], x.Value == 1);
+                }
+
+                return -1;
+            default:
+                return b.BufLoad(dot[x.A], x.Ix!);
+        }
     }
 
     /// <summary>
     /// Appends the tangents of every primal value (already copied, ids in <paramref name="map"/>)
     /// for one seed and returns them; used for Jacobian columns.
     /// </summary>
-    public static int[] Tangents(IrBuilder b, IrFunction primal, int[] map, Func<IrBuilder, Slot, int, int> seed, string suffix)
+    public static int[] Tangents(IrBuilder b, IrFunction primal, int[] map, Func<IrBuilder, Slot, int, string?, int> seed, string suffix)
     {
         var dot = new int[primal.Body.Count];
         for (int i = 0; i < primal.Body.Count; i++)
@@ -62,7 +129,7 @@ internal static class ForwardMode
     }
 
     /// <summary>The tangent of <paramref name="x"/> (copied as <paramref name="r"/>), or -1 when it is structurally zero.</summary>
-    private static int Tangent(IrBuilder b, Instr x, int r, int[] map, int[] dot, Func<IrBuilder, Slot, int, int> seed, string suffix)
+    private static int Tangent(IrBuilder b, Instr x, int r, int[] map, int[] dot, Func<IrBuilder, Slot, int, string?, int> seed, string suffix)
     {
         if (x.Op == Op.Const)
         {
@@ -71,7 +138,7 @@ internal static class ForwardMode
 
         if (x.Op == Op.Input)
         {
-            return seed(b, x.Slot, x.Index);
+            return seed(b, x.Slot, x.Index, x.Ix);
         }
 
         int arity = x.Arity;
@@ -102,11 +169,11 @@ internal static class ForwardMode
         return sum >= 0 && b.IsConst(sum, 0) ? -1 : sum;
     }
 
-    private static int JvpSeed(IrBuilder b, Slot slot, int index) => slot switch
+    private static int JvpSeed(IrBuilder b, Slot slot, int index, string? ix) => slot switch
     {
         Slot.T => b.Input(Slot.TDot, 0),
-        Slot.Y => b.Input(Slot.YDot, index),
-        Slot.P => b.Input(Slot.PDot, index),
+        Slot.Y => b.Input(Slot.YDot, index, ix),
+        Slot.P => b.Input(Slot.PDot, index, ix),
         _ => -1,
     };
 }

@@ -1,105 +1,539 @@
+using System.Collections.Generic;
 using OdeGen.Generators.Ir;
 using OdeGen.Generators.Simplify;
 
 namespace OdeGen.Generators.Differentiation;
 
 /// <summary>
-/// Reverse mode in two sweeps. The forward sweep recomputes the primal values and keeps them in
-/// locals (straight-line code needs no tape); the reverse sweep visits the instructions last to
-/// first, so each value's adjoint is complete before it is pushed to the value's operands.
+/// Reverse mode in two sweeps, without a tape. The forward sweep recomputes the primal values and
+/// keeps them in locals; the reverse sweep visits the instructions last to first, so each value's
+/// adjoint is complete before it is pushed to the value's operands.
 /// </summary>
-internal static class ReverseMode
+/// <remarks>
+/// <para>
+/// A loop is reversed as a descending loop whose body first recomputes the iteration's own primal
+/// values (cheap: the body's locals are per-iteration) and then runs the body's adjoint backwards.
+/// What the recomputation reads must still hold the iteration's values; the parser guarantees it:
+/// buffers are never written after they were read, a loop never reads a buffer it writes, and a
+/// local assigned in a loop but declared outside is a pure accumulator (only += and -=, never read
+/// in the loop), whose adjoint is the same in every iteration.
+/// </para>
+/// <para>
+/// Adjoints of values defined outside a loop and used inside it are summed over the iterations in
+/// accumulators declared before the reversed loop. A buffer's adjoint is a zeroed buffer of the same
+/// size (dydt's starts as a copy of a): a read adds to it, a write takes the element and clears it.
+/// </para>
+/// </remarks>
+internal sealed class ReverseMode
 {
-    /// <summary>Builds the VJP: yBar += aᵀ∂f/∂y, pBar += aᵀ∂f/∂p, returns aᵀ∂f/∂t.</summary>
-    /// <param name="primal">Dead-code-free primal: exactly one store per output element.</param>
-    public static IrFunction Vjp(IrFunction primal)
+    private readonly IrFunction _primal;
+    private readonly IrBuilder _b;
+    private readonly int[] _map, _bar, _varBar, _bufBar, _open, _else;
+
+    /// <summary>For a value that is written to a buffer element which keeps it (see <see cref="KeptInBuffers"/>), that store; else -1.</summary>
+    private readonly int[] _keptBy;
+    private readonly Dictionary<int, int> _accumulators = new();
+
+    /// <summary>Accumulators whose adjoint depends on the branch taken: their adjoint lives in a variable of its own.</summary>
+    private readonly Dictionary<int, int> _varBarVariables = new();
+    private int _tBar = -1, _tAccumulator = -1;
+
+    private ReverseMode(IrFunction primal)
     {
-        var b = new IrBuilder(exact: false);
+        _primal = primal;
+        _b = new IrBuilder(exact: false, primal.Single);
         int n = primal.Body.Count;
-        var map = new int[n];
+        _map = new int[n];
+        _bar = Filled(n);
+        _varBar = Filled(n);
+        _bufBar = Filled(n);
+        _open = Filled(n);
+        _else = Filled(n);
+        _keptBy = KeptInBuffers(primal);
+        var stack = new Stack<int>();
         for (int i = 0; i < n; i++)
         {
-            Instr x = primal.Body[i];
-            b.Stmt = x.Stmt;
-            b.Phase = Phase.Primal;
-            map[i] = x.Op == Op.Store ? -1 : Simplifier.Copy(b, x, map);
-            if (map[i] >= 0)
+            switch (primal.Body[i].Op)
             {
-                b.Name(map[i], x.Name);
+                case Op.For or Op.If:
+                    stack.Push(i);
+                    break;
+                case Op.Else:
+                    _else[stack.Peek()] = i;
+                    break;
+                case Op.EndFor or Op.EndIf:
+                    _open[i] = stack.Pop();
+                    break;
             }
         }
-
-        var bar = new int[n];
-        for (int i = 0; i < n; i++)
-        {
-            bar[i] = -1;
-        }
-
-        int tBar = -1;
-        for (int i = n - 1; i >= 0; i--)
-        {
-            Instr x = primal.Body[i];
-            b.Stmt = x.Stmt;
-            b.Phase = Phase.Adjoint;
-            if (x.Op == Op.Store)
-            {
-                Accumulate(b, bar, x.A, b.Input(Slot.A, x.Index));
-            }
-            else if (bar[i] >= 0)
-            {
-                b.Name(bar[i], x.Name is null ? null : x.Name + "Bar");
-                tBar = Pull(b, x, map, bar, i, tBar);
-            }
-        }
-
-        b.Stmt = -1;
-        b.Store(Slot.Return, 0, tBar < 0 ? b.Const(0) : tBar);
-        return b.Build(primal.Statements, primal.UserStatements);
     }
 
-    /// <summary>Pushes the adjoint of instruction <paramref name="i"/> to its operands (or out, for inputs); returns the t adjoint.</summary>
-    private static int Pull(IrBuilder b, Instr x, int[] map, int[] bar, int i, int tBar)
+    /// <summary>Builds the VJP: yBar += aᵀ∂f/∂y, pBar += aᵀ∂f/∂p, returns aᵀ∂f/∂t.</summary>
+    /// <param name="primal">Dead-code-free primal: exactly one store per output element outside loops.</param>
+    public static IrFunction Vjp(IrFunction primal) => new ReverseMode(primal).Run();
+
+    private IrFunction Run()
+    {
+        int n = _primal.Body.Count;
+        for (int i = 0; i < n; i++)
+        {
+            Instr x = _primal.Body[i];
+            _b.Stmt = x.Stmt;
+            _b.Phase = Phase.Primal;
+            if (x.Op == Op.Store)
+            {
+                _map[i] = -1;
+            }
+            else if (x.Op == Op.Buf && x.Slot == Slot.Dydt)
+            {
+                // Vjp has no dydt: values of f that the body reads back live in a scratch buffer.
+                _map[i] = _b.Buf(Slot.None, "a.Length", "dydt", zeroed: true);
+            }
+            else
+            {
+                _map[i] = Simplifier.Copy(_b, x, _map);
+                if (_map[i] >= 0 && !x.IsRegion)
+                {
+                    _b.Name(_map[i], x.Name);
+                }
+            }
+        }
+
+        for (int i = 0; i < n; i++)
+        {
+            Instr x = _primal.Body[i];
+            if (x.Op == Op.Buf)
+            {
+                _b.Stmt = x.Stmt;
+                _b.Phase = Phase.Adjoint;
+                _bufBar[i] = x.Slot == Slot.Dydt
+                    ? _b.Buf(Slot.A, "a.Length", "dydtBar", zeroed: false)
+                    : _b.Buf(Slot.None, x.Ix!, (x.Name ?? "buffer") + "Bar", zeroed: true);
+            }
+        }
+
+        Block(0, n);
+        _b.Stmt = -1;
+        _b.Store(Slot.Return, 0, _tBar < 0 ? _b.Const(0) : _tBar);
+        return _b.Build(_primal.Statements, _primal.UserStatements);
+    }
+
+    /// <summary>Reverses the instructions [<paramref name="start"/>, <paramref name="end"/>) of one nesting level, last first.</summary>
+    private void Block(int start, int end)
+    {
+        for (int i = end - 1; i >= start; i--)
+        {
+            Instr x = _primal.Body[i];
+            if (x.Op == Op.EndFor)
+            {
+                Loop(_open[i], i);
+                i = _open[i];
+                continue;
+            }
+
+            if (x.Op == Op.EndIf)
+            {
+                Branch(_open[i], _else[_open[i]], i);
+                i = _open[i];
+                continue;
+            }
+
+            _b.Stmt = x.Stmt;
+            _b.Phase = Phase.Adjoint;
+            Instruction(i, x);
+        }
+    }
+
+    private void Instruction(int i, Instr x)
+    {
+        switch (x.Op)
+        {
+            case Op.Store:
+                Accumulate(x.A, _b.Input(Slot.A, x.Index, x.Ix));
+                return;
+            case Op.Var:
+                int initBar = VarBar(i);
+                if (initBar >= 0)
+                {
+                    Accumulate(x.A, initBar);
+                }
+
+                return;
+            case Op.VarAdd:
+                // v += e: ē = v̄, and v̄ is unchanged (the same in every iteration of the loop).
+                int addBar = VarBar(x.A);
+                if (addBar >= 0)
+                {
+                    Accumulate(x.B, addBar);
+                }
+
+                return;
+            case Op.VarSet:
+                // v = e on one side of a branch: ē = v̄, and the value v had before gets nothing.
+                int setBar = VarBar(x.A);
+                if (setBar >= 0)
+                {
+                    Accumulate(x.B, setBar);
+                }
+
+                if (_varBarVariables.TryGetValue(x.A, out int cleared))
+                {
+                    _b.VarSet(cleared, _b.Const(0));
+                }
+                else
+                {
+                    _varBar[x.A] = -1;
+                }
+
+                return;
+            case Op.VarGet:
+                if (_bar[i] >= 0)
+                {
+                    if (_varBarVariables.TryGetValue(x.A, out int variable))
+                    {
+                        _b.VarAdd(variable, _bar[i]);
+                    }
+                    else
+                    {
+                        _varBar[x.A] = _varBar[x.A] < 0 ? _bar[i] : _b.Add(_varBar[x.A], _bar[i]);
+                    }
+                }
+
+                return;
+            case Op.Buf:
+                return;
+            case Op.BufStore:
+                int adjoint = _bufBar[x.B];
+                int taken = _b.BufLoad(adjoint, x.Ix!);
+                if (x.Value == 0)
+                {
+                    // The write replaced the element: earlier values of it get no adjoint.
+                    _b.BufStore(adjoint, x.Ix!, _b.Const(0), accumulate: false);
+                }
+
+                Accumulate(x.A, taken);
+                return;
+            case Op.BufLoad:
+                if (_bar[i] >= 0)
+                {
+                    _b.BufStore(_bufBar[x.A], x.Ix!, _bar[i], accumulate: true);
+                }
+
+                return;
+            case Op.Compare or Op.And or Op.Or or Op.Not:
+                return;
+            case Op.Extern:
+                if (_bar[i] >= 0)
+                {
+                    ExternAdjoint(x, i);
+                }
+
+                return;
+            default:
+                if (_bar[i] >= 0)
+                {
+                    _b.Name(_bar[i], x.Name is null ? null : x.Name + "Bar");
+                    Pull(x, i);
+                }
+
+                return;
+        }
+    }
+
+    /// <summary>Reverses the loop opened at <paramref name="open"/> and closed at <paramref name="close"/>.</summary>
+    private void Loop(int open, int close)
+    {
+        Instr loop = _primal.Body[open];
+        _b.Stmt = loop.Stmt;
+        _b.Phase = Phase.Adjoint;
+
+        Region region = OpenRegion(open, close);
+        _b.For(loop.Name!, loop.Ix!, loop.Ix2!, reversed: loop.Value == 0);
+        Side(open + 1, close, open);
+        _b.Stmt = loop.Stmt;
+        _b.Phase = Phase.Adjoint;
+        _b.EndFor();
+        CloseRegion(region);
+    }
+
+    /// <summary>
+    /// Reverses the branch opened at <paramref name="open"/>: the same condition (kept from the
+    /// forward sweep) picks the side, whose values are recomputed and then reversed.
+    /// </summary>
+    private void Branch(int open, int otherwise, int close)
+    {
+        Instr branch = _primal.Body[open];
+        _b.Stmt = branch.Stmt;
+        _b.Phase = Phase.Adjoint;
+        Region region = OpenRegion(open, close);
+        _b.If(_map[branch.A]);
+        Side(open + 1, otherwise < 0 ? close : otherwise, open);
+        if (otherwise >= 0)
+        {
+            _b.Stmt = _primal.Body[otherwise].Stmt;
+            _b.Phase = Phase.Adjoint;
+            _b.Else();
+            Side(otherwise + 1, close, open);
+        }
+
+        _b.Stmt = branch.Stmt;
+        _b.Phase = Phase.Adjoint;
+        _b.EndIf();
+        CloseRegion(region);
+    }
+
+    /// <summary>What a reversed region declared before it opened, to be read back after it closes.</summary>
+    private sealed record Region(List<int> Operands, List<int> Variables, bool OwnsT);
+
+    /// <summary>
+    /// Before a reversed loop or branch: outside values the body uses collect their adjoints (over all
+    /// iterations, or on the side taken) in accumulators, and outside variables the body sets get
+    /// their adjoint in a variable, since a set clears it on one side only.
+    /// </summary>
+    private Region OpenRegion(int open, int close)
+    {
+        var operands = new List<int>();
+        var variables = new List<int>();
+        bool readsT = false;
+        for (int i = open + 1; i < close; i++)
+        {
+            Instr x = _primal.Body[i];
+            readsT |= x.Op == Op.Input && x.Slot == Slot.T;
+            if (x.Op == Op.VarSet && x.A < open && !_varBarVariables.ContainsKey(x.A))
+            {
+                int bar = VarBar(x.A);
+                _varBarVariables[x.A] = _b.Var(bar < 0 ? _b.Const(0) : bar, _primal.Body[x.A].Name is { } vn ? vn + "Bar" : null);
+                variables.Add(x.A);
+            }
+
+            for (int k = 0; k < x.Arity; k++)
+            {
+                int operand = x.Operand(k);
+                Instr o = _primal.Body[operand];
+                if (operand < open && !o.IsCondition && o.Op is not (Op.Const or Op.Var or Op.Buf) && !_accumulators.ContainsKey(operand))
+                {
+                    _accumulators[operand] = _b.Var(_bar[operand] < 0 ? _b.Const(0) : _bar[operand], o.Name is null ? null : o.Name + "Bar");
+                    operands.Add(operand);
+                }
+            }
+        }
+
+        bool ownsT = readsT && _tAccumulator < 0;
+        if (ownsT)
+        {
+            _tAccumulator = _b.Var(_tBar < 0 ? _b.Const(0) : _tBar, "tBar");
+        }
+
+        return new Region(operands, variables, ownsT);
+    }
+
+    private void CloseRegion(Region region)
+    {
+        foreach (int operand in region.Operands)
+        {
+            _bar[operand] = _b.VarGet(_accumulators[operand]);
+            _accumulators.Remove(operand);
+        }
+
+        foreach (int variable in region.Variables)
+        {
+            _varBar[variable] = _b.VarGet(_varBarVariables[variable]);
+            _varBarVariables.Remove(variable);
+        }
+
+        if (region.OwnsT)
+        {
+            _tBar = _b.VarGet(_tAccumulator);
+            _tAccumulator = -1;
+        }
+    }
+
+    /// <summary>One side of a region (a loop body, a branch): recompute its values, then reverse it.</summary>
+    private void Side(int start, int end, int open)
+    {
+        Recompute(start, end, open);
+        for (int i = start; i < end; i++)
+        {
+            _bar[i] = -1;
+            _varBar[i] = -1;
+        }
+
+        Block(start, end);
+    }
+
+    /// <summary>The adjoint of variable <paramref name="variable"/> as it stands, or -1.</summary>
+    private int VarBar(int variable) =>
+        _varBarVariables.TryGetValue(variable, out int holder) ? _b.VarGet(holder) : _varBar[variable];
+
+    /// <summary>
+    /// The iteration's primal values, recomputed at the top of the reversed body. Writes that outlive
+    /// the iteration (outputs, buffers, accumulators declared outside) already hold their final values and are skipped.
+    /// </summary>
+    private void Recompute(int start, int end, int open)
+    {
+        for (int i = start; i < end; i++)
+        {
+            Instr x = _primal.Body[i];
+            if (x.Op is Op.Store or Op.BufStore || (x.Op is Op.VarAdd or Op.VarSet && x.A < open))
+            {
+                continue;
+            }
+
+            _b.Stmt = x.Stmt;
+            _b.Phase = Phase.Primal;
+
+            // A value the forward sweep left in a buffer is read back instead of recomputed (h[i] = tanh(s):
+            // the reverse sweep reads h[i]); what only served to compute it then becomes dead code.
+            if (_keptBy[i] >= 0 && _keptBy[i] < end)
+            {
+                Instr store = _primal.Body[_keptBy[i]];
+                _map[i] = _b.BufLoad(_map[store.B], store.Ix!);
+                continue;
+            }
+            _map[i] = Simplifier.Copy(_b, x, _map);
+            if (_map[i] >= 0 && !x.IsRegion)
+            {
+                _b.Name(_map[i], x.Name);
+            }
+        }
+    }
+
+    /// <summary>The user's reverse rule adds each argument's adjoint into a variable of its own, passed by ref.</summary>
+    private void ExternAdjoint(Instr x, int i)
+    {
+        int n = x.Args.Count;
+        var args = new int[(2 * n) + 1];
+        var holders = new int[n];
+        for (int k = 0; k < n; k++)
+        {
+            args[k] = _map[x.Args[k]];
+            holders[k] = _b.Var(_b.Const(0), null);
+            args[n + 1 + k] = holders[k];
+        }
+
+        args[n] = _bar[i];
+        _b.ExternVjp(x.Ix2!.Split(';')[1], n, args);
+        for (int k = 0; k < n; k++)
+        {
+            if (!_b.IsConst(_map[x.Args[k]]))
+            {
+                Accumulate(x.Args[k], _b.VarGet(holders[k]));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Values that stay readable in a buffer after the forward sweep: stored by the only write to a
+    /// stackalloc buffer (so nothing overwrites the element), with '=', in the same loop body or branch
+    /// side as the value's definition (so the element's index means the same iteration, and the write
+    /// ran whenever the value was computed).
+    /// </summary>
+    private static int[] KeptInBuffers(IrFunction primal)
+    {
+        int n = primal.Body.Count;
+        int[] kept = Filled(n);
+        var writes = new Dictionary<int, int>();
+        for (int i = 0; i < n; i++)
+        {
+            Instr x = primal.Body[i];
+            if (x.Op == Op.BufStore)
+            {
+                writes[x.B] = writes.TryGetValue(x.B, out int count) ? count + 1 : 1;
+            }
+        }
+
+        for (int i = 0; i < n; i++)
+        {
+            Instr x = primal.Body[i];
+            if (x.Op != Op.BufStore || x.Value != 0 || writes[x.B] != 1 || primal.Body[x.B].Slot != Slot.None || primal.Body[x.A].IsLoad
+                || primal.Body[x.A].Op is Op.Const or Op.Input)
+            {
+                continue;
+            }
+
+            bool sameBlock = true;
+            for (int k = x.A + 1; k < i && sameBlock; k++)
+            {
+                sameBlock = !primal.Body[k].IsRegion;
+            }
+
+            if (sameBlock)
+            {
+                kept[x.A] = i;
+            }
+        }
+
+        return kept;
+    }
+
+    /// <summary>Pushes the adjoint of instruction <paramref name="i"/> to its operands (or out, for inputs).</summary>
+    private void Pull(Instr x, int i)
     {
         if (x.Op == Op.Input)
         {
             switch (x.Slot)
             {
-                case Slot.T: return bar[i];
-                case Slot.Y: b.Store(Slot.YBar, x.Index, bar[i]); break;
-                case Slot.P: b.Store(Slot.PBar, x.Index, bar[i]); break;
+                case Slot.T:
+                    if (_tAccumulator >= 0)
+                    {
+                        _b.VarAdd(_tAccumulator, _bar[i]);
+                    }
+                    else
+                    {
+                        _tBar = _tBar < 0 ? _bar[i] : _b.Add(_tBar, _bar[i]);
+                    }
+
+                    break;
+                case Slot.Y: _b.Store(Slot.YBar, x.Index, _bar[i], x.Ix); break;
+                case Slot.P: _b.Store(Slot.PBar, x.Index, _bar[i], x.Ix); break;
             }
 
-            return tBar;
+            return;
         }
 
         int arity = x.Arity;
         var args = new int[arity];
         for (int k = 0; k < arity; k++)
         {
-            args[k] = map[x.Operand(k)];
+            args[k] = _map[x.Operand(k)];
         }
 
         for (int k = 0; k < arity; k++)
         {
             int operand = x.Operand(k);
-            if (b.IsConst(map[operand]))
+            if (_b.IsConst(_map[operand]))
             {
                 continue;
             }
 
-            Accumulate(b, bar, operand, b.Mul(bar[i], DerivativeRules.Partial(b, x, k, args, map[i])));
+            Accumulate(operand, _b.Mul(_bar[i], DerivativeRules.Partial(_b, x, k, args, _map[i])));
         }
-
-        return tBar;
     }
 
-    private static void Accumulate(IrBuilder b, int[] bar, int target, int contribution)
+    private void Accumulate(int target, int contribution)
     {
-        if (b.IsConst(contribution, 0))
+        if (_b.IsConst(contribution, 0))
         {
             return;
         }
 
-        bar[target] = bar[target] < 0 ? contribution : b.Add(bar[target], contribution);
+        if (_accumulators.TryGetValue(target, out int accumulator))
+        {
+            _b.VarAdd(accumulator, contribution);
+            return;
+        }
+
+        _bar[target] = _bar[target] < 0 ? contribution : _b.Add(_bar[target], contribution);
+    }
+
+    private static int[] Filled(int n)
+    {
+        var a = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            a[i] = -1;
+        }
+
+        return a;
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using OdeGen.Generators.Ir;
 using OdeGen.Generators.Model;
 using OdeGen.Generators.Simplify;
@@ -13,12 +14,16 @@ internal static class SystemDifferentiator
     {
         // Reverse mode relies on one store per output; dead stores go first.
         IrFunction primal = DeadCode.Eliminate(model.Primal);
+
+        // With loops or buffers the sizes may be known only at run time; the emitter then builds the
+        // Jacobian row by row from Vjp (rows are contiguous in the row-major layout, and n is small).
+        bool structured = primal.Body.Any(x => x.Op is Op.For or Op.Buf or Op.Extern);
         return new SystemIr(
             model.Header,
             primal,
             ForwardMode.Jvp(primal),
             ReverseMode.Vjp(primal),
-            Jacobian(primal, model.Header.States, model.Header.Parameters));
+            structured ? null : Jacobian(primal, model.Header.States, model.Header.Parameters));
     }
 
     /// <summary>
@@ -27,7 +32,7 @@ internal static class SystemDifferentiator
     /// </summary>
     private static IrFunction Jacobian(IrFunction primal, int n, int m)
     {
-        var b = new IrBuilder(exact: false);
+        var b = new IrBuilder(exact: false, primal.Single);
         var map = new int[primal.Body.Count];
         var outputs = new int[n];
         for (int i = 0; i < primal.Body.Count; i++)
@@ -57,7 +62,7 @@ internal static class SystemDifferentiator
         for (int j = 0; j < count; j++)
         {
             int column = j;
-            int[] dot = ForwardMode.Tangents(b, primal, map, (bb, slot, index) => slot == input && index == column ? bb.Const(1) : -1, "_" + suffix + j);
+            int[] dot = ForwardMode.Tangents(b, primal, map, (bb, slot, index, _) => slot == input && index == column ? bb.Const(1) : -1, "_" + suffix + j);
             statements.Add($"column {j} of {(target == Slot.Dfdy ? "dfdy" : "dfdp")}: ∂f/∂{(input == Slot.Y ? "y" : "p")}[{j}]");
             b.Stmt = statements.Count - 1;
             b.Phase = Phase.Primal;

@@ -13,11 +13,15 @@ internal sealed class FunctionEmitter
     private const int PrecAdd = 1, PrecMul = 2, PrecUnary = 3, PrecAtom = 4;
 
     private readonly IrFunction _function;
+
+    /// <summary>The C# type of the values: double, or float for a float method.</summary>
+    private readonly string _real;
     private readonly string?[] _names;
 
     private FunctionEmitter(IrFunction function, IEnumerable<string> parameters)
     {
         _function = function;
+        _real = function.Single ? "float" : "double";
         _names = AssignNames(function, parameters);
     }
 
@@ -36,7 +40,27 @@ internal sealed class FunctionEmitter
         for (int i = 0; i < _function.Body.Count; i++)
         {
             Instr x = _function.Body[i];
-            if (x.Op != Op.Store && _names[i] is null)
+            if (x.Op is Op.EndFor or Op.EndIf)
+            {
+                writer.Close();
+                group = (-1, false);
+                continue;
+            }
+
+            if (x.Op == Op.Else && _function.Body[i + 1].Op == Op.EndIf)
+            {
+                continue;   // nothing is left on the else side
+            }
+
+            if (x.Op == Op.Else)
+            {
+                writer.Close().Open("else");
+                group = (-1, false);
+                first = true;
+                continue;
+            }
+
+            if (!IsStatement(x) && _names[i] is null)
             {
                 continue;   // printed inline where it is used
             }
@@ -67,8 +91,128 @@ internal sealed class FunctionEmitter
 
             group = key;
             first = false;
-            writer.Line(x.Op == Op.Store ? StoreLine(x) : $"double {_names[i]} = {Expr(i, definition: true).Text};");
+            switch (x.Op)
+            {
+                case Op.For:
+                    writer.Open(ForLine(x));
+                    first = true;
+                    group = (-1, false);
+                    break;
+                case Op.If:
+                    writer.Open($"if ({Condition(x.A)})");
+                    first = true;
+                    group = (-1, false);
+                    break;
+                case Op.VarSet:
+                    writer.Line($"{_names[x.A]} = {Expr(x.B).Text};");
+                    break;
+                case Op.ExternVjp:
+                    var parts = new List<string>();
+                    for (int k = 0; k < x.Args.Count; k++)
+                    {
+                        parts.Add(k > x.Index ? "ref " + _names[x.Args[k]] : Expr(x.Args[k]).Text);
+                    }
+
+                    writer.Line($"{x.Ix}({string.Join(", ", parts)});");
+                    break;
+                case Op.Buf:
+                    BufLines(writer, x, i);
+                    break;
+                case Op.Var:
+                    writer.Line($"{_real} {_names[i]} = {Expr(x.A).Text};");
+                    break;
+                case Op.VarAdd:
+                    writer.Line($"{_names[x.A]} += {Expr(x.B).Text};");
+                    break;
+                case Op.BufStore:
+                    writer.Line($"{BufName(x.B)}[{x.Ix}] {(x.Value == 1 ? "+=" : "=")} {Expr(x.A).Text};");
+                    break;
+                case Op.Store:
+                    writer.Line(StoreLine(x));
+                    break;
+                default:
+                    writer.Line($"{(x.IsCondition ? "bool" : _real)} {_names[i]} = {Expr(i, definition: true).Text};");
+                    break;
+            }
         }
+    }
+
+    /// <summary>A condition without the parentheses that make it an atom elsewhere.</summary>
+    private string Condition(int id)
+    {
+        string text = Expr(id).Text;
+        return _names[id] is null && text.StartsWith("(", System.StringComparison.Ordinal) && _function.Body[id].Op != Op.Not ? text.Substring(1, text.Length - 2) : text;
+    }
+
+    /// <summary>Conditions print fully parenthesized (as atoms): their precedence never mixes with arithmetic.</summary>
+    private string ConditionExpr(Instr x)
+    {
+        switch (x.Op)
+        {
+            case Op.Compare:
+                string symbol = ((CompareKind)(int)x.Value) switch
+                {
+                    CompareKind.Less => "<",
+                    CompareKind.LessOrEqual => "<=",
+                    CompareKind.Greater => ">",
+                    CompareKind.GreaterOrEqual => ">=",
+                    CompareKind.Equal => "==",
+                    _ => "!=",
+                };
+                return x.A < 0 ? $"({x.Ix} {symbol} {x.Ix2})" : $"({Expr(x.A).Text} {symbol} {Expr(x.B).Text})";
+            case Op.And:
+                return $"({Expr(x.A).Text} && {Expr(x.B).Text})";
+            case Op.Or:
+                return $"({Expr(x.A).Text} || {Expr(x.B).Text})";
+            default:
+                return "!" + Expr(x.A).Text;
+        }
+    }
+
+    /// <summary>Instructions printed as lines of their own whether or not they have a name.</summary>
+    private static bool IsStatement(Instr x) => x.Op is Op.Store or Op.For or Op.If or Op.Var or Op.VarAdd or Op.VarSet or Op.Buf or Op.BufStore or Op.ExternVjp;
+
+    private static string ForLine(Instr x)
+    {
+        string v = x.Name!;
+        if (x.Value == 0)
+        {
+            return $"for (int {v} = {x.Ix}; {v} < {x.Ix2}; {v}++)";
+        }
+
+        string hi = x.Ix2!.IndexOf(' ') >= 0 ? $"({x.Ix2})" : x.Ix2!;
+        return $"for (int {v} = {hi} - 1; {v} >= {x.Ix}; {v}--)";
+    }
+
+    private void BufLines(IndentedWriter writer, Instr x, int id)
+    {
+        switch (x.Slot)
+        {
+            case Slot.Dydt:
+            case Slot.DydtDot:
+                // Elements the loops never write are 0, as for straight-line dynamics.
+                writer.Line($"{SlotName(x.Slot)}.Clear();");
+                return;
+            case Slot.A:
+                writer.Line($"global::System.Span<{_real}> {_names[id]} = stackalloc {_real}[{x.Ix}];");
+                writer.Line($"a.CopyTo({_names[id]});");
+                return;
+            default:
+                writer.Line($"global::System.Span<{_real}> {_names[id]} = stackalloc {_real}[{x.Ix}];");
+                if (x.Value == 1)
+                {
+                    // stackalloc is zeroed only without [SkipLocalsInit]; adjoints must start at 0.
+                    writer.Line($"{_names[id]}.Clear();");
+                }
+
+                return;
+        }
+    }
+
+    private string BufName(int buffer)
+    {
+        Instr b = _function.Body[buffer];
+        return b.Slot is Slot.Dydt or Slot.DydtDot ? SlotName(b.Slot) : _names[buffer]!;
     }
 
     private string StoreLine(Instr x)
@@ -77,10 +221,12 @@ internal sealed class FunctionEmitter
         return x.Slot switch
         {
             Slot.Return => $"return {value};",
-            Slot.YBar or Slot.PBar => $"{SlotName(x.Slot)}[{Literals.Int(x.Index)}] += {value};",
-            _ => $"{SlotName(x.Slot)}[{Literals.Int(x.Index)}] = {value};",
+            Slot.YBar or Slot.PBar => $"{SlotName(x.Slot)}[{Index(x)}] += {value};",
+            _ => $"{SlotName(x.Slot)}[{Index(x)}] = {value};",
         };
     }
+
+    private static string Index(Instr x) => x.Ix ?? Literals.Int(x.Index);
 
     /// <summary>
     /// The C# text of value <paramref name="id"/> and its precedence: its local's name, unless
@@ -97,16 +243,25 @@ internal sealed class FunctionEmitter
         switch (x.Op)
         {
             case Op.Const:
-                string literal = Literals.Double(x.Value);
+                string literal = _function.Single ? Literals.Single(x.Value) : Literals.Double(x.Value);
                 return (literal, literal.StartsWith("-", System.StringComparison.Ordinal) ? PrecUnary : PrecAtom);
             case Op.Input:
-                return (x.Slot is Slot.T or Slot.TDot ? SlotName(x.Slot) : $"{SlotName(x.Slot)}[{Literals.Int(x.Index)}]", PrecAtom);
+                return x.Slot == Slot.Index ? ($"({_real})({x.Ix})", PrecUnary)
+                    : (x.Slot is Slot.T or Slot.TDot ? SlotName(x.Slot) : $"{SlotName(x.Slot)}[{Index(x)}]", PrecAtom);
+            case Op.VarGet:
+                return (_names[x.A]!, PrecAtom);
+            case Op.BufLoad:
+                return ($"{BufName(x.A)}[{x.Ix}]", PrecAtom);
             case Op.Neg:
                 var operand = Expr(x.A);
                 bool wrap = operand.Prec < PrecAtom;   // never print "--x" or "-a * b" for -(a * b)
                 return ("-" + (wrap ? $"({operand.Text})" : operand.Text), PrecUnary);
             case Op.Call:
                 return (Call(x), PrecAtom);
+            case Op.Compare or Op.And or Op.Or or Op.Not:
+                return (ConditionExpr(x), PrecAtom);
+            case Op.Extern or Op.ExternJvp:
+                return ($"{x.Ix}({string.Join(", ", System.Linq.Enumerable.Select(x.Args, a => Expr(a).Text))})", PrecAtom);
             default:
                 return Binary(x);
         }
@@ -134,7 +289,7 @@ internal sealed class FunctionEmitter
     {
         if (x.Fn == Fn.LessOrEqualIndicator)
         {
-            return $"({Expr(x.A).Text} <= {Expr(x.B).Text} ? 1.0 : 0.0)";
+            return _function.Single ? $"({Expr(x.A).Text} <= {Expr(x.B).Text} ? 1.0f : 0.0f)" : $"({Expr(x.A).Text} <= {Expr(x.B).Text} ? 1.0 : 0.0)";
         }
 
         var args = new List<string>();
@@ -143,7 +298,10 @@ internal sealed class FunctionEmitter
             args.Add(Expr(x.Operand(k)).Text);
         }
 
-        return $"global::System.Math.{x.Fn}({string.Join(", ", args)})";
+        string call = $"global::System.{(_function.Single ? "MathF" : "Math")}.{x.Fn}({string.Join(", ", args)})";
+
+        // Sign returns an int; the cast makes the whole call one value of the method's type.
+        return x.Fn == Fn.Sign ? $"({_real}){call}" : call;
     }
 
     private static string SlotName(Slot slot) => slot switch
@@ -164,34 +322,72 @@ internal sealed class FunctionEmitter
         _ => throw new System.ArgumentOutOfRangeException(nameof(slot), slot, null),
     };
 
-    /// <summary>Names the values that become locals (null: printed inline), unique within the method.</summary>
+    /// <summary>
+    /// Names the values that become locals (null: printed inline), unique within the method. Loop
+    /// variables are reserved first; a value used inside a deeper loop than it is defined in is a
+    /// local (so it is computed once, not per iteration); a buffer read is a local (a later write
+    /// must not change it); an accumulator read stays the accumulator's name unless it is added to later.
+    /// </summary>
     private static string?[] AssignNames(IrFunction function, IEnumerable<string> parameters)
     {
-        var uses = new int[function.Body.Count];
-        for (int i = 0; i < uses.Length; i++)
+        int count = function.Body.Count;
+        var uses = new int[count];
+        var depth = new int[count];
+        var deeperUse = new bool[count];
+        var addedAfter = new bool[count];
+        var taken = new HashSet<string>(parameters);
+        int d = 0;
+        for (int i = 0; i < count; i++)
         {
             Instr x = function.Body[i];
+            d -= x.Op is Op.EndFor or Op.EndIf ? 1 : 0;
+            depth[i] = d;
+            d += x.Op is Op.For or Op.If ? 1 : 0;
+            if (x.Op == Op.For)
+            {
+                taken.Add(x.Name!);
+            }
+
             for (int k = 0; k < x.Arity; k++)
             {
                 uses[x.Operand(k)]++;
+                deeperUse[x.Operand(k)] |= depth[x.Operand(k)] < d;
             }
         }
 
-        var taken = new HashSet<string>(parameters);
-        var names = new string?[uses.Length];
+        var lastGet = new Dictionary<int, int>();
+        for (int i = count - 1; i >= 0; i--)
+        {
+            Instr x = function.Body[i];
+            if (x.Op is Op.VarAdd or Op.VarSet)
+            {
+                lastGet[x.A] = i;
+            }
+            else if (x.Op == Op.VarGet)
+            {
+                addedAfter[i] = lastGet.ContainsKey(x.A);
+            }
+        }
+
+        var names = new string?[count];
         int temp = 0;
-        for (int i = 0; i < uses.Length; i++)
+        for (int i = 0; i < count; i++)
         {
             Instr x = function.Body[i];
             bool local = x.Op switch
             {
-                Op.Const or Op.Store => false,
-                Op.Input => x.Name is not null,
-                _ => x.Name is not null || uses[i] > 1,
+                Op.Const or Op.Store or Op.VarAdd or Op.VarSet or Op.BufStore or Op.ExternVjp => false,
+                Op.Extern => true,
+                _ when x.IsRegion => false,
+                Op.Var or Op.BufLoad => true,
+                Op.Buf => x.Slot is Slot.None or Slot.A,
+                Op.VarGet => addedAfter[i],
+                Op.Input => x.Name is not null || (deeperUse[i] && x.Ix is not null),
+                _ => x.Name is not null || uses[i] > 1 || deeperUse[i],
             };
             if (local)
             {
-                names[i] = x.Name is null ? Fresh(taken, "v", ref temp) : Unique(taken, x.Name);
+                names[i] = x.Name is null ? Fresh(taken, x.Op switch { Op.Var => "s", Op.Buf => "buffer", _ => "v" }, ref temp) : Unique(taken, x.Name);
             }
         }
 

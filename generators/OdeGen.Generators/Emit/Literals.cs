@@ -25,6 +25,24 @@ internal static class Literals
         return text.IndexOfAny(new[] { '.', 'E', 'e' }) < 0 ? text + ".0" : text;
     }
 
+    /// <summary>A float literal that round-trips exactly, with its 'f' suffix.</summary>
+    public static string Single(double value)
+    {
+        float f = (float)value;
+        if (float.IsNaN(f))
+        {
+            return "float.NaN";
+        }
+
+        if (float.IsInfinity(f))
+        {
+            return f > 0 ? "float.PositiveInfinity" : "float.NegativeInfinity";
+        }
+
+        string text = f.ToString("R", CultureInfo.InvariantCulture);
+        return (text.IndexOfAny(new[] { '.', 'E', 'e' }) < 0 ? text + ".0" : text) + "f";
+    }
+
     /// <summary>An int literal in invariant culture.</summary>
     public static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

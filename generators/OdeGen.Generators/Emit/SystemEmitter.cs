@@ -7,8 +7,6 @@ namespace OdeGen.Generators.Emit;
 /// <summary>Writes the file for one system: the user's types re-opened around the generated struct.</summary>
 internal static class SystemEmitter
 {
-    private const string Ros = "global::System.ReadOnlySpan<double>";
-    private const string Span = "global::System.Span<double>";
 
     /// <summary>The generated source for <paramref name="system"/>; <paramref name="version"/> goes into [GeneratedCode].</summary>
     public static GeneratedFile Emit(SystemIr system, string version)
@@ -49,19 +47,107 @@ internal static class SystemEmitter
          .Line($"/// Each block below is headed by the statement of {h.MethodName} it was derived from.")
          .Line($"/// </summary>")
          .Line($"[global::System.CodeDom.Compiler.GeneratedCode(\"OdeGen.Generators\", \"{version}\")]")
-         .Open($"public readonly struct {h.StructName} : global::OdeGen.IOdeSystem");
-        w.Line("/// <summary>Number of states (length of y and dydt).</summary>")
-         .Line($"public const int States = {Literals.Int(h.States)};").Line()
-         .Line("/// <summary>Number of parameters (length of p).</summary>")
-         .Line($"public const int Parameters = {Literals.Int(h.Parameters)};").Line()
-         .Line("/// <inheritdoc/>").Line("public int StateCount => States;").Line()
-         .Line("/// <inheritdoc/>").Line("public int ParameterCount => Parameters;");
+         .Open($"public readonly struct {h.StructName} : global::OdeGen.{(h.Single ? "IOdeSystemSingle" : "IOdeSystem")}");
+        Sizes(w, h);
 
-        Method(w, "void Evaluate", s.Evaluate, "double t", $"{Ros} y", $"{Ros} p", $"{Span} dydt");
-        Method(w, "void Jvp", s.Jvp, "double t", $"{Ros} y", $"{Ros} p", "double tDot", $"{Ros} yDot", $"{Ros} pDot", $"{Span} dydt", $"{Span} dydtDot");
-        Method(w, "double Vjp", s.Vjp, "double t", $"{Ros} y", $"{Ros} p", $"{Ros} a", $"{Span} yBar", $"{Span} pBar");
-        Method(w, "void Jacobian", s.Jacobian, "double t", $"{Ros} y", $"{Ros} p", $"{Span} dfdy", $"{Span} dfdp");
+        string r = h.Single ? "float" : "double";
+        string Ros = $"global::System.ReadOnlySpan<{r}>", Span = $"global::System.Span<{r}>";
+        Method(w, "void Evaluate", s.Evaluate, $"{r} t", $"{Ros} y", $"{Ros} p", $"{Span} dydt");
+        Method(w, "void Jvp", s.Jvp, $"{r} t", $"{Ros} y", $"{Ros} p", $"{r} tDot", $"{Ros} yDot", $"{Ros} pDot", $"{Span} dydt", $"{Span} dydtDot");
+        Method(w, $"{r} Vjp", s.Vjp, $"{r} t", $"{Ros} y", $"{Ros} p", $"{Ros} a", $"{Span} yBar", $"{Span} pBar");
+        if (s.Jacobian is { } jacobian)
+        {
+            Method(w, "void Jacobian", jacobian, $"{r} t", $"{Ros} y", $"{Ros} p", $"{Span} dfdy", $"{Span} dfdp");
+        }
+        else
+        {
+            JacobianFromVjpRows(w, r);
+        }
+
         w.Close();
+    }
+
+    /// <summary>
+    /// Sizes known at compile time are constants; the others (loops over y.Length or p.Length
+    /// without sizes in the attribute) come from the constructor.
+    /// </summary>
+    private static void Sizes(IndentedWriter w, SystemHeader h)
+    {
+        if (h.States >= 0)
+        {
+            w.Line("/// <summary>Number of states (length of y and dydt).</summary>")
+             .Line($"public const int States = {Literals.Int(h.States)};").Line();
+        }
+        else
+        {
+            w.Line("private readonly int _states;").Line();
+        }
+
+        if (h.Parameters >= 0)
+        {
+            w.Line("/// <summary>Number of parameters (length of p).</summary>")
+             .Line($"public const int Parameters = {Literals.Int(h.Parameters)};").Line();
+        }
+        else
+        {
+            w.Line("private readonly int _parameters;").Line();
+        }
+
+        var arguments = new System.Collections.Generic.List<string>();
+        if (h.States < 0)
+        {
+            arguments.Add("int states");
+        }
+
+        if (h.Parameters < 0)
+        {
+            arguments.Add("int parameters");
+        }
+
+        if (arguments.Count > 0)
+        {
+            w.Line("/// <summary>")
+             .Line($"/// Creates the system for the sizes {h.MethodName} is used with (its loops run over y.Length and p.Length).")
+             .Line("/// </summary>")
+             .Open($"public {h.StructName}({string.Join(", ", arguments)})");
+            if (h.States < 0)
+            {
+                w.Line("_states = states;");
+            }
+
+            if (h.Parameters < 0)
+            {
+                w.Line("_parameters = parameters;");
+            }
+
+            w.Close().Line();
+        }
+
+        w.Line("/// <inheritdoc/>").Line($"public int StateCount => {(h.States >= 0 ? "States" : "_states")};").Line()
+         .Line("/// <inheritdoc/>").Line($"public int ParameterCount => {(h.Parameters >= 0 ? "Parameters" : "_parameters")};");
+    }
+
+    /// <summary>
+    /// The Jacobian of a system with loops: row i of dfdy and dfdp is aᵀ∂f with a = e_i. Rows are
+    /// contiguous in the row-major layout, so each is one Vjp into a cleared slice; nothing is allocated.
+    /// </summary>
+    private static void JacobianFromVjpRows(IndentedWriter w, string r)
+    {
+        string Ros = $"global::System.ReadOnlySpan<{r}>", Span = $"global::System.Span<{r}>";
+        w.Line().Line("/// <inheritdoc/>")
+         .Open($"public void Jacobian({r} t, {Ros} y, {Ros} p, {Span} dfdy, {Span} dfdp)")
+         .Line("int n = StateCount, m = ParameterCount;")
+         .Line($"global::System.Span<{r}> a = stackalloc {r}[n];")
+         .Line("a.Clear();")
+         .Open("for (int i = 0; i < n; i++)")
+         .Line($"global::System.Span<{r}> rowY = dfdy.Slice(i * n, n), rowP = dfdp.Slice(i * m, m);")
+         .Line("rowY.Clear();")
+         .Line("rowP.Clear();")
+         .Line(r == "float" ? "a[i] = 1.0f;" : "a[i] = 1.0;")
+         .Line("Vjp(t, y, p, a, rowY, rowP);")
+         .Line(r == "float" ? "a[i] = 0.0f;" : "a[i] = 0.0;")
+         .Close()
+         .Close();
     }
 
     /// <summary>Writes one interface method, "public {returnAndName}({parameters})", with the body printed from <paramref name="body"/>.</summary>

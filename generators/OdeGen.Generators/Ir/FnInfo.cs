@@ -7,12 +7,12 @@ internal static class FnInfo
     public static int Arity(Fn fn) => fn switch
     {
         Fn.Pow or Fn.Atan2 or Fn.Min or Fn.Max or Fn.CopySign or Fn.LessOrEqualIndicator => 2,
-        Fn.FusedMultiplyAdd => 3,
+        Fn.FusedMultiplyAdd or Fn.Clamp => 3,
         _ => 1,
     };
 
     /// <summary>True for functions with kinks, which get a warning: the derivative takes one side.</summary>
-    public static bool IsNonSmooth(Fn fn) => fn is Fn.Abs or Fn.Min or Fn.Max;
+    public static bool IsNonSmooth(Fn fn) => fn is Fn.Abs or Fn.Min or Fn.Max or Fn.Clamp or Fn.Sign;
 
     /// <summary>Maps a System.Math method name that users may call to its function.</summary>
     public static Fn FromMathName(string name) => name switch
@@ -37,6 +37,8 @@ internal static class FnInfo
         "Min" => Fn.Min,
         "Max" => Fn.Max,
         "FusedMultiplyAdd" => Fn.FusedMultiplyAdd,
+        "Clamp" => Fn.Clamp,
+        "Sign" => Fn.Sign,
         _ => Fn.None,
     };
 }

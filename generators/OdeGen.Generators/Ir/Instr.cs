@@ -1,3 +1,5 @@
+using OdeGen.Generators.Model;
+
 namespace OdeGen.Generators.Ir;
 
 /// <summary>
@@ -15,17 +17,50 @@ namespace OdeGen.Generators.Ir;
 /// <param name="Stmt">Index of the user statement this came from (<see cref="IrFunction.Statements"/>), -1 for none.</param>
 /// <param name="Phase">The pass that produced it.</param>
 /// <param name="Name">A readable name for the emitted local (the user's local name), or null.</param>
-internal sealed record Instr(Op Op, int A, int B, int C, double Value, Fn Fn, Slot Slot, int Index, int Stmt, Phase Phase, string? Name)
+/// <param name="Ix">
+/// An int index expression as C# text (over loop variables, literals, y.Length and p.Length) that
+/// replaces <see cref="Index"/> for reads and writes inside loops; a loop's lower bound; a buffer's size.
+/// </param>
+/// <param name="Ix2">A loop's upper bound (exclusive).</param>
+/// <param name="Args">The operands of the calls of user functions (<see cref="Op.Extern"/> and its rules), which may have more than three.</param>
+internal sealed record Instr(Op Op, int A, int B, int C, double Value, Fn Fn, Slot Slot, int Index, int Stmt, Phase Phase, string? Name,
+    string? Ix = null, string? Ix2 = null, EquatableArray<int> Args = default)
 {
+    /// <summary>True for calls of the user's functions and rules, whose operands are <see cref="Args"/>.</summary>
+    public bool IsExtern => Op is Op.Extern or Op.ExternJvp or Op.ExternVjp;
+
+    /// <summary>The index as C# text: <see cref="Ix"/> or the literal <see cref="Index"/>.</summary>
+    public string IndexText => Ix ?? Index.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>True for instructions that open, split or close a loop or branch.</summary>
+    public bool IsRegion => Op is Op.For or Op.EndFor or Op.If or Op.Else or Op.EndIf;
+
+    /// <summary>True for conditions (bool values): never differentiated.</summary>
+    public bool IsCondition => Op is Op.Compare or Op.And or Op.Or or Op.Not;
+
+    /// <summary>True for instructions whose value depends on mutable state (never merged or moved).</summary>
+    public bool IsLoad => Op is Op.VarGet or Op.BufLoad;
+
     /// <summary>Number of operands <see cref="Op"/> and <see cref="Fn"/> use.</summary>
     public int Arity => Op switch
     {
-        Op.Neg or Op.Store => 1,
-        Op.Add or Op.Sub or Op.Mul or Op.Div => 2,
+        Op.Extern or Op.ExternJvp or Op.ExternVjp => Args.Count,
+        Op.Neg or Op.Store or Op.Var or Op.VarGet or Op.BufLoad or Op.If or Op.Not => 1,
+        Op.Add or Op.Sub or Op.Mul or Op.Div or Op.VarAdd or Op.BufStore or Op.VarSet or Op.And or Op.Or => 2,
+        Op.Compare => A >= 0 ? 2 : 0,
         Op.Call => FnInfo.Arity(Fn),
         _ => 0,
     };
 
     /// <summary>Operand <paramref name="k"/> (0-based).</summary>
-    public int Operand(int k) => k switch { 0 => A, 1 => B, _ => C };
+    public int Operand(int k) => IsExtern ? Args[k] : k switch { 0 => A, 1 => B, _ => C };
+
+    /// <summary>This instruction with every operand renamed by <paramref name="rename"/>.</summary>
+    public Instr Remapped(System.Func<int, int> rename) => this with
+    {
+        A = A < 0 ? -1 : rename(A),
+        B = B < 0 ? -1 : rename(B),
+        C = C < 0 ? -1 : rename(C),
+        Args = IsExtern ? new EquatableArray<int>(System.Linq.Enumerable.ToArray(System.Linq.Enumerable.Select(Args, rename))) : Args,
+    };
 }

@@ -19,10 +19,20 @@ internal sealed class IrBuilder
     /// Creates a builder. With <paramref name="exact"/>, only rewrites that keep every IEEE result
     /// bit for bit are applied (used for Evaluate); otherwise 0·x = 0 and similar are allowed.
     /// </summary>
-    public IrBuilder(bool exact) => Exact = exact;
+    public IrBuilder(bool exact, bool single = false)
+    {
+        Exact = exact;
+        Single = single;
+    }
 
     /// <summary>Whether only bit-exact rewrites are allowed.</summary>
     public bool Exact { get; }
+
+    /// <summary>
+    /// Whether values are float. Literals, including folded ones, are rounded to float: folding two
+    /// floats in double and rounding once gives the float result exactly for + - * /.
+    /// </summary>
+    public bool Single { get; }
 
     /// <summary>The user statement that new instructions are attributed to.</summary>
     public int Stmt { get; set; } = -1;
@@ -40,10 +50,10 @@ internal sealed class IrBuilder
     public bool IsConst(int id) => _body[id].Op == Op.Const;
 
     /// <summary>A literal.</summary>
-    public int Const(double value) => Intern(Op.Const, -1, -1, -1, value, Fn.None, Slot.None, 0);
+    public int Const(double value) => Intern(Op.Const, -1, -1, -1, Single ? (float)value : value, Fn.None, Slot.None, 0);
 
-    /// <summary>A read of an input slot.</summary>
-    public int Input(Slot slot, int index) => Intern(Op.Input, -1, -1, -1, 0, Fn.None, slot, index);
+    /// <summary>A read of an input slot, at a constant <paramref name="index"/> or at the int expression <paramref name="ix"/>.</summary>
+    public int Input(Slot slot, int index, string? ix = null) => Intern(Op.Input, -1, -1, -1, 0, Fn.None, slot, index, ix);
 
     /// <summary>-a.</summary>
     public int Neg(int a) => Peephole.Neg(this, a) ?? Intern(Op.Neg, a, -1, -1, 0, Fn.None, Slot.None, 0);
@@ -74,9 +84,101 @@ internal sealed class IrBuilder
     public int Call(Fn fn, int a, int b = -1, int c = -1) =>
         Peephole.Call(this, fn, a, b) ?? Intern(Op.Call, a, b, c, 0, fn, Slot.None, 0);
 
-    /// <summary>Writes <paramref name="value"/> to <paramref name="slot"/>[<paramref name="index"/>]. Never merged.</summary>
-    public void Store(Slot slot, int index, int value) =>
-        _body.Add(new Instr(Op.Store, value, -1, -1, 0, Fn.None, slot, index, Stmt, Phase, null));
+    /// <summary>Writes <paramref name="value"/> to <paramref name="slot"/>[<paramref name="index"/>] (or [<paramref name="ix"/>]). Never merged.</summary>
+    public void Store(Slot slot, int index, int value, string? ix = null) =>
+        _body.Add(new Instr(Op.Store, value, -1, -1, 0, Fn.None, slot, index, Stmt, Phase, null, ix));
+
+    /// <summary>Opens a loop over <paramref name="variable"/> from <paramref name="lo"/> to <paramref name="hi"/> (exclusive), descending when <paramref name="reversed"/>.</summary>
+    public int For(string variable, string lo, string hi, bool reversed)
+    {
+        _known.Push();
+        return Append(new Instr(Op.For, -1, -1, -1, reversed ? 1 : 0, Fn.None, Slot.None, 0, Stmt, Phase, variable, lo, hi));
+    }
+
+    /// <summary>Closes the innermost loop.</summary>
+    public void EndFor()
+    {
+        _known.Pop();
+        Append(new Instr(Op.EndFor, -1, -1, -1, 0, Fn.None, Slot.None, 0, Stmt, Phase, null));
+    }
+
+    /// <summary>Opens a branch on <paramref name="condition"/>.</summary>
+    public void If(int condition)
+    {
+        _known.Push();
+        Append(new Instr(Op.If, condition, -1, -1, 0, Fn.None, Slot.None, 0, Stmt, Phase, null));
+    }
+
+    /// <summary>Starts the else side of the innermost branch.</summary>
+    public void Else()
+    {
+        _known.Pop();
+        _known.Push();
+        Append(new Instr(Op.Else, -1, -1, -1, 0, Fn.None, Slot.None, 0, Stmt, Phase, null));
+    }
+
+    /// <summary>Closes the innermost branch.</summary>
+    public void EndIf()
+    {
+        _known.Pop();
+        Append(new Instr(Op.EndIf, -1, -1, -1, 0, Fn.None, Slot.None, 0, Stmt, Phase, null));
+    }
+
+    /// <summary>Sets <paramref name="variable"/> to <paramref name="value"/>.</summary>
+    public void VarSet(int variable, int value) => Append(new Instr(Op.VarSet, variable, value, -1, 0, Fn.None, Slot.None, 0, Stmt, Phase, null));
+
+    /// <summary>A comparison of two doubles, or (with <paramref name="a"/> = -1) of the int expressions <paramref name="ix"/> and <paramref name="ix2"/>.</summary>
+    public int Compare(CompareKind kind, int a, int b, string? ix = null, string? ix2 = null)
+    {
+        int existing = _known.Find(Op.Compare, Fn.None, a, b, -1, (int)kind, Slot.None, 0, ix + "\u0001" + ix2);
+        if (existing >= 0)
+        {
+            return existing;
+        }
+
+        int id = Append(new Instr(Op.Compare, a, b, -1, (int)kind, Fn.None, Slot.None, 0, Stmt, Phase, null, ix, ix2));
+        _known.Add(Op.Compare, Fn.None, a, b, -1, (int)kind, Slot.None, 0, ix + "\u0001" + ix2, id);
+        return id;
+    }
+
+    /// <summary>A logical operator on conditions: <see cref="Op.And"/>, <see cref="Op.Or"/> or <see cref="Op.Not"/> (b = -1).</summary>
+    public int Logic(Op op, int a, int b = -1) => Intern(op, a, b, -1, 0, Fn.None, Slot.None, 0);
+
+    /// <summary>A call of the user's function or forward rule <paramref name="method"/> (never merged: it may not be pure).</summary>
+    public int Extern(Op op, string method, int[] args, string? rules = null) =>
+        Append(new Instr(op, -1, -1, -1, 0, Fn.None, Slot.None, 0, Stmt, Phase, null, method, rules, new EquatableArray<int>(args)));
+
+    /// <summary>A call of the user's reverse rule on <paramref name="arity"/> arguments, the result's adjoint and <paramref name="arity"/> variables.</summary>
+    public void ExternVjp(string method, int arity, int[] args) =>
+        Append(new Instr(Op.ExternVjp, -1, -1, -1, 0, Fn.None, Slot.None, arity, Stmt, Phase, null, method, null, new EquatableArray<int>(args)));
+
+    /// <summary>Declares an accumulator initialised to <paramref name="init"/>.</summary>
+    public int Var(int init, string? name) => Append(new Instr(Op.Var, init, -1, -1, 0, Fn.None, Slot.None, 0, Stmt, Phase, name));
+
+    /// <summary>Adds <paramref name="value"/> to accumulator <paramref name="variable"/> (nothing for a literal 0).</summary>
+    public void VarAdd(int variable, int value)
+    {
+        if (!Exact && IsConst(value, 0))
+        {
+            return;
+        }
+
+        Append(new Instr(Op.VarAdd, variable, value, -1, 0, Fn.None, Slot.None, 0, Stmt, Phase, null));
+    }
+
+    /// <summary>The current value of accumulator <paramref name="variable"/>.</summary>
+    public int VarGet(int variable) => Append(new Instr(Op.VarGet, variable, -1, -1, 0, Fn.None, Slot.None, 0, Stmt, Phase, null));
+
+    /// <summary>Declares a buffer of <paramref name="size"/> elements (see <see cref="Op.Buf"/>).</summary>
+    public int Buf(Slot slot, string size, string? name, bool zeroed) =>
+        Append(new Instr(Op.Buf, -1, -1, -1, zeroed ? 1 : 0, Fn.None, slot, 0, Stmt, Phase, name, size));
+
+    /// <summary>Writes (or with <paramref name="accumulate"/>, adds) <paramref name="value"/> to <paramref name="buffer"/>[<paramref name="ix"/>].</summary>
+    public void BufStore(int buffer, string ix, int value, bool accumulate) =>
+        Append(new Instr(Op.BufStore, value, buffer, -1, accumulate ? 1 : 0, Fn.None, Slot.None, 0, Stmt, Phase, null, ix));
+
+    /// <summary>Reads <paramref name="buffer"/>[<paramref name="ix"/>].</summary>
+    public int BufLoad(int buffer, string ix) => Append(new Instr(Op.BufLoad, buffer, -1, -1, 0, Fn.None, Slot.None, 0, Stmt, Phase, null, ix));
 
     /// <summary>Gives <paramref name="id"/> a readable name unless it has one or is a literal.</summary>
     public void Name(int id, string? name)
@@ -90,19 +192,25 @@ internal sealed class IrBuilder
 
     /// <summary>Finishes the function.</summary>
     public IrFunction Build(EquatableArray<string> statements, int userStatements) =>
-        new(new EquatableArray<Instr>(_body.ToArray()), statements, userStatements);
+        new(new EquatableArray<Instr>(_body.ToArray()), statements, userStatements, Single);
 
-    private int Intern(Op op, int a, int b, int c, double value, Fn fn, Slot slot, int index)
+    private int Append(Instr instr)
     {
-        int existing = _known.Find(op, fn, a, b, c, value, slot, index);
+        _body.Add(instr);
+        return _body.Count - 1;
+    }
+
+    private int Intern(Op op, int a, int b, int c, double value, Fn fn, Slot slot, int index, string? ix = null)
+    {
+        int existing = _known.Find(op, fn, a, b, c, value, slot, index, ix);
         if (existing >= 0)
         {
             return existing;
         }
 
         // New code keeps the operand order it was given (the user's order, for readability).
-        _body.Add(new Instr(op, a, b, c, value, fn, slot, index, Stmt, Phase, null));
-        _known.Add(op, fn, a, b, c, value, slot, index, _body.Count - 1);
+        _body.Add(new Instr(op, a, b, c, value, fn, slot, index, Stmt, Phase, null, ix));
+        _known.Add(op, fn, a, b, c, value, slot, index, ix, _body.Count - 1);
         return _body.Count - 1;
     }
 }

@@ -14,4 +14,5 @@ namespace OdeGen.Generators.Ir;
 /// <param name="Body">The instructions; a value's id is its position.</param>
 /// <param name="Statements">Source text of the statements instructions point to (<see cref="Instr.Stmt"/>).</param>
 /// <param name="UserStatements">How many of <paramref name="Statements"/> are the user's, in source order; the rest are notes the passes added.</param>
-internal sealed record IrFunction(EquatableArray<Instr> Body, EquatableArray<string> Statements, int UserStatements);
+/// <param name="Single">Whether the values are float (the method's t is float): literals are rounded to float and printed as such.</param>
+internal sealed record IrFunction(EquatableArray<Instr> Body, EquatableArray<string> Statements, int UserStatements, bool Single = false);

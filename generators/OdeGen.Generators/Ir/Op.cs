@@ -27,8 +27,85 @@ internal enum Op : byte
     /// <summary><see cref="Instr.Fn"/>(A[, B[, C]]).</summary>
     Call,
 
-    /// <summary>Writes A to <see cref="Instr.Slot"/>[<see cref="Instr.Index"/>]; the only side effect.</summary>
+    /// <summary>Writes A to <see cref="Instr.Slot"/>[<see cref="Instr.Index"/>] (or [<see cref="Instr.Ix"/>]).</summary>
     Store,
+
+    /// <summary>
+    /// Opens a counted loop <c>for (int Name = Ix; Name &lt; Ix2; Name++)</c> (descending when
+    /// <see cref="Instr.Value"/> is 1); the instructions up to the matching <see cref="EndFor"/> are its body.
+    /// Values defined in the body are not visible after it.
+    /// </summary>
+    For,
+
+    /// <summary>Closes the innermost open <see cref="For"/>.</summary>
+    EndFor,
+
+    /// <summary>A mutable double local, initialised to A: a loop accumulator (only <see cref="VarAdd"/> changes it).</summary>
+    Var,
+
+    /// <summary>Adds B to the <see cref="Var"/> A.</summary>
+    VarAdd,
+
+    /// <summary>The current value of the <see cref="Var"/> A.</summary>
+    VarGet,
+
+    /// <summary>
+    /// A double buffer of <see cref="Instr.Ix"/> elements: a stackalloc local (<see cref="Slot.None"/>),
+    /// or an output span (<see cref="Slot.Dydt"/>, <see cref="Slot.DydtDot"/>) cleared first, or an
+    /// adjoint buffer seeded from <see cref="Slot.A"/>. With <see cref="Instr.Value"/> 1 it starts zeroed.
+    /// </summary>
+    Buf,
+
+    /// <summary>Writes A to buffer B at [<see cref="Instr.Ix"/>]; <see cref="Instr.Value"/> 1 adds instead.</summary>
+    BufStore,
+
+    /// <summary>Reads buffer A at [<see cref="Instr.Ix"/>].</summary>
+    BufLoad,
+
+    /// <summary>Opens a branch taken when the condition A is true; the body runs to <see cref="Else"/> or <see cref="EndIf"/>.</summary>
+    If,
+
+    /// <summary>Starts the other side of the innermost open <see cref="If"/>.</summary>
+    Else,
+
+    /// <summary>Closes the innermost open <see cref="If"/>.</summary>
+    EndIf,
+
+    /// <summary>Sets the <see cref="Var"/> A to B (an assignment inside a branch).</summary>
+    VarSet,
+
+    /// <summary>
+    /// A comparison (a bool): A and B (doubles), or <see cref="Instr.Ix"/> and <see cref="Instr.Ix2"/>
+    /// (int index expressions) when A is -1; <see cref="Instr.Value"/> is a <see cref="CompareKind"/>.
+    /// </summary>
+    Compare,
+
+    /// <summary>A &amp;&amp; B on conditions.</summary>
+    And,
+
+    /// <summary>A || B on conditions.</summary>
+    Or,
+
+    /// <summary>!A on a condition.</summary>
+    Not,
+
+    /// <summary>A call of the user's function <see cref="Instr.Ix"/> on <see cref="Instr.Args"/>, opaque to the generator.</summary>
+    Extern,
+
+    /// <summary>The user's forward rule <see cref="Instr.Ix"/> on <see cref="Instr.Args"/> (arguments, then their tangents).</summary>
+    ExternJvp,
+
+    /// <summary>
+    /// A call of the user's reverse rule <see cref="Instr.Ix"/>: <see cref="Instr.Args"/> holds the n
+    /// arguments (n = <see cref="Instr.Index"/>), the result's adjoint, then n <see cref="Var"/>s passed by ref.
+    /// </summary>
+    ExternVjp,
+}
+
+/// <summary>The comparison of a <see cref="Op.Compare"/>, kept in <see cref="Instr.Value"/>.</summary>
+internal enum CompareKind
+{
+    Less, LessOrEqual, Greater, GreaterOrEqual, Equal, NotEqual,
 }
 
 /// <summary>
@@ -40,6 +117,12 @@ internal enum Fn : byte
     /// <summary>Not a call.</summary>
     None,
     Sin, Cos, Tan, Exp, Log, Log10, Sqrt, Cbrt, Pow, Tanh, Sinh, Cosh, Atan, Asin, Acos, Atan2, Abs, Min, Max, FusedMultiplyAdd,
+
+    /// <summary>Clamp(A, B, C): A limited to [B, C].</summary>
+    Clamp,
+
+    /// <summary>Sign(A) as a number (-1, 0 or 1): piecewise constant, so its derivative is 0.</summary>
+    Sign,
 
     /// <summary>CopySign(A, B): the slope of Abs is CopySign(1, x).</summary>
     CopySign,
@@ -58,6 +141,9 @@ internal enum Slot : byte
 
     /// <summary>The method's return value (Vjp returns aᵀ∂f/∂t).</summary>
     Return,
+
+    /// <summary>An int index expression (<see cref="Instr.Ix"/>, e.g. a loop variable) used as a number: never differentiated.</summary>
+    Index,
 }
 
 /// <summary>Which pass created an instruction; the emitter titles the user statement accordingly.</summary>

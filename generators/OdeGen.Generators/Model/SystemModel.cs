@@ -9,7 +9,8 @@ internal sealed record ContainingType(string Keywords, string Name);
 /// Where the generated struct goes and how it is named: everything the emitter needs about the
 /// user's declaration, as plain strings.
 /// </summary>
-internal sealed record SystemHeader(string? Namespace, EquatableArray<ContainingType> Types, string MethodName, int States, int Parameters)
+/// <remarks>A size of -1 is known only at run time: the struct then takes it in its constructor.</remarks>
+internal sealed record SystemHeader(string? Namespace, EquatableArray<ContainingType> Types, string MethodName, int States, int Parameters, bool Single = false)
 {
     /// <summary>The generated struct's name, <c>{Method}System</c>.</summary>
     public string StructName => MethodName + "System";
@@ -43,8 +44,8 @@ internal sealed record SystemHeader(string? Namespace, EquatableArray<Containing
 /// <summary>The parser's output: the header and the user's method as primal IR.</summary>
 internal sealed record SystemModel(SystemHeader Header, IrFunction Primal);
 
-/// <summary>The differentiated system: one IR function per generated method.</summary>
-internal sealed record SystemIr(SystemHeader Header, IrFunction Evaluate, IrFunction Jvp, IrFunction Vjp, IrFunction Jacobian);
+/// <summary>The differentiated system: one IR function per generated method; no Jacobian IR when it is built from Vjp rows.</summary>
+internal sealed record SystemIr(SystemHeader Header, IrFunction Evaluate, IrFunction Jvp, IrFunction Vjp, IrFunction? Jacobian);
 
 /// <summary>A generated source file.</summary>
 internal sealed record GeneratedFile(string HintName, string Text);

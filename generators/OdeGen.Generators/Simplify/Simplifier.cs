@@ -12,7 +12,7 @@ internal static class Simplifier
     public static IrFunction Run(IrFunction function, bool exact)
     {
         IrFunction live = DeadCode.Eliminate(function);
-        var builder = new IrBuilder(exact);
+        var builder = new IrBuilder(exact, live.Single);
         var map = new int[live.Body.Count];
         for (int i = 0; i < live.Body.Count; i++)
         {
@@ -20,7 +20,7 @@ internal static class Simplifier
             builder.Stmt = x.Stmt;
             builder.Phase = x.Phase;
             map[i] = Copy(builder, x, map);
-            if (map[i] >= 0)
+            if (map[i] >= 0 && !x.IsRegion)
             {
                 builder.Name(map[i], x.Name);
             }
@@ -37,13 +37,56 @@ internal static class Simplifier
             case Op.Const:
                 return builder.Const(x.Value);
             case Op.Input:
-                return builder.Input(x.Slot, x.Index);
+                return builder.Input(x.Slot, x.Index, x.Ix);
             case Op.Neg:
                 return builder.Neg(map[x.A]);
             case Op.Call:
                 return builder.Call(x.Fn, map[x.A], x.B < 0 ? -1 : map[x.B], x.C < 0 ? -1 : map[x.C]);
             case Op.Store:
-                builder.Store(x.Slot, x.Index, map[x.A]);
+                builder.Store(x.Slot, x.Index, map[x.A], x.Ix);
+                return -1;
+            case Op.For:
+                return builder.For(x.Name!, x.Ix!, x.Ix2!, x.Value == 1);
+            case Op.EndFor:
+                builder.EndFor();
+                return -1;
+            case Op.Var:
+                return builder.Var(map[x.A], x.Name);
+            case Op.VarAdd:
+                builder.VarAdd(map[x.A], map[x.B]);
+                return -1;
+            case Op.VarGet:
+                return builder.VarGet(map[x.A]);
+            case Op.Buf:
+                return builder.Buf(x.Slot, x.Ix!, x.Name, x.Value == 1);
+            case Op.BufStore:
+                builder.BufStore(map[x.B], x.Ix!, map[x.A], x.Value == 1);
+                return -1;
+            case Op.BufLoad:
+                return builder.BufLoad(map[x.A], x.Ix!);
+            case Op.If:
+                builder.If(map[x.A]);
+                return -1;
+            case Op.Else:
+                builder.Else();
+                return -1;
+            case Op.EndIf:
+                builder.EndIf();
+                return -1;
+            case Op.VarSet:
+                builder.VarSet(map[x.A], map[x.B]);
+                return -1;
+            case Op.Compare:
+                return builder.Compare((CompareKind)(int)x.Value, x.A < 0 ? -1 : map[x.A], x.B < 0 ? -1 : map[x.B], x.Ix, x.Ix2);
+            case Op.And:
+            case Op.Or:
+                return builder.Logic(x.Op, map[x.A], map[x.B]);
+            case Op.Not:
+                return builder.Logic(Op.Not, map[x.A]);
+            case Op.Extern or Op.ExternJvp:
+                return builder.Extern(x.Op, x.Ix!, System.Linq.Enumerable.ToArray(System.Linq.Enumerable.Select(x.Args, a => map[a])), x.Ix2);
+            case Op.ExternVjp:
+                builder.ExternVjp(x.Ix!, x.Index, System.Linq.Enumerable.ToArray(System.Linq.Enumerable.Select(x.Args, a => map[a])));
                 return -1;
             default:
                 return builder.Binary(x.Op, map[x.A], map[x.B]);

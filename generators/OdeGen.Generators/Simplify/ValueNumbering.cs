@@ -6,25 +6,29 @@ namespace OdeGen.Generators.Simplify;
 
 /// <summary>
 /// Common subexpressions by hash-consing: every pure instruction is looked up by what it computes
-/// (opcode, operands, literal, slot) before it is added, so a value computed twice exists once.
-/// Straight-line code makes this safe everywhere; once branches exist the table must be scoped
-/// per region so a value is only reused where its definition dominates.
+/// (opcode, operands, literal, slot, index) before it is added, so a value computed twice exists once.
 /// </summary>
+/// <remarks>
+/// The table is scoped by loop: a value defined inside a loop body is forgotten when the body
+/// closes, so it is only reused where its definition dominates (inside that body). Values from
+/// outside a loop are reused inside it, which is what shares primal work with derivative code.
+/// </remarks>
 internal sealed class ValueNumbering
 {
-    private readonly Dictionary<(Op, Fn, int, int, int, long, Slot, int), int> _known = new();
+    private readonly Dictionary<(Op, Fn, int, int, int, long, Slot, int, string?), int> _known = new();
+    private readonly Stack<List<(Op, Fn, int, int, int, long, Slot, int, string?)>> _scopes = new();
 
     /// <summary>The id of an existing instruction computing the same value, or -1.</summary>
-    public int Find(Op op, Fn fn, int a, int b, int c, double value, Slot slot, int index)
+    public int Find(Op op, Fn fn, int a, int b, int c, double value, Slot slot, int index, string? ix)
     {
         long bits = BitConverter.DoubleToInt64Bits(value);
-        if (_known.TryGetValue((op, fn, a, b, c, bits, slot, index), out int existing))
+        if (_known.TryGetValue((op, fn, a, b, c, bits, slot, index, ix), out int existing))
         {
             return existing;
         }
 
         // a+b and b+a are the same IEEE value (likewise a·b); reuse either order.
-        if (op is Op.Add or Op.Mul && _known.TryGetValue((op, fn, b, a, c, bits, slot, index), out existing))
+        if (op is Op.Add or Op.Mul && _known.TryGetValue((op, fn, b, a, c, bits, slot, index, ix), out existing))
         {
             return existing;
         }
@@ -33,6 +37,26 @@ internal sealed class ValueNumbering
     }
 
     /// <summary>Records that instruction <paramref name="id"/> computes this value.</summary>
-    public void Add(Op op, Fn fn, int a, int b, int c, double value, Slot slot, int index, int id) =>
-        _known[(op, fn, a, b, c, BitConverter.DoubleToInt64Bits(value), slot, index)] = id;
+    public void Add(Op op, Fn fn, int a, int b, int c, double value, Slot slot, int index, string? ix, int id)
+    {
+        var key = (op, fn, a, b, c, BitConverter.DoubleToInt64Bits(value), slot, index, ix);
+        if (_scopes.Count > 0)
+        {
+            _scopes.Peek().Add(key);
+        }
+
+        _known[key] = id;
+    }
+
+    /// <summary>Opens a loop body.</summary>
+    public void Push() => _scopes.Push(new());
+
+    /// <summary>Closes the innermost loop body, forgetting what was defined in it.</summary>
+    public void Pop()
+    {
+        foreach (var key in _scopes.Pop())
+        {
+            _known.Remove(key);
+        }
+    }
 }

@@ -23,10 +23,20 @@ internal sealed class DenseSegment
     private int _count, _cursor;
 
     public DenseSegment(int dimension, ButcherTableau tableau)
+        // Degree of the continuous extension in θ; cubic Hermite when the method has none.
+        : this(dimension, tableau.Dense is { } dense ? MaxRowLength(dense) : 3)
+    {
+    }
+
+    /// <summary>A segment for the dense output of <paramref name="method"/> (the stiff integrators' is cubic).</summary>
+    public DenseSegment(int dimension, OdeMethod method)
+        : this(dimension, method.IsStiff ? 3 : method.Tableau.Dense is { } dense ? MaxRowLength(dense) : 3)
+    {
+    }
+
+    private DenseSegment(int dimension, int degree)
     {
         _n = dimension;
-        // Degree of the continuous extension in θ; cubic Hermite when the method has none.
-        int degree = tableau.Dense is { } dense ? MaxRowLength(dense) : 3;
         _nodes = degree + 1;
         _denominators = new double[_nodes];
         _basis = new double[_nodes];
@@ -58,7 +68,14 @@ internal sealed class DenseSegment
     }
 
     /// <summary>Records the integrator's last accepted step.</summary>
-    public void Add<TField>(RungeKuttaIntegrator<TField> integrator) where TField : struct, IVectorField
+    public void Add<TField>(RungeKuttaIntegrator<TField> integrator) where TField : struct, IVectorField =>
+        Add(integrator, integrator.PreviousState);
+
+    /// <summary>Records the stepper's last accepted step.</summary>
+    public void Add<TField>(Stepper<TField> stepper) where TField : struct, IJacobianField =>
+        Add(stepper.Integrator, stepper.PreviousState);
+
+    private void Add(IOdeIntegrator integrator, ReadOnlySpan<double> previousState)
     {
         if (_count == _starts.Length)
         {
@@ -70,7 +87,7 @@ internal sealed class DenseSegment
         _starts[_count] = t0;
         _steps[_count] = h;
         Span<double> block = _samples.AsSpan(_count * _nodes * _n, _nodes * _n);
-        integrator.PreviousState.CopyTo(block[.._n]);
+        previousState.CopyTo(block[.._n]);
         for (int k = 1; k < _nodes - 1; k++) integrator.Interpolate(t0 + Node(k) * h, block.Slice(k * _n, _n));
         integrator.State.CopyTo(block[((_nodes - 1) * _n)..]);
         _count++;
@@ -95,6 +112,39 @@ internal sealed class DenseSegment
             double w = _basis[k];
             ReadOnlySpan<double> sample = block.Slice(k * _n, _n);
             for (int i = 0; i < _n; i++) y[i] += w * sample[i];
+        }
+    }
+
+    /// <summary>
+    /// dy/dt of the interpolant at t: the derivative of the step's polynomial (one-sided at step ends, from the
+    /// step that <see cref="Evaluate"/> would use).
+    /// </summary>
+    public void Derivative(double t, Span<double> dydt)
+    {
+        int s = Locate(t);
+        double h = _steps[s];
+        dydt.Clear();
+        if (h == 0) return;
+        double theta = Math.Clamp((t - _starts[s]) / h, 0.0, 1.0);
+        // d/dθ of the Lagrange basis: Σ_{l≠k} Π_{j≠k,l} (θ − θ_j) / Π_{j≠k} (θ_k − θ_j).
+        for (int k = 0; k < _nodes; k++)
+        {
+            double sum = 0;
+            for (int l = 0; l < _nodes; l++)
+            {
+                if (l == k) continue;
+                double product = 1;
+                for (int j = 0; j < _nodes; j++) if (j != k && j != l) product *= theta - Node(j);
+                sum += product;
+            }
+            _basis[k] = sum / (_denominators[k] * h);
+        }
+        ReadOnlySpan<double> block = _samples.AsSpan(s * _nodes * _n, _nodes * _n);
+        for (int k = 0; k < _nodes; k++)
+        {
+            double w = _basis[k];
+            ReadOnlySpan<double> sample = block.Slice(k * _n, _n);
+            for (int i = 0; i < _n; i++) dydt[i] += w * sample[i];
         }
     }
 

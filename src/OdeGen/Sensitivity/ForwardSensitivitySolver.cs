@@ -8,13 +8,24 @@ internal static class ForwardSensitivitySolver
     /// <summary>Layout of the augmented state: y (n), then S = [∂y/∂y0 | ∂y/∂p] row-major, n × (n + m).</summary>
     public static int Dimension(int n, int m) => n + n * (n + m);
 
-    public static RungeKuttaIntegrator<ForwardSensitivityField<TSystem>> CreateIntegrator<TSystem>(
+    /// <summary>
+    /// The integrator for [y; S] with the options' method. Stiff methods get the augmented Jacobian with its coupling
+    /// blocks by differences (see <see cref="ForwardSensitivityField{TSystem}"/>): Rosenbrock methods need the exact
+    /// Jacobian for their order (block-diagonal, Rodas4 took 44,089 steps instead of 131 on Robertson to t = 40 at
+    /// rtol 1e-4), and Kvaerno5's Newton iteration converges better with it (64 steps instead of 101, 110 instead of 401 at 1e-6).
+    /// </summary>
+    /// <exception cref="NotSupportedException">A stiff method with state-only error control.</exception>
+    public static Stepper<ForwardSensitivityField<TSystem>> CreateIntegrator<TSystem>(
         in TSystem system, double[] p, SolverOptions options, bool sensitivitiesInErrorControl, EvaluationCounter counter,
         out ForwardSensitivityField<TSystem> field) where TSystem : struct, IOdeSystem
     {
         int n = system.StateCount, m = system.ParameterCount;
-        field = new ForwardSensitivityField<TSystem>(system, p, new double[n * n], new double[n * m], counter);
-        var integrator = new RungeKuttaIntegrator<ForwardSensitivityField<TSystem>>(Dimension(n, m), AugmentedOptions.For(options, Dimension(n, m), n));
+        OdeMethod method = options.Method;
+        if (method.IsStiff && !sensitivitiesInErrorControl)
+            throw new NotSupportedException(
+                $"Forward sensitivities with {method.Name} need SensitivitiesInErrorControl = true: the stiff integrators control the error of every component. Use Sensitivity.Forward.");
+        field = new ForwardSensitivityField<TSystem>(system, p, counter, withDerivatives: method.IsStiff, couplingByDifferences: method.IsStiff);
+        var integrator = new Stepper<ForwardSensitivityField<TSystem>>(Dimension(n, m), AugmentedOptions.For(options, Dimension(n, m), n));
         if (!sensitivitiesInErrorControl) integrator.ErrorComponents = n;
         return integrator;
     }

@@ -20,6 +20,10 @@ internal static class InterpolatingAdjointSolver
         where TSystem : struct, IOdeSystem
     {
         int n = inputs.StateCount, m = inputs.ParameterCount;
+        OdeMethod solver = options.Method;
+        if (solver.IsStiff && method.Seminorm)
+            throw new NotSupportedException(
+                $"The interpolating adjoint with {solver.Name} does not support Seminorm: the stiff integrators control the error of every component.");
         var counter = new EvaluationCounter();
         double[] p = inputs.P;
         Boundaries(inputs, method.Checkpoints, out double[] bounds, out int[] observation);
@@ -27,7 +31,7 @@ internal static class InterpolatingAdjointSolver
 
         // Forward pass: the state at every boundary.
         var systemField = new SystemField<TSystem>(system, p);
-        var forward = new RungeKuttaIntegrator<SystemField<TSystem>>(n, options);
+        var forward = new Stepper<SystemField<TSystem>>(n, options);
         var states = new double[count * n];
         inputs.Y0.CopyTo(states, 0);
         OdeStatus status = OdeStatus.Success;
@@ -51,10 +55,10 @@ internal static class InterpolatingAdjointSolver
         }
 
         // Backward pass.
-        var recompute = new RungeKuttaIntegrator<SystemField<TSystem>>(n, options);
-        var segment = new DenseSegment(n, options.Method.Tableau);
-        var adjointField = new InterpolatedAdjointField<TSystem>(system, p, segment, new double[n], counter);
-        var backward = new RungeKuttaIntegrator<InterpolatedAdjointField<TSystem>>(adjointField.Dimension,
+        var recompute = new Stepper<SystemField<TSystem>>(n, options);
+        var segment = new DenseSegment(n, solver);
+        var adjointField = new InterpolatedAdjointField<TSystem>(system, p, segment, counter, withDerivatives: solver.IsStiff);
+        var backward = new Stepper<InterpolatedAdjointField<TSystem>>(adjointField.Dimension,
             method.BackwardOptions(options, adjointField.Dimension, 0, n));
         method.ApplyErrorControl(backward, n);
         var x = new double[n + m + 1];
@@ -94,9 +98,13 @@ internal static class InterpolatingAdjointSolver
             Array.Fill(gTimes, double.NaN);
             gT0 = double.NaN;
         }
+        // With a stiff method the state passes call the system's Jacobian once per step (SystemField), and Rosenbrock
+        // methods its JVP once per step as well (∂f/∂t); the adjoint field counts its own calls.
+        long stateJacobians = forward.Stats.JacobianEvaluations + recompute.Stats.JacobianEvaluations;
+        long stateJvps = solver.Rosenbrock is not null ? stateJacobians : 0;
         var stats = new GradientStats(forward.Stats, backward.Stats,
             forward.Stats.FunctionEvaluations + recompute.Stats.FunctionEvaluations + counter.Function,
-            counter.Jvp, counter.Vjp, counter.Jacobian, recompute.Stats);
+            counter.Jvp + stateJvps, counter.Vjp, counter.Jacobian + stateJacobians, recompute.Stats);
         return new OdeGradient(gY0, gP, gT0, gTimes, stats, status, method);
     }
 

@@ -30,8 +30,8 @@ internal static class SaveLoop
     /// <paramref name="saved"/> (dense output inside steps, so saving does not shorten them).
     /// Returns the status; the final state is the integrator's.
     /// </summary>
-    public static OdeStatus Run<TField>(RungeKuttaIntegrator<TField> integrator, in TField field, ReadOnlySpan<double> x0,
-        double t0, double t1, double[] saveTimes, Span<double> saved) where TField : struct, IVectorField
+    public static OdeStatus Run<TField>(Stepper<TField> integrator, in TField field, ReadOnlySpan<double> x0,
+        double t0, double t1, double[] saveTimes, Span<double> saved) where TField : struct, IJacobianField
     {
         int d = x0.Length, k = 0;
         double direction = t1 >= t0 ? 1.0 : -1.0;

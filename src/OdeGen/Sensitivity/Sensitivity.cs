@@ -20,7 +20,7 @@ public abstract class Sensitivity
     /// Forward sensitivities: integrates the state together with the full matrices ∂y/∂y0 and ∂y/∂p
     /// (n(n + m) extra components, built from the generated Jacobian); the sensitivities take part in
     /// error control. Cost grows with the number of inputs; accurate and stable, also for chaotic systems
-    /// over long spans. See <see cref="ForwardSensitivity"/> for the settings.
+    /// over long spans. See <see cref="ForwardSensitivity"/> for the settings. Works with stiff methods (Rodas4, Kvaerno5).
     /// </summary>
     public static ForwardSensitivity Forward { get; } = new();
 
@@ -29,7 +29,8 @@ public abstract class Sensitivity
     /// the states at the observation times, then one backward solve of [y; a; a_p; a_t]. Memory does not
     /// grow with the number of steps and the cost does not grow with the number of parameters, but
     /// integrating the state backwards is unstable for chaotic or strongly dissipative systems over long spans.
-    /// The default of <see cref="Ode.Gradient{TSystem}"/>.
+    /// The default of <see cref="Ode.Gradient{TSystem}"/> for explicit methods. Explicit methods only: with a stiff method it throws
+    /// <see cref="NotSupportedException"/> (a stiff state integrated backwards is unstable; use <see cref="InterpolatingAdjoint"/>).
     /// </summary>
     public static BacksolveAdjointSensitivity BacksolveAdjoint { get; } = new();
 
@@ -40,7 +41,8 @@ public abstract class Sensitivity
     /// segment's dense output. The state is never integrated backwards, so it is stable where
     /// <see cref="BacksolveAdjoint"/> is not (chaotic, stiff or dissipative systems, long spans). Costs a second
     /// forward solve; memory is O((checkpoints + observations)·n) plus one segment's dense output, so more
-    /// checkpoints mean less memory per segment.
+    /// checkpoints mean less memory per segment. Works with stiff methods (Rodas4, Kvaerno5) in every pass; the backward
+    /// pass then uses the exact Jacobian of the adjoint system, built from the system's generated Jacobian.
     /// </summary>
     /// <param name="checkpoints">Number of evenly spaced segments over [t0, t_N] (at least 1).</param>
     public static InterpolatingAdjointSensitivity InterpolatingAdjoint(int checkpoints = InterpolatingAdjointSensitivity.DefaultCheckpoints) =>
@@ -67,7 +69,7 @@ public abstract class Sensitivity
     /// continuous gradient. For adaptive methods the accepted step sequence is frozen (the step-size controller is
     /// not differentiated). Costs one forward solve plus, per step, a recomputation of its stages and one VJP per
     /// stage; memory is one state per accepted step, O(steps·n) (see <see cref="DiscreteAdjointSensitivity.StepsPerCheckpoint"/>
-    /// to keep fewer). Use it when the discrete solution is the model
+    /// to keep fewer). Explicit methods only (a stiff method throws <see cref="NotSupportedException"/>). Use it when the discrete solution is the model
     /// (fixed-step Neural ODEs, loose tolerances, where the continuous adjoints' gradient would not match the
     /// computed loss), and for gradients that must agree with finite differences of the solver itself.
     /// </summary>
@@ -98,6 +100,7 @@ public sealed class ForwardSensitivity : Sensitivity
     /// state, which keeps the derivatives as accurate as the solution. When false only the state controls
     /// the steps: cheaper, the state is bit-for-bit what a plain solve with the same options would take
     /// (same steps), and the sensitivities are then only as accurate as those steps happen to make them.
+    /// False is for explicit methods only (a stiff method with it throws <see cref="NotSupportedException"/>).
     /// </summary>
     public bool SensitivitiesInErrorControl { get; init; } = true;
 
@@ -117,8 +120,15 @@ public sealed class BacksolveAdjointSensitivity : AdjointSensitivity
     /// <inheritdoc/>
     public override string Name => "BacksolveAdjoint" + SettingsSuffix();
 
-    internal override OdeGradient Compute<TSystem>(in TSystem system, GradientInputs inputs, SolverOptions options) =>
-        BacksolveAdjointSolver.Gradient(system, inputs, options, this);
+    /// <exception cref="NotSupportedException">The options' method is stiff (<see cref="OdeMethod.IsStiff"/>).</exception>
+    internal override OdeGradient Compute<TSystem>(in TSystem system, GradientInputs inputs, SolverOptions options)
+    {
+        if (options.Method.IsStiff)
+            throw new NotSupportedException(
+                $"The back-solve adjoint does not support the stiff method {options.Method.Name}: integrating a stiff state backwards is unstable, " +
+                "and its backward Jacobian would need second derivatives of f. Use Sensitivity.InterpolatingAdjoint(...) or Sensitivity.Forward with stiff methods.");
+        return BacksolveAdjointSolver.Gradient(system, inputs, options, this);
+    }
 }
 
 /// <summary>The interpolating adjoint with checkpoints (see <see cref="Sensitivity.InterpolatingAdjoint"/>).</summary>
@@ -177,8 +187,15 @@ public sealed class DiscreteAdjointSensitivity : Sensitivity
     /// <inheritdoc/>
     public override string Name => _stepsPerCheckpoint == 1 ? "DiscreteAdjoint" : $"DiscreteAdjoint [checkpoint every {_stepsPerCheckpoint} steps]";
 
-    internal override OdeGradient Compute<TSystem>(in TSystem system, GradientInputs inputs, SolverOptions options) =>
-        DiscreteAdjointSolver.Gradient(system, inputs, options, this);
+    /// <exception cref="NotSupportedException">The options' method is stiff (<see cref="OdeMethod.IsStiff"/>).</exception>
+    internal override OdeGradient Compute<TSystem>(in TSystem system, GradientInputs inputs, SolverOptions options)
+    {
+        if (options.Method.IsStiff)
+            throw new NotSupportedException(
+                $"The discrete adjoint differentiates explicit Runge–Kutta steps and does not support the stiff method {options.Method.Name}. " +
+                "Use Sensitivity.InterpolatingAdjoint(...) or Sensitivity.Forward with stiff methods.");
+        return DiscreteAdjointSolver.Gradient(system, inputs, options, this);
+    }
 }
 
 /// <summary>
@@ -219,6 +236,7 @@ public abstract class AdjointSensitivity : Sensitivity
     /// the time adjoint a_t. Those are quadratures: nothing else in the backward system depends on them, so their
     /// local error does not propagate, and controlling it only shortens steps (most when there are many
     /// parameters). Off by default; the gradient is then as accurate as the tolerances make every component.
+    /// Explicit methods only: the stiff integrators control every component (a stiff method with it throws <see cref="NotSupportedException"/>).
     /// </summary>
     public bool Seminorm { get; init; }
 
@@ -244,7 +262,7 @@ public abstract class AdjointSensitivity : Sensitivity
     /// tolerance vector laid out for the backward state (its first <paramref name="stateComponents"/> components
     /// are a copy of the state and take the forward vector; the rest take the scalar absolute tolerance).
     /// With <see cref="Seminorm"/>, only the leading <paramref name="controlled"/> components will enter the error
-    /// norm (see <see cref="ApplyErrorControl"/>), and the tolerances are scaled by √(dimension / controlled).
+    /// norm (see <see cref="ApplyErrorControl{TField}(RungeKuttaIntegrator{TField}, int)"/>), and the tolerances are scaled by √(dimension / controlled).
     /// </summary>
     /// <remarks>
     /// Why the scaling: the integrator's norm is the RMS over the components it controls, so controlling fewer of
@@ -272,6 +290,12 @@ public abstract class AdjointSensitivity : Sensitivity
     /// <see cref="BackwardOptions"/> given the same count.
     /// </summary>
     internal void ApplyErrorControl<TField>(RungeKuttaIntegrator<TField> backward, int controlled) where TField : struct, IVectorField
+    {
+        if (Seminorm) backward.ErrorComponents = controlled;
+    }
+
+    /// <inheritdoc cref="ApplyErrorControl{TField}(RungeKuttaIntegrator{TField}, int)"/>
+    internal void ApplyErrorControl<TField>(Stepper<TField> backward, int controlled) where TField : struct, IJacobianField
     {
         if (Seminorm) backward.ErrorComponents = controlled;
     }

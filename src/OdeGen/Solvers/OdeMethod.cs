@@ -4,11 +4,18 @@ namespace OdeGen;
 
 /// <summary>
 /// A solver, chosen by name: <c>new SolverOptions { Method = OdeMethod.Dopri5 }</c>.
-/// Explicit methods are Butcher tableaux driven by one stepper.
+/// Explicit methods are Butcher tableaux driven by one stepper; stiff methods (<see cref="IsStiff"/>) are Rosenbrock
+/// tableaux driven by <see cref="RosenbrockIntegrator{TField}"/> or ESDIRK tableaux driven by <see cref="EsdirkIntegrator{TField}"/>.
 /// </summary>
 public sealed class OdeMethod
 {
-    private OdeMethod(ButcherTableau tableau) => Tableau = tableau;
+    private readonly ButcherTableau? _tableau;
+
+    private OdeMethod(ButcherTableau tableau) => _tableau = tableau;
+
+    private OdeMethod(RosenbrockTableau rosenbrock) => Rosenbrock = rosenbrock;
+
+    private OdeMethod(EsdirkTableau esdirk) => Esdirk = esdirk;
 
     /// <summary>Dormand–Prince 5(4): adaptive, FSAL, fourth-order dense output. The default.</summary>
     public static OdeMethod Dopri5 { get; } = new(Tableaux.Dopri5);
@@ -43,21 +50,55 @@ public sealed class OdeMethod
     /// <summary>Dormand–Prince 8(5,3) (DOP853): adaptive, eighth order, seventh-order dense output. For tight tolerances (rtol ≲ 1e-8).</summary>
     public static OdeMethod Dop853 { get; } = new(Tableaux.Dop853);
 
+    /// <summary>
+    /// Rodas4 (Hairer &amp; Wanner): a stiff solver. Rosenbrock method of order 4(3), L-stable and stiffly accurate,
+    /// third-order dense output; one Jacobian, one LU factorization and six f evaluations per step. For stiff problems
+    /// (chemical kinetics, relaxation oscillators) at rtol 1e-2 … 1e-8.
+    /// </summary>
+    public static OdeMethod Rodas4 { get; } = new(RosenbrockTableaux.Rodas4);
+
+    /// <summary>
+    /// Kvaerno5 (Kværnø 2004): a stiff solver. ESDIRK 5(4) with seven stages, L-stable and stiffly accurate; simplified
+    /// Newton iterations on six implicit stages with one Jacobian and one LU factorization per step; cubic Hermite dense
+    /// output. For stiff problems at tighter tolerances (rtol 1e-6 … 1e-10), where its fifth order pays off.
+    /// </summary>
+    public static OdeMethod Kvaerno5 { get; } = new(EsdirkTableaux.Kvaerno5);
+
     /// <summary>Every built-in explicit method, in order of increasing order.</summary>
     public static IReadOnlyList<OdeMethod> BuiltIn { get; } =
         [Euler, Midpoint, Heun, RK4, HeunEuler, BogackiShampine3, Fehlberg45, CashKarp, Dopri5, Tsit5, Dop853];
 
+    /// <summary>Every built-in stiff method.</summary>
+    public static IReadOnlyList<OdeMethod> Stiff { get; } = [Rodas4, Kvaerno5];
+
+    /// <summary>Every built-in method, explicit then stiff.</summary>
+    public static IReadOnlyList<OdeMethod> All { get; } = [.. BuiltIn, .. Stiff];
+
     /// <summary>A user-defined explicit method.</summary>
     public static OdeMethod FromTableau(ButcherTableau tableau) => new(tableau ?? throw new ArgumentNullException(nameof(tableau)));
 
-    /// <summary>The method's coefficients.</summary>
-    public ButcherTableau Tableau { get; }
+    /// <summary>The coefficients of an explicit method.</summary>
+    /// <exception cref="InvalidOperationException">The method is a stiff method; see <see cref="Rosenbrock"/> and <see cref="Esdirk"/>.</exception>
+    public ButcherTableau Tableau => _tableau ?? throw new InvalidOperationException(
+        $"{Name} is a stiff method and has no explicit Butcher tableau; this operation supports explicit methods only (OdeMethod.BuiltIn).");
+
+    /// <summary>The coefficients of a stiff (Rosenbrock) method; null for explicit methods.</summary>
+    public RosenbrockTableau? Rosenbrock { get; }
+
+    /// <summary>The coefficients of a stiff ESDIRK method; null otherwise.</summary>
+    public EsdirkTableau? Esdirk { get; }
+
+    /// <summary>True for stiff solvers, which use the Jacobian ∂f/∂y (<see cref="Rosenbrock"/> or <see cref="Esdirk"/> is then set).</summary>
+    public bool IsStiff => Rosenbrock is not null || Esdirk is not null;
 
     /// <summary>The method's name.</summary>
-    public string Name => Tableau.Name;
+    public string Name => _tableau?.Name ?? Rosenbrock?.Name ?? Esdirk!.Name;
+
+    /// <summary>The order of the propagated solution.</summary>
+    public int Order => _tableau?.Order ?? Rosenbrock?.Order ?? Esdirk!.Order;
 
     /// <summary>True when the method controls its step size from an embedded error estimate.</summary>
-    public bool IsAdaptive => Tableau.IsAdaptive;
+    public bool IsAdaptive => _tableau?.IsAdaptive ?? true;
 
     /// <inheritdoc/>
     public override string ToString() => Name;

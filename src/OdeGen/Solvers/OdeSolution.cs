@@ -73,7 +73,7 @@ public sealed class OdeSolution
     /// <summary>The requested end time t1.</summary>
     public double EndTime { get; }
 
-    /// <summary>The time the solve ended at: t1 on success, <see cref="FailureTime"/> otherwise.</summary>
+    /// <summary>The time the solve ended at: t1 on success, the event time after a terminal event, <see cref="FailureTime"/> otherwise.</summary>
     public double FinalTime { get; private set; }
 
     /// <summary>The state at <see cref="FinalTime"/> (the last accepted state).</summary>
@@ -88,8 +88,16 @@ public sealed class OdeSolution
     /// <summary>How the solve ended.</summary>
     public OdeStatus Status { get; private set; }
 
-    /// <summary>True when the solve reached t1.</summary>
-    public bool IsSuccess => Status == OdeStatus.Success;
+    /// <summary>True when the solve reached t1, or stopped at a terminal event (<see cref="OdeStatus.EventTerminated"/>).</summary>
+    public bool IsSuccess => Status is OdeStatus.Success or OdeStatus.EventTerminated;
+
+    /// <summary>True when a terminal event ended the solve at <see cref="FinalTime"/> (before t1).</summary>
+    public bool TerminatedByEvent => Status == OdeStatus.EventTerminated;
+
+    /// <summary>The events located during the solve, in the order they happened (see <see cref="SolverOptions.Events"/>).</summary>
+    public IReadOnlyList<OdeEventOccurrence> Events => (IReadOnlyList<OdeEventOccurrence>?)_events ?? [];
+
+    private List<OdeEventOccurrence>? _events;
 
     /// <summary>When the solve failed, the time of the last accepted state (where the failing step started); null on success.</summary>
     public double? FailureTime => IsSuccess ? null : FinalTime;
@@ -105,6 +113,12 @@ public sealed class OdeSolution
             $"Stopped at t = {FinalTime} before reaching t1 = {EndTime}: {Options.MaxSteps} step attempts (SolverOptions.MaxSteps) were used up ({Stats}). The problem may be stiff, or the tolerances too tight."),
         OdeStatus.StepSizeTooSmall => Format(
             $"Stopped at t = {FinalTime} before reaching t1 = {EndTime}: the step size fell below the minimum (SolverOptions.MinStep, or the resolution of t) ({Stats}). The solution may blow up or be singular near t = {FinalTime}."),
+        OdeStatus.EventTerminated => Format(
+            $"Stopped at t = {FinalTime} by the terminal event {(_events is { Count: > 0 } e ? e[^1].Event.ToString() : "event")} ({Stats})."),
+        OdeStatus.SingularMatrix => Format(
+            $"Stopped at t = {FinalTime} before reaching t1 = {EndTime}: the stiff solver's iteration matrix I/(hγ) − J was singular for several step sizes in a row ({Stats}). Check the Jacobian; the problem may not have a unique solution near t = {FinalTime}."),
+        OdeStatus.ConvergenceFailure => Format(
+            $"Stopped at t = {FinalTime} before reaching t1 = {EndTime}: the Newton iterations of the implicit stages did not converge with the fixed step {Options.FixedStep} ({Stats}). Use a smaller FixedStep or an adaptive solve."),
         OdeStatus.NonFiniteValue => Format(
             $"Stopped at t = {FinalTime} before reaching t1 = {EndTime}: f or the state became non-finite (NaN or ±∞) just after t = {FinalTime}, and smaller steps did not help ({Stats})."),
         _ => Format($"Stopped at t = {FinalTime} with status {Status}."),
@@ -188,7 +202,7 @@ public sealed class OdeSolution
     }
 
     /// <summary>Keeps the continuous extension of the integrator's last accepted step.</summary>
-    internal void AddDenseStep<TField>(RungeKuttaIntegrator<TField> integrator) where TField : struct, IVectorField
+    internal void AddDenseStep(IOdeIntegrator integrator)
     {
         int stride = (_degree + 1) * _n;
         if (_steps + 2 > _stepTimes!.Length)
@@ -199,6 +213,9 @@ public sealed class OdeSolution
         integrator.CopyDenseCoefficients(_coefficients.AsSpan(_steps * stride, stride));
         _stepTimes[++_steps] = integrator.Time;
     }
+
+    /// <summary>Records a located event.</summary>
+    internal void AddEvent(OdeEventOccurrence occurrence) => (_events ??= []).Add(occurrence);
 
     /// <summary>Records how the solve ended.</summary>
     internal void Finish(OdeStatus status, double time, ReadOnlySpan<double> state, in SolverStats stats)

@@ -11,6 +11,22 @@ public enum OdeStatus
     StepSizeTooSmall,
     /// <summary>f returned NaN or ±∞ (or the state became non-finite) and smaller steps did not help.</summary>
     NonFiniteValue,
+    /// <summary>
+    /// A stiff solver's iteration matrix I/(hγ) − J was singular to working precision for several step sizes in a row
+    /// (halving the step each time); typical of a Jacobian that is wrong or enormous, or of a problem that is not an ODE
+    /// near that point.
+    /// </summary>
+    SingularMatrix,
+    /// <summary>
+    /// The Newton iterations of an implicit method's stages did not converge at the step size <see cref="SolverOptions.FixedStep"/>
+    /// prescribes (adaptive solves halve the step instead).
+    /// </summary>
+    ConvergenceFailure,
+    /// <summary>
+    /// A terminal event (<see cref="OdeEvent.Terminal"/>) stopped the solve at the event's time, before t1. Not a failure:
+    /// <c>OdeSolution.IsSuccess</c> is true.
+    /// </summary>
+    EventTerminated,
 }
 
 /// <summary>Counters of the work an integration did.</summary>
@@ -22,6 +38,10 @@ public struct SolverStats
     public int RejectedSteps;
     /// <summary>Evaluations of the right-hand side (of the system that was integrated).</summary>
     public long FunctionEvaluations;
+    /// <summary>Evaluations of ∂F/∂y (and ∂F/∂t) by stiff solvers: one per accepted step's starting point.</summary>
+    public long JacobianEvaluations;
+    /// <summary>LU factorizations of a stiff solver's iteration matrix: one per step attempt.</summary>
+    public long Factorizations;
 
     /// <summary>Adds another run's counters to these.</summary>
     public void Add(in SolverStats other)
@@ -29,9 +49,12 @@ public struct SolverStats
         Steps += other.Steps;
         RejectedSteps += other.RejectedSteps;
         FunctionEvaluations += other.FunctionEvaluations;
+        JacobianEvaluations += other.JacobianEvaluations;
+        Factorizations += other.Factorizations;
     }
 
     /// <inheritdoc/>
-    public override readonly string ToString() =>
-        $"steps {Steps}, rejected {RejectedSteps}, f evaluations {FunctionEvaluations}";
+    public override readonly string ToString() => JacobianEvaluations == 0 && Factorizations == 0
+        ? $"steps {Steps}, rejected {RejectedSteps}, f evaluations {FunctionEvaluations}"
+        : $"steps {Steps}, rejected {RejectedSteps}, f evaluations {FunctionEvaluations}, Jacobians {JacobianEvaluations}, LU factorizations {Factorizations}";
 }

@@ -10,7 +10,7 @@ namespace OdeGen.Solvers;
 /// whether to accept and how large the next step is. Dense output covers the last accepted step
 /// only (<see cref="Interpolate"/>); callers that need more copy it out (see <c>OdeSolution</c>).
 /// </remarks>
-public sealed class RungeKuttaIntegrator<TField> where TField : struct, IVectorField
+public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator where TField : struct, IVectorField
 {
     private readonly ButcherTableau _tableau;
     private readonly SolverOptions _options;
@@ -58,24 +58,7 @@ public sealed class RungeKuttaIntegrator<TField> where TField : struct, IVectorF
         _dense = new double[_tableau.DenseStages];
         _fTrial = new double[dimension];
         _endpointStage = EndpointStage(_tableau);
-        _atol = new double[dimension];
-        if (options.AbsTolVector is { } atol)
-        {
-            if (atol.Length != dimension)
-                throw new ArgumentException($"AbsTolVector must have length {dimension} (the dimension of the integrated state), but has length {atol.Length}.", nameof(options));
-            for (int q = 0; q < dimension; q++)
-            {
-                if (!(atol[q] >= 0 && double.IsFinite(atol[q])))
-                    throw new ArgumentException($"AbsTolVector[{q}] is {atol[q]}; absolute tolerances must be finite and non-negative.", nameof(options));
-                if (atol[q] == 0 && options.RelTol == 0)
-                    throw new ArgumentException($"AbsTolVector[{q}] and RelTol cannot both be zero.", nameof(options));
-            }
-            atol.AsSpan().CopyTo(_atol);
-        }
-        else
-        {
-            _atol.AsSpan().Fill(options.AbsTol);
-        }
+        _atol = StepControl.AbsoluteTolerances(options, dimension);
         _controller = new StepSizeController(options, _tableau);
         _errorComponents = dimension;
     }
@@ -118,6 +101,7 @@ public sealed class RungeKuttaIntegrator<TField> where TField : struct, IVectorF
     public bool IsFinished => _done;
     /// <summary>Work counters, cumulative over every <see cref="Reset"/> until <see cref="ClearStats"/>.</summary>
     public SolverStats Stats;
+    SolverStats IOdeIntegrator.Stats => Stats;
     /// <summary>Size of the next step attempt (signed).</summary>
     public double NextStep => _h;
     /// <summary>Size of the last accepted step (signed).</summary>
@@ -197,7 +181,7 @@ public sealed class RungeKuttaIntegrator<TField> where TField : struct, IVectorF
         Evaluate(t0, _y, _fNext);
         _fNext.CopyTo(_fPrev);
         if (t0 == tEnd) { _done = true; return; }
-        if (!AllFinite(_fNext)) { Fail(OdeStatus.NonFiniteValue); return; }
+        if (!StepControl.AllFinite(_fNext)) { Fail(OdeStatus.NonFiniteValue); return; }
         _h = _direction * InitialStepMagnitude(t0);
     }
 
@@ -211,10 +195,10 @@ public sealed class RungeKuttaIntegrator<TField> where TField : struct, IVectorF
         while (true)
         {
             if (_attempts >= _options.MaxSteps) return Fail(OdeStatus.MaxStepsExceeded);
-            double h = ClampToEnd(_h);
+            double h = StepControl.ClampToEnd(_h, Time, _tEnd, _direction, _options.MaxStep);
             bool toEnd = h == _tEnd - Time;
             // Underflow is judged on the controller's step, not on a short last step that lands on the end.
-            if (!toEnd && Math.Abs(h) < MinimumStep(Time))
+            if (!toEnd && Math.Abs(h) < StepControl.MinimumStep(_options.MinStep, Time))
                 return Fail(_controller.LastWasNonFinite ? OdeStatus.NonFiniteValue : OdeStatus.StepSizeTooSmall);
             _attempts++;
             bool finite = Attempt(h, out double error);
@@ -368,7 +352,7 @@ public sealed class RungeKuttaIntegrator<TField> where TField : struct, IVectorF
             }
         }
         error = _tableau.IsAdaptive && !_fixed ? ErrorNorm(h, yNew) : 0.0;
-        return AllFinite(yNew) && AllFinite(_k.AsSpan(0, s * n)) && !double.IsNaN(error);
+        return StepControl.AllFinite(yNew) && StepControl.AllFinite(_k.AsSpan(0, s * n)) && !double.IsNaN(error);
     }
 
     // RMS over components of the local error estimate scaled by atol + rtol·max(|y|, |y_new|).
@@ -412,7 +396,7 @@ public sealed class RungeKuttaIntegrator<TField> where TField : struct, IVectorF
     {
         if (_tableau.IsFsal) return true;
         Evaluate(tNew, _yStage, _fTrial);
-        return AllFinite(_fTrial);
+        return StepControl.AllFinite(_fTrial);
     }
 
     private void Accept(double tNew)
@@ -431,19 +415,7 @@ public sealed class RungeKuttaIntegrator<TField> where TField : struct, IVectorF
         if (tNew == _tEnd) _done = true;
     }
 
-    private double ClampToEnd(double h)
-    {
-        double remaining = _tEnd - Time, absRemaining = Math.Abs(remaining);
-        double magnitude = Math.Min(Math.Abs(h), _options.MaxStep);
-        if (magnitude >= absRemaining) return remaining;
-        // Take the end also when stopping short would leave a sliver: rounding in t (a step that should land on
-        // the end stops ulps short) or a remainder too short to step. Stretching a step by 1e-8 is harmless.
-        double sliver = absRemaining - magnitude;
-        if (sliver <= 1e-8 * magnitude || sliver < UnitsInLastPlace(_tEnd)) return remaining;
-        return _direction * magnitude;
-    }
-
-    private static void ValidateOptions(SolverOptions o)
+    internal static void ValidateOptions(SolverOptions o)
     {
         static void Require(bool ok, string message)
         {
@@ -461,15 +433,6 @@ public sealed class RungeKuttaIntegrator<TField> where TField : struct, IVectorF
         Require(o.MaxFactor >= 1 && double.IsFinite(o.MaxFactor), $"MaxFactor must be finite and at least 1, not {o.MaxFactor}.");
     }
 
-    // A step shorter than a few units in the last place of t would not move t at all.
-    private double MinimumStep(double t) => Math.Max(_options.MinStep, UnitsInLastPlace(t));
-
-    private static double UnitsInLastPlace(double t)
-    {
-        double at = Math.Abs(t);
-        return 4 * (Math.BitIncrement(at) - at);
-    }
-
     private bool Fail(OdeStatus status)
     {
         Status = status;
@@ -483,48 +446,6 @@ public sealed class RungeKuttaIntegrator<TField> where TField : struct, IVectorF
         _field.Evaluate(t, y, dydt);
     }
 
-    // Hairer, Nørsett & Wanner, Solving ODEs I, II.4: a step whose Euler error matches the tolerance.
-    private double InitialStepMagnitude(double t0)
-    {
-        if (_options.FixedStep is { } fixedStep) return fixedStep;
-        if (_options.InitialStep is { } given) return Math.Abs(given);
-        int n = _n, m = _errorComponents;
-        double d0 = 0, d1 = 0;
-        for (int q = 0; q < m; q++)
-        {
-            double scale = _atol[q] + _options.RelTol * Math.Abs(_y[q]);
-            d0 += Sq(_y[q] / scale);
-            d1 += Sq(_fNext[q] / scale);
-        }
-        d0 = Math.Sqrt(d0 / Math.Max(m, 1));
-        d1 = Math.Sqrt(d1 / Math.Max(m, 1));
-        double h0 = d0 < 1e-5 || d1 < 1e-5 ? 1e-6 : 0.01 * d0 / d1;
-        h0 = Math.Min(h0, Math.Min(Math.Abs(_tEnd - t0), _options.MaxStep));
-        Span<double> y1 = _yStage;
-        for (int q = 0; q < n; q++) y1[q] = _y[q] + _direction * h0 * _fNext[q];
-        Span<double> f1 = _k.AsSpan(0, n);
-        Evaluate(t0 + _direction * h0, y1, f1);
-        double d2 = 0;
-        for (int q = 0; q < m; q++)
-        {
-            double scale = _atol[q] + _options.RelTol * Math.Abs(_y[q]);
-            d2 += Sq((f1[q] - _fNext[q]) / scale);
-        }
-        d2 = Math.Sqrt(d2 / Math.Max(m, 1)) / h0;
-        if (!double.IsFinite(d2)) return h0 * 1e-3;
-        double dMax = Math.Max(d1, d2);
-        // Local error of a method of order p is O(h^(p+1)), hence the exponent 1/(p+1).
-        double h1 = dMax <= 1e-15 ? Math.Max(1e-6, h0 * 1e-3) : Math.Pow(0.01 / dMax, 1.0 / (_tableau.Order + 1));
-        return Math.Min(100 * h0, h1);
-    }
-
-    private static double Sq(double x) => x * x;
-
-    private static bool AllFinite(ReadOnlySpan<double> v)
-    {
-        // NaN and ±∞ both make x − x non-zero (NaN), so one pass with a running sum detects either.
-        double acc = 0;
-        foreach (double x in v) acc += x - x;
-        return acc == 0;
-    }
+    private double InitialStepMagnitude(double t0) =>
+        StepControl.InitialStep(ref _field, _options, _atol, _tableau.Order, _errorComponents, t0, _tEnd, _direction, _y, _fNext, _yStage, _k.AsSpan(0, _n), ref Stats.FunctionEvaluations);
 }

@@ -9,7 +9,7 @@ public sealed class SolverOptions
     /// <summary>The default options: Dopri5, rtol = 1e-6, atol = 1e-9.</summary>
     public static SolverOptions Default { get; } = new();
 
-    /// <summary>The Runge–Kutta method (default <see cref="OdeMethod.Dopri5"/>).</summary>
+    /// <summary>The method (default <see cref="OdeMethod.Dopri5"/>); a stiff one (<see cref="OdeMethod.IsStiff"/>, e.g. <see cref="OdeMethod.Rodas4"/>) uses the Jacobian.</summary>
     public OdeMethod Method { get; init; } = OdeMethod.Dopri5;
 
     /// <summary>Relative tolerance of the local error (adaptive methods).</summary>
@@ -39,6 +39,12 @@ public sealed class SolverOptions
     /// [t0, t1]. Memory grows with the number of steps; off by default.
     /// </summary>
     public bool Dense { get; init; }
+
+    /// <summary>
+    /// Events to locate (zero crossings of g(t, y)), found on each step's dense output; a terminal one ends the solve.
+    /// Results are in <c>OdeSolution.Events</c>. See <see cref="OdeEvent"/>.
+    /// </summary>
+    public IReadOnlyList<OdeEvent>? Events { get; init; }
 
     /// <summary>Maximum number of step attempts (accepted and rejected) before <see cref="OdeStatus.MaxStepsExceeded"/>.</summary>
     public int MaxSteps { get; init; } = 100_000;

@@ -12,12 +12,17 @@ internal struct StepSizeController
     private bool _lastRejected;
 
     public StepSizeController(SolverOptions options, ButcherTableau tableau)
-    {
         // The error estimate is O(h^(q)) with q = min(order, error order) + 1.
         // Hairer's combined estimate of DOP853 behaves like O(h^(order)): his exponent is 1/8 for the 8th-order method.
-        double q = tableau.SecondErrorWeights is not null
+        : this(options, tableau.SecondErrorWeights is not null
             ? tableau.Order
-            : Math.Min(tableau.Order, Math.Max(tableau.ErrorOrder, 1)) + 1;
+            : Math.Min(tableau.Order, Math.Max(tableau.ErrorOrder, 1)) + 1)
+    {
+    }
+
+    /// <summary>A controller for an error estimate that behaves like O(h^q).</summary>
+    public StepSizeController(SolverOptions options, double q)
+    {
         _alpha = 0.7 / q;
         _beta = 0.4 / q;
         _safety = options.Safety;

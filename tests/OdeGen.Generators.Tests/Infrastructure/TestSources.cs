@@ -163,6 +163,7 @@ internal static class TestSources
             {
                 dydt[0] = Math.Abs(y[0]) * p[0] - Math.Min(y[1], p[1] * y[0]);
                 dydt[1] = Math.Max(y[0] * y[1], 0.1 * p[1]);
+                dydt[2] = Math.Clamp(y[2] * p[0], -0.3, 0.3 * p[1]) + Math.Sign(y[1] - 0.05) * y[0];
             }
         }
         """;
@@ -241,6 +242,310 @@ internal static class TestSources
         }
         """;
 
+    /// <summary>
+    /// A 2→50→2 tanh MLP as Neural-ODE dynamics, weights packed in p: W1 (50×2) at 0, b1 at 100,
+    /// W2 (2×50) at 150, b2 at 250. Loops over constant sizes, a per-iteration accumulator, a buffer.
+    /// </summary>
+    public const string LoopMlp = """
+        using OdeGen;
+
+        namespace Scenarios.Loops;
+
+        public static partial class Mlp
+        {
+            const int In = 2, Hidden = 50, Out = 2;
+            const int W1 = 0, B1 = W1 + Hidden * In, W2 = B1 + Hidden, B2 = W2 + Out * Hidden;
+
+            [OdeDynamics(States = 2, Parameters = 252)]
+            public static void Rhs(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
+            {
+                Span<double> h = stackalloc double[Hidden];
+                for (int i = 0; i < Hidden; i++)
+                {
+                    double s = p[B1 + i];
+                    for (int j = 0; j < In; j++)
+                    {
+                        s += p[W1 + i * In + j] * y[j];
+                    }
+
+                    h[i] = Math.Tanh(s);
+                }
+
+                for (int k = 0; k < Out; k++)
+                {
+                    double o = p[B2 + k];
+                    for (int i = 0; i < Hidden; i++)
+                    {
+                        o += p[W2 + k * Hidden + i] * h[i];
+                    }
+
+                    dydt[k] = o;
+                }
+            }
+        }
+        """;
+
+    /// <summary>
+    /// Accumulation into a buffer (h[i] += W[i*n+j]*y[j]), int locals from lengths, % in indices,
+    /// outside values and t used inside loops, an accumulator over a whole loop, -= on dydt after the loops.
+    /// </summary>
+    public const string LoopBuffer = """
+        using OdeGen;
+
+        namespace Scenarios.Loops;
+
+        public static partial class Reservoir
+        {
+            [OdeDynamics(States = 3, Parameters = 20)]
+            public static void Rhs(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
+            {
+                const int H = 4;
+                int n = y.Length;
+                Span<double> h = stackalloc double[H];
+                double scale = p[18] * Math.Cos(t);
+                for (int i = 0; i < H; i++)
+                {
+                    h[i] = p[12 + i];
+                    for (int j = 0; j < n; j++)
+                    {
+                        h[i] += p[i * n + j] * y[j];
+                    }
+                }
+
+                double energy = 0.0;
+                for (int i = 0; i < n; i++)
+                {
+                    energy += y[i] * y[i];
+                }
+
+                for (int k = 0; k < n; k++)
+                {
+                    double acc = -energy * y[k] + 0.1 * t * p[16];
+                    for (int i = 0; i <= H - 1; ++i)
+                    {
+                        acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
+                        acc -= 0.01 * Math.Sin(h[i] * y[k]);
+                    }
+
+                    dydt[k] = acc * (1 + 0.1 * (double)k);
+                }
+
+                dydt[0] -= p[19] * t;
+            }
+        }
+        """;
+
+    /// <summary>Sizes known only at run time: loops over y.Length and p.Length; the struct takes them in its constructor.</summary>
+    public const string LoopRuntime = """
+        using OdeGen;
+
+        namespace Scenarios.Loops;
+
+        public static partial class Chain
+        {
+            [OdeDynamics]
+            public static void Rhs(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
+            {
+                int n = y.Length;
+                for (int i = 0; i < n; i++)
+                {
+                    double neighbour = y[(i + 1) % n];
+                    dydt[i] = -p[i % p.Length] * y[i] + Math.Sin(neighbour) * Math.Exp(-t) / (i + 1);
+                }
+            }
+        }
+        """;
+
+    /// <summary>
+    /// if/else (with an else-if chain and a local assigned on both sides), ?: (a ReLU-like max),
+    /// a branch on the loop index and one on a state inside a loop, writes to dydt on one side.
+    /// </summary>
+    public const string Branches = """
+        using OdeGen;
+
+        namespace Scenarios.Branches;
+
+        public static partial class Switch
+        {
+            [OdeDynamics(States = 3, Parameters = 4)]
+            public static void Rhs(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
+            {
+                double gain;
+                if (y[0] > 0.1)
+                {
+                    gain = p[0] * y[0];
+                }
+                else if (y[0] < -0.5)
+                {
+                    gain = Math.Exp(y[1]);
+                }
+                else
+                {
+                    gain = p[1] * t;
+                }
+
+                double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
+                double wave = p[2];
+                if (t > 0.5 && y[2] < 0.8)
+                {
+                    wave *= Math.Sin(y[2]);
+                    dydt[2] = wave;
+                }
+                else
+                {
+                    dydt[2] = -y[2];
+                }
+
+                double total = 0;
+                for (int i = 0; i < 3; i++)
+                {
+                    if (i == 0)
+                    {
+                        total += gain * y[i];
+                    }
+                    else
+                    {
+                        total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                    }
+                }
+
+                dydt[0] = total + relu;
+                dydt[1] = gain * wave - relu * y[0];
+            }
+        }
+        """;
+
+    /// <summary>[OdeDifferentiable] helpers: expression-bodied, with locals and a branch, nested, called inside a loop, named arguments and a default.</summary>
+    public const string Helpers = """
+        using OdeGen;
+
+        namespace Scenarios.Helpers;
+
+        public static partial class Pendulums
+        {
+            [OdeDifferentiable]
+            static double Spring(double stretch, double stiffness = 2.0) => -stiffness * stretch * (1 + 0.1 * stretch * stretch);
+
+            [OdeDifferentiable]
+            static double Damped(double velocity, double friction)
+            {
+                double drag = friction * velocity;
+                if (velocity < 0)
+                {
+                    drag *= 0.5;
+                }
+
+                return -drag + 0.01 * Spring(velocity);
+            }
+
+            [OdeDynamics(States = 4, Parameters = 3)]
+            public static void Rhs(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
+            {
+                for (int i = 0; i < 2; i++)
+                {
+                    dydt[2 * i] = y[2 * i + 1];
+                    dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
+                }
+            }
+        }
+        """;
+
+    /// <summary>
+    /// [OdeCustomDerivative]: functions the generator does not look into (a series summed in a while
+    /// loop; a logistic function) with user-written forward and reverse rules, in straight-line code and in a loop.
+    /// </summary>
+    public const string CustomRules = """
+        using OdeGen;
+
+        namespace Scenarios.Custom;
+
+        public static partial class Kinetics
+        {
+            /// <summary>exp(k·x) by its Taylor series: a while loop, outside the differentiable subset.</summary>
+            [OdeCustomDerivative(nameof(SeriesJvp), nameof(SeriesVjp))]
+            public static double Series(double x, double k)
+            {
+                double term = 1, sum = 1;
+                int n = 0;
+                while (++n < 40)
+                {
+                    term *= k * x / n;
+                    sum += term;
+                }
+
+                return sum;
+            }
+
+            static double SeriesJvp(double x, double k, double xDot, double kDot) => Math.Exp(k * x) * (k * xDot + x * kDot);
+
+            static void SeriesVjp(double x, double k, double resultBar, ref double xBar, ref double kBar)
+            {
+                double e = Math.Exp(k * x) * resultBar;
+                xBar += k * e;
+                kBar += x * e;
+            }
+
+            [OdeCustomDerivative(nameof(LogisticJvp), nameof(LogisticVjp))]
+            static double Logistic(double x) => 1 / (1 + Math.Exp(-x));
+
+            static double LogisticJvp(double x, double xDot) => Logistic(x) * (1 - Logistic(x)) * xDot;
+
+            static void LogisticVjp(double x, double resultBar, ref double xBar) => xBar += Logistic(x) * (1 - Logistic(x)) * resultBar;
+
+            [OdeDynamics(States = 3, Parameters = 2)]
+            public static void Rhs(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
+            {
+                dydt[0] = -Series(y[0], p[0]) * y[1] + Logistic(t * p[1]);
+                for (int i = 1; i < 3; i++)
+                {
+                    dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
+                }
+            }
+        }
+        """;
+
+    /// <summary>The float flavour: float spans, float locals and literals, MathF, a loop, a buffer and a branch.</summary>
+    public const string FloatMlp = """
+        using OdeGen;
+
+        namespace Scenarios.Single;
+
+        public static partial class SmallNet
+        {
+            const int Hidden = 8;
+
+            [OdeDynamics(States = 2, Parameters = 34)]
+            public static void Rhs(float t, ReadOnlySpan<float> y, ReadOnlySpan<float> p, Span<float> dydt)
+            {
+                Span<float> h = stackalloc float[Hidden];
+                for (int i = 0; i < Hidden; i++)
+                {
+                    float s = p[16 + i] + 0.1f * t;
+                    for (int j = 0; j < 2; j++)
+                    {
+                        s += p[2 * i + j] * y[j];
+                    }
+
+                    h[i] = MathF.Tanh(s);
+                }
+
+                for (int k = 0; k < 2; k++)
+                {
+                    float o = p[32 + k] * 0.5f;
+                    for (int i = 0; i < 4; i++)
+                    {
+                        o += p[24 + 4 * k + i] * h[2 * i + k];
+                    }
+
+                    dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
+                }
+            }
+        }
+        """;
+
+    /// <summary>The systems whose methods have loops (their Vjp adds to an element once per iteration).</summary>
+    public static readonly IReadOnlySet<string> LoopSystems = new HashSet<string> { "Mlp.Rhs", "Reservoir.Rhs", "Chain.Rhs", "Switch.Rhs", "Pendulums.Rhs", "Kinetics.Rhs" };
+
     /// <summary>Seeded random programs, run (not snapshotted) alongside the scenarios.</summary>
     public static readonly IReadOnlyList<string> Random = RandomPrograms.Create(count: 16, seed: 20261122);
 
@@ -261,5 +566,12 @@ internal static class TestSources
         ["MultiDeclarators"] = MultiDeclarators,
         ["Namespaces"] = Namespaces,
         ["FileScoped"] = FileScoped,
+        ["LoopMlp"] = LoopMlp,
+        ["LoopBuffer"] = LoopBuffer,
+        ["LoopRuntime"] = LoopRuntime,
+        ["Branches"] = Branches,
+        ["Helpers"] = Helpers,
+        ["CustomRules"] = CustomRules,
+        ["FloatMlp"] = FloatMlp,
     };
 }

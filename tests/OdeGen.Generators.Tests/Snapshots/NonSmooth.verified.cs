@@ -13,7 +13,7 @@ namespace Scenarios.NonSmooth
         public readonly struct RhsSystem : global::OdeGen.IOdeSystem
         {
             /// <summary>Number of states (length of y and dydt).</summary>
-            public const int States = 2;
+            public const int States = 3;
 
             /// <summary>Number of parameters (length of p).</summary>
             public const int Parameters = 2;
@@ -32,6 +32,9 @@ namespace Scenarios.NonSmooth
 
                 // dydt[1] = Math.Max(y[0] * y[1], 0.1 * p[1]);
                 dydt[1] = global::System.Math.Max(y[0] * y[1], 0.1 * p[1]);
+
+                // dydt[2] = Math.Clamp(y[2] * p[0], -0.3, 0.3 * p[1]) + Math.Sign(y[1] - 0.05) * y[0];
+                dydt[2] = global::System.Math.Clamp(y[2] * p[0], -0.3, 0.3 * p[1]) + (double)global::System.Math.Sign(y[1] - 0.05) * y[0];
             }
 
             /// <inheritdoc/>
@@ -50,22 +53,42 @@ namespace Scenarios.NonSmooth
                 double v6 = (v5 <= v4 ? 1.0 : 0.0);
                 dydt[1] = global::System.Math.Max(v4, v5);
                 dydtDot[1] = (yDot[0] * y[1] + yDot[1] * y[0]) * v6 + pDot[1] * 0.1 * (1.0 - v6);
+
+                // dydt[2] = Math.Clamp(y[2] * p[0], -0.3, 0.3 * p[1]) + Math.Sign(y[1] - 0.05) * y[0];
+                double v7 = y[2] * p[0];
+                double v8 = 0.3 * p[1];
+                double v9 = (-0.3 <= v7 ? 1.0 : 0.0);
+                double v10 = (v7 <= v8 ? 1.0 : 0.0);
+                double v11 = (double)global::System.Math.Sign(y[1] - 0.05);
+                dydt[2] = global::System.Math.Clamp(v7, -0.3, v8) + v11 * y[0];
+                dydtDot[2] = (yDot[2] * p[0] + pDot[0] * y[2]) * (v9 * v10) + pDot[1] * 0.3 * (v9 * (1.0 - v10)) + yDot[0] * v11;
             }
 
             /// <inheritdoc/>
             public double Vjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, global::System.Span<double> yBar, global::System.Span<double> pBar)
             {
+                // dydt[0] = Math.Abs(y[0]) * p[0] - Math.Min(y[1], p[1] * y[0]);
+                // dydt[1] = Math.Max(y[0] * y[1], 0.1 * p[1]);
+                // dydt[2] = Math.Clamp(y[2] * p[0], -0.3, 0.3 * p[1]) + Math.Sign(y[1] - 0.05) * y[0];
+                double v1 = y[2] * p[0];
+
+                // adjoint of: dydt[2] = Math.Clamp(y[2] * p[0], -0.3, 0.3 * p[1]) + Math.Sign(y[1] - 0.05) * y[0];
+                double v2 = (-0.3 <= v1 ? 1.0 : 0.0);
+                double v3 = (v1 <= 0.3 * p[1] ? 1.0 : 0.0);
+                double v4 = a[2] * (v2 * v3);
+                yBar[2] += v4 * p[0];
+
                 // adjoint of: dydt[1] = Math.Max(y[0] * y[1], 0.1 * p[1]);
-                double v1 = (0.1 * p[1] <= y[0] * y[1] ? 1.0 : 0.0);
-                double v2 = a[1] * v1;
+                double v5 = (0.1 * p[1] <= y[0] * y[1] ? 1.0 : 0.0);
+                double v6 = a[1] * v5;
 
                 // adjoint of: dydt[0] = Math.Abs(y[0]) * p[0] - Math.Min(y[1], p[1] * y[0]);
-                double v3 = (y[1] <= p[1] * y[0] ? 1.0 : 0.0);
-                double v4 = a[0] * (1.0 - v3);
-                pBar[1] += a[1] * (1.0 - v1) * 0.1 - v4 * y[0];
-                yBar[1] += v2 * y[0] - a[0] * v3;
-                pBar[0] += a[0] * global::System.Math.Abs(y[0]);
-                yBar[0] += v2 * y[1] - v4 * p[1] + a[0] * p[0] * global::System.Math.CopySign(1.0, y[0]);
+                double v7 = (y[1] <= p[1] * y[0] ? 1.0 : 0.0);
+                double v8 = a[0] * (1.0 - v7);
+                pBar[1] += a[2] * (v2 * (1.0 - v3)) * 0.3 + a[1] * (1.0 - v5) * 0.1 - v8 * y[0];
+                yBar[1] += v6 * y[0] - a[0] * v7;
+                pBar[0] += v4 * y[2] + a[0] * global::System.Math.Abs(y[0]);
+                yBar[0] += a[2] * (double)global::System.Math.Sign(y[1] - 0.05) + v6 * y[1] - v8 * p[1] + a[0] * p[0] * global::System.Math.CopySign(1.0, y[0]);
                 return 0.0;
             }
 
@@ -73,27 +96,46 @@ namespace Scenarios.NonSmooth
             public void Jacobian(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.Span<double> dfdy, global::System.Span<double> dfdp)
             {
                 // dydt[0] = Math.Abs(y[0]) * p[0] - Math.Min(y[1], p[1] * y[0]);
-                double v1 = (y[1] <= p[1] * y[0] ? 1.0 : 0.0);
-                double v2 = 1.0 - v1;
+                // dydt[1] = Math.Max(y[0] * y[1], 0.1 * p[1]);
+                // dydt[2] = Math.Clamp(y[2] * p[0], -0.3, 0.3 * p[1]) + Math.Sign(y[1] - 0.05) * y[0];
+                double v1 = y[2] * p[0];
+
+                // dydt[0] = Math.Abs(y[0]) * p[0] - Math.Min(y[1], p[1] * y[0]);
+                double v2 = (y[1] <= p[1] * y[0] ? 1.0 : 0.0);
+                double v3 = 1.0 - v2;
 
                 // dydt[1] = Math.Max(y[0] * y[1], 0.1 * p[1]);
-                double v3 = (0.1 * p[1] <= y[0] * y[1] ? 1.0 : 0.0);
+                double v4 = (0.1 * p[1] <= y[0] * y[1] ? 1.0 : 0.0);
 
                 // column 0 of dfdy: ∂f/∂y[0]
-                dfdy[0] = global::System.Math.CopySign(1.0, y[0]) * p[0] - p[1] * v2;
-                dfdy[2] = y[1] * v3;
+                dfdy[0] = global::System.Math.CopySign(1.0, y[0]) * p[0] - p[1] * v3;
+                dfdy[3] = y[1] * v4;
+                dfdy[6] = (double)global::System.Math.Sign(y[1] - 0.05);
 
                 // column 1 of dfdy: ∂f/∂y[1]
-                dfdy[1] = -v1;
-                dfdy[3] = y[0] * v3;
+                dfdy[1] = -v2;
+                dfdy[4] = y[0] * v4;
+                dfdy[7] = 0.0;
+
+                // dydt[2] = Math.Clamp(y[2] * p[0], -0.3, 0.3 * p[1]) + Math.Sign(y[1] - 0.05) * y[0];
+                double v5 = (-0.3 <= v1 ? 1.0 : 0.0);
+                double v6 = (v1 <= 0.3 * p[1] ? 1.0 : 0.0);
+                double v7 = v5 * v6;
+
+                // column 2 of dfdy: ∂f/∂y[2]
+                dfdy[2] = 0.0;
+                dfdy[5] = 0.0;
+                dfdy[8] = p[0] * v7;
 
                 // column 0 of dfdp: ∂f/∂p[0]
                 dfdp[0] = global::System.Math.Abs(y[0]);
                 dfdp[2] = 0.0;
+                dfdp[4] = y[2] * v7;
 
                 // column 1 of dfdp: ∂f/∂p[1]
-                dfdp[1] = -(y[0] * v2);
-                dfdp[3] = 0.1 * (1.0 - v3);
+                dfdp[1] = -(y[0] * v3);
+                dfdp[3] = 0.1 * (1.0 - v4);
+                dfdp[5] = 0.3 * (v5 * (1.0 - v6));
             }
         }
     }

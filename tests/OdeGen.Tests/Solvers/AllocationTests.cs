@@ -41,13 +41,54 @@ public class AllocationTests(ITestOutputHelper output)
     }
 
     [Theory]
+    [InlineData("Rodas4")]
+    [InlineData("Kvaerno5")]
+    public void StiffStep_AllocatesNothing(string method)
+    {
+        // Van der Pol (μ = 10) exercises the Jacobian, ∂f/∂t through Jvp (SystemField scratch), the LU, rejections
+        // and dense output. The Jacobian scratch is allocated by the first steps (warm-up).
+        var options = new SolverOptions { Method = OdeMethod.Stiff.Single(m => m.Name == method), RelTol = 1e-6, AbsTol = 1e-9, MaxSteps = int.MaxValue };
+        IOdeIntegrator integrator = method == "Rodas4"
+            ? new RosenbrockIntegrator<SystemField<VanDerPolSystem>>(2, options)
+            : new EsdirkIntegrator<SystemField<VanDerPolSystem>>(2, options);
+        var field = new SystemField<VanDerPolSystem>(new VanDerPolSystem(), [10]);
+        double[] y0 = [2, 0];
+        void Reset()
+        {
+            if (integrator is RosenbrockIntegrator<SystemField<VanDerPolSystem>> r) r.Reset(field, y0, 0, 1e7);
+            else ((EsdirkIntegrator<SystemField<VanDerPolSystem>>)integrator).Reset(field, y0, 0, 1e7);
+        }
+        Reset();
+        for (int i = 0; i < 2000; i++) Assert.True(integrator.Step());
+
+        Span<double> y = stackalloc double[2];
+        Span<double> coefficients = stackalloc double[8];
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 20_000; i++)
+        {
+            integrator.Step();
+            integrator.Interpolate(0.5 * (integrator.PreviousTime + integrator.Time), y);
+            integrator.CopyDenseCoefficients(coefficients);
+        }
+        Reset();
+        integrator.Step();
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        output.WriteLine($"{method}: {allocated} bytes over 20,001 steps, {integrator.Stats}");
+        Assert.Equal(0, allocated);
+        Assert.Equal(OdeStatus.Success, integrator.Status);
+        Assert.True(integrator.Stats.RejectedSteps > 0);   // the rejection path ran too
+    }
+
+    [Theory]
     [InlineData("Dopri5")]
     [InlineData("RK4")]
+    [InlineData("Rodas4")]
+    [InlineData("Kvaerno5")]
     public void Solve_AllocationDoesNotGrowWithSteps(string method)
     {
         SolverOptions Options(double t1) => method == "RK4"
             ? new SolverOptions { Method = OdeMethod.RK4, FixedStep = t1 / 1000, MaxSteps = 1_000_000 }
-            : new SolverOptions { RelTol = 1e-7, AbsTol = 1e-9, MaxSteps = 1_000_000 };
+            : new SolverOptions { Method = OdeMethod.All.Single(m => m.Name == method), RelTol = 1e-7, AbsTol = 1e-9, MaxSteps = 1_000_000 };
         double[] p = [10, 28, 8.0 / 3];
         double[] y0 = [1, 1, 1];
         var shortOptions = Options(1);

@@ -154,12 +154,12 @@ public class TableauTests(ITestOutputHelper output)
         double t1 = 2 * Math.PI;
         var hs = new List<double>();
         var errors = new List<double>();
+        Span<double> exact = stackalloc double[2];
         foreach (int steps in stepCounts)
         {
             var options = new SolverOptions { Method = method, FixedStep = t1 / steps };
             var solution = Ode.Solve(new OscillatorSystem(), [1.0, 0.0], [1.0], 0, t1, options).EnsureSuccess();
             Assert.Equal(steps, solution.Stats.Steps);
-            Span<double> exact = stackalloc double[2];
             OscillatorSystem.Exact(1, t1, exact);
             hs.Add(t1 / steps);
             errors.Add(Math.Max(Math.Abs(solution.FinalState[0] - exact[0]), Math.Abs(solution.FinalState[1] - exact[1])));

@@ -1,0 +1,190 @@
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using OdeGen.Generators.Ir;
+
+namespace OdeGen.Generators;
+
+public sealed partial class OdeDynamicsGenerator
+{
+    /// <summary>
+    /// The branch part of the parser: <c>if</c>/<c>else</c> and <c>?:</c>. Each side is lowered in SSA
+    /// form; locals declared outside and assigned on a side become variables that each side sets at
+    /// its end, read after the branch. The derivative is that of the side taken.
+    /// </summary>
+    private sealed partial class Parser
+    {
+        /// <summary><c>if (condition) statement [else statement]</c>.</summary>
+        private void IfStatement(IfStatementSyntax statement)
+        {
+            _statements.Add($"if ({OneLine(statement.Condition).TrimEnd(';')})");
+            int stmt = _statements.Count - 1;
+            _builder.Stmt = stmt;
+            int condition = Condition(statement.Condition);
+            if (condition < 0)
+            {
+                return;
+            }
+
+            // Locals declared outside and assigned inside (not accumulators of an open loop) get a variable.
+            var merged = new List<(ILocalSymbol Local, int Variable, int Before)>();
+            foreach (AssignmentExpressionSyntax assignment in statement.DescendantNodes().OfType<AssignmentExpressionSyntax>())
+            {
+                if (_semantic.GetSymbolInfo(assignment.Left, _cancellationToken).Symbol is ILocalSymbol local
+                    && assignment.Left is IdentifierNameSyntax
+                    && local.Type.SpecialType == _real
+                    && !_accumulators.ContainsKey(local)
+                    && !merged.Any(m => SymbolEqualityComparer.Default.Equals(m.Local, local))
+                    && local.DeclaringSyntaxReferences.All(r => !statement.Span.Contains(r.Span)))
+                {
+                    int before = _locals.TryGetValue(local, out int value) ? value : -1;
+
+                    // C# definite assignment: a local unassigned before the branch is never read on a side that leaves it so.
+                    merged.Add((local, _builder.Var(before >= 0 ? before : _builder.Const(0), Keyword(local) ? null : local.Name), before));
+                }
+            }
+
+            _builder.If(condition);
+            Side(statement.Statement, merged);
+            if (statement.Else is { } otherwise)
+            {
+                _statements.Add("else");
+                _builder.Stmt = _statements.Count - 1;
+                _builder.Else();
+                Side(otherwise.Statement, merged);
+            }
+
+            _builder.Stmt = stmt;
+            _builder.EndIf();
+            foreach ((ILocalSymbol local, int variable, _) in merged)
+            {
+                _locals[local] = _builder.VarGet(variable);
+            }
+        }
+
+        /// <summary>Lowers one side in SSA form, then sets the merged variables to what the side left.</summary>
+        private void Side(StatementSyntax side, List<(ILocalSymbol Local, int Variable, int Before)> merged)
+        {
+            var saved = new Dictionary<ISymbol, int>(_locals, SymbolEqualityComparer.Default);
+            Statement(side, isLast: false, topLevel: false);
+            foreach ((ILocalSymbol local, int variable, int before) in merged)
+            {
+                if (_locals.TryGetValue(local, out int after) && after != before)
+                {
+                    _builder.VarSet(variable, after);
+                }
+            }
+
+            _locals.Clear();
+            foreach (KeyValuePair<ISymbol, int> entry in saved)
+            {
+                _locals[entry.Key] = entry.Value;
+            }
+        }
+
+        /// <summary><c>condition ? whenTrue : whenFalse</c>, lowered as a branch that sets one variable.</summary>
+        private int Conditional(ConditionalExpressionSyntax conditional)
+        {
+            int condition = Condition(conditional.Condition);
+            if (condition < 0)
+            {
+                return -1;
+            }
+
+            int result = _builder.Var(_builder.Const(0), null);
+            _builder.If(condition);
+            int whenTrue = Lower(conditional.WhenTrue);
+            if (whenTrue >= 0)
+            {
+                _builder.VarSet(result, whenTrue);
+            }
+
+            _builder.Else();
+            int whenFalse = Lower(conditional.WhenFalse);
+            if (whenFalse >= 0)
+            {
+                _builder.VarSet(result, whenFalse);
+            }
+
+            _builder.EndIf();
+            return whenTrue < 0 || whenFalse < 0 ? -1 : _builder.VarGet(result);
+        }
+
+        /// <summary>
+        /// A bool condition: comparisons of doubles or of int index expressions, &amp;&amp;, ||, !,
+        /// true, false. A comparison of doubles gets the ODE0016 warning (a kink or jump in f).
+        /// </summary>
+        private int Condition(ExpressionSyntax expression)
+        {
+            switch (expression)
+            {
+                case ParenthesizedExpressionSyntax parenthesized:
+                    return Condition(parenthesized.Expression);
+                case PrefixUnaryExpressionSyntax unary when unary.IsKind(SyntaxKind.LogicalNotExpression):
+                    int operand = Condition(unary.Operand);
+                    return operand < 0 ? -1 : _builder.Logic(Op.Not, operand);
+                case BinaryExpressionSyntax logic when logic.IsKind(SyntaxKind.LogicalAndExpression) || logic.IsKind(SyntaxKind.LogicalOrExpression):
+                    // Conditions have no side effects, so evaluating both operands is the same as short-circuiting.
+                    int left = Condition(logic.Left);
+                    int right = left < 0 ? -1 : Condition(logic.Right);
+                    return right < 0 ? -1 : _builder.Logic(logic.IsKind(SyntaxKind.LogicalAndExpression) ? Op.And : Op.Or, left, right);
+                case BinaryExpressionSyntax comparison when CompareOf(comparison) is { } kind:
+                    return Comparison(comparison, kind);
+                case LiteralExpressionSyntax literal when literal.IsKind(SyntaxKind.TrueLiteralExpression) || literal.IsKind(SyntaxKind.FalseLiteralExpression):
+                    bool value = literal.IsKind(SyntaxKind.TrueLiteralExpression);
+                    return _builder.Compare(value ? CompareKind.Equal : CompareKind.NotEqual, -1, -1, "0", "0");
+                default:
+                    Report(DiagnosticDescriptors.UnsupportedExpression, expression, $"The condition '{expression}'");
+                    return -1;
+            }
+        }
+
+        private int Comparison(BinaryExpressionSyntax comparison, CompareKind kind)
+        {
+            string? leftIndex = IndexText(comparison.Left);
+            string? rightIndex = leftIndex is null ? null : IndexText(comparison.Right);
+            if (rightIndex is not null)
+            {
+                return _builder.Compare(kind, -1, -1, leftIndex, rightIndex);
+            }
+
+            if (!IsNumeric(comparison.Left) || !IsNumeric(comparison.Right))
+            {
+                Report(DiagnosticDescriptors.UnsupportedExpression, comparison, $"The condition '{comparison}'");
+                return -1;
+            }
+
+            int left = Lower(comparison.Left);
+            int right = left < 0 ? -1 : Lower(comparison.Right);
+            if (right < 0)
+            {
+                return -1;
+            }
+
+            if (!_builder.IsConst(left) || !_builder.IsConst(right))
+            {
+                Report(DiagnosticDescriptors.NonSmoothBranch, comparison, comparison.ToString());
+            }
+
+            return _builder.Compare(kind, left, right);
+        }
+
+        private bool IsNumeric(ExpressionSyntax expression) =>
+            _semantic.GetTypeInfo(expression, _cancellationToken).ConvertedType?.SpecialType == _real;
+
+        private static CompareKind? CompareOf(BinaryExpressionSyntax comparison) => comparison.Kind() switch
+        {
+            SyntaxKind.LessThanExpression => CompareKind.Less,
+            SyntaxKind.LessThanOrEqualExpression => CompareKind.LessOrEqual,
+            SyntaxKind.GreaterThanExpression => CompareKind.Greater,
+            SyntaxKind.GreaterThanOrEqualExpression => CompareKind.GreaterOrEqual,
+            SyntaxKind.EqualsExpression => CompareKind.Equal,
+            SyntaxKind.NotEqualsExpression => CompareKind.NotEqual,
+            _ => null,
+        };
+
+        private static bool Keyword(ILocalSymbol local) => SyntaxFacts.GetKeywordKind(local.Name) != SyntaxKind.None;
+    }
+}

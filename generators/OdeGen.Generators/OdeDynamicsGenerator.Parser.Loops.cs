@@ -1,0 +1,398 @@
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using OdeGen.Generators.Ir;
+
+namespace OdeGen.Generators;
+
+public sealed partial class OdeDynamicsGenerator
+{
+    /// <summary>
+    /// The loop part of the parser: counted <c>for</c> loops, int index expressions, stackalloc
+    /// buffers and accumulators. It enforces the rules that let reverse mode recompute instead of
+    /// taping (see <see cref="Differentiation.ReverseMode"/>); a program that breaks them gets ODE0014.
+    /// </summary>
+    private sealed partial class Parser
+    {
+        /// <summary>Names the generated methods use for their parameters; a loop variable never takes one.</summary>
+        private static readonly HashSet<string> Reserved = new()
+        {
+            "t", "y", "p", "a", "tDot", "yDot", "pDot", "yBar", "pBar", "dydt", "dydtDot", "dfdy", "dfdp",
+        };
+
+        private readonly Dictionary<ISymbol, BufferState> _buffers = new(SymbolEqualityComparer.Default);
+        private readonly Dictionary<ISymbol, string> _intLocals = new(SymbolEqualityComparer.Default);
+        private readonly Dictionary<ISymbol, string> _loopVariables = new(SymbolEqualityComparer.Default);
+        private readonly Dictionary<ISymbol, int> _accumulators = new(SymbolEqualityComparer.Default);
+        private readonly List<int> _openLoops = new();
+
+        /// <summary>Buffers whose declaration was reported: their uses stay quiet.</summary>
+        private readonly HashSet<ISymbol> _rejectedBuffers = new(SymbolEqualityComparer.Default);
+        private bool _loopMode, _dynamicStates, _dynamicParameters;
+        private int _loopCount;
+        private BufferState? _dydtBuffer;
+
+        /// <summary>What the parser knows about a buffer: its IR id and which writes and reads it has seen.</summary>
+        private sealed class BufferState
+        {
+            public BufferState(int id, string name, string size)
+            {
+                Id = id;
+                Name = name;
+                Size = size;
+            }
+
+            public int Id { get; }
+
+            public string Name { get; }
+
+            public string Size { get; }
+
+            /// <summary>Whether a value of it has been read (other than by its own += and -=).</summary>
+            public bool Read { get; set; }
+
+            /// <summary>The loops around its writes.</summary>
+            public HashSet<int> WriteLoops { get; } = new();
+        }
+
+        /// <summary>
+        /// Methods with loops or branches keep dydt in a buffer (writes at run-time indices, += and read-backs),
+        /// cleared first so elements no loop writes are 0.
+        /// </summary>
+        private void BeginLoopMode(SyntaxNode body)
+        {
+            _loopMode = new[] { body }.Concat(HelperBodies(body))
+                .Any(b => b.DescendantNodes().Any(n => n is ForStatementSyntax or IfStatementSyntax or ConditionalExpressionSyntax));
+            if (_loopMode)
+            {
+                _statements.Add("elements of dydt that are not written are 0");
+                _builder.Stmt = _statements.Count - 1;
+                _dydtBuffer = new BufferState(_builder.Buf(Slot.Dydt, "y.Length", null, zeroed: true), "dydt", "dydt.Length");
+            }
+        }
+
+        // ---- index expressions ----------------------------------------------------------------
+
+        /// <summary>
+        /// An int expression over literals, const values, loop variables, int locals and the lengths of
+        /// y, p, dydt and buffers, as C# text; null if it is anything else (no diagnostic).
+        /// </summary>
+        private string? IndexText(ExpressionSyntax expression) => IndexText(expression, out _);
+
+        private string? IndexText(ExpressionSyntax expression, out int precedence)
+        {
+            precedence = 3;
+            if (_semantic.GetTypeInfo(expression, _cancellationToken).Type?.SpecialType != SpecialType.System_Int32)
+            {
+                return null;
+            }
+
+            Optional<object?> constant = _semantic.GetConstantValue(expression, _cancellationToken);
+            if (constant.HasValue && constant.Value is int value)
+            {
+                precedence = value < 0 ? 2 : 3;
+                return value.ToString(CultureInfo.InvariantCulture);
+            }
+
+            switch (expression)
+            {
+                case ParenthesizedExpressionSyntax parenthesized:
+                    return IndexText(parenthesized.Expression, out precedence);
+                case IdentifierNameSyntax identifier:
+                    ISymbol? symbol = _semantic.GetSymbolInfo(identifier, _cancellationToken).Symbol;
+                    if (symbol is not null && _loopVariables.TryGetValue(symbol, out string? loop))
+                    {
+                        return loop;
+                    }
+
+                    if (symbol is not null && _intLocals.TryGetValue(symbol, out string? text))
+                    {
+                        precedence = text.IndexOf(' ') >= 0 ? 0 : 3;
+                        return text;
+                    }
+
+                    return null;
+                case MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Length" } member:
+                    ISymbol? owner = _semantic.GetSymbolInfo(member.Expression, _cancellationToken).Symbol;
+                    if (owner is not null && _buffers.TryGetValue(owner, out BufferState? buffer))
+                    {
+                        precedence = buffer.Size.IndexOf(' ') >= 0 ? 0 : 3;
+                        return buffer.Size;
+                    }
+
+                    // Vjp has no dydt parameter; its length is y's by contract.
+                    return Role(owner) switch { 1 or 3 => "y.Length", 2 => "p.Length", _ => null };
+                case PrefixUnaryExpressionSyntax unary when unary.IsKind(SyntaxKind.UnaryMinusExpression):
+                    string? operand = IndexText(unary.Operand, out int inner);
+                    precedence = 2;
+                    return operand is null ? null : "-" + (inner < 3 ? $"({operand})" : operand);
+                case BinaryExpressionSyntax binary:
+                    (string symbolText, int prec) = binary.Kind() switch
+                    {
+                        SyntaxKind.AddExpression => ("+", 0),
+                        SyntaxKind.SubtractExpression => ("-", 0),
+                        SyntaxKind.MultiplyExpression => ("*", 1),
+                        SyntaxKind.DivideExpression => ("/", 1),
+                        SyntaxKind.ModuloExpression => ("%", 1),
+                        _ => ("", -1),
+                    };
+                    int lp = 0, rp = 0;
+                    string? left = prec < 0 ? null : IndexText(binary.Left, out lp);
+                    string? right = left is null ? null : IndexText(binary.Right, out rp);
+                    if (right is null)
+                    {
+                        return null;
+                    }
+
+                    precedence = prec;
+                    return $"{(lp < prec ? $"({left})" : left)} {symbolText} {(rp <= prec ? $"({right})" : right)}";
+                default:
+                    return null;
+            }
+        }
+
+        /// <summary>
+        /// The index of a span access: a checked constant (<paramref name="index"/>) or, in a method with
+        /// loops, an index expression (<paramref name="ix"/>); false after reporting ODE0006 or ODE0008.
+        /// </summary>
+        private bool ElementIndex(ElementAccessExpressionSyntax access, int role, out int index, out string? ix)
+        {
+            index = -1;
+            ix = null;
+            if (access.ArgumentList.Arguments.Count == 1 && _loopMode)
+            {
+                ExpressionSyntax argument = access.ArgumentList.Arguments[0].Expression;
+                if (!_semantic.GetConstantValue(argument, _cancellationToken).HasValue && IndexText(argument) is { } text)
+                {
+                    ix = text;
+                    _dynamicStates |= role is 1 or 3;
+                    _dynamicParameters |= role == 2;
+                    return true;
+                }
+            }
+
+            index = Index(access, isState: role != 2);
+            return index >= 0;
+        }
+
+        // ---- declarations -----------------------------------------------------------------------
+
+        /// <summary><c>int n = …;</c>: an alias for an index expression (int locals are never assigned again).</summary>
+        private void IntDeclaration(VariableDeclaratorSyntax variable, ILocalSymbol local, TypeSyntax type)
+        {
+            string? text = variable.Initializer is { } initializer ? IndexText(initializer.Value) : null;
+            if (text is null)
+            {
+                Report(DiagnosticDescriptors.UnsupportedExpression, (SyntaxNode?)variable.Initializer?.Value ?? type,
+                    $"The int local '{local.Name}' (its value must be built from constants, loop variables, int locals, y.Length and p.Length)");
+                return;
+            }
+
+            _intLocals[local] = text;
+        }
+
+        /// <summary><c>Span&lt;double&gt; h = stackalloc double[size];</c> outside loops.</summary>
+        private void BufferDeclaration(VariableDeclaratorSyntax variable, ILocalSymbol local, TypeSyntax type)
+        {
+            ExpressionSyntax? value = variable.Initializer?.Value;
+            ArrayRankSpecifierSyntax? rank = value is StackAllocArrayCreationExpressionSyntax
+            {
+                Initializer: null,
+                Type: ArrayTypeSyntax { RankSpecifiers.Count: 1, ElementType: PredefinedTypeSyntax element } array,
+            } && array.RankSpecifiers[0].Sizes.Count == 1
+              && element.Keyword.IsKind(_real == SpecialType.System_Single ? SyntaxKind.FloatKeyword : SyntaxKind.DoubleKeyword) ? array.RankSpecifiers[0] : null;
+            string? size = rank is null ? null : IndexText(rank.Sizes[0]);
+            if (!_loopMode || size is null || _openLoops.Count > 0)
+            {
+                string why = _openLoops.Count > 0 ? "A stackalloc inside a loop (declare the buffer before the loop)"
+                    : !_loopMode ? "A Span<double> local in a method without loops (use double locals)"
+                    : "This Span<double> local (write 'Span<double> name = stackalloc double[size];' with an int size)";
+                Report(DiagnosticDescriptors.UnsupportedExpression, (SyntaxNode?)value ?? type, why);
+                _rejectedBuffers.Add(local);
+                return;
+            }
+
+            string name = SyntaxFacts.GetKeywordKind(local.Name) != SyntaxKind.None ? "buffer" : local.Name;
+            _buffers[local] = new BufferState(_builder.Buf(Slot.None, size, name, zeroed: false), name, size);
+        }
+
+        // ---- buffers and accumulators -----------------------------------------------------------
+
+        /// <summary>A read of <paramref name="buffer"/>[<paramref name="ix"/>]: not inside a loop that writes the buffer.</summary>
+        private int BufferRead(BufferState buffer, string ix, SyntaxNode at)
+        {
+            if (_openLoops.Any(buffer.WriteLoops.Contains))
+            {
+                Report(DiagnosticDescriptors.OverwrittenValue, at, buffer.Name,
+                    "a loop that writes it also reads it; read it in a separate loop after the one that writes it");
+                return -1;
+            }
+
+            buffer.Read = true;
+            return _builder.BufLoad(buffer.Id, ix);
+        }
+
+        /// <summary>A write (=, +=, -=) to <paramref name="buffer"/>[<paramref name="ix"/>]: never after the buffer was read.</summary>
+        private void BufferWrite(BufferState buffer, string ix, Op? op, ExpressionSyntax right, SyntaxNode at)
+        {
+            if (op is Op.Mul or Op.Div)
+            {
+                Report(DiagnosticDescriptors.OverwrittenValue, at, buffer.Name,
+                    "'*=' and '/=' replace an element with a value computed from it; write the product to a second buffer");
+                return;
+            }
+
+            int value = Lower(right);
+            if (value < 0)
+            {
+                return;
+            }
+
+            if (buffer.Read)
+            {
+                Report(DiagnosticDescriptors.OverwrittenValue, at, buffer.Name,
+                    "it was read before this write; write the new values to a second buffer");
+                return;
+            }
+
+            buffer.WriteLoops.UnionWith(_openLoops);
+            _builder.BufStore(buffer.Id, ix, op == Op.Sub ? _builder.Neg(value) : value, accumulate: op is not null);
+        }
+
+        /// <summary>An assignment to a local that accumulates over an open loop: only += and -=.</summary>
+        private void AccumulatorWrite(ILocalSymbol local, int variable, Op? op, ExpressionSyntax right, SyntaxNode at)
+        {
+            if (op is not (Op.Add or Op.Sub))
+            {
+                Report(DiagnosticDescriptors.OverwrittenValue, at, local.Name,
+                    "it is declared outside the loop, where only += and -= may change it; declare it inside the loop or accumulate into it");
+                return;
+            }
+
+            int value = Lower(right);
+            if (value >= 0)
+            {
+                _builder.VarAdd(variable, op == Op.Sub ? _builder.Neg(value) : value);
+            }
+        }
+
+        // ---- loops --------------------------------------------------------------------------------
+
+        /// <summary><c>for (int i = lo; i &lt; hi; i++) body</c> with bounds that are index expressions.</summary>
+        private void ForLoop(ForStatementSyntax loop)
+        {
+            if (!LoopHeader(loop, out ILocalSymbol? variable, out string? lo, out string? hi))
+            {
+                return;
+            }
+
+            string header = $"for ({loop.Declaration}; {loop.Condition}; {string.Join(", ", loop.Incrementors)})";
+            _statements.Add(System.Text.RegularExpressions.Regex.Replace(header, @"\s+", " "));
+            int stmt = _statements.Count - 1;
+            _builder.Stmt = stmt;
+
+            // Locals declared outside and assigned inside become accumulators for the loop's duration.
+            var accumulated = new List<ILocalSymbol>();
+            foreach (AssignmentExpressionSyntax assignment in loop.Statement.DescendantNodesAndSelf().OfType<AssignmentExpressionSyntax>())
+            {
+                if (_semantic.GetSymbolInfo(assignment.Left, _cancellationToken).Symbol is ILocalSymbol local
+                    && assignment.Left is IdentifierNameSyntax
+                    && local.Type.SpecialType == _real
+                    && !_accumulators.ContainsKey(local)
+                    && !accumulated.Contains(local, SymbolEqualityComparer.Default)
+                    && local.DeclaringSyntaxReferences.All(r => !loop.Span.Contains(r.Span)))
+                {
+                    if (!_locals.TryGetValue(local, out int init))
+                    {
+                        Report(DiagnosticDescriptors.ReadBeforeWrite, assignment.Left, local.Name);
+                        continue;
+                    }
+
+                    _accumulators[local] = _builder.Var(init, SyntaxFacts.GetKeywordKind(local.Name) != SyntaxKind.None ? null : local.Name);
+                    accumulated.Add(local);
+                }
+            }
+
+            string name = Reserved.Contains(variable!.Name) ? variable.Name + "_" : variable.Name;
+            _loopVariables[variable] = name;
+            int id = ++_loopCount;
+            _builder.For(name, lo!, hi!, reversed: false);
+            _openLoops.Add(id);
+            Statement(loop.Statement, isLast: false, topLevel: false);
+            _openLoops.RemoveAt(_openLoops.Count - 1);
+            _builder.Stmt = stmt;
+            _builder.EndFor();
+            _loopVariables.Remove(variable);
+
+            foreach (ILocalSymbol local in accumulated)
+            {
+                int value = _builder.VarGet(_accumulators[local]);
+                _accumulators.Remove(local);
+                _locals[local] = value;
+            }
+        }
+
+        /// <summary>Checks the loop's shape; reports ODE0015 on the part that does not fit.</summary>
+        private bool LoopHeader(ForStatementSyntax loop, out ILocalSymbol? variable, out string? lo, out string? hi)
+        {
+            variable = null;
+            lo = hi = null;
+            VariableDeclaratorSyntax? declarator = loop.Declaration is { Variables.Count: 1 } declaration ? declaration.Variables[0] : null;
+            if (declarator?.Initializer is not { } init
+                || _semantic.GetDeclaredSymbol(declarator, _cancellationToken) is not ILocalSymbol local
+                || local.Type.SpecialType != SpecialType.System_Int32
+                || loop.Initializers.Count > 0)
+            {
+                Report(DiagnosticDescriptors.UnsupportedLoop, loop.Declaration is { } d ? d : (SyntaxNodeOrToken)loop.ForKeyword, "it must declare one int loop variable with a start value");
+                return false;
+            }
+
+            variable = local;
+            lo = IndexText(init.Value);
+            if (lo is null)
+            {
+                Report(DiagnosticDescriptors.UnsupportedLoop, init.Value, $"the start '{init.Value}' depends on something other than constants, loop variables, int locals and lengths");
+                return false;
+            }
+
+            if (loop.Condition is not BinaryExpressionSyntax condition
+                || !condition.IsKind(SyntaxKind.LessThanExpression) && !condition.IsKind(SyntaxKind.LessThanOrEqualExpression)
+                || !SymbolEqualityComparer.Default.Equals(_semantic.GetSymbolInfo(condition.Left, _cancellationToken).Symbol, local))
+            {
+                Report(DiagnosticDescriptors.UnsupportedLoop, loop.Condition is { } c ? c : (SyntaxNodeOrToken)loop.ForKeyword, $"its condition must be '{local.Name} < end' or '{local.Name} <= end'");
+                return false;
+            }
+
+            string? end = IndexText(condition.Right, out int precedence);
+            if (end is null)
+            {
+                Report(DiagnosticDescriptors.UnsupportedLoop, condition.Right, $"the end '{condition.Right}' depends on something other than constants, loop variables, int locals and lengths");
+                return false;
+            }
+
+            hi = condition.IsKind(SyntaxKind.LessThanExpression) ? end : (precedence < 3 ? $"({end})" : end) + " + 1";
+            bool step = loop.Incrementors.Count == 1 && loop.Incrementors[0] switch
+            {
+                PostfixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.PostIncrementExpression } post => IsVariable(post.Operand, local),
+                PrefixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.PreIncrementExpression } pre => IsVariable(pre.Operand, local),
+                AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.AddAssignmentExpression } add =>
+                    IsVariable(add.Left, local) && _semantic.GetConstantValue(add.Right, _cancellationToken).Value is 1,
+                _ => false,
+            };
+            if (!step)
+            {
+                Report(DiagnosticDescriptors.UnsupportedLoop, loop.Incrementors.Count > 0 ? loop.Incrementors[0] : (SyntaxNodeOrToken)loop.ForKeyword, $"it must step by '{local.Name}++'");
+                return false;
+            }
+
+            // The loop variable is read-only inside the body (assignments to it are ODE0004), so the trip count is fixed.
+            return true;
+        }
+
+        private bool IsVariable(ExpressionSyntax expression, ILocalSymbol local) =>
+            SymbolEqualityComparer.Default.Equals(_semantic.GetSymbolInfo(expression, _cancellationToken).Symbol, local);
+    }
+}

@@ -1,0 +1,107 @@
+namespace OdeGen.Solvers;
+
+/// <summary>
+/// The step bookkeeping every integrator shares (explicit, Rosenbrock, ESDIRK): tolerance vectors, the
+/// automatic first step, landing on the end time and the smallest meaningful step. Kept in one place so the
+/// methods differ only in how they compute a step, not in how they choose or bound it.
+/// </summary>
+internal static class StepControl
+{
+    /// <summary>The absolute tolerance of each component: <see cref="SolverOptions.AbsTolVector"/> or the scalar.</summary>
+    public static double[] AbsoluteTolerances(SolverOptions options, int dimension)
+    {
+        var result = new double[dimension];
+        if (options.AbsTolVector is not { } atol)
+        {
+            result.AsSpan().Fill(options.AbsTol);
+            return result;
+        }
+        if (atol.Length != dimension)
+            throw new ArgumentException($"AbsTolVector must have length {dimension} (the dimension of the integrated state), but has length {atol.Length}.", nameof(options));
+        for (int q = 0; q < dimension; q++)
+        {
+            if (!(atol[q] >= 0 && double.IsFinite(atol[q])))
+                throw new ArgumentException($"AbsTolVector[{q}] is {atol[q]}; absolute tolerances must be finite and non-negative.", nameof(options));
+            if (atol[q] == 0 && options.RelTol == 0)
+                throw new ArgumentException($"AbsTolVector[{q}] and RelTol cannot both be zero.", nameof(options));
+        }
+        atol.AsSpan().CopyTo(result);
+        return result;
+    }
+
+    /// <summary>
+    /// The signed step to attempt from <paramref name="time"/>: |h| bounded by MaxStep, and the end taken
+    /// exactly when it is within reach or when stopping short would leave a sliver (rounding in t, or a
+    /// remainder too short to step). Stretching a step by 1e-8 of itself is harmless.
+    /// </summary>
+    public static double ClampToEnd(double h, double time, double tEnd, double direction, double maxStep)
+    {
+        double remaining = tEnd - time, absRemaining = Math.Abs(remaining);
+        double magnitude = Math.Min(Math.Abs(h), maxStep);
+        if (magnitude >= absRemaining) return remaining;
+        double sliver = absRemaining - magnitude;
+        if (sliver <= 1e-8 * magnitude || sliver < UnitsInLastPlace(tEnd)) return remaining;
+        return direction * magnitude;
+    }
+
+    /// <summary>A step shorter than a few units in the last place of t would not move t at all.</summary>
+    public static double MinimumStep(double minStep, double t) => Math.Max(minStep, UnitsInLastPlace(t));
+
+    /// <summary>Four units in the last place of |t|.</summary>
+    public static double UnitsInLastPlace(double t)
+    {
+        double at = Math.Abs(t);
+        return 4 * (Math.BitIncrement(at) - at);
+    }
+
+    /// <summary>
+    /// Hairer, Nørsett &amp; Wanner, Solving ODEs I, II.4: a first step whose Euler error matches the tolerance,
+    /// refined by one extra evaluation of F. Only the first <paramref name="controlled"/> components count.
+    /// <paramref name="y1"/> and <paramref name="f1"/> are scratch.
+    /// </summary>
+    public static double InitialStep<TField>(ref TField field, SolverOptions options, ReadOnlySpan<double> atol, int order,
+        int controlled, double t0, double tEnd, double direction, ReadOnlySpan<double> y, ReadOnlySpan<double> f,
+        Span<double> y1, Span<double> f1, ref long functionEvaluations)
+        where TField : struct, IVectorField
+    {
+        if (options.FixedStep is { } fixedStep) return fixedStep;
+        if (options.InitialStep is { } given) return Math.Abs(given);
+        int n = y.Length, m = controlled;
+        double d0 = 0, d1 = 0;
+        for (int q = 0; q < m; q++)
+        {
+            double scale = atol[q] + options.RelTol * Math.Abs(y[q]);
+            d0 += Sq(y[q] / scale);
+            d1 += Sq(f[q] / scale);
+        }
+        d0 = Math.Sqrt(d0 / Math.Max(m, 1));
+        d1 = Math.Sqrt(d1 / Math.Max(m, 1));
+        double h0 = d0 < 1e-5 || d1 < 1e-5 ? 1e-6 : 0.01 * d0 / d1;
+        h0 = Math.Min(h0, Math.Min(Math.Abs(tEnd - t0), options.MaxStep));
+        for (int q = 0; q < n; q++) y1[q] = y[q] + direction * h0 * f[q];
+        functionEvaluations++;
+        field.Evaluate(t0 + direction * h0, y1, f1);
+        double d2 = 0;
+        for (int q = 0; q < m; q++)
+        {
+            double scale = atol[q] + options.RelTol * Math.Abs(y[q]);
+            d2 += Sq((f1[q] - f[q]) / scale);
+        }
+        d2 = Math.Sqrt(d2 / Math.Max(m, 1)) / h0;
+        if (!double.IsFinite(d2)) return h0 * 1e-3;
+        double dMax = Math.Max(d1, d2);
+        // The local error of a method of order p is O(h^(p+1)), hence the exponent 1/(p+1).
+        double h1 = dMax <= 1e-15 ? Math.Max(1e-6, h0 * 1e-3) : Math.Pow(0.01 / dMax, 1.0 / (order + 1));
+        return Math.Min(100 * h0, h1);
+    }
+
+    /// <summary>True when every entry is finite. NaN and ±∞ both make x − x NaN, so one running sum detects either.</summary>
+    public static bool AllFinite(ReadOnlySpan<double> v)
+    {
+        double acc = 0;
+        foreach (double x in v) acc += x - x;
+        return acc == 0;
+    }
+
+    private static double Sq(double x) => x * x;
+}
