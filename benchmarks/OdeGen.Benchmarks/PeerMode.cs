@@ -94,7 +94,7 @@ public static class PeerMode
 
     /// <summary>
     /// The runtime's stepper against the hand-written loops at identical steps and evaluations, as medians of paired
-    /// samples: Ode.Solve and a reused integrator against <see cref="HandDopri5"/> (Lorenz to t = 10, 1e-8), and the RK4
+    /// samples: Ode.Solve and a reused integrator against <see cref="LoopDopri5"/> (Lorenz to t = 10, 1e-8), and the RK4
     /// ensemble's integrator and Ode.Solve loops against <see cref="HandRk4"/> (first 100 trajectories).
     /// </summary>
     public static void PrintSolverOverheadRatios()
@@ -104,7 +104,7 @@ public static class PeerMode
         var reused = new RungeKuttaIntegrator<SystemField<Lorenz.RhsSystem>>(3, o);
         double Hand()
         {
-            var h = new HandDopri5(3);
+            var h = new LoopDopri5(3);
             h.Solve(lorenz, Problems.Y0, Problems.P, 0, 10, Problems.Tolerance, Problems.Tolerance);
             return h.State[0];
         }
@@ -232,12 +232,12 @@ public static class PeerMode
             OdeSolution s = Ode.Solve(lorenz, Problems.Y0, Problems.P, 0, t1, o);
             double us = Median(() => Ode.Solve(lorenz, Problems.Y0, Problems.P, 0, t1, o).FinalState[0]);
             yield return new(c, "ours_dopri5_acc", us, s.Stats.Steps, s.Stats.FunctionEvaluations, s.FinalState.ToArray());
-            var hand = new HandDopri5(3);
+            var hand = new LoopDopri5(3);
             hand.Solve(lorenz, Problems.Y0, Problems.P, 0, t1, tol, tol);
             double[] y = hand.State.ToArray();
             double handUs = Median(() =>
             {
-                var h = new HandDopri5(3);
+                var h = new LoopDopri5(3);
                 h.Solve(lorenz, Problems.Y0, Problems.P, 0, t1, tol, tol);
                 return h.State[0];
             });
@@ -260,12 +260,12 @@ public static class PeerMode
                 double us = Median(() => Ode.Solve(lorenz, Problems.Y0, Problems.P, 0, t1, o).FinalState[0]);
                 results.Add(new(c, name, us, s.Stats.Steps, s.Stats.FunctionEvaluations, s.FinalState.ToArray()));
             }
-            var hand = new HandDopri5(3);
+            var hand = new LoopDopri5(3);
             hand.Solve(lorenz, Problems.Y0, Problems.P, 0, t1, Problems.Tolerance, Problems.Tolerance);
             double[] handY = hand.State.ToArray();
             double handUs = Median(() =>
             {
-                var h = new HandDopri5(3);
+                var h = new LoopDopri5(3);
                 h.Solve(lorenz, Problems.Y0, Problems.P, 0, t1, Problems.Tolerance, Problems.Tolerance);
                 return h.State[0];
             });

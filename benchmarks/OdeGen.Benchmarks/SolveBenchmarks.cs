@@ -6,7 +6,7 @@ namespace OdeGen.Benchmarks;
 
 /// <summary>
 /// Ode.Solve on Lorenz at rtol = atol = 1e-8 with Dopri5, Tsit5 and DOP853 against the hand-written Dopri5 loop
-/// (<see cref="HandDopri5"/>, same controller and tolerance semantics, so it takes the same steps). Two end times, so
+/// (<see cref="LoopDopri5"/>, same controller and tolerance semantics, so it takes the same steps). Two end times, so
 /// the Allocated column shows that allocation is per solve (result, workspace), not per step: it must be the same
 /// at t1 = 10 and t1 = 100 although the second takes about ten times the steps.
 /// </summary>
@@ -30,7 +30,7 @@ public class LorenzSolveBenchmarks
     [Benchmark(Baseline = true)]
     public double HandDopri5()
     {
-        var solver = new HandDopri5(3);
+        var solver = new LoopDopri5(3);
         solver.Solve(_lorenz, Problems.Y0, Problems.P, 0, T, Problems.Tolerance, Problems.Tolerance);
         return solver.State[0];
     }
@@ -59,7 +59,7 @@ public class LorenzSolveBenchmarks
         var lorenz = new Lorenz.RhsSystem();
         if (method is nameof(HandDopri5))
         {
-            var s = new HandDopri5(3);
+            var s = new LoopDopri5(3);
             s.Solve(lorenz, Problems.Y0, Problems.P, 0, t1, Problems.Tolerance, Problems.Tolerance);
             return $"{s.Steps} ({s.Rejected}) / {s.Evaluations}";
         }

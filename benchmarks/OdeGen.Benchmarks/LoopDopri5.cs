@@ -8,7 +8,7 @@ namespace OdeGen.Benchmarks;
 /// checks beyond a step budget: what a careful engineer would write for one problem, and so the floor that
 /// the generic tableau-driven stepper is measured against.
 /// </summary>
-public sealed class HandDopri5
+public sealed class LoopDopri5
 {
     private const double C2 = 1.0 / 5, C3 = 3.0 / 10, C4 = 4.0 / 5, C5 = 8.0 / 9;
     private const double A21 = 1.0 / 5;
@@ -25,7 +25,7 @@ public sealed class HandDopri5
     private readonly double[] _y, _yNew, _arg, _k1, _k2, _k3, _k4, _k5, _k6, _k7;
 
     /// <summary>Allocates the workspace for systems of <paramref name="n"/> states.</summary>
-    public HandDopri5(int n)
+    public LoopDopri5(int n)
     {
         _n = n;
         _y = new double[n]; _yNew = new double[n]; _arg = new double[n];
