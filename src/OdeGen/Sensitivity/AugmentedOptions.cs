@@ -47,5 +47,6 @@ internal static class AugmentedOptions
         Safety = options.Safety,
         MinFactor = options.MinFactor,
         MaxFactor = options.MaxFactor,
+        Norm = options.Norm,
     };
 }

@@ -311,10 +311,9 @@ public sealed class EsdirkIntegrator<TField> : IOdeIntegrator where TField : str
         for (int q = 0; q < n; q++)
         {
             double scale = _atol[q] + rtol * Math.Max(Math.Abs(_y[q]), Math.Abs(_yNew[q]));
-            double r = err[q] / scale;
-            sum += r * r;
+            sum = StepControl.Accumulate(sum, err[q] / scale, _options.Norm);
         }
-        return n == 0 ? 0 : Math.Sqrt(sum / n);
+        return StepControl.Finish(sum, n, _options.Norm);
     }
 
     private double ScaledNorm(ReadOnlySpan<double> v)

@@ -278,10 +278,9 @@ public sealed class RosenbrockIntegrator<TField> : IOdeIntegrator where TField :
             double err = 0;
             for (int i = 0; i < s; i++) err += e[i] * _u[i * n + q];
             double scale = _atol[q] + rtol * Math.Max(Math.Abs(_y[q]), Math.Abs(yNew[q]));
-            double r = err / scale;
-            sum += r * r;
+            sum = StepControl.Accumulate(sum, err / scale, _options.Norm);
         }
-        error = n == 0 ? 0 : Math.Sqrt(sum / n);
+        error = StepControl.Finish(sum, n, _options.Norm);
         return StepControl.AllFinite(yNew) && !double.IsNaN(error) && !double.IsInfinity(error);
     }
 

@@ -370,15 +370,15 @@ public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator where TField :
             if (e2 is not null)
                 for (int i = 0; i < s; i++) err2 += e2[i] * _k[i * n + q];
             double scale = _atol[q] + rtol * Math.Max(Math.Abs(_y[q]), Math.Abs(yNew[q]));
-            double r = h * err / scale, r2 = h * err2 / scale;
-            sum += r * r;
-            sum2 += r2 * r2;
+            sum = StepControl.Accumulate(sum, h * err / scale, _options.Norm);
+            sum2 = StepControl.Accumulate(sum2, h * err2 / scale, _options.Norm);
         }
-        if (m == 0) return 0;
-        if (e2 is null) return Math.Sqrt(sum / m);
-        // Hairer's DOP853: ‖e₁‖² / √(‖e₁‖² + 0.01‖e₂‖²), with RMS norms (0 when both estimates vanish).
-        double denominator = sum + 0.01 * sum2;
-        return denominator > 0 ? sum / Math.Sqrt(m * denominator) : 0;
+        double e1 = StepControl.Finish(sum, m, _options.Norm);
+        if (e2 is null) return e1;
+        // Hairer's DOP853 combines its two estimates: ‖e₁‖² / √(‖e₁‖² + 0.01‖e₂‖²) (0 when both vanish).
+        double e2Norm = StepControl.Finish(sum2, m, _options.Norm);
+        double denominator = Math.Sqrt(e1 * e1 + 0.01 * e2Norm * e2Norm);
+        return denominator > 0 ? e1 * e1 / denominator : 0;
     }
 
     // The time after a step of size h: exactly tEnd for the last step; t0 + k·h for fixed steps, so that

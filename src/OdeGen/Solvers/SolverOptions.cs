@@ -46,6 +46,13 @@ public sealed class SolverOptions
     /// </summary>
     public IReadOnlyList<OdeEvent>? Events { get; init; }
 
+    /// <summary>
+    /// How the scaled local errors of the components combine into the one number the step-size controller
+    /// compares with 1: <see cref="ErrorNorm.Rms"/> (the default, as in Hairer's codes, torchdiffeq and Diffrax)
+    /// or <see cref="ErrorNorm.Max"/> (every component within tolerance; stricter for large systems).
+    /// </summary>
+    public ErrorNorm Norm { get; init; } = ErrorNorm.Rms;
+
     /// <summary>Maximum number of step attempts (accepted and rejected) before <see cref="OdeStatus.MaxStepsExceeded"/>.</summary>
     public int MaxSteps { get; init; } = 100_000;
 
@@ -73,4 +80,13 @@ public sealed class SolverOptions
 
     /// <summary>Largest factor by which one step may grow the next.</summary>
     public double MaxFactor { get; init; } = 10.0;
+}
+
+/// <summary>How scaled component errors e_i / (atol_i + rtol·|y_i|) combine into one error.</summary>
+public enum ErrorNorm
+{
+    /// <summary>Root mean square: √(Σ e_i² / n).</summary>
+    Rms = 0,
+    /// <summary>Largest magnitude: max |e_i|.</summary>
+    Max,
 }

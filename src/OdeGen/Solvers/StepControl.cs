@@ -103,5 +103,13 @@ internal static class StepControl
         return acc == 0;
     }
 
+    /// <summary>Adds one scaled component error to a running <see cref="ErrorNorm"/> accumulator (start at 0).</summary>
+    public static double Accumulate(double accumulator, double scaledError, ErrorNorm norm) =>
+        norm == ErrorNorm.Max ? Math.Max(accumulator, Math.Abs(scaledError)) : accumulator + scaledError * scaledError;
+
+    /// <summary>The norm of <paramref name="count"/> accumulated components (0 when there are none).</summary>
+    public static double Finish(double accumulator, int count, ErrorNorm norm) =>
+        count == 0 ? 0 : norm == ErrorNorm.Max ? accumulator : Math.Sqrt(accumulator / count);
+
     private static double Sq(double x) => x * x;
 }
