@@ -57,6 +57,7 @@ public sealed class SvgPlot
     {
         private readonly string _title, _xLabel, _yLabel;
         private readonly List<(string Label, double[] X, double[] Y, bool Dashed)> _series = [];
+        private readonly List<(string Label, double[] X, double[] Y, double[] U, double[] V)> _arrows = [];
 
         internal Panel(string title, string xLabel, string yLabel)
         {
@@ -70,6 +71,17 @@ public sealed class SvgPlot
         {
             if (x.Length != y.Length) throw new ArgumentException("x and y must have the same length.");
             _series.Add((label, x, y, dashed));
+            return this;
+        }
+
+        /// <summary>
+        /// Adds a quiver: an arrow from (x[i], y[i]) to (x[i] + u[i], y[i] + v[i]) for each i, in data units
+        /// (scale u and v to the grid spacing first, e.g. for a vector field).
+        /// </summary>
+        public Panel Arrows(string label, double[] x, double[] y, double[] u, double[] v)
+        {
+            if (x.Length != y.Length || u.Length != x.Length || v.Length != x.Length) throw new ArgumentException("x, y, u and v must have the same length.");
+            _arrows.Add((label, x, y, u, v));
             return this;
         }
 
@@ -114,14 +126,44 @@ public sealed class SvgPlot
                 svg.AppendLine(Invariant($"<line x1=\"{plotLeft + plotWidth - 120:0.##}\" y1=\"{ly - 4:0.##}\" x2=\"{plotLeft + plotWidth - 100:0.##}\" y2=\"{ly - 4:0.##}\" stroke=\"{color}\" stroke-width=\"2\"{dash}/>"));
                 svg.AppendLine(Invariant($"<text x=\"{plotLeft + plotWidth - 95:0.##}\" y=\"{ly:0.##}\" font-size=\"11\">{Escape(label)}</text>"));
             }
+
+            for (int s = 0; s < _arrows.Count; s++)
+            {
+                var (label, xs, ys, us, vs) = _arrows[s];
+                string color = Palette[(_series.Count + s) % Palette.Length];
+                for (int i = 0; i < xs.Length; i++)
+                {
+                    double ax = Px(xs[i]), ay = Py(ys[i]), bx = Px(xs[i] + us[i]), by = Py(ys[i] + vs[i]);
+                    double dx = bx - ax, dy = by - ay, length = Math.Sqrt(dx * dx + dy * dy);
+                    if (!double.IsFinite(length) || length < 1e-9) continue;
+                    // The head: two strokes back from the tip at ±25°, a third of the shaft long (at most 6 px).
+                    double head = Math.Min(6, length / 3), ux = dx / length, uy = dy / length, c = Math.Cos(0.44), sn = Math.Sin(0.44);
+                    double h1x = bx - head * (c * ux - sn * uy), h1y = by - head * (sn * ux + c * uy);
+                    double h2x = bx - head * (c * ux + sn * uy), h2y = by - head * (-sn * ux + c * uy);
+                    svg.AppendLine(Invariant($"<path d=\"M{ax:0.##},{ay:0.##} L{bx:0.##},{by:0.##} M{h1x:0.##},{h1y:0.##} L{bx:0.##},{by:0.##} L{h2x:0.##},{h2y:0.##}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"1\"/>"));
+                }
+                double ly = plotTop + 14 + 16 * (_series.Count + s);
+                svg.AppendLine(Invariant($"<line x1=\"{plotLeft + plotWidth - 120:0.##}\" y1=\"{ly - 4:0.##}\" x2=\"{plotLeft + plotWidth - 100:0.##}\" y2=\"{ly - 4:0.##}\" stroke=\"{color}\" stroke-width=\"2\"/>"));
+                svg.AppendLine(Invariant($"<text x=\"{plotLeft + plotWidth - 95:0.##}\" y=\"{ly:0.##}\" font-size=\"11\">{Escape(label)}</text>"));
+            }
         }
 
         private (double Min, double Max) Range(Func<(string Label, double[] X, double[] Y, bool Dashed), double[]> pick)
         {
             double min = double.PositiveInfinity, max = double.NegativeInfinity;
+            void Include(double v)
+            {
+                if (double.IsFinite(v)) { min = Math.Min(min, v); max = Math.Max(max, v); }
+            }
             foreach (var s in _series)
-                foreach (double v in pick(s))
-                    if (double.IsFinite(v)) { min = Math.Min(min, v); max = Math.Max(max, v); }
+                foreach (double v in pick(s)) Include(v);
+            // Arrows count with both ends; pick tells which axis (it returns X or Y of a pseudo-series).
+            foreach (var a in _arrows)
+            {
+                bool isX = pick(("", a.X, a.Y, false)) == a.X;
+                double[] start = isX ? a.X : a.Y, delta = isX ? a.U : a.V;
+                for (int i = 0; i < start.Length; i++) { Include(start[i]); Include(start[i] + delta[i]); }
+            }
             if (!double.IsFinite(min)) return (0, 1);
             if (max - min < 1e-300) { min -= 1; max += 1; }
             return (min, max);

@@ -1,0 +1,250 @@
+using OdeGen.Solvers;
+
+namespace OdeGen.Neural;
+
+/// <summary>
+/// One training example: a trajectory that starts from <see cref="Y0"/> at <see cref="T0"/> and should pass
+/// through the rows of <see cref="Target"/> at <see cref="Times"/> (times.Length × StateCount, row-major).
+/// <see cref="Times"/>[0] may equal <see cref="T0"/> (the loss then also sees y0, as the demo's segments do).
+/// </summary>
+/// <param name="Y0">Initial state.</param>
+/// <param name="T0">Initial time.</param>
+/// <param name="Times">Observation times, strictly increasing from T0.</param>
+/// <param name="Target">Target states at the observation times, row by row.</param>
+public sealed record TrajectorySample(double[] Y0, double T0, double[] Times, double[] Target);
+
+/// <summary>Loss, gradient norm and work of one batch (see <see cref="NeuralOdeTrainer{TSystem}.Gradient"/>).</summary>
+/// <param name="Loss">The batch loss (the mean runs over every entry of every sample).</param>
+/// <param name="GradientNorm">Euclidean norm of dL/dθ.</param>
+/// <param name="FunctionEvaluations">Evaluations of f: the loss's forward solves plus the gradients' own passes.</param>
+/// <param name="VjpEvaluations">Vector-Jacobian products of the backward passes.</param>
+/// <param name="Status">The first failure among the samples, or Success.</param>
+public readonly record struct BatchResult(double Loss, double GradientNorm, long FunctionEvaluations, long VjpEvaluations, OdeStatus Status)
+{
+    /// <summary>True when every solve succeeded.</summary>
+    public bool IsSuccess => Status == OdeStatus.Success;
+}
+
+/// <summary>What <see cref="NeuralOdeTrainer{TSystem}.Train"/> reports after each iteration.</summary>
+/// <param name="Iteration">1-based iteration number.</param>
+/// <param name="Batch">The batch's loss and work, measured before the update.</param>
+public readonly record struct TrainingProgress(int Iteration, BatchResult Batch);
+
+/// <summary>
+/// Fits the parameters of ODE dynamics to trajectories: for each sample, a forward solve gives the predicted
+/// states at the observation times, the loss gives ∂L/∂ŷ, and <see cref="Ode.Gradient{TSystem}"/> turns that
+/// into dL/dθ with the chosen <see cref="OdeGen.Sensitivity"/>; an <see cref="Optimizer"/> takes the step.
+/// Generic over the system, so a generated <c>{Type}.{Method}System</c> and a hand-written struct serve alike.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Determinism: samples may run on several threads (<see cref="MaxDegreeOfParallelism"/>), but each writes
+/// its loss and gradient into a slot of its own and the batch sums the slots in sample order, so the numbers
+/// are bit-for-bit those of a single-threaded run.
+/// </para>
+/// <para>
+/// The loss's forward solve restarts the integrator at each observation time, exactly as the gradient's
+/// forward pass does, so the gradient is the gradient of the loss that is reported (for the discrete adjoint,
+/// to rounding). Only explicit Runge–Kutta methods are supported for that reason.
+/// </para>
+/// </remarks>
+/// <typeparam name="TSystem">The dynamics.</typeparam>
+public sealed class NeuralOdeTrainer<TSystem> where TSystem : struct, IOdeSystem
+{
+    private readonly TSystem _system;
+
+    /// <summary>Creates a trainer for <paramref name="system"/>.</summary>
+    public NeuralOdeTrainer(in TSystem system)
+    {
+        _system = system;
+    }
+
+    /// <summary>The dynamics.</summary>
+    public TSystem System => _system;
+
+    /// <summary>Solver options of every solve (default: Dopri5 at rtol 1e-7, atol 1e-9, torchdiffeq's spiral demo).</summary>
+    public SolverOptions Solver { get; init; } = new() { RelTol = 1e-7, AbsTol = 1e-9 };
+
+    /// <summary>How gradients are computed (default: the interpolating adjoint).</summary>
+    public Sensitivity Sensitivity { get; init; } = Sensitivity.InterpolatingAdjoint();
+
+    /// <summary>The loss (default: mean absolute error).</summary>
+    public TrajectoryLossKind Loss { get; init; } = TrajectoryLossKind.MeanAbsolute;
+
+    /// <summary>Samples solved at once (default 1). Results do not depend on it.</summary>
+    public int MaxDegreeOfParallelism
+    {
+        get;
+        init => field = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "At least one thread.");
+    } = 1;
+
+    /// <summary>
+    /// The batch loss (mean over every entry of every sample) and its gradient dL/dθ, written to
+    /// <paramref name="gradient"/> (overwritten). On a failed solve the loss and gradient are NaN and the
+    /// status says why.
+    /// </summary>
+    /// <exception cref="ArgumentException">A size does not match the system, or the batch is empty.</exception>
+    public BatchResult Gradient(ReadOnlySpan<double> parameters, IReadOnlyList<TrajectorySample> batch, Span<double> gradient)
+    {
+        int m = _system.ParameterCount;
+        CheckBatch(parameters, batch);
+        if (gradient.Length != m) throw new ArgumentException($"gradient has {gradient.Length} entries; the system has {m} parameters.", nameof(gradient));
+        int count = EntryCount(batch);
+        var slots = new SampleResult[batch.Count];
+        double[] p = parameters.ToArray();
+        Run(batch.Count, i => slots[i] = Sample(p, batch[i], count, withGradient: true));
+
+        // Reduce in sample order whatever the threads did: the sums are the same bits every run.
+        gradient.Clear();
+        double loss = 0;
+        long evaluations = 0, vjps = 0;
+        OdeStatus status = OdeStatus.Success;
+        foreach (SampleResult slot in slots)
+        {
+            loss += slot.Loss;
+            evaluations += slot.FunctionEvaluations;
+            vjps += slot.VjpEvaluations;
+            if (status == OdeStatus.Success) status = slot.Status;
+            if (slot.Gradient is { } g) for (int k = 0; k < m; k++) gradient[k] += g[k];
+        }
+        if (status != OdeStatus.Success)
+        {
+            gradient.Fill(double.NaN);
+            loss = double.NaN;
+        }
+        double norm = 0;
+        foreach (double g in gradient) norm += g * g;
+        return new BatchResult(loss, Math.Sqrt(norm), evaluations, vjps, status);
+    }
+
+    /// <summary>The batch loss without the gradient (forward solves only).</summary>
+    /// <exception cref="ArgumentException">A size does not match the system, or the batch is empty.</exception>
+    public BatchResult Evaluate(ReadOnlySpan<double> parameters, IReadOnlyList<TrajectorySample> batch)
+    {
+        CheckBatch(parameters, batch);
+        int count = EntryCount(batch);
+        var slots = new SampleResult[batch.Count];
+        double[] p = parameters.ToArray();
+        Run(batch.Count, i => slots[i] = Sample(p, batch[i], count, withGradient: false));
+        double loss = 0;
+        long evaluations = 0;
+        OdeStatus status = OdeStatus.Success;
+        foreach (SampleResult slot in slots)
+        {
+            loss += slot.Loss;
+            evaluations += slot.FunctionEvaluations;
+            if (status == OdeStatus.Success) status = slot.Status;
+        }
+        return new BatchResult(status == OdeStatus.Success ? loss : double.NaN, double.NaN, evaluations, 0, status);
+    }
+
+    /// <summary>
+    /// One optimization step: the batch gradient at <paramref name="parameters"/>, then
+    /// <paramref name="optimizer"/> updates them in place. Returns the batch's loss before the update; on a failed
+    /// solve the parameters are left unchanged.
+    /// </summary>
+    public BatchResult Step(Span<double> parameters, Optimizer optimizer, IReadOnlyList<TrajectorySample> batch)
+    {
+        ArgumentNullException.ThrowIfNull(optimizer);
+        var gradient = new double[_system.ParameterCount];
+        BatchResult result = Gradient(parameters, batch, gradient);
+        if (result.IsSuccess) optimizer.Step(parameters, gradient);
+        return result;
+    }
+
+    /// <summary>
+    /// Minibatch training: for iteration 1..<paramref name="iterations"/>, takes the batch
+    /// <paramref name="batches"/>(iteration) and one <see cref="Step"/>, then calls <paramref name="progress"/>.
+    /// Stops early (and returns the failed result) when a solve fails.
+    /// </summary>
+    /// <returns>The last iteration's result.</returns>
+    public BatchResult Train(Span<double> parameters, Optimizer optimizer, int iterations,
+        Func<int, IReadOnlyList<TrajectorySample>> batches, Action<TrainingProgress>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(batches);
+        ArgumentOutOfRangeException.ThrowIfNegative(iterations);
+        BatchResult last = default;
+        for (int it = 1; it <= iterations; it++)
+        {
+            last = Step(parameters, optimizer, batches(it));
+            progress?.Invoke(new TrainingProgress(it, last));
+            if (!last.IsSuccess) break;
+        }
+        return last;
+    }
+
+    private SampleResult Sample(double[] p, TrajectorySample sample, int count, bool withGradient)
+    {
+        int n = _system.StateCount;
+        var predicted = new double[sample.Times.Length * n];
+        var integrator = new RungeKuttaIntegrator<SystemField<TSystem>>(n, Solver);
+        var field = new SystemField<TSystem>(_system, p);
+        OdeStatus status = SolveToTimes(integrator, field, sample, predicted);
+        long evaluations = integrator.Stats.FunctionEvaluations;
+        if (status != OdeStatus.Success) return new SampleResult(double.NaN, null, evaluations, 0, status);
+        var dLdy = new double[predicted.Length];
+        double loss = TrajectoryLoss.Compute(Loss, predicted, sample.Target, dLdy, count);
+        if (!withGradient) return new SampleResult(loss, null, evaluations, 0, status);
+        OdeGradient g = Ode.Gradient(_system, sample.Y0, p, sample.T0, sample.Times, dLdy, Sensitivity, Solver);
+        return new SampleResult(loss, g.Parameters, evaluations + g.Stats.FunctionEvaluations, g.Stats.VjpEvaluations, g.Status);
+    }
+
+    /// <summary>The states at the sample's times, restarting at each one (as the gradients' forward passes do).</summary>
+    private static OdeStatus SolveToTimes(RungeKuttaIntegrator<SystemField<TSystem>> integrator, in SystemField<TSystem> field,
+        TrajectorySample sample, Span<double> ys)
+    {
+        int n = sample.Y0.Length;
+        ReadOnlySpan<double> current = sample.Y0;
+        double tPrev = sample.T0;
+        for (int i = 0; i < sample.Times.Length; i++)
+        {
+            Span<double> row = ys.Slice(i * n, n);
+            double ti = sample.Times[i];
+            if (ti == tPrev) current.CopyTo(row);
+            else
+            {
+                integrator.Reset(field, current, tPrev, ti);
+                OdeStatus status = integrator.Run();
+                if (status != OdeStatus.Success) return status;
+                integrator.State.CopyTo(row);
+            }
+            current = row;
+            tPrev = ti;
+        }
+        return OdeStatus.Success;
+    }
+
+    private void Run(int count, Action<int> body)
+    {
+        if (MaxDegreeOfParallelism == 1 || count == 1)
+        {
+            for (int i = 0; i < count; i++) body(i);
+            return;
+        }
+        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = MaxDegreeOfParallelism }, body);
+    }
+
+    private void CheckBatch(ReadOnlySpan<double> parameters, IReadOnlyList<TrajectorySample> batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (batch.Count == 0) throw new ArgumentException("The batch is empty.", nameof(batch));
+        int n = _system.StateCount, m = _system.ParameterCount;
+        if (parameters.Length != m) throw new ArgumentException($"parameters has {parameters.Length} entries; the system has {m} (ParameterCount).", nameof(parameters));
+        for (int i = 0; i < batch.Count; i++)
+        {
+            TrajectorySample s = batch[i];
+            if (s.Y0.Length != n) throw new ArgumentException($"Sample {i}: Y0 has {s.Y0.Length} entries; the system has {n} states.", nameof(batch));
+            if (s.Target.Length != s.Times.Length * n)
+                throw new ArgumentException($"Sample {i}: Target has {s.Target.Length} entries; expected Times.Length × StateCount = {s.Times.Length * n}.", nameof(batch));
+        }
+    }
+
+    private int EntryCount(IReadOnlyList<TrajectorySample> batch)
+    {
+        int count = 0;
+        foreach (TrajectorySample s in batch) count = checked(count + s.Target.Length);
+        return count;
+    }
+
+    private readonly record struct SampleResult(double Loss, double[]? Gradient, long FunctionEvaluations, long VjpEvaluations, OdeStatus Status);
+}

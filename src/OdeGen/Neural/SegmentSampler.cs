@@ -1,0 +1,73 @@
+namespace OdeGen.Neural;
+
+/// <summary>
+/// Cuts training batches out of one observed trajectory: random segments of consecutive points, each a
+/// <see cref="TrajectorySample"/> that starts at its first point (the Neural-ODE spiral demo's batches).
+/// Seeded, so a seed fixes every batch.
+/// </summary>
+public sealed class SegmentSampler
+{
+    private readonly double[] _times, _states;
+    private readonly int _n;
+    private readonly Random _random;
+
+    /// <summary>Creates a sampler over the trajectory (<paramref name="times"/>[i], row i of <paramref name="states"/>).</summary>
+    /// <param name="times">Observation times, strictly increasing.</param>
+    /// <param name="states">States row by row (times.Length × stateCount).</param>
+    /// <param name="stateCount">Number of states per row.</param>
+    /// <param name="segmentLength">Points per segment (at least 2).</param>
+    /// <param name="batchSize">Segments per batch, drawn without replacement.</param>
+    /// <param name="seed">Seed of the draws.</param>
+    /// <exception cref="ArgumentException">The sizes do not fit together.</exception>
+    public SegmentSampler(double[] times, double[] states, int stateCount, int segmentLength, int batchSize, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(times);
+        ArgumentNullException.ThrowIfNull(states);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(stateCount);
+        ArgumentOutOfRangeException.ThrowIfLessThan(segmentLength, 2);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+        if (states.Length != times.Length * stateCount)
+            throw new ArgumentException($"states has {states.Length} entries; expected times.Length × stateCount = {times.Length * stateCount}.", nameof(states));
+        if (times.Length - segmentLength < batchSize)
+            throw new ArgumentException($"{times.Length} points leave {times.Length - segmentLength} segment starts, fewer than the batch size {batchSize}.", nameof(batchSize));
+        (_times, _states, _n) = (times, states, stateCount);
+        SegmentLength = segmentLength;
+        BatchSize = batchSize;
+        _random = new Random(seed);
+    }
+
+    /// <summary>Points per segment.</summary>
+    public int SegmentLength { get; }
+
+    /// <summary>Segments per batch.</summary>
+    public int BatchSize { get; }
+
+    /// <summary>The next batch: <see cref="BatchSize"/> distinct start indices in [0, count − SegmentLength).</summary>
+    public IReadOnlyList<TrajectorySample> Next()
+    {
+        int starts = _times.Length - SegmentLength;
+        // A partial Fisher–Yates shuffle: the first BatchSize entries are a uniform draw without replacement.
+        var pool = new int[starts];
+        for (int i = 0; i < starts; i++) pool[i] = i;
+        var batch = new TrajectorySample[BatchSize];
+        for (int b = 0; b < BatchSize; b++)
+        {
+            int j = b + _random.Next(starts - b);
+            (pool[b], pool[j]) = (pool[j], pool[b]);
+            batch[b] = Segment(pool[b]);
+        }
+        return batch;
+    }
+
+    /// <summary>The segment that starts at point <paramref name="start"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The segment would run past the trajectory.</exception>
+    public TrajectorySample Segment(int start)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(start);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(start, _times.Length - SegmentLength);
+        double[] times = _times.AsSpan(start, SegmentLength).ToArray();
+        double[] target = _states.AsSpan(start * _n, SegmentLength * _n).ToArray();
+        double[] y0 = _states.AsSpan(start * _n, _n).ToArray();
+        return new TrajectorySample(y0, times[0], times, target);
+    }
+}
