@@ -1,0 +1,167 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace OdeGen.Lanes;
+
+/// <summary>2 doubles in one <see cref="Vector128{T}"/>: the lane type for 128-bit SIMD.</summary>
+[StructLayout(LayoutKind.Sequential)]
+public readonly struct Lane128 : ILane<Lane128>
+{
+    /// <summary>The register.</summary>
+    public readonly Vector128<double> Value;
+
+    /// <summary>Wraps a register.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Lane128(Vector128<double> value) => Value = value;
+
+    /// <inheritdoc/>
+    public static int Count => 2;
+    /// <inheritdoc/>
+    public static Lane128 Zero => default;
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lane128 Create(double value) => new(Vector128.Create(value));
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lane128 Load(ReadOnlySpan<double> values) => new(Vector128.Create(values));
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Lane128 value, Span<double> destination) => value.Value.CopyTo(destination);
+    /// <inheritdoc/>
+    public static double GetLane(Lane128 value, int lane) => value.Value.GetElement(lane);
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lane128 operator +(Lane128 a, Lane128 b) => new(a.Value + b.Value);
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lane128 operator -(Lane128 a, Lane128 b) => new(a.Value - b.Value);
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lane128 operator *(Lane128 a, Lane128 b) => new(a.Value * b.Value);
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lane128 operator /(Lane128 a, Lane128 b) => new(a.Value / b.Value);
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lane128 operator -(Lane128 a) => new(-a.Value);
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lane128 FusedMultiplyAdd(Lane128 a, Lane128 b, Lane128 c) =>
+#if NET9_0_OR_GREATER
+        new(Vector128.FusedMultiplyAdd(a.Value, b.Value, c.Value));
+#else
+        new(LaneFma.MultiplyAdd(a.Value, b.Value, c.Value));
+#endif
+
+    /// <inheritdoc/>
+    public static double Sum(Lane128 value) => Vector128.Sum(value.Value);
+    /// <inheritdoc/>
+    public static double MaxAcross(Lane128 value)
+    {
+        double m = value.Value.GetElement(0);
+        for (int i = 1; i < 2; i++) m = Math.Max(m, value.Value.GetElement(i));
+        return m;
+    }
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool AllFinite(Lane128 value) =>
+        Vector128.LessThanAll(Vector128.Abs(value.Value), Vector128.Create(double.PositiveInfinity));
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lane128 LessThan(Lane128 a, Lane128 b) => new(Vector128.LessThan(a.Value, b.Value));
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lane128 LessThanOrEqual(Lane128 a, Lane128 b) => new(Vector128.LessThanOrEqual(a.Value, b.Value));
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lane128 GreaterThan(Lane128 a, Lane128 b) => new(Vector128.GreaterThan(a.Value, b.Value));
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lane128 GreaterThanOrEqual(Lane128 a, Lane128 b) => new(Vector128.GreaterThanOrEqual(a.Value, b.Value));
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lane128 Equal(Lane128 a, Lane128 b) => new(Vector128.Equals(a.Value, b.Value));
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lane128 NotEqual(Lane128 a, Lane128 b) => new(~Vector128.Equals(a.Value, b.Value));
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lane128 And(Lane128 a, Lane128 b) => new(a.Value & b.Value);
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lane128 Or(Lane128 a, Lane128 b) => new(a.Value | b.Value);
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lane128 AndNot(Lane128 a, Lane128 b) => new(Vector128.AndNot(a.Value, b.Value));
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lane128 Select(Lane128 mask, Lane128 ifTrue, Lane128 ifFalse) => new(Vector128.ConditionalSelect(mask.Value, ifTrue.Value, ifFalse.Value));
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lane128 Sqrt(Lane128 x) => new(Vector128.Sqrt(x.Value));
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lane128 Abs(Lane128 x) => new(Vector128.Abs(x.Value));
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lane128 Min(Lane128 a, Lane128 b) => new(Vector128.Min(a.Value, b.Value));
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lane128 Max(Lane128 a, Lane128 b) => new(Vector128.Max(a.Value, b.Value));
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lane128 Floor(Lane128 x) => new(Vector128.Floor(x.Value));
+
+    // Transcendental functions: lane by lane through Math until the vector kernels (LaneMath) replace them.
+    /// <inheritdoc/>
+    public static Lane128 Exp(Lane128 x) => Map(x, Math.Exp);
+    /// <inheritdoc/>
+    public static Lane128 Log(Lane128 x) => Map(x, Math.Log);
+    /// <inheritdoc/>
+    public static Lane128 Log10(Lane128 x) => Map(x, Math.Log10);
+    /// <inheritdoc/>
+    public static Lane128 Pow(Lane128 x, Lane128 y) => Map(x, y, Math.Pow);
+    /// <inheritdoc/>
+    public static Lane128 Cbrt(Lane128 x) => Map(x, Math.Cbrt);
+    /// <inheritdoc/>
+    public static Lane128 Sin(Lane128 x) => Map(x, Math.Sin);
+    /// <inheritdoc/>
+    public static Lane128 Cos(Lane128 x) => Map(x, Math.Cos);
+    /// <inheritdoc/>
+    public static Lane128 Tan(Lane128 x) => Map(x, Math.Tan);
+    /// <inheritdoc/>
+    public static Lane128 Asin(Lane128 x) => Map(x, Math.Asin);
+    /// <inheritdoc/>
+    public static Lane128 Acos(Lane128 x) => Map(x, Math.Acos);
+    /// <inheritdoc/>
+    public static Lane128 Atan(Lane128 x) => Map(x, Math.Atan);
+    /// <inheritdoc/>
+    public static Lane128 Atan2(Lane128 y, Lane128 x) => Map(y, x, Math.Atan2);
+    /// <inheritdoc/>
+    public static Lane128 Sinh(Lane128 x) => Map(x, Math.Sinh);
+    /// <inheritdoc/>
+    public static Lane128 Cosh(Lane128 x) => Map(x, Math.Cosh);
+    /// <inheritdoc/>
+    public static Lane128 Tanh(Lane128 x) => Map(x, Math.Tanh);
+
+    private static Lane128 Map(Lane128 x, Func<double, double> f)
+    {
+        Span<double> v = stackalloc double[2];
+        x.Value.CopyTo(v);
+        for (int i = 0; i < 2; i++) v[i] = f(v[i]);
+        return Load(v);
+    }
+
+    private static Lane128 Map(Lane128 x, Lane128 y, Func<double, double, double> f)
+    {
+        Span<double> u = stackalloc double[2], v = stackalloc double[2];
+        x.Value.CopyTo(u);
+        y.Value.CopyTo(v);
+        for (int i = 0; i < 2; i++) u[i] = f(u[i], v[i]);
+        return Load(u);
+    }
+}
