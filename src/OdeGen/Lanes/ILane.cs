@@ -13,7 +13,7 @@ namespace OdeGen.Lanes;
 /// <see cref="Select"/>, <see cref="And"/>, <see cref="Or"/> and <see cref="AndNot"/>: a branch on a
 /// differentiated value becomes a blend of both sides, lane by lane.
 /// </remarks>
-public interface ILane<TSelf> where TSelf : struct, ILane<TSelf>
+public interface ILane<TSelf> where TSelf : unmanaged, ILane<TSelf>
 {
     /// <summary>Number of lanes (doubles) in one value.</summary>
     static abstract int Count { get; }
