@@ -13,15 +13,15 @@ public interface IOdeLaneSystem : IOdeSystem
 {
     /// <summary>dydt = f(t, y, p) in every lane (overwrites dydt).</summary>
     void EvaluateLanes<TLane>(double t, ReadOnlySpan<TLane> y, ReadOnlySpan<TLane> p, Span<TLane> dydt)
-        where TLane : struct, ILane<TLane>;
+        where TLane : unmanaged, ILane<TLane>;
 
     /// <summary>dydt = f; dydtDot = ∂f/∂t·tDot + ∂f/∂y·yDot + ∂f/∂p·pDot in every lane (both overwritten).</summary>
     void JvpLanes<TLane>(double t, ReadOnlySpan<TLane> y, ReadOnlySpan<TLane> p,
         double tDot, ReadOnlySpan<TLane> yDot, ReadOnlySpan<TLane> pDot, Span<TLane> dydt, Span<TLane> dydtDot)
-        where TLane : struct, ILane<TLane>;
+        where TLane : unmanaged, ILane<TLane>;
 
     /// <summary>yBar += aᵀ∂f/∂y; pBar += aᵀ∂f/∂p in every lane; returns aᵀ∂f/∂t per lane.</summary>
     TLane VjpLanes<TLane>(double t, ReadOnlySpan<TLane> y, ReadOnlySpan<TLane> p,
         ReadOnlySpan<TLane> a, Span<TLane> yBar, Span<TLane> pBar)
-        where TLane : struct, ILane<TLane>;
+        where TLane : unmanaged, ILane<TLane>;
 }
