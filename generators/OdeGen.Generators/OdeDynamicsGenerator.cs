@@ -5,6 +5,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using OdeGen.Generators.Differentiation;
 using OdeGen.Generators.Model;
+using OdeGen.Generators.Optimize;
 using OdeGen.Generators.Simplify;
 
 namespace OdeGen.Generators;
@@ -56,10 +57,10 @@ public sealed partial class OdeDynamicsGenerator : IIncrementalGenerator
             .WithTrackingName(TrackingNames.Differentiate)
             .Select(static (r, ct) => Then(r, s => s with
             {
-                Evaluate = Simplifier.Run(s.Evaluate, exact: true),
-                Jvp = Simplifier.Run(s.Jvp, exact: false),
-                Vjp = Simplifier.Run(s.Vjp, exact: false),
-                Jacobian = s.Jacobian is null ? null : Simplifier.Run(s.Jacobian, exact: false),
+                Evaluate = Optimizer.Run(s.Evaluate, exact: true),
+                Jvp = Optimizer.Run(s.Jvp, exact: false),
+                Vjp = Optimizer.Run(s.Vjp, exact: false),
+                Jacobian = s.Jacobian is null ? null : Optimizer.Run(s.Jacobian, exact: false),
             }))
             .WithTrackingName(TrackingNames.Simplify)
             .Select(static (r, ct) => Then(r, Emit))

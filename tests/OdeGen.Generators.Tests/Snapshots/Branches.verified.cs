@@ -103,36 +103,86 @@ namespace Scenarios.Branches
                 // double total = 0;
                 // for (int i = 0; i < 3; i++)
                 double total = 0.0;
-                for (int i = 0; i < 3; i++)
+
+                // if (i == 0)
+                bool v6 = (0 == 0);
+                if (v6)
                 {
-                    // if (i == 0)
-                    bool v6 = (i == 0);
-                    if (v6)
+                    // total += gain * y[i];
+                    total += gain * y[0];
+                }
+                else
+                {
+                    // else
+                    // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                    bool v7 = (y[0] > 0.0);
+                    double s8 = 0.0;
+                    if (v7)
                     {
-                        // total += gain * y[i];
-                        total += gain * y[i];
+                        // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                        s8 = p[3] * y[0] * y[0];
                     }
                     else
                     {
-                        // else
                         // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                        double v7 = y[i];
-                        bool v8 = (v7 > 0.0);
-                        double s9 = 0.0;
-                        if (v8)
-                        {
-                            // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                            s9 = p[3] * v7 * v7;
-                        }
-                        else
-                        {
-                            // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                            s9 = -v7;
-                        }
-
-                        // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                        total += s9;
+                        s8 = -y[0];
                     }
+
+                    // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                    total += s8;
+                }
+
+                // if (i == 0)
+                bool v9 = (1 == 0);
+                if (v9)
+                {
+                    // total += gain * y[i];
+                    total += gain * y[1];
+                }
+                else
+                {
+                    // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                    double s10 = 0.0;
+                    if (v3)
+                    {
+                        // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                        s10 = p[3] * y[1] * y[1];
+                    }
+                    else
+                    {
+                        // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                        s10 = -y[1];
+                    }
+
+                    // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                    total += s10;
+                }
+
+                // if (i == 0)
+                bool v11 = (2 == 0);
+                if (v11)
+                {
+                    // total += gain * y[i];
+                    total += gain * y[2];
+                }
+                else
+                {
+                    // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                    bool v12 = (y[2] > 0.0);
+                    double s13 = 0.0;
+                    if (v12)
+                    {
+                        // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                        s13 = p[3] * y[2] * y[2];
+                    }
+                    else
+                    {
+                        // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                        s13 = -y[2];
+                    }
+
+                    // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                    total += s13;
                 }
 
                 // dydt[0] = total + relu;
@@ -158,7 +208,7 @@ namespace Scenarios.Branches
                 {
                     // gain = p[0] * y[0];
                     double gain_2 = p[0] * y[0];
-                    double gainDot_2 = pDot[0] * y[0] + yDot[0] * p[0];
+                    double gainDot_2 = global::System.Math.FusedMultiplyAdd(pDot[0], y[0], yDot[0] * p[0]);
                     gain = gain_2;
                     gainDot = gainDot_2;
                 }
@@ -182,7 +232,7 @@ namespace Scenarios.Branches
                         // else
                         // gain = p[1] * t;
                         double gain_5 = p[1] * t;
-                        double gainDot_5 = pDot[1] * t + tDot * p[1];
+                        double gainDot_5 = global::System.Math.FusedMultiplyAdd(pDot[1], t, tDot * p[1]);
                         gain_3 = gain_5;
                         gainDot_3 = gainDot_5;
                     }
@@ -221,7 +271,7 @@ namespace Scenarios.Branches
                     // wave *= Math.Sin(y[2]);
                     double v7 = global::System.Math.Sin(y[2]);
                     double wave_3 = wave * v7;
-                    double waveDot_2 = pDot[2] * v7 + yDot[2] * global::System.Math.Cos(y[2]) * wave;
+                    double waveDot_2 = global::System.Math.FusedMultiplyAdd(pDot[2], v7, yDot[2] * global::System.Math.Cos(y[2]) * wave);
 
                     // dydt[2] = wave;
                     dydt[2] = wave_3;
@@ -241,43 +291,104 @@ namespace Scenarios.Branches
                 // for (int i = 0; i < 3; i++)
                 double total = 0.0;
                 double totalDot = 0.0;
-                for (int i = 0; i < 3; i++)
+
+                // if (i == 0)
+                bool v8 = (0 == 0);
+                if (v8)
                 {
-                    // if (i == 0)
-                    bool v8 = (i == 0);
-                    if (v8)
+                    // total += gain * y[i];
+                    total += gain * y[0];
+                    totalDot += global::System.Math.FusedMultiplyAdd(gainDot, y[0], yDot[0] * gain);
+                }
+                else
+                {
+                    // else
+                    // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                    bool v9 = (y[0] > 0.0);
+                    double s10 = 0.0;
+                    double s11 = 0.0;
+                    if (v9)
                     {
-                        // total += gain * y[i];
-                        total += gain * y[i];
-                        totalDot += gainDot * y[i] + yDot[i] * gain;
+                        // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                        double v12 = p[3] * y[0];
+                        s10 = v12 * y[0];
+                        s11 = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(pDot[3], y[0], yDot[0] * p[3]), y[0], yDot[0] * v12);
                     }
                     else
                     {
-                        // else
                         // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                        double v9 = y[i];
-                        double v10 = yDot[i];
-                        bool v11 = (v9 > 0.0);
-                        double s12 = 0.0;
-                        double s13 = 0.0;
-                        if (v11)
-                        {
-                            // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                            double v14 = p[3] * v9;
-                            s12 = v14 * v9;
-                            s13 = (pDot[3] * v9 + v10 * p[3]) * v9 + v10 * v14;
-                        }
-                        else
-                        {
-                            // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                            s12 = -v9;
-                            s13 = -v10;
-                        }
-
-                        // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                        total += s12;
-                        totalDot += s13;
+                        s10 = -y[0];
+                        s11 = -yDot[0];
                     }
+
+                    // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                    total += s10;
+                    totalDot += s11;
+                }
+
+                // if (i == 0)
+                bool v13 = (1 == 0);
+                if (v13)
+                {
+                    // total += gain * y[i];
+                    total += gain * y[1];
+                    totalDot += global::System.Math.FusedMultiplyAdd(gainDot, y[1], yDot[1] * gain);
+                }
+                else
+                {
+                    // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                    double s14 = 0.0;
+                    double s15 = 0.0;
+                    if (v3)
+                    {
+                        // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                        double v16 = p[3] * y[1];
+                        s14 = v16 * y[1];
+                        s15 = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(pDot[3], y[1], yDot[1] * p[3]), y[1], yDot[1] * v16);
+                    }
+                    else
+                    {
+                        // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                        s14 = -y[1];
+                        s15 = -yDot[1];
+                    }
+
+                    // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                    total += s14;
+                    totalDot += s15;
+                }
+
+                // if (i == 0)
+                bool v17 = (2 == 0);
+                if (v17)
+                {
+                    // total += gain * y[i];
+                    total += gain * y[2];
+                    totalDot += global::System.Math.FusedMultiplyAdd(gainDot, y[2], yDot[2] * gain);
+                }
+                else
+                {
+                    // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                    bool v18 = (y[2] > 0.0);
+                    double s19 = 0.0;
+                    double s20 = 0.0;
+                    if (v18)
+                    {
+                        // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                        double v21 = p[3] * y[2];
+                        s19 = v21 * y[2];
+                        s20 = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(pDot[3], y[2], yDot[2] * p[3]), y[2], yDot[2] * v21);
+                    }
+                    else
+                    {
+                        // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                        s19 = -y[2];
+                        s20 = -yDot[2];
+                    }
+
+                    // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                    total += s19;
+                    totalDot += s20;
                 }
 
                 // dydt[0] = total + relu;
@@ -286,7 +397,7 @@ namespace Scenarios.Branches
 
                 // dydt[1] = gain * wave - relu * y[0];
                 dydt[1] = gain * wave_2 - s4 * y[0];
-                dydtDot[1] = gainDot * wave_2 + waveDot * gain - (s5 * y[0] + yDot[0] * s4);
+                dydtDot[1] = global::System.Math.FusedMultiplyAdd(gainDot, wave_2, waveDot * gain) - global::System.Math.FusedMultiplyAdd(s5, y[0], yDot[0] * s4);
             }
 
             /// <inheritdoc/>
@@ -370,111 +481,185 @@ namespace Scenarios.Branches
 
                 // adjoint of: for (int i = 0; i < 3; i++)
                 double s8 = v6 * wave_2;
-                for (int i = 3 - 1; i >= 0; i--)
-                {
-                    // else
-                    // dydt[2] = -y[2];
-                    // double total = 0;
-                    // for (int i = 0; i < 3; i++)
-                    // if (i == 0)
-                    bool v9 = (i == 0);
 
-                    // adjoint of: if (i == 0)
-                    if (v9)
+                // else
+                // dydt[2] = -y[2];
+                // double total = 0;
+                // for (int i = 0; i < 3; i++)
+                // if (i == 0)
+                bool v9 = (2 == 0);
+
+                // adjoint of: if (i == 0)
+                if (v9)
+                {
+                    // adjoint of: total += gain * y[i];
+                    s8 += v7 * y[2];
+                    yBar[2] += v7 * gain;
+                }
+                else
+                {
+                    // total += gain * y[i];
+                    // else
+                    // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                    bool v10 = (y[2] > 0.0);
+
+                    // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                    double s11 = 0.0;
+                    double s12 = v7;
+                    if (v10)
                     {
-                        // adjoint of: total += gain * y[i];
-                        s8 += v7 * y[i];
-                        yBar[i] += v7 * gain;
+                        // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                        double v13 = s12;
+                        s12 = 0.0;
+                        double v14 = v13 * y[2];
+                        s11 += v13 * (p[3] * y[2]);
+                        s11 += v14 * p[3];
+                        pBar[3] += v14 * y[2];
                     }
                     else
                     {
-                        // total += gain * y[i];
-                        // else
-                        // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                        double v10 = y[i];
-                        bool v11 = (v10 > 0.0);
-
                         // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                        double s12 = 0.0;
-                        double s13 = v7;
-                        if (v11)
-                        {
-                            // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                            double v14 = s13;
-                            s13 = 0.0;
-                            double v15 = v14 * v10;
-                            s12 += v14 * (p[3] * v10);
-                            s12 += v15 * p[3];
-                            pBar[3] += v15 * v10;
-                        }
-                        else
-                        {
-                            // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                            double v16 = s13;
-                            s13 = 0.0;
-                            s12 += -v16;
-                        }
-
-                        // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                        yBar[i] += s12;
+                        double v15 = s12;
+                        s12 = 0.0;
+                        s11 += -v15;
                     }
+
+                    // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                    yBar[2] += s11;
+                }
+
+                // if (i == 0)
+                bool v16 = (1 == 0);
+
+                // adjoint of: if (i == 0)
+                if (v16)
+                {
+                    // adjoint of: total += gain * y[i];
+                    s8 += v7 * y[1];
+                    yBar[1] += v7 * gain;
+                }
+                else
+                {
+                    // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                    double s17 = 0.0;
+                    double s18 = v7;
+                    if (v3)
+                    {
+                        // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                        double v19 = s18;
+                        s18 = 0.0;
+                        double v20 = v19 * y[1];
+                        s17 += v19 * (p[3] * y[1]);
+                        s17 += v20 * p[3];
+                        pBar[3] += v20 * y[1];
+                    }
+                    else
+                    {
+                        // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                        double v21 = s18;
+                        s18 = 0.0;
+                        s17 += -v21;
+                    }
+
+                    // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                    yBar[1] += s17;
+                }
+
+                // if (i == 0)
+                bool v22 = (0 == 0);
+
+                // adjoint of: if (i == 0)
+                if (v22)
+                {
+                    // adjoint of: total += gain * y[i];
+                    s8 += v7 * y[0];
+                    yBar[0] += v7 * gain;
+                }
+                else
+                {
+                    // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                    bool v23 = (y[0] > 0.0);
+
+                    // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                    double s24 = 0.0;
+                    double s25 = v7;
+                    if (v23)
+                    {
+                        // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                        double v26 = s25;
+                        s25 = 0.0;
+                        double v27 = v26 * y[0];
+                        s24 += v26 * (p[3] * y[0]);
+                        s24 += v27 * p[3];
+                        pBar[3] += v27 * y[0];
+                    }
+                    else
+                    {
+                        // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                        double v28 = s25;
+                        s25 = 0.0;
+                        s24 += -v28;
+                    }
+
+                    // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                    yBar[0] += s24;
                 }
 
                 // adjoint of: if (t > 0.5 && y[2] < 0.8)
-                double s17 = 0.0;
+                double s29 = 0.0;
                 double waveBar = 0.0;
                 double waveBar_2 = v6 * gain;
                 if (v5)
                 {
                     // adjoint of: dydt[2] = wave;
-                    double v18 = waveBar_2;
+                    double v30 = waveBar_2;
                     waveBar_2 = 0.0;
-                    double v19 = dydtBar[2];
+                    double v31 = dydtBar[2];
                     dydtBar[2] = 0.0;
-                    double waveBar_3 = v18 + v19;
+                    double waveBar_3 = v30 + v31;
 
                     // adjoint of: wave *= Math.Sin(y[2]);
                     waveBar += waveBar_3 * global::System.Math.Sin(y[2]);
-                    s17 += waveBar_3 * wave * global::System.Math.Cos(y[2]);
+                    s29 += waveBar_3 * wave * global::System.Math.Cos(y[2]);
                 }
                 else
                 {
                     // adjoint of: dydt[2] = -y[2];
-                    double v20 = dydtBar[2];
+                    double v32 = dydtBar[2];
                     dydtBar[2] = 0.0;
-                    s17 += -v20;
+                    s29 += -v32;
                 }
 
                 // adjoint of: if (t > 0.5 && y[2] < 0.8)
                 double waveBar_4 = waveBar + waveBar_2;
-                yBar[2] += s17;
+                yBar[2] += s29;
 
                 // adjoint of: double wave = p[2];
                 pBar[2] += waveBar_4;
 
                 // adjoint of: double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                double s21 = v7 - v6 * y[0];
-                double s22 = 0.0;
+                double s33 = global::System.Math.FusedMultiplyAdd(-v6, y[0], v7);
+                double s34 = 0.0;
                 if (v3)
                 {
                     // adjoint of: double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                    double v23 = s21;
-                    s22 += v23;
-                    s21 = 0.0;
+                    double v35 = s33;
+                    s34 += v35;
+                    s33 = 0.0;
                 }
                 else
                 {
                     // adjoint of: double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                    double v24 = s21;
-                    s21 = 0.0;
-                    s22 += v24 * 0.01;
+                    double v36 = s33;
+                    s33 = 0.0;
+                    s34 += v36 * 0.01;
                 }
 
                 // adjoint of: double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                yBar[1] += s22;
+                yBar[1] += s34;
 
                 // adjoint of: if (y[0] > 0.1)
-                double s25 = -(v6 * s4);
+                double s37 = -(v6 * s4);
                 double gainBar = s8;
                 double tBar = 0.0;
                 if (v1)
@@ -482,19 +667,19 @@ namespace Scenarios.Branches
                     // adjoint of: gain = p[0] * y[0];
                     double gainBar_2 = gainBar;
                     gainBar = 0.0;
-                    s25 += gainBar_2 * p[0];
+                    s37 += gainBar_2 * p[0];
                     pBar[0] += gainBar_2 * y[0];
                 }
                 else
                 {
                     // if (y[0] < -0.5)
-                    bool v26 = (y[0] < -0.5);
+                    bool v38 = (y[0] < -0.5);
 
                     // adjoint of: if (y[0] < -0.5)
-                    double v27 = gainBar;
+                    double v39 = gainBar;
                     gainBar = 0.0;
-                    double gainBar_3 = v27;
-                    if (v26)
+                    double gainBar_3 = v39;
+                    if (v38)
                     {
                         // gain = Math.Exp(y[1]);
                         double gain_6 = global::System.Math.Exp(y[1]);
@@ -515,7 +700,7 @@ namespace Scenarios.Branches
                 }
 
                 // adjoint of: if (y[0] > 0.1)
-                yBar[0] += s25;
+                yBar[0] += s37;
                 return tBar;
             }
 

@@ -58,22 +58,23 @@ namespace Scenarios.Compound
             {
                 // double force = -p[0] * y[0];
                 double force = -(p[0] * y[0]);
-                double forceDot = -(pDot[0] * y[0]) - yDot[0] * p[0];
+                double v1 = -yDot[0];
+                double forceDot = global::System.Math.FusedMultiplyAdd(v1, p[0], -(pDot[0] * y[0]));
 
                 // force -= p[1] * y[1];
                 double force_2 = force - p[1] * y[1];
-                double forceDot_2 = forceDot - (pDot[1] * y[1] + yDot[1] * p[1]);
+                double forceDot_2 = forceDot - global::System.Math.FusedMultiplyAdd(pDot[1], y[1], yDot[1] * p[1]);
 
                 // force *= 1.0 + t;
-                double v1 = 1.0 + t;
-                double force_3 = force_2 * v1;
-                double forceDot_3 = forceDot_2 * v1 + tDot * force_2;
+                double v2 = 1.0 + t;
+                double force_3 = force_2 * v2;
+                double forceDot_3 = global::System.Math.FusedMultiplyAdd(forceDot_2, v2, tDot * force_2);
 
                 // force /= 2.0 + y[0] * y[0];
-                double v2 = yDot[0] * y[0];
-                double v3 = 2.0 + y[0] * y[0];
-                double force_4 = force_3 / v3;
-                double forceDot_4 = forceDot_3 / v3 - (v2 + v2) * (force_4 / v3);
+                double v3 = yDot[0] * y[0];
+                double v4 = 2.0 + y[0] * y[0];
+                double force_4 = force_3 / v4;
+                double forceDot_4 = global::System.Math.FusedMultiplyAdd(-(v3 + v3), force_4 / v4, forceDot_3 / v4);
 
                 // force += +y[1];
                 double force_5 = force_4 + y[1];
@@ -86,13 +87,13 @@ namespace Scenarios.Compound
                 // dydt[1] = force;
                 // dydt[1] += dydt[0] * p[2];
                 // dydt[1] -= -0.5 * y[0];
-                double v4 = force_5 + y[1] * p[2] - -0.5 * y[0];
+                double v5 = force_5 + y[1] * p[2] - -0.5 * y[0];
 
                 // dydt[1] *= p[0];
                 // dydt[1] /= p[1];
-                double v5 = v4 * p[0] / p[1];
-                dydt[1] = v5;
-                dydtDot[1] = ((forceDot_5 + (yDot[1] * p[2] + pDot[2] * y[1]) - yDot[0] * -0.5) * p[0] + pDot[0] * v4) / p[1] - pDot[1] * (v5 / p[1]);
+                double v6 = v5 * p[0] / p[1];
+                dydt[1] = v6;
+                dydtDot[1] = global::System.Math.FusedMultiplyAdd(-pDot[1], v6 / p[1], global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v1, -0.5, forceDot_5 + global::System.Math.FusedMultiplyAdd(yDot[1], p[2], pDot[2] * y[1])), p[0], pDot[0] * v5) / p[1]);
             }
 
             /// <inheritdoc/>
@@ -138,12 +139,13 @@ namespace Scenarios.Compound
                 double forceBar_3 = forceBar_2 * v1;
 
                 // adjoint of: force -= p[1] * y[1];
-                yBar[1] += forceBar * p[2] + a[0] + forceBar - forceBar_3 * p[1];
-                pBar[1] += -(a[1] * (v3 * p[0] / p[1] / p[1])) - forceBar_3 * y[1];
+                double v6 = -forceBar_3;
+                yBar[1] += global::System.Math.FusedMultiplyAdd(v6, p[1], global::System.Math.FusedMultiplyAdd(forceBar, p[2], a[0]) + forceBar);
+                pBar[1] += global::System.Math.FusedMultiplyAdd(v6, y[1], -(a[1] * (v3 * p[0] / p[1] / p[1])));
 
                 // adjoint of: double force = -p[0] * y[0];
-                yBar[0] += -(forceBar * -0.5) - v5 - v5 - forceBar_3 * p[0];
-                pBar[0] += v4 * v3 - forceBar_3 * y[0];
+                yBar[0] += global::System.Math.FusedMultiplyAdd(v6, p[0], -(forceBar * -0.5) - v5 - v5);
+                pBar[0] += global::System.Math.FusedMultiplyAdd(v4, v3, -(forceBar_3 * y[0]));
                 return forceBar_2 * force_2;
             }
 
@@ -174,7 +176,7 @@ namespace Scenarios.Compound
                 double v3 = force_5 + y[1] * p[2] - -0.5 * y[0];
 
                 // force /= 2.0 + y[0] * y[0];
-                double force_dy0 = -(p[0] * v1 / v2) - (y[0] + y[0]) * (force_4 / v2);
+                double force_dy0 = global::System.Math.FusedMultiplyAdd(-(y[0] + y[0]), force_4 / v2, -(p[0] * v1 / v2));
 
                 // column 0 of dfdy: ∂f/∂y[0]
                 dfdy[0] = 0.0;
@@ -189,7 +191,7 @@ namespace Scenarios.Compound
 
                 // column 0 of dfdp: ∂f/∂p[0]
                 dfdp[0] = 0.0;
-                dfdp[3] = (v3 - y[0] * v1 / v2 * p[0]) / p[1];
+                dfdp[3] = global::System.Math.FusedMultiplyAdd(-(y[0] * v1 / v2), p[0], v3) / p[1];
 
                 // column 1 of dfdp: ∂f/∂p[1]
                 dfdp[1] = 0.0;

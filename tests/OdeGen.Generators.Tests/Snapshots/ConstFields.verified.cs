@@ -50,7 +50,7 @@ namespace Scenarios.Constants
                 double v1 = -0.0025 * y[1];
                 double v2 = v1 * y[1];
                 dydt[1] = -9.80665 + v2 * p[0] + 0.075 * y[0] + 1E-20 * y[1];
-                dydtDot[1] = (yDot[1] * -0.0025 * y[1] + yDot[1] * v1) * p[0] + pDot[0] * v2 + yDot[0] * 0.075 + yDot[1] * 1E-20;
+                dydtDot[1] = global::System.Math.FusedMultiplyAdd(yDot[1], 1E-20, global::System.Math.FusedMultiplyAdd(yDot[0], 0.075, global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(yDot[1] * -0.0025, y[1], yDot[1] * v1), p[0], pDot[0] * v2)));
 
                 // dydt[Two] = (1 / 2) + Two * Math.PI * y[0] - 7 / Two;
                 dydt[2] = 6.283185307179586 * y[0] - 3.0;
@@ -66,12 +66,12 @@ namespace Scenarios.Constants
                 double v1 = -0.0025 * y[1];
 
                 // adjoint of: dydt[Velocity] = -Physics.Gravity + Drag * y[1] * y[1] * p[0] + Tiny * Huge * half * y[0] + Tiny * y[1];
-                yBar[0] += a[2] * 6.283185307179586 + a[1] * 0.075;
+                yBar[0] += global::System.Math.FusedMultiplyAdd(a[2], 6.283185307179586, a[1] * 0.075);
                 double v2 = a[1] * p[0];
                 pBar[0] += a[1] * (v1 * y[1]);
 
                 // adjoint of: dydt[0] = y[Velocity];
-                yBar[1] += a[1] * 1E-20 + v2 * v1 + v2 * y[1] * -0.0025 + a[0];
+                yBar[1] += global::System.Math.FusedMultiplyAdd(v2 * y[1], -0.0025, global::System.Math.FusedMultiplyAdd(a[1], 1E-20, v2 * v1)) + a[0];
                 return 0.0;
             }
 
@@ -90,7 +90,7 @@ namespace Scenarios.Constants
 
                 // column 1 of dfdy: ∂f/∂y[1]
                 dfdy[1] = 1.0;
-                dfdy[4] = (v1 + v1) * p[0] + 1E-20;
+                dfdy[4] = global::System.Math.FusedMultiplyAdd(v1 + v1, p[0], 1E-20);
                 dfdy[7] = 0.0;
 
                 // column 2 of dfdy: ∂f/∂y[2]

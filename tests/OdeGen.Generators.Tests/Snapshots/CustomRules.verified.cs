@@ -36,13 +36,13 @@ namespace Scenarios.Custom
                 dydt[0] = -v1 * y[1] + v2;
 
                 // for (int i = 1; i < 3; i++)
-                for (int i = 1; i < 3; i++)
-                {
-                    // dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
-                    double v3 = global::Scenarios.Custom.Kinetics.Logistic(y[i] * y[i - 1]);
-                    double v4 = global::Scenarios.Custom.Kinetics.Series(p[1], 0.5);
-                    dydt[i] = v3 - 0.5 * y[i] + v4;
-                }
+                // dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
+                double v3 = global::Scenarios.Custom.Kinetics.Logistic(y[1] * y[0]);
+                double v4 = global::Scenarios.Custom.Kinetics.Series(p[1], 0.5);
+                dydt[1] = v3 - 0.5 * y[1] + v4;
+                double v5 = global::Scenarios.Custom.Kinetics.Logistic(y[2] * y[1]);
+                double v6 = global::Scenarios.Custom.Kinetics.Series(p[1], 0.5);
+                dydt[2] = v5 - 0.5 * y[2] + v6;
             }
 
             /// <inheritdoc/>
@@ -54,21 +54,24 @@ namespace Scenarios.Custom
 
                 // dydt[0] = -Series(y[0], p[0]) * y[1] + Logistic(t * p[1]);
                 double v1 = global::Scenarios.Custom.Kinetics.Series(y[0], p[0]);
-                double v2 = t * p[1];
-                double v3 = global::Scenarios.Custom.Kinetics.Logistic(v2);
-                dydt[0] = v3 - v1 * y[1];
-                dydtDot[0] = -(global::Scenarios.Custom.Kinetics.SeriesJvp(y[0], p[0], yDot[0], pDot[0]) * y[1]) - yDot[1] * v1 + global::Scenarios.Custom.Kinetics.LogisticJvp(v2, tDot * p[1] + pDot[1] * t);
+                double v2 = -yDot[1];
+                double v3 = t * p[1];
+                double v4 = global::Scenarios.Custom.Kinetics.Logistic(v3);
+                dydt[0] = v4 - v1 * y[1];
+                dydtDot[0] = global::System.Math.FusedMultiplyAdd(v2, v1, -(global::Scenarios.Custom.Kinetics.SeriesJvp(y[0], p[0], yDot[0], pDot[0]) * y[1])) + global::Scenarios.Custom.Kinetics.LogisticJvp(v3, global::System.Math.FusedMultiplyAdd(tDot, p[1], pDot[1] * t));
 
                 // for (int i = 1; i < 3; i++)
-                for (int i = 1; i < 3; i++)
-                {
-                    // dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
-                    double v4 = y[i] * y[i - 1];
-                    double v5 = global::Scenarios.Custom.Kinetics.Logistic(v4);
-                    double v6 = global::Scenarios.Custom.Kinetics.Series(p[1], 0.5);
-                    dydt[i] = v5 - 0.5 * y[i] + v6;
-                    dydtDot[i] = global::Scenarios.Custom.Kinetics.LogisticJvp(v4, yDot[i] * y[i - 1] + yDot[i - 1] * y[i]) - yDot[i] * 0.5 + global::Scenarios.Custom.Kinetics.SeriesJvp(p[1], 0.5, pDot[1], 0.0);
-                }
+                // dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
+                double v5 = y[1] * y[0];
+                double v6 = global::Scenarios.Custom.Kinetics.Logistic(v5);
+                double v7 = global::Scenarios.Custom.Kinetics.Series(p[1], 0.5);
+                dydt[1] = v6 - 0.5 * y[1] + v7;
+                dydtDot[1] = global::System.Math.FusedMultiplyAdd(v2, 0.5, global::Scenarios.Custom.Kinetics.LogisticJvp(v5, global::System.Math.FusedMultiplyAdd(yDot[1], y[0], yDot[0] * y[1]))) + global::Scenarios.Custom.Kinetics.SeriesJvp(p[1], 0.5, pDot[1], 0.0);
+                double v8 = y[2] * y[1];
+                double v9 = global::Scenarios.Custom.Kinetics.Logistic(v8);
+                double v10 = global::Scenarios.Custom.Kinetics.Series(p[1], 0.5);
+                dydt[2] = v9 - 0.5 * y[2] + v10;
+                dydtDot[2] = global::System.Math.FusedMultiplyAdd(-yDot[2], 0.5, global::Scenarios.Custom.Kinetics.LogisticJvp(v8, global::System.Math.FusedMultiplyAdd(yDot[2], y[1], yDot[1] * y[2]))) + global::Scenarios.Custom.Kinetics.SeriesJvp(p[1], 0.5, pDot[1], 0.0);
             }
 
             /// <inheritdoc/>
@@ -84,34 +87,42 @@ namespace Scenarios.Custom
 
                 // adjoint of: for (int i = 1; i < 3; i++)
                 double s2 = 0.0;
-                for (int i = 3 - 1; i >= 1; i--)
-                {
-                    // adjoint of: dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
-                    double v3 = dydtBar[i];
-                    dydtBar[i] = 0.0;
-                    double s4 = 0.0;
-                    double s5 = 0.0;
-                    global::Scenarios.Custom.Kinetics.SeriesVjp(p[1], 0.5, v3, ref s4, ref s5);
-                    s2 += s4;
-                    double s6 = 0.0;
-                    global::Scenarios.Custom.Kinetics.LogisticVjp(y[i] * y[i - 1], v3, ref s6);
-                    yBar[i - 1] += s6 * y[i];
-                    yBar[i] += s6 * y[i - 1] - v3 * 0.5;
-                }
+
+                // adjoint of: dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
+                double v3 = dydtBar[2];
+                dydtBar[2] = 0.0;
+                double s4 = 0.0;
+                double s5 = 0.0;
+                global::Scenarios.Custom.Kinetics.SeriesVjp(p[1], 0.5, v3, ref s4, ref s5);
+                s2 += s4;
+                double s6 = 0.0;
+                global::Scenarios.Custom.Kinetics.LogisticVjp(y[2] * y[1], v3, ref s6);
+                yBar[1] += s6 * y[2];
+                yBar[2] += global::System.Math.FusedMultiplyAdd(s6, y[1], -(v3 * 0.5));
+                double v7 = dydtBar[1];
+                dydtBar[1] = 0.0;
+                double s8 = 0.0;
+                double s9 = 0.0;
+                global::Scenarios.Custom.Kinetics.SeriesVjp(p[1], 0.5, v7, ref s8, ref s9);
+                s2 += s8;
+                double s10 = 0.0;
+                global::Scenarios.Custom.Kinetics.LogisticVjp(y[1] * y[0], v7, ref s10);
+                yBar[0] += s10 * y[1];
+                yBar[1] += global::System.Math.FusedMultiplyAdd(s10, y[0], -(v7 * 0.5));
 
                 // adjoint of: dydt[0] = -Series(y[0], p[0]) * y[1] + Logistic(t * p[1]);
-                double v7 = dydtBar[0];
+                double v11 = dydtBar[0];
                 dydtBar[0] = 0.0;
-                double s8 = 0.0;
-                global::Scenarios.Custom.Kinetics.LogisticVjp(t * p[1], v7, ref s8);
-                pBar[1] += s2 + s8 * t;
-                yBar[1] += -(v7 * v1);
-                double s9 = 0.0;
-                double s10 = 0.0;
-                global::Scenarios.Custom.Kinetics.SeriesVjp(y[0], p[0], -(v7 * y[1]), ref s9, ref s10);
-                pBar[0] += s10;
-                yBar[0] += s9;
-                return s8 * p[1];
+                double s12 = 0.0;
+                global::Scenarios.Custom.Kinetics.LogisticVjp(t * p[1], v11, ref s12);
+                pBar[1] += global::System.Math.FusedMultiplyAdd(s12, t, s2);
+                yBar[1] += -(v11 * v1);
+                double s13 = 0.0;
+                double s14 = 0.0;
+                global::Scenarios.Custom.Kinetics.SeriesVjp(y[0], p[0], -(v11 * y[1]), ref s13, ref s14);
+                pBar[0] += s14;
+                yBar[0] += s13;
+                return s12 * p[1];
             }
 
             /// <inheritdoc/>

@@ -36,7 +36,7 @@ namespace Scenarios.FileScoped
             {
                 // dydt[0] = p[0] * t;
                 dydt[0] = p[0] * t;
-                dydtDot[0] = pDot[0] * t + tDot * p[0];
+                dydtDot[0] = global::System.Math.FusedMultiplyAdd(pDot[0], t, tDot * p[0]);
             }
 
             /// <inheritdoc/>

@@ -41,48 +41,81 @@ namespace Scenarios.Single
 
                     // for (int j = 0; j < 2; j++)
                     float s_2 = s;
-                    for (int j = 0; j < 2; j++)
-                    {
-                        // s += p[2 * i + j] * y[j];
-                        s_2 += p[2 * i + j] * y[j];
-                    }
+
+                    // s += p[2 * i + j] * y[j];
+                    s_2 += p[2 * i] * y[0];
+                    s_2 += p[2 * i + 1] * y[1];
 
                     // h[i] = MathF.Tanh(s);
                     h[i] = global::System.MathF.Tanh(s_2);
                 }
 
                 // for (int k = 0; k < 2; k++)
-                for (int k = 0; k < 2; k++)
+                // float o = p[32 + k] * 0.5f;
+                float o = p[32] * 0.5f;
+
+                // for (int i = 0; i < 4; i++)
+                float o_2 = o;
+
+                // o += p[24 + 4 * k + i] * h[2 * i + k];
+                float v1 = h[0];
+                o_2 += p[24] * v1;
+                float v2 = h[2];
+                o_2 += p[25] * v2;
+                float v3 = h[4];
+                o_2 += p[26] * v3;
+                float v4 = h[6];
+                o_2 += p[27] * v4;
+
+                // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
+                bool v5 = (o_2 > 0.25f);
+                float s6 = 0.0f;
+                if (v5)
                 {
-                    // float o = p[32 + k] * 0.5f;
-                    float o = p[32 + k] * 0.5f;
-
-                    // for (int i = 0; i < 4; i++)
-                    float o_2 = o;
-                    for (int i = 0; i < 4; i++)
-                    {
-                        // o += p[24 + 4 * k + i] * h[2 * i + k];
-                        float v1 = h[2 * i + k];
-                        o_2 += p[24 + 4 * k + i] * v1;
-                    }
-
                     // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    bool v2 = (o_2 > 0.25f);
-                    float s3 = 0.0f;
-                    if (v2)
-                    {
-                        // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                        s3 = o_2;
-                    }
-                    else
-                    {
-                        // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                        s3 = global::System.MathF.Sin(o_2) / 3.0f;
-                    }
-
-                    // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    dydt[k] = s3;
+                    s6 = o_2;
                 }
+                else
+                {
+                    // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
+                    s6 = global::System.MathF.Sin(o_2) / 3.0f;
+                }
+
+                // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
+                dydt[0] = s6;
+
+                // float o = p[32 + k] * 0.5f;
+                float o_3 = p[33] * 0.5f;
+
+                // for (int i = 0; i < 4; i++)
+                float o_4 = o_3;
+
+                // o += p[24 + 4 * k + i] * h[2 * i + k];
+                float v7 = h[1];
+                o_4 += p[28] * v7;
+                float v8 = h[3];
+                o_4 += p[29] * v8;
+                float v9 = h[5];
+                o_4 += p[30] * v9;
+                float v10 = h[7];
+                o_4 += p[31] * v10;
+
+                // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
+                bool v11 = (o_4 > 0.25f);
+                float s12 = 0.0f;
+                if (v11)
+                {
+                    // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
+                    s12 = o_4;
+                }
+                else
+                {
+                    // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
+                    s12 = global::System.MathF.Sin(o_4) / 3.0f;
+                }
+
+                // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
+                dydt[1] = s12;
             }
 
             /// <inheritdoc/>
@@ -101,64 +134,118 @@ namespace Scenarios.Single
                 {
                     // float s = p[16 + i] + 0.1f * t;
                     float s = p[16 + i] + 0.1f * t;
-                    float sDot = pDot[16 + i] + tDot * 0.1f;
+                    float sDot = global::System.MathF.FusedMultiplyAdd(tDot, 0.1f, pDot[16 + i]);
 
                     // for (int j = 0; j < 2; j++)
                     float s_2 = s;
                     float sDot_2 = sDot;
-                    for (int j = 0; j < 2; j++)
-                    {
-                        // s += p[2 * i + j] * y[j];
-                        s_2 += p[2 * i + j] * y[j];
-                        sDot_2 += pDot[2 * i + j] * y[j] + yDot[j] * p[2 * i + j];
-                    }
+
+                    // s += p[2 * i + j] * y[j];
+                    s_2 += p[2 * i] * y[0];
+                    sDot_2 += global::System.MathF.FusedMultiplyAdd(pDot[2 * i], y[0], yDot[0] * p[2 * i]);
+                    s_2 += p[2 * i + 1] * y[1];
+                    sDot_2 += global::System.MathF.FusedMultiplyAdd(pDot[2 * i + 1], y[1], yDot[1] * p[2 * i + 1]);
 
                     // h[i] = MathF.Tanh(s);
                     float v1 = global::System.MathF.Tanh(s_2);
                     h[i] = v1;
-                    hDot[i] = sDot_2 * (1.0f - v1 * v1);
+                    hDot[i] = sDot_2 * global::System.MathF.FusedMultiplyAdd(-v1, v1, 1.0f);
                 }
 
                 // for (int k = 0; k < 2; k++)
-                for (int k = 0; k < 2; k++)
+                // float o = p[32 + k] * 0.5f;
+                float o = p[32] * 0.5f;
+                float oDot = pDot[32] * 0.5f;
+
+                // for (int i = 0; i < 4; i++)
+                float o_2 = o;
+                float oDot_2 = oDot;
+
+                // o += p[24 + 4 * k + i] * h[2 * i + k];
+                float v2 = h[0];
+                float v3 = hDot[0];
+                o_2 += p[24] * v2;
+                oDot_2 += global::System.MathF.FusedMultiplyAdd(pDot[24], v2, v3 * p[24]);
+                float v4 = h[2];
+                float v5 = hDot[2];
+                o_2 += p[25] * v4;
+                oDot_2 += global::System.MathF.FusedMultiplyAdd(pDot[25], v4, v5 * p[25]);
+                float v6 = h[4];
+                float v7 = hDot[4];
+                o_2 += p[26] * v6;
+                oDot_2 += global::System.MathF.FusedMultiplyAdd(pDot[26], v6, v7 * p[26]);
+                float v8 = h[6];
+                float v9 = hDot[6];
+                o_2 += p[27] * v8;
+                oDot_2 += global::System.MathF.FusedMultiplyAdd(pDot[27], v8, v9 * p[27]);
+
+                // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
+                bool v10 = (o_2 > 0.25f);
+                float s11 = 0.0f;
+                float s12 = 0.0f;
+                if (v10)
                 {
-                    // float o = p[32 + k] * 0.5f;
-                    float o = p[32 + k] * 0.5f;
-                    float oDot = pDot[32 + k] * 0.5f;
-
-                    // for (int i = 0; i < 4; i++)
-                    float o_2 = o;
-                    float oDot_2 = oDot;
-                    for (int i = 0; i < 4; i++)
-                    {
-                        // o += p[24 + 4 * k + i] * h[2 * i + k];
-                        float v2 = h[2 * i + k];
-                        float v3 = hDot[2 * i + k];
-                        o_2 += p[24 + 4 * k + i] * v2;
-                        oDot_2 += pDot[24 + 4 * k + i] * v2 + v3 * p[24 + 4 * k + i];
-                    }
-
                     // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    bool v4 = (o_2 > 0.25f);
-                    float s5 = 0.0f;
-                    float s6 = 0.0f;
-                    if (v4)
-                    {
-                        // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                        s5 = o_2;
-                        s6 = oDot_2;
-                    }
-                    else
-                    {
-                        // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                        s5 = global::System.MathF.Sin(o_2) / 3.0f;
-                        s6 = oDot_2 * global::System.MathF.Cos(o_2) * 0.33333334f;
-                    }
-
-                    // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    dydt[k] = s5;
-                    dydtDot[k] = s6;
+                    s11 = o_2;
+                    s12 = oDot_2;
                 }
+                else
+                {
+                    // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
+                    s11 = global::System.MathF.Sin(o_2) / 3.0f;
+                    s12 = oDot_2 * global::System.MathF.Cos(o_2) * 0.33333334f;
+                }
+
+                // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
+                dydt[0] = s11;
+                dydtDot[0] = s12;
+
+                // float o = p[32 + k] * 0.5f;
+                float o_3 = p[33] * 0.5f;
+                float oDot_3 = pDot[33] * 0.5f;
+
+                // for (int i = 0; i < 4; i++)
+                float o_4 = o_3;
+                float oDot_4 = oDot_3;
+
+                // o += p[24 + 4 * k + i] * h[2 * i + k];
+                float v13 = h[1];
+                float v14 = hDot[1];
+                o_4 += p[28] * v13;
+                oDot_4 += global::System.MathF.FusedMultiplyAdd(pDot[28], v13, v14 * p[28]);
+                float v15 = h[3];
+                float v16 = hDot[3];
+                o_4 += p[29] * v15;
+                oDot_4 += global::System.MathF.FusedMultiplyAdd(pDot[29], v15, v16 * p[29]);
+                float v17 = h[5];
+                float v18 = hDot[5];
+                o_4 += p[30] * v17;
+                oDot_4 += global::System.MathF.FusedMultiplyAdd(pDot[30], v17, v18 * p[30]);
+                float v19 = h[7];
+                float v20 = hDot[7];
+                o_4 += p[31] * v19;
+                oDot_4 += global::System.MathF.FusedMultiplyAdd(pDot[31], v19, v20 * p[31]);
+
+                // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
+                bool v21 = (o_4 > 0.25f);
+                float s22 = 0.0f;
+                float s23 = 0.0f;
+                if (v21)
+                {
+                    // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
+                    s22 = o_4;
+                    s23 = oDot_4;
+                }
+                else
+                {
+                    // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
+                    s22 = global::System.MathF.Sin(o_4) / 3.0f;
+                    s23 = oDot_4 * global::System.MathF.Cos(o_4) * 0.33333334f;
+                }
+
+                // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
+                dydt[1] = s22;
+                dydtDot[1] = s23;
             }
 
             /// <inheritdoc/>
@@ -176,11 +263,10 @@ namespace Scenarios.Single
 
                     // for (int j = 0; j < 2; j++)
                     float s_2 = s;
-                    for (int j = 0; j < 2; j++)
-                    {
-                        // s += p[2 * i + j] * y[j];
-                        s_2 += p[2 * i + j] * y[j];
-                    }
+
+                    // s += p[2 * i + j] * y[j];
+                    s_2 += p[2 * i] * y[0];
+                    s_2 += p[2 * i + 1] * y[1];
 
                     // h[i] = MathF.Tanh(s);
                     h[i] = global::System.MathF.Tanh(s_2);
@@ -194,84 +280,175 @@ namespace Scenarios.Single
                 global::System.Span<float> hBar = stackalloc float[8];
                 hBar.Clear();
 
-                // adjoint of: for (int k = 0; k < 2; k++)
-                for (int k = 2 - 1; k >= 0; k--)
+                // for (int k = 0; k < 2; k++)
+                // float o = p[32 + k] * 0.5f;
+                float o = p[33] * 0.5f;
+
+                // for (int i = 0; i < 4; i++)
+                float o_2 = o;
+
+                // o += p[24 + 4 * k + i] * h[2 * i + k];
+                float v1 = h[1];
+                o_2 += p[28] * v1;
+                float v2 = h[3];
+                o_2 += p[29] * v2;
+                float v3 = h[5];
+                o_2 += p[30] * v3;
+                float v4 = h[7];
+                o_2 += p[31] * v4;
+
+                // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
+                bool v5 = (o_2 > 0.25f);
+
+                // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
+                float v6 = dydtBar[1];
+                dydtBar[1] = 0.0f;
+                float s7 = v6;
+                float s8 = 0.0f;
+                if (v5)
                 {
-                    // for (int k = 0; k < 2; k++)
-                    // float o = p[32 + k] * 0.5f;
-                    float o = p[32 + k] * 0.5f;
-
-                    // for (int i = 0; i < 4; i++)
-                    float o_2 = o;
-                    for (int i = 0; i < 4; i++)
-                    {
-                        // o += p[24 + 4 * k + i] * h[2 * i + k];
-                        float v1 = h[2 * i + k];
-                        o_2 += p[24 + 4 * k + i] * v1;
-                    }
-
-                    // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    bool v2 = (o_2 > 0.25f);
-
                     // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    float v3 = dydtBar[k];
-                    dydtBar[k] = 0.0f;
-                    float s4 = v3;
-                    float s5 = 0.0f;
-                    if (v2)
-                    {
-                        // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                        float v6 = s4;
-                        s5 += v6;
-                        s4 = 0.0f;
-                    }
-                    else
-                    {
-                        // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                        float v7 = s4;
-                        s4 = 0.0f;
-                        s5 += v7 * 0.33333334f * global::System.MathF.Cos(o_2);
-                    }
-
-                    // adjoint of: for (int i = 0; i < 4; i++)
-                    for (int i = 4 - 1; i >= 0; i--)
-                    {
-                        // o += p[24 + 4 * k + i] * h[2 * i + k];
-                        float v8 = h[2 * i + k];
-
-                        // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
-                        hBar[2 * i + k] += s5 * p[24 + 4 * k + i];
-                        pBar[24 + 4 * k + i] += s5 * v8;
-                    }
-
-                    // adjoint of: float o = p[32 + k] * 0.5f;
-                    pBar[32 + k] += s5 * 0.5f;
+                    float v9 = s7;
+                    s8 += v9;
+                    s7 = 0.0f;
                 }
+                else
+                {
+                    // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
+                    float v10 = s7;
+                    s7 = 0.0f;
+                    s8 += v10 * 0.33333334f * global::System.MathF.Cos(o_2);
+                }
+
+                // o += p[24 + 4 * k + i] * h[2 * i + k];
+                float v11 = h[7];
+
+                // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
+                hBar[7] += s8 * p[31];
+                pBar[31] += s8 * v11;
+
+                // o += p[24 + 4 * k + i] * h[2 * i + k];
+                float v12 = h[5];
+
+                // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
+                hBar[5] += s8 * p[30];
+                pBar[30] += s8 * v12;
+
+                // o += p[24 + 4 * k + i] * h[2 * i + k];
+                float v13 = h[3];
+
+                // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
+                hBar[3] += s8 * p[29];
+                pBar[29] += s8 * v13;
+
+                // o += p[24 + 4 * k + i] * h[2 * i + k];
+                float v14 = h[1];
+
+                // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
+                hBar[1] += s8 * p[28];
+                pBar[28] += s8 * v14;
+
+                // adjoint of: float o = p[32 + k] * 0.5f;
+                pBar[33] += s8 * 0.5f;
+
+                // float o = p[32 + k] * 0.5f;
+                float o_3 = p[32] * 0.5f;
+
+                // for (int i = 0; i < 4; i++)
+                float o_4 = o_3;
+
+                // o += p[24 + 4 * k + i] * h[2 * i + k];
+                float v15 = h[0];
+                o_4 += p[24] * v15;
+                float v16 = h[2];
+                o_4 += p[25] * v16;
+                float v17 = h[4];
+                o_4 += p[26] * v17;
+                float v18 = h[6];
+                o_4 += p[27] * v18;
+
+                // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
+                bool v19 = (o_4 > 0.25f);
+
+                // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
+                float v20 = dydtBar[0];
+                dydtBar[0] = 0.0f;
+                float s21 = v20;
+                float s22 = 0.0f;
+                if (v19)
+                {
+                    // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
+                    float v23 = s21;
+                    s22 += v23;
+                    s21 = 0.0f;
+                }
+                else
+                {
+                    // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
+                    float v24 = s21;
+                    s21 = 0.0f;
+                    s22 += v24 * 0.33333334f * global::System.MathF.Cos(o_4);
+                }
+
+                // o += p[24 + 4 * k + i] * h[2 * i + k];
+                float v25 = h[6];
+
+                // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
+                hBar[6] += s22 * p[27];
+                pBar[27] += s22 * v25;
+
+                // o += p[24 + 4 * k + i] * h[2 * i + k];
+                float v26 = h[4];
+
+                // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
+                hBar[4] += s22 * p[26];
+                pBar[26] += s22 * v26;
+
+                // o += p[24 + 4 * k + i] * h[2 * i + k];
+                float v27 = h[2];
+
+                // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
+                hBar[2] += s22 * p[25];
+                pBar[25] += s22 * v27;
+
+                // o += p[24 + 4 * k + i] * h[2 * i + k];
+                float v28 = h[0];
+
+                // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
+                hBar[0] += s22 * p[24];
+                pBar[24] += s22 * v28;
+
+                // adjoint of: float o = p[32 + k] * 0.5f;
+                pBar[32] += s22 * 0.5f;
 
                 // adjoint of: for (int i = 0; i < Hidden; i++)
                 float tBar = 0.0f;
+                float yBar1 = 0.0f;
+                float yBar0 = 0.0f;
                 for (int i = 8 - 1; i >= 0; i--)
                 {
                     // h[i] = MathF.Tanh(s);
-                    float v9 = h[i];
+                    float v29 = h[i];
 
                     // adjoint of: h[i] = MathF.Tanh(s);
-                    float v10 = hBar[i];
+                    float v30 = hBar[i];
                     hBar[i] = 0.0f;
-                    float sBar = v10 * (1.0f - v9 * v9);
+                    float sBar = v30 * global::System.MathF.FusedMultiplyAdd(-v29, v29, 1.0f);
 
-                    // adjoint of: for (int j = 0; j < 2; j++)
-                    for (int j = 2 - 1; j >= 0; j--)
-                    {
-                        // adjoint of: s += p[2 * i + j] * y[j];
-                        yBar[j] += sBar * p[2 * i + j];
-                        pBar[2 * i + j] += sBar * y[j];
-                    }
+                    // adjoint of: s += p[2 * i + j] * y[j];
+                    yBar1 += sBar * p[2 * i + 1];
+                    pBar[2 * i + 1] += sBar * y[1];
+                    yBar0 += sBar * p[2 * i];
+                    pBar[2 * i] += sBar * y[0];
 
                     // adjoint of: float s = p[16 + i] + 0.1f * t;
                     tBar += sBar * 0.1f;
                     pBar[16 + i] += sBar;
                 }
+
+                // adjoint of: for (int i = 0; i < Hidden; i++)
+                yBar[1] += yBar1;
+                yBar[0] += yBar0;
                 return tBar;
             }
 

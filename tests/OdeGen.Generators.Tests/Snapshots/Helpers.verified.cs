@@ -31,29 +31,46 @@ namespace Scenarios.Helpers
                 dydt.Clear();
 
                 // for (int i = 0; i < 2; i++)
-                for (int i = 0; i < 2; i++)
+                // dydt[2 * i] = y[2 * i + 1];
+                dydt[0] = y[1];
+
+                // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
+                // double drag = friction * velocity;
+                double drag = p[2] * y[1];
+
+                // if (velocity < 0)
+                bool v1 = (y[1] < 0.0);
+                double drag_2 = drag;
+                if (v1)
                 {
-                    // dydt[2 * i] = y[2 * i + 1];
-                    dydt[2 * i] = y[2 * i + 1];
-
-                    // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
-                    // double drag = friction * velocity;
-                    double drag = p[2] * y[2 * i + 1];
-
-                    // if (velocity < 0)
-                    bool v1 = (y[2 * i + 1] < 0.0);
-                    double drag_2 = drag;
-                    if (v1)
-                    {
-                        // drag *= 0.5;
-                        double drag_3 = drag * 0.5;
-                        drag_2 = drag_3;
-                    }
-
-                    // if (velocity < 0)
-                    double v2 = global::System.Math.Sin(t);
-                    dydt[2 * i + 1] = -p[i] * y[2 * i] * (1.0 + 0.1 * y[2 * i] * y[2 * i]) + (-drag_2 + 0.01 * (-2.0 * y[2 * i + 1] * (1.0 + 0.1 * y[2 * i + 1] * y[2 * i + 1]))) + -2.0 * v2 * (1.0 + 0.1 * v2 * v2);
+                    // drag *= 0.5;
+                    double drag_3 = drag * 0.5;
+                    drag_2 = drag_3;
                 }
+
+                // if (velocity < 0)
+                double v2 = global::System.Math.Sin(t);
+                double v3 = -2.0 * v2 * (1.0 + 0.1 * v2 * v2);
+                dydt[1] = -p[0] * y[0] * (1.0 + 0.1 * y[0] * y[0]) + (-drag_2 + 0.01 * (-2.0 * y[1] * (1.0 + 0.1 * y[1] * y[1]))) + v3;
+
+                // dydt[2 * i] = y[2 * i + 1];
+                dydt[2] = y[3];
+
+                // double drag = friction * velocity;
+                double drag_4 = p[2] * y[3];
+
+                // if (velocity < 0)
+                bool v4 = (y[3] < 0.0);
+                double drag_5 = drag_4;
+                if (v4)
+                {
+                    // drag *= 0.5;
+                    double drag_6 = drag_4 * 0.5;
+                    drag_5 = drag_6;
+                }
+
+                // if (velocity < 0)
+                dydt[3] = -p[1] * y[2] * (1.0 + 0.1 * y[2] * y[2]) + (-drag_5 + 0.01 * (-2.0 * y[3] * (1.0 + 0.1 * y[3] * y[3]))) + v3;
             }
 
             /// <inheritdoc/>
@@ -64,46 +81,78 @@ namespace Scenarios.Helpers
                 dydtDot.Clear();
 
                 // for (int i = 0; i < 2; i++)
-                for (int i = 0; i < 2; i++)
+                // dydt[2 * i] = y[2 * i + 1];
+                dydt[0] = y[1];
+                dydtDot[0] = yDot[1];
+
+                // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
+                double v1 = p[0] * y[0];
+                double v2 = 0.1 * y[0];
+                double v3 = 1.0 + v2 * y[0];
+
+                // double drag = friction * velocity;
+                double drag = p[2] * y[1];
+                double dragDot = global::System.Math.FusedMultiplyAdd(pDot[2], y[1], yDot[1] * p[2]);
+
+                // if (velocity < 0)
+                bool v4 = (y[1] < 0.0);
+                double drag_2 = drag;
+                double dragDot_2 = dragDot;
+                if (v4)
                 {
-                    // dydt[2 * i] = y[2 * i + 1];
-                    dydt[2 * i] = y[2 * i + 1];
-                    dydtDot[2 * i] = yDot[2 * i + 1];
-
-                    // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
-                    double v1 = p[i] * y[2 * i];
-                    double v2 = 0.1 * y[2 * i];
-                    double v3 = 1.0 + v2 * y[2 * i];
-
-                    // double drag = friction * velocity;
-                    double drag = p[2] * y[2 * i + 1];
-                    double dragDot = pDot[2] * y[2 * i + 1] + yDot[2 * i + 1] * p[2];
-
-                    // if (velocity < 0)
-                    bool v4 = (y[2 * i + 1] < 0.0);
-                    double drag_2 = drag;
-                    double dragDot_2 = dragDot;
-                    if (v4)
-                    {
-                        // drag *= 0.5;
-                        double drag_3 = drag * 0.5;
-                        double dragDot_3 = dragDot * 0.5;
-                        drag_2 = drag_3;
-                        dragDot_2 = dragDot_3;
-                    }
-
-                    // if (velocity < 0)
-                    double v5 = -2.0 * y[2 * i + 1];
-                    double v6 = 0.1 * y[2 * i + 1];
-                    double v7 = 1.0 + v6 * y[2 * i + 1];
-                    double v8 = global::System.Math.Sin(t);
-                    double v9 = tDot * global::System.Math.Cos(t);
-                    double v10 = -2.0 * v8;
-                    double v11 = 0.1 * v8;
-                    double v12 = 1.0 + v11 * v8;
-                    dydt[2 * i + 1] = 0.01 * (v5 * v7) - drag_2 - v1 * v3 + v10 * v12;
-                    dydtDot[2 * i + 1] = (-(pDot[i] * y[2 * i]) - yDot[2 * i] * p[i]) * v3 - (yDot[2 * i] * 0.1 * y[2 * i] + yDot[2 * i] * v2) * v1 + ((yDot[2 * i + 1] * -2.0 * v7 + (yDot[2 * i + 1] * 0.1 * y[2 * i + 1] + yDot[2 * i + 1] * v6) * v5) * 0.01 - dragDot_2) + (v9 * -2.0 * v12 + (v9 * 0.1 * v8 + v9 * v11) * v10);
+                    // drag *= 0.5;
+                    double drag_3 = drag * 0.5;
+                    double dragDot_3 = dragDot * 0.5;
+                    drag_2 = drag_3;
+                    dragDot_2 = dragDot_3;
                 }
+
+                // if (velocity < 0)
+                double v5 = -2.0 * y[1];
+                double v6 = 0.1 * y[1];
+                double v7 = 1.0 + v6 * y[1];
+                double v8 = global::System.Math.Sin(t);
+                double v9 = tDot * global::System.Math.Cos(t);
+                double v10 = -2.0 * v8;
+                double v11 = 0.1 * v8;
+                double v12 = 1.0 + v11 * v8;
+                double v13 = v10 * v12;
+                double v14 = global::System.Math.FusedMultiplyAdd(v9 * -2.0, v12, global::System.Math.FusedMultiplyAdd(v9 * 0.1, v8, v9 * v11) * v10);
+                dydt[1] = 0.01 * (v5 * v7) - drag_2 - v1 * v3 + v13;
+                dydtDot[1] = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(-yDot[0], p[0], -(pDot[0] * y[0])), v3, -(global::System.Math.FusedMultiplyAdd(yDot[0] * 0.1, y[0], yDot[0] * v2) * v1)) + global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(yDot[1] * -2.0, v7, global::System.Math.FusedMultiplyAdd(yDot[1] * 0.1, y[1], yDot[1] * v6) * v5), 0.01, -dragDot_2) + v14;
+
+                // dydt[2 * i] = y[2 * i + 1];
+                dydt[2] = y[3];
+                dydtDot[2] = yDot[3];
+
+                // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
+                double v15 = p[1] * y[2];
+                double v16 = 0.1 * y[2];
+                double v17 = 1.0 + v16 * y[2];
+
+                // double drag = friction * velocity;
+                double drag_4 = p[2] * y[3];
+                double dragDot_4 = global::System.Math.FusedMultiplyAdd(pDot[2], y[3], yDot[3] * p[2]);
+
+                // if (velocity < 0)
+                bool v18 = (y[3] < 0.0);
+                double drag_5 = drag_4;
+                double dragDot_5 = dragDot_4;
+                if (v18)
+                {
+                    // drag *= 0.5;
+                    double drag_6 = drag_4 * 0.5;
+                    double dragDot_6 = dragDot_4 * 0.5;
+                    drag_5 = drag_6;
+                    dragDot_5 = dragDot_6;
+                }
+
+                // if (velocity < 0)
+                double v19 = -2.0 * y[3];
+                double v20 = 0.1 * y[3];
+                double v21 = 1.0 + v20 * y[3];
+                dydt[3] = 0.01 * (v19 * v21) - drag_5 - v15 * v17 + v13;
+                dydtDot[3] = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(-yDot[2], p[1], -(pDot[1] * y[2])), v17, -(global::System.Math.FusedMultiplyAdd(yDot[2] * 0.1, y[2], yDot[2] * v16) * v15)) + global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(yDot[3] * -2.0, v21, global::System.Math.FusedMultiplyAdd(yDot[3] * 0.1, y[3], yDot[3] * v20) * v19), 0.01, -dragDot_5) + v14;
             }
 
             /// <inheritdoc/>
@@ -115,53 +164,93 @@ namespace Scenarios.Helpers
 
                 // adjoint of: for (int i = 0; i < 2; i++)
                 double tBar = 0.0;
-                for (int i = 2 - 1; i >= 0; i--)
+
+                // elements of dydt that are not written are 0
+                // for (int i = 0; i < 2; i++)
+                // dydt[2 * i] = y[2 * i + 1];
+                // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
+                double v1 = 0.1 * y[2];
+
+                // double drag = friction * velocity;
+                // if (velocity < 0)
+                bool v2 = (y[3] < 0.0);
+                double v3 = 0.1 * y[3];
+                double v4 = global::System.Math.Sin(t);
+                double v5 = -2.0 * v4;
+                double v6 = 0.1 * v4;
+                double v7 = 1.0 + v6 * v4;
+
+                // adjoint of: if (velocity < 0)
+                double v8 = dydtBar[3];
+                dydtBar[3] = 0.0;
+                double v9 = v8 * v5;
+                double v10 = global::System.Math.Cos(t);
+                tBar += global::System.Math.FusedMultiplyAdd(v8 * v7, -2.0, global::System.Math.FusedMultiplyAdd(v9, v6, v9 * v4 * 0.1)) * v10;
+                double v11 = v8 * 0.01;
+                double v12 = v11 * (-2.0 * y[3]);
+                double dragBar = 0.0;
+                double dragBar_2 = -v8;
+                if (v2)
                 {
-                    // elements of dydt that are not written are 0
-                    // for (int i = 0; i < 2; i++)
-                    // dydt[2 * i] = y[2 * i + 1];
-                    // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
-                    double v1 = 0.1 * y[2 * i];
-
-                    // double drag = friction * velocity;
-                    // if (velocity < 0)
-                    bool v2 = (y[2 * i + 1] < 0.0);
-                    double v3 = 0.1 * y[2 * i + 1];
-                    double v4 = global::System.Math.Sin(t);
-                    double v5 = 0.1 * v4;
-
-                    // adjoint of: if (velocity < 0)
-                    double v6 = dydtBar[2 * i + 1];
-                    dydtBar[2 * i + 1] = 0.0;
-                    double v7 = v6 * (-2.0 * v4);
-                    tBar += (v7 * v5 + v7 * v4 * 0.1 + v6 * (1.0 + v5 * v4) * -2.0) * global::System.Math.Cos(t);
-                    double v8 = v6 * 0.01;
-                    double v9 = v8 * (-2.0 * y[2 * i + 1]);
-                    double dragBar = 0.0;
-                    double dragBar_2 = -v6;
-                    if (v2)
-                    {
-                        // adjoint of: drag *= 0.5;
-                        double dragBar_3 = dragBar_2;
-                        dragBar_2 = 0.0;
-                        dragBar += dragBar_3 * 0.5;
-                    }
-
-                    // adjoint of: if (velocity < 0)
-                    double dragBar_4 = dragBar + dragBar_2;
-
-                    // adjoint of: dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
-                    pBar[2] += dragBar_4 * y[2 * i + 1];
-                    double v10 = v6 * (1.0 + v1 * y[2 * i]);
-                    double v11 = v6 * (p[i] * y[2 * i]);
-                    pBar[i] += -(v10 * y[2 * i]);
-                    yBar[2 * i] += -(v11 * v1) - v11 * y[2 * i] * 0.1 - v10 * p[i];
-
-                    // adjoint of: dydt[2 * i] = y[2 * i + 1];
-                    double v12 = dydtBar[2 * i];
-                    dydtBar[2 * i] = 0.0;
-                    yBar[2 * i + 1] += v9 * v3 + v9 * y[2 * i + 1] * 0.1 + v8 * (1.0 + v3 * y[2 * i + 1]) * -2.0 + dragBar_4 * p[2] + v12;
+                    // adjoint of: drag *= 0.5;
+                    double dragBar_3 = dragBar_2;
+                    dragBar_2 = 0.0;
+                    dragBar += dragBar_3 * 0.5;
                 }
+
+                // adjoint of: if (velocity < 0)
+                double dragBar_4 = dragBar + dragBar_2;
+
+                // adjoint of: dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
+                pBar[2] += dragBar_4 * y[3];
+                double v13 = v8 * (1.0 + v1 * y[2]);
+                double v14 = v8 * (p[1] * y[2]);
+                pBar[1] += -(v13 * y[2]);
+                yBar[2] += global::System.Math.FusedMultiplyAdd(-v13, p[1], global::System.Math.FusedMultiplyAdd(-(v14 * y[2]), 0.1, -(v14 * v1)));
+
+                // adjoint of: dydt[2 * i] = y[2 * i + 1];
+                double v15 = dydtBar[2];
+                dydtBar[2] = 0.0;
+                yBar[3] += global::System.Math.FusedMultiplyAdd(dragBar_4, p[2], global::System.Math.FusedMultiplyAdd(v11 * (1.0 + v3 * y[3]), -2.0, global::System.Math.FusedMultiplyAdd(v12, v3, v12 * y[3] * 0.1))) + v15;
+
+                // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
+                double v16 = 0.1 * y[0];
+
+                // if (velocity < 0)
+                bool v17 = (y[1] < 0.0);
+                double v18 = 0.1 * y[1];
+
+                // adjoint of: if (velocity < 0)
+                double v19 = dydtBar[1];
+                dydtBar[1] = 0.0;
+                double v20 = v19 * v5;
+                tBar += global::System.Math.FusedMultiplyAdd(v19 * v7, -2.0, global::System.Math.FusedMultiplyAdd(v20, v6, v20 * v4 * 0.1)) * v10;
+                double v21 = v19 * 0.01;
+                double v22 = v21 * (-2.0 * y[1]);
+                double dragBar_5 = 0.0;
+                double dragBar_6 = -v19;
+                if (v17)
+                {
+                    // adjoint of: drag *= 0.5;
+                    double dragBar_7 = dragBar_6;
+                    dragBar_6 = 0.0;
+                    dragBar_5 += dragBar_7 * 0.5;
+                }
+
+                // adjoint of: if (velocity < 0)
+                double dragBar_8 = dragBar_5 + dragBar_6;
+
+                // adjoint of: dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
+                pBar[2] += dragBar_8 * y[1];
+                double v23 = v19 * (1.0 + v16 * y[0]);
+                double v24 = v19 * (p[0] * y[0]);
+                pBar[0] += -(v23 * y[0]);
+                yBar[0] += global::System.Math.FusedMultiplyAdd(-v23, p[0], global::System.Math.FusedMultiplyAdd(-(v24 * y[0]), 0.1, -(v24 * v16)));
+
+                // adjoint of: dydt[2 * i] = y[2 * i + 1];
+                double v25 = dydtBar[0];
+                dydtBar[0] = 0.0;
+                yBar[1] += global::System.Math.FusedMultiplyAdd(dragBar_8, p[2], global::System.Math.FusedMultiplyAdd(v21 * (1.0 + v18 * y[1]), -2.0, global::System.Math.FusedMultiplyAdd(v22, v18, v22 * y[1] * 0.1))) + v25;
                 return tBar;
             }
 

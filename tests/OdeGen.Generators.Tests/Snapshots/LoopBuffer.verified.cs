@@ -39,17 +39,44 @@ namespace Scenarios.Loops
                 double scale = p[18] * global::System.Math.Cos(t);
 
                 // for (int i = 0; i < H; i++)
-                for (int i = 0; i < 4; i++)
-                {
-                    // h[i] = p[12 + i];
-                    h[i] = p[12 + i];
+                // h[i] = p[12 + i];
+                h[0] = p[12];
 
-                    // for (int j = 0; j < n; j++)
-                    for (int j = 0; j < y.Length; j++)
-                    {
-                        // h[i] += p[i * n + j] * y[j];
-                        h[i] += p[i * y.Length + j] * y[j];
-                    }
+                // for (int j = 0; j < n; j++)
+                for (int j = 0; j < y.Length; j++)
+                {
+                    // h[i] += p[i * n + j] * y[j];
+                    h[0] += p[j] * y[j];
+                }
+
+                // h[i] = p[12 + i];
+                h[1] = p[13];
+
+                // for (int j = 0; j < n; j++)
+                for (int j = 0; j < y.Length; j++)
+                {
+                    // h[i] += p[i * n + j] * y[j];
+                    h[1] += p[y.Length + j] * y[j];
+                }
+
+                // h[i] = p[12 + i];
+                h[2] = p[14];
+
+                // for (int j = 0; j < n; j++)
+                for (int j = 0; j < y.Length; j++)
+                {
+                    // h[i] += p[i * n + j] * y[j];
+                    h[2] += p[2 * y.Length + j] * y[j];
+                }
+
+                // h[i] = p[12 + i];
+                h[3] = p[15];
+
+                // for (int j = 0; j < n; j++)
+                for (int j = 0; j < y.Length; j++)
+                {
+                    // h[i] += p[i * n + j] * y[j];
+                    h[3] += p[3 * y.Length + j] * y[j];
                 }
 
                 // double energy = 0.0;
@@ -65,21 +92,42 @@ namespace Scenarios.Loops
                 for (int k = 0; k < y.Length; k++)
                 {
                     // double acc = -energy * y[k] + 0.1 * t * p[16];
-                    double v1 = y[k];
-                    double acc = -energy * v1 + 0.1 * t * p[16];
+                    double acc = -energy * y[k] + 0.1 * t * p[16];
 
                     // for (int i = 0; i <= H - 1; ++i)
                     double acc_2 = acc;
-                    for (int i = 0; i < 3 + 1; i++)
-                    {
-                        // acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
-                        double v2 = h[i];
-                        acc_2 += scale * global::System.Math.Tanh(v2) * p[(i + k) % 4];
 
-                        // acc -= 0.01 * Math.Sin(h[i] * y[k]);
-                        double v3 = h[i];
-                        acc_2 += -(0.01 * global::System.Math.Sin(v3 * v1));
-                    }
+                    // acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
+                    double v1 = h[0];
+                    acc_2 += scale * global::System.Math.Tanh(v1) * p[k % 4];
+
+                    // acc -= 0.01 * Math.Sin(h[i] * y[k]);
+                    double v2 = h[0];
+                    acc_2 += -(0.01 * global::System.Math.Sin(v2 * y[k]));
+
+                    // acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
+                    double v3 = h[1];
+                    acc_2 += scale * global::System.Math.Tanh(v3) * p[(1 + k) % 4];
+
+                    // acc -= 0.01 * Math.Sin(h[i] * y[k]);
+                    double v4 = h[1];
+                    acc_2 += -(0.01 * global::System.Math.Sin(v4 * y[k]));
+
+                    // acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
+                    double v5 = h[2];
+                    acc_2 += scale * global::System.Math.Tanh(v5) * p[(2 + k) % 4];
+
+                    // acc -= 0.01 * Math.Sin(h[i] * y[k]);
+                    double v6 = h[2];
+                    acc_2 += -(0.01 * global::System.Math.Sin(v6 * y[k]));
+
+                    // acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
+                    double v7 = h[3];
+                    acc_2 += scale * global::System.Math.Tanh(v7) * p[(3 + k) % 4];
+
+                    // acc -= 0.01 * Math.Sin(h[i] * y[k]);
+                    double v8 = h[3];
+                    acc_2 += -(0.01 * global::System.Math.Sin(v8 * y[k]));
 
                     // dydt[k] = acc * (1 + 0.1 * (double)k);
                     dydt[k] = acc_2 * (1.0 + 0.1 * (double)(k));
@@ -105,22 +153,55 @@ namespace Scenarios.Loops
                 // double scale = p[18] * Math.Cos(t);
                 double v1 = global::System.Math.Cos(t);
                 double scale = p[18] * v1;
-                double scaleDot = pDot[18] * v1 - tDot * global::System.Math.Sin(t) * p[18];
+                double scaleDot = global::System.Math.FusedMultiplyAdd(pDot[18], v1, -(tDot * global::System.Math.Sin(t) * p[18]));
 
                 // for (int i = 0; i < H; i++)
-                for (int i = 0; i < 4; i++)
-                {
-                    // h[i] = p[12 + i];
-                    h[i] = p[12 + i];
-                    hDot[i] = pDot[12 + i];
+                // h[i] = p[12 + i];
+                h[0] = p[12];
+                hDot[0] = pDot[12];
 
-                    // for (int j = 0; j < n; j++)
-                    for (int j = 0; j < y.Length; j++)
-                    {
-                        // h[i] += p[i * n + j] * y[j];
-                        h[i] += p[i * y.Length + j] * y[j];
-                        hDot[i] += pDot[i * y.Length + j] * y[j] + yDot[j] * p[i * y.Length + j];
-                    }
+                // for (int j = 0; j < n; j++)
+                for (int j = 0; j < y.Length; j++)
+                {
+                    // h[i] += p[i * n + j] * y[j];
+                    h[0] += p[j] * y[j];
+                    hDot[0] += global::System.Math.FusedMultiplyAdd(pDot[j], y[j], yDot[j] * p[j]);
+                }
+
+                // h[i] = p[12 + i];
+                h[1] = p[13];
+                hDot[1] = pDot[13];
+
+                // for (int j = 0; j < n; j++)
+                for (int j = 0; j < y.Length; j++)
+                {
+                    // h[i] += p[i * n + j] * y[j];
+                    h[1] += p[y.Length + j] * y[j];
+                    hDot[1] += global::System.Math.FusedMultiplyAdd(pDot[y.Length + j], y[j], yDot[j] * p[y.Length + j]);
+                }
+
+                // h[i] = p[12 + i];
+                h[2] = p[14];
+                hDot[2] = pDot[14];
+
+                // for (int j = 0; j < n; j++)
+                for (int j = 0; j < y.Length; j++)
+                {
+                    // h[i] += p[i * n + j] * y[j];
+                    h[2] += p[2 * y.Length + j] * y[j];
+                    hDot[2] += global::System.Math.FusedMultiplyAdd(pDot[2 * y.Length + j], y[j], yDot[j] * p[2 * y.Length + j]);
+                }
+
+                // h[i] = p[12 + i];
+                h[3] = p[15];
+                hDot[3] = pDot[15];
+
+                // for (int j = 0; j < n; j++)
+                for (int j = 0; j < y.Length; j++)
+                {
+                    // h[i] += p[i * n + j] * y[j];
+                    h[3] += p[3 * y.Length + j] * y[j];
+                    hDot[3] += global::System.Math.FusedMultiplyAdd(pDot[3 * y.Length + j], y[j], yDot[j] * p[3 * y.Length + j]);
                 }
 
                 // double energy = 0.0;
@@ -139,42 +220,83 @@ namespace Scenarios.Loops
                 for (int k = 0; k < y.Length; k++)
                 {
                     // double acc = -energy * y[k] + 0.1 * t * p[16];
-                    double v3 = y[k];
-                    double v4 = yDot[k];
-                    double v5 = 0.1 * t;
-                    double acc = v5 * p[16] - energy * v3;
-                    double accDot = -(energyDot * v3) - v4 * energy + (tDot * 0.1 * p[16] + pDot[16] * v5);
+                    double v3 = 0.1 * t;
+                    double acc = v3 * p[16] - energy * y[k];
+                    double accDot = global::System.Math.FusedMultiplyAdd(-yDot[k], energy, -(energyDot * y[k])) + global::System.Math.FusedMultiplyAdd(tDot * 0.1, p[16], pDot[16] * v3);
 
                     // for (int i = 0; i <= H - 1; ++i)
                     double acc_2 = acc;
                     double accDot_2 = accDot;
-                    for (int i = 0; i < 3 + 1; i++)
-                    {
-                        // acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
-                        double v6 = h[i];
-                        double v7 = hDot[i];
-                        double v8 = global::System.Math.Tanh(v6);
-                        double v9 = scale * v8;
-                        acc_2 += v9 * p[(i + k) % 4];
-                        accDot_2 += (scaleDot * v8 + v7 * (1.0 - v8 * v8) * scale) * p[(i + k) % 4] + pDot[(i + k) % 4] * v9;
 
-                        // acc -= 0.01 * Math.Sin(h[i] * y[k]);
-                        double v10 = h[i];
-                        double v11 = hDot[i];
-                        double v12 = v10 * v3;
-                        acc_2 += -(0.01 * global::System.Math.Sin(v12));
-                        accDot_2 += -((v11 * v3 + v4 * v10) * global::System.Math.Cos(v12) * 0.01);
-                    }
+                    // acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
+                    double v4 = h[0];
+                    double v5 = hDot[0];
+                    double v6 = global::System.Math.Tanh(v4);
+                    double v7 = scale * v6;
+                    acc_2 += v7 * p[k % 4];
+                    accDot_2 += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(scaleDot, v6, v5 * global::System.Math.FusedMultiplyAdd(-v6, v6, 1.0) * scale), p[k % 4], pDot[k % 4] * v7);
+
+                    // acc -= 0.01 * Math.Sin(h[i] * y[k]);
+                    double v8 = h[0];
+                    double v9 = hDot[0];
+                    double v10 = v8 * y[k];
+                    acc_2 += -(0.01 * global::System.Math.Sin(v10));
+                    accDot_2 += -(global::System.Math.FusedMultiplyAdd(v9, y[k], yDot[k] * v8) * global::System.Math.Cos(v10) * 0.01);
+
+                    // acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
+                    double v11 = h[1];
+                    double v12 = hDot[1];
+                    double v13 = global::System.Math.Tanh(v11);
+                    double v14 = scale * v13;
+                    acc_2 += v14 * p[(1 + k) % 4];
+                    accDot_2 += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(scaleDot, v13, v12 * global::System.Math.FusedMultiplyAdd(-v13, v13, 1.0) * scale), p[(1 + k) % 4], pDot[(1 + k) % 4] * v14);
+
+                    // acc -= 0.01 * Math.Sin(h[i] * y[k]);
+                    double v15 = h[1];
+                    double v16 = hDot[1];
+                    double v17 = v15 * y[k];
+                    acc_2 += -(0.01 * global::System.Math.Sin(v17));
+                    accDot_2 += -(global::System.Math.FusedMultiplyAdd(v16, y[k], yDot[k] * v15) * global::System.Math.Cos(v17) * 0.01);
+
+                    // acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
+                    double v18 = h[2];
+                    double v19 = hDot[2];
+                    double v20 = global::System.Math.Tanh(v18);
+                    double v21 = scale * v20;
+                    acc_2 += v21 * p[(2 + k) % 4];
+                    accDot_2 += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(scaleDot, v20, v19 * global::System.Math.FusedMultiplyAdd(-v20, v20, 1.0) * scale), p[(2 + k) % 4], pDot[(2 + k) % 4] * v21);
+
+                    // acc -= 0.01 * Math.Sin(h[i] * y[k]);
+                    double v22 = h[2];
+                    double v23 = hDot[2];
+                    double v24 = v22 * y[k];
+                    acc_2 += -(0.01 * global::System.Math.Sin(v24));
+                    accDot_2 += -(global::System.Math.FusedMultiplyAdd(v23, y[k], yDot[k] * v22) * global::System.Math.Cos(v24) * 0.01);
+
+                    // acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
+                    double v25 = h[3];
+                    double v26 = hDot[3];
+                    double v27 = global::System.Math.Tanh(v25);
+                    double v28 = scale * v27;
+                    acc_2 += v28 * p[(3 + k) % 4];
+                    accDot_2 += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(scaleDot, v27, v26 * global::System.Math.FusedMultiplyAdd(-v27, v27, 1.0) * scale), p[(3 + k) % 4], pDot[(3 + k) % 4] * v28);
+
+                    // acc -= 0.01 * Math.Sin(h[i] * y[k]);
+                    double v29 = h[3];
+                    double v30 = hDot[3];
+                    double v31 = v29 * y[k];
+                    acc_2 += -(0.01 * global::System.Math.Sin(v31));
+                    accDot_2 += -(global::System.Math.FusedMultiplyAdd(v30, y[k], yDot[k] * v29) * global::System.Math.Cos(v31) * 0.01);
 
                     // dydt[k] = acc * (1 + 0.1 * (double)k);
-                    double v13 = 1.0 + 0.1 * (double)(k);
-                    dydt[k] = acc_2 * v13;
-                    dydtDot[k] = accDot_2 * v13;
+                    double v32 = 1.0 + 0.1 * (double)(k);
+                    dydt[k] = acc_2 * v32;
+                    dydtDot[k] = accDot_2 * v32;
                 }
 
                 // dydt[0] -= p[19] * t;
                 dydt[0] += -(p[19] * t);
-                dydtDot[0] += -(pDot[19] * t + tDot * p[19]);
+                dydtDot[0] += -global::System.Math.FusedMultiplyAdd(pDot[19], t, tDot * p[19]);
             }
 
             /// <inheritdoc/>
@@ -191,17 +313,44 @@ namespace Scenarios.Loops
                 double scale = p[18] * v1;
 
                 // for (int i = 0; i < H; i++)
-                for (int i = 0; i < 4; i++)
-                {
-                    // h[i] = p[12 + i];
-                    h[i] = p[12 + i];
+                // h[i] = p[12 + i];
+                h[0] = p[12];
 
-                    // for (int j = 0; j < n; j++)
-                    for (int j = 0; j < y.Length; j++)
-                    {
-                        // h[i] += p[i * n + j] * y[j];
-                        h[i] += p[i * y.Length + j] * y[j];
-                    }
+                // for (int j = 0; j < n; j++)
+                for (int j = 0; j < y.Length; j++)
+                {
+                    // h[i] += p[i * n + j] * y[j];
+                    h[0] += p[j] * y[j];
+                }
+
+                // h[i] = p[12 + i];
+                h[1] = p[13];
+
+                // for (int j = 0; j < n; j++)
+                for (int j = 0; j < y.Length; j++)
+                {
+                    // h[i] += p[i * n + j] * y[j];
+                    h[1] += p[y.Length + j] * y[j];
+                }
+
+                // h[i] = p[12 + i];
+                h[2] = p[14];
+
+                // for (int j = 0; j < n; j++)
+                for (int j = 0; j < y.Length; j++)
+                {
+                    // h[i] += p[i * n + j] * y[j];
+                    h[2] += p[2 * y.Length + j] * y[j];
+                }
+
+                // h[i] = p[12 + i];
+                h[3] = p[15];
+
+                // for (int j = 0; j < n; j++)
+                for (int j = 0; j < y.Length; j++)
+                {
+                    // h[i] += p[i * n + j] * y[j];
+                    h[3] += p[3 * y.Length + j] * y[j];
                 }
 
                 // double energy = 0.0;
@@ -229,77 +378,170 @@ namespace Scenarios.Loops
                 double s3 = 0.0;
                 double s4 = -(v2 * p[19]);
                 double scaleBar = 0.0;
+                double pBar16 = 0.0;
                 for (int k = y.Length - 1; k >= 0; k--)
                 {
-                    // for (int k = 0; k < n; k++)
-                    // double acc = -energy * y[k] + 0.1 * t * p[16];
-                    double v5 = y[k];
-
                     // adjoint of: dydt[k] = acc * (1 + 0.1 * (double)k);
-                    double v6 = dydtBar[k];
+                    double v5 = dydtBar[k];
                     dydtBar[k] = 0.0;
-                    double accBar = v6 * (1.0 + 0.1 * (double)(k));
+                    double accBar = v5 * (1.0 + 0.1 * (double)(k));
 
                     // adjoint of: for (int i = 0; i <= H - 1; ++i)
-                    double s7 = 0.0;
-                    for (int i = (3 + 1) - 1; i >= 0; i--)
-                    {
-                        // for (int i = 0; i <= H - 1; ++i)
-                        // acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
-                        double v8 = h[i];
-                        double v9 = global::System.Math.Tanh(v8);
+                    double s6 = 0.0;
 
-                        // acc -= 0.01 * Math.Sin(h[i] * y[k]);
-                        double v10 = h[i];
+                    // for (int k = 0; k < n; k++)
+                    // double acc = -energy * y[k] + 0.1 * t * p[16];
+                    // for (int i = 0; i <= H - 1; ++i)
+                    // acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
+                    double v7 = h[3];
+                    double v8 = global::System.Math.Tanh(v7);
 
-                        // adjoint of: acc -= 0.01 * Math.Sin(h[i] * y[k]);
-                        double v11 = accBar * 0.01 * global::System.Math.Cos(v10 * v5);
-                        s7 += -(v11 * v10);
-                        hBar[i] += -(v11 * v5);
+                    // acc -= 0.01 * Math.Sin(h[i] * y[k]);
+                    double v9 = h[3];
 
-                        // adjoint of: acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
-                        double v12 = accBar * p[(i + k) % 4];
-                        pBar[(i + k) % 4] += accBar * (scale * v9);
-                        scaleBar += v12 * v9;
-                        hBar[i] += v12 * scale * (1.0 - v9 * v9);
-                    }
+                    // adjoint of: acc -= 0.01 * Math.Sin(h[i] * y[k]);
+                    double v10 = accBar * 0.01;
+                    double v11 = v10 * global::System.Math.Cos(v9 * y[k]);
+                    s6 += -(v11 * v9);
+                    hBar[3] += -(v11 * y[k]);
+
+                    // adjoint of: acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
+                    double v12 = accBar * p[(3 + k) % 4];
+                    pBar[(3 + k) % 4] += accBar * (scale * v8);
+                    scaleBar += v12 * v8;
+                    hBar[3] += v12 * scale * global::System.Math.FusedMultiplyAdd(-v8, v8, 1.0);
+
+                    // acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
+                    double v13 = h[2];
+                    double v14 = global::System.Math.Tanh(v13);
+
+                    // acc -= 0.01 * Math.Sin(h[i] * y[k]);
+                    double v15 = h[2];
+
+                    // adjoint of: acc -= 0.01 * Math.Sin(h[i] * y[k]);
+                    double v16 = v10 * global::System.Math.Cos(v15 * y[k]);
+                    s6 += -(v16 * v15);
+                    hBar[2] += -(v16 * y[k]);
+
+                    // adjoint of: acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
+                    double v17 = accBar * p[(2 + k) % 4];
+                    pBar[(2 + k) % 4] += accBar * (scale * v14);
+                    scaleBar += v17 * v14;
+                    hBar[2] += v17 * scale * global::System.Math.FusedMultiplyAdd(-v14, v14, 1.0);
+
+                    // acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
+                    double v18 = h[1];
+                    double v19 = global::System.Math.Tanh(v18);
+
+                    // acc -= 0.01 * Math.Sin(h[i] * y[k]);
+                    double v20 = h[1];
+
+                    // adjoint of: acc -= 0.01 * Math.Sin(h[i] * y[k]);
+                    double v21 = v10 * global::System.Math.Cos(v20 * y[k]);
+                    s6 += -(v21 * v20);
+                    hBar[1] += -(v21 * y[k]);
+
+                    // adjoint of: acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
+                    double v22 = accBar * p[(1 + k) % 4];
+                    pBar[(1 + k) % 4] += accBar * (scale * v19);
+                    scaleBar += v22 * v19;
+                    hBar[1] += v22 * scale * global::System.Math.FusedMultiplyAdd(-v19, v19, 1.0);
+
+                    // acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
+                    double v23 = h[0];
+                    double v24 = global::System.Math.Tanh(v23);
+
+                    // acc -= 0.01 * Math.Sin(h[i] * y[k]);
+                    double v25 = h[0];
+
+                    // adjoint of: acc -= 0.01 * Math.Sin(h[i] * y[k]);
+                    double v26 = v10 * global::System.Math.Cos(v25 * y[k]);
+                    s6 += -(v26 * v25);
+                    hBar[0] += -(v26 * y[k]);
+
+                    // adjoint of: acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
+                    double v27 = accBar * p[k % 4];
+                    pBar[k % 4] += accBar * (scale * v24);
+                    scaleBar += v27 * v24;
+                    hBar[0] += v27 * scale * global::System.Math.FusedMultiplyAdd(-v24, v24, 1.0);
 
                     // adjoint of: double acc = -energy * y[k] + 0.1 * t * p[16];
-                    pBar[16] += accBar * (0.1 * t);
+                    pBar16 += accBar * (0.1 * t);
                     s4 += accBar * p[16] * 0.1;
-                    yBar[k] += s7 - accBar * energy;
-                    s3 += -(accBar * v5);
+                    yBar[k] += global::System.Math.FusedMultiplyAdd(-accBar, energy, s6);
+                    s3 += -(accBar * y[k]);
                 }
+
+                // adjoint of: for (int k = 0; k < n; k++)
+                pBar[16] += pBar16;
 
                 // adjoint of: for (int i = 0; i < n; i++)
                 for (int i = y.Length - 1; i >= 0; i--)
                 {
                     // adjoint of: energy += y[i] * y[i];
-                    double v13 = s3 * y[i];
-                    yBar[i] += v13 + v13;
+                    double v28 = s3 * y[i];
+                    yBar[i] += v28 + v28;
                 }
 
-                // adjoint of: for (int i = 0; i < H; i++)
-                for (int i = 4 - 1; i >= 0; i--)
+                // adjoint of: for (int j = 0; j < n; j++)
+                for (int j = y.Length - 1; j >= 0; j--)
                 {
-                    // adjoint of: for (int j = 0; j < n; j++)
-                    for (int j = y.Length - 1; j >= 0; j--)
-                    {
-                        // adjoint of: h[i] += p[i * n + j] * y[j];
-                        double v14 = hBar[i];
-                        yBar[j] += v14 * p[i * y.Length + j];
-                        pBar[i * y.Length + j] += v14 * y[j];
-                    }
-
-                    // adjoint of: h[i] = p[12 + i];
-                    double v15 = hBar[i];
-                    hBar[i] = 0.0;
-                    pBar[12 + i] += v15;
+                    // adjoint of: h[i] += p[i * n + j] * y[j];
+                    double v29 = hBar[3];
+                    yBar[j] += v29 * p[3 * y.Length + j];
+                    pBar[3 * y.Length + j] += v29 * y[j];
                 }
+
+                // adjoint of: h[i] = p[12 + i];
+                double v30 = hBar[3];
+                hBar[3] = 0.0;
+                pBar[15] += v30;
+
+                // adjoint of: for (int j = 0; j < n; j++)
+                for (int j = y.Length - 1; j >= 0; j--)
+                {
+                    // adjoint of: h[i] += p[i * n + j] * y[j];
+                    double v31 = hBar[2];
+                    yBar[j] += v31 * p[2 * y.Length + j];
+                    pBar[2 * y.Length + j] += v31 * y[j];
+                }
+
+                // adjoint of: h[i] = p[12 + i];
+                double v32 = hBar[2];
+                hBar[2] = 0.0;
+                pBar[14] += v32;
+
+                // adjoint of: for (int j = 0; j < n; j++)
+                for (int j = y.Length - 1; j >= 0; j--)
+                {
+                    // adjoint of: h[i] += p[i * n + j] * y[j];
+                    double v33 = hBar[1];
+                    yBar[j] += v33 * p[y.Length + j];
+                    pBar[y.Length + j] += v33 * y[j];
+                }
+
+                // adjoint of: h[i] = p[12 + i];
+                double v34 = hBar[1];
+                hBar[1] = 0.0;
+                pBar[13] += v34;
+
+                // adjoint of: for (int j = 0; j < n; j++)
+                for (int j = y.Length - 1; j >= 0; j--)
+                {
+                    // adjoint of: h[i] += p[i * n + j] * y[j];
+                    double v35 = hBar[0];
+                    yBar[j] += v35 * p[j];
+                    pBar[j] += v35 * y[j];
+                }
+
+                // adjoint of: h[i] = p[12 + i];
+                double v36 = hBar[0];
+                hBar[0] = 0.0;
+                pBar[12] += v36;
 
                 // adjoint of: double scale = p[18] * Math.Cos(t);
                 pBar[18] += scaleBar * v1;
-                return s4 - scaleBar * p[18] * global::System.Math.Sin(t);
+                return global::System.Math.FusedMultiplyAdd(-(scaleBar * p[18]), global::System.Math.Sin(t), s4);
             }
 
             /// <inheritdoc/>

@@ -41,34 +41,45 @@ namespace Scenarios.Loops
 
                     // for (int j = 0; j < In; j++)
                     double s_2 = s;
-                    for (int j = 0; j < 2; j++)
-                    {
-                        // s += p[W1 + i * In + j] * y[j];
-                        s_2 += p[0 + i * 2 + j] * y[j];
-                    }
+
+                    // s += p[W1 + i * In + j] * y[j];
+                    s_2 += p[i * 2] * y[0];
+                    s_2 += p[i * 2 + 1] * y[1];
 
                     // h[i] = Math.Tanh(s);
                     h[i] = global::System.Math.Tanh(s_2);
                 }
 
                 // for (int k = 0; k < Out; k++)
-                for (int k = 0; k < 2; k++)
+                // double o = p[B2 + k];
+                double o = p[250];
+
+                // for (int i = 0; i < Hidden; i++)
+                double o_2 = o;
+                for (int i = 0; i < 50; i++)
                 {
-                    // double o = p[B2 + k];
-                    double o = p[250 + k];
-
-                    // for (int i = 0; i < Hidden; i++)
-                    double o_2 = o;
-                    for (int i = 0; i < 50; i++)
-                    {
-                        // o += p[W2 + k * Hidden + i] * h[i];
-                        double v1 = h[i];
-                        o_2 += p[150 + k * 50 + i] * v1;
-                    }
-
-                    // dydt[k] = o;
-                    dydt[k] = o_2;
+                    // o += p[W2 + k * Hidden + i] * h[i];
+                    double v1 = h[i];
+                    o_2 += p[150 + i] * v1;
                 }
+
+                // dydt[k] = o;
+                dydt[0] = o_2;
+
+                // double o = p[B2 + k];
+                double o_3 = p[251];
+
+                // for (int i = 0; i < Hidden; i++)
+                double o_4 = o_3;
+                for (int i = 0; i < 50; i++)
+                {
+                    // o += p[W2 + k * Hidden + i] * h[i];
+                    double v2 = h[i];
+                    o_4 += p[200 + i] * v2;
+                }
+
+                // dydt[k] = o;
+                dydt[1] = o_4;
             }
 
             /// <inheritdoc/>
@@ -91,41 +102,57 @@ namespace Scenarios.Loops
                     // for (int j = 0; j < In; j++)
                     double s_2 = s;
                     double sDot = pDot[100 + i];
-                    for (int j = 0; j < 2; j++)
-                    {
-                        // s += p[W1 + i * In + j] * y[j];
-                        s_2 += p[0 + i * 2 + j] * y[j];
-                        sDot += pDot[0 + i * 2 + j] * y[j] + yDot[j] * p[0 + i * 2 + j];
-                    }
+
+                    // s += p[W1 + i * In + j] * y[j];
+                    s_2 += p[i * 2] * y[0];
+                    sDot += global::System.Math.FusedMultiplyAdd(pDot[i * 2], y[0], yDot[0] * p[i * 2]);
+                    s_2 += p[i * 2 + 1] * y[1];
+                    sDot += global::System.Math.FusedMultiplyAdd(pDot[i * 2 + 1], y[1], yDot[1] * p[i * 2 + 1]);
 
                     // h[i] = Math.Tanh(s);
                     double v1 = global::System.Math.Tanh(s_2);
                     h[i] = v1;
-                    hDot[i] = sDot * (1.0 - v1 * v1);
+                    hDot[i] = sDot * global::System.Math.FusedMultiplyAdd(-v1, v1, 1.0);
                 }
 
                 // for (int k = 0; k < Out; k++)
-                for (int k = 0; k < 2; k++)
+                // double o = p[B2 + k];
+                double o = p[250];
+
+                // for (int i = 0; i < Hidden; i++)
+                double o_2 = o;
+                double oDot = pDot[250];
+                for (int i = 0; i < 50; i++)
                 {
-                    // double o = p[B2 + k];
-                    double o = p[250 + k];
-
-                    // for (int i = 0; i < Hidden; i++)
-                    double o_2 = o;
-                    double oDot = pDot[250 + k];
-                    for (int i = 0; i < 50; i++)
-                    {
-                        // o += p[W2 + k * Hidden + i] * h[i];
-                        double v2 = h[i];
-                        double v3 = hDot[i];
-                        o_2 += p[150 + k * 50 + i] * v2;
-                        oDot += pDot[150 + k * 50 + i] * v2 + v3 * p[150 + k * 50 + i];
-                    }
-
-                    // dydt[k] = o;
-                    dydt[k] = o_2;
-                    dydtDot[k] = oDot;
+                    // o += p[W2 + k * Hidden + i] * h[i];
+                    double v2 = h[i];
+                    double v3 = hDot[i];
+                    o_2 += p[150 + i] * v2;
+                    oDot += global::System.Math.FusedMultiplyAdd(pDot[150 + i], v2, v3 * p[150 + i]);
                 }
+
+                // dydt[k] = o;
+                dydt[0] = o_2;
+                dydtDot[0] = oDot;
+
+                // double o = p[B2 + k];
+                double o_3 = p[251];
+
+                // for (int i = 0; i < Hidden; i++)
+                double o_4 = o_3;
+                double oDot_2 = pDot[251];
+                for (int i = 0; i < 50; i++)
+                {
+                    // o += p[W2 + k * Hidden + i] * h[i];
+                    double v4 = h[i];
+                    double v5 = hDot[i];
+                    o_4 += p[200 + i] * v4;
+                    oDot_2 += global::System.Math.FusedMultiplyAdd(pDot[200 + i], v4, v5 * p[200 + i]);
+                }
+
+                // dydt[k] = o;
+                dydt[1] = o_4;
+                dydtDot[1] = oDot_2;
             }
 
             /// <inheritdoc/>
@@ -143,11 +170,10 @@ namespace Scenarios.Loops
 
                     // for (int j = 0; j < In; j++)
                     double s_2 = s;
-                    for (int j = 0; j < 2; j++)
-                    {
-                        // s += p[W1 + i * In + j] * y[j];
-                        s_2 += p[0 + i * 2 + j] * y[j];
-                    }
+
+                    // s += p[W1 + i * In + j] * y[j];
+                    s_2 += p[i * 2] * y[0];
+                    s_2 += p[i * 2 + 1] * y[1];
 
                     // h[i] = Math.Tanh(s);
                     h[i] = global::System.Math.Tanh(s_2);
@@ -161,53 +187,71 @@ namespace Scenarios.Loops
                 global::System.Span<double> hBar = stackalloc double[50];
                 hBar.Clear();
 
-                // adjoint of: for (int k = 0; k < Out; k++)
-                for (int k = 2 - 1; k >= 0; k--)
-                {
-                    // adjoint of: dydt[k] = o;
-                    double oBar = dydtBar[k];
-                    dydtBar[k] = 0.0;
-
-                    // adjoint of: for (int i = 0; i < Hidden; i++)
-                    for (int i = 50 - 1; i >= 0; i--)
-                    {
-                        // for (int k = 0; k < Out; k++)
-                        // double o = p[B2 + k];
-                        // for (int i = 0; i < Hidden; i++)
-                        // o += p[W2 + k * Hidden + i] * h[i];
-                        double v1 = h[i];
-
-                        // adjoint of: o += p[W2 + k * Hidden + i] * h[i];
-                        hBar[i] += oBar * p[150 + k * 50 + i];
-                        pBar[150 + k * 50 + i] += oBar * v1;
-                    }
-
-                    // adjoint of: double o = p[B2 + k];
-                    pBar[250 + k] += oBar;
-                }
+                // adjoint of: dydt[k] = o;
+                double oBar = dydtBar[1];
+                dydtBar[1] = 0.0;
 
                 // adjoint of: for (int i = 0; i < Hidden; i++)
                 for (int i = 50 - 1; i >= 0; i--)
                 {
-                    // h[i] = Math.Tanh(s);
+                    // for (int k = 0; k < Out; k++)
+                    // double o = p[B2 + k];
+                    // for (int i = 0; i < Hidden; i++)
+                    // o += p[W2 + k * Hidden + i] * h[i];
+                    double v1 = h[i];
+
+                    // adjoint of: o += p[W2 + k * Hidden + i] * h[i];
+                    hBar[i] += oBar * p[200 + i];
+                    pBar[200 + i] += oBar * v1;
+                }
+
+                // adjoint of: double o = p[B2 + k];
+                pBar[251] += oBar;
+
+                // adjoint of: dydt[k] = o;
+                double oBar_2 = dydtBar[0];
+                dydtBar[0] = 0.0;
+
+                // adjoint of: for (int i = 0; i < Hidden; i++)
+                for (int i = 50 - 1; i >= 0; i--)
+                {
+                    // o += p[W2 + k * Hidden + i] * h[i];
                     double v2 = h[i];
 
-                    // adjoint of: h[i] = Math.Tanh(s);
-                    double v3 = hBar[i];
-                    hBar[i] = 0.0;
-                    double sBar = v3 * (1.0 - v2 * v2);
+                    // adjoint of: o += p[W2 + k * Hidden + i] * h[i];
+                    hBar[i] += oBar_2 * p[150 + i];
+                    pBar[150 + i] += oBar_2 * v2;
+                }
 
-                    // adjoint of: for (int j = 0; j < In; j++)
-                    for (int j = 2 - 1; j >= 0; j--)
-                    {
-                        // adjoint of: s += p[W1 + i * In + j] * y[j];
-                        yBar[j] += sBar * p[0 + i * 2 + j];
-                        pBar[0 + i * 2 + j] += sBar * y[j];
-                    }
+                // adjoint of: double o = p[B2 + k];
+                pBar[250] += oBar_2;
+
+                // adjoint of: for (int i = 0; i < Hidden; i++)
+                double yBar1 = 0.0;
+                double yBar0 = 0.0;
+                for (int i = 50 - 1; i >= 0; i--)
+                {
+                    // h[i] = Math.Tanh(s);
+                    double v3 = h[i];
+
+                    // adjoint of: h[i] = Math.Tanh(s);
+                    double v4 = hBar[i];
+                    hBar[i] = 0.0;
+                    double sBar = v4 * global::System.Math.FusedMultiplyAdd(-v3, v3, 1.0);
+
+                    // adjoint of: s += p[W1 + i * In + j] * y[j];
+                    yBar1 += sBar * p[i * 2 + 1];
+                    pBar[i * 2 + 1] += sBar * y[1];
+                    yBar0 += sBar * p[i * 2];
+                    pBar[i * 2] += sBar * y[0];
 
                     // adjoint of: double s = p[B1 + i];
                     pBar[100 + i] += sBar;
                 }
+
+                // adjoint of: for (int i = 0; i < Hidden; i++)
+                yBar[1] += yBar1;
+                yBar[0] += yBar0;
                 return 0.0;
             }
 

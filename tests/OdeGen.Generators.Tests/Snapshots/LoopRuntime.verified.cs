@@ -67,7 +67,7 @@ namespace Scenarios.Loops
                     double v1 = global::System.Math.Sin(neighbour);
                     double v2 = global::System.Math.Exp(-t);
                     dydt[i] = v1 * v2 / (double)(i + 1) - p[i % p.Length] * y[i];
-                    dydtDot[i] = -(pDot[i % p.Length] * y[i]) - yDot[i] * p[i % p.Length] + (yDot[(i + 1) % y.Length] * global::System.Math.Cos(neighbour) * v2 - tDot * v2 * v1) / (double)(i + 1);
+                    dydtDot[i] = global::System.Math.FusedMultiplyAdd(-yDot[i], p[i % p.Length], -(pDot[i % p.Length] * y[i])) + global::System.Math.FusedMultiplyAdd(yDot[(i + 1) % y.Length] * global::System.Math.Cos(neighbour), v2, -(tDot * v2 * v1)) / (double)(i + 1);
                 }
             }
 

@@ -47,7 +47,7 @@ namespace Scenarios.MathBasic
                 double v3 = global::System.Math.Cos(v2);
                 double v4 = global::System.Math.Tan(0.3 * y[2]);
                 dydt[0] = v1 * v3 + v4;
-                dydtDot[0] = yDot[0] * global::System.Math.Cos(y[0]) * v3 - (pDot[0] * y[1] + yDot[1] * p[0]) * global::System.Math.Sin(v2) * v1 + yDot[2] * 0.3 * (1.0 + v4 * v4);
+                dydtDot[0] = global::System.Math.FusedMultiplyAdd(yDot[2] * 0.3, global::System.Math.FusedMultiplyAdd(v4, v4, 1.0), global::System.Math.FusedMultiplyAdd(yDot[0] * global::System.Math.Cos(y[0]), v3, -(global::System.Math.FusedMultiplyAdd(pDot[0], y[1], yDot[1] * p[0]) * global::System.Math.Sin(v2) * v1)));
 
                 // dydt[1] = Math.Exp(-p[1] * y[1]) + Math.Log(1.5 + y[0] * y[0]) - Math.Sqrt(2.0 + y[2] * y[2]) * t;
                 double v5 = global::System.Math.Exp(-(p[1] * y[1]));
@@ -58,7 +58,7 @@ namespace Scenarios.MathBasic
                 double v10 = yDot[2] * y[2];
                 double v11 = global::System.Math.Sqrt(2.0 + y[2] * y[2]);
                 dydt[1] = v5 + global::System.Math.Log(v9) - v11 * t;
-                dydtDot[1] = (-(pDot[1] * y[1]) - yDot[1] * p[1]) * v5 + v8 / v9 - ((v10 + v10) * (0.5 / v11) * t + tDot * v11);
+                dydtDot[1] = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(-yDot[1], p[1], -(pDot[1] * y[1])), v5, v8 / v9) - global::System.Math.FusedMultiplyAdd((v10 + v10) * (0.5 / v11), t, tDot * v11);
 
                 // dydt[2] = Math.Pow(1.2 + y[0] * y[0], p[0]) / (1.0 + Math.Pow(y[1], 2));
                 double v12 = 1.2 + v6;
@@ -66,7 +66,7 @@ namespace Scenarios.MathBasic
                 double v14 = 1.0 + global::System.Math.Pow(y[1], 2.0);
                 double v15 = v13 / v14;
                 dydt[2] = v15;
-                dydtDot[2] = (v8 * (p[0] * global::System.Math.Pow(v12, p[0] - 1.0)) + pDot[0] * (v13 * global::System.Math.Log(v12))) / v14 - yDot[1] * (2.0 * y[1]) * (v15 / v14);
+                dydtDot[2] = global::System.Math.FusedMultiplyAdd(-(yDot[1] * (2.0 * y[1])), v15 / v14, global::System.Math.FusedMultiplyAdd(v8, p[0] * global::System.Math.Pow(v12, p[0] - 1.0), pDot[0] * (v13 * global::System.Math.Log(v12))) / v14);
             }
 
             /// <inheritdoc/>
@@ -90,16 +90,16 @@ namespace Scenarios.MathBasic
 
                 // adjoint of: dydt[1] = Math.Exp(-p[1] * y[1]) + Math.Log(1.5 + y[0] * y[0]) - Math.Sqrt(2.0 + y[2] * y[2]) * t;
                 double v9 = a[1] * t * (0.5 / v4) * y[2];
-                double v10 = (v8 * (p[0] * global::System.Math.Pow(v5, p[0] - 1.0)) + a[1] / (1.5 + v3)) * y[0];
+                double v10 = global::System.Math.FusedMultiplyAdd(v8, p[0] * global::System.Math.Pow(v5, p[0] - 1.0), a[1] / (1.5 + v3)) * y[0];
                 double v11 = a[1] * global::System.Math.Exp(-(p[1] * y[1]));
                 pBar[1] += -(v11 * y[1]);
 
                 // adjoint of: dydt[0] = Math.Sin(y[0]) * Math.Cos(p[0] * y[1]) + Math.Tan(0.3 * y[2]);
-                yBar[2] += -v9 - v9 + a[0] * (1.0 + v2 * v2) * 0.3;
+                yBar[2] += global::System.Math.FusedMultiplyAdd(a[0] * global::System.Math.FusedMultiplyAdd(v2, v2, 1.0), 0.3, -v9 - v9);
                 double v12 = a[0] * global::System.Math.Sin(y[0]) * global::System.Math.Sin(v1);
-                yBar[1] += -(a[2] * (v6 / v7 / v7) * (2.0 * y[1])) - v11 * p[1] - v12 * p[0];
-                pBar[0] += v8 * (v6 * global::System.Math.Log(v5)) - v12 * y[1];
-                yBar[0] += v10 + v10 + a[0] * global::System.Math.Cos(v1) * global::System.Math.Cos(y[0]);
+                yBar[1] += global::System.Math.FusedMultiplyAdd(-v12, p[0], global::System.Math.FusedMultiplyAdd(-v11, p[1], -(a[2] * (v6 / v7 / v7) * (2.0 * y[1]))));
+                pBar[0] += global::System.Math.FusedMultiplyAdd(v8, v6 * global::System.Math.Log(v5), -(v12 * y[1]));
+                yBar[0] += global::System.Math.FusedMultiplyAdd(a[0] * global::System.Math.Cos(v1), global::System.Math.Cos(y[0]), v10 + v10);
                 return -(a[1] * v4);
             }
 
@@ -137,7 +137,7 @@ namespace Scenarios.MathBasic
                 dfdy[7] = -(2.0 * y[1] * (v7 / v8 / v8));
 
                 // column 2 of dfdy: ∂f/∂y[2]
-                dfdy[2] = 0.3 * (1.0 + v3 * v3);
+                dfdy[2] = 0.3 * global::System.Math.FusedMultiplyAdd(v3, v3, 1.0);
                 dfdy[5] = -((y[2] + y[2]) * (0.5 / global::System.Math.Sqrt(2.0 + y[2] * y[2])) * t);
                 dfdy[8] = 0.0;
 

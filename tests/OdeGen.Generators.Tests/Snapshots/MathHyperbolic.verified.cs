@@ -40,13 +40,13 @@ namespace Scenarios.MathHyperbolic
                 // dydt[0] = Math.Tanh(p[0] * y[0] + p[1] * y[1]);
                 double v1 = global::System.Math.Tanh(p[0] * y[0] + p[1] * y[1]);
                 dydt[0] = v1;
-                dydtDot[0] = (pDot[0] * y[0] + yDot[0] * p[0] + (pDot[1] * y[1] + yDot[1] * p[1])) * (1.0 - v1 * v1);
+                dydtDot[0] = (global::System.Math.FusedMultiplyAdd(pDot[0], y[0], yDot[0] * p[0]) + global::System.Math.FusedMultiplyAdd(pDot[1], y[1], yDot[1] * p[1])) * global::System.Math.FusedMultiplyAdd(-v1, v1, 1.0);
 
                 // dydt[1] = Math.Sinh(0.5 * y[1]) - Math.Cosh(y[0] * t);
                 double v2 = 0.5 * y[1];
                 double v3 = y[0] * t;
                 dydt[1] = global::System.Math.Sinh(v2) - global::System.Math.Cosh(v3);
-                dydtDot[1] = yDot[1] * 0.5 * global::System.Math.Cosh(v2) - (yDot[0] * t + tDot * y[0]) * global::System.Math.Sinh(v3);
+                dydtDot[1] = global::System.Math.FusedMultiplyAdd(yDot[1] * 0.5, global::System.Math.Cosh(v2), -(global::System.Math.FusedMultiplyAdd(yDot[0], t, tDot * y[0]) * global::System.Math.Sinh(v3)));
             }
 
             /// <inheritdoc/>
@@ -59,10 +59,10 @@ namespace Scenarios.MathHyperbolic
                 double v2 = a[1] * global::System.Math.Sinh(y[0] * t);
 
                 // adjoint of: dydt[0] = Math.Tanh(p[0] * y[0] + p[1] * y[1]);
-                double v3 = a[0] * (1.0 - v1 * v1);
-                yBar[1] += a[1] * global::System.Math.Cosh(0.5 * y[1]) * 0.5 + v3 * p[1];
+                double v3 = a[0] * global::System.Math.FusedMultiplyAdd(-v1, v1, 1.0);
+                yBar[1] += global::System.Math.FusedMultiplyAdd(a[1] * global::System.Math.Cosh(0.5 * y[1]), 0.5, v3 * p[1]);
                 pBar[1] += v3 * y[1];
-                yBar[0] += v3 * p[0] - v2 * t;
+                yBar[0] += global::System.Math.FusedMultiplyAdd(v3, p[0], -(v2 * t));
                 pBar[0] += v3 * y[0];
                 return -(v2 * y[0]);
             }
@@ -72,7 +72,7 @@ namespace Scenarios.MathHyperbolic
             {
                 // dydt[0] = Math.Tanh(p[0] * y[0] + p[1] * y[1]);
                 double v1 = global::System.Math.Tanh(p[0] * y[0] + p[1] * y[1]);
-                double v2 = 1.0 - v1 * v1;
+                double v2 = global::System.Math.FusedMultiplyAdd(-v1, v1, 1.0);
 
                 // column 0 of dfdy: ∂f/∂y[0]
                 dfdy[0] = p[0] * v2;

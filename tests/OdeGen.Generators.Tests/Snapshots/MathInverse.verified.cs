@@ -43,7 +43,7 @@ namespace Scenarios.MathInverse
                 // dydt[0] = Math.Atan(y[0] - p[0] * y[1]);
                 double v1 = y[0] - p[0] * y[1];
                 dydt[0] = global::System.Math.Atan(v1);
-                dydtDot[0] = (yDot[0] - (pDot[0] * y[1] + yDot[1] * p[0])) / (1.0 + v1 * v1);
+                dydtDot[0] = (yDot[0] - global::System.Math.FusedMultiplyAdd(pDot[0], y[1], yDot[1] * p[0])) / global::System.Math.FusedMultiplyAdd(v1, v1, 1.0);
 
                 // dydt[1] = Math.Asin(0.5 * y[1]) * Math.Acos(0.4 * y[0]);
                 double v2 = 0.5 * y[1];
@@ -51,13 +51,13 @@ namespace Scenarios.MathInverse
                 double v4 = 0.4 * y[0];
                 double v5 = global::System.Math.Acos(v4);
                 dydt[1] = v3 * v5;
-                dydtDot[1] = yDot[1] * 0.5 / global::System.Math.Sqrt(1.0 - v2 * v2) * v5 - yDot[0] * 0.4 / global::System.Math.Sqrt(1.0 - v4 * v4) * v3;
+                dydtDot[1] = global::System.Math.FusedMultiplyAdd(yDot[1] * 0.5 / global::System.Math.Sqrt(global::System.Math.FusedMultiplyAdd(-v2, v2, 1.0)), v5, -(yDot[0] * 0.4 / global::System.Math.Sqrt(global::System.Math.FusedMultiplyAdd(-v4, v4, 1.0)) * v3));
 
                 // dydt[2] = Math.Atan2(y[1], 1.5 + y[0]);
                 double v6 = 1.5 + y[0];
-                double v7 = v6 * v6 + y[1] * y[1];
+                double v7 = global::System.Math.FusedMultiplyAdd(v6, v6, y[1] * y[1]);
                 dydt[2] = global::System.Math.Atan2(y[1], v6);
-                dydtDot[2] = yDot[1] * (v6 / v7) - yDot[0] * (y[1] / v7);
+                dydtDot[2] = global::System.Math.FusedMultiplyAdd(yDot[1], v6 / v7, -(yDot[0] * (y[1] / v7)));
             }
 
             /// <inheritdoc/>
@@ -74,13 +74,13 @@ namespace Scenarios.MathInverse
                 double v4 = 1.5 + y[0];
 
                 // adjoint of: dydt[2] = Math.Atan2(y[1], 1.5 + y[0]);
-                double v5 = v4 * v4 + y[1] * y[1];
+                double v5 = global::System.Math.FusedMultiplyAdd(v4, v4, y[1] * y[1]);
 
                 // adjoint of: dydt[0] = Math.Atan(y[0] - p[0] * y[1]);
-                double v6 = a[0] / (1.0 + v1 * v1);
-                yBar[1] += a[2] * (v4 / v5) + a[1] * global::System.Math.Acos(v3) / global::System.Math.Sqrt(1.0 - v2 * v2) * 0.5 - v6 * p[0];
+                double v6 = a[0] / global::System.Math.FusedMultiplyAdd(v1, v1, 1.0);
+                yBar[1] += global::System.Math.FusedMultiplyAdd(-v6, p[0], global::System.Math.FusedMultiplyAdd(a[2], v4 / v5, a[1] * global::System.Math.Acos(v3) / global::System.Math.Sqrt(global::System.Math.FusedMultiplyAdd(-v2, v2, 1.0)) * 0.5));
                 pBar[0] += -(v6 * y[1]);
-                yBar[0] += -(a[2] * (y[1] / v5)) - a[1] * global::System.Math.Asin(v2) / global::System.Math.Sqrt(1.0 - v3 * v3) * 0.4 + v6;
+                yBar[0] += global::System.Math.FusedMultiplyAdd(-(a[1] * global::System.Math.Asin(v2) / global::System.Math.Sqrt(global::System.Math.FusedMultiplyAdd(-v3, v3, 1.0))), 0.4, -(a[2] * (y[1] / v5))) + v6;
                 return 0.0;
             }
 
@@ -98,19 +98,19 @@ namespace Scenarios.MathInverse
                 double v4 = 1.5 + y[0];
 
                 // dydt[0] = Math.Atan(y[0] - p[0] * y[1]);
-                double v5 = 1.0 + v1 * v1;
+                double v5 = global::System.Math.FusedMultiplyAdd(v1, v1, 1.0);
 
                 // dydt[2] = Math.Atan2(y[1], 1.5 + y[0]);
-                double v6 = v4 * v4 + y[1] * y[1];
+                double v6 = global::System.Math.FusedMultiplyAdd(v4, v4, y[1] * y[1]);
 
                 // column 0 of dfdy: ∂f/∂y[0]
                 dfdy[0] = 1.0 / v5;
-                dfdy[3] = -(0.4 / global::System.Math.Sqrt(1.0 - v3 * v3) * global::System.Math.Asin(v2));
+                dfdy[3] = -(0.4 / global::System.Math.Sqrt(global::System.Math.FusedMultiplyAdd(-v3, v3, 1.0)) * global::System.Math.Asin(v2));
                 dfdy[6] = -(y[1] / v6);
 
                 // column 1 of dfdy: ∂f/∂y[1]
                 dfdy[1] = -(p[0] / v5);
-                dfdy[4] = 0.5 / global::System.Math.Sqrt(1.0 - v2 * v2) * global::System.Math.Acos(v3);
+                dfdy[4] = 0.5 / global::System.Math.Sqrt(global::System.Math.FusedMultiplyAdd(-v2, v2, 1.0)) * global::System.Math.Acos(v3);
                 dfdy[7] = v4 / v6;
 
                 // column 2 of dfdy: ∂f/∂y[2]

@@ -41,11 +41,11 @@ namespace Scenarios.MathMisc
                 double v1 = 2.0 + y[0] * y[1];
                 double v2 = global::System.Math.Cbrt(3.0 + y[1]);
                 dydt[0] = global::System.Math.Log10(v1) + v2;
-                dydtDot[0] = (yDot[0] * y[1] + yDot[1] * y[0]) / (v1 * 2.302585092994046) + yDot[1] / (3.0 * (v2 * v2));
+                dydtDot[0] = global::System.Math.FusedMultiplyAdd(yDot[0], y[1], yDot[1] * y[0]) / (v1 * 2.302585092994046) + yDot[1] / (3.0 * (v2 * v2));
 
                 // dydt[1] = Math.FusedMultiplyAdd(y[0], p[0], y[1] * t);
                 dydt[1] = global::System.Math.FusedMultiplyAdd(y[0], p[0], y[1] * t);
-                dydtDot[1] = yDot[0] * p[0] + pDot[0] * y[0] + (yDot[1] * t + tDot * y[1]);
+                dydtDot[1] = global::System.Math.FusedMultiplyAdd(yDot[0], p[0], pDot[0] * y[0]) + global::System.Math.FusedMultiplyAdd(yDot[1], t, tDot * y[1]);
             }
 
             /// <inheritdoc/>
@@ -59,8 +59,8 @@ namespace Scenarios.MathMisc
 
                 // adjoint of: dydt[0] = Math.Log10(2.0 + y[0] * y[1]) + Math.Cbrt(3.0 + y[1]);
                 double v2 = a[0] / ((2.0 + y[0] * y[1]) * 2.302585092994046);
-                yBar[1] += a[1] * t + a[0] / (3.0 * (v1 * v1)) + v2 * y[0];
-                yBar[0] += a[1] * p[0] + v2 * y[1];
+                yBar[1] += global::System.Math.FusedMultiplyAdd(v2, y[0], global::System.Math.FusedMultiplyAdd(a[1], t, a[0] / (3.0 * (v1 * v1))));
+                yBar[0] += global::System.Math.FusedMultiplyAdd(a[1], p[0], v2 * y[1]);
                 return a[1] * y[1];
             }
 

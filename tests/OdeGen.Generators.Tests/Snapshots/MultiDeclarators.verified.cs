@@ -69,13 +69,13 @@ namespace Scenarios.Declarations
 
                 // c = a * x + b;
                 double c = a * x + b;
-                double cDot = pDot[0] * x + yDot[0] * a + pDot[1];
+                double cDot = global::System.Math.FusedMultiplyAdd(pDot[0], x, yDot[0] * a) + pDot[1];
 
                 // double sum = x + y[1], product = x * y[1];
                 double sum = x + y[1];
                 double sumDot = yDot[0] + yDot[1];
                 double product = x * y[1];
-                double productDot = yDot[0] * y[1] + yDot[1] * x;
+                double productDot = global::System.Math.FusedMultiplyAdd(yDot[0], y[1], yDot[1] * x);
 
                 // c = c * c;
                 double c_2 = c * c;
@@ -89,7 +89,7 @@ namespace Scenarios.Declarations
                 // dydt[2] = product / a;
                 double v2 = product / a;
                 dydt[2] = v2;
-                dydtDot[2] = productDot / a - pDot[0] * (v2 / a);
+                dydtDot[2] = global::System.Math.FusedMultiplyAdd(-pDot[0], v2 / a, productDot / a);
 
                 // dydt[1] is never written by Rhs: it is 0
                 dydt[1] = 0.0;
@@ -127,11 +127,12 @@ namespace Scenarios.Declarations
                 double cBar_2 = v1 + v1;
 
                 // adjoint of: double sum = x + y[1], product = x * y[1];
-                yBar[1] += productBar * x - cBar;
+                double v2 = -cBar;
+                yBar[1] += global::System.Math.FusedMultiplyAdd(productBar, x, v2);
 
                 // adjoint of: c = a * x + b;
-                double aBar = cBar_2 * x - a[2] * (product / a_2 / a_2);
-                double xBar = productBar * y[1] - cBar + cBar_2 * a_2;
+                double aBar = global::System.Math.FusedMultiplyAdd(cBar_2, x, -(a[2] * (product / a_2 / a_2)));
+                double xBar = global::System.Math.FusedMultiplyAdd(cBar_2, a_2, global::System.Math.FusedMultiplyAdd(productBar, y[1], v2));
 
                 // adjoint of: var x = y[0];
                 yBar[0] += xBar;

@@ -39,7 +39,7 @@ namespace Scenarios.Outer.Inner
                 double v1 = p[0] * y[0];
                 double v2 = 1.0 - y[0];
                 dydt[0] = v1 * v2;
-                dydtDot[0] = (pDot[0] * y[0] + yDot[0] * p[0]) * v2 - yDot[0] * v1;
+                dydtDot[0] = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(pDot[0], y[0], yDot[0] * p[0]), v2, -(yDot[0] * v1));
             }
 
             /// <inheritdoc/>
@@ -47,7 +47,7 @@ namespace Scenarios.Outer.Inner
             {
                 // adjoint of: rate[0] = theta[0] * state[0] * (1.0 - state[0]);
                 double v1 = a[0] * (1.0 - y[0]);
-                yBar[0] += v1 * p[0] - a[0] * (p[0] * y[0]);
+                yBar[0] += global::System.Math.FusedMultiplyAdd(v1, p[0], -(a[0] * (p[0] * y[0])));
                 pBar[0] += v1 * y[0];
                 return 0.0;
             }
@@ -59,7 +59,7 @@ namespace Scenarios.Outer.Inner
                 double v1 = 1.0 - y[0];
 
                 // column 0 of dfdy: ∂f/∂y[0]
-                dfdy[0] = p[0] * v1 - p[0] * y[0];
+                dfdy[0] = global::System.Math.FusedMultiplyAdd(p[0], v1, -(p[0] * y[0]));
 
                 // column 0 of dfdp: ∂f/∂p[0]
                 dfdp[0] = y[0] * v1;
@@ -109,7 +109,7 @@ namespace Scenarios.Outer.Inner
                 {
                     // dydt[0] = -p[0] * y[0];
                     dydt[0] = -(p[0] * y[0]);
-                    dydtDot[0] = -(pDot[0] * y[0]) - yDot[0] * p[0];
+                    dydtDot[0] = global::System.Math.FusedMultiplyAdd(-yDot[0], p[0], -(pDot[0] * y[0]));
                 }
 
                 /// <inheritdoc/>

@@ -45,14 +45,14 @@ namespace Scenarios.NonSmooth
                 double v2 = p[1] * y[0];
                 double v3 = (y[1] <= v2 ? 1.0 : 0.0);
                 dydt[0] = v1 * p[0] - global::System.Math.Min(y[1], v2);
-                dydtDot[0] = yDot[0] * global::System.Math.CopySign(1.0, y[0]) * p[0] + pDot[0] * v1 - (yDot[1] * v3 + (pDot[1] * y[0] + yDot[0] * p[1]) * (1.0 - v3));
+                dydtDot[0] = global::System.Math.FusedMultiplyAdd(yDot[0] * global::System.Math.CopySign(1.0, y[0]), p[0], pDot[0] * v1) - global::System.Math.FusedMultiplyAdd(yDot[1], v3, global::System.Math.FusedMultiplyAdd(pDot[1], y[0], yDot[0] * p[1]) * (1.0 - v3));
 
                 // dydt[1] = Math.Max(y[0] * y[1], 0.1 * p[1]);
                 double v4 = y[0] * y[1];
                 double v5 = 0.1 * p[1];
                 double v6 = (v5 <= v4 ? 1.0 : 0.0);
                 dydt[1] = global::System.Math.Max(v4, v5);
-                dydtDot[1] = (yDot[0] * y[1] + yDot[1] * y[0]) * v6 + pDot[1] * 0.1 * (1.0 - v6);
+                dydtDot[1] = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(yDot[0], y[1], yDot[1] * y[0]), v6, pDot[1] * 0.1 * (1.0 - v6));
 
                 // dydt[2] = Math.Clamp(y[2] * p[0], -0.3, 0.3 * p[1]) + Math.Sign(y[1] - 0.05) * y[0];
                 double v7 = y[2] * p[0];
@@ -61,7 +61,7 @@ namespace Scenarios.NonSmooth
                 double v10 = (v7 <= v8 ? 1.0 : 0.0);
                 double v11 = (double)global::System.Math.Sign(y[1] - 0.05);
                 dydt[2] = global::System.Math.Clamp(v7, -0.3, v8) + v11 * y[0];
-                dydtDot[2] = (yDot[2] * p[0] + pDot[0] * y[2]) * (v9 * v10) + pDot[1] * 0.3 * (v9 * (1.0 - v10)) + yDot[0] * v11;
+                dydtDot[2] = global::System.Math.FusedMultiplyAdd(yDot[0], v11, global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(yDot[2], p[0], pDot[0] * y[2]), v9 * v10, pDot[1] * 0.3 * (v9 * (1.0 - v10))));
             }
 
             /// <inheritdoc/>
@@ -84,11 +84,11 @@ namespace Scenarios.NonSmooth
 
                 // adjoint of: dydt[0] = Math.Abs(y[0]) * p[0] - Math.Min(y[1], p[1] * y[0]);
                 double v7 = (y[1] <= p[1] * y[0] ? 1.0 : 0.0);
-                double v8 = a[0] * (1.0 - v7);
-                pBar[1] += a[2] * (v2 * (1.0 - v3)) * 0.3 + a[1] * (1.0 - v5) * 0.1 - v8 * y[0];
-                yBar[1] += v6 * y[0] - a[0] * v7;
-                pBar[0] += v4 * y[2] + a[0] * global::System.Math.Abs(y[0]);
-                yBar[0] += a[2] * (double)global::System.Math.Sign(y[1] - 0.05) + v6 * y[1] - v8 * p[1] + a[0] * p[0] * global::System.Math.CopySign(1.0, y[0]);
+                double v8 = -(a[0] * (1.0 - v7));
+                pBar[1] += global::System.Math.FusedMultiplyAdd(v8, y[0], global::System.Math.FusedMultiplyAdd(a[2] * (v2 * (1.0 - v3)), 0.3, a[1] * (1.0 - v5) * 0.1));
+                yBar[1] += global::System.Math.FusedMultiplyAdd(v6, y[0], -(a[0] * v7));
+                pBar[0] += global::System.Math.FusedMultiplyAdd(v4, y[2], a[0] * global::System.Math.Abs(y[0]));
+                yBar[0] += global::System.Math.FusedMultiplyAdd(a[0] * p[0], global::System.Math.CopySign(1.0, y[0]), global::System.Math.FusedMultiplyAdd(v8, p[1], global::System.Math.FusedMultiplyAdd(a[2], (double)global::System.Math.Sign(y[1] - 0.05), v6 * y[1])));
                 return 0.0;
             }
 
@@ -108,7 +108,7 @@ namespace Scenarios.NonSmooth
                 double v4 = (0.1 * p[1] <= y[0] * y[1] ? 1.0 : 0.0);
 
                 // column 0 of dfdy: ∂f/∂y[0]
-                dfdy[0] = global::System.Math.CopySign(1.0, y[0]) * p[0] - p[1] * v3;
+                dfdy[0] = global::System.Math.FusedMultiplyAdd(global::System.Math.CopySign(1.0, y[0]), p[0], -(p[1] * v3));
                 dfdy[3] = y[1] * v4;
                 dfdy[6] = (double)global::System.Math.Sign(y[1] - 0.05);
 

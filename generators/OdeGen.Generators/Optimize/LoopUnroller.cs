@@ -1,0 +1,128 @@
+using System.Collections.Generic;
+using OdeGen.Generators.Ir;
+using OdeGen.Generators.Simplify;
+
+namespace OdeGen.Generators.Optimize;
+
+/// <summary>
+/// Unrolls loops with constant bounds and a few iterations (an MLP's input loop over two states, a
+/// three-component cross product): the loop variable becomes a literal in every index, so the copies
+/// read fixed elements that value numbering shares and that later passes can keep in registers
+/// (<see cref="AccumulatorPromotion"/>). The copies run in the loop's order, so every result is
+/// unchanged bit for bit.
+/// </summary>
+internal static class LoopUnroller
+{
+    /// <summary>Loops with at most this many iterations are unrolled.</summary>
+    public const int MaxTrips = 4;
+
+    /// <summary>…and only while the copies add at most this many instructions.</summary>
+    public const int MaxCopiedInstructions = 400;
+
+    /// <summary>Returns <paramref name="function"/> with its short constant loops unrolled.</summary>
+    public static IrFunction Run(IrFunction function, bool exact)
+    {
+        var builder = new IrBuilder(exact, function.Single);
+        var map = new int[function.Body.Count];
+        new Copier(function, builder, map).Range(0, function.Body.Count);
+        return DeadCode.Eliminate(builder.Build(function.Statements, function.UserStatements));
+    }
+
+    private sealed class Copier(IrFunction function, IrBuilder builder, int[] map)
+    {
+        private readonly Dictionary<string, int> _values = new();
+
+        public void Range(int start, int end)
+        {
+            for (int i = start; i < end; i++)
+            {
+                Instr x = Substituted(function.Body[i]);
+                if (x.Op == Op.For && Unrollable(x, i) is { } bounds)
+                {
+                    int close = Regions.Close(function.Body, i);
+                    for (int k = 0; k < bounds.Hi - bounds.Lo; k++)
+                    {
+                        _values[x.Name!] = x.Value == 1 ? bounds.Hi - 1 - k : bounds.Lo + k;
+                        Range(i + 1, close);
+                    }
+
+                    _values.Remove(x.Name!);
+                    i = close;
+                    continue;
+                }
+
+                builder.Stmt = x.Stmt;
+                builder.Phase = x.Phase;
+                map[i] = x.Op == Op.Input && x.Slot == Slot.Index && IndexText.Constant(x.Ix) is int number
+                    ? builder.Const(number)   // (double)(j + 1) with j known is a literal
+                    : Simplifier.Copy(builder, x, map);
+                if (map[i] >= 0 && !x.IsRegion)
+                {
+                    builder.Name(map[i], x.Name);
+                }
+            }
+        }
+
+        /// <summary>The loop's constant bounds when it is short and every index in its body can be rewritten.</summary>
+        private (int Lo, int Hi)? Unrollable(Instr loop, int at)
+        {
+            if (IndexText.Constant(loop.Ix) is not int lo || IndexText.Constant(loop.Ix2) is not int hi || hi - lo > MaxTrips || hi <= lo)
+            {
+                return null;
+            }
+
+            int close = Regions.Close(function.Body, at);
+            if ((long)(close - at - 1) * (hi - lo) > MaxCopiedInstructions)
+            {
+                return null;
+            }
+
+            var probe = new Dictionary<string, int>(_values) { [loop.Name!] = lo };
+            for (int i = at + 1; i < close; i++)
+            {
+                foreach (string? text in IndexTexts(function.Body[i]))
+                {
+                    if (text is not null && IndexText.Substitute(text, probe, out _) is null)
+                    {
+                        return null;
+                    }
+                }
+            }
+
+            return (lo, hi);
+        }
+
+        /// <summary><paramref name="x"/> with the unrolled loops' variables replaced in its index texts.</summary>
+        private Instr Substituted(Instr x)
+        {
+            if (_values.Count == 0 || !HasIndexText(x))
+            {
+                return x;
+            }
+
+            string? ix = x.Ix is null ? null : IndexText.Substitute(x.Ix, _values, out int? literal) ?? x.Ix;
+            string? ix2 = x.Ix2 is null ? null : IndexText.Substitute(x.Ix2, _values, out _) ?? x.Ix2;
+
+            // A constant element of an input or output span is its plain index, as in straight-line code.
+            if (x.Op is Op.Input or Op.Store && x.Slot != Slot.Index && ix is not null && IndexText.Constant(ix) is int index)
+            {
+                return x with { Index = index, Ix = null };
+            }
+
+            return x with { Ix = ix, Ix2 = ix2 };
+        }
+
+        /// <summary>Index texts (never the method names that calls of user functions keep in Ix).</summary>
+        private static bool HasIndexText(Instr x) =>
+            x.Op is Op.Input or Op.Store or Op.BufStore or Op.BufLoad or Op.For or Op.Buf || (x.Op == Op.Compare && x.A < 0);
+
+        private static IEnumerable<string?> IndexTexts(Instr x)
+        {
+            if (HasIndexText(x))
+            {
+                yield return x.Ix;
+                yield return x.Ix2;
+            }
+        }
+    }
+}

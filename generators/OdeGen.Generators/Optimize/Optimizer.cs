@@ -1,0 +1,25 @@
+using OdeGen.Generators.Ir;
+using OdeGen.Generators.Simplify;
+
+namespace OdeGen.Generators.Optimize;
+
+/// <summary>
+/// The optimization pipeline between differentiation and emission. <see cref="Simplifier"/> (folding,
+/// zero/one propagation, common subexpressions, dead code) runs first and last; between them the loop
+/// passes: short constant loops unrolled, then, for the derivative methods only, loop-carried output
+/// adjoints kept in locals and products fused into their sums.
+/// </summary>
+internal static class Optimizer
+{
+    /// <summary>Optimizes <paramref name="function"/>; <paramref name="exact"/> keeps every result bit for bit (Evaluate).</summary>
+    public static IrFunction Run(IrFunction function, bool exact)
+    {
+        IrFunction f = LoopUnroller.Run(Simplifier.Run(function, exact), exact);
+        if (!exact)
+        {
+            f = FmaContraction.Run(AccumulatorPromotion.Run(f));
+        }
+
+        return Simplifier.Run(f, exact);
+    }
+}
