@@ -1,0 +1,110 @@
+using OdeGen.Generators.Ir;
+using OdeGen.Generators.Model;
+using OdeGen.Generators.Optimize;
+using OdeGen.Generators.Tests.Infrastructure;
+
+namespace OdeGen.Generators.Tests;
+
+/// <summary>
+/// The optimizer's loop passes and FMA contraction, checked on the IR they produce (the compile-and-run,
+/// interpreter and snapshot tests check the numbers and the text): short loops are gone, long ones stay;
+/// output adjoints are not accumulated in memory inside loops; the user's arithmetic is never fused.
+/// </summary>
+public class OptimizerTests
+{
+    private static readonly Lazy<IReadOnlyDictionary<string, SystemIr>> Ir = new(() =>
+    {
+        GeneratorRun run = GeneratorHarness.Run(GeneratorHarness.Compile(TestSources.All.Values.ToArray()));
+        return run.Result.Results.Single().TrackedSteps[OdeDynamicsGenerator.TrackingNames.Simplify]
+            .SelectMany(step => step.Outputs)
+            .Select(output => ((Result<SystemIr>)output.Value).Value!)
+            .ToDictionary(s => s.Header.Types[^1].Name.Split('<')[0] + "." + s.Header.MethodName);
+    });
+
+    [Theory]
+    [InlineData("0 + i * 2 + j", "j", 1, "i * 2 + 1", null)]
+    [InlineData("0 + i * 2 + j", "i", 3, "6 + j", null)]
+    [InlineData("150 + k * 50 + i", "k", 1, "200 + i", null)]
+    [InlineData("i * y.Length + j", "i", 0, "j", null)]
+    [InlineData("(i + 1) % y.Length", "i", 2, "3 % y.Length", null)]
+    [InlineData("2 - (i - 1)", "i", 0, "3", 3)]
+    [InlineData("i - (j - k)", "k", 0, "i - j", null)]
+    [InlineData("i - (j - k)", "q", 0, "i - (j - k)", null)]
+    [InlineData("-i * 3", "i", 2, "-6", -6)]
+    [InlineData("7 / i", "i", 0, "7 / 0", null)]   // never folds a division by zero
+    public void IndexText_SubstitutesAndFolds(string text, string variable, int value, string expected, int? literal)
+    {
+        string? result = IndexText.Substitute(text, new Dictionary<string, int> { [variable] = value }, out int? constant);
+        Assert.Equal(expected, result);
+        Assert.Equal(literal, constant);
+    }
+
+    [Theory]
+    [InlineData("(int)x + i")]
+    [InlineData("f(i)")]
+    [InlineData("i +")]
+    [InlineData("(i")]
+    public void IndexText_OutsideTheGrammar_IsReportedNotRewritten(string text) =>
+        Assert.Null(IndexText.Substitute(text, new Dictionary<string, int> { ["i"] = 1 }, out _));
+
+    [Fact]
+    public void ShortConstantLoops_AreUnrolled_LongAndRuntimeLoopsStay()
+    {
+        // The MLP: the 2-iteration input loop and the 2-iteration output loop go, the 50-iteration hidden loops stay.
+        foreach (IrFunction f in Functions("Mlp.Rhs"))
+        {
+            Assert.All(Loops(f), loop => Assert.Equal("50", loop.Ix2));
+            Assert.NotEmpty(Loops(f));
+        }
+
+        // Reservoir: its loop over y.Length (a runtime size) stays in every method.
+        Assert.All(Functions("Reservoir.Rhs"), f => Assert.Contains(Loops(f), loop => loop.Ix2 == "y.Length"));
+    }
+
+    [Fact]
+    public void ReverseSweep_KeepsConstantOutputAdjoints_OutOfLoopMemory()
+    {
+        IrFunction vjp = Ir.Value["Mlp.Rhs"].Vjp;
+        int depth = 0, promoted = 0;
+        foreach (Instr x in vjp.Body)
+        {
+            depth += x.Op == Op.For ? 1 : x.Op == Op.EndFor ? -1 : 0;
+            if (x.Op == Op.Store && x.Slot is Slot.YBar or Slot.PBar && x.Ix is null)
+            {
+                Assert.True(depth == 0, $"{x.Slot}[{x.Index}] is accumulated inside a loop");
+                promoted += x.Slot == Slot.YBar ? 1 : 0;
+            }
+        }
+
+        Assert.Equal(2, promoted);   // yBar[0] and yBar[1], each added once after the loop
+        Assert.Contains(vjp.Body, x => x.Op == Op.Var && x.Name == "yBar0");
+    }
+
+    [Fact]
+    public void FusedMultiplyAdd_AppearsInDerivativeCode_NeverInTheUsersArithmetic()
+    {
+        int fusedDerivatives = 0;
+        foreach ((string name, SystemIr s) in Ir.Value)
+        {
+            Assert.DoesNotContain(s.Evaluate.Body, x => x.Fn == Fn.FusedMultiplyAdd && !UserWritesFma(name));
+            foreach (IrFunction f in new[] { s.Jvp, s.Vjp })
+            {
+                Assert.DoesNotContain(f.Body, x => x.Fn == Fn.FusedMultiplyAdd && x.Phase == Phase.Primal && !UserWritesFma(name));
+                fusedDerivatives += f.Body.Count(x => x.Fn == Fn.FusedMultiplyAdd && x.Phase != Phase.Primal);
+            }
+        }
+
+        Assert.True(fusedDerivatives > 20, $"only {fusedDerivatives} fused products in derivative code");
+    }
+
+    private static bool UserWritesFma(string system) =>
+        TestSources.All.Values.Any(src => src.Contains("FusedMultiplyAdd", StringComparison.Ordinal) && src.Contains("class " + system.Split('.')[0], StringComparison.Ordinal));
+
+    private static IEnumerable<IrFunction> Functions(string system)
+    {
+        SystemIr s = Ir.Value[system];
+        return new[] { s.Evaluate, s.Jvp, s.Vjp };
+    }
+
+    private static List<Instr> Loops(IrFunction f) => f.Body.Where(x => x.Op == Op.For).ToList();
+}
