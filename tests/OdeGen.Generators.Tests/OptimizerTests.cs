@@ -97,6 +97,29 @@ public class OptimizerTests
         Assert.True(fusedDerivatives > 20, $"only {fusedDerivatives} fused products in derivative code");
     }
 
+    [Fact]
+    public void UnrolledCode_CompilesWithoutWarnings_AndKeepsTheUsersResults()
+    {
+        var run = GeneratorHarness.Run(GeneratorHarness.Compile(TestSources.All.Values.ToArray()));
+        var generated = run.Result.GeneratedTrees.ToHashSet();
+        var warnings = run.Output.GetDiagnostics().Where(d => d.Severity >= Microsoft.CodeAnalysis.DiagnosticSeverity.Warning && d.Location.SourceTree is { } tree && generated.Contains(tree)).ToList();
+        Assert.True(warnings.Count == 0, string.Join("\n", warnings));
+
+        var assembly = CompiledSystems.EmitAndLoad(run.Output);
+        var system = (IOdeSystem)Activator.CreateInstance(assembly.GetType("Scenarios.Unrolled.Ends+RhsSystem")!)!;
+        var user = assembly.GetType("Scenarios.Unrolled.Ends")!.GetMethod("Rhs")!.CreateDelegate<Dynamics>();
+        double[] y = [0.3, -0.7, 1.1], p = [0.9, 1.7], expected = new double[3], actual = new double[3];
+        user(0.0, y, p, expected);
+        system.Evaluate(0.0, y, p, actual);
+        Assert.Equal(expected.Select(BitConverter.DoubleToInt64Bits), actual.Select(BitConverter.DoubleToInt64Bits));
+
+        // The unrolled branches keep only the side each iteration takes.
+        IrFunction evaluate = run.Result.Results.Single().TrackedSteps[OdeDynamicsGenerator.TrackingNames.Simplify]
+            .SelectMany(step => step.Outputs).Select(o => ((Result<SystemIr>)o.Value).Value!)
+            .Single(s => s.Header.MethodName == "Rhs" && s.Header.Types[^1].Name == "Ends").Evaluate;
+        Assert.DoesNotContain(evaluate.Body, x => x.Op is Op.For or Op.If);
+    }
+
     private static bool UserWritesFma(string system) =>
         TestSources.All.Values.Any(src => src.Contains("FusedMultiplyAdd", StringComparison.Ordinal) && src.Contains("class " + system.Split('.')[0], StringComparison.Ordinal));
 

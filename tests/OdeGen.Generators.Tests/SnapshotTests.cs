@@ -47,7 +47,7 @@ public class SnapshotTests
     {
         var compilation = GeneratorHarness.Compile(TestSources.All.Values.ToArray());
         var names = GeneratorHarness.Run(compilation).Sources.Keys.ToHashSet();
-        Assert.Equal(20, names.Count);
+        Assert.Equal(21, names.Count);
         Assert.Contains("Lorenz.RhsSystem.g.cs", names);
         Assert.Contains("Scenarios.FileScoped.Drift.RhsSystem.g.cs", names);
         Assert.Contains("Scenarios.Constants.Ballistics.RhsSystem.g.cs", names);

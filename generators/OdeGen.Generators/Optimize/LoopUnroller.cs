@@ -32,6 +32,9 @@ internal static class LoopUnroller
     {
         private readonly Dictionary<string, int> _values = new();
 
+        // Conditions on indices that unrolling made constant, by instruction position (for the current copy).
+        private readonly Dictionary<int, bool> _known = new();
+
         public void Range(int start, int end)
         {
             for (int i = start; i < end; i++)
@@ -51,6 +54,24 @@ internal static class LoopUnroller
                     continue;
                 }
 
+                if (x.Op == Op.If && _known.TryGetValue(x.A, out bool taken))
+                {
+                    // Only the side this copy takes: no branch on a constant is left behind.
+                    (int otherwise, int close) = Sides(i);
+                    if (taken)
+                    {
+                        Range(i + 1, otherwise >= 0 ? otherwise : close);
+                    }
+                    else if (otherwise >= 0)
+                    {
+                        Range(otherwise + 1, close);
+                    }
+
+                    i = close;
+                    continue;
+                }
+
+                Know(x, i);
                 builder.Stmt = x.Stmt;
                 builder.Phase = x.Phase;
                 map[i] = x.Op == Op.Input && x.Slot == Slot.Index && IndexText.Constant(x.Ix) is int number
@@ -61,6 +82,51 @@ internal static class LoopUnroller
                     builder.Name(map[i], x.Name);
                 }
             }
+        }
+
+        /// <summary>Records the value of a condition on indices that is now constant.</summary>
+        private void Know(Instr x, int at)
+        {
+            _known.Remove(at);
+            bool? value = x.Op switch
+            {
+                Op.Compare when x.A < 0 && IndexText.Constant(x.Ix) is int l && IndexText.Constant(x.Ix2) is int r => Compare((CompareKind)(int)x.Value, l, r),
+                Op.Not when _known.TryGetValue(x.A, out bool a) => !a,
+                Op.And when _known.TryGetValue(x.A, out bool a) && _known.TryGetValue(x.B, out bool b) => a && b,
+                Op.Or when _known.TryGetValue(x.A, out bool a) && _known.TryGetValue(x.B, out bool b) => a || b,
+                _ => null,
+            };
+            if (value is bool known)
+            {
+                _known[at] = known;
+            }
+        }
+
+        private static bool Compare(CompareKind kind, int l, int r) => kind switch
+        {
+            CompareKind.Less => l < r,
+            CompareKind.LessOrEqual => l <= r,
+            CompareKind.Greater => l > r,
+            CompareKind.GreaterOrEqual => l >= r,
+            CompareKind.Equal => l == r,
+            _ => l != r,
+        };
+
+        /// <summary>The Else (or -1) and EndIf of the branch opened at <paramref name="open"/>.</summary>
+        private (int Else, int Close) Sides(int open)
+        {
+            int close = Regions.Close(function.Body, open), depth = 0;
+            for (int i = open + 1; i < close; i++)
+            {
+                Instr x = function.Body[i];
+                depth += x.Op is Op.For or Op.If ? 1 : x.Op is Op.EndFor or Op.EndIf ? -1 : 0;
+                if (depth == 0 && x.Op == Op.Else)
+                {
+                    return (i, close);
+                }
+            }
+
+            return (-1, close);
         }
 
         /// <summary>The loop's constant bounds when it is short and every index in its body can be rewritten.</summary>

@@ -543,8 +543,33 @@ internal static class TestSources
         }
         """;
 
+    /// <summary>A branch on the index of a short loop: once the loop is unrolled, each copy keeps only the side it takes.</summary>
+    public const string UnrolledBranches = """
+        using System;
+        using OdeGen;
+        namespace Scenarios.Unrolled;
+        public static partial class Ends
+        {
+            [OdeDynamics(States = 3, Parameters = 2)]
+            public static void Rhs(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
+            {
+                for (int i = 0; i < 3; i++)
+                {
+                    if (i == 0 || i > 1)
+                    {
+                        dydt[i] = -p[0] * y[i] * y[(i + 1) % 3];
+                    }
+                    else
+                    {
+                        dydt[i] = p[1] * Math.Sin(y[i]) + (double)i;
+                    }
+                }
+            }
+        }
+        """;
+
     /// <summary>The systems whose methods have loops (their Vjp adds to an element once per iteration).</summary>
-    public static readonly IReadOnlySet<string> LoopSystems = new HashSet<string> { "Mlp.Rhs", "Reservoir.Rhs", "Chain.Rhs", "Switch.Rhs", "Pendulums.Rhs", "Kinetics.Rhs" };
+    public static readonly IReadOnlySet<string> LoopSystems = new HashSet<string> { "Mlp.Rhs", "Reservoir.Rhs", "Chain.Rhs", "Switch.Rhs", "Pendulums.Rhs", "Kinetics.Rhs", "Ends.Rhs" };
 
     /// <summary>Seeded random programs, run (not snapshotted) alongside the scenarios.</summary>
     public static readonly IReadOnlyList<string> Random = RandomPrograms.Create(count: 16, seed: 20261122);
@@ -573,5 +598,6 @@ internal static class TestSources
         ["Helpers"] = Helpers,
         ["CustomRules"] = CustomRules,
         ["FloatMlp"] = FloatMlp,
+        ["UnrolledBranches"] = UnrolledBranches,
     };
 }

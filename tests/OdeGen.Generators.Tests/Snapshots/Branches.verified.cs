@@ -105,85 +105,40 @@ namespace Scenarios.Branches
                 double total = 0.0;
 
                 // if (i == 0)
-                bool v6 = (0 == 0);
-                if (v6)
-                {
-                    // total += gain * y[i];
-                    total += gain * y[0];
-                }
-                else
-                {
-                    // else
-                    // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    bool v7 = (y[0] > 0.0);
-                    double s8 = 0.0;
-                    if (v7)
-                    {
-                        // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                        s8 = p[3] * y[0] * y[0];
-                    }
-                    else
-                    {
-                        // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                        s8 = -y[0];
-                    }
+                // total += gain * y[i];
+                total += gain * y[0];
 
-                    // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    total += s8;
-                }
-
-                // if (i == 0)
-                bool v9 = (1 == 0);
-                if (v9)
+                // else
+                // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                double s6 = 0.0;
+                if (v3)
                 {
-                    // total += gain * y[i];
-                    total += gain * y[1];
+                    // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                    s6 = p[3] * y[1] * y[1];
                 }
                 else
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    double s10 = 0.0;
-                    if (v3)
-                    {
-                        // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                        s10 = p[3] * y[1] * y[1];
-                    }
-                    else
-                    {
-                        // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                        s10 = -y[1];
-                    }
-
-                    // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    total += s10;
+                    s6 = -y[1];
                 }
 
-                // if (i == 0)
-                bool v11 = (2 == 0);
-                if (v11)
+                // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                total += s6;
+                bool v7 = (y[2] > 0.0);
+                double s8 = 0.0;
+                if (v7)
                 {
-                    // total += gain * y[i];
-                    total += gain * y[2];
+                    // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                    s8 = p[3] * y[2] * y[2];
                 }
                 else
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    bool v12 = (y[2] > 0.0);
-                    double s13 = 0.0;
-                    if (v12)
-                    {
-                        // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                        s13 = p[3] * y[2] * y[2];
-                    }
-                    else
-                    {
-                        // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                        s13 = -y[2];
-                    }
-
-                    // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    total += s13;
+                    s8 = -y[2];
                 }
+
+                // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                total += s8;
 
                 // dydt[0] = total + relu;
                 dydt[0] = total + s4;
@@ -293,103 +248,51 @@ namespace Scenarios.Branches
                 double totalDot = 0.0;
 
                 // if (i == 0)
-                bool v8 = (0 == 0);
-                if (v8)
-                {
-                    // total += gain * y[i];
-                    total += gain * y[0];
-                    totalDot += global::System.Math.FusedMultiplyAdd(gainDot, y[0], yDot[0] * gain);
-                }
-                else
-                {
-                    // else
-                    // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    bool v9 = (y[0] > 0.0);
-                    double s10 = 0.0;
-                    double s11 = 0.0;
-                    if (v9)
-                    {
-                        // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                        double v12 = p[3] * y[0];
-                        s10 = v12 * y[0];
-                        s11 = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(pDot[3], y[0], yDot[0] * p[3]), y[0], yDot[0] * v12);
-                    }
-                    else
-                    {
-                        // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                        s10 = -y[0];
-                        s11 = -yDot[0];
-                    }
+                // total += gain * y[i];
+                total += gain * y[0];
+                totalDot += global::System.Math.FusedMultiplyAdd(gainDot, y[0], yDot[0] * gain);
 
-                    // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    total += s10;
-                    totalDot += s11;
-                }
-
-                // if (i == 0)
-                bool v13 = (1 == 0);
-                if (v13)
+                // else
+                // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                double s8 = 0.0;
+                double s9 = 0.0;
+                if (v3)
                 {
-                    // total += gain * y[i];
-                    total += gain * y[1];
-                    totalDot += global::System.Math.FusedMultiplyAdd(gainDot, y[1], yDot[1] * gain);
+                    // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                    double v10 = p[3] * y[1];
+                    s8 = v10 * y[1];
+                    s9 = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(pDot[3], y[1], yDot[1] * p[3]), y[1], yDot[1] * v10);
                 }
                 else
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    double s14 = 0.0;
-                    double s15 = 0.0;
-                    if (v3)
-                    {
-                        // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                        double v16 = p[3] * y[1];
-                        s14 = v16 * y[1];
-                        s15 = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(pDot[3], y[1], yDot[1] * p[3]), y[1], yDot[1] * v16);
-                    }
-                    else
-                    {
-                        // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                        s14 = -y[1];
-                        s15 = -yDot[1];
-                    }
-
-                    // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    total += s14;
-                    totalDot += s15;
+                    s8 = -y[1];
+                    s9 = -yDot[1];
                 }
 
-                // if (i == 0)
-                bool v17 = (2 == 0);
-                if (v17)
+                // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                total += s8;
+                totalDot += s9;
+                bool v11 = (y[2] > 0.0);
+                double s12 = 0.0;
+                double s13 = 0.0;
+                if (v11)
                 {
-                    // total += gain * y[i];
-                    total += gain * y[2];
-                    totalDot += global::System.Math.FusedMultiplyAdd(gainDot, y[2], yDot[2] * gain);
+                    // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                    double v14 = p[3] * y[2];
+                    s12 = v14 * y[2];
+                    s13 = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(pDot[3], y[2], yDot[2] * p[3]), y[2], yDot[2] * v14);
                 }
                 else
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    bool v18 = (y[2] > 0.0);
-                    double s19 = 0.0;
-                    double s20 = 0.0;
-                    if (v18)
-                    {
-                        // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                        double v21 = p[3] * y[2];
-                        s19 = v21 * y[2];
-                        s20 = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(pDot[3], y[2], yDot[2] * p[3]), y[2], yDot[2] * v21);
-                    }
-                    else
-                    {
-                        // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                        s19 = -y[2];
-                        s20 = -yDot[2];
-                    }
-
-                    // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    total += s19;
-                    totalDot += s20;
+                    s12 = -y[2];
+                    s13 = -yDot[2];
                 }
+
+                // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                total += s12;
+                totalDot += s13;
 
                 // dydt[0] = total + relu;
                 dydt[0] = total + s4;
@@ -487,179 +390,116 @@ namespace Scenarios.Branches
                 // double total = 0;
                 // for (int i = 0; i < 3; i++)
                 // if (i == 0)
-                bool v9 = (2 == 0);
+                // total += gain * y[i];
+                // else
+                // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                bool v9 = (y[2] > 0.0);
 
-                // adjoint of: if (i == 0)
+                // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                double s10 = 0.0;
+                double s11 = v7;
                 if (v9)
                 {
-                    // adjoint of: total += gain * y[i];
-                    s8 += v7 * y[2];
-                    yBar[2] += v7 * gain;
-                }
-                else
-                {
-                    // total += gain * y[i];
-                    // else
-                    // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    bool v10 = (y[2] > 0.0);
-
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    double s11 = 0.0;
-                    double s12 = v7;
-                    if (v10)
-                    {
-                        // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                        double v13 = s12;
-                        s12 = 0.0;
-                        double v14 = v13 * y[2];
-                        s11 += v13 * (p[3] * y[2]);
-                        s11 += v14 * p[3];
-                        pBar[3] += v14 * y[2];
-                    }
-                    else
-                    {
-                        // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                        double v15 = s12;
-                        s12 = 0.0;
-                        s11 += -v15;
-                    }
-
-                    // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    yBar[2] += s11;
-                }
-
-                // if (i == 0)
-                bool v16 = (1 == 0);
-
-                // adjoint of: if (i == 0)
-                if (v16)
-                {
-                    // adjoint of: total += gain * y[i];
-                    s8 += v7 * y[1];
-                    yBar[1] += v7 * gain;
+                    double v12 = s11;
+                    s11 = 0.0;
+                    double v13 = v12 * y[2];
+                    s10 += v12 * (p[3] * y[2]);
+                    s10 += v13 * p[3];
+                    pBar[3] += v13 * y[2];
                 }
                 else
                 {
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    double s17 = 0.0;
-                    double s18 = v7;
-                    if (v3)
-                    {
-                        // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                        double v19 = s18;
-                        s18 = 0.0;
-                        double v20 = v19 * y[1];
-                        s17 += v19 * (p[3] * y[1]);
-                        s17 += v20 * p[3];
-                        pBar[3] += v20 * y[1];
-                    }
-                    else
-                    {
-                        // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                        double v21 = s18;
-                        s18 = 0.0;
-                        s17 += -v21;
-                    }
-
-                    // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    yBar[1] += s17;
+                    double v14 = s11;
+                    s11 = 0.0;
+                    s10 += -v14;
                 }
 
-                // if (i == 0)
-                bool v22 = (0 == 0);
-
-                // adjoint of: if (i == 0)
-                if (v22)
+                // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                yBar[2] += s10;
+                double s15 = 0.0;
+                double s16 = v7;
+                if (v3)
                 {
-                    // adjoint of: total += gain * y[i];
-                    s8 += v7 * y[0];
-                    yBar[0] += v7 * gain;
+                    // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                    double v17 = s16;
+                    s16 = 0.0;
+                    double v18 = v17 * y[1];
+                    s15 += v17 * (p[3] * y[1]);
+                    s15 += v18 * p[3];
+                    pBar[3] += v18 * y[1];
                 }
                 else
                 {
-                    // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    bool v23 = (y[0] > 0.0);
-
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    double s24 = 0.0;
-                    double s25 = v7;
-                    if (v23)
-                    {
-                        // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                        double v26 = s25;
-                        s25 = 0.0;
-                        double v27 = v26 * y[0];
-                        s24 += v26 * (p[3] * y[0]);
-                        s24 += v27 * p[3];
-                        pBar[3] += v27 * y[0];
-                    }
-                    else
-                    {
-                        // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                        double v28 = s25;
-                        s25 = 0.0;
-                        s24 += -v28;
-                    }
-
-                    // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    yBar[0] += s24;
+                    double v19 = s16;
+                    s16 = 0.0;
+                    s15 += -v19;
                 }
+
+                // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                yBar[1] += s15;
+
+                // adjoint of: total += gain * y[i];
+                s8 += v7 * y[0];
+                yBar[0] += v7 * gain;
 
                 // adjoint of: if (t > 0.5 && y[2] < 0.8)
-                double s29 = 0.0;
+                double s20 = 0.0;
                 double waveBar = 0.0;
                 double waveBar_2 = v6 * gain;
                 if (v5)
                 {
                     // adjoint of: dydt[2] = wave;
-                    double v30 = waveBar_2;
+                    double v21 = waveBar_2;
                     waveBar_2 = 0.0;
-                    double v31 = dydtBar[2];
+                    double v22 = dydtBar[2];
                     dydtBar[2] = 0.0;
-                    double waveBar_3 = v30 + v31;
+                    double waveBar_3 = v21 + v22;
 
                     // adjoint of: wave *= Math.Sin(y[2]);
                     waveBar += waveBar_3 * global::System.Math.Sin(y[2]);
-                    s29 += waveBar_3 * wave * global::System.Math.Cos(y[2]);
+                    s20 += waveBar_3 * wave * global::System.Math.Cos(y[2]);
                 }
                 else
                 {
                     // adjoint of: dydt[2] = -y[2];
-                    double v32 = dydtBar[2];
+                    double v23 = dydtBar[2];
                     dydtBar[2] = 0.0;
-                    s29 += -v32;
+                    s20 += -v23;
                 }
 
                 // adjoint of: if (t > 0.5 && y[2] < 0.8)
                 double waveBar_4 = waveBar + waveBar_2;
-                yBar[2] += s29;
+                yBar[2] += s20;
 
                 // adjoint of: double wave = p[2];
                 pBar[2] += waveBar_4;
 
                 // adjoint of: double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                double s33 = global::System.Math.FusedMultiplyAdd(-v6, y[0], v7);
-                double s34 = 0.0;
+                double s24 = global::System.Math.FusedMultiplyAdd(-v6, y[0], v7);
+                double s25 = 0.0;
                 if (v3)
                 {
                     // adjoint of: double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                    double v35 = s33;
-                    s34 += v35;
-                    s33 = 0.0;
+                    double v26 = s24;
+                    s25 += v26;
+                    s24 = 0.0;
                 }
                 else
                 {
                     // adjoint of: double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                    double v36 = s33;
-                    s33 = 0.0;
-                    s34 += v36 * 0.01;
+                    double v27 = s24;
+                    s24 = 0.0;
+                    s25 += v27 * 0.01;
                 }
 
                 // adjoint of: double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                yBar[1] += s34;
+                yBar[1] += s25;
 
                 // adjoint of: if (y[0] > 0.1)
-                double s37 = -(v6 * s4);
+                double s28 = -(v6 * s4);
                 double gainBar = s8;
                 double tBar = 0.0;
                 if (v1)
@@ -667,19 +507,19 @@ namespace Scenarios.Branches
                     // adjoint of: gain = p[0] * y[0];
                     double gainBar_2 = gainBar;
                     gainBar = 0.0;
-                    s37 += gainBar_2 * p[0];
+                    s28 += gainBar_2 * p[0];
                     pBar[0] += gainBar_2 * y[0];
                 }
                 else
                 {
                     // if (y[0] < -0.5)
-                    bool v38 = (y[0] < -0.5);
+                    bool v29 = (y[0] < -0.5);
 
                     // adjoint of: if (y[0] < -0.5)
-                    double v39 = gainBar;
+                    double v30 = gainBar;
                     gainBar = 0.0;
-                    double gainBar_3 = v39;
-                    if (v38)
+                    double gainBar_3 = v30;
+                    if (v29)
                     {
                         // gain = Math.Exp(y[1]);
                         double gain_6 = global::System.Math.Exp(y[1]);
@@ -700,7 +540,7 @@ namespace Scenarios.Branches
                 }
 
                 // adjoint of: if (y[0] > 0.1)
-                yBar[0] += s37;
+                yBar[0] += s28;
                 return tBar;
             }
 
