@@ -25,10 +25,14 @@ public readonly record struct BatchResult(double Loss, double GradientNorm, long
     public bool IsSuccess => Status == OdeStatus.Success;
 }
 
-/// <summary>What <see cref="NeuralOdeTrainer{TSystem}.Train"/> reports after each iteration.</summary>
+/// <summary>What <c>NeuralOdeTrainer.Train</c> reports after each iteration.</summary>
 /// <param name="Iteration">1-based iteration number.</param>
 /// <param name="Batch">The batch's loss and work, measured before the update.</param>
-public readonly record struct TrainingProgress(int Iteration, BatchResult Batch);
+public readonly record struct TrainingProgress(int Iteration, BatchResult Batch)
+{
+    /// <summary>The learning rate of this iteration's step (the schedule's, when training with one).</summary>
+    public double LearningRate { get; init; }
+}
 
 /// <summary>
 /// Fits the parameters of ODE dynamics to trajectories: for each sample, a forward solve gives the predicted
@@ -159,16 +163,46 @@ public sealed class NeuralOdeTrainer<TSystem> where TSystem : struct, IOdeSystem
     /// </summary>
     /// <returns>The last iteration's result.</returns>
     public BatchResult Train(Span<double> parameters, Optimizer optimizer, int iterations,
+        Func<int, IReadOnlyList<TrajectorySample>> batches, Action<TrainingProgress>? progress = null) =>
+        TrainCore(parameters, optimizer, schedule: null, iterations, batches, progress);
+
+    /// <summary>
+    /// Minibatch training with a learning-rate schedule: as
+    /// <see cref="Train(Span{double}, Optimizer, int, Func{int, IReadOnlyList{TrajectorySample}}, Action{TrainingProgress}?)"/>,
+    /// but before iteration k the optimizer's <see cref="Optimizer.LearningRate"/> is set to
+    /// <paramref name="schedule"/>.<see cref="LearningRateSchedule.RateAt"/>(k, lr₀), where lr₀ is its rate when
+    /// the call starts. The optimizer gets lr₀ back when the call returns, so a second call starts the schedule over.
+    /// </summary>
+    /// <returns>The last iteration's result.</returns>
+    public BatchResult Train(Span<double> parameters, Optimizer optimizer, LearningRateSchedule schedule, int iterations,
         Func<int, IReadOnlyList<TrajectorySample>> batches, Action<TrainingProgress>? progress = null)
     {
+        ArgumentNullException.ThrowIfNull(schedule);
+        return TrainCore(parameters, optimizer, schedule, iterations, batches, progress);
+    }
+
+    private BatchResult TrainCore(Span<double> parameters, Optimizer optimizer, LearningRateSchedule? schedule, int iterations,
+        Func<int, IReadOnlyList<TrajectorySample>> batches, Action<TrainingProgress>? progress)
+    {
+        ArgumentNullException.ThrowIfNull(optimizer);
         ArgumentNullException.ThrowIfNull(batches);
         ArgumentOutOfRangeException.ThrowIfNegative(iterations);
+        double initialRate = optimizer.LearningRate;
         BatchResult last = default;
-        for (int it = 1; it <= iterations; it++)
+        try
         {
-            last = Step(parameters, optimizer, batches(it));
-            progress?.Invoke(new TrainingProgress(it, last));
-            if (!last.IsSuccess) break;
+            for (int it = 1; it <= iterations; it++)
+            {
+                if (schedule is not null) optimizer.LearningRate = schedule.RateAt(it, initialRate);
+                double rate = optimizer.LearningRate;
+                last = Step(parameters, optimizer, batches(it));
+                progress?.Invoke(new TrainingProgress(it, last) { LearningRate = rate });
+                if (!last.IsSuccess) break;
+            }
+        }
+        finally
+        {
+            if (schedule is not null) optimizer.LearningRate = initialRate;
         }
         return last;
     }
