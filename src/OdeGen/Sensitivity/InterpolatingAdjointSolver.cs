@@ -41,6 +41,13 @@ internal static class InterpolatingAdjointSolver
             status = forward.Run();
             forward.State.CopyTo(states.AsSpan(b * n, n));
         }
+        if (status == OdeStatus.Success)
+        {
+            var ys = new double[inputs.Count * n];
+            for (int b = 0; b < count; b++)
+                if (observation[b] >= 0) states.AsSpan(b * n, n).CopyTo(ys.AsSpan(observation[b] * n, n));
+            inputs.Observe(ys);
+        }
 
         // ∂L/∂t_i = ∂L/∂y(t_i) · f(t_i, y(t_i)).
         var gTimes = new double[inputs.Count];
