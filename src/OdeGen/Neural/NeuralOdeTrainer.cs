@@ -47,9 +47,12 @@ public readonly record struct TrainingProgress(int Iteration, BatchResult Batch)
 /// are bit-for-bit those of a single-threaded run.
 /// </para>
 /// <para>
-/// The loss's forward solve restarts the integrator at each observation time, exactly as the gradient's
-/// forward pass does, so the gradient is the gradient of the loss that is reported (for the discrete adjoint,
-/// to rounding). Only explicit Runge–Kutta methods are supported for that reason.
+/// <see cref="Gradient"/> takes each sample's loss from the gradient's own forward pass
+/// (<see cref="Ode.LossGradient{TSystem}"/>), so one forward solve serves both and the gradient is that of the
+/// reported loss (for the discrete adjoint, to rounding). <see cref="Evaluate"/> solves as those forward passes
+/// do, restarting the integrator at each observation time, so it reports the same loss (for the interpolating
+/// adjoint with checkpoints between observation times, to the solver's tolerance); it uses the explicit
+/// Runge–Kutta methods only.
 /// </para>
 /// </remarks>
 /// <typeparam name="TSystem">The dynamics.</typeparam>
@@ -209,6 +212,13 @@ public sealed class NeuralOdeTrainer<TSystem> where TSystem : struct, IOdeSystem
 
     private SampleResult Sample(double[] p, TrajectorySample sample, int count, bool withGradient)
     {
+        if (withGradient)
+        {
+            // One forward solve for both: Ode.LossGradient hands its forward states to the loss, then runs the backward pass.
+            OdeGradient g = Ode.LossGradient(_system, sample.Y0, p, sample.T0, sample.Times,
+                (states, dLdy) => TrajectoryLoss.Compute(Loss, states, sample.Target, dLdy, count), Sensitivity, Solver);
+            return new SampleResult(g.Loss, g.IsSuccess ? g.Parameters : null, g.Stats.FunctionEvaluations, g.Stats.VjpEvaluations, g.Status);
+        }
         int n = _system.StateCount;
         var predicted = new double[sample.Times.Length * n];
         var integrator = new RungeKuttaIntegrator<SystemField<TSystem>>(n, Solver);
@@ -218,9 +228,7 @@ public sealed class NeuralOdeTrainer<TSystem> where TSystem : struct, IOdeSystem
         if (status != OdeStatus.Success) return new SampleResult(double.NaN, null, evaluations, 0, status);
         var dLdy = new double[predicted.Length];
         double loss = TrajectoryLoss.Compute(Loss, predicted, sample.Target, dLdy, count);
-        if (!withGradient) return new SampleResult(loss, null, evaluations, 0, status);
-        OdeGradient g = Ode.Gradient(_system, sample.Y0, p, sample.T0, sample.Times, dLdy, Sensitivity, Solver);
-        return new SampleResult(loss, g.Parameters, evaluations + g.Stats.FunctionEvaluations, g.Stats.VjpEvaluations, g.Status);
+        return new SampleResult(loss, null, evaluations, 0, status);
     }
 
     /// <summary>The states at the sample's times, restarting at each one (as the gradients' forward passes do).</summary>
