@@ -71,6 +71,20 @@ public abstract class LearningRateSchedule
         return new CosineSchedule(iterations, minimumFraction);
     }
 
+    /// <summary>
+    /// <paramref name="first"/> for iterations 1..<paramref name="milestone"/>, then <paramref name="second"/> started
+    /// afresh from lr₀ (PyTorch's SequentialLR): iteration k &gt; milestone gets second's rate of iteration k − milestone.
+    /// With <see cref="Constant"/> first, this holds the starting rate and anneals only at the end.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The milestone is negative.</exception>
+    public static LearningRateSchedule Sequential(LearningRateSchedule first, int milestone, LearningRateSchedule second)
+    {
+        ArgumentNullException.ThrowIfNull(first);
+        ArgumentNullException.ThrowIfNull(second);
+        ArgumentOutOfRangeException.ThrowIfNegative(milestone);
+        return new SequentialSchedule(first, milestone, second);
+    }
+
     private static double CheckGamma(double gamma) =>
         gamma > 0 && gamma <= 1 ? gamma : throw new ArgumentOutOfRangeException(nameof(gamma), gamma, "γ must be in (0, 1].");
 
@@ -95,6 +109,14 @@ public abstract class LearningRateSchedule
         public override string Name => $"exponential({Format(gamma)})";
 
         private protected override double Factor(int completed) => Math.Pow(gamma, completed);
+    }
+
+    private sealed class SequentialSchedule(LearningRateSchedule first, int milestone, LearningRateSchedule second) : LearningRateSchedule
+    {
+        public override string Name => $"{first.Name} to {milestone}, then {second.Name}";
+
+        private protected override double Factor(int completed) =>
+            completed < milestone ? first.Factor(completed) : second.Factor(completed - milestone);
     }
 
     private sealed class CosineSchedule(int iterations, double minimum) : LearningRateSchedule

@@ -41,6 +41,18 @@ public sealed class LearningRateScheduleTests
     }
 
     [Fact]
+    public void Sequential_HoldsThenStartsTheSecondAfresh()
+    {
+        // Constant for 3 iterations, then cosine over 2 down to 0: 1, 1, 1, then (1 + cos 0)/2 = 1, (1 + cos π/2)/2 = 0.5, 0.
+        LearningRateSchedule s = LearningRateSchedule.Sequential(LearningRateSchedule.Constant, 3, LearningRateSchedule.Cosine(2));
+        double[] rates = Enumerable.Range(1, 7).Select(k => s.RateAt(k, 2.0)).ToArray();
+        Assert.Equal(7, rates.Length);
+        double[] expected = [2, 2, 2, 2, 1, 0, 0];
+        for (int k = 0; k < 7; k++) Near(expected[k], rates[k]);
+        Assert.Throws<ArgumentOutOfRangeException>(() => LearningRateSchedule.Sequential(LearningRateSchedule.Constant, -1, LearningRateSchedule.Constant));
+    }
+
+    [Fact]
     public void BadArguments_Throw()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => LearningRateSchedule.Step(0, 0.5));
