@@ -16,7 +16,7 @@ public sealed record TrajectorySample(double[] Y0, double T0, double[] Times, do
 /// <summary>Loss, gradient norm and work of one batch (see <see cref="NeuralOdeTrainer{TSystem}.Gradient"/>).</summary>
 /// <param name="Loss">The batch loss (the mean runs over every entry of every sample).</param>
 /// <param name="GradientNorm">Euclidean norm of dL/dθ.</param>
-/// <param name="FunctionEvaluations">Evaluations of f: the loss's forward solves plus the gradients' own passes.</param>
+/// <param name="FunctionEvaluations">Evaluations of f in every pass (with a gradient, the loss comes from the gradient's own forward pass; without, from forward solves alone).</param>
 /// <param name="VjpEvaluations">Vector-Jacobian products of the backward passes.</param>
 /// <param name="Status">The first failure among the samples, or Success.</param>
 public readonly record struct BatchResult(double Loss, double GradientNorm, long FunctionEvaluations, long VjpEvaluations, OdeStatus Status)
