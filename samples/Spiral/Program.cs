@@ -13,7 +13,7 @@ CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 int iterations = 2000, seed = 0, threads = 1, testEvery = 20, timing = 0, checkpoints = 1;
 string method = "interpolating", model = "generated", outDir = Directory.GetCurrentDirectory(), scheduleName = "hold";
 double learningRate = 1e-3;
-bool fromReference = false, plain = Console.IsOutputRedirected;
+bool fromReference = false, plain = Console.IsOutputRedirected, interpolateObservations = false;
 for (int i = 0; i < args.Length; i++)
 {
     string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -27,6 +27,7 @@ for (int i = 0; i < args.Length; i++)
         case "--test-every": testEvery = int.Parse(Value(), CultureInfo.InvariantCulture); break;
         case "--out": outDir = Value(); break;
         case "--from-reference": fromReference = true; break;
+        case "--interpolate-observations": interpolateObservations = true; break;
         case "--plain": plain = true; break;
         case "--schedule": scheduleName = Value(); break;
         case "--lr": learningRate = double.Parse(Value(), CultureInfo.InvariantCulture); break;
@@ -45,6 +46,9 @@ for (int i = 0; i < args.Length; i++)
                                        iterations, then cosine to MIN·lr) | constant (the demo's) | cosine | cosine:MIN
                                        (from lr to MIN·lr, default 0.01) | step:K:G (×G every K iterations) |
                                        exponential:G (×G per iteration)
+                  --interpolate-observations
+                                       interpolating adjoint only: solve each segment through its 10 points and
+                                       interpolate there (as torchdiffeq does) instead of stopping at each
                   --model NAME         generated ([OdeDynamics] SpiralModel.Rhs) | hand (TanhMlpSystem) (default generated)
                   --from-reference     start from shared/reference/spiral_init.json's weights
                   --seed S             seed of the initial weights and of the batches (default 0)
@@ -59,7 +63,7 @@ for (int i = 0; i < args.Length; i++)
     }
 }
 
-Sensitivity sensitivity = ParseSensitivity(method, checkpoints);
+Sensitivity sensitivity = ParseSensitivity(method, checkpoints, interpolateObservations);
 LearningRateSchedule schedule = ParseSchedule(scheduleName, iterations);
 var hand = new TanhMlpSystem(2, SpiralModel.Hidden, MlpInput.Cube);
 ParameterLayout layout = hand.CreateLayout();
@@ -165,7 +169,7 @@ int Run<TSystem>(TSystem system) where TSystem : struct, IOdeSystem
 int Timing<TSystem>(TSystem system) where TSystem : struct, IOdeSystem
 {
     Console.WriteLine($"Timing: {timing} iterations (gradient + RMSprop step) per method, same start and batches");
-    Sensitivity[] methods = [Sensitivity.InterpolatingAdjoint(1), Sensitivity.InterpolatingAdjoint(), Sensitivity.BacksolveAdjoint, Sensitivity.DiscreteAdjoint];
+    Sensitivity[] methods = [Sensitivity.InterpolatingAdjoint(1), new InterpolatingAdjointSensitivity(1) { InterpolateObservations = true }, Sensitivity.InterpolatingAdjoint(), Sensitivity.BacksolveAdjoint, Sensitivity.DiscreteAdjoint];
     foreach (Sensitivity s in methods)
     {
         var trainer = new NeuralOdeTrainer<TSystem>(system) { Solver = SpiralSetup.Solver, Sensitivity = s, MaxDegreeOfParallelism = threads };
@@ -181,7 +185,7 @@ int Timing<TSystem>(TSystem system) where TSystem : struct, IOdeSystem
             vjps += progress.Batch.VjpEvaluations;
         });
         double ms = clock.Elapsed.TotalMilliseconds / timing;
-        Console.WriteLine($"  {s.Name,-26} {ms,8:F2} ms/iteration  {(double)evaluations / timing,8:F0} f evaluations  {(double)vjps / timing,8:F0} VJPs per iteration");
+        Console.WriteLine($"  {s.Name,-52} {ms,8:F2} ms/iteration  {(double)evaluations / timing,8:F0} f evaluations  {(double)vjps / timing,8:F0} VJPs per iteration");
     }
     return 0;
 }
@@ -213,9 +217,9 @@ static LearningRateSchedule ParseSchedule(string text, int iterations)
         LearningRateSchedule.Sequential(LearningRateSchedule.Constant, milestone, LearningRateSchedule.Cosine(Math.Max(1, iterations - milestone), minimum));
 }
 
-static Sensitivity ParseSensitivity(string name, int checkpoints) => name switch
+static Sensitivity ParseSensitivity(string name, int checkpoints, bool interpolateObservations) => name switch
 {
-    "interpolating" => Sensitivity.InterpolatingAdjoint(checkpoints),
+    "interpolating" => new InterpolatingAdjointSensitivity(checkpoints) { InterpolateObservations = interpolateObservations },
     "backsolve" => Sensitivity.BacksolveAdjoint,
     "discrete" => Sensitivity.DiscreteAdjoint,
     _ => throw new ArgumentException($"Unknown sensitivity '{name}' (interpolating | backsolve | discrete)."),
