@@ -196,8 +196,47 @@ public static partial class Ode
         where TSystem : struct, IOdeSystem
     {
         var inputs = GradientInputs.Create(system, y0, p, t0, times, dLdy);
+        return Compute(system, inputs, sensitivity, options);
+    }
+
+    /// <summary>
+    /// <see cref="Gradient{TSystem}"/> for a loss that is computed from the forward pass itself: once the method's forward solve has
+    /// the states at <paramref name="times"/>, <paramref name="loss"/> gets them (row i = y(times[i])) and writes
+    /// ∂L/∂y into its second argument (zeroed before the call, times.Length × StateCount); the backward pass then
+    /// uses it. One forward solve serves both the loss and the gradient, where computing ∂L/∂y first would need a
+    /// solve of its own. The result carries the loss (<see cref="OdeGradient.Loss"/>) and the states
+    /// (<see cref="OdeGradient.States"/>). Arguments, exceptions and failures as in <see cref="Gradient{TSystem}"/>.
+    /// </summary>
+    /// <remarks>
+    /// With <see cref="Sensitivity.Forward"/> the sensitivities at every observation time are kept until the loss has
+    /// been called (times.Length × StateCount × (StateCount + ParameterCount) doubles); the adjoints keep nothing extra.
+    /// The loss is called once, on the thread of the call, and not at all when the forward pass fails.
+    /// </remarks>
+    public static OdeGradient LossGradient<TSystem>(in TSystem system, ReadOnlySpan<double> y0, ReadOnlySpan<double> p, double t0,
+        ReadOnlySpan<double> times, ObservationLoss loss, Sensitivity? sensitivity = null, SolverOptions? options = null)
+        where TSystem : struct, IOdeSystem
+    {
+        var inputs = GradientInputs.Create(system, y0, p, t0, times, loss);
+        return Compute(system, inputs, sensitivity, options);
+    }
+
+    private static OdeGradient Compute<TSystem>(in TSystem system, GradientInputs inputs, Sensitivity? sensitivity, SolverOptions? options)
+        where TSystem : struct, IOdeSystem
+    {
         options ??= SolverOptions.Default;
         sensitivity ??= Sensitivity.InterpolatingAdjoint();
-        return sensitivity.Compute(system, inputs, options);
+        OdeGradient g = sensitivity.Compute(system, inputs, options);
+        g.States = inputs.States;
+        g.Loss = g.IsSuccess ? inputs.LossValue : double.NaN;
+        return g;
     }
 }
+
+/// <summary>
+/// A loss on the states at the observation times, for <see cref="Ode.LossGradient{TSystem}"/>:
+/// returns L(y(times[0]), …, y(times[N−1])) and writes ∂L/∂y(times[i]) as row i of <paramref name="dLdy"/>.
+/// </summary>
+/// <param name="states">Row i = y(times[i]), times.Length × StateCount, row-major.</param>
+/// <param name="dLdy">Where ∂L/∂y goes, in the same layout; all zero on entry.</param>
+/// <returns>The loss.</returns>
+public delegate double ObservationLoss(ReadOnlySpan<double> states, Span<double> dLdy);

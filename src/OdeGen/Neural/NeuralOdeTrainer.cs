@@ -16,7 +16,7 @@ public sealed record TrajectorySample(double[] Y0, double T0, double[] Times, do
 /// <summary>Loss, gradient norm and work of one batch (see <see cref="NeuralOdeTrainer{TSystem}.Gradient"/>).</summary>
 /// <param name="Loss">The batch loss (the mean runs over every entry of every sample).</param>
 /// <param name="GradientNorm">Euclidean norm of dL/dθ.</param>
-/// <param name="FunctionEvaluations">Evaluations of f: the loss's forward solves plus the gradients' own passes.</param>
+/// <param name="FunctionEvaluations">Evaluations of f in every pass (with a gradient, the loss comes from the gradient's own forward pass; without, from forward solves alone).</param>
 /// <param name="VjpEvaluations">Vector-Jacobian products of the backward passes.</param>
 /// <param name="Status">The first failure among the samples, or Success.</param>
 public readonly record struct BatchResult(double Loss, double GradientNorm, long FunctionEvaluations, long VjpEvaluations, OdeStatus Status)
@@ -25,10 +25,14 @@ public readonly record struct BatchResult(double Loss, double GradientNorm, long
     public bool IsSuccess => Status == OdeStatus.Success;
 }
 
-/// <summary>What <see cref="NeuralOdeTrainer{TSystem}.Train"/> reports after each iteration.</summary>
+/// <summary>What <c>NeuralOdeTrainer.Train</c> reports after each iteration.</summary>
 /// <param name="Iteration">1-based iteration number.</param>
 /// <param name="Batch">The batch's loss and work, measured before the update.</param>
-public readonly record struct TrainingProgress(int Iteration, BatchResult Batch);
+public readonly record struct TrainingProgress(int Iteration, BatchResult Batch)
+{
+    /// <summary>The learning rate of this iteration's step (the schedule's, when training with one).</summary>
+    public double LearningRate { get; init; }
+}
 
 /// <summary>
 /// Fits the parameters of ODE dynamics to trajectories: for each sample, a forward solve gives the predicted
@@ -43,9 +47,12 @@ public readonly record struct TrainingProgress(int Iteration, BatchResult Batch)
 /// are bit-for-bit those of a single-threaded run.
 /// </para>
 /// <para>
-/// The loss's forward solve restarts the integrator at each observation time, exactly as the gradient's
-/// forward pass does, so the gradient is the gradient of the loss that is reported (for the discrete adjoint,
-/// to rounding). Only explicit Runge–Kutta methods are supported for that reason.
+/// <see cref="Gradient"/> takes each sample's loss from the gradient's own forward pass
+/// (<see cref="Ode.LossGradient{TSystem}"/>), so one forward solve serves both and the gradient is that of the
+/// reported loss (for the discrete adjoint, to rounding). <see cref="Evaluate"/> solves as those forward passes
+/// do, restarting the integrator at each observation time, so it reports the same loss (for the interpolating
+/// adjoint with checkpoints between observation times, to the solver's tolerance); it uses the explicit
+/// Runge–Kutta methods only.
 /// </para>
 /// </remarks>
 /// <typeparam name="TSystem">The dynamics.</typeparam>
@@ -159,22 +166,59 @@ public sealed class NeuralOdeTrainer<TSystem> where TSystem : struct, IOdeSystem
     /// </summary>
     /// <returns>The last iteration's result.</returns>
     public BatchResult Train(Span<double> parameters, Optimizer optimizer, int iterations,
+        Func<int, IReadOnlyList<TrajectorySample>> batches, Action<TrainingProgress>? progress = null) =>
+        TrainCore(parameters, optimizer, schedule: null, iterations, batches, progress);
+
+    /// <summary>
+    /// Minibatch training with a learning-rate schedule: as
+    /// <see cref="Train(Span{double}, Optimizer, int, Func{int, IReadOnlyList{TrajectorySample}}, Action{TrainingProgress}?)"/>,
+    /// but before iteration k the optimizer's <see cref="Optimizer.LearningRate"/> is set to
+    /// <paramref name="schedule"/>.<see cref="LearningRateSchedule.RateAt"/>(k, lr₀), where lr₀ is its rate when
+    /// the call starts. The optimizer gets lr₀ back when the call returns, so a second call starts the schedule over.
+    /// </summary>
+    /// <returns>The last iteration's result.</returns>
+    public BatchResult Train(Span<double> parameters, Optimizer optimizer, LearningRateSchedule schedule, int iterations,
         Func<int, IReadOnlyList<TrajectorySample>> batches, Action<TrainingProgress>? progress = null)
     {
+        ArgumentNullException.ThrowIfNull(schedule);
+        return TrainCore(parameters, optimizer, schedule, iterations, batches, progress);
+    }
+
+    private BatchResult TrainCore(Span<double> parameters, Optimizer optimizer, LearningRateSchedule? schedule, int iterations,
+        Func<int, IReadOnlyList<TrajectorySample>> batches, Action<TrainingProgress>? progress)
+    {
+        ArgumentNullException.ThrowIfNull(optimizer);
         ArgumentNullException.ThrowIfNull(batches);
         ArgumentOutOfRangeException.ThrowIfNegative(iterations);
+        double initialRate = optimizer.LearningRate;
         BatchResult last = default;
-        for (int it = 1; it <= iterations; it++)
+        try
         {
-            last = Step(parameters, optimizer, batches(it));
-            progress?.Invoke(new TrainingProgress(it, last));
-            if (!last.IsSuccess) break;
+            for (int it = 1; it <= iterations; it++)
+            {
+                if (schedule is not null) optimizer.LearningRate = schedule.RateAt(it, initialRate);
+                double rate = optimizer.LearningRate;
+                last = Step(parameters, optimizer, batches(it));
+                progress?.Invoke(new TrainingProgress(it, last) { LearningRate = rate });
+                if (!last.IsSuccess) break;
+            }
+        }
+        finally
+        {
+            if (schedule is not null) optimizer.LearningRate = initialRate;
         }
         return last;
     }
 
     private SampleResult Sample(double[] p, TrajectorySample sample, int count, bool withGradient)
     {
+        if (withGradient)
+        {
+            // One forward solve for both: Ode.LossGradient hands its forward states to the loss, then runs the backward pass.
+            OdeGradient g = Ode.LossGradient(_system, sample.Y0, p, sample.T0, sample.Times,
+                (states, dLdy) => TrajectoryLoss.Compute(Loss, states, sample.Target, dLdy, count), Sensitivity, Solver);
+            return new SampleResult(g.Loss, g.IsSuccess ? g.Parameters : null, g.Stats.FunctionEvaluations, g.Stats.VjpEvaluations, g.Status);
+        }
         int n = _system.StateCount;
         var predicted = new double[sample.Times.Length * n];
         var integrator = new RungeKuttaIntegrator<SystemField<TSystem>>(n, Solver);
@@ -184,9 +228,7 @@ public sealed class NeuralOdeTrainer<TSystem> where TSystem : struct, IOdeSystem
         if (status != OdeStatus.Success) return new SampleResult(double.NaN, null, evaluations, 0, status);
         var dLdy = new double[predicted.Length];
         double loss = TrajectoryLoss.Compute(Loss, predicted, sample.Target, dLdy, count);
-        if (!withGradient) return new SampleResult(loss, null, evaluations, 0, status);
-        OdeGradient g = Ode.Gradient(_system, sample.Y0, p, sample.T0, sample.Times, dLdy, Sensitivity, Solver);
-        return new SampleResult(loss, g.Parameters, evaluations + g.Stats.FunctionEvaluations, g.Stats.VjpEvaluations, g.Status);
+        return new SampleResult(loss, null, evaluations, 0, status);
     }
 
     /// <summary>The states at the sample's times, restarting at each one (as the gradients' forward passes do).</summary>

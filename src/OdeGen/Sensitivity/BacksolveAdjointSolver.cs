@@ -31,6 +31,7 @@ internal static class BacksolveAdjointSolver
         var systemField = new SystemField<TSystem>(system, p);
         var ys = new double[count * n];
         OdeStatus status = SolveToObservations(forward, systemField, inputs, ys);
+        if (status == OdeStatus.Success) inputs.Observe(ys);
 
         // ∂L/∂t_i = ∂L/∂y(t_i) · f(t_i, y(t_i)), from the forward states (more accurate than the back-solved ones).
         var gTimes = new double[count];

@@ -59,6 +59,7 @@ internal static class DiscreteAdjointSolver
             current.CopyTo(ys, i * n);
         }
         firstStep[count] = tape.Count;
+        if (status == OdeStatus.Success) inputs.Observe(ys);
 
         var gY0 = new double[n];
         var gP = new double[m];

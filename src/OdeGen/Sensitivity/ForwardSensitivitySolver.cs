@@ -51,6 +51,12 @@ internal static class ForwardSensitivitySolver
         var gP = new double[m];
         var gTimes = new double[count];
         var f = new double[n];
+        var ys = new double[count * n];
+        // With a loss computed from the forward states, ∂L/∂y is known only after the last observation, so the
+        // augmented states are kept until then; with dLdy given, each one is used as soon as it is reached.
+        int d = x.Length;
+        TSystem dynamics = system;
+        double[] kept = inputs.Loss is null ? [] : new double[count * d];
         double tPrev = inputs.T0;
         OdeStatus status = OdeStatus.Success;
         for (int i = 0; i < count && status == OdeStatus.Success; i++)
@@ -65,9 +71,22 @@ internal static class ForwardSensitivitySolver
                 integrator.State.CopyTo(x);
                 tPrev = ti;
             }
+            x.AsSpan(0, n).CopyTo(ys.AsSpan(i * n, n));
+            if (inputs.Loss is null) Accumulate(i, x);
+            else x.CopyTo(kept, i * d);
+        }
+        if (status == OdeStatus.Success)
+        {
+            inputs.Observe(ys);
+            if (inputs.Loss is not null)
+                for (int i = 0; i < count; i++) Accumulate(i, kept.AsSpan(i * d, d));
+        }
+
+        void Accumulate(int i, ReadOnlySpan<double> xi)
+        {
             // dL/dy0 += ∂L/∂y_iᵀ·∂y_i/∂y0 and dL/dp += ∂L/∂y_iᵀ·∂y_i/∂p, one row of S per state component.
             ReadOnlySpan<double> w = inputs.DLdyRow(i);
-            ReadOnlySpan<double> s = x.AsSpan(n, n * cols);
+            ReadOnlySpan<double> s = xi.Slice(n, n * cols);
             for (int k = 0; k < n; k++)
             {
                 double wk = w[k];
@@ -77,7 +96,7 @@ internal static class ForwardSensitivitySolver
                 for (int c = 0; c < m; c++) gP[c] += wk * sRow[n + c];
             }
             counter.Function++;
-            system.Evaluate(ti, x.AsSpan(0, n), inputs.P, f);
+            dynamics.Evaluate(inputs.Times[i], xi[..n], inputs.P, f);
             gTimes[i] = Dot(w, f);
         }
         double gT0 = double.NaN;

@@ -7,7 +7,7 @@ namespace OdeGen;
 /// </summary>
 internal sealed class GradientInputs
 {
-    private GradientInputs(double[] y0, double[] p, double t0, double[] times, double[] dLdy, double direction)
+    private GradientInputs(double[] y0, double[] p, double t0, double[] times, double[] dLdy, double direction, ObservationLoss? loss)
     {
         Y0 = y0;
         P = p;
@@ -15,6 +15,31 @@ internal sealed class GradientInputs
         Times = times;
         DLdy = dLdy;
         Direction = direction;
+        Loss = loss;
+        States = new double[times.Length * y0.Length];
+        Array.Fill(States, double.NaN);
+    }
+
+    /// <summary>The loss that fills <see cref="DLdy"/> from the forward states, or null when the caller gave dLdy.</summary>
+    public ObservationLoss? Loss { get; }
+
+    /// <summary>The forward pass's states at the observation times, row by row (NaN until <see cref="Observe"/>).</summary>
+    public double[] States { get; }
+
+    /// <summary>What <see cref="Loss"/> returned (NaN without a loss, or before <see cref="Observe"/>).</summary>
+    public double LossValue { get; private set; } = double.NaN;
+
+    /// <summary>
+    /// Called by each method once its forward pass has the states at every observation time (row i = y(times[i])),
+    /// before it reads <see cref="DLdy"/>: keeps the states and, with a <see cref="Loss"/>, computes the loss and
+    /// ∂L/∂y into <see cref="DLdy"/>.
+    /// </summary>
+    public void Observe(ReadOnlySpan<double> states)
+    {
+        states.CopyTo(States);
+        if (Loss is null) return;
+        Array.Clear(DLdy);
+        LossValue = Loss(states, DLdy);
     }
 
     public double[] Y0 { get; }
@@ -41,7 +66,18 @@ internal sealed class GradientInputs
         double direction = ObservationTimes.Check(t0, times, nameof(times));
         int n = system.StateCount;
         Guard.FiniteVector(dLdy, times.Length * n, nameof(dLdy), $"StateCount × times.Length = {n} × {times.Length}");
-        return new GradientInputs(y0.ToArray(), p.ToArray(), t0, times.ToArray(), dLdy.ToArray(), direction);
+        return new GradientInputs(y0.ToArray(), p.ToArray(), t0, times.ToArray(), dLdy.ToArray(), direction, loss: null);
+    }
+
+    /// <summary>Checks the arguments of <see cref="Ode.LossGradient{TSystem}"/> and copies them; dLdy starts at zero.</summary>
+    public static GradientInputs Create<TSystem>(in TSystem system, ReadOnlySpan<double> y0, ReadOnlySpan<double> p,
+        double t0, ReadOnlySpan<double> times, ObservationLoss loss) where TSystem : struct, IOdeSystem
+    {
+        ArgumentNullException.ThrowIfNull(loss);
+        Guard.StateAndParameters(system, y0, p);
+        Guard.FiniteTime(t0, nameof(t0));
+        double direction = ObservationTimes.Check(t0, times, nameof(times));
+        return new GradientInputs(y0.ToArray(), p.ToArray(), t0, times.ToArray(), new double[times.Length * system.StateCount], direction, loss);
     }
 }
 

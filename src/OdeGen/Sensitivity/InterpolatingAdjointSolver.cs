@@ -24,6 +24,7 @@ internal static class InterpolatingAdjointSolver
         if (solver.IsStiff && method.Seminorm)
             throw new NotSupportedException(
                 $"The interpolating adjoint with {solver.Name} does not support Seminorm: the stiff integrators control the error of every component.");
+        if (method.InterpolateObservations && inputs.Times[^1] != inputs.T0) return ThroughObservations(system, inputs, options, method);
         var counter = new EvaluationCounter();
         double[] p = inputs.P;
         Boundaries(inputs, method.Checkpoints, out double[] bounds, out int[] observation);
@@ -40,6 +41,13 @@ internal static class InterpolatingAdjointSolver
             forward.Reset(systemField, states.AsSpan((b - 1) * n, n), bounds[b - 1], bounds[b]);
             status = forward.Run();
             forward.State.CopyTo(states.AsSpan(b * n, n));
+        }
+        if (status == OdeStatus.Success)
+        {
+            var ys = new double[inputs.Count * n];
+            for (int b = 0; b < count; b++)
+                if (observation[b] >= 0) states.AsSpan(b * n, n).CopyTo(ys.AsSpan(observation[b] * n, n));
+            inputs.Observe(ys);
         }
 
         // ∂L/∂t_i = ∂L/∂y(t_i) · f(t_i, y(t_i)).
@@ -100,6 +108,131 @@ internal static class InterpolatingAdjointSolver
         }
         // With a stiff method the state passes call the system's Jacobian once per step (SystemField), and Rosenbrock
         // methods its JVP once per step as well (∂f/∂t); the adjoint field counts its own calls.
+        long stateJacobians = forward.Stats.JacobianEvaluations + recompute.Stats.JacobianEvaluations;
+        long stateJvps = solver.Rosenbrock is not null ? stateJacobians : 0;
+        var stats = new GradientStats(forward.Stats, backward.Stats,
+            forward.Stats.FunctionEvaluations + recompute.Stats.FunctionEvaluations + counter.Function,
+            counter.Jvp + stateJvps, counter.Vjp, counter.Jacobian + stateJacobians, recompute.Stats);
+        return new OdeGradient(gY0, gP, gT0, gTimes, stats, status, method);
+    }
+
+    /// <summary>
+    /// <see cref="InterpolatingAdjointSensitivity.InterpolateObservations"/>: segments only at t0, the even grid of
+    /// checkpoints and t_N. Forward, the states at observation times inside a segment come from the dense output of
+    /// the step that crosses them; backward, the adjoint stops at each observation time to add its loss term, with
+    /// the state interpolated from the segment's re-solve (which takes the forward pass's steps exactly).
+    /// </summary>
+    private static OdeGradient ThroughObservations<TSystem>(in TSystem system, GradientInputs inputs, SolverOptions options, InterpolatingAdjointSensitivity method)
+        where TSystem : struct, IOdeSystem
+    {
+        int n = inputs.StateCount, m = inputs.ParameterCount, total = inputs.Count;
+        OdeMethod solver = options.Method;
+        if (solver.IsStiff && method.Seminorm)
+            throw new NotSupportedException(
+                $"The interpolating adjoint with {solver.Name} does not support Seminorm: the stiff integrators control the error of every component.");
+        var counter = new EvaluationCounter();
+        double[] p = inputs.P;
+        double[] times = inputs.Times;
+        double t0 = inputs.T0, d = inputs.Direction;
+        int checkpoints = method.Checkpoints, count = checkpoints + 1;
+        var bounds = new double[count];
+        bounds[0] = t0;
+        for (int j = 1; j < checkpoints; j++) bounds[j] = t0 + j * ((times[^1] - t0) / checkpoints);
+        bounds[checkpoints] = times[^1];
+
+        // Forward pass: the state at every boundary, and at every observation time on the way.
+        var systemField = new SystemField<TSystem>(system, p);
+        var forward = new Stepper<SystemField<TSystem>>(n, options);
+        var states = new double[count * n];
+        var ys = new double[total * n];
+        inputs.Y0.CopyTo(states, 0);
+        int next = 0;
+        for (; next < total && times[next] == t0; next++) inputs.Y0.CopyTo(ys, next * n);
+        OdeStatus status = OdeStatus.Success;
+        for (int b = 1; b < count && status == OdeStatus.Success; b++)
+        {
+            forward.Reset(systemField, states.AsSpan((b - 1) * n, n), bounds[b - 1], bounds[b]);
+            while (forward.Step())
+            {
+                for (; next < total && (times[next] - forward.Time) * d <= 0; next++)
+                {
+                    if (times[next] == forward.Time) forward.State.CopyTo(ys.AsSpan(next * n, n));
+                    else forward.Interpolate(times[next], ys.AsSpan(next * n, n));
+                }
+            }
+            status = forward.Status;
+            forward.State.CopyTo(states.AsSpan(b * n, n));
+        }
+        if (status == OdeStatus.Success) inputs.Observe(ys);
+
+        // ∂L/∂t_i = ∂L/∂y(t_i) · f(t_i, y(t_i)).
+        var gTimes = new double[total];
+        var f = new double[n];
+        for (int i = 0; i < total && status == OdeStatus.Success; i++)
+        {
+            counter.Function++;
+            system.Evaluate(times[i], ys.AsSpan(i * n, n), p, f);
+            gTimes[i] = ForwardSensitivitySolver.Dot(inputs.DLdyRow(i), f);
+        }
+
+        // Backward pass, segment by segment; inside a segment, interval by interval between observation times.
+        var recompute = new Stepper<SystemField<TSystem>>(n, options);
+        var segment = new DenseSegment(n, solver);
+        var adjointField = new InterpolatedAdjointField<TSystem>(system, p, segment, counter, withDerivatives: solver.IsStiff);
+        var backward = new Stepper<InterpolatedAdjointField<TSystem>>(adjointField.Dimension,
+            method.BackwardOptions(options, adjointField.Dimension, 0, n));
+        method.ApplyErrorControl(backward, n);
+        var x = new double[n + m + 1];
+        if (status == OdeStatus.Success)
+        {
+            int i = total - 1;
+            inputs.DLdyRow(i).CopyTo(x);
+            x[n + m] = -gTimes[i];
+            i--;
+            void AddTerm(int k)
+            {
+                ReadOnlySpan<double> w = inputs.DLdyRow(k);
+                for (int q = 0; q < n; q++) x[q] += w[q];
+                x[n + m] -= gTimes[k];
+            }
+            for (int b = count - 1; b >= 1 && status == OdeStatus.Success; b--)
+            {
+                recompute.Reset(systemField, states.AsSpan((b - 1) * n, n), bounds[b - 1], bounds[b]);
+                segment.Clear();
+                while (recompute.Step()) segment.Add(recompute);
+                status = recompute.Status;
+                if (status != OdeStatus.Success) break;
+
+                double from = bounds[b], start = bounds[b - 1];
+                // Observation times strictly inside the segment, from the last; then the one on its start, if any.
+                for (; i >= 0 && (times[i] - start) * d > 0; i--)
+                {
+                    backward.Reset(adjointField, x, from, times[i]);
+                    status = backward.Run();
+                    if (status != OdeStatus.Success) break;
+                    backward.State.CopyTo(x);
+                    from = times[i];
+                    AddTerm(i);
+                }
+                if (status != OdeStatus.Success) break;
+                backward.Reset(adjointField, x, from, start);
+                status = backward.Run();
+                if (status != OdeStatus.Success) break;
+                backward.State.CopyTo(x);
+                for (; i >= 0 && times[i] == start; i--) AddTerm(i);
+            }
+        }
+
+        double[] gY0 = x.AsSpan(0, n).ToArray();
+        double[] gP = x.AsSpan(n, m).ToArray();
+        double gT0 = x[n + m];
+        if (status != OdeStatus.Success)
+        {
+            Array.Fill(gY0, double.NaN);
+            Array.Fill(gP, double.NaN);
+            Array.Fill(gTimes, double.NaN);
+            gT0 = double.NaN;
+        }
         long stateJacobians = forward.Stats.JacobianEvaluations + recompute.Stats.JacobianEvaluations;
         long stateJvps = solver.Rosenbrock is not null ? stateJacobians : 0;
         var stats = new GradientStats(forward.Stats, backward.Stats,

@@ -44,6 +44,18 @@ public sealed class OdeGradient
 
     /// <summary>The sensitivity method that computed this gradient.</summary>
     public Sensitivity Method { get; }
+
+    /// <summary>
+    /// The forward pass's states at the observation times, row i = y(times[i]) (times.Length × StateCount, row-major):
+    /// the states the gradient is taken at. NaN when the forward pass failed.
+    /// </summary>
+    public double[] States { get; internal set; } = [];
+
+    /// <summary>
+    /// The loss that <see cref="ObservationLoss"/> returned, with <see cref="Ode.LossGradient{TSystem}"/>;
+    /// NaN when dLdy was given, or when the forward pass failed.
+    /// </summary>
+    public double Loss { get; internal set; } = double.NaN;
 }
 
 /// <summary>Work counters of a gradient computation, per pass and per kind of call into the system.</summary>

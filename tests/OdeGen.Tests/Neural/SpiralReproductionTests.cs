@@ -13,11 +13,12 @@ public sealed class SpiralReproductionTests(ITestOutputHelper output)
 
     private static readonly Lazy<SpiralReference> Reference = new(() => SpiralReference.Load(Model.CreateLayout()));
 
-    public static TheoryData<string> Methods => ["InterpolatingAdjoint", "BacksolveAdjoint", "DiscreteAdjoint"];
+    public static TheoryData<string> Methods => ["InterpolatingAdjoint", "InterpolatingAdjoint(1), interpolated observations", "BacksolveAdjoint", "DiscreteAdjoint"];
 
     private static OdeGen.Sensitivity MethodOf(string name) => name switch
     {
         "InterpolatingAdjoint" => OdeGen.Sensitivity.InterpolatingAdjoint(),
+        "InterpolatingAdjoint(1), interpolated observations" => new InterpolatingAdjointSensitivity(1) { InterpolateObservations = true },
         "BacksolveAdjoint" => OdeGen.Sensitivity.BacksolveAdjoint,
         _ => OdeGen.Sensitivity.DiscreteAdjoint,
     };

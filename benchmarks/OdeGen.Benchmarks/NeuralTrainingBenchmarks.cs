@@ -1,0 +1,213 @@
+using System.Text.Json;
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using OdeGen.Neural;
+
+namespace OdeGen.Benchmarks;
+
+/// <summary>
+/// The spiral demo's model, f(y) = W2·tanh(W1·y³ + b1) + b2 with 50 hidden units, written with loops as in
+/// samples/Spiral; the generator adds <c>RhsSystem</c>. Layout W1 [50][2], b1, W2 [2][50], b2 (PyTorch's).
+/// </summary>
+public static partial class SpiralMlp
+{
+    public const int In = 2, Hidden = 50, Out = 2;
+    private const int W1 = 0, B1 = W1 + Hidden * In, W2 = B1 + Hidden, B2 = W2 + Out * Hidden;
+
+    [OdeDynamics(States = 2, Parameters = 252)]
+    public static void Rhs(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
+    {
+        Span<double> h = stackalloc double[Hidden];
+        for (int i = 0; i < Hidden; i++)
+        {
+            double s = p[B1 + i];
+            for (int j = 0; j < In; j++)
+            {
+                s += p[W1 + i * In + j] * (y[j] * y[j] * y[j]);
+            }
+
+            h[i] = Math.Tanh(s);
+        }
+
+        for (int k = 0; k < Out; k++)
+        {
+            double o = p[B2 + k];
+            for (int i = 0; i < Hidden; i++)
+            {
+                o += p[W2 + k * Hidden + i] * h[i];
+            }
+
+            dydt[k] = o;
+        }
+    }
+}
+
+/// <summary>
+/// One training iteration of the spiral demo: the loss (forward solves of the 20 ten-point segments) and its
+/// gradient with respect to the 252 weights, by <see cref="NeuralOdeTrainer{TSystem}.Gradient"/>, Dopri5 at
+/// rtol 1e-7, atol 1e-9, mean absolute error. The weights and the batch are those of
+/// shared/reference/spiral_init.json (torchdiffeq's first batch, the reproduction test's); where that file is
+/// absent (a clone without shared/), the demo's seeded start (N(0, 0.1²) weights, seed 0; batch seed 0) and
+/// the Start column says so. The weights are not updated, so every operation does the same work; the Work
+/// column gives that work (evaluations of f and VJPs per iteration, computed once outside the timed runs).
+/// The interpolating adjoint is the baseline.
+/// </summary>
+[MemoryDiagnoser]
+[Config(typeof(Columns))]
+public class NeuralTrainingBenchmarks
+{
+    private NeuralOdeTrainer<SpiralMlp.RhsSystem> _interpolating = null!, _backsolve = null!, _discrete = null!;
+    private readonly double[] _gradient = new double[252];
+    private Problem _problem = null!;
+
+    /// <summary>Loads the start and the batch.</summary>
+    [GlobalSetup]
+    public void Setup()
+    {
+        _problem = Problem.Instance.Value;
+        _interpolating = Trainer(nameof(InterpolatingAdjoint));
+        _backsolve = Trainer(nameof(BacksolveAdjoint));
+        _discrete = Trainer(nameof(DiscreteAdjoint));
+    }
+
+    /// <summary>Interpolating adjoint, one checkpoint segment per sample (the sample's default: the observation times split each segment).</summary>
+    [Benchmark(Baseline = true)] public double InterpolatingAdjoint() => Run(_interpolating);
+
+    /// <summary>Back-solve adjoint (the Neural-ODE paper's Algorithm 2).</summary>
+    [Benchmark] public double BacksolveAdjoint() => Run(_backsolve);
+
+    /// <summary>Discrete adjoint (exact gradient of the discrete solution).</summary>
+    [Benchmark] public double DiscreteAdjoint() => Run(_discrete);
+
+    private double Run(NeuralOdeTrainer<SpiralMlp.RhsSystem> trainer)
+    {
+        BatchResult r = trainer.Gradient(_problem.Parameters, _problem.Batch, _gradient);
+        return r.Loss + _gradient[0];
+    }
+
+    /// <summary>The sensitivity a benchmark method uses.</summary>
+    public static Sensitivity MethodOf(string name) => name switch
+    {
+        nameof(InterpolatingAdjoint) => Sensitivity.InterpolatingAdjoint(1),
+        nameof(BacksolveAdjoint) => Sensitivity.BacksolveAdjoint,
+        _ => Sensitivity.DiscreteAdjoint,
+    };
+
+    private static NeuralOdeTrainer<SpiralMlp.RhsSystem> Trainer(string method) =>
+        new(default) { Solver = new SolverOptions { RelTol = 1e-7, AbsTol = 1e-9 }, Sensitivity = MethodOf(method) };
+
+    /// <summary>One iteration's loss, gradient norm and work, outside the timed runs.</summary>
+    public static string Work(string method)
+    {
+        Problem problem = Problem.Instance.Value;
+        var gradient = new double[252];
+        BatchResult r = Trainer(method).Gradient(problem.Parameters, problem.Batch, gradient);
+        if (!r.IsSuccess) return r.Status.ToString();
+        return FormattableString.Invariant($"f {r.FunctionEvaluations}, vjp {r.VjpEvaluations}; loss {r.Loss:F8}, |g| {r.GradientNorm:F8}");
+    }
+
+    /// <summary>The weights and the batch.</summary>
+    private sealed class Problem
+    {
+        public static readonly Lazy<Problem> Instance = new(Load);
+
+        public required double[] Parameters { get; init; }
+        public required IReadOnlyList<TrajectorySample> Batch { get; init; }
+        public required string Start { get; init; }
+
+        private static Problem Load()
+        {
+            string? path = FindReference("spiral_init.json");
+            return path is null ? Seeded() : FromReference(path);
+        }
+
+        // shared/reference/spiral_init.json: W1, b1, W2, b2 and torchdiffeq's first batch (batch_y0 [20][2], batch_t [10], batch_y [10][20][2]).
+        private static Problem FromReference(string path)
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(path));
+            JsonElement root = doc.RootElement;
+            var p = new List<double>();
+            foreach (string name in new[] { "W1", "b1", "W2", "b2" }) p.AddRange(Flatten(root.GetProperty("weights").GetProperty(name)));
+            if (p.Count != 252) throw new InvalidDataException($"{path}: {p.Count} weights, expected 252.");
+            double[] t = Flatten(root.GetProperty("batch_t"));
+            double[][] y0 = root.GetProperty("batch_y0").EnumerateArray().Select(Flatten).ToArray();
+            double[][][] y = root.GetProperty("batch_y").EnumerateArray().Select(r => r.EnumerateArray().Select(Flatten).ToArray()).ToArray();
+            var batch = new TrajectorySample[y0.Length];
+            for (int m = 0; m < y0.Length; m++)
+            {
+                var target = new double[2 * t.Length];
+                for (int i = 0; i < t.Length; i++) y[i][m].CopyTo(target, 2 * i);
+                batch[m] = new TrajectorySample(y0[m], t[0], t, target);
+            }
+            return new Problem { Parameters = [.. p], Batch = batch, Start = "reference" };
+        }
+
+        // The demo's seeded start: the true spiral by Dopri5, weights N(0, 0.1²) from seed 0, the first batch of seed 0.
+        private static Problem Seeded()
+        {
+            double[] times = Enumerable.Range(0, 1000).Select(i => i * (25.0 / 999)).ToArray();
+            times[^1] = 25.0;
+            OdeSolution truth = Ode.Solve(new TrueSpiralBench.RhsSystem(), [2.0, 0.0], [], 0, 25,
+                new SolverOptions { RelTol = 1e-7, AbsTol = 1e-9, SaveAt = times }).EnsureSuccess();
+            var states = new double[2 * times.Length];
+            for (int i = 0; i < times.Length; i++) truth.State(i).CopyTo(states.AsSpan(2 * i, 2));
+            var model = new TanhMlpSystem(2, 50, MlpInput.Cube);
+            ParameterLayout layout = model.CreateLayout();
+            double[] p = layout.CreateVector();
+            var random = new Random(0);
+            Initializers.Normal(layout["W1"].Of(p), random, 0.0, 0.1);
+            Initializers.Normal(layout["W2"].Of(p), random, 0.0, 0.1);
+            var sampler = new SegmentSampler(times, states, 2, segmentLength: 10, batchSize: 20, seed: 0);
+            return new Problem { Parameters = p, Batch = sampler.Next(), Start = "seeded (no spiral_init.json)" };
+        }
+
+        private static string? FindReference(string name)
+        {
+            foreach (string start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
+            {
+                for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+                {
+                    if (!File.Exists(Path.Combine(dir.FullName, "OdeGen.sln"))) continue;
+                    string path = Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "reference", name));
+                    if (File.Exists(path)) return path;
+                }
+            }
+            return null;
+        }
+
+        private static double[] Flatten(JsonElement e)
+        {
+            var list = new List<double>();
+            void Walk(JsonElement x)
+            {
+                if (x.ValueKind == JsonValueKind.Array) foreach (JsonElement c in x.EnumerateArray()) Walk(c);
+                else list.Add(x.GetDouble());
+            }
+            Walk(e);
+            return [.. list];
+        }
+
+        public static string StartOf() => Instance.Value.Start;
+    }
+
+    private sealed class Columns : ManualConfig
+    {
+        public Columns()
+        {
+            AddColumn(new InfoColumn("Start", _ => Problem.StartOf()));
+            AddColumn(new InfoColumn("Work", c => Work(InfoColumn.Method(c))));
+        }
+    }
+}
+
+/// <summary>The spiral's truth, dy/dt = (y³)·A, for the seeded fallback of <see cref="NeuralTrainingBenchmarks"/>.</summary>
+public static partial class TrueSpiralBench
+{
+    [OdeDynamics(States = 2, Parameters = 0)]
+    public static void Rhs(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
+    {
+        double u0 = y[0] * y[0] * y[0], u1 = y[1] * y[1] * y[1];
+        dydt[0] = -0.1 * u0 - 2.0 * u1;
+        dydt[1] = 2.0 * u0 - 0.1 * u1;
+    }
+}
