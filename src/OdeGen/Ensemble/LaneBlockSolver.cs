@@ -27,13 +27,13 @@ internal sealed class LaneBlockSolver<TSystem, TLane>
     private readonly int _n, _m, _w;
     private readonly TLane[] _k, _y, _yPrev, _yStage, _fNext, _fPrev, _fTrial, _ySave, _p;
     private readonly double[] _atol;
-    private readonly double[] _scratch, _scratch2, _laneError, _laneH;
+    private readonly double[] _scratch, _scratch2, _laneError;
     private readonly double[] _dense;
     private readonly bool[] _alive, _valid;
     private readonly int _endpointStage;
     private readonly bool _fixed;
     private StepSizeController _controller;
-    private double _time, _previousTime, _h, _hRestart, _t0, _tEnd, _direction;
+    private double _time, _previousTime, _h, _t0, _tEnd, _direction;
     private long _attempts, _fixedSteps;
     private int _block, _nextSave;
     private bool _extraStagesReady;
@@ -62,7 +62,6 @@ internal sealed class LaneBlockSolver<TSystem, TLane>
         _scratch = new double[_w];
         _scratch2 = new double[_w];
         _laneError = new double[_w];
-        _laneH = new double[_w];
         _dense = new double[_tableau.DenseStages];
         _alive = new bool[_w];
         _valid = new bool[_w];
@@ -153,7 +152,14 @@ internal sealed class LaneBlockSolver<TSystem, TLane>
             if (_alive[l] && _scratch[l] != 0) Retire(l, OdeStatus.NonFiniteValue, output);
         if (!AnyAlive()) return;
         _h = _direction * InitialStepMagnitude();
-        _hRestart = _h;
+    }
+
+    private int LiveLanes()
+    {
+        int live = 0;
+        foreach (bool a in _alive)
+            if (a) live++;
+        return live;
     }
 
     private bool AnyAlive()
@@ -178,16 +184,25 @@ internal sealed class LaneBlockSolver<TSystem, TLane>
             bool toEnd = h == _tEnd - _time;
             if (!toEnd && Math.Abs(h) < StepControl.MinimumStep(_options.MinStep, _time))
             {
-                // The lanes that forced the step down retire; the others go on from the step they last proposed.
+                // The lanes that forced the step down retire: those whose last attempt failed (non-finite, or error
+                // above 1), else the one with the largest error, which shrank the step through accepted steps. The
+                // others go on with a first step chosen afresh for them at the current point.
                 bool retired = false;
-                if (!_fixed)
+                if (!_fixed && LiveLanes() > 1)
                 {
+                    int worst = -1;
                     for (int l = 0; l < _w; l++)
                     {
                         if (!_alive[l]) continue;
                         double e = _laneError[l];
                         if (double.IsNaN(e)) { Retire(l, OdeStatus.NonFiniteValue, output); retired = true; }
                         else if (e > 1.0) { Retire(l, OdeStatus.StepSizeTooSmall, output); retired = true; }
+                        else if (worst < 0 || e > _laneError[worst]) worst = l;
+                    }
+                    if (!retired && worst >= 0)
+                    {
+                        Retire(worst, OdeStatus.StepSizeTooSmall, output);
+                        retired = true;
                     }
                 }
                 if (!retired || !AnyAlive())
@@ -196,7 +211,7 @@ internal sealed class LaneBlockSolver<TSystem, TLane>
                     return false;
                 }
                 _controller.Reset();
-                _h = _hRestart;
+                _h = _direction * InitialStepMagnitude();
                 continue;
             }
             _attempts++;
@@ -227,7 +242,6 @@ internal sealed class LaneBlockSolver<TSystem, TLane>
             {
                 Accept(tNew, h, output);
                 _h = hNext;
-                _hRestart = hNext;
                 return true;
             }
             _stats.RejectedSteps++;
@@ -499,8 +513,9 @@ internal sealed class LaneBlockSolver<TSystem, TLane>
         _system.EvaluateLanes(t, y, _p, dydt);
     }
 
-    // Hairer's automatic first step (StepControl.InitialStep) for each live lane; the block takes the smallest. The
-    // trial Euler step that refines it is shared (the lanes share t), of the smallest first guess.
+    // Hairer's automatic first step (StepControl.InitialStep) from the current point for each live lane; the block takes
+    // the smallest. The trial Euler step that refines it is shared (the lanes share t), of the smallest first guess.
+    // Used at t0, and again after lanes retired for forcing the step below the minimum.
     private double InitialStepMagnitude()
     {
         if (_options.FixedStep is { } fixedStep) return fixedStep;
@@ -523,12 +538,12 @@ internal sealed class LaneBlockSolver<TSystem, TLane>
             double a = Math.Sqrt(_scratch[l] / Math.Max(n, 1)), b = Math.Sqrt(_scratch2[l] / Math.Max(n, 1));
             _scratch2[l] = b;   // d1 of the lane, kept for the second stage
             double hl = a < 1e-5 || b < 1e-5 ? 1e-6 : 0.01 * a / b;
-            hl = Math.Min(hl, Math.Min(Math.Abs(_tEnd - _t0), _options.MaxStep));
+            hl = Math.Min(hl, Math.Min(Math.Abs(_tEnd - _time), _options.MaxStep));
             if (_alive[l]) h0 = Math.Min(h0, hl);
         }
         TLane step = TLane.Create(_direction * h0);
         for (int q = 0; q < n; q++) _yStage[q] = _y[q] + step * _fNext[q];
-        Evaluate(_t0 + _direction * h0, _yStage, _fTrial);
+        Evaluate(_time + _direction * h0, _yStage, _fTrial);
         TLane d2 = TLane.Zero;
         for (int q = 0; q < n; q++)
         {
@@ -549,7 +564,6 @@ internal sealed class LaneBlockSolver<TSystem, TLane>
                 double h1 = dMax <= 1e-15 ? Math.Max(1e-6, h0 * 1e-3) : Math.Pow(0.01 / dMax, 1.0 / (_tableau.Order + 1));
                 hl = Math.Min(100 * h0, h1);
             }
-            _laneH[l] = hl;
             result = Math.Min(result, hl);
         }
         return result;
