@@ -31,11 +31,13 @@ internal sealed class LaneBlockSolver<TSystem, TLane>
     private readonly double[] _dense;
     private readonly bool[] _alive, _valid;
     private readonly int _endpointStage;
+    private readonly int[] _zeroWeightStages;   // stages with b_i = 0: a non-finite value there need not reach y_new
     private readonly bool _fixed;
     private StepSizeController _controller;
     private double _time, _previousTime, _h, _t0, _tEnd, _direction;
     private long _attempts, _fixedSteps;
-    private int _block, _nextSave;
+    private int _block, _nextSave, _live;
+    private bool _anyNonFinite;        // the last attempt (or endpoint derivative) had a non-finite value in some lane
     private bool _extraStagesReady;
     private SolverStats _stats;
 
@@ -66,6 +68,7 @@ internal sealed class LaneBlockSolver<TSystem, TLane>
         _alive = new bool[_w];
         _valid = new bool[_w];
         _endpointStage = EndpointStage(_tableau);
+        _zeroWeightStages = Enumerable.Range(0, _tableau.Stages).Where(i => _tableau.B[i] == 0).ToArray();
         _controller = new StepSizeController(_options, _tableau);
     }
 
@@ -108,6 +111,7 @@ internal sealed class LaneBlockSolver<TSystem, TLane>
             _alive[l] = _valid[l];
             LaneStatus[l] = OdeStatus.Success;
         }
+        _live = Math.Min(_w, count - first);
         // Padding lanes solve a copy of the block's first trajectory: finite, typical values, discarded.
         for (int q = 0; q < n; q++)
         {
@@ -154,20 +158,9 @@ internal sealed class LaneBlockSolver<TSystem, TLane>
         _h = _direction * InitialStepMagnitude();
     }
 
-    private int LiveLanes()
-    {
-        int live = 0;
-        foreach (bool a in _alive)
-            if (a) live++;
-        return live;
-    }
+    private int LiveLanes() => _live;
 
-    private bool AnyAlive()
-    {
-        foreach (bool a in _alive)
-            if (a) return true;
-        return false;
-    }
+    private bool AnyAlive() => _live > 0;
 
     // One accepted shared step (retrying rejected attempts); false when the block is done.
     private bool Step(EnsembleSolution output)
@@ -219,11 +212,9 @@ internal sealed class LaneBlockSolver<TSystem, TLane>
             double tNew = NewTime(h, toEnd);
             if (_fixed)
             {
-                for (int l = 0; l < _w; l++)
-                    if (_alive[l] && double.IsNaN(_laneError[l])) Retire(l, OdeStatus.NonFiniteValue, output);
-                if (AnyAlive() && !_tableau.IsFsal)
+                if (!_tableau.IsFsal) EndpointDerivative(tNew);
+                if (_anyNonFinite)
                 {
-                    EndpointDerivative(tNew);
                     for (int l = 0; l < _w; l++)
                         if (_alive[l] && double.IsNaN(_laneError[l])) Retire(l, OdeStatus.NonFiniteValue, output);
                 }
@@ -272,6 +263,7 @@ internal sealed class LaneBlockSolver<TSystem, TLane>
     // A lane leaves the block: its row gets the last accepted state and time, its status and the block's work so far.
     private void Retire(int lane, OdeStatus status, EnsembleSolution output)
     {
+        if (_alive[lane]) _live--;
         _alive[lane] = false;
         LaneStatus[lane] = status;
         if (!_valid[lane]) return;
@@ -316,13 +308,23 @@ internal sealed class LaneBlockSolver<TSystem, TLane>
                 for (int q = 0; q < n; q++) yNew[q] = yNew[q] + wl * ki[q];
             }
         }
-        // x − x is 0 for finite x and NaN for NaN and ±∞: one running sum per lane finds either.
+        // x − x is 0 for finite x and NaN for NaN and ±∞: one running sum per lane finds either. The scalar integrator
+        // checks every stage and y_new; a non-finite stage with b_i ≠ 0 makes y_new non-finite (its weight h·b_i is
+        // not 0), so y_new and the stages with b_i = 0 decide the same.
         TLane acc = TLane.Zero;
         foreach (TLane v in _yStage) acc += v - v;
-        foreach (TLane v in _k.AsSpan(0, s * n)) acc += v - v;
+        foreach (int i in _zeroWeightStages)
+            foreach (TLane v in _k.AsSpan(i * n, n)) acc += v - v;
+        bool adaptive = _tableau.IsAdaptive && !_fixed;
+        if (adaptive) ErrorNorms(h, _laneError);
+        _anyNonFinite = !TLane.AllFinite(acc);
+        if (!_anyNonFinite)
+        {
+            if (!adaptive) _laneError.AsSpan().Clear();
+            return;
+        }
         TLane.Store(acc, _scratch);
-        if (_tableau.IsAdaptive && !_fixed) ErrorNorms(h, _laneError);
-        else _laneError.AsSpan().Clear();
+        if (!adaptive) _laneError.AsSpan().Clear();
         for (int l = 0; l < _w; l++)
             if (_scratch[l] != 0 || double.IsNaN(_laneError[l])) _laneError[l] = double.NaN;
     }
@@ -370,7 +372,11 @@ internal sealed class LaneBlockSolver<TSystem, TLane>
     private void EndpointDerivative(double tNew)
     {
         Evaluate(tNew, _yStage, _fTrial);
-        LaneFinite(_fTrial, _scratch);
+        TLane acc = TLane.Zero;
+        foreach (TLane x in _fTrial) acc += x - x;
+        if (TLane.AllFinite(acc)) return;
+        _anyNonFinite = true;
+        TLane.Store(acc, _scratch);
         for (int l = 0; l < _w; l++)
             if (_scratch[l] != 0) _laneError[l] = double.NaN;
     }
