@@ -6,7 +6,7 @@ namespace OdeGen.Lanes;
 
 /// <summary>2 doubles in one <see cref="Vector128{T}"/>: the lane type for 128-bit SIMD.</summary>
 [StructLayout(LayoutKind.Sequential)]
-public readonly struct Lane128 : ILane<Lane128>
+public readonly struct Lane128 : ILane<Lane128>, ILaneBits<Lane128>
 {
     /// <summary>The register.</summary>
     public readonly Vector128<double> Value;
@@ -116,38 +116,72 @@ public readonly struct Lane128 : ILane<Lane128>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Lane128 Floor(Lane128 x) => new(Vector128.Floor(x.Value));
 
-    // Transcendental functions: lane by lane through Math until the vector kernels (LaneMath) replace them.
+    // Exp, Log, Sin and Cos: the vector kernels of .NET (Exp and Log since .NET 9, Sin and Cos since .NET 10); on net8.0
+    // lane by lane through Math. The rest: LaneMath's kernels, built on these (docs/lanes.md, "Vector math kernels").
     /// <inheritdoc/>
+#if NET9_0_OR_GREATER
+    public static Lane128 Exp(Lane128 x) => new(Vector128.Exp(x.Value));
+    /// <inheritdoc/>
+    public static Lane128 Log(Lane128 x) => new(Vector128.Log(x.Value));
+#else
     public static Lane128 Exp(Lane128 x) => Map(x, Math.Exp);
     /// <inheritdoc/>
     public static Lane128 Log(Lane128 x) => Map(x, Math.Log);
+#endif
+#if NET10_0_OR_GREATER
     /// <inheritdoc/>
-    public static Lane128 Log10(Lane128 x) => Map(x, Math.Log10);
+    public static Lane128 Sin(Lane128 x) => new(Vector128.Sin(x.Value));
     /// <inheritdoc/>
-    public static Lane128 Pow(Lane128 x, Lane128 y) => Map(x, y, Math.Pow);
+    public static Lane128 Cos(Lane128 x) => new(Vector128.Cos(x.Value));
     /// <inheritdoc/>
-    public static Lane128 Cbrt(Lane128 x) => Map(x, Math.Cbrt);
+    public static Lane128 Tan(Lane128 x)
+    {
+        (Vector128<double> sin, Vector128<double> cos) = Vector128.SinCos(x.Value);
+        return new(sin / cos);
+    }
+#else
     /// <inheritdoc/>
     public static Lane128 Sin(Lane128 x) => Map(x, Math.Sin);
     /// <inheritdoc/>
     public static Lane128 Cos(Lane128 x) => Map(x, Math.Cos);
     /// <inheritdoc/>
     public static Lane128 Tan(Lane128 x) => Map(x, Math.Tan);
+#endif
     /// <inheritdoc/>
-    public static Lane128 Asin(Lane128 x) => Map(x, Math.Asin);
+    public static Lane128 Log10(Lane128 x) => LaneMath.Log10(x);
     /// <inheritdoc/>
-    public static Lane128 Acos(Lane128 x) => Map(x, Math.Acos);
+    public static Lane128 Pow(Lane128 x, Lane128 y) => LaneMath.Pow(x, y);
     /// <inheritdoc/>
-    public static Lane128 Atan(Lane128 x) => Map(x, Math.Atan);
+    public static Lane128 Cbrt(Lane128 x) => LaneMath.Cbrt(x);
     /// <inheritdoc/>
-    public static Lane128 Atan2(Lane128 y, Lane128 x) => Map(y, x, Math.Atan2);
+    public static Lane128 Asin(Lane128 x) => LaneMath.Asin(x);
     /// <inheritdoc/>
-    public static Lane128 Sinh(Lane128 x) => Map(x, Math.Sinh);
+    public static Lane128 Acos(Lane128 x) => LaneMath.Acos(x);
     /// <inheritdoc/>
-    public static Lane128 Cosh(Lane128 x) => Map(x, Math.Cosh);
+    public static Lane128 Atan(Lane128 x) => LaneMath.Atan(x);
     /// <inheritdoc/>
-    public static Lane128 Tanh(Lane128 x) => Map(x, Math.Tanh);
+    public static Lane128 Atan2(Lane128 y, Lane128 x) => LaneMath.Atan2(y, x);
+    /// <inheritdoc/>
+    public static Lane128 Sinh(Lane128 x) => LaneMath.Sinh(x);
+    /// <inheritdoc/>
+    public static Lane128 Cosh(Lane128 x) => LaneMath.Cosh(x);
+    /// <inheritdoc/>
+    public static Lane128 Tanh(Lane128 x) => LaneMath.Tanh(x);
 
+    // Bit-level helpers of the kernels (ILaneBits).
+    static Lane128 ILaneBits<Lane128>.SignMask(Lane128 x) => new(Vector128.LessThan(x.Value.AsInt64(), Vector128<long>.Zero).AsDouble());
+    static Lane128 ILaneBits<Lane128>.CopySign(Lane128 magnitude, Lane128 sign) =>
+        new(Vector128.ConditionalSelect(Vector128.Create(-0.0), sign.Value, magnitude.Value));
+    static Lane128 ILaneBits<Lane128>.BiasedExponent(Lane128 x)
+    {
+        // The exponent field (≤ 2047) in the low bits of 2⁵² as a double is 2⁵² + field: subtract 2⁵².
+        Vector128<ulong> field = Vector128.ShiftRightLogical(x.Value.AsUInt64(), 52) & Vector128.Create(0x7FFUL);
+        return new((field | Vector128.Create(0x4330000000000000UL)).AsDouble() - Vector128.Create(4503599627370496.0));
+    }
+    static Lane128 ILaneBits<Lane128>.Significand(Lane128 x) =>
+        new(((x.Value.AsUInt64() & Vector128.Create(0x000FFFFFFFFFFFFFUL)) | Vector128.Create(0x3FF0000000000000UL)).AsDouble());
+
+#if !NET10_0_OR_GREATER
     private static Lane128 Map(Lane128 x, Func<double, double> f)
     {
         Span<double> v = stackalloc double[2];
@@ -164,4 +198,5 @@ public readonly struct Lane128 : ILane<Lane128>
         for (int i = 0; i < 2; i++) u[i] = f(u[i], v[i]);
         return Load(u);
     }
+#endif
 }

@@ -6,7 +6,7 @@ namespace OdeGen.Lanes;
 
 /// <summary>4 doubles in one <see cref="Vector256{T}"/>: the lane type for 256-bit SIMD.</summary>
 [StructLayout(LayoutKind.Sequential)]
-public readonly struct Lane256 : ILane<Lane256>
+public readonly struct Lane256 : ILane<Lane256>, ILaneBits<Lane256>
 {
     /// <summary>The register.</summary>
     public readonly Vector256<double> Value;
@@ -116,38 +116,72 @@ public readonly struct Lane256 : ILane<Lane256>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Lane256 Floor(Lane256 x) => new(Vector256.Floor(x.Value));
 
-    // Transcendental functions: lane by lane through Math until the vector kernels (LaneMath) replace them.
+    // Exp, Log, Sin and Cos: the vector kernels of .NET (Exp and Log since .NET 9, Sin and Cos since .NET 10); on net8.0
+    // lane by lane through Math. The rest: LaneMath's kernels, built on these (docs/lanes.md, "Vector math kernels").
     /// <inheritdoc/>
+#if NET9_0_OR_GREATER
+    public static Lane256 Exp(Lane256 x) => new(Vector256.Exp(x.Value));
+    /// <inheritdoc/>
+    public static Lane256 Log(Lane256 x) => new(Vector256.Log(x.Value));
+#else
     public static Lane256 Exp(Lane256 x) => Map(x, Math.Exp);
     /// <inheritdoc/>
     public static Lane256 Log(Lane256 x) => Map(x, Math.Log);
+#endif
+#if NET10_0_OR_GREATER
     /// <inheritdoc/>
-    public static Lane256 Log10(Lane256 x) => Map(x, Math.Log10);
+    public static Lane256 Sin(Lane256 x) => new(Vector256.Sin(x.Value));
     /// <inheritdoc/>
-    public static Lane256 Pow(Lane256 x, Lane256 y) => Map(x, y, Math.Pow);
+    public static Lane256 Cos(Lane256 x) => new(Vector256.Cos(x.Value));
     /// <inheritdoc/>
-    public static Lane256 Cbrt(Lane256 x) => Map(x, Math.Cbrt);
+    public static Lane256 Tan(Lane256 x)
+    {
+        (Vector256<double> sin, Vector256<double> cos) = Vector256.SinCos(x.Value);
+        return new(sin / cos);
+    }
+#else
     /// <inheritdoc/>
     public static Lane256 Sin(Lane256 x) => Map(x, Math.Sin);
     /// <inheritdoc/>
     public static Lane256 Cos(Lane256 x) => Map(x, Math.Cos);
     /// <inheritdoc/>
     public static Lane256 Tan(Lane256 x) => Map(x, Math.Tan);
+#endif
     /// <inheritdoc/>
-    public static Lane256 Asin(Lane256 x) => Map(x, Math.Asin);
+    public static Lane256 Log10(Lane256 x) => LaneMath.Log10(x);
     /// <inheritdoc/>
-    public static Lane256 Acos(Lane256 x) => Map(x, Math.Acos);
+    public static Lane256 Pow(Lane256 x, Lane256 y) => LaneMath.Pow(x, y);
     /// <inheritdoc/>
-    public static Lane256 Atan(Lane256 x) => Map(x, Math.Atan);
+    public static Lane256 Cbrt(Lane256 x) => LaneMath.Cbrt(x);
     /// <inheritdoc/>
-    public static Lane256 Atan2(Lane256 y, Lane256 x) => Map(y, x, Math.Atan2);
+    public static Lane256 Asin(Lane256 x) => LaneMath.Asin(x);
     /// <inheritdoc/>
-    public static Lane256 Sinh(Lane256 x) => Map(x, Math.Sinh);
+    public static Lane256 Acos(Lane256 x) => LaneMath.Acos(x);
     /// <inheritdoc/>
-    public static Lane256 Cosh(Lane256 x) => Map(x, Math.Cosh);
+    public static Lane256 Atan(Lane256 x) => LaneMath.Atan(x);
     /// <inheritdoc/>
-    public static Lane256 Tanh(Lane256 x) => Map(x, Math.Tanh);
+    public static Lane256 Atan2(Lane256 y, Lane256 x) => LaneMath.Atan2(y, x);
+    /// <inheritdoc/>
+    public static Lane256 Sinh(Lane256 x) => LaneMath.Sinh(x);
+    /// <inheritdoc/>
+    public static Lane256 Cosh(Lane256 x) => LaneMath.Cosh(x);
+    /// <inheritdoc/>
+    public static Lane256 Tanh(Lane256 x) => LaneMath.Tanh(x);
 
+    // Bit-level helpers of the kernels (ILaneBits).
+    static Lane256 ILaneBits<Lane256>.SignMask(Lane256 x) => new(Vector256.LessThan(x.Value.AsInt64(), Vector256<long>.Zero).AsDouble());
+    static Lane256 ILaneBits<Lane256>.CopySign(Lane256 magnitude, Lane256 sign) =>
+        new(Vector256.ConditionalSelect(Vector256.Create(-0.0), sign.Value, magnitude.Value));
+    static Lane256 ILaneBits<Lane256>.BiasedExponent(Lane256 x)
+    {
+        // The exponent field (≤ 2047) in the low bits of 2⁵² as a double is 2⁵² + field: subtract 2⁵².
+        Vector256<ulong> field = Vector256.ShiftRightLogical(x.Value.AsUInt64(), 52) & Vector256.Create(0x7FFUL);
+        return new((field | Vector256.Create(0x4330000000000000UL)).AsDouble() - Vector256.Create(4503599627370496.0));
+    }
+    static Lane256 ILaneBits<Lane256>.Significand(Lane256 x) =>
+        new(((x.Value.AsUInt64() & Vector256.Create(0x000FFFFFFFFFFFFFUL)) | Vector256.Create(0x3FF0000000000000UL)).AsDouble());
+
+#if !NET10_0_OR_GREATER
     private static Lane256 Map(Lane256 x, Func<double, double> f)
     {
         Span<double> v = stackalloc double[4];
@@ -164,4 +198,5 @@ public readonly struct Lane256 : ILane<Lane256>
         for (int i = 0; i < 4; i++) u[i] = f(u[i], v[i]);
         return Load(u);
     }
+#endif
 }

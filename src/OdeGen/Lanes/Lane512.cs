@@ -6,7 +6,7 @@ namespace OdeGen.Lanes;
 
 /// <summary>8 doubles in one <see cref="Vector512{T}"/>: the lane type for 512-bit SIMD.</summary>
 [StructLayout(LayoutKind.Sequential)]
-public readonly struct Lane512 : ILane<Lane512>
+public readonly struct Lane512 : ILane<Lane512>, ILaneBits<Lane512>
 {
     /// <summary>The register.</summary>
     public readonly Vector512<double> Value;
@@ -116,38 +116,72 @@ public readonly struct Lane512 : ILane<Lane512>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Lane512 Floor(Lane512 x) => new(Vector512.Floor(x.Value));
 
-    // Transcendental functions: lane by lane through Math until the vector kernels (LaneMath) replace them.
+    // Exp, Log, Sin and Cos: the vector kernels of .NET (Exp and Log since .NET 9, Sin and Cos since .NET 10); on net8.0
+    // lane by lane through Math. The rest: LaneMath's kernels, built on these (docs/lanes.md, "Vector math kernels").
     /// <inheritdoc/>
+#if NET9_0_OR_GREATER
+    public static Lane512 Exp(Lane512 x) => new(Vector512.Exp(x.Value));
+    /// <inheritdoc/>
+    public static Lane512 Log(Lane512 x) => new(Vector512.Log(x.Value));
+#else
     public static Lane512 Exp(Lane512 x) => Map(x, Math.Exp);
     /// <inheritdoc/>
     public static Lane512 Log(Lane512 x) => Map(x, Math.Log);
+#endif
+#if NET10_0_OR_GREATER
     /// <inheritdoc/>
-    public static Lane512 Log10(Lane512 x) => Map(x, Math.Log10);
+    public static Lane512 Sin(Lane512 x) => new(Vector512.Sin(x.Value));
     /// <inheritdoc/>
-    public static Lane512 Pow(Lane512 x, Lane512 y) => Map(x, y, Math.Pow);
+    public static Lane512 Cos(Lane512 x) => new(Vector512.Cos(x.Value));
     /// <inheritdoc/>
-    public static Lane512 Cbrt(Lane512 x) => Map(x, Math.Cbrt);
+    public static Lane512 Tan(Lane512 x)
+    {
+        (Vector512<double> sin, Vector512<double> cos) = Vector512.SinCos(x.Value);
+        return new(sin / cos);
+    }
+#else
     /// <inheritdoc/>
     public static Lane512 Sin(Lane512 x) => Map(x, Math.Sin);
     /// <inheritdoc/>
     public static Lane512 Cos(Lane512 x) => Map(x, Math.Cos);
     /// <inheritdoc/>
     public static Lane512 Tan(Lane512 x) => Map(x, Math.Tan);
+#endif
     /// <inheritdoc/>
-    public static Lane512 Asin(Lane512 x) => Map(x, Math.Asin);
+    public static Lane512 Log10(Lane512 x) => LaneMath.Log10(x);
     /// <inheritdoc/>
-    public static Lane512 Acos(Lane512 x) => Map(x, Math.Acos);
+    public static Lane512 Pow(Lane512 x, Lane512 y) => LaneMath.Pow(x, y);
     /// <inheritdoc/>
-    public static Lane512 Atan(Lane512 x) => Map(x, Math.Atan);
+    public static Lane512 Cbrt(Lane512 x) => LaneMath.Cbrt(x);
     /// <inheritdoc/>
-    public static Lane512 Atan2(Lane512 y, Lane512 x) => Map(y, x, Math.Atan2);
+    public static Lane512 Asin(Lane512 x) => LaneMath.Asin(x);
     /// <inheritdoc/>
-    public static Lane512 Sinh(Lane512 x) => Map(x, Math.Sinh);
+    public static Lane512 Acos(Lane512 x) => LaneMath.Acos(x);
     /// <inheritdoc/>
-    public static Lane512 Cosh(Lane512 x) => Map(x, Math.Cosh);
+    public static Lane512 Atan(Lane512 x) => LaneMath.Atan(x);
     /// <inheritdoc/>
-    public static Lane512 Tanh(Lane512 x) => Map(x, Math.Tanh);
+    public static Lane512 Atan2(Lane512 y, Lane512 x) => LaneMath.Atan2(y, x);
+    /// <inheritdoc/>
+    public static Lane512 Sinh(Lane512 x) => LaneMath.Sinh(x);
+    /// <inheritdoc/>
+    public static Lane512 Cosh(Lane512 x) => LaneMath.Cosh(x);
+    /// <inheritdoc/>
+    public static Lane512 Tanh(Lane512 x) => LaneMath.Tanh(x);
 
+    // Bit-level helpers of the kernels (ILaneBits).
+    static Lane512 ILaneBits<Lane512>.SignMask(Lane512 x) => new(Vector512.LessThan(x.Value.AsInt64(), Vector512<long>.Zero).AsDouble());
+    static Lane512 ILaneBits<Lane512>.CopySign(Lane512 magnitude, Lane512 sign) =>
+        new(Vector512.ConditionalSelect(Vector512.Create(-0.0), sign.Value, magnitude.Value));
+    static Lane512 ILaneBits<Lane512>.BiasedExponent(Lane512 x)
+    {
+        // The exponent field (≤ 2047) in the low bits of 2⁵² as a double is 2⁵² + field: subtract 2⁵².
+        Vector512<ulong> field = Vector512.ShiftRightLogical(x.Value.AsUInt64(), 52) & Vector512.Create(0x7FFUL);
+        return new((field | Vector512.Create(0x4330000000000000UL)).AsDouble() - Vector512.Create(4503599627370496.0));
+    }
+    static Lane512 ILaneBits<Lane512>.Significand(Lane512 x) =>
+        new(((x.Value.AsUInt64() & Vector512.Create(0x000FFFFFFFFFFFFFUL)) | Vector512.Create(0x3FF0000000000000UL)).AsDouble());
+
+#if !NET10_0_OR_GREATER
     private static Lane512 Map(Lane512 x, Func<double, double> f)
     {
         Span<double> v = stackalloc double[8];
@@ -164,4 +198,5 @@ public readonly struct Lane512 : ILane<Lane512>
         for (int i = 0; i < 8; i++) u[i] = f(u[i], v[i]);
         return Load(u);
     }
+#endif
 }

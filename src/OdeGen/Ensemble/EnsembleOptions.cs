@@ -1,0 +1,61 @@
+using System.Runtime.Intrinsics;
+
+namespace OdeGen;
+
+/// <summary>The SIMD width an ensemble solves with: how many trajectories share one register.</summary>
+public enum LaneWidth
+{
+    /// <summary>The widest the hardware accelerates: 512, else 256, else 128 bits, else one double.</summary>
+    Auto = 0,
+    /// <summary>One trajectory at a time (<see cref="Lanes.Lane1"/>).</summary>
+    Lane1,
+    /// <summary>Two trajectories per block (<see cref="Lanes.Lane128"/>).</summary>
+    Lane128,
+    /// <summary>Four trajectories per block (<see cref="Lanes.Lane256"/>).</summary>
+    Lane256,
+    /// <summary>Eight trajectories per block (<see cref="Lanes.Lane512"/>).</summary>
+    Lane512,
+}
+
+/// <summary>
+/// How an ensemble is run (what is solved is <see cref="SolverOptions"/>): the lane width and the number of threads.
+/// Neither changes the results: blocks are independent and reductions run in block order.
+/// </summary>
+public sealed class EnsembleOptions
+{
+    /// <summary>The defaults: automatic width, every core.</summary>
+    public static EnsembleOptions Default { get; } = new();
+
+    /// <summary>The lane width; <see cref="LaneWidth.Auto"/> (default) picks it from the hardware once per call.</summary>
+    public LaneWidth Width { get; init; } = LaneWidth.Auto;
+
+    /// <summary>Most threads solving blocks at once; null (default) uses every core, 1 solves on the calling thread.</summary>
+    public int? MaxDegreeOfParallelism { get; init; }
+
+    /// <summary>The width <see cref="LaneWidth.Auto"/> resolves to on this machine.</summary>
+    public static LaneWidth HardwareWidth =>
+        Vector512.IsHardwareAccelerated ? LaneWidth.Lane512
+        : Vector256.IsHardwareAccelerated ? LaneWidth.Lane256
+        : Vector128.IsHardwareAccelerated ? LaneWidth.Lane128
+        : LaneWidth.Lane1;
+
+    internal LaneWidth ResolvedWidth => Width == LaneWidth.Auto ? HardwareWidth : Width;
+
+    internal void Validate()
+    {
+        if (!Enum.IsDefined(Width))
+            throw new ArgumentException($"Width {(int)Width} is not a LaneWidth.", "ensemble");
+        if (MaxDegreeOfParallelism is { } d && d < 1)
+            throw new ArgumentException($"MaxDegreeOfParallelism must be at least 1 (or null for every core), not {d}.", "ensemble");
+    }
+
+    /// <summary>Lanes per register of a width.</summary>
+    public static int LaneCount(LaneWidth width) => width switch
+    {
+        LaneWidth.Lane1 => 1,
+        LaneWidth.Lane128 => 2,
+        LaneWidth.Lane256 => 4,
+        LaneWidth.Lane512 => 8,
+        _ => LaneCount(HardwareWidth),
+    };
+}

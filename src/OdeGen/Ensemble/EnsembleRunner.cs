@@ -1,0 +1,58 @@
+using OdeGen.Lanes;
+
+namespace OdeGen.Ensemble;
+
+/// <summary>
+/// Hands the blocks of an ensemble to the workers: Parallel.For over blocks with one worker (and its workspace) per
+/// thread, or a plain loop on the calling thread for one thread or one block. Blocks are independent and write only
+/// their own rows, so the results do not depend on the thread count or the order blocks run in; the only reduction
+/// (the shared-θ gradient) adds per-block partial sums in block order after the loop.
+/// </summary>
+internal static class EnsembleRunner<TSystem, TLane>
+    where TSystem : struct, IOdeLaneSystem
+    where TLane : unmanaged, ILane<TLane>
+{
+    public static void Solve(in TSystem system, EnsembleProblem problem, EnsembleOptions ensemble, EnsembleSolution solution)
+    {
+        TSystem copy = system;
+        ForEachBlock(problem, ensemble, () => new EnsembleWorker<TSystem, TLane>(copy, problem, gradient: false),
+            (worker, block) => worker.Solve(block, solution), _ => { });
+    }
+
+    public static void Gradient(in TSystem system, EnsembleProblem problem, EnsembleOptions ensemble, EnsembleGradient gradient, double[] seed)
+    {
+        TSystem copy = system;
+        int m = problem.ParameterCount, blocks = Blocks(problem);
+        double[]? sums = problem.SharedParameters ? new double[blocks * m] : null;
+        long vjps = 0;
+        object gate = new();
+        ForEachBlock(problem, ensemble, () => new EnsembleWorker<TSystem, TLane>(copy, problem, gradient: true),
+            (worker, block) => worker.Gradient(block, gradient, seed, sums),
+            worker => { lock (gate) vjps += worker.Vjps; });
+        gradient.VjpEvaluations = vjps;
+        if (sums is null) return;
+        double[] total = gradient.SharedParameters!;
+        for (int b = 0; b < blocks; b++)
+            for (int k = 0; k < m; k++) total[k] += sums[b * m + k];
+    }
+
+    private static int Blocks(EnsembleProblem problem) => (problem.Count + TLane.Count - 1) / TLane.Count;
+
+    private static void ForEachBlock(EnsembleProblem problem, EnsembleOptions ensemble,
+        Func<EnsembleWorker<TSystem, TLane>> create, Action<EnsembleWorker<TSystem, TLane>, int> body,
+        Action<EnsembleWorker<TSystem, TLane>> finish)
+    {
+        int blocks = Blocks(problem);
+        if (blocks == 0) return;
+        if (blocks == 1 || ensemble.MaxDegreeOfParallelism == 1)
+        {
+            var worker = create();
+            for (int b = 0; b < blocks; b++) body(worker, b);
+            finish(worker);
+            return;
+        }
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = ensemble.MaxDegreeOfParallelism ?? -1 };
+        Parallel.For(0, blocks, parallel, create,
+            (b, _, worker) => { body(worker, (int)b); return worker; }, finish);
+    }
+}

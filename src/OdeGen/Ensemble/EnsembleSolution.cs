@@ -1,0 +1,88 @@
+namespace OdeGen;
+
+/// <summary>
+/// The result of <see cref="Ode.SolveEnsemble{TSystem}(in TSystem, ReadOnlySpan{double}, ReadOnlySpan{double}, double, double, SolverOptions?, EnsembleOptions?)"/>:
+/// for each of <see cref="Count"/> trajectories its final state, its saved states, how it ended and the work of its block.
+/// </summary>
+public sealed class EnsembleSolution
+{
+    internal EnsembleSolution(int count, int stateCount, double[]? saveAt, LaneWidth width, int blocks)
+    {
+        Count = count;
+        StateCount = stateCount;
+        SaveAt = saveAt is null ? [] : (double[])saveAt.Clone();
+        Width = width;
+        LanesPerBlock = EnsembleOptions.LaneCount(width);
+        FinalStates = new double[count * stateCount];
+        FinalTimes = new double[count];
+        SavedStates = new double[count * SaveAt.Length * stateCount];
+        SavedStates.AsSpan().Fill(double.NaN);
+        Statuses = new OdeStatus[count];
+        TrajectoryStats = new SolverStats[count];
+        BlockStats = new SolverStats[blocks];
+    }
+
+    /// <summary>Number of trajectories.</summary>
+    public int Count { get; }
+    /// <summary>States per trajectory (n).</summary>
+    public int StateCount { get; }
+    /// <summary>The width the ensemble was solved with.</summary>
+    public LaneWidth Width { get; }
+    /// <summary>Trajectories per block (lanes of <see cref="Width"/>).</summary>
+    public int LanesPerBlock { get; }
+    /// <summary>Final states, row-major Count × StateCount: the state at <see cref="FinalTimes"/>[i] (t1 unless the trajectory failed).</summary>
+    public double[] FinalStates { get; }
+    /// <summary>Where each trajectory ended: t1, or the time of its last accepted step when it failed.</summary>
+    public double[] FinalTimes { get; }
+    /// <summary>The save times (<see cref="SolverOptions.SaveAt"/>; empty when none were asked for).</summary>
+    public double[] SaveAt { get; }
+    /// <summary>
+    /// Saved states, Count × SaveAt.Length × StateCount (trajectory-major). A trajectory that failed has NaN at the
+    /// save times after its failure.
+    /// </summary>
+    public double[] SavedStates { get; }
+    /// <summary>How each trajectory ended.</summary>
+    public OdeStatus[] Statuses { get; }
+    /// <summary>
+    /// The work of each trajectory's block up to the trajectory's end: the shared steps it took part in, the block's
+    /// rejected attempts and its lane evaluations (one EvaluateLanes call counts once).
+    /// </summary>
+    public SolverStats[] TrajectoryStats { get; }
+    /// <summary>The work of each block (blocks in order: block b holds trajectories b·LanesPerBlock, …).</summary>
+    public SolverStats[] BlockStats { get; }
+
+    /// <summary>The work of every block together.</summary>
+    public SolverStats Stats
+    {
+        get
+        {
+            var total = new SolverStats();
+            foreach (SolverStats s in BlockStats) total.Add(s);
+            return total;
+        }
+    }
+
+    /// <summary>True when every trajectory reached t1.</summary>
+    public bool AllSucceeded => Array.TrueForAll(Statuses, s => s == OdeStatus.Success);
+
+    /// <summary>The final state of trajectory <paramref name="i"/>.</summary>
+    public ReadOnlySpan<double> FinalState(int i) => FinalStates.AsSpan(Row(i) * StateCount, StateCount);
+
+    /// <summary>The state of trajectory <paramref name="i"/> at save time <paramref name="s"/> (SaveAt[s]).</summary>
+    public ReadOnlySpan<double> Saved(int i, int s)
+    {
+        if ((uint)s >= (uint)SaveAt.Length) throw new ArgumentOutOfRangeException(nameof(s), s, $"There are {SaveAt.Length} save times.");
+        return SavedStates.AsSpan((Row(i) * SaveAt.Length + s) * StateCount, StateCount);
+    }
+
+    /// <summary>Throws <see cref="OdeSolverException"/> naming the first failed trajectory, if any.</summary>
+    public EnsembleSolution EnsureSuccess()
+    {
+        for (int i = 0; i < Count; i++)
+            if (Statuses[i] != OdeStatus.Success)
+                throw new OdeSolverException(Statuses[i], FinalTimes[i], $"Trajectory {i} of the ensemble stopped at t = {FinalTimes[i]}: {Statuses[i]}.");
+        return this;
+    }
+
+    private int Row(int i) => (uint)i < (uint)Count ? i : throw new ArgumentOutOfRangeException(nameof(i), i, $"The ensemble has {Count} trajectories.");
+}

@@ -1,0 +1,85 @@
+using OdeGen.Lanes;
+
+namespace OdeGen.Ensemble;
+
+/// <summary>
+/// One thread's share of an ensemble: a block solver and, for gradients, the tape and the reverse step, allocated
+/// once and reused for every block the thread takes.
+/// </summary>
+internal sealed class EnsembleWorker<TSystem, TLane>
+    where TSystem : struct, IOdeLaneSystem
+    where TLane : unmanaged, ILane<TLane>
+{
+    private readonly EnsembleProblem _problem;
+    private readonly LaneBlockSolver<TSystem, TLane> _solver;
+    private readonly LaneReverseStep<TSystem, TLane>? _reverse;
+    private readonly LaneTape<TLane>? _tape;
+    private readonly TLane[] _lambda, _pBar;
+    private readonly double[] _scratch;
+
+    public EnsembleWorker(in TSystem system, EnsembleProblem problem, bool gradient)
+    {
+        _problem = problem;
+        _solver = new LaneBlockSolver<TSystem, TLane>(system, problem);
+        _scratch = new double[TLane.Count];
+        if (gradient)
+        {
+            _tape = new LaneTape<TLane>(problem.StateCount);
+            _solver.Tape = _tape;
+            _reverse = new LaneReverseStep<TSystem, TLane>(system, problem.Options.Method.Tableau, problem.StateCount);
+            _lambda = new TLane[problem.StateCount];
+            _pBar = new TLane[problem.ParameterCount];
+        }
+        else
+        {
+            _lambda = [];
+            _pBar = [];
+        }
+    }
+
+    public LaneBlockSolver<TSystem, TLane> Solver => _solver;
+
+    public long Vjps => _reverse?.Vjps ?? 0;
+
+    public void Solve(int block, EnsembleSolution output) => _solver.SolveBlock(block, output);
+
+    /// <summary>
+    /// Solves the block recording its steps, then sweeps them backwards from λ = dL/dy(T). Writes the valid lanes'
+    /// gradient rows and, for a shared θ, the block's sum into <paramref name="blockSums"/>[block·m …].
+    /// </summary>
+    public void Gradient(int block, EnsembleGradient output, double[] dLdyT, double[]? blockSums)
+    {
+        int n = _problem.StateCount, m = _problem.ParameterCount, w = TLane.Count, count = _problem.Count;
+        int first = block * w;
+        _solver.SolveBlock(block, output.Solution);
+        for (int q = 0; q < n; q++)
+        {
+            for (int l = 0; l < w; l++) _scratch[l] = first + l < count ? dLdyT[(first + l) * n + q] : 0.0;
+            _lambda[q] = TLane.Load(_scratch);
+        }
+        _pBar.AsSpan().Clear();
+        LaneTape<TLane> tape = _tape!;
+        ReadOnlySpan<TLane> p = _solver.P;
+        for (int k = tape.Count - 1; k >= 0; k--)
+            _reverse!.Reverse(tape.Time(k), tape.Size(k), tape.State(k), p, _lambda, _pBar);
+        OdeStatus[] statuses = _solver.LaneStatus;
+        for (int q = 0; q < n; q++)
+        {
+            TLane.Store(_lambda[q], _scratch);
+            for (int l = 0; l < w && first + l < count; l++)
+                output.Y0[(first + l) * n + q] = statuses[l] == OdeStatus.Success ? _scratch[l] : double.NaN;
+        }
+        for (int k = 0; k < m; k++)
+        {
+            TLane.Store(_pBar[k], _scratch);
+            double sum = 0;
+            for (int l = 0; l < w && first + l < count; l++)
+            {
+                bool ok = statuses[l] == OdeStatus.Success;
+                output.Parameters[(first + l) * m + k] = ok ? _scratch[l] : double.NaN;
+                if (ok) sum += _scratch[l];
+            }
+            if (blockSums is not null) blockSums[block * m + k] = sum;
+        }
+    }
+}

@@ -1,0 +1,577 @@
+using OdeGen.Lanes;
+using OdeGen.Solvers;
+
+namespace OdeGen.Ensemble;
+
+/// <summary>
+/// Solves one block of <c>TLane.Count</c> trajectories at a time with an explicit Runge–Kutta tableau, one trajectory
+/// per lane, in structure-of-arrays form (<c>y[q]</c> holds state q of every lane). The step is shared by the lanes;
+/// for adaptive methods its error is the largest of the lanes' error norms (each the scalar solver's norm), so every
+/// lane meets its own tolerance. One instance per worker: all workspace is allocated in the constructor, a step
+/// allocates nothing.
+/// </summary>
+/// <remarks>
+/// The arithmetic mirrors <see cref="RungeKuttaIntegrator{TField}"/> operation for operation (no fused multiply-adds
+/// where it has none), so with one lane the step sequence and the states equal the scalar solver's. Lanes that fail
+/// (non-finite values, a step the lane cannot take) retire with their own status and stop counting in the shared
+/// decisions; padding lanes of the last block carry a copy of a real trajectory and are never reported.
+/// </remarks>
+internal sealed class LaneBlockSolver<TSystem, TLane>
+    where TSystem : struct, IOdeLaneSystem
+    where TLane : unmanaged, ILane<TLane>
+{
+    private readonly TSystem _system;
+    private readonly EnsembleProblem _problem;
+    private readonly SolverOptions _options;
+    private readonly ButcherTableau _tableau;
+    private readonly int _n, _m, _w;
+    private readonly TLane[] _k, _y, _yPrev, _yStage, _fNext, _fPrev, _fTrial, _ySave, _p;
+    private readonly double[] _atol;
+    private readonly double[] _scratch, _scratch2, _laneError;
+    private readonly double[] _dense;
+    private readonly bool[] _alive, _valid;
+    private readonly int _endpointStage;
+    private readonly int[] _zeroWeightStages;   // stages with b_i = 0: a non-finite value there need not reach y_new
+    private readonly bool _fixed;
+    private StepSizeController _controller;
+    private double _time, _previousTime, _h, _t0, _tEnd, _direction;
+    private long _attempts, _fixedSteps;
+    private int _block, _nextSave, _live;
+    private bool _anyNonFinite;        // the last attempt (or endpoint derivative) had a non-finite value in some lane
+    private bool _extraStagesReady;
+    private SolverStats _stats;
+
+    public LaneBlockSolver(in TSystem system, EnsembleProblem problem)
+    {
+        _system = system;
+        _problem = problem;
+        _options = problem.Options;
+        _tableau = _options.Method.Tableau;
+        _n = problem.StateCount;
+        _m = problem.ParameterCount;
+        _w = TLane.Count;
+        _fixed = _options.FixedStep is not null;
+        _k = new TLane[_tableau.DenseStages * _n];
+        _y = new TLane[_n];
+        _yPrev = new TLane[_n];
+        _yStage = new TLane[_n];
+        _fNext = new TLane[_n];
+        _fPrev = new TLane[_n];
+        _fTrial = new TLane[_n];
+        _ySave = new TLane[_n];
+        _p = new TLane[_m];
+        _atol = StepControl.AbsoluteTolerances(_options, _n);
+        _scratch = new double[_w];
+        _scratch2 = new double[_w];
+        _laneError = new double[_w];
+        _dense = new double[_tableau.DenseStages];
+        _alive = new bool[_w];
+        _valid = new bool[_w];
+        _endpointStage = EndpointStage(_tableau);
+        _zeroWeightStages = Enumerable.Range(0, _tableau.Stages).Where(i => _tableau.B[i] == 0).ToArray();
+        _controller = new StepSizeController(_options, _tableau);
+    }
+
+    /// <summary>Records each accepted step for the discrete adjoint when set.</summary>
+    public LaneTape<TLane>? Tape { get; set; }
+
+    /// <summary>The parameters of the block being solved (lane k of <c>P[j]</c> is parameter j of lane k).</summary>
+    public ReadOnlySpan<TLane> P => _p;
+    /// <summary>The current state of every lane.</summary>
+    public ReadOnlySpan<TLane> State => _y;
+    /// <summary>The statuses the last block's lanes ended with (padding lanes: Success, never reported).</summary>
+    public OdeStatus[] LaneStatus { get; private set; } = [];
+    /// <summary>The work of the last block.</summary>
+    public SolverStats Stats => _stats;
+
+    /// <summary>Solves block <paramref name="block"/> and writes its valid lanes' rows of <paramref name="output"/>.</summary>
+    public void SolveBlock(int block, EnsembleSolution output)
+    {
+        if (LaneStatus.Length != _w) LaneStatus = new OdeStatus[_w];
+        _block = block;
+        Load(block);
+        Reset(output);
+        while (AnyAlive() && Step(output)) { }
+        for (int l = 0; l < _w; l++)
+            if (_alive[l]) Retire(l, OdeStatus.Success, output);
+        output.BlockStats[block] = _stats;
+    }
+
+    private int Trajectory(int lane) => _block * _w + lane;
+
+    private void Load(int block)
+    {
+        int n = _n, m = _m, count = _problem.Count;
+        double[] y0s = _problem.Y0s, ps = _problem.Ps;
+        int first = block * _w;
+        for (int l = 0; l < _w; l++)
+        {
+            int j = first + l;
+            _valid[l] = j < count;
+            _alive[l] = _valid[l];
+            LaneStatus[l] = OdeStatus.Success;
+        }
+        _live = Math.Min(_w, count - first);
+        // Padding lanes solve a copy of the block's first trajectory: finite, typical values, discarded.
+        for (int q = 0; q < n; q++)
+        {
+            for (int l = 0; l < _w; l++) _scratch[l] = y0s[Source(first, l) * n + q];
+            _y[q] = TLane.Load(_scratch);
+        }
+        for (int k = 0; k < m; k++)
+        {
+            if (_problem.SharedParameters)
+            {
+                _p[k] = TLane.Create(ps[k]);
+                continue;
+            }
+            for (int l = 0; l < _w; l++) _scratch[l] = ps[Source(first, l) * m + k];
+            _p[k] = TLane.Load(_scratch);
+        }
+    }
+
+    private int Source(int first, int lane) => first + lane < _problem.Count ? first + lane : first;
+
+    private void Reset(EnsembleSolution output)
+    {
+        _stats = default;
+        _t0 = _time = _previousTime = _problem.T0;
+        _tEnd = _problem.T1;
+        _direction = _tEnd >= _t0 ? 1.0 : -1.0;
+        _controller.Reset();
+        _attempts = 0;
+        _fixedSteps = 0;
+        _extraStagesReady = false;
+        _nextSave = 0;
+        Tape?.Clear();
+        _y.AsSpan().CopyTo(_yPrev);
+        Evaluate(_t0, _y, _fNext);
+        _fNext.AsSpan().CopyTo(_fPrev);
+        for (int l = 0; l < _w; l++)
+            if (_alive[l] && !_problem.InputFinite[Trajectory(l)]) Retire(l, OdeStatus.NonFiniteValue, output);
+        SaveThrough(_t0, output, atStart: true);
+        if (_t0 == _tEnd) return;
+        LaneFinite(_fNext, _scratch);
+        for (int l = 0; l < _w; l++)
+            if (_alive[l] && _scratch[l] != 0) Retire(l, OdeStatus.NonFiniteValue, output);
+        if (!AnyAlive()) return;
+        _h = _direction * InitialStepMagnitude();
+    }
+
+    private int LiveLanes() => _live;
+
+    private bool AnyAlive() => _live > 0;
+
+    // One accepted shared step (retrying rejected attempts); false when the block is done.
+    private bool Step(EnsembleSolution output)
+    {
+        if (_time == _tEnd) return false;
+        while (true)
+        {
+            if (_attempts >= _options.MaxSteps)
+            {
+                RetireAll(OdeStatus.MaxStepsExceeded, output);
+                return false;
+            }
+            double h = StepControl.ClampToEnd(_h, _time, _tEnd, _direction, _options.MaxStep);
+            bool toEnd = h == _tEnd - _time;
+            if (!toEnd && Math.Abs(h) < StepControl.MinimumStep(_options.MinStep, _time))
+            {
+                // The lanes that forced the step down retire: those whose last attempt failed (non-finite, or error
+                // above 1), else the one with the largest error, which shrank the step through accepted steps. The
+                // others go on with a first step chosen afresh for them at the current point.
+                bool retired = false;
+                if (!_fixed && LiveLanes() > 1)
+                {
+                    int worst = -1;
+                    for (int l = 0; l < _w; l++)
+                    {
+                        if (!_alive[l]) continue;
+                        double e = _laneError[l];
+                        if (double.IsNaN(e)) { Retire(l, OdeStatus.NonFiniteValue, output); retired = true; }
+                        else if (e > 1.0) { Retire(l, OdeStatus.StepSizeTooSmall, output); retired = true; }
+                        else if (worst < 0 || e > _laneError[worst]) worst = l;
+                    }
+                    if (!retired && worst >= 0)
+                    {
+                        Retire(worst, OdeStatus.StepSizeTooSmall, output);
+                        retired = true;
+                    }
+                }
+                if (!retired || !AnyAlive())
+                {
+                    RetireAll(_controller.LastWasNonFinite ? OdeStatus.NonFiniteValue : OdeStatus.StepSizeTooSmall, output);
+                    return false;
+                }
+                _controller.Reset();
+                _h = _direction * InitialStepMagnitude();
+                continue;
+            }
+            _attempts++;
+            Attempt(h);
+            double tNew = NewTime(h, toEnd);
+            if (_fixed)
+            {
+                if (!_tableau.IsFsal) EndpointDerivative(tNew);
+                if (_anyNonFinite)
+                {
+                    for (int l = 0; l < _w; l++)
+                        if (_alive[l] && double.IsNaN(_laneError[l])) Retire(l, OdeStatus.NonFiniteValue, output);
+                }
+                if (!AnyAlive()) return false;
+                Accept(tNew, h, output);
+                _h = _options.FixedStep!.Value * _direction;
+                return true;
+            }
+            double error = SharedError();
+            if (error <= 1.0 && !_tableau.IsFsal)
+            {
+                EndpointDerivative(tNew);
+                error = SharedError();
+            }
+            if (_controller.Decide(error, h, out double hNext))
+            {
+                Accept(tNew, h, output);
+                _h = hNext;
+                return true;
+            }
+            _stats.RejectedSteps++;
+            _h = hNext;
+        }
+    }
+
+    // The largest error norm of the live lanes; NaN when one of them is not finite.
+    private double SharedError()
+    {
+        double max = 0;
+        for (int l = 0; l < _w; l++)
+        {
+            if (!_alive[l]) continue;
+            double e = _laneError[l];
+            if (double.IsNaN(e)) return double.NaN;
+            if (e > max) max = e;
+        }
+        return max;
+    }
+
+    private void RetireAll(OdeStatus status, EnsembleSolution output)
+    {
+        for (int l = 0; l < _w; l++)
+            if (_alive[l]) Retire(l, status, output);
+    }
+
+    // A lane leaves the block: its row gets the last accepted state and time, its status and the block's work so far.
+    private void Retire(int lane, OdeStatus status, EnsembleSolution output)
+    {
+        if (_alive[lane]) _live--;
+        _alive[lane] = false;
+        LaneStatus[lane] = status;
+        if (!_valid[lane]) return;
+        int j = Trajectory(lane), n = _n;
+        Span<double> row = output.FinalStates.AsSpan(j * n, n);
+        for (int q = 0; q < n; q++) row[q] = TLane.GetLane(_y[q], lane);
+        output.FinalTimes[j] = _time;
+        output.Statuses[j] = status;
+        output.TrajectoryStats[j] = _stats;
+    }
+
+    // Stages, candidate (in _yStage) and each lane's error norm in _laneError (NaN where a value is not finite).
+    private void Attempt(double h)
+    {
+        int s = _tableau.Stages, n = _n;
+        double[] a = _tableau.A, c = _tableau.C, b = _tableau.B;
+        _fNext.AsSpan().CopyTo(_k.AsSpan(0, n));
+        for (int i = 1; i < s; i++)
+        {
+            Span<TLane> arg = _yStage;
+            _y.AsSpan().CopyTo(arg);
+            for (int j = 0; j < i; j++)
+            {
+                double w = h * a[i * s + j];
+                if (w == 0) continue;
+                TLane wl = TLane.Create(w);
+                ReadOnlySpan<TLane> kj = _k.AsSpan(j * n, n);
+                for (int q = 0; q < n; q++) arg[q] = arg[q] + wl * kj[q];
+            }
+            Evaluate(_time + c[i] * h, arg, _k.AsSpan(i * n, n));
+        }
+        Span<TLane> yNew = _yStage;
+        if (!_tableau.IsFsal)
+        {
+            _y.AsSpan().CopyTo(yNew);
+            for (int i = 0; i < s; i++)
+            {
+                double w = h * b[i];
+                if (w == 0) continue;
+                TLane wl = TLane.Create(w);
+                ReadOnlySpan<TLane> ki = _k.AsSpan(i * n, n);
+                for (int q = 0; q < n; q++) yNew[q] = yNew[q] + wl * ki[q];
+            }
+        }
+        // x − x is 0 for finite x and NaN for NaN and ±∞: one running sum per lane finds either. The scalar integrator
+        // checks every stage and y_new; a non-finite stage with b_i ≠ 0 makes y_new non-finite (its weight h·b_i is
+        // not 0), so y_new and the stages with b_i = 0 decide the same.
+        TLane acc = TLane.Zero;
+        foreach (TLane v in _yStage) acc += v - v;
+        foreach (int i in _zeroWeightStages)
+            foreach (TLane v in _k.AsSpan(i * n, n)) acc += v - v;
+        bool adaptive = _tableau.IsAdaptive && !_fixed;
+        if (adaptive) ErrorNorms(h, _laneError);
+        _anyNonFinite = !TLane.AllFinite(acc);
+        if (!_anyNonFinite)
+        {
+            if (!adaptive) _laneError.AsSpan().Clear();
+            return;
+        }
+        TLane.Store(acc, _scratch);
+        if (!adaptive) _laneError.AsSpan().Clear();
+        for (int l = 0; l < _w; l++)
+            if (_scratch[l] != 0 || double.IsNaN(_laneError[l])) _laneError[l] = double.NaN;
+    }
+
+    // Each lane's scaled error norm, exactly as the scalar integrator computes it.
+    private void ErrorNorms(double h, Span<double> destination)
+    {
+        int s = _tableau.Stages, n = _n;
+        double[] e = _tableau.ErrorWeights!;
+        double[]? e2 = _tableau.SecondErrorWeights;
+        ErrorNorm norm = _options.Norm;
+        TLane rtol = TLane.Create(_options.RelTol), hl = TLane.Create(h);
+        TLane sum = TLane.Zero, sum2 = TLane.Zero;
+        for (int q = 0; q < n; q++)
+        {
+            TLane err = TLane.Zero, err2 = TLane.Zero;
+            for (int i = 0; i < s; i++) err += TLane.Create(e[i]) * _k[i * n + q];
+            if (e2 is not null)
+                for (int i = 0; i < s; i++) err2 += TLane.Create(e2[i]) * _k[i * n + q];
+            TLane scale = TLane.Create(_atol[q]) + rtol * TLane.Max(TLane.Abs(_y[q]), TLane.Abs(_yStage[q]));
+            TLane se = hl * err / scale;
+            sum = norm == ErrorNorm.Max ? TLane.Max(sum, TLane.Abs(se)) : sum + se * se;
+            if (e2 is not null)
+            {
+                TLane se2 = hl * err2 / scale;
+                sum2 = norm == ErrorNorm.Max ? TLane.Max(sum2, TLane.Abs(se2)) : sum2 + se2 * se2;
+            }
+        }
+        TLane.Store(sum, destination);
+        if (e2 is not null) TLane.Store(sum2, _scratch2);
+        for (int l = 0; l < _w; l++)
+        {
+            double e1 = StepControl.Finish(destination[l], n, norm);
+            if (e2 is not null)
+            {
+                double e2Norm = StepControl.Finish(_scratch2[l], n, norm);
+                double denominator = Math.Sqrt(e1 * e1 + 0.01 * e2Norm * e2Norm);
+                e1 = denominator > 0 ? e1 * e1 / denominator : 0;
+            }
+            destination[l] = e1;
+        }
+    }
+
+    // f at the candidate of a non-FSAL method into _fTrial; lanes where it is not finite get a NaN error.
+    private void EndpointDerivative(double tNew)
+    {
+        Evaluate(tNew, _yStage, _fTrial);
+        TLane acc = TLane.Zero;
+        foreach (TLane x in _fTrial) acc += x - x;
+        if (TLane.AllFinite(acc)) return;
+        _anyNonFinite = true;
+        TLane.Store(acc, _scratch);
+        for (int l = 0; l < _w; l++)
+            if (_scratch[l] != 0) _laneError[l] = double.NaN;
+    }
+
+    private void LaneFinite(ReadOnlySpan<TLane> v, Span<double> destination)
+    {
+        TLane acc = TLane.Zero;
+        foreach (TLane x in v) acc += x - x;
+        TLane.Store(acc, destination);
+    }
+
+    private double NewTime(double h, bool toEnd)
+    {
+        if (toEnd) return _tEnd;
+        if (_fixed) return _t0 + (_fixedSteps + 1) * (_direction * _options.FixedStep!.Value);
+        return _time + h;
+    }
+
+    private void Accept(double tNew, double h, EnsembleSolution output)
+    {
+        int n = _n, s = _tableau.Stages;
+        _y.AsSpan().CopyTo(_yPrev);
+        _fNext.AsSpan().CopyTo(_fPrev);
+        _yStage.AsSpan().CopyTo(_y);
+        _previousTime = _time;
+        _time = tNew;
+        _stats.Steps++;
+        if (_fixed) _fixedSteps++;
+        if (_tableau.IsFsal) _k.AsSpan((s - 1) * n, n).CopyTo(_fNext);
+        else _fTrial.AsSpan().CopyTo(_fNext);
+        _extraStagesReady = false;
+        Tape?.Add(_previousTime, tNew - _previousTime, _yPrev);
+        SaveThrough(tNew, output, atStart: false);
+    }
+
+    // Writes every save time up to t (in the direction of integration) of the live lanes.
+    private void SaveThrough(double t, EnsembleSolution output, bool atStart)
+    {
+        double[] saveAt = output.SaveAt;
+        int count = saveAt.Length, n = _n;
+        while (_nextSave < count && (atStart ? saveAt[_nextSave] == t : _direction * (saveAt[_nextSave] - t) <= 0))
+        {
+            int si = _nextSave++;
+            double ts = saveAt[si];
+            ReadOnlySpan<TLane> state = _y;
+            if (!atStart && ts != _time)
+            {
+                Interpolate(ts, _ySave);
+                state = _ySave;
+            }
+            for (int q = 0; q < n; q++)
+            {
+                TLane.Store(state[q], _scratch);
+                for (int l = 0; l < _w; l++)
+                    if (_alive[l]) output.SavedStates[(Trajectory(l) * count + si) * n + q] = _scratch[l];
+            }
+        }
+    }
+
+    // Dense output inside the last accepted step, as RungeKuttaIntegrator.Interpolate computes it.
+    private void Interpolate(double t, Span<TLane> y)
+    {
+        int n = _n;
+        double h = _time - _previousTime;
+        double theta = (t - _previousTime) / h;
+        if (_tableau.Dense is { } dense)
+        {
+            EnsureExtraStages();
+            int s = _tableau.DenseStages;
+            for (int i = 0; i < s; i++)
+            {
+                double[] row = dense[i];
+                double acc = 0;
+                for (int j = row.Length - 1; j >= 0; j--) acc = acc * theta + row[j];
+                _dense[i] = h * acc * theta;
+            }
+            _yPrev.AsSpan().CopyTo(y);
+            for (int i = 0; i < s; i++)
+            {
+                double w = _dense[i];
+                if (w == 0) continue;
+                TLane wl = TLane.Create(w);
+                ReadOnlySpan<TLane> ki = _k.AsSpan(i * n, n);
+                for (int q = 0; q < n; q++) y[q] = y[q] + wl * ki[q];
+            }
+            return;
+        }
+        double t2 = theta * theta, t3 = t2 * theta;
+        TLane h00 = TLane.Create(2 * t3 - 3 * t2 + 1), h10 = TLane.Create(t3 - 2 * t2 + theta), h01 = TLane.Create(-2 * t3 + 3 * t2), h11 = TLane.Create(t3 - t2);
+        TLane hl = TLane.Create(h);
+        for (int q = 0; q < n; q++)
+            y[q] = h00 * _yPrev[q] + h10 * hl * _fPrev[q] + h01 * _y[q] + h11 * hl * _fNext[q];
+    }
+
+    private void EnsureExtraStages()
+    {
+        if (_extraStagesReady || _time == _previousTime) return;
+        _extraStagesReady = true;
+        int s = _tableau.Stages, total = _tableau.DenseStages, n = _n;
+        double h = _time - _previousTime;
+        double[] a = _tableau.DenseStageA, c = _tableau.DenseStageC;
+        Span<TLane> arg = _yStage;
+        for (int e = 0; e < c.Length; e++)
+        {
+            Span<TLane> ke = _k.AsSpan((s + e) * n, n);
+            if (e == _endpointStage)
+            {
+                _fNext.AsSpan().CopyTo(ke);
+                continue;
+            }
+            _yPrev.AsSpan().CopyTo(arg);
+            for (int j = 0; j < s + e; j++)
+            {
+                double w = h * a[e * total + j];
+                if (w == 0) continue;
+                TLane wl = TLane.Create(w);
+                ReadOnlySpan<TLane> kj = _k.AsSpan(j * n, n);
+                for (int q = 0; q < n; q++) arg[q] = arg[q] + wl * kj[q];
+            }
+            Evaluate(_previousTime + c[e] * h, arg, ke);
+        }
+    }
+
+    private static int EndpointStage(ButcherTableau t)
+    {
+        for (int e = 0; e < t.DenseStageC.Length; e++)
+        {
+            if (t.DenseStageC[e] != 1) continue;
+            bool isB = true;
+            for (int j = 0; j < t.DenseStages && isB; j++)
+                isB = t.DenseStageA[e * t.DenseStages + j] == (j < t.Stages ? t.B[j] : 0);
+            if (isB) return e;
+        }
+        return -1;
+    }
+
+    private void Evaluate(double t, ReadOnlySpan<TLane> y, Span<TLane> dydt)
+    {
+        _stats.FunctionEvaluations++;
+        _system.EvaluateLanes(t, y, _p, dydt);
+    }
+
+    // Hairer's automatic first step (StepControl.InitialStep) from the current point for each live lane; the block takes
+    // the smallest. The trial Euler step that refines it is shared (the lanes share t), of the smallest first guess.
+    // Used at t0, and again after lanes retired for forcing the step below the minimum.
+    private double InitialStepMagnitude()
+    {
+        if (_options.FixedStep is { } fixedStep) return fixedStep;
+        if (_options.InitialStep is { } given) return Math.Abs(given);
+        int n = _n, w = _w;
+        TLane rtol = TLane.Create(_options.RelTol);
+        TLane d0 = TLane.Zero, d1 = TLane.Zero;
+        for (int q = 0; q < n; q++)
+        {
+            TLane scale = TLane.Create(_atol[q]) + rtol * TLane.Abs(_y[q]);
+            TLane u = _y[q] / scale, v = _fNext[q] / scale;
+            d0 += u * u;
+            d1 += v * v;
+        }
+        TLane.Store(d0, _scratch);
+        TLane.Store(d1, _scratch2);
+        double h0 = double.PositiveInfinity;
+        for (int l = 0; l < w; l++)
+        {
+            double a = Math.Sqrt(_scratch[l] / Math.Max(n, 1)), b = Math.Sqrt(_scratch2[l] / Math.Max(n, 1));
+            _scratch2[l] = b;   // d1 of the lane, kept for the second stage
+            double hl = a < 1e-5 || b < 1e-5 ? 1e-6 : 0.01 * a / b;
+            hl = Math.Min(hl, Math.Min(Math.Abs(_tEnd - _time), _options.MaxStep));
+            if (_alive[l]) h0 = Math.Min(h0, hl);
+        }
+        TLane step = TLane.Create(_direction * h0);
+        for (int q = 0; q < n; q++) _yStage[q] = _y[q] + step * _fNext[q];
+        Evaluate(_time + _direction * h0, _yStage, _fTrial);
+        TLane d2 = TLane.Zero;
+        for (int q = 0; q < n; q++)
+        {
+            TLane scale = TLane.Create(_atol[q]) + rtol * TLane.Abs(_y[q]);
+            TLane u = (_fTrial[q] - _fNext[q]) / scale;
+            d2 += u * u;
+        }
+        TLane.Store(d2, _scratch);
+        double result = double.PositiveInfinity;
+        for (int l = 0; l < w; l++)
+        {
+            if (!_alive[l]) continue;
+            double d2l = Math.Sqrt(_scratch[l] / Math.Max(n, 1)) / h0, hl;
+            if (!double.IsFinite(d2l)) hl = h0 * 1e-3;
+            else
+            {
+                double dMax = Math.Max(_scratch2[l], d2l);
+                double h1 = dMax <= 1e-15 ? Math.Max(1e-6, h0 * 1e-3) : Math.Pow(0.01 / dMax, 1.0 / (_tableau.Order + 1));
+                hl = Math.Min(100 * h0, h1);
+            }
+            result = Math.Min(result, hl);
+        }
+        return result;
+    }
+}
