@@ -21,9 +21,9 @@ public class LaneDerivativeBenchmarks
     private const int LorenzStates = 3;
 
     private readonly Samples _mlp = new(Mlp.In, Mlp.Size), _lorenz = new(LorenzStates, 3);
-    private Blocks<Lane512> _mlp512 = null!, _lorenz512 = null!;
-    private Blocks<Lane256> _mlp256 = null!, _lorenz256 = null!;
-    private Blocks<Lane128> _mlp128 = null!, _lorenz128 = null!;
+    private Blocks<Lane512> _mlp512 = null!, _lorenz512 = null!, _alg512 = null!;
+    private Blocks<Lane256> _mlp256 = null!, _lorenz256 = null!, _alg256 = null!;
+    private Blocks<Lane128> _mlp128 = null!, _lorenz128 = null!, _alg128 = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -34,7 +34,9 @@ public class LaneDerivativeBenchmarks
         _lorenz.Fill(rng, weights: k => lorenzP[k], states: () => 20 * (rng.NextDouble() - 0.5));
         (_mlp512, _mlp256, _mlp128) = (new(_mlp), new(_mlp), new(_mlp));
         (_lorenz512, _lorenz256, _lorenz128) = (new(_lorenz), new(_lorenz), new(_lorenz));
+        (_alg512, _alg256, _alg128) = (new(_mlp), new(_mlp), new(_mlp));
         CheckAgreement(new Mlp.RhsSystem(), _mlp, _mlp512, _mlp256, _mlp128, "Mlp");
+        CheckAgreement(new AlgebraicMlp.RhsSystem(), _mlp, _alg512, _alg256, _alg128, "AlgebraicMlp");
         CheckAgreement(new Lorenz.RhsSystem(), _lorenz, _lorenz512, _lorenz256, _lorenz128, "Lorenz");
     }
 
@@ -42,6 +44,12 @@ public class LaneDerivativeBenchmarks
     [Benchmark, BenchmarkCategory("MlpVjp")] public double MlpVjpLane512() => LaneVjp(new Mlp.RhsSystem(), _mlp, _mlp512);
     [Benchmark, BenchmarkCategory("MlpVjp")] public double MlpVjpLane256() => LaneVjp(new Mlp.RhsSystem(), _mlp, _mlp256);
     [Benchmark, BenchmarkCategory("MlpVjp")] public double MlpVjpLane128() => LaneVjp(new Mlp.RhsSystem(), _mlp, _mlp128);
+
+    // The same network with s / sqrt(1 + s²) for tanh: what the lanes gain when the activation has a vector kernel.
+    [Benchmark(Baseline = true), BenchmarkCategory("AlgebraicMlpVjp")] public double AlgebraicMlpVjpScalar() => ScalarVjp(new AlgebraicMlp.RhsSystem(), _mlp);
+    [Benchmark, BenchmarkCategory("AlgebraicMlpVjp")] public double AlgebraicMlpVjpLane512() => LaneVjp(new AlgebraicMlp.RhsSystem(), _mlp, _alg512);
+    [Benchmark, BenchmarkCategory("AlgebraicMlpVjp")] public double AlgebraicMlpVjpLane256() => LaneVjp(new AlgebraicMlp.RhsSystem(), _mlp, _alg256);
+    [Benchmark, BenchmarkCategory("AlgebraicMlpVjp")] public double AlgebraicMlpVjpLane128() => LaneVjp(new AlgebraicMlp.RhsSystem(), _mlp, _alg128);
 
     [Benchmark(Baseline = true), BenchmarkCategory("MlpEvaluate")] public double MlpEvaluateScalar() => ScalarEvaluate(new Mlp.RhsSystem(), _mlp);
     [Benchmark, BenchmarkCategory("MlpEvaluate")] public double MlpEvaluateLane512() => LaneEvaluate(new Mlp.RhsSystem(), _mlp512);
