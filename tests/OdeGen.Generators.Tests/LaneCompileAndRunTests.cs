@@ -83,6 +83,104 @@ public class LaneCompileAndRunTests
         }
     }
 
+    /// <summary>
+    /// Custom rules called inside branches on states (the function and its rules throw for negative x, so a
+    /// lane outside the branch that called them would fail the test), ! and || on lane conditions, index
+    /// conditions meeting lane conditions (&amp;&amp;, ||), else-if chains writing a buffer inside a loop.
+    /// </summary>
+    private const string EdgeCases = """
+        using OdeGen;
+
+        namespace Lanes.Edge;
+
+        public static partial class Edges
+        {
+            [OdeCustomDerivative(nameof(SoftJvp), nameof(SoftVjp))]
+            public static double Soft(double x, double k) => x < 0 ? throw new ArgumentOutOfRangeException(nameof(x)) : Math.Log(1 + Math.Exp(k * x));
+
+            static double SoftJvp(double x, double k, double xDot, double kDot) =>
+                x < 0 ? throw new ArgumentOutOfRangeException(nameof(x)) : (k * xDot + x * kDot) / (1 + Math.Exp(-k * x));
+
+            static void SoftVjp(double x, double k, double resultBar, ref double xBar, ref double kBar)
+            {
+                if (x < 0) throw new ArgumentOutOfRangeException(nameof(x));
+                double s = resultBar / (1 + Math.Exp(-k * x));
+                xBar += k * s;
+                kBar += x * s;
+            }
+
+            [OdeDynamics(States = 3, Parameters = 2)]
+            public static void Rhs(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
+            {
+                Span<double> h = stackalloc double[3];
+                for (int i = 0; i < 3; i++)
+                {
+                    if (i == 1 && y[i] > 0)
+                    {
+                        h[i] = y[i] * p[0];
+                    }
+                    else if (i == 0 || y[i] < -0.2)
+                    {
+                        h[i] = Math.Sin(y[i]) + t;
+                    }
+                    else
+                    {
+                        h[i] = y[i] * y[i];
+                    }
+                }
+
+                double u;
+                if (y[0] > 0)
+                {
+                    u = Soft(y[0] * p[0], p[1]);
+                }
+                else
+                {
+                    u = -y[0];
+                }
+
+                double w = (!(y[1] > 0.2) || y[2] < -0.3) ? Math.Exp(y[1]) : Math.Cos(y[2]) * p[1];
+                dydt[0] = u + h[0];
+                dydt[1] = w * h[1] - Soft(Math.Abs(y[1]), 0.5);
+                dydt[2] = h[2] + t * u;
+            }
+        }
+        """;
+
+    [Fact]
+    public void CustomRulesInBranches_AndMixedConditions_EqualScalarMethods_AtEveryWidth()
+    {
+        GeneratorRun run = GeneratorHarness.Run(GeneratorHarness.Compile(EdgeCases));
+        Assert.DoesNotContain(run.Result.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
+        Assembly assembly = CompiledSystems.EmitAndLoad(run.Output);
+        var system = (IOdeLaneSystem)Activator.CreateInstance(assembly.GetType("Lanes.Edge.Edges")!.GetNestedType("RhsSystem")!)!;
+
+        // Rows that disagree on every branch, so neighbouring lanes take different sides; then random data.
+        double[][] rows = { new[] { 0.5, 0.4, 0.1 }, new[] { -0.6, -0.5, -0.4 }, new[] { 0.3, 0.1, 0.6 }, new[] { -0.1, 0.7, -0.1 } };
+        foreach (double t in new[] { 0.3, 0.8 })
+        {
+            Rows<Lane1>(system, rows, t);
+            Rows<Lane128>(system, rows, t);
+            Rows<Lane256>(system, rows, t);
+            Rows<Lane512>(system, rows, t);
+        }
+
+        var random = new Random(5);
+        for (int batch = 0; batch < 4; batch++)
+        {
+            AtEveryWidth(system, random, "Edges");
+        }
+
+        static void Rows<TLane>(IOdeLaneSystem system, double[][] rows, double t)
+            where TLane : unmanaged, ILane<TLane>
+        {
+            var random = new Random(6);
+            var points = Enumerable.Range(0, TLane.Count).Select(l =>
+                LanePoint.Random(random, system.StateCount, system.ParameterCount) with { Y = (double[])rows[l % rows.Length].Clone() }).ToList();
+            LaneComparison.AssertLanesMatchScalar<TLane>(system, points, t, -0.7, "Edges");
+        }
+    }
+
     private static void AtEveryWidth(IOdeLaneSystem system, Random random, string what)
     {
         Run<Lane1>(system, random, what);
