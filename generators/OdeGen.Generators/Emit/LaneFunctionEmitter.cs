@@ -12,7 +12,7 @@ namespace OdeGen.Generators.Emit;
 /// values of the side it takes; branches on loop indices stay branches. Calls of the user's own functions
 /// and rules run lane by lane on the scalars.
 /// </summary>
-internal sealed class LaneFunctionEmitter
+internal sealed partial class LaneFunctionEmitter
 {
     private const int PrecAdd = 1, PrecMul = 2, PrecUnary = 3, PrecAtom = 4;
 
@@ -115,91 +115,7 @@ internal sealed class LaneFunctionEmitter
         return force;
     }
 
-    /// <summary>
-    /// Literals used more than once or inside a loop become locals broadcast once at the top (0 is TLane.Zero);
-    /// the lane forms of Sign, CopySign and the Min/Max slopes read 1, -1 and the sign bit.
-    /// </summary>
-    private void HoistConstants(IrFunction function)
-    {
-        var uses = new Dictionary<long, int>();
-        void Use(double value, int times)
-        {
-            long bits = System.BitConverter.DoubleToInt64Bits(value);
-            if (bits != 0)
-            {
-                uses[bits] = (uses.TryGetValue(bits, out int n) ? n : 0) + times;
-                _hoistedValues[bits] = value;
-            }
-        }
-
-        int loops = 0;
-        foreach (Instr x in function.Body)
-        {
-            loops += x.Op == Op.For ? 1 : x.Op == Op.EndFor ? -1 : 0;
-            if (x.IsExtern)
-            {
-                continue;   // extern arguments are printed as scalar literals
-            }
-
-            for (int k = 0; k < x.Arity; k++)
-            {
-                Instr operand = function.Body[x.Operand(k)];
-                if (operand.Op == Op.Const)
-                {
-                    Use(operand.Value, loops > 0 ? 2 : 1);
-                }
-            }
-
-            if (x.Op == Op.Call)
-            {
-                switch (x.Fn)
-                {
-                    case Fn.Sign:
-                        Use(1, 2);
-                        Use(-1, 2);
-                        break;
-                    case Fn.CopySign:
-                        Use(-0.0, 2);
-                        break;
-                    case Fn.LessOrEqualIndicator:
-                        Use(1, 2);
-                        break;
-                }
-            }
-        }
-
-        foreach (KeyValuePair<long, int> use in uses.OrderBy(u => _hoistedValues[u.Key]))
-        {
-            if (use.Value >= 2)
-            {
-                _hoisted[use.Key] = LocalNames.Unique(_taken, ConstantName(_hoistedValues[use.Key]));
-            }
-        }
-    }
-
-    /// <summary>A readable local name for a literal: c0_5 for 0.5, cm1 for -1, c1em10 for 1E-10, signBit for -0.</summary>
-    private static string ConstantName(double value)
-    {
-        if (value == 0)
-        {
-            return "signBit";
-        }
-
-        string text = Literals.Double(value).Replace("double.", string.Empty);
-        if (text.EndsWith(".0", System.StringComparison.Ordinal))
-        {
-            text = text.Substring(0, text.Length - 2);
-        }
-
-        var sb = new System.Text.StringBuilder("c");
-        foreach (char ch in text)
-        {
-            sb.Append(ch switch { '-' => "m", '.' => "_", 'E' or 'e' => "e", '+' => string.Empty, _ => ch.ToString() });
-        }
-
-        return sb.ToString();
-    }
-
+    /// <summary>Writes the prologue (the broadcasts, masks and scratch the body uses), then the body.</summary>
     private void Emit(IndentedWriter writer)
     {
         // The body first, so the prologue declares only the broadcasts and scratch it uses.
@@ -246,6 +162,7 @@ internal sealed class LaneFunctionEmitter
         writer.Append(body);
     }
 
+    /// <summary>What the prologue declares, for its comment.</summary>
     private IEnumerable<string> Describe()
     {
         if (_tUsed || _tDotUsed || _hoistedUsed.Count > 0)
@@ -264,6 +181,7 @@ internal sealed class LaneFunctionEmitter
         }
     }
 
+    /// <summary>The statements, in the scalar emitter's order and grouping; writes inside lane branches are blended by the current mask.</summary>
     private void EmitStatements(IndentedWriter writer)
     {
         var headers = new HeaderComments(_function);
@@ -396,8 +314,10 @@ internal sealed class LaneFunctionEmitter
         _mask = mask;
     }
 
+    /// <summary>A fresh name for the mask of a branch side.</summary>
     private string NewMask(string prefix, int number) => LocalNames.Unique(_taken, prefix + Literals.Int(number));
 
+    /// <summary>The mask with every lane set (declared in the prologue when used).</summary>
     private string AllLanes()
     {
         _allLanesUsed = true;
@@ -421,6 +341,7 @@ internal sealed class LaneFunctionEmitter
         writer.Line($"{target} = TLane.Select({_mask}, {target} + {right}, {target});");
     }
 
+    /// <summary>A store to an output span (blended under a mask; yBar and pBar accumulate), or the return of tBar.</summary>
     private void Store(IndentedWriter writer, Instr x)
     {
         if (x.Slot == Slot.Return)
@@ -446,6 +367,7 @@ internal sealed class LaneFunctionEmitter
         }
     }
 
+    /// <summary>A buffer: the output spans cleared, or a stackalloc TLane span (zeroed, or seeded from a).</summary>
     private void BufLines(IndentedWriter writer, Instr x, int id)
     {
         switch (x.Slot)
@@ -474,276 +396,11 @@ internal sealed class LaneFunctionEmitter
         }
     }
 
+    /// <summary>The name a buffer is written and read by.</summary>
     private string BufName(int buffer)
     {
         Instr b = _function.Body[buffer];
         return b.Slot is Slot.Dydt or Slot.DydtDot ? FunctionEmitter.SlotName(b.Slot) : _names[buffer]!;
-    }
-
-    /// <summary>
-    /// A call of the user's function or forward rule: once per lane on the lane's scalars, gathered in the
-    /// scratch row; lanes outside the current mask skip the call (their value is never used).
-    /// </summary>
-    private void ExternCall(IndentedWriter writer, Instr x, int id)
-    {
-        _scratchUsed = true;
-        string call = $"{x.Ix}({string.Join(", ", x.Args.Select(ScalarArgument))})";
-        writer.Open($"for (int {_lane} = 0; {_lane} < TLane.Count; {_lane}++)");
-        writer.Line(_mask is null ? $"{_scratch}[{_lane}] = {call};" : $"{_scratch}[{_lane}] = {LaneActive()} ? {call} : 0.0;");
-        writer.Close();
-        writer.Line($"TLane {_names[id]} = TLane.Load({_scratch});");
-    }
-
-    /// <summary>
-    /// A call of the user's reverse rule, lane by lane: each lane's adjoints start from the accumulators'
-    /// lanes, the rule adds into them by ref, and the scratch rows carry them back.
-    /// </summary>
-    private void ExternRule(IndentedWriter writer, Instr x)
-    {
-        _scratchUsed = true;
-        int n = x.Index;
-        var args = new List<string>();
-        for (int k = 0; k <= n; k++)
-        {
-            args.Add(ScalarArgument(x.Args[k]));
-        }
-
-        args.AddRange(_bars.Take(n).Select(b => "ref " + b));
-        writer.Open($"for (int {_lane} = 0; {_lane} < TLane.Count; {_lane}++)");
-        writer.Line("double " + string.Join(", ", Enumerable.Range(0, n).Select(k => $"{_bars[k]} = TLane.GetLane({_names[x.Args[n + 1 + k]]}, {_lane})")) + ";");
-        string call = $"{x.Ix}({string.Join(", ", args)});";
-        if (_mask is null)
-        {
-            writer.Line(call);
-        }
-        else
-        {
-            writer.Open($"if ({LaneActive()})").Line(call).Close();
-        }
-
-        for (int k = 0; k < n; k++)
-        {
-            writer.Line($"{_scratch}[{Row(k)}{_lane}] = {_bars[k]};");
-        }
-
-        writer.Close();
-        for (int k = 0; k < n; k++)
-        {
-            string row = k == 0 ? _scratch : $"{_scratch}.Slice({Row(k).TrimEnd(' ', '+')})";
-            writer.Line($"{_names[x.Args[n + 1 + k]]} = TLane.Load({row});");
-        }
-    }
-
-    private static string Row(int k) => k == 0 ? string.Empty : k == 1 ? "TLane.Count + " : $"{Literals.Int(k)} * TLane.Count + ";
-
-    /// <summary>True in the lanes of the current mask (a mask lane is all ones or all zeros).</summary>
-    private string LaneActive() => $"global::System.BitConverter.DoubleToInt64Bits(TLane.GetLane({_mask}, {_lane})) != 0";
-
-    /// <summary>An argument of a user function in one lane: a literal, the shared t, an index, or the lane of a local.</summary>
-    private string ScalarArgument(int id)
-    {
-        Instr x = _function.Body[id];
-        if (_names[id] is null)
-        {
-            switch (x.Op)
-            {
-                case Op.Const:
-                    return Literals.Double(x.Value);
-                case Op.Input when x.Slot is Slot.T or Slot.TDot:
-                    return FunctionEmitter.SlotName(x.Slot);
-                case Op.Input when x.Slot == Slot.Index:
-                    return $"(double)({x.Ix})";
-            }
-        }
-
-        return $"TLane.GetLane({Expr(id).Text}, {_lane})";
-    }
-
-    /// <summary>An index condition without the parentheses that make it an atom elsewhere.</summary>
-    private string UnwrappedCondition(int id)
-    {
-        string text = Expr(id).Text;
-        return _names[id] is null && text.StartsWith("(", System.StringComparison.Ordinal) && _function.Body[id].Op != Op.Not ? text.Substring(1, text.Length - 2) : text;
-    }
-
-    /// <summary>
-    /// The text of a condition: bools for loop indices as in scalar code, TLane masks for lane values; a
-    /// bool meeting a mask becomes one (every lane or none).
-    /// </summary>
-    private string ConditionExpr(int id)
-    {
-        Instr x = _function.Body[id];
-        if (!_laneCondition[id])
-        {
-            switch (x.Op)
-            {
-                case Op.Compare:
-                    return $"({x.Ix} {Symbol((CompareKind)(int)x.Value)} {x.Ix2})";
-                case Op.And:
-                    return $"({Expr(x.A).Text} && {Expr(x.B).Text})";
-                case Op.Or:
-                    return $"({Expr(x.A).Text} || {Expr(x.B).Text})";
-                default:
-                    return "!" + Expr(x.A).Text;
-            }
-        }
-
-        switch (x.Op)
-        {
-            case Op.Compare:
-                string kind = ((CompareKind)(int)x.Value) switch
-                {
-                    CompareKind.Less => "LessThan",
-                    CompareKind.LessOrEqual => "LessThanOrEqual",
-                    CompareKind.Greater => "GreaterThan",
-                    CompareKind.GreaterOrEqual => "GreaterThanOrEqual",
-                    CompareKind.Equal => "Equal",
-                    _ => "NotEqual",
-                };
-                return $"TLane.{kind}({Expr(x.A).Text}, {Expr(x.B).Text})";
-            case Op.Not:
-                return $"TLane.AndNot({AllLanes()}, {Expr(x.A).Text})";
-            default:
-                bool and = x.Op == Op.And;
-                if (_laneCondition[x.A] && _laneCondition[x.B])
-                {
-                    return $"TLane.{(and ? "And" : "Or")}({Expr(x.A).Text}, {Expr(x.B).Text})";
-                }
-
-                // One side is an index condition: it selects the mask or none (&&), all lanes or the mask (||).
-                (int flag, int mask) = _laneCondition[x.A] ? (x.B, x.A) : (x.A, x.B);
-                return and
-                    ? $"({Expr(flag).Text} ? {Expr(mask).Text} : TLane.Zero)"
-                    : $"({Expr(flag).Text} ? {AllLanes()} : {Expr(mask).Text})";
-        }
-    }
-
-    private static string Symbol(CompareKind kind) => kind switch
-    {
-        CompareKind.Less => "<",
-        CompareKind.LessOrEqual => "<=",
-        CompareKind.Greater => ">",
-        CompareKind.GreaterOrEqual => ">=",
-        CompareKind.Equal => "==",
-        _ => "!=",
-    };
-
-    /// <summary>A broadcast literal: TLane.Zero, a hoisted local, or TLane.Create(…) where it is used once.</summary>
-    private string Constant(double value)
-    {
-        long bits = System.BitConverter.DoubleToInt64Bits(value);
-        if (bits == 0)
-        {
-            return "TLane.Zero";
-        }
-
-        if (_hoisted.TryGetValue(bits, out string? name))
-        {
-            _hoistedUsed.Add(bits);
-            return name;
-        }
-
-        return $"TLane.Create({Literals.Double(value)})";
-    }
-
-    /// <summary>
-    /// The C# text of value <paramref name="id"/> and its precedence: its local's name, unless
-    /// <paramref name="definition"/> asks for the right-hand side that defines that local.
-    /// </summary>
-    private (string Text, int Prec) Expr(int id, bool definition = false)
-    {
-        if (!definition && _names[id] is { } name)
-        {
-            return (name, PrecAtom);
-        }
-
-        Instr x = _function.Body[id];
-        switch (x.Op)
-        {
-            case Op.Const:
-                return (Constant(x.Value), PrecAtom);
-            case Op.Input:
-                switch (x.Slot)
-                {
-                    case Slot.T:
-                        _tUsed = true;
-                        return (_tLane, PrecAtom);
-                    case Slot.TDot:
-                        _tDotUsed = true;
-                        return (_tDotLane, PrecAtom);
-                    case Slot.Index:
-                        return ($"TLane.Create((double)({x.Ix}))", PrecAtom);
-                    default:
-                        return ($"{FunctionEmitter.SlotName(x.Slot)}[{x.Ix ?? Literals.Int(x.Index)}]", PrecAtom);
-                }
-
-            case Op.VarGet:
-                return (_names[x.A]!, PrecAtom);
-            case Op.BufLoad:
-                return ($"{BufName(x.A)}[{x.Ix}]", PrecAtom);
-            case Op.Neg:
-                var operand = Expr(x.A);
-                return ("-" + (operand.Prec < PrecAtom ? $"({operand.Text})" : operand.Text), PrecUnary);
-            case Op.Call:
-                return (Call(x), PrecAtom);
-            case Op.Compare or Op.And or Op.Or or Op.Not:
-                return (ConditionExpr(id), PrecAtom);
-            case Op.Extern or Op.ExternJvp:
-                throw new System.InvalidOperationException("a call of a user function is printed by its statement");
-            default:
-                return Binary(x);
-        }
-    }
-
-    private (string Text, int Prec) Binary(Instr x)
-    {
-        (string symbol, int prec) = x.Op switch
-        {
-            Op.Add => ("+", PrecAdd),
-            Op.Sub => ("-", PrecAdd),
-            Op.Mul => ("*", PrecMul),
-            _ => ("/", PrecMul),
-        };
-        var left = Expr(x.A);
-        var right = Expr(x.B);
-
-        // Floating-point operations do not associate: keep the IR's grouping exactly.
-        string l = left.Prec < prec ? $"({left.Text})" : left.Text;
-        string r = right.Prec <= prec ? $"({right.Text})" : right.Text;
-        return ($"{l} {symbol} {r}", prec);
-    }
-
-    /// <summary>
-    /// A known function on lanes. Most are TLane's own; the rest are built from masks exactly as System.Math
-    /// defines them: Clamp by its two tests, Sign by comparisons with 0, CopySign by the sign bit, and the
-    /// Min/Max slope a &lt;= b ? 1 : 0 by a select.
-    /// </summary>
-    private string Call(Instr x)
-    {
-        var args = new List<string>();
-        for (int k = 0; k < x.Arity; k++)
-        {
-            args.Add(Expr(x.Operand(k)).Text);
-        }
-
-        switch (x.Fn)
-        {
-            case Fn.Clamp:
-                return $"TLane.Select(TLane.LessThan({args[0]}, {args[1]}), {args[1]}, TLane.Select(TLane.GreaterThan({args[0]}, {args[2]}), {args[2]}, {args[0]}))";
-            case Fn.Sign:
-                return $"TLane.Select(TLane.GreaterThan({args[0]}, TLane.Zero), {Constant(1)}, TLane.Select(TLane.LessThan({args[0]}, TLane.Zero), {Constant(-1)}, TLane.Zero))";
-            case Fn.CopySign:
-                string signBit = Constant(-0.0);
-                Instr magnitude = _function.Body[x.A];
-                string abs = magnitude.Op == Op.Const && magnitude.Value >= 0 && !double.IsNaN(magnitude.Value) && System.BitConverter.DoubleToInt64Bits(magnitude.Value) >= 0
-                    ? args[0]
-                    : $"TLane.AndNot({args[0]}, {signBit})";
-                return $"TLane.Or({abs}, TLane.And({args[1]}, {signBit}))";
-            case Fn.LessOrEqualIndicator:
-                return $"TLane.Select(TLane.LessThanOrEqual({args[0]}, {args[1]}), {Constant(1)}, TLane.Zero)";
-            default:
-                return $"TLane.{x.Fn}({string.Join(", ", args)})";
-        }
     }
 
     /// <summary>An open loop or branch: the mask around it, and for a lane branch its condition's mask and its number (for mask names).</summary>
