@@ -10,4 +10,7 @@ public sealed partial class OdeDynamicsGenerator
 
     /// <summary>Model → C# text; the emitter sees no Roslyn types.</summary>
     private static GeneratedFile Emit(SystemIr system) => SystemEmitter.Emit(system, Version);
+
+    /// <summary>Model → the lane methods' C# text, in a second file of the same partial struct.</summary>
+    private static GeneratedFile EmitLanes(SystemIr system) => LaneEmitter.Emit(system);
 }

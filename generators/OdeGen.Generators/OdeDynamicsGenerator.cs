@@ -37,6 +37,9 @@ public sealed partial class OdeDynamicsGenerator : IIncrementalGenerator
 
         /// <summary>C# text.</summary>
         public const string Emit = "OdeGen.Emit";
+
+        /// <summary>C# text of the lane methods (double systems only).</summary>
+        public const string EmitLanes = "OdeGen.EmitLanes";
     }
 
     /// <inheritdoc/>
@@ -49,7 +52,7 @@ public sealed partial class OdeDynamicsGenerator : IIncrementalGenerator
         // Diagnostics have their own output: a moved line changes them but not the code.
         context.RegisterSourceOutput(parsed.Select(static (r, _) => r.Diagnostics), ReportDiagnostics);
 
-        IncrementalValuesProvider<Result<GeneratedFile>> files = parsed
+        IncrementalValuesProvider<Result<SystemIr>> simplified = parsed
             .Where(static r => r.Value is not null)
             .Select(static (r, _) => r.Value!)
             .WithTrackingName(TrackingNames.Model)
@@ -62,19 +65,31 @@ public sealed partial class OdeDynamicsGenerator : IIncrementalGenerator
                 Vjp = Optimizer.Run(s.Vjp, exact: false),
                 Jacobian = s.Jacobian is null ? null : Optimizer.Run(s.Jacobian, exact: false),
             }))
-            .WithTrackingName(TrackingNames.Simplify)
+            .WithTrackingName(TrackingNames.Simplify);
+
+        IncrementalValuesProvider<Result<GeneratedFile>> files = simplified
             .Select(static (r, ct) => Then(r, Emit))
             .WithTrackingName(TrackingNames.Emit);
 
-        context.RegisterSourceOutput(files, static (spc, file) =>
+        context.RegisterSourceOutput(files, AddFile);
+
+        // The lane methods go to a second file of the partial struct: a failure there (ODE0011) leaves the
+        // scalar system intact. Float systems have no lane variant; failures upstream are reported once, above.
+        IncrementalValuesProvider<Result<GeneratedFile>> laneFiles = simplified
+            .Where(static r => r.Value is { Header.Single: false })
+            .Select(static (r, ct) => Guarded(r.Value!.Header.MethodName, () => EmitLanes(r.Value!)))
+            .WithTrackingName(TrackingNames.EmitLanes);
+        context.RegisterSourceOutput(laneFiles, AddFile);
+    }
+
+    private static void AddFile(SourceProductionContext context, Result<GeneratedFile> file)
+    {
+        ReportDiagnostics(context, file.Diagnostics);
+        if (file.Value is not null)
         {
-            ReportDiagnostics(spc, file.Diagnostics);
-            if (file.Value is not null)
-            {
-                // Hint names are unique: the parser rejects a second marked method of the same name (ODE0012).
-                spc.AddSource(file.Value.HintName, file.Value.Text);
-            }
-        });
+            // Hint names are unique: the parser rejects a second marked method of the same name (ODE0012).
+            context.AddSource(file.Value.HintName, file.Value.Text);
+        }
     }
 
     private static void ReportDiagnostics(SourceProductionContext context, EquatableArray<DiagnosticInfo> diagnostics)

@@ -20,6 +20,7 @@ public class IncrementalityTests
         GeneratorDriverRunResult second = first.Driver.RunGenerators(compilation.ReplaceSyntaxTree(old, edited)).GetRunResult();
 
         Incrementality.AssertAllStepsCached(second);
+        Incrementality.AssertAllStepsCached(second, OdeDynamicsGenerator.TrackingNames.EmitLanes);
     }
 
     [Fact]
@@ -35,7 +36,8 @@ public class IncrementalityTests
         GeneratorDriverRunResult second = first.Driver.RunGenerators(compilation.ReplaceSyntaxTree(old, edited)).GetRunResult();
 
         Incrementality.AssertAllStepsCached(second, OdeDynamicsGenerator.TrackingNames.Model,
-            OdeDynamicsGenerator.TrackingNames.Differentiate, OdeDynamicsGenerator.TrackingNames.Simplify, OdeDynamicsGenerator.TrackingNames.Emit);
+            OdeDynamicsGenerator.TrackingNames.Differentiate, OdeDynamicsGenerator.TrackingNames.Simplify, OdeDynamicsGenerator.TrackingNames.Emit,
+            OdeDynamicsGenerator.TrackingNames.EmitLanes);
     }
 
     [Fact]
@@ -49,6 +51,7 @@ public class IncrementalityTests
         GeneratorDriverRunResult second = first.Driver.RunGenerators(compilation.ReplaceSyntaxTree(old, edited)).GetRunResult();
 
         Assert.Contains(IncrementalStepRunReason.Modified, Incrementality.Reasons(second, OdeDynamicsGenerator.TrackingNames.Emit));
+        Assert.Contains(IncrementalStepRunReason.Modified, Incrementality.Reasons(second, OdeDynamicsGenerator.TrackingNames.EmitLanes));
     }
 
     [Theory]
@@ -66,7 +69,8 @@ public class IncrementalityTests
         GeneratorDriverRunResult second = first.Driver.RunGenerators(compilation.ReplaceSyntaxTree(old, edited)).GetRunResult();
 
         Incrementality.AssertAllStepsCached(second, OdeDynamicsGenerator.TrackingNames.Model,
-            OdeDynamicsGenerator.TrackingNames.Differentiate, OdeDynamicsGenerator.TrackingNames.Simplify, OdeDynamicsGenerator.TrackingNames.Emit);
+            OdeDynamicsGenerator.TrackingNames.Differentiate, OdeDynamicsGenerator.TrackingNames.Simplify, OdeDynamicsGenerator.TrackingNames.Emit,
+            OdeDynamicsGenerator.TrackingNames.EmitLanes);
     }
 
     [Fact]
@@ -80,5 +84,6 @@ public class IncrementalityTests
         GeneratorDriverRunResult second = first.Driver.RunGenerators(compilation.ReplaceSyntaxTree(old, edited)).GetRunResult();
 
         Incrementality.AssertAllStepsCached(second);
+        Incrementality.AssertAllStepsCached(second, OdeDynamicsGenerator.TrackingNames.EmitLanes);
     }
 }

@@ -64,7 +64,7 @@ public class LoopTests
     [Fact]
     public void RuntimeSizedStruct_HasAConstructorAndNoSizeConstants()
     {
-        string text = GeneratorHarness.Run(GeneratorHarness.Compile(TestSources.LoopRuntime)).Sources.Single().Value;
+        string text = GeneratorHarness.Run(GeneratorHarness.Compile(TestSources.LoopRuntime)).ScalarSources.Single().Value;
         Assert.Contains("public RhsSystem(int states, int parameters)", text);
         Assert.DoesNotContain("public const int States", text);
         Assert.Null(CompiledSystems.All["Chain.Rhs"].System.GetType().GetField("States", BindingFlags.Public | BindingFlags.Static));
@@ -73,7 +73,7 @@ public class LoopTests
     [Fact]
     public void MlpCode_IsLoops_NotUnrolled_AndAllocatesNothing()
     {
-        string text = GeneratorHarness.Run(GeneratorHarness.Compile(TestSources.LoopMlp)).Sources.Single().Value;
+        string text = GeneratorHarness.Run(GeneratorHarness.Compile(TestSources.LoopMlp)).ScalarSources.Single().Value;
 
         // 2·50 + 50·2 weights would be hundreds of lines unrolled; loops keep the file small.
         Assert.True(text.Split('\n').Length < 400, $"{text.Split('\n').Length} lines");

@@ -78,7 +78,7 @@ public class RobustnessTests
         string source = TestSources.Lorenz.Replace("sigma * (y[1] - y[0]);", "sigma * // rate" + lineBreak + "(y[1] - y[0]);");
         GeneratorRun run = GeneratorHarness.Run(GeneratorHarness.Compile(source));
         Assert.Empty(GeneratorHarness.Errors(run.Output));
-        Assert.Contains("// dydt[0] = sigma * // rate (y[1] - y[0]);", Assert.Single(run.Sources).Value);
+        Assert.Contains("// dydt[0] = sigma * // rate (y[1] - y[0]);", Assert.Single(run.ScalarSources).Value);
     }
 
     [Fact]

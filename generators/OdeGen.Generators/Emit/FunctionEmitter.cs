@@ -22,7 +22,7 @@ internal sealed class FunctionEmitter
     {
         _function = function;
         _real = function.Single ? "float" : "double";
-        _names = AssignNames(function, parameters);
+        _names = LocalNames.Assign(function, parameters);
     }
 
     /// <summary>
@@ -34,16 +34,14 @@ internal sealed class FunctionEmitter
 
     private void Emit(IndentedWriter writer)
     {
-        (int, bool) group = (-1, false);
-        bool first = true;
-        int lastUserStatement = -1;
+        var headers = new HeaderComments(_function);
         for (int i = 0; i < _function.Body.Count; i++)
         {
             Instr x = _function.Body[i];
             if (x.Op is Op.EndFor or Op.EndIf)
             {
                 writer.Close();
-                group = (-1, false);
+                headers.BlockClosed();
                 continue;
             }
 
@@ -55,8 +53,7 @@ internal sealed class FunctionEmitter
             if (x.Op == Op.Else)
             {
                 writer.Close().Open("else");
-                group = (-1, false);
-                first = true;
+                headers.BlockOpened();
                 continue;
             }
 
@@ -65,43 +62,16 @@ internal sealed class FunctionEmitter
                 continue;   // printed inline where it is used
             }
 
-            var key = (x.Stmt, x.Phase == Phase.Adjoint);
-            if (key != group && x.Stmt >= 0)
-            {
-                if (!first)
-                {
-                    writer.Line();
-                }
-
-                string prefix = x.Phase == Phase.Adjoint ? "// adjoint of: " : "// ";
-                if (x.Phase != Phase.Adjoint && x.Stmt < _function.UserStatements)
-                {
-                    // Statements whose own code was folded into this one's (overwritten stores, inlined
-                    // values) are still part of the derivation: list them above it, in source order.
-                    for (int s = lastUserStatement + 1; s < x.Stmt; s++)
-                    {
-                        writer.Line(prefix + _function.Statements[s]);
-                    }
-
-                    lastUserStatement = System.Math.Max(lastUserStatement, x.Stmt);
-                }
-
-                writer.Line(prefix + _function.Statements[x.Stmt]);
-            }
-
-            group = key;
-            first = false;
+            headers.Before(writer, x);
             switch (x.Op)
             {
                 case Op.For:
                     writer.Open(ForLine(x));
-                    first = true;
-                    group = (-1, false);
+                    headers.BlockOpened();
                     break;
                 case Op.If:
                     writer.Open($"if ({Condition(x.A)})");
-                    first = true;
-                    group = (-1, false);
+                    headers.BlockOpened();
                     break;
                 case Op.VarSet:
                     writer.Line($"{_names[x.A]} = {Expr(x.B).Text};");
@@ -170,9 +140,9 @@ internal sealed class FunctionEmitter
     }
 
     /// <summary>Instructions printed as lines of their own whether or not they have a name.</summary>
-    private static bool IsStatement(Instr x) => x.Op is Op.Store or Op.For or Op.If or Op.Var or Op.VarAdd or Op.VarSet or Op.Buf or Op.BufStore or Op.ExternVjp;
+    internal static bool IsStatement(Instr x) => x.Op is Op.Store or Op.For or Op.If or Op.Var or Op.VarAdd or Op.VarSet or Op.Buf or Op.BufStore or Op.ExternVjp;
 
-    private static string ForLine(Instr x)
+    internal static string ForLine(Instr x)
     {
         string v = x.Name!;
         if (x.Value == 0)
@@ -304,7 +274,7 @@ internal sealed class FunctionEmitter
         return x.Fn == Fn.Sign ? $"({_real}){call}" : call;
     }
 
-    private static string SlotName(Slot slot) => slot switch
+    internal static string SlotName(Slot slot) => slot switch
     {
         Slot.T => "t",
         Slot.Y => "y",
@@ -321,98 +291,4 @@ internal sealed class FunctionEmitter
         Slot.Dfdp => "dfdp",
         _ => throw new System.ArgumentOutOfRangeException(nameof(slot), slot, null),
     };
-
-    /// <summary>
-    /// Names the values that become locals (null: printed inline), unique within the method. Loop
-    /// variables are reserved first; a value used inside a deeper loop than it is defined in is a
-    /// local (so it is computed once, not per iteration); a buffer read is a local (a later write
-    /// must not change it); an accumulator read stays the accumulator's name unless it is added to later.
-    /// </summary>
-    private static string?[] AssignNames(IrFunction function, IEnumerable<string> parameters)
-    {
-        int count = function.Body.Count;
-        var uses = new int[count];
-        var depth = new int[count];
-        var deeperUse = new bool[count];
-        var addedAfter = new bool[count];
-        var taken = new HashSet<string>(parameters);
-        int d = 0;
-        for (int i = 0; i < count; i++)
-        {
-            Instr x = function.Body[i];
-            d -= x.Op is Op.EndFor or Op.EndIf ? 1 : 0;
-            depth[i] = d;
-            d += x.Op is Op.For or Op.If ? 1 : 0;
-            if (x.Op == Op.For)
-            {
-                taken.Add(x.Name!);
-            }
-
-            for (int k = 0; k < x.Arity; k++)
-            {
-                uses[x.Operand(k)]++;
-                deeperUse[x.Operand(k)] |= depth[x.Operand(k)] < d;
-            }
-        }
-
-        var lastGet = new Dictionary<int, int>();
-        for (int i = count - 1; i >= 0; i--)
-        {
-            Instr x = function.Body[i];
-            if (x.Op is Op.VarAdd or Op.VarSet)
-            {
-                lastGet[x.A] = i;
-            }
-            else if (x.Op == Op.VarGet)
-            {
-                addedAfter[i] = lastGet.ContainsKey(x.A);
-            }
-        }
-
-        var names = new string?[count];
-        int temp = 0;
-        for (int i = 0; i < count; i++)
-        {
-            Instr x = function.Body[i];
-            bool local = x.Op switch
-            {
-                Op.Const or Op.Store or Op.VarAdd or Op.VarSet or Op.BufStore or Op.ExternVjp => false,
-                Op.Extern => true,
-                _ when x.IsRegion => false,
-                Op.Var or Op.BufLoad => true,
-                Op.Buf => x.Slot is Slot.None or Slot.A,
-                Op.VarGet => addedAfter[i],
-                Op.Input => x.Name is not null || (deeperUse[i] && x.Ix is not null),
-                _ => x.Name is not null || uses[i] > 1 || deeperUse[i],
-            };
-            if (local)
-            {
-                names[i] = x.Name is null ? Fresh(taken, x.Op switch { Op.Var => "s", Op.Buf => "buffer", _ => "v" }, ref temp) : Unique(taken, x.Name);
-            }
-        }
-
-        return names;
-    }
-
-    private static string Unique(HashSet<string> taken, string hint)
-    {
-        string name = hint;
-        for (int k = 2; !taken.Add(name); k++)
-        {
-            name = hint + "_" + Literals.Int(k);
-        }
-
-        return name;
-    }
-
-    private static string Fresh(HashSet<string> taken, string prefix, ref int counter)
-    {
-        string name;
-        do
-        {
-            name = prefix + Literals.Int(++counter);
-        }
-        while (!taken.Add(name));
-        return name;
-    }
 }

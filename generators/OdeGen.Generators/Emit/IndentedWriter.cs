@@ -8,6 +8,19 @@ internal sealed class IndentedWriter
     private readonly StringBuilder _text = new();
     private int _depth;
 
+    /// <summary>Creates a writer that starts at indentation <paramref name="depth"/> (for text appended to another writer later).</summary>
+    public IndentedWriter(int depth = 0) => _depth = depth;
+
+    /// <summary>The current indentation level.</summary>
+    public int Depth => _depth;
+
+    /// <summary>Appends what <paramref name="other"/> wrote, as it is.</summary>
+    public IndentedWriter Append(IndentedWriter other)
+    {
+        _text.Append(other._text);
+        return this;
+    }
+
     /// <summary>Writes one line at the current indentation (an empty line has no indentation).</summary>
     public IndentedWriter Line(string line = "")
     {

@@ -68,4 +68,15 @@ internal sealed record GeneratorRun(GeneratorDriver Driver, GeneratorDriverRunRe
     /// <summary>The generated sources by hint name.</summary>
     public IReadOnlyDictionary<string, string> Sources =>
         Result.Results.SelectMany(r => r.GeneratedSources).ToDictionary(s => s.HintName, s => s.SourceText.ToString());
+
+    /// <summary>The generated files of the scalar systems (IOdeSystem), without the lane files.</summary>
+    public IReadOnlyDictionary<string, string> ScalarSources =>
+        Sources.Where(s => !IsLaneFile(s.Key)).ToDictionary(s => s.Key, s => s.Value);
+
+    /// <summary>The generated lane files (IOdeLaneSystem), one per double system.</summary>
+    public IReadOnlyDictionary<string, string> LaneSources =>
+        Sources.Where(s => IsLaneFile(s.Key)).ToDictionary(s => s.Key, s => s.Value);
+
+    /// <summary>True for the hint name of a lane file.</summary>
+    public static bool IsLaneFile(string hintName) => hintName.EndsWith(".Lanes.g.cs", StringComparison.Ordinal);
 }

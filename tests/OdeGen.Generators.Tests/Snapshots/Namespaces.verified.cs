@@ -11,7 +11,7 @@ namespace Scenarios.Outer.Inner
         /// Each block below is headed by the statement of Growth it was derived from.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("OdeGen.Generators", "<version>")]
-        public readonly struct GrowthSystem : global::OdeGen.IOdeSystem
+        public readonly partial struct GrowthSystem : global::OdeGen.IOdeSystem
         {
             /// <summary>Number of states (length of y and dydt).</summary>
             public const int States = 1;
@@ -83,7 +83,7 @@ namespace Scenarios.Outer.Inner
             /// Each block below is headed by the statement of Decay it was derived from.
             /// </summary>
             [global::System.CodeDom.Compiler.GeneratedCode("OdeGen.Generators", "<version>")]
-            public readonly struct DecaySystem : global::OdeGen.IOdeSystem
+            public readonly partial struct DecaySystem : global::OdeGen.IOdeSystem
             {
                 /// <summary>Number of states (length of y and dydt).</summary>
                 public const int States = 1;
@@ -148,7 +148,7 @@ namespace Scenarios.Outer.Inner
         /// Each block below is headed by the statement of Spin it was derived from.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("OdeGen.Generators", "<version>")]
-        public readonly struct SpinSystem : global::OdeGen.IOdeSystem
+        public readonly partial struct SpinSystem : global::OdeGen.IOdeSystem
         {
             /// <summary>Number of states (length of y and dydt).</summary>
             public const int States = 2;

@@ -1,0 +1,104 @@
+using System.Collections.Generic;
+using OdeGen.Generators.Ir;
+
+namespace OdeGen.Generators.Emit;
+
+/// <summary>Chooses which values of an IR function become named locals, and their names; shared by the scalar and lane emitters.</summary>
+internal static class LocalNames
+{
+    /// <summary>
+    /// Names the values that become locals (null: printed inline), unique within the method. Loop
+    /// variables are reserved first; a value used inside a deeper loop than it is defined in is a
+    /// local (so it is computed once, not per iteration); a buffer read is a local (a later write
+    /// must not change it); an accumulator read stays the accumulator's name unless it is added to later.
+    /// <paramref name="forceLocal"/> makes more values locals (the lane emitter's, for values its
+    /// expansions read twice or that need statements of their own).
+    /// </summary>
+    public static string?[] Assign(IrFunction function, IEnumerable<string> parameters, System.Func<int, bool>? forceLocal = null)
+    {
+        int count = function.Body.Count;
+        var uses = new int[count];
+        var depth = new int[count];
+        var deeperUse = new bool[count];
+        var addedAfter = new bool[count];
+        var taken = new HashSet<string>(parameters);
+        int d = 0;
+        for (int i = 0; i < count; i++)
+        {
+            Instr x = function.Body[i];
+            d -= x.Op is Op.EndFor or Op.EndIf ? 1 : 0;
+            depth[i] = d;
+            d += x.Op is Op.For or Op.If ? 1 : 0;
+            if (x.Op == Op.For)
+            {
+                taken.Add(x.Name!);
+            }
+
+            for (int k = 0; k < x.Arity; k++)
+            {
+                uses[x.Operand(k)]++;
+                deeperUse[x.Operand(k)] |= depth[x.Operand(k)] < d;
+            }
+        }
+
+        var lastGet = new Dictionary<int, int>();
+        for (int i = count - 1; i >= 0; i--)
+        {
+            Instr x = function.Body[i];
+            if (x.Op is Op.VarAdd or Op.VarSet)
+            {
+                lastGet[x.A] = i;
+            }
+            else if (x.Op == Op.VarGet)
+            {
+                addedAfter[i] = lastGet.ContainsKey(x.A);
+            }
+        }
+
+        var names = new string?[count];
+        int temp = 0;
+        for (int i = 0; i < count; i++)
+        {
+            Instr x = function.Body[i];
+            bool local = x.Op switch
+            {
+                Op.Const or Op.Store or Op.VarAdd or Op.VarSet or Op.BufStore or Op.ExternVjp => false,
+                Op.Extern => true,
+                _ when x.IsRegion => false,
+                Op.Var or Op.BufLoad => true,
+                Op.Buf => x.Slot is Slot.None or Slot.A,
+                Op.VarGet => addedAfter[i],
+                Op.Input => x.Name is not null || (deeperUse[i] && x.Ix is not null),
+                _ => x.Name is not null || uses[i] > 1 || deeperUse[i],
+            };
+            if (local || (forceLocal is not null && !x.IsRegion && x.Op is not (Op.Const or Op.Store or Op.VarAdd or Op.VarSet or Op.BufStore or Op.ExternVjp) && forceLocal(i)))
+            {
+                names[i] = x.Name is null ? Fresh(taken, x.Op switch { Op.Var => "s", Op.Buf => "buffer", _ => "v" }, ref temp) : Unique(taken, x.Name);
+            }
+        }
+
+        return names;
+    }
+
+    public static string Unique(HashSet<string> taken, string hint)
+    {
+        string name = hint;
+        for (int k = 2; !taken.Add(name); k++)
+        {
+            name = hint + "_" + Literals.Int(k);
+        }
+
+        return name;
+    }
+
+    private static string Fresh(HashSet<string> taken, string prefix, ref int counter)
+    {
+        string name;
+        do
+        {
+            name = prefix + Literals.Int(++counter);
+        }
+        while (!taken.Add(name));
+        return name;
+    }
+}

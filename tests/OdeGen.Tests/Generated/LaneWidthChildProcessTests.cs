@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using Xunit.Abstractions;
+
+namespace OdeGen.Tests.Generated;
+
+/// <summary>
+/// Runs <see cref="LaneSystemTests"/> again in child processes whose JIT may not use AVX-512
+/// (<c>DOTNET_EnableAVX512F=0</c>, and <c>DOTNET_EnableAVX512=0</c>, the name .NET 10 reads) or AVX2
+/// (<c>DOTNET_EnableAVX2=0</c>), so Lane512 and Lane256 also run on their narrower fallbacks, and reports
+/// which vector widths each child had in hardware.
+/// </summary>
+public class LaneWidthChildProcessTests(ITestOutputHelper output)
+{
+    [DotnetHostFact]
+    public void LaneTests_Pass_WithAvx512AndWithAvx2SwitchedOff()
+    {
+        string testAssembly = typeof(LaneSystemTests).Assembly.Location;
+        string[][] settings = { new[] { "DOTNET_EnableAVX512F", "DOTNET_EnableAVX512" }, new[] { "DOTNET_EnableAVX2" } };
+        var children = settings.Select(variables => (Variables: variables, Run: Task.Run(() => RunChild(testAssembly, variables)))).ToList();
+
+        foreach ((string[] variables, Task<ChildRun> run) in children)
+        {
+            ChildRun child = run.Result;
+            string what = string.Join(" ", variables.Select(v => v + "=0"));
+            output.WriteLine($"{what}: exit {child.ExitCode} in {child.Seconds:F1} s; {child.Report}");
+            Assert.True(child.ExitCode == 0, $"{what}: the lane tests failed (exit {child.ExitCode}):\n{child.Output}");
+            Assert.Contains("Passed!", child.Output, StringComparison.Ordinal);
+            Assert.Contains("Vector512.IsHardwareAccelerated=False", child.Report, StringComparison.Ordinal);
+            if (variables.Contains("DOTNET_EnableAVX2"))
+            {
+                Assert.Contains("Vector256.IsHardwareAccelerated=False", child.Report, StringComparison.Ordinal);
+            }
+        }
+    }
+
+    private static ChildRun RunChild(string testAssembly, string[] variables)
+    {
+        string work = Directory.CreateTempSubdirectory("odegen-lanes-").FullName;
+        string report = Path.Combine(work, "report.txt");
+        var start = new ProcessStartInfo(DotnetHost.Path!)
+        {
+            WorkingDirectory = work,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string argument in new[] { "test", testAssembly, "--filter", "FullyQualifiedName~OdeGen.Tests.Generated.LaneSystemTests", "--nologo" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        // The child must not attach to this run's test platform session.
+        foreach (string name in Environment.GetEnvironmentVariables().Keys.Cast<string>().Where(k => k.StartsWith("VSTEST_", StringComparison.Ordinal) || k.StartsWith("TESTINGPLATFORM_", StringComparison.Ordinal)).ToList())
+        {
+            start.Environment.Remove(name);
+        }
+
+        foreach (string variable in variables)
+        {
+            start.Environment[variable] = "0";
+        }
+
+        start.Environment["ODEGEN_LANE_REPORT"] = report;
+        var clock = Stopwatch.StartNew();
+        using Process process = Process.Start(start)!;
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync(), stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
+        {
+            process.Kill(entireProcessTree: true);
+        }
+
+        process.WaitForExit();
+        string text = stdout.Result + stderr.Result;
+        string reported = File.Exists(report) ? File.ReadAllText(report) : "(no report: the hardware test did not run)";
+        try
+        {
+            Directory.Delete(work, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A leftover temp folder is harmless.
+        }
+
+        return new ChildRun(process.ExitCode, text, reported, clock.Elapsed.TotalSeconds);
+    }
+
+    private sealed record ChildRun(int ExitCode, string Output, string Report, double Seconds);
+}
+
+/// <summary>The dotnet host that runs tests: DOTNET_HOST_PATH (set by the SDK), then DOTNET_ROOT, then PATH.</summary>
+internal static class DotnetHost
+{
+    public static readonly string? Path = Find();
+
+    private static string? Find()
+    {
+        string exe = OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet";
+        if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host))
+        {
+            return host;
+        }
+
+        if (Environment.GetEnvironmentVariable("DOTNET_ROOT") is { Length: > 0 } root && File.Exists(System.IO.Path.Combine(root, exe)))
+        {
+            return System.IO.Path.Combine(root, exe);
+        }
+
+        return (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(System.IO.Path.PathSeparator)
+            .Where(dir => dir.Length > 0)
+            .Select(dir => System.IO.Path.Combine(dir, exe))
+            .FirstOrDefault(File.Exists);
+    }
+}
+
+/// <summary>A fact that is skipped, with the reason, when no dotnet host can be found to start the child runs.</summary>
+public sealed class DotnetHostFactAttribute : FactAttribute
+{
+    public DotnetHostFactAttribute()
+    {
+        if (DotnetHost.Path is null)
+        {
+            Skip = "No dotnet host found (DOTNET_HOST_PATH, DOTNET_ROOT, PATH): the child runs with AVX-512 and AVX2 switched off cannot start.";
+        }
+    }
+}
