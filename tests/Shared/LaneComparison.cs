@@ -94,9 +94,12 @@ internal static class LaneComparison
 
             double[] yb = (double[])x.YBar.Clone(), pb = (double[])x.PBar.Clone();
             double tb = system.Vjp(t, x.Y, x.P, x.A, yb, pb);
-            AssertClose(yb, Unpack<TLane>(yBar, l), where + ": VjpLanes yBar");
-            AssertClose(pb, Unpack<TLane>(pBar, l), where + ": VjpLanes pBar");
-            AssertClose(new[] { tb }, new[] { TLane.GetLane(tBar, l) }, where + ": VjpLanes tBar");
+            // One Vjp's outputs are judged together: aᵀ∂f/∂t is a sum of the same terms as yBar and pBar, and
+            // where it cancels to almost nothing the kernels' last-ulp differences are measured against
+            // those terms, not against the small remainder (Lane1, which calls Math, is still bit for bit).
+            double[] expectedVjp = yb.Concat(pb).Append(tb).ToArray();
+            double[] actualVjp = Unpack<TLane>(yBar, l).Concat(Unpack<TLane>(pBar, l)).Append(TLane.GetLane(tBar, l)).ToArray();
+            AssertClose(expectedVjp, actualVjp, where + ": VjpLanes (yBar, pBar, tBar)");
         }
     }
 

@@ -98,38 +98,44 @@ namespace Scenarios.Branches
                 // double total = 0;
                 // for (int i = 0; i < 3; i++)
                 TLane total = TLane.Zero;
-                for (int i = 0; i < 3; i++)
-                {
-                    // if (i == 0)
-                    bool v6 = (i == 0);
-                    if (v6)
-                    {
-                        // total += gain * y[i];
-                        total += gain * y[i];
-                    }
-                    else
-                    {
-                        // else
-                        // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                        TLane v7 = y[i];
-                        TLane v8 = TLane.GreaterThan(v7, TLane.Zero);
-                        TLane s9 = TLane.Zero;
-                        // both sides run in every lane; each write keeps the lanes of its side (here: v8)
-                        {
-                            // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                            s9 = TLane.Select(v8, p[3] * v7 * v7, s9);
-                        }
-                        TLane elseMask5 = TLane.AndNot(allLanes, v8);
-                        // the other lanes: elseMask5
-                        {
-                            // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                            s9 = TLane.Select(elseMask5, -v7, s9);
-                        }
 
-                        // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                        total += s9;
-                    }
+                // if (i == 0)
+                // total += gain * y[i];
+                total += gain * y[0];
+
+                // else
+                // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                TLane s6 = TLane.Zero;
+                // both sides run in every lane; each write keeps the lanes of its side (here: v3)
+                {
+                    // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                    s6 = TLane.Select(v3, p[3] * y[1] * y[1], s6);
                 }
+                TLane elseMask5 = TLane.AndNot(allLanes, v3);
+                // the other lanes: elseMask5
+                {
+                    // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                    s6 = TLane.Select(elseMask5, -y[1], s6);
+                }
+
+                // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                total += s6;
+                TLane v7 = TLane.GreaterThan(y[2], TLane.Zero);
+                TLane s8 = TLane.Zero;
+                // both sides run in every lane; each write keeps the lanes of its side (here: v7)
+                {
+                    // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                    s8 = TLane.Select(v7, p[3] * y[2] * y[2], s8);
+                }
+                TLane elseMask6 = TLane.AndNot(allLanes, v7);
+                // the other lanes: elseMask6
+                {
+                    // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                    s8 = TLane.Select(elseMask6, -y[2], s8);
+                }
+
+                // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                total += s8;
 
                 // dydt[0] = total + relu;
                 dydt[0] = total + s4;
@@ -161,7 +167,7 @@ namespace Scenarios.Branches
                 {
                     // gain = p[0] * y[0];
                     TLane gain_2 = p[0] * y[0];
-                    TLane gainDot_2 = pDot[0] * y[0] + yDot[0] * p[0];
+                    TLane gainDot_2 = TLane.FusedMultiplyAdd(pDot[0], y[0], yDot[0] * p[0]);
                     gain = TLane.Select(v1, gain_2, gain);
                     gainDot = TLane.Select(v1, gainDot_2, gainDot);
                 }
@@ -188,7 +194,7 @@ namespace Scenarios.Branches
                         // else
                         // gain = p[1] * t;
                         TLane gain_5 = p[1] * tLane;
-                        TLane gainDot_5 = pDot[1] * tLane + tDotLane * p[1];
+                        TLane gainDot_5 = TLane.FusedMultiplyAdd(pDot[1], tLane, tDotLane * p[1]);
                         gain_3 = TLane.Select(elseMask2, gain_5, gain_3);
                         gainDot_3 = TLane.Select(elseMask2, gainDot_5, gainDot_3);
                     }
@@ -228,7 +234,7 @@ namespace Scenarios.Branches
                     // wave *= Math.Sin(y[2]);
                     TLane v7 = TLane.Sin(y[2]);
                     TLane wave_3 = wave * v7;
-                    TLane waveDot_2 = pDot[2] * v7 + yDot[2] * TLane.Cos(y[2]) * wave;
+                    TLane waveDot_2 = TLane.FusedMultiplyAdd(pDot[2], v7, yDot[2] * TLane.Cos(y[2]) * wave);
 
                     // dydt[2] = wave;
                     dydt[2] = TLane.Select(v6, wave_3, dydt[2]);
@@ -249,45 +255,55 @@ namespace Scenarios.Branches
                 // for (int i = 0; i < 3; i++)
                 TLane total = TLane.Zero;
                 TLane totalDot = TLane.Zero;
-                for (int i = 0; i < 3; i++)
-                {
-                    // if (i == 0)
-                    bool v8 = (i == 0);
-                    if (v8)
-                    {
-                        // total += gain * y[i];
-                        total += gain * y[i];
-                        totalDot += gainDot * y[i] + yDot[i] * gain;
-                    }
-                    else
-                    {
-                        // else
-                        // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                        TLane v9 = y[i];
-                        TLane v10 = yDot[i];
-                        TLane v11 = TLane.GreaterThan(v9, TLane.Zero);
-                        TLane s12 = TLane.Zero;
-                        TLane s13 = TLane.Zero;
-                        // both sides run in every lane; each write keeps the lanes of its side (here: v11)
-                        {
-                            // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                            TLane v14 = p[3] * v9;
-                            s12 = TLane.Select(v11, v14 * v9, s12);
-                            s13 = TLane.Select(v11, (pDot[3] * v9 + v10 * p[3]) * v9 + v10 * v14, s13);
-                        }
-                        TLane elseMask5 = TLane.AndNot(allLanes, v11);
-                        // the other lanes: elseMask5
-                        {
-                            // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                            s12 = TLane.Select(elseMask5, -v9, s12);
-                            s13 = TLane.Select(elseMask5, -v10, s13);
-                        }
 
-                        // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                        total += s12;
-                        totalDot += s13;
-                    }
+                // if (i == 0)
+                // total += gain * y[i];
+                total += gain * y[0];
+                totalDot += TLane.FusedMultiplyAdd(gainDot, y[0], yDot[0] * gain);
+
+                // else
+                // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                TLane s8 = TLane.Zero;
+                TLane s9 = TLane.Zero;
+                // both sides run in every lane; each write keeps the lanes of its side (here: v3)
+                {
+                    // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                    TLane v10 = p[3] * y[1];
+                    s8 = TLane.Select(v3, v10 * y[1], s8);
+                    s9 = TLane.Select(v3, TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(pDot[3], y[1], yDot[1] * p[3]), y[1], yDot[1] * v10), s9);
                 }
+                TLane elseMask5 = TLane.AndNot(allLanes, v3);
+                // the other lanes: elseMask5
+                {
+                    // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                    s8 = TLane.Select(elseMask5, -y[1], s8);
+                    s9 = TLane.Select(elseMask5, -yDot[1], s9);
+                }
+
+                // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                total += s8;
+                totalDot += s9;
+                TLane v11 = TLane.GreaterThan(y[2], TLane.Zero);
+                TLane s12 = TLane.Zero;
+                TLane s13 = TLane.Zero;
+                // both sides run in every lane; each write keeps the lanes of its side (here: v11)
+                {
+                    // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                    TLane v14 = p[3] * y[2];
+                    s12 = TLane.Select(v11, v14 * y[2], s12);
+                    s13 = TLane.Select(v11, TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(pDot[3], y[2], yDot[2] * p[3]), y[2], yDot[2] * v14), s13);
+                }
+                TLane elseMask6 = TLane.AndNot(allLanes, v11);
+                // the other lanes: elseMask6
+                {
+                    // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                    s12 = TLane.Select(elseMask6, -y[2], s12);
+                    s13 = TLane.Select(elseMask6, -yDot[2], s13);
+                }
+
+                // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                total += s12;
+                totalDot += s13;
 
                 // dydt[0] = total + relu;
                 dydt[0] = total + s4;
@@ -295,7 +311,7 @@ namespace Scenarios.Branches
 
                 // dydt[1] = gain * wave - relu * y[0];
                 dydt[1] = gain * wave_2 - s4 * y[0];
-                dydtDot[1] = gainDot * wave_2 + waveDot * gain - (s5 * y[0] + yDot[0] * s4);
+                dydtDot[1] = TLane.FusedMultiplyAdd(gainDot, wave_2, waveDot * gain) - TLane.FusedMultiplyAdd(s5, y[0], yDot[0] * s4);
             }
 
             /// <inheritdoc/>
@@ -390,114 +406,126 @@ namespace Scenarios.Branches
 
                 // adjoint of: for (int i = 0; i < 3; i++)
                 TLane s8 = v6 * wave_2;
-                for (int i = 3 - 1; i >= 0; i--)
+
+                // else
+                // dydt[2] = -y[2];
+                // double total = 0;
+                // for (int i = 0; i < 3; i++)
+                // if (i == 0)
+                // total += gain * y[i];
+                // else
+                // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                TLane v9 = TLane.GreaterThan(y[2], TLane.Zero);
+
+                // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                TLane s10 = TLane.Zero;
+                TLane s11 = v7;
+                // both sides run in every lane; each write keeps the lanes of its side (here: v9)
                 {
-                    // else
-                    // dydt[2] = -y[2];
-                    // double total = 0;
-                    // for (int i = 0; i < 3; i++)
-                    // if (i == 0)
-                    bool v9 = (i == 0);
-
-                    // adjoint of: if (i == 0)
-                    if (v9)
-                    {
-                        // adjoint of: total += gain * y[i];
-                        s8 += v7 * y[i];
-                        yBar[i] += v7 * gain;
-                    }
-                    else
-                    {
-                        // total += gain * y[i];
-                        // else
-                        // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                        TLane v10 = y[i];
-                        TLane v11 = TLane.GreaterThan(v10, TLane.Zero);
-
-                        // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                        TLane s12 = TLane.Zero;
-                        TLane s13 = v7;
-                        // both sides run in every lane; each write keeps the lanes of its side (here: v11)
-                        {
-                            // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                            TLane v14 = s13;
-                            s13 = TLane.Select(v11, TLane.Zero, s13);
-                            TLane v15 = v14 * v10;
-                            s12 = TLane.Select(v11, s12 + v14 * (p[3] * v10), s12);
-                            s12 = TLane.Select(v11, s12 + v15 * p[3], s12);
-                            pBar[3] = TLane.Select(v11, pBar[3] + v15 * v10, pBar[3]);
-                        }
-                        TLane elseMask5 = TLane.AndNot(allLanes, v11);
-                        // the other lanes: elseMask5
-                        {
-                            // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                            TLane v16 = s13;
-                            s13 = TLane.Select(elseMask5, TLane.Zero, s13);
-                            s12 = TLane.Select(elseMask5, s12 + -v16, s12);
-                        }
-
-                        // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                        yBar[i] += s12;
-                    }
+                    // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                    TLane v12 = s11;
+                    s11 = TLane.Select(v9, TLane.Zero, s11);
+                    TLane v13 = v12 * y[2];
+                    s10 = TLane.Select(v9, s10 + v12 * (p[3] * y[2]), s10);
+                    s10 = TLane.Select(v9, s10 + v13 * p[3], s10);
+                    pBar[3] = TLane.Select(v9, pBar[3] + v13 * y[2], pBar[3]);
+                }
+                TLane elseMask5 = TLane.AndNot(allLanes, v9);
+                // the other lanes: elseMask5
+                {
+                    // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                    TLane v14 = s11;
+                    s11 = TLane.Select(elseMask5, TLane.Zero, s11);
+                    s10 = TLane.Select(elseMask5, s10 + -v14, s10);
                 }
 
+                // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                yBar[2] += s10;
+                TLane s15 = TLane.Zero;
+                TLane s16 = v7;
+                // both sides run in every lane; each write keeps the lanes of its side (here: v3)
+                {
+                    // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                    TLane v17 = s16;
+                    s16 = TLane.Select(v3, TLane.Zero, s16);
+                    TLane v18 = v17 * y[1];
+                    s15 = TLane.Select(v3, s15 + v17 * (p[3] * y[1]), s15);
+                    s15 = TLane.Select(v3, s15 + v18 * p[3], s15);
+                    pBar[3] = TLane.Select(v3, pBar[3] + v18 * y[1], pBar[3]);
+                }
+                TLane elseMask6 = TLane.AndNot(allLanes, v3);
+                // the other lanes: elseMask6
+                {
+                    // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                    TLane v19 = s16;
+                    s16 = TLane.Select(elseMask6, TLane.Zero, s16);
+                    s15 = TLane.Select(elseMask6, s15 + -v19, s15);
+                }
+
+                // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                yBar[1] += s15;
+
+                // adjoint of: total += gain * y[i];
+                s8 += v7 * y[0];
+                yBar[0] += v7 * gain;
+
                 // adjoint of: if (t > 0.5 && y[2] < 0.8)
-                TLane s17 = TLane.Zero;
+                TLane s20 = TLane.Zero;
                 TLane waveBar = TLane.Zero;
                 TLane waveBar_2 = v6 * gain;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v5)
                 {
                     // adjoint of: dydt[2] = wave;
-                    TLane v18 = waveBar_2;
+                    TLane v21 = waveBar_2;
                     waveBar_2 = TLane.Select(v5, TLane.Zero, waveBar_2);
-                    TLane v19 = dydtBar[2];
+                    TLane v22 = dydtBar[2];
                     dydtBar[2] = TLane.Select(v5, TLane.Zero, dydtBar[2]);
-                    TLane waveBar_3 = v18 + v19;
+                    TLane waveBar_3 = v21 + v22;
 
                     // adjoint of: wave *= Math.Sin(y[2]);
                     waveBar = TLane.Select(v5, waveBar + waveBar_3 * TLane.Sin(y[2]), waveBar);
-                    s17 = TLane.Select(v5, s17 + waveBar_3 * wave * TLane.Cos(y[2]), s17);
+                    s20 = TLane.Select(v5, s20 + waveBar_3 * wave * TLane.Cos(y[2]), s20);
                 }
-                TLane elseMask6 = TLane.AndNot(allLanes, v5);
-                // the other lanes: elseMask6
+                TLane elseMask7 = TLane.AndNot(allLanes, v5);
+                // the other lanes: elseMask7
                 {
                     // adjoint of: dydt[2] = -y[2];
-                    TLane v20 = dydtBar[2];
-                    dydtBar[2] = TLane.Select(elseMask6, TLane.Zero, dydtBar[2]);
-                    s17 = TLane.Select(elseMask6, s17 + -v20, s17);
+                    TLane v23 = dydtBar[2];
+                    dydtBar[2] = TLane.Select(elseMask7, TLane.Zero, dydtBar[2]);
+                    s20 = TLane.Select(elseMask7, s20 + -v23, s20);
                 }
 
                 // adjoint of: if (t > 0.5 && y[2] < 0.8)
                 TLane waveBar_4 = waveBar + waveBar_2;
-                yBar[2] += s17;
+                yBar[2] += s20;
 
                 // adjoint of: double wave = p[2];
                 pBar[2] += waveBar_4;
 
                 // adjoint of: double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                TLane s21 = v7 - v6 * y[0];
-                TLane s22 = TLane.Zero;
+                TLane s24 = TLane.FusedMultiplyAdd(-v6, y[0], v7);
+                TLane s25 = TLane.Zero;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v3)
                 {
                     // adjoint of: double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                    TLane v23 = s21;
-                    s22 = TLane.Select(v3, s22 + v23, s22);
-                    s21 = TLane.Select(v3, TLane.Zero, s21);
+                    TLane v26 = s24;
+                    s25 = TLane.Select(v3, s25 + v26, s25);
+                    s24 = TLane.Select(v3, TLane.Zero, s24);
                 }
-                TLane elseMask7 = TLane.AndNot(allLanes, v3);
-                // the other lanes: elseMask7
+                TLane elseMask8 = TLane.AndNot(allLanes, v3);
+                // the other lanes: elseMask8
                 {
                     // adjoint of: double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                    TLane v24 = s21;
-                    s21 = TLane.Select(elseMask7, TLane.Zero, s21);
-                    s22 = TLane.Select(elseMask7, s22 + v24 * c0_01, s22);
+                    TLane v27 = s24;
+                    s24 = TLane.Select(elseMask8, TLane.Zero, s24);
+                    s25 = TLane.Select(elseMask8, s25 + v27 * c0_01, s25);
                 }
 
                 // adjoint of: double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                yBar[1] += s22;
+                yBar[1] += s25;
 
                 // adjoint of: if (y[0] > 0.1)
-                TLane s25 = -(v6 * s4);
+                TLane s28 = -(v6 * s4);
                 TLane gainBar = s8;
                 TLane tBar = TLane.Zero;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v1)
@@ -505,43 +533,43 @@ namespace Scenarios.Branches
                     // adjoint of: gain = p[0] * y[0];
                     TLane gainBar_2 = gainBar;
                     gainBar = TLane.Select(v1, TLane.Zero, gainBar);
-                    s25 = TLane.Select(v1, s25 + gainBar_2 * p[0], s25);
+                    s28 = TLane.Select(v1, s28 + gainBar_2 * p[0], s28);
                     pBar[0] = TLane.Select(v1, pBar[0] + gainBar_2 * y[0], pBar[0]);
                 }
-                TLane elseMask8 = TLane.AndNot(allLanes, v1);
-                // the other lanes: elseMask8
+                TLane elseMask9 = TLane.AndNot(allLanes, v1);
+                // the other lanes: elseMask9
                 {
                     // if (y[0] < -0.5)
-                    TLane v26 = TLane.LessThan(y[0], cm0_5);
+                    TLane v29 = TLane.LessThan(y[0], cm0_5);
 
                     // adjoint of: if (y[0] < -0.5)
-                    TLane v27 = gainBar;
-                    gainBar = TLane.Select(elseMask8, TLane.Zero, gainBar);
-                    TLane gainBar_3 = v27;
-                    TLane mask9 = TLane.And(elseMask8, v26);
-                    // both sides run in every lane; each write keeps the lanes of its side (here: mask9)
+                    TLane v30 = gainBar;
+                    gainBar = TLane.Select(elseMask9, TLane.Zero, gainBar);
+                    TLane gainBar_3 = v30;
+                    TLane mask10 = TLane.And(elseMask9, v29);
+                    // both sides run in every lane; each write keeps the lanes of its side (here: mask10)
                     {
                         // gain = Math.Exp(y[1]);
                         TLane gain_6 = TLane.Exp(y[1]);
 
                         // adjoint of: gain = Math.Exp(y[1]);
                         TLane gainBar_4 = gainBar_3;
-                        gainBar_3 = TLane.Select(mask9, TLane.Zero, gainBar_3);
-                        yBar[1] = TLane.Select(mask9, yBar[1] + gainBar_4 * gain_6, yBar[1]);
+                        gainBar_3 = TLane.Select(mask10, TLane.Zero, gainBar_3);
+                        yBar[1] = TLane.Select(mask10, yBar[1] + gainBar_4 * gain_6, yBar[1]);
                     }
-                    TLane elseMask9 = TLane.AndNot(elseMask8, v26);
-                    // the other lanes: elseMask9
+                    TLane elseMask10 = TLane.AndNot(elseMask9, v29);
+                    // the other lanes: elseMask10
                     {
                         // adjoint of: gain = p[1] * t;
                         TLane gainBar_5 = gainBar_3;
-                        gainBar_3 = TLane.Select(elseMask9, TLane.Zero, gainBar_3);
-                        tBar = TLane.Select(elseMask9, tBar + gainBar_5 * p[1], tBar);
-                        pBar[1] = TLane.Select(elseMask9, pBar[1] + gainBar_5 * tLane, pBar[1]);
+                        gainBar_3 = TLane.Select(elseMask10, TLane.Zero, gainBar_3);
+                        tBar = TLane.Select(elseMask10, tBar + gainBar_5 * p[1], tBar);
+                        pBar[1] = TLane.Select(elseMask10, pBar[1] + gainBar_5 * tLane, pBar[1]);
                     }
                 }
 
                 // adjoint of: if (y[0] > 0.1)
-                yBar[0] += s25;
+                yBar[0] += s28;
                 return tBar;
             }
         }

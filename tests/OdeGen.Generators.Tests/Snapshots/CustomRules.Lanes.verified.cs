@@ -36,22 +36,31 @@ namespace Scenarios.Custom
                 dydt[0] = -v1 * y[1] + v3;
 
                 // for (int i = 1; i < 3; i++)
-                for (int i = 1; i < 3; i++)
+                // dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
+                TLane v4 = y[1] * y[0];
+                for (int lane = 0; lane < TLane.Count; lane++)
                 {
-                    // dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
-                    TLane v4 = y[i] * y[i - 1];
-                    for (int lane = 0; lane < TLane.Count; lane++)
-                    {
-                        scalars[lane] = global::Scenarios.Custom.Kinetics.Logistic(TLane.GetLane(v4, lane));
-                    }
-                    TLane v5 = TLane.Load(scalars);
-                    for (int lane = 0; lane < TLane.Count; lane++)
-                    {
-                        scalars[lane] = global::Scenarios.Custom.Kinetics.Series(TLane.GetLane(p[1], lane), 0.5);
-                    }
-                    TLane v6 = TLane.Load(scalars);
-                    dydt[i] = v5 - c0_5 * y[i] + v6;
+                    scalars[lane] = global::Scenarios.Custom.Kinetics.Logistic(TLane.GetLane(v4, lane));
                 }
+                TLane v5 = TLane.Load(scalars);
+                for (int lane = 0; lane < TLane.Count; lane++)
+                {
+                    scalars[lane] = global::Scenarios.Custom.Kinetics.Series(TLane.GetLane(p[1], lane), 0.5);
+                }
+                TLane v6 = TLane.Load(scalars);
+                dydt[1] = v5 - c0_5 * y[1] + v6;
+                TLane v7 = y[2] * y[1];
+                for (int lane = 0; lane < TLane.Count; lane++)
+                {
+                    scalars[lane] = global::Scenarios.Custom.Kinetics.Logistic(TLane.GetLane(v7, lane));
+                }
+                TLane v8 = TLane.Load(scalars);
+                for (int lane = 0; lane < TLane.Count; lane++)
+                {
+                    scalars[lane] = global::Scenarios.Custom.Kinetics.Series(TLane.GetLane(p[1], lane), 0.5);
+                }
+                TLane v9 = TLane.Load(scalars);
+                dydt[2] = v8 - c0_5 * y[2] + v9;
             }
 
             /// <inheritdoc/>
@@ -79,50 +88,72 @@ namespace Scenarios.Custom
                     scalars[lane] = global::Scenarios.Custom.Kinetics.SeriesJvp(TLane.GetLane(y[0], lane), TLane.GetLane(p[0], lane), TLane.GetLane(yDot[0], lane), TLane.GetLane(pDot[0], lane));
                 }
                 TLane v2 = TLane.Load(scalars);
-                TLane v3 = tLane * p[1];
-                TLane v4 = tDotLane * p[1] + pDot[1] * tLane;
+                TLane v3 = -yDot[1];
+                TLane v4 = tLane * p[1];
+                TLane v5 = TLane.FusedMultiplyAdd(tDotLane, p[1], pDot[1] * tLane);
                 for (int lane = 0; lane < TLane.Count; lane++)
                 {
-                    scalars[lane] = global::Scenarios.Custom.Kinetics.Logistic(TLane.GetLane(v3, lane));
-                }
-                TLane v5 = TLane.Load(scalars);
-                for (int lane = 0; lane < TLane.Count; lane++)
-                {
-                    scalars[lane] = global::Scenarios.Custom.Kinetics.LogisticJvp(TLane.GetLane(v3, lane), TLane.GetLane(v4, lane));
+                    scalars[lane] = global::Scenarios.Custom.Kinetics.Logistic(TLane.GetLane(v4, lane));
                 }
                 TLane v6 = TLane.Load(scalars);
-                dydt[0] = v5 - v1 * y[1];
-                dydtDot[0] = -(v2 * y[1]) - yDot[1] * v1 + v6;
+                for (int lane = 0; lane < TLane.Count; lane++)
+                {
+                    scalars[lane] = global::Scenarios.Custom.Kinetics.LogisticJvp(TLane.GetLane(v4, lane), TLane.GetLane(v5, lane));
+                }
+                TLane v7 = TLane.Load(scalars);
+                dydt[0] = v6 - v1 * y[1];
+                dydtDot[0] = TLane.FusedMultiplyAdd(v3, v1, -(v2 * y[1])) + v7;
 
                 // for (int i = 1; i < 3; i++)
-                for (int i = 1; i < 3; i++)
+                // dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
+                TLane v8 = y[1] * y[0];
+                TLane v9 = TLane.FusedMultiplyAdd(yDot[1], y[0], yDot[0] * y[1]);
+                for (int lane = 0; lane < TLane.Count; lane++)
                 {
-                    // dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
-                    TLane v7 = y[i] * y[i - 1];
-                    TLane v8 = yDot[i] * y[i - 1] + yDot[i - 1] * y[i];
-                    for (int lane = 0; lane < TLane.Count; lane++)
-                    {
-                        scalars[lane] = global::Scenarios.Custom.Kinetics.Logistic(TLane.GetLane(v7, lane));
-                    }
-                    TLane v9 = TLane.Load(scalars);
-                    for (int lane = 0; lane < TLane.Count; lane++)
-                    {
-                        scalars[lane] = global::Scenarios.Custom.Kinetics.LogisticJvp(TLane.GetLane(v7, lane), TLane.GetLane(v8, lane));
-                    }
-                    TLane v10 = TLane.Load(scalars);
-                    for (int lane = 0; lane < TLane.Count; lane++)
-                    {
-                        scalars[lane] = global::Scenarios.Custom.Kinetics.Series(TLane.GetLane(p[1], lane), 0.5);
-                    }
-                    TLane v11 = TLane.Load(scalars);
-                    for (int lane = 0; lane < TLane.Count; lane++)
-                    {
-                        scalars[lane] = global::Scenarios.Custom.Kinetics.SeriesJvp(TLane.GetLane(p[1], lane), 0.5, TLane.GetLane(pDot[1], lane), 0.0);
-                    }
-                    TLane v12 = TLane.Load(scalars);
-                    dydt[i] = v9 - c0_5 * y[i] + v11;
-                    dydtDot[i] = v10 - yDot[i] * c0_5 + v12;
+                    scalars[lane] = global::Scenarios.Custom.Kinetics.Logistic(TLane.GetLane(v8, lane));
                 }
+                TLane v10 = TLane.Load(scalars);
+                for (int lane = 0; lane < TLane.Count; lane++)
+                {
+                    scalars[lane] = global::Scenarios.Custom.Kinetics.LogisticJvp(TLane.GetLane(v8, lane), TLane.GetLane(v9, lane));
+                }
+                TLane v11 = TLane.Load(scalars);
+                for (int lane = 0; lane < TLane.Count; lane++)
+                {
+                    scalars[lane] = global::Scenarios.Custom.Kinetics.Series(TLane.GetLane(p[1], lane), 0.5);
+                }
+                TLane v12 = TLane.Load(scalars);
+                for (int lane = 0; lane < TLane.Count; lane++)
+                {
+                    scalars[lane] = global::Scenarios.Custom.Kinetics.SeriesJvp(TLane.GetLane(p[1], lane), 0.5, TLane.GetLane(pDot[1], lane), 0.0);
+                }
+                TLane v13 = TLane.Load(scalars);
+                dydt[1] = v10 - c0_5 * y[1] + v12;
+                dydtDot[1] = TLane.FusedMultiplyAdd(v3, c0_5, v11) + v13;
+                TLane v14 = y[2] * y[1];
+                TLane v15 = TLane.FusedMultiplyAdd(yDot[2], y[1], yDot[1] * y[2]);
+                for (int lane = 0; lane < TLane.Count; lane++)
+                {
+                    scalars[lane] = global::Scenarios.Custom.Kinetics.Logistic(TLane.GetLane(v14, lane));
+                }
+                TLane v16 = TLane.Load(scalars);
+                for (int lane = 0; lane < TLane.Count; lane++)
+                {
+                    scalars[lane] = global::Scenarios.Custom.Kinetics.LogisticJvp(TLane.GetLane(v14, lane), TLane.GetLane(v15, lane));
+                }
+                TLane v17 = TLane.Load(scalars);
+                for (int lane = 0; lane < TLane.Count; lane++)
+                {
+                    scalars[lane] = global::Scenarios.Custom.Kinetics.Series(TLane.GetLane(p[1], lane), 0.5);
+                }
+                TLane v18 = TLane.Load(scalars);
+                for (int lane = 0; lane < TLane.Count; lane++)
+                {
+                    scalars[lane] = global::Scenarios.Custom.Kinetics.SeriesJvp(TLane.GetLane(p[1], lane), 0.5, TLane.GetLane(pDot[1], lane), 0.0);
+                }
+                TLane v19 = TLane.Load(scalars);
+                dydt[2] = v16 - c0_5 * y[2] + v18;
+                dydtDot[2] = TLane.FusedMultiplyAdd(-yDot[2], c0_5, v17) + v19;
             }
 
             /// <inheritdoc/>
@@ -149,67 +180,94 @@ namespace Scenarios.Custom
 
                 // adjoint of: for (int i = 1; i < 3; i++)
                 TLane s3 = TLane.Zero;
-                for (int i = 3 - 1; i >= 1; i--)
-                {
-                    // for (int i = 1; i < 3; i++)
-                    // dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
-                    TLane v4 = y[i] * y[i - 1];
 
-                    // adjoint of: dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
-                    TLane v5 = dydtBar[i];
-                    dydtBar[i] = TLane.Zero;
-                    TLane s6 = TLane.Zero;
-                    TLane s7 = TLane.Zero;
-                    for (int lane = 0; lane < TLane.Count; lane++)
-                    {
-                        double bar0 = TLane.GetLane(s6, lane), bar1 = TLane.GetLane(s7, lane);
-                        global::Scenarios.Custom.Kinetics.SeriesVjp(TLane.GetLane(p[1], lane), 0.5, TLane.GetLane(v5, lane), ref bar0, ref bar1);
-                        scalars[lane] = bar0;
-                        scalars[TLane.Count + lane] = bar1;
-                    }
-                    s6 = TLane.Load(scalars);
-                    s7 = TLane.Load(scalars.Slice(TLane.Count));
-                    s3 += s6;
-                    TLane s8 = TLane.Zero;
-                    for (int lane = 0; lane < TLane.Count; lane++)
-                    {
-                        double bar0 = TLane.GetLane(s8, lane);
-                        global::Scenarios.Custom.Kinetics.LogisticVjp(TLane.GetLane(v4, lane), TLane.GetLane(v5, lane), ref bar0);
-                        scalars[lane] = bar0;
-                    }
-                    s8 = TLane.Load(scalars);
-                    yBar[i - 1] += s8 * y[i];
-                    yBar[i] += s8 * y[i - 1] - v5 * c0_5;
-                }
+                // for (int i = 1; i < 3; i++)
+                // dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
+                TLane v4 = y[2] * y[1];
 
-                // adjoint of: dydt[0] = -Series(y[0], p[0]) * y[1] + Logistic(t * p[1]);
-                TLane v9 = dydtBar[0];
-                dydtBar[0] = TLane.Zero;
-                TLane s10 = TLane.Zero;
+                // adjoint of: dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
+                TLane v5 = dydtBar[2];
+                dydtBar[2] = TLane.Zero;
+                TLane s6 = TLane.Zero;
+                TLane s7 = TLane.Zero;
                 for (int lane = 0; lane < TLane.Count; lane++)
                 {
-                    double bar0 = TLane.GetLane(s10, lane);
-                    global::Scenarios.Custom.Kinetics.LogisticVjp(TLane.GetLane(v2, lane), TLane.GetLane(v9, lane), ref bar0);
-                    scalars[lane] = bar0;
-                }
-                s10 = TLane.Load(scalars);
-                pBar[1] += s3 + s10 * tLane;
-                yBar[1] += -(v9 * v1);
-                TLane v11 = -(v9 * y[1]);
-                TLane s12 = TLane.Zero;
-                TLane s13 = TLane.Zero;
-                for (int lane = 0; lane < TLane.Count; lane++)
-                {
-                    double bar0 = TLane.GetLane(s12, lane), bar1 = TLane.GetLane(s13, lane);
-                    global::Scenarios.Custom.Kinetics.SeriesVjp(TLane.GetLane(y[0], lane), TLane.GetLane(p[0], lane), TLane.GetLane(v11, lane), ref bar0, ref bar1);
+                    double bar0 = TLane.GetLane(s6, lane), bar1 = TLane.GetLane(s7, lane);
+                    global::Scenarios.Custom.Kinetics.SeriesVjp(TLane.GetLane(p[1], lane), 0.5, TLane.GetLane(v5, lane), ref bar0, ref bar1);
                     scalars[lane] = bar0;
                     scalars[TLane.Count + lane] = bar1;
                 }
-                s12 = TLane.Load(scalars);
-                s13 = TLane.Load(scalars.Slice(TLane.Count));
-                pBar[0] += s13;
-                yBar[0] += s12;
-                return s10 * p[1];
+                s6 = TLane.Load(scalars);
+                s7 = TLane.Load(scalars.Slice(TLane.Count));
+                s3 += s6;
+                TLane s8 = TLane.Zero;
+                for (int lane = 0; lane < TLane.Count; lane++)
+                {
+                    double bar0 = TLane.GetLane(s8, lane);
+                    global::Scenarios.Custom.Kinetics.LogisticVjp(TLane.GetLane(v4, lane), TLane.GetLane(v5, lane), ref bar0);
+                    scalars[lane] = bar0;
+                }
+                s8 = TLane.Load(scalars);
+                yBar[1] += s8 * y[2];
+                yBar[2] += TLane.FusedMultiplyAdd(s8, y[1], -(v5 * c0_5));
+
+                // dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
+                TLane v9 = y[1] * y[0];
+
+                // adjoint of: dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
+                TLane v10 = dydtBar[1];
+                dydtBar[1] = TLane.Zero;
+                TLane s11 = TLane.Zero;
+                TLane s12 = TLane.Zero;
+                for (int lane = 0; lane < TLane.Count; lane++)
+                {
+                    double bar0 = TLane.GetLane(s11, lane), bar1 = TLane.GetLane(s12, lane);
+                    global::Scenarios.Custom.Kinetics.SeriesVjp(TLane.GetLane(p[1], lane), 0.5, TLane.GetLane(v10, lane), ref bar0, ref bar1);
+                    scalars[lane] = bar0;
+                    scalars[TLane.Count + lane] = bar1;
+                }
+                s11 = TLane.Load(scalars);
+                s12 = TLane.Load(scalars.Slice(TLane.Count));
+                s3 += s11;
+                TLane s13 = TLane.Zero;
+                for (int lane = 0; lane < TLane.Count; lane++)
+                {
+                    double bar0 = TLane.GetLane(s13, lane);
+                    global::Scenarios.Custom.Kinetics.LogisticVjp(TLane.GetLane(v9, lane), TLane.GetLane(v10, lane), ref bar0);
+                    scalars[lane] = bar0;
+                }
+                s13 = TLane.Load(scalars);
+                yBar[0] += s13 * y[1];
+                yBar[1] += TLane.FusedMultiplyAdd(s13, y[0], -(v10 * c0_5));
+
+                // adjoint of: dydt[0] = -Series(y[0], p[0]) * y[1] + Logistic(t * p[1]);
+                TLane v14 = dydtBar[0];
+                dydtBar[0] = TLane.Zero;
+                TLane s15 = TLane.Zero;
+                for (int lane = 0; lane < TLane.Count; lane++)
+                {
+                    double bar0 = TLane.GetLane(s15, lane);
+                    global::Scenarios.Custom.Kinetics.LogisticVjp(TLane.GetLane(v2, lane), TLane.GetLane(v14, lane), ref bar0);
+                    scalars[lane] = bar0;
+                }
+                s15 = TLane.Load(scalars);
+                pBar[1] += TLane.FusedMultiplyAdd(s15, tLane, s3);
+                yBar[1] += -(v14 * v1);
+                TLane v16 = -(v14 * y[1]);
+                TLane s17 = TLane.Zero;
+                TLane s18 = TLane.Zero;
+                for (int lane = 0; lane < TLane.Count; lane++)
+                {
+                    double bar0 = TLane.GetLane(s17, lane), bar1 = TLane.GetLane(s18, lane);
+                    global::Scenarios.Custom.Kinetics.SeriesVjp(TLane.GetLane(y[0], lane), TLane.GetLane(p[0], lane), TLane.GetLane(v16, lane), ref bar0, ref bar1);
+                    scalars[lane] = bar0;
+                    scalars[TLane.Count + lane] = bar1;
+                }
+                s17 = TLane.Load(scalars);
+                s18 = TLane.Load(scalars.Slice(TLane.Count));
+                pBar[0] += s18;
+                yBar[0] += s17;
+                return s15 * p[1];
             }
         }
     }

@@ -25,29 +25,46 @@ namespace Scenarios.Helpers
                 dydt.Clear();
 
                 // for (int i = 0; i < 2; i++)
-                for (int i = 0; i < 2; i++)
+                // dydt[2 * i] = y[2 * i + 1];
+                dydt[0] = y[1];
+
+                // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
+                // double drag = friction * velocity;
+                TLane drag = p[2] * y[1];
+
+                // if (velocity < 0)
+                TLane v1 = TLane.LessThan(y[1], TLane.Zero);
+                TLane drag_2 = drag;
+                // both sides run in every lane; each write keeps the lanes of its side (here: v1)
                 {
-                    // dydt[2 * i] = y[2 * i + 1];
-                    dydt[2 * i] = y[2 * i + 1];
-
-                    // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
-                    // double drag = friction * velocity;
-                    TLane drag = p[2] * y[2 * i + 1];
-
-                    // if (velocity < 0)
-                    TLane v1 = TLane.LessThan(y[2 * i + 1], TLane.Zero);
-                    TLane drag_2 = drag;
-                    // both sides run in every lane; each write keeps the lanes of its side (here: v1)
-                    {
-                        // drag *= 0.5;
-                        TLane drag_3 = drag * c0_5;
-                        drag_2 = TLane.Select(v1, drag_3, drag_2);
-                    }
-
-                    // if (velocity < 0)
-                    TLane v2 = TLane.Sin(tLane);
-                    dydt[2 * i + 1] = -p[i] * y[2 * i] * (c1 + c0_1 * y[2 * i] * y[2 * i]) + (-drag_2 + c0_01 * (cm2 * y[2 * i + 1] * (c1 + c0_1 * y[2 * i + 1] * y[2 * i + 1]))) + cm2 * v2 * (c1 + c0_1 * v2 * v2);
+                    // drag *= 0.5;
+                    TLane drag_3 = drag * c0_5;
+                    drag_2 = TLane.Select(v1, drag_3, drag_2);
                 }
+
+                // if (velocity < 0)
+                TLane v2 = TLane.Sin(tLane);
+                TLane v3 = cm2 * v2 * (c1 + c0_1 * v2 * v2);
+                dydt[1] = -p[0] * y[0] * (c1 + c0_1 * y[0] * y[0]) + (-drag_2 + c0_01 * (cm2 * y[1] * (c1 + c0_1 * y[1] * y[1]))) + v3;
+
+                // dydt[2 * i] = y[2 * i + 1];
+                dydt[2] = y[3];
+
+                // double drag = friction * velocity;
+                TLane drag_4 = p[2] * y[3];
+
+                // if (velocity < 0)
+                TLane v4 = TLane.LessThan(y[3], TLane.Zero);
+                TLane drag_5 = drag_4;
+                // both sides run in every lane; each write keeps the lanes of its side (here: v4)
+                {
+                    // drag *= 0.5;
+                    TLane drag_6 = drag_4 * c0_5;
+                    drag_5 = TLane.Select(v4, drag_6, drag_5);
+                }
+
+                // if (velocity < 0)
+                dydt[3] = -p[1] * y[2] * (c1 + c0_1 * y[2] * y[2]) + (-drag_5 + c0_01 * (cm2 * y[3] * (c1 + c0_1 * y[3] * y[3]))) + v3;
             }
 
             /// <inheritdoc/>
@@ -68,46 +85,78 @@ namespace Scenarios.Helpers
                 dydtDot.Clear();
 
                 // for (int i = 0; i < 2; i++)
-                for (int i = 0; i < 2; i++)
+                // dydt[2 * i] = y[2 * i + 1];
+                dydt[0] = y[1];
+                dydtDot[0] = yDot[1];
+
+                // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
+                TLane v1 = p[0] * y[0];
+                TLane v2 = c0_1 * y[0];
+                TLane v3 = c1 + v2 * y[0];
+
+                // double drag = friction * velocity;
+                TLane drag = p[2] * y[1];
+                TLane dragDot = TLane.FusedMultiplyAdd(pDot[2], y[1], yDot[1] * p[2]);
+
+                // if (velocity < 0)
+                TLane v4 = TLane.LessThan(y[1], TLane.Zero);
+                TLane drag_2 = drag;
+                TLane dragDot_2 = dragDot;
+                // both sides run in every lane; each write keeps the lanes of its side (here: v4)
                 {
-                    // dydt[2 * i] = y[2 * i + 1];
-                    dydt[2 * i] = y[2 * i + 1];
-                    dydtDot[2 * i] = yDot[2 * i + 1];
-
-                    // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
-                    TLane v1 = p[i] * y[2 * i];
-                    TLane v2 = c0_1 * y[2 * i];
-                    TLane v3 = c1 + v2 * y[2 * i];
-
-                    // double drag = friction * velocity;
-                    TLane drag = p[2] * y[2 * i + 1];
-                    TLane dragDot = pDot[2] * y[2 * i + 1] + yDot[2 * i + 1] * p[2];
-
-                    // if (velocity < 0)
-                    TLane v4 = TLane.LessThan(y[2 * i + 1], TLane.Zero);
-                    TLane drag_2 = drag;
-                    TLane dragDot_2 = dragDot;
-                    // both sides run in every lane; each write keeps the lanes of its side (here: v4)
-                    {
-                        // drag *= 0.5;
-                        TLane drag_3 = drag * c0_5;
-                        TLane dragDot_3 = dragDot * c0_5;
-                        drag_2 = TLane.Select(v4, drag_3, drag_2);
-                        dragDot_2 = TLane.Select(v4, dragDot_3, dragDot_2);
-                    }
-
-                    // if (velocity < 0)
-                    TLane v5 = cm2 * y[2 * i + 1];
-                    TLane v6 = c0_1 * y[2 * i + 1];
-                    TLane v7 = c1 + v6 * y[2 * i + 1];
-                    TLane v8 = TLane.Sin(tLane);
-                    TLane v9 = tDotLane * TLane.Cos(tLane);
-                    TLane v10 = cm2 * v8;
-                    TLane v11 = c0_1 * v8;
-                    TLane v12 = c1 + v11 * v8;
-                    dydt[2 * i + 1] = c0_01 * (v5 * v7) - drag_2 - v1 * v3 + v10 * v12;
-                    dydtDot[2 * i + 1] = (-(pDot[i] * y[2 * i]) - yDot[2 * i] * p[i]) * v3 - (yDot[2 * i] * c0_1 * y[2 * i] + yDot[2 * i] * v2) * v1 + ((yDot[2 * i + 1] * cm2 * v7 + (yDot[2 * i + 1] * c0_1 * y[2 * i + 1] + yDot[2 * i + 1] * v6) * v5) * c0_01 - dragDot_2) + (v9 * cm2 * v12 + (v9 * c0_1 * v8 + v9 * v11) * v10);
+                    // drag *= 0.5;
+                    TLane drag_3 = drag * c0_5;
+                    TLane dragDot_3 = dragDot * c0_5;
+                    drag_2 = TLane.Select(v4, drag_3, drag_2);
+                    dragDot_2 = TLane.Select(v4, dragDot_3, dragDot_2);
                 }
+
+                // if (velocity < 0)
+                TLane v5 = cm2 * y[1];
+                TLane v6 = c0_1 * y[1];
+                TLane v7 = c1 + v6 * y[1];
+                TLane v8 = TLane.Sin(tLane);
+                TLane v9 = tDotLane * TLane.Cos(tLane);
+                TLane v10 = cm2 * v8;
+                TLane v11 = c0_1 * v8;
+                TLane v12 = c1 + v11 * v8;
+                TLane v13 = v10 * v12;
+                TLane v14 = TLane.FusedMultiplyAdd(v9 * cm2, v12, TLane.FusedMultiplyAdd(v9 * c0_1, v8, v9 * v11) * v10);
+                dydt[1] = c0_01 * (v5 * v7) - drag_2 - v1 * v3 + v13;
+                dydtDot[1] = TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(-yDot[0], p[0], -(pDot[0] * y[0])), v3, -(TLane.FusedMultiplyAdd(yDot[0] * c0_1, y[0], yDot[0] * v2) * v1)) + TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(yDot[1] * cm2, v7, TLane.FusedMultiplyAdd(yDot[1] * c0_1, y[1], yDot[1] * v6) * v5), c0_01, -dragDot_2) + v14;
+
+                // dydt[2 * i] = y[2 * i + 1];
+                dydt[2] = y[3];
+                dydtDot[2] = yDot[3];
+
+                // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
+                TLane v15 = p[1] * y[2];
+                TLane v16 = c0_1 * y[2];
+                TLane v17 = c1 + v16 * y[2];
+
+                // double drag = friction * velocity;
+                TLane drag_4 = p[2] * y[3];
+                TLane dragDot_4 = TLane.FusedMultiplyAdd(pDot[2], y[3], yDot[3] * p[2]);
+
+                // if (velocity < 0)
+                TLane v18 = TLane.LessThan(y[3], TLane.Zero);
+                TLane drag_5 = drag_4;
+                TLane dragDot_5 = dragDot_4;
+                // both sides run in every lane; each write keeps the lanes of its side (here: v18)
+                {
+                    // drag *= 0.5;
+                    TLane drag_6 = drag_4 * c0_5;
+                    TLane dragDot_6 = dragDot_4 * c0_5;
+                    drag_5 = TLane.Select(v18, drag_6, drag_5);
+                    dragDot_5 = TLane.Select(v18, dragDot_6, dragDot_5);
+                }
+
+                // if (velocity < 0)
+                TLane v19 = cm2 * y[3];
+                TLane v20 = c0_1 * y[3];
+                TLane v21 = c1 + v20 * y[3];
+                dydt[3] = c0_01 * (v19 * v21) - drag_5 - v15 * v17 + v13;
+                dydtDot[3] = TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(-yDot[2], p[1], -(pDot[1] * y[2])), v17, -(TLane.FusedMultiplyAdd(yDot[2] * c0_1, y[2], yDot[2] * v16) * v15)) + TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(yDot[3] * cm2, v21, TLane.FusedMultiplyAdd(yDot[3] * c0_1, y[3], yDot[3] * v20) * v19), c0_01, -dragDot_5) + v14;
             }
 
             /// <inheritdoc/>
@@ -128,53 +177,93 @@ namespace Scenarios.Helpers
 
                 // adjoint of: for (int i = 0; i < 2; i++)
                 TLane tBar = TLane.Zero;
-                for (int i = 2 - 1; i >= 0; i--)
+
+                // elements of dydt that are not written are 0
+                // for (int i = 0; i < 2; i++)
+                // dydt[2 * i] = y[2 * i + 1];
+                // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
+                TLane v1 = c0_1 * y[2];
+
+                // double drag = friction * velocity;
+                // if (velocity < 0)
+                TLane v2 = TLane.LessThan(y[3], TLane.Zero);
+                TLane v3 = c0_1 * y[3];
+                TLane v4 = TLane.Sin(tLane);
+                TLane v5 = cm2 * v4;
+                TLane v6 = c0_1 * v4;
+                TLane v7 = c1 + v6 * v4;
+
+                // adjoint of: if (velocity < 0)
+                TLane v8 = dydtBar[3];
+                dydtBar[3] = TLane.Zero;
+                TLane v9 = v8 * v5;
+                TLane v10 = TLane.Cos(tLane);
+                tBar += TLane.FusedMultiplyAdd(v8 * v7, cm2, TLane.FusedMultiplyAdd(v9, v6, v9 * v4 * c0_1)) * v10;
+                TLane v11 = v8 * c0_01;
+                TLane v12 = v11 * (cm2 * y[3]);
+                TLane dragBar = TLane.Zero;
+                TLane dragBar_2 = -v8;
+                // both sides run in every lane; each write keeps the lanes of its side (here: v2)
                 {
-                    // elements of dydt that are not written are 0
-                    // for (int i = 0; i < 2; i++)
-                    // dydt[2 * i] = y[2 * i + 1];
-                    // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
-                    TLane v1 = c0_1 * y[2 * i];
-
-                    // double drag = friction * velocity;
-                    // if (velocity < 0)
-                    TLane v2 = TLane.LessThan(y[2 * i + 1], TLane.Zero);
-                    TLane v3 = c0_1 * y[2 * i + 1];
-                    TLane v4 = TLane.Sin(tLane);
-                    TLane v5 = c0_1 * v4;
-
-                    // adjoint of: if (velocity < 0)
-                    TLane v6 = dydtBar[2 * i + 1];
-                    dydtBar[2 * i + 1] = TLane.Zero;
-                    TLane v7 = v6 * (cm2 * v4);
-                    tBar += (v7 * v5 + v7 * v4 * c0_1 + v6 * (c1 + v5 * v4) * cm2) * TLane.Cos(tLane);
-                    TLane v8 = v6 * c0_01;
-                    TLane v9 = v8 * (cm2 * y[2 * i + 1]);
-                    TLane dragBar = TLane.Zero;
-                    TLane dragBar_2 = -v6;
-                    // both sides run in every lane; each write keeps the lanes of its side (here: v2)
-                    {
-                        // adjoint of: drag *= 0.5;
-                        TLane dragBar_3 = dragBar_2;
-                        dragBar_2 = TLane.Select(v2, TLane.Zero, dragBar_2);
-                        dragBar = TLane.Select(v2, dragBar + dragBar_3 * c0_5, dragBar);
-                    }
-
-                    // adjoint of: if (velocity < 0)
-                    TLane dragBar_4 = dragBar + dragBar_2;
-
-                    // adjoint of: dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
-                    pBar[2] += dragBar_4 * y[2 * i + 1];
-                    TLane v10 = v6 * (c1 + v1 * y[2 * i]);
-                    TLane v11 = v6 * (p[i] * y[2 * i]);
-                    pBar[i] += -(v10 * y[2 * i]);
-                    yBar[2 * i] += -(v11 * v1) - v11 * y[2 * i] * c0_1 - v10 * p[i];
-
-                    // adjoint of: dydt[2 * i] = y[2 * i + 1];
-                    TLane v12 = dydtBar[2 * i];
-                    dydtBar[2 * i] = TLane.Zero;
-                    yBar[2 * i + 1] += v9 * v3 + v9 * y[2 * i + 1] * c0_1 + v8 * (c1 + v3 * y[2 * i + 1]) * cm2 + dragBar_4 * p[2] + v12;
+                    // adjoint of: drag *= 0.5;
+                    TLane dragBar_3 = dragBar_2;
+                    dragBar_2 = TLane.Select(v2, TLane.Zero, dragBar_2);
+                    dragBar = TLane.Select(v2, dragBar + dragBar_3 * c0_5, dragBar);
                 }
+
+                // adjoint of: if (velocity < 0)
+                TLane dragBar_4 = dragBar + dragBar_2;
+
+                // adjoint of: dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
+                pBar[2] += dragBar_4 * y[3];
+                TLane v13 = v8 * (c1 + v1 * y[2]);
+                TLane v14 = v8 * (p[1] * y[2]);
+                pBar[1] += -(v13 * y[2]);
+                yBar[2] += TLane.FusedMultiplyAdd(-v13, p[1], TLane.FusedMultiplyAdd(-(v14 * y[2]), c0_1, -(v14 * v1)));
+
+                // adjoint of: dydt[2 * i] = y[2 * i + 1];
+                TLane v15 = dydtBar[2];
+                dydtBar[2] = TLane.Zero;
+                yBar[3] += TLane.FusedMultiplyAdd(dragBar_4, p[2], TLane.FusedMultiplyAdd(v11 * (c1 + v3 * y[3]), cm2, TLane.FusedMultiplyAdd(v12, v3, v12 * y[3] * c0_1))) + v15;
+
+                // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
+                TLane v16 = c0_1 * y[0];
+
+                // if (velocity < 0)
+                TLane v17 = TLane.LessThan(y[1], TLane.Zero);
+                TLane v18 = c0_1 * y[1];
+
+                // adjoint of: if (velocity < 0)
+                TLane v19 = dydtBar[1];
+                dydtBar[1] = TLane.Zero;
+                TLane v20 = v19 * v5;
+                tBar += TLane.FusedMultiplyAdd(v19 * v7, cm2, TLane.FusedMultiplyAdd(v20, v6, v20 * v4 * c0_1)) * v10;
+                TLane v21 = v19 * c0_01;
+                TLane v22 = v21 * (cm2 * y[1]);
+                TLane dragBar_5 = TLane.Zero;
+                TLane dragBar_6 = -v19;
+                // both sides run in every lane; each write keeps the lanes of its side (here: v17)
+                {
+                    // adjoint of: drag *= 0.5;
+                    TLane dragBar_7 = dragBar_6;
+                    dragBar_6 = TLane.Select(v17, TLane.Zero, dragBar_6);
+                    dragBar_5 = TLane.Select(v17, dragBar_5 + dragBar_7 * c0_5, dragBar_5);
+                }
+
+                // adjoint of: if (velocity < 0)
+                TLane dragBar_8 = dragBar_5 + dragBar_6;
+
+                // adjoint of: dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
+                pBar[2] += dragBar_8 * y[1];
+                TLane v23 = v19 * (c1 + v16 * y[0]);
+                TLane v24 = v19 * (p[0] * y[0]);
+                pBar[0] += -(v23 * y[0]);
+                yBar[0] += TLane.FusedMultiplyAdd(-v23, p[0], TLane.FusedMultiplyAdd(-(v24 * y[0]), c0_1, -(v24 * v16)));
+
+                // adjoint of: dydt[2 * i] = y[2 * i + 1];
+                TLane v25 = dydtBar[0];
+                dydtBar[0] = TLane.Zero;
+                yBar[1] += TLane.FusedMultiplyAdd(dragBar_8, p[2], TLane.FusedMultiplyAdd(v21 * (c1 + v18 * y[1]), cm2, TLane.FusedMultiplyAdd(v22, v18, v22 * y[1] * c0_1))) + v25;
                 return tBar;
             }
         }

@@ -27,34 +27,45 @@ namespace Scenarios.Loops
 
                     // for (int j = 0; j < In; j++)
                     TLane s_2 = s;
-                    for (int j = 0; j < 2; j++)
-                    {
-                        // s += p[W1 + i * In + j] * y[j];
-                        s_2 += p[0 + i * 2 + j] * y[j];
-                    }
+
+                    // s += p[W1 + i * In + j] * y[j];
+                    s_2 += p[i * 2] * y[0];
+                    s_2 += p[i * 2 + 1] * y[1];
 
                     // h[i] = Math.Tanh(s);
                     h[i] = TLane.Tanh(s_2);
                 }
 
                 // for (int k = 0; k < Out; k++)
-                for (int k = 0; k < 2; k++)
+                // double o = p[B2 + k];
+                TLane o = p[250];
+
+                // for (int i = 0; i < Hidden; i++)
+                TLane o_2 = o;
+                for (int i = 0; i < 50; i++)
                 {
-                    // double o = p[B2 + k];
-                    TLane o = p[250 + k];
-
-                    // for (int i = 0; i < Hidden; i++)
-                    TLane o_2 = o;
-                    for (int i = 0; i < 50; i++)
-                    {
-                        // o += p[W2 + k * Hidden + i] * h[i];
-                        TLane v1 = h[i];
-                        o_2 += p[150 + k * 50 + i] * v1;
-                    }
-
-                    // dydt[k] = o;
-                    dydt[k] = o_2;
+                    // o += p[W2 + k * Hidden + i] * h[i];
+                    TLane v1 = h[i];
+                    o_2 += p[150 + i] * v1;
                 }
+
+                // dydt[k] = o;
+                dydt[0] = o_2;
+
+                // double o = p[B2 + k];
+                TLane o_3 = p[251];
+
+                // for (int i = 0; i < Hidden; i++)
+                TLane o_4 = o_3;
+                for (int i = 0; i < 50; i++)
+                {
+                    // o += p[W2 + k * Hidden + i] * h[i];
+                    TLane v2 = h[i];
+                    o_4 += p[200 + i] * v2;
+                }
+
+                // dydt[k] = o;
+                dydt[1] = o_4;
             }
 
             /// <inheritdoc/>
@@ -81,41 +92,57 @@ namespace Scenarios.Loops
                     // for (int j = 0; j < In; j++)
                     TLane s_2 = s;
                     TLane sDot = pDot[100 + i];
-                    for (int j = 0; j < 2; j++)
-                    {
-                        // s += p[W1 + i * In + j] * y[j];
-                        s_2 += p[0 + i * 2 + j] * y[j];
-                        sDot += pDot[0 + i * 2 + j] * y[j] + yDot[j] * p[0 + i * 2 + j];
-                    }
+
+                    // s += p[W1 + i * In + j] * y[j];
+                    s_2 += p[i * 2] * y[0];
+                    sDot += TLane.FusedMultiplyAdd(pDot[i * 2], y[0], yDot[0] * p[i * 2]);
+                    s_2 += p[i * 2 + 1] * y[1];
+                    sDot += TLane.FusedMultiplyAdd(pDot[i * 2 + 1], y[1], yDot[1] * p[i * 2 + 1]);
 
                     // h[i] = Math.Tanh(s);
                     TLane v1 = TLane.Tanh(s_2);
                     h[i] = v1;
-                    hDot[i] = sDot * (c1 - v1 * v1);
+                    hDot[i] = sDot * TLane.FusedMultiplyAdd(-v1, v1, c1);
                 }
 
                 // for (int k = 0; k < Out; k++)
-                for (int k = 0; k < 2; k++)
+                // double o = p[B2 + k];
+                TLane o = p[250];
+
+                // for (int i = 0; i < Hidden; i++)
+                TLane o_2 = o;
+                TLane oDot = pDot[250];
+                for (int i = 0; i < 50; i++)
                 {
-                    // double o = p[B2 + k];
-                    TLane o = p[250 + k];
-
-                    // for (int i = 0; i < Hidden; i++)
-                    TLane o_2 = o;
-                    TLane oDot = pDot[250 + k];
-                    for (int i = 0; i < 50; i++)
-                    {
-                        // o += p[W2 + k * Hidden + i] * h[i];
-                        TLane v2 = h[i];
-                        TLane v3 = hDot[i];
-                        o_2 += p[150 + k * 50 + i] * v2;
-                        oDot += pDot[150 + k * 50 + i] * v2 + v3 * p[150 + k * 50 + i];
-                    }
-
-                    // dydt[k] = o;
-                    dydt[k] = o_2;
-                    dydtDot[k] = oDot;
+                    // o += p[W2 + k * Hidden + i] * h[i];
+                    TLane v2 = h[i];
+                    TLane v3 = hDot[i];
+                    o_2 += p[150 + i] * v2;
+                    oDot += TLane.FusedMultiplyAdd(pDot[150 + i], v2, v3 * p[150 + i]);
                 }
+
+                // dydt[k] = o;
+                dydt[0] = o_2;
+                dydtDot[0] = oDot;
+
+                // double o = p[B2 + k];
+                TLane o_3 = p[251];
+
+                // for (int i = 0; i < Hidden; i++)
+                TLane o_4 = o_3;
+                TLane oDot_2 = pDot[251];
+                for (int i = 0; i < 50; i++)
+                {
+                    // o += p[W2 + k * Hidden + i] * h[i];
+                    TLane v4 = h[i];
+                    TLane v5 = hDot[i];
+                    o_4 += p[200 + i] * v4;
+                    oDot_2 += TLane.FusedMultiplyAdd(pDot[200 + i], v4, v5 * p[200 + i]);
+                }
+
+                // dydt[k] = o;
+                dydt[1] = o_4;
+                dydtDot[1] = oDot_2;
             }
 
             /// <inheritdoc/>
@@ -137,11 +164,10 @@ namespace Scenarios.Loops
 
                     // for (int j = 0; j < In; j++)
                     TLane s_2 = s;
-                    for (int j = 0; j < 2; j++)
-                    {
-                        // s += p[W1 + i * In + j] * y[j];
-                        s_2 += p[0 + i * 2 + j] * y[j];
-                    }
+
+                    // s += p[W1 + i * In + j] * y[j];
+                    s_2 += p[i * 2] * y[0];
+                    s_2 += p[i * 2 + 1] * y[1];
 
                     // h[i] = Math.Tanh(s);
                     h[i] = TLane.Tanh(s_2);
@@ -155,53 +181,71 @@ namespace Scenarios.Loops
                 global::System.Span<TLane> hBar = stackalloc TLane[50];
                 hBar.Clear();
 
-                // adjoint of: for (int k = 0; k < Out; k++)
-                for (int k = 2 - 1; k >= 0; k--)
-                {
-                    // adjoint of: dydt[k] = o;
-                    TLane oBar = dydtBar[k];
-                    dydtBar[k] = TLane.Zero;
-
-                    // adjoint of: for (int i = 0; i < Hidden; i++)
-                    for (int i = 50 - 1; i >= 0; i--)
-                    {
-                        // for (int k = 0; k < Out; k++)
-                        // double o = p[B2 + k];
-                        // for (int i = 0; i < Hidden; i++)
-                        // o += p[W2 + k * Hidden + i] * h[i];
-                        TLane v1 = h[i];
-
-                        // adjoint of: o += p[W2 + k * Hidden + i] * h[i];
-                        hBar[i] += oBar * p[150 + k * 50 + i];
-                        pBar[150 + k * 50 + i] += oBar * v1;
-                    }
-
-                    // adjoint of: double o = p[B2 + k];
-                    pBar[250 + k] += oBar;
-                }
+                // adjoint of: dydt[k] = o;
+                TLane oBar = dydtBar[1];
+                dydtBar[1] = TLane.Zero;
 
                 // adjoint of: for (int i = 0; i < Hidden; i++)
                 for (int i = 50 - 1; i >= 0; i--)
                 {
-                    // h[i] = Math.Tanh(s);
+                    // for (int k = 0; k < Out; k++)
+                    // double o = p[B2 + k];
+                    // for (int i = 0; i < Hidden; i++)
+                    // o += p[W2 + k * Hidden + i] * h[i];
+                    TLane v1 = h[i];
+
+                    // adjoint of: o += p[W2 + k * Hidden + i] * h[i];
+                    hBar[i] += oBar * p[200 + i];
+                    pBar[200 + i] += oBar * v1;
+                }
+
+                // adjoint of: double o = p[B2 + k];
+                pBar[251] += oBar;
+
+                // adjoint of: dydt[k] = o;
+                TLane oBar_2 = dydtBar[0];
+                dydtBar[0] = TLane.Zero;
+
+                // adjoint of: for (int i = 0; i < Hidden; i++)
+                for (int i = 50 - 1; i >= 0; i--)
+                {
+                    // o += p[W2 + k * Hidden + i] * h[i];
                     TLane v2 = h[i];
 
-                    // adjoint of: h[i] = Math.Tanh(s);
-                    TLane v3 = hBar[i];
-                    hBar[i] = TLane.Zero;
-                    TLane sBar = v3 * (c1 - v2 * v2);
+                    // adjoint of: o += p[W2 + k * Hidden + i] * h[i];
+                    hBar[i] += oBar_2 * p[150 + i];
+                    pBar[150 + i] += oBar_2 * v2;
+                }
 
-                    // adjoint of: for (int j = 0; j < In; j++)
-                    for (int j = 2 - 1; j >= 0; j--)
-                    {
-                        // adjoint of: s += p[W1 + i * In + j] * y[j];
-                        yBar[j] += sBar * p[0 + i * 2 + j];
-                        pBar[0 + i * 2 + j] += sBar * y[j];
-                    }
+                // adjoint of: double o = p[B2 + k];
+                pBar[250] += oBar_2;
+
+                // adjoint of: for (int i = 0; i < Hidden; i++)
+                TLane yBar1 = TLane.Zero;
+                TLane yBar0 = TLane.Zero;
+                for (int i = 50 - 1; i >= 0; i--)
+                {
+                    // h[i] = Math.Tanh(s);
+                    TLane v3 = h[i];
+
+                    // adjoint of: h[i] = Math.Tanh(s);
+                    TLane v4 = hBar[i];
+                    hBar[i] = TLane.Zero;
+                    TLane sBar = v4 * TLane.FusedMultiplyAdd(-v3, v3, c1);
+
+                    // adjoint of: s += p[W1 + i * In + j] * y[j];
+                    yBar1 += sBar * p[i * 2 + 1];
+                    pBar[i * 2 + 1] += sBar * y[1];
+                    yBar0 += sBar * p[i * 2];
+                    pBar[i * 2] += sBar * y[0];
 
                     // adjoint of: double s = p[B1 + i];
                     pBar[100 + i] += sBar;
                 }
+
+                // adjoint of: for (int i = 0; i < Hidden; i++)
+                yBar[1] += yBar1;
+                yBar[0] += yBar0;
                 return TLane.Zero;
             }
         }

@@ -54,7 +54,7 @@ namespace Scenarios.Loops
                     TLane v1 = TLane.Sin(neighbour);
                     TLane v2 = TLane.Exp(-tLane);
                     dydt[i] = v1 * v2 / TLane.Create((double)(i + 1)) - p[i % p.Length] * y[i];
-                    dydtDot[i] = -(pDot[i % p.Length] * y[i]) - yDot[i] * p[i % p.Length] + (yDot[(i + 1) % y.Length] * TLane.Cos(neighbour) * v2 - tDotLane * v2 * v1) / TLane.Create((double)(i + 1));
+                    dydtDot[i] = TLane.FusedMultiplyAdd(-yDot[i], p[i % p.Length], -(pDot[i % p.Length] * y[i])) + TLane.FusedMultiplyAdd(yDot[(i + 1) % y.Length] * TLane.Cos(neighbour), v2, -(tDotLane * v2 * v1)) / TLane.Create((double)(i + 1));
                 }
             }
 

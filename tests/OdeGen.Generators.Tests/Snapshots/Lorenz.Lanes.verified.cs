@@ -38,16 +38,16 @@ static partial class Lorenz
             // dydt[0] = sigma * (y[1] - y[0]);
             TLane v1 = y[1] - y[0];
             dydt[0] = sigma * v1;
-            dydtDot[0] = pDot[0] * v1 + (yDot[1] - yDot[0]) * sigma;
+            dydtDot[0] = TLane.FusedMultiplyAdd(pDot[0], v1, (yDot[1] - yDot[0]) * sigma);
 
             // dydt[1] = y[0] * (rho - y[2]) - y[1];
             TLane v2 = rho - y[2];
             dydt[1] = y[0] * v2 - y[1];
-            dydtDot[1] = yDot[0] * v2 + (pDot[1] - yDot[2]) * y[0] - yDot[1];
+            dydtDot[1] = TLane.FusedMultiplyAdd(yDot[0], v2, (pDot[1] - yDot[2]) * y[0]) - yDot[1];
 
             // dydt[2] = y[0] * y[1] - beta * y[2];
             dydt[2] = y[0] * y[1] - beta * y[2];
-            dydtDot[2] = yDot[0] * y[1] + yDot[1] * y[0] - (pDot[2] * y[2] + yDot[2] * beta);
+            dydtDot[2] = TLane.FusedMultiplyAdd(yDot[0], y[1], yDot[1] * y[0]) - TLane.FusedMultiplyAdd(pDot[2], y[2], yDot[2] * beta);
         }
 
         /// <inheritdoc/>
@@ -69,8 +69,8 @@ static partial class Lorenz
             // adjoint of: dydt[0] = sigma * (y[1] - y[0]);
             TLane sigmaBar = a[0] * (y[1] - y[0]);
             TLane v1 = a[0] * sigma;
-            yBar[0] += a[2] * y[1] + a[1] * (rho - y[2]) - v1;
-            yBar[1] += a[2] * y[0] - a[1] + v1;
+            yBar[0] += TLane.FusedMultiplyAdd(a[2], y[1], a[1] * (rho - y[2])) - v1;
+            yBar[1] += TLane.FusedMultiplyAdd(a[2], y[0], -a[1]) + v1;
 
             // adjoint of: double sigma = p[0], rho = p[1], beta = p[2];
             pBar[2] += betaBar;

@@ -10,7 +10,7 @@ namespace Scenarios.Unrolled
         /// Each block below is headed by the statement of Rhs it was derived from.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("OdeGen.Generators", "<version>")]
-        public readonly struct RhsSystem : global::OdeGen.IOdeSystem
+        public readonly partial struct RhsSystem : global::OdeGen.IOdeSystem
         {
             /// <summary>Number of states (length of y and dydt).</summary>
             public const int States = 3;
