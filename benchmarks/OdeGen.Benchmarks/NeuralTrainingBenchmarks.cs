@@ -56,7 +56,7 @@ public static partial class SpiralMlp
 [Config(typeof(Columns))]
 public class NeuralTrainingBenchmarks
 {
-    private NeuralOdeTrainer<SpiralMlp.RhsSystem> _interpolating = null!, _backsolve = null!, _discrete = null!;
+    private NeuralOdeTrainer<SpiralMlp.RhsSystem> _interpolating = null!, _throughObservations = null!, _backsolve = null!, _discrete = null!;
     private readonly double[] _gradient = new double[252];
     private Problem _problem = null!;
 
@@ -66,12 +66,16 @@ public class NeuralTrainingBenchmarks
     {
         _problem = Problem.Instance.Value;
         _interpolating = Trainer(nameof(InterpolatingAdjoint));
+        _throughObservations = Trainer(nameof(InterpolatingAdjointThroughObservations));
         _backsolve = Trainer(nameof(BacksolveAdjoint));
         _discrete = Trainer(nameof(DiscreteAdjoint));
     }
 
     /// <summary>Interpolating adjoint, one checkpoint segment per sample (the sample's default: the observation times split each segment).</summary>
     [Benchmark(Baseline = true)] public double InterpolatingAdjoint() => Run(_interpolating);
+
+    /// <summary>Interpolating adjoint whose forward passes run through each segment's points and interpolate there (InterpolateObservations).</summary>
+    [Benchmark] public double InterpolatingAdjointThroughObservations() => Run(_throughObservations);
 
     /// <summary>Back-solve adjoint (the Neural-ODE paper's Algorithm 2).</summary>
     [Benchmark] public double BacksolveAdjoint() => Run(_backsolve);
@@ -89,6 +93,7 @@ public class NeuralTrainingBenchmarks
     public static Sensitivity MethodOf(string name) => name switch
     {
         nameof(InterpolatingAdjoint) => Sensitivity.InterpolatingAdjoint(1),
+        nameof(InterpolatingAdjointThroughObservations) => new InterpolatingAdjointSensitivity(1) { InterpolateObservations = true },
         nameof(BacksolveAdjoint) => Sensitivity.BacksolveAdjoint,
         _ => Sensitivity.DiscreteAdjoint,
     };

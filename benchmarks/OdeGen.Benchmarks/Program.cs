@@ -5,7 +5,7 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using Perfolizer.Horology;
 using OdeGen.Benchmarks;
 
-// All suites (one class per topic: Derivative, Solve, Gradient, Ensemble):
+// All suites (one class per topic: Derivative, Solve, Gradient, Ensemble, NeuralTraining):
 //   dotnet run -c Release --project benchmarks/OdeGen.Benchmarks -- --filter '*'
 // One suite:
 //   dotnet run -c Release --project benchmarks/OdeGen.Benchmarks -- --filter '*LorenzSolveBenchmarks*'
