@@ -36,7 +36,7 @@ internal static class EnsembleRunner<TSystem, TLane>
             for (int k = 0; k < m; k++) total[k] += sums[b * m + k];
     }
 
-    private static int Blocks(EnsembleProblem problem) => (problem.Count + TLane.Count - 1) / TLane.Count;
+    private static int Blocks(EnsembleProblem problem) => EnsembleLayout.Blocks(problem.Count, EnsembleLayout.Registers(problem.Options) * TLane.Count);
 
     private static void ForEachBlock(EnsembleProblem problem, EnsembleOptions ensemble,
         Func<EnsembleWorker<TSystem, TLane>> create, Action<EnsembleWorker<TSystem, TLane>, int> body,

@@ -171,8 +171,7 @@ public static partial class Ode
 
     private static EnsembleSolution CreateEnsembleSolution(EnsembleProblem problem, LaneWidth width)
     {
-        int lanes = EnsembleOptions.LaneCount(width);
-        int blocks = (problem.Count + lanes - 1) / lanes;
-        return new EnsembleSolution(problem.Count, problem.StateCount, problem.Options.SaveAt, width, blocks);
+        int lanes = EnsembleOptions.LaneCount(width) * EnsembleLayout.Registers(problem.Options);
+        return new EnsembleSolution(problem.Count, problem.StateCount, problem.Options.SaveAt, width, lanes);
     }
 }

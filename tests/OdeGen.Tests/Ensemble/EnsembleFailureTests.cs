@@ -124,9 +124,9 @@ public class EnsembleAllocationTests
 {
     private static long BlockBytes<TLane>(SolverOptions options, double t1) where TLane : unmanaged, ILane<TLane>
     {
-        int count = 2 * TLane.Count;
+        int lanes = EnsembleLayout.Registers(options) * TLane.Count, count = 2 * lanes;
         var problem = new EnsembleProblem(count, 3, 3, LorenzStates(count), LorenzParameters(count), false, 0, t1, options);
-        var solution = new EnsembleSolution(count, 3, options.SaveAt, LaneWidth.Lane1, 2);
+        var solution = new EnsembleSolution(count, 3, options.SaveAt, LaneWidth.Lane1, lanes);
         var worker = new EnsembleWorker<LorenzLanes, TLane>(new LorenzLanes(), problem, gradient: false);
         for (int i = 0; i < 3; i++) worker.Solve(0, solution);   // warm-up: JIT tiers
         long before = GC.GetAllocatedBytesForCurrentThread();
