@@ -1,7 +1,10 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Reports;
+using BenchmarkDotNet.Running;
 using OdeGen.Lanes;
 
 namespace OdeGen.Benchmarks;
@@ -21,6 +24,7 @@ namespace OdeGen.Benchmarks;
 /// </remarks>
 [MemoryDiagnoser]
 [GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
+[Config(typeof(GflopsConfig))]
 public class LorenzLaneEnsembleBenchmarks
 {
     /// <summary>Trajectories, steps and step of the run.</summary>
@@ -185,6 +189,47 @@ public class LorenzLaneEnsembleBenchmarks
         _c = Marshal.GetDelegateForFunctionPointer<LorenzRk4Soa>(NativeLibrary.GetExport(handle, "lorenz_rk4_soa"));
         _cNote = "gcc -O3 -march=native, " + library;
     }
+}
+
+/// <summary>Adds the GFLOP/s column: 7.4·10⁸ flops per operation over its mean time.</summary>
+public sealed class GflopsConfig : ManualConfig
+{
+    /// <summary>The column.</summary>
+    public GflopsConfig() => AddColumn(new GflopsColumn());
+}
+
+/// <summary>GFLOP/s of a <see cref="LorenzLaneEnsembleBenchmarks"/> operation (74 flops per trajectory step).</summary>
+public sealed class GflopsColumn : IColumn
+{
+    /// <inheritdoc/>
+    public string Id => "OdeGen.GFLOPs";
+    /// <inheritdoc/>
+    public string ColumnName => "GFLOP/s";
+    /// <inheritdoc/>
+    public bool AlwaysShow => true;
+    /// <inheritdoc/>
+    public ColumnCategory Category => ColumnCategory.Custom;
+    /// <inheritdoc/>
+    public int PriorityInCategory => 0;
+    /// <inheritdoc/>
+    public bool IsNumeric => true;
+    /// <inheritdoc/>
+    public UnitType UnitType => UnitType.Dimensionless;
+    /// <inheritdoc/>
+    public string Legend => "Lorenz RK4 flops (74 per trajectory step, 7.4e8 per operation) per nanosecond of the mean";
+    /// <inheritdoc/>
+    public string GetValue(Summary summary, BenchmarkCase benchmarkCase)
+    {
+        double? mean = summary[benchmarkCase]?.ResultStatistics?.Mean;
+        double flops = (double)LorenzLaneEnsembleBenchmarks.Count * LorenzLaneEnsembleBenchmarks.Steps * LorenzLaneEnsembleBenchmarks.FlopsPerStep;
+        return mean is > 0 ? (flops / mean.Value).ToString("F2", System.Globalization.CultureInfo.InvariantCulture) : "-";
+    }
+    /// <inheritdoc/>
+    public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style) => GetValue(summary, benchmarkCase);
+    /// <inheritdoc/>
+    public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
+    /// <inheritdoc/>
+    public bool IsAvailable(Summary summary) => true;
 }
 
 /// <summary>
