@@ -180,6 +180,8 @@ internal sealed class LaneBlockSolver<TSystem, TLane>
         _fixedSteps = 0;
         _extraStagesReady = false;
         _nextSave = 0;
+        _laneError.AsSpan().Clear();   // no attempt yet: nothing to blame on a lane if the first step is already too small
+        _anyNonFinite = false;
         Tape?.Clear();
         _y.AsSpan().CopyTo(_yPrev);
         Evaluate(_t0, _y, _fNext);
