@@ -106,6 +106,8 @@ public static partial class Ode
         Guard.FiniteTime(t0, nameof(t0));
         Guard.FiniteTime(t1, nameof(t1));
         ValidateEnsembleOptions<TSystem>(options);
+        // Checked here, on the calling thread: inside the parallel loop it would surface as an AggregateException.
+        Solvers.StepControl.AbsoluteTolerances(options, n);
         if (options.SaveAt is { } saveAt) ValidateSaveAt(saveAt, t0, t1);
         return new EnsembleProblem(count, n, m, y0s.ToArray(), ps.ToArray(), shared, t0, t1, options);
     }

@@ -110,6 +110,8 @@ public class EnsembleFailureTests
         Assert.Throws<ArgumentException>(() => Ode.SolveEnsemble(lorenz, y0s, ps, 0, 1, new SolverOptions { SaveAt = [2] }));
         Assert.Throws<ArgumentException>(() => Ode.SolveEnsemble(lorenz, y0s, ps, 0, 1, new SolverOptions { SaveSteps = true }));
         Assert.Throws<ArgumentException>(() => Ode.SolveEnsemble(lorenz, y0s, ps, 0, 1, new SolverOptions { RelTol = -1 }));
+        Assert.Throws<ArgumentException>(() => Ode.SolveEnsemble(lorenz, y0s, ps, 0, 1, new SolverOptions { AbsTolVector = [1e-9, 1e-9] }));
+        Assert.Throws<ArgumentException>(() => Ode.SolveEnsemble(lorenz, y0s, ps, 0, 1, new SolverOptions { AbsTolVector = [1e-9, double.NaN, 1e-9] }));
         Assert.Throws<ArgumentException>(() => Ode.SolveEnsemble(lorenz, y0s, ps, 0, 1, null, new EnsembleOptions { MaxDegreeOfParallelism = 0 }));
         Assert.Throws<ArgumentException>(() => Ode.SolveEnsemble(lorenz, y0s, ps, 0, 1, null, new EnsembleOptions { Width = (LaneWidth)42 }));
         Assert.Throws<ArgumentException>(() => Ode.GradientEnsemble(lorenz, y0s, ps, 0, 1, new double[5]));
