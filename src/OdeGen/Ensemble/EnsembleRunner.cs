@@ -36,7 +36,7 @@ internal static class EnsembleRunner<TSystem, TLane>
             for (int k = 0; k < m; k++) total[k] += sums[b * m + k];
     }
 
-    private static int Blocks(EnsembleProblem problem) => (problem.Count + TLane.Count - 1) / TLane.Count;
+    private static int Blocks(EnsembleProblem problem) => EnsembleLayout.Blocks(problem.Count, EnsembleLayout.Registers(problem.Options) * TLane.Count);
 
     private static void ForEachBlock(EnsembleProblem problem, EnsembleOptions ensemble,
         Func<EnsembleWorker<TSystem, TLane>> create, Action<EnsembleWorker<TSystem, TLane>, int> body,
@@ -52,7 +52,15 @@ internal static class EnsembleRunner<TSystem, TLane>
             return;
         }
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = ensemble.MaxDegreeOfParallelism ?? -1 };
-        Parallel.For(0, blocks, parallel, create,
-            (b, _, worker) => { body(worker, (int)b); return worker; }, finish);
+        try
+        {
+            Parallel.For(0, blocks, parallel, create,
+                (b, _, worker) => { body(worker, (int)b); return worker; }, finish);
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count == 1)
+        {
+            // An exception from the system's own code: rethrown as itself, as the one-thread path throws it.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+        }
     }
 }

@@ -6,13 +6,14 @@ namespace OdeGen;
 /// </summary>
 public sealed class EnsembleSolution
 {
-    internal EnsembleSolution(int count, int stateCount, double[]? saveAt, LaneWidth width, int blocks)
+    internal EnsembleSolution(int count, int stateCount, double[]? saveAt, LaneWidth width, int lanesPerBlock)
     {
         Count = count;
         StateCount = stateCount;
         SaveAt = saveAt is null ? [] : (double[])saveAt.Clone();
         Width = width;
-        LanesPerBlock = EnsembleOptions.LaneCount(width);
+        LanesPerBlock = lanesPerBlock;
+        int blocks = (count + lanesPerBlock - 1) / lanesPerBlock;
         FinalStates = new double[count * stateCount];
         FinalTimes = new double[count];
         SavedStates = new double[count * SaveAt.Length * stateCount];
@@ -28,7 +29,7 @@ public sealed class EnsembleSolution
     public int StateCount { get; }
     /// <summary>The width the ensemble was solved with.</summary>
     public LaneWidth Width { get; }
-    /// <summary>Trajectories per block (lanes of <see cref="Width"/>).</summary>
+    /// <summary>Trajectories per block: lanes of <see cref="Width"/> times the registers a block holds (4 for fixed steps, 1 for adaptive).</summary>
     public int LanesPerBlock { get; }
     /// <summary>Final states, row-major Count × StateCount: the state at <see cref="FinalTimes"/>[i] (t1 unless the trajectory failed).</summary>
     public double[] FinalStates { get; }

@@ -22,13 +22,14 @@ internal sealed class EnsembleWorker<TSystem, TLane>
         _problem = problem;
         _solver = new LaneBlockSolver<TSystem, TLane>(system, problem);
         _scratch = new double[TLane.Count];
+        int g = _solver.RegisterCount;
         if (gradient)
         {
-            _tape = new LaneTape<TLane>(problem.StateCount);
+            _tape = new LaneTape<TLane>(g * problem.StateCount);
             _solver.Tape = _tape;
-            _reverse = new LaneReverseStep<TSystem, TLane>(system, problem.Options.Method.Tableau, problem.StateCount);
-            _lambda = new TLane[problem.StateCount];
-            _pBar = new TLane[problem.ParameterCount];
+            _reverse = new LaneReverseStep<TSystem, TLane>(system, problem.Options.Method.Tableau, problem.StateCount, problem.ParameterCount, g);
+            _lambda = new TLane[g * problem.StateCount];
+            _pBar = new TLane[g * problem.ParameterCount];
         }
         else
         {
@@ -49,37 +50,49 @@ internal sealed class EnsembleWorker<TSystem, TLane>
     /// </summary>
     public void Gradient(int block, EnsembleGradient output, double[] dLdyT, double[]? blockSums)
     {
-        int n = _problem.StateCount, m = _problem.ParameterCount, w = TLane.Count, count = _problem.Count;
-        int first = block * w;
+        int n = _problem.StateCount, m = _problem.ParameterCount, w = TLane.Count, count = _problem.Count, registers = _solver.RegisterCount;
+        int first = block * w * registers;
         _solver.SolveBlock(block, output.Solution);
-        for (int q = 0; q < n; q++)
-        {
-            for (int l = 0; l < w; l++) _scratch[l] = first + l < count ? dLdyT[(first + l) * n + q] : 0.0;
-            _lambda[q] = TLane.Load(_scratch);
-        }
+        for (int g = 0; g < registers; g++)
+            for (int q = 0; q < n; q++)
+            {
+                int firstOfRegister = first + g * w;
+                for (int l = 0; l < w; l++) _scratch[l] = firstOfRegister + l < count ? dLdyT[(firstOfRegister + l) * n + q] : 0.0;
+                _lambda[g * n + q] = TLane.Load(_scratch);
+            }
         _pBar.AsSpan().Clear();
         LaneTape<TLane> tape = _tape!;
         ReadOnlySpan<TLane> p = _solver.P;
         for (int k = tape.Count - 1; k >= 0; k--)
             _reverse!.Reverse(tape.Time(k), tape.Size(k), tape.State(k), p, _lambda, _pBar);
         OdeStatus[] statuses = _solver.LaneStatus;
-        for (int q = 0; q < n; q++)
+        for (int g = 0; g < registers; g++)
         {
-            TLane.Store(_lambda[q], _scratch);
-            for (int l = 0; l < w && first + l < count; l++)
-                output.Y0[(first + l) * n + q] = statuses[l] == OdeStatus.Success ? _scratch[l] : double.NaN;
-        }
-        for (int k = 0; k < m; k++)
-        {
-            TLane.Store(_pBar[k], _scratch);
-            double sum = 0;
-            for (int l = 0; l < w && first + l < count; l++)
+            int firstOfRegister = first + g * w;
+            for (int q = 0; q < n; q++)
             {
-                bool ok = statuses[l] == OdeStatus.Success;
-                output.Parameters[(first + l) * m + k] = ok ? _scratch[l] : double.NaN;
-                if (ok) sum += _scratch[l];
+                TLane.Store(_lambda[g * n + q], _scratch);
+                for (int l = 0; l < w && firstOfRegister + l < count; l++)
+                    output.Y0[(firstOfRegister + l) * n + q] = statuses[g * w + l] == OdeStatus.Success ? _scratch[l] : double.NaN;
             }
-            if (blockSums is not null) blockSums[block * m + k] = sum;
+        }
+        // The block's share of a shared-θ gradient: its lanes in order, register by register.
+        if (blockSums is not null) blockSums.AsSpan(block * m, m).Clear();
+        for (int g = 0; g < registers; g++)
+        {
+            int firstOfRegister = first + g * w;
+            for (int k = 0; k < m; k++)
+            {
+                TLane.Store(_pBar[g * m + k], _scratch);
+                double sum = 0;
+                for (int l = 0; l < w && firstOfRegister + l < count; l++)
+                {
+                    bool ok = statuses[g * w + l] == OdeStatus.Success;
+                    output.Parameters[(firstOfRegister + l) * m + k] = ok ? _scratch[l] : double.NaN;
+                    if (ok) sum += _scratch[l];
+                }
+                if (blockSums is not null) blockSums[block * m + k] += sum;
+            }
         }
     }
 }

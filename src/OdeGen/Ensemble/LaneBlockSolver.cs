@@ -1,11 +1,16 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using OdeGen.Lanes;
 using OdeGen.Solvers;
 
 namespace OdeGen.Ensemble;
 
 /// <summary>
-/// Solves one block of <c>TLane.Count</c> trajectories at a time with an explicit Runge–Kutta tableau, one trajectory
-/// per lane, in structure-of-arrays form (<c>y[q]</c> holds state q of every lane). The step is shared by the lanes;
+/// Solves one block of trajectories at a time with an explicit Runge–Kutta tableau, one trajectory per lane, in
+/// structure-of-arrays form: a block is <see cref="EnsembleLayout.Registers"/> registers of <c>TLane.Count</c> lanes, register g's
+/// states at <c>y[g·n .. g·n + n)</c> (<c>y[g·n + q]</c> holds state q of register g's lanes). Fixed-step solves put
+/// several registers in a block so that their independent arithmetic overlaps in the CPU (a single register's RK step
+/// is one long dependency chain); adaptive solves use one, so fewer lanes share each step. The step is shared by the lanes;
 /// for adaptive methods its error is the largest of the lanes' error norms (each the scalar solver's norm), so every
 /// lane meets its own tolerance. One instance per worker: all workspace is allocated in the constructor, a step
 /// allocates nothing.
@@ -24,8 +29,16 @@ internal sealed class LaneBlockSolver<TSystem, TLane>
     private readonly EnsembleProblem _problem;
     private readonly SolverOptions _options;
     private readonly ButcherTableau _tableau;
-    private readonly int _n, _m, _w;
-    private readonly TLane[] _k, _y, _yPrev, _yStage, _fNext, _fPrev, _fTrial, _ySave, _p;
+    private readonly int _n, _m, _w, _g, _lanes;   // states, parameters, lanes per register, registers, lanes per block
+    private readonly TLane[] _k, _ySave, _p;
+    // Rotated, not copied, when a step is accepted (see Accept).
+    private TLane[] _y, _yPrev, _yStage, _fNext, _fPrev, _fTrial;
+    private readonly int[][] _aIndex;      // per stage i, the j with a_ij ≠ 0, in increasing order
+    private readonly double[][] _aCoefficient;
+    private readonly int[] _bIndex;        // the i with b_i ≠ 0
+    private readonly double[] _bCoefficient;
+    private readonly TLane[] _termWeight;  // Combine's scratch: the non-zero weights h·a_ij of one sum, and their stages' offsets
+    private readonly int[] _termOffset;
     private readonly double[] _atol;
     private readonly double[] _scratch, _scratch2, _laneError;
     private readonly double[] _dense;
@@ -50,32 +63,50 @@ internal sealed class LaneBlockSolver<TSystem, TLane>
         _n = problem.StateCount;
         _m = problem.ParameterCount;
         _w = TLane.Count;
+        _g = EnsembleLayout.Registers(_options);
+        _lanes = _g * _w;
         _fixed = _options.FixedStep is not null;
-        _k = new TLane[_tableau.DenseStages * _n];
-        _y = new TLane[_n];
-        _yPrev = new TLane[_n];
-        _yStage = new TLane[_n];
-        _fNext = new TLane[_n];
-        _fPrev = new TLane[_n];
-        _fTrial = new TLane[_n];
-        _ySave = new TLane[_n];
-        _p = new TLane[_m];
+        int gn = _g * _n;
+        _k = new TLane[_tableau.DenseStages * gn];
+        _y = new TLane[gn];
+        _yPrev = new TLane[gn];
+        _yStage = new TLane[gn];
+        _fNext = new TLane[gn];
+        _fPrev = new TLane[gn];
+        _fTrial = new TLane[gn];
+        _ySave = new TLane[gn];
+        _p = new TLane[_g * _m];
         _atol = StepControl.AbsoluteTolerances(_options, _n);
-        _scratch = new double[_w];
-        _scratch2 = new double[_w];
-        _laneError = new double[_w];
+        _scratch = new double[_lanes];
+        _scratch2 = new double[_lanes];
+        _laneError = new double[_lanes];
         _dense = new double[_tableau.DenseStages];
-        _alive = new bool[_w];
-        _valid = new bool[_w];
+        _alive = new bool[_lanes];
+        _valid = new bool[_lanes];
         _endpointStage = EndpointStage(_tableau);
         _zeroWeightStages = Enumerable.Range(0, _tableau.Stages).Where(i => _tableau.B[i] == 0).ToArray();
+        int stages = _tableau.Stages;
+        _aIndex = new int[stages][];
+        _aCoefficient = new double[stages][];
+        for (int i = 0; i < stages; i++)
+        {
+            _aIndex[i] = Enumerable.Range(0, i).Where(j => _tableau.A[i * stages + j] != 0).ToArray();
+            _aCoefficient[i] = _aIndex[i].Select(j => _tableau.A[i * stages + j]).ToArray();
+        }
+        _bIndex = Enumerable.Range(0, stages).Where(i => _tableau.B[i] != 0).ToArray();
+        _bCoefficient = _bIndex.Select(i => _tableau.B[i]).ToArray();
+        _termWeight = new TLane[_tableau.DenseStages];
+        _termOffset = new int[_tableau.DenseStages];
         _controller = new StepSizeController(_options, _tableau);
     }
+
+    /// <summary>Registers per block of this solver.</summary>
+    public int RegisterCount => _g;
 
     /// <summary>Records each accepted step for the discrete adjoint when set.</summary>
     public LaneTape<TLane>? Tape { get; set; }
 
-    /// <summary>The parameters of the block being solved (lane k of <c>P[j]</c> is parameter j of lane k).</summary>
+    /// <summary>The parameters of the block being solved (register g's parameter j at <c>P[g·m + j]</c>).</summary>
     public ReadOnlySpan<TLane> P => _p;
     /// <summary>The current state of every lane.</summary>
     public ReadOnlySpan<TLane> State => _y;
@@ -87,50 +118,56 @@ internal sealed class LaneBlockSolver<TSystem, TLane>
     /// <summary>Solves block <paramref name="block"/> and writes its valid lanes' rows of <paramref name="output"/>.</summary>
     public void SolveBlock(int block, EnsembleSolution output)
     {
-        if (LaneStatus.Length != _w) LaneStatus = new OdeStatus[_w];
+        if (LaneStatus.Length != _lanes) LaneStatus = new OdeStatus[_lanes];
         _block = block;
         Load(block);
         Reset(output);
         while (AnyAlive() && Step(output)) { }
-        for (int l = 0; l < _w; l++)
+        for (int l = 0; l < _lanes; l++)
             if (_alive[l]) Retire(l, OdeStatus.Success, output);
         output.BlockStats[block] = _stats;
     }
 
-    private int Trajectory(int lane) => _block * _w + lane;
+    // Lane L of the block is lane L mod w of register L / w.
+    private int Trajectory(int lane) => _block * _lanes + lane;
 
     private void Load(int block)
     {
         int n = _n, m = _m, count = _problem.Count;
         double[] y0s = _problem.Y0s, ps = _problem.Ps;
-        int first = block * _w;
-        for (int l = 0; l < _w; l++)
+        int first = block * _lanes;
+        for (int l = 0; l < _lanes; l++)
         {
             int j = first + l;
             _valid[l] = j < count;
             _alive[l] = _valid[l];
             LaneStatus[l] = OdeStatus.Success;
         }
-        _live = Math.Min(_w, count - first);
+        _live = Math.Min(_lanes, count - first);
         // Padding lanes solve a copy of the block's first trajectory: finite, typical values, discarded.
-        for (int q = 0; q < n; q++)
+        Span<double> lane = _scratch.AsSpan(0, _w);
+        for (int g = 0; g < _g; g++)
         {
-            for (int l = 0; l < _w; l++) _scratch[l] = y0s[Source(first, l) * n + q];
-            _y[q] = TLane.Load(_scratch);
-        }
-        for (int k = 0; k < m; k++)
-        {
-            if (_problem.SharedParameters)
+            int firstOfRegister = first + g * _w;
+            for (int q = 0; q < n; q++)
             {
-                _p[k] = TLane.Create(ps[k]);
-                continue;
+                for (int l = 0; l < _w; l++) lane[l] = y0s[Source(first, firstOfRegister + l) * n + q];
+                _y[g * n + q] = TLane.Load(lane);
             }
-            for (int l = 0; l < _w; l++) _scratch[l] = ps[Source(first, l) * m + k];
-            _p[k] = TLane.Load(_scratch);
+            for (int k = 0; k < m; k++)
+            {
+                if (_problem.SharedParameters)
+                {
+                    _p[g * m + k] = TLane.Create(ps[k]);
+                    continue;
+                }
+                for (int l = 0; l < _w; l++) lane[l] = ps[Source(first, firstOfRegister + l) * m + k];
+                _p[g * m + k] = TLane.Load(lane);
+            }
         }
     }
 
-    private int Source(int first, int lane) => first + lane < _problem.Count ? first + lane : first;
+    private int Source(int first, int trajectory) => trajectory < _problem.Count ? trajectory : first;
 
     private void Reset(EnsembleSolution output)
     {
@@ -143,16 +180,18 @@ internal sealed class LaneBlockSolver<TSystem, TLane>
         _fixedSteps = 0;
         _extraStagesReady = false;
         _nextSave = 0;
+        _laneError.AsSpan().Clear();   // no attempt yet: nothing to blame on a lane if the first step is already too small
+        _anyNonFinite = false;
         Tape?.Clear();
         _y.AsSpan().CopyTo(_yPrev);
         Evaluate(_t0, _y, _fNext);
         _fNext.AsSpan().CopyTo(_fPrev);
-        for (int l = 0; l < _w; l++)
+        for (int l = 0; l < _lanes; l++)
             if (_alive[l] && !_problem.InputFinite[Trajectory(l)]) Retire(l, OdeStatus.NonFiniteValue, output);
         SaveThrough(_t0, output, atStart: true);
         if (_t0 == _tEnd) return;
         LaneFinite(_fNext, _scratch);
-        for (int l = 0; l < _w; l++)
+        for (int l = 0; l < _lanes; l++)
             if (_alive[l] && _scratch[l] != 0) Retire(l, OdeStatus.NonFiniteValue, output);
         if (!AnyAlive()) return;
         _h = _direction * InitialStepMagnitude();
@@ -184,7 +223,7 @@ internal sealed class LaneBlockSolver<TSystem, TLane>
                 if (!_fixed && LiveLanes() > 1)
                 {
                     int worst = -1;
-                    for (int l = 0; l < _w; l++)
+                    for (int l = 0; l < _lanes; l++)
                     {
                         if (!_alive[l]) continue;
                         double e = _laneError[l];
@@ -215,7 +254,7 @@ internal sealed class LaneBlockSolver<TSystem, TLane>
                 if (!_tableau.IsFsal) EndpointDerivative(tNew);
                 if (_anyNonFinite)
                 {
-                    for (int l = 0; l < _w; l++)
+                    for (int l = 0; l < _lanes; l++)
                         if (_alive[l] && double.IsNaN(_laneError[l])) Retire(l, OdeStatus.NonFiniteValue, output);
                 }
                 if (!AnyAlive()) return false;
@@ -244,7 +283,7 @@ internal sealed class LaneBlockSolver<TSystem, TLane>
     private double SharedError()
     {
         double max = 0;
-        for (int l = 0; l < _w; l++)
+        for (int l = 0; l < _lanes; l++)
         {
             if (!_alive[l]) continue;
             double e = _laneError[l];
@@ -256,7 +295,7 @@ internal sealed class LaneBlockSolver<TSystem, TLane>
 
     private void RetireAll(OdeStatus status, EnsembleSolution output)
     {
-        for (int l = 0; l < _w; l++)
+        for (int l = 0; l < _lanes; l++)
             if (_alive[l]) Retire(l, status, output);
     }
 
@@ -267,9 +306,9 @@ internal sealed class LaneBlockSolver<TSystem, TLane>
         _alive[lane] = false;
         LaneStatus[lane] = status;
         if (!_valid[lane]) return;
-        int j = Trajectory(lane), n = _n;
+        int j = Trajectory(lane), n = _n, g = lane / _w, l = lane % _w;
         Span<double> row = output.FinalStates.AsSpan(j * n, n);
-        for (int q = 0; q < n; q++) row[q] = TLane.GetLane(_y[q], lane);
+        for (int q = 0; q < n; q++) row[q] = TLane.GetLane(_y[g * n + q], l);
         output.FinalTimes[j] = _time;
         output.Statuses[j] = status;
         output.TrajectoryStats[j] = _stats;
@@ -278,36 +317,16 @@ internal sealed class LaneBlockSolver<TSystem, TLane>
     // Stages, candidate (in _yStage) and each lane's error norm in _laneError (NaN where a value is not finite).
     private void Attempt(double h)
     {
-        int s = _tableau.Stages, n = _n;
-        double[] a = _tableau.A, c = _tableau.C, b = _tableau.B;
+        int s = _tableau.Stages, n = _g * _n;
+        double[] c = _tableau.C;
         _fNext.AsSpan().CopyTo(_k.AsSpan(0, n));
         for (int i = 1; i < s; i++)
         {
-            Span<TLane> arg = _yStage;
-            _y.AsSpan().CopyTo(arg);
-            for (int j = 0; j < i; j++)
-            {
-                double w = h * a[i * s + j];
-                if (w == 0) continue;
-                TLane wl = TLane.Create(w);
-                ReadOnlySpan<TLane> kj = _k.AsSpan(j * n, n);
-                for (int q = 0; q < n; q++) arg[q] = arg[q] + wl * kj[q];
-            }
-            Evaluate(_time + c[i] * h, arg, _k.AsSpan(i * n, n));
+            Combine(_yStage, _y, _aIndex[i], _aCoefficient[i], h);
+            Evaluate(_time + c[i] * h, _yStage, _k.AsSpan(i * n, n));
         }
-        Span<TLane> yNew = _yStage;
-        if (!_tableau.IsFsal)
-        {
-            _y.AsSpan().CopyTo(yNew);
-            for (int i = 0; i < s; i++)
-            {
-                double w = h * b[i];
-                if (w == 0) continue;
-                TLane wl = TLane.Create(w);
-                ReadOnlySpan<TLane> ki = _k.AsSpan(i * n, n);
-                for (int q = 0; q < n; q++) yNew[q] = yNew[q] + wl * ki[q];
-            }
-        }
+        // Candidate solution y + h Σ b_i k_i; for FSAL methods it equals the last stage argument already.
+        if (!_tableau.IsFsal) Combine(_yStage, _y, _bIndex, _bCoefficient, h);
         // x − x is 0 for finite x and NaN for NaN and ±∞: one running sum per lane finds either. The scalar integrator
         // checks every stage and y_new; a non-finite stage with b_i ≠ 0 makes y_new non-finite (its weight h·b_i is
         // not 0), so y_new and the stages with b_i = 0 decide the same.
@@ -323,39 +342,112 @@ internal sealed class LaneBlockSolver<TSystem, TLane>
             if (!adaptive) _laneError.AsSpan().Clear();
             return;
         }
-        TLane.Store(acc, _scratch);
         if (!adaptive) _laneError.AsSpan().Clear();
-        for (int l = 0; l < _w; l++)
+        // Which lanes: per register (the one-register sum above only says whether any is).
+        for (int g = 0; g < _g; g++)
+        {
+            TLane r = TLane.Zero;
+            foreach (TLane v in _yStage.AsSpan(g * _n, _n)) r += v - v;
+            foreach (int i in _zeroWeightStages)
+                foreach (TLane v in _k.AsSpan(i * n + g * _n, _n)) r += v - v;
+            TLane.Store(r, _scratch.AsSpan(g * _w, _w));
+        }
+        for (int l = 0; l < _lanes; l++)
             if (_scratch[l] != 0 || double.IsNaN(_laneError[l])) _laneError[l] = double.NaN;
+    }
+
+    // destination = y + Σ_t (h·coefficient_t)·K_{index_t}, the terms added one after another in increasing index order
+    // (zero products skipped), exactly as the scalar integrator adds them. Up to four terms per pass over the components,
+    // so y and destination are not reloaded for every term; no copy of y first, no bounds checks in the loops.
+    private void Combine(TLane[] destination, TLane[] y, int[] index, double[] coefficient, double h)
+    {
+        int n = destination.Length, count = 0;
+        for (int t = 0; t < index.Length; t++)
+        {
+            double w = h * coefficient[t];
+            if (w == 0) continue;
+            _termWeight[count] = TLane.Create(w);
+            _termOffset[count++] = index[t] * n;
+        }
+        ref TLane d = ref MemoryMarshal.GetArrayDataReference(destination);
+        ref TLane k = ref MemoryMarshal.GetArrayDataReference(_k);
+        ref TLane src = ref MemoryMarshal.GetArrayDataReference(y);
+        if (count == 0) y.AsSpan().CopyTo(destination);
+        for (int t = 0; t < count; t += 4)
+        {
+            int terms = Math.Min(4, count - t);
+            TLane w0 = _termWeight[t];
+            ref TLane k0 = ref Unsafe.Add(ref k, _termOffset[t]);
+            switch (terms)
+            {
+                case 1:
+                    for (int q = 0; q < n; q++)
+                        Unsafe.Add(ref d, q) = Unsafe.Add(ref src, q) + w0 * Unsafe.Add(ref k0, q);
+                    break;
+                case 2:
+                {
+                    TLane w1 = _termWeight[t + 1];
+                    ref TLane k1 = ref Unsafe.Add(ref k, _termOffset[t + 1]);
+                    for (int q = 0; q < n; q++)
+                        Unsafe.Add(ref d, q) = Unsafe.Add(ref src, q) + w0 * Unsafe.Add(ref k0, q) + w1 * Unsafe.Add(ref k1, q);
+                    break;
+                }
+                case 3:
+                {
+                    TLane w1 = _termWeight[t + 1], w2 = _termWeight[t + 2];
+                    ref TLane k1 = ref Unsafe.Add(ref k, _termOffset[t + 1]);
+                    ref TLane k2 = ref Unsafe.Add(ref k, _termOffset[t + 2]);
+                    for (int q = 0; q < n; q++)
+                        Unsafe.Add(ref d, q) = Unsafe.Add(ref src, q) + w0 * Unsafe.Add(ref k0, q) + w1 * Unsafe.Add(ref k1, q) + w2 * Unsafe.Add(ref k2, q);
+                    break;
+                }
+                default:
+                {
+                    TLane w1 = _termWeight[t + 1], w2 = _termWeight[t + 2], w3 = _termWeight[t + 3];
+                    ref TLane k1 = ref Unsafe.Add(ref k, _termOffset[t + 1]);
+                    ref TLane k2 = ref Unsafe.Add(ref k, _termOffset[t + 2]);
+                    ref TLane k3 = ref Unsafe.Add(ref k, _termOffset[t + 3]);
+                    for (int q = 0; q < n; q++)
+                        Unsafe.Add(ref d, q) = Unsafe.Add(ref src, q) + w0 * Unsafe.Add(ref k0, q) + w1 * Unsafe.Add(ref k1, q)
+                            + w2 * Unsafe.Add(ref k2, q) + w3 * Unsafe.Add(ref k3, q);
+                    break;
+                }
+            }
+            src = ref d;
+        }
     }
 
     // Each lane's scaled error norm, exactly as the scalar integrator computes it.
     private void ErrorNorms(double h, Span<double> destination)
     {
-        int s = _tableau.Stages, n = _n;
+        int s = _tableau.Stages, n = _n, gn = _g * _n;
         double[] e = _tableau.ErrorWeights!;
         double[]? e2 = _tableau.SecondErrorWeights;
         ErrorNorm norm = _options.Norm;
         TLane rtol = TLane.Create(_options.RelTol), hl = TLane.Create(h);
-        TLane sum = TLane.Zero, sum2 = TLane.Zero;
-        for (int q = 0; q < n; q++)
+        for (int g = 0; g < _g; g++)
         {
-            TLane err = TLane.Zero, err2 = TLane.Zero;
-            for (int i = 0; i < s; i++) err += TLane.Create(e[i]) * _k[i * n + q];
-            if (e2 is not null)
-                for (int i = 0; i < s; i++) err2 += TLane.Create(e2[i]) * _k[i * n + q];
-            TLane scale = TLane.Create(_atol[q]) + rtol * TLane.Max(TLane.Abs(_y[q]), TLane.Abs(_yStage[q]));
-            TLane se = hl * err / scale;
-            sum = norm == ErrorNorm.Max ? TLane.Max(sum, TLane.Abs(se)) : sum + se * se;
-            if (e2 is not null)
+            TLane sum = TLane.Zero, sum2 = TLane.Zero;
+            for (int q = 0; q < n; q++)
             {
-                TLane se2 = hl * err2 / scale;
-                sum2 = norm == ErrorNorm.Max ? TLane.Max(sum2, TLane.Abs(se2)) : sum2 + se2 * se2;
+                int c = g * n + q;
+                TLane err = TLane.Zero, err2 = TLane.Zero;
+                for (int i = 0; i < s; i++) err += TLane.Create(e[i]) * _k[i * gn + c];
+                if (e2 is not null)
+                    for (int i = 0; i < s; i++) err2 += TLane.Create(e2[i]) * _k[i * gn + c];
+                TLane scale = TLane.Create(_atol[q]) + rtol * TLane.Max(TLane.Abs(_y[c]), TLane.Abs(_yStage[c]));
+                TLane se = hl * err / scale;
+                sum = norm == ErrorNorm.Max ? TLane.Max(sum, TLane.Abs(se)) : sum + se * se;
+                if (e2 is not null)
+                {
+                    TLane se2 = hl * err2 / scale;
+                    sum2 = norm == ErrorNorm.Max ? TLane.Max(sum2, TLane.Abs(se2)) : sum2 + se2 * se2;
+                }
             }
+            TLane.Store(sum, destination.Slice(g * _w, _w));
+            if (e2 is not null) TLane.Store(sum2, _scratch2.AsSpan(g * _w, _w));
         }
-        TLane.Store(sum, destination);
-        if (e2 is not null) TLane.Store(sum2, _scratch2);
-        for (int l = 0; l < _w; l++)
+        for (int l = 0; l < _lanes; l++)
         {
             double e1 = StepControl.Finish(destination[l], n, norm);
             if (e2 is not null)
@@ -376,16 +468,20 @@ internal sealed class LaneBlockSolver<TSystem, TLane>
         foreach (TLane x in _fTrial) acc += x - x;
         if (TLane.AllFinite(acc)) return;
         _anyNonFinite = true;
-        TLane.Store(acc, _scratch);
-        for (int l = 0; l < _w; l++)
+        LaneFinite(_fTrial, _scratch);
+        for (int l = 0; l < _lanes; l++)
             if (_scratch[l] != 0) _laneError[l] = double.NaN;
     }
 
+    // Per lane of the block: 0 where every component of v is finite, NaN elsewhere.
     private void LaneFinite(ReadOnlySpan<TLane> v, Span<double> destination)
     {
-        TLane acc = TLane.Zero;
-        foreach (TLane x in v) acc += x - x;
-        TLane.Store(acc, destination);
+        for (int g = 0; g < _g; g++)
+        {
+            TLane acc = TLane.Zero;
+            foreach (TLane x in v.Slice(g * _n, _n)) acc += x - x;
+            TLane.Store(acc, destination.Slice(g * _w, _w));
+        }
     }
 
     private double NewTime(double h, bool toEnd)
@@ -397,16 +493,22 @@ internal sealed class LaneBlockSolver<TSystem, TLane>
 
     private void Accept(double tNew, double h, EnsembleSolution output)
     {
-        int n = _n, s = _tableau.Stages;
-        _y.AsSpan().CopyTo(_yPrev);
-        _fNext.AsSpan().CopyTo(_fPrev);
-        _yStage.AsSpan().CopyTo(_y);
+        int n = _g * _n, s = _tableau.Stages;
+        // y_prev ← y ← candidate, f_prev ← f ← f(candidate): a rotation of the buffers (the third becomes scratch).
+        (_yPrev, _y, _yStage) = (_y, _yStage, _yPrev);
+        if (_tableau.IsFsal)
+        {
+            (_fPrev, _fNext) = (_fNext, _fPrev);
+            _k.AsSpan((s - 1) * n, n).CopyTo(_fNext);
+        }
+        else
+        {
+            (_fPrev, _fNext, _fTrial) = (_fNext, _fTrial, _fPrev);
+        }
         _previousTime = _time;
         _time = tNew;
         _stats.Steps++;
         if (_fixed) _fixedSteps++;
-        if (_tableau.IsFsal) _k.AsSpan((s - 1) * n, n).CopyTo(_fNext);
-        else _fTrial.AsSpan().CopyTo(_fNext);
         _extraStagesReady = false;
         Tape?.Add(_previousTime, tNew - _previousTime, _yPrev);
         SaveThrough(tNew, output, atStart: false);
@@ -417,6 +519,7 @@ internal sealed class LaneBlockSolver<TSystem, TLane>
     {
         double[] saveAt = output.SaveAt;
         int count = saveAt.Length, n = _n;
+        Span<double> lane = _scratch.AsSpan(0, _w);
         while (_nextSave < count && (atStart ? saveAt[_nextSave] == t : _direction * (saveAt[_nextSave] - t) <= 0))
         {
             int si = _nextSave++;
@@ -427,19 +530,20 @@ internal sealed class LaneBlockSolver<TSystem, TLane>
                 Interpolate(ts, _ySave);
                 state = _ySave;
             }
-            for (int q = 0; q < n; q++)
-            {
-                TLane.Store(state[q], _scratch);
-                for (int l = 0; l < _w; l++)
-                    if (_alive[l]) output.SavedStates[(Trajectory(l) * count + si) * n + q] = _scratch[l];
-            }
+            for (int g = 0; g < _g; g++)
+                for (int q = 0; q < n; q++)
+                {
+                    TLane.Store(state[g * n + q], lane);
+                    for (int l = 0; l < _w; l++)
+                        if (_alive[g * _w + l]) output.SavedStates[(Trajectory(g * _w + l) * count + si) * n + q] = lane[l];
+                }
         }
     }
 
     // Dense output inside the last accepted step, as RungeKuttaIntegrator.Interpolate computes it.
     private void Interpolate(double t, Span<TLane> y)
     {
-        int n = _n;
+        int n = _g * _n;
         double h = _time - _previousTime;
         double theta = (t - _previousTime) / h;
         if (_tableau.Dense is { } dense)
@@ -475,7 +579,7 @@ internal sealed class LaneBlockSolver<TSystem, TLane>
     {
         if (_extraStagesReady || _time == _previousTime) return;
         _extraStagesReady = true;
-        int s = _tableau.Stages, total = _tableau.DenseStages, n = _n;
+        int s = _tableau.Stages, total = _tableau.DenseStages, n = _g * _n;
         double h = _time - _previousTime;
         double[] a = _tableau.DenseStageA, c = _tableau.DenseStageC;
         Span<TLane> arg = _yStage;
@@ -513,10 +617,13 @@ internal sealed class LaneBlockSolver<TSystem, TLane>
         return -1;
     }
 
+    // f for every register of the block (one lane evaluation counted per call, whatever the registers).
     private void Evaluate(double t, ReadOnlySpan<TLane> y, Span<TLane> dydt)
     {
         _stats.FunctionEvaluations++;
-        _system.EvaluateLanes(t, y, _p, dydt);
+        int n = _n, m = _m;
+        for (int g = 0; g < _g; g++)
+            _system.EvaluateLanes(t, y.Slice(g * n, n), _p.AsSpan(g * m, m), dydt.Slice(g * n, n));
     }
 
     // Hairer's automatic first step (StepControl.InitialStep) from the current point for each live lane; the block takes
@@ -526,18 +633,21 @@ internal sealed class LaneBlockSolver<TSystem, TLane>
     {
         if (_options.FixedStep is { } fixedStep) return fixedStep;
         if (_options.InitialStep is { } given) return Math.Abs(given);
-        int n = _n, w = _w;
+        int n = _n, w = _lanes, gn = _g * _n;
         TLane rtol = TLane.Create(_options.RelTol);
-        TLane d0 = TLane.Zero, d1 = TLane.Zero;
-        for (int q = 0; q < n; q++)
+        for (int g = 0; g < _g; g++)
         {
-            TLane scale = TLane.Create(_atol[q]) + rtol * TLane.Abs(_y[q]);
-            TLane u = _y[q] / scale, v = _fNext[q] / scale;
-            d0 += u * u;
-            d1 += v * v;
+            TLane d0 = TLane.Zero, d1 = TLane.Zero;
+            for (int q = 0; q < n; q++)
+            {
+                TLane scale = TLane.Create(_atol[q]) + rtol * TLane.Abs(_y[g * n + q]);
+                TLane u = _y[g * n + q] / scale, v = _fNext[g * n + q] / scale;
+                d0 += u * u;
+                d1 += v * v;
+            }
+            TLane.Store(d0, _scratch.AsSpan(g * _w, _w));
+            TLane.Store(d1, _scratch2.AsSpan(g * _w, _w));
         }
-        TLane.Store(d0, _scratch);
-        TLane.Store(d1, _scratch2);
         double h0 = double.PositiveInfinity;
         for (int l = 0; l < w; l++)
         {
@@ -548,16 +658,19 @@ internal sealed class LaneBlockSolver<TSystem, TLane>
             if (_alive[l]) h0 = Math.Min(h0, hl);
         }
         TLane step = TLane.Create(_direction * h0);
-        for (int q = 0; q < n; q++) _yStage[q] = _y[q] + step * _fNext[q];
+        for (int q = 0; q < gn; q++) _yStage[q] = _y[q] + step * _fNext[q];
         Evaluate(_time + _direction * h0, _yStage, _fTrial);
-        TLane d2 = TLane.Zero;
-        for (int q = 0; q < n; q++)
+        for (int g = 0; g < _g; g++)
         {
-            TLane scale = TLane.Create(_atol[q]) + rtol * TLane.Abs(_y[q]);
-            TLane u = (_fTrial[q] - _fNext[q]) / scale;
-            d2 += u * u;
+            TLane d2 = TLane.Zero;
+            for (int q = 0; q < n; q++)
+            {
+                TLane scale = TLane.Create(_atol[q]) + rtol * TLane.Abs(_y[g * n + q]);
+                TLane u = (_fTrial[g * n + q] - _fNext[g * n + q]) / scale;
+                d2 += u * u;
+            }
+            TLane.Store(d2, _scratch.AsSpan(g * _w, _w));
         }
-        TLane.Store(d2, _scratch);
         double result = double.PositiveInfinity;
         for (int l = 0; l < w; l++)
         {

@@ -14,15 +14,18 @@ internal sealed class LaneReverseStep<TSystem, TLane>
 {
     private readonly TSystem _system;
     private readonly ButcherTableau _tableau;
-    private readonly int _n;
+    private readonly int _n, _m, _g;   // states and parameters per register, registers per block
     private readonly bool[] _live;     // stage i feeds y_{k+1}, directly or through a later live stage
     private readonly TLane[] _k, _y, _kBar, _yBar;
 
-    public LaneReverseStep(in TSystem system, ButcherTableau tableau, int stateCount)
+    public LaneReverseStep(in TSystem system, ButcherTableau tableau, int stateCount, int parameterCount, int registers)
     {
         _system = system;
         _tableau = tableau;
-        int n = _n = stateCount, s = tableau.Stages;
+        _n = stateCount;
+        _m = parameterCount;
+        _g = registers;
+        int n = stateCount * registers, s = tableau.Stages;
         _k = new TLane[s * n];
         _y = new TLane[s * n];
         _kBar = new TLane[s * n];
@@ -41,7 +44,7 @@ internal sealed class LaneReverseStep<TSystem, TLane>
 
     private void ComputeStages(double t, double h, ReadOnlySpan<TLane> y0, ReadOnlySpan<TLane> p)
     {
-        int n = _n, s = _tableau.Stages;
+        int n = _g * _n, s = _tableau.Stages;
         double[] a = _tableau.A, c = _tableau.C;
         for (int i = 0; i < s; i++)
         {
@@ -57,14 +60,16 @@ internal sealed class LaneReverseStep<TSystem, TLane>
                 for (int q = 0; q < n; q++) yi[q] = yi[q] + wl * kj[q];
             }
             Evaluations++;
-            _system.EvaluateLanes(t + c[i] * h, yi, p, _k.AsSpan(i * n, n));
+            Span<TLane> ki = _k.AsSpan(i * n, n);
+            for (int g = 0; g < _g; g++)
+                _system.EvaluateLanes(t + c[i] * h, yi.Slice(g * _n, _n), p.Slice(g * _m, _m), ki.Slice(g * _n, _n));
         }
     }
 
     /// <summary>λ = ∂L/∂y_{k+1} in, ∂L/∂y_k out; adds ∂L/∂θ of every lane to <paramref name="pBar"/>.</summary>
     public void Reverse(double t, double h, ReadOnlySpan<TLane> y0, ReadOnlySpan<TLane> p, Span<TLane> lambda, Span<TLane> pBar)
     {
-        int n = _n, s = _tableau.Stages;
+        int n = _g * _n, s = _tableau.Stages;
         double[] a = _tableau.A, b = _tableau.B, c = _tableau.C;
         ComputeStages(t, h, y0, p);
         for (int i = 0; i < s; i++)
@@ -78,7 +83,10 @@ internal sealed class LaneReverseStep<TSystem, TLane>
             if (!_live[i]) continue;
             _yBar.AsSpan().Clear();
             Vjps++;
-            _system.VjpLanes(t + c[i] * h, _y.AsSpan(i * n, n), p, _kBar.AsSpan(i * n, n), _yBar, pBar);
+            ReadOnlySpan<TLane> yi = _y.AsSpan(i * n, n), kBarI = _kBar.AsSpan(i * n, n);
+            for (int g = 0; g < _g; g++)
+                _system.VjpLanes(t + c[i] * h, yi.Slice(g * _n, _n), p.Slice(g * _m, _m), kBarI.Slice(g * _n, _n),
+                    _yBar.AsSpan(g * _n, _n), pBar.Slice(g * _m, _m));
             for (int q = 0; q < n; q++) lambda[q] = lambda[q] + _yBar[q];
             for (int j = 0; j < i; j++)
             {

@@ -12,7 +12,7 @@ internal sealed class LaneTape<TLane> where TLane : unmanaged, ILane<TLane>
     private double[] _t = new double[64], _h = new double[64];
     private TLane[] _y;
 
-    public LaneTape(int stateCount)
+    public LaneTape(int stateCount)   // states per block: registers × n
     {
         _n = stateCount;
         _y = new TLane[64 * Math.Max(stateCount, 1)];

@@ -106,6 +106,8 @@ public static partial class Ode
         Guard.FiniteTime(t0, nameof(t0));
         Guard.FiniteTime(t1, nameof(t1));
         ValidateEnsembleOptions<TSystem>(options);
+        // Checked here, on the calling thread: inside the parallel loop it would surface as an AggregateException.
+        Solvers.StepControl.AbsoluteTolerances(options, n);
         if (options.SaveAt is { } saveAt) ValidateSaveAt(saveAt, t0, t1);
         return new EnsembleProblem(count, n, m, y0s.ToArray(), ps.ToArray(), shared, t0, t1, options);
     }
@@ -171,8 +173,7 @@ public static partial class Ode
 
     private static EnsembleSolution CreateEnsembleSolution(EnsembleProblem problem, LaneWidth width)
     {
-        int lanes = EnsembleOptions.LaneCount(width);
-        int blocks = (problem.Count + lanes - 1) / lanes;
-        return new EnsembleSolution(problem.Count, problem.StateCount, problem.Options.SaveAt, width, blocks);
+        int lanes = EnsembleOptions.LaneCount(width) * EnsembleLayout.Registers(problem.Options);
+        return new EnsembleSolution(problem.Count, problem.StateCount, problem.Options.SaveAt, width, lanes);
     }
 }

@@ -21,6 +21,7 @@ internal static class LaneMath
     private const double Ln2High = 6.93147180369123816490e-01, Ln2Low = 1.90821492927058770002e-10;   // high part: 32 significant bits
     private const double InvLn10High = 0.4342944819032518, InvLn10Low = 1.098319650216765e-17;
     private const double Sqrt2 = 1.4142135623730951;
+    private const double LnMaxValue = 709.782712893384;   // e^x overflows above
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static T C<T>(double v) where T : unmanaged, ILane<T> => T.Create(v);
@@ -45,7 +46,7 @@ internal static class LaneMath
         return T.CopySign(T.Select(T.LessThan(a, C<T>(0.625)), small, large), x);
     }
 
-    /// <summary>sinh x: its Taylor series for |x| &lt; 1, (e − 1/e)/2 above, e^{|x|/2}·e^{|x|/2}/2 where e^{|x|} overflows.</summary>
+    /// <summary>sinh x: its Taylor series for |x| &lt; 1, (e − 1/e)/2 above, e^{|x| − 64 ln 2}·2⁶³ where e^{|x|} overflows (|x| > 709.78).</summary>
     public static T Sinh<T>(T x) where T : unmanaged, ILane<T>, ILaneBits<T>
     {
         T a = T.Abs(x);
@@ -63,19 +64,36 @@ internal static class LaneMath
         T small = Fma(x * z, s, x);
         T e = T.Exp(a);
         T large = C<T>(0.5) * e - C<T>(0.5) / e;
-        T h = T.Exp(C<T>(0.5) * a);
-        large = T.Select(T.GreaterThan(a, C<T>(709.0)), C<T>(0.5) * h * h, large);
+        large = T.Select(T.GreaterThan(a, C<T>(LnMaxValue)), HalfExpBeyondOverflow(a), large);
         return T.CopySign(T.Select(T.LessThan(a, C<T>(1.0)), small, large), x);
     }
 
-    /// <summary>cosh x: (e + 1/e)/2 with e = e^{|x|}, e^{|x|/2}·e^{|x|/2}/2 where e^{|x|} overflows.</summary>
+    // e^a / 2 for a just past the overflow of e^a (709.78 < a ≤ 710.48, where sinh and cosh are still finite):
+    // e^(a − 64·ln2_hi) · 2⁶³·e^(64·ln2_hi − 64·ln 2). a − 64·ln2_hi is exact (ln2_hi has 32 significant bits, so the
+    // difference of two multiples of 2⁻⁴³ below 1024 is representable): one exp, one constant, one product.
+    private static T HalfExpBeyondOverflow<T>(T a) where T : unmanaged, ILane<T> =>
+        T.Exp(a - C<T>(44.361419543623924)) * C<T>(9.223371924213648e+18);
+
+    /// <summary>cosh x: (e + 1/e)/2 with e = e^{|x|}, e^{|x| − 64 ln 2}·2⁶³ where e^{|x|} overflows (|x| > 709.78).</summary>
     public static T Cosh<T>(T x) where T : unmanaged, ILane<T>, ILaneBits<T>
     {
         T a = T.Abs(x);
         T e = T.Exp(a);
         T r = C<T>(0.5) * e + C<T>(0.5) / e;
-        T h = T.Exp(C<T>(0.5) * a);
-        return T.Select(T.GreaterThan(a, C<T>(709.0)), C<T>(0.5) * h * h, r);
+        return T.Select(T.GreaterThan(a, C<T>(LnMaxValue)), HalfExpBeyondOverflow(a), r);
+    }
+
+    /// <summary>
+    /// ln x from its double-double form (<see cref="LogParts{T}"/>) rounded once: within about half an ulp, where .NET 10's
+    /// vector Log is up to 3 ulp from Math.Log. ln 0 = −∞, ln of a negative number or NaN is NaN, ln ∞ = ∞.
+    /// </summary>
+    public static T Log<T>(T x) where T : unmanaged, ILane<T>, ILaneBits<T>
+    {
+        T inf = C<T>(double.PositiveInfinity);
+        T regular = T.And(T.GreaterThan(x, T.Zero), T.LessThan(x, inf));
+        LogParts(T.Select(regular, x, C<T>(1.0)), out T hi, out T lo);
+        T special = T.Select(T.Equal(x, T.Zero), -inf, T.Select(T.Equal(x, inf), inf, C<T>(double.NaN)));
+        return T.Select(regular, hi + lo, special);
     }
 
     /// <summary>log₁₀ x = ln x · (1/ln 10), with ln x and the constant each in two parts (one rounding of ln x would cost 2–4 ulp).</summary>

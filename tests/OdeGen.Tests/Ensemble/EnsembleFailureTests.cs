@@ -110,6 +110,8 @@ public class EnsembleFailureTests
         Assert.Throws<ArgumentException>(() => Ode.SolveEnsemble(lorenz, y0s, ps, 0, 1, new SolverOptions { SaveAt = [2] }));
         Assert.Throws<ArgumentException>(() => Ode.SolveEnsemble(lorenz, y0s, ps, 0, 1, new SolverOptions { SaveSteps = true }));
         Assert.Throws<ArgumentException>(() => Ode.SolveEnsemble(lorenz, y0s, ps, 0, 1, new SolverOptions { RelTol = -1 }));
+        Assert.Throws<ArgumentException>(() => Ode.SolveEnsemble(lorenz, y0s, ps, 0, 1, new SolverOptions { AbsTolVector = [1e-9, 1e-9] }));
+        Assert.Throws<ArgumentException>(() => Ode.SolveEnsemble(lorenz, y0s, ps, 0, 1, new SolverOptions { AbsTolVector = [1e-9, double.NaN, 1e-9] }));
         Assert.Throws<ArgumentException>(() => Ode.SolveEnsemble(lorenz, y0s, ps, 0, 1, null, new EnsembleOptions { MaxDegreeOfParallelism = 0 }));
         Assert.Throws<ArgumentException>(() => Ode.SolveEnsemble(lorenz, y0s, ps, 0, 1, null, new EnsembleOptions { Width = (LaneWidth)42 }));
         Assert.Throws<ArgumentException>(() => Ode.GradientEnsemble(lorenz, y0s, ps, 0, 1, new double[5]));
@@ -124,9 +126,9 @@ public class EnsembleAllocationTests
 {
     private static long BlockBytes<TLane>(SolverOptions options, double t1) where TLane : unmanaged, ILane<TLane>
     {
-        int count = 2 * TLane.Count;
+        int lanes = EnsembleLayout.Registers(options) * TLane.Count, count = 2 * lanes;
         var problem = new EnsembleProblem(count, 3, 3, LorenzStates(count), LorenzParameters(count), false, 0, t1, options);
-        var solution = new EnsembleSolution(count, 3, options.SaveAt, LaneWidth.Lane1, 2);
+        var solution = new EnsembleSolution(count, 3, options.SaveAt, LaneWidth.Lane1, lanes);
         var worker = new EnsembleWorker<LorenzLanes, TLane>(new LorenzLanes(), problem, gradient: false);
         for (int i = 0; i < 3; i++) worker.Solve(0, solution);   // warm-up: JIT tiers
         long before = GC.GetAllocatedBytesForCurrentThread();
@@ -157,5 +159,44 @@ public class EnsembleAllocationTests
             _ => BlockBytes<Lane512>(options, 2),
         };
         Assert.Equal(0, bytes);
+    }
+}
+
+// An exception from the system's own code reaches the caller as itself, on one thread or many.
+public class EnsembleExceptionTests
+{
+    private readonly struct ThrowingLanes : IOdeLaneSystem
+    {
+        public int StateCount => 1;
+        public int ParameterCount => 1;
+        public void Evaluate(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt) => throw new InvalidOperationException("scalar");
+        public void Jvp(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, double tDot, ReadOnlySpan<double> yDot,
+            ReadOnlySpan<double> pDot, Span<double> dydt, Span<double> dydtDot) => throw new InvalidOperationException("scalar");
+        public double Vjp(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, ReadOnlySpan<double> a, Span<double> yBar, Span<double> pBar) =>
+            throw new InvalidOperationException("scalar");
+        public void Jacobian(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dfdy, Span<double> dfdp) =>
+            throw new InvalidOperationException("scalar");
+        public void EvaluateLanes<TLane>(double t, ReadOnlySpan<TLane> y, ReadOnlySpan<TLane> p, Span<TLane> dydt)
+            where TLane : unmanaged, ILane<TLane>
+        {
+            if (t > 0.5) throw new InvalidOperationException("the model failed");
+            dydt[0] = -y[0];
+        }
+        public void JvpLanes<TLane>(double t, ReadOnlySpan<TLane> y, ReadOnlySpan<TLane> p, double tDot, ReadOnlySpan<TLane> yDot,
+            ReadOnlySpan<TLane> pDot, Span<TLane> dydt, Span<TLane> dydtDot) where TLane : unmanaged, ILane<TLane> => throw new InvalidOperationException();
+        public TLane VjpLanes<TLane>(double t, ReadOnlySpan<TLane> y, ReadOnlySpan<TLane> p, ReadOnlySpan<TLane> a,
+            Span<TLane> yBar, Span<TLane> pBar) where TLane : unmanaged, ILane<TLane> => throw new InvalidOperationException();
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void SystemException_IsRethrownAsItself(int threads)
+    {
+        double[] y0s = Enumerable.Repeat(1.0, 100).ToArray();
+        var options = new SolverOptions { Method = OdeMethod.RK4, FixedStep = 0.01 };
+        var e = Assert.Throws<InvalidOperationException>(() =>
+            Ode.SolveEnsemble(new ThrowingLanes(), y0s, y0s, 0, 1, options, new EnsembleOptions { MaxDegreeOfParallelism = threads }));
+        Assert.Equal("the model failed", e.Message);
     }
 }

@@ -10,6 +10,7 @@ namespace OdeGen.Tests.Lanes;
 public class LaneMathTests(ITestOutputHelper output)
 {
     private const int Random = 4000;
+    internal static int Seed = 1;
 
     private static double Ulps(double got, double want)
     {
@@ -43,7 +44,8 @@ public class LaneMathTests(ITestOutputHelper output)
 
     private static double[] Points(string f)
     {
-        var rng = new Random(f.GetHashCode(StringComparison.Ordinal) & 0xFFFF);
+        // A fixed seed per function (string.GetHashCode is randomized per process).
+        var rng = new Random(f.Sum(ch => ch) * 7919 + Seed);
         IEnumerable<double> p = f switch
         {
             "Exp" => Uniform(rng, -1, 1, Random).Concat(Uniform(rng, -745.5, 709.9, Random)).Concat(LogUniform(rng, 1e-300, 700, Random)),
@@ -117,14 +119,15 @@ public class LaneMathTests(ITestOutputHelper output)
         return (max, atX, atY);
     }
 
-    // Bounds: the measured maxima (docs/lanes.md) rounded up, with a little room for other CPUs.
+    // Bounds: the largest errors measured over 25 seeds of these point sets (docs/lanes.md), with room where a kernel
+    // inherits .NET's Exp or Math's own error; all within 4 ulp.
     public static IEnumerable<object[]> Unary() =>
         from f in new (string name, double bound)[]
         {
             ("Exp", 2), ("Log", 2), ("Log10", 3), ("Sin", 2), ("Cos", 2), ("Tan", 3), ("Asin", 3), ("Acos", 3),
-            ("Atan", 2), ("Sinh", 3), ("Cosh", 3), ("Tanh", 3),
-            // Math.Cbrt itself is 3 ulp from the true cube root at 5.736847147149747e-164 (checked to 60 digits), where the kernel is exact.
-            ("Cbrt", 3),
+            ("Atan", 2), ("Sinh", 4), ("Cosh", 3), ("Tanh", 3),
+            // Math.Cbrt itself is 3 ulp from the true cube root at 5.736847147149747e-164 (checked to 60 digits).
+            ("Cbrt", 4),
         }
         from w in new[] { 2, 4, 8 }
         select new object[] { f.name, w, f.bound };
