@@ -11,6 +11,9 @@ internal static class LocalNames
     /// variables are reserved first; a value used inside a deeper loop than it is defined in is a
     /// local (so it is computed once, not per iteration); a buffer read is a local (a later write
     /// must not change it); an accumulator read stays the accumulator's name unless it is added to later.
+    /// An element of an input span read more than once is a local too: the outputs are spans the JIT must
+    /// assume may overlap the inputs, so every read after a store would go back to memory (and its bounds
+    /// check) instead of a register, as in code written by hand.
     /// <paramref name="forceLocal"/> makes more values locals (the lane emitter's, for values its
     /// expansions read twice or that need statements of their own).
     /// </summary>
@@ -68,18 +71,32 @@ internal static class LocalNames
                 Op.Var or Op.BufLoad => true,
                 Op.Buf => x.Slot is Slot.None or Slot.A,
                 Op.VarGet => addedAfter[i],
-                Op.Input => x.Name is not null || (deeperUse[i] && x.Ix is not null),
+                Op.Input => x.Name is not null || (deeperUse[i] && x.Ix is not null) || (uses[i] > 1 && IsSpan(x.Slot)),
                 _ => x.Name is not null || uses[i] > 1 || deeperUse[i],
             };
             if (local || (forceLocal is not null && !x.IsRegion && x.Op is not (Op.Const or Op.Store or Op.VarAdd or Op.VarSet or Op.BufStore or Op.ExternVjp) && forceLocal(i)))
             {
-                names[i] = x.Name is null ? Fresh(taken, x.Op switch { Op.Var => "s", Op.Buf => "buffer", _ => "v" }, ref temp) : Unique(taken, x.Name);
+                names[i] = x.Name is not null ? Unique(taken, x.Name)
+                    : x.Op == Op.Input && x.Ix is null && IsSpan(x.Slot) ? Unique(taken, SpanName(x.Slot) + Literals.Int(x.Index))
+                    : Fresh(taken, x.Op switch { Op.Var => "s", Op.Buf => "buffer", _ => "v" }, ref temp);
             }
         }
 
         return names;
     }
 
+    private static bool IsSpan(Slot slot) => slot is Slot.Y or Slot.P or Slot.YDot or Slot.PDot or Slot.A;
+
+    private static string SpanName(Slot slot) => slot switch
+    {
+        Slot.Y => "y",
+        Slot.P => "p",
+        Slot.YDot => "yDot",
+        Slot.PDot => "pDot",
+        _ => "a",
+    };
+
+    /// <summary><paramref name="hint"/>, or with the first free suffix _2, _3, … when taken.</summary>
     public static string Unique(HashSet<string> taken, string hint)
     {
         string name = hint;

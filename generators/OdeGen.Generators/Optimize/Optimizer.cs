@@ -6,7 +6,7 @@ namespace OdeGen.Generators.Optimize;
 /// <summary>
 /// The optimization pipeline between differentiation and emission. <see cref="Simplifier"/> (folding,
 /// zero/one propagation, common subexpressions, dead code) runs first and last; between them the loop
-/// passes: short constant loops unrolled, then, for the derivative methods only, loop-carried output
+/// passes: short constant loops unrolled, loop-invariant values moved before their loops, then, for the derivative methods only, loop-carried output
 /// adjoints kept in locals and products fused into their sums.
 /// </summary>
 internal static class Optimizer
@@ -14,7 +14,7 @@ internal static class Optimizer
     /// <summary>Optimizes <paramref name="function"/>; <paramref name="exact"/> keeps every result bit for bit (Evaluate).</summary>
     public static IrFunction Run(IrFunction function, bool exact)
     {
-        IrFunction f = LoopUnroller.Run(Simplifier.Run(function, exact), exact);
+        IrFunction f = LoopInvariantHoisting.Run(LoopUnroller.Run(Simplifier.Run(function, exact), exact), exact);
         if (!exact)
         {
             f = FmaContraction.Run(AccumulatorPromotion.Run(f));

@@ -22,12 +22,13 @@ namespace Scenarios.Branches
 
                 // double gain;
                 // if (y[0] > 0.1)
-                TLane v1 = TLane.GreaterThan(y[0], TLane.Create(0.1));
+                TLane y0 = y[0];
+                TLane v1 = TLane.GreaterThan(y0, TLane.Create(0.1));
                 TLane gain = TLane.Zero;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v1)
                 {
                     // gain = p[0] * y[0];
-                    TLane gain_2 = p[0] * y[0];
+                    TLane gain_2 = p[0] * y0;
                     gain = TLane.Select(v1, gain_2, gain);
                 }
                 TLane elseMask1 = TLane.AndNot(allLanes, v1);
@@ -35,7 +36,7 @@ namespace Scenarios.Branches
                 {
                     // else
                     // if (y[0] < -0.5)
-                    TLane v2 = TLane.LessThan(y[0], TLane.Create(-0.5));
+                    TLane v2 = TLane.LessThan(y0, TLane.Create(-0.5));
                     TLane gain_3 = TLane.Zero;
                     TLane mask2 = TLane.And(elseMask1, v2);
                     // both sides run in every lane; each write keeps the lanes of its side (here: mask2)
@@ -58,30 +59,32 @@ namespace Scenarios.Branches
                 }
 
                 // double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                TLane v3 = TLane.GreaterThan(y[1], TLane.Zero);
+                TLane y1 = y[1];
+                TLane v3 = TLane.GreaterThan(y1, TLane.Zero);
                 TLane s4 = TLane.Zero;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v3)
                 {
                     // double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                    s4 = TLane.Select(v3, y[1], s4);
+                    s4 = TLane.Select(v3, y1, s4);
                 }
                 TLane elseMask3 = TLane.AndNot(allLanes, v3);
                 // the other lanes: elseMask3
                 {
                     // double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                    s4 = TLane.Select(elseMask3, TLane.Create(0.01) * y[1], s4);
+                    s4 = TLane.Select(elseMask3, TLane.Create(0.01) * y1, s4);
                 }
 
                 // double wave = p[2];
                 TLane wave = p[2];
 
                 // if (t > 0.5 && y[2] < 0.8)
-                TLane v5 = TLane.And(TLane.GreaterThan(tLane, TLane.Create(0.5)), TLane.LessThan(y[2], TLane.Create(0.8)));
+                TLane y2 = y[2];
+                TLane v5 = TLane.And(TLane.GreaterThan(tLane, TLane.Create(0.5)), TLane.LessThan(y2, TLane.Create(0.8)));
                 TLane wave_2 = wave;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v5)
                 {
                     // wave *= Math.Sin(y[2]);
-                    TLane wave_3 = wave * TLane.Sin(y[2]);
+                    TLane wave_3 = wave * TLane.Sin(y2);
 
                     // dydt[2] = wave;
                     dydt[2] = TLane.Select(v5, wave_3, dydt[2]);
@@ -92,7 +95,7 @@ namespace Scenarios.Branches
                 {
                     // else
                     // dydt[2] = -y[2];
-                    dydt[2] = TLane.Select(elseMask4, -y[2], dydt[2]);
+                    dydt[2] = TLane.Select(elseMask4, -y2, dydt[2]);
                 }
 
                 // double total = 0;
@@ -101,7 +104,7 @@ namespace Scenarios.Branches
 
                 // if (i == 0)
                 // total += gain * y[i];
-                total += gain * y[0];
+                total += gain * y0;
 
                 // else
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
@@ -109,29 +112,29 @@ namespace Scenarios.Branches
                 // both sides run in every lane; each write keeps the lanes of its side (here: v3)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    s6 = TLane.Select(v3, p[3] * y[1] * y[1], s6);
+                    s6 = TLane.Select(v3, p[3] * y1 * y1, s6);
                 }
                 TLane elseMask5 = TLane.AndNot(allLanes, v3);
                 // the other lanes: elseMask5
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    s6 = TLane.Select(elseMask5, -y[1], s6);
+                    s6 = TLane.Select(elseMask5, -y1, s6);
                 }
 
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
                 total += s6;
-                TLane v7 = TLane.GreaterThan(y[2], TLane.Zero);
+                TLane v7 = TLane.GreaterThan(y2, TLane.Zero);
                 TLane s8 = TLane.Zero;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v7)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    s8 = TLane.Select(v7, p[3] * y[2] * y[2], s8);
+                    s8 = TLane.Select(v7, p[3] * y2 * y2, s8);
                 }
                 TLane elseMask6 = TLane.AndNot(allLanes, v7);
                 // the other lanes: elseMask6
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    s8 = TLane.Select(elseMask6, -y[2], s8);
+                    s8 = TLane.Select(elseMask6, -y2, s8);
                 }
 
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
@@ -141,7 +144,7 @@ namespace Scenarios.Branches
                 dydt[0] = total + s4;
 
                 // dydt[1] = gain * wave - relu * y[0];
-                dydt[1] = gain * wave_2 - s4 * y[0];
+                dydt[1] = gain * wave_2 - s4 * y0;
             }
 
             /// <inheritdoc/>
@@ -160,14 +163,17 @@ namespace Scenarios.Branches
 
                 // double gain;
                 // if (y[0] > 0.1)
-                TLane v1 = TLane.GreaterThan(y[0], TLane.Create(0.1));
+                TLane y0 = y[0];
+                TLane yDot0 = yDot[0];
+                TLane v1 = TLane.GreaterThan(y0, TLane.Create(0.1));
                 TLane gain = TLane.Zero;
                 TLane gainDot = TLane.Zero;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v1)
                 {
                     // gain = p[0] * y[0];
-                    TLane gain_2 = p[0] * y[0];
-                    TLane gainDot_2 = TLane.FusedMultiplyAdd(pDot[0], y[0], yDot[0] * p[0]);
+                    TLane p0 = p[0];
+                    TLane gain_2 = p0 * y0;
+                    TLane gainDot_2 = TLane.FusedMultiplyAdd(pDot[0], y0, yDot0 * p0);
                     gain = TLane.Select(v1, gain_2, gain);
                     gainDot = TLane.Select(v1, gainDot_2, gainDot);
                 }
@@ -176,7 +182,7 @@ namespace Scenarios.Branches
                 {
                     // else
                     // if (y[0] < -0.5)
-                    TLane v2 = TLane.LessThan(y[0], TLane.Create(-0.5));
+                    TLane v2 = TLane.LessThan(y0, TLane.Create(-0.5));
                     TLane gain_3 = TLane.Zero;
                     TLane gainDot_3 = TLane.Zero;
                     TLane mask2 = TLane.And(elseMask1, v2);
@@ -193,8 +199,9 @@ namespace Scenarios.Branches
                     {
                         // else
                         // gain = p[1] * t;
-                        TLane gain_5 = p[1] * tLane;
-                        TLane gainDot_5 = TLane.FusedMultiplyAdd(pDot[1], tLane, tDotLane * p[1]);
+                        TLane p1 = p[1];
+                        TLane gain_5 = p1 * tLane;
+                        TLane gainDot_5 = TLane.FusedMultiplyAdd(pDot[1], tLane, tDotLane * p1);
                         gain_3 = TLane.Select(elseMask2, gain_5, gain_3);
                         gainDot_3 = TLane.Select(elseMask2, gainDot_5, gainDot_3);
                     }
@@ -205,36 +212,41 @@ namespace Scenarios.Branches
                 }
 
                 // double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                TLane v3 = TLane.GreaterThan(y[1], TLane.Zero);
+                TLane y1 = y[1];
+                TLane yDot1 = yDot[1];
+                TLane v3 = TLane.GreaterThan(y1, TLane.Zero);
                 TLane s4 = TLane.Zero;
                 TLane s5 = TLane.Zero;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v3)
                 {
                     // double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                    s4 = TLane.Select(v3, y[1], s4);
-                    s5 = TLane.Select(v3, yDot[1], s5);
+                    s4 = TLane.Select(v3, y1, s4);
+                    s5 = TLane.Select(v3, yDot1, s5);
                 }
                 TLane elseMask3 = TLane.AndNot(allLanes, v3);
                 // the other lanes: elseMask3
                 {
                     // double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                    s4 = TLane.Select(elseMask3, c0_01 * y[1], s4);
-                    s5 = TLane.Select(elseMask3, yDot[1] * c0_01, s5);
+                    s4 = TLane.Select(elseMask3, c0_01 * y1, s4);
+                    s5 = TLane.Select(elseMask3, yDot1 * c0_01, s5);
                 }
 
                 // double wave = p[2];
                 TLane wave = p[2];
+                TLane pDot2 = pDot[2];
 
                 // if (t > 0.5 && y[2] < 0.8)
-                TLane v6 = TLane.And(TLane.GreaterThan(tLane, TLane.Create(0.5)), TLane.LessThan(y[2], TLane.Create(0.8)));
+                TLane y2 = y[2];
+                TLane yDot2 = yDot[2];
+                TLane v6 = TLane.And(TLane.GreaterThan(tLane, TLane.Create(0.5)), TLane.LessThan(y2, TLane.Create(0.8)));
                 TLane wave_2 = wave;
-                TLane waveDot = pDot[2];
+                TLane waveDot = pDot2;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v6)
                 {
                     // wave *= Math.Sin(y[2]);
-                    TLane v7 = TLane.Sin(y[2]);
+                    TLane v7 = TLane.Sin(y2);
                     TLane wave_3 = wave * v7;
-                    TLane waveDot_2 = TLane.FusedMultiplyAdd(pDot[2], v7, yDot[2] * TLane.Cos(y[2]) * wave);
+                    TLane waveDot_2 = TLane.FusedMultiplyAdd(pDot2, v7, yDot2 * TLane.Cos(y2) * wave);
 
                     // dydt[2] = wave;
                     dydt[2] = TLane.Select(v6, wave_3, dydt[2]);
@@ -247,8 +259,8 @@ namespace Scenarios.Branches
                 {
                     // else
                     // dydt[2] = -y[2];
-                    dydt[2] = TLane.Select(elseMask4, -y[2], dydt[2]);
-                    dydtDot[2] = TLane.Select(elseMask4, -yDot[2], dydtDot[2]);
+                    dydt[2] = TLane.Select(elseMask4, -y2, dydt[2]);
+                    dydtDot[2] = TLane.Select(elseMask4, -yDot2, dydtDot[2]);
                 }
 
                 // double total = 0;
@@ -258,8 +270,8 @@ namespace Scenarios.Branches
 
                 // if (i == 0)
                 // total += gain * y[i];
-                total += gain * y[0];
-                totalDot += TLane.FusedMultiplyAdd(gainDot, y[0], yDot[0] * gain);
+                total += gain * y0;
+                totalDot += TLane.FusedMultiplyAdd(gainDot, y0, yDot0 * gain);
 
                 // else
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
@@ -268,37 +280,39 @@ namespace Scenarios.Branches
                 // both sides run in every lane; each write keeps the lanes of its side (here: v3)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    TLane v10 = p[3] * y[1];
-                    s8 = TLane.Select(v3, v10 * y[1], s8);
-                    s9 = TLane.Select(v3, TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(pDot[3], y[1], yDot[1] * p[3]), y[1], yDot[1] * v10), s9);
+                    TLane p3 = p[3];
+                    TLane v10 = p3 * y1;
+                    s8 = TLane.Select(v3, v10 * y1, s8);
+                    s9 = TLane.Select(v3, TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(pDot[3], y1, yDot1 * p3), y1, yDot1 * v10), s9);
                 }
                 TLane elseMask5 = TLane.AndNot(allLanes, v3);
                 // the other lanes: elseMask5
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    s8 = TLane.Select(elseMask5, -y[1], s8);
-                    s9 = TLane.Select(elseMask5, -yDot[1], s9);
+                    s8 = TLane.Select(elseMask5, -y1, s8);
+                    s9 = TLane.Select(elseMask5, -yDot1, s9);
                 }
 
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
                 total += s8;
                 totalDot += s9;
-                TLane v11 = TLane.GreaterThan(y[2], TLane.Zero);
+                TLane v11 = TLane.GreaterThan(y2, TLane.Zero);
                 TLane s12 = TLane.Zero;
                 TLane s13 = TLane.Zero;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v11)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    TLane v14 = p[3] * y[2];
-                    s12 = TLane.Select(v11, v14 * y[2], s12);
-                    s13 = TLane.Select(v11, TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(pDot[3], y[2], yDot[2] * p[3]), y[2], yDot[2] * v14), s13);
+                    TLane p3_2 = p[3];
+                    TLane v14 = p3_2 * y2;
+                    s12 = TLane.Select(v11, v14 * y2, s12);
+                    s13 = TLane.Select(v11, TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(pDot[3], y2, yDot2 * p3_2), y2, yDot2 * v14), s13);
                 }
                 TLane elseMask6 = TLane.AndNot(allLanes, v11);
                 // the other lanes: elseMask6
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    s12 = TLane.Select(elseMask6, -y[2], s12);
-                    s13 = TLane.Select(elseMask6, -yDot[2], s13);
+                    s12 = TLane.Select(elseMask6, -y2, s12);
+                    s13 = TLane.Select(elseMask6, -yDot2, s13);
                 }
 
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
@@ -310,8 +324,8 @@ namespace Scenarios.Branches
                 dydtDot[0] = totalDot + s5;
 
                 // dydt[1] = gain * wave - relu * y[0];
-                dydt[1] = gain * wave_2 - s4 * y[0];
-                dydtDot[1] = TLane.FusedMultiplyAdd(gainDot, wave_2, waveDot * gain) - TLane.FusedMultiplyAdd(s5, y[0], yDot[0] * s4);
+                dydt[1] = gain * wave_2 - s4 * y0;
+                dydtDot[1] = TLane.FusedMultiplyAdd(gainDot, wave_2, waveDot * gain) - TLane.FusedMultiplyAdd(s5, y0, yDot0 * s4);
             }
 
             /// <inheritdoc/>
@@ -327,12 +341,13 @@ namespace Scenarios.Branches
                 // elements of dydt that are not written are 0
                 // double gain;
                 // if (y[0] > 0.1)
-                TLane v1 = TLane.GreaterThan(y[0], TLane.Create(0.1));
+                TLane y0 = y[0];
+                TLane v1 = TLane.GreaterThan(y0, TLane.Create(0.1));
                 TLane gain = TLane.Zero;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v1)
                 {
                     // gain = p[0] * y[0];
-                    TLane gain_2 = p[0] * y[0];
+                    TLane gain_2 = p[0] * y0;
                     gain = TLane.Select(v1, gain_2, gain);
                 }
                 TLane elseMask1 = TLane.AndNot(allLanes, v1);
@@ -340,7 +355,7 @@ namespace Scenarios.Branches
                 {
                     // else
                     // if (y[0] < -0.5)
-                    TLane v2 = TLane.LessThan(y[0], cm0_5);
+                    TLane v2 = TLane.LessThan(y0, cm0_5);
                     TLane gain_3 = TLane.Zero;
                     TLane mask2 = TLane.And(elseMask1, v2);
                     // both sides run in every lane; each write keeps the lanes of its side (here: mask2)
@@ -363,30 +378,32 @@ namespace Scenarios.Branches
                 }
 
                 // double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                TLane v3 = TLane.GreaterThan(y[1], TLane.Zero);
+                TLane y1 = y[1];
+                TLane v3 = TLane.GreaterThan(y1, TLane.Zero);
                 TLane s4 = TLane.Zero;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v3)
                 {
                     // double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                    s4 = TLane.Select(v3, y[1], s4);
+                    s4 = TLane.Select(v3, y1, s4);
                 }
                 TLane elseMask3 = TLane.AndNot(allLanes, v3);
                 // the other lanes: elseMask3
                 {
                     // double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                    s4 = TLane.Select(elseMask3, c0_01 * y[1], s4);
+                    s4 = TLane.Select(elseMask3, c0_01 * y1, s4);
                 }
 
                 // double wave = p[2];
                 TLane wave = p[2];
 
                 // if (t > 0.5 && y[2] < 0.8)
-                TLane v5 = TLane.And(TLane.GreaterThan(tLane, TLane.Create(0.5)), TLane.LessThan(y[2], TLane.Create(0.8)));
+                TLane y2 = y[2];
+                TLane v5 = TLane.And(TLane.GreaterThan(tLane, TLane.Create(0.5)), TLane.LessThan(y2, TLane.Create(0.8)));
                 TLane wave_2 = wave;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v5)
                 {
                     // wave *= Math.Sin(y[2]);
-                    TLane wave_3 = wave * TLane.Sin(y[2]);
+                    TLane wave_3 = wave * TLane.Sin(y2);
 
                     // dydt[2] = wave;
                     wave_2 = TLane.Select(v5, wave_3, wave_2);
@@ -415,20 +432,23 @@ namespace Scenarios.Branches
                 // total += gain * y[i];
                 // else
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                TLane v9 = TLane.GreaterThan(y[2], TLane.Zero);
+                TLane v9 = TLane.GreaterThan(y2, TLane.Zero);
 
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
                 TLane s10 = TLane.Zero;
                 TLane s11 = v7;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v9)
                 {
+                    // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                    TLane p3 = p[3];
+
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
                     TLane v12 = s11;
                     s11 = TLane.Select(v9, TLane.Zero, s11);
-                    TLane v13 = v12 * y[2];
-                    s10 = TLane.Select(v9, s10 + v12 * (p[3] * y[2]), s10);
-                    s10 = TLane.Select(v9, s10 + v13 * p[3], s10);
-                    pBar[3] = TLane.Select(v9, pBar[3] + v13 * y[2], pBar[3]);
+                    TLane v13 = v12 * y2;
+                    s10 = TLane.Select(v9, s10 + v12 * (p3 * y2), s10);
+                    s10 = TLane.Select(v9, s10 + v13 * p3, s10);
+                    pBar[3] = TLane.Select(v9, pBar[3] + v13 * y2, pBar[3]);
                 }
                 TLane elseMask5 = TLane.AndNot(allLanes, v9);
                 // the other lanes: elseMask5
@@ -445,13 +465,16 @@ namespace Scenarios.Branches
                 TLane s16 = v7;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v3)
                 {
+                    // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                    TLane p3_2 = p[3];
+
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
                     TLane v17 = s16;
                     s16 = TLane.Select(v3, TLane.Zero, s16);
-                    TLane v18 = v17 * y[1];
-                    s15 = TLane.Select(v3, s15 + v17 * (p[3] * y[1]), s15);
-                    s15 = TLane.Select(v3, s15 + v18 * p[3], s15);
-                    pBar[3] = TLane.Select(v3, pBar[3] + v18 * y[1], pBar[3]);
+                    TLane v18 = v17 * y1;
+                    s15 = TLane.Select(v3, s15 + v17 * (p3_2 * y1), s15);
+                    s15 = TLane.Select(v3, s15 + v18 * p3_2, s15);
+                    pBar[3] = TLane.Select(v3, pBar[3] + v18 * y1, pBar[3]);
                 }
                 TLane elseMask6 = TLane.AndNot(allLanes, v3);
                 // the other lanes: elseMask6
@@ -466,7 +489,7 @@ namespace Scenarios.Branches
                 yBar[1] += s15;
 
                 // adjoint of: total += gain * y[i];
-                s8 += v7 * y[0];
+                s8 += v7 * y0;
                 yBar[0] += v7 * gain;
 
                 // adjoint of: if (t > 0.5 && y[2] < 0.8)
@@ -483,8 +506,8 @@ namespace Scenarios.Branches
                     TLane waveBar_3 = v21 + v22;
 
                     // adjoint of: wave *= Math.Sin(y[2]);
-                    waveBar = TLane.Select(v5, waveBar + waveBar_3 * TLane.Sin(y[2]), waveBar);
-                    s20 = TLane.Select(v5, s20 + waveBar_3 * wave * TLane.Cos(y[2]), s20);
+                    waveBar = TLane.Select(v5, waveBar + waveBar_3 * TLane.Sin(y2), waveBar);
+                    s20 = TLane.Select(v5, s20 + waveBar_3 * wave * TLane.Cos(y2), s20);
                 }
                 TLane elseMask7 = TLane.AndNot(allLanes, v5);
                 // the other lanes: elseMask7
@@ -503,7 +526,7 @@ namespace Scenarios.Branches
                 pBar[2] += waveBar_4;
 
                 // adjoint of: double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                TLane s24 = TLane.FusedMultiplyAdd(-v6, y[0], v7);
+                TLane s24 = TLane.FusedMultiplyAdd(-v6, y0, v7);
                 TLane s25 = TLane.Zero;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v3)
                 {
@@ -534,13 +557,13 @@ namespace Scenarios.Branches
                     TLane gainBar_2 = gainBar;
                     gainBar = TLane.Select(v1, TLane.Zero, gainBar);
                     s28 = TLane.Select(v1, s28 + gainBar_2 * p[0], s28);
-                    pBar[0] = TLane.Select(v1, pBar[0] + gainBar_2 * y[0], pBar[0]);
+                    pBar[0] = TLane.Select(v1, pBar[0] + gainBar_2 * y0, pBar[0]);
                 }
                 TLane elseMask9 = TLane.AndNot(allLanes, v1);
                 // the other lanes: elseMask9
                 {
                     // if (y[0] < -0.5)
-                    TLane v29 = TLane.LessThan(y[0], cm0_5);
+                    TLane v29 = TLane.LessThan(y0, cm0_5);
 
                     // adjoint of: if (y[0] < -0.5)
                     TLane v30 = gainBar;
@@ -550,7 +573,7 @@ namespace Scenarios.Branches
                     // both sides run in every lane; each write keeps the lanes of its side (here: mask10)
                     {
                         // gain = Math.Exp(y[1]);
-                        TLane gain_6 = TLane.Exp(y[1]);
+                        TLane gain_6 = TLane.Exp(y1);
 
                         // adjoint of: gain = Math.Exp(y[1]);
                         TLane gainBar_4 = gainBar_3;

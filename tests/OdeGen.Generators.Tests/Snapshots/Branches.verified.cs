@@ -32,19 +32,20 @@ namespace Scenarios.Branches
 
                 // double gain;
                 // if (y[0] > 0.1)
-                bool v1 = (y[0] > 0.1);
+                double y0 = y[0];
+                bool v1 = (y0 > 0.1);
                 double gain = 0.0;
                 if (v1)
                 {
                     // gain = p[0] * y[0];
-                    double gain_2 = p[0] * y[0];
+                    double gain_2 = p[0] * y0;
                     gain = gain_2;
                 }
                 else
                 {
                     // else
                     // if (y[0] < -0.5)
-                    bool v2 = (y[0] < -0.5);
+                    bool v2 = (y0 < -0.5);
                     double gain_3 = 0.0;
                     if (v2)
                     {
@@ -65,29 +66,31 @@ namespace Scenarios.Branches
                 }
 
                 // double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                bool v3 = (y[1] > 0.0);
+                double y1 = y[1];
+                bool v3 = (y1 > 0.0);
                 double s4 = 0.0;
                 if (v3)
                 {
                     // double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                    s4 = y[1];
+                    s4 = y1;
                 }
                 else
                 {
                     // double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                    s4 = 0.01 * y[1];
+                    s4 = 0.01 * y1;
                 }
 
                 // double wave = p[2];
                 double wave = p[2];
 
                 // if (t > 0.5 && y[2] < 0.8)
-                bool v5 = ((t > 0.5) && (y[2] < 0.8));
+                double y2 = y[2];
+                bool v5 = ((t > 0.5) && (y2 < 0.8));
                 double wave_2 = wave;
                 if (v5)
                 {
                     // wave *= Math.Sin(y[2]);
-                    double wave_3 = wave * global::System.Math.Sin(y[2]);
+                    double wave_3 = wave * global::System.Math.Sin(y2);
 
                     // dydt[2] = wave;
                     dydt[2] = wave_3;
@@ -97,7 +100,7 @@ namespace Scenarios.Branches
                 {
                     // else
                     // dydt[2] = -y[2];
-                    dydt[2] = -y[2];
+                    dydt[2] = -y2;
                 }
 
                 // double total = 0;
@@ -106,7 +109,7 @@ namespace Scenarios.Branches
 
                 // if (i == 0)
                 // total += gain * y[i];
-                total += gain * y[0];
+                total += gain * y0;
 
                 // else
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
@@ -114,27 +117,27 @@ namespace Scenarios.Branches
                 if (v3)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    s6 = p[3] * y[1] * y[1];
+                    s6 = p[3] * y1 * y1;
                 }
                 else
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    s6 = -y[1];
+                    s6 = -y1;
                 }
 
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
                 total += s6;
-                bool v7 = (y[2] > 0.0);
+                bool v7 = (y2 > 0.0);
                 double s8 = 0.0;
                 if (v7)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    s8 = p[3] * y[2] * y[2];
+                    s8 = p[3] * y2 * y2;
                 }
                 else
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    s8 = -y[2];
+                    s8 = -y2;
                 }
 
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
@@ -144,7 +147,7 @@ namespace Scenarios.Branches
                 dydt[0] = total + s4;
 
                 // dydt[1] = gain * wave - relu * y[0];
-                dydt[1] = gain * wave_2 - s4 * y[0];
+                dydt[1] = gain * wave_2 - s4 * y0;
             }
 
             /// <inheritdoc/>
@@ -156,14 +159,17 @@ namespace Scenarios.Branches
 
                 // double gain;
                 // if (y[0] > 0.1)
-                bool v1 = (y[0] > 0.1);
+                double y0 = y[0];
+                double yDot0 = yDot[0];
+                bool v1 = (y0 > 0.1);
                 double gain = 0.0;
                 double gainDot = 0.0;
                 if (v1)
                 {
                     // gain = p[0] * y[0];
-                    double gain_2 = p[0] * y[0];
-                    double gainDot_2 = global::System.Math.FusedMultiplyAdd(pDot[0], y[0], yDot[0] * p[0]);
+                    double p0 = p[0];
+                    double gain_2 = p0 * y0;
+                    double gainDot_2 = global::System.Math.FusedMultiplyAdd(pDot[0], y0, yDot0 * p0);
                     gain = gain_2;
                     gainDot = gainDot_2;
                 }
@@ -171,7 +177,7 @@ namespace Scenarios.Branches
                 {
                     // else
                     // if (y[0] < -0.5)
-                    bool v2 = (y[0] < -0.5);
+                    bool v2 = (y0 < -0.5);
                     double gain_3 = 0.0;
                     double gainDot_3 = 0.0;
                     if (v2)
@@ -186,8 +192,9 @@ namespace Scenarios.Branches
                     {
                         // else
                         // gain = p[1] * t;
-                        double gain_5 = p[1] * t;
-                        double gainDot_5 = global::System.Math.FusedMultiplyAdd(pDot[1], t, tDot * p[1]);
+                        double p1 = p[1];
+                        double gain_5 = p1 * t;
+                        double gainDot_5 = global::System.Math.FusedMultiplyAdd(pDot[1], t, tDot * p1);
                         gain_3 = gain_5;
                         gainDot_3 = gainDot_5;
                     }
@@ -198,35 +205,40 @@ namespace Scenarios.Branches
                 }
 
                 // double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                bool v3 = (y[1] > 0.0);
+                double y1 = y[1];
+                double yDot1 = yDot[1];
+                bool v3 = (y1 > 0.0);
                 double s4 = 0.0;
                 double s5 = 0.0;
                 if (v3)
                 {
                     // double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                    s4 = y[1];
-                    s5 = yDot[1];
+                    s4 = y1;
+                    s5 = yDot1;
                 }
                 else
                 {
                     // double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                    s4 = 0.01 * y[1];
-                    s5 = yDot[1] * 0.01;
+                    s4 = 0.01 * y1;
+                    s5 = yDot1 * 0.01;
                 }
 
                 // double wave = p[2];
                 double wave = p[2];
+                double pDot2 = pDot[2];
 
                 // if (t > 0.5 && y[2] < 0.8)
-                bool v6 = ((t > 0.5) && (y[2] < 0.8));
+                double y2 = y[2];
+                double yDot2 = yDot[2];
+                bool v6 = ((t > 0.5) && (y2 < 0.8));
                 double wave_2 = wave;
-                double waveDot = pDot[2];
+                double waveDot = pDot2;
                 if (v6)
                 {
                     // wave *= Math.Sin(y[2]);
-                    double v7 = global::System.Math.Sin(y[2]);
+                    double v7 = global::System.Math.Sin(y2);
                     double wave_3 = wave * v7;
-                    double waveDot_2 = global::System.Math.FusedMultiplyAdd(pDot[2], v7, yDot[2] * global::System.Math.Cos(y[2]) * wave);
+                    double waveDot_2 = global::System.Math.FusedMultiplyAdd(pDot2, v7, yDot2 * global::System.Math.Cos(y2) * wave);
 
                     // dydt[2] = wave;
                     dydt[2] = wave_3;
@@ -238,8 +250,8 @@ namespace Scenarios.Branches
                 {
                     // else
                     // dydt[2] = -y[2];
-                    dydt[2] = -y[2];
-                    dydtDot[2] = -yDot[2];
+                    dydt[2] = -y2;
+                    dydtDot[2] = -yDot2;
                 }
 
                 // double total = 0;
@@ -249,8 +261,8 @@ namespace Scenarios.Branches
 
                 // if (i == 0)
                 // total += gain * y[i];
-                total += gain * y[0];
-                totalDot += global::System.Math.FusedMultiplyAdd(gainDot, y[0], yDot[0] * gain);
+                total += gain * y0;
+                totalDot += global::System.Math.FusedMultiplyAdd(gainDot, y0, yDot0 * gain);
 
                 // else
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
@@ -259,35 +271,37 @@ namespace Scenarios.Branches
                 if (v3)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    double v10 = p[3] * y[1];
-                    s8 = v10 * y[1];
-                    s9 = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(pDot[3], y[1], yDot[1] * p[3]), y[1], yDot[1] * v10);
+                    double p3 = p[3];
+                    double v10 = p3 * y1;
+                    s8 = v10 * y1;
+                    s9 = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(pDot[3], y1, yDot1 * p3), y1, yDot1 * v10);
                 }
                 else
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    s8 = -y[1];
-                    s9 = -yDot[1];
+                    s8 = -y1;
+                    s9 = -yDot1;
                 }
 
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
                 total += s8;
                 totalDot += s9;
-                bool v11 = (y[2] > 0.0);
+                bool v11 = (y2 > 0.0);
                 double s12 = 0.0;
                 double s13 = 0.0;
                 if (v11)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    double v14 = p[3] * y[2];
-                    s12 = v14 * y[2];
-                    s13 = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(pDot[3], y[2], yDot[2] * p[3]), y[2], yDot[2] * v14);
+                    double p3_2 = p[3];
+                    double v14 = p3_2 * y2;
+                    s12 = v14 * y2;
+                    s13 = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(pDot[3], y2, yDot2 * p3_2), y2, yDot2 * v14);
                 }
                 else
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    s12 = -y[2];
-                    s13 = -yDot[2];
+                    s12 = -y2;
+                    s13 = -yDot2;
                 }
 
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
@@ -299,8 +313,8 @@ namespace Scenarios.Branches
                 dydtDot[0] = totalDot + s5;
 
                 // dydt[1] = gain * wave - relu * y[0];
-                dydt[1] = gain * wave_2 - s4 * y[0];
-                dydtDot[1] = global::System.Math.FusedMultiplyAdd(gainDot, wave_2, waveDot * gain) - global::System.Math.FusedMultiplyAdd(s5, y[0], yDot[0] * s4);
+                dydt[1] = gain * wave_2 - s4 * y0;
+                dydtDot[1] = global::System.Math.FusedMultiplyAdd(gainDot, wave_2, waveDot * gain) - global::System.Math.FusedMultiplyAdd(s5, y0, yDot0 * s4);
             }
 
             /// <inheritdoc/>
@@ -309,19 +323,20 @@ namespace Scenarios.Branches
                 // elements of dydt that are not written are 0
                 // double gain;
                 // if (y[0] > 0.1)
-                bool v1 = (y[0] > 0.1);
+                double y0 = y[0];
+                bool v1 = (y0 > 0.1);
                 double gain = 0.0;
                 if (v1)
                 {
                     // gain = p[0] * y[0];
-                    double gain_2 = p[0] * y[0];
+                    double gain_2 = p[0] * y0;
                     gain = gain_2;
                 }
                 else
                 {
                     // else
                     // if (y[0] < -0.5)
-                    bool v2 = (y[0] < -0.5);
+                    bool v2 = (y0 < -0.5);
                     double gain_3 = 0.0;
                     if (v2)
                     {
@@ -342,29 +357,31 @@ namespace Scenarios.Branches
                 }
 
                 // double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                bool v3 = (y[1] > 0.0);
+                double y1 = y[1];
+                bool v3 = (y1 > 0.0);
                 double s4 = 0.0;
                 if (v3)
                 {
                     // double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                    s4 = y[1];
+                    s4 = y1;
                 }
                 else
                 {
                     // double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                    s4 = 0.01 * y[1];
+                    s4 = 0.01 * y1;
                 }
 
                 // double wave = p[2];
                 double wave = p[2];
 
                 // if (t > 0.5 && y[2] < 0.8)
-                bool v5 = ((t > 0.5) && (y[2] < 0.8));
+                double y2 = y[2];
+                bool v5 = ((t > 0.5) && (y2 < 0.8));
                 double wave_2 = wave;
                 if (v5)
                 {
                     // wave *= Math.Sin(y[2]);
-                    double wave_3 = wave * global::System.Math.Sin(y[2]);
+                    double wave_3 = wave * global::System.Math.Sin(y2);
 
                     // dydt[2] = wave;
                     wave_2 = wave_3;
@@ -393,20 +410,23 @@ namespace Scenarios.Branches
                 // total += gain * y[i];
                 // else
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                bool v9 = (y[2] > 0.0);
+                bool v9 = (y2 > 0.0);
 
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
                 double s10 = 0.0;
                 double s11 = v7;
                 if (v9)
                 {
+                    // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                    double p3 = p[3];
+
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
                     double v12 = s11;
                     s11 = 0.0;
-                    double v13 = v12 * y[2];
-                    s10 += v12 * (p[3] * y[2]);
-                    s10 += v13 * p[3];
-                    pBar[3] += v13 * y[2];
+                    double v13 = v12 * y2;
+                    s10 += v12 * (p3 * y2);
+                    s10 += v13 * p3;
+                    pBar[3] += v13 * y2;
                 }
                 else
                 {
@@ -422,13 +442,16 @@ namespace Scenarios.Branches
                 double s16 = v7;
                 if (v3)
                 {
+                    // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                    double p3_2 = p[3];
+
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
                     double v17 = s16;
                     s16 = 0.0;
-                    double v18 = v17 * y[1];
-                    s15 += v17 * (p[3] * y[1]);
-                    s15 += v18 * p[3];
-                    pBar[3] += v18 * y[1];
+                    double v18 = v17 * y1;
+                    s15 += v17 * (p3_2 * y1);
+                    s15 += v18 * p3_2;
+                    pBar[3] += v18 * y1;
                 }
                 else
                 {
@@ -442,7 +465,7 @@ namespace Scenarios.Branches
                 yBar[1] += s15;
 
                 // adjoint of: total += gain * y[i];
-                s8 += v7 * y[0];
+                s8 += v7 * y0;
                 yBar[0] += v7 * gain;
 
                 // adjoint of: if (t > 0.5 && y[2] < 0.8)
@@ -459,8 +482,8 @@ namespace Scenarios.Branches
                     double waveBar_3 = v21 + v22;
 
                     // adjoint of: wave *= Math.Sin(y[2]);
-                    waveBar += waveBar_3 * global::System.Math.Sin(y[2]);
-                    s20 += waveBar_3 * wave * global::System.Math.Cos(y[2]);
+                    waveBar += waveBar_3 * global::System.Math.Sin(y2);
+                    s20 += waveBar_3 * wave * global::System.Math.Cos(y2);
                 }
                 else
                 {
@@ -478,7 +501,7 @@ namespace Scenarios.Branches
                 pBar[2] += waveBar_4;
 
                 // adjoint of: double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                double s24 = global::System.Math.FusedMultiplyAdd(-v6, y[0], v7);
+                double s24 = global::System.Math.FusedMultiplyAdd(-v6, y0, v7);
                 double s25 = 0.0;
                 if (v3)
                 {
@@ -508,12 +531,12 @@ namespace Scenarios.Branches
                     double gainBar_2 = gainBar;
                     gainBar = 0.0;
                     s28 += gainBar_2 * p[0];
-                    pBar[0] += gainBar_2 * y[0];
+                    pBar[0] += gainBar_2 * y0;
                 }
                 else
                 {
                     // if (y[0] < -0.5)
-                    bool v29 = (y[0] < -0.5);
+                    bool v29 = (y0 < -0.5);
 
                     // adjoint of: if (y[0] < -0.5)
                     double v30 = gainBar;
@@ -522,7 +545,7 @@ namespace Scenarios.Branches
                     if (v29)
                     {
                         // gain = Math.Exp(y[1]);
-                        double gain_6 = global::System.Math.Exp(y[1]);
+                        double gain_6 = global::System.Math.Exp(y1);
 
                         // adjoint of: gain = Math.Exp(y[1]);
                         double gainBar_4 = gainBar_3;

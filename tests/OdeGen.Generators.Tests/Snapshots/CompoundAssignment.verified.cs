@@ -28,42 +28,54 @@ namespace Scenarios.Compound
             public void Evaluate(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.Span<double> dydt)
             {
                 // double force = -p[0] * y[0];
-                double force = -p[0] * y[0];
+                double p0 = p[0];
+                double y0 = y[0];
+                double force = -p0 * y0;
 
                 // force -= p[1] * y[1];
-                double force_2 = force - p[1] * y[1];
+                double p1 = p[1];
+                double y1 = y[1];
+                double force_2 = force - p1 * y1;
 
                 // force *= 1.0 + t;
                 double force_3 = force_2 * (1.0 + t);
 
                 // force /= 2.0 + y[0] * y[0];
-                double force_4 = force_3 / (2.0 + y[0] * y[0]);
+                double force_4 = force_3 / (2.0 + y0 * y0);
 
                 // force += +y[1];
-                double force_5 = force_4 + y[1];
+                double force_5 = force_4 + y1;
 
                 // dydt[0] = y[1];
-                dydt[0] = y[1];
+                dydt[0] = y1;
 
                 // dydt[1] = force;
                 // dydt[1] += dydt[0] * p[2];
                 // dydt[1] -= -0.5 * y[0];
                 // dydt[1] *= p[0];
                 // dydt[1] /= p[1];
-                dydt[1] = (force_5 + y[1] * p[2] - -0.5 * y[0]) * p[0] / p[1];
+                dydt[1] = (force_5 + y1 * p[2] - -0.5 * y0) * p0 / p1;
             }
 
             /// <inheritdoc/>
             public void Jvp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, double tDot, global::System.ReadOnlySpan<double> yDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> dydt, global::System.Span<double> dydtDot)
             {
                 // double force = -p[0] * y[0];
-                double force = -(p[0] * y[0]);
-                double v1 = -yDot[0];
-                double forceDot = global::System.Math.FusedMultiplyAdd(v1, p[0], -(pDot[0] * y[0]));
+                double p0 = p[0];
+                double pDot0 = pDot[0];
+                double y0 = y[0];
+                double yDot0 = yDot[0];
+                double force = -(p0 * y0);
+                double v1 = -yDot0;
+                double forceDot = global::System.Math.FusedMultiplyAdd(v1, p0, -(pDot0 * y0));
 
                 // force -= p[1] * y[1];
-                double force_2 = force - p[1] * y[1];
-                double forceDot_2 = forceDot - global::System.Math.FusedMultiplyAdd(pDot[1], y[1], yDot[1] * p[1]);
+                double p1 = p[1];
+                double pDot1 = pDot[1];
+                double y1 = y[1];
+                double yDot1 = yDot[1];
+                double force_2 = force - p1 * y1;
+                double forceDot_2 = forceDot - global::System.Math.FusedMultiplyAdd(pDot1, y1, yDot1 * p1);
 
                 // force *= 1.0 + t;
                 double v2 = 1.0 + t;
@@ -71,81 +83,90 @@ namespace Scenarios.Compound
                 double forceDot_3 = global::System.Math.FusedMultiplyAdd(forceDot_2, v2, tDot * force_2);
 
                 // force /= 2.0 + y[0] * y[0];
-                double v3 = yDot[0] * y[0];
-                double v4 = 2.0 + y[0] * y[0];
+                double v3 = yDot0 * y0;
+                double v4 = 2.0 + y0 * y0;
                 double force_4 = force_3 / v4;
                 double forceDot_4 = global::System.Math.FusedMultiplyAdd(-(v3 + v3), force_4 / v4, forceDot_3 / v4);
 
                 // force += +y[1];
-                double force_5 = force_4 + y[1];
-                double forceDot_5 = forceDot_4 + yDot[1];
+                double force_5 = force_4 + y1;
+                double forceDot_5 = forceDot_4 + yDot1;
 
                 // dydt[0] = y[1];
-                dydt[0] = y[1];
-                dydtDot[0] = yDot[1];
+                dydt[0] = y1;
+                dydtDot[0] = yDot1;
 
                 // dydt[1] = force;
                 // dydt[1] += dydt[0] * p[2];
+                double p2 = p[2];
+
                 // dydt[1] -= -0.5 * y[0];
-                double v5 = force_5 + y[1] * p[2] - -0.5 * y[0];
+                double v5 = force_5 + y1 * p2 - -0.5 * y0;
 
                 // dydt[1] *= p[0];
                 // dydt[1] /= p[1];
-                double v6 = v5 * p[0] / p[1];
+                double v6 = v5 * p0 / p1;
                 dydt[1] = v6;
-                dydtDot[1] = global::System.Math.FusedMultiplyAdd(-pDot[1], v6 / p[1], global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v1, -0.5, forceDot_5 + global::System.Math.FusedMultiplyAdd(yDot[1], p[2], pDot[2] * y[1])), p[0], pDot[0] * v5) / p[1]);
+                dydtDot[1] = global::System.Math.FusedMultiplyAdd(-pDot1, v6 / p1, global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v1, -0.5, forceDot_5 + global::System.Math.FusedMultiplyAdd(yDot1, p2, pDot[2] * y1)), p0, pDot0 * v5) / p1);
             }
 
             /// <inheritdoc/>
             public double Vjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, global::System.Span<double> yBar, global::System.Span<double> pBar)
             {
                 // double force = -p[0] * y[0];
-                double force = -(p[0] * y[0]);
+                double p0 = p[0];
+                double y0 = y[0];
+                double force = -(p0 * y0);
 
                 // force -= p[1] * y[1];
-                double force_2 = force - p[1] * y[1];
+                double p1 = p[1];
+                double y1 = y[1];
+                double force_2 = force - p1 * y1;
 
                 // force *= 1.0 + t;
                 double v1 = 1.0 + t;
                 double force_3 = force_2 * v1;
 
                 // force /= 2.0 + y[0] * y[0];
-                double v2 = 2.0 + y[0] * y[0];
+                double v2 = 2.0 + y0 * y0;
                 double force_4 = force_3 / v2;
 
                 // force += +y[1];
-                double force_5 = force_4 + y[1];
+                double force_5 = force_4 + y1;
 
                 // dydt[0] = y[1];
                 // dydt[1] = force;
                 // dydt[1] += dydt[0] * p[2];
+                double p2 = p[2];
+
                 // dydt[1] -= -0.5 * y[0];
-                double v3 = force_5 + y[1] * p[2] - -0.5 * y[0];
+                double v3 = force_5 + y1 * p2 - -0.5 * y0;
 
                 // adjoint of: dydt[1] /= p[1];
-                double v4 = a[1] / p[1];
+                double a1 = a[1];
+                double v4 = a1 / p1;
 
                 // adjoint of: dydt[1] *= p[0];
-                double forceBar = v4 * p[0];
+                double forceBar = v4 * p0;
 
                 // adjoint of: dydt[1] += dydt[0] * p[2];
-                pBar[2] += forceBar * y[1];
+                pBar[2] += forceBar * y1;
 
                 // adjoint of: force /= 2.0 + y[0] * y[0];
                 double forceBar_2 = forceBar / v2;
-                double v5 = forceBar * (force_4 / v2) * y[0];
+                double v5 = forceBar * (force_4 / v2) * y0;
 
                 // adjoint of: force *= 1.0 + t;
                 double forceBar_3 = forceBar_2 * v1;
 
                 // adjoint of: force -= p[1] * y[1];
                 double v6 = -forceBar_3;
-                yBar[1] += global::System.Math.FusedMultiplyAdd(v6, p[1], global::System.Math.FusedMultiplyAdd(forceBar, p[2], a[0]) + forceBar);
-                pBar[1] += global::System.Math.FusedMultiplyAdd(v6, y[1], -(a[1] * (v3 * p[0] / p[1] / p[1])));
+                yBar[1] += global::System.Math.FusedMultiplyAdd(v6, p1, global::System.Math.FusedMultiplyAdd(forceBar, p2, a[0]) + forceBar);
+                pBar[1] += global::System.Math.FusedMultiplyAdd(v6, y1, -(a1 * (v3 * p0 / p1 / p1)));
 
                 // adjoint of: double force = -p[0] * y[0];
-                yBar[0] += global::System.Math.FusedMultiplyAdd(v6, p[0], -(forceBar * -0.5) - v5 - v5);
-                pBar[0] += global::System.Math.FusedMultiplyAdd(v4, v3, -(forceBar_3 * y[0]));
+                yBar[0] += global::System.Math.FusedMultiplyAdd(v6, p0, -(forceBar * -0.5) - v5 - v5);
+                pBar[0] += global::System.Math.FusedMultiplyAdd(v4, v3, -(forceBar_3 * y0));
                 return forceBar_2 * force_2;
             }
 
@@ -153,53 +174,59 @@ namespace Scenarios.Compound
             public void Jacobian(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.Span<double> dfdy, global::System.Span<double> dfdp)
             {
                 // double force = -p[0] * y[0];
-                double force = -(p[0] * y[0]);
+                double p0 = p[0];
+                double y0 = y[0];
+                double force = -(p0 * y0);
 
                 // force -= p[1] * y[1];
-                double force_2 = force - p[1] * y[1];
+                double p1 = p[1];
+                double y1 = y[1];
+                double force_2 = force - p1 * y1;
 
                 // force *= 1.0 + t;
                 double v1 = 1.0 + t;
                 double force_3 = force_2 * v1;
 
                 // force /= 2.0 + y[0] * y[0];
-                double v2 = 2.0 + y[0] * y[0];
+                double v2 = 2.0 + y0 * y0;
                 double force_4 = force_3 / v2;
 
                 // force += +y[1];
-                double force_5 = force_4 + y[1];
+                double force_5 = force_4 + y1;
 
                 // dydt[0] = y[1];
                 // dydt[1] = force;
                 // dydt[1] += dydt[0] * p[2];
+                double p2 = p[2];
+
                 // dydt[1] -= -0.5 * y[0];
-                double v3 = force_5 + y[1] * p[2] - -0.5 * y[0];
+                double v3 = force_5 + y1 * p2 - -0.5 * y0;
 
                 // force /= 2.0 + y[0] * y[0];
-                double force_dy0 = global::System.Math.FusedMultiplyAdd(-(y[0] + y[0]), force_4 / v2, -(p[0] * v1 / v2));
+                double force_dy0 = global::System.Math.FusedMultiplyAdd(-(y0 + y0), force_4 / v2, -(p0 * v1 / v2));
 
                 // column 0 of dfdy: ∂f/∂y[0]
                 dfdy[0] = 0.0;
-                dfdy[2] = (force_dy0 + 0.5) * p[0] / p[1];
+                dfdy[2] = (force_dy0 + 0.5) * p0 / p1;
 
                 // force += +y[1];
-                double force_dy1 = 1.0 - p[1] * v1 / v2;
+                double force_dy1 = 1.0 - p1 * v1 / v2;
 
                 // column 1 of dfdy: ∂f/∂y[1]
                 dfdy[1] = 1.0;
-                dfdy[3] = (force_dy1 + p[2]) * p[0] / p[1];
+                dfdy[3] = (force_dy1 + p2) * p0 / p1;
 
                 // column 0 of dfdp: ∂f/∂p[0]
                 dfdp[0] = 0.0;
-                dfdp[3] = global::System.Math.FusedMultiplyAdd(-(y[0] * v1 / v2), p[0], v3) / p[1];
+                dfdp[3] = global::System.Math.FusedMultiplyAdd(-(y0 * v1 / v2), p0, v3) / p1;
 
                 // column 1 of dfdp: ∂f/∂p[1]
                 dfdp[1] = 0.0;
-                dfdp[4] = -(y[1] * v1 / v2 * p[0] / p[1]) - v3 * p[0] / p[1] / p[1];
+                dfdp[4] = -(y1 * v1 / v2 * p0 / p1) - v3 * p0 / p1 / p1;
 
                 // column 2 of dfdp: ∂f/∂p[2]
                 dfdp[2] = 0.0;
-                dfdp[5] = y[1] * p[0] / p[1];
+                dfdp[5] = y1 * p0 / p1;
             }
         }
     }

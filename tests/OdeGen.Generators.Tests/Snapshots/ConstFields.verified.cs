@@ -29,13 +29,15 @@ namespace Scenarios.Constants
             {
                 // const double half = 0.5;
                 // dydt[0] = y[Velocity];
-                dydt[0] = y[1];
+                double y1 = y[1];
+                dydt[0] = y1;
 
                 // dydt[Velocity] = -Physics.Gravity + Drag * y[1] * y[1] * p[0] + Tiny * Huge * half * y[0] + Tiny * y[1];
-                dydt[1] = -9.80665 + -0.0025 * y[1] * y[1] * p[0] + 0.075 * y[0] + 1E-20 * y[1];
+                double y0 = y[0];
+                dydt[1] = -9.80665 + -0.0025 * y1 * y1 * p[0] + 0.075 * y0 + 1E-20 * y1;
 
                 // dydt[Two] = (1 / 2) + Two * Math.PI * y[0] - 7 / Two;
-                dydt[2] = 0.0 + 6.283185307179586 * y[0] - 3.0;
+                dydt[2] = 0.0 + 6.283185307179586 * y0 - 3.0;
             }
 
             /// <inheritdoc/>
@@ -43,18 +45,23 @@ namespace Scenarios.Constants
             {
                 // const double half = 0.5;
                 // dydt[0] = y[Velocity];
-                dydt[0] = y[1];
-                dydtDot[0] = yDot[1];
+                double y1 = y[1];
+                double yDot1 = yDot[1];
+                dydt[0] = y1;
+                dydtDot[0] = yDot1;
 
                 // dydt[Velocity] = -Physics.Gravity + Drag * y[1] * y[1] * p[0] + Tiny * Huge * half * y[0] + Tiny * y[1];
-                double v1 = -0.0025 * y[1];
-                double v2 = v1 * y[1];
-                dydt[1] = -9.80665 + v2 * p[0] + 0.075 * y[0] + 1E-20 * y[1];
-                dydtDot[1] = global::System.Math.FusedMultiplyAdd(yDot[1], 1E-20, global::System.Math.FusedMultiplyAdd(yDot[0], 0.075, global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(yDot[1] * -0.0025, y[1], yDot[1] * v1), p[0], pDot[0] * v2)));
+                double v1 = -0.0025 * y1;
+                double v2 = v1 * y1;
+                double p0 = p[0];
+                double y0 = y[0];
+                double yDot0 = yDot[0];
+                dydt[1] = -9.80665 + v2 * p0 + 0.075 * y0 + 1E-20 * y1;
+                dydtDot[1] = global::System.Math.FusedMultiplyAdd(yDot1, 1E-20, global::System.Math.FusedMultiplyAdd(yDot0, 0.075, global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(yDot1 * -0.0025, y1, yDot1 * v1), p0, pDot[0] * v2)));
 
                 // dydt[Two] = (1 / 2) + Two * Math.PI * y[0] - 7 / Two;
-                dydt[2] = 6.283185307179586 * y[0] - 3.0;
-                dydtDot[2] = yDot[0] * 6.283185307179586;
+                dydt[2] = 6.283185307179586 * y0 - 3.0;
+                dydtDot[2] = yDot0 * 6.283185307179586;
             }
 
             /// <inheritdoc/>
@@ -62,16 +69,19 @@ namespace Scenarios.Constants
             {
                 // const double half = 0.5;
                 // dydt[0] = y[Velocity];
+                double y1 = y[1];
+
                 // dydt[Velocity] = -Physics.Gravity + Drag * y[1] * y[1] * p[0] + Tiny * Huge * half * y[0] + Tiny * y[1];
-                double v1 = -0.0025 * y[1];
+                double v1 = -0.0025 * y1;
 
                 // adjoint of: dydt[Velocity] = -Physics.Gravity + Drag * y[1] * y[1] * p[0] + Tiny * Huge * half * y[0] + Tiny * y[1];
-                yBar[0] += global::System.Math.FusedMultiplyAdd(a[2], 6.283185307179586, a[1] * 0.075);
-                double v2 = a[1] * p[0];
-                pBar[0] += a[1] * (v1 * y[1]);
+                double a1 = a[1];
+                yBar[0] += global::System.Math.FusedMultiplyAdd(a[2], 6.283185307179586, a1 * 0.075);
+                double v2 = a1 * p[0];
+                pBar[0] += a1 * (v1 * y1);
 
                 // adjoint of: dydt[0] = y[Velocity];
-                yBar[1] += global::System.Math.FusedMultiplyAdd(v2 * y[1], -0.0025, global::System.Math.FusedMultiplyAdd(a[1], 1E-20, v2 * v1)) + a[0];
+                yBar[1] += global::System.Math.FusedMultiplyAdd(v2 * y1, -0.0025, global::System.Math.FusedMultiplyAdd(a1, 1E-20, v2 * v1)) + a[0];
                 return 0.0;
             }
 
@@ -80,8 +90,10 @@ namespace Scenarios.Constants
             {
                 // const double half = 0.5;
                 // dydt[0] = y[Velocity];
+                double y1 = y[1];
+
                 // dydt[Velocity] = -Physics.Gravity + Drag * y[1] * y[1] * p[0] + Tiny * Huge * half * y[0] + Tiny * y[1];
-                double v1 = -0.0025 * y[1];
+                double v1 = -0.0025 * y1;
 
                 // column 0 of dfdy: ∂f/∂y[0]
                 dfdy[0] = 0.0;
@@ -100,7 +112,7 @@ namespace Scenarios.Constants
 
                 // column 0 of dfdp: ∂f/∂p[0]
                 dfdp[0] = 0.0;
-                dfdp[1] = v1 * y[1];
+                dfdp[1] = v1 * y1;
                 dfdp[2] = 0.0;
             }
         }

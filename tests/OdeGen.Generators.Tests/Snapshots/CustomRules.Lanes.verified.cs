@@ -22,22 +22,25 @@ namespace Scenarios.Custom
                 dydt.Clear();
 
                 // dydt[0] = -Series(y[0], p[0]) * y[1] + Logistic(t * p[1]);
+                TLane y0 = y[0];
                 for (int lane = 0; lane < TLane.Count; lane++)
                 {
-                    scalars[lane] = global::Scenarios.Custom.Kinetics.Series(TLane.GetLane(y[0], lane), TLane.GetLane(p[0], lane));
+                    scalars[lane] = global::Scenarios.Custom.Kinetics.Series(TLane.GetLane(y0, lane), TLane.GetLane(p[0], lane));
                 }
                 TLane v1 = TLane.Load(scalars);
-                TLane v2 = tLane * p[1];
+                TLane y1 = y[1];
+                TLane p1 = p[1];
+                TLane v2 = tLane * p1;
                 for (int lane = 0; lane < TLane.Count; lane++)
                 {
                     scalars[lane] = global::Scenarios.Custom.Kinetics.Logistic(TLane.GetLane(v2, lane));
                 }
                 TLane v3 = TLane.Load(scalars);
-                dydt[0] = -v1 * y[1] + v3;
+                dydt[0] = -v1 * y1 + v3;
 
                 // for (int i = 1; i < 3; i++)
                 // dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
-                TLane v4 = y[1] * y[0];
+                TLane v4 = y1 * y0;
                 for (int lane = 0; lane < TLane.Count; lane++)
                 {
                     scalars[lane] = global::Scenarios.Custom.Kinetics.Logistic(TLane.GetLane(v4, lane));
@@ -45,11 +48,12 @@ namespace Scenarios.Custom
                 TLane v5 = TLane.Load(scalars);
                 for (int lane = 0; lane < TLane.Count; lane++)
                 {
-                    scalars[lane] = global::Scenarios.Custom.Kinetics.Series(TLane.GetLane(p[1], lane), 0.5);
+                    scalars[lane] = global::Scenarios.Custom.Kinetics.Series(TLane.GetLane(p1, lane), 0.5);
                 }
                 TLane v6 = TLane.Load(scalars);
-                dydt[1] = v5 - c0_5 * y[1] + v6;
-                TLane v7 = y[2] * y[1];
+                dydt[1] = v5 - c0_5 * y1 + v6;
+                TLane y2 = y[2];
+                TLane v7 = y2 * y1;
                 for (int lane = 0; lane < TLane.Count; lane++)
                 {
                     scalars[lane] = global::Scenarios.Custom.Kinetics.Logistic(TLane.GetLane(v7, lane));
@@ -57,10 +61,10 @@ namespace Scenarios.Custom
                 TLane v8 = TLane.Load(scalars);
                 for (int lane = 0; lane < TLane.Count; lane++)
                 {
-                    scalars[lane] = global::Scenarios.Custom.Kinetics.Series(TLane.GetLane(p[1], lane), 0.5);
+                    scalars[lane] = global::Scenarios.Custom.Kinetics.Series(TLane.GetLane(p1, lane), 0.5);
                 }
                 TLane v9 = TLane.Load(scalars);
-                dydt[2] = v8 - c0_5 * y[2] + v9;
+                dydt[2] = v8 - c0_5 * y2 + v9;
             }
 
             /// <inheritdoc/>
@@ -78,19 +82,26 @@ namespace Scenarios.Custom
                 dydtDot.Clear();
 
                 // dydt[0] = -Series(y[0], p[0]) * y[1] + Logistic(t * p[1]);
+                TLane y0 = y[0];
+                TLane yDot0 = yDot[0];
+                TLane p0 = p[0];
                 for (int lane = 0; lane < TLane.Count; lane++)
                 {
-                    scalars[lane] = global::Scenarios.Custom.Kinetics.Series(TLane.GetLane(y[0], lane), TLane.GetLane(p[0], lane));
+                    scalars[lane] = global::Scenarios.Custom.Kinetics.Series(TLane.GetLane(y0, lane), TLane.GetLane(p0, lane));
                 }
                 TLane v1 = TLane.Load(scalars);
                 for (int lane = 0; lane < TLane.Count; lane++)
                 {
-                    scalars[lane] = global::Scenarios.Custom.Kinetics.SeriesJvp(TLane.GetLane(y[0], lane), TLane.GetLane(p[0], lane), TLane.GetLane(yDot[0], lane), TLane.GetLane(pDot[0], lane));
+                    scalars[lane] = global::Scenarios.Custom.Kinetics.SeriesJvp(TLane.GetLane(y0, lane), TLane.GetLane(p0, lane), TLane.GetLane(yDot0, lane), TLane.GetLane(pDot[0], lane));
                 }
                 TLane v2 = TLane.Load(scalars);
-                TLane v3 = -yDot[1];
-                TLane v4 = tLane * p[1];
-                TLane v5 = TLane.FusedMultiplyAdd(tDotLane, p[1], pDot[1] * tLane);
+                TLane y1 = y[1];
+                TLane yDot1 = yDot[1];
+                TLane v3 = -yDot1;
+                TLane p1 = p[1];
+                TLane pDot1 = pDot[1];
+                TLane v4 = tLane * p1;
+                TLane v5 = TLane.FusedMultiplyAdd(tDotLane, p1, pDot1 * tLane);
                 for (int lane = 0; lane < TLane.Count; lane++)
                 {
                     scalars[lane] = global::Scenarios.Custom.Kinetics.Logistic(TLane.GetLane(v4, lane));
@@ -101,13 +112,13 @@ namespace Scenarios.Custom
                     scalars[lane] = global::Scenarios.Custom.Kinetics.LogisticJvp(TLane.GetLane(v4, lane), TLane.GetLane(v5, lane));
                 }
                 TLane v7 = TLane.Load(scalars);
-                dydt[0] = v6 - v1 * y[1];
-                dydtDot[0] = TLane.FusedMultiplyAdd(v3, v1, -(v2 * y[1])) + v7;
+                dydt[0] = v6 - v1 * y1;
+                dydtDot[0] = TLane.FusedMultiplyAdd(v3, v1, -(v2 * y1)) + v7;
 
                 // for (int i = 1; i < 3; i++)
                 // dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
-                TLane v8 = y[1] * y[0];
-                TLane v9 = TLane.FusedMultiplyAdd(yDot[1], y[0], yDot[0] * y[1]);
+                TLane v8 = y1 * y0;
+                TLane v9 = TLane.FusedMultiplyAdd(yDot1, y0, yDot0 * y1);
                 for (int lane = 0; lane < TLane.Count; lane++)
                 {
                     scalars[lane] = global::Scenarios.Custom.Kinetics.Logistic(TLane.GetLane(v8, lane));
@@ -120,18 +131,20 @@ namespace Scenarios.Custom
                 TLane v11 = TLane.Load(scalars);
                 for (int lane = 0; lane < TLane.Count; lane++)
                 {
-                    scalars[lane] = global::Scenarios.Custom.Kinetics.Series(TLane.GetLane(p[1], lane), 0.5);
+                    scalars[lane] = global::Scenarios.Custom.Kinetics.Series(TLane.GetLane(p1, lane), 0.5);
                 }
                 TLane v12 = TLane.Load(scalars);
                 for (int lane = 0; lane < TLane.Count; lane++)
                 {
-                    scalars[lane] = global::Scenarios.Custom.Kinetics.SeriesJvp(TLane.GetLane(p[1], lane), 0.5, TLane.GetLane(pDot[1], lane), 0.0);
+                    scalars[lane] = global::Scenarios.Custom.Kinetics.SeriesJvp(TLane.GetLane(p1, lane), 0.5, TLane.GetLane(pDot1, lane), 0.0);
                 }
                 TLane v13 = TLane.Load(scalars);
-                dydt[1] = v10 - c0_5 * y[1] + v12;
+                dydt[1] = v10 - c0_5 * y1 + v12;
                 dydtDot[1] = TLane.FusedMultiplyAdd(v3, c0_5, v11) + v13;
-                TLane v14 = y[2] * y[1];
-                TLane v15 = TLane.FusedMultiplyAdd(yDot[2], y[1], yDot[1] * y[2]);
+                TLane y2 = y[2];
+                TLane yDot2 = yDot[2];
+                TLane v14 = y2 * y1;
+                TLane v15 = TLane.FusedMultiplyAdd(yDot2, y1, yDot1 * y2);
                 for (int lane = 0; lane < TLane.Count; lane++)
                 {
                     scalars[lane] = global::Scenarios.Custom.Kinetics.Logistic(TLane.GetLane(v14, lane));
@@ -144,16 +157,16 @@ namespace Scenarios.Custom
                 TLane v17 = TLane.Load(scalars);
                 for (int lane = 0; lane < TLane.Count; lane++)
                 {
-                    scalars[lane] = global::Scenarios.Custom.Kinetics.Series(TLane.GetLane(p[1], lane), 0.5);
+                    scalars[lane] = global::Scenarios.Custom.Kinetics.Series(TLane.GetLane(p1, lane), 0.5);
                 }
                 TLane v18 = TLane.Load(scalars);
                 for (int lane = 0; lane < TLane.Count; lane++)
                 {
-                    scalars[lane] = global::Scenarios.Custom.Kinetics.SeriesJvp(TLane.GetLane(p[1], lane), 0.5, TLane.GetLane(pDot[1], lane), 0.0);
+                    scalars[lane] = global::Scenarios.Custom.Kinetics.SeriesJvp(TLane.GetLane(p1, lane), 0.5, TLane.GetLane(pDot1, lane), 0.0);
                 }
                 TLane v19 = TLane.Load(scalars);
-                dydt[2] = v16 - c0_5 * y[2] + v18;
-                dydtDot[2] = TLane.FusedMultiplyAdd(-yDot[2], c0_5, v17) + v19;
+                dydt[2] = v16 - c0_5 * y2 + v18;
+                dydtDot[2] = TLane.FusedMultiplyAdd(-yDot2, c0_5, v17) + v19;
             }
 
             /// <inheritdoc/>
@@ -167,12 +180,16 @@ namespace Scenarios.Custom
 
                 // elements of dydt that are not written are 0
                 // dydt[0] = -Series(y[0], p[0]) * y[1] + Logistic(t * p[1]);
+                TLane y0 = y[0];
+                TLane p0 = p[0];
                 for (int lane = 0; lane < TLane.Count; lane++)
                 {
-                    scalars[lane] = global::Scenarios.Custom.Kinetics.Series(TLane.GetLane(y[0], lane), TLane.GetLane(p[0], lane));
+                    scalars[lane] = global::Scenarios.Custom.Kinetics.Series(TLane.GetLane(y0, lane), TLane.GetLane(p0, lane));
                 }
                 TLane v1 = TLane.Load(scalars);
-                TLane v2 = tLane * p[1];
+                TLane y1 = y[1];
+                TLane p1 = p[1];
+                TLane v2 = tLane * p1;
 
                 // adjoint of: elements of dydt that are not written are 0
                 global::System.Span<TLane> dydtBar = stackalloc TLane[a.Length];
@@ -183,7 +200,8 @@ namespace Scenarios.Custom
 
                 // for (int i = 1; i < 3; i++)
                 // dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
-                TLane v4 = y[2] * y[1];
+                TLane y2 = y[2];
+                TLane v4 = y2 * y1;
 
                 // adjoint of: dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
                 TLane v5 = dydtBar[2];
@@ -193,7 +211,7 @@ namespace Scenarios.Custom
                 for (int lane = 0; lane < TLane.Count; lane++)
                 {
                     double bar0 = TLane.GetLane(s6, lane), bar1 = TLane.GetLane(s7, lane);
-                    global::Scenarios.Custom.Kinetics.SeriesVjp(TLane.GetLane(p[1], lane), 0.5, TLane.GetLane(v5, lane), ref bar0, ref bar1);
+                    global::Scenarios.Custom.Kinetics.SeriesVjp(TLane.GetLane(p1, lane), 0.5, TLane.GetLane(v5, lane), ref bar0, ref bar1);
                     scalars[lane] = bar0;
                     scalars[TLane.Count + lane] = bar1;
                 }
@@ -208,11 +226,11 @@ namespace Scenarios.Custom
                     scalars[lane] = bar0;
                 }
                 s8 = TLane.Load(scalars);
-                yBar[1] += s8 * y[2];
-                yBar[2] += TLane.FusedMultiplyAdd(s8, y[1], -(v5 * c0_5));
+                yBar[1] += s8 * y2;
+                yBar[2] += TLane.FusedMultiplyAdd(s8, y1, -(v5 * c0_5));
 
                 // dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
-                TLane v9 = y[1] * y[0];
+                TLane v9 = y1 * y0;
 
                 // adjoint of: dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
                 TLane v10 = dydtBar[1];
@@ -222,7 +240,7 @@ namespace Scenarios.Custom
                 for (int lane = 0; lane < TLane.Count; lane++)
                 {
                     double bar0 = TLane.GetLane(s11, lane), bar1 = TLane.GetLane(s12, lane);
-                    global::Scenarios.Custom.Kinetics.SeriesVjp(TLane.GetLane(p[1], lane), 0.5, TLane.GetLane(v10, lane), ref bar0, ref bar1);
+                    global::Scenarios.Custom.Kinetics.SeriesVjp(TLane.GetLane(p1, lane), 0.5, TLane.GetLane(v10, lane), ref bar0, ref bar1);
                     scalars[lane] = bar0;
                     scalars[TLane.Count + lane] = bar1;
                 }
@@ -237,8 +255,8 @@ namespace Scenarios.Custom
                     scalars[lane] = bar0;
                 }
                 s13 = TLane.Load(scalars);
-                yBar[0] += s13 * y[1];
-                yBar[1] += TLane.FusedMultiplyAdd(s13, y[0], -(v10 * c0_5));
+                yBar[0] += s13 * y1;
+                yBar[1] += TLane.FusedMultiplyAdd(s13, y0, -(v10 * c0_5));
 
                 // adjoint of: dydt[0] = -Series(y[0], p[0]) * y[1] + Logistic(t * p[1]);
                 TLane v14 = dydtBar[0];
@@ -253,13 +271,13 @@ namespace Scenarios.Custom
                 s15 = TLane.Load(scalars);
                 pBar[1] += TLane.FusedMultiplyAdd(s15, tLane, s3);
                 yBar[1] += -(v14 * v1);
-                TLane v16 = -(v14 * y[1]);
+                TLane v16 = -(v14 * y1);
                 TLane s17 = TLane.Zero;
                 TLane s18 = TLane.Zero;
                 for (int lane = 0; lane < TLane.Count; lane++)
                 {
                     double bar0 = TLane.GetLane(s17, lane), bar1 = TLane.GetLane(s18, lane);
-                    global::Scenarios.Custom.Kinetics.SeriesVjp(TLane.GetLane(y[0], lane), TLane.GetLane(p[0], lane), TLane.GetLane(v16, lane), ref bar0, ref bar1);
+                    global::Scenarios.Custom.Kinetics.SeriesVjp(TLane.GetLane(y0, lane), TLane.GetLane(p0, lane), TLane.GetLane(v16, lane), ref bar0, ref bar1);
                     scalars[lane] = bar0;
                     scalars[TLane.Count + lane] = bar1;
                 }
@@ -267,7 +285,7 @@ namespace Scenarios.Custom
                 s18 = TLane.Load(scalars.Slice(TLane.Count));
                 pBar[0] += s18;
                 yBar[0] += s17;
-                return s15 * p[1];
+                return s15 * p1;
             }
         }
     }

@@ -31,18 +31,22 @@ namespace Scenarios.Custom
                 dydt.Clear();
 
                 // dydt[0] = -Series(y[0], p[0]) * y[1] + Logistic(t * p[1]);
-                double v1 = global::Scenarios.Custom.Kinetics.Series(y[0], p[0]);
-                double v2 = global::Scenarios.Custom.Kinetics.Logistic(t * p[1]);
-                dydt[0] = -v1 * y[1] + v2;
+                double y0 = y[0];
+                double v1 = global::Scenarios.Custom.Kinetics.Series(y0, p[0]);
+                double y1 = y[1];
+                double p1 = p[1];
+                double v2 = global::Scenarios.Custom.Kinetics.Logistic(t * p1);
+                dydt[0] = -v1 * y1 + v2;
 
                 // for (int i = 1; i < 3; i++)
                 // dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
-                double v3 = global::Scenarios.Custom.Kinetics.Logistic(y[1] * y[0]);
-                double v4 = global::Scenarios.Custom.Kinetics.Series(p[1], 0.5);
-                dydt[1] = v3 - 0.5 * y[1] + v4;
-                double v5 = global::Scenarios.Custom.Kinetics.Logistic(y[2] * y[1]);
-                double v6 = global::Scenarios.Custom.Kinetics.Series(p[1], 0.5);
-                dydt[2] = v5 - 0.5 * y[2] + v6;
+                double v3 = global::Scenarios.Custom.Kinetics.Logistic(y1 * y0);
+                double v4 = global::Scenarios.Custom.Kinetics.Series(p1, 0.5);
+                dydt[1] = v3 - 0.5 * y1 + v4;
+                double y2 = y[2];
+                double v5 = global::Scenarios.Custom.Kinetics.Logistic(y2 * y1);
+                double v6 = global::Scenarios.Custom.Kinetics.Series(p1, 0.5);
+                dydt[2] = v5 - 0.5 * y2 + v6;
             }
 
             /// <inheritdoc/>
@@ -53,25 +57,34 @@ namespace Scenarios.Custom
                 dydtDot.Clear();
 
                 // dydt[0] = -Series(y[0], p[0]) * y[1] + Logistic(t * p[1]);
-                double v1 = global::Scenarios.Custom.Kinetics.Series(y[0], p[0]);
-                double v2 = -yDot[1];
-                double v3 = t * p[1];
+                double y0 = y[0];
+                double yDot0 = yDot[0];
+                double p0 = p[0];
+                double v1 = global::Scenarios.Custom.Kinetics.Series(y0, p0);
+                double y1 = y[1];
+                double yDot1 = yDot[1];
+                double v2 = -yDot1;
+                double p1 = p[1];
+                double pDot1 = pDot[1];
+                double v3 = t * p1;
                 double v4 = global::Scenarios.Custom.Kinetics.Logistic(v3);
-                dydt[0] = v4 - v1 * y[1];
-                dydtDot[0] = global::System.Math.FusedMultiplyAdd(v2, v1, -(global::Scenarios.Custom.Kinetics.SeriesJvp(y[0], p[0], yDot[0], pDot[0]) * y[1])) + global::Scenarios.Custom.Kinetics.LogisticJvp(v3, global::System.Math.FusedMultiplyAdd(tDot, p[1], pDot[1] * t));
+                dydt[0] = v4 - v1 * y1;
+                dydtDot[0] = global::System.Math.FusedMultiplyAdd(v2, v1, -(global::Scenarios.Custom.Kinetics.SeriesJvp(y0, p0, yDot0, pDot[0]) * y1)) + global::Scenarios.Custom.Kinetics.LogisticJvp(v3, global::System.Math.FusedMultiplyAdd(tDot, p1, pDot1 * t));
 
                 // for (int i = 1; i < 3; i++)
                 // dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
-                double v5 = y[1] * y[0];
+                double v5 = y1 * y0;
                 double v6 = global::Scenarios.Custom.Kinetics.Logistic(v5);
-                double v7 = global::Scenarios.Custom.Kinetics.Series(p[1], 0.5);
-                dydt[1] = v6 - 0.5 * y[1] + v7;
-                dydtDot[1] = global::System.Math.FusedMultiplyAdd(v2, 0.5, global::Scenarios.Custom.Kinetics.LogisticJvp(v5, global::System.Math.FusedMultiplyAdd(yDot[1], y[0], yDot[0] * y[1]))) + global::Scenarios.Custom.Kinetics.SeriesJvp(p[1], 0.5, pDot[1], 0.0);
-                double v8 = y[2] * y[1];
+                double v7 = global::Scenarios.Custom.Kinetics.Series(p1, 0.5);
+                dydt[1] = v6 - 0.5 * y1 + v7;
+                dydtDot[1] = global::System.Math.FusedMultiplyAdd(v2, 0.5, global::Scenarios.Custom.Kinetics.LogisticJvp(v5, global::System.Math.FusedMultiplyAdd(yDot1, y0, yDot0 * y1))) + global::Scenarios.Custom.Kinetics.SeriesJvp(p1, 0.5, pDot1, 0.0);
+                double y2 = y[2];
+                double yDot2 = yDot[2];
+                double v8 = y2 * y1;
                 double v9 = global::Scenarios.Custom.Kinetics.Logistic(v8);
-                double v10 = global::Scenarios.Custom.Kinetics.Series(p[1], 0.5);
-                dydt[2] = v9 - 0.5 * y[2] + v10;
-                dydtDot[2] = global::System.Math.FusedMultiplyAdd(-yDot[2], 0.5, global::Scenarios.Custom.Kinetics.LogisticJvp(v8, global::System.Math.FusedMultiplyAdd(yDot[2], y[1], yDot[1] * y[2]))) + global::Scenarios.Custom.Kinetics.SeriesJvp(p[1], 0.5, pDot[1], 0.0);
+                double v10 = global::Scenarios.Custom.Kinetics.Series(p1, 0.5);
+                dydt[2] = v9 - 0.5 * y2 + v10;
+                dydtDot[2] = global::System.Math.FusedMultiplyAdd(-yDot2, 0.5, global::Scenarios.Custom.Kinetics.LogisticJvp(v8, global::System.Math.FusedMultiplyAdd(yDot2, y1, yDot1 * y2))) + global::Scenarios.Custom.Kinetics.SeriesJvp(p1, 0.5, pDot1, 0.0);
             }
 
             /// <inheritdoc/>
@@ -79,7 +92,11 @@ namespace Scenarios.Custom
             {
                 // elements of dydt that are not written are 0
                 // dydt[0] = -Series(y[0], p[0]) * y[1] + Logistic(t * p[1]);
-                double v1 = global::Scenarios.Custom.Kinetics.Series(y[0], p[0]);
+                double y0 = y[0];
+                double p0 = p[0];
+                double v1 = global::Scenarios.Custom.Kinetics.Series(y0, p0);
+                double y1 = y[1];
+                double p1 = p[1];
 
                 // adjoint of: elements of dydt that are not written are 0
                 global::System.Span<double> dydtBar = stackalloc double[a.Length];
@@ -88,41 +105,45 @@ namespace Scenarios.Custom
                 // adjoint of: for (int i = 1; i < 3; i++)
                 double s2 = 0.0;
 
+                // for (int i = 1; i < 3; i++)
+                // dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
+                double y2 = y[2];
+
                 // adjoint of: dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
                 double v3 = dydtBar[2];
                 dydtBar[2] = 0.0;
                 double s4 = 0.0;
                 double s5 = 0.0;
-                global::Scenarios.Custom.Kinetics.SeriesVjp(p[1], 0.5, v3, ref s4, ref s5);
+                global::Scenarios.Custom.Kinetics.SeriesVjp(p1, 0.5, v3, ref s4, ref s5);
                 s2 += s4;
                 double s6 = 0.0;
-                global::Scenarios.Custom.Kinetics.LogisticVjp(y[2] * y[1], v3, ref s6);
-                yBar[1] += s6 * y[2];
-                yBar[2] += global::System.Math.FusedMultiplyAdd(s6, y[1], -(v3 * 0.5));
+                global::Scenarios.Custom.Kinetics.LogisticVjp(y2 * y1, v3, ref s6);
+                yBar[1] += s6 * y2;
+                yBar[2] += global::System.Math.FusedMultiplyAdd(s6, y1, -(v3 * 0.5));
                 double v7 = dydtBar[1];
                 dydtBar[1] = 0.0;
                 double s8 = 0.0;
                 double s9 = 0.0;
-                global::Scenarios.Custom.Kinetics.SeriesVjp(p[1], 0.5, v7, ref s8, ref s9);
+                global::Scenarios.Custom.Kinetics.SeriesVjp(p1, 0.5, v7, ref s8, ref s9);
                 s2 += s8;
                 double s10 = 0.0;
-                global::Scenarios.Custom.Kinetics.LogisticVjp(y[1] * y[0], v7, ref s10);
-                yBar[0] += s10 * y[1];
-                yBar[1] += global::System.Math.FusedMultiplyAdd(s10, y[0], -(v7 * 0.5));
+                global::Scenarios.Custom.Kinetics.LogisticVjp(y1 * y0, v7, ref s10);
+                yBar[0] += s10 * y1;
+                yBar[1] += global::System.Math.FusedMultiplyAdd(s10, y0, -(v7 * 0.5));
 
                 // adjoint of: dydt[0] = -Series(y[0], p[0]) * y[1] + Logistic(t * p[1]);
                 double v11 = dydtBar[0];
                 dydtBar[0] = 0.0;
                 double s12 = 0.0;
-                global::Scenarios.Custom.Kinetics.LogisticVjp(t * p[1], v11, ref s12);
+                global::Scenarios.Custom.Kinetics.LogisticVjp(t * p1, v11, ref s12);
                 pBar[1] += global::System.Math.FusedMultiplyAdd(s12, t, s2);
                 yBar[1] += -(v11 * v1);
                 double s13 = 0.0;
                 double s14 = 0.0;
-                global::Scenarios.Custom.Kinetics.SeriesVjp(y[0], p[0], -(v11 * y[1]), ref s13, ref s14);
+                global::Scenarios.Custom.Kinetics.SeriesVjp(y0, p0, -(v11 * y1), ref s13, ref s14);
                 pBar[0] += s14;
                 yBar[0] += s13;
-                return s12 * p[1];
+                return s12 * p1;
             }
 
             /// <inheritdoc/>

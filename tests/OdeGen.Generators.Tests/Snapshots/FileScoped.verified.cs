@@ -35,16 +35,18 @@ namespace Scenarios.FileScoped
             public void Jvp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, double tDot, global::System.ReadOnlySpan<double> yDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> dydt, global::System.Span<double> dydtDot)
             {
                 // dydt[0] = p[0] * t;
-                dydt[0] = p[0] * t;
-                dydtDot[0] = global::System.Math.FusedMultiplyAdd(pDot[0], t, tDot * p[0]);
+                double p0 = p[0];
+                dydt[0] = p0 * t;
+                dydtDot[0] = global::System.Math.FusedMultiplyAdd(pDot[0], t, tDot * p0);
             }
 
             /// <inheritdoc/>
             public double Vjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, global::System.Span<double> yBar, global::System.Span<double> pBar)
             {
                 // adjoint of: dydt[0] = p[0] * t;
-                pBar[0] += a[0] * t;
-                return a[0] * p[0];
+                double a0 = a[0];
+                pBar[0] += a0 * t;
+                return a0 * p[0];
             }
 
             /// <inheritdoc/>

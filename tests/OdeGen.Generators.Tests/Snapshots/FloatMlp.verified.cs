@@ -34,10 +34,11 @@ namespace Scenarios.Single
                 global::System.Span<float> h = stackalloc float[8];
 
                 // for (int i = 0; i < Hidden; i++)
+                float v1 = 0.1f * t;
                 for (int i = 0; i < 8; i++)
                 {
                     // float s = p[16 + i] + 0.1f * t;
-                    float s = p[16 + i] + 0.1f * t;
+                    float s = p[16 + i] + v1;
 
                     // for (int j = 0; j < 2; j++)
                     float s_2 = s;
@@ -58,31 +59,31 @@ namespace Scenarios.Single
                 float o_2 = o;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                float v1 = h[0];
-                o_2 += p[24] * v1;
-                float v2 = h[2];
-                o_2 += p[25] * v2;
-                float v3 = h[4];
-                o_2 += p[26] * v3;
-                float v4 = h[6];
-                o_2 += p[27] * v4;
+                float v2 = h[0];
+                o_2 += p[24] * v2;
+                float v3 = h[2];
+                o_2 += p[25] * v3;
+                float v4 = h[4];
+                o_2 += p[26] * v4;
+                float v5 = h[6];
+                o_2 += p[27] * v5;
 
                 // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                bool v5 = (o_2 > 0.25f);
-                float s6 = 0.0f;
-                if (v5)
+                bool v6 = (o_2 > 0.25f);
+                float s7 = 0.0f;
+                if (v6)
                 {
                     // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    s6 = o_2;
+                    s7 = o_2;
                 }
                 else
                 {
                     // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    s6 = global::System.MathF.Sin(o_2) / 3.0f;
+                    s7 = global::System.MathF.Sin(o_2) / 3.0f;
                 }
 
                 // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                dydt[0] = s6;
+                dydt[0] = s7;
 
                 // float o = p[32 + k] * 0.5f;
                 float o_3 = p[33] * 0.5f;
@@ -91,31 +92,31 @@ namespace Scenarios.Single
                 float o_4 = o_3;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                float v7 = h[1];
-                o_4 += p[28] * v7;
-                float v8 = h[3];
-                o_4 += p[29] * v8;
-                float v9 = h[5];
-                o_4 += p[30] * v9;
-                float v10 = h[7];
-                o_4 += p[31] * v10;
+                float v8 = h[1];
+                o_4 += p[28] * v8;
+                float v9 = h[3];
+                o_4 += p[29] * v9;
+                float v10 = h[5];
+                o_4 += p[30] * v10;
+                float v11 = h[7];
+                o_4 += p[31] * v11;
 
                 // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                bool v11 = (o_4 > 0.25f);
-                float s12 = 0.0f;
-                if (v11)
+                bool v12 = (o_4 > 0.25f);
+                float s13 = 0.0f;
+                if (v12)
                 {
                     // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    s12 = o_4;
+                    s13 = o_4;
                 }
                 else
                 {
                     // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    s12 = global::System.MathF.Sin(o_4) / 3.0f;
+                    s13 = global::System.MathF.Sin(o_4) / 3.0f;
                 }
 
                 // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                dydt[1] = s12;
+                dydt[1] = s13;
             }
 
             /// <inheritdoc/>
@@ -130,10 +131,13 @@ namespace Scenarios.Single
                 global::System.Span<float> hDot = stackalloc float[8];
 
                 // for (int i = 0; i < Hidden; i++)
+                float v1 = 0.1f * t;
+                float y0 = y[0];
+                float y1 = y[1];
                 for (int i = 0; i < 8; i++)
                 {
                     // float s = p[16 + i] + 0.1f * t;
-                    float s = p[16 + i] + 0.1f * t;
+                    float s = p[16 + i] + v1;
                     float sDot = global::System.MathF.FusedMultiplyAdd(tDot, 0.1f, pDot[16 + i]);
 
                     // for (int j = 0; j < 2; j++)
@@ -141,15 +145,17 @@ namespace Scenarios.Single
                     float sDot_2 = sDot;
 
                     // s += p[2 * i + j] * y[j];
-                    s_2 += p[2 * i] * y[0];
-                    sDot_2 += global::System.MathF.FusedMultiplyAdd(pDot[2 * i], y[0], yDot[0] * p[2 * i]);
-                    s_2 += p[2 * i + 1] * y[1];
-                    sDot_2 += global::System.MathF.FusedMultiplyAdd(pDot[2 * i + 1], y[1], yDot[1] * p[2 * i + 1]);
+                    float v2 = p[2 * i];
+                    s_2 += v2 * y0;
+                    sDot_2 += global::System.MathF.FusedMultiplyAdd(pDot[2 * i], y0, yDot[0] * v2);
+                    float v3 = p[2 * i + 1];
+                    s_2 += v3 * y1;
+                    sDot_2 += global::System.MathF.FusedMultiplyAdd(pDot[2 * i + 1], y1, yDot[1] * v3);
 
                     // h[i] = MathF.Tanh(s);
-                    float v1 = global::System.MathF.Tanh(s_2);
-                    h[i] = v1;
-                    hDot[i] = sDot_2 * global::System.MathF.FusedMultiplyAdd(-v1, v1, 1.0f);
+                    float v4 = global::System.MathF.Tanh(s_2);
+                    h[i] = v4;
+                    hDot[i] = sDot_2 * global::System.MathF.FusedMultiplyAdd(-v4, v4, 1.0f);
                 }
 
                 // for (int k = 0; k < 2; k++)
@@ -162,43 +168,47 @@ namespace Scenarios.Single
                 float oDot_2 = oDot;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                float v2 = h[0];
-                float v3 = hDot[0];
-                o_2 += p[24] * v2;
-                oDot_2 += global::System.MathF.FusedMultiplyAdd(pDot[24], v2, v3 * p[24]);
-                float v4 = h[2];
-                float v5 = hDot[2];
-                o_2 += p[25] * v4;
-                oDot_2 += global::System.MathF.FusedMultiplyAdd(pDot[25], v4, v5 * p[25]);
-                float v6 = h[4];
-                float v7 = hDot[4];
-                o_2 += p[26] * v6;
-                oDot_2 += global::System.MathF.FusedMultiplyAdd(pDot[26], v6, v7 * p[26]);
-                float v8 = h[6];
-                float v9 = hDot[6];
-                o_2 += p[27] * v8;
-                oDot_2 += global::System.MathF.FusedMultiplyAdd(pDot[27], v8, v9 * p[27]);
+                float p24 = p[24];
+                float v5 = h[0];
+                float v6 = hDot[0];
+                o_2 += p24 * v5;
+                oDot_2 += global::System.MathF.FusedMultiplyAdd(pDot[24], v5, v6 * p24);
+                float p25 = p[25];
+                float v7 = h[2];
+                float v8 = hDot[2];
+                o_2 += p25 * v7;
+                oDot_2 += global::System.MathF.FusedMultiplyAdd(pDot[25], v7, v8 * p25);
+                float p26 = p[26];
+                float v9 = h[4];
+                float v10 = hDot[4];
+                o_2 += p26 * v9;
+                oDot_2 += global::System.MathF.FusedMultiplyAdd(pDot[26], v9, v10 * p26);
+                float p27 = p[27];
+                float v11 = h[6];
+                float v12 = hDot[6];
+                o_2 += p27 * v11;
+                oDot_2 += global::System.MathF.FusedMultiplyAdd(pDot[27], v11, v12 * p27);
 
                 // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                bool v10 = (o_2 > 0.25f);
-                float s11 = 0.0f;
-                float s12 = 0.0f;
-                if (v10)
+                bool v13 = (o_2 > 0.25f);
+                float s14 = 0.0f;
+                float s15 = 0.0f;
+                if (v13)
                 {
                     // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    s11 = o_2;
-                    s12 = oDot_2;
+                    s14 = o_2;
+                    s15 = oDot_2;
                 }
                 else
                 {
                     // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    s11 = global::System.MathF.Sin(o_2) / 3.0f;
-                    s12 = oDot_2 * global::System.MathF.Cos(o_2) * 0.33333334f;
+                    s14 = global::System.MathF.Sin(o_2) / 3.0f;
+                    s15 = oDot_2 * global::System.MathF.Cos(o_2) * 0.33333334f;
                 }
 
                 // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                dydt[0] = s11;
-                dydtDot[0] = s12;
+                dydt[0] = s14;
+                dydtDot[0] = s15;
 
                 // float o = p[32 + k] * 0.5f;
                 float o_3 = p[33] * 0.5f;
@@ -209,43 +219,47 @@ namespace Scenarios.Single
                 float oDot_4 = oDot_3;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                float v13 = h[1];
-                float v14 = hDot[1];
-                o_4 += p[28] * v13;
-                oDot_4 += global::System.MathF.FusedMultiplyAdd(pDot[28], v13, v14 * p[28]);
-                float v15 = h[3];
-                float v16 = hDot[3];
-                o_4 += p[29] * v15;
-                oDot_4 += global::System.MathF.FusedMultiplyAdd(pDot[29], v15, v16 * p[29]);
-                float v17 = h[5];
-                float v18 = hDot[5];
-                o_4 += p[30] * v17;
-                oDot_4 += global::System.MathF.FusedMultiplyAdd(pDot[30], v17, v18 * p[30]);
-                float v19 = h[7];
-                float v20 = hDot[7];
-                o_4 += p[31] * v19;
-                oDot_4 += global::System.MathF.FusedMultiplyAdd(pDot[31], v19, v20 * p[31]);
+                float p28 = p[28];
+                float v16 = h[1];
+                float v17 = hDot[1];
+                o_4 += p28 * v16;
+                oDot_4 += global::System.MathF.FusedMultiplyAdd(pDot[28], v16, v17 * p28);
+                float p29 = p[29];
+                float v18 = h[3];
+                float v19 = hDot[3];
+                o_4 += p29 * v18;
+                oDot_4 += global::System.MathF.FusedMultiplyAdd(pDot[29], v18, v19 * p29);
+                float p30 = p[30];
+                float v20 = h[5];
+                float v21 = hDot[5];
+                o_4 += p30 * v20;
+                oDot_4 += global::System.MathF.FusedMultiplyAdd(pDot[30], v20, v21 * p30);
+                float p31 = p[31];
+                float v22 = h[7];
+                float v23 = hDot[7];
+                o_4 += p31 * v22;
+                oDot_4 += global::System.MathF.FusedMultiplyAdd(pDot[31], v22, v23 * p31);
 
                 // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                bool v21 = (o_4 > 0.25f);
-                float s22 = 0.0f;
-                float s23 = 0.0f;
-                if (v21)
+                bool v24 = (o_4 > 0.25f);
+                float s25 = 0.0f;
+                float s26 = 0.0f;
+                if (v24)
                 {
                     // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    s22 = o_4;
-                    s23 = oDot_4;
+                    s25 = o_4;
+                    s26 = oDot_4;
                 }
                 else
                 {
                     // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    s22 = global::System.MathF.Sin(o_4) / 3.0f;
-                    s23 = oDot_4 * global::System.MathF.Cos(o_4) * 0.33333334f;
+                    s25 = global::System.MathF.Sin(o_4) / 3.0f;
+                    s26 = oDot_4 * global::System.MathF.Cos(o_4) * 0.33333334f;
                 }
 
                 // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                dydt[1] = s22;
-                dydtDot[1] = s23;
+                dydt[1] = s25;
+                dydtDot[1] = s26;
             }
 
             /// <inheritdoc/>
@@ -256,17 +270,20 @@ namespace Scenarios.Single
                 global::System.Span<float> h = stackalloc float[8];
 
                 // for (int i = 0; i < Hidden; i++)
+                float v1 = 0.1f * t;
+                float y0 = y[0];
+                float y1 = y[1];
                 for (int i = 0; i < 8; i++)
                 {
                     // float s = p[16 + i] + 0.1f * t;
-                    float s = p[16 + i] + 0.1f * t;
+                    float s = p[16 + i] + v1;
 
                     // for (int j = 0; j < 2; j++)
                     float s_2 = s;
 
                     // s += p[2 * i + j] * y[j];
-                    s_2 += p[2 * i] * y[0];
-                    s_2 += p[2 * i + 1] * y[1];
+                    s_2 += p[2 * i] * y0;
+                    s_2 += p[2 * i + 1] * y1;
 
                     // h[i] = MathF.Tanh(s);
                     h[i] = global::System.MathF.Tanh(s_2);
@@ -288,68 +305,72 @@ namespace Scenarios.Single
                 float o_2 = o;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                float v1 = h[1];
-                o_2 += p[28] * v1;
-                float v2 = h[3];
-                o_2 += p[29] * v2;
-                float v3 = h[5];
-                o_2 += p[30] * v3;
-                float v4 = h[7];
-                o_2 += p[31] * v4;
+                float p28 = p[28];
+                float v2 = h[1];
+                o_2 += p28 * v2;
+                float p29 = p[29];
+                float v3 = h[3];
+                o_2 += p29 * v3;
+                float p30 = p[30];
+                float v4 = h[5];
+                o_2 += p30 * v4;
+                float p31 = p[31];
+                float v5 = h[7];
+                o_2 += p31 * v5;
 
                 // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                bool v5 = (o_2 > 0.25f);
+                bool v6 = (o_2 > 0.25f);
 
                 // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                float v6 = dydtBar[1];
+                float v7 = dydtBar[1];
                 dydtBar[1] = 0.0f;
-                float s7 = v6;
-                float s8 = 0.0f;
-                if (v5)
+                float s8 = v7;
+                float s9 = 0.0f;
+                if (v6)
                 {
                     // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    float v9 = s7;
-                    s8 += v9;
-                    s7 = 0.0f;
+                    float v10 = s8;
+                    s9 += v10;
+                    s8 = 0.0f;
                 }
                 else
                 {
                     // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    float v10 = s7;
-                    s7 = 0.0f;
-                    s8 += v10 * 0.33333334f * global::System.MathF.Cos(o_2);
+                    float v11 = s8;
+                    s8 = 0.0f;
+                    s9 += v11 * 0.33333334f * global::System.MathF.Cos(o_2);
                 }
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                float v11 = h[7];
+                float v12 = h[7];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
-                hBar[7] += s8 * p[31];
-                pBar[31] += s8 * v11;
+                hBar[7] += s9 * p31;
+                pBar[31] += s9 * v12;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                float v12 = h[5];
+                float v13 = h[5];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
-                hBar[5] += s8 * p[30];
-                pBar[30] += s8 * v12;
+                hBar[5] += s9 * p30;
+                pBar[30] += s9 * v13;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                float v13 = h[3];
+                float v14 = h[3];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
-                hBar[3] += s8 * p[29];
-                pBar[29] += s8 * v13;
+                hBar[3] += s9 * p29;
+                pBar[29] += s9 * v14;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                float v14 = h[1];
+                float v15 = h[1];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
-                hBar[1] += s8 * p[28];
-                pBar[28] += s8 * v14;
+                hBar[1] += s9 * p28;
+                pBar[28] += s9 * v15;
 
                 // adjoint of: float o = p[32 + k] * 0.5f;
-                pBar[33] += s8 * 0.5f;
+                pBar[33] += s9 * 0.5f;
 
                 // float o = p[32 + k] * 0.5f;
                 float o_3 = p[32] * 0.5f;
@@ -358,68 +379,72 @@ namespace Scenarios.Single
                 float o_4 = o_3;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                float v15 = h[0];
-                o_4 += p[24] * v15;
-                float v16 = h[2];
-                o_4 += p[25] * v16;
-                float v17 = h[4];
-                o_4 += p[26] * v17;
-                float v18 = h[6];
-                o_4 += p[27] * v18;
+                float p24 = p[24];
+                float v16 = h[0];
+                o_4 += p24 * v16;
+                float p25 = p[25];
+                float v17 = h[2];
+                o_4 += p25 * v17;
+                float p26 = p[26];
+                float v18 = h[4];
+                o_4 += p26 * v18;
+                float p27 = p[27];
+                float v19 = h[6];
+                o_4 += p27 * v19;
 
                 // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                bool v19 = (o_4 > 0.25f);
+                bool v20 = (o_4 > 0.25f);
 
                 // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                float v20 = dydtBar[0];
+                float v21 = dydtBar[0];
                 dydtBar[0] = 0.0f;
-                float s21 = v20;
-                float s22 = 0.0f;
-                if (v19)
+                float s22 = v21;
+                float s23 = 0.0f;
+                if (v20)
                 {
                     // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    float v23 = s21;
-                    s22 += v23;
-                    s21 = 0.0f;
+                    float v24 = s22;
+                    s23 += v24;
+                    s22 = 0.0f;
                 }
                 else
                 {
                     // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    float v24 = s21;
-                    s21 = 0.0f;
-                    s22 += v24 * 0.33333334f * global::System.MathF.Cos(o_4);
+                    float v25 = s22;
+                    s22 = 0.0f;
+                    s23 += v25 * 0.33333334f * global::System.MathF.Cos(o_4);
                 }
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                float v25 = h[6];
+                float v26 = h[6];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
-                hBar[6] += s22 * p[27];
-                pBar[27] += s22 * v25;
+                hBar[6] += s23 * p27;
+                pBar[27] += s23 * v26;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                float v26 = h[4];
+                float v27 = h[4];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
-                hBar[4] += s22 * p[26];
-                pBar[26] += s22 * v26;
+                hBar[4] += s23 * p26;
+                pBar[26] += s23 * v27;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                float v27 = h[2];
+                float v28 = h[2];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
-                hBar[2] += s22 * p[25];
-                pBar[25] += s22 * v27;
+                hBar[2] += s23 * p25;
+                pBar[25] += s23 * v28;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                float v28 = h[0];
+                float v29 = h[0];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
-                hBar[0] += s22 * p[24];
-                pBar[24] += s22 * v28;
+                hBar[0] += s23 * p24;
+                pBar[24] += s23 * v29;
 
                 // adjoint of: float o = p[32 + k] * 0.5f;
-                pBar[32] += s22 * 0.5f;
+                pBar[32] += s23 * 0.5f;
 
                 // adjoint of: for (int i = 0; i < Hidden; i++)
                 float tBar = 0.0f;
@@ -428,18 +453,18 @@ namespace Scenarios.Single
                 for (int i = 8 - 1; i >= 0; i--)
                 {
                     // h[i] = MathF.Tanh(s);
-                    float v29 = h[i];
+                    float v30 = h[i];
 
                     // adjoint of: h[i] = MathF.Tanh(s);
-                    float v30 = hBar[i];
+                    float v31 = hBar[i];
                     hBar[i] = 0.0f;
-                    float sBar = v30 * global::System.MathF.FusedMultiplyAdd(-v29, v29, 1.0f);
+                    float sBar = v31 * global::System.MathF.FusedMultiplyAdd(-v30, v30, 1.0f);
 
                     // adjoint of: s += p[2 * i + j] * y[j];
                     yBar1 += sBar * p[2 * i + 1];
-                    pBar[2 * i + 1] += sBar * y[1];
+                    pBar[2 * i + 1] += sBar * y1;
                     yBar0 += sBar * p[2 * i];
-                    pBar[2 * i] += sBar * y[0];
+                    pBar[2 * i] += sBar * y0;
 
                     // adjoint of: float s = p[16 + i] + 0.1f * t;
                     tBar += sBar * 0.1f;

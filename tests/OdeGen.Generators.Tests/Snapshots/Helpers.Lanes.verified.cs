@@ -26,14 +26,18 @@ namespace Scenarios.Helpers
 
                 // for (int i = 0; i < 2; i++)
                 // dydt[2 * i] = y[2 * i + 1];
-                dydt[0] = y[1];
+                TLane y1 = y[1];
+                dydt[0] = y1;
 
                 // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
+                TLane y0 = y[0];
+                TLane p2 = p[2];
+
                 // double drag = friction * velocity;
-                TLane drag = p[2] * y[1];
+                TLane drag = p2 * y1;
 
                 // if (velocity < 0)
-                TLane v1 = TLane.LessThan(y[1], TLane.Zero);
+                TLane v1 = TLane.LessThan(y1, TLane.Zero);
                 TLane drag_2 = drag;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v1)
                 {
@@ -45,16 +49,20 @@ namespace Scenarios.Helpers
                 // if (velocity < 0)
                 TLane v2 = TLane.Sin(tLane);
                 TLane v3 = cm2 * v2 * (c1 + c0_1 * v2 * v2);
-                dydt[1] = -p[0] * y[0] * (c1 + c0_1 * y[0] * y[0]) + (-drag_2 + c0_01 * (cm2 * y[1] * (c1 + c0_1 * y[1] * y[1]))) + v3;
+                dydt[1] = -p[0] * y0 * (c1 + c0_1 * y0 * y0) + (-drag_2 + c0_01 * (cm2 * y1 * (c1 + c0_1 * y1 * y1))) + v3;
 
                 // dydt[2 * i] = y[2 * i + 1];
-                dydt[2] = y[3];
+                TLane y3 = y[3];
+                dydt[2] = y3;
+
+                // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
+                TLane y2 = y[2];
 
                 // double drag = friction * velocity;
-                TLane drag_4 = p[2] * y[3];
+                TLane drag_4 = p2 * y3;
 
                 // if (velocity < 0)
-                TLane v4 = TLane.LessThan(y[3], TLane.Zero);
+                TLane v4 = TLane.LessThan(y3, TLane.Zero);
                 TLane drag_5 = drag_4;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v4)
                 {
@@ -64,7 +72,7 @@ namespace Scenarios.Helpers
                 }
 
                 // if (velocity < 0)
-                dydt[3] = -p[1] * y[2] * (c1 + c0_1 * y[2] * y[2]) + (-drag_5 + c0_01 * (cm2 * y[3] * (c1 + c0_1 * y[3] * y[3]))) + v3;
+                dydt[3] = -p[1] * y2 * (c1 + c0_1 * y2 * y2) + (-drag_5 + c0_01 * (cm2 * y3 * (c1 + c0_1 * y3 * y3))) + v3;
             }
 
             /// <inheritdoc/>
@@ -86,20 +94,27 @@ namespace Scenarios.Helpers
 
                 // for (int i = 0; i < 2; i++)
                 // dydt[2 * i] = y[2 * i + 1];
-                dydt[0] = y[1];
-                dydtDot[0] = yDot[1];
+                TLane y1 = y[1];
+                TLane yDot1 = yDot[1];
+                dydt[0] = y1;
+                dydtDot[0] = yDot1;
 
                 // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
-                TLane v1 = p[0] * y[0];
-                TLane v2 = c0_1 * y[0];
-                TLane v3 = c1 + v2 * y[0];
+                TLane y0 = y[0];
+                TLane yDot0 = yDot[0];
+                TLane p0 = p[0];
+                TLane v1 = p0 * y0;
+                TLane v2 = c0_1 * y0;
+                TLane v3 = c1 + v2 * y0;
+                TLane p2 = p[2];
+                TLane pDot2 = pDot[2];
 
                 // double drag = friction * velocity;
-                TLane drag = p[2] * y[1];
-                TLane dragDot = TLane.FusedMultiplyAdd(pDot[2], y[1], yDot[1] * p[2]);
+                TLane drag = p2 * y1;
+                TLane dragDot = TLane.FusedMultiplyAdd(pDot2, y1, yDot1 * p2);
 
                 // if (velocity < 0)
-                TLane v4 = TLane.LessThan(y[1], TLane.Zero);
+                TLane v4 = TLane.LessThan(y1, TLane.Zero);
                 TLane drag_2 = drag;
                 TLane dragDot_2 = dragDot;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v4)
@@ -112,9 +127,9 @@ namespace Scenarios.Helpers
                 }
 
                 // if (velocity < 0)
-                TLane v5 = cm2 * y[1];
-                TLane v6 = c0_1 * y[1];
-                TLane v7 = c1 + v6 * y[1];
+                TLane v5 = cm2 * y1;
+                TLane v6 = c0_1 * y1;
+                TLane v7 = c1 + v6 * y1;
                 TLane v8 = TLane.Sin(tLane);
                 TLane v9 = tDotLane * TLane.Cos(tLane);
                 TLane v10 = cm2 * v8;
@@ -123,23 +138,28 @@ namespace Scenarios.Helpers
                 TLane v13 = v10 * v12;
                 TLane v14 = TLane.FusedMultiplyAdd(v9 * cm2, v12, TLane.FusedMultiplyAdd(v9 * c0_1, v8, v9 * v11) * v10);
                 dydt[1] = c0_01 * (v5 * v7) - drag_2 - v1 * v3 + v13;
-                dydtDot[1] = TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(-yDot[0], p[0], -(pDot[0] * y[0])), v3, -(TLane.FusedMultiplyAdd(yDot[0] * c0_1, y[0], yDot[0] * v2) * v1)) + TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(yDot[1] * cm2, v7, TLane.FusedMultiplyAdd(yDot[1] * c0_1, y[1], yDot[1] * v6) * v5), c0_01, -dragDot_2) + v14;
+                dydtDot[1] = TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(-yDot0, p0, -(pDot[0] * y0)), v3, -(TLane.FusedMultiplyAdd(yDot0 * c0_1, y0, yDot0 * v2) * v1)) + TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(yDot1 * cm2, v7, TLane.FusedMultiplyAdd(yDot1 * c0_1, y1, yDot1 * v6) * v5), c0_01, -dragDot_2) + v14;
 
                 // dydt[2 * i] = y[2 * i + 1];
-                dydt[2] = y[3];
-                dydtDot[2] = yDot[3];
+                TLane y3 = y[3];
+                TLane yDot3 = yDot[3];
+                dydt[2] = y3;
+                dydtDot[2] = yDot3;
 
                 // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
-                TLane v15 = p[1] * y[2];
-                TLane v16 = c0_1 * y[2];
-                TLane v17 = c1 + v16 * y[2];
+                TLane y2 = y[2];
+                TLane yDot2 = yDot[2];
+                TLane p1 = p[1];
+                TLane v15 = p1 * y2;
+                TLane v16 = c0_1 * y2;
+                TLane v17 = c1 + v16 * y2;
 
                 // double drag = friction * velocity;
-                TLane drag_4 = p[2] * y[3];
-                TLane dragDot_4 = TLane.FusedMultiplyAdd(pDot[2], y[3], yDot[3] * p[2]);
+                TLane drag_4 = p2 * y3;
+                TLane dragDot_4 = TLane.FusedMultiplyAdd(pDot2, y3, yDot3 * p2);
 
                 // if (velocity < 0)
-                TLane v18 = TLane.LessThan(y[3], TLane.Zero);
+                TLane v18 = TLane.LessThan(y3, TLane.Zero);
                 TLane drag_5 = drag_4;
                 TLane dragDot_5 = dragDot_4;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v18)
@@ -152,11 +172,11 @@ namespace Scenarios.Helpers
                 }
 
                 // if (velocity < 0)
-                TLane v19 = cm2 * y[3];
-                TLane v20 = c0_1 * y[3];
-                TLane v21 = c1 + v20 * y[3];
+                TLane v19 = cm2 * y3;
+                TLane v20 = c0_1 * y3;
+                TLane v21 = c1 + v20 * y3;
                 dydt[3] = c0_01 * (v19 * v21) - drag_5 - v15 * v17 + v13;
-                dydtDot[3] = TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(-yDot[2], p[1], -(pDot[1] * y[2])), v17, -(TLane.FusedMultiplyAdd(yDot[2] * c0_1, y[2], yDot[2] * v16) * v15)) + TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(yDot[3] * cm2, v21, TLane.FusedMultiplyAdd(yDot[3] * c0_1, y[3], yDot[3] * v20) * v19), c0_01, -dragDot_5) + v14;
+                dydtDot[3] = TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(-yDot2, p1, -(pDot[1] * y2)), v17, -(TLane.FusedMultiplyAdd(yDot2 * c0_1, y2, yDot2 * v16) * v15)) + TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(yDot3 * cm2, v21, TLane.FusedMultiplyAdd(yDot3 * c0_1, y3, yDot3 * v20) * v19), c0_01, -dragDot_5) + v14;
             }
 
             /// <inheritdoc/>
@@ -181,13 +201,18 @@ namespace Scenarios.Helpers
                 // elements of dydt that are not written are 0
                 // for (int i = 0; i < 2; i++)
                 // dydt[2 * i] = y[2 * i + 1];
+                TLane y3 = y[3];
+
                 // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
-                TLane v1 = c0_1 * y[2];
+                TLane y2 = y[2];
+                TLane p1 = p[1];
+                TLane v1 = c0_1 * y2;
+                TLane p2 = p[2];
 
                 // double drag = friction * velocity;
                 // if (velocity < 0)
-                TLane v2 = TLane.LessThan(y[3], TLane.Zero);
-                TLane v3 = c0_1 * y[3];
+                TLane v2 = TLane.LessThan(y3, TLane.Zero);
+                TLane v3 = c0_1 * y3;
                 TLane v4 = TLane.Sin(tLane);
                 TLane v5 = cm2 * v4;
                 TLane v6 = c0_1 * v4;
@@ -200,7 +225,7 @@ namespace Scenarios.Helpers
                 TLane v10 = TLane.Cos(tLane);
                 tBar += TLane.FusedMultiplyAdd(v8 * v7, cm2, TLane.FusedMultiplyAdd(v9, v6, v9 * v4 * c0_1)) * v10;
                 TLane v11 = v8 * c0_01;
-                TLane v12 = v11 * (cm2 * y[3]);
+                TLane v12 = v11 * (cm2 * y3);
                 TLane dragBar = TLane.Zero;
                 TLane dragBar_2 = -v8;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v2)
@@ -215,23 +240,28 @@ namespace Scenarios.Helpers
                 TLane dragBar_4 = dragBar + dragBar_2;
 
                 // adjoint of: dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
-                pBar[2] += dragBar_4 * y[3];
-                TLane v13 = v8 * (c1 + v1 * y[2]);
-                TLane v14 = v8 * (p[1] * y[2]);
-                pBar[1] += -(v13 * y[2]);
-                yBar[2] += TLane.FusedMultiplyAdd(-v13, p[1], TLane.FusedMultiplyAdd(-(v14 * y[2]), c0_1, -(v14 * v1)));
+                pBar[2] += dragBar_4 * y3;
+                TLane v13 = v8 * (c1 + v1 * y2);
+                TLane v14 = v8 * (p1 * y2);
+                pBar[1] += -(v13 * y2);
+                yBar[2] += TLane.FusedMultiplyAdd(-v13, p1, TLane.FusedMultiplyAdd(-(v14 * y2), c0_1, -(v14 * v1)));
 
                 // adjoint of: dydt[2 * i] = y[2 * i + 1];
                 TLane v15 = dydtBar[2];
                 dydtBar[2] = TLane.Zero;
-                yBar[3] += TLane.FusedMultiplyAdd(dragBar_4, p[2], TLane.FusedMultiplyAdd(v11 * (c1 + v3 * y[3]), cm2, TLane.FusedMultiplyAdd(v12, v3, v12 * y[3] * c0_1))) + v15;
+                yBar[3] += TLane.FusedMultiplyAdd(dragBar_4, p2, TLane.FusedMultiplyAdd(v11 * (c1 + v3 * y3), cm2, TLane.FusedMultiplyAdd(v12, v3, v12 * y3 * c0_1))) + v15;
+
+                // dydt[2 * i] = y[2 * i + 1];
+                TLane y1 = y[1];
 
                 // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
-                TLane v16 = c0_1 * y[0];
+                TLane y0 = y[0];
+                TLane p0 = p[0];
+                TLane v16 = c0_1 * y0;
 
                 // if (velocity < 0)
-                TLane v17 = TLane.LessThan(y[1], TLane.Zero);
-                TLane v18 = c0_1 * y[1];
+                TLane v17 = TLane.LessThan(y1, TLane.Zero);
+                TLane v18 = c0_1 * y1;
 
                 // adjoint of: if (velocity < 0)
                 TLane v19 = dydtBar[1];
@@ -239,7 +269,7 @@ namespace Scenarios.Helpers
                 TLane v20 = v19 * v5;
                 tBar += TLane.FusedMultiplyAdd(v19 * v7, cm2, TLane.FusedMultiplyAdd(v20, v6, v20 * v4 * c0_1)) * v10;
                 TLane v21 = v19 * c0_01;
-                TLane v22 = v21 * (cm2 * y[1]);
+                TLane v22 = v21 * (cm2 * y1);
                 TLane dragBar_5 = TLane.Zero;
                 TLane dragBar_6 = -v19;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v17)
@@ -254,16 +284,16 @@ namespace Scenarios.Helpers
                 TLane dragBar_8 = dragBar_5 + dragBar_6;
 
                 // adjoint of: dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
-                pBar[2] += dragBar_8 * y[1];
-                TLane v23 = v19 * (c1 + v16 * y[0]);
-                TLane v24 = v19 * (p[0] * y[0]);
-                pBar[0] += -(v23 * y[0]);
-                yBar[0] += TLane.FusedMultiplyAdd(-v23, p[0], TLane.FusedMultiplyAdd(-(v24 * y[0]), c0_1, -(v24 * v16)));
+                pBar[2] += dragBar_8 * y1;
+                TLane v23 = v19 * (c1 + v16 * y0);
+                TLane v24 = v19 * (p0 * y0);
+                pBar[0] += -(v23 * y0);
+                yBar[0] += TLane.FusedMultiplyAdd(-v23, p0, TLane.FusedMultiplyAdd(-(v24 * y0), c0_1, -(v24 * v16)));
 
                 // adjoint of: dydt[2 * i] = y[2 * i + 1];
                 TLane v25 = dydtBar[0];
                 dydtBar[0] = TLane.Zero;
-                yBar[1] += TLane.FusedMultiplyAdd(dragBar_8, p[2], TLane.FusedMultiplyAdd(v21 * (c1 + v18 * y[1]), cm2, TLane.FusedMultiplyAdd(v22, v18, v22 * y[1] * c0_1))) + v25;
+                yBar[1] += TLane.FusedMultiplyAdd(dragBar_8, p2, TLane.FusedMultiplyAdd(v21 * (c1 + v18 * y1), cm2, TLane.FusedMultiplyAdd(v22, v18, v22 * y1 * c0_1))) + v25;
                 return tBar;
             }
         }

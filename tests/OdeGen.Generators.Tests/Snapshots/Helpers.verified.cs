@@ -32,14 +32,18 @@ namespace Scenarios.Helpers
 
                 // for (int i = 0; i < 2; i++)
                 // dydt[2 * i] = y[2 * i + 1];
-                dydt[0] = y[1];
+                double y1 = y[1];
+                dydt[0] = y1;
 
                 // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
+                double y0 = y[0];
+                double p2 = p[2];
+
                 // double drag = friction * velocity;
-                double drag = p[2] * y[1];
+                double drag = p2 * y1;
 
                 // if (velocity < 0)
-                bool v1 = (y[1] < 0.0);
+                bool v1 = (y1 < 0.0);
                 double drag_2 = drag;
                 if (v1)
                 {
@@ -51,16 +55,20 @@ namespace Scenarios.Helpers
                 // if (velocity < 0)
                 double v2 = global::System.Math.Sin(t);
                 double v3 = -2.0 * v2 * (1.0 + 0.1 * v2 * v2);
-                dydt[1] = -p[0] * y[0] * (1.0 + 0.1 * y[0] * y[0]) + (-drag_2 + 0.01 * (-2.0 * y[1] * (1.0 + 0.1 * y[1] * y[1]))) + v3;
+                dydt[1] = -p[0] * y0 * (1.0 + 0.1 * y0 * y0) + (-drag_2 + 0.01 * (-2.0 * y1 * (1.0 + 0.1 * y1 * y1))) + v3;
 
                 // dydt[2 * i] = y[2 * i + 1];
-                dydt[2] = y[3];
+                double y3 = y[3];
+                dydt[2] = y3;
+
+                // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
+                double y2 = y[2];
 
                 // double drag = friction * velocity;
-                double drag_4 = p[2] * y[3];
+                double drag_4 = p2 * y3;
 
                 // if (velocity < 0)
-                bool v4 = (y[3] < 0.0);
+                bool v4 = (y3 < 0.0);
                 double drag_5 = drag_4;
                 if (v4)
                 {
@@ -70,7 +78,7 @@ namespace Scenarios.Helpers
                 }
 
                 // if (velocity < 0)
-                dydt[3] = -p[1] * y[2] * (1.0 + 0.1 * y[2] * y[2]) + (-drag_5 + 0.01 * (-2.0 * y[3] * (1.0 + 0.1 * y[3] * y[3]))) + v3;
+                dydt[3] = -p[1] * y2 * (1.0 + 0.1 * y2 * y2) + (-drag_5 + 0.01 * (-2.0 * y3 * (1.0 + 0.1 * y3 * y3))) + v3;
             }
 
             /// <inheritdoc/>
@@ -82,20 +90,27 @@ namespace Scenarios.Helpers
 
                 // for (int i = 0; i < 2; i++)
                 // dydt[2 * i] = y[2 * i + 1];
-                dydt[0] = y[1];
-                dydtDot[0] = yDot[1];
+                double y1 = y[1];
+                double yDot1 = yDot[1];
+                dydt[0] = y1;
+                dydtDot[0] = yDot1;
 
                 // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
-                double v1 = p[0] * y[0];
-                double v2 = 0.1 * y[0];
-                double v3 = 1.0 + v2 * y[0];
+                double y0 = y[0];
+                double yDot0 = yDot[0];
+                double p0 = p[0];
+                double v1 = p0 * y0;
+                double v2 = 0.1 * y0;
+                double v3 = 1.0 + v2 * y0;
+                double p2 = p[2];
+                double pDot2 = pDot[2];
 
                 // double drag = friction * velocity;
-                double drag = p[2] * y[1];
-                double dragDot = global::System.Math.FusedMultiplyAdd(pDot[2], y[1], yDot[1] * p[2]);
+                double drag = p2 * y1;
+                double dragDot = global::System.Math.FusedMultiplyAdd(pDot2, y1, yDot1 * p2);
 
                 // if (velocity < 0)
-                bool v4 = (y[1] < 0.0);
+                bool v4 = (y1 < 0.0);
                 double drag_2 = drag;
                 double dragDot_2 = dragDot;
                 if (v4)
@@ -108,9 +123,9 @@ namespace Scenarios.Helpers
                 }
 
                 // if (velocity < 0)
-                double v5 = -2.0 * y[1];
-                double v6 = 0.1 * y[1];
-                double v7 = 1.0 + v6 * y[1];
+                double v5 = -2.0 * y1;
+                double v6 = 0.1 * y1;
+                double v7 = 1.0 + v6 * y1;
                 double v8 = global::System.Math.Sin(t);
                 double v9 = tDot * global::System.Math.Cos(t);
                 double v10 = -2.0 * v8;
@@ -119,23 +134,28 @@ namespace Scenarios.Helpers
                 double v13 = v10 * v12;
                 double v14 = global::System.Math.FusedMultiplyAdd(v9 * -2.0, v12, global::System.Math.FusedMultiplyAdd(v9 * 0.1, v8, v9 * v11) * v10);
                 dydt[1] = 0.01 * (v5 * v7) - drag_2 - v1 * v3 + v13;
-                dydtDot[1] = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(-yDot[0], p[0], -(pDot[0] * y[0])), v3, -(global::System.Math.FusedMultiplyAdd(yDot[0] * 0.1, y[0], yDot[0] * v2) * v1)) + global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(yDot[1] * -2.0, v7, global::System.Math.FusedMultiplyAdd(yDot[1] * 0.1, y[1], yDot[1] * v6) * v5), 0.01, -dragDot_2) + v14;
+                dydtDot[1] = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(-yDot0, p0, -(pDot[0] * y0)), v3, -(global::System.Math.FusedMultiplyAdd(yDot0 * 0.1, y0, yDot0 * v2) * v1)) + global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(yDot1 * -2.0, v7, global::System.Math.FusedMultiplyAdd(yDot1 * 0.1, y1, yDot1 * v6) * v5), 0.01, -dragDot_2) + v14;
 
                 // dydt[2 * i] = y[2 * i + 1];
-                dydt[2] = y[3];
-                dydtDot[2] = yDot[3];
+                double y3 = y[3];
+                double yDot3 = yDot[3];
+                dydt[2] = y3;
+                dydtDot[2] = yDot3;
 
                 // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
-                double v15 = p[1] * y[2];
-                double v16 = 0.1 * y[2];
-                double v17 = 1.0 + v16 * y[2];
+                double y2 = y[2];
+                double yDot2 = yDot[2];
+                double p1 = p[1];
+                double v15 = p1 * y2;
+                double v16 = 0.1 * y2;
+                double v17 = 1.0 + v16 * y2;
 
                 // double drag = friction * velocity;
-                double drag_4 = p[2] * y[3];
-                double dragDot_4 = global::System.Math.FusedMultiplyAdd(pDot[2], y[3], yDot[3] * p[2]);
+                double drag_4 = p2 * y3;
+                double dragDot_4 = global::System.Math.FusedMultiplyAdd(pDot2, y3, yDot3 * p2);
 
                 // if (velocity < 0)
-                bool v18 = (y[3] < 0.0);
+                bool v18 = (y3 < 0.0);
                 double drag_5 = drag_4;
                 double dragDot_5 = dragDot_4;
                 if (v18)
@@ -148,11 +168,11 @@ namespace Scenarios.Helpers
                 }
 
                 // if (velocity < 0)
-                double v19 = -2.0 * y[3];
-                double v20 = 0.1 * y[3];
-                double v21 = 1.0 + v20 * y[3];
+                double v19 = -2.0 * y3;
+                double v20 = 0.1 * y3;
+                double v21 = 1.0 + v20 * y3;
                 dydt[3] = 0.01 * (v19 * v21) - drag_5 - v15 * v17 + v13;
-                dydtDot[3] = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(-yDot[2], p[1], -(pDot[1] * y[2])), v17, -(global::System.Math.FusedMultiplyAdd(yDot[2] * 0.1, y[2], yDot[2] * v16) * v15)) + global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(yDot[3] * -2.0, v21, global::System.Math.FusedMultiplyAdd(yDot[3] * 0.1, y[3], yDot[3] * v20) * v19), 0.01, -dragDot_5) + v14;
+                dydtDot[3] = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(-yDot2, p1, -(pDot[1] * y2)), v17, -(global::System.Math.FusedMultiplyAdd(yDot2 * 0.1, y2, yDot2 * v16) * v15)) + global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(yDot3 * -2.0, v21, global::System.Math.FusedMultiplyAdd(yDot3 * 0.1, y3, yDot3 * v20) * v19), 0.01, -dragDot_5) + v14;
             }
 
             /// <inheritdoc/>
@@ -168,13 +188,18 @@ namespace Scenarios.Helpers
                 // elements of dydt that are not written are 0
                 // for (int i = 0; i < 2; i++)
                 // dydt[2 * i] = y[2 * i + 1];
+                double y3 = y[3];
+
                 // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
-                double v1 = 0.1 * y[2];
+                double y2 = y[2];
+                double p1 = p[1];
+                double v1 = 0.1 * y2;
+                double p2 = p[2];
 
                 // double drag = friction * velocity;
                 // if (velocity < 0)
-                bool v2 = (y[3] < 0.0);
-                double v3 = 0.1 * y[3];
+                bool v2 = (y3 < 0.0);
+                double v3 = 0.1 * y3;
                 double v4 = global::System.Math.Sin(t);
                 double v5 = -2.0 * v4;
                 double v6 = 0.1 * v4;
@@ -187,7 +212,7 @@ namespace Scenarios.Helpers
                 double v10 = global::System.Math.Cos(t);
                 tBar += global::System.Math.FusedMultiplyAdd(v8 * v7, -2.0, global::System.Math.FusedMultiplyAdd(v9, v6, v9 * v4 * 0.1)) * v10;
                 double v11 = v8 * 0.01;
-                double v12 = v11 * (-2.0 * y[3]);
+                double v12 = v11 * (-2.0 * y3);
                 double dragBar = 0.0;
                 double dragBar_2 = -v8;
                 if (v2)
@@ -202,23 +227,28 @@ namespace Scenarios.Helpers
                 double dragBar_4 = dragBar + dragBar_2;
 
                 // adjoint of: dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
-                pBar[2] += dragBar_4 * y[3];
-                double v13 = v8 * (1.0 + v1 * y[2]);
-                double v14 = v8 * (p[1] * y[2]);
-                pBar[1] += -(v13 * y[2]);
-                yBar[2] += global::System.Math.FusedMultiplyAdd(-v13, p[1], global::System.Math.FusedMultiplyAdd(-(v14 * y[2]), 0.1, -(v14 * v1)));
+                pBar[2] += dragBar_4 * y3;
+                double v13 = v8 * (1.0 + v1 * y2);
+                double v14 = v8 * (p1 * y2);
+                pBar[1] += -(v13 * y2);
+                yBar[2] += global::System.Math.FusedMultiplyAdd(-v13, p1, global::System.Math.FusedMultiplyAdd(-(v14 * y2), 0.1, -(v14 * v1)));
 
                 // adjoint of: dydt[2 * i] = y[2 * i + 1];
                 double v15 = dydtBar[2];
                 dydtBar[2] = 0.0;
-                yBar[3] += global::System.Math.FusedMultiplyAdd(dragBar_4, p[2], global::System.Math.FusedMultiplyAdd(v11 * (1.0 + v3 * y[3]), -2.0, global::System.Math.FusedMultiplyAdd(v12, v3, v12 * y[3] * 0.1))) + v15;
+                yBar[3] += global::System.Math.FusedMultiplyAdd(dragBar_4, p2, global::System.Math.FusedMultiplyAdd(v11 * (1.0 + v3 * y3), -2.0, global::System.Math.FusedMultiplyAdd(v12, v3, v12 * y3 * 0.1))) + v15;
+
+                // dydt[2 * i] = y[2 * i + 1];
+                double y1 = y[1];
 
                 // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
-                double v16 = 0.1 * y[0];
+                double y0 = y[0];
+                double p0 = p[0];
+                double v16 = 0.1 * y0;
 
                 // if (velocity < 0)
-                bool v17 = (y[1] < 0.0);
-                double v18 = 0.1 * y[1];
+                bool v17 = (y1 < 0.0);
+                double v18 = 0.1 * y1;
 
                 // adjoint of: if (velocity < 0)
                 double v19 = dydtBar[1];
@@ -226,7 +256,7 @@ namespace Scenarios.Helpers
                 double v20 = v19 * v5;
                 tBar += global::System.Math.FusedMultiplyAdd(v19 * v7, -2.0, global::System.Math.FusedMultiplyAdd(v20, v6, v20 * v4 * 0.1)) * v10;
                 double v21 = v19 * 0.01;
-                double v22 = v21 * (-2.0 * y[1]);
+                double v22 = v21 * (-2.0 * y1);
                 double dragBar_5 = 0.0;
                 double dragBar_6 = -v19;
                 if (v17)
@@ -241,16 +271,16 @@ namespace Scenarios.Helpers
                 double dragBar_8 = dragBar_5 + dragBar_6;
 
                 // adjoint of: dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
-                pBar[2] += dragBar_8 * y[1];
-                double v23 = v19 * (1.0 + v16 * y[0]);
-                double v24 = v19 * (p[0] * y[0]);
-                pBar[0] += -(v23 * y[0]);
-                yBar[0] += global::System.Math.FusedMultiplyAdd(-v23, p[0], global::System.Math.FusedMultiplyAdd(-(v24 * y[0]), 0.1, -(v24 * v16)));
+                pBar[2] += dragBar_8 * y1;
+                double v23 = v19 * (1.0 + v16 * y0);
+                double v24 = v19 * (p0 * y0);
+                pBar[0] += -(v23 * y0);
+                yBar[0] += global::System.Math.FusedMultiplyAdd(-v23, p0, global::System.Math.FusedMultiplyAdd(-(v24 * y0), 0.1, -(v24 * v16)));
 
                 // adjoint of: dydt[2 * i] = y[2 * i + 1];
                 double v25 = dydtBar[0];
                 dydtBar[0] = 0.0;
-                yBar[1] += global::System.Math.FusedMultiplyAdd(dragBar_8, p[2], global::System.Math.FusedMultiplyAdd(v21 * (1.0 + v18 * y[1]), -2.0, global::System.Math.FusedMultiplyAdd(v22, v18, v22 * y[1] * 0.1))) + v25;
+                yBar[1] += global::System.Math.FusedMultiplyAdd(dragBar_8, p2, global::System.Math.FusedMultiplyAdd(v21 * (1.0 + v18 * y1), -2.0, global::System.Math.FusedMultiplyAdd(v22, v18, v22 * y1 * 0.1))) + v25;
                 return tBar;
             }
 

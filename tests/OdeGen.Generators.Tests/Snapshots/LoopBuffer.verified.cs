@@ -85,49 +85,53 @@ namespace Scenarios.Loops
                 for (int i = 0; i < y.Length; i++)
                 {
                     // energy += y[i] * y[i];
-                    energy += y[i] * y[i];
+                    double v1 = y[i];
+                    energy += v1 * v1;
                 }
 
                 // for (int k = 0; k < n; k++)
+                double v2 = -energy;
+                double v3 = 0.1 * t;
                 for (int k = 0; k < y.Length; k++)
                 {
                     // double acc = -energy * y[k] + 0.1 * t * p[16];
-                    double acc = -energy * y[k] + 0.1 * t * p[16];
+                    double v4 = y[k];
+                    double acc = v2 * v4 + v3 * p[16];
 
                     // for (int i = 0; i <= H - 1; ++i)
                     double acc_2 = acc;
 
                     // acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
-                    double v1 = h[0];
-                    acc_2 += scale * global::System.Math.Tanh(v1) * p[k % 4];
+                    double v5 = h[0];
+                    acc_2 += scale * global::System.Math.Tanh(v5) * p[k % 4];
 
                     // acc -= 0.01 * Math.Sin(h[i] * y[k]);
-                    double v2 = h[0];
-                    acc_2 += -(0.01 * global::System.Math.Sin(v2 * y[k]));
+                    double v6 = h[0];
+                    acc_2 += -(0.01 * global::System.Math.Sin(v6 * v4));
 
                     // acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
-                    double v3 = h[1];
-                    acc_2 += scale * global::System.Math.Tanh(v3) * p[(1 + k) % 4];
+                    double v7 = h[1];
+                    acc_2 += scale * global::System.Math.Tanh(v7) * p[(1 + k) % 4];
 
                     // acc -= 0.01 * Math.Sin(h[i] * y[k]);
-                    double v4 = h[1];
-                    acc_2 += -(0.01 * global::System.Math.Sin(v4 * y[k]));
+                    double v8 = h[1];
+                    acc_2 += -(0.01 * global::System.Math.Sin(v8 * v4));
 
                     // acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
-                    double v5 = h[2];
-                    acc_2 += scale * global::System.Math.Tanh(v5) * p[(2 + k) % 4];
+                    double v9 = h[2];
+                    acc_2 += scale * global::System.Math.Tanh(v9) * p[(2 + k) % 4];
 
                     // acc -= 0.01 * Math.Sin(h[i] * y[k]);
-                    double v6 = h[2];
-                    acc_2 += -(0.01 * global::System.Math.Sin(v6 * y[k]));
+                    double v10 = h[2];
+                    acc_2 += -(0.01 * global::System.Math.Sin(v10 * v4));
 
                     // acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
-                    double v7 = h[3];
-                    acc_2 += scale * global::System.Math.Tanh(v7) * p[(3 + k) % 4];
+                    double v11 = h[3];
+                    acc_2 += scale * global::System.Math.Tanh(v11) * p[(3 + k) % 4];
 
                     // acc -= 0.01 * Math.Sin(h[i] * y[k]);
-                    double v8 = h[3];
-                    acc_2 += -(0.01 * global::System.Math.Sin(v8 * y[k]));
+                    double v12 = h[3];
+                    acc_2 += -(0.01 * global::System.Math.Sin(v12 * v4));
 
                     // dydt[k] = acc * (1 + 0.1 * (double)k);
                     dydt[k] = acc_2 * (1.0 + 0.1 * (double)(k));
@@ -151,9 +155,10 @@ namespace Scenarios.Loops
                 global::System.Span<double> hDot = stackalloc double[4];
 
                 // double scale = p[18] * Math.Cos(t);
+                double p18 = p[18];
                 double v1 = global::System.Math.Cos(t);
-                double scale = p[18] * v1;
-                double scaleDot = global::System.Math.FusedMultiplyAdd(pDot[18], v1, -(tDot * global::System.Math.Sin(t) * p[18]));
+                double scale = p18 * v1;
+                double scaleDot = global::System.Math.FusedMultiplyAdd(pDot[18], v1, -(tDot * global::System.Math.Sin(t) * p18));
 
                 // for (int i = 0; i < H; i++)
                 // h[i] = p[12 + i];
@@ -164,8 +169,10 @@ namespace Scenarios.Loops
                 for (int j = 0; j < y.Length; j++)
                 {
                     // h[i] += p[i * n + j] * y[j];
-                    h[0] += p[j] * y[j];
-                    hDot[0] += global::System.Math.FusedMultiplyAdd(pDot[j], y[j], yDot[j] * p[j]);
+                    double v2 = p[j];
+                    double v3 = y[j];
+                    h[0] += v2 * v3;
+                    hDot[0] += global::System.Math.FusedMultiplyAdd(pDot[j], v3, yDot[j] * v2);
                 }
 
                 // h[i] = p[12 + i];
@@ -176,8 +183,10 @@ namespace Scenarios.Loops
                 for (int j = 0; j < y.Length; j++)
                 {
                     // h[i] += p[i * n + j] * y[j];
-                    h[1] += p[y.Length + j] * y[j];
-                    hDot[1] += global::System.Math.FusedMultiplyAdd(pDot[y.Length + j], y[j], yDot[j] * p[y.Length + j]);
+                    double v4 = p[y.Length + j];
+                    double v5 = y[j];
+                    h[1] += v4 * v5;
+                    hDot[1] += global::System.Math.FusedMultiplyAdd(pDot[y.Length + j], v5, yDot[j] * v4);
                 }
 
                 // h[i] = p[12 + i];
@@ -188,8 +197,10 @@ namespace Scenarios.Loops
                 for (int j = 0; j < y.Length; j++)
                 {
                     // h[i] += p[i * n + j] * y[j];
-                    h[2] += p[2 * y.Length + j] * y[j];
-                    hDot[2] += global::System.Math.FusedMultiplyAdd(pDot[2 * y.Length + j], y[j], yDot[j] * p[2 * y.Length + j]);
+                    double v6 = p[2 * y.Length + j];
+                    double v7 = y[j];
+                    h[2] += v6 * v7;
+                    hDot[2] += global::System.Math.FusedMultiplyAdd(pDot[2 * y.Length + j], v7, yDot[j] * v6);
                 }
 
                 // h[i] = p[12 + i];
@@ -200,8 +211,10 @@ namespace Scenarios.Loops
                 for (int j = 0; j < y.Length; j++)
                 {
                     // h[i] += p[i * n + j] * y[j];
-                    h[3] += p[3 * y.Length + j] * y[j];
-                    hDot[3] += global::System.Math.FusedMultiplyAdd(pDot[3 * y.Length + j], y[j], yDot[j] * p[3 * y.Length + j]);
+                    double v8 = p[3 * y.Length + j];
+                    double v9 = y[j];
+                    h[3] += v8 * v9;
+                    hDot[3] += global::System.Math.FusedMultiplyAdd(pDot[3 * y.Length + j], v9, yDot[j] * v8);
                 }
 
                 // double energy = 0.0;
@@ -211,92 +224,102 @@ namespace Scenarios.Loops
                 for (int i = 0; i < y.Length; i++)
                 {
                     // energy += y[i] * y[i];
-                    double v2 = yDot[i] * y[i];
-                    energy += y[i] * y[i];
-                    energyDot += v2 + v2;
+                    double v10 = y[i];
+                    double v11 = yDot[i] * v10;
+                    energy += v10 * v10;
+                    energyDot += v11 + v11;
                 }
 
                 // for (int k = 0; k < n; k++)
+                double v12 = 0.1 * t;
+                double v13 = tDot * 0.1;
                 for (int k = 0; k < y.Length; k++)
                 {
                     // double acc = -energy * y[k] + 0.1 * t * p[16];
-                    double v3 = 0.1 * t;
-                    double acc = v3 * p[16] - energy * y[k];
-                    double accDot = global::System.Math.FusedMultiplyAdd(-yDot[k], energy, -(energyDot * y[k])) + global::System.Math.FusedMultiplyAdd(tDot * 0.1, p[16], pDot[16] * v3);
+                    double v14 = y[k];
+                    double v15 = yDot[k];
+                    double p16 = p[16];
+                    double acc = v12 * p16 - energy * v14;
+                    double accDot = global::System.Math.FusedMultiplyAdd(-v15, energy, -(energyDot * v14)) + global::System.Math.FusedMultiplyAdd(v13, p16, pDot[16] * v12);
 
                     // for (int i = 0; i <= H - 1; ++i)
                     double acc_2 = acc;
                     double accDot_2 = accDot;
 
                     // acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
-                    double v4 = h[0];
-                    double v5 = hDot[0];
-                    double v6 = global::System.Math.Tanh(v4);
-                    double v7 = scale * v6;
-                    acc_2 += v7 * p[k % 4];
-                    accDot_2 += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(scaleDot, v6, v5 * global::System.Math.FusedMultiplyAdd(-v6, v6, 1.0) * scale), p[k % 4], pDot[k % 4] * v7);
+                    double v16 = h[0];
+                    double v17 = hDot[0];
+                    double v18 = global::System.Math.Tanh(v16);
+                    double v19 = scale * v18;
+                    double v20 = p[k % 4];
+                    acc_2 += v19 * v20;
+                    accDot_2 += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(scaleDot, v18, v17 * global::System.Math.FusedMultiplyAdd(-v18, v18, 1.0) * scale), v20, pDot[k % 4] * v19);
 
                     // acc -= 0.01 * Math.Sin(h[i] * y[k]);
-                    double v8 = h[0];
-                    double v9 = hDot[0];
-                    double v10 = v8 * y[k];
-                    acc_2 += -(0.01 * global::System.Math.Sin(v10));
-                    accDot_2 += -(global::System.Math.FusedMultiplyAdd(v9, y[k], yDot[k] * v8) * global::System.Math.Cos(v10) * 0.01);
+                    double v21 = h[0];
+                    double v22 = hDot[0];
+                    double v23 = v21 * v14;
+                    acc_2 += -(0.01 * global::System.Math.Sin(v23));
+                    accDot_2 += -(global::System.Math.FusedMultiplyAdd(v22, v14, v15 * v21) * global::System.Math.Cos(v23) * 0.01);
 
                     // acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
-                    double v11 = h[1];
-                    double v12 = hDot[1];
-                    double v13 = global::System.Math.Tanh(v11);
-                    double v14 = scale * v13;
-                    acc_2 += v14 * p[(1 + k) % 4];
-                    accDot_2 += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(scaleDot, v13, v12 * global::System.Math.FusedMultiplyAdd(-v13, v13, 1.0) * scale), p[(1 + k) % 4], pDot[(1 + k) % 4] * v14);
+                    double v24 = h[1];
+                    double v25 = hDot[1];
+                    double v26 = global::System.Math.Tanh(v24);
+                    double v27 = scale * v26;
+                    double v28 = p[(1 + k) % 4];
+                    acc_2 += v27 * v28;
+                    accDot_2 += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(scaleDot, v26, v25 * global::System.Math.FusedMultiplyAdd(-v26, v26, 1.0) * scale), v28, pDot[(1 + k) % 4] * v27);
 
                     // acc -= 0.01 * Math.Sin(h[i] * y[k]);
-                    double v15 = h[1];
-                    double v16 = hDot[1];
-                    double v17 = v15 * y[k];
-                    acc_2 += -(0.01 * global::System.Math.Sin(v17));
-                    accDot_2 += -(global::System.Math.FusedMultiplyAdd(v16, y[k], yDot[k] * v15) * global::System.Math.Cos(v17) * 0.01);
-
-                    // acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
-                    double v18 = h[2];
-                    double v19 = hDot[2];
-                    double v20 = global::System.Math.Tanh(v18);
-                    double v21 = scale * v20;
-                    acc_2 += v21 * p[(2 + k) % 4];
-                    accDot_2 += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(scaleDot, v20, v19 * global::System.Math.FusedMultiplyAdd(-v20, v20, 1.0) * scale), p[(2 + k) % 4], pDot[(2 + k) % 4] * v21);
-
-                    // acc -= 0.01 * Math.Sin(h[i] * y[k]);
-                    double v22 = h[2];
-                    double v23 = hDot[2];
-                    double v24 = v22 * y[k];
-                    acc_2 += -(0.01 * global::System.Math.Sin(v24));
-                    accDot_2 += -(global::System.Math.FusedMultiplyAdd(v23, y[k], yDot[k] * v22) * global::System.Math.Cos(v24) * 0.01);
-
-                    // acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
-                    double v25 = h[3];
-                    double v26 = hDot[3];
-                    double v27 = global::System.Math.Tanh(v25);
-                    double v28 = scale * v27;
-                    acc_2 += v28 * p[(3 + k) % 4];
-                    accDot_2 += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(scaleDot, v27, v26 * global::System.Math.FusedMultiplyAdd(-v27, v27, 1.0) * scale), p[(3 + k) % 4], pDot[(3 + k) % 4] * v28);
-
-                    // acc -= 0.01 * Math.Sin(h[i] * y[k]);
-                    double v29 = h[3];
-                    double v30 = hDot[3];
-                    double v31 = v29 * y[k];
+                    double v29 = h[1];
+                    double v30 = hDot[1];
+                    double v31 = v29 * v14;
                     acc_2 += -(0.01 * global::System.Math.Sin(v31));
-                    accDot_2 += -(global::System.Math.FusedMultiplyAdd(v30, y[k], yDot[k] * v29) * global::System.Math.Cos(v31) * 0.01);
+                    accDot_2 += -(global::System.Math.FusedMultiplyAdd(v30, v14, v15 * v29) * global::System.Math.Cos(v31) * 0.01);
+
+                    // acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
+                    double v32 = h[2];
+                    double v33 = hDot[2];
+                    double v34 = global::System.Math.Tanh(v32);
+                    double v35 = scale * v34;
+                    double v36 = p[(2 + k) % 4];
+                    acc_2 += v35 * v36;
+                    accDot_2 += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(scaleDot, v34, v33 * global::System.Math.FusedMultiplyAdd(-v34, v34, 1.0) * scale), v36, pDot[(2 + k) % 4] * v35);
+
+                    // acc -= 0.01 * Math.Sin(h[i] * y[k]);
+                    double v37 = h[2];
+                    double v38 = hDot[2];
+                    double v39 = v37 * v14;
+                    acc_2 += -(0.01 * global::System.Math.Sin(v39));
+                    accDot_2 += -(global::System.Math.FusedMultiplyAdd(v38, v14, v15 * v37) * global::System.Math.Cos(v39) * 0.01);
+
+                    // acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
+                    double v40 = h[3];
+                    double v41 = hDot[3];
+                    double v42 = global::System.Math.Tanh(v40);
+                    double v43 = scale * v42;
+                    double v44 = p[(3 + k) % 4];
+                    acc_2 += v43 * v44;
+                    accDot_2 += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(scaleDot, v42, v41 * global::System.Math.FusedMultiplyAdd(-v42, v42, 1.0) * scale), v44, pDot[(3 + k) % 4] * v43);
+
+                    // acc -= 0.01 * Math.Sin(h[i] * y[k]);
+                    double v45 = h[3];
+                    double v46 = hDot[3];
+                    double v47 = v45 * v14;
+                    acc_2 += -(0.01 * global::System.Math.Sin(v47));
+                    accDot_2 += -(global::System.Math.FusedMultiplyAdd(v46, v14, v15 * v45) * global::System.Math.Cos(v47) * 0.01);
 
                     // dydt[k] = acc * (1 + 0.1 * (double)k);
-                    double v32 = 1.0 + 0.1 * (double)(k);
-                    dydt[k] = acc_2 * v32;
-                    dydtDot[k] = accDot_2 * v32;
+                    double v48 = 1.0 + 0.1 * (double)(k);
+                    dydt[k] = acc_2 * v48;
+                    dydtDot[k] = accDot_2 * v48;
                 }
 
                 // dydt[0] -= p[19] * t;
-                dydt[0] += -(p[19] * t);
-                dydtDot[0] += -global::System.Math.FusedMultiplyAdd(pDot[19], t, tDot * p[19]);
+                double p19 = p[19];
+                dydt[0] += -(p19 * t);
+                dydtDot[0] += -global::System.Math.FusedMultiplyAdd(pDot[19], t, tDot * p19);
             }
 
             /// <inheritdoc/>
@@ -309,8 +332,9 @@ namespace Scenarios.Loops
                 global::System.Span<double> h = stackalloc double[4];
 
                 // double scale = p[18] * Math.Cos(t);
+                double p18 = p[18];
                 double v1 = global::System.Math.Cos(t);
-                double scale = p[18] * v1;
+                double scale = p18 * v1;
 
                 // for (int i = 0; i < H; i++)
                 // h[i] = p[12 + i];
@@ -359,7 +383,8 @@ namespace Scenarios.Loops
                 for (int i = 0; i < y.Length; i++)
                 {
                     // energy += y[i] * y[i];
-                    energy += y[i] * y[i];
+                    double v2 = y[i];
+                    energy += v2 * v2;
                 }
 
                 // adjoint of: elements of dydt that are not written are 0
@@ -371,105 +396,108 @@ namespace Scenarios.Loops
                 hBar.Clear();
 
                 // adjoint of: dydt[0] -= p[19] * t;
-                double v2 = dydtBar[0];
-                pBar[19] += -(v2 * t);
+                double v3 = dydtBar[0];
+                pBar[19] += -(v3 * t);
 
                 // adjoint of: for (int k = 0; k < n; k++)
-                double s3 = 0.0;
-                double s4 = -(v2 * p[19]);
+                double s4 = 0.0;
+                double s5 = -(v3 * p[19]);
                 double scaleBar = 0.0;
+                double v6 = 0.1 * t;
                 double pBar16 = 0.0;
                 for (int k = y.Length - 1; k >= 0; k--)
                 {
-                    // adjoint of: dydt[k] = acc * (1 + 0.1 * (double)k);
-                    double v5 = dydtBar[k];
-                    dydtBar[k] = 0.0;
-                    double accBar = v5 * (1.0 + 0.1 * (double)(k));
-
-                    // adjoint of: for (int i = 0; i <= H - 1; ++i)
-                    double s6 = 0.0;
-
                     // for (int k = 0; k < n; k++)
                     // double acc = -energy * y[k] + 0.1 * t * p[16];
+                    double v7 = y[k];
+
+                    // adjoint of: dydt[k] = acc * (1 + 0.1 * (double)k);
+                    double v8 = dydtBar[k];
+                    dydtBar[k] = 0.0;
+                    double accBar = v8 * (1.0 + 0.1 * (double)(k));
+
+                    // adjoint of: for (int i = 0; i <= H - 1; ++i)
+                    double s9 = 0.0;
+
                     // for (int i = 0; i <= H - 1; ++i)
                     // acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
-                    double v7 = h[3];
-                    double v8 = global::System.Math.Tanh(v7);
+                    double v10 = h[3];
+                    double v11 = global::System.Math.Tanh(v10);
 
                     // acc -= 0.01 * Math.Sin(h[i] * y[k]);
-                    double v9 = h[3];
+                    double v12 = h[3];
 
                     // adjoint of: acc -= 0.01 * Math.Sin(h[i] * y[k]);
-                    double v10 = accBar * 0.01;
-                    double v11 = v10 * global::System.Math.Cos(v9 * y[k]);
-                    s6 += -(v11 * v9);
-                    hBar[3] += -(v11 * y[k]);
+                    double v13 = accBar * 0.01;
+                    double v14 = v13 * global::System.Math.Cos(v12 * v7);
+                    s9 += -(v14 * v12);
+                    hBar[3] += -(v14 * v7);
 
                     // adjoint of: acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
-                    double v12 = accBar * p[(3 + k) % 4];
-                    pBar[(3 + k) % 4] += accBar * (scale * v8);
-                    scaleBar += v12 * v8;
-                    hBar[3] += v12 * scale * global::System.Math.FusedMultiplyAdd(-v8, v8, 1.0);
+                    double v15 = accBar * p[(3 + k) % 4];
+                    pBar[(3 + k) % 4] += accBar * (scale * v11);
+                    scaleBar += v15 * v11;
+                    hBar[3] += v15 * scale * global::System.Math.FusedMultiplyAdd(-v11, v11, 1.0);
 
                     // acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
-                    double v13 = h[2];
-                    double v14 = global::System.Math.Tanh(v13);
+                    double v16 = h[2];
+                    double v17 = global::System.Math.Tanh(v16);
 
                     // acc -= 0.01 * Math.Sin(h[i] * y[k]);
-                    double v15 = h[2];
+                    double v18 = h[2];
 
                     // adjoint of: acc -= 0.01 * Math.Sin(h[i] * y[k]);
-                    double v16 = v10 * global::System.Math.Cos(v15 * y[k]);
-                    s6 += -(v16 * v15);
-                    hBar[2] += -(v16 * y[k]);
+                    double v19 = v13 * global::System.Math.Cos(v18 * v7);
+                    s9 += -(v19 * v18);
+                    hBar[2] += -(v19 * v7);
 
                     // adjoint of: acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
-                    double v17 = accBar * p[(2 + k) % 4];
-                    pBar[(2 + k) % 4] += accBar * (scale * v14);
-                    scaleBar += v17 * v14;
-                    hBar[2] += v17 * scale * global::System.Math.FusedMultiplyAdd(-v14, v14, 1.0);
+                    double v20 = accBar * p[(2 + k) % 4];
+                    pBar[(2 + k) % 4] += accBar * (scale * v17);
+                    scaleBar += v20 * v17;
+                    hBar[2] += v20 * scale * global::System.Math.FusedMultiplyAdd(-v17, v17, 1.0);
 
                     // acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
-                    double v18 = h[1];
-                    double v19 = global::System.Math.Tanh(v18);
+                    double v21 = h[1];
+                    double v22 = global::System.Math.Tanh(v21);
 
                     // acc -= 0.01 * Math.Sin(h[i] * y[k]);
-                    double v20 = h[1];
+                    double v23 = h[1];
 
                     // adjoint of: acc -= 0.01 * Math.Sin(h[i] * y[k]);
-                    double v21 = v10 * global::System.Math.Cos(v20 * y[k]);
-                    s6 += -(v21 * v20);
-                    hBar[1] += -(v21 * y[k]);
+                    double v24 = v13 * global::System.Math.Cos(v23 * v7);
+                    s9 += -(v24 * v23);
+                    hBar[1] += -(v24 * v7);
 
                     // adjoint of: acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
-                    double v22 = accBar * p[(1 + k) % 4];
-                    pBar[(1 + k) % 4] += accBar * (scale * v19);
-                    scaleBar += v22 * v19;
-                    hBar[1] += v22 * scale * global::System.Math.FusedMultiplyAdd(-v19, v19, 1.0);
+                    double v25 = accBar * p[(1 + k) % 4];
+                    pBar[(1 + k) % 4] += accBar * (scale * v22);
+                    scaleBar += v25 * v22;
+                    hBar[1] += v25 * scale * global::System.Math.FusedMultiplyAdd(-v22, v22, 1.0);
 
                     // acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
-                    double v23 = h[0];
-                    double v24 = global::System.Math.Tanh(v23);
+                    double v26 = h[0];
+                    double v27 = global::System.Math.Tanh(v26);
 
                     // acc -= 0.01 * Math.Sin(h[i] * y[k]);
-                    double v25 = h[0];
+                    double v28 = h[0];
 
                     // adjoint of: acc -= 0.01 * Math.Sin(h[i] * y[k]);
-                    double v26 = v10 * global::System.Math.Cos(v25 * y[k]);
-                    s6 += -(v26 * v25);
-                    hBar[0] += -(v26 * y[k]);
+                    double v29 = v13 * global::System.Math.Cos(v28 * v7);
+                    s9 += -(v29 * v28);
+                    hBar[0] += -(v29 * v7);
 
                     // adjoint of: acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
-                    double v27 = accBar * p[k % 4];
-                    pBar[k % 4] += accBar * (scale * v24);
-                    scaleBar += v27 * v24;
-                    hBar[0] += v27 * scale * global::System.Math.FusedMultiplyAdd(-v24, v24, 1.0);
+                    double v30 = accBar * p[k % 4];
+                    pBar[k % 4] += accBar * (scale * v27);
+                    scaleBar += v30 * v27;
+                    hBar[0] += v30 * scale * global::System.Math.FusedMultiplyAdd(-v27, v27, 1.0);
 
                     // adjoint of: double acc = -energy * y[k] + 0.1 * t * p[16];
-                    pBar16 += accBar * (0.1 * t);
-                    s4 += accBar * p[16] * 0.1;
-                    yBar[k] += global::System.Math.FusedMultiplyAdd(-accBar, energy, s6);
-                    s3 += -(accBar * y[k]);
+                    pBar16 += accBar * v6;
+                    s5 += accBar * p[16] * 0.1;
+                    yBar[k] += global::System.Math.FusedMultiplyAdd(-accBar, energy, s9);
+                    s4 += -(accBar * v7);
                 }
 
                 // adjoint of: for (int k = 0; k < n; k++)
@@ -479,69 +507,69 @@ namespace Scenarios.Loops
                 for (int i = y.Length - 1; i >= 0; i--)
                 {
                     // adjoint of: energy += y[i] * y[i];
-                    double v28 = s3 * y[i];
-                    yBar[i] += v28 + v28;
+                    double v31 = s4 * y[i];
+                    yBar[i] += v31 + v31;
                 }
 
                 // adjoint of: for (int j = 0; j < n; j++)
                 for (int j = y.Length - 1; j >= 0; j--)
                 {
                     // adjoint of: h[i] += p[i * n + j] * y[j];
-                    double v29 = hBar[3];
-                    yBar[j] += v29 * p[3 * y.Length + j];
-                    pBar[3 * y.Length + j] += v29 * y[j];
+                    double v32 = hBar[3];
+                    yBar[j] += v32 * p[3 * y.Length + j];
+                    pBar[3 * y.Length + j] += v32 * y[j];
                 }
 
                 // adjoint of: h[i] = p[12 + i];
-                double v30 = hBar[3];
+                double v33 = hBar[3];
                 hBar[3] = 0.0;
-                pBar[15] += v30;
+                pBar[15] += v33;
 
                 // adjoint of: for (int j = 0; j < n; j++)
                 for (int j = y.Length - 1; j >= 0; j--)
                 {
                     // adjoint of: h[i] += p[i * n + j] * y[j];
-                    double v31 = hBar[2];
-                    yBar[j] += v31 * p[2 * y.Length + j];
-                    pBar[2 * y.Length + j] += v31 * y[j];
+                    double v34 = hBar[2];
+                    yBar[j] += v34 * p[2 * y.Length + j];
+                    pBar[2 * y.Length + j] += v34 * y[j];
                 }
 
                 // adjoint of: h[i] = p[12 + i];
-                double v32 = hBar[2];
+                double v35 = hBar[2];
                 hBar[2] = 0.0;
-                pBar[14] += v32;
+                pBar[14] += v35;
 
                 // adjoint of: for (int j = 0; j < n; j++)
                 for (int j = y.Length - 1; j >= 0; j--)
                 {
                     // adjoint of: h[i] += p[i * n + j] * y[j];
-                    double v33 = hBar[1];
-                    yBar[j] += v33 * p[y.Length + j];
-                    pBar[y.Length + j] += v33 * y[j];
+                    double v36 = hBar[1];
+                    yBar[j] += v36 * p[y.Length + j];
+                    pBar[y.Length + j] += v36 * y[j];
                 }
 
                 // adjoint of: h[i] = p[12 + i];
-                double v34 = hBar[1];
+                double v37 = hBar[1];
                 hBar[1] = 0.0;
-                pBar[13] += v34;
+                pBar[13] += v37;
 
                 // adjoint of: for (int j = 0; j < n; j++)
                 for (int j = y.Length - 1; j >= 0; j--)
                 {
                     // adjoint of: h[i] += p[i * n + j] * y[j];
-                    double v35 = hBar[0];
-                    yBar[j] += v35 * p[j];
-                    pBar[j] += v35 * y[j];
+                    double v38 = hBar[0];
+                    yBar[j] += v38 * p[j];
+                    pBar[j] += v38 * y[j];
                 }
 
                 // adjoint of: h[i] = p[12 + i];
-                double v36 = hBar[0];
+                double v39 = hBar[0];
                 hBar[0] = 0.0;
-                pBar[12] += v36;
+                pBar[12] += v39;
 
                 // adjoint of: double scale = p[18] * Math.Cos(t);
                 pBar[18] += scaleBar * v1;
-                return global::System.Math.FusedMultiplyAdd(-(scaleBar * p[18]), global::System.Math.Sin(t), s4);
+                return global::System.Math.FusedMultiplyAdd(-(scaleBar * p18), global::System.Math.Sin(t), s5);
             }
 
             /// <inheritdoc/>

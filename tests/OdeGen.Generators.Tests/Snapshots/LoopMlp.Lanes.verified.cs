@@ -84,6 +84,8 @@ namespace Scenarios.Loops
                 global::System.Span<TLane> hDot = stackalloc TLane[50];
 
                 // for (int i = 0; i < Hidden; i++)
+                TLane y0 = y[0];
+                TLane y1 = y[1];
                 for (int i = 0; i < 50; i++)
                 {
                     // double s = p[B1 + i];
@@ -94,15 +96,17 @@ namespace Scenarios.Loops
                     TLane sDot = pDot[100 + i];
 
                     // s += p[W1 + i * In + j] * y[j];
-                    s_2 += p[i * 2] * y[0];
-                    sDot += TLane.FusedMultiplyAdd(pDot[i * 2], y[0], yDot[0] * p[i * 2]);
-                    s_2 += p[i * 2 + 1] * y[1];
-                    sDot += TLane.FusedMultiplyAdd(pDot[i * 2 + 1], y[1], yDot[1] * p[i * 2 + 1]);
+                    TLane v1 = p[i * 2];
+                    s_2 += v1 * y0;
+                    sDot += TLane.FusedMultiplyAdd(pDot[i * 2], y0, yDot[0] * v1);
+                    TLane v2 = p[i * 2 + 1];
+                    s_2 += v2 * y1;
+                    sDot += TLane.FusedMultiplyAdd(pDot[i * 2 + 1], y1, yDot[1] * v2);
 
                     // h[i] = Math.Tanh(s);
-                    TLane v1 = TLane.Tanh(s_2);
-                    h[i] = v1;
-                    hDot[i] = sDot * TLane.FusedMultiplyAdd(-v1, v1, c1);
+                    TLane v3 = TLane.Tanh(s_2);
+                    h[i] = v3;
+                    hDot[i] = sDot * TLane.FusedMultiplyAdd(-v3, v3, c1);
                 }
 
                 // for (int k = 0; k < Out; k++)
@@ -115,10 +119,11 @@ namespace Scenarios.Loops
                 for (int i = 0; i < 50; i++)
                 {
                     // o += p[W2 + k * Hidden + i] * h[i];
-                    TLane v2 = h[i];
-                    TLane v3 = hDot[i];
-                    o_2 += p[150 + i] * v2;
-                    oDot += TLane.FusedMultiplyAdd(pDot[150 + i], v2, v3 * p[150 + i]);
+                    TLane v4 = p[150 + i];
+                    TLane v5 = h[i];
+                    TLane v6 = hDot[i];
+                    o_2 += v4 * v5;
+                    oDot += TLane.FusedMultiplyAdd(pDot[150 + i], v5, v6 * v4);
                 }
 
                 // dydt[k] = o;
@@ -134,10 +139,11 @@ namespace Scenarios.Loops
                 for (int i = 0; i < 50; i++)
                 {
                     // o += p[W2 + k * Hidden + i] * h[i];
-                    TLane v4 = h[i];
-                    TLane v5 = hDot[i];
-                    o_4 += p[200 + i] * v4;
-                    oDot_2 += TLane.FusedMultiplyAdd(pDot[200 + i], v4, v5 * p[200 + i]);
+                    TLane v7 = p[200 + i];
+                    TLane v8 = h[i];
+                    TLane v9 = hDot[i];
+                    o_4 += v7 * v8;
+                    oDot_2 += TLane.FusedMultiplyAdd(pDot[200 + i], v8, v9 * v7);
                 }
 
                 // dydt[k] = o;
@@ -157,6 +163,8 @@ namespace Scenarios.Loops
                 global::System.Span<TLane> h = stackalloc TLane[50];
 
                 // for (int i = 0; i < Hidden; i++)
+                TLane y0 = y[0];
+                TLane y1 = y[1];
                 for (int i = 0; i < 50; i++)
                 {
                     // double s = p[B1 + i];
@@ -166,8 +174,8 @@ namespace Scenarios.Loops
                     TLane s_2 = s;
 
                     // s += p[W1 + i * In + j] * y[j];
-                    s_2 += p[i * 2] * y[0];
-                    s_2 += p[i * 2 + 1] * y[1];
+                    s_2 += p[i * 2] * y0;
+                    s_2 += p[i * 2 + 1] * y1;
 
                     // h[i] = Math.Tanh(s);
                     h[i] = TLane.Tanh(s_2);
@@ -235,9 +243,9 @@ namespace Scenarios.Loops
 
                     // adjoint of: s += p[W1 + i * In + j] * y[j];
                     yBar1 += sBar * p[i * 2 + 1];
-                    pBar[i * 2 + 1] += sBar * y[1];
+                    pBar[i * 2 + 1] += sBar * y1;
                     yBar0 += sBar * p[i * 2];
-                    pBar[i * 2] += sBar * y[0];
+                    pBar[i * 2] += sBar * y0;
 
                     // adjoint of: double s = p[B1 + i];
                     pBar[100 + i] += sBar;

@@ -94,6 +94,8 @@ namespace Scenarios.Loops
                 global::System.Span<double> hDot = stackalloc double[50];
 
                 // for (int i = 0; i < Hidden; i++)
+                double y0 = y[0];
+                double y1 = y[1];
                 for (int i = 0; i < 50; i++)
                 {
                     // double s = p[B1 + i];
@@ -104,15 +106,17 @@ namespace Scenarios.Loops
                     double sDot = pDot[100 + i];
 
                     // s += p[W1 + i * In + j] * y[j];
-                    s_2 += p[i * 2] * y[0];
-                    sDot += global::System.Math.FusedMultiplyAdd(pDot[i * 2], y[0], yDot[0] * p[i * 2]);
-                    s_2 += p[i * 2 + 1] * y[1];
-                    sDot += global::System.Math.FusedMultiplyAdd(pDot[i * 2 + 1], y[1], yDot[1] * p[i * 2 + 1]);
+                    double v1 = p[i * 2];
+                    s_2 += v1 * y0;
+                    sDot += global::System.Math.FusedMultiplyAdd(pDot[i * 2], y0, yDot[0] * v1);
+                    double v2 = p[i * 2 + 1];
+                    s_2 += v2 * y1;
+                    sDot += global::System.Math.FusedMultiplyAdd(pDot[i * 2 + 1], y1, yDot[1] * v2);
 
                     // h[i] = Math.Tanh(s);
-                    double v1 = global::System.Math.Tanh(s_2);
-                    h[i] = v1;
-                    hDot[i] = sDot * global::System.Math.FusedMultiplyAdd(-v1, v1, 1.0);
+                    double v3 = global::System.Math.Tanh(s_2);
+                    h[i] = v3;
+                    hDot[i] = sDot * global::System.Math.FusedMultiplyAdd(-v3, v3, 1.0);
                 }
 
                 // for (int k = 0; k < Out; k++)
@@ -125,10 +129,11 @@ namespace Scenarios.Loops
                 for (int i = 0; i < 50; i++)
                 {
                     // o += p[W2 + k * Hidden + i] * h[i];
-                    double v2 = h[i];
-                    double v3 = hDot[i];
-                    o_2 += p[150 + i] * v2;
-                    oDot += global::System.Math.FusedMultiplyAdd(pDot[150 + i], v2, v3 * p[150 + i]);
+                    double v4 = p[150 + i];
+                    double v5 = h[i];
+                    double v6 = hDot[i];
+                    o_2 += v4 * v5;
+                    oDot += global::System.Math.FusedMultiplyAdd(pDot[150 + i], v5, v6 * v4);
                 }
 
                 // dydt[k] = o;
@@ -144,10 +149,11 @@ namespace Scenarios.Loops
                 for (int i = 0; i < 50; i++)
                 {
                     // o += p[W2 + k * Hidden + i] * h[i];
-                    double v4 = h[i];
-                    double v5 = hDot[i];
-                    o_4 += p[200 + i] * v4;
-                    oDot_2 += global::System.Math.FusedMultiplyAdd(pDot[200 + i], v4, v5 * p[200 + i]);
+                    double v7 = p[200 + i];
+                    double v8 = h[i];
+                    double v9 = hDot[i];
+                    o_4 += v7 * v8;
+                    oDot_2 += global::System.Math.FusedMultiplyAdd(pDot[200 + i], v8, v9 * v7);
                 }
 
                 // dydt[k] = o;
@@ -163,6 +169,8 @@ namespace Scenarios.Loops
                 global::System.Span<double> h = stackalloc double[50];
 
                 // for (int i = 0; i < Hidden; i++)
+                double y0 = y[0];
+                double y1 = y[1];
                 for (int i = 0; i < 50; i++)
                 {
                     // double s = p[B1 + i];
@@ -172,8 +180,8 @@ namespace Scenarios.Loops
                     double s_2 = s;
 
                     // s += p[W1 + i * In + j] * y[j];
-                    s_2 += p[i * 2] * y[0];
-                    s_2 += p[i * 2 + 1] * y[1];
+                    s_2 += p[i * 2] * y0;
+                    s_2 += p[i * 2 + 1] * y1;
 
                     // h[i] = Math.Tanh(s);
                     h[i] = global::System.Math.Tanh(s_2);
@@ -241,9 +249,9 @@ namespace Scenarios.Loops
 
                     // adjoint of: s += p[W1 + i * In + j] * y[j];
                     yBar1 += sBar * p[i * 2 + 1];
-                    pBar[i * 2 + 1] += sBar * y[1];
+                    pBar[i * 2 + 1] += sBar * y1;
                     yBar0 += sBar * p[i * 2];
-                    pBar[i * 2] += sBar * y[0];
+                    pBar[i * 2] += sBar * y0;
 
                     // adjoint of: double s = p[B1 + i];
                     pBar[100 + i] += sBar;

@@ -51,10 +51,12 @@ namespace Scenarios.Loops
                     TLane neighbour = y[(i + 1) % y.Length];
 
                     // dydt[i] = -p[i % p.Length] * y[i] + Math.Sin(neighbour) * Math.Exp(-t) / (i + 1);
-                    TLane v1 = TLane.Sin(neighbour);
-                    TLane v2 = TLane.Exp(-tLane);
-                    dydt[i] = v1 * v2 / TLane.Create((double)(i + 1)) - p[i % p.Length] * y[i];
-                    dydtDot[i] = TLane.FusedMultiplyAdd(-yDot[i], p[i % p.Length], -(pDot[i % p.Length] * y[i])) + TLane.FusedMultiplyAdd(yDot[(i + 1) % y.Length] * TLane.Cos(neighbour), v2, -(tDotLane * v2 * v1)) / TLane.Create((double)(i + 1));
+                    TLane v1 = p[i % p.Length];
+                    TLane v2 = y[i];
+                    TLane v3 = TLane.Sin(neighbour);
+                    TLane v4 = TLane.Exp(-tLane);
+                    dydt[i] = v3 * v4 / TLane.Create((double)(i + 1)) - v1 * v2;
+                    dydtDot[i] = TLane.FusedMultiplyAdd(-yDot[i], v1, -(pDot[i % p.Length] * v2)) + TLane.FusedMultiplyAdd(yDot[(i + 1) % y.Length] * TLane.Cos(neighbour), v4, -(tDotLane * v4 * v3)) / TLane.Create((double)(i + 1));
                 }
             }
 

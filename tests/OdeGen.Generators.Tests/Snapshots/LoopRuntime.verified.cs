@@ -64,10 +64,12 @@ namespace Scenarios.Loops
                     double neighbour = y[(i + 1) % y.Length];
 
                     // dydt[i] = -p[i % p.Length] * y[i] + Math.Sin(neighbour) * Math.Exp(-t) / (i + 1);
-                    double v1 = global::System.Math.Sin(neighbour);
-                    double v2 = global::System.Math.Exp(-t);
-                    dydt[i] = v1 * v2 / (double)(i + 1) - p[i % p.Length] * y[i];
-                    dydtDot[i] = global::System.Math.FusedMultiplyAdd(-yDot[i], p[i % p.Length], -(pDot[i % p.Length] * y[i])) + global::System.Math.FusedMultiplyAdd(yDot[(i + 1) % y.Length] * global::System.Math.Cos(neighbour), v2, -(tDot * v2 * v1)) / (double)(i + 1);
+                    double v1 = p[i % p.Length];
+                    double v2 = y[i];
+                    double v3 = global::System.Math.Sin(neighbour);
+                    double v4 = global::System.Math.Exp(-t);
+                    dydt[i] = v3 * v4 / (double)(i + 1) - v1 * v2;
+                    dydtDot[i] = global::System.Math.FusedMultiplyAdd(-yDot[i], v1, -(pDot[i % p.Length] * v2)) + global::System.Math.FusedMultiplyAdd(yDot[(i + 1) % y.Length] * global::System.Math.Cos(neighbour), v4, -(tDot * v4 * v3)) / (double)(i + 1);
                 }
             }
 

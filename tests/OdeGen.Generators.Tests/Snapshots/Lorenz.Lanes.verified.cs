@@ -17,13 +17,16 @@ static partial class Lorenz
             TLane beta = p[2];
 
             // dydt[0] = sigma * (y[1] - y[0]);
-            dydt[0] = sigma * (y[1] - y[0]);
+            TLane y1 = y[1];
+            TLane y0 = y[0];
+            dydt[0] = sigma * (y1 - y0);
 
             // dydt[1] = y[0] * (rho - y[2]) - y[1];
-            dydt[1] = y[0] * (rho - y[2]) - y[1];
+            TLane y2 = y[2];
+            dydt[1] = y0 * (rho - y2) - y1;
 
             // dydt[2] = y[0] * y[1] - beta * y[2];
-            dydt[2] = y[0] * y[1] - beta * y[2];
+            dydt[2] = y0 * y1 - beta * y2;
         }
 
         /// <inheritdoc/>
@@ -36,18 +39,24 @@ static partial class Lorenz
             TLane beta = p[2];
 
             // dydt[0] = sigma * (y[1] - y[0]);
-            TLane v1 = y[1] - y[0];
+            TLane y1 = y[1];
+            TLane yDot1 = yDot[1];
+            TLane y0 = y[0];
+            TLane yDot0 = yDot[0];
+            TLane v1 = y1 - y0;
             dydt[0] = sigma * v1;
-            dydtDot[0] = TLane.FusedMultiplyAdd(pDot[0], v1, (yDot[1] - yDot[0]) * sigma);
+            dydtDot[0] = TLane.FusedMultiplyAdd(pDot[0], v1, (yDot1 - yDot0) * sigma);
 
             // dydt[1] = y[0] * (rho - y[2]) - y[1];
-            TLane v2 = rho - y[2];
-            dydt[1] = y[0] * v2 - y[1];
-            dydtDot[1] = TLane.FusedMultiplyAdd(yDot[0], v2, (pDot[1] - yDot[2]) * y[0]) - yDot[1];
+            TLane y2 = y[2];
+            TLane yDot2 = yDot[2];
+            TLane v2 = rho - y2;
+            dydt[1] = y0 * v2 - y1;
+            dydtDot[1] = TLane.FusedMultiplyAdd(yDot0, v2, (pDot[1] - yDot2) * y0) - yDot1;
 
             // dydt[2] = y[0] * y[1] - beta * y[2];
-            dydt[2] = y[0] * y[1] - beta * y[2];
-            dydtDot[2] = TLane.FusedMultiplyAdd(yDot[0], y[1], yDot[1] * y[0]) - TLane.FusedMultiplyAdd(pDot[2], y[2], yDot[2] * beta);
+            dydt[2] = y0 * y1 - beta * y2;
+            dydtDot[2] = TLane.FusedMultiplyAdd(yDot0, y1, yDot1 * y0) - TLane.FusedMultiplyAdd(pDot[2], y2, yDot2 * beta);
         }
 
         /// <inheritdoc/>
@@ -59,18 +68,28 @@ static partial class Lorenz
             TLane rho = p[1];
             TLane beta = p[2];
 
+            // dydt[0] = sigma * (y[1] - y[0]);
+            TLane y1 = y[1];
+            TLane y0 = y[0];
+
+            // dydt[1] = y[0] * (rho - y[2]) - y[1];
+            TLane y2 = y[2];
+
             // adjoint of: dydt[2] = y[0] * y[1] - beta * y[2];
-            TLane betaBar = -(a[2] * y[2]);
+            TLane a2 = a[2];
+            TLane betaBar = -(a2 * y2);
 
             // adjoint of: dydt[1] = y[0] * (rho - y[2]) - y[1];
-            TLane rhoBar = a[1] * y[0];
-            yBar[2] += -(a[2] * beta) - rhoBar;
+            TLane a1 = a[1];
+            TLane rhoBar = a1 * y0;
+            yBar[2] += -(a2 * beta) - rhoBar;
 
             // adjoint of: dydt[0] = sigma * (y[1] - y[0]);
-            TLane sigmaBar = a[0] * (y[1] - y[0]);
-            TLane v1 = a[0] * sigma;
-            yBar[0] += TLane.FusedMultiplyAdd(a[2], y[1], a[1] * (rho - y[2])) - v1;
-            yBar[1] += TLane.FusedMultiplyAdd(a[2], y[0], -a[1]) + v1;
+            TLane a0 = a[0];
+            TLane sigmaBar = a0 * (y1 - y0);
+            TLane v1 = a0 * sigma;
+            yBar[0] += TLane.FusedMultiplyAdd(a2, y1, a1 * (rho - y2)) - v1;
+            yBar[1] += TLane.FusedMultiplyAdd(a2, y0, -a1) + v1;
 
             // adjoint of: double sigma = p[0], rho = p[1], beta = p[2];
             pBar[2] += betaBar;

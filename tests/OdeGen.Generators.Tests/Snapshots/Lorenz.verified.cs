@@ -31,13 +31,16 @@ static partial class Lorenz
             double beta = p[2];
 
             // dydt[0] = sigma * (y[1] - y[0]);
-            dydt[0] = sigma * (y[1] - y[0]);
+            double y1 = y[1];
+            double y0 = y[0];
+            dydt[0] = sigma * (y1 - y0);
 
             // dydt[1] = y[0] * (rho - y[2]) - y[1];
-            dydt[1] = y[0] * (rho - y[2]) - y[1];
+            double y2 = y[2];
+            dydt[1] = y0 * (rho - y2) - y1;
 
             // dydt[2] = y[0] * y[1] - beta * y[2];
-            dydt[2] = y[0] * y[1] - beta * y[2];
+            dydt[2] = y0 * y1 - beta * y2;
         }
 
         /// <inheritdoc/>
@@ -49,18 +52,24 @@ static partial class Lorenz
             double beta = p[2];
 
             // dydt[0] = sigma * (y[1] - y[0]);
-            double v1 = y[1] - y[0];
+            double y1 = y[1];
+            double yDot1 = yDot[1];
+            double y0 = y[0];
+            double yDot0 = yDot[0];
+            double v1 = y1 - y0;
             dydt[0] = sigma * v1;
-            dydtDot[0] = global::System.Math.FusedMultiplyAdd(pDot[0], v1, (yDot[1] - yDot[0]) * sigma);
+            dydtDot[0] = global::System.Math.FusedMultiplyAdd(pDot[0], v1, (yDot1 - yDot0) * sigma);
 
             // dydt[1] = y[0] * (rho - y[2]) - y[1];
-            double v2 = rho - y[2];
-            dydt[1] = y[0] * v2 - y[1];
-            dydtDot[1] = global::System.Math.FusedMultiplyAdd(yDot[0], v2, (pDot[1] - yDot[2]) * y[0]) - yDot[1];
+            double y2 = y[2];
+            double yDot2 = yDot[2];
+            double v2 = rho - y2;
+            dydt[1] = y0 * v2 - y1;
+            dydtDot[1] = global::System.Math.FusedMultiplyAdd(yDot0, v2, (pDot[1] - yDot2) * y0) - yDot1;
 
             // dydt[2] = y[0] * y[1] - beta * y[2];
-            dydt[2] = y[0] * y[1] - beta * y[2];
-            dydtDot[2] = global::System.Math.FusedMultiplyAdd(yDot[0], y[1], yDot[1] * y[0]) - global::System.Math.FusedMultiplyAdd(pDot[2], y[2], yDot[2] * beta);
+            dydt[2] = y0 * y1 - beta * y2;
+            dydtDot[2] = global::System.Math.FusedMultiplyAdd(yDot0, y1, yDot1 * y0) - global::System.Math.FusedMultiplyAdd(pDot[2], y2, yDot2 * beta);
         }
 
         /// <inheritdoc/>
@@ -71,18 +80,28 @@ static partial class Lorenz
             double rho = p[1];
             double beta = p[2];
 
+            // dydt[0] = sigma * (y[1] - y[0]);
+            double y1 = y[1];
+            double y0 = y[0];
+
+            // dydt[1] = y[0] * (rho - y[2]) - y[1];
+            double y2 = y[2];
+
             // adjoint of: dydt[2] = y[0] * y[1] - beta * y[2];
-            double betaBar = -(a[2] * y[2]);
+            double a2 = a[2];
+            double betaBar = -(a2 * y2);
 
             // adjoint of: dydt[1] = y[0] * (rho - y[2]) - y[1];
-            double rhoBar = a[1] * y[0];
-            yBar[2] += -(a[2] * beta) - rhoBar;
+            double a1 = a[1];
+            double rhoBar = a1 * y0;
+            yBar[2] += -(a2 * beta) - rhoBar;
 
             // adjoint of: dydt[0] = sigma * (y[1] - y[0]);
-            double sigmaBar = a[0] * (y[1] - y[0]);
-            double v1 = a[0] * sigma;
-            yBar[0] += global::System.Math.FusedMultiplyAdd(a[2], y[1], a[1] * (rho - y[2])) - v1;
-            yBar[1] += global::System.Math.FusedMultiplyAdd(a[2], y[0], -a[1]) + v1;
+            double a0 = a[0];
+            double sigmaBar = a0 * (y1 - y0);
+            double v1 = a0 * sigma;
+            yBar[0] += global::System.Math.FusedMultiplyAdd(a2, y1, a1 * (rho - y2)) - v1;
+            yBar[1] += global::System.Math.FusedMultiplyAdd(a2, y0, -a1) + v1;
 
             // adjoint of: double sigma = p[0], rho = p[1], beta = p[2];
             pBar[2] += betaBar;
@@ -99,35 +118,42 @@ static partial class Lorenz
             double rho = p[1];
             double beta = p[2];
 
+            // dydt[0] = sigma * (y[1] - y[0]);
+            double y1 = y[1];
+            double y0 = y[0];
+
+            // dydt[1] = y[0] * (rho - y[2]) - y[1];
+            double y2 = y[2];
+
             // column 0 of dfdy: ∂f/∂y[0]
             dfdy[0] = -sigma;
-            dfdy[3] = rho - y[2];
-            dfdy[6] = y[1];
+            dfdy[3] = rho - y2;
+            dfdy[6] = y1;
 
             // column 1 of dfdy: ∂f/∂y[1]
             dfdy[1] = sigma;
             dfdy[4] = -1.0;
-            dfdy[7] = y[0];
+            dfdy[7] = y0;
 
             // column 2 of dfdy: ∂f/∂y[2]
             dfdy[2] = 0.0;
-            dfdy[5] = -y[0];
+            dfdy[5] = -y0;
             dfdy[8] = -beta;
 
             // column 0 of dfdp: ∂f/∂p[0]
-            dfdp[0] = y[1] - y[0];
+            dfdp[0] = y1 - y0;
             dfdp[3] = 0.0;
             dfdp[6] = 0.0;
 
             // column 1 of dfdp: ∂f/∂p[1]
             dfdp[1] = 0.0;
-            dfdp[4] = y[0];
+            dfdp[4] = y0;
             dfdp[7] = 0.0;
 
             // column 2 of dfdp: ∂f/∂p[2]
             dfdp[2] = 0.0;
             dfdp[5] = 0.0;
-            dfdp[8] = -y[2];
+            dfdp[8] = -y2;
         }
     }
 }

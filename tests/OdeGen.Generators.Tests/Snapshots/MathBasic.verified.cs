@@ -28,127 +28,153 @@ namespace Scenarios.MathBasic
             public void Evaluate(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.Span<double> dydt)
             {
                 // dydt[0] = Math.Sin(y[0]) * Math.Cos(p[0] * y[1]) + Math.Tan(0.3 * y[2]);
-                dydt[0] = global::System.Math.Sin(y[0]) * global::System.Math.Cos(p[0] * y[1]) + global::System.Math.Tan(0.3 * y[2]);
+                double y0 = y[0];
+                double p0 = p[0];
+                double y1 = y[1];
+                double y2 = y[2];
+                dydt[0] = global::System.Math.Sin(y0) * global::System.Math.Cos(p0 * y1) + global::System.Math.Tan(0.3 * y2);
 
                 // dydt[1] = Math.Exp(-p[1] * y[1]) + Math.Log(1.5 + y[0] * y[0]) - Math.Sqrt(2.0 + y[2] * y[2]) * t;
-                double v1 = y[0] * y[0];
-                dydt[1] = global::System.Math.Exp(-p[1] * y[1]) + global::System.Math.Log(1.5 + v1) - global::System.Math.Sqrt(2.0 + y[2] * y[2]) * t;
+                double v1 = y0 * y0;
+                dydt[1] = global::System.Math.Exp(-p[1] * y1) + global::System.Math.Log(1.5 + v1) - global::System.Math.Sqrt(2.0 + y2 * y2) * t;
 
                 // dydt[2] = Math.Pow(1.2 + y[0] * y[0], p[0]) / (1.0 + Math.Pow(y[1], 2));
-                dydt[2] = global::System.Math.Pow(1.2 + v1, p[0]) / (1.0 + global::System.Math.Pow(y[1], 2.0));
+                dydt[2] = global::System.Math.Pow(1.2 + v1, p0) / (1.0 + global::System.Math.Pow(y1, 2.0));
             }
 
             /// <inheritdoc/>
             public void Jvp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, double tDot, global::System.ReadOnlySpan<double> yDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> dydt, global::System.Span<double> dydtDot)
             {
                 // dydt[0] = Math.Sin(y[0]) * Math.Cos(p[0] * y[1]) + Math.Tan(0.3 * y[2]);
-                double v1 = global::System.Math.Sin(y[0]);
-                double v2 = p[0] * y[1];
+                double y0 = y[0];
+                double yDot0 = yDot[0];
+                double v1 = global::System.Math.Sin(y0);
+                double p0 = p[0];
+                double pDot0 = pDot[0];
+                double y1 = y[1];
+                double yDot1 = yDot[1];
+                double v2 = p0 * y1;
                 double v3 = global::System.Math.Cos(v2);
-                double v4 = global::System.Math.Tan(0.3 * y[2]);
+                double y2 = y[2];
+                double yDot2 = yDot[2];
+                double v4 = global::System.Math.Tan(0.3 * y2);
                 dydt[0] = v1 * v3 + v4;
-                dydtDot[0] = global::System.Math.FusedMultiplyAdd(yDot[2] * 0.3, global::System.Math.FusedMultiplyAdd(v4, v4, 1.0), global::System.Math.FusedMultiplyAdd(yDot[0] * global::System.Math.Cos(y[0]), v3, -(global::System.Math.FusedMultiplyAdd(pDot[0], y[1], yDot[1] * p[0]) * global::System.Math.Sin(v2) * v1)));
+                dydtDot[0] = global::System.Math.FusedMultiplyAdd(yDot2 * 0.3, global::System.Math.FusedMultiplyAdd(v4, v4, 1.0), global::System.Math.FusedMultiplyAdd(yDot0 * global::System.Math.Cos(y0), v3, -(global::System.Math.FusedMultiplyAdd(pDot0, y1, yDot1 * p0) * global::System.Math.Sin(v2) * v1)));
 
                 // dydt[1] = Math.Exp(-p[1] * y[1]) + Math.Log(1.5 + y[0] * y[0]) - Math.Sqrt(2.0 + y[2] * y[2]) * t;
-                double v5 = global::System.Math.Exp(-(p[1] * y[1]));
-                double v6 = y[0] * y[0];
-                double v7 = yDot[0] * y[0];
+                double p1 = p[1];
+                double v5 = global::System.Math.Exp(-(p1 * y1));
+                double v6 = y0 * y0;
+                double v7 = yDot0 * y0;
                 double v8 = v7 + v7;
                 double v9 = 1.5 + v6;
-                double v10 = yDot[2] * y[2];
-                double v11 = global::System.Math.Sqrt(2.0 + y[2] * y[2]);
+                double v10 = yDot2 * y2;
+                double v11 = global::System.Math.Sqrt(2.0 + y2 * y2);
                 dydt[1] = v5 + global::System.Math.Log(v9) - v11 * t;
-                dydtDot[1] = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(-yDot[1], p[1], -(pDot[1] * y[1])), v5, v8 / v9) - global::System.Math.FusedMultiplyAdd((v10 + v10) * (0.5 / v11), t, tDot * v11);
+                dydtDot[1] = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(-yDot1, p1, -(pDot[1] * y1)), v5, v8 / v9) - global::System.Math.FusedMultiplyAdd((v10 + v10) * (0.5 / v11), t, tDot * v11);
 
                 // dydt[2] = Math.Pow(1.2 + y[0] * y[0], p[0]) / (1.0 + Math.Pow(y[1], 2));
                 double v12 = 1.2 + v6;
-                double v13 = global::System.Math.Pow(v12, p[0]);
-                double v14 = 1.0 + global::System.Math.Pow(y[1], 2.0);
+                double v13 = global::System.Math.Pow(v12, p0);
+                double v14 = 1.0 + global::System.Math.Pow(y1, 2.0);
                 double v15 = v13 / v14;
                 dydt[2] = v15;
-                dydtDot[2] = global::System.Math.FusedMultiplyAdd(-(yDot[1] * (2.0 * y[1])), v15 / v14, global::System.Math.FusedMultiplyAdd(v8, p[0] * global::System.Math.Pow(v12, p[0] - 1.0), pDot[0] * (v13 * global::System.Math.Log(v12))) / v14);
+                dydtDot[2] = global::System.Math.FusedMultiplyAdd(-(yDot1 * (2.0 * y1)), v15 / v14, global::System.Math.FusedMultiplyAdd(v8, p0 * global::System.Math.Pow(v12, p0 - 1.0), pDot0 * (v13 * global::System.Math.Log(v12))) / v14);
             }
 
             /// <inheritdoc/>
             public double Vjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, global::System.Span<double> yBar, global::System.Span<double> pBar)
             {
                 // dydt[0] = Math.Sin(y[0]) * Math.Cos(p[0] * y[1]) + Math.Tan(0.3 * y[2]);
-                double v1 = p[0] * y[1];
-                double v2 = global::System.Math.Tan(0.3 * y[2]);
+                double y0 = y[0];
+                double p0 = p[0];
+                double y1 = y[1];
+                double v1 = p0 * y1;
+                double y2 = y[2];
+                double v2 = global::System.Math.Tan(0.3 * y2);
 
                 // dydt[1] = Math.Exp(-p[1] * y[1]) + Math.Log(1.5 + y[0] * y[0]) - Math.Sqrt(2.0 + y[2] * y[2]) * t;
-                double v3 = y[0] * y[0];
-                double v4 = global::System.Math.Sqrt(2.0 + y[2] * y[2]);
+                double p1 = p[1];
+                double v3 = y0 * y0;
+                double v4 = global::System.Math.Sqrt(2.0 + y2 * y2);
 
                 // dydt[2] = Math.Pow(1.2 + y[0] * y[0], p[0]) / (1.0 + Math.Pow(y[1], 2));
                 double v5 = 1.2 + v3;
-                double v6 = global::System.Math.Pow(v5, p[0]);
-                double v7 = 1.0 + global::System.Math.Pow(y[1], 2.0);
+                double v6 = global::System.Math.Pow(v5, p0);
+                double v7 = 1.0 + global::System.Math.Pow(y1, 2.0);
 
                 // adjoint of: dydt[2] = Math.Pow(1.2 + y[0] * y[0], p[0]) / (1.0 + Math.Pow(y[1], 2));
-                double v8 = a[2] / v7;
+                double a2 = a[2];
+                double v8 = a2 / v7;
 
                 // adjoint of: dydt[1] = Math.Exp(-p[1] * y[1]) + Math.Log(1.5 + y[0] * y[0]) - Math.Sqrt(2.0 + y[2] * y[2]) * t;
-                double v9 = a[1] * t * (0.5 / v4) * y[2];
-                double v10 = global::System.Math.FusedMultiplyAdd(v8, p[0] * global::System.Math.Pow(v5, p[0] - 1.0), a[1] / (1.5 + v3)) * y[0];
-                double v11 = a[1] * global::System.Math.Exp(-(p[1] * y[1]));
-                pBar[1] += -(v11 * y[1]);
+                double a1 = a[1];
+                double v9 = a1 * t * (0.5 / v4) * y2;
+                double v10 = global::System.Math.FusedMultiplyAdd(v8, p0 * global::System.Math.Pow(v5, p0 - 1.0), a1 / (1.5 + v3)) * y0;
+                double v11 = a1 * global::System.Math.Exp(-(p1 * y1));
+                pBar[1] += -(v11 * y1);
 
                 // adjoint of: dydt[0] = Math.Sin(y[0]) * Math.Cos(p[0] * y[1]) + Math.Tan(0.3 * y[2]);
-                yBar[2] += global::System.Math.FusedMultiplyAdd(a[0] * global::System.Math.FusedMultiplyAdd(v2, v2, 1.0), 0.3, -v9 - v9);
-                double v12 = a[0] * global::System.Math.Sin(y[0]) * global::System.Math.Sin(v1);
-                yBar[1] += global::System.Math.FusedMultiplyAdd(-v12, p[0], global::System.Math.FusedMultiplyAdd(-v11, p[1], -(a[2] * (v6 / v7 / v7) * (2.0 * y[1]))));
-                pBar[0] += global::System.Math.FusedMultiplyAdd(v8, v6 * global::System.Math.Log(v5), -(v12 * y[1]));
-                yBar[0] += global::System.Math.FusedMultiplyAdd(a[0] * global::System.Math.Cos(v1), global::System.Math.Cos(y[0]), v10 + v10);
-                return -(a[1] * v4);
+                double a0 = a[0];
+                yBar[2] += global::System.Math.FusedMultiplyAdd(a0 * global::System.Math.FusedMultiplyAdd(v2, v2, 1.0), 0.3, -v9 - v9);
+                double v12 = a0 * global::System.Math.Sin(y0) * global::System.Math.Sin(v1);
+                yBar[1] += global::System.Math.FusedMultiplyAdd(-v12, p0, global::System.Math.FusedMultiplyAdd(-v11, p1, -(a2 * (v6 / v7 / v7) * (2.0 * y1))));
+                pBar[0] += global::System.Math.FusedMultiplyAdd(v8, v6 * global::System.Math.Log(v5), -(v12 * y1));
+                yBar[0] += global::System.Math.FusedMultiplyAdd(a0 * global::System.Math.Cos(v1), global::System.Math.Cos(y0), v10 + v10);
+                return -(a1 * v4);
             }
 
             /// <inheritdoc/>
             public void Jacobian(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.Span<double> dfdy, global::System.Span<double> dfdp)
             {
                 // dydt[0] = Math.Sin(y[0]) * Math.Cos(p[0] * y[1]) + Math.Tan(0.3 * y[2]);
-                double v1 = global::System.Math.Sin(y[0]);
-                double v2 = p[0] * y[1];
-                double v3 = global::System.Math.Tan(0.3 * y[2]);
+                double y0 = y[0];
+                double v1 = global::System.Math.Sin(y0);
+                double p0 = p[0];
+                double y1 = y[1];
+                double v2 = p0 * y1;
+                double y2 = y[2];
+                double v3 = global::System.Math.Tan(0.3 * y2);
 
                 // dydt[1] = Math.Exp(-p[1] * y[1]) + Math.Log(1.5 + y[0] * y[0]) - Math.Sqrt(2.0 + y[2] * y[2]) * t;
-                double v4 = global::System.Math.Exp(-(p[1] * y[1]));
-                double v5 = y[0] * y[0];
+                double p1 = p[1];
+                double v4 = global::System.Math.Exp(-(p1 * y1));
+                double v5 = y0 * y0;
 
                 // dydt[2] = Math.Pow(1.2 + y[0] * y[0], p[0]) / (1.0 + Math.Pow(y[1], 2));
                 double v6 = 1.2 + v5;
-                double v7 = global::System.Math.Pow(v6, p[0]);
-                double v8 = 1.0 + global::System.Math.Pow(y[1], 2.0);
+                double v7 = global::System.Math.Pow(v6, p0);
+                double v8 = 1.0 + global::System.Math.Pow(y1, 2.0);
 
                 // dydt[1] = Math.Exp(-p[1] * y[1]) + Math.Log(1.5 + y[0] * y[0]) - Math.Sqrt(2.0 + y[2] * y[2]) * t;
-                double v9 = y[0] + y[0];
+                double v9 = y0 + y0;
 
                 // column 0 of dfdy: ∂f/∂y[0]
-                dfdy[0] = global::System.Math.Cos(y[0]) * global::System.Math.Cos(v2);
+                dfdy[0] = global::System.Math.Cos(y0) * global::System.Math.Cos(v2);
                 dfdy[3] = v9 / (1.5 + v5);
-                dfdy[6] = v9 * (p[0] * global::System.Math.Pow(v6, p[0] - 1.0)) / v8;
+                dfdy[6] = v9 * (p0 * global::System.Math.Pow(v6, p0 - 1.0)) / v8;
 
                 // dydt[0] = Math.Sin(y[0]) * Math.Cos(p[0] * y[1]) + Math.Tan(0.3 * y[2]);
                 double v10 = global::System.Math.Sin(v2);
 
                 // column 1 of dfdy: ∂f/∂y[1]
-                dfdy[1] = -(p[0] * v10 * v1);
-                dfdy[4] = -(p[1] * v4);
-                dfdy[7] = -(2.0 * y[1] * (v7 / v8 / v8));
+                dfdy[1] = -(p0 * v10 * v1);
+                dfdy[4] = -(p1 * v4);
+                dfdy[7] = -(2.0 * y1 * (v7 / v8 / v8));
 
                 // column 2 of dfdy: ∂f/∂y[2]
                 dfdy[2] = 0.3 * global::System.Math.FusedMultiplyAdd(v3, v3, 1.0);
-                dfdy[5] = -((y[2] + y[2]) * (0.5 / global::System.Math.Sqrt(2.0 + y[2] * y[2])) * t);
+                dfdy[5] = -((y2 + y2) * (0.5 / global::System.Math.Sqrt(2.0 + y2 * y2)) * t);
                 dfdy[8] = 0.0;
 
                 // column 0 of dfdp: ∂f/∂p[0]
-                dfdp[0] = -(y[1] * v10 * v1);
+                dfdp[0] = -(y1 * v10 * v1);
                 dfdp[2] = 0.0;
                 dfdp[4] = v7 * global::System.Math.Log(v6) / v8;
 
                 // column 1 of dfdp: ∂f/∂p[1]
                 dfdp[1] = 0.0;
-                dfdp[3] = -(y[1] * v4);
+                dfdp[3] = -(y1 * v4);
                 dfdp[5] = 0.0;
             }
         }

@@ -28,66 +28,83 @@ namespace Scenarios.MathHyperbolic
             public void Evaluate(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.Span<double> dydt)
             {
                 // dydt[0] = Math.Tanh(p[0] * y[0] + p[1] * y[1]);
-                dydt[0] = global::System.Math.Tanh(p[0] * y[0] + p[1] * y[1]);
+                double y0 = y[0];
+                double y1 = y[1];
+                dydt[0] = global::System.Math.Tanh(p[0] * y0 + p[1] * y1);
 
                 // dydt[1] = Math.Sinh(0.5 * y[1]) - Math.Cosh(y[0] * t);
-                dydt[1] = global::System.Math.Sinh(0.5 * y[1]) - global::System.Math.Cosh(y[0] * t);
+                dydt[1] = global::System.Math.Sinh(0.5 * y1) - global::System.Math.Cosh(y0 * t);
             }
 
             /// <inheritdoc/>
             public void Jvp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, double tDot, global::System.ReadOnlySpan<double> yDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> dydt, global::System.Span<double> dydtDot)
             {
                 // dydt[0] = Math.Tanh(p[0] * y[0] + p[1] * y[1]);
-                double v1 = global::System.Math.Tanh(p[0] * y[0] + p[1] * y[1]);
+                double p0 = p[0];
+                double y0 = y[0];
+                double yDot0 = yDot[0];
+                double p1 = p[1];
+                double y1 = y[1];
+                double yDot1 = yDot[1];
+                double v1 = global::System.Math.Tanh(p0 * y0 + p1 * y1);
                 dydt[0] = v1;
-                dydtDot[0] = (global::System.Math.FusedMultiplyAdd(pDot[0], y[0], yDot[0] * p[0]) + global::System.Math.FusedMultiplyAdd(pDot[1], y[1], yDot[1] * p[1])) * global::System.Math.FusedMultiplyAdd(-v1, v1, 1.0);
+                dydtDot[0] = (global::System.Math.FusedMultiplyAdd(pDot[0], y0, yDot0 * p0) + global::System.Math.FusedMultiplyAdd(pDot[1], y1, yDot1 * p1)) * global::System.Math.FusedMultiplyAdd(-v1, v1, 1.0);
 
                 // dydt[1] = Math.Sinh(0.5 * y[1]) - Math.Cosh(y[0] * t);
-                double v2 = 0.5 * y[1];
-                double v3 = y[0] * t;
+                double v2 = 0.5 * y1;
+                double v3 = y0 * t;
                 dydt[1] = global::System.Math.Sinh(v2) - global::System.Math.Cosh(v3);
-                dydtDot[1] = global::System.Math.FusedMultiplyAdd(yDot[1] * 0.5, global::System.Math.Cosh(v2), -(global::System.Math.FusedMultiplyAdd(yDot[0], t, tDot * y[0]) * global::System.Math.Sinh(v3)));
+                dydtDot[1] = global::System.Math.FusedMultiplyAdd(yDot1 * 0.5, global::System.Math.Cosh(v2), -(global::System.Math.FusedMultiplyAdd(yDot0, t, tDot * y0) * global::System.Math.Sinh(v3)));
             }
 
             /// <inheritdoc/>
             public double Vjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, global::System.Span<double> yBar, global::System.Span<double> pBar)
             {
                 // dydt[0] = Math.Tanh(p[0] * y[0] + p[1] * y[1]);
-                double v1 = global::System.Math.Tanh(p[0] * y[0] + p[1] * y[1]);
+                double p0 = p[0];
+                double y0 = y[0];
+                double p1 = p[1];
+                double y1 = y[1];
+                double v1 = global::System.Math.Tanh(p0 * y0 + p1 * y1);
 
                 // adjoint of: dydt[1] = Math.Sinh(0.5 * y[1]) - Math.Cosh(y[0] * t);
-                double v2 = a[1] * global::System.Math.Sinh(y[0] * t);
+                double a1 = a[1];
+                double v2 = a1 * global::System.Math.Sinh(y0 * t);
 
                 // adjoint of: dydt[0] = Math.Tanh(p[0] * y[0] + p[1] * y[1]);
                 double v3 = a[0] * global::System.Math.FusedMultiplyAdd(-v1, v1, 1.0);
-                yBar[1] += global::System.Math.FusedMultiplyAdd(a[1] * global::System.Math.Cosh(0.5 * y[1]), 0.5, v3 * p[1]);
-                pBar[1] += v3 * y[1];
-                yBar[0] += global::System.Math.FusedMultiplyAdd(v3, p[0], -(v2 * t));
-                pBar[0] += v3 * y[0];
-                return -(v2 * y[0]);
+                yBar[1] += global::System.Math.FusedMultiplyAdd(a1 * global::System.Math.Cosh(0.5 * y1), 0.5, v3 * p1);
+                pBar[1] += v3 * y1;
+                yBar[0] += global::System.Math.FusedMultiplyAdd(v3, p0, -(v2 * t));
+                pBar[0] += v3 * y0;
+                return -(v2 * y0);
             }
 
             /// <inheritdoc/>
             public void Jacobian(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.Span<double> dfdy, global::System.Span<double> dfdp)
             {
                 // dydt[0] = Math.Tanh(p[0] * y[0] + p[1] * y[1]);
-                double v1 = global::System.Math.Tanh(p[0] * y[0] + p[1] * y[1]);
+                double p0 = p[0];
+                double y0 = y[0];
+                double p1 = p[1];
+                double y1 = y[1];
+                double v1 = global::System.Math.Tanh(p0 * y0 + p1 * y1);
                 double v2 = global::System.Math.FusedMultiplyAdd(-v1, v1, 1.0);
 
                 // column 0 of dfdy: ∂f/∂y[0]
-                dfdy[0] = p[0] * v2;
-                dfdy[2] = -(t * global::System.Math.Sinh(y[0] * t));
+                dfdy[0] = p0 * v2;
+                dfdy[2] = -(t * global::System.Math.Sinh(y0 * t));
 
                 // column 1 of dfdy: ∂f/∂y[1]
-                dfdy[1] = p[1] * v2;
-                dfdy[3] = 0.5 * global::System.Math.Cosh(0.5 * y[1]);
+                dfdy[1] = p1 * v2;
+                dfdy[3] = 0.5 * global::System.Math.Cosh(0.5 * y1);
 
                 // column 0 of dfdp: ∂f/∂p[0]
-                dfdp[0] = y[0] * v2;
+                dfdp[0] = y0 * v2;
                 dfdp[2] = 0.0;
 
                 // column 1 of dfdp: ∂f/∂p[1]
-                dfdp[1] = y[1] * v2;
+                dfdp[1] = y1 * v2;
                 dfdp[3] = 0.0;
             }
         }

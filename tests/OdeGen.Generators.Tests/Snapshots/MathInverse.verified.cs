@@ -28,59 +28,73 @@ namespace Scenarios.MathInverse
             public void Evaluate(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.Span<double> dydt)
             {
                 // dydt[0] = Math.Atan(y[0] - p[0] * y[1]);
-                dydt[0] = global::System.Math.Atan(y[0] - p[0] * y[1]);
+                double y0 = y[0];
+                double y1 = y[1];
+                dydt[0] = global::System.Math.Atan(y0 - p[0] * y1);
 
                 // dydt[1] = Math.Asin(0.5 * y[1]) * Math.Acos(0.4 * y[0]);
-                dydt[1] = global::System.Math.Asin(0.5 * y[1]) * global::System.Math.Acos(0.4 * y[0]);
+                dydt[1] = global::System.Math.Asin(0.5 * y1) * global::System.Math.Acos(0.4 * y0);
 
                 // dydt[2] = Math.Atan2(y[1], 1.5 + y[0]);
-                dydt[2] = global::System.Math.Atan2(y[1], 1.5 + y[0]);
+                dydt[2] = global::System.Math.Atan2(y1, 1.5 + y0);
             }
 
             /// <inheritdoc/>
             public void Jvp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, double tDot, global::System.ReadOnlySpan<double> yDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> dydt, global::System.Span<double> dydtDot)
             {
                 // dydt[0] = Math.Atan(y[0] - p[0] * y[1]);
-                double v1 = y[0] - p[0] * y[1];
+                double y0 = y[0];
+                double yDot0 = yDot[0];
+                double p0 = p[0];
+                double y1 = y[1];
+                double yDot1 = yDot[1];
+                double v1 = y0 - p0 * y1;
                 dydt[0] = global::System.Math.Atan(v1);
-                dydtDot[0] = (yDot[0] - global::System.Math.FusedMultiplyAdd(pDot[0], y[1], yDot[1] * p[0])) / global::System.Math.FusedMultiplyAdd(v1, v1, 1.0);
+                dydtDot[0] = (yDot0 - global::System.Math.FusedMultiplyAdd(pDot[0], y1, yDot1 * p0)) / global::System.Math.FusedMultiplyAdd(v1, v1, 1.0);
 
                 // dydt[1] = Math.Asin(0.5 * y[1]) * Math.Acos(0.4 * y[0]);
-                double v2 = 0.5 * y[1];
+                double v2 = 0.5 * y1;
                 double v3 = global::System.Math.Asin(v2);
-                double v4 = 0.4 * y[0];
+                double v4 = 0.4 * y0;
                 double v5 = global::System.Math.Acos(v4);
                 dydt[1] = v3 * v5;
-                dydtDot[1] = global::System.Math.FusedMultiplyAdd(yDot[1] * 0.5 / global::System.Math.Sqrt(global::System.Math.FusedMultiplyAdd(-v2, v2, 1.0)), v5, -(yDot[0] * 0.4 / global::System.Math.Sqrt(global::System.Math.FusedMultiplyAdd(-v4, v4, 1.0)) * v3));
+                dydtDot[1] = global::System.Math.FusedMultiplyAdd(yDot1 * 0.5 / global::System.Math.Sqrt(global::System.Math.FusedMultiplyAdd(-v2, v2, 1.0)), v5, -(yDot0 * 0.4 / global::System.Math.Sqrt(global::System.Math.FusedMultiplyAdd(-v4, v4, 1.0)) * v3));
 
                 // dydt[2] = Math.Atan2(y[1], 1.5 + y[0]);
-                double v6 = 1.5 + y[0];
-                double v7 = global::System.Math.FusedMultiplyAdd(v6, v6, y[1] * y[1]);
-                dydt[2] = global::System.Math.Atan2(y[1], v6);
-                dydtDot[2] = global::System.Math.FusedMultiplyAdd(yDot[1], v6 / v7, -(yDot[0] * (y[1] / v7)));
+                double v6 = 1.5 + y0;
+                double v7 = global::System.Math.FusedMultiplyAdd(v6, v6, y1 * y1);
+                dydt[2] = global::System.Math.Atan2(y1, v6);
+                dydtDot[2] = global::System.Math.FusedMultiplyAdd(yDot1, v6 / v7, -(yDot0 * (y1 / v7)));
             }
 
             /// <inheritdoc/>
             public double Vjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, global::System.Span<double> yBar, global::System.Span<double> pBar)
             {
                 // dydt[0] = Math.Atan(y[0] - p[0] * y[1]);
-                double v1 = y[0] - p[0] * y[1];
+                double y0 = y[0];
+                double p0 = p[0];
+                double y1 = y[1];
+                double v1 = y0 - p0 * y1;
 
                 // dydt[1] = Math.Asin(0.5 * y[1]) * Math.Acos(0.4 * y[0]);
-                double v2 = 0.5 * y[1];
-                double v3 = 0.4 * y[0];
+                double v2 = 0.5 * y1;
+                double v3 = 0.4 * y0;
 
                 // dydt[2] = Math.Atan2(y[1], 1.5 + y[0]);
-                double v4 = 1.5 + y[0];
+                double v4 = 1.5 + y0;
 
                 // adjoint of: dydt[2] = Math.Atan2(y[1], 1.5 + y[0]);
-                double v5 = global::System.Math.FusedMultiplyAdd(v4, v4, y[1] * y[1]);
+                double a2 = a[2];
+                double v5 = global::System.Math.FusedMultiplyAdd(v4, v4, y1 * y1);
+
+                // adjoint of: dydt[1] = Math.Asin(0.5 * y[1]) * Math.Acos(0.4 * y[0]);
+                double a1 = a[1];
 
                 // adjoint of: dydt[0] = Math.Atan(y[0] - p[0] * y[1]);
                 double v6 = a[0] / global::System.Math.FusedMultiplyAdd(v1, v1, 1.0);
-                yBar[1] += global::System.Math.FusedMultiplyAdd(-v6, p[0], global::System.Math.FusedMultiplyAdd(a[2], v4 / v5, a[1] * global::System.Math.Acos(v3) / global::System.Math.Sqrt(global::System.Math.FusedMultiplyAdd(-v2, v2, 1.0)) * 0.5));
-                pBar[0] += -(v6 * y[1]);
-                yBar[0] += global::System.Math.FusedMultiplyAdd(-(a[1] * global::System.Math.Asin(v2) / global::System.Math.Sqrt(global::System.Math.FusedMultiplyAdd(-v3, v3, 1.0))), 0.4, -(a[2] * (y[1] / v5))) + v6;
+                yBar[1] += global::System.Math.FusedMultiplyAdd(-v6, p0, global::System.Math.FusedMultiplyAdd(a2, v4 / v5, a1 * global::System.Math.Acos(v3) / global::System.Math.Sqrt(global::System.Math.FusedMultiplyAdd(-v2, v2, 1.0)) * 0.5));
+                pBar[0] += -(v6 * y1);
+                yBar[0] += global::System.Math.FusedMultiplyAdd(-(a1 * global::System.Math.Asin(v2) / global::System.Math.Sqrt(global::System.Math.FusedMultiplyAdd(-v3, v3, 1.0))), 0.4, -(a2 * (y1 / v5))) + v6;
                 return 0.0;
             }
 
@@ -88,28 +102,31 @@ namespace Scenarios.MathInverse
             public void Jacobian(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.Span<double> dfdy, global::System.Span<double> dfdp)
             {
                 // dydt[0] = Math.Atan(y[0] - p[0] * y[1]);
-                double v1 = y[0] - p[0] * y[1];
+                double y0 = y[0];
+                double p0 = p[0];
+                double y1 = y[1];
+                double v1 = y0 - p0 * y1;
 
                 // dydt[1] = Math.Asin(0.5 * y[1]) * Math.Acos(0.4 * y[0]);
-                double v2 = 0.5 * y[1];
-                double v3 = 0.4 * y[0];
+                double v2 = 0.5 * y1;
+                double v3 = 0.4 * y0;
 
                 // dydt[2] = Math.Atan2(y[1], 1.5 + y[0]);
-                double v4 = 1.5 + y[0];
+                double v4 = 1.5 + y0;
 
                 // dydt[0] = Math.Atan(y[0] - p[0] * y[1]);
                 double v5 = global::System.Math.FusedMultiplyAdd(v1, v1, 1.0);
 
                 // dydt[2] = Math.Atan2(y[1], 1.5 + y[0]);
-                double v6 = global::System.Math.FusedMultiplyAdd(v4, v4, y[1] * y[1]);
+                double v6 = global::System.Math.FusedMultiplyAdd(v4, v4, y1 * y1);
 
                 // column 0 of dfdy: ∂f/∂y[0]
                 dfdy[0] = 1.0 / v5;
                 dfdy[3] = -(0.4 / global::System.Math.Sqrt(global::System.Math.FusedMultiplyAdd(-v3, v3, 1.0)) * global::System.Math.Asin(v2));
-                dfdy[6] = -(y[1] / v6);
+                dfdy[6] = -(y1 / v6);
 
                 // column 1 of dfdy: ∂f/∂y[1]
-                dfdy[1] = -(p[0] / v5);
+                dfdy[1] = -(p0 / v5);
                 dfdy[4] = 0.5 / global::System.Math.Sqrt(global::System.Math.FusedMultiplyAdd(-v2, v2, 1.0)) * global::System.Math.Acos(v3);
                 dfdy[7] = v4 / v6;
 
@@ -119,7 +136,7 @@ namespace Scenarios.MathInverse
                 dfdy[8] = 0.0;
 
                 // column 0 of dfdp: ∂f/∂p[0]
-                dfdp[0] = -(y[1] / v5);
+                dfdp[0] = -(y1 / v5);
                 dfdp[1] = 0.0;
                 dfdp[2] = 0.0;
             }

@@ -28,60 +28,73 @@ namespace Scenarios.MathMisc
             public void Evaluate(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.Span<double> dydt)
             {
                 // dydt[0] = Math.Log10(2.0 + y[0] * y[1]) + Math.Cbrt(3.0 + y[1]);
-                dydt[0] = global::System.Math.Log10(2.0 + y[0] * y[1]) + global::System.Math.Cbrt(3.0 + y[1]);
+                double y0 = y[0];
+                double y1 = y[1];
+                dydt[0] = global::System.Math.Log10(2.0 + y0 * y1) + global::System.Math.Cbrt(3.0 + y1);
 
                 // dydt[1] = Math.FusedMultiplyAdd(y[0], p[0], y[1] * t);
-                dydt[1] = global::System.Math.FusedMultiplyAdd(y[0], p[0], y[1] * t);
+                dydt[1] = global::System.Math.FusedMultiplyAdd(y0, p[0], y1 * t);
             }
 
             /// <inheritdoc/>
             public void Jvp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, double tDot, global::System.ReadOnlySpan<double> yDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> dydt, global::System.Span<double> dydtDot)
             {
                 // dydt[0] = Math.Log10(2.0 + y[0] * y[1]) + Math.Cbrt(3.0 + y[1]);
-                double v1 = 2.0 + y[0] * y[1];
-                double v2 = global::System.Math.Cbrt(3.0 + y[1]);
+                double y0 = y[0];
+                double yDot0 = yDot[0];
+                double y1 = y[1];
+                double yDot1 = yDot[1];
+                double v1 = 2.0 + y0 * y1;
+                double v2 = global::System.Math.Cbrt(3.0 + y1);
                 dydt[0] = global::System.Math.Log10(v1) + v2;
-                dydtDot[0] = global::System.Math.FusedMultiplyAdd(yDot[0], y[1], yDot[1] * y[0]) / (v1 * 2.302585092994046) + yDot[1] / (3.0 * (v2 * v2));
+                dydtDot[0] = global::System.Math.FusedMultiplyAdd(yDot0, y1, yDot1 * y0) / (v1 * 2.302585092994046) + yDot1 / (3.0 * (v2 * v2));
 
                 // dydt[1] = Math.FusedMultiplyAdd(y[0], p[0], y[1] * t);
-                dydt[1] = global::System.Math.FusedMultiplyAdd(y[0], p[0], y[1] * t);
-                dydtDot[1] = global::System.Math.FusedMultiplyAdd(yDot[0], p[0], pDot[0] * y[0]) + global::System.Math.FusedMultiplyAdd(yDot[1], t, tDot * y[1]);
+                double p0 = p[0];
+                dydt[1] = global::System.Math.FusedMultiplyAdd(y0, p0, y1 * t);
+                dydtDot[1] = global::System.Math.FusedMultiplyAdd(yDot0, p0, pDot[0] * y0) + global::System.Math.FusedMultiplyAdd(yDot1, t, tDot * y1);
             }
 
             /// <inheritdoc/>
             public double Vjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, global::System.Span<double> yBar, global::System.Span<double> pBar)
             {
                 // dydt[0] = Math.Log10(2.0 + y[0] * y[1]) + Math.Cbrt(3.0 + y[1]);
-                double v1 = global::System.Math.Cbrt(3.0 + y[1]);
+                double y0 = y[0];
+                double y1 = y[1];
+                double v1 = global::System.Math.Cbrt(3.0 + y1);
 
                 // adjoint of: dydt[1] = Math.FusedMultiplyAdd(y[0], p[0], y[1] * t);
-                pBar[0] += a[1] * y[0];
+                double a1 = a[1];
+                pBar[0] += a1 * y0;
 
                 // adjoint of: dydt[0] = Math.Log10(2.0 + y[0] * y[1]) + Math.Cbrt(3.0 + y[1]);
-                double v2 = a[0] / ((2.0 + y[0] * y[1]) * 2.302585092994046);
-                yBar[1] += global::System.Math.FusedMultiplyAdd(v2, y[0], global::System.Math.FusedMultiplyAdd(a[1], t, a[0] / (3.0 * (v1 * v1))));
-                yBar[0] += global::System.Math.FusedMultiplyAdd(a[1], p[0], v2 * y[1]);
-                return a[1] * y[1];
+                double a0 = a[0];
+                double v2 = a0 / ((2.0 + y0 * y1) * 2.302585092994046);
+                yBar[1] += global::System.Math.FusedMultiplyAdd(v2, y0, global::System.Math.FusedMultiplyAdd(a1, t, a0 / (3.0 * (v1 * v1))));
+                yBar[0] += global::System.Math.FusedMultiplyAdd(a1, p[0], v2 * y1);
+                return a1 * y1;
             }
 
             /// <inheritdoc/>
             public void Jacobian(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.Span<double> dfdy, global::System.Span<double> dfdp)
             {
                 // dydt[0] = Math.Log10(2.0 + y[0] * y[1]) + Math.Cbrt(3.0 + y[1]);
-                double v1 = global::System.Math.Cbrt(3.0 + y[1]);
-                double v2 = (2.0 + y[0] * y[1]) * 2.302585092994046;
+                double y0 = y[0];
+                double y1 = y[1];
+                double v1 = global::System.Math.Cbrt(3.0 + y1);
+                double v2 = (2.0 + y0 * y1) * 2.302585092994046;
 
                 // column 0 of dfdy: ∂f/∂y[0]
-                dfdy[0] = y[1] / v2;
+                dfdy[0] = y1 / v2;
                 dfdy[2] = p[0];
 
                 // column 1 of dfdy: ∂f/∂y[1]
-                dfdy[1] = y[0] / v2 + 1.0 / (3.0 * (v1 * v1));
+                dfdy[1] = y0 / v2 + 1.0 / (3.0 * (v1 * v1));
                 dfdy[3] = t;
 
                 // column 0 of dfdp: ∂f/∂p[0]
                 dfdp[0] = 0.0;
-                dfdp[1] = y[0];
+                dfdp[1] = y0;
             }
         }
     }

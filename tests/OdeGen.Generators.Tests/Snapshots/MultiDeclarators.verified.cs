@@ -38,8 +38,9 @@ namespace Scenarios.Declarations
                 double c = a * x + b;
 
                 // double sum = x + y[1], product = x * y[1];
-                double sum = x + y[1];
-                double product = x * y[1];
+                double y1 = y[1];
+                double sum = x + y1;
+                double product = x * y1;
 
                 // c = c * c;
                 double c_2 = c * c;
@@ -62,20 +63,24 @@ namespace Scenarios.Declarations
             {
                 // double a = p[0], b = p[1], c;
                 double a = p[0];
+                double pDot0 = pDot[0];
                 double b = p[1];
 
                 // var x = y[0];
                 double x = y[0];
+                double yDot0 = yDot[0];
 
                 // c = a * x + b;
                 double c = a * x + b;
-                double cDot = global::System.Math.FusedMultiplyAdd(pDot[0], x, yDot[0] * a) + pDot[1];
+                double cDot = global::System.Math.FusedMultiplyAdd(pDot0, x, yDot0 * a) + pDot[1];
 
                 // double sum = x + y[1], product = x * y[1];
-                double sum = x + y[1];
-                double sumDot = yDot[0] + yDot[1];
-                double product = x * y[1];
-                double productDot = global::System.Math.FusedMultiplyAdd(yDot[0], y[1], yDot[1] * x);
+                double y1 = y[1];
+                double yDot1 = yDot[1];
+                double sum = x + y1;
+                double sumDot = yDot0 + yDot1;
+                double product = x * y1;
+                double productDot = global::System.Math.FusedMultiplyAdd(yDot0, y1, yDot1 * x);
 
                 // c = c * c;
                 double c_2 = c * c;
@@ -89,7 +94,7 @@ namespace Scenarios.Declarations
                 // dydt[2] = product / a;
                 double v2 = product / a;
                 dydt[2] = v2;
-                dydtDot[2] = global::System.Math.FusedMultiplyAdd(-pDot[0], v2 / a, productDot / a);
+                dydtDot[2] = global::System.Math.FusedMultiplyAdd(-pDot0, v2 / a, productDot / a);
 
                 // dydt[1] is never written by Rhs: it is 0
                 dydt[1] = 0.0;
@@ -114,10 +119,12 @@ namespace Scenarios.Declarations
                 double c = a_2 * x + b;
 
                 // double sum = x + y[1], product = x * y[1];
-                double product = x * y[1];
+                double y1 = y[1];
+                double product = x * y1;
 
                 // adjoint of: dydt[2] = product / a;
-                double productBar = a[2] / a_2;
+                double a2 = a[2];
+                double productBar = a2 / a_2;
 
                 // adjoint of: dydt[0] = c - sum;
                 double cBar = a[0];
@@ -131,8 +138,8 @@ namespace Scenarios.Declarations
                 yBar[1] += global::System.Math.FusedMultiplyAdd(productBar, x, v2);
 
                 // adjoint of: c = a * x + b;
-                double aBar = global::System.Math.FusedMultiplyAdd(cBar_2, x, -(a[2] * (product / a_2 / a_2)));
-                double xBar = global::System.Math.FusedMultiplyAdd(cBar_2, a_2, global::System.Math.FusedMultiplyAdd(productBar, y[1], v2));
+                double aBar = global::System.Math.FusedMultiplyAdd(cBar_2, x, -(a2 * (product / a_2 / a_2)));
+                double xBar = global::System.Math.FusedMultiplyAdd(cBar_2, a_2, global::System.Math.FusedMultiplyAdd(productBar, y1, v2));
 
                 // adjoint of: var x = y[0];
                 yBar[0] += xBar;

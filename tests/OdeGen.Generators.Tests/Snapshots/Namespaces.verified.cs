@@ -29,26 +29,35 @@ namespace Scenarios.Outer.Inner
             public void Evaluate(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.Span<double> dydt)
             {
                 // rate[0] = theta[0] * state[0] * (1.0 - state[0]);
-                dydt[0] = p[0] * y[0] * (1.0 - y[0]);
+                double y0 = y[0];
+                dydt[0] = p[0] * y0 * (1.0 - y0);
             }
 
             /// <inheritdoc/>
             public void Jvp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, double tDot, global::System.ReadOnlySpan<double> yDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> dydt, global::System.Span<double> dydtDot)
             {
                 // rate[0] = theta[0] * state[0] * (1.0 - state[0]);
-                double v1 = p[0] * y[0];
-                double v2 = 1.0 - y[0];
+                double p0 = p[0];
+                double y0 = y[0];
+                double yDot0 = yDot[0];
+                double v1 = p0 * y0;
+                double v2 = 1.0 - y0;
                 dydt[0] = v1 * v2;
-                dydtDot[0] = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(pDot[0], y[0], yDot[0] * p[0]), v2, -(yDot[0] * v1));
+                dydtDot[0] = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(pDot[0], y0, yDot0 * p0), v2, -(yDot0 * v1));
             }
 
             /// <inheritdoc/>
             public double Vjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, global::System.Span<double> yBar, global::System.Span<double> pBar)
             {
+                // rate[0] = theta[0] * state[0] * (1.0 - state[0]);
+                double p0 = p[0];
+                double y0 = y[0];
+
                 // adjoint of: rate[0] = theta[0] * state[0] * (1.0 - state[0]);
-                double v1 = a[0] * (1.0 - y[0]);
-                yBar[0] += global::System.Math.FusedMultiplyAdd(v1, p[0], -(a[0] * (p[0] * y[0])));
-                pBar[0] += v1 * y[0];
+                double a0 = a[0];
+                double v1 = a0 * (1.0 - y0);
+                yBar[0] += global::System.Math.FusedMultiplyAdd(v1, p0, -(a0 * (p0 * y0)));
+                pBar[0] += v1 * y0;
                 return 0.0;
             }
 
@@ -56,13 +65,15 @@ namespace Scenarios.Outer.Inner
             public void Jacobian(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.Span<double> dfdy, global::System.Span<double> dfdp)
             {
                 // rate[0] = theta[0] * state[0] * (1.0 - state[0]);
-                double v1 = 1.0 - y[0];
+                double p0 = p[0];
+                double y0 = y[0];
+                double v1 = 1.0 - y0;
 
                 // column 0 of dfdy: ∂f/∂y[0]
-                dfdy[0] = global::System.Math.FusedMultiplyAdd(p[0], v1, -(p[0] * y[0]));
+                dfdy[0] = global::System.Math.FusedMultiplyAdd(p0, v1, -(p0 * y0));
 
                 // column 0 of dfdp: ∂f/∂p[0]
-                dfdp[0] = y[0] * v1;
+                dfdp[0] = y0 * v1;
             }
         }
     }
@@ -108,16 +119,19 @@ namespace Scenarios.Outer.Inner
                 public void Jvp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, double tDot, global::System.ReadOnlySpan<double> yDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> dydt, global::System.Span<double> dydtDot)
                 {
                     // dydt[0] = -p[0] * y[0];
-                    dydt[0] = -(p[0] * y[0]);
-                    dydtDot[0] = global::System.Math.FusedMultiplyAdd(-yDot[0], p[0], -(pDot[0] * y[0]));
+                    double p0 = p[0];
+                    double y0 = y[0];
+                    dydt[0] = -(p0 * y0);
+                    dydtDot[0] = global::System.Math.FusedMultiplyAdd(-yDot[0], p0, -(pDot[0] * y0));
                 }
 
                 /// <inheritdoc/>
                 public double Vjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, global::System.Span<double> yBar, global::System.Span<double> pBar)
                 {
                     // adjoint of: dydt[0] = -p[0] * y[0];
-                    yBar[0] += -(a[0] * p[0]);
-                    pBar[0] += -(a[0] * y[0]);
+                    double a0 = a[0];
+                    yBar[0] += -(a0 * p[0]);
+                    pBar[0] += -(a0 * y[0]);
                     return 0.0;
                 }
 

@@ -28,67 +28,89 @@ namespace Scenarios.NonSmooth
             public void Evaluate(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.Span<double> dydt)
             {
                 // dydt[0] = Math.Abs(y[0]) * p[0] - Math.Min(y[1], p[1] * y[0]);
-                dydt[0] = global::System.Math.Abs(y[0]) * p[0] - global::System.Math.Min(y[1], p[1] * y[0]);
+                double y0 = y[0];
+                double p0 = p[0];
+                double y1 = y[1];
+                double p1 = p[1];
+                dydt[0] = global::System.Math.Abs(y0) * p0 - global::System.Math.Min(y1, p1 * y0);
 
                 // dydt[1] = Math.Max(y[0] * y[1], 0.1 * p[1]);
-                dydt[1] = global::System.Math.Max(y[0] * y[1], 0.1 * p[1]);
+                dydt[1] = global::System.Math.Max(y0 * y1, 0.1 * p1);
 
                 // dydt[2] = Math.Clamp(y[2] * p[0], -0.3, 0.3 * p[1]) + Math.Sign(y[1] - 0.05) * y[0];
-                dydt[2] = global::System.Math.Clamp(y[2] * p[0], -0.3, 0.3 * p[1]) + (double)global::System.Math.Sign(y[1] - 0.05) * y[0];
+                dydt[2] = global::System.Math.Clamp(y[2] * p0, -0.3, 0.3 * p1) + (double)global::System.Math.Sign(y1 - 0.05) * y0;
             }
 
             /// <inheritdoc/>
             public void Jvp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, double tDot, global::System.ReadOnlySpan<double> yDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> dydt, global::System.Span<double> dydtDot)
             {
                 // dydt[0] = Math.Abs(y[0]) * p[0] - Math.Min(y[1], p[1] * y[0]);
-                double v1 = global::System.Math.Abs(y[0]);
-                double v2 = p[1] * y[0];
-                double v3 = (y[1] <= v2 ? 1.0 : 0.0);
-                dydt[0] = v1 * p[0] - global::System.Math.Min(y[1], v2);
-                dydtDot[0] = global::System.Math.FusedMultiplyAdd(yDot[0] * global::System.Math.CopySign(1.0, y[0]), p[0], pDot[0] * v1) - global::System.Math.FusedMultiplyAdd(yDot[1], v3, global::System.Math.FusedMultiplyAdd(pDot[1], y[0], yDot[0] * p[1]) * (1.0 - v3));
+                double y0 = y[0];
+                double yDot0 = yDot[0];
+                double v1 = global::System.Math.Abs(y0);
+                double p0 = p[0];
+                double pDot0 = pDot[0];
+                double y1 = y[1];
+                double yDot1 = yDot[1];
+                double p1 = p[1];
+                double pDot1 = pDot[1];
+                double v2 = p1 * y0;
+                double v3 = (y1 <= v2 ? 1.0 : 0.0);
+                dydt[0] = v1 * p0 - global::System.Math.Min(y1, v2);
+                dydtDot[0] = global::System.Math.FusedMultiplyAdd(yDot0 * global::System.Math.CopySign(1.0, y0), p0, pDot0 * v1) - global::System.Math.FusedMultiplyAdd(yDot1, v3, global::System.Math.FusedMultiplyAdd(pDot1, y0, yDot0 * p1) * (1.0 - v3));
 
                 // dydt[1] = Math.Max(y[0] * y[1], 0.1 * p[1]);
-                double v4 = y[0] * y[1];
-                double v5 = 0.1 * p[1];
+                double v4 = y0 * y1;
+                double v5 = 0.1 * p1;
                 double v6 = (v5 <= v4 ? 1.0 : 0.0);
                 dydt[1] = global::System.Math.Max(v4, v5);
-                dydtDot[1] = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(yDot[0], y[1], yDot[1] * y[0]), v6, pDot[1] * 0.1 * (1.0 - v6));
+                dydtDot[1] = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(yDot0, y1, yDot1 * y0), v6, pDot1 * 0.1 * (1.0 - v6));
 
                 // dydt[2] = Math.Clamp(y[2] * p[0], -0.3, 0.3 * p[1]) + Math.Sign(y[1] - 0.05) * y[0];
-                double v7 = y[2] * p[0];
-                double v8 = 0.3 * p[1];
+                double y2 = y[2];
+                double v7 = y2 * p0;
+                double v8 = 0.3 * p1;
                 double v9 = (-0.3 <= v7 ? 1.0 : 0.0);
                 double v10 = (v7 <= v8 ? 1.0 : 0.0);
-                double v11 = (double)global::System.Math.Sign(y[1] - 0.05);
-                dydt[2] = global::System.Math.Clamp(v7, -0.3, v8) + v11 * y[0];
-                dydtDot[2] = global::System.Math.FusedMultiplyAdd(yDot[0], v11, global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(yDot[2], p[0], pDot[0] * y[2]), v9 * v10, pDot[1] * 0.3 * (v9 * (1.0 - v10))));
+                double v11 = (double)global::System.Math.Sign(y1 - 0.05);
+                dydt[2] = global::System.Math.Clamp(v7, -0.3, v8) + v11 * y0;
+                dydtDot[2] = global::System.Math.FusedMultiplyAdd(yDot0, v11, global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(yDot[2], p0, pDot0 * y2), v9 * v10, pDot1 * 0.3 * (v9 * (1.0 - v10))));
             }
 
             /// <inheritdoc/>
             public double Vjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, global::System.Span<double> yBar, global::System.Span<double> pBar)
             {
                 // dydt[0] = Math.Abs(y[0]) * p[0] - Math.Min(y[1], p[1] * y[0]);
+                double y0 = y[0];
+                double p0 = p[0];
+                double y1 = y[1];
+                double p1 = p[1];
+
                 // dydt[1] = Math.Max(y[0] * y[1], 0.1 * p[1]);
                 // dydt[2] = Math.Clamp(y[2] * p[0], -0.3, 0.3 * p[1]) + Math.Sign(y[1] - 0.05) * y[0];
-                double v1 = y[2] * p[0];
+                double y2 = y[2];
+                double v1 = y2 * p0;
 
                 // adjoint of: dydt[2] = Math.Clamp(y[2] * p[0], -0.3, 0.3 * p[1]) + Math.Sign(y[1] - 0.05) * y[0];
+                double a2 = a[2];
                 double v2 = (-0.3 <= v1 ? 1.0 : 0.0);
-                double v3 = (v1 <= 0.3 * p[1] ? 1.0 : 0.0);
-                double v4 = a[2] * (v2 * v3);
-                yBar[2] += v4 * p[0];
+                double v3 = (v1 <= 0.3 * p1 ? 1.0 : 0.0);
+                double v4 = a2 * (v2 * v3);
+                yBar[2] += v4 * p0;
 
                 // adjoint of: dydt[1] = Math.Max(y[0] * y[1], 0.1 * p[1]);
-                double v5 = (0.1 * p[1] <= y[0] * y[1] ? 1.0 : 0.0);
-                double v6 = a[1] * v5;
+                double a1 = a[1];
+                double v5 = (0.1 * p1 <= y0 * y1 ? 1.0 : 0.0);
+                double v6 = a1 * v5;
 
                 // adjoint of: dydt[0] = Math.Abs(y[0]) * p[0] - Math.Min(y[1], p[1] * y[0]);
-                double v7 = (y[1] <= p[1] * y[0] ? 1.0 : 0.0);
-                double v8 = -(a[0] * (1.0 - v7));
-                pBar[1] += global::System.Math.FusedMultiplyAdd(v8, y[0], global::System.Math.FusedMultiplyAdd(a[2] * (v2 * (1.0 - v3)), 0.3, a[1] * (1.0 - v5) * 0.1));
-                yBar[1] += global::System.Math.FusedMultiplyAdd(v6, y[0], -(a[0] * v7));
-                pBar[0] += global::System.Math.FusedMultiplyAdd(v4, y[2], a[0] * global::System.Math.Abs(y[0]));
-                yBar[0] += global::System.Math.FusedMultiplyAdd(a[0] * p[0], global::System.Math.CopySign(1.0, y[0]), global::System.Math.FusedMultiplyAdd(v8, p[1], global::System.Math.FusedMultiplyAdd(a[2], (double)global::System.Math.Sign(y[1] - 0.05), v6 * y[1])));
+                double a0 = a[0];
+                double v7 = (y1 <= p1 * y0 ? 1.0 : 0.0);
+                double v8 = -(a0 * (1.0 - v7));
+                pBar[1] += global::System.Math.FusedMultiplyAdd(v8, y0, global::System.Math.FusedMultiplyAdd(a2 * (v2 * (1.0 - v3)), 0.3, a1 * (1.0 - v5) * 0.1));
+                yBar[1] += global::System.Math.FusedMultiplyAdd(v6, y0, -(a0 * v7));
+                pBar[0] += global::System.Math.FusedMultiplyAdd(v4, y2, a0 * global::System.Math.Abs(y0));
+                yBar[0] += global::System.Math.FusedMultiplyAdd(a0 * p0, global::System.Math.CopySign(1.0, y0), global::System.Math.FusedMultiplyAdd(v8, p1, global::System.Math.FusedMultiplyAdd(a2, (double)global::System.Math.Sign(y1 - 0.05), v6 * y1)));
                 return 0.0;
             }
 
@@ -96,44 +118,50 @@ namespace Scenarios.NonSmooth
             public void Jacobian(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.Span<double> dfdy, global::System.Span<double> dfdp)
             {
                 // dydt[0] = Math.Abs(y[0]) * p[0] - Math.Min(y[1], p[1] * y[0]);
+                double y0 = y[0];
+                double p0 = p[0];
+                double y1 = y[1];
+                double p1 = p[1];
+
                 // dydt[1] = Math.Max(y[0] * y[1], 0.1 * p[1]);
                 // dydt[2] = Math.Clamp(y[2] * p[0], -0.3, 0.3 * p[1]) + Math.Sign(y[1] - 0.05) * y[0];
-                double v1 = y[2] * p[0];
+                double y2 = y[2];
+                double v1 = y2 * p0;
 
                 // dydt[0] = Math.Abs(y[0]) * p[0] - Math.Min(y[1], p[1] * y[0]);
-                double v2 = (y[1] <= p[1] * y[0] ? 1.0 : 0.0);
+                double v2 = (y1 <= p1 * y0 ? 1.0 : 0.0);
                 double v3 = 1.0 - v2;
 
                 // dydt[1] = Math.Max(y[0] * y[1], 0.1 * p[1]);
-                double v4 = (0.1 * p[1] <= y[0] * y[1] ? 1.0 : 0.0);
+                double v4 = (0.1 * p1 <= y0 * y1 ? 1.0 : 0.0);
 
                 // column 0 of dfdy: ∂f/∂y[0]
-                dfdy[0] = global::System.Math.FusedMultiplyAdd(global::System.Math.CopySign(1.0, y[0]), p[0], -(p[1] * v3));
-                dfdy[3] = y[1] * v4;
-                dfdy[6] = (double)global::System.Math.Sign(y[1] - 0.05);
+                dfdy[0] = global::System.Math.FusedMultiplyAdd(global::System.Math.CopySign(1.0, y0), p0, -(p1 * v3));
+                dfdy[3] = y1 * v4;
+                dfdy[6] = (double)global::System.Math.Sign(y1 - 0.05);
 
                 // column 1 of dfdy: ∂f/∂y[1]
                 dfdy[1] = -v2;
-                dfdy[4] = y[0] * v4;
+                dfdy[4] = y0 * v4;
                 dfdy[7] = 0.0;
 
                 // dydt[2] = Math.Clamp(y[2] * p[0], -0.3, 0.3 * p[1]) + Math.Sign(y[1] - 0.05) * y[0];
                 double v5 = (-0.3 <= v1 ? 1.0 : 0.0);
-                double v6 = (v1 <= 0.3 * p[1] ? 1.0 : 0.0);
+                double v6 = (v1 <= 0.3 * p1 ? 1.0 : 0.0);
                 double v7 = v5 * v6;
 
                 // column 2 of dfdy: ∂f/∂y[2]
                 dfdy[2] = 0.0;
                 dfdy[5] = 0.0;
-                dfdy[8] = p[0] * v7;
+                dfdy[8] = p0 * v7;
 
                 // column 0 of dfdp: ∂f/∂p[0]
-                dfdp[0] = global::System.Math.Abs(y[0]);
+                dfdp[0] = global::System.Math.Abs(y0);
                 dfdp[2] = 0.0;
-                dfdp[4] = y[2] * v7;
+                dfdp[4] = y2 * v7;
 
                 // column 1 of dfdp: ∂f/∂p[1]
-                dfdp[1] = -(y[0] * v3);
+                dfdp[1] = -(y0 * v3);
                 dfdp[3] = 0.1 * (1.0 - v4);
                 dfdp[5] = 0.3 * (v5 * (1.0 - v6));
             }

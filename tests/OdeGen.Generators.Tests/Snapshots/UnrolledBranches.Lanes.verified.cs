@@ -20,14 +20,16 @@ namespace Scenarios.Unrolled
                 // if (i == 0 || i > 1)
                 // dydt[i] = -p[0] * y[i] * y[(i + 1) % 3];
                 TLane v1 = -p[0];
-                dydt[0] = v1 * y[0] * y[1];
+                TLane y0 = y[0];
+                TLane y1 = y[1];
+                dydt[0] = v1 * y0 * y1;
 
                 // else
                 // dydt[i] = p[1] * Math.Sin(y[i]) + (double)i;
-                dydt[1] = p[1] * TLane.Sin(y[1]) + TLane.Create(1.0);
+                dydt[1] = p[1] * TLane.Sin(y1) + TLane.Create(1.0);
 
                 // dydt[i] = -p[0] * y[i] * y[(i + 1) % 3];
-                dydt[2] = v1 * y[2] * y[0];
+                dydt[2] = v1 * y[2] * y0;
             }
 
             /// <inheritdoc/>
@@ -41,20 +43,28 @@ namespace Scenarios.Unrolled
                 // for (int i = 0; i < 3; i++)
                 // if (i == 0 || i > 1)
                 // dydt[i] = -p[0] * y[i] * y[(i + 1) % 3];
-                TLane v1 = p[0] * y[0];
-                dydt[0] = -(v1 * y[1]);
-                dydtDot[0] = TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(-yDot[0], p[0], -(pDot[0] * y[0])), y[1], -(yDot[1] * v1));
+                TLane p0 = p[0];
+                TLane pDot0 = pDot[0];
+                TLane y0 = y[0];
+                TLane yDot0 = yDot[0];
+                TLane v1 = p0 * y0;
+                TLane y1 = y[1];
+                TLane yDot1 = yDot[1];
+                dydt[0] = -(v1 * y1);
+                dydtDot[0] = TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(-yDot0, p0, -(pDot0 * y0)), y1, -(yDot1 * v1));
 
                 // else
                 // dydt[i] = p[1] * Math.Sin(y[i]) + (double)i;
-                TLane v2 = TLane.Sin(y[1]);
-                dydt[1] = p[1] * v2 + TLane.Create(1.0);
-                dydtDot[1] = TLane.FusedMultiplyAdd(pDot[1], v2, yDot[1] * TLane.Cos(y[1]) * p[1]);
+                TLane p1 = p[1];
+                TLane v2 = TLane.Sin(y1);
+                dydt[1] = p1 * v2 + TLane.Create(1.0);
+                dydtDot[1] = TLane.FusedMultiplyAdd(pDot[1], v2, yDot1 * TLane.Cos(y1) * p1);
 
                 // dydt[i] = -p[0] * y[i] * y[(i + 1) % 3];
-                TLane v3 = p[0] * y[2];
-                dydt[2] = -(v3 * y[0]);
-                dydtDot[2] = TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(-yDot[2], p[0], -(pDot[0] * y[2])), y[0], -(yDot[0] * v3));
+                TLane y2 = y[2];
+                TLane v3 = p0 * y2;
+                dydt[2] = -(v3 * y0);
+                dydtDot[2] = TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(-yDot[2], p0, -(pDot0 * y2)), y0, -(yDot0 * v3));
             }
 
             /// <inheritdoc/>
@@ -65,27 +75,39 @@ namespace Scenarios.Unrolled
                 global::System.Span<TLane> dydtBar = stackalloc TLane[a.Length];
                 a.CopyTo(dydtBar);
 
+                // elements of dydt that are not written are 0
+                // for (int i = 0; i < 3; i++)
+                // if (i == 0 || i > 1)
+                // dydt[i] = -p[0] * y[i] * y[(i + 1) % 3];
+                TLane p0 = p[0];
+                TLane y2 = y[2];
+                TLane y0 = y[0];
+
                 // adjoint of: dydt[i] = -p[0] * y[i] * y[(i + 1) % 3];
                 TLane v1 = dydtBar[2];
                 dydtBar[2] = TLane.Zero;
-                TLane v2 = v1 * y[0];
-                yBar[0] += -(v1 * (p[0] * y[2]));
-                yBar[2] += -(v2 * p[0]);
-                pBar[0] += -(v2 * y[2]);
+                TLane v2 = v1 * y0;
+                yBar[0] += -(v1 * (p0 * y2));
+                yBar[2] += -(v2 * p0);
+                pBar[0] += -(v2 * y2);
+
+                // else
+                // dydt[i] = p[1] * Math.Sin(y[i]) + (double)i;
+                TLane y1 = y[1];
 
                 // adjoint of: dydt[i] = p[1] * Math.Sin(y[i]) + (double)i;
                 TLane v3 = dydtBar[1];
                 dydtBar[1] = TLane.Zero;
-                yBar[1] += v3 * p[1] * TLane.Cos(y[1]);
-                pBar[1] += v3 * TLane.Sin(y[1]);
+                yBar[1] += v3 * p[1] * TLane.Cos(y1);
+                pBar[1] += v3 * TLane.Sin(y1);
 
                 // adjoint of: dydt[i] = -p[0] * y[i] * y[(i + 1) % 3];
                 TLane v4 = dydtBar[0];
                 dydtBar[0] = TLane.Zero;
-                TLane v5 = v4 * y[1];
-                yBar[1] += -(v4 * (p[0] * y[0]));
-                yBar[0] += -(v5 * p[0]);
-                pBar[0] += -(v5 * y[0]);
+                TLane v5 = v4 * y1;
+                yBar[1] += -(v4 * (p0 * y0));
+                yBar[0] += -(v5 * p0);
+                pBar[0] += -(v5 * y0);
                 return TLane.Zero;
             }
         }
