@@ -95,8 +95,8 @@ public static class HandRk4
 }
 
 /// <summary>
-/// What a lane-batched integrator could reach (DESIGN.md plans generated lane-batched systems; the runtime has none
-/// yet): the same RK4 ensemble with <see cref="System.Numerics.Vector{T}"/> lanes, one trajectory per lane, Lorenz
+/// A hand-written lane loop (Ode.SolveEnsemble is the runtime's own, measured in LorenzLaneEnsembleBenchmarks):
+/// the same RK4 ensemble with <see cref="System.Numerics.Vector{T}"/> lanes, one trajectory per lane, Lorenz
 /// written by hand in vector form. Not an OdeGen code path: a yardstick for the per-trajectory loops, and the
 /// shape of what GCC does on its own when it vectorizes the Boost.Odeint ensemble across trajectories.
 /// </summary>
