@@ -160,6 +160,27 @@ public sealed class LaneTrainingTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void FailedSample_NaNLossAndGradient_AndItsStatus()
+    {
+        // y' = p·y² from y0 = 20 with p = 0.5 blows up at t = 0.1; the other samples are fine.
+        var system = new OdeGen.Tests.Ensemble.BlowUpLanes();
+        var trainer = new NeuralOdeTrainer<OdeGen.Tests.Ensemble.BlowUpLanes>(system)
+        {
+            Solver = new SolverOptions { Method = OdeMethod.RK4, FixedStep = 1e-3 },
+            LaneBlocks = LaneBlockBatching.For(system),
+        };
+        double[] times = [0, 0.5, 1];
+        var batch = new[] { 1.0, 20.0, 1.0 }.Select(y => new TrajectorySample([y], 0, times, [1, 1, 1])).ToList();
+        var gradient = new double[1];
+        BatchResult r = trainer.Gradient([0.5], batch, gradient);
+        Assert.Equal(OdeStatus.NonFiniteValue, r.Status);
+        Assert.True(double.IsNaN(r.Loss) && double.IsNaN(gradient[0]));
+        batch.RemoveAt(1);
+        r = trainer.Gradient([0.5], batch, gradient);
+        Assert.True(r.IsSuccess && double.IsFinite(gradient[0]));
+    }
+
+    [Fact]
     public void LaneBlockBatching_RejectsAnUnknownWidth() =>
         Assert.Throws<ArgumentException>(() => LaneBlockBatching.For(Model, (LaneWidth)42));
 }
