@@ -189,7 +189,9 @@ int Timing<TSystem>(TSystem system, LaneBlockBatching<TSystem>? laneBlocks) wher
         var sampler = new SegmentSampler(t, trueY, 2, 10, 20, seed) { SharedTimes = blocks is not null };
         double[] q = (double[])p.Clone();
         var optimizer = new RmsProp(1e-3);
-        trainer.Step(q, optimizer, sampler.Next()); // warm-up (JIT)
+        // Warm-up: enough steps for the tiered JIT to reach optimized code (the lane-block path, generic over lane types,
+        // still ran 3× slower than its steady state after one step, averaged over 50 timed iterations).
+        for (int w = 0; w < 100; w++) trainer.Step(q, optimizer, sampler.Next());
         long evaluations = 0, vjps = 0;
         var clock = Stopwatch.StartNew();
         trainer.Train(q, optimizer, timing, _ => sampler.Next(), progress =>
