@@ -50,13 +50,17 @@ public static partial class SpiralMlp
 /// absent (a clone without shared/), the demo's seeded start (N(0, 0.1²) weights, seed 0; batch seed 0) and
 /// the Start column says so. The weights are not updated, so every operation does the same work; the Work
 /// column gives that work (evaluations of f and VJPs per iteration, computed once outside the timed runs).
-/// The interpolating adjoint is the baseline.
+/// The interpolating adjoint is the baseline. The lane-block rows put the 20 segments (which share their ten times) into
+/// lane blocks, one segment per lane, with the discrete adjoint of the shared lane steps
+/// (<see cref="NeuralOdeTrainer{TSystem}.LaneBlocks"/>); their Work column counts lane calls (one call evaluates a whole
+/// block: 8 segments with Lane512, 1 with Lane1), on one thread like the per-sample rows.
 /// </summary>
 [MemoryDiagnoser]
 [Config(typeof(Columns))]
 public class NeuralTrainingBenchmarks
 {
-    private NeuralOdeTrainer<SpiralMlp.RhsSystem> _interpolating = null!, _throughObservations = null!, _backsolve = null!, _discrete = null!;
+    private NeuralOdeTrainer<SpiralMlp.RhsSystem> _interpolating = null!, _throughObservations = null!, _backsolve = null!, _discrete = null!,
+        _laneBlocks = null!, _laneBlocksLane1 = null!;
     private readonly double[] _gradient = new double[252];
     private Problem _problem = null!;
 
@@ -69,6 +73,8 @@ public class NeuralTrainingBenchmarks
         _throughObservations = Trainer(nameof(InterpolatingAdjointThroughObservations));
         _backsolve = Trainer(nameof(BacksolveAdjoint));
         _discrete = Trainer(nameof(DiscreteAdjoint));
+        _laneBlocks = Trainer(nameof(DiscreteAdjointLaneBlocks));
+        _laneBlocksLane1 = Trainer(nameof(DiscreteAdjointLaneBlocksLane1));
     }
 
     /// <summary>Interpolating adjoint, one checkpoint segment per sample (the sample's default: the observation times split each segment).</summary>
@@ -82,6 +88,12 @@ public class NeuralTrainingBenchmarks
 
     /// <summary>Discrete adjoint (exact gradient of the discrete solution).</summary>
     [Benchmark] public double DiscreteAdjoint() => Run(_discrete);
+
+    /// <summary>Discrete adjoint of lane blocks at the hardware width (8 segments per block with AVX-512: 3 blocks).</summary>
+    [Benchmark] public double DiscreteAdjointLaneBlocks() => Run(_laneBlocks);
+
+    /// <summary>Lane blocks of one lane (Lane1): the ensemble machinery without SIMD, the same steps as the per-sample discrete adjoint.</summary>
+    [Benchmark] public double DiscreteAdjointLaneBlocksLane1() => Run(_laneBlocksLane1);
 
     private double Run(NeuralOdeTrainer<SpiralMlp.RhsSystem> trainer)
     {
@@ -99,7 +111,17 @@ public class NeuralTrainingBenchmarks
     };
 
     private static NeuralOdeTrainer<SpiralMlp.RhsSystem> Trainer(string method) =>
-        new(default) { Solver = new SolverOptions { RelTol = 1e-7, AbsTol = 1e-9 }, Sensitivity = MethodOf(method) };
+        new(default)
+        {
+            Solver = new SolverOptions { RelTol = 1e-7, AbsTol = 1e-9 },
+            Sensitivity = MethodOf(method),
+            LaneBlocks = method switch
+            {
+                nameof(DiscreteAdjointLaneBlocks) => LaneBlockBatching.For(default(SpiralMlp.RhsSystem)),
+                nameof(DiscreteAdjointLaneBlocksLane1) => LaneBlockBatching.For(default(SpiralMlp.RhsSystem), LaneWidth.Lane1),
+                _ => null,
+            },
+        };
 
     /// <summary>One iteration's loss, gradient norm and work, outside the timed runs.</summary>
     public static string Work(string method)
@@ -108,7 +130,8 @@ public class NeuralTrainingBenchmarks
         var gradient = new double[252];
         BatchResult r = Trainer(method).Gradient(problem.Parameters, problem.Batch, gradient);
         if (!r.IsSuccess) return r.Status.ToString();
-        return FormattableString.Invariant($"f {r.FunctionEvaluations}, vjp {r.VjpEvaluations}; loss {r.Loss:F8}, |g| {r.GradientNorm:F8}");
+        string calls = method.Contains("LaneBlocks", StringComparison.Ordinal) ? "lane calls: " : "";
+        return FormattableString.Invariant($"{calls}f {r.FunctionEvaluations}, vjp {r.VjpEvaluations}; loss {r.Loss:F8}, |g| {r.GradientNorm:F8}");
     }
 
     /// <summary>The weights and the batch.</summary>
@@ -162,7 +185,8 @@ public class NeuralTrainingBenchmarks
             var random = new Random(0);
             Initializers.Normal(layout["W1"].Of(p), random, 0.0, 0.1);
             Initializers.Normal(layout["W2"].Of(p), random, 0.0, 0.1);
-            var sampler = new SegmentSampler(times, states, 2, segmentLength: 10, batchSize: 20, seed: 0);
+            // Every segment over t[0..10), as the reference batch (torchdiffeq's batch_t), so the lane-block rows can block them.
+            var sampler = new SegmentSampler(times, states, 2, segmentLength: 10, batchSize: 20, seed: 0) { SharedTimes = true };
             return new Problem { Parameters = p, Batch = sampler.Next(), Start = "seeded (no spiral_init.json)" };
         }
 

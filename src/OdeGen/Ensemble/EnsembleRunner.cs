@@ -36,11 +36,11 @@ internal static class EnsembleRunner<TSystem, TLane>
             for (int k = 0; k < m; k++) total[k] += sums[b * m + k];
     }
 
-    private static int Blocks(EnsembleProblem problem) => EnsembleLayout.Blocks(problem.Count, EnsembleLayout.Registers(problem.Options) * TLane.Count);
+    internal static int Blocks(EnsembleProblem problem) => EnsembleLayout.Blocks(problem.Count, EnsembleLayout.Registers(problem.Options) * TLane.Count);
 
-    private static void ForEachBlock(EnsembleProblem problem, EnsembleOptions ensemble,
-        Func<EnsembleWorker<TSystem, TLane>> create, Action<EnsembleWorker<TSystem, TLane>, int> body,
-        Action<EnsembleWorker<TSystem, TLane>> finish)
+    // Generic over the worker so that the observation-time gradients (ObservationWorker) share the loop.
+    internal static void ForEachBlock<TWorker>(EnsembleProblem problem, EnsembleOptions ensemble,
+        Func<TWorker> create, Action<TWorker, int> body, Action<TWorker> finish)
     {
         int blocks = Blocks(problem);
         if (blocks == 0) return;

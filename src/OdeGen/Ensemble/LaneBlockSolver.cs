@@ -21,7 +21,7 @@ namespace OdeGen.Ensemble;
 /// (non-finite values, a step the lane cannot take) retire with their own status and stop counting in the shared
 /// decisions; padding lanes of the last block carry a copy of a real trajectory and are never reported.
 /// </remarks>
-internal sealed class LaneBlockSolver<TSystem, TLane>
+internal sealed partial class LaneBlockSolver<TSystem, TLane>
     where TSystem : struct, IOdeLaneSystem
     where TLane : unmanaged, ILane<TLane>
 {
@@ -121,7 +121,7 @@ internal sealed class LaneBlockSolver<TSystem, TLane>
         if (LaneStatus.Length != _lanes) LaneStatus = new OdeStatus[_lanes];
         _block = block;
         Load(block);
-        Reset(output);
+        Reset(output, _problem.T1);
         while (AnyAlive() && Step(output)) { }
         for (int l = 0; l < _lanes; l++)
             if (_alive[l]) Retire(l, OdeStatus.Success, output);
@@ -169,11 +169,12 @@ internal sealed class LaneBlockSolver<TSystem, TLane>
 
     private int Source(int first, int trajectory) => trajectory < _problem.Count ? trajectory : first;
 
-    private void Reset(EnsembleSolution output)
+    // Starts the block at t0 towards tEnd (t1, or the first observation time of LaneBlockSolver.Observations.cs).
+    private void Reset(EnsembleSolution output, double tEnd)
     {
         _stats = default;
         _t0 = _time = _previousTime = _problem.T0;
-        _tEnd = _problem.T1;
+        _tEnd = tEnd;
         _direction = _tEnd >= _t0 ? 1.0 : -1.0;
         _controller.Reset();
         _attempts = 0;

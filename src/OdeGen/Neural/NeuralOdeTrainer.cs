@@ -78,7 +78,16 @@ public sealed class NeuralOdeTrainer<TSystem> where TSystem : struct, IOdeSystem
     /// <summary>The loss (default: mean absolute error).</summary>
     public TrajectoryLossKind Loss { get; init; } = TrajectoryLossKind.MeanAbsolute;
 
-    /// <summary>Samples solved at once (default 1). Results do not depend on it.</summary>
+    /// <summary>
+    /// Null (default): <see cref="Gradient"/> solves and differentiates each sample on its own with
+    /// <see cref="Sensitivity"/>. Set (<c>LaneBlocks = LaneBlockBatching.For(system)</c>, for a lane-batched system):
+    /// samples that share their times go through lane blocks, one per SIMD lane, with the discrete adjoint of the
+    /// lane steps (see <see cref="LaneBlockBatching{TSystem}"/>; <see cref="Sensitivity"/> is then not used).
+    /// <see cref="Evaluate"/> stays per sample.
+    /// </summary>
+    public LaneBlockBatching<TSystem>? LaneBlocks { get; init; }
+
+    /// <summary>Samples solved at once (default 1); in lane-block mode, the threads over blocks. Results do not depend on it.</summary>
     public int MaxDegreeOfParallelism
     {
         get;
@@ -97,8 +106,9 @@ public sealed class NeuralOdeTrainer<TSystem> where TSystem : struct, IOdeSystem
         CheckBatch(parameters, batch);
         if (gradient.Length != m) throw new ArgumentException($"gradient has {gradient.Length} entries; the system has {m} parameters.", nameof(gradient));
         int count = EntryCount(batch);
-        var slots = new SampleResult[batch.Count];
         double[] p = parameters.ToArray();
+        if (LaneBlocks is { } lanes) return lanes.Gradient(_system, p, batch, count, Loss, Solver, MaxDegreeOfParallelism, gradient);
+        var slots = new SampleResult[batch.Count];
         Run(batch.Count, i => slots[i] = Sample(p, batch[i], count, withGradient: true));
 
         // Reduce in sample order whatever the threads did: the sums are the same bits every run.

@@ -42,6 +42,14 @@ public sealed class SegmentSampler
     /// <summary>Segments per batch.</summary>
     public int BatchSize { get; }
 
+    /// <summary>
+    /// False (default): each segment keeps its own times (it starts at its first point's time). True: every segment
+    /// gets the trajectory's first <see cref="SegmentLength"/> times, as torchdiffeq's demo integrates every segment
+    /// over <c>t[:batch_time]</c> — the same thing for autonomous dynamics only (f independent of t). Segments that
+    /// share their times can go through lane blocks together (<see cref="NeuralOdeTrainer{TSystem}.LaneBlocks"/>).
+    /// </summary>
+    public bool SharedTimes { get; init; }
+
     /// <summary>The next batch: <see cref="BatchSize"/> distinct start indices in [0, count − SegmentLength).</summary>
     public IReadOnlyList<TrajectorySample> Next()
     {
@@ -65,7 +73,7 @@ public sealed class SegmentSampler
     {
         ArgumentOutOfRangeException.ThrowIfNegative(start);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(start, _times.Length - SegmentLength);
-        double[] times = _times.AsSpan(start, SegmentLength).ToArray();
+        double[] times = _times.AsSpan(SharedTimes ? 0 : start, SegmentLength).ToArray();
         double[] target = _states.AsSpan(start * _n, SegmentLength * _n).ToArray();
         double[] y0 = _states.AsSpan(start * _n, _n).ToArray();
         return new TrajectorySample(y0, times[0], times, target);
