@@ -15,7 +15,7 @@ public class CompileAndRunTests
     [Fact]
     public void AllScenarioSystems_AreCompiledAndLoaded()
     {
-        Assert.Equal(20 + TestSources.Random.Count, CompiledSystems.All.Count);
+        Assert.Equal(21 + TestSources.Random.Count, CompiledSystems.All.Count);
         Assert.Contains("Lorenz.Rhs", CompiledSystems.All.Keys);
         Assert.Contains("Container.Growth", CompiledSystems.All.Keys);
     }

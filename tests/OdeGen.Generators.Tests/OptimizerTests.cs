@@ -81,6 +81,27 @@ public class OptimizerTests
     }
 
     [Fact]
+    public void LoopsOverOneRange_FuseOnlyWhereEachIterationKeepsToItsOwnElements()
+    {
+        SystemIr ring = Ir.Value["Ring.Rhs"];
+
+        // Evaluate is exact: its three loops stay three. In Vjp the w and s loops fuse, forwards and backwards;
+        // the u loops do not (w reads u at a neighbour, and w's adjoint adds to uBar at one).
+        Assert.Equal(3, Loops(ring.Evaluate).Count);
+        Assert.Equal(4, Loops(ring.Vjp).Count);
+
+        // wBar, touched only at [i] by the fused reverse loop, is a local; uBar stays a buffer.
+        Assert.DoesNotContain(ring.Vjp.Body, x => x.Op == Op.Buf && x.Name == "wBar");
+        Assert.Contains(ring.Vjp.Body, x => x.Op == Op.Buf && x.Name == "uBar");
+        Assert.Contains(ring.Vjp.Body, x => x.Op == Op.Var && x.Name == "wBar_i");
+
+        // The MLP's three reverse loops over the hidden units are one, with hBar in a local.
+        IrFunction mlp = Ir.Value["Mlp.Rhs"].Vjp;
+        Assert.Equal(2, Loops(mlp).Count);
+        Assert.DoesNotContain(mlp.Body, x => x.Op == Op.Buf && x.Name == "hBar");
+    }
+
+    [Fact]
     public void FusedMultiplyAdd_AppearsInDerivativeCode_NeverInTheUsersArithmetic()
     {
         int fusedDerivatives = 0;

@@ -49,7 +49,7 @@ public class SnapshotTests
     {
         var compilation = GeneratorHarness.Compile(TestSources.All.Values.ToArray());
         var names = GeneratorHarness.Run(compilation).ScalarSources.Keys.ToHashSet();
-        Assert.Equal(21, names.Count);
+        Assert.Equal(22, names.Count);
         Assert.Contains("Lorenz.RhsSystem.g.cs", names);
         Assert.Contains("Scenarios.FileScoped.Drift.RhsSystem.g.cs", names);
         Assert.Contains("Scenarios.Constants.Ballistics.RhsSystem.g.cs", names);

@@ -6,8 +6,9 @@ namespace OdeGen.Generators.Optimize;
 /// <summary>
 /// The optimization pipeline between differentiation and emission. <see cref="Simplifier"/> (folding,
 /// zero/one propagation, common subexpressions, dead code) runs first and last; between them the loop
-/// passes: short constant loops unrolled, loop-invariant values moved before their loops, then, for the derivative methods only, loop-carried output
-/// adjoints kept in locals and products fused into their sums.
+/// passes: short constant loops unrolled and loop-invariant values moved before their loops; then, for the
+/// derivative methods only, loop-carried output adjoints kept in locals, loops over the same range fused (and
+/// buffers that only one iteration touches kept in locals), and products fused into their sums.
 /// </summary>
 internal static class Optimizer
 {
@@ -17,7 +18,7 @@ internal static class Optimizer
         IrFunction f = LoopInvariantHoisting.Run(LoopUnroller.Run(Simplifier.Run(function, exact), exact), exact);
         if (!exact)
         {
-            f = FmaContraction.Run(AccumulatorPromotion.Run(f));
+            f = FmaContraction.Run(BufferScalarization.Run(LoopFusion.Run(AccumulatorPromotion.Run(f)), exact));
         }
 
         return Simplifier.Run(f, exact);

@@ -568,8 +568,47 @@ internal static class TestSources
         }
         """;
 
+    /// <summary>
+    /// Loops over one range that may and may not be fused: the reverse sweeps of the w and s loops share
+    /// only their own elements; w's adjoint reaches u at a neighbour, so the u loop must stay apart.
+    /// </summary>
+    public const string LoopFusion = """
+        using System;
+        using OdeGen;
+        namespace Scenarios.Fusion;
+        public static partial class Ring
+        {
+            [OdeDynamics(States = 4, Parameters = 8)]
+            public static void Rhs(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
+            {
+                Span<double> u = stackalloc double[8];
+                Span<double> w = stackalloc double[8];
+                for (int i = 0; i < 8; i++)
+                {
+                    u[i] = Math.Sin(p[i] * y[i % 4]);
+                }
+
+                for (int i = 0; i < 8; i++)
+                {
+                    w[i] = u[i] * u[(i + 1) % 8] + p[7 - i];
+                }
+
+                double s = 0;
+                for (int i = 0; i < 8; i++)
+                {
+                    s += w[i] * w[i] * p[i];
+                }
+
+                for (int k = 0; k < 4; k++)
+                {
+                    dydt[k] = s * y[k] - u[k + 4];
+                }
+            }
+        }
+        """;
+
     /// <summary>The systems whose methods have loops (their Vjp adds to an element once per iteration).</summary>
-    public static readonly IReadOnlySet<string> LoopSystems = new HashSet<string> { "Mlp.Rhs", "Reservoir.Rhs", "Chain.Rhs", "Switch.Rhs", "Pendulums.Rhs", "Kinetics.Rhs", "Ends.Rhs" };
+    public static readonly IReadOnlySet<string> LoopSystems = new HashSet<string> { "Mlp.Rhs", "Reservoir.Rhs", "Chain.Rhs", "Switch.Rhs", "Pendulums.Rhs", "Kinetics.Rhs", "Ends.Rhs", "Ring.Rhs" };
 
     /// <summary>Seeded random programs, run (not snapshotted) alongside the scenarios.</summary>
     public static readonly IReadOnlyList<string> Random = RandomPrograms.Create(count: 16, seed: 20261122);
@@ -599,5 +638,6 @@ internal static class TestSources
         ["CustomRules"] = CustomRules,
         ["FloatMlp"] = FloatMlp,
         ["UnrolledBranches"] = UnrolledBranches,
+        ["LoopFusion"] = LoopFusion,
     };
 }

@@ -86,6 +86,20 @@ namespace Scenarios.Loops
                 // for (int i = 0; i < Hidden; i++)
                 TLane y0 = y[0];
                 TLane y1 = y[1];
+
+                // double s = p[B1 + i];
+                // for (int j = 0; j < In; j++)
+                // s += p[W1 + i * In + j] * y[j];
+                // h[i] = Math.Tanh(s);
+                // for (int k = 0; k < Out; k++)
+                // double o = p[B2 + k];
+                TLane o = p[250];
+
+                // for (int i = 0; i < Hidden; i++)
+                TLane o_2 = o;
+                TLane oDot = pDot[250];
+
+                // for (int i = 0; i < Hidden; i++)
                 for (int i = 0; i < 50; i++)
                 {
                     // double s = p[B1 + i];
@@ -107,17 +121,7 @@ namespace Scenarios.Loops
                     TLane v3 = TLane.Tanh(s_2);
                     h[i] = v3;
                     hDot[i] = sDot * TLane.FusedMultiplyAdd(-v3, v3, c1);
-                }
 
-                // for (int k = 0; k < Out; k++)
-                // double o = p[B2 + k];
-                TLane o = p[250];
-
-                // for (int i = 0; i < Hidden; i++)
-                TLane o_2 = o;
-                TLane oDot = pDot[250];
-                for (int i = 0; i < 50; i++)
-                {
                     // o += p[W2 + k * Hidden + i] * h[i];
                     TLane v4 = p[150 + i];
                     TLane v5 = h[i];
@@ -185,27 +189,9 @@ namespace Scenarios.Loops
                 global::System.Span<TLane> dydtBar = stackalloc TLane[a.Length];
                 a.CopyTo(dydtBar);
 
-                // adjoint of: Span<double> h = stackalloc double[Hidden];
-                global::System.Span<TLane> hBar = stackalloc TLane[50];
-                hBar.Clear();
-
                 // adjoint of: dydt[k] = o;
                 TLane oBar = dydtBar[1];
                 dydtBar[1] = TLane.Zero;
-
-                // adjoint of: for (int i = 0; i < Hidden; i++)
-                for (int i = 50 - 1; i >= 0; i--)
-                {
-                    // for (int k = 0; k < Out; k++)
-                    // double o = p[B2 + k];
-                    // for (int i = 0; i < Hidden; i++)
-                    // o += p[W2 + k * Hidden + i] * h[i];
-                    TLane v1 = h[i];
-
-                    // adjoint of: o += p[W2 + k * Hidden + i] * h[i];
-                    hBar[i] += oBar * p[200 + i];
-                    pBar[200 + i] += oBar * v1;
-                }
 
                 // adjoint of: double o = p[B2 + k];
                 pBar[251] += oBar;
@@ -214,31 +200,42 @@ namespace Scenarios.Loops
                 TLane oBar_2 = dydtBar[0];
                 dydtBar[0] = TLane.Zero;
 
-                // adjoint of: for (int i = 0; i < Hidden; i++)
-                for (int i = 50 - 1; i >= 0; i--)
-                {
-                    // o += p[W2 + k * Hidden + i] * h[i];
-                    TLane v2 = h[i];
-
-                    // adjoint of: o += p[W2 + k * Hidden + i] * h[i];
-                    hBar[i] += oBar_2 * p[150 + i];
-                    pBar[150 + i] += oBar_2 * v2;
-                }
-
                 // adjoint of: double o = p[B2 + k];
                 pBar[250] += oBar_2;
 
                 // adjoint of: for (int i = 0; i < Hidden; i++)
                 TLane yBar1 = TLane.Zero;
                 TLane yBar0 = TLane.Zero;
+
+                // adjoint of: for (int i = 0; i < Hidden; i++)
                 for (int i = 50 - 1; i >= 0; i--)
                 {
+                    // adjoint of: for (int i = 0; i < Hidden; i++)
+                    TLane hBar_i = TLane.Zero;
+
+                    // for (int k = 0; k < Out; k++)
+                    // double o = p[B2 + k];
+                    // for (int i = 0; i < Hidden; i++)
+                    // o += p[W2 + k * Hidden + i] * h[i];
+                    TLane v1 = h[i];
+
+                    // adjoint of: o += p[W2 + k * Hidden + i] * h[i];
+                    hBar_i += oBar * p[200 + i];
+                    pBar[200 + i] += oBar * v1;
+
+                    // o += p[W2 + k * Hidden + i] * h[i];
+                    TLane v2 = h[i];
+
+                    // adjoint of: o += p[W2 + k * Hidden + i] * h[i];
+                    hBar_i += oBar_2 * p[150 + i];
+                    pBar[150 + i] += oBar_2 * v2;
+
                     // h[i] = Math.Tanh(s);
                     TLane v3 = h[i];
 
                     // adjoint of: h[i] = Math.Tanh(s);
-                    TLane v4 = hBar[i];
-                    hBar[i] = TLane.Zero;
+                    TLane v4 = hBar_i;
+                    hBar_i = TLane.Zero;
                     TLane sBar = v4 * TLane.FusedMultiplyAdd(-v3, v3, c1);
 
                     // adjoint of: s += p[W1 + i * In + j] * y[j];

@@ -96,6 +96,20 @@ namespace Scenarios.Loops
                 // for (int i = 0; i < Hidden; i++)
                 double y0 = y[0];
                 double y1 = y[1];
+
+                // double s = p[B1 + i];
+                // for (int j = 0; j < In; j++)
+                // s += p[W1 + i * In + j] * y[j];
+                // h[i] = Math.Tanh(s);
+                // for (int k = 0; k < Out; k++)
+                // double o = p[B2 + k];
+                double o = p[250];
+
+                // for (int i = 0; i < Hidden; i++)
+                double o_2 = o;
+                double oDot = pDot[250];
+
+                // for (int i = 0; i < Hidden; i++)
                 for (int i = 0; i < 50; i++)
                 {
                     // double s = p[B1 + i];
@@ -117,17 +131,7 @@ namespace Scenarios.Loops
                     double v3 = global::System.Math.Tanh(s_2);
                     h[i] = v3;
                     hDot[i] = sDot * global::System.Math.FusedMultiplyAdd(-v3, v3, 1.0);
-                }
 
-                // for (int k = 0; k < Out; k++)
-                // double o = p[B2 + k];
-                double o = p[250];
-
-                // for (int i = 0; i < Hidden; i++)
-                double o_2 = o;
-                double oDot = pDot[250];
-                for (int i = 0; i < 50; i++)
-                {
                     // o += p[W2 + k * Hidden + i] * h[i];
                     double v4 = p[150 + i];
                     double v5 = h[i];
@@ -191,27 +195,9 @@ namespace Scenarios.Loops
                 global::System.Span<double> dydtBar = stackalloc double[a.Length];
                 a.CopyTo(dydtBar);
 
-                // adjoint of: Span<double> h = stackalloc double[Hidden];
-                global::System.Span<double> hBar = stackalloc double[50];
-                hBar.Clear();
-
                 // adjoint of: dydt[k] = o;
                 double oBar = dydtBar[1];
                 dydtBar[1] = 0.0;
-
-                // adjoint of: for (int i = 0; i < Hidden; i++)
-                for (int i = 50 - 1; i >= 0; i--)
-                {
-                    // for (int k = 0; k < Out; k++)
-                    // double o = p[B2 + k];
-                    // for (int i = 0; i < Hidden; i++)
-                    // o += p[W2 + k * Hidden + i] * h[i];
-                    double v1 = h[i];
-
-                    // adjoint of: o += p[W2 + k * Hidden + i] * h[i];
-                    hBar[i] += oBar * p[200 + i];
-                    pBar[200 + i] += oBar * v1;
-                }
 
                 // adjoint of: double o = p[B2 + k];
                 pBar[251] += oBar;
@@ -220,31 +206,42 @@ namespace Scenarios.Loops
                 double oBar_2 = dydtBar[0];
                 dydtBar[0] = 0.0;
 
-                // adjoint of: for (int i = 0; i < Hidden; i++)
-                for (int i = 50 - 1; i >= 0; i--)
-                {
-                    // o += p[W2 + k * Hidden + i] * h[i];
-                    double v2 = h[i];
-
-                    // adjoint of: o += p[W2 + k * Hidden + i] * h[i];
-                    hBar[i] += oBar_2 * p[150 + i];
-                    pBar[150 + i] += oBar_2 * v2;
-                }
-
                 // adjoint of: double o = p[B2 + k];
                 pBar[250] += oBar_2;
 
                 // adjoint of: for (int i = 0; i < Hidden; i++)
                 double yBar1 = 0.0;
                 double yBar0 = 0.0;
+
+                // adjoint of: for (int i = 0; i < Hidden; i++)
                 for (int i = 50 - 1; i >= 0; i--)
                 {
+                    // adjoint of: for (int i = 0; i < Hidden; i++)
+                    double hBar_i = 0.0;
+
+                    // for (int k = 0; k < Out; k++)
+                    // double o = p[B2 + k];
+                    // for (int i = 0; i < Hidden; i++)
+                    // o += p[W2 + k * Hidden + i] * h[i];
+                    double v1 = h[i];
+
+                    // adjoint of: o += p[W2 + k * Hidden + i] * h[i];
+                    hBar_i += oBar * p[200 + i];
+                    pBar[200 + i] += oBar * v1;
+
+                    // o += p[W2 + k * Hidden + i] * h[i];
+                    double v2 = h[i];
+
+                    // adjoint of: o += p[W2 + k * Hidden + i] * h[i];
+                    hBar_i += oBar_2 * p[150 + i];
+                    pBar[150 + i] += oBar_2 * v2;
+
                     // h[i] = Math.Tanh(s);
                     double v3 = h[i];
 
                     // adjoint of: h[i] = Math.Tanh(s);
-                    double v4 = hBar[i];
-                    hBar[i] = 0.0;
+                    double v4 = hBar_i;
+                    hBar_i = 0.0;
                     double sBar = v4 * global::System.Math.FusedMultiplyAdd(-v3, v3, 1.0);
 
                     // adjoint of: s += p[W1 + i * In + j] * y[j];

@@ -1,0 +1,125 @@
+using System.Collections.Generic;
+using OdeGen.Generators.Ir;
+using OdeGen.Generators.Simplify;
+
+namespace OdeGen.Generators.Optimize;
+
+/// <summary>
+/// Replaces a zeroed buffer that one loop reads and writes only at its own iteration's element by a local
+/// declared in the loop body: after <see cref="LoopFusion"/>, the MLP's hidden adjoint hBar[i] is added to,
+/// read and cleared within iteration i, so it lives in a register instead of a stack array that each
+/// iteration stores and reloads.
+/// </summary>
+/// <remarks>
+/// The buffer must start zeroed (the local starts at 0 in every iteration), and every access in the function
+/// must sit in that one loop at exactly the loop variable, so each element is touched only by its own
+/// iteration and nothing reads it afterwards. Every value and its order of operations stay the same.
+/// </remarks>
+internal static class BufferScalarization
+{
+    /// <summary>Returns <paramref name="function"/> with its iteration-local buffers kept in locals.</summary>
+    public static IrFunction Run(IrFunction function, bool exact)
+    {
+        Dictionary<int, List<int>> locals = Candidates(function);
+        if (locals.Count == 0)
+        {
+            return function;
+        }
+
+        var builder = new IrBuilder(exact, function.Single);
+        var map = new int[function.Body.Count];
+        var local = new Dictionary<int, int>();   // buffer → its accumulator in the current loop
+        int depth = 0;
+        for (int i = 0; i < function.Body.Count; i++)
+        {
+            Instr x = function.Body[i];
+            depth += x.Op is Op.For or Op.If ? 1 : x.Op is Op.EndFor or Op.EndIf ? -1 : 0;
+            builder.Stmt = x.Stmt;
+            builder.Phase = x.Phase;
+            if (x.Op == Op.BufStore && local.TryGetValue(x.B, out int v))
+            {
+                if (x.Value == 1)
+                {
+                    builder.VarAdd(v, map[x.A]);
+                }
+                else
+                {
+                    builder.VarSet(v, map[x.A]);
+                }
+
+                continue;
+            }
+
+            if (x.Op == Op.BufLoad && local.TryGetValue(x.A, out int w))
+            {
+                map[i] = builder.VarGet(w);
+                continue;
+            }
+
+            map[i] = Simplifier.Copy(builder, x, map);
+            if (map[i] >= 0 && !x.IsRegion)
+            {
+                builder.Name(map[i], x.Name);
+            }
+
+            if (x.Op == Op.For && locals.TryGetValue(i, out List<int>? buffers))
+            {
+                foreach (int buffer in buffers)
+                {
+                    local[buffer] = builder.Var(builder.Const(0), (function.Body[buffer].Name ?? "buffer") + "_" + x.Name);
+                }
+            }
+            else if (depth == 0)
+            {
+                local.Clear();   // the top-level loop that owned them is closed
+            }
+        }
+
+        return DeadCode.Eliminate(builder.Build(function.Statements, function.UserStatements));
+    }
+
+    /// <summary>Top-level loops with the buffers that only they touch, at their variable.</summary>
+    private static Dictionary<int, List<int>> Candidates(IrFunction function)
+    {
+        var body = function.Body;
+        var owner = new Dictionary<int, int>();   // buffer → the one loop that touches it, or -1
+        int depth = 0, loop = -1;
+        for (int i = 0; i < body.Count; i++)
+        {
+            Instr x = body[i];
+            if (x.Op is Op.For or Op.If && depth == 0)
+            {
+                loop = x.Op == Op.For ? i : -1;   // a top-level branch owns nothing
+            }
+
+            depth += x.Op is Op.For or Op.If ? 1 : x.Op is Op.EndFor or Op.EndIf ? -1 : 0;
+            int buffer = x.Op == Op.BufLoad ? x.A : x.Op == Op.BufStore ? x.B : -1;
+            if (buffer < 0)
+            {
+                continue;
+            }
+
+            bool here = depth > 0 && loop >= 0 && x.Ix == body[loop].Name && Qualifies(body[buffer]);
+            owner[buffer] = !here ? -1 : owner.TryGetValue(buffer, out int o) && o != loop ? -1 : loop;
+        }
+
+        var result = new Dictionary<int, List<int>>();
+        foreach (KeyValuePair<int, int> o in owner)
+        {
+            if (o.Value >= 0)
+            {
+                if (!result.TryGetValue(o.Value, out List<int>? list))
+                {
+                    result[o.Value] = list = new List<int>();
+                }
+
+                list.Add(o.Key);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>A zeroed stackalloc buffer (not dydt, not the adjoint seeded from a).</summary>
+    private static bool Qualifies(Instr buffer) => buffer.Op == Op.Buf && buffer.Slot == Slot.None && buffer.Value == 1;
+}

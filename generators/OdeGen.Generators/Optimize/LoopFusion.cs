@@ -1,0 +1,250 @@
+using System.Collections.Generic;
+using OdeGen.Generators.Ir;
+using OdeGen.Generators.Model;
+using OdeGen.Generators.Simplify;
+
+namespace OdeGen.Generators.Optimize;
+
+/// <summary>
+/// Fuses consecutive loops over the same range: the reverse sweep of an MLP runs the output layer backwards
+/// once per output, then the hidden layer backwards, each a loop over the hidden units; fused, every hidden
+/// unit is visited once and its adjoint, finished in the same iteration, can stay in a register
+/// (<see cref="BufferScalarization"/>), as in backpropagation written by hand.
+/// </summary>
+/// <remarks>
+/// Two loops fuse when they have the same bounds, direction and variable, call no user code, write no
+/// overwriting output, touch each buffer they share only at the loop variable (so iteration k of the second
+/// loop sees exactly what the first loop left in element k), and share accumulators only by adding to them.
+/// The instructions between the loops move before the first one when they touch nothing it touches. Sums into
+/// yBar, pBar and shared accumulators are formed in another order, so the pass runs for derivative methods only.
+/// </remarks>
+internal static class LoopFusion
+{
+    /// <summary>Returns <paramref name="function"/> with its fusible top-level loops fused.</summary>
+    public static IrFunction Run(IrFunction function)
+    {
+        EquatableArray<Instr> body = function.Body;
+        List<int> order = Order(body);
+        if (order.Count == body.Count && IsIdentity(order))
+        {
+            return function;
+        }
+
+        var builder = new IrBuilder(exact: false, function.Single);
+        var map = new int[body.Count];
+        foreach (int i in order)
+        {
+            Instr x = body[i];
+            builder.Stmt = x.Stmt;
+            builder.Phase = x.Phase;
+            map[i] = Simplifier.Copy(builder, x, map);
+            if (map[i] >= 0 && !x.IsRegion)
+            {
+                builder.Name(map[i], x.Name);
+            }
+        }
+
+        return DeadCode.Eliminate(builder.Build(function.Statements, function.UserStatements));
+    }
+
+    /// <summary>The instructions in their fused order (the second loop's For and the first loop's EndFor dropped).</summary>
+    private static List<int> Order(EquatableArray<Instr> body)
+    {
+        var order = new List<int>();
+        int i = 0;
+        while (i < body.Count)
+        {
+            if (body[i].Op != Op.For)
+            {
+                order.Add(i);
+                i = body[i].Op == Op.If ? CopyRegion(body, i, order) : i + 1;
+                continue;
+            }
+
+            // A run of loops fused into the first: before-instructions, the loop header, every body, one EndFor.
+            int first = i, close = Regions.Close(body, i);
+            var moved = new List<int>();
+            var bodies = new List<(int Open, int Close)> { (first, close) };
+            int next = close + 1;
+            while (Next(body, bodies, next, out int nextLoop, out List<int> between))
+            {
+                moved.AddRange(between);
+                bodies.Add((nextLoop, Regions.Close(body, nextLoop)));
+                next = bodies[bodies.Count - 1].Close + 1;
+            }
+
+            order.AddRange(moved);
+            order.Add(first);
+            foreach ((int open, int end) in bodies)
+            {
+                for (int k = open + 1; k < end; k++)
+                {
+                    order.Add(k);
+                }
+            }
+
+            order.Add(close);
+            i = next;
+        }
+
+        return order;
+    }
+
+    private static int CopyRegion(EquatableArray<Instr> body, int open, List<int> order)
+    {
+        int close = Regions.Close(body, open);
+        for (int k = open + 1; k <= close; k++)
+        {
+            order.Add(k);
+        }
+
+        return close + 1;
+    }
+
+    /// <summary>Whether a loop that fuses with <paramref name="loops"/> follows at <paramref name="at"/> after movable instructions.</summary>
+    private static bool Next(EquatableArray<Instr> body, List<(int Open, int Close)> loops, int at, out int loop, out List<int> between)
+    {
+        between = new List<int>();
+        loop = -1;
+        var fused = Touches.Of(body, loops);
+        int k = at;
+        for (; k < body.Count && body[k].Op != Op.For; k++)
+        {
+            if (!Movable(body[k], fused))
+            {
+                return false;
+            }
+
+            between.Add(k);
+        }
+
+        if (k >= body.Count || !SameRange(body[loops[0].Open], body[k]))
+        {
+            return false;
+        }
+
+        var candidate = Touches.Of(body, new List<(int, int)> { (k, Regions.Close(body, k)) });
+        if (!fused.FusesWith(candidate, body[k].Name!))
+        {
+            return false;
+        }
+
+        loop = k;
+        return true;
+    }
+
+    private static bool SameRange(Instr a, Instr b) => a.Ix == b.Ix && a.Ix2 == b.Ix2 && a.Value == b.Value && a.Name == b.Name;
+
+    /// <summary>An instruction between two loops that may move before the first: it touches nothing the loops touch.</summary>
+    private static bool Movable(Instr x, Touches loops) => x.Op switch
+    {
+        _ when x.IsRegion || x.IsExtern => false,
+        Op.BufLoad => !loops.Buffers.ContainsKey(x.A),
+        Op.BufStore => !loops.Buffers.ContainsKey(x.B),
+        Op.VarAdd or Op.VarSet or Op.VarGet => !loops.Vars.ContainsKey(x.A),
+        Op.Store => x.Slot is Slot.YBar or Slot.PBar,
+        _ => true,
+    };
+
+    private static bool IsIdentity(List<int> order)
+    {
+        for (int i = 0; i < order.Count; i++)
+        {
+            if (order[i] != i)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>What a set of loops reads and writes: buffers with the index texts used, accumulators with how they are used.</summary>
+    private sealed class Touches
+    {
+        public Dictionary<int, HashSet<string>> Buffers { get; } = new();
+
+        /// <summary>Per accumulator: true when it is only added to.</summary>
+        public Dictionary<int, bool> Vars { get; } = new();
+
+        public bool Opaque { get; private set; }
+
+        public static Touches Of(EquatableArray<Instr> body, List<(int Open, int Close)> loops)
+        {
+            var t = new Touches();
+            foreach ((int open, int close) in loops)
+            {
+                for (int k = open + 1; k < close; k++)
+                {
+                    t.Add(body[k]);
+                }
+            }
+
+            return t;
+        }
+
+        private void Add(Instr x)
+        {
+            switch (x.Op)
+            {
+                case Op.BufLoad:
+                    Index(x.A, x.Ix);
+                    break;
+                case Op.BufStore:
+                    Index(x.B, x.Ix);
+                    break;
+                case Op.VarAdd:
+                    Vars[x.A] = !Vars.TryGetValue(x.A, out bool only) || only;
+                    break;
+                case Op.VarSet or Op.VarGet:
+                    Vars[x.A] = false;
+                    break;
+                case Op.Store:
+                    Opaque |= x.Slot is not (Slot.YBar or Slot.PBar);
+                    break;
+                default:
+                    Opaque |= x.IsExtern;
+                    break;
+            }
+        }
+
+        private void Index(int buffer, string? ix)
+        {
+            if (!Buffers.TryGetValue(buffer, out HashSet<string>? texts))
+            {
+                Buffers[buffer] = texts = new HashSet<string>();
+            }
+
+            texts.Add(ix ?? "");
+        }
+
+        /// <summary>True when a loop touching <paramref name="other"/> may run interleaved, iteration by iteration, with these.</summary>
+        public bool FusesWith(Touches other, string variable)
+        {
+            if (Opaque || other.Opaque)
+            {
+                return false;
+            }
+
+            foreach (KeyValuePair<int, HashSet<string>> b in other.Buffers)
+            {
+                if (Buffers.TryGetValue(b.Key, out HashSet<string>? mine) && !(OnlyAt(mine, variable) && OnlyAt(b.Value, variable)))
+                {
+                    return false;
+                }
+            }
+
+            foreach (KeyValuePair<int, bool> v in other.Vars)
+            {
+                if (Vars.TryGetValue(v.Key, out bool onlyAdded) && !(onlyAdded && v.Value))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        private static bool OnlyAt(HashSet<string> texts, string variable) => texts.Count == 1 && texts.Contains(variable);
+    }
+}
