@@ -66,33 +66,6 @@ internal sealed class EnsembleWorker<TSystem, TLane>
         for (int k = tape.Count - 1; k >= 0; k--)
             _reverse!.Reverse(tape.Time(k), tape.Size(k), tape.State(k), p, _lambda, _pBar);
         OdeStatus[] statuses = _solver.LaneStatus;
-        for (int g = 0; g < registers; g++)
-        {
-            int firstOfRegister = first + g * w;
-            for (int q = 0; q < n; q++)
-            {
-                TLane.Store(_lambda[g * n + q], _scratch);
-                for (int l = 0; l < w && firstOfRegister + l < count; l++)
-                    output.Y0[(firstOfRegister + l) * n + q] = statuses[g * w + l] == OdeStatus.Success ? _scratch[l] : double.NaN;
-            }
-        }
-        // The block's share of a shared-θ gradient: its lanes in order, register by register.
-        if (blockSums is not null) blockSums.AsSpan(block * m, m).Clear();
-        for (int g = 0; g < registers; g++)
-        {
-            int firstOfRegister = first + g * w;
-            for (int k = 0; k < m; k++)
-            {
-                TLane.Store(_pBar[g * m + k], _scratch);
-                double sum = 0;
-                for (int l = 0; l < w && firstOfRegister + l < count; l++)
-                {
-                    bool ok = statuses[g * w + l] == OdeStatus.Success;
-                    output.Parameters[(firstOfRegister + l) * m + k] = ok ? _scratch[l] : double.NaN;
-                    if (ok) sum += _scratch[l];
-                }
-                if (blockSums is not null) blockSums[block * m + k] += sum;
-            }
-        }
+        LaneGradientRows.Write<TLane>(_lambda, _pBar, statuses, _scratch, block, first, registers, count, n, m, output.Y0, output.Parameters, blockSums);
     }
 }
