@@ -102,6 +102,35 @@ public class OptimizerTests
     }
 
     [Fact]
+    public void RandomProgramLoops_FuseExactlyWhenTheSecondReadsItsOwnElement()
+    {
+        // The odd-numbered structured programs loop to y.Length (not unrolled); their second loop reads h[i] or h[(i + 1) % 3].
+        int[] indices = Enumerable.Range(0, 24).Select(k => (2 * k) + 1).ToArray();
+        string[] sources = indices.Select(k => StructuredPrograms.Create(PropertyTests.Seed, k)).ToArray();
+        GeneratorRun run = GeneratorHarness.Run(GeneratorHarness.Compile(sources));
+        var ir = run.Result.Results.Single().TrackedSteps[OdeDynamicsGenerator.TrackingNames.Simplify]
+            .SelectMany(step => step.Outputs).Select(o => ((Result<SystemIr>)o.Value).Value!)
+            .ToDictionary(s => s.Header.Types[^1].Name);
+        int fused = 0, apart = 0;
+        for (int j = 0; j < indices.Length; j++)
+        {
+            SystemIr s = ir["Program" + indices[j]];
+            bool own = sources[j].Contains("dydt[i] += h[i] *", StringComparison.Ordinal);
+            Assert.Equal(2, Loops(s.Evaluate).Count);              // exact: never fused
+            if ((own ? 1 : 2) != Loops(s.Jvp).Count)
+            {
+                // The tangent sweep fuses only at the own element; print the IR that says why not.
+                Assert.Fail($"program {indices[j]}: {Loops(s.Jvp).Count} loops in Jvp\n" + string.Join("\n", s.Jvp.Body.Select((x, i) => $"{i}: {x.Op} {x.Slot} {x.Ix} A={x.A} B={x.B}")));
+            }
+
+            fused += own ? 1 : 0;
+            apart += own ? 0 : 1;
+        }
+
+        Assert.True(fused > 3 && apart > 3, $"{fused} fusible and {apart} non-fusible programs: the sample no longer covers both");
+    }
+
+    [Fact]
     public void FusedMultiplyAdd_AppearsInDerivativeCode_NeverInTheUsersArithmetic()
     {
         int fusedDerivatives = 0;

@@ -10,7 +10,8 @@ namespace OdeGen.Generators.Tests;
 /// </summary>
 public class PropertyTests
 {
-    private const int Seed = 20261122, Batches = 5, PerBatch = 100;
+    internal const int Seed = 20261122;
+    private const int Batches = 5, PerBatch = 100;
 
     public static TheoryData<int> BatchNumbers => new(Enumerable.Range(0, Batches));
 

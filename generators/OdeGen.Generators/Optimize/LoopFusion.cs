@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using OdeGen.Generators.Ir;
 using OdeGen.Generators.Model;
 using OdeGen.Generators.Simplify;
@@ -15,7 +16,9 @@ namespace OdeGen.Generators.Optimize;
 /// Two loops fuse when they have the same bounds, direction and variable, call no user code, write no
 /// overwriting output, touch each buffer they share only at the loop variable (so iteration k of the second
 /// loop sees exactly what the first loop left in element k), and share accumulators only by adding to them.
-/// The instructions between the loops move before the first one when they touch nothing it touches. Sums into
+/// The instructions between the loops move before the first one when they touch nothing it touches, or after
+/// the fused loop when the next loop neither touches nor reads them (the read of an accumulator the first loop
+/// finished). Sums into
 /// yBar, pBar and shared accumulators are formed in another order, so the pass runs for derivative methods only.
 /// </remarks>
 internal static class LoopFusion
@@ -61,19 +64,20 @@ internal static class LoopFusion
                 continue;
             }
 
-            // A run of loops fused into the first: before-instructions, the loop header, every body, one EndFor.
+            // A run of loops fused into the first: instructions moved before it, the loop header, every body, one
+            // EndFor, then the instructions that had to stay after a loop (a read of an accumulator it finished).
             int first = i, close = Regions.Close(body, i);
-            var moved = new List<int>();
+            var before = new List<int>();
+            var after = new List<int>();
             var bodies = new List<(int Open, int Close)> { (first, close) };
             int next = close + 1;
-            while (Next(body, bodies, next, out int nextLoop, out List<int> between))
+            while (Next(body, bodies, next, before, after, out int nextLoop))
             {
-                moved.AddRange(between);
                 bodies.Add((nextLoop, Regions.Close(body, nextLoop)));
                 next = bodies[bodies.Count - 1].Close + 1;
             }
 
-            order.AddRange(moved);
+            order.AddRange(before);
             order.Add(first);
             foreach ((int open, int end) in bodies)
             {
@@ -84,6 +88,7 @@ internal static class LoopFusion
             }
 
             order.Add(close);
+            order.AddRange(after);
             i = next;
         }
 
@@ -101,34 +106,75 @@ internal static class LoopFusion
         return close + 1;
     }
 
-    /// <summary>Whether a loop that fuses with <paramref name="loops"/> follows at <paramref name="at"/> after movable instructions.</summary>
-    private static bool Next(EquatableArray<Instr> body, List<(int Open, int Close)> loops, int at, out int loop, out List<int> between)
+    /// <summary>
+    /// Whether a loop that fuses with <paramref name="loops"/> follows at <paramref name="at"/>. The instructions
+    /// between go to <paramref name="before"/> when they commute with the loops so far, otherwise to
+    /// <paramref name="after"/> when they commute with the next loop and it does not use them; on failure
+    /// nothing is added.
+    /// </summary>
+    private static bool Next(EquatableArray<Instr> body, List<(int Open, int Close)> loops, int at, List<int> before, List<int> after, out int loop)
     {
-        between = new List<int>();
         loop = -1;
-        var fused = Touches.Of(body, loops);
         int k = at;
-        for (; k < body.Count && body[k].Op != Op.For; k++)
+        while (k < body.Count && body[k].Op != Op.For && !body[k].IsRegion)
         {
-            if (!Movable(body[k], fused))
-            {
-                return false;
-            }
-
-            between.Add(k);
+            k++;
         }
 
-        if (k >= body.Count || !SameRange(body[loops[0].Open], body[k]))
+        if (k >= body.Count || body[k].Op != Op.For || !SameRange(body[loops[0].Open], body[k]))
         {
             return false;
         }
 
-        var candidate = Touches.Of(body, new List<(int, int)> { (k, Regions.Close(body, k)) });
+        int close = Regions.Close(body, k);
+        var fused = Touches.Of(body, loops);
+        var candidate = Touches.Of(body, new List<(int, int)> { (k, close) });
         if (!fused.FusesWith(candidate, body[k].Name!))
         {
             return false;
         }
 
+        var early = new List<int>();
+        var late = new HashSet<int>(after);
+        for (int x = at; x < k; x++)
+        {
+            Instr instr = body[x];
+            bool dependsOnLate = Enumerable.Range(0, instr.Arity).Any(o => late.Contains(instr.Operand(o)));
+            if (!dependsOnLate && Movable(instr, fused))
+            {
+                early.Add(x);
+            }
+            else if (Movable(instr, candidate))
+            {
+                late.Add(x);
+            }
+            else
+            {
+                return false;
+            }
+        }
+
+        // Whatever stays after must still commute with the new loop, which must not read it.
+        foreach (int x in after)
+        {
+            if (!Movable(body[x], candidate))
+            {
+                return false;
+            }
+        }
+
+        for (int x = k + 1; x < close; x++)
+        {
+            Instr instr = body[x];
+            if (Enumerable.Range(0, instr.Arity).Any(o => late.Contains(instr.Operand(o))))
+            {
+                return false;
+            }
+        }
+
+        before.AddRange(early);
+        after.Clear();
+        after.AddRange(late.OrderBy(x => x));
         loop = k;
         return true;
     }

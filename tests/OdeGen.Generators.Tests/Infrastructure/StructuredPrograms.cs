@@ -5,8 +5,8 @@ namespace OdeGen.Generators.Tests.Infrastructure;
 
 /// <summary>
 /// Seeded random dynamics with control flow: expressions of depth up to 6 over every supported Math
-/// function, an if/else that merges a local, a ?:, a loop with an accumulator and a branch on the
-/// loop index, writes to dydt inside the loop and after it. Every operation stays well defined on the
+/// function, an if/else that merges a local, a ?:, a loop with an accumulator, a buffer and a branch on the
+/// loop index, a second loop over the same range reading the buffer, writes to dydt inside the loops and after them. Every operation stays well defined on the
 /// test domain (y in [-0.9, 0.9], p in [0.5, 1.5], t in [0, 1]), so finite differences are a fair reference.
 /// </summary>
 internal static class StructuredPrograms
@@ -30,14 +30,28 @@ internal static class StructuredPrograms
         body.AppendLine($"else {{ w = {Expr(r, Depth(r), scope)}; }}");
         scope.Add("w");
         body.AppendLine($"double acc = {Expr(r, 2, scope)};");
-        body.AppendLine($"for (int i = 0; i < {States}; i++)");
+
+        // Half the loops run to a constant (the optimizer unrolls them), half to y.Length (they stay loops). A
+        // second loop over the same range reads the first one's buffer at its own element (the loops may fuse) or
+        // at a neighbour's (they must not).
+        string bound = index % 2 == 0 ? States.ToString(CultureInfo.InvariantCulture) : "y.Length";
+        body.AppendLine($"Span<double> h = stackalloc double[{States}];");
+        body.AppendLine($"for (int i = 0; i < {bound}; i++)");
         body.AppendLine("{");
         var inner = new List<string>(scope) { "y[i]", "p[i]", "y[(i + 1) % 3]" };
         inner.Remove("acc");
         body.AppendLine($"    double z = {Expr(r, Depth(r), inner)};");
         inner.Add("z");
         body.AppendLine($"    acc += i == {r.Next(States)} ? {Expr(r, 3, inner)} : z * {Constant(r)};");
+        body.AppendLine($"    h[i] = Math.Tanh(z);");
         body.AppendLine($"    dydt[i] = {Expr(r, Depth(r), inner)};");
+        body.AppendLine("}");
+        string neighbour = r.Next(2) == 0 ? "i" : "(i + 1) % 3";
+        var second = new List<string>(scope) { "y[i]", "p[i]", $"h[{neighbour}]" };
+        second.Remove("acc");
+        body.AppendLine($"for (int i = 0; i < {bound}; i++)");
+        body.AppendLine("{");
+        body.AppendLine($"    dydt[i] += h[{neighbour}] * {Expr(r, 2, second)};");
         body.AppendLine("}");
         scope.Add("acc");
         body.AppendLine($"dydt[{r.Next(States)}] += {Expr(r, Depth(r), scope)};");

@@ -99,6 +99,13 @@ namespace Scenarios.Loops
                 TLane o_2 = o;
                 TLane oDot = pDot[250];
 
+                // double o = p[B2 + k];
+                TLane o_3 = p[251];
+
+                // for (int i = 0; i < Hidden; i++)
+                TLane o_4 = o_3;
+                TLane oDot_2 = pDot[251];
+
                 // for (int i = 0; i < Hidden; i++)
                 for (int i = 0; i < 50; i++)
                 {
@@ -128,21 +135,6 @@ namespace Scenarios.Loops
                     TLane v6 = hDot[i];
                     o_2 += v4 * v5;
                     oDot += TLane.FusedMultiplyAdd(pDot[150 + i], v5, v6 * v4);
-                }
-
-                // dydt[k] = o;
-                dydt[0] = o_2;
-                dydtDot[0] = oDot;
-
-                // double o = p[B2 + k];
-                TLane o_3 = p[251];
-
-                // for (int i = 0; i < Hidden; i++)
-                TLane o_4 = o_3;
-                TLane oDot_2 = pDot[251];
-                for (int i = 0; i < 50; i++)
-                {
-                    // o += p[W2 + k * Hidden + i] * h[i];
                     TLane v7 = p[200 + i];
                     TLane v8 = h[i];
                     TLane v9 = hDot[i];
@@ -151,6 +143,8 @@ namespace Scenarios.Loops
                 }
 
                 // dydt[k] = o;
+                dydt[0] = o_2;
+                dydtDot[0] = oDot;
                 dydt[1] = o_4;
                 dydtDot[1] = oDot_2;
             }

@@ -109,6 +109,13 @@ namespace Scenarios.Loops
                 double o_2 = o;
                 double oDot = pDot[250];
 
+                // double o = p[B2 + k];
+                double o_3 = p[251];
+
+                // for (int i = 0; i < Hidden; i++)
+                double o_4 = o_3;
+                double oDot_2 = pDot[251];
+
                 // for (int i = 0; i < Hidden; i++)
                 for (int i = 0; i < 50; i++)
                 {
@@ -138,21 +145,6 @@ namespace Scenarios.Loops
                     double v6 = hDot[i];
                     o_2 += v4 * v5;
                     oDot += global::System.Math.FusedMultiplyAdd(pDot[150 + i], v5, v6 * v4);
-                }
-
-                // dydt[k] = o;
-                dydt[0] = o_2;
-                dydtDot[0] = oDot;
-
-                // double o = p[B2 + k];
-                double o_3 = p[251];
-
-                // for (int i = 0; i < Hidden; i++)
-                double o_4 = o_3;
-                double oDot_2 = pDot[251];
-                for (int i = 0; i < 50; i++)
-                {
-                    // o += p[W2 + k * Hidden + i] * h[i];
                     double v7 = p[200 + i];
                     double v8 = h[i];
                     double v9 = hDot[i];
@@ -161,6 +153,8 @@ namespace Scenarios.Loops
                 }
 
                 // dydt[k] = o;
+                dydt[0] = o_2;
+                dydtDot[0] = oDot;
                 dydt[1] = o_4;
                 dydtDot[1] = oDot_2;
             }
