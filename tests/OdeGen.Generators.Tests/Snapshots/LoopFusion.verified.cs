@@ -102,13 +102,6 @@ namespace Scenarios.Fusion
                 }
 
                 // for (int i = 0; i < 8; i++)
-                // w[i] = u[i] * u[(i + 1) % 8] + p[7 - i];
-                // double s = 0;
-                // for (int i = 0; i < 8; i++)
-                double s = 0.0;
-                double sDot = 0.0;
-
-                // for (int i = 0; i < 8; i++)
                 for (int i = 0; i < 8; i++)
                 {
                     // w[i] = u[i] * u[(i + 1) % 8] + p[7 - i];
@@ -118,7 +111,14 @@ namespace Scenarios.Fusion
                     double v7 = uDot[(i + 1) % 8];
                     w[i] = v4 * v6 + p[7 - i];
                     wDot[i] = global::System.Math.FusedMultiplyAdd(v5, v6, v7 * v4) + pDot[7 - i];
+                }
 
+                // double s = 0;
+                // for (int i = 0; i < 8; i++)
+                double s = 0.0;
+                double sDot = 0.0;
+                for (int i = 0; i < 8; i++)
+                {
                     // s += w[i] * w[i] * p[i];
                     double v8 = w[i];
                     double v9 = wDot[i];
@@ -172,19 +172,19 @@ namespace Scenarios.Fusion
                 }
 
                 // for (int i = 0; i < 8; i++)
-                // w[i] = u[i] * u[(i + 1) % 8] + p[7 - i];
-                // double s = 0;
-                // for (int i = 0; i < 8; i++)
-                double s = 0.0;
-
-                // for (int i = 0; i < 8; i++)
                 for (int i = 0; i < 8; i++)
                 {
                     // w[i] = u[i] * u[(i + 1) % 8] + p[7 - i];
                     double v1 = u[i];
                     double v2 = u[(i + 1) % 8];
                     w[i] = v1 * v2 + p[7 - i];
+                }
 
+                // double s = 0;
+                // for (int i = 0; i < 8; i++)
+                double s = 0.0;
+                for (int i = 0; i < 8; i++)
+                {
                     // s += w[i] * w[i] * p[i];
                     double v3 = w[i];
                     double v4 = w[i];

@@ -86,27 +86,6 @@ namespace Scenarios.Loops
                 // for (int i = 0; i < Hidden; i++)
                 TLane y0 = y[0];
                 TLane y1 = y[1];
-
-                // double s = p[B1 + i];
-                // for (int j = 0; j < In; j++)
-                // s += p[W1 + i * In + j] * y[j];
-                // h[i] = Math.Tanh(s);
-                // for (int k = 0; k < Out; k++)
-                // double o = p[B2 + k];
-                TLane o = p[250];
-
-                // for (int i = 0; i < Hidden; i++)
-                TLane o_2 = o;
-                TLane oDot = pDot[250];
-
-                // double o = p[B2 + k];
-                TLane o_3 = p[251];
-
-                // for (int i = 0; i < Hidden; i++)
-                TLane o_4 = o_3;
-                TLane oDot_2 = pDot[251];
-
-                // for (int i = 0; i < Hidden; i++)
                 for (int i = 0; i < 50; i++)
                 {
                     // double s = p[B1 + i];
@@ -128,13 +107,38 @@ namespace Scenarios.Loops
                     TLane v3 = TLane.Tanh(s_2);
                     h[i] = v3;
                     hDot[i] = sDot * TLane.FusedMultiplyAdd(-v3, v3, c1);
+                }
 
+                // for (int k = 0; k < Out; k++)
+                // double o = p[B2 + k];
+                TLane o = p[250];
+
+                // for (int i = 0; i < Hidden; i++)
+                TLane o_2 = o;
+                TLane oDot = pDot[250];
+                for (int i = 0; i < 50; i++)
+                {
                     // o += p[W2 + k * Hidden + i] * h[i];
                     TLane v4 = p[150 + i];
                     TLane v5 = h[i];
                     TLane v6 = hDot[i];
                     o_2 += v4 * v5;
                     oDot += TLane.FusedMultiplyAdd(pDot[150 + i], v5, v6 * v4);
+                }
+
+                // dydt[k] = o;
+                dydt[0] = o_2;
+                dydtDot[0] = oDot;
+
+                // double o = p[B2 + k];
+                TLane o_3 = p[251];
+
+                // for (int i = 0; i < Hidden; i++)
+                TLane o_4 = o_3;
+                TLane oDot_2 = pDot[251];
+                for (int i = 0; i < 50; i++)
+                {
+                    // o += p[W2 + k * Hidden + i] * h[i];
                     TLane v7 = p[200 + i];
                     TLane v8 = h[i];
                     TLane v9 = hDot[i];
@@ -143,8 +147,6 @@ namespace Scenarios.Loops
                 }
 
                 // dydt[k] = o;
-                dydt[0] = o_2;
-                dydtDot[0] = oDot;
                 dydt[1] = o_4;
                 dydtDot[1] = oDot_2;
             }

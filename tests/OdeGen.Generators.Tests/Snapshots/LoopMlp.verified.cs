@@ -96,27 +96,6 @@ namespace Scenarios.Loops
                 // for (int i = 0; i < Hidden; i++)
                 double y0 = y[0];
                 double y1 = y[1];
-
-                // double s = p[B1 + i];
-                // for (int j = 0; j < In; j++)
-                // s += p[W1 + i * In + j] * y[j];
-                // h[i] = Math.Tanh(s);
-                // for (int k = 0; k < Out; k++)
-                // double o = p[B2 + k];
-                double o = p[250];
-
-                // for (int i = 0; i < Hidden; i++)
-                double o_2 = o;
-                double oDot = pDot[250];
-
-                // double o = p[B2 + k];
-                double o_3 = p[251];
-
-                // for (int i = 0; i < Hidden; i++)
-                double o_4 = o_3;
-                double oDot_2 = pDot[251];
-
-                // for (int i = 0; i < Hidden; i++)
                 for (int i = 0; i < 50; i++)
                 {
                     // double s = p[B1 + i];
@@ -138,13 +117,38 @@ namespace Scenarios.Loops
                     double v3 = global::System.Math.Tanh(s_2);
                     h[i] = v3;
                     hDot[i] = sDot * global::System.Math.FusedMultiplyAdd(-v3, v3, 1.0);
+                }
 
+                // for (int k = 0; k < Out; k++)
+                // double o = p[B2 + k];
+                double o = p[250];
+
+                // for (int i = 0; i < Hidden; i++)
+                double o_2 = o;
+                double oDot = pDot[250];
+                for (int i = 0; i < 50; i++)
+                {
                     // o += p[W2 + k * Hidden + i] * h[i];
                     double v4 = p[150 + i];
                     double v5 = h[i];
                     double v6 = hDot[i];
                     o_2 += v4 * v5;
                     oDot += global::System.Math.FusedMultiplyAdd(pDot[150 + i], v5, v6 * v4);
+                }
+
+                // dydt[k] = o;
+                dydt[0] = o_2;
+                dydtDot[0] = oDot;
+
+                // double o = p[B2 + k];
+                double o_3 = p[251];
+
+                // for (int i = 0; i < Hidden; i++)
+                double o_4 = o_3;
+                double oDot_2 = pDot[251];
+                for (int i = 0; i < 50; i++)
+                {
+                    // o += p[W2 + k * Hidden + i] * h[i];
                     double v7 = p[200 + i];
                     double v8 = h[i];
                     double v9 = hDot[i];
@@ -153,8 +157,6 @@ namespace Scenarios.Loops
                 }
 
                 // dydt[k] = o;
-                dydt[0] = o_2;
-                dydtDot[0] = oDot;
                 dydt[1] = o_4;
                 dydtDot[1] = oDot_2;
             }
