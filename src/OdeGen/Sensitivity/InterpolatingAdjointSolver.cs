@@ -63,57 +63,24 @@ internal static class InterpolatingAdjointSolver
         }
 
         // Backward pass.
-        var recompute = new Stepper<SystemField<TSystem>>(n, options);
-        var segment = new DenseSegment(n, solver);
-        var adjointField = new InterpolatedAdjointField<TSystem>(system, p, segment, counter, withDerivatives: solver.IsStiff);
-        var backward = new Stepper<InterpolatedAdjointField<TSystem>>(adjointField.Dimension,
-            method.BackwardOptions(options, adjointField.Dimension, 0, n));
-        method.ApplyErrorControl(backward, n);
-        var x = new double[n + m + 1];
+        var sweep = new InterpolatingAdjointSweep<TSystem>(system, p, n, m, options, method, counter);
         if (status == OdeStatus.Success)
         {
             int last = inputs.Count - 1;
-            inputs.DLdyRow(last).CopyTo(x);
-            x[n + m] = -gTimes[last];
+            inputs.DLdyRow(last).CopyTo(sweep.X);
+            sweep.X[n + m] = -gTimes[last];
             for (int b = count - 1; b >= 1; b--)
             {
-                recompute.Reset(systemField, states.AsSpan((b - 1) * n, n), bounds[b - 1], bounds[b]);
-                segment.Clear();
-                while (recompute.Step()) segment.Add(recompute);
-                status = recompute.Status;
+                status = sweep.Resolve(systemField, states.AsSpan((b - 1) * n, n), bounds[b - 1], bounds[b]);
                 if (status != OdeStatus.Success) break;
-
-                backward.Reset(adjointField, x, bounds[b], bounds[b - 1]);
-                status = backward.Run();
+                status = sweep.Integrate(bounds[b], bounds[b - 1]);
                 if (status != OdeStatus.Success) break;
-                backward.State.CopyTo(x);
-
                 int i = observation[b - 1];
-                if (i < 0) continue;
-                ReadOnlySpan<double> w = inputs.DLdyRow(i);
-                for (int k = 0; k < n; k++) x[k] += w[k];
-                x[n + m] -= gTimes[i];
+                if (i >= 0) sweep.AddObservation(inputs.DLdyRow(i), gTimes[i]);
             }
         }
 
-        double[] gY0 = x.AsSpan(0, n).ToArray();
-        double[] gP = x.AsSpan(n, m).ToArray();
-        double gT0 = x[n + m];
-        if (status != OdeStatus.Success)
-        {
-            Array.Fill(gY0, double.NaN);
-            Array.Fill(gP, double.NaN);
-            Array.Fill(gTimes, double.NaN);
-            gT0 = double.NaN;
-        }
-        // With a stiff method the state passes call the system's Jacobian once per step (SystemField), and Rosenbrock
-        // methods its JVP once per step as well (∂f/∂t); the adjoint field counts its own calls.
-        long stateJacobians = forward.Stats.JacobianEvaluations + recompute.Stats.JacobianEvaluations;
-        long stateJvps = solver.Rosenbrock is not null ? stateJacobians : 0;
-        var stats = new GradientStats(forward.Stats, backward.Stats,
-            forward.Stats.FunctionEvaluations + recompute.Stats.FunctionEvaluations + counter.Function,
-            counter.Jvp + stateJvps, counter.Vjp, counter.Jacobian + stateJacobians, recompute.Stats);
-        return new OdeGradient(gY0, gP, gT0, gTimes, stats, status, method);
+        return sweep.Result(forward.Stats, counter, solver, gTimes, status, method);
     }
 
     /// <summary>
@@ -176,69 +143,35 @@ internal static class InterpolatingAdjointSolver
         }
 
         // Backward pass, segment by segment; inside a segment, interval by interval between observation times.
-        var recompute = new Stepper<SystemField<TSystem>>(n, options);
-        var segment = new DenseSegment(n, solver);
-        var adjointField = new InterpolatedAdjointField<TSystem>(system, p, segment, counter, withDerivatives: solver.IsStiff);
-        var backward = new Stepper<InterpolatedAdjointField<TSystem>>(adjointField.Dimension,
-            method.BackwardOptions(options, adjointField.Dimension, 0, n));
-        method.ApplyErrorControl(backward, n);
-        var x = new double[n + m + 1];
+        var sweep = new InterpolatingAdjointSweep<TSystem>(system, p, n, m, options, method, counter);
         if (status == OdeStatus.Success)
         {
             int i = total - 1;
-            inputs.DLdyRow(i).CopyTo(x);
-            x[n + m] = -gTimes[i];
+            inputs.DLdyRow(i).CopyTo(sweep.X);
+            sweep.X[n + m] = -gTimes[i];
             i--;
-            void AddTerm(int k)
-            {
-                ReadOnlySpan<double> w = inputs.DLdyRow(k);
-                for (int q = 0; q < n; q++) x[q] += w[q];
-                x[n + m] -= gTimes[k];
-            }
             for (int b = count - 1; b >= 1 && status == OdeStatus.Success; b--)
             {
-                recompute.Reset(systemField, states.AsSpan((b - 1) * n, n), bounds[b - 1], bounds[b]);
-                segment.Clear();
-                while (recompute.Step()) segment.Add(recompute);
-                status = recompute.Status;
+                status = sweep.Resolve(systemField, states.AsSpan((b - 1) * n, n), bounds[b - 1], bounds[b]);
                 if (status != OdeStatus.Success) break;
 
                 double from = bounds[b], start = bounds[b - 1];
                 // Observation times strictly inside the segment, from the last; then the one on its start, if any.
                 for (; i >= 0 && (times[i] - start) * d > 0; i--)
                 {
-                    backward.Reset(adjointField, x, from, times[i]);
-                    status = backward.Run();
+                    status = sweep.Integrate(from, times[i]);
                     if (status != OdeStatus.Success) break;
-                    backward.State.CopyTo(x);
                     from = times[i];
-                    AddTerm(i);
+                    sweep.AddObservation(inputs.DLdyRow(i), gTimes[i]);
                 }
                 if (status != OdeStatus.Success) break;
-                backward.Reset(adjointField, x, from, start);
-                status = backward.Run();
+                status = sweep.Integrate(from, start);
                 if (status != OdeStatus.Success) break;
-                backward.State.CopyTo(x);
-                for (; i >= 0 && times[i] == start; i--) AddTerm(i);
+                for (; i >= 0 && times[i] == start; i--) sweep.AddObservation(inputs.DLdyRow(i), gTimes[i]);
             }
         }
 
-        double[] gY0 = x.AsSpan(0, n).ToArray();
-        double[] gP = x.AsSpan(n, m).ToArray();
-        double gT0 = x[n + m];
-        if (status != OdeStatus.Success)
-        {
-            Array.Fill(gY0, double.NaN);
-            Array.Fill(gP, double.NaN);
-            Array.Fill(gTimes, double.NaN);
-            gT0 = double.NaN;
-        }
-        long stateJacobians = forward.Stats.JacobianEvaluations + recompute.Stats.JacobianEvaluations;
-        long stateJvps = solver.Rosenbrock is not null ? stateJacobians : 0;
-        var stats = new GradientStats(forward.Stats, backward.Stats,
-            forward.Stats.FunctionEvaluations + recompute.Stats.FunctionEvaluations + counter.Function,
-            counter.Jvp + stateJvps, counter.Vjp, counter.Jacobian + stateJacobians, recompute.Stats);
-        return new OdeGradient(gY0, gP, gT0, gTimes, stats, status, method);
+        return sweep.Result(forward.Stats, counter, solver, gTimes, status, method);
     }
 
     /// <summary>

@@ -1,0 +1,84 @@
+using OdeGen.Solvers;
+
+namespace OdeGen;
+
+/// <summary>
+/// The backward pass of the interpolating adjoint, shared by its two forms (stopping at every observation time,
+/// or solving segments through them): the re-solve of a segment from its checkpoint into a dense segment, the
+/// augmented state x = (λ, θ̄, t̄) integrated backwards against it, and the gradient and statistics at the end.
+/// </summary>
+internal sealed class InterpolatingAdjointSweep<TSystem> where TSystem : struct, IOdeSystem
+{
+    private readonly int _n, _m;
+    private readonly Stepper<SystemField<TSystem>> _recompute;
+    private readonly DenseSegment _segment;
+    private readonly InterpolatedAdjointField<TSystem> _field;
+    private readonly Stepper<InterpolatedAdjointField<TSystem>> _backward;
+
+    public InterpolatingAdjointSweep(in TSystem system, double[] p, int n, int m, SolverOptions options,
+        InterpolatingAdjointSensitivity method, EvaluationCounter counter)
+    {
+        _n = n;
+        _m = m;
+        _recompute = new Stepper<SystemField<TSystem>>(n, options);
+        _segment = new DenseSegment(n, options.Method);
+        _field = new InterpolatedAdjointField<TSystem>(system, p, _segment, counter, withDerivatives: options.Method.IsStiff);
+        _backward = new Stepper<InterpolatedAdjointField<TSystem>>(_field.Dimension, method.BackwardOptions(options, _field.Dimension, 0, n));
+        method.ApplyErrorControl(_backward, n);
+        X = new double[n + m + 1];
+    }
+
+    /// <summary>The augmented adjoint state (λ, θ̄, t̄), length n + m + 1.</summary>
+    public double[] X { get; }
+
+    /// <summary>Re-solves the segment [<paramref name="from"/>, <paramref name="to"/>] from its checkpoint, recording its dense output.</summary>
+    public OdeStatus Resolve(in SystemField<TSystem> field, ReadOnlySpan<double> checkpoint, double from, double to)
+    {
+        _recompute.Reset(field, checkpoint, from, to);
+        _segment.Clear();
+        while (_recompute.Step()) _segment.Add(_recompute);
+        return _recompute.Status;
+    }
+
+    /// <summary>Integrates <see cref="X"/> backwards from <paramref name="from"/> to <paramref name="to"/> inside the re-solved segment.</summary>
+    public OdeStatus Integrate(double from, double to)
+    {
+        _backward.Reset(_field, X, from, to);
+        OdeStatus status = _backward.Run();
+        if (status == OdeStatus.Success) _backward.State.CopyTo(X);
+        return status;
+    }
+
+    /// <summary>Adds the loss term of an observation: λ += ∂L/∂y(t_i), t̄ −= ∂L/∂t_i.</summary>
+    public void AddObservation(ReadOnlySpan<double> dLdy, double dLdt)
+    {
+        for (int q = 0; q < _n; q++) X[q] += dLdy[q];
+        X[_n + _m] -= dLdt;
+    }
+
+    /// <summary>The gradient from <see cref="X"/> (NaN everywhere when a pass failed) with the work of every pass.</summary>
+    public OdeGradient Result(SolverStats forward, EvaluationCounter counter, OdeMethod solver, double[] gTimes, OdeStatus status,
+        InterpolatingAdjointSensitivity method)
+    {
+        double[] gY0 = X.AsSpan(0, _n).ToArray();
+        double[] gP = X.AsSpan(_n, _m).ToArray();
+        double gT0 = X[_n + _m];
+        if (status != OdeStatus.Success)
+        {
+            Array.Fill(gY0, double.NaN);
+            Array.Fill(gP, double.NaN);
+            Array.Fill(gTimes, double.NaN);
+            gT0 = double.NaN;
+        }
+
+        // With a stiff method the state passes call the system's Jacobian once per step (SystemField), and Rosenbrock
+        // methods its JVP once per step as well (∂f/∂t); the adjoint field counts its own calls.
+        SolverStats recompute = _recompute.Stats;
+        long stateJacobians = forward.JacobianEvaluations + recompute.JacobianEvaluations;
+        long stateJvps = solver.Rosenbrock is not null ? stateJacobians : 0;
+        var stats = new GradientStats(forward, _backward.Stats,
+            forward.FunctionEvaluations + recompute.FunctionEvaluations + counter.Function,
+            counter.Jvp + stateJvps, counter.Vjp, counter.Jacobian + stateJacobians, recompute);
+        return new OdeGradient(gY0, gP, gT0, gTimes, stats, status, method);
+    }
+}
