@@ -30,8 +30,7 @@ internal static class AccumulatorPromotion
         for (int i = 0; i < function.Body.Count; i++)
         {
             Instr x = function.Body[i];
-            builder.Stmt = x.Stmt;
-            builder.Phase = x.Phase;
+            Simplifier.Attribute(builder, x);
             if (x.Op == Op.For && depth == 0)
             {
                 closeAt = Regions.Close(function.Body, i);
@@ -47,11 +46,7 @@ internal static class AccumulatorPromotion
                 continue;
             }
 
-            map[i] = Simplifier.Copy(builder, x, map);
-            if (map[i] >= 0 && !x.IsRegion)
-            {
-                builder.Name(map[i], x.Name);
-            }
+            Simplifier.Record(builder, x, i, map, Simplifier.Copy(builder, x, map));
 
             if (i == closeAt)
             {

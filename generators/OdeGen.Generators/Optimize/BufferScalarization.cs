@@ -34,8 +34,7 @@ internal static class BufferScalarization
         {
             Instr x = function.Body[i];
             depth += x.Op is Op.For or Op.If ? 1 : x.Op is Op.EndFor or Op.EndIf ? -1 : 0;
-            builder.Stmt = x.Stmt;
-            builder.Phase = x.Phase;
+            Simplifier.Attribute(builder, x);
             if (x.Op == Op.BufStore && local.TryGetValue(x.B, out int v))
             {
                 if (x.Value == 1)
@@ -56,11 +55,7 @@ internal static class BufferScalarization
                 continue;
             }
 
-            map[i] = Simplifier.Copy(builder, x, map);
-            if (map[i] >= 0 && !x.IsRegion)
-            {
-                builder.Name(map[i], x.Name);
-            }
+            Simplifier.Record(builder, x, i, map, Simplifier.Copy(builder, x, map));
 
             if (x.Op == Op.For && locals.TryGetValue(i, out List<int>? buffers))
             {

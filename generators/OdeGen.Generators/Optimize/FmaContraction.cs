@@ -25,13 +25,8 @@ internal static class FmaContraction
         for (int i = 0; i < function.Body.Count; i++)
         {
             Instr x = function.Body[i];
-            builder.Stmt = x.Stmt;
-            builder.Phase = x.Phase;
-            map[i] = Fused(builder, function, x, uses, map) ?? Simplifier.Copy(builder, x, map);
-            if (map[i] >= 0 && !x.IsRegion)
-            {
-                builder.Name(map[i], x.Name);
-            }
+            Simplifier.Attribute(builder, x);
+            Simplifier.Record(builder, x, i, map, Fused(builder, function, x, uses, map) ?? Simplifier.Copy(builder, x, map));
         }
 
         return DeadCode.Eliminate(builder.Build(function.Statements, function.UserStatements));

@@ -37,14 +37,7 @@ internal static class LoopFusion
         var map = new int[body.Count];
         foreach (int i in order)
         {
-            Instr x = body[i];
-            builder.Stmt = x.Stmt;
-            builder.Phase = x.Phase;
-            map[i] = Simplifier.Copy(builder, x, map);
-            if (map[i] >= 0 && !x.IsRegion)
-            {
-                builder.Name(map[i], x.Name);
-            }
+            Simplifier.CopyNamed(builder, body[i], i, map);
         }
 
         return DeadCode.Eliminate(builder.Build(function.Statements, function.UserStatements));

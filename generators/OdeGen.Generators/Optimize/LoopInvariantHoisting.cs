@@ -39,26 +39,15 @@ internal static class LoopInvariantHoisting
                     if (target[j] == i)
                     {
                         // Headed by the loop's statement: it is computed for the loop, not where it was written.
-                        Copy(builder, function.Body[j] with { Stmt = x.Stmt, Phase = x.Phase }, j, map);
+                        Simplifier.CopyNamed(builder, function.Body[j] with { Stmt = x.Stmt, Phase = x.Phase }, j, map);
                     }
                 }
             }
 
-            Copy(builder, x, i, map);
+            Simplifier.CopyNamed(builder, x, i, map);
         }
 
         return DeadCode.Eliminate(builder.Build(function.Statements, function.UserStatements));
-    }
-
-    private static void Copy(IrBuilder builder, Instr x, int at, int[] map)
-    {
-        builder.Stmt = x.Stmt;
-        builder.Phase = x.Phase;
-        map[at] = Simplifier.Copy(builder, x, map);
-        if (map[at] >= 0 && !x.IsRegion)
-        {
-            builder.Name(map[at], x.Name);
-        }
     }
 
     /// <summary>For each instruction, the For it is hoisted before (the outermost loop it leaves), or -1.</summary>

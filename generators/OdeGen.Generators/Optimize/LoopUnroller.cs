@@ -72,15 +72,10 @@ internal static class LoopUnroller
                 }
 
                 Know(x, i);
-                builder.Stmt = x.Stmt;
-                builder.Phase = x.Phase;
-                map[i] = x.Op == Op.Input && x.Slot == Slot.Index && IndexText.Constant(x.Ix) is int number
+                Simplifier.Attribute(builder, x);
+                Simplifier.Record(builder, x, i, map, x.Op == Op.Input && x.Slot == Slot.Index && IndexText.Constant(x.Ix) is int number
                     ? builder.Const(number)   // (double)(j + 1) with j known is a literal
-                    : Simplifier.Copy(builder, x, map);
-                if (map[i] >= 0 && !x.IsRegion)
-                {
-                    builder.Name(map[i], x.Name);
-                }
+                    : Simplifier.Copy(builder, x, map));
             }
         }
 

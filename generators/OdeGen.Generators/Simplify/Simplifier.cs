@@ -16,17 +16,38 @@ internal static class Simplifier
         var map = new int[live.Body.Count];
         for (int i = 0; i < live.Body.Count; i++)
         {
-            Instr x = live.Body[i];
-            builder.Stmt = x.Stmt;
-            builder.Phase = x.Phase;
-            map[i] = Copy(builder, x, map);
-            if (map[i] >= 0 && !x.IsRegion)
-            {
-                builder.Name(map[i], x.Name);
-            }
+            CopyNamed(builder, live.Body[i], i, map);
         }
 
         return DeadCode.Eliminate(builder.Build(live.Statements, live.UserStatements));
+    }
+
+    /// <summary>
+    /// Re-creates <paramref name="x"/>, the instruction at <paramref name="at"/>, in <paramref name="builder"/> under
+    /// its own statement and pass, keeping its readable name; <c>map[at]</c> becomes its new id. What every
+    /// rebuilding pass does for the instructions it leaves as they are.
+    /// </summary>
+    public static void CopyNamed(IrBuilder builder, Instr x, int at, int[] map)
+    {
+        Attribute(builder, x);
+        Record(builder, x, at, map, Copy(builder, x, map));
+    }
+
+    /// <summary>Attributes the instructions built next to the statement and pass of <paramref name="x"/>.</summary>
+    public static void Attribute(IrBuilder builder, Instr x)
+    {
+        builder.Stmt = x.Stmt;
+        builder.Phase = x.Phase;
+    }
+
+    /// <summary>Maps position <paramref name="at"/> to <paramref name="id"/> and gives the new value <paramref name="x"/>'s name.</summary>
+    public static void Record(IrBuilder builder, Instr x, int at, int[] map, int id)
+    {
+        map[at] = id;
+        if (id >= 0 && !x.IsRegion)
+        {
+            builder.Name(id, x.Name);
+        }
     }
 
     /// <summary>Re-creates <paramref name="x"/> in <paramref name="builder"/> with operands renamed by <paramref name="map"/>; -1 for a store.</summary>
