@@ -16,7 +16,7 @@ public class LaneCompileAndRunTests
     private const int Batches = 3;
 
     /// <summary>100 random programs beyond the 16 the scalar tests run, compiled in one assembly.</summary>
-    private static readonly Lazy<IReadOnlyList<IOdeLaneSystem>> RandomSystems = new(LoadRandom);
+    internal static readonly Lazy<IReadOnlyList<IOdeLaneSystem>> RandomSystems = new(LoadRandom);
 
     public static TheoryData<string> SystemNames => new(CompiledSystems.All.Keys.OrderBy(k => k, StringComparer.Ordinal));
 

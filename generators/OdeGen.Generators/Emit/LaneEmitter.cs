@@ -7,7 +7,8 @@ namespace OdeGen.Generators.Emit;
 /// <summary>
 /// Writes the second part of a double system's struct, in a file of its own: EvaluateLanes, JvpLanes and
 /// VjpLanes (<c>global::OdeGen.IOdeLaneSystem</c>), printed from the same simplified IR as their scalar
-/// namesakes by <see cref="LaneFunctionEmitter"/>.
+/// namesakes by <see cref="LaneFunctionEmitter"/>; for straight-line dynamics also the fused-step members
+/// (<see cref="RegisterEmitter"/>, <c>global::OdeGen.IOdeFusedLaneSystem</c>).
 /// </summary>
 internal static class LaneEmitter
 {
@@ -29,10 +30,15 @@ internal static class LaneEmitter
         const string Ros = "global::System.ReadOnlySpan<TLane>", Span = "global::System.Span<TLane>";
         w.Line($"// The lane methods of {s.Header.StructName}: TLane.Count trajectories at once, one per SIMD lane, y[i] and p[k]")
          .Line("// holding state i and parameter k of every lane; each method means its scalar namesake, lane by lane.")
-         .Open($"public readonly partial struct {s.Header.StructName} : global::OdeGen.IOdeLaneSystem");
+         .Open($"public readonly partial struct {s.Header.StructName} : global::OdeGen.{(RegisterEmitter.Applies(s) ? "IOdeFusedLaneSystem" : "IOdeLaneSystem")}");
         Method(w, "void EvaluateLanes", s.Evaluate, first: true, "double t", $"{Ros} y", $"{Ros} p", $"{Span} dydt");
         Method(w, "void JvpLanes", s.Jvp, first: false, "double t", $"{Ros} y", $"{Ros} p", "double tDot", $"{Ros} yDot", $"{Ros} pDot", $"{Span} dydt", $"{Span} dydtDot");
         Method(w, "TLane VjpLanes", s.Vjp, first: false, "double t", $"{Ros} y", $"{Ros} p", $"{Ros} a", $"{Span} yBar", $"{Span} pBar");
+        if (RegisterEmitter.Applies(s))
+        {
+            RegisterEmitter.Emit(w, s);
+        }
+
         w.Close();
     }
 

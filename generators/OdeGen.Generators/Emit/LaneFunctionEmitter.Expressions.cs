@@ -104,13 +104,13 @@ internal sealed partial class LaneFunctionEmitter
                     case Slot.Index:
                         return ($"TLane.Create((double)({x.Ix}))", PrecAtom);
                     default:
-                        return ($"{FunctionEmitter.SlotName(x.Slot)}[{x.Ix ?? Literals.Int(x.Index)}]", PrecAtom);
+                        return (Element(x.Slot, FunctionEmitter.SlotName(x.Slot), x.Ix ?? Literals.Int(x.Index)), PrecAtom);
                 }
 
             case Op.VarGet:
                 return (_names[x.A]!, PrecAtom);
             case Op.BufLoad:
-                return ($"{BufName(x.A)}[{x.Ix}]", PrecAtom);
+                return (Element(_function.Body[x.A].Slot, BufName(x.A), x.Ix!), PrecAtom);
             case Op.Neg:
                 var operand = Expr(x.A);
                 return ("-" + (operand.Prec < PrecAtom ? $"({operand.Text})" : operand.Text), PrecUnary);

@@ -37,9 +37,13 @@ internal sealed partial class LaneFunctionEmitter
     /// <summary>The mask of the innermost branch on lane values (null outside them: every lane).</summary>
     private string? _mask;
 
-    private LaneFunctionEmitter(IrFunction function, IEnumerable<string> parameters)
+    /// <summary>y and dydt are <c>LaneRegisters</c> values (fields S0, S1, …), not spans (see <see cref="EmitRegisterBody"/>).</summary>
+    private readonly bool _registers;
+
+    private LaneFunctionEmitter(IrFunction function, IEnumerable<string> parameters, bool registers = false)
     {
         _function = function;
+        _registers = registers;
         int count = function.Body.Count;
         _laneCondition = new bool[count];
         for (int i = 0; i < count; i++)
@@ -76,6 +80,44 @@ internal sealed partial class LaneFunctionEmitter
     /// </summary>
     public static void EmitBody(IndentedWriter writer, IrFunction function, IEnumerable<string> parameters) =>
         new LaneFunctionEmitter(function, parameters).Emit(writer);
+
+    /// <summary>
+    /// Writes Evaluate's lane form with y and dydt in registers: <c>y[i]</c> reads field <c>y.S{i}</c> and
+    /// <c>dydt[i]</c> is field <c>dydt.S{i}</c> of a local the caller declares; otherwise the text of
+    /// <see cref="EmitBody"/>. Only for <see cref="CanUseRegisters"/> functions.
+    /// </summary>
+    public static void EmitRegisterBody(IndentedWriter writer, IrFunction function, IEnumerable<string> parameters) =>
+        new LaneFunctionEmitter(function, parameters, registers: true).Emit(writer);
+
+    /// <summary>
+    /// True when every read of y and every write and read of dydt has a constant index and no loop is left: the
+    /// function is straight-line code over the states, which can live in the fields of a value.
+    /// </summary>
+    public static bool CanUseRegisters(IrFunction function)
+    {
+        foreach (Instr x in function.Body)
+        {
+            switch (x.Op)
+            {
+                case Op.For:
+                    return false;
+                case Op.Input when x.Slot == Slot.Y && !IsLiteral(x.Ix):
+                case Op.Store when x.Slot == Slot.Dydt && !IsLiteral(x.Ix):
+                    return false;
+                case Op.BufLoad when function.Body[x.A].Slot == Slot.Dydt && !IsLiteral(x.Ix):
+                case Op.BufStore when function.Body[x.B].Slot == Slot.Dydt && !IsLiteral(x.Ix):
+                    return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool IsLiteral(string? index) => index is null || int.TryParse(index, out _);
+
+    /// <summary>Element <paramref name="index"/> of <paramref name="span"/> (slot <paramref name="slot"/>): a field in register form.</summary>
+    private string Element(Slot slot, string span, string index) =>
+        _registers && slot is Slot.Y or Slot.Dydt ? $"{span}.S{index}" : $"{span}[{index}]";
 
     /// <summary>
     /// Values that must be locals in lane code although the scalar code prints them inline: a lane branch's
@@ -239,7 +281,7 @@ internal sealed partial class LaneFunctionEmitter
                     BufLines(writer, x, i);
                     break;
                 case Op.BufStore:
-                    string element = $"{BufName(x.B)}[{x.Ix}]";
+                    string element = Element(_function.Body[x.B].Slot, BufName(x.B), x.Ix!);
                     if (x.Value == 1)
                     {
                         Accumulate(writer, element, Expr(x.A));
@@ -355,7 +397,7 @@ internal sealed partial class LaneFunctionEmitter
             return;
         }
 
-        string target = $"{FunctionEmitter.SlotName(x.Slot)}[{x.Ix ?? Literals.Int(x.Index)}]";
+        string target = Element(x.Slot, FunctionEmitter.SlotName(x.Slot), x.Ix ?? Literals.Int(x.Index));
         switch (x.Slot)
         {
             case Slot.YBar or Slot.PBar:
@@ -379,7 +421,7 @@ internal sealed partial class LaneFunctionEmitter
                     throw new System.InvalidOperationException("an output cleared inside a branch on lane values");
                 }
 
-                writer.Line($"{FunctionEmitter.SlotName(x.Slot)}.Clear();");
+                writer.Line(_registers ? $"{FunctionEmitter.SlotName(x.Slot)} = default;" : $"{FunctionEmitter.SlotName(x.Slot)}.Clear();");
                 return;
             case Slot.A:
                 writer.Line($"global::System.Span<TLane> {_names[id]} = stackalloc TLane[{x.Ix}];");

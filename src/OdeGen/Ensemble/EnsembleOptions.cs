@@ -19,7 +19,7 @@ public enum LaneWidth
 
 /// <summary>
 /// How an ensemble is run (what is solved is <see cref="SolverOptions"/>): the lane width and the number of threads.
-/// Neither changes the results: blocks are independent and reductions run in block order.
+/// Width and threads do not change the results: blocks are independent and reductions run in block order.
 /// </summary>
 public sealed class EnsembleOptions
 {
@@ -31,6 +31,15 @@ public sealed class EnsembleOptions
 
     /// <summary>Most threads solving blocks at once; null (default) uses every core, 1 solves on the calling thread.</summary>
     public int? MaxDegreeOfParallelism { get; init; }
+
+    /// <summary>
+    /// Whether fixed-step solves of systems that implement <see cref="IOdeFusedLaneSystem"/> (generated straight-line
+    /// dynamics) run fused steps: each register's stages kept in registers and the Runge–Kutta sums contracted to fused
+    /// multiply-adds (docs/lanes.md). On by default. The results then differ from the scalar solver's in the last bits
+    /// (the sums are rounded once per term, not twice); off, every fixed-step lane equals the scalar solver bit for bit.
+    /// Gradients (which record the steps) never fuse.
+    /// </summary>
+    public bool FusedSteps { get; init; } = true;
 
     /// <summary>The width <see cref="LaneWidth.Auto"/> resolves to on this machine.</summary>
     public static LaneWidth HardwareWidth =>

@@ -38,6 +38,8 @@ internal sealed class EnsembleProblem
     public double T0 { get; }
     public double T1 { get; }
     public SolverOptions Options { get; }
+    /// <summary>Whether solves without a tape may take fused fixed steps (<see cref="EnsembleOptions.FusedSteps"/>).</summary>
+    public bool FusedSteps { get; init; }
     /// <summary>False for a trajectory whose own y0 or θ has a NaN or ±∞: it is not solved (status NonFiniteValue).</summary>
     public bool[] InputFinite { get; }
 

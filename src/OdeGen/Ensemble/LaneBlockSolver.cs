@@ -98,6 +98,21 @@ internal sealed partial class LaneBlockSolver<TSystem, TLane>
         _termWeight = new TLane[_tableau.DenseStages];
         _termOffset = new int[_tableau.DenseStages];
         _controller = new StepSizeController(_options, _tableau);
+        if (problem.FusedSteps && system is IOdeFusedLaneSystem fused && FusedPlan(_tableau, _options, 1.0) is { } forward)
+        {
+            _fusedSystem = fused;
+            _forwardPlan = forward;
+            _backwardPlan = FusedPlan(_tableau, _options, -1.0);
+            _aIndexAll = new int[stages][];
+            _aCoefficientAll = new double[stages][];
+            for (int i = 0; i < stages; i++)
+            {
+                _aIndexAll[i] = Enumerable.Range(0, i).ToArray();
+                _aCoefficientAll[i] = _aIndexAll[i].Select(j => _tableau.A[i * stages + j]).ToArray();
+            }
+            _bIndexAll = Enumerable.Range(0, stages).ToArray();
+            _bCoefficientAll = _tableau.B.ToArray();
+        }
     }
 
     /// <summary>Registers per block of this solver.</summary>
@@ -144,6 +159,7 @@ internal sealed partial class LaneBlockSolver<TSystem, TLane>
             LaneStatus[l] = OdeStatus.Success;
         }
         _live = Math.Min(_lanes, count - first);
+        StartFused(_live);
         // Padding lanes solve a copy of the block's first trajectory: finite, typical values, discarded.
         Span<double> lane = _scratch.AsSpan(0, _w);
         for (int g = 0; g < _g; g++)
@@ -206,6 +222,7 @@ internal sealed partial class LaneBlockSolver<TSystem, TLane>
     private bool Step(EnsembleSolution output)
     {
         if (_time == _tEnd) return false;
+        if (_fixed && TryFusedSteps(output)) return true;
         while (true)
         {
             if (_attempts >= _options.MaxSteps)
@@ -323,11 +340,13 @@ internal sealed partial class LaneBlockSolver<TSystem, TLane>
         _fNext.AsSpan().CopyTo(_k.AsSpan(0, n));
         for (int i = 1; i < s; i++)
         {
-            Combine(_yStage, _y, _aIndex[i], _aCoefficient[i], h);
+            if (_fma) CombineFused(_yStage, _y, _aIndexAll![i], _aCoefficientAll![i], h);
+            else Combine(_yStage, _y, _aIndex[i], _aCoefficient[i], h);
             Evaluate(_time + c[i] * h, _yStage, _k.AsSpan(i * n, n));
         }
         // Candidate solution y + h Σ b_i k_i; for FSAL methods it equals the last stage argument already.
-        if (!_tableau.IsFsal) Combine(_yStage, _y, _bIndex, _bCoefficient, h);
+        if (_fma) CombineFused(_yStage, _y, _bIndexAll!, _bCoefficientAll!, h);
+        else if (!_tableau.IsFsal) Combine(_yStage, _y, _bIndex, _bCoefficient, h);
         // x − x is 0 for finite x and NaN for NaN and ±∞: one running sum per lane finds either. The scalar integrator
         // checks every stage and y_new; a non-finite stage with b_i ≠ 0 makes y_new non-finite (its weight h·b_i is
         // not 0), so y_new and the stages with b_i = 0 decide the same.

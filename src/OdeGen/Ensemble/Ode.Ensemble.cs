@@ -109,7 +109,7 @@ public static partial class Ode
         // Checked here, on the calling thread: inside the parallel loop it would surface as an AggregateException.
         Solvers.StepControl.AbsoluteTolerances(options, n);
         if (options.SaveAt is { } saveAt) ValidateSaveAt(saveAt, t0, t1);
-        return new EnsembleProblem(count, n, m, y0s.ToArray(), ps.ToArray(), shared, t0, t1, options);
+        return new EnsembleProblem(count, n, m, y0s.ToArray(), ps.ToArray(), shared, t0, t1, options) { FusedSteps = ensemble.FusedSteps };
     }
 
     private static void ValidateEnsembleOptions<TSystem>(SolverOptions options) where TSystem : struct, IOdeSystem

@@ -7,7 +7,7 @@ namespace Scenarios.Branches
     {
         // The lane methods of RhsSystem: TLane.Count trajectories at once, one per SIMD lane, y[i] and p[k]
         // holding state i and parameter k of every lane; each method means its scalar namesake, lane by lane.
-        public readonly partial struct RhsSystem : global::OdeGen.IOdeLaneSystem
+        public readonly partial struct RhsSystem : global::OdeGen.IOdeFusedLaneSystem
         {
             /// <inheritdoc/>
             public void EvaluateLanes<TLane>(double t, global::System.ReadOnlySpan<TLane> y, global::System.ReadOnlySpan<TLane> p, global::System.Span<TLane> dydt)
@@ -594,6 +594,187 @@ namespace Scenarios.Branches
                 // adjoint of: if (y[0] > 0.1)
                 yBar[0] += s28;
                 return tBar;
+            }
+
+            /// <inheritdoc/>
+            public TLane FusedFixedSteps<TLane>(global::OdeGen.Lanes.FusedStepPlan plan, double t0, long firstStep, int steps, global::System.Span<TLane> y, global::System.ReadOnlySpan<TLane> p)
+                where TLane : unmanaged, global::OdeGen.Lanes.ILane<TLane>
+                => global::OdeGen.Lanes.FusedFixedSteps.Run<LaneRegisters<TLane>, TLane>(plan, t0, firstStep, steps, y, p);
+
+            /// <summary>The states of one register of trajectories, state i in field S{i}: the value the fused steps keep in registers.</summary>
+            public struct LaneRegisters<TLane> : global::OdeGen.Lanes.ILaneRegisters<LaneRegisters<TLane>, TLane>
+                where TLane : unmanaged, global::OdeGen.Lanes.ILane<TLane>
+            {
+                /// <summary>State i of every lane.</summary>
+                public TLane S0, S1, S2;
+
+                /// <inheritdoc/>
+                public static int StateCount => 3;
+
+                /// <inheritdoc/>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                public static LaneRegisters<TLane> Load(global::System.ReadOnlySpan<TLane> y) =>
+                    new() { S2 = y[2], S1 = y[1], S0 = y[0] };
+
+                /// <inheritdoc/>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                public static void Store(in LaneRegisters<TLane> value, global::System.Span<TLane> y)
+                {
+                    y[2] = value.S2;
+                    y[1] = value.S1;
+                    y[0] = value.S0;
+                }
+
+                /// <inheritdoc/>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                public static LaneRegisters<TLane> MultiplyAdd(in LaneRegisters<TLane> y, TLane w, in LaneRegisters<TLane> k) =>
+                    new() { S0 = TLane.FusedMultiplyAdd(w, k.S0, y.S0), S1 = TLane.FusedMultiplyAdd(w, k.S1, y.S1), S2 = TLane.FusedMultiplyAdd(w, k.S2, y.S2) };
+
+                /// <inheritdoc/>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                public static TLane NonFinite(in LaneRegisters<TLane> y) =>
+                    (y.S0 - y.S0) + (y.S1 - y.S1) + (y.S2 - y.S2);
+
+                /// <summary>f(t, y, p) in every lane: EvaluateLanes, operation for operation, on fields instead of spans.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                public static LaneRegisters<TLane> Derivative(double t, in LaneRegisters<TLane> y, global::System.ReadOnlySpan<TLane> p)
+                {
+                    LaneRegisters<TLane> dydt;
+
+                    // shared by the lanes: broadcast time and literals, the all-lanes mask
+                    TLane tLane = TLane.Create(t);
+                    TLane allLanes = TLane.Equal(TLane.Zero, TLane.Zero);
+
+                    // elements of dydt that are not written are 0
+                    dydt = default;
+
+                    // double gain;
+                    // if (y[0] > 0.1)
+                    TLane y0 = y.S0;
+                    TLane v1 = TLane.GreaterThan(y0, TLane.Create(0.1));
+                    TLane gain = TLane.Zero;
+                    // both sides run in every lane; each write keeps the lanes of its side (here: v1)
+                    {
+                        // gain = p[0] * y[0];
+                        TLane gain_2 = p[0] * y0;
+                        gain = TLane.Select(v1, gain_2, gain);
+                    }
+                    TLane elseMask1 = TLane.AndNot(allLanes, v1);
+                    // the other lanes: elseMask1
+                    {
+                        // else
+                        // if (y[0] < -0.5)
+                        TLane v2 = TLane.LessThan(y0, TLane.Create(-0.5));
+                        TLane gain_3 = TLane.Zero;
+                        TLane mask2 = TLane.And(elseMask1, v2);
+                        // both sides run in every lane; each write keeps the lanes of its side (here: mask2)
+                        {
+                            // gain = Math.Exp(y[1]);
+                            TLane gain_4 = TLane.Exp(y.S1);
+                            gain_3 = TLane.Select(mask2, gain_4, gain_3);
+                        }
+                        TLane elseMask2 = TLane.AndNot(elseMask1, v2);
+                        // the other lanes: elseMask2
+                        {
+                            // else
+                            // gain = p[1] * t;
+                            TLane gain_5 = p[1] * tLane;
+                            gain_3 = TLane.Select(elseMask2, gain_5, gain_3);
+                        }
+
+                        // if (y[0] < -0.5)
+                        gain = TLane.Select(elseMask1, gain_3, gain);
+                    }
+
+                    // double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
+                    TLane y1 = y.S1;
+                    TLane v3 = TLane.GreaterThan(y1, TLane.Zero);
+                    TLane s4 = TLane.Zero;
+                    // both sides run in every lane; each write keeps the lanes of its side (here: v3)
+                    {
+                        // double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
+                        s4 = TLane.Select(v3, y1, s4);
+                    }
+                    TLane elseMask3 = TLane.AndNot(allLanes, v3);
+                    // the other lanes: elseMask3
+                    {
+                        // double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
+                        s4 = TLane.Select(elseMask3, TLane.Create(0.01) * y1, s4);
+                    }
+
+                    // double wave = p[2];
+                    TLane wave = p[2];
+
+                    // if (t > 0.5 && y[2] < 0.8)
+                    TLane y2 = y.S2;
+                    TLane v5 = TLane.And(TLane.GreaterThan(tLane, TLane.Create(0.5)), TLane.LessThan(y2, TLane.Create(0.8)));
+                    TLane wave_2 = wave;
+                    // both sides run in every lane; each write keeps the lanes of its side (here: v5)
+                    {
+                        // wave *= Math.Sin(y[2]);
+                        TLane wave_3 = wave * TLane.Sin(y2);
+
+                        // dydt[2] = wave;
+                        dydt.S2 = TLane.Select(v5, wave_3, dydt.S2);
+                        wave_2 = TLane.Select(v5, wave_3, wave_2);
+                    }
+                    TLane elseMask4 = TLane.AndNot(allLanes, v5);
+                    // the other lanes: elseMask4
+                    {
+                        // else
+                        // dydt[2] = -y[2];
+                        dydt.S2 = TLane.Select(elseMask4, -y2, dydt.S2);
+                    }
+
+                    // double total = 0;
+                    // for (int i = 0; i < 3; i++)
+                    TLane total = TLane.Zero;
+
+                    // if (i == 0)
+                    // total += gain * y[i];
+                    total += gain * y0;
+
+                    // else
+                    // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                    TLane s6 = TLane.Zero;
+                    // both sides run in every lane; each write keeps the lanes of its side (here: v3)
+                    {
+                        // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                        s6 = TLane.Select(v3, p[3] * y1 * y1, s6);
+                    }
+                    TLane elseMask5 = TLane.AndNot(allLanes, v3);
+                    // the other lanes: elseMask5
+                    {
+                        // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                        s6 = TLane.Select(elseMask5, -y1, s6);
+                    }
+
+                    // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                    total += s6;
+                    TLane v7 = TLane.GreaterThan(y2, TLane.Zero);
+                    TLane s8 = TLane.Zero;
+                    // both sides run in every lane; each write keeps the lanes of its side (here: v7)
+                    {
+                        // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                        s8 = TLane.Select(v7, p[3] * y2 * y2, s8);
+                    }
+                    TLane elseMask6 = TLane.AndNot(allLanes, v7);
+                    // the other lanes: elseMask6
+                    {
+                        // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                        s8 = TLane.Select(elseMask6, -y2, s8);
+                    }
+
+                    // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                    total += s8;
+
+                    // dydt[0] = total + relu;
+                    dydt.S0 = total + s4;
+
+                    // dydt[1] = gain * wave - relu * y[0];
+                    dydt.S1 = gain * wave_2 - s4 * y0;
+                    return dydt;
+                }
             }
         }
     }

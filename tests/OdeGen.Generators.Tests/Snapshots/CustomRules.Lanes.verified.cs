@@ -7,7 +7,7 @@ namespace Scenarios.Custom
     {
         // The lane methods of RhsSystem: TLane.Count trajectories at once, one per SIMD lane, y[i] and p[k]
         // holding state i and parameter k of every lane; each method means its scalar namesake, lane by lane.
-        public readonly partial struct RhsSystem : global::OdeGen.IOdeLaneSystem
+        public readonly partial struct RhsSystem : global::OdeGen.IOdeFusedLaneSystem
         {
             /// <inheritdoc/>
             public void EvaluateLanes<TLane>(double t, global::System.ReadOnlySpan<TLane> y, global::System.ReadOnlySpan<TLane> p, global::System.Span<TLane> dydt)
@@ -286,6 +286,107 @@ namespace Scenarios.Custom
                 pBar[0] += s18;
                 yBar[0] += s17;
                 return s15 * p1;
+            }
+
+            /// <inheritdoc/>
+            public TLane FusedFixedSteps<TLane>(global::OdeGen.Lanes.FusedStepPlan plan, double t0, long firstStep, int steps, global::System.Span<TLane> y, global::System.ReadOnlySpan<TLane> p)
+                where TLane : unmanaged, global::OdeGen.Lanes.ILane<TLane>
+                => global::OdeGen.Lanes.FusedFixedSteps.Run<LaneRegisters<TLane>, TLane>(plan, t0, firstStep, steps, y, p);
+
+            /// <summary>The states of one register of trajectories, state i in field S{i}: the value the fused steps keep in registers.</summary>
+            public struct LaneRegisters<TLane> : global::OdeGen.Lanes.ILaneRegisters<LaneRegisters<TLane>, TLane>
+                where TLane : unmanaged, global::OdeGen.Lanes.ILane<TLane>
+            {
+                /// <summary>State i of every lane.</summary>
+                public TLane S0, S1, S2;
+
+                /// <inheritdoc/>
+                public static int StateCount => 3;
+
+                /// <inheritdoc/>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                public static LaneRegisters<TLane> Load(global::System.ReadOnlySpan<TLane> y) =>
+                    new() { S2 = y[2], S1 = y[1], S0 = y[0] };
+
+                /// <inheritdoc/>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                public static void Store(in LaneRegisters<TLane> value, global::System.Span<TLane> y)
+                {
+                    y[2] = value.S2;
+                    y[1] = value.S1;
+                    y[0] = value.S0;
+                }
+
+                /// <inheritdoc/>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                public static LaneRegisters<TLane> MultiplyAdd(in LaneRegisters<TLane> y, TLane w, in LaneRegisters<TLane> k) =>
+                    new() { S0 = TLane.FusedMultiplyAdd(w, k.S0, y.S0), S1 = TLane.FusedMultiplyAdd(w, k.S1, y.S1), S2 = TLane.FusedMultiplyAdd(w, k.S2, y.S2) };
+
+                /// <inheritdoc/>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                public static TLane NonFinite(in LaneRegisters<TLane> y) =>
+                    (y.S0 - y.S0) + (y.S1 - y.S1) + (y.S2 - y.S2);
+
+                /// <summary>f(t, y, p) in every lane: EvaluateLanes, operation for operation, on fields instead of spans.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                public static LaneRegisters<TLane> Derivative(double t, in LaneRegisters<TLane> y, global::System.ReadOnlySpan<TLane> p)
+                {
+                    LaneRegisters<TLane> dydt;
+
+                    // shared by the lanes: broadcast time and literals, scratch for the lane-by-lane calls of user functions
+                    TLane tLane = TLane.Create(t);
+                    TLane c0_5 = TLane.Create(0.5);
+                    global::System.Span<double> scalars = stackalloc double[TLane.Count];
+
+                    // elements of dydt that are not written are 0
+                    dydt = default;
+
+                    // dydt[0] = -Series(y[0], p[0]) * y[1] + Logistic(t * p[1]);
+                    TLane y0 = y.S0;
+                    for (int lane = 0; lane < TLane.Count; lane++)
+                    {
+                        scalars[lane] = global::Scenarios.Custom.Kinetics.Series(TLane.GetLane(y0, lane), TLane.GetLane(p[0], lane));
+                    }
+                    TLane v1 = TLane.Load(scalars);
+                    TLane y1 = y.S1;
+                    TLane p1 = p[1];
+                    TLane v2 = tLane * p1;
+                    for (int lane = 0; lane < TLane.Count; lane++)
+                    {
+                        scalars[lane] = global::Scenarios.Custom.Kinetics.Logistic(TLane.GetLane(v2, lane));
+                    }
+                    TLane v3 = TLane.Load(scalars);
+                    dydt.S0 = -v1 * y1 + v3;
+
+                    // for (int i = 1; i < 3; i++)
+                    // dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
+                    TLane v4 = y1 * y0;
+                    for (int lane = 0; lane < TLane.Count; lane++)
+                    {
+                        scalars[lane] = global::Scenarios.Custom.Kinetics.Logistic(TLane.GetLane(v4, lane));
+                    }
+                    TLane v5 = TLane.Load(scalars);
+                    for (int lane = 0; lane < TLane.Count; lane++)
+                    {
+                        scalars[lane] = global::Scenarios.Custom.Kinetics.Series(TLane.GetLane(p1, lane), 0.5);
+                    }
+                    TLane v6 = TLane.Load(scalars);
+                    dydt.S1 = v5 - c0_5 * y1 + v6;
+                    TLane y2 = y.S2;
+                    TLane v7 = y2 * y1;
+                    for (int lane = 0; lane < TLane.Count; lane++)
+                    {
+                        scalars[lane] = global::Scenarios.Custom.Kinetics.Logistic(TLane.GetLane(v7, lane));
+                    }
+                    TLane v8 = TLane.Load(scalars);
+                    for (int lane = 0; lane < TLane.Count; lane++)
+                    {
+                        scalars[lane] = global::Scenarios.Custom.Kinetics.Series(TLane.GetLane(p1, lane), 0.5);
+                    }
+                    TLane v9 = TLane.Load(scalars);
+                    dydt.S2 = v8 - c0_5 * y2 + v9;
+                    return dydt;
+                }
             }
         }
     }

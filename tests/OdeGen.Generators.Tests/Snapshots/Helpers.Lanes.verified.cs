@@ -7,7 +7,7 @@ namespace Scenarios.Helpers
     {
         // The lane methods of RhsSystem: TLane.Count trajectories at once, one per SIMD lane, y[i] and p[k]
         // holding state i and parameter k of every lane; each method means its scalar namesake, lane by lane.
-        public readonly partial struct RhsSystem : global::OdeGen.IOdeLaneSystem
+        public readonly partial struct RhsSystem : global::OdeGen.IOdeFusedLaneSystem
         {
             /// <inheritdoc/>
             public void EvaluateLanes<TLane>(double t, global::System.ReadOnlySpan<TLane> y, global::System.ReadOnlySpan<TLane> p, global::System.Span<TLane> dydt)
@@ -295,6 +295,116 @@ namespace Scenarios.Helpers
                 dydtBar[0] = TLane.Zero;
                 yBar[1] += TLane.FusedMultiplyAdd(dragBar_8, p2, TLane.FusedMultiplyAdd(v21 * (c1 + v18 * y1), cm2, TLane.FusedMultiplyAdd(v22, v18, v22 * y1 * c0_1))) + v25;
                 return tBar;
+            }
+
+            /// <inheritdoc/>
+            public TLane FusedFixedSteps<TLane>(global::OdeGen.Lanes.FusedStepPlan plan, double t0, long firstStep, int steps, global::System.Span<TLane> y, global::System.ReadOnlySpan<TLane> p)
+                where TLane : unmanaged, global::OdeGen.Lanes.ILane<TLane>
+                => global::OdeGen.Lanes.FusedFixedSteps.Run<LaneRegisters<TLane>, TLane>(plan, t0, firstStep, steps, y, p);
+
+            /// <summary>The states of one register of trajectories, state i in field S{i}: the value the fused steps keep in registers.</summary>
+            public struct LaneRegisters<TLane> : global::OdeGen.Lanes.ILaneRegisters<LaneRegisters<TLane>, TLane>
+                where TLane : unmanaged, global::OdeGen.Lanes.ILane<TLane>
+            {
+                /// <summary>State i of every lane.</summary>
+                public TLane S0, S1, S2, S3;
+
+                /// <inheritdoc/>
+                public static int StateCount => 4;
+
+                /// <inheritdoc/>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                public static LaneRegisters<TLane> Load(global::System.ReadOnlySpan<TLane> y) =>
+                    new() { S3 = y[3], S2 = y[2], S1 = y[1], S0 = y[0] };
+
+                /// <inheritdoc/>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                public static void Store(in LaneRegisters<TLane> value, global::System.Span<TLane> y)
+                {
+                    y[3] = value.S3;
+                    y[2] = value.S2;
+                    y[1] = value.S1;
+                    y[0] = value.S0;
+                }
+
+                /// <inheritdoc/>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                public static LaneRegisters<TLane> MultiplyAdd(in LaneRegisters<TLane> y, TLane w, in LaneRegisters<TLane> k) =>
+                    new() { S0 = TLane.FusedMultiplyAdd(w, k.S0, y.S0), S1 = TLane.FusedMultiplyAdd(w, k.S1, y.S1), S2 = TLane.FusedMultiplyAdd(w, k.S2, y.S2), S3 = TLane.FusedMultiplyAdd(w, k.S3, y.S3) };
+
+                /// <inheritdoc/>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                public static TLane NonFinite(in LaneRegisters<TLane> y) =>
+                    (y.S0 - y.S0) + (y.S1 - y.S1) + (y.S2 - y.S2) + (y.S3 - y.S3);
+
+                /// <summary>f(t, y, p) in every lane: EvaluateLanes, operation for operation, on fields instead of spans.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                public static LaneRegisters<TLane> Derivative(double t, in LaneRegisters<TLane> y, global::System.ReadOnlySpan<TLane> p)
+                {
+                    LaneRegisters<TLane> dydt;
+
+                    // shared by the lanes: broadcast time and literals
+                    TLane tLane = TLane.Create(t);
+                    TLane cm2 = TLane.Create(-2.0);
+                    TLane c0_01 = TLane.Create(0.01);
+                    TLane c0_1 = TLane.Create(0.1);
+                    TLane c0_5 = TLane.Create(0.5);
+                    TLane c1 = TLane.Create(1.0);
+
+                    // elements of dydt that are not written are 0
+                    dydt = default;
+
+                    // for (int i = 0; i < 2; i++)
+                    // dydt[2 * i] = y[2 * i + 1];
+                    TLane y1 = y.S1;
+                    dydt.S0 = y1;
+
+                    // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
+                    TLane y0 = y.S0;
+                    TLane p2 = p[2];
+
+                    // double drag = friction * velocity;
+                    TLane drag = p2 * y1;
+
+                    // if (velocity < 0)
+                    TLane v1 = TLane.LessThan(y1, TLane.Zero);
+                    TLane drag_2 = drag;
+                    // both sides run in every lane; each write keeps the lanes of its side (here: v1)
+                    {
+                        // drag *= 0.5;
+                        TLane drag_3 = drag * c0_5;
+                        drag_2 = TLane.Select(v1, drag_3, drag_2);
+                    }
+
+                    // if (velocity < 0)
+                    TLane v2 = TLane.Sin(tLane);
+                    TLane v3 = cm2 * v2 * (c1 + c0_1 * v2 * v2);
+                    dydt.S1 = -p[0] * y0 * (c1 + c0_1 * y0 * y0) + (-drag_2 + c0_01 * (cm2 * y1 * (c1 + c0_1 * y1 * y1))) + v3;
+
+                    // dydt[2 * i] = y[2 * i + 1];
+                    TLane y3 = y.S3;
+                    dydt.S2 = y3;
+
+                    // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
+                    TLane y2 = y.S2;
+
+                    // double drag = friction * velocity;
+                    TLane drag_4 = p2 * y3;
+
+                    // if (velocity < 0)
+                    TLane v4 = TLane.LessThan(y3, TLane.Zero);
+                    TLane drag_5 = drag_4;
+                    // both sides run in every lane; each write keeps the lanes of its side (here: v4)
+                    {
+                        // drag *= 0.5;
+                        TLane drag_6 = drag_4 * c0_5;
+                        drag_5 = TLane.Select(v4, drag_6, drag_5);
+                    }
+
+                    // if (velocity < 0)
+                    dydt.S3 = -p[1] * y2 * (c1 + c0_1 * y2 * y2) + (-drag_5 + c0_01 * (cm2 * y3 * (c1 + c0_1 * y3 * y3))) + v3;
+                    return dydt;
+                }
             }
         }
     }

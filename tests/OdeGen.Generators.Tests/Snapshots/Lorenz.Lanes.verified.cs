@@ -5,7 +5,7 @@ static partial class Lorenz
 {
     // The lane methods of RhsSystem: TLane.Count trajectories at once, one per SIMD lane, y[i] and p[k]
     // holding state i and parameter k of every lane; each method means its scalar namesake, lane by lane.
-    public readonly partial struct RhsSystem : global::OdeGen.IOdeLaneSystem
+    public readonly partial struct RhsSystem : global::OdeGen.IOdeFusedLaneSystem
     {
         /// <inheritdoc/>
         public void EvaluateLanes<TLane>(double t, global::System.ReadOnlySpan<TLane> y, global::System.ReadOnlySpan<TLane> p, global::System.Span<TLane> dydt)
@@ -96,6 +96,71 @@ static partial class Lorenz
             pBar[1] += rhoBar;
             pBar[0] += sigmaBar;
             return TLane.Zero;
+        }
+
+        /// <inheritdoc/>
+        public TLane FusedFixedSteps<TLane>(global::OdeGen.Lanes.FusedStepPlan plan, double t0, long firstStep, int steps, global::System.Span<TLane> y, global::System.ReadOnlySpan<TLane> p)
+            where TLane : unmanaged, global::OdeGen.Lanes.ILane<TLane>
+            => global::OdeGen.Lanes.FusedFixedSteps.Run<LaneRegisters<TLane>, TLane>(plan, t0, firstStep, steps, y, p);
+
+        /// <summary>The states of one register of trajectories, state i in field S{i}: the value the fused steps keep in registers.</summary>
+        public struct LaneRegisters<TLane> : global::OdeGen.Lanes.ILaneRegisters<LaneRegisters<TLane>, TLane>
+            where TLane : unmanaged, global::OdeGen.Lanes.ILane<TLane>
+        {
+            /// <summary>State i of every lane.</summary>
+            public TLane S0, S1, S2;
+
+            /// <inheritdoc/>
+            public static int StateCount => 3;
+
+            /// <inheritdoc/>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public static LaneRegisters<TLane> Load(global::System.ReadOnlySpan<TLane> y) =>
+                new() { S2 = y[2], S1 = y[1], S0 = y[0] };
+
+            /// <inheritdoc/>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public static void Store(in LaneRegisters<TLane> value, global::System.Span<TLane> y)
+            {
+                y[2] = value.S2;
+                y[1] = value.S1;
+                y[0] = value.S0;
+            }
+
+            /// <inheritdoc/>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public static LaneRegisters<TLane> MultiplyAdd(in LaneRegisters<TLane> y, TLane w, in LaneRegisters<TLane> k) =>
+                new() { S0 = TLane.FusedMultiplyAdd(w, k.S0, y.S0), S1 = TLane.FusedMultiplyAdd(w, k.S1, y.S1), S2 = TLane.FusedMultiplyAdd(w, k.S2, y.S2) };
+
+            /// <inheritdoc/>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public static TLane NonFinite(in LaneRegisters<TLane> y) =>
+                (y.S0 - y.S0) + (y.S1 - y.S1) + (y.S2 - y.S2);
+
+            /// <summary>f(t, y, p) in every lane: EvaluateLanes, operation for operation, on fields instead of spans.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public static LaneRegisters<TLane> Derivative(double t, in LaneRegisters<TLane> y, global::System.ReadOnlySpan<TLane> p)
+            {
+                LaneRegisters<TLane> dydt = default;
+
+                // double sigma = p[0], rho = p[1], beta = p[2];
+                TLane sigma = p[0];
+                TLane rho = p[1];
+                TLane beta = p[2];
+
+                // dydt[0] = sigma * (y[1] - y[0]);
+                TLane y1 = y.S1;
+                TLane y0 = y.S0;
+                dydt.S0 = sigma * (y1 - y0);
+
+                // dydt[1] = y[0] * (rho - y[2]) - y[1];
+                TLane y2 = y.S2;
+                dydt.S1 = y0 * (rho - y2) - y1;
+
+                // dydt[2] = y[0] * y[1] - beta * y[2];
+                dydt.S2 = y0 * y1 - beta * y2;
+                return dydt;
+            }
         }
     }
 }

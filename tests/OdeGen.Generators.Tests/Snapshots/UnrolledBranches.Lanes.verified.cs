@@ -7,7 +7,7 @@ namespace Scenarios.Unrolled
     {
         // The lane methods of RhsSystem: TLane.Count trajectories at once, one per SIMD lane, y[i] and p[k]
         // holding state i and parameter k of every lane; each method means its scalar namesake, lane by lane.
-        public readonly partial struct RhsSystem : global::OdeGen.IOdeLaneSystem
+        public readonly partial struct RhsSystem : global::OdeGen.IOdeFusedLaneSystem
         {
             /// <inheritdoc/>
             public void EvaluateLanes<TLane>(double t, global::System.ReadOnlySpan<TLane> y, global::System.ReadOnlySpan<TLane> p, global::System.Span<TLane> dydt)
@@ -109,6 +109,72 @@ namespace Scenarios.Unrolled
                 yBar[0] += -(v5 * p0);
                 pBar[0] += -(v5 * y0);
                 return TLane.Zero;
+            }
+
+            /// <inheritdoc/>
+            public TLane FusedFixedSteps<TLane>(global::OdeGen.Lanes.FusedStepPlan plan, double t0, long firstStep, int steps, global::System.Span<TLane> y, global::System.ReadOnlySpan<TLane> p)
+                where TLane : unmanaged, global::OdeGen.Lanes.ILane<TLane>
+                => global::OdeGen.Lanes.FusedFixedSteps.Run<LaneRegisters<TLane>, TLane>(plan, t0, firstStep, steps, y, p);
+
+            /// <summary>The states of one register of trajectories, state i in field S{i}: the value the fused steps keep in registers.</summary>
+            public struct LaneRegisters<TLane> : global::OdeGen.Lanes.ILaneRegisters<LaneRegisters<TLane>, TLane>
+                where TLane : unmanaged, global::OdeGen.Lanes.ILane<TLane>
+            {
+                /// <summary>State i of every lane.</summary>
+                public TLane S0, S1, S2;
+
+                /// <inheritdoc/>
+                public static int StateCount => 3;
+
+                /// <inheritdoc/>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                public static LaneRegisters<TLane> Load(global::System.ReadOnlySpan<TLane> y) =>
+                    new() { S2 = y[2], S1 = y[1], S0 = y[0] };
+
+                /// <inheritdoc/>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                public static void Store(in LaneRegisters<TLane> value, global::System.Span<TLane> y)
+                {
+                    y[2] = value.S2;
+                    y[1] = value.S1;
+                    y[0] = value.S0;
+                }
+
+                /// <inheritdoc/>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                public static LaneRegisters<TLane> MultiplyAdd(in LaneRegisters<TLane> y, TLane w, in LaneRegisters<TLane> k) =>
+                    new() { S0 = TLane.FusedMultiplyAdd(w, k.S0, y.S0), S1 = TLane.FusedMultiplyAdd(w, k.S1, y.S1), S2 = TLane.FusedMultiplyAdd(w, k.S2, y.S2) };
+
+                /// <inheritdoc/>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                public static TLane NonFinite(in LaneRegisters<TLane> y) =>
+                    (y.S0 - y.S0) + (y.S1 - y.S1) + (y.S2 - y.S2);
+
+                /// <summary>f(t, y, p) in every lane: EvaluateLanes, operation for operation, on fields instead of spans.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                public static LaneRegisters<TLane> Derivative(double t, in LaneRegisters<TLane> y, global::System.ReadOnlySpan<TLane> p)
+                {
+                    LaneRegisters<TLane> dydt;
+
+                    // elements of dydt that are not written are 0
+                    dydt = default;
+
+                    // for (int i = 0; i < 3; i++)
+                    // if (i == 0 || i > 1)
+                    // dydt[i] = -p[0] * y[i] * y[(i + 1) % 3];
+                    TLane v1 = -p[0];
+                    TLane y0 = y.S0;
+                    TLane y1 = y.S1;
+                    dydt.S0 = v1 * y0 * y1;
+
+                    // else
+                    // dydt[i] = p[1] * Math.Sin(y[i]) + (double)i;
+                    dydt.S1 = p[1] * TLane.Sin(y1) + TLane.Create(1.0);
+
+                    // dydt[i] = -p[0] * y[i] * y[(i + 1) % 3];
+                    dydt.S2 = v1 * y.S2 * y0;
+                    return dydt;
+                }
             }
         }
     }

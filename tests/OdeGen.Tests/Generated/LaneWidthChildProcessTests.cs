@@ -4,7 +4,7 @@ using Xunit.Abstractions;
 namespace OdeGen.Tests.Generated;
 
 /// <summary>
-/// Runs <see cref="LaneSystemTests"/> again in child processes whose JIT may not use AVX-512
+/// Runs <see cref="LaneSystemTests"/> and the fused-step tests (Ensemble.FusedStepTests) again in child processes whose JIT may not use AVX-512
 /// (<c>DOTNET_EnableAVX512F=0</c>, and <c>DOTNET_EnableAVX512=0</c>, the name .NET 10 reads) or AVX2
 /// (<c>DOTNET_EnableAVX2=0</c>), so Lane512 and Lane256 also run on their narrower fallbacks, and reports
 /// which vector widths each child had in hardware.
@@ -44,7 +44,7 @@ public class LaneWidthChildProcessTests(ITestOutputHelper output)
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (string argument in new[] { "test", testAssembly, "--filter", "FullyQualifiedName~OdeGen.Tests.Generated.LaneSystemTests", "--nologo" })
+        foreach (string argument in new[] { "test", testAssembly, "--filter", "FullyQualifiedName~OdeGen.Tests.Generated.LaneSystemTests|FullyQualifiedName~OdeGen.Tests.Ensemble.FusedStepTests", "--nologo" })
         {
             start.ArgumentList.Add(argument);
         }

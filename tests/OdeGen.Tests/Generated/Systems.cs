@@ -40,3 +40,24 @@ public partial class Ecology
         }
     }
 }
+
+/// <summary>y' = p0·y², which blows up at t = 1/(p0·y0): the fused steps' failing lane.</summary>
+public static partial class BlowUp
+{
+    [OdeDynamics]
+    public static void Rhs(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
+    {
+        dydt[0] = p[0] * y[0] * y[0];
+    }
+}
+
+/// <summary>A damped oscillator driven by a polynomial in t: x'' = −k·x − c·x' + a·t·(1 − t). Depends on t through exact arithmetic only.</summary>
+public static partial class Forced
+{
+    [OdeDynamics]
+    public static void Rhs(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
+    {
+        dydt[0] = y[1];
+        dydt[1] = -p[0] * y[0] - p[1] * y[1] + p[2] * t * (1 - t);
+    }
+}

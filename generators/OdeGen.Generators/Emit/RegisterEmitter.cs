@@ -1,0 +1,80 @@
+using System.Linq;
+using OdeGen.Generators.Ir;
+using OdeGen.Generators.Model;
+
+namespace OdeGen.Generators.Emit;
+
+/// <summary>
+/// Writes the fused-step members of a lane system whose f is straight-line code over constant state indices
+/// (<see cref="LaneFunctionEmitter.CanUseRegisters"/>): <c>LaneRegisters&lt;TLane&gt;</c>, the whole state of one
+/// register as fields, with Evaluate printed on it as <c>Derivative</c>, and <c>FusedFixedSteps</c>, which hands that
+/// type to the runtime's fused Runge–Kutta steppers (<c>global::OdeGen.Lanes.FusedFixedSteps</c>). Keeping the
+/// stages in fields lets the JIT hold them in registers: no store and reload between the stages of a step.
+/// </summary>
+internal static class RegisterEmitter
+{
+    /// <summary>More states than this would not fit the SIMD registers anyway; such systems keep the span path.</summary>
+    public const int MaxStates = 32;
+
+    private const string Constraint = "    where TLane : unmanaged, global::OdeGen.Lanes.ILane<TLane>";
+    private const string Inline = "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]";
+
+    /// <summary>True when <paramref name="s"/> gets the fused-step members.</summary>
+    public static bool Applies(SystemIr s) =>
+        s.Header.States is > 0 and <= MaxStates && LaneFunctionEmitter.CanUseRegisters(s.Evaluate);
+
+    /// <summary>FusedFixedSteps and the LaneRegisters type, inside the system's struct.</summary>
+    public static void Emit(IndentedWriter w, SystemIr s)
+    {
+        w.Line()
+         .Line("/// <inheritdoc/>")
+         .Line("public TLane FusedFixedSteps<TLane>(global::OdeGen.Lanes.FusedStepPlan plan, double t0, long firstStep, int steps, global::System.Span<TLane> y, global::System.ReadOnlySpan<TLane> p)")
+         .Line(Constraint)
+         .Line("    => global::OdeGen.Lanes.FusedFixedSteps.Run<LaneRegisters<TLane>, TLane>(plan, t0, firstStep, steps, y, p);")
+         .Line();
+        int n = s.Header.States;
+        string type = "LaneRegisters<TLane>";
+        string[] fields = Enumerable.Range(0, n).Select(i => "S" + Literals.Int(i)).ToArray();
+        w.Line("/// <summary>The states of one register of trajectories, state i in field S{i}: the value the fused steps keep in registers.</summary>")
+         .Line($"public struct {type} : global::OdeGen.Lanes.ILaneRegisters<{type}, TLane>")
+         .Line(Constraint)
+         .Open()
+         .Line("/// <summary>State i of every lane.</summary>")
+         .Line($"public TLane {string.Join(", ", fields)};")
+         .Line()
+         .Line("/// <inheritdoc/>")
+         .Line($"public static int StateCount => {Literals.Int(n)};")
+         .Line();
+        OneLiner(w, $"public static {type} Load(global::System.ReadOnlySpan<TLane> y)",
+            $"new() {{ {string.Join(", ", Enumerable.Range(0, n).Reverse().Select(i => $"S{Literals.Int(i)} = y[{Literals.Int(i)}]"))} }}");   // the last first: one bounds check
+        w.Line("/// <inheritdoc/>")
+         .Line(Inline)
+         .Open($"public static void Store(in {type} value, global::System.Span<TLane> y)");
+        for (int i = n - 1; i >= 0; i--)
+        {
+            w.Line($"y[{Literals.Int(i)}] = value.S{Literals.Int(i)};");   // the last first: one bounds check
+        }
+
+        w.Close().Line();
+        OneLiner(w, $"public static {type} MultiplyAdd(in {type} y, TLane w, in {type} k)",
+            $"new() {{ {string.Join(", ", fields.Select(f => $"{f} = TLane.FusedMultiplyAdd(w, k.{f}, y.{f})"))} }}");
+        OneLiner(w, $"public static TLane NonFinite(in {type} y)", string.Join(" + ", fields.Select(f => $"(y.{f} - y.{f})")));
+        w.Line("/// <summary>f(t, y, p) in every lane: EvaluateLanes, operation for operation, on fields instead of spans.</summary>")
+         .Line(Inline)
+         .Open($"public static {type} Derivative(double t, in {type} y, global::System.ReadOnlySpan<TLane> p)")
+         // Methods with branches or loops clear dydt first (their body says so and prints "dydt = default;").
+         .Line(s.Evaluate.Body.Any(x => x.Op == Op.Buf && x.Slot == Slot.Dydt) ? $"{type} dydt;" : $"{type} dydt = default;")
+         .Line();
+        LaneFunctionEmitter.EmitRegisterBody(w, s.Evaluate, new[] { "t", "y", "p", "dydt" });
+        w.Line("return dydt;")
+         .Close()
+         .Close();
+    }
+
+    private static void OneLiner(IndentedWriter w, string signature, string body) =>
+        w.Line("/// <inheritdoc/>")
+         .Line(Inline)
+         .Line(signature + " =>")
+         .Line("    " + body + ";")
+         .Line();
+}

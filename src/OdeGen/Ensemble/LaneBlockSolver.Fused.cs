@@ -1,0 +1,114 @@
+using OdeGen.Lanes;
+using OdeGen.Solvers;
+
+namespace OdeGen.Ensemble;
+
+// Fused fixed steps (EnsembleOptions.FusedSteps, IOdeFusedLaneSystem): runs of ordinary fixed steps go to the
+// generated stepper, which keeps each register's stages in registers; everything else (the first and last steps,
+// steps that reach a save time, lanes that fail) stays with the general step. With fusion on, the general step's
+// sums are fused multiply-adds over every weight of the tableau, in the stepper's order, so both paths compute the
+// same bits and a run's results do not depend on where it switched (nor, therefore, on the width or the block).
+internal sealed partial class LaneBlockSolver<TSystem, TLane>
+{
+    // Steps per call of the fused stepper: long enough that the call, the copy kept for a replay and the endpoint
+    // derivative vanish against the steps; short enough that a replay after a failure costs little.
+    private const int FusedChunk = 128;
+
+    private readonly IOdeFusedLaneSystem? _fusedSystem;   // boxed once per solver (construction), never per step
+    private readonly FusedStepPlan? _forwardPlan, _backwardPlan;
+    private readonly int[][]? _aIndexAll;                 // with fusion: every j < i (zero weights included)
+    private readonly double[][]? _aCoefficientAll;
+    private readonly int[]? _bIndexAll;
+    private readonly double[]? _bCoefficientAll;
+    private bool _fma;                                    // this block's sums are fused multiply-adds
+    private long _replayUntil;                            // fixed steps before this count go through the general step
+    private int _validLanes;
+
+    private bool CanFuse => _fusedSystem is not null;
+
+    /// <summary>The steps of the last block that the fused stepper took (the others went through the general step).</summary>
+    public long FusedStepCount { get; private set; }
+
+    // Called by the constructor: decides whether this solver may fuse, and builds its plans.
+    private static FusedStepPlan? FusedPlan(ButcherTableau tableau, SolverOptions options, double sign) =>
+        options.FixedStep is { } h ? FusedStepPlan.For(tableau, sign * h) : null;
+
+    // Before each block: fuse only without a tape (gradients replay the unfused forward arithmetic).
+    private void StartFused(int validLanes)
+    {
+        _fma = CanFuse && Tape is null;
+        _replayUntil = 0;
+        _validLanes = validLanes;
+        FusedStepCount = 0;
+    }
+
+    // Takes a run of fused steps when one is due; true when it did (the block then stands after the run).
+    private bool TryFusedSteps(EnsembleSolution output)
+    {
+        if (!_fma || _live != _validLanes || _fixedSteps < _replayUntil) return false;
+        int k = FusibleSteps(output);
+        if (k < 2) return false;
+        FusedStepPlan plan = _direction > 0 ? _forwardPlan! : _backwardPlan!;
+        _y.AsSpan().CopyTo(_ySave);
+        TLane bad = _fusedSystem!.FusedFixedSteps(plan, _t0, _fixedSteps, k, _y.AsSpan(), _p);
+        double tNew = _t0 + (_fixedSteps + k) * plan.H;
+        // The general step leaves f(t_new, y_new) in _fNext; compute it aside, and keep the run only if all is finite.
+        for (int g = 0; g < _g; g++)
+            _system.EvaluateLanes(tNew, _y.AsSpan(g * _n, _n), _p.AsSpan(g * _m, _m), _fTrial.AsSpan(g * _n, _n));
+        foreach (TLane v in _fTrial) bad += v - v;
+        if (!TLane.AllFinite(bad))
+        {
+            // Some lane failed inside the run: undo it, and let the general step take these steps and retire the lane.
+            _ySave.AsSpan().CopyTo(_y);
+            _replayUntil = _fixedSteps + k;
+            return false;
+        }
+        (_fNext, _fTrial) = (_fTrial, _fNext);
+        _previousTime = _t0 + (_fixedSteps + k - 1) * plan.H;
+        _time = tNew;
+        _fixedSteps += k;
+        FusedStepCount += k;
+        _attempts += k;
+        _stats.Steps += k;
+        _stats.FunctionEvaluations += (long)k * _tableau.Stages;
+        _extraStagesReady = false;
+        return true;
+    }
+
+    // How many of the next steps the general step would take as plain full steps: h the fixed step (not clamped to
+    // the end or by MaxStep, not below the minimum), no save time reached, within MaxSteps.
+    private int FusibleSteps(EnsembleSolution output)
+    {
+        double[] saveAt = output.SaveAt;
+        double hs = _direction * _options.FixedStep!.Value;
+        long budget = _options.MaxSteps - _attempts;
+        int limit = (int)Math.Min(FusedChunk, Math.Max(budget, 0));
+        double time = _time;
+        int k = 0;
+        while (k < limit)
+        {
+            double h = StepControl.ClampToEnd(_h, time, _tEnd, _direction, _options.MaxStep);
+            if (h != hs || h == _tEnd - time || Math.Abs(h) < StepControl.MinimumStep(_options.MinStep, time)) break;
+            double tNew = _t0 + (_fixedSteps + k + 1) * hs;
+            if (_nextSave < saveAt.Length && _direction * (saveAt[_nextSave] - tNew) <= 0) break;
+            time = tNew;
+            k++;
+        }
+
+        return k;
+    }
+
+    // destination = y + Σ_t (h·coefficient_t)·K_{index_t}, one fused multiply-add per term in increasing index order:
+    // the fused stepper's sums (zero weights included, as it multiplies them).
+    private void CombineFused(TLane[] destination, TLane[] y, int[] index, double[] coefficient, double h)
+    {
+        int n = destination.Length;
+        y.AsSpan().CopyTo(destination);
+        for (int t = 0; t < index.Length; t++)
+        {
+            TLane w = TLane.Create(h * coefficient[t]);
+            ReadOnlySpan<TLane> k = _k.AsSpan(index[t] * n, n);
+            for (int q = 0; q < n; q++) destination[q] = TLane.FusedMultiplyAdd(w, k[q], destination[q]);
+        }
+    }
+}

@@ -1,0 +1,22 @@
+using OdeGen.Lanes;
+
+namespace OdeGen;
+
+/// <summary>
+/// Lane dynamics that can also run fixed Runge–Kutta steps fused: every stage of a step computed in registers
+/// (<see cref="ILaneRegisters{TSelf, TLane}"/>), f inlined into the stepper. The generator implements it for
+/// straight-line dynamics (no loops left after unrolling) with constant state indices; <see cref="Ode.SolveEnsemble"/>
+/// uses it for fixed-step explicit methods of up to four stages (Euler, Midpoint, Heun, RK4) unless
+/// <see cref="EnsembleOptions.FusedSteps"/> is off.
+/// </summary>
+public interface IOdeFusedLaneSystem : IOdeLaneSystem
+{
+    /// <summary>
+    /// Advances every register of <paramref name="y"/> (register g's states at <c>y[g·n .. g·n + n)</c>, its
+    /// parameters at <c>p[g·m .. g·m + m)</c>) by <paramref name="steps"/> steps of <paramref name="plan"/>, the
+    /// first of them fixed step number <paramref name="firstStep"/> (step k starts at t0 + k·h). Returns Σ (v − v) over every state after every
+    /// step: NaN in a lane that met a non-finite value, 0 elsewhere.
+    /// </summary>
+    TLane FusedFixedSteps<TLane>(FusedStepPlan plan, double t0, long firstStep, int steps, Span<TLane> y, ReadOnlySpan<TLane> p)
+        where TLane : unmanaged, ILane<TLane>;
+}
