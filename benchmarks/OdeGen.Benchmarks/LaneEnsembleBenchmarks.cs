@@ -13,7 +13,8 @@ namespace OdeGen.Benchmarks;
 /// Issue #6's ensemble: 10,000 Lorenz trajectories from y0 = (1, 1, 1), σ ~ U(9, 11), ρ ~ U(27, 29) (SplitMix64,
 /// seed 2026), β = 8/3, classic RK4 with dt = 0.001 for 1,000 steps. Baseline: the scalar code one trajectory at a
 /// time (the generated Lorenz Evaluate in a hand-written RK4 loop). Against it: Ode.SolveEnsemble with the generated
-/// lane methods (EvaluateLanes) on one core at each lane width, with a hand-written lane Lorenz, on every core, and a plain C structure-of-arrays RK4 loop compiled in the setup with
+/// lane code on one core at each lane width (fused steps: the generated LaneRegisters form; and at 512 bits once unfused,
+/// EvaluateLanes on spans), with a hand-written lane Lorenz (spans, unfused), on every core, and a plain C structure-of-arrays RK4 loop compiled in the setup with
 /// gcc -O3 -march=native (when gcc is on the PATH) and called through a function pointer.
 /// </summary>
 /// <remarks>
@@ -85,6 +86,11 @@ public class LorenzLaneEnsembleBenchmarks
     [BenchmarkCategory("OneCore")]
     public double Ensemble512OneCore() => Run(LaneWidth.Lane512, 1);
 
+    /// <summary>Ode.SolveEnsemble, one core, 512-bit lanes, without fused steps (every stage through spans, the scalar solver's arithmetic).</summary>
+    [Benchmark]
+    [BenchmarkCategory("OneCore")]
+    public double Ensemble512UnfusedOneCore() => Run(_lorenz, LaneWidth.Lane512, 1, fused: false);
+
     /// <summary>Ode.SolveEnsemble, one core, 256-bit lanes.</summary>
     [Benchmark]
     [BenchmarkCategory("OneCore")]
@@ -121,10 +127,10 @@ public class LorenzLaneEnsembleBenchmarks
 
     private double Run(LaneWidth width, int? threads) => Run(_lorenz, width, threads);
 
-    private double Run<TSystem>(in TSystem system, LaneWidth width, int? threads) where TSystem : struct, IOdeLaneSystem
+    private double Run<TSystem>(in TSystem system, LaneWidth width, int? threads, bool fused = true) where TSystem : struct, IOdeLaneSystem
     {
         EnsembleSolution s = Ode.SolveEnsemble(system, _y0s, _parameters, 0, Steps * Dt, _rk4,
-            new EnsembleOptions { Width = width, MaxDegreeOfParallelism = threads });
+            new EnsembleOptions { Width = width, MaxDegreeOfParallelism = threads, FusedSteps = fused });
         double sum = 0;
         foreach (double v in s.FinalStates) sum += v;
         return sum;
