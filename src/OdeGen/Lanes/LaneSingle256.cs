@@ -125,8 +125,8 @@ public readonly struct LaneSingle256 : ILaneSingle<LaneSingle256>
     public static LaneSingle256 Floor(LaneSingle256 x) => new(Vector256.Floor(x.Value));
 
     // The double kernels are within 1–4 double ulp of Math (2⁻²⁹ of a float ulp), so one rounding to float lands on
-    // the correctly rounded float but at a near-tie: measured, it is that float at every test point, where MathF is up
-    // to 1 ulp off (2 for Sinh, Cosh, Tanh, Log10) (LaneSingleMathTests, docs/lanes.md).
+    // the correctly rounded float except at a near-tie. Measured (LaneSingleMathTests, docs/lanes.md): that float at
+    // every test point, while MathF is up to 1 ulp from it (2 for Sinh, Cosh, Tanh and Log10).
     /// <inheritdoc/>
     public static LaneSingle256 Exp(LaneSingle256 x) => Widened<WidenedFunctions.Exp>(x);
     /// <inheritdoc/>
