@@ -4,8 +4,9 @@ namespace OdeGen.Generators.Tests.Infrastructure;
 
 /// <summary>
 /// The float flavour of double test sources, written by rewriting their text: double becomes float, Math becomes
-/// MathF, literals with a decimal point get the f suffix, and each namespace gains ".Single" so a program and its float
-/// form can share a compilation. Enough for the random programs and DESIGN.md's Lorenz, whose text uses nothing else.
+/// MathF, literals with a decimal point or an exponent get the f suffix (integers stay ints, which C# converts), and
+/// each file-scoped namespace gains ".Single". Enough for the random programs and the double scenarios, whose text uses
+/// nothing else that differs between the two.
 /// </summary>
 internal static class SingleSources
 {
@@ -14,7 +15,7 @@ internal static class SingleSources
     {
         string text = Regex.Replace(source, @"\bdouble\b", "float");
         text = Regex.Replace(text, @"\bMath\.", "MathF.");
-        text = Regex.Replace(text, @"(?<![\w.])(\d+\.\d+)(?![\w.])", "$1f");
+        text = Regex.Replace(text, @"(?<![\w.])(\d+\.\d+(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+)(?![\w.])", "$1f");
         return Regex.Replace(text, @"^namespace ([\w.]+);", "namespace $1.Single;", RegexOptions.Multiline);
     }
 }
