@@ -38,7 +38,7 @@ public sealed partial class OdeDynamicsGenerator : IIncrementalGenerator
         /// <summary>C# text.</summary>
         public const string Emit = "OdeGen.Emit";
 
-        /// <summary>C# text of the lane methods (double systems only).</summary>
+        /// <summary>C# text of the lane methods.</summary>
         public const string EmitLanes = "OdeGen.EmitLanes";
     }
 
@@ -73,10 +73,10 @@ public sealed partial class OdeDynamicsGenerator : IIncrementalGenerator
 
         context.RegisterSourceOutput(files, AddFile);
 
-        // The lane methods go to a second file of the partial struct: a failure there (ODE0011) leaves the
-        // scalar system intact. Float systems have no lane variant; failures upstream are reported once, above.
+        // The lane methods go to a second file of the partial struct (double and float systems alike): a failure
+        // there (ODE0011) leaves the scalar system intact; failures upstream are reported once, above.
         IncrementalValuesProvider<Result<GeneratedFile>> laneFiles = simplified
-            .Where(static r => r.Value is { Header.Single: false })
+            .Where(static r => r.Value is not null)
             .Select(static (r, ct) => Guarded(r.Value!.Header.MethodName, () => EmitLanes(r.Value!)))
             .WithTrackingName(TrackingNames.EmitLanes);
         context.RegisterSourceOutput(laneFiles, AddFile);

@@ -71,7 +71,7 @@ public class FloatTests
     [Fact]
     public void FloatCode_UsesFloatTypesLiteralsAndMathF()
     {
-        string text = GeneratorHarness.Run(GeneratorHarness.Compile(TestSources.FloatMlp)).Sources.Single().Value;
+        string text = GeneratorHarness.Run(GeneratorHarness.Compile(TestSources.FloatMlp)).ScalarSources.Single().Value;
         Assert.Contains("global::OdeGen.IOdeSystemSingle", text);
         Assert.Contains("global::System.MathF.Tanh(", text);
         Assert.DoesNotContain("global::System.Math.", text);

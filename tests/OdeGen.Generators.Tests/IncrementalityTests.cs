@@ -54,10 +54,27 @@ public class IncrementalityTests
         Assert.Contains(IncrementalStepRunReason.Modified, Incrementality.Reasons(second, OdeDynamicsGenerator.TrackingNames.EmitLanes));
     }
 
+    [Fact]
+    public void ChangingAFloatMethod_ReEmitsItsLaneFile()
+    {
+        Compilation compilation = GeneratorHarness.Compile(TestSources.FloatMlp);
+        GeneratorRun first = GeneratorHarness.Run(compilation);
+
+        SyntaxTree old = compilation.SyntaxTrees.Single(t => t.FilePath == "Source0.cs");
+        SyntaxTree edited = CSharpSyntaxTree.ParseText(TestSources.FloatMlp.Replace("0.1f * t", "0.2f * t"), GeneratorHarness.ParseOptions, old.FilePath);
+        GeneratorDriverRunResult second = first.Driver.RunGenerators(compilation.ReplaceSyntaxTree(old, edited)).GetRunResult();
+
+        Assert.Contains(IncrementalStepRunReason.Modified, Incrementality.Reasons(second, OdeDynamicsGenerator.TrackingNames.EmitLanes));
+        string lanes = second.Results.SelectMany(r => r.GeneratedSources).Single(s => GeneratorRun.IsLaneFile(s.HintName)).SourceText.ToString();
+        Assert.Contains("TLane.Create(0.2f)", lanes);
+        Assert.DoesNotContain("0.1f", lanes);
+    }
+
     [Theory]
     [InlineData("LoopMlp", "h[i] = Math.Tanh(s);", "h[i] = Math.Tanh(s); // activation")]
     [InlineData("LoopMlp", "for (int k = 0; k < Out; k++)", "for (int k = 0;   k < Out;   k++)")]
     [InlineData("Branches", "double wave = p[2];", "/* the carrier */ double wave = p[2];")]
+    [InlineData("FloatMlp", "h[i] = MathF.Tanh(s);", "h[i] = MathF.Tanh(s); // activation")]
     public void TriviaEditInsideLoopsAndBranches_DoesNotReEmit(string scenario, string from, string to)
     {
         Compilation compilation = GeneratorHarness.Compile(TestSources.All[scenario], Unrelated);

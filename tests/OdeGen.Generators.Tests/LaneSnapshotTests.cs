@@ -6,7 +6,7 @@ namespace OdeGen.Generators.Tests;
 /// <summary>The generated lane methods (the second file of each double system), held in reviewed snapshots.</summary>
 public class LaneSnapshotTests
 {
-    public static TheoryData<string> Scenarios => new("Lorenz", "LoopMlp", "LoopRuntime", "Branches", "Helpers", "CustomRules", "UnrolledBranches");
+    public static TheoryData<string> Scenarios => new("Lorenz", "LoopMlp", "LoopRuntime", "Branches", "Helpers", "CustomRules", "UnrolledBranches", "FloatMlp", "FloatRules");
 
     [Theory]
     [MemberData(nameof(Scenarios))]
@@ -34,16 +34,34 @@ public class LaneSnapshotTests
             .Where(d => d.Severity >= DiagnosticSeverity.Warning && d.Location.SourceTree is { } tree && GeneratorRun.IsLaneFile(Path.GetFileName(tree.FilePath)))
             .ToList();
         Assert.True(warnings.Count == 0, string.Join("\n", warnings));
-        Assert.Equal(21 + TestSources.Random.Count, run.Output.SyntaxTrees.Count(t => GeneratorRun.IsLaneFile(Path.GetFileName(t.FilePath))));
+        // 21 double systems, 2 float ones (FloatMlp, FloatRules), the random programs.
+        Assert.Equal(23 + TestSources.Random.Count, run.Output.SyntaxTrees.Count(t => GeneratorRun.IsLaneFile(Path.GetFileName(t.FilePath))));
     }
 
     [Fact]
-    public void EveryDoubleSystem_HasALaneFile_AndFloatSystemsHaveNone()
+    public void EverySystem_HasALaneFile_OfItsNumberType()
     {
         GeneratorRun run = GeneratorHarness.Run(GeneratorHarness.Compile(TestSources.All.Values.ToArray()));
-        var scalar = run.ScalarSources.Keys.Where(k => !k.Contains("Single.", StringComparison.Ordinal)).Select(k => k.Replace(".g.cs", ".Lanes.g.cs", StringComparison.Ordinal));
+        var scalar = run.ScalarSources.Keys.Select(k => k.Replace(".g.cs", ".Lanes.g.cs", StringComparison.Ordinal));
         Assert.Equal(scalar.OrderBy(k => k, StringComparer.Ordinal), run.LaneSources.Keys.OrderBy(k => k, StringComparer.Ordinal));
-        Assert.Contains("Scenarios.Single.SmallNet.RhsSystem.g.cs", run.ScalarSources.Keys);
-        Assert.Equal(21, run.LaneSources.Count);
+        Assert.Equal(23, run.LaneSources.Count);
+
+        // Float systems implement the float lane interface over float lanes, with float t, and nothing of double.
+        var single = run.LaneSources.Where(s => s.Key.StartsWith("Scenarios.Single", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, single.Count);
+        foreach ((_, string text) in single)
+        {
+            Assert.Contains(": global::OdeGen.IOdeLaneSystemSingle", text);
+            Assert.Contains("where TLane : unmanaged, global::OdeGen.Lanes.ILaneSingle<TLane>", text);
+            Assert.Contains("(float t, ", text);
+            Assert.DoesNotContain("double", text);
+            Assert.DoesNotContain("global::OdeGen.Lanes.ILane<", text);
+        }
+
+        // The double ones keep the double interface (the name followed by the line's end, not by "Single"), or its
+        // fused extension when they carry the register form.
+        Assert.All(run.LaneSources.Except(single), s => Assert.Matches(
+            s.Value.Contains("struct LaneRegisters<TLane>", StringComparison.Ordinal) ? @": global::OdeGen\.IOdeFusedLaneSystem\r?\n" : @": global::OdeGen\.IOdeLaneSystem\r?\n",
+            s.Value));
     }
 }

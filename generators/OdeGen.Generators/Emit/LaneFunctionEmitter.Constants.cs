@@ -69,15 +69,15 @@ internal sealed partial class LaneFunctionEmitter
         }
     }
 
-    /// <summary>A readable local name for a literal: c0_5 for 0.5, cm1 for -1, c1em10 for 1E-10, signBit for -0.</summary>
-    private static string ConstantName(double value)
+    /// <summary>A readable local name for a literal: c0_5 for 0.5 (or 0.5f), cm1 for -1, c1em10 for 1E-10, signBit for -0.</summary>
+    private string ConstantName(double value)
     {
         if (value == 0)
         {
             return "signBit";
         }
 
-        string text = Literals.Double(value).Replace("double.", string.Empty);
+        string text = _number.Literal(value).Replace(_number.Real + ".", string.Empty).TrimEnd('f');
         if (text.EndsWith(".0", System.StringComparison.Ordinal))
         {
             text = text.Substring(0, text.Length - 2);
@@ -107,6 +107,6 @@ internal sealed partial class LaneFunctionEmitter
             return name;
         }
 
-        return $"TLane.Create({Literals.Double(value)})";
+        return $"TLane.Create({_number.Literal(value)})";
     }
 }

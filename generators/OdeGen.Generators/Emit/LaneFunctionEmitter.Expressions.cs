@@ -102,7 +102,7 @@ internal sealed partial class LaneFunctionEmitter
                         _tDotUsed = true;
                         return (_tDotLane, PrecAtom);
                     case Slot.Index:
-                        return ($"TLane.Create((double)({x.Ix}))", PrecAtom);
+                        return ($"TLane.Create(({_number.Real})({x.Ix}))", PrecAtom);
                     default:
                         return (Element(x.Slot, FunctionEmitter.SlotName(x.Slot), x.Ix ?? Literals.Int(x.Index)), PrecAtom);
                 }

@@ -16,7 +16,7 @@ internal sealed partial class LaneFunctionEmitter
         _scratchUsed = true;
         string call = $"{x.Ix}({string.Join(", ", x.Args.Select(ScalarArgument))})";
         writer.Open($"for (int {_lane} = 0; {_lane} < TLane.Count; {_lane}++)");
-        writer.Line(_mask is null ? $"{_scratch}[{_lane}] = {call};" : $"{_scratch}[{_lane}] = {LaneActive()} ? {call} : 0.0;");
+        writer.Line(_mask is null ? $"{_scratch}[{_lane}] = {call};" : $"{_scratch}[{_lane}] = {LaneActive()} ? {call} : {_number.Literal(0)};");
         writer.Close();
         writer.Line($"TLane {_names[id]} = TLane.Load({_scratch});");
     }
@@ -37,7 +37,7 @@ internal sealed partial class LaneFunctionEmitter
 
         args.AddRange(_bars.Take(n).Select(b => "ref " + b));
         writer.Open($"for (int {_lane} = 0; {_lane} < TLane.Count; {_lane}++)");
-        writer.Line("double " + string.Join(", ", Enumerable.Range(0, n).Select(k => $"{_bars[k]} = TLane.GetLane({_names[x.Args[n + 1 + k]]}, {_lane})")) + ";");
+        writer.Line(_number.Real + " " + string.Join(", ", Enumerable.Range(0, n).Select(k => $"{_bars[k]} = TLane.GetLane({_names[x.Args[n + 1 + k]]}, {_lane})")) + ";");
         string call = $"{x.Ix}({string.Join(", ", args)});";
         if (_mask is null)
         {
@@ -65,7 +65,7 @@ internal sealed partial class LaneFunctionEmitter
     private static string Row(int k) => k == 0 ? string.Empty : k == 1 ? "TLane.Count + " : $"{Literals.Int(k)} * TLane.Count + ";
 
     /// <summary>True in the lanes of the current mask (a mask lane is all ones or all zeros).</summary>
-    private string LaneActive() => $"global::System.BitConverter.DoubleToInt64Bits(TLane.GetLane({_mask}, {_lane})) != 0";
+    private string LaneActive() => $"{_number.ToBits}(TLane.GetLane({_mask}, {_lane})) != 0";
 
     /// <summary>An argument of a user function in one lane: a literal, the shared t, an index, or the lane of a local.</summary>
     private string ScalarArgument(int id)
@@ -76,11 +76,11 @@ internal sealed partial class LaneFunctionEmitter
             switch (x.Op)
             {
                 case Op.Const:
-                    return Literals.Double(x.Value);
+                    return _number.Literal(x.Value);
                 case Op.Input when x.Slot is Slot.T or Slot.TDot:
                     return FunctionEmitter.SlotName(x.Slot);
                 case Op.Input when x.Slot == Slot.Index:
-                    return $"(double)({x.Ix})";
+                    return $"({_number.Real})({x.Ix})";
             }
         }
 

@@ -5,8 +5,9 @@ using OdeGen.Generators.Ir;
 namespace OdeGen.Generators.Emit;
 
 /// <summary>
-/// Prints one IR function as the body of a lane method, generic over <c>TLane : ILane&lt;TLane&gt;</c>: the
-/// scalar emitter's text with every double a <c>TLane</c>. Literals and t are broadcast (repeated ones once, at
+/// Prints one IR function as the body of a lane method, generic over <c>TLane : ILane&lt;TLane&gt;</c> (double
+/// systems) or <c>ILaneSingle&lt;TLane&gt;</c> (float ones, <see cref="LaneNumber"/>): the scalar emitter's text with
+/// every double or float a <c>TLane</c>. Literals and t are broadcast (repeated ones once, at
 /// the top); Math functions become <c>TLane</c>'s; loops keep their shape. A branch on lane values runs both
 /// sides in every lane and blends each write by a mask (<c>TLane.Select</c>), so every lane ends with the
 /// values of the side it takes; branches on loop indices stay branches. Calls of the user's own functions
@@ -17,6 +18,9 @@ internal sealed partial class LaneFunctionEmitter
     private const int PrecAdd = 1, PrecMul = 2, PrecUnary = 3, PrecAtom = 4;
 
     private readonly IrFunction _function;
+
+    /// <summary>The scalar type of the values and how its literals and bits are written.</summary>
+    private readonly LaneNumber _number;
     private readonly string?[] _names;
 
     /// <summary>Conditions whose value differs between lanes (masks); the others are bools of loop indices and sizes.</summary>
@@ -44,6 +48,7 @@ internal sealed partial class LaneFunctionEmitter
     {
         _function = function;
         _registers = registers;
+        _number = LaneNumber.Of(function.Single);
         int count = function.Body.Count;
         _laneCondition = new bool[count];
         for (int i = 0; i < count; i++)
@@ -177,7 +182,7 @@ internal sealed partial class LaneFunctionEmitter
 
         foreach (KeyValuePair<long, string> c in _hoisted.Where(c => _hoistedUsed.Contains(c.Key)).OrderBy(c => _hoistedValues[c.Key]))
         {
-            prologue.Add($"TLane {c.Value} = TLane.Create({Literals.Double(_hoistedValues[c.Key])});");
+            prologue.Add($"TLane {c.Value} = TLane.Create({_number.Literal(_hoistedValues[c.Key])});");
         }
 
         if (_allLanesUsed)
@@ -187,7 +192,7 @@ internal sealed partial class LaneFunctionEmitter
 
         if (_scratchUsed)
         {
-            prologue.Add($"global::System.Span<double> {_scratch} = stackalloc double[{(_scratchRows == 1 ? string.Empty : Literals.Int(_scratchRows) + " * ")}TLane.Count];");
+            prologue.Add($"global::System.Span<{_number.Real}> {_scratch} = stackalloc {_number.Real}[{(_scratchRows == 1 ? string.Empty : Literals.Int(_scratchRows) + " * ")}TLane.Count];");
         }
 
         if (prologue.Count > 0)

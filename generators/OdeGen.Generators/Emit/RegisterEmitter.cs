@@ -19,9 +19,9 @@ internal static class RegisterEmitter
     private const string Constraint = "    where TLane : unmanaged, global::OdeGen.Lanes.ILane<TLane>";
     private const string Inline = "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]";
 
-    /// <summary>True when <paramref name="s"/> gets the fused-step members.</summary>
+    /// <summary>True when <paramref name="s"/> gets the fused-step members (double systems only: the fused steppers are double).</summary>
     public static bool Applies(SystemIr s) =>
-        s.Header.States is > 0 and <= MaxStates && LaneFunctionEmitter.CanUseRegisters(s.Evaluate);
+        !s.Header.Single && s.Header.States is > 0 and <= MaxStates && LaneFunctionEmitter.CanUseRegisters(s.Evaluate);
 
     /// <summary>FusedFixedSteps and the LaneRegisters type, inside the system's struct.</summary>
     public static void Emit(IndentedWriter w, SystemIr s)

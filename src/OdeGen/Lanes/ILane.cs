@@ -6,7 +6,7 @@ namespace OdeGen.Lanes;
 /// <typeparamref name="TSelf"/>; <see cref="Lane512"/>, <see cref="Lane256"/>, <see cref="Lane128"/> and
 /// <see cref="Lane1"/> (one double, for remainders and tests) supply each operation for their width, the way
 /// TensorPrimitives' operator structs do, so the JIT specializes every call and the generated code never
-/// branches on the CPU.
+/// branches on the CPU. Float systems use its float twin, <see cref="ILaneSingle{TSelf}"/>.
 /// </summary>
 /// <remarks>
 /// Comparisons return masks (all bits set in a lane where true, zero where false), consumed by

@@ -6,8 +6,9 @@ namespace OdeGen;
 /// Lane-batched dynamics: the same f(t, y, θ) for <c>TLane.Count</c> independent trajectories at once, one
 /// per SIMD lane, in structure-of-arrays form: <c>y[i]</c> holds state i of every lane, <c>p[k]</c> parameter k
 /// of every lane (broadcast it for weights shared by a minibatch). The generator implements it beside
-/// <see cref="IOdeSystem"/> for every double <c>[OdeDynamics]</c> method; each method has the meaning of its
-/// scalar namesake, lane by lane. The lanes of one call share the time t.
+/// <see cref="IOdeSystem"/> for every double <c>[OdeDynamics]</c> method (float methods get
+/// <see cref="IOdeLaneSystemSingle"/>); each method has the meaning of its scalar namesake, lane by lane. The lanes of
+/// one call share the time t.
 /// </summary>
 public interface IOdeLaneSystem : IOdeSystem
 {

@@ -21,10 +21,15 @@ public sealed record SystemUnderTest(string Name, IOdeSystem System, Dynamics Us
 /// </summary>
 internal static class CompiledSystems
 {
+    private static readonly Lazy<Assembly> Compiled = new(Compile);
     private static readonly Lazy<IReadOnlyDictionary<string, SystemUnderTest>> Loaded = new(Load);
+    private static readonly Lazy<IReadOnlyDictionary<string, IOdeLaneSystemSingle>> LoadedSingles = new(LoadSingles);
 
-    /// <summary>The systems by "Type.Method" name.</summary>
+    /// <summary>The double systems by "Type.Method" name.</summary>
     public static IReadOnlyDictionary<string, SystemUnderTest> All => Loaded.Value;
+
+    /// <summary>The float systems of the same assembly (IOdeSystemSingle, with their lane methods), by "Type.Method" name.</summary>
+    public static IReadOnlyDictionary<string, IOdeLaneSystemSingle> Singles => LoadedSingles.Value;
 
     /// <summary>Compiles, emits and loads <paramref name="compilation"/>; fails the test on any error.</summary>
     public static Assembly EmitAndLoad(Compilation compilation)
@@ -36,12 +41,20 @@ internal static class CompiledSystems
         return new TestLoadContext().LoadFromStream(stream);
     }
 
-    private static IReadOnlyDictionary<string, SystemUnderTest> Load()
+    private static Assembly Compile()
     {
         GeneratorRun run = GeneratorHarness.Run(GeneratorHarness.Compile(TestSources.Executable));
         Assert.DoesNotContain(run.Result.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
-        Assembly assembly = EmitAndLoad(run.Output);
+        return EmitAndLoad(run.Output);
+    }
 
+    private static IReadOnlyDictionary<string, IOdeLaneSystemSingle> LoadSingles() =>
+        Compiled.Value.GetTypes().Where(t => t.IsValueType && typeof(IOdeSystemSingle).IsAssignableFrom(t))
+            .ToDictionary(t => t.DeclaringType!.Name + "." + t.Name[..^"System".Length], t => (IOdeLaneSystemSingle)Activator.CreateInstance(t)!);
+
+    private static IReadOnlyDictionary<string, SystemUnderTest> Load()
+    {
+        Assembly assembly = Compiled.Value;
         var systems = new Dictionary<string, SystemUnderTest>();
         foreach (Type type in assembly.GetTypes().Where(t => t.IsValueType && typeof(IOdeSystem).IsAssignableFrom(t)))
         {

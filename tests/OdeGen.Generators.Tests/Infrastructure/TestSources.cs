@@ -543,6 +543,60 @@ internal static class TestSources
         }
         """;
 
+    /// <summary>
+    /// The float flavour's calls: a custom rule of two arguments (two adjoint rows in lane code) called on one side of
+    /// a branch on a state, a differentiable helper with a branch of its own, and a loop index used as a float (five
+    /// iterations, so the loop is not unrolled and the index stays one).
+    /// </summary>
+    public const string FloatRules = """
+        using OdeGen;
+
+        namespace Scenarios.SingleRules;
+
+        public static partial class Colony
+        {
+            /// <summary>A Hill function, differentiated by the user's rules rather than the generator.</summary>
+            [OdeCustomDerivative(nameof(HillJvp), nameof(HillVjp))]
+            public static float Hill(float x, float k) => x * x / (k * k + x * x);
+
+            static float HillJvp(float x, float k, float xDot, float kDot)
+            {
+                float d = k * k + x * x;
+                return 2 * x * k * (k * xDot - x * kDot) / (d * d);
+            }
+
+            static void HillVjp(float x, float k, float resultBar, ref float xBar, ref float kBar)
+            {
+                float d = k * k + x * x;
+                float s = 2 * x * k * resultBar / (d * d);
+                xBar += k * s;
+                kBar -= x * s;
+            }
+
+            [OdeDifferentiable]
+            static float Harvest(float population, float effort)
+            {
+                float h = effort * population;
+                if (population < 0.2f)
+                {
+                    h *= 0.5f;
+                }
+
+                return h;
+            }
+
+            [OdeDynamics(States = 5, Parameters = 2)]
+            public static void Rhs(float t, ReadOnlySpan<float> y, ReadOnlySpan<float> p, Span<float> dydt)
+            {
+                for (int i = 0; i < 5; i++)
+                {
+                    float growth = y[i] > 0 ? Hill(y[i], p[0]) : -0.25f * y[i];
+                    dydt[i] = growth - Harvest(y[i], p[1]) + 0.1f * (float)i * MathF.Cos(t);
+                }
+            }
+        }
+        """;
+
     /// <summary>A branch on the index of a short loop: once the loop is unrolled, each copy keeps only the side it takes.</summary>
     public const string UnrolledBranches = """
         using System;
@@ -637,6 +691,7 @@ internal static class TestSources
         ["Helpers"] = Helpers,
         ["CustomRules"] = CustomRules,
         ["FloatMlp"] = FloatMlp,
+        ["FloatRules"] = FloatRules,
         ["UnrolledBranches"] = UnrolledBranches,
         ["LoopFusion"] = LoopFusion,
     };

@@ -4,13 +4,20 @@ using Xunit.Abstractions;
 namespace OdeGen.Tests.Generated;
 
 /// <summary>
-/// Runs <see cref="LaneSystemTests"/> and the fused-step tests (Ensemble.FusedStepTests) again in child processes whose JIT may not use AVX-512
-/// (<c>DOTNET_EnableAVX512F=0</c>, and <c>DOTNET_EnableAVX512=0</c>, the name .NET 10 reads) or AVX2
-/// (<c>DOTNET_EnableAVX2=0</c>), so Lane512 and Lane256 also run on their narrower fallbacks, and reports
+/// Runs <see cref="LaneSystemTests"/>, <see cref="LaneSingleSystemTests"/>, the float lane kernel and operation
+/// tests and the fused-step tests (Ensemble.FusedStepTests) again in child processes whose JIT may not use AVX-512 (<c>DOTNET_EnableAVX512F=0</c>, and
+/// <c>DOTNET_EnableAVX512=0</c>, the name .NET 10 reads) or AVX2 (<c>DOTNET_EnableAVX2=0</c>), so Lane512 and Lane256,
+/// LaneSingle512 and LaneSingle256 (and their widening to double) also run on their narrower fallbacks, and reports
 /// which vector widths each child had in hardware.
 /// </summary>
 public class LaneWidthChildProcessTests(ITestOutputHelper output)
 {
+    // The double and float lane systems, and the float lane types on their own (their kernels widen to the double
+    // lanes, whose hardware paths the variables switch).
+    private const string ChildFilter = "FullyQualifiedName~OdeGen.Tests.Generated.LaneSystemTests|FullyQualifiedName~OdeGen.Tests.Generated.LaneSingleSystemTests"
+        + "|FullyQualifiedName~OdeGen.Tests.Lanes.LaneSingleMathTests|FullyQualifiedName~OdeGen.Tests.Lanes.LaneSingleOperationTests"
+        + "|FullyQualifiedName~OdeGen.Tests.Ensemble.FusedStepTests";
+
     [DotnetHostFact]
     public void LaneTests_Pass_WithAvx512AndWithAvx2SwitchedOff()
     {
@@ -25,6 +32,9 @@ public class LaneWidthChildProcessTests(ITestOutputHelper output)
             output.WriteLine($"{what}: exit {child.ExitCode} in {child.Seconds:F1} s; {child.Report}");
             Assert.True(child.ExitCode == 0, $"{what}: the lane tests failed (exit {child.ExitCode}):\n{child.Output}");
             Assert.Contains("Passed!", child.Output, StringComparison.Ordinal);
+            // The filter reached the float classes too: LaneSystemTests alone is 6 tests, all four are 60.
+            int passed = int.Parse(System.Text.RegularExpressions.Regex.Match(child.Output, @"Passed:\s+(\d+)").Groups[1].Value);
+            Assert.True(passed >= 50, $"{what}: only {passed} lane tests ran in the child");
             Assert.Contains("Vector512.IsHardwareAccelerated=False", child.Report, StringComparison.Ordinal);
             if (variables.Contains("DOTNET_EnableAVX2"))
             {
@@ -44,7 +54,7 @@ public class LaneWidthChildProcessTests(ITestOutputHelper output)
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (string argument in new[] { "test", testAssembly, "--filter", "FullyQualifiedName~OdeGen.Tests.Generated.LaneSystemTests|FullyQualifiedName~OdeGen.Tests.Ensemble.FusedStepTests", "--nologo" })
+        foreach (string argument in new[] { "test", testAssembly, "--filter", ChildFilter, "--nologo" })
         {
             start.ArgumentList.Add(argument);
         }
