@@ -118,11 +118,15 @@ public sealed partial class OdeDynamicsGenerator
                 return -1;
             }
 
+            // The helper's statements head their own code; the returned value is the caller's again (without this,
+            // the code after an inlined 'if' would be headed by that 'if').
+            int caller = _builder.Stmt;
             for (int i = 0; i < statements.Count - 1; i++)
             {
                 Statement(statements[i], isLast: false, topLevel: false);
             }
 
+            _builder.Stmt = caller;
             return Lower(value);
         }
     }

@@ -64,7 +64,7 @@ namespace Scenarios.SingleRules
                         h_2 = TLane.Select(v6, h_3, h_2);
                     }
 
-                    // if (population < 0.2f)
+                    // dydt[i] = growth - Harvest(y[i], p[1]) + 0.1f * (float)i * MathF.Cos(t);
                     dydt[i] = s4 - h_2 + c0_1 * TLane.Create((float)(i)) * v1;
                 }
             }
@@ -142,7 +142,7 @@ namespace Scenarios.SingleRules
                         hDot_2 = TLane.Select(v10, hDot_3, hDot_2);
                     }
 
-                    // if (population < 0.2f)
+                    // dydt[i] = growth - Harvest(y[i], p[1]) + 0.1f * (float)i * MathF.Cos(t);
                     TLane v11 = c0_1 * TLane.Create((float)(i));
                     dydt[i] = s6 - h_2 + v11 * v1;
                     dydtDot[i] = TLane.FusedMultiplyAdd(-v2, v11, s7 - hDot_2);
@@ -184,10 +184,12 @@ namespace Scenarios.SingleRules
                     // if (population < 0.2f)
                     TLane v4 = TLane.LessThan(v2, c0_2);
 
-                    // adjoint of: if (population < 0.2f)
+                    // adjoint of: dydt[i] = growth - Harvest(y[i], p[1]) + 0.1f * (float)i * MathF.Cos(t);
                     TLane v5 = dydtBar[i];
                     dydtBar[i] = TLane.Zero;
                     tBar += -(v5 * (c0_1 * TLane.Create((float)(i))) * v1);
+
+                    // adjoint of: if (population < 0.2f)
                     TLane hBar = TLane.Zero;
                     TLane hBar_2 = -v5;
                     // both sides run in every lane; each write keeps the lanes of its side (here: v4)

@@ -64,7 +64,7 @@ namespace Scenarios.SingleRules
                         h_2 = h_3;
                     }
 
-                    // if (population < 0.2f)
+                    // dydt[i] = growth - Harvest(y[i], p[1]) + 0.1f * (float)i * MathF.Cos(t);
                     dydt[i] = s4 - h_2 + 0.1f * (float)(i) * v1;
                 }
             }
@@ -121,7 +121,7 @@ namespace Scenarios.SingleRules
                         hDot_2 = hDot_3;
                     }
 
-                    // if (population < 0.2f)
+                    // dydt[i] = growth - Harvest(y[i], p[1]) + 0.1f * (float)i * MathF.Cos(t);
                     float v10 = 0.1f * (float)(i);
                     dydt[i] = s6 - h_2 + v10 * v1;
                     dydtDot[i] = global::System.MathF.FusedMultiplyAdd(-v2, v10, s7 - hDot_2);
@@ -153,10 +153,12 @@ namespace Scenarios.SingleRules
                     // if (population < 0.2f)
                     bool v4 = (v2 < 0.2f);
 
-                    // adjoint of: if (population < 0.2f)
+                    // adjoint of: dydt[i] = growth - Harvest(y[i], p[1]) + 0.1f * (float)i * MathF.Cos(t);
                     float v5 = dydtBar[i];
                     dydtBar[i] = 0.0f;
                     tBar += -(v5 * (0.1f * (float)(i)) * v1);
+
+                    // adjoint of: if (population < 0.2f)
                     float hBar = 0.0f;
                     float hBar_2 = -v5;
                     if (v4)

@@ -46,7 +46,7 @@ namespace Scenarios.Helpers
                     drag_2 = TLane.Select(v1, drag_3, drag_2);
                 }
 
-                // if (velocity < 0)
+                // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
                 TLane v2 = TLane.Sin(tLane);
                 TLane v3 = cm2 * v2 * (c1 + c0_1 * v2 * v2);
                 dydt[1] = -p[0] * y0 * (c1 + c0_1 * y0 * y0) + (-drag_2 + c0_01 * (cm2 * y1 * (c1 + c0_1 * y1 * y1))) + v3;
@@ -71,7 +71,7 @@ namespace Scenarios.Helpers
                     drag_5 = TLane.Select(v4, drag_6, drag_5);
                 }
 
-                // if (velocity < 0)
+                // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
                 dydt[3] = -p[1] * y2 * (c1 + c0_1 * y2 * y2) + (-drag_5 + c0_01 * (cm2 * y3 * (c1 + c0_1 * y3 * y3))) + v3;
             }
 
@@ -126,7 +126,7 @@ namespace Scenarios.Helpers
                     dragDot_2 = TLane.Select(v4, dragDot_3, dragDot_2);
                 }
 
-                // if (velocity < 0)
+                // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
                 TLane v5 = cm2 * y1;
                 TLane v6 = c0_1 * y1;
                 TLane v7 = c1 + v6 * y1;
@@ -171,7 +171,7 @@ namespace Scenarios.Helpers
                     dragDot_5 = TLane.Select(v18, dragDot_6, dragDot_5);
                 }
 
-                // if (velocity < 0)
+                // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
                 TLane v19 = cm2 * y3;
                 TLane v20 = c0_1 * y3;
                 TLane v21 = c1 + v20 * y3;
@@ -212,13 +212,15 @@ namespace Scenarios.Helpers
                 // double drag = friction * velocity;
                 // if (velocity < 0)
                 TLane v2 = TLane.LessThan(y3, TLane.Zero);
+
+                // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
                 TLane v3 = c0_1 * y3;
                 TLane v4 = TLane.Sin(tLane);
                 TLane v5 = cm2 * v4;
                 TLane v6 = c0_1 * v4;
                 TLane v7 = c1 + v6 * v4;
 
-                // adjoint of: if (velocity < 0)
+                // adjoint of: dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
                 TLane v8 = dydtBar[3];
                 dydtBar[3] = TLane.Zero;
                 TLane v9 = v8 * v5;
@@ -226,6 +228,8 @@ namespace Scenarios.Helpers
                 tBar += TLane.FusedMultiplyAdd(v8 * v7, cm2, TLane.FusedMultiplyAdd(v9, v6, v9 * v4 * c0_1)) * v10;
                 TLane v11 = v8 * c0_01;
                 TLane v12 = v11 * (cm2 * y3);
+
+                // adjoint of: if (velocity < 0)
                 TLane dragBar = TLane.Zero;
                 TLane dragBar_2 = -v8;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v2)
@@ -261,15 +265,19 @@ namespace Scenarios.Helpers
 
                 // if (velocity < 0)
                 TLane v17 = TLane.LessThan(y1, TLane.Zero);
+
+                // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
                 TLane v18 = c0_1 * y1;
 
-                // adjoint of: if (velocity < 0)
+                // adjoint of: dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
                 TLane v19 = dydtBar[1];
                 dydtBar[1] = TLane.Zero;
                 TLane v20 = v19 * v5;
                 tBar += TLane.FusedMultiplyAdd(v19 * v7, cm2, TLane.FusedMultiplyAdd(v20, v6, v20 * v4 * c0_1)) * v10;
                 TLane v21 = v19 * c0_01;
                 TLane v22 = v21 * (cm2 * y1);
+
+                // adjoint of: if (velocity < 0)
                 TLane dragBar_5 = TLane.Zero;
                 TLane dragBar_6 = -v19;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v17)
@@ -376,7 +384,7 @@ namespace Scenarios.Helpers
                         drag_2 = TLane.Select(v1, drag_3, drag_2);
                     }
 
-                    // if (velocity < 0)
+                    // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
                     TLane v2 = TLane.Sin(tLane);
                     TLane v3 = cm2 * v2 * (c1 + c0_1 * v2 * v2);
                     dydt.S1 = -p[0] * y0 * (c1 + c0_1 * y0 * y0) + (-drag_2 + c0_01 * (cm2 * y1 * (c1 + c0_1 * y1 * y1))) + v3;
@@ -401,7 +409,7 @@ namespace Scenarios.Helpers
                         drag_5 = TLane.Select(v4, drag_6, drag_5);
                     }
 
-                    // if (velocity < 0)
+                    // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
                     dydt.S3 = -p[1] * y2 * (c1 + c0_1 * y2 * y2) + (-drag_5 + c0_01 * (cm2 * y3 * (c1 + c0_1 * y3 * y3))) + v3;
                     return dydt;
                 }

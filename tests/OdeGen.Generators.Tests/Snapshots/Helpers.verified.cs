@@ -52,7 +52,7 @@ namespace Scenarios.Helpers
                     drag_2 = drag_3;
                 }
 
-                // if (velocity < 0)
+                // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
                 double v2 = global::System.Math.Sin(t);
                 double v3 = -2.0 * v2 * (1.0 + 0.1 * v2 * v2);
                 dydt[1] = -p[0] * y0 * (1.0 + 0.1 * y0 * y0) + (-drag_2 + 0.01 * (-2.0 * y1 * (1.0 + 0.1 * y1 * y1))) + v3;
@@ -77,7 +77,7 @@ namespace Scenarios.Helpers
                     drag_5 = drag_6;
                 }
 
-                // if (velocity < 0)
+                // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
                 dydt[3] = -p[1] * y2 * (1.0 + 0.1 * y2 * y2) + (-drag_5 + 0.01 * (-2.0 * y3 * (1.0 + 0.1 * y3 * y3))) + v3;
             }
 
@@ -122,7 +122,7 @@ namespace Scenarios.Helpers
                     dragDot_2 = dragDot_3;
                 }
 
-                // if (velocity < 0)
+                // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
                 double v5 = -2.0 * y1;
                 double v6 = 0.1 * y1;
                 double v7 = 1.0 + v6 * y1;
@@ -167,7 +167,7 @@ namespace Scenarios.Helpers
                     dragDot_5 = dragDot_6;
                 }
 
-                // if (velocity < 0)
+                // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
                 double v19 = -2.0 * y3;
                 double v20 = 0.1 * y3;
                 double v21 = 1.0 + v20 * y3;
@@ -199,13 +199,15 @@ namespace Scenarios.Helpers
                 // double drag = friction * velocity;
                 // if (velocity < 0)
                 bool v2 = (y3 < 0.0);
+
+                // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
                 double v3 = 0.1 * y3;
                 double v4 = global::System.Math.Sin(t);
                 double v5 = -2.0 * v4;
                 double v6 = 0.1 * v4;
                 double v7 = 1.0 + v6 * v4;
 
-                // adjoint of: if (velocity < 0)
+                // adjoint of: dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
                 double v8 = dydtBar[3];
                 dydtBar[3] = 0.0;
                 double v9 = v8 * v5;
@@ -213,6 +215,8 @@ namespace Scenarios.Helpers
                 tBar += global::System.Math.FusedMultiplyAdd(v8 * v7, -2.0, global::System.Math.FusedMultiplyAdd(v9, v6, v9 * v4 * 0.1)) * v10;
                 double v11 = v8 * 0.01;
                 double v12 = v11 * (-2.0 * y3);
+
+                // adjoint of: if (velocity < 0)
                 double dragBar = 0.0;
                 double dragBar_2 = -v8;
                 if (v2)
@@ -248,15 +252,19 @@ namespace Scenarios.Helpers
 
                 // if (velocity < 0)
                 bool v17 = (y1 < 0.0);
+
+                // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
                 double v18 = 0.1 * y1;
 
-                // adjoint of: if (velocity < 0)
+                // adjoint of: dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
                 double v19 = dydtBar[1];
                 dydtBar[1] = 0.0;
                 double v20 = v19 * v5;
                 tBar += global::System.Math.FusedMultiplyAdd(v19 * v7, -2.0, global::System.Math.FusedMultiplyAdd(v20, v6, v20 * v4 * 0.1)) * v10;
                 double v21 = v19 * 0.01;
                 double v22 = v21 * (-2.0 * y1);
+
+                // adjoint of: if (velocity < 0)
                 double dragBar_5 = 0.0;
                 double dragBar_6 = -v19;
                 if (v17)
