@@ -79,6 +79,36 @@ public class FloatTests
         Assert.Contains("0.1f", text);
     }
 
+    [Fact]
+    public void FloatClamp_IsMathClamp_WithTheSlopeOfTheSideTaken()
+    {
+        // MathF has no Clamp, so float code writes Math.Clamp(float, float, float): accepted, printed as such.
+        const string source = """
+            using System;
+            using OdeGen;
+            namespace Scenarios.SingleClamp;
+            public static partial class Limited
+            {
+                [OdeDynamics]
+                public static void Rhs(float t, ReadOnlySpan<float> y, ReadOnlySpan<float> p, Span<float> dydt)
+                {
+                    dydt[0] = p[0] * Math.Clamp(y[0], -0.5f, 0.5f);
+                }
+            }
+            """;
+        GeneratorRun run = GeneratorHarness.Run(GeneratorHarness.Compile(source));
+        Assert.DoesNotContain(run.Result.Diagnostics, d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error);
+        Assert.Contains("global::System.Math.Clamp(", run.ScalarSources.Single().Value);
+        var s = (IOdeSystemSingle)Activator.CreateInstance(CompiledSystems.EmitAndLoad(run.Output).GetType("Scenarios.SingleClamp.Limited+RhsSystem")!)!;
+        foreach ((float y, float slope) in new[] { (0.25f, 3f), (0.75f, 0f), (-0.9f, 0f) })
+        {
+            float[] f = new float[1], fDot = new float[1];
+            s.Jvp(0, [y], [3f], 0, [1f], [0f], f, fDot);
+            Assert.Equal(3f * Math.Clamp(y, -0.5f, 0.5f), f[0]);
+            Assert.Equal(slope, fDot[0]);
+        }
+    }
+
     private static void AssertClose(double[] expected, float[] actual, string what)
     {
         for (int i = 0; i < expected.Length; i++)

@@ -268,7 +268,9 @@ internal sealed class FunctionEmitter
             args.Add(Expr(x.Operand(k)).Text);
         }
 
-        string call = $"global::System.{(_function.Single ? "MathF" : "Math")}.{x.Fn}({string.Join(", ", args)})";
+        // MathF has no Clamp; Math.Clamp's float overload rounds nothing, so it is the float function.
+        string type = _function.Single && x.Fn != Fn.Clamp ? "MathF" : "Math";
+        string call = $"global::System.{type}.{x.Fn}({string.Join(", ", args)})";
 
         // Sign returns an int; the cast makes the whole call one value of the method's type.
         return x.Fn == Fn.Sign ? $"({_real}){call}" : call;
