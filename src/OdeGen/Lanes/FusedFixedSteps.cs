@@ -23,162 +23,147 @@ public static class FusedFixedSteps
         int n = TState.StateCount, registers = n == 0 ? 0 : y.Length / n;
         if (registers * n != y.Length || registers == 0 || p.Length % registers != 0)
             throw new ArgumentException($"y holds {y.Length} lane values and p {p.Length}: expected whole registers of {n} states.", nameof(y));
-        var block = new Block(n, p.Length / registers, registers);
+        var run = new StepRun(t0, firstStep, steps, n, p.Length / registers, registers);
+        var w = new Weights<TLane>(plan);
         return plan.Stages switch
         {
-            1 => OneStage<TState, TLane>(plan, t0, firstStep, steps, y, p, block),
-            2 => TwoStages<TState, TLane>(plan, t0, firstStep, steps, y, p, block),
-            3 => ThreeStages<TState, TLane>(plan, t0, firstStep, steps, y, p, block),
-            _ when plan.Chain => FourStageChain<TState, TLane>(plan, t0, firstStep, steps, y, p, block),
-            _ => FourStages<TState, TLane>(plan, t0, firstStep, steps, y, p, block),
+            1 => Loop<TState, TLane, OneStage>(run, w, y, p),
+            2 => Loop<TState, TLane, TwoStages>(run, w, y, p),
+            3 => Loop<TState, TLane, ThreeStages>(run, w, y, p),
+            _ when plan.Chain => Loop<TState, TLane, FourStageChain>(run, w, y, p),
+            _ => Loop<TState, TLane, FourStages>(run, w, y, p),
         };
     }
 
-    private readonly record struct Block(int States, int Parameters, int Registers);
+    /// <summary>Which steps, and the block's shape.</summary>
+    private readonly record struct StepRun(double T0, long FirstStep, int Steps, int States, int Parameters, int Registers);
+
+    /// <summary>The plan's weights broadcast once, and its stage offsets (an unused weight is 0).</summary>
+    private readonly struct Weights<TLane> where TLane : unmanaged, ILane<TLane>
+    {
+        public readonly TLane A21, A31, A32, A41, A42, A43, B1, B2, B3, B4;
+        public readonly double H, C2, C3, C4;
+
+        public Weights(FusedStepPlan plan)
+        {
+            A21 = TLane.Create(plan.A(1, 0));
+            A31 = TLane.Create(plan.A(2, 0));
+            A32 = TLane.Create(plan.A(2, 1));
+            A41 = TLane.Create(plan.A(3, 0));
+            A42 = TLane.Create(plan.A(3, 1));
+            A43 = TLane.Create(plan.A(3, 2));
+            B1 = TLane.Create(plan.B(0));
+            B2 = TLane.Create(plan.B(1));
+            B3 = TLane.Create(plan.B(2));
+            B4 = TLane.Create(plan.B(3));
+            H = plan.H;
+            C2 = plan.Offset(1);
+            C3 = plan.Offset(2);
+            C4 = plan.Offset(3);
+        }
+    }
+
+    /// <summary>One step of one register: the stages of a tableau shape, unrolled.</summary>
+    private interface IStep
+    {
+        static abstract TState Next<TState, TLane>(in TState y, double t, ReadOnlySpan<TLane> p, in Weights<TLane> w)
+            where TState : unmanaged, ILaneRegisters<TState, TLane>
+            where TLane : unmanaged, ILane<TLane>;
+    }
+
+    // For each step, for each register: load, step, check, store. Step k starts at t0 + k·h, as the block solver counts fixed steps.
+    // Compiled optimized at once: one call runs for long, and its unoptimized first tier would not inline f.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static TLane Loop<TState, TLane, TStep>(StepRun run, in Weights<TLane> w, Span<TLane> y, ReadOnlySpan<TLane> p)
+        where TState : unmanaged, ILaneRegisters<TState, TLane>
+        where TLane : unmanaged, ILane<TLane>
+        where TStep : IStep
+    {
+        TLane bad = TLane.Zero;
+        for (int j = 0; j < run.Steps; j++)
+        {
+            double t = run.T0 + (run.FirstStep + j) * w.H;
+            for (int g = 0; g < run.Registers; g++)
+            {
+                Span<TLane> yg = y.Slice(g * run.States, run.States);
+                TState next = TStep.Next(TState.Load(yg), t, p.Slice(g * run.Parameters, run.Parameters), w);
+                bad += TState.NonFinite(next);
+                TState.Store(next, yg);
+            }
+        }
+
+        return bad;
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TState Fma<TState, TLane>(in TState y, TLane w, in TState k)
         where TState : unmanaged, ILaneRegisters<TState, TLane>
         where TLane : unmanaged, ILane<TLane> => TState.MultiplyAdd(y, w, k);
 
-    // The start time of fixed step k, as the block solver counts fixed steps: t0 + k·h.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static double StartTime(FusedStepPlan plan, double t0, long firstStep, int j) => t0 + (firstStep + j) * plan.H;
-
-    private static TLane OneStage<TState, TLane>(FusedStepPlan plan, double t0, long firstStep, int steps, Span<TLane> y, ReadOnlySpan<TLane> p, Block b)
-        where TState : unmanaged, ILaneRegisters<TState, TLane>
-        where TLane : unmanaged, ILane<TLane>
+    private readonly struct OneStage : IStep
     {
-        TLane b1 = TLane.Create(plan.B(0));
-        TLane bad = TLane.Zero;
-        for (int j = 0; j < steps; j++)
-        {
-            double t = StartTime(plan, t0, firstStep, j);
-            for (int g = 0; g < b.Registers; g++)
-            {
-                Span<TLane> yg = y.Slice(g * b.States, b.States);
-                ReadOnlySpan<TLane> pg = p.Slice(g * b.Parameters, b.Parameters);
-                TState y0 = TState.Load(yg);
-                TState next = Fma(y0, b1, TState.Derivative(t, y0, pg));
-                bad += TState.NonFinite(next);
-                TState.Store(next, yg);
-            }
-        }
-
-        return bad;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TState Next<TState, TLane>(in TState y, double t, ReadOnlySpan<TLane> p, in Weights<TLane> w)
+            where TState : unmanaged, ILaneRegisters<TState, TLane>
+            where TLane : unmanaged, ILane<TLane> =>
+            Fma(y, w.B1, TState.Derivative(t, y, p));
     }
 
-    private static TLane TwoStages<TState, TLane>(FusedStepPlan plan, double t0, long firstStep, int steps, Span<TLane> y, ReadOnlySpan<TLane> p, Block b)
-        where TState : unmanaged, ILaneRegisters<TState, TLane>
-        where TLane : unmanaged, ILane<TLane>
+    private readonly struct TwoStages : IStep
     {
-        TLane a21 = TLane.Create(plan.A(1, 0)), b1 = TLane.Create(plan.B(0)), b2 = TLane.Create(plan.B(1));
-        double c2 = plan.Offset(1);
-        TLane bad = TLane.Zero;
-        for (int j = 0; j < steps; j++)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TState Next<TState, TLane>(in TState y, double t, ReadOnlySpan<TLane> p, in Weights<TLane> w)
+            where TState : unmanaged, ILaneRegisters<TState, TLane>
+            where TLane : unmanaged, ILane<TLane>
         {
-            double t = StartTime(plan, t0, firstStep, j), t2 = t + c2;
-            for (int g = 0; g < b.Registers; g++)
-            {
-                Span<TLane> yg = y.Slice(g * b.States, b.States);
-                ReadOnlySpan<TLane> pg = p.Slice(g * b.Parameters, b.Parameters);
-                TState y0 = TState.Load(yg);
-                TState k1 = TState.Derivative(t, y0, pg);
-                TState k2 = TState.Derivative(t2, Fma(y0, a21, k1), pg);
-                TState next = Fma(Fma(y0, b1, k1), b2, k2);
-                bad += TState.NonFinite(next);
-                TState.Store(next, yg);
-            }
+            TState k1 = TState.Derivative(t, y, p);
+            TState k2 = TState.Derivative(t + w.C2, Fma(y, w.A21, k1), p);
+            return Fma(Fma(y, w.B1, k1), w.B2, k2);
         }
-
-        return bad;
     }
 
-    private static TLane ThreeStages<TState, TLane>(FusedStepPlan plan, double t0, long firstStep, int steps, Span<TLane> y, ReadOnlySpan<TLane> p, Block b)
-        where TState : unmanaged, ILaneRegisters<TState, TLane>
-        where TLane : unmanaged, ILane<TLane>
+    private readonly struct ThreeStages : IStep
     {
-        TLane a21 = TLane.Create(plan.A(1, 0)), a31 = TLane.Create(plan.A(2, 0)), a32 = TLane.Create(plan.A(2, 1));
-        TLane b1 = TLane.Create(plan.B(0)), b2 = TLane.Create(plan.B(1)), b3 = TLane.Create(plan.B(2));
-        double c2 = plan.Offset(1), c3 = plan.Offset(2);
-        TLane bad = TLane.Zero;
-        for (int j = 0; j < steps; j++)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TState Next<TState, TLane>(in TState y, double t, ReadOnlySpan<TLane> p, in Weights<TLane> w)
+            where TState : unmanaged, ILaneRegisters<TState, TLane>
+            where TLane : unmanaged, ILane<TLane>
         {
-            double t = StartTime(plan, t0, firstStep, j), t2 = t + c2, t3 = t + c3;
-            for (int g = 0; g < b.Registers; g++)
-            {
-                Span<TLane> yg = y.Slice(g * b.States, b.States);
-                ReadOnlySpan<TLane> pg = p.Slice(g * b.Parameters, b.Parameters);
-                TState y0 = TState.Load(yg);
-                TState k1 = TState.Derivative(t, y0, pg);
-                TState k2 = TState.Derivative(t2, Fma(y0, a21, k1), pg);
-                TState k3 = TState.Derivative(t3, Fma(Fma(y0, a31, k1), a32, k2), pg);
-                TState next = Fma(Fma(Fma(y0, b1, k1), b2, k2), b3, k3);
-                bad += TState.NonFinite(next);
-                TState.Store(next, yg);
-            }
+            TState k1 = TState.Derivative(t, y, p);
+            TState k2 = TState.Derivative(t + w.C2, Fma(y, w.A21, k1), p);
+            TState k3 = TState.Derivative(t + w.C3, Fma(Fma(y, w.A31, k1), w.A32, k2), p);
+            return Fma(Fma(Fma(y, w.B1, k1), w.B2, k2), w.B3, k3);
         }
-
-        return bad;
     }
 
     // The classic RK4 shape: stage i reads stage i − 1 only.
-    private static TLane FourStageChain<TState, TLane>(FusedStepPlan plan, double t0, long firstStep, int steps, Span<TLane> y, ReadOnlySpan<TLane> p, Block b)
-        where TState : unmanaged, ILaneRegisters<TState, TLane>
-        where TLane : unmanaged, ILane<TLane>
+    private readonly struct FourStageChain : IStep
     {
-        TLane a21 = TLane.Create(plan.A(1, 0)), a32 = TLane.Create(plan.A(2, 1)), a43 = TLane.Create(plan.A(3, 2));
-        TLane b1 = TLane.Create(plan.B(0)), b2 = TLane.Create(plan.B(1)), b3 = TLane.Create(plan.B(2)), b4 = TLane.Create(plan.B(3));
-        double c2 = plan.Offset(1), c3 = plan.Offset(2), c4 = plan.Offset(3);
-        TLane bad = TLane.Zero;
-        for (int j = 0; j < steps; j++)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TState Next<TState, TLane>(in TState y, double t, ReadOnlySpan<TLane> p, in Weights<TLane> w)
+            where TState : unmanaged, ILaneRegisters<TState, TLane>
+            where TLane : unmanaged, ILane<TLane>
         {
-            double t = StartTime(plan, t0, firstStep, j), t2 = t + c2, t3 = t + c3, t4 = t + c4;
-            for (int g = 0; g < b.Registers; g++)
-            {
-                Span<TLane> yg = y.Slice(g * b.States, b.States);
-                ReadOnlySpan<TLane> pg = p.Slice(g * b.Parameters, b.Parameters);
-                TState y0 = TState.Load(yg);
-                TState k1 = TState.Derivative(t, y0, pg);
-                TState k2 = TState.Derivative(t2, Fma(y0, a21, k1), pg);
-                TState k3 = TState.Derivative(t3, Fma(y0, a32, k2), pg);
-                TState k4 = TState.Derivative(t4, Fma(y0, a43, k3), pg);
-                TState next = Fma(Fma(Fma(Fma(y0, b1, k1), b2, k2), b3, k3), b4, k4);
-                bad += TState.NonFinite(next);
-                TState.Store(next, yg);
-            }
+            TState k1 = TState.Derivative(t, y, p);
+            TState k2 = TState.Derivative(t + w.C2, Fma(y, w.A21, k1), p);
+            TState k3 = TState.Derivative(t + w.C3, Fma(y, w.A32, k2), p);
+            TState k4 = TState.Derivative(t + w.C4, Fma(y, w.A43, k3), p);
+            return Fma(Fma(Fma(Fma(y, w.B1, k1), w.B2, k2), w.B3, k3), w.B4, k4);
         }
-
-        return bad;
     }
 
-    private static TLane FourStages<TState, TLane>(FusedStepPlan plan, double t0, long firstStep, int steps, Span<TLane> y, ReadOnlySpan<TLane> p, Block b)
-        where TState : unmanaged, ILaneRegisters<TState, TLane>
-        where TLane : unmanaged, ILane<TLane>
+    private readonly struct FourStages : IStep
     {
-        TLane a21 = TLane.Create(plan.A(1, 0)), a31 = TLane.Create(plan.A(2, 0)), a32 = TLane.Create(plan.A(2, 1));
-        TLane a41 = TLane.Create(plan.A(3, 0)), a42 = TLane.Create(plan.A(3, 1)), a43 = TLane.Create(plan.A(3, 2));
-        TLane b1 = TLane.Create(plan.B(0)), b2 = TLane.Create(plan.B(1)), b3 = TLane.Create(plan.B(2)), b4 = TLane.Create(plan.B(3));
-        double c2 = plan.Offset(1), c3 = plan.Offset(2), c4 = plan.Offset(3);
-        TLane bad = TLane.Zero;
-        for (int j = 0; j < steps; j++)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TState Next<TState, TLane>(in TState y, double t, ReadOnlySpan<TLane> p, in Weights<TLane> w)
+            where TState : unmanaged, ILaneRegisters<TState, TLane>
+            where TLane : unmanaged, ILane<TLane>
         {
-            double t = StartTime(plan, t0, firstStep, j), t2 = t + c2, t3 = t + c3, t4 = t + c4;
-            for (int g = 0; g < b.Registers; g++)
-            {
-                Span<TLane> yg = y.Slice(g * b.States, b.States);
-                ReadOnlySpan<TLane> pg = p.Slice(g * b.Parameters, b.Parameters);
-                TState y0 = TState.Load(yg);
-                TState k1 = TState.Derivative(t, y0, pg);
-                TState k2 = TState.Derivative(t2, Fma(y0, a21, k1), pg);
-                TState k3 = TState.Derivative(t3, Fma(Fma(y0, a31, k1), a32, k2), pg);
-                TState k4 = TState.Derivative(t4, Fma(Fma(Fma(y0, a41, k1), a42, k2), a43, k3), pg);
-                TState next = Fma(Fma(Fma(Fma(y0, b1, k1), b2, k2), b3, k3), b4, k4);
-                bad += TState.NonFinite(next);
-                TState.Store(next, yg);
-            }
+            TState k1 = TState.Derivative(t, y, p);
+            TState k2 = TState.Derivative(t + w.C2, Fma(y, w.A21, k1), p);
+            TState k3 = TState.Derivative(t + w.C3, Fma(Fma(y, w.A31, k1), w.A32, k2), p);
+            TState k4 = TState.Derivative(t + w.C4, Fma(Fma(Fma(y, w.A41, k1), w.A42, k2), w.A43, k3), p);
+            return Fma(Fma(Fma(Fma(y, w.B1, k1), w.B2, k2), w.B3, k3), w.B4, k4);
         }
-
-        return bad;
     }
 }
