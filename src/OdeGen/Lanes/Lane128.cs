@@ -30,6 +30,22 @@ public readonly struct Lane128 : ILane<Lane128>, ILaneBits<Lane128>
     public static void Store(Lane128 value, Span<double> destination) => value.Value.CopyTo(destination);
     /// <inheritdoc/>
     public static double GetLane(Lane128 value, int lane) => value.Value.GetElement(lane);
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lane128 Load(ReadOnlySpan<double> values, int start) => new(Vector128.Create(values.Slice(start, 2)));
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lane128 LoadStrided(ReadOnlySpan<double> values, int start, int stride) =>
+        new(Vector128.Create(values[start], values[start + stride]));
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Lane128 value, Span<double> destination, int start) => value.Value.CopyTo(destination.Slice(start, 2));
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreStrided(Lane128 value, Span<double> destination, int start, int stride)
+    {
+        for (int k = 0; k < 2; k++) destination[start + (k * stride)] = value.Value.GetElement(k);
+    }
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -30,6 +30,22 @@ public readonly struct Lane256 : ILane<Lane256>, ILaneBits<Lane256>
     public static void Store(Lane256 value, Span<double> destination) => value.Value.CopyTo(destination);
     /// <inheritdoc/>
     public static double GetLane(Lane256 value, int lane) => value.Value.GetElement(lane);
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lane256 Load(ReadOnlySpan<double> values, int start) => new(Vector256.Create(values.Slice(start, 4)));
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lane256 LoadStrided(ReadOnlySpan<double> values, int start, int stride) =>
+        new(Vector256.Create(values[start], values[start + stride], values[start + (2 * stride)], values[start + (3 * stride)]));
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Lane256 value, Span<double> destination, int start) => value.Value.CopyTo(destination.Slice(start, 4));
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreStrided(Lane256 value, Span<double> destination, int start, int stride)
+    {
+        for (int k = 0; k < 4; k++) destination[start + (k * stride)] = value.Value.GetElement(k);
+    }
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

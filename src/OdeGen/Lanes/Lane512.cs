@@ -30,6 +30,22 @@ public readonly struct Lane512 : ILane<Lane512>, ILaneBits<Lane512>
     public static void Store(Lane512 value, Span<double> destination) => value.Value.CopyTo(destination);
     /// <inheritdoc/>
     public static double GetLane(Lane512 value, int lane) => value.Value.GetElement(lane);
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lane512 Load(ReadOnlySpan<double> values, int start) => new(Vector512.Create(values.Slice(start, 8)));
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lane512 LoadStrided(ReadOnlySpan<double> values, int start, int stride) =>
+        new(Vector512.Create(values[start], values[start + stride], values[start + (2 * stride)], values[start + (3 * stride)], values[start + (4 * stride)], values[start + (5 * stride)], values[start + (6 * stride)], values[start + (7 * stride)]));
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Lane512 value, Span<double> destination, int start) => value.Value.CopyTo(destination.Slice(start, 8));
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreStrided(Lane512 value, Span<double> destination, int start, int stride)
+    {
+        for (int k = 0; k < 8; k++) destination[start + (k * stride)] = value.Value.GetElement(k);
+    }
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
