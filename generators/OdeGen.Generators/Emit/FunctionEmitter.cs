@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using OdeGen.Generators.Ir;
+using OdeGen.Generators.Optimize;
 
 namespace OdeGen.Generators.Emit;
 
@@ -18,19 +19,48 @@ internal sealed class FunctionEmitter
     private readonly string _real;
     private readonly string?[] _names;
 
-    private FunctionEmitter(IrFunction function, IEnumerable<string> parameters)
+    /// <summary>The loops vectorized across their index, by the position of their For, with their helpers' names.</summary>
+    private readonly Dictionary<int, (VectorLoop Loop, string Helper)> _vectorized = new();
+
+    /// <summary>Every name the method declares or takes (for the names the vectorized loops add).</summary>
+    private readonly HashSet<string> _taken;
+
+    private FunctionEmitter(IrFunction function, IEnumerable<string> parameters, IReadOnlyList<VectorLoop>? loops, string method)
     {
         _function = function;
         _real = function.Single ? "float" : "double";
-        _names = LocalNames.Assign(function, parameters);
+        var parameterList = new List<string>(parameters);
+        _names = LocalNames.Assign(function, parameterList);
+        _taken = new HashSet<string>(parameterList);
+        foreach (Instr x in function.Body)
+        {
+            if (x.Op == Op.For)
+            {
+                _taken.Add(x.Name!);
+            }
+        }
+
+        foreach (string? name in _names)
+        {
+            if (name is not null)
+            {
+                _taken.Add(name);
+            }
+        }
+
+        for (int k = 0; k < (loops?.Count ?? 0); k++)
+        {
+            _vectorized[loops![k].Open] = (loops[k], VectorLoopEmitter.HelperName(method, k));
+        }
     }
 
     /// <summary>
     /// Writes the statements of <paramref name="function"/> to <paramref name="writer"/>; locals are
-    /// named so they never shadow <paramref name="parameters"/>.
+    /// named so they never shadow <paramref name="parameters"/>. <paramref name="loops"/> run through the
+    /// helpers <see cref="VectorLoopEmitter.HelperName"/> of <paramref name="method"/> before their scalar loops.
     /// </summary>
-    public static void EmitBody(IndentedWriter writer, IrFunction function, IEnumerable<string> parameters) =>
-        new FunctionEmitter(function, parameters).Emit(writer);
+    public static void EmitBody(IndentedWriter writer, IrFunction function, IEnumerable<string> parameters, IReadOnlyList<VectorLoop>? loops = null, string method = "") =>
+        new FunctionEmitter(function, parameters, loops, method).Emit(writer);
 
     private void Emit(IndentedWriter writer)
     {
@@ -65,6 +95,13 @@ internal sealed class FunctionEmitter
             headers.Before(writer, x);
             switch (x.Op)
             {
+                case Op.For when _vectorized.TryGetValue(i, out var vector):
+                    // The helper runs the iterations that fill whole registers; this loop runs the rest.
+                    string from = LocalNames.Unique(_taken, x.Name + "From");
+                    VectorLoopEmitter.Dispatch(writer, vector.Loop, vector.Helper, from, System.Linq.Enumerable.Select(vector.Loop.Parameters, Argument));
+                    writer.Open(ForLine(x with { Ix = from }));
+                    headers.BlockOpened();
+                    break;
                 case Op.For:
                     writer.Open(ForLine(x));
                     headers.BlockOpened();
@@ -106,6 +143,17 @@ internal sealed class FunctionEmitter
             }
         }
     }
+
+    /// <summary>What the method passes for a parameter of a vectorized loop's helper.</summary>
+    private string Argument(LoopParameter q) => q.Kind switch
+    {
+        LoopParameterKind.Int => q.Name!,
+        LoopParameterKind.Span or LoopParameterKind.Time => SlotName(q.Slot),
+        LoopParameterKind.Buffer => BufName(q.Id),
+        LoopParameterKind.Sum => "ref " + _names[q.Id],
+        LoopParameterKind.Variable => _names[q.Id]!,
+        _ => Expr(q.Id).Text,
+    };
 
     /// <summary>A condition without the parentheses that make it an atom elsewhere.</summary>
     private string Condition(int id)

@@ -103,12 +103,16 @@ internal sealed partial class LaneFunctionEmitter
                         return (_tDotLane, PrecAtom);
                     case Slot.Index:
                         return ($"TLane.Create((double)({x.Ix}))", PrecAtom);
+                    case Slot _ when _loop is not null:
+                        return (Load(FunctionEmitter.SlotName(x.Slot), x.IndexText, _loop.Strides[id]), PrecAtom);
                     default:
                         return ($"{FunctionEmitter.SlotName(x.Slot)}[{x.Ix ?? Literals.Int(x.Index)}]", PrecAtom);
                 }
 
             case Op.VarGet:
                 return (_names[x.A]!, PrecAtom);
+            case Op.BufLoad when _loop is not null:
+                return (Load(BufName(x.A), x.Ix!, _loop.Strides[id]), PrecAtom);
             case Op.BufLoad:
                 return ($"{BufName(x.A)}[{x.Ix}]", PrecAtom);
             case Op.Neg:
