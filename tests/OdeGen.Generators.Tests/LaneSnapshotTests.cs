@@ -34,7 +34,7 @@ public class LaneSnapshotTests
             .Where(d => d.Severity >= DiagnosticSeverity.Warning && d.Location.SourceTree is { } tree && GeneratorRun.IsLaneFile(Path.GetFileName(tree.FilePath)))
             .ToList();
         Assert.True(warnings.Count == 0, string.Join("\n", warnings));
-        Assert.Equal(21 + TestSources.Random.Count, run.Output.SyntaxTrees.Count(t => GeneratorRun.IsLaneFile(Path.GetFileName(t.FilePath))));
+        Assert.Equal(23 + TestSources.Random.Count, run.Output.SyntaxTrees.Count(t => GeneratorRun.IsLaneFile(Path.GetFileName(t.FilePath))));
     }
 
     [Fact]
@@ -44,6 +44,6 @@ public class LaneSnapshotTests
         var scalar = run.ScalarSources.Keys.Where(k => !k.Contains("Single.", StringComparison.Ordinal)).Select(k => k.Replace(".g.cs", ".Lanes.g.cs", StringComparison.Ordinal));
         Assert.Equal(scalar.OrderBy(k => k, StringComparer.Ordinal), run.LaneSources.Keys.OrderBy(k => k, StringComparer.Ordinal));
         Assert.Contains("Scenarios.Single.SmallNet.RhsSystem.g.cs", run.ScalarSources.Keys);
-        Assert.Equal(21, run.LaneSources.Count);
+        Assert.Equal(22, run.LaneSources.Count);
     }
 }
