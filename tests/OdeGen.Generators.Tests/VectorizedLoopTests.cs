@@ -66,6 +66,30 @@ public class VectorizedLoopTests
     }
 
     [Theory]
+    [InlineData("i", 1)]
+    [InlineData("i * 2 + 1", 2)]
+    [InlineData("2 * (i + 3)", 2)]
+    [InlineData("y.Length - 1 - i", -1)]
+    [InlineData("k * 16 + i", 1)]
+    [InlineData("k * n + 3", 0)]
+    [InlineData("-(i * 3) + k", -3)]
+    [InlineData("i * i", null)]
+    [InlineData("i % 8", null)]
+    [InlineData("i / 2", null)]
+    [InlineData("i * n", null)]
+    [InlineData("i +", null)]
+    public void Stride_IsTheConstantStepOfAnIndex_OrNull(string index, int? stride) => Assert.Equal(stride, IndexText.Stride(index, "i"));
+
+    [Fact]
+    public void Legality_ADescendingIndexOverARuntimeBound_HasStrideMinusOne()
+    {
+        SystemIr ir = Ir(Method("for (int i = 0; i < y.Length; i++) { dydt[i] = p[y.Length - 1 - i] * y[i]; }"));
+        VectorLoop plan = Assert.Single(LoopVectorizer.Plan(ir.Evaluate));
+        Assert.Contains(-1, plan.Strides.Values);
+        Assert.Contains(plan.Parameters, q => q.Kind == LoopParameterKind.Span && q.Slot == OdeGen.Generators.Ir.Slot.Y);
+    }
+
+    [Theory]
     [InlineData("for (int i = 0; i < 6; i++) { dydt[i] = p[i] * y[i]; }", "runs fewer than 8 times")]
     [InlineData("for (int i = 0; i < 16; i++) { dydt[i] = y[(i + 1) % 16]; }", "indexes with (i + 1) % 16, not base + s·i for a constant s")]
     [InlineData("for (int i = 0; i < 16; i++) { dydt[i] = p[i * i]; }", "indexes with i * i, not base + s·i for a constant s")]
@@ -99,6 +123,21 @@ public class VectorizedLoopTests
         SystemIr ir = Ir(Method("Span<double> h = stackalloc double[17]; for (int i = 0; i < 17; i++) { h[i] = Math.Tanh(p[i] * y[i % 16]); } for (int i = 0; i < 16; i++) { dydt[i] = h[i] * h[i + 1] * y[i]; }"));
         Assert.Equal(new string?[] { "indexes with i % 16, not base + s·i for a constant s", null }, Reasons(ir.Evaluate));
         Assert.Contains(Reasons(ir.Vjp), r => r == "writes hBar and touches it at more than one index (i, i + 1)");
+    }
+
+    [Theory]
+    [InlineData("double s = 0; for (int i = 0; i < 16; i++) { s += p[i] * y[i] + p[2 * i + 20]; } dydt[0] = Math.Tanh(s);")]
+    [InlineData("for (int i = 0; i < 16; i++) { double s = 0; for (int j = 0; j < 16; j++) { s += p[i * 16 + j] * y[j]; } dydt[i] = Math.Tanh(s); }")]
+    [InlineData("Span<double> h = stackalloc double[16]; for (int i = 0; i < 16; i++) { h[i] = p[256 + i]; for (int j = 0; j < 16; j++) { h[i] += p[i * 16 + j] * y[j]; } } for (int k = 0; k < 16; k++) { dydt[k] = Math.Tanh(h[k]); }")]
+    [InlineData("Span<double> h = stackalloc double[17]; for (int i = 0; i < 17; i++) { h[i] = Math.Tanh(p[i] * y[i % 16]); } for (int i = 0; i < 16; i++) { dydt[i] = h[i] * h[i + 1] * y[i]; }")]
+    [InlineData("for (int i = 0; i < y.Length; i++) { double z = Math.Sin(p[y.Length - 1 - i] * y[i]) + t; dydt[i] = z > 0.5 ? z * z : Math.Exp(-z); }")]
+    public void Legality_ProgramsRunLikeTheirScalarTwins(string body)
+    {
+        GeneratorRun run = GeneratorHarness.Run(GeneratorHarness.Compile(Method(body), Method(body, vectorize: false)));
+        Assert.Empty(run.Result.Diagnostics.Where(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error));
+        Assembly assembly = CompiledSystems.EmitAndLoad(run.Output);
+        Assert.Contains("IsHardwareAccelerated", run.ScalarSources.Single(s => s.Key.StartsWith("Legality.Loops.", StringComparison.Ordinal)).Value, StringComparison.Ordinal);
+        CompareTwins(System(assembly, "Legality.Loops"), System(assembly, "Legality.Scalar.Loops"), new Random(3), Tolerance, body);
     }
 
     [Fact]
@@ -189,7 +228,7 @@ public class VectorizedLoopTests
         Enumerable.Range(0, length).Select(_ => lo + ((hi - lo) * random.NextDouble())).ToArray();
 
     /// <summary>The reason each loop of <paramref name="function"/> stays scalar, in program order (null: vectorized).</summary>
-    private static string?[] Reasons(Ir.IrFunction function) => LoopVectorizer.Analyze(function).Select(d => d.Reason).ToArray();
+    private static string?[] Reasons(OdeGen.Generators.Ir.IrFunction function) => LoopVectorizer.Analyze(function).Select(d => d.Reason).ToArray();
 
     /// <summary>The optimized IR of the one system in <paramref name="source"/>.</summary>
     private static SystemIr Ir(string source)
@@ -202,15 +241,15 @@ public class VectorizedLoopTests
             .Single();
     }
 
-    /// <summary>A 16-state method with the option and <paramref name="body"/>.</summary>
-    private static string Method(string body) => $$"""
+    /// <summary>A 16-state method with <paramref name="body"/>, with the option (or without it, in Legality.Scalar).</summary>
+    private static string Method(string body, bool vectorize = true) => $$"""
         using OdeGen;
 
-        namespace Legality;
+        namespace Legality{{(vectorize ? string.Empty : ".Scalar")}};
 
         public static partial class Loops
         {
-            [OdeDynamics(States = 16, Parameters = 300, VectorizeLoops = true)]
+            [OdeDynamics(States = 16, Parameters = 300{{(vectorize ? ", VectorizeLoops = true" : string.Empty)}})]
             public static void Rhs(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
             {
                 {{body}}

@@ -5,8 +5,8 @@ namespace OdeGen.Generators.Tests.Infrastructure;
 
 /// <summary>
 /// Seeded random dynamics whose loops the vectorizer takes (VectorizeLoops): 19 states, so every width
-/// leaves a remainder (8, 4, 2); a loop that reads y[i], p at a contiguous and at a strided index and a value
-/// from before the loop, sets a local in a branch on values (a select), adds to a sum and writes a buffer and
+/// leaves a remainder (8, 4, 2); a loop that reads y[i], p at a contiguous and at a strided index, values
+/// from before the loop and a local set in a branch before it, sets a local in a branch on values (a select), adds to a sum and writes a buffer and
 /// dydt at its own element; a second loop that reads the buffer back. The expressions are
 /// <see cref="StructuredPrograms"/>' (every Math function, well defined on the test domain).
 /// </summary>
@@ -25,6 +25,11 @@ internal static class VectorPrograms
         var body = new StringBuilder();
         body.AppendLine($"double u = {StructuredPrograms.Expr(r, StructuredPrograms.Depth(r), scope)};");
         scope.Add("u");
+
+        // A local set on both sides of a branch is a variable the loop reads (a broadcast).
+        body.AppendLine("double w;");
+        body.AppendLine($"if ({StructuredPrograms.Expr(r, 2, scope)} > {StructuredPrograms.Constant(r)}) {{ w = {StructuredPrograms.Expr(r, 2, scope)}; }} else {{ w = {StructuredPrograms.Expr(r, 2, scope)}; }}");
+        scope.Add("w");
         body.AppendLine($"double acc = {StructuredPrograms.Expr(r, 2, scope)};");
 
         // Half the loops run to a constant, half to y.Length (the helper's bound is then read at run time).
