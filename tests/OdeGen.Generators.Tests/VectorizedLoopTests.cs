@@ -51,6 +51,11 @@ public class VectorizedLoopTests
         string text = Assert.Single(run.ScalarSources).Value;
         Assert.DoesNotContain("IsHardwareAccelerated", text, StringComparison.Ordinal);
         Assert.DoesNotContain("Loop0", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("VectorizeLoops", text, StringComparison.Ordinal);
+
+        // With it, a loop that stays scalar says why.
+        string vectorized = Assert.Single(GeneratorHarness.Run(GeneratorHarness.Compile(TestSources.VectorMlp)).ScalarSources).Value;
+        Assert.Contains("// stays scalar (VectorizeLoops): indexes with (i + 1) % 21, not base + s·i for a constant s", vectorized, StringComparison.Ordinal);
         Assert.False(Ir(TestSources.VectorMlpScalar).Header.VectorizeLoops);
     }
 

@@ -22,10 +22,13 @@ internal sealed class FunctionEmitter
     /// <summary>The loops vectorized across their index, by the position of their For, with their helpers' names.</summary>
     private readonly Dictionary<int, (VectorLoop Loop, string Helper)> _vectorized = new();
 
+    /// <summary>Why each loop stays scalar when the system asked for vectorized loops, by the position of its For.</summary>
+    private readonly Dictionary<int, string> _scalarReasons = new();
+
     /// <summary>Every name the method declares or takes (for the names the vectorized loops add).</summary>
     private readonly HashSet<string> _taken;
 
-    private FunctionEmitter(IrFunction function, IEnumerable<string> parameters, IReadOnlyList<VectorLoop>? loops, string method)
+    private FunctionEmitter(IrFunction function, IEnumerable<string> parameters, IReadOnlyList<LoopDecision>? loops, string method)
     {
         _function = function;
         _real = function.Single ? "float" : "double";
@@ -48,18 +51,27 @@ internal sealed class FunctionEmitter
             }
         }
 
-        for (int k = 0; k < (loops?.Count ?? 0); k++)
+        int helpers = 0;
+        foreach (LoopDecision d in loops ?? System.Array.Empty<LoopDecision>())
         {
-            _vectorized[loops![k].Open] = (loops[k], VectorLoopEmitter.HelperName(method, k));
+            if (d.Plan is not null)
+            {
+                _vectorized[d.Open] = (d.Plan, VectorLoopEmitter.HelperName(method, helpers++));
+            }
+            else
+            {
+                _scalarReasons[d.Open] = d.Reason!;
+            }
         }
     }
 
     /// <summary>
     /// Writes the statements of <paramref name="function"/> to <paramref name="writer"/>; locals are
-    /// named so they never shadow <paramref name="parameters"/>. <paramref name="loops"/> run through the
-    /// helpers <see cref="VectorLoopEmitter.HelperName"/> of <paramref name="method"/> before their scalar loops.
+    /// named so they never shadow <paramref name="parameters"/>. The vectorized ones of <paramref name="loops"/>
+    /// run through the helpers <see cref="VectorLoopEmitter.HelperName"/> of <paramref name="method"/> before
+    /// their scalar loops; the others are headed by the reason they stay scalar.
     /// </summary>
-    public static void EmitBody(IndentedWriter writer, IrFunction function, IEnumerable<string> parameters, IReadOnlyList<VectorLoop>? loops = null, string method = "") =>
+    public static void EmitBody(IndentedWriter writer, IrFunction function, IEnumerable<string> parameters, IReadOnlyList<LoopDecision>? loops = null, string method = "") =>
         new FunctionEmitter(function, parameters, loops, method).Emit(writer);
 
     private void Emit(IndentedWriter writer)
@@ -103,6 +115,11 @@ internal sealed class FunctionEmitter
                     headers.BlockOpened();
                     break;
                 case Op.For:
+                    if (_scalarReasons.TryGetValue(i, out string? reason))
+                    {
+                        writer.Line("// stays scalar (VectorizeLoops): " + reason);
+                    }
+
                     writer.Open(ForLine(x));
                     headers.BlockOpened();
                     break;

@@ -163,7 +163,7 @@ internal static class SystemEmitter
     {
         string name = returnAndName.Substring(returnAndName.LastIndexOf(' ') + 1);
         var names = parameters.Select(p => p.Substring(p.LastIndexOf(' ') + 1)).ToList();
-        var loops = VectorLoopEmitter.Loops(h, body);
+        var loops = VectorLoopEmitter.Decisions(h, body);
         w.Line().Line("/// <inheritdoc/>").Open($"public {returnAndName}({string.Join(", ", parameters)})");
         FunctionEmitter.EmitBody(w, body, names, loops, name);
         w.Close();

@@ -30,9 +30,12 @@ internal static class VectorLoopEmitter
         ("Vector128", "Lane128"),
     };
 
-    /// <summary>The loops of <paramref name="function"/> to vectorize: none unless the system opted in (double methods only).</summary>
-    public static IReadOnlyList<VectorLoop> Loops(Model.SystemHeader header, IrFunction function) =>
-        header.VectorizeLoops && !function.Single ? LoopVectorizer.Plan(function) : System.Array.Empty<VectorLoop>();
+    /// <summary>
+    /// The decision for every loop of <paramref name="function"/>: none unless the system opted in (double
+    /// methods only). The method prints the reason above each loop that stays scalar.
+    /// </summary>
+    public static IReadOnlyList<LoopDecision> Decisions(Model.SystemHeader header, IrFunction function) =>
+        header.VectorizeLoops && !function.Single ? LoopVectorizer.Analyze(function) : System.Array.Empty<LoopDecision>();
 
     /// <summary>The helper of the <paramref name="k"/>-th vectorized loop of <paramref name="method"/>.</summary>
     public static string HelperName(string method, int k) => method + "Loop" + Literals.Int(k);
@@ -54,10 +57,11 @@ internal static class VectorLoopEmitter
         }
     }
 
-    /// <summary>Writes the helpers of <paramref name="loops"/> after their method.</summary>
-    public static void Helpers(IndentedWriter writer, IrFunction function, IEnumerable<string> parameters, IReadOnlyList<VectorLoop> loops, string method)
+    /// <summary>Writes the helpers of the vectorized loops among <paramref name="decisions"/> after their method.</summary>
+    public static void Helpers(IndentedWriter writer, IrFunction function, IEnumerable<string> parameters, IReadOnlyList<LoopDecision> decisions, string method)
     {
         var names = parameters.ToList();
+        var loops = decisions.Where(d => d.Plan is not null).Select(d => d.Plan!).ToList();
         for (int k = 0; k < loops.Count; k++)
         {
             writer.Line();

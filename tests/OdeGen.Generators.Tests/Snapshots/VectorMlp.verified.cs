@@ -77,6 +77,7 @@ namespace Scenarios.Vector
                 // double ring = 0;
                 // for (int i = 0; i < Hidden; i++)
                 double ring = 0.0;
+                // stays scalar (VectorizeLoops): indexes with (i + 1) % 21, not base + s·i for a constant s
                 for (int i = 0; i < 21; i++)
                 {
                     // ring += p[C + i] * h[i] * h[(i + 1) % Hidden];
@@ -292,6 +293,7 @@ namespace Scenarios.Vector
                 // for (int i = 0; i < Hidden; i++)
                 double ring = 0.0;
                 double ringDot = 0.0;
+                // stays scalar (VectorizeLoops): indexes with (i + 1) % 21, not base + s·i for a constant s
                 for (int i = 0; i < 21; i++)
                 {
                     // ring += p[C + i] * h[i] * h[(i + 1) % Hidden];
@@ -594,6 +596,7 @@ namespace Scenarios.Vector
                 pBar[105] += oBar_2;
 
                 // adjoint of: for (int i = 0; i < Hidden; i++)
+                // stays scalar (VectorizeLoops): indexes with (i + 1) % 21, not base + s·i for a constant s
                 for (int i = 21 - 1; i >= 0; i--)
                 {
                     // ring += p[C + i] * h[i] * h[(i + 1) % Hidden];
