@@ -44,7 +44,9 @@ public readonly struct Lane128 : ILane<Lane128>, ILaneBits<Lane128>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void StoreStrided(Lane128 value, Span<double> destination, int start, int stride)
     {
-        for (int k = 0; k < 2; k++) destination[start + (k * stride)] = value.Value.GetElement(k);
+        // Unrolled: a constant lane index is one extract, a variable one a round trip through memory.
+        destination[start] = value.Value.GetElement(0);
+        destination[start + stride] = value.Value.GetElement(1);
     }
 
     /// <inheritdoc/>

@@ -44,7 +44,11 @@ public readonly struct Lane256 : ILane<Lane256>, ILaneBits<Lane256>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void StoreStrided(Lane256 value, Span<double> destination, int start, int stride)
     {
-        for (int k = 0; k < 4; k++) destination[start + (k * stride)] = value.Value.GetElement(k);
+        // Unrolled: a constant lane index is one extract, a variable one a round trip through memory.
+        destination[start] = value.Value.GetElement(0);
+        destination[start + stride] = value.Value.GetElement(1);
+        destination[start + (2 * stride)] = value.Value.GetElement(2);
+        destination[start + (3 * stride)] = value.Value.GetElement(3);
     }
 
     /// <inheritdoc/>

@@ -44,7 +44,15 @@ public readonly struct Lane512 : ILane<Lane512>, ILaneBits<Lane512>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void StoreStrided(Lane512 value, Span<double> destination, int start, int stride)
     {
-        for (int k = 0; k < 8; k++) destination[start + (k * stride)] = value.Value.GetElement(k);
+        // Unrolled: a constant lane index is one extract, a variable one a round trip through memory.
+        destination[start] = value.Value.GetElement(0);
+        destination[start + stride] = value.Value.GetElement(1);
+        destination[start + (2 * stride)] = value.Value.GetElement(2);
+        destination[start + (3 * stride)] = value.Value.GetElement(3);
+        destination[start + (4 * stride)] = value.Value.GetElement(4);
+        destination[start + (5 * stride)] = value.Value.GetElement(5);
+        destination[start + (6 * stride)] = value.Value.GetElement(6);
+        destination[start + (7 * stride)] = value.Value.GetElement(7);
     }
 
     /// <inheritdoc/>
