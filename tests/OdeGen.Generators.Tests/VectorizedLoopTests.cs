@@ -196,7 +196,7 @@ public class VectorizedLoopTests
         (IOdeSystem)Activator.CreateInstance(assembly.GetType(type)!.GetNestedType("RhsSystem")!)!;
 
     /// <summary>Evaluate, Jvp and Vjp of the two systems agree to <paramref name="relative"/> of each output's largest element; the vectorized pair passes the dot-product test.</summary>
-    private static void CompareTwins(IOdeSystem vectorized, IOdeSystem scalar, Random random, double relative, string context)
+    internal static void CompareTwins(IOdeSystem vectorized, IOdeSystem scalar, Random random, double relative, string context)
     {
         int n = scalar.StateCount, m = scalar.ParameterCount;
         for (int sample = 0; sample < 4; sample++)
