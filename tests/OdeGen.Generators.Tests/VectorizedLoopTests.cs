@@ -23,6 +23,36 @@ public class VectorizedLoopTests
     }
 
     [Fact]
+    public void EveryScenario_WithTheOption_EqualsItselfWithout()
+    {
+        // The option on every scenario's attribute (VectorMlp has it already), compiled apart from the scenarios as they are.
+        string[] sources = TestSources.All.Values.Where(s => !s.Contains("VectorizeLoops", StringComparison.Ordinal))
+            .Select(s => s.Replace("[OdeDynamics]", "[OdeDynamics(VectorizeLoops = true)]", StringComparison.Ordinal)
+                          .Replace("[OdeDynamics(States", "[OdeDynamics(VectorizeLoops = true, States", StringComparison.Ordinal))
+            .ToArray();
+        GeneratorRun run = GeneratorHarness.Run(GeneratorHarness.Compile(sources));
+        Assert.Empty(run.Result.Diagnostics.Where(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error));
+        Assembly assembly = CompiledSystems.EmitAndLoad(run.Output);
+
+        int compared = 0;
+        foreach (Type type in assembly.GetTypes().Where(t => t.IsValueType && typeof(IOdeSystem).IsAssignableFrom(t)))
+        {
+            Type closed = type.ContainsGenericParameters ? type.MakeGenericType(type.GetGenericArguments().Select(_ => typeof(object)).ToArray()) : type;
+            string name = type.DeclaringType!.Name.Split('`')[0] + "." + type.Name[..^"System".Length];
+            CompareTwins((IOdeSystem)Activator.CreateInstance(closed)!, CompiledSystems.All[name].System, new Random(name.Length), 1e-12, name);
+            compared++;
+        }
+
+        Assert.Equal(CompiledSystems.All.Count - TestSources.Random.Count - 2, compared);
+
+        // Three scenarios have loops that qualify (the MLP, the reservoir's sums over y.Length, the fusion scenario's
+        // own-element loop); the others' loops are short, unrolled, or reach a neighbour through %.
+        Assert.Equal(
+            new[] { "Scenarios.Fusion.Ring.RhsSystem.g.cs", "Scenarios.Loops.Mlp.RhsSystem.g.cs", "Scenarios.Loops.Reservoir.RhsSystem.g.cs" },
+            run.ScalarSources.Where(s => s.Value.Contains("IsHardwareAccelerated", StringComparison.Ordinal)).Select(s => s.Key).OrderBy(k => k, StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void VectorMlp_VectorizesEveryLoopButTheRing()
     {
         SystemIr ir = Ir(TestSources.VectorMlp);
