@@ -129,7 +129,7 @@ public class VectorizedLoopTests
     [InlineData("for (int i = 0; i < 16; i++) { dydt[i] = y[(i + 1) % 16]; }", "indexes with (i + 1) % 16, not base + s·i for a constant s")]
     [InlineData("for (int i = 0; i < 16; i++) { dydt[i] = p[i * i]; }", "indexes with i * i, not base + s·i for a constant s")]
     [InlineData("for (int i = 0; i < 16; i++) { dydt[i] = i < 8 ? y[i] : -y[i]; }", "branches on i")]
-    [InlineData("for (int i = 0; i < 16; i++) { dydt[i] = i * y[i]; }", "uses i as a number")]
+    [InlineData("for (int i = 0; i < 16; i++) { dydt[i] = (i * i) * y[i]; }", "uses i * i as a number, not base + s·i for a constant s")]
     public void Legality_LoopsThatMustStayScalar_SayWhy(string body, string reason)
     {
         Assert.Equal(new string?[] { reason }, Reasons(Ir(Method(body)).Evaluate));
@@ -166,6 +166,7 @@ public class VectorizedLoopTests
     [InlineData("Span<double> h = stackalloc double[16]; for (int i = 0; i < 16; i++) { h[i] = p[256 + i]; for (int j = 0; j < 16; j++) { h[i] += p[i * 16 + j] * y[j]; } } for (int k = 0; k < 16; k++) { dydt[k] = Math.Tanh(h[k]); }")]
     [InlineData("Span<double> h = stackalloc double[17]; for (int i = 0; i < 17; i++) { h[i] = Math.Tanh(p[i] * y[i % 16]); } for (int i = 0; i < 16; i++) { dydt[i] = h[i] * h[i + 1] * y[i]; }")]
     [InlineData("for (int i = 0; i < y.Length; i++) { double z = Math.Sin(p[y.Length - 1 - i] * y[i]) + t; dydt[i] = z > 0.5 ? z * z : Math.Exp(-z); }")]
+    [InlineData("for (int i = 0; i < 16; i++) { dydt[i] = y[i] / (i + 1) + (2 * i) * p[i] + (15 - i) * p[i + 16]; }")]
     public void Legality_ProgramsRunLikeTheirScalarTwins(string body)
     {
         GeneratorRun run = GeneratorHarness.Run(GeneratorHarness.Compile(Method(body), Method(body, vectorize: false)));

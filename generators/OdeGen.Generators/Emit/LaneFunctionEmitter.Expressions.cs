@@ -101,6 +101,11 @@ internal sealed partial class LaneFunctionEmitter
                     case Slot.TDot:
                         _tDotUsed = true;
                         return (_tDotLane, PrecAtom);
+                    case Slot.Index when _loop is not null && _loop.Strides[id] != 0:
+                        // Lane k runs iteration i + k: the index there is this one plus s·k, exactly (small integers).
+                        int s = _loop.Strides[id];
+                        string steps = s == 1 ? "TLane.Indices" : $"TLane.Create({Literals.Int(s)}) * TLane.Indices";
+                        return ($"TLane.Create((double)({x.Ix})) + {steps}", PrecAdd);
                     case Slot.Index:
                         return ($"TLane.Create((double)({x.Ix}))", PrecAtom);
                     case Slot _ when _loop is not null:

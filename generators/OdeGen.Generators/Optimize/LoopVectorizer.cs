@@ -29,8 +29,9 @@ namespace OdeGen.Generators.Optimize;
 /// <item>A variable declared before the loop is either only read in it (a broadcast) or only added to (a
 /// sum): each lane then sums its own iterations from 0 and the lanes are added to the variable after the
 /// loop, a different grouping of the same terms. Setting it, or reading the sum it adds to, disqualifies.</item>
-/// <item>Branches on values become selects (both sides run in every lane); branches on i, i used as a number,
-/// a condition computed before the loop, a stackalloc, and calls of the user's functions disqualify.</item>
+/// <item>Branches on values become selects (both sides run in every lane); branches on i, a condition computed
+/// before the loop, a stackalloc, and calls of the user's functions disqualify. An index used as a number,
+/// (double)(i + 1), is base + s·k in lane k (TLane.Indices): exact, as the scalar conversion.</item>
 /// <item>Inner loops run inside the vectorized body when their bounds do not mention i (every lane runs the
 /// same iterations); of nested loops that all qualify, the innermost is vectorized.</item>
 /// </list>
@@ -147,11 +148,10 @@ internal static class LoopVectorizer
                     Op.Buf => "declares a buffer",
                     Op.For when Mentions(x.Ix!) || Mentions(x.Ix2!) => $"an inner loop's bounds depend on {_v}",
                     Op.For => Names(x.Ix!) ?? Names(x.Ix2!),
-                    Op.Input when x.Slot == Slot.Index && Mentions(x.Ix!) => $"uses {_v} as a number",
                     Op.Compare when x.A < 0 && (Mentions(x.Ix!) || Mentions(x.Ix2!)) => $"branches on {_v}",
                     Op.Compare when x.A < 0 => Names(x.Ix!) ?? Names(x.Ix2!),
                     Op.Input when x.Slot is Slot.T or Slot.TDot => Use(LoopParameterKind.Time, -1, x.Slot),
-                    Op.Input when x.Slot == Slot.Index => Names(x.Ix!),
+                    Op.Input when x.Slot == Slot.Index => Number(i, x.Ix!),
                     Op.Input => Access(i, x.Ix, x.Slot, write: false),
                     Op.Store when x.Slot is not (Slot.YBar or Slot.PBar) => $"writes {x.Slot}",
                     Op.Store => Access(i, x.Ix, x.Slot, write: true),
@@ -265,6 +265,18 @@ internal static class LoopVectorizer
             if (write && span != Slot.None && stride == 0)
             {
                 return $"adds to {Describe(span)}[{index}] at one element in every iteration";
+            }
+
+            _strides[id] = stride;
+            return Names(index);
+        }
+
+        /// <summary>An index used as a number: lane k's value is base + s·k (TLane.Indices), for a constant s.</summary>
+        private string? Number(int id, string index)
+        {
+            if (IndexText.Stride(index, _v) is not int stride)
+            {
+                return $"uses {index} as a number, not base + s·{_v} for a constant s";
             }
 
             _strides[id] = stride;

@@ -35,6 +35,9 @@ public interface ILane<TSelf> where TSelf : unmanaged, ILane<TSelf>
 
     // Offset and strided access, for loops of the scalar methods vectorized across their index
     // (OdeDynamicsAttribute.VectorizeLoops): lane k is element start + k (or start + k·stride) of a span.
+    /// <summary>Lane k holds k (0, 1, 2, …): a loop index as a number, lane k running iteration i + k.</summary>
+    static abstract TSelf Indices { get; }
+
     /// <summary>Lane k from <c>values[start + k]</c>; throws when the run leaves the span.</summary>
     static abstract TSelf Load(ReadOnlySpan<double> values, int start);
 

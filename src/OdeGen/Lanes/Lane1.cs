@@ -31,6 +31,8 @@ public readonly struct Lane1 : ILane<Lane1>
     /// <inheritdoc/>
     public static double GetLane(Lane1 value, int lane) => lane == 0 ? value.Value : throw new ArgumentOutOfRangeException(nameof(lane));
     /// <inheritdoc/>
+    public static Lane1 Indices => default;
+    /// <inheritdoc/>
     public static Lane1 Load(ReadOnlySpan<double> values, int start) => new(values[start]);
     /// <inheritdoc/>
     public static Lane1 LoadStrided(ReadOnlySpan<double> values, int start, int stride) => new(values[start]);

@@ -31,6 +31,12 @@ public readonly struct Lane128 : ILane<Lane128>, ILaneBits<Lane128>
     /// <inheritdoc/>
     public static double GetLane(Lane128 value, int lane) => value.Value.GetElement(lane);
     /// <inheritdoc/>
+    public static Lane128 Indices
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => new(Vector128.Create(0.0, 1.0));
+    }
+    /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Lane128 Load(ReadOnlySpan<double> values, int start) => new(Vector128.Create(values.Slice(start, 2)));
     /// <inheritdoc/>

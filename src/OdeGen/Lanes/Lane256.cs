@@ -31,6 +31,12 @@ public readonly struct Lane256 : ILane<Lane256>, ILaneBits<Lane256>
     /// <inheritdoc/>
     public static double GetLane(Lane256 value, int lane) => value.Value.GetElement(lane);
     /// <inheritdoc/>
+    public static Lane256 Indices
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => new(Vector256.Create(0.0, 1.0, 2.0, 3.0));
+    }
+    /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Lane256 Load(ReadOnlySpan<double> values, int start) => new(Vector256.Create(values.Slice(start, 4)));
     /// <inheritdoc/>

@@ -31,6 +31,12 @@ public readonly struct Lane512 : ILane<Lane512>, ILaneBits<Lane512>
     /// <inheritdoc/>
     public static double GetLane(Lane512 value, int lane) => value.Value.GetElement(lane);
     /// <inheritdoc/>
+    public static Lane512 Indices
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => new(Vector512.Create(0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0));
+    }
+    /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Lane512 Load(ReadOnlySpan<double> values, int start) => new(Vector512.Create(values.Slice(start, 8)));
     /// <inheritdoc/>

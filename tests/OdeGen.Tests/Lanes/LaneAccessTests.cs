@@ -4,7 +4,7 @@ namespace OdeGen.Tests.Lanes;
 
 /// <summary>
 /// The offset and strided loads and stores that vectorized loops use (VectorizeLoops): lane k is element
-/// start + k·stride, every other element is left alone, and a run that leaves the span throws.
+/// start + k·stride, every other element is left alone, and a run that leaves the span throws; Indices holds k in lane k.
 /// </summary>
 public class LaneAccessTests
 {
@@ -52,6 +52,12 @@ public class LaneAccessTests
             }
 
             Assert.Equal(expected, target);
+        }
+
+        // Indices: lane k holds k (a loop index as a number in lane k).
+        for (int k = 0; k < w; k++)
+        {
+            Assert.Equal(k, TLane.GetLane(TLane.Indices, k));
         }
 
         // A run past the end (or before the start) is an exception, never a read or write out of bounds.
