@@ -48,6 +48,7 @@ public sealed partial class OdeDynamicsGenerator
         /// <summary>The method's number type: double, or float when t is float (the float flavour).</summary>
         private readonly SpecialType _real;
         private int _declaredStates, _declaredParameters, _maxState = -1, _maxParameter = -1;
+        private bool _vectorizeLoops;
 
         public Parser(GeneratorAttributeSyntaxContext context, MethodDeclarationSyntax syntax, CancellationToken cancellationToken)
         {
@@ -98,7 +99,7 @@ public sealed partial class OdeDynamicsGenerator
             }
 
             string? ns = _method.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
-            var header = new SystemHeader(ns, types, _method.Name, states, parameters, _real == SpecialType.System_Single);
+            var header = new SystemHeader(ns, types, _method.Name, states, parameters, _real == SpecialType.System_Single, _vectorizeLoops);
             return Finish(new SystemModel(header, _builder.Build(_statements.ToEquatableArray(), userStatements)));
         }
 
@@ -128,6 +129,12 @@ public sealed partial class OdeDynamicsGenerator
             AttributeData attribute = _context.Attributes[0];
             foreach (KeyValuePair<string, TypedConstant> arg in attribute.NamedArguments)
             {
+                if (arg.Key == "VectorizeLoops")
+                {
+                    _vectorizeLoops = arg.Value.Value is true;
+                    continue;
+                }
+
                 int value = arg.Value.Value is int v ? v : 0;
                 if (value < 0 || value > MaxSize)
                 {

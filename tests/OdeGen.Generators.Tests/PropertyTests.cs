@@ -38,6 +38,35 @@ public class PropertyTests
         Assert.Equal(PerBatch, checkedPrograms);
     }
 
+    /// <summary>
+    /// The first 50 programs again with VectorizeLoops, in one compilation with the programs as they are: most
+    /// of their loops stay scalar (a branch on i, a neighbour through %), the second loop over y.Length
+    /// qualifies; either way Evaluate, Jvp and Vjp equal the programs' to 1e-12 and pass the dot-product test.
+    /// </summary>
+    [Fact]
+    public void RandomStructuredPrograms_WithVectorizeLoops_EqualThemWithout()
+    {
+        const int Count = 50;
+        string[] plain = Enumerable.Range(0, Count).Select(k => StructuredPrograms.Create(Seed, k)).ToArray();
+        string[] vectorized = plain.Select((source, k) => source
+            .Replace($"namespace P{k};", $"namespace PV{k};", StringComparison.Ordinal)
+            .Replace($"Parameters = {StructuredPrograms.Parameters})]", $"Parameters = {StructuredPrograms.Parameters}, VectorizeLoops = true)]", StringComparison.Ordinal)).ToArray();
+        GeneratorRun run = GeneratorHarness.Run(GeneratorHarness.Compile(plain.Concat(vectorized).ToArray()));
+        Assert.Empty(run.Result.Diagnostics.Where(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error));
+        Assembly assembly = CompiledSystems.EmitAndLoad(run.Output);
+
+        string[] texts = run.ScalarSources.Where(s => s.Key.StartsWith("PV", StringComparison.Ordinal)).Select(s => s.Value).ToArray();
+        Assert.Equal(Count, texts.Length);
+        Assert.Contains(texts, t => t.Contains("IsHardwareAccelerated", StringComparison.Ordinal));
+        Assert.Contains(texts, t => t.Contains("// stays scalar (VectorizeLoops): branches on i", StringComparison.Ordinal));
+        for (int k = 0; k < Count; k++)
+        {
+            IOdeSystem with = (IOdeSystem)Activator.CreateInstance(assembly.GetType($"PV{k}.Program{k}")!.GetNestedType("RhsSystem")!)!;
+            IOdeSystem without = (IOdeSystem)Activator.CreateInstance(assembly.GetType($"P{k}.Program{k}")!.GetNestedType("RhsSystem")!)!;
+            VectorizedLoopTests.CompareTwins(with, without, new Random(unchecked((Seed * 17) + k)), 1e-12, $"seed {Seed}, program {k}:\n{vectorized[k]}");
+        }
+    }
+
     private static void Check(IOdeSystem system, Dynamics user, Random random, string context)
     {
         const int n = StructuredPrograms.States, m = StructuredPrograms.Parameters;

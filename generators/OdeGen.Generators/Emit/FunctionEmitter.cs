@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using OdeGen.Generators.Ir;
+using OdeGen.Generators.Optimize;
 
 namespace OdeGen.Generators.Emit;
 
@@ -18,19 +19,60 @@ internal sealed class FunctionEmitter
     private readonly string _real;
     private readonly string?[] _names;
 
-    private FunctionEmitter(IrFunction function, IEnumerable<string> parameters)
+    /// <summary>The loops vectorized across their index, by the position of their For, with their helpers' names.</summary>
+    private readonly Dictionary<int, (VectorLoop Loop, string Helper)> _vectorized = new();
+
+    /// <summary>Why each loop stays scalar when the system asked for vectorized loops, by the position of its For.</summary>
+    private readonly Dictionary<int, string> _scalarReasons = new();
+
+    /// <summary>Every name the method declares or takes (for the names the vectorized loops add).</summary>
+    private readonly HashSet<string> _taken;
+
+    private FunctionEmitter(IrFunction function, IEnumerable<string> parameters, IReadOnlyList<LoopDecision>? loops, string method)
     {
         _function = function;
         _real = function.Single ? "float" : "double";
-        _names = LocalNames.Assign(function, parameters);
+        var parameterList = new List<string>(parameters);
+        _names = LocalNames.Assign(function, parameterList);
+        _taken = new HashSet<string>(parameterList);
+        foreach (Instr x in function.Body)
+        {
+            if (x.Op == Op.For)
+            {
+                _taken.Add(x.Name!);
+            }
+        }
+
+        foreach (string? name in _names)
+        {
+            if (name is not null)
+            {
+                _taken.Add(name);
+            }
+        }
+
+        int helpers = 0;
+        foreach (LoopDecision d in loops ?? System.Array.Empty<LoopDecision>())
+        {
+            if (d.Plan is not null)
+            {
+                _vectorized[d.Open] = (d.Plan, VectorLoopEmitter.HelperName(method, helpers++));
+            }
+            else
+            {
+                _scalarReasons[d.Open] = d.Reason!;
+            }
+        }
     }
 
     /// <summary>
     /// Writes the statements of <paramref name="function"/> to <paramref name="writer"/>; locals are
-    /// named so they never shadow <paramref name="parameters"/>.
+    /// named so they never shadow <paramref name="parameters"/>. The vectorized ones of <paramref name="loops"/>
+    /// run through the helpers <see cref="VectorLoopEmitter.HelperName"/> of <paramref name="method"/> before
+    /// their scalar loops; the others are headed by the reason they stay scalar.
     /// </summary>
-    public static void EmitBody(IndentedWriter writer, IrFunction function, IEnumerable<string> parameters) =>
-        new FunctionEmitter(function, parameters).Emit(writer);
+    public static void EmitBody(IndentedWriter writer, IrFunction function, IEnumerable<string> parameters, IReadOnlyList<LoopDecision>? loops = null, string method = "") =>
+        new FunctionEmitter(function, parameters, loops, method).Emit(writer);
 
     private void Emit(IndentedWriter writer)
     {
@@ -65,7 +107,19 @@ internal sealed class FunctionEmitter
             headers.Before(writer, x);
             switch (x.Op)
             {
+                case Op.For when _vectorized.TryGetValue(i, out var vector):
+                    // The helper runs the iterations that fill whole registers; this loop runs the rest.
+                    string from = LocalNames.Unique(_taken, x.Name + "From");
+                    VectorLoopEmitter.Dispatch(writer, vector.Loop, vector.Helper, from, System.Linq.Enumerable.Select(vector.Loop.Parameters, Argument));
+                    writer.Open(ForLine(x with { Ix = from }));
+                    headers.BlockOpened();
+                    break;
                 case Op.For:
+                    if (_scalarReasons.TryGetValue(i, out string? reason))
+                    {
+                        writer.Line("// stays scalar (VectorizeLoops): " + reason);
+                    }
+
                     writer.Open(ForLine(x));
                     headers.BlockOpened();
                     break;
@@ -106,6 +160,17 @@ internal sealed class FunctionEmitter
             }
         }
     }
+
+    /// <summary>What the method passes for a parameter of a vectorized loop's helper.</summary>
+    private string Argument(LoopParameter q) => q.Kind switch
+    {
+        LoopParameterKind.Int => q.Name!,
+        LoopParameterKind.Span or LoopParameterKind.Time => SlotName(q.Slot),
+        LoopParameterKind.Buffer => BufName(q.Id),
+        LoopParameterKind.Sum => "ref " + _names[q.Id],
+        LoopParameterKind.Variable => _names[q.Id]!,
+        _ => Expr(q.Id).Text,
+    };
 
     /// <summary>A condition without the parentheses that make it an atom elsewhere.</summary>
     private string Condition(int id)

@@ -14,8 +14,15 @@ internal sealed class HeaderComments
     private bool _first = true;
     private int _lastUserStatement = -1;
 
-    /// <summary>Creates the printer for <paramref name="function"/>.</summary>
-    public HeaderComments(IrFunction function) => _function = function;
+    /// <summary>
+    /// Creates the printer for <paramref name="function"/>; a printer of part of it starts after the user
+    /// statement <paramref name="lastUserStatement"/>, which the rest of the method has listed.
+    /// </summary>
+    public HeaderComments(IrFunction function, int lastUserStatement = -1)
+    {
+        _function = function;
+        _lastUserStatement = lastUserStatement;
+    }
 
     /// <summary>Writes the header of <paramref name="x"/>'s statement if it starts a new group.</summary>
     public void Before(IndentedWriter writer, Instr x)

@@ -24,9 +24,11 @@ internal sealed partial class LaneFunctionEmitter
             }
         }
 
-        int loops = 0;
-        foreach (Instr x in function.Body)
+        // A vectorized loop's body is all inside its loop.
+        int loops = _loop is null ? 0 : 1;
+        for (int i = _from; i < _to; i++)
         {
+            Instr x = function.Body[i];
             loops += x.Op == Op.For ? 1 : x.Op == Op.EndFor ? -1 : 0;
             if (x.IsExtern)
             {

@@ -101,14 +101,23 @@ internal sealed partial class LaneFunctionEmitter
                     case Slot.TDot:
                         _tDotUsed = true;
                         return (_tDotLane, PrecAtom);
+                    case Slot.Index when _loop is not null && _loop.Strides[id] != 0:
+                        // Lane k runs iteration i + k: the index there is this one plus s·k, exactly (small integers).
+                        int s = _loop.Strides[id];
+                        string steps = s == 1 ? "TLane.Indices" : $"TLane.Create({Literals.Int(s)}) * TLane.Indices";
+                        return ($"TLane.Create(({_number.Real})({x.Ix})) + {steps}", PrecAdd);
                     case Slot.Index:
                         return ($"TLane.Create(({_number.Real})({x.Ix}))", PrecAtom);
+                    case Slot _ when _loop is not null:
+                        return (Load(FunctionEmitter.SlotName(x.Slot), x.IndexText, _loop.Strides[id]), PrecAtom);
                     default:
                         return (Element(x.Slot, FunctionEmitter.SlotName(x.Slot), x.Ix ?? Literals.Int(x.Index)), PrecAtom);
                 }
 
             case Op.VarGet:
                 return (_names[x.A]!, PrecAtom);
+            case Op.BufLoad when _loop is not null:
+                return (Load(BufName(x.A), x.Ix!, _loop.Strides[id]), PrecAtom);
             case Op.BufLoad:
                 return (Element(_function.Body[x.A].Slot, BufName(x.A), x.Ix!), PrecAtom);
             case Op.Neg:

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using OdeGen.Generators.Ir;
+using OdeGen.Generators.Optimize;
 
 namespace OdeGen.Generators.Emit;
 
@@ -11,7 +12,9 @@ namespace OdeGen.Generators.Emit;
 /// the top); Math functions become <c>TLane</c>'s; loops keep their shape. A branch on lane values runs both
 /// sides in every lane and blends each write by a mask (<c>TLane.Select</c>), so every lane ends with the
 /// values of the side it takes; branches on loop indices stay branches. Calls of the user's own functions
-/// and rules run lane by lane on the scalars.
+/// and rules run lane by lane on the scalars. The same printer writes the body of a scalar method's loop
+/// vectorized across its index (LaneFunctionEmitter.Loops.cs): there the spans are the method's doubles, read
+/// and written TLane.Count elements at a time.
 /// </summary>
 internal sealed partial class LaneFunctionEmitter
 {
@@ -44,11 +47,19 @@ internal sealed partial class LaneFunctionEmitter
     /// <summary>y and dydt are <c>LaneRegisters</c> values (fields S0, S1, …), not spans (see <see cref="EmitRegisterBody"/>).</summary>
     private readonly bool _registers;
 
-    private LaneFunctionEmitter(IrFunction function, IEnumerable<string> parameters, bool registers = false)
+    /// <summary>The vectorized loop whose body is printed (null: the whole function as a lane method).</summary>
+    private readonly VectorLoop? _loop;
+
+    /// <summary>The instructions printed: the whole body, or the loop's body.</summary>
+    private readonly int _from, _to;
+
+    private LaneFunctionEmitter(IrFunction function, IEnumerable<string> parameters, VectorLoop? loop = null, bool registers = false)
     {
         _function = function;
         _registers = registers;
         _number = LaneNumber.Of(function.Single);
+        _loop = loop;
+        (_from, _to) = loop is null ? (0, function.Body.Count) : (loop.Open + 1, loop.Close);
         int count = function.Body.Count;
         _laneCondition = new bool[count];
         for (int i = 0; i < count; i++)
@@ -169,6 +180,24 @@ internal sealed partial class LaneFunctionEmitter
         var body = new IndentedWriter(writer.Depth);
         EmitStatements(body);
 
+        List<string> prologue = Prologue();
+        if (prologue.Count > 0)
+        {
+            writer.Line("// shared by the lanes: " + string.Join(", ", Describe()));
+            foreach (string line in prologue)
+            {
+                writer.Line(line);
+            }
+
+            writer.Line();
+        }
+
+        writer.Append(body);
+    }
+
+    /// <summary>The declarations of the broadcasts, masks and scratch the printed statements used.</summary>
+    private List<string> Prologue()
+    {
         var prologue = new List<string>();
         if (_tUsed)
         {
@@ -195,18 +224,7 @@ internal sealed partial class LaneFunctionEmitter
             prologue.Add($"global::System.Span<{_number.Real}> {_scratch} = stackalloc {_number.Real}[{(_scratchRows == 1 ? string.Empty : Literals.Int(_scratchRows) + " * ")}TLane.Count];");
         }
 
-        if (prologue.Count > 0)
-        {
-            writer.Line("// shared by the lanes: " + string.Join(", ", Describe()));
-            foreach (string line in prologue)
-            {
-                writer.Line(line);
-            }
-
-            writer.Line();
-        }
-
-        writer.Append(body);
+        return prologue;
     }
 
     /// <summary>What the prologue declares, for its comment.</summary>
@@ -231,9 +249,9 @@ internal sealed partial class LaneFunctionEmitter
     /// <summary>The statements, in the scalar emitter's order and grouping; writes inside lane branches are blended by the current mask.</summary>
     private void EmitStatements(IndentedWriter writer)
     {
-        var headers = new HeaderComments(_function);
+        var headers = new HeaderComments(_function, _loop is null ? -1 : StatementsBefore(_loop.Open));
         var regions = new Stack<Region>();
-        for (int i = 0; i < _function.Body.Count; i++)
+        for (int i = _from; i < _to; i++)
         {
             Instr x = _function.Body[i];
             switch (x.Op)
@@ -284,6 +302,12 @@ internal sealed partial class LaneFunctionEmitter
                     break;
                 case Op.Buf:
                     BufLines(writer, x, i);
+                    break;
+                case Op.BufStore when _loop is not null:
+                    MemoryWrite(writer, BufName(x.B), x, i, accumulate: x.Value == 1);
+                    break;
+                case Op.Store when _loop is not null:
+                    MemoryWrite(writer, FunctionEmitter.SlotName(x.Slot), x, i, accumulate: true);
                     break;
                 case Op.BufStore:
                     string element = Element(_function.Body[x.B].Slot, BufName(x.B), x.Ix!);

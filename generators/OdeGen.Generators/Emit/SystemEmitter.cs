@@ -57,12 +57,12 @@ internal static class SystemEmitter
 
         string r = h.Single ? "float" : "double";
         string Ros = $"global::System.ReadOnlySpan<{r}>", Span = $"global::System.Span<{r}>";
-        Method(w, "void Evaluate", s.Evaluate, $"{r} t", $"{Ros} y", $"{Ros} p", $"{Span} dydt");
-        Method(w, "void Jvp", s.Jvp, $"{r} t", $"{Ros} y", $"{Ros} p", $"{r} tDot", $"{Ros} yDot", $"{Ros} pDot", $"{Span} dydt", $"{Span} dydtDot");
-        Method(w, $"{r} Vjp", s.Vjp, $"{r} t", $"{Ros} y", $"{Ros} p", $"{Ros} a", $"{Span} yBar", $"{Span} pBar");
+        Method(w, h, "void Evaluate", s.Evaluate, $"{r} t", $"{Ros} y", $"{Ros} p", $"{Span} dydt");
+        Method(w, h, "void Jvp", s.Jvp, $"{r} t", $"{Ros} y", $"{Ros} p", $"{r} tDot", $"{Ros} yDot", $"{Ros} pDot", $"{Span} dydt", $"{Span} dydtDot");
+        Method(w, h, $"{r} Vjp", s.Vjp, $"{r} t", $"{Ros} y", $"{Ros} p", $"{Ros} a", $"{Span} yBar", $"{Span} pBar");
         if (s.Jacobian is { } jacobian)
         {
-            Method(w, "void Jacobian", jacobian, $"{r} t", $"{Ros} y", $"{Ros} p", $"{Span} dfdy", $"{Span} dfdp");
+            Method(w, h, "void Jacobian", jacobian, $"{r} t", $"{Ros} y", $"{Ros} p", $"{Span} dfdy", $"{Span} dfdp");
         }
         else
         {
@@ -155,11 +155,18 @@ internal static class SystemEmitter
          .Close();
     }
 
-    /// <summary>Writes one interface method, "public {returnAndName}({parameters})", with the body printed from <paramref name="body"/>.</summary>
-    private static void Method(IndentedWriter w, string returnAndName, IrFunction body, params string[] parameters)
+    /// <summary>
+    /// Writes one interface method, "public {returnAndName}({parameters})", with the body printed from
+    /// <paramref name="body"/>, followed by the helpers of its vectorized loops (none unless the system opted in).
+    /// </summary>
+    private static void Method(IndentedWriter w, SystemHeader h, string returnAndName, IrFunction body, params string[] parameters)
     {
+        string name = returnAndName.Substring(returnAndName.LastIndexOf(' ') + 1);
+        var names = parameters.Select(p => p.Substring(p.LastIndexOf(' ') + 1)).ToList();
+        var loops = VectorLoopEmitter.Decisions(h, body);
         w.Line().Line("/// <inheritdoc/>").Open($"public {returnAndName}({string.Join(", ", parameters)})");
-        FunctionEmitter.EmitBody(w, body, parameters.Select(p => p.Substring(p.LastIndexOf(' ') + 1)));
+        FunctionEmitter.EmitBody(w, body, names, loops, name);
         w.Close();
+        VectorLoopEmitter.Helpers(w, body, names, loops, name);
     }
 }

@@ -9,8 +9,11 @@ internal sealed record ContainingType(string Keywords, string Name);
 /// Where the generated struct goes and how it is named: everything the emitter needs about the
 /// user's declaration, as plain strings.
 /// </summary>
-/// <remarks>A size of -1 is known only at run time: the struct then takes it in its constructor.</remarks>
-internal sealed record SystemHeader(string? Namespace, EquatableArray<ContainingType> Types, string MethodName, int States, int Parameters, bool Single = false)
+/// <remarks>
+/// A size of -1 is known only at run time: the struct then takes it in its constructor. <paramref name="VectorizeLoops"/>
+/// is the attribute's opt-in to loops run across their index in SIMD (Emit/VectorLoopEmitter.cs).
+/// </remarks>
+internal sealed record SystemHeader(string? Namespace, EquatableArray<ContainingType> Types, string MethodName, int States, int Parameters, bool Single = false, bool VectorizeLoops = false)
 {
     /// <summary>The generated struct's name, <c>{Method}System</c>.</summary>
     public string StructName => MethodName + "System";

@@ -52,6 +52,86 @@ internal static class IndexText
         return value;
     }
 
+    /// <summary>
+    /// How <paramref name="text"/> moves when <paramref name="variable"/> grows by 1, when that is a constant
+    /// s for every value of the other names (the text is base + s·variable, base free of the variable): 0 when
+    /// the variable does not occur. Null when the text is outside the grammar or not of that form (i * i,
+    /// i * n, i % 8, i / 2).
+    /// </summary>
+    public static int? Stride(string text, string variable)
+    {
+        Node? tree = new Reader(text).ReadAll();
+        return tree is null ? null : Linear(tree, variable);
+    }
+
+    /// <summary>The names <paramref name="text"/> mentions (loop variables, y.Length, …); empty outside the grammar.</summary>
+    public static IReadOnlyList<string> Names(string text)
+    {
+        var names = new List<string>();
+        void Walk(Node? n)
+        {
+            if (n is null)
+            {
+                return;
+            }
+
+            if (n.Kind == 'v' && !names.Contains(n.Name!))
+            {
+                names.Add(n.Name!);
+            }
+
+            Walk(n.Left);
+            Walk(n.Right);
+        }
+
+        Walk(new Reader(text).ReadAll());
+        return names;
+    }
+
+    /// <summary>The coefficient of <paramref name="variable"/> in <paramref name="n"/>, or null when it is not a constant.</summary>
+    private static int? Linear(Node n, string variable)
+    {
+        switch (n.Kind)
+        {
+            case 'n':
+                return 0;
+            case 'v':
+                return n.Name == variable ? 1 : 0;
+            case 'u':
+                return Linear(n.Left!, variable) is int c ? unchecked(-c) : null;
+        }
+
+        int? l = Linear(n.Left!, variable), r = Linear(n.Right!, variable);
+        if (l is null || r is null)
+        {
+            return null;
+        }
+
+        switch (n.Kind)
+        {
+            case '+':
+                return unchecked(l.Value + r.Value);
+            case '-':
+                return unchecked(l.Value - r.Value);
+            case '*' when l == 0 && r == 0:
+                return 0;
+            case '*':
+                // One side holds the variable; the other must be a constant for the stride to be one.
+                int? factor = l == 0 ? Constant(n.Left!) : r == 0 ? Constant(n.Right!) : null;
+                return factor is int f ? unchecked((l == 0 ? r.Value : l.Value) * f) : null;
+            default:
+                // / and %: fine without the variable, not linear with it.
+                return l == 0 && r == 0 ? 0 : null;
+        }
+    }
+
+    /// <summary>The value of a subtree without names.</summary>
+    private static int? Constant(Node n)
+    {
+        Node folded = Fold(n, new Dictionary<string, int>());
+        return folded.Kind == 'n' ? folded.Value : null;
+    }
+
     /// <summary>A node: 'n' number, 'v' variable, 'u' unary minus, or a binary operator character.</summary>
     private sealed class Node(char kind, int value = 0, string? name = null, Node? left = null, Node? right = null)
     {

@@ -33,6 +33,23 @@ public interface ILane<TSelf> where TSelf : unmanaged, ILane<TSelf>
     /// <summary>The value of one lane.</summary>
     static abstract double GetLane(TSelf value, int lane);
 
+    // Offset and strided access, for loops of the scalar methods vectorized across their index
+    // (OdeDynamicsAttribute.VectorizeLoops): lane k is element start + k (or start + k·stride) of a span.
+    /// <summary>Lane k holds k (0, 1, 2, …): a loop index as a number, lane k running iteration i + k.</summary>
+    static abstract TSelf Indices { get; }
+
+    /// <summary>Lane k from <c>values[start + k]</c>; throws when the run leaves the span.</summary>
+    static abstract TSelf Load(ReadOnlySpan<double> values, int start);
+
+    /// <summary>Lane k from <c>values[start + k·stride]</c> (any stride, negative too); throws when an element is outside the span.</summary>
+    static abstract TSelf LoadStrided(ReadOnlySpan<double> values, int start, int stride);
+
+    /// <summary>Writes lane k to <c>destination[start + k]</c>; throws when the run leaves the span.</summary>
+    static abstract void Store(TSelf value, Span<double> destination, int start);
+
+    /// <summary>Writes lane k to <c>destination[start + k·stride]</c>, in lane order; throws when an element is outside the span.</summary>
+    static abstract void StoreStrided(TSelf value, Span<double> destination, int start, int stride);
+
     /// <summary>operator +, lane by lane.</summary>
     static abstract TSelf operator +(TSelf a, TSelf b);
     /// <summary>operator -, lane by lane.</summary>

@@ -30,6 +30,16 @@ public readonly struct Lane1 : ILane<Lane1>
     public static void Store(Lane1 value, Span<double> destination) => destination[0] = value.Value;
     /// <inheritdoc/>
     public static double GetLane(Lane1 value, int lane) => lane == 0 ? value.Value : throw new ArgumentOutOfRangeException(nameof(lane));
+    /// <inheritdoc/>
+    public static Lane1 Indices => default;
+    /// <inheritdoc/>
+    public static Lane1 Load(ReadOnlySpan<double> values, int start) => new(values[start]);
+    /// <inheritdoc/>
+    public static Lane1 LoadStrided(ReadOnlySpan<double> values, int start, int stride) => new(values[start]);
+    /// <inheritdoc/>
+    public static void Store(Lane1 value, Span<double> destination, int start) => destination[start] = value.Value;
+    /// <inheritdoc/>
+    public static void StoreStrided(Lane1 value, Span<double> destination, int start, int stride) => destination[start] = value.Value;
 
     /// <inheritdoc/>
     public static Lane1 operator +(Lane1 a, Lane1 b) => new(a.Value + b.Value);

@@ -30,6 +30,30 @@ public readonly struct Lane128 : ILane<Lane128>, ILaneBits<Lane128>
     public static void Store(Lane128 value, Span<double> destination) => value.Value.CopyTo(destination);
     /// <inheritdoc/>
     public static double GetLane(Lane128 value, int lane) => value.Value.GetElement(lane);
+    /// <inheritdoc/>
+    public static Lane128 Indices
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => new(Vector128.Create(0.0, 1.0));
+    }
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lane128 Load(ReadOnlySpan<double> values, int start) => new(Vector128.Create(values.Slice(start, 2)));
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lane128 LoadStrided(ReadOnlySpan<double> values, int start, int stride) =>
+        new(Vector128.Create(values[start], values[start + stride]));
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Lane128 value, Span<double> destination, int start) => value.Value.CopyTo(destination.Slice(start, 2));
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreStrided(Lane128 value, Span<double> destination, int start, int stride)
+    {
+        // Unrolled: a constant lane index is one extract, a variable one a round trip through memory.
+        destination[start] = value.Value.GetElement(0);
+        destination[start + stride] = value.Value.GetElement(1);
+    }
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -30,6 +30,44 @@ public readonly struct Lane256 : ILane<Lane256>, ILaneBits<Lane256>
     public static void Store(Lane256 value, Span<double> destination) => value.Value.CopyTo(destination);
     /// <inheritdoc/>
     public static double GetLane(Lane256 value, int lane) => value.Value.GetElement(lane);
+    /// <inheritdoc/>
+    public static Lane256 Indices
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => new(Vector256.Create(0.0, 1.0, 2.0, 3.0));
+    }
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lane256 Load(ReadOnlySpan<double> values, int start) => new(Vector256.Create(values.Slice(start, 4)));
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lane256 LoadStrided(ReadOnlySpan<double> values, int start, int stride)
+    {
+        if (stride == 2)
+        {
+            // The generated code passes a literal stride, so this test folds away. Stride 2 (a layer with two inputs)
+            // as two contiguous loads, [start, start + 3] and [start + 3, start + 6], each permuted for its half.
+            Vector256<double> first = Vector256.Create(values.Slice(start, 4)), second = Vector256.Create(values.Slice(start + 3, 4));
+            return new(Vector256.Create(
+                Vector256.Shuffle(first, Vector256.Create(0L, 2, 0, 2)).GetLower(),
+                Vector256.Shuffle(second, Vector256.Create(1L, 3, 1, 3)).GetLower()));
+        }
+
+        return new(Vector256.Create(values[start], values[start + stride], values[start + (2 * stride)], values[start + (3 * stride)]));
+    }
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Lane256 value, Span<double> destination, int start) => value.Value.CopyTo(destination.Slice(start, 4));
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreStrided(Lane256 value, Span<double> destination, int start, int stride)
+    {
+        // Unrolled: a constant lane index is one extract, a variable one a round trip through memory.
+        destination[start] = value.Value.GetElement(0);
+        destination[start + stride] = value.Value.GetElement(1);
+        destination[start + (2 * stride)] = value.Value.GetElement(2);
+        destination[start + (3 * stride)] = value.Value.GetElement(3);
+    }
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

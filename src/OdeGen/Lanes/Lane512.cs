@@ -30,6 +30,48 @@ public readonly struct Lane512 : ILane<Lane512>, ILaneBits<Lane512>
     public static void Store(Lane512 value, Span<double> destination) => value.Value.CopyTo(destination);
     /// <inheritdoc/>
     public static double GetLane(Lane512 value, int lane) => value.Value.GetElement(lane);
+    /// <inheritdoc/>
+    public static Lane512 Indices
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => new(Vector512.Create(0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0));
+    }
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lane512 Load(ReadOnlySpan<double> values, int start) => new(Vector512.Create(values.Slice(start, 8)));
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lane512 LoadStrided(ReadOnlySpan<double> values, int start, int stride)
+    {
+        if (stride == 2)
+        {
+            // The generated code passes a literal stride, so this test folds away. Stride 2 (a layer with two inputs)
+            // as two contiguous loads, [start, start + 7] and [start + 7, start + 14], each permuted for its half.
+            Vector512<double> first = Vector512.Create(values.Slice(start, 8)), second = Vector512.Create(values.Slice(start + 7, 8));
+            return new(Vector512.Create(
+                Vector512.Shuffle(first, Vector512.Create(0L, 2, 4, 6, 0, 2, 4, 6)).GetLower(),
+                Vector512.Shuffle(second, Vector512.Create(1L, 3, 5, 7, 1, 3, 5, 7)).GetLower()));
+        }
+
+        return new(Vector512.Create(values[start], values[start + stride], values[start + (2 * stride)], values[start + (3 * stride)], values[start + (4 * stride)], values[start + (5 * stride)], values[start + (6 * stride)], values[start + (7 * stride)]));
+    }
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Lane512 value, Span<double> destination, int start) => value.Value.CopyTo(destination.Slice(start, 8));
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreStrided(Lane512 value, Span<double> destination, int start, int stride)
+    {
+        // Unrolled: a constant lane index is one extract, a variable one a round trip through memory.
+        destination[start] = value.Value.GetElement(0);
+        destination[start + stride] = value.Value.GetElement(1);
+        destination[start + (2 * stride)] = value.Value.GetElement(2);
+        destination[start + (3 * stride)] = value.Value.GetElement(3);
+        destination[start + (4 * stride)] = value.Value.GetElement(4);
+        destination[start + (5 * stride)] = value.Value.GetElement(5);
+        destination[start + (6 * stride)] = value.Value.GetElement(6);
+        destination[start + (7 * stride)] = value.Value.GetElement(7);
+    }
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

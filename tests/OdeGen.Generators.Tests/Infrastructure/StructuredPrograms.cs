@@ -71,11 +71,11 @@ internal static class StructuredPrograms
             """;
     }
 
-    private static int Depth(Random r) => 1 + r.Next(6);
+    internal static int Depth(Random r) => 1 + r.Next(6);
 
-    private static string Constant(Random r) => Math.Round((r.NextDouble() * 2) - 1, 2).ToString("0.0#", CultureInfo.InvariantCulture);
+    internal static string Constant(Random r) => Math.Round((r.NextDouble() * 2) - 1, 2).ToString("0.0#", CultureInfo.InvariantCulture);
 
-    private static string Expr(Random r, int depth, List<string> scope)
+    internal static string Expr(Random r, int depth, List<string> scope)
     {
         if (depth == 0 || r.Next(4) == 0)
         {

@@ -661,14 +661,78 @@ internal static class TestSources
         }
         """;
 
+    /// <summary>
+    /// Loops vectorized across their index (VectorizeLoops): a 2→21→2 tanh MLP whose hidden layer reads its
+    /// weights at stride 2 (p[i * 2 + j] once j is unrolled) and clips s by a branch (a select in the lanes),
+    /// whose output loops read p and h contiguously into a sum, and a ring term that reads h at a neighbour
+    /// through % (it stays scalar). 21 units leave a remainder at every width (8, 4, 2).
+    /// </summary>
+    public const string VectorMlp = """
+        using OdeGen;
+
+        namespace Scenarios.Vector;
+
+        public static partial class VectorMlp
+        {
+            const int In = 2, Hidden = 21, Out = 2;
+            const int W1 = 0, B1 = W1 + Hidden * In, W2 = B1 + Hidden, B2 = W2 + Out * Hidden, C = B2 + Out;
+
+            [OdeDynamics(States = 2, Parameters = 128, VectorizeLoops = true)]
+            public static void Rhs(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
+            {
+                Span<double> h = stackalloc double[Hidden];
+                for (int i = 0; i < Hidden; i++)
+                {
+                    double s = p[B1 + i];
+                    for (int j = 0; j < In; j++)
+                    {
+                        s += p[W1 + i * In + j] * y[j];
+                    }
+
+                    if (s > 2.5)
+                    {
+                        s = 2.5 + 0.25 * (s - 2.5);
+                    }
+
+                    h[i] = Math.Tanh(s);
+                }
+
+                double ring = 0;
+                for (int i = 0; i < Hidden; i++)
+                {
+                    ring += p[C + i] * h[i] * h[(i + 1) % Hidden];
+                }
+
+                for (int k = 0; k < Out; k++)
+                {
+                    double o = p[B2 + k];
+                    for (int i = 0; i < Hidden; i++)
+                    {
+                        o += p[W2 + k * Hidden + i] * h[i];
+                    }
+
+                    dydt[k] = o + 0.1 * ring;
+                }
+            }
+        }
+        """;
+
+    /// <summary>The same method without VectorizeLoops: the reference the vectorized one is compared with.</summary>
+    public static readonly string VectorMlpScalar = VectorMlp
+        .Replace(", VectorizeLoops = true", string.Empty, StringComparison.Ordinal)
+        .Replace("class VectorMlp", "class VectorMlpScalar", StringComparison.Ordinal);
+
+    /// <summary>The systems generated with VectorizeLoops: Evaluate is the user's method only up to rounding.</summary>
+    public static readonly IReadOnlySet<string> VectorizedSystems = new HashSet<string> { "VectorMlp.Rhs" };
+
     /// <summary>The systems whose methods have loops (their Vjp adds to an element once per iteration).</summary>
-    public static readonly IReadOnlySet<string> LoopSystems = new HashSet<string> { "Mlp.Rhs", "Reservoir.Rhs", "Chain.Rhs", "Switch.Rhs", "Pendulums.Rhs", "Kinetics.Rhs", "Ends.Rhs", "Ring.Rhs" };
+    public static readonly IReadOnlySet<string> LoopSystems = new HashSet<string> { "Mlp.Rhs", "Reservoir.Rhs", "Chain.Rhs", "Switch.Rhs", "Pendulums.Rhs", "Kinetics.Rhs", "Ends.Rhs", "Ring.Rhs", "VectorMlp.Rhs", "VectorMlpScalar.Rhs" };
 
     /// <summary>Seeded random programs, run (not snapshotted) alongside the scenarios.</summary>
     public static readonly IReadOnlyList<string> Random = RandomPrograms.Create(count: 16, seed: 20261122);
 
     /// <summary>Everything the compile-and-run tests execute: the scenarios and the random programs.</summary>
-    public static string[] Executable => All.Values.Concat(Random).ToArray();
+    public static string[] Executable => All.Values.Append(VectorMlpScalar).Concat(Random).ToArray();
 
     /// <summary>Every scenario, by snapshot name.</summary>
     public static readonly IReadOnlyDictionary<string, string> All = new Dictionary<string, string>
@@ -694,5 +758,6 @@ internal static class TestSources
         ["FloatRules"] = FloatRules,
         ["UnrolledBranches"] = UnrolledBranches,
         ["LoopFusion"] = LoopFusion,
+        ["VectorMlp"] = VectorMlp,
     };
 }

@@ -4,7 +4,8 @@ using Xunit.Abstractions;
 namespace OdeGen.Tests.Generated;
 
 /// <summary>
-/// Runs <see cref="LaneSystemTests"/>, <see cref="LaneSingleSystemTests"/>, the float lane kernel and operation
+/// Runs <see cref="LaneSystemTests"/>, <see cref="VectorizedLoopSystemTests"/> (whose loops dispatch on the same
+/// flags), <see cref="LaneSingleSystemTests"/>, the float lane kernel and operation
 /// tests and the fused-step tests (Ensemble.FusedStepTests) again in child processes whose JIT may not use AVX-512 (<c>DOTNET_EnableAVX512F=0</c>, and
 /// <c>DOTNET_EnableAVX512=0</c>, the name .NET 10 reads) or AVX2 (<c>DOTNET_EnableAVX2=0</c>), so Lane512 and Lane256,
 /// LaneSingle512 and LaneSingle256 (and their widening to double) also run on their narrower fallbacks, and reports
@@ -16,7 +17,7 @@ public class LaneWidthChildProcessTests(ITestOutputHelper output)
     // lanes, whose hardware paths the variables switch).
     private const string ChildFilter = "FullyQualifiedName~OdeGen.Tests.Generated.LaneSystemTests|FullyQualifiedName~OdeGen.Tests.Generated.LaneSingleSystemTests"
         + "|FullyQualifiedName~OdeGen.Tests.Lanes.LaneSingleMathTests|FullyQualifiedName~OdeGen.Tests.Lanes.LaneSingleOperationTests"
-        + "|FullyQualifiedName~OdeGen.Tests.Ensemble.FusedStepTests";
+        + "|FullyQualifiedName~OdeGen.Tests.Ensemble.FusedStepTests|FullyQualifiedName~OdeGen.Tests.Generated.VectorizedLoopSystemTests";
 
     [DotnetHostFact]
     public void LaneTests_Pass_WithAvx512AndWithAvx2SwitchedOff()
@@ -29,7 +30,7 @@ public class LaneWidthChildProcessTests(ITestOutputHelper output)
         {
             ChildRun child = run.Result;
             string what = string.Join(" ", variables.Select(v => v + "=0"));
-            output.WriteLine($"{what}: exit {child.ExitCode} in {child.Seconds:F1} s; {child.Report}");
+            output.WriteLine($"{what}: exit {child.ExitCode} in {child.Seconds:F1} s; {child.Report}; {child.VectorReport}");
             Assert.True(child.ExitCode == 0, $"{what}: the lane tests failed (exit {child.ExitCode}):\n{child.Output}");
             Assert.Contains("Passed!", child.Output, StringComparison.Ordinal);
             // The filter reached the float classes too: LaneSystemTests alone is 6 tests, all four are 60.
@@ -40,13 +41,16 @@ public class LaneWidthChildProcessTests(ITestOutputHelper output)
             {
                 Assert.Contains("Vector256.IsHardwareAccelerated=False", child.Report, StringComparison.Ordinal);
             }
+
+            // The vectorized loops took the branch of the widest width left (Vector128 is NEON's on Arm64 and SSE2's on x64).
+            Assert.Contains(variables.Contains("DOTNET_EnableAVX2") ? "vectorized loops at Vector128" : "vectorized loops at Vector256", child.VectorReport, StringComparison.Ordinal);
         }
     }
 
     private static ChildRun RunChild(string testAssembly, string[] variables)
     {
         string work = Directory.CreateTempSubdirectory("odegen-lanes-").FullName;
-        string report = Path.Combine(work, "report.txt");
+        string report = Path.Combine(work, "report.txt"), vectorReport = Path.Combine(work, "vector-loops.txt");
         var start = new ProcessStartInfo(DotnetHost.Path!)
         {
             WorkingDirectory = work,
@@ -71,6 +75,7 @@ public class LaneWidthChildProcessTests(ITestOutputHelper output)
         }
 
         start.Environment["ODEGEN_LANE_REPORT"] = report;
+        start.Environment["ODEGEN_VECTOR_LOOP_REPORT"] = vectorReport;
         var clock = Stopwatch.StartNew();
         using Process process = Process.Start(start)!;
         Task<string> stdout = process.StandardOutput.ReadToEndAsync(), stderr = process.StandardError.ReadToEndAsync();
@@ -82,6 +87,7 @@ public class LaneWidthChildProcessTests(ITestOutputHelper output)
         process.WaitForExit();
         string text = stdout.Result + stderr.Result;
         string reported = File.Exists(report) ? File.ReadAllText(report) : "(no report: the hardware test did not run)";
+        string vectorReported = File.Exists(vectorReport) ? File.ReadAllText(vectorReport) : "(no report: the vectorized-loop test did not run)";
         try
         {
             Directory.Delete(work, recursive: true);
@@ -91,10 +97,10 @@ public class LaneWidthChildProcessTests(ITestOutputHelper output)
             // A leftover temp folder is harmless.
         }
 
-        return new ChildRun(process.ExitCode, text, reported, clock.Elapsed.TotalSeconds);
+        return new ChildRun(process.ExitCode, text, reported, vectorReported, clock.Elapsed.TotalSeconds);
     }
 
-    private sealed record ChildRun(int ExitCode, string Output, string Report, double Seconds);
+    private sealed record ChildRun(int ExitCode, string Output, string Report, string VectorReport, double Seconds);
 }
 
 /// <summary>The dotnet host that runs tests: DOTNET_HOST_PATH (set by the SDK), then DOTNET_ROOT, then PATH.</summary>

@@ -1,0 +1,42 @@
+using System.Collections.Generic;
+using OdeGen.Generators.Ir;
+
+namespace OdeGen.Generators.Optimize;
+
+/// <summary>The decision for the loop opened at <paramref name="Open"/>: vectorized (<paramref name="Plan"/>), or why not.</summary>
+internal sealed record LoopDecision(int Open, string Variable, string? Reason, VectorLoop? Plan);
+
+/// <summary>What a vectorized body takes from around it, in the helper's parameter order.</summary>
+internal enum LoopParameterKind
+{
+    /// <summary>An enclosing loop's variable (an int in the indices).</summary>
+    Int,
+
+    /// <summary>One of the method's spans (<see cref="LoopParameter.Slot"/>).</summary>
+    Span,
+
+    /// <summary>A buffer (stackalloc or dydt) by its Buf instruction.</summary>
+    Buffer,
+
+    /// <summary>A value computed before the loop: broadcast to every lane.</summary>
+    Value,
+
+    /// <summary>A variable from before the loop that the loop only reads: broadcast.</summary>
+    Variable,
+
+    /// <summary>A variable the loop adds to: per-lane sums, added to it after the loop (by ref).</summary>
+    Sum,
+
+    /// <summary>t or tDot.</summary>
+    Time,
+}
+
+/// <summary>One parameter of a vectorized loop's helper.</summary>
+internal sealed record LoopParameter(LoopParameterKind Kind, int Id, Slot Slot, string? Name);
+
+/// <summary>
+/// A loop chosen for vectorization: its region, variable and bounds, the stride of each access in the body
+/// by instruction (0: the same element in every lane), and the helper's parameters.
+/// </summary>
+internal sealed record VectorLoop(int Open, int Close, string Variable, string Lower, string Upper,
+    IReadOnlyDictionary<int, int> Strides, IReadOnlyList<LoopParameter> Parameters);
