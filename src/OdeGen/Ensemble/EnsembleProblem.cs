@@ -2,18 +2,20 @@ namespace OdeGen.Ensemble;
 
 /// <summary>
 /// What every block of one ensemble call reads (inputs, options) and writes (its own rows of the outputs): shared by
-/// the workers, each of which touches only the rows of the blocks it solves.
+/// the workers, each of which touches only the rows of the blocks it solves. The copies of the inputs (the caller's
+/// spans cannot cross into the worker threads) are rented from the shared array pool and returned by Dispose, so a
+/// call allocates only what it returns.
 /// </summary>
-internal sealed class EnsembleProblem
+internal sealed class EnsembleProblem : IDisposable
 {
-    public EnsembleProblem(int count, int stateCount, int parameterCount, double[] y0s, double[] ps, bool sharedParameters,
+    public EnsembleProblem(int count, int stateCount, int parameterCount, ReadOnlySpan<double> y0s, ReadOnlySpan<double> ps, bool sharedParameters,
         double t0, double t1, SolverOptions options)
     {
         Count = count;
         StateCount = stateCount;
         ParameterCount = parameterCount;
-        Y0s = y0s;
-        Ps = ps;
+        Y0s = Rent(y0s);
+        Ps = Rent(ps);
         SharedParameters = sharedParameters;
         T0 = t0;
         T1 = t1;
@@ -21,8 +23,8 @@ internal sealed class EnsembleProblem
         InputFinite = new bool[count];
         for (int j = 0; j < count; j++)
         {
-            bool finite = Finite(y0s.AsSpan(j * stateCount, stateCount));
-            if (!sharedParameters) finite &= Finite(ps.AsSpan(j * parameterCount, parameterCount));
+            bool finite = Finite(y0s.Slice(j * stateCount, stateCount));
+            if (!sharedParameters) finite &= Finite(ps.Slice(j * parameterCount, parameterCount));
             InputFinite[j] = finite;
         }
     }
@@ -30,9 +32,9 @@ internal sealed class EnsembleProblem
     public int Count { get; }
     public int StateCount { get; }
     public int ParameterCount { get; }
-    /// <summary>Initial states, row-major Count × StateCount.</summary>
+    /// <summary>Initial states, row-major Count × StateCount (a pooled array: it may be longer).</summary>
     public double[] Y0s { get; }
-    /// <summary>Parameters: Count × ParameterCount, or one row shared by all when <see cref="SharedParameters"/>.</summary>
+    /// <summary>Parameters: Count × ParameterCount, or one row shared by all when <see cref="SharedParameters"/> (pooled: it may be longer).</summary>
     public double[] Ps { get; }
     public bool SharedParameters { get; }
     public double T0 { get; }
@@ -42,6 +44,21 @@ internal sealed class EnsembleProblem
     public bool FusedSteps { get; init; }
     /// <summary>False for a trajectory whose own y0 or θ has a NaN or ±∞: it is not solved (status NonFiniteValue).</summary>
     public bool[] InputFinite { get; }
+
+    /// <summary>Returns the input copies to the pool; the problem must not be used after.</summary>
+    public void Dispose()
+    {
+        System.Buffers.ArrayPool<double>.Shared.Return(Y0s);
+        System.Buffers.ArrayPool<double>.Shared.Return(Ps);
+    }
+
+    // A pooled array at least as long as values, holding them first (the rest is never read).
+    private static double[] Rent(ReadOnlySpan<double> values)
+    {
+        double[] copy = System.Buffers.ArrayPool<double>.Shared.Rent(values.Length);
+        values.CopyTo(copy);
+        return copy;
+    }
 
     private static bool Finite(ReadOnlySpan<double> v)
     {

@@ -79,23 +79,29 @@ internal sealed partial class LaneBlockSolver<TSystem, TLane>
     // the end or by MaxStep, not below the minimum), no save time reached, within MaxSteps.
     private int FusibleSteps(EnsembleSolution output)
     {
-        double[] saveAt = output.SaveAt;
-        double hs = _direction * _options.FixedStep!.Value;
         long budget = _options.MaxSteps - _attempts;
         int limit = (int)Math.Min(FusedChunk, Math.Max(budget, 0));
-        double time = _time;
+        // Every condition is monotone along the run (the remaining time shrinks while it is positive, the save time comes
+        // nearer, |t| and with it the minimum step are largest at an end), so a whole run is plain when its first and last steps are; only
+        // the run that meets the end or a save time is counted step by step.
+        if (limit >= 2 && PlainStep(output, 0) && PlainStep(output, limit - 1)) return limit;
         int k = 0;
-        while (k < limit)
-        {
-            double h = StepControl.ClampToEnd(_h, time, _tEnd, _direction, _options.MaxStep);
-            if (h != hs || h == _tEnd - time || Math.Abs(h) < StepControl.MinimumStep(_options.MinStep, time)) break;
-            double tNew = _t0 + (_fixedSteps + k + 1) * hs;
-            if (_nextSave < saveAt.Length && _direction * (saveAt[_nextSave] - tNew) <= 0) break;
-            time = tNew;
-            k++;
-        }
-
+        while (k < limit && PlainStep(output, k)) k++;
         return k;
+    }
+
+    // Whether the general step would take step _fixedSteps + j (from its start time) as a plain full step.
+    private bool PlainStep(EnsembleSolution output, int j)
+    {
+        double hs = _direction * _options.FixedStep!.Value;
+        double time = j == 0 ? _time : _t0 + (_fixedSteps + j) * hs;
+        // Past the end ClampToEnd measures |t_end − t| and would allow a full step again: not monotone there.
+        if (_direction * (_tEnd - time) <= 0) return false;
+        double h = StepControl.ClampToEnd(_h, time, _tEnd, _direction, _options.MaxStep);
+        if (h != hs || h == _tEnd - time || Math.Abs(h) < StepControl.MinimumStep(_options.MinStep, time)) return false;
+        double tNew = _t0 + (_fixedSteps + j + 1) * hs;
+        double[] saveAt = output.SaveAt;
+        return _nextSave >= saveAt.Length || _direction * (saveAt[_nextSave] - tNew) > 0;
     }
 
     // destination = y + Σ_t (h·coefficient_t)·K_{index_t}, one fused multiply-add per term in increasing index order:

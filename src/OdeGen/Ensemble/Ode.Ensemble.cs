@@ -23,7 +23,7 @@ public static partial class Ode
         double t0, double t1, SolverOptions? options = null, EnsembleOptions? ensemble = null)
         where TSystem : struct, IOdeLaneSystem
     {
-        EnsembleProblem problem = CreateProblem(system, y0s, ps, shared: false, t0, t1, ref options, ref ensemble);
+        using EnsembleProblem problem = CreateProblem(system, y0s, ps, shared: false, t0, t1, ref options, ref ensemble);
         return RunEnsemble(system, problem, ensemble!);
     }
 
@@ -41,7 +41,7 @@ public static partial class Ode
         double t0, double t1, SolverOptions? options = null, EnsembleOptions? ensemble = null)
         where TSystem : struct, IOdeLaneSystem
     {
-        EnsembleProblem problem = CreateProblem(system, y0s, p, shared: true, t0, t1, ref options, ref ensemble);
+        using EnsembleProblem problem = CreateProblem(system, y0s, p, shared: true, t0, t1, ref options, ref ensemble);
         return RunEnsemble(system, problem, ensemble!);
     }
 
@@ -61,7 +61,7 @@ public static partial class Ode
         double t0, double t1, ReadOnlySpan<double> dLdyT, SolverOptions? options = null, EnsembleOptions? ensemble = null)
         where TSystem : struct, IOdeLaneSystem
     {
-        EnsembleProblem problem = CreateProblem(system, y0s, ps, shared: false, t0, t1, ref options, ref ensemble);
+        using EnsembleProblem problem = CreateProblem(system, y0s, ps, shared: false, t0, t1, ref options, ref ensemble);
         double[] seed = CheckSeed(dLdyT, problem);
         return RunGradient(system, problem, ensemble!, seed);
     }
@@ -82,7 +82,7 @@ public static partial class Ode
         double t0, double t1, ReadOnlySpan<double> dLdyT, SolverOptions? options = null, EnsembleOptions? ensemble = null)
         where TSystem : struct, IOdeLaneSystem
     {
-        EnsembleProblem problem = CreateProblem(system, y0s, p, shared: true, t0, t1, ref options, ref ensemble);
+        using EnsembleProblem problem = CreateProblem(system, y0s, p, shared: true, t0, t1, ref options, ref ensemble);
         double[] seed = CheckSeed(dLdyT, problem);
         return RunGradient(system, problem, ensemble!, seed);
     }
@@ -109,7 +109,7 @@ public static partial class Ode
         // Checked here, on the calling thread: inside the parallel loop it would surface as an AggregateException.
         Solvers.StepControl.AbsoluteTolerances(options, n);
         if (options.SaveAt is { } saveAt) ValidateSaveAt(saveAt, t0, t1);
-        return new EnsembleProblem(count, n, m, y0s.ToArray(), ps.ToArray(), shared, t0, t1, options) { FusedSteps = ensemble.FusedSteps };
+        return new EnsembleProblem(count, n, m, y0s, ps, shared, t0, t1, options) { FusedSteps = ensemble.FusedSteps };
     }
 
     private static void ValidateEnsembleOptions<TSystem>(SolverOptions options) where TSystem : struct, IOdeSystem

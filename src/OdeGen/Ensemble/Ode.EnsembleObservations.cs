@@ -104,7 +104,7 @@ public static partial class Ode
         ObservationTimes.Check(t0, times, nameof(times));
         if (options?.SaveAt is not null)
             throw new ArgumentException("The observation times are where this gradient saves (EnsembleObservationGradient.States): leave SaveAt null.", nameof(options));
-        EnsembleProblem problem = CreateProblem(system, y0s, ps, shared, t0, times[^1], ref options, ref ensemble);
+        using EnsembleProblem problem = CreateProblem(system, y0s, ps, shared, t0, times[^1], ref options, ref ensemble);
         double[] timesCopy = times.ToArray();
         LaneWidth width = ensemble!.ResolvedWidth;
         var output = new EnsembleObservationGradient(CreateEnsembleSolution(problem, width), timesCopy, problem.ParameterCount, shared, loss is not null);

@@ -124,6 +124,25 @@ public class EnsembleFailureTests
 // After warm-up a block solve allocates nothing, however many steps it takes (exact: this thread's allocations).
 public class EnsembleAllocationTests
 {
+    [Fact]
+    public void ACall_AllocatesItsResults_NotCopiesOfItsInputs()
+    {
+        // The inputs are copied into pooled arrays (returned at the end); what remains is the result, one worker's
+        // workspace and the per-trajectory bookkeeping.
+        const int count = 2000;
+        double[] y0s = LorenzStates(count), ps = LorenzParameters(count);
+        var options = new SolverOptions { Method = OdeMethod.RK4, FixedStep = 1e-3, SaveAt = [0.5] };
+        var one = new EnsembleOptions { MaxDegreeOfParallelism = 1 };
+        for (int i = 0; i < 3; i++) Ode.SolveEnsemble(new LorenzLanes(), y0s, ps, 0, 1, options, one);   // warm-up, and the pool fills
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        EnsembleSolution e = Ode.SolveEnsemble(new LorenzLanes(), y0s, ps, 0, 1, options, one);
+        long bytes = GC.GetAllocatedBytesForCurrentThread() - before;
+        long results = 8L * (e.FinalStates.Length + e.FinalTimes.Length + e.SavedStates.Length) + 4L * e.Statuses.Length
+            + (long)System.Runtime.CompilerServices.Unsafe.SizeOf<SolverStats>() * (e.TrajectoryStats.Length + e.BlockStats.Length);
+        long inputs = 8L * (y0s.Length + ps.Length);
+        Assert.True(bytes < results + inputs / 4, $"{bytes} bytes allocated; the results hold {results}, the inputs {inputs}");
+    }
+
     private static long BlockBytes<TLane>(SolverOptions options, double t1) where TLane : unmanaged, ILane<TLane>
     {
         int lanes = EnsembleLayout.Registers(options) * TLane.Count, count = 2 * lanes;

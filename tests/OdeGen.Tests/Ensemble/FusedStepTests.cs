@@ -99,6 +99,26 @@ public class FusedStepTests
         }
     }
 
+    [Theory]
+    [InlineData(0.0, 0.01)]      // shorter than one run of fused steps
+    [InlineData(0.0, 0.3)]       // not a whole number of runs, no save time at the end
+    [InlineData(0.3, -0.2777)]   // backwards, through t = 0, ending off the grid
+    [InlineData(-1.0, 1.0)]      // through t = 0, where the minimum step is smallest
+    public void RunsEndWhereTheUnfusedSolverEnds(double t0, double t1)
+    {
+        var options = new SolverOptions { Method = OdeMethod.RK4, FixedStep = 1e-3 };
+        double[] y0s = LorenzStates(N), ps = LorenzParameters(N);
+        EnsembleSolution fused = Ode.SolveEnsemble(Lorenz, y0s, ps, t0, t1, options);
+        EnsembleSolution plain = Ode.SolveEnsemble(Lorenz, y0s, ps, t0, t1, options, new EnsembleOptions { FusedSteps = false });
+        for (int j = 0; j < N; j++)
+        {
+            Assert.Equal(OdeStatus.Success, fused.Statuses[j]);
+            Assert.Equal(t1, fused.FinalTimes[j]);
+            Assert.Equal(plain.TrajectoryStats[j].Steps, fused.TrajectoryStats[j].Steps);
+            Assert.True(MaxRelative(fused.FinalState(j), plain.FinalState(j)) <= 1e-11);
+        }
+    }
+
     [Fact]
     public void FusedResults_DoNotDependOnWidthOrThreads()
     {
