@@ -14,7 +14,8 @@ public static class FusedFixedSteps
 {
     /// <summary>
     /// Advances every register of <paramref name="y"/> by <paramref name="steps"/> steps (see
-    /// <see cref="IOdeFusedLaneSystem.FusedFixedSteps"/>: step k starts at t0 + k·h); returns Σ (v − v) over every state after every step.
+    /// <see cref="IOdeFusedLaneSystem.FusedFixedSteps"/>: step k starts at t0 + k·h); returns Σ (v − v) over the final
+    /// states, NaN in every lane that met a non-finite value during the run.
     /// </summary>
     public static TLane Run<TState, TLane>(FusedStepPlan plan, double t0, long firstStep, int steps, Span<TLane> y, ReadOnlySpan<TLane> p)
         where TState : unmanaged, ILaneRegisters<TState, TLane>
@@ -79,17 +80,23 @@ public static class FusedFixedSteps
         where TLane : unmanaged, ILane<TLane>
         where TStep : IStep
     {
-        TLane bad = TLane.Zero;
         for (int j = 0; j < run.Steps; j++)
         {
             double t = run.T0 + (run.FirstStep + j) * w.H;
             for (int g = 0; g < run.Registers; g++)
             {
                 Span<TLane> yg = y.Slice(g * run.States, run.States);
-                TState next = TStep.Next(TState.Load(yg), t, p.Slice(g * run.Parameters, run.Parameters), w);
-                bad += TState.NonFinite(next);
-                TState.Store(next, yg);
+                TState.Store(TStep.Next(TState.Load(yg), t, p.Slice(g * run.Parameters, run.Parameters), w), yg);
             }
+        }
+
+        // Checked once, at the end: a non-finite value stays in the state for good (every step adds its state to the
+        // stages' terms, and a stage, zero weight or not, enters every sum it is in: 0·NaN is NaN), so a lane that met
+        // one anywhere in the run ends non-finite.
+        TLane bad = TLane.Zero;
+        for (int g = 0; g < run.Registers; g++)
+        {
+            bad += TState.NonFinite(TState.Load(y.Slice(g * run.States, run.States)));
         }
 
         return bad;

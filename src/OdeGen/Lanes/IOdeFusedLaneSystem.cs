@@ -14,8 +14,8 @@ public interface IOdeFusedLaneSystem : IOdeLaneSystem
     /// <summary>
     /// Advances every register of <paramref name="y"/> (register g's states at <c>y[g·n .. g·n + n)</c>, its
     /// parameters at <c>p[g·m .. g·m + m)</c>) by <paramref name="steps"/> steps of <paramref name="plan"/>, the
-    /// first of them fixed step number <paramref name="firstStep"/> (step k starts at t0 + k·h). Returns Σ (v − v) over every state after every
-    /// step: NaN in a lane that met a non-finite value, 0 elsewhere.
+    /// first of them fixed step number <paramref name="firstStep"/> (step k starts at t0 + k·h). Returns Σ (v − v) over
+    /// the final states: NaN in a lane that met a non-finite value anywhere in the run (it stays in the state), 0 elsewhere.
     /// </summary>
     TLane FusedFixedSteps<TLane>(FusedStepPlan plan, double t0, long firstStep, int steps, Span<TLane> y, ReadOnlySpan<TLane> p)
         where TLane : unmanaged, ILane<TLane>;
