@@ -42,6 +42,7 @@ public class LorenzLaneEnsembleBenchmarks
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
     private delegate double LorenzRk4Soa(int count, double[] sigma, double[] rho, double beta, int steps, double dt);
     private LorenzRk4Soa? _c;
+    private EnsembleSolution? _into;
     private string? _cNote;
 
     /// <summary>The parameters (σ then ρ per trajectory from SplitMix64 seed 2026), y0 rows, and the C library.</summary>
@@ -85,6 +86,19 @@ public class LorenzLaneEnsembleBenchmarks
     [Benchmark]
     [BenchmarkCategory("OneCore")]
     public double Ensemble512OneCore() => Run(LaneWidth.Lane512, 1);
+
+    /// <summary>Ode.SolveEnsembleInto, one core, 512-bit lanes, into the solution of the previous call (no result arrays allocated).</summary>
+    [Benchmark]
+    [BenchmarkCategory("OneCore")]
+    public double Ensemble512IntoOneCore()
+    {
+        var ensemble = new EnsembleOptions { Width = LaneWidth.Lane512, MaxDegreeOfParallelism = 1 };
+        _into ??= Ode.SolveEnsemble(_lorenz, _y0s, _parameters, 0, Steps * Dt, _rk4, ensemble);
+        Ode.SolveEnsembleInto(_lorenz, _y0s, _parameters, 0, Steps * Dt, _into, _rk4, ensemble);
+        double sum = 0;
+        foreach (double v in _into.FinalStates) sum += v;
+        return sum;
+    }
 
     /// <summary>Ode.SolveEnsemble, one core, 512-bit lanes, without fused steps (every stage through spans, the scalar solver's arithmetic).</summary>
     [Benchmark]

@@ -20,7 +20,7 @@ internal sealed class EnsembleProblem : IDisposable
         T0 = t0;
         T1 = t1;
         Options = options;
-        InputFinite = new bool[count];
+        InputFinite = System.Buffers.ArrayPool<bool>.Shared.Rent(count);
         for (int j = 0; j < count; j++)
         {
             bool finite = Finite(y0s.Slice(j * stateCount, stateCount));
@@ -42,7 +42,7 @@ internal sealed class EnsembleProblem : IDisposable
     public SolverOptions Options { get; }
     /// <summary>Whether solves without a tape may take fused fixed steps (<see cref="EnsembleOptions.FusedSteps"/>).</summary>
     public bool FusedSteps { get; init; }
-    /// <summary>False for a trajectory whose own y0 or θ has a NaN or ±∞: it is not solved (status NonFiniteValue).</summary>
+    /// <summary>False for a trajectory whose own y0 or θ has a NaN or ±∞: it is not solved (status NonFiniteValue). Pooled: it may be longer.</summary>
     public bool[] InputFinite { get; }
 
     /// <summary>Returns the input copies to the pool; the problem must not be used after.</summary>
@@ -50,6 +50,7 @@ internal sealed class EnsembleProblem : IDisposable
     {
         System.Buffers.ArrayPool<double>.Shared.Return(Y0s);
         System.Buffers.ArrayPool<double>.Shared.Return(Ps);
+        System.Buffers.ArrayPool<bool>.Shared.Return(InputFinite);
     }
 
     // A pooled array at least as long as values, holding them first (the rest is never read).

@@ -23,6 +23,21 @@ public sealed class EnsembleSolution
         BlockStats = new SolverStats[blocks];
     }
 
+    /// <summary>
+    /// Prepares this solution to be written again by a solve of the same shape (Ode.SolveEnsembleInto): the saved
+    /// states go back to NaN, everything else is overwritten by the solve.
+    /// </summary>
+    internal void Reuse(int count, int stateCount, double[]? saveAt, LaneWidth width, int lanesPerBlock)
+    {
+        ReadOnlySpan<double> times = saveAt ?? [];
+        if (count != Count || stateCount != StateCount || width != Width || lanesPerBlock != LanesPerBlock || !times.SequenceEqual(SaveAt))
+            throw new ArgumentException(
+                $"The destination holds {Count} trajectories of {StateCount} states at width {Width} ({LanesPerBlock} per block) with {SaveAt.Length} save times; "
+                + $"this solve has {count} of {stateCount} at {width} ({lanesPerBlock} per block) with {times.Length} save times{(times.Length == SaveAt.Length ? " (other times)" : "")}. "
+                + "Pass the solution of a solve with the same y0s length, method kind (fixed or adaptive), SaveAt and width.", "destination");
+        SavedStates.AsSpan().Fill(double.NaN);
+    }
+
     /// <summary>Number of trajectories.</summary>
     public int Count { get; }
     /// <summary>States per trajectory (n).</summary>

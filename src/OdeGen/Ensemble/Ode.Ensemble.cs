@@ -28,6 +28,31 @@ public static partial class Ode
     }
 
     /// <summary>
+    /// As <see cref="SolveEnsemble{TSystem}"/>, writing into <paramref name="destination"/> — the solution of an earlier call
+    /// with the same number of trajectories and states, the same save times and the same width — instead of new arrays,
+    /// so that solving again and again (a sweep inside a loop, a product's time step) allocates next to nothing.
+    /// </summary>
+    /// <param name="system">Lane-batched dynamics.</param>
+    /// <param name="y0s">Initial states, row-major N × StateCount.</param>
+    /// <param name="ps">Parameters, row-major N × ParameterCount.</param>
+    /// <param name="t0">Start time (finite).</param>
+    /// <param name="t1">End time (finite).</param>
+    /// <param name="destination">Overwritten: every row, status and statistic.</param>
+    /// <param name="options">As for <see cref="SolveEnsemble{TSystem}"/>.</param>
+    /// <param name="ensemble">Lane width and threads.</param>
+    /// <exception cref="ArgumentException">As for <see cref="SolveEnsemble{TSystem}"/>, or a destination of another shape.</exception>
+    public static void SolveEnsembleInto<TSystem>(in TSystem system, ReadOnlySpan<double> y0s, ReadOnlySpan<double> ps,
+        double t0, double t1, EnsembleSolution destination, SolverOptions? options = null, EnsembleOptions? ensemble = null)
+        where TSystem : struct, IOdeLaneSystem
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        using EnsembleProblem problem = CreateProblem(system, y0s, ps, shared: false, t0, t1, ref options, ref ensemble);
+        LaneWidth width = ensemble!.ResolvedWidth;
+        destination.Reuse(problem.Count, problem.StateCount, problem.Options.SaveAt, width, LanesPerBlock(problem, width));
+        Solve(system, problem, ensemble, destination);
+    }
+
+    /// <summary>
     /// As <see cref="SolveEnsemble{TSystem}"/> with one θ for every trajectory (a minibatch through one model).
     /// </summary>
     /// <param name="system">Lane-batched dynamics.</param>
@@ -144,16 +169,21 @@ public static partial class Ode
     private static EnsembleSolution RunEnsemble<TSystem>(in TSystem system, EnsembleProblem problem, EnsembleOptions ensemble)
         where TSystem : struct, IOdeLaneSystem
     {
-        LaneWidth width = ensemble.ResolvedWidth;
-        var solution = CreateEnsembleSolution(problem, width);
-        switch (width)
+        var solution = CreateEnsembleSolution(problem, ensemble.ResolvedWidth);
+        Solve(system, problem, ensemble, solution);
+        return solution;
+    }
+
+    private static void Solve<TSystem>(in TSystem system, EnsembleProblem problem, EnsembleOptions ensemble, EnsembleSolution solution)
+        where TSystem : struct, IOdeLaneSystem
+    {
+        switch (solution.Width)
         {
             case LaneWidth.Lane512: EnsembleRunner<TSystem, Lane512>.Solve(system, problem, ensemble, solution); break;
             case LaneWidth.Lane256: EnsembleRunner<TSystem, Lane256>.Solve(system, problem, ensemble, solution); break;
             case LaneWidth.Lane128: EnsembleRunner<TSystem, Lane128>.Solve(system, problem, ensemble, solution); break;
             default: EnsembleRunner<TSystem, Lane1>.Solve(system, problem, ensemble, solution); break;
         }
-        return solution;
     }
 
     private static EnsembleGradient RunGradient<TSystem>(in TSystem system, EnsembleProblem problem, EnsembleOptions ensemble, double[] seed)
@@ -171,9 +201,9 @@ public static partial class Ode
         return gradient;
     }
 
-    private static EnsembleSolution CreateEnsembleSolution(EnsembleProblem problem, LaneWidth width)
-    {
-        int lanes = EnsembleOptions.LaneCount(width) * EnsembleLayout.Registers(problem.Options);
-        return new EnsembleSolution(problem.Count, problem.StateCount, problem.Options.SaveAt, width, lanes);
-    }
+    private static EnsembleSolution CreateEnsembleSolution(EnsembleProblem problem, LaneWidth width) =>
+        new(problem.Count, problem.StateCount, problem.Options.SaveAt, width, LanesPerBlock(problem, width));
+
+    private static int LanesPerBlock(EnsembleProblem problem, LaneWidth width) =>
+        EnsembleOptions.LaneCount(width) * EnsembleLayout.Registers(problem.Options);
 }

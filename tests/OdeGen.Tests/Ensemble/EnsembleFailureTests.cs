@@ -125,6 +125,27 @@ public class EnsembleFailureTests
 public class EnsembleAllocationTests
 {
     [Fact]
+    public void SolvingInto_AnEarlierSolution_AllocatesAlmostNothing()
+    {
+        // One worker's workspace for its blocks and the call's bookkeeping, whatever the number of trajectories.
+        long small = BytesSolvingInto(2000), large = BytesSolvingInto(8000);
+        Assert.True(small < 24 * 1024, $"{small} bytes allocated");
+        Assert.True(Math.Abs(large - small) < 1024, $"{small} bytes for 2,000 trajectories, {large} for 8,000");
+    }
+
+    private static long BytesSolvingInto(int count)
+    {
+        double[] y0s = LorenzStates(count), ps = LorenzParameters(count);
+        var options = new SolverOptions { Method = OdeMethod.RK4, FixedStep = 1e-3, SaveAt = [0.5] };
+        var one = new EnsembleOptions { MaxDegreeOfParallelism = 1 };
+        EnsembleSolution into = Ode.SolveEnsemble(new LorenzLanes(), y0s, ps, 0, 1, options, one);
+        for (int i = 0; i < 3; i++) Ode.SolveEnsembleInto(new LorenzLanes(), y0s, ps, 0, 1, into, options, one);   // warm-up
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Ode.SolveEnsembleInto(new LorenzLanes(), y0s, ps, 0, 1, into, options, one);
+        return GC.GetAllocatedBytesForCurrentThread() - before;
+    }
+
+    [Fact]
     public void ACall_AllocatesItsResults_NotCopiesOfItsInputs()
     {
         // The inputs are copied into pooled arrays (returned at the end); what remains is the result, one worker's

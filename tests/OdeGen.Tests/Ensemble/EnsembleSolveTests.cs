@@ -95,6 +95,43 @@ public class EnsembleSolveTests(ITestOutputHelper output)
         Assert.True(worst <= 2000 * rtol, $"worst {worst}");
     }
 
+    [Theory]
+    [MemberData(nameof(AllWidths), MemberType = typeof(EnsembleTestSupport))]
+    public void SolveEnsembleInto_EqualsANewSolve_AndOverwritesEverything(LaneWidth width)
+    {
+        var fixedStep = new SolverOptions { Method = OdeMethod.RK4, FixedStep = 1e-3, SaveAt = [0.25, 0.7] };
+        var adaptive = new SolverOptions { Method = OdeMethod.Dopri5, RelTol = 1e-8, AbsTol = 1e-10, SaveAt = [0.25, 0.7] };
+        double[] y0s = LorenzStates(N), ps = LorenzParameters(N), other = LorenzStates(N, seed: 3);
+        foreach (SolverOptions options in new[] { fixedStep, adaptive })
+        {
+            EnsembleSolution into = Ode.SolveEnsemble(Lorenz, other, ps, 0, 1, options, Force(width));
+            // A trajectory that fails leaves NaN in its later saves: they must not keep the earlier call's values.
+            y0s[3 * 5] = double.NaN;
+            EnsembleSolution expected = Ode.SolveEnsemble(Lorenz, y0s, ps, 0, 1, options, Force(width));
+            Ode.SolveEnsembleInto(Lorenz, y0s, ps, 0, 1, into, options, Force(width));
+            Assert.Equal(expected.FinalStates, into.FinalStates);
+            Assert.Equal(expected.FinalTimes, into.FinalTimes);
+            Assert.Equal(expected.SavedStates, into.SavedStates);
+            Assert.Equal(expected.Statuses, into.Statuses);
+            Assert.Equal(expected.TrajectoryStats, into.TrajectoryStats);
+            Assert.Equal(expected.BlockStats, into.BlockStats);
+            y0s[3 * 5] = 1;
+        }
+    }
+
+    [Fact]
+    public void SolveEnsembleInto_ADestinationOfAnotherShape_Throws()
+    {
+        var options = new SolverOptions { Method = OdeMethod.RK4, FixedStep = 1e-2, SaveAt = [0.5] };
+        double[] y0s = LorenzStates(N), ps = LorenzParameters(N);
+        EnsembleSolution into = Ode.SolveEnsemble(Lorenz, y0s, ps, 0, 1, options, Force(LaneWidth.Lane256));
+        Assert.Throws<ArgumentException>(() => Ode.SolveEnsembleInto(Lorenz, y0s[..^3], ps[..^3], 0, 1, into, options, Force(LaneWidth.Lane256)));
+        Assert.Throws<ArgumentException>(() => Ode.SolveEnsembleInto(Lorenz, y0s, ps, 0, 1, into, options, Force(LaneWidth.Lane128)));
+        Assert.Throws<ArgumentException>(() => Ode.SolveEnsembleInto(Lorenz, y0s, ps, 0, 1, into, new SolverOptions { Method = OdeMethod.RK4, FixedStep = 1e-2, SaveAt = [0.6] }, Force(LaneWidth.Lane256)));
+        Assert.Throws<ArgumentException>(() => Ode.SolveEnsembleInto(Lorenz, y0s, ps, 0, 1, into, new SolverOptions { Method = OdeMethod.Dopri5, SaveAt = [0.5] }, Force(LaneWidth.Lane256)));
+        Assert.Throws<ArgumentNullException>(() => Ode.SolveEnsembleInto(Lorenz, y0s, ps, 0, 1, null!, options));
+    }
+
     [Fact]
     public void Backwards_EqualsScalar()
     {
