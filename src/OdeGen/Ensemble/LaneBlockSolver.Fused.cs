@@ -20,6 +20,7 @@ internal sealed partial class LaneBlockSolver<TSystem, TLane>
     private readonly double[][]? _aCoefficientAll;
     private readonly int[]? _bIndexAll;
     private readonly double[]? _bCoefficientAll;
+    private readonly TLane[] _fusedRun = [];              // a run's states, then its parameters (see TryFusedSteps)
     private bool _fma;                                    // this block's sums are fused multiply-adds
     private long _replayUntil;                            // fixed steps before this count go through the general step
     private int _validLanes;
@@ -49,20 +50,27 @@ internal sealed partial class LaneBlockSolver<TSystem, TLane>
         int k = FusibleSteps(output);
         if (k < 2) return false;
         FusedStepPlan plan = _direction > 0 ? _forwardPlan! : _backwardPlan!;
-        _y.AsSpan().CopyTo(_ySave);
-        TLane bad = _fusedSystem!.FusedFixedSteps(plan, _t0, _fixedSteps, k, _y.AsSpan(), _p);
+        // The run works on a copy of the block's states and parameters side by side in one array: the same layout for
+        // every block and call (separate arrays can land a multiple of 4 KB apart, where the loads of one wait on the
+        // stores to the other: 9.5 against 12.5 ms per 10,000 Lorenz trajectories, from one process to the next), and
+        // the states stay as they were if the run has to be undone.
+        int gn = _g * _n;
+        Span<TLane> y = _fusedRun.AsSpan(0, gn), p = _fusedRun.AsSpan(gn);
+        _y.AsSpan().CopyTo(y);
+        _p.AsSpan().CopyTo(p);
+        TLane bad = _fusedSystem!.FusedFixedSteps(plan, _t0, _fixedSteps, k, y, p);
         double tNew = _t0 + (_fixedSteps + k) * plan.H;
         // The general step leaves f(t_new, y_new) in _fNext; compute it aside, and keep the run only if all is finite.
         for (int g = 0; g < _g; g++)
-            _system.EvaluateLanes(tNew, _y.AsSpan(g * _n, _n), _p.AsSpan(g * _m, _m), _fTrial.AsSpan(g * _n, _n));
+            _system.EvaluateLanes(tNew, y.Slice(g * _n, _n), p.Slice(g * _m, _m), _fTrial.AsSpan(g * _n, _n));
         foreach (TLane v in _fTrial) bad += v - v;
         if (!TLane.AllFinite(bad))
         {
-            // Some lane failed inside the run: undo it, and let the general step take these steps and retire the lane.
-            _ySave.AsSpan().CopyTo(_y);
+            // Some lane failed inside the run: drop it, and let the general step take these steps and retire the lane.
             _replayUntil = _fixedSteps + k;
             return false;
         }
+        y.CopyTo(_y);
         (_fNext, _fTrial) = (_fTrial, _fNext);
         _previousTime = _t0 + (_fixedSteps + k - 1) * plan.H;
         _time = tNew;

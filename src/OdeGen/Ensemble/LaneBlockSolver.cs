@@ -101,6 +101,7 @@ internal sealed partial class LaneBlockSolver<TSystem, TLane>
         if (problem.FusedSteps && system is IOdeFusedLaneSystem fused && FusedPlan(_tableau, _options, 1.0) is { } forward)
         {
             _fusedSystem = fused;
+            _fusedRun = new TLane[_g * (_n + _m)];
             _forwardPlan = forward;
             _backwardPlan = FusedPlan(_tableau, _options, -1.0);
             _aIndexAll = new int[stages][];
