@@ -57,10 +57,12 @@ internal static class EnsembleRunner<TSystem, TLane>
             Parallel.For(0, blocks, parallel, create,
                 (b, _, worker) => { body(worker, (int)b); return worker; }, finish);
         }
-        catch (AggregateException e) when (e.InnerExceptions.Count == 1)
+        catch (AggregateException e)
         {
-            // An exception from the system's own code: rethrown as itself, as the one-thread path throws it.
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+            // An exception from the system's own code: rethrown as itself, as the one-thread path throws it. When several
+            // workers failed (a model that throws does so in every block), the first is the one: the one-thread path
+            // would have stopped there and never met the others.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.Flatten().InnerExceptions[0]).Throw();
         }
     }
 }
