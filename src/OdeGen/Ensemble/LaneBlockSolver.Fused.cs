@@ -10,13 +10,13 @@ namespace OdeGen.Ensemble;
 // same bits and a run's results do not depend on where it switched (nor, therefore, on the width or the block).
 internal sealed partial class LaneBlockSolver<TSystem, TLane>
 {
-    // Steps per call of the fused stepper: long enough that the call, the copy kept for a replay and the endpoint
-    // derivative vanish against the steps; short enough that a replay after a failure costs little.
+    // Steps per call of the fused stepper: long enough that the call, the copies in and out of the run array and the
+    // endpoint derivative vanish against the steps; short enough that a replay after a failure costs little.
     private const int FusedChunk = 128;
 
     private readonly IOdeFusedLaneSystem? _fusedSystem;   // boxed once per solver (construction), never per step
     private readonly FusedStepPlan? _forwardPlan, _backwardPlan;
-    private readonly int[][]? _aIndexAll;                 // with fusion: every j < i (zero weights included)
+    private readonly int[][]? _aIndexAll;                 // with fusion: the j < i the fused kernel adds (zero weights included)
     private readonly double[][]? _aCoefficientAll;
     private readonly int[]? _bIndexAll;
     private readonly double[]? _bCoefficientAll;
@@ -50,11 +50,11 @@ internal sealed partial class LaneBlockSolver<TSystem, TLane>
         int k = FusibleSteps(output);
         if (k < 2) return false;
         FusedStepPlan plan = _direction > 0 ? _forwardPlan! : _backwardPlan!;
-        // The run works on a copy of the block's states and parameters side by side in one array: the same layout for
-        // every block and call. With the solver's separate arrays the time of 10,000 Lorenz trajectories went from 9.5 to
-        // 12.5 ms from one process to the next (likely 4 KB aliasing: arrays a multiple of 4 KB apart, where the loads of
-        // one wait on the stores to the other); with one array it is 8.4-9.0 ms in every process. Also
-        // the states stay as they were if the run has to be undone.
+        // The run works on a copy of the block's states and parameters side by side in one array, so the states stay as
+        // they were if the run has to be undone, and the layout is the same for every block and call. With the solver's
+        // separate arrays the time of 10,000 Lorenz trajectories went from 9.5 to 12.5 ms from one process to the next
+        // (likely 4 KB aliasing: arrays a multiple of 4 KB apart, where the loads of one wait on the stores to the
+        // other); with one array it is 8.4-9.0 ms in every process.
         int gn = _g * _n;
         Span<TLane> y = _fusedRun.AsSpan(0, gn), p = _fusedRun.AsSpan(gn);
         _y.AsSpan().CopyTo(y);
@@ -114,7 +114,7 @@ internal sealed partial class LaneBlockSolver<TSystem, TLane>
     }
 
     // destination = y + Σ_t (h·coefficient_t)·K_{index_t}, one fused multiply-add per term in increasing index order:
-    // the fused stepper's sums (zero weights included, as it multiplies them).
+    // the fused stepper's sums, term for term (the index lists are its terms, zero weights included).
     private void CombineFused(TLane[] destination, TLane[] y, int[] index, double[] coefficient, double h)
     {
         int n = destination.Length;

@@ -108,7 +108,9 @@ internal sealed partial class LaneBlockSolver<TSystem, TLane>
             _aCoefficientAll = new double[stages][];
             for (int i = 0; i < stages; i++)
             {
-                _aIndexAll[i] = Enumerable.Range(0, i).ToArray();
+                // The terms the fused kernel computes: every j < i, or only j = i − 1 for the chain shape (RK4), whose
+                // other a_ij are 0 and which skips them, so that both paths add the same terms (even a zero's sign).
+                _aIndexAll[i] = forward.Chain ? Enumerable.Range(0, i).Where(j => j == i - 1).ToArray() : Enumerable.Range(0, i).ToArray();
                 _aCoefficientAll[i] = _aIndexAll[i].Select(j => _tableau.A[i * stages + j]).ToArray();
             }
             _bIndexAll = Enumerable.Range(0, stages).ToArray();

@@ -8,7 +8,8 @@ namespace OdeGen.Lanes;
 /// inlined), store the new state. The registers of a block are independent, so the CPU overlaps their dependency
 /// chains. Stage arguments and the update are the block solver's sums y + Σ (h·a_ij)·k_j in the same order, each
 /// term a fused multiply-add (one rounding where the unfused solver has two); zero weights of the tableau are
-/// multiplied rather than skipped, which leaves a finite value unchanged.
+/// multiplied rather than skipped (a finite value stays as it is), except the a_ij = 0 off the chain shape's
+/// sub-diagonal, which that kernel leaves out. The block solver's general step adds the same terms.
 /// </summary>
 public static class FusedFixedSteps
 {
