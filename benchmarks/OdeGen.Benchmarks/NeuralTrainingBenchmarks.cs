@@ -2,6 +2,7 @@ using System.Text.Json;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using OdeGen.Neural;
+using OdeGen.Samples;
 
 namespace OdeGen.Benchmarks;
 
@@ -46,8 +47,8 @@ public static partial class SpiralMlp
 /// One training iteration of the spiral demo: the loss (forward solves of the 20 ten-point segments) and its
 /// gradient with respect to the 252 weights, by <see cref="NeuralOdeTrainer{TSystem}.Gradient"/>, Dopri5 at
 /// rtol 1e-7, atol 1e-9, mean absolute error. The weights and the batch are those of
-/// shared/reference/spiral_init.json (torchdiffeq's first batch, the reproduction test's); where that file is
-/// absent (a clone without shared/), the demo's seeded start (N(0, 0.1²) weights, seed 0; batch seed 0) and
+/// tests/reference/spiral_init.json (torchdiffeq's first batch, the reproduction test's); where that file is
+/// absent (a copy of the benchmarks outside a checkout), the demo's seeded start (N(0, 0.1²) weights, seed 0; batch seed 0) and
 /// the Start column says so. The weights are not updated, so every operation does the same work; the Work
 /// column gives that work (evaluations of f and VJPs per iteration, computed once outside the timed runs).
 /// The interpolating adjoint is the baseline. The lane-block rows put the 20 segments (which share their ten times) into
@@ -145,11 +146,11 @@ public class NeuralTrainingBenchmarks
 
         private static Problem Load()
         {
-            string? path = FindReference("spiral_init.json");
+            string? path = ReferenceFiles.Find("spiral_init.json");
             return path is null ? Seeded() : FromReference(path);
         }
 
-        // shared/reference/spiral_init.json: W1, b1, W2, b2 and torchdiffeq's first batch (batch_y0 [20][2], batch_t [10], batch_y [10][20][2]).
+        // tests/reference/spiral_init.json: W1, b1, W2, b2 and torchdiffeq's first batch (batch_y0 [20][2], batch_t [10], batch_y [10][20][2]).
         private static Problem FromReference(string path)
         {
             using var doc = JsonDocument.Parse(File.ReadAllText(path));
@@ -188,20 +189,6 @@ public class NeuralTrainingBenchmarks
             // Every segment over t[0..10), as the reference batch (torchdiffeq's batch_t), so the lane-block rows can block them.
             var sampler = new SegmentSampler(times, states, 2, segmentLength: 10, batchSize: 20, seed: 0) { SharedTimes = true };
             return new Problem { Parameters = p, Batch = sampler.Next(), Start = "seeded (no spiral_init.json)" };
-        }
-
-        private static string? FindReference(string name)
-        {
-            foreach (string start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
-            {
-                for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-                {
-                    if (!File.Exists(Path.Combine(dir.FullName, "OdeGen.sln"))) continue;
-                    string path = Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "reference", name));
-                    if (File.Exists(path)) return path;
-                }
-            }
-            return null;
         }
 
         private static double[] Flatten(JsonElement e)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using OdeGen.Samples;
 using OdeGen.Solvers;
 
 namespace OdeGen.Benchmarks;
@@ -382,7 +383,7 @@ public static class PeerMode
 
     /// <summary>
     /// Tight references: y(10) and y(100) from DOP853 at rtol = atol = 1e-13, and the T = 1 gradient from forward
-    /// sensitivities with DOP853 at 1e-12; checked against shared/reference/lorenz_gradients.json when it is there.
+    /// sensitivities with DOP853 at 1e-12; checked against tests/reference/lorenz_gradients.json when it is found.
     /// </summary>
     public static Dictionary<string, double[]> References()
     {
@@ -397,8 +398,7 @@ public static class PeerMode
             new SolverOptions { Method = OdeMethod.Dop853, RelTol = 1e-12, AbsTol = 1e-12 });
         refs["fsens1"] = refs["adjoint1"] = [.. g.Y0, .. g.Parameters];
 
-        string? json = new[] { "../shared/reference/lorenz_gradients.json", "../../shared/reference/lorenz_gradients.json", "/work/shared/reference/lorenz_gradients.json" }
-            .FirstOrDefault(File.Exists);
+        string? json = ReferenceFiles.Find("lorenz_gradients.json");
         if (json is not null)
         {
             using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(json));

@@ -54,7 +54,7 @@ for (int i = 0; i < args.Length; i++)
                                        them), one per SIMD lane, sharing each step; the gradient is the discrete
                                        adjoint of the lane steps (--sensitivity is not used); generated model only
                   --model NAME         generated ([OdeDynamics] SpiralModel.Rhs) | hand (TanhMlpSystem) (default generated)
-                  --from-reference     start from shared/reference/spiral_init.json's weights
+                  --from-reference     start from tests/reference/spiral_init.json's weights
                   --seed S             seed of the initial weights and of the batches (default 0)
                   --threads T          samples solved in parallel (results do not depend on it; default 1)
                   --test-every K       full-trajectory test loss every K iterations (default 20)
@@ -76,8 +76,8 @@ double[] trueY = SpiralSetup.TrueTrajectory(t);
 double[] p;
 if (fromReference)
 {
-    string path = SpiralSetup.FindReference("spiral_init.json")
-        ?? throw new FileNotFoundException("shared/reference/spiral_init.json not found beside the repository.");
+    string path = ReferenceFiles.Find("spiral_init.json")
+        ?? throw new FileNotFoundException("tests/reference/spiral_init.json not found: run the sample from a checkout of the repository.");
     p = SpiralSetup.ReferenceWeights(layout, path);
     Console.WriteLine($"Initial weights from {path}");
 }

@@ -53,7 +53,7 @@ public static class SpiralSetup
         return p;
     }
 
-    /// <summary>The weights of shared/reference/spiral_init.json (W1 [50][2], b1, W2 [2][50], b2) in the layout's order.</summary>
+    /// <summary>The weights of tests/reference/spiral_init.json (W1 [50][2], b1, W2 [2][50], b2) in the layout's order.</summary>
     public static double[] ReferenceWeights(ParameterLayout layout, string path)
     {
         using var doc = JsonDocument.Parse(File.ReadAllText(path));
@@ -66,21 +66,6 @@ public static class SpiralSetup
             values.CopyTo(slice.Of(p));
         }
         return p;
-    }
-
-    /// <summary>Finds shared/reference/{name} beside the repository: walks up to the folder holding OdeGen.sln.</summary>
-    public static string? FindReference(string name)
-    {
-        foreach (string start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
-        {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                if (!File.Exists(Path.Combine(dir.FullName, "OdeGen.sln"))) continue;
-                string path = Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "reference", name));
-                if (File.Exists(path)) return path;
-            }
-        }
-        return null;
     }
 
     /// <summary>Numbers of a JSON array nested to any depth, in row-major order.</summary>

@@ -5,7 +5,7 @@ namespace OdeGen.Tests.Neural;
 
 /// <summary>
 /// The trainer's lane-block mode (<see cref="NeuralOdeTrainer{TSystem}.LaneBlocks"/>) on the spiral demo's reference
-/// batch (shared/reference/spiral_init.json: 20 segments over the same ten times, one per lane): against the per-sample
+/// batch (tests/reference/spiral_init.json: 20 segments over the same ten times, one per lane): against the per-sample
 /// discrete adjoint, on one and two threads, and a short training run.
 /// </summary>
 public sealed class LaneTrainingTests(ITestOutputHelper output)

@@ -4,7 +4,7 @@ using OdeGen.Tests.Sensitivities;
 
 namespace OdeGen.Tests.Neural;
 
-/// <summary>shared/reference/spiral_init.json: torchdiffeq's spiral demo at its initial weights, on one fixed batch.</summary>
+/// <summary>tests/reference/spiral_init.json: torchdiffeq's spiral demo at its initial weights, on one fixed batch.</summary>
 internal sealed class SpiralReference
 {
     public required double[] Parameters { get; init; }

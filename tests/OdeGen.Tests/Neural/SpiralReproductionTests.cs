@@ -4,7 +4,7 @@ using Xunit.Abstractions;
 namespace OdeGen.Tests.Neural;
 
 /// <summary>
-/// The spiral demo's first batch, number for number against torchdiffeq (shared/reference/spiral_init.json):
+/// The spiral demo's first batch, number for number against torchdiffeq (tests/reference/spiral_init.json):
 /// loss, gradient norm and every gradient tensor, with each of our gradient methods.
 /// </summary>
 public sealed class SpiralReproductionTests(ITestOutputHelper output)

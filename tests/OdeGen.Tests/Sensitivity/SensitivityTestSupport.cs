@@ -96,7 +96,7 @@ internal static class SensitivityTestSupport
 
     public static string Format(ReadOnlySpan<double> v) => "[" + string.Join(", ", v.ToArray().Select(x => x.ToString("R"))) + "]";
 
-    /// <summary>One block ("T=1", "T=10") of shared/reference/lorenz_gradients.json.</summary>
+    /// <summary>One block ("T=1", "T=10") of tests/reference/lorenz_gradients.json.</summary>
     public sealed record LorenzReference(double[] YT, double[] DLdy0, double[] DLdp, double DLdT);
 
     public static LorenzReference LoadLorenzReference(string block)
@@ -109,16 +109,13 @@ internal static class SensitivityTestSupport
     }
 
     /// <summary>
-    /// The reference data sit beside the repository: walk up from the test binaries to the folder holding
-    /// OdeGen.sln, then ../shared/reference/.
+    /// The reference values kept in the repository (tests/reference/, whose README says where each came from),
+    /// copied by the build into the test binaries' folder.
     /// </summary>
     public static string FindReferenceFile(string name)
     {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "OdeGen.sln"))) dir = dir.Parent;
-        Assert.True(dir is not null, $"Could not find OdeGen.sln above {AppContext.BaseDirectory}; the reference values are located relative to it.");
-        string path = Path.GetFullPath(Path.Combine(dir!.FullName, "..", "shared", "reference", name));
-        Assert.True(File.Exists(path), $"Reference file missing: {path}. It is expected in shared/reference/ beside the repository folder {dir.FullName}.");
+        string path = Path.Combine(AppContext.BaseDirectory, "reference", name);
+        Assert.True(File.Exists(path), $"Reference file missing: {path}. tests/reference/{name} is copied there by the build (OdeGen.Tests.csproj).");
         return path;
     }
 }
