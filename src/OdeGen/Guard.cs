@@ -21,10 +21,38 @@ internal static class Guard
         if (!double.IsFinite(value)) throw new ArgumentException($"{name} is {value}; times must be finite.", name);
     }
 
+    /// <summary>
+    /// Throws unless both ends are finite and so is their difference: |t1 − t0| can overflow to ∞ for finite ends
+    /// (−1e308 to 1e308), and no step size could then be chosen.
+    /// </summary>
+    public static void Interval(double t0, double t1, string name0 = "t0", string name1 = "t1")
+    {
+        FiniteTime(t0, name0);
+        FiniteTime(t1, name1);
+        if (!double.IsFinite(t1 - t0))
+            throw new ArgumentException(
+                FormattableString.Invariant($"{name1} − {name0} = {t1} − ({t0}) overflows to {t1 - t0}; the time span must be a finite number (rescale time)."), name1);
+    }
+
+    /// <summary>
+    /// Throws unless the system has a state: a runtime-sized system created with <c>default</c> or a parameterless
+    /// <c>new</c> has StateCount 0, and every size check after that would only say "must have length 0".
+    /// </summary>
+    public static void Sizes<TSystem>(in TSystem system) where TSystem : struct, IOdeSystem
+    {
+        if (system.StateCount <= 0)
+            throw new ArgumentException(
+                $"{typeof(TSystem).Name}.StateCount is {system.StateCount}: a system needs at least one state. A runtime-sized system " +
+                $"must be created with its sizes (new {typeof(TSystem).Name}(states, …)), not with default or a constructor without them.", nameof(system));
+        if (system.ParameterCount < 0)
+            throw new ArgumentException($"{typeof(TSystem).Name}.ParameterCount is {system.ParameterCount}; it cannot be negative.", nameof(system));
+    }
+
     /// <summary>Checks y0 and p against the system's sizes.</summary>
     public static void StateAndParameters<TSystem>(in TSystem system, ReadOnlySpan<double> y0, ReadOnlySpan<double> p)
         where TSystem : struct, IOdeSystem
     {
+        Sizes(system);
         FiniteVector(y0, system.StateCount, "y0", "StateCount");
         FiniteVector(p, system.ParameterCount, "p", "ParameterCount");
     }

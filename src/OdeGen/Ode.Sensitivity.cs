@@ -40,8 +40,7 @@ public static partial class Ode
         Guard.StateAndParameters(system, y0, p);
         Guard.FiniteVector(y0Dot, system.StateCount, nameof(y0Dot), "StateCount");
         Guard.FiniteVector(pDot, system.ParameterCount, nameof(pDot), "ParameterCount");
-        Guard.FiniteTime(t0, nameof(t0));
-        Guard.FiniteTime(t1, nameof(t1));
+        Guard.Interval(t0, t1);
         Guard.FiniteTime(t0Dot, nameof(t0Dot));
         Guard.FiniteTime(t1Dot, nameof(t1Dot));
         double[] saveTimes = SaveLoop.CheckSaveTimes(options.SaveAt, t0, t1);
@@ -119,8 +118,7 @@ public static partial class Ode
         options ??= SolverOptions.Default;
         method ??= Sensitivity.Forward;
         Guard.StateAndParameters(system, y0, p);
-        Guard.FiniteTime(t0, nameof(t0));
-        Guard.FiniteTime(t1, nameof(t1));
+        Guard.Interval(t0, t1);
         double[] saveTimes = SaveLoop.CheckSaveTimes(options.SaveAt, t0, t1);
 
         int n = system.StateCount, m = system.ParameterCount;

@@ -100,8 +100,7 @@ public static partial class Ode
 
     private static void Validate(double t0, double t1, SolverOptions options)
     {
-        Guard.FiniteTime(t0, nameof(t0));
-        Guard.FiniteTime(t1, nameof(t1));
+        Guard.Interval(t0, t1);
         if (options.SaveAt is { } saveAt) ValidateSaveAt(saveAt, t0, t1);
     }
 

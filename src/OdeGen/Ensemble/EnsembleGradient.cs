@@ -40,6 +40,12 @@ public sealed class EnsembleGradient
     public OdeStatus[] Statuses => Solution.Statuses;
     /// <summary>True when every trajectory reached t1.</summary>
     public bool AllSucceeded => Solution.AllSucceeded;
+    /// <summary>Throws <see cref="OdeSolverException"/> naming the first failed trajectory, if any; returns this gradient for chaining.</summary>
+    public EnsembleGradient EnsureSuccess()
+    {
+        Solution.EnsureSuccess();
+        return this;
+    }
     /// <summary>Lane VJPs of the backward passes (one VjpLanes call counts once).</summary>
     public long VjpEvaluations { get; internal set; }
 

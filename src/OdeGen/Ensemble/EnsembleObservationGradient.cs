@@ -84,6 +84,12 @@ public sealed class EnsembleObservationGradient
     public OdeStatus[] Statuses => Solution.Statuses;
     /// <summary>True when every trajectory reached the last time.</summary>
     public bool AllSucceeded => Solution.AllSucceeded;
+    /// <summary>Throws <see cref="OdeSolverException"/> naming the first failed trajectory, if any; returns this gradient for chaining.</summary>
+    public EnsembleObservationGradient EnsureSuccess()
+    {
+        Solution.EnsureSuccess();
+        return this;
+    }
     /// <summary>Lane evaluations of f in the forward passes (one EvaluateLanes call per register counts once; <see cref="EnsembleSolution.Stats"/>).</summary>
     public long ForwardEvaluations => Solution.Stats.FunctionEvaluations;
     /// <summary>Lane evaluations of f in the backward passes (the stages recomputed from the tape).</summary>

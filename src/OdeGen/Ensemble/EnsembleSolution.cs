@@ -96,7 +96,8 @@ public sealed class EnsembleSolution
     {
         for (int i = 0; i < Count; i++)
             if (Statuses[i] != OdeStatus.Success)
-                throw new OdeSolverException(Statuses[i], FinalTimes[i], $"Trajectory {i} of the ensemble stopped at t = {FinalTimes[i]}: {Statuses[i]}.");
+                throw new OdeSolverException(Statuses[i], FinalTimes[i],
+                    $"Trajectory {i} of the ensemble stopped at t = {FinalTimes[i]} ({Statuses[i]}): {OdeStatusText.Cause(Statuses[i])}.");
         return this;
     }
 

@@ -119,8 +119,8 @@ public static partial class Ode
         options ??= SolverOptions.Default;
         ensemble ??= EnsembleOptions.Default;
         ensemble.Validate();
+        Guard.Sizes(system);
         int n = system.StateCount, m = system.ParameterCount;
-        if (n < 1) throw new ArgumentException($"The system has StateCount {n}; an ensemble needs at least one state.", nameof(system));
         if (y0s.Length % n != 0)
             throw new ArgumentException(Format($"y0s must hold N rows of StateCount = {n} values (row-major N × {n}), but its length {y0s.Length} is not a multiple of {n}."), nameof(y0s));
         int count = y0s.Length / n;
@@ -128,8 +128,7 @@ public static partial class Ode
             Guard.FiniteVector(ps, m, "p", "ParameterCount");
         else if (ps.Length != count * m)
             throw new ArgumentException(Format($"ps must hold one row of ParameterCount = {m} values per trajectory (N × {m} = {count * m} for the {count} rows of y0s), but has length {ps.Length}."), "ps");
-        Guard.FiniteTime(t0, nameof(t0));
-        Guard.FiniteTime(t1, nameof(t1));
+        Guard.Interval(t0, t1);
         ValidateEnsembleOptions<TSystem>(options);
         // Checked here, on the calling thread: inside the parallel loop it would surface as an AggregateException.
         Solvers.StepControl.AbsoluteTolerances(options, n);

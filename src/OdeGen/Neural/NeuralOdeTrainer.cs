@@ -23,6 +23,14 @@ public readonly record struct BatchResult(double Loss, double GradientNorm, long
 {
     /// <summary>True when every solve succeeded.</summary>
     public bool IsSuccess => Status == OdeStatus.Success;
+
+    /// <summary>A sentence that says how the batch went and, on failure, what to try.</summary>
+    public string Message => IsSuccess
+        ? FormattableString.Invariant($"Batch loss {Loss:G6}, gradient norm {GradientNorm:G6} ({FunctionEvaluations} f evaluations, {VjpEvaluations} VJPs).")
+        : $"A sample's solve failed, so the loss and gradient are not usable: it stopped because {OdeStatusText.Cause(Status)}.";
+
+    /// <summary>Throws an <see cref="OdeSolverException"/> (with <see cref="Message"/>) unless every solve succeeded; returns this result for chaining.</summary>
+    public BatchResult EnsureSuccess() => IsSuccess ? this : throw new OdeSolverException(Status, double.NaN, Message);
 }
 
 /// <summary>What <c>NeuralOdeTrainer.Train</c> reports after each iteration.</summary>

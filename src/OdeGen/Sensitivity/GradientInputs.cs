@@ -93,6 +93,7 @@ internal static class ObservationTimes
     {
         if (times.Length == 0) throw new ArgumentException($"{name} must hold at least one observation time.", name);
         for (int i = 0; i < times.Length; i++) Guard.FiniteTime(times[i], $"{name}[{i}]");
+        Guard.Interval(t0, times[^1], "t0", $"{name}[{times.Length - 1}]");
         double direction = 1.0;
         foreach (double t in times)
         {

@@ -39,8 +39,16 @@ public sealed class OdeGradient
     /// <summary><see cref="OdeStatus.Success"/>, or why a pass stopped (then every gradient entry is NaN).</summary>
     public OdeStatus Status { get; }
 
-    /// <summary>True when <see cref="Status"/> is <see cref="OdeStatus.Success"/>.</summary>
-    public bool IsSuccess => Status == OdeStatus.Success;
+    /// <summary>True when <see cref="Status"/> is <see cref="OdeStatus.Success"/> (or a terminal event ended the solve).</summary>
+    public bool IsSuccess => OdeStatusText.IsSuccess(Status);
+
+    /// <summary>A sentence that says how the computation ended and, on failure, what to try.</summary>
+    public string Message => IsSuccess
+        ? $"The gradient by {Method.Name} was computed ({Stats})."
+        : $"The gradient by {Method.Name} could not be computed, so every entry is NaN: a pass stopped because {OdeStatusText.Cause(Status)} ({Stats}).";
+
+    /// <summary>Throws an <see cref="OdeSolverException"/> (with <see cref="Message"/>) unless the gradient was computed; returns this gradient for chaining.</summary>
+    public OdeGradient EnsureSuccess() => IsSuccess ? this : throw new OdeSolverException(Status, double.NaN, Message);
 
     /// <summary>The sensitivity method that computed this gradient.</summary>
     public Sensitivity Method { get; }

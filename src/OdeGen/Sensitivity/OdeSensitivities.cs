@@ -67,8 +67,16 @@ public sealed class OdeSensitivities
     /// <summary><see cref="OdeStatus.Success"/>, or why the solve stopped.</summary>
     public OdeStatus Status { get; }
 
-    /// <summary>True when <see cref="Status"/> is <see cref="OdeStatus.Success"/>.</summary>
-    public bool IsSuccess => Status == OdeStatus.Success;
+    /// <summary>True when <see cref="Status"/> is <see cref="OdeStatus.Success"/> (or a terminal event ended the solve).</summary>
+    public bool IsSuccess => OdeStatusText.IsSuccess(Status);
+
+    /// <summary>A sentence that says how the solve of the state and its sensitivities ended and, on failure, what to try.</summary>
+    public string Message => IsSuccess
+        ? $"The sensitivities were computed ({Stats})."
+        : $"The sensitivities could not be computed, so every array holds NaN: the solve stopped because {OdeStatusText.Cause(Status)} ({Stats}).";
+
+    /// <summary>Throws an <see cref="OdeSolverException"/> (with <see cref="Message"/>) unless the solve succeeded; returns these sensitivities for chaining.</summary>
+    public OdeSensitivities EnsureSuccess() => IsSuccess ? this : throw new OdeSolverException(Status, double.NaN, Message);
 
     private ReadOnlySpan<double> Row(int i)
     {

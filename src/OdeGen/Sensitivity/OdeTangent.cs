@@ -60,8 +60,16 @@ public sealed class OdeTangent
     /// <summary><see cref="OdeStatus.Success"/>, or why the solve stopped.</summary>
     public OdeStatus Status { get; }
 
-    /// <summary>True when <see cref="Status"/> is <see cref="OdeStatus.Success"/>.</summary>
-    public bool IsSuccess => Status == OdeStatus.Success;
+    /// <summary>True when <see cref="Status"/> is <see cref="OdeStatus.Success"/> (or a terminal event ended the solve).</summary>
+    public bool IsSuccess => OdeStatusText.IsSuccess(Status);
+
+    /// <summary>A sentence that says how the solve of the state and its tangent ended and, on failure, what to try.</summary>
+    public string Message => IsSuccess
+        ? $"The tangent was computed ({Stats})."
+        : $"The tangent could not be computed, so the final state and tangent are NaN: the solve stopped because {OdeStatusText.Cause(Status)} ({Stats}).";
+
+    /// <summary>Throws an <see cref="OdeSolverException"/> (with <see cref="Message"/>) unless the solve succeeded; returns this tangent for chaining.</summary>
+    public OdeTangent EnsureSuccess() => IsSuccess ? this : throw new OdeSolverException(Status, double.NaN, Message);
 
     private int Index(int i)
     {

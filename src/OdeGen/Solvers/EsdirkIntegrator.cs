@@ -105,7 +105,7 @@ public sealed class EsdirkIntegrator<TField> : IOdeIntegrator where TField : str
     public void Reset(in TField field, ReadOnlySpan<double> y0, double t0, double tEnd)
     {
         if (y0.Length != _n) throw new ArgumentException($"Expected a state of length {_n}, got {y0.Length}.", nameof(y0));
-        if (!double.IsFinite(t0) || !double.IsFinite(tEnd)) throw new ArgumentException($"Times must be finite: t0 = {t0}, tEnd = {tEnd}.");
+        Guard.Interval(t0, tEnd, nameof(t0), nameof(tEnd));
         _field = field;
         y0.CopyTo(_y);
         y0.CopyTo(_yPrev);

@@ -1,7 +1,7 @@
 namespace OdeGen;
 
 /// <summary>
-/// Thrown by <see cref="OdeSolution.EnsureSuccess"/> when a solve stopped before its end time:
+/// Thrown by <see cref="OdeSolution.EnsureSuccess"/> (and the EnsureSuccess of every result with a status) when a solve stopped before its end time:
 /// carries the status and the time at which the solve stopped.
 /// </summary>
 public sealed class OdeSolverException : Exception
@@ -16,6 +16,9 @@ public sealed class OdeSolverException : Exception
     /// <summary>Why the solve stopped (never <see cref="OdeStatus.Success"/>).</summary>
     public OdeStatus Status { get; }
 
-    /// <summary>The time of the last accepted state: where the failing step started.</summary>
+    /// <summary>
+    /// The time of the last accepted state: where the failing step started. NaN from the results that do not keep it
+    /// (gradients, tangents, sensitivities).
+    /// </summary>
     public double Time { get; }
 }

@@ -164,7 +164,7 @@ public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator where TField :
     public void Reset(in TField field, ReadOnlySpan<double> y0, double t0, double tEnd)
     {
         if (y0.Length != _n) throw new ArgumentException($"Expected a state of length {_n}, got {y0.Length}.", nameof(y0));
-        if (!double.IsFinite(t0) || !double.IsFinite(tEnd)) throw new ArgumentException($"Times must be finite: t0 = {t0}, tEnd = {tEnd}.");
+        Guard.Interval(t0, tEnd, nameof(t0), nameof(tEnd));
         _field = field;
         y0.CopyTo(_y);
         y0.CopyTo(_yPrev);
@@ -427,6 +427,7 @@ public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator where TField :
         Require(o.MaxSteps > 0, $"MaxSteps must be positive, not {o.MaxSteps}.");
         Require(o.MinStep >= 0 && double.IsFinite(o.MinStep), $"MinStep must be finite and non-negative, not {o.MinStep}.");
         Require(o.MaxStep > 0, $"MaxStep must be positive, not {o.MaxStep}.");
+        Require(o.MinStep <= o.MaxStep, $"MinStep ({o.MinStep}) exceeds MaxStep ({o.MaxStep}): no step could satisfy both; lower MinStep or raise MaxStep.");
         Require(o.InitialStep is null || (o.InitialStep != 0 && double.IsFinite(o.InitialStep.Value)), $"InitialStep must be finite and non-zero, not {o.InitialStep}.");
         Require(o.Safety > 0 && o.Safety <= 1, $"Safety must lie in (0, 1], not {o.Safety}.");
         Require(o.MinFactor > 0 && o.MinFactor < 1, $"MinFactor must lie in (0, 1), not {o.MinFactor}.");
