@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using OdeGen.Tests.ChildProcesses;
 using Xunit.Abstractions;
 
 namespace OdeGen.Tests.Generated;
@@ -55,41 +55,11 @@ public class LaneWidthChildProcessTests(ITestOutputHelper output)
     {
         string work = Directory.CreateTempSubdirectory("odegen-lanes-").FullName;
         string report = Path.Combine(work, "report.txt"), vectorReport = Path.Combine(work, "vector-loops.txt");
-        var start = new ProcessStartInfo(DotnetHost.Path!)
-        {
-            WorkingDirectory = work,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string argument in new[] { "test", testAssembly, "--filter", ChildFilter, "--nologo" })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        // The child must not attach to this run's test platform session.
-        foreach (string name in Environment.GetEnvironmentVariables().Keys.Cast<string>().Where(k => k.StartsWith("VSTEST_", StringComparison.Ordinal) || k.StartsWith("TESTINGPLATFORM_", StringComparison.Ordinal)).ToList())
-        {
-            start.Environment.Remove(name);
-        }
-
-        foreach (string variable in variables)
-        {
-            start.Environment[variable] = "0";
-        }
-
-        start.Environment["ODEGEN_LANE_REPORT"] = report;
-        start.Environment["ODEGEN_VECTOR_LOOP_REPORT"] = vectorReport;
-        var clock = Stopwatch.StartNew();
-        using Process process = Process.Start(start)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync(), stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
-        {
-            process.Kill(entireProcessTree: true);
-        }
-
-        process.WaitForExit();
-        string text = stdout.Result + stderr.Result;
+        var environment = variables.ToDictionary(v => v, _ => "0");
+        environment["ODEGEN_LANE_REPORT"] = report;
+        environment["ODEGEN_VECTOR_LOOP_REPORT"] = vectorReport;
+        Dotnet.Result run = Dotnet.Process(DotnetHost.Path!, work, null, environment, TimeSpan.FromMinutes(3),
+            "test", testAssembly, "--filter", ChildFilter, "--nologo");
         string reported = File.Exists(report) ? File.ReadAllText(report) : "(no report: the hardware test did not run)";
         string vectorReported = File.Exists(vectorReport) ? File.ReadAllText(vectorReport) : "(no report: the vectorized-loop test did not run)";
         try
@@ -101,45 +71,8 @@ public class LaneWidthChildProcessTests(ITestOutputHelper output)
             // A leftover temp folder is harmless.
         }
 
-        return new ChildRun(process.ExitCode, text, reported, vectorReported, clock.Elapsed.TotalSeconds);
+        return new ChildRun(run.ExitCode, run.Output, reported, vectorReported, run.Seconds);
     }
 
     private sealed record ChildRun(int ExitCode, string Output, string Report, string VectorReport, double Seconds);
-}
-
-/// <summary>The dotnet host that runs tests: DOTNET_HOST_PATH (set by the SDK), then DOTNET_ROOT, then PATH.</summary>
-internal static class DotnetHost
-{
-    public static readonly string? Path = Find();
-
-    private static string? Find()
-    {
-        string exe = OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet";
-        if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host))
-        {
-            return host;
-        }
-
-        if (Environment.GetEnvironmentVariable("DOTNET_ROOT") is { Length: > 0 } root && File.Exists(System.IO.Path.Combine(root, exe)))
-        {
-            return System.IO.Path.Combine(root, exe);
-        }
-
-        return (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(System.IO.Path.PathSeparator)
-            .Where(dir => dir.Length > 0)
-            .Select(dir => System.IO.Path.Combine(dir, exe))
-            .FirstOrDefault(File.Exists);
-    }
-}
-
-/// <summary>A fact that is skipped, with the reason, when no dotnet host can be found to start the child runs.</summary>
-public sealed class DotnetHostFactAttribute : FactAttribute
-{
-    public DotnetHostFactAttribute()
-    {
-        if (DotnetHost.Path is null)
-        {
-            Skip = "No dotnet host found (DOTNET_HOST_PATH, DOTNET_ROOT, PATH): the child runs with AVX-512 and AVX2 switched off cannot start.";
-        }
-    }
 }

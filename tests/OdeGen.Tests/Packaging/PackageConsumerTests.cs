@@ -1,7 +1,7 @@
 using System.IO.Compression;
 using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
-using OdeGen.Tests.Generated;
+using OdeGen.Tests.ChildProcesses;
 using Xunit.Abstractions;
 
 namespace OdeGen.Tests.Packaging;
