@@ -71,10 +71,23 @@ public static partial class Ode
         }
 
         var saved = new double[saveTimes.Length * 2 * n];
-        OdeStatus status = SaveLoop.Run(integrator, field, x0, t0, t1, saveTimes, saved);
-        double[] state = integrator.State[..n].ToArray();
-        double[] tangent = integrator.State.Slice(n, n).ToArray();
-        if (status == OdeStatus.Success && t1Dot != 0)
+        ForwardEventRun<TSystem>? events = null;
+        OdeStatus status;
+        if (options.Events is { Count: > 0 } list)
+        {
+            EventJump.Require(list, "Ode.Jvp");
+            events = new ForwardEventRun<TSystem>(system, pArray, list, 1, pDot.ToArray(), options.MaxSteps);
+            status = RunThroughEvents(events, integrator, field, x0, t0, t1, saveTimes, saved);
+        }
+        else
+        {
+            status = SaveLoop.Run(integrator, field, x0, t0, t1, saveTimes, saved);
+            integrator.State.CopyTo(x0);
+        }
+        double[] state = x0[..n];
+        double[] tangent = x0[n..];
+        // After a terminal event the state is held, so moving t1 changes nothing.
+        if (status == OdeStatus.Success && t1Dot != 0 && events is not { Terminated: true })
         {
             counter.Function++;
             system.Evaluate(t1, state, pArray, f);
@@ -93,7 +106,11 @@ public static partial class Ode
             saved.AsSpan(2 * k * n, n).CopyTo(savedStates.AsSpan(k * n, n));
             saved.AsSpan(2 * k * n + n, n).CopyTo(savedTangents.AsSpan(k * n, n));
         }
-        return new OdeTangent(state, tangent, saveTimes, savedStates, savedTangents, integrator.Stats, counter.Jvp, counter.Function, status);
+        return new OdeTangent(state, tangent, saveTimes, savedStates, savedTangents, integrator.Stats, counter.Jvp, counter.Function, status)
+        {
+            Events = events?.Occurrences ?? [],
+            EventTimeTangents = events is null ? [] : [.. events.TimeDerivatives.Select(tau => status == OdeStatus.Success ? tau[0] : double.NaN)],
+        };
     }
 
     /// <summary>
@@ -130,9 +147,21 @@ public static partial class Ode
         double[] x0 = ForwardSensitivitySolver.InitialState(y0, m);
         int d = x0.Length;
         var saved = new double[saveTimes.Length * d];
-        OdeStatus status = SaveLoop.Run(integrator, field, x0, t0, t1, saveTimes, saved);
+        ForwardEventRun<TSystem>? events = null;
+        OdeStatus status;
+        if (options.Events is { Count: > 0 } list)
+        {
+            EventJump.Require(list, "Ode.Sensitivities");
+            events = new ForwardEventRun<TSystem>(system, pArray, list, n + m, ForwardSensitivitySolver.ParameterSeed(n, m), options.MaxSteps);
+            status = RunThroughEvents(events, integrator, field, x0, t0, t1, saveTimes, saved);
+        }
+        else
+        {
+            status = SaveLoop.Run(integrator, field, x0, t0, t1, saveTimes, saved);
+            integrator.State.CopyTo(x0);
+        }
 
-        ReadOnlySpan<double> x = integrator.State;
+        ReadOnlySpan<double> x = x0;
         double[] state = x[..n].ToArray();
         double[] dydy0 = OdeSensitivities.Split(x, n, m, 0, n);
         double[] dydp = OdeSensitivities.Split(x, n, m, n, m);
@@ -144,6 +173,7 @@ public static partial class Ode
             counter.Function += 2;
             system.Evaluate(t0, y0, pArray, f0);
             system.Evaluate(t1, state, pArray, dydt1);
+            if (events is { Terminated: true }) Array.Clear(dydt1);
             for (int i = 0; i < n; i++) dydt0[i] = -ForwardSensitivitySolver.Dot(dydy0.AsSpan(i * n, n), f0);
         }
         else
@@ -151,7 +181,22 @@ public static partial class Ode
             foreach (double[] a in new[] { state, dydy0, dydp, dydt0, dydt1, saved }) Array.Fill(a, double.NaN);
         }
         return new OdeSensitivities(n, m, state, dydy0, dydp, dydt0, dydt1, saveTimes, saved, integrator.Stats,
-            counter.Function, counter.Jacobian, status);
+            counter.Function, counter.Jacobian, status)
+        {
+            Events = events?.Occurrences ?? [],
+            EventSensitivities = events is null ? [] : ForwardSensitivitySolver.EventSensitivities(system, events, y0, pArray, t0, status),
+        };
+    }
+
+    // The forward integration through the events, with the save times at t0 taken from x0 first; x0 ends as the final state.
+    private static OdeStatus RunThroughEvents<TSystem, TField>(ForwardEventRun<TSystem> events, Stepper<TField> integrator, in TField field,
+        double[] x0, double t0, double t1, double[] saveTimes, double[] saved)
+        where TSystem : struct, IOdeSystem where TField : struct, IJacobianField
+    {
+        int d = x0.Length, k = 0;
+        for (; k < saveTimes.Length && saveTimes[k] == t0; k++) x0.CopyTo(saved, k * d);
+        events.Start(t0, x0);
+        return events.Run(integrator, field, x0, t0, t1, saveTimes, saved, ref k);
     }
 
     /// <summary>

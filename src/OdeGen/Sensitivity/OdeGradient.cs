@@ -42,6 +42,12 @@ public sealed class OdeGradient
     /// <summary>True when <see cref="Status"/> is <see cref="OdeStatus.Success"/>.</summary>
     public bool IsSuccess => Status == OdeStatus.Success;
 
+    /// <summary>
+    /// The events the forward pass located (<see cref="SolverOptions.Events"/>), in time order. After a terminal event the
+    /// state is held at its value there: loss rows at later times apply to it and their <see cref="Times"/> entries are zero.
+    /// </summary>
+    public IReadOnlyList<OdeEventOccurrence> Events { get; internal set; } = [];
+
     /// <summary>The sensitivity method that computed this gradient.</summary>
     public Sensitivity Method { get; }
 
