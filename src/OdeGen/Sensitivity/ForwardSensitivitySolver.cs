@@ -64,8 +64,10 @@ internal static class ForwardSensitivitySolver
                 Array.Fill(tau, double.NaN);
                 Array.Fill(dy, double.NaN);
             }
-            double[] dydy0 = OdeSensitivities.Split(new double[n].Concat(dy).ToArray(), n, m, 0, n);
-            double[] dydp = OdeSensitivities.Split(new double[n].Concat(dy).ToArray(), n, m, n, m);
+            // dy is S alone (n × (n + m)); Split reads S after the n state components of an augmented state.
+            double[] augmented = [.. new double[n], .. dy];
+            double[] dydy0 = OdeSensitivities.Split(augmented, n, m, 0, n);
+            double[] dydp = OdeSensitivities.Split(augmented, n, m, n, m);
             result[q] = new OdeEventSensitivity(events.Occurrences[q], tau[..n], tau[n..cols], -Dot(tau.AsSpan(0, n), f0), dydy0, dydp);
         }
         return result;
