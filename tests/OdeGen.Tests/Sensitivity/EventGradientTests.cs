@@ -99,8 +99,24 @@ public class EventGradientTests(ITestOutputHelper output)
         // dL/dtimes: the state's time derivative f at each observation time.
         Assert.Equal(ya[1] + 0.5 * -G, g.Times[0], 7);
         Assert.Equal(2 * yb[1] + G, g.Times[1], 7);
-        output.WriteLine($"interpolating adjoint ({checkpoints} checkpoints): max relative error of dL/d(H, g, e) vs closed form {worst:E2}");
+        // Central differences of Ode.Solve in (H, g, e).
+        double worstFd = 0;
+        for (int q = 0; q < 3; q++)
+        {
+            double Loss(int sign)
+            {
+                double[] x = [H, G, E];
+                x[q] += sign * 1e-6;
+                var options = BallOptions();
+                var solution = Ode.Solve(new BouncingBall(), [x[0], 0.0], [x[1], x[2]], 0, tb,
+                    new SolverOptions { RelTol = options.RelTol, AbsTol = options.AbsTol, Events = options.Events, SaveAt = [ta, tb] }).EnsureSuccess();
+                return dLdy[0] * solution.State(0)[0] + dLdy[1] * solution.State(0)[1] + dLdy[2] * solution.State(1)[0] + dLdy[3] * solution.State(1)[1];
+            }
+            worstFd = Math.Max(worstFd, RelativeError(actual[q], (Loss(1) - Loss(-1)) / 2e-6));
+        }
+        output.WriteLine($"interpolating adjoint ({checkpoints} checkpoints): max relative error of dL/d(H, g, e) vs closed form {worst:E2}, vs central differences of Ode.Solve {worstFd:E2}");
         Assert.True(worst < 1e-7, $"vs closed form {worst:E2}");
+        Assert.True(worstFd < 1e-5, $"vs finite differences {worstFd:E2}");
     }
 
     [Fact]
@@ -226,6 +242,72 @@ public class EventGradientTests(ITestOutputHelper output)
         double TStar(double k) => Ode.Solve(new DrivenPendulum(), PendulumY0, [k, PendulumP[1], PendulumP[2]], 0, 3.0, options).FinalTime;
         double fd = (TStar(PendulumP[0] + h) - TStar(PendulumP[0] - h)) / (2 * h);
         Assert.Equal(fd, Assert.Single(s.EventSensitivities).DtDp[0], 6);
+    }
+
+    /// <summary>
+    /// A nonlinear reset on the pendulum when x crosses 0.2 (either way, g depends on t too): v⁺ = −0.7·v⁻ + a·x⁻², x⁺ = x⁻ + 0.05·v⁻,
+    /// so ∂h/∂y is full and ∂h/∂θ ≠ 0 (a = θ[2]).
+    /// </summary>
+    private static OdeEvent Kick() => new((t, y) => y[0] - 0.2 + 0.01 * t, (t, y, dgdy) => { dgdy[0] = 1; return 0.01; })
+    {
+        Name = "kick",
+        Reset = new OdeReset(
+            (y, p, yp) => { yp[0] = y[0] + 0.05 * y[1]; yp[1] = -0.7 * y[1] + p[2] * y[0] * y[0]; },
+            (y, p, dhdy, dhdp) =>
+            {
+                dhdy[0] = 1; dhdy[1] = 0.05;
+                dhdy[2] = 2 * p[2] * y[0]; dhdy[3] = -0.7;
+                dhdp[5] = y[0] * y[0];
+            }),
+    };
+
+    public static TheoryData<string, string> ResetCases => new()
+    {
+        { "Forward", "Dopri5" }, { "InterpolatingAdjoint", "Dopri5" }, { "InterpolatingAdjoint", "Tsit5" },
+        { "Forward", "Rodas4" }, { "InterpolatingAdjoint", "Kvaerno5" },
+    };
+
+    [Theory]
+    [MemberData(nameof(ResetCases))]
+    public void NonlinearReset_GradientMatchesFiniteDifferencesOfTheWholeSolve(string name, string solver)
+    {
+        Sensitivity method = name == "Forward" ? Sensitivity.Forward : Sensitivity.InterpolatingAdjoint(4);
+        var m = OdeMethod.All.Single(x => x.Name == solver);
+        bool stiff = m.IsStiff;
+        var options = new SolverOptions { Method = m, RelTol = stiff ? 1e-9 : 1e-12, AbsTol = stiff ? 1e-11 : 1e-14, Events = [Kick()] };
+        double[] times = [0.5, 1.7, 3.0];
+        double[] dLdy = [0.4, -0.3, 1.0, 0.2, -0.6, 0.9];
+        double[] y0 = [1.0, 0.0], p = [4.0, 0.2, 0.5];
+        var g = Ode.Gradient(new DrivenPendulum(), y0, p, 0, times, dLdy, method, options);
+        Assert.Equal(OdeStatus.Success, g.Status);
+        Assert.InRange(g.Events.Count, 2, 20);
+
+        double Loss(double[] y0x, double[] px, double t0)
+        {
+            var solution = Ode.Solve(new DrivenPendulum(), y0x, px, t0, times[^1], new SolverOptions { Method = m, RelTol = options.RelTol, AbsTol = options.AbsTol, Events = options.Events, SaveAt = times }).EnsureSuccess();
+            Assert.Equal(g.Events.Count, solution.Events.Count);
+            double loss = 0;
+            for (int i = 0; i < times.Length; i++) loss += dLdy[2 * i] * solution.State(i)[0] + dLdy[2 * i + 1] * solution.State(i)[1];
+            return loss;
+        }
+        const double h = 1e-5;
+        var fd = new List<(double Actual, double Expected)>();
+        for (int j = 0; j < 2; j++)
+        {
+            double[] plus = [.. y0], minus = [.. y0];
+            plus[j] += h; minus[j] -= h;
+            fd.Add((g.Y0[j], (Loss(plus, p, 0) - Loss(minus, p, 0)) / (2 * h)));
+        }
+        for (int k = 0; k < 3; k++)
+        {
+            double[] plus = [.. p], minus = [.. p];
+            plus[k] += h; minus[k] -= h;
+            fd.Add((g.Parameters[k], (Loss(y0, plus, 0) - Loss(y0, minus, 0)) / (2 * h)));
+        }
+        fd.Add((g.T0, (Loss(y0, p, h) - Loss(y0, p, -h)) / (2 * h)));
+        double worst = fd.Max(x => Math.Abs(x.Actual - x.Expected) / Math.Max(Math.Abs(x.Expected), 1e-1));
+        output.WriteLine($"{method} with {solver}: {g.Events.Count} resets, max relative error vs central differences {worst:E2}");
+        Assert.True(worst < (stiff ? 1e-4 : 1e-6), $"{worst:E2}: " + string.Join(", ", fd.Select(x => $"{x.Actual:G10} vs {x.Expected:G10}")));
     }
 
     [Fact]
