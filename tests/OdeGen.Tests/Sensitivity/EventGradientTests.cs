@@ -310,6 +310,78 @@ public class EventGradientTests(ITestOutputHelper output)
         Assert.True(worst < (stiff ? 1e-4 : 1e-6), $"{worst:E2}: " + string.Join(", ", fd.Select(x => $"{x.Actual:G10} vs {x.Expected:G10}")));
     }
 
+    [Theory]
+    [InlineData("Forward")]
+    [InlineData("InterpolatingAdjoint")]
+    public void LossGradient_ThroughResets_EqualsGradientWithTheSameRows(string name)
+    {
+        Sensitivity method = name == "Forward" ? Sensitivity.Forward : Sensitivity.InterpolatingAdjoint();
+        double[] times = [0.5, BouncingBall.ImpactTime(2, H, G, E) + 0.1];
+        // L = Σ_i ½·h(t_i)²: ∂L/∂h_i = h_i.
+        var lg = Ode.LossGradient(new BouncingBall(), [H, 0.0], [G, E], 0, times, (states, dLdy) =>
+        {
+            double loss = 0;
+            for (int i = 0; i < 2; i++)
+            {
+                loss += 0.5 * states[2 * i] * states[2 * i];
+                dLdy[2 * i] = states[2 * i];
+            }
+            return loss;
+        }, method, BallOptions());
+        Assert.Equal(OdeStatus.Success, lg.Status);
+        Assert.Equal(2, lg.Events.Count);
+        double[] rows = [lg.States[0], 0, lg.States[2], 0];
+        var g = Ode.Gradient(new BouncingBall(), [H, 0.0], [G, E], 0, times, rows, method, BallOptions());
+        Assert.Equal(g.Y0, lg.Y0);
+        Assert.Equal(g.Parameters, lg.Parameters);
+        Assert.Equal(g.Times, lg.Times);
+        var (y1, _) = BouncingBallClosedForm.State(times[1], 2, H, G, E);
+        Assert.Equal(y1[0], lg.States[2], 8);
+    }
+
+    [Theory]
+    [InlineData("Forward")]
+    [InlineData("InterpolatingAdjoint")]
+    public void BackwardsInTime_TerminalEvent_GradientMatchesFiniteDifferences(string name)
+    {
+        // From t0 = 0 backwards: going back, the pendulum's x falls from 1 to −1.5 by t = −1.5, and g = x + 1.4 + 0.05·t crosses zero.
+        Sensitivity method = name == "Forward" ? Sensitivity.Forward : Sensitivity.InterpolatingAdjoint(3);
+        var stop = new OdeEvent((t, y) => y[0] + 1.4 + 0.05 * t, (t, y, dgdy) => { dgdy[0] = 1; return 0.05; }) { Terminal = true };
+        var options = new SolverOptions { RelTol = 1e-12, AbsTol = 1e-14, Events = [stop] };
+        double[] times = [-0.2, -2.0, -2.5];
+        double[] dLdy = [1.0, 0.5, -0.3, 0.8, 0.6, -0.2];
+        double[] y0 = [1.0, 0.3], p = [4.0, 0.3, 0.5];
+        var g = Ode.Gradient(new DrivenPendulum(), y0, p, 0, times, dLdy, method, options);
+        Assert.Equal(OdeStatus.Success, g.Status);
+        var hit = Assert.Single(g.Events);
+        Assert.InRange(hit.Time, -2.0, -0.2);
+
+        double Loss(double[] y0x, double[] px)
+        {
+            var solution = Ode.Solve(new DrivenPendulum(), y0x, px, 0, -3,
+                new SolverOptions { RelTol = 1e-12, AbsTol = 1e-14, Events = [stop], SaveAt = times }).EnsureSuccess();
+            double loss = 0;
+            for (int i = 0; i < times.Length; i++)
+            {
+                ReadOnlySpan<double> y = i < solution.Count ? solution.State(i) : solution.FinalState;
+                loss += dLdy[2 * i] * y[0] + dLdy[2 * i + 1] * y[1];
+            }
+            return loss;
+        }
+        const double h = 1e-6;
+        double worst = 0;
+        for (int k = 0; k < 5; k++)
+        {
+            double[] yp = [.. y0], ym = [.. y0], pp = [.. p], pm = [.. p];
+            if (k < 2) { yp[k] += h; ym[k] -= h; } else { pp[k - 2] += h; pm[k - 2] -= h; }
+            double fd = (Loss(yp, pp) - Loss(ym, pm)) / (2 * h);
+            double actual = k < 2 ? g.Y0[k] : g.Parameters[k - 2];
+            worst = Math.Max(worst, Math.Abs(actual - fd) / Math.Max(Math.Abs(fd), 1e-2));
+        }
+        output.WriteLine($"{method} backwards in time: t* = {hit.Time:R}, max relative error vs central differences {worst:E2}");
+        Assert.True(worst < 1e-6, $"{worst:E2}");
+    }
+
     [Fact]
     public void MethodsThatCannotDifferentiateEvents_Throw_NamingTheOnesThatCan()
     {
