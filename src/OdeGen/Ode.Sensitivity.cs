@@ -30,6 +30,10 @@ public static partial class Ode
     /// </remarks>
     /// <exception cref="ArgumentException">A size does not match the system, a value is not finite, or SaveAt lies outside [t0, t1].</exception>
     /// <exception cref="NotSupportedException">A stiff method with <paramref name="tangentInErrorControl"/> false.</exception>
+    /// <exception cref="ArgumentException">
+    /// An event in <see cref="SolverOptions.Events"/> without <see cref="OdeEvent.Gradient"/>, or a reset without its Jacobian:
+    /// event times and resets are differentiated (docs/sensitivity.md, "Events"; <see cref="OdeTangent.EventTimeTangents"/>).
+    /// </exception>
     /// <returns>The result; a failed solve is reported in <see cref="OdeTangent.Status"/> with NaN results, not thrown.</returns>
     public static OdeTangent Jvp<TSystem>(in TSystem system, ReadOnlySpan<double> y0, ReadOnlySpan<double> p, double t0, double t1,
         ReadOnlySpan<double> y0Dot, ReadOnlySpan<double> pDot, double t0Dot = 0, double t1Dot = 0, SolverOptions? options = null,
@@ -128,6 +132,10 @@ public static partial class Ode
     /// <remarks>Stiff methods work too (the augmented Jacobian is described in docs/sensitivity.md, "Stiff problems").</remarks>
     /// <exception cref="ArgumentException">A size does not match the system, a value is not finite, or SaveAt lies outside [t0, t1].</exception>
     /// <exception cref="NotSupportedException">A stiff method with <see cref="ForwardSensitivity.SensitivitiesInErrorControl"/> false.</exception>
+    /// <exception cref="ArgumentException">
+    /// An event in <see cref="SolverOptions.Events"/> without <see cref="OdeEvent.Gradient"/>, or a reset without its Jacobian:
+    /// event times and resets are differentiated (docs/sensitivity.md, "Events"; <see cref="OdeSensitivities.EventSensitivities"/>).
+    /// </exception>
     /// <returns>The result; a failed solve is reported in <see cref="OdeSensitivities.Status"/> with NaN results, not thrown.</returns>
     public static OdeSensitivities Sensitivities<TSystem>(in TSystem system, ReadOnlySpan<double> y0, ReadOnlySpan<double> p,
         double t0, double t1, SolverOptions? options = null, ForwardSensitivity? method = null)
@@ -226,11 +234,14 @@ public static partial class Ode
     /// <exception cref="NotSupportedException">
     /// A stiff method with <see cref="Sensitivity.BacksolveAdjoint"/> or <see cref="Sensitivity.DiscreteAdjoint"/> given explicitly,
     /// or with state-only error control (<see cref="ForwardSensitivity.SensitivitiesInErrorControl"/> false,
-    /// <see cref="AdjointSensitivity.Seminorm"/>): the message names what to use instead.
+    /// <see cref="AdjointSensitivity.Seminorm"/>): the message names what to use instead. Also
+    /// <see cref="SolverOptions.Events"/> with <see cref="Sensitivity.BacksolveAdjoint"/> or <see cref="Sensitivity.DiscreteAdjoint"/>:
+    /// <see cref="Sensitivity.Forward"/> and <see cref="Sensitivity.InterpolatingAdjoint"/> differentiate through events
+    /// (event times by the implicit function theorem, terminal events, resets; docs/sensitivity.md, "Events").
     /// </exception>
     /// <exception cref="ArgumentException">
     /// A size does not match (the message names the expected size), a value is not finite, or the times are not
-    /// strictly monotone away from t0.
+    /// strictly monotone away from t0; or an event without <see cref="OdeEvent.Gradient"/> (a reset without its Jacobian).
     /// </exception>
     /// <returns>
     /// The gradient. A failed forward or backward solve does not throw: <see cref="OdeGradient.Status"/> says why
