@@ -171,7 +171,7 @@ public static partial class Ode
             // y⁺ = h(y⁻, θ), then go on from (t*, y⁺) with the same field; the occurrence keeps both states.
             var after = new double[n];
             ev!.Reset!.Map(events!.StopState, p, after);
-            events.StopOccurrence!.After = after;
+            events.StopOccurrence!.SetStateAfter(after);
             if (saveAt is not null) while (next < saveAt.Length && saveAt[next] == t) after.CopyTo(solution.AddSaved(saveAt[next++]));
             else if (saveSteps) after.CopyTo(solution.AddSaved(t));
             ((IRestartable)integrator).Restart(t, after);

@@ -110,7 +110,7 @@ internal sealed class ForwardEventRun<TSystem> where TSystem : struct, IOdeSyste
                 return OdeStatus.Success;
             }
             ev.Reset!.Map(xs[..n], _p, _yPlus);
-            occurrence.After = _yPlus.ToArray();
+            occurrence.SetStateAfter(_yPlus.ToArray());
             if (!Record(occurrence, xs, _yPlus, jump: true)) return OdeStatus.GrazingEvent;
             _yPlus.CopyTo(xs[..n]);
             for (; k < saveTimes.Length && saveTimes[k] == t; k++) xs.CopyTo(saved.Slice(k * d, d));

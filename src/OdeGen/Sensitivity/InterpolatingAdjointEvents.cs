@@ -74,7 +74,7 @@ internal static class InterpolatingAdjointEvents
                 }
                 var after = new double[n];
                 occurrence.Event.Reset!.Map(occurrence.State, p, after);
-                occurrence.After = after;
+                occurrence.SetStateAfter(after);
                 y = after;
                 from = t;
                 forward.Restart(t, y);

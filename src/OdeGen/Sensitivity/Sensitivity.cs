@@ -89,15 +89,20 @@ public abstract class Sensitivity
         where TSystem : struct, IOdeSystem;
 
     /// <summary>
-    /// Throws for a method that cannot differentiate through events when the options have some: ignoring them would give
-    /// the gradient of a different solve with a Success status.
+    /// Throws for a method that cannot differentiate through events when the options have some that change the solution
+    /// (terminal, or with a reset; with <paramref name="anyEvent"/>, any event): ignoring them would give the gradient of a
+    /// different solve with a Success status. Events that only observe the solution do not change the gradient.
     /// </summary>
-    internal static void RejectEvents(SolverOptions options, string what)
+    internal static void RejectEvents(SolverOptions options, string what, bool anyEvent = false)
     {
-        if (options.Events is { Count: > 0 })
-            throw new NotSupportedException(
-                $"{what} does not differentiate through events (SolverOptions.Events): use Sensitivity.InterpolatingAdjoint() or " +
-                "Sensitivity.Forward, which differentiate event times, terminal events and resets.");
+        if (options.Events is not { Count: > 0 } events) return;
+        foreach (OdeEvent? ev in events)
+        {
+            if (ev is null || anyEvent || ev.Terminal || ev.Reset is not null)
+                throw new NotSupportedException(
+                    $"{what} does not differentiate through events (SolverOptions.Events{(ev is null || anyEvent ? "" : $": {ev} is {(ev.Terminal ? "terminal" : "a reset")}")}): " +
+                    "use Sensitivity.InterpolatingAdjoint() or Sensitivity.Forward, which differentiate event times, terminal events and resets.");
+        }
     }
 }
 

@@ -143,8 +143,8 @@ public sealed class OdeEventOccurrence
 
     private double[] _after = [];
 
-    /// <summary>The reset state (set once the reset has been applied).</summary>
-    internal double[] After { set => _after = value; }
+    /// <summary>Keeps the reset state, once the reset has been applied.</summary>
+    internal void SetStateAfter(double[] after) => _after = after;
 
     /// <summary>
     /// The mean slope (g1 − g0)/(t1 − t0) of g across the step that held the crossing: the scale against which a

@@ -394,6 +394,15 @@ public class EventGradientTests(ITestOutputHelper output)
             Assert.Contains("Sensitivity.InterpolatingAdjoint()", e.Message);
             Assert.Contains("Sensitivity.Forward", e.Message);
         }
+        // An event that only observes the solution does not change the gradient: those methods accept it.
+        var observeOnly = new SolverOptions { RelTol = 1e-10, AbsTol = 1e-12, Events = [OdeEvent.StateCrossing(1, -1.0)] };
+        var reference = Ode.Gradient(new BouncingBall(), [H, 0.0], [G, E], 0, times, dLdy, Sensitivity.InterpolatingAdjoint(), observeOnly);
+        Assert.Single(reference.Events);
+        foreach (Sensitivity method in new Sensitivity[] { Sensitivity.BacksolveAdjoint, Sensitivity.DiscreteAdjoint })
+        {
+            var g = Ode.Gradient(new BouncingBall(), [H, 0.0], [G, E], 0, times, dLdy, method, observeOnly);
+            Assert.Equal(reference.Parameters[0], g.Parameters[0], 6);
+        }
         var lanes = new OdeGen.Tests.Ensemble.LorenzLanes();
         var lorenzOptions = new SolverOptions { Events = [OdeEvent.StateCrossing(0, 0.0)] };
         var ensemble = Assert.Throws<NotSupportedException>(() =>
