@@ -383,6 +383,24 @@ public class EventGradientTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void GeneratedBallSystem_ThroughBounces_MatchesTheHandWrittenOne()
+    {
+        // The generator's Jacobian and VJP of the same dynamics, with the same events: the same derivatives.
+        double t = BouncingBall.ImpactTime(3, H, G, E) + 0.3;
+        var generated = Ode.Sensitivities(new OdeGen.Tests.Generated.Ball.RhsSystem(), [H, 0.0], [G, E], 0, t, BallOptions());
+        var hand = Ode.Sensitivities(new BouncingBall(), [H, 0.0], [G, E], 0, t, BallOptions());
+        Assert.Equal(OdeStatus.Success, generated.Status);
+        Assert.Equal(hand.Events.Count, generated.Events.Count);
+        for (int q = 0; q < 4; q++)
+        {
+            Assert.Equal(hand.DyDy0[q], generated.DyDy0[q], 10);
+            Assert.Equal(hand.DyDp[q], generated.DyDp[q], 10);
+        }
+        var g = Ode.Gradient(new OdeGen.Tests.Generated.Ball.RhsSystem(), [H, 0.0], [G, E], 0, [t], [1.0, 0.0], Sensitivity.InterpolatingAdjoint(), BallOptions());
+        Assert.Equal(hand.DyDp[1], g.Parameters[1], 9);
+    }
+
+    [Fact]
     public void MethodsThatCannotDifferentiateEvents_Throw_NamingTheOnesThatCan()
     {
         var options = BallOptions();
