@@ -30,6 +30,10 @@ public static partial class Ode
     /// </remarks>
     /// <exception cref="ArgumentException">A size does not match the system, a value is not finite, or SaveAt lies outside [t0, t1].</exception>
     /// <exception cref="NotSupportedException">A stiff method with <paramref name="tangentInErrorControl"/> false.</exception>
+    /// <exception cref="ArgumentException">
+    /// An event in <see cref="SolverOptions.Events"/> without <see cref="OdeEvent.Gradient"/>, or a reset without its Jacobian:
+    /// event times and resets are differentiated (docs/sensitivity.md, "Events"; <see cref="OdeTangent.EventTimeTangents"/>).
+    /// </exception>
     /// <returns>The result; a failed solve is reported in <see cref="OdeTangent.Status"/> with NaN results, not thrown.</returns>
     public static OdeTangent Jvp<TSystem>(in TSystem system, ReadOnlySpan<double> y0, ReadOnlySpan<double> p, double t0, double t1,
         ReadOnlySpan<double> y0Dot, ReadOnlySpan<double> pDot, double t0Dot = 0, double t1Dot = 0, SolverOptions? options = null,
@@ -70,10 +74,23 @@ public static partial class Ode
         }
 
         var saved = new double[saveTimes.Length * 2 * n];
-        OdeStatus status = SaveLoop.Run(integrator, field, x0, t0, t1, saveTimes, saved);
-        double[] state = integrator.State[..n].ToArray();
-        double[] tangent = integrator.State.Slice(n, n).ToArray();
-        if (status == OdeStatus.Success && t1Dot != 0)
+        ForwardEventRun<TSystem>? events = null;
+        OdeStatus status;
+        if (options.Events is { Count: > 0 } list)
+        {
+            EventJump.Require(list, "Ode.Jvp");
+            events = new ForwardEventRun<TSystem>(system, pArray, list, 1, pDot.ToArray(), options.MaxSteps);
+            status = RunThroughEvents(events, integrator, field, x0, t0, t1, saveTimes, saved);
+        }
+        else
+        {
+            status = SaveLoop.Run(integrator, field, x0, t0, t1, saveTimes, saved);
+            integrator.State.CopyTo(x0);
+        }
+        double[] state = x0[..n];
+        double[] tangent = x0[n..];
+        // After a terminal event the state is held, so moving t1 changes nothing.
+        if (status == OdeStatus.Success && t1Dot != 0 && events is not { Terminated: true })
         {
             counter.Function++;
             system.Evaluate(t1, state, pArray, f);
@@ -92,7 +109,11 @@ public static partial class Ode
             saved.AsSpan(2 * k * n, n).CopyTo(savedStates.AsSpan(k * n, n));
             saved.AsSpan(2 * k * n + n, n).CopyTo(savedTangents.AsSpan(k * n, n));
         }
-        return new OdeTangent(state, tangent, saveTimes, savedStates, savedTangents, integrator.Stats, counter.Jvp, counter.Function, status);
+        return new OdeTangent(state, tangent, saveTimes, savedStates, savedTangents, integrator.Stats, counter.Jvp, counter.Function, status)
+        {
+            Events = events?.Occurrences ?? [],
+            EventTimeTangents = events is null ? [] : [.. events.TimeDerivatives.Select(tau => status == OdeStatus.Success ? tau[0] : double.NaN)],
+        };
     }
 
     /// <summary>
@@ -110,6 +131,10 @@ public static partial class Ode
     /// <remarks>Stiff methods work too (the augmented Jacobian is described in docs/sensitivity.md, "Stiff problems").</remarks>
     /// <exception cref="ArgumentException">A size does not match the system, a value is not finite, or SaveAt lies outside [t0, t1].</exception>
     /// <exception cref="NotSupportedException">A stiff method with <see cref="ForwardSensitivity.SensitivitiesInErrorControl"/> false.</exception>
+    /// <exception cref="ArgumentException">
+    /// An event in <see cref="SolverOptions.Events"/> without <see cref="OdeEvent.Gradient"/>, or a reset without its Jacobian:
+    /// event times and resets are differentiated (docs/sensitivity.md, "Events"; <see cref="OdeSensitivities.EventSensitivities"/>).
+    /// </exception>
     /// <returns>The result; a failed solve is reported in <see cref="OdeSensitivities.Status"/> with NaN results, not thrown.</returns>
     public static OdeSensitivities Sensitivities<TSystem>(in TSystem system, ReadOnlySpan<double> y0, ReadOnlySpan<double> p,
         double t0, double t1, SolverOptions? options = null, ForwardSensitivity? method = null)
@@ -128,9 +153,21 @@ public static partial class Ode
         double[] x0 = ForwardSensitivitySolver.InitialState(y0, m);
         int d = x0.Length;
         var saved = new double[saveTimes.Length * d];
-        OdeStatus status = SaveLoop.Run(integrator, field, x0, t0, t1, saveTimes, saved);
+        ForwardEventRun<TSystem>? events = null;
+        OdeStatus status;
+        if (options.Events is { Count: > 0 } list)
+        {
+            EventJump.Require(list, "Ode.Sensitivities");
+            events = new ForwardEventRun<TSystem>(system, pArray, list, n + m, ForwardSensitivitySolver.ParameterSeed(n, m), options.MaxSteps);
+            status = RunThroughEvents(events, integrator, field, x0, t0, t1, saveTimes, saved);
+        }
+        else
+        {
+            status = SaveLoop.Run(integrator, field, x0, t0, t1, saveTimes, saved);
+            integrator.State.CopyTo(x0);
+        }
 
-        ReadOnlySpan<double> x = integrator.State;
+        ReadOnlySpan<double> x = x0;
         double[] state = x[..n].ToArray();
         double[] dydy0 = OdeSensitivities.Split(x, n, m, 0, n);
         double[] dydp = OdeSensitivities.Split(x, n, m, n, m);
@@ -142,6 +179,7 @@ public static partial class Ode
             counter.Function += 2;
             system.Evaluate(t0, y0, pArray, f0);
             system.Evaluate(t1, state, pArray, dydt1);
+            if (events is { Terminated: true }) Array.Clear(dydt1);
             for (int i = 0; i < n; i++) dydt0[i] = -ForwardSensitivitySolver.Dot(dydy0.AsSpan(i * n, n), f0);
         }
         else
@@ -149,7 +187,22 @@ public static partial class Ode
             foreach (double[] a in new[] { state, dydy0, dydp, dydt0, dydt1, saved }) Array.Fill(a, double.NaN);
         }
         return new OdeSensitivities(n, m, state, dydy0, dydp, dydt0, dydt1, saveTimes, saved, integrator.Stats,
-            counter.Function, counter.Jacobian, status);
+            counter.Function, counter.Jacobian, status)
+        {
+            Events = events?.Occurrences ?? [],
+            EventSensitivities = events is null ? [] : ForwardSensitivitySolver.EventSensitivities(system, events, y0, pArray, t0, status),
+        };
+    }
+
+    // The forward integration through the events, with the save times at t0 taken from x0 first; x0 ends as the final state.
+    private static OdeStatus RunThroughEvents<TSystem, TField>(ForwardEventRun<TSystem> events, Stepper<TField> integrator, in TField field,
+        double[] x0, double t0, double t1, double[] saveTimes, double[] saved)
+        where TSystem : struct, IOdeSystem where TField : struct, IJacobianField
+    {
+        int d = x0.Length, k = 0;
+        for (; k < saveTimes.Length && saveTimes[k] == t0; k++) x0.CopyTo(saved, k * d);
+        events.Start(t0, x0);
+        return events.Run(integrator, field, x0, t0, t1, saveTimes, saved, ref k);
     }
 
     /// <summary>
@@ -179,11 +232,14 @@ public static partial class Ode
     /// <exception cref="NotSupportedException">
     /// A stiff method with <see cref="Sensitivity.BacksolveAdjoint"/> or <see cref="Sensitivity.DiscreteAdjoint"/> given explicitly,
     /// or with state-only error control (<see cref="ForwardSensitivity.SensitivitiesInErrorControl"/> false,
-    /// <see cref="AdjointSensitivity.Seminorm"/>): the message names what to use instead.
+    /// <see cref="AdjointSensitivity.Seminorm"/>): the message names what to use instead. Also
+    /// <see cref="SolverOptions.Events"/> with <see cref="Sensitivity.BacksolveAdjoint"/> or <see cref="Sensitivity.DiscreteAdjoint"/>:
+    /// <see cref="Sensitivity.Forward"/> and <see cref="Sensitivity.InterpolatingAdjoint"/> differentiate through events
+    /// (event times by the implicit function theorem, terminal events, resets; docs/sensitivity.md, "Events").
     /// </exception>
     /// <exception cref="ArgumentException">
     /// A size does not match (the message names the expected size), a value is not finite, or the times are not
-    /// strictly monotone away from t0.
+    /// strictly monotone away from t0; or an event without <see cref="OdeEvent.Gradient"/> (a reset without its Jacobian).
     /// </exception>
     /// <returns>
     /// The gradient. A failed forward or backward solve does not throw: <see cref="OdeGradient.Status"/> says why

@@ -27,10 +27,11 @@ public static partial class Ode
     {
         Guard.StateAndParameters(system, y0, p);
         options ??= SolverOptions.Default;
-        var field = new SystemField<TSystem>(system, p.ToArray());
+        double[] parameters = p.ToArray();
+        var field = new SystemField<TSystem>(system, parameters);
         // Stiff methods get the system's own Jacobian (IOdeSystem.Jacobian) and ∂f/∂t (IOdeSystem.Jvp with tDot = 1).
-        if (options.Method.IsStiff) return SolveStiff(field, y0, t0, t1, options);
-        return SolveCore(field, y0, t0, t1, options);
+        if (options.Method.IsStiff) return SolveStiff(field, y0, t0, t1, options, parameters);
+        return SolveCore(field, y0, t0, t1, options, parameters);
     }
 
     /// <summary>
@@ -49,8 +50,8 @@ public static partial class Ode
     {
         Guard.FiniteVector(y0, field.Dimension, "y0", "Dimension");
         options ??= SolverOptions.Default;
-        if (options.Method.IsStiff) return SolveStiff(new FiniteDifferenceJacobianField<TField>(field), y0, t0, t1, options);
-        return SolveCore(field, y0, t0, t1, options);
+        if (options.Method.IsStiff) return SolveStiff(new FiniteDifferenceJacobianField<TField>(field), y0, t0, t1, options, []);
+        return SolveCore(field, y0, t0, t1, options, []);
     }
 
     /// <summary>
@@ -67,21 +68,21 @@ public static partial class Ode
     {
         Guard.FiniteVector(y0, field.Dimension, "y0", "Dimension");
         options ??= SolverOptions.Default;
-        if (options.Method.IsStiff) return SolveStiff(field, y0, t0, t1, options);
-        return SolveCore(field, y0, t0, t1, options);
+        if (options.Method.IsStiff) return SolveStiff(field, y0, t0, t1, options, []);
+        return SolveCore(field, y0, t0, t1, options, []);
     }
 
-    private static OdeSolution SolveCore<TField>(in TField field, ReadOnlySpan<double> y0, double t0, double t1, SolverOptions options)
+    private static OdeSolution SolveCore<TField>(in TField field, ReadOnlySpan<double> y0, double t0, double t1, SolverOptions options, double[] p)
         where TField : struct, IVectorField
     {
         Validate(t0, t1, options);
         var integrator = new RungeKuttaIntegrator<TField>(y0.Length, options);
         var solution = CreateSolution(integrator, y0.Length, t0, t1, options);
         integrator.Reset(field, y0, t0, t1);
-        return Drive(integrator, solution, y0, t0, t1, options);
+        return Drive(integrator, solution, y0, t0, t1, options, p);
     }
 
-    private static OdeSolution SolveStiff<TField>(in TField field, ReadOnlySpan<double> y0, double t0, double t1, SolverOptions options)
+    private static OdeSolution SolveStiff<TField>(in TField field, ReadOnlySpan<double> y0, double t0, double t1, SolverOptions options, double[] p)
         where TField : struct, IJacobianField
     {
         Validate(t0, t1, options);
@@ -90,12 +91,12 @@ public static partial class Ode
             var esdirk = new EsdirkIntegrator<TField>(y0.Length, options);
             var result = CreateSolution(esdirk, y0.Length, t0, t1, options);
             esdirk.Reset(field, y0, t0, t1);
-            return Drive(esdirk, result, y0, t0, t1, options);
+            return Drive(esdirk, result, y0, t0, t1, options, p);
         }
         var integrator = new RosenbrockIntegrator<TField>(y0.Length, options);
         var solution = CreateSolution(integrator, y0.Length, t0, t1, options);
         integrator.Reset(field, y0, t0, t1);
-        return Drive(integrator, solution, y0, t0, t1, options);
+        return Drive(integrator, solution, y0, t0, t1, options, p);
     }
 
     private static void Validate(double t0, double t1, SolverOptions options)
@@ -111,14 +112,16 @@ public static partial class Ode
         return new OdeSolution(n, t0, t1, options, integrator.DenseDegree, capacity);
     }
 
-    // The loop every method shares: step, keep dense output, save, locate events. The integrator is Reset already.
+    // The loop every method shares: step, keep dense output, save, locate events; an event with a reset stops the
+    // step at the event, replaces the state and restarts the integrator there. The integrator is Reset already.
     private static OdeSolution Drive(IOdeIntegrator integrator, OdeSolution solution, ReadOnlySpan<double> y0,
-        double t0, double t1, SolverOptions options)
+        double t0, double t1, SolverOptions options, double[] p)
     {
         double[]? saveAt = options.SaveAt;
         bool saveSteps = saveAt is null && options.SaveSteps;
         double direction = t1 >= t0 ? 1.0 : -1.0;
-        EventLocator? events = options.Events is { Count: > 0 } list ? new EventLocator(list, y0.Length) : null;
+        int n = y0.Length;
+        EventLocator? events = options.Events is { Count: > 0 } list ? new EventLocator(list, n, n) : null;
         events?.Start(t0, y0);
 
         int next = 0;
@@ -131,38 +134,62 @@ public static partial class Ode
             y0.CopyTo(solution.AddSaved(t0));
         }
 
-        double[]? stopState = null;
-        double stopTime = t0;
+        bool terminated = false;
         while (integrator.Step())
         {
-            bool stop = events is not null && events.Check(integrator, solution, out stopTime, out stopState);
-            double t = stop ? stopTime : integrator.Time;
-            if (options.Dense) solution.AddDenseStep(integrator);
+            int fired = events is null ? -1 : events.Check(integrator, solution.EventList);
+            OdeEvent? ev = fired >= 0 ? events!.Events[fired] : null;
+            bool terminal = ev is { Terminal: true }, reset = ev is { Terminal: false, Reset: not null };
+            double t = ev is not null ? events!.StopTime : integrator.Time;
+            if (options.Dense) solution.AddDenseStep(integrator, t);
             if (saveAt is not null)
             {
-                // Every save time inside the step just taken (up to a terminal event), from that step's dense output:
-                // saving never shortens steps.
-                while (next < saveAt.Length && direction * (saveAt[next] - t) <= 0)
+                // Every save time inside the step just taken (up to the event), from that step's dense output: saving never
+                // shortens steps. A save time on a reset is saved after the reset (the solution is right-continuous).
+                while (next < saveAt.Length && (direction * (saveAt[next] - t) < 0 || (!reset && saveAt[next] == t)))
                 {
                     double ts = saveAt[next++];
                     Span<double> slot = solution.AddSaved(ts);
-                    if (ts == integrator.Time) integrator.State.CopyTo(slot);
-                    else if (stop && ts == t) stopState.CopyTo(slot);
+                    if (ev is not null && ts == t) events!.StopState.CopyTo(slot);
+                    else if (ts == integrator.Time) integrator.State.CopyTo(slot);
                     else integrator.Interpolate(ts, slot);
                 }
             }
-            else if (saveSteps)
+            else if (saveSteps && !reset)
             {
-                if (stop) stopState.CopyTo(solution.AddSaved(t));
+                if (terminal) events!.StopState.CopyTo(solution.AddSaved(t));
                 else integrator.State.CopyTo(solution.AddSaved(t));
             }
-            if (stop) break;
+            if (terminal)
+            {
+                terminated = true;
+                break;
+            }
+            if (!reset) continue;
+
+            // y⁺ = h(y⁻, θ), then go on from (t*, y⁺) with the same field; the occurrence keeps both states.
+            var after = new double[n];
+            ev!.Reset!.Map(events!.StopState, p, after);
+            events.StopOccurrence!.SetStateAfter(after);
+            if (saveAt is not null) while (next < saveAt.Length && saveAt[next] == t) after.CopyTo(solution.AddSaved(saveAt[next++]));
+            else if (saveSteps) after.CopyTo(solution.AddSaved(t));
+            ((IRestartable)integrator).Restart(t, after);
+            events.Restart(t, after, fired);
+            // Each restart resets the integrator's own count of attempts; the budget holds for the whole solve
+            // (a Zeno sequence of resets, like a ball whose bounces accumulate, ends here instead of looping).
+            SolverStats stats = integrator.Stats;
+            if (stats.Steps + stats.RejectedSteps >= options.MaxSteps)
+            {
+                solution.Finish(OdeStatus.MaxStepsExceeded, t, after, stats);
+                return solution;
+            }
         }
 
-        if (stopState is not null)
+        if (terminated)
         {
-            if (saveAt is null && !saveSteps) stopState.CopyTo(solution.AddSaved(stopTime));
-            solution.Finish(OdeStatus.EventTerminated, stopTime, stopState, integrator.Stats);
+            double stopTime = events!.StopTime;
+            if (saveAt is null && !saveSteps) events.StopState.CopyTo(solution.AddSaved(stopTime));
+            solution.Finish(OdeStatus.EventTerminated, stopTime, events.StopState, integrator.Stats);
             return solution;
         }
         if (saveAt is null && !saveSteps) integrator.State.CopyTo(solution.AddSaved(integrator.Time));

@@ -86,6 +86,7 @@ public static partial class Ode
         double t0, double t1, ReadOnlySpan<double> dLdyT, SolverOptions? options = null, EnsembleOptions? ensemble = null)
         where TSystem : struct, IOdeLaneSystem
     {
+        if (options is not null) Sensitivity.RejectEvents(options, "The ensemble gradient (lanes share their steps)", anyEvent: true);
         using EnsembleProblem problem = CreateProblem(system, y0s, ps, shared: false, t0, t1, ref options, ref ensemble);
         double[] seed = CheckSeed(dLdyT, problem);
         return RunGradient(system, problem, ensemble!, seed);
@@ -107,6 +108,7 @@ public static partial class Ode
         double t0, double t1, ReadOnlySpan<double> dLdyT, SolverOptions? options = null, EnsembleOptions? ensemble = null)
         where TSystem : struct, IOdeLaneSystem
     {
+        if (options is not null) Sensitivity.RejectEvents(options, "The ensemble gradient (lanes share their steps)", anyEvent: true);
         using EnsembleProblem problem = CreateProblem(system, y0s, p, shared: true, t0, t1, ref options, ref ensemble);
         double[] seed = CheckSeed(dLdyT, problem);
         return RunGradient(system, problem, ensemble!, seed);

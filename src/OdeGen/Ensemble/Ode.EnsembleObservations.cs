@@ -100,6 +100,7 @@ public static partial class Ode
         SolverOptions? options, EnsembleOptions? ensemble)
         where TSystem : struct, IOdeLaneSystem
     {
+        if (options is not null) Sensitivity.RejectEvents(options, "The ensemble gradient (lanes share their steps)", anyEvent: true);
         Guard.FiniteTime(t0, nameof(t0));
         ObservationTimes.Check(t0, times, nameof(times));
         if (options?.SaveAt is not null)

@@ -40,6 +40,39 @@ internal static class ForwardSensitivitySolver
         return x;
     }
 
+    /// <summary>θ's direction of each column of S = [∂y/∂y0 | ∂y/∂θ]: [0 | I], m × (n + m).</summary>
+    public static double[] ParameterSeed(int n, int m)
+    {
+        var seed = new double[m * (n + m)];
+        for (int k = 0; k < m; k++) seed[k * (n + m) + n + k] = 1.0;
+        return seed;
+    }
+
+    /// <summary>The event-time and event-state sensitivities of a run with S = [∂y/∂y0 | ∂y/∂θ] (NaN when it failed).</summary>
+    public static OdeEventSensitivity[] EventSensitivities<TSystem>(in TSystem system, ForwardEventRun<TSystem> events,
+        ReadOnlySpan<double> y0, double[] p, double t0, OdeStatus status) where TSystem : struct, IOdeSystem
+    {
+        int n = system.StateCount, m = system.ParameterCount, cols = n + m;
+        var f0 = new double[n];
+        system.Evaluate(t0, y0, p, f0);
+        var result = new OdeEventSensitivity[events.TimeDerivatives.Count];
+        for (int q = 0; q < result.Length; q++)
+        {
+            double[] tau = events.TimeDerivatives[q], dy = events.StateDerivatives[q];
+            if (status != OdeStatus.Success)
+            {
+                Array.Fill(tau, double.NaN);
+                Array.Fill(dy, double.NaN);
+            }
+            // dy is S alone (n × (n + m)); Split reads S after the n state components of an augmented state.
+            double[] augmented = [.. new double[n], .. dy];
+            double[] dydy0 = OdeSensitivities.Split(augmented, n, m, 0, n);
+            double[] dydp = OdeSensitivities.Split(augmented, n, m, n, m);
+            result[q] = new OdeEventSensitivity(events.Occurrences[q], tau[..n], tau[n..cols], -Dot(tau.AsSpan(0, n), f0), dydy0, dydp);
+        }
+        return result;
+    }
+
     public static OdeGradient Gradient<TSystem>(in TSystem system, GradientInputs inputs, SolverOptions options, ForwardSensitivity method)
         where TSystem : struct, IOdeSystem
     {
@@ -59,16 +92,31 @@ internal static class ForwardSensitivitySolver
         double[] kept = inputs.Loss is null ? [] : new double[count * d];
         double tPrev = inputs.T0;
         OdeStatus status = OdeStatus.Success;
+        ForwardEventRun<TSystem>? events = null;
+        if (options.Events is { Count: > 0 } list)
+        {
+            EventJump.Require(list, "Ode.Gradient with Sensitivity.Forward");
+            events = new ForwardEventRun<TSystem>(system, inputs.P, list, cols, ParameterSeed(n, m), options.MaxSteps);
+            events.Start(tPrev, x);
+        }
         for (int i = 0; i < count && status == OdeStatus.Success; i++)
         {
             double ti = inputs.Times[i];
             if (ti != tPrev)
             {
                 // Restart at each observation time so y(t_i) and S(t_i) are step end points, not interpolants.
-                integrator.Reset(field, x, tPrev, ti);
-                status = integrator.Run();
+                if (events is not null)
+                {
+                    int none = 0;
+                    status = events.Run(integrator, field, x, tPrev, ti, [], default, ref none);
+                }
+                else
+                {
+                    integrator.Reset(field, x, tPrev, ti);
+                    status = integrator.Run();
+                    integrator.State.CopyTo(x);
+                }
                 if (status != OdeStatus.Success) break;
-                integrator.State.CopyTo(x);
                 tPrev = ti;
             }
             x.AsSpan(0, n).CopyTo(ys.AsSpan(i * n, n));
@@ -95,6 +143,8 @@ internal static class ForwardSensitivitySolver
                 for (int c = 0; c < n; c++) gY0[c] += wk * sRow[c];
                 for (int c = 0; c < m; c++) gP[c] += wk * sRow[n + c];
             }
+            // After a terminal event the state is held: moving a later observation time changes nothing.
+            if (events is not null && events.IsHeld(inputs.Times[i], inputs.Direction)) return;
             counter.Function++;
             dynamics.Evaluate(inputs.Times[i], xi[..n], inputs.P, f);
             gTimes[i] = Dot(w, f);
@@ -114,7 +164,7 @@ internal static class ForwardSensitivitySolver
             Array.Fill(gTimes, double.NaN);
         }
         var stats = new GradientStats(integrator.Stats, default, counter.Function, counter.Jvp, counter.Vjp, counter.Jacobian);
-        return new OdeGradient(gY0, gP, gT0, gTimes, stats, status, method);
+        return new OdeGradient(gY0, gP, gT0, gTimes, stats, status, method) { Events = events?.Occurrences ?? [] };
     }
 
     internal static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b)

@@ -24,6 +24,7 @@ internal static class InterpolatingAdjointSolver
         if (solver.IsStiff && method.Seminorm)
             throw new NotSupportedException(
                 $"The interpolating adjoint with {solver.Name} does not support Seminorm: the stiff integrators control the error of every component.");
+        if (options.Events is { Count: > 0 }) return InterpolatingAdjointEvents.Gradient(system, inputs, options, method);
         if (method.InterpolateObservations && inputs.Times[^1] != inputs.T0) return ThroughObservations(system, inputs, options, method);
         var counter = new EvaluationCounter();
         double[] p = inputs.P;

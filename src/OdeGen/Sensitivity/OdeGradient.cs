@@ -50,6 +50,12 @@ public sealed class OdeGradient
     /// <summary>Throws an <see cref="OdeSolverException"/> (with <see cref="Message"/>) unless the gradient was computed; returns this gradient for chaining.</summary>
     public OdeGradient EnsureSuccess() => IsSuccess ? this : throw new OdeSolverException(Status, double.NaN, Message);
 
+    /// <summary>
+    /// The events the forward pass located (<see cref="SolverOptions.Events"/>), in time order. After a terminal event the
+    /// state is held at its value there: loss rows at later times apply to it and their <see cref="Times"/> entries are zero.
+    /// </summary>
+    public IReadOnlyList<OdeEventOccurrence> Events { get; internal set; } = [];
+
     /// <summary>The sensitivity method that computed this gradient.</summary>
     public Sensitivity Method { get; }
 

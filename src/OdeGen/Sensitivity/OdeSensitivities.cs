@@ -64,6 +64,16 @@ public sealed class OdeSensitivities
     /// <summary>Calls of <see cref="IOdeSystem.Jacobian"/>.</summary>
     public long JacobianEvaluations { get; }
 
+    /// <summary>
+    /// The events located during the solve (<see cref="SolverOptions.Events"/>), in time order. A terminal one ends the solve
+    /// with status Success: the state is held at its value there, so the results at t1 are those at the event (including the
+    /// move of the event time) and <see cref="DyDt1"/> is zero.
+    /// </summary>
+    public IReadOnlyList<OdeEventOccurrence> Events { get; internal set; } = [];
+
+    /// <summary>The derivatives of each event's time and state (one per entry of <see cref="Events"/>, in the same order).</summary>
+    public IReadOnlyList<OdeEventSensitivity> EventSensitivities { get; internal set; } = [];
+
     /// <summary><see cref="OdeStatus.Success"/>, or why the solve stopped.</summary>
     public OdeStatus Status { get; }
 

@@ -57,6 +57,16 @@ public sealed class OdeTangent
     /// <summary>Calls of <see cref="IOdeSystem.Evaluate"/> (for the end-point terms).</summary>
     public long FunctionEvaluations { get; }
 
+    /// <summary>
+    /// The events located during the solve (<see cref="SolverOptions.Events"/>), in time order. A terminal one ends the solve
+    /// with status Success: the state is held at its value there, so <see cref="State"/> and <see cref="Tangent"/> are those
+    /// at the event (including the move of the event time), and ṫ1 has no effect.
+    /// </summary>
+    public IReadOnlyList<OdeEventOccurrence> Events { get; internal set; } = [];
+
+    /// <summary>The tangent of each event's time, dt_k = −(∂g/∂y·z⁻)/(∂g/∂t + ∂g/∂y·f⁻), in the order of <see cref="Events"/>.</summary>
+    public double[] EventTimeTangents { get; internal set; } = [];
+
     /// <summary><see cref="OdeStatus.Success"/>, or why the solve stopped.</summary>
     public OdeStatus Status { get; }
 

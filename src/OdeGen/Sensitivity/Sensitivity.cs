@@ -87,6 +87,23 @@ public abstract class Sensitivity
     /// </summary>
     internal abstract OdeGradient Compute<TSystem>(in TSystem system, GradientInputs inputs, SolverOptions options)
         where TSystem : struct, IOdeSystem;
+
+    /// <summary>
+    /// Throws for a method that cannot differentiate through events when the options have some that change the solution
+    /// (terminal, or with a reset; with <paramref name="anyEvent"/>, any event): ignoring them would give the gradient of a
+    /// different solve with a Success status. Events that only observe the solution do not change the gradient.
+    /// </summary>
+    internal static void RejectEvents(SolverOptions options, string what, bool anyEvent = false)
+    {
+        if (options.Events is not { Count: > 0 } events) return;
+        foreach (OdeEvent? ev in events)
+        {
+            if (ev is null || anyEvent || ev.Terminal || ev.Reset is not null)
+                throw new NotSupportedException(
+                    $"{what} does not differentiate through events (SolverOptions.Events{(ev is null || anyEvent ? "" : $": {ev} is {(ev.Terminal ? "terminal" : "a reset")}")}): " +
+                    "use Sensitivity.InterpolatingAdjoint() or Sensitivity.Forward, which differentiate event times, terminal events and resets.");
+        }
+    }
 }
 
 /// <summary>
@@ -123,6 +140,7 @@ public sealed class BacksolveAdjointSensitivity : AdjointSensitivity
     /// <exception cref="NotSupportedException">The options' method is stiff (<see cref="OdeMethod.IsStiff"/>).</exception>
     internal override OdeGradient Compute<TSystem>(in TSystem system, GradientInputs inputs, SolverOptions options)
     {
+        RejectEvents(options, "The back-solve adjoint");
         if (options.Method.IsStiff)
             throw new NotSupportedException(
                 $"The back-solve adjoint does not support the stiff method {options.Method.Name}: integrating a stiff state backwards is unstable, " +
@@ -200,6 +218,7 @@ public sealed class DiscreteAdjointSensitivity : Sensitivity
     /// <exception cref="NotSupportedException">The options' method is stiff (<see cref="OdeMethod.IsStiff"/>).</exception>
     internal override OdeGradient Compute<TSystem>(in TSystem system, GradientInputs inputs, SolverOptions options)
     {
+        RejectEvents(options, "The discrete adjoint");
         if (options.Method.IsStiff)
             throw new NotSupportedException(
                 $"The discrete adjoint differentiates explicit Runge–Kutta steps and does not support the stiff method {options.Method.Name}. " +

@@ -57,6 +57,9 @@ internal sealed class Stepper<TField> where TField : struct, IJacobianField
         else _esdirk!.Reset(field, x0, t0, t1);
     }
 
+    /// <summary>Continues from (t, x) towards the same end with the same field (after an event's reset).</summary>
+    public void Restart(double t, ReadOnlySpan<double> x) => ((IRestartable)_integrator).Restart(t, x);
+
     public bool Step() => _integrator.Step();
 
     public OdeStatus Run()

@@ -17,7 +17,7 @@ namespace OdeGen.Solvers;
 /// Dense output: cubic Hermite through both ends of the step (values and slopes, the slope at the new point being the
 /// last stage's k); ESDIRK methods have no cheap higher-order continuous extension of their own.
 /// </remarks>
-public sealed class EsdirkIntegrator<TField> : IOdeIntegrator where TField : struct, IJacobianField
+public sealed class EsdirkIntegrator<TField> : IOdeIntegrator, IRestartable where TField : struct, IJacobianField
 {
     private const int MaxSingularAttempts = 5;
     private const int MaxNewtonIterations = 10;
@@ -126,6 +126,9 @@ public sealed class EsdirkIntegrator<TField> : IOdeIntegrator where TField : str
         if (!StepControl.AllFinite(_f)) { Fail(OdeStatus.NonFiniteValue); return; }
         _h = _direction * InitialStepMagnitude(t0);
     }
+
+    /// <inheritdoc/>
+    void IRestartable.Restart(double t, ReadOnlySpan<double> y) => Reset(_field, y, t, _tEnd);
 
     /// <inheritdoc/>
     public bool Step()

@@ -30,3 +30,14 @@ public interface IOdeIntegrator
     /// </summary>
     void CopyDenseCoefficients(Span<double> destination);
 }
+
+/// <summary>
+/// An integrator that continues from a new state at a new time towards the same end, with the same field: how a solve
+/// goes on after an event's reset. Each integrator implements it by its own <c>Reset</c> (the step size is chosen
+/// afresh, as at a start: the solution's derivatives jump at a reset, so the old step size says little).
+/// </summary>
+internal interface IRestartable
+{
+    /// <summary>Restarts from (<paramref name="t"/>, <paramref name="y"/>); work counters keep accumulating.</summary>
+    void Restart(double t, ReadOnlySpan<double> y);
+}

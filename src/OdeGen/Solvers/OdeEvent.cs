@@ -6,6 +6,13 @@ namespace OdeGen;
 /// <summary>The event function g(t, y) of an <see cref="OdeEvent"/>: an event happens where it crosses zero.</summary>
 public delegate double EventCondition(double t, ReadOnlySpan<double> y);
 
+/// <summary>
+/// The derivative of an event function g(t, y): writes ∂g/∂y into <paramref name="dgdy"/> (length: the state's, all
+/// zero on entry) and returns ∂g/∂t. Needed when an event takes part in a differentiating call (<c>Ode.Gradient</c>,
+/// <c>Ode.Jvp</c>, <c>Ode.Sensitivities</c>): the event time is differentiated by the implicit function theorem.
+/// </summary>
+public delegate double EventConditionGradient(double t, ReadOnlySpan<double> y, Span<double> dgdy);
+
 /// <summary>Which zero crossings of an event function count.</summary>
 public enum EventDirection
 {
@@ -29,6 +36,9 @@ public enum EventDirection
 /// bound the step with <see cref="SolverOptions.MaxStep"/> when g can oscillate faster than the solution.
 /// A g that is exactly zero at a step's start (e.g. at t0, or right after a restart on the event surface) does not
 /// count as a crossing there. A non-finite g is treated as no crossing.
+/// <para>With a <see cref="Reset"/> the solve stops at the event, replaces the state by y⁺ = h(y⁻, θ) and restarts the
+/// integrator there (docs/solvers.md, "Events with a state reset"). For differentiating calls the event needs
+/// <see cref="Gradient"/> (and its reset a Jacobian): see docs/sensitivity.md, "Events".</para>
 /// </remarks>
 public sealed class OdeEvent
 {
@@ -36,8 +46,59 @@ public sealed class OdeEvent
     public OdeEvent(EventCondition condition) =>
         Condition = condition ?? throw new ArgumentNullException(nameof(condition));
 
+    /// <summary>An event where <paramref name="condition"/> crosses zero, with its derivative (for differentiating calls).</summary>
+    public OdeEvent(EventCondition condition, EventConditionGradient gradient) : this(condition) =>
+        Gradient = gradient ?? throw new ArgumentNullException(nameof(gradient));
+
+    /// <summary>
+    /// The event y[<paramref name="component"/>] = <paramref name="level"/>: g = y[component] − level, with its gradient
+    /// (∂g/∂y = e_component, ∂g/∂t = 0), so it can be differentiated.
+    /// </summary>
+    /// <param name="component">The state component.</param>
+    /// <param name="level">The level it crosses.</param>
+    /// <param name="direction">Which crossings count.</param>
+    /// <param name="reset">A state reset at each crossing (<see cref="Reset"/>), or null.</param>
+    /// <param name="terminal">End the solve at the first crossing (<see cref="Terminal"/>).</param>
+    public static OdeEvent StateCrossing(int component, double level = 0.0, EventDirection direction = EventDirection.Both,
+        OdeReset? reset = null, bool terminal = false)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(component);
+        return new OdeEvent((t, y) => y[component] - level, (t, y, dgdy) => { dgdy[component] = 1.0; return 0.0; })
+        {
+            Direction = direction,
+            Reset = reset,
+            Terminal = terminal,
+            Name = string.Create(CultureInfo.InvariantCulture, $"y[{component}] = {level}"),
+        };
+    }
+
+    /// <summary>
+    /// The event t = <paramref name="time"/> (g = t − time, ∂g/∂t = 1): a scheduled reset such as a dose. Its time does not
+    /// depend on the inputs; a reset there still changes the sensitivities.
+    /// </summary>
+    /// <param name="time">The time.</param>
+    /// <param name="reset">A state reset there (<see cref="Reset"/>), or null.</param>
+    public static OdeEvent AtTime(double time, OdeReset? reset = null)
+    {
+        if (!double.IsFinite(time)) throw new ArgumentOutOfRangeException(nameof(time), time, "The event time must be finite.");
+        return new OdeEvent((t, y) => t - time, (t, y, dgdy) => 1.0)
+        {
+            Reset = reset,
+            Name = string.Create(CultureInfo.InvariantCulture, $"t = {time}"),
+        };
+    }
+
     /// <summary>g(t, y).</summary>
     public EventCondition Condition { get; }
+
+    /// <summary>∂g/∂y and ∂g/∂t (optional; required when the event is used by a differentiating call).</summary>
+    public EventConditionGradient? Gradient { get; init; }
+
+    /// <summary>
+    /// The state reset applied at each crossing (optional): the solve stops there, sets y⁺ = h(y⁻, θ) and restarts.
+    /// Ignored on a <see cref="Terminal"/> event (the solve ends at the event with y⁻).
+    /// </summary>
+    public OdeReset? Reset { get; init; }
 
     /// <summary>Which crossings count (default: both).</summary>
     public EventDirection Direction { get; init; }
@@ -74,133 +135,23 @@ public sealed class OdeEventOccurrence
     /// <summary>The located time (within a few ulps of the zero of g on the dense output, on the side after the crossing).</summary>
     public double Time { get; }
 
-    /// <summary>The state at <see cref="Time"/>.</summary>
+    /// <summary>The state at <see cref="Time"/> (before the reset, for an event with a <see cref="OdeEvent.Reset"/>).</summary>
     public ReadOnlySpan<double> State => _state;
+
+    /// <summary>The state after the event's reset, y⁺ = h(y⁻, θ); empty for an event without a reset.</summary>
+    public ReadOnlySpan<double> StateAfter => _after;
+
+    private double[] _after = [];
+
+    /// <summary>Keeps the reset state, once the reset has been applied.</summary>
+    internal void SetStateAfter(double[] after) => _after = after;
+
+    /// <summary>
+    /// The mean slope (g1 − g0)/(t1 − t0) of g across the step that held the crossing: the scale against which a
+    /// crossing's own slope dg/dt is judged tangential (grazing) by the differentiating calls.
+    /// </summary>
+    internal double MeanSlope { get; init; }
 
     /// <inheritdoc/>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Event} at t = {Time}");
-}
-
-/// <summary>Evaluates the events after each step and locates crossings on the step's dense output.</summary>
-internal sealed class EventLocator
-{
-    private const int MaxIterations = 200;
-    private readonly OdeEvent[] _events;
-    private readonly double[] _gPrev, _gNew, _y, _hitTimes;
-    private readonly int[] _hits;
-    private int _hitCount;
-
-    public EventLocator(IReadOnlyList<OdeEvent> events, int dimension)
-    {
-        _events = [.. events];
-        for (int i = 0; i < _events.Length; i++)
-            if (_events[i] is null) throw new ArgumentException($"Events[{i}] is null.", "options");
-        _gPrev = new double[_events.Length];
-        _gNew = new double[_events.Length];
-        _hitTimes = new double[_events.Length];
-        _hits = new int[_events.Length];
-        _y = new double[dimension];
-    }
-
-    public void Start(double t0, ReadOnlySpan<double> y0)
-    {
-        for (int i = 0; i < _events.Length; i++) _gPrev[i] = _events[i].Condition(t0, y0);
-    }
-
-    /// <summary>
-    /// Looks for crossings in the integrator's last step and adds them to the solution in time order, up to and including
-    /// the first terminal one; returns true (with its time and state) when a terminal event was found.
-    /// </summary>
-    public bool Check(IOdeIntegrator integrator, OdeSolution solution, out double stopTime, out double[]? stopState)
-    {
-        stopTime = integrator.Time;
-        stopState = null;
-        double tPrev = integrator.PreviousTime, t = integrator.Time;
-        double direction = t >= tPrev ? 1.0 : -1.0;
-        _hitCount = 0;
-        for (int i = 0; i < _events.Length; i++)
-        {
-            double g0 = _gPrev[i], g1 = _events[i].Condition(t, integrator.State);
-            _gNew[i] = g1;
-            if (!Crosses(_events[i].Direction, g0, g1)) continue;
-            double root = g1 == 0 ? t : Locate(_events[i].Condition, integrator, tPrev, g0, t, g1);
-            // Insert in time order.
-            int k = _hitCount++;
-            while (k > 0 && direction * (_hitTimes[k - 1] - root) > 0)
-            {
-                _hitTimes[k] = _hitTimes[k - 1];
-                _hits[k] = _hits[k - 1];
-                k--;
-            }
-            _hitTimes[k] = root;
-            _hits[k] = i;
-        }
-        _gNew.AsSpan().CopyTo(_gPrev);
-        bool terminal = false;
-        for (int k = 0; k < _hitCount && !terminal; k++)
-        {
-            int i = _hits[k];
-            double time = _hitTimes[k];
-            var state = new double[_y.Length];
-            if (time == t) integrator.State.CopyTo(state);
-            else integrator.Interpolate(time, state);
-            solution.AddEvent(new OdeEventOccurrence(i, _events[i], time, state));
-            if (_events[i].Terminal)
-            {
-                terminal = true;
-                stopTime = time;
-                stopState = state;
-            }
-        }
-        return terminal;
-    }
-
-    private static bool Crosses(EventDirection direction, double g0, double g1)
-    {
-        bool rising = g0 < 0 && g1 >= 0, falling = g0 > 0 && g1 <= 0;
-        return direction switch
-        {
-            EventDirection.Rising => rising,
-            EventDirection.Falling => falling,
-            _ => rising || falling,
-        };
-    }
-
-    // Illinois (modified regula falsi) on g(t, y(t)) with y from the step's dense output, keeping a bracket
-    // [a, b] with a on the side before the crossing and b after it; a bisection replaces any iteration that does
-    // not halve the bracket relative to two iterations earlier, so convergence is never slower than bisection.
-    // Returns b, the end after the crossing, once the bracket is within a few ulps of t.
-    private double Locate(EventCondition g, IOdeIntegrator integrator, double a, double ga, double b, double gb)
-    {
-        int lastSide = 0;
-        double width = Math.Abs(b - a), widthBefore = 2 * width;
-        for (int iteration = 0; iteration < MaxIterations; iteration++)
-        {
-            double tol = 4 * Ulp(Math.Max(Math.Abs(a), Math.Abs(b)));
-            if (Math.Abs(b - a) <= tol) break;
-            double c = b - gb * (b - a) / (gb - ga);
-            bool slow = iteration % 2 == 0 && Math.Abs(b - a) > 0.5 * widthBefore;
-            if (slow || !(Math.Min(a, b) < c && c < Math.Max(a, b))) c = 0.5 * (a + b);
-            if (iteration % 2 == 0) widthBefore = Math.Abs(b - a);
-            integrator.Interpolate(c, _y);
-            double gc = g(c, _y);
-            if (!double.IsFinite(gc)) { c = 0.5 * (a + b); integrator.Interpolate(c, _y); gc = g(c, _y); }
-            if (gc == 0 || Math.Sign(gc) == Math.Sign(gb) || !double.IsFinite(gc))
-            {
-                b = c; gb = gc;
-                if (gc == 0) break;
-                if (lastSide == 1) ga *= 0.5;
-                lastSide = 1;
-            }
-            else
-            {
-                a = c; ga = gc;
-                if (lastSide == -1) gb *= 0.5;
-                lastSide = -1;
-            }
-        }
-        return b;
-    }
-
-    private static double Ulp(double x) => Math.BitIncrement(x) - x;
 }

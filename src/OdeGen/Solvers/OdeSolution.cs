@@ -201,8 +201,11 @@ public sealed class OdeSolution
         return _states.AsSpan(_count++ * _n, _n);
     }
 
-    /// <summary>Keeps the continuous extension of the integrator's last accepted step.</summary>
-    internal void AddDenseStep(IOdeIntegrator integrator)
+    /// <summary>
+    /// Keeps the continuous extension of the integrator's last accepted step, cut at <paramref name="end"/> when an event
+    /// stopped the solve inside it (the restart after a reset begins its own steps there).
+    /// </summary>
+    internal void AddDenseStep(IOdeIntegrator integrator, double end)
     {
         int stride = (_degree + 1) * _n;
         if (_steps + 2 > _stepTimes!.Length)
@@ -210,12 +213,23 @@ public sealed class OdeSolution
             Array.Resize(ref _stepTimes, 2 * _stepTimes.Length);
             Array.Resize(ref _coefficients, (_stepTimes.Length - 1) * stride);
         }
-        integrator.CopyDenseCoefficients(_coefficients.AsSpan(_steps * stride, stride));
-        _stepTimes[++_steps] = integrator.Time;
+        Span<double> c = _coefficients.AsSpan(_steps * stride, stride);
+        integrator.CopyDenseCoefficients(c);
+        if (end != integrator.Time)
+        {
+            // y(θ) = Σ θ^j c_j over [t_k, t]; over [t_k, end] the variable is θ' = θ/r, r = (end − t_k)/(t − t_k): c'_j = c_j r^j.
+            double r = (end - integrator.PreviousTime) / (integrator.Time - integrator.PreviousTime), rj = 1;
+            for (int j = 1; j <= _degree; j++)
+            {
+                rj *= r;
+                foreach (ref double v in c.Slice(j * _n, _n)) v *= rj;
+            }
+        }
+        _stepTimes[++_steps] = end;
     }
 
-    /// <summary>Records a located event.</summary>
-    internal void AddEvent(OdeEventOccurrence occurrence) => (_events ??= []).Add(occurrence);
+    /// <summary>The located events, for the solve to add to.</summary>
+    internal List<OdeEventOccurrence> EventList => _events ??= [];
 
     /// <summary>Records how the solve ended.</summary>
     internal void Finish(OdeStatus status, double time, ReadOnlySpan<double> state, in SolverStats stats)

@@ -27,6 +27,11 @@ public enum OdeStatus
     /// <c>OdeSolution.IsSuccess</c> is true.
     /// </summary>
     EventTerminated,
+    /// <summary>
+    /// A differentiating call met an event whose crossing is tangential: dg/dt = ∂g/∂t + ∂g/∂y·f is zero or tiny at the event
+    /// (a grazing crossing), so the event time, and the solution after it, are not differentiable there. The results are NaN.
+    /// </summary>
+    GrazingEvent,
 }
 
 /// <summary>Counters of the work an integration did.</summary>

@@ -12,7 +12,7 @@ namespace OdeGen.Solvers;
 /// A singular E (zero or non-finite pivot) halves the step; five singular attempts in a row end the integration
 /// with <see cref="OdeStatus.SingularMatrix"/> (a fixed-step solve, <see cref="SolverOptions.FixedStep"/>, fails at once).
 /// </remarks>
-public sealed class RosenbrockIntegrator<TField> : IOdeIntegrator where TField : struct, IJacobianField
+public sealed class RosenbrockIntegrator<TField> : IOdeIntegrator, IRestartable where TField : struct, IJacobianField
 {
     private const int MaxSingularAttempts = 5;
 
@@ -124,6 +124,9 @@ public sealed class RosenbrockIntegrator<TField> : IOdeIntegrator where TField :
         if (!StepControl.AllFinite(_f)) { Fail(OdeStatus.NonFiniteValue); return; }
         _h = _direction * InitialStepMagnitude(t0);
     }
+
+    /// <inheritdoc/>
+    void IRestartable.Restart(double t, ReadOnlySpan<double> y) => Reset(_field, y, t, _tEnd);
 
     /// <inheritdoc/>
     public bool Step()

@@ -10,7 +10,7 @@ namespace OdeGen.Solvers;
 /// whether to accept and how large the next step is. Dense output covers the last accepted step
 /// only (<see cref="Interpolate"/>); callers that need more copy it out (see <c>OdeSolution</c>).
 /// </remarks>
-public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator where TField : struct, IVectorField
+public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator, IRestartable where TField : struct, IVectorField
 {
     private readonly ButcherTableau _tableau;
     private readonly SolverOptions _options;
@@ -184,6 +184,9 @@ public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator where TField :
         if (!StepControl.AllFinite(_fNext)) { Fail(OdeStatus.NonFiniteValue); return; }
         _h = _direction * InitialStepMagnitude(t0);
     }
+
+    /// <inheritdoc/>
+    void IRestartable.Restart(double t, ReadOnlySpan<double> y) => Reset(_field, y, t, _tEnd);
 
     /// <summary>
     /// Takes one accepted step towards the end time (retrying rejected attempts inside).

@@ -41,8 +41,11 @@ public sealed class SolverOptions
     public bool Dense { get; init; }
 
     /// <summary>
-    /// Events to locate (zero crossings of g(t, y)), found on each step's dense output; a terminal one ends the solve.
-    /// Results are in <c>OdeSolution.Events</c>. See <see cref="OdeEvent"/>.
+    /// Events to locate (zero crossings of g(t, y)), found on each step's dense output; a terminal one ends the solve, one
+    /// with a <see cref="OdeEvent.Reset"/> replaces the state and restarts the integrator there.
+    /// Results are in <c>OdeSolution.Events</c>. See <see cref="OdeEvent"/>. The differentiating calls differentiate
+    /// through them (event times, terminal events, resets) when every event has its <see cref="OdeEvent.Gradient"/>;
+    /// the methods that cannot throw <see cref="NotSupportedException"/> (docs/sensitivity.md, "Events").
     /// </summary>
     public IReadOnlyList<OdeEvent>? Events { get; init; }
 

@@ -61,3 +61,14 @@ public static partial class Forced
         dydt[1] = -p[0] * y[0] - p[1] * y[1] + p[2] * t * (1 - t);
     }
 }
+
+/// <summary>A ball in free fall, y = [h, v], θ = [g, e] (e, the restitution, enters only through the bounce reset).</summary>
+public static partial class Ball
+{
+    [OdeDynamics(States = 2, Parameters = 2)]
+    public static void Rhs(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
+    {
+        dydt[0] = y[1];
+        dydt[1] = -p[0];
+    }
+}

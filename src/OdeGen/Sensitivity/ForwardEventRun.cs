@@ -1,0 +1,150 @@
+using OdeGen.Solvers;
+
+namespace OdeGen;
+
+/// <summary>
+/// Drives a forward augmented integration x = [y; s] (s: n × cols, one direction per column) through the events of the
+/// options: locates each crossing on the dense output of [y; s], differentiates its time, and at a terminal event or a reset
+/// applies the jump of <see cref="EventJump"/> to s (and h to y) before stopping or restarting the integrator. Serves
+/// <c>Ode.Jvp</c> (cols = 1), <c>Ode.Sensitivities</c> and the forward gradient (cols = n + m).
+/// </summary>
+/// <remarks>Allocates per event occurrence (its states and derivatives, which the results keep); nothing per step.</remarks>
+internal sealed class ForwardEventRun<TSystem> where TSystem : struct, IOdeSystem
+{
+    private readonly TSystem _system;
+    private readonly double[] _p, _pSeed, _yPlus, _x;
+    private readonly EventLocator _locator;
+    private readonly EventJump _jump;
+    private readonly int _n, _cols;
+    private readonly long _maxSteps;
+
+    /// <param name="system">The dynamics.</param>
+    /// <param name="p">θ.</param>
+    /// <param name="events">The events (checked by <see cref="EventJump.Require"/>).</param>
+    /// <param name="cols">Directions in s.</param>
+    /// <param name="pSeed">θ's direction of each column, m × cols row-major (empty: none).</param>
+    /// <param name="maxSteps">Step attempts for the whole run, across restarts.</param>
+    public ForwardEventRun(in TSystem system, double[] p, IReadOnlyList<OdeEvent> events, int cols, double[] pSeed, long maxSteps)
+    {
+        _system = system;
+        _p = p;
+        _n = system.StateCount;
+        _cols = cols;
+        _pSeed = pSeed;
+        _maxSteps = maxSteps;
+        _locator = new EventLocator(events, _n, _n + _n * cols);
+        _jump = new EventJump(_n, system.ParameterCount);
+        _yPlus = new double[_n];
+        _x = new double[_n + _n * cols];
+    }
+
+    /// <summary>Every located event, in time order.</summary>
+    public List<OdeEventOccurrence> Occurrences { get; } = [];
+
+    /// <summary>dτ of each occurrence along each column (cols long; NaN for a grazing event that neither stops nor resets).</summary>
+    public List<double[]> TimeDerivatives { get; } = [];
+
+    /// <summary>The derivative of each occurrence's state y(τ) (before a reset) along each column: s⁻ + f⁻·dτ, n × cols.</summary>
+    public List<double[]> StateDerivatives { get; } = [];
+
+    /// <summary>True once a terminal event has stopped the run; the state is held from then on.</summary>
+    public bool Terminated { get; private set; }
+
+    /// <summary>The time of the terminal event.</summary>
+    public double TerminalTime { get; private set; }
+
+    /// <summary>True when an observation at <paramref name="t"/> sees the held state (at or after the terminal event).</summary>
+    public bool IsHeld(double t, double direction) => Terminated && (t - TerminalTime) * direction >= 0;
+
+    public void Start(double t0, ReadOnlySpan<double> x0) => _locator.Start(t0, x0);
+
+    /// <summary>
+    /// Integrates x from <paramref name="from"/> to <paramref name="to"/> (x is updated in place), writing the state at each save
+    /// time in (from, to] into its row of <paramref name="saved"/> from index <paramref name="k"/> on. After a terminal event x
+    /// is held and every remaining save time gets it. Returns the status (<see cref="OdeStatus.GrazingEvent"/> for a crossing
+    /// whose time has no derivative).
+    /// </summary>
+    public OdeStatus Run<TField>(Stepper<TField> stepper, in TField field, Span<double> x, double from, double to,
+        double[] saveTimes, Span<double> saved, ref int k) where TField : struct, IJacobianField
+    {
+        int n = _n, d = x.Length;
+        if (Terminated)
+        {
+            for (; k < saveTimes.Length; k++) x.CopyTo(saved.Slice(k * d, d));
+            return OdeStatus.Success;
+        }
+        double direction = to >= from ? 1.0 : -1.0;
+        stepper.Reset(field, x, from, to);
+        while (stepper.Step())
+        {
+            int before = Occurrences.Count;
+            int fired = _locator.Check(stepper.Integrator, Occurrences);
+            double t = fired >= 0 ? _locator.StopTime : stepper.Time;
+            for (; k < saveTimes.Length && ((saveTimes[k] - t) * direction < 0 || (fired < 0 && saveTimes[k] == t)); k++)
+            {
+                Span<double> row = saved.Slice(k * d, d);
+                if (saveTimes[k] == stepper.Time) stepper.State.CopyTo(row);
+                else stepper.Interpolate(saveTimes[k], row);
+            }
+            // Crossings that neither stop nor reset: only their times are differentiated, from the dense output of [y; s].
+            int passive = Occurrences.Count - (fired >= 0 ? 1 : 0);
+            for (int q = before; q < passive; q++)
+            {
+                OdeEventOccurrence o = Occurrences[q];
+                if (o.Time == stepper.Time) stepper.State.CopyTo(_x);
+                else stepper.Interpolate(o.Time, _x);
+                Record(o, _x, [], jump: false);
+            }
+            if (fired < 0) continue;
+
+            Span<double> xs = _locator.StopState;
+            OdeEventOccurrence occurrence = Occurrences[^1];
+            OdeEvent ev = occurrence.Event;
+            if (ev.Terminal)
+            {
+                if (!Record(occurrence, xs, [], jump: true)) return OdeStatus.GrazingEvent;
+                xs.CopyTo(x);
+                Terminated = true;
+                TerminalTime = t;
+                for (; k < saveTimes.Length; k++) x.CopyTo(saved.Slice(k * d, d));
+                return OdeStatus.Success;
+            }
+            ev.Reset!.Map(xs[..n], _p, _yPlus);
+            occurrence.SetStateAfter(_yPlus.ToArray());
+            if (!Record(occurrence, xs, _yPlus, jump: true)) return OdeStatus.GrazingEvent;
+            _yPlus.CopyTo(xs[..n]);
+            for (; k < saveTimes.Length && saveTimes[k] == t; k++) xs.CopyTo(saved.Slice(k * d, d));
+            stepper.Restart(t, xs);
+            _locator.Restart(t, xs, fired);
+            SolverStats stats = stepper.Stats;
+            if (stats.Steps + stats.RejectedSteps >= _maxSteps) return OdeStatus.MaxStepsExceeded;
+        }
+        if (stepper.Status == OdeStatus.Success) stepper.State.CopyTo(x);
+        return stepper.Status;
+    }
+
+    // Differentiates the occurrence's time along every column of x = [y⁻; s⁻] and, with jump, applies the event to s.
+    // False when the crossing is grazing and the event changes the solution (a passive one gets NaN derivatives instead).
+    private bool Record(OdeEventOccurrence occurrence, Span<double> x, ReadOnlySpan<double> yPlus, bool jump)
+    {
+        int n = _n, cols = _cols;
+        var tau = new double[cols];
+        var stateDerivative = new double[n * cols];
+        bool ok = _jump.Prepare(_system, _p, occurrence.Event, occurrence.Time, x[..n], yPlus, occurrence.MeanSlope);
+        TimeDerivatives.Add(tau);
+        StateDerivatives.Add(stateDerivative);
+        if (!ok)
+        {
+            Array.Fill(tau, double.NaN);
+            Array.Fill(stateDerivative, double.NaN);
+            return !jump;
+        }
+        Span<double> s = x[n..];
+        _jump.Forward(s, cols, _pSeed, tau, jump: false);
+        ReadOnlySpan<double> f = _jump.FMinus;
+        for (int i = 0; i < n; i++)
+            for (int c = 0; c < cols; c++) stateDerivative[i * cols + c] = s[i * cols + c] + f[i] * tau[c];
+        if (jump) _jump.Forward(s, cols, _pSeed, tau, jump: true);
+        return true;
+    }
+}

@@ -1,0 +1,159 @@
+using OdeGen.Solvers;
+
+namespace OdeGen;
+
+/// <summary>
+/// Evaluates the events after each step and locates crossings on the step's dense output. The integrated state may be
+/// augmented (a state with its sensitivities): the events see its first <c>stateCount</c> components.
+/// </summary>
+internal sealed class EventLocator
+{
+    private const int MaxIterations = 200;
+    private readonly OdeEvent[] _events;
+    private readonly double[] _gPrev, _gNew, _x, _hitTimes, _stop;
+    private readonly int[] _hits;
+    private readonly int _n;
+    private int _hitCount;
+
+    public EventLocator(IReadOnlyList<OdeEvent> events, int stateCount, int dimension)
+    {
+        _events = [.. events];
+        for (int i = 0; i < _events.Length; i++)
+            if (_events[i] is null) throw new ArgumentException($"Events[{i}] is null.", "options");
+        _n = stateCount;
+        _gPrev = new double[_events.Length];
+        _gNew = new double[_events.Length];
+        _hitTimes = new double[_events.Length];
+        _hits = new int[_events.Length];
+        _x = new double[dimension];
+        _stop = new double[dimension];
+    }
+
+    /// <summary>The events, in the order of <see cref="SolverOptions.Events"/>.</summary>
+    public IReadOnlyList<OdeEvent> Events => _events;
+
+    /// <summary>The time of the event that <see cref="Check"/> stopped at.</summary>
+    public double StopTime { get; private set; }
+
+    /// <summary>The (augmented) state at <see cref="StopTime"/>, from the step's dense output: y⁻ for a reset event.</summary>
+    public Span<double> StopState => _stop;
+
+    /// <summary>The occurrence <see cref="Check"/> stopped at.</summary>
+    public OdeEventOccurrence? StopOccurrence { get; private set; }
+
+    public void Start(double t0, ReadOnlySpan<double> x0)
+    {
+        for (int i = 0; i < _events.Length; i++) _gPrev[i] = _events[i].Condition(t0, x0[.._n]);
+    }
+
+    /// <summary>
+    /// After a reset at <paramref name="t"/>: g at the new state, except the event that fired, which counts as zero there
+    /// (so the restart on its surface is not a crossing of its own, and cannot fire again at once).
+    /// </summary>
+    public void Restart(double t, ReadOnlySpan<double> x, int fired)
+    {
+        Start(t, x);
+        _gPrev[fired] = 0.0;
+    }
+
+    /// <summary>
+    /// Looks for crossings in the integrator's last step and adds them to <paramref name="sink"/> in time order, up to and
+    /// including the first that is terminal or has a reset (later crossings in the step belong to a trajectory that the
+    /// stop or the reset replaces). Returns that event's index, with <see cref="StopTime"/>, <see cref="StopState"/> and
+    /// <see cref="StopOccurrence"/>, or −1. Allocates the state of each occurrence.
+    /// </summary>
+    public int Check(IOdeIntegrator integrator, List<OdeEventOccurrence> sink)
+    {
+        double tPrev = integrator.PreviousTime, t = integrator.Time;
+        double direction = t >= tPrev ? 1.0 : -1.0;
+        ReadOnlySpan<double> state = integrator.State;
+        _hitCount = 0;
+        for (int i = 0; i < _events.Length; i++)
+        {
+            double g0 = _gPrev[i], g1 = _events[i].Condition(t, state[.._n]);
+            _gNew[i] = g1;
+            if (!Crosses(_events[i].Direction, g0, g1)) continue;
+            double root = g1 == 0 ? t : Locate(_events[i].Condition, integrator, tPrev, g0, t, g1);
+            // Insert in time order.
+            int k = _hitCount++;
+            while (k > 0 && direction * (_hitTimes[k - 1] - root) > 0)
+            {
+                _hitTimes[k] = _hitTimes[k - 1];
+                _hits[k] = _hits[k - 1];
+                k--;
+            }
+            _hitTimes[k] = root;
+            _hits[k] = i;
+        }
+        StopOccurrence = null;
+        int stopped = -1;
+        for (int k = 0; k < _hitCount && stopped < 0; k++)
+        {
+            int i = _hits[k];
+            double time = _hitTimes[k];
+            OdeEvent ev = _events[i];
+            bool stops = ev.Terminal || ev.Reset is not null;
+            Span<double> x = stops ? _stop : _x;
+            if (time == t) state.CopyTo(x);
+            else integrator.Interpolate(time, x);
+            double slope = (_gNew[i] - _gPrev[i]) / (t - tPrev);
+            var occurrence = new OdeEventOccurrence(i, ev, time, x[.._n].ToArray()) { MeanSlope = slope };
+            sink.Add(occurrence);
+            if (!stops) continue;
+            StopTime = time;
+            StopOccurrence = occurrence;
+            stopped = i;
+        }
+        _gNew.AsSpan().CopyTo(_gPrev);
+        return stopped;
+    }
+
+    private static bool Crosses(EventDirection direction, double g0, double g1)
+    {
+        bool rising = g0 < 0 && g1 >= 0, falling = g0 > 0 && g1 <= 0;
+        return direction switch
+        {
+            EventDirection.Rising => rising,
+            EventDirection.Falling => falling,
+            _ => rising || falling,
+        };
+    }
+
+    // Illinois (modified regula falsi) on g(t, y(t)) with y from the step's dense output, keeping a bracket
+    // [a, b] with a on the side before the crossing and b after it; a bisection replaces any iteration that does
+    // not halve the bracket relative to two iterations earlier, so convergence is never slower than bisection.
+    // Returns b, the end after the crossing, once the bracket is within a few ulps of t.
+    private double Locate(EventCondition g, IOdeIntegrator integrator, double a, double ga, double b, double gb)
+    {
+        int lastSide = 0;
+        double width = Math.Abs(b - a), widthBefore = 2 * width;
+        for (int iteration = 0; iteration < MaxIterations; iteration++)
+        {
+            double tol = 4 * Ulp(Math.Max(Math.Abs(a), Math.Abs(b)));
+            if (Math.Abs(b - a) <= tol) break;
+            double c = b - gb * (b - a) / (gb - ga);
+            bool slow = iteration % 2 == 0 && Math.Abs(b - a) > 0.5 * widthBefore;
+            if (slow || !(Math.Min(a, b) < c && c < Math.Max(a, b))) c = 0.5 * (a + b);
+            if (iteration % 2 == 0) widthBefore = Math.Abs(b - a);
+            integrator.Interpolate(c, _x);
+            double gc = g(c, _x.AsSpan(0, _n));
+            if (!double.IsFinite(gc)) { c = 0.5 * (a + b); integrator.Interpolate(c, _x); gc = g(c, _x.AsSpan(0, _n)); }
+            if (gc == 0 || Math.Sign(gc) == Math.Sign(gb) || !double.IsFinite(gc))
+            {
+                b = c; gb = gc;
+                if (gc == 0) break;
+                if (lastSide == 1) ga *= 0.5;
+                lastSide = 1;
+            }
+            else
+            {
+                a = c; ga = gc;
+                if (lastSide == -1) gb *= 0.5;
+                lastSide = -1;
+            }
+        }
+        return b;
+    }
+
+    private static double Ulp(double x) => Math.BitIncrement(x) - x;
+}
