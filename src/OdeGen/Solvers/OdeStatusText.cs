@@ -16,6 +16,7 @@ internal static class OdeStatusText
         OdeStatus.NonFiniteValue => "f or the state became NaN or ±∞ and smaller steps did not help",
         OdeStatus.SingularMatrix => "the stiff solver's iteration matrix was singular for several step sizes in a row; check the Jacobian",
         OdeStatus.ConvergenceFailure => "the Newton iterations of the implicit stages did not converge at the fixed step; use a smaller FixedStep or an adaptive solve",
+        OdeStatus.GrazingEvent => "an event's crossing was tangential (g_t + g_y·f = 0 at the event), so the event time has no derivative there; move the event surface or the start so the crossing is transversal",
         _ => $"it stopped with status {status}",
     };
 

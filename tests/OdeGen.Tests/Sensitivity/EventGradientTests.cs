@@ -468,6 +468,7 @@ public class EventGradientTests(ITestOutputHelper output)
         {
             var g = Ode.Gradient(new BouncingBall(), [0.0, 1.0], [0.0, 1.0], 0, [2.0], [1.0, 0.0], method, options);
             Assert.Equal(OdeStatus.GrazingEvent, g.Status);
+            Assert.Contains("tangential", Assert.Throws<OdeSolverException>(() => g.EnsureSuccess()).Message);
             Assert.All(g.Y0, x => Assert.True(double.IsNaN(x)));
             Assert.All(g.Parameters, x => Assert.True(double.IsNaN(x)));
         }
