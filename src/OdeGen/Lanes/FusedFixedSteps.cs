@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Runtime.CompilerServices;
 
 namespace OdeGen.Lanes;
@@ -11,6 +12,8 @@ namespace OdeGen.Lanes;
 /// multiplied rather than skipped (a finite value stays as it is), except the a_ij = 0 off the chain shape's
 /// sub-diagonal, which that kernel leaves out. The block solver's general step adds the same terms.
 /// </summary>
+// Public because generated code in the user's assembly implements or calls it; hidden from completion.
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class FusedFixedSteps
 {
     /// <summary>

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using OdeGen.Solvers;
 
 namespace OdeGen.Lanes;
@@ -6,6 +7,8 @@ namespace OdeGen.Lanes;
 /// One fixed step of an explicit Runge–Kutta tableau of at most four stages, ready for <see cref="FusedFixedSteps"/>:
 /// the step h (signed), the weights h·a_ij and h·b_i and the stage offsets c_i·h.
 /// </summary>
+// Public because generated code in the user's assembly implements or calls it; hidden from completion.
+[EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class FusedStepPlan
 {
     /// <summary>The largest number of stages a fused step has.</summary>

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 namespace OdeGen.Lanes;
 
 /// <summary>
@@ -6,6 +7,8 @@ namespace OdeGen.Lanes;
 /// system) for dynamics that are straight-line code over constant indices, with f in this form; the fused steppers
 /// of <see cref="FusedFixedSteps"/> run a whole Runge–Kutta step on it without a store between the stages.
 /// </summary>
+// Public because generated code in the user's assembly implements or calls it; hidden from completion.
+[EditorBrowsable(EditorBrowsableState.Never)]
 public interface ILaneRegisters<TSelf, TLane>
     where TSelf : unmanaged, ILaneRegisters<TSelf, TLane>
     where TLane : unmanaged, ILane<TLane>

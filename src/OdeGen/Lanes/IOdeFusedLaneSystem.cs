@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using OdeGen.Lanes;
 
 namespace OdeGen;
@@ -9,6 +10,8 @@ namespace OdeGen;
 /// uses it for fixed-step explicit methods of up to four stages (Euler, Midpoint, Heun, RK4) unless
 /// <see cref="EnsembleOptions.FusedSteps"/> is off.
 /// </summary>
+// Public because generated code in the user's assembly implements or calls it; hidden from completion.
+[EditorBrowsable(EditorBrowsableState.Never)]
 public interface IOdeFusedLaneSystem : IOdeLaneSystem
 {
     /// <summary>

@@ -3,10 +3,11 @@ using OdeGen.Solvers;
 namespace OdeGen;
 
 /// <summary>
-/// How <see cref="Ode.Gradient{TSystem}"/> differentiates a solve. The choices are static members
-/// (<see cref="Forward"/>, <see cref="BacksolveAdjoint"/>); each is an immutable object that can carry its
-/// own settings, so new methods (an interpolating adjoint with checkpoints, a discrete adjoint) are new
-/// members and new subclasses, and existing call sites keep compiling and meaning the same thing.
+/// How <see cref="Ode.Gradient{TSystem}"/> differentiates a solve. The choices are static members and factories
+/// (<see cref="Forward"/>, <see cref="InterpolatingAdjoint"/>, the default; <see cref="BacksolveAdjoint"/>,
+/// <see cref="Backsolve"/>; <see cref="DiscreteAdjoint"/>); each is an immutable object that carries its own
+/// settings, so a new method is a new member and a new subclass, and existing call sites keep compiling and
+/// meaning the same thing.
 /// </summary>
 /// <remarks>
 /// Only this assembly can derive from <see cref="Sensitivity"/>: the set of methods is closed, which lets
@@ -29,7 +30,7 @@ public abstract class Sensitivity
     /// the states at the observation times, then one backward solve of [y; a; a_p; a_t]. Memory does not
     /// grow with the number of steps and the cost does not grow with the number of parameters, but
     /// integrating the state backwards is unstable for chaotic or strongly dissipative systems over long spans.
-    /// The default of <see cref="Ode.Gradient{TSystem}"/> for explicit methods. Explicit methods only: with a stiff method it throws
+    /// Explicit methods only: with a stiff method it throws
     /// <see cref="NotSupportedException"/> (a stiff state integrated backwards is unstable; use <see cref="InterpolatingAdjoint"/>).
     /// </summary>
     public static BacksolveAdjointSensitivity BacksolveAdjoint { get; } = new();
