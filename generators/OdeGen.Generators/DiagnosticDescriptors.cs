@@ -7,7 +7,7 @@ namespace OdeGen.Generators;
 internal static class DiagnosticDescriptors
 {
     private const string Category = "OdeGen";
-    private const string HelpLink = "https://github.com/odegen/odegen/blob/main/docs/diagnostics.md";
+    private const string HelpPage = "https://github.com/odegen/odegen/blob/main/docs/diagnostics.md";
 
     /// <summary>ODE0001: the method's shape is not the dynamics signature.</summary>
     public static readonly DiagnosticDescriptor InvalidSignature = Error("ODE0001",
@@ -58,7 +58,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor NonSmoothFunction = new("ODE0010",
         "Non-smooth function in [OdeDynamics] method",
         "'Math.{0}' is not differentiable everywhere; at its kink or jump the generated derivative uses one side's slope, and adjoint gradients assume f is smooth",
-        Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink);
+        Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink("ODE0010"));
 
     /// <summary>ODE0011: a bug in the generator, reported instead of crashing the compiler.</summary>
     public static readonly DiagnosticDescriptor InternalError = Error("ODE0011",
@@ -89,7 +89,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor NonSmoothBranch = new("ODE0016",
         "Branch on a differentiated value",
         "The condition '{0}' depends on t, y or p: f may have a kink or jump where it switches, the derivative is that of the branch taken, and adjoint gradients assume f is smooth",
-        Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink);
+        Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink("ODE0016"));
 
     /// <summary>ODE0017: a call to an [OdeDifferentiable] helper that cannot be inlined.</summary>
     public static readonly DiagnosticDescriptor UnsupportedHelper = Error("ODE0017",
@@ -126,7 +126,13 @@ internal static class DiagnosticDescriptors
     /// <summary>The descriptor with code <paramref name="id"/>.</summary>
     public static DiagnosticDescriptor ById(string id) => All[id];
 
+    /// <summary>Every descriptor's code, for tests that walk them all.</summary>
+    public static IEnumerable<string> Ids => All.Keys;
+
+    /// <summary>The code's own section of docs/diagnostics.md: GitHub's anchor of the heading "## ODE00NN".</summary>
+    internal static string HelpLink(string id) => HelpPage + "#" + id.ToLowerInvariant();
+
     private static DiagnosticDescriptor Error(string id, string title, string message) =>
-        new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLink,
+        new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLink(id),
             customTags: WellKnownDiagnosticTags.NotConfigurable);
 }

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Text.RegularExpressions;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Text;
 using OdeGen.Generators.Model;
@@ -296,14 +298,39 @@ public class DiagnosticTests
     [Fact]
     public void EveryDescriptor_HasADistinctCode_ATitle_AndAHelpLink()
     {
-        string[] ids = Enumerable.Range(1, 18).Select(i => $"ODE{i:0000}").ToArray();
+        string[] ids = DiagnosticDescriptors.Ids.ToArray();
+        Assert.Equal(ids.Length, ids.Distinct().Count());
+        Assert.Superset(Enumerable.Range(1, 18).Select(i => $"ODE{i:0000}").ToHashSet(), ids.ToHashSet());
         foreach (string id in ids)
         {
             DiagnosticDescriptor descriptor = DiagnosticDescriptors.ById(id);
+            Assert.Equal(id, descriptor.Id);
             Assert.False(string.IsNullOrWhiteSpace(descriptor.Title.ToString()));
             Assert.False(string.IsNullOrWhiteSpace(descriptor.HelpLinkUri));
         }
     }
+
+    [Fact]
+    public void EveryHelpLink_PointsToItsOwnHeadingInDiagnosticsMd()
+    {
+        // GitHub's anchor of a heading: lower case, punctuation other than '-' and '_' dropped, spaces as '-'.
+        HashSet<string> anchors = File.ReadAllLines(DiagnosticsMd())
+            .Where(line => line.StartsWith('#'))
+            .Select(line => Regex.Replace(line.TrimStart('#').Trim().ToLowerInvariant(), @"[^\p{L}\p{Nd}\s_-]", "").Replace(' ', '-'))
+            .ToHashSet();
+        foreach (string id in DiagnosticDescriptors.Ids)
+        {
+            string link = DiagnosticDescriptors.ById(id).HelpLinkUri;
+            int hash = link.IndexOf('#', StringComparison.Ordinal);
+            Assert.True(hash > 0, $"{id}: '{link}' has no anchor");
+            Assert.EndsWith("/docs/diagnostics.md", link[..hash], StringComparison.Ordinal);
+            Assert.Equal(id.ToLowerInvariant(), link[(hash + 1)..]);
+            Assert.Contains(link[(hash + 1)..], anchors);
+        }
+    }
+
+    private static string DiagnosticsMd([CallerFilePath] string here = "") =>
+        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(here)!, "..", "..", "docs", "diagnostics.md"));
 
     /// <summary>
     /// Compiles <paramref name="marked"/> and asserts exactly one diagnostic <paramref name="id"/>,
