@@ -101,8 +101,32 @@ internal static class DiagnosticDescriptors
         "Invalid custom derivative rule",
         "The custom derivative of '{0}' cannot be used: {1}");
 
+    /// <summary>ODE0019: a parameter passed by reference or as params, which the dynamics signature does not take.</summary>
+    public static readonly DiagnosticDescriptor ParameterModifier = Error("ODE0019",
+        "Parameter modifier not allowed on an [OdeDynamics] method",
+        "The '{0}' modifier on parameter '{1}' of [OdeDynamics] method '{2}' is not allowed; declare it '{3} {1}', by value, without ref, in, out, ref readonly or params");
+
+    /// <summary>ODE0020: [OdeDynamics] on a local function, a lambda, an accessor or an operator, which have no type to add the struct to.</summary>
+    public static readonly DiagnosticDescriptor NotATypeMethod = Error("ODE0020",
+        "[OdeDynamics] must mark a method declared in a type",
+        "[OdeDynamics] cannot mark {0}: OdeGen adds the generated '{{Method}}System' struct to the type that declares the method; make it a static method of a partial class or struct");
+
+    /// <summary>ODE0021: a constant index outside a stackalloc buffer.</summary>
+    public static readonly DiagnosticDescriptor BufferIndexOutOfRange = Error("ODE0021",
+        "Buffer index out of range",
+        "Index {0} is outside the buffer '{1}', whose length is {2}; use an index from 0 to the length minus 1, or make the buffer larger");
+
+    /// <summary>ODE0022: a method in a file-local type, which no other file can add a part to.</summary>
+    public static readonly DiagnosticDescriptor FileLocalType = Error("ODE0022",
+        "[OdeDynamics] method in a file-local type",
+        "'{0}' is a file-local type: a 'file' type's parts must all be in one file, so OdeGen cannot add the generated '{1}' struct to it from its own file; remove 'file' (make the type 'internal' to keep it out of the assembly's API)");
+
     private static readonly Dictionary<string, DiagnosticDescriptor> All = new()
     {
+        [ParameterModifier.Id] = ParameterModifier,
+        [NotATypeMethod.Id] = NotATypeMethod,
+        [BufferIndexOutOfRange.Id] = BufferIndexOutOfRange,
+        [FileLocalType.Id] = FileLocalType,
         [InvalidCustomDerivative.Id] = InvalidCustomDerivative,
         [UnsupportedHelper.Id] = UnsupportedHelper,
         [NonSmoothBranch.Id] = NonSmoothBranch,

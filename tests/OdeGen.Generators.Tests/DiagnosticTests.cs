@@ -20,7 +20,6 @@ public class DiagnosticTests
     [InlineData("public void [|F|]" + Signature + " { dydt[0] = y[0]; }")]
     [InlineData("public static void F(double t, [|Span<double> y|], ReadOnlySpan<double> p, Span<double> dydt) { dydt[0] = y[0]; }")]
     [InlineData("public static void F(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, [|ReadOnlySpan<double> dydt|]) { }")]
-    [InlineData("public static void F(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, [|ref Span<double> dydt|]) { }")]
     [InlineData("public static void F[|(double t, ReadOnlySpan<double> y)|] { }")]
     [InlineData("public static void F[|<T>|]" + Signature + " { dydt[0] = y[0]; }")]
     public void ODE0001_InvalidSignature(string member) => AssertDiagnostic("ODE0001", InType(member));
@@ -296,11 +295,147 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void ODE0012_NestedTypeWithTheStructsName_NothingIsEmitted() => AssertDiagnostic("ODE0012", """
+        using OdeGen;
+        public static partial class Lorenz
+        {
+            class RhsSystem { }
+
+            [OdeDynamics]
+            public static void [|Rhs|](double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt) => dydt[0] = y[0];
+        }
+        """);
+
+    [Fact]
+    public void ODE0012_NestedTypeInAnotherPartOfTheType()
+    {
+        Diagnostic d = AssertDiagnostic("ODE0012", """
+            using OdeGen;
+            public static partial class Lorenz
+            {
+                [OdeDynamics]
+                public static void [|Rhs|](double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt) => dydt[0] = y[0];
+            }
+
+            public static partial class Lorenz
+            {
+                public struct RhsSystem { }
+            }
+            """);
+        Assert.Contains("the nested type 'RhsSystem'", d.GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ODE0012_TypeParameterWithTheStructsName() => AssertDiagnostic("ODE0012", """
+        using OdeGen;
+        public partial class Lorenz<RhsSystem>
+        {
+            [OdeDynamics]
+            public static void [|Rhs|](double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt) => dydt[0] = y[0];
+        }
+        """);
+
+    [Theory]
+    [InlineData("public static void F([|in|] double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt) { dydt[0] = y[0]; }", "in", "t")]
+    [InlineData("public static void F(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, [|ref|] Span<double> dydt) { dydt[0] = y[0]; }", "ref", "dydt")]
+    [InlineData("public static void F(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, [|out|] Span<double> dydt) { dydt = default; }", "out", "dydt")]
+    [InlineData("public static void F([|ref readonly|] double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt) { dydt[0] = y[0]; }", "ref readonly", "t")]
+    [InlineData("public static void F(double t, [|in|] ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt) { dydt[0] = y[0]; }", "in", "y")]
+    [InlineData("public static void F(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, [|params|] Span<double> dydt) { dydt[0] = y[0]; }", "params", "dydt")]
+    public void ODE0019_ParameterModifier_NamesTheModifier(string member, string modifier, string parameter)
+    {
+        Diagnostic d = AssertDiagnostic("ODE0019", InType(member));
+        Assert.Contains($"The '{modifier}' modifier on parameter '{parameter}'", d.GetMessage(), StringComparison.Ordinal);
+        string source = InType(member).Replace("[|", "").Replace("|]", "");
+        Assert.DoesNotContain(GeneratorHarness.Run(GeneratorHarness.Compile(source)).Result.Diagnostics, x => x.Id == "ODE0001");
+    }
+
+    [Fact]
+    public void ScopedParameters_AreAccepted()
+    {
+        GeneratorRun run = GeneratorHarness.Run(GeneratorHarness.Compile(InType(
+            "public static void F(double t, scoped ReadOnlySpan<double> y, scoped ReadOnlySpan<double> p, scoped Span<double> dydt) { dydt[0] = p[0] * y[0]; }")));
+        Assert.Empty(run.Result.Diagnostics);
+        Assert.Empty(GeneratorHarness.Errors(run.Output));
+        Assert.Contains("Sys.FSystem.g.cs", run.Sources.Keys);
+    }
+
+    [Fact]
+    public void ODE0020_LocalFunction() => AssertDiagnostic("ODE0020", """
+        using OdeGen;
+        public static partial class Sys
+        {
+            public static void Run()
+            {
+                [[|OdeDynamics|]]
+                static void Rhs(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt) => dydt[0] = y[0];
+            }
+        }
+        """);
+
+    [Fact]
+    public void ODE0020_Lambda() => AssertDiagnostic("ODE0020", """
+        using OdeGen;
+        public delegate void Dynamics(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt);
+        public static partial class Sys
+        {
+            public static readonly Dynamics Rhs = [[|OdeDynamics|]] static (double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt) => dydt[0] = y[0];
+        }
+        """);
+
+    [Fact]
+    public void ODE0020_Accessor() => AssertDiagnostic("ODE0020", """
+        using OdeGen;
+        public static partial class Sys
+        {
+            public static double Rate { [[|OdeDynamics|]] get => 1; }
+        }
+        """);
+
+    [Theory]
+    [InlineData("dydt[0] = h[[|2|]];")]
+    [InlineData("dydt[0] = h[[|-1|]];")]
+    [InlineData("h[[|Two + 1|]] = y[0]; dydt[0] = h[0];")]
+    public void ODE0021_ConstantIndexOutsideAStackallocBuffer(string use)
+    {
+        string body = "Span<double> h = stackalloc double[2]; for (int i = 0; i < 2; i++) { h[i] = y[i]; } " + use;
+        AssertDiagnostic("ODE0021", InMethod(body, "[OdeDynamics(States = 3, Parameters = 3)]").Replace("private static int Index = 1;", "private static int Index = 1; private const int Two = 2;"));
+    }
+
+    [Fact]
+    public void ODE0021_NegativeIndexIntoARuntimeSizedBuffer() =>
+        AssertDiagnostic("ODE0021", InMethod("Span<double> h = stackalloc double[y.Length]; for (int i = 0; i < y.Length; i++) { h[i] = y[i]; dydt[i] = y[i]; } dydt[0] += h[[|-2|]];"));
+
+    [Fact]
+    public void ODE0022_FileLocalType() => AssertDiagnostic("ODE0022", """
+        using OdeGen;
+        [|file|] static partial class Model
+        {
+            [OdeDynamics]
+            public static void Rhs(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt) => dydt[0] = y[0];
+        }
+        """);
+
+    [Fact]
+    public void ODE0022_TypeInsideAFileLocalType() => AssertDiagnostic("ODE0022", """
+        using OdeGen;
+        namespace N;
+        [|file|] partial class Outer
+        {
+            public static partial class Model
+            {
+                [OdeDynamics]
+                public static void Rhs(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt) => dydt[0] = y[0];
+            }
+        }
+        """);
+
+    [Fact]
     public void EveryDescriptor_HasADistinctCode_ATitle_AndAHelpLink()
     {
         string[] ids = DiagnosticDescriptors.Ids.ToArray();
         Assert.Equal(ids.Length, ids.Distinct().Count());
-        Assert.Superset(Enumerable.Range(1, 18).Select(i => $"ODE{i:0000}").ToHashSet(), ids.ToHashSet());
+        Assert.Superset(Enumerable.Range(1, 22).Select(i => $"ODE{i:0000}").ToHashSet(), ids.ToHashSet());
         foreach (string id in ids)
         {
             DiagnosticDescriptor descriptor = DiagnosticDescriptors.ById(id);

@@ -9,7 +9,7 @@ internal static class SystemEmitter
 {
     /// <summary>The generated source for <paramref name="system"/>; <paramref name="version"/> goes into [GeneratedCode].</summary>
     public static GeneratedFile Emit(SystemIr system, string version) =>
-        new(system.Header.HintName, InContainingTypes(system.Header, w => EmitStruct(w, system, version)));
+        new(system.Header.HintKey, HintNames.Extension, InContainingTypes(system.Header, w => EmitStruct(w, system, version)));
 
     /// <summary>
     /// A file's text: the auto-generated header, then the user's namespace and containing types re-opened
