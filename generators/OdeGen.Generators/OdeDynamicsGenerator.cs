@@ -29,8 +29,8 @@ public sealed partial class OdeDynamicsGenerator : IIncrementalGenerator
         /// <summary>The error-free models.</summary>
         public const string Model = "OdeGen.Model";
 
-        /// <summary>The keys of systems whose file names would differ only in case.</summary>
-        public const string CaseTwins = "OdeGen.CaseTwins";
+        /// <summary>Which systems' file names need a case suffix, and which are shared (<see cref="HintPlan"/>).</summary>
+        public const string FileNames = "OdeGen.FileNames";
 
         /// <summary>Forward and reverse mode.</summary>
         public const string Differentiate = "OdeGen.Differentiate";
@@ -62,12 +62,13 @@ public sealed partial class OdeDynamicsGenerator : IIncrementalGenerator
             .Select(static (r, _) => r.Value!)
             .WithTrackingName(TrackingNames.Model);
 
-        // File names must differ ignoring case; the few keys that do not get a suffix, so this needs all keys.
-        IncrementalValueProvider<EquatableArray<string>> caseTwins = models
+        // File names must differ ignoring case: the few keys that do not get a suffix, and a key two systems share
+        // (only in code the compiler rejects) gets no file. This needs all keys; it is combined in only at AddSource.
+        IncrementalValueProvider<HintPlan> hintPlan = models
             .Select(static (m, _) => m.Header.HintKey)
             .Collect()
-            .Select(static (keys, _) => HintNames.CaseTwins(keys))
-            .WithTrackingName(TrackingNames.CaseTwins);
+            .Select(static (keys, _) => HintNames.Plan(keys))
+            .WithTrackingName(TrackingNames.FileNames);
 
         IncrementalValuesProvider<Result<SystemIr>> simplified = models
             .Select(static (m, ct) => Guarded(m.Header.MethodName, () => SystemDifferentiator.Differentiate(m)))
@@ -85,7 +86,7 @@ public sealed partial class OdeDynamicsGenerator : IIncrementalGenerator
             .Select(static (r, ct) => Then(r, Emit))
             .WithTrackingName(TrackingNames.Emit);
 
-        context.RegisterSourceOutput(files.Combine(caseTwins), AddFile);
+        context.RegisterSourceOutput(files.Combine(hintPlan), AddFile);
 
         // The lane methods go to a second file of the partial struct (double and float systems alike): a failure
         // there (ODE0011) leaves the scalar system intact; failures upstream are reported once, above.
@@ -93,19 +94,20 @@ public sealed partial class OdeDynamicsGenerator : IIncrementalGenerator
             .Where(static r => r.Value is not null)
             .Select(static (r, ct) => Guarded(r.Value!.Header.MethodName, () => EmitLanes(r.Value!)))
             .WithTrackingName(TrackingNames.EmitLanes);
-        context.RegisterSourceOutput(laneFiles.Combine(caseTwins), AddFile);
+        context.RegisterSourceOutput(laneFiles.Combine(hintPlan), AddFile);
     }
 
-    private static void AddFile(SourceProductionContext context, (Result<GeneratedFile> File, EquatableArray<string> CaseTwins) input)
+    private static void AddFile(SourceProductionContext context, (Result<GeneratedFile> File, HintPlan Plan) input)
     {
-        (Result<GeneratedFile> file, EquatableArray<string> caseTwins) = input;
+        (Result<GeneratedFile> file, HintPlan plan) = input;
         ReportDiagnostics(context, file.Diagnostics);
-        if (file.Value is { } generated)
+
+        // Hint names are unique: keys are one-to-one with the structs' full names (file-local types are rejected,
+        // ODE0022), a type has one marked method of a name (ODE0012), keys equal ignoring case get a suffix, and
+        // a key two systems share (two types of one name, a compile error) gets no file.
+        if (file.Value is { } generated && HintNames.HintName(generated.HintKey, generated.Ending, plan) is { } hintName)
         {
-            // Hint names are unique: keys are one-to-one with the structs' full names (file-local types are
-            // rejected, ODE0022), a type has one marked method of a name (ODE0012), and keys equal ignoring
-            // case get a suffix.
-            context.AddSource(HintNames.HintName(generated.HintKey, generated.Ending, caseTwins), generated.Text);
+            context.AddSource(hintName, generated.Text);
         }
     }
 

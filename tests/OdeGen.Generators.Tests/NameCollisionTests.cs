@@ -183,6 +183,33 @@ public class NameCollisionTests
         Assert.Equal(new[] { 3.0 }, RunProbe(run));
     }
 
+    [Theory]
+    [InlineData("struct")]
+    [InlineData("record")]
+    [InlineData("interface")]
+    public void TwoTypesOfOneName_AnErrorOfTheUsersOwn_LeaveTheOtherSystemsAlone(string kind)
+    {
+        // 'partial class X' beside 'partial struct X' (CS0261) are two types with one full name: one key, two systems.
+        string source = $$"""
+            using OdeGen;
+            public partial class X { {{Rhs(2)}} }
+            public partial {{kind}} X { {{Rhs(3)}} }
+            public static partial class Other { {{Rhs(4)}} }
+            public static class Probe
+            {
+                public static double[] All() => new[] { {{Probe("Other.RhsSystem")}} };
+                {{ProbeHelpers}}
+            }
+            """;
+        Compilation input = GeneratorHarness.Compile(source);
+        GeneratorRun run = GeneratorHarness.Run(input);
+        Assert.Null(run.Result.Results.Single().Exception);
+        Assert.Empty(run.Result.Diagnostics);
+        Assert.Equal(new[] { "Other.RhsSystem.Lanes.g.cs", "Other.RhsSystem.g.cs" }, run.Sources.Keys.OrderBy(k => k, StringComparer.Ordinal));
+        Assert.Equal(new[] { "CS0261" }, GeneratorHarness.Errors(run.Output).Select(d => d.Id).Distinct());
+        Assert.Equal(GeneratorHarness.Errors(input).Where(d => d.Id == "CS0261").Select(d => d.ToString()), GeneratorHarness.Errors(run.Output).Select(d => d.ToString()));
+    }
+
     [Fact]
     public void AddingACaseTwin_DoesNotReEmitTheOtherSystems()
     {
@@ -229,9 +256,10 @@ public class NameCollisionTests
             Assert.DoesNotContain(key, c => c is '-' or '<' or '>' or '~' or '@' or '$' or '=' or '#' or '!' or '\'' || c > 127);
         }
 
-        EquatableArray<string> twins = HintNames.CaseTwins(byKey.Keys);
-        Assert.NotEmpty(twins);
-        var names = byKey.Keys.SelectMany(k => new[] { HintNames.HintName(k, HintNames.Extension, twins), HintNames.HintName(k, ".Lanes.g.cs", twins) }).ToList();
+        HintPlan plan = HintNames.Plan(byKey.Keys);
+        Assert.NotEmpty(plan.CaseTwins);
+        Assert.Empty(plan.Duplicates);
+        var names = byKey.Keys.SelectMany(k => new[] { HintNames.HintName(k, HintNames.Extension, plan)!, HintNames.HintName(k, ".Lanes.g.cs", plan)! }).ToList();
         Assert.Equal(names.Count, names.Distinct(StringComparer.OrdinalIgnoreCase).Count());
     }
 

@@ -20,7 +20,8 @@ namespace OdeGen.Generators.Model;
 /// and a key can be read back into the names it was made from.
 /// Keys differ as C# names differ, by case too, but hint names are compared ignoring case: keys that differ only
 /// in case (<c>Foo</c> and <c>foo</c>) get <see cref="CaseSuffix"/>, which records which letters are capitals.
-/// File-local types never get here (ODE0022), so a type's name is unique in the compilation.
+/// File-local types never get here (ODE0022), so in code that compiles a type's full name is unique; for code
+/// that does not, <see cref="Plan"/> finds the keys that are shared.
 /// </remarks>
 internal static class HintNames
 {
@@ -82,13 +83,22 @@ internal static class HintNames
     }
 
     /// <summary>
-    /// The keys among <paramref name="keys"/> that equal another, different key when case is ignored; sorted,
-    /// so the value is the same whatever order the systems come in (and mostly empty).
+    /// What the names of all systems need: the keys that equal another, different key when case is ignored (they
+    /// get <see cref="CaseSuffix"/>), and the keys that two systems share. Both sorted, so the plan is the same
+    /// whatever order the systems come in, and both mostly empty.
     /// </summary>
-    public static EquatableArray<string> CaseTwins(IEnumerable<string> keys)
+    /// <remarks>
+    /// Two systems share a key only when two distinct types have one full name, which the compiler rejects
+    /// (<c>partial class X</c> beside <c>partial struct X</c>: CS0261; a second type X: CS0101; the same method
+    /// twice in one type is ODE0012). Their files are left out, so the compiler's error stands alone instead of
+    /// a failed AddSource that would drop every system (CS8785).
+    /// </remarks>
+    public static HintPlan Plan(IEnumerable<string> keys)
     {
+        var all = keys.ToList();
+        var duplicates = all.GroupBy(k => k, System.StringComparer.Ordinal).Where(g => g.Skip(1).Any()).Select(g => g.Key).ToList();
         var twins = new List<string>();
-        foreach (IGrouping<string, string> group in keys.Distinct(System.StringComparer.Ordinal).GroupBy(k => k, System.StringComparer.OrdinalIgnoreCase))
+        foreach (IGrouping<string, string> group in all.Distinct(System.StringComparer.Ordinal).GroupBy(k => k, System.StringComparer.OrdinalIgnoreCase))
         {
             if (group.Skip(1).Any())
             {
@@ -97,7 +107,8 @@ internal static class HintNames
         }
 
         twins.Sort(System.StringComparer.Ordinal);
-        return new EquatableArray<string>(twins.ToArray());
+        duplicates.Sort(System.StringComparer.Ordinal);
+        return new HintPlan(new EquatableArray<string>(twins.ToArray()), new EquatableArray<string>(duplicates.ToArray()));
     }
 
     /// <summary>
@@ -130,7 +141,14 @@ internal static class HintNames
         return sb.ToString();
     }
 
-    /// <summary>The hint name of a file of the system <paramref name="key"/>: the key, its case suffix if it has a twin, and <paramref name="ending"/>.</summary>
-    public static string HintName(string key, string ending, EquatableArray<string> caseTwins) =>
-        (caseTwins.Contains(key) ? key + CaseSuffix(key) : key) + ending;
+    /// <summary>
+    /// The hint name of a file of the system <paramref name="key"/>: the key, its case suffix if it has a twin, and
+    /// <paramref name="ending"/>; null when another system has the same key (the file is left out).
+    /// </summary>
+    public static string? HintName(string key, string ending, HintPlan plan) =>
+        plan.Duplicates.Contains(key) ? null
+        : (plan.CaseTwins.Contains(key) ? key + CaseSuffix(key) : key) + ending;
 }
+
+/// <summary>The keys that need a case suffix, and the keys two systems share (see <see cref="HintNames.Plan"/>).</summary>
+internal sealed record HintPlan(EquatableArray<string> CaseTwins, EquatableArray<string> Duplicates);
