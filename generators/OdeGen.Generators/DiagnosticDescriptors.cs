@@ -121,8 +121,14 @@ internal static class DiagnosticDescriptors
         "[OdeDynamics] method in a file-local type",
         "'{0}' is a file-local type: a 'file' type's parts must all be in one file, so OdeGen cannot add the generated '{1}' struct to it from its own file; remove 'file' (make the type 'internal' to keep it out of the assembly's API)");
 
+    /// <summary>ODE0023: a variant interface, which cannot contain a struct.</summary>
+    public static readonly DiagnosticDescriptor VariantContainingType = Error("ODE0023",
+        "Type with variant type parameters cannot contain the generated struct",
+        "'{0}' cannot contain the generated '{3}' struct because its type parameter '{1}' is '{2}' (a type with 'in' or 'out' type parameters cannot contain types); declare the method in another partial type, or remove '{2}'");
+
     private static readonly Dictionary<string, DiagnosticDescriptor> All = new()
     {
+        [VariantContainingType.Id] = VariantContainingType,
         [ParameterModifier.Id] = ParameterModifier,
         [NotATypeMethod.Id] = NotATypeMethod,
         [BufferIndexOutOfRange.Id] = BufferIndexOutOfRange,

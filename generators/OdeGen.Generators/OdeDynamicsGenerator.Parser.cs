@@ -222,7 +222,19 @@ public sealed partial class OdeDynamicsGenerator
                     modifiers = modifiers.Concat(new[] { record.ClassOrStructKeyword.Text });
                 }
 
-                types.Insert(0, new ContainingType(string.Join(" ", modifiers), type.Identifier.Text + (type.TypeParameterList?.ToString() ?? "")));
+                // Type parameters by name and variance only: their attributes (and comments) belong to the user's part,
+                // and repeating an attribute on a second part is CS0579.
+                string typeParameters = type.TypeParameterList is { } list
+                    ? "<" + string.Join(", ", list.Parameters.Select(t => (t.VarianceKeyword.RawKind == 0 ? "" : t.VarianceKeyword.Text + " ") + t.Identifier.Text)) + ">"
+                    : "";
+                types.Insert(0, new ContainingType(string.Join(" ", modifiers), type.Identifier.Text + typeParameters));
+
+                // A type with 'in' or 'out' type parameters (a variant interface) cannot contain a struct (CS8427).
+                if (type.TypeParameterList?.Parameters.FirstOrDefault(t => t.VarianceKeyword.RawKind != 0) is { } variant)
+                {
+                    Report(DiagnosticDescriptors.VariantContainingType, variant.VarianceKeyword, type.Identifier.ValueText, variant.Identifier.ValueText,
+                        variant.VarianceKeyword.ValueText, _method.Name + "System");
+                }
             }
 
             return types.ToEquatableArray();

@@ -431,11 +431,39 @@ public class DiagnosticTests
         """);
 
     [Fact]
+    public void ODE0023_VariantInterface() => AssertDiagnostic("ODE0023", """
+        using OdeGen;
+        public partial interface IModel<T, [|out|] U>
+        {
+            [OdeDynamics]
+            static void Rhs(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt) => dydt[0] = y[0];
+        }
+        """);
+
+    [Fact]
+    public void TypeParameterAttributes_AreNotRepeatedOnTheGeneratedPart()
+    {
+        // Re-declaring [Tag] on the generated part of G<T> was CS0579 (duplicate attribute) in the generated file.
+        GeneratorRun run = GeneratorHarness.Run(GeneratorHarness.Compile("""
+            using OdeGen;
+            [AttributeUsage(AttributeTargets.GenericParameter)] public sealed class TagAttribute : Attribute { }
+            public partial class G<[Tag] T, /* second */ [Tag] U>
+            {
+                [OdeDynamics]
+                public static void Rhs(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt) => dydt[0] = y[0];
+            }
+            """));
+        Assert.Empty(run.Result.Diagnostics);
+        Assert.Empty(GeneratorHarness.Errors(run.Output));
+        Assert.Contains("partial class G<T, U>", run.ScalarSources["G`2.RhsSystem.g.cs"], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void EveryDescriptor_HasADistinctCode_ATitle_AndAHelpLink()
     {
         string[] ids = DiagnosticDescriptors.Ids.ToArray();
         Assert.Equal(ids.Length, ids.Distinct().Count());
-        Assert.Superset(Enumerable.Range(1, 22).Select(i => $"ODE{i:0000}").ToHashSet(), ids.ToHashSet());
+        Assert.Superset(Enumerable.Range(1, 23).Select(i => $"ODE{i:0000}").ToHashSet(), ids.ToHashSet());
         foreach (string id in ids)
         {
             DiagnosticDescriptor descriptor = DiagnosticDescriptors.ById(id);
