@@ -10,9 +10,10 @@ namespace OdeGen.Generators.Tests;
 /// compilation: no exception escapes the generator, and nothing it emits has an error of its own,
 /// so every mutant either compiles or carries an error (the compiler's or OdeGen's).
 /// Beside them, the shapes of issue #22 (<see cref="Shape"/>: file-local twins across files, generic-arity,
-/// nesting, namespace and case twins, the generated name taken, parameter modifiers, [OdeDynamics] on local
-/// functions, lambdas and accessors): as written they compile with exactly their OdeGen errors, and mutated
-/// they never throw, never get broken code, and never take a valid program's systems down with them.
+/// nesting, namespace and case twins, the generated name taken, parameter modifiers, containing types of every
+/// kind with attributed and variant type parameters, [OdeDynamics] on local functions, lambdas and accessors):
+/// as written they compile with exactly their OdeGen errors, and mutated they never throw, never get broken
+/// code, and never take a valid program's systems down with them.
 /// </summary>
 public class MutationTests
 {
@@ -102,7 +103,7 @@ public class MutationTests
 
     // ---- the shapes of issue #22: names that collide, parameter modifiers, misplaced attributes ----------------------
 
-    private const int ShapeBatches = 4, ShapesPerBatch = 126;
+    private const int ShapeBatches = 4, ShapesPerBatch = 128;
 
     private const string Signature = "(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)";
 
@@ -113,7 +114,7 @@ public class MutationTests
         string Rhs(string name = "Rhs") => $"[OdeDynamics] public static void {name}{Signature} {{ double a = p[0]; dydt[0] = a * y[0] + Math.Sin(t); dydt[1] = -y[1]; }}";
         string Use(params string[] structs) =>
             $"public static class Use {{ public static int N => {string.Join(" + ", structs.Select(x => $"new {x}().StateCount"))}; }}";
-        switch (k % 7)
+        switch (k % 8)
         {
             case 0:   // file-local twins, one per file, beside an ordinary system
                 expected = new[] { "ODE0022", "ODE0022" };
@@ -162,6 +163,15 @@ public class MutationTests
                 };
                 expected = new[] { "ODE0020" };
                 return new[] { ns + $"public delegate void D{Signature};\npublic static partial class Lorenz {{ {places[r.Next(places.Length)]} {Rhs("Other")} }}\n" + Use("Lorenz.OtherSystem") };
+            case 6:   // containing types of every kind, with attributes and variance on type parameters
+                expected = new[] { "ODE0023" };
+                return new[]
+                {
+                    ns + "[AttributeUsage(AttributeTargets.GenericParameter)] public sealed class TagAttribute : Attribute { }\n"
+                       + $"public partial class G<[Tag] T> {{ {Rhs()} }}\npublic partial interface IModel {{ {Rhs()} }}\npublic ref partial struct Ref {{ {Rhs()} }}\n"
+                       + $"public partial record R(int A) {{ {Rhs()} }}\npublic readonly partial record struct Rs {{ {Rhs()} }}\npublic partial interface IVariant<out T> {{ {Rhs()} }}\n"
+                       + Use("G<int>.RhsSystem", "IModel.RhsSystem", "Ref.RhsSystem", "R.RhsSystem", "Rs.RhsSystem"),
+                };
             default:   // names that differ only in case
                 expected = Array.Empty<string>();
                 return new[] { ns + $"public partial class Foo {{ {Rhs()} }}\npublic partial class foo {{ {Rhs()} }}\npublic partial class Foo<T> {{ {Rhs()} }}\n" + Use("Foo.RhsSystem", "foo.RhsSystem", "Foo<int>.RhsSystem") };
