@@ -89,6 +89,16 @@ public sealed partial class OdeDynamicsGenerator
 
         public Result<SystemModel> Run()
         {
+            // A method in a declaration that is not a class, struct, interface or record (a C# 14 'extension' block,
+            // which this Roslyn does not know): there is no type the struct could be re-declared in.
+            if (_syntax.Ancestors().OfType<TypeDeclarationSyntax>().FirstOrDefault(t => t is not (ClassDeclarationSyntax or StructDeclarationSyntax
+                    or InterfaceDeclarationSyntax or RecordDeclarationSyntax)) is { } block)
+            {
+                SyntaxNode at = _context.Attributes[0].ApplicationSyntaxReference?.GetSyntax(_cancellationToken) ?? _syntax;
+                Report(DiagnosticDescriptors.NotATypeMethod, at, $"a method of an '{block.Keyword.ValueText}' block");
+                return Finish(null);
+            }
+
             // Code with syntax errors already has the compiler's errors; generated code built from missing
             // names (a type or namespace without its identifier) would add errors of its own.
             if (HasSyntaxErrors())
