@@ -220,7 +220,7 @@ public sealed partial class OdeDynamicsGenerator
             }
 
             string name = SyntaxFacts.GetKeywordKind(local.Name) != SyntaxKind.None ? "buffer" : local.Name;
-            int? constantSize = _semantic.GetConstantValue(rank!.Sizes[0], _cancellationToken) is { HasValue: true, Value: int n } ? n : null;
+            int? constantSize = int.TryParse(size, NumberStyles.None, CultureInfo.InvariantCulture, out int n) ? n : null;
             _buffers[local] = new BufferState(_builder.Buf(Slot.None, size, name, zeroed: false), name, size, constantSize);
         }
 

@@ -639,8 +639,9 @@ public sealed partial class OdeDynamicsGenerator
                 return null;
             }
 
-            // A constant index must be inside the buffer: negative never is, and a stackalloc of constant size has a known end.
-            if (_semantic.GetConstantValue(argument!, _cancellationToken) is { HasValue: true, Value: int constant }
+            // A constant index (a constant, or an int local that is one) must be inside the buffer: negative never is,
+            // and a stackalloc of constant size has a known end.
+            if (int.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out int constant)
                 && (constant < 0 || constant >= buffer.ConstantSize))
             {
                 Report(DiagnosticDescriptors.BufferIndexOutOfRange, argument!, constant.ToString(System.Globalization.CultureInfo.InvariantCulture),

@@ -393,13 +393,23 @@ public class DiagnosticTests
         """);
 
     [Theory]
-    [InlineData("dydt[0] = h[[|2|]];")]
-    [InlineData("dydt[0] = h[[|-1|]];")]
-    [InlineData("h[[|Two + 1|]] = y[0]; dydt[0] = h[0];")]
-    public void ODE0021_ConstantIndexOutsideAStackallocBuffer(string use)
+    [InlineData("2", "dydt[0] = h[[|2|]];")]
+    [InlineData("2", "dydt[0] = h[[|-1|]];")]
+    [InlineData("Two", "h[[|Two + 1|]] = y[0]; dydt[0] = h[0];")]
+    [InlineData("two", "int k = 2; dydt[0] = h[[|k|]];")]
+    public void ODE0021_ConstantIndexOutsideAStackallocBuffer(string size, string use)
     {
-        string body = "Span<double> h = stackalloc double[2]; for (int i = 0; i < 2; i++) { h[i] = y[i]; } " + use;
+        string body = $"int two = 2; Span<double> h = stackalloc double[{size}]; for (int i = 0; i < 2; i++) {{ h[i] = y[i]; }} " + use;
         AssertDiagnostic("ODE0021", InMethod(body, "[OdeDynamics(States = 3, Parameters = 3)]").Replace("private static int Index = 1;", "private static int Index = 1; private const int Two = 2;"));
+    }
+
+    [Fact]
+    public void ConstantIndicesInsideAStackallocBuffer_AreFine()
+    {
+        string body = "int last = 1; Span<double> h = stackalloc double[2]; for (int i = 0; i < 2; i++) { h[i] = y[i]; } dydt[0] = h[0] + h[last]; dydt[1] = h[1];";
+        GeneratorRun run = GeneratorHarness.Run(GeneratorHarness.Compile(InMethod(body, "[OdeDynamics(States = 3, Parameters = 3)]")));
+        Assert.Empty(run.Result.Diagnostics);
+        Assert.Empty(GeneratorHarness.Errors(run.Output));
     }
 
     [Fact]
