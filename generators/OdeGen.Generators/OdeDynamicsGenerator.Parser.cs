@@ -49,6 +49,7 @@ public sealed partial class OdeDynamicsGenerator
             AccessorDeclarationSyntax accessor => $"the '{accessor.Keyword.ValueText}' accessor",
             OperatorDeclarationSyntax or ConversionOperatorDeclarationSyntax => "an operator",
             DestructorDeclarationSyntax => "a finalizer",
+            ConstructorDeclarationSyntax => "a constructor",
             _ => "this declaration",
         };
         SyntaxNode at = context.Attributes.IsEmpty ? node
