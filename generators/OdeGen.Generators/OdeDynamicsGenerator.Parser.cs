@@ -257,12 +257,24 @@ public sealed partial class OdeDynamicsGenerator
         /// </summary>
         private void CheckNotFileLocal()
         {
+            bool reported = false;
             foreach (TypeDeclarationSyntax type in _syntax.Ancestors().OfType<TypeDeclarationSyntax>())
             {
                 SyntaxToken file = type.Modifiers.FirstOrDefault(m => m.IsKind(SyntaxKind.FileKeyword));
                 if (file.IsKind(SyntaxKind.FileKeyword))
                 {
                     Report(DiagnosticDescriptors.FileLocalType, file, type.Identifier.ValueText, _method.Name + "System");
+                    reported = true;
+                }
+            }
+
+            // 'file' written only on another part of the type (itself the compiler's error): on the type's name here.
+            for (INamedTypeSymbol? t = _method.ContainingType; t is not null && !reported; t = t.ContainingType)
+            {
+                if (t.IsFileLocal && _syntax.Ancestors().OfType<TypeDeclarationSyntax>().FirstOrDefault() is { } nearest)
+                {
+                    Report(DiagnosticDescriptors.FileLocalType, nearest.Identifier, t.Name, _method.Name + "System");
+                    reported = true;
                 }
             }
         }

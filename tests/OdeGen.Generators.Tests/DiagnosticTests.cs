@@ -441,6 +441,23 @@ public class DiagnosticTests
         """);
 
     [Fact]
+    public void ODE0022_FileWrittenOnAnotherPartOnly()
+    {
+        // The compiler rejects the mixed parts; OdeGen must still not put the struct into a non-file type.
+        GeneratorRun run = GeneratorHarness.Run(GeneratorHarness.Compile("""
+            using OdeGen;
+            file static partial class Model { }
+            static partial class Model
+            {
+                [OdeDynamics]
+                public static void Rhs(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt) => dydt[0] = y[0];
+            }
+            """));
+        Assert.Empty(run.Sources);
+        Assert.Contains(run.Result.Diagnostics, d => d.Id == "ODE0022");
+    }
+
+    [Fact]
     public void ODE0023_VariantInterface() => AssertDiagnostic("ODE0023", """
         using OdeGen;
         public partial interface IModel<T, [|out|] U>
