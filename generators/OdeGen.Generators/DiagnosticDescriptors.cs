@@ -7,7 +7,7 @@ namespace OdeGen.Generators;
 internal static class DiagnosticDescriptors
 {
     private const string Category = "OdeGen";
-    private const string HelpLink = "https://github.com/odegen/odegen/blob/main/docs/diagnostics.md";
+    private const string HelpPage = "https://github.com/odegen/odegen/blob/main/docs/diagnostics.md";
 
     /// <summary>ODE0001: the method's shape is not the dynamics signature.</summary>
     public static readonly DiagnosticDescriptor InvalidSignature = Error("ODE0001",
@@ -58,7 +58,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor NonSmoothFunction = new("ODE0010",
         "Non-smooth function in [OdeDynamics] method",
         "'Math.{0}' is not differentiable everywhere; at its kink or jump the generated derivative uses one side's slope, and adjoint gradients assume f is smooth",
-        Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink);
+        Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink("ODE0010"));
 
     /// <summary>ODE0011: a bug in the generator, reported instead of crashing the compiler.</summary>
     public static readonly DiagnosticDescriptor InternalError = Error("ODE0011",
@@ -89,7 +89,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor NonSmoothBranch = new("ODE0016",
         "Branch on a differentiated value",
         "The condition '{0}' depends on t, y or p: f may have a kink or jump where it switches, the derivative is that of the branch taken, and adjoint gradients assume f is smooth",
-        Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink);
+        Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink("ODE0016"));
 
     /// <summary>ODE0017: a call to an [OdeDifferentiable] helper that cannot be inlined.</summary>
     public static readonly DiagnosticDescriptor UnsupportedHelper = Error("ODE0017",
@@ -101,8 +101,38 @@ internal static class DiagnosticDescriptors
         "Invalid custom derivative rule",
         "The custom derivative of '{0}' cannot be used: {1}");
 
+    /// <summary>ODE0019: a parameter passed by reference or as params, which the dynamics signature does not take.</summary>
+    public static readonly DiagnosticDescriptor ParameterModifier = Error("ODE0019",
+        "Parameter modifier not allowed on an [OdeDynamics] method",
+        "The '{0}' modifier on parameter '{1}' of [OdeDynamics] method '{2}' is not allowed; declare it '{3} {1}', by value, without ref, in, out, ref readonly or params");
+
+    /// <summary>ODE0020: [OdeDynamics] on a local function, a lambda, an accessor or an operator, which have no type to add the struct to.</summary>
+    public static readonly DiagnosticDescriptor NotATypeMethod = Error("ODE0020",
+        "[OdeDynamics] must mark a method declared in a type",
+        "[OdeDynamics] cannot mark {0}: OdeGen adds the generated '{{Method}}System' struct to the type that declares the method; make it a static method of a partial class or struct");
+
+    /// <summary>ODE0021: a constant index outside a stackalloc buffer.</summary>
+    public static readonly DiagnosticDescriptor BufferIndexOutOfRange = Error("ODE0021",
+        "Buffer index out of range",
+        "Index {0} is outside the buffer '{1}', whose length is {2}; use an index from 0 to the length minus 1, or make the buffer larger");
+
+    /// <summary>ODE0022: a method in a file-local type, which no other file can add a part to.</summary>
+    public static readonly DiagnosticDescriptor FileLocalType = Error("ODE0022",
+        "[OdeDynamics] method in a file-local type",
+        "'{0}' is a file-local type: a 'file' type's parts must all be in one file, so OdeGen cannot add the generated '{1}' struct to it from its own file; remove 'file' (make the type 'internal' to keep it out of the assembly's API)");
+
+    /// <summary>ODE0023: a variant interface, which cannot contain a struct.</summary>
+    public static readonly DiagnosticDescriptor VariantContainingType = Error("ODE0023",
+        "Type with variant type parameters cannot contain the generated struct",
+        "'{0}' cannot contain the generated '{3}' struct because its type parameter '{1}' is '{2}' (a type with 'in' or 'out' type parameters cannot contain types); declare the method in another partial type, or remove '{2}'");
+
     private static readonly Dictionary<string, DiagnosticDescriptor> All = new()
     {
+        [VariantContainingType.Id] = VariantContainingType,
+        [ParameterModifier.Id] = ParameterModifier,
+        [NotATypeMethod.Id] = NotATypeMethod,
+        [BufferIndexOutOfRange.Id] = BufferIndexOutOfRange,
+        [FileLocalType.Id] = FileLocalType,
         [InvalidCustomDerivative.Id] = InvalidCustomDerivative,
         [UnsupportedHelper.Id] = UnsupportedHelper,
         [NonSmoothBranch.Id] = NonSmoothBranch,
@@ -126,7 +156,13 @@ internal static class DiagnosticDescriptors
     /// <summary>The descriptor with code <paramref name="id"/>.</summary>
     public static DiagnosticDescriptor ById(string id) => All[id];
 
+    /// <summary>Every descriptor's code, for tests that walk them all.</summary>
+    public static IEnumerable<string> Ids => All.Keys;
+
+    /// <summary>The code's own section of docs/diagnostics.md: GitHub's anchor of the heading "## ODE00NN".</summary>
+    internal static string HelpLink(string id) => HelpPage + "#" + id.ToLowerInvariant();
+
     private static DiagnosticDescriptor Error(string id, string title, string message) =>
-        new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLink,
+        new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLink(id),
             customTags: WellKnownDiagnosticTags.NotConfigurable);
 }

@@ -38,11 +38,12 @@ public sealed partial class OdeDynamicsGenerator
         /// <summary>What the parser knows about a buffer: its IR id and which writes and reads it has seen.</summary>
         private sealed class BufferState
         {
-            public BufferState(int id, string name, string size)
+            public BufferState(int id, string name, string size, int? constantSize = null)
             {
                 Id = id;
                 Name = name;
                 Size = size;
+                ConstantSize = constantSize;
             }
 
             public int Id { get; }
@@ -50,6 +51,9 @@ public sealed partial class OdeDynamicsGenerator
             public string Name { get; }
 
             public string Size { get; }
+
+            /// <summary>The length when it is a compile-time constant (a stackalloc of constant size), else null.</summary>
+            public int? ConstantSize { get; }
 
             /// <summary>Whether a value of it has been read (other than by its own += and -=).</summary>
             public bool Read { get; set; }
@@ -216,7 +220,8 @@ public sealed partial class OdeDynamicsGenerator
             }
 
             string name = SyntaxFacts.GetKeywordKind(local.Name) != SyntaxKind.None ? "buffer" : local.Name;
-            _buffers[local] = new BufferState(_builder.Buf(Slot.None, size, name, zeroed: false), name, size);
+            int? constantSize = int.TryParse(size, NumberStyles.None, CultureInfo.InvariantCulture, out int n) ? n : null;
+            _buffers[local] = new BufferState(_builder.Buf(Slot.None, size, name, zeroed: false), name, size, constantSize);
         }
 
         // ---- buffers and accumulators -----------------------------------------------------------

@@ -19,7 +19,11 @@ public sealed partial class OdeDynamicsGenerator
     /// </summary>
     private static Result<SystemModel> Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
-        var syntax = (MethodDeclarationSyntax)context.TargetNode;
+        if (context.TargetNode is not MethodDeclarationSyntax syntax)
+        {
+            return NotATypeMethod(context, cancellationToken);
+        }
+
         try
         {
             return new Parser(context, syntax, cancellationToken).Run();
@@ -29,6 +33,28 @@ public sealed partial class OdeDynamicsGenerator
             return Result<SystemModel>.Fail(DiagnosticInfo.Create(DiagnosticDescriptors.InternalError,
                 syntax.Identifier.GetLocation(), syntax.Identifier.Text, e.GetType().Name + ": " + e.Message));
         }
+    }
+
+    /// <summary>
+    /// ODE0020 for [OdeDynamics] on a local function, a lambda, an accessor or an operator: the struct goes into
+    /// the method's type, and these have none of their own (or no name to build the struct's from).
+    /// </summary>
+    private static Result<SystemModel> NotATypeMethod(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        SyntaxNode node = context.TargetNode;
+        string what = node switch
+        {
+            LocalFunctionStatementSyntax local => $"the local function '{local.Identifier.ValueText}'",
+            AnonymousFunctionExpressionSyntax => "a lambda",
+            AccessorDeclarationSyntax accessor => $"the '{accessor.Keyword.ValueText}' accessor",
+            OperatorDeclarationSyntax or ConversionOperatorDeclarationSyntax => "an operator",
+            DestructorDeclarationSyntax => "a finalizer",
+            ConstructorDeclarationSyntax => "a constructor",
+            _ => "this declaration",
+        };
+        SyntaxNode at = context.Attributes.IsEmpty ? node
+            : context.Attributes[0].ApplicationSyntaxReference?.GetSyntax(cancellationToken) ?? node;
+        return Result<SystemModel>.Fail(DiagnosticInfo.Create(DiagnosticDescriptors.NotATypeMethod, at.GetLocation(), what));
     }
 
     /// <summary>One method's parse: signature, containing types, then the body statement by statement.</summary>
@@ -64,6 +90,16 @@ public sealed partial class OdeDynamicsGenerator
 
         public Result<SystemModel> Run()
         {
+            // A method in a declaration that is not a class, struct, interface or record (a C# 14 'extension' block,
+            // which this Roslyn does not know): there is no type the struct could be re-declared in.
+            if (_syntax.Ancestors().OfType<TypeDeclarationSyntax>().FirstOrDefault(t => t is not (ClassDeclarationSyntax or StructDeclarationSyntax
+                    or InterfaceDeclarationSyntax or RecordDeclarationSyntax)) is { } block)
+            {
+                SyntaxNode at = _context.Attributes[0].ApplicationSyntaxReference?.GetSyntax(_cancellationToken) ?? _syntax;
+                Report(DiagnosticDescriptors.NotATypeMethod, at, $"a method of an '{block.Keyword.ValueText}' block");
+                return Finish(null);
+            }
+
             // Code with syntax errors already has the compiler's errors; generated code built from missing
             // names (a type or namespace without its identifier) would add errors of its own.
             if (HasSyntaxErrors())
@@ -72,6 +108,7 @@ public sealed partial class OdeDynamicsGenerator
             }
 
             ReadAttribute();
+            CheckNotFileLocal();
             EquatableArray<ContainingType> types = ContainingTypes();
             CheckNameIsFree();
             if (!CheckSignature())
@@ -99,8 +136,26 @@ public sealed partial class OdeDynamicsGenerator
             }
 
             string? ns = _method.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
-            var header = new SystemHeader(ns, types, _method.Name, states, parameters, _real == SpecialType.System_Single, _vectorizeLoops);
+            var header = new SystemHeader(ns, types, _method.Name, states, parameters, _real == SpecialType.System_Single, _vectorizeLoops, HintKey());
             return Finish(new SystemModel(header, _builder.Build(_statements.ToEquatableArray(), userStatements)));
+        }
+
+        /// <summary>The struct's fully qualified name, encoded for file names (<see cref="HintNames"/>).</summary>
+        private string HintKey()
+        {
+            var namespaces = new List<string>();
+            for (INamespaceSymbol? n = _method.ContainingNamespace; n is { IsGlobalNamespace: false }; n = n.ContainingNamespace)
+            {
+                namespaces.Insert(0, n.Name);
+            }
+
+            var types = new List<(string, int)>();
+            for (INamedTypeSymbol? t = _method.ContainingType; t is not null; t = t.ContainingType)
+            {
+                types.Insert(0, (t.Name, t.Arity));
+            }
+
+            return HintNames.Key(namespaces, types, _method.Name + "System");
         }
 
         private bool HasSyntaxErrors() =>
@@ -178,20 +233,75 @@ public sealed partial class OdeDynamicsGenerator
                     modifiers = modifiers.Concat(new[] { record.ClassOrStructKeyword.Text });
                 }
 
-                types.Insert(0, new ContainingType(string.Join(" ", modifiers), type.Identifier.Text + (type.TypeParameterList?.ToString() ?? "")));
+                // Type parameters by name and variance only: their attributes (and comments) belong to the user's part,
+                // and repeating an attribute on a second part is CS0579.
+                string typeParameters = type.TypeParameterList is { } list
+                    ? "<" + string.Join(", ", list.Parameters.Select(t => (t.VarianceKeyword.RawKind == 0 ? "" : t.VarianceKeyword.Text + " ") + t.Identifier.Text)) + ">"
+                    : "";
+                types.Insert(0, new ContainingType(string.Join(" ", modifiers), type.Identifier.Text + typeParameters));
+
+                // A type with 'in' or 'out' type parameters (a variant interface) cannot contain a struct (CS8427).
+                if (type.TypeParameterList?.Parameters.FirstOrDefault(t => t.VarianceKeyword.RawKind != 0) is { } variant)
+                {
+                    Report(DiagnosticDescriptors.VariantContainingType, variant.VarianceKeyword, type.Identifier.ValueText, variant.Identifier.ValueText,
+                        variant.VarianceKeyword.ValueText, _method.Name + "System");
+                }
             }
 
             return types.ToEquatableArray();
         }
 
-        /// <summary>The input compilation holds no generated code, so any member with the struct's name is the user's.</summary>
+        /// <summary>
+        /// A file-local type (or a type inside one) cannot get a part from another file: a 'file partial' type in the
+        /// generated file would be a second, unrelated type. ODE0022 on the 'file' keyword.
+        /// </summary>
+        private void CheckNotFileLocal()
+        {
+            bool reported = false;
+            foreach (TypeDeclarationSyntax type in _syntax.Ancestors().OfType<TypeDeclarationSyntax>())
+            {
+                SyntaxToken file = type.Modifiers.FirstOrDefault(m => m.IsKind(SyntaxKind.FileKeyword));
+                if (file.IsKind(SyntaxKind.FileKeyword))
+                {
+                    Report(DiagnosticDescriptors.FileLocalType, file, type.Identifier.ValueText, _method.Name + "System");
+                    reported = true;
+                }
+            }
+
+            // 'file' written only on another part of the type (itself the compiler's error): on the type's name here.
+            for (INamedTypeSymbol? t = _method.ContainingType; t is not null && !reported; t = t.ContainingType)
+            {
+                if (t.IsFileLocal && _syntax.Ancestors().OfType<TypeDeclarationSyntax>().FirstOrDefault() is { } nearest)
+                {
+                    Report(DiagnosticDescriptors.FileLocalType, nearest.Identifier, t.Name, _method.Name + "System");
+                    reported = true;
+                }
+            }
+        }
+
+        /// <summary>
+        /// The input compilation holds no generated code, so any member with the struct's name (a field, a method, a
+        /// nested type, in any part of the type) or a type parameter of that name is the user's.
+        /// </summary>
         private void CheckNameIsFree()
         {
             string name = _method.Name + "System";
             INamedTypeSymbol type = _method.ContainingType;
-            if (type.MemberNames.Contains(name) || type.Name == name)
+            ISymbol? member = type.GetMembers(name).FirstOrDefault();
+            string? clash = member switch
             {
-                Report(DiagnosticDescriptors.GeneratedNameTaken, _syntax.Identifier, type.Name, name, _method.Name, $"the member '{name}'");
+                INamedTypeSymbol => $"the nested type '{name}'",
+                IMethodSymbol => $"the method '{name}'",
+                IPropertySymbol => $"the property '{name}'",
+                IEventSymbol => $"the event '{name}'",
+                not null => $"the member '{name}'",
+                _ when type.TypeParameters.Any(t => t.Name == name) => $"the type parameter '{name}'",
+                _ when type.Name == name => $"the type '{name}' itself",
+                _ => null,
+            };
+            if (clash is not null)
+            {
+                Report(DiagnosticDescriptors.GeneratedNameTaken, _syntax.Identifier, type.Name, name, _method.Name, clash);
             }
 
             int marked = type.GetMembers(_method.Name).Count(m => m.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == AttributeName));
@@ -270,12 +380,31 @@ public sealed partial class OdeDynamicsGenerator
             for (int i = 0; i < 4; i++)
             {
                 IParameterSymbol parameter = _method.Parameters[i];
-                if (!HasType(parameter.Type, i) || parameter.RefKind != RefKind.None || parameter.IsParams)
+                CheckModifiers(_syntax.ParameterList.Parameters[i], name, expected[i]);
+                if (!HasType(parameter.Type, i))
                 {
                     Report(DiagnosticDescriptors.InvalidSignature, _syntax.ParameterList.Parameters[i], name,
                         $"has parameter '{parameter.Name}' of type '{parameter.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)}' where '{expected[i]}' ({roles[i]}) is required");
                 }
             }
+        }
+
+        /// <summary>
+        /// ODE0019 on 'ref', 'in', 'out', 'ref readonly' or 'params': the generated methods take the values by value.
+        /// 'scoped' and 'this' change nothing the generated code relies on (it copies the body, never calls the method).
+        /// </summary>
+        private void CheckModifiers(ParameterSyntax parameter, string method, string expectedType)
+        {
+            var rejected = parameter.Modifiers.Where(m => !m.IsKind(SyntaxKind.ScopedKeyword) && !m.IsKind(SyntaxKind.ThisKeyword)).ToList();
+            if (rejected.Count == 0)
+            {
+                return;
+            }
+
+            string text = string.Join(" ", rejected.Select(m => m.Text));
+            var span = Microsoft.CodeAnalysis.Text.TextSpan.FromBounds(rejected[0].SpanStart, rejected[rejected.Count - 1].Span.End);
+            _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ParameterModifier, Location.Create(_syntax.SyntaxTree, span),
+                text, parameter.Identifier.ValueText, method, expectedType));
         }
 
         private bool HasType(ITypeSymbol type, int position)
@@ -520,6 +649,17 @@ public sealed partial class OdeDynamicsGenerator
             if (text is null)
             {
                 Report(DiagnosticDescriptors.NonConstantIndex, (SyntaxNode?)argument ?? access.ArgumentList, argument?.ToString() ?? access.ArgumentList.ToString(), access.Expression.ToString());
+                return null;
+            }
+
+            // A constant index (a constant, or an int local that is one) must be inside the buffer: negative never is,
+            // and a stackalloc of constant size has a known end.
+            if (int.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out int constant)
+                && (constant < 0 || constant >= buffer.ConstantSize))
+            {
+                Report(DiagnosticDescriptors.BufferIndexOutOfRange, argument!, constant.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    access.Expression.ToString(), buffer.Size);
+                return null;
             }
 
             return text;

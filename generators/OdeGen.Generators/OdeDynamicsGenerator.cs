@@ -29,6 +29,9 @@ public sealed partial class OdeDynamicsGenerator : IIncrementalGenerator
         /// <summary>The error-free models.</summary>
         public const string Model = "OdeGen.Model";
 
+        /// <summary>Which systems' file names need a case suffix, and which are shared (<see cref="HintPlan"/>).</summary>
+        public const string FileNames = "OdeGen.FileNames";
+
         /// <summary>Forward and reverse mode.</summary>
         public const string Differentiate = "OdeGen.Differentiate";
 
@@ -45,17 +48,29 @@ public sealed partial class OdeDynamicsGenerator : IIncrementalGenerator
     /// <inheritdoc/>
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
+        // Local functions, lambdas, accessors and operators are taken too, to be told why they get nothing (ODE0020).
         IncrementalValuesProvider<Result<SystemModel>> parsed = context.SyntaxProvider
-            .ForAttributeWithMetadataName(AttributeName, static (node, _) => node is MethodDeclarationSyntax, Parse)
+            .ForAttributeWithMetadataName(AttributeName, static (node, _) => node is BaseMethodDeclarationSyntax or LocalFunctionStatementSyntax
+                or AnonymousFunctionExpressionSyntax or AccessorDeclarationSyntax, Parse)
             .WithTrackingName(TrackingNames.Parse);
 
         // Diagnostics have their own output: a moved line changes them but not the code.
         context.RegisterSourceOutput(parsed.Select(static (r, _) => r.Diagnostics), ReportDiagnostics);
 
-        IncrementalValuesProvider<Result<SystemIr>> simplified = parsed
+        IncrementalValuesProvider<SystemModel> models = parsed
             .Where(static r => r.Value is not null)
             .Select(static (r, _) => r.Value!)
-            .WithTrackingName(TrackingNames.Model)
+            .WithTrackingName(TrackingNames.Model);
+
+        // File names must differ ignoring case: the few keys that do not get a suffix, and a key two systems share
+        // (only in code the compiler rejects) gets no file. This needs all keys; it is combined in only at AddSource.
+        IncrementalValueProvider<HintPlan> hintPlan = models
+            .Select(static (m, _) => m.Header.HintKey)
+            .Collect()
+            .Select(static (keys, _) => HintNames.Plan(keys))
+            .WithTrackingName(TrackingNames.FileNames);
+
+        IncrementalValuesProvider<Result<SystemIr>> simplified = models
             .Select(static (m, ct) => Guarded(m.Header.MethodName, () => SystemDifferentiator.Differentiate(m)))
             .WithTrackingName(TrackingNames.Differentiate)
             .Select(static (r, ct) => Then(r, s => s with
@@ -71,7 +86,7 @@ public sealed partial class OdeDynamicsGenerator : IIncrementalGenerator
             .Select(static (r, ct) => Then(r, Emit))
             .WithTrackingName(TrackingNames.Emit);
 
-        context.RegisterSourceOutput(files, AddFile);
+        context.RegisterSourceOutput(files.Combine(hintPlan), AddFile);
 
         // The lane methods go to a second file of the partial struct (double and float systems alike): a failure
         // there (ODE0011) leaves the scalar system intact; failures upstream are reported once, above.
@@ -79,16 +94,20 @@ public sealed partial class OdeDynamicsGenerator : IIncrementalGenerator
             .Where(static r => r.Value is not null)
             .Select(static (r, ct) => Guarded(r.Value!.Header.MethodName, () => EmitLanes(r.Value!)))
             .WithTrackingName(TrackingNames.EmitLanes);
-        context.RegisterSourceOutput(laneFiles, AddFile);
+        context.RegisterSourceOutput(laneFiles.Combine(hintPlan), AddFile);
     }
 
-    private static void AddFile(SourceProductionContext context, Result<GeneratedFile> file)
+    private static void AddFile(SourceProductionContext context, (Result<GeneratedFile> File, HintPlan Plan) input)
     {
+        (Result<GeneratedFile> file, HintPlan plan) = input;
         ReportDiagnostics(context, file.Diagnostics);
-        if (file.Value is not null)
+
+        // Hint names are unique: keys are one-to-one with the structs' full names (file-local types are rejected,
+        // ODE0022), a type has one marked method of a name (ODE0012), keys equal ignoring case get a suffix, and
+        // a key two systems share (two types of one name, a compile error) gets no file.
+        if (file.Value is { } generated && HintNames.HintName(generated.HintKey, generated.Ending, plan) is { } hintName)
         {
-            // Hint names are unique: the parser rejects a second marked method of the same name (ODE0012).
-            context.AddSource(file.Value.HintName, file.Value.Text);
+            context.AddSource(hintName, generated.Text);
         }
     }
 

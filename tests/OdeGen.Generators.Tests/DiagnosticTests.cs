@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Text.RegularExpressions;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Text;
 using OdeGen.Generators.Model;
@@ -18,7 +20,6 @@ public class DiagnosticTests
     [InlineData("public void [|F|]" + Signature + " { dydt[0] = y[0]; }")]
     [InlineData("public static void F(double t, [|Span<double> y|], ReadOnlySpan<double> p, Span<double> dydt) { dydt[0] = y[0]; }")]
     [InlineData("public static void F(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, [|ReadOnlySpan<double> dydt|]) { }")]
-    [InlineData("public static void F(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, [|ref Span<double> dydt|]) { }")]
     [InlineData("public static void F[|(double t, ReadOnlySpan<double> y)|] { }")]
     [InlineData("public static void F[|<T>|]" + Signature + " { dydt[0] = y[0]; }")]
     public void ODE0001_InvalidSignature(string member) => AssertDiagnostic("ODE0001", InType(member));
@@ -294,16 +295,232 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void ODE0012_NestedTypeWithTheStructsName_NothingIsEmitted() => AssertDiagnostic("ODE0012", """
+        using OdeGen;
+        public static partial class Lorenz
+        {
+            class RhsSystem { }
+
+            [OdeDynamics]
+            public static void [|Rhs|](double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt) => dydt[0] = y[0];
+        }
+        """);
+
+    [Fact]
+    public void ODE0012_NestedTypeInAnotherPartOfTheType()
+    {
+        Diagnostic d = AssertDiagnostic("ODE0012", """
+            using OdeGen;
+            public static partial class Lorenz
+            {
+                [OdeDynamics]
+                public static void [|Rhs|](double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt) => dydt[0] = y[0];
+            }
+
+            public static partial class Lorenz
+            {
+                public struct RhsSystem { }
+            }
+            """);
+        Assert.Contains("the nested type 'RhsSystem'", d.GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ODE0012_TypeParameterWithTheStructsName() => AssertDiagnostic("ODE0012", """
+        using OdeGen;
+        public partial class Lorenz<RhsSystem>
+        {
+            [OdeDynamics]
+            public static void [|Rhs|](double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt) => dydt[0] = y[0];
+        }
+        """);
+
+    [Theory]
+    [InlineData("public static void F([|in|] double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt) { dydt[0] = y[0]; }", "in", "t")]
+    [InlineData("public static void F(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, [|ref|] Span<double> dydt) { dydt[0] = y[0]; }", "ref", "dydt")]
+    [InlineData("public static void F(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, [|out|] Span<double> dydt) { dydt = default; }", "out", "dydt")]
+    [InlineData("public static void F([|ref readonly|] double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt) { dydt[0] = y[0]; }", "ref readonly", "t")]
+    [InlineData("public static void F(double t, [|in|] ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt) { dydt[0] = y[0]; }", "in", "y")]
+    [InlineData("public static void F(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, [|params|] Span<double> dydt) { dydt[0] = y[0]; }", "params", "dydt")]
+    public void ODE0019_ParameterModifier_NamesTheModifier(string member, string modifier, string parameter)
+    {
+        Diagnostic d = AssertDiagnostic("ODE0019", InType(member));
+        Assert.Contains($"The '{modifier}' modifier on parameter '{parameter}'", d.GetMessage(), StringComparison.Ordinal);
+        string source = InType(member).Replace("[|", "").Replace("|]", "");
+        Assert.DoesNotContain(GeneratorHarness.Run(GeneratorHarness.Compile(source)).Result.Diagnostics, x => x.Id == "ODE0001");
+    }
+
+    [Fact]
+    public void ScopedParameters_AreAccepted()
+    {
+        GeneratorRun run = GeneratorHarness.Run(GeneratorHarness.Compile(InType(
+            "public static void F(double t, scoped ReadOnlySpan<double> y, scoped ReadOnlySpan<double> p, scoped Span<double> dydt) { dydt[0] = p[0] * y[0]; }")));
+        Assert.Empty(run.Result.Diagnostics);
+        Assert.Empty(GeneratorHarness.Errors(run.Output));
+        Assert.Contains("Sys.FSystem.g.cs", run.Sources.Keys);
+    }
+
+    [Fact]
+    public void ODE0020_LocalFunction() => AssertDiagnostic("ODE0020", """
+        using OdeGen;
+        public static partial class Sys
+        {
+            public static void Run()
+            {
+                [[|OdeDynamics|]]
+                static void Rhs(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt) => dydt[0] = y[0];
+            }
+        }
+        """);
+
+    [Fact]
+    public void ODE0020_Lambda() => AssertDiagnostic("ODE0020", """
+        using OdeGen;
+        public delegate void Dynamics(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt);
+        public static partial class Sys
+        {
+            public static readonly Dynamics Rhs = [[|OdeDynamics|]] static (double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt) => dydt[0] = y[0];
+        }
+        """);
+
+    [Fact]
+    public void ODE0020_Accessor() => AssertDiagnostic("ODE0020", """
+        using OdeGen;
+        public static partial class Sys
+        {
+            public static double Rate { [[|OdeDynamics|]] get => 1; }
+        }
+        """);
+
+    [Theory]
+    [InlineData("2", "dydt[0] = h[[|2|]];")]
+    [InlineData("2", "dydt[0] = h[[|-1|]];")]
+    [InlineData("Two", "h[[|Two + 1|]] = y[0]; dydt[0] = h[0];")]
+    [InlineData("two", "int k = 2; dydt[0] = h[[|k|]];")]
+    public void ODE0021_ConstantIndexOutsideAStackallocBuffer(string size, string use)
+    {
+        string body = $"int two = 2; Span<double> h = stackalloc double[{size}]; for (int i = 0; i < 2; i++) {{ h[i] = y[i]; }} " + use;
+        AssertDiagnostic("ODE0021", InMethod(body, "[OdeDynamics(States = 3, Parameters = 3)]").Replace("private static int Index = 1;", "private static int Index = 1; private const int Two = 2;"));
+    }
+
+    [Fact]
+    public void ConstantIndicesInsideAStackallocBuffer_AreFine()
+    {
+        string body = "int last = 1; Span<double> h = stackalloc double[2]; for (int i = 0; i < 2; i++) { h[i] = y[i]; } dydt[0] = h[0] + h[last]; dydt[1] = h[1];";
+        GeneratorRun run = GeneratorHarness.Run(GeneratorHarness.Compile(InMethod(body, "[OdeDynamics(States = 3, Parameters = 3)]")));
+        Assert.Empty(run.Result.Diagnostics);
+        Assert.Empty(GeneratorHarness.Errors(run.Output));
+    }
+
+    [Fact]
+    public void ODE0021_NegativeIndexIntoARuntimeSizedBuffer() =>
+        AssertDiagnostic("ODE0021", InMethod("Span<double> h = stackalloc double[y.Length]; for (int i = 0; i < y.Length; i++) { h[i] = y[i]; dydt[i] = y[i]; } dydt[0] += h[[|-2|]];"));
+
+    [Fact]
+    public void ODE0022_FileLocalType() => AssertDiagnostic("ODE0022", """
+        using OdeGen;
+        [|file|] static partial class Model
+        {
+            [OdeDynamics]
+            public static void Rhs(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt) => dydt[0] = y[0];
+        }
+        """);
+
+    [Fact]
+    public void ODE0022_TypeInsideAFileLocalType() => AssertDiagnostic("ODE0022", """
+        using OdeGen;
+        namespace N;
+        [|file|] partial class Outer
+        {
+            public static partial class Model
+            {
+                [OdeDynamics]
+                public static void Rhs(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt) => dydt[0] = y[0];
+            }
+        }
+        """);
+
+    [Fact]
+    public void ODE0022_FileWrittenOnAnotherPartOnly()
+    {
+        // The compiler rejects the mixed parts; OdeGen must still not put the struct into a non-file type.
+        GeneratorRun run = GeneratorHarness.Run(GeneratorHarness.Compile("""
+            using OdeGen;
+            file static partial class Model { }
+            static partial class Model
+            {
+                [OdeDynamics]
+                public static void Rhs(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt) => dydt[0] = y[0];
+            }
+            """));
+        Assert.Empty(run.Sources);
+        Assert.Contains(run.Result.Diagnostics, d => d.Id == "ODE0022");
+    }
+
+    [Fact]
+    public void ODE0023_VariantInterface() => AssertDiagnostic("ODE0023", """
+        using OdeGen;
+        public partial interface IModel<T, [|out|] U>
+        {
+            [OdeDynamics]
+            static void Rhs(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt) => dydt[0] = y[0];
+        }
+        """);
+
+    [Fact]
+    public void TypeParameterAttributes_AreNotRepeatedOnTheGeneratedPart()
+    {
+        // Re-declaring [Tag] on the generated part of G<T> was CS0579 (duplicate attribute) in the generated file.
+        GeneratorRun run = GeneratorHarness.Run(GeneratorHarness.Compile("""
+            using OdeGen;
+            [AttributeUsage(AttributeTargets.GenericParameter)] public sealed class TagAttribute : Attribute { }
+            public partial class G<[Tag] T, /* second */ [Tag] U>
+            {
+                [OdeDynamics]
+                public static void Rhs(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt) => dydt[0] = y[0];
+            }
+            """));
+        Assert.Empty(run.Result.Diagnostics);
+        Assert.Empty(GeneratorHarness.Errors(run.Output));
+        Assert.Contains("partial class G<T, U>", run.ScalarSources["G`2.RhsSystem.g.cs"], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void EveryDescriptor_HasADistinctCode_ATitle_AndAHelpLink()
     {
-        string[] ids = Enumerable.Range(1, 18).Select(i => $"ODE{i:0000}").ToArray();
+        string[] ids = DiagnosticDescriptors.Ids.ToArray();
+        Assert.Equal(ids.Length, ids.Distinct().Count());
+        Assert.Superset(Enumerable.Range(1, 23).Select(i => $"ODE{i:0000}").ToHashSet(), ids.ToHashSet());
         foreach (string id in ids)
         {
             DiagnosticDescriptor descriptor = DiagnosticDescriptors.ById(id);
+            Assert.Equal(id, descriptor.Id);
             Assert.False(string.IsNullOrWhiteSpace(descriptor.Title.ToString()));
             Assert.False(string.IsNullOrWhiteSpace(descriptor.HelpLinkUri));
         }
     }
+
+    [Fact]
+    public void EveryHelpLink_PointsToItsOwnHeadingInDiagnosticsMd()
+    {
+        // GitHub's anchor of a heading: lower case, punctuation other than '-' and '_' dropped, spaces as '-'.
+        HashSet<string> anchors = File.ReadAllLines(DiagnosticsMd())
+            .Where(line => line.StartsWith('#'))
+            .Select(line => Regex.Replace(line.TrimStart('#').Trim().ToLowerInvariant(), @"[^\p{L}\p{Nd}\s_-]", "").Replace(' ', '-'))
+            .ToHashSet();
+        foreach (string id in DiagnosticDescriptors.Ids)
+        {
+            string link = DiagnosticDescriptors.ById(id).HelpLinkUri;
+            int hash = link.IndexOf('#', StringComparison.Ordinal);
+            Assert.True(hash > 0, $"{id}: '{link}' has no anchor");
+            Assert.EndsWith("/docs/diagnostics.md", link[..hash], StringComparison.Ordinal);
+            Assert.Equal(id.ToLowerInvariant(), link[(hash + 1)..]);
+            Assert.Contains(link[(hash + 1)..], anchors);
+        }
+    }
+
+    private static string DiagnosticsMd([CallerFilePath] string here = "") =>
+        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(here)!, "..", "..", "docs", "diagnostics.md"));
 
     /// <summary>
     /// Compiles <paramref name="marked"/> and asserts exactly one diagnostic <paramref name="id"/>,

@@ -35,7 +35,7 @@ public class IncrementalityTests
         SyntaxTree edited = CSharpSyntaxTree.ParseText(commented, GeneratorHarness.ParseOptions, old.FilePath);
         GeneratorDriverRunResult second = first.Driver.RunGenerators(compilation.ReplaceSyntaxTree(old, edited)).GetRunResult();
 
-        Incrementality.AssertAllStepsCached(second, OdeDynamicsGenerator.TrackingNames.Model,
+        Incrementality.AssertAllStepsCached(second, OdeDynamicsGenerator.TrackingNames.Model, OdeDynamicsGenerator.TrackingNames.FileNames,
             OdeDynamicsGenerator.TrackingNames.Differentiate, OdeDynamicsGenerator.TrackingNames.Simplify, OdeDynamicsGenerator.TrackingNames.Emit,
             OdeDynamicsGenerator.TrackingNames.EmitLanes);
     }

@@ -70,6 +70,21 @@ public class LoopTests
         Assert.Null(CompiledSystems.All["Chain.Rhs"].System.GetType().GetField("States", BindingFlags.Public | BindingFlags.Static));
     }
 
+    [Theory]
+    [InlineData(-1, 2, "states")]
+    [InlineData(3, -4, "parameters")]
+    [InlineData(int.MinValue, int.MinValue, "states")]
+    public void RuntimeSizedStruct_RefusesANegativeSize_NamingTheParameter(int states, int parameters, string refused)
+    {
+        Type type = CompiledSystems.All["Chain.Rhs"].System.GetType();
+        var e = Assert.Throws<TargetInvocationException>(() => Activator.CreateInstance(type, states, parameters));
+        var range = Assert.IsType<ArgumentOutOfRangeException>(e.InnerException);
+        Assert.Equal(refused, range.ParamName);
+
+        var system = (IOdeSystem)Activator.CreateInstance(type, 3, 0)!;
+        Assert.Equal((3, 0), (system.StateCount, system.ParameterCount));
+    }
+
     [Fact]
     public void MlpCode_IsLoops_NotUnrolled_AndAllocatesNothing()
     {

@@ -26,6 +26,9 @@ public class RobustnessTests
             ("rho = p[1]", "rho"), ("y[0] * y[1]", "y[0] * y[1] * 1e309"), ("sigma", "t"), (";", ""), ("{", ""),
             ("}", ""), ("ReadOnlySpan<double> p", "ReadOnlySpan<double> p, int extra"), ("rho - y[2]", "rho - y[2] ?? 1"),
             ("[OdeDynamics]", "[OdeDynamics(States = 1)]"), ("[OdeDynamics]", "[OdeDynamics(Parameters = -3)]"),
+            ("public static partial class", "file static partial class"), ("double t", "in double t"), ("Span<double> dydt", "ref Span<double> dydt"),
+            ("Span<double> dydt", "scoped Span<double> dydt"), ("    [OdeDynamics]", "    class RhsSystem { }\n    [OdeDynamics]"),
+            ("class Lorenz", "class Lorenz<RhsSystem>"),
         };
         // Two identical methods: the compiler reports CS0111; the generator must not crash on the shared file name.
         int method = source.IndexOf("    [OdeDynamics]", StringComparison.Ordinal);

@@ -33,13 +33,14 @@ public class SnapshotTests
     [Fact]
     public void HintNames_AreOneFilePerMethod_NamedByNamespaceTypesAndMethod()
     {
+        // Namespace parts joined by '.', nested types by '+', a generic type's arity after '`' (HintNames).
         RunScenario("Namespaces", out _, out var run);
         Assert.Equal(
             new[]
             {
+                "Scenarios.Outer.Inner.Container+Model.DecaySystem.g.cs",
                 "Scenarios.Outer.Inner.Container.GrowthSystem.g.cs",
-                "Scenarios.Outer.Inner.Container.Model.DecaySystem.g.cs",
-                "Scenarios.Outer.Inner.Holder_T_.SpinSystem.g.cs",
+                "Scenarios.Outer.Inner.Holder`1.SpinSystem.g.cs",
             },
             run.ScalarSources.Keys.OrderBy(k => k, StringComparer.Ordinal));
     }

@@ -12,15 +12,14 @@ namespace OdeGen.Generators.Emit;
 /// </summary>
 internal static class LaneEmitter
 {
-    /// <summary>How the lane file's hint name ends (the scalar file's is ".g.cs").</summary>
+    /// <summary>How the lane file's hint name ends (the scalar file's is <see cref="HintNames.Extension"/>).</summary>
     public const string HintSuffix = ".Lanes.g.cs";
 
     /// <summary>The lane file of <paramref name="system"/>.</summary>
     public static GeneratedFile Emit(SystemIr system)
     {
         SystemHeader h = system.Header;
-        string hint = h.HintName.Substring(0, h.HintName.Length - ".g.cs".Length) + HintSuffix;
-        return new GeneratedFile(hint, SystemEmitter.InContainingTypes(h, w => EmitStruct(w, system)));
+        return new GeneratedFile(h.HintKey, HintSuffix, SystemEmitter.InContainingTypes(h, w => EmitStruct(w, system)));
     }
 
     private static void EmitStruct(IndentedWriter w, SystemIr s)

@@ -9,7 +9,7 @@ internal static class SystemEmitter
 {
     /// <summary>The generated source for <paramref name="system"/>; <paramref name="version"/> goes into [GeneratedCode].</summary>
     public static GeneratedFile Emit(SystemIr system, string version) =>
-        new(system.Header.HintName, InContainingTypes(system.Header, w => EmitStruct(w, system, version)));
+        new(system.Header.HintKey, HintNames.Extension, InContainingTypes(system.Header, w => EmitStruct(w, system, version)));
 
     /// <summary>
     /// A file's text: the auto-generated header, then the user's namespace and containing types re-opened
@@ -114,7 +114,18 @@ internal static class SystemEmitter
             w.Line("/// <summary>")
              .Line($"/// Creates the system for the sizes {h.MethodName} is used with (its loops run over y.Length and p.Length).")
              .Line("/// </summary>")
+             .Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\">A size is negative.</exception>")
              .Open($"public {h.StructName}({string.Join(", ", arguments)})");
+            if (h.States < 0)
+            {
+                NotNegative(w, "states");
+            }
+
+            if (h.Parameters < 0)
+            {
+                NotNegative(w, "parameters");
+            }
+
             if (h.States < 0)
             {
                 w.Line("_states = states;");
@@ -131,6 +142,13 @@ internal static class SystemEmitter
         w.Line("/// <inheritdoc/>").Line($"public int StateCount => {(h.States >= 0 ? "States" : "_states")};").Line()
          .Line("/// <inheritdoc/>").Line($"public int ParameterCount => {(h.Parameters >= 0 ? "Parameters" : "_parameters")};");
     }
+
+    /// <summary>A constructor's check that the size <paramref name="parameter"/> is not negative (a size of 0 is the runtime's to refuse).</summary>
+    private static void NotNegative(IndentedWriter w, string parameter) =>
+        w.Open($"if ({parameter} < 0)")
+         .Line($"throw new global::System.ArgumentOutOfRangeException(nameof({parameter}), {parameter}, \"The number of {parameter} must not be negative.\");")
+         .Close()
+         .Line();
 
     /// <summary>
     /// The Jacobian of a system with loops: row i of dfdy and dfdp is aᵀ∂f with a = e_i. Rows are

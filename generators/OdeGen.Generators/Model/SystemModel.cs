@@ -11,37 +11,13 @@ internal sealed record ContainingType(string Keywords, string Name);
 /// </summary>
 /// <remarks>
 /// A size of -1 is known only at run time: the struct then takes it in its constructor. <paramref name="VectorizeLoops"/>
-/// is the attribute's opt-in to loops run across their index in SIMD (Emit/VectorLoopEmitter.cs).
+/// is the attribute's opt-in to loops run across their index in SIMD (Emit/VectorLoopEmitter.cs). <paramref name="HintKey"/>
+/// names the system's files, one-to-one with the struct's fully qualified name (<see cref="HintNames"/>).
 /// </remarks>
-internal sealed record SystemHeader(string? Namespace, EquatableArray<ContainingType> Types, string MethodName, int States, int Parameters, bool Single = false, bool VectorizeLoops = false)
+internal sealed record SystemHeader(string? Namespace, EquatableArray<ContainingType> Types, string MethodName, int States, int Parameters, bool Single = false, bool VectorizeLoops = false, string HintKey = "")
 {
     /// <summary>The generated struct's name, <c>{Method}System</c>.</summary>
     public string StructName => MethodName + "System";
-
-    /// <summary>A file name unique per method: namespace, types and method joined by dots.</summary>
-    public string HintName
-    {
-        get
-        {
-            var sb = new System.Text.StringBuilder();
-            if (Namespace is not null)
-            {
-                sb.Append(Namespace).Append('.');
-            }
-
-            foreach (ContainingType type in Types)
-            {
-                foreach (char c in type.Name)
-                {
-                    sb.Append(char.IsLetterOrDigit(c) || c == '_' ? c : '_');
-                }
-
-                sb.Append('.');
-            }
-
-            return sb.Append(StructName).Append(".g.cs").ToString();
-        }
-    }
 }
 
 /// <summary>The parser's output: the header and the user's method as primal IR.</summary>
@@ -50,5 +26,8 @@ internal sealed record SystemModel(SystemHeader Header, IrFunction Primal);
 /// <summary>The differentiated system: one IR function per generated method; no Jacobian IR when it is built from Vjp rows.</summary>
 internal sealed record SystemIr(SystemHeader Header, IrFunction Evaluate, IrFunction Jvp, IrFunction Vjp, IrFunction? Jacobian);
 
-/// <summary>A generated source file.</summary>
-internal sealed record GeneratedFile(string HintName, string Text);
+/// <summary>
+/// A generated source file of the system <paramref name="HintKey"/>; its name is the key, a suffix when another
+/// system's key differs only in case (added by the generator, which sees all keys), and <paramref name="Ending"/>.
+/// </summary>
+internal sealed record GeneratedFile(string HintKey, string Ending, string Text);

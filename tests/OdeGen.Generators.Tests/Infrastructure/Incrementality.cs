@@ -10,6 +10,7 @@ internal static class Incrementality
     {
         OdeDynamicsGenerator.TrackingNames.Parse,
         OdeDynamicsGenerator.TrackingNames.Model,
+        OdeDynamicsGenerator.TrackingNames.FileNames,
         OdeDynamicsGenerator.TrackingNames.Differentiate,
         OdeDynamicsGenerator.TrackingNames.Simplify,
         OdeDynamicsGenerator.TrackingNames.Emit,

@@ -19,8 +19,19 @@ namespace Scenarios.Loops
             /// <summary>
             /// Creates the system for the sizes Rhs is used with (its loops run over y.Length and p.Length).
             /// </summary>
+            /// <exception cref="global::System.ArgumentOutOfRangeException">A size is negative.</exception>
             public RhsSystem(int states, int parameters)
             {
+                if (states < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(states), states, "The number of states must not be negative.");
+                }
+
+                if (parameters < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(parameters), parameters, "The number of parameters must not be negative.");
+                }
+
                 _states = states;
                 _parameters = parameters;
             }
