@@ -20,7 +20,7 @@ public class PackageConsumerTests(PackedOdeGen package, ITestOutputHelper output
         AssertPacked();
         using ZipArchive zip = ZipFile.OpenRead(Path.Combine(package.Feed, $"OdeGen.{package.Version}.nupkg"));
         var entries = zip.Entries.Select(e => e.FullName).ToHashSet();
-        foreach (string expected in new[] { "analyzers/dotnet/cs/OdeGen.Generators.dll", "lib/net8.0/OdeGen.dll", "lib/net10.0/OdeGen.dll", "PACKAGE.md" })
+        foreach (string expected in new[] { "analyzers/dotnet/cs/OdeGen.Generators.dll", "analyzers/dotnet/cs/OdeGen.CodeFixes.dll", "lib/net8.0/OdeGen.dll", "lib/net10.0/OdeGen.dll", "PACKAGE.md" })
             Assert.Contains(expected, entries);
         using var reader = new StreamReader(zip.GetEntry("OdeGen.nuspec")!.Open());
         string nuspec = reader.ReadToEnd();

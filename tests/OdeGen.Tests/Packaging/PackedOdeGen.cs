@@ -16,6 +16,7 @@ public sealed class PackedOdeGen : IDisposable
         if (DotnetHost.Path is null) return;
         CopyFolder(Path.Combine("src", "OdeGen"));
         CopyFolder(Path.Combine("generators", "OdeGen.Generators"));
+        CopyFolder(Path.Combine("generators", "OdeGen.CodeFixes"));
         File.Copy(Path.Combine(Repository, "Directory.Build.props"), Path.Combine(Work, "Directory.Build.props"));
         Feed = Path.Combine(Work, "feed");
         PackResult = Dotnet.Run(Work, null, "pack", Path.Combine("src", "OdeGen", "OdeGen.csproj"), "-c", "Release", "-o", Feed, $"-p:Version={Version}");
