@@ -131,7 +131,9 @@ public class EnsemblePublicAllocationTests
             Assert.True(s.AllSucceeded);
             return bytes;
         }
-        long few = Bytes(0.5), many = Bytes(5);
+        // The least of three calls: the input copies come from the shared array pool, whose per-core stacks other
+        // tests' threads can empty now and then, and a miss there allocates a few hundred bytes that are not the solver's.
+        long few = Enumerable.Range(0, 3).Min(_ => Bytes(0.5)), many = Enumerable.Range(0, 3).Min(_ => Bytes(5));
         Assert.Equal(few, many);
     }
 }
