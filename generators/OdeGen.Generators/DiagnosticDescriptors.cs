@@ -101,8 +101,20 @@ internal static class DiagnosticDescriptors
         "Invalid custom derivative rule",
         "The custom derivative of '{0}' cannot be used: {1}");
 
+    /// <summary>ODE0025: an expression or statement nested deeper than the parser walks (the compiler's stack is not ours to spend).</summary>
+    public static readonly DiagnosticDescriptor NestedTooDeeply = Error("ODE0025",
+        "Expression or statement nested too deeply",
+        "This is nested more than {0} levels deep (parentheses around right operands, unary minus, call arguments, conditions, blocks, loops and branches count; a long chain like 'a + b + c + ...' does not); compute inner parts into locals first");
+
+    /// <summary>ODE0026: a method whose generated code would pass the limits of the runtime or of a sensible build.</summary>
+    public static readonly DiagnosticDescriptor MethodTooLarge = Error("ODE0026",
+        "[OdeDynamics] method too large",
+        "'{0}' is too large to generate: {1}, more than the {2} OdeGen supports; split the computation into a loop or smaller systems");
+
     private static readonly Dictionary<string, DiagnosticDescriptor> All = new()
     {
+        [NestedTooDeeply.Id] = NestedTooDeeply,
+        [MethodTooLarge.Id] = MethodTooLarge,
         [InvalidCustomDerivative.Id] = InvalidCustomDerivative,
         [UnsupportedHelper.Id] = UnsupportedHelper,
         [NonSmoothBranch.Id] = NonSmoothBranch,

@@ -85,6 +85,24 @@ public sealed partial class OdeDynamicsGenerator
         private string? IndexText(ExpressionSyntax expression, out int precedence)
         {
             precedence = 3;
+            if (!Enter(expression))
+            {
+                return null;
+            }
+
+            try
+            {
+                return IndexTextAt(expression, out precedence);
+            }
+            finally
+            {
+                _nesting--;
+            }
+        }
+
+        private string? IndexTextAt(ExpressionSyntax expression, out int precedence)
+        {
+            precedence = 3;
             if (_semantic.GetTypeInfo(expression, _cancellationToken).Type?.SpecialType != SpecialType.System_Int32)
             {
                 return null;
