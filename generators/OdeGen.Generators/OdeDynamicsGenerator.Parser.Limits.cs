@@ -1,8 +1,10 @@
 using System.Collections.Generic;
+using System.Linq;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using OdeGen.Generators.Ir;
 
 namespace OdeGen.Generators;
 
@@ -14,6 +16,14 @@ public sealed partial class OdeDynamicsGenerator
     /// <c>a + b + c + …</c> is walked iteratively and does not count.
     /// </summary>
     internal const int MaxNesting = 256;
+
+    /// <summary>
+    /// The most locals the user's computation may need in Evaluate (its locals, values used twice, a local every
+    /// <see cref="Generators.Emit.LocalNames.MaxInlineDepth"/> levels of a long expression). Jvp, Vjp and the lane methods need
+    /// up to about four times as many (a tangent or an adjoint and the slopes of each), and a .NET method can have at
+    /// most 65,534; a 5,000-statement chain over 10 states needs 5,020 in Evaluate and 20,124 in VjpLanes.
+    /// </summary>
+    internal const int MaxEvaluateLocals = 12_000;
 
     /// <summary>
     /// The parser's limits on nesting (issue #22): the generator runs on the compiler's thread, whose stack may be
@@ -75,6 +85,23 @@ public sealed partial class OdeDynamicsGenerator
             }
 
             return true;
+        }
+
+        /// <summary>Reports ODE0026 on the method's name when its Evaluate alone would need more than <see cref="MaxEvaluateLocals"/> locals.</summary>
+        private void CheckSize(IrFunction primal)
+        {
+            if (_diagnostics.Any(d => d.IsError))
+            {
+                return;
+            }
+
+            int locals = Generators.Emit.LocalNames.Assign(primal, new[] { "t", "y", "p", "dydt" }).Count(n => n is not null);
+            if (locals > MaxEvaluateLocals)
+            {
+                Report(DiagnosticDescriptors.MethodTooLarge, _syntax.Identifier, _method.Name,
+                    $"its Evaluate alone needs {locals.ToString("N0", CultureInfo.InvariantCulture)} locals",
+                    $"{MaxEvaluateLocals.ToString("N0", CultureInfo.InvariantCulture)} locals");
+            }
         }
 
         /// <summary>Reports ODE0025 on <paramref name="node"/>, once.</summary>

@@ -106,7 +106,9 @@ public sealed partial class OdeDynamicsGenerator
 
             string? ns = _method.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
             var header = new SystemHeader(ns, types, _method.Name, states, parameters, _real == SpecialType.System_Single, _vectorizeLoops);
-            return Finish(new SystemModel(header, _builder.Build(_statements.ToEquatableArray(), userStatements)));
+            IrFunction primal = _builder.Build(_statements.ToEquatableArray(), userStatements);
+            CheckSize(primal);
+            return Finish(new SystemModel(header, primal));
         }
 
         private bool HasSyntaxErrors() =>

@@ -103,6 +103,32 @@ internal static class LocalNames
         return names;
     }
 
+    /// <summary>
+    /// The most locals a generated method may declare: .NET allows 65,534 per method (CS0204 beyond), and the
+    /// compiler adds a few temporaries of its own.
+    /// </summary>
+    public const int MaxLocals = 65_000;
+
+    /// <summary>
+    /// Throws (the generator turns it into ODE0011 instead of code that does not compile) when <paramref name="names"/>
+    /// declares more than <see cref="MaxLocals"/> locals. The parser's ODE0026 is meant to stop such methods first;
+    /// this is the last line.
+    /// </summary>
+    public static void CheckCount(string?[] names, string method)
+    {
+        int count = 0;
+        foreach (string? name in names)
+        {
+            count += name is null ? 0 : 1;
+        }
+
+        if (count > MaxLocals)
+        {
+            throw new System.InvalidOperationException(
+                $"the generated {method} would declare {count:N0} locals, more than the {MaxLocals:N0} a .NET method can have; split the computation into a loop or smaller systems");
+        }
+    }
+
     private static bool IsSpan(Slot slot) => slot is Slot.Y or Slot.P or Slot.YDot or Slot.PDot or Slot.A;
 
     private static string SpanName(Slot slot) => slot switch
