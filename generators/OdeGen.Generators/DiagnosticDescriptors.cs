@@ -109,7 +109,7 @@ internal static class DiagnosticDescriptors
     /// <summary>ODE0026: a method whose generated code would pass the limits of the runtime or of a sensible build.</summary>
     public static readonly DiagnosticDescriptor MethodTooLarge = Error("ODE0026",
         "[OdeDynamics] method too large",
-        "'{0}' is too large to generate: {1}, more than the {2} OdeGen supports (its derivatives need up to four times as many, and a .NET method can have at most 65,534); compute it in a loop, or split it into smaller systems");
+        "'{0}' is too large to generate: {1}, more than the {2} OdeGen supports (its derivatives need up to six times as many, and a .NET method can have at most 65,534); compute it in a loop, or split it into smaller systems");
 
     private static readonly Dictionary<string, DiagnosticDescriptor> All = new()
     {
