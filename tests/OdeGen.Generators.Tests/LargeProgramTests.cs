@@ -35,7 +35,7 @@ public class LargeProgramTests
     [Fact]
     public void Sum_Of10000Terms_CompilesAndIsRight_OnASmallStack()
     {
-        // dydt[0] = p[0]*y[0] + p[1]*y[0] + … + p[999]*y[9]: 10,000 distinct products in one left-deep sum.
+        // dydt[0] = p[0]*y[0] + … + p[999]*y[0] + p[0]*y[1] + … + p[999]*y[9]: 10,000 distinct products in one left-deep sum.
         (GeneratorRun run, Assembly assembly) = GenerateAndLoad(LargePrograms.Sum(10_000));
         string text = run.ScalarSources.Values.Single();
         // Code lines stay short (the comments above them quote the user's statement as written).
