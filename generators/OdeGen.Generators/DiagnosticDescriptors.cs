@@ -126,8 +126,20 @@ internal static class DiagnosticDescriptors
         "Type with variant type parameters cannot contain the generated struct",
         "'{0}' cannot contain the generated '{3}' struct because its type parameter '{1}' is '{2}' (a type with 'in' or 'out' type parameters cannot contain types); declare the method in another partial type, or remove '{2}'");
 
+    /// <summary>ODE0025: an expression or statement nested deeper than the parser walks (the compiler's stack is not ours to spend).</summary>
+    public static readonly DiagnosticDescriptor NestedTooDeeply = Error("ODE0025",
+        "Expression or statement nested too deeply",
+        "This is nested more than {0} levels deep (parentheses around right operands, unary minus, call arguments, conditions, blocks, loops and branches count; a long chain like 'a + b + c + ...' does not); compute inner parts into locals first");
+
+    /// <summary>ODE0026: a method whose generated code would pass the limits of the runtime or of a sensible build.</summary>
+    public static readonly DiagnosticDescriptor MethodTooLarge = Error("ODE0026",
+        "[OdeDynamics] method too large",
+        "'{0}' is too large to generate: {1}, more than the {2} OdeGen supports (its derivatives need up to six times as many, and a .NET method can have at most 65,534); compute it in a loop, or split it into smaller systems");
+
     private static readonly Dictionary<string, DiagnosticDescriptor> All = new()
     {
+        [NestedTooDeeply.Id] = NestedTooDeeply,
+        [MethodTooLarge.Id] = MethodTooLarge,
         [VariantContainingType.Id] = VariantContainingType,
         [ParameterModifier.Id] = ParameterModifier,
         [NotATypeMethod.Id] = NotATypeMethod,

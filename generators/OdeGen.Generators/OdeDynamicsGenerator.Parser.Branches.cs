@@ -118,6 +118,23 @@ public sealed partial class OdeDynamicsGenerator
         /// </summary>
         private int Condition(ExpressionSyntax expression)
         {
+            if (!Enter(expression))
+            {
+                return -1;
+            }
+
+            try
+            {
+                return ConditionAt(expression);
+            }
+            finally
+            {
+                _nesting--;
+            }
+        }
+
+        private int ConditionAt(ExpressionSyntax expression)
+        {
             switch (expression)
             {
                 case ParenthesizedExpressionSyntax parenthesized:

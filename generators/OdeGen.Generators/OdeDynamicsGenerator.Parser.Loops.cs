@@ -88,6 +88,25 @@ public sealed partial class OdeDynamicsGenerator
 
         private string? IndexText(ExpressionSyntax expression, out int precedence)
         {
+            // Only int expressions nest further here (a double one is no index: no level is spent on it).
+            precedence = 3;
+            if (_semantic.GetTypeInfo(expression, _cancellationToken).Type?.SpecialType != SpecialType.System_Int32 || !Enter(expression))
+            {
+                return null;
+            }
+
+            try
+            {
+                return IndexTextAt(expression, out precedence);
+            }
+            finally
+            {
+                _nesting--;
+            }
+        }
+
+        private string? IndexTextAt(ExpressionSyntax expression, out int precedence)
+        {
             precedence = 3;
             if (_semantic.GetTypeInfo(expression, _cancellationToken).Type?.SpecialType != SpecialType.System_Int32)
             {

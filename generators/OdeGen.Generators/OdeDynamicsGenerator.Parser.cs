@@ -28,6 +28,12 @@ public sealed partial class OdeDynamicsGenerator
         {
             return new Parser(context, syntax, cancellationToken).Run();
         }
+        catch (InsufficientExecutionStackException)
+        {
+            // Deep nesting the parser's own limit did not catch (it reports ODE0025 on the node where it can).
+            return Result<SystemModel>.Fail(DiagnosticInfo.Create(DiagnosticDescriptors.NestedTooDeeply,
+                syntax.Identifier.GetLocation(), MaxNesting.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             return Result<SystemModel>.Fail(DiagnosticInfo.Create(DiagnosticDescriptors.InternalError,
@@ -121,7 +127,7 @@ public sealed partial class OdeDynamicsGenerator
             {
                 Statements(body.Statements, topLevel: true);
             }
-            else if (_syntax.ExpressionBody is { } arrow)
+            else if (_syntax.ExpressionBody is { } arrow && ShallowEnough(arrow.Expression))
             {
                 ExpressionStatement(arrow.Expression, arrow.Expression);
             }
@@ -137,7 +143,9 @@ public sealed partial class OdeDynamicsGenerator
 
             string? ns = _method.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
             var header = new SystemHeader(ns, types, _method.Name, states, parameters, _real == SpecialType.System_Single, _vectorizeLoops, HintKey());
-            return Finish(new SystemModel(header, _builder.Build(_statements.ToEquatableArray(), userStatements)));
+            IrFunction primal = _builder.Build(_statements.ToEquatableArray(), userStatements);
+            CheckSize(primal);
+            return Finish(new SystemModel(header, primal));
         }
 
         /// <summary>The struct's fully qualified name, encoded for file names (<see cref="HintNames"/>).</summary>
@@ -441,12 +449,38 @@ public sealed partial class OdeDynamicsGenerator
             for (int i = 0; i < statements.Count; i++)
             {
                 _cancellationToken.ThrowIfCancellationRequested();
+                if (topLevel && !ShallowEnough(statements[i]))
+                {
+                    continue;
+                }
+
                 Statement(statements[i], isLast: i == statements.Count - 1, topLevel);
             }
         }
 
         /// <summary>Lowers one statement; a bare <c>return;</c> is allowed only as the method's last statement.</summary>
         private void Statement(StatementSyntax statement, bool isLast, bool topLevel)
+        {
+            if (!Enter(statement))
+            {
+                return;
+            }
+
+            try
+            {
+                StatementAt(statement, isLast, topLevel);
+            }
+            catch (InsufficientExecutionStackException)
+            {
+                TooDeep(statement);
+            }
+            finally
+            {
+                _nesting--;
+            }
+        }
+
+        private void StatementAt(StatementSyntax statement, bool isLast, bool topLevel)
         {
             switch (statement)
             {
@@ -744,33 +778,88 @@ public sealed partial class OdeDynamicsGenerator
         // ---- expressions --------------------------------------------------------------------
 
         /// <summary>Lowers a double-valued expression to an IR value; -1 after reporting a diagnostic.</summary>
+        /// <remarks>
+        /// A chain of binary operators down its left operands (<c>a + b + c + …</c>, how C# parses a long sum, with any
+        /// parentheses and unary plus on the way) is walked in a loop, so a 10,000-term sum costs no stack; right operands,
+        /// unary minus and call arguments recurse, at most <see cref="MaxNesting"/> levels deep (ODE0025).
+        /// </remarks>
         private int Lower(ExpressionSyntax expression)
         {
-            Optional<object?> constant = _semantic.GetConstantValue(expression, _cancellationToken);
-            if (constant.HasValue)
+            if (!Enter(expression))
             {
-                return Constant(expression, constant.Value);
+                return -1;
             }
 
-            // An int index expression used as a number ((i + 1) * y[i]): converted as C# converts it.
-            if (_loopMode && IndexText(expression) is { } index)
+            try
             {
-                return _builder.Input(Slot.Index, 0, index);
-            }
+                var chain = new List<(Op Op, ExpressionSyntax Right)>();   // outermost first
+                ExpressionSyntax e = expression;
+                int value;
+                while (true)
+                {
+                    Optional<object?> constant = _semantic.GetConstantValue(e, _cancellationToken);
+                    if (constant.HasValue)
+                    {
+                        value = Constant(e, constant.Value);
+                        break;
+                    }
 
+                    // An int index expression used as a number ((i + 1) * y[i]): converted as C# converts it.
+                    if (_loopMode && IndexText(e) is { } index)
+                    {
+                        value = _builder.Input(Slot.Index, 0, index);
+                        break;
+                    }
+
+                    if (e is ParenthesizedExpressionSyntax parenthesized)
+                    {
+                        e = parenthesized.Expression;
+                    }
+                    else if (e is PrefixUnaryExpressionSyntax plus && plus.IsKind(SyntaxKind.UnaryPlusExpression))
+                    {
+                        e = plus.Operand;
+                    }
+                    else if (e is BinaryExpressionSyntax binary && BinaryOp(binary) is { } op && IsDouble(binary))
+                    {
+                        chain.Add((op, binary.Right));
+                        e = binary.Left;
+                    }
+                    else
+                    {
+                        value = LowerOperand(e);
+                        break;
+                    }
+                }
+
+                // The left operand first, then each right operand, as C# evaluates them.
+                for (int k = chain.Count - 1; k >= 0; k--)
+                {
+                    int right = Lower(chain[k].Right);
+                    value = value < 0 || right < 0 ? -1 : _builder.Binary(chain[k].Op, value, right);
+                }
+
+                return value;
+            }
+            catch (InsufficientExecutionStackException)
+            {
+                // The compiler's own binding of a deep expression ran short of stack on this thread first.
+                TooDeep(expression);
+                return -1;
+            }
+            finally
+            {
+                _nesting--;
+            }
+        }
+
+        /// <summary>Lowers what is not a constant, an index, parentheses, unary plus or a binary operator on doubles.</summary>
+        private int LowerOperand(ExpressionSyntax expression)
+        {
             switch (expression)
             {
-                case ParenthesizedExpressionSyntax parenthesized:
-                    return Lower(parenthesized.Expression);
-                case PrefixUnaryExpressionSyntax unary when unary.IsKind(SyntaxKind.UnaryPlusExpression):
-                    return Lower(unary.Operand);
                 case PrefixUnaryExpressionSyntax unary when unary.IsKind(SyntaxKind.UnaryMinusExpression):
                     int operand = Lower(unary.Operand);
                     return operand < 0 ? -1 : _builder.Neg(operand);
-                case BinaryExpressionSyntax binary when BinaryOp(binary) is { } op && IsDouble(binary):
-                    int left = Lower(binary.Left);
-                    int right = Lower(binary.Right);
-                    return left < 0 || right < 0 ? -1 : _builder.Binary(op, left, right);
                 case CastExpressionSyntax cast when _loopMode && IsDouble(cast) && IndexText(cast.Expression) is { } castIndex:
                     return _builder.Input(Slot.Index, 0, castIndex);
                 case ElementAccessExpressionSyntax access:

@@ -5,7 +5,7 @@ namespace OdeGen.Generators.Tests;
 
 /// <summary>
 /// Randomly generated programs with branches and a loop (<see cref="StructuredPrograms"/>), 100 to a
-/// compilation: Evaluate equals the user's method bit for bit, Jvp and the Jacobian match central
+/// compilation: Evaluate and Jvp's dydt equal the user's method bit for bit, Jvp and the Jacobian match central
 /// differences, and Vjp passes the dot-product test. A failure names the seed and the program.
 /// </summary>
 public class PropertyTests
@@ -87,6 +87,8 @@ public class PropertyTests
             system.Jvp(x.T, x.Y, x.P, v.T, v.Y, v.P, f, fDot);
             for (int i = 0; i < n; i++)
             {
+                // Jvp returns the user's f, bit for bit: derivative-only rewrites never touch the primal (issue #22).
+                Assert.True(BitConverter.DoubleToInt64Bits(expected[i]) == BitConverter.DoubleToInt64Bits(f[i]), $"Jvp's dydt[{i}] {f[i]:R} vs {expected[i]:R}; {context}");
                 double want = fd.Apply(i, v);
                 Assert.True(Math.Abs(want - fDot[i]) <= 1e-5 * (1 + Math.Abs(want)), $"Jvp[{i}] {fDot[i]:R} vs FD {want:R}; {context}");
             }

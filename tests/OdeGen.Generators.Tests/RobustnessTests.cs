@@ -112,4 +112,31 @@ public class RobustnessTests
         Assert.Contains("1E-20", invariant);
         CompiledSystems.EmitAndLoad(run.Output);
     }
+
+    /// <summary>Issue #22's shapes at sizes that keep this fast (LargeProgramTests has them at full size, with numbers).</summary>
+    private static readonly Dictionary<string, string> DeepAndLongSources = new()
+    {
+        ["sum of 2,000 terms"] = LargePrograms.Sum(2000),
+        ["parentheses 300 deep"] = LargePrograms.RightNested(300),
+        ["calls 200 deep"] = LargePrograms.NestedCalls(200),
+        ["chain of 500 statements"] = LargePrograms.Chain(500),
+        ["blocks 300 deep"] = LargePrograms.Chain(0).Replace("dydt[0] = x0;", new string('{', 300) + "dydt[0] = y[0];" + new string('}', 300), StringComparison.Ordinal),
+        ["&& chain of 1,000"] = LargePrograms.Chain(0).Replace("dydt[0] = x0;", "if (" + string.Join(" && ", Enumerable.Range(0, 1000).Select(i => $"y[{i % 10}] > {i}")) + ") { dydt[0] = y[0]; }", StringComparison.Ordinal),
+    };
+
+    public static TheoryData<string> DeepAndLong => new(DeepAndLongSources.Keys);
+
+    [Theory]
+    [MemberData(nameof(DeepAndLong))]
+    public void DeepAndLongPrograms_NeverThrow_AndEitherCompileOrReportAnError(string shape)
+    {
+        Compilation input = GeneratorHarness.Compile(DeepAndLongSources[shape]);
+        GeneratorRun run = GeneratorHarness.Run(input);
+        Assert.True(run.Result.Results.Single().Exception is null, shape);
+        Assert.DoesNotContain(run.Result.Diagnostics, d => d.Id is "CS8785" or "ODE0011");
+        var generated = run.Output.SyntaxTrees.Where(t => !input.SyntaxTrees.Contains(t)).ToHashSet();
+        Assert.DoesNotContain(GeneratorHarness.Errors(run.Output), d => d.Location.SourceTree is { } tree && generated.Contains(tree));
+        bool compiles = GeneratorHarness.Errors(run.Output).IsEmpty;
+        Assert.True(compiles || run.Result.Diagnostics.Any(d => d.Id is "ODE0025" or "ODE0026"), shape);
+    }
 }

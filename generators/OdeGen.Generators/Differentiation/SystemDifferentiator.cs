@@ -18,13 +18,24 @@ internal static class SystemDifferentiator
         // With loops or buffers the sizes may be known only at run time; the emitter then builds the
         // Jacobian row by row from Vjp (rows are contiguous in the row-major layout, and n is small).
         bool structured = primal.Body.Any(x => x.Op is Op.For or Op.Buf or Op.Extern);
+
+        // A large system's Jacobian as straight-line columns would hold n + m copies of the tangent code (a
+        // 5,000-statement chain over 10 states: 27 MB of C# and more locals than the CLR allows); it is built
+        // from Vjp rows then, as for loops: the code of one Vjp, run n times.
+        bool large = (long)primal.Body.Count * (model.Header.States + model.Header.Parameters) > MaxJacobianInstructions;
         return new SystemIr(
             model.Header,
             primal,
             ForwardMode.Jvp(primal),
             ReverseMode.Vjp(primal),
-            structured ? null : Jacobian(primal, model.Header.States, model.Header.Parameters));
+            structured || large ? null : Jacobian(primal, model.Header.States, model.Header.Parameters));
     }
+
+    /// <summary>
+    /// The most instructions (the primal's, times the number of states plus parameters) for which the Jacobian is
+    /// written out column by column; beyond, it is built from Vjp rows.
+    /// </summary>
+    internal const int MaxJacobianInstructions = 40_000;
 
     /// <summary>
     /// Dense Jacobians by forward mode, one column per input with a literal unit seed, so the

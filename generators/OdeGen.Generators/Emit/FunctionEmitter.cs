@@ -34,6 +34,7 @@ internal sealed class FunctionEmitter
         _real = function.Single ? "float" : "double";
         var parameterList = new List<string>(parameters);
         _names = LocalNames.Assign(function, parameterList);
+        LocalNames.CheckCount(_names, method.Length > 0 ? method : "method");
         _taken = new HashSet<string>(parameterList);
         foreach (Instr x in function.Body)
         {

@@ -77,6 +77,7 @@ internal sealed partial class LaneFunctionEmitter
         bool[] force = ForcedLocals(function);
         var parameterList = parameters.Append("TLane").ToList();
         _names = LocalNames.Assign(function, parameterList, i => force[i]);
+        LocalNames.CheckCount(_names, "lane method");
 
         // Helper names come last, unique against everything the body declares (loop variables keep the user's names).
         _taken = new HashSet<string>(parameterList.Concat(_names.OfType<string>()).Concat(function.Body.Where(x => x.Op == Op.For).Select(x => x.Name!)));

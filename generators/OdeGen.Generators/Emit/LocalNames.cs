@@ -7,6 +7,12 @@ namespace OdeGen.Generators.Emit;
 internal static class LocalNames
 {
     /// <summary>
+    /// The deepest expression printed inline: a value whose operands' text nests deeper becomes a local, which bounds
+    /// the emitters' recursion (<c>Expr</c>) and the nesting of every generated line.
+    /// </summary>
+    public const int MaxInlineDepth = 32;
+
+    /// <summary>
     /// Names the values that become locals (null: printed inline), unique within the method. Loop
     /// variables are reserved first; a value used inside a deeper loop than it is defined in is a
     /// local (so it is computed once, not per iteration); a buffer read is a local (a later write
@@ -59,11 +65,23 @@ internal static class LocalNames
         }
 
         var names = new string?[count];
+        var inlineDepth = new int[count];
         int temp = 0;
         for (int i = 0; i < count; i++)
         {
             Instr x = function.Body[i];
-            bool local = x.Op switch
+
+            // How deep the text printed inline for this value would nest: a long sum (a 10,000-term one) would
+            // otherwise print as one expression, as deep as the emitters' recursion and the compiler's can go.
+            int nested = 0;
+            for (int k = 0; k < x.Arity; k++)
+            {
+                nested = System.Math.Max(nested, names[x.Operand(k)] is null ? inlineDepth[x.Operand(k)] : 0);
+            }
+
+            inlineDepth[i] = nested + 1;
+            bool nameable = !x.IsRegion && x.Op is not (Op.Const or Op.Store or Op.VarAdd or Op.VarSet or Op.BufStore or Op.ExternVjp);
+            bool local = (nameable && inlineDepth[i] > MaxInlineDepth) || x.Op switch
             {
                 Op.Const or Op.Store or Op.VarAdd or Op.VarSet or Op.BufStore or Op.ExternVjp => false,
                 Op.Extern => true,
@@ -74,7 +92,7 @@ internal static class LocalNames
                 Op.Input => x.Name is not null || (deeperUse[i] && x.Ix is not null) || (uses[i] > 1 && IsSpan(x.Slot)),
                 _ => x.Name is not null || uses[i] > 1 || deeperUse[i],
             };
-            if (local || (forceLocal is not null && !x.IsRegion && x.Op is not (Op.Const or Op.Store or Op.VarAdd or Op.VarSet or Op.BufStore or Op.ExternVjp) && forceLocal(i)))
+            if (local || (forceLocal is not null && nameable && forceLocal(i)))
             {
                 names[i] = x.Name is not null ? Unique(taken, x.Name)
                     : x.Op == Op.Input && x.Ix is null && IsSpan(x.Slot) ? Unique(taken, SpanName(x.Slot) + Literals.Int(x.Index))
@@ -83,6 +101,32 @@ internal static class LocalNames
         }
 
         return names;
+    }
+
+    /// <summary>
+    /// The most locals a generated method may declare: .NET allows 65,534 per method (CS0204 beyond), and the
+    /// compiler adds a few temporaries of its own.
+    /// </summary>
+    public const int MaxLocals = 65_000;
+
+    /// <summary>
+    /// Throws (the generator turns it into ODE0011 instead of code that does not compile) when <paramref name="names"/>
+    /// declares more than <see cref="MaxLocals"/> locals. The parser's ODE0026 is meant to stop such methods first;
+    /// this is the last line.
+    /// </summary>
+    public static void CheckCount(string?[] names, string method)
+    {
+        int count = 0;
+        foreach (string? name in names)
+        {
+            count += name is null ? 0 : 1;
+        }
+
+        if (count > MaxLocals)
+        {
+            throw new System.InvalidOperationException(
+                $"the generated {method} would declare {count:N0} locals, more than the {MaxLocals:N0} a .NET method can have; split the computation into a loop or smaller systems");
+        }
     }
 
     private static bool IsSpan(Slot slot) => slot is Slot.Y or Slot.P or Slot.YDot or Slot.PDot or Slot.A;

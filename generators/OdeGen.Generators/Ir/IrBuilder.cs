@@ -15,18 +15,26 @@ internal sealed class IrBuilder
     private readonly List<Instr> _body = new();
     private readonly ValueNumbering _known = new();
 
+    private readonly bool _exact;
+
     /// <summary>
     /// Creates a builder. With <paramref name="exact"/>, only rewrites that keep every IEEE result
-    /// bit for bit are applied (used for Evaluate); otherwise 0·x = 0 and similar are allowed.
+    /// bit for bit are applied (used for Evaluate); otherwise 0·x = 0 and similar are allowed in
+    /// derivative code (see <see cref="Exact"/>).
     /// </summary>
     public IrBuilder(bool exact, bool single = false)
     {
-        Exact = exact;
+        _exact = exact;
         Single = single;
     }
 
-    /// <summary>Whether only bit-exact rewrites are allowed.</summary>
-    public bool Exact { get; }
+    /// <summary>
+    /// Whether only bit-exact rewrites are allowed for the instructions built next: always for an exact builder,
+    /// and for the user's own arithmetic (<see cref="Phase.Primal"/>) in every builder, so the f that Jvp returns
+    /// and the values the reverse sweep and the Jacobian build on round exactly as the user's method does. The
+    /// rewrites that differ from IEEE arithmetic (0·x = 0, x + 0 = x, x·(1/y) = x/y, …) touch derivative code only.
+    /// </summary>
+    public bool Exact => _exact || Phase == Phase.Primal;
 
     /// <summary>
     /// Whether values are float. Literals, including folded ones, are rounded to float: folding two
@@ -205,6 +213,14 @@ internal sealed class IrBuilder
         int existing = _known.Find(op, fn, a, b, c, value, slot, index, ix);
         if (existing >= 0)
         {
+            // Derivative code may have computed the user's value first (1 + x·x for Atan's slope, then Sqrt(1 + x·x)
+            // as written): from now on it is the user's, and no derivative-only rewrite (FMA contraction, a later
+            // simplification) may change it.
+            if (Phase == Phase.Primal && _body[existing].Phase != Phase.Primal)
+            {
+                _body[existing] = _body[existing] with { Phase = Phase.Primal };
+            }
+
             return existing;
         }
 

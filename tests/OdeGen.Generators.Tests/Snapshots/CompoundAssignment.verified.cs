@@ -65,7 +65,7 @@ namespace Scenarios.Compound
                 double pDot0 = pDot[0];
                 double y0 = y[0];
                 double yDot0 = yDot[0];
-                double force = -(p0 * y0);
+                double force = -p0 * y0;
                 double v1 = -yDot0;
                 double forceDot = global::System.Math.FusedMultiplyAdd(v1, p0, -(pDot0 * y0));
 
@@ -116,7 +116,7 @@ namespace Scenarios.Compound
                 // double force = -p[0] * y[0];
                 double p0 = p[0];
                 double y0 = y[0];
-                double force = -(p0 * y0);
+                double force = -p0 * y0;
 
                 // force -= p[1] * y[1];
                 double p1 = p[1];
@@ -175,8 +175,9 @@ namespace Scenarios.Compound
             {
                 // double force = -p[0] * y[0];
                 double p0 = p[0];
+                double force_dy0 = -p0;
                 double y0 = y[0];
-                double force = -(p0 * y0);
+                double force = force_dy0 * y0;
 
                 // force -= p[1] * y[1];
                 double p1 = p[1];
@@ -203,11 +204,11 @@ namespace Scenarios.Compound
                 double v3 = force_5 + y1 * p2 - -0.5 * y0;
 
                 // force /= 2.0 + y[0] * y[0];
-                double force_dy0 = global::System.Math.FusedMultiplyAdd(-(y0 + y0), force_4 / v2, -(p0 * v1 / v2));
+                double force_dy0_2 = global::System.Math.FusedMultiplyAdd(-(y0 + y0), force_4 / v2, -(p0 * v1 / v2));
 
                 // column 0 of dfdy: ∂f/∂y[0]
                 dfdy[0] = 0.0;
-                dfdy[2] = (force_dy0 + 0.5) * p0 / p1;
+                dfdy[2] = (force_dy0_2 + 0.5) * p0 / p1;
 
                 // force += +y[1];
                 double force_dy1 = 1.0 - p1 * v1 / v2;

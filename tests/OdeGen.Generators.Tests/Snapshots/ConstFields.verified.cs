@@ -60,7 +60,7 @@ namespace Scenarios.Constants
                 dydtDot[1] = global::System.Math.FusedMultiplyAdd(yDot1, 1E-20, global::System.Math.FusedMultiplyAdd(yDot0, 0.075, global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(yDot1 * -0.0025, y1, yDot1 * v1), p0, pDot[0] * v2)));
 
                 // dydt[Two] = (1 / 2) + Two * Math.PI * y[0] - 7 / Two;
-                dydt[2] = 6.283185307179586 * y0 - 3.0;
+                dydt[2] = 0.0 + 6.283185307179586 * y0 - 3.0;
                 dydtDot[2] = yDot0 * 6.283185307179586;
             }
 

@@ -112,7 +112,7 @@ namespace Scenarios.Custom
                     scalars[lane] = global::Scenarios.Custom.Kinetics.LogisticJvp(TLane.GetLane(v4, lane), TLane.GetLane(v5, lane));
                 }
                 TLane v7 = TLane.Load(scalars);
-                dydt[0] = v6 - v1 * y1;
+                dydt[0] = -v1 * y1 + v6;
                 dydtDot[0] = TLane.FusedMultiplyAdd(v3, v1, -(v2 * y1)) + v7;
 
                 // for (int i = 1; i < 3; i++)

@@ -68,7 +68,7 @@ namespace Scenarios.Custom
                 double pDot1 = pDot[1];
                 double v3 = t * p1;
                 double v4 = global::Scenarios.Custom.Kinetics.Logistic(v3);
-                dydt[0] = v4 - v1 * y1;
+                dydt[0] = -v1 * y1 + v4;
                 dydtDot[0] = global::System.Math.FusedMultiplyAdd(v2, v1, -(global::Scenarios.Custom.Kinetics.SeriesJvp(y0, p0, yDot0, pDot[0]) * y1)) + global::Scenarios.Custom.Kinetics.LogisticJvp(v3, global::System.Math.FusedMultiplyAdd(tDot, p1, pDot1 * t));
 
                 // for (int i = 1; i < 3; i++)

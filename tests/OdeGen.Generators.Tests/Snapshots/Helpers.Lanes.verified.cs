@@ -103,7 +103,7 @@ namespace Scenarios.Helpers
                 TLane y0 = y[0];
                 TLane yDot0 = yDot[0];
                 TLane p0 = p[0];
-                TLane v1 = p0 * y0;
+                TLane v1 = -p0 * y0;
                 TLane v2 = c0_1 * y0;
                 TLane v3 = c1 + v2 * y0;
                 TLane p2 = p[2];
@@ -137,8 +137,8 @@ namespace Scenarios.Helpers
                 TLane v12 = c1 + v11 * v8;
                 TLane v13 = v10 * v12;
                 TLane v14 = TLane.FusedMultiplyAdd(v9 * cm2, v12, TLane.FusedMultiplyAdd(v9 * c0_1, v8, v9 * v11) * v10);
-                dydt[1] = c0_01 * (v5 * v7) - drag_2 - v1 * v3 + v13;
-                dydtDot[1] = TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(-yDot0, p0, -(pDot[0] * y0)), v3, -(TLane.FusedMultiplyAdd(yDot0 * c0_1, y0, yDot0 * v2) * v1)) + TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(yDot1 * cm2, v7, TLane.FusedMultiplyAdd(yDot1 * c0_1, y1, yDot1 * v6) * v5), c0_01, -dragDot_2) + v14;
+                dydt[1] = v1 * v3 + (-drag_2 + c0_01 * (v5 * v7)) + v13;
+                dydtDot[1] = TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(-yDot0, p0, -(pDot[0] * y0)), v3, TLane.FusedMultiplyAdd(yDot0 * c0_1, y0, yDot0 * v2) * v1) + TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(yDot1 * cm2, v7, TLane.FusedMultiplyAdd(yDot1 * c0_1, y1, yDot1 * v6) * v5), c0_01, -dragDot_2) + v14;
 
                 // dydt[2 * i] = y[2 * i + 1];
                 TLane y3 = y[3];
@@ -150,7 +150,7 @@ namespace Scenarios.Helpers
                 TLane y2 = y[2];
                 TLane yDot2 = yDot[2];
                 TLane p1 = p[1];
-                TLane v15 = p1 * y2;
+                TLane v15 = -p1 * y2;
                 TLane v16 = c0_1 * y2;
                 TLane v17 = c1 + v16 * y2;
 
@@ -175,8 +175,8 @@ namespace Scenarios.Helpers
                 TLane v19 = cm2 * y3;
                 TLane v20 = c0_1 * y3;
                 TLane v21 = c1 + v20 * y3;
-                dydt[3] = c0_01 * (v19 * v21) - drag_5 - v15 * v17 + v13;
-                dydtDot[3] = TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(-yDot2, p1, -(pDot[1] * y2)), v17, -(TLane.FusedMultiplyAdd(yDot2 * c0_1, y2, yDot2 * v16) * v15)) + TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(yDot3 * cm2, v21, TLane.FusedMultiplyAdd(yDot3 * c0_1, y3, yDot3 * v20) * v19), c0_01, -dragDot_5) + v14;
+                dydt[3] = v15 * v17 + (-drag_5 + c0_01 * (v19 * v21)) + v13;
+                dydtDot[3] = TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(-yDot2, p1, -(pDot[1] * y2)), v17, TLane.FusedMultiplyAdd(yDot2 * c0_1, y2, yDot2 * v16) * v15) + TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(yDot3 * cm2, v21, TLane.FusedMultiplyAdd(yDot3 * c0_1, y3, yDot3 * v20) * v19), c0_01, -dragDot_5) + v14;
             }
 
             /// <inheritdoc/>
@@ -246,9 +246,9 @@ namespace Scenarios.Helpers
                 // adjoint of: dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
                 pBar[2] += dragBar_4 * y3;
                 TLane v13 = v8 * (c1 + v1 * y2);
-                TLane v14 = v8 * (p1 * y2);
+                TLane v14 = v8 * (-p1 * y2);
                 pBar[1] += -(v13 * y2);
-                yBar[2] += TLane.FusedMultiplyAdd(-v13, p1, TLane.FusedMultiplyAdd(-(v14 * y2), c0_1, -(v14 * v1)));
+                yBar[2] += TLane.FusedMultiplyAdd(-v13, p1, TLane.FusedMultiplyAdd(v14, v1, v14 * y2 * c0_1));
 
                 // adjoint of: dydt[2 * i] = y[2 * i + 1];
                 TLane v15 = dydtBar[2];
@@ -294,9 +294,9 @@ namespace Scenarios.Helpers
                 // adjoint of: dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
                 pBar[2] += dragBar_8 * y1;
                 TLane v23 = v19 * (c1 + v16 * y0);
-                TLane v24 = v19 * (p0 * y0);
+                TLane v24 = v19 * (-p0 * y0);
                 pBar[0] += -(v23 * y0);
-                yBar[0] += TLane.FusedMultiplyAdd(-v23, p0, TLane.FusedMultiplyAdd(-(v24 * y0), c0_1, -(v24 * v16)));
+                yBar[0] += TLane.FusedMultiplyAdd(-v23, p0, TLane.FusedMultiplyAdd(v24, v16, v24 * y0 * c0_1));
 
                 // adjoint of: dydt[2 * i] = y[2 * i + 1];
                 TLane v25 = dydtBar[0];

@@ -99,7 +99,7 @@ namespace Scenarios.Helpers
                 double y0 = y[0];
                 double yDot0 = yDot[0];
                 double p0 = p[0];
-                double v1 = p0 * y0;
+                double v1 = -p0 * y0;
                 double v2 = 0.1 * y0;
                 double v3 = 1.0 + v2 * y0;
                 double p2 = p[2];
@@ -133,8 +133,8 @@ namespace Scenarios.Helpers
                 double v12 = 1.0 + v11 * v8;
                 double v13 = v10 * v12;
                 double v14 = global::System.Math.FusedMultiplyAdd(v9 * -2.0, v12, global::System.Math.FusedMultiplyAdd(v9 * 0.1, v8, v9 * v11) * v10);
-                dydt[1] = 0.01 * (v5 * v7) - drag_2 - v1 * v3 + v13;
-                dydtDot[1] = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(-yDot0, p0, -(pDot[0] * y0)), v3, -(global::System.Math.FusedMultiplyAdd(yDot0 * 0.1, y0, yDot0 * v2) * v1)) + global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(yDot1 * -2.0, v7, global::System.Math.FusedMultiplyAdd(yDot1 * 0.1, y1, yDot1 * v6) * v5), 0.01, -dragDot_2) + v14;
+                dydt[1] = v1 * v3 + (-drag_2 + 0.01 * (v5 * v7)) + v13;
+                dydtDot[1] = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(-yDot0, p0, -(pDot[0] * y0)), v3, global::System.Math.FusedMultiplyAdd(yDot0 * 0.1, y0, yDot0 * v2) * v1) + global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(yDot1 * -2.0, v7, global::System.Math.FusedMultiplyAdd(yDot1 * 0.1, y1, yDot1 * v6) * v5), 0.01, -dragDot_2) + v14;
 
                 // dydt[2 * i] = y[2 * i + 1];
                 double y3 = y[3];
@@ -146,7 +146,7 @@ namespace Scenarios.Helpers
                 double y2 = y[2];
                 double yDot2 = yDot[2];
                 double p1 = p[1];
-                double v15 = p1 * y2;
+                double v15 = -p1 * y2;
                 double v16 = 0.1 * y2;
                 double v17 = 1.0 + v16 * y2;
 
@@ -171,8 +171,8 @@ namespace Scenarios.Helpers
                 double v19 = -2.0 * y3;
                 double v20 = 0.1 * y3;
                 double v21 = 1.0 + v20 * y3;
-                dydt[3] = 0.01 * (v19 * v21) - drag_5 - v15 * v17 + v13;
-                dydtDot[3] = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(-yDot2, p1, -(pDot[1] * y2)), v17, -(global::System.Math.FusedMultiplyAdd(yDot2 * 0.1, y2, yDot2 * v16) * v15)) + global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(yDot3 * -2.0, v21, global::System.Math.FusedMultiplyAdd(yDot3 * 0.1, y3, yDot3 * v20) * v19), 0.01, -dragDot_5) + v14;
+                dydt[3] = v15 * v17 + (-drag_5 + 0.01 * (v19 * v21)) + v13;
+                dydtDot[3] = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(-yDot2, p1, -(pDot[1] * y2)), v17, global::System.Math.FusedMultiplyAdd(yDot2 * 0.1, y2, yDot2 * v16) * v15) + global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(yDot3 * -2.0, v21, global::System.Math.FusedMultiplyAdd(yDot3 * 0.1, y3, yDot3 * v20) * v19), 0.01, -dragDot_5) + v14;
             }
 
             /// <inheritdoc/>
@@ -233,9 +233,9 @@ namespace Scenarios.Helpers
                 // adjoint of: dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
                 pBar[2] += dragBar_4 * y3;
                 double v13 = v8 * (1.0 + v1 * y2);
-                double v14 = v8 * (p1 * y2);
+                double v14 = v8 * (-p1 * y2);
                 pBar[1] += -(v13 * y2);
-                yBar[2] += global::System.Math.FusedMultiplyAdd(-v13, p1, global::System.Math.FusedMultiplyAdd(-(v14 * y2), 0.1, -(v14 * v1)));
+                yBar[2] += global::System.Math.FusedMultiplyAdd(-v13, p1, global::System.Math.FusedMultiplyAdd(v14, v1, v14 * y2 * 0.1));
 
                 // adjoint of: dydt[2 * i] = y[2 * i + 1];
                 double v15 = dydtBar[2];
@@ -281,9 +281,9 @@ namespace Scenarios.Helpers
                 // adjoint of: dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
                 pBar[2] += dragBar_8 * y1;
                 double v23 = v19 * (1.0 + v16 * y0);
-                double v24 = v19 * (p0 * y0);
+                double v24 = v19 * (-p0 * y0);
                 pBar[0] += -(v23 * y0);
-                yBar[0] += global::System.Math.FusedMultiplyAdd(-v23, p0, global::System.Math.FusedMultiplyAdd(-(v24 * y0), 0.1, -(v24 * v16)));
+                yBar[0] += global::System.Math.FusedMultiplyAdd(-v23, p0, global::System.Math.FusedMultiplyAdd(v24, v16, v24 * y0 * 0.1));
 
                 // adjoint of: dydt[2 * i] = y[2 * i + 1];
                 double v25 = dydtBar[0];

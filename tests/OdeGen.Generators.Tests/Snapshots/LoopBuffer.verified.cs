@@ -231,89 +231,90 @@ namespace Scenarios.Loops
                 }
 
                 // for (int k = 0; k < n; k++)
-                double v12 = 0.1 * t;
-                double v13 = tDot * 0.1;
+                double v12 = -energy;
+                double v13 = 0.1 * t;
+                double v14 = tDot * 0.1;
                 for (int k = 0; k < y.Length; k++)
                 {
                     // double acc = -energy * y[k] + 0.1 * t * p[16];
-                    double v14 = y[k];
-                    double v15 = yDot[k];
+                    double v15 = y[k];
+                    double v16 = yDot[k];
                     double p16 = p[16];
-                    double acc = v12 * p16 - energy * v14;
-                    double accDot = global::System.Math.FusedMultiplyAdd(-v15, energy, -(energyDot * v14)) + global::System.Math.FusedMultiplyAdd(v13, p16, pDot[16] * v12);
+                    double acc = v12 * v15 + v13 * p16;
+                    double accDot = global::System.Math.FusedMultiplyAdd(-v16, energy, -(energyDot * v15)) + global::System.Math.FusedMultiplyAdd(v14, p16, pDot[16] * v13);
 
                     // for (int i = 0; i <= H - 1; ++i)
                     double acc_2 = acc;
                     double accDot_2 = accDot;
 
                     // acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
-                    double v16 = h[0];
-                    double v17 = hDot[0];
-                    double v18 = global::System.Math.Tanh(v16);
-                    double v19 = scale * v18;
-                    double v20 = p[k % 4];
-                    acc_2 += v19 * v20;
-                    accDot_2 += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(scaleDot, v18, v17 * global::System.Math.FusedMultiplyAdd(-v18, v18, 1.0) * scale), v20, pDot[k % 4] * v19);
+                    double v17 = h[0];
+                    double v18 = hDot[0];
+                    double v19 = global::System.Math.Tanh(v17);
+                    double v20 = scale * v19;
+                    double v21 = p[k % 4];
+                    acc_2 += v20 * v21;
+                    accDot_2 += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(scaleDot, v19, v18 * global::System.Math.FusedMultiplyAdd(-v19, v19, 1.0) * scale), v21, pDot[k % 4] * v20);
 
                     // acc -= 0.01 * Math.Sin(h[i] * y[k]);
-                    double v21 = h[0];
-                    double v22 = hDot[0];
-                    double v23 = v21 * v14;
-                    acc_2 += -(0.01 * global::System.Math.Sin(v23));
-                    accDot_2 += -(global::System.Math.FusedMultiplyAdd(v22, v14, v15 * v21) * global::System.Math.Cos(v23) * 0.01);
+                    double v22 = h[0];
+                    double v23 = hDot[0];
+                    double v24 = v22 * v15;
+                    acc_2 += -(0.01 * global::System.Math.Sin(v24));
+                    accDot_2 += -(global::System.Math.FusedMultiplyAdd(v23, v15, v16 * v22) * global::System.Math.Cos(v24) * 0.01);
 
                     // acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
-                    double v24 = h[1];
-                    double v25 = hDot[1];
-                    double v26 = global::System.Math.Tanh(v24);
-                    double v27 = scale * v26;
-                    double v28 = p[(1 + k) % 4];
-                    acc_2 += v27 * v28;
-                    accDot_2 += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(scaleDot, v26, v25 * global::System.Math.FusedMultiplyAdd(-v26, v26, 1.0) * scale), v28, pDot[(1 + k) % 4] * v27);
+                    double v25 = h[1];
+                    double v26 = hDot[1];
+                    double v27 = global::System.Math.Tanh(v25);
+                    double v28 = scale * v27;
+                    double v29 = p[(1 + k) % 4];
+                    acc_2 += v28 * v29;
+                    accDot_2 += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(scaleDot, v27, v26 * global::System.Math.FusedMultiplyAdd(-v27, v27, 1.0) * scale), v29, pDot[(1 + k) % 4] * v28);
 
                     // acc -= 0.01 * Math.Sin(h[i] * y[k]);
-                    double v29 = h[1];
-                    double v30 = hDot[1];
-                    double v31 = v29 * v14;
-                    acc_2 += -(0.01 * global::System.Math.Sin(v31));
-                    accDot_2 += -(global::System.Math.FusedMultiplyAdd(v30, v14, v15 * v29) * global::System.Math.Cos(v31) * 0.01);
+                    double v30 = h[1];
+                    double v31 = hDot[1];
+                    double v32 = v30 * v15;
+                    acc_2 += -(0.01 * global::System.Math.Sin(v32));
+                    accDot_2 += -(global::System.Math.FusedMultiplyAdd(v31, v15, v16 * v30) * global::System.Math.Cos(v32) * 0.01);
 
                     // acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
-                    double v32 = h[2];
-                    double v33 = hDot[2];
-                    double v34 = global::System.Math.Tanh(v32);
-                    double v35 = scale * v34;
-                    double v36 = p[(2 + k) % 4];
-                    acc_2 += v35 * v36;
-                    accDot_2 += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(scaleDot, v34, v33 * global::System.Math.FusedMultiplyAdd(-v34, v34, 1.0) * scale), v36, pDot[(2 + k) % 4] * v35);
+                    double v33 = h[2];
+                    double v34 = hDot[2];
+                    double v35 = global::System.Math.Tanh(v33);
+                    double v36 = scale * v35;
+                    double v37 = p[(2 + k) % 4];
+                    acc_2 += v36 * v37;
+                    accDot_2 += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(scaleDot, v35, v34 * global::System.Math.FusedMultiplyAdd(-v35, v35, 1.0) * scale), v37, pDot[(2 + k) % 4] * v36);
 
                     // acc -= 0.01 * Math.Sin(h[i] * y[k]);
-                    double v37 = h[2];
-                    double v38 = hDot[2];
-                    double v39 = v37 * v14;
-                    acc_2 += -(0.01 * global::System.Math.Sin(v39));
-                    accDot_2 += -(global::System.Math.FusedMultiplyAdd(v38, v14, v15 * v37) * global::System.Math.Cos(v39) * 0.01);
+                    double v38 = h[2];
+                    double v39 = hDot[2];
+                    double v40 = v38 * v15;
+                    acc_2 += -(0.01 * global::System.Math.Sin(v40));
+                    accDot_2 += -(global::System.Math.FusedMultiplyAdd(v39, v15, v16 * v38) * global::System.Math.Cos(v40) * 0.01);
 
                     // acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
-                    double v40 = h[3];
-                    double v41 = hDot[3];
-                    double v42 = global::System.Math.Tanh(v40);
-                    double v43 = scale * v42;
-                    double v44 = p[(3 + k) % 4];
-                    acc_2 += v43 * v44;
-                    accDot_2 += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(scaleDot, v42, v41 * global::System.Math.FusedMultiplyAdd(-v42, v42, 1.0) * scale), v44, pDot[(3 + k) % 4] * v43);
+                    double v41 = h[3];
+                    double v42 = hDot[3];
+                    double v43 = global::System.Math.Tanh(v41);
+                    double v44 = scale * v43;
+                    double v45 = p[(3 + k) % 4];
+                    acc_2 += v44 * v45;
+                    accDot_2 += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(scaleDot, v43, v42 * global::System.Math.FusedMultiplyAdd(-v43, v43, 1.0) * scale), v45, pDot[(3 + k) % 4] * v44);
 
                     // acc -= 0.01 * Math.Sin(h[i] * y[k]);
-                    double v45 = h[3];
-                    double v46 = hDot[3];
-                    double v47 = v45 * v14;
-                    acc_2 += -(0.01 * global::System.Math.Sin(v47));
-                    accDot_2 += -(global::System.Math.FusedMultiplyAdd(v46, v14, v15 * v45) * global::System.Math.Cos(v47) * 0.01);
+                    double v46 = h[3];
+                    double v47 = hDot[3];
+                    double v48 = v46 * v15;
+                    acc_2 += -(0.01 * global::System.Math.Sin(v48));
+                    accDot_2 += -(global::System.Math.FusedMultiplyAdd(v47, v15, v16 * v46) * global::System.Math.Cos(v48) * 0.01);
 
                     // dydt[k] = acc * (1 + 0.1 * (double)k);
-                    double v48 = 1.0 + 0.1 * (double)(k);
-                    dydt[k] = acc_2 * v48;
-                    dydtDot[k] = accDot_2 * v48;
+                    double v49 = 1.0 + 0.1 * (double)(k);
+                    dydt[k] = acc_2 * v49;
+                    dydtDot[k] = accDot_2 * v49;
                 }
 
                 // dydt[0] -= p[19] * t;

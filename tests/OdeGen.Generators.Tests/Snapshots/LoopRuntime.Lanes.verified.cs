@@ -55,7 +55,7 @@ namespace Scenarios.Loops
                     TLane v2 = y[i];
                     TLane v3 = TLane.Sin(neighbour);
                     TLane v4 = TLane.Exp(-tLane);
-                    dydt[i] = v3 * v4 / TLane.Create((double)(i + 1)) - v1 * v2;
+                    dydt[i] = -v1 * v2 + v3 * v4 / TLane.Create((double)(i + 1));
                     dydtDot[i] = TLane.FusedMultiplyAdd(-yDot[i], v1, -(pDot[i % p.Length] * v2)) + TLane.FusedMultiplyAdd(yDot[(i + 1) % y.Length] * TLane.Cos(neighbour), v4, -(tDotLane * v4 * v3)) / TLane.Create((double)(i + 1));
                 }
             }

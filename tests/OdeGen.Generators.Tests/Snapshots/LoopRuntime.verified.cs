@@ -79,7 +79,7 @@ namespace Scenarios.Loops
                     double v2 = y[i];
                     double v3 = global::System.Math.Sin(neighbour);
                     double v4 = global::System.Math.Exp(-t);
-                    dydt[i] = v3 * v4 / (double)(i + 1) - v1 * v2;
+                    dydt[i] = -v1 * v2 + v3 * v4 / (double)(i + 1);
                     dydtDot[i] = global::System.Math.FusedMultiplyAdd(-yDot[i], v1, -(pDot[i % p.Length] * v2)) + global::System.Math.FusedMultiplyAdd(yDot[(i + 1) % y.Length] * global::System.Math.Cos(neighbour), v4, -(tDot * v4 * v3)) / (double)(i + 1);
                 }
             }

@@ -63,7 +63,7 @@ namespace Scenarios.MathBasic
 
                 // dydt[1] = Math.Exp(-p[1] * y[1]) + Math.Log(1.5 + y[0] * y[0]) - Math.Sqrt(2.0 + y[2] * y[2]) * t;
                 double p1 = p[1];
-                double v5 = global::System.Math.Exp(-(p1 * y1));
+                double v5 = global::System.Math.Exp(-p1 * y1);
                 double v6 = y0 * y0;
                 double v7 = yDot0 * y0;
                 double v8 = v7 + v7;
@@ -111,7 +111,7 @@ namespace Scenarios.MathBasic
                 double a1 = a[1];
                 double v9 = a1 * t * (0.5 / v4) * y2;
                 double v10 = global::System.Math.FusedMultiplyAdd(v8, p0 * global::System.Math.Pow(v5, p0 - 1.0), a1 / (1.5 + v3)) * y0;
-                double v11 = a1 * global::System.Math.Exp(-(p1 * y1));
+                double v11 = a1 * global::System.Math.Exp(-p1 * y1);
                 pBar[1] += -(v11 * y1);
 
                 // adjoint of: dydt[0] = Math.Sin(y[0]) * Math.Cos(p[0] * y[1]) + Math.Tan(0.3 * y[2]);
@@ -138,7 +138,7 @@ namespace Scenarios.MathBasic
 
                 // dydt[1] = Math.Exp(-p[1] * y[1]) + Math.Log(1.5 + y[0] * y[0]) - Math.Sqrt(2.0 + y[2] * y[2]) * t;
                 double p1 = p[1];
-                double v4 = global::System.Math.Exp(-(p1 * y1));
+                double v4 = global::System.Math.Exp(-p1 * y1);
                 double v5 = y0 * y0;
 
                 // dydt[2] = Math.Pow(1.2 + y[0] * y[0], p[0]) / (1.0 + Math.Pow(y[1], 2));

@@ -40,7 +40,7 @@ namespace Scenarios.Outer.Inner
                     // dydt[0] = -p[0] * y[0];
                     double p0 = p[0];
                     double y0 = y[0];
-                    dydt[0] = -(p0 * y0);
+                    dydt[0] = -p0 * y0;
                     dydtDot[0] = global::System.Math.FusedMultiplyAdd(-yDot[0], p0, -(pDot[0] * y0));
                 }
 

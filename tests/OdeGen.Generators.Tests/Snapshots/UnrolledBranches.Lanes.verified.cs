@@ -45,26 +45,27 @@ namespace Scenarios.Unrolled
                 // dydt[i] = -p[0] * y[i] * y[(i + 1) % 3];
                 TLane p0 = p[0];
                 TLane pDot0 = pDot[0];
+                TLane v1 = -p0;
                 TLane y0 = y[0];
                 TLane yDot0 = yDot[0];
-                TLane v1 = p0 * y0;
+                TLane v2 = v1 * y0;
                 TLane y1 = y[1];
                 TLane yDot1 = yDot[1];
-                dydt[0] = -(v1 * y1);
-                dydtDot[0] = TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(-yDot0, p0, -(pDot0 * y0)), y1, -(yDot1 * v1));
+                dydt[0] = v2 * y1;
+                dydtDot[0] = TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(-yDot0, p0, -(pDot0 * y0)), y1, yDot1 * v2);
 
                 // else
                 // dydt[i] = p[1] * Math.Sin(y[i]) + (double)i;
                 TLane p1 = p[1];
-                TLane v2 = TLane.Sin(y1);
-                dydt[1] = p1 * v2 + TLane.Create(1.0);
-                dydtDot[1] = TLane.FusedMultiplyAdd(pDot[1], v2, yDot1 * TLane.Cos(y1) * p1);
+                TLane v3 = TLane.Sin(y1);
+                dydt[1] = p1 * v3 + TLane.Create(1.0);
+                dydtDot[1] = TLane.FusedMultiplyAdd(pDot[1], v3, yDot1 * TLane.Cos(y1) * p1);
 
                 // dydt[i] = -p[0] * y[i] * y[(i + 1) % 3];
                 TLane y2 = y[2];
-                TLane v3 = p0 * y2;
-                dydt[2] = -(v3 * y0);
-                dydtDot[2] = TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(-yDot[2], p0, -(pDot0 * y2)), y0, -(yDot0 * v3));
+                TLane v4 = v1 * y2;
+                dydt[2] = v4 * y0;
+                dydtDot[2] = TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(-yDot[2], p0, -(pDot0 * y2)), y0, yDot0 * v4);
             }
 
             /// <inheritdoc/>
@@ -80,34 +81,35 @@ namespace Scenarios.Unrolled
                 // if (i == 0 || i > 1)
                 // dydt[i] = -p[0] * y[i] * y[(i + 1) % 3];
                 TLane p0 = p[0];
+                TLane v1 = -p0;
                 TLane y2 = y[2];
                 TLane y0 = y[0];
 
                 // adjoint of: dydt[i] = -p[0] * y[i] * y[(i + 1) % 3];
-                TLane v1 = dydtBar[2];
+                TLane v2 = dydtBar[2];
                 dydtBar[2] = TLane.Zero;
-                TLane v2 = v1 * y0;
-                yBar[0] += -(v1 * (p0 * y2));
-                yBar[2] += -(v2 * p0);
-                pBar[0] += -(v2 * y2);
+                TLane v3 = v2 * y0;
+                yBar[0] += v2 * (v1 * y2);
+                yBar[2] += -(v3 * p0);
+                pBar[0] += -(v3 * y2);
 
                 // else
                 // dydt[i] = p[1] * Math.Sin(y[i]) + (double)i;
                 TLane y1 = y[1];
 
                 // adjoint of: dydt[i] = p[1] * Math.Sin(y[i]) + (double)i;
-                TLane v3 = dydtBar[1];
+                TLane v4 = dydtBar[1];
                 dydtBar[1] = TLane.Zero;
-                yBar[1] += v3 * p[1] * TLane.Cos(y1);
-                pBar[1] += v3 * TLane.Sin(y1);
+                yBar[1] += v4 * p[1] * TLane.Cos(y1);
+                pBar[1] += v4 * TLane.Sin(y1);
 
                 // adjoint of: dydt[i] = -p[0] * y[i] * y[(i + 1) % 3];
-                TLane v4 = dydtBar[0];
+                TLane v5 = dydtBar[0];
                 dydtBar[0] = TLane.Zero;
-                TLane v5 = v4 * y1;
-                yBar[1] += -(v4 * (p0 * y0));
-                yBar[0] += -(v5 * p0);
-                pBar[0] += -(v5 * y0);
+                TLane v6 = v5 * y1;
+                yBar[1] += v5 * (v1 * y0);
+                yBar[0] += -(v6 * p0);
+                pBar[0] += -(v6 * y0);
                 return TLane.Zero;
             }
 

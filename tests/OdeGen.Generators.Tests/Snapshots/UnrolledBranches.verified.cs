@@ -58,26 +58,27 @@ namespace Scenarios.Unrolled
                 // dydt[i] = -p[0] * y[i] * y[(i + 1) % 3];
                 double p0 = p[0];
                 double pDot0 = pDot[0];
+                double v1 = -p0;
                 double y0 = y[0];
                 double yDot0 = yDot[0];
-                double v1 = p0 * y0;
+                double v2 = v1 * y0;
                 double y1 = y[1];
                 double yDot1 = yDot[1];
-                dydt[0] = -(v1 * y1);
-                dydtDot[0] = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(-yDot0, p0, -(pDot0 * y0)), y1, -(yDot1 * v1));
+                dydt[0] = v2 * y1;
+                dydtDot[0] = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(-yDot0, p0, -(pDot0 * y0)), y1, yDot1 * v2);
 
                 // else
                 // dydt[i] = p[1] * Math.Sin(y[i]) + (double)i;
                 double p1 = p[1];
-                double v2 = global::System.Math.Sin(y1);
-                dydt[1] = p1 * v2 + 1.0;
-                dydtDot[1] = global::System.Math.FusedMultiplyAdd(pDot[1], v2, yDot1 * global::System.Math.Cos(y1) * p1);
+                double v3 = global::System.Math.Sin(y1);
+                dydt[1] = p1 * v3 + 1.0;
+                dydtDot[1] = global::System.Math.FusedMultiplyAdd(pDot[1], v3, yDot1 * global::System.Math.Cos(y1) * p1);
 
                 // dydt[i] = -p[0] * y[i] * y[(i + 1) % 3];
                 double y2 = y[2];
-                double v3 = p0 * y2;
-                dydt[2] = -(v3 * y0);
-                dydtDot[2] = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(-yDot[2], p0, -(pDot0 * y2)), y0, -(yDot0 * v3));
+                double v4 = v1 * y2;
+                dydt[2] = v4 * y0;
+                dydtDot[2] = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(-yDot[2], p0, -(pDot0 * y2)), y0, yDot0 * v4);
             }
 
             /// <inheritdoc/>
@@ -92,34 +93,35 @@ namespace Scenarios.Unrolled
                 // if (i == 0 || i > 1)
                 // dydt[i] = -p[0] * y[i] * y[(i + 1) % 3];
                 double p0 = p[0];
+                double v1 = -p0;
                 double y2 = y[2];
                 double y0 = y[0];
 
                 // adjoint of: dydt[i] = -p[0] * y[i] * y[(i + 1) % 3];
-                double v1 = dydtBar[2];
+                double v2 = dydtBar[2];
                 dydtBar[2] = 0.0;
-                double v2 = v1 * y0;
-                yBar[0] += -(v1 * (p0 * y2));
-                yBar[2] += -(v2 * p0);
-                pBar[0] += -(v2 * y2);
+                double v3 = v2 * y0;
+                yBar[0] += v2 * (v1 * y2);
+                yBar[2] += -(v3 * p0);
+                pBar[0] += -(v3 * y2);
 
                 // else
                 // dydt[i] = p[1] * Math.Sin(y[i]) + (double)i;
                 double y1 = y[1];
 
                 // adjoint of: dydt[i] = p[1] * Math.Sin(y[i]) + (double)i;
-                double v3 = dydtBar[1];
+                double v4 = dydtBar[1];
                 dydtBar[1] = 0.0;
-                yBar[1] += v3 * p[1] * global::System.Math.Cos(y1);
-                pBar[1] += v3 * global::System.Math.Sin(y1);
+                yBar[1] += v4 * p[1] * global::System.Math.Cos(y1);
+                pBar[1] += v4 * global::System.Math.Sin(y1);
 
                 // adjoint of: dydt[i] = -p[0] * y[i] * y[(i + 1) % 3];
-                double v4 = dydtBar[0];
+                double v5 = dydtBar[0];
                 dydtBar[0] = 0.0;
-                double v5 = v4 * y1;
-                yBar[1] += -(v4 * (p0 * y0));
-                yBar[0] += -(v5 * p0);
-                pBar[0] += -(v5 * y0);
+                double v6 = v5 * y1;
+                yBar[1] += v5 * (v1 * y0);
+                yBar[0] += -(v6 * p0);
+                pBar[0] += -(v6 * y0);
                 return 0.0;
             }
 
