@@ -11,7 +11,7 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 namespace OdeGen.CodeFixes
 {
     /// <summary>
-    /// ODE0001: rewrites the [OdeDynamics] method's signature to the one the generator differentiates,
+    /// ODE0001 and ODE0019: rewrites the [OdeDynamics] method's signature to the one the generator differentiates,
     /// 'static void M(double t, ReadOnlySpan&lt;double&gt; y, ReadOnlySpan&lt;double&gt; p, Span&lt;double&gt; dydt)':
     /// adds 'static', makes it return void and non-generic, and gives it the four parameters without modifiers,
     /// keeping the user's parameter names when there were four. A method without a body is left alone: no
@@ -24,7 +24,7 @@ namespace OdeGen.CodeFixes
         private static readonly string[] Types = { "double", "ReadOnlySpan<double>", "ReadOnlySpan<double>", "Span<double>" };
 
         /// <inheritdoc/>
-        public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create(FixableDiagnostics.InvalidSignature);
+        public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create(FixableDiagnostics.InvalidSignature, FixableDiagnostics.ParameterModifier);
 
         /// <inheritdoc/>
         public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;

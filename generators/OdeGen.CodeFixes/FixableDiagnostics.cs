@@ -9,6 +9,9 @@ namespace OdeGen.CodeFixes
         /// <summary>The [OdeDynamics] method's signature is not the one the generator differentiates.</summary>
         public const string InvalidSignature = "ODE0001";
 
+        /// <summary>A parameter of the [OdeDynamics] method has a modifier (ref, in, out, ref readonly, params).</summary>
+        public const string ParameterModifier = "ODE0019";
+
         /// <summary>A type containing an [OdeDynamics] method is not partial.</summary>
         public const string TypeNotPartial = "ODE0002";
 

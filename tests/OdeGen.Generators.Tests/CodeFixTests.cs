@@ -68,6 +68,7 @@ public class CodeFixTests
     public void FixableCodes_AreTheGeneratorsOwn()
     {
         Assert.Equal(FixableDiagnostics.InvalidSignature, DiagnosticDescriptors.InvalidSignature.Id);
+        Assert.Equal(FixableDiagnostics.ParameterModifier, DiagnosticDescriptors.ParameterModifier.Id);
         Assert.Equal(FixableDiagnostics.TypeNotPartial, DiagnosticDescriptors.TypeNotPartial.Id);
         Assert.Equal(FixableDiagnostics.UnsupportedCall, DiagnosticDescriptors.UnsupportedCall.Id);
         Assert.Equal(FixableDiagnostics.GeneratedNameTaken, DiagnosticDescriptors.GeneratedNameTaken.Id);
@@ -114,7 +115,7 @@ public class CodeFixTests
         """).RunAsync();
 
     [Fact]
-    public Task FixSignature_GivesTheFourParameters_AndDropsModifiers() => new Test<FixSignatureFix>("""
+    public Task FixSignature_GivesTheFourParameters() => new Test<FixSignatureFix>("""
         public static partial class Decay
         {
             [OdeDynamics]
@@ -125,6 +126,21 @@ public class CodeFixTests
         {
             [OdeDynamics]
             public static void Rhs(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt) => dydt[0] = -y[0];
+        }
+        """).RunAsync();
+
+    [Fact]
+    public Task FixSignature_DropsParameterModifiers() => new Test<FixSignatureFix>("""
+        public static partial class Decay
+        {
+            [OdeDynamics]
+            public static void Rhs({|ODE0019:in|} double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt) => dydt[0] = -p[0] * y[0];
+        }
+        """, """
+        public static partial class Decay
+        {
+            [OdeDynamics]
+            public static void Rhs(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt) => dydt[0] = -p[0] * y[0];
         }
         """).RunAsync();
 
