@@ -1,0 +1,125 @@
+namespace OdeGen.Orleans.Workers;
+
+/// <summary>Runs the blocks of a request for one registered system type (the worker's only generic step).</summary>
+internal interface IOdeSystemRunner
+{
+    /// <summary>The system's <see cref="OdeSystemName"/>.</summary>
+    string Name { get; }
+
+    /// <summary>Solves (or differentiates) every block of <paramref name="request"/>, blocks in parallel on this silo.</summary>
+    BlockResult Run(BlockRequest request, int maxDegreeOfParallelism, string silo, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// <see cref="IOdeSystemRunner"/> closed over <typeparamref name="TSystem"/> at registration. Each block is one call of the
+/// public local API on that block's rows alone: blocks are independent (a block's lanes, padding and shared steps depend
+/// only on its own trajectories), so block b of the request gives the same bits as block FirstBlock + b of the whole
+/// local call; a shared-θ gradient's per-block sum comes back as that one-block call's SharedParameters.
+/// </summary>
+internal sealed class OdeSystemRunner<TSystem>(TSystem system) : IOdeSystemRunner
+    where TSystem : struct, IOdeLaneSystem
+{
+    private readonly TSystem _system = system;
+
+    public string Name { get; } = OdeSystemName.Of<TSystem>();
+
+    public BlockResult Run(BlockRequest request, int maxDegreeOfParallelism, string silo, CancellationToken cancellationToken)
+    {
+        int n = _system.StateCount, m = _system.ParameterCount;
+        if (n != request.StateCount || m != request.ParameterCount)
+            throw new ArgumentException(
+                $"The client's {Name} has {request.StateCount} states and {request.ParameterCount} parameters; the one registered on silo {silo} has {n} and {m}. "
+                + "Register the system with the same sizes on every silo (services.AddOdeGenSystem(new ...System(...))).");
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        SolverOptions options = request.Options.ToOptions();
+        var ensemble = new EnsembleOptions { Width = (LaneWidth)request.Width, MaxDegreeOfParallelism = 1, FusedSteps = request.FusedSteps };
+        bool gradient = request.Kind is EnsembleKind.Gradient or EnsembleKind.GradientShared;
+        bool shared = request.Kind is EnsembleKind.SolveShared or EnsembleKind.GradientShared;
+        int count = request.Count, saves = options.SaveAt?.Length ?? 0, lanes = request.LanesPerBlock;
+        var finalStates = new double[count * n];
+        var finalTimes = new double[count];
+        var savedStates = new double[count * saves * n];
+        var statuses = new int[count];
+        var trajectoryStats = new long[count * WireStats.Width];
+        var blockStats = new long[request.BlockCount * WireStats.Width];
+        double[]? y0Bar = gradient ? new double[count * n] : null;
+        double[]? pBar = gradient ? new double[count * m] : null;
+        double[]? blockSums = request.Kind == EnsembleKind.GradientShared ? new double[request.BlockCount * m] : null;
+        long vjps = 0;
+
+        void Block(int b)
+        {
+            int first = b * lanes, rows = Math.Min(lanes, count - first);
+            ReadOnlySpan<double> y0s = request.Y0s.AsSpan(first * n, rows * n);
+            ReadOnlySpan<double> ps = shared ? request.Ps : request.Ps.AsSpan(first * m, rows * m);
+            EnsembleSolution solution;
+            if (gradient)
+            {
+                ReadOnlySpan<double> seed = request.Seed.AsSpan(first * n, rows * n);
+                EnsembleGradient g = shared
+                    ? Ode.GradientEnsembleShared(_system, y0s, ps, request.T0, request.T1, seed, options, ensemble)
+                    : Ode.GradientEnsemble(_system, y0s, ps, request.T0, request.T1, seed, options, ensemble);
+                solution = g.Solution;
+                g.Y0.CopyTo(y0Bar!, first * n);
+                g.Parameters.CopyTo(pBar!, first * m);
+                g.SharedParameters?.CopyTo(blockSums!, b * m);
+                Interlocked.Add(ref vjps, g.VjpEvaluations);
+            }
+            else
+            {
+                solution = shared
+                    ? Ode.SolveEnsembleShared(_system, y0s, ps, request.T0, request.T1, options, ensemble)
+                    : Ode.SolveEnsemble(_system, y0s, ps, request.T0, request.T1, options, ensemble);
+            }
+            if (solution.BlockStats.Length != 1)
+                throw new InvalidOperationException($"A block of {rows} trajectories was solved as {solution.BlockStats.Length} blocks: the client's LanesPerBlock ({lanes}) is not this silo's.");
+            solution.FinalStates.CopyTo(finalStates, first * n);
+            solution.FinalTimes.CopyTo(finalTimes, first);
+            solution.SavedStates.CopyTo(savedStates, first * saves * n);
+            for (int j = 0; j < rows; j++)
+            {
+                statuses[first + j] = (int)solution.Statuses[j];
+                WireStats.Write(solution.TrajectoryStats[j], trajectoryStats, first + j);
+            }
+            WireStats.Write(solution.BlockStats[0], blockStats, b);
+        }
+
+        if (request.BlockCount == 1 || maxDegreeOfParallelism == 1)
+        {
+            for (int b = 0; b < request.BlockCount; b++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                Block(b);
+            }
+        }
+        else
+        {
+            try
+            {
+                Parallel.For(0, request.BlockCount,
+                    new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism, CancellationToken = cancellationToken }, Block);
+            }
+            catch (AggregateException e)
+            {
+                // As the local runner: the system's own exception, not a wrapper, so the client sees what the local call throws.
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.Flatten().InnerExceptions[0]).Throw();
+            }
+        }
+
+        return new BlockResult
+        {
+            FinalStates = finalStates,
+            FinalTimes = finalTimes,
+            SavedStates = savedStates,
+            Statuses = statuses,
+            TrajectoryStats = trajectoryStats,
+            BlockStats = blockStats,
+            Y0 = y0Bar,
+            Parameters = pBar,
+            BlockSums = blockSums,
+            VjpEvaluations = vjps,
+            Silo = silo,
+            Elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started),
+        };
+    }
+}
