@@ -26,10 +26,12 @@ public sealed class SiloFailureTests : IAsyncLifetime
         EnsembleGradient local = Ode.GradientEnsembleShared(System, y0s, Problems.Shared, 0.0, 2.0, seed, options);
 
         var log = new DistributedRunLog();
-        var distribution = new DistributedEnsembleOptions { BlocksPerRequest = 2, BlockTimeout = TimeSpan.FromSeconds(10), RetryDelay = TimeSpan.FromMilliseconds(50) };
+        var distribution = new DistributedEnsembleOptions { BlocksPerRequest = 2, BlockTimeout = TimeSpan.FromSeconds(2), RetryDelay = TimeSpan.FromMilliseconds(50) };
         Task<EnsembleGradient> run = _cluster.Client.GradientEnsembleSharedAsync(System, y0s, Problems.Shared, 0.0, 2.0, seed, options,
             distribution: distribution, log: log);
 
+        // Requests answer in milliseconds here; 2 s per block is only there to give up on the killed silo's requests,
+        // whose answers never come (the client learns of the loss from the timeout, then sends them again).
         // Kill (not stop: no graceful hand-over) a secondary silo as soon as it has answered a request, so it is busy.
         SiloHandle victim = await AnsweringSecondary(log, run);
         string victimName = log.Requests.First(r => IsSilo(victim, r.Silo)).Silo;
