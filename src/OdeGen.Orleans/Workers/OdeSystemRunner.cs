@@ -11,10 +11,11 @@ internal interface IOdeSystemRunner
 }
 
 /// <summary>
-/// <see cref="IOdeSystemRunner"/> closed over <typeparamref name="TSystem"/> at registration. Each block is one call of the
-/// public local API on that block's rows alone: blocks are independent (a block's lanes, padding and shared steps depend
-/// only on its own trajectories), so block b of the request gives the same bits as block FirstBlock + b of the whole
-/// local call; a shared-θ gradient's per-block sum comes back as that one-block call's SharedParameters.
+/// <see cref="IOdeSystemRunner"/> closed over <typeparamref name="TSystem"/> at registration. Each piece is one call of the
+/// public local API on a run of the request's blocks (their rows alone): blocks are independent (a block's lanes, padding
+/// and shared steps depend only on its own trajectories), so block b of the request gives the same bits as block
+/// FirstBlock + b of the whole local call; a shared-θ gradient's per-block sum comes back as a one-block call's
+/// SharedParameters.
 /// </summary>
 internal sealed class OdeSystemRunner<TSystem>(TSystem system) : IOdeSystemRunner
     where TSystem : struct, IOdeLaneSystem
@@ -47,9 +48,11 @@ internal sealed class OdeSystemRunner<TSystem>(TSystem system) : IOdeSystemRunne
         double[]? blockSums = request.Kind == EnsembleKind.GradientShared ? new double[request.BlockCount * m] : null;
         long vjps = 0;
 
-        void Block(int b)
+        // Runs blocks [from, to) of the request as one local call: for everything but the shared-θ gradient, whose
+        // per-block sums need one call per block (a call's SharedParameters is the sum over its blocks).
+        void Run(int from, int to)
         {
-            int first = b * lanes, rows = Math.Min(lanes, count - first);
+            int first = from * lanes, rows = Math.Min(to * lanes, count) - first;
             ReadOnlySpan<double> y0s = request.Y0s.AsSpan(first * n, rows * n);
             ReadOnlySpan<double> ps = shared ? request.Ps : request.Ps.AsSpan(first * m, rows * m);
             EnsembleSolution solution;
@@ -62,7 +65,7 @@ internal sealed class OdeSystemRunner<TSystem>(TSystem system) : IOdeSystemRunne
                 solution = g.Solution;
                 g.Y0.CopyTo(y0Bar!, first * n);
                 g.Parameters.CopyTo(pBar!, first * m);
-                g.SharedParameters?.CopyTo(blockSums!, b * m);
+                g.SharedParameters?.CopyTo(blockSums!, from * m);
                 Interlocked.Add(ref vjps, g.VjpEvaluations);
             }
             else
@@ -71,8 +74,8 @@ internal sealed class OdeSystemRunner<TSystem>(TSystem system) : IOdeSystemRunne
                     ? Ode.SolveEnsembleShared(_system, y0s, ps, request.T0, request.T1, options, ensemble)
                     : Ode.SolveEnsemble(_system, y0s, ps, request.T0, request.T1, options, ensemble);
             }
-            if (solution.BlockStats.Length != 1)
-                throw new InvalidOperationException($"A block of {rows} trajectories was solved as {solution.BlockStats.Length} blocks: the client's LanesPerBlock ({lanes}) is not this silo's.");
+            if (solution.BlockStats.Length != to - from)
+                throw new InvalidOperationException($"{to - from} blocks of {rows} trajectories were solved as {solution.BlockStats.Length} blocks: the client's LanesPerBlock ({lanes}) is not this silo's.");
             solution.FinalStates.CopyTo(finalStates, first * n);
             solution.FinalTimes.CopyTo(finalTimes, first);
             solution.SavedStates.CopyTo(savedStates, first * saves * n);
@@ -81,23 +84,29 @@ internal sealed class OdeSystemRunner<TSystem>(TSystem system) : IOdeSystemRunne
                 statuses[first + j] = (int)solution.Statuses[j];
                 WireStats.Write(solution.TrajectoryStats[j], trajectoryStats, first + j);
             }
-            WireStats.Write(solution.BlockStats[0], blockStats, b);
+            for (int b = from; b < to; b++) WireStats.Write(solution.BlockStats[b - from], blockStats, b);
         }
 
-        if (request.BlockCount == 1 || maxDegreeOfParallelism == 1)
+        // Pieces of contiguous blocks, one local call each: one block per piece for the shared-θ gradient, else as few
+        // pieces as there are threads (fewer calls, each reusing its workspace over its blocks).
+        int blocks = request.BlockCount;
+        int pieces = request.Kind == EnsembleKind.GradientShared ? blocks : Math.Min(blocks, Math.Max(1, maxDegreeOfParallelism));
+        void Piece(int i) => Run((int)((long)blocks * i / pieces), (int)((long)blocks * (i + 1) / pieces));
+
+        if (pieces == 1 || maxDegreeOfParallelism == 1)
         {
-            for (int b = 0; b < request.BlockCount; b++)
+            for (int i = 0; i < pieces; i++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                Block(b);
+                Piece(i);
             }
         }
         else
         {
             try
             {
-                Parallel.For(0, request.BlockCount,
-                    new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism, CancellationToken = cancellationToken }, Block);
+                Parallel.For(0, pieces,
+                    new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism, CancellationToken = cancellationToken }, Piece);
             }
             catch (AggregateException e)
             {
