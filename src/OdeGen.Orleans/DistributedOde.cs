@@ -312,6 +312,7 @@ public static class DistributedOde
             {
                 // A new key per attempt, so a retry may enter the cluster through another gateway than the lost one.
                 var worker = cluster.GetGrain<IEnsembleWorkerGrain>(index + (long)(attempt - 1) * requests);
+                BlockRequest sent = request with { RequestId = Guid.NewGuid() };
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stop);
                 timeout.CancelAfter(distribution.BlockTimeout * request.BlockCount);
                 long started = Stopwatch.GetTimestamp();
@@ -319,13 +320,20 @@ public static class DistributedOde
                 try
                 {
                     // WaitAsync: the answer of a silo that died may never come; the token ends the wait either way.
-                    BlockResult result = await worker.RunAsync(request, timeout.Token).WaitAsync(timeout.Token).ConfigureAwait(false);
+                    BlockResult result = await worker.RunAsync(sent, timeout.Token).WaitAsync(timeout.Token).ConfigureAwait(false);
                     log?.Add(new DistributedRequestRecord(request.FirstBlock, request.BlockCount, request.Count, result.Silo, result.Elapsed,
                         Stopwatch.GetElapsedTime(started), attempt));
                     return result;
                 }
-                catch (OperationCanceledException) when (!stop.IsCancellationRequested && timeout.IsCancellationRequested)
+                catch (OperationCanceledException) when (stop.IsCancellationRequested)
                 {
+                    // The caller cancelled, or another request failed: the worker is told too (below), then the call ends.
+                    CancelOnSilo(worker, sent.RequestId);
+                    throw;
+                }
+                catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+                {
+                    CancelOnSilo(worker, sent.RequestId);
                     failure = new TimeoutException(
                         $"Blocks {request.FirstBlock}–{request.FirstBlock + request.BlockCount - 1} did not answer within {distribution.BlockTimeout * request.BlockCount} "
                         + $"({request.BlockCount} × BlockTimeout {distribution.BlockTimeout}) after {attempt} attempt(s).");
@@ -355,6 +363,12 @@ public static class DistributedOde
             gate.Release();
         }
     }
+
+    // Cancellation is sent as a call of its own, with the request's key (so to the silo the request entered), where the
+    // worker stops between blocks: the call token given to RunAsync alone did not stop a running stateless worker in
+    // the tests. Fire and forget: a silo that is gone cannot be told, and its worker is gone with it.
+    private static void CancelOnSilo(IEnsembleWorkerGrain worker, Guid requestId) =>
+        _ = worker.CancelAsync(requestId).ContinueWith(static t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
 
     // A failure of the cluster, not of the problem: the request is sent again.
     private static bool Lost(Exception e) => e is OrleansException or TimeoutException or System.Net.Sockets.SocketException

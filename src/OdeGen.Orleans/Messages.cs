@@ -154,6 +154,8 @@ public sealed record BlockRequest
     [Id(15)] public int Width { get; init; }
     /// <summary><see cref="EnsembleOptions.FusedSteps"/>.</summary>
     [Id(16)] public bool FusedSteps { get; init; }
+    /// <summary>This attempt's id, which <see cref="Workers.IEnsembleWorkerGrain.CancelAsync"/> names.</summary>
+    [Id(17)] public Guid RequestId { get; init; }
 }
 
 /// <summary>What a worker returns for a <see cref="BlockRequest"/>: the rows of its trajectories and blocks.</summary>

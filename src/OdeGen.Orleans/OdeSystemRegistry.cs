@@ -22,6 +22,7 @@ public static class OdeSystemServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         services.TryAddSingleton<OdeSystemRegistry>();
+        services.TryAddSingleton<RunningRequests>();
         services.AddSingleton<IOdeSystemRunner>(new OdeSystemRunner<TSystem>(system));
         return services;
     }

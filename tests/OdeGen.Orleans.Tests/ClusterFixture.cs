@@ -7,7 +7,8 @@ namespace OdeGen.Orleans.Tests;
 /// <summary>Registers the test's Lorenz on every silo, as a user's silo host would.</summary>
 public sealed class LorenzSilo : ISiloConfigurator
 {
-    public void Configure(ISiloBuilder siloBuilder) => siloBuilder.Services.AddOdeGenSystem<Lorenz.RhsSystem>();
+    public void Configure(ISiloBuilder siloBuilder) =>
+        siloBuilder.Services.AddOdeGenSystem<Lorenz.RhsSystem>().AddOdeGenSystem<CountingLorenz>();
 }
 
 /// <summary>An in-process TestingHost cluster of three silos that run Lorenz.</summary>

@@ -113,6 +113,30 @@ public sealed class DistributedEnsembleTests(ThreeSiloCluster fixture)
     }
 
     [Fact]
+    public async Task Cancellation_ReachesTheWorker_WhichStopsBetweenBlocks()
+    {
+        // One request holding every block, so one silo's worker would go on for many seconds after the client gave up
+        // if the token did not reach it. The silos run in this process: CountingLorenz shows whether they still solve.
+        const int count = 20_000;
+        double[] y0s = Problems.InitialStates(count, seed: 15), ps = Problems.Parameters(count, seed: 16);
+        var options = new SolverOptions { Method = OdeMethod.Dopri5, RelTol = 1e-10, AbsTol = 1e-12 };
+        using var cancel = new CancellationTokenSource();
+        long before = CountingLorenz.Evaluations;
+
+        Task<EnsembleSolution> run = _cluster.Client.SolveEnsembleAsync(default(CountingLorenz), y0s, ps, 0.0, 20.0, options,
+            distribution: new DistributedEnsembleOptions { BlocksPerRequest = 100_000 }, cancellationToken: cancel.Token);
+        while (CountingLorenz.Evaluations == before && !run.IsCompleted) await Task.Delay(5);
+        cancel.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+
+        await Task.Delay(TimeSpan.FromSeconds(2));   // the pieces in progress (at most 4 blocks, milliseconds each) finish
+        long settled = CountingLorenz.Evaluations;
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.Equal(settled, CountingLorenz.Evaluations);
+        Assert.True(settled > before, "the worker never started: the test proves nothing");
+    }
+
+    [Fact]
     public async Task BlockTimeout_RetriesThenFails_WithTimeoutException()
     {
         const int count = 64;

@@ -6,16 +6,17 @@ namespace OdeGen.Orleans.Workers;
 
 /// <summary>
 /// The silo side: looks the request's system up among those registered with
-/// <see cref="OdeSystemServiceCollectionExtensions.AddOdeGenSystem{TSystem}"/> and runs its blocks on the thread pool
-/// (the grain's own scheduler is single-threaded; the blocks run in parallel over this silo's cores).
+/// <see cref="OdeSystemServiceCollectionExtensions.AddOdeGenSystem{TSystem}"/> and runs its blocks on threads of their own
+/// (the grain's scheduler and the thread pool stay free for Orleans; the blocks run in parallel over this silo's cores).
 /// </summary>
 [StatelessWorker]
 internal sealed class EnsembleWorkerGrain(IServiceProvider services) : Grain, IEnsembleWorkerGrain
 {
     private readonly OdeSystemRegistry? _registry = services.GetService<OdeSystemRegistry>();
     private readonly OdeWorkerOptions _options = services.GetService<OdeWorkerOptions>() ?? new OdeWorkerOptions();
+    private readonly RunningRequests _running = services.GetService<RunningRequests>() ?? new RunningRequests();
 
-    public Task<BlockResult> RunAsync(BlockRequest request, CancellationToken cancellationToken)
+    public async Task<BlockResult> RunAsync(BlockRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         string silo = RuntimeIdentity;
@@ -29,6 +30,21 @@ internal sealed class EnsembleWorkerGrain(IServiceProvider services) : Grain, IE
                 + "and make the silo reference the assembly that defines it.");
         }
         int parallelism = _options.MaxDegreeOfParallelism ?? Environment.ProcessorCount;
-        return Task.Run(() => runner.Run(request, parallelism, silo, cancellationToken), cancellationToken);
+        // Cancelled by the call's own token or by the client's CancelAsync; OdeGen.Orleans' client sends both.
+        CancellationTokenSource cancel = _running.Start(request.RequestId, cancellationToken);
+        try
+        {
+            return await runner.RunAsync(request, parallelism, silo, cancel.Token);
+        }
+        finally
+        {
+            _running.Finish(request.RequestId, cancel);
+        }
+    }
+
+    public Task CancelAsync(Guid requestId)
+    {
+        _running.Cancel(requestId);
+        return Task.CompletedTask;
     }
 }

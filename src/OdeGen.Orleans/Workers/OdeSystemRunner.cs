@@ -7,7 +7,7 @@ internal interface IOdeSystemRunner
     string Name { get; }
 
     /// <summary>Solves (or differentiates) every block of <paramref name="request"/>, blocks in parallel on this silo.</summary>
-    BlockResult Run(BlockRequest request, int maxDegreeOfParallelism, string silo, CancellationToken cancellationToken);
+    Task<BlockResult> RunAsync(BlockRequest request, int maxDegreeOfParallelism, string silo, CancellationToken cancellationToken);
 }
 
 /// <summary>
@@ -20,11 +20,12 @@ internal interface IOdeSystemRunner
 internal sealed class OdeSystemRunner<TSystem>(TSystem system) : IOdeSystemRunner
     where TSystem : struct, IOdeLaneSystem
 {
+    private const int MaxBlocksPerPiece = 4;
     private readonly TSystem _system = system;
 
     public string Name { get; } = OdeSystemName.Of<TSystem>();
 
-    public BlockResult Run(BlockRequest request, int maxDegreeOfParallelism, string silo, CancellationToken cancellationToken)
+    public async Task<BlockResult> RunAsync(BlockRequest request, int maxDegreeOfParallelism, string silo, CancellationToken cancellationToken)
     {
         int n = _system.StateCount, m = _system.ParameterCount;
         if (n != request.StateCount || m != request.ParameterCount)
@@ -87,33 +88,44 @@ internal sealed class OdeSystemRunner<TSystem>(TSystem system) : IOdeSystemRunne
             for (int b = from; b < to; b++) WireStats.Write(solution.BlockStats[b - from], blockStats, b);
         }
 
-        // Pieces of contiguous blocks, one local call each: one block per piece for the shared-θ gradient, else as few
-        // pieces as there are threads (fewer calls, each reusing its workspace over its blocks).
+        // Pieces of contiguous blocks, one local call each: one block per piece for the shared-θ gradient, else at least
+        // one per thread and at most MaxBlocksPerPiece blocks each (fewer calls, each reusing its workspace over its
+        // blocks; cancellation is seen between pieces, so a piece must stay short).
         int blocks = request.BlockCount;
-        int pieces = request.Kind == EnsembleKind.GradientShared ? blocks : Math.Min(blocks, Math.Max(1, maxDegreeOfParallelism));
+        int pieces = request.Kind == EnsembleKind.GradientShared ? blocks
+            : Math.Max(Math.Min(blocks, Math.Max(1, maxDegreeOfParallelism)), (blocks + MaxBlocksPerPiece - 1) / MaxBlocksPerPiece);
         void Piece(int i) => Run((int)((long)blocks * i / pieces), (int)((long)blocks * (i + 1) / pieces));
 
-        if (pieces == 1 || maxDegreeOfParallelism == 1)
+        // Dedicated threads, not the thread pool: a silo's pool must stay free for Orleans' own messages (the cancel
+        // calls among them, and membership probes), or a busy worker would not hear that it should stop.
+        int threads = Math.Min(pieces, Math.Max(1, maxDegreeOfParallelism));
+        var failures = new Exception?[pieces];
+        int next = -1, failed = 0;
+        void Work()
         {
-            for (int i = 0; i < pieces; i++)
+            for (int i; (i = Interlocked.Increment(ref next)) < pieces;)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                Piece(i);
+                if (cancellationToken.IsCancellationRequested || Volatile.Read(ref failed) != 0) return;
+                try
+                {
+                    Piece(i);
+                }
+                catch (Exception e)
+                {
+                    failures[i] = e;
+                    Volatile.Write(ref failed, 1);
+                    return;
+                }
             }
         }
-        else
-        {
-            try
-            {
-                Parallel.For(0, pieces,
-                    new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism, CancellationToken = cancellationToken }, Piece);
-            }
-            catch (AggregateException e)
-            {
-                // As the local runner: the system's own exception, not a wrapper, so the client sees what the local call throws.
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.Flatten().InnerExceptions[0]).Throw();
-            }
-        }
+        var workers = new Task[threads];
+        for (int w = 0; w < threads; w++)
+            workers[w] = Task.Factory.StartNew(Work, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        await Task.WhenAll(workers).ConfigureAwait(false);
+        // As the local runner: the system's own exception, not a wrapper (the first piece's, in block order).
+        foreach (Exception? e in failures)
+            if (e is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e).Throw();
+        cancellationToken.ThrowIfCancellationRequested();
 
         return new BlockResult
         {
