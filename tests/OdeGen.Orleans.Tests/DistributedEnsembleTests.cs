@@ -1,0 +1,177 @@
+using System.Diagnostics;
+using Orleans.TestingHost;
+
+namespace OdeGen.Orleans.Tests;
+
+/// <summary>The cluster path against the local call on the same inputs: the same result, bit for bit.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class DistributedEnsembleTests(ThreeSiloCluster fixture)
+{
+    private readonly TestCluster _cluster = fixture.Cluster;
+    private static readonly Lorenz.RhsSystem System = default;
+
+    // Small requests, so that even these ensembles make many of them and every silo gets some.
+    private static readonly DistributedEnsembleOptions ManyRequests = new() { BlocksPerRequest = 3 };
+
+    [Fact]
+    public async Task SolveEnsemble_Adaptive_EqualsLocalCall_BitForBit()
+    {
+        const int count = 603;
+        double[] y0s = Problems.InitialStates(count, seed: 1, nonFinite: 4), ps = Problems.Parameters(count, seed: 2);
+        var options = new SolverOptions { Method = OdeMethod.Dopri5, RelTol = 1e-7, AbsTol = 1e-9, SaveAt = [0.25, 0.5, 1.0] };
+
+        EnsembleSolution local = Ode.SolveEnsemble(System, y0s, ps, 0.0, 1.0, options);
+        var log = new DistributedRunLog();
+        EnsembleSolution distributed = await _cluster.Client.SolveEnsembleAsync(System, y0s, ps, 0.0, 1.0, options, distribution: ManyRequests, log: log);
+
+        Same.Solution(local, distributed);
+        Assert.Contains(OdeStatus.NonFiniteValue, distributed.Statuses);
+        Assert.Equal(count, log.Requests.Sum(r => r.Trajectories));
+        Assert.True(log.TrajectoriesBySilo.Count > 1, $"every request went to one silo: {string.Join(", ", log.TrajectoriesBySilo)}");
+    }
+
+    [Fact]
+    public async Task SolveEnsembleShared_FixedStepFused_EqualsLocalCall_BitForBit()
+    {
+        const int count = 301;
+        double[] y0s = Problems.InitialStates(count, seed: 3);
+        var options = new SolverOptions { Method = OdeMethod.RK4, FixedStep = 0.01, SaveAt = [0.5] };
+
+        EnsembleSolution local = Ode.SolveEnsembleShared(System, y0s, Problems.Shared, 0.0, 1.0, options);
+        EnsembleSolution distributed = await _cluster.Client.SolveEnsembleSharedAsync(System, y0s, Problems.Shared, 0.0, 1.0, options, distribution: ManyRequests);
+
+        Same.Solution(local, distributed);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4)]
+    [InlineData(1000)]
+    public async Task GradientEnsembleShared_EqualsLocalCall_BitForBit_WhateverTheRequestSize(int blocksPerRequest)
+    {
+        const int count = 405;
+        double[] y0s = Problems.InitialStates(count, seed: 4, nonFinite: 2), seed = Problems.Seed(count, seed: 5);
+        var options = new SolverOptions { Method = OdeMethod.Tsit5, RelTol = 1e-6, AbsTol = 1e-8 };
+
+        EnsembleGradient local = Ode.GradientEnsembleShared(System, y0s, Problems.Shared, 0.0, 0.5, seed, options);
+        EnsembleGradient distributed = await _cluster.Client.GradientEnsembleSharedAsync(System, y0s, Problems.Shared, 0.0, 0.5, seed, options,
+            distribution: new DistributedEnsembleOptions { BlocksPerRequest = blocksPerRequest });
+
+        Same.Gradient(local, distributed);
+        Assert.Contains(OdeStatus.NonFiniteValue, distributed.Statuses);
+    }
+
+    [Fact]
+    public async Task GradientEnsemble_PerTrajectoryParameters_EqualsLocalCall_BitForBit()
+    {
+        const int count = 201;
+        double[] y0s = Problems.InitialStates(count, seed: 6), ps = Problems.Parameters(count, seed: 7), seed = Problems.Seed(count, seed: 8);
+        var options = new SolverOptions { Method = OdeMethod.Dopri5, RelTol = 1e-6 };
+
+        EnsembleGradient local = Ode.GradientEnsemble(System, y0s, ps, 0.0, 0.5, seed, options);
+        EnsembleGradient distributed = await _cluster.Client.GradientEnsembleAsync(System, y0s, ps, 0.0, 0.5, seed, options, distribution: ManyRequests);
+
+        Same.Gradient(local, distributed);
+        Assert.Null(distributed.SharedParameters);
+    }
+
+    [Fact]
+    public async Task UnregisteredSystem_FailsPromptly_WithAnErrorNamingTheTypeAndHowToRegisterIt()
+    {
+        var decay = default(Unregistered.DecaySystem);
+        double[] y0s = [1.0, 2.0, 3.0], ps = [0.5, 0.5, 0.5];
+
+        var started = Stopwatch.StartNew();
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            _cluster.Client.SolveEnsembleAsync(decay, y0s, ps, 0.0, 1.0).WaitAsync(TimeSpan.FromSeconds(60)));
+
+        Assert.Contains("'OdeGen.Orleans.Tests.Unregistered+DecaySystem'", e.Message);
+        Assert.Contains("AddOdeGenSystem<OdeGen.Orleans.Tests.Unregistered.DecaySystem>()", e.Message);
+        Assert.Contains("OdeGen.Orleans.Tests.Lorenz+RhsSystem", e.Message);   // what the silo can run
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(20), $"took {started.Elapsed}");
+    }
+
+    [Fact]
+    public async Task Cancellation_EndsTheCall_WithOperationCanceled()
+    {
+        // A long ensemble (tens of seconds on this cluster), cancelled once its first request has come back.
+        const int count = 20_000;
+        double[] y0s = Problems.InitialStates(count, seed: 9), ps = Problems.Parameters(count, seed: 10);
+        var options = new SolverOptions { Method = OdeMethod.Dopri5, RelTol = 1e-10, AbsTol = 1e-12 };
+        var log = new DistributedRunLog();
+        using var cancel = new CancellationTokenSource();
+
+        var started = Stopwatch.StartNew();
+        Task<EnsembleSolution> run = _cluster.Client.SolveEnsembleAsync(System, y0s, ps, 0.0, 20.0, options,
+            distribution: new DistributedEnsembleOptions { BlocksPerRequest = 1 }, log: log, cancellationToken: cancel.Token);
+        while (log.Requests.Count == 0 && !run.IsCompleted) await Task.Delay(10);
+        cancel.Cancel();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(20), $"took {started.Elapsed}");
+        Assert.True(log.Requests.Count < count / 8, "the run finished before it was cancelled: the test proves nothing");
+    }
+
+    [Fact]
+    public async Task Cancellation_ReachesTheWorker_WhichStopsBetweenBlocks()
+    {
+        // One request holding every block, so one silo's worker would go on for many seconds after the client gave up
+        // if the token did not reach it. The silos run in this process: CountingLorenz shows whether they still solve.
+        const int count = 20_000;
+        double[] y0s = Problems.InitialStates(count, seed: 15), ps = Problems.Parameters(count, seed: 16);
+        var options = new SolverOptions { Method = OdeMethod.Dopri5, RelTol = 1e-10, AbsTol = 1e-12 };
+        using var cancel = new CancellationTokenSource();
+        long before = CountingLorenz.Evaluations;
+
+        Task<EnsembleSolution> run = _cluster.Client.SolveEnsembleAsync(default(CountingLorenz), y0s, ps, 0.0, 20.0, options,
+            distribution: new DistributedEnsembleOptions { BlocksPerRequest = 100_000 }, cancellationToken: cancel.Token);
+        while (CountingLorenz.Evaluations == before && !run.IsCompleted) await Task.Delay(5);
+        cancel.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+
+        await Task.Delay(TimeSpan.FromSeconds(2));   // the pieces in progress (at most 4 blocks, milliseconds each) finish
+        long settled = CountingLorenz.Evaluations;
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.Equal(settled, CountingLorenz.Evaluations);
+        Assert.True(settled > before, "the worker never started: the test proves nothing");
+    }
+
+    [Fact]
+    public async Task BlockTimeout_RetriesThenFails_WithTimeoutException()
+    {
+        const int count = 64;
+        double[] y0s = Problems.InitialStates(count, seed: 11), ps = Problems.Parameters(count, seed: 12);
+        var options = new SolverOptions { Method = OdeMethod.Dopri5, RelTol = 1e-10, AbsTol = 1e-12 };
+        var log = new DistributedRunLog();
+
+        var e = await Assert.ThrowsAsync<TimeoutException>(() => _cluster.Client.SolveEnsembleAsync(System, y0s, ps, 0.0, 20.0, options,
+            distribution: new DistributedEnsembleOptions { BlockTimeout = TimeSpan.FromMilliseconds(1), MaxAttempts = 2, RetryDelay = TimeSpan.Zero }, log: log));
+
+        Assert.Contains("BlockTimeout", e.Message);
+        Assert.True(log.Retries >= 1, "the timed-out request was not sent again");
+    }
+
+    [Fact]
+    public async Task InvalidOptions_ThrowTheLocalCallsException_BeforeAnythingIsSent()
+    {
+        double[] y0s = Problems.InitialStates(10, seed: 13), ps = Problems.Parameters(10, seed: 14);
+        var stiff = new SolverOptions { Method = OdeMethod.Rodas4 };
+
+        var local = Assert.Throws<ArgumentException>(() => Ode.SolveEnsemble(System, y0s, ps, 0.0, 1.0, stiff));
+        var distributed = await Assert.ThrowsAsync<ArgumentException>(() => _cluster.Client.SolveEnsembleAsync(System, y0s, ps, 0.0, 1.0, stiff));
+        Assert.Equal(local.Message, distributed.Message);
+
+        var shortRows = await Assert.ThrowsAsync<ArgumentException>(() => _cluster.Client.SolveEnsembleAsync(System, y0s, ps.AsMemory(1), 0.0, 1.0));
+        Assert.Equal("ps", shortRows.ParamName);
+    }
+
+    [Fact]
+    public async Task EmptyEnsemble_IsTheLocalEmptyResult()
+    {
+        EnsembleGradient local = Ode.GradientEnsembleShared(System, [], Problems.Shared, 0.0, 1.0, []);
+        EnsembleGradient distributed = await _cluster.Client.GradientEnsembleSharedAsync(System, Array.Empty<double>(), Problems.Shared, 0.0, 1.0, Array.Empty<double>());
+
+        Same.Gradient(local, distributed);
+        Assert.Equal(0, distributed.Count);
+    }
+}

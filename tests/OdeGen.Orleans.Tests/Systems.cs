@@ -1,0 +1,24 @@
+namespace OdeGen.Orleans.Tests;
+
+// The Lorenz system of DESIGN.md: the silos of the test cluster register Lorenz.RhsSystem.
+public static partial class Lorenz
+{
+    [OdeDynamics]
+    public static void Rhs(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
+    {
+        double sigma = p[0], rho = p[1], beta = p[2];
+        dydt[0] = sigma * (y[1] - y[0]);
+        dydt[1] = y[0] * (rho - y[2]) - y[1];
+        dydt[2] = y[0] * y[1] - beta * y[2];
+    }
+}
+
+// A system no silo registers: the client knows it, the silos answer that they cannot solve it.
+public static partial class Unregistered
+{
+    [OdeDynamics]
+    public static void Decay(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
+    {
+        dydt[0] = -p[0] * y[0];
+    }
+}
