@@ -1,7 +1,7 @@
 // Two silos and a client on one machine, each its own process, clustered over localhost:
 //   dotnet run -c Release --project samples/Cluster -- silo 0      (the primary: start it first)
 //   dotnet run -c Release --project samples/Cluster -- silo 1
-//   dotnet run -c Release --project samples/Cluster -- client [trajectories] [minibatch]
+//   dotnet run -c Release --project samples/Cluster -- client [trajectories] [minibatch] [blocks per request]
 // The client solves a Lorenz ensemble and a minibatch gradient on the cluster and locally, checks that the results are
 // the same bit for bit, and prints the time of each path and the throughput of each silo.
 using System.Diagnostics;
@@ -23,10 +23,11 @@ switch (args.FirstOrDefault())
         await RunSilo(index);
         return 0;
     case "client":
-        await RunClient(args.Length > 1 ? int.Parse(args[1]) : 20_000, args.Length > 2 ? int.Parse(args[2]) : 4_096);
+        await RunClient(args.Length > 1 ? int.Parse(args[1]) : 20_000, args.Length > 2 ? int.Parse(args[2]) : 4_096,
+            new DistributedEnsembleOptions { BlocksPerRequest = args.Length > 3 ? int.Parse(args[3]) : new DistributedEnsembleOptions().BlocksPerRequest });
         return 0;
     default:
-        Console.Error.WriteLine("usage: Cluster silo 0 | silo 1 | client [trajectories] [minibatch]");
+        Console.Error.WriteLine("usage: Cluster silo 0 | silo 1 | client [trajectories] [minibatch] [blocks per request]");
         return 2;
 }
 
@@ -46,7 +47,7 @@ static async Task RunSilo(int index)
     await host.WaitForShutdownAsync();
 }
 
-static async Task RunClient(int trajectories, int minibatch)
+static async Task RunClient(int trajectories, int minibatch, DistributedEnsembleOptions distribution)
 {
     HostApplicationBuilder builder = Host.CreateApplicationBuilder();
     builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -67,7 +68,7 @@ static async Task RunClient(int trajectories, int minibatch)
     var solve = new SolverOptions { Method = OdeMethod.Dopri5, RelTol = 1e-8, AbsTol = 1e-10 };
     await Compare($"ensemble: {trajectories} Lorenz trajectories, Dopri5, t in [0, 10]", trajectories,
         () => Task.FromResult(Ode.SolveEnsemble(lorenz, y0s, ps, 0, 10, solve)),
-        log => cluster.SolveEnsembleAsync(lorenz, y0s, ps, 0, 10, solve, log: log),
+        log => cluster.SolveEnsembleAsync(lorenz, y0s, ps, 0, 10, solve, distribution: distribution, log: log),
         (a, b) => Same(a.FinalStates, b.FinalStates) && a.Statuses.SequenceEqual(b.Statuses));
 
     // A minibatch through one θ: dL/dθ summed over the batch (L = Σ y(1)·w with fixed random w).
@@ -77,7 +78,7 @@ static async Task RunClient(int trajectories, int minibatch)
     var gradient = new SolverOptions { Method = OdeMethod.Tsit5, RelTol = 1e-7, AbsTol = 1e-9 };
     await Compare($"minibatch gradient: {batch.Length / 3} samples, shared θ, Tsit5, t in [0, 1]", batch.Length / 3,
         () => Task.FromResult(Ode.GradientEnsembleShared(lorenz, batch, theta, 0, 1, dLdy, gradient)),
-        log => cluster.GradientEnsembleSharedAsync(lorenz, batch, theta, 0, 1, dLdy, gradient, log: log),
+        log => cluster.GradientEnsembleSharedAsync(lorenz, batch, theta, 0, 1, dLdy, gradient, distribution: distribution, log: log),
         (a, b) => Same(a.SharedParameters!, b.SharedParameters!) && Same(a.Y0, b.Y0));
 
     await host.StopAsync();
