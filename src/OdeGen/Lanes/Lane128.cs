@@ -1,3 +1,5 @@
+// Rendered from Templates/Lane.cs.template: edit the template, then run
+// ODEGEN_ACCEPT_SNAPSHOTS=1 dotnet test tests/OdeGen.Tests -c Release --filter LaneTemplateTests
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -41,8 +43,10 @@ public readonly struct Lane128 : ILane<Lane128>, ILaneBits<Lane128>
     public static Lane128 Load(ReadOnlySpan<double> values, int start) => new(Vector128.Create(values.Slice(start, 2)));
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Lane128 LoadStrided(ReadOnlySpan<double> values, int start, int stride) =>
-        new(Vector128.Create(values[start], values[start + stride]));
+    public static Lane128 LoadStrided(ReadOnlySpan<double> values, int start, int stride)
+    {
+        return new(Vector128.Create(values[start], values[start + stride]));
+    }
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store(Lane128 value, Span<double> destination, int start) => value.Value.CopyTo(destination.Slice(start, 2));

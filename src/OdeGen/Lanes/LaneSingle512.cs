@@ -1,3 +1,5 @@
+// Rendered from Templates/LaneSingle.cs.template: edit the template, then run
+// ODEGEN_ACCEPT_SNAPSHOTS=1 dotnet test tests/OdeGen.Tests -c Release --filter LaneTemplateTests
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
