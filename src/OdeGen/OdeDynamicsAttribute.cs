@@ -22,7 +22,7 @@ public sealed class OdeDynamicsAttribute : Attribute
     /// <summary>
     /// Runs the loops of the scalar <c>Evaluate</c>, <c>Jvp</c> and <c>Vjp</c> across their index in SIMD registers
     /// (<c>Vector512</c>, else 256, else 128, chosen by the JIT; NEON on Arm64), where each iteration is independent
-    /// of the others but for sums (docs/lanes.md, "Vectorized loops"). Like <c>-fassociative-math</c>, this
+    /// of the others but for sums (docs/lanes.md, "Vectorized loops"; docs/notes/vectorized-loops.md). Like <c>-fassociative-math</c>, this
     /// changes results in the last bits: sums are added lane by lane and the lanes summed after the loop, and
     /// Tanh, Exp, Sin and the other functions come from the vector kernels (1–3 ulp from <c>Math</c>), so
     /// <c>Evaluate</c> is no longer your method bit for bit. Off by default. Double methods only (a float

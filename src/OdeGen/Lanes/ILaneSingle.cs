@@ -81,7 +81,7 @@ public interface ILaneSingle<TSelf> where TSelf : unmanaged, ILaneSingle<TSelf>
     static abstract TSelf Select(TSelf mask, TSelf ifTrue, TSelf ifFalse);
 
     // Functions: each lane as the MathF function of the same name, rounded once from the double kernel: the correctly
-    // rounded float at every point measured (docs/lanes.md, "Float lanes"), so up to 2 ulp from MathF where MathF is
+    // rounded float at every point measured (docs/notes/lane-math.md, "Float lanes"), so up to 2 ulp from MathF where MathF is
     // not; LaneSingle1 calls MathF itself.
     /// <summary>Sqrt, lane by lane.</summary>
     static abstract TSelf Sqrt(TSelf x);

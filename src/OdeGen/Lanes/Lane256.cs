@@ -157,7 +157,7 @@ public readonly struct Lane256 : ILane<Lane256>, ILaneBits<Lane256>
     public static Lane256 Floor(Lane256 x) => new(Vector256.Floor(x.Value));
 
     // Exp, Sin and Cos: the vector kernels of .NET (Exp since .NET 9, Sin and Cos since .NET 10); on net8.0 lane by lane
-    // through Math. The rest, Log included (.NET's vector Log is up to 3 ulp off): LaneMath's kernels (docs/lanes.md,
+    // through Math. The rest, Log included (.NET's vector Log is up to 3 ulp off): LaneMath's kernels (docs/notes/lane-math.md,
     // "Vector math kernels").
     /// <inheritdoc/>
 #if NET9_0_OR_GREATER

@@ -161,7 +161,7 @@ public readonly struct Lane512 : ILane<Lane512>, ILaneBits<Lane512>
     public static Lane512 Floor(Lane512 x) => new(Vector512.Floor(x.Value));
 
     // Exp, Sin and Cos: the vector kernels of .NET (Exp since .NET 9, Sin and Cos since .NET 10); on net8.0 lane by lane
-    // through Math. The rest, Log included (.NET's vector Log is up to 3 ulp off): LaneMath's kernels (docs/lanes.md,
+    // through Math. The rest, Log included (.NET's vector Log is up to 3 ulp off): LaneMath's kernels (docs/notes/lane-math.md,
     // "Vector math kernels").
     /// <inheritdoc/>
 #if NET9_0_OR_GREATER

@@ -9,7 +9,7 @@ namespace OdeGen.Lanes;
 /// <summary>
 /// 16 floats in one <see cref="Vector512{T}"/>: the float lane type for 512-bit SIMD. Arithmetic, comparisons, Sqrt, Abs,
 /// Min, Max and Floor are the float instructions; the transcendental functions widen each half to <see cref="Lane512"/>,
-/// run the double kernel there and round once back to float (docs/lanes.md, "Float lanes").
+/// run the double kernel there and round once back to float (docs/notes/lane-math.md, "Float lanes").
 /// </summary>
 [StructLayout(LayoutKind.Sequential)]
 public readonly struct LaneSingle512 : ILaneSingle<LaneSingle512>
@@ -127,7 +127,7 @@ public readonly struct LaneSingle512 : ILaneSingle<LaneSingle512>
     public static LaneSingle512 Floor(LaneSingle512 x) => new(Vector512.Floor(x.Value));
 
     // The double kernels are within 1–4 double ulp of Math (2⁻²⁹ of a float ulp), so one rounding to float lands on
-    // the correctly rounded float except at a near-tie. Measured (LaneSingleMathTests, docs/lanes.md): that float at
+    // the correctly rounded float except at a near-tie. Measured (LaneSingleMathTests, docs/notes/lane-math.md): that float at
     // every test point, while MathF is up to 1 ulp from it (2 for Sinh, Cosh, Tanh and Log10).
     /// <inheritdoc/>
     public static LaneSingle512 Exp(LaneSingle512 x) => Widened<WidenedFunctions.Exp>(x);
