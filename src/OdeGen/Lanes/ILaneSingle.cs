@@ -12,6 +12,7 @@ namespace OdeGen.Lanes;
 /// clear (false). Twice the lanes of the double type of the same register width: a float register holds 2× the
 /// trajectories.
 /// </remarks>
+[System.Diagnostics.CodeAnalysis.Experimental(FloatLanesExperimental.DiagnosticId, UrlFormat = FloatLanesExperimental.Url)]
 public interface ILaneSingle<TSelf> where TSelf : unmanaged, ILaneSingle<TSelf>
 {
     /// <summary>Number of lanes (floats) in one value.</summary>

@@ -8,6 +8,7 @@ namespace OdeGen;
 /// <c>p[k]</c> parameter k of every lane). The generator implements it beside <see cref="IOdeSystemSingle"/> for every
 /// float method; each method has the meaning of its scalar namesake, lane by lane, and the lanes of one call share t.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.Experimental(FloatLanesExperimental.DiagnosticId, UrlFormat = FloatLanesExperimental.Url)]
 public interface IOdeLaneSystemSingle : IOdeSystemSingle
 {
     /// <summary>dydt = f(t, y, p) in every lane (overwrites dydt).</summary>

@@ -7,6 +7,7 @@ namespace OdeGen.Lanes;
 /// register and for testing the generated lane code against the scalar float methods bit for bit (its functions are
 /// MathF's, which those methods call). Masks are floats whose bits are all set (true) or all clear (false).
 /// </summary>
+[System.Diagnostics.CodeAnalysis.Experimental(FloatLanesExperimental.DiagnosticId, UrlFormat = FloatLanesExperimental.Url)]
 public readonly struct LaneSingle1 : ILaneSingle<LaneSingle1>
 {
     private static readonly float True = BitConverter.Int32BitsToSingle(-1);

@@ -11,6 +11,7 @@ namespace OdeGen.Lanes;
 /// Min, Max and Floor are the float instructions; the transcendental functions widen each half to <see cref="Lane512"/>,
 /// run the double kernel there and round once back to float (docs/notes/lane-math.md, "Float lanes").
 /// </summary>
+[System.Diagnostics.CodeAnalysis.Experimental(FloatLanesExperimental.DiagnosticId, UrlFormat = FloatLanesExperimental.Url)]
 [StructLayout(LayoutKind.Sequential)]
 public readonly struct LaneSingle512 : ILaneSingle<LaneSingle512>
 {
