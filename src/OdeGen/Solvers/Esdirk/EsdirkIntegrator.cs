@@ -17,9 +17,8 @@ namespace OdeGen.Solvers;
 /// Dense output: cubic Hermite through both ends of the step (values and slopes, the slope at the new point being the
 /// last stage's k); ESDIRK methods have no cheap higher-order continuous extension of their own.
 /// </remarks>
-public sealed class EsdirkIntegrator<TField> : IOdeIntegrator, IRestartable where TField : struct, IJacobianField
+public sealed class EsdirkIntegrator<TField> : IOdeIntegrator<TField> where TField : struct, IJacobianField
 {
-    private const int MaxSingularAttempts = 5;
     private const int MaxNewtonIterations = 10;
     private const double NewtonKappa = 0.01;
 
@@ -33,13 +32,9 @@ public sealed class EsdirkIntegrator<TField> : IOdeIntegrator, IRestartable wher
     private readonly int[] _pivots;
     private readonly double[] _atol;
     private TField _field;
-    private StepSizeController _controller;
-    private readonly bool _fixed;                 // FixedStep: steps of exactly that size (tolerances still set the Newton tolerance)
-    private double _tEnd, _h, _direction, _t0, _eta = 1;
-    private long _fixedSteps;
-    private long _attempts;
-    private int _singular;
-    private bool _jacobianCurrent, _done;
+    private StepLoop _loop;                       // the shared step loop: budget, end, underflow, fixed steps, accept or reject
+    private double _eta = 1;
+    private bool _jacobianCurrent;
     private SolverStats _stats;
 
     /// <summary>Allocates the workspace for fields of <paramref name="dimension"/> components.</summary>
@@ -54,8 +49,7 @@ public sealed class EsdirkIntegrator<TField> : IOdeIntegrator, IRestartable wher
             throw new ArgumentException($"FixedStep must be positive and finite, not {fs}.", nameof(options));
         if (options.FixedStep > options.MaxStep)
             throw new ArgumentException($"FixedStep ({options.FixedStep}) exceeds MaxStep ({options.MaxStep}).", nameof(options));
-        RungeKuttaIntegrator<TField>.ValidateOptions(options);
-        _fixed = options.FixedStep is not null;
+        StepControl.ValidateOptions(options);
         _n = dimension;
         _s = _tab.Stages;
         _k = new double[_s * dimension];
@@ -72,7 +66,7 @@ public sealed class EsdirkIntegrator<TField> : IOdeIntegrator, IRestartable wher
         _lu = new double[dimension * dimension];
         _pivots = new int[dimension];
         _atol = StepControl.AbsoluteTolerances(options, dimension);
-        _controller = new StepSizeController(options, Math.Min(_tab.Order, _tab.EmbeddedOrder) + 1);
+        _loop = new StepLoop(options, new StepSizeController(options, Math.Min(_tab.Order, _tab.EmbeddedOrder) + 1));
     }
 
     /// <summary>The method being stepped.</summary>
@@ -80,21 +74,21 @@ public sealed class EsdirkIntegrator<TField> : IOdeIntegrator, IRestartable wher
     /// <summary>The vector field (settable between solves).</summary>
     public ref TField Field => ref _field;
     /// <inheritdoc/>
-    public double Time { get; private set; }
+    public double Time => _loop.Time;
     /// <inheritdoc/>
-    public double PreviousTime { get; private set; }
+    public double PreviousTime => _loop.PreviousTime;
     /// <inheritdoc/>
     public ReadOnlySpan<double> State => _y;
     /// <summary>State at the start of the last accepted step.</summary>
     public ReadOnlySpan<double> PreviousState => _yPrev;
     /// <inheritdoc/>
-    public OdeStatus Status { get; private set; }
+    public OdeStatus Status => _loop.Status;
     /// <inheritdoc/>
-    public bool IsFinished => _done;
+    public bool IsFinished => _loop.Done;
     /// <summary>Work counters (f and Jacobian evaluations, LU factorizations), cumulative until <see cref="ClearStats"/>.</summary>
     public SolverStats Stats => _stats;
     /// <summary>Size of the next step attempt (signed).</summary>
-    public double NextStep => _h;
+    public double NextStep => _loop.NextStep;
     /// <inheritdoc/>
     public int DenseDegree => 3;
 
@@ -105,85 +99,31 @@ public sealed class EsdirkIntegrator<TField> : IOdeIntegrator, IRestartable wher
     public void Reset(in TField field, ReadOnlySpan<double> y0, double t0, double tEnd)
     {
         if (y0.Length != _n) throw new ArgumentException($"Expected a state of length {_n}, got {y0.Length}.", nameof(y0));
-        Guard.Interval(t0, tEnd, nameof(t0), nameof(tEnd));
         _field = field;
         y0.CopyTo(_y);
         y0.CopyTo(_yPrev);
-        Time = PreviousTime = _t0 = t0;
-        _fixedSteps = 0;
-        _tEnd = tEnd;
-        _direction = tEnd >= t0 ? 1.0 : -1.0;
-        _controller.Reset();
-        _attempts = 0;
-        _singular = 0;
         _eta = 1;
         _jacobianCurrent = false;
-        Status = OdeStatus.Success;
-        _done = false;
-        Evaluate(t0, _y, _f);
-        _f.AsSpan().CopyTo(_fPrev);
-        if (t0 == tEnd) { _done = true; return; }
-        if (!StepControl.AllFinite(_f)) { Fail(OdeStatus.NonFiniteValue); return; }
-        _h = _direction * InitialStepMagnitude(t0);
+        _loop.Begin(new Kernel(this), t0, tEnd);
     }
 
     /// <inheritdoc/>
-    void IRestartable.Restart(double t, ReadOnlySpan<double> y) => Reset(_field, y, t, _tEnd);
+    public void Restart(double t, ReadOnlySpan<double> y) => Reset(_field, y, t, _loop.End);
 
     /// <inheritdoc/>
-    public bool Step()
+    /// <exception cref="NotSupportedException">Set to fewer than every component: the stiff integrators control the error of all of them.</exception>
+    public int ErrorComponents
     {
-        if (_done) return false;
-        while (true)
+        get => _n;
+        set
         {
-            if (_attempts >= _options.MaxSteps) return Fail(OdeStatus.MaxStepsExceeded);
-            double h = StepControl.ClampToEnd(_h, Time, _tEnd, _direction, _options.MaxStep);
-            bool toEnd = h == _tEnd - Time;
-            if (!toEnd && Math.Abs(h) < StepControl.MinimumStep(_options.MinStep, Time))
-                return Fail(_controller.LastWasNonFinite ? OdeStatus.NonFiniteValue : OdeStatus.StepSizeTooSmall);
-            _attempts++;
-            if (!_jacobianCurrent)
-            {
-                _stats.JacobianEvaluations++;
-                _field.Jacobian(Time, _y, _jac);
-                if (!StepControl.AllFinite(_jac)) return Fail(OdeStatus.NonFiniteValue);
-                _jacobianCurrent = true;
-            }
-            if (!FactorNewtonMatrix(h))
-            {
-                _stats.RejectedSteps++;
-                if (_fixed || ++_singular >= MaxSingularAttempts) return Fail(OdeStatus.SingularMatrix);
-                _h = 0.5 * h;
-                continue;
-            }
-            _singular = 0;
-            if (!SolveStages(h))
-            {
-                if (_fixed) return Fail(OdeStatus.ConvergenceFailure);
-                // Newton did not converge (or produced non-finite values): a smaller step makes the stages easier.
-                _stats.RejectedSteps++;
-                _h = 0.5 * h;
-                continue;
-            }
-            double tNew = toEnd ? _tEnd : _fixed ? _t0 + (_fixedSteps + 1) * (_direction * _options.FixedStep!.Value) : Time + h;
-            if (_fixed)
-            {
-                Accept(tNew);
-                _fixedSteps++;
-                _h = _direction * _options.FixedStep!.Value;
-                return true;
-            }
-            double error = ErrorNorm(h);
-            if (_controller.Decide(double.IsFinite(error) ? error : double.NaN, h, out double hNext))
-            {
-                Accept(tNew);
-                _h = hNext;
-                return true;
-            }
-            _stats.RejectedSteps++;
-            _h = hNext;
+            if (value != _n)
+                throw new NotSupportedException($"{_tab.Name} controls the error of every component (OdeMethod.SupportsPartialErrorControl is false); ErrorComponents must stay {_n}.");
         }
     }
+
+    /// <inheritdoc/>
+    public bool Step() => _loop.Step(new Kernel(this), ref _stats);
 
     /// <summary>Steps until the end time or a failure; returns the final status.</summary>
     public OdeStatus Run()
@@ -330,7 +270,45 @@ public sealed class EsdirkIntegrator<TField> : IOdeIntegrator, IRestartable wher
         return _n == 0 ? 0 : Math.Sqrt(sum / _n);
     }
 
-    private void Accept(double tNew)
+    // One attempt: J once per step (rejected attempts from this point reuse it), M factored for h, the stages by
+    // Newton, and (adaptive solves only) the filtered error estimate.
+    private StepOutcome Attempt(double h, out double error)
+    {
+        error = 0;
+        if (!_jacobianCurrent)
+        {
+            _stats.JacobianEvaluations++;
+            _field.Jacobian(Time, _y, _jac);
+            if (!StepControl.AllFinite(_jac)) return StepOutcome.Failed;
+            _jacobianCurrent = true;
+        }
+        if (!FactorNewtonMatrix(h)) return StepOutcome.Singular;
+        // Newton did not converge (or produced non-finite values): a smaller step makes the stages easier.
+        if (!SolveStages(h)) return StepOutcome.NotConverged;
+        if (_loop.IsFixed) return StepOutcome.Finite;
+        error = ErrorNorm(h);
+        return double.IsFinite(error) ? StepOutcome.Finite : StepOutcome.NonFinite;
+    }
+
+    private bool Begin(double t0)
+    {
+        Evaluate(t0, _y, _f);
+        _f.AsSpan().CopyTo(_fPrev);
+        return StepControl.AllFinite(_f);
+    }
+
+    /// <summary>The ESDIRK step as the shared <see cref="StepLoop"/> drives it.</summary>
+    private readonly struct Kernel(EsdirkIntegrator<TField> owner) : IStepKernel
+    {
+        public bool Begin(double t0) => owner.Begin(t0);
+        public double InitialStepMagnitude(double t0, double tEnd, double direction) => owner.InitialStepMagnitude(t0, tEnd, direction);
+        public StepOutcome Attempt(double h, out double error) => owner.Attempt(h, out error);
+        // Stiffly accurate with c_s = 1: the last stage's k is F at the new point already.
+        public bool EndpointDerivative(double tNew) => true;
+        public void Accept() => owner.Accept();
+    }
+
+    private void Accept()
     {
         int n = _n;
         _y.AsSpan().CopyTo(_yPrev);
@@ -338,18 +316,7 @@ public sealed class EsdirkIntegrator<TField> : IOdeIntegrator, IRestartable wher
         _yNew.AsSpan().CopyTo(_y);
         // Stiffly accurate with c_s = 1: the last stage's k is F at the new point (to Newton accuracy).
         _k.AsSpan((_s - 1) * n, n).CopyTo(_f);
-        PreviousTime = Time;
-        Time = tNew;
-        _stats.Steps++;
         _jacobianCurrent = false;
-        if (tNew == _tEnd) _done = true;
-    }
-
-    private bool Fail(OdeStatus status)
-    {
-        Status = status;
-        _done = true;
-        return false;
     }
 
     private void Evaluate(double t, ReadOnlySpan<double> y, Span<double> dydt)
@@ -358,6 +325,6 @@ public sealed class EsdirkIntegrator<TField> : IOdeIntegrator, IRestartable wher
         _field.Evaluate(t, y, dydt);
     }
 
-    private double InitialStepMagnitude(double t0) =>
-        StepControl.InitialStep(ref _field, _options, _atol, _tab.Order, _n, t0, _tEnd, _direction, _y, _f, _stage, _residual, ref _stats.FunctionEvaluations);
+    private double InitialStepMagnitude(double t0, double tEnd, double direction) =>
+        StepControl.InitialStep(ref _field, _options, _atol, _tab.Order, _n, t0, tEnd, direction, _y, _f, _stage, _residual, ref _stats.FunctionEvaluations);
 }

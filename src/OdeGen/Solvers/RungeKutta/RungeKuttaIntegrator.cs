@@ -10,7 +10,7 @@ namespace OdeGen.Solvers;
 /// whether to accept and how large the next step is. Dense output covers the last accepted step
 /// only (<see cref="Interpolate"/>); callers that need more copy it out (see <c>OdeSolution</c>).
 /// </remarks>
-public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator, IRestartable where TField : struct, IVectorField
+public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator<TField> where TField : struct, IVectorField
 {
     private readonly ButcherTableau _tableau;
     private readonly SolverOptions _options;
@@ -27,11 +27,7 @@ public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator, IRestartable 
     private readonly int _endpointStage;  // extra dense stage that is f at the new point (reuses Derivative), or −1
     private readonly bool _fixed;        // FixedStep given: every step has that size (the last one may be shorter)
     private TField _field;
-    private StepSizeController _controller;
-    private double _tEnd, _h, _direction, _t0;
-    private long _attempts;              // step attempts since Reset (MaxSteps counts these, not the cumulative Stats)
-    private long _fixedSteps;            // accepted fixed steps since Reset: t = t0 + k·h avoids drift from summing h
-    private bool _done;
+    private StepLoop _loop;              // the shared step loop: budget, end, underflow, fixed steps, accept or reject
     private bool _extraStagesReady;      // dense-only stages of the last accepted step are evaluated
 
     /// <summary>Allocates the workspace for fields of <paramref name="dimension"/> components.</summary>
@@ -46,7 +42,7 @@ public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator, IRestartable 
             throw new ArgumentException($"FixedStep must be positive and finite, not {fs}.", nameof(options));
         if (options.FixedStep > options.MaxStep)
             throw new ArgumentException($"FixedStep ({options.FixedStep}) exceeds MaxStep ({options.MaxStep}).", nameof(options));
-        ValidateOptions(options);
+        StepControl.ValidateOptions(options);
         _fixed = options.FixedStep is not null;
         _n = dimension;
         _k = new double[_tableau.DenseStages * dimension];
@@ -59,7 +55,7 @@ public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator, IRestartable 
         _fTrial = new double[dimension];
         _endpointStage = EndpointStage(_tableau);
         _atol = StepControl.AbsoluteTolerances(options, dimension);
-        _controller = new StepSizeController(options, _tableau);
+        _loop = new StepLoop(options, new StepSizeController(options, _tableau));
         _errorComponents = dimension;
     }
 
@@ -86,9 +82,9 @@ public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator, IRestartable 
     /// <summary>The vector field (settable between solves, e.g. to change parameters).</summary>
     public ref TField Field => ref _field;
     /// <summary>Current time.</summary>
-    public double Time { get; private set; }
+    public double Time => _loop.Time;
     /// <summary>Time at the start of the last accepted step.</summary>
-    public double PreviousTime { get; private set; }
+    public double PreviousTime => _loop.PreviousTime;
     /// <summary>Current state.</summary>
     public ReadOnlySpan<double> State => _y;
     /// <summary>State at the start of the last accepted step.</summary>
@@ -96,14 +92,14 @@ public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator, IRestartable 
     /// <summary>F(Time, State), already evaluated (it is the next step's first stage).</summary>
     public ReadOnlySpan<double> Derivative => _fNext;
     /// <summary>Ok while running and after reaching the end; otherwise why the integration stopped.</summary>
-    public OdeStatus Status { get; private set; }
+    public OdeStatus Status => _loop.Status;
     /// <summary>True once the end time is reached or the integration failed.</summary>
-    public bool IsFinished => _done;
+    public bool IsFinished => _loop.Done;
     /// <summary>Work counters, cumulative over every <see cref="Reset"/> until <see cref="ClearStats"/>.</summary>
     public SolverStats Stats;
     SolverStats IOdeIntegrator.Stats => Stats;
     /// <summary>Size of the next step attempt (signed).</summary>
-    public double NextStep => _h;
+    public double NextStep => _loop.NextStep;
     /// <summary>Size of the last accepted step (signed).</summary>
     public double LastStep => Time - PreviousTime;
 
@@ -168,64 +164,18 @@ public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator, IRestartable 
         _field = field;
         y0.CopyTo(_y);
         y0.CopyTo(_yPrev);
-        Time = PreviousTime = _t0 = t0;
-        _tEnd = tEnd;
-        _direction = tEnd >= t0 ? 1.0 : -1.0;
-        _controller.Reset();
-        _attempts = 0;
-        _fixedSteps = 0;
         _extraStagesReady = false;
-        Status = OdeStatus.Success;
-        _done = false;
-        // Evaluated even for an empty interval so that Derivative always holds F at the current point.
-        Evaluate(t0, _y, _fNext);
-        _fNext.CopyTo(_fPrev);
-        if (t0 == tEnd) { _done = true; return; }
-        if (!StepControl.AllFinite(_fNext)) { Fail(OdeStatus.NonFiniteValue); return; }
-        _h = _direction * InitialStepMagnitude(t0);
+        _loop.Begin(new Kernel(this), t0, tEnd);
     }
 
     /// <inheritdoc/>
-    void IRestartable.Restart(double t, ReadOnlySpan<double> y) => Reset(_field, y, t, _tEnd);
+    public void Restart(double t, ReadOnlySpan<double> y) => Reset(_field, y, t, _loop.End);
 
     /// <summary>
     /// Takes one accepted step towards the end time (retrying rejected attempts inside).
     /// Returns false when there is nothing more to do: the end was reached or the integration failed.
     /// </summary>
-    public bool Step()
-    {
-        if (_done) return false;
-        while (true)
-        {
-            if (_attempts >= _options.MaxSteps) return Fail(OdeStatus.MaxStepsExceeded);
-            double h = StepControl.ClampToEnd(_h, Time, _tEnd, _direction, _options.MaxStep);
-            bool toEnd = h == _tEnd - Time;
-            // Underflow is judged on the controller's step, not on a short last step that lands on the end.
-            if (!toEnd && Math.Abs(h) < StepControl.MinimumStep(_options.MinStep, Time))
-                return Fail(_controller.LastWasNonFinite ? OdeStatus.NonFiniteValue : OdeStatus.StepSizeTooSmall);
-            _attempts++;
-            bool finite = Attempt(h, out double error);
-            double tNew = NewTime(h, toEnd);
-            if (_fixed)
-            {
-                if (!finite || !EndpointDerivative(tNew)) return Fail(OdeStatus.NonFiniteValue);
-                Accept(tNew);
-                _h = _options.FixedStep!.Value * _direction;
-                return true;
-            }
-            // f at the new point is needed only for a step that passes the error test; a non-finite value there
-            // rejects the step like a non-finite stage would, so smaller steps get a chance.
-            if (finite && error <= 1.0 && !EndpointDerivative(tNew)) finite = false;
-            if (_controller.Decide(finite ? error : double.NaN, h, out double hNext))
-            {
-                Accept(tNew);
-                _h = hNext;
-                return true;
-            }
-            Stats.RejectedSteps++;
-            _h = hNext;
-        }
-    }
+    public bool Step() => _loop.Step(new Kernel(this), ref Stats);
 
     /// <summary>Steps until the end time or a failure; returns the final status.</summary>
     public OdeStatus Run()
@@ -384,15 +334,6 @@ public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator, IRestartable 
         return denominator > 0 ? e1 * e1 / denominator : 0;
     }
 
-    // The time after a step of size h: exactly tEnd for the last step; t0 + k·h for fixed steps, so that
-    // thousands of steps do not accumulate rounding in t.
-    private double NewTime(double h, bool toEnd)
-    {
-        if (toEnd) return _tEnd;
-        if (_fixed) return _t0 + (_fixedSteps + 1) * (_direction * _options.FixedStep!.Value);
-        return Time + h;
-    }
-
     // F at the candidate point: FSAL methods already have it (the last stage, checked with the stages);
     // others evaluate it into _fTrial. False when it is not finite.
     private bool EndpointDerivative(double tNew)
@@ -402,46 +343,33 @@ public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator, IRestartable 
         return StepControl.AllFinite(_fTrial);
     }
 
-    private void Accept(double tNew)
+    private void Accept()
     {
         int n = _n, s = _tableau.Stages;
         _y.AsSpan().CopyTo(_yPrev);
         _fNext.AsSpan().CopyTo(_fPrev);
         _yStage.AsSpan().CopyTo(_y);
-        PreviousTime = Time;
-        Time = tNew;
-        Stats.Steps++;
-        if (_fixed) _fixedSteps++;
         if (_tableau.IsFsal) _k.AsSpan((s - 1) * n, n).CopyTo(_fNext);
         else _fTrial.AsSpan().CopyTo(_fNext);
         _extraStagesReady = false;
-        if (tNew == _tEnd) _done = true;
     }
 
-    internal static void ValidateOptions(SolverOptions o)
+    // Begin: f at the start (Derivative always holds F at the current point, even for an empty interval).
+    private bool Begin(double t0)
     {
-        static void Require(bool ok, string message)
-        {
-            if (!ok) throw new ArgumentException(message, "options");
-        }
-        Require(o.RelTol >= 0 && double.IsFinite(o.RelTol), $"RelTol must be finite and non-negative, not {o.RelTol}.");
-        Require(o.AbsTol >= 0 && double.IsFinite(o.AbsTol), $"AbsTol must be finite and non-negative, not {o.AbsTol}.");
-        Require(o.RelTol > 0 || o.AbsTol > 0 || o.AbsTolVector is not null, "RelTol and AbsTol cannot both be zero.");
-        Require(o.MaxSteps > 0, $"MaxSteps must be positive, not {o.MaxSteps}.");
-        Require(o.MinStep >= 0 && double.IsFinite(o.MinStep), $"MinStep must be finite and non-negative, not {o.MinStep}.");
-        Require(o.MaxStep > 0, $"MaxStep must be positive, not {o.MaxStep}.");
-        Require(o.MinStep <= o.MaxStep, $"MinStep ({o.MinStep}) exceeds MaxStep ({o.MaxStep}): no step could satisfy both; lower MinStep or raise MaxStep.");
-        Require(o.InitialStep is null || (o.InitialStep != 0 && double.IsFinite(o.InitialStep.Value)), $"InitialStep must be finite and non-zero, not {o.InitialStep}.");
-        Require(o.Safety > 0 && o.Safety <= 1, $"Safety must lie in (0, 1], not {o.Safety}.");
-        Require(o.MinFactor > 0 && o.MinFactor < 1, $"MinFactor must lie in (0, 1), not {o.MinFactor}.");
-        Require(o.MaxFactor >= 1 && double.IsFinite(o.MaxFactor), $"MaxFactor must be finite and at least 1, not {o.MaxFactor}.");
+        Evaluate(t0, _y, _fNext);
+        _fNext.CopyTo(_fPrev);
+        return StepControl.AllFinite(_fNext);
     }
 
-    private bool Fail(OdeStatus status)
+    /// <summary>The explicit Runge–Kutta step as the shared <see cref="StepLoop"/> drives it.</summary>
+    private readonly struct Kernel(RungeKuttaIntegrator<TField> owner) : IStepKernel
     {
-        Status = status;
-        _done = true;
-        return false;
+        public bool Begin(double t0) => owner.Begin(t0);
+        public double InitialStepMagnitude(double t0, double tEnd, double direction) => owner.InitialStepMagnitude(t0, tEnd, direction);
+        public StepOutcome Attempt(double h, out double error) => owner.Attempt(h, out error) ? StepOutcome.Finite : StepOutcome.NonFinite;
+        public bool EndpointDerivative(double tNew) => owner.EndpointDerivative(tNew);
+        public void Accept() => owner.Accept();
     }
 
     private void Evaluate(double t, ReadOnlySpan<double> y, Span<double> dydt)
@@ -450,6 +378,6 @@ public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator, IRestartable 
         _field.Evaluate(t, y, dydt);
     }
 
-    private double InitialStepMagnitude(double t0) =>
-        StepControl.InitialStep(ref _field, _options, _atol, _tableau.Order, _errorComponents, t0, _tEnd, _direction, _y, _fNext, _yStage, _k.AsSpan(0, _n), ref Stats.FunctionEvaluations);
+    private double InitialStepMagnitude(double t0, double tEnd, double direction) =>
+        StepControl.InitialStep(ref _field, _options, _atol, _tableau.Order, _errorComponents, t0, tEnd, direction, _y, _fNext, _yStage, _k.AsSpan(0, _n), ref Stats.FunctionEvaluations);
 }
