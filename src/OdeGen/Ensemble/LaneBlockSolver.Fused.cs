@@ -112,18 +112,4 @@ internal sealed partial class LaneBlockSolver<TSystem, TLane>
         double[] saveAt = output.SaveAt;
         return _nextSave >= saveAt.Length || _direction * (saveAt[_nextSave] - tNew) > 0;
     }
-
-    // destination = y + Σ_t (h·coefficient_t)·K_{index_t}, one fused multiply-add per term in increasing index order:
-    // the fused stepper's sums, term for term (the index lists are its terms, zero weights included).
-    private void CombineFused(TLane[] destination, TLane[] y, int[] index, double[] coefficient, double h)
-    {
-        int n = destination.Length;
-        y.AsSpan().CopyTo(destination);
-        for (int t = 0; t < index.Length; t++)
-        {
-            TLane w = TLane.Create(h * coefficient[t]);
-            ReadOnlySpan<TLane> k = _k.AsSpan(index[t] * n, n);
-            for (int q = 0; q < n; q++) destination[q] = TLane.FusedMultiplyAdd(w, k[q], destination[q]);
-        }
-    }
 }

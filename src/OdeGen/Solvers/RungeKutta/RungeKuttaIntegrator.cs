@@ -1,3 +1,6 @@
+using System.Runtime.InteropServices;
+using OdeGen.Lanes;
+
 namespace OdeGen.Solvers;
 
 /// <summary>
@@ -21,10 +24,10 @@ public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator<TField> where 
     private readonly double[] _yStage;   // stage argument, then candidate solution
     private readonly double[] _fNext;    // f(t, y) at the current point: the next step's first stage
     private readonly double[] _fPrev;    // f at the start of the last accepted step (Hermite output)
-    private readonly double[] _dense;    // b_i(θ) scratch for interpolation
+    private readonly RungeKuttaKernel<Lane1> _kernel;   // the stages, error norm and dense output every explicit path shares
+    private readonly double[] _errorNorm, _errorScratch; // the kernel's per-lane error norm (one lane here)
     private readonly double[] _atol;     // absolute tolerance of each component
     private readonly double[] _fTrial;   // f at a candidate point of a non-FSAL method, before acceptance
-    private readonly int _endpointStage;  // extra dense stage that is f at the new point (reuses Derivative), or −1
     private readonly bool _fixed;        // FixedStep given: every step has that size (the last one may be shorter)
     private TField _field;
     private StepLoop _loop;              // the shared step loop: budget, end, underflow, fixed steps, accept or reject
@@ -51,9 +54,10 @@ public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator<TField> where 
         _yStage = new double[dimension];
         _fNext = new double[dimension];
         _fPrev = new double[dimension];
-        _dense = new double[_tableau.DenseStages];
+        _kernel = new RungeKuttaKernel<Lane1>(_tableau);
+        _errorNorm = new double[1];
+        _errorScratch = new double[1];
         _fTrial = new double[dimension];
-        _endpointStage = EndpointStage(_tableau);
         _atol = StepControl.AbsoluteTolerances(options, dimension);
         _loop = new StepLoop(options, new StepSizeController(options, _tableau));
         _errorComponents = dimension;
@@ -193,145 +197,46 @@ public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator<TField> where 
     {
         double h = Time - PreviousTime;
         if (h == 0) { _y.CopyTo(y); return; }
-        double theta = (t - PreviousTime) / h;
-        if (_tableau.Dense is { } dense) InterpolateContinuous(dense, theta, h, y);
-        else InterpolateHermite(theta, h, y);
-    }
-
-    private void InterpolateContinuous(double[][] dense, double theta, double h, Span<double> y)
-    {
         EnsureExtraStages();
-        int s = _tableau.DenseStages;
-        for (int i = 0; i < s; i++)
-        {
-            // Horner in θ for b_i(θ) = Σ_j dense[i][j] θ^(j+1).
-            double[] row = dense[i];
-            double acc = 0;
-            for (int j = row.Length - 1; j >= 0; j--) acc = acc * theta + row[j];
-            _dense[i] = h * acc * theta;
-        }
-        _yPrev.AsSpan().CopyTo(y);
-        for (int i = 0; i < s; i++)
-        {
-            double w = _dense[i];
-            if (w == 0) continue;
-            ReadOnlySpan<double> ki = _k.AsSpan(i * _n, _n);
-            for (int c = 0; c < _n; c++) y[c] += w * ki[c];
-        }
-    }
-
-    private void InterpolateHermite(double theta, double h, Span<double> y)
-    {
-        double t2 = theta * theta, t3 = t2 * theta;
-        double h00 = 2 * t3 - 3 * t2 + 1, h10 = t3 - 2 * t2 + theta, h01 = -2 * t3 + 3 * t2, h11 = t3 - t2;
-        for (int c = 0; c < _n; c++)
-            y[c] = h00 * _yPrev[c] + h10 * h * _fPrev[c] + h01 * _y[c] + h11 * h * _fNext[c];
+        _kernel.Interpolate((t - PreviousTime) / h, h, L(_yPrev), L(_y), L(_fPrev), L(_fNext), L(_k), L(y));
     }
 
     // Methods whose continuous extension needs more stages than the step (DOP853) evaluate them once per
     // accepted step, on the first request for dense output, from the step's start and its stages.
     private void EnsureExtraStages()
     {
-        if (_extraStagesReady || Time == PreviousTime) return;
+        if (_tableau.DenseStageC.Length == 0 || _extraStagesReady || Time == PreviousTime) return;
         _extraStagesReady = true;
-        int s = _tableau.Stages, total = _tableau.DenseStages, n = _n;
-        double h = Time - PreviousTime;
-        double[] a = _tableau.DenseStageA, c = _tableau.DenseStageC;
-        Span<double> arg = _yStage;   // free between steps: its candidate was copied into _y on acceptance
-        for (int e = 0; e < c.Length; e++)
-        {
-            Span<double> ke = _k.AsSpan((s + e) * n, n);
-            if (e == _endpointStage)
-            {
-                _fNext.AsSpan().CopyTo(ke);   // f(t + h, y_new) is known already
-                continue;
-            }
-            _yPrev.AsSpan().CopyTo(arg);
-            for (int j = 0; j < s + e; j++)
-            {
-                double w = h * a[e * total + j];
-                if (w == 0) continue;
-                ReadOnlySpan<double> kj = _k.AsSpan(j * n, n);
-                for (int q = 0; q < n; q++) arg[q] += w * kj[q];
-            }
-            Evaluate(PreviousTime + c[e] * h, arg, ke);
-        }
+        var f = new Stages(this);
+        // _yStage is free between steps: its candidate was copied into _y on acceptance.
+        _kernel.ExtraStages(ref f, PreviousTime, Time - PreviousTime, L(_yPrev), L(_fNext), L(_k), L(_yStage));
     }
 
-    // The extra stage whose argument is y0 + hΣb_i k_i at c = 1 is f at the new point, which the stepper has.
-    private static int EndpointStage(ButcherTableau t)
+    private static Span<Lane1> L(Span<double> values) => MemoryMarshal.Cast<double, Lane1>(values);
+
+    /// <summary>f through the kernel: the field, counted, on the kernel's <see cref="Lane1"/> view of the arrays.</summary>
+    private readonly struct Stages(RungeKuttaIntegrator<TField> owner) : IStageFunction<Lane1>
     {
-        for (int e = 0; e < t.DenseStageC.Length; e++)
-        {
-            if (t.DenseStageC[e] != 1) continue;
-            bool isB = true;
-            for (int j = 0; j < t.DenseStages && isB; j++)
-                isB = t.DenseStageA[e * t.DenseStages + j] == (j < t.Stages ? t.B[j] : 0);
-            if (isB) return e;
-        }
-        return -1;
+        public void Evaluate(double t, ReadOnlySpan<Lane1> y, Span<Lane1> dydt) =>
+            owner.Evaluate(t, MemoryMarshal.Cast<Lane1, double>(y), MemoryMarshal.Cast<Lane1, double>(dydt));
     }
 
     // Computes every stage and the candidate solution in _yStage; returns false on a non-finite value.
     private bool Attempt(double h, out double error)
     {
         int s = _tableau.Stages, n = _n;
-        double[] a = _tableau.A, c = _tableau.C, b = _tableau.B;
         _fNext.AsSpan().CopyTo(_k.AsSpan(0, n));
-        for (int i = 1; i < s; i++)
+        var f = new Stages(this);
+        _kernel.Stages(ref f, Time, h, L(_y), L(_k), L(_yStage));
+        _kernel.Candidate(L(_yStage), L(_y), L(_k), h);
+        ReadOnlySpan<double> yNew = _yStage;
+        error = 0.0;
+        if (_tableau.IsAdaptive && !_fixed)
         {
-            Span<double> arg = _yStage;
-            _y.AsSpan().CopyTo(arg);
-            for (int j = 0; j < i; j++)
-            {
-                double w = h * a[i * s + j];
-                if (w == 0) continue;
-                ReadOnlySpan<double> kj = _k.AsSpan(j * n, n);
-                for (int q = 0; q < n; q++) arg[q] += w * kj[q];
-            }
-            Evaluate(Time + c[i] * h, arg, _k.AsSpan(i * n, n));
+            _kernel.ErrorNorms(h, L(_k), L(_y), L(_yStage), n, _errorComponents, _atol, _options.RelTol, _options.Norm, _errorNorm, _errorScratch);
+            error = _errorNorm[0];
         }
-        // Candidate solution y + h Σ b_i k_i; for FSAL methods it equals the last stage argument already.
-        Span<double> yNew = _yStage;
-        if (!_tableau.IsFsal)
-        {
-            _y.AsSpan().CopyTo(yNew);
-            for (int i = 0; i < s; i++)
-            {
-                double w = h * b[i];
-                if (w == 0) continue;
-                ReadOnlySpan<double> ki = _k.AsSpan(i * n, n);
-                for (int q = 0; q < n; q++) yNew[q] += w * ki[q];
-            }
-        }
-        error = _tableau.IsAdaptive && !_fixed ? ErrorNorm(h, yNew) : 0.0;
         return StepControl.AllFinite(yNew) && StepControl.AllFinite(_k.AsSpan(0, s * n)) && !double.IsNaN(error);
-    }
-
-    // RMS over components of the local error estimate scaled by atol + rtol·max(|y|, |y_new|).
-    private double ErrorNorm(double h, ReadOnlySpan<double> yNew)
-    {
-        int s = _tableau.Stages, n = _n;
-        double[] e = _tableau.ErrorWeights!;
-        double[]? e2 = _tableau.SecondErrorWeights;
-        double rtol = _options.RelTol, sum = 0, sum2 = 0;
-        int m = _errorComponents;
-        for (int q = 0; q < m; q++)
-        {
-            double err = 0, err2 = 0;
-            for (int i = 0; i < s; i++) err += e[i] * _k[i * n + q];
-            if (e2 is not null)
-                for (int i = 0; i < s; i++) err2 += e2[i] * _k[i * n + q];
-            double scale = _atol[q] + rtol * Math.Max(Math.Abs(_y[q]), Math.Abs(yNew[q]));
-            sum = StepControl.Accumulate(sum, h * err / scale, _options.Norm);
-            sum2 = StepControl.Accumulate(sum2, h * err2 / scale, _options.Norm);
-        }
-        double e1 = StepControl.Finish(sum, m, _options.Norm);
-        if (e2 is null) return e1;
-        // Hairer's DOP853 combines its two estimates: ‖e₁‖² / √(‖e₁‖² + 0.01‖e₂‖²) (0 when both vanish).
-        double e2Norm = StepControl.Finish(sum2, m, _options.Norm);
-        double denominator = Math.Sqrt(e1 * e1 + 0.01 * e2Norm * e2Norm);
-        return denominator > 0 ? e1 * e1 / denominator : 0;
     }
 
     // F at the candidate point: FSAL methods already have it (the last stage, checked with the stages);
