@@ -48,58 +48,38 @@ run_build() {   # name commit
     git -C "$repo" worktree add --detach "$dir" "$sha" >/dev/null
     dotnet build "$dir/benchmarks/OdeGen.Benchmarks" -c Release -nologo -v quiet >&2
     (cd "$dir" && dotnet run -c Release --no-build --project benchmarks/OdeGen.Benchmarks -- \
-        --filter "${filters[@]}" --exporters csv --artifacts "$work/results-$name" "${bdn_args[@]}" >&2)
+        --filter "${filters[@]}" --exporters json --artifacts "$work/results-$name" "${bdn_args[@]}" >&2)
 }
 
 run_build base "$base_sha"
 run_build head "$head_sha"
 
 python3 - "$work/results-base" "$work/results-head" "$base_sha" "$head_sha" <<'PY'
-import csv, glob, os, re, sys
-
-def parse_time(text):
-    # BenchmarkDotNet writes "1,234.5 us" (culture-invariant thousands separators) or "NA".
-    m = re.match(r'^\s*([\d,.]+)\s*(ns|us|μs|ms|s)\s*$', text or '')
-    if not m:
-        return None
-    scale = {'ns': 1e-9, 'us': 1e-6, 'μs': 1e-6, 'ms': 1e-3, 's': 1.0}[m.group(2)]
-    return float(m.group(1).replace(',', '')) * scale
+import glob, json, os, sys
 
 def load(directory):
+    # BenchmarkDotNet's JSON report: one entry per benchmark case, its [Params] in "Parameters", the mean in ns.
     rows = {}
-    for path in glob.glob(os.path.join(directory, 'results', '*-report.csv')):
-        with open(path, newline='', encoding='utf-8') as f:
-            sample = f.read(4096); f.seek(0)
-            reader = csv.DictReader(f, delimiter=';' if sample.count(';') > sample.count(',') else ',')
-            for r in reader:
-                params = ' '.join(f'{k}={v}' for k, v in r.items()
-                                  if k and k[0].isupper() and k not in KNOWN and v not in (None, ''))
-                key = (r.get('Type') or os.path.basename(path).split('-report')[0].split('.')[-1], r['Method'], params)
-                rows[key] = parse_time(r.get('Mean'))
+    for path in glob.glob(os.path.join(directory, 'results', '*-report*.json')):
+        with open(path, encoding='utf-8') as f:
+            report = json.load(f)
+        for b in report.get('Benchmarks', []):
+            stats = b.get('Statistics') or {}
+            key = (b.get('Type', ''), b.get('Method', ''), b.get('Parameters', '') or '')
+            rows[key] = stats.get('Mean')
     return rows
-
-KNOWN = {'Method', 'Job', 'Type', 'Mean', 'Error', 'StdDev', 'Median', 'Ratio', 'RatioSD', 'Gen0', 'Gen1', 'Gen2',
-         'Allocated', 'Alloc Ratio', 'Namespace', 'Runtime', 'Toolchain', 'IterationCount', 'LaunchCount', 'WarmupCount',
-         'RunStrategy', 'UnrollFactor', 'InvocationCount', 'IterationTime', 'Baseline', 'Categories', 'Platform', 'Jit',
-         'Server', 'Concurrent', 'Force', 'Affinity', 'EnvironmentVariables', 'Arguments', 'NuGetReferences',
-         'Max Relative Error', 'MaxIterationCount', 'MinIterationCount', 'MinIterationTime', 'MaxWarmupIterationCount',
-         'MinWarmupIterationCount', 'EvaluateOverhead', 'MaxAbsoluteError', 'MaxRelativeError', 'MemoryRandomization',
-         'OutlierMode', 'AnalyzeLaunchVariance', 'BuildConfiguration', 'Clock', 'EngineFactory', 'Gflops', 'Info',
-         'Hardware Intrinsics', 'PowerPlanMode', 'HardwareCounters', 'RuntimeMoniker', 'CpuGroups', 'HeapAffinitizeMask',
-         'HeapCount', 'NoAffinitize', 'RetainVm', 'LargeAddressAware', 'Code Size', 'Completed Work Items',
-         'Lock Contentions', 'Allocated native memory', 'Native memory leak'}
 
 base, head = load(sys.argv[1]), load(sys.argv[2])
 print(f'\nnew/old mean time, new = {sys.argv[4][:10]}, old = {sys.argv[3][:10]} (> 1.00: new is slower)\n')
-print(f'{"benchmark":<62} {"old":>12} {"new":>12} {"new/old":>8}')
+print(f'{"benchmark":<64} {"old":>12} {"new":>12} {"new/old":>8}')
 worst = 0.0
 for key in sorted(set(base) | set(head)):
     old, new = base.get(key), head.get(key)
     name = f'{key[0]}.{key[1]}' + (f' [{key[2]}]' if key[2] else '')
-    fmt = lambda v: f'{v * 1e6:10.1f}us' if v is not None else '        NA'
+    fmt = lambda v: f'{v / 1e3:10.1f}us' if v is not None else '        NA'
     ratio = f'{new / old:8.3f}' if old and new else '      NA'
     if old and new:
         worst = max(worst, new / old)
-    print(f'{name:<62} {fmt(old):>12} {fmt(new):>12} {ratio}')
+    print(f'{name:<64} {fmt(old):>12} {fmt(new):>12} {ratio}')
 print(f'\nlargest ratio: {worst:.3f}')
 PY

@@ -75,7 +75,6 @@ internal sealed partial class LaneBlockSolver<TSystem, TLane>
         _alive = new bool[_lanes];
         _valid = new bool[_lanes];
         _kernel = new RungeKuttaKernel<TLane>(_tableau);
-        int stages = _tableau.Stages;
         _controller = new StepSizeController(_options, _tableau);
         if (problem.FusedSteps && system is IOdeFusedLaneSystem fused && FusedPlan(_tableau, _options, 1.0) is { } forward)
         {
@@ -83,17 +82,6 @@ internal sealed partial class LaneBlockSolver<TSystem, TLane>
             _fusedRun = new TLane[_g * (_n + _m)];
             _forwardPlan = forward;
             _backwardPlan = FusedPlan(_tableau, _options, -1.0);
-            _aIndexAll = new int[stages][];
-            _aCoefficientAll = new double[stages][];
-            for (int i = 0; i < stages; i++)
-            {
-                // The terms the fused kernel computes: every j < i, or only j = i − 1 for the chain shape (RK4), whose
-                // other a_ij are 0 and which skips them, so that both paths add the same terms (even a zero's sign).
-                _aIndexAll[i] = forward.Chain ? Enumerable.Range(0, i).Where(j => j == i - 1).ToArray() : Enumerable.Range(0, i).ToArray();
-                _aCoefficientAll[i] = _aIndexAll[i].Select(j => _tableau.A[i * stages + j]).ToArray();
-            }
-            _bIndexAll = Enumerable.Range(0, stages).ToArray();
-            _bCoefficientAll = _tableau.B.ToArray();
         }
     }
 
@@ -317,21 +305,15 @@ internal sealed partial class LaneBlockSolver<TSystem, TLane>
     // Stages, candidate (in _yStage) and each lane's error norm in _laneError (NaN where a value is not finite).
     private void Attempt(double h)
     {
-        int s = _tableau.Stages, n = _g * _n;
-        double[] c = _tableau.C;
+        int n = _g * _n;
         _fNext.AsSpan().CopyTo(_k.AsSpan(0, n));
+        var f = new Stages(this);
         if (_fma)
         {
-            for (int i = 1; i < s; i++)
-            {
-                RungeKuttaKernel<TLane>.CombineFused(_yStage, _y, _k, _aIndexAll![i], _aCoefficientAll![i], h);
-                Evaluate(_time + c[i] * h, _yStage, _k.AsSpan(i * n, n));
-            }
-            RungeKuttaKernel<TLane>.CombineFused(_yStage, _y, _k, _bIndexAll!, _bCoefficientAll!, h);
+            _kernel.FusedStep(ref f, _time, h, _y, _k, _yStage);
         }
         else
         {
-            var f = new Stages(this);
             _kernel.Stages(ref f, _time, h, _y, _k, _yStage);
             // Candidate solution y + h Σ b_i k_i; for FSAL methods it equals the last stage argument already.
             _kernel.Candidate(_yStage, _y, _k, h);

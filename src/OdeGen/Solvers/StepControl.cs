@@ -14,6 +14,8 @@ internal static class StepControl
         {
             if (!ok) throw new ArgumentException(message, "options");
         }
+        Require(o.FixedStep is not { } fs || (fs > 0 && double.IsFinite(fs)), $"FixedStep must be positive and finite, not {o.FixedStep}.");
+        Require(!(o.FixedStep > o.MaxStep), $"FixedStep ({o.FixedStep}) exceeds MaxStep ({o.MaxStep}).");
         Require(o.RelTol >= 0 && double.IsFinite(o.RelTol), $"RelTol must be finite and non-negative, not {o.RelTol}.");
         Require(o.AbsTol >= 0 && double.IsFinite(o.AbsTol), $"AbsTol must be finite and non-negative, not {o.AbsTol}.");
         Require(o.RelTol > 0 || o.AbsTol > 0 || o.AbsTolVector is not null, "RelTol and AbsTol cannot both be zero.");

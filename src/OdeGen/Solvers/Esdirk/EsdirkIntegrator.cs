@@ -45,10 +45,6 @@ public sealed class EsdirkIntegrator<TField> : IOdeIntegrator<TField> where TFie
         _tab = options.Method.Esdirk
             ?? throw new ArgumentException($"{options.Method.Name} is not an ESDIRK method.", nameof(options));
         if (!_tab.IsStifflyAccurate) throw new ArgumentException($"{_tab.Name}: the integrator needs a stiffly accurate tableau.", nameof(options));
-        if (options.FixedStep is { } fs && !(fs > 0 && double.IsFinite(fs)))
-            throw new ArgumentException($"FixedStep must be positive and finite, not {fs}.", nameof(options));
-        if (options.FixedStep > options.MaxStep)
-            throw new ArgumentException($"FixedStep ({options.FixedStep}) exceeds MaxStep ({options.MaxStep}).", nameof(options));
         StepControl.ValidateOptions(options);
         _n = dimension;
         _s = _tab.Stages;

@@ -39,10 +39,6 @@ public sealed class RosenbrockIntegrator<TField> : IOdeIntegrator<TField> where 
         _options = options ?? throw new ArgumentNullException(nameof(options));
         _tab = options.Method.Rosenbrock
             ?? throw new ArgumentException($"{options.Method.Name} is not a Rosenbrock method; use RungeKuttaIntegrator.", nameof(options));
-        if (options.FixedStep is { } fs && !(fs > 0 && double.IsFinite(fs)))
-            throw new ArgumentException($"FixedStep must be positive and finite, not {fs}.", nameof(options));
-        if (options.FixedStep > options.MaxStep)
-            throw new ArgumentException($"FixedStep ({options.FixedStep}) exceeds MaxStep ({options.MaxStep}).", nameof(options));
         StepControl.ValidateOptions(options);
         _n = dimension;
         _s = _tab.Stages;

@@ -9,9 +9,10 @@ namespace OdeGen.Solvers;
 /// <see cref="Reset"/> and <see cref="Step"/> allocate nothing: one integrator serves many solves.
 /// </summary>
 /// <remarks>
-/// The stepper computes stages and the error estimate; <see cref="StepSizeController"/> decides
-/// whether to accept and how large the next step is. Dense output covers the last accepted step
-/// only (<see cref="Interpolate"/>); callers that need more copy it out (see <c>OdeSolution</c>).
+/// <see cref="RungeKuttaKernel{TLane}"/> computes the stages, the candidate, the error norm and the dense output (the
+/// same code the ensembles' lanes run); the shared <see cref="StepLoop"/> decides whether to accept and how large the
+/// next step is. Dense output covers the last accepted step only (<see cref="Interpolate"/>); callers that need more
+/// copy it out (see <c>OdeSolution</c>).
 /// </remarks>
 public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator<TField> where TField : struct, IVectorField
 {
@@ -41,10 +42,6 @@ public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator<TField> where 
         _tableau = options.Method.Tableau;
         if (!_tableau.IsAdaptive && options.FixedStep is null)
             throw new ArgumentException($"{_tableau.Name} has no error estimate: set SolverOptions.FixedStep.", nameof(options));
-        if (options.FixedStep is { } fs && !(fs > 0 && double.IsFinite(fs)))
-            throw new ArgumentException($"FixedStep must be positive and finite, not {fs}.", nameof(options));
-        if (options.FixedStep > options.MaxStep)
-            throw new ArgumentException($"FixedStep ({options.FixedStep}) exceeds MaxStep ({options.MaxStep}).", nameof(options));
         StepControl.ValidateOptions(options);
         _fixed = options.FixedStep is not null;
         _n = dimension;

@@ -33,6 +33,10 @@ internal sealed class RungeKuttaKernel<TLane> where TLane : unmanaged, ILane<TLa
     private readonly TLane[] _termWeight;      // Combine's scratch: the non-zero weights h·a_ij of one sum, and their stages' offsets
     private readonly int[] _termOffset;
     private readonly double[] _dense;          // b_i(θ)·h of the continuous extension at one θ
+    private readonly int[][] _fusedAIndex;     // the terms of FusedFixedSteps' sums: every j < i (only j = i − 1 for its 4-stage chain)
+    private readonly double[][] _fusedACoefficient;
+    private readonly int[] _fusedBIndex;
+    private readonly double[] _fusedBCoefficient;
 
     public RungeKuttaKernel(ButcherTableau tableau)
     {
@@ -51,6 +55,18 @@ internal sealed class RungeKuttaKernel<TLane> where TLane : unmanaged, ILane<TLa
         _termOffset = new int[tableau.DenseStages];
         _dense = new double[tableau.DenseStages];
         ZeroWeightStages = Enumerable.Range(0, s).Where(i => tableau.B[i] == 0).ToArray();
+        // FusedFixedSteps multiplies zero weights rather than skipping them, except the classic chain shape's (four stages,
+        // stage i reading stage i − 1 only), whose kernel leaves the other a_ij out: the same terms here, even a zero's sign.
+        bool chain = s == FusedStepPlan.MaxStages && Enumerable.Range(0, s).All(i => Enumerable.Range(0, i).All(j => j == i - 1 || tableau.A[i * s + j] == 0));
+        _fusedAIndex = new int[s][];
+        _fusedACoefficient = new double[s][];
+        for (int i = 0; i < s; i++)
+        {
+            _fusedAIndex[i] = chain ? Enumerable.Range(0, i).Where(j => j == i - 1).ToArray() : Enumerable.Range(0, i).ToArray();
+            _fusedACoefficient[i] = _fusedAIndex[i].Select(j => tableau.A[i * s + j]).ToArray();
+        }
+        _fusedBIndex = Enumerable.Range(0, s).ToArray();
+        _fusedBCoefficient = tableau.B.ToArray();
         EndpointStage = FindEndpointStage(tableau);
     }
 
@@ -78,6 +94,24 @@ internal sealed class RungeKuttaKernel<TLane> where TLane : unmanaged, ILane<TLa
             Combine(arg, y, k, _aIndex[i], _aCoefficient[i], h);
             f.Evaluate(t + c[i] * h, arg, k.Slice(i * n, n));
         }
+    }
+
+    /// <summary>
+    /// <see cref="Stages"/> and the candidate with fused multiply-adds, term for term as <see cref="FusedFixedSteps"/> sums them
+    /// (see <see cref="CombineFused"/>): the general step of a solve that hands runs of fixed steps to the fused stepper, so
+    /// that its results do not depend on where it switched. <paramref name="arg"/> ends as the candidate.
+    /// </summary>
+    public void FusedStep<TFunction>(ref TFunction f, double t, double h, ReadOnlySpan<TLane> y, Span<TLane> k, Span<TLane> arg)
+        where TFunction : struct, IStageFunction<TLane>
+    {
+        int s = _tableau.Stages, n = y.Length;
+        double[] c = _tableau.C;
+        for (int i = 1; i < s; i++)
+        {
+            CombineFused(arg, y, k, _fusedAIndex[i], _fusedACoefficient[i], h);
+            f.Evaluate(t + c[i] * h, arg, k.Slice(i * n, n));
+        }
+        CombineFused(arg, y, k, _fusedBIndex, _fusedBCoefficient, h);
     }
 
     /// <summary>The candidate y + h Σ b_i k_i into <paramref name="yNew"/>; for FSAL methods the last stage's argument is it already.</summary>
@@ -155,7 +189,7 @@ internal sealed class RungeKuttaKernel<TLane> where TLane : unmanaged, ILane<TLa
     /// weights included: the sums of <see cref="FusedFixedSteps"/>, term for term, for solves that switch between it and
     /// the general step (the index lists are its terms).
     /// </summary>
-    public static void CombineFused(Span<TLane> destination, ReadOnlySpan<TLane> y, ReadOnlySpan<TLane> k, int[] index, double[] coefficient, double h)
+    private static void CombineFused(Span<TLane> destination, ReadOnlySpan<TLane> y, ReadOnlySpan<TLane> k, int[] index, double[] coefficient, double h)
     {
         int n = destination.Length;
         y.CopyTo(destination);
