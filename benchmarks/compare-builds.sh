@@ -7,7 +7,8 @@
 # BenchmarkDotNet selection with each (scalar Dopri5/Tsit5/RK4 solves, the stiff solvers, lane ensembles fused and
 # unfused, the discrete and interpolating adjoints, the lanes' discrete adjoint), and prints one table of new/old
 # ratios of the mean time (> 1: HEAD is slower). Options after the commit go to BenchmarkDotNet; the default job is
-# "--job Medium". A smoke test: `--job Dry` (one iteration each, numbers meaningless).
+# "--job Medium". A smoke test: `--job Dry` (one cold iteration each, numbers meaningless); a rough look on a busy
+# machine: `--quick` (the benchmark program's in-process short job).
 # Run it on a quiet machine: the two builds are measured one after the other, not interleaved.
 set -euo pipefail
 
@@ -41,6 +42,9 @@ filters=(
     '*LorenzGradientBenchmarks.InterpolatingAdjoint'
     '*NeuralTrainingBenchmarks.DiscreteAdjointLaneBlocks'
 )
+
+# COMPARE_FILTER (space-separated globs) replaces the selection, e.g. COMPARE_FILTER='*LorenzSolveBenchmarks*'.
+if [[ -n ${COMPARE_FILTER:-} ]]; then read -r -a filters <<< "$COMPARE_FILTER"; fi
 
 run_build() {   # name commit
     local name=$1 sha=$2 dir="$work/$1"
