@@ -1,3 +1,6 @@
+using System.Runtime.InteropServices;
+using OdeGen.Lanes;
+
 namespace OdeGen.Solvers;
 
 /// <summary>
@@ -134,10 +137,7 @@ public sealed class EsdirkIntegrator<TField> : IOdeIntegrator<TField> where TFie
     {
         double h = Time - PreviousTime;
         if (h == 0) { _y.CopyTo(y); return; }
-        double theta = (t - PreviousTime) / h, t2 = theta * theta, t3 = t2 * theta;
-        double h00 = 2 * t3 - 3 * t2 + 1, h10 = t3 - 2 * t2 + theta, h01 = -2 * t3 + 3 * t2, h11 = t3 - t2;
-        for (int q = 0; q < _n; q++)
-            y[q] = h00 * _yPrev[q] + h10 * h * _fPrev[q] + h01 * _y[q] + h11 * h * _f[q];
+        HermiteDense.Interpolate<Lane1>((t - PreviousTime) / h, h, L(_yPrev), L(_fPrev), L(_y), L(_f), L(y));
     }
 
     /// <inheritdoc/>
@@ -146,17 +146,10 @@ public sealed class EsdirkIntegrator<TField> : IOdeIntegrator<TField> where TFie
         int n = _n;
         if (destination.Length < 4 * n)
             throw new ArgumentException($"destination must have length at least {4 * n} ((DenseDegree + 1)·n), but has length {destination.Length}.", nameof(destination));
-        double h = Time - PreviousTime;
-        _yPrev.AsSpan().CopyTo(destination);
-        Span<double> c1 = destination.Slice(n, n), c2 = destination.Slice(2 * n, n), c3 = destination.Slice(3 * n, n);
-        for (int q = 0; q < n; q++)
-        {
-            double d = _y[q] - _yPrev[q], m0 = h * _fPrev[q], m1 = h * _f[q];
-            c1[q] = m0;
-            c2[q] = 3 * d - 2 * m0 - m1;
-            c3[q] = -2 * d + m0 + m1;
-        }
+        HermiteDense.Coefficients(Time - PreviousTime, _yPrev, _fPrev, _y, _f, destination);
     }
+
+    private static Span<Lane1> L(Span<double> values) => MemoryMarshal.Cast<double, Lane1>(values);
 
     // M = I − hγJ, factored in place.
     private bool FactorNewtonMatrix(double h)

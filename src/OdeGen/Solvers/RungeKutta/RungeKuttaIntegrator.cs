@@ -140,15 +140,7 @@ public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator<TField> where 
             }
             return;
         }
-        // Cubic Hermite through (y0, h·f0) and (y1, h·f1), in the monomial basis.
-        Span<double> c1 = destination.Slice(n, n), c2 = destination.Slice(2 * n, n), c3 = destination.Slice(3 * n, n);
-        for (int q = 0; q < n; q++)
-        {
-            double d = _y[q] - _yPrev[q], m0 = h * _fPrev[q], m1 = h * _fNext[q];
-            c1[q] = m0;
-            c2[q] = 3 * d - 2 * m0 - m1;
-            c3[q] = -2 * d + m0 + m1;
-        }
+        HermiteDense.Coefficients(h, _yPrev, _fPrev, _y, _fNext, destination);
     }
 
     /// <summary>Sets the counters to zero.</summary>

@@ -279,11 +279,7 @@ internal sealed class RungeKuttaKernel<TLane> where TLane : unmanaged, ILane<TLa
             }
             return;
         }
-        double t2 = theta * theta, t3 = t2 * theta;
-        TLane h00 = TLane.Create(2 * t3 - 3 * t2 + 1), h10 = TLane.Create(t3 - 2 * t2 + theta), h01 = TLane.Create(-2 * t3 + 3 * t2), h11 = TLane.Create(t3 - t2);
-        TLane hl = TLane.Create(h);
-        for (int q = 0; q < n; q++)
-            result[q] = h00 * yPrev[q] + h10 * hl * fPrev[q] + h01 * y[q] + h11 * hl * fNext[q];
+        HermiteDense.Interpolate(theta, h, yPrev, fPrev, y, fNext, result);
     }
 
     /// <summary>
