@@ -26,58 +26,25 @@ internal interface IStageFunction<TLane> where TLane : unmanaged, ILane<TLane>
 internal sealed class RungeKuttaKernel<TLane> where TLane : unmanaged, ILane<TLane>
 {
     private readonly ButcherTableau _tableau;
-    private readonly int[][] _aIndex;          // per stage i, the j with a_ij ≠ 0, in increasing order
-    private readonly double[][] _aCoefficient;
-    private readonly int[] _bIndex;            // the i with b_i ≠ 0
-    private readonly double[] _bCoefficient;
+    private readonly RungeKuttaTerms _terms;
     private readonly TLane[] _termWeight;      // Combine's scratch: the non-zero weights h·a_ij of one sum, and their stages' offsets
     private readonly int[] _termOffset;
     private readonly double[] _dense;          // b_i(θ)·h of the continuous extension at one θ
-    private readonly int[][] _fusedAIndex;     // the terms of FusedFixedSteps' sums: every j < i (only j = i − 1 for its 4-stage chain)
-    private readonly double[][] _fusedACoefficient;
-    private readonly int[] _fusedBIndex;
-    private readonly double[] _fusedBCoefficient;
 
     public RungeKuttaKernel(ButcherTableau tableau)
     {
         _tableau = tableau;
-        int s = tableau.Stages;
-        _aIndex = new int[s][];
-        _aCoefficient = new double[s][];
-        for (int i = 0; i < s; i++)
-        {
-            _aIndex[i] = Enumerable.Range(0, i).Where(j => tableau.A[i * s + j] != 0).ToArray();
-            _aCoefficient[i] = _aIndex[i].Select(j => tableau.A[i * s + j]).ToArray();
-        }
-        _bIndex = Enumerable.Range(0, s).Where(i => tableau.B[i] != 0).ToArray();
-        _bCoefficient = _bIndex.Select(i => tableau.B[i]).ToArray();
+        _terms = tableau.Terms;
         _termWeight = new TLane[tableau.DenseStages];
         _termOffset = new int[tableau.DenseStages];
         _dense = new double[tableau.DenseStages];
-        ZeroWeightStages = Enumerable.Range(0, s).Where(i => tableau.B[i] == 0).ToArray();
-        // FusedFixedSteps multiplies zero weights rather than skipping them, except the classic chain shape's (four stages,
-        // stage i reading stage i − 1 only), whose kernel leaves the other a_ij out: the same terms here, even a zero's sign.
-        bool chain = s == FusedStepPlan.MaxStages && Enumerable.Range(0, s).All(i => Enumerable.Range(0, i).All(j => j == i - 1 || tableau.A[i * s + j] == 0));
-        _fusedAIndex = new int[s][];
-        _fusedACoefficient = new double[s][];
-        for (int i = 0; i < s; i++)
-        {
-            _fusedAIndex[i] = chain ? Enumerable.Range(0, i).Where(j => j == i - 1).ToArray() : Enumerable.Range(0, i).ToArray();
-            _fusedACoefficient[i] = _fusedAIndex[i].Select(j => tableau.A[i * s + j]).ToArray();
-        }
-        _fusedBIndex = Enumerable.Range(0, s).ToArray();
-        _fusedBCoefficient = tableau.B.ToArray();
-        EndpointStage = FindEndpointStage(tableau);
     }
 
     /// <summary>The method.</summary>
     public ButcherTableau Tableau => _tableau;
 
     /// <summary>Stages with b_i = 0: a non-finite value there does not reach y_new, so finiteness checks look at them too.</summary>
-    public int[] ZeroWeightStages { get; }
-
-    /// <summary>The extra dense-output stage that is f at the new point (reuses it instead of evaluating), or −1.</summary>
-    public int EndpointStage { get; }
+    public int[] ZeroWeightStages => _terms.ZeroWeightStages;
 
     /// <summary>
     /// Stages 1 … s − 1 of a step of size <paramref name="h"/> from (t, y); row 0 of <paramref name="k"/> (rows of y.Length)
@@ -91,7 +58,7 @@ internal sealed class RungeKuttaKernel<TLane> where TLane : unmanaged, ILane<TLa
         double[] c = _tableau.C;
         for (int i = 1; i < s; i++)
         {
-            Combine(arg, y, k, _aIndex[i], _aCoefficient[i], h);
+            Combine(arg, y, k, _terms.AIndex[i], _terms.ACoefficient[i], h);
             f.Evaluate(t + c[i] * h, arg, k.Slice(i * n, n));
         }
     }
@@ -108,17 +75,17 @@ internal sealed class RungeKuttaKernel<TLane> where TLane : unmanaged, ILane<TLa
         double[] c = _tableau.C;
         for (int i = 1; i < s; i++)
         {
-            CombineFused(arg, y, k, _fusedAIndex[i], _fusedACoefficient[i], h);
+            CombineFused(arg, y, k, _terms.FusedAIndex[i], _terms.FusedACoefficient[i], h);
             f.Evaluate(t + c[i] * h, arg, k.Slice(i * n, n));
         }
-        CombineFused(arg, y, k, _fusedBIndex, _fusedBCoefficient, h);
+        CombineFused(arg, y, k, _terms.FusedBIndex, _tableau.B, h);
     }
 
     /// <summary>The candidate y + h Σ b_i k_i into <paramref name="yNew"/>; for FSAL methods the last stage's argument is it already.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Candidate(Span<TLane> yNew, ReadOnlySpan<TLane> y, ReadOnlySpan<TLane> k, double h)
     {
-        if (!_tableau.IsFsal) Combine(yNew, y, k, _bIndex, _bCoefficient, h);
+        if (!_tableau.IsFsal) Combine(yNew, y, k, _terms.BIndex, _terms.BCoefficient, h);
     }
 
     /// <summary>
@@ -294,7 +261,7 @@ internal sealed class RungeKuttaKernel<TLane> where TLane : unmanaged, ILane<TLa
         for (int e = 0; e < c.Length; e++)
         {
             Span<TLane> ke = k.Slice((s + e) * n, n);
-            if (e == EndpointStage)
+            if (e == _terms.EndpointStage)
             {
                 fNext.CopyTo(ke);   // f(t + h, y_new) is known already
                 continue;
@@ -311,6 +278,69 @@ internal sealed class RungeKuttaKernel<TLane> where TLane : unmanaged, ILane<TLa
             f.Evaluate(tPrev + c[e] * h, arg, ke);
         }
     }
+}
+
+/// <summary>
+/// The index lists of a tableau's sums, built once per tableau (<see cref="ButcherTableau.Terms"/>) so that creating an
+/// integrator allocates only its workspace: which a_ij and b_i are not zero, the terms of the fused sums, the stages
+/// with b_i = 0, the dense-output stage that is f at the new point, and the stages the reverse step needs.
+/// </summary>
+internal sealed class RungeKuttaTerms
+{
+    public RungeKuttaTerms(ButcherTableau tableau)
+    {
+        int s = tableau.Stages;
+        AIndex = new int[s][];
+        ACoefficient = new double[s][];
+        FusedAIndex = new int[s][];
+        FusedACoefficient = new double[s][];
+        // FusedFixedSteps multiplies zero weights rather than skipping them, except the classic chain shape's (four stages,
+        // stage i reading stage i − 1 only), whose kernel leaves the other a_ij out: the same terms here, even a zero's sign.
+        bool chain = s == FusedStepPlan.MaxStages;
+        for (int i = 0; i < s; i++)
+            for (int j = 0; j < i - 1; j++)
+                chain &= tableau.A[i * s + j] == 0;
+        for (int i = 0; i < s; i++)
+        {
+            AIndex[i] = Where(i, j => tableau.A[i * s + j] != 0);
+            ACoefficient[i] = Coefficients(AIndex[i], j => tableau.A[i * s + j]);
+            FusedAIndex[i] = chain ? Where(i, j => j == i - 1) : Where(i, _ => true);
+            FusedACoefficient[i] = Coefficients(FusedAIndex[i], j => tableau.A[i * s + j]);
+        }
+        BIndex = Where(s, i => tableau.B[i] != 0);
+        BCoefficient = Coefficients(BIndex, i => tableau.B[i]);
+        FusedBIndex = Where(s, _ => true);
+        ZeroWeightStages = Where(s, i => tableau.B[i] == 0);
+        EndpointStage = FindEndpointStage(tableau);
+        Live = new bool[s];
+        for (int i = s - 1; i >= 0; i--)
+        {
+            bool live = tableau.B[i] != 0;
+            for (int j = i + 1; j < s && !live; j++) live = Live[j] && tableau.A[j * s + i] != 0;
+            Live[i] = live;
+        }
+    }
+
+    /// <summary>Per stage i, the j with a_ij ≠ 0 in increasing order, and those a_ij.</summary>
+    public int[][] AIndex { get; }
+    public double[][] ACoefficient { get; }
+    /// <summary>The i with b_i ≠ 0, and those b_i.</summary>
+    public int[] BIndex { get; }
+    public double[] BCoefficient { get; }
+    /// <summary>The terms of FusedFixedSteps' sums: every j &lt; i (only j = i − 1 for its four-stage chain), every i.</summary>
+    public int[][] FusedAIndex { get; }
+    public double[][] FusedACoefficient { get; }
+    public int[] FusedBIndex { get; }
+    /// <summary>Stages with b_i = 0.</summary>
+    public int[] ZeroWeightStages { get; }
+    /// <summary>The extra dense-output stage that is f at the new point, or −1.</summary>
+    public int EndpointStage { get; }
+    /// <summary>Stage i feeds y_{k+1}, directly or through a later live stage (the reverse step skips the others).</summary>
+    public bool[] Live { get; }
+
+    private static int[] Where(int count, Func<int, bool> keep) => Enumerable.Range(0, count).Where(keep).ToArray();
+
+    private static double[] Coefficients(int[] index, Func<int, double> value) => index.Select(value).ToArray();
 
     // The extra stage whose argument is y0 + hΣb_i k_i at c = 1 is f at the new point, which the stepper has.
     private static int FindEndpointStage(ButcherTableau t)

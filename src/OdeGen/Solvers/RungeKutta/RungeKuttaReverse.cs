@@ -31,11 +31,7 @@ internal sealed class RungeKuttaReverse<TLane> where TLane : unmanaged, ILane<TL
 {
     private readonly ButcherTableau _tableau;
     private readonly RungeKuttaKernel<TLane> _kernel;
-    private readonly bool[] _live;                  // stage i feeds y_{k+1}, directly or through a later live stage
-    private readonly int[][] _liveIndex;            // per stage, the j < i with a_ij ≠ 0 (the stage argument's terms)
-    private readonly double[][] _liveCoefficient;
-    private readonly int[] _bIndex;
-    private readonly double[] _bCoefficient;
+    private readonly RungeKuttaTerms _terms;
     private readonly TLane[] _k, _y, _kBar, _yBar;
 
     /// <param name="tableau">The method.</param>
@@ -44,27 +40,12 @@ internal sealed class RungeKuttaReverse<TLane> where TLane : unmanaged, ILane<TL
     {
         _tableau = tableau;
         _kernel = new RungeKuttaKernel<TLane>(tableau);
+        _terms = tableau.Terms;
         int s = tableau.Stages;
         _k = new TLane[s * length];
         _y = new TLane[s * length];
         _kBar = new TLane[s * length];
         _yBar = new TLane[length];
-        _live = new bool[s];
-        for (int i = s - 1; i >= 0; i--)
-        {
-            bool live = tableau.B[i] != 0;
-            for (int j = i + 1; j < s && !live; j++) live = _live[j] && tableau.A[j * s + i] != 0;
-            _live[i] = live;
-        }
-        _liveIndex = new int[s][];
-        _liveCoefficient = new double[s][];
-        for (int i = 0; i < s; i++)
-        {
-            _liveIndex[i] = Enumerable.Range(0, i).Where(j => tableau.A[i * s + j] != 0).ToArray();
-            _liveCoefficient[i] = _liveIndex[i].Select(j => tableau.A[i * s + j]).ToArray();
-        }
-        _bIndex = Enumerable.Range(0, s).Where(i => tableau.B[i] != 0).ToArray();
-        _bCoefficient = _bIndex.Select(i => tableau.B[i]).ToArray();
     }
 
     /// <summary>
@@ -76,7 +57,7 @@ internal sealed class RungeKuttaReverse<TLane> where TLane : unmanaged, ILane<TL
         where TFunction : struct, IStageAdjoint<TLane>
     {
         ComputeStages(ref f, t, h, y0, p);
-        _kernel.Combine(y1, y0, _k, _bIndex, _bCoefficient, h);
+        _kernel.Combine(y1, y0, _k, _terms.BIndex, _terms.BCoefficient, h);
     }
 
     // The live stages, formed exactly as the integrator forms them: Y_i = y0 + Σ_j (h a_ij) K_j, K_i = f(t + c_i h, Y_i).
@@ -87,9 +68,9 @@ internal sealed class RungeKuttaReverse<TLane> where TLane : unmanaged, ILane<TL
         double[] c = _tableau.C;
         for (int i = 0; i < s; i++)
         {
-            if (!_live[i]) continue;
+            if (!_terms.Live[i]) continue;
             Span<TLane> yi = _y.AsSpan(i * n, n);
-            _kernel.Combine(yi, y0, _k.AsSpan(0, s * n), _liveIndex[i], _liveCoefficient[i], h);
+            _kernel.Combine(yi, y0, _k.AsSpan(0, s * n), _terms.AIndex[i], _terms.ACoefficient[i], h);
             f.Evaluate(t + c[i] * h, yi, p, _k.AsSpan(i * n, n));
         }
     }
@@ -119,7 +100,7 @@ internal sealed class RungeKuttaReverse<TLane> where TLane : unmanaged, ILane<TL
         // λ now accumulates ȳ_k (it starts as the direct term y_{k+1} ∋ y_k).
         for (int i = s - 1; i >= 0; i--)
         {
-            if (!_live[i]) continue;
+            if (!_terms.Live[i]) continue;
             // K_i = f(t + c_i h, Y_i): one VJP with K̄_i (complete: every later stage has added its share).
             _yBar.AsSpan().Clear();
             double ti = f.Vjp(t + c[i] * h, _y.AsSpan(i * n, n), p, _kBar.AsSpan(i * n, n), _yBar, pBar);
