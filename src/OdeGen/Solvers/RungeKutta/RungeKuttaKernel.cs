@@ -27,16 +27,16 @@ internal sealed class RungeKuttaKernel<TLane> where TLane : unmanaged, ILane<TLa
 {
     private readonly ButcherTableau _tableau;
     private readonly RungeKuttaTerms _terms;
-    private readonly TLane[] _termWeight;      // Combine's scratch: the non-zero weights h·a_ij of one sum, and their stages' offsets
-    private readonly int[] _termOffset;
+    private readonly int[] _termIndex;         // Combine's scratch for a sum with a weight that underflowed to 0: the other terms
+    private readonly double[] _termCoefficient;
     private readonly double[] _dense;          // b_i(θ)·h of the continuous extension at one θ
 
     public RungeKuttaKernel(ButcherTableau tableau)
     {
         _tableau = tableau;
         _terms = tableau.Terms;
-        _termWeight = new TLane[tableau.DenseStages];
-        _termOffset = new int[tableau.DenseStages];
+        _termIndex = new int[tableau.DenseStages];
+        _termCoefficient = new double[tableau.DenseStages];
         _dense = new double[tableau.DenseStages];
     }
 
@@ -90,19 +90,32 @@ internal sealed class RungeKuttaKernel<TLane> where TLane : unmanaged, ILane<TLa
 
     /// <summary>
     /// destination = y + Σ_t (h·coefficient_t)·k_{index_t}, the terms added one after another in increasing index order
-    /// (zero products skipped). Up to four terms per pass over the components, so y and destination are not reloaded
-    /// for every term; no copy of y first, no bounds checks in the loops. destination may be y.
+    /// (a product that underflows to 0 skipped, as the sum has no such term). destination may be y.
     /// </summary>
     public void Combine(Span<TLane> destination, ReadOnlySpan<TLane> y, ReadOnlySpan<TLane> k, int[] index, double[] coefficient, double h)
     {
-        int n = destination.Length, count = 0;
         for (int t = 0; t < index.Length; t++)
         {
-            double w = h * coefficient[t];
-            if (w == 0) continue;
-            _termWeight[count] = TLane.Create(w);
-            _termOffset[count++] = index[t] * n;
+            if (h * coefficient[t] != 0) continue;
+            // The rare case (h so small that h·a_ij is 0): the terms without it, in the scratch lists.
+            int count = 0;
+            for (int u = 0; u < index.Length; u++)
+            {
+                if (h * coefficient[u] == 0) continue;
+                _termIndex[count] = index[u];
+                _termCoefficient[count++] = coefficient[u];
+            }
+            Sum(destination, y, k, _termIndex, _termCoefficient, count, h);
+            return;
         }
+        Sum(destination, y, k, index, coefficient, index.Length, h);
+    }
+
+    // The sum of the first count terms, none of whose weights is 0. Up to four terms per pass over the components, so
+    // y and destination are not reloaded for every term; no copy of y first, no bounds checks in the loops.
+    private static void Sum(Span<TLane> destination, ReadOnlySpan<TLane> y, ReadOnlySpan<TLane> k, int[] index, double[] coefficient, int count, double h)
+    {
+        int n = destination.Length;
         ref TLane d = ref MemoryMarshal.GetReference(destination);
         ref TLane kk = ref MemoryMarshal.GetReference(k);
         ref TLane src = ref MemoryMarshal.GetReference(y);
@@ -110,8 +123,8 @@ internal sealed class RungeKuttaKernel<TLane> where TLane : unmanaged, ILane<TLa
         for (int t = 0; t < count; t += 4)
         {
             int terms = Math.Min(4, count - t);
-            TLane w0 = _termWeight[t];
-            ref TLane k0 = ref Unsafe.Add(ref kk, _termOffset[t]);
+            TLane w0 = TLane.Create(h * coefficient[t]);
+            ref TLane k0 = ref Unsafe.Add(ref kk, index[t] * n);
             switch (terms)
             {
                 case 1:
@@ -120,27 +133,27 @@ internal sealed class RungeKuttaKernel<TLane> where TLane : unmanaged, ILane<TLa
                     break;
                 case 2:
                 {
-                    TLane w1 = _termWeight[t + 1];
-                    ref TLane k1 = ref Unsafe.Add(ref kk, _termOffset[t + 1]);
+                    TLane w1 = TLane.Create(h * coefficient[t + 1]);
+                    ref TLane k1 = ref Unsafe.Add(ref kk, index[t + 1] * n);
                     for (int q = 0; q < n; q++)
                         Unsafe.Add(ref d, q) = Unsafe.Add(ref src, q) + w0 * Unsafe.Add(ref k0, q) + w1 * Unsafe.Add(ref k1, q);
                     break;
                 }
                 case 3:
                 {
-                    TLane w1 = _termWeight[t + 1], w2 = _termWeight[t + 2];
-                    ref TLane k1 = ref Unsafe.Add(ref kk, _termOffset[t + 1]);
-                    ref TLane k2 = ref Unsafe.Add(ref kk, _termOffset[t + 2]);
+                    TLane w1 = TLane.Create(h * coefficient[t + 1]), w2 = TLane.Create(h * coefficient[t + 2]);
+                    ref TLane k1 = ref Unsafe.Add(ref kk, index[t + 1] * n);
+                    ref TLane k2 = ref Unsafe.Add(ref kk, index[t + 2] * n);
                     for (int q = 0; q < n; q++)
                         Unsafe.Add(ref d, q) = Unsafe.Add(ref src, q) + w0 * Unsafe.Add(ref k0, q) + w1 * Unsafe.Add(ref k1, q) + w2 * Unsafe.Add(ref k2, q);
                     break;
                 }
                 default:
                 {
-                    TLane w1 = _termWeight[t + 1], w2 = _termWeight[t + 2], w3 = _termWeight[t + 3];
-                    ref TLane k1 = ref Unsafe.Add(ref kk, _termOffset[t + 1]);
-                    ref TLane k2 = ref Unsafe.Add(ref kk, _termOffset[t + 2]);
-                    ref TLane k3 = ref Unsafe.Add(ref kk, _termOffset[t + 3]);
+                    TLane w1 = TLane.Create(h * coefficient[t + 1]), w2 = TLane.Create(h * coefficient[t + 2]), w3 = TLane.Create(h * coefficient[t + 3]);
+                    ref TLane k1 = ref Unsafe.Add(ref kk, index[t + 1] * n);
+                    ref TLane k2 = ref Unsafe.Add(ref kk, index[t + 2] * n);
+                    ref TLane k3 = ref Unsafe.Add(ref kk, index[t + 3] * n);
                     for (int q = 0; q < n; q++)
                         Unsafe.Add(ref d, q) = Unsafe.Add(ref src, q) + w0 * Unsafe.Add(ref k0, q) + w1 * Unsafe.Add(ref k1, q)
                             + w2 * Unsafe.Add(ref k2, q) + w3 * Unsafe.Add(ref k3, q);
