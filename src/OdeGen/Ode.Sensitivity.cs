@@ -53,12 +53,12 @@ public static partial class Ode
         double[] pArray = p.ToArray();
         var counter = new EvaluationCounter();
         OdeMethod method = options.Method;
-        if (method.IsStiff && !tangentInErrorControl)
-            throw new NotSupportedException(
-                $"Ode.Jvp with {method.Name} needs tangentInErrorControl = true: the stiff integrators control the error of every component.");
+        if (!tangentInErrorControl)
+            method.Require(m => m.SupportsPartialErrorControl, "Ode.Jvp with the tangent left out of error control (tangentInErrorControl = false)",
+                "Or pass tangentInErrorControl: true.");
         var field = new TangentField<TSystem>(system, pArray, pDot.ToArray(), counter,
             withDerivatives: method.IsStiff, couplingByDifferences: method.IsStiff);
-        var integrator = new Stepper<TangentField<TSystem>>(2 * n, AugmentedOptions.For(options, 2 * n, n));
+        var integrator = options.Method.CreateIntegrator<TangentField<TSystem>>(2 * n, AugmentedOptions.For(options, 2 * n, n));
         if (!tangentInErrorControl) integrator.ErrorComponents = n;
 
         // Starting later by ṫ0 with the same y0 is, to first order, starting at t0 from y0 − f(t0, y0)·ṫ0.
@@ -195,7 +195,7 @@ public static partial class Ode
     }
 
     // The forward integration through the events, with the save times at t0 taken from x0 first; x0 ends as the final state.
-    private static OdeStatus RunThroughEvents<TSystem, TField>(ForwardEventRun<TSystem> events, Stepper<TField> integrator, in TField field,
+    private static OdeStatus RunThroughEvents<TSystem, TField>(ForwardEventRun<TSystem> events, IOdeIntegrator<TField> integrator, in TField field,
         double[] x0, double t0, double t1, double[] saveTimes, double[] saved)
         where TSystem : struct, IOdeSystem where TField : struct, IJacobianField
     {

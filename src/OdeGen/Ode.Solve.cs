@@ -28,10 +28,8 @@ public static partial class Ode
         Guard.StateAndParameters(system, y0, p);
         options ??= SolverOptions.Default;
         double[] parameters = p.ToArray();
-        var field = new SystemField<TSystem>(system, parameters);
         // Stiff methods get the system's own Jacobian (IOdeSystem.Jacobian) and ∂f/∂t (IOdeSystem.Jvp with tDot = 1).
-        if (options.Method.IsStiff) return SolveStiff(field, y0, t0, t1, options, parameters);
-        return SolveCore(field, y0, t0, t1, options, parameters);
+        return SolveCore(new SystemField<TSystem>(system, parameters), y0, t0, t1, options, parameters);
     }
 
     /// <summary>
@@ -50,8 +48,9 @@ public static partial class Ode
     {
         Guard.FiniteVector(y0, field.Dimension, "y0", "Dimension");
         options ??= SolverOptions.Default;
-        if (options.Method.IsStiff) return SolveStiff(new FiniteDifferenceJacobianField<TField>(field), y0, t0, t1, options, []);
-        return SolveCore(field, y0, t0, t1, options, []);
+        // A method that uses ∂F/∂y gets it by differences; the others step the field as it is.
+        if (options.Method.IsStiff) return SolveCore(new FiniteDifferenceJacobianField<TField>(field), y0, t0, t1, options, []);
+        return SolveCore(new WithoutJacobian<TField>(field), y0, t0, t1, options, []);
     }
 
     /// <summary>
@@ -68,32 +67,15 @@ public static partial class Ode
     {
         Guard.FiniteVector(y0, field.Dimension, "y0", "Dimension");
         options ??= SolverOptions.Default;
-        if (options.Method.IsStiff) return SolveStiff(field, y0, t0, t1, options, []);
         return SolveCore(field, y0, t0, t1, options, []);
     }
 
+    // Every method: its family creates the integrator, and one loop (Drive) saves, keeps dense output and locates events.
     private static OdeSolution SolveCore<TField>(in TField field, ReadOnlySpan<double> y0, double t0, double t1, SolverOptions options, double[] p)
-        where TField : struct, IVectorField
-    {
-        Validate(t0, t1, options);
-        var integrator = new RungeKuttaIntegrator<TField>(y0.Length, options);
-        var solution = CreateSolution(integrator, y0.Length, t0, t1, options);
-        integrator.Reset(field, y0, t0, t1);
-        return Drive(integrator, solution, y0, t0, t1, options, p);
-    }
-
-    private static OdeSolution SolveStiff<TField>(in TField field, ReadOnlySpan<double> y0, double t0, double t1, SolverOptions options, double[] p)
         where TField : struct, IJacobianField
     {
         Validate(t0, t1, options);
-        if (options.Method.Esdirk is not null)
-        {
-            var esdirk = new EsdirkIntegrator<TField>(y0.Length, options);
-            var result = CreateSolution(esdirk, y0.Length, t0, t1, options);
-            esdirk.Reset(field, y0, t0, t1);
-            return Drive(esdirk, result, y0, t0, t1, options, p);
-        }
-        var integrator = new RosenbrockIntegrator<TField>(y0.Length, options);
+        IOdeIntegrator<TField> integrator = options.Method.CreateIntegrator<TField>(y0.Length, options);
         var solution = CreateSolution(integrator, y0.Length, t0, t1, options);
         integrator.Reset(field, y0, t0, t1);
         return Drive(integrator, solution, y0, t0, t1, options, p);
@@ -114,8 +96,9 @@ public static partial class Ode
 
     // The loop every method shares: step, keep dense output, save, locate events; an event with a reset stops the
     // step at the event, replaces the state and restarts the integrator there. The integrator is Reset already.
-    private static OdeSolution Drive(IOdeIntegrator integrator, OdeSolution solution, ReadOnlySpan<double> y0,
+    private static OdeSolution Drive<TField>(IOdeIntegrator<TField> integrator, OdeSolution solution, ReadOnlySpan<double> y0,
         double t0, double t1, SolverOptions options, double[] p)
+        where TField : struct, IVectorField
     {
         double[]? saveAt = options.SaveAt;
         bool saveSteps = saveAt is null && options.SaveSteps;
@@ -173,7 +156,7 @@ public static partial class Ode
             events.StopOccurrence!.SetStateAfter(after);
             if (saveAt is not null) while (next < saveAt.Length && saveAt[next] == t) after.CopyTo(solution.AddSaved(saveAt[next++]));
             else if (saveSteps) after.CopyTo(solution.AddSaved(t));
-            ((IRestartable)integrator).Restart(t, after);
+            integrator.Restart(t, after);
             events.Restart(t, after, fired);
             // Each restart resets the integrator's own count of attempts; the budget holds for the whole solve
             // (a Zeno sequence of resets, like a ball whose bounces accumulate, ends here instead of looping).

@@ -6,7 +6,7 @@ namespace OdeGen.Ensemble;
 // Fused fixed steps (EnsembleOptions.FusedSteps, IOdeFusedLaneSystem): runs of ordinary fixed steps go to the
 // generated stepper, which keeps each register's stages in registers; everything else (the first and last steps,
 // steps that reach a save time, lanes that fail) stays with the general step. With fusion on, the general step's
-// sums are fused multiply-adds over every weight of the tableau, in the stepper's order, so both paths compute the
+// sums are fused multiply-adds over every weight of the tableau, in the stepper's order (RungeKuttaKernel.FusedStep), so both paths compute the
 // same bits and a run's results do not depend on where it switched (nor, therefore, on the width or the block).
 internal sealed partial class LaneBlockSolver<TSystem, TLane>
 {
@@ -16,10 +16,6 @@ internal sealed partial class LaneBlockSolver<TSystem, TLane>
 
     private readonly IOdeFusedLaneSystem? _fusedSystem;   // boxed once per solver (construction), never per step
     private readonly FusedStepPlan? _forwardPlan, _backwardPlan;
-    private readonly int[][]? _aIndexAll;                 // with fusion: the j < i the fused kernel adds (zero weights included)
-    private readonly double[][]? _aCoefficientAll;
-    private readonly int[]? _bIndexAll;
-    private readonly double[]? _bCoefficientAll;
     private readonly TLane[] _fusedRun = [];              // a run's states, then its parameters (see TryFusedSteps)
     private bool _fma;                                    // this block's sums are fused multiply-adds
     private long _replayUntil;                            // fixed steps before this count go through the general step
@@ -111,19 +107,5 @@ internal sealed partial class LaneBlockSolver<TSystem, TLane>
         double tNew = _t0 + (_fixedSteps + j + 1) * hs;
         double[] saveAt = output.SaveAt;
         return _nextSave >= saveAt.Length || _direction * (saveAt[_nextSave] - tNew) > 0;
-    }
-
-    // destination = y + Σ_t (h·coefficient_t)·K_{index_t}, one fused multiply-add per term in increasing index order:
-    // the fused stepper's sums, term for term (the index lists are its terms, zero weights included).
-    private void CombineFused(TLane[] destination, TLane[] y, int[] index, double[] coefficient, double h)
-    {
-        int n = destination.Length;
-        y.AsSpan().CopyTo(destination);
-        for (int t = 0; t < index.Length; t++)
-        {
-            TLane w = TLane.Create(h * coefficient[t]);
-            ReadOnlySpan<TLane> k = _k.AsSpan(index[t] * n, n);
-            for (int q = 0; q < n; q++) destination[q] = TLane.FusedMultiplyAdd(w, k[q], destination[q]);
-        }
     }
 }

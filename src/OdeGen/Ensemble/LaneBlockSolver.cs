@@ -16,8 +16,8 @@ namespace OdeGen.Ensemble;
 /// allocates nothing.
 /// </summary>
 /// <remarks>
-/// The arithmetic mirrors <see cref="RungeKuttaIntegrator{TField}"/> operation for operation (no fused multiply-adds
-/// where it has none), so with one lane the step sequence and the states equal the scalar solver's. Lanes that fail
+/// The arithmetic is the scalar integrator's: both call <see cref="RungeKuttaKernel{TLane}"/> (stages, candidate, error
+/// norm, dense output), so with one lane the step sequence and the states equal the scalar solver's. Lanes that fail
 /// (non-finite values, a step the lane cannot take) retire with their own status and stop counting in the shared
 /// decisions; padding lanes of the last block carry a copy of a real trajectory and are never reported.
 /// </remarks>
@@ -33,18 +33,10 @@ internal sealed partial class LaneBlockSolver<TSystem, TLane>
     private readonly TLane[] _k, _ySave, _p;
     // Rotated, not copied, when a step is accepted (see Accept).
     private TLane[] _y, _yPrev, _yStage, _fNext, _fPrev, _fTrial;
-    private readonly int[][] _aIndex;      // per stage i, the j with a_ij ≠ 0, in increasing order
-    private readonly double[][] _aCoefficient;
-    private readonly int[] _bIndex;        // the i with b_i ≠ 0
-    private readonly double[] _bCoefficient;
-    private readonly TLane[] _termWeight;  // Combine's scratch: the non-zero weights h·a_ij of one sum, and their stages' offsets
-    private readonly int[] _termOffset;
+    private readonly RungeKuttaKernel<TLane> _kernel;   // the Runge–Kutta arithmetic, shared with the scalar integrator
     private readonly double[] _atol;
     private readonly double[] _scratch, _scratch2, _laneError;
-    private readonly double[] _dense;
     private readonly bool[] _alive, _valid;
-    private readonly int _endpointStage;
-    private readonly int[] _zeroWeightStages;   // stages with b_i = 0: a non-finite value there need not reach y_new
     private readonly bool _fixed;
     private StepSizeController _controller;
     private double _time, _previousTime, _h, _t0, _tEnd, _direction;
@@ -80,23 +72,9 @@ internal sealed partial class LaneBlockSolver<TSystem, TLane>
         _scratch = new double[_lanes];
         _scratch2 = new double[_lanes];
         _laneError = new double[_lanes];
-        _dense = new double[_tableau.DenseStages];
         _alive = new bool[_lanes];
         _valid = new bool[_lanes];
-        _endpointStage = EndpointStage(_tableau);
-        _zeroWeightStages = Enumerable.Range(0, _tableau.Stages).Where(i => _tableau.B[i] == 0).ToArray();
-        int stages = _tableau.Stages;
-        _aIndex = new int[stages][];
-        _aCoefficient = new double[stages][];
-        for (int i = 0; i < stages; i++)
-        {
-            _aIndex[i] = Enumerable.Range(0, i).Where(j => _tableau.A[i * stages + j] != 0).ToArray();
-            _aCoefficient[i] = _aIndex[i].Select(j => _tableau.A[i * stages + j]).ToArray();
-        }
-        _bIndex = Enumerable.Range(0, stages).Where(i => _tableau.B[i] != 0).ToArray();
-        _bCoefficient = _bIndex.Select(i => _tableau.B[i]).ToArray();
-        _termWeight = new TLane[_tableau.DenseStages];
-        _termOffset = new int[_tableau.DenseStages];
+        _kernel = new RungeKuttaKernel<TLane>(_tableau);
         _controller = new StepSizeController(_options, _tableau);
         if (problem.FusedSteps && system is IOdeFusedLaneSystem fused && FusedPlan(_tableau, _options, 1.0) is { } forward)
         {
@@ -104,17 +82,6 @@ internal sealed partial class LaneBlockSolver<TSystem, TLane>
             _fusedRun = new TLane[_g * (_n + _m)];
             _forwardPlan = forward;
             _backwardPlan = FusedPlan(_tableau, _options, -1.0);
-            _aIndexAll = new int[stages][];
-            _aCoefficientAll = new double[stages][];
-            for (int i = 0; i < stages; i++)
-            {
-                // The terms the fused kernel computes: every j < i, or only j = i − 1 for the chain shape (RK4), whose
-                // other a_ij are 0 and which skips them, so that both paths add the same terms (even a zero's sign).
-                _aIndexAll[i] = forward.Chain ? Enumerable.Range(0, i).Where(j => j == i - 1).ToArray() : Enumerable.Range(0, i).ToArray();
-                _aCoefficientAll[i] = _aIndexAll[i].Select(j => _tableau.A[i * stages + j]).ToArray();
-            }
-            _bIndexAll = Enumerable.Range(0, stages).ToArray();
-            _bCoefficientAll = _tableau.B.ToArray();
         }
     }
 
@@ -338,27 +305,28 @@ internal sealed partial class LaneBlockSolver<TSystem, TLane>
     // Stages, candidate (in _yStage) and each lane's error norm in _laneError (NaN where a value is not finite).
     private void Attempt(double h)
     {
-        int s = _tableau.Stages, n = _g * _n;
-        double[] c = _tableau.C;
+        int n = _g * _n;
         _fNext.AsSpan().CopyTo(_k.AsSpan(0, n));
-        for (int i = 1; i < s; i++)
+        var f = new Stages(this);
+        if (_fma)
         {
-            if (_fma) CombineFused(_yStage, _y, _aIndexAll![i], _aCoefficientAll![i], h);
-            else Combine(_yStage, _y, _aIndex[i], _aCoefficient[i], h);
-            Evaluate(_time + c[i] * h, _yStage, _k.AsSpan(i * n, n));
+            _kernel.FusedStep(ref f, _time, h, _y, _k, _yStage);
         }
-        // Candidate solution y + h Σ b_i k_i; for FSAL methods it equals the last stage argument already.
-        if (_fma) CombineFused(_yStage, _y, _bIndexAll!, _bCoefficientAll!, h);
-        else if (!_tableau.IsFsal) Combine(_yStage, _y, _bIndex, _bCoefficient, h);
+        else
+        {
+            _kernel.Stages(ref f, _time, h, _y, _k, _yStage);
+            // Candidate solution y + h Σ b_i k_i; for FSAL methods it equals the last stage argument already.
+            _kernel.Candidate(_yStage, _y, _k, h);
+        }
         // x − x is 0 for finite x and NaN for NaN and ±∞: one running sum per lane finds either. The scalar integrator
         // checks every stage and y_new; a non-finite stage with b_i ≠ 0 makes y_new non-finite (its weight h·b_i is
         // not 0), so y_new and the stages with b_i = 0 decide the same.
         TLane acc = TLane.Zero;
         foreach (TLane v in _yStage) acc += v - v;
-        foreach (int i in _zeroWeightStages)
+        foreach (int i in _kernel.ZeroWeightStages)
             foreach (TLane v in _k.AsSpan(i * n, n)) acc += v - v;
         bool adaptive = _tableau.IsAdaptive && !_fixed;
-        if (adaptive) ErrorNorms(h, _laneError);
+        if (adaptive) _kernel.ErrorNorms(h, _k, _y, _yStage, _n, _n, _atol, _options.RelTol, _options.Norm, _laneError, _scratch2);
         _anyNonFinite = !TLane.AllFinite(acc);
         if (!_anyNonFinite)
         {
@@ -371,116 +339,12 @@ internal sealed partial class LaneBlockSolver<TSystem, TLane>
         {
             TLane r = TLane.Zero;
             foreach (TLane v in _yStage.AsSpan(g * _n, _n)) r += v - v;
-            foreach (int i in _zeroWeightStages)
+            foreach (int i in _kernel.ZeroWeightStages)
                 foreach (TLane v in _k.AsSpan(i * n + g * _n, _n)) r += v - v;
             TLane.Store(r, _scratch.AsSpan(g * _w, _w));
         }
         for (int l = 0; l < _lanes; l++)
             if (_scratch[l] != 0 || double.IsNaN(_laneError[l])) _laneError[l] = double.NaN;
-    }
-
-    // destination = y + Σ_t (h·coefficient_t)·K_{index_t}, the terms added one after another in increasing index order
-    // (zero products skipped), exactly as the scalar integrator adds them. Up to four terms per pass over the components,
-    // so y and destination are not reloaded for every term; no copy of y first, no bounds checks in the loops.
-    private void Combine(TLane[] destination, TLane[] y, int[] index, double[] coefficient, double h)
-    {
-        int n = destination.Length, count = 0;
-        for (int t = 0; t < index.Length; t++)
-        {
-            double w = h * coefficient[t];
-            if (w == 0) continue;
-            _termWeight[count] = TLane.Create(w);
-            _termOffset[count++] = index[t] * n;
-        }
-        ref TLane d = ref MemoryMarshal.GetArrayDataReference(destination);
-        ref TLane k = ref MemoryMarshal.GetArrayDataReference(_k);
-        ref TLane src = ref MemoryMarshal.GetArrayDataReference(y);
-        if (count == 0) y.AsSpan().CopyTo(destination);
-        for (int t = 0; t < count; t += 4)
-        {
-            int terms = Math.Min(4, count - t);
-            TLane w0 = _termWeight[t];
-            ref TLane k0 = ref Unsafe.Add(ref k, _termOffset[t]);
-            switch (terms)
-            {
-                case 1:
-                    for (int q = 0; q < n; q++)
-                        Unsafe.Add(ref d, q) = Unsafe.Add(ref src, q) + w0 * Unsafe.Add(ref k0, q);
-                    break;
-                case 2:
-                {
-                    TLane w1 = _termWeight[t + 1];
-                    ref TLane k1 = ref Unsafe.Add(ref k, _termOffset[t + 1]);
-                    for (int q = 0; q < n; q++)
-                        Unsafe.Add(ref d, q) = Unsafe.Add(ref src, q) + w0 * Unsafe.Add(ref k0, q) + w1 * Unsafe.Add(ref k1, q);
-                    break;
-                }
-                case 3:
-                {
-                    TLane w1 = _termWeight[t + 1], w2 = _termWeight[t + 2];
-                    ref TLane k1 = ref Unsafe.Add(ref k, _termOffset[t + 1]);
-                    ref TLane k2 = ref Unsafe.Add(ref k, _termOffset[t + 2]);
-                    for (int q = 0; q < n; q++)
-                        Unsafe.Add(ref d, q) = Unsafe.Add(ref src, q) + w0 * Unsafe.Add(ref k0, q) + w1 * Unsafe.Add(ref k1, q) + w2 * Unsafe.Add(ref k2, q);
-                    break;
-                }
-                default:
-                {
-                    TLane w1 = _termWeight[t + 1], w2 = _termWeight[t + 2], w3 = _termWeight[t + 3];
-                    ref TLane k1 = ref Unsafe.Add(ref k, _termOffset[t + 1]);
-                    ref TLane k2 = ref Unsafe.Add(ref k, _termOffset[t + 2]);
-                    ref TLane k3 = ref Unsafe.Add(ref k, _termOffset[t + 3]);
-                    for (int q = 0; q < n; q++)
-                        Unsafe.Add(ref d, q) = Unsafe.Add(ref src, q) + w0 * Unsafe.Add(ref k0, q) + w1 * Unsafe.Add(ref k1, q)
-                            + w2 * Unsafe.Add(ref k2, q) + w3 * Unsafe.Add(ref k3, q);
-                    break;
-                }
-            }
-            src = ref d;
-        }
-    }
-
-    // Each lane's scaled error norm, exactly as the scalar integrator computes it.
-    private void ErrorNorms(double h, Span<double> destination)
-    {
-        int s = _tableau.Stages, n = _n, gn = _g * _n;
-        double[] e = _tableau.ErrorWeights!;
-        double[]? e2 = _tableau.SecondErrorWeights;
-        ErrorNorm norm = _options.Norm;
-        TLane rtol = TLane.Create(_options.RelTol), hl = TLane.Create(h);
-        for (int g = 0; g < _g; g++)
-        {
-            TLane sum = TLane.Zero, sum2 = TLane.Zero;
-            for (int q = 0; q < n; q++)
-            {
-                int c = g * n + q;
-                TLane err = TLane.Zero, err2 = TLane.Zero;
-                for (int i = 0; i < s; i++) err += TLane.Create(e[i]) * _k[i * gn + c];
-                if (e2 is not null)
-                    for (int i = 0; i < s; i++) err2 += TLane.Create(e2[i]) * _k[i * gn + c];
-                TLane scale = TLane.Create(_atol[q]) + rtol * TLane.Max(TLane.Abs(_y[c]), TLane.Abs(_yStage[c]));
-                TLane se = hl * err / scale;
-                sum = norm == ErrorNorm.Max ? TLane.Max(sum, TLane.Abs(se)) : sum + se * se;
-                if (e2 is not null)
-                {
-                    TLane se2 = hl * err2 / scale;
-                    sum2 = norm == ErrorNorm.Max ? TLane.Max(sum2, TLane.Abs(se2)) : sum2 + se2 * se2;
-                }
-            }
-            TLane.Store(sum, destination.Slice(g * _w, _w));
-            if (e2 is not null) TLane.Store(sum2, _scratch2.AsSpan(g * _w, _w));
-        }
-        for (int l = 0; l < _lanes; l++)
-        {
-            double e1 = StepControl.Finish(destination[l], n, norm);
-            if (e2 is not null)
-            {
-                double e2Norm = StepControl.Finish(_scratch2[l], n, norm);
-                double denominator = Math.Sqrt(e1 * e1 + 0.01 * e2Norm * e2Norm);
-                e1 = denominator > 0 ? e1 * e1 / denominator : 0;
-            }
-            destination[l] = e1;
-        }
     }
 
     // f at the candidate of a non-FSAL method into _fTrial; lanes where it is not finite get a NaN error.
@@ -563,81 +427,26 @@ internal sealed partial class LaneBlockSolver<TSystem, TLane>
         }
     }
 
-    // Dense output inside the last accepted step, as RungeKuttaIntegrator.Interpolate computes it.
+    // Dense output inside the last accepted step (h ≠ 0: save times at the step's end take the state itself).
     private void Interpolate(double t, Span<TLane> y)
     {
-        int n = _g * _n;
         double h = _time - _previousTime;
-        double theta = (t - _previousTime) / h;
-        if (_tableau.Dense is { } dense)
-        {
-            EnsureExtraStages();
-            int s = _tableau.DenseStages;
-            for (int i = 0; i < s; i++)
-            {
-                double[] row = dense[i];
-                double acc = 0;
-                for (int j = row.Length - 1; j >= 0; j--) acc = acc * theta + row[j];
-                _dense[i] = h * acc * theta;
-            }
-            _yPrev.AsSpan().CopyTo(y);
-            for (int i = 0; i < s; i++)
-            {
-                double w = _dense[i];
-                if (w == 0) continue;
-                TLane wl = TLane.Create(w);
-                ReadOnlySpan<TLane> ki = _k.AsSpan(i * n, n);
-                for (int q = 0; q < n; q++) y[q] = y[q] + wl * ki[q];
-            }
-            return;
-        }
-        double t2 = theta * theta, t3 = t2 * theta;
-        TLane h00 = TLane.Create(2 * t3 - 3 * t2 + 1), h10 = TLane.Create(t3 - 2 * t2 + theta), h01 = TLane.Create(-2 * t3 + 3 * t2), h11 = TLane.Create(t3 - t2);
-        TLane hl = TLane.Create(h);
-        for (int q = 0; q < n; q++)
-            y[q] = h00 * _yPrev[q] + h10 * hl * _fPrev[q] + h01 * _y[q] + h11 * hl * _fNext[q];
+        EnsureExtraStages();
+        _kernel.Interpolate((t - _previousTime) / h, h, _yPrev, _y, _fPrev, _fNext, _k, y);
     }
 
     private void EnsureExtraStages()
     {
-        if (_extraStagesReady || _time == _previousTime) return;
+        if (_tableau.DenseStageC.Length == 0 || _extraStagesReady || _time == _previousTime) return;
         _extraStagesReady = true;
-        int s = _tableau.Stages, total = _tableau.DenseStages, n = _g * _n;
-        double h = _time - _previousTime;
-        double[] a = _tableau.DenseStageA, c = _tableau.DenseStageC;
-        Span<TLane> arg = _yStage;
-        for (int e = 0; e < c.Length; e++)
-        {
-            Span<TLane> ke = _k.AsSpan((s + e) * n, n);
-            if (e == _endpointStage)
-            {
-                _fNext.AsSpan().CopyTo(ke);
-                continue;
-            }
-            _yPrev.AsSpan().CopyTo(arg);
-            for (int j = 0; j < s + e; j++)
-            {
-                double w = h * a[e * total + j];
-                if (w == 0) continue;
-                TLane wl = TLane.Create(w);
-                ReadOnlySpan<TLane> kj = _k.AsSpan(j * n, n);
-                for (int q = 0; q < n; q++) arg[q] = arg[q] + wl * kj[q];
-            }
-            Evaluate(_previousTime + c[e] * h, arg, ke);
-        }
+        var f = new Stages(this);
+        _kernel.ExtraStages(ref f, _previousTime, _time - _previousTime, _yPrev, _fNext, _k, _yStage);
     }
 
-    private static int EndpointStage(ButcherTableau t)
+    /// <summary>f through the kernel: every register of the block.</summary>
+    private readonly struct Stages(LaneBlockSolver<TSystem, TLane> owner) : IStageFunction<TLane>
     {
-        for (int e = 0; e < t.DenseStageC.Length; e++)
-        {
-            if (t.DenseStageC[e] != 1) continue;
-            bool isB = true;
-            for (int j = 0; j < t.DenseStages && isB; j++)
-                isB = t.DenseStageA[e * t.DenseStages + j] == (j < t.Stages ? t.B[j] : 0);
-            if (isB) return e;
-        }
-        return -1;
+        public void Evaluate(double t, ReadOnlySpan<TLane> y, Span<TLane> dydt) => owner.Evaluate(t, y, dydt);
     }
 
     // f for every register of the block (one lane evaluation counted per call, whatever the registers).

@@ -140,8 +140,9 @@ public static partial class Ode
 
     private static void ValidateEnsembleOptions<TSystem>(SolverOptions options) where TSystem : struct, IOdeSystem
     {
-        if (options.Method.IsStiff)
-            throw new ArgumentException($"Ensembles step explicit Runge–Kutta methods; {options.Method.Name} is stiff (solve its trajectories with Ode.Solve).", nameof(options));
+        if (!options.Method.SupportsLanes)
+            throw new ArgumentException($"Ensembles step methods that support lanes (OdeMethod.SupportsLanes: {string.Join(", ", OdeMethod.All.Where(m => m.SupportsLanes))}); " +
+                $"{options.Method.Name} does not (solve its trajectories with Ode.Solve).", nameof(options));
         var tableau = options.Method.Tableau;
         if (!tableau.IsAdaptive && options.FixedStep is null)
             throw new ArgumentException($"{tableau.Name} has no error estimate: set SolverOptions.FixedStep.", nameof(options));
@@ -153,7 +154,7 @@ public static partial class Ode
             throw new ArgumentException("Ensembles do not locate events (the lanes share their steps); solve such trajectories with Ode.Solve.", nameof(options));
         if (options.Dense || options.SaveSteps)
             throw new ArgumentException("Ensembles save at given times only: use SaveAt instead of Dense or SaveSteps.", nameof(options));
-        Solvers.RungeKuttaIntegrator<Solvers.SystemField<TSystem>>.ValidateOptions(options);
+        Solvers.StepControl.ValidateOptions(options);
     }
 
     private static double[] CheckSeed(ReadOnlySpan<double> dLdyT, EnsembleProblem problem)

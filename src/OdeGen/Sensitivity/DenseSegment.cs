@@ -28,9 +28,9 @@ internal sealed class DenseSegment
     {
     }
 
-    /// <summary>A segment for the dense output of <paramref name="method"/> (the stiff integrators' is cubic).</summary>
+    /// <summary>A segment for the dense output of <paramref name="method"/> (its <see cref="OdeMethod.DenseDegree"/>).</summary>
     public DenseSegment(int dimension, OdeMethod method)
-        : this(dimension, method.IsStiff ? 3 : method.Tableau.Dense is { } dense ? MaxRowLength(dense) : 3)
+        : this(dimension, method.DenseDegree)
     {
     }
 
@@ -68,12 +68,8 @@ internal sealed class DenseSegment
     }
 
     /// <summary>Records the integrator's last accepted step.</summary>
-    public void Add<TField>(RungeKuttaIntegrator<TField> integrator) where TField : struct, IVectorField =>
+    public void Add<TField>(IOdeIntegrator<TField> integrator) where TField : struct, IVectorField =>
         Add(integrator, integrator.PreviousState);
-
-    /// <summary>Records the stepper's last accepted step.</summary>
-    public void Add<TField>(Stepper<TField> stepper) where TField : struct, IJacobianField =>
-        Add(stepper.Integrator, stepper.PreviousState);
 
     private void Add(IOdeIntegrator integrator, ReadOnlySpan<double> previousState)
     {

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using OdeGen.Lanes;
 using OdeGen.Solvers;
 
 namespace OdeGen;
@@ -170,123 +172,54 @@ internal static class DiscreteAdjointSolver
 }
 
 /// <summary>
-/// One explicit Runge–Kutta step in reverse (see <see cref="DiscreteAdjointSolver"/>): recomputes the stages
-/// from the step's start and pulls the adjoint back through them with the system's VJP. Workspace is allocated
-/// once; <see cref="Reverse"/> allocates nothing.
+/// One explicit Runge–Kutta step of a system in reverse (see <see cref="DiscreteAdjointSolver"/>): the shared
+/// <see cref="RungeKuttaReverse{TLane}"/> on the scalar state (<see cref="Lane1"/>), with the system's f and VJP at the
+/// stages, counted. <see cref="Reverse"/> allocates nothing.
 /// </summary>
 internal sealed class ReverseStep<TSystem> where TSystem : struct, IOdeSystem
 {
-    private readonly TSystem _system;
+    private readonly RungeKuttaReverse<Lane1> _reverse;
     private readonly double[] _p;
-    private readonly ButcherTableau _tableau;
-    private readonly EvaluationCounter _counter;
-    private readonly int _n;
-    private readonly bool[] _live;                  // stage i feeds y_{k+1}, directly or through a later live stage
-    private readonly double[] _k, _y, _kBar, _yBar;
+    private Stages _stages;
 
     public ReverseStep(in TSystem system, double[] p, ButcherTableau tableau, EvaluationCounter counter)
     {
-        _system = system;
+        _reverse = new RungeKuttaReverse<Lane1>(tableau, system.StateCount);
         _p = p;
-        _tableau = tableau;
-        _counter = counter;
-        int n = _n = system.StateCount, s = tableau.Stages;
-        _k = new double[s * n];
-        _y = new double[s * n];
-        _kBar = new double[s * n];
-        _yBar = new double[n];
-        _live = new bool[s];
-        for (int i = s - 1; i >= 0; i--)
-        {
-            bool live = tableau.B[i] != 0;
-            for (int j = i + 1; j < s && !live; j++) live = _live[j] && tableau.A[j * s + i] != 0;
-            _live[i] = live;
-        }
+        _stages = new Stages(system, counter);
     }
 
-    /// <summary>
-    /// One forward step from (t, y0) with size h: y_{k+1} = y_k + h Σ b_i K_i, summed in the integrator's order
-    /// (for FSAL methods the integrator takes the last stage's argument, which is the same sum), so replaying the
-    /// recorded sizes reproduces the forward pass's states.
-    /// </summary>
-    public void Advance(double t, double h, ReadOnlySpan<double> y0, Span<double> y1)
-    {
-        int n = _n, s = _tableau.Stages;
-        double[] b = _tableau.B;
-        ComputeStages(t, h, y0);
-        y0.CopyTo(y1);
-        for (int i = 0; i < s; i++)
-        {
-            double w = h * b[i];
-            if (w == 0) continue;
-            ReadOnlySpan<double> ki = _k.AsSpan(i * n, n);
-            for (int q = 0; q < n; q++) y1[q] += w * ki[q];
-        }
-    }
-
-    // The live stages, formed exactly as the integrator forms them: Y_i = y0 + Σ_j (h a_ij) K_j, K_i = f(t + c_i h, Y_i).
-    private void ComputeStages(double t, double h, ReadOnlySpan<double> y0)
-    {
-        int n = _n, s = _tableau.Stages;
-        double[] a = _tableau.A, c = _tableau.C;
-        for (int i = 0; i < s; i++)
-        {
-            if (!_live[i]) continue;
-            Span<double> yi = _y.AsSpan(i * n, n);
-            y0.CopyTo(yi);
-            for (int j = 0; j < i; j++)
-            {
-                double w = h * a[i * s + j];
-                if (w == 0) continue;
-                ReadOnlySpan<double> kj = _k.AsSpan(j * n, n);
-                for (int q = 0; q < n; q++) yi[q] += w * kj[q];
-            }
-            _counter.Function++;
-            _system.Evaluate(t + c[i] * h, yi, _p, _k.AsSpan(i * n, n));
-        }
-    }
+    /// <summary>One forward step from (t, y0) with size h, summed as the integrator sums it (replays a recorded step).</summary>
+    public void Advance(double t, double h, ReadOnlySpan<double> y0, Span<double> y1) =>
+        _reverse.Advance(ref _stages, t, h, L(y0), L(_p), L(y1));
 
     /// <summary>
     /// Given λ = ∂L/∂y_{k+1} in <paramref name="lambda"/>, overwrites it with ∂L/∂y_k, adds ∂L/∂p to
     /// <paramref name="pBar"/>, and returns ∂L/∂t_k (step size held) and ∂L/∂h_k (start time held).
     /// </summary>
-    public void Reverse(double t, double h, ReadOnlySpan<double> y0, Span<double> lambda, Span<double> pBar, out double tBar, out double hBar)
-    {
-        int n = _n, s = _tableau.Stages;
-        double[] a = _tableau.A, b = _tableau.B, c = _tableau.C;
-        ComputeStages(t, h, y0);
+    public void Reverse(double t, double h, ReadOnlySpan<double> y0, Span<double> lambda, Span<double> pBar, out double tBar, out double hBar) =>
+        _reverse.Reverse(ref _stages, t, h, L(y0), L(_p), L(lambda), L(pBar), out tBar, out hBar);
 
-        // y_{k+1} = y_k + h Σ b_i K_i: ȳ_k = λ, K̄_i = h b_i λ, h̄ = Σ b_i λ·K_i.
-        tBar = 0;
-        hBar = 0;
-        for (int i = 0; i < s; i++)
+    private static ReadOnlySpan<Lane1> L(ReadOnlySpan<double> v) => MemoryMarshal.Cast<double, Lane1>(v);
+    private static Span<Lane1> L(Span<double> v) => MemoryMarshal.Cast<double, Lane1>(v);
+
+    private readonly struct Stages(TSystem system, EvaluationCounter counter) : IStageAdjoint<Lane1>
+    {
+        private readonly TSystem _system = system;
+
+        public static bool DifferentiatesTime => true;
+
+        public void Evaluate(double t, ReadOnlySpan<Lane1> y, ReadOnlySpan<Lane1> p, Span<Lane1> dydt)
         {
-            Span<double> kBar = _kBar.AsSpan(i * n, n);
-            double w = h * b[i];
-            for (int q = 0; q < n; q++) kBar[q] = w * lambda[q];
-            if (b[i] != 0) hBar += b[i] * ForwardSensitivitySolver.Dot(lambda, _k.AsSpan(i * n, n));
+            counter.Function++;
+            _system.Evaluate(t, MemoryMarshal.Cast<Lane1, double>(y), MemoryMarshal.Cast<Lane1, double>(p), MemoryMarshal.Cast<Lane1, double>(dydt));
         }
-        // λ now accumulates ȳ_k (it starts as the direct term y_{k+1} ∋ y_k).
-        for (int i = s - 1; i >= 0; i--)
+
+        public double Vjp(double t, ReadOnlySpan<Lane1> y, ReadOnlySpan<Lane1> p, ReadOnlySpan<Lane1> a, Span<Lane1> yBar, Span<Lane1> pBar)
         {
-            if (!_live[i]) continue;
-            // K_i = f(t + c_i h, Y_i): one VJP with K̄_i (complete: every later stage has added its share).
-            _yBar.AsSpan().Clear();
-            _counter.Vjp++;
-            double ti = _system.Vjp(t + c[i] * h, _y.AsSpan(i * n, n), _p, _kBar.AsSpan(i * n, n), _yBar, pBar);
-            tBar += ti;
-            hBar += c[i] * ti;
-            // Y_i = y_k + h Σ_{j<i} a_ij K_j.
-            for (int q = 0; q < n; q++) lambda[q] += _yBar[q];
-            for (int j = 0; j < i; j++)
-            {
-                double aij = a[i * s + j];
-                if (aij == 0) continue;
-                Span<double> kBarJ = _kBar.AsSpan(j * n, n);
-                double w = h * aij;
-                for (int q = 0; q < n; q++) kBarJ[q] += w * _yBar[q];
-                hBar += aij * ForwardSensitivitySolver.Dot(_yBar, _k.AsSpan(j * n, n));
-            }
+            counter.Vjp++;
+            return _system.Vjp(t, MemoryMarshal.Cast<Lane1, double>(y), MemoryMarshal.Cast<Lane1, double>(p), MemoryMarshal.Cast<Lane1, double>(a),
+                MemoryMarshal.Cast<Lane1, double>(yBar), MemoryMarshal.Cast<Lane1, double>(pBar));
         }
     }
 }

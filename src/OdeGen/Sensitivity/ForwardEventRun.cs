@@ -64,7 +64,7 @@ internal sealed class ForwardEventRun<TSystem> where TSystem : struct, IOdeSyste
     /// is held and every remaining save time gets it. Returns the status (<see cref="OdeStatus.GrazingEvent"/> for a crossing
     /// whose time has no derivative).
     /// </summary>
-    public OdeStatus Run<TField>(Stepper<TField> stepper, in TField field, Span<double> x, double from, double to,
+    public OdeStatus Run<TField>(IOdeIntegrator<TField> stepper, in TField field, Span<double> x, double from, double to,
         double[] saveTimes, Span<double> saved, ref int k) where TField : struct, IJacobianField
     {
         int n = _n, d = x.Length;
@@ -78,7 +78,7 @@ internal sealed class ForwardEventRun<TSystem> where TSystem : struct, IOdeSyste
         while (stepper.Step())
         {
             int before = Occurrences.Count;
-            int fired = _locator.Check(stepper.Integrator, Occurrences);
+            int fired = _locator.Check(stepper, Occurrences);
             double t = fired >= 0 ? _locator.StopTime : stepper.Time;
             for (; k < saveTimes.Length && ((saveTimes[k] - t) * direction < 0 || (fired < 0 && saveTimes[k] == t)); k++)
             {

@@ -15,17 +15,17 @@ internal static class ForwardSensitivitySolver
     /// rtol 1e-4), and Kvaerno5's Newton iteration converges better with it (64 steps instead of 101, 110 instead of 401 at 1e-6).
     /// </summary>
     /// <exception cref="NotSupportedException">A stiff method with state-only error control.</exception>
-    public static Stepper<ForwardSensitivityField<TSystem>> CreateIntegrator<TSystem>(
+    public static IOdeIntegrator<ForwardSensitivityField<TSystem>> CreateIntegrator<TSystem>(
         in TSystem system, double[] p, SolverOptions options, bool sensitivitiesInErrorControl, EvaluationCounter counter,
         out ForwardSensitivityField<TSystem> field) where TSystem : struct, IOdeSystem
     {
         int n = system.StateCount, m = system.ParameterCount;
         OdeMethod method = options.Method;
-        if (method.IsStiff && !sensitivitiesInErrorControl)
-            throw new NotSupportedException(
-                $"Forward sensitivities with {method.Name} need SensitivitiesInErrorControl = true: the stiff integrators control the error of every component. Use Sensitivity.Forward.");
+        if (!sensitivitiesInErrorControl)
+            method.Require(m => m.SupportsPartialErrorControl, "Forward sensitivities left out of error control (SensitivitiesInErrorControl = false)",
+                "Or set SensitivitiesInErrorControl = true (Sensitivity.Forward).");
         field = new ForwardSensitivityField<TSystem>(system, p, counter, withDerivatives: method.IsStiff, couplingByDifferences: method.IsStiff);
-        var integrator = new Stepper<ForwardSensitivityField<TSystem>>(Dimension(n, m), AugmentedOptions.For(options, Dimension(n, m), n));
+        var integrator = options.Method.CreateIntegrator<ForwardSensitivityField<TSystem>>(Dimension(n, m), AugmentedOptions.For(options, Dimension(n, m), n));
         if (!sensitivitiesInErrorControl) integrator.ErrorComponents = n;
         return integrator;
     }

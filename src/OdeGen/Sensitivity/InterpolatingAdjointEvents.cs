@@ -34,7 +34,7 @@ internal static class InterpolatingAdjointEvents
 
         // Forward pass: segments between boundaries and stopping events, each with the state it starts from.
         var systemField = new SystemField<TSystem>(system, p);
-        var forward = new Stepper<SystemField<TSystem>>(n, options);
+        var forward = options.Method.CreateIntegrator<SystemField<TSystem>>(n, options);
         var locator = new EventLocator(events, n, n);
         var occurrences = new List<OdeEventOccurrence>();
         var segments = new List<Segment>(count + 4);
@@ -62,7 +62,7 @@ internal static class InterpolatingAdjointEvents
                     if (observation[b] >= 0) y.CopyTo(ys, observation[b] * n);
                     break;
                 }
-                int fired = locator.Check(forward.Integrator, occurrences);
+                int fired = locator.Check(forward, occurrences);
                 if (fired < 0) continue;
                 double t = locator.StopTime;
                 OdeEventOccurrence occurrence = occurrences[^1];

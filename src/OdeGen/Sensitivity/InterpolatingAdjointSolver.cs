@@ -21,9 +21,9 @@ internal static class InterpolatingAdjointSolver
     {
         int n = inputs.StateCount, m = inputs.ParameterCount;
         OdeMethod solver = options.Method;
-        if (solver.IsStiff && method.Seminorm)
-            throw new NotSupportedException(
-                $"The interpolating adjoint with {solver.Name} does not support Seminorm: the stiff integrators control the error of every component.");
+        if (method.Seminorm)
+            solver.Require(m => m.SupportsPartialErrorControl, "The interpolating adjoint with Seminorm = true (quadratures left out of error control)",
+                "Or set Seminorm = false.");
         if (options.Events is { Count: > 0 }) return InterpolatingAdjointEvents.Gradient(system, inputs, options, method);
         if (method.InterpolateObservations && inputs.Times[^1] != inputs.T0) return ThroughObservations(system, inputs, options, method);
         var counter = new EvaluationCounter();
@@ -33,7 +33,7 @@ internal static class InterpolatingAdjointSolver
 
         // Forward pass: the state at every boundary.
         var systemField = new SystemField<TSystem>(system, p);
-        var forward = new Stepper<SystemField<TSystem>>(n, options);
+        var forward = options.Method.CreateIntegrator<SystemField<TSystem>>(n, options);
         var states = new double[count * n];
         inputs.Y0.CopyTo(states, 0);
         OdeStatus status = OdeStatus.Success;
@@ -95,9 +95,9 @@ internal static class InterpolatingAdjointSolver
     {
         int n = inputs.StateCount, m = inputs.ParameterCount, total = inputs.Count;
         OdeMethod solver = options.Method;
-        if (solver.IsStiff && method.Seminorm)
-            throw new NotSupportedException(
-                $"The interpolating adjoint with {solver.Name} does not support Seminorm: the stiff integrators control the error of every component.");
+        if (method.Seminorm)
+            solver.Require(m => m.SupportsPartialErrorControl, "The interpolating adjoint with Seminorm = true (quadratures left out of error control)",
+                "Or set Seminorm = false.");
         var counter = new EvaluationCounter();
         double[] p = inputs.P;
         double[] times = inputs.Times;
@@ -110,7 +110,7 @@ internal static class InterpolatingAdjointSolver
 
         // Forward pass: the state at every boundary, and at every observation time on the way.
         var systemField = new SystemField<TSystem>(system, p);
-        var forward = new Stepper<SystemField<TSystem>>(n, options);
+        var forward = options.Method.CreateIntegrator<SystemField<TSystem>>(n, options);
         var states = new double[count * n];
         var ys = new double[total * n];
         inputs.Y0.CopyTo(states, 0);

@@ -10,20 +10,20 @@ namespace OdeGen;
 internal sealed class InterpolatingAdjointSweep<TSystem> where TSystem : struct, IOdeSystem
 {
     private readonly int _n, _m;
-    private readonly Stepper<SystemField<TSystem>> _recompute;
+    private readonly IOdeIntegrator<SystemField<TSystem>> _recompute;
     private readonly DenseSegment _segment;
     private readonly InterpolatedAdjointField<TSystem> _field;
-    private readonly Stepper<InterpolatedAdjointField<TSystem>> _backward;
+    private readonly IOdeIntegrator<InterpolatedAdjointField<TSystem>> _backward;
 
     public InterpolatingAdjointSweep(in TSystem system, double[] p, int n, int m, SolverOptions options,
         InterpolatingAdjointSensitivity method, EvaluationCounter counter)
     {
         _n = n;
         _m = m;
-        _recompute = new Stepper<SystemField<TSystem>>(n, options);
+        _recompute = options.Method.CreateIntegrator<SystemField<TSystem>>(n, options);
         _segment = new DenseSegment(n, options.Method);
         _field = new InterpolatedAdjointField<TSystem>(system, p, _segment, counter, withDerivatives: options.Method.IsStiff);
-        _backward = new Stepper<InterpolatedAdjointField<TSystem>>(_field.Dimension, method.BackwardOptions(options, _field.Dimension, 0, n));
+        _backward = options.Method.CreateIntegrator<InterpolatedAdjointField<TSystem>>(_field.Dimension, method.BackwardOptions(options, _field.Dimension, 0, n));
         method.ApplyErrorControl(_backward, n);
         X = new double[n + m + 1];
     }
@@ -75,7 +75,7 @@ internal sealed class InterpolatingAdjointSweep<TSystem> where TSystem : struct,
         // methods its JVP once per step as well (∂f/∂t); the adjoint field counts its own calls.
         SolverStats recompute = _recompute.Stats;
         long stateJacobians = forward.JacobianEvaluations + recompute.JacobianEvaluations;
-        long stateJvps = solver.Rosenbrock is not null ? stateJacobians : 0;
+        long stateJvps = solver.UsesTimeDerivative ? stateJacobians : 0;
         var stats = new GradientStats(forward, _backward.Stats,
             forward.FunctionEvaluations + recompute.FunctionEvaluations + counter.Function,
             counter.Jvp + stateJvps, counter.Vjp, counter.Jacobian + stateJacobians, recompute);

@@ -30,7 +30,7 @@ internal static class SaveLoop
     /// <paramref name="saved"/> (dense output inside steps, so saving does not shorten them).
     /// Returns the status; the final state is the integrator's.
     /// </summary>
-    public static OdeStatus Run<TField>(Stepper<TField> integrator, in TField field, ReadOnlySpan<double> x0,
+    public static OdeStatus Run<TField>(IOdeIntegrator<TField> integrator, in TField field, ReadOnlySpan<double> x0,
         double t0, double t1, double[] saveTimes, Span<double> saved) where TField : struct, IJacobianField
     {
         int d = x0.Length, k = 0;

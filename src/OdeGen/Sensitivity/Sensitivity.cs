@@ -138,14 +138,13 @@ public sealed class BacksolveAdjointSensitivity : AdjointSensitivity
     /// <inheritdoc/>
     public override string Name => "BacksolveAdjoint" + SettingsSuffix();
 
-    /// <exception cref="NotSupportedException">The options' method is stiff (<see cref="OdeMethod.IsStiff"/>).</exception>
+    /// <exception cref="NotSupportedException">The options' method does not support it (<see cref="OdeMethod.SupportsBacksolveAdjoint"/>).</exception>
     internal override OdeGradient Compute<TSystem>(in TSystem system, GradientInputs inputs, SolverOptions options)
     {
         RejectEvents(options, "The back-solve adjoint");
-        if (options.Method.IsStiff)
-            throw new NotSupportedException(
-                $"The back-solve adjoint does not support the stiff method {options.Method.Name}: integrating a stiff state backwards is unstable, " +
-                "and its backward Jacobian would need second derivatives of f. Use Sensitivity.InterpolatingAdjoint(...) or Sensitivity.Forward with stiff methods.");
+        options.Method.Require(m => m.SupportsBacksolveAdjoint, "The back-solve adjoint",
+            "Integrating a stiff state backwards is unstable, and its backward Jacobian would need second derivatives of f: " +
+            "use Sensitivity.InterpolatingAdjoint(...) or Sensitivity.Forward with stiff methods.");
         return BacksolveAdjointSolver.Gradient(system, inputs, options, this);
     }
 }
@@ -216,14 +215,12 @@ public sealed class DiscreteAdjointSensitivity : Sensitivity
     /// <inheritdoc/>
     public override string Name => _stepsPerCheckpoint == 1 ? "DiscreteAdjoint" : $"DiscreteAdjoint [checkpoint every {_stepsPerCheckpoint} steps]";
 
-    /// <exception cref="NotSupportedException">The options' method is stiff (<see cref="OdeMethod.IsStiff"/>).</exception>
+    /// <exception cref="NotSupportedException">The options' method does not support it (<see cref="OdeMethod.SupportsDiscreteAdjoint"/>).</exception>
     internal override OdeGradient Compute<TSystem>(in TSystem system, GradientInputs inputs, SolverOptions options)
     {
         RejectEvents(options, "The discrete adjoint");
-        if (options.Method.IsStiff)
-            throw new NotSupportedException(
-                $"The discrete adjoint differentiates explicit Runge–Kutta steps and does not support the stiff method {options.Method.Name}. " +
-                "Use Sensitivity.InterpolatingAdjoint(...) or Sensitivity.Forward with stiff methods.");
+        options.Method.Require(m => m.SupportsDiscreteAdjoint, "The discrete adjoint (it differentiates explicit Runge–Kutta steps)",
+            "Or use Sensitivity.InterpolatingAdjoint(...) or Sensitivity.Forward with stiff methods.");
         return DiscreteAdjointSolver.Gradient(system, inputs, options, this);
     }
 }
@@ -292,7 +289,7 @@ public abstract class AdjointSensitivity : Sensitivity
     /// tolerance vector laid out for the backward state (its first <paramref name="stateComponents"/> components
     /// are a copy of the state and take the forward vector; the rest take the scalar absolute tolerance).
     /// With <see cref="Seminorm"/>, only the leading <paramref name="controlled"/> components will enter the error
-    /// norm (see <see cref="ApplyErrorControl{TField}(RungeKuttaIntegrator{TField}, int)"/>), and the tolerances are scaled by √(dimension / controlled).
+    /// norm (see <see cref="ApplyErrorControl{TField}(IOdeIntegrator{TField}, int)"/>), and the tolerances are scaled by √(dimension / controlled).
     /// </summary>
     /// <remarks>
     /// Why the scaling: the integrator's norm is the RMS over the components it controls, so controlling fewer of
@@ -319,13 +316,7 @@ public abstract class AdjointSensitivity : Sensitivity
     /// (the state copy and the adjoint a) stay in the error norm, the quadratures after them leave it. Pair with
     /// <see cref="BackwardOptions"/> given the same count.
     /// </summary>
-    internal void ApplyErrorControl<TField>(RungeKuttaIntegrator<TField> backward, int controlled) where TField : struct, IVectorField
-    {
-        if (Seminorm) backward.ErrorComponents = controlled;
-    }
-
-    /// <inheritdoc cref="ApplyErrorControl{TField}(RungeKuttaIntegrator{TField}, int)"/>
-    internal void ApplyErrorControl<TField>(Stepper<TField> backward, int controlled) where TField : struct, IJacobianField
+    internal void ApplyErrorControl<TField>(IOdeIntegrator<TField> backward, int controlled) where TField : struct, IVectorField
     {
         if (Seminorm) backward.ErrorComponents = controlled;
     }

@@ -32,12 +32,32 @@ public interface IOdeIntegrator
 }
 
 /// <summary>
-/// An integrator that continues from a new state at a new time towards the same end, with the same field: how a solve
-/// goes on after an event's reset. Each integrator implements it by its own <c>Reset</c> (the step size is chosen
-/// afresh, as at a start: the solution's derivatives jump at a reset, so the old step size says little).
+/// An integrator of one family for one vector field type: what every caller (Ode.Solve, the sensitivities) drives,
+/// whatever the method. Create one with <see cref="OdeMethod.CreateIntegrator{TField}"/>; all workspace is allocated
+/// then, so <see cref="Reset"/> and <see cref="IOdeIntegrator.Step"/> allocate nothing and one integrator serves many solves.
 /// </summary>
-internal interface IRestartable
+/// <typeparam name="TField">The vector field (a struct, so the JIT specializes the integrator for it).</typeparam>
+public interface IOdeIntegrator<TField> : IOdeIntegrator where TField : struct, IVectorField
 {
-    /// <summary>Restarts from (<paramref name="t"/>, <paramref name="y"/>); work counters keep accumulating.</summary>
+    /// <summary>The vector field being stepped (settable between solves, e.g. to change parameters).</summary>
+    ref TField Field { get; }
+
+    /// <summary>State at the start of the last accepted step.</summary>
+    ReadOnlySpan<double> PreviousState { get; }
+
+    /// <summary>
+    /// How many leading components enter the error norm (default: all). Augmented systems put the state first and can
+    /// leave trailing components (sensitivities, quadratures) to ride along on the steps the state chooses; methods
+    /// without <see cref="OdeMethod.SupportsPartialErrorControl"/> accept only the dimension.
+    /// </summary>
+    int ErrorComponents { get; set; }
+
+    /// <summary>Starts an integration of <paramref name="field"/> from (t0, y0) towards tEnd (either direction).</summary>
+    void Reset(in TField field, ReadOnlySpan<double> y0, double t0, double tEnd);
+
+    /// <summary>Steps until the end time or a failure; returns the final status.</summary>
+    OdeStatus Run();
+
+    /// <summary>Continues from (<paramref name="t"/>, <paramref name="y"/>) towards the same end with the same field (after an event's reset).</summary>
     void Restart(double t, ReadOnlySpan<double> y);
 }

@@ -38,7 +38,7 @@ public class StiffAllocationTests
 
     private static long StepBytes<TField>(TField field, double[] x0, double t1, SolverOptions options, out int steps) where TField : struct, IJacobianField
     {
-        var stepper = new Stepper<TField>(field.Dimension, options);
+        var stepper = options.Method.CreateIntegrator<TField>(field.Dimension, options);
         int taken = 0;
         long bytes = Bytes(() =>
         {
@@ -96,7 +96,7 @@ public class StiffAllocationTests
             var options = new SolverOptions { Method = method, RelTol = 1e-6, AbsTol = 1e-10 };
             // Record a forward segment [0, 40] to interpolate from, as the interpolating adjoint does.
             var system = new RobertsonSystem();
-            var forward = new Stepper<SystemField<RobertsonSystem>>(3, options);
+            var forward = options.Method.CreateIntegrator<SystemField<RobertsonSystem>>(3, options);
             var segment = new DenseSegment(3, method);
             forward.Reset(new SystemField<RobertsonSystem>(system, P), Y0, 0, 40);
             while (forward.Step()) segment.Add(forward);
@@ -104,7 +104,7 @@ public class StiffAllocationTests
 
             var field = new InterpolatedAdjointField<RobertsonSystem>(system, P, segment, new EvaluationCounter(), withDerivatives: true);
             AssertFieldAllocatesNothing(field, [1.0, 1e4, 0.0, 0.0, 0.0, 0.0, 0.0]);
-            var backward = new Stepper<InterpolatedAdjointField<RobertsonSystem>>(field.Dimension, options);
+            var backward = options.Method.CreateIntegrator<InterpolatedAdjointField<RobertsonSystem>>(field.Dimension, options);
             int steps = 0;
             long bytes = Bytes(() =>
             {

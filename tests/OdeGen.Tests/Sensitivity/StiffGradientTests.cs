@@ -223,7 +223,7 @@ public class StiffForwardJacobianTests(ITestOutputHelper output)
     {
         var field = new ForwardSensitivityField<RobertsonSystem>(new RobertsonSystem(), P, new EvaluationCounter(), withDerivatives: true, couplingByDifferences: coupling);
         var options = new SolverOptions { Method = method, RelTol = rtol, AbsTol = 1e-14, MaxSteps = 1_000_000 };
-        var stepper = new Stepper<ForwardSensitivityField<RobertsonSystem>>(field.Dimension, options);
+        var stepper = options.Method.CreateIntegrator<ForwardSensitivityField<RobertsonSystem>>(field.Dimension, options);
         stepper.Reset(field, ForwardSensitivitySolver.InitialState([1.0, 0, 0], 3), 0, 40);
         Assert.Equal(OdeStatus.Success, stepper.Run());
         return (stepper.State.ToArray(), stepper.Stats.Steps, stepper.Stats.RejectedSteps);

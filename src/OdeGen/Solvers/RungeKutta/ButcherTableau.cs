@@ -90,6 +90,11 @@ public sealed class ButcherTableau
     /// <summary>True when the method has an embedded error estimate.</summary>
     public bool IsAdaptive => ErrorWeights is not null;
 
+    private RungeKuttaTerms? _terms;
+
+    // Built on first use and kept: integrators are created per solve, the tableau's index lists once.
+    internal RungeKuttaTerms Terms => _terms ??= new RungeKuttaTerms(this);
+
     /// <inheritdoc/>
     public override string ToString() => Name;
 

@@ -1,3 +1,6 @@
+using System.Runtime.InteropServices;
+using OdeGen.Lanes;
+
 namespace OdeGen.Solvers;
 
 /// <summary>
@@ -17,9 +20,8 @@ namespace OdeGen.Solvers;
 /// Dense output: cubic Hermite through both ends of the step (values and slopes, the slope at the new point being the
 /// last stage's k); ESDIRK methods have no cheap higher-order continuous extension of their own.
 /// </remarks>
-public sealed class EsdirkIntegrator<TField> : IOdeIntegrator, IRestartable where TField : struct, IJacobianField
+public sealed class EsdirkIntegrator<TField> : IOdeIntegrator<TField> where TField : struct, IJacobianField
 {
-    private const int MaxSingularAttempts = 5;
     private const int MaxNewtonIterations = 10;
     private const double NewtonKappa = 0.01;
 
@@ -33,13 +35,9 @@ public sealed class EsdirkIntegrator<TField> : IOdeIntegrator, IRestartable wher
     private readonly int[] _pivots;
     private readonly double[] _atol;
     private TField _field;
-    private StepSizeController _controller;
-    private readonly bool _fixed;                 // FixedStep: steps of exactly that size (tolerances still set the Newton tolerance)
-    private double _tEnd, _h, _direction, _t0, _eta = 1;
-    private long _fixedSteps;
-    private long _attempts;
-    private int _singular;
-    private bool _jacobianCurrent, _done;
+    private StepLoop _loop;                       // the shared step loop: budget, end, underflow, fixed steps, accept or reject
+    private double _eta = 1;
+    private bool _jacobianCurrent;
     private SolverStats _stats;
 
     /// <summary>Allocates the workspace for fields of <paramref name="dimension"/> components.</summary>
@@ -50,12 +48,7 @@ public sealed class EsdirkIntegrator<TField> : IOdeIntegrator, IRestartable wher
         _tab = options.Method.Esdirk
             ?? throw new ArgumentException($"{options.Method.Name} is not an ESDIRK method.", nameof(options));
         if (!_tab.IsStifflyAccurate) throw new ArgumentException($"{_tab.Name}: the integrator needs a stiffly accurate tableau.", nameof(options));
-        if (options.FixedStep is { } fs && !(fs > 0 && double.IsFinite(fs)))
-            throw new ArgumentException($"FixedStep must be positive and finite, not {fs}.", nameof(options));
-        if (options.FixedStep > options.MaxStep)
-            throw new ArgumentException($"FixedStep ({options.FixedStep}) exceeds MaxStep ({options.MaxStep}).", nameof(options));
-        RungeKuttaIntegrator<TField>.ValidateOptions(options);
-        _fixed = options.FixedStep is not null;
+        StepControl.ValidateOptions(options);
         _n = dimension;
         _s = _tab.Stages;
         _k = new double[_s * dimension];
@@ -72,7 +65,7 @@ public sealed class EsdirkIntegrator<TField> : IOdeIntegrator, IRestartable wher
         _lu = new double[dimension * dimension];
         _pivots = new int[dimension];
         _atol = StepControl.AbsoluteTolerances(options, dimension);
-        _controller = new StepSizeController(options, Math.Min(_tab.Order, _tab.EmbeddedOrder) + 1);
+        _loop = new StepLoop(options, new StepSizeController(options, Math.Min(_tab.Order, _tab.EmbeddedOrder) + 1));
     }
 
     /// <summary>The method being stepped.</summary>
@@ -80,21 +73,21 @@ public sealed class EsdirkIntegrator<TField> : IOdeIntegrator, IRestartable wher
     /// <summary>The vector field (settable between solves).</summary>
     public ref TField Field => ref _field;
     /// <inheritdoc/>
-    public double Time { get; private set; }
+    public double Time => _loop.Time;
     /// <inheritdoc/>
-    public double PreviousTime { get; private set; }
+    public double PreviousTime => _loop.PreviousTime;
     /// <inheritdoc/>
     public ReadOnlySpan<double> State => _y;
     /// <summary>State at the start of the last accepted step.</summary>
     public ReadOnlySpan<double> PreviousState => _yPrev;
     /// <inheritdoc/>
-    public OdeStatus Status { get; private set; }
+    public OdeStatus Status => _loop.Status;
     /// <inheritdoc/>
-    public bool IsFinished => _done;
+    public bool IsFinished => _loop.Done;
     /// <summary>Work counters (f and Jacobian evaluations, LU factorizations), cumulative until <see cref="ClearStats"/>.</summary>
     public SolverStats Stats => _stats;
     /// <summary>Size of the next step attempt (signed).</summary>
-    public double NextStep => _h;
+    public double NextStep => _loop.NextStep;
     /// <inheritdoc/>
     public int DenseDegree => 3;
 
@@ -105,85 +98,31 @@ public sealed class EsdirkIntegrator<TField> : IOdeIntegrator, IRestartable wher
     public void Reset(in TField field, ReadOnlySpan<double> y0, double t0, double tEnd)
     {
         if (y0.Length != _n) throw new ArgumentException($"Expected a state of length {_n}, got {y0.Length}.", nameof(y0));
-        Guard.Interval(t0, tEnd, nameof(t0), nameof(tEnd));
         _field = field;
         y0.CopyTo(_y);
         y0.CopyTo(_yPrev);
-        Time = PreviousTime = _t0 = t0;
-        _fixedSteps = 0;
-        _tEnd = tEnd;
-        _direction = tEnd >= t0 ? 1.0 : -1.0;
-        _controller.Reset();
-        _attempts = 0;
-        _singular = 0;
         _eta = 1;
         _jacobianCurrent = false;
-        Status = OdeStatus.Success;
-        _done = false;
-        Evaluate(t0, _y, _f);
-        _f.AsSpan().CopyTo(_fPrev);
-        if (t0 == tEnd) { _done = true; return; }
-        if (!StepControl.AllFinite(_f)) { Fail(OdeStatus.NonFiniteValue); return; }
-        _h = _direction * InitialStepMagnitude(t0);
+        _loop.Begin(new Kernel(this), t0, tEnd);
     }
 
     /// <inheritdoc/>
-    void IRestartable.Restart(double t, ReadOnlySpan<double> y) => Reset(_field, y, t, _tEnd);
+    public void Restart(double t, ReadOnlySpan<double> y) => Reset(_field, y, t, _loop.End);
 
     /// <inheritdoc/>
-    public bool Step()
+    /// <exception cref="NotSupportedException">Set to fewer than every component: the stiff integrators control the error of all of them.</exception>
+    public int ErrorComponents
     {
-        if (_done) return false;
-        while (true)
+        get => _n;
+        set
         {
-            if (_attempts >= _options.MaxSteps) return Fail(OdeStatus.MaxStepsExceeded);
-            double h = StepControl.ClampToEnd(_h, Time, _tEnd, _direction, _options.MaxStep);
-            bool toEnd = h == _tEnd - Time;
-            if (!toEnd && Math.Abs(h) < StepControl.MinimumStep(_options.MinStep, Time))
-                return Fail(_controller.LastWasNonFinite ? OdeStatus.NonFiniteValue : OdeStatus.StepSizeTooSmall);
-            _attempts++;
-            if (!_jacobianCurrent)
-            {
-                _stats.JacobianEvaluations++;
-                _field.Jacobian(Time, _y, _jac);
-                if (!StepControl.AllFinite(_jac)) return Fail(OdeStatus.NonFiniteValue);
-                _jacobianCurrent = true;
-            }
-            if (!FactorNewtonMatrix(h))
-            {
-                _stats.RejectedSteps++;
-                if (_fixed || ++_singular >= MaxSingularAttempts) return Fail(OdeStatus.SingularMatrix);
-                _h = 0.5 * h;
-                continue;
-            }
-            _singular = 0;
-            if (!SolveStages(h))
-            {
-                if (_fixed) return Fail(OdeStatus.ConvergenceFailure);
-                // Newton did not converge (or produced non-finite values): a smaller step makes the stages easier.
-                _stats.RejectedSteps++;
-                _h = 0.5 * h;
-                continue;
-            }
-            double tNew = toEnd ? _tEnd : _fixed ? _t0 + (_fixedSteps + 1) * (_direction * _options.FixedStep!.Value) : Time + h;
-            if (_fixed)
-            {
-                Accept(tNew);
-                _fixedSteps++;
-                _h = _direction * _options.FixedStep!.Value;
-                return true;
-            }
-            double error = ErrorNorm(h);
-            if (_controller.Decide(double.IsFinite(error) ? error : double.NaN, h, out double hNext))
-            {
-                Accept(tNew);
-                _h = hNext;
-                return true;
-            }
-            _stats.RejectedSteps++;
-            _h = hNext;
+            if (value != _n)
+                throw new NotSupportedException($"{_tab.Name} controls the error of every component (OdeMethod.SupportsPartialErrorControl is false); ErrorComponents must stay {_n}.");
         }
     }
+
+    /// <inheritdoc/>
+    public bool Step() => _loop.Step(new Kernel(this), ref _stats);
 
     /// <summary>Steps until the end time or a failure; returns the final status.</summary>
     public OdeStatus Run()
@@ -198,10 +137,7 @@ public sealed class EsdirkIntegrator<TField> : IOdeIntegrator, IRestartable wher
     {
         double h = Time - PreviousTime;
         if (h == 0) { _y.CopyTo(y); return; }
-        double theta = (t - PreviousTime) / h, t2 = theta * theta, t3 = t2 * theta;
-        double h00 = 2 * t3 - 3 * t2 + 1, h10 = t3 - 2 * t2 + theta, h01 = -2 * t3 + 3 * t2, h11 = t3 - t2;
-        for (int q = 0; q < _n; q++)
-            y[q] = h00 * _yPrev[q] + h10 * h * _fPrev[q] + h01 * _y[q] + h11 * h * _f[q];
+        HermiteDense.Interpolate<Lane1>((t - PreviousTime) / h, h, L(_yPrev), L(_fPrev), L(_y), L(_f), L(y));
     }
 
     /// <inheritdoc/>
@@ -210,17 +146,10 @@ public sealed class EsdirkIntegrator<TField> : IOdeIntegrator, IRestartable wher
         int n = _n;
         if (destination.Length < 4 * n)
             throw new ArgumentException($"destination must have length at least {4 * n} ((DenseDegree + 1)·n), but has length {destination.Length}.", nameof(destination));
-        double h = Time - PreviousTime;
-        _yPrev.AsSpan().CopyTo(destination);
-        Span<double> c1 = destination.Slice(n, n), c2 = destination.Slice(2 * n, n), c3 = destination.Slice(3 * n, n);
-        for (int q = 0; q < n; q++)
-        {
-            double d = _y[q] - _yPrev[q], m0 = h * _fPrev[q], m1 = h * _f[q];
-            c1[q] = m0;
-            c2[q] = 3 * d - 2 * m0 - m1;
-            c3[q] = -2 * d + m0 + m1;
-        }
+        HermiteDense.Coefficients(Time - PreviousTime, _yPrev, _fPrev, _y, _f, destination);
     }
+
+    private static Span<Lane1> L(Span<double> values) => MemoryMarshal.Cast<double, Lane1>(values);
 
     // M = I − hγJ, factored in place.
     private bool FactorNewtonMatrix(double h)
@@ -330,7 +259,45 @@ public sealed class EsdirkIntegrator<TField> : IOdeIntegrator, IRestartable wher
         return _n == 0 ? 0 : Math.Sqrt(sum / _n);
     }
 
-    private void Accept(double tNew)
+    // One attempt: J once per step (rejected attempts from this point reuse it), M factored for h, the stages by
+    // Newton, and (adaptive solves only) the filtered error estimate.
+    private StepOutcome Attempt(double h, out double error)
+    {
+        error = 0;
+        if (!_jacobianCurrent)
+        {
+            _stats.JacobianEvaluations++;
+            _field.Jacobian(Time, _y, _jac);
+            if (!StepControl.AllFinite(_jac)) return StepOutcome.Failed;
+            _jacobianCurrent = true;
+        }
+        if (!FactorNewtonMatrix(h)) return StepOutcome.Singular;
+        // Newton did not converge (or produced non-finite values): a smaller step makes the stages easier.
+        if (!SolveStages(h)) return StepOutcome.NotConverged;
+        if (_loop.IsFixed) return StepOutcome.Finite;
+        error = ErrorNorm(h);
+        return double.IsFinite(error) ? StepOutcome.Finite : StepOutcome.NonFinite;
+    }
+
+    private bool Begin(double t0)
+    {
+        Evaluate(t0, _y, _f);
+        _f.AsSpan().CopyTo(_fPrev);
+        return StepControl.AllFinite(_f);
+    }
+
+    /// <summary>The ESDIRK step as the shared <see cref="StepLoop"/> drives it.</summary>
+    private readonly struct Kernel(EsdirkIntegrator<TField> owner) : IStepKernel
+    {
+        public bool Begin(double t0) => owner.Begin(t0);
+        public double InitialStepMagnitude(double t0, double tEnd, double direction) => owner.InitialStepMagnitude(t0, tEnd, direction);
+        public StepOutcome Attempt(double h, out double error) => owner.Attempt(h, out error);
+        // Stiffly accurate with c_s = 1: the last stage's k is F at the new point already.
+        public bool EndpointDerivative(double tNew) => true;
+        public void Accept() => owner.Accept();
+    }
+
+    private void Accept()
     {
         int n = _n;
         _y.AsSpan().CopyTo(_yPrev);
@@ -338,18 +305,7 @@ public sealed class EsdirkIntegrator<TField> : IOdeIntegrator, IRestartable wher
         _yNew.AsSpan().CopyTo(_y);
         // Stiffly accurate with c_s = 1: the last stage's k is F at the new point (to Newton accuracy).
         _k.AsSpan((_s - 1) * n, n).CopyTo(_f);
-        PreviousTime = Time;
-        Time = tNew;
-        _stats.Steps++;
         _jacobianCurrent = false;
-        if (tNew == _tEnd) _done = true;
-    }
-
-    private bool Fail(OdeStatus status)
-    {
-        Status = status;
-        _done = true;
-        return false;
     }
 
     private void Evaluate(double t, ReadOnlySpan<double> y, Span<double> dydt)
@@ -358,6 +314,6 @@ public sealed class EsdirkIntegrator<TField> : IOdeIntegrator, IRestartable wher
         _field.Evaluate(t, y, dydt);
     }
 
-    private double InitialStepMagnitude(double t0) =>
-        StepControl.InitialStep(ref _field, _options, _atol, _tab.Order, _n, t0, _tEnd, _direction, _y, _f, _stage, _residual, ref _stats.FunctionEvaluations);
+    private double InitialStepMagnitude(double t0, double tEnd, double direction) =>
+        StepControl.InitialStep(ref _field, _options, _atol, _tab.Order, _n, t0, tEnd, direction, _y, _f, _stage, _residual, ref _stats.FunctionEvaluations);
 }

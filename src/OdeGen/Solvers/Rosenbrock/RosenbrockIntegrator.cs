@@ -12,9 +12,8 @@ namespace OdeGen.Solvers;
 /// A singular E (zero or non-finite pivot) halves the step; five singular attempts in a row end the integration
 /// with <see cref="OdeStatus.SingularMatrix"/> (a fixed-step solve, <see cref="SolverOptions.FixedStep"/>, fails at once).
 /// </remarks>
-public sealed class RosenbrockIntegrator<TField> : IOdeIntegrator, IRestartable where TField : struct, IJacobianField
+public sealed class RosenbrockIntegrator<TField> : IOdeIntegrator<TField> where TField : struct, IJacobianField
 {
-    private const int MaxSingularAttempts = 5;
 
     private readonly RosenbrockTableau _tab;
     private readonly SolverOptions _options;
@@ -29,14 +28,8 @@ public sealed class RosenbrockIntegrator<TField> : IOdeIntegrator, IRestartable 
     private readonly double[] _atol;
     private readonly double[] _dense;      // c1, c2, c3 of the last accepted step (c0 = PreviousState)
     private TField _field;
-    private StepSizeController _controller;
-    private readonly bool _fixed;          // FixedStep given: steps of exactly that size, t = t0 + k·h
-    private double _tEnd, _h, _direction, _t0;
-    private long _fixedSteps;
-    private long _attempts;
-    private int _singular;                 // consecutive singular iteration matrices
+    private StepLoop _loop;                // the shared step loop: budget, end, underflow, fixed steps, accept or reject
     private bool _jacobianCurrent;         // _jac and _dfdt belong to (Time, State)
-    private bool _done;
     private SolverStats _stats;
 
     /// <summary>Allocates the workspace for fields of <paramref name="dimension"/> components.</summary>
@@ -46,12 +39,7 @@ public sealed class RosenbrockIntegrator<TField> : IOdeIntegrator, IRestartable 
         _options = options ?? throw new ArgumentNullException(nameof(options));
         _tab = options.Method.Rosenbrock
             ?? throw new ArgumentException($"{options.Method.Name} is not a Rosenbrock method; use RungeKuttaIntegrator.", nameof(options));
-        if (options.FixedStep is { } fs && !(fs > 0 && double.IsFinite(fs)))
-            throw new ArgumentException($"FixedStep must be positive and finite, not {fs}.", nameof(options));
-        if (options.FixedStep > options.MaxStep)
-            throw new ArgumentException($"FixedStep ({options.FixedStep}) exceeds MaxStep ({options.MaxStep}).", nameof(options));
-        RungeKuttaIntegrator<TField>.ValidateOptions(options);
-        _fixed = options.FixedStep is not null;
+        StepControl.ValidateOptions(options);
         _n = dimension;
         _s = _tab.Stages;
         _u = new double[_s * dimension];
@@ -69,7 +57,7 @@ public sealed class RosenbrockIntegrator<TField> : IOdeIntegrator, IRestartable 
         _dense = new double[3 * dimension];
         _atol = StepControl.AbsoluteTolerances(options, dimension);
         // The embedded solution has order p̂, so the error estimate is O(h^(p̂+1)).
-        _controller = new StepSizeController(options, Math.Min(_tab.Order, _tab.EmbeddedOrder) + 1);
+        _loop = new StepLoop(options, new StepSizeController(options, Math.Min(_tab.Order, _tab.EmbeddedOrder) + 1));
     }
 
     /// <summary>The method being stepped.</summary>
@@ -77,9 +65,9 @@ public sealed class RosenbrockIntegrator<TField> : IOdeIntegrator, IRestartable 
     /// <summary>The vector field (settable between solves).</summary>
     public ref TField Field => ref _field;
     /// <inheritdoc/>
-    public double Time { get; private set; }
+    public double Time => _loop.Time;
     /// <inheritdoc/>
-    public double PreviousTime { get; private set; }
+    public double PreviousTime => _loop.PreviousTime;
     /// <inheritdoc/>
     public ReadOnlySpan<double> State => _y;
     /// <summary>State at the start of the last accepted step.</summary>
@@ -87,13 +75,13 @@ public sealed class RosenbrockIntegrator<TField> : IOdeIntegrator, IRestartable 
     /// <summary>F(Time, State), already evaluated.</summary>
     public ReadOnlySpan<double> Derivative => _f;
     /// <inheritdoc/>
-    public OdeStatus Status { get; private set; }
+    public OdeStatus Status => _loop.Status;
     /// <inheritdoc/>
-    public bool IsFinished => _done;
+    public bool IsFinished => _loop.Done;
     /// <summary>Work counters (f, Jacobian and ∂F/∂t evaluations, LU factorizations), cumulative until <see cref="ClearStats"/>.</summary>
     public SolverStats Stats => _stats;
     /// <summary>Size of the next step attempt (signed).</summary>
-    public double NextStep => _h;
+    public double NextStep => _loop.NextStep;
     /// <inheritdoc/>
     public int DenseDegree => 3;
 
@@ -104,87 +92,33 @@ public sealed class RosenbrockIntegrator<TField> : IOdeIntegrator, IRestartable 
     public void Reset(in TField field, ReadOnlySpan<double> y0, double t0, double tEnd)
     {
         if (y0.Length != _n) throw new ArgumentException($"Expected a state of length {_n}, got {y0.Length}.", nameof(y0));
-        Guard.Interval(t0, tEnd, nameof(t0), nameof(tEnd));
         _field = field;
         y0.CopyTo(_y);
         y0.CopyTo(_yPrev);
         _dense.AsSpan().Clear();
-        Time = PreviousTime = _t0 = t0;
-        _fixedSteps = 0;
-        _tEnd = tEnd;
-        _direction = tEnd >= t0 ? 1.0 : -1.0;
-        _controller.Reset();
-        _attempts = 0;
-        _singular = 0;
         _jacobianCurrent = false;
-        Status = OdeStatus.Success;
-        _done = false;
-        Evaluate(t0, _y, _f);
-        if (t0 == tEnd) { _done = true; return; }
-        if (!StepControl.AllFinite(_f)) { Fail(OdeStatus.NonFiniteValue); return; }
-        _h = _direction * InitialStepMagnitude(t0);
+        _loop.Begin(new Kernel(this), t0, tEnd);
     }
 
     /// <inheritdoc/>
-    void IRestartable.Restart(double t, ReadOnlySpan<double> y) => Reset(_field, y, t, _tEnd);
+    public void Restart(double t, ReadOnlySpan<double> y) => Reset(_field, y, t, _loop.End);
 
     /// <inheritdoc/>
-    public bool Step()
+    /// <exception cref="NotSupportedException">Set to fewer than every component: the stiff integrators control the error of all of them.</exception>
+    public int ErrorComponents
     {
-        if (_done) return false;
-        while (true)
+        get => _n;
+        set
         {
-            if (_attempts >= _options.MaxSteps) return Fail(OdeStatus.MaxStepsExceeded);
-            double h = StepControl.ClampToEnd(_h, Time, _tEnd, _direction, _options.MaxStep);
-            bool toEnd = h == _tEnd - Time;
-            if (!toEnd && Math.Abs(h) < StepControl.MinimumStep(_options.MinStep, Time))
-                return Fail(_controller.LastWasNonFinite ? OdeStatus.NonFiniteValue : OdeStatus.StepSizeTooSmall);
-            _attempts++;
-            if (!_jacobianCurrent)
-            {
-                // Once per step: every rejected attempt from this point reuses J and ∂F/∂t.
-                _stats.JacobianEvaluations++;
-                _field.Jacobian(Time, _y, _jac);
-                _field.TimeDerivative(Time, _y, _dfdt);
-                if (!StepControl.AllFinite(_jac) || !StepControl.AllFinite(_dfdt)) return Fail(OdeStatus.NonFiniteValue);
-                _jacobianCurrent = true;
-            }
-            if (!FactorIterationMatrix(h))
-            {
-                _stats.RejectedSteps++;
-                if (_fixed || ++_singular >= MaxSingularAttempts) return Fail(OdeStatus.SingularMatrix);
-                _h = 0.5 * h;
-                continue;
-            }
-            _singular = 0;
-            double tNew = toEnd ? _tEnd : _fixed ? _t0 + (_fixedSteps + 1) * (_direction * _options.FixedStep!.Value) : Time + h;
-            bool finite = Attempt(h, out double error);
-            if (_fixed)
-            {
-                if (!finite) return Fail(OdeStatus.NonFiniteValue);
-                Evaluate(tNew, _yNew, _fTrial);
-                if (!StepControl.AllFinite(_fTrial)) return Fail(OdeStatus.NonFiniteValue);
-                Accept(tNew);
-                _fixedSteps++;
-                _h = _direction * _options.FixedStep!.Value;
-                return true;
-            }
-            // F at the new point starts the next step; a non-finite value there rejects the step like a large error.
-            if (finite && error <= 1.0)
-            {
-                Evaluate(tNew, _yNew, _fTrial);
-                finite = StepControl.AllFinite(_fTrial);
-            }
-            if (_controller.Decide(finite ? error : double.NaN, h, out double hNext))
-            {
-                Accept(tNew);
-                _h = hNext;
-                return true;
-            }
-            _stats.RejectedSteps++;
-            _h = hNext;
+            if (value != _n)
+                throw new NotSupportedException($"{Name} controls the error of every component (OdeMethod.SupportsPartialErrorControl is false); ErrorComponents must stay {_n}.");
         }
     }
+
+    private string Name => _options.Method.Name;
+
+    /// <inheritdoc/>
+    public bool Step() => _loop.Step(new Kernel(this), ref _stats);
 
     /// <summary>Steps until the end time or a failure; returns the final status.</summary>
     public OdeStatus Run()
@@ -227,8 +161,25 @@ public sealed class RosenbrockIntegrator<TField> : IOdeIntegrator, IRestartable 
         return DenseLU.Factor(e, n, _pivots);
     }
 
+    // One attempt: J and ∂F/∂t once per step (every rejected attempt from this point reuses them), E factored for h,
+    // then the stages.
+    private StepOutcome Attempt(double h, out double error)
+    {
+        error = 0;
+        if (!_jacobianCurrent)
+        {
+            _stats.JacobianEvaluations++;
+            _field.Jacobian(Time, _y, _jac);
+            _field.TimeDerivative(Time, _y, _dfdt);
+            if (!StepControl.AllFinite(_jac) || !StepControl.AllFinite(_dfdt)) return StepOutcome.Failed;
+            _jacobianCurrent = true;
+        }
+        if (!FactorIterationMatrix(h)) return StepOutcome.Singular;
+        return Stages(h, out error) ? StepOutcome.Finite : StepOutcome.NonFinite;
+    }
+
     // All stages, the candidate in _yNew and the scaled error norm; false on a non-finite value.
-    private bool Attempt(double h, out double error)
+    private bool Stages(double h, out double error)
     {
         int n = _n, s = _s;
         double[] a = _tab.A, c = _tab.C, alpha = _tab.Alpha, d = _tab.D;
@@ -287,7 +238,29 @@ public sealed class RosenbrockIntegrator<TField> : IOdeIntegrator, IRestartable 
         return StepControl.AllFinite(yNew) && !double.IsNaN(error) && !double.IsInfinity(error);
     }
 
-    private void Accept(double tNew)
+    private bool EndpointDerivative(double tNew)
+    {
+        Evaluate(tNew, _yNew, _fTrial);
+        return StepControl.AllFinite(_fTrial);
+    }
+
+    private bool Begin(double t0)
+    {
+        Evaluate(t0, _y, _f);
+        return StepControl.AllFinite(_f);
+    }
+
+    /// <summary>The Rosenbrock step as the shared <see cref="StepLoop"/> drives it.</summary>
+    private readonly struct Kernel(RosenbrockIntegrator<TField> owner) : IStepKernel
+    {
+        public bool Begin(double t0) => owner.Begin(t0);
+        public double InitialStepMagnitude(double t0, double tEnd, double direction) => owner.InitialStepMagnitude(t0, tEnd, direction);
+        public StepOutcome Attempt(double h, out double error) => owner.Attempt(h, out error);
+        public bool EndpointDerivative(double tNew) => owner.EndpointDerivative(tNew);
+        public void Accept() => owner.Accept();
+    }
+
+    private void Accept()
     {
         int n = _n, s = _s;
         // Dense output y(θ) = y0 + θ·c1 + θ²·c2 + θ³·c3, expanded from (1 − θ)y0 + θ(y1 + (1 − θ)(q1 + θ q2)).
@@ -309,18 +282,7 @@ public sealed class RosenbrockIntegrator<TField> : IOdeIntegrator, IRestartable 
         _y.AsSpan().CopyTo(_yPrev);
         _yNew.AsSpan().CopyTo(_y);
         _fTrial.AsSpan().CopyTo(_f);
-        PreviousTime = Time;
-        Time = tNew;
-        _stats.Steps++;
         _jacobianCurrent = false;
-        if (tNew == _tEnd) _done = true;
-    }
-
-    private bool Fail(OdeStatus status)
-    {
-        Status = status;
-        _done = true;
-        return false;
     }
 
     private void Evaluate(double t, ReadOnlySpan<double> y, Span<double> dydt)
@@ -329,6 +291,6 @@ public sealed class RosenbrockIntegrator<TField> : IOdeIntegrator, IRestartable 
         _field.Evaluate(t, y, dydt);
     }
 
-    private double InitialStepMagnitude(double t0) =>
-        StepControl.InitialStep(ref _field, _options, _atol, _tab.Order, _n, t0, _tEnd, _direction, _y, _f, _arg, _fTrial, ref _stats.FunctionEvaluations);
+    private double InitialStepMagnitude(double t0, double tEnd, double direction) =>
+        StepControl.InitialStep(ref _field, _options, _atol, _tab.Order, _n, t0, tEnd, direction, _y, _f, _arg, _fTrial, ref _stats.FunctionEvaluations);
 }

@@ -2,8 +2,11 @@ using OdeGen.Solvers;
 
 namespace OdeGen.Tests.Solvers;
 
-/// <summary>Regression tests for defects found while reviewing <see cref="RungeKuttaIntegrator{TField}"/>.</summary>
-public class IntegratorReviewTests
+/// <summary>
+/// The explicit integrator (<see cref="RungeKuttaIntegrator{TField}"/>) and the step loop it shares with every family: exact
+/// decay both ways, dense output, fixed steps, and regression tests for defects found in review.
+/// </summary>
+public class IntegratorTests
 {
     private readonly struct Decay : IVectorField
     {
@@ -106,5 +109,42 @@ public class IntegratorReviewTests
         var ex = Assert.Throws<ArgumentException>(() =>
             new RungeKuttaIntegrator<Decay>(1, new SolverOptions { Method = OdeMethod.RK4, FixedStep = 0.1, MaxStep = 0.05 }));
         Assert.Contains("MaxStep", ex.Message);
+    }
+
+    [Theory]
+    [InlineData(1.0)]
+    [InlineData(-1.0)]
+    public void Dopri5_SolvesExponentialDecay_BothDirections(double t1)
+    {
+        var integrator = new RungeKuttaIntegrator<Decay>(1, new SolverOptions { RelTol = 1e-10, AbsTol = 1e-12 });
+        integrator.Reset(default, [1.0], 0, t1);
+        Assert.Equal(OdeStatus.Success, integrator.Run());
+        Assert.Equal(Math.Exp(-t1), integrator.State[0], 1e-9);
+        Assert.Equal(t1, integrator.Time);
+    }
+
+    [Fact]
+    public void Dopri5_DenseOutput_MatchesExactInsideLastStep()
+    {
+        var integrator = new RungeKuttaIntegrator<Decay>(1, new SolverOptions { RelTol = 1e-8, AbsTol = 1e-10 });
+        integrator.Reset(default, [1.0], 0, 2);
+        Span<double> y = stackalloc double[1];
+        while (integrator.Step())
+        {
+            double mid = 0.5 * (integrator.PreviousTime + integrator.Time);
+            integrator.Interpolate(mid, y);
+            Assert.Equal(Math.Exp(-mid), y[0], 1e-7);
+        }
+    }
+
+    [Fact]
+    public void RK4_FixedStep_ReachesEndExactly()
+    {
+        var integrator = new RungeKuttaIntegrator<Decay>(1, new SolverOptions { Method = OdeMethod.RK4, FixedStep = 0.3 });
+        integrator.Reset(default, [1.0], 0, 1);
+        Assert.Equal(OdeStatus.Success, integrator.Run());
+        Assert.Equal(4, integrator.Stats.Steps);
+        Assert.Equal(1.0, integrator.Time);
+        Assert.Equal(Math.Exp(-1), integrator.State[0], 1e-4);
     }
 }

@@ -1,0 +1,277 @@
+using System.Runtime.InteropServices;
+using OdeGen.Lanes;
+
+namespace OdeGen.Solvers;
+
+/// <summary>
+/// Steps an explicit Runge–Kutta method (any <see cref="ButcherTableau"/>) through a vector field,
+/// forwards or backwards in time. All workspace is allocated in the constructor, so
+/// <see cref="Reset"/> and <see cref="Step"/> allocate nothing: one integrator serves many solves.
+/// </summary>
+/// <remarks>
+/// <see cref="RungeKuttaKernel{TLane}"/> computes the stages, the candidate, the error norm and the dense output (the
+/// same code the ensembles' lanes run); the shared <see cref="StepLoop"/> decides whether to accept and how large the
+/// next step is. Dense output covers the last accepted step only (<see cref="Interpolate"/>); callers that need more
+/// copy it out (see <c>OdeSolution</c>).
+/// </remarks>
+public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator<TField> where TField : struct, IVectorField
+{
+    private readonly ButcherTableau _tableau;
+    private readonly SolverOptions _options;
+    private readonly int _n;
+    private readonly double[] _k;        // stages, row i = k_i (DenseStages × n: the method's, then any dense-only stages)
+    private readonly double[] _y;        // current state
+    private readonly double[] _yPrev;    // state at the start of the last accepted step
+    private readonly double[] _yStage;   // stage argument, then candidate solution
+    private readonly double[] _fNext;    // f(t, y) at the current point: the next step's first stage
+    private readonly double[] _fPrev;    // f at the start of the last accepted step (Hermite output)
+    private readonly RungeKuttaKernel<Lane1> _kernel;   // the stages, error norm and dense output every explicit path shares
+    private readonly double[] _errorNorm, _errorScratch; // the kernel's per-lane error norm (one lane here)
+    private readonly double[] _atol;     // absolute tolerance of each component
+    private readonly double[] _fTrial;   // f at a candidate point of a non-FSAL method, before acceptance
+    private readonly bool _fixed;        // FixedStep given: every step has that size (the last one may be shorter)
+    private TField _field;
+    private StepLoop _loop;              // the shared step loop: budget, end, underflow, fixed steps, accept or reject
+    private bool _extraStagesReady;      // dense-only stages of the last accepted step are evaluated
+
+    /// <summary>Allocates the workspace for fields of <paramref name="dimension"/> components.</summary>
+    public RungeKuttaIntegrator(int dimension, SolverOptions options)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(dimension);
+        _options = options ?? throw new ArgumentNullException(nameof(options));
+        _tableau = options.Method.Tableau;
+        if (!_tableau.IsAdaptive && options.FixedStep is null)
+            throw new ArgumentException($"{_tableau.Name} has no error estimate: set SolverOptions.FixedStep.", nameof(options));
+        StepControl.ValidateOptions(options);
+        _fixed = options.FixedStep is not null;
+        _n = dimension;
+        _k = new double[_tableau.DenseStages * dimension];
+        _y = new double[dimension];
+        _yPrev = new double[dimension];
+        _yStage = new double[dimension];
+        _fNext = new double[dimension];
+        _fPrev = new double[dimension];
+        _kernel = new RungeKuttaKernel<Lane1>(_tableau);
+        _errorNorm = new double[1];
+        _errorScratch = new double[1];
+        _fTrial = new double[dimension];
+        _atol = StepControl.AbsoluteTolerances(options, dimension);
+        _loop = new StepLoop(options, new StepSizeController(options, _tableau));
+        _errorComponents = dimension;
+    }
+
+    private int _errorComponents;
+
+    /// <summary>
+    /// How many leading components enter the error norm and the automatic first step (default: all). Augmented systems put the
+    /// state first and can leave trailing components (sensitivities, quadratures) out of step-size
+    /// control; those then ride along on the steps the controlled components choose.
+    /// </summary>
+    public int ErrorComponents
+    {
+        get => _errorComponents;
+        set
+        {
+            if (value < Math.Min(1, _n) || value > _n)
+                throw new ArgumentOutOfRangeException(nameof(value), value, $"ErrorComponents must be between {Math.Min(1, _n)} and the dimension {_n}.");
+            _errorComponents = value;
+        }
+    }
+
+    /// <summary>The method being stepped.</summary>
+    public ButcherTableau Tableau => _tableau;
+    /// <summary>The vector field (settable between solves, e.g. to change parameters).</summary>
+    public ref TField Field => ref _field;
+    /// <summary>Current time.</summary>
+    public double Time => _loop.Time;
+    /// <summary>Time at the start of the last accepted step.</summary>
+    public double PreviousTime => _loop.PreviousTime;
+    /// <summary>Current state.</summary>
+    public ReadOnlySpan<double> State => _y;
+    /// <summary>State at the start of the last accepted step.</summary>
+    public ReadOnlySpan<double> PreviousState => _yPrev;
+    /// <summary>F(Time, State), already evaluated (it is the next step's first stage).</summary>
+    public ReadOnlySpan<double> Derivative => _fNext;
+    /// <summary>Ok while running and after reaching the end; otherwise why the integration stopped.</summary>
+    public OdeStatus Status => _loop.Status;
+    /// <summary>True once the end time is reached or the integration failed.</summary>
+    public bool IsFinished => _loop.Done;
+    /// <summary>Work counters, cumulative over every <see cref="Reset"/> until <see cref="ClearStats"/>.</summary>
+    public SolverStats Stats;
+    SolverStats IOdeIntegrator.Stats => Stats;
+    /// <summary>Size of the next step attempt (signed).</summary>
+    public double NextStep => _loop.NextStep;
+    /// <summary>Size of the last accepted step (signed).</summary>
+    public double LastStep => Time - PreviousTime;
+
+    /// <summary>
+    /// Degree in θ of the dense output of one step (see <see cref="CopyDenseCoefficients"/>): the degree of the
+    /// method's continuous extension, or 3 for cubic Hermite.
+    /// </summary>
+    public int DenseDegree => _tableau.Dense is { } d ? d[0].Length : 3;
+
+    /// <summary>
+    /// Writes the dense output of the last accepted step as polynomial coefficients in θ = (t − PreviousTime)/LastStep:
+    /// y(θ) = Σ_{j=0..DenseDegree} θ^j·c_j, with c_j = destination[j·n .. (j+1)·n) and c_0 = PreviousState.
+    /// Lets callers keep every step's continuous extension (<c>OdeSolution.Interpolate</c>) at (DenseDegree + 1)·n doubles a step.
+    /// </summary>
+    public void CopyDenseCoefficients(Span<double> destination)
+    {
+        int n = _n, degree = DenseDegree;
+        if (destination.Length < (degree + 1) * n)
+            throw new ArgumentException($"destination must have length at least {(degree + 1) * n} ((DenseDegree + 1)·n), but has length {destination.Length}.", nameof(destination));
+        double h = Time - PreviousTime;
+        _yPrev.AsSpan().CopyTo(destination);
+        if (_tableau.Dense is { } dense)
+        {
+            EnsureExtraStages();
+            int s = _tableau.DenseStages;
+            for (int j = 1; j <= degree; j++)
+            {
+                Span<double> cj = destination.Slice(j * n, n);
+                cj.Clear();
+                for (int i = 0; i < s; i++)
+                {
+                    double w = h * dense[i][j - 1];
+                    if (w == 0) continue;
+                    ReadOnlySpan<double> ki = _k.AsSpan(i * n, n);
+                    for (int q = 0; q < n; q++) cj[q] += w * ki[q];
+                }
+            }
+            return;
+        }
+        HermiteDense.Coefficients(h, _yPrev, _fPrev, _y, _fNext, destination);
+    }
+
+    /// <summary>Sets the counters to zero.</summary>
+    public void ClearStats() => Stats = default;
+
+    /// <summary>
+    /// Starts an integration of <paramref name="field"/> from (t0, y0) towards tEnd (either direction).
+    /// Evaluates F once at the start, and once more to choose the first step when it is automatic.
+    /// </summary>
+    public void Reset(in TField field, ReadOnlySpan<double> y0, double t0, double tEnd)
+    {
+        if (y0.Length != _n) throw new ArgumentException($"Expected a state of length {_n}, got {y0.Length}.", nameof(y0));
+        Guard.Interval(t0, tEnd, nameof(t0), nameof(tEnd));
+        _field = field;
+        y0.CopyTo(_y);
+        y0.CopyTo(_yPrev);
+        _extraStagesReady = false;
+        _loop.Begin(new Kernel(this), t0, tEnd);
+    }
+
+    /// <inheritdoc/>
+    public void Restart(double t, ReadOnlySpan<double> y) => Reset(_field, y, t, _loop.End);
+
+    /// <summary>
+    /// Takes one accepted step towards the end time (retrying rejected attempts inside).
+    /// Returns false when there is nothing more to do: the end was reached or the integration failed.
+    /// </summary>
+    public bool Step() => _loop.Step(new Kernel(this), ref Stats);
+
+    /// <summary>Steps until the end time or a failure; returns the final status.</summary>
+    public OdeStatus Run()
+    {
+        while (Step()) { }
+        return Status;
+    }
+
+    /// <summary>
+    /// Dense output inside the last accepted step [PreviousTime, Time]: the method's own continuous
+    /// extension where it has one, cubic Hermite otherwise. Valid after a <see cref="Step"/> that returned
+    /// true and before the next call to it (a failed step overwrites the stages).
+    /// </summary>
+    public void Interpolate(double t, Span<double> y)
+    {
+        double h = Time - PreviousTime;
+        if (h == 0) { _y.CopyTo(y); return; }
+        EnsureExtraStages();
+        _kernel.Interpolate((t - PreviousTime) / h, h, L(_yPrev), L(_y), L(_fPrev), L(_fNext), L(_k), L(y));
+    }
+
+    // Methods whose continuous extension needs more stages than the step (DOP853) evaluate them once per
+    // accepted step, on the first request for dense output, from the step's start and its stages.
+    private void EnsureExtraStages()
+    {
+        if (_tableau.DenseStageC.Length == 0 || _extraStagesReady || Time == PreviousTime) return;
+        _extraStagesReady = true;
+        var f = new Stages(this);
+        // _yStage is free between steps: its candidate was copied into _y on acceptance.
+        _kernel.ExtraStages(ref f, PreviousTime, Time - PreviousTime, L(_yPrev), L(_fNext), L(_k), L(_yStage));
+    }
+
+    private static Span<Lane1> L(Span<double> values) => MemoryMarshal.Cast<double, Lane1>(values);
+
+    /// <summary>f through the kernel: the field, counted, on the kernel's <see cref="Lane1"/> view of the arrays.</summary>
+    private readonly struct Stages(RungeKuttaIntegrator<TField> owner) : IStageFunction<Lane1>
+    {
+        public void Evaluate(double t, ReadOnlySpan<Lane1> y, Span<Lane1> dydt) =>
+            owner.Evaluate(t, MemoryMarshal.Cast<Lane1, double>(y), MemoryMarshal.Cast<Lane1, double>(dydt));
+    }
+
+    // Computes every stage and the candidate solution in _yStage; returns false on a non-finite value.
+    private bool Attempt(double h, out double error)
+    {
+        int s = _tableau.Stages, n = _n;
+        _fNext.AsSpan().CopyTo(_k.AsSpan(0, n));
+        var f = new Stages(this);
+        _kernel.Stages(ref f, Time, h, L(_y), L(_k), L(_yStage));
+        _kernel.Candidate(L(_yStage), L(_y), L(_k), h);
+        ReadOnlySpan<double> yNew = _yStage;
+        error = 0.0;
+        if (_tableau.IsAdaptive && !_fixed)
+        {
+            _kernel.ErrorNorms(h, L(_k), L(_y), L(_yStage), n, _errorComponents, _atol, _options.RelTol, _options.Norm, _errorNorm, _errorScratch);
+            error = _errorNorm[0];
+        }
+        return StepControl.AllFinite(yNew) && StepControl.AllFinite(_k.AsSpan(0, s * n)) && !double.IsNaN(error);
+    }
+
+    // F at the candidate point: FSAL methods already have it (the last stage, checked with the stages);
+    // others evaluate it into _fTrial. False when it is not finite.
+    private bool EndpointDerivative(double tNew)
+    {
+        if (_tableau.IsFsal) return true;
+        Evaluate(tNew, _yStage, _fTrial);
+        return StepControl.AllFinite(_fTrial);
+    }
+
+    private void Accept()
+    {
+        int n = _n, s = _tableau.Stages;
+        _y.AsSpan().CopyTo(_yPrev);
+        _fNext.AsSpan().CopyTo(_fPrev);
+        _yStage.AsSpan().CopyTo(_y);
+        if (_tableau.IsFsal) _k.AsSpan((s - 1) * n, n).CopyTo(_fNext);
+        else _fTrial.AsSpan().CopyTo(_fNext);
+        _extraStagesReady = false;
+    }
+
+    // Begin: f at the start (Derivative always holds F at the current point, even for an empty interval).
+    private bool Begin(double t0)
+    {
+        Evaluate(t0, _y, _fNext);
+        _fNext.CopyTo(_fPrev);
+        return StepControl.AllFinite(_fNext);
+    }
+
+    /// <summary>The explicit Runge–Kutta step as the shared <see cref="StepLoop"/> drives it.</summary>
+    private readonly struct Kernel(RungeKuttaIntegrator<TField> owner) : IStepKernel
+    {
+        public bool Begin(double t0) => owner.Begin(t0);
+        public double InitialStepMagnitude(double t0, double tEnd, double direction) => owner.InitialStepMagnitude(t0, tEnd, direction);
+        public StepOutcome Attempt(double h, out double error) => owner.Attempt(h, out error) ? StepOutcome.Finite : StepOutcome.NonFinite;
+        public bool EndpointDerivative(double tNew) => owner.EndpointDerivative(tNew);
+        public void Accept() => owner.Accept();
+    }
+
+    private void Evaluate(double t, ReadOnlySpan<double> y, Span<double> dydt)
+    {
+        Stats.FunctionEvaluations++;
+        _field.Evaluate(t, y, dydt);
+    }
+
+    private double InitialStepMagnitude(double t0, double tEnd, double direction) =>
+        StepControl.InitialStep(ref _field, _options, _atol, _tableau.Order, _errorComponents, t0, tEnd, direction, _y, _fNext, _yStage, _k.AsSpan(0, _n), ref Stats.FunctionEvaluations);
+}

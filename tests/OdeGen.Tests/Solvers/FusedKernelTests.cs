@@ -1,0 +1,89 @@
+using OdeGen.Lanes;
+using OdeGen.Solvers;
+using OdeGen.Tests.Generated;
+
+namespace OdeGen.Tests.Solvers;
+
+/// <summary>
+/// FusedFixedSteps is the one deliberate copy of the explicit Runge–Kutta arithmetic (every stage in registers, f
+/// inlined, for speed). These tests hold it bit for bit to the kernel's fused step (<see cref="RungeKuttaKernel{TLane}.FusedStep"/>),
+/// the general step an ensemble takes around the fused runs, for every tableau shape it covers.
+/// </summary>
+public class FusedKernelTests
+{
+    private static readonly Lorenz.RhsSystem System = new();
+
+    // A user tableau beside the built-ins: Kutta's third-order method (three stages, every a_ij used).
+    private static readonly ButcherTableau Kutta3 = new("Kutta3", 3, [[], [0.5], [-1, 2]], [1.0 / 6, 2.0 / 3, 1.0 / 6], [0, 0.5, 1]);
+    // Four stages that are not the chain shape (the 3/8 rule; RK4 is the chain).
+    private static readonly ButcherTableau ThreeEighths = new("3/8", 4, [[], [1.0 / 3], [-1.0 / 3, 1], [1, -1, 1]], [0.125, 0.375, 0.375, 0.125], [0, 1.0 / 3, 2.0 / 3, 1]);
+
+    public static IEnumerable<object[]> Tableaux() =>
+        new[] { "Euler", "Midpoint", "Heun", "HeunEuler", "RK4", "Kutta3", "3/8" }.Select(name => new object[] { name });
+
+    private static ButcherTableau Tableau(string name) => name switch
+    {
+        "Kutta3" => Kutta3,
+        "3/8" => ThreeEighths,
+        _ => OdeMethod.BuiltIn.Single(m => m.Name == name).Tableau,
+    };
+
+    [Theory]
+    [MemberData(nameof(Tableaux))]
+    public void FusedFixedSteps_EqualsTheKernelsFusedStep_BitForBit_Lane1(string tableau) => Compare<Lane1>(Tableau(tableau));
+
+    [Theory]
+    [MemberData(nameof(Tableaux))]
+    public void FusedFixedSteps_EqualsTheKernelsFusedStep_BitForBit_Lane256(string tableau) => Compare<Lane256>(Tableau(tableau));
+
+    private static void Compare<TLane>(ButcherTableau tableau) where TLane : unmanaged, ILane<TLane>
+    {
+        const int registers = 2, n = 3, m = 3, steps = 300;
+        double h = 1.0 / 256, t0 = 0.25;
+        FusedStepPlan plan = FusedStepPlan.For(tableau, h) ?? throw new InvalidOperationException($"{tableau.Name} is not fusible");
+        int w = TLane.Count;
+        var y = new TLane[registers * n];
+        var p = new TLane[registers * m];
+        var lane = new double[w];
+        for (int g = 0; g < registers; g++)
+        {
+            for (int q = 0; q < n; q++)
+            {
+                for (int l = 0; l < w; l++) lane[l] = 1.0 + 0.1 * q + 0.01 * l + 0.3 * g;
+                y[g * n + q] = TLane.Load(lane);
+            }
+            for (int j = 0; j < m; j++)
+            {
+                for (int l = 0; l < w; l++) lane[l] = new[] { 10.0, 28.0, 8.0 / 3 }[j] * (1 + 0.01 * l + 0.02 * g);
+                p[g * m + j] = TLane.Load(lane);
+            }
+        }
+
+        // The kernel's fused step, as the lane-block solver takes it: k_0 = f(t, y), then the stages and the candidate.
+        var kernel = new RungeKuttaKernel<TLane>(tableau);
+        TLane[] expected = (TLane[])y.Clone(), k = new TLane[tableau.DenseStages * y.Length], arg = new TLane[y.Length];
+        var f = new Field<TLane>(p, n, m, registers);
+        for (int j = 0; j < steps; j++)
+        {
+            double t = t0 + j * h;
+            f.Evaluate(t, expected, k.AsSpan(0, y.Length));
+            kernel.FusedStep(ref f, t, h, expected, k, arg);
+            arg.CopyTo(expected, 0);
+        }
+
+        TLane bad = System.FusedFixedSteps(plan, t0, 0, steps, y, p);
+        Assert.True(TLane.AllFinite(bad));
+        for (int c = 0; c < y.Length; c++)
+            for (int l = 0; l < w; l++)
+                Assert.Equal(TLane.GetLane(expected[c], l), TLane.GetLane(y[c], l));
+    }
+
+    private readonly struct Field<TLane>(TLane[] p, int n, int m, int registers) : IStageFunction<TLane> where TLane : unmanaged, ILane<TLane>
+    {
+        public void Evaluate(double t, ReadOnlySpan<TLane> y, Span<TLane> dydt)
+        {
+            for (int g = 0; g < registers; g++)
+                System.EvaluateLanes(t, y.Slice(g * n, n), p.AsSpan(g * m, m), dydt.Slice(g * n, n));
+        }
+    }
+}
