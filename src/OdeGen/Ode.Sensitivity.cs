@@ -254,12 +254,12 @@ public static partial class Ode
     }
 
     /// <summary>
-    /// <see cref="Gradient{TSystem}"/> for a loss that is computed from the forward pass itself: once the method's forward solve has
+    /// <see cref="Gradient{TSystem}(in TSystem, ReadOnlySpan{double}, ReadOnlySpan{double}, double, ReadOnlySpan{double}, ReadOnlySpan{double}, Sensitivity?, SolverOptions?)"/> for a loss that is computed from the forward pass itself: once the method's forward solve has
     /// the states at <paramref name="times"/>, <paramref name="loss"/> gets them (row i = y(times[i])) and writes
     /// ∂L/∂y into its second argument (zeroed before the call, times.Length × StateCount); the backward pass then
     /// uses it. One forward solve serves both the loss and the gradient, where computing ∂L/∂y first would need a
     /// solve of its own. The result carries the loss (<see cref="OdeGradient.Loss"/>) and the states
-    /// (<see cref="OdeGradient.States"/>). Arguments, exceptions and failures as in <see cref="Gradient{TSystem}"/>.
+    /// (<see cref="OdeGradient.States"/>). Arguments, exceptions and failures as in <see cref="Gradient{TSystem}(in TSystem, ReadOnlySpan{double}, ReadOnlySpan{double}, double, ReadOnlySpan{double}, ReadOnlySpan{double}, Sensitivity?, SolverOptions?)"/>.
     /// </summary>
     /// <remarks>
     /// With <see cref="Sensitivity.Forward"/> the sensitivities at every observation time are kept until the loss has
@@ -274,7 +274,7 @@ public static partial class Ode
         return Compute(system, inputs, sensitivity, options);
     }
 
-    private static OdeGradient Compute<TSystem>(in TSystem system, GradientInputs inputs, Sensitivity? sensitivity, SolverOptions? options)
+    internal static OdeGradient Compute<TSystem>(in TSystem system, GradientInputs inputs, Sensitivity? sensitivity, SolverOptions? options)
         where TSystem : struct, IOdeSystem
     {
         options ??= SolverOptions.Default;
@@ -287,7 +287,7 @@ public static partial class Ode
 }
 
 /// <summary>
-/// A loss on the states at the observation times, for <see cref="Ode.LossGradient{TSystem}"/>:
+/// A loss on the states at the observation times, for <see cref="Ode.LossGradient{TSystem}(in TSystem, ReadOnlySpan{double}, ReadOnlySpan{double}, double, ReadOnlySpan{double}, ObservationLoss, Sensitivity?, SolverOptions?)"/>:
 /// returns L(y(times[0]), …, y(times[N−1])) and writes ∂L/∂y(times[i]) as row i of <paramref name="dLdy"/>.
 /// </summary>
 /// <param name="states">Row i = y(times[i]), times.Length × StateCount, row-major.</param>

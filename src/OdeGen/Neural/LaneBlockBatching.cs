@@ -25,7 +25,7 @@ public static class LaneBlockBatching
 /// <summary>
 /// The lane-block mode of <see cref="NeuralOdeTrainer{TSystem}"/> (created by <see cref="LaneBlockBatching.For{TSystem}"/>):
 /// samples that share their start time and observation times are solved together, one per lane, with
-/// <see cref="Ode.LossGradientEnsembleShared{TSystem}"/> — a shared step per block, the discrete adjoint of the lane
+/// <c>Ode.LossGradient(system, EnsembleBatch.Shared(y0s, θ), …, Sensitivity.DiscreteAdjoint)</c> — a shared step per block, the discrete adjoint of the lane
 /// steps, and the parameter gradient summed across lanes without atomics.
 /// </summary>
 /// <remarks>
@@ -67,8 +67,8 @@ internal sealed class LaneBlockEngine<TSystem>(LaneWidth width) : LaneBlockBatch
             TrajectorySample head = batch[group[0]];
             var y0s = new double[group.Length * n];
             for (int j = 0; j < group.Length; j++) batch[group[j]].Y0.CopyTo(y0s, j * n);
-            EnsembleObservationGradient g = Ode.LossGradientEnsembleShared(system, y0s, p, head.T0, head.Times,
-                (j, states, dLdy) => TrajectoryLoss.Compute(loss, states, batch[group[j]].Target, dLdy, count), solver, ensemble);
+            EnsembleGradient g = Ode.LossGradient(system, EnsembleBatch.Shared(y0s, p), head.T0, head.Times,
+                (j, states, dLdy) => TrajectoryLoss.Compute(loss, states, batch[group[j]].Target, dLdy, count), Sensitivity.DiscreteAdjoint, solver, ensemble);
             evaluations += g.ForwardEvaluations + g.BackwardEvaluations;
             vjps += g.VjpEvaluations;
             for (int j = 0; j < group.Length; j++)

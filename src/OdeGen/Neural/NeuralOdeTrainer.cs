@@ -44,7 +44,7 @@ public readonly record struct TrainingProgress(int Iteration, BatchResult Batch)
 
 /// <summary>
 /// Fits the parameters of ODE dynamics to trajectories: for each sample, a forward solve gives the predicted
-/// states at the observation times, the loss gives ∂L/∂ŷ, and <see cref="Ode.Gradient{TSystem}"/> turns that
+/// states at the observation times, the loss gives ∂L/∂ŷ, and <see cref="Ode.Gradient{TSystem}(in TSystem, ReadOnlySpan{double}, ReadOnlySpan{double}, double, ReadOnlySpan{double}, ReadOnlySpan{double}, Sensitivity?, SolverOptions?)"/> turns that
 /// into dL/dθ with the chosen <see cref="OdeGen.Sensitivity"/>; an <see cref="Optimizer"/> takes the step.
 /// Generic over the system, so a generated <c>{Type}.{Method}System</c> and a hand-written struct serve alike.
 /// </summary>
@@ -56,7 +56,7 @@ public readonly record struct TrainingProgress(int Iteration, BatchResult Batch)
 /// </para>
 /// <para>
 /// <see cref="Gradient"/> takes each sample's loss from the gradient's own forward pass
-/// (<see cref="Ode.LossGradient{TSystem}"/>), so one forward solve serves both and the gradient is that of the
+/// (<see cref="Ode.LossGradient{TSystem}(in TSystem, ReadOnlySpan{double}, ReadOnlySpan{double}, double, ReadOnlySpan{double}, ObservationLoss, Sensitivity?, SolverOptions?)"/>), so one forward solve serves both and the gradient is that of the
 /// reported loss (for the discrete adjoint, to rounding). <see cref="Evaluate"/> solves as those forward passes
 /// do, restarting the integrator at each observation time, so it reports the same loss (for the interpolating
 /// adjoint with checkpoints between observation times, to the solver's tolerance); it uses the explicit

@@ -3,7 +3,7 @@ using OdeGen.Solvers;
 namespace OdeGen;
 
 /// <summary>
-/// How <see cref="Ode.Gradient{TSystem}"/> differentiates a solve. The choices are static members and factories
+/// How <see cref="Ode.Gradient{TSystem}(in TSystem, ReadOnlySpan{double}, ReadOnlySpan{double}, double, ReadOnlySpan{double}, ReadOnlySpan{double}, Sensitivity?, SolverOptions?)"/> differentiates a solve. The choices are static members and factories
 /// (<see cref="Forward"/>, <see cref="InterpolatingAdjoint"/>, the default; <see cref="BacksolveAdjoint"/>,
 /// <see cref="Backsolve"/>; <see cref="DiscreteAdjoint"/>); each is an immutable object that carries its own
 /// settings, so a new method is a new member and a new subclass, and existing call sites keep compiling and
@@ -83,7 +83,7 @@ public abstract class Sensitivity
     public override string ToString() => Name;
 
     /// <summary>
-    /// Computes the gradient for inputs that <see cref="Ode.Gradient{TSystem}"/> has already checked:
+    /// Computes the gradient for inputs that <see cref="Ode.Gradient{TSystem}(in TSystem, ReadOnlySpan{double}, ReadOnlySpan{double}, double, ReadOnlySpan{double}, ReadOnlySpan{double}, Sensitivity?, SolverOptions?)"/> has already checked:
     /// sizes match, everything is finite, times are monotone away from t0.
     /// </summary>
     internal abstract OdeGradient Compute<TSystem>(in TSystem system, GradientInputs inputs, SolverOptions options)

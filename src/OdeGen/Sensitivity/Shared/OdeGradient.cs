@@ -2,11 +2,11 @@ namespace OdeGen;
 
 /// <summary>
 /// The gradient of a loss L(y(times[0]), …, y(times[N−1])) with respect to everything the solve depends on,
-/// as computed by <see cref="Ode.Gradient{TSystem}"/>.
+/// as computed by <see cref="Ode.Gradient{TSystem}(in TSystem, ReadOnlySpan{double}, ReadOnlySpan{double}, double, ReadOnlySpan{double}, ReadOnlySpan{double}, Sensitivity?, SolverOptions?)"/>.
 /// </summary>
 /// <remarks>
 /// When a forward or backward solve fails, <see cref="Status"/> says why and every gradient entry is NaN,
-/// so a failed gradient cannot pass for a small one. Bad arguments throw instead (see <see cref="Ode.Gradient{TSystem}"/>).
+/// so a failed gradient cannot pass for a small one. Bad arguments throw instead (see <see cref="Ode.Gradient{TSystem}(in TSystem, ReadOnlySpan{double}, ReadOnlySpan{double}, double, ReadOnlySpan{double}, ReadOnlySpan{double}, Sensitivity?, SolverOptions?)"/>).
 /// </remarks>
 public sealed class OdeGradient
 {
@@ -66,7 +66,7 @@ public sealed class OdeGradient
     public double[] States { get; internal set; } = [];
 
     /// <summary>
-    /// The loss that <see cref="ObservationLoss"/> returned, with <see cref="Ode.LossGradient{TSystem}"/>;
+    /// The loss that <see cref="ObservationLoss"/> returned, with <see cref="Ode.LossGradient{TSystem}(in TSystem, ReadOnlySpan{double}, ReadOnlySpan{double}, double, ReadOnlySpan{double}, ObservationLoss, Sensitivity?, SolverOptions?)"/>;
     /// NaN when dLdy was given, or when the forward pass failed.
     /// </summary>
     public double Loss { get; internal set; } = double.NaN;
