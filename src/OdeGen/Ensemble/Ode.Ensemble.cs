@@ -132,7 +132,7 @@ public static partial class Ode
         sensitivity ??= Sensitivity.InterpolatingAdjoint();
         if (options?.Events is { Count: > 0 })
             throw new NotSupportedException(
-                $"Ensemble gradients do not locate events (SolverOptions.Events; the lanes share their steps): differentiate such trajectories one by one with Ode.Gradient and {sensitivity.Name} or Sensitivity.Forward.");
+                $"Ensemble gradients do not locate events (SolverOptions.Events; the lanes share their steps): differentiate such trajectories one by one with Ode.Gradient and Sensitivity.InterpolatingAdjoint() or Sensitivity.Forward, which differentiate through events.");
         if (sensitivity is not DiscreteAdjointSensitivity discrete)
             return PerTrajectoryGradient.Compute(system, batch, t0, times, dLdy, loss, sensitivity, options, ensemble);
         if (discrete.StepsPerCheckpoint != 1)
