@@ -1,0 +1,22 @@
+namespace OdeGen;
+
+/// <summary>
+/// The back-solve adjoint (see <see cref="Sensitivity.BacksolveAdjoint"/>). Construct one, or call
+/// <see cref="Sensitivity.Backsolve"/>, to give the backward pass its own tolerances or seminorm error control.
+/// </summary>
+public sealed class BacksolveAdjointSensitivity : AdjointSensitivity
+{
+    /// <inheritdoc/>
+    public override string Name => "BacksolveAdjoint" + SettingsSuffix();
+
+    /// <exception cref="NotSupportedException">The options' method is stiff (<see cref="OdeMethod.IsStiff"/>).</exception>
+    internal override OdeGradient Compute<TSystem>(in TSystem system, GradientInputs inputs, SolverOptions options)
+    {
+        RejectEvents(options, "The back-solve adjoint");
+        if (options.Method.IsStiff)
+            throw new NotSupportedException(
+                $"The back-solve adjoint does not support the stiff method {options.Method.Name}: integrating a stiff state backwards is unstable, " +
+                "and its backward Jacobian would need second derivatives of f. Use Sensitivity.InterpolatingAdjoint(...) or Sensitivity.Forward with stiff methods.");
+        return BacksolveAdjointSolver.Gradient(system, inputs, options, this);
+    }
+}
