@@ -65,7 +65,7 @@ internal sealed partial class LaneBlockSolver<TSystem, TLane>
 
     private void Observe(int index, int timeCount, double[] observed, int[] tapeMarks)
     {
-        tapeMarks[index] = Tape?.Count ?? 0;
+        tapeMarks[index] = Observer?.Count ?? 0;
         int n = _n;
         Span<double> lane = _scratch.AsSpan(0, _w);
         for (int g = 0; g < _g; g++)

@@ -34,7 +34,7 @@ internal sealed class ObservationWorker<TSystem, TLane>
         _solver = new LaneBlockSolver<TSystem, TLane>(system, problem);
         int g = _solver.RegisterCount;
         _tape = new LaneTape<TLane>(g * problem.StateCount);
-        _solver.Tape = _tape;
+        _solver.Observer = _tape;
         _reverse = new LaneReverseStep<TSystem, TLane>(system, problem.Options.Method.Tableau, problem.StateCount, problem.ParameterCount, g);
         _lambda = new TLane[g * problem.StateCount];
         _pBar = new TLane[g * problem.ParameterCount];
