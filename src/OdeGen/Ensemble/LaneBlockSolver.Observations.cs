@@ -3,7 +3,7 @@ using OdeGen.Lanes;
 namespace OdeGen.Ensemble;
 
 // Solving a block through a list of observation times, for the ensemble gradients of a loss on the states at those
-// times (Ode.GradientEnsembleAtTimes, Ode.LossGradientEnsemble and their Shared forms). The block stops at each time and restarts there,
+// times (Ode.Gradient and Ode.LossGradient on an EnsembleBatch with the discrete adjoint). The block stops at each time and restarts there,
 // exactly as the scalar discrete adjoint's forward pass restarts its integrator at every observation time (a fresh
 // derivative at the point, a fresh automatic first step, the controller and MaxSteps reset, fixed steps counted from
 // the restart), so with Lane1 — or any width with a fixed step — every lane takes the scalar steps.
