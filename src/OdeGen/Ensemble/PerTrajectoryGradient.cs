@@ -10,7 +10,8 @@ namespace OdeGen.Ensemble;
 /// <remarks>
 /// Rows are written by their own trajectory and the shared-θ sum runs in trajectory order after the loop, so the
 /// results do not depend on the thread count. The solution it reports is one "block" per trajectory
-/// (<see cref="LaneWidth.Lane1"/>), each with the work of its forward pass.
+/// (<see cref="LaneWidth.Lane1"/>), each with the work of its forward pass; a trajectory whose pass failed has NaN
+/// final states and time (the single-trajectory gradient does not report where it stopped).
 /// </remarks>
 internal static class PerTrajectoryGradient
 {
@@ -88,12 +89,12 @@ internal static class PerTrajectoryGradient
             }
         }
 
-        Collect(output, slots, timesCopy, n, m);
+        Collect(output, slots, timesCopy, y0Copy, t0, n, m);
         return output;
     }
 
     // Rows, statuses, work and the sums, in trajectory order.
-    private static void Collect(EnsembleGradient output, OdeGradient?[] slots, double[] times, int n, int m)
+    private static void Collect(EnsembleGradient output, OdeGradient?[] slots, double[] times, double[] y0s, double t0, int n, int m)
     {
         EnsembleSolution solution = output.Solution;
         int rows = times.Length * n;
@@ -103,12 +104,13 @@ internal static class PerTrajectoryGradient
         {
             if (slots[j] is not { } g)
             {
+                // Not integrated: it ends where it started, as in the lane blocks.
                 solution.Statuses[j] = OdeStatus.NonFiniteValue;
-                solution.FinalTimes[j] = double.NaN;
+                solution.FinalTimes[j] = t0;
                 output.Y0.AsSpan(j * n, n).Fill(double.NaN);
                 output.Parameters.AsSpan(j * m, m).Fill(double.NaN);
                 output.DLdy.AsSpan(j * rows, rows).Clear();
-                solution.FinalStates.AsSpan(j * n, n).Fill(double.NaN);
+                y0s.AsSpan(j * n, n).CopyTo(solution.FinalStates.AsSpan(j * n, n));
                 continue;
             }
             bool success = g.Status == OdeStatus.Success;
