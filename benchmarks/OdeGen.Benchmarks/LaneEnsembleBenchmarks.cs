@@ -93,8 +93,8 @@ public class LorenzLaneEnsembleBenchmarks
     public double Ensemble512IntoOneCore()
     {
         var ensemble = new EnsembleOptions { Width = LaneWidth.Lane512, MaxDegreeOfParallelism = 1 };
-        _into ??= Ode.SolveEnsemble(_lorenz, _y0s, _parameters, 0, Steps * Dt, _rk4, ensemble);
-        Ode.SolveEnsembleInto(_lorenz, _y0s, _parameters, 0, Steps * Dt, _into, _rk4, ensemble);
+        _into ??= Ode.Solve(_lorenz, new EnsembleBatch(_y0s, _parameters), 0, Steps * Dt, _rk4, ensemble);
+        Ode.Solve(_lorenz, new EnsembleBatch(_y0s, _parameters), 0, Steps * Dt, _into, _rk4, ensemble);
         double sum = 0;
         foreach (double v in _into.FinalStates) sum += v;
         return sum;
@@ -143,7 +143,7 @@ public class LorenzLaneEnsembleBenchmarks
 
     private double Run<TSystem>(in TSystem system, LaneWidth width, int? threads, bool fused = true) where TSystem : struct, IOdeLaneSystem
     {
-        EnsembleSolution s = Ode.SolveEnsemble(system, _y0s, _parameters, 0, Steps * Dt, _rk4,
+        EnsembleSolution s = Ode.Solve(system, new EnsembleBatch(_y0s, _parameters), 0, Steps * Dt, _rk4,
             new EnsembleOptions { Width = width, MaxDegreeOfParallelism = threads, FusedSteps = fused });
         double sum = 0;
         foreach (double v in s.FinalStates) sum += v;

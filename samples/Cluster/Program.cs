@@ -67,7 +67,7 @@ static async Task RunClient(int trajectories, int minibatch, DistributedEnsemble
     }
     var solve = new SolverOptions { Method = OdeMethod.Dopri5, RelTol = 1e-8, AbsTol = 1e-10 };
     await Compare($"ensemble: {trajectories} Lorenz trajectories, Dopri5, t in [0, 10]", trajectories,
-        () => Task.FromResult(Ode.SolveEnsemble(lorenz, y0s, ps, 0, 10, solve)),
+        () => Task.FromResult(Ode.Solve(lorenz, new EnsembleBatch(y0s, ps), 0, 10, solve)),
         log => cluster.SolveEnsembleAsync(lorenz, y0s, ps, 0, 10, solve, distribution: distribution, log: log),
         (a, b) => Same(a.FinalStates, b.FinalStates) && a.Statuses.SequenceEqual(b.Statuses));
 
@@ -77,7 +77,7 @@ static async Task RunClient(int trajectories, int minibatch, DistributedEnsemble
     double[] theta = [10, 28, 8.0 / 3.0];
     var gradient = new SolverOptions { Method = OdeMethod.Tsit5, RelTol = 1e-7, AbsTol = 1e-9 };
     await Compare($"minibatch gradient: {batch.Length / 3} samples, shared θ, Tsit5, t in [0, 1]", batch.Length / 3,
-        () => Task.FromResult(Ode.GradientEnsembleShared(lorenz, batch, theta, 0, 1, dLdy, gradient)),
+        () => Task.FromResult(Ode.Gradient(lorenz, EnsembleBatch.Shared(batch, theta), 0, [1], dLdy, Sensitivity.DiscreteAdjoint, gradient)),
         log => cluster.GradientEnsembleSharedAsync(lorenz, batch, theta, 0, 1, dLdy, gradient, distribution: distribution, log: log),
         (a, b) => Same(a.SharedParameters!, b.SharedParameters!) && Same(a.Y0, b.Y0));
 

@@ -40,7 +40,7 @@ OdeGradient backsolve = Ode.Gradient(lorenz, y0, p, 0, [T], dLdy, Sensitivity.Ba
 OdeGradient interpolating = Ode.Gradient(lorenz, y0, p, 0, [T], dLdy, Sensitivity.InterpolatingAdjoint(), tight);
 OdeGradient forward = Ode.Gradient(lorenz, y0, p, 0, [T], dLdy, Sensitivity.Forward, tight);
 foreach (var g in new[] { backsolve, interpolating, forward })
-    if (!g.IsSuccess) throw new InvalidOperationException($"{g.Method} failed: {g.Status}");
+    if (!g.IsSuccess) throw new InvalidOperationException($"{g.Sensitivity} failed: {g.Status}");
 double[] fd = FiniteDifferenceGradient();
 string[] names = ["dL/dy0[0]", "dL/dy0[1]", "dL/dy0[2]", "dL/dσ", "dL/dρ", "dL/dβ", "dL/dT"];
 double[][] columns = [Flatten(backsolve), Flatten(interpolating), Flatten(forward), fd];

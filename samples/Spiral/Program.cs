@@ -11,7 +11,8 @@ using Spectre.Console;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
 int iterations = 2000, seed = 0, threads = 1, testEvery = 20, timing = 0, checkpoints = 1;
-string method = "interpolating", model = "generated", outDir = Directory.GetCurrentDirectory(), scheduleName = "hold";
+string? method = null;
+string model = "generated", outDir = Directory.GetCurrentDirectory(), scheduleName = "hold";
 double learningRate = 1e-3;
 bool fromReference = false, plain = Console.IsOutputRedirected, interpolateObservations = false, lanes = false;
 for (int i = 0; i < args.Length; i++)
@@ -52,7 +53,7 @@ for (int i = 0; i < args.Length; i++)
                                        interpolate there (as torchdiffeq does) instead of stopping at each
                   --lanes              minibatch in lane blocks: every segment over t[0..10) (as torchdiffeq batches
                                        them), one per SIMD lane, sharing each step; the gradient is the discrete
-                                       adjoint of the lane steps (--sensitivity is not used); generated model only
+                                       adjoint of the lane steps (--sensitivity discrete, the default with --lanes); generated model only
                   --model NAME         generated ([OdeDynamics] SpiralModel.Rhs) | hand (TanhMlpSystem) (default generated)
                   --from-reference     start from tests/reference/spiral_init.json's weights
                   --seed S             seed of the initial weights and of the batches (default 0)
@@ -67,6 +68,9 @@ for (int i = 0; i < args.Length; i++)
     }
 }
 
+// With --lanes the gradient is the lane discrete adjoint: another --sensitivity is an error (the trainer throws), not ignored.
+method ??= lanes ? "discrete" : "interpolating";
+if (lanes && method != "discrete") throw new ArgumentException($"--lanes computes the discrete adjoint of the lane steps: drop --sensitivity {method} or use --sensitivity discrete.");
 Sensitivity sensitivity = ParseSensitivity(method, checkpoints, interpolateObservations);
 LearningRateSchedule schedule = ParseSchedule(scheduleName, iterations);
 var hand = new TanhMlpSystem(2, SpiralModel.Hidden, MlpInput.Cube);

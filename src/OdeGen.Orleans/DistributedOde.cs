@@ -20,7 +20,7 @@ namespace OdeGen.Orleans;
 /// </remarks>
 public static class DistributedOde
 {
-    /// <summary>As <see cref="Ode.SolveEnsemble{TSystem}"/>, on the cluster.</summary>
+    /// <summary>As <c>Ode.Solve(system, new EnsembleBatch(y0s, ps), …)</c>, on the cluster.</summary>
     /// <param name="cluster">The cluster client (or a grain's grain factory).</param>
     /// <param name="system">The dynamics; every silo has the same type registered.</param>
     /// <param name="y0s">Initial states, row-major N × StateCount.</param>
@@ -40,7 +40,7 @@ public static class DistributedOde
         where TSystem : struct, IOdeLaneSystem =>
         RunSolveAsync(cluster, system, EnsembleKind.Solve, y0s, ps, t0, t1, options, ensemble, distribution, log, cancellationToken);
 
-    /// <summary>As <see cref="Ode.SolveEnsembleShared{TSystem}"/> (one θ for all), on the cluster.</summary>
+    /// <summary>As <c>Ode.Solve(system, EnsembleBatch.Shared(y0s, p), …)</c> (one θ for all), on the cluster.</summary>
     /// <param name="cluster">The cluster client.</param>
     /// <param name="system">The dynamics.</param>
     /// <param name="y0s">Initial states, row-major N × StateCount.</param>
@@ -60,7 +60,7 @@ public static class DistributedOde
         where TSystem : struct, IOdeLaneSystem =>
         RunSolveAsync(cluster, system, EnsembleKind.SolveShared, y0s, p, t0, t1, options, ensemble, distribution, log, cancellationToken);
 
-    /// <summary>As <see cref="Ode.GradientEnsemble{TSystem}"/>, on the cluster.</summary>
+    /// <summary>As <c>Ode.Gradient(system, new EnsembleBatch(y0s, ps), t0, [t1], dLdyT, Sensitivity.DiscreteAdjoint, …)</c>, on the cluster.</summary>
     /// <param name="cluster">The cluster client.</param>
     /// <param name="system">The dynamics.</param>
     /// <param name="y0s">Initial states, row-major N × StateCount.</param>
@@ -82,7 +82,7 @@ public static class DistributedOde
         RunGradientAsync(cluster, system, EnsembleKind.Gradient, y0s, ps, t0, t1, dLdyT, options, ensemble, distribution, log, cancellationToken);
 
     /// <summary>
-    /// As <see cref="Ode.GradientEnsembleShared{TSystem}"/> (a minibatch through one θ), on the cluster:
+    /// As <c>Ode.Gradient(system, EnsembleBatch.Shared(y0s, p), t0, [t1], dLdyT, Sensitivity.DiscreteAdjoint, …)</c> (a minibatch through one θ), on the cluster:
     /// <see cref="EnsembleGradient.SharedParameters"/> is the per-block sums added in block order, as locally.
     /// </summary>
     /// <param name="cluster">The cluster client.</param>
@@ -114,8 +114,8 @@ public static class DistributedOde
         Plan plan = Prepare(cluster, system, shared, y0s, ps, null, options, ensemble, distribution);
         // Validated the way the local call validates, by the local call itself on no trajectories (cheap: no blocks).
         EnsembleSolution empty = shared
-            ? Ode.SolveEnsembleShared(system, [], ps.Span, t0, t1, options, ensemble)
-            : Ode.SolveEnsemble(system, [], [], t0, t1, options, ensemble);
+            ? Ode.Solve(system, EnsembleBatch.Shared([], ps.Span), t0, t1, options, ensemble)
+            : Ode.Solve(system, new EnsembleBatch([], []), t0, t1, options, ensemble);
         if (plan.Blocks == 0) return empty;
         plan = plan with { Wire = WireSolverOptions.From(plan.Options) };
         BlockResult[] results = await GatherAsync(cluster, plan, kind, y0s, ps, null, t0, t1, distribution, log, cancellationToken).ConfigureAwait(false);
@@ -132,15 +132,15 @@ public static class DistributedOde
         bool shared = kind == EnsembleKind.GradientShared;
         Plan plan = Prepare(cluster, system, shared, y0s, ps, dLdyT, options, ensemble, distribution);
         EnsembleGradient empty = shared
-            ? Ode.GradientEnsembleShared(system, [], ps.Span, t0, t1, [], options, ensemble)
-            : Ode.GradientEnsemble(system, [], [], t0, t1, [], options, ensemble);
+            ? Ode.Gradient(system, EnsembleBatch.Shared([], ps.Span), t0, [t1], [], Sensitivity.DiscreteAdjoint, options, ensemble)
+            : Ode.Gradient(system, new EnsembleBatch([], []), t0, [t1], [], Sensitivity.DiscreteAdjoint, options, ensemble);
         CheckFinite(dLdyT.Span);
         if (plan.Blocks == 0) return empty;
         plan = plan with { Wire = WireSolverOptions.From(plan.Options) };
         BlockResult[] results = await GatherAsync(cluster, plan, kind, y0s, ps, dLdyT, t0, t1, distribution, log, cancellationToken).ConfigureAwait(false);
         var solution = new EnsembleSolution(plan.Count, plan.StateCount, plan.Options.SaveAt, plan.Width, plan.LanesPerBlock);
         Fill(solution, plan, results);
-        var gradient = new EnsembleGradient(solution, plan.ParameterCount, shared);
+        var gradient = EnsembleGradient.ForFinalStates(solution, plan.ParameterCount, shared, t1, dLdyT.Span);
         int n = plan.StateCount, m = plan.ParameterCount;
         long vjps = 0;
         foreach (BlockResult r in results) vjps += r.VjpEvaluations;
@@ -163,6 +163,7 @@ public static class DistributedOde
                     for (int k = 0; k < m; k++) total[k] += sums[b * m + k];
             }
         }
+        gradient.CompleteFinalStates();
         return gradient;
     }
 

@@ -6,13 +6,13 @@ namespace OdeGen.Orleans;
 [GenerateSerializer]
 public enum EnsembleKind
 {
-    /// <summary><c>Ode.SolveEnsemble</c>: a θ row per trajectory.</summary>
+    /// <summary><c>Ode.Solve</c> on an <c>EnsembleBatch</c>: a θ row per trajectory.</summary>
     Solve = 0,
-    /// <summary><c>Ode.SolveEnsembleShared</c>: one θ for all.</summary>
+    /// <summary><c>Ode.Solve</c> on <c>EnsembleBatch.Shared</c>: one θ for all.</summary>
     SolveShared,
-    /// <summary><c>Ode.GradientEnsemble</c>: a θ row per trajectory.</summary>
+    /// <summary><c>Ode.Gradient</c> (lane discrete adjoint, loss on the final states) on an <c>EnsembleBatch</c>: a θ row per trajectory.</summary>
     Gradient,
-    /// <summary><c>Ode.GradientEnsembleShared</c>: one θ, and the per-block sums of dL/dθ.</summary>
+    /// <summary><c>Ode.Gradient</c> on <c>EnsembleBatch.Shared</c>: one θ, and the per-block sums of dL/dθ.</summary>
     GradientShared,
 }
 
@@ -63,7 +63,7 @@ public sealed record WireSolverOptions
             throw new ArgumentException("Ensembles do not locate events (the lanes share their steps); solve such trajectories with Ode.Solve.", nameof(options));
         if (!OdeMethod.All.Any(m => ReferenceEquals(m, options.Method)))
             throw new ArgumentException(
-                $"A distributed ensemble sends its method by name, so it must be one of OdeMethod.All; {options.Method.Name} (OdeMethod.FromTableau) is not. Solve it with the local Ode.SolveEnsemble.",
+                $"A distributed ensemble sends its method by name, so it must be one of OdeMethod.All; {options.Method.Name} (OdeMethod.FromTableau) is not. Solve it with the local Ode.Solve(system, EnsembleBatch, …).",
                 nameof(options));
         return new WireSolverOptions
         {

@@ -127,7 +127,7 @@ public static partial class Ode
     /// <param name="t0">Initial time.</param>
     /// <param name="t1">Final time (before t0 integrates backwards).</param>
     /// <param name="options">Solver options; <see cref="SolverOptions.SaveAt"/> adds sensitivities at those times.</param>
-    /// <param name="method">Settings (error control); <see cref="Sensitivity.Forward"/> when null.</param>
+    /// <param name="sensitivity">Settings (error control); <see cref="Sensitivity.Forward"/> when null.</param>
     /// <remarks>Stiff methods work too (the augmented Jacobian is described in docs/sensitivity.md, "Stiff problems").</remarks>
     /// <exception cref="ArgumentException">A size does not match the system, a value is not finite, or SaveAt lies outside [t0, t1].</exception>
     /// <exception cref="NotSupportedException">A stiff method with <see cref="ForwardSensitivity.SensitivitiesInErrorControl"/> false.</exception>
@@ -137,11 +137,11 @@ public static partial class Ode
     /// </exception>
     /// <returns>The result; a failed solve is reported in <see cref="OdeSensitivities.Status"/> with NaN results, not thrown.</returns>
     public static OdeSensitivities Sensitivities<TSystem>(in TSystem system, ReadOnlySpan<double> y0, ReadOnlySpan<double> p,
-        double t0, double t1, SolverOptions? options = null, ForwardSensitivity? method = null)
+        double t0, double t1, SolverOptions? options = null, ForwardSensitivity? sensitivity = null)
         where TSystem : struct, IOdeSystem
     {
         options ??= SolverOptions.Default;
-        method ??= Sensitivity.Forward;
+        ForwardSensitivity forward = sensitivity ?? Sensitivity.Forward;
         Guard.StateAndParameters(system, y0, p);
         Guard.Interval(t0, t1);
         double[] saveTimes = SaveLoop.CheckSaveTimes(options.SaveAt, t0, t1);
@@ -149,7 +149,7 @@ public static partial class Ode
         int n = system.StateCount, m = system.ParameterCount;
         double[] pArray = p.ToArray();
         var counter = new EvaluationCounter();
-        var integrator = ForwardSensitivitySolver.CreateIntegrator(system, pArray, options, method.SensitivitiesInErrorControl, counter, out var field);
+        var integrator = ForwardSensitivitySolver.CreateIntegrator(system, pArray, options, forward.SensitivitiesInErrorControl, counter, out var field);
         double[] x0 = ForwardSensitivitySolver.InitialState(y0, m);
         int d = x0.Length;
         var saved = new double[saveTimes.Length * d];
@@ -219,8 +219,8 @@ public static partial class Ode
     /// </param>
     /// <param name="dLdy">∂L/∂y(times[i]) as row i: times.Length × StateCount, row-major.</param>
     /// <param name="sensitivity">
-    /// The method. When null: <see cref="Sensitivity.InterpolatingAdjoint"/> with its default checkpoints, for every
-    /// method. It is the stable adjoint: the back-solve adjoint re-integrates the state backwards and can return a
+    /// How to differentiate. When null: <see cref="Sensitivity.InterpolatingAdjoint"/> with its default checkpoints, for every
+    /// solver method. It is the stable adjoint: the back-solve adjoint re-integrates the state backwards and can return a
     /// wrong gradient with a Success status on chaotic or dissipative problems (Lorenz at T = 2 is 9 % off), so it
     /// must be asked for by name (<see cref="Sensitivity.BacksolveAdjoint"/>).
     /// </param>
@@ -254,12 +254,12 @@ public static partial class Ode
     }
 
     /// <summary>
-    /// <see cref="Gradient{TSystem}"/> for a loss that is computed from the forward pass itself: once the method's forward solve has
+    /// <see cref="Gradient{TSystem}(in TSystem, ReadOnlySpan{double}, ReadOnlySpan{double}, double, ReadOnlySpan{double}, ReadOnlySpan{double}, Sensitivity?, SolverOptions?)"/> for a loss that is computed from the forward pass itself: once the method's forward solve has
     /// the states at <paramref name="times"/>, <paramref name="loss"/> gets them (row i = y(times[i])) and writes
     /// ∂L/∂y into its second argument (zeroed before the call, times.Length × StateCount); the backward pass then
     /// uses it. One forward solve serves both the loss and the gradient, where computing ∂L/∂y first would need a
     /// solve of its own. The result carries the loss (<see cref="OdeGradient.Loss"/>) and the states
-    /// (<see cref="OdeGradient.States"/>). Arguments, exceptions and failures as in <see cref="Gradient{TSystem}"/>.
+    /// (<see cref="OdeGradient.States"/>). Arguments, exceptions and failures as in <see cref="Gradient{TSystem}(in TSystem, ReadOnlySpan{double}, ReadOnlySpan{double}, double, ReadOnlySpan{double}, ReadOnlySpan{double}, Sensitivity?, SolverOptions?)"/>.
     /// </summary>
     /// <remarks>
     /// With <see cref="Sensitivity.Forward"/> the sensitivities at every observation time are kept until the loss has
@@ -274,7 +274,7 @@ public static partial class Ode
         return Compute(system, inputs, sensitivity, options);
     }
 
-    private static OdeGradient Compute<TSystem>(in TSystem system, GradientInputs inputs, Sensitivity? sensitivity, SolverOptions? options)
+    internal static OdeGradient Compute<TSystem>(in TSystem system, GradientInputs inputs, Sensitivity? sensitivity, SolverOptions? options)
         where TSystem : struct, IOdeSystem
     {
         options ??= SolverOptions.Default;
@@ -287,7 +287,7 @@ public static partial class Ode
 }
 
 /// <summary>
-/// A loss on the states at the observation times, for <see cref="Ode.LossGradient{TSystem}"/>:
+/// A loss on the states at the observation times, for <see cref="Ode.LossGradient{TSystem}(in TSystem, ReadOnlySpan{double}, ReadOnlySpan{double}, double, ReadOnlySpan{double}, ObservationLoss, Sensitivity?, SolverOptions?)"/>:
 /// returns L(y(times[0]), …, y(times[N−1])) and writes ∂L/∂y(times[i]) as row i of <paramref name="dLdy"/>.
 /// </summary>
 /// <param name="states">Row i = y(times[i]), times.Length × StateCount, row-major.</param>

@@ -20,7 +20,7 @@ public sealed class DistributedEnsembleTests(ThreeSiloCluster fixture)
         double[] y0s = Problems.InitialStates(count, seed: 1, nonFinite: 4), ps = Problems.Parameters(count, seed: 2);
         var options = new SolverOptions { Method = OdeMethod.Dopri5, RelTol = 1e-7, AbsTol = 1e-9, SaveAt = [0.25, 0.5, 1.0] };
 
-        EnsembleSolution local = Ode.SolveEnsemble(System, y0s, ps, 0.0, 1.0, options);
+        EnsembleSolution local = Ode.Solve(System, new EnsembleBatch(y0s, ps), 0.0, 1.0, options);
         var log = new DistributedRunLog();
         EnsembleSolution distributed = await _cluster.Client.SolveEnsembleAsync(System, y0s, ps, 0.0, 1.0, options, distribution: ManyRequests, log: log);
 
@@ -37,7 +37,7 @@ public sealed class DistributedEnsembleTests(ThreeSiloCluster fixture)
         double[] y0s = Problems.InitialStates(count, seed: 3);
         var options = new SolverOptions { Method = OdeMethod.RK4, FixedStep = 0.01, SaveAt = [0.5] };
 
-        EnsembleSolution local = Ode.SolveEnsembleShared(System, y0s, Problems.Shared, 0.0, 1.0, options);
+        EnsembleSolution local = Ode.Solve(System, EnsembleBatch.Shared(y0s, Problems.Shared), 0.0, 1.0, options);
         EnsembleSolution distributed = await _cluster.Client.SolveEnsembleSharedAsync(System, y0s, Problems.Shared, 0.0, 1.0, options, distribution: ManyRequests);
 
         Same.Solution(local, distributed);
@@ -53,7 +53,7 @@ public sealed class DistributedEnsembleTests(ThreeSiloCluster fixture)
         double[] y0s = Problems.InitialStates(count, seed: 4, nonFinite: 2), seed = Problems.Seed(count, seed: 5);
         var options = new SolverOptions { Method = OdeMethod.Tsit5, RelTol = 1e-6, AbsTol = 1e-8 };
 
-        EnsembleGradient local = Ode.GradientEnsembleShared(System, y0s, Problems.Shared, 0.0, 0.5, seed, options);
+        EnsembleGradient local = Ode.Gradient(System, EnsembleBatch.Shared(y0s, Problems.Shared), 0.0, [0.5], seed, Sensitivity.DiscreteAdjoint, options);
         EnsembleGradient distributed = await _cluster.Client.GradientEnsembleSharedAsync(System, y0s, Problems.Shared, 0.0, 0.5, seed, options,
             distribution: new DistributedEnsembleOptions { BlocksPerRequest = blocksPerRequest });
 
@@ -68,7 +68,7 @@ public sealed class DistributedEnsembleTests(ThreeSiloCluster fixture)
         double[] y0s = Problems.InitialStates(count, seed: 6), ps = Problems.Parameters(count, seed: 7), seed = Problems.Seed(count, seed: 8);
         var options = new SolverOptions { Method = OdeMethod.Dopri5, RelTol = 1e-6 };
 
-        EnsembleGradient local = Ode.GradientEnsemble(System, y0s, ps, 0.0, 0.5, seed, options);
+        EnsembleGradient local = Ode.Gradient(System, new EnsembleBatch(y0s, ps), 0.0, [0.5], seed, Sensitivity.DiscreteAdjoint, options);
         EnsembleGradient distributed = await _cluster.Client.GradientEnsembleAsync(System, y0s, ps, 0.0, 0.5, seed, options, distribution: ManyRequests);
 
         Same.Gradient(local, distributed);
@@ -157,7 +157,7 @@ public sealed class DistributedEnsembleTests(ThreeSiloCluster fixture)
         double[] y0s = Problems.InitialStates(10, seed: 13), ps = Problems.Parameters(10, seed: 14);
         var stiff = new SolverOptions { Method = OdeMethod.Rodas4 };
 
-        var local = Assert.Throws<ArgumentException>(() => Ode.SolveEnsemble(System, y0s, ps, 0.0, 1.0, stiff));
+        var local = Assert.Throws<ArgumentException>(() => Ode.Solve(System, new EnsembleBatch(y0s, ps), 0.0, 1.0, stiff));
         var distributed = await Assert.ThrowsAsync<ArgumentException>(() => _cluster.Client.SolveEnsembleAsync(System, y0s, ps, 0.0, 1.0, stiff));
         Assert.Equal(local.Message, distributed.Message);
 
@@ -168,7 +168,7 @@ public sealed class DistributedEnsembleTests(ThreeSiloCluster fixture)
     [Fact]
     public async Task EmptyEnsemble_IsTheLocalEmptyResult()
     {
-        EnsembleGradient local = Ode.GradientEnsembleShared(System, [], Problems.Shared, 0.0, 1.0, []);
+        EnsembleGradient local = Ode.Gradient(System, EnsembleBatch.Shared([], Problems.Shared), 0.0, [1.0], [], Sensitivity.DiscreteAdjoint);
         EnsembleGradient distributed = await _cluster.Client.GradientEnsembleSharedAsync(System, Array.Empty<double>(), Problems.Shared, 0.0, 1.0, Array.Empty<double>());
 
         Same.Gradient(local, distributed);

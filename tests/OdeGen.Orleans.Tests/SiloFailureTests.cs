@@ -23,7 +23,7 @@ public sealed class SiloFailureTests : IAsyncLifetime
         const int count = 2_400;
         double[] y0s = Problems.InitialStates(count, seed: 21, nonFinite: 3), seed = Problems.Seed(count, seed: 22);
         var options = new SolverOptions { Method = OdeMethod.Dopri5, RelTol = 1e-8, AbsTol = 1e-10 };
-        EnsembleGradient local = Ode.GradientEnsembleShared(System, y0s, Problems.Shared, 0.0, 2.0, seed, options);
+        EnsembleGradient local = Ode.Gradient(System, EnsembleBatch.Shared(y0s, Problems.Shared), 0.0, [2.0], seed, Sensitivity.DiscreteAdjoint, options);
 
         var log = new DistributedRunLog();
         var distribution = new DistributedEnsembleOptions { BlocksPerRequest = 2, BlockTimeout = TimeSpan.FromSeconds(2), RetryDelay = TimeSpan.FromMilliseconds(50) };

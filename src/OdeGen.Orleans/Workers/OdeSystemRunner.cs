@@ -37,6 +37,7 @@ internal sealed class OdeSystemRunner<TSystem>(TSystem system) : IOdeSystemRunne
         var ensemble = new EnsembleOptions { Width = (LaneWidth)request.Width, MaxDegreeOfParallelism = 1, FusedSteps = request.FusedSteps };
         bool gradient = request.Kind is EnsembleKind.Gradient or EnsembleKind.GradientShared;
         bool shared = request.Kind is EnsembleKind.SolveShared or EnsembleKind.GradientShared;
+        EnsembleParameters layout = shared ? EnsembleParameters.Shared : EnsembleParameters.PerTrajectory;
         int count = request.Count, saves = options.SaveAt?.Length ?? 0, lanes = request.LanesPerBlock;
         var finalStates = new double[count * n];
         var finalTimes = new double[count];
@@ -60,9 +61,8 @@ internal sealed class OdeSystemRunner<TSystem>(TSystem system) : IOdeSystemRunne
             if (gradient)
             {
                 ReadOnlySpan<double> seed = request.Seed.AsSpan(first * n, rows * n);
-                EnsembleGradient g = shared
-                    ? Ode.GradientEnsembleShared(_system, y0s, ps, request.T0, request.T1, seed, options, ensemble)
-                    : Ode.GradientEnsemble(_system, y0s, ps, request.T0, request.T1, seed, options, ensemble);
+                EnsembleGradient g = Ode.Gradient(_system, new EnsembleBatch(y0s, ps, layout), request.T0, [request.T1], seed,
+                    Sensitivity.DiscreteAdjoint, options, ensemble);
                 solution = g.Solution;
                 g.Y0.CopyTo(y0Bar!, first * n);
                 g.Parameters.CopyTo(pBar!, first * m);
@@ -71,9 +71,7 @@ internal sealed class OdeSystemRunner<TSystem>(TSystem system) : IOdeSystemRunne
             }
             else
             {
-                solution = shared
-                    ? Ode.SolveEnsembleShared(_system, y0s, ps, request.T0, request.T1, options, ensemble)
-                    : Ode.SolveEnsemble(_system, y0s, ps, request.T0, request.T1, options, ensemble);
+                solution = Ode.Solve(_system, new EnsembleBatch(y0s, ps, layout), request.T0, request.T1, options, ensemble);
             }
             if (solution.BlockStats.Length != to - from)
                 throw new InvalidOperationException($"{to - from} blocks of {rows} trajectories were solved as {solution.BlockStats.Length} blocks: the client's LanesPerBlock ({lanes}) is not this silo's.");

@@ -1,44 +1,100 @@
 namespace OdeGen;
 
 /// <summary>
-/// The result of <c>Ode.GradientEnsemble</c> / <c>Ode.GradientEnsembleShared</c>: for each trajectory the gradient of
-/// a loss on its final state with respect to its initial state and its parameters (the exact gradient of the discrete
-/// solution the ensemble computed), and for a shared θ their sum.
+/// The result of the ensemble gradients (<c>Ode.Gradient</c> and <c>Ode.LossGradient</c> on an
+/// <see cref="EnsembleBatch"/>): for each trajectory dL/dy0 and dL/dθ of a loss on its states at the observation
+/// times, the states there and, with a loss callback, the loss; for a shared θ also the parameter gradient summed over
+/// the trajectories. <see cref="Sensitivity"/> says how it was computed.
 /// </summary>
-public sealed class EnsembleGradient
+/// <remarks>
+/// A trajectory that fails has NaN rows and is left out of the sums; check <see cref="AllSucceeded"/> or call
+/// <see cref="EnsureSuccess"/>. Results do not depend on the thread count: blocks (or trajectories) write their own rows
+/// and the sums run in order.
+/// </remarks>
+public class EnsembleGradient
 {
-    internal EnsembleGradient(EnsembleSolution solution, int parameterCount, bool shared)
+    internal EnsembleGradient(EnsembleSolution solution, double[] times, int parameterCount, bool shared, bool withLoss, Sensitivity sensitivity)
     {
         Solution = solution;
+        Times = times;
         ParameterCount = parameterCount;
-        Y0 = new double[solution.Count * solution.StateCount];
-        Parameters = new double[solution.Count * parameterCount];
+        Sensitivity = sensitivity;
+        int count = solution.Count, n = solution.StateCount;
+        States = new double[count * times.Length * n];
+        States.AsSpan().Fill(double.NaN);
+        DLdy = new double[count * times.Length * n];
+        Y0 = new double[count * n];
+        Parameters = new double[count * parameterCount];
         SharedParameters = shared ? new double[parameterCount] : null;
+        Losses = new double[count];
+        Losses.AsSpan().Fill(double.NaN);
+        HasLoss = withLoss;
     }
 
-    /// <summary>The forward solve the gradient differentiates (final states, statuses, work).</summary>
+    /// <summary>
+    /// The gradient of a loss on the final states at <paramref name="t1"/> (one observation time), for a solve whose
+    /// <see cref="Y0"/>, <see cref="Parameters"/> and sums are written after this call (the lane final-state driver and the
+    /// distributed ensembles of OdeGen.Orleans): call <see cref="CompleteFinalStates"/> once the solution is filled.
+    /// </summary>
+    internal static EnsembleGradient ForFinalStates(EnsembleSolution solution, int parameterCount, bool shared, double t1, ReadOnlySpan<double> dLdyT)
+    {
+        var g = new EnsembleGradient(solution, [t1], parameterCount, shared, withLoss: false, OdeGen.Sensitivity.DiscreteAdjoint);
+        dLdyT.CopyTo(g.DLdy);
+        return g;
+    }
+
+    /// <summary>Copies the final states of the trajectories that reached t1 into <see cref="States"/> (NaN rows for the others).</summary>
+    internal void CompleteFinalStates()
+    {
+        int n = StateCount;
+        for (int j = 0; j < Count; j++)
+            if (Solution.Statuses[j] == OdeStatus.Success) Solution.FinalStates.AsSpan(j * n, n).CopyTo(States.AsSpan(j * n, n));
+    }
+
+    /// <summary>The forward solve (final states = the states at the last time, statuses, work).</summary>
     public EnsembleSolution Solution { get; }
+    /// <summary>How the gradient was computed (<see cref="OdeGen.Sensitivity.DiscreteAdjoint"/> for the lane blocks).</summary>
+    public Sensitivity Sensitivity { get; }
+    /// <summary>The observation times (a copy).</summary>
+    public double[] Times { get; }
     /// <summary>Number of trajectories.</summary>
     public int Count => Solution.Count;
     /// <summary>States per trajectory (n).</summary>
     public int StateCount => Solution.StateCount;
     /// <summary>Parameters per trajectory (m).</summary>
     public int ParameterCount { get; }
-    /// <summary>dL/dy0, row-major Count × StateCount; NaN rows for trajectories that did not reach t1.</summary>
-    public double[] Y0 { get; }
     /// <summary>
-    /// dL/dθ of each trajectory, row-major Count × ParameterCount (with a shared θ: each sample's own share); NaN rows
-    /// for trajectories that did not reach t1.
+    /// The forward pass's states at the observation times, Count × Times.Length × StateCount (trajectory-major:
+    /// trajectory j's rows are contiguous, row i = y_j(times[i])); NaN from a trajectory's failure on.
     /// </summary>
+    public double[] States { get; }
+    /// <summary>
+    /// ∂L/∂y at the observation times in the layout of <see cref="States"/>: the caller's dLdy, or what the loss
+    /// callback wrote (zero for trajectories that failed, which the callback never sees).
+    /// </summary>
+    public double[] DLdy { get; }
+    /// <summary>dL/dy0, row-major Count × StateCount; NaN rows for trajectories that did not reach the last time.</summary>
+    public double[] Y0 { get; }
+    /// <summary>dL/dθ of each trajectory, row-major Count × ParameterCount (with a shared θ: each one's share); NaN rows for failures.</summary>
     public double[] Parameters { get; }
     /// <summary>
-    /// With a shared θ: Σ over the trajectories that reached t1 of their dL/dθ, summed lane by lane within a block and
-    /// block by block in order, so it does not depend on the thread count. Null for per-trajectory parameters.
+    /// With a shared θ: Σ over the trajectories that succeeded of their dL/dθ, summed in a fixed order (lane by lane
+    /// within a block and block by block, or trajectory by trajectory), so the same bits on any thread count. Null for
+    /// per-trajectory parameters.
     /// </summary>
     public double[]? SharedParameters { get; }
+    /// <summary>True when the gradient came from a loss callback (then <see cref="Losses"/> and <see cref="Loss"/> are its values).</summary>
+    public bool HasLoss { get; }
+    /// <summary>Each trajectory's loss L_j as the callback returned it; NaN for failures and without a callback.</summary>
+    public double[] Losses { get; }
+    /// <summary>
+    /// Σ_j L_j over the trajectories that succeeded, in trajectory order (NaN without a callback). Like
+    /// <see cref="SharedParameters"/> it leaves failed trajectories out: check <see cref="AllSucceeded"/>.
+    /// </summary>
+    public double Loss { get; internal set; } = double.NaN;
     /// <summary>How each trajectory's forward solve ended.</summary>
     public OdeStatus[] Statuses => Solution.Statuses;
-    /// <summary>True when every trajectory reached t1.</summary>
+    /// <summary>True when every trajectory reached the last time.</summary>
     public bool AllSucceeded => Solution.AllSucceeded;
     /// <summary>Throws <see cref="OdeSolverException"/> naming the first failed trajectory, if any; returns this gradient for chaining.</summary>
     public EnsembleGradient EnsureSuccess()
@@ -46,13 +102,19 @@ public sealed class EnsembleGradient
         Solution.EnsureSuccess();
         return this;
     }
-    /// <summary>Lane VJPs of the backward passes (one VjpLanes call counts once).</summary>
+    /// <summary>Evaluations of f in the forward passes (lanes: one EvaluateLanes call per register counts once; <see cref="EnsembleSolution.Stats"/>).</summary>
+    public long ForwardEvaluations => Solution.Stats.FunctionEvaluations;
+    /// <summary>Evaluations of f in the backward passes (for the lane discrete adjoint, the stages recomputed from the tape).</summary>
+    public long BackwardEvaluations { get; internal set; }
+    /// <summary>VJPs of the backward passes (lanes: one VjpLanes call per register counts once).</summary>
     public long VjpEvaluations { get; internal set; }
 
-    /// <summary>dL/dy0 of trajectory <paramref name="i"/>.</summary>
-    public ReadOnlySpan<double> Y0Of(int i) => Y0.AsSpan(Check(i) * StateCount, StateCount);
-    /// <summary>dL/dθ of trajectory <paramref name="i"/>.</summary>
-    public ReadOnlySpan<double> ParametersOf(int i) => Parameters.AsSpan(Check(i) * ParameterCount, ParameterCount);
+    /// <summary>The states of trajectory <paramref name="j"/> at the observation times (Times.Length × StateCount).</summary>
+    public ReadOnlySpan<double> StatesOf(int j) => States.AsSpan(Check(j) * Times.Length * StateCount, Times.Length * StateCount);
+    /// <summary>dL/dy0 of trajectory <paramref name="j"/>.</summary>
+    public ReadOnlySpan<double> Y0Of(int j) => Y0.AsSpan(Check(j) * StateCount, StateCount);
+    /// <summary>dL/dθ of trajectory <paramref name="j"/>.</summary>
+    public ReadOnlySpan<double> ParametersOf(int j) => Parameters.AsSpan(Check(j) * ParameterCount, ParameterCount);
 
-    private int Check(int i) => (uint)i < (uint)Count ? i : throw new ArgumentOutOfRangeException(nameof(i), i, $"The ensemble has {Count} trajectories.");
+    private int Check(int j) => (uint)j < (uint)Count ? j : throw new ArgumentOutOfRangeException(nameof(j), j, $"The ensemble has {Count} trajectories.");
 }

@@ -1,7 +1,7 @@
 namespace OdeGen;
 
 /// <summary>
-/// The result of <see cref="Ode.SolveEnsemble{TSystem}(in TSystem, ReadOnlySpan{double}, ReadOnlySpan{double}, double, double, SolverOptions?, EnsembleOptions?)"/>:
+/// The result of <see cref="Ode.Solve{TSystem}(in TSystem, EnsembleBatch, double, double, SolverOptions?, EnsembleOptions?)"/>:
 /// for each of <see cref="Count"/> trajectories its final state, its saved states, how it ended and the work of its block.
 /// </summary>
 public sealed class EnsembleSolution
@@ -24,7 +24,7 @@ public sealed class EnsembleSolution
     }
 
     /// <summary>
-    /// Prepares this solution to be written again by a solve of the same shape (Ode.SolveEnsembleInto): the saved
+    /// Prepares this solution to be written again by a solve of the same shape (the Ode.Solve overload with a destination): the saved
     /// states go back to NaN, everything else is overwritten by the solve.
     /// </summary>
     internal void Reuse(int count, int stateCount, double[]? saveAt, LaneWidth width, int lanesPerBlock)

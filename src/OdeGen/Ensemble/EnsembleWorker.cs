@@ -26,7 +26,7 @@ internal sealed class EnsembleWorker<TSystem, TLane>
         if (gradient)
         {
             _tape = new LaneTape<TLane>(g * problem.StateCount);
-            _solver.Tape = _tape;
+            _solver.Observer = _tape;
             _reverse = new LaneReverseStep<TSystem, TLane>(system, problem.Options.Method.Tableau, problem.StateCount, problem.ParameterCount, g);
             _lambda = new TLane[g * problem.StateCount];
             _pBar = new TLane[g * problem.ParameterCount];

@@ -33,7 +33,7 @@ internal sealed partial class LaneBlockSolver<TSystem, TLane>
     // Before each block: fuse only without a tape (gradients replay the unfused forward arithmetic).
     private void StartFused(int validLanes)
     {
-        _fma = CanFuse && Tape is null;
+        _fma = CanFuse && Observer is null;
         _replayUntil = 0;
         _validLanes = validLanes;
         FusedStepCount = 0;

@@ -3,7 +3,7 @@ using OdeGen.Lanes;
 namespace OdeGen.Ensemble;
 
 // Solving a block through a list of observation times, for the ensemble gradients of a loss on the states at those
-// times (Ode.GradientEnsembleAtTimes, Ode.LossGradientEnsemble and their Shared forms). The block stops at each time and restarts there,
+// times (Ode.Gradient and Ode.LossGradient on an EnsembleBatch with the discrete adjoint). The block stops at each time and restarts there,
 // exactly as the scalar discrete adjoint's forward pass restarts its integrator at every observation time (a fresh
 // derivative at the point, a fresh automatic first step, the controller and MaxSteps reset, fixed steps counted from
 // the restart), so with Lane1 — or any width with a fixed step — every lane takes the scalar steps.
@@ -65,7 +65,7 @@ internal sealed partial class LaneBlockSolver<TSystem, TLane>
 
     private void Observe(int index, int timeCount, double[] observed, int[] tapeMarks)
     {
-        tapeMarks[index] = Tape?.Count ?? 0;
+        tapeMarks[index] = Observer?.Count ?? 0;
         int n = _n;
         Span<double> lane = _scratch.AsSpan(0, _w);
         for (int g = 0; g < _g; g++)

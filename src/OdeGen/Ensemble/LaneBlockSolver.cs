@@ -88,8 +88,8 @@ internal sealed partial class LaneBlockSolver<TSystem, TLane>
     /// <summary>Registers per block of this solver.</summary>
     public int RegisterCount => _g;
 
-    /// <summary>Records each accepted step for the discrete adjoint when set.</summary>
-    public LaneTape<TLane>? Tape { get; set; }
+    /// <summary>Sees each accepted step when set (a gradient's tape); a solve without one records nothing.</summary>
+    public ILaneStepObserver<TLane>? Observer { get; set; }
 
     /// <summary>The parameters of the block being solved (register g's parameter j at <c>P[g·m + j]</c>).</summary>
     public ReadOnlySpan<TLane> P => _p;
@@ -169,7 +169,7 @@ internal sealed partial class LaneBlockSolver<TSystem, TLane>
         _nextSave = 0;
         _laneError.AsSpan().Clear();   // no attempt yet: nothing to blame on a lane if the first step is already too small
         _anyNonFinite = false;
-        Tape?.Clear();
+        Observer?.Started();
         _y.AsSpan().CopyTo(_yPrev);
         Evaluate(_t0, _y, _fNext);
         _fNext.AsSpan().CopyTo(_fPrev);
@@ -397,7 +397,7 @@ internal sealed partial class LaneBlockSolver<TSystem, TLane>
         _stats.Steps++;
         if (_fixed) _fixedSteps++;
         _extraStagesReady = false;
-        Tape?.Add(_previousTime, tNew - _previousTime, _yPrev);
+        Observer?.Accepted(_previousTime, tNew - _previousTime, _yPrev);
         SaveThrough(tNew, output, atStart: false);
     }
 

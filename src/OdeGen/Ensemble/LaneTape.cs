@@ -5,8 +5,9 @@ namespace OdeGen.Ensemble;
 /// <summary>
 /// The accepted steps of one block for its discrete adjoint: start time, size and start state (all lanes) of each.
 /// Owned by one worker and reused across its blocks, so it grows to the longest block and then stops allocating.
+/// The block solver fills it as the observer of its accepted steps.
 /// </summary>
-internal sealed class LaneTape<TLane> where TLane : unmanaged, ILane<TLane>
+internal sealed class LaneTape<TLane> : ILaneStepObserver<TLane> where TLane : unmanaged, ILane<TLane>
 {
     private readonly int _n;
     private double[] _t = new double[64], _h = new double[64];
@@ -20,9 +21,9 @@ internal sealed class LaneTape<TLane> where TLane : unmanaged, ILane<TLane>
 
     public int Count { get; private set; }
 
-    public void Clear() => Count = 0;
+    public void Started() => Count = 0;
 
-    public void Add(double t, double h, ReadOnlySpan<TLane> y)
+    public void Accepted(double t, double h, ReadOnlySpan<TLane> y)
     {
         if (Count == _t.Length)
         {

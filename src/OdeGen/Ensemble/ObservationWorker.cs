@@ -34,7 +34,7 @@ internal sealed class ObservationWorker<TSystem, TLane>
         _solver = new LaneBlockSolver<TSystem, TLane>(system, problem);
         int g = _solver.RegisterCount;
         _tape = new LaneTape<TLane>(g * problem.StateCount);
-        _solver.Tape = _tape;
+        _solver.Observer = _tape;
         _reverse = new LaneReverseStep<TSystem, TLane>(system, problem.Options.Method.Tableau, problem.StateCount, problem.ParameterCount, g);
         _lambda = new TLane[g * problem.StateCount];
         _pBar = new TLane[g * problem.ParameterCount];
@@ -50,7 +50,7 @@ internal sealed class ObservationWorker<TSystem, TLane>
     /// block's rows of dLdy from the states, then sweeps the steps backwards. Writes the block's rows of Y0 and
     /// Parameters and, for a shared θ, the block's sum into <paramref name="blockSums"/>[block·m …].
     /// </summary>
-    public void Gradient(int block, EnsembleObservationGradient output, EnsembleObservationLoss? loss, double[]? blockSums)
+    public void Gradient(int block, EnsembleGradient output, EnsembleObservationLoss? loss, double[]? blockSums)
     {
         int n = _problem.StateCount, m = _problem.ParameterCount, w = TLane.Count, count = _problem.Count;
         int registers = _solver.RegisterCount, times = _times.Length, rows = times * n;
@@ -110,7 +110,7 @@ internal static class ObservationRunner<TSystem, TLane>
     where TLane : unmanaged, ILane<TLane>
 {
     public static void Gradient(in TSystem system, EnsembleProblem problem, EnsembleOptions ensemble, double[] times,
-        EnsembleObservationGradient output, EnsembleObservationLoss? loss)
+        EnsembleGradient output, EnsembleObservationLoss? loss)
     {
         TSystem copy = system;
         int m = problem.ParameterCount, blocks = EnsembleRunner<TSystem, TLane>.Blocks(problem);

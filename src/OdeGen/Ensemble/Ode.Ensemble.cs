@@ -3,113 +3,156 @@ using OdeGen.Lanes;
 
 namespace OdeGen;
 
+// The ensemble verbs: Solve, Gradient and LossGradient on an EnsembleBatch, the same verbs as for one trajectory.
 public static partial class Ode
 {
     /// <summary>
-    /// Solves N trajectories of the same dynamics, each from its own y0 with its own θ, several at once: blocks of
-    /// <c>TLane.Count</c> trajectories, one per SIMD lane, sharing each step (docs/lanes.md, "Ensembles").
+    /// Solves the trajectories of <paramref name="batch"/> (same dynamics, each from its own y0, with its own or a shared
+    /// θ) several at once: blocks of trajectories, one per SIMD lane, sharing each step (docs/lanes.md).
     /// </summary>
     /// <param name="system">Lane-batched dynamics (a generated system or any <see cref="IOdeLaneSystem"/> struct).</param>
-    /// <param name="y0s">Initial states, row-major N × StateCount (N ≥ 0 follows from the length).</param>
-    /// <param name="ps">Parameters, row-major N × ParameterCount.</param>
+    /// <param name="batch">Initial states and parameters (<see cref="EnsembleBatch"/>).</param>
     /// <param name="t0">Start time (finite).</param>
     /// <param name="t1">End time (finite; t1 &lt; t0 integrates backwards).</param>
     /// <param name="options">An explicit Runge–Kutta method, fixed step or tolerances, SaveAt, limits.</param>
     /// <param name="ensemble">Lane width and threads; <see cref="EnsembleOptions.Default"/> when null.</param>
     /// <returns>Final and saved states, a status per trajectory, the work of each block.</returns>
     /// <exception cref="ArgumentException">Sizes, non-finite times, a stiff method, or options an ensemble does not support (Events, Dense, SaveSteps).</exception>
-    /// <remarks>A trajectory whose own y0 or θ is not finite ends with <see cref="OdeStatus.NonFiniteValue"/> at t0; the others are solved.</remarks>
-    public static EnsembleSolution SolveEnsemble<TSystem>(in TSystem system, ReadOnlySpan<double> y0s, ReadOnlySpan<double> ps,
-        double t0, double t1, SolverOptions? options = null, EnsembleOptions? ensemble = null)
+    /// <remarks>
+    /// With an adaptive method the lanes of a block share their steps (the error is the largest of the lanes' norms),
+    /// so a trajectory's result differs from <see cref="Solve{TSystem}(in TSystem, ReadOnlySpan{double}, ReadOnlySpan{double}, double, double, SolverOptions?)"/>
+    /// at the level of the tolerance; with a fixed step (<see cref="EnsembleOptions.FusedSteps"/> off) or
+    /// <see cref="LaneWidth.Lane1"/> it is the same bits. A trajectory whose own y0 or θ is not finite ends with
+    /// <see cref="OdeStatus.NonFiniteValue"/> at t0; the others are solved.
+    /// </remarks>
+    public static EnsembleSolution Solve<TSystem>(in TSystem system, EnsembleBatch batch, double t0, double t1,
+        SolverOptions? options = null, EnsembleOptions? ensemble = null)
         where TSystem : struct, IOdeLaneSystem
     {
-        using EnsembleProblem problem = CreateProblem(system, y0s, ps, shared: false, t0, t1, ref options, ref ensemble);
+        using EnsembleProblem problem = CreateProblem(system, batch.InitialStates, batch.Parameters, batch.SharesParameters, t0, t1, ref options, ref ensemble);
         return RunEnsemble(system, problem, ensemble!);
     }
 
     /// <summary>
-    /// As <see cref="SolveEnsemble{TSystem}"/>, writing into <paramref name="destination"/> — the solution of an earlier call
-    /// with the same number of trajectories and states, the same save times and the same width — instead of new arrays,
-    /// so that solving again and again (a sweep inside a loop, a product's time step) allocates next to nothing.
+    /// As <see cref="Solve{TSystem}(in TSystem, EnsembleBatch, double, double, SolverOptions?, EnsembleOptions?)"/>, writing
+    /// into <paramref name="destination"/> — the solution of an earlier call with the same number of trajectories and
+    /// states, the same save times and the same width — instead of new arrays, so that solving again and again (a sweep
+    /// inside a loop, a product's time step) allocates next to nothing.
     /// </summary>
     /// <param name="system">Lane-batched dynamics.</param>
-    /// <param name="y0s">Initial states, row-major N × StateCount.</param>
-    /// <param name="ps">Parameters, row-major N × ParameterCount.</param>
+    /// <param name="batch">Initial states and parameters.</param>
     /// <param name="t0">Start time (finite).</param>
     /// <param name="t1">End time (finite).</param>
     /// <param name="destination">Overwritten: every row, status and statistic.</param>
-    /// <param name="options">As for <see cref="SolveEnsemble{TSystem}"/>.</param>
+    /// <param name="options">As for the solve that returns a new solution.</param>
     /// <param name="ensemble">Lane width and threads.</param>
-    /// <exception cref="ArgumentException">As for <see cref="SolveEnsemble{TSystem}"/>, or a destination of another shape.</exception>
-    public static void SolveEnsembleInto<TSystem>(in TSystem system, ReadOnlySpan<double> y0s, ReadOnlySpan<double> ps,
-        double t0, double t1, EnsembleSolution destination, SolverOptions? options = null, EnsembleOptions? ensemble = null)
+    /// <exception cref="ArgumentException">As for the solve that returns a new solution, or a destination of another shape.</exception>
+    public static void Solve<TSystem>(in TSystem system, EnsembleBatch batch, double t0, double t1, EnsembleSolution destination,
+        SolverOptions? options = null, EnsembleOptions? ensemble = null)
         where TSystem : struct, IOdeLaneSystem
     {
         ArgumentNullException.ThrowIfNull(destination);
-        using EnsembleProblem problem = CreateProblem(system, y0s, ps, shared: false, t0, t1, ref options, ref ensemble);
+        using EnsembleProblem problem = CreateProblem(system, batch.InitialStates, batch.Parameters, batch.SharesParameters, t0, t1, ref options, ref ensemble);
         LaneWidth width = ensemble!.ResolvedWidth;
         destination.Reuse(problem.Count, problem.StateCount, problem.Options.SaveAt, width, LanesPerBlock(problem, width));
         Solve(system, problem, ensemble, destination);
     }
 
     /// <summary>
-    /// As <see cref="SolveEnsemble{TSystem}"/> with one θ for every trajectory (a minibatch through one model).
-    /// </summary>
-    /// <param name="system">Lane-batched dynamics.</param>
-    /// <param name="y0s">Initial states, row-major N × StateCount.</param>
-    /// <param name="p">The shared parameters, length ParameterCount, finite.</param>
-    /// <param name="t0">Start time (finite).</param>
-    /// <param name="t1">End time (finite).</param>
-    /// <param name="options">An explicit Runge–Kutta method, fixed step or tolerances, SaveAt, limits.</param>
-    /// <param name="ensemble">Lane width and threads.</param>
-    public static EnsembleSolution SolveEnsembleShared<TSystem>(in TSystem system, ReadOnlySpan<double> y0s, ReadOnlySpan<double> p,
-        double t0, double t1, SolverOptions? options = null, EnsembleOptions? ensemble = null)
-        where TSystem : struct, IOdeLaneSystem
-    {
-        using EnsembleProblem problem = CreateProblem(system, y0s, p, shared: true, t0, t1, ref options, ref ensemble);
-        return RunEnsemble(system, problem, ensemble!);
-    }
-
-    /// <summary>
-    /// For a loss L = Σ_i L_i(y_i(t1)) on the final states: each trajectory's dL/dy0 and dL/dθ, the exact gradient of
-    /// the discrete solution (the discrete adjoint of the lane steps the forward pass took, from its recorded states).
+    /// The gradient of a loss on the states of every trajectory of <paramref name="batch"/> at observation times shared by
+    /// all, L = Σ_j L_j(y_j(times[0]), …): each trajectory's dL/dy0 and dL/dθ (and, for a shared θ, their sum), as
+    /// <see cref="Gradient{TSystem}(in TSystem, ReadOnlySpan{double}, ReadOnlySpan{double}, double, ReadOnlySpan{double}, ReadOnlySpan{double}, Sensitivity?, SolverOptions?)"/>
+    /// gives it for one trajectory.
     /// </summary>
     /// <param name="system">Lane-batched dynamics with VJPs.</param>
-    /// <param name="y0s">Initial states, row-major N × StateCount.</param>
-    /// <param name="ps">Parameters, row-major N × ParameterCount.</param>
+    /// <param name="batch">Initial states and parameters.</param>
     /// <param name="t0">Start time (finite).</param>
-    /// <param name="t1">End time (finite).</param>
-    /// <param name="dLdyT">∂L/∂y(t1), row-major N × StateCount, finite.</param>
-    /// <param name="options">As for <see cref="SolveEnsemble{TSystem}"/> (SaveAt is allowed; the loss is on the final states only).</param>
+    /// <param name="times">
+    /// Observation times, the same for every trajectory: strictly increasing after t0 (or strictly decreasing before
+    /// it); times[0] may equal t0. A loss on the final states is <c>times = [t1]</c>.
+    /// </param>
+    /// <param name="dLdy">
+    /// ∂L/∂y_j(times[i]) at [(j·times.Length + i)·StateCount + q]: N × times.Length × StateCount, trajectory-major
+    /// (trajectory j's rows are its own single-trajectory dLdy), finite.
+    /// </param>
+    /// <param name="sensitivity">
+    /// How to differentiate; null means what it means for one trajectory (<see cref="Sensitivity.InterpolatingAdjoint"/>).
+    /// <see cref="Sensitivity.DiscreteAdjoint"/> runs in lane blocks: the exact gradient of the discrete solution the
+    /// blocks compute, one backward sweep per block (with an adaptive method the lanes of a block share their steps, so
+    /// per trajectory it is the single-trajectory discrete adjoint to the solver's tolerance; with a fixed step or
+    /// <see cref="LaneWidth.Lane1"/>, to rounding). <see cref="Sensitivity.Forward"/>, <see cref="Sensitivity.InterpolatingAdjoint"/>
+    /// and <see cref="Sensitivity.BacksolveAdjoint"/> run trajectory by trajectory, in parallel, and give for each exactly
+    /// what the single-trajectory call gives (stiff methods included).
+    /// </param>
+    /// <param name="options">
+    /// Solver options for every pass. SaveAt only with the lane discrete adjoint and one observation time after t0 (it
+    /// then fills <see cref="EnsembleSolution.SavedStates"/>); elsewhere the observation times are where the gradient saves.
+    /// </param>
+    /// <param name="ensemble">Lane width and threads (the per-trajectory sensitivities use the threads only).</param>
+    /// <returns>The gradient rows, the states at the times, statuses and work; a trajectory that fails has NaN rows.</returns>
+    /// <exception cref="ArgumentException">Sizes, times that are not monotone away from t0, non-finite values, or options the path does not support.</exception>
+    /// <exception cref="NotSupportedException">
+    /// SolverOptions.Events (lanes share their steps), or <see cref="DiscreteAdjointSensitivity.StepsPerCheckpoint"/> above 1
+    /// (the lane blocks keep every step): the message names the sensitivities that work.
+    /// </exception>
+    public static EnsembleGradient Gradient<TSystem>(in TSystem system, EnsembleBatch batch, double t0, ReadOnlySpan<double> times,
+        ReadOnlySpan<double> dLdy, Sensitivity? sensitivity = null, SolverOptions? options = null, EnsembleOptions? ensemble = null)
+        where TSystem : struct, IOdeLaneSystem =>
+        BatchGradient(system, batch, t0, times, dLdy, loss: null, sensitivity, options, ensemble);
+
+    /// <summary>
+    /// The ensemble gradient for a loss computed from the forward pass itself, as
+    /// <see cref="LossGradient{TSystem}(in TSystem, ReadOnlySpan{double}, ReadOnlySpan{double}, double, ReadOnlySpan{double}, ObservationLoss, Sensitivity?, SolverOptions?)"/>
+    /// is for one trajectory: once a trajectory's forward pass has its states at the times, <paramref name="loss"/> gets
+    /// them and writes ∂L_j/∂y; the backward pass then uses it. The result carries the states, each L_j and their sum
+    /// (<see cref="EnsembleGradient.Loss"/>). Arguments, sensitivities and exceptions as for
+    /// <see cref="Gradient{TSystem}(in TSystem, EnsembleBatch, double, ReadOnlySpan{double}, ReadOnlySpan{double}, Sensitivity?, SolverOptions?, EnsembleOptions?)"/>.
+    /// </summary>
+    /// <param name="system">Lane-batched dynamics with VJPs.</param>
+    /// <param name="batch">Initial states and parameters.</param>
+    /// <param name="t0">Start time (finite).</param>
+    /// <param name="times">Observation times shared by every trajectory.</param>
+    /// <param name="loss">Each trajectory's loss and ∂L_j/∂y (may be called on several threads at once, see <see cref="EnsembleObservationLoss"/>).</param>
+    /// <param name="sensitivity">How to differentiate (null: <see cref="Sensitivity.InterpolatingAdjoint"/>, as for one trajectory).</param>
+    /// <param name="options">Solver options for every pass; no SaveAt.</param>
     /// <param name="ensemble">Lane width and threads.</param>
-    public static EnsembleGradient GradientEnsemble<TSystem>(in TSystem system, ReadOnlySpan<double> y0s, ReadOnlySpan<double> ps,
-        double t0, double t1, ReadOnlySpan<double> dLdyT, SolverOptions? options = null, EnsembleOptions? ensemble = null)
+    public static EnsembleGradient LossGradient<TSystem>(in TSystem system, EnsembleBatch batch, double t0, ReadOnlySpan<double> times,
+        EnsembleObservationLoss loss, Sensitivity? sensitivity = null, SolverOptions? options = null, EnsembleOptions? ensemble = null)
+        where TSystem : struct, IOdeLaneSystem
+    {
+        ArgumentNullException.ThrowIfNull(loss);
+        return BatchGradient(system, batch, t0, times, default, loss, sensitivity, options, ensemble);
+    }
+
+    // Chooses the path for the sensitivity: the lane blocks for the discrete adjoint, one trajectory at a time for the others.
+    private static EnsembleGradient BatchGradient<TSystem>(in TSystem system, EnsembleBatch batch, double t0, ReadOnlySpan<double> times,
+        ReadOnlySpan<double> dLdy, EnsembleObservationLoss? loss, Sensitivity? sensitivity, SolverOptions? options, EnsembleOptions? ensemble)
+        where TSystem : struct, IOdeLaneSystem
+    {
+        sensitivity ??= Sensitivity.InterpolatingAdjoint();
+        if (options?.Events is { Count: > 0 })
+            throw new NotSupportedException(
+                $"Ensemble gradients do not locate events (SolverOptions.Events; the lanes share their steps): differentiate such trajectories one by one with Ode.Gradient and Sensitivity.InterpolatingAdjoint() or Sensitivity.Forward, which differentiate through events.");
+        if (sensitivity is not DiscreteAdjointSensitivity discrete)
+            return PerTrajectoryGradient.Compute(system, batch, t0, times, dLdy, loss, sensitivity, options, ensemble);
+        if (discrete.StepsPerCheckpoint != 1)
+            throw new NotSupportedException(
+                $"The lane discrete adjoint of an ensemble keeps every step, so {discrete.Name} is not supported: use Sensitivity.DiscreteAdjoint (every step kept), " +
+                "or Sensitivity.InterpolatingAdjoint(...), Sensitivity.Forward or Sensitivity.BacksolveAdjoint, which run trajectory by trajectory.");
+        // A loss on the final states alone: the driver that also honours SaveAt. It takes the same steps and reverses
+        // them with the same seed as the observation driver with one time (a test holds the two to the same bits).
+        if (loss is null && times.Length == 1 && options?.SaveAt is not null && double.IsFinite(t0) && double.IsFinite(times[0]) && times[0] != t0)
+            return FinalStateGradient(system, batch.InitialStates, batch.Parameters, batch.SharesParameters, t0, times[0], dLdy, options, ensemble);
+        return ObservationGradient(system, batch.InitialStates, batch.Parameters, batch.SharesParameters, t0, times, dLdy, loss, options, ensemble, legacy: false);
+    }
+
+    // The lane discrete adjoint of a loss on the final states (the obsolete GradientEnsemble, Orleans's blocks): dLdyT is N × StateCount.
+    internal static EnsembleGradient FinalStateGradient<TSystem>(in TSystem system, ReadOnlySpan<double> y0s, ReadOnlySpan<double> ps, bool shared,
+        double t0, double t1, ReadOnlySpan<double> dLdyT, SolverOptions? options, EnsembleOptions? ensemble)
         where TSystem : struct, IOdeLaneSystem
     {
         if (options is not null) Sensitivity.RejectEvents(options, "The ensemble gradient (lanes share their steps)", anyEvent: true);
-        using EnsembleProblem problem = CreateProblem(system, y0s, ps, shared: false, t0, t1, ref options, ref ensemble);
-        double[] seed = CheckSeed(dLdyT, problem);
-        return RunGradient(system, problem, ensemble!, seed);
-    }
-
-    /// <summary>
-    /// As <see cref="GradientEnsemble{TSystem}"/> with one θ for every trajectory: also the parameter gradient summed
-    /// over the minibatch (<see cref="EnsembleGradient.SharedParameters"/>), independent of the thread count.
-    /// </summary>
-    /// <param name="system">Lane-batched dynamics with VJPs.</param>
-    /// <param name="y0s">Initial states, row-major N × StateCount.</param>
-    /// <param name="p">The shared parameters, length ParameterCount, finite.</param>
-    /// <param name="t0">Start time (finite).</param>
-    /// <param name="t1">End time (finite).</param>
-    /// <param name="dLdyT">∂L/∂y(t1), row-major N × StateCount, finite.</param>
-    /// <param name="options">As for <see cref="SolveEnsemble{TSystem}"/>.</param>
-    /// <param name="ensemble">Lane width and threads.</param>
-    public static EnsembleGradient GradientEnsembleShared<TSystem>(in TSystem system, ReadOnlySpan<double> y0s, ReadOnlySpan<double> p,
-        double t0, double t1, ReadOnlySpan<double> dLdyT, SolverOptions? options = null, EnsembleOptions? ensemble = null)
-        where TSystem : struct, IOdeLaneSystem
-    {
-        if (options is not null) Sensitivity.RejectEvents(options, "The ensemble gradient (lanes share their steps)", anyEvent: true);
-        using EnsembleProblem problem = CreateProblem(system, y0s, p, shared: true, t0, t1, ref options, ref ensemble);
+        using EnsembleProblem problem = CreateProblem(system, y0s, ps, shared, t0, t1, ref options, ref ensemble);
         double[] seed = CheckSeed(dLdyT, problem);
         return RunGradient(system, problem, ensemble!, seed);
     }
@@ -192,7 +235,7 @@ public static partial class Ode
         where TSystem : struct, IOdeLaneSystem
     {
         LaneWidth width = ensemble.ResolvedWidth;
-        var gradient = new EnsembleGradient(CreateEnsembleSolution(problem, width), problem.ParameterCount, problem.SharedParameters);
+        var gradient = EnsembleGradient.ForFinalStates(CreateEnsembleSolution(problem, width), problem.ParameterCount, problem.SharedParameters, problem.T1, seed);
         switch (width)
         {
             case LaneWidth.Lane512: EnsembleRunner<TSystem, Lane512>.Gradient(system, problem, ensemble, gradient, seed); break;
@@ -200,6 +243,7 @@ public static partial class Ode
             case LaneWidth.Lane128: EnsembleRunner<TSystem, Lane128>.Gradient(system, problem, ensemble, gradient, seed); break;
             default: EnsembleRunner<TSystem, Lane1>.Gradient(system, problem, ensemble, gradient, seed); break;
         }
+        gradient.CompleteFinalStates();
         return gradient;
     }
 

@@ -6,7 +6,7 @@ namespace OdeGen;
 /// <summary>
 /// Lane dynamics that can also run fixed Runge–Kutta steps fused: every stage of a step computed in registers
 /// (<see cref="ILaneRegisters{TSelf, TLane}"/>), f inlined into the stepper. The generator implements it for
-/// straight-line dynamics (no loops left after unrolling) with constant state indices; <see cref="Ode.SolveEnsemble"/>
+/// straight-line dynamics (no loops left after unrolling) with constant state indices; <see cref="Ode.Solve{TSystem}(in TSystem, EnsembleBatch, double, double, SolverOptions?, EnsembleOptions?)"/>
 /// uses it for fixed-step explicit methods of up to four stages (Euler, Midpoint, Heun, RK4) unless
 /// <see cref="EnsembleOptions.FusedSteps"/> is off.
 /// </summary>

@@ -25,7 +25,7 @@ public static class LaneBlockBatching
 /// <summary>
 /// The lane-block mode of <see cref="NeuralOdeTrainer{TSystem}"/> (created by <see cref="LaneBlockBatching.For{TSystem}"/>):
 /// samples that share their start time and observation times are solved together, one per lane, with
-/// <see cref="Ode.LossGradientEnsembleShared{TSystem}"/> — a shared step per block, the discrete adjoint of the lane
+/// <c>Ode.LossGradient(system, EnsembleBatch.Shared(y0s, θ), …, Sensitivity.DiscreteAdjoint)</c> — a shared step per block, the discrete adjoint of the lane
 /// steps, and the parameter gradient summed across lanes without atomics.
 /// </summary>
 /// <remarks>
@@ -33,8 +33,8 @@ public static class LaneBlockBatching
 /// times (torchdiffeq's <c>batch_t</c>), form one group; samples with times of their own form groups of one and gain
 /// nothing. Groups are solved in order of their first sample; the batch loss is summed in sample order and the
 /// gradient group by group, so the numbers do not depend on the thread count.</para>
-/// <para>The gradient is always the discrete adjoint of the lane steps (the trainer's <c>Sensitivity</c> is not used).
-/// With an adaptive method the lanes of a block share their steps (error = the largest of the lanes' norms), so the
+/// <para>The gradient is the discrete adjoint of the lane steps: the trainer's <c>Sensitivity</c> reports
+/// <see cref="Sensitivity.DiscreteAdjoint"/> in this mode, and setting another one with it throws. With an adaptive method the lanes of a block share their steps (error = the largest of the lanes' norms), so the
 /// result differs from the per-sample discrete adjoint at the level of the solver's tolerance; with a fixed step it
 /// equals it up to the order of the sums.</para>
 /// </remarks>
@@ -47,14 +47,14 @@ public abstract class LaneBlockBatching<TSystem> where TSystem : struct, IOdeSys
     public LaneWidth Width { get; }
 
     internal abstract BatchResult Gradient(in TSystem system, double[] p, IReadOnlyList<TrajectorySample> batch, int count,
-        TrajectoryLossKind loss, SolverOptions solver, int threads, Span<double> gradient);
+        TrajectoryLossKind loss, Sensitivity sensitivity, SolverOptions solver, int threads, Span<double> gradient);
 }
 
 internal sealed class LaneBlockEngine<TSystem>(LaneWidth width) : LaneBlockBatching<TSystem>(width)
     where TSystem : struct, IOdeLaneSystem
 {
     internal override BatchResult Gradient(in TSystem system, double[] p, IReadOnlyList<TrajectorySample> batch, int count,
-        TrajectoryLossKind loss, SolverOptions solver, int threads, Span<double> gradient)
+        TrajectoryLossKind loss, Sensitivity sensitivity, SolverOptions solver, int threads, Span<double> gradient)
     {
         int n = system.StateCount, m = system.ParameterCount;
         var ensemble = new EnsembleOptions { Width = Width, MaxDegreeOfParallelism = threads };
@@ -67,8 +67,8 @@ internal sealed class LaneBlockEngine<TSystem>(LaneWidth width) : LaneBlockBatch
             TrajectorySample head = batch[group[0]];
             var y0s = new double[group.Length * n];
             for (int j = 0; j < group.Length; j++) batch[group[j]].Y0.CopyTo(y0s, j * n);
-            EnsembleObservationGradient g = Ode.LossGradientEnsembleShared(system, y0s, p, head.T0, head.Times,
-                (j, states, dLdy) => TrajectoryLoss.Compute(loss, states, batch[group[j]].Target, dLdy, count), solver, ensemble);
+            EnsembleGradient g = Ode.LossGradient(system, EnsembleBatch.Shared(y0s, p), head.T0, head.Times,
+                (j, states, dLdy) => TrajectoryLoss.Compute(loss, states, batch[group[j]].Target, dLdy, count), sensitivity, solver, ensemble);
             evaluations += g.ForwardEvaluations + g.BackwardEvaluations;
             vjps += g.VjpEvaluations;
             for (int j = 0; j < group.Length; j++)

@@ -44,7 +44,7 @@ public readonly record struct TrainingProgress(int Iteration, BatchResult Batch)
 
 /// <summary>
 /// Fits the parameters of ODE dynamics to trajectories: for each sample, a forward solve gives the predicted
-/// states at the observation times, the loss gives ∂L/∂ŷ, and <see cref="Ode.Gradient{TSystem}"/> turns that
+/// states at the observation times, the loss gives ∂L/∂ŷ, and <see cref="Ode.Gradient{TSystem}(in TSystem, ReadOnlySpan{double}, ReadOnlySpan{double}, double, ReadOnlySpan{double}, ReadOnlySpan{double}, Sensitivity?, SolverOptions?)"/> turns that
 /// into dL/dθ with the chosen <see cref="OdeGen.Sensitivity"/>; an <see cref="Optimizer"/> takes the step.
 /// Generic over the system, so a generated <c>{Type}.{Method}System</c> and a hand-written struct serve alike.
 /// </summary>
@@ -56,7 +56,7 @@ public readonly record struct TrainingProgress(int Iteration, BatchResult Batch)
 /// </para>
 /// <para>
 /// <see cref="Gradient"/> takes each sample's loss from the gradient's own forward pass
-/// (<see cref="Ode.LossGradient{TSystem}"/>), so one forward solve serves both and the gradient is that of the
+/// (<see cref="Ode.LossGradient{TSystem}(in TSystem, ReadOnlySpan{double}, ReadOnlySpan{double}, double, ReadOnlySpan{double}, ObservationLoss, Sensitivity?, SolverOptions?)"/>), so one forward solve serves both and the gradient is that of the
 /// reported loss (for the discrete adjoint, to rounding). <see cref="Evaluate"/> solves as those forward passes
 /// do, restarting the integrator at each observation time, so it reports the same loss (for the interpolating
 /// adjoint with checkpoints between observation times, to the solver's tolerance); it uses the explicit
@@ -80,8 +80,22 @@ public sealed class NeuralOdeTrainer<TSystem> where TSystem : struct, IOdeSystem
     /// <summary>Solver options of every solve (default: Dopri5 at rtol 1e-7, atol 1e-9, torchdiffeq's spiral demo).</summary>
     public SolverOptions Solver { get; init; } = new() { RelTol = 1e-7, AbsTol = 1e-9 };
 
-    /// <summary>How gradients are computed (default: the interpolating adjoint).</summary>
-    public Sensitivity Sensitivity { get; init; } = Sensitivity.InterpolatingAdjoint();
+    /// <summary>
+    /// How gradients are computed. Default: the interpolating adjoint, or, with <see cref="LaneBlocks"/>, the discrete
+    /// adjoint of the lane steps (the only sensitivity lane blocks compute). Setting another sensitivity together with
+    /// <see cref="LaneBlocks"/> throws, so one never silently overrides the other.
+    /// </summary>
+    /// <exception cref="ArgumentException">Set to anything but <see cref="Sensitivity.DiscreteAdjoint"/> while <see cref="LaneBlocks"/> is set.</exception>
+    public Sensitivity Sensitivity
+    {
+        get => _sensitivity ?? (_laneBlocks is null ? DefaultSensitivity : Sensitivity.DiscreteAdjoint);
+        init
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            _sensitivity = value;
+            CheckLaneBlocks();
+        }
+    }
 
     /// <summary>The loss (default: mean absolute error).</summary>
     public TrajectoryLossKind Loss { get; init; } = TrajectoryLossKind.MeanAbsolute;
@@ -89,11 +103,35 @@ public sealed class NeuralOdeTrainer<TSystem> where TSystem : struct, IOdeSystem
     /// <summary>
     /// Null (default): <see cref="Gradient"/> solves and differentiates each sample on its own with
     /// <see cref="Sensitivity"/>. Set (<c>LaneBlocks = LaneBlockBatching.For(system)</c>, for a lane-batched system):
-    /// samples that share their times go through lane blocks, one per SIMD lane, with the discrete adjoint of the
-    /// lane steps (see <see cref="LaneBlockBatching{TSystem}"/>; <see cref="Sensitivity"/> is then not used).
-    /// <see cref="Evaluate"/> stays per sample.
+    /// samples that share their times go through lane blocks, one per SIMD lane, as one ensemble gradient
+    /// (<c>Ode.LossGradient</c> on an <see cref="EnsembleBatch"/>) with <see cref="Sensitivity.DiscreteAdjoint"/>, which
+    /// <see cref="Sensitivity"/> then reports (see <see cref="LaneBlockBatching{TSystem}"/>). <see cref="Evaluate"/> stays per sample.
     /// </summary>
-    public LaneBlockBatching<TSystem>? LaneBlocks { get; init; }
+    /// <exception cref="ArgumentException">Set while <see cref="Sensitivity"/> is set to another sensitivity than the discrete adjoint.</exception>
+    public LaneBlockBatching<TSystem>? LaneBlocks
+    {
+        get => _laneBlocks;
+        init
+        {
+            _laneBlocks = value;
+            CheckLaneBlocks();
+        }
+    }
+
+    private static readonly Sensitivity DefaultSensitivity = Sensitivity.InterpolatingAdjoint();
+    private readonly Sensitivity? _sensitivity;
+    private readonly LaneBlockBatching<TSystem>? _laneBlocks;
+
+    // Lane blocks compute the discrete adjoint of their steps (every step kept): any other explicit choice is a conflict,
+    // reported where the trainer is configured rather than resolved silently in favour of one of the two.
+    private void CheckLaneBlocks()
+    {
+        if (_laneBlocks is null || _sensitivity is null or DiscreteAdjointSensitivity { StepsPerCheckpoint: 1 }) return;
+        throw new ArgumentException(
+            $"LaneBlocks differentiates the lane steps with Sensitivity.DiscreteAdjoint, but Sensitivity is {_sensitivity.Name}: " +
+            $"set Sensitivity = Sensitivity.DiscreteAdjoint (or leave it unset) to train in lane blocks, or leave LaneBlocks unset to train with {_sensitivity.Name} one sample at a time.",
+            nameof(Sensitivity));
+    }
 
     /// <summary>Samples solved at once (default 1); in lane-block mode, the threads over blocks. Results do not depend on it.</summary>
     public int MaxDegreeOfParallelism
@@ -115,7 +153,7 @@ public sealed class NeuralOdeTrainer<TSystem> where TSystem : struct, IOdeSystem
         if (gradient.Length != m) throw new ArgumentException($"gradient has {gradient.Length} entries; the system has {m} parameters.", nameof(gradient));
         int count = EntryCount(batch);
         double[] p = parameters.ToArray();
-        if (LaneBlocks is { } lanes) return lanes.Gradient(_system, p, batch, count, Loss, Solver, MaxDegreeOfParallelism, gradient);
+        if (LaneBlocks is { } lanes) return lanes.Gradient(_system, p, batch, count, Loss, Sensitivity, Solver, MaxDegreeOfParallelism, gradient);
         var slots = new SampleResult[batch.Count];
         Run(batch.Count, i => slots[i] = Sample(p, batch[i], count, withGradient: true));
 

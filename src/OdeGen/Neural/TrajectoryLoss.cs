@@ -11,7 +11,7 @@ public enum TrajectoryLossKind
 }
 
 /// <summary>
-/// Losses on trajectories that also return ∂L/∂ŷ in the layout <see cref="Ode.Gradient{TSystem}"/> takes for
+/// Losses on trajectories that also return ∂L/∂ŷ in the layout <see cref="Ode.Gradient{TSystem}(in TSystem, ReadOnlySpan{double}, ReadOnlySpan{double}, double, ReadOnlySpan{double}, ReadOnlySpan{double}, Sensitivity?, SolverOptions?)"/> takes for
 /// <c>dLdy</c>: predicted and target states row by row (time i, state j at [i·n + j]).
 /// </summary>
 /// <remarks>

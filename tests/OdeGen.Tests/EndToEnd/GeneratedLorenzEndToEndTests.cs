@@ -75,7 +75,7 @@ public class GeneratedLorenzEndToEndTests(ITestOutputHelper output)
     {
         // At T = 2 the back-solve adjoint is several percent off while reporting success; the default must not be it.
         OdeGradient g = Ode.Gradient(new Lorenz.RhsSystem(), Y0, P, 0, [2.0], [1, 1, 1], options: Tight);
-        Assert.IsType<InterpolatingAdjointSensitivity>(g.Method);
+        Assert.IsType<InterpolatingAdjointSensitivity>(g.Sensitivity);
         OdeGradient forward = Ode.Gradient(new Lorenz.RhsSystem(), Y0, P, 0, [2.0], [1, 1, 1], Sensitivity.Forward, Tight);
         SensitivityTestSupport.AssertRelative(forward.Parameters, g.Parameters, 1e-6, "dL/dp at T = 2");
     }

@@ -18,7 +18,7 @@ public class EnsembleFailureTests
     {
         var options = new SolverOptions { Method = OdeMethod.Dopri5, RelTol = 1e-8, AbsTol = 1e-10 };
         double[] y0s = Enumerable.Repeat(1.0, Rates.Length).ToArray();
-        EnsembleSolution e = Ode.SolveEnsemble(BlowUp, y0s, Rates, 0, 1, options, Force(width));
+        EnsembleSolution e = Ode.Solve(BlowUp, new EnsembleBatch(y0s, Rates), 0, 1, options, Force(width));
         for (int j = 0; j < Rates.Length; j++)
         {
             OdeSolution s = Ode.Solve(BlowUp, [1.0], [Rates[j]], 0, 1, options);
@@ -47,7 +47,7 @@ public class EnsembleFailureTests
     {
         var options = new SolverOptions { Method = OdeMethod.RK4, FixedStep = 1e-3 };
         double[] y0s = Enumerable.Repeat(1.0, Rates.Length).ToArray();
-        EnsembleSolution e = Ode.SolveEnsemble(BlowUp, y0s, Rates, 0, 1, options, Force(width));
+        EnsembleSolution e = Ode.Solve(BlowUp, new EnsembleBatch(y0s, Rates), 0, 1, options, Force(width));
         for (int j = 0; j < Rates.Length; j++)
         {
             OdeSolution s = Ode.Solve(BlowUp, [1.0], [Rates[j]], 0, 1, options);
@@ -66,7 +66,7 @@ public class EnsembleFailureTests
         y0s[3 * 1 + 2] = double.NaN;
         ps[3 * 4] = double.PositiveInfinity;
         var options = new SolverOptions { Method = OdeMethod.Tsit5, SaveAt = [0, 0.5] };
-        EnsembleSolution e = Ode.SolveEnsemble(lorenz, y0s, ps, 0, 1, options, Force(width));
+        EnsembleSolution e = Ode.Solve(lorenz, new EnsembleBatch(y0s, ps), 0, 1, options, Force(width));
         for (int j = 0; j < 6; j++)
         {
             if (j is 1 or 4)
@@ -86,7 +86,7 @@ public class EnsembleFailureTests
     public void MaxSteps_ReportedPerTrajectory()
     {
         var options = new SolverOptions { Method = OdeMethod.Dopri5, RelTol = 1e-10, AbsTol = 1e-12, MaxSteps = 20 };
-        EnsembleSolution e = Ode.SolveEnsemble(new LorenzLanes(), LorenzStates(5), LorenzParameters(5), 0, 10, options);
+        EnsembleSolution e = Ode.Solve(new LorenzLanes(), new EnsembleBatch(LorenzStates(5), LorenzParameters(5)), 0, 10, options);
         Assert.All(e.Statuses, s => Assert.Equal(OdeStatus.MaxStepsExceeded, s));
         Assert.All(e.FinalTimes, t => Assert.True(t > 0 && t < 10));
         Assert.All(e.BlockStats, b => Assert.Equal(20, b.Steps + b.RejectedSteps));
@@ -97,27 +97,27 @@ public class EnsembleFailureTests
     {
         var lorenz = new LorenzLanes();
         double[] y0s = LorenzStates(4), ps = LorenzParameters(4);
-        Assert.Throws<ArgumentException>(() => Ode.SolveEnsemble(lorenz, y0s.AsSpan(1), ps, 0, 1));
-        Assert.Throws<ArgumentException>(() => Ode.SolveEnsemble(lorenz, y0s, ps.AsSpan(3), 0, 1));
-        Assert.Throws<ArgumentException>(() => Ode.SolveEnsemble(lorenz, y0s, ps, double.NaN, 1));
-        Assert.Throws<ArgumentException>(() => Ode.SolveEnsemble(lorenz, y0s, ps, 0, double.PositiveInfinity));
-        Assert.Throws<ArgumentException>(() => Ode.SolveEnsembleShared(lorenz, y0s, [10, double.NaN, 1], 0, 1));
-        Assert.Throws<ArgumentException>(() => Ode.SolveEnsembleShared(lorenz, y0s, [10, 28], 0, 1));
-        Assert.Throws<ArgumentException>(() => Ode.SolveEnsemble(lorenz, y0s, ps, 0, 1, new SolverOptions { Method = OdeMethod.Rodas4 }));
-        Assert.Throws<ArgumentException>(() => Ode.SolveEnsemble(lorenz, y0s, ps, 0, 1, new SolverOptions { Method = OdeMethod.RK4 }));
-        Assert.Throws<ArgumentException>(() => Ode.SolveEnsemble(lorenz, y0s, ps, 0, 1, new SolverOptions { FixedStep = -1 }));
-        Assert.Throws<ArgumentException>(() => Ode.SolveEnsemble(lorenz, y0s, ps, 0, 1, new SolverOptions { SaveAt = [0.5, 0.2] }));
-        Assert.Throws<ArgumentException>(() => Ode.SolveEnsemble(lorenz, y0s, ps, 0, 1, new SolverOptions { SaveAt = [2] }));
-        Assert.Throws<ArgumentException>(() => Ode.SolveEnsemble(lorenz, y0s, ps, 0, 1, new SolverOptions { SaveSteps = true }));
-        Assert.Throws<ArgumentException>(() => Ode.SolveEnsemble(lorenz, y0s, ps, 0, 1, new SolverOptions { RelTol = -1 }));
-        Assert.Throws<ArgumentException>(() => Ode.SolveEnsemble(lorenz, y0s, ps, 0, 1, new SolverOptions { AbsTolVector = [1e-9, 1e-9] }));
-        Assert.Throws<ArgumentException>(() => Ode.SolveEnsemble(lorenz, y0s, ps, 0, 1, new SolverOptions { AbsTolVector = [1e-9, double.NaN, 1e-9] }));
-        Assert.Throws<ArgumentException>(() => Ode.SolveEnsemble(lorenz, y0s, ps, 0, 1, null, new EnsembleOptions { MaxDegreeOfParallelism = 0 }));
-        Assert.Throws<ArgumentException>(() => Ode.SolveEnsemble(lorenz, y0s, ps, 0, 1, null, new EnsembleOptions { Width = (LaneWidth)42 }));
-        Assert.Throws<ArgumentException>(() => Ode.GradientEnsemble(lorenz, y0s, ps, 0, 1, new double[5]));
+        Assert.Throws<ArgumentException>(() => Ode.Solve(lorenz, new EnsembleBatch(y0s.AsSpan(1), ps), 0, 1));
+        Assert.Throws<ArgumentException>(() => Ode.Solve(lorenz, new EnsembleBatch(y0s, ps.AsSpan(3)), 0, 1));
+        Assert.Throws<ArgumentException>(() => Ode.Solve(lorenz, new EnsembleBatch(y0s, ps), double.NaN, 1));
+        Assert.Throws<ArgumentException>(() => Ode.Solve(lorenz, new EnsembleBatch(y0s, ps), 0, double.PositiveInfinity));
+        Assert.Throws<ArgumentException>(() => Ode.Solve(lorenz, EnsembleBatch.Shared(y0s, [10, double.NaN, 1]), 0, 1));
+        Assert.Throws<ArgumentException>(() => Ode.Solve(lorenz, EnsembleBatch.Shared(y0s, [10, 28]), 0, 1));
+        Assert.Throws<ArgumentException>(() => Ode.Solve(lorenz, new EnsembleBatch(y0s, ps), 0, 1, new SolverOptions { Method = OdeMethod.Rodas4 }));
+        Assert.Throws<ArgumentException>(() => Ode.Solve(lorenz, new EnsembleBatch(y0s, ps), 0, 1, new SolverOptions { Method = OdeMethod.RK4 }));
+        Assert.Throws<ArgumentException>(() => Ode.Solve(lorenz, new EnsembleBatch(y0s, ps), 0, 1, new SolverOptions { FixedStep = -1 }));
+        Assert.Throws<ArgumentException>(() => Ode.Solve(lorenz, new EnsembleBatch(y0s, ps), 0, 1, new SolverOptions { SaveAt = [0.5, 0.2] }));
+        Assert.Throws<ArgumentException>(() => Ode.Solve(lorenz, new EnsembleBatch(y0s, ps), 0, 1, new SolverOptions { SaveAt = [2] }));
+        Assert.Throws<ArgumentException>(() => Ode.Solve(lorenz, new EnsembleBatch(y0s, ps), 0, 1, new SolverOptions { SaveSteps = true }));
+        Assert.Throws<ArgumentException>(() => Ode.Solve(lorenz, new EnsembleBatch(y0s, ps), 0, 1, new SolverOptions { RelTol = -1 }));
+        Assert.Throws<ArgumentException>(() => Ode.Solve(lorenz, new EnsembleBatch(y0s, ps), 0, 1, new SolverOptions { AbsTolVector = [1e-9, 1e-9] }));
+        Assert.Throws<ArgumentException>(() => Ode.Solve(lorenz, new EnsembleBatch(y0s, ps), 0, 1, new SolverOptions { AbsTolVector = [1e-9, double.NaN, 1e-9] }));
+        Assert.Throws<ArgumentException>(() => Ode.Solve(lorenz, new EnsembleBatch(y0s, ps), 0, 1, null, new EnsembleOptions { MaxDegreeOfParallelism = 0 }));
+        Assert.Throws<ArgumentException>(() => Ode.Solve(lorenz, new EnsembleBatch(y0s, ps), 0, 1, null, new EnsembleOptions { Width = (LaneWidth)42 }));
+        Assert.Throws<ArgumentException>(() => Ode.Gradient(lorenz, new EnsembleBatch(y0s, ps), 0, [1], new double[5], Sensitivity.DiscreteAdjoint));
         var seed = new double[12];
         seed[3] = double.NaN;
-        Assert.Throws<ArgumentException>(() => Ode.GradientEnsemble(lorenz, y0s, ps, 0, 1, seed));
+        Assert.Throws<ArgumentException>(() => Ode.Gradient(lorenz, new EnsembleBatch(y0s, ps), 0, [1], seed, Sensitivity.DiscreteAdjoint));
     }
 }
 
@@ -138,10 +138,10 @@ public class EnsembleAllocationTests
         double[] y0s = LorenzStates(count), ps = LorenzParameters(count);
         var options = new SolverOptions { Method = OdeMethod.RK4, FixedStep = 1e-3, SaveAt = [0.5] };
         var one = new EnsembleOptions { MaxDegreeOfParallelism = 1 };
-        EnsembleSolution into = Ode.SolveEnsemble(new LorenzLanes(), y0s, ps, 0, 1, options, one);
-        for (int i = 0; i < 3; i++) Ode.SolveEnsembleInto(new LorenzLanes(), y0s, ps, 0, 1, into, options, one);   // warm-up
+        EnsembleSolution into = Ode.Solve(new LorenzLanes(), new EnsembleBatch(y0s, ps), 0, 1, options, one);
+        for (int i = 0; i < 3; i++) Ode.Solve(new LorenzLanes(), new EnsembleBatch(y0s, ps), 0, 1, into, options, one);   // warm-up
         long before = GC.GetAllocatedBytesForCurrentThread();
-        Ode.SolveEnsembleInto(new LorenzLanes(), y0s, ps, 0, 1, into, options, one);
+        Ode.Solve(new LorenzLanes(), new EnsembleBatch(y0s, ps), 0, 1, into, options, one);
         return GC.GetAllocatedBytesForCurrentThread() - before;
     }
 
@@ -154,9 +154,9 @@ public class EnsembleAllocationTests
         double[] y0s = LorenzStates(count), ps = LorenzParameters(count);
         var options = new SolverOptions { Method = OdeMethod.RK4, FixedStep = 1e-3, SaveAt = [0.5] };
         var one = new EnsembleOptions { MaxDegreeOfParallelism = 1 };
-        for (int i = 0; i < 3; i++) Ode.SolveEnsemble(new LorenzLanes(), y0s, ps, 0, 1, options, one);   // warm-up, and the pool fills
+        for (int i = 0; i < 3; i++) Ode.Solve(new LorenzLanes(), new EnsembleBatch(y0s, ps), 0, 1, options, one);   // warm-up, and the pool fills
         long before = GC.GetAllocatedBytesForCurrentThread();
-        EnsembleSolution e = Ode.SolveEnsemble(new LorenzLanes(), y0s, ps, 0, 1, options, one);
+        EnsembleSolution e = Ode.Solve(new LorenzLanes(), new EnsembleBatch(y0s, ps), 0, 1, options, one);
         long bytes = GC.GetAllocatedBytesForCurrentThread() - before;
         long results = 8L * (e.FinalStates.Length + e.FinalTimes.Length + e.SavedStates.Length) + 4L * e.Statuses.Length
             + (long)System.Runtime.CompilerServices.Unsafe.SizeOf<SolverStats>() * (e.TrajectoryStats.Length + e.BlockStats.Length);
@@ -236,7 +236,7 @@ public class EnsembleExceptionTests
         double[] y0s = Enumerable.Repeat(1.0, 100).ToArray();
         var options = new SolverOptions { Method = OdeMethod.RK4, FixedStep = 0.01 };
         var e = Assert.Throws<InvalidOperationException>(() =>
-            Ode.SolveEnsemble(new ThrowingLanes(), y0s, y0s, 0, 1, options, new EnsembleOptions { MaxDegreeOfParallelism = threads }));
+            Ode.Solve(new ThrowingLanes(), new EnsembleBatch(y0s, y0s), 0, 1, options, new EnsembleOptions { MaxDegreeOfParallelism = threads }));
         Assert.Equal("the model failed", e.Message);
     }
 }

@@ -47,13 +47,13 @@ public class EnsembleGradientTests
         var options = new SolverOptions { Method = OdeMethod.BuiltIn.Single(x => x.Name == method), FixedStep = 1e-2 };
         int count = 11;
         double[] y0s = LorenzStates(count), ps = LorenzParameters(count), seed = Seed(count, 3, 1);
-        EnsembleGradient g = Ode.GradientEnsemble(Lorenz, y0s, ps, 0, 1, seed, options, Force(width));
+        EnsembleGradient g = Ode.Gradient(Lorenz, new EnsembleBatch(y0s, ps), 0, [1], seed, Sensitivity.DiscreteAdjoint, options, Force(width));
         Assert.True(g.AllSucceeded);
         AssertMatchesScalar(Lorenz, g, y0s, ps, 1, seed, options, 1e-11);
 
         (double[] my0s, double[] mps) = MlpInputs(count);
         double[] mseed = Seed(count, 2, 2);
-        EnsembleGradient gm = Ode.GradientEnsemble(Mlp, my0s, mps, 0, 1, mseed, options, Force(width));
+        EnsembleGradient gm = Ode.Gradient(Mlp, new EnsembleBatch(my0s, mps), 0, [1], mseed, Sensitivity.DiscreteAdjoint, options, Force(width));
         // The lane tanh is a vector kernel a few ulps from Math.Tanh: agreement to ~1e-13, not to the last bit.
         AssertMatchesScalar(Mlp, gm, my0s, mps, 1, mseed, options, 1e-11);
     }
@@ -66,7 +66,7 @@ public class EnsembleGradientTests
         int count = 9;
         (double[] y0s, double[] ps) = MlpInputs(count);
         double[] seed = Seed(count, 2, 3);
-        EnsembleGradient g = Ode.GradientEnsemble(Mlp, y0s, ps, 0, 2, seed, options, Force(width));
+        EnsembleGradient g = Ode.Gradient(Mlp, new EnsembleBatch(y0s, ps), 0, [2], seed, Sensitivity.DiscreteAdjoint, options, Force(width));
         // One lane takes the scalar steps: the same discrete gradient. Wider blocks take other (shared) steps: the
         // gradients of two discretizations within tolerance of each other.
         AssertMatchesScalar(Mlp, g, y0s, ps, 2, seed, options, width == LaneWidth.Lane1 ? 1e-11 : 1e-6);
@@ -79,10 +79,10 @@ public class EnsembleGradientTests
         int count = 5;
         (double[] y0s, double[] ps) = MlpInputs(count);
         double[] seed = Seed(count, 2, 4);
-        EnsembleGradient g = Ode.GradientEnsemble(Mlp, y0s, ps, 0, 1, seed, options);
+        EnsembleGradient g = Ode.Gradient(Mlp, new EnsembleBatch(y0s, ps), 0, [1], seed, Sensitivity.DiscreteAdjoint, options);
         double Loss(double[] y, double[] p)
         {
-            EnsembleSolution s = Ode.SolveEnsemble(Mlp, y, p, 0, 1, options);
+            EnsembleSolution s = Ode.Solve(Mlp, new EnsembleBatch(y, p), 0, 1, options);
             double l = 0;
             for (int i = 0; i < seed.Length; i++) l += seed[i] * s.FinalStates[i];
             return l;
@@ -112,14 +112,14 @@ public class EnsembleGradientTests
         var rng = new Random(21);
         double[] y0s = Enumerable.Range(0, 2 * count).Select(_ => 2 * rng.NextDouble() - 1).ToArray();
         double[] seed = Seed(count, 2, 5);
-        EnsembleGradient one = Ode.GradientEnsembleShared(Mlp, y0s, theta, 0, 1, seed, options, Force(width, 1));
-        EnsembleGradient two = Ode.GradientEnsembleShared(Mlp, y0s, theta, 0, 1, seed, options, Force(width, 2));
+        EnsembleGradient one = Ode.Gradient(Mlp, EnsembleBatch.Shared(y0s, theta), 0, [1], seed, Sensitivity.DiscreteAdjoint, options, Force(width, 1));
+        EnsembleGradient two = Ode.Gradient(Mlp, EnsembleBatch.Shared(y0s, theta), 0, [1], seed, Sensitivity.DiscreteAdjoint, options, Force(width, 2));
         Assert.Equal(one.SharedParameters, two.SharedParameters);
         Assert.Equal(one.Y0, two.Y0);
         Assert.Equal(one.Parameters, two.Parameters);
 
         double[] ps = Enumerable.Range(0, count).SelectMany(_ => theta).ToArray();
-        EnsembleGradient rows = Ode.GradientEnsemble(Mlp, y0s, ps, 0, 1, seed, options, Force(width));
+        EnsembleGradient rows = Ode.Gradient(Mlp, new EnsembleBatch(y0s, ps), 0, [1], seed, Sensitivity.DiscreteAdjoint, options, Force(width));
         Assert.Null(rows.SharedParameters);
         Assert.Equal(rows.Parameters, one.Parameters);
         int m = theta.Length;
@@ -143,7 +143,7 @@ public class EnsembleGradientTests
         var options = new SolverOptions { Method = OdeMethod.RK4, FixedStep = 1e-3 };
         double[] y0s = [1, 1, 20, 1, 1];   // y0 = 20 with p = 0.5 blows up at t = 0.1
         double[] seed = [1, 1, 1, 1, 1];
-        EnsembleGradient g = Ode.GradientEnsembleShared(blowUp, y0s, [0.5], 0, 1, seed, options, Force(LaneWidth.Lane256));
+        EnsembleGradient g = Ode.Gradient(blowUp, EnsembleBatch.Shared(y0s, [0.5]), 0, [1], seed, Sensitivity.DiscreteAdjoint, options, Force(LaneWidth.Lane256));
         Assert.Equal(OdeStatus.NonFiniteValue, g.Statuses[2]);
         Assert.True(double.IsNaN(g.Y0[2]) && double.IsNaN(g.Parameters[2]));
         double expected = 0;

@@ -27,7 +27,7 @@ public class EnsembleObservationGradientTests
         return (y0s, ps);
     }
 
-    private static void AssertMatchesScalar<TSystem>(in TSystem system, EnsembleObservationGradient g, double[] y0s, double[] ps,
+    private static void AssertMatchesScalar<TSystem>(in TSystem system, EnsembleGradient g, double[] y0s, double[] ps,
         double[] times, double[] dLdy, SolverOptions options, double tolerance) where TSystem : struct, IOdeLaneSystem
     {
         int n = system.StateCount, m = system.ParameterCount, rows = times.Length * n;
@@ -56,14 +56,14 @@ public class EnsembleObservationGradientTests
         var options = new SolverOptions { Method = OdeMethod.BuiltIn.Single(x => x.Name == method), FixedStep = 0.03 };
         int count = 11;
         double[] y0s = LorenzStates(count), ps = LorenzParameters(count), dLdy = Seed(count * Times.Length * 3, 1);
-        EnsembleObservationGradient g = Ode.GradientEnsembleAtTimes(Lorenz, y0s, ps, 0, Times, dLdy, options, Force(width));
+        EnsembleGradient g = Ode.Gradient(Lorenz, new EnsembleBatch(y0s, ps), 0, Times, dLdy, Sensitivity.DiscreteAdjoint, options, Force(width));
         Assert.True(g.AllSucceeded);
         Assert.Null(g.SharedParameters);
         AssertMatchesScalar(Lorenz, g, y0s, ps, Times, dLdy, options, 1e-11);
 
         (double[] my0s, double[] mps) = MlpInputs(count);
         double[] mdLdy = Seed(count * Times.Length * 2, 2);
-        EnsembleObservationGradient gm = Ode.GradientEnsembleAtTimes(Mlp, my0s, mps, 0, Times, mdLdy, options, Force(width));
+        EnsembleGradient gm = Ode.Gradient(Mlp, new EnsembleBatch(my0s, mps), 0, Times, mdLdy, Sensitivity.DiscreteAdjoint, options, Force(width));
         // The lane tanh is a vector kernel a few ulps from Math.Tanh: agreement to ~1e-13, not to the last bit.
         AssertMatchesScalar(Mlp, gm, my0s, mps, Times, mdLdy, options, 1e-11);
     }
@@ -76,7 +76,7 @@ public class EnsembleObservationGradientTests
         int count = 9;
         (double[] y0s, double[] ps) = MlpInputs(count);
         double[] times = [0.3, 0.9, 1.5, 2.0], dLdy = Seed(count * times.Length * 2, 3);
-        EnsembleObservationGradient g = Ode.GradientEnsembleAtTimes(Mlp, y0s, ps, 0, times, dLdy, options, Force(width));
+        EnsembleGradient g = Ode.Gradient(Mlp, new EnsembleBatch(y0s, ps), 0, times, dLdy, Sensitivity.DiscreteAdjoint, options, Force(width));
         // One lane takes the scalar steps (restarts, first steps and all): the same discrete gradient. Wider blocks
         // take shared steps: two discretizations, within the tolerance's reach of each other.
         AssertMatchesScalar(Mlp, g, y0s, ps, times, dLdy, options, width == LaneWidth.Lane1 ? 1e-12 : 1e-6);
@@ -114,8 +114,8 @@ public class EnsembleObservationGradientTests
             }
             return l;
         }
-        EnsembleObservationGradient one = Ode.LossGradientEnsembleShared(Mlp, y0s, theta, 0, Times, Loss, options, Force(width, 1));
-        EnsembleObservationGradient two = Ode.LossGradientEnsembleShared(Mlp, y0s, theta, 0, Times, Loss, options, Force(width, 2));
+        EnsembleGradient one = Ode.LossGradient(Mlp, EnsembleBatch.Shared(y0s, theta), 0, Times, Loss, Sensitivity.DiscreteAdjoint, options, Force(width, 1));
+        EnsembleGradient two = Ode.LossGradient(Mlp, EnsembleBatch.Shared(y0s, theta), 0, Times, Loss, Sensitivity.DiscreteAdjoint, options, Force(width, 2));
         Assert.True(one.AllSucceeded && one.HasLoss);
         Assert.Equal(one.SharedParameters, two.SharedParameters);
         Assert.Equal(one.Y0, two.Y0);
@@ -134,14 +134,14 @@ public class EnsembleObservationGradientTests
             expected += lj;
         }
         Assert.Equal(expected, one.Loss);
-        EnsembleObservationGradient given = Ode.GradientEnsembleSharedAtTimes(Mlp, y0s, theta, 0, Times, one.DLdy, options, Force(width, 1));
+        EnsembleGradient given = Ode.Gradient(Mlp, EnsembleBatch.Shared(y0s, theta), 0, Times, one.DLdy, Sensitivity.DiscreteAdjoint, options, Force(width, 1));
         Assert.Equal(one.SharedParameters, given.SharedParameters);
         Assert.False(given.HasLoss);
         Assert.True(double.IsNaN(given.Loss));
 
         // Per-trajectory rows of the same θ: the same rows; their sum in trajectory order is the shared sum to rounding.
         double[] ps = Enumerable.Range(0, count).SelectMany(_ => theta).ToArray();
-        EnsembleObservationGradient perRow = Ode.LossGradientEnsemble(Mlp, y0s, ps, 0, Times, Loss, options, Force(width));
+        EnsembleGradient perRow = Ode.LossGradient(Mlp, new EnsembleBatch(y0s, ps), 0, Times, Loss, Sensitivity.DiscreteAdjoint, options, Force(width));
         Assert.Equal(one.Parameters, perRow.Parameters);
         int m = theta.Length;
         for (int k = 0; k < m; k++)
@@ -176,7 +176,7 @@ public class EnsembleObservationGradientTests
         int count = 6;
         (double[] y0s, double[] ps) = MlpInputs(count);
         double[] times = [1.0, 0.8, 0.35, 0.0], dLdy = Seed(count * times.Length * 2, 8);
-        var g = Ode.GradientEnsembleAtTimes(Mlp, y0s, ps, 1.0, times, dLdy, options, Force(width));
+        var g = Ode.Gradient(Mlp, new EnsembleBatch(y0s, ps), 1.0, times, dLdy, Sensitivity.DiscreteAdjoint, options, Force(width));
         Assert.True(g.AllSucceeded);
         for (int j = 0; j < count; j++)
         {
@@ -192,10 +192,10 @@ public class EnsembleObservationGradientTests
         int count = 5;
         (double[] y0s, double[] ps) = MlpInputs(count);
         double[] dLdy = Seed(count * Times.Length * 2, 4);
-        EnsembleObservationGradient g = Ode.GradientEnsembleAtTimes(Mlp, y0s, ps, 0, Times, dLdy, options);
+        EnsembleGradient g = Ode.Gradient(Mlp, new EnsembleBatch(y0s, ps), 0, Times, dLdy, Sensitivity.DiscreteAdjoint, options);
         double Loss(double[] y, double[] p)
         {
-            EnsembleObservationGradient s = Ode.GradientEnsembleAtTimes(Mlp, y, p, 0, Times, dLdy, options);
+            EnsembleGradient s = Ode.Gradient(Mlp, new EnsembleBatch(y, p), 0, Times, dLdy, Sensitivity.DiscreteAdjoint, options);
             double l = 0;
             for (int i = 0; i < dLdy.Length; i++) l += dLdy[i] * s.States[i];
             return l;
@@ -223,8 +223,8 @@ public class EnsembleObservationGradientTests
         double[] y0s = [1, 1, 20, 1, 1];   // y0 = 20 with p = 0.5 blows up at t = 0.1
         double[] times = [0.05, 0.5, 1];
         var called = new bool[5];
-        EnsembleObservationGradient g = Ode.LossGradientEnsembleShared(blowUp, y0s, [0.5], 0, times,
-            (j, states, dLdy) => { called[j] = true; dLdy.Fill(1); return states[^1]; }, options, Force(LaneWidth.Lane256));
+        EnsembleGradient g = Ode.LossGradient(blowUp, EnsembleBatch.Shared(y0s, [0.5]), 0, times,
+            (j, states, dLdy) => { called[j] = true; dLdy.Fill(1); return states[^1]; }, Sensitivity.DiscreteAdjoint, options, Force(LaneWidth.Lane256));
         Assert.Equal(OdeStatus.NonFiniteValue, g.Statuses[2]);
         Assert.False(called[2]);
         Assert.True(double.IsNaN(g.Y0[2]) && double.IsNaN(g.Parameters[2]) && double.IsNaN(g.Losses[2]));
@@ -249,21 +249,21 @@ public class EnsembleObservationGradientTests
         double[] y0s = LorenzStates(4), ps = LorenzParameters(4), p = [10, 28, 8.0 / 3];
         double[] dLdy = new double[4 * Times.Length * 3];
         EnsembleObservationLoss loss = (_, _, _) => 0;
-        var e = Assert.Throws<ArgumentException>(() => Ode.GradientEnsembleAtTimes(Lorenz, y0s, ps, 0, Times, new double[5]));
+        var e = Assert.Throws<ArgumentException>(() => Ode.Gradient(Lorenz, new EnsembleBatch(y0s, ps), 0, Times, new double[5], Sensitivity.DiscreteAdjoint));
         Assert.Equal("dLdy", e.ParamName);
         dLdy[7] = double.NaN;
-        Assert.Equal("dLdy", Assert.Throws<ArgumentException>(() => Ode.GradientEnsembleSharedAtTimes(Lorenz, y0s, p, 0, Times, dLdy)).ParamName);
-        Assert.Equal("times", Assert.Throws<ArgumentException>(() => Ode.LossGradientEnsembleShared(Lorenz, y0s, p, 0, [0.5, 0.2], loss)).ParamName);
-        Assert.Equal("times", Assert.Throws<ArgumentException>(() => Ode.LossGradientEnsembleShared(Lorenz, y0s, p, 0, [0.5, -0.2], loss)).ParamName);
-        Assert.Equal("times", Assert.Throws<ArgumentException>(() => Ode.LossGradientEnsembleShared(Lorenz, y0s, p, 0, [], loss)).ParamName);
-        Assert.Equal("times[1]", Assert.Throws<ArgumentException>(() => Ode.LossGradientEnsembleShared(Lorenz, y0s, p, 0, [0.5, double.NaN], loss)).ParamName);
-        Assert.Equal("loss", Assert.Throws<ArgumentNullException>(() => Ode.LossGradientEnsembleShared(Lorenz, y0s, p, 0, Times, null!)).ParamName);
-        Assert.Equal("options", Assert.Throws<ArgumentException>(() => Ode.LossGradientEnsembleShared(Lorenz, y0s, p, 0, Times, loss, new SolverOptions { SaveAt = [0.5] })).ParamName);
-        Assert.Throws<ArgumentException>(() => Ode.LossGradientEnsembleShared(Lorenz, y0s, p, 0, Times, loss, new SolverOptions { Method = OdeMethod.Rodas4 }));
-        Assert.Throws<ArgumentException>(() => Ode.LossGradientEnsembleShared(Lorenz, y0s, [10, 28], 0, Times, loss));
-        Assert.Throws<ArgumentException>(() => Ode.LossGradientEnsemble(Lorenz, y0s, ps.AsSpan(1).ToArray(), 0, Times, loss));
-        Assert.Throws<ArgumentException>(() => Ode.LossGradientEnsembleShared(Lorenz, y0s.AsSpan(1).ToArray(), p, 0, Times, loss));
-        Assert.Throws<ArgumentException>(() => Ode.LossGradientEnsembleShared(Lorenz, y0s, p, double.NaN, Times, loss));
+        Assert.Equal("dLdy", Assert.Throws<ArgumentException>(() => Ode.Gradient(Lorenz, EnsembleBatch.Shared(y0s, p), 0, Times, dLdy, Sensitivity.DiscreteAdjoint)).ParamName);
+        Assert.Equal("times", Assert.Throws<ArgumentException>(() => Ode.LossGradient(Lorenz, EnsembleBatch.Shared(y0s, p), 0, [0.5, 0.2], loss, Sensitivity.DiscreteAdjoint)).ParamName);
+        Assert.Equal("times", Assert.Throws<ArgumentException>(() => Ode.LossGradient(Lorenz, EnsembleBatch.Shared(y0s, p), 0, [0.5, -0.2], loss, Sensitivity.DiscreteAdjoint)).ParamName);
+        Assert.Equal("times", Assert.Throws<ArgumentException>(() => Ode.LossGradient(Lorenz, EnsembleBatch.Shared(y0s, p), 0, [], loss, Sensitivity.DiscreteAdjoint)).ParamName);
+        Assert.Equal("times[1]", Assert.Throws<ArgumentException>(() => Ode.LossGradient(Lorenz, EnsembleBatch.Shared(y0s, p), 0, [0.5, double.NaN], loss, Sensitivity.DiscreteAdjoint)).ParamName);
+        Assert.Equal("loss", Assert.Throws<ArgumentNullException>(() => Ode.LossGradient(Lorenz, EnsembleBatch.Shared(y0s, p), 0, Times, null!, Sensitivity.DiscreteAdjoint)).ParamName);
+        Assert.Equal("options", Assert.Throws<ArgumentException>(() => Ode.LossGradient(Lorenz, EnsembleBatch.Shared(y0s, p), 0, Times, loss, Sensitivity.DiscreteAdjoint, new SolverOptions { SaveAt = [0.5] })).ParamName);
+        Assert.Throws<ArgumentException>(() => Ode.LossGradient(Lorenz, EnsembleBatch.Shared(y0s, p), 0, Times, loss, Sensitivity.DiscreteAdjoint, new SolverOptions { Method = OdeMethod.Rodas4 }));
+        Assert.Throws<ArgumentException>(() => Ode.LossGradient(Lorenz, EnsembleBatch.Shared(y0s, [10, 28]), 0, Times, loss, Sensitivity.DiscreteAdjoint));
+        Assert.Throws<ArgumentException>(() => Ode.LossGradient(Lorenz, new EnsembleBatch(y0s, ps.AsSpan(1).ToArray()), 0, Times, loss, Sensitivity.DiscreteAdjoint));
+        Assert.Throws<ArgumentException>(() => Ode.LossGradient(Lorenz, EnsembleBatch.Shared(y0s.AsSpan(1).ToArray(), p), 0, Times, loss, Sensitivity.DiscreteAdjoint));
+        Assert.Throws<ArgumentException>(() => Ode.LossGradient(Lorenz, EnsembleBatch.Shared(y0s, p), double.NaN, Times, loss, Sensitivity.DiscreteAdjoint));
     }
 
     // After warm-up a block's forward and backward passes through the times allocate nothing (this thread's bytes).
@@ -272,7 +272,7 @@ public class EnsembleObservationGradientTests
         int lanes = EnsembleLayout.Registers(options) * TLane.Count, count = 2 * lanes;
         var problem = new EnsembleProblem(count, 3, 3, LorenzStates(count), LorenzParameters(count)[..3], true, 0, times[^1], options);
         var solution = new EnsembleSolution(count, 3, null, LaneWidth.Lane1, lanes);
-        var output = new EnsembleObservationGradient(solution, times, 3, shared: true, withLoss: true);
+        var output = new EnsembleGradient(solution, times, 3, shared: true, withLoss: true, OdeGen.Sensitivity.DiscreteAdjoint);
         var worker = new ObservationWorker<LorenzLanes, TLane>(new LorenzLanes(), problem, times);
         var sums = new double[2 * 3];
         EnsembleObservationLoss loss = static (_, states, dLdy) => { dLdy.Fill(1); return states[0]; };

@@ -23,7 +23,7 @@ public class EnsembleSolveTests(ITestOutputHelper output)
     {
         var options = new SolverOptions { Method = OdeMethod.BuiltIn.Single(m => m.Name == method), FixedStep = 1e-3, SaveAt = [0, 0.25, 0.3337, 1] };
         double[] y0s = LorenzStates(N), ps = LorenzParameters(N);
-        EnsembleSolution e = Ode.SolveEnsemble(Lorenz, y0s, ps, 0, 1, options, Force(width));
+        EnsembleSolution e = Ode.Solve(Lorenz, new EnsembleBatch(y0s, ps), 0, 1, options, Force(width));
         Assert.Equal(width, e.Width);
         Assert.Equal((N + e.LanesPerBlock - 1) / e.LanesPerBlock, e.BlockStats.Length);
         for (int j = 0; j < N; j++)
@@ -43,7 +43,7 @@ public class EnsembleSolveTests(ITestOutputHelper output)
     {
         var options = new SolverOptions { Method = OdeMethod.RK4, FixedStep = 1e-3 };
         double[] y0s = LorenzStates(N), ps = LorenzParameters(N);
-        EnsembleSolution e = Ode.SolveEnsemble(Lorenz, y0s, ps, 0, 1, options);
+        EnsembleSolution e = Ode.Solve(Lorenz, new EnsembleBatch(y0s, ps), 0, 1, options);
         var generated = new Lorenz.RhsSystem();
         for (int j = 0; j < N; j++)
         {
@@ -65,7 +65,7 @@ public class EnsembleSolveTests(ITestOutputHelper output)
         double rtol = m.Order <= 2 ? 1e-6 : 1e-8;   // HeunEuler would need ~10⁶ steps at 1e-8
         var options = new SolverOptions { Method = m, RelTol = rtol, AbsTol = rtol / 100, SaveAt = [0.5, 1] };
         double[] y0s = LorenzStates(N), ps = LorenzParameters(N);
-        EnsembleSolution e = Ode.SolveEnsemble(Lorenz, y0s, ps, 0, 1, options, Force(width));
+        EnsembleSolution e = Ode.Solve(Lorenz, new EnsembleBatch(y0s, ps), 0, 1, options, Force(width));
         int lanes = e.LanesPerBlock;
         double worst = 0;
         for (int j = 0; j < N; j++)
@@ -104,11 +104,11 @@ public class EnsembleSolveTests(ITestOutputHelper output)
         double[] y0s = LorenzStates(N), ps = LorenzParameters(N), other = LorenzStates(N, seed: 3);
         foreach (SolverOptions options in new[] { fixedStep, adaptive })
         {
-            EnsembleSolution into = Ode.SolveEnsemble(Lorenz, other, ps, 0, 1, options, Force(width));
+            EnsembleSolution into = Ode.Solve(Lorenz, new EnsembleBatch(other, ps), 0, 1, options, Force(width));
             // A trajectory that fails leaves NaN in its later saves: they must not keep the earlier call's values.
             y0s[3 * 5] = double.NaN;
-            EnsembleSolution expected = Ode.SolveEnsemble(Lorenz, y0s, ps, 0, 1, options, Force(width));
-            Ode.SolveEnsembleInto(Lorenz, y0s, ps, 0, 1, into, options, Force(width));
+            EnsembleSolution expected = Ode.Solve(Lorenz, new EnsembleBatch(y0s, ps), 0, 1, options, Force(width));
+            Ode.Solve(Lorenz, new EnsembleBatch(y0s, ps), 0, 1, into, options, Force(width));
             Assert.Equal(expected.FinalStates, into.FinalStates);
             Assert.Equal(expected.FinalTimes, into.FinalTimes);
             Assert.Equal(expected.SavedStates, into.SavedStates);
@@ -124,12 +124,12 @@ public class EnsembleSolveTests(ITestOutputHelper output)
     {
         var options = new SolverOptions { Method = OdeMethod.RK4, FixedStep = 1e-2, SaveAt = [0.5] };
         double[] y0s = LorenzStates(N), ps = LorenzParameters(N);
-        EnsembleSolution into = Ode.SolveEnsemble(Lorenz, y0s, ps, 0, 1, options, Force(LaneWidth.Lane256));
-        Assert.Throws<ArgumentException>(() => Ode.SolveEnsembleInto(Lorenz, y0s[..^3], ps[..^3], 0, 1, into, options, Force(LaneWidth.Lane256)));
-        Assert.Throws<ArgumentException>(() => Ode.SolveEnsembleInto(Lorenz, y0s, ps, 0, 1, into, options, Force(LaneWidth.Lane128)));
-        Assert.Throws<ArgumentException>(() => Ode.SolveEnsembleInto(Lorenz, y0s, ps, 0, 1, into, new SolverOptions { Method = OdeMethod.RK4, FixedStep = 1e-2, SaveAt = [0.6] }, Force(LaneWidth.Lane256)));
-        Assert.Throws<ArgumentException>(() => Ode.SolveEnsembleInto(Lorenz, y0s, ps, 0, 1, into, new SolverOptions { Method = OdeMethod.Dopri5, SaveAt = [0.5] }, Force(LaneWidth.Lane256)));
-        Assert.Throws<ArgumentNullException>(() => Ode.SolveEnsembleInto(Lorenz, y0s, ps, 0, 1, null!, options));
+        EnsembleSolution into = Ode.Solve(Lorenz, new EnsembleBatch(y0s, ps), 0, 1, options, Force(LaneWidth.Lane256));
+        Assert.Throws<ArgumentException>(() => Ode.Solve(Lorenz, new EnsembleBatch(y0s[..^3], ps[..^3]), 0, 1, into, options, Force(LaneWidth.Lane256)));
+        Assert.Throws<ArgumentException>(() => Ode.Solve(Lorenz, new EnsembleBatch(y0s, ps), 0, 1, into, options, Force(LaneWidth.Lane128)));
+        Assert.Throws<ArgumentException>(() => Ode.Solve(Lorenz, new EnsembleBatch(y0s, ps), 0, 1, into, new SolverOptions { Method = OdeMethod.RK4, FixedStep = 1e-2, SaveAt = [0.6] }, Force(LaneWidth.Lane256)));
+        Assert.Throws<ArgumentException>(() => Ode.Solve(Lorenz, new EnsembleBatch(y0s, ps), 0, 1, into, new SolverOptions { Method = OdeMethod.Dopri5, SaveAt = [0.5] }, Force(LaneWidth.Lane256)));
+        Assert.Throws<ArgumentNullException>(() => Ode.Solve(Lorenz, new EnsembleBatch(y0s, ps), 0, 1, null!, options));
     }
 
     [Fact]
@@ -137,7 +137,7 @@ public class EnsembleSolveTests(ITestOutputHelper output)
     {
         var options = new SolverOptions { Method = OdeMethod.Tsit5, RelTol = 1e-9, AbsTol = 1e-12 };
         double[] y0s = LorenzStates(5), ps = LorenzParameters(5);
-        EnsembleSolution e = Ode.SolveEnsemble(Lorenz, y0s, ps, 0.5, 0, options, Force(LaneWidth.Lane1));
+        EnsembleSolution e = Ode.Solve(Lorenz, new EnsembleBatch(y0s, ps), 0.5, 0, options, Force(LaneWidth.Lane1));
         for (int j = 0; j < 5; j++)
         {
             OdeSolution s = Ode.Solve(Lorenz, y0s.AsSpan(3 * j, 3), ps.AsSpan(3 * j, 3), 0.5, 0, options);
@@ -157,8 +157,8 @@ public class EnsembleSolveTests(ITestOutputHelper output)
         double[] y0s = Enumerable.Range(0, 2 * count).Select(_ => 2 * rng.NextDouble() - 1).ToArray();
         double[] ps = Enumerable.Range(0, count).SelectMany(_ => theta).ToArray();
         var options = new SolverOptions { Method = OdeMethod.Dopri5, RelTol = 1e-9, AbsTol = 1e-12 };
-        EnsembleSolution shared = Ode.SolveEnsembleShared(mlp, y0s, theta, 0, 1, options, Force(width));
-        EnsembleSolution rows = Ode.SolveEnsemble(mlp, y0s, ps, 0, 1, options, Force(width));
+        EnsembleSolution shared = Ode.Solve(mlp, EnsembleBatch.Shared(y0s, theta), 0, 1, options, Force(width));
+        EnsembleSolution rows = Ode.Solve(mlp, new EnsembleBatch(y0s, ps), 0, 1, options, Force(width));
         Assert.Equal(rows.FinalStates, shared.FinalStates);
         for (int j = 0; j < count; j++)
         {
@@ -172,9 +172,9 @@ public class EnsembleSolveTests(ITestOutputHelper output)
     {
         var options = new SolverOptions { Method = OdeMethod.Dopri5, RelTol = 1e-7, AbsTol = 1e-9, SaveAt = [0.5] };
         double[] y0s = LorenzStates(101), ps = LorenzParameters(101);
-        EnsembleSolution one = Ode.SolveEnsemble(Lorenz, y0s, ps, 0, 2, options, new EnsembleOptions { MaxDegreeOfParallelism = 1 });
-        EnsembleSolution two = Ode.SolveEnsemble(Lorenz, y0s, ps, 0, 2, options, new EnsembleOptions { MaxDegreeOfParallelism = 2 });
-        EnsembleSolution all = Ode.SolveEnsemble(Lorenz, y0s, ps, 0, 2, options);
+        EnsembleSolution one = Ode.Solve(Lorenz, new EnsembleBatch(y0s, ps), 0, 2, options, new EnsembleOptions { MaxDegreeOfParallelism = 1 });
+        EnsembleSolution two = Ode.Solve(Lorenz, new EnsembleBatch(y0s, ps), 0, 2, options, new EnsembleOptions { MaxDegreeOfParallelism = 2 });
+        EnsembleSolution all = Ode.Solve(Lorenz, new EnsembleBatch(y0s, ps), 0, 2, options);
         Assert.Equal(one.FinalStates, two.FinalStates);
         Assert.Equal(one.FinalStates, all.FinalStates);
         Assert.Equal(one.SavedStates, two.SavedStates);
@@ -184,7 +184,7 @@ public class EnsembleSolveTests(ITestOutputHelper output)
     [Fact]
     public void AutoWidth_IsTheHardwareWidth()
     {
-        EnsembleSolution e = Ode.SolveEnsemble(Lorenz, LorenzStates(3), LorenzParameters(3), 0, 0.1, new SolverOptions { Method = OdeMethod.RK4, FixedStep = 0.01 });
+        EnsembleSolution e = Ode.Solve(Lorenz, new EnsembleBatch(LorenzStates(3), LorenzParameters(3)), 0, 0.1, new SolverOptions { Method = OdeMethod.RK4, FixedStep = 0.01 });
         Assert.Equal(EnsembleOptions.HardwareWidth, e.Width);
         Assert.NotEqual(LaneWidth.Auto, e.Width);
     }
@@ -192,10 +192,10 @@ public class EnsembleSolveTests(ITestOutputHelper output)
     [Fact]
     public void EmptyEnsemble_AndEmptyInterval()
     {
-        EnsembleSolution none = Ode.SolveEnsemble(Lorenz, [], [], 0, 1);
+        EnsembleSolution none = Ode.Solve(Lorenz, new EnsembleBatch([], []), 0, 1);
         Assert.Equal(0, none.Count);
         double[] y0s = LorenzStates(3);
-        EnsembleSolution zero = Ode.SolveEnsemble(Lorenz, y0s, LorenzParameters(3), 1, 1, new SolverOptions { SaveAt = [1] });
+        EnsembleSolution zero = Ode.Solve(Lorenz, new EnsembleBatch(y0s, LorenzParameters(3)), 1, 1, new SolverOptions { SaveAt = [1] });
         Assert.Equal(y0s, zero.FinalStates);
         Assert.Equal(y0s, zero.SavedStates);
         Assert.True(zero.AllSucceeded);

@@ -51,7 +51,7 @@ public class FusedStepTests
         OdeMethod m = Method(method);
         var options = new SolverOptions { Method = m, FixedStep = Dt };
         double[] y0s = LorenzStates(N), ps = LorenzParameters(N);
-        EnsembleSolution e = Ode.SolveEnsemble(Lorenz, y0s, ps, 0, 1, options, Force(width));
+        EnsembleSolution e = Ode.Solve(Lorenz, new EnsembleBatch(y0s, ps), 0, 1, options, Force(width));
         for (int j = 0; j < N; j++)
         {
             double[] expected = FmaReference(Lorenz, m.Tableau, y0s[(3 * j)..(3 * j + 3)], ps[(3 * j)..(3 * j + 3)], 0, Dt, 1024);
@@ -70,7 +70,7 @@ public class FusedStepTests
         foreach ((double t0, double t1) in new[] { (0.0, 2.0), (2.0, 0.0) })
         {
             var options = new SolverOptions { Method = OdeMethod.RK4, FixedStep = Dt };
-            EnsembleSolution e = Ode.SolveEnsemble(Oscillator, y0s, ps, t0, t1, options, Force(width));
+            EnsembleSolution e = Ode.Solve(Oscillator, new EnsembleBatch(y0s, ps), t0, t1, options, Force(width));
             double h = t1 > t0 ? Dt : -Dt;
             for (int j = 0; j < 3; j++)
                 Assert.Equal(FmaReference(Oscillator, OdeMethod.RK4.Tableau, y0s[(2 * j)..(2 * j + 2)], ps[(3 * j)..(3 * j + 3)], t0, h, 2048),
@@ -84,8 +84,8 @@ public class FusedStepTests
     {
         var options = new SolverOptions { Method = Method(method), FixedStep = 1e-3, SaveAt = [0, 0.25, 0.3337, 1] };
         double[] y0s = LorenzStates(N), ps = LorenzParameters(N);
-        EnsembleSolution fused = Ode.SolveEnsemble(Lorenz, y0s, ps, 0, 1, options, Force(width));
-        EnsembleSolution plain = Ode.SolveEnsemble(Lorenz, y0s, ps, 0, 1, options, new EnsembleOptions { Width = width, FusedSteps = false });
+        EnsembleSolution fused = Ode.Solve(Lorenz, new EnsembleBatch(y0s, ps), 0, 1, options, Force(width));
+        EnsembleSolution plain = Ode.Solve(Lorenz, new EnsembleBatch(y0s, ps), 0, 1, options, new EnsembleOptions { Width = width, FusedSteps = false });
         for (int j = 0; j < N; j++)
         {
             OdeSolution scalar = Ode.Solve(Lorenz, y0s.AsSpan(3 * j, 3), ps.AsSpan(3 * j, 3), 0, 1, options);
@@ -108,8 +108,8 @@ public class FusedStepTests
     {
         var options = new SolverOptions { Method = OdeMethod.RK4, FixedStep = 1e-3 };
         double[] y0s = LorenzStates(N), ps = LorenzParameters(N);
-        EnsembleSolution fused = Ode.SolveEnsemble(Lorenz, y0s, ps, t0, t1, options);
-        EnsembleSolution plain = Ode.SolveEnsemble(Lorenz, y0s, ps, t0, t1, options, new EnsembleOptions { FusedSteps = false });
+        EnsembleSolution fused = Ode.Solve(Lorenz, new EnsembleBatch(y0s, ps), t0, t1, options);
+        EnsembleSolution plain = Ode.Solve(Lorenz, new EnsembleBatch(y0s, ps), t0, t1, options, new EnsembleOptions { FusedSteps = false });
         for (int j = 0; j < N; j++)
         {
             Assert.Equal(OdeStatus.Success, fused.Statuses[j]);
@@ -124,11 +124,11 @@ public class FusedStepTests
     {
         var options = new SolverOptions { Method = OdeMethod.RK4, FixedStep = 1e-3, SaveAt = [0.5, 1] };
         double[] y0s = LorenzStates(37), ps = LorenzParameters(37);
-        EnsembleSolution first = Ode.SolveEnsemble(Lorenz, y0s, ps, 0, 1, options, Force(LaneWidth.Lane1, 1));
+        EnsembleSolution first = Ode.Solve(Lorenz, new EnsembleBatch(y0s, ps), 0, 1, options, Force(LaneWidth.Lane1, 1));
         foreach (LaneWidth w in Widths)
             foreach (int? threads in new int?[] { 1, null })
             {
-                EnsembleSolution e = Ode.SolveEnsemble(Lorenz, y0s, ps, 0, 1, options, Force(w, threads));
+                EnsembleSolution e = Ode.Solve(Lorenz, new EnsembleBatch(y0s, ps), 0, 1, options, Force(w, threads));
                 Assert.Equal(first.FinalStates, e.FinalStates);
                 Assert.Equal(first.SavedStates, e.SavedStates);
             }
@@ -142,8 +142,8 @@ public class FusedStepTests
         double[] rates = [0.1, 0.5, 3, 0.2, 0.7, 0.05, 0.9, 0.3, 0.4, 0.6, 0.8];
         double[] y0s = Enumerable.Repeat(1.0, rates.Length).ToArray();
         var options = new SolverOptions { Method = OdeMethod.RK4, FixedStep = Dt };
-        EnsembleSolution fused = Ode.SolveEnsemble(Blow, y0s, rates, 0, 1, options, Force(width));
-        EnsembleSolution plain = Ode.SolveEnsemble(Blow, y0s, rates, 0, 1, options, new EnsembleOptions { Width = width, FusedSteps = false });
+        EnsembleSolution fused = Ode.Solve(Blow, new EnsembleBatch(y0s, rates), 0, 1, options, Force(width));
+        EnsembleSolution plain = Ode.Solve(Blow, new EnsembleBatch(y0s, rates), 0, 1, options, new EnsembleOptions { Width = width, FusedSteps = false });
         for (int j = 0; j < rates.Length; j++)
         {
             Assert.Equal(plain.Statuses[j], fused.Statuses[j]);
@@ -165,8 +165,8 @@ public class FusedStepTests
     {
         var options = new SolverOptions { Method = OdeMethod.RK4, FixedStep = Dt, MaxSteps = 300 };
         double[] y0s = LorenzStates(N), ps = LorenzParameters(N);
-        EnsembleSolution fused = Ode.SolveEnsemble(Lorenz, y0s, ps, 0, 1, options);
-        EnsembleSolution plain = Ode.SolveEnsemble(Lorenz, y0s, ps, 0, 1, options, new EnsembleOptions { FusedSteps = false });
+        EnsembleSolution fused = Ode.Solve(Lorenz, new EnsembleBatch(y0s, ps), 0, 1, options);
+        EnsembleSolution plain = Ode.Solve(Lorenz, new EnsembleBatch(y0s, ps), 0, 1, options, new EnsembleOptions { FusedSteps = false });
         for (int j = 0; j < N; j++)
         {
             Assert.Equal(OdeStatus.MaxStepsExceeded, fused.Statuses[j]);
@@ -233,8 +233,8 @@ public class FusedStepTests
         // The discrete adjoint replays the unfused forward arithmetic: the fused option changes nothing there.
         var options = new SolverOptions { Method = OdeMethod.RK4, FixedStep = 1e-2 };
         double[] y0s = LorenzStates(5), ps = LorenzParameters(5), seed = Enumerable.Repeat(1.0, 15).ToArray();
-        EnsembleGradient a = Ode.GradientEnsemble(Lorenz, y0s, ps, 0, 0.5, seed, options);
-        EnsembleGradient b = Ode.GradientEnsemble(Lorenz, y0s, ps, 0, 0.5, seed, options, new EnsembleOptions { FusedSteps = false });
+        EnsembleGradient a = Ode.Gradient(Lorenz, new EnsembleBatch(y0s, ps), 0, [0.5], seed, Sensitivity.DiscreteAdjoint, options);
+        EnsembleGradient b = Ode.Gradient(Lorenz, new EnsembleBatch(y0s, ps), 0, [0.5], seed, Sensitivity.DiscreteAdjoint, options, new EnsembleOptions { FusedSteps = false });
         Assert.Equal(b.Solution.FinalStates, a.Solution.FinalStates);
         Assert.Equal(b.Parameters, a.Parameters);
     }

@@ -124,9 +124,9 @@ public class EnsemblePublicAllocationTests
         long Bytes(double t1)
         {
             SolverOptions options = Options(t1);
-            Ode.SolveEnsemble(lorenz, y0s, ps, 0, t1, options, one);   // warm-up: JIT tiers
+            Ode.Solve(lorenz, new EnsembleBatch(y0s, ps), 0, t1, options, one);   // warm-up: JIT tiers
             long before = GC.GetAllocatedBytesForCurrentThread();
-            EnsembleSolution s = Ode.SolveEnsemble(lorenz, y0s, ps, 0, t1, options, one);
+            EnsembleSolution s = Ode.Solve(lorenz, new EnsembleBatch(y0s, ps), 0, t1, options, one);
             long bytes = GC.GetAllocatedBytesForCurrentThread() - before;
             Assert.True(s.AllSucceeded);
             return bytes;

@@ -181,6 +181,36 @@ public sealed class LaneTrainingTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void LaneBlocks_AndAnotherSensitivity_ThrowAtConfiguration_InEitherOrder()
+    {
+        // Lane blocks compute the discrete adjoint; a second switch must not silently override the first.
+        var a = Assert.Throws<ArgumentException>(() => new NeuralOdeTrainer<SpiralModel.RhsSystem>(Model)
+        {
+            Sensitivity = Sensitivity.InterpolatingAdjoint(),
+            LaneBlocks = LaneBlockBatching.For(Model),
+        });
+        Assert.Contains("Sensitivity.DiscreteAdjoint", a.Message);
+        Assert.Throws<ArgumentException>(() => new NeuralOdeTrainer<SpiralModel.RhsSystem>(Model)
+        {
+            LaneBlocks = LaneBlockBatching.For(Model),
+            Sensitivity = Sensitivity.Forward,
+        });
+        Assert.Throws<ArgumentException>(() => new NeuralOdeTrainer<SpiralModel.RhsSystem>(Model)
+        {
+            LaneBlocks = LaneBlockBatching.For(Model),
+            Sensitivity = new DiscreteAdjointSensitivity { StepsPerCheckpoint = 3 },
+        });
+    }
+
+    [Fact]
+    public void Sensitivity_ReportsWhatComputesTheGradient()
+    {
+        Assert.IsType<InterpolatingAdjointSensitivity>(new NeuralOdeTrainer<SpiralModel.RhsSystem>(Model).Sensitivity);
+        Assert.Same(Sensitivity.DiscreteAdjoint, new NeuralOdeTrainer<SpiralModel.RhsSystem>(Model) { LaneBlocks = LaneBlockBatching.For(Model) }.Sensitivity);
+        Assert.Same(Sensitivity.DiscreteAdjoint, Trainer(new SolverOptions(), lanes: true).Sensitivity);
+    }
+
+    [Fact]
     public void LaneBlockBatching_RejectsAnUnknownWidth() =>
         Assert.Throws<ArgumentException>(() => LaneBlockBatching.For(Model, (LaneWidth)42));
 }

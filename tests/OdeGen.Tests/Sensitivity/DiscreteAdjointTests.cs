@@ -224,6 +224,6 @@ public class DiscreteAdjointTests(ITestOutputHelper output)
         AssertRelative(-reference.DLdT, g.T0, 1e-6, "dL/dt0");
         // Dopri5's seventh (FSAL) stage feeds neither y_{k+1} nor another stage, so it is not recomputed: six VJPs a step.
         Assert.Equal(6L * g.Stats.Backward.Steps, g.Stats.VjpEvaluations);
-        Assert.Same(OdeGen.Sensitivity.DiscreteAdjoint, g.Method);
+        Assert.Same(OdeGen.Sensitivity.DiscreteAdjoint, g.Sensitivity);
     }
 }

@@ -424,10 +424,10 @@ public class EventGradientTests(ITestOutputHelper output)
         var lanes = new OdeGen.Tests.Ensemble.LorenzLanes();
         var lorenzOptions = new SolverOptions { Events = [OdeEvent.StateCrossing(0, 0.0)] };
         var ensemble = Assert.Throws<NotSupportedException>(() =>
-            Ode.GradientEnsemble(lanes, [1.0, 1.0, 1.0], [10.0, 28.0, 8.0 / 3.0], 0, 1, [1.0, 0, 0], lorenzOptions));
+            Ode.Gradient(lanes, new EnsembleBatch([1.0, 1.0, 1.0], [10.0, 28.0, 8.0 / 3.0]), 0, [1], [1.0, 0, 0], Sensitivity.DiscreteAdjoint, lorenzOptions));
         Assert.Contains("Sensitivity.InterpolatingAdjoint()", ensemble.Message);
         Assert.Throws<NotSupportedException>(() =>
-            Ode.GradientEnsembleAtTimes(lanes, [1.0, 1.0, 1.0], [10.0, 28.0, 8.0 / 3.0], 0, [1.0], [1.0, 0, 0], lorenzOptions));
+            Ode.Gradient(lanes, new EnsembleBatch([1.0, 1.0, 1.0], [10.0, 28.0, 8.0 / 3.0]), 0, [1.0], [1.0, 0, 0], Sensitivity.DiscreteAdjoint, lorenzOptions));
     }
 
     [Fact]

@@ -129,7 +129,7 @@ public class MultiTimeGradientTests(ITestOutputHelper output)
         plain.Reset(new OdeGen.Solvers.SystemField<HandLorenz>(system, LorenzP), LorenzY0, 0.0, 1.0);
         Assert.Equal(OdeStatus.Success, plain.Run());
         output.WriteLine($"state-only error control: {Format(g.Y0)} {Format(g.Parameters)} ({g.Stats}); plain solve {plain.Stats}");
-        Assert.Same(method, g.Method);
+        Assert.Same(method, g.Sensitivity);
         Assert.Equal(plain.Stats.Steps, g.Stats.Forward.Steps);
         Assert.Equal(plain.Stats.RejectedSteps, g.Stats.Forward.RejectedSteps);
         AssertRelative(reference.DLdy0, g.Y0, 1e-5, "dL/dy0");

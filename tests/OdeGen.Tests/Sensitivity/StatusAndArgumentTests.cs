@@ -136,7 +136,7 @@ public class StatusAndArgumentTests
     public void FailedEnsemble_EnsureSuccessNamesTheTrajectoryAndTheCause()
     {
         double[] y0s = [1.0, 0.1], ps = [1.0];
-        EnsembleSolution e = Ode.SolveEnsembleShared(new LaneBlowUp.RhsSystem(), y0s, ps, 0, 2);
+        EnsembleSolution e = Ode.Solve(new LaneBlowUp.RhsSystem(), EnsembleBatch.Shared(y0s, ps), 0, 2);
         var error = Assert.Throws<OdeSolverException>(() => e.EnsureSuccess());
         Assert.StartsWith("Trajectory 0 of the ensemble stopped at t = ", error.Message);
         Assert.Matches(@"\(" + error.Status + @"\): \w.{20,}\.$", error.Message);

@@ -289,7 +289,7 @@ public class RosenbrockTests(ITestOutputHelper output)
         Assert.Equal(Math.Exp(-0.5), jvp.Tangent[0], 1e-7);
         // With no sensitivity given, a stiff method gets the interpolating adjoint: L = y(1) = e^{−p}, dL/dp = −e^{−p}.
         OdeGradient byDefault = Ode.Gradient(new DecaySystem(), [1.0], [0.5], 0, [1.0], [1.0], options: options);
-        Assert.IsType<InterpolatingAdjointSensitivity>(byDefault.Method);
+        Assert.IsType<InterpolatingAdjointSensitivity>(byDefault.Sensitivity);
         // 1e-6, not rtol: with Kvaerno5 the backward quadrature's tolerance-level local errors add up over 16 segments
         // (measured 2.1e-7 relative in dL/dp; Rodas4 2e-12; docs/sensitivity.md, "Stiff problems").
         Assert.Equal(-Math.Exp(-0.5), byDefault.Parameters[0], 1e-6);

@@ -145,9 +145,7 @@ internal static class ForwardSensitivitySolver
             }
             // After a terminal event the state is held: moving a later observation time changes nothing.
             if (events is not null && events.IsHeld(inputs.Times[i], inputs.Direction)) return;
-            counter.Function++;
-            dynamics.Evaluate(inputs.Times[i], xi[..n], inputs.P, f);
-            gTimes[i] = Dot(w, f);
+            gTimes[i] = ObservationShell.TimeGradient(dynamics, inputs, i, inputs.Times[i], xi[..n], counter, f);
         }
         double gT0 = double.NaN;
         if (status == OdeStatus.Success)
@@ -157,20 +155,11 @@ internal static class ForwardSensitivitySolver
             system.Evaluate(inputs.T0, inputs.Y0, inputs.P, f);
             gT0 = -Dot(gY0, f);
         }
-        else
-        {
-            Array.Fill(gY0, double.NaN);
-            Array.Fill(gP, double.NaN);
-            Array.Fill(gTimes, double.NaN);
-        }
         var stats = new GradientStats(integrator.Stats, default, counter.Function, counter.Jvp, counter.Vjp, counter.Jacobian);
-        return new OdeGradient(gY0, gP, gT0, gTimes, stats, status, method) { Events = events?.Occurrences ?? [] };
+        OdeGradient result = ObservationShell.Result(gY0, gP, gT0, gTimes, stats, status, method);
+        result.Events = events?.Occurrences ?? [];
+        return result;
     }
 
-    internal static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
-    {
-        double s = 0;
-        for (int i = 0; i < a.Length; i++) s += a[i] * b[i];
-        return s;
-    }
+    internal static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b) => ObservationShell.Dot(a, b);
 }

@@ -63,13 +63,6 @@ internal sealed class InterpolatingAdjointSweep<TSystem> where TSystem : struct,
         double[] gY0 = X.AsSpan(0, _n).ToArray();
         double[] gP = X.AsSpan(_n, _m).ToArray();
         double gT0 = X[_n + _m];
-        if (status != OdeStatus.Success)
-        {
-            Array.Fill(gY0, double.NaN);
-            Array.Fill(gP, double.NaN);
-            Array.Fill(gTimes, double.NaN);
-            gT0 = double.NaN;
-        }
 
         // With a stiff method the state passes call the system's Jacobian once per step (SystemField), and Rosenbrock
         // methods its JVP once per step as well (∂f/∂t); the adjoint field counts its own calls.
@@ -79,6 +72,6 @@ internal sealed class InterpolatingAdjointSweep<TSystem> where TSystem : struct,
         var stats = new GradientStats(forward, _backward.Stats,
             forward.FunctionEvaluations + recompute.FunctionEvaluations + counter.Function,
             counter.Jvp + stateJvps, counter.Vjp, counter.Jacobian + stateJacobians, recompute);
-        return new OdeGradient(gY0, gP, gT0, gTimes, stats, status, method);
+        return ObservationShell.Result(gY0, gP, gT0, gTimes, stats, status, method);
     }
 }

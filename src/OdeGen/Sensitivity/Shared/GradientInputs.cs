@@ -57,7 +57,7 @@ internal sealed class GradientInputs
 
     public ReadOnlySpan<double> DLdyRow(int i) => DLdy.AsSpan(i * Y0.Length, Y0.Length);
 
-    /// <summary>Checks every argument of <see cref="Ode.Gradient{TSystem}"/> and copies it.</summary>
+    /// <summary>Checks every argument of <see cref="Ode.Gradient{TSystem}(in TSystem, ReadOnlySpan{double}, ReadOnlySpan{double}, double, ReadOnlySpan{double}, ReadOnlySpan{double}, Sensitivity?, SolverOptions?)"/> and copies it.</summary>
     public static GradientInputs Create<TSystem>(in TSystem system, ReadOnlySpan<double> y0, ReadOnlySpan<double> p,
         double t0, ReadOnlySpan<double> times, ReadOnlySpan<double> dLdy) where TSystem : struct, IOdeSystem
     {
@@ -69,7 +69,7 @@ internal sealed class GradientInputs
         return new GradientInputs(y0.ToArray(), p.ToArray(), t0, times.ToArray(), dLdy.ToArray(), direction, loss: null);
     }
 
-    /// <summary>Checks the arguments of <see cref="Ode.LossGradient{TSystem}"/> and copies them; dLdy starts at zero.</summary>
+    /// <summary>Checks the arguments of <see cref="Ode.LossGradient{TSystem}(in TSystem, ReadOnlySpan{double}, ReadOnlySpan{double}, double, ReadOnlySpan{double}, ObservationLoss, Sensitivity?, SolverOptions?)"/> and copies them; dLdy starts at zero.</summary>
     public static GradientInputs Create<TSystem>(in TSystem system, ReadOnlySpan<double> y0, ReadOnlySpan<double> p,
         double t0, ReadOnlySpan<double> times, ObservationLoss loss) where TSystem : struct, IOdeSystem
     {

@@ -30,18 +30,14 @@ internal static class BacksolveAdjointSolver
         var forward = new RungeKuttaIntegrator<SystemField<TSystem>>(n, options);
         var systemField = new SystemField<TSystem>(system, p);
         var ys = new double[count * n];
-        OdeStatus status = SolveToObservations(forward, systemField, inputs, ys);
+        OdeStatus status = ObservationShell.SolveToObservations(forward, systemField, inputs, ys);
         if (status == OdeStatus.Success) inputs.Observe(ys);
 
         // ∂L/∂t_i = ∂L/∂y(t_i) · f(t_i, y(t_i)), from the forward states (more accurate than the back-solved ones).
         var gTimes = new double[count];
         var f = new double[n];
         for (int i = 0; i < count && status == OdeStatus.Success; i++)
-        {
-            counter.Function++;
-            system.Evaluate(inputs.Times[i], ys.AsSpan(i * n, n), p, f);
-            gTimes[i] = ForwardSensitivitySolver.Dot(inputs.DLdyRow(i), f);
-        }
+            gTimes[i] = ObservationShell.TimeGradient(system, inputs, i, inputs.Times[i], ys.AsSpan(i * n, n), counter, f);
 
         // Backward pass.
         var adjointField = new AdjointField<TSystem>(system, p, counter);
@@ -74,44 +70,8 @@ internal static class BacksolveAdjointSolver
 
         double[] gY0 = x.AsSpan(n, n).ToArray();
         double[] gP = x.AsSpan(2 * n, m).ToArray();
-        double gT0 = x[dim - 1];
-        if (status != OdeStatus.Success)
-        {
-            Array.Fill(gY0, double.NaN);
-            Array.Fill(gP, double.NaN);
-            Array.Fill(gTimes, double.NaN);
-            gT0 = double.NaN;
-        }
         var stats = new GradientStats(forward.Stats, backward.Stats,
             forward.Stats.FunctionEvaluations + counter.Function, counter.Jvp, counter.Vjp, counter.Jacobian);
-        return new OdeGradient(gY0, gP, gT0, gTimes, stats, status, method);
-    }
-
-    /// <summary>
-    /// Solves the plain system from t0 through every observation time, restarting at each so y(t_i) is a step
-    /// end point; writes y(t_i) into row i of <paramref name="ys"/>. MaxSteps bounds the whole pass.
-    /// </summary>
-    internal static OdeStatus SolveToObservations<TSystem>(RungeKuttaIntegrator<SystemField<TSystem>> integrator,
-        in SystemField<TSystem> field, GradientInputs inputs, Span<double> ys) where TSystem : struct, IOdeSystem
-    {
-        int n = inputs.StateCount;
-        ReadOnlySpan<double> current = inputs.Y0;
-        double tPrev = inputs.T0;
-        for (int i = 0; i < inputs.Count; i++)
-        {
-            Span<double> row = ys.Slice(i * n, n);
-            double ti = inputs.Times[i];
-            if (ti == tPrev) current.CopyTo(row);
-            else
-            {
-                integrator.Reset(field, current, tPrev, ti);
-                OdeStatus status = integrator.Run();
-                if (status != OdeStatus.Success) return status;
-                integrator.State.CopyTo(row);
-            }
-            current = row;
-            tPrev = ti;
-        }
-        return OdeStatus.Success;
+        return ObservationShell.Result(gY0, gP, x[dim - 1], gTimes, stats, status, method);
     }
 }

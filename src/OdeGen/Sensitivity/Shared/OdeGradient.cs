@@ -2,15 +2,15 @@ namespace OdeGen;
 
 /// <summary>
 /// The gradient of a loss L(y(times[0]), …, y(times[N−1])) with respect to everything the solve depends on,
-/// as computed by <see cref="Ode.Gradient{TSystem}"/>.
+/// as computed by <see cref="Ode.Gradient{TSystem}(in TSystem, ReadOnlySpan{double}, ReadOnlySpan{double}, double, ReadOnlySpan{double}, ReadOnlySpan{double}, Sensitivity?, SolverOptions?)"/>.
 /// </summary>
 /// <remarks>
 /// When a forward or backward solve fails, <see cref="Status"/> says why and every gradient entry is NaN,
-/// so a failed gradient cannot pass for a small one. Bad arguments throw instead (see <see cref="Ode.Gradient{TSystem}"/>).
+/// so a failed gradient cannot pass for a small one. Bad arguments throw instead (see <see cref="Ode.Gradient{TSystem}(in TSystem, ReadOnlySpan{double}, ReadOnlySpan{double}, double, ReadOnlySpan{double}, ReadOnlySpan{double}, Sensitivity?, SolverOptions?)"/>).
 /// </remarks>
 public sealed class OdeGradient
 {
-    internal OdeGradient(double[] y0, double[] parameters, double t0, double[] times, GradientStats stats, OdeStatus status, Sensitivity method)
+    internal OdeGradient(double[] y0, double[] parameters, double t0, double[] times, GradientStats stats, OdeStatus status, Sensitivity sensitivity)
     {
         Y0 = y0;
         Parameters = parameters;
@@ -18,7 +18,7 @@ public sealed class OdeGradient
         Times = times;
         Stats = stats;
         Status = status;
-        Method = method;
+        Sensitivity = sensitivity;
     }
 
     /// <summary>dL/dy0 (length StateCount).</summary>
@@ -44,8 +44,8 @@ public sealed class OdeGradient
 
     /// <summary>A sentence that says how the computation ended and, on failure, what to try.</summary>
     public string Message => IsSuccess
-        ? $"The gradient by {Method.Name} was computed ({Stats})."
-        : $"The gradient by {Method.Name} could not be computed, so every entry is NaN: a pass stopped because {OdeStatusText.Cause(Status)} ({Stats}).";
+        ? $"The gradient by {Sensitivity.Name} was computed ({Stats})."
+        : $"The gradient by {Sensitivity.Name} could not be computed, so every entry is NaN: a pass stopped because {OdeStatusText.Cause(Status)} ({Stats}).";
 
     /// <summary>Throws an <see cref="OdeSolverException"/> (with <see cref="Message"/>) unless the gradient was computed; returns this gradient for chaining.</summary>
     public OdeGradient EnsureSuccess() => IsSuccess ? this : throw new OdeSolverException(Status, double.NaN, Message);
@@ -56,8 +56,13 @@ public sealed class OdeGradient
     /// </summary>
     public IReadOnlyList<OdeEventOccurrence> Events { get; internal set; } = [];
 
-    /// <summary>The sensitivity method that computed this gradient.</summary>
-    public Sensitivity Method { get; }
+    /// <summary>The sensitivity that computed this gradient.</summary>
+    public Sensitivity Sensitivity { get; }
+
+    /// <summary>Obsolete: <see cref="Sensitivity"/> (Method means <see cref="OdeMethod"/> everywhere else).</summary>
+    [Obsolete("Use OdeGradient.Sensitivity (Method means OdeMethod everywhere else). This name will be removed in the next release.")]
+    [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
+    public Sensitivity Method => Sensitivity;
 
     /// <summary>
     /// The forward pass's states at the observation times, row i = y(times[i]) (times.Length × StateCount, row-major):
@@ -66,7 +71,7 @@ public sealed class OdeGradient
     public double[] States { get; internal set; } = [];
 
     /// <summary>
-    /// The loss that <see cref="ObservationLoss"/> returned, with <see cref="Ode.LossGradient{TSystem}"/>;
+    /// The loss that <see cref="ObservationLoss"/> returned, with <see cref="Ode.LossGradient{TSystem}(in TSystem, ReadOnlySpan{double}, ReadOnlySpan{double}, double, ReadOnlySpan{double}, ObservationLoss, Sensitivity?, SolverOptions?)"/>;
     /// NaN when dLdy was given, or when the forward pass failed.
     /// </summary>
     public double Loss { get; internal set; } = double.NaN;

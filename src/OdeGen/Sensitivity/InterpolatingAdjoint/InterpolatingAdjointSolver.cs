@@ -58,9 +58,7 @@ internal static class InterpolatingAdjointSolver
         {
             int i = observation[b];
             if (i < 0) continue;
-            counter.Function++;
-            system.Evaluate(bounds[b], states.AsSpan(b * n, n), p, f);
-            gTimes[i] = ForwardSensitivitySolver.Dot(inputs.DLdyRow(i), f);
+            gTimes[i] = ObservationShell.TimeGradient(system, inputs, i, bounds[b], states.AsSpan(b * n, n), counter, f);
         }
 
         // Backward pass.
@@ -137,11 +135,7 @@ internal static class InterpolatingAdjointSolver
         var gTimes = new double[total];
         var f = new double[n];
         for (int i = 0; i < total && status == OdeStatus.Success; i++)
-        {
-            counter.Function++;
-            system.Evaluate(times[i], ys.AsSpan(i * n, n), p, f);
-            gTimes[i] = ForwardSensitivitySolver.Dot(inputs.DLdyRow(i), f);
-        }
+            gTimes[i] = ObservationShell.TimeGradient(system, inputs, i, times[i], ys.AsSpan(i * n, n), counter, f);
 
         // Backward pass, segment by segment; inside a segment, interval by interval between observation times.
         var sweep = new InterpolatingAdjointSweep<TSystem>(system, p, n, m, options, method, counter);

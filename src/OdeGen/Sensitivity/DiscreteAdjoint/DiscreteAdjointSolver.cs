@@ -123,16 +123,9 @@ internal static class DiscreteAdjointSolver
             }
             backward.FunctionEvaluations = counter.Function - recompute.FunctionEvaluations;
         }
-        else
-        {
-            Array.Fill(gY0, double.NaN);
-            Array.Fill(gP, double.NaN);
-            Array.Fill(gTimes, double.NaN);
-            gT0 = double.NaN;
-        }
         var stats = new GradientStats(forward.Stats, backward,
             forward.Stats.FunctionEvaluations + counter.Function, counter.Jvp, counter.Vjp, counter.Jacobian, recompute);
-        return new OdeGradient(gY0, gP, gT0, gTimes, stats, status, method);
+        return ObservationShell.Result(gY0, gP, gT0, gTimes, stats, status, method);
     }
 
     /// <summary>

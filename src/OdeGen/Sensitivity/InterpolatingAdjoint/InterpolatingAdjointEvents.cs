@@ -107,9 +107,7 @@ internal static class InterpolatingAdjointEvents
         for (int i = 0; i < inputs.Count && status == OdeStatus.Success; i++)
         {
             if (isHeld[i]) continue;
-            counter.Function++;
-            system.Evaluate(inputs.Times[i], ys.AsSpan(i * n, n), p, f);
-            gTimes[i] = ForwardSensitivitySolver.Dot(inputs.DLdyRow(i), f);
+            gTimes[i] = ObservationShell.TimeGradient(system, inputs, i, inputs.Times[i], ys.AsSpan(i * n, n), counter, f);
         }
 
         // Backward pass.

@@ -1,0 +1,21 @@
+namespace OdeGen;
+
+/// <summary>
+/// The back-solve adjoint (see <see cref="Sensitivity.BacksolveAdjoint"/>). Construct one, or call
+/// <see cref="Sensitivity.Backsolve"/>, to give the backward pass its own tolerances or seminorm error control.
+/// </summary>
+public sealed class BacksolveAdjointSensitivity : AdjointSensitivity
+{
+    /// <inheritdoc/>
+    public override string Name => "BacksolveAdjoint" + SettingsSuffix();
+
+    /// <exception cref="NotSupportedException">The options' method does not support it (<see cref="OdeMethod.SupportsBacksolveAdjoint"/>).</exception>
+    internal override OdeGradient Compute<TSystem>(in TSystem system, GradientInputs inputs, SolverOptions options)
+    {
+        RejectEvents(options, "The back-solve adjoint");
+        options.Method.Require(m => m.SupportsBacksolveAdjoint, "The back-solve adjoint",
+            "Integrating a stiff state backwards is unstable, and its backward Jacobian would need second derivatives of f: " +
+            "use Sensitivity.InterpolatingAdjoint(...) or Sensitivity.Forward with stiff methods.");
+        return BacksolveAdjointSolver.Gradient(system, inputs, options, this);
+    }
+}
