@@ -75,7 +75,7 @@ public sealed partial class OdeDynamicsGenerator
                 .Any(b => b.DescendantNodes().Any(n => n is ForStatementSyntax or IfStatementSyntax or ConditionalExpressionSyntax));
             if (_loopMode)
             {
-                _statements.Add("elements of dydt that are not written are 0");
+                _statements.Add($"elements of {(_isFunction ? "y" : "dydt")} that are not written are 0");
                 _builder.Stmt = _statements.Count - 1;
                 _dydtBuffer = new BufferState(_builder.Buf(Slot.Dydt, _isFunction ? Ir.SpanNames.OutputLength : "y.Length", null, zeroed: true), "dydt", "dydt.Length");
             }

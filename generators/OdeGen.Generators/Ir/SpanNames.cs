@@ -82,7 +82,7 @@ internal static class SpanNames
         for (int i = 0; i < body.Length; i++)
         {
             Instr x = function.Body[i];
-            body[i] = x.IsExtern ? x : x with { Ix = Rename(x.Ix), Ix2 = Rename(x.Ix2) };
+            body[i] = x.IsExtern ? x : x with { Ix = Rename(x.Ix), Ix2 = Rename(x.Ix2), Name = x.Op == Op.Buf ? BufferName(x.Name) : x.Name };
         }
 
         return function with { Body = new Model.EquatableArray<Instr>(body), Naming = SpanNaming.Function };
@@ -107,6 +107,17 @@ internal static class SpanNames
     private static readonly Regex Output = new(@"(?<![\w.@])dydt\.Length\b", RegexOptions.CultureInvariant);
 
     private static string? AsA(string? text) => text is null ? null : Output.Replace(text, "a.Length");
+
+    /// <summary>
+    /// Reverse mode's buffers for the output: in Vjp, the values of f it reads back ("dydt") are the function's y, and
+    /// the adjoint it seeds from a ("dydtBar") is a working copy of yBar.
+    /// </summary>
+    private static string? BufferName(string? name) => name switch
+    {
+        "dydt" => "y",
+        "dydtBar" => "yBarWork",
+        _ => name,
+    };
 
     private static string? Rename(string? text) =>
         text is null ? null : Length.Replace(text, m => Of(Canonical(m.Groups[1].Value), SpanNaming.Function) + ".Length");
