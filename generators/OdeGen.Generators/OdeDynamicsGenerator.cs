@@ -158,8 +158,9 @@ public sealed partial class OdeDynamicsGenerator : IIncrementalGenerator
         ReportDiagnostics(context, file.Diagnostics);
 
         // Hint names are unique: keys are one-to-one with the structs' full names (file-local types are rejected,
-        // ODE0022), a type has one marked method of a name (ODE0012), keys equal ignoring case get a suffix, and
-        // a key two systems share (two types of one name, a compile error) gets no file.
+        // ODE0022), a type has one method of a name marked with each attribute (ODE0012) and a system's struct name
+        // ends in System where a function's ends in Function, keys equal ignoring case get a suffix, and a key two
+        // targets share (two types of one name, a compile error) gets no file.
         if (file.Value is { } generated && HintNames.HintName(generated.HintKey, generated.Ending, plan) is { } hintName)
         {
             context.AddSource(hintName, generated.Text);

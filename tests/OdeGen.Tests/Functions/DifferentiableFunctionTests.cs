@@ -81,13 +81,21 @@ public class DifferentiableFunctionTests
         double[] x = new double[Inputs], p = new double[layer.ParameterCount], y = new double[Hidden], yDot = new double[Hidden];
         double[] xBar = new double[Inputs], pBar = new double[p.Length];
         Run(layer);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int r = 0; r < 100; r++)
-        {
-            Run(layer);
-        }
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        // The least of three rounds: a call that allocates does so in every round; the runtime's own work on this
+        // thread (a JIT tier-up on a busy machine) in one at most.
+        Assert.Equal(0, Enumerable.Range(0, 3).Min(_ => Bytes()));
+
+        long Bytes()
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int r = 0; r < 100; r++)
+            {
+                Run(layer);
+            }
+
+            return GC.GetAllocatedBytesForCurrentThread() - before;
+        }
 
         void Run<T>(in T g)
             where T : struct, IDifferentiableFunction
