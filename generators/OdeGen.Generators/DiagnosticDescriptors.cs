@@ -109,7 +109,7 @@ internal static class DiagnosticDescriptors
     /// <summary>ODE0020: [OdeDynamics] on a local function, a lambda, an accessor or an operator, which have no type to add the struct to.</summary>
     public static readonly DiagnosticDescriptor NotATypeMethod = Error("ODE0020",
         "[OdeDynamics] must mark a method declared in a type",
-        "[OdeDynamics] cannot mark {0}: OdeGen adds the generated '{{Method}}System' struct to the type that declares the method; make it a static method of a partial class or struct");
+        "[{1}] cannot mark {0}: OdeGen adds the generated '{{Method}}{2}' struct to the type that declares the method; make it a static method of a partial class or struct");
 
     /// <summary>ODE0021: a constant index outside a stackalloc buffer.</summary>
     public static readonly DiagnosticDescriptor BufferIndexOutOfRange = Error("ODE0021",

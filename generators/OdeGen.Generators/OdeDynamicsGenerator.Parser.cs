@@ -60,7 +60,9 @@ public sealed partial class OdeDynamicsGenerator
         };
         SyntaxNode at = context.Attributes.IsEmpty ? node
             : context.Attributes[0].ApplicationSyntaxReference?.GetSyntax(cancellationToken) ?? node;
-        return Result<SystemModel>.Fail(DiagnosticInfo.Create(DiagnosticDescriptors.NotATypeMethod, at.GetLocation(), what));
+        bool function = context.Attributes.FirstOrDefault()?.AttributeClass?.ToDisplayString() == FunctionAttributeName;
+        return Result<SystemModel>.Fail(DiagnosticInfo.Create(DiagnosticDescriptors.NotATypeMethod, at.GetLocation(), what,
+            function ? "Differentiable" : "OdeDynamics", function ? "Function" : "System"));
     }
 
     /// <summary>One method's parse: signature, containing types, then the body statement by statement.</summary>
@@ -120,7 +122,8 @@ public sealed partial class OdeDynamicsGenerator
                     or InterfaceDeclarationSyntax or RecordDeclarationSyntax)) is { } block)
             {
                 SyntaxNode at = _context.Attributes[0].ApplicationSyntaxReference?.GetSyntax(_cancellationToken) ?? _syntax;
-                Report(DiagnosticDescriptors.NotATypeMethod, at, $"a method of an '{block.Keyword.ValueText}' block");
+                Report(DiagnosticDescriptors.NotATypeMethod, at, $"a method of an '{block.Keyword.ValueText}' block",
+                    _isFunction ? "Differentiable" : "OdeDynamics", _isFunction ? "Function" : "System");
                 return Finish(null);
             }
 

@@ -150,7 +150,7 @@ public class FunctionDiagnosticTests
         """);
 
     [Fact]
-    public void ODE0020_LocalFunction() => AssertDiagnostic("ODE0020", """
+    public void ODE0020_LocalFunction_NamesTheFunctionsAttributeAndStruct() => Assert.Contains("[Differentiable] cannot mark the local function 'G'", AssertDiagnostic("ODE0020", """
         using OdeGen;
         public static partial class Sys
         {
@@ -160,7 +160,7 @@ public class FunctionDiagnosticTests
                 static void G(ReadOnlySpan<double> x, ReadOnlySpan<double> p, Span<double> y) => y[0] = x[0];
             }
         }
-        """);
+        """).GetMessage(), StringComparison.Ordinal);
 
     [Theory]
     [InlineData("ODE0003", "[|while|] (true) { } y[0] = x[0];")]
