@@ -35,6 +35,9 @@ namespace OdeGen.CodeFixes
             SyntaxNode? root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
             MethodDeclarationSyntax? method = root?.FindToken(context.Span.Start).Parent?.AncestorsAndSelf().OfType<MethodDeclarationSyntax>().FirstOrDefault();
             if (root is null || method is null || (method.Body is null && method.ExpressionBody is null)) return;
+
+            // ODE0019 is reported on [Differentiable] functions too, whose shape (x, p, y) is not the dynamics' one.
+            if (IsFunction(method)) return;
             MethodDeclarationSyntax fixedMethod = Canonical(method);
             if (fixedMethod.IsEquivalentTo(method)) return;
             context.RegisterCodeFix(
@@ -43,6 +46,12 @@ namespace OdeGen.CodeFixes
                     equivalenceKey: nameof(FixSignatureFix)),
                 context.Diagnostics);
         }
+
+        /// <summary>Whether <paramref name="method"/> is marked [Differentiable] (a function, not dynamics); read from syntax, which is all a fix needs.</summary>
+        private static bool IsFunction(MethodDeclarationSyntax method) =>
+            method.AttributeLists.SelectMany(list => list.Attributes).Any(a =>
+                (a.Name is QualifiedNameSyntax q ? q.Right.Identifier.Text : a.Name is AliasQualifiedNameSyntax alias ? alias.Name.Identifier.Text : a.Name.ToString())
+                    is "Differentiable" or "DifferentiableAttribute");
 
         private static MethodDeclarationSyntax Canonical(MethodDeclarationSyntax method)
         {

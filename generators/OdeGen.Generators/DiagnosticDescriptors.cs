@@ -47,7 +47,7 @@ internal static class DiagnosticDescriptors
     /// <summary>ODE0008: an index outside the declared (or any) size.</summary>
     public static readonly DiagnosticDescriptor IndexOutOfRange = Error("ODE0008",
         "Span index out of range",
-        "Index {0} is outside '{1}', whose length is {2}; raise [OdeDynamics({3} = ...)] or use an index below it");
+        "Index {0} is outside '{1}', whose length is {2}; raise [{3} = ...)] or use an index below it");
 
     /// <summary>ODE0009: a value read before anything was assigned to it.</summary>
     public static readonly DiagnosticDescriptor ReadBeforeWrite = Error("ODE0009",
@@ -109,7 +109,7 @@ internal static class DiagnosticDescriptors
     /// <summary>ODE0020: [OdeDynamics] on a local function, a lambda, an accessor or an operator, which have no type to add the struct to.</summary>
     public static readonly DiagnosticDescriptor NotATypeMethod = Error("ODE0020",
         "[OdeDynamics] must mark a method declared in a type",
-        "[OdeDynamics] cannot mark {0}: OdeGen adds the generated '{{Method}}System' struct to the type that declares the method; make it a static method of a partial class or struct");
+        "[{1}] cannot mark {0}: OdeGen adds the generated '{{Method}}{2}' struct to the type that declares the method; make it a static method of a partial class or struct");
 
     /// <summary>ODE0021: a constant index outside a stackalloc buffer.</summary>
     public static readonly DiagnosticDescriptor BufferIndexOutOfRange = Error("ODE0021",
@@ -136,8 +136,21 @@ internal static class DiagnosticDescriptors
         "[OdeDynamics] method too large",
         "'{0}' is too large to generate: {1}, more than the {2} OdeGen supports (its derivatives need up to six times as many, and a .NET method can have at most 65,534); compute it in a loop, or split it into smaller systems");
 
+    /// <summary>ODE0030: a [Differentiable] method's shape is not the function signature.</summary>
+    public static readonly DiagnosticDescriptor InvalidFunctionSignature = Error("ODE0030",
+        "[Differentiable] method has an unsupported signature",
+        "[Differentiable] method '{0}' {1}; write 'static void {0}(ReadOnlySpan<double> x, ReadOnlySpan<double> p, Span<double> y)' (or the same with float)");
+
+    /// <summary>ODE0031: SecondOrder asked of a [Differentiable] function, whose Hvp is not generated yet.</summary>
+    public static readonly DiagnosticDescriptor FunctionSecondOrderNotGenerated = new("ODE0031",
+        "Second-order code is not generated for [Differentiable] functions yet",
+        "SecondOrder = true on [Differentiable] method '{0}' asks for Hvp, which OdeGen does not generate for functions yet; the struct gets Evaluate, Jvp and Vjp only (remove SecondOrder, or compute the Hvp from Jvp of the Vjp by hand)",
+        Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink("ODE0031"));
+
     private static readonly Dictionary<string, DiagnosticDescriptor> All = new()
     {
+        [InvalidFunctionSignature.Id] = InvalidFunctionSignature,
+        [FunctionSecondOrderNotGenerated.Id] = FunctionSecondOrderNotGenerated,
         [NestedTooDeeply.Id] = NestedTooDeeply,
         [MethodTooLarge.Id] = MethodTooLarge,
         [VariantContainingType.Id] = VariantContainingType,

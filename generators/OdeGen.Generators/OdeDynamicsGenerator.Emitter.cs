@@ -9,8 +9,12 @@ public sealed partial class OdeDynamicsGenerator
     private static readonly string Version = typeof(OdeDynamicsGenerator).Assembly.GetName().Version?.ToString() ?? "0.0.0.0";
 
     /// <summary>Model → C# text; the emitter sees no Roslyn types.</summary>
-    private static GeneratedFile Emit(SystemIr system) => SystemEmitter.Emit(system, Version);
+    private static GeneratedFile Emit(SystemIr system) => system.Header.Kind == TargetKind.Function
+        ? FunctionTargetEmitter.Emit(system, Version)
+        : SystemEmitter.Emit(system, Version);
 
     /// <summary>Model → the lane methods' C# text, in a second file of the same partial struct.</summary>
-    private static GeneratedFile EmitLanes(SystemIr system) => LaneEmitter.Emit(system);
+    private static GeneratedFile EmitLanes(SystemIr system) => system.Header.Kind == TargetKind.Function
+        ? FunctionTargetEmitter.EmitLanes(system)
+        : LaneEmitter.Emit(system);
 }

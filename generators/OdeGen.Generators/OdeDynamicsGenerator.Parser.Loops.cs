@@ -23,6 +23,9 @@ public sealed partial class OdeDynamicsGenerator
             "t", "y", "p", "a", "tDot", "yDot", "pDot", "yBar", "pBar", "dydt", "dydtDot", "dfdy", "dfdp",
         };
 
+        /// <summary>The names a function's generated methods use besides <see cref="Reserved"/>.</summary>
+        private static readonly HashSet<string> FunctionReserved = new() { "x", "xDot", "xBar" };
+
         private readonly Dictionary<ISymbol, BufferState> _buffers = new(SymbolEqualityComparer.Default);
         private readonly Dictionary<ISymbol, string> _intLocals = new(SymbolEqualityComparer.Default);
         private readonly Dictionary<ISymbol, string> _loopVariables = new(SymbolEqualityComparer.Default);
@@ -31,7 +34,7 @@ public sealed partial class OdeDynamicsGenerator
 
         /// <summary>Buffers whose declaration was reported: their uses stay quiet.</summary>
         private readonly HashSet<ISymbol> _rejectedBuffers = new(SymbolEqualityComparer.Default);
-        private bool _loopMode, _dynamicStates, _dynamicParameters;
+        private bool _loopMode, _dynamicStates, _dynamicParameters, _dynamicOutputs;
         private int _loopCount;
         private BufferState? _dydtBuffer;
 
@@ -72,9 +75,9 @@ public sealed partial class OdeDynamicsGenerator
                 .Any(b => b.DescendantNodes().Any(n => n is ForStatementSyntax or IfStatementSyntax or ConditionalExpressionSyntax));
             if (_loopMode)
             {
-                _statements.Add("elements of dydt that are not written are 0");
+                _statements.Add($"elements of {(_isFunction ? "y" : "dydt")} that are not written are 0");
                 _builder.Stmt = _statements.Count - 1;
-                _dydtBuffer = new BufferState(_builder.Buf(Slot.Dydt, "y.Length", null, zeroed: true), "dydt", "dydt.Length");
+                _dydtBuffer = new BufferState(_builder.Buf(Slot.Dydt, _isFunction ? Ir.SpanNames.OutputLength : "y.Length", null, zeroed: true), "dydt", "dydt.Length");
             }
         }
 
@@ -146,8 +149,8 @@ public sealed partial class OdeDynamicsGenerator
                         return buffer.Size;
                     }
 
-                    // Vjp has no dydt parameter; its length is y's by contract.
-                    return Role(owner) switch { 1 or 3 => "y.Length", 2 => "p.Length", _ => null };
+                    // Vjp has no dydt parameter; its length is y's by contract. A function's output has a length of its own.
+                    return Role(owner) switch { 3 when _isFunction => Ir.SpanNames.OutputLength, 1 or 3 => "y.Length", 2 => "p.Length", _ => null };
                 case PrefixUnaryExpressionSyntax unary when unary.IsKind(SyntaxKind.UnaryMinusExpression):
                     string? operand = IndexText(unary.Operand, out int inner);
                     precedence = 2;
@@ -191,7 +194,8 @@ public sealed partial class OdeDynamicsGenerator
                 if (!_semantic.GetConstantValue(argument, _cancellationToken).HasValue && IndexText(argument) is { } text)
                 {
                     ix = text;
-                    _dynamicStates |= role is 1 or 3;
+                    _dynamicStates |= role == 1 || (role == 3 && !_isFunction);
+                    _dynamicOutputs |= role == 3 && _isFunction;
                     _dynamicParameters |= role == 2;
                     return true;
                 }
@@ -340,7 +344,7 @@ public sealed partial class OdeDynamicsGenerator
                 }
             }
 
-            string name = Reserved.Contains(variable!.Name) ? variable.Name + "_" : variable.Name;
+            string name = Reserved.Contains(variable!.Name) || (_isFunction && FunctionReserved.Contains(variable.Name)) ? variable.Name + "_" : variable.Name;
             _loopVariables[variable] = name;
             int id = ++_loopCount;
             _builder.For(name, lo!, hi!, reversed: false);

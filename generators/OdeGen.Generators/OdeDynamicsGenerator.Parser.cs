@@ -60,7 +60,9 @@ public sealed partial class OdeDynamicsGenerator
         };
         SyntaxNode at = context.Attributes.IsEmpty ? node
             : context.Attributes[0].ApplicationSyntaxReference?.GetSyntax(cancellationToken) ?? node;
-        return Result<SystemModel>.Fail(DiagnosticInfo.Create(DiagnosticDescriptors.NotATypeMethod, at.GetLocation(), what));
+        bool function = context.Attributes.FirstOrDefault()?.AttributeClass?.ToDisplayString() == FunctionAttributeName;
+        return Result<SystemModel>.Fail(DiagnosticInfo.Create(DiagnosticDescriptors.NotATypeMethod, at.GetLocation(), what,
+            function ? "Differentiable" : "OdeDynamics", function ? "Function" : "System"));
     }
 
     /// <summary>One method's parse: signature, containing types, then the body statement by statement.</summary>
@@ -82,13 +84,31 @@ public sealed partial class OdeDynamicsGenerator
         private int _declaredStates, _declaredParameters, _maxState = -1, _maxParameter = -1;
         private bool _vectorizeLoops;
 
+        /// <summary>
+        /// Whether the method is a [Differentiable] function (x, p, y) rather than [OdeDynamics] (t, y, p, dydt). Its spans
+        /// are lowered into the same slots (x as Y, y as Dydt), so everything downstream is shared; the differences are
+        /// that there is no t and that the output's length (<see cref="_declaredOutputs"/>, <see cref="_maxOutput"/>) is
+        /// its own, written "dydt.Length" in index texts (<see cref="Ir.SpanNames.OutputLength"/>).
+        /// </summary>
+        private readonly bool _isFunction;
+        private int _declaredOutputs, _maxOutput = -1;
+
+        /// <summary>The name of the generated struct: {Method}System or {Method}Function.</summary>
+        private string StructName => _method.Name + (_isFunction ? "Function" : "System");
+
         public Parser(GeneratorAttributeSyntaxContext context, MethodDeclarationSyntax syntax, CancellationToken cancellationToken)
         {
             _context = context;
             _syntax = syntax;
             _method = (IMethodSymbol)context.TargetSymbol;
-            _real = _method.Parameters.Length > 0 && _method.Parameters[0].Type.SpecialType == SpecialType.System_Single
-                ? SpecialType.System_Single : SpecialType.System_Double;
+            _isFunction = context.Attributes[0].AttributeClass?.ToDisplayString() == FunctionAttributeName;
+            ITypeSymbol? first = _method.Parameters.Length > 0 ? _method.Parameters[0].Type : null;
+            if (_isFunction && first is INamedTypeSymbol { TypeArguments.Length: 1 } span)
+            {
+                first = span.TypeArguments[0];   // a function's first parameter is x, a span of its number type
+            }
+
+            _real = first?.SpecialType == SpecialType.System_Single ? SpecialType.System_Single : SpecialType.System_Double;
             _builder = new IrBuilder(exact: true, single: _real == SpecialType.System_Single);
             _semantic = context.SemanticModel;
             _cancellationToken = cancellationToken;
@@ -102,7 +122,8 @@ public sealed partial class OdeDynamicsGenerator
                     or InterfaceDeclarationSyntax or RecordDeclarationSyntax)) is { } block)
             {
                 SyntaxNode at = _context.Attributes[0].ApplicationSyntaxReference?.GetSyntax(_cancellationToken) ?? _syntax;
-                Report(DiagnosticDescriptors.NotATypeMethod, at, $"a method of an '{block.Keyword.ValueText}' block");
+                Report(DiagnosticDescriptors.NotATypeMethod, at, $"a method of an '{block.Keyword.ValueText}' block",
+                    _isFunction ? "Differentiable" : "OdeDynamics", _isFunction ? "Function" : "System");
                 return Finish(null);
             }
 
@@ -135,14 +156,16 @@ public sealed partial class OdeDynamicsGenerator
             // Sizes of loops over y.Length or p.Length are known only at run time (-1) unless declared.
             int states = _declaredStates > 0 ? _declaredStates : _dynamicStates ? -1 : _maxState + 1;
             int parameters = _declaredParameters > 0 ? _declaredParameters : _dynamicParameters ? -1 : _maxParameter + 1;
+            int outputs = !_isFunction ? states : _declaredOutputs > 0 ? _declaredOutputs : _dynamicOutputs ? -1 : _maxOutput + 1;
             int userStatements = _statements.Count;
             if (!_loopMode)
             {
-                StoreUnwrittenOutputs(states);
+                StoreUnwrittenOutputs(outputs);
             }
 
             string? ns = _method.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
-            var header = new SystemHeader(ns, types, _method.Name, states, parameters, _real == SpecialType.System_Single, _vectorizeLoops, HintKey());
+            var header = new SystemHeader(ns, types, _method.Name, states, parameters, _real == SpecialType.System_Single, _vectorizeLoops, HintKey(),
+                _isFunction ? TargetKind.Function : TargetKind.Dynamics, outputs);
             IrFunction primal = _builder.Build(_statements.ToEquatableArray(), userStatements);
             CheckSize(primal);
             return Finish(new SystemModel(header, primal));
@@ -163,7 +186,7 @@ public sealed partial class OdeDynamicsGenerator
                 types.Insert(0, (t.Name, t.Arity));
             }
 
-            return HintNames.Key(namespaces, types, _method.Name + "System");
+            return HintNames.Key(namespaces, types, StructName);
         }
 
         private bool HasSyntaxErrors() =>
@@ -198,19 +221,33 @@ public sealed partial class OdeDynamicsGenerator
                     continue;
                 }
 
+                if (arg.Key == "SecondOrder")
+                {
+                    if (arg.Value.Value is true && _isFunction)
+                    {
+                        // Declared so code can ask for it already; until Hvp is generated for functions, say so rather than ignore it.
+                        Report(DiagnosticDescriptors.FunctionSecondOrderNotGenerated, AttributeArgument(attribute, arg.Key), _method.Name);
+                    }
+
+                    continue;
+                }
+
                 int value = arg.Value.Value is int v ? v : 0;
                 if (value < 0 || value > MaxSize)
                 {
-                    SyntaxNode at = (attribute.ApplicationSyntaxReference?.GetSyntax(_cancellationToken) as AttributeSyntax)?.ArgumentList?.Arguments
-                        .FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == arg.Key) ?? (SyntaxNode)_syntax;
+                    SyntaxNode at = AttributeArgument(attribute, arg.Key);
                     Report(DiagnosticDescriptors.UnsupportedSize, at, arg.Key, value.ToString(System.Globalization.CultureInfo.InvariantCulture),
                         MaxSize.ToString(System.Globalization.CultureInfo.InvariantCulture));
                     value = 0;
                 }
 
-                if (arg.Key == "States")
+                if (arg.Key is "States" or "Inputs")
                 {
                     _declaredStates = value;
+                }
+                else if (arg.Key == "Outputs")
+                {
+                    _declaredOutputs = value;
                 }
                 else if (arg.Key == "Parameters")
                 {
@@ -218,6 +255,11 @@ public sealed partial class OdeDynamicsGenerator
                 }
             }
         }
+
+        /// <summary>The named argument <paramref name="name"/> of the attribute (for a diagnostic's location), else the method.</summary>
+        private SyntaxNode AttributeArgument(AttributeData attribute, string name) =>
+            (attribute.ApplicationSyntaxReference?.GetSyntax(_cancellationToken) as AttributeSyntax)?.ArgumentList?.Arguments
+                .FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == name) ?? (SyntaxNode)_syntax;
 
         /// <summary>The types around the method, outermost first; each must be partial (ODE0002 on its name).</summary>
         private EquatableArray<ContainingType> ContainingTypes()
@@ -227,7 +269,7 @@ public sealed partial class OdeDynamicsGenerator
             {
                 if (!type.Modifiers.Any(SyntaxKind.PartialKeyword))
                 {
-                    Report(DiagnosticDescriptors.TypeNotPartial, type.Identifier, type.Identifier.Text, _method.Name + "System");
+                    Report(DiagnosticDescriptors.TypeNotPartial, type.Identifier, type.Identifier.Text, StructName);
                 }
 
                 // 'static', 'readonly' and 'ref' must match the user's declaration; 'partial' goes right before the kind.
@@ -252,7 +294,7 @@ public sealed partial class OdeDynamicsGenerator
                 if (type.TypeParameterList?.Parameters.FirstOrDefault(t => t.VarianceKeyword.RawKind != 0) is { } variant)
                 {
                     Report(DiagnosticDescriptors.VariantContainingType, variant.VarianceKeyword, type.Identifier.ValueText, variant.Identifier.ValueText,
-                        variant.VarianceKeyword.ValueText, _method.Name + "System");
+                        variant.VarianceKeyword.ValueText, StructName);
                 }
             }
 
@@ -271,7 +313,7 @@ public sealed partial class OdeDynamicsGenerator
                 SyntaxToken file = type.Modifiers.FirstOrDefault(m => m.IsKind(SyntaxKind.FileKeyword));
                 if (file.IsKind(SyntaxKind.FileKeyword))
                 {
-                    Report(DiagnosticDescriptors.FileLocalType, file, type.Identifier.ValueText, _method.Name + "System");
+                    Report(DiagnosticDescriptors.FileLocalType, file, type.Identifier.ValueText, StructName);
                     reported = true;
                 }
             }
@@ -281,7 +323,7 @@ public sealed partial class OdeDynamicsGenerator
             {
                 if (t.IsFileLocal && _syntax.Ancestors().OfType<TypeDeclarationSyntax>().FirstOrDefault() is { } nearest)
                 {
-                    Report(DiagnosticDescriptors.FileLocalType, nearest.Identifier, t.Name, _method.Name + "System");
+                    Report(DiagnosticDescriptors.FileLocalType, nearest.Identifier, t.Name, StructName);
                     reported = true;
                 }
             }
@@ -293,7 +335,7 @@ public sealed partial class OdeDynamicsGenerator
         /// </summary>
         private void CheckNameIsFree()
         {
-            string name = _method.Name + "System";
+            string name = StructName;
             INamedTypeSymbol type = _method.ContainingType;
             ISymbol? member = type.GetMembers(name).FirstOrDefault();
             string? clash = member switch
@@ -312,20 +354,23 @@ public sealed partial class OdeDynamicsGenerator
                 Report(DiagnosticDescriptors.GeneratedNameTaken, _syntax.Identifier, type.Name, name, _method.Name, clash);
             }
 
-            int marked = type.GetMembers(_method.Name).Count(m => m.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == AttributeName));
+            // Overloads marked alike would get one struct; a system and a function of one name do not clash (MSystem, MFunction).
+            string attributeName = _isFunction ? FunctionAttributeName : AttributeName;
+            int marked = type.GetMembers(_method.Name).Count(m => m.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == attributeName));
             if (marked > 1)
             {
-                Report(DiagnosticDescriptors.GeneratedNameTaken, _syntax.Identifier, type.Name, name, _method.Name, $"the struct of another [OdeDynamics] method named '{_method.Name}'");
+                Report(DiagnosticDescriptors.GeneratedNameTaken, _syntax.Identifier, type.Name, name, _method.Name,
+                    $"the struct of another [{(_isFunction ? "Differentiable" : "OdeDynamics")}] method named '{_method.Name}'");
             }
         }
 
-        private void StoreUnwrittenOutputs(int states)
+        private void StoreUnwrittenOutputs(int outputs)
         {
-            for (int i = 0; i < states; i++)
+            for (int i = 0; i < outputs; i++)
             {
                 if (!_dydt.ContainsKey(i))
                 {
-                    _statements.Add($"dydt[{i}] is never written by {_method.Name}: it is 0");
+                    _statements.Add($"{(_isFunction ? "y" : "dydt")}[{i}] is never written by {_method.Name}: it is 0");
                     _builder.Stmt = _statements.Count - 1;
                     _builder.Store(Slot.Dydt, i, _builder.Const(0));
                 }
@@ -349,24 +394,25 @@ public sealed partial class OdeDynamicsGenerator
         {
             int before = _diagnostics.Count;
             string name = _method.Name;
+            DiagnosticDescriptor invalid = _isFunction ? DiagnosticDescriptors.InvalidFunctionSignature : DiagnosticDescriptors.InvalidSignature;
             if (!_method.IsStatic)
             {
-                Report(DiagnosticDescriptors.InvalidSignature, _syntax.Identifier, name, "must be static");
+                Report(invalid, _syntax.Identifier, name, "must be static");
             }
 
             if (!_method.ReturnsVoid)
             {
-                Report(DiagnosticDescriptors.InvalidSignature, _syntax.ReturnType, name, "must return void");
+                Report(invalid, _syntax.ReturnType, name, "must return void");
             }
 
             if (_syntax.TypeParameterList is { } typeParameters)
             {
-                Report(DiagnosticDescriptors.InvalidSignature, typeParameters, name, "must not be generic");
+                Report(invalid, typeParameters, name, "must not be generic");
             }
 
             if (_syntax.Body is null && _syntax.ExpressionBody is null)
             {
-                Report(DiagnosticDescriptors.InvalidSignature, _syntax.Identifier, name, "must have a body");
+                Report(invalid, _syntax.Identifier, name, "must have a body");
             }
 
             CheckParameters(name);
@@ -375,6 +421,12 @@ public sealed partial class OdeDynamicsGenerator
 
         private void CheckParameters(string name)
         {
+            if (_isFunction)
+            {
+                CheckFunctionParameters(name);
+                return;
+            }
+
             if (_method.Parameters.Length != 4)
             {
                 Report(DiagnosticDescriptors.InvalidSignature, _syntax.ParameterList, name,
@@ -415,6 +467,31 @@ public sealed partial class OdeDynamicsGenerator
                 text, parameter.Identifier.ValueText, method, expectedType));
         }
 
+        /// <summary>A function's three parameters: ReadOnlySpan x, ReadOnlySpan p, Span y of its number type (ODE0030, ODE0019).</summary>
+        private void CheckFunctionParameters(string name)
+        {
+            if (_method.Parameters.Length != 3)
+            {
+                Report(DiagnosticDescriptors.InvalidFunctionSignature, _syntax.ParameterList, name,
+                    $"has {_method.Parameters.Length} parameters where 3 are required");
+                return;
+            }
+
+            string r = _real == SpecialType.System_Single ? "float" : "double";
+            string[] expected = { $"ReadOnlySpan<{r}>", $"ReadOnlySpan<{r}>", $"Span<{r}>" };
+            string[] roles = { "the inputs x", "the parameters p", "the outputs y" };
+            for (int i = 0; i < 3; i++)
+            {
+                IParameterSymbol parameter = _method.Parameters[i];
+                CheckModifiers(_syntax.ParameterList.Parameters[i], name, expected[i]);
+                if (!HasType(parameter.Type, i + 1))
+                {
+                    Report(DiagnosticDescriptors.InvalidFunctionSignature, _syntax.ParameterList.Parameters[i], name,
+                        $"has parameter '{parameter.Name}' of type '{parameter.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)}' where '{expected[i]}' ({roles[i]}) is required");
+                }
+            }
+        }
+
         private bool HasType(ITypeSymbol type, int position)
         {
             if (position == 0)
@@ -428,14 +505,17 @@ public sealed partial class OdeDynamicsGenerator
                 && named.TypeArguments[0].SpecialType == _real;
         }
 
-        /// <summary>Which of the method's parameters <paramref name="symbol"/> is: 0 t, 1 y, 2 p, 3 dydt, -1 none.</summary>
+        /// <summary>
+        /// Which of the method's parameters <paramref name="symbol"/> is: 0 t, 1 y, 2 p, 3 dydt, -1 none. A function's x, p
+        /// and y are 1, 2 and 3: they are lowered as the dynamics' y, p and dydt.
+        /// </summary>
         private int Role(ISymbol? symbol)
         {
             for (int i = 0; i < _method.Parameters.Length; i++)
             {
                 if (SymbolEqualityComparer.Default.Equals(symbol, _method.Parameters[i]))
                 {
-                    return i;
+                    return _isFunction ? i + 1 : i;
                 }
             }
 
@@ -987,16 +1067,22 @@ public sealed partial class OdeDynamicsGenerator
             }
 
             long index = Convert.ToInt64(constant.Value, System.Globalization.CultureInfo.InvariantCulture);
-            int declared = isState ? _declaredStates : _declaredParameters;
+            bool isOutput = isState && _isFunction && Role(_semantic.GetSymbolInfo(access.Expression, _cancellationToken).Symbol) == 3;
+            int declared = isOutput ? _declaredOutputs : isState ? _declaredStates : _declaredParameters;
             if (index < 0 || (declared > 0 && index >= declared) || index >= MaxSize)
             {
                 string length = declared > 0 ? declared.ToString(System.Globalization.CultureInfo.InvariantCulture) : $"inferred from the indices used (at most {MaxSize})";
+                string size = isOutput ? "Outputs" : !isState ? "Parameters" : _isFunction ? "Inputs" : "States";
                 Report(DiagnosticDescriptors.IndexOutOfRange, argument, index.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    span, length, isState ? "States" : "Parameters");
+                    span, length, (_isFunction ? "Differentiable(" : "OdeDynamics(") + size);
                 return -1;
             }
 
-            if (isState)
+            if (isOutput)
+            {
+                _maxOutput = Math.Max(_maxOutput, (int)index);
+            }
+            else if (isState)
             {
                 _maxState = Math.Max(_maxState, (int)index);
             }
@@ -1015,6 +1101,14 @@ public sealed partial class OdeDynamicsGenerator
             if (method is not null && IsHelper(method))
             {
                 return Helper(invocation, method);
+            }
+
+            if (method is not null && method.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == FunctionAttributeName))
+            {
+                // Its body works on spans, which a call inside an expression cannot pass; the struct composes at run time.
+                Report(DiagnosticDescriptors.UnsupportedHelper, invocation, method.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat),
+                    $"it is a [Differentiable] function of spans, which is not inlined into other marked methods; call a scalar [OdeDifferentiable] helper here, or compose {method.Name}Function with the dynamics at run time");
+                return -1;
             }
 
             if (method is not null && CustomRules(method) is { } rules)

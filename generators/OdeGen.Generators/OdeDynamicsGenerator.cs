@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Immutable;
+using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -11,7 +12,8 @@ using OdeGen.Generators.Simplify;
 namespace OdeGen.Generators;
 
 /// <summary>
-/// Generates <c>{Type}.{Method}System</c> for every <c>[OdeDynamics]</c> method:
+/// Generates <c>{Type}.{Method}System</c> for every <c>[OdeDynamics]</c> method and <c>{Type}.{Method}Function</c> for every
+/// <c>[Differentiable]</c> method:
 /// parse (Roslyn → IR) → differentiate → simplify → emit, each a cached, named step.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
@@ -20,7 +22,10 @@ public sealed partial class OdeDynamicsGenerator : IIncrementalGenerator
     /// <summary>Fully qualified name of the marker attribute.</summary>
     internal const string AttributeName = "OdeGen.OdeDynamicsAttribute";
 
-    /// <summary>Names of the tracked pipeline steps, shared with the incrementality tests.</summary>
+    /// <summary>Fully qualified name of the attribute that marks differentiable functions (a second kind of target).</summary>
+    internal const string FunctionAttributeName = "OdeGen.DifferentiableAttribute";
+
+    /// <summary>Names of the tracked pipeline steps of [OdeDynamics] systems, shared with the incrementality tests.</summary>
     internal static class TrackingNames
     {
         /// <summary>Roslyn → model plus diagnostics.</summary>
@@ -29,7 +34,7 @@ public sealed partial class OdeDynamicsGenerator : IIncrementalGenerator
         /// <summary>The error-free models.</summary>
         public const string Model = "OdeGen.Model";
 
-        /// <summary>Which systems' file names need a case suffix, and which are shared (<see cref="HintPlan"/>).</summary>
+        /// <summary>Which targets' file names need a case suffix, and which are shared (<see cref="HintPlan"/>).</summary>
         public const string FileNames = "OdeGen.FileNames";
 
         /// <summary>Forward and reverse mode.</summary>
@@ -45,34 +50,84 @@ public sealed partial class OdeDynamicsGenerator : IIncrementalGenerator
         public const string EmitLanes = "OdeGen.EmitLanes";
     }
 
+    /// <summary>The same steps for [Differentiable] functions, under names of their own so each target's caching can be asserted.</summary>
+    internal static class FunctionTrackingNames
+    {
+        /// <summary>Roslyn → model plus diagnostics.</summary>
+        public const string Parse = "OdeGen.Function.Parse";
+
+        /// <summary>The error-free models.</summary>
+        public const string Model = "OdeGen.Function.Model";
+
+        /// <summary>Forward and reverse mode.</summary>
+        public const string Differentiate = "OdeGen.Function.Differentiate";
+
+        /// <summary>Folding, CSE and dead code.</summary>
+        public const string Simplify = "OdeGen.Function.Simplify";
+
+        /// <summary>C# text.</summary>
+        public const string Emit = "OdeGen.Function.Emit";
+
+        /// <summary>C# text of the lane methods.</summary>
+        public const string EmitLanes = "OdeGen.Function.EmitLanes";
+    }
+
+    /// <summary>One kind of target's step names.</summary>
+    private sealed record Steps(string Parse, string Model, string Differentiate, string Simplify, string Emit, string EmitLanes);
+
+    private static readonly Steps DynamicsSteps = new(TrackingNames.Parse, TrackingNames.Model, TrackingNames.Differentiate,
+        TrackingNames.Simplify, TrackingNames.Emit, TrackingNames.EmitLanes);
+
+    private static readonly Steps FunctionSteps = new(FunctionTrackingNames.Parse, FunctionTrackingNames.Model, FunctionTrackingNames.Differentiate,
+        FunctionTrackingNames.Simplify, FunctionTrackingNames.Emit, FunctionTrackingNames.EmitLanes);
+
     /// <inheritdoc/>
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
+        // Two kinds of target, one pipeline: the parser tells them apart by the attribute and lowers both into the same
+        // model, and every later step is the same function of it.
+        IncrementalValuesProvider<SystemModel> systems = Models(context, AttributeName, DynamicsSteps);
+        IncrementalValuesProvider<SystemModel> functions = Models(context, FunctionAttributeName, FunctionSteps);
+
+        // File names must differ ignoring case: the few keys that do not get a suffix, and a key two targets share
+        // (only in code the compiler rejects) gets no file. This needs all keys, of both kinds (a system's and a
+        // function's keys end in different struct names, so they never equal); it is combined in only at AddSource.
+        IncrementalValueProvider<HintPlan> hintPlan = systems
+            .Select(static (m, _) => m.Header.HintKey)
+            .Collect()
+            .Combine(functions.Select(static (m, _) => m.Header.HintKey).Collect())
+            .Select(static (keys, _) => HintNames.Plan(keys.Left.Concat(keys.Right)))
+            .WithTrackingName(TrackingNames.FileNames);
+
+        Generate(context, systems, hintPlan, DynamicsSteps);
+        Generate(context, functions, hintPlan, FunctionSteps);
+    }
+
+    /// <summary>The parsed, error-free models of the methods marked <paramref name="attributeName"/>; their diagnostics are reported.</summary>
+    private static IncrementalValuesProvider<SystemModel> Models(IncrementalGeneratorInitializationContext context, string attributeName, Steps steps)
+    {
         // Local functions, lambdas, accessors and operators are taken too, to be told why they get nothing (ODE0020).
         IncrementalValuesProvider<Result<SystemModel>> parsed = context.SyntaxProvider
-            .ForAttributeWithMetadataName(AttributeName, static (node, _) => node is BaseMethodDeclarationSyntax or LocalFunctionStatementSyntax
+            .ForAttributeWithMetadataName(attributeName, static (node, _) => node is BaseMethodDeclarationSyntax or LocalFunctionStatementSyntax
                 or AnonymousFunctionExpressionSyntax or AccessorDeclarationSyntax, Parse)
-            .WithTrackingName(TrackingNames.Parse);
+            .WithTrackingName(steps.Parse);
 
         // Diagnostics have their own output: a moved line changes them but not the code.
         context.RegisterSourceOutput(parsed.Select(static (r, _) => r.Diagnostics), ReportDiagnostics);
 
-        IncrementalValuesProvider<SystemModel> models = parsed
+        return parsed
             .Where(static r => r.Value is not null)
             .Select(static (r, _) => r.Value!)
-            .WithTrackingName(TrackingNames.Model);
+            .WithTrackingName(steps.Model);
+    }
 
-        // File names must differ ignoring case: the few keys that do not get a suffix, and a key two systems share
-        // (only in code the compiler rejects) gets no file. This needs all keys; it is combined in only at AddSource.
-        IncrementalValueProvider<HintPlan> hintPlan = models
-            .Select(static (m, _) => m.Header.HintKey)
-            .Collect()
-            .Select(static (keys, _) => HintNames.Plan(keys))
-            .WithTrackingName(TrackingNames.FileNames);
-
+    /// <summary>Differentiate → simplify → emit (scalar and lanes) for one kind of target.</summary>
+    private static void Generate(IncrementalGeneratorInitializationContext context, IncrementalValuesProvider<SystemModel> models,
+        IncrementalValueProvider<HintPlan> hintPlan, Steps steps)
+    {
         IncrementalValuesProvider<Result<SystemIr>> simplified = models
             .Select(static (m, ct) => Guarded(m.Header.MethodName, () => SystemDifferentiator.Differentiate(m)))
-            .WithTrackingName(TrackingNames.Differentiate)
+            .WithTrackingName(steps.Differentiate)
             .Select(static (r, ct) => Then(r, s => s with
             {
                 Evaluate = Optimizer.Run(s.Evaluate, exact: true),
@@ -80,20 +135,20 @@ public sealed partial class OdeDynamicsGenerator : IIncrementalGenerator
                 Vjp = Optimizer.Run(s.Vjp, exact: false),
                 Jacobian = s.Jacobian is null ? null : Optimizer.Run(s.Jacobian, exact: false),
             }))
-            .WithTrackingName(TrackingNames.Simplify);
+            .WithTrackingName(steps.Simplify);
 
         IncrementalValuesProvider<Result<GeneratedFile>> files = simplified
             .Select(static (r, ct) => Then(r, Emit))
-            .WithTrackingName(TrackingNames.Emit);
+            .WithTrackingName(steps.Emit);
 
         context.RegisterSourceOutput(files.Combine(hintPlan), AddFile);
 
-        // The lane methods go to a second file of the partial struct (double and float systems alike): a failure
-        // there (ODE0011) leaves the scalar system intact; failures upstream are reported once, above.
+        // The lane methods go to a second file of the partial struct (double and float targets alike): a failure
+        // there (ODE0011) leaves the scalar struct intact; failures upstream are reported once, above.
         IncrementalValuesProvider<Result<GeneratedFile>> laneFiles = simplified
             .Where(static r => r.Value is not null)
             .Select(static (r, ct) => Guarded(r.Value!.Header.MethodName, () => EmitLanes(r.Value!)))
-            .WithTrackingName(TrackingNames.EmitLanes);
+            .WithTrackingName(steps.EmitLanes);
         context.RegisterSourceOutput(laneFiles.Combine(hintPlan), AddFile);
     }
 
@@ -103,8 +158,9 @@ public sealed partial class OdeDynamicsGenerator : IIncrementalGenerator
         ReportDiagnostics(context, file.Diagnostics);
 
         // Hint names are unique: keys are one-to-one with the structs' full names (file-local types are rejected,
-        // ODE0022), a type has one marked method of a name (ODE0012), keys equal ignoring case get a suffix, and
-        // a key two systems share (two types of one name, a compile error) gets no file.
+        // ODE0022), a type has one method of a name marked with each attribute (ODE0012) and a system's struct name
+        // ends in System where a function's ends in Function, keys equal ignoring case get a suffix, and a key two
+        // targets share (two types of one name, a compile error) gets no file.
         if (file.Value is { } generated && HintNames.HintName(generated.HintKey, generated.Ending, plan) is { } hintName)
         {
             context.AddSource(hintName, generated.Text);

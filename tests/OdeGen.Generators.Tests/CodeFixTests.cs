@@ -145,6 +145,21 @@ public class CodeFixTests
         """).RunAsync();
 
     [Fact]
+    public Task FixSignature_OffersNothingOnADifferentiableFunction() => new Test<FixSignatureFix>("""
+        public static partial class Layers
+        {
+            [Differentiable]
+            public static void Scale({|ODE0019:in|} ReadOnlySpan<double> x, ReadOnlySpan<double> p, Span<double> y) => y[0] = p[0] * x[0];
+        }
+        """, """
+        public static partial class Layers
+        {
+            [Differentiable]
+            public static void Scale({|ODE0019:in|} ReadOnlySpan<double> x, ReadOnlySpan<double> p, Span<double> y) => y[0] = p[0] * x[0];
+        }
+        """).RunAsync();
+
+    [Fact]
     public Task MarkHelper_AddsOdeDifferentiableToTheUsersMethod() => new Test<MarkHelperDifferentiableFix>("""
         public static partial class Decay
         {

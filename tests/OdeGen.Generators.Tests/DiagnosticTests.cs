@@ -526,7 +526,7 @@ public class DiagnosticTests
     /// Compiles <paramref name="marked"/> and asserts exactly one diagnostic <paramref name="id"/>,
     /// located on the [| |] span (same start, length, line and column), and no output on errors.
     /// </summary>
-    private static Diagnostic AssertDiagnostic(string id, string marked, bool expectCode = false)
+    internal static Diagnostic AssertDiagnostic(string id, string marked, bool expectCode = false)
     {
         int start = marked.IndexOf("[|", StringComparison.Ordinal);
         int end = marked.IndexOf("|]", StringComparison.Ordinal) - 2;

@@ -14,6 +14,10 @@ internal static class SystemDifferentiator
     {
         // Reverse mode relies on one store per output; dead stores go first.
         IrFunction primal = DeadCode.Eliminate(model.Primal);
+        if (model.Header.Kind == TargetKind.Function)
+        {
+            return Function(model.Header, primal);
+        }
 
         // With loops or buffers the sizes may be known only at run time; the emitter then builds the
         // Jacobian row by row from Vjp (rows are contiguous in the row-major layout, and n is small).
@@ -29,6 +33,32 @@ internal static class SystemDifferentiator
             ForwardMode.Jvp(primal),
             ReverseMode.Vjp(primal),
             structured || large ? null : Jacobian(primal, model.Header.States, model.Header.Parameters));
+    }
+
+    /// <summary>
+    /// A function's methods: the same forward and reverse modes (x is the dynamics' y, the output y their dydt, and
+    /// there is no t). Its Vjp returns nothing, and its primal code's output length is a's there, the only span of
+    /// that length Vjp takes; no Jacobian. A second-order method would be derived from these IR functions as a
+    /// system's are.
+    /// </summary>
+    private static SystemIr Function(SystemHeader header, IrFunction primal)
+    {
+        IrFunction vjp = ReverseMode.Vjp(primal);
+        Instr last = vjp.Body[vjp.Body.Count - 1];
+        if (last.Op != Op.Store || last.Slot != Slot.Return)
+        {
+            throw new System.InvalidOperationException("reverse mode did not end in the return of t's adjoint");
+        }
+
+        // Without t the adjoint of t is the constant 0 the Vjp of a system returns; a function's Vjp is void.
+        var body = new Instr[vjp.Body.Count - 1];
+        for (int i = 0; i < body.Length; i++)
+        {
+            body[i] = vjp.Body[i];
+        }
+
+        vjp = SpanNames.OutputLengthAsA(vjp with { Body = new EquatableArray<Instr>(body) });
+        return new SystemIr(header, primal, ForwardMode.Jvp(primal), vjp, null);
     }
 
     /// <summary>

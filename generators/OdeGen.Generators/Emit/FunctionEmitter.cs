@@ -231,7 +231,7 @@ internal sealed class FunctionEmitter
                 return;
             case Slot.A:
                 writer.Line($"global::System.Span<{_real}> {_names[id]} = stackalloc {_real}[{x.Ix}];");
-                writer.Line($"a.CopyTo({_names[id]});");
+                writer.Line($"{SlotName(Slot.A)}.CopyTo({_names[id]});");
                 return;
             default:
                 writer.Line($"global::System.Span<{_real}> {_names[id]} = stackalloc {_real}[{x.Ix}];");
@@ -342,21 +342,6 @@ internal sealed class FunctionEmitter
         return x.Fn == Fn.Sign ? $"({_real}){call}" : call;
     }
 
-    internal static string SlotName(Slot slot) => slot switch
-    {
-        Slot.T => "t",
-        Slot.Y => "y",
-        Slot.P => "p",
-        Slot.TDot => "tDot",
-        Slot.YDot => "yDot",
-        Slot.PDot => "pDot",
-        Slot.A => "a",
-        Slot.Dydt => "dydt",
-        Slot.DydtDot => "dydtDot",
-        Slot.YBar => "yBar",
-        Slot.PBar => "pBar",
-        Slot.Dfdy => "dfdy",
-        Slot.Dfdp => "dfdp",
-        _ => throw new System.ArgumentOutOfRangeException(nameof(slot), slot, null),
-    };
+    /// <summary>The parameter name of <paramref name="slot"/> in this method (a system's or a function's).</summary>
+    private string SlotName(Slot slot) => SpanNames.Of(slot, _function.Naming);
 }

@@ -109,9 +109,9 @@ internal sealed partial class LaneFunctionEmitter
                     case Slot.Index:
                         return ($"TLane.Create(({_number.Real})({x.Ix}))", PrecAtom);
                     case Slot _ when _loop is not null:
-                        return (Load(FunctionEmitter.SlotName(x.Slot), x.IndexText, _loop.Strides[id]), PrecAtom);
+                        return (Load(SlotName(x.Slot), x.IndexText, _loop.Strides[id]), PrecAtom);
                     default:
-                        return (Element(x.Slot, FunctionEmitter.SlotName(x.Slot), x.Ix ?? Literals.Int(x.Index)), PrecAtom);
+                        return (Element(x.Slot, SlotName(x.Slot), x.Ix ?? Literals.Int(x.Index)), PrecAtom);
                 }
 
             case Op.VarGet:

@@ -78,7 +78,7 @@ internal sealed partial class LaneFunctionEmitter
                 case Op.Const:
                     return _number.Literal(x.Value);
                 case Op.Input when x.Slot is Slot.T or Slot.TDot:
-                    return FunctionEmitter.SlotName(x.Slot);
+                    return SlotName(x.Slot);
                 case Op.Input when x.Slot == Slot.Index:
                     return $"({_number.Real})({x.Ix})";
             }

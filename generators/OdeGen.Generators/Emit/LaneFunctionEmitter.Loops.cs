@@ -37,13 +37,13 @@ internal sealed partial class LaneFunctionEmitter
                     break;
                 case LoopParameterKind.Span:
                     string type = q.Slot is Slot.YBar or Slot.PBar ? "Span" : "ReadOnlySpan";
-                    signature.Add($"global::System.{type}<double> {FunctionEmitter.SlotName(q.Slot)}");
+                    signature.Add($"global::System.{type}<double> {SlotName(q.Slot)}");
                     break;
                 case LoopParameterKind.Buffer:
                     signature.Add("global::System.Span<double> " + BufName(q.Id));
                     break;
                 case LoopParameterKind.Time:
-                    signature.Add("double " + FunctionEmitter.SlotName(q.Slot));
+                    signature.Add("double " + SlotName(q.Slot));
                     break;
                 case LoopParameterKind.Sum:
                     // Each lane sums its own iterations; the lanes are added to the variable after the loop.
@@ -109,7 +109,7 @@ internal sealed partial class LaneFunctionEmitter
     {
         Instr x = _function.Body[id];
         return x.Op == Op.Input && x.Ix is null && x.Slot is Slot.Y or Slot.P or Slot.YDot or Slot.PDot or Slot.A
-            ? FunctionEmitter.SlotName(x.Slot) + Literals.Int(x.Index)
+            ? SlotName(x.Slot) + Literals.Int(x.Index)
             : "outer";
     }
 

@@ -308,7 +308,7 @@ internal sealed partial class LaneFunctionEmitter
                     MemoryWrite(writer, BufName(x.B), x, i, accumulate: x.Value == 1);
                     break;
                 case Op.Store when _loop is not null:
-                    MemoryWrite(writer, FunctionEmitter.SlotName(x.Slot), x, i, accumulate: true);
+                    MemoryWrite(writer, SlotName(x.Slot), x, i, accumulate: true);
                     break;
                 case Op.BufStore:
                     string element = Element(_function.Body[x.B].Slot, BufName(x.B), x.Ix!);
@@ -427,7 +427,7 @@ internal sealed partial class LaneFunctionEmitter
             return;
         }
 
-        string target = Element(x.Slot, FunctionEmitter.SlotName(x.Slot), x.Ix ?? Literals.Int(x.Index));
+        string target = Element(x.Slot, SlotName(x.Slot), x.Ix ?? Literals.Int(x.Index));
         switch (x.Slot)
         {
             case Slot.YBar or Slot.PBar:
@@ -451,11 +451,11 @@ internal sealed partial class LaneFunctionEmitter
                     throw new System.InvalidOperationException("an output cleared inside a branch on lane values");
                 }
 
-                writer.Line(_registers ? $"{FunctionEmitter.SlotName(x.Slot)} = default;" : $"{FunctionEmitter.SlotName(x.Slot)}.Clear();");
+                writer.Line(_registers ? $"{SlotName(x.Slot)} = default;" : $"{SlotName(x.Slot)}.Clear();");
                 return;
             case Slot.A:
                 writer.Line($"global::System.Span<TLane> {_names[id]} = stackalloc TLane[{x.Ix}];");
-                writer.Line($"a.CopyTo({_names[id]});");
+                writer.Line($"{SlotName(Slot.A)}.CopyTo({_names[id]});");
                 return;
             default:
                 writer.Line($"global::System.Span<TLane> {_names[id]} = stackalloc TLane[{x.Ix}];");
@@ -469,10 +469,13 @@ internal sealed partial class LaneFunctionEmitter
     }
 
     /// <summary>The name a buffer is written and read by.</summary>
+    /// <summary>The parameter name of <paramref name="slot"/> in this method (a system's or a function's).</summary>
+    private string SlotName(Slot slot) => SpanNames.Of(slot, _function.Naming);
+
     private string BufName(int buffer)
     {
         Instr b = _function.Body[buffer];
-        return b.Slot is Slot.Dydt or Slot.DydtDot ? FunctionEmitter.SlotName(b.Slot) : _names[buffer]!;
+        return b.Slot is Slot.Dydt or Slot.DydtDot ? SlotName(b.Slot) : _names[buffer]!;
     }
 
     /// <summary>An open loop or branch: the mask around it, and for a lane branch its condition's mask and its number (for mask names).</summary>

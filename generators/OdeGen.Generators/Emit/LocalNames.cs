@@ -95,7 +95,7 @@ internal static class LocalNames
             if (local || (forceLocal is not null && nameable && forceLocal(i)))
             {
                 names[i] = x.Name is not null ? Unique(taken, x.Name)
-                    : x.Op == Op.Input && x.Ix is null && IsSpan(x.Slot) ? Unique(taken, SpanName(x.Slot) + Literals.Int(x.Index))
+                    : x.Op == Op.Input && x.Ix is null && IsSpan(x.Slot) ? Unique(taken, SpanNames.Of(x.Slot, function.Naming) + Literals.Int(x.Index))
                     : Fresh(taken, x.Op switch { Op.Var => "s", Op.Buf => "buffer", _ => "v" }, ref temp);
             }
         }
@@ -130,15 +130,6 @@ internal static class LocalNames
     }
 
     private static bool IsSpan(Slot slot) => slot is Slot.Y or Slot.P or Slot.YDot or Slot.PDot or Slot.A;
-
-    private static string SpanName(Slot slot) => slot switch
-    {
-        Slot.Y => "y",
-        Slot.P => "p",
-        Slot.YDot => "yDot",
-        Slot.PDot => "pDot",
-        _ => "a",
-    };
 
     /// <summary><paramref name="hint"/>, or with the first free suffix _2, _3, … when taken.</summary>
     public static string Unique(HashSet<string> taken, string hint)

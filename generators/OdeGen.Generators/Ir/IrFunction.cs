@@ -15,4 +15,6 @@ namespace OdeGen.Generators.Ir;
 /// <param name="Statements">Source text of the statements instructions point to (<see cref="Instr.Stmt"/>).</param>
 /// <param name="UserStatements">How many of <paramref name="Statements"/> are the user's, in source order; the rest are notes the passes added.</param>
 /// <param name="Single">Whether the values are float (the method's t is float): literals are rounded to float and printed as such.</param>
-internal sealed record IrFunction(EquatableArray<Instr> Body, EquatableArray<string> Statements, int UserStatements, bool Single = false);
+/// <param name="Naming">The names the emitters print for the spans (<see cref="SpanNames"/>); set only right before a function target is printed.</param>
+internal sealed record IrFunction(EquatableArray<Instr> Body, EquatableArray<string> Statements, int UserStatements, bool Single = false,
+    SpanNaming Naming = SpanNaming.Dynamics);

@@ -14,16 +14,32 @@ internal sealed record ContainingType(string Keywords, string Name);
 /// is the attribute's opt-in to loops run across their index in SIMD (Emit/VectorLoopEmitter.cs). <paramref name="HintKey"/>
 /// names the system's files, one-to-one with the struct's fully qualified name (<see cref="HintNames"/>).
 /// </remarks>
-internal sealed record SystemHeader(string? Namespace, EquatableArray<ContainingType> Types, string MethodName, int States, int Parameters, bool Single = false, bool VectorizeLoops = false, string HintKey = "")
+/// A <see cref="TargetKind.Function"/> reuses the dynamics' vocabulary: <paramref name="States"/> is its number of inputs (x),
+/// <paramref name="Outputs"/> its number of outputs (y), which for dynamics is <paramref name="States"/> again.
+internal sealed record SystemHeader(string? Namespace, EquatableArray<ContainingType> Types, string MethodName, int States, int Parameters, bool Single = false, bool VectorizeLoops = false, string HintKey = "",
+    TargetKind Kind = TargetKind.Dynamics, int Outputs = 0)
 {
-    /// <summary>The generated struct's name, <c>{Method}System</c>.</summary>
-    public string StructName => MethodName + "System";
+    /// <summary>The generated struct's name, <c>{Method}System</c> or <c>{Method}Function</c>.</summary>
+    public string StructName => MethodName + (Kind == TargetKind.Function ? "Function" : "System");
+}
+
+/// <summary>What a marked method is, and so what the generated struct implements.</summary>
+internal enum TargetKind : byte
+{
+    /// <summary>[OdeDynamics]: f(t, y, p) → {Method}System, an IOdeSystem.</summary>
+    Dynamics,
+
+    /// <summary>[Differentiable]: y = g(x, p) → {Method}Function, an IDifferentiableFunction (no t, no Jacobian, three sizes).</summary>
+    Function,
 }
 
 /// <summary>The parser's output: the header and the user's method as primal IR.</summary>
 internal sealed record SystemModel(SystemHeader Header, IrFunction Primal);
 
-/// <summary>The differentiated system: one IR function per generated method; no Jacobian IR when it is built from Vjp rows.</summary>
+/// <summary>
+/// The differentiated target: one IR function per generated method; no Jacobian IR when it is built from Vjp rows, and
+/// none for a function (which has no Jacobian method). The IR is in the dynamics' names for either kind of target.
+/// </summary>
 internal sealed record SystemIr(SystemHeader Header, IrFunction Evaluate, IrFunction Jvp, IrFunction Vjp, IrFunction? Jacobian);
 
 /// <summary>

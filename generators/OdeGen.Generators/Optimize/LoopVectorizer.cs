@@ -297,7 +297,7 @@ internal static class LoopVectorizer
                 {
                     Use(LoopParameterKind.Int, -1, Slot.None, name);
                 }
-                else if (name.EndsWith(".Length", System.StringComparison.Ordinal) && SpanSlot(name.Substring(0, name.Length - ".Length".Length)) is Slot slot)
+                else if (name.EndsWith(".Length", System.StringComparison.Ordinal) && SpanNames.InputOf(name.Substring(0, name.Length - ".Length".Length), _function.Naming) is Slot slot)
                 {
                     Use(LoopParameterKind.Span, -1, slot);
                 }
@@ -325,15 +325,5 @@ internal static class LoopVectorizer
         private string VarName(int var) => _function.Body[var].Name ?? "an accumulator";
 
         private static string Describe(Slot slot) => slot == Slot.YBar ? "yBar" : slot == Slot.PBar ? "pBar" : slot.ToString();
-
-        private static Slot? SpanSlot(string name) => name switch
-        {
-            "y" => Slot.Y,
-            "p" => Slot.P,
-            "yDot" => Slot.YDot,
-            "pDot" => Slot.PDot,
-            "a" => Slot.A,
-            _ => null,
-        };
     }
 }

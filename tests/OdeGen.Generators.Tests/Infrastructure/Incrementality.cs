@@ -16,6 +16,18 @@ internal static class Incrementality
         OdeDynamicsGenerator.TrackingNames.Emit,
     };
 
+    /// <summary>The tracked step names of the [Differentiable] function pipeline (and the file names, shared by both).</summary>
+    public static readonly string[] FunctionStepNames =
+    {
+        OdeDynamicsGenerator.FunctionTrackingNames.Parse,
+        OdeDynamicsGenerator.FunctionTrackingNames.Model,
+        OdeDynamicsGenerator.TrackingNames.FileNames,
+        OdeDynamicsGenerator.FunctionTrackingNames.Differentiate,
+        OdeDynamicsGenerator.FunctionTrackingNames.Simplify,
+        OdeDynamicsGenerator.FunctionTrackingNames.Emit,
+        OdeDynamicsGenerator.FunctionTrackingNames.EmitLanes,
+    };
+
     /// <summary>Every output of <paramref name="step"/> in the run's tracked steps.</summary>
     public static IReadOnlyList<IncrementalStepRunReason> Reasons(GeneratorDriverRunResult result, string step) =>
         result.Results.Single().TrackedSteps.TryGetValue(step, out var runs)

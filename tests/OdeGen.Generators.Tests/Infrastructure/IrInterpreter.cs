@@ -238,6 +238,7 @@ internal static class IrInterpreter
                 "y.Length" => frame.Y.Length,
                 "p.Length" => frame.P.Length,
                 "a.Length" => frame.A.Length,
+                "dydt.Length" => frame.Dydt.Length,   // a function's output length (its Evaluate and Jvp)
                 _ when char.IsDigit(word[0]) => int.Parse(word, System.Globalization.CultureInfo.InvariantCulture),
                 _ => _loops[word],
             };

@@ -1,0 +1,200 @@
+using Microsoft.CodeAnalysis;
+using OdeGen.Generators.Tests.Infrastructure;
+using static OdeGen.Generators.Tests.DiagnosticTests;
+
+namespace OdeGen.Generators.Tests.Functions;
+
+/// <summary>
+/// The diagnostics of [Differentiable] functions: one test per new code (ODE0030, ODE0031), and the existing codes on
+/// functions, each on its exact span (<see cref="DiagnosticTests.AssertDiagnostic"/>).
+/// </summary>
+public class FunctionDiagnosticTests
+{
+    private const string Signature = "(ReadOnlySpan<double> x, ReadOnlySpan<double> p, Span<double> y)";
+
+    [Theory]
+    [InlineData("public static void G[|(double t, ReadOnlySpan<double> x, ReadOnlySpan<double> p, Span<double> y)|] { y[0] = x[0]; }")]
+    [InlineData("public static [|double|] G" + Signature + " { y[0] = x[0]; return 0; }")]
+    [InlineData("public void [|G|]" + Signature + " { y[0] = x[0]; }")]
+    [InlineData("public static void G([|Span<double> x|], ReadOnlySpan<double> p, Span<double> y) { y[0] = x[0]; }")]
+    [InlineData("public static void G(ReadOnlySpan<double> x, ReadOnlySpan<double> p, [|ReadOnlySpan<double> y|]) { }")]
+    [InlineData("public static void G[|<T>|]" + Signature + " { y[0] = x[0]; }")]
+    [InlineData("public static void G(ReadOnlySpan<double> x, ReadOnlySpan<double> p, [|Span<float> y|]) { }")]
+    public void ODE0030_InvalidFunctionSignature(string member) => AssertDiagnostic("ODE0030", InType(member));
+
+    [Fact]
+    public void ODE0030_NamesTheWrongParameter_AndTheFunctionShape()
+    {
+        Diagnostic d = AssertDiagnostic("ODE0030", InType("public static void G(ReadOnlySpan<double> x, [|double[] w|], Span<double> y) { }"));
+        Assert.Contains("parameter 'w' of type 'double[]'", d.GetMessage());
+        Assert.Contains("the parameters p", d.GetMessage());
+        Assert.Contains("static void G(ReadOnlySpan<double> x, ReadOnlySpan<double> p, Span<double> y)", d.GetMessage());
+    }
+
+    [Fact]
+    public void ODE0030_DynamicsShapeUnderDifferentiable_IsNotODE0001()
+    {
+        GeneratorRun run = GeneratorHarness.Run(GeneratorHarness.Compile(InType("public static void G(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt) { dydt[0] = y[0]; }")));
+        Assert.Equal(new[] { "ODE0030" }, run.Result.Diagnostics.Select(d => d.Id));
+    }
+
+    [Fact]
+    public void ODE0031_SecondOrderOnAFunction_WarnsOnTheArgument_AndGeneratesTheFirstOrderStruct()
+    {
+        Diagnostic d = AssertDiagnostic("ODE0031", InMethod("y[0] = x[0] * p[0];", "[Differentiable(Inputs = 1, [|SecondOrder = true|])]"), expectCode: true);
+        Assert.Equal(DiagnosticSeverity.Warning, d.Severity);
+        Assert.Contains("Hvp", d.GetMessage());
+    }
+
+    [Fact]
+    public void SecondOrderFalse_IsSilent()
+    {
+        GeneratorRun run = GeneratorHarness.Run(GeneratorHarness.Compile(InMethod("y[0] = x[0] * p[0];", "[Differentiable(SecondOrder = false)]")));
+        Assert.Empty(run.Result.Diagnostics);
+        Assert.Contains("Sys.GFunction.g.cs", run.Sources.Keys);
+    }
+
+    [Fact]
+    public void ODE0019_ParameterModifierOnAFunction() =>
+        AssertDiagnostic("ODE0019", InType("public static void G([|in|] ReadOnlySpan<double> x, ReadOnlySpan<double> p, Span<double> y) { y[0] = x[0]; }"));
+
+    [Fact]
+    public void ODE0007_WriteToTheInputs() => AssertDiagnostic("ODE0007", InMethod("[|x[0]|] = 1; y[0] = x[0];"));
+
+    [Theory]
+    [InlineData("[Differentiable(Outputs = 2)]", "y[0] = x[0]; y[[|2|]] = x[0];", "Differentiable(Outputs")]
+    [InlineData("[Differentiable(Inputs = 1)]", "y[0] = x[[|1|]];", "Differentiable(Inputs")]
+    [InlineData("[Differentiable(Parameters = 1)]", "y[0] = p[[|1|]];", "Differentiable(Parameters")]
+    public void ODE0008_IndexBeyondADeclaredSize_NamesTheFunctionsSize(string attribute, string body, string named)
+    {
+        Diagnostic d = AssertDiagnostic("ODE0008", InMethod(body, attribute));
+        Assert.Contains(named, d.GetMessage());
+    }
+
+    [Theory]
+    [InlineData("[Differentiable([|Inputs = 5000|])]")]
+    [InlineData("[Differentiable([|Outputs = -1|])]")]
+    public void ODE0013_UnsupportedSize(string attribute) => AssertDiagnostic("ODE0013", InMethod("y[0] = x[0];", attribute));
+
+    [Fact]
+    public void ODE0012_AMemberHasTheFunctionsStructName() => AssertDiagnostic("ODE0012", """
+        using OdeGen;
+        public static partial class Sys
+        {
+            public static int GFunction;
+
+            [Differentiable]
+            public static void [|G|](ReadOnlySpan<double> x, ReadOnlySpan<double> p, Span<double> y) => y[0] = x[0];
+        }
+        """);
+
+    [Fact]
+    public void ODE0012_TwoFunctionOverloads_ClashButASystemAndAFunctionOfOneNameDoNot()
+    {
+        GeneratorRun twins = GeneratorHarness.Run(GeneratorHarness.Compile("""
+            using OdeGen;
+            public static partial class Sys
+            {
+                [Differentiable]
+                public static void G(ReadOnlySpan<double> x, ReadOnlySpan<double> p, Span<double> y) => y[0] = x[0];
+                [Differentiable]
+                public static void G(ReadOnlySpan<float> x, ReadOnlySpan<float> p, Span<float> y) => y[0] = x[0];
+            }
+            """));
+        Assert.Equal(2, twins.Result.Diagnostics.Count(d => d.Id == "ODE0012"));
+
+        GeneratorRun both = GeneratorHarness.Run(GeneratorHarness.Compile("""
+            using OdeGen;
+            public static partial class Sys
+            {
+                [OdeDynamics]
+                public static void G(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt) => dydt[0] = -y[0];
+                [Differentiable]
+                public static void G(ReadOnlySpan<double> x, ReadOnlySpan<double> p, Span<double> y) => y[0] = x[0];
+            }
+            """));
+        Assert.Empty(both.Result.Diagnostics);
+        Assert.Empty(GeneratorHarness.Errors(both.Output));
+        Assert.Equal(new[] { "Sys.GFunction.Lanes.g.cs", "Sys.GFunction.g.cs", "Sys.GSystem.Lanes.g.cs", "Sys.GSystem.g.cs" },
+            both.Sources.Keys.OrderBy(k => k, StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void ODE0017_CallingAFunctionFromDynamics_SaysToComposeAtRunTime()
+    {
+        Diagnostic d = AssertDiagnostic("ODE0017", """
+            using OdeGen;
+            public static partial class Sys
+            {
+                [Differentiable]
+                public static void G(ReadOnlySpan<double> x, ReadOnlySpan<double> p, Span<double> y) => y[0] = x[0];
+
+                [OdeDynamics]
+                public static void F(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
+                {
+                    [|G(y, p, dydt)|];
+                }
+            }
+            """, expectCode: true);
+        Assert.Contains("[Differentiable] function", d.GetMessage());
+    }
+
+    [Fact]
+    public void ODE0002_TypeNotPartial() => AssertDiagnostic("ODE0002", """
+        using OdeGen;
+        public static class [|Sys|]
+        {
+            [Differentiable]
+            public static void G(ReadOnlySpan<double> x, ReadOnlySpan<double> p, Span<double> y) => y[0] = x[0];
+        }
+        """);
+
+    [Fact]
+    public void ODE0020_LocalFunction_NamesTheFunctionsAttributeAndStruct() => Assert.Contains("[Differentiable] cannot mark the local function 'G'", AssertDiagnostic("ODE0020", """
+        using OdeGen;
+        public static partial class Sys
+        {
+            public static void Run()
+            {
+                [[|Differentiable|]]
+                static void G(ReadOnlySpan<double> x, ReadOnlySpan<double> p, Span<double> y) => y[0] = x[0];
+            }
+        }
+        """).GetMessage(), StringComparison.Ordinal);
+
+    [Theory]
+    [InlineData("ODE0003", "[|while|] (true) { } y[0] = x[0];")]
+    [InlineData("ODE0004", "y[0] = [|t|];")]
+    [InlineData("ODE0005", "y[0] = [|Console.Read()|];")]
+    [InlineData("ODE0006", "int k = 1; y[0] = x[[|k|]];")]
+    [InlineData("ODE0009", "y[1] = [|y[0]|];")]
+    [InlineData("ODE0015", "for (int i = 0; i < x.Length; [|i += 2|]) { y[i] = x[i]; }")]
+    public void ExistingErrors_OnFunctions(string id, string body) => AssertDiagnostic(id, InMethod(body));
+
+    [Fact]
+    public void ODE0016_BranchOnAnInput_WarnsButGenerates() =>
+        AssertDiagnostic("ODE0016", InMethod("y[0] = [|x[0] > 0|] ? x[0] : -x[0];"), expectCode: true);
+
+    private static string InType(string member) => $$"""
+        using OdeGen;
+        public partial class Sys
+        {
+            [Differentiable]
+            {{member}}
+        }
+        """;
+
+    private static string InMethod(string body, string attribute = "[Differentiable]") => $$"""
+        using OdeGen;
+        public static partial class Sys
+        {
+            static double t = 1;
+
+            {{attribute}}
+            public static void G(ReadOnlySpan<double> x, ReadOnlySpan<double> p, Span<double> y)
+            {
+                {{body}}
+            }
+        }
+        """;
+}
