@@ -136,8 +136,20 @@ internal static class DiagnosticDescriptors
         "[OdeDynamics] method too large",
         "'{0}' is too large to generate: {1}, more than the {2} OdeGen supports (its derivatives need up to six times as many, and a .NET method can have at most 65,534); compute it in a loop, or split it into smaller systems");
 
+    /// <summary>ODE0040: a function with user-supplied rules inside a method that asks for second derivatives.</summary>
+    public static readonly DiagnosticDescriptor SecondOrderCustomDerivative = Error("ODE0040",
+        "Custom derivative rules have no second derivative",
+        "'{0}' has user-supplied derivative rules, which the generator cannot differentiate again for SecondOrder = true; write the function in C# (an [OdeDifferentiable] helper), or remove SecondOrder");
+
+    /// <summary>ODE0041: Divergence carries one tangent per state, so SecondOrder needs the number of states at compile time.</summary>
+    public static readonly DiagnosticDescriptor SecondOrderNeedsStates = Error("ODE0041",
+        "SecondOrder needs the number of states",
+        "'{0}' loops over y.Length, so its number of states is known only at run time; Divergence carries one tangent per state and needs it when the code is generated: add States = n to [OdeDynamics]");
+
     private static readonly Dictionary<string, DiagnosticDescriptor> All = new()
     {
+        [SecondOrderCustomDerivative.Id] = SecondOrderCustomDerivative,
+        [SecondOrderNeedsStates.Id] = SecondOrderNeedsStates,
         [NestedTooDeeply.Id] = NestedTooDeeply,
         [MethodTooLarge.Id] = MethodTooLarge,
         [VariantContainingType.Id] = VariantContainingType,

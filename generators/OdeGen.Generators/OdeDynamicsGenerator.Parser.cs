@@ -141,8 +141,9 @@ public sealed partial class OdeDynamicsGenerator
                 StoreUnwrittenOutputs(states);
             }
 
+            CheckSecondOrderSizes(states);
             string? ns = _method.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
-            var header = new SystemHeader(ns, types, _method.Name, states, parameters, _real == SpecialType.System_Single, _vectorizeLoops, HintKey());
+            var header = new SystemHeader(ns, types, _method.Name, states, parameters, _real == SpecialType.System_Single, _vectorizeLoops, HintKey(), _secondOrder);
             IrFunction primal = _builder.Build(_statements.ToEquatableArray(), userStatements);
             CheckSize(primal);
             return Finish(new SystemModel(header, primal));
@@ -195,6 +196,12 @@ public sealed partial class OdeDynamicsGenerator
                 if (arg.Key == "VectorizeLoops")
                 {
                     _vectorizeLoops = arg.Value.Value is true;
+                    continue;
+                }
+
+                if (arg.Key == "SecondOrder")
+                {
+                    _secondOrder = arg.Value.Value is true;
                     continue;
                 }
 

@@ -4,6 +4,7 @@ using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using OdeGen.Generators.Differentiation;
+using OdeGen.Generators.Emit;
 using OdeGen.Generators.Model;
 using OdeGen.Generators.Optimize;
 using OdeGen.Generators.Simplify;
@@ -43,6 +44,9 @@ public sealed partial class OdeDynamicsGenerator : IIncrementalGenerator
 
         /// <summary>C# text of the lane methods.</summary>
         public const string EmitLanes = "OdeGen.EmitLanes";
+
+        /// <summary>C# text of the second-order methods (SecondOrder = true).</summary>
+        public const string EmitSecondOrder = "OdeGen.EmitSecondOrder";
     }
 
     /// <inheritdoc/>
@@ -71,7 +75,7 @@ public sealed partial class OdeDynamicsGenerator : IIncrementalGenerator
             .WithTrackingName(TrackingNames.FileNames);
 
         IncrementalValuesProvider<Result<SystemIr>> simplified = models
-            .Select(static (m, ct) => Guarded(m.Header.MethodName, () => SystemDifferentiator.Differentiate(m)))
+            .Select(static (m, ct) => Guarded(m.Header.MethodName, () => SecondOrder.Attach(SystemDifferentiator.Differentiate(m))))
             .WithTrackingName(TrackingNames.Differentiate)
             .Select(static (r, ct) => Then(r, s => s with
             {
@@ -79,6 +83,7 @@ public sealed partial class OdeDynamicsGenerator : IIncrementalGenerator
                 Jvp = Optimizer.Run(s.Jvp, exact: false),
                 Vjp = Optimizer.Run(s.Vjp, exact: false),
                 Jacobian = s.Jacobian is null ? null : Optimizer.Run(s.Jacobian, exact: false),
+                SecondOrder = s.SecondOrder?.Map(f => Optimizer.Run(f, exact: false)),
             }))
             .WithTrackingName(TrackingNames.Simplify);
 
@@ -95,6 +100,13 @@ public sealed partial class OdeDynamicsGenerator : IIncrementalGenerator
             .Select(static (r, ct) => Guarded(r.Value!.Header.MethodName, () => EmitLanes(r.Value!)))
             .WithTrackingName(TrackingNames.EmitLanes);
         context.RegisterSourceOutput(laneFiles.Combine(hintPlan), AddFile);
+
+        // Divergence, DivergenceVjp and Hvp (scalar and lanes) go to a third file of the partial struct.
+        IncrementalValuesProvider<Result<GeneratedFile>> secondOrderFiles = simplified
+            .Where(static r => r.Value?.SecondOrder is not null)
+            .Select(static (r, ct) => Guarded(r.Value!.Header.MethodName, () => SecondOrderEmitter.Emit(r.Value!)))
+            .WithTrackingName(TrackingNames.EmitSecondOrder);
+        context.RegisterSourceOutput(secondOrderFiles.Combine(hintPlan), AddFile);
     }
 
     private static void AddFile(SourceProductionContext context, (Result<GeneratedFile> File, HintPlan Plan) input)

@@ -1,0 +1,144 @@
+using System.Reflection;
+using Microsoft.CodeAnalysis;
+using OdeGen.Generators.Tests.Infrastructure;
+
+namespace OdeGen.Generators.Tests;
+
+/// <summary>
+/// The second-order methods of every <see cref="SecondOrderSources"/> system, compiled together and run: Divergence
+/// against the trace of the generated Jacobian, DivergenceVjp against differences of Divergence, Hvp against
+/// differences of the generated Vjp and the symmetry of the Hessian it applies.
+/// </summary>
+public class SecondOrderTests
+{
+    private static readonly Lazy<Assembly> Compiled = new(() =>
+    {
+        GeneratorRun run = GeneratorHarness.Run(GeneratorHarness.Compile(SecondOrderSources.All.Values.ToArray()));
+        Assert.DoesNotContain(run.Result.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
+        return CompiledSystems.EmitAndLoad(run.Output);
+    });
+
+    public static TheoryData<string> DoubleScenarios => new(SecondOrderSources.All.Keys.Where(k => k != "Float"));
+
+    /// <summary>The generated system of scenario <paramref name="scenario"/>, built with its runtime sizes where it has any.</summary>
+    internal static object Create(string scenario, params object[] sizes)
+    {
+        Type type = Compiled.Value.GetTypes().Single(t => t.IsValueType && t.Namespace == "SecondOrder." + scenario && t.Name.EndsWith("System", StringComparison.Ordinal));
+        return type.GetConstructors().Any(c => c.GetParameters().Length > 0) ? Activator.CreateInstance(type, sizes)! : Activator.CreateInstance(type)!;
+    }
+
+    /// <summary>The double systems, with runtime parameter counts where the method loops over p.Length.</summary>
+    internal static IOdeLaneSystemSecondOrder System(string scenario) => (IOdeLaneSystemSecondOrder)(scenario switch
+    {
+        "Loops" => Create(scenario, 18),
+        "Mlp" => Create(scenario, (64 * 2) + 64 + (64 * 64) + 64 + (2 * 64) + 2),
+        _ => Create(scenario),
+    });
+
+    [Theory]
+    [MemberData(nameof(DoubleScenarios))]
+    public void SecondOrderMethods_MatchTheFirstOrderCode(string scenario)
+    {
+        SecondOrderCheck.All(System(scenario), new Random(scenario.Length * 7919), scenario, samples: 3);
+    }
+
+    [Fact]
+    public void Mlp_DivergenceIsOneSweep_NotOneJvpPerState()
+    {
+        // Divergence carries both tangents through the loops of one sweep: no loop over the states around the body,
+        // and the 64×64 weight loop appears once (reading each weight once for both directions).
+        GeneratorRun run = GeneratorHarness.Run(GeneratorHarness.Compile(SecondOrderSources.Mlp));
+        string text = run.Sources.Single(s => s.Key.EndsWith(".SecondOrder.g.cs", StringComparison.Ordinal)).Value;
+        string divergence = text[text.IndexOf("public double Divergence(", StringComparison.Ordinal)..text.IndexOf("public double DivergenceVjp(", StringComparison.Ordinal)];
+        Assert.Contains("h1Dot0", divergence, StringComparison.Ordinal);
+        Assert.Contains("h1Dot1", divergence, StringComparison.Ordinal);
+        Assert.Equal(1, Count(divergence, "p[2 * i + j + 192]") + Count(divergence, "p[64 * i + j + 192]"));
+    }
+
+    [Fact]
+    public void Hutchinson_WithAEqualToYDot_IsTheGradientOfEpsilonJacobianEpsilon()
+    {
+        // εᵀ(∂f/∂y)ε = ⟨ε, Jvp(ε)⟩; its gradient in p is Hvp's pBarDot with a = yDot = ε (forward over reverse).
+        IOdeSystemSecondOrder system = System("Straight");
+        var random = new Random(5);
+        int n = system.StateCount, m = system.ParameterCount;
+        double[] y = SecondOrderCheck.Vector(random, n, -0.9, 0.9), p = SecondOrderCheck.Vector(random, m, 0.5, 1.5), e = SecondOrderCheck.Vector(random, n, -1, 1);
+        double[] yBarDot = new double[n], pBarDot = new double[m];
+        system.Hvp(0.3, y, p, e, 0, e, new double[m], yBarDot, pBarDot);
+        for (int k = 0; k < m; k++)
+        {
+            double[] plus = (double[])p.Clone(), minus = (double[])p.Clone();
+            plus[k] += 1e-6;
+            minus[k] -= 1e-6;
+            double want = (Estimate(system, y, plus, e) - Estimate(system, y, minus, e)) / 2e-6;
+            Assert.Equal(want, pBarDot[k], 1e-6);
+        }
+    }
+
+    [Fact]
+    public void SecondOrderMethods_AllocateNothingPerCall()
+    {
+        foreach (string scenario in DoubleScenarios)
+        {
+            IOdeSystemSecondOrder system = System(scenario);
+            int n = system.StateCount, m = system.ParameterCount;
+            double[] y = new double[n], p = new double[m], a = new double[n], yBar = new double[n], pBar = new double[m];
+            Array.Fill(y, 0.3);
+            Array.Fill(p, 0.7);
+            Array.Fill(a, 0.5);
+            Calls(system, y, p, a, yBar, pBar);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            Calls(system, y, p, a, yBar, pBar);
+            Assert.True(GC.GetAllocatedBytesForCurrentThread() == before, scenario);
+        }
+    }
+
+    [Fact]
+    public void SecondOrder_WithACustomRule_IsODE0040OnTheCall()
+    {
+        string source = TestSources.CustomRules.Replace("[OdeDynamics(States = 3, Parameters = 2)]", "[OdeDynamics(States = 3, Parameters = 2, SecondOrder = true)]", StringComparison.Ordinal);
+        GeneratorRun run = GeneratorHarness.Run(GeneratorHarness.Compile(source));
+        Diagnostic[] errors = run.Result.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).ToArray();
+        Assert.NotEmpty(errors);
+        Assert.All(errors, d => Assert.Equal("ODE0040", d.Id));
+        Assert.StartsWith("Series(y[0], p[0])", source[errors[0].Location.SourceSpan.Start..], StringComparison.Ordinal);
+        Assert.Empty(GeneratorHarness.Errors(run.Output));
+        Assert.Empty(run.Sources);
+    }
+
+    [Fact]
+    public void SecondOrder_WithRuntimeStates_IsODE0041OnTheArgument()
+    {
+        string source = TestSources.LoopRuntime.Replace("[OdeDynamics]", "[OdeDynamics(SecondOrder = true)]", StringComparison.Ordinal);
+        GeneratorRun run = GeneratorHarness.Run(GeneratorHarness.Compile(source));
+        Diagnostic error = Assert.Single(run.Result.Diagnostics);
+        Assert.Equal("ODE0041", error.Id);
+        Assert.Equal("SecondOrder = true", source[error.Location.SourceSpan.Start..error.Location.SourceSpan.End]);
+        Assert.Empty(GeneratorHarness.Errors(run.Output));
+    }
+
+    private static void Calls(IOdeSystemSecondOrder system, double[] y, double[] p, double[] a, double[] yBar, double[] pBar)
+    {
+        system.Divergence(0.1, y, p);
+        system.DivergenceVjp(0.1, y, p, 1.0, yBar, pBar);
+        system.Hvp(0.1, y, p, a, 0.5, a, p, yBar, pBar);
+    }
+
+    private static double Estimate(IOdeSystem system, double[] y, double[] p, double[] e)
+    {
+        double[] f = new double[e.Length], fDot = new double[e.Length];
+        system.Jvp(0.3, y, p, 0, e, new double[p.Length], f, fDot);
+        return e.Zip(fDot, (u, v) => u * v).Sum();
+    }
+
+    private static int Count(string text, string part)
+    {
+        int count = 0;
+        for (int at = text.IndexOf(part, StringComparison.Ordinal); at >= 0; at = text.IndexOf(part, at + 1, StringComparison.Ordinal))
+        {
+            count++;
+        }
+
+        return count;
+    }
+}
