@@ -17,7 +17,13 @@ internal static class Divergence
     public static IrFunction Build(IrFunction primal, int states)
     {
         var b = new IrBuilder(exact: false, primal.Single);
-        var plan = new DiagonalPlan(states);
+        bool readsOutputs = false;
+        foreach (Instr x in primal.Body)
+        {
+            readsOutputs |= x.Op == Op.BufLoad && primal.Body[x.A].Slot == Slot.Dydt;
+        }
+
+        var plan = new DiagonalPlan(states, readsOutputs);
         ForwardSweep.Run(b, primal, plan);
 
         // Outputs computed into the dydt buffer (methods with loops or branches) are complete at the end.
@@ -36,7 +42,16 @@ internal static class Divergence
     {
         private readonly int _states;
 
-        public DiagonalPlan(int states) => _states = states;
+        /// <summary>Whether the method reads dydt back: then every element's tangent may feed another output and is kept.</summary>
+        private readonly bool _readsOutputs;
+
+        private readonly HashSet<int> _outputTangents = new();
+
+        public DiagonalPlan(int states, bool readsOutputs)
+        {
+            _states = states;
+            _readsOutputs = readsOutputs;
+        }
 
         /// <summary>The trace so far (a sum of values, in the order of the outputs), or -1.</summary>
         public int Trace { get; private set; } = -1;
@@ -84,7 +99,33 @@ internal static class Divergence
 
             int tangent = b.Buf(Slot.None, buffer.Ix!, Name("dydt", d), zeroed: true);
             OutputBuffers.Add((tangent, d));
+            _outputTangents.Add(tangent);
             return tangent;
+        }
+
+        /// <summary>Direction d keeps only element d of dydt's tangent: other elements are not written (unless the method reads dydt back).</summary>
+        public override void BufferWrite(IrBuilder b, Instr write, int[] dot, int d)
+        {
+            if (_readsOutputs || !_outputTangents.Contains(dot[write.B]))
+            {
+                base.BufferWrite(b, write, dot, d);
+                return;
+            }
+
+            string direction = d.ToString(CultureInfo.InvariantCulture);
+            if (int.TryParse(write.Ix, NumberStyles.None, CultureInfo.InvariantCulture, out int index))
+            {
+                if (index == d)
+                {
+                    base.BufferWrite(b, write, dot, d);
+                }
+
+                return;
+            }
+
+            b.If(b.Compare(CompareKind.Equal, -1, -1, write.Ix, direction));
+            base.BufferWrite(b, write, dot, d);
+            b.EndIf();
         }
 
         public override string Name(string name, int d) => name + "Dot" + d.ToString(CultureInfo.InvariantCulture);

@@ -32,6 +32,9 @@ internal static class ForwardSweep
         public virtual int TangentBuffer(IrBuilder b, Instr buffer, int d) =>
             b.Buf(Slot.None, buffer.Ix!, Name(buffer.Name ?? "buffer", d), buffer.Value == 1 || buffer.Slot != Slot.None);
 
+        /// <summary>The tangent of a buffer write in direction <paramref name="d"/>: by default the same write to the tangent buffer.</summary>
+        public virtual void BufferWrite(IrBuilder b, Instr write, int[] dot, int d) => ForwardMode.StateTangent(b, write, dot);
+
         /// <summary>The readable name of a tangent of <paramref name="name"/> in direction <paramref name="d"/>.</summary>
         public virtual string Name(string name, int d) => name + "Dot";
     }
@@ -108,7 +111,10 @@ internal static class ForwardSweep
             case Op.Var:
                 int var = b.Var(dot[x.A] < 0 ? b.Const(0) : dot[x.A], x.Name is null ? null : plan.Name(x.Name, d));
                 return var;
-            case Op.VarAdd or Op.VarSet or Op.VarGet or Op.BufStore or Op.BufLoad:
+            case Op.BufStore:
+                plan.BufferWrite(b, x, dot, d);
+                return -1;
+            case Op.VarAdd or Op.VarSet or Op.VarGet or Op.BufLoad:
                 return ForwardMode.StateTangent(b, x, dot);
             case var _ when x.IsRegion || x.IsCondition:
                 return -1;

@@ -59,135 +59,97 @@ namespace SecondOrder.Branches
                 bool v2 = (y1_2 > 0.0);
                 double s3 = 0.0;
                 double s4 = 0.0;
-                double s5 = 0.0;
-                double s6 = 0.0;
                 if (v2)
                 {
                     // double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                    s3 = y1_2 * y1_2;
-                    s4 = 0.0;
-                    s5 = y1_2 + y1_2;
-                    s6 = 0.0;
+                    s3 = 0.0;
+                    s4 = y1_2 + y1_2;
                 }
                 else
                 {
                     // double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                    double v7 = 0.01 * y1_2;
-                    double y2 = y[2];
-                    s3 = v7 * y2;
-                    s4 = 0.0;
-                    s5 = 0.01 * y2;
-                    s6 = v7;
+                    s3 = 0.0;
+                    s4 = 0.01 * y[2];
                 }
 
                 // double total = 0;
                 // for (int i = 0; i < 3; i++)
                 double total = 0.0;
                 double totalDot0 = 0.0;
-                double totalDot1 = 0.0;
                 double totalDot2 = 0.0;
 
                 // if (i == 0)
                 // total += gain * y[i];
-                double v8 = (0.0 <= 0.0 ? 1.0 : 0.0);
-                double v9 = (0.0 <= 1.0 ? 1.0 : 0.0) * (1.0 <= 0.0 ? 1.0 : 0.0);
-                double v10 = (0.0 <= 2.0 ? 1.0 : 0.0) * (2.0 <= 0.0 ? 1.0 : 0.0);
                 total += gain * y0;
-                totalDot0 += global::System.Math.FusedMultiplyAdd(gainDot0, y0, v8 * v8 * gain);
-                totalDot1 += global::System.Math.FusedMultiplyAdd(gainDot1, y0, v9 * gain);
-                totalDot2 += global::System.Math.FusedMultiplyAdd(gainDot2, y0, v10 * gain);
+                totalDot0 += global::System.Math.FusedMultiplyAdd(gainDot0, y0, gain);
+                totalDot2 += gainDot2 * y0;
 
                 // else
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                double v11 = (1.0 <= 1.0 ? 1.0 : 0.0);
-                double v12 = v11 * v11;
-                double v13 = (1.0 <= 2.0 ? 1.0 : 0.0) * (2.0 <= 1.0 ? 1.0 : 0.0);
-                double s14 = 0.0;
-                double s15 = 0.0;
-                double s16 = 0.0;
-                double s17 = 0.0;
+                double s5 = 0.0;
+                double s6 = 0.0;
+                double s7 = 0.0;
                 if (v2)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    double p3 = p[3];
-                    double v18 = p3 * y1_2;
-                    double v19 = v18 * y1_2;
-                    s14 = v19 * y0;
-                    s15 = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v9 * p3, y1_2, v9 * v18), y0, v19);
-                    s16 = global::System.Math.FusedMultiplyAdd(v12 * p3, y1_2, v12 * v18) * y0;
-                    s17 = global::System.Math.FusedMultiplyAdd(v13 * p3, y1_2, v13 * v18) * y0;
+                    double v8 = p[3] * y1_2 * y1_2;
+                    s5 = v8 * y0;
+                    s6 = v8;
+                    s7 = 0.0;
+                }
+                else
+                {
+                    // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
+                    s5 = -y1_2 * p[2];
+                    s6 = -0.0;
+                    s7 = -0.0;
+                }
+
+                // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
+                total += s5;
+                totalDot0 += s6;
+                totalDot2 += s7;
+                double y2 = y[2];
+                bool v9 = (y2 > 0.0);
+                double s10 = 0.0;
+                double s11 = 0.0;
+                double s12 = 0.0;
+                if (v9)
+                {
+                    // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
+                    double v13 = p[3] * y2;
+                    double v14 = v13 * y2;
+                    s10 = v14 * y0;
+                    s11 = v14;
+                    s12 = (v13 + v13) * y0;
                 }
                 else
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                     double p2 = p[2];
-                    s14 = -y1_2 * p2;
-                    s15 = -(v9 * p2);
-                    s16 = -(v12 * p2);
-                    s17 = -(v13 * p2);
+                    s10 = -y2 * p2;
+                    s11 = -0.0;
+                    s12 = -p2;
                 }
 
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                total += s14;
-                totalDot0 += s15;
-                totalDot1 += s16;
-                totalDot2 += s17;
-                double y2_2 = y[2];
-                double v20 = (2.0 <= 2.0 ? 1.0 : 0.0);
-                double v21 = v20 * v20;
-                bool v22 = (y2_2 > 0.0);
-                double s23 = 0.0;
-                double s24 = 0.0;
-                double s25 = 0.0;
-                double s26 = 0.0;
-                if (v22)
-                {
-                    // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    double p3_2 = p[3];
-                    double v27 = p3_2 * y2_2;
-                    double v28 = v27 * y2_2;
-                    s23 = v28 * y0;
-                    s24 = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v10 * p3_2, y2_2, v10 * v27), y0, v28);
-                    s25 = global::System.Math.FusedMultiplyAdd(v13 * p3_2, y2_2, v13 * v27) * y0;
-                    s26 = global::System.Math.FusedMultiplyAdd(v21 * p3_2, y2_2, v21 * v27) * y0;
-                }
-                else
-                {
-                    // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    double p2_2 = p[2];
-                    s23 = -y2_2 * p2_2;
-                    s24 = -(v10 * p2_2);
-                    s25 = -(v13 * p2_2);
-                    s26 = -(v21 * p2_2);
-                }
-
-                // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                total += s23;
-                totalDot0 += s24;
-                totalDot1 += s25;
-                totalDot2 += s26;
+                total += s10;
+                totalDot0 += s11;
+                totalDot2 += s12;
 
                 // dydt[0] = total + soft;
-                dydtDot0[0] = totalDot0 + s4;
-                dydtDot1[0] = totalDot1 + s5;
-                dydtDot2[0] = totalDot2 + s6;
+                dydtDot0[0] = totalDot0 + s3;
 
                 // dydt[1] = gain * Math.Sin(y[2]) - soft * y[0];
-                double v29 = global::System.Math.Sin(y2_2);
-                dydtDot0[1] = global::System.Math.FusedMultiplyAdd(gainDot0, v29, -global::System.Math.FusedMultiplyAdd(s4, y0, s3));
-                dydtDot1[1] = global::System.Math.FusedMultiplyAdd(gainDot1, v29, -(s5 * y0));
-                dydtDot2[1] = global::System.Math.FusedMultiplyAdd(-s6, y0, global::System.Math.FusedMultiplyAdd(gainDot2, v29, global::System.Math.Cos(y2_2) * gain));
+                dydtDot1[1] = global::System.Math.FusedMultiplyAdd(gainDot1, global::System.Math.Sin(y2), -(s4 * y0));
 
                 // dydt[2] = Math.Tanh(total * y[2]);
-                double v30 = global::System.Math.Tanh(total * y2_2);
-                double v31 = global::System.Math.FusedMultiplyAdd(-v30, v30, 1.0);
-                dydtDot0[2] = totalDot0 * y2_2 * v31;
-                dydtDot1[2] = totalDot1 * y2_2 * v31;
-                dydtDot2[2] = global::System.Math.FusedMultiplyAdd(totalDot2, y2_2, total) * v31;
-                double v32 = dydtDot0[0];
-                double v33 = dydtDot1[1];
-                double v34 = dydtDot2[2];
-                return v32 + v33 + v34;
+                double v15 = global::System.Math.Tanh(total * y2);
+                dydtDot2[2] = global::System.Math.FusedMultiplyAdd(totalDot2, y2, total) * global::System.Math.FusedMultiplyAdd(-v15, v15, 1.0);
+                double v16 = dydtDot0[0];
+                double v17 = dydtDot1[1];
+                double v18 = dydtDot2[2];
+                return v16 + v17 + v18;
             }
 
             /// <inheritdoc/>
@@ -230,118 +192,78 @@ namespace SecondOrder.Branches
                 double y1_2 = y[1];
                 bool v2 = (y1_2 > 0.0);
                 double s3 = 0.0;
-                double s4 = 0.0;
-                double s5 = 0.0;
                 if (v2)
                 {
                     // double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                    s3 = 0.0;
-                    s4 = y1_2 + y1_2;
-                    s5 = 0.0;
+                    s3 = y1_2 + y1_2;
                 }
                 else
                 {
                     // double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                    s3 = 0.0;
-                    s4 = 0.01 * y[2];
-                    s5 = 0.01 * y1_2;
+                    s3 = 0.01 * y[2];
                 }
 
                 // double total = 0;
                 // for (int i = 0; i < 3; i++)
                 double total = 0.0;
-                double totalDot0 = 0.0;
-                double totalDot1 = 0.0;
                 double totalDot2 = 0.0;
 
                 // if (i == 0)
                 // total += gain * y[i];
-                double v6 = (0.0 <= 0.0 ? 1.0 : 0.0);
-                double v7 = (0.0 <= 1.0 ? 1.0 : 0.0) * (1.0 <= 0.0 ? 1.0 : 0.0);
-                double v8 = (0.0 <= 2.0 ? 1.0 : 0.0) * (2.0 <= 0.0 ? 1.0 : 0.0);
                 total += gain * y0;
-                totalDot0 += gainDot0 * y0 + v6 * v6 * gain;
-                totalDot1 += gainDot1 * y0 + v7 * gain;
-                totalDot2 += gainDot2 * y0 + v8 * gain;
+                totalDot2 += gainDot2 * y0 + 0.0 * gain;
 
                 // else
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                double v9 = (1.0 <= 1.0 ? 1.0 : 0.0);
-                double v10 = v9 * v9;
-                double v11 = (1.0 <= 2.0 ? 1.0 : 0.0) * (2.0 <= 1.0 ? 1.0 : 0.0);
-                double s12 = 0.0;
-                double s13 = 0.0;
-                double s14 = 0.0;
-                double s15 = 0.0;
+                double s4 = 0.0;
+                double s5 = 0.0;
                 if (v2)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                     double p3 = p[3];
-                    double v16 = p3 * y1_2;
-                    double v17 = v16 * y1_2;
-                    s12 = v17 * y0;
-                    s13 = (v7 * p3 * y1_2 + v7 * v16) * y0 + v17;
-                    s14 = (v10 * p3 * y1_2 + v10 * v16) * y0;
-                    s15 = (v11 * p3 * y1_2 + v11 * v16) * y0;
+                    double v6 = p3 * y1_2;
+                    s4 = v6 * y1_2 * y0;
+                    s5 = (0.0 * p3 * y1_2 + 0.0 * v6) * y0;
                 }
                 else
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                     double p2 = p[2];
-                    s12 = -y1_2 * p2;
-                    s13 = -(v7 * p2);
-                    s14 = -(v10 * p2);
-                    s15 = -(v11 * p2);
+                    s4 = -y1_2 * p2;
+                    s5 = -(0.0 * p2);
                 }
 
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                total += s12;
-                totalDot0 += s13;
-                totalDot1 += s14;
-                totalDot2 += s15;
+                total += s4;
+                totalDot2 += s5;
                 double y2 = y[2];
-                double v18 = (2.0 <= 2.0 ? 1.0 : 0.0);
-                double v19 = v18 * v18;
-                bool v20 = (y2 > 0.0);
-                double s21 = 0.0;
-                double s22 = 0.0;
-                double s23 = 0.0;
-                double s24 = 0.0;
-                if (v20)
+                bool v7 = (y2 > 0.0);
+                double s8 = 0.0;
+                double s9 = 0.0;
+                if (v7)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    double p3_2 = p[3];
-                    double v25 = p3_2 * y2;
-                    double v26 = v25 * y2;
-                    s21 = v26 * y0;
-                    s22 = (v8 * p3_2 * y2 + v8 * v25) * y0 + v26;
-                    s23 = (v11 * p3_2 * y2 + v11 * v25) * y0;
-                    s24 = (v19 * p3_2 * y2 + v19 * v25) * y0;
+                    double v10 = p[3] * y2;
+                    s8 = v10 * y2 * y0;
+                    s9 = (v10 + v10) * y0;
                 }
                 else
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                     double p2_2 = p[2];
-                    s21 = -y2 * p2_2;
-                    s22 = -(v8 * p2_2);
-                    s23 = -(v11 * p2_2);
-                    s24 = -(v19 * p2_2);
+                    s8 = -y2 * p2_2;
+                    s9 = -p2_2;
                 }
 
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                total += s21;
-                totalDot0 += s22;
-                totalDot1 += s23;
-                totalDot2 += s24;
+                total += s8;
+                totalDot2 += s9;
 
                 // dydt[0] = total + soft;
                 // dydt[1] = gain * Math.Sin(y[2]) - soft * y[0];
-                double v27 = global::System.Math.Sin(y2);
-                double v28 = global::System.Math.Cos(y2);
-
                 // dydt[2] = Math.Tanh(total * y[2]);
-                double v29 = global::System.Math.Tanh(total * y2);
-                double v30 = 1.0 - v29 * v29;
+                double v11 = global::System.Math.Tanh(total * y2);
+                double v12 = 1.0 - v11 * v11;
 
                 // adjoint of: elements of dydt that are not written are 0
                 global::System.Span<double> dydtDot0Bar = stackalloc double[y.Length];
@@ -355,181 +277,150 @@ namespace SecondOrder.Branches
                 dydtDot0Bar[0] += s;
 
                 // adjoint of: dydt[2] = Math.Tanh(total * y[2]);
-                double v31 = dydtDot2Bar[2];
+                double v13 = dydtDot2Bar[2];
                 dydtDot2Bar[2] = 0.0;
-                double v32 = dydtDot1Bar[2];
-                dydtDot1Bar[2] = 0.0;
-                double v33 = dydtDot0Bar[2];
-                dydtDot0Bar[2] = 0.0;
-                double v34 = v31 * v30;
-                double v35 = v32 * v30;
-                double v36 = v33 * v30;
-                double v37 = global::System.Math.FusedMultiplyAdd(v33, totalDot0 * y2, global::System.Math.FusedMultiplyAdd(v31, totalDot2 * y2 + total, v32 * (totalDot1 * y2))) * v29;
-                double v38 = (-v37 - v37) * v30;
-                double v39 = global::System.Math.FusedMultiplyAdd(v38, y2, v34);
+                double v14 = v13 * v12;
+                double v15 = v13 * (totalDot2 * y2 + total) * v11;
+                double v16 = (-v15 - v15) * v12;
+                double v17 = v14 * y2;
+                double v18 = global::System.Math.FusedMultiplyAdd(v16, y2, v14);
 
                 // adjoint of: dydt[1] = gain * Math.Sin(y[2]) - soft * y[0];
-                double v40 = dydtDot2Bar[1];
-                dydtDot2Bar[1] = 0.0;
-                double v41 = dydtDot1Bar[1];
+                double v19 = dydtDot1Bar[1];
                 dydtDot1Bar[1] = 0.0;
-                double v42 = dydtDot0Bar[1];
-                dydtDot0Bar[1] = 0.0;
-                double v43 = -v42;
-                double v44 = -v41;
-                yBar[2] += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v42, gainDot0, global::System.Math.FusedMultiplyAdd(v40, gainDot2, v41 * gainDot1)), v28, global::System.Math.FusedMultiplyAdd(-(v40 * gain), v27, global::System.Math.FusedMultiplyAdd(v38, total, global::System.Math.FusedMultiplyAdd(v36, totalDot0, global::System.Math.FusedMultiplyAdd(v34, totalDot2, v35 * totalDot1)))));
+                yBar[2] += global::System.Math.FusedMultiplyAdd(v19 * gainDot1, global::System.Math.Cos(y2), global::System.Math.FusedMultiplyAdd(v14, totalDot2, v16 * total));
 
                 // adjoint of: dydt[0] = total + soft;
-                double v45 = dydtDot2Bar[0];
-                dydtDot2Bar[0] = 0.0;
-                double v46 = dydtDot1Bar[0];
-                dydtDot1Bar[0] = 0.0;
-                double v47 = dydtDot0Bar[0];
+                double v20 = dydtDot0Bar[0];
                 dydtDot0Bar[0] = 0.0;
-                double v48 = global::System.Math.FusedMultiplyAdd(v34, y2, v45);
-                double v49 = global::System.Math.FusedMultiplyAdd(v35, y2, v46);
-                double v50 = global::System.Math.FusedMultiplyAdd(v36, y2, v47);
 
                 // adjoint of: for (int i = 0; i < 3; i++)
-                double s51 = v40 * v28;
-                double s52 = v42 * v27;
-                double s53 = v41 * v27;
-                double s54 = global::System.Math.FusedMultiplyAdd(v43, s3, global::System.Math.FusedMultiplyAdd(v44, s4, -(v40 * s5)));
-                double pBar3 = 0.0;
-                double pBar2 = 0.0;
-                for (int i = 3 - 1; i >= 0; i--)
+                double s21 = 0.0;
+                double s22 = 0.0;
+                double s23 = -(v19 * s3);
+
+                // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
+                double s24 = 0.0;
+                double s25 = v18;
+                double s26 = v20;
+                double s27 = v17;
+                if (v7)
                 {
-                    // if (i == 0)
-                    bool v55 = (i == 0);
+                    // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
+                    double p3_2 = p[3];
+                    double v28 = p3_2 * y2;
+                    double v29 = 0.0 * p3_2;
 
-                    // adjoint of: if (i == 0)
-                    if (v55)
-                    {
-                        // total += gain * y[i];
-                        double v56 = y[i];
-
-                        // adjoint of: total += gain * y[i];
-                        s51 += v48 * (((double)(i) <= 2.0 ? 1.0 : 0.0) * (2.0 <= (double)(i) ? 1.0 : 0.0));
-                        s51 += v49 * (((double)(i) <= 1.0 ? 1.0 : 0.0) * (1.0 <= (double)(i) ? 1.0 : 0.0));
-                        s53 += v49 * v56;
-                        s51 += v50 * (((double)(i) <= 0.0 ? 1.0 : 0.0) * (0.0 <= (double)(i) ? 1.0 : 0.0));
-                        s52 += v50 * v56;
-                        s51 += v39 * v56;
-                        yBar[i] += global::System.Math.FusedMultiplyAdd(v39, gain, global::System.Math.FusedMultiplyAdd(v50, gainDot0, global::System.Math.FusedMultiplyAdd(v48, gainDot2, v49 * gainDot1)));
-                    }
-                    else
-                    {
-                        // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                        double v57 = y[i];
-                        double v58 = ((double)(i) <= 0.0 ? 1.0 : 0.0) * (0.0 <= (double)(i) ? 1.0 : 0.0);
-                        double v59 = ((double)(i) <= 1.0 ? 1.0 : 0.0) * (1.0 <= (double)(i) ? 1.0 : 0.0);
-                        double v60 = ((double)(i) <= 2.0 ? 1.0 : 0.0) * (2.0 <= (double)(i) ? 1.0 : 0.0);
-                        bool v61 = (v57 > 0.0);
-
-                        // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                        double s62 = 0.0;
-                        double s63 = v39;
-                        double s64 = v50;
-                        double s65 = v49;
-                        double s66 = v48;
-                        if (v61)
-                        {
-                            // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                            double p3_3 = p[3];
-                            double v67 = p3_3 * v57;
-                            double v68 = v58 * p3_3;
-                            double v69 = v59 * p3_3;
-                            double v70 = v60 * p3_3;
-
-                            // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                            double v71 = s66;
-                            s66 = 0.0;
-                            double v72 = s65;
-                            s65 = 0.0;
-                            double v73 = s64;
-                            s64 = 0.0;
-                            double v74 = s63;
-                            s63 = 0.0;
-                            double v75 = v71 * y0;
-                            s54 += v71 * (v70 * v57 + v60 * v67);
-                            double v76 = v72 * y0;
-                            s54 += v72 * (v69 * v57 + v59 * v67);
-                            double v77 = v73 * y0;
-                            s54 += v73 * (v68 * v57 + v58 * v67);
-                            double v78 = global::System.Math.FusedMultiplyAdd(v74, y0, v73);
-                            s54 += v74 * (v67 * v57);
-                            s62 += v75 * v70;
-                            s62 += v76 * v69;
-                            s62 += v77 * v68;
-                            double v79 = global::System.Math.FusedMultiplyAdd(v78, v57, global::System.Math.FusedMultiplyAdd(v77, v58, global::System.Math.FusedMultiplyAdd(v75, v60, v76 * v59)));
-                            s62 += v78 * v67;
-                            s62 += v79 * p3_3;
-                            pBar3 += global::System.Math.FusedMultiplyAdd(v79, v57, global::System.Math.FusedMultiplyAdd(v77 * v57, v58, global::System.Math.FusedMultiplyAdd(v75 * v57, v60, v76 * v57 * v59)));
-                        }
-                        else
-                        {
-                            // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                            double v80 = s66;
-                            s66 = 0.0;
-                            double v81 = s65;
-                            s65 = 0.0;
-                            double v82 = s64;
-                            s64 = 0.0;
-                            double v83 = s63;
-                            s63 = 0.0;
-                            pBar2 += global::System.Math.FusedMultiplyAdd(-v83, v57, global::System.Math.FusedMultiplyAdd(-v82, v58, global::System.Math.FusedMultiplyAdd(-v81, v59, -(v80 * v60))));
-                            s62 += -(v83 * p[2]);
-                        }
-
-                        // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                        yBar[i] += s62;
-                    }
+                    // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
+                    double v30 = s27;
+                    s27 = 0.0;
+                    double v31 = s26;
+                    s26 = 0.0;
+                    double v32 = s25;
+                    s25 = 0.0;
+                    double v33 = v30 * y0;
+                    s23 += v30 * (v28 + v28);
+                    s23 += v31 * (v29 * y2 + 0.0 * v28);
+                    double v34 = global::System.Math.FusedMultiplyAdd(v32, y0, v31);
+                    s23 += v32 * (v28 * y2);
+                    s24 += v33 * p3_2;
+                    s24 += v31 * y0 * v29;
+                    double v35 = global::System.Math.FusedMultiplyAdd(v34, y2, v33);
+                    s24 += v34 * v28;
+                    s24 += v35 * p3_2;
+                    pBar[3] += global::System.Math.FusedMultiplyAdd(v33, y2, v35 * y2);
+                }
+                else
+                {
+                    // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
+                    double v36 = s27;
+                    s27 = 0.0;
+                    s26 = 0.0;
+                    double v37 = s25;
+                    s25 = 0.0;
+                    pBar[2] += global::System.Math.FusedMultiplyAdd(-v37, y2, -v36);
+                    s24 += -(v37 * p[2]);
                 }
 
-                // adjoint of: for (int i = 0; i < 3; i++)
-                pBar[3] += pBar3;
-                pBar[2] += pBar2;
+                // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
+                yBar[2] += s24;
+                double s38 = 0.0;
+                double s39 = v18;
+                double s40 = v20;
+                double s41 = v17;
+                if (v2)
+                {
+                    // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
+                    double p3_3 = p[3];
+                    double v42 = p3_3 * y1_2;
+                    double v43 = 0.0 * p3_3;
+                    double v44 = v43 * y1_2 + 0.0 * v42;
+
+                    // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
+                    double v45 = s41;
+                    s41 = 0.0;
+                    double v46 = s40;
+                    s40 = 0.0;
+                    double v47 = s39;
+                    s39 = 0.0;
+                    s23 += v45 * v44;
+                    s23 += v46 * v44;
+                    double v48 = global::System.Math.FusedMultiplyAdd(v47, y0, v46);
+                    s23 += v47 * (v42 * y1_2);
+                    s38 += v45 * y0 * v43;
+                    s38 += v46 * y0 * v43;
+                    double v49 = v48 * y1_2;
+                    s38 += v48 * v42;
+                    s38 += v49 * p3_3;
+                    pBar[3] += v49 * y1_2;
+                }
+                else
+                {
+                    // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
+                    s41 = 0.0;
+                    s40 = 0.0;
+                    double v50 = s39;
+                    s39 = 0.0;
+                    pBar[2] += -(v50 * y1_2);
+                    s38 += -(v50 * p[2]);
+                }
+
+                // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
+                yBar[1] += s38;
+
+                // adjoint of: total += gain * y[i];
+                s21 += v20;
+                s22 += v20 * y0;
+                s21 += v18 * y0;
+                yBar[0] += global::System.Math.FusedMultiplyAdd(v18, gain, global::System.Math.FusedMultiplyAdd(v17, gainDot2, v20 * gainDot0));
 
                 // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                double s84 = 0.0;
-                double s85 = v43;
-                double s86 = global::System.Math.FusedMultiplyAdd(v44, y0, v46);
-                double s87 = global::System.Math.FusedMultiplyAdd(-v40, y0, v45);
+                double s51 = 0.0;
+                double s52 = -(v19 * y0);
                 if (v2)
                 {
                     // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                    s87 = 0.0;
-                    double v88 = s86;
-                    s86 = 0.0;
-                    double v89 = s85;
-                    s85 = 0.0;
-                    s84 += v88;
-                    s84 += v88;
-                    double v90 = v89 * y1_2;
-                    s84 += v90;
-                    s84 += v90;
+                    double v53 = s52;
+                    s52 = 0.0;
+                    s51 += v53;
+                    s51 += v53;
                 }
                 else
                 {
                     // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                    double v91 = s87;
-                    s87 = 0.0;
-                    double v92 = s86;
-                    s86 = 0.0;
-                    double v93 = s85;
-                    s85 = 0.0;
-                    yBar[2] += global::System.Math.FusedMultiplyAdd(v92, 0.01, v93 * (0.01 * y1_2));
-                    s84 += global::System.Math.FusedMultiplyAdd(v93, y2, v91) * 0.01;
+                    double v54 = s52;
+                    s52 = 0.0;
+                    yBar[2] += v54 * 0.01;
                 }
 
                 // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                yBar[1] += s84;
+                yBar[1] += s51;
 
                 // adjoint of: if (y[0] > 0.1)
-                double s94 = s54;
-                double gainBar = s51;
-                double gainDot0Bar = s52;
-                double gainDot1Bar = s53;
+                double s55 = s23;
+                double gainBar = s21;
+                double gainDot0Bar = s22;
+                double gainDot1Bar = v19 * global::System.Math.Sin(y2);
                 double tBar = 0.0;
                 if (v1)
                 {
@@ -538,38 +429,38 @@ namespace SecondOrder.Branches
                     double gainDot1_3 = p0_2 * y0;
 
                     // adjoint of: gain = p[0] * y[0] * y[1];
-                    double v95 = gainDot1Bar;
+                    double v56 = gainDot1Bar;
                     gainDot1Bar = 0.0;
                     double gainDot0Bar_2 = gainDot0Bar;
                     gainDot0Bar = 0.0;
                     double gainBar_2 = gainBar;
                     gainBar = 0.0;
-                    double gainDot1Bar_2 = global::System.Math.FusedMultiplyAdd(gainBar_2, y1_2, v95);
+                    double gainDot1Bar_2 = global::System.Math.FusedMultiplyAdd(gainBar_2, y1_2, v56);
                     yBar[1] += global::System.Math.FusedMultiplyAdd(gainDot0Bar_2, p0_2, gainBar_2 * gainDot1_3);
-                    s94 += gainDot1Bar_2 * p0_2;
+                    s55 += gainDot1Bar_2 * p0_2;
                     pBar[0] += global::System.Math.FusedMultiplyAdd(gainDot0Bar_2, y1_2, gainDot1Bar_2 * y0);
                 }
                 else
                 {
                     // gain = Math.Exp(y[1]) * p[1] * t;
-                    double v96 = global::System.Math.Exp(y1_2);
+                    double v57 = global::System.Math.Exp(y1_2);
                     double p1 = p[1];
 
                     // adjoint of: gain = Math.Exp(y[1]) * p[1] * t;
-                    double v97 = gainDot1Bar;
+                    double v58 = gainDot1Bar;
                     gainDot1Bar = 0.0;
                     gainDot0Bar = 0.0;
-                    double v98 = gainBar;
-                    double gainBar_3 = v97 + v98;
+                    double v59 = gainBar;
+                    double gainBar_3 = v58 + v59;
                     gainBar = 0.0;
-                    double v99 = gainBar_3 * t;
-                    tBar += gainBar_3 * (v96 * p1);
-                    pBar[1] += v99 * v96;
-                    yBar[1] += v99 * p1 * v96;
+                    double v60 = gainBar_3 * t;
+                    tBar += gainBar_3 * (v57 * p1);
+                    pBar[1] += v60 * v57;
+                    yBar[1] += v60 * p1 * v57;
                 }
 
                 // adjoint of: if (y[0] > 0.1)
-                yBar[0] += s94;
+                yBar[0] += s55;
                 return tBar;
             }
 
@@ -895,9 +786,7 @@ namespace SecondOrder.Branches
             {
                 // shared by the lanes: broadcast time and literals, the all-lanes mask
                 TLane tLane = TLane.Create(t);
-                TLane c0_01 = TLane.Create(0.01);
-                TLane c1 = TLane.Create(1.0);
-                TLane c2 = TLane.Create(2.0);
+                TLane signBit = TLane.Create(-0.0);
                 TLane allLanes = TLane.Equal(TLane.Zero, TLane.Zero);
 
                 // elements of dydt that are not written are 0
@@ -946,138 +835,100 @@ namespace SecondOrder.Branches
                 TLane v2 = TLane.GreaterThan(y1_2, TLane.Zero);
                 TLane s3 = TLane.Zero;
                 TLane s4 = TLane.Zero;
-                TLane s5 = TLane.Zero;
-                TLane s6 = TLane.Zero;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v2)
                 {
                     // double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                    s3 = TLane.Select(v2, y1_2 * y1_2, s3);
-                    s4 = TLane.Select(v2, TLane.Zero, s4);
-                    s5 = TLane.Select(v2, y1_2 + y1_2, s5);
-                    s6 = TLane.Select(v2, TLane.Zero, s6);
+                    s3 = TLane.Select(v2, TLane.Zero, s3);
+                    s4 = TLane.Select(v2, y1_2 + y1_2, s4);
                 }
                 TLane elseMask2 = TLane.AndNot(allLanes, v2);
                 // the other lanes: elseMask2
                 {
                     // double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                    TLane v7 = c0_01 * y1_2;
-                    TLane y2 = y[2];
-                    s3 = TLane.Select(elseMask2, v7 * y2, s3);
-                    s4 = TLane.Select(elseMask2, TLane.Zero, s4);
-                    s5 = TLane.Select(elseMask2, c0_01 * y2, s5);
-                    s6 = TLane.Select(elseMask2, v7, s6);
+                    s3 = TLane.Select(elseMask2, TLane.Zero, s3);
+                    s4 = TLane.Select(elseMask2, TLane.Create(0.01) * y[2], s4);
                 }
 
                 // double total = 0;
                 // for (int i = 0; i < 3; i++)
                 TLane total = TLane.Zero;
                 TLane totalDot0 = TLane.Zero;
-                TLane totalDot1 = TLane.Zero;
                 TLane totalDot2 = TLane.Zero;
 
                 // if (i == 0)
                 // total += gain * y[i];
-                TLane v8 = TLane.Select(TLane.LessThanOrEqual(TLane.Zero, TLane.Zero), c1, TLane.Zero);
-                TLane v9 = TLane.Select(TLane.LessThanOrEqual(TLane.Zero, c1), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c1, TLane.Zero), c1, TLane.Zero);
-                TLane v10 = TLane.Select(TLane.LessThanOrEqual(TLane.Zero, c2), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c2, TLane.Zero), c1, TLane.Zero);
                 total += gain * y0;
-                totalDot0 += TLane.FusedMultiplyAdd(gainDot0, y0, v8 * v8 * gain);
-                totalDot1 += TLane.FusedMultiplyAdd(gainDot1, y0, v9 * gain);
-                totalDot2 += TLane.FusedMultiplyAdd(gainDot2, y0, v10 * gain);
+                totalDot0 += TLane.FusedMultiplyAdd(gainDot0, y0, gain);
+                totalDot2 += gainDot2 * y0;
 
                 // else
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                TLane v11 = TLane.Select(TLane.LessThanOrEqual(c1, c1), c1, TLane.Zero);
-                TLane v12 = v11 * v11;
-                TLane v13 = TLane.Select(TLane.LessThanOrEqual(c1, c2), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c2, c1), c1, TLane.Zero);
-                TLane s14 = TLane.Zero;
-                TLane s15 = TLane.Zero;
-                TLane s16 = TLane.Zero;
-                TLane s17 = TLane.Zero;
+                TLane s5 = TLane.Zero;
+                TLane s6 = TLane.Zero;
+                TLane s7 = TLane.Zero;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v2)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    TLane p3 = p[3];
-                    TLane v18 = p3 * y1_2;
-                    TLane v19 = v18 * y1_2;
-                    s14 = TLane.Select(v2, v19 * y0, s14);
-                    s15 = TLane.Select(v2, TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v9 * p3, y1_2, v9 * v18), y0, v19), s15);
-                    s16 = TLane.Select(v2, TLane.FusedMultiplyAdd(v12 * p3, y1_2, v12 * v18) * y0, s16);
-                    s17 = TLane.Select(v2, TLane.FusedMultiplyAdd(v13 * p3, y1_2, v13 * v18) * y0, s17);
+                    TLane v8 = p[3] * y1_2 * y1_2;
+                    s5 = TLane.Select(v2, v8 * y0, s5);
+                    s6 = TLane.Select(v2, v8, s6);
+                    s7 = TLane.Select(v2, TLane.Zero, s7);
                 }
                 TLane elseMask3 = TLane.AndNot(allLanes, v2);
                 // the other lanes: elseMask3
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    TLane p2 = p[2];
-                    s14 = TLane.Select(elseMask3, -y1_2 * p2, s14);
-                    s15 = TLane.Select(elseMask3, -(v9 * p2), s15);
-                    s16 = TLane.Select(elseMask3, -(v12 * p2), s16);
-                    s17 = TLane.Select(elseMask3, -(v13 * p2), s17);
+                    s5 = TLane.Select(elseMask3, -y1_2 * p[2], s5);
+                    s6 = TLane.Select(elseMask3, signBit, s6);
+                    s7 = TLane.Select(elseMask3, signBit, s7);
                 }
 
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                total += s14;
-                totalDot0 += s15;
-                totalDot1 += s16;
-                totalDot2 += s17;
-                TLane y2_2 = y[2];
-                TLane v20 = TLane.Select(TLane.LessThanOrEqual(c2, c2), c1, TLane.Zero);
-                TLane v21 = v20 * v20;
-                TLane v22 = TLane.GreaterThan(y2_2, TLane.Zero);
-                TLane s23 = TLane.Zero;
-                TLane s24 = TLane.Zero;
-                TLane s25 = TLane.Zero;
-                TLane s26 = TLane.Zero;
-                // both sides run in every lane; each write keeps the lanes of its side (here: v22)
+                total += s5;
+                totalDot0 += s6;
+                totalDot2 += s7;
+                TLane y2 = y[2];
+                TLane v9 = TLane.GreaterThan(y2, TLane.Zero);
+                TLane s10 = TLane.Zero;
+                TLane s11 = TLane.Zero;
+                TLane s12 = TLane.Zero;
+                // both sides run in every lane; each write keeps the lanes of its side (here: v9)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    TLane p3_2 = p[3];
-                    TLane v27 = p3_2 * y2_2;
-                    TLane v28 = v27 * y2_2;
-                    s23 = TLane.Select(v22, v28 * y0, s23);
-                    s24 = TLane.Select(v22, TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v10 * p3_2, y2_2, v10 * v27), y0, v28), s24);
-                    s25 = TLane.Select(v22, TLane.FusedMultiplyAdd(v13 * p3_2, y2_2, v13 * v27) * y0, s25);
-                    s26 = TLane.Select(v22, TLane.FusedMultiplyAdd(v21 * p3_2, y2_2, v21 * v27) * y0, s26);
+                    TLane v13 = p[3] * y2;
+                    TLane v14 = v13 * y2;
+                    s10 = TLane.Select(v9, v14 * y0, s10);
+                    s11 = TLane.Select(v9, v14, s11);
+                    s12 = TLane.Select(v9, (v13 + v13) * y0, s12);
                 }
-                TLane elseMask4 = TLane.AndNot(allLanes, v22);
+                TLane elseMask4 = TLane.AndNot(allLanes, v9);
                 // the other lanes: elseMask4
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    TLane p2_2 = p[2];
-                    s23 = TLane.Select(elseMask4, -y2_2 * p2_2, s23);
-                    s24 = TLane.Select(elseMask4, -(v10 * p2_2), s24);
-                    s25 = TLane.Select(elseMask4, -(v13 * p2_2), s25);
-                    s26 = TLane.Select(elseMask4, -(v21 * p2_2), s26);
+                    TLane p2 = p[2];
+                    s10 = TLane.Select(elseMask4, -y2 * p2, s10);
+                    s11 = TLane.Select(elseMask4, signBit, s11);
+                    s12 = TLane.Select(elseMask4, -p2, s12);
                 }
 
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                total += s23;
-                totalDot0 += s24;
-                totalDot1 += s25;
-                totalDot2 += s26;
+                total += s10;
+                totalDot0 += s11;
+                totalDot2 += s12;
 
                 // dydt[0] = total + soft;
-                dydtDot0[0] = totalDot0 + s4;
-                dydtDot1[0] = totalDot1 + s5;
-                dydtDot2[0] = totalDot2 + s6;
+                dydtDot0[0] = totalDot0 + s3;
 
                 // dydt[1] = gain * Math.Sin(y[2]) - soft * y[0];
-                TLane v29 = TLane.Sin(y2_2);
-                dydtDot0[1] = TLane.FusedMultiplyAdd(gainDot0, v29, -TLane.FusedMultiplyAdd(s4, y0, s3));
-                dydtDot1[1] = TLane.FusedMultiplyAdd(gainDot1, v29, -(s5 * y0));
-                dydtDot2[1] = TLane.FusedMultiplyAdd(-s6, y0, TLane.FusedMultiplyAdd(gainDot2, v29, TLane.Cos(y2_2) * gain));
+                dydtDot1[1] = TLane.FusedMultiplyAdd(gainDot1, TLane.Sin(y2), -(s4 * y0));
 
                 // dydt[2] = Math.Tanh(total * y[2]);
-                TLane v30 = TLane.Tanh(total * y2_2);
-                TLane v31 = TLane.FusedMultiplyAdd(-v30, v30, c1);
-                dydtDot0[2] = totalDot0 * y2_2 * v31;
-                dydtDot1[2] = totalDot1 * y2_2 * v31;
-                dydtDot2[2] = TLane.FusedMultiplyAdd(totalDot2, y2_2, total) * v31;
-                TLane v32 = dydtDot0[0];
-                TLane v33 = dydtDot1[1];
-                TLane v34 = dydtDot2[2];
-                return v32 + v33 + v34;
+                TLane v15 = TLane.Tanh(total * y2);
+                dydtDot2[2] = TLane.FusedMultiplyAdd(totalDot2, y2, total) * TLane.FusedMultiplyAdd(-v15, v15, TLane.Create(1.0));
+                TLane v16 = dydtDot0[0];
+                TLane v17 = dydtDot1[1];
+                TLane v18 = dydtDot2[2];
+                return v16 + v17 + v18;
             }
 
             /// <inheritdoc/>
@@ -1087,8 +938,6 @@ namespace SecondOrder.Branches
                 // shared by the lanes: broadcast time and literals, the all-lanes mask
                 TLane tLane = TLane.Create(t);
                 TLane c0_01 = TLane.Create(0.01);
-                TLane c1 = TLane.Create(1.0);
-                TLane c2 = TLane.Create(2.0);
                 TLane allLanes = TLane.Equal(TLane.Zero, TLane.Zero);
 
                 // elements of dydt that are not written are 0
@@ -1129,121 +978,81 @@ namespace SecondOrder.Branches
                 TLane y1_2 = y[1];
                 TLane v2 = TLane.GreaterThan(y1_2, TLane.Zero);
                 TLane s3 = TLane.Zero;
-                TLane s4 = TLane.Zero;
-                TLane s5 = TLane.Zero;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v2)
                 {
                     // double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                    s3 = TLane.Select(v2, TLane.Zero, s3);
-                    s4 = TLane.Select(v2, y1_2 + y1_2, s4);
-                    s5 = TLane.Select(v2, TLane.Zero, s5);
+                    s3 = TLane.Select(v2, y1_2 + y1_2, s3);
                 }
                 TLane elseMask2 = TLane.AndNot(allLanes, v2);
                 // the other lanes: elseMask2
                 {
                     // double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                    s3 = TLane.Select(elseMask2, TLane.Zero, s3);
-                    s4 = TLane.Select(elseMask2, c0_01 * y[2], s4);
-                    s5 = TLane.Select(elseMask2, c0_01 * y1_2, s5);
+                    s3 = TLane.Select(elseMask2, c0_01 * y[2], s3);
                 }
 
                 // double total = 0;
                 // for (int i = 0; i < 3; i++)
                 TLane total = TLane.Zero;
-                TLane totalDot0 = TLane.Zero;
-                TLane totalDot1 = TLane.Zero;
                 TLane totalDot2 = TLane.Zero;
 
                 // if (i == 0)
                 // total += gain * y[i];
-                TLane v6 = TLane.Select(TLane.LessThanOrEqual(TLane.Zero, TLane.Zero), c1, TLane.Zero);
-                TLane v7 = TLane.Select(TLane.LessThanOrEqual(TLane.Zero, c1), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c1, TLane.Zero), c1, TLane.Zero);
-                TLane v8 = TLane.Select(TLane.LessThanOrEqual(TLane.Zero, c2), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c2, TLane.Zero), c1, TLane.Zero);
                 total += gain * y0;
-                totalDot0 += gainDot0 * y0 + v6 * v6 * gain;
-                totalDot1 += gainDot1 * y0 + v7 * gain;
-                totalDot2 += gainDot2 * y0 + v8 * gain;
+                totalDot2 += gainDot2 * y0 + TLane.Zero * gain;
 
                 // else
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                TLane v9 = TLane.Select(TLane.LessThanOrEqual(c1, c1), c1, TLane.Zero);
-                TLane v10 = v9 * v9;
-                TLane v11 = TLane.Select(TLane.LessThanOrEqual(c1, c2), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c2, c1), c1, TLane.Zero);
-                TLane s12 = TLane.Zero;
-                TLane s13 = TLane.Zero;
-                TLane s14 = TLane.Zero;
-                TLane s15 = TLane.Zero;
+                TLane s4 = TLane.Zero;
+                TLane s5 = TLane.Zero;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v2)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                     TLane p3 = p[3];
-                    TLane v16 = p3 * y1_2;
-                    TLane v17 = v16 * y1_2;
-                    s12 = TLane.Select(v2, v17 * y0, s12);
-                    s13 = TLane.Select(v2, (v7 * p3 * y1_2 + v7 * v16) * y0 + v17, s13);
-                    s14 = TLane.Select(v2, (v10 * p3 * y1_2 + v10 * v16) * y0, s14);
-                    s15 = TLane.Select(v2, (v11 * p3 * y1_2 + v11 * v16) * y0, s15);
+                    TLane v6 = p3 * y1_2;
+                    s4 = TLane.Select(v2, v6 * y1_2 * y0, s4);
+                    s5 = TLane.Select(v2, (TLane.Zero * p3 * y1_2 + TLane.Zero * v6) * y0, s5);
                 }
                 TLane elseMask3 = TLane.AndNot(allLanes, v2);
                 // the other lanes: elseMask3
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                     TLane p2 = p[2];
-                    s12 = TLane.Select(elseMask3, -y1_2 * p2, s12);
-                    s13 = TLane.Select(elseMask3, -(v7 * p2), s13);
-                    s14 = TLane.Select(elseMask3, -(v10 * p2), s14);
-                    s15 = TLane.Select(elseMask3, -(v11 * p2), s15);
+                    s4 = TLane.Select(elseMask3, -y1_2 * p2, s4);
+                    s5 = TLane.Select(elseMask3, -(TLane.Zero * p2), s5);
                 }
 
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                total += s12;
-                totalDot0 += s13;
-                totalDot1 += s14;
-                totalDot2 += s15;
+                total += s4;
+                totalDot2 += s5;
                 TLane y2 = y[2];
-                TLane v18 = TLane.Select(TLane.LessThanOrEqual(c2, c2), c1, TLane.Zero);
-                TLane v19 = v18 * v18;
-                TLane v20 = TLane.GreaterThan(y2, TLane.Zero);
-                TLane s21 = TLane.Zero;
-                TLane s22 = TLane.Zero;
-                TLane s23 = TLane.Zero;
-                TLane s24 = TLane.Zero;
-                // both sides run in every lane; each write keeps the lanes of its side (here: v20)
+                TLane v7 = TLane.GreaterThan(y2, TLane.Zero);
+                TLane s8 = TLane.Zero;
+                TLane s9 = TLane.Zero;
+                // both sides run in every lane; each write keeps the lanes of its side (here: v7)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    TLane p3_2 = p[3];
-                    TLane v25 = p3_2 * y2;
-                    TLane v26 = v25 * y2;
-                    s21 = TLane.Select(v20, v26 * y0, s21);
-                    s22 = TLane.Select(v20, (v8 * p3_2 * y2 + v8 * v25) * y0 + v26, s22);
-                    s23 = TLane.Select(v20, (v11 * p3_2 * y2 + v11 * v25) * y0, s23);
-                    s24 = TLane.Select(v20, (v19 * p3_2 * y2 + v19 * v25) * y0, s24);
+                    TLane v10 = p[3] * y2;
+                    s8 = TLane.Select(v7, v10 * y2 * y0, s8);
+                    s9 = TLane.Select(v7, (v10 + v10) * y0, s9);
                 }
-                TLane elseMask4 = TLane.AndNot(allLanes, v20);
+                TLane elseMask4 = TLane.AndNot(allLanes, v7);
                 // the other lanes: elseMask4
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                     TLane p2_2 = p[2];
-                    s21 = TLane.Select(elseMask4, -y2 * p2_2, s21);
-                    s22 = TLane.Select(elseMask4, -(v8 * p2_2), s22);
-                    s23 = TLane.Select(elseMask4, -(v11 * p2_2), s23);
-                    s24 = TLane.Select(elseMask4, -(v19 * p2_2), s24);
+                    s8 = TLane.Select(elseMask4, -y2 * p2_2, s8);
+                    s9 = TLane.Select(elseMask4, -p2_2, s9);
                 }
 
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                total += s21;
-                totalDot0 += s22;
-                totalDot1 += s23;
-                totalDot2 += s24;
+                total += s8;
+                totalDot2 += s9;
 
                 // dydt[0] = total + soft;
                 // dydt[1] = gain * Math.Sin(y[2]) - soft * y[0];
-                TLane v27 = TLane.Sin(y2);
-                TLane v28 = TLane.Cos(y2);
-
                 // dydt[2] = Math.Tanh(total * y[2]);
-                TLane v29 = TLane.Tanh(total * y2);
-                TLane v30 = c1 - v29 * v29;
+                TLane v11 = TLane.Tanh(total * y2);
+                TLane v12 = TLane.Create(1.0) - v11 * v11;
 
                 // adjoint of: elements of dydt that are not written are 0
                 global::System.Span<TLane> dydtDot0Bar = stackalloc TLane[y.Length];
@@ -1257,183 +1066,153 @@ namespace SecondOrder.Branches
                 dydtDot0Bar[0] += s;
 
                 // adjoint of: dydt[2] = Math.Tanh(total * y[2]);
-                TLane v31 = dydtDot2Bar[2];
+                TLane v13 = dydtDot2Bar[2];
                 dydtDot2Bar[2] = TLane.Zero;
-                TLane v32 = dydtDot1Bar[2];
-                dydtDot1Bar[2] = TLane.Zero;
-                TLane v33 = dydtDot0Bar[2];
-                dydtDot0Bar[2] = TLane.Zero;
-                TLane v34 = v31 * v30;
-                TLane v35 = v32 * v30;
-                TLane v36 = v33 * v30;
-                TLane v37 = TLane.FusedMultiplyAdd(v33, totalDot0 * y2, TLane.FusedMultiplyAdd(v31, totalDot2 * y2 + total, v32 * (totalDot1 * y2))) * v29;
-                TLane v38 = (-v37 - v37) * v30;
-                TLane v39 = TLane.FusedMultiplyAdd(v38, y2, v34);
+                TLane v14 = v13 * v12;
+                TLane v15 = v13 * (totalDot2 * y2 + total) * v11;
+                TLane v16 = (-v15 - v15) * v12;
+                TLane v17 = v14 * y2;
+                TLane v18 = TLane.FusedMultiplyAdd(v16, y2, v14);
 
                 // adjoint of: dydt[1] = gain * Math.Sin(y[2]) - soft * y[0];
-                TLane v40 = dydtDot2Bar[1];
-                dydtDot2Bar[1] = TLane.Zero;
-                TLane v41 = dydtDot1Bar[1];
+                TLane v19 = dydtDot1Bar[1];
                 dydtDot1Bar[1] = TLane.Zero;
-                TLane v42 = dydtDot0Bar[1];
-                dydtDot0Bar[1] = TLane.Zero;
-                TLane v43 = -v42;
-                TLane v44 = -v41;
-                yBar[2] += TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v42, gainDot0, TLane.FusedMultiplyAdd(v40, gainDot2, v41 * gainDot1)), v28, TLane.FusedMultiplyAdd(-(v40 * gain), v27, TLane.FusedMultiplyAdd(v38, total, TLane.FusedMultiplyAdd(v36, totalDot0, TLane.FusedMultiplyAdd(v34, totalDot2, v35 * totalDot1)))));
+                yBar[2] += TLane.FusedMultiplyAdd(v19 * gainDot1, TLane.Cos(y2), TLane.FusedMultiplyAdd(v14, totalDot2, v16 * total));
 
                 // adjoint of: dydt[0] = total + soft;
-                TLane v45 = dydtDot2Bar[0];
-                dydtDot2Bar[0] = TLane.Zero;
-                TLane v46 = dydtDot1Bar[0];
-                dydtDot1Bar[0] = TLane.Zero;
-                TLane v47 = dydtDot0Bar[0];
+                TLane v20 = dydtDot0Bar[0];
                 dydtDot0Bar[0] = TLane.Zero;
-                TLane v48 = TLane.FusedMultiplyAdd(v34, y2, v45);
-                TLane v49 = TLane.FusedMultiplyAdd(v35, y2, v46);
-                TLane v50 = TLane.FusedMultiplyAdd(v36, y2, v47);
 
                 // adjoint of: for (int i = 0; i < 3; i++)
-                TLane s51 = v40 * v28;
-                TLane s52 = v42 * v27;
-                TLane s53 = v41 * v27;
-                TLane s54 = TLane.FusedMultiplyAdd(v43, s3, TLane.FusedMultiplyAdd(v44, s4, -(v40 * s5)));
-                TLane pBar3 = TLane.Zero;
-                TLane pBar2 = TLane.Zero;
-                for (int i = 3 - 1; i >= 0; i--)
+                TLane s21 = TLane.Zero;
+                TLane s22 = TLane.Zero;
+                TLane s23 = -(v19 * s3);
+
+                // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
+                TLane s24 = TLane.Zero;
+                TLane s25 = v18;
+                TLane s26 = v20;
+                TLane s27 = v17;
+                // both sides run in every lane; each write keeps the lanes of its side (here: v7)
                 {
-                    // if (i == 0)
-                    bool v55 = (i == 0);
+                    // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
+                    TLane p3_2 = p[3];
+                    TLane v28 = p3_2 * y2;
+                    TLane v29 = TLane.Zero * p3_2;
 
-                    // adjoint of: if (i == 0)
-                    if (v55)
-                    {
-                        // total += gain * y[i];
-                        TLane v56 = y[i];
-
-                        // adjoint of: total += gain * y[i];
-                        s51 += v48 * (TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(i)), c2), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c2, TLane.Create((double)(i))), c1, TLane.Zero));
-                        s51 += v49 * (TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(i)), c1), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c1, TLane.Create((double)(i))), c1, TLane.Zero));
-                        s53 += v49 * v56;
-                        s51 += v50 * (TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(i)), TLane.Zero), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(TLane.Zero, TLane.Create((double)(i))), c1, TLane.Zero));
-                        s52 += v50 * v56;
-                        s51 += v39 * v56;
-                        yBar[i] += TLane.FusedMultiplyAdd(v39, gain, TLane.FusedMultiplyAdd(v50, gainDot0, TLane.FusedMultiplyAdd(v48, gainDot2, v49 * gainDot1)));
-                    }
-                    else
-                    {
-                        // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                        TLane v57 = y[i];
-                        TLane v58 = TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(i)), TLane.Zero), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(TLane.Zero, TLane.Create((double)(i))), c1, TLane.Zero);
-                        TLane v59 = TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(i)), c1), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c1, TLane.Create((double)(i))), c1, TLane.Zero);
-                        TLane v60 = TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(i)), c2), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c2, TLane.Create((double)(i))), c1, TLane.Zero);
-                        TLane v61 = TLane.GreaterThan(v57, TLane.Zero);
-
-                        // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                        TLane s62 = TLane.Zero;
-                        TLane s63 = v39;
-                        TLane s64 = v50;
-                        TLane s65 = v49;
-                        TLane s66 = v48;
-                        // both sides run in every lane; each write keeps the lanes of its side (here: v61)
-                        {
-                            // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                            TLane p3_3 = p[3];
-                            TLane v67 = p3_3 * v57;
-                            TLane v68 = v58 * p3_3;
-                            TLane v69 = v59 * p3_3;
-                            TLane v70 = v60 * p3_3;
-
-                            // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                            TLane v71 = s66;
-                            s66 = TLane.Select(v61, TLane.Zero, s66);
-                            TLane v72 = s65;
-                            s65 = TLane.Select(v61, TLane.Zero, s65);
-                            TLane v73 = s64;
-                            s64 = TLane.Select(v61, TLane.Zero, s64);
-                            TLane v74 = s63;
-                            s63 = TLane.Select(v61, TLane.Zero, s63);
-                            TLane v75 = v71 * y0;
-                            s54 = TLane.Select(v61, s54 + v71 * (v70 * v57 + v60 * v67), s54);
-                            TLane v76 = v72 * y0;
-                            s54 = TLane.Select(v61, s54 + v72 * (v69 * v57 + v59 * v67), s54);
-                            TLane v77 = v73 * y0;
-                            s54 = TLane.Select(v61, s54 + v73 * (v68 * v57 + v58 * v67), s54);
-                            TLane v78 = TLane.FusedMultiplyAdd(v74, y0, v73);
-                            s54 = TLane.Select(v61, s54 + v74 * (v67 * v57), s54);
-                            s62 = TLane.Select(v61, s62 + v75 * v70, s62);
-                            s62 = TLane.Select(v61, s62 + v76 * v69, s62);
-                            s62 = TLane.Select(v61, s62 + v77 * v68, s62);
-                            TLane v79 = TLane.FusedMultiplyAdd(v78, v57, TLane.FusedMultiplyAdd(v77, v58, TLane.FusedMultiplyAdd(v75, v60, v76 * v59)));
-                            s62 = TLane.Select(v61, s62 + v78 * v67, s62);
-                            s62 = TLane.Select(v61, s62 + v79 * p3_3, s62);
-                            pBar3 = TLane.Select(v61, pBar3 + TLane.FusedMultiplyAdd(v79, v57, TLane.FusedMultiplyAdd(v77 * v57, v58, TLane.FusedMultiplyAdd(v75 * v57, v60, v76 * v57 * v59))), pBar3);
-                        }
-                        TLane elseMask5 = TLane.AndNot(allLanes, v61);
-                        // the other lanes: elseMask5
-                        {
-                            // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                            TLane v80 = s66;
-                            s66 = TLane.Select(elseMask5, TLane.Zero, s66);
-                            TLane v81 = s65;
-                            s65 = TLane.Select(elseMask5, TLane.Zero, s65);
-                            TLane v82 = s64;
-                            s64 = TLane.Select(elseMask5, TLane.Zero, s64);
-                            TLane v83 = s63;
-                            s63 = TLane.Select(elseMask5, TLane.Zero, s63);
-                            pBar2 = TLane.Select(elseMask5, pBar2 + TLane.FusedMultiplyAdd(-v83, v57, TLane.FusedMultiplyAdd(-v82, v58, TLane.FusedMultiplyAdd(-v81, v59, -(v80 * v60)))), pBar2);
-                            s62 = TLane.Select(elseMask5, s62 + -(v83 * p[2]), s62);
-                        }
-
-                        // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                        yBar[i] += s62;
-                    }
+                    // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
+                    TLane v30 = s27;
+                    s27 = TLane.Select(v7, TLane.Zero, s27);
+                    TLane v31 = s26;
+                    s26 = TLane.Select(v7, TLane.Zero, s26);
+                    TLane v32 = s25;
+                    s25 = TLane.Select(v7, TLane.Zero, s25);
+                    TLane v33 = v30 * y0;
+                    s23 = TLane.Select(v7, s23 + v30 * (v28 + v28), s23);
+                    s23 = TLane.Select(v7, s23 + v31 * (v29 * y2 + TLane.Zero * v28), s23);
+                    TLane v34 = TLane.FusedMultiplyAdd(v32, y0, v31);
+                    s23 = TLane.Select(v7, s23 + v32 * (v28 * y2), s23);
+                    s24 = TLane.Select(v7, s24 + v33 * p3_2, s24);
+                    s24 = TLane.Select(v7, s24 + v31 * y0 * v29, s24);
+                    TLane v35 = TLane.FusedMultiplyAdd(v34, y2, v33);
+                    s24 = TLane.Select(v7, s24 + v34 * v28, s24);
+                    s24 = TLane.Select(v7, s24 + v35 * p3_2, s24);
+                    pBar[3] = TLane.Select(v7, pBar[3] + TLane.FusedMultiplyAdd(v33, y2, v35 * y2), pBar[3]);
+                }
+                TLane elseMask5 = TLane.AndNot(allLanes, v7);
+                // the other lanes: elseMask5
+                {
+                    // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
+                    TLane v36 = s27;
+                    s27 = TLane.Select(elseMask5, TLane.Zero, s27);
+                    s26 = TLane.Select(elseMask5, TLane.Zero, s26);
+                    TLane v37 = s25;
+                    s25 = TLane.Select(elseMask5, TLane.Zero, s25);
+                    pBar[2] = TLane.Select(elseMask5, pBar[2] + TLane.FusedMultiplyAdd(-v37, y2, -v36), pBar[2]);
+                    s24 = TLane.Select(elseMask5, s24 + -(v37 * p[2]), s24);
                 }
 
-                // adjoint of: for (int i = 0; i < 3; i++)
-                pBar[3] += pBar3;
-                pBar[2] += pBar2;
-
-                // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                TLane s84 = TLane.Zero;
-                TLane s85 = v43;
-                TLane s86 = TLane.FusedMultiplyAdd(v44, y0, v46);
-                TLane s87 = TLane.FusedMultiplyAdd(-v40, y0, v45);
+                // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
+                yBar[2] += s24;
+                TLane s38 = TLane.Zero;
+                TLane s39 = v18;
+                TLane s40 = v20;
+                TLane s41 = v17;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v2)
                 {
-                    // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                    s87 = TLane.Select(v2, TLane.Zero, s87);
-                    TLane v88 = s86;
-                    s86 = TLane.Select(v2, TLane.Zero, s86);
-                    TLane v89 = s85;
-                    s85 = TLane.Select(v2, TLane.Zero, s85);
-                    s84 = TLane.Select(v2, s84 + v88, s84);
-                    s84 = TLane.Select(v2, s84 + v88, s84);
-                    TLane v90 = v89 * y1_2;
-                    s84 = TLane.Select(v2, s84 + v90, s84);
-                    s84 = TLane.Select(v2, s84 + v90, s84);
+                    // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
+                    TLane p3_3 = p[3];
+                    TLane v42 = p3_3 * y1_2;
+                    TLane v43 = TLane.Zero * p3_3;
+                    TLane v44 = v43 * y1_2 + TLane.Zero * v42;
+
+                    // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
+                    TLane v45 = s41;
+                    s41 = TLane.Select(v2, TLane.Zero, s41);
+                    TLane v46 = s40;
+                    s40 = TLane.Select(v2, TLane.Zero, s40);
+                    TLane v47 = s39;
+                    s39 = TLane.Select(v2, TLane.Zero, s39);
+                    s23 = TLane.Select(v2, s23 + v45 * v44, s23);
+                    s23 = TLane.Select(v2, s23 + v46 * v44, s23);
+                    TLane v48 = TLane.FusedMultiplyAdd(v47, y0, v46);
+                    s23 = TLane.Select(v2, s23 + v47 * (v42 * y1_2), s23);
+                    s38 = TLane.Select(v2, s38 + v45 * y0 * v43, s38);
+                    s38 = TLane.Select(v2, s38 + v46 * y0 * v43, s38);
+                    TLane v49 = v48 * y1_2;
+                    s38 = TLane.Select(v2, s38 + v48 * v42, s38);
+                    s38 = TLane.Select(v2, s38 + v49 * p3_3, s38);
+                    pBar[3] = TLane.Select(v2, pBar[3] + v49 * y1_2, pBar[3]);
                 }
                 TLane elseMask6 = TLane.AndNot(allLanes, v2);
                 // the other lanes: elseMask6
                 {
+                    // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
+                    s41 = TLane.Select(elseMask6, TLane.Zero, s41);
+                    s40 = TLane.Select(elseMask6, TLane.Zero, s40);
+                    TLane v50 = s39;
+                    s39 = TLane.Select(elseMask6, TLane.Zero, s39);
+                    pBar[2] = TLane.Select(elseMask6, pBar[2] + -(v50 * y1_2), pBar[2]);
+                    s38 = TLane.Select(elseMask6, s38 + -(v50 * p[2]), s38);
+                }
+
+                // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
+                yBar[1] += s38;
+
+                // adjoint of: total += gain * y[i];
+                s21 += v20;
+                s22 += v20 * y0;
+                s21 += v18 * y0;
+                yBar[0] += TLane.FusedMultiplyAdd(v18, gain, TLane.FusedMultiplyAdd(v17, gainDot2, v20 * gainDot0));
+
+                // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
+                TLane s51 = TLane.Zero;
+                TLane s52 = -(v19 * y0);
+                // both sides run in every lane; each write keeps the lanes of its side (here: v2)
+                {
                     // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                    TLane v91 = s87;
-                    s87 = TLane.Select(elseMask6, TLane.Zero, s87);
-                    TLane v92 = s86;
-                    s86 = TLane.Select(elseMask6, TLane.Zero, s86);
-                    TLane v93 = s85;
-                    s85 = TLane.Select(elseMask6, TLane.Zero, s85);
-                    yBar[2] = TLane.Select(elseMask6, yBar[2] + TLane.FusedMultiplyAdd(v92, c0_01, v93 * (c0_01 * y1_2)), yBar[2]);
-                    s84 = TLane.Select(elseMask6, s84 + TLane.FusedMultiplyAdd(v93, y2, v91) * c0_01, s84);
+                    TLane v53 = s52;
+                    s52 = TLane.Select(v2, TLane.Zero, s52);
+                    s51 = TLane.Select(v2, s51 + v53, s51);
+                    s51 = TLane.Select(v2, s51 + v53, s51);
+                }
+                TLane elseMask7 = TLane.AndNot(allLanes, v2);
+                // the other lanes: elseMask7
+                {
+                    // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
+                    TLane v54 = s52;
+                    s52 = TLane.Select(elseMask7, TLane.Zero, s52);
+                    yBar[2] = TLane.Select(elseMask7, yBar[2] + v54 * c0_01, yBar[2]);
                 }
 
                 // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                yBar[1] += s84;
+                yBar[1] += s51;
 
                 // adjoint of: if (y[0] > 0.1)
-                TLane s94 = s54;
-                TLane gainBar = s51;
-                TLane gainDot0Bar = s52;
-                TLane gainDot1Bar = s53;
+                TLane s55 = s23;
+                TLane gainBar = s21;
+                TLane gainDot0Bar = s22;
+                TLane gainDot1Bar = v19 * TLane.Sin(y2);
                 TLane tBar = TLane.Zero;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v1)
                 {
@@ -1442,39 +1221,39 @@ namespace SecondOrder.Branches
                     TLane gainDot1_3 = p0_2 * y0;
 
                     // adjoint of: gain = p[0] * y[0] * y[1];
-                    TLane v95 = gainDot1Bar;
+                    TLane v56 = gainDot1Bar;
                     gainDot1Bar = TLane.Select(v1, TLane.Zero, gainDot1Bar);
                     TLane gainDot0Bar_2 = gainDot0Bar;
                     gainDot0Bar = TLane.Select(v1, TLane.Zero, gainDot0Bar);
                     TLane gainBar_2 = gainBar;
                     gainBar = TLane.Select(v1, TLane.Zero, gainBar);
-                    TLane gainDot1Bar_2 = TLane.FusedMultiplyAdd(gainBar_2, y1_2, v95);
+                    TLane gainDot1Bar_2 = TLane.FusedMultiplyAdd(gainBar_2, y1_2, v56);
                     yBar[1] = TLane.Select(v1, yBar[1] + TLane.FusedMultiplyAdd(gainDot0Bar_2, p0_2, gainBar_2 * gainDot1_3), yBar[1]);
-                    s94 = TLane.Select(v1, s94 + gainDot1Bar_2 * p0_2, s94);
+                    s55 = TLane.Select(v1, s55 + gainDot1Bar_2 * p0_2, s55);
                     pBar[0] = TLane.Select(v1, pBar[0] + TLane.FusedMultiplyAdd(gainDot0Bar_2, y1_2, gainDot1Bar_2 * y0), pBar[0]);
                 }
-                TLane elseMask7 = TLane.AndNot(allLanes, v1);
-                // the other lanes: elseMask7
+                TLane elseMask8 = TLane.AndNot(allLanes, v1);
+                // the other lanes: elseMask8
                 {
                     // gain = Math.Exp(y[1]) * p[1] * t;
-                    TLane v96 = TLane.Exp(y1_2);
+                    TLane v57 = TLane.Exp(y1_2);
                     TLane p1 = p[1];
 
                     // adjoint of: gain = Math.Exp(y[1]) * p[1] * t;
-                    TLane v97 = gainDot1Bar;
-                    gainDot1Bar = TLane.Select(elseMask7, TLane.Zero, gainDot1Bar);
-                    gainDot0Bar = TLane.Select(elseMask7, TLane.Zero, gainDot0Bar);
-                    TLane v98 = gainBar;
-                    TLane gainBar_3 = v97 + v98;
-                    gainBar = TLane.Select(elseMask7, TLane.Zero, gainBar);
-                    TLane v99 = gainBar_3 * tLane;
-                    tBar = TLane.Select(elseMask7, tBar + gainBar_3 * (v96 * p1), tBar);
-                    pBar[1] = TLane.Select(elseMask7, pBar[1] + v99 * v96, pBar[1]);
-                    yBar[1] = TLane.Select(elseMask7, yBar[1] + v99 * p1 * v96, yBar[1]);
+                    TLane v58 = gainDot1Bar;
+                    gainDot1Bar = TLane.Select(elseMask8, TLane.Zero, gainDot1Bar);
+                    gainDot0Bar = TLane.Select(elseMask8, TLane.Zero, gainDot0Bar);
+                    TLane v59 = gainBar;
+                    TLane gainBar_3 = v58 + v59;
+                    gainBar = TLane.Select(elseMask8, TLane.Zero, gainBar);
+                    TLane v60 = gainBar_3 * tLane;
+                    tBar = TLane.Select(elseMask8, tBar + gainBar_3 * (v57 * p1), tBar);
+                    pBar[1] = TLane.Select(elseMask8, pBar[1] + v60 * v57, pBar[1]);
+                    yBar[1] = TLane.Select(elseMask8, yBar[1] + v60 * p1 * v57, yBar[1]);
                 }
 
                 // adjoint of: if (y[0] > 0.1)
-                yBar[0] += s94;
+                yBar[0] += s55;
                 return tBar;
             }
 

@@ -25,139 +25,138 @@ namespace SecondOrder.Helpers
                 dydtDot3.Clear();
 
                 // for (int i = 0; i < 2; i++)
-                // dydt[2 * i] = y[2 * i + 1] * y[2 * i];
-                double y1 = y[1];
-                double v1 = (1.0 <= 0.0 ? 1.0 : 0.0) * (0.0 <= 1.0 ? 1.0 : 0.0);
-                double v2 = (1.0 <= 1.0 ? 1.0 : 0.0);
-                double v3 = v2 * v2;
-                double v4 = (1.0 <= 2.0 ? 1.0 : 0.0) * (2.0 <= 1.0 ? 1.0 : 0.0);
-                double v5 = (1.0 <= 3.0 ? 1.0 : 0.0) * (3.0 <= 1.0 ? 1.0 : 0.0);
-                double y0 = y[0];
-                double v6 = (0.0 <= 0.0 ? 1.0 : 0.0);
-                double v7 = v6 * v6;
-                double v8 = (0.0 <= 2.0 ? 1.0 : 0.0) * (2.0 <= 0.0 ? 1.0 : 0.0);
-                double v9 = (0.0 <= 3.0 ? 1.0 : 0.0) * (3.0 <= 0.0 ? 1.0 : 0.0);
-                dydtDot0[0] = global::System.Math.FusedMultiplyAdd(v1, y0, v7 * y1);
-                dydtDot1[0] = global::System.Math.FusedMultiplyAdd(v3, y0, v1 * y1);
-                dydtDot2[0] = global::System.Math.FusedMultiplyAdd(v4, y0, v8 * y1);
-                dydtDot3[0] = global::System.Math.FusedMultiplyAdd(v5, y0, v9 * y1);
-
-                // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
-                double p0 = p[0];
-                double v10 = -p0 * y0;
-                double v11 = 0.1 * y0;
-                double v12 = v1 * 0.1;
-                double v13 = v8 * 0.1;
-                double v14 = v9 * 0.1;
-                double v15 = 1.0 + v11 * y0;
                 double p2 = p[2];
-
-                // double drag = friction * velocity * velocity;
-                double v16 = p2 * y1;
-                double v17 = v1 * p2;
-                double v18 = v3 * p2;
-                double v19 = v4 * p2;
-                double v20 = v5 * p2;
-                double dragDot0 = global::System.Math.FusedMultiplyAdd(v17, y1, v1 * v16);
-                double dragDot1 = global::System.Math.FusedMultiplyAdd(v18, y1, v3 * v16);
-                double dragDot2 = global::System.Math.FusedMultiplyAdd(v19, y1, v4 * v16);
-                double dragDot3 = global::System.Math.FusedMultiplyAdd(v20, y1, v5 * v16);
-
-                // if (velocity < 0)
-                bool v21 = (y1 < 0.0);
-                double dragDot0_2 = dragDot0;
-                double dragDot1_2 = dragDot1;
-                double dragDot2_2 = dragDot2;
-                double dragDot3_2 = dragDot3;
-                if (v21)
+                double v1 = -p2;
+                double v2 = global::System.Math.Sin(t);
+                double v3 = 1.0 + 0.1 * v2 * v2;
+                for (int i = 0; i < 2; i++)
                 {
-                    // drag *= -0.5;
-                    double dragDot0_3 = dragDot0 * -0.5;
-                    double dragDot1_3 = dragDot1 * -0.5;
-                    double dragDot2_3 = dragDot2 * -0.5;
-                    double dragDot3_3 = dragDot3 * -0.5;
-                    dragDot0_2 = dragDot0_3;
-                    dragDot1_2 = dragDot1_3;
-                    dragDot2_2 = dragDot2_3;
-                    dragDot3_2 = dragDot3_3;
+                    // dydt[2 * i] = y[2 * i + 1] * y[2 * i];
+                    double v4 = y[2 * i + 1];
+                    double v5 = ((double)(2 * i + 1) <= 0.0 ? 1.0 : 0.0) * (0.0 <= (double)(2 * i + 1) ? 1.0 : 0.0);
+                    double v6 = ((double)(2 * i + 1) <= 1.0 ? 1.0 : 0.0) * (1.0 <= (double)(2 * i + 1) ? 1.0 : 0.0);
+                    double v7 = ((double)(2 * i + 1) <= 2.0 ? 1.0 : 0.0) * (2.0 <= (double)(2 * i + 1) ? 1.0 : 0.0);
+                    double v8 = ((double)(2 * i + 1) <= 3.0 ? 1.0 : 0.0) * (3.0 <= (double)(2 * i + 1) ? 1.0 : 0.0);
+                    double v9 = y[2 * i];
+                    double v10 = ((double)(2 * i) <= 0.0 ? 1.0 : 0.0) * (0.0 <= (double)(2 * i) ? 1.0 : 0.0);
+                    double v11 = ((double)(2 * i) <= 1.0 ? 1.0 : 0.0) * (1.0 <= (double)(2 * i) ? 1.0 : 0.0);
+                    double v12 = ((double)(2 * i) <= 2.0 ? 1.0 : 0.0) * (2.0 <= (double)(2 * i) ? 1.0 : 0.0);
+                    double v13 = ((double)(2 * i) <= 3.0 ? 1.0 : 0.0) * (3.0 <= (double)(2 * i) ? 1.0 : 0.0);
+                    double v14 = global::System.Math.FusedMultiplyAdd(v5, v9, v10 * v4);
+                    double v15 = global::System.Math.FusedMultiplyAdd(v6, v9, v11 * v4);
+                    double v16 = global::System.Math.FusedMultiplyAdd(v7, v9, v12 * v4);
+                    double v17 = global::System.Math.FusedMultiplyAdd(v8, v9, v13 * v4);
+                    bool v18 = (2 * i == 0);
+                    if (v18)
+                    {
+                        // dydt[2 * i] = y[2 * i + 1] * y[2 * i];
+                        dydtDot0[2 * i] = v14;
+                    }
+
+                    // dydt[2 * i] = y[2 * i + 1] * y[2 * i];
+                    bool v19 = (2 * i == 1);
+                    if (v19)
+                    {
+                        // dydt[2 * i] = y[2 * i + 1] * y[2 * i];
+                        dydtDot1[2 * i] = v15;
+                    }
+
+                    // dydt[2 * i] = y[2 * i + 1] * y[2 * i];
+                    bool v20 = (2 * i == 2);
+                    if (v20)
+                    {
+                        // dydt[2 * i] = y[2 * i + 1] * y[2 * i];
+                        dydtDot2[2 * i] = v16;
+                    }
+
+                    // dydt[2 * i] = y[2 * i + 1] * y[2 * i];
+                    bool v21 = (2 * i == 3);
+                    if (v21)
+                    {
+                        // dydt[2 * i] = y[2 * i + 1] * y[2 * i];
+                        dydtDot3[2 * i] = v17;
+                    }
+
+                    // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
+                    double v22 = p[i];
+                    double v23 = -v22 * v9;
+                    double v24 = 0.1 * v9;
+                    double v25 = 1.0 + v24 * v9;
+
+                    // double drag = friction * velocity * velocity;
+                    double v26 = p2 * v4;
+                    double v27 = v5 * p2;
+                    double v28 = v6 * p2;
+                    double v29 = v7 * p2;
+                    double v30 = v8 * p2;
+                    double dragDot0 = global::System.Math.FusedMultiplyAdd(v27, v4, v5 * v26);
+                    double dragDot1 = global::System.Math.FusedMultiplyAdd(v28, v4, v6 * v26);
+                    double dragDot2 = global::System.Math.FusedMultiplyAdd(v29, v4, v7 * v26);
+                    double dragDot3 = global::System.Math.FusedMultiplyAdd(v30, v4, v8 * v26);
+
+                    // if (velocity < 0)
+                    bool v31 = (v4 < 0.0);
+                    double dragDot0_2 = dragDot0;
+                    double dragDot1_2 = dragDot1;
+                    double dragDot2_2 = dragDot2;
+                    double dragDot3_2 = dragDot3;
+                    if (v31)
+                    {
+                        // drag *= -0.5;
+                        double dragDot0_3 = dragDot0 * -0.5;
+                        double dragDot1_3 = dragDot1 * -0.5;
+                        double dragDot2_3 = dragDot2 * -0.5;
+                        double dragDot3_3 = dragDot3 * -0.5;
+                        dragDot0_2 = dragDot0_3;
+                        dragDot1_2 = dragDot1_3;
+                        dragDot2_2 = dragDot2_3;
+                        dragDot3_2 = dragDot3_3;
+                    }
+
+                    // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
+                    double v32 = v1 * v4;
+                    double v33 = 0.1 * v4;
+                    double v34 = 1.0 + v33 * v4;
+                    double v35 = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v11 * 0.1, v9, v11 * v24), v23, -(v11 * v22 * v25)) + global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v6 * 0.1, v4, v6 * v33), v32, -(v28 * v34)), 0.01, -dragDot1_2);
+                    double v36 = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v12 * 0.1, v9, v12 * v24), v23, -(v12 * v22 * v25)) + global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v7 * 0.1, v4, v7 * v33), v32, -(v29 * v34)), 0.01, -dragDot2_2);
+                    double v37 = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v13 * 0.1, v9, v13 * v24), v23, -(v13 * v22 * v25)) + global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v8 * 0.1, v4, v8 * v33), v32, -(v30 * v34)), 0.01, -dragDot3_2);
+                    double v38 = global::System.Math.FusedMultiplyAdd(-v2, v3, global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v10 * 0.1, v9, v10 * v24), v23, -(v10 * v22 * v25)) + global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v5 * 0.1, v4, v5 * v33), v32, -(v27 * v34)), 0.01, -dragDot0_2));
+                    bool v39 = (2 * i + 1 == 0);
+                    if (v39)
+                    {
+                        // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
+                        dydtDot0[2 * i + 1] = v38;
+                    }
+
+                    // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
+                    bool v40 = (2 * i + 1 == 1);
+                    if (v40)
+                    {
+                        // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
+                        dydtDot1[2 * i + 1] = v35;
+                    }
+
+                    // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
+                    bool v41 = (2 * i + 1 == 2);
+                    if (v41)
+                    {
+                        // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
+                        dydtDot2[2 * i + 1] = v36;
+                    }
+
+                    // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
+                    bool v42 = (2 * i + 1 == 3);
+                    if (v42)
+                    {
+                        // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
+                        dydtDot3[2 * i + 1] = v37;
+                    }
                 }
-
-                // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
-                double v22 = -p2;
-                double v23 = v22 * y1;
-                double v24 = 0.1 * y1;
-                double v25 = v4 * 0.1;
-                double v26 = v5 * 0.1;
-                double v27 = 1.0 + v24 * y1;
-                double v28 = global::System.Math.Sin(t);
-                double v29 = v28 * (1.0 + 0.1 * v28 * v28);
-                dydtDot0[1] = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v7 * 0.1, y0, v7 * v11), v10, -(v7 * p0 * v15)) + global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v12, y1, v1 * v24), v23, -(v17 * v27)), 0.01, -dragDot0_2) - v29;
-                dydtDot1[1] = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v12, y0, v1 * v11), v10, -(v1 * p0 * v15)) + global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v3 * 0.1, y1, v3 * v24), v23, -(v18 * v27)), 0.01, -dragDot1_2);
-                dydtDot2[1] = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v13, y0, v8 * v11), v10, -(v8 * p0 * v15)) + global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v25, y1, v4 * v24), v23, -(v19 * v27)), 0.01, -dragDot2_2);
-                dydtDot3[1] = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v14, y0, v9 * v11), v10, -(v9 * p0 * v15)) + global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v26, y1, v5 * v24), v23, -(v20 * v27)), 0.01, -dragDot3_2);
-
-                // dydt[2 * i] = y[2 * i + 1] * y[2 * i];
-                double y3 = y[3];
-                double v30 = (3.0 <= 2.0 ? 1.0 : 0.0) * (2.0 <= 3.0 ? 1.0 : 0.0);
-                double v31 = (3.0 <= 3.0 ? 1.0 : 0.0);
-                double v32 = v31 * v31;
-                double y2 = y[2];
-                double v33 = (2.0 <= 2.0 ? 1.0 : 0.0);
-                double v34 = v33 * v33;
-                dydtDot0[2] = global::System.Math.FusedMultiplyAdd(v9, y2, v8 * y3);
-                dydtDot1[2] = global::System.Math.FusedMultiplyAdd(v5, y2, v4 * y3);
-                dydtDot2[2] = global::System.Math.FusedMultiplyAdd(v30, y2, v34 * y3);
-                dydtDot3[2] = global::System.Math.FusedMultiplyAdd(v32, y2, v30 * y3);
-
-                // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
-                double p1 = p[1];
-                double v35 = -p1 * y2;
-                double v36 = 0.1 * y2;
-                double v37 = v30 * 0.1;
-                double v38 = 1.0 + v36 * y2;
-
-                // double drag = friction * velocity * velocity;
-                double v39 = p2 * y3;
-                double v40 = v9 * p2;
-                double v41 = v30 * p2;
-                double v42 = v32 * p2;
-                double dragDot0_4 = global::System.Math.FusedMultiplyAdd(v40, y3, v9 * v39);
-                double dragDot1_4 = global::System.Math.FusedMultiplyAdd(v20, y3, v5 * v39);
-                double dragDot2_4 = global::System.Math.FusedMultiplyAdd(v41, y3, v30 * v39);
-                double dragDot3_4 = global::System.Math.FusedMultiplyAdd(v42, y3, v32 * v39);
-
-                // if (velocity < 0)
-                bool v43 = (y3 < 0.0);
-                double dragDot0_5 = dragDot0_4;
-                double dragDot1_5 = dragDot1_4;
-                double dragDot2_5 = dragDot2_4;
-                double dragDot3_5 = dragDot3_4;
-                if (v43)
-                {
-                    // drag *= -0.5;
-                    double dragDot0_6 = dragDot0_4 * -0.5;
-                    double dragDot1_6 = dragDot1_4 * -0.5;
-                    double dragDot2_6 = dragDot2_4 * -0.5;
-                    double dragDot3_6 = dragDot3_4 * -0.5;
-                    dragDot0_5 = dragDot0_6;
-                    dragDot1_5 = dragDot1_6;
-                    dragDot2_5 = dragDot2_6;
-                    dragDot3_5 = dragDot3_6;
-                }
-
-                // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
-                double v44 = v22 * y3;
-                double v45 = 0.1 * y3;
-                double v46 = 1.0 + v45 * y3;
-                dydtDot0[3] = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v13, y2, v8 * v36), v35, -(v8 * p1 * v38)) + global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v14, y3, v9 * v45), v44, -(v40 * v46)), 0.01, -dragDot0_5) - v29;
-                dydtDot1[3] = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v25, y2, v4 * v36), v35, -(v4 * p1 * v38)) + global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v26, y3, v5 * v45), v44, -(v20 * v46)), 0.01, -dragDot1_5);
-                dydtDot2[3] = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v34 * 0.1, y2, v34 * v36), v35, -(v34 * p1 * v38)) + global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v37, y3, v30 * v45), v44, -(v41 * v46)), 0.01, -dragDot2_5);
-                dydtDot3[3] = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v37, y2, v30 * v36), v35, -(v30 * p1 * v38)) + global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v32 * 0.1, y3, v32 * v45), v44, -(v42 * v46)), 0.01, -dragDot3_5);
-                double v47 = dydtDot0[0];
-                double v48 = dydtDot1[1];
-                double v49 = dydtDot2[2];
-                double v50 = dydtDot3[3];
-                return v47 + v48 + v49 + v50;
+                double v43 = dydtDot0[0];
+                double v44 = dydtDot1[1];
+                double v45 = dydtDot2[2];
+                double v46 = dydtDot3[3];
+                return v43 + v44 + v45 + v46;
             }
 
             /// <inheritdoc/>
@@ -201,70 +200,110 @@ namespace SecondOrder.Helpers
                     double v13 = ((double)(2 * i) <= 1.0 ? 1.0 : 0.0) * (1.0 <= (double)(2 * i) ? 1.0 : 0.0);
                     double v14 = ((double)(2 * i) <= 2.0 ? 1.0 : 0.0) * (2.0 <= (double)(2 * i) ? 1.0 : 0.0);
                     double v15 = ((double)(2 * i) <= 3.0 ? 1.0 : 0.0) * (3.0 <= (double)(2 * i) ? 1.0 : 0.0);
+                    bool v16 = (2 * i == 0);
+                    bool v17 = (2 * i == 1);
+                    bool v18 = (2 * i == 2);
+                    bool v19 = (2 * i == 3);
 
                     // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
-                    double v16 = p[i];
-                    double v17 = -v16 * v11;
-                    double v18 = 0.1 * v11;
-                    double v19 = v12 * 0.1;
-                    double v20 = v13 * 0.1;
-                    double v21 = v14 * 0.1;
-                    double v22 = v15 * 0.1;
-                    double v23 = 1.0 + v18 * v11;
+                    double v20 = p[i];
+                    double v21 = -v20 * v11;
+                    double v22 = 0.1 * v11;
+                    double v23 = v12 * 0.1;
+                    double v24 = v13 * 0.1;
+                    double v25 = v14 * 0.1;
+                    double v26 = v15 * 0.1;
+                    double v27 = 1.0 + v22 * v11;
 
                     // double drag = friction * velocity * velocity;
-                    double v24 = v7 * p2;
-                    double v25 = v8 * p2;
-                    double v26 = v9 * p2;
-                    double v27 = v10 * p2;
+                    double v28 = v7 * p2;
+                    double v29 = v8 * p2;
+                    double v30 = v9 * p2;
+                    double v31 = v10 * p2;
 
                     // if (velocity < 0)
-                    bool v28 = (v6 < 0.0);
+                    bool v32 = (v6 < 0.0);
 
                     // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
-                    double v29 = v1 * v6;
-                    double v30 = 0.1 * v6;
-                    double v31 = v7 * 0.1;
-                    double v32 = v8 * 0.1;
-                    double v33 = v9 * 0.1;
-                    double v34 = v10 * 0.1;
-                    double v35 = 1.0 + v30 * v6;
+                    double v33 = v1 * v6;
+                    double v34 = 0.1 * v6;
+                    double v35 = v7 * 0.1;
+                    double v36 = v8 * 0.1;
+                    double v37 = v9 * 0.1;
+                    double v38 = v10 * 0.1;
+                    double v39 = 1.0 + v34 * v6;
+                    bool v40 = (2 * i + 1 == 0);
+                    bool v41 = (2 * i + 1 == 1);
+                    bool v42 = (2 * i + 1 == 2);
+                    bool v43 = (2 * i + 1 == 3);
 
                     // adjoint of: dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
-                    double v36 = dydtDot3Bar[2 * i + 1];
-                    dydtDot3Bar[2 * i + 1] = 0.0;
-                    double v37 = dydtDot2Bar[2 * i + 1];
-                    dydtDot2Bar[2 * i + 1] = 0.0;
-                    double v38 = dydtDot1Bar[2 * i + 1];
-                    dydtDot1Bar[2 * i + 1] = 0.0;
-                    double v39 = dydtDot0Bar[2 * i + 1];
-                    dydtDot0Bar[2 * i + 1] = 0.0;
-                    double v40 = -v39;
-                    double v41 = v39 * v2;
-                    tBar += global::System.Math.FusedMultiplyAdd(-(v41 * v2), 0.1, global::System.Math.FusedMultiplyAdd(-v41, v3, -(v39 * v4))) * v5;
-                    double v42 = -v37;
-                    double v43 = -v38;
-                    double v44 = v36 * 0.01;
-                    double v45 = v37 * 0.01;
-                    double v46 = v38 * 0.01;
-                    double v47 = v39 * 0.01;
-                    double v48 = v44 * v29;
-                    double v49 = v45 * v29;
-                    double v50 = v46 * v29;
-                    double v51 = v47 * v29;
-                    double v52 = global::System.Math.FusedMultiplyAdd(v47, v31 * v6 + v7 * v30, global::System.Math.FusedMultiplyAdd(v46, v32 * v6 + v8 * v30, global::System.Math.FusedMultiplyAdd(v44, v34 * v6 + v10 * v30, v45 * (v33 * v6 + v9 * v30))));
-                    double v53 = global::System.Math.FusedMultiplyAdd(-v47, v24, global::System.Math.FusedMultiplyAdd(-v46, v25, global::System.Math.FusedMultiplyAdd(-v45, v26, -(v44 * v27))));
+                    double s44 = 0.0;
+                    if (v43)
+                    {
+                        // adjoint of: dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
+                        double v45 = dydtDot3Bar[2 * i + 1];
+                        dydtDot3Bar[2 * i + 1] = 0.0;
+                        s44 += v45;
+                    }
+
+                    // adjoint of: dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
+                    double s46 = 0.0;
+                    if (v42)
+                    {
+                        // adjoint of: dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
+                        double v47 = dydtDot2Bar[2 * i + 1];
+                        dydtDot2Bar[2 * i + 1] = 0.0;
+                        s46 += v47;
+                    }
+
+                    // adjoint of: dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
+                    double s48 = 0.0;
+                    if (v41)
+                    {
+                        // adjoint of: dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
+                        double v49 = dydtDot1Bar[2 * i + 1];
+                        dydtDot1Bar[2 * i + 1] = 0.0;
+                        s48 += v49;
+                    }
+
+                    // adjoint of: dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
+                    double s50 = 0.0;
+                    if (v40)
+                    {
+                        // adjoint of: dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
+                        double v51 = dydtDot0Bar[2 * i + 1];
+                        dydtDot0Bar[2 * i + 1] = 0.0;
+                        s50 += v51;
+                    }
+
+                    // adjoint of: dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
+                    double v52 = -s50;
+                    double v53 = s50 * v2;
+                    tBar += global::System.Math.FusedMultiplyAdd(-(v53 * v2), 0.1, global::System.Math.FusedMultiplyAdd(-v53, v3, -(s50 * v4))) * v5;
+                    double v54 = -s46;
+                    double v55 = -s48;
+                    double v56 = s44 * 0.01;
+                    double v57 = s46 * 0.01;
+                    double v58 = s48 * 0.01;
+                    double v59 = s50 * 0.01;
+                    double v60 = v56 * v33;
+                    double v61 = v57 * v33;
+                    double v62 = v58 * v33;
+                    double v63 = v59 * v33;
+                    double v64 = global::System.Math.FusedMultiplyAdd(v59, v35 * v6 + v7 * v34, global::System.Math.FusedMultiplyAdd(v58, v36 * v6 + v8 * v34, global::System.Math.FusedMultiplyAdd(v56, v38 * v6 + v10 * v34, v57 * (v37 * v6 + v9 * v34))));
+                    double v65 = global::System.Math.FusedMultiplyAdd(-v59, v28, global::System.Math.FusedMultiplyAdd(-v58, v29, global::System.Math.FusedMultiplyAdd(-v57, v30, -(v56 * v31))));
 
                     // adjoint of: if (velocity < 0)
                     double dragDot0Bar = 0.0;
                     double dragDot1Bar = 0.0;
                     double dragDot2Bar = 0.0;
                     double dragDot3Bar = 0.0;
-                    double dragDot0Bar_2 = v40;
-                    double dragDot1Bar_2 = v43;
-                    double dragDot2Bar_2 = v42;
-                    double dragDot3Bar_2 = -v36;
-                    if (v28)
+                    double dragDot0Bar_2 = v52;
+                    double dragDot1Bar_2 = v55;
+                    double dragDot2Bar_2 = v54;
+                    double dragDot3Bar_2 = -s44;
+                    if (v32)
                     {
                         // adjoint of: drag *= -0.5;
                         double dragDot3Bar_3 = dragDot3Bar_2;
@@ -288,29 +327,61 @@ namespace SecondOrder.Helpers
                     double dragDot0Bar_4 = dragDot0Bar + dragDot0Bar_2;
 
                     // adjoint of: double drag = friction * velocity * velocity;
-                    double v54 = global::System.Math.FusedMultiplyAdd(dragDot0Bar_4, v7, global::System.Math.FusedMultiplyAdd(dragDot1Bar_4, v8, global::System.Math.FusedMultiplyAdd(dragDot3Bar_4, v10, dragDot2Bar_4 * v9)));
+                    double v66 = global::System.Math.FusedMultiplyAdd(dragDot0Bar_4, v7, global::System.Math.FusedMultiplyAdd(dragDot1Bar_4, v8, global::System.Math.FusedMultiplyAdd(dragDot3Bar_4, v10, dragDot2Bar_4 * v9)));
 
                     // adjoint of: dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
-                    pBar2 += global::System.Math.FusedMultiplyAdd(v54, v6, global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(dragDot0Bar_4, v6, -(v47 * v35)), v7, global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(dragDot1Bar_4, v6, -(v46 * v35)), v8, global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(dragDot2Bar_4, v6, -(v45 * v35)), v9, global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(dragDot3Bar_4, v6, -(v44 * v35)), v10, -(v52 * v6))))));
-                    double v55 = v36 * v17;
-                    double v56 = v37 * v17;
-                    double v57 = v38 * v17;
-                    double v58 = v39 * v17;
-                    double v59 = global::System.Math.FusedMultiplyAdd(v40, v12 * v16, global::System.Math.FusedMultiplyAdd(v43, v13 * v16, global::System.Math.FusedMultiplyAdd(v42, v14 * v16, -(v36 * (v15 * v16)))));
-                    double v60 = -global::System.Math.FusedMultiplyAdd(v39, v19 * v11 + v12 * v18, global::System.Math.FusedMultiplyAdd(v38, v20 * v11 + v13 * v18, global::System.Math.FusedMultiplyAdd(v36, v22 * v11 + v15 * v18, v37 * (v21 * v11 + v14 * v18))));
-                    pBar[i] += global::System.Math.FusedMultiplyAdd(v60, v11, global::System.Math.FusedMultiplyAdd(-(v39 * v23), v12, global::System.Math.FusedMultiplyAdd(-(v38 * v23), v13, global::System.Math.FusedMultiplyAdd(-(v37 * v23), v14, -(v36 * v23 * v15)))));
+                    pBar2 += global::System.Math.FusedMultiplyAdd(v66, v6, global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(dragDot0Bar_4, v6, -(v59 * v39)), v7, global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(dragDot1Bar_4, v6, -(v58 * v39)), v8, global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(dragDot2Bar_4, v6, -(v57 * v39)), v9, global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(dragDot3Bar_4, v6, -(v56 * v39)), v10, -(v64 * v6))))));
+                    double v67 = s44 * v21;
+                    double v68 = s46 * v21;
+                    double v69 = s48 * v21;
+                    double v70 = s50 * v21;
+                    double v71 = global::System.Math.FusedMultiplyAdd(v52, v12 * v20, global::System.Math.FusedMultiplyAdd(v55, v13 * v20, global::System.Math.FusedMultiplyAdd(v54, v14 * v20, -(s44 * (v15 * v20)))));
+                    double v72 = -global::System.Math.FusedMultiplyAdd(s50, v23 * v11 + v12 * v22, global::System.Math.FusedMultiplyAdd(s48, v24 * v11 + v13 * v22, global::System.Math.FusedMultiplyAdd(s44, v26 * v11 + v15 * v22, s46 * (v25 * v11 + v14 * v22))));
+                    pBar[i] += global::System.Math.FusedMultiplyAdd(v72, v11, global::System.Math.FusedMultiplyAdd(-(s50 * v27), v12, global::System.Math.FusedMultiplyAdd(-(s48 * v27), v13, global::System.Math.FusedMultiplyAdd(-(s46 * v27), v14, -(s44 * v27 * v15)))));
 
                     // adjoint of: dydt[2 * i] = y[2 * i + 1] * y[2 * i];
-                    double v61 = dydtDot3Bar[2 * i];
-                    dydtDot3Bar[2 * i] = 0.0;
-                    double v62 = dydtDot2Bar[2 * i];
-                    dydtDot2Bar[2 * i] = 0.0;
-                    double v63 = dydtDot1Bar[2 * i];
-                    dydtDot1Bar[2 * i] = 0.0;
-                    double v64 = dydtDot0Bar[2 * i];
-                    dydtDot0Bar[2 * i] = 0.0;
-                    yBar[2 * i] += global::System.Math.FusedMultiplyAdd(v64, v7, global::System.Math.FusedMultiplyAdd(v63, v8, global::System.Math.FusedMultiplyAdd(v62, v9, global::System.Math.FusedMultiplyAdd(v61, v10, global::System.Math.FusedMultiplyAdd(v60, v16, global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v59, v11, global::System.Math.FusedMultiplyAdd(v58, v12, global::System.Math.FusedMultiplyAdd(v57, v13, global::System.Math.FusedMultiplyAdd(v55, v15, v56 * v14)))), 0.1, global::System.Math.FusedMultiplyAdd(v59, v18, global::System.Math.FusedMultiplyAdd(v58, v19, global::System.Math.FusedMultiplyAdd(v57, v20, global::System.Math.FusedMultiplyAdd(v55, v22, v56 * v21))))))))));
-                    yBar[2 * i + 1] += global::System.Math.FusedMultiplyAdd(v64, v12, global::System.Math.FusedMultiplyAdd(v63, v13, global::System.Math.FusedMultiplyAdd(v62, v14, global::System.Math.FusedMultiplyAdd(v61, v15, global::System.Math.FusedMultiplyAdd(v54, p2, global::System.Math.FusedMultiplyAdd(dragDot0Bar_4, v24, global::System.Math.FusedMultiplyAdd(dragDot1Bar_4, v25, global::System.Math.FusedMultiplyAdd(dragDot2Bar_4, v26, global::System.Math.FusedMultiplyAdd(dragDot3Bar_4, v27, global::System.Math.FusedMultiplyAdd(-v52, p2, global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v53, v6, global::System.Math.FusedMultiplyAdd(v51, v7, global::System.Math.FusedMultiplyAdd(v50, v8, global::System.Math.FusedMultiplyAdd(v48, v10, v49 * v9)))), 0.1, global::System.Math.FusedMultiplyAdd(v53, v30, global::System.Math.FusedMultiplyAdd(v51, v31, global::System.Math.FusedMultiplyAdd(v50, v32, global::System.Math.FusedMultiplyAdd(v48, v34, v49 * v33)))))))))))))));
+                    double s73 = 0.0;
+                    if (v19)
+                    {
+                        // adjoint of: dydt[2 * i] = y[2 * i + 1] * y[2 * i];
+                        double v74 = dydtDot3Bar[2 * i];
+                        dydtDot3Bar[2 * i] = 0.0;
+                        s73 += v74;
+                    }
+
+                    // adjoint of: dydt[2 * i] = y[2 * i + 1] * y[2 * i];
+                    double s75 = 0.0;
+                    if (v18)
+                    {
+                        // adjoint of: dydt[2 * i] = y[2 * i + 1] * y[2 * i];
+                        double v76 = dydtDot2Bar[2 * i];
+                        dydtDot2Bar[2 * i] = 0.0;
+                        s75 += v76;
+                    }
+
+                    // adjoint of: dydt[2 * i] = y[2 * i + 1] * y[2 * i];
+                    double s77 = 0.0;
+                    if (v17)
+                    {
+                        // adjoint of: dydt[2 * i] = y[2 * i + 1] * y[2 * i];
+                        double v78 = dydtDot1Bar[2 * i];
+                        dydtDot1Bar[2 * i] = 0.0;
+                        s77 += v78;
+                    }
+
+                    // adjoint of: dydt[2 * i] = y[2 * i + 1] * y[2 * i];
+                    double s79 = 0.0;
+                    if (v16)
+                    {
+                        // adjoint of: dydt[2 * i] = y[2 * i + 1] * y[2 * i];
+                        double v80 = dydtDot0Bar[2 * i];
+                        dydtDot0Bar[2 * i] = 0.0;
+                        s79 += v80;
+                    }
+
+                    // adjoint of: dydt[2 * i] = y[2 * i + 1] * y[2 * i];
+                    yBar[2 * i] += global::System.Math.FusedMultiplyAdd(s79, v7, global::System.Math.FusedMultiplyAdd(s77, v8, global::System.Math.FusedMultiplyAdd(s75, v9, global::System.Math.FusedMultiplyAdd(s73, v10, global::System.Math.FusedMultiplyAdd(v72, v20, global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v71, v11, global::System.Math.FusedMultiplyAdd(v70, v12, global::System.Math.FusedMultiplyAdd(v69, v13, global::System.Math.FusedMultiplyAdd(v67, v15, v68 * v14)))), 0.1, global::System.Math.FusedMultiplyAdd(v71, v22, global::System.Math.FusedMultiplyAdd(v70, v23, global::System.Math.FusedMultiplyAdd(v69, v24, global::System.Math.FusedMultiplyAdd(v67, v26, v68 * v25))))))))));
+                    yBar[2 * i + 1] += global::System.Math.FusedMultiplyAdd(s79, v12, global::System.Math.FusedMultiplyAdd(s77, v13, global::System.Math.FusedMultiplyAdd(s75, v14, global::System.Math.FusedMultiplyAdd(s73, v15, global::System.Math.FusedMultiplyAdd(v66, p2, global::System.Math.FusedMultiplyAdd(dragDot0Bar_4, v28, global::System.Math.FusedMultiplyAdd(dragDot1Bar_4, v29, global::System.Math.FusedMultiplyAdd(dragDot2Bar_4, v30, global::System.Math.FusedMultiplyAdd(dragDot3Bar_4, v31, global::System.Math.FusedMultiplyAdd(-v64, p2, global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v65, v6, global::System.Math.FusedMultiplyAdd(v63, v7, global::System.Math.FusedMultiplyAdd(v62, v8, global::System.Math.FusedMultiplyAdd(v60, v10, v61 * v9)))), 0.1, global::System.Math.FusedMultiplyAdd(v65, v34, global::System.Math.FusedMultiplyAdd(v63, v35, global::System.Math.FusedMultiplyAdd(v62, v36, global::System.Math.FusedMultiplyAdd(v60, v38, v61 * v37)))))))))))))));
                 }
 
                 // adjoint of: for (int i = 0; i < 2; i++)
@@ -522,139 +593,138 @@ namespace SecondOrder.Helpers
                 dydtDot3.Clear();
 
                 // for (int i = 0; i < 2; i++)
-                // dydt[2 * i] = y[2 * i + 1] * y[2 * i];
-                TLane y1 = y[1];
-                TLane v1 = TLane.Select(TLane.LessThanOrEqual(c1, TLane.Zero), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(TLane.Zero, c1), c1, TLane.Zero);
-                TLane v2 = TLane.Select(TLane.LessThanOrEqual(c1, c1), c1, TLane.Zero);
-                TLane v3 = v2 * v2;
-                TLane v4 = TLane.Select(TLane.LessThanOrEqual(c1, c2), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c2, c1), c1, TLane.Zero);
-                TLane v5 = TLane.Select(TLane.LessThanOrEqual(c1, c3), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c3, c1), c1, TLane.Zero);
-                TLane y0 = y[0];
-                TLane v6 = TLane.Select(TLane.LessThanOrEqual(TLane.Zero, TLane.Zero), c1, TLane.Zero);
-                TLane v7 = v6 * v6;
-                TLane v8 = TLane.Select(TLane.LessThanOrEqual(TLane.Zero, c2), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c2, TLane.Zero), c1, TLane.Zero);
-                TLane v9 = TLane.Select(TLane.LessThanOrEqual(TLane.Zero, c3), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c3, TLane.Zero), c1, TLane.Zero);
-                dydtDot0[0] = TLane.FusedMultiplyAdd(v1, y0, v7 * y1);
-                dydtDot1[0] = TLane.FusedMultiplyAdd(v3, y0, v1 * y1);
-                dydtDot2[0] = TLane.FusedMultiplyAdd(v4, y0, v8 * y1);
-                dydtDot3[0] = TLane.FusedMultiplyAdd(v5, y0, v9 * y1);
-
-                // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
-                TLane p0 = p[0];
-                TLane v10 = -p0 * y0;
-                TLane v11 = c0_1 * y0;
-                TLane v12 = v1 * c0_1;
-                TLane v13 = v8 * c0_1;
-                TLane v14 = v9 * c0_1;
-                TLane v15 = c1 + v11 * y0;
                 TLane p2 = p[2];
-
-                // double drag = friction * velocity * velocity;
-                TLane v16 = p2 * y1;
-                TLane v17 = v1 * p2;
-                TLane v18 = v3 * p2;
-                TLane v19 = v4 * p2;
-                TLane v20 = v5 * p2;
-                TLane dragDot0 = TLane.FusedMultiplyAdd(v17, y1, v1 * v16);
-                TLane dragDot1 = TLane.FusedMultiplyAdd(v18, y1, v3 * v16);
-                TLane dragDot2 = TLane.FusedMultiplyAdd(v19, y1, v4 * v16);
-                TLane dragDot3 = TLane.FusedMultiplyAdd(v20, y1, v5 * v16);
-
-                // if (velocity < 0)
-                TLane v21 = TLane.LessThan(y1, TLane.Zero);
-                TLane dragDot0_2 = dragDot0;
-                TLane dragDot1_2 = dragDot1;
-                TLane dragDot2_2 = dragDot2;
-                TLane dragDot3_2 = dragDot3;
-                // both sides run in every lane; each write keeps the lanes of its side (here: v21)
+                TLane v1 = -p2;
+                TLane v2 = TLane.Sin(tLane);
+                TLane v3 = c1 + c0_1 * v2 * v2;
+                for (int i = 0; i < 2; i++)
                 {
-                    // drag *= -0.5;
-                    TLane dragDot0_3 = dragDot0 * cm0_5;
-                    TLane dragDot1_3 = dragDot1 * cm0_5;
-                    TLane dragDot2_3 = dragDot2 * cm0_5;
-                    TLane dragDot3_3 = dragDot3 * cm0_5;
-                    dragDot0_2 = TLane.Select(v21, dragDot0_3, dragDot0_2);
-                    dragDot1_2 = TLane.Select(v21, dragDot1_3, dragDot1_2);
-                    dragDot2_2 = TLane.Select(v21, dragDot2_3, dragDot2_2);
-                    dragDot3_2 = TLane.Select(v21, dragDot3_3, dragDot3_2);
+                    // dydt[2 * i] = y[2 * i + 1] * y[2 * i];
+                    TLane v4 = y[2 * i + 1];
+                    TLane v5 = TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(2 * i + 1)), TLane.Zero), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(TLane.Zero, TLane.Create((double)(2 * i + 1))), c1, TLane.Zero);
+                    TLane v6 = TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(2 * i + 1)), c1), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c1, TLane.Create((double)(2 * i + 1))), c1, TLane.Zero);
+                    TLane v7 = TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(2 * i + 1)), c2), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c2, TLane.Create((double)(2 * i + 1))), c1, TLane.Zero);
+                    TLane v8 = TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(2 * i + 1)), c3), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c3, TLane.Create((double)(2 * i + 1))), c1, TLane.Zero);
+                    TLane v9 = y[2 * i];
+                    TLane v10 = TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(2 * i)), TLane.Zero), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(TLane.Zero, TLane.Create((double)(2 * i))), c1, TLane.Zero);
+                    TLane v11 = TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(2 * i)), c1), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c1, TLane.Create((double)(2 * i))), c1, TLane.Zero);
+                    TLane v12 = TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(2 * i)), c2), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c2, TLane.Create((double)(2 * i))), c1, TLane.Zero);
+                    TLane v13 = TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(2 * i)), c3), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c3, TLane.Create((double)(2 * i))), c1, TLane.Zero);
+                    TLane v14 = TLane.FusedMultiplyAdd(v5, v9, v10 * v4);
+                    TLane v15 = TLane.FusedMultiplyAdd(v6, v9, v11 * v4);
+                    TLane v16 = TLane.FusedMultiplyAdd(v7, v9, v12 * v4);
+                    TLane v17 = TLane.FusedMultiplyAdd(v8, v9, v13 * v4);
+                    bool v18 = (2 * i == 0);
+                    if (v18)
+                    {
+                        // dydt[2 * i] = y[2 * i + 1] * y[2 * i];
+                        dydtDot0[2 * i] = v14;
+                    }
+
+                    // dydt[2 * i] = y[2 * i + 1] * y[2 * i];
+                    bool v19 = (2 * i == 1);
+                    if (v19)
+                    {
+                        // dydt[2 * i] = y[2 * i + 1] * y[2 * i];
+                        dydtDot1[2 * i] = v15;
+                    }
+
+                    // dydt[2 * i] = y[2 * i + 1] * y[2 * i];
+                    bool v20 = (2 * i == 2);
+                    if (v20)
+                    {
+                        // dydt[2 * i] = y[2 * i + 1] * y[2 * i];
+                        dydtDot2[2 * i] = v16;
+                    }
+
+                    // dydt[2 * i] = y[2 * i + 1] * y[2 * i];
+                    bool v21 = (2 * i == 3);
+                    if (v21)
+                    {
+                        // dydt[2 * i] = y[2 * i + 1] * y[2 * i];
+                        dydtDot3[2 * i] = v17;
+                    }
+
+                    // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
+                    TLane v22 = p[i];
+                    TLane v23 = -v22 * v9;
+                    TLane v24 = c0_1 * v9;
+                    TLane v25 = c1 + v24 * v9;
+
+                    // double drag = friction * velocity * velocity;
+                    TLane v26 = p2 * v4;
+                    TLane v27 = v5 * p2;
+                    TLane v28 = v6 * p2;
+                    TLane v29 = v7 * p2;
+                    TLane v30 = v8 * p2;
+                    TLane dragDot0 = TLane.FusedMultiplyAdd(v27, v4, v5 * v26);
+                    TLane dragDot1 = TLane.FusedMultiplyAdd(v28, v4, v6 * v26);
+                    TLane dragDot2 = TLane.FusedMultiplyAdd(v29, v4, v7 * v26);
+                    TLane dragDot3 = TLane.FusedMultiplyAdd(v30, v4, v8 * v26);
+
+                    // if (velocity < 0)
+                    TLane v31 = TLane.LessThan(v4, TLane.Zero);
+                    TLane dragDot0_2 = dragDot0;
+                    TLane dragDot1_2 = dragDot1;
+                    TLane dragDot2_2 = dragDot2;
+                    TLane dragDot3_2 = dragDot3;
+                    // both sides run in every lane; each write keeps the lanes of its side (here: v31)
+                    {
+                        // drag *= -0.5;
+                        TLane dragDot0_3 = dragDot0 * cm0_5;
+                        TLane dragDot1_3 = dragDot1 * cm0_5;
+                        TLane dragDot2_3 = dragDot2 * cm0_5;
+                        TLane dragDot3_3 = dragDot3 * cm0_5;
+                        dragDot0_2 = TLane.Select(v31, dragDot0_3, dragDot0_2);
+                        dragDot1_2 = TLane.Select(v31, dragDot1_3, dragDot1_2);
+                        dragDot2_2 = TLane.Select(v31, dragDot2_3, dragDot2_2);
+                        dragDot3_2 = TLane.Select(v31, dragDot3_3, dragDot3_2);
+                    }
+
+                    // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
+                    TLane v32 = v1 * v4;
+                    TLane v33 = c0_1 * v4;
+                    TLane v34 = c1 + v33 * v4;
+                    TLane v35 = TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v11 * c0_1, v9, v11 * v24), v23, -(v11 * v22 * v25)) + TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v6 * c0_1, v4, v6 * v33), v32, -(v28 * v34)), c0_01, -dragDot1_2);
+                    TLane v36 = TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v12 * c0_1, v9, v12 * v24), v23, -(v12 * v22 * v25)) + TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v7 * c0_1, v4, v7 * v33), v32, -(v29 * v34)), c0_01, -dragDot2_2);
+                    TLane v37 = TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v13 * c0_1, v9, v13 * v24), v23, -(v13 * v22 * v25)) + TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v8 * c0_1, v4, v8 * v33), v32, -(v30 * v34)), c0_01, -dragDot3_2);
+                    TLane v38 = TLane.FusedMultiplyAdd(-v2, v3, TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v10 * c0_1, v9, v10 * v24), v23, -(v10 * v22 * v25)) + TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v5 * c0_1, v4, v5 * v33), v32, -(v27 * v34)), c0_01, -dragDot0_2));
+                    bool v39 = (2 * i + 1 == 0);
+                    if (v39)
+                    {
+                        // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
+                        dydtDot0[2 * i + 1] = v38;
+                    }
+
+                    // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
+                    bool v40 = (2 * i + 1 == 1);
+                    if (v40)
+                    {
+                        // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
+                        dydtDot1[2 * i + 1] = v35;
+                    }
+
+                    // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
+                    bool v41 = (2 * i + 1 == 2);
+                    if (v41)
+                    {
+                        // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
+                        dydtDot2[2 * i + 1] = v36;
+                    }
+
+                    // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
+                    bool v42 = (2 * i + 1 == 3);
+                    if (v42)
+                    {
+                        // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
+                        dydtDot3[2 * i + 1] = v37;
+                    }
                 }
-
-                // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
-                TLane v22 = -p2;
-                TLane v23 = v22 * y1;
-                TLane v24 = c0_1 * y1;
-                TLane v25 = v4 * c0_1;
-                TLane v26 = v5 * c0_1;
-                TLane v27 = c1 + v24 * y1;
-                TLane v28 = TLane.Sin(tLane);
-                TLane v29 = v28 * (c1 + c0_1 * v28 * v28);
-                dydtDot0[1] = TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v7 * c0_1, y0, v7 * v11), v10, -(v7 * p0 * v15)) + TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v12, y1, v1 * v24), v23, -(v17 * v27)), c0_01, -dragDot0_2) - v29;
-                dydtDot1[1] = TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v12, y0, v1 * v11), v10, -(v1 * p0 * v15)) + TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v3 * c0_1, y1, v3 * v24), v23, -(v18 * v27)), c0_01, -dragDot1_2);
-                dydtDot2[1] = TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v13, y0, v8 * v11), v10, -(v8 * p0 * v15)) + TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v25, y1, v4 * v24), v23, -(v19 * v27)), c0_01, -dragDot2_2);
-                dydtDot3[1] = TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v14, y0, v9 * v11), v10, -(v9 * p0 * v15)) + TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v26, y1, v5 * v24), v23, -(v20 * v27)), c0_01, -dragDot3_2);
-
-                // dydt[2 * i] = y[2 * i + 1] * y[2 * i];
-                TLane y3 = y[3];
-                TLane v30 = TLane.Select(TLane.LessThanOrEqual(c3, c2), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c2, c3), c1, TLane.Zero);
-                TLane v31 = TLane.Select(TLane.LessThanOrEqual(c3, c3), c1, TLane.Zero);
-                TLane v32 = v31 * v31;
-                TLane y2 = y[2];
-                TLane v33 = TLane.Select(TLane.LessThanOrEqual(c2, c2), c1, TLane.Zero);
-                TLane v34 = v33 * v33;
-                dydtDot0[2] = TLane.FusedMultiplyAdd(v9, y2, v8 * y3);
-                dydtDot1[2] = TLane.FusedMultiplyAdd(v5, y2, v4 * y3);
-                dydtDot2[2] = TLane.FusedMultiplyAdd(v30, y2, v34 * y3);
-                dydtDot3[2] = TLane.FusedMultiplyAdd(v32, y2, v30 * y3);
-
-                // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
-                TLane p1 = p[1];
-                TLane v35 = -p1 * y2;
-                TLane v36 = c0_1 * y2;
-                TLane v37 = v30 * c0_1;
-                TLane v38 = c1 + v36 * y2;
-
-                // double drag = friction * velocity * velocity;
-                TLane v39 = p2 * y3;
-                TLane v40 = v9 * p2;
-                TLane v41 = v30 * p2;
-                TLane v42 = v32 * p2;
-                TLane dragDot0_4 = TLane.FusedMultiplyAdd(v40, y3, v9 * v39);
-                TLane dragDot1_4 = TLane.FusedMultiplyAdd(v20, y3, v5 * v39);
-                TLane dragDot2_4 = TLane.FusedMultiplyAdd(v41, y3, v30 * v39);
-                TLane dragDot3_4 = TLane.FusedMultiplyAdd(v42, y3, v32 * v39);
-
-                // if (velocity < 0)
-                TLane v43 = TLane.LessThan(y3, TLane.Zero);
-                TLane dragDot0_5 = dragDot0_4;
-                TLane dragDot1_5 = dragDot1_4;
-                TLane dragDot2_5 = dragDot2_4;
-                TLane dragDot3_5 = dragDot3_4;
-                // both sides run in every lane; each write keeps the lanes of its side (here: v43)
-                {
-                    // drag *= -0.5;
-                    TLane dragDot0_6 = dragDot0_4 * cm0_5;
-                    TLane dragDot1_6 = dragDot1_4 * cm0_5;
-                    TLane dragDot2_6 = dragDot2_4 * cm0_5;
-                    TLane dragDot3_6 = dragDot3_4 * cm0_5;
-                    dragDot0_5 = TLane.Select(v43, dragDot0_6, dragDot0_5);
-                    dragDot1_5 = TLane.Select(v43, dragDot1_6, dragDot1_5);
-                    dragDot2_5 = TLane.Select(v43, dragDot2_6, dragDot2_5);
-                    dragDot3_5 = TLane.Select(v43, dragDot3_6, dragDot3_5);
-                }
-
-                // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
-                TLane v44 = v22 * y3;
-                TLane v45 = c0_1 * y3;
-                TLane v46 = c1 + v45 * y3;
-                dydtDot0[3] = TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v13, y2, v8 * v36), v35, -(v8 * p1 * v38)) + TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v14, y3, v9 * v45), v44, -(v40 * v46)), c0_01, -dragDot0_5) - v29;
-                dydtDot1[3] = TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v25, y2, v4 * v36), v35, -(v4 * p1 * v38)) + TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v26, y3, v5 * v45), v44, -(v20 * v46)), c0_01, -dragDot1_5);
-                dydtDot2[3] = TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v34 * c0_1, y2, v34 * v36), v35, -(v34 * p1 * v38)) + TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v37, y3, v30 * v45), v44, -(v41 * v46)), c0_01, -dragDot2_5);
-                dydtDot3[3] = TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v37, y2, v30 * v36), v35, -(v30 * p1 * v38)) + TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v32 * c0_1, y3, v32 * v45), v44, -(v42 * v46)), c0_01, -dragDot3_5);
-                TLane v47 = dydtDot0[0];
-                TLane v48 = dydtDot1[1];
-                TLane v49 = dydtDot2[2];
-                TLane v50 = dydtDot3[3];
-                return v47 + v48 + v49 + v50;
+                TLane v43 = dydtDot0[0];
+                TLane v44 = dydtDot1[1];
+                TLane v45 = dydtDot2[2];
+                TLane v46 = dydtDot3[3];
+                return v43 + v44 + v45 + v46;
             }
 
             /// <inheritdoc/>
@@ -708,84 +778,124 @@ namespace SecondOrder.Helpers
                     TLane v13 = TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(2 * i)), c1), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c1, TLane.Create((double)(2 * i))), c1, TLane.Zero);
                     TLane v14 = TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(2 * i)), c2), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c2, TLane.Create((double)(2 * i))), c1, TLane.Zero);
                     TLane v15 = TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(2 * i)), c3), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c3, TLane.Create((double)(2 * i))), c1, TLane.Zero);
+                    bool v16 = (2 * i == 0);
+                    bool v17 = (2 * i == 1);
+                    bool v18 = (2 * i == 2);
+                    bool v19 = (2 * i == 3);
 
                     // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
-                    TLane v16 = p[i];
-                    TLane v17 = -v16 * v11;
-                    TLane v18 = c0_1 * v11;
-                    TLane v19 = v12 * c0_1;
-                    TLane v20 = v13 * c0_1;
-                    TLane v21 = v14 * c0_1;
-                    TLane v22 = v15 * c0_1;
-                    TLane v23 = c1 + v18 * v11;
+                    TLane v20 = p[i];
+                    TLane v21 = -v20 * v11;
+                    TLane v22 = c0_1 * v11;
+                    TLane v23 = v12 * c0_1;
+                    TLane v24 = v13 * c0_1;
+                    TLane v25 = v14 * c0_1;
+                    TLane v26 = v15 * c0_1;
+                    TLane v27 = c1 + v22 * v11;
 
                     // double drag = friction * velocity * velocity;
-                    TLane v24 = v7 * p2;
-                    TLane v25 = v8 * p2;
-                    TLane v26 = v9 * p2;
-                    TLane v27 = v10 * p2;
+                    TLane v28 = v7 * p2;
+                    TLane v29 = v8 * p2;
+                    TLane v30 = v9 * p2;
+                    TLane v31 = v10 * p2;
 
                     // if (velocity < 0)
-                    TLane v28 = TLane.LessThan(v6, TLane.Zero);
+                    TLane v32 = TLane.LessThan(v6, TLane.Zero);
 
                     // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
-                    TLane v29 = v1 * v6;
-                    TLane v30 = c0_1 * v6;
-                    TLane v31 = v7 * c0_1;
-                    TLane v32 = v8 * c0_1;
-                    TLane v33 = v9 * c0_1;
-                    TLane v34 = v10 * c0_1;
-                    TLane v35 = c1 + v30 * v6;
+                    TLane v33 = v1 * v6;
+                    TLane v34 = c0_1 * v6;
+                    TLane v35 = v7 * c0_1;
+                    TLane v36 = v8 * c0_1;
+                    TLane v37 = v9 * c0_1;
+                    TLane v38 = v10 * c0_1;
+                    TLane v39 = c1 + v34 * v6;
+                    bool v40 = (2 * i + 1 == 0);
+                    bool v41 = (2 * i + 1 == 1);
+                    bool v42 = (2 * i + 1 == 2);
+                    bool v43 = (2 * i + 1 == 3);
 
                     // adjoint of: dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
-                    TLane v36 = dydtDot3Bar[2 * i + 1];
-                    dydtDot3Bar[2 * i + 1] = TLane.Zero;
-                    TLane v37 = dydtDot2Bar[2 * i + 1];
-                    dydtDot2Bar[2 * i + 1] = TLane.Zero;
-                    TLane v38 = dydtDot1Bar[2 * i + 1];
-                    dydtDot1Bar[2 * i + 1] = TLane.Zero;
-                    TLane v39 = dydtDot0Bar[2 * i + 1];
-                    dydtDot0Bar[2 * i + 1] = TLane.Zero;
-                    TLane v40 = -v39;
-                    TLane v41 = v39 * v2;
-                    tBar += TLane.FusedMultiplyAdd(-(v41 * v2), c0_1, TLane.FusedMultiplyAdd(-v41, v3, -(v39 * v4))) * v5;
-                    TLane v42 = -v37;
-                    TLane v43 = -v38;
-                    TLane v44 = v36 * c0_01;
-                    TLane v45 = v37 * c0_01;
-                    TLane v46 = v38 * c0_01;
-                    TLane v47 = v39 * c0_01;
-                    TLane v48 = v44 * v29;
-                    TLane v49 = v45 * v29;
-                    TLane v50 = v46 * v29;
-                    TLane v51 = v47 * v29;
-                    TLane v52 = TLane.FusedMultiplyAdd(v47, v31 * v6 + v7 * v30, TLane.FusedMultiplyAdd(v46, v32 * v6 + v8 * v30, TLane.FusedMultiplyAdd(v44, v34 * v6 + v10 * v30, v45 * (v33 * v6 + v9 * v30))));
-                    TLane v53 = TLane.FusedMultiplyAdd(-v47, v24, TLane.FusedMultiplyAdd(-v46, v25, TLane.FusedMultiplyAdd(-v45, v26, -(v44 * v27))));
+                    TLane s44 = TLane.Zero;
+                    if (v43)
+                    {
+                        // adjoint of: dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
+                        TLane v45 = dydtDot3Bar[2 * i + 1];
+                        dydtDot3Bar[2 * i + 1] = TLane.Zero;
+                        s44 += v45;
+                    }
+
+                    // adjoint of: dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
+                    TLane s46 = TLane.Zero;
+                    if (v42)
+                    {
+                        // adjoint of: dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
+                        TLane v47 = dydtDot2Bar[2 * i + 1];
+                        dydtDot2Bar[2 * i + 1] = TLane.Zero;
+                        s46 += v47;
+                    }
+
+                    // adjoint of: dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
+                    TLane s48 = TLane.Zero;
+                    if (v41)
+                    {
+                        // adjoint of: dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
+                        TLane v49 = dydtDot1Bar[2 * i + 1];
+                        dydtDot1Bar[2 * i + 1] = TLane.Zero;
+                        s48 += v49;
+                    }
+
+                    // adjoint of: dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
+                    TLane s50 = TLane.Zero;
+                    if (v40)
+                    {
+                        // adjoint of: dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
+                        TLane v51 = dydtDot0Bar[2 * i + 1];
+                        dydtDot0Bar[2 * i + 1] = TLane.Zero;
+                        s50 += v51;
+                    }
+
+                    // adjoint of: dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
+                    TLane v52 = -s50;
+                    TLane v53 = s50 * v2;
+                    tBar += TLane.FusedMultiplyAdd(-(v53 * v2), c0_1, TLane.FusedMultiplyAdd(-v53, v3, -(s50 * v4))) * v5;
+                    TLane v54 = -s46;
+                    TLane v55 = -s48;
+                    TLane v56 = s44 * c0_01;
+                    TLane v57 = s46 * c0_01;
+                    TLane v58 = s48 * c0_01;
+                    TLane v59 = s50 * c0_01;
+                    TLane v60 = v56 * v33;
+                    TLane v61 = v57 * v33;
+                    TLane v62 = v58 * v33;
+                    TLane v63 = v59 * v33;
+                    TLane v64 = TLane.FusedMultiplyAdd(v59, v35 * v6 + v7 * v34, TLane.FusedMultiplyAdd(v58, v36 * v6 + v8 * v34, TLane.FusedMultiplyAdd(v56, v38 * v6 + v10 * v34, v57 * (v37 * v6 + v9 * v34))));
+                    TLane v65 = TLane.FusedMultiplyAdd(-v59, v28, TLane.FusedMultiplyAdd(-v58, v29, TLane.FusedMultiplyAdd(-v57, v30, -(v56 * v31))));
 
                     // adjoint of: if (velocity < 0)
                     TLane dragDot0Bar = TLane.Zero;
                     TLane dragDot1Bar = TLane.Zero;
                     TLane dragDot2Bar = TLane.Zero;
                     TLane dragDot3Bar = TLane.Zero;
-                    TLane dragDot0Bar_2 = v40;
-                    TLane dragDot1Bar_2 = v43;
-                    TLane dragDot2Bar_2 = v42;
-                    TLane dragDot3Bar_2 = -v36;
-                    // both sides run in every lane; each write keeps the lanes of its side (here: v28)
+                    TLane dragDot0Bar_2 = v52;
+                    TLane dragDot1Bar_2 = v55;
+                    TLane dragDot2Bar_2 = v54;
+                    TLane dragDot3Bar_2 = -s44;
+                    // both sides run in every lane; each write keeps the lanes of its side (here: v32)
                     {
                         // adjoint of: drag *= -0.5;
                         TLane dragDot3Bar_3 = dragDot3Bar_2;
-                        dragDot3Bar_2 = TLane.Select(v28, TLane.Zero, dragDot3Bar_2);
+                        dragDot3Bar_2 = TLane.Select(v32, TLane.Zero, dragDot3Bar_2);
                         TLane dragDot2Bar_3 = dragDot2Bar_2;
-                        dragDot2Bar_2 = TLane.Select(v28, TLane.Zero, dragDot2Bar_2);
+                        dragDot2Bar_2 = TLane.Select(v32, TLane.Zero, dragDot2Bar_2);
                         TLane dragDot1Bar_3 = dragDot1Bar_2;
-                        dragDot1Bar_2 = TLane.Select(v28, TLane.Zero, dragDot1Bar_2);
+                        dragDot1Bar_2 = TLane.Select(v32, TLane.Zero, dragDot1Bar_2);
                         TLane dragDot0Bar_3 = dragDot0Bar_2;
-                        dragDot0Bar_2 = TLane.Select(v28, TLane.Zero, dragDot0Bar_2);
-                        dragDot3Bar = TLane.Select(v28, dragDot3Bar + dragDot3Bar_3 * cm0_5, dragDot3Bar);
-                        dragDot2Bar = TLane.Select(v28, dragDot2Bar + dragDot2Bar_3 * cm0_5, dragDot2Bar);
-                        dragDot1Bar = TLane.Select(v28, dragDot1Bar + dragDot1Bar_3 * cm0_5, dragDot1Bar);
-                        dragDot0Bar = TLane.Select(v28, dragDot0Bar + dragDot0Bar_3 * cm0_5, dragDot0Bar);
+                        dragDot0Bar_2 = TLane.Select(v32, TLane.Zero, dragDot0Bar_2);
+                        dragDot3Bar = TLane.Select(v32, dragDot3Bar + dragDot3Bar_3 * cm0_5, dragDot3Bar);
+                        dragDot2Bar = TLane.Select(v32, dragDot2Bar + dragDot2Bar_3 * cm0_5, dragDot2Bar);
+                        dragDot1Bar = TLane.Select(v32, dragDot1Bar + dragDot1Bar_3 * cm0_5, dragDot1Bar);
+                        dragDot0Bar = TLane.Select(v32, dragDot0Bar + dragDot0Bar_3 * cm0_5, dragDot0Bar);
                     }
 
                     // adjoint of: if (velocity < 0)
@@ -795,29 +905,61 @@ namespace SecondOrder.Helpers
                     TLane dragDot0Bar_4 = dragDot0Bar + dragDot0Bar_2;
 
                     // adjoint of: double drag = friction * velocity * velocity;
-                    TLane v54 = TLane.FusedMultiplyAdd(dragDot0Bar_4, v7, TLane.FusedMultiplyAdd(dragDot1Bar_4, v8, TLane.FusedMultiplyAdd(dragDot3Bar_4, v10, dragDot2Bar_4 * v9)));
+                    TLane v66 = TLane.FusedMultiplyAdd(dragDot0Bar_4, v7, TLane.FusedMultiplyAdd(dragDot1Bar_4, v8, TLane.FusedMultiplyAdd(dragDot3Bar_4, v10, dragDot2Bar_4 * v9)));
 
                     // adjoint of: dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
-                    pBar2 += TLane.FusedMultiplyAdd(v54, v6, TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(dragDot0Bar_4, v6, -(v47 * v35)), v7, TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(dragDot1Bar_4, v6, -(v46 * v35)), v8, TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(dragDot2Bar_4, v6, -(v45 * v35)), v9, TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(dragDot3Bar_4, v6, -(v44 * v35)), v10, -(v52 * v6))))));
-                    TLane v55 = v36 * v17;
-                    TLane v56 = v37 * v17;
-                    TLane v57 = v38 * v17;
-                    TLane v58 = v39 * v17;
-                    TLane v59 = TLane.FusedMultiplyAdd(v40, v12 * v16, TLane.FusedMultiplyAdd(v43, v13 * v16, TLane.FusedMultiplyAdd(v42, v14 * v16, -(v36 * (v15 * v16)))));
-                    TLane v60 = -TLane.FusedMultiplyAdd(v39, v19 * v11 + v12 * v18, TLane.FusedMultiplyAdd(v38, v20 * v11 + v13 * v18, TLane.FusedMultiplyAdd(v36, v22 * v11 + v15 * v18, v37 * (v21 * v11 + v14 * v18))));
-                    pBar[i] += TLane.FusedMultiplyAdd(v60, v11, TLane.FusedMultiplyAdd(-(v39 * v23), v12, TLane.FusedMultiplyAdd(-(v38 * v23), v13, TLane.FusedMultiplyAdd(-(v37 * v23), v14, -(v36 * v23 * v15)))));
+                    pBar2 += TLane.FusedMultiplyAdd(v66, v6, TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(dragDot0Bar_4, v6, -(v59 * v39)), v7, TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(dragDot1Bar_4, v6, -(v58 * v39)), v8, TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(dragDot2Bar_4, v6, -(v57 * v39)), v9, TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(dragDot3Bar_4, v6, -(v56 * v39)), v10, -(v64 * v6))))));
+                    TLane v67 = s44 * v21;
+                    TLane v68 = s46 * v21;
+                    TLane v69 = s48 * v21;
+                    TLane v70 = s50 * v21;
+                    TLane v71 = TLane.FusedMultiplyAdd(v52, v12 * v20, TLane.FusedMultiplyAdd(v55, v13 * v20, TLane.FusedMultiplyAdd(v54, v14 * v20, -(s44 * (v15 * v20)))));
+                    TLane v72 = -TLane.FusedMultiplyAdd(s50, v23 * v11 + v12 * v22, TLane.FusedMultiplyAdd(s48, v24 * v11 + v13 * v22, TLane.FusedMultiplyAdd(s44, v26 * v11 + v15 * v22, s46 * (v25 * v11 + v14 * v22))));
+                    pBar[i] += TLane.FusedMultiplyAdd(v72, v11, TLane.FusedMultiplyAdd(-(s50 * v27), v12, TLane.FusedMultiplyAdd(-(s48 * v27), v13, TLane.FusedMultiplyAdd(-(s46 * v27), v14, -(s44 * v27 * v15)))));
 
                     // adjoint of: dydt[2 * i] = y[2 * i + 1] * y[2 * i];
-                    TLane v61 = dydtDot3Bar[2 * i];
-                    dydtDot3Bar[2 * i] = TLane.Zero;
-                    TLane v62 = dydtDot2Bar[2 * i];
-                    dydtDot2Bar[2 * i] = TLane.Zero;
-                    TLane v63 = dydtDot1Bar[2 * i];
-                    dydtDot1Bar[2 * i] = TLane.Zero;
-                    TLane v64 = dydtDot0Bar[2 * i];
-                    dydtDot0Bar[2 * i] = TLane.Zero;
-                    yBar[2 * i] += TLane.FusedMultiplyAdd(v64, v7, TLane.FusedMultiplyAdd(v63, v8, TLane.FusedMultiplyAdd(v62, v9, TLane.FusedMultiplyAdd(v61, v10, TLane.FusedMultiplyAdd(v60, v16, TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v59, v11, TLane.FusedMultiplyAdd(v58, v12, TLane.FusedMultiplyAdd(v57, v13, TLane.FusedMultiplyAdd(v55, v15, v56 * v14)))), c0_1, TLane.FusedMultiplyAdd(v59, v18, TLane.FusedMultiplyAdd(v58, v19, TLane.FusedMultiplyAdd(v57, v20, TLane.FusedMultiplyAdd(v55, v22, v56 * v21))))))))));
-                    yBar[2 * i + 1] += TLane.FusedMultiplyAdd(v64, v12, TLane.FusedMultiplyAdd(v63, v13, TLane.FusedMultiplyAdd(v62, v14, TLane.FusedMultiplyAdd(v61, v15, TLane.FusedMultiplyAdd(v54, p2, TLane.FusedMultiplyAdd(dragDot0Bar_4, v24, TLane.FusedMultiplyAdd(dragDot1Bar_4, v25, TLane.FusedMultiplyAdd(dragDot2Bar_4, v26, TLane.FusedMultiplyAdd(dragDot3Bar_4, v27, TLane.FusedMultiplyAdd(-v52, p2, TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v53, v6, TLane.FusedMultiplyAdd(v51, v7, TLane.FusedMultiplyAdd(v50, v8, TLane.FusedMultiplyAdd(v48, v10, v49 * v9)))), c0_1, TLane.FusedMultiplyAdd(v53, v30, TLane.FusedMultiplyAdd(v51, v31, TLane.FusedMultiplyAdd(v50, v32, TLane.FusedMultiplyAdd(v48, v34, v49 * v33)))))))))))))));
+                    TLane s73 = TLane.Zero;
+                    if (v19)
+                    {
+                        // adjoint of: dydt[2 * i] = y[2 * i + 1] * y[2 * i];
+                        TLane v74 = dydtDot3Bar[2 * i];
+                        dydtDot3Bar[2 * i] = TLane.Zero;
+                        s73 += v74;
+                    }
+
+                    // adjoint of: dydt[2 * i] = y[2 * i + 1] * y[2 * i];
+                    TLane s75 = TLane.Zero;
+                    if (v18)
+                    {
+                        // adjoint of: dydt[2 * i] = y[2 * i + 1] * y[2 * i];
+                        TLane v76 = dydtDot2Bar[2 * i];
+                        dydtDot2Bar[2 * i] = TLane.Zero;
+                        s75 += v76;
+                    }
+
+                    // adjoint of: dydt[2 * i] = y[2 * i + 1] * y[2 * i];
+                    TLane s77 = TLane.Zero;
+                    if (v17)
+                    {
+                        // adjoint of: dydt[2 * i] = y[2 * i + 1] * y[2 * i];
+                        TLane v78 = dydtDot1Bar[2 * i];
+                        dydtDot1Bar[2 * i] = TLane.Zero;
+                        s77 += v78;
+                    }
+
+                    // adjoint of: dydt[2 * i] = y[2 * i + 1] * y[2 * i];
+                    TLane s79 = TLane.Zero;
+                    if (v16)
+                    {
+                        // adjoint of: dydt[2 * i] = y[2 * i + 1] * y[2 * i];
+                        TLane v80 = dydtDot0Bar[2 * i];
+                        dydtDot0Bar[2 * i] = TLane.Zero;
+                        s79 += v80;
+                    }
+
+                    // adjoint of: dydt[2 * i] = y[2 * i + 1] * y[2 * i];
+                    yBar[2 * i] += TLane.FusedMultiplyAdd(s79, v7, TLane.FusedMultiplyAdd(s77, v8, TLane.FusedMultiplyAdd(s75, v9, TLane.FusedMultiplyAdd(s73, v10, TLane.FusedMultiplyAdd(v72, v20, TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v71, v11, TLane.FusedMultiplyAdd(v70, v12, TLane.FusedMultiplyAdd(v69, v13, TLane.FusedMultiplyAdd(v67, v15, v68 * v14)))), c0_1, TLane.FusedMultiplyAdd(v71, v22, TLane.FusedMultiplyAdd(v70, v23, TLane.FusedMultiplyAdd(v69, v24, TLane.FusedMultiplyAdd(v67, v26, v68 * v25))))))))));
+                    yBar[2 * i + 1] += TLane.FusedMultiplyAdd(s79, v12, TLane.FusedMultiplyAdd(s77, v13, TLane.FusedMultiplyAdd(s75, v14, TLane.FusedMultiplyAdd(s73, v15, TLane.FusedMultiplyAdd(v66, p2, TLane.FusedMultiplyAdd(dragDot0Bar_4, v28, TLane.FusedMultiplyAdd(dragDot1Bar_4, v29, TLane.FusedMultiplyAdd(dragDot2Bar_4, v30, TLane.FusedMultiplyAdd(dragDot3Bar_4, v31, TLane.FusedMultiplyAdd(-v64, p2, TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v65, v6, TLane.FusedMultiplyAdd(v63, v7, TLane.FusedMultiplyAdd(v62, v8, TLane.FusedMultiplyAdd(v60, v10, v61 * v9)))), c0_1, TLane.FusedMultiplyAdd(v65, v34, TLane.FusedMultiplyAdd(v63, v35, TLane.FusedMultiplyAdd(v62, v36, TLane.FusedMultiplyAdd(v60, v38, v61 * v37)))))))))))))));
                 }
 
                 // adjoint of: for (int i = 0; i < 2; i++)

@@ -212,14 +212,36 @@ namespace SecondOrder.Loops
 
                     // dydt[k] = acc * p[p.Length - 1];
                     double v46 = p[p.Length - 1];
-                    dydtDot0[k] = accDot0_2 * v46;
-                    dydtDot1[k] = accDot1_2 * v46;
-                    dydtDot2[k] = accDot2_2 * v46;
+                    double v47 = accDot0_2 * v46;
+                    double v48 = accDot1_2 * v46;
+                    double v49 = accDot2_2 * v46;
+                    bool v50 = (k == 0);
+                    if (v50)
+                    {
+                        // dydt[k] = acc * p[p.Length - 1];
+                        dydtDot0[k] = v47;
+                    }
+
+                    // dydt[k] = acc * p[p.Length - 1];
+                    bool v51 = (k == 1);
+                    if (v51)
+                    {
+                        // dydt[k] = acc * p[p.Length - 1];
+                        dydtDot1[k] = v48;
+                    }
+
+                    // dydt[k] = acc * p[p.Length - 1];
+                    bool v52 = (k == 2);
+                    if (v52)
+                    {
+                        // dydt[k] = acc * p[p.Length - 1];
+                        dydtDot2[k] = v49;
+                    }
                 }
-                double v47 = dydtDot0[0];
-                double v48 = dydtDot1[1];
-                double v49 = dydtDot2[2];
-                return v47 + v48 + v49;
+                double v53 = dydtDot0[0];
+                double v54 = dydtDot1[1];
+                double v55 = dydtDot2[2];
+                return v53 + v54 + v55;
             }
 
             /// <inheritdoc/>
@@ -445,78 +467,105 @@ namespace SecondOrder.Loops
 
                     // dydt[k] = acc * p[p.Length - 1];
                     double v53 = p[p.Length - 1];
+                    bool v54 = (k == 0);
+                    bool v55 = (k == 1);
+                    bool v56 = (k == 2);
 
                     // adjoint of: dydt[k] = acc * p[p.Length - 1];
-                    double v54 = dydtDot2Bar[k];
-                    dydtDot2Bar[k] = 0.0;
-                    double v55 = dydtDot1Bar[k];
-                    dydtDot1Bar[k] = 0.0;
-                    double v56 = dydtDot0Bar[k];
-                    dydtDot0Bar[k] = 0.0;
-                    double accDot2Bar = v54 * v53;
-                    double accDot1Bar = v55 * v53;
-                    double accDot0Bar = v56 * v53;
-                    pBar[p.Length - 1] += global::System.Math.FusedMultiplyAdd(v56, accDot0_2, global::System.Math.FusedMultiplyAdd(v54, accDot2_2, v55 * accDot1_2));
+                    double s57 = 0.0;
+                    if (v56)
+                    {
+                        // adjoint of: dydt[k] = acc * p[p.Length - 1];
+                        double v58 = dydtDot2Bar[k];
+                        dydtDot2Bar[k] = 0.0;
+                        s57 += v58;
+                    }
+
+                    // adjoint of: dydt[k] = acc * p[p.Length - 1];
+                    double s59 = 0.0;
+                    if (v55)
+                    {
+                        // adjoint of: dydt[k] = acc * p[p.Length - 1];
+                        double v60 = dydtDot1Bar[k];
+                        dydtDot1Bar[k] = 0.0;
+                        s59 += v60;
+                    }
+
+                    // adjoint of: dydt[k] = acc * p[p.Length - 1];
+                    double s61 = 0.0;
+                    if (v54)
+                    {
+                        // adjoint of: dydt[k] = acc * p[p.Length - 1];
+                        double v62 = dydtDot0Bar[k];
+                        dydtDot0Bar[k] = 0.0;
+                        s61 += v62;
+                    }
+
+                    // adjoint of: dydt[k] = acc * p[p.Length - 1];
+                    double accDot2Bar = s57 * v53;
+                    double accDot1Bar = s59 * v53;
+                    double accDot0Bar = s61 * v53;
+                    pBar[p.Length - 1] += global::System.Math.FusedMultiplyAdd(s61, accDot0_2, global::System.Math.FusedMultiplyAdd(s57, accDot2_2, s59 * accDot1_2));
 
                     // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    double v57 = h[3];
-                    double v58 = hDot0[3];
-                    double v59 = hDot1[3];
-                    double v60 = hDot2[3];
+                    double v63 = h[3];
+                    double v64 = hDot0[3];
+                    double v65 = hDot1[3];
+                    double v66 = hDot2[3];
 
                     // adjoint of: acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    double v61 = accDot2Bar * v31;
-                    double v62 = accDot1Bar * v31;
-                    double v63 = global::System.Math.FusedMultiplyAdd(accDot0Bar, v32, global::System.Math.FusedMultiplyAdd(accDot2Bar, v34, accDot1Bar * v33));
-                    double v64 = accDot0Bar * v31;
-                    yBar[(k + 1) % y.Length] += global::System.Math.FusedMultiplyAdd(accDot0Bar, v58 * v51, global::System.Math.FusedMultiplyAdd(accDot2Bar, v60 * v51, accDot1Bar * (v59 * v51)));
-                    pBar[(3 + k) % 4] += global::System.Math.FusedMultiplyAdd(v63, v57, global::System.Math.FusedMultiplyAdd(v64, v58, global::System.Math.FusedMultiplyAdd(v61, v60, v62 * v59)));
-                    hDot2Bar[3] += v61 * v51;
-                    hDot1Bar[3] += v62 * v51;
-                    hDot0Bar[3] += v64 * v51;
-                    hBar[3] += v63 * v51;
+                    double v67 = accDot2Bar * v31;
+                    double v68 = accDot1Bar * v31;
+                    double v69 = global::System.Math.FusedMultiplyAdd(accDot0Bar, v32, global::System.Math.FusedMultiplyAdd(accDot2Bar, v34, accDot1Bar * v33));
+                    double v70 = accDot0Bar * v31;
+                    yBar[(k + 1) % y.Length] += global::System.Math.FusedMultiplyAdd(accDot0Bar, v64 * v51, global::System.Math.FusedMultiplyAdd(accDot2Bar, v66 * v51, accDot1Bar * (v65 * v51)));
+                    pBar[(3 + k) % 4] += global::System.Math.FusedMultiplyAdd(v69, v63, global::System.Math.FusedMultiplyAdd(v70, v64, global::System.Math.FusedMultiplyAdd(v67, v66, v68 * v65)));
+                    hDot2Bar[3] += v67 * v51;
+                    hDot1Bar[3] += v68 * v51;
+                    hDot0Bar[3] += v70 * v51;
+                    hBar[3] += v69 * v51;
 
                     // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    double v65 = h[2];
-                    double v66 = hDot0[2];
-                    double v67 = hDot1[2];
-                    double v68 = hDot2[2];
+                    double v71 = h[2];
+                    double v72 = hDot0[2];
+                    double v73 = hDot1[2];
+                    double v74 = hDot2[2];
 
                     // adjoint of: acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    yBar[(k + 1) % y.Length] += global::System.Math.FusedMultiplyAdd(accDot0Bar, v66 * v45, global::System.Math.FusedMultiplyAdd(accDot2Bar, v68 * v45, accDot1Bar * (v67 * v45)));
-                    pBar[(2 + k) % 4] += global::System.Math.FusedMultiplyAdd(v63, v65, global::System.Math.FusedMultiplyAdd(v64, v66, global::System.Math.FusedMultiplyAdd(v61, v68, v62 * v67)));
-                    hDot2Bar[2] += v61 * v45;
-                    hDot1Bar[2] += v62 * v45;
-                    hDot0Bar[2] += v64 * v45;
-                    hBar[2] += v63 * v45;
+                    yBar[(k + 1) % y.Length] += global::System.Math.FusedMultiplyAdd(accDot0Bar, v72 * v45, global::System.Math.FusedMultiplyAdd(accDot2Bar, v74 * v45, accDot1Bar * (v73 * v45)));
+                    pBar[(2 + k) % 4] += global::System.Math.FusedMultiplyAdd(v69, v71, global::System.Math.FusedMultiplyAdd(v70, v72, global::System.Math.FusedMultiplyAdd(v67, v74, v68 * v73)));
+                    hDot2Bar[2] += v67 * v45;
+                    hDot1Bar[2] += v68 * v45;
+                    hDot0Bar[2] += v70 * v45;
+                    hBar[2] += v69 * v45;
 
                     // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    double v69 = h[1];
-                    double v70 = hDot0[1];
-                    double v71 = hDot1[1];
-                    double v72 = hDot2[1];
+                    double v75 = h[1];
+                    double v76 = hDot0[1];
+                    double v77 = hDot1[1];
+                    double v78 = hDot2[1];
 
                     // adjoint of: acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    yBar[(k + 1) % y.Length] += global::System.Math.FusedMultiplyAdd(accDot0Bar, v70 * v39, global::System.Math.FusedMultiplyAdd(accDot2Bar, v72 * v39, accDot1Bar * (v71 * v39)));
-                    pBar[(1 + k) % 4] += global::System.Math.FusedMultiplyAdd(v63, v69, global::System.Math.FusedMultiplyAdd(v64, v70, global::System.Math.FusedMultiplyAdd(v61, v72, v62 * v71)));
-                    hDot2Bar[1] += v61 * v39;
-                    hDot1Bar[1] += v62 * v39;
-                    hDot0Bar[1] += v64 * v39;
-                    hBar[1] += v63 * v39;
+                    yBar[(k + 1) % y.Length] += global::System.Math.FusedMultiplyAdd(accDot0Bar, v76 * v39, global::System.Math.FusedMultiplyAdd(accDot2Bar, v78 * v39, accDot1Bar * (v77 * v39)));
+                    pBar[(1 + k) % 4] += global::System.Math.FusedMultiplyAdd(v69, v75, global::System.Math.FusedMultiplyAdd(v70, v76, global::System.Math.FusedMultiplyAdd(v67, v78, v68 * v77)));
+                    hDot2Bar[1] += v67 * v39;
+                    hDot1Bar[1] += v68 * v39;
+                    hDot0Bar[1] += v70 * v39;
+                    hBar[1] += v69 * v39;
 
                     // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    double v73 = h[0];
-                    double v74 = hDot0[0];
-                    double v75 = hDot1[0];
-                    double v76 = hDot2[0];
+                    double v79 = h[0];
+                    double v80 = hDot0[0];
+                    double v81 = hDot1[0];
+                    double v82 = hDot2[0];
 
                     // adjoint of: acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    yBar[(k + 1) % y.Length] += global::System.Math.FusedMultiplyAdd(accDot0Bar, v74 * v29, global::System.Math.FusedMultiplyAdd(accDot2Bar, v76 * v29, accDot1Bar * (v75 * v29)));
-                    pBar[k % 4] += global::System.Math.FusedMultiplyAdd(v63, v73, global::System.Math.FusedMultiplyAdd(v64, v74, global::System.Math.FusedMultiplyAdd(v61, v76, v62 * v75)));
-                    hDot2Bar[0] += v61 * v29;
-                    hDot1Bar[0] += v62 * v29;
-                    hDot0Bar[0] += v64 * v29;
-                    hBar[0] += v63 * v29;
+                    yBar[(k + 1) % y.Length] += global::System.Math.FusedMultiplyAdd(accDot0Bar, v80 * v29, global::System.Math.FusedMultiplyAdd(accDot2Bar, v82 * v29, accDot1Bar * (v81 * v29)));
+                    pBar[k % 4] += global::System.Math.FusedMultiplyAdd(v69, v79, global::System.Math.FusedMultiplyAdd(v70, v80, global::System.Math.FusedMultiplyAdd(v67, v82, v68 * v81)));
+                    hDot2Bar[0] += v67 * v29;
+                    hDot1Bar[0] += v68 * v29;
+                    hDot0Bar[0] += v70 * v29;
+                    hBar[0] += v69 * v29;
 
                     // adjoint of: double acc = -energy * y[k] + 0.1 * t * p[16];
                     s18 += -(accDot2Bar * v24);
@@ -529,14 +578,14 @@ namespace SecondOrder.Loops
                 }
 
                 // adjoint of: for (int i = 0; i < n; i++)
-                double v77 = s20 + s20;
-                double v78 = s19 + s19;
-                double v79 = s17 + s17;
+                double v83 = s20 + s20;
+                double v84 = s19 + s19;
+                double v85 = s17 + s17;
                 for (int i = y.Length - 1; i >= 0; i--)
                 {
                     // adjoint of: energy += y[i] * y[i];
-                    double v80 = s18 * y[i];
-                    yBar[i] += global::System.Math.FusedMultiplyAdd(v79, ((double)(i) <= 0.0 ? 1.0 : 0.0) * (0.0 <= (double)(i) ? 1.0 : 0.0), global::System.Math.FusedMultiplyAdd(v77, ((double)(i) <= 2.0 ? 1.0 : 0.0) * (2.0 <= (double)(i) ? 1.0 : 0.0), v78 * (((double)(i) <= 1.0 ? 1.0 : 0.0) * (1.0 <= (double)(i) ? 1.0 : 0.0)))) + v80 + v80;
+                    double v86 = s18 * y[i];
+                    yBar[i] += global::System.Math.FusedMultiplyAdd(v85, ((double)(i) <= 0.0 ? 1.0 : 0.0) * (0.0 <= (double)(i) ? 1.0 : 0.0), global::System.Math.FusedMultiplyAdd(v83, ((double)(i) <= 2.0 ? 1.0 : 0.0) * (2.0 <= (double)(i) ? 1.0 : 0.0), v84 * (((double)(i) <= 1.0 ? 1.0 : 0.0) * (1.0 <= (double)(i) ? 1.0 : 0.0)))) + v86 + v86;
                 }
 
                 // for (int j = 0; j < n; j++)
@@ -546,37 +595,37 @@ namespace SecondOrder.Loops
                 for (int j = 0; j < y.Length; j++)
                 {
                     // s += p[i * n + j] * y[j];
-                    double v81 = p[3 * y.Length + j];
-                    sDot0_5 += ((double)(j) <= 0.0 ? 1.0 : 0.0) * (0.0 <= (double)(j) ? 1.0 : 0.0) * v81;
-                    sDot1_5 += ((double)(j) <= 1.0 ? 1.0 : 0.0) * (1.0 <= (double)(j) ? 1.0 : 0.0) * v81;
-                    sDot2_5 += ((double)(j) <= 2.0 ? 1.0 : 0.0) * (2.0 <= (double)(j) ? 1.0 : 0.0) * v81;
+                    double v87 = p[3 * y.Length + j];
+                    sDot0_5 += ((double)(j) <= 0.0 ? 1.0 : 0.0) * (0.0 <= (double)(j) ? 1.0 : 0.0) * v87;
+                    sDot1_5 += ((double)(j) <= 1.0 ? 1.0 : 0.0) * (1.0 <= (double)(j) ? 1.0 : 0.0) * v87;
+                    sDot2_5 += ((double)(j) <= 2.0 ? 1.0 : 0.0) * (2.0 <= (double)(j) ? 1.0 : 0.0) * v87;
                 }
 
                 // h[i] = Math.Tanh(s);
-                double v82 = h[3];
-                double v83 = 1.0 - v82 * v82;
+                double v88 = h[3];
+                double v89 = 1.0 - v88 * v88;
 
                 // adjoint of: h[i] = Math.Tanh(s);
-                double v84 = hDot2Bar[3];
+                double v90 = hDot2Bar[3];
                 hDot2Bar[3] = 0.0;
-                double v85 = hDot1Bar[3];
+                double v91 = hDot1Bar[3];
                 hDot1Bar[3] = 0.0;
-                double v86 = hDot0Bar[3];
+                double v92 = hDot0Bar[3];
                 hDot0Bar[3] = 0.0;
-                double v87 = hBar[3];
+                double v93 = hBar[3];
                 hBar[3] = 0.0;
-                double v88 = v84 * v83;
-                double v89 = v85 * v83;
-                double v90 = v86 * v83;
-                double v91 = global::System.Math.FusedMultiplyAdd(v86, sDot0_5, global::System.Math.FusedMultiplyAdd(v84, sDot2_5, v85 * sDot1_5)) * v82;
-                double sBar = (v87 - v91 - v91) * v83;
+                double v94 = v90 * v89;
+                double v95 = v91 * v89;
+                double v96 = v92 * v89;
+                double v97 = global::System.Math.FusedMultiplyAdd(v92, sDot0_5, global::System.Math.FusedMultiplyAdd(v90, sDot2_5, v91 * sDot1_5)) * v88;
+                double sBar = (v93 - v97 - v97) * v89;
 
                 // adjoint of: for (int j = 0; j < n; j++)
                 for (int j = y.Length - 1; j >= 0; j--)
                 {
                     // adjoint of: s += p[i * n + j] * y[j];
                     yBar[j] += sBar * p[3 * y.Length + j];
-                    pBar[3 * y.Length + j] += global::System.Math.FusedMultiplyAdd(sBar, y[j], global::System.Math.FusedMultiplyAdd(v90, ((double)(j) <= 0.0 ? 1.0 : 0.0) * (0.0 <= (double)(j) ? 1.0 : 0.0), global::System.Math.FusedMultiplyAdd(v88, ((double)(j) <= 2.0 ? 1.0 : 0.0) * (2.0 <= (double)(j) ? 1.0 : 0.0), v89 * (((double)(j) <= 1.0 ? 1.0 : 0.0) * (1.0 <= (double)(j) ? 1.0 : 0.0)))));
+                    pBar[3 * y.Length + j] += global::System.Math.FusedMultiplyAdd(sBar, y[j], global::System.Math.FusedMultiplyAdd(v96, ((double)(j) <= 0.0 ? 1.0 : 0.0) * (0.0 <= (double)(j) ? 1.0 : 0.0), global::System.Math.FusedMultiplyAdd(v94, ((double)(j) <= 2.0 ? 1.0 : 0.0) * (2.0 <= (double)(j) ? 1.0 : 0.0), v95 * (((double)(j) <= 1.0 ? 1.0 : 0.0) * (1.0 <= (double)(j) ? 1.0 : 0.0)))));
                 }
 
                 // adjoint of: double s = p[12 + i];
@@ -589,37 +638,37 @@ namespace SecondOrder.Loops
                 for (int j = 0; j < y.Length; j++)
                 {
                     // s += p[i * n + j] * y[j];
-                    double v92 = p[2 * y.Length + j];
-                    sDot0_6 += ((double)(j) <= 0.0 ? 1.0 : 0.0) * (0.0 <= (double)(j) ? 1.0 : 0.0) * v92;
-                    sDot1_6 += ((double)(j) <= 1.0 ? 1.0 : 0.0) * (1.0 <= (double)(j) ? 1.0 : 0.0) * v92;
-                    sDot2_6 += ((double)(j) <= 2.0 ? 1.0 : 0.0) * (2.0 <= (double)(j) ? 1.0 : 0.0) * v92;
+                    double v98 = p[2 * y.Length + j];
+                    sDot0_6 += ((double)(j) <= 0.0 ? 1.0 : 0.0) * (0.0 <= (double)(j) ? 1.0 : 0.0) * v98;
+                    sDot1_6 += ((double)(j) <= 1.0 ? 1.0 : 0.0) * (1.0 <= (double)(j) ? 1.0 : 0.0) * v98;
+                    sDot2_6 += ((double)(j) <= 2.0 ? 1.0 : 0.0) * (2.0 <= (double)(j) ? 1.0 : 0.0) * v98;
                 }
 
                 // h[i] = Math.Tanh(s);
-                double v93 = h[2];
-                double v94 = 1.0 - v93 * v93;
+                double v99 = h[2];
+                double v100 = 1.0 - v99 * v99;
 
                 // adjoint of: h[i] = Math.Tanh(s);
-                double v95 = hDot2Bar[2];
+                double v101 = hDot2Bar[2];
                 hDot2Bar[2] = 0.0;
-                double v96 = hDot1Bar[2];
+                double v102 = hDot1Bar[2];
                 hDot1Bar[2] = 0.0;
-                double v97 = hDot0Bar[2];
+                double v103 = hDot0Bar[2];
                 hDot0Bar[2] = 0.0;
-                double v98 = hBar[2];
+                double v104 = hBar[2];
                 hBar[2] = 0.0;
-                double v99 = v95 * v94;
-                double v100 = v96 * v94;
-                double v101 = v97 * v94;
-                double v102 = global::System.Math.FusedMultiplyAdd(v97, sDot0_6, global::System.Math.FusedMultiplyAdd(v95, sDot2_6, v96 * sDot1_6)) * v93;
-                double sBar_2 = (v98 - v102 - v102) * v94;
+                double v105 = v101 * v100;
+                double v106 = v102 * v100;
+                double v107 = v103 * v100;
+                double v108 = global::System.Math.FusedMultiplyAdd(v103, sDot0_6, global::System.Math.FusedMultiplyAdd(v101, sDot2_6, v102 * sDot1_6)) * v99;
+                double sBar_2 = (v104 - v108 - v108) * v100;
 
                 // adjoint of: for (int j = 0; j < n; j++)
                 for (int j = y.Length - 1; j >= 0; j--)
                 {
                     // adjoint of: s += p[i * n + j] * y[j];
                     yBar[j] += sBar_2 * p[2 * y.Length + j];
-                    pBar[2 * y.Length + j] += global::System.Math.FusedMultiplyAdd(sBar_2, y[j], global::System.Math.FusedMultiplyAdd(v101, ((double)(j) <= 0.0 ? 1.0 : 0.0) * (0.0 <= (double)(j) ? 1.0 : 0.0), global::System.Math.FusedMultiplyAdd(v99, ((double)(j) <= 2.0 ? 1.0 : 0.0) * (2.0 <= (double)(j) ? 1.0 : 0.0), v100 * (((double)(j) <= 1.0 ? 1.0 : 0.0) * (1.0 <= (double)(j) ? 1.0 : 0.0)))));
+                    pBar[2 * y.Length + j] += global::System.Math.FusedMultiplyAdd(sBar_2, y[j], global::System.Math.FusedMultiplyAdd(v107, ((double)(j) <= 0.0 ? 1.0 : 0.0) * (0.0 <= (double)(j) ? 1.0 : 0.0), global::System.Math.FusedMultiplyAdd(v105, ((double)(j) <= 2.0 ? 1.0 : 0.0) * (2.0 <= (double)(j) ? 1.0 : 0.0), v106 * (((double)(j) <= 1.0 ? 1.0 : 0.0) * (1.0 <= (double)(j) ? 1.0 : 0.0)))));
                 }
 
                 // adjoint of: double s = p[12 + i];
@@ -632,37 +681,37 @@ namespace SecondOrder.Loops
                 for (int j = 0; j < y.Length; j++)
                 {
                     // s += p[i * n + j] * y[j];
-                    double v103 = p[y.Length + j];
-                    sDot0_7 += ((double)(j) <= 0.0 ? 1.0 : 0.0) * (0.0 <= (double)(j) ? 1.0 : 0.0) * v103;
-                    sDot1_7 += ((double)(j) <= 1.0 ? 1.0 : 0.0) * (1.0 <= (double)(j) ? 1.0 : 0.0) * v103;
-                    sDot2_7 += ((double)(j) <= 2.0 ? 1.0 : 0.0) * (2.0 <= (double)(j) ? 1.0 : 0.0) * v103;
+                    double v109 = p[y.Length + j];
+                    sDot0_7 += ((double)(j) <= 0.0 ? 1.0 : 0.0) * (0.0 <= (double)(j) ? 1.0 : 0.0) * v109;
+                    sDot1_7 += ((double)(j) <= 1.0 ? 1.0 : 0.0) * (1.0 <= (double)(j) ? 1.0 : 0.0) * v109;
+                    sDot2_7 += ((double)(j) <= 2.0 ? 1.0 : 0.0) * (2.0 <= (double)(j) ? 1.0 : 0.0) * v109;
                 }
 
                 // h[i] = Math.Tanh(s);
-                double v104 = h[1];
-                double v105 = 1.0 - v104 * v104;
+                double v110 = h[1];
+                double v111 = 1.0 - v110 * v110;
 
                 // adjoint of: h[i] = Math.Tanh(s);
-                double v106 = hDot2Bar[1];
+                double v112 = hDot2Bar[1];
                 hDot2Bar[1] = 0.0;
-                double v107 = hDot1Bar[1];
+                double v113 = hDot1Bar[1];
                 hDot1Bar[1] = 0.0;
-                double v108 = hDot0Bar[1];
+                double v114 = hDot0Bar[1];
                 hDot0Bar[1] = 0.0;
-                double v109 = hBar[1];
+                double v115 = hBar[1];
                 hBar[1] = 0.0;
-                double v110 = v106 * v105;
-                double v111 = v107 * v105;
-                double v112 = v108 * v105;
-                double v113 = global::System.Math.FusedMultiplyAdd(v108, sDot0_7, global::System.Math.FusedMultiplyAdd(v106, sDot2_7, v107 * sDot1_7)) * v104;
-                double sBar_3 = (v109 - v113 - v113) * v105;
+                double v116 = v112 * v111;
+                double v117 = v113 * v111;
+                double v118 = v114 * v111;
+                double v119 = global::System.Math.FusedMultiplyAdd(v114, sDot0_7, global::System.Math.FusedMultiplyAdd(v112, sDot2_7, v113 * sDot1_7)) * v110;
+                double sBar_3 = (v115 - v119 - v119) * v111;
 
                 // adjoint of: for (int j = 0; j < n; j++)
                 for (int j = y.Length - 1; j >= 0; j--)
                 {
                     // adjoint of: s += p[i * n + j] * y[j];
                     yBar[j] += sBar_3 * p[y.Length + j];
-                    pBar[y.Length + j] += global::System.Math.FusedMultiplyAdd(sBar_3, y[j], global::System.Math.FusedMultiplyAdd(v112, ((double)(j) <= 0.0 ? 1.0 : 0.0) * (0.0 <= (double)(j) ? 1.0 : 0.0), global::System.Math.FusedMultiplyAdd(v110, ((double)(j) <= 2.0 ? 1.0 : 0.0) * (2.0 <= (double)(j) ? 1.0 : 0.0), v111 * (((double)(j) <= 1.0 ? 1.0 : 0.0) * (1.0 <= (double)(j) ? 1.0 : 0.0)))));
+                    pBar[y.Length + j] += global::System.Math.FusedMultiplyAdd(sBar_3, y[j], global::System.Math.FusedMultiplyAdd(v118, ((double)(j) <= 0.0 ? 1.0 : 0.0) * (0.0 <= (double)(j) ? 1.0 : 0.0), global::System.Math.FusedMultiplyAdd(v116, ((double)(j) <= 2.0 ? 1.0 : 0.0) * (2.0 <= (double)(j) ? 1.0 : 0.0), v117 * (((double)(j) <= 1.0 ? 1.0 : 0.0) * (1.0 <= (double)(j) ? 1.0 : 0.0)))));
                 }
 
                 // adjoint of: double s = p[12 + i];
@@ -675,37 +724,37 @@ namespace SecondOrder.Loops
                 for (int j = 0; j < y.Length; j++)
                 {
                     // s += p[i * n + j] * y[j];
-                    double v114 = p[j];
-                    sDot0_8 += ((double)(j) <= 0.0 ? 1.0 : 0.0) * (0.0 <= (double)(j) ? 1.0 : 0.0) * v114;
-                    sDot1_8 += ((double)(j) <= 1.0 ? 1.0 : 0.0) * (1.0 <= (double)(j) ? 1.0 : 0.0) * v114;
-                    sDot2_8 += ((double)(j) <= 2.0 ? 1.0 : 0.0) * (2.0 <= (double)(j) ? 1.0 : 0.0) * v114;
+                    double v120 = p[j];
+                    sDot0_8 += ((double)(j) <= 0.0 ? 1.0 : 0.0) * (0.0 <= (double)(j) ? 1.0 : 0.0) * v120;
+                    sDot1_8 += ((double)(j) <= 1.0 ? 1.0 : 0.0) * (1.0 <= (double)(j) ? 1.0 : 0.0) * v120;
+                    sDot2_8 += ((double)(j) <= 2.0 ? 1.0 : 0.0) * (2.0 <= (double)(j) ? 1.0 : 0.0) * v120;
                 }
 
                 // h[i] = Math.Tanh(s);
-                double v115 = h[0];
-                double v116 = 1.0 - v115 * v115;
+                double v121 = h[0];
+                double v122 = 1.0 - v121 * v121;
 
                 // adjoint of: h[i] = Math.Tanh(s);
-                double v117 = hDot2Bar[0];
+                double v123 = hDot2Bar[0];
                 hDot2Bar[0] = 0.0;
-                double v118 = hDot1Bar[0];
+                double v124 = hDot1Bar[0];
                 hDot1Bar[0] = 0.0;
-                double v119 = hDot0Bar[0];
+                double v125 = hDot0Bar[0];
                 hDot0Bar[0] = 0.0;
-                double v120 = hBar[0];
+                double v126 = hBar[0];
                 hBar[0] = 0.0;
-                double v121 = v117 * v116;
-                double v122 = v118 * v116;
-                double v123 = v119 * v116;
-                double v124 = global::System.Math.FusedMultiplyAdd(v119, sDot0_8, global::System.Math.FusedMultiplyAdd(v117, sDot2_8, v118 * sDot1_8)) * v115;
-                double sBar_4 = (v120 - v124 - v124) * v116;
+                double v127 = v123 * v122;
+                double v128 = v124 * v122;
+                double v129 = v125 * v122;
+                double v130 = global::System.Math.FusedMultiplyAdd(v125, sDot0_8, global::System.Math.FusedMultiplyAdd(v123, sDot2_8, v124 * sDot1_8)) * v121;
+                double sBar_4 = (v126 - v130 - v130) * v122;
 
                 // adjoint of: for (int j = 0; j < n; j++)
                 for (int j = y.Length - 1; j >= 0; j--)
                 {
                     // adjoint of: s += p[i * n + j] * y[j];
                     yBar[j] += sBar_4 * p[j];
-                    pBar[j] += global::System.Math.FusedMultiplyAdd(sBar_4, y[j], global::System.Math.FusedMultiplyAdd(v123, ((double)(j) <= 0.0 ? 1.0 : 0.0) * (0.0 <= (double)(j) ? 1.0 : 0.0), global::System.Math.FusedMultiplyAdd(v121, ((double)(j) <= 2.0 ? 1.0 : 0.0) * (2.0 <= (double)(j) ? 1.0 : 0.0), v122 * (((double)(j) <= 1.0 ? 1.0 : 0.0) * (1.0 <= (double)(j) ? 1.0 : 0.0)))));
+                    pBar[j] += global::System.Math.FusedMultiplyAdd(sBar_4, y[j], global::System.Math.FusedMultiplyAdd(v129, ((double)(j) <= 0.0 ? 1.0 : 0.0) * (0.0 <= (double)(j) ? 1.0 : 0.0), global::System.Math.FusedMultiplyAdd(v127, ((double)(j) <= 2.0 ? 1.0 : 0.0) * (2.0 <= (double)(j) ? 1.0 : 0.0), v128 * (((double)(j) <= 1.0 ? 1.0 : 0.0) * (1.0 <= (double)(j) ? 1.0 : 0.0)))));
                 }
 
                 // adjoint of: double s = p[12 + i];
@@ -1262,14 +1311,36 @@ namespace SecondOrder.Loops
 
                     // dydt[k] = acc * p[p.Length - 1];
                     TLane v46 = p[p.Length - 1];
-                    dydtDot0[k] = accDot0_2 * v46;
-                    dydtDot1[k] = accDot1_2 * v46;
-                    dydtDot2[k] = accDot2_2 * v46;
+                    TLane v47 = accDot0_2 * v46;
+                    TLane v48 = accDot1_2 * v46;
+                    TLane v49 = accDot2_2 * v46;
+                    bool v50 = (k == 0);
+                    if (v50)
+                    {
+                        // dydt[k] = acc * p[p.Length - 1];
+                        dydtDot0[k] = v47;
+                    }
+
+                    // dydt[k] = acc * p[p.Length - 1];
+                    bool v51 = (k == 1);
+                    if (v51)
+                    {
+                        // dydt[k] = acc * p[p.Length - 1];
+                        dydtDot1[k] = v48;
+                    }
+
+                    // dydt[k] = acc * p[p.Length - 1];
+                    bool v52 = (k == 2);
+                    if (v52)
+                    {
+                        // dydt[k] = acc * p[p.Length - 1];
+                        dydtDot2[k] = v49;
+                    }
                 }
-                TLane v47 = dydtDot0[0];
-                TLane v48 = dydtDot1[1];
-                TLane v49 = dydtDot2[2];
-                return v47 + v48 + v49;
+                TLane v53 = dydtDot0[0];
+                TLane v54 = dydtDot1[1];
+                TLane v55 = dydtDot2[2];
+                return v53 + v54 + v55;
             }
 
             /// <inheritdoc/>
@@ -1500,78 +1571,105 @@ namespace SecondOrder.Loops
 
                     // dydt[k] = acc * p[p.Length - 1];
                     TLane v53 = p[p.Length - 1];
+                    bool v54 = (k == 0);
+                    bool v55 = (k == 1);
+                    bool v56 = (k == 2);
 
                     // adjoint of: dydt[k] = acc * p[p.Length - 1];
-                    TLane v54 = dydtDot2Bar[k];
-                    dydtDot2Bar[k] = TLane.Zero;
-                    TLane v55 = dydtDot1Bar[k];
-                    dydtDot1Bar[k] = TLane.Zero;
-                    TLane v56 = dydtDot0Bar[k];
-                    dydtDot0Bar[k] = TLane.Zero;
-                    TLane accDot2Bar = v54 * v53;
-                    TLane accDot1Bar = v55 * v53;
-                    TLane accDot0Bar = v56 * v53;
-                    pBar[p.Length - 1] += TLane.FusedMultiplyAdd(v56, accDot0_2, TLane.FusedMultiplyAdd(v54, accDot2_2, v55 * accDot1_2));
+                    TLane s57 = TLane.Zero;
+                    if (v56)
+                    {
+                        // adjoint of: dydt[k] = acc * p[p.Length - 1];
+                        TLane v58 = dydtDot2Bar[k];
+                        dydtDot2Bar[k] = TLane.Zero;
+                        s57 += v58;
+                    }
+
+                    // adjoint of: dydt[k] = acc * p[p.Length - 1];
+                    TLane s59 = TLane.Zero;
+                    if (v55)
+                    {
+                        // adjoint of: dydt[k] = acc * p[p.Length - 1];
+                        TLane v60 = dydtDot1Bar[k];
+                        dydtDot1Bar[k] = TLane.Zero;
+                        s59 += v60;
+                    }
+
+                    // adjoint of: dydt[k] = acc * p[p.Length - 1];
+                    TLane s61 = TLane.Zero;
+                    if (v54)
+                    {
+                        // adjoint of: dydt[k] = acc * p[p.Length - 1];
+                        TLane v62 = dydtDot0Bar[k];
+                        dydtDot0Bar[k] = TLane.Zero;
+                        s61 += v62;
+                    }
+
+                    // adjoint of: dydt[k] = acc * p[p.Length - 1];
+                    TLane accDot2Bar = s57 * v53;
+                    TLane accDot1Bar = s59 * v53;
+                    TLane accDot0Bar = s61 * v53;
+                    pBar[p.Length - 1] += TLane.FusedMultiplyAdd(s61, accDot0_2, TLane.FusedMultiplyAdd(s57, accDot2_2, s59 * accDot1_2));
 
                     // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    TLane v57 = h[3];
-                    TLane v58 = hDot0[3];
-                    TLane v59 = hDot1[3];
-                    TLane v60 = hDot2[3];
+                    TLane v63 = h[3];
+                    TLane v64 = hDot0[3];
+                    TLane v65 = hDot1[3];
+                    TLane v66 = hDot2[3];
 
                     // adjoint of: acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    TLane v61 = accDot2Bar * v31;
-                    TLane v62 = accDot1Bar * v31;
-                    TLane v63 = TLane.FusedMultiplyAdd(accDot0Bar, v32, TLane.FusedMultiplyAdd(accDot2Bar, v34, accDot1Bar * v33));
-                    TLane v64 = accDot0Bar * v31;
-                    yBar[(k + 1) % y.Length] += TLane.FusedMultiplyAdd(accDot0Bar, v58 * v51, TLane.FusedMultiplyAdd(accDot2Bar, v60 * v51, accDot1Bar * (v59 * v51)));
-                    pBar[(3 + k) % 4] += TLane.FusedMultiplyAdd(v63, v57, TLane.FusedMultiplyAdd(v64, v58, TLane.FusedMultiplyAdd(v61, v60, v62 * v59)));
-                    hDot2Bar[3] += v61 * v51;
-                    hDot1Bar[3] += v62 * v51;
-                    hDot0Bar[3] += v64 * v51;
-                    hBar[3] += v63 * v51;
+                    TLane v67 = accDot2Bar * v31;
+                    TLane v68 = accDot1Bar * v31;
+                    TLane v69 = TLane.FusedMultiplyAdd(accDot0Bar, v32, TLane.FusedMultiplyAdd(accDot2Bar, v34, accDot1Bar * v33));
+                    TLane v70 = accDot0Bar * v31;
+                    yBar[(k + 1) % y.Length] += TLane.FusedMultiplyAdd(accDot0Bar, v64 * v51, TLane.FusedMultiplyAdd(accDot2Bar, v66 * v51, accDot1Bar * (v65 * v51)));
+                    pBar[(3 + k) % 4] += TLane.FusedMultiplyAdd(v69, v63, TLane.FusedMultiplyAdd(v70, v64, TLane.FusedMultiplyAdd(v67, v66, v68 * v65)));
+                    hDot2Bar[3] += v67 * v51;
+                    hDot1Bar[3] += v68 * v51;
+                    hDot0Bar[3] += v70 * v51;
+                    hBar[3] += v69 * v51;
 
                     // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    TLane v65 = h[2];
-                    TLane v66 = hDot0[2];
-                    TLane v67 = hDot1[2];
-                    TLane v68 = hDot2[2];
+                    TLane v71 = h[2];
+                    TLane v72 = hDot0[2];
+                    TLane v73 = hDot1[2];
+                    TLane v74 = hDot2[2];
 
                     // adjoint of: acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    yBar[(k + 1) % y.Length] += TLane.FusedMultiplyAdd(accDot0Bar, v66 * v45, TLane.FusedMultiplyAdd(accDot2Bar, v68 * v45, accDot1Bar * (v67 * v45)));
-                    pBar[(2 + k) % 4] += TLane.FusedMultiplyAdd(v63, v65, TLane.FusedMultiplyAdd(v64, v66, TLane.FusedMultiplyAdd(v61, v68, v62 * v67)));
-                    hDot2Bar[2] += v61 * v45;
-                    hDot1Bar[2] += v62 * v45;
-                    hDot0Bar[2] += v64 * v45;
-                    hBar[2] += v63 * v45;
+                    yBar[(k + 1) % y.Length] += TLane.FusedMultiplyAdd(accDot0Bar, v72 * v45, TLane.FusedMultiplyAdd(accDot2Bar, v74 * v45, accDot1Bar * (v73 * v45)));
+                    pBar[(2 + k) % 4] += TLane.FusedMultiplyAdd(v69, v71, TLane.FusedMultiplyAdd(v70, v72, TLane.FusedMultiplyAdd(v67, v74, v68 * v73)));
+                    hDot2Bar[2] += v67 * v45;
+                    hDot1Bar[2] += v68 * v45;
+                    hDot0Bar[2] += v70 * v45;
+                    hBar[2] += v69 * v45;
 
                     // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    TLane v69 = h[1];
-                    TLane v70 = hDot0[1];
-                    TLane v71 = hDot1[1];
-                    TLane v72 = hDot2[1];
+                    TLane v75 = h[1];
+                    TLane v76 = hDot0[1];
+                    TLane v77 = hDot1[1];
+                    TLane v78 = hDot2[1];
 
                     // adjoint of: acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    yBar[(k + 1) % y.Length] += TLane.FusedMultiplyAdd(accDot0Bar, v70 * v39, TLane.FusedMultiplyAdd(accDot2Bar, v72 * v39, accDot1Bar * (v71 * v39)));
-                    pBar[(1 + k) % 4] += TLane.FusedMultiplyAdd(v63, v69, TLane.FusedMultiplyAdd(v64, v70, TLane.FusedMultiplyAdd(v61, v72, v62 * v71)));
-                    hDot2Bar[1] += v61 * v39;
-                    hDot1Bar[1] += v62 * v39;
-                    hDot0Bar[1] += v64 * v39;
-                    hBar[1] += v63 * v39;
+                    yBar[(k + 1) % y.Length] += TLane.FusedMultiplyAdd(accDot0Bar, v76 * v39, TLane.FusedMultiplyAdd(accDot2Bar, v78 * v39, accDot1Bar * (v77 * v39)));
+                    pBar[(1 + k) % 4] += TLane.FusedMultiplyAdd(v69, v75, TLane.FusedMultiplyAdd(v70, v76, TLane.FusedMultiplyAdd(v67, v78, v68 * v77)));
+                    hDot2Bar[1] += v67 * v39;
+                    hDot1Bar[1] += v68 * v39;
+                    hDot0Bar[1] += v70 * v39;
+                    hBar[1] += v69 * v39;
 
                     // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    TLane v73 = h[0];
-                    TLane v74 = hDot0[0];
-                    TLane v75 = hDot1[0];
-                    TLane v76 = hDot2[0];
+                    TLane v79 = h[0];
+                    TLane v80 = hDot0[0];
+                    TLane v81 = hDot1[0];
+                    TLane v82 = hDot2[0];
 
                     // adjoint of: acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    yBar[(k + 1) % y.Length] += TLane.FusedMultiplyAdd(accDot0Bar, v74 * v29, TLane.FusedMultiplyAdd(accDot2Bar, v76 * v29, accDot1Bar * (v75 * v29)));
-                    pBar[k % 4] += TLane.FusedMultiplyAdd(v63, v73, TLane.FusedMultiplyAdd(v64, v74, TLane.FusedMultiplyAdd(v61, v76, v62 * v75)));
-                    hDot2Bar[0] += v61 * v29;
-                    hDot1Bar[0] += v62 * v29;
-                    hDot0Bar[0] += v64 * v29;
-                    hBar[0] += v63 * v29;
+                    yBar[(k + 1) % y.Length] += TLane.FusedMultiplyAdd(accDot0Bar, v80 * v29, TLane.FusedMultiplyAdd(accDot2Bar, v82 * v29, accDot1Bar * (v81 * v29)));
+                    pBar[k % 4] += TLane.FusedMultiplyAdd(v69, v79, TLane.FusedMultiplyAdd(v70, v80, TLane.FusedMultiplyAdd(v67, v82, v68 * v81)));
+                    hDot2Bar[0] += v67 * v29;
+                    hDot1Bar[0] += v68 * v29;
+                    hDot0Bar[0] += v70 * v29;
+                    hBar[0] += v69 * v29;
 
                     // adjoint of: double acc = -energy * y[k] + 0.1 * t * p[16];
                     s18 += -(accDot2Bar * v24);
@@ -1584,14 +1682,14 @@ namespace SecondOrder.Loops
                 }
 
                 // adjoint of: for (int i = 0; i < n; i++)
-                TLane v77 = s20 + s20;
-                TLane v78 = s19 + s19;
-                TLane v79 = s17 + s17;
+                TLane v83 = s20 + s20;
+                TLane v84 = s19 + s19;
+                TLane v85 = s17 + s17;
                 for (int i = y.Length - 1; i >= 0; i--)
                 {
                     // adjoint of: energy += y[i] * y[i];
-                    TLane v80 = s18 * y[i];
-                    yBar[i] += TLane.FusedMultiplyAdd(v79, TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(i)), TLane.Zero), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(TLane.Zero, TLane.Create((double)(i))), c1, TLane.Zero), TLane.FusedMultiplyAdd(v77, TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(i)), c2), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c2, TLane.Create((double)(i))), c1, TLane.Zero), v78 * (TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(i)), c1), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c1, TLane.Create((double)(i))), c1, TLane.Zero)))) + v80 + v80;
+                    TLane v86 = s18 * y[i];
+                    yBar[i] += TLane.FusedMultiplyAdd(v85, TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(i)), TLane.Zero), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(TLane.Zero, TLane.Create((double)(i))), c1, TLane.Zero), TLane.FusedMultiplyAdd(v83, TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(i)), c2), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c2, TLane.Create((double)(i))), c1, TLane.Zero), v84 * (TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(i)), c1), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c1, TLane.Create((double)(i))), c1, TLane.Zero)))) + v86 + v86;
                 }
 
                 // for (int j = 0; j < n; j++)
@@ -1601,37 +1699,37 @@ namespace SecondOrder.Loops
                 for (int j = 0; j < y.Length; j++)
                 {
                     // s += p[i * n + j] * y[j];
-                    TLane v81 = p[3 * y.Length + j];
-                    sDot0_5 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), TLane.Zero), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(TLane.Zero, TLane.Create((double)(j))), c1, TLane.Zero) * v81;
-                    sDot1_5 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c1), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c1, TLane.Create((double)(j))), c1, TLane.Zero) * v81;
-                    sDot2_5 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c2), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c2, TLane.Create((double)(j))), c1, TLane.Zero) * v81;
+                    TLane v87 = p[3 * y.Length + j];
+                    sDot0_5 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), TLane.Zero), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(TLane.Zero, TLane.Create((double)(j))), c1, TLane.Zero) * v87;
+                    sDot1_5 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c1), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c1, TLane.Create((double)(j))), c1, TLane.Zero) * v87;
+                    sDot2_5 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c2), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c2, TLane.Create((double)(j))), c1, TLane.Zero) * v87;
                 }
 
                 // h[i] = Math.Tanh(s);
-                TLane v82 = h[3];
-                TLane v83 = c1 - v82 * v82;
+                TLane v88 = h[3];
+                TLane v89 = c1 - v88 * v88;
 
                 // adjoint of: h[i] = Math.Tanh(s);
-                TLane v84 = hDot2Bar[3];
+                TLane v90 = hDot2Bar[3];
                 hDot2Bar[3] = TLane.Zero;
-                TLane v85 = hDot1Bar[3];
+                TLane v91 = hDot1Bar[3];
                 hDot1Bar[3] = TLane.Zero;
-                TLane v86 = hDot0Bar[3];
+                TLane v92 = hDot0Bar[3];
                 hDot0Bar[3] = TLane.Zero;
-                TLane v87 = hBar[3];
+                TLane v93 = hBar[3];
                 hBar[3] = TLane.Zero;
-                TLane v88 = v84 * v83;
-                TLane v89 = v85 * v83;
-                TLane v90 = v86 * v83;
-                TLane v91 = TLane.FusedMultiplyAdd(v86, sDot0_5, TLane.FusedMultiplyAdd(v84, sDot2_5, v85 * sDot1_5)) * v82;
-                TLane sBar = (v87 - v91 - v91) * v83;
+                TLane v94 = v90 * v89;
+                TLane v95 = v91 * v89;
+                TLane v96 = v92 * v89;
+                TLane v97 = TLane.FusedMultiplyAdd(v92, sDot0_5, TLane.FusedMultiplyAdd(v90, sDot2_5, v91 * sDot1_5)) * v88;
+                TLane sBar = (v93 - v97 - v97) * v89;
 
                 // adjoint of: for (int j = 0; j < n; j++)
                 for (int j = y.Length - 1; j >= 0; j--)
                 {
                     // adjoint of: s += p[i * n + j] * y[j];
                     yBar[j] += sBar * p[3 * y.Length + j];
-                    pBar[3 * y.Length + j] += TLane.FusedMultiplyAdd(sBar, y[j], TLane.FusedMultiplyAdd(v90, TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), TLane.Zero), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(TLane.Zero, TLane.Create((double)(j))), c1, TLane.Zero), TLane.FusedMultiplyAdd(v88, TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c2), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c2, TLane.Create((double)(j))), c1, TLane.Zero), v89 * (TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c1), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c1, TLane.Create((double)(j))), c1, TLane.Zero)))));
+                    pBar[3 * y.Length + j] += TLane.FusedMultiplyAdd(sBar, y[j], TLane.FusedMultiplyAdd(v96, TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), TLane.Zero), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(TLane.Zero, TLane.Create((double)(j))), c1, TLane.Zero), TLane.FusedMultiplyAdd(v94, TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c2), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c2, TLane.Create((double)(j))), c1, TLane.Zero), v95 * (TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c1), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c1, TLane.Create((double)(j))), c1, TLane.Zero)))));
                 }
 
                 // adjoint of: double s = p[12 + i];
@@ -1644,37 +1742,37 @@ namespace SecondOrder.Loops
                 for (int j = 0; j < y.Length; j++)
                 {
                     // s += p[i * n + j] * y[j];
-                    TLane v92 = p[2 * y.Length + j];
-                    sDot0_6 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), TLane.Zero), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(TLane.Zero, TLane.Create((double)(j))), c1, TLane.Zero) * v92;
-                    sDot1_6 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c1), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c1, TLane.Create((double)(j))), c1, TLane.Zero) * v92;
-                    sDot2_6 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c2), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c2, TLane.Create((double)(j))), c1, TLane.Zero) * v92;
+                    TLane v98 = p[2 * y.Length + j];
+                    sDot0_6 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), TLane.Zero), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(TLane.Zero, TLane.Create((double)(j))), c1, TLane.Zero) * v98;
+                    sDot1_6 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c1), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c1, TLane.Create((double)(j))), c1, TLane.Zero) * v98;
+                    sDot2_6 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c2), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c2, TLane.Create((double)(j))), c1, TLane.Zero) * v98;
                 }
 
                 // h[i] = Math.Tanh(s);
-                TLane v93 = h[2];
-                TLane v94 = c1 - v93 * v93;
+                TLane v99 = h[2];
+                TLane v100 = c1 - v99 * v99;
 
                 // adjoint of: h[i] = Math.Tanh(s);
-                TLane v95 = hDot2Bar[2];
+                TLane v101 = hDot2Bar[2];
                 hDot2Bar[2] = TLane.Zero;
-                TLane v96 = hDot1Bar[2];
+                TLane v102 = hDot1Bar[2];
                 hDot1Bar[2] = TLane.Zero;
-                TLane v97 = hDot0Bar[2];
+                TLane v103 = hDot0Bar[2];
                 hDot0Bar[2] = TLane.Zero;
-                TLane v98 = hBar[2];
+                TLane v104 = hBar[2];
                 hBar[2] = TLane.Zero;
-                TLane v99 = v95 * v94;
-                TLane v100 = v96 * v94;
-                TLane v101 = v97 * v94;
-                TLane v102 = TLane.FusedMultiplyAdd(v97, sDot0_6, TLane.FusedMultiplyAdd(v95, sDot2_6, v96 * sDot1_6)) * v93;
-                TLane sBar_2 = (v98 - v102 - v102) * v94;
+                TLane v105 = v101 * v100;
+                TLane v106 = v102 * v100;
+                TLane v107 = v103 * v100;
+                TLane v108 = TLane.FusedMultiplyAdd(v103, sDot0_6, TLane.FusedMultiplyAdd(v101, sDot2_6, v102 * sDot1_6)) * v99;
+                TLane sBar_2 = (v104 - v108 - v108) * v100;
 
                 // adjoint of: for (int j = 0; j < n; j++)
                 for (int j = y.Length - 1; j >= 0; j--)
                 {
                     // adjoint of: s += p[i * n + j] * y[j];
                     yBar[j] += sBar_2 * p[2 * y.Length + j];
-                    pBar[2 * y.Length + j] += TLane.FusedMultiplyAdd(sBar_2, y[j], TLane.FusedMultiplyAdd(v101, TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), TLane.Zero), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(TLane.Zero, TLane.Create((double)(j))), c1, TLane.Zero), TLane.FusedMultiplyAdd(v99, TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c2), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c2, TLane.Create((double)(j))), c1, TLane.Zero), v100 * (TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c1), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c1, TLane.Create((double)(j))), c1, TLane.Zero)))));
+                    pBar[2 * y.Length + j] += TLane.FusedMultiplyAdd(sBar_2, y[j], TLane.FusedMultiplyAdd(v107, TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), TLane.Zero), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(TLane.Zero, TLane.Create((double)(j))), c1, TLane.Zero), TLane.FusedMultiplyAdd(v105, TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c2), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c2, TLane.Create((double)(j))), c1, TLane.Zero), v106 * (TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c1), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c1, TLane.Create((double)(j))), c1, TLane.Zero)))));
                 }
 
                 // adjoint of: double s = p[12 + i];
@@ -1687,37 +1785,37 @@ namespace SecondOrder.Loops
                 for (int j = 0; j < y.Length; j++)
                 {
                     // s += p[i * n + j] * y[j];
-                    TLane v103 = p[y.Length + j];
-                    sDot0_7 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), TLane.Zero), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(TLane.Zero, TLane.Create((double)(j))), c1, TLane.Zero) * v103;
-                    sDot1_7 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c1), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c1, TLane.Create((double)(j))), c1, TLane.Zero) * v103;
-                    sDot2_7 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c2), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c2, TLane.Create((double)(j))), c1, TLane.Zero) * v103;
+                    TLane v109 = p[y.Length + j];
+                    sDot0_7 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), TLane.Zero), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(TLane.Zero, TLane.Create((double)(j))), c1, TLane.Zero) * v109;
+                    sDot1_7 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c1), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c1, TLane.Create((double)(j))), c1, TLane.Zero) * v109;
+                    sDot2_7 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c2), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c2, TLane.Create((double)(j))), c1, TLane.Zero) * v109;
                 }
 
                 // h[i] = Math.Tanh(s);
-                TLane v104 = h[1];
-                TLane v105 = c1 - v104 * v104;
+                TLane v110 = h[1];
+                TLane v111 = c1 - v110 * v110;
 
                 // adjoint of: h[i] = Math.Tanh(s);
-                TLane v106 = hDot2Bar[1];
+                TLane v112 = hDot2Bar[1];
                 hDot2Bar[1] = TLane.Zero;
-                TLane v107 = hDot1Bar[1];
+                TLane v113 = hDot1Bar[1];
                 hDot1Bar[1] = TLane.Zero;
-                TLane v108 = hDot0Bar[1];
+                TLane v114 = hDot0Bar[1];
                 hDot0Bar[1] = TLane.Zero;
-                TLane v109 = hBar[1];
+                TLane v115 = hBar[1];
                 hBar[1] = TLane.Zero;
-                TLane v110 = v106 * v105;
-                TLane v111 = v107 * v105;
-                TLane v112 = v108 * v105;
-                TLane v113 = TLane.FusedMultiplyAdd(v108, sDot0_7, TLane.FusedMultiplyAdd(v106, sDot2_7, v107 * sDot1_7)) * v104;
-                TLane sBar_3 = (v109 - v113 - v113) * v105;
+                TLane v116 = v112 * v111;
+                TLane v117 = v113 * v111;
+                TLane v118 = v114 * v111;
+                TLane v119 = TLane.FusedMultiplyAdd(v114, sDot0_7, TLane.FusedMultiplyAdd(v112, sDot2_7, v113 * sDot1_7)) * v110;
+                TLane sBar_3 = (v115 - v119 - v119) * v111;
 
                 // adjoint of: for (int j = 0; j < n; j++)
                 for (int j = y.Length - 1; j >= 0; j--)
                 {
                     // adjoint of: s += p[i * n + j] * y[j];
                     yBar[j] += sBar_3 * p[y.Length + j];
-                    pBar[y.Length + j] += TLane.FusedMultiplyAdd(sBar_3, y[j], TLane.FusedMultiplyAdd(v112, TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), TLane.Zero), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(TLane.Zero, TLane.Create((double)(j))), c1, TLane.Zero), TLane.FusedMultiplyAdd(v110, TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c2), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c2, TLane.Create((double)(j))), c1, TLane.Zero), v111 * (TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c1), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c1, TLane.Create((double)(j))), c1, TLane.Zero)))));
+                    pBar[y.Length + j] += TLane.FusedMultiplyAdd(sBar_3, y[j], TLane.FusedMultiplyAdd(v118, TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), TLane.Zero), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(TLane.Zero, TLane.Create((double)(j))), c1, TLane.Zero), TLane.FusedMultiplyAdd(v116, TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c2), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c2, TLane.Create((double)(j))), c1, TLane.Zero), v117 * (TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c1), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c1, TLane.Create((double)(j))), c1, TLane.Zero)))));
                 }
 
                 // adjoint of: double s = p[12 + i];
@@ -1730,37 +1828,37 @@ namespace SecondOrder.Loops
                 for (int j = 0; j < y.Length; j++)
                 {
                     // s += p[i * n + j] * y[j];
-                    TLane v114 = p[j];
-                    sDot0_8 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), TLane.Zero), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(TLane.Zero, TLane.Create((double)(j))), c1, TLane.Zero) * v114;
-                    sDot1_8 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c1), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c1, TLane.Create((double)(j))), c1, TLane.Zero) * v114;
-                    sDot2_8 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c2), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c2, TLane.Create((double)(j))), c1, TLane.Zero) * v114;
+                    TLane v120 = p[j];
+                    sDot0_8 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), TLane.Zero), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(TLane.Zero, TLane.Create((double)(j))), c1, TLane.Zero) * v120;
+                    sDot1_8 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c1), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c1, TLane.Create((double)(j))), c1, TLane.Zero) * v120;
+                    sDot2_8 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c2), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c2, TLane.Create((double)(j))), c1, TLane.Zero) * v120;
                 }
 
                 // h[i] = Math.Tanh(s);
-                TLane v115 = h[0];
-                TLane v116 = c1 - v115 * v115;
+                TLane v121 = h[0];
+                TLane v122 = c1 - v121 * v121;
 
                 // adjoint of: h[i] = Math.Tanh(s);
-                TLane v117 = hDot2Bar[0];
+                TLane v123 = hDot2Bar[0];
                 hDot2Bar[0] = TLane.Zero;
-                TLane v118 = hDot1Bar[0];
+                TLane v124 = hDot1Bar[0];
                 hDot1Bar[0] = TLane.Zero;
-                TLane v119 = hDot0Bar[0];
+                TLane v125 = hDot0Bar[0];
                 hDot0Bar[0] = TLane.Zero;
-                TLane v120 = hBar[0];
+                TLane v126 = hBar[0];
                 hBar[0] = TLane.Zero;
-                TLane v121 = v117 * v116;
-                TLane v122 = v118 * v116;
-                TLane v123 = v119 * v116;
-                TLane v124 = TLane.FusedMultiplyAdd(v119, sDot0_8, TLane.FusedMultiplyAdd(v117, sDot2_8, v118 * sDot1_8)) * v115;
-                TLane sBar_4 = (v120 - v124 - v124) * v116;
+                TLane v127 = v123 * v122;
+                TLane v128 = v124 * v122;
+                TLane v129 = v125 * v122;
+                TLane v130 = TLane.FusedMultiplyAdd(v125, sDot0_8, TLane.FusedMultiplyAdd(v123, sDot2_8, v124 * sDot1_8)) * v121;
+                TLane sBar_4 = (v126 - v130 - v130) * v122;
 
                 // adjoint of: for (int j = 0; j < n; j++)
                 for (int j = y.Length - 1; j >= 0; j--)
                 {
                     // adjoint of: s += p[i * n + j] * y[j];
                     yBar[j] += sBar_4 * p[j];
-                    pBar[j] += TLane.FusedMultiplyAdd(sBar_4, y[j], TLane.FusedMultiplyAdd(v123, TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), TLane.Zero), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(TLane.Zero, TLane.Create((double)(j))), c1, TLane.Zero), TLane.FusedMultiplyAdd(v121, TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c2), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c2, TLane.Create((double)(j))), c1, TLane.Zero), v122 * (TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c1), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c1, TLane.Create((double)(j))), c1, TLane.Zero)))));
+                    pBar[j] += TLane.FusedMultiplyAdd(sBar_4, y[j], TLane.FusedMultiplyAdd(v129, TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), TLane.Zero), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(TLane.Zero, TLane.Create((double)(j))), c1, TLane.Zero), TLane.FusedMultiplyAdd(v127, TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c2), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c2, TLane.Create((double)(j))), c1, TLane.Zero), v128 * (TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c1), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c1, TLane.Create((double)(j))), c1, TLane.Zero)))));
                 }
 
                 // adjoint of: double s = p[12 + i];

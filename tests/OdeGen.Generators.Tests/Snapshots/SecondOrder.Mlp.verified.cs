@@ -30,11 +30,6 @@ namespace SecondOrder.Mlp
                 global::System.Span<double> h2Dot1 = stackalloc double[64];
 
                 // for (int i = 0; i < Hidden; i++)
-                double v1 = (0.0 <= 0.0 ? 1.0 : 0.0);
-                double v2 = v1 * v1;
-                double v3 = (0.0 <= 1.0 ? 1.0 : 0.0) * (1.0 <= 0.0 ? 1.0 : 0.0);
-                double v4 = (1.0 <= 1.0 ? 1.0 : 0.0);
-                double v5 = v4 * v4;
                 for (int i = 0; i < 64; i++)
                 {
                     // double s = p[B1 + i];
@@ -46,21 +41,19 @@ namespace SecondOrder.Mlp
                     double sDot1 = 0.0;
 
                     // s += p[W1 + i * In + j] * y[j];
-                    double v6 = p[i * 2];
-                    s_2 += v6 * y[0];
-                    sDot0 += v2 * v6;
-                    sDot1 += v3 * v6;
-                    double v7 = p[i * 2 + 1];
-                    s_2 += v7 * y[1];
-                    sDot0 += v3 * v7;
-                    sDot1 += v5 * v7;
+                    double v1 = p[i * 2];
+                    s_2 += v1 * y[0];
+                    sDot0 += v1;
+                    double v2 = p[i * 2 + 1];
+                    s_2 += v2 * y[1];
+                    sDot1 += v2;
 
                     // h1[i] = Math.Tanh(s);
-                    double v8 = global::System.Math.Tanh(s_2);
-                    double v9 = global::System.Math.FusedMultiplyAdd(-v8, v8, 1.0);
-                    h1[i] = v8;
-                    h1Dot0[i] = sDot0 * v9;
-                    h1Dot1[i] = sDot1 * v9;
+                    double v3 = global::System.Math.Tanh(s_2);
+                    double v4 = global::System.Math.FusedMultiplyAdd(-v3, v3, 1.0);
+                    h1[i] = v3;
+                    h1Dot0[i] = sDot0 * v4;
+                    h1Dot1[i] = sDot1 * v4;
                 }
 
                 // for (int i = 0; i < Hidden; i++)
@@ -76,60 +69,50 @@ namespace SecondOrder.Mlp
                     for (int j = 0; j < 64; j++)
                     {
                         // s += p[W2 + i * Hidden + j] * h1[j];
-                        double v10 = p[192 + i * 64 + j];
-                        double v11 = h1[j];
-                        double v12 = h1Dot0[j];
-                        double v13 = h1Dot1[j];
-                        s_4 += v10 * v11;
-                        sDot0_2 += v12 * v10;
-                        sDot1_2 += v13 * v10;
+                        double v5 = p[192 + i * 64 + j];
+                        double v6 = h1[j];
+                        double v7 = h1Dot0[j];
+                        double v8 = h1Dot1[j];
+                        s_4 += v5 * v6;
+                        sDot0_2 += v7 * v5;
+                        sDot1_2 += v8 * v5;
                     }
 
                     // h2[i] = Math.Tanh(s);
-                    double v14 = global::System.Math.Tanh(s_4);
-                    double v15 = global::System.Math.FusedMultiplyAdd(-v14, v14, 1.0);
-                    h2Dot0[i] = sDot0_2 * v15;
-                    h2Dot1[i] = sDot1_2 * v15;
+                    double v9 = global::System.Math.Tanh(s_4);
+                    double v10 = global::System.Math.FusedMultiplyAdd(-v9, v9, 1.0);
+                    h2Dot0[i] = sDot0_2 * v10;
+                    h2Dot1[i] = sDot1_2 * v10;
                 }
 
                 // for (int k = 0; k < In; k++)
                 // double o = p[B3 + k];
                 // for (int i = 0; i < Hidden; i++)
                 double oDot0 = 0.0;
-                double oDot1 = 0.0;
                 for (int i = 0; i < 64; i++)
                 {
                     // o += p[W3 + k * Hidden + i] * h2[i];
-                    double v16 = p[4352 + i];
-                    double v17 = h2Dot0[i];
-                    double v18 = h2Dot1[i];
-                    oDot0 += v17 * v16;
-                    oDot1 += v18 * v16;
+                    double v11 = h2Dot0[i];
+                    oDot0 += v11 * p[4352 + i];
                 }
 
                 // dydt[k] = o;
                 dydtDot0[0] = oDot0;
-                dydtDot1[0] = oDot1;
 
                 // for (int i = 0; i < Hidden; i++)
-                double oDot0_2 = 0.0;
-                double oDot1_2 = 0.0;
+                double oDot1 = 0.0;
                 for (int i = 0; i < 64; i++)
                 {
                     // o += p[W3 + k * Hidden + i] * h2[i];
-                    double v19 = p[4416 + i];
-                    double v20 = h2Dot0[i];
-                    double v21 = h2Dot1[i];
-                    oDot0_2 += v20 * v19;
-                    oDot1_2 += v21 * v19;
+                    double v12 = h2Dot1[i];
+                    oDot1 += v12 * p[4416 + i];
                 }
 
                 // dydt[k] = o;
-                dydtDot0[1] = oDot0_2;
-                dydtDot1[1] = oDot1_2;
-                double v22 = dydtDot0[0];
-                double v23 = dydtDot1[1];
-                return v22 + v23;
+                dydtDot1[1] = oDot1;
+                double v13 = dydtDot0[0];
+                double v14 = dydtDot1[1];
+                return v13 + v14;
             }
 
             /// <inheritdoc/>
@@ -147,12 +130,7 @@ namespace SecondOrder.Mlp
 
                 // for (int i = 0; i < Hidden; i++)
                 double y0 = y[0];
-                double v1 = (0.0 <= 0.0 ? 1.0 : 0.0);
-                double v2 = v1 * v1;
-                double v3 = (0.0 <= 1.0 ? 1.0 : 0.0) * (1.0 <= 0.0 ? 1.0 : 0.0);
                 double y1 = y[1];
-                double v4 = (1.0 <= 1.0 ? 1.0 : 0.0);
-                double v5 = v4 * v4;
                 for (int i = 0; i < 64; i++)
                 {
                     // double s = p[B1 + i];
@@ -164,21 +142,21 @@ namespace SecondOrder.Mlp
                     double sDot1 = 0.0;
 
                     // s += p[W1 + i * In + j] * y[j];
-                    double v6 = p[i * 2];
-                    s_3 += v6 * y0;
-                    sDot0 += v2 * v6;
-                    sDot1 += v3 * v6;
-                    double v7 = p[i * 2 + 1];
-                    s_3 += v7 * y1;
-                    sDot0 += v3 * v7;
-                    sDot1 += v5 * v7;
+                    double v1 = p[i * 2];
+                    s_3 += v1 * y0;
+                    sDot0 += v1;
+                    sDot1 += 0.0 * v1;
+                    double v2 = p[i * 2 + 1];
+                    s_3 += v2 * y1;
+                    sDot0 += 0.0 * v2;
+                    sDot1 += v2;
 
                     // h1[i] = Math.Tanh(s);
-                    double v8 = global::System.Math.Tanh(s_3);
-                    double v9 = 1.0 - v8 * v8;
-                    h1[i] = v8;
-                    h1Dot0[i] = sDot0 * v9;
-                    h1Dot1[i] = sDot1 * v9;
+                    double v3 = global::System.Math.Tanh(s_3);
+                    double v4 = 1.0 - v3 * v3;
+                    h1[i] = v3;
+                    h1Dot0[i] = sDot0 * v4;
+                    h1Dot1[i] = sDot1 * v4;
                 }
 
                 // for (int i = 0; i < Hidden; i++)
@@ -194,20 +172,20 @@ namespace SecondOrder.Mlp
                     for (int j = 0; j < 64; j++)
                     {
                         // s += p[W2 + i * Hidden + j] * h1[j];
-                        double v10 = p[192 + i * 64 + j];
-                        double v11 = h1[j];
-                        double v12 = h1Dot0[j];
-                        double v13 = h1Dot1[j];
-                        s_5 += v10 * v11;
-                        sDot0_2 += v12 * v10;
-                        sDot1_2 += v13 * v10;
+                        double v5 = p[192 + i * 64 + j];
+                        double v6 = h1[j];
+                        double v7 = h1Dot0[j];
+                        double v8 = h1Dot1[j];
+                        s_5 += v5 * v6;
+                        sDot0_2 += v7 * v5;
+                        sDot1_2 += v8 * v5;
                     }
 
                     // h2[i] = Math.Tanh(s);
-                    double v14 = global::System.Math.Tanh(s_5);
-                    double v15 = 1.0 - v14 * v14;
-                    h2Dot0[i] = sDot0_2 * v15;
-                    h2Dot1[i] = sDot1_2 * v15;
+                    double v9 = global::System.Math.Tanh(s_5);
+                    double v10 = 1.0 - v9 * v9;
+                    h2Dot0[i] = sDot0_2 * v10;
+                    h2Dot1[i] = sDot1_2 * v10;
                 }
 
                 // adjoint of: elements of dydt that are not written are 0
@@ -227,14 +205,16 @@ namespace SecondOrder.Mlp
                 dydtDot0Bar[0] += s;
 
                 // adjoint of: dydt[k] = o;
-                double v16 = dydtDot1Bar[1];
+                double s11 = 0.0;
+                double v12 = dydtDot1Bar[1];
                 dydtDot1Bar[1] = 0.0;
-                double v17 = dydtDot0Bar[1];
-                dydtDot0Bar[1] = 0.0;
-                double v18 = dydtDot1Bar[0];
-                dydtDot1Bar[0] = 0.0;
-                double v19 = dydtDot0Bar[0];
+                s11 += v12;
+                double s13 = 0.0;
+                double s14 = 0.0;
+                double s15 = 0.0;
+                double v16 = dydtDot0Bar[0];
                 dydtDot0Bar[0] = 0.0;
+                s15 += v16;
 
                 // adjoint of: for (int i = 0; i < Hidden; i++)
                 for (int i = 64 - 1; i >= 0; i--)
@@ -247,24 +227,24 @@ namespace SecondOrder.Mlp
                     // double o = p[B3 + k];
                     // for (int i = 0; i < Hidden; i++)
                     // o += p[W3 + k * Hidden + i] * h2[i];
-                    double v20 = p[4416 + i];
+                    double v17 = p[4416 + i];
+                    double v18 = h2Dot0[i];
+                    double v19 = h2Dot1[i];
+
+                    // adjoint of: o += p[W3 + k * Hidden + i] * h2[i];
+                    h2Dot1Bar_i += s11 * v17;
+                    h2Dot0Bar_i += s13 * v17;
+                    pBar[4416 + i] += global::System.Math.FusedMultiplyAdd(s11, v19, s13 * v18);
+
+                    // o += p[W3 + k * Hidden + i] * h2[i];
+                    double v20 = p[4352 + i];
                     double v21 = h2Dot0[i];
                     double v22 = h2Dot1[i];
 
                     // adjoint of: o += p[W3 + k * Hidden + i] * h2[i];
-                    h2Dot1Bar_i += v16 * v20;
-                    h2Dot0Bar_i += v17 * v20;
-                    pBar[4416 + i] += global::System.Math.FusedMultiplyAdd(v16, v22, v17 * v21);
-
-                    // o += p[W3 + k * Hidden + i] * h2[i];
-                    double v23 = p[4352 + i];
-                    double v24 = h2Dot0[i];
-                    double v25 = h2Dot1[i];
-
-                    // adjoint of: o += p[W3 + k * Hidden + i] * h2[i];
-                    h2Dot1Bar_i += v18 * v23;
-                    h2Dot0Bar_i += v19 * v23;
-                    pBar[4352 + i] += global::System.Math.FusedMultiplyAdd(v18, v25, v19 * v24);
+                    h2Dot1Bar_i += s14 * v20;
+                    h2Dot0Bar_i += s15 * v20;
+                    pBar[4352 + i] += global::System.Math.FusedMultiplyAdd(s14, v22, s15 * v21);
 
                     // double s = p[B2 + i];
                     double s_6 = p[4288 + i];
@@ -276,43 +256,43 @@ namespace SecondOrder.Mlp
                     for (int j = 0; j < 64; j++)
                     {
                         // s += p[W2 + i * Hidden + j] * h1[j];
-                        double v26 = p[192 + i * 64 + j];
-                        double v27 = h1[j];
-                        double v28 = h1Dot0[j];
-                        double v29 = h1Dot1[j];
-                        s_7 += v26 * v27;
-                        sDot0_3 += v28 * v26;
-                        sDot1_3 += v29 * v26;
+                        double v23 = p[192 + i * 64 + j];
+                        double v24 = h1[j];
+                        double v25 = h1Dot0[j];
+                        double v26 = h1Dot1[j];
+                        s_7 += v23 * v24;
+                        sDot0_3 += v25 * v23;
+                        sDot1_3 += v26 * v23;
                     }
 
                     // h2[i] = Math.Tanh(s);
-                    double v30 = global::System.Math.Tanh(s_7);
-                    double v31 = 1.0 - v30 * v30;
+                    double v27 = global::System.Math.Tanh(s_7);
+                    double v28 = 1.0 - v27 * v27;
 
                     // adjoint of: h2[i] = Math.Tanh(s);
-                    double v32 = h2Dot1Bar_i;
+                    double v29 = h2Dot1Bar_i;
                     h2Dot1Bar_i = 0.0;
-                    double v33 = h2Dot0Bar_i;
+                    double v30 = h2Dot0Bar_i;
                     h2Dot0Bar_i = 0.0;
-                    double v34 = v32 * v31;
-                    double v35 = v33 * v31;
-                    double v36 = global::System.Math.FusedMultiplyAdd(v32, sDot1_3, v33 * sDot0_3) * v30;
-                    double sBar = (-v36 - v36) * v31;
+                    double v31 = v29 * v28;
+                    double v32 = v30 * v28;
+                    double v33 = global::System.Math.FusedMultiplyAdd(v29, sDot1_3, v30 * sDot0_3) * v27;
+                    double sBar = (-v33 - v33) * v28;
 
                     // adjoint of: for (int j = 0; j < Hidden; j++)
                     for (int j = 64 - 1; j >= 0; j--)
                     {
                         // s += p[W2 + i * Hidden + j] * h1[j];
-                        double v37 = p[192 + i * 64 + j];
-                        double v38 = h1[j];
-                        double v39 = h1Dot0[j];
-                        double v40 = h1Dot1[j];
+                        double v34 = p[192 + i * 64 + j];
+                        double v35 = h1[j];
+                        double v36 = h1Dot0[j];
+                        double v37 = h1Dot1[j];
 
                         // adjoint of: s += p[W2 + i * Hidden + j] * h1[j];
-                        h1Dot1Bar[j] += v34 * v37;
-                        h1Dot0Bar[j] += v35 * v37;
-                        h1Bar[j] += sBar * v37;
-                        pBar[192 + i * 64 + j] += global::System.Math.FusedMultiplyAdd(sBar, v38, global::System.Math.FusedMultiplyAdd(v34, v40, v35 * v39));
+                        h1Dot1Bar[j] += v31 * v34;
+                        h1Dot0Bar[j] += v32 * v34;
+                        h1Bar[j] += sBar * v34;
+                        pBar[192 + i * 64 + j] += global::System.Math.FusedMultiplyAdd(sBar, v35, global::System.Math.FusedMultiplyAdd(v31, v37, v32 * v36));
                     }
 
                     // adjoint of: double s = p[B2 + i];
@@ -329,34 +309,32 @@ namespace SecondOrder.Mlp
                     double sDot1_4 = 0.0;
 
                     // s += p[W1 + i * In + j] * y[j];
-                    double v41 = p[i * 2];
-                    sDot0_4 += v2 * v41;
-                    sDot1_4 += v3 * v41;
-                    double v42 = p[i * 2 + 1];
-                    sDot0_4 += v3 * v42;
-                    sDot1_4 += v5 * v42;
+                    double v38 = p[i * 2];
+                    sDot0_4 += v38;
+                    sDot1_4 += 0.0 * v38;
+                    double v39 = p[i * 2 + 1];
+                    sDot0_4 += 0.0 * v39;
+                    sDot1_4 += v39;
 
                     // h1[i] = Math.Tanh(s);
-                    double v43 = h1[i];
-                    double v44 = 1.0 - v43 * v43;
+                    double v40 = h1[i];
+                    double v41 = 1.0 - v40 * v40;
 
                     // adjoint of: h1[i] = Math.Tanh(s);
-                    double v45 = h1Dot1Bar[i];
+                    double v42 = h1Dot1Bar[i];
                     h1Dot1Bar[i] = 0.0;
-                    double v46 = h1Dot0Bar[i];
+                    double v43 = h1Dot0Bar[i];
                     h1Dot0Bar[i] = 0.0;
-                    double v47 = h1Bar[i];
+                    double v44 = h1Bar[i];
                     h1Bar[i] = 0.0;
-                    double v48 = v45 * v44;
-                    double v49 = v46 * v44;
-                    double v50 = global::System.Math.FusedMultiplyAdd(v45, sDot1_4, v46 * sDot0_4) * v43;
-                    double sBar_2 = (v47 - v50 - v50) * v44;
+                    double v45 = global::System.Math.FusedMultiplyAdd(v42, sDot1_4, v43 * sDot0_4) * v40;
+                    double sBar_2 = (v44 - v45 - v45) * v41;
 
                     // adjoint of: s += p[W1 + i * In + j] * y[j];
-                    yBar1 += sBar_2 * v42;
-                    pBar[i * 2 + 1] += global::System.Math.FusedMultiplyAdd(sBar_2, y1, global::System.Math.FusedMultiplyAdd(v48, v5, v49 * v3));
-                    yBar0 += sBar_2 * v41;
-                    pBar[i * 2] += global::System.Math.FusedMultiplyAdd(sBar_2, y0, global::System.Math.FusedMultiplyAdd(v48, v3, v49 * v2));
+                    yBar1 += sBar_2 * v39;
+                    pBar[i * 2 + 1] += global::System.Math.FusedMultiplyAdd(v42, v41, sBar_2 * y1);
+                    yBar0 += sBar_2 * v38;
+                    pBar[i * 2] += global::System.Math.FusedMultiplyAdd(v43, v41, sBar_2 * y0);
 
                     // adjoint of: double s = p[B1 + i];
                     pBar[128 + i] += sBar_2;
@@ -592,11 +570,6 @@ namespace SecondOrder.Mlp
                 global::System.Span<TLane> h2Dot1 = stackalloc TLane[64];
 
                 // for (int i = 0; i < Hidden; i++)
-                TLane v1 = TLane.Select(TLane.LessThanOrEqual(TLane.Zero, TLane.Zero), c1, TLane.Zero);
-                TLane v2 = v1 * v1;
-                TLane v3 = TLane.Select(TLane.LessThanOrEqual(TLane.Zero, c1), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c1, TLane.Zero), c1, TLane.Zero);
-                TLane v4 = TLane.Select(TLane.LessThanOrEqual(c1, c1), c1, TLane.Zero);
-                TLane v5 = v4 * v4;
                 for (int i = 0; i < 64; i++)
                 {
                     // double s = p[B1 + i];
@@ -608,21 +581,19 @@ namespace SecondOrder.Mlp
                     TLane sDot1 = TLane.Zero;
 
                     // s += p[W1 + i * In + j] * y[j];
-                    TLane v6 = p[i * 2];
-                    s_2 += v6 * y[0];
-                    sDot0 += v2 * v6;
-                    sDot1 += v3 * v6;
-                    TLane v7 = p[i * 2 + 1];
-                    s_2 += v7 * y[1];
-                    sDot0 += v3 * v7;
-                    sDot1 += v5 * v7;
+                    TLane v1 = p[i * 2];
+                    s_2 += v1 * y[0];
+                    sDot0 += v1;
+                    TLane v2 = p[i * 2 + 1];
+                    s_2 += v2 * y[1];
+                    sDot1 += v2;
 
                     // h1[i] = Math.Tanh(s);
-                    TLane v8 = TLane.Tanh(s_2);
-                    TLane v9 = TLane.FusedMultiplyAdd(-v8, v8, c1);
-                    h1[i] = v8;
-                    h1Dot0[i] = sDot0 * v9;
-                    h1Dot1[i] = sDot1 * v9;
+                    TLane v3 = TLane.Tanh(s_2);
+                    TLane v4 = TLane.FusedMultiplyAdd(-v3, v3, c1);
+                    h1[i] = v3;
+                    h1Dot0[i] = sDot0 * v4;
+                    h1Dot1[i] = sDot1 * v4;
                 }
 
                 // for (int i = 0; i < Hidden; i++)
@@ -638,60 +609,50 @@ namespace SecondOrder.Mlp
                     for (int j = 0; j < 64; j++)
                     {
                         // s += p[W2 + i * Hidden + j] * h1[j];
-                        TLane v10 = p[192 + i * 64 + j];
-                        TLane v11 = h1[j];
-                        TLane v12 = h1Dot0[j];
-                        TLane v13 = h1Dot1[j];
-                        s_4 += v10 * v11;
-                        sDot0_2 += v12 * v10;
-                        sDot1_2 += v13 * v10;
+                        TLane v5 = p[192 + i * 64 + j];
+                        TLane v6 = h1[j];
+                        TLane v7 = h1Dot0[j];
+                        TLane v8 = h1Dot1[j];
+                        s_4 += v5 * v6;
+                        sDot0_2 += v7 * v5;
+                        sDot1_2 += v8 * v5;
                     }
 
                     // h2[i] = Math.Tanh(s);
-                    TLane v14 = TLane.Tanh(s_4);
-                    TLane v15 = TLane.FusedMultiplyAdd(-v14, v14, c1);
-                    h2Dot0[i] = sDot0_2 * v15;
-                    h2Dot1[i] = sDot1_2 * v15;
+                    TLane v9 = TLane.Tanh(s_4);
+                    TLane v10 = TLane.FusedMultiplyAdd(-v9, v9, c1);
+                    h2Dot0[i] = sDot0_2 * v10;
+                    h2Dot1[i] = sDot1_2 * v10;
                 }
 
                 // for (int k = 0; k < In; k++)
                 // double o = p[B3 + k];
                 // for (int i = 0; i < Hidden; i++)
                 TLane oDot0 = TLane.Zero;
-                TLane oDot1 = TLane.Zero;
                 for (int i = 0; i < 64; i++)
                 {
                     // o += p[W3 + k * Hidden + i] * h2[i];
-                    TLane v16 = p[4352 + i];
-                    TLane v17 = h2Dot0[i];
-                    TLane v18 = h2Dot1[i];
-                    oDot0 += v17 * v16;
-                    oDot1 += v18 * v16;
+                    TLane v11 = h2Dot0[i];
+                    oDot0 += v11 * p[4352 + i];
                 }
 
                 // dydt[k] = o;
                 dydtDot0[0] = oDot0;
-                dydtDot1[0] = oDot1;
 
                 // for (int i = 0; i < Hidden; i++)
-                TLane oDot0_2 = TLane.Zero;
-                TLane oDot1_2 = TLane.Zero;
+                TLane oDot1 = TLane.Zero;
                 for (int i = 0; i < 64; i++)
                 {
                     // o += p[W3 + k * Hidden + i] * h2[i];
-                    TLane v19 = p[4416 + i];
-                    TLane v20 = h2Dot0[i];
-                    TLane v21 = h2Dot1[i];
-                    oDot0_2 += v20 * v19;
-                    oDot1_2 += v21 * v19;
+                    TLane v12 = h2Dot1[i];
+                    oDot1 += v12 * p[4416 + i];
                 }
 
                 // dydt[k] = o;
-                dydtDot0[1] = oDot0_2;
-                dydtDot1[1] = oDot1_2;
-                TLane v22 = dydtDot0[0];
-                TLane v23 = dydtDot1[1];
-                return v22 + v23;
+                dydtDot1[1] = oDot1;
+                TLane v13 = dydtDot0[0];
+                TLane v14 = dydtDot1[1];
+                return v13 + v14;
             }
 
             /// <inheritdoc/>
@@ -713,12 +674,7 @@ namespace SecondOrder.Mlp
 
                 // for (int i = 0; i < Hidden; i++)
                 TLane y0 = y[0];
-                TLane v1 = TLane.Select(TLane.LessThanOrEqual(TLane.Zero, TLane.Zero), c1, TLane.Zero);
-                TLane v2 = v1 * v1;
-                TLane v3 = TLane.Select(TLane.LessThanOrEqual(TLane.Zero, c1), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c1, TLane.Zero), c1, TLane.Zero);
                 TLane y1 = y[1];
-                TLane v4 = TLane.Select(TLane.LessThanOrEqual(c1, c1), c1, TLane.Zero);
-                TLane v5 = v4 * v4;
                 for (int i = 0; i < 64; i++)
                 {
                     // double s = p[B1 + i];
@@ -730,21 +686,21 @@ namespace SecondOrder.Mlp
                     TLane sDot1 = TLane.Zero;
 
                     // s += p[W1 + i * In + j] * y[j];
-                    TLane v6 = p[i * 2];
-                    s_3 += v6 * y0;
-                    sDot0 += v2 * v6;
-                    sDot1 += v3 * v6;
-                    TLane v7 = p[i * 2 + 1];
-                    s_3 += v7 * y1;
-                    sDot0 += v3 * v7;
-                    sDot1 += v5 * v7;
+                    TLane v1 = p[i * 2];
+                    s_3 += v1 * y0;
+                    sDot0 += v1;
+                    sDot1 += TLane.Zero * v1;
+                    TLane v2 = p[i * 2 + 1];
+                    s_3 += v2 * y1;
+                    sDot0 += TLane.Zero * v2;
+                    sDot1 += v2;
 
                     // h1[i] = Math.Tanh(s);
-                    TLane v8 = TLane.Tanh(s_3);
-                    TLane v9 = c1 - v8 * v8;
-                    h1[i] = v8;
-                    h1Dot0[i] = sDot0 * v9;
-                    h1Dot1[i] = sDot1 * v9;
+                    TLane v3 = TLane.Tanh(s_3);
+                    TLane v4 = c1 - v3 * v3;
+                    h1[i] = v3;
+                    h1Dot0[i] = sDot0 * v4;
+                    h1Dot1[i] = sDot1 * v4;
                 }
 
                 // for (int i = 0; i < Hidden; i++)
@@ -760,20 +716,20 @@ namespace SecondOrder.Mlp
                     for (int j = 0; j < 64; j++)
                     {
                         // s += p[W2 + i * Hidden + j] * h1[j];
-                        TLane v10 = p[192 + i * 64 + j];
-                        TLane v11 = h1[j];
-                        TLane v12 = h1Dot0[j];
-                        TLane v13 = h1Dot1[j];
-                        s_5 += v10 * v11;
-                        sDot0_2 += v12 * v10;
-                        sDot1_2 += v13 * v10;
+                        TLane v5 = p[192 + i * 64 + j];
+                        TLane v6 = h1[j];
+                        TLane v7 = h1Dot0[j];
+                        TLane v8 = h1Dot1[j];
+                        s_5 += v5 * v6;
+                        sDot0_2 += v7 * v5;
+                        sDot1_2 += v8 * v5;
                     }
 
                     // h2[i] = Math.Tanh(s);
-                    TLane v14 = TLane.Tanh(s_5);
-                    TLane v15 = c1 - v14 * v14;
-                    h2Dot0[i] = sDot0_2 * v15;
-                    h2Dot1[i] = sDot1_2 * v15;
+                    TLane v9 = TLane.Tanh(s_5);
+                    TLane v10 = c1 - v9 * v9;
+                    h2Dot0[i] = sDot0_2 * v10;
+                    h2Dot1[i] = sDot1_2 * v10;
                 }
 
                 // adjoint of: elements of dydt that are not written are 0
@@ -793,14 +749,16 @@ namespace SecondOrder.Mlp
                 dydtDot0Bar[0] += s;
 
                 // adjoint of: dydt[k] = o;
-                TLane v16 = dydtDot1Bar[1];
+                TLane s11 = TLane.Zero;
+                TLane v12 = dydtDot1Bar[1];
                 dydtDot1Bar[1] = TLane.Zero;
-                TLane v17 = dydtDot0Bar[1];
-                dydtDot0Bar[1] = TLane.Zero;
-                TLane v18 = dydtDot1Bar[0];
-                dydtDot1Bar[0] = TLane.Zero;
-                TLane v19 = dydtDot0Bar[0];
+                s11 += v12;
+                TLane s13 = TLane.Zero;
+                TLane s14 = TLane.Zero;
+                TLane s15 = TLane.Zero;
+                TLane v16 = dydtDot0Bar[0];
                 dydtDot0Bar[0] = TLane.Zero;
+                s15 += v16;
 
                 // adjoint of: for (int i = 0; i < Hidden; i++)
                 for (int i = 64 - 1; i >= 0; i--)
@@ -813,24 +771,24 @@ namespace SecondOrder.Mlp
                     // double o = p[B3 + k];
                     // for (int i = 0; i < Hidden; i++)
                     // o += p[W3 + k * Hidden + i] * h2[i];
-                    TLane v20 = p[4416 + i];
+                    TLane v17 = p[4416 + i];
+                    TLane v18 = h2Dot0[i];
+                    TLane v19 = h2Dot1[i];
+
+                    // adjoint of: o += p[W3 + k * Hidden + i] * h2[i];
+                    h2Dot1Bar_i += s11 * v17;
+                    h2Dot0Bar_i += s13 * v17;
+                    pBar[4416 + i] += TLane.FusedMultiplyAdd(s11, v19, s13 * v18);
+
+                    // o += p[W3 + k * Hidden + i] * h2[i];
+                    TLane v20 = p[4352 + i];
                     TLane v21 = h2Dot0[i];
                     TLane v22 = h2Dot1[i];
 
                     // adjoint of: o += p[W3 + k * Hidden + i] * h2[i];
-                    h2Dot1Bar_i += v16 * v20;
-                    h2Dot0Bar_i += v17 * v20;
-                    pBar[4416 + i] += TLane.FusedMultiplyAdd(v16, v22, v17 * v21);
-
-                    // o += p[W3 + k * Hidden + i] * h2[i];
-                    TLane v23 = p[4352 + i];
-                    TLane v24 = h2Dot0[i];
-                    TLane v25 = h2Dot1[i];
-
-                    // adjoint of: o += p[W3 + k * Hidden + i] * h2[i];
-                    h2Dot1Bar_i += v18 * v23;
-                    h2Dot0Bar_i += v19 * v23;
-                    pBar[4352 + i] += TLane.FusedMultiplyAdd(v18, v25, v19 * v24);
+                    h2Dot1Bar_i += s14 * v20;
+                    h2Dot0Bar_i += s15 * v20;
+                    pBar[4352 + i] += TLane.FusedMultiplyAdd(s14, v22, s15 * v21);
 
                     // double s = p[B2 + i];
                     TLane s_6 = p[4288 + i];
@@ -842,43 +800,43 @@ namespace SecondOrder.Mlp
                     for (int j = 0; j < 64; j++)
                     {
                         // s += p[W2 + i * Hidden + j] * h1[j];
-                        TLane v26 = p[192 + i * 64 + j];
-                        TLane v27 = h1[j];
-                        TLane v28 = h1Dot0[j];
-                        TLane v29 = h1Dot1[j];
-                        s_7 += v26 * v27;
-                        sDot0_3 += v28 * v26;
-                        sDot1_3 += v29 * v26;
+                        TLane v23 = p[192 + i * 64 + j];
+                        TLane v24 = h1[j];
+                        TLane v25 = h1Dot0[j];
+                        TLane v26 = h1Dot1[j];
+                        s_7 += v23 * v24;
+                        sDot0_3 += v25 * v23;
+                        sDot1_3 += v26 * v23;
                     }
 
                     // h2[i] = Math.Tanh(s);
-                    TLane v30 = TLane.Tanh(s_7);
-                    TLane v31 = c1 - v30 * v30;
+                    TLane v27 = TLane.Tanh(s_7);
+                    TLane v28 = c1 - v27 * v27;
 
                     // adjoint of: h2[i] = Math.Tanh(s);
-                    TLane v32 = h2Dot1Bar_i;
+                    TLane v29 = h2Dot1Bar_i;
                     h2Dot1Bar_i = TLane.Zero;
-                    TLane v33 = h2Dot0Bar_i;
+                    TLane v30 = h2Dot0Bar_i;
                     h2Dot0Bar_i = TLane.Zero;
-                    TLane v34 = v32 * v31;
-                    TLane v35 = v33 * v31;
-                    TLane v36 = TLane.FusedMultiplyAdd(v32, sDot1_3, v33 * sDot0_3) * v30;
-                    TLane sBar = (-v36 - v36) * v31;
+                    TLane v31 = v29 * v28;
+                    TLane v32 = v30 * v28;
+                    TLane v33 = TLane.FusedMultiplyAdd(v29, sDot1_3, v30 * sDot0_3) * v27;
+                    TLane sBar = (-v33 - v33) * v28;
 
                     // adjoint of: for (int j = 0; j < Hidden; j++)
                     for (int j = 64 - 1; j >= 0; j--)
                     {
                         // s += p[W2 + i * Hidden + j] * h1[j];
-                        TLane v37 = p[192 + i * 64 + j];
-                        TLane v38 = h1[j];
-                        TLane v39 = h1Dot0[j];
-                        TLane v40 = h1Dot1[j];
+                        TLane v34 = p[192 + i * 64 + j];
+                        TLane v35 = h1[j];
+                        TLane v36 = h1Dot0[j];
+                        TLane v37 = h1Dot1[j];
 
                         // adjoint of: s += p[W2 + i * Hidden + j] * h1[j];
-                        h1Dot1Bar[j] += v34 * v37;
-                        h1Dot0Bar[j] += v35 * v37;
-                        h1Bar[j] += sBar * v37;
-                        pBar[192 + i * 64 + j] += TLane.FusedMultiplyAdd(sBar, v38, TLane.FusedMultiplyAdd(v34, v40, v35 * v39));
+                        h1Dot1Bar[j] += v31 * v34;
+                        h1Dot0Bar[j] += v32 * v34;
+                        h1Bar[j] += sBar * v34;
+                        pBar[192 + i * 64 + j] += TLane.FusedMultiplyAdd(sBar, v35, TLane.FusedMultiplyAdd(v31, v37, v32 * v36));
                     }
 
                     // adjoint of: double s = p[B2 + i];
@@ -895,34 +853,32 @@ namespace SecondOrder.Mlp
                     TLane sDot1_4 = TLane.Zero;
 
                     // s += p[W1 + i * In + j] * y[j];
-                    TLane v41 = p[i * 2];
-                    sDot0_4 += v2 * v41;
-                    sDot1_4 += v3 * v41;
-                    TLane v42 = p[i * 2 + 1];
-                    sDot0_4 += v3 * v42;
-                    sDot1_4 += v5 * v42;
+                    TLane v38 = p[i * 2];
+                    sDot0_4 += v38;
+                    sDot1_4 += TLane.Zero * v38;
+                    TLane v39 = p[i * 2 + 1];
+                    sDot0_4 += TLane.Zero * v39;
+                    sDot1_4 += v39;
 
                     // h1[i] = Math.Tanh(s);
-                    TLane v43 = h1[i];
-                    TLane v44 = c1 - v43 * v43;
+                    TLane v40 = h1[i];
+                    TLane v41 = c1 - v40 * v40;
 
                     // adjoint of: h1[i] = Math.Tanh(s);
-                    TLane v45 = h1Dot1Bar[i];
+                    TLane v42 = h1Dot1Bar[i];
                     h1Dot1Bar[i] = TLane.Zero;
-                    TLane v46 = h1Dot0Bar[i];
+                    TLane v43 = h1Dot0Bar[i];
                     h1Dot0Bar[i] = TLane.Zero;
-                    TLane v47 = h1Bar[i];
+                    TLane v44 = h1Bar[i];
                     h1Bar[i] = TLane.Zero;
-                    TLane v48 = v45 * v44;
-                    TLane v49 = v46 * v44;
-                    TLane v50 = TLane.FusedMultiplyAdd(v45, sDot1_4, v46 * sDot0_4) * v43;
-                    TLane sBar_2 = (v47 - v50 - v50) * v44;
+                    TLane v45 = TLane.FusedMultiplyAdd(v42, sDot1_4, v43 * sDot0_4) * v40;
+                    TLane sBar_2 = (v44 - v45 - v45) * v41;
 
                     // adjoint of: s += p[W1 + i * In + j] * y[j];
-                    yBar1 += sBar_2 * v42;
-                    pBar[i * 2 + 1] += TLane.FusedMultiplyAdd(sBar_2, y1, TLane.FusedMultiplyAdd(v48, v5, v49 * v3));
-                    yBar0 += sBar_2 * v41;
-                    pBar[i * 2] += TLane.FusedMultiplyAdd(sBar_2, y0, TLane.FusedMultiplyAdd(v48, v3, v49 * v2));
+                    yBar1 += sBar_2 * v39;
+                    pBar[i * 2 + 1] += TLane.FusedMultiplyAdd(v42, v41, sBar_2 * y1);
+                    yBar0 += sBar_2 * v38;
+                    pBar[i * 2] += TLane.FusedMultiplyAdd(v43, v41, sBar_2 * y0);
 
                     // adjoint of: double s = p[B1 + i];
                     pBar[128 + i] += sBar_2;
