@@ -76,6 +76,52 @@ public class SecondOrderTests
     }
 
     [Fact]
+    public void FloatSecondOrder_AgreesWithTheDoubleTwin_ToFloatPrecision()
+    {
+        // The same method in double (checked against finite differences like the others) is the reference.
+        string twin = SecondOrderSources.Float.Replace("namespace SecondOrder.Float;", "namespace SecondOrder.FloatTwin;", StringComparison.Ordinal)
+            .Replace("float", "double", StringComparison.Ordinal).Replace("MathF", "Math", StringComparison.Ordinal).Replace("0.1f", "0.1", StringComparison.Ordinal);
+        GeneratorRun run = GeneratorHarness.Run(GeneratorHarness.Compile(twin));
+        Assert.Empty(run.Result.Diagnostics);
+        Type type = CompiledSystems.EmitAndLoad(run.Output).GetTypes().Single(t => t.Name == "RhsSystem");
+        var reference = (IOdeSystemSecondOrder)Activator.CreateInstance(type)!;
+        SecondOrderCheck.All(reference, new Random(3), "the float scenario in double");
+
+        var single = (IOdeSystemSingleSecondOrder)Create("Float");
+        var random = new Random(11);
+        for (int sample = 0; sample < 5; sample++)
+        {
+            double[] y = SecondOrderCheck.Vector(random, 2, -0.9, 0.9), p = SecondOrderCheck.Vector(random, 2, 0.5, 1.5), a = SecondOrderCheck.Vector(random, 2, -1, 1);
+            double[] yDot = SecondOrderCheck.Vector(random, 2, -1, 1), pDot = SecondOrderCheck.Vector(random, 2, -1, 1);
+            float[] F(double[] v) => v.Select(x => (float)x).ToArray();
+            double[] D(float[] v) => v.Select(x => (double)x).ToArray();
+            Near(reference.Divergence(0.3, y, p), single.Divergence(0.3f, F(y), F(p)), "Divergence");
+
+            double[] yBar = new double[2], pBar = new double[2];
+            float[] yBarF = new float[2], pBarF = new float[2];
+            double tBar = reference.DivergenceVjp(0.3, y, p, 1.5, yBar, pBar);
+            float tBarF = single.DivergenceVjp(0.3f, F(y), F(p), 1.5f, yBarF, pBarF);
+            Near(tBar, tBarF, "DivergenceVjp's tBar");
+            NearAll(yBar.Concat(pBar), D(yBarF).Concat(D(pBarF)), "DivergenceVjp");
+
+            double[] yBarDot = new double[2], pBarDot = new double[2];
+            float[] yBarDotF = new float[2], pBarDotF = new float[2];
+            reference.Hvp(0.3, y, p, a, 0.2, yDot, pDot, yBarDot, pBarDot);
+            single.Hvp(0.3f, F(y), F(p), F(a), 0.2f, F(yDot), F(pDot), yBarDotF, pBarDotF);
+            NearAll(yBarDot.Concat(pBarDot), D(yBarDotF).Concat(D(pBarDotF)), "Hvp");
+        }
+
+        static void Near(double want, double got, string what) => Assert.True(Math.Abs(want - got) <= 1e-5 * (1 + Math.Abs(want)), $"{what}: float {got:R}, double {want:R}");
+        static void NearAll(IEnumerable<double> want, IEnumerable<double> got, string what)
+        {
+            foreach ((double w, double g) in want.Zip(got))
+            {
+                Near(w, g, what);
+            }
+        }
+    }
+
+    [Fact]
     public void SecondOrderMethods_AllocateNothingPerCall()
     {
         foreach (string scenario in DoubleScenarios)
