@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using System.Globalization;
 using OdeGen.Generators.Ir;
 
@@ -16,26 +17,170 @@ internal static class Divergence
     /// <summary>The Divergence method's IR: returns Σ_j ∂f_j/∂y_j; <paramref name="states"/> must be known at compile time.</summary>
     public static IrFunction Build(IrFunction primal, int states)
     {
-        var b = new IrBuilder(exact: false, primal.Single);
         bool readsOutputs = false;
         foreach (Instr x in primal.Body)
         {
             readsOutputs |= x.Op == Op.BufLoad && primal.Body[x.A].Slot == Slot.Dydt;
         }
 
-        var plan = new DiagonalPlan(states, readsOutputs);
+        var b = new IrBuilder(exact: false, primal.Single);
+        (int open, int close) = readsOutputs ? (-1, -1) : DiagonalLoop(primal);
+        var plan = new DiagonalPlan(states, readsOutputs, primal, open, close);
+        if (open >= 0)
+        {
+            b.Stmt = -1;   // declared first, under no statement of the method
+            b.Phase = Phase.Tangent;
+            plan.Sum = b.Var(b.Const(0), "divergence");
+        }
+
         ForwardSweep.Run(b, primal, plan);
 
         // Outputs computed into the dydt buffer (methods with loops or branches) are complete at the end.
         b.Stmt = -1;
         b.Phase = Phase.Tangent;
-        foreach ((int buffer, int d) in plan.OutputBuffers)
+        if (open >= 0)
         {
-            plan.Add(b, b.BufLoad(buffer, d.ToString(CultureInfo.InvariantCulture)));
+            plan.Add(b, b.VarGet(plan.Sum));
+        }
+        else
+        {
+            foreach ((int buffer, int d) in plan.OutputBuffers)
+            {
+                plan.Add(b, b.BufLoad(buffer, d.ToString(CultureInfo.InvariantCulture)));
+            }
         }
 
         b.Store(Slot.Return, 0, plan.Trace < 0 ? b.Const(0) : plan.Trace);
         return b.Build(primal.Statements, primal.UserStatements);
+    }
+
+    /// <summary>
+    /// A top-level loop over i whose iteration i computes dydt[i] from itself alone: it holds the only write of dydt
+    /// (at [i], once per iteration), writes nothing else that outlives the iteration, and reads from before the loop only
+    /// values that do not depend on y. Its iteration i then needs only the tangent along e_i (seeded by [k = i]), one
+    /// direction instead of n, and adds ∂f_i/∂y_i to the trace directly. (-1, -1) when there is none.
+    /// </summary>
+    private static (int Open, int Close) DiagonalLoop(IrFunction primal)
+    {
+        int n = primal.Body.Count;
+        bool[] onY = DependsOnY(primal);
+        int write = -1, writes = 0;
+        for (int i = 0; i < n; i++)
+        {
+            Instr x = primal.Body[i];
+            if (x.Op == Op.BufStore && primal.Body[x.B].Slot == Slot.Dydt)
+            {
+                write = i;
+                writes++;
+            }
+        }
+
+        if (writes != 1)
+        {
+            return (-1, -1);
+        }
+
+        int depth = 0, open = -1;
+        for (int i = 0; i < write; i++)
+        {
+            Op op = primal.Body[i].Op;
+            if (op == Op.For && depth == 0)
+            {
+                open = i;
+            }
+
+            depth += op is Op.For or Op.If ? 1 : op is Op.EndFor or Op.EndIf ? -1 : 0;
+        }
+
+        if (open < 0 || depth == 0)
+        {
+            return (-1, -1);
+        }
+
+        int close = open, level = 0;
+        for (int i = open; i < n; i++)
+        {
+            Op op = primal.Body[i].Op;
+            level += op is Op.For or Op.If ? 1 : op is Op.EndFor or Op.EndIf ? -1 : 0;
+            if (level == 0)
+            {
+                close = i;
+                break;
+            }
+        }
+
+        // The write is dydt[i] for the loop's own i, run once per iteration (or adding, if an inner loop repeats it).
+        Instr store = primal.Body[write];
+        bool nestedInLoop = false;
+        for (int i = open + 1, inner = 0; i < write; i++)
+        {
+            Op op = primal.Body[i].Op;
+            inner += op == Op.For ? 1 : op == Op.EndFor ? -1 : 0;
+            nestedInLoop |= inner > 0 && i == write - 1;
+        }
+
+        if (store.Ix != primal.Body[open].Name || (nestedInLoop && store.Value != 1))
+        {
+            return (-1, -1);
+        }
+
+        for (int i = open + 1; i < close; i++)
+        {
+            Instr x = primal.Body[i];
+            if (x.Op is Op.Buf or Op.Store || x.IsExtern
+                || (x.Op is Op.VarAdd or Op.VarSet && x.A < open)
+                || (x.Op == Op.BufStore && x.B < open && i != write))
+            {
+                return (-1, -1);
+            }
+
+            for (int k = 0; k < x.Arity; k++)
+            {
+                int operand = x.Operand(k);
+                if (operand < open && onY[operand] && !(i == write && operand == store.B))
+                {
+                    return (-1, -1);
+                }
+            }
+        }
+
+        return (open, close);
+    }
+
+    /// <summary>Which values (and variables, buffers) depend on y, to a fixed point over loops.</summary>
+    private static bool[] DependsOnY(IrFunction primal)
+    {
+        int n = primal.Body.Count;
+        var on = new bool[n];
+        bool changed = true;
+        while (changed)
+        {
+            changed = false;
+            for (int i = 0; i < n; i++)
+            {
+                Instr x = primal.Body[i];
+                int target = x.Op switch
+                {
+                    Op.VarAdd or Op.VarSet => x.A,
+                    Op.BufStore => x.B,
+                    _ => i,
+                };
+                bool value = x.Op switch
+                {
+                    Op.Input => x.Slot == Slot.Y,
+                    Op.VarAdd or Op.VarSet => on[x.B],
+                    Op.BufStore => on[x.A],
+                    _ => Enumerable.Range(0, x.Arity).Any(k => on[x.Operand(k)]),
+                };
+                if (value && !on[target])
+                {
+                    on[target] = true;
+                    changed = true;
+                }
+            }
+        }
+
+        return on;
     }
 
     private sealed class DiagonalPlan : ForwardSweep.Plan
@@ -47,11 +192,27 @@ internal static class Divergence
 
         private readonly HashSet<int> _outputTangents = new();
 
-        public DiagonalPlan(int states, bool readsOutputs)
+        private readonly IrFunction _primal;
+
+        /// <summary>The loop whose iteration i needs only the direction e_i (<see cref="DiagonalLoop"/>), or -1.</summary>
+        private readonly int _open, _close;
+
+        public DiagonalPlan(int states, bool readsOutputs, IrFunction primal, int open, int close)
         {
             _states = states;
             _readsOutputs = readsOutputs;
+            _primal = primal;
+            _open = open;
+            _close = close;
         }
+
+        /// <summary>The accumulator the diagonal loop adds ∂f_i/∂y_i to.</summary>
+        public int Sum { get; set; } = -1;
+
+        /// <summary>Directions 0 … n-1 are e_0 … e_{n-1}; direction n, inside the diagonal loop only, is e_i for its own i.</summary>
+        private bool InLoop(int position) => position > _open && position < _close;
+
+        public override bool Active(int position, int d) => _open < 0 ? d < _states : InLoop(position) == (d == _states);
 
         /// <summary>The trace so far (a sum of values, in the order of the outputs), or -1.</summary>
         public int Trace { get; private set; } = -1;
@@ -59,7 +220,7 @@ internal static class Divergence
         /// <summary>The tangent buffers of dydt, with their direction: element d of buffer d is ∂f_d/∂y_d.</summary>
         public List<(int Buffer, int Direction)> OutputBuffers { get; } = new();
 
-        public override int Directions => _states;
+        public override int Directions => _states + 1;
 
         public override int Seed(IrBuilder b, Slot slot, int index, string? ix, int d)
         {
@@ -68,13 +229,15 @@ internal static class Divergence
                 return -1;
             }
 
-            if (ix is null || int.TryParse(ix, NumberStyles.None, CultureInfo.InvariantCulture, out index))
+            bool literal = ix is null || int.TryParse(ix, NumberStyles.None, CultureInfo.InvariantCulture, out index);
+            if (literal && d < _states)
             {
                 return index == d ? b.Const(1) : -1;
             }
 
-            // [k = d] as a number: both k ≤ d and d ≤ k.
-            int k = b.Input(Slot.Index, 0, ix), j = b.Const(d);
+            // [k = j] as a number: both k ≤ j and j ≤ k (j is the diagonal loop's own index in direction n).
+            int k = literal ? b.Const(index) : b.Input(Slot.Index, 0, ix);
+            int j = d < _states ? b.Const(d) : b.Input(Slot.Index, 0, _primal.Body[_open].Name);
             return b.Mul(b.Call(Fn.LessOrEqualIndicator, k, j), b.Call(Fn.LessOrEqualIndicator, j, k));
         }
 
@@ -106,6 +269,21 @@ internal static class Divergence
         /// <summary>Direction d keeps only element d of dydt's tangent: other elements are not written (unless the method reads dydt back).</summary>
         public override void BufferWrite(IrBuilder b, Instr write, int[] dot, int d)
         {
+            if (d == _states)
+            {
+                // In the diagonal loop: the write of dydt[i] adds its tangent along e_i to the trace.
+                if (_primal.Body[write.B].Slot == Slot.Dydt && dot[write.A] >= 0)
+                {
+                    b.VarAdd(Sum, dot[write.A]);
+                }
+                else
+                {
+                    base.BufferWrite(b, write, dot, d);
+                }
+
+                return;
+            }
+
             if (_readsOutputs || !_outputTangents.Contains(dot[write.B]))
             {
                 base.BufferWrite(b, write, dot, d);
@@ -128,7 +306,7 @@ internal static class Divergence
             b.EndIf();
         }
 
-        public override string Name(string name, int d) => name + "Dot" + d.ToString(CultureInfo.InvariantCulture);
+        public override string Name(string name, int d) => d == _states ? name + "Dot" : name + "Dot" + d.ToString(CultureInfo.InvariantCulture);
 
         public void Add(IrBuilder b, int term) => Trace = Trace < 0 ? term : b.Add(Trace, term);
     }

@@ -19,6 +19,12 @@ internal static class ForwardSweep
         /// <summary>How many tangents each value carries.</summary>
         public abstract int Directions { get; }
 
+        /// <summary>The position of the instruction being differentiated (set by <see cref="Run"/> before each one).</summary>
+        public int Position { get; set; }
+
+        /// <summary>Whether the instruction at <paramref name="position"/> gets a tangent in direction <paramref name="d"/> (else it is zero there).</summary>
+        public virtual bool Active(int position, int d) => true;
+
         /// <summary>The tangent, in direction <paramref name="d"/>, of a read of <paramref name="slot"/>[<paramref name="index"/>] (or [<paramref name="ix"/>]); -1 when it is zero.</summary>
         public abstract int Seed(IrBuilder b, Slot slot, int index, string? ix, int d);
 
@@ -33,7 +39,13 @@ internal static class ForwardSweep
             b.Buf(Slot.None, buffer.Ix!, Name(buffer.Name ?? "buffer", d), buffer.Value == 1 || buffer.Slot != Slot.None);
 
         /// <summary>The tangent of a buffer write in direction <paramref name="d"/>: by default the same write to the tangent buffer.</summary>
-        public virtual void BufferWrite(IrBuilder b, Instr write, int[] dot, int d) => ForwardMode.StateTangent(b, write, dot);
+        public virtual void BufferWrite(IrBuilder b, Instr write, int[] dot, int d)
+        {
+            if (dot[write.B] >= 0)
+            {
+                ForwardMode.StateTangent(b, write, dot);
+            }
+        }
 
         /// <summary>The readable name of a tangent of <paramref name="name"/> in direction <paramref name="d"/>.</summary>
         public virtual string Name(string name, int d) => name + "Dot";
@@ -63,6 +75,7 @@ internal static class ForwardSweep
         for (int i = 0; i < n; i++)
         {
             Instr x = function.Body[i];
+            plan.Position = i;
             Simplifier.Attribute(b, x);
             if (x.Op == Op.Store)
             {
@@ -78,7 +91,7 @@ internal static class ForwardSweep
             b.Phase = x.Phase == Phase.Adjoint ? Phase.Adjoint : Phase.Tangent;
             for (int d = 0; d < k; d++)
             {
-                dot[d][i] = Tangent(b, x, i, map, dot[d], seeds[d], suffixes[d], plan, d);
+                dot[d][i] = plan.Active(i, d) ? Tangent(b, x, i, map, dot[d], seeds[d], suffixes[d], plan, d) : -1;
             }
 
             if (x.Op == Op.Store)
@@ -114,6 +127,8 @@ internal static class ForwardSweep
             case Op.BufStore:
                 plan.BufferWrite(b, x, dot, d);
                 return -1;
+            case Op.VarAdd or Op.VarSet or Op.VarGet or Op.BufLoad when dot[x.A] < 0:
+                return -1;   // a variable or buffer without a tangent in this direction (declared where the direction was inactive)
             case Op.VarAdd or Op.VarSet or Op.VarGet or Op.BufLoad:
                 return ForwardMode.StateTangent(b, x, dot);
             case var _ when x.IsRegion || x.IsCondition:

@@ -146,6 +146,12 @@ internal static class Peephole
             return b.Const(b[x].Value <= b[y].Value ? 1 : 0);
         }
 
+        // An index is an integer, never NaN: [i <= i] is 1.
+        if (fn == Fn.LessOrEqualIndicator && x == y && b[x].Op == Op.Input && b[x].Slot == Slot.Index)
+        {
+            return b.Const(1);
+        }
+
         if (b.Exact || fn != Fn.Pow)
         {
             return null;

@@ -196,6 +196,35 @@ internal static class SecondOrderSources
         }
         """;
 
+    /// <summary>Iteration i computes dydt[i] alone: Divergence needs only the direction e_i there (one tangent, not n).</summary>
+    public const string Dense = """
+        using OdeGen;
+
+        namespace SecondOrder.Dense;
+
+        public static partial class Coupled
+        {
+            const int N = 6;
+
+            [OdeDynamics(States = N, Parameters = N * N + N + 1, SecondOrder = true)]
+            public static void Rhs(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
+            {
+                double gain = p[N * N + N] * Math.Cos(t);
+                for (int i = 0; i < N; i++)
+                {
+                    double s = p[N * N + i];
+                    for (int j = 0; j < N; j++)
+                    {
+                        s += p[i * N + j] * y[j];
+                    }
+
+                    double damping = y[i] > 0 ? 0.2 * y[i] * y[i] : -0.1 * y[i];
+                    dydt[i] = gain * Math.Tanh(s) - damping * y[(i + 1) % N] + 0.05 * Math.Sin(y[(i + 3) % N]);
+                }
+            }
+        }
+        """;
+
     public const string Float = """
         using OdeGen;
 
@@ -221,6 +250,7 @@ internal static class SecondOrderSources
         ["Loops"] = Loops,
         ["Helpers"] = Helpers,
         ["Mlp"] = Mlp,
+        ["Dense"] = Dense,
         ["Float"] = Float,
     };
 }
