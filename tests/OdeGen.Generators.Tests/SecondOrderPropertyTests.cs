@@ -32,8 +32,17 @@ public class SecondOrderPropertyTests
         for (int k = batch * PerBatch; k < (batch + 1) * PerBatch; k++)
         {
             Type owner = assembly.GetType($"P{k}.Program{k}")!;
-            var system = (IOdeSystemSecondOrder)Activator.CreateInstance(owner.GetNestedType("RhsSystem")!)!;
-            SecondOrderCheck.All(system, new Random(unchecked((PropertyTests.Seed * 13) + k)), $"seed {PropertyTests.Seed}, program {k}:\n{Program(k)}");
+            var system = (IOdeLaneSystemSecondOrder)Activator.CreateInstance(owner.GetNestedType("RhsSystem")!)!;
+            var random = new Random(unchecked((PropertyTests.Seed * 13) + k));
+            string context = $"seed {PropertyTests.Seed}, program {k}:\n{Program(k)}";
+            SecondOrderCheck.All(system, random, context);
+
+            // Every fifth program's lane methods against its scalar ones (one lane bit for bit, and the widest).
+            if (k % 5 == 0)
+            {
+                SecondOrderLaneTests.Check<OdeGen.Lanes.Lane1>(system, random, context);
+                SecondOrderLaneTests.Check<OdeGen.Lanes.Lane512>(system, random, context);
+            }
         }
     }
 }

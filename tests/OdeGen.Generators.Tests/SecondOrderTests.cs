@@ -121,6 +121,39 @@ public class SecondOrderTests
         }
     }
 
+    [Theory]
+    [InlineData("Mlp")]
+    [InlineData("Loops")]
+    [InlineData("Dense")]
+    public void WithVectorizeLoops_SecondOrderMethodsEqualThemWithout(string scenario)
+    {
+        // The scalar second-order methods run their qualifying loops in SIMD too; sums regroup, so 1e-12, not bits.
+        string source = SecondOrderSources.All[scenario];
+        string vectorized = source.Replace("namespace SecondOrder." + scenario + ";", "namespace SecondOrder.Vector" + scenario + ";", StringComparison.Ordinal)
+            .Replace("SecondOrder = true)]", "SecondOrder = true, VectorizeLoops = true)]", StringComparison.Ordinal);
+        Assert.Contains("VectorizeLoops = true", vectorized, StringComparison.Ordinal);
+        GeneratorRun run = GeneratorHarness.Run(GeneratorHarness.Compile(vectorized));
+        Assert.DoesNotContain(run.Result.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
+        Type type = CompiledSystems.EmitAndLoad(run.Output).GetTypes().Single(t => t.IsValueType && t.Name == "RhsSystem");
+        object[] sizes = scenario switch { "Mlp" => new object[] { (64 * 2) + 64 + (64 * 64) + 64 + (2 * 64) + 2 }, "Loops" => new object[] { 18 }, _ => Array.Empty<object>() };
+        var with = (IOdeSystemSecondOrder)(sizes.Length > 0 ? Activator.CreateInstance(type, sizes)! : Activator.CreateInstance(type)!);
+        IOdeSystemSecondOrder without = System(scenario);
+
+        var random = new Random(9);
+        int n = with.StateCount, m = with.ParameterCount;
+        double[] y = SecondOrderCheck.Vector(random, n, -0.9, 0.9), p = SecondOrderCheck.Vector(random, m, 0.5, 1.5), a = SecondOrderCheck.Vector(random, n, -1, 1);
+        double[] yDot = SecondOrderCheck.Vector(random, n, -1, 1), pDot = SecondOrderCheck.Vector(random, m, -1, 1);
+        double[] Outputs(IOdeSystemSecondOrder s)
+        {
+            double[] yBar = new double[n], pBar = new double[m], yBarDot = new double[n], pBarDot = new double[m];
+            double divergence = s.Divergence(0.2, y, p), tBar = s.DivergenceVjp(0.2, y, p, 1.3, yBar, pBar);
+            s.Hvp(0.2, y, p, a, 0.4, yDot, pDot, yBarDot, pBarDot);
+            return yBar.Concat(pBar).Concat(yBarDot).Concat(pBarDot).Append(divergence).Append(tBar).ToArray();
+        }
+
+        CompileAndRunTests.AssertNear(Outputs(without), Outputs(with), 1e-12, scenario + " with VectorizeLoops");
+    }
+
     [Fact]
     public void SecondOrderMethods_AllocateNothingPerCall()
     {
