@@ -147,10 +147,22 @@ internal static class DiagnosticDescriptors
         "SecondOrder = true on [Differentiable] method '{0}' asks for Hvp, which OdeGen does not generate for functions yet; the struct gets Evaluate, Jvp and Vjp only (remove SecondOrder, or compute the Hvp from Jvp of the Vjp by hand)",
         Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink("ODE0031"));
 
+    /// <summary>ODE0040: a function with user-supplied rules inside a method that asks for second derivatives.</summary>
+    public static readonly DiagnosticDescriptor SecondOrderCustomDerivative = Error("ODE0040",
+        "Custom derivative rules have no second derivative",
+        "'{0}' has user-supplied derivative rules, which the generator cannot differentiate again for SecondOrder = true; write the function in C# (an [OdeDifferentiable] helper), or remove SecondOrder");
+
+    /// <summary>ODE0041: Divergence carries one tangent per state, so SecondOrder needs the number of states at compile time.</summary>
+    public static readonly DiagnosticDescriptor SecondOrderNeedsStates = Error("ODE0041",
+        "SecondOrder needs the number of states",
+        "'{0}' loops over y.Length, so its number of states is known only at run time; Divergence carries one tangent per state and needs it when the code is generated: add States = n to [OdeDynamics]");
+
     private static readonly Dictionary<string, DiagnosticDescriptor> All = new()
     {
         [InvalidFunctionSignature.Id] = InvalidFunctionSignature,
         [FunctionSecondOrderNotGenerated.Id] = FunctionSecondOrderNotGenerated,
+        [SecondOrderCustomDerivative.Id] = SecondOrderCustomDerivative,
+        [SecondOrderNeedsStates.Id] = SecondOrderNeedsStates,
         [NestedTooDeeply.Id] = NestedTooDeeply,
         [MethodTooLarge.Id] = MethodTooLarge,
         [VariantContainingType.Id] = VariantContainingType,

@@ -175,6 +175,7 @@ public sealed partial class OdeDynamicsGenerator
                 }
             }
 
+            CheckSecondOrderCall(invocation, name);
             return _builder.Extern(Ir.Op.Extern, Qualified(method), args, Qualified(jvp!) + ";" + Qualified(vjp!));
         }
 

@@ -163,8 +163,9 @@ public sealed partial class OdeDynamicsGenerator
                 StoreUnwrittenOutputs(outputs);
             }
 
+            CheckSecondOrderSizes(states);
             string? ns = _method.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
-            var header = new SystemHeader(ns, types, _method.Name, states, parameters, _real == SpecialType.System_Single, _vectorizeLoops, HintKey(),
+            var header = new SystemHeader(ns, types, _method.Name, states, parameters, _real == SpecialType.System_Single, _vectorizeLoops, HintKey(), _secondOrder,
                 _isFunction ? TargetKind.Function : TargetKind.Dynamics, outputs);
             IrFunction primal = _builder.Build(_statements.ToEquatableArray(), userStatements);
             CheckSize(primal);
@@ -229,6 +230,7 @@ public sealed partial class OdeDynamicsGenerator
                         Report(DiagnosticDescriptors.FunctionSecondOrderNotGenerated, AttributeArgument(attribute, arg.Key), _method.Name);
                     }
 
+                    _secondOrder = arg.Value.Value is true && !_isFunction;
                     continue;
                 }
 

@@ -5,6 +5,7 @@ using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using OdeGen.Generators.Differentiation;
+using OdeGen.Generators.Emit;
 using OdeGen.Generators.Model;
 using OdeGen.Generators.Optimize;
 using OdeGen.Generators.Simplify;
@@ -48,6 +49,9 @@ public sealed partial class OdeDynamicsGenerator : IIncrementalGenerator
 
         /// <summary>C# text of the lane methods.</summary>
         public const string EmitLanes = "OdeGen.EmitLanes";
+
+        /// <summary>C# text of the second-order methods (SecondOrder = true).</summary>
+        public const string EmitSecondOrder = "OdeGen.EmitSecondOrder";
     }
 
     /// <summary>The same steps for [Differentiable] functions, under names of their own so each target's caching can be asserted.</summary>
@@ -126,7 +130,7 @@ public sealed partial class OdeDynamicsGenerator : IIncrementalGenerator
         IncrementalValueProvider<HintPlan> hintPlan, Steps steps)
     {
         IncrementalValuesProvider<Result<SystemIr>> simplified = models
-            .Select(static (m, ct) => Guarded(m.Header.MethodName, () => SystemDifferentiator.Differentiate(m)))
+            .Select(static (m, ct) => Guarded(m.Header.MethodName, () => SecondOrder.Attach(SystemDifferentiator.Differentiate(m))))
             .WithTrackingName(steps.Differentiate)
             .Select(static (r, ct) => Then(r, s => s with
             {
@@ -134,6 +138,7 @@ public sealed partial class OdeDynamicsGenerator : IIncrementalGenerator
                 Jvp = Optimizer.Run(s.Jvp, exact: false),
                 Vjp = Optimizer.Run(s.Vjp, exact: false),
                 Jacobian = s.Jacobian is null ? null : Optimizer.Run(s.Jacobian, exact: false),
+                SecondOrder = s.SecondOrder?.Map(f => Optimizer.Run(f, exact: false)),
             }))
             .WithTrackingName(steps.Simplify);
 
@@ -150,6 +155,13 @@ public sealed partial class OdeDynamicsGenerator : IIncrementalGenerator
             .Select(static (r, ct) => Guarded(r.Value!.Header.MethodName, () => EmitLanes(r.Value!)))
             .WithTrackingName(steps.EmitLanes);
         context.RegisterSourceOutput(laneFiles.Combine(hintPlan), AddFile);
+
+        // Divergence, DivergenceVjp and Hvp (scalar and lanes) go to a third file of the partial struct.
+        IncrementalValuesProvider<Result<GeneratedFile>> secondOrderFiles = simplified
+            .Where(static r => r.Value?.SecondOrder is not null)
+            .Select(static (r, ct) => Guarded(r.Value!.Header.MethodName, () => SecondOrderEmitter.Emit(r.Value!)))
+            .WithTrackingName(TrackingNames.EmitSecondOrder);
+        context.RegisterSourceOutput(secondOrderFiles.Combine(hintPlan), AddFile);
     }
 
     private static void AddFile(SourceProductionContext context, (Result<GeneratedFile> File, HintPlan Plan) input)

@@ -29,4 +29,14 @@ public sealed class OdeDynamicsAttribute : Attribute
     /// method ignores it).
     /// </summary>
     public bool VectorizeLoops { get; set; }
+
+    /// <summary>
+    /// Adds the second derivatives a continuous normalizing flow needs: the generated struct then also implements
+    /// <see cref="IOdeSystemSecondOrder"/> (<c>Divergence</c> = tr(∂f/∂y), <c>DivergenceVjp</c>, <c>Hvp</c>, forward over
+    /// reverse) and its lane forms (<see cref="IOdeLaneSystemSecondOrder"/>), or their float flavours for a float method.
+    /// The code is the generator's own first-order code differentiated once more (docs/how-differentiation-works.md,
+    /// "Second order"). Needs the number of states at compile time (set <see cref="States"/> when loops run over
+    /// y.Length, ODE0041), and no functions with user-supplied derivative rules (ODE0040). Off by default.
+    /// </summary>
+    public bool SecondOrder { get; set; }
 }

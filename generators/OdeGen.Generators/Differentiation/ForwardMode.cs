@@ -45,7 +45,7 @@ internal static class ForwardMode
     }
 
     /// <summary>The user's forward rule, called with the arguments and their tangents (0 where structurally zero).</summary>
-    private static int ExternTangent(IrBuilder b, Instr x, int[] map, int[] dot)
+    internal static int ExternTangent(IrBuilder b, Instr x, int[] map, int[] dot)
     {
         if (System.Linq.Enumerable.All(x.Args, a => dot[a] < 0))
         {
@@ -76,7 +76,7 @@ internal static class ForwardMode
     /// tangent buffer (dydtDot for dydt). Writes and reads go to the companion at the same place.
     /// For a Var or Buf the returned id is the companion; for a load, the tangent value.
     /// </summary>
-    private static int StateTangent(IrBuilder b, Instr x, int[] dot)
+    internal static int StateTangent(IrBuilder b, Instr x, int[] dot)
     {
         switch (x.Op)
         {
@@ -129,7 +129,7 @@ internal static class ForwardMode
     }
 
     /// <summary>The tangent of <paramref name="x"/> (copied as <paramref name="r"/>), or -1 when it is structurally zero.</summary>
-    private static int Tangent(IrBuilder b, Instr x, int r, int[] map, int[] dot, Func<IrBuilder, Slot, int, string?, int> seed, string suffix)
+    internal static int Tangent(IrBuilder b, Instr x, int r, int[] map, int[] dot, Func<IrBuilder, Slot, int, string?, int> seed, string suffix)
     {
         if (x.Op == Op.Const)
         {

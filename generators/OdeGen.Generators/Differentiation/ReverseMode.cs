@@ -149,7 +149,8 @@ internal sealed class ReverseMode
         switch (x.Op)
         {
             case Op.Store:
-                Accumulate(x.A, _b.Input(Slot.A, x.Index, x.Ix));
+                // An output element's adjoint is a's element; a scalar result's (Divergence's) is the seed s.
+                Accumulate(x.A, x.Slot == Slot.Return ? _b.Input(Slot.S, 0) : _b.Input(Slot.A, x.Index, x.Ix));
                 return;
             case Op.Var:
                 int initBar = VarBar(i);

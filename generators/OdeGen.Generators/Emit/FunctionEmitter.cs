@@ -257,7 +257,7 @@ internal sealed class FunctionEmitter
         return x.Slot switch
         {
             Slot.Return => $"return {value};",
-            Slot.YBar or Slot.PBar => $"{SlotName(x.Slot)}[{Index(x)}] += {value};",
+            _ when SlotFacts.Accumulates(x.Slot) => $"{SlotName(x.Slot)}[{Index(x)}] += {value};",
             _ => $"{SlotName(x.Slot)}[{Index(x)}] = {value};",
         };
     }
@@ -283,7 +283,7 @@ internal sealed class FunctionEmitter
                 return (literal, literal.StartsWith("-", System.StringComparison.Ordinal) ? PrecUnary : PrecAtom);
             case Op.Input:
                 return x.Slot == Slot.Index ? ($"({_real})({x.Ix})", PrecUnary)
-                    : (x.Slot is Slot.T or Slot.TDot ? SlotName(x.Slot) : $"{SlotName(x.Slot)}[{Index(x)}]", PrecAtom);
+                    : (SlotFacts.IsScalar(x.Slot) ? SlotName(x.Slot) : $"{SlotName(x.Slot)}[{Index(x)}]", PrecAtom);
             case Op.VarGet:
                 return (_names[x.A]!, PrecAtom);
             case Op.BufLoad:

@@ -101,6 +101,8 @@ internal sealed partial class LaneFunctionEmitter
                     case Slot.TDot:
                         _tDotUsed = true;
                         return (_tDotLane, PrecAtom);
+                    case Slot.S:
+                        return ("s", PrecAtom);   // DivergenceVjpLanes' seed is a TLane already
                     case Slot.Index when _loop is not null && _loop.Strides[id] != 0:
                         // Lane k runs iteration i + k: the index there is this one plus s·k, exactly (small integers).
                         int s = _loop.Strides[id];

@@ -79,6 +79,8 @@ internal sealed partial class LaneFunctionEmitter
                     return _number.Literal(x.Value);
                 case Op.Input when x.Slot is Slot.T or Slot.TDot:
                     return SlotName(x.Slot);
+                case Op.Input when x.Slot == Slot.S:
+                    break;
                 case Op.Input when x.Slot == Slot.Index:
                     return $"({_number.Real})({x.Ix})";
             }

@@ -430,7 +430,7 @@ internal sealed partial class LaneFunctionEmitter
         string target = Element(x.Slot, SlotName(x.Slot), x.Ix ?? Literals.Int(x.Index));
         switch (x.Slot)
         {
-            case Slot.YBar or Slot.PBar:
+            case Slot.YBar or Slot.PBar or Slot.YBarDot or Slot.PBarDot:
                 Accumulate(writer, target, Expr(x.A));
                 return;
             default:

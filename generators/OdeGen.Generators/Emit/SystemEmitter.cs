@@ -183,7 +183,7 @@ internal static class SystemEmitter
     /// Writes one interface method, "public {returnAndName}({parameters})", with the body printed from
     /// <paramref name="body"/>, followed by the helpers of its vectorized loops (none unless the system opted in).
     /// </summary>
-    private static void Method(IndentedWriter w, SystemHeader h, string returnAndName, IrFunction body, params string[] parameters)
+    internal static void Method(IndentedWriter w, SystemHeader h, string returnAndName, IrFunction body, params string[] parameters)
     {
         string name = returnAndName.Substring(returnAndName.LastIndexOf(' ') + 1);
         var names = parameters.Select(p => p.Substring(p.LastIndexOf(' ') + 1)).ToList();

@@ -144,6 +144,12 @@ internal enum Slot : byte
 
     /// <summary>An int index expression (<see cref="Instr.Ix"/>, e.g. a loop variable) used as a number: never differentiated.</summary>
     Index,
+
+    /// <summary>The seed of a scalar result's adjoint (DivergenceVjp's s): a scalar like t.</summary>
+    S,
+
+    /// <summary>Hvp's outputs, the tangents of yBar and pBar: accumulated (+=) like them.</summary>
+    YBarDot, PBarDot,
 }
 
 /// <summary>Which pass created an instruction; the emitter titles the user statement accordingly.</summary>

@@ -12,11 +12,12 @@ internal sealed record ContainingType(string Keywords, string Name);
 /// <remarks>
 /// A size of -1 is known only at run time: the struct then takes it in its constructor. <paramref name="VectorizeLoops"/>
 /// is the attribute's opt-in to loops run across their index in SIMD (Emit/VectorLoopEmitter.cs). <paramref name="HintKey"/>
-/// names the system's files, one-to-one with the struct's fully qualified name (<see cref="HintNames"/>).
+/// names the system's files, one-to-one with the struct's fully qualified name (<see cref="HintNames"/>). <paramref name="SecondOrder"/>
+/// is the attribute's request for Divergence, DivergenceVjp and Hvp (<see cref="SecondOrderIr"/>).
 /// </remarks>
 /// A <see cref="TargetKind.Function"/> reuses the dynamics' vocabulary: <paramref name="States"/> is its number of inputs (x),
 /// <paramref name="Outputs"/> its number of outputs (y), which for dynamics is <paramref name="States"/> again.
-internal sealed record SystemHeader(string? Namespace, EquatableArray<ContainingType> Types, string MethodName, int States, int Parameters, bool Single = false, bool VectorizeLoops = false, string HintKey = "",
+internal sealed record SystemHeader(string? Namespace, EquatableArray<ContainingType> Types, string MethodName, int States, int Parameters, bool Single = false, bool VectorizeLoops = false, string HintKey = "", bool SecondOrder = false,
     TargetKind Kind = TargetKind.Dynamics, int Outputs = 0)
 {
     /// <summary>The generated struct's name, <c>{Method}System</c> or <c>{Method}Function</c>.</summary>
@@ -40,7 +41,7 @@ internal sealed record SystemModel(SystemHeader Header, IrFunction Primal);
 /// The differentiated target: one IR function per generated method; no Jacobian IR when it is built from Vjp rows, and
 /// none for a function (which has no Jacobian method). The IR is in the dynamics' names for either kind of target.
 /// </summary>
-internal sealed record SystemIr(SystemHeader Header, IrFunction Evaluate, IrFunction Jvp, IrFunction Vjp, IrFunction? Jacobian);
+internal sealed record SystemIr(SystemHeader Header, IrFunction Evaluate, IrFunction Jvp, IrFunction Vjp, IrFunction? Jacobian, SecondOrderIr? SecondOrder = null);
 
 /// <summary>
 /// A generated source file of the system <paramref name="HintKey"/>; its name is the key, a suffix when another

@@ -67,9 +67,9 @@ internal static class AccumulatorPromotion
         for (int i = open + 1; i < close; i++)
         {
             Instr x = function.Body[i];
-            if (x.Op == Op.Store && x.Slot is Slot.YBar or Slot.PBar && x.Ix is null && !locals.ContainsKey((x.Slot, x.Index)))
+            if (x.Op == Op.Store && SlotFacts.Accumulates(x.Slot) && x.Ix is null && !locals.ContainsKey((x.Slot, x.Index)))
             {
-                string name = (x.Slot == Slot.YBar ? "yBar" : "pBar") + x.Index.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                string name = x.Slot switch { Slot.YBar => "yBar", Slot.PBar => "pBar", Slot.YBarDot => "yBarDot", _ => "pBarDot" } + x.Index.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 locals[(x.Slot, x.Index)] = builder.Var(builder.Const(0), name);
                 order.Add((x.Slot, x.Index));
             }

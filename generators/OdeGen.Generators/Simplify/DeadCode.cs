@@ -57,7 +57,7 @@ internal static class DeadCode
             if (x.Op == Op.Store)
             {
                 // Accumulating slots (+=) keep every store; the others keep only the last one.
-                bool accumulates = x.Slot is Slot.YBar or Slot.PBar;
+                bool accumulates = SlotFacts.Accumulates(x.Slot);
                 live[i] = accumulates || x.Ix is not null || depth[i] > 0 || overwritten.Add((x.Slot, x.Index));
             }
 

@@ -140,6 +140,18 @@ internal static class Peephole
     /// <summary>Rewrites calls: only exact identities of Pow in derivative code.</summary>
     public static int? Call(IrBuilder b, Fn fn, int x, int y)
     {
+        // [x <= y] of two literals is a literal (exact: the comparison is what the emitted code would do).
+        if (fn == Fn.LessOrEqualIndicator && b.IsConst(x) && b.IsConst(y))
+        {
+            return b.Const(b[x].Value <= b[y].Value ? 1 : 0);
+        }
+
+        // An index is an integer, never NaN: [i <= i] is 1.
+        if (fn == Fn.LessOrEqualIndicator && x == y && b[x].Op == Op.Input && b[x].Slot == Slot.Index)
+        {
+            return b.Const(1);
+        }
+
         if (b.Exact || fn != Fn.Pow)
         {
             return null;

@@ -11,9 +11,10 @@ internal static class IrInterpreter
     /// <summary>The spans an IR function reads and writes; unused ones may stay empty.</summary>
     public sealed class Frame
     {
-        public double T, TDot;
+        public double T, TDot, S;
         public double[] Y = [], P = [], YDot = [], PDot = [], A = [];
         public double[] Dydt = [], DydtDot = [], YBar = [], PBar = [], Dfdy = [], Dfdp = [];
+        public double[] YBarDot = [], PBarDot = [];
 
         /// <summary>Finds the user's functions and rules that <see cref="Op.Extern"/> calls, by their emitted name.</summary>
         public Func<string, System.Reflection.MethodInfo>? Resolve;
@@ -259,6 +260,7 @@ internal static class IrInterpreter
     {
         Slot.T => f.T,
         Slot.TDot => f.TDot,
+        Slot.S => f.S,
         Slot.Y => f.Y[i],
         Slot.P => f.P[i],
         Slot.YDot => f.YDot[i],
@@ -275,6 +277,8 @@ internal static class IrInterpreter
             case Slot.DydtDot: f.DydtDot[i] = v; break;
             case Slot.YBar: f.YBar[i] += v; break;
             case Slot.PBar: f.PBar[i] += v; break;
+            case Slot.YBarDot: f.YBarDot[i] += v; break;
+            case Slot.PBarDot: f.PBarDot[i] += v; break;
             case Slot.Dfdy: f.Dfdy[i] = v; break;
             case Slot.Dfdp: f.Dfdp[i] = v; break;
             default: throw new ArgumentOutOfRangeException(nameof(slot), slot, "not an output");

@@ -1,0 +1,59 @@
+using System.Linq;
+using OdeGen.Generators.Ir;
+using OdeGen.Generators.Model;
+
+namespace OdeGen.Generators.Emit;
+
+/// <summary>
+/// Writes the third part of a <c>SecondOrder = true</c> system's struct, in a file of its own: Divergence, DivergenceVjp
+/// and Hvp (<c>global::OdeGen.IOdeSystemSecondOrder</c>) and their lane forms (<c>IOdeLaneSystemSecondOrder</c>), printed
+/// from the simplified second-order IR by the same printers as the first-order methods; float systems get the Single
+/// interfaces.
+/// </summary>
+internal static class SecondOrderEmitter
+{
+    /// <summary>How the second-order file's hint name ends.</summary>
+    public const string HintSuffix = ".SecondOrder.g.cs";
+
+    /// <summary>The second-order file of <paramref name="system"/>, which has <see cref="SystemIr.SecondOrder"/>.</summary>
+    public static GeneratedFile Emit(SystemIr system)
+    {
+        SystemHeader h = system.Header;
+        return new GeneratedFile(h.HintKey, HintSuffix, SystemEmitter.InContainingTypes(h, w => EmitStruct(w, h, system.SecondOrder!)));
+    }
+
+    private static void EmitStruct(IndentedWriter w, SystemHeader h, SecondOrderIr s)
+    {
+        string r = h.Single ? "float" : "double";
+        string Ros = $"global::System.ReadOnlySpan<{r}>", Span = $"global::System.Span<{r}>";
+        string lanes = h.Single ? "IOdeLaneSystemSingleSecondOrder" : "IOdeLaneSystemSecondOrder";
+        w.Open($"public readonly partial struct {h.StructName} : global::OdeGen.{lanes}")
+         .Line($"// The second-order methods of {h.StructName}, derived from its own first-order code: Divergence keeps the")
+         .Line("// diagonal of the forward sweep seeded by unit vectors (direction j keeps output j only), DivergenceVjp")
+         .Line("// reverses it, Hvp is forward mode over Vjp with a held fixed.");
+        SystemEmitter.Method(w, h, $"{r} Divergence", s.Divergence, $"{r} t", $"{Ros} y", $"{Ros} p");
+        SystemEmitter.Method(w, h, $"{r} DivergenceVjp", s.DivergenceVjp, $"{r} t", $"{Ros} y", $"{Ros} p", $"{r} s", $"{Span} yBar", $"{Span} pBar");
+        SystemEmitter.Method(w, h, "void Hvp", s.Hvp, $"{r} t", $"{Ros} y", $"{Ros} p", $"{Ros} a", $"{r} tDot", $"{Ros} yDot", $"{Ros} pDot",
+            $"{Span} yBarDot", $"{Span} pBarDot");
+
+        const string LRos = "global::System.ReadOnlySpan<TLane>", LSpan = "global::System.Span<TLane>";
+        LaneNumber number = LaneNumber.Of(h.Single);
+        string constraint = $"    where TLane : unmanaged, {number.LaneInterface}<TLane>";
+        LaneMethod(w, "TLane DivergenceLanes", s.Divergence, constraint, $"{r} t", $"{LRos} y", $"{LRos} p");
+        LaneMethod(w, "TLane DivergenceVjpLanes", s.DivergenceVjp, constraint, $"{r} t", $"{LRos} y", $"{LRos} p", "TLane s", $"{LSpan} yBar", $"{LSpan} pBar");
+        LaneMethod(w, "void HvpLanes", s.Hvp, constraint, $"{r} t", $"{LRos} y", $"{LRos} p", $"{LRos} a", $"{r} tDot", $"{LRos} yDot", $"{LRos} pDot",
+            $"{LSpan} yBarDot", $"{LSpan} pBarDot");
+        w.Close();
+    }
+
+    private static void LaneMethod(IndentedWriter w, string returnAndName, IrFunction body, string constraint, params string[] parameters)
+    {
+        w.Line()
+         .Line("/// <inheritdoc/>")
+         .Line($"public {returnAndName}<TLane>({string.Join(", ", parameters)})")
+         .Line(constraint)
+         .Open();
+        LaneFunctionEmitter.EmitBody(w, body, parameters.Select(p => p.Substring(p.LastIndexOf(' ') + 1)));
+        w.Close();
+    }
+}
