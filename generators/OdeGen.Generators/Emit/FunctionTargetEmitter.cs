@@ -19,7 +19,7 @@ internal static class FunctionTargetEmitter
 
     /// <summary>The lane file of <paramref name="function"/> (the hint name ends like a system's, <see cref="LaneEmitter.HintSuffix"/>).</summary>
     public static GeneratedFile EmitLanes(SystemIr function) =>
-        new(function.Header.HintKey, LaneEmitter.HintSuffix, SystemEmitter.InContainingTypes(function.Header, w => EmitLaneStruct(w, function)));
+        new(function.Header.HintKey, LaneEmitter.HintSuffix, SystemEmitter.InContainingTypes(function.Header, w => EmitLaneStruct(w, function), function.Header.Single ? LaneEmitter.FloatLanesPragma : null));
 
     private static void EmitStruct(IndentedWriter w, SystemIr s, string version)
     {

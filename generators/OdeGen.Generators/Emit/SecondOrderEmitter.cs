@@ -19,7 +19,7 @@ internal static class SecondOrderEmitter
     public static GeneratedFile Emit(SystemIr system)
     {
         SystemHeader h = system.Header;
-        return new GeneratedFile(h.HintKey, HintSuffix, SystemEmitter.InContainingTypes(h, w => EmitStruct(w, h, system.SecondOrder!)));
+        return new GeneratedFile(h.HintKey, HintSuffix, SystemEmitter.InContainingTypes(h, w => EmitStruct(w, h, system.SecondOrder!), h.Single ? LaneEmitter.FloatLanesPragma : null));
     }
 
     private static void EmitStruct(IndentedWriter w, SystemHeader h, SecondOrderIr s)

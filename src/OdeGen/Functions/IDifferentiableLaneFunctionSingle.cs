@@ -7,6 +7,7 @@ namespace OdeGen;
 /// <c>[Differentiable]</c> method at once, in structure-of-arrays form; each method means its scalar namesake of
 /// <see cref="IDifferentiableFunctionSingle"/>, lane by lane.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.Experimental(global::OdeGen.Lanes.FloatLanesExperimental.DiagnosticId, UrlFormat = global::OdeGen.Lanes.FloatLanesExperimental.Url)]
 public interface IDifferentiableLaneFunctionSingle : IDifferentiableFunctionSingle
 {
     /// <summary>y = g(x, p) in every lane (overwrites y).</summary>

@@ -3,6 +3,7 @@ using OdeGen.Lanes;
 namespace OdeGen;
 
 /// <summary>The float flavour of <see cref="IOdeLaneSystemSecondOrder"/>.</summary>
+[System.Diagnostics.CodeAnalysis.Experimental(global::OdeGen.Lanes.FloatLanesExperimental.DiagnosticId, UrlFormat = global::OdeGen.Lanes.FloatLanesExperimental.Url)]
 public interface IOdeLaneSystemSingleSecondOrder : IOdeLaneSystemSingle, IOdeSystemSingleSecondOrder
 {
     /// <summary>tr(∂f/∂y) in every lane.</summary>
