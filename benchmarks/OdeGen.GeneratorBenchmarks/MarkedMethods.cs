@@ -74,14 +74,14 @@ internal static class MarkedMethods
         }
         """;
 
-    // A 3×3 convolution, 8 → 8 channels on a 16×16 image, zero padding 1, stride 1, with bias: x is [c][h][w],
+    // A 3×3 convolution, 4 → 4 channels on an 8×8 image (sizes as attribute constants stay within 1,000), zero padding 1, stride 1, with bias: x is [c][h][w],
     // p holds the weights [out][in][3][3] then the biases, y is [out][h][w].
     private const string Conv2d = """
         using System;
         using OdeGen;
         public static partial class Layers
         {
-            public const int C = 8, H = 16, W = 16, K = 3;
+            public const int C = 4, H = 8, W = 8, K = 3;
             public const int Weights = C * C * K * K;
 
             [Differentiable(Inputs = C * H * W, Parameters = Weights + C, Outputs = C * H * W)]
