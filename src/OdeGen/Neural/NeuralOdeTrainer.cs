@@ -279,37 +279,12 @@ public sealed class NeuralOdeTrainer<TSystem> where TSystem : struct, IOdeSystem
         var predicted = new double[sample.Times.Length * n];
         var integrator = new RungeKuttaIntegrator<SystemField<TSystem>>(n, Solver);
         var field = new SystemField<TSystem>(_system, p);
-        OdeStatus status = SolveToTimes(integrator, field, sample, predicted);
+        OdeStatus status = ObservationShell.SolveToObservations(integrator, field, sample.Y0, sample.T0, sample.Times, predicted);
         long evaluations = integrator.Stats.FunctionEvaluations;
         if (status != OdeStatus.Success) return new SampleResult(double.NaN, null, evaluations, 0, status);
         var dLdy = new double[predicted.Length];
         double loss = TrajectoryLoss.Compute(Loss, predicted, sample.Target, dLdy, count);
         return new SampleResult(loss, null, evaluations, 0, status);
-    }
-
-    /// <summary>The states at the sample's times, restarting at each one (as the gradients' forward passes do).</summary>
-    private static OdeStatus SolveToTimes(RungeKuttaIntegrator<SystemField<TSystem>> integrator, in SystemField<TSystem> field,
-        TrajectorySample sample, Span<double> ys)
-    {
-        int n = sample.Y0.Length;
-        ReadOnlySpan<double> current = sample.Y0;
-        double tPrev = sample.T0;
-        for (int i = 0; i < sample.Times.Length; i++)
-        {
-            Span<double> row = ys.Slice(i * n, n);
-            double ti = sample.Times[i];
-            if (ti == tPrev) current.CopyTo(row);
-            else
-            {
-                integrator.Reset(field, current, tPrev, ti);
-                OdeStatus status = integrator.Run();
-                if (status != OdeStatus.Success) return status;
-                integrator.State.CopyTo(row);
-            }
-            current = row;
-            tPrev = ti;
-        }
-        return OdeStatus.Success;
     }
 
     private void Run(int count, Action<int> body)

@@ -20,15 +20,24 @@ internal static class ObservationShell
     /// end point; writes y(t_i) into row i of <paramref name="ys"/>. MaxSteps bounds the whole pass.
     /// </summary>
     public static OdeStatus SolveToObservations<TSystem>(RungeKuttaIntegrator<SystemField<TSystem>> integrator,
-        in SystemField<TSystem> field, GradientInputs inputs, Span<double> ys) where TSystem : struct, IOdeSystem
+        in SystemField<TSystem> field, GradientInputs inputs, Span<double> ys) where TSystem : struct, IOdeSystem =>
+        SolveToObservations(integrator, field, inputs.Y0, inputs.T0, inputs.Times, ys);
+
+    /// <summary>
+    /// The same pass from (<paramref name="t0"/>, <paramref name="y0"/>) through <paramref name="times"/>, for callers
+    /// that hold no <see cref="GradientInputs"/> (the trainer's loss-only evaluation).
+    /// </summary>
+    public static OdeStatus SolveToObservations<TSystem>(RungeKuttaIntegrator<SystemField<TSystem>> integrator,
+        in SystemField<TSystem> field, ReadOnlySpan<double> y0, double t0, ReadOnlySpan<double> times, Span<double> ys)
+        where TSystem : struct, IOdeSystem
     {
-        int n = inputs.StateCount;
-        ReadOnlySpan<double> current = inputs.Y0;
-        double tPrev = inputs.T0;
-        for (int i = 0; i < inputs.Count; i++)
+        int n = y0.Length;
+        ReadOnlySpan<double> current = y0;
+        double tPrev = t0;
+        for (int i = 0; i < times.Length; i++)
         {
             Span<double> row = ys.Slice(i * n, n);
-            double ti = inputs.Times[i];
+            double ti = times[i];
             if (ti == tPrev) current.CopyTo(row);
             else
             {
