@@ -94,6 +94,13 @@ internal sealed class RungeKuttaKernel<TLane> where TLane : unmanaged, ILane<TLa
     /// </summary>
     public void Combine(Span<TLane> destination, ReadOnlySpan<TLane> y, ReadOnlySpan<TLane> k, int[] index, double[] coefficient, double h)
     {
+        // One test for the common case: rounding is monotonic, so when |h| times the smallest nonzero |coefficient| of the
+        // tableau is not 0, no term's product is.
+        if (Math.Abs(h) * _terms.SmallestCoefficient != 0)
+        {
+            Sum(destination, y, k, index, coefficient, index.Length, h);
+            return;
+        }
         for (int t = 0; t < index.Length; t++)
         {
             if (h * coefficient[t] != 0) continue;
@@ -192,28 +199,33 @@ internal sealed class RungeKuttaKernel<TLane> where TLane : unmanaged, ILane<TLa
         int s = _tableau.Stages, gn = y.Length, registers = n == 0 ? 0 : gn / n, w = TLane.Count;
         double[] e = _tableau.ErrorWeights!;
         double[]? e2 = _tableau.SecondErrorWeights;
+        // The sums below read k without bounds checks: make sure every row they touch is there.
+        if ((uint)components > (uint)n || k.Length < s * gn) throw new ArgumentException("The stages do not cover the components of the error norm.", nameof(k));
+        bool max = norm == ErrorNorm.Max;
         TLane rtol = TLane.Create(relTol), hl = TLane.Create(h);
+        ref TLane k0 = ref MemoryMarshal.GetReference(k);
         for (int g = 0; g < registers; g++)
         {
             TLane sum = TLane.Zero, sum2 = TLane.Zero;
             for (int q = 0; q < components; q++)
             {
                 int c = g * n + q;
-                TLane err = TLane.Zero, err2 = TLane.Zero;
-                for (int i = 0; i < s; i++) err += TLane.Create(e[i]) * k[i * gn + c];
-                if (e2 is not null)
-                    for (int i = 0; i < s; i++) err2 += TLane.Create(e2[i]) * k[i * gn + c];
+                ref TLane kc = ref Unsafe.Add(ref k0, c);
+                TLane err = TLane.Zero;
+                for (int i = 0; i < s; i++) err += TLane.Create(e[i]) * Unsafe.Add(ref kc, i * gn);
                 TLane scale = TLane.Create(atol[q]) + rtol * TLane.Max(TLane.Abs(y[c]), TLane.Abs(yNew[c]));
                 TLane se = hl * err / scale;
-                sum = norm == ErrorNorm.Max ? TLane.Max(sum, TLane.Abs(se)) : sum + se * se;
+                sum = max ? TLane.Max(sum, TLane.Abs(se)) : sum + se * se;
                 if (e2 is not null)
                 {
+                    TLane err2 = TLane.Zero;
+                    for (int i = 0; i < s; i++) err2 += TLane.Create(e2[i]) * Unsafe.Add(ref kc, i * gn);
                     TLane se2 = hl * err2 / scale;
-                    sum2 = norm == ErrorNorm.Max ? TLane.Max(sum2, TLane.Abs(se2)) : sum2 + se2 * se2;
+                    sum2 = max ? TLane.Max(sum2, TLane.Abs(se2)) : sum2 + se2 * se2;
                 }
             }
-            TLane.Store(sum, destination.Slice(g * w, w));
-            if (e2 is not null) TLane.Store(sum2, scratch.Slice(g * w, w));
+            TLane.Store(sum, destination, g * w);
+            if (e2 is not null) TLane.Store(sum2, scratch, g * w);
         }
         for (int l = 0; l < registers * w; l++)
         {
@@ -324,6 +336,8 @@ internal sealed class RungeKuttaTerms
         BCoefficient = Coefficients(BIndex, i => tableau.B[i]);
         FusedBIndex = Where(s, _ => true);
         ZeroWeightStages = Where(s, i => tableau.B[i] == 0);
+        SmallestCoefficient = AIndex.SelectMany((row, i) => ACoefficient[i]).Concat(BCoefficient)
+            .Select(Math.Abs).DefaultIfEmpty(1.0).Min();
         EndpointStage = FindEndpointStage(tableau);
         Live = new bool[s];
         for (int i = s - 1; i >= 0; i--)
@@ -344,6 +358,8 @@ internal sealed class RungeKuttaTerms
     public int[][] FusedAIndex { get; }
     public double[][] FusedACoefficient { get; }
     public int[] FusedBIndex { get; }
+    /// <summary>The smallest |a_ij| or |b_i| that is not 0 (1 when there is none): Combine's test for a product that underflows.</summary>
+    public double SmallestCoefficient { get; }
     /// <summary>Stages with b_i = 0.</summary>
     public int[] ZeroWeightStages { get; }
     /// <summary>The extra dense-output stage that is f at the new point, or −1.</summary>
