@@ -163,8 +163,8 @@ public sealed class LaneTrainingTests(ITestOutputHelper output)
     public void FailedSample_NaNLossAndGradient_AndItsStatus()
     {
         // y' = p·y² from y0 = 20 with p = 0.5 blows up at t = 0.1; the other samples are fine.
-        var system = new OdeGen.Tests.Ensemble.BlowUpLanes();
-        var trainer = new NeuralOdeTrainer<OdeGen.Tests.Ensemble.BlowUpLanes>(system)
+        var system = new BlowUpLanes();
+        var trainer = new NeuralOdeTrainer<BlowUpLanes>(system)
         {
             Solver = new SolverOptions { Method = OdeMethod.RK4, FixedStep = 1e-3 },
             LaneBlocks = LaneBlockBatching.For(system),

@@ -421,7 +421,7 @@ public class EventGradientTests(ITestOutputHelper output)
             var g = Ode.Gradient(new BouncingBall(), [H, 0.0], [G, E], 0, times, dLdy, method, observeOnly);
             Assert.Equal(reference.Parameters[0], g.Parameters[0], 6);
         }
-        var lanes = new OdeGen.Tests.Ensemble.LorenzLanes();
+        var lanes = new LorenzLanes();
         var lorenzOptions = new SolverOptions { Events = [OdeEvent.StateCrossing(0, 0.0)] };
         var ensemble = Assert.Throws<NotSupportedException>(() =>
             Ode.Gradient(lanes, new EnsembleBatch([1.0, 1.0, 1.0], [10.0, 28.0, 8.0 / 3.0]), 0, [1], [1.0, 0, 0], Sensitivity.DiscreteAdjoint, lorenzOptions));

@@ -19,8 +19,8 @@ public class AllocationTests(ITestOutputHelper output)
         var options = m.IsAdaptive
             ? new SolverOptions { Method = m, RelTol = 1e-8, AbsTol = 1e-10, MaxSteps = int.MaxValue }
             : new SolverOptions { Method = m, FixedStep = 1e-3, MaxSteps = int.MaxValue };
-        var integrator = new RungeKuttaIntegrator<SystemField<LorenzSystem>>(3, options);
-        var field = new SystemField<LorenzSystem>(new LorenzSystem(), [10, 28, 8.0 / 3]);
+        var integrator = new RungeKuttaIntegrator<SystemField<HandLorenz>>(3, options);
+        var field = new SystemField<HandLorenz>(new HandLorenz(), [10, 28, 8.0 / 3]);
         double[] y0 = [1, 1, 1];
         integrator.Reset(field, y0, 0, 1e6);
         for (int i = 0; i < 2000; i++) Assert.True(integrator.Step());   // warm-up: JIT tiers
@@ -95,14 +95,14 @@ public class AllocationTests(ITestOutputHelper output)
         var longOptions = method == "RK4" ? new SolverOptions { Method = OdeMethod.RK4, FixedStep = 1e-3, MaxSteps = 1_000_000 } : Options(0);
         double shortEnd = method == "RK4" ? 1 : 2, longEnd = method == "RK4" ? 100 : 250;
 
-        Ode.Solve(new LorenzSystem(), y0, p, 0, shortEnd, shortOptions);   // warm-up
-        Ode.Solve(new LorenzSystem(), y0, p, 0, longEnd, longOptions);
+        Ode.Solve(new HandLorenz(), y0, p, 0, shortEnd, shortOptions);   // warm-up
+        Ode.Solve(new HandLorenz(), y0, p, 0, longEnd, longOptions);
 
         long before = GC.GetAllocatedBytesForCurrentThread();
-        var few = Ode.Solve(new LorenzSystem(), y0, p, 0, shortEnd, shortOptions);
+        var few = Ode.Solve(new HandLorenz(), y0, p, 0, shortEnd, shortOptions);
         long fewBytes = GC.GetAllocatedBytesForCurrentThread() - before;
         before = GC.GetAllocatedBytesForCurrentThread();
-        var many = Ode.Solve(new LorenzSystem(), y0, p, 0, longEnd, longOptions);
+        var many = Ode.Solve(new HandLorenz(), y0, p, 0, longEnd, longOptions);
         long manyBytes = GC.GetAllocatedBytesForCurrentThread() - before;
 
         output.WriteLine($"{method}: {few.Stats.Steps} steps → {fewBytes} bytes; {many.Stats.Steps} steps → {manyBytes} bytes");

@@ -338,7 +338,7 @@ public class OdeSolveTests(ITestOutputHelper output)
         Assert.Equal("y0", y0.ParamName);
         Assert.Contains("length 2", y0.Message);
         Assert.Contains("StateCount", y0.Message);
-        var p = Assert.Throws<ArgumentException>(() => Ode.Solve(new LorenzSystem(), [1.0, 1, 1], [10.0, 28], 0, 1));
+        var p = Assert.Throws<ArgumentException>(() => Ode.Solve(new HandLorenz(), [1.0, 1, 1], [10.0, 28], 0, 1));
         Assert.Equal("p", p.ParamName);
         Assert.Contains("length 3", p.Message);
         Assert.Contains("ParameterCount", p.Message);

@@ -230,8 +230,8 @@ public class TableauTests(ITestOutputHelper output)
     [Fact]
     public void AbsTolVector_EqualEntries_MatchScalarAbsTol()
     {
-        var scalar = Ode.Solve(new LorenzSystem(), [1.0, 1, 1], [10, 28, 8.0 / 3], 0, 5, new SolverOptions { RelTol = 1e-6, AbsTol = 1e-8 });
-        var vector = Ode.Solve(new LorenzSystem(), [1.0, 1, 1], [10, 28, 8.0 / 3], 0, 5, new SolverOptions { RelTol = 1e-6, AbsTolVector = [1e-8, 1e-8, 1e-8] });
+        var scalar = Ode.Solve(new HandLorenz(), [1.0, 1, 1], [10, 28, 8.0 / 3], 0, 5, new SolverOptions { RelTol = 1e-6, AbsTol = 1e-8 });
+        var vector = Ode.Solve(new HandLorenz(), [1.0, 1, 1], [10, 28, 8.0 / 3], 0, 5, new SolverOptions { RelTol = 1e-6, AbsTolVector = [1e-8, 1e-8, 1e-8] });
         Assert.Equal(scalar.Stats.Steps, vector.Stats.Steps);
         Assert.Equal(scalar.FinalState.ToArray(), vector.FinalState.ToArray());
     }

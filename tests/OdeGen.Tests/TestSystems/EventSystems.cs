@@ -1,4 +1,4 @@
-namespace OdeGen.Tests.Sensitivities;
+namespace OdeGen.Tests.TestSystems;
 
 /// <summary>
 /// A bouncing ball y = [h, v], f = [v, −g], θ = [g, e]: the event h = 0 (falling) resets v⁺ = −e·v⁻.

@@ -1,4 +1,4 @@
-namespace OdeGen.Tests.Generated;
+namespace OdeGen.Tests.TestSystems;
 
 /// <summary>A system whose sizes are known only at run time (its loops run over y.Length and p.Length).</summary>
 public static partial class RuntimeSizedChain

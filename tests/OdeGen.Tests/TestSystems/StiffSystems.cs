@@ -1,6 +1,6 @@
 using OdeGen.Solvers;
 
-namespace OdeGen.Tests.Solvers;
+namespace OdeGen.Tests.TestSystems;
 
 // Hand-written stiff systems with exact Jacobians (no generator), for the Rosenbrock tests.
 

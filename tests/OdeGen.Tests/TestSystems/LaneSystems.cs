@@ -1,6 +1,6 @@
 using OdeGen.Lanes;
 
-namespace OdeGen.Tests.Ensemble;
+namespace OdeGen.Tests.TestSystems;
 
 // Hand-written lane systems: independent of the generator, so they also check its lane output later.
 // Each writes its scalar methods and its lane methods separately (the lane ones generic over TLane).

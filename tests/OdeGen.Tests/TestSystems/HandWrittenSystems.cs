@@ -1,8 +1,8 @@
 using OdeGen.Solvers;
 
-namespace OdeGen.Tests.Solvers;
+namespace OdeGen.Tests.TestSystems;
 
-// Hand-written systems with exact derivatives, so the solver tests do not depend on the generator.
+// Hand-written systems with exact derivatives, so the solver and sensitivity tests do not depend on the generator.
 
 /// <summary>y' = −k·y (one state, p = [k]); y(t) = y0·exp(−k(t − t0)).</summary>
 internal readonly struct DecaySystem : IOdeSystem
@@ -66,8 +66,8 @@ internal readonly struct OscillatorSystem : IOdeSystem
     }
 }
 
-/// <summary>Lorenz system, p = [σ, ρ, β].</summary>
-internal readonly struct LorenzSystem : IOdeSystem
+/// <summary>Lorenz '63, p = [σ, ρ, β], with derivatives written by hand (independent of the generator).</summary>
+internal readonly struct HandLorenz : IOdeSystem
 {
     public int StateCount => 3;
     public int ParameterCount => 3;
@@ -124,44 +124,105 @@ internal readonly struct BlowUpSystem : IOdeSystem
     public void Jacobian(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dfdy, Span<double> dfdp) => dfdy[0] = 2 * y[0];
 }
 
-/// <summary>y' = 1 up to t = Limit, NaN after it (a vector field, no parameters).</summary>
-internal readonly struct NaNAfterField(double limit) : IVectorField
+/// <summary>
+/// A damped oscillator with a time-dependent force, so ∂f/∂t ≠ 0:
+/// f = [y1, −k·y0 − c·y1 + A·sin(ω t)], p = (k, c, A, ω).
+/// </summary>
+internal readonly struct ForcedOscillator : IOdeSystem
 {
-    public int Dimension => 1;
-    public void Evaluate(double t, ReadOnlySpan<double> y, Span<double> dydt) => dydt[0] = t > limit ? double.NaN : 1.0;
-}
+    public int StateCount => 2;
+    public int ParameterCount => 4;
 
-/// <summary>y' = k·t^(k−1): y = t^k is a polynomial of degree k, reproduced exactly by interpolants of degree ≥ k.</summary>
-internal readonly struct MonomialField(int k) : IVectorField
-{
-    public int Dimension => 1;
-    public void Evaluate(double t, ReadOnlySpan<double> y, Span<double> dydt) => dydt[0] = k * Math.Pow(t, k - 1);
-}
-
-/// <summary>Lorenz as a plain vector field with σ = 10, ρ = 28, β = 8/3.</summary>
-internal readonly struct LorenzField : IVectorField
-{
-    public int Dimension => 3;
-    public void Evaluate(double t, ReadOnlySpan<double> y, Span<double> dydt)
+    public void Evaluate(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
     {
-        dydt[0] = 10 * (y[1] - y[0]);
-        dydt[1] = y[0] * (28 - y[2]) - y[1];
-        dydt[2] = y[0] * y[1] - 8.0 / 3 * y[2];
+        dydt[0] = y[1];
+        dydt[1] = -p[0] * y[0] - p[1] * y[1] + p[2] * Math.Sin(p[3] * t);
+    }
+
+    public void Jvp(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, double tDot, ReadOnlySpan<double> yDot,
+        ReadOnlySpan<double> pDot, Span<double> dydt, Span<double> dydtDot)
+    {
+        Evaluate(t, y, p, dydt);
+        double sin = Math.Sin(p[3] * t), cos = Math.Cos(p[3] * t);
+        dydtDot[0] = yDot[1];
+        dydtDot[1] = -p[0] * yDot[0] - pDot[0] * y[0] - p[1] * yDot[1] - pDot[1] * y[1]
+                     + pDot[2] * sin + p[2] * cos * (pDot[3] * t + p[3] * tDot);
+    }
+
+    public double Vjp(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, ReadOnlySpan<double> a,
+        Span<double> yBar, Span<double> pBar)
+    {
+        double sin = Math.Sin(p[3] * t), cos = Math.Cos(p[3] * t);
+        yBar[0] += -p[0] * a[1];
+        yBar[1] += a[0] - p[1] * a[1];
+        pBar[0] += -y[0] * a[1];
+        pBar[1] += -y[1] * a[1];
+        pBar[2] += sin * a[1];
+        pBar[3] += p[2] * cos * t * a[1];
+        return p[2] * cos * p[3] * a[1];
+    }
+
+    public void Jacobian(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dfdy, Span<double> dfdp)
+    {
+        double sin = Math.Sin(p[3] * t), cos = Math.Cos(p[3] * t);
+        dfdy[0] = 0; dfdy[1] = 1;
+        dfdy[2] = -p[0]; dfdy[3] = -p[1];
+        dfdp[0] = 0; dfdp[1] = 0; dfdp[2] = 0; dfdp[3] = 0;
+        dfdp[4] = -y[0]; dfdp[5] = -y[1]; dfdp[6] = sin; dfdp[7] = p[2] * cos * t;
     }
 }
 
-internal static class Fit
+/// <summary>
+/// A chain of 64 cells with diffusion, decay and a source: f_i = D·(y_{i−1} − 2y_i + y_{i+1}) − k·y_i + s
+/// (y_{−1} = y_64 = 0), p = (D, k, s). Many states and few parameters: the memory of a per-step record shows.
+/// </summary>
+internal readonly struct DiffusionChain : IOdeSystem
 {
-    /// <summary>Least-squares slope of log(error) against log(h): the empirical order.</summary>
-    public static double Order(IReadOnlyList<double> h, IReadOnlyList<double> error)
+    public const int N = 64;
+    public int StateCount => N;
+    public int ParameterCount => 3;
+
+    private static double Laplacian(ReadOnlySpan<double> y, int i) =>
+        (i > 0 ? y[i - 1] : 0) - 2 * y[i] + (i < N - 1 ? y[i + 1] : 0);
+
+    public void Evaluate(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
     {
-        int m = h.Count;
-        double sx = 0, sy = 0, sxx = 0, sxy = 0;
-        for (int i = 0; i < m; i++)
+        for (int i = 0; i < N; i++) dydt[i] = p[0] * Laplacian(y, i) - p[1] * y[i] + p[2];
+    }
+
+    public void Jvp(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, double tDot, ReadOnlySpan<double> yDot,
+        ReadOnlySpan<double> pDot, Span<double> dydt, Span<double> dydtDot)
+    {
+        Evaluate(t, y, p, dydt);
+        for (int i = 0; i < N; i++)
+            dydtDot[i] = p[0] * Laplacian(yDot, i) + pDot[0] * Laplacian(y, i) - p[1] * yDot[i] - pDot[1] * y[i] + pDot[2];
+    }
+
+    public double Vjp(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, ReadOnlySpan<double> a,
+        Span<double> yBar, Span<double> pBar)
+    {
+        // The Laplacian is symmetric, so aᵀ∂f/∂y = D·Lap(a) − k·a.
+        for (int i = 0; i < N; i++)
         {
-            double x = Math.Log(h[i]), y = Math.Log(error[i]);
-            sx += x; sy += y; sxx += x * x; sxy += x * y;
+            yBar[i] += p[0] * Laplacian(a, i) - p[1] * a[i];
+            pBar[0] += a[i] * Laplacian(y, i);
+            pBar[1] -= a[i] * y[i];
+            pBar[2] += a[i];
         }
-        return (m * sxy - sx * sy) / (m * sxx - sx * sx);
+        return 0.0;
+    }
+
+    public void Jacobian(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dfdy, Span<double> dfdp)
+    {
+        dfdy[..(N * N)].Clear();
+        for (int i = 0; i < N; i++)
+        {
+            dfdy[i * N + i] = -2 * p[0] - p[1];
+            if (i > 0) dfdy[i * N + i - 1] = p[0];
+            if (i < N - 1) dfdy[i * N + i + 1] = p[0];
+            dfdp[i * 3] = Laplacian(y, i);
+            dfdp[i * 3 + 1] = -y[i];
+            dfdp[i * 3 + 2] = 1;
+        }
     }
 }
