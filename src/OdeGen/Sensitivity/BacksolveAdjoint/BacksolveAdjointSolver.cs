@@ -19,7 +19,7 @@ namespace OdeGen;
 /// </remarks>
 internal static class BacksolveAdjointSolver
 {
-    public static OdeGradient Gradient<TSystem>(in TSystem system, GradientInputs inputs, SolverOptions options, BacksolveAdjointSensitivity method)
+    public static OdeGradient Gradient<TSystem>(in TSystem system, GradientInputs inputs, SolverOptions options, BacksolveAdjointSensitivity sensitivity)
         where TSystem : struct, IOdeSystem
     {
         int n = inputs.StateCount, m = inputs.ParameterCount, count = inputs.Count;
@@ -42,8 +42,8 @@ internal static class BacksolveAdjointSolver
         // Backward pass.
         var adjointField = new AdjointField<TSystem>(system, p, counter);
         int dim = adjointField.Dimension;
-        var backward = new RungeKuttaIntegrator<AdjointField<TSystem>>(dim, method.BackwardOptions(options, dim, n, 2 * n));
-        method.ApplyErrorControl(backward, 2 * n);
+        var backward = new RungeKuttaIntegrator<AdjointField<TSystem>>(dim, sensitivity.BackwardOptions(options, dim, n, 2 * n));
+        sensitivity.ApplyErrorControl(backward, 2 * n);
         var x = new double[dim];
         if (status == OdeStatus.Success)
         {
@@ -72,6 +72,6 @@ internal static class BacksolveAdjointSolver
         double[] gP = x.AsSpan(2 * n, m).ToArray();
         var stats = new GradientStats(forward.Stats, backward.Stats,
             forward.Stats.FunctionEvaluations + counter.Function, counter.Jvp, counter.Vjp, counter.Jacobian);
-        return ObservationShell.Result(gY0, gP, x[dim - 1], gTimes, stats, status, method);
+        return ObservationShell.Result(gY0, gP, x[dim - 1], gTimes, stats, status, sensitivity);
     }
 }

@@ -29,7 +29,7 @@ namespace OdeGen;
 /// </remarks>
 internal static class DiscreteAdjointSolver
 {
-    public static OdeGradient Gradient<TSystem>(in TSystem system, GradientInputs inputs, SolverOptions options, DiscreteAdjointSensitivity method)
+    public static OdeGradient Gradient<TSystem>(in TSystem system, GradientInputs inputs, SolverOptions options, DiscreteAdjointSensitivity sensitivity)
         where TSystem : struct, IOdeSystem
     {
         int n = inputs.StateCount, m = inputs.ParameterCount, count = inputs.Count;
@@ -39,7 +39,7 @@ internal static class DiscreteAdjointSolver
         // Forward pass: record every accepted step.
         var field = new SystemField<TSystem>(system, p);
         var forward = new RungeKuttaIntegrator<SystemField<TSystem>>(n, options);
-        int every = method.StepsPerCheckpoint;
+        int every = sensitivity.StepsPerCheckpoint;
         var tape = new StepRecord(n, every);
         var firstStep = new int[count + 1];
         var ys = new double[count * n];
@@ -125,7 +125,7 @@ internal static class DiscreteAdjointSolver
         }
         var stats = new GradientStats(forward.Stats, backward,
             forward.Stats.FunctionEvaluations + counter.Function, counter.Jvp, counter.Vjp, counter.Jacobian, recompute);
-        return ObservationShell.Result(gY0, gP, gT0, gTimes, stats, status, method);
+        return ObservationShell.Result(gY0, gP, gT0, gTimes, stats, status, sensitivity);
     }
 
     /// <summary>

@@ -73,12 +73,12 @@ internal static class ForwardSensitivitySolver
         return result;
     }
 
-    public static OdeGradient Gradient<TSystem>(in TSystem system, GradientInputs inputs, SolverOptions options, ForwardSensitivity method)
+    public static OdeGradient Gradient<TSystem>(in TSystem system, GradientInputs inputs, SolverOptions options, ForwardSensitivity sensitivity)
         where TSystem : struct, IOdeSystem
     {
         int n = inputs.StateCount, m = inputs.ParameterCount, cols = n + m, count = inputs.Count;
         var counter = new EvaluationCounter();
-        var integrator = CreateIntegrator(system, inputs.P, options, method.SensitivitiesInErrorControl, counter, out var field);
+        var integrator = CreateIntegrator(system, inputs.P, options, sensitivity.SensitivitiesInErrorControl, counter, out var field);
         double[] x = InitialState(inputs.Y0, m);
         var gY0 = new double[n];
         var gP = new double[m];
@@ -156,7 +156,7 @@ internal static class ForwardSensitivitySolver
             gT0 = -Dot(gY0, f);
         }
         var stats = new GradientStats(integrator.Stats, default, counter.Function, counter.Jvp, counter.Vjp, counter.Jacobian);
-        OdeGradient result = ObservationShell.Result(gY0, gP, gT0, gTimes, stats, status, method);
+        OdeGradient result = ObservationShell.Result(gY0, gP, gT0, gTimes, stats, status, sensitivity);
         result.Events = events?.Occurrences ?? [];
         return result;
     }

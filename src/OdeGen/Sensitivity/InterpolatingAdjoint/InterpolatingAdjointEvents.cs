@@ -21,7 +21,7 @@ internal static class InterpolatingAdjointEvents
 {
     private readonly record struct Segment(double From, double To, double[] Start, int Observation, int Event);
 
-    public static OdeGradient Gradient<TSystem>(in TSystem system, GradientInputs inputs, SolverOptions options, InterpolatingAdjointSensitivity method)
+    public static OdeGradient Gradient<TSystem>(in TSystem system, GradientInputs inputs, SolverOptions options, InterpolatingAdjointSensitivity sensitivity)
         where TSystem : struct, IOdeSystem
     {
         IReadOnlyList<OdeEvent> events = options.Events!;
@@ -29,7 +29,7 @@ internal static class InterpolatingAdjointEvents
         int n = inputs.StateCount, m = inputs.ParameterCount;
         var counter = new EvaluationCounter();
         double[] p = inputs.P;
-        InterpolatingAdjointSolver.Boundaries(inputs, method.Checkpoints, out double[] bounds, out int[] observation);
+        InterpolatingAdjointSolver.Boundaries(inputs, sensitivity.Checkpoints, out double[] bounds, out int[] observation);
         int count = bounds.Length;
 
         // Forward pass: segments between boundaries and stopping events, each with the state it starts from.
@@ -111,7 +111,7 @@ internal static class InterpolatingAdjointEvents
         }
 
         // Backward pass.
-        var sweep = new InterpolatingAdjointSweep<TSystem>(system, p, n, m, options, method, counter);
+        var sweep = new InterpolatingAdjointSweep<TSystem>(system, p, n, m, options, sensitivity, counter);
         var jump = new EventJump(n, m);
         if (status == OdeStatus.Success)
         {
@@ -147,7 +147,7 @@ internal static class InterpolatingAdjointEvents
             sweep.X[n + m] = -ForwardSensitivitySolver.Dot(sweep.X.AsSpan(0, n), f);
         }
 
-        OdeGradient g = sweep.Result(forward.Stats, counter, options.Method, gTimes, status, method);
+        OdeGradient g = sweep.Result(forward.Stats, counter, options.Method, gTimes, status, sensitivity);
         g.Events = occurrences;
         return g;
     }

@@ -16,19 +16,19 @@ namespace OdeGen;
 /// </remarks>
 internal static class InterpolatingAdjointSolver
 {
-    public static OdeGradient Gradient<TSystem>(in TSystem system, GradientInputs inputs, SolverOptions options, InterpolatingAdjointSensitivity method)
+    public static OdeGradient Gradient<TSystem>(in TSystem system, GradientInputs inputs, SolverOptions options, InterpolatingAdjointSensitivity sensitivity)
         where TSystem : struct, IOdeSystem
     {
         int n = inputs.StateCount, m = inputs.ParameterCount;
         OdeMethod solver = options.Method;
-        if (method.Seminorm)
+        if (sensitivity.Seminorm)
             solver.Require(m => m.SupportsPartialErrorControl, "The interpolating adjoint with Seminorm = true (quadratures left out of error control)",
                 "Or set Seminorm = false.");
-        if (options.Events is { Count: > 0 }) return InterpolatingAdjointEvents.Gradient(system, inputs, options, method);
-        if (method.InterpolateObservations && inputs.Times[^1] != inputs.T0) return ThroughObservations(system, inputs, options, method);
+        if (options.Events is { Count: > 0 }) return InterpolatingAdjointEvents.Gradient(system, inputs, options, sensitivity);
+        if (sensitivity.InterpolateObservations && inputs.Times[^1] != inputs.T0) return ThroughObservations(system, inputs, options, sensitivity);
         var counter = new EvaluationCounter();
         double[] p = inputs.P;
-        Boundaries(inputs, method.Checkpoints, out double[] bounds, out int[] observation);
+        Boundaries(inputs, sensitivity.Checkpoints, out double[] bounds, out int[] observation);
         int count = bounds.Length;
 
         // Forward pass: the state at every boundary.
@@ -62,7 +62,7 @@ internal static class InterpolatingAdjointSolver
         }
 
         // Backward pass.
-        var sweep = new InterpolatingAdjointSweep<TSystem>(system, p, n, m, options, method, counter);
+        var sweep = new InterpolatingAdjointSweep<TSystem>(system, p, n, m, options, sensitivity, counter);
         if (status == OdeStatus.Success)
         {
             int last = inputs.Count - 1;
@@ -79,7 +79,7 @@ internal static class InterpolatingAdjointSolver
             }
         }
 
-        return sweep.Result(forward.Stats, counter, solver, gTimes, status, method);
+        return sweep.Result(forward.Stats, counter, solver, gTimes, status, sensitivity);
     }
 
     /// <summary>
@@ -88,19 +88,19 @@ internal static class InterpolatingAdjointSolver
     /// the step that crosses them; backward, the adjoint stops at each observation time to add its loss term, with
     /// the state interpolated from the segment's re-solve (which takes the forward pass's steps exactly).
     /// </summary>
-    private static OdeGradient ThroughObservations<TSystem>(in TSystem system, GradientInputs inputs, SolverOptions options, InterpolatingAdjointSensitivity method)
+    private static OdeGradient ThroughObservations<TSystem>(in TSystem system, GradientInputs inputs, SolverOptions options, InterpolatingAdjointSensitivity sensitivity)
         where TSystem : struct, IOdeSystem
     {
         int n = inputs.StateCount, m = inputs.ParameterCount, total = inputs.Count;
         OdeMethod solver = options.Method;
-        if (method.Seminorm)
+        if (sensitivity.Seminorm)
             solver.Require(m => m.SupportsPartialErrorControl, "The interpolating adjoint with Seminorm = true (quadratures left out of error control)",
                 "Or set Seminorm = false.");
         var counter = new EvaluationCounter();
         double[] p = inputs.P;
         double[] times = inputs.Times;
         double t0 = inputs.T0, d = inputs.Direction;
-        int checkpoints = method.Checkpoints, count = checkpoints + 1;
+        int checkpoints = sensitivity.Checkpoints, count = checkpoints + 1;
         var bounds = new double[count];
         bounds[0] = t0;
         for (int j = 1; j < checkpoints; j++) bounds[j] = t0 + j * ((times[^1] - t0) / checkpoints);
@@ -138,7 +138,7 @@ internal static class InterpolatingAdjointSolver
             gTimes[i] = ObservationShell.TimeGradient(system, inputs, i, times[i], ys.AsSpan(i * n, n), counter, f);
 
         // Backward pass, segment by segment; inside a segment, interval by interval between observation times.
-        var sweep = new InterpolatingAdjointSweep<TSystem>(system, p, n, m, options, method, counter);
+        var sweep = new InterpolatingAdjointSweep<TSystem>(system, p, n, m, options, sensitivity, counter);
         if (status == OdeStatus.Success)
         {
             int i = total - 1;
@@ -166,7 +166,7 @@ internal static class InterpolatingAdjointSolver
             }
         }
 
-        return sweep.Result(forward.Stats, counter, solver, gTimes, status, method);
+        return sweep.Result(forward.Stats, counter, solver, gTimes, status, sensitivity);
     }
 
     /// <summary>

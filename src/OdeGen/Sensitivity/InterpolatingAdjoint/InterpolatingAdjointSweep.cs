@@ -16,15 +16,15 @@ internal sealed class InterpolatingAdjointSweep<TSystem> where TSystem : struct,
     private readonly IOdeIntegrator<InterpolatedAdjointField<TSystem>> _backward;
 
     public InterpolatingAdjointSweep(in TSystem system, double[] p, int n, int m, SolverOptions options,
-        InterpolatingAdjointSensitivity method, EvaluationCounter counter)
+        InterpolatingAdjointSensitivity sensitivity, EvaluationCounter counter)
     {
         _n = n;
         _m = m;
         _recompute = options.Method.CreateIntegrator<SystemField<TSystem>>(n, options);
         _segment = new DenseSegment(n, options.Method);
         _field = new InterpolatedAdjointField<TSystem>(system, p, _segment, counter, withDerivatives: options.Method.IsStiff);
-        _backward = options.Method.CreateIntegrator<InterpolatedAdjointField<TSystem>>(_field.Dimension, method.BackwardOptions(options, _field.Dimension, 0, n));
-        method.ApplyErrorControl(_backward, n);
+        _backward = options.Method.CreateIntegrator<InterpolatedAdjointField<TSystem>>(_field.Dimension, sensitivity.BackwardOptions(options, _field.Dimension, 0, n));
+        sensitivity.ApplyErrorControl(_backward, n);
         X = new double[n + m + 1];
     }
 
@@ -58,7 +58,7 @@ internal sealed class InterpolatingAdjointSweep<TSystem> where TSystem : struct,
 
     /// <summary>The gradient from <see cref="X"/> (NaN everywhere when a pass failed) with the work of every pass.</summary>
     public OdeGradient Result(SolverStats forward, EvaluationCounter counter, OdeMethod solver, double[] gTimes, OdeStatus status,
-        InterpolatingAdjointSensitivity method)
+        InterpolatingAdjointSensitivity sensitivity)
     {
         double[] gY0 = X.AsSpan(0, _n).ToArray();
         double[] gP = X.AsSpan(_n, _m).ToArray();
@@ -72,6 +72,6 @@ internal sealed class InterpolatingAdjointSweep<TSystem> where TSystem : struct,
         var stats = new GradientStats(forward, _backward.Stats,
             forward.FunctionEvaluations + recompute.FunctionEvaluations + counter.Function,
             counter.Jvp + stateJvps, counter.Vjp, counter.Jacobian + stateJacobians, recompute);
-        return ObservationShell.Result(gY0, gP, gT0, gTimes, stats, status, method);
+        return ObservationShell.Result(gY0, gP, gT0, gTimes, stats, status, sensitivity);
     }
 }
