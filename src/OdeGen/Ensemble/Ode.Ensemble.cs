@@ -17,7 +17,8 @@ public static partial class Ode
     /// <param name="options">An explicit Runge–Kutta method, fixed step or tolerances, SaveAt, limits.</param>
     /// <param name="ensemble">Lane width and threads; <see cref="EnsembleOptions.Default"/> when null.</param>
     /// <returns>Final and saved states, a status per trajectory, the work of each block.</returns>
-    /// <exception cref="ArgumentException">Sizes, non-finite times, a stiff method, or options an ensemble does not support (Events, Dense, SaveSteps).</exception>
+    /// <exception cref="ArgumentException">Sizes, non-finite times, or options an ensemble does not support (Events, Dense, SaveSteps).</exception>
+    /// <exception cref="NotSupportedException">A method that does not step in lanes (the stiff ones); the message names those that do.</exception>
     /// <remarks>
     /// With an adaptive method the lanes of a block share their steps (the error is the largest of the lanes' norms),
     /// so a trajectory's result differs from <see cref="Solve{TSystem}(in TSystem, ReadOnlySpan{double}, ReadOnlySpan{double}, double, double, SolverOptions?)"/>
@@ -183,9 +184,8 @@ public static partial class Ode
 
     private static void ValidateEnsembleOptions<TSystem>(SolverOptions options) where TSystem : struct, IOdeSystem
     {
-        if (!options.Method.SupportsLanes)
-            throw new ArgumentException($"Ensembles step methods that support lanes (OdeMethod.SupportsLanes: {string.Join(", ", OdeMethod.All.Where(m => m.SupportsLanes))}); " +
-                $"{options.Method.Name} does not (solve its trajectories with Ode.Solve).", nameof(options));
+        // A capability, not a bad argument: the same NotSupportedException, naming the methods that have it, as every verb gives.
+        options.Method.Require(m => m.SupportsLanes, "An ensemble in SIMD lanes", "Solve each trajectory with Ode.Solve to use this method.");
         var tableau = options.Method.Tableau;
         if (!tableau.IsAdaptive && options.FixedStep is null)
             throw new ArgumentException($"{tableau.Name} has no error estimate: set SolverOptions.FixedStep.", nameof(options));
