@@ -82,6 +82,13 @@ public sealed class Model
         set => field = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "At least one thread.");
     } = Environment.ProcessorCount;
 
+    /// <summary>Saves <paramref name="parameters"/> with this model's layout (format: <see cref="ParameterFile"/>).</summary>
+    public void Save(string path, ReadOnlySpan<double> parameters) => ParameterFile.Save(path, Layout, parameters);
+
+    /// <summary>Loads parameters saved for a model of this layout.</summary>
+    /// <exception cref="InvalidDataException">The file is not a parameter file, has another version, another layout, or is truncated.</exception>
+    public double[] Load(string path) => ParameterFile.Load(path, Layout);
+
     /// <summary>What the last <see cref="Gradient"/> held for its backward pass (zero before the first).</summary>
     public ModelMemory Memory { get; private set; }
 
