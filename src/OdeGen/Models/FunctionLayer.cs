@@ -1,3 +1,5 @@
+using OdeGen.Lanes;
+
 namespace OdeGen.Models;
 
 /// <summary>
@@ -33,4 +35,31 @@ public class FunctionLayer<TFunction> : Layer
         _function.Vjp(x, parameters, yBar, xBar, parameterBar);
 
     private static ParameterShape[] DefaultShapes(int count) => count == 0 ? [] : [new ParameterShape("p", count)];
+}
+
+/// <summary>
+/// A generated function with lane methods as a layer (every double <c>[Differentiable]</c> method's struct has them): besides
+/// Evaluate and Vjp, a model runs its samples through EvaluateLanes and VjpLanes, one sample per SIMD lane.
+/// </summary>
+/// <typeparam name="TFunction">The generated <c>{Type}.{M}Function</c>.</typeparam>
+public class LaneFunctionLayer<TFunction> : FunctionLayer<TFunction>
+    where TFunction : struct, IDifferentiableLaneFunction
+{
+    /// <summary>Wraps <paramref name="function"/> (see <see cref="FunctionLayer{TFunction}"/>).</summary>
+    public LaneFunctionLayer(in TFunction function, params ParameterShape[] shapes)
+        : base(function, shapes)
+    {
+    }
+
+    /// <inheritdoc/>
+    public override bool HasLanes => true;
+
+    /// <inheritdoc/>
+    public override void ForwardLanes<TLane>(ReadOnlySpan<TLane> x, ReadOnlySpan<TLane> parameters, Span<TLane> y) =>
+        Function.EvaluateLanes(x, parameters, y);
+
+    /// <inheritdoc/>
+    public override void BackwardLanes<TLane>(ReadOnlySpan<TLane> x, ReadOnlySpan<TLane> parameters, ReadOnlySpan<TLane> yBar,
+        Span<TLane> xBar, Span<TLane> parameterBar) =>
+        Function.VjpLanes(x, parameters, yBar, xBar, parameterBar);
 }

@@ -1,3 +1,4 @@
+using OdeGen.Lanes;
 using OdeGen.Layers;
 
 namespace OdeGen.Models;
@@ -54,6 +55,26 @@ public sealed class GroupNorm : Layer
         int n = _group.InputCount, m = _group.ParameterCount;
         for (int g = 0; g < Groups; g++)
             _group.Vjp(x.Slice(g * n, n), parameters.Slice(g * m, m), yBar.Slice(g * n, n), xBar.Slice(g * n, n), parameterBar.Slice(g * m, m));
+    }
+
+    /// <inheritdoc/>
+    public override bool HasLanes => true;
+
+    /// <inheritdoc/>
+    public override void ForwardLanes<TLane>(ReadOnlySpan<TLane> x, ReadOnlySpan<TLane> parameters, Span<TLane> y)
+    {
+        int n = _group.InputCount, m = _group.ParameterCount;
+        for (int g = 0; g < Groups; g++)
+            _group.EvaluateLanes(x.Slice(g * n, n), parameters.Slice(g * m, m), y.Slice(g * n, n));
+    }
+
+    /// <inheritdoc/>
+    public override void BackwardLanes<TLane>(ReadOnlySpan<TLane> x, ReadOnlySpan<TLane> parameters, ReadOnlySpan<TLane> yBar,
+        Span<TLane> xBar, Span<TLane> parameterBar)
+    {
+        int n = _group.InputCount, m = _group.ParameterCount;
+        for (int g = 0; g < Groups; g++)
+            _group.VjpLanes(x.Slice(g * n, n), parameters.Slice(g * m, m), yBar.Slice(g * n, n), xBar.Slice(g * n, n), parameterBar.Slice(g * m, m));
     }
 
     /// <inheritdoc/>

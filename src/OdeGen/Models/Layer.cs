@@ -1,3 +1,5 @@
+using OdeGen.Lanes;
+
 namespace OdeGen.Models;
 
 /// <summary>A named, shaped block of a layer's parameters: a matrix [Rows][Columns] (row-major) or a vector (one column).</summary>
@@ -79,6 +81,31 @@ public abstract class Layer
     /// <param name="scratch">Work space of <see cref="ScratchSize"/> doubles, contents undefined on entry.</param>
     public abstract void Backward(ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
         Span<double> xBar, Span<double> parameterBar, Span<double> scratch);
+
+    /// <summary>
+    /// True when the layer has <see cref="ForwardLanes"/> and <see cref="BackwardLanes"/>: a model whose layers all have them
+    /// runs its samples in SIMD lanes, one sample per lane (see <see cref="Model.Lanes"/>).
+    /// </summary>
+    public virtual bool HasLanes => false;
+
+    /// <summary>
+    /// <see cref="Forward"/> for <c>TLane.Count</c> samples at once, structure of arrays: x[i] holds input i of every lane,
+    /// parameters[k] parameter k broadcast to every lane. Called only when <see cref="HasLanes"/> is true.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The layer has no lane methods (<see cref="HasLanes"/> is false).</exception>
+    public virtual void ForwardLanes<TLane>(ReadOnlySpan<TLane> x, ReadOnlySpan<TLane> parameters, Span<TLane> y)
+        where TLane : unmanaged, ILane<TLane> =>
+        throw new NotSupportedException($"{Kind} has no lane methods (HasLanes is false): a model runs it one sample at a time.");
+
+    /// <summary>
+    /// <see cref="Backward"/> for <c>TLane.Count</c> samples at once; parameterBar[k] holds each lane's own ∂L/∂θ_k (the model
+    /// adds the lanes). Called only when <see cref="HasLanes"/> is true.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The layer has no lane methods (<see cref="HasLanes"/> is false).</exception>
+    public virtual void BackwardLanes<TLane>(ReadOnlySpan<TLane> x, ReadOnlySpan<TLane> parameters, ReadOnlySpan<TLane> yBar,
+        Span<TLane> xBar, Span<TLane> parameterBar)
+        where TLane : unmanaged, ILane<TLane> =>
+        throw new NotSupportedException($"{Kind} has no lane methods (HasLanes is false): a model runs it one sample at a time.");
 
     /// <summary>
     /// Draws initial parameters. The default is PyTorch's for <c>Linear</c> and <c>Conv2d</c>: every entry uniform on

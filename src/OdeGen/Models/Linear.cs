@@ -7,7 +7,7 @@ namespace OdeGen.Models;
 /// [outputs], so PyTorch's <c>weight</c> and <c>bias</c> tensors load as they are. The arithmetic is the generated
 /// <see cref="LayerFunctions.LinearFunction"/>.
 /// </summary>
-public sealed class Linear : FunctionLayer<LayerFunctions.LinearFunction>
+public sealed class Linear : LaneFunctionLayer<LayerFunctions.LinearFunction>
 {
     /// <summary>Creates the layer.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A size is not positive.</exception>
@@ -26,15 +26,15 @@ public sealed class Linear : FunctionLayer<LayerFunctions.LinearFunction>
 
 /// <summary>y = max(x, 0) element by element (generated <see cref="LayerFunctions.ReluFunction"/>); no parameters.</summary>
 /// <param name="size">Number of values.</param>
-public sealed class Relu(int size) : FunctionLayer<LayerFunctions.ReluFunction>(new LayerFunctions.ReluFunction(size, size));
+public sealed class Relu(int size) : LaneFunctionLayer<LayerFunctions.ReluFunction>(new LayerFunctions.ReluFunction(size, size));
 
 /// <summary>y = log(1 + eˣ) element by element, overflow-free (generated <see cref="LayerFunctions.SoftplusFunction"/>); no parameters.</summary>
 /// <param name="size">Number of values.</param>
-public sealed class Softplus(int size) : FunctionLayer<LayerFunctions.SoftplusFunction>(new LayerFunctions.SoftplusFunction(size, size));
+public sealed class Softplus(int size) : LaneFunctionLayer<LayerFunctions.SoftplusFunction>(new LayerFunctions.SoftplusFunction(size, size));
 
 /// <summary>y = tanh(x) element by element (generated <see cref="LayerFunctions.TanhFunction"/>); no parameters.</summary>
 /// <param name="size">Number of values.</param>
-public sealed class Tanh(int size) : FunctionLayer<LayerFunctions.TanhFunction>(new LayerFunctions.TanhFunction(size, size));
+public sealed class Tanh(int size) : LaneFunctionLayer<LayerFunctions.TanhFunction>(new LayerFunctions.TanhFunction(size, size));
 
 /// <summary>
 /// Global average pooling of an image (channel-major, <paramref name="channels"/> × <paramref name="pixels"/>) to one value
@@ -44,14 +44,14 @@ public sealed class Tanh(int size) : FunctionLayer<LayerFunctions.TanhFunction>(
 /// <param name="channels">Number of channels.</param>
 /// <param name="pixels">Values per channel (height × width).</param>
 public sealed class GlobalAveragePool(int channels, int pixels)
-    : FunctionLayer<LayerFunctions.GlobalAveragePoolFunction>(new LayerFunctions.GlobalAveragePoolFunction(checked(channels * pixels), channels));
+    : LaneFunctionLayer<LayerFunctions.GlobalAveragePoolFunction>(new LayerFunctions.GlobalAveragePoolFunction(checked(channels * pixels), channels));
 
 /// <summary>
 /// A GRU cell (PyTorch's <c>GRUCell</c>, generated <see cref="LayerFunctions.GruCellFunction"/>): the input is
 /// [u (inputs), h (hidden)], the output h'. Parameters "weight_ih" [3·hidden][inputs], "weight_hh" [3·hidden][hidden],
 /// "bias_ih" and "bias_hh" [3·hidden], gates in PyTorch's order r, z, n; initialized as PyTorch does, U(±1/√hidden).
 /// </summary>
-public sealed class GruCell : FunctionLayer<LayerFunctions.GruCellFunction>
+public sealed class GruCell : LaneFunctionLayer<LayerFunctions.GruCellFunction>
 {
     /// <summary>Creates the cell.</summary>
     public GruCell(int inputs, int hidden)

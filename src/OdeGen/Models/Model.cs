@@ -1,4 +1,6 @@
 using System.Runtime.ExceptionServices;
+using System.Runtime.InteropServices;
+using OdeGen.Lanes;
 using OdeGen.Neural;
 
 namespace OdeGen.Models;
@@ -33,8 +35,10 @@ public sealed class Model
     private ModelWorkspace[] _workspaces = [];
     private double[] _parameters = [], _inputs = [], _targets = [];
     private int _batch, _targetSize;
+    private double[] _broadcast = [];
     private Loss? _loss;
     private bool _withGradient;
+    private LaneWidth _width = LaneWidth.Lane1;
 
     /// <summary>Creates a model of <paramref name="layers"/>, applied in order.</summary>
     /// <exception cref="ArgumentException">No layers, or a layer's input size differs from the previous layer's output size.</exception>
@@ -88,6 +92,16 @@ public sealed class Model
     /// <summary>Loads parameters saved for a model of this layout.</summary>
     /// <exception cref="InvalidDataException">The file is not a parameter file, has another version, another layout, or is truncated.</exception>
     public double[] Load(string path) => ParameterFile.Load(path, Layout);
+
+    /// <summary>
+    /// The SIMD width samples run at when every layer has lane methods (<see cref="Layer.HasLanes"/>): one sample per lane,
+    /// the generated EvaluateLanes/VjpLanes doing the work. <see cref="LaneWidth.Auto"/> (default) is the widest the
+    /// hardware accelerates; <see cref="LaneWidth.Lane1"/> runs one sample at a time. A model with a layer without lanes (an
+    /// ODE block, a convolution) runs one sample at a time whatever this says. Results agree with one sample at a time to
+    /// rounding (the lanes' parameter gradients are added in another order); for a given width they do not depend on the
+    /// thread count.
+    /// </summary>
+    public LaneWidth Lanes { get; set; } = LaneWidth.Auto;
 
     /// <summary>What the last <see cref="Gradient"/> held for its backward pass (zero before the first).</summary>
     public ModelMemory Memory { get; private set; }
@@ -152,7 +166,7 @@ public sealed class Model
             ModelWorkspace w = _workspaces[j];
             ReadOnlySpan<double> g = w.Gradient;
             for (int k = 0; k < gradient.Length; k++) gradient[k] += g[k];
-            activations += (long)(PartitionStart(j + 1) - PartitionStart(j)) * _activationOffsets[^1] * sizeof(double);
+            activations += (long)SamplesInFlight * _activationOffsets[^1] * sizeof(double);
             odeBytes = Math.Max(odeBytes, w.MaxBackwardBytes);
         }
 
@@ -197,6 +211,15 @@ public sealed class Model
         _batch = batch;
         _loss = loss;
         _withGradient = withGradient;
+        _width = ResolveWidth();
+        if (_width != LaneWidth.Lane1)
+        {
+            // Every lane sees the same parameters: broadcast once per batch, read by every run.
+            int width = SamplesInFlight;
+            Grow(ref _broadcast, parameters.Length * width);
+            for (int k = 0; k < parameters.Length; k++) _broadcast.AsSpan(k * width, width).Fill(parameters[k]);
+        }
+
         EnsureWorkspaces(batch);
         return batch;
     }
@@ -221,47 +244,152 @@ public sealed class Model
         }
     }
 
-    // One run of consecutive samples: forward through every layer keeping each input, the loss, then backward.
+    // One run of consecutive samples, in sample order: groups of a lane width first when the model runs in lanes, then one
+    // sample at a time.
     private void RunPartition(int j)
     {
         ModelWorkspace w = _workspaces[j];
         int first = PartitionStart(j), end = PartitionStart(j + 1);
-        ReadOnlySpan<double> parameters = _parameters.AsSpan(0, ParameterCount);
-        Span<double> activations = w.Activations, scratch = w.Scratch, gradient = w.Gradient;
         w.LossSum = 0.0;
         w.MaxBackwardBytes = 0;
-        if (_withGradient) gradient.Clear();
-        for (int s = first; s < end; s++)
+        if (_withGradient) w.Gradient.AsSpan().Clear();
+        int s = _width switch
         {
-            _inputs.AsSpan(s * InputSize, InputSize).CopyTo(activations);
+            LaneWidth.Lane512 => RunLanes<Lane512>(w, first, end),
+            LaneWidth.Lane256 => RunLanes<Lane256>(w, first, end),
+            LaneWidth.Lane128 => RunLanes<Lane128>(w, first, end),
+            _ => first,
+        };
+        for (; s < end; s++) RunSample(w, s, first);
+    }
+
+    // One sample: forward through every layer keeping each input, the loss, then backward.
+    private void RunSample(ModelWorkspace w, int s, int first)
+    {
+        ReadOnlySpan<double> parameters = _parameters.AsSpan(0, ParameterCount);
+        Span<double> activations = w.Activations, scratch = w.Scratch, gradient = w.Gradient;
+        _inputs.AsSpan(s * InputSize, InputSize).CopyTo(activations);
+        for (int i = 0; i < _layers.Length; i++)
+        {
+            Layer layer = _layers[i];
+            layer.Forward(activations.Slice(_activationOffsets[i], layer.InputSize), parameters.Slice(_offsets[i], layer.ParameterCount),
+                i + 1 < _layers.Length ? activations.Slice(_activationOffsets[i + 1], layer.OutputSize) : w.Output, scratch);
+        }
+
+        w.Output.CopyTo(w.Outputs.AsSpan((s - first) * OutputSize, OutputSize));
+        if (_loss is null) return;
+        w.LossSum += _loss.Evaluate(w.Output, _targets.AsSpan(s * _targetSize, _targetSize), w.OutputBar);
+        if (!_withGradient) return;
+
+        // Backward: yBar starts as ∂L/∂output; each layer turns it into ∂L/∂(its input), in the other buffer.
+        Span<double> yBar = w.OutputBar;
+        bool intoA = true;
+        for (int i = _layers.Length - 1; i >= 0; i--)
+        {
+            Layer layer = _layers[i];
+            Span<double> inBar = (intoA ? w.BarA : w.BarB).AsSpan(0, layer.InputSize);
+            inBar.Clear();
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            layer.Backward(activations.Slice(_activationOffsets[i], layer.InputSize), parameters.Slice(_offsets[i], layer.ParameterCount),
+                yBar[..layer.OutputSize], inBar, gradient.Slice(_offsets[i], layer.ParameterCount), scratch);
+            w.MaxBackwardBytes = Math.Max(w.MaxBackwardBytes, GC.GetAllocatedBytesForCurrentThread() - before);
+            yBar = inBar;
+            intoA = !intoA;
+        }
+    }
+
+    // Samples first.. in groups of TLane.Count, one per lane, through the layers' lane methods; returns the first sample left
+    // over (fewer than a group), which the caller runs one at a time. Buffers are structure of arrays: entry i·W + lane.
+    private int RunLanes<TLane>(ModelWorkspace w, int first, int end)
+        where TLane : unmanaged, ILane<TLane>
+    {
+        int width = TLane.Count, groups = (end - first) / width;
+        if (groups == 0) return first;
+        w.EnsureLanes(width, _activationOffsets[^1], OutputSize, Widest(), ParameterCount);
+        Span<double> activationValues = w.LaneActivations, outputValues = w.LaneOutput, outputBarValues = w.LaneOutputBar;
+        Span<TLane> activations = MemoryMarshal.Cast<double, TLane>(activationValues);
+        Span<TLane> output = MemoryMarshal.Cast<double, TLane>(outputValues), outputBar = MemoryMarshal.Cast<double, TLane>(outputBarValues);
+        Span<TLane> barA = MemoryMarshal.Cast<double, TLane>(w.LaneBarA.AsSpan()), barB = MemoryMarshal.Cast<double, TLane>(w.LaneBarB.AsSpan());
+        Span<TLane> gradient = MemoryMarshal.Cast<double, TLane>(w.LaneGradient.AsSpan());
+        ReadOnlySpan<TLane> parameters = MemoryMarshal.Cast<double, TLane>(_broadcast.AsSpan(0, ParameterCount * width));
+        if (_withGradient) gradient.Clear();
+
+        for (int g = 0; g < groups; g++)
+        {
+            int s0 = first + (g * width);
+            for (int lane = 0; lane < width; lane++)
+            {
+                ReadOnlySpan<double> x = _inputs.AsSpan((s0 + lane) * InputSize, InputSize);
+                for (int i = 0; i < x.Length; i++) activationValues[(i * width) + lane] = x[i];
+            }
+
             for (int i = 0; i < _layers.Length; i++)
             {
                 Layer layer = _layers[i];
-                layer.Forward(activations.Slice(_activationOffsets[i], layer.InputSize), parameters.Slice(_offsets[i], layer.ParameterCount),
-                    i + 1 < _layers.Length ? activations.Slice(_activationOffsets[i + 1], layer.OutputSize) : w.Output, scratch);
+                layer.ForwardLanes(activations.Slice(_activationOffsets[i], layer.InputSize), parameters.Slice(_offsets[i], layer.ParameterCount),
+                    i + 1 < _layers.Length ? activations.Slice(_activationOffsets[i + 1], layer.OutputSize) : output);
             }
 
-            w.Output.CopyTo(w.Outputs.AsSpan((s - first) * OutputSize, OutputSize));
-            if (_loss is null) continue;
-            w.LossSum += _loss.Evaluate(w.Output, _targets.AsSpan(s * _targetSize, _targetSize), w.OutputBar);
-            if (!_withGradient) continue;
+            // The loss is per sample: each lane's output out, its ∂L/∂output back in.
+            for (int lane = 0; lane < width; lane++)
+            {
+                for (int i = 0; i < OutputSize; i++) w.Output[i] = outputValues[(i * width) + lane];
+                int s = s0 + lane;
+                w.Output.CopyTo(w.Outputs.AsSpan((s - first) * OutputSize, OutputSize));
+                if (_loss is null) continue;
+                w.LossSum += _loss.Evaluate(w.Output, _targets.AsSpan(s * _targetSize, _targetSize), w.OutputBar);
+                for (int i = 0; i < OutputSize; i++) outputBarValues[(i * width) + lane] = w.OutputBar[i];
+            }
 
-            // Backward: yBar starts as ∂L/∂output; each layer turns it into ∂L/∂(its input), in the other buffer.
-            Span<double> yBar = w.OutputBar;
+            if (!_withGradient) continue;
+            Span<TLane> yBar = outputBar;
             bool intoA = true;
             for (int i = _layers.Length - 1; i >= 0; i--)
             {
                 Layer layer = _layers[i];
-                Span<double> inBar = (intoA ? w.BarA : w.BarB).AsSpan(0, layer.InputSize);
+                Span<TLane> inBar = (intoA ? barA : barB)[..layer.InputSize];
                 inBar.Clear();
-                long before = GC.GetAllocatedBytesForCurrentThread();
-                layer.Backward(activations.Slice(_activationOffsets[i], layer.InputSize), parameters.Slice(_offsets[i], layer.ParameterCount),
-                    yBar[..layer.OutputSize], inBar, gradient.Slice(_offsets[i], layer.ParameterCount), scratch);
-                w.MaxBackwardBytes = Math.Max(w.MaxBackwardBytes, GC.GetAllocatedBytesForCurrentThread() - before);
+                layer.BackwardLanes(activations.Slice(_activationOffsets[i], layer.InputSize), parameters.Slice(_offsets[i], layer.ParameterCount),
+                    yBar[..layer.OutputSize], inBar, gradient.Slice(_offsets[i], layer.ParameterCount));
                 yBar = inBar;
                 intoA = !intoA;
             }
         }
+
+        if (_withGradient)
+        {
+            // Each lane kept its own parameter gradient; add them in lane order.
+            for (int k = 0; k < ParameterCount; k++) w.Gradient[k] += TLane.Sum(gradient[k]);
+        }
+
+        return first + (groups * width);
+    }
+
+    private LaneWidth ResolveWidth()
+    {
+        foreach (Layer layer in _layers)
+        {
+            if (!layer.HasLanes) return LaneWidth.Lane1;
+        }
+
+        LaneWidth width = Lanes == LaneWidth.Auto ? EnsembleOptions.HardwareWidth : Lanes;
+        return width;
+    }
+
+    // Samples whose activations a run holds at once: a lane group, or one.
+    private int SamplesInFlight => _width switch
+    {
+        LaneWidth.Lane512 => Lane512.Count,
+        LaneWidth.Lane256 => Lane256.Count,
+        LaneWidth.Lane128 => Lane128.Count,
+        _ => 1,
+    };
+
+    private int Widest()
+    {
+        int widest = 0;
+        foreach (Layer l in _layers) widest = Math.Max(widest, Math.Max(l.InputSize, l.OutputSize));
+        return widest;
     }
 
     private void EnsureWorkspaces(int batch)

@@ -33,6 +33,38 @@ internal sealed class ModelWorkspace(int activations, int outputs, int widest, i
     /// <summary>The most bytes one layer's backward pass allocated for one sample in this run.</summary>
     public long MaxBackwardBytes { get; set; }
 
+    /// <summary>Lane buffers (structure of arrays, entry i·width + lane): the layers' inputs, output, its adjoint, two adjoint buffers, each lane's parameter gradient.</summary>
+    public double[] LaneActivations { get; private set; } = [];
+
+    /// <inheritdoc cref="LaneActivations"/>
+    public double[] LaneOutput { get; private set; } = [];
+
+    /// <inheritdoc cref="LaneActivations"/>
+    public double[] LaneOutputBar { get; private set; } = [];
+
+    /// <inheritdoc cref="LaneActivations"/>
+    public double[] LaneBarA { get; private set; } = [];
+
+    /// <inheritdoc cref="LaneActivations"/>
+    public double[] LaneBarB { get; private set; } = [];
+
+    /// <inheritdoc cref="LaneActivations"/>
+    public double[] LaneGradient { get; private set; } = [];
+
+    private int _laneWidth;
+
+    public void EnsureLanes(int width, int activations, int outputs, int widest, int parameters)
+    {
+        if (_laneWidth == width) return;
+        _laneWidth = width;
+        LaneActivations = new double[activations * width];
+        LaneOutput = new double[outputs * width];
+        LaneOutputBar = new double[outputs * width];
+        LaneBarA = new double[widest * width];
+        LaneBarB = new double[widest * width];
+        LaneGradient = new double[parameters * width];
+    }
+
     public void EnsureOutputs(int length)
     {
         if (Outputs.Length < length) Outputs = new double[length];
