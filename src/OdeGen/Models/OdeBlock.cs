@@ -1,5 +1,10 @@
 namespace OdeGen.Models;
 
+/// <summary>Fills a layer's parameters with initial values drawn from <paramref name="random"/>.</summary>
+/// <param name="parameters">The layer's slice of the parameter vector.</param>
+/// <param name="random">The source of randomness (seeded by the model).</param>
+public delegate void ParameterInitializer(Span<double> parameters, Random random);
+
 /// <summary>
 /// An ODE block (the ODE-Net's middle): y = z(t1) where dz/dt = f(t, z, θ), z(t0) = x. Forward solves with
 /// <see cref="Options"/>; backward computes dL/dx and dL/dθ from ∂L/∂z(t1) with <see cref="Sensitivity"/> through
@@ -17,7 +22,7 @@ public sealed class OdeBlock<TSystem> : Layer
 {
     private readonly TSystem _system;
     private readonly double[] _times;
-    private readonly Action<Span<double>, Random>? _initialize;
+    private readonly ParameterInitializer? _initialize;
 
     /// <summary>Creates the block.</summary>
     /// <param name="system">The dynamics f(t, z, θ); the block's parameters are its θ.</param>
@@ -28,7 +33,7 @@ public sealed class OdeBlock<TSystem> : Layer
     /// <param name="initialize">How to draw θ (null: normal with standard deviation 0.1, small dynamics to start near the identity).</param>
     /// <exception cref="ArgumentException">The times are not finite or equal.</exception>
     public OdeBlock(in TSystem system, double t0, double t1, Sensitivity? sensitivity = null, SolverOptions? options = null,
-        Action<Span<double>, Random>? initialize = null)
+        ParameterInitializer? initialize = null)
         : base(system.StateCount, system.StateCount, system.ParameterCount == 0 ? [] : [new ParameterShape("theta", system.ParameterCount)])
     {
         if (!double.IsFinite(t0) || !double.IsFinite(t1) || t0 == t1)
