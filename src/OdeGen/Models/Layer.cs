@@ -109,11 +109,12 @@ public abstract class Layer
 
     /// <summary>
     /// Draws initial parameters. The default is PyTorch's for <c>Linear</c> and <c>Conv2d</c>: every entry uniform on
-    /// ±1/√fan_in with fan_in = the number of columns of the first block (the inputs a weight row sees).
+    /// ±1/√fan_in with fan_in = the number of columns of the first block when it is a matrix (the inputs a weight row
+    /// sees), else <see cref="InputSize"/>.
     /// </summary>
     public virtual void Initialize(Span<double> parameters, Random random)
     {
-        int fanIn = _shapes.Length > 0 && _shapes[0].Columns > 0 ? _shapes[0].Columns : InputSize;
+        int fanIn = _shapes.Length > 0 && _shapes[0].Columns > 1 ? _shapes[0].Columns : InputSize;
         double bound = 1.0 / Math.Sqrt(fanIn);
         Neural.Initializers.Uniform(parameters, random, -bound, bound);
     }
