@@ -65,7 +65,8 @@ public class ReadmeExampleTests
             new CSharpCompilationOptions(OutputKind.ConsoleApplication, optimizationLevel: OptimizationLevel.Release,
                 nullableContextOptions: NullableContextOptions.Enable));
 
-    private static readonly object ConsoleLock = new();
+    // Shared with ModelsDocExampleTests: the console is one per process, so captures must not overlap.
+    internal static readonly object ConsoleLock = new();
 
     private static string RunEntryPoint(Assembly assembly)
     {

@@ -1,0 +1,221 @@
+using OdeGen.Layers;
+
+namespace OdeGen.Models;
+
+/// <summary>
+/// A 2-D convolution (PyTorch's <c>Conv2d</c>: cross-correlation, square kernel, zero padding, one stride for both axes) of
+/// a channel-major image [channels][height][width]. Parameters "weight" [outChannels][inChannels·k·k] (PyTorch's
+/// [out][in][k][k] flattened) then "bias" [outChannels].
+/// </summary>
+/// <remarks>
+/// Each output pixel is the generated <see cref="LayerFunctions.LinearFunction"/> applied to that pixel's patch of the
+/// input (im2col): the gather of the patch moves values and adds none, so every derivative comes from the generated code,
+/// and the backward pass scatters the patch's adjoint back (col2im). The same core with <see cref="TimeChannel"/> set
+/// reads a constant plane of t as input channel 0 (torchdiffeq's <c>ConcatConv2d</c>), see <see cref="TimeConv2d"/>.
+/// </remarks>
+public class Conv2d : Layer
+{
+    private readonly LayerFunctions.LinearFunction _pixel;
+
+    /// <summary>Creates the convolution.</summary>
+    /// <param name="inChannels">Input channels (without the time channel).</param>
+    /// <param name="outChannels">Output channels.</param>
+    /// <param name="height">Input height.</param>
+    /// <param name="width">Input width.</param>
+    /// <param name="kernel">Kernel size k (k×k).</param>
+    /// <param name="stride">Stride.</param>
+    /// <param name="padding">Zero padding on each side.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A size is not positive, the padding is negative, or the kernel does not fit the padded image.</exception>
+    public Conv2d(int inChannels, int outChannels, int height, int width, int kernel, int stride = 1, int padding = 0)
+        : this(inChannels, outChannels, height, width, kernel, stride, padding, timeChannel: false)
+    {
+    }
+
+    private protected Conv2d(int inChannels, int outChannels, int height, int width, int kernel, int stride, int padding, bool timeChannel)
+        : base(checked(Positive(inChannels, nameof(inChannels)) * Positive(height, nameof(height)) * Positive(width, nameof(width))),
+               checked(Positive(outChannels, nameof(outChannels)) * OutputExtent(height, kernel, stride, padding, nameof(height)) * OutputExtent(width, kernel, stride, padding, nameof(width))),
+               new ParameterShape("weight", outChannels, (inChannels + (timeChannel ? 1 : 0)) * kernel * kernel), new ParameterShape("bias", outChannels))
+    {
+        InChannels = inChannels;
+        OutChannels = outChannels;
+        Height = height;
+        Width = width;
+        Kernel = kernel;
+        Stride = stride;
+        Padding = padding;
+        TimeChannel = timeChannel;
+        OutHeight = OutputExtent(height, kernel, stride, padding, nameof(height));
+        OutWidth = OutputExtent(width, kernel, stride, padding, nameof(width));
+        PatchSize = (inChannels + (timeChannel ? 1 : 0)) * kernel * kernel;
+        _pixel = new LayerFunctions.LinearFunction(PatchSize, ParameterCount, outChannels);
+    }
+
+    /// <summary>Input channels (without the time channel).</summary>
+    public int InChannels { get; }
+
+    /// <summary>Output channels.</summary>
+    public int OutChannels { get; }
+
+    /// <summary>Input height.</summary>
+    public int Height { get; }
+
+    /// <summary>Input width.</summary>
+    public int Width { get; }
+
+    /// <summary>Kernel size.</summary>
+    public int Kernel { get; }
+
+    /// <summary>Stride.</summary>
+    public int Stride { get; }
+
+    /// <summary>Zero padding on each side.</summary>
+    public int Padding { get; }
+
+    /// <summary>Output height, (height + 2·padding − kernel)/stride + 1.</summary>
+    public int OutHeight { get; }
+
+    /// <summary>Output width.</summary>
+    public int OutWidth { get; }
+
+    /// <summary>Whether input channel 0 of the kernel sees a constant plane of t.</summary>
+    public bool TimeChannel { get; }
+
+    /// <summary>Length of one patch: (channels [+ 1 for t])·k·k.</summary>
+    private int PatchSize { get; }
+
+    /// <inheritdoc/>
+    public override int ScratchSize => (2 * PatchSize) + (2 * OutChannels);
+
+    /// <inheritdoc/>
+    public override void Forward(ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y, Span<double> scratch) =>
+        ForwardAt(0.0, x, parameters, y, scratch);
+
+    /// <inheritdoc/>
+    public override void Backward(ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
+        Span<double> xBar, Span<double> parameterBar, Span<double> scratch) =>
+        BackwardAt(0.0, x, parameters, yBar, xBar, parameterBar, scratch);
+
+    /// <summary>The forward pass with the time plane at <paramref name="t"/> (ignored without a time channel).</summary>
+    private protected void ForwardAt(double t, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y, Span<double> scratch)
+    {
+        Span<double> patch = scratch[..PatchSize], pixel = scratch.Slice(2 * PatchSize, OutChannels);
+        int pixels = OutHeight * OutWidth;
+        for (int oy = 0; oy < OutHeight; oy++)
+        {
+            for (int ox = 0; ox < OutWidth; ox++)
+            {
+                Gather(t, x, oy, ox, patch);
+                _pixel.Evaluate(patch, parameters, pixel);
+                int at = (oy * OutWidth) + ox;
+                for (int c = 0; c < OutChannels; c++) y[(c * pixels) + at] = pixel[c];
+            }
+        }
+    }
+
+    /// <summary>The backward pass with the time plane at <paramref name="t"/>; returns ∂L/∂t (0 without a time channel).</summary>
+    private protected double BackwardAt(double t, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
+        Span<double> xBar, Span<double> parameterBar, Span<double> scratch)
+    {
+        Span<double> patch = scratch[..PatchSize], patchBar = scratch.Slice(PatchSize, PatchSize);
+        Span<double> pixelBar = scratch.Slice((2 * PatchSize) + OutChannels, OutChannels);
+        int pixels = OutHeight * OutWidth;
+        double tBar = 0.0;
+        for (int oy = 0; oy < OutHeight; oy++)
+        {
+            for (int ox = 0; ox < OutWidth; ox++)
+            {
+                int at = (oy * OutWidth) + ox;
+                for (int c = 0; c < OutChannels; c++) pixelBar[c] = yBar[(c * pixels) + at];
+                Gather(t, x, oy, ox, patch);
+                patchBar.Clear();
+                _pixel.Vjp(patch, parameters, pixelBar, patchBar, parameterBar);
+                tBar += Scatter(patchBar, oy, ox, xBar);
+            }
+        }
+
+        return tBar;
+    }
+
+    // The patch of output pixel (oy, ox): [channel][ky][kx], zero outside the image (the padding), t on the time plane.
+    private void Gather(double t, ReadOnlySpan<double> x, int oy, int ox, Span<double> patch)
+    {
+        int k = Kernel, first = TimeChannel ? 1 : 0, i = 0;
+        for (int c = 0; c < InChannels + first; c++)
+        {
+            for (int ky = 0; ky < k; ky++)
+            {
+                int iy = (oy * Stride) - Padding + ky;
+                for (int kx = 0; kx < k; kx++, i++)
+                {
+                    int ix = (ox * Stride) - Padding + kx;
+                    bool inside = (uint)iy < (uint)Height && (uint)ix < (uint)Width;
+                    patch[i] = !inside ? 0.0 : c < first ? t : x[(((c - first) * Height) + iy) * Width + ix];
+                }
+            }
+        }
+    }
+
+    // Adds the patch's adjoint into xBar where Gather read x; returns the sum over the time plane's entries (∂L/∂t).
+    private double Scatter(ReadOnlySpan<double> patchBar, int oy, int ox, Span<double> xBar)
+    {
+        int k = Kernel, first = TimeChannel ? 1 : 0, i = 0;
+        double tBar = 0.0;
+        for (int c = 0; c < InChannels + first; c++)
+        {
+            for (int ky = 0; ky < k; ky++)
+            {
+                int iy = (oy * Stride) - Padding + ky;
+                for (int kx = 0; kx < k; kx++, i++)
+                {
+                    int ix = (ox * Stride) - Padding + kx;
+                    if ((uint)iy >= (uint)Height || (uint)ix >= (uint)Width) continue;
+                    if (c < first) tBar += patchBar[i];
+                    else xBar[(((c - first) * Height) + iy) * Width + ix] += patchBar[i];
+                }
+            }
+        }
+
+        return tBar;
+    }
+
+    private static int Positive(int value, string name)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(value, name);
+        return value;
+    }
+
+    private static int OutputExtent(int size, int kernel, int stride, int padding, string name)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(kernel);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(stride);
+        ArgumentOutOfRangeException.ThrowIfNegative(padding);
+        int span = size + (2 * padding) - kernel;
+        if (span < 0) throw new ArgumentOutOfRangeException(name, size, $"A {kernel}×{kernel} kernel does not fit an extent of {size} with padding {padding}.");
+        return (span / stride) + 1;
+    }
+}
+
+/// <summary>
+/// A convolution that also sees t, as a constant input plane before the image's channels (torchdiffeq's
+/// <c>ConcatConv2d</c>), for the dynamics of an ODE block over images. As a <see cref="Layer"/> it runs at t = 0; inside
+/// dynamics call <see cref="Forward(double, ReadOnlySpan{double}, ReadOnlySpan{double}, Span{double}, Span{double})"/> and
+/// <see cref="Backward(double, ReadOnlySpan{double}, ReadOnlySpan{double}, ReadOnlySpan{double}, Span{double}, Span{double}, Span{double})"/>,
+/// whose result is ∂L/∂t. The weight has inChannels + 1 input channels, the time plane first.
+/// </summary>
+public sealed class TimeConv2d : Conv2d
+{
+    /// <summary>Creates the convolution (arguments as for <see cref="Conv2d"/>; the time channel is added).</summary>
+    public TimeConv2d(int inChannels, int outChannels, int height, int width, int kernel, int stride = 1, int padding = 0)
+        : base(inChannels, outChannels, height, width, kernel, stride, padding, timeChannel: true)
+    {
+    }
+
+    /// <summary>y = conv([t-plane, x]) (overwrites y).</summary>
+    public void Forward(double t, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y, Span<double> scratch) =>
+        ForwardAt(t, x, parameters, y, scratch);
+
+    /// <summary>xBar += yBarᵀ∂y/∂x, parameterBar += yBarᵀ∂y/∂θ; returns yBarᵀ∂y/∂t.</summary>
+    public double Backward(double t, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
+        Span<double> xBar, Span<double> parameterBar, Span<double> scratch) =>
+        BackwardAt(t, x, parameters, yBar, xBar, parameterBar, scratch);
+}

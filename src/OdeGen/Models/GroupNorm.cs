@@ -1,0 +1,90 @@
+using OdeGen.Lanes;
+using OdeGen.Layers;
+
+namespace OdeGen.Models;
+
+/// <summary>
+/// Group normalization of an image (PyTorch's <c>GroupNorm</c>, eps = 1e-5): the channels split into
+/// <see cref="Groups"/> groups, each normalized to mean 0 and variance 1 over its channels and pixels, then scaled and
+/// shifted per channel. Each group runs the generated <see cref="LayerFunctions.GroupNormGroupFunction"/>.
+/// </summary>
+/// <remarks>
+/// Parameters: one block "affine" [groups][2·channels/groups], row g = γ of group g's channels then their β, so each group's
+/// slice is contiguous (PyTorch keeps all γ, then all β: reorder when loading its weights). Initialized γ = 1, β = 0.
+/// </remarks>
+public sealed class GroupNorm : Layer
+{
+    private readonly LayerFunctions.GroupNormGroupFunction _group;
+
+    /// <summary>Creates the layer for images of <paramref name="channels"/> × <paramref name="pixels"/> values (channel-major).</summary>
+    /// <exception cref="ArgumentException">The channels do not divide into <paramref name="groups"/>.</exception>
+    public GroupNorm(int groups, int channels, int pixels)
+        : base(checked(channels * pixels), checked(channels * pixels), new ParameterShape("affine", groups, 2 * (channels / Math.Max(groups, 1))))
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(groups);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(pixels);
+        if (channels % groups != 0) throw new ArgumentException($"{channels} channels do not split into {groups} groups of equal size.", nameof(groups));
+        Groups = groups;
+        Channels = channels;
+        Pixels = pixels;
+        int perGroup = channels / groups;
+        _group = new LayerFunctions.GroupNormGroupFunction(perGroup * pixels, 2 * perGroup, perGroup * pixels);
+    }
+
+    /// <summary>Number of groups.</summary>
+    public int Groups { get; }
+
+    /// <summary>Number of channels.</summary>
+    public int Channels { get; }
+
+    /// <summary>Values per channel.</summary>
+    public int Pixels { get; }
+
+    /// <inheritdoc/>
+    public override void Forward(ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y, Span<double> scratch)
+    {
+        int n = _group.InputCount, m = _group.ParameterCount;
+        for (int g = 0; g < Groups; g++)
+            _group.Evaluate(x.Slice(g * n, n), parameters.Slice(g * m, m), y.Slice(g * n, n));
+    }
+
+    /// <inheritdoc/>
+    public override void Backward(ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
+        Span<double> xBar, Span<double> parameterBar, Span<double> scratch)
+    {
+        int n = _group.InputCount, m = _group.ParameterCount;
+        for (int g = 0; g < Groups; g++)
+            _group.Vjp(x.Slice(g * n, n), parameters.Slice(g * m, m), yBar.Slice(g * n, n), xBar.Slice(g * n, n), parameterBar.Slice(g * m, m));
+    }
+
+    /// <inheritdoc/>
+    public override bool HasLanes => true;
+
+    /// <inheritdoc/>
+    public override void ForwardLanes<TLane>(ReadOnlySpan<TLane> x, ReadOnlySpan<TLane> parameters, Span<TLane> y)
+    {
+        int n = _group.InputCount, m = _group.ParameterCount;
+        for (int g = 0; g < Groups; g++)
+            _group.EvaluateLanes(x.Slice(g * n, n), parameters.Slice(g * m, m), y.Slice(g * n, n));
+    }
+
+    /// <inheritdoc/>
+    public override void BackwardLanes<TLane>(ReadOnlySpan<TLane> x, ReadOnlySpan<TLane> parameters, ReadOnlySpan<TLane> yBar,
+        Span<TLane> xBar, Span<TLane> parameterBar)
+    {
+        int n = _group.InputCount, m = _group.ParameterCount;
+        for (int g = 0; g < Groups; g++)
+            _group.VjpLanes(x.Slice(g * n, n), parameters.Slice(g * m, m), yBar.Slice(g * n, n), xBar.Slice(g * n, n), parameterBar.Slice(g * m, m));
+    }
+
+    /// <inheritdoc/>
+    public override void Initialize(Span<double> parameters, Random random)
+    {
+        int half = _group.ParameterCount / 2;
+        for (int g = 0; g < Groups; g++)
+        {
+            parameters.Slice(g * 2 * half, half).Fill(1.0);
+            parameters.Slice((g * 2 * half) + half, half).Clear();
+        }
+    }
+}

@@ -1,0 +1,124 @@
+using OdeGen.Lanes;
+
+namespace OdeGen.Models;
+
+/// <summary>A named, shaped block of a layer's parameters: a matrix [Rows][Columns] (row-major) or a vector (one column).</summary>
+/// <param name="Name">The block's name inside its layer ("weight", "bias", …).</param>
+/// <param name="Rows">Number of rows (a vector's length).</param>
+/// <param name="Columns">Number of columns (1 for a vector).</param>
+public readonly record struct ParameterShape(string Name, int Rows, int Columns = 1)
+{
+    /// <summary>Number of entries.</summary>
+    public int Length => Rows * Columns;
+}
+
+/// <summary>
+/// One stage of a <see cref="Model"/>: a differentiable map y = g(x, θ) of one sample's vector, with the reverse pass that
+/// adds yBarᵀ∂g/∂x to xBar and yBarᵀ∂g/∂θ to θBar. The model lays the parameters of every layer out in one flat vector
+/// (<see cref="Model.Layout"/>) and hands each layer its own slice.
+/// </summary>
+/// <remarks>
+/// A layer holds no per-sample state: the model keeps each stage's input until the backward pass and gives every call a
+/// scratch span of <see cref="ScratchSize"/> doubles, so one layer object serves every thread at once. The built-in layers
+/// do their arithmetic in generated <c>[Differentiable]</c> functions (<see cref="OdeGen.Layers.LayerFunctions"/>); your own
+/// generated function becomes a layer through <see cref="FunctionLayer{TFunction}"/>.
+/// </remarks>
+public abstract class Layer
+{
+    private readonly ParameterShape[] _shapes;
+
+    /// <summary>Creates a layer from <paramref name="inputSize"/> values to <paramref name="outputSize"/> values with parameters of the given shapes.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A size is not positive, or a shape is negative.</exception>
+    protected Layer(int inputSize, int outputSize, params ParameterShape[] shapes)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inputSize);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(outputSize);
+        ArgumentNullException.ThrowIfNull(shapes);
+        int count = 0;
+        foreach (ParameterShape s in shapes)
+        {
+            if (s.Rows < 0 || s.Columns < 0) throw new ArgumentOutOfRangeException(nameof(shapes), $"Parameter block '{s.Name}' has a negative size ({s.Rows}×{s.Columns}).");
+            count = checked(count + s.Length);
+        }
+
+        InputSize = inputSize;
+        OutputSize = outputSize;
+        ParameterCount = count;
+        _shapes = shapes;
+    }
+
+    /// <summary>Length of one sample's input.</summary>
+    public int InputSize { get; }
+
+    /// <summary>Length of one sample's output.</summary>
+    public int OutputSize { get; }
+
+    /// <summary>Number of parameters (the sum of <see cref="ParameterShapes"/>).</summary>
+    public int ParameterCount { get; }
+
+    /// <summary>The named blocks of this layer's parameters, in the order they lie in its slice.</summary>
+    public IReadOnlyList<ParameterShape> ParameterShapes => _shapes;
+
+    /// <summary>Doubles of scratch each <see cref="Forward"/> and <see cref="Backward"/> call needs (0 by default).</summary>
+    public virtual int ScratchSize => 0;
+
+    /// <summary>A short name for the parameter layout and messages ("Linear", "OdeBlock", …).</summary>
+    public virtual string Kind => GetType().Name;
+
+    /// <summary>y = g(x, θ) for one sample (overwrites y).</summary>
+    /// <param name="x">The input (length <see cref="InputSize"/>).</param>
+    /// <param name="parameters">This layer's slice of the model's parameters (length <see cref="ParameterCount"/>).</param>
+    /// <param name="y">The output (length <see cref="OutputSize"/>).</param>
+    /// <param name="scratch">Work space of <see cref="ScratchSize"/> doubles, contents undefined on entry.</param>
+    public abstract void Forward(ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y, Span<double> scratch);
+
+    /// <summary>xBar += yBarᵀ∂g/∂x; parameterBar += yBarᵀ∂g/∂θ, for the sample whose input was <paramref name="x"/>.</summary>
+    /// <param name="x">The input the forward pass saw.</param>
+    /// <param name="parameters">This layer's parameters.</param>
+    /// <param name="yBar">∂L/∂y.</param>
+    /// <param name="xBar">Where ∂L/∂x is added.</param>
+    /// <param name="parameterBar">Where ∂L/∂θ is added.</param>
+    /// <param name="scratch">Work space of <see cref="ScratchSize"/> doubles, contents undefined on entry.</param>
+    public abstract void Backward(ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
+        Span<double> xBar, Span<double> parameterBar, Span<double> scratch);
+
+    /// <summary>
+    /// True when the layer has <see cref="ForwardLanes"/> and <see cref="BackwardLanes"/>: a model whose layers all have them
+    /// runs its samples in SIMD lanes, one sample per lane (see <see cref="Model.Lanes"/>).
+    /// </summary>
+    public virtual bool HasLanes => false;
+
+    /// <summary>
+    /// <see cref="Forward"/> for <c>TLane.Count</c> samples at once, structure of arrays: x[i] holds input i of every lane,
+    /// parameters[k] parameter k broadcast to every lane. Called only when <see cref="HasLanes"/> is true.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The layer has no lane methods (<see cref="HasLanes"/> is false).</exception>
+    public virtual void ForwardLanes<TLane>(ReadOnlySpan<TLane> x, ReadOnlySpan<TLane> parameters, Span<TLane> y)
+        where TLane : unmanaged, ILane<TLane> =>
+        throw new NotSupportedException($"{Kind} has no lane methods (HasLanes is false): a model runs it one sample at a time.");
+
+    /// <summary>
+    /// <see cref="Backward"/> for <c>TLane.Count</c> samples at once; parameterBar[k] holds each lane's own ∂L/∂θ_k (the model
+    /// adds the lanes). Called only when <see cref="HasLanes"/> is true.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The layer has no lane methods (<see cref="HasLanes"/> is false).</exception>
+    public virtual void BackwardLanes<TLane>(ReadOnlySpan<TLane> x, ReadOnlySpan<TLane> parameters, ReadOnlySpan<TLane> yBar,
+        Span<TLane> xBar, Span<TLane> parameterBar)
+        where TLane : unmanaged, ILane<TLane> =>
+        throw new NotSupportedException($"{Kind} has no lane methods (HasLanes is false): a model runs it one sample at a time.");
+
+    /// <summary>
+    /// Draws initial parameters. The default is PyTorch's for <c>Linear</c> and <c>Conv2d</c>: every entry uniform on
+    /// ±1/√fan_in with fan_in = the number of columns of the first block when it is a matrix (the inputs a weight row
+    /// sees), else <see cref="InputSize"/>.
+    /// </summary>
+    public virtual void Initialize(Span<double> parameters, Random random)
+    {
+        int fanIn = _shapes.Length > 0 && _shapes[0].Columns > 1 ? _shapes[0].Columns : InputSize;
+        double bound = 1.0 / Math.Sqrt(fanIn);
+        Neural.Initializers.Uniform(parameters, random, -bound, bound);
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{Kind} ({InputSize} → {OutputSize}, {ParameterCount} parameters)";
+}

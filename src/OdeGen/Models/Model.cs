@@ -1,0 +1,447 @@
+using System.Runtime.ExceptionServices;
+using System.Runtime.InteropServices;
+using OdeGen.Lanes;
+using OdeGen.Neural;
+
+namespace OdeGen.Models;
+
+/// <summary>
+/// A trainable model: layers applied one after another to each sample (a stem, ODE blocks, a head), their parameters laid
+/// out in one flat vector (<see cref="Layout"/>, slices named "{index}.{Kind}.{block}"), the vector the optimizers in
+/// <see cref="OdeGen.Neural"/> update. <see cref="Gradient"/> runs forward and backward over a minibatch and returns the
+/// mean loss and its gradient.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Threads: a batch is cut into at most <see cref="Partitions"/> runs of consecutive samples, fixed by the batch size
+/// alone. Each run sums its samples' gradients in order into a buffer of its own and the runs are added in order, so the
+/// numbers are bit for bit the same for every <see cref="MaxDegreeOfParallelism"/>.
+/// </para>
+/// <para>
+/// Memory: each run keeps every layer's input for the backward pass (<see cref="ModelMemory.ActivationBytes"/>) and the
+/// ODE blocks store what their sensitivity needs while they differentiate; both are reported after each batch
+/// (<see cref="Memory"/>). Buffers are sized on the first batch and reused: layers made of generated functions allocate
+/// nothing per batch; an ODE block allocates what its <see cref="Ode.Gradient{TSystem}(in TSystem, ReadOnlySpan{double}, ReadOnlySpan{double}, double, ReadOnlySpan{double}, ReadOnlySpan{double}, OdeGen.Sensitivity?, SolverOptions?)"/> allocates.
+/// </para>
+/// </remarks>
+public sealed class Model
+{
+    /// <summary>The most runs a batch is cut into (each has its own work space and gradient buffer).</summary>
+    public const int Partitions = 16;
+
+    private readonly Layer[] _layers;
+    private readonly int[] _offsets, _activationOffsets;
+    private readonly Action<int> _runPartition;
+    private ModelWorkspace[] _workspaces = [];
+    private double[] _parameters = [], _inputs = [], _targets = [];
+    private int _batch, _targetSize;
+    private double[] _broadcast = [];
+    private Loss? _loss;
+    private bool _withGradient;
+    private LaneWidth _width = LaneWidth.Lane1;
+
+    /// <summary>Creates a model of <paramref name="layers"/>, applied in order.</summary>
+    /// <exception cref="ArgumentException">No layers, or a layer's input size differs from the previous layer's output size.</exception>
+    public Model(params Layer[] layers)
+    {
+        ArgumentNullException.ThrowIfNull(layers);
+        if (layers.Length == 0) throw new ArgumentException("A model needs at least one layer.", nameof(layers));
+        _layers = (Layer[])layers.Clone();
+        _offsets = new int[layers.Length];
+        _activationOffsets = new int[layers.Length + 1];
+        Layout = new ParameterLayout();
+        for (int i = 0; i < _layers.Length; i++)
+        {
+            Layer layer = _layers[i] ?? throw new ArgumentNullException($"{nameof(layers)}[{i}]");
+            if (i > 0 && layer.InputSize != _layers[i - 1].OutputSize)
+                throw new ArgumentException(
+                    $"Layer {i} ({layer}) takes {layer.InputSize} values but layer {i - 1} ({_layers[i - 1]}) gives {_layers[i - 1].OutputSize}.", nameof(layers));
+            _offsets[i] = Layout.Count;
+            foreach (ParameterShape s in layer.ParameterShapes) Layout.AddMatrix($"{i}.{layer.Kind}.{s.Name}", s.Rows, s.Columns);
+            _activationOffsets[i + 1] = checked(_activationOffsets[i] + layer.InputSize);
+        }
+
+        _runPartition = RunPartition;
+    }
+
+    /// <summary>The layers in order.</summary>
+    public IReadOnlyList<Layer> Layers => _layers;
+
+    /// <summary>The names and shapes of the flat parameter vector's slices.</summary>
+    public ParameterLayout Layout { get; }
+
+    /// <summary>Length of one sample's input.</summary>
+    public int InputSize => _layers[0].InputSize;
+
+    /// <summary>Length of one sample's output.</summary>
+    public int OutputSize => _layers[^1].OutputSize;
+
+    /// <summary>Length of the parameter vector.</summary>
+    public int ParameterCount => Layout.Count;
+
+    /// <summary>Threads a batch may use (default: the processor count). The results do not depend on it.</summary>
+    public int MaxDegreeOfParallelism
+    {
+        get;
+        set => field = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "At least one thread.");
+    } = Environment.ProcessorCount;
+
+    /// <summary>Saves <paramref name="parameters"/> with this model's layout (format: <see cref="ParameterFile"/>).</summary>
+    public void Save(string path, ReadOnlySpan<double> parameters) => ParameterFile.Save(path, Layout, parameters);
+
+    /// <summary>Loads parameters saved for a model of this layout.</summary>
+    /// <exception cref="InvalidDataException">The file is not a parameter file, has another version, another layout, or is truncated.</exception>
+    public double[] Load(string path) => ParameterFile.Load(path, Layout);
+
+    /// <summary>
+    /// The SIMD width samples run at when every layer has lane methods (<see cref="Layer.HasLanes"/>): one sample per lane,
+    /// the generated EvaluateLanes/VjpLanes doing the work. <see cref="LaneWidth.Auto"/> (default) is the widest the
+    /// hardware accelerates; <see cref="LaneWidth.Lane1"/> runs one sample at a time. A model with a layer without lanes (an
+    /// ODE block, a convolution) runs one sample at a time whatever this says. Results agree with one sample at a time to
+    /// rounding (the lanes' parameter gradients are added in another order); for a given width they do not depend on the
+    /// thread count.
+    /// </summary>
+    public LaneWidth Lanes { get; set; } = LaneWidth.Auto;
+
+    /// <summary>What the last <see cref="Gradient"/> held for its backward pass (zero before the first).</summary>
+    public ModelMemory Memory { get; private set; }
+
+    /// <summary>This layer's slice of <paramref name="parameters"/>.</summary>
+    public Span<double> ParametersOf(int layer, Span<double> parameters) => parameters.Slice(_offsets[layer], _layers[layer].ParameterCount);
+
+    /// <summary>A new parameter vector, each layer's slice drawn by its <see cref="Layer.Initialize"/> from <c>new Random(seed)</c>, layer by layer.</summary>
+    public double[] CreateParameters(int seed = 0)
+    {
+        var random = new Random(seed);
+        double[] parameters = Layout.CreateVector();
+        for (int i = 0; i < _layers.Length; i++) _layers[i].Initialize(ParametersOf(i, parameters), random);
+        return parameters;
+    }
+
+    /// <summary>The outputs for a batch of inputs (batch × InputSize, row-major) into <paramref name="outputs"/> (batch × OutputSize).</summary>
+    /// <exception cref="ArgumentException">A size does not match (the message names it) or a value is not finite.</exception>
+    public void Predict(ReadOnlySpan<double> parameters, ReadOnlySpan<double> inputs, Span<double> outputs)
+    {
+        int batch = Prepare(parameters, inputs, default, null, withGradient: false);
+        if (outputs.Length != batch * OutputSize)
+            throw new ArgumentException($"outputs has {outputs.Length} entries; {batch} samples × {OutputSize} outputs need {batch * OutputSize}.", nameof(outputs));
+        Run();
+        for (int s = 0; s < batch; s++)
+            _workspaces[PartitionOf(s)].Outputs.AsSpan((s - PartitionStart(PartitionOf(s))) * OutputSize, OutputSize).CopyTo(outputs.Slice(s * OutputSize, OutputSize));
+    }
+
+    /// <summary>The mean loss over a batch, without the gradient.</summary>
+    /// <exception cref="ArgumentException">A size does not match or a value is not finite.</exception>
+    public double Evaluate(ReadOnlySpan<double> parameters, ReadOnlySpan<double> inputs, ReadOnlySpan<double> targets, Loss loss)
+    {
+        int batch = Prepare(parameters, inputs, targets, loss, withGradient: false);
+        Run();
+        return SumLoss() / batch;
+    }
+
+    /// <summary>
+    /// Forward and backward over a batch: returns the mean loss (1/B)·Σ L(model(xᵢ), tᵢ) and writes its gradient with respect
+    /// to the parameters into <paramref name="gradient"/> (overwritten).
+    /// </summary>
+    /// <param name="parameters">The flat parameter vector (length <see cref="ParameterCount"/>).</param>
+    /// <param name="inputs">B samples × <see cref="InputSize"/>, row-major.</param>
+    /// <param name="targets">B samples × the loss's <see cref="Loss.TargetSize"/>, row-major.</param>
+    /// <param name="loss">The per-sample loss.</param>
+    /// <param name="gradient">Where d(mean loss)/dθ goes (length <see cref="ParameterCount"/>).</param>
+    /// <exception cref="ArgumentException">A size does not match (the message names it), a value is not finite, or a target is invalid for the loss.</exception>
+    /// <exception cref="OdeSolverException">An ODE block's solve failed (the message says why).</exception>
+    public double Gradient(ReadOnlySpan<double> parameters, ReadOnlySpan<double> inputs, ReadOnlySpan<double> targets, Loss loss, Span<double> gradient)
+    {
+        if (gradient.Length != ParameterCount)
+            throw new ArgumentException($"gradient has {gradient.Length} entries; the model has {ParameterCount} parameters.", nameof(gradient));
+        int batch = Prepare(parameters, inputs, targets, loss, withGradient: true);
+        Run();
+
+        // Runs are added in order, whatever thread computed them: the sum is the same for any thread count.
+        int partitions = PartitionCount(batch);
+        gradient.Clear();
+        long activations = 0, odeBytes = 0;
+        for (int j = 0; j < partitions; j++)
+        {
+            ModelWorkspace w = _workspaces[j];
+            ReadOnlySpan<double> g = w.Gradient;
+            for (int k = 0; k < gradient.Length; k++) gradient[k] += g[k];
+            activations += (long)SamplesInFlight * _activationOffsets[^1] * sizeof(double);
+            odeBytes = Math.Max(odeBytes, w.MaxBackwardBytes);
+        }
+
+        double scale = 1.0 / batch;
+        for (int k = 0; k < gradient.Length; k++) gradient[k] *= scale;
+        Memory = new ModelMemory(activations, odeBytes);
+        return SumLoss() * scale;
+    }
+
+    private double SumLoss()
+    {
+        double sum = 0.0;
+        for (int j = 0; j < PartitionCount(_batch); j++) sum += _workspaces[j].LossSum;
+        return sum;
+    }
+
+    // Checks the arguments and copies them into buffers the worker threads can read (spans cannot cross into them).
+    private int Prepare(ReadOnlySpan<double> parameters, ReadOnlySpan<double> inputs, ReadOnlySpan<double> targets, Loss? loss, bool withGradient)
+    {
+        if (parameters.Length != ParameterCount)
+            throw new ArgumentException($"parameters has {parameters.Length} entries; the model has {ParameterCount} ({Layout.Slices.Count} slices).", nameof(parameters));
+        if (inputs.Length == 0 || inputs.Length % InputSize != 0)
+            throw new ArgumentException($"inputs has {inputs.Length} entries, not a positive multiple of the model's {InputSize} inputs per sample.", nameof(inputs));
+        int batch = inputs.Length / InputSize;
+        RequireFinite(parameters, nameof(parameters), ParameterCount);
+        RequireFinite(inputs, nameof(inputs), InputSize);
+        if (loss is not null)
+        {
+            int targetSize = loss.TargetSize(OutputSize);
+            if (targets.Length != batch * targetSize)
+                throw new ArgumentException($"targets has {targets.Length} entries; {batch} samples × {targetSize} targets per sample ({loss.Name}) need {batch * targetSize}.", nameof(targets));
+            RequireFinite(targets, nameof(targets), targetSize);
+            _targetSize = targetSize;
+            Grow(ref _targets, targets.Length);
+            targets.CopyTo(_targets);
+        }
+
+        Grow(ref _parameters, parameters.Length);
+        parameters.CopyTo(_parameters);
+        Grow(ref _inputs, inputs.Length);
+        inputs.CopyTo(_inputs);
+        _batch = batch;
+        _loss = loss;
+        _withGradient = withGradient;
+        _width = ResolveWidth();
+        if (_width != LaneWidth.Lane1)
+        {
+            // Every lane sees the same parameters: broadcast once per batch, read by every run.
+            int width = SamplesInFlight;
+            Grow(ref _broadcast, parameters.Length * width);
+            for (int k = 0; k < parameters.Length; k++) _broadcast.AsSpan(k * width, width).Fill(parameters[k]);
+        }
+
+        EnsureWorkspaces(batch);
+        return batch;
+    }
+
+    private void Run()
+    {
+        int partitions = PartitionCount(_batch), threads = Math.Min(MaxDegreeOfParallelism, partitions);
+        if (threads == 1)
+        {
+            for (int j = 0; j < partitions; j++) RunPartition(j);
+            return;
+        }
+
+        try
+        {
+            Parallel.For(0, partitions, new ParallelOptions { MaxDegreeOfParallelism = threads }, _runPartition);
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+            throw;
+        }
+    }
+
+    // One run of consecutive samples, in sample order: groups of a lane width first when the model runs in lanes, then one
+    // sample at a time.
+    private void RunPartition(int j)
+    {
+        ModelWorkspace w = _workspaces[j];
+        int first = PartitionStart(j), end = PartitionStart(j + 1);
+        w.LossSum = 0.0;
+        w.MaxBackwardBytes = 0;
+        if (_withGradient) w.Gradient.AsSpan().Clear();
+        int s = _width switch
+        {
+            LaneWidth.Lane512 => RunLanes<Lane512>(w, first, end),
+            LaneWidth.Lane256 => RunLanes<Lane256>(w, first, end),
+            LaneWidth.Lane128 => RunLanes<Lane128>(w, first, end),
+            _ => first,
+        };
+        for (; s < end; s++) RunSample(w, s, first);
+    }
+
+    // One sample: forward through every layer keeping each input, the loss, then backward.
+    private void RunSample(ModelWorkspace w, int s, int first)
+    {
+        ReadOnlySpan<double> parameters = _parameters.AsSpan(0, ParameterCount);
+        Span<double> activations = w.Activations, scratch = w.Scratch, gradient = w.Gradient;
+        _inputs.AsSpan(s * InputSize, InputSize).CopyTo(activations);
+        for (int i = 0; i < _layers.Length; i++)
+        {
+            Layer layer = _layers[i];
+            layer.Forward(activations.Slice(_activationOffsets[i], layer.InputSize), parameters.Slice(_offsets[i], layer.ParameterCount),
+                i + 1 < _layers.Length ? activations.Slice(_activationOffsets[i + 1], layer.OutputSize) : w.Output, scratch);
+        }
+
+        w.Output.CopyTo(w.Outputs.AsSpan((s - first) * OutputSize, OutputSize));
+        if (_loss is null) return;
+        w.LossSum += _loss.Evaluate(w.Output, _targets.AsSpan(s * _targetSize, _targetSize), w.OutputBar);
+        if (!_withGradient) return;
+
+        // Backward: yBar starts as ∂L/∂output; each layer turns it into ∂L/∂(its input), in the other buffer.
+        Span<double> yBar = w.OutputBar;
+        bool intoA = true;
+        for (int i = _layers.Length - 1; i >= 0; i--)
+        {
+            Layer layer = _layers[i];
+            Span<double> inBar = (intoA ? w.BarA : w.BarB).AsSpan(0, layer.InputSize);
+            inBar.Clear();
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            layer.Backward(activations.Slice(_activationOffsets[i], layer.InputSize), parameters.Slice(_offsets[i], layer.ParameterCount),
+                yBar[..layer.OutputSize], inBar, gradient.Slice(_offsets[i], layer.ParameterCount), scratch);
+            w.MaxBackwardBytes = Math.Max(w.MaxBackwardBytes, GC.GetAllocatedBytesForCurrentThread() - before);
+            yBar = inBar;
+            intoA = !intoA;
+        }
+    }
+
+    // Samples first.. in groups of TLane.Count, one per lane, through the layers' lane methods; returns the first sample left
+    // over (fewer than a group), which the caller runs one at a time. Buffers are structure of arrays: entry i·W + lane.
+    private int RunLanes<TLane>(ModelWorkspace w, int first, int end)
+        where TLane : unmanaged, ILane<TLane>
+    {
+        int width = TLane.Count, groups = (end - first) / width;
+        if (groups == 0) return first;
+        w.EnsureLanes(width, _activationOffsets[^1], OutputSize, Widest(), ParameterCount);
+        Span<double> activationValues = w.LaneActivations, outputValues = w.LaneOutput, outputBarValues = w.LaneOutputBar;
+        Span<TLane> activations = MemoryMarshal.Cast<double, TLane>(activationValues);
+        Span<TLane> output = MemoryMarshal.Cast<double, TLane>(outputValues), outputBar = MemoryMarshal.Cast<double, TLane>(outputBarValues);
+        Span<TLane> barA = MemoryMarshal.Cast<double, TLane>(w.LaneBarA.AsSpan()), barB = MemoryMarshal.Cast<double, TLane>(w.LaneBarB.AsSpan());
+        Span<TLane> gradient = MemoryMarshal.Cast<double, TLane>(w.LaneGradient.AsSpan());
+        ReadOnlySpan<TLane> parameters = MemoryMarshal.Cast<double, TLane>(_broadcast.AsSpan(0, ParameterCount * width));
+        if (_withGradient) gradient.Clear();
+
+        for (int g = 0; g < groups; g++)
+        {
+            int s0 = first + (g * width);
+            for (int lane = 0; lane < width; lane++)
+            {
+                ReadOnlySpan<double> x = _inputs.AsSpan((s0 + lane) * InputSize, InputSize);
+                for (int i = 0; i < x.Length; i++) activationValues[(i * width) + lane] = x[i];
+            }
+
+            for (int i = 0; i < _layers.Length; i++)
+            {
+                Layer layer = _layers[i];
+                layer.ForwardLanes(activations.Slice(_activationOffsets[i], layer.InputSize), parameters.Slice(_offsets[i], layer.ParameterCount),
+                    i + 1 < _layers.Length ? activations.Slice(_activationOffsets[i + 1], layer.OutputSize) : output);
+            }
+
+            // The loss is per sample: each lane's output out, its ∂L/∂output back in.
+            for (int lane = 0; lane < width; lane++)
+            {
+                for (int i = 0; i < OutputSize; i++) w.Output[i] = outputValues[(i * width) + lane];
+                int s = s0 + lane;
+                w.Output.CopyTo(w.Outputs.AsSpan((s - first) * OutputSize, OutputSize));
+                if (_loss is null) continue;
+                w.LossSum += _loss.Evaluate(w.Output, _targets.AsSpan(s * _targetSize, _targetSize), w.OutputBar);
+                for (int i = 0; i < OutputSize; i++) outputBarValues[(i * width) + lane] = w.OutputBar[i];
+            }
+
+            if (!_withGradient) continue;
+            Span<TLane> yBar = outputBar;
+            bool intoA = true;
+            for (int i = _layers.Length - 1; i >= 0; i--)
+            {
+                Layer layer = _layers[i];
+                Span<TLane> inBar = (intoA ? barA : barB)[..layer.InputSize];
+                inBar.Clear();
+                layer.BackwardLanes(activations.Slice(_activationOffsets[i], layer.InputSize), parameters.Slice(_offsets[i], layer.ParameterCount),
+                    yBar[..layer.OutputSize], inBar, gradient.Slice(_offsets[i], layer.ParameterCount));
+                yBar = inBar;
+                intoA = !intoA;
+            }
+        }
+
+        if (_withGradient)
+        {
+            // Each lane kept its own parameter gradient; add them in lane order.
+            for (int k = 0; k < ParameterCount; k++) w.Gradient[k] += TLane.Sum(gradient[k]);
+        }
+
+        return first + (groups * width);
+    }
+
+    private LaneWidth ResolveWidth()
+    {
+        foreach (Layer layer in _layers)
+        {
+            if (!layer.HasLanes) return LaneWidth.Lane1;
+        }
+
+        LaneWidth width = Lanes == LaneWidth.Auto ? EnsembleOptions.HardwareWidth : Lanes;
+        return width;
+    }
+
+    // Samples whose activations a run holds at once: a lane group, or one.
+    private int SamplesInFlight => _width switch
+    {
+        LaneWidth.Lane512 => Lane512.Count,
+        LaneWidth.Lane256 => Lane256.Count,
+        LaneWidth.Lane128 => Lane128.Count,
+        _ => 1,
+    };
+
+    private int Widest()
+    {
+        int widest = 0;
+        foreach (Layer l in _layers) widest = Math.Max(widest, Math.Max(l.InputSize, l.OutputSize));
+        return widest;
+    }
+
+    private void EnsureWorkspaces(int batch)
+    {
+        int partitions = PartitionCount(batch), perPartition = (batch + partitions - 1) / partitions;
+        if (_workspaces.Length < partitions) Array.Resize(ref _workspaces, partitions);
+        int widest = 0, scratch = 0;
+        foreach (Layer l in _layers)
+        {
+            widest = Math.Max(widest, Math.Max(l.InputSize, l.OutputSize));
+            scratch = Math.Max(scratch, l.ScratchSize);
+        }
+
+        for (int j = 0; j < partitions; j++)
+        {
+            _workspaces[j] ??= new ModelWorkspace(_activationOffsets[^1], OutputSize, widest, scratch, ParameterCount);
+            _workspaces[j].EnsureOutputs(perPartition * OutputSize);
+        }
+    }
+
+    private static int PartitionCount(int batch) => Math.Min(batch, Partitions);
+
+    private int PartitionStart(int j) => (int)((long)j * _batch / PartitionCount(_batch));
+
+    private int PartitionOf(int sample)
+    {
+        int j = (int)((long)sample * PartitionCount(_batch) / _batch);
+        while (PartitionStart(j + 1) <= sample) j++;
+        while (PartitionStart(j) > sample) j--;
+        return j;
+    }
+
+    private static void Grow(ref double[] buffer, int length)
+    {
+        if (buffer.Length < length) buffer = new double[length];
+    }
+
+    private static void RequireFinite(ReadOnlySpan<double> values, string name, int rowLength)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (!double.IsFinite(values[i]))
+                throw new ArgumentException($"{name} holds {values[i]} at row {i / rowLength}, entry {i % rowLength}: every value must be finite.", name);
+        }
+    }
+}
+
+/// <summary>What a model held for the backward pass of its last batch.</summary>
+/// <param name="ActivationBytes">Bytes of layer inputs kept from the forward to the backward pass (every layer's input for the samples in flight at once, one per run).</param>
+/// <param name="OdeBlockBytes">The most bytes one layer's backward pass allocated for one sample (measured; for an ODE block, the storage its sensitivity keeps: checkpoints, taped steps, solver work space).</param>
+public readonly record struct ModelMemory(long ActivationBytes, long OdeBlockBytes)
+{
+    /// <summary>The sum of both.</summary>
+    public long TotalBytes => ActivationBytes + OdeBlockBytes;
+}

@@ -1,0 +1,90 @@
+namespace OdeGen.Models;
+
+/// <summary>Fills a layer's parameters with initial values drawn from <paramref name="random"/>.</summary>
+/// <param name="parameters">The layer's slice of the parameter vector.</param>
+/// <param name="random">The source of randomness (seeded by the model).</param>
+public delegate void ParameterInitializer(Span<double> parameters, Random random);
+
+/// <summary>
+/// An ODE block (the ODE-Net's middle): y = z(t1) where dz/dt = f(t, z, θ), z(t0) = x. Forward solves with
+/// <see cref="Options"/>; backward computes dL/dx and dL/dθ from ∂L/∂z(t1) with <see cref="Sensitivity"/> through
+/// <see cref="Ode.Gradient{TSystem}(in TSystem, ReadOnlySpan{double}, ReadOnlySpan{double}, double, ReadOnlySpan{double}, ReadOnlySpan{double}, OdeGen.Sensitivity?, SolverOptions?)"/>.
+/// </summary>
+/// <remarks>
+/// The block keeps only its input between the passes: every sensitivity re-solves forward in the backward pass, and what it
+/// stores there (nothing per step for the back-solve adjoint; checkpoints for the interpolating adjoint; every step for the
+/// discrete adjoint) is what <see cref="Model.Memory"/> measures. A failed solve throws <see cref="OdeSolverException"/>
+/// with the solver's reason rather than handing on NaN.
+/// </remarks>
+/// <typeparam name="TSystem">The dynamics, e.g. a generated <c>{Type}.{Method}System</c>.</typeparam>
+public sealed class OdeBlock<TSystem> : Layer
+    where TSystem : struct, IOdeSystem
+{
+    private readonly TSystem _system;
+    private readonly double[] _times;
+    private readonly ParameterInitializer? _initialize;
+
+    /// <summary>Creates the block.</summary>
+    /// <param name="system">The dynamics f(t, z, θ); the block's parameters are its θ.</param>
+    /// <param name="t0">Start time.</param>
+    /// <param name="t1">End time (after t0, or before it to integrate backwards).</param>
+    /// <param name="sensitivity">How the backward pass differentiates (null: the interpolating adjoint, as Ode.Gradient).</param>
+    /// <param name="options">Solver options of every pass (null: <see cref="SolverOptions.Default"/>).</param>
+    /// <param name="initialize">How to draw θ (null: normal with standard deviation 0.1, small dynamics to start near the identity).</param>
+    /// <exception cref="ArgumentException">The times are not finite or equal.</exception>
+    public OdeBlock(in TSystem system, double t0, double t1, Sensitivity? sensitivity = null, SolverOptions? options = null,
+        ParameterInitializer? initialize = null)
+        : base(system.StateCount, system.StateCount, system.ParameterCount == 0 ? [] : [new ParameterShape("theta", system.ParameterCount)])
+    {
+        if (!double.IsFinite(t0) || !double.IsFinite(t1) || t0 == t1)
+            throw new ArgumentException($"An ODE block needs finite, different start and end times, not t0 = {t0}, t1 = {t1}.", nameof(t1));
+        _system = system;
+        T0 = t0;
+        T1 = t1;
+        Sensitivity = sensitivity ?? Sensitivity.InterpolatingAdjoint();
+        Options = options ?? SolverOptions.Default;
+        _times = [t1];
+        _initialize = initialize;
+    }
+
+    /// <summary>The dynamics.</summary>
+    public TSystem System => _system;
+
+    /// <summary>Start time.</summary>
+    public double T0 { get; }
+
+    /// <summary>End time.</summary>
+    public double T1 { get; }
+
+    /// <summary>How the backward pass differentiates.</summary>
+    public Sensitivity Sensitivity { get; }
+
+    /// <summary>Solver options of every pass.</summary>
+    public SolverOptions Options { get; }
+
+    /// <inheritdoc/>
+    public override string Kind => "OdeBlock";
+
+    /// <inheritdoc/>
+    public override void Forward(ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y, Span<double> scratch)
+    {
+        OdeSolution solution = Ode.Solve(_system, x, parameters, T0, T1, Options).EnsureSuccess();
+        solution.FinalState.CopyTo(y);
+    }
+
+    /// <inheritdoc/>
+    public override void Backward(ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
+        Span<double> xBar, Span<double> parameterBar, Span<double> scratch)
+    {
+        OdeGradient g = Ode.Gradient(_system, x, parameters, T0, _times, yBar, Sensitivity, Options).EnsureSuccess();
+        for (int i = 0; i < xBar.Length; i++) xBar[i] += g.Y0[i];
+        for (int k = 0; k < parameterBar.Length; k++) parameterBar[k] += g.Parameters[k];
+    }
+
+    /// <inheritdoc/>
+    public override void Initialize(Span<double> parameters, Random random)
+    {
+        if (_initialize is not null) _initialize(parameters, random);
+        else Neural.Initializers.Normal(parameters, random, 0.0, 0.1);
+    }
+}

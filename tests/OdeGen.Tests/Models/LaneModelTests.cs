@@ -1,0 +1,70 @@
+using OdeGen.Models;
+
+namespace OdeGen.Tests.Models;
+
+/// <summary>A model of layers with lane methods runs its samples in SIMD lanes: the same numbers as one sample at a time (to rounding), at every width and thread count, allocation-free.</summary>
+public class LaneModelTests
+{
+    private static Model LaneModel() => new(
+        new Linear(6, 8), new Softplus(8), new GroupNorm(groups: 2, channels: 4, pixels: 2), new Relu(8),
+        new GlobalAveragePool(channels: 4, pixels: 2), new Tanh(4), new GruCell(inputs: 2, hidden: 2), new Linear(2, 3));
+
+    private static (double Loss, double[] Gradient, double[] Outputs, long Activations) Run(Model model, LaneWidth width, int threads, double[] p, double[] inputs, double[] targets)
+    {
+        model.Lanes = width;
+        model.MaxDegreeOfParallelism = threads;
+        double[] gradient = new double[p.Length], outputs = new double[targets.Length * 3];
+        double loss = model.Gradient(p, inputs, targets, Loss.SoftmaxCrossEntropy, gradient);
+        model.Predict(p, inputs, outputs);
+        return (loss, gradient, outputs, model.Memory.ActivationBytes);
+    }
+
+    [Fact]
+    public void Lanes_EqualOneSampleAtATime_AtEveryWidthAndThreadCount()
+    {
+        Model model = LaneModel();
+        Assert.All(model.Layers, l => Assert.True(l.HasLanes, l.ToString()));
+        var random = new Random(5);
+        const int Batch = 141;   // 16 runs of 8 or 9 samples: every width runs lane groups and leaves remainders to run one at a time
+        double[] p = model.CreateParameters(seed: 2), inputs = LayerChecks.Random(random, Batch * 6);
+        double[] targets = Enumerable.Range(0, Batch).Select(i => (double)(i % 3)).ToArray();
+        var scalar = Run(model, LaneWidth.Lane1, 1, p, inputs, targets);
+
+        foreach (LaneWidth width in new[] { LaneWidth.Lane128, LaneWidth.Lane256, LaneWidth.Lane512 })
+        {
+            var one = Run(model, width, 1, p, inputs, targets);
+            var two = Run(model, width, 2, p, inputs, targets);
+            // A run holds a lane group's activations at once: the lane path ran.
+            int lanes = width switch { LaneWidth.Lane128 => 2, LaneWidth.Lane256 => 4, _ => 8 };
+            Assert.Equal(lanes * scalar.Activations, one.Activations);
+            Assert.Equal(BitConverter.DoubleToInt64Bits(one.Loss), BitConverter.DoubleToInt64Bits(two.Loss));
+            Assert.Equal(one.Gradient.Select(BitConverter.DoubleToInt64Bits), two.Gradient.Select(BitConverter.DoubleToInt64Bits));
+            Assert.Equal(scalar.Loss, one.Loss, 13);
+            for (int k = 0; k < p.Length; k++)
+                Assert.True(Math.Abs(scalar.Gradient[k] - one.Gradient[k]) <= 1e-13 * (1 + Math.Abs(scalar.Gradient[k])), $"{width}: dL/dθ[{k}] {one.Gradient[k]} vs {scalar.Gradient[k]}");
+            for (int i = 0; i < scalar.Outputs.Length; i++)
+                Assert.True(Math.Abs(scalar.Outputs[i] - one.Outputs[i]) <= 1e-13 * (1 + Math.Abs(scalar.Outputs[i])), $"{width}: output {i}");
+        }
+    }
+
+    [Fact]
+    public void LaneBatch_AllocatesNothing_AfterTheFirst()
+    {
+        Model model = LaneModel();
+        model.MaxDegreeOfParallelism = 1;
+        var random = new Random(6);
+        double[] p = model.CreateParameters(), inputs = LayerChecks.Random(random, 40 * 6), gradient = new double[p.Length];
+        double[] targets = Enumerable.Range(0, 40).Select(i => (double)(i % 3)).ToArray();
+        model.Gradient(p, inputs, targets, Loss.SoftmaxCrossEntropy, gradient);
+        model.Gradient(p, inputs, targets, Loss.SoftmaxCrossEntropy, gradient);
+        long least = long.MaxValue;
+        for (int round = 0; round < 3; round++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            model.Gradient(p, inputs, targets, Loss.SoftmaxCrossEntropy, gradient);
+            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+
+        Assert.Equal(0, least);
+    }
+}

@@ -1,0 +1,64 @@
+using OdeGen.Models;
+
+namespace OdeGen.Tests.Models;
+
+/// <summary>The forward values of the layers whose parameter layouts claim PyTorch's definitions, against those definitions written out directly.</summary>
+public class LayerDefinitionTests
+{
+    [Fact]
+    public void GroupNorm_NormalizesEachGroupThenScalesPerChannel()
+    {
+        const int Groups = 2, Channels = 4, Pixels = 3, PerGroup = Channels / Groups;
+        var layer = new GroupNorm(Groups, Channels, Pixels);
+        var random = new Random(11);
+        double[] x = LayerChecks.Random(random, Channels * Pixels, 3), p = LayerChecks.Random(random, layer.ParameterCount), y = new double[x.Length];
+        layer.Forward(x, p, y, []);
+        for (int g = 0; g < Groups; g++)
+        {
+            var values = x.Skip(g * PerGroup * Pixels).Take(PerGroup * Pixels).ToArray();
+            double mean = values.Average(), variance = values.Select(v => (v - mean) * (v - mean)).Average();
+            for (int c = 0; c < PerGroup; c++)
+            {
+                double gamma = p[(g * 2 * PerGroup) + c], beta = p[(g * 2 * PerGroup) + PerGroup + c];
+                for (int j = 0; j < Pixels; j++)
+                {
+                    int at = (((g * PerGroup) + c) * Pixels) + j;
+                    Assert.Equal((gamma * (x[at] - mean) / Math.Sqrt(variance + 1e-5)) + beta, y[at], 12);
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void GruCell_FollowsPyTorchsGateEquations()
+    {
+        const int Inputs = 3, Hidden = 2;
+        var cell = new GruCell(Inputs, Hidden);
+        var random = new Random(12);
+        double[] x = LayerChecks.Random(random, Inputs + Hidden), p = LayerChecks.Random(random, cell.ParameterCount), y = new double[Hidden];
+        cell.Forward(x, p, y, []);
+
+        // PyTorch's layout: weight_ih [3h][in], weight_hh [3h][h], bias_ih [3h], bias_hh [3h]; gates r, z, n.
+        int wh = 3 * Hidden * Inputs, bi = wh + (3 * Hidden * Hidden), bh = bi + (3 * Hidden);
+        double Ih(int row) => p[bi + row] + Enumerable.Range(0, Inputs).Sum(i => p[(row * Inputs) + i] * x[i]);
+        double Hh(int row) => p[bh + row] + Enumerable.Range(0, Hidden).Sum(j => p[wh + (row * Hidden) + j] * x[Inputs + j]);
+        static double Sigmoid(double v) => 1 / (1 + Math.Exp(-v));
+        for (int o = 0; o < Hidden; o++)
+        {
+            double r = Sigmoid(Ih(o) + Hh(o)), z = Sigmoid(Ih(Hidden + o) + Hh(Hidden + o));
+            double n = Math.Tanh(Ih((2 * Hidden) + o) + (r * Hh((2 * Hidden) + o)));
+            Assert.Equal(((1 - z) * n) + (z * x[Inputs + o]), y[o], 12);
+        }
+    }
+
+    [Fact]
+    public void Layout_NamesEachLayersBlocksInOrder()
+    {
+        var model = new Model(new Linear(3, 4), new Tanh(4), new GruCell(2, 2));   // the cell reads [u (2), h (2)]
+        Assert.Equal(["0.Linear.weight", "0.Linear.bias", "2.GruCell.weight_ih", "2.GruCell.weight_hh", "2.GruCell.bias_ih", "2.GruCell.bias_hh"],
+            model.Layout.Slices.Select(s => s.Name));
+        Assert.Equal((4, 3), (model.Layout["0.Linear.weight"].Rows, model.Layout["0.Linear.weight"].Columns));
+        Assert.Equal(model.Layout.Count, model.Layers.Sum(l => l.ParameterCount));
+        Assert.Equal((3 * 2 * 2) + (3 * 2 * 2), model.Layout["2.GruCell.bias_ih"].Offset - model.Layout["2.GruCell.weight_ih"].Offset);
+    }
+}
