@@ -17,11 +17,17 @@ public sealed class ContinuousNormalizingFlow<TSystem> where TSystem : struct, I
 {
     private static readonly double HalfLog2Pi = 0.5 * Math.Log(2 * Math.PI);
     private readonly TSystem _field;
+    private readonly CnfEngine _engine;
 
     /// <param name="field">The dynamics f(t, z, θ); its StateCount is the dimension D.</param>
     /// <param name="options">Settings; <see cref="CnfOptions.Default"/> when null.</param>
     /// <exception cref="ArgumentException">The field has no states, or <see cref="CnfOptions.T0"/> equals <see cref="CnfOptions.T1"/>.</exception>
     public ContinuousNormalizingFlow(TSystem field, CnfOptions? options = null)
+        : this(field, options, null)
+    {
+    }
+
+    internal ContinuousNormalizingFlow(TSystem field, CnfOptions? options, CnfEngine? engine)
     {
         Guard.Sizes(field);
         Options = options ?? CnfOptions.Default;
@@ -29,7 +35,11 @@ public sealed class ContinuousNormalizingFlow<TSystem> where TSystem : struct, I
         if (Options.T0 == Options.T1)
             throw new ArgumentException($"options.T0 and options.T1 are both {Options.T0}; the flow needs a time span (T1 ≠ T0).", nameof(options));
         _field = field;
+        _engine = engine ?? CnfEngine.Scalar(field);
     }
+
+    /// <summary>Samples per kernel call: 1 for the scalar code, the lane count for a flow made by <see cref="ContinuousNormalizingFlow.WithLanes"/>.</summary>
+    public int LaneCount => _engine.LaneCount;
 
     /// <summary>The settings.</summary>
     public CnfOptions Options { get; }
@@ -87,10 +97,10 @@ public sealed class ContinuousNormalizingFlow<TSystem> where TSystem : struct, I
         var costs = new CnfCost[plan.Chunks];
         plan.Run(c =>
         {
-            var (system, y, first, count) = plan.Chunk(c);
-            OdeSolution solution = Ode.Solve(system, y, plan.P, Options.T1, Options.T0, Options.Solver).EnsureSuccess();
+            var (y, noise, first, count, s) = plan.Chunk(c);
+            OdeSolution solution = _engine.Solve(y, count, noise, plan.Exact, plan.P, Options.T1, Options.T0, Options.Solver).EnsureSuccess();
             ReadOnlySpan<double> end = solution.FinalState;
-            int s = system.Stride, d = Dimension;
+            int d = Dimension;
             for (int i = 0; i < count; i++) results[first + i] = BaseLogDensity(end.Slice(i * s, d)) + end[(i * s) + d];
             costs[c] = new CnfCost(1, solution.Stats.Steps, solution.Stats.FunctionEvaluations);
         });
@@ -124,10 +134,10 @@ public sealed class ContinuousNormalizingFlow<TSystem> where TSystem : struct, I
         double[] base0 = plan.Points;
         plan.Run(c =>
         {
-            var (system, y, first, count) = plan.Chunk(c);
-            OdeSolution solution = Ode.Solve(system, y, plan.P, Options.T0, Options.T1, Options.Solver).EnsureSuccess();
+            var (y, noise, first, count, s) = plan.Chunk(c);
+            OdeSolution solution = _engine.Solve(y, count, noise, plan.Exact, plan.P, Options.T0, Options.T1, Options.Solver).EnsureSuccess();
             ReadOnlySpan<double> end = solution.FinalState;
-            int s = system.Stride, d = Dimension;
+            int d = Dimension;
             for (int i = 0; i < count; i++)
             {
                 end.Slice(i * s, d).CopyTo(x.AsSpan((first + i) * d, d));
@@ -166,8 +176,8 @@ public sealed class ContinuousNormalizingFlow<TSystem> where TSystem : struct, I
         double[] times = [Options.T0];
         plan.Run(c =>
         {
-            var (system, y, _, count) = plan.Chunk(c);
-            int s = system.Stride, d = Dimension, ki = system.KineticIndex, ji = system.JacobianIndex;
+            var (y, noise, _, count, s) = plan.Chunk(c);
+            int d = Dimension, ki = plan.Kinetic ? d + 1 : -1, ji = plan.Jacobian ? d + 1 + (plan.Kinetic ? 1 : 0) : -1;
             double nll = 0, kinetic = 0, jacobian = 0;
             double Loss(ReadOnlySpan<double> end, Span<double> dLdy)
             {
@@ -183,7 +193,8 @@ public sealed class ContinuousNormalizingFlow<TSystem> where TSystem : struct, I
                 }
                 return weight * (nll + (lk * kinetic) + (lj * jacobian));
             }
-            OdeGradient g = Ode.LossGradient(system, y, plan.P, Options.T1, times, Loss, Options.Sensitivity, Options.Solver).EnsureSuccess();
+            OdeGradient g = _engine.Gradient(y, count, noise, plan.Exact, plan.Kinetic, plan.Jacobian, plan.P, Options.T1, times, Loss,
+                Options.Sensitivity, Options.Solver).EnsureSuccess();
             gradients[c] = g.Parameters;
             parts[3 * c] = nll;
             parts[(3 * c) + 1] = kinetic;
@@ -237,7 +248,6 @@ public sealed class ContinuousNormalizingFlow<TSystem> where TSystem : struct, I
         private readonly ContinuousNormalizingFlow<TSystem> _flow;
         private readonly double[] _noise;
         private readonly int _size, _batch;
-        private readonly bool _kinetic, _jacobian;
 
         public Plan(ContinuousNormalizingFlow<TSystem> flow, double[] points, double[] p, int seed, bool regularizers)
         {
@@ -249,25 +259,28 @@ public sealed class ContinuousNormalizingFlow<TSystem> where TSystem : struct, I
             _batch = points.Length / d;
             _size = o.ChunkSize == 0 ? _batch : Math.Min(o.ChunkSize, _batch);
             Chunks = (_batch + _size - 1) / _size;
-            _kinetic = regularizers && o.KineticWeight > 0;
-            _jacobian = regularizers && o.JacobianWeight > 0;
-            _noise = o.Trace == CnfTrace.Hutchinson || _jacobian ? CnfNoiseSource.Draw(o.Noise, seed, points.Length) : [];
+            Kinetic = regularizers && o.KineticWeight > 0;
+            Jacobian = regularizers && o.JacobianWeight > 0;
+            Exact = o.Trace == CnfTrace.Exact;
+            _noise = !Exact || Jacobian ? CnfNoiseSource.Draw(o.Noise, seed, points.Length) : [];
         }
 
         public double[] Points { get; }
         public double[] P { get; }
         public int Chunks { get; }
+        public bool Exact { get; }
+        public bool Kinetic { get; }
+        public bool Jacobian { get; }
 
-        /// <summary>Chunk c's augmented system and its initial state (z from the points; l, k, j zero).</summary>
-        public (CnfAugmentedSystem<TSystem> System, double[] Y, int First, int Count) Chunk(int c)
+        /// <summary>Chunk c's initial augmented state (z from the points; l, k, j zero), its noise, and its place in the batch.</summary>
+        public (double[] Y, double[] Noise, int First, int Count, int Stride) Chunk(int c)
         {
             int d = _flow.Dimension, first = c * _size, count = Math.Min(_size, _batch - first);
             double[] noise = _noise.Length == 0 ? [] : _noise[(first * d)..((first + count) * d)];
-            var system = new CnfAugmentedSystem<TSystem>(_flow._field, count, _flow.Options.Trace == CnfTrace.Exact, _kinetic, _jacobian, noise);
-            int s = system.Stride;
+            int s = d + 1 + (Kinetic ? 1 : 0) + (Jacobian ? 1 : 0);
             var y = new double[count * s];
             for (int i = 0; i < count; i++) Points.AsSpan((first + i) * d, d).CopyTo(y.AsSpan(i * s, d));
-            return (system, y, first, count);
+            return (y, noise, first, count, s);
         }
 
         public void Run(Action<int> chunk)
@@ -288,5 +301,24 @@ public sealed class ContinuousNormalizingFlow<TSystem> where TSystem : struct, I
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
             }
         }
+    }
+}
+
+/// <summary>Factories of <see cref="ContinuousNormalizingFlow{TSystem}"/>.</summary>
+public static class ContinuousNormalizingFlow
+{
+    /// <summary>
+    /// A flow that runs the field's generated lane methods: <c>TLane.Count</c> samples of a chunk per call, one per SIMD lane,
+    /// θ broadcast (about 3× the scalar code's throughput at 4 lanes for a 64-wide MLP). Same results as the scalar flow to
+    /// rounding; <see cref="CnfOptions.ChunkSize"/> best a multiple of the lane count.
+    /// </summary>
+    /// <param name="field">The field, generated with <c>[OdeDynamics(SecondOrder = true)]</c> (it then has lane forms).</param>
+    /// <param name="options">Settings; <see cref="CnfOptions.Default"/> when null.</param>
+    /// <param name="width">Lane width; Auto: the widest the hardware accelerates.</param>
+    public static ContinuousNormalizingFlow<TSystem> WithLanes<TSystem>(TSystem field, CnfOptions? options = null, LaneWidth width = LaneWidth.Auto)
+        where TSystem : struct, IOdeLaneSystemSecondOrder
+    {
+        if (!Enum.IsDefined(width)) throw new ArgumentOutOfRangeException(nameof(width), width, "Not a LaneWidth.");
+        return new ContinuousNormalizingFlow<TSystem>(field, options, CnfEngine.Lanes(field, width));
     }
 }

@@ -1,4 +1,5 @@
 using OdeGen.Flows;
+using OdeGen.Lanes;
 using OdeGen.Tests.Generated;
 
 namespace OdeGen.Tests.Flows;
@@ -10,13 +11,20 @@ namespace OdeGen.Tests.Flows;
 /// </summary>
 public class AugmentedSystemTests
 {
-    public static TheoryData<bool, bool, bool> Layouts => new()
+    // Lanes 1: the scalar kernel; 4: the generated lane methods in Lane256 (5 samples: one full group, one padded).
+    public static TheoryData<bool, bool, bool, int> Layouts => new()
     {
-        { true, false, false }, { false, false, false }, { true, true, true }, { false, true, true }, { true, false, true },
+        { true, false, false, 1 }, { false, false, false, 1 }, { true, true, true, 1 }, { false, true, true, 1 }, { true, false, true, 1 },
+        { true, false, false, 4 }, { false, false, false, 4 }, { true, true, true, 4 }, { false, true, true, 4 }, { true, false, true, 4 },
     };
 
-    private static CnfAugmentedSystem<CnfField.RhsSystem> System(bool exact, bool kinetic, bool jacobian, int batch = 3) =>
-        new(default, batch, exact, kinetic, jacobian, CnfNoiseSource.Draw(CnfNoise.Gaussian, 1, batch * 2));
+    private static IOdeSystem System(bool exact, bool kinetic, bool jacobian, int lanes, int batch = 5)
+    {
+        double[] noise = CnfNoiseSource.Draw(CnfNoise.Gaussian, 1, batch * 2);
+        return lanes == 1
+            ? new CnfAugmentedSystem<ScalarCnfKernel<CnfField.RhsSystem>, Lane1>(new(default), batch, exact, kinetic, jacobian, noise)
+            : new CnfAugmentedSystem<LaneCnfKernel<CnfField.RhsSystem, Lane256>, Lane256>(new(default), batch, exact, kinetic, jacobian, noise);
+    }
 
     private static double[] Random(int seed, int count)
     {
@@ -26,9 +34,9 @@ public class AugmentedSystemTests
 
     [Theory]
     [MemberData(nameof(Layouts))]
-    public void Vjp_MatchesCentralDifferencesOfEvaluate(bool exact, bool kinetic, bool jacobian)
+    public void Vjp_MatchesCentralDifferencesOfEvaluate(bool exact, bool kinetic, bool jacobian, int lanes)
     {
-        var system = System(exact, kinetic, jacobian);
+        var system = System(exact, kinetic, jacobian, lanes);
         int n = system.StateCount, m = system.ParameterCount;
         double[] y = Random(2, n), p = FlowTestData.Weights(3), a = Random(4, n);
         const double t = 0.35, h = 1e-6;
@@ -61,9 +69,9 @@ public class AugmentedSystemTests
 
     [Theory]
     [MemberData(nameof(Layouts))]
-    public void JvpAndVjp_SatisfyTheDotProductIdentity(bool exact, bool kinetic, bool jacobian)
+    public void JvpAndVjp_SatisfyTheDotProductIdentity(bool exact, bool kinetic, bool jacobian, int lanes)
     {
-        var system = System(exact, kinetic, jacobian);
+        var system = System(exact, kinetic, jacobian, lanes);
         int n = system.StateCount, m = system.ParameterCount;
         double[] y = Random(5, n), p = FlowTestData.Weights(6), a = Random(7, n), yDot = Random(8, n), pDot = Random(9, m);
         const double t = 0.6, tDot = 0.7;
@@ -81,7 +89,7 @@ public class AugmentedSystemTests
     [Fact]
     public void Jacobian_HoldsTheJvpColumns()
     {
-        var system = System(exact: false, kinetic: true, jacobian: true, batch: 2);
+        var system = System(exact: false, kinetic: true, jacobian: true, lanes: 4, batch: 2);
         int n = system.StateCount, m = system.ParameterCount;
         double[] y = Random(10, n), p = FlowTestData.Weights(11);
         const double t = 0.2;
@@ -100,16 +108,28 @@ public class AugmentedSystemTests
 
     [Theory]
     [MemberData(nameof(Layouts))]
-    public void Calls_AllocateNothing(bool exact, bool kinetic, bool jacobian)
+    public void Calls_AllocateNothing(bool exact, bool kinetic, bool jacobian, int lanes)
     {
-        var system = System(exact, kinetic, jacobian);
+        Check(System(exact, kinetic, jacobian, lanes) switch
+        {
+            CnfAugmentedSystem<ScalarCnfKernel<CnfField.RhsSystem>, Lane1> scalar => Measure(scalar),
+            CnfAugmentedSystem<LaneCnfKernel<CnfField.RhsSystem, Lane256>, Lane256> wide => Measure(wide),
+            _ => throw new InvalidOperationException(),
+        });
+
+        static void Check(long bytes) => Assert.Equal(0, bytes);
+    }
+
+    // Through the struct type itself, as the solvers call it (a call through IOdeSystem would box nothing either, but this is the real path).
+    private static long Measure<TSystem>(TSystem system) where TSystem : struct, IOdeSystem
+    {
         int n = system.StateCount, m = system.ParameterCount;
         double[] y = Random(14, n), p = FlowTestData.Weights(15), a = Random(16, n), f = new double[n], fDot = new double[n];
         double[] yBar = new double[n], pBar = new double[m];
         Call();
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 10; i++) Call();
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        return GC.GetAllocatedBytesForCurrentThread() - before;
 
         void Call()
         {

@@ -116,6 +116,27 @@ public class DensityTests
         });
     }
 
+    [Theory]
+    [InlineData(CnfTrace.Exact, LaneWidth.Lane256)]
+    [InlineData(CnfTrace.Hutchinson, LaneWidth.Lane128)]
+    [InlineData(CnfTrace.Hutchinson, LaneWidth.Lane512)]
+    public void LaneFlow_AgreesWithTheScalarFlow(CnfTrace trace, LaneWidth width)
+    {
+        double[] p = FlowTestData.Weights(12), x = FlowTestData.Points(13, 13);
+        var options = new CnfOptions { Trace = trace, KineticWeight = 0.2, JacobianWeight = 0.1, Solver = FlowTestData.Tight, ChunkSize = 7 };
+        var scalar = new ContinuousNormalizingFlow<CnfField.RhsSystem>(default, options);
+        var lanes = ContinuousNormalizingFlow.WithLanes(new CnfField.RhsSystem(), options, width);
+        Assert.Equal(1, scalar.LaneCount);
+        Assert.True(lanes.LaneCount > 1);
+        double[] g1 = new double[p.Length], g2 = new double[p.Length], log1 = new double[13], log2 = new double[13];
+        CnfLoss l1 = scalar.LossGradient(x, p, g1, seed: 2), l2 = lanes.LossGradient(x, p, g2, seed: 2);
+        Assert.Equal(l1.Loss, l2.Loss, 9);
+        for (int k = 0; k < p.Length; k++) Assert.True(Math.Abs(g1[k] - g2[k]) <= 1e-8 * (1 + Math.Abs(g1[k])), $"θ[{k}]: {g1[k]:R} vs {g2[k]:R}");
+        scalar.LogDensity(x, p, log1, seed: 3);
+        lanes.LogDensity(x, p, log2, seed: 3);
+        for (int i = 0; i < 13; i++) Assert.Equal(log1[i], log2[i], 9);
+    }
+
     [Fact]
     public void BadInput_IsRejectedWithAMessageThatSaysWhatToFix()
     {
