@@ -6,7 +6,7 @@ namespace OdeGen.Flows;
 /// </summary>
 public sealed class CnfOptions
 {
-    /// <summary>The defaults: t from 0 (base) to 1 (data), exact trace, no regularizers, Dopri5 at 1e-6/1e-8, the interpolating adjoint.</summary>
+    /// <summary>The defaults: t from 0 (base) to 1 (data), exact trace, no regularizers, Dopri5 at 1e-6/1e-8, the interpolating adjoint with one checkpoint, chunks of 64.</summary>
     public static CnfOptions Default { get; } = new();
 
     /// <summary>Time of the base distribution N(0, I).</summary>
@@ -38,8 +38,12 @@ public sealed class CnfOptions
     /// <summary>Solver for every pass (forward, sampling, backward). Dopri5 at RelTol 1e-6, AbsTol 1e-8 by default.</summary>
     public SolverOptions Solver { get; init; } = new() { RelTol = 1e-6, AbsTol = 1e-8 };
 
-    /// <summary>How training gradients are computed: <see cref="Sensitivity.InterpolatingAdjoint"/> (default) or <see cref="Sensitivity.DiscreteAdjoint"/> (any method of <see cref="OdeGen.Sensitivity"/> works).</summary>
-    public Sensitivity Sensitivity { get; init; } = Sensitivity.InterpolatingAdjoint();
+    /// <summary>
+    /// How training gradients are computed: the interpolating adjoint with one checkpoint (default: more checkpoints would
+    /// force at least that many forward steps, and one segment's dense output of a chunk is small) or
+    /// <see cref="Sensitivity.DiscreteAdjoint"/>; any method of <see cref="OdeGen.Sensitivity"/> works.
+    /// </summary>
+    public Sensitivity Sensitivity { get; init; } = Sensitivity.InterpolatingAdjoint(checkpoints: 1);
 
     /// <summary>
     /// Samples per solve. A batch is cut into chunks of this size, in order; each chunk is one augmented system with its
