@@ -1,0 +1,51 @@
+using OdeGen.Lanes;
+
+namespace OdeGen.Flows;
+
+/// <summary>
+/// Builds and solves one chunk's augmented system with a fixed kernel and lane type: the one generic place where the
+/// flow's choice of scalar or lane code becomes a type the solvers are specialized for.
+/// </summary>
+internal abstract class CnfEngine
+{
+    public abstract int LaneCount { get; }
+
+    public abstract OdeSolution Solve(double[] y0, int count, double[] noise, bool exact, double[] p, double from, double to, SolverOptions options);
+
+    public abstract OdeGradient Gradient(double[] y0, int count, double[] noise, bool exact, bool kinetic, bool jacobian, double[] p,
+        double from, double[] times, ObservationLoss loss, Sensitivity sensitivity, SolverOptions options);
+
+    /// <summary>Scalar code of any second-order system.</summary>
+    public static CnfEngine Scalar<TSystem>(TSystem system) where TSystem : struct, IOdeSystemSecondOrder =>
+        new Engine<ScalarCnfKernel<TSystem>, Lane1>(new ScalarCnfKernel<TSystem>(system));
+
+    /// <summary>The generated lane methods at <paramref name="width"/> (Auto: the hardware's).</summary>
+    public static CnfEngine Lanes<TSystem>(TSystem system, LaneWidth width) where TSystem : struct, IOdeLaneSystemSecondOrder =>
+        (width == LaneWidth.Auto ? EnsembleOptions.HardwareWidth : width) switch
+        {
+            LaneWidth.Lane1 => new Engine<LaneCnfKernel<TSystem, Lane1>, Lane1>(new(system)),
+            LaneWidth.Lane128 => new Engine<LaneCnfKernel<TSystem, Lane128>, Lane128>(new(system)),
+            LaneWidth.Lane256 => new Engine<LaneCnfKernel<TSystem, Lane256>, Lane256>(new(system)),
+            LaneWidth.Lane512 => new Engine<LaneCnfKernel<TSystem, Lane512>, Lane512>(new(system)),
+            var other => throw new ArgumentOutOfRangeException(nameof(width), other, "Not a LaneWidth."),
+        };
+
+    private sealed class Engine<TKernel, TLane>(TKernel kernel) : CnfEngine
+        where TKernel : struct, ICnfKernel<TLane> where TLane : unmanaged, ILane<TLane>
+    {
+        public override int LaneCount => TLane.Count;
+
+        public override OdeSolution Solve(double[] y0, int count, double[] noise, bool exact, double[] p, double from, double to, SolverOptions options)
+        {
+            var system = new CnfAugmentedSystem<TKernel, TLane>(kernel, count, exact, kinetic: false, jacobian: false, noise);
+            return Ode.Solve(system, y0, p, from, to, options);
+        }
+
+        public override OdeGradient Gradient(double[] y0, int count, double[] noise, bool exact, bool kinetic, bool jacobian, double[] p,
+            double from, double[] times, ObservationLoss loss, Sensitivity sensitivity, SolverOptions options)
+        {
+            var system = new CnfAugmentedSystem<TKernel, TLane>(kernel, count, exact, kinetic, jacobian, noise);
+            return Ode.LossGradient(system, y0, p, from, times, loss, sensitivity, options);
+        }
+    }
+}
