@@ -141,12 +141,6 @@ internal static class DiagnosticDescriptors
         "[Differentiable] method has an unsupported signature",
         "[Differentiable] method '{0}' {1}; write 'static void {0}(ReadOnlySpan<double> x, ReadOnlySpan<double> p, Span<double> y)' (or the same with float)");
 
-    /// <summary>ODE0031: SecondOrder asked of a [Differentiable] function, whose Hvp is not generated yet.</summary>
-    public static readonly DiagnosticDescriptor FunctionSecondOrderNotGenerated = new("ODE0031",
-        "Second-order code is not generated for [Differentiable] functions yet",
-        "SecondOrder = true on [Differentiable] method '{0}' asks for Hvp, which OdeGen does not generate for functions yet; the struct gets Evaluate, Jvp and Vjp only (remove SecondOrder, or compute the Hvp from Jvp of the Vjp by hand)",
-        Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink("ODE0031"));
-
     /// <summary>ODE0040: a function with user-supplied rules inside a method that asks for second derivatives.</summary>
     public static readonly DiagnosticDescriptor SecondOrderCustomDerivative = Error("ODE0040",
         "Custom derivative rules have no second derivative",
@@ -160,7 +154,6 @@ internal static class DiagnosticDescriptors
     private static readonly Dictionary<string, DiagnosticDescriptor> All = new()
     {
         [InvalidFunctionSignature.Id] = InvalidFunctionSignature,
-        [FunctionSecondOrderNotGenerated.Id] = FunctionSecondOrderNotGenerated,
         [SecondOrderCustomDerivative.Id] = SecondOrderCustomDerivative,
         [SecondOrderNeedsStates.Id] = SecondOrderNeedsStates,
         [NestedTooDeeply.Id] = NestedTooDeeply,

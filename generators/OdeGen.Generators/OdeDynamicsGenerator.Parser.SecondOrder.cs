@@ -7,7 +7,7 @@ namespace OdeGen.Generators;
 
 public sealed partial class OdeDynamicsGenerator
 {
-    /// <summary>What <c>SecondOrder = true</c> asks of the method: a size for Divergence's directions, no opaque rules.</summary>
+    /// <summary>What <c>SecondOrder = true</c> asks of the method: a size for a system's Divergence directions, no opaque rules.</summary>
     private sealed partial class Parser
     {
         /// <summary>The attribute's SecondOrder: Divergence, DivergenceVjp and Hvp are generated too.</summary>
@@ -19,7 +19,8 @@ public sealed partial class OdeDynamicsGenerator
         /// </summary>
         private void CheckSecondOrderSizes(int states)
         {
-            if (_secondOrder && states < 0)
+            // A function's second order is Hvp only, which carries one tangent whatever the sizes.
+            if (_secondOrder && !_isFunction && states < 0)
             {
                 Report(DiagnosticDescriptors.SecondOrderNeedsStates, AttributeArgument("SecondOrder"), _method.Name);
             }

@@ -14,14 +14,19 @@ internal static class SecondOrder
 {
     /// <summary>
     /// <paramref name="system"/> with its second-order IR, built from its primal (Evaluate) and its unoptimized Vjp;
-    /// unchanged unless the header asks for it. The number of states must be known at compile time (the parser
-    /// reports ODE0041 otherwise).
+    /// unchanged unless the header asks for it. A system's number of states must be known at compile time (the parser
+    /// reports ODE0041 otherwise); a [Differentiable] function gets Hvp only, over its own Vjp (yBar is its a).
     /// </summary>
     public static SystemIr Attach(SystemIr system)
     {
         if (!system.Header.SecondOrder)
         {
             return system;
+        }
+
+        if (system.Header.Kind == TargetKind.Function)
+        {
+            return system with { SecondOrder = new SecondOrderIr(null, null, Hvp(system.Vjp)) };
         }
 
         IrFunction divergence = Divergence.Build(system.Evaluate, system.Header.States);
