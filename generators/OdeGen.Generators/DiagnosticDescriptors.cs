@@ -144,7 +144,7 @@ internal static class DiagnosticDescriptors
     /// <summary>ODE0040: a function with user-supplied rules inside a method that asks for second derivatives.</summary>
     public static readonly DiagnosticDescriptor SecondOrderCustomDerivative = Error("ODE0040",
         "Custom derivative rules have no second derivative",
-        "'{0}' has user-supplied derivative rules, which the generator cannot differentiate again for SecondOrder = true; write the function in C# (an [OdeDifferentiable] helper), or remove SecondOrder");
+        "'{0}' has [OdeCustomDerivative] rules, and SecondOrder = true needs the derivative of its derivative, which rules do not give; replace [OdeCustomDerivative(...)] on '{0}' with [OdeDifferentiable] if its body is in the differentiable subset (the generator then differentiates it twice), or remove SecondOrder = true");
 
     /// <summary>ODE0041: Divergence carries one tangent per state, so SecondOrder needs the number of states at compile time.</summary>
     public static readonly DiagnosticDescriptor SecondOrderNeedsStates = Error("ODE0041",

@@ -177,6 +177,14 @@ public class FunctionSecondOrderTests
     }
 
     [Fact]
+    public void ODE0040sFix_MarkingTheRuledFunctionOdeDifferentiable_GivesAnHvp()
+    {
+        // The fix the message names, applied: the same method with Logistic as an [OdeDifferentiable] helper.
+        SecondOrderFunctionUnderTest f = FunctionSecondOrderSources.Get("HvpFunctions.Helpers.Activations.Gate");
+        FunctionSecondOrderChecks.All(f.Function, new Random(2), "Gate with Logistic inlined");
+    }
+
+    [Fact]
     public void SecondOrderOnAFunction_WithACustomRule_IsODE0040OnTheCall()
     {
         string source = FunctionSources.HelpersAndRules.Replace("[Differentiable(", "[Differentiable(SecondOrder = true, ", StringComparison.Ordinal);
@@ -185,6 +193,7 @@ public class FunctionSecondOrderTests
         Assert.Equal(2, errors.Length);
         Assert.All(errors, d => Assert.Equal("ODE0040", d.Id));
         Assert.All(errors, d => Assert.StartsWith("Logistic(x", source[d.Location.SourceSpan.Start..], StringComparison.Ordinal));
+        Assert.Contains("replace [OdeCustomDerivative(...)] on 'Activations.Logistic(double)' with [OdeDifferentiable]", errors[0].GetMessage(), StringComparison.Ordinal);
         Assert.Empty(GeneratorHarness.Errors(run.Output));
         Assert.Empty(run.Sources);
     }
