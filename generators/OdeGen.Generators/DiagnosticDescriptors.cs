@@ -151,8 +151,14 @@ internal static class DiagnosticDescriptors
         "SecondOrder needs the number of states",
         "'{0}' loops over y.Length, so its number of states is known only at run time; Divergence carries one tangent per state and needs it when the code is generated: add States = n to [OdeDynamics]");
 
+    /// <summary>ODE0042: a second-order method would be too large to generate.</summary>
+    public static readonly DiagnosticDescriptor SecondOrderTooLarge = Error("ODE0042",
+        "Second-order code too large",
+        "'{0}' is too large for SecondOrder = true: its largest second-order method would hold {1} instructions, more than the {2} OdeGen generates; compute it in loops (a loop body is differentiated once), split it into smaller methods, or remove SecondOrder = true");
+
     private static readonly Dictionary<string, DiagnosticDescriptor> All = new()
     {
+        [SecondOrderTooLarge.Id] = SecondOrderTooLarge,
         [InvalidFunctionSignature.Id] = InvalidFunctionSignature,
         [SecondOrderCustomDerivative.Id] = SecondOrderCustomDerivative,
         [SecondOrderNeedsStates.Id] = SecondOrderNeedsStates,

@@ -169,6 +169,7 @@ public sealed partial class OdeDynamicsGenerator
                 _isFunction ? TargetKind.Function : TargetKind.Dynamics, outputs);
             IrFunction primal = _builder.Build(_statements.ToEquatableArray(), userStatements);
             CheckSize(primal);
+            CheckSecondOrderSize(primal, states);
             return Finish(new SystemModel(header, primal));
         }
 
