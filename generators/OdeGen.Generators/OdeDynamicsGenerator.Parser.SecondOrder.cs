@@ -14,7 +14,7 @@ public sealed partial class OdeDynamicsGenerator
     /// <summary>What <c>SecondOrder = true</c> asks of the method: a size for a system's Divergence directions, no opaque rules.</summary>
     private sealed partial class Parser
     {
-        /// <summary>The attribute's SecondOrder: Divergence, DivergenceVjp and Hvp are generated too.</summary>
+        /// <summary>The attribute's SecondOrder: Divergence, DivergenceVjp and Hvp are generated too (a function: Hvp).</summary>
         private bool _secondOrder;
 
         /// <summary>
