@@ -197,4 +197,37 @@ public class FunctionSecondOrderTests
         Assert.Empty(GeneratorHarness.Errors(run.Output));
         Assert.Empty(run.Sources);
     }
+
+    [Fact]
+    public void LocalsNamedLikeHvpsParametersAndBuffers_AreRenamed_AndHvpIsRight()
+    {
+        // Hvp's own names (xBarDot; yBarWorkDot, the tangent of the buffer of y's adjoint, there as y[2] is never written).
+        const string Source = """
+            using OdeGen;
+            namespace N;
+            public static partial class S
+            {
+                [Differentiable(Inputs = 2, Parameters = 1, Outputs = 3, SecondOrder = true)]
+                public static void G(ReadOnlySpan<double> x, ReadOnlySpan<double> p, Span<double> y)
+                {
+                    double yDot = x[0] * x[1];
+                    double xBarDot = Math.Sin(yDot) * p[0];
+                    double yBarWorkDot = xBarDot * xBarDot;
+                    for (int i = 0; i < 2; i++)
+                    {
+                        y[i] = yBarWorkDot * x[i];
+                    }
+                }
+            }
+            """;
+        GeneratorRun run = GeneratorHarness.Run(GeneratorHarness.Compile(Source));
+        Assert.Empty(run.Result.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error));
+        Assert.Empty(GeneratorHarness.Errors(run.Output));
+        string hvp = run.Sources.Single(s => s.Key.EndsWith(".SecondOrder.g.cs", StringComparison.Ordinal)).Value;
+        Assert.Contains("yBarWorkDot_2", hvp, StringComparison.Ordinal);   // the tangent of y's adjoint buffer yields to the user's local
+        var assembly = CompiledSystems.EmitAndLoad(run.Output);
+        var g = (IDifferentiableLaneFunctionSecondOrder)Activator.CreateInstance(assembly.GetType("N.S+GFunction")!)!;
+        FunctionSecondOrderChecks.All(g, new Random(1), "names");
+        FunctionSecondOrderChecks.LanesEqualScalar(g, new Random(2), "names");
+    }
 }
