@@ -141,26 +141,25 @@ internal static class DiagnosticDescriptors
         "[Differentiable] method has an unsupported signature",
         "[Differentiable] method '{0}' {1}; write 'static void {0}(ReadOnlySpan<double> x, ReadOnlySpan<double> p, Span<double> y)' (or the same with float)");
 
-    /// <summary>ODE0031: SecondOrder asked of a [Differentiable] function, whose Hvp is not generated yet.</summary>
-    public static readonly DiagnosticDescriptor FunctionSecondOrderNotGenerated = new("ODE0031",
-        "Second-order code is not generated for [Differentiable] functions yet",
-        "SecondOrder = true on [Differentiable] method '{0}' asks for Hvp, which OdeGen does not generate for functions yet; the struct gets Evaluate, Jvp and Vjp only (remove SecondOrder, or compute the Hvp from Jvp of the Vjp by hand)",
-        Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink("ODE0031"));
-
     /// <summary>ODE0040: a function with user-supplied rules inside a method that asks for second derivatives.</summary>
     public static readonly DiagnosticDescriptor SecondOrderCustomDerivative = Error("ODE0040",
         "Custom derivative rules have no second derivative",
-        "'{0}' has user-supplied derivative rules, which the generator cannot differentiate again for SecondOrder = true; write the function in C# (an [OdeDifferentiable] helper), or remove SecondOrder");
+        "'{0}' has [OdeCustomDerivative] rules, and SecondOrder = true needs the derivative of its derivative, which rules do not give; replace [OdeCustomDerivative(...)] on '{0}' with [OdeDifferentiable] if its body is in the differentiable subset (the generator then differentiates it twice), or remove SecondOrder = true");
 
     /// <summary>ODE0041: Divergence carries one tangent per state, so SecondOrder needs the number of states at compile time.</summary>
     public static readonly DiagnosticDescriptor SecondOrderNeedsStates = Error("ODE0041",
         "SecondOrder needs the number of states",
         "'{0}' loops over y.Length, so its number of states is known only at run time; Divergence carries one tangent per state and needs it when the code is generated: add States = n to [OdeDynamics]");
 
+    /// <summary>ODE0042: a second-order method would be too large to generate.</summary>
+    public static readonly DiagnosticDescriptor SecondOrderTooLarge = Error("ODE0042",
+        "Second-order code too large",
+        "'{0}' is too large for SecondOrder = true: its largest second-order method would hold {1} instructions, more than the {2} OdeGen generates; compute it in loops (a loop body is differentiated once), split it into smaller methods, or remove SecondOrder = true");
+
     private static readonly Dictionary<string, DiagnosticDescriptor> All = new()
     {
+        [SecondOrderTooLarge.Id] = SecondOrderTooLarge,
         [InvalidFunctionSignature.Id] = InvalidFunctionSignature,
-        [FunctionSecondOrderNotGenerated.Id] = FunctionSecondOrderNotGenerated,
         [SecondOrderCustomDerivative.Id] = SecondOrderCustomDerivative,
         [SecondOrderNeedsStates.Id] = SecondOrderNeedsStates,
         [NestedTooDeeply.Id] = NestedTooDeeply,

@@ -169,6 +169,7 @@ public sealed partial class OdeDynamicsGenerator
                 _isFunction ? TargetKind.Function : TargetKind.Dynamics, outputs);
             IrFunction primal = _builder.Build(_statements.ToEquatableArray(), userStatements);
             CheckSize(primal);
+            CheckSecondOrderSize(primal, states);
             return Finish(new SystemModel(header, primal));
         }
 
@@ -224,13 +225,7 @@ public sealed partial class OdeDynamicsGenerator
 
                 if (arg.Key == "SecondOrder")
                 {
-                    if (arg.Value.Value is true && _isFunction)
-                    {
-                        // Declared so code can ask for it already; until Hvp is generated for functions, say so rather than ignore it.
-                        Report(DiagnosticDescriptors.FunctionSecondOrderNotGenerated, AttributeArgument(attribute, arg.Key), _method.Name);
-                    }
-
-                    _secondOrder = arg.Value.Value is true && !_isFunction;
+                    _secondOrder = arg.Value.Value is true;
                     continue;
                 }
 

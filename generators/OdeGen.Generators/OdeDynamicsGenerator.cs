@@ -74,16 +74,19 @@ public sealed partial class OdeDynamicsGenerator : IIncrementalGenerator
 
         /// <summary>C# text of the lane methods.</summary>
         public const string EmitLanes = "OdeGen.Function.EmitLanes";
+
+        /// <summary>C# text of Hvp and HvpLanes (SecondOrder = true).</summary>
+        public const string EmitSecondOrder = "OdeGen.Function.EmitSecondOrder";
     }
 
     /// <summary>One kind of target's step names.</summary>
-    private sealed record Steps(string Parse, string Model, string Differentiate, string Simplify, string Emit, string EmitLanes);
+    private sealed record Steps(string Parse, string Model, string Differentiate, string Simplify, string Emit, string EmitLanes, string EmitSecondOrder);
 
     private static readonly Steps DynamicsSteps = new(TrackingNames.Parse, TrackingNames.Model, TrackingNames.Differentiate,
-        TrackingNames.Simplify, TrackingNames.Emit, TrackingNames.EmitLanes);
+        TrackingNames.Simplify, TrackingNames.Emit, TrackingNames.EmitLanes, TrackingNames.EmitSecondOrder);
 
     private static readonly Steps FunctionSteps = new(FunctionTrackingNames.Parse, FunctionTrackingNames.Model, FunctionTrackingNames.Differentiate,
-        FunctionTrackingNames.Simplify, FunctionTrackingNames.Emit, FunctionTrackingNames.EmitLanes);
+        FunctionTrackingNames.Simplify, FunctionTrackingNames.Emit, FunctionTrackingNames.EmitLanes, FunctionTrackingNames.EmitSecondOrder);
 
     /// <inheritdoc/>
     public void Initialize(IncrementalGeneratorInitializationContext context)
@@ -156,11 +159,11 @@ public sealed partial class OdeDynamicsGenerator : IIncrementalGenerator
             .WithTrackingName(steps.EmitLanes);
         context.RegisterSourceOutput(laneFiles.Combine(hintPlan), AddFile);
 
-        // Divergence, DivergenceVjp and Hvp (scalar and lanes) go to a third file of the partial struct.
+        // Divergence, DivergenceVjp and Hvp (scalar and lanes; a function's Hvp only) go to a third file of the partial struct.
         IncrementalValuesProvider<Result<GeneratedFile>> secondOrderFiles = simplified
             .Where(static r => r.Value?.SecondOrder is not null)
             .Select(static (r, ct) => Guarded(r.Value!.Header.MethodName, () => SecondOrderEmitter.Emit(r.Value!)))
-            .WithTrackingName(TrackingNames.EmitSecondOrder);
+            .WithTrackingName(steps.EmitSecondOrder);
         context.RegisterSourceOutput(secondOrderFiles.Combine(hintPlan), AddFile);
     }
 

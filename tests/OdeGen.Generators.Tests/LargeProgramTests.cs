@@ -175,6 +175,30 @@ public class LargeProgramTests
         Assert.Empty(run.Sources);
     }
 
+    [Fact]
+    public void Chain_WithSecondOrder_PastTheSecondOrderLimit_IsODE0042_OnTheArgument()
+    {
+        // 500 statements over 10 states: first order is fine (7,718 Vjp instructions), but DivergenceVjp would hold
+        // 99,624 instructions (a 7.6 MB file, 30,254 locals), more than the 60,000 OdeGen generates.
+        string source = LargePrograms.Chain(500).Replace("[OdeDynamics]", "[OdeDynamics(SecondOrder = true)]", StringComparison.Ordinal);
+        GeneratorRun run = RunOnSmallStack(GeneratorHarness.Compile(source));
+        Diagnostic error = Assert.Single(run.Result.Diagnostics);
+        Assert.Equal("ODE0042", error.Id);
+        Assert.Equal("SecondOrder = true", source.Substring(error.Location.SourceSpan.Start, error.Location.SourceSpan.Length));
+        Assert.Contains("60,000", error.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Empty(run.Sources);
+    }
+
+    [Fact]
+    public void Chain_WithSecondOrder_UnderTheLimit_IsMeasuredAndGenerated()
+    {
+        // 100 statements: past the cheap estimate, so the parser measures (DivergenceVjp: 4,413 instructions) and lets it through.
+        string source = LargePrograms.Chain(100).Replace("[OdeDynamics]", "[OdeDynamics(SecondOrder = true)]", StringComparison.Ordinal);
+        GeneratorRun run = RunOnSmallStack(GeneratorHarness.Compile(source));
+        Assert.Empty(run.Result.Diagnostics);
+        Assert.Contains(run.Sources.Keys, k => k.EndsWith(".SecondOrder.g.cs", StringComparison.Ordinal));
+    }
+
     /// <summary>The declarations of locals in each generated method ("double x = …", "bool c = …", "TLane v = …", spans).</summary>
     internal static IEnumerable<(string Method, int Locals)> LocalsPerMethod(string text)
     {

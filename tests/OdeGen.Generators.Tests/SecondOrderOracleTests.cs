@@ -43,10 +43,10 @@ public class SecondOrderOracleTests
                 YBar = new double[n], PBar = new double[m], YBarDot = new double[n], PBarDot = new double[m],
             };
 
-            Same(IrInterpreter.Run(ir.Divergence, f), s.Divergence(f.T, f.Y, f.P), "Divergence");
+            Same(IrInterpreter.Run(ir.Divergence!, f), s.Divergence(f.T, f.Y, f.P), "Divergence");
 
             double[] yBar = new double[n], pBar = new double[m];
-            Same(IrInterpreter.Run(ir.DivergenceVjp, f), s.DivergenceVjp(f.T, f.Y, f.P, f.S, yBar, pBar), "DivergenceVjp's tBar");
+            Same(IrInterpreter.Run(ir.DivergenceVjp!, f), s.DivergenceVjp(f.T, f.Y, f.P, f.S, yBar, pBar), "DivergenceVjp's tBar");
             SameAll(f.YBar.Concat(f.PBar), yBar.Concat(pBar), "DivergenceVjp");
 
             double[] yBarDot = new double[n], pBarDot = new double[m];

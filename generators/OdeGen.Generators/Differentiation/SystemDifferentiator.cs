@@ -38,8 +38,7 @@ internal static class SystemDifferentiator
     /// <summary>
     /// A function's methods: the same forward and reverse modes (x is the dynamics' y, the output y their dydt, and
     /// there is no t). Its Vjp returns nothing, and its primal code's output length is a's there, the only span of
-    /// that length Vjp takes; no Jacobian. A second-order method would be derived from these IR functions as a
-    /// system's are.
+    /// that length Vjp takes; no Jacobian. Its Hvp (SecondOrder = true) is derived from this Vjp as a system's is.
     /// </summary>
     private static SystemIr Function(SystemHeader header, IrFunction primal)
     {

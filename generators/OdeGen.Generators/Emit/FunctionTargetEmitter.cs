@@ -123,6 +123,29 @@ internal static class FunctionTargetEmitter
         w.Close();
     }
 
+    /// <summary>
+    /// The second-order part of a function's struct (<c>SecondOrder = true</c>): Hvp, forward mode over its Vjp with yBar
+    /// held fixed, and HvpLanes (<c>IDifferentiableLaneFunctionSecondOrder</c>, or the Single flavour). The signature is the
+    /// system's Hvp without t: (x, p, yBar) as Vjp takes them, the direction (xDot, pDot), and the outputs it adds to.
+    /// </summary>
+    public static void EmitSecondOrder(IndentedWriter w, SystemHeader h, IrFunction hvp)
+    {
+        string r = h.Single ? "float" : "double";
+        string Ros = $"global::System.ReadOnlySpan<{r}>", Span = $"global::System.Span<{r}>";
+        string laneInterface = h.Single ? "IDifferentiableLaneFunctionSingleSecondOrder" : "IDifferentiableLaneFunctionSecondOrder";
+        w.Open($"public readonly partial struct {h.StructName} : global::OdeGen.{laneInterface}")
+         .Line($"// The second-order methods of {h.StructName}: Hvp is forward mode over its own Vjp with yBar held fixed,")
+         .Line("// xBarDot += d/dε[yBarᵀ∂g/∂x] and pBarDot += d/dε[yBarᵀ∂g/∂p] along (xDot, pDot).");
+        Method(w, h, "Hvp", hvp, $"{Ros} x", $"{Ros} p", $"{Ros} yBar", $"{Ros} xDot", $"{Ros} pDot", $"{Span} xBarDot", $"{Span} pBarDot");
+
+        const string LRos = "global::System.ReadOnlySpan<TLane>", LSpan = "global::System.Span<TLane>";
+        string constraint = $"    where TLane : unmanaged, {LaneNumber.Of(h.Single).LaneInterface}<TLane>";
+        w.Line();
+        LaneMethod(w, "HvpLanes", hvp, constraint, first: true, $"{LRos} x", $"{LRos} p", $"{LRos} yBar", $"{LRos} xDot", $"{LRos} pDot",
+            $"{LSpan} xBarDot", $"{LSpan} pBarDot");
+        w.Close();
+    }
+
     private static void LaneMethod(IndentedWriter w, string name, IrFunction ir, string constraint, bool first, params string[] parameters)
     {
         if (!first)

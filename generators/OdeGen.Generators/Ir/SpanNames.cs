@@ -12,7 +12,7 @@ internal enum SpanNaming : byte
     /// <summary>An [OdeDynamics] system: t, y, p, dydt, a, yBar, …</summary>
     Dynamics,
 
-    /// <summary>A [Differentiable] function: x, p, y, xDot, yDot, yBar, xBar, pBar.</summary>
+    /// <summary>A [Differentiable] function: x, p, y, xDot, yDot, yBar, xBar, pBar, and Hvp's xBarDot, pBarDot.</summary>
     Function,
 }
 
@@ -32,6 +32,8 @@ internal static class SpanNames
             Slot.DydtDot => "yDot",
             Slot.YBar => "xBar",
             Slot.PBar => "pBar",
+            Slot.YBarDot => "xBarDot",
+            Slot.PBarDot => "pBarDot",
             _ => throw new System.ArgumentOutOfRangeException(nameof(slot), slot, "a function has no such span"),
         }
         : slot switch
@@ -113,12 +115,15 @@ internal static class SpanNames
 
     /// <summary>
     /// Reverse mode's buffers for the output: in Vjp, the values of f it reads back ("dydt") are the function's y, and
-    /// the adjoint it seeds from a ("dydtBar") is a working copy of yBar.
+    /// the adjoint it seeds from a ("dydtBar") is a working copy of yBar; in Hvp their tangents ("dydtDot", "dydtBarDot")
+    /// follow (neither Vjp nor Hvp has a parameter y or yDot).
     /// </summary>
     private static string? BufferName(string? name) => name switch
     {
         "dydt" => "y",
         "dydtBar" => "yBarWork",
+        "dydtDot" => "yDot",
+        "dydtBarDot" => "yBarWorkDot",
         _ => name,
     };
 

@@ -36,7 +36,9 @@ public sealed class DifferentiableAttribute : Attribute
 
     /// <summary>
     /// Asks for the second-order method <c>Hvp</c> (forward over reverse: the derivative of <c>Vjp</c> along a direction
-    /// of x and p). Not generated for functions yet: the generator reports ODE0031 and emits the first-order struct.
+    /// of x and p, yBar fixed): the struct then implements <see cref="IDifferentiableFunctionSecondOrder"/> and its lane
+    /// form (float: <see cref="IDifferentiableFunctionSingleSecondOrder"/>). Functions with user-supplied derivative rules
+    /// cannot be differentiated twice (ODE0040). Off by default.
     /// </summary>
     public bool SecondOrder { get; set; }
 }

@@ -5,7 +5,7 @@ using static OdeGen.Generators.Tests.DiagnosticTests;
 namespace OdeGen.Generators.Tests.Functions;
 
 /// <summary>
-/// The diagnostics of [Differentiable] functions: one test per new code (ODE0030, ODE0031), and the existing codes on
+/// The diagnostics of [Differentiable] functions: one test per new code (ODE0030; ODE0031 is retired: functions get Hvp), and the existing codes on
 /// functions, each on its exact span (<see cref="DiagnosticTests.AssertDiagnostic"/>).
 /// </summary>
 public class FunctionDiagnosticTests
@@ -36,14 +36,6 @@ public class FunctionDiagnosticTests
     {
         GeneratorRun run = GeneratorHarness.Run(GeneratorHarness.Compile(InType("public static void G(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt) { dydt[0] = y[0]; }")));
         Assert.Equal(new[] { "ODE0030" }, run.Result.Diagnostics.Select(d => d.Id));
-    }
-
-    [Fact]
-    public void ODE0031_SecondOrderOnAFunction_WarnsOnTheArgument_AndGeneratesTheFirstOrderStruct()
-    {
-        Diagnostic d = AssertDiagnostic("ODE0031", InMethod("y[0] = x[0] * p[0];", "[Differentiable(Inputs = 1, [|SecondOrder = true|])]"), expectCode: true);
-        Assert.Equal(DiagnosticSeverity.Warning, d.Severity);
-        Assert.Contains("Hvp", d.GetMessage());
     }
 
     [Fact]

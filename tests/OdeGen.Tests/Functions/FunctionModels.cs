@@ -28,4 +28,30 @@ public static partial class FunctionModels
         double d = x[2] - p[1];
         y[1] = d * d;
     }
+
+    /// <summary>Rosenbrock's function (a − x0)² + b(x1 − x0²)² with p = (a, b), one output: its Hessian is known in closed form.</summary>
+    [Differentiable(SecondOrder = true)]
+    public static void Rosenbrock(ReadOnlySpan<double> x, ReadOnlySpan<double> p, Span<double> y)
+    {
+        double u = p[0] - x[0];
+        double v = x[1] - (x[0] * x[0]);
+        y[0] = (u * u) + (p[1] * v * v);
+    }
+
+    /// <summary>The dense tanh layer of <see cref="Dense"/> with Hvp: runtime sizes, loops, second order.</summary>
+    [Differentiable(SecondOrder = true)]
+    public static void DenseSecondOrder(ReadOnlySpan<double> x, ReadOnlySpan<double> p, Span<double> y)
+    {
+        int n = x.Length, m = y.Length;
+        for (int o = 0; o < m; o++)
+        {
+            double s = p[(m * n) + o];
+            for (int i = 0; i < n; i++)
+            {
+                s += p[(o * n) + i] * x[i];
+            }
+
+            y[o] = Math.Tanh(s);
+        }
+    }
 }
