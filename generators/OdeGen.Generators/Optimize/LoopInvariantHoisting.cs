@@ -97,7 +97,7 @@ internal static class LoopInvariantHoisting
         for (int d = open.Count - 1; d >= 0; d--)
         {
             Instr region = body[open[d]];
-            bool runs = region.Op == Op.For && IndexText.Constant(region.Ix) is int lo && IndexText.Constant(region.Ix2) is int hi && hi > lo;
+            bool runs = region.Op == Op.For && region.Ix?.ConstantValue is int lo && region.Ix2?.ConstantValue is int hi && hi > lo;
             if (region.Op != Op.For || (x.Op == Op.Input && !runs))
             {
                 return d + 1;
