@@ -8,6 +8,7 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using OdeGen.Generators.Ir;
 using OdeGen.Generators.Model;
+using OdeGen.Generators.Simplify;
 
 namespace OdeGen.Generators;
 

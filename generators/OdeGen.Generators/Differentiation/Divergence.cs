@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Globalization;
 using OdeGen.Generators.Ir;
+using OdeGen.Generators.Simplify;
 
 namespace OdeGen.Generators.Differentiation;
 

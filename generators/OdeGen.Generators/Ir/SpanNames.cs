@@ -70,7 +70,7 @@ internal static class SpanNames
             body[i] = x.Op == Op.Buf ? x with { Name = BufferName(x.Name) } : x;
         }
 
-        return function with { Body = new Model.EquatableArray<Instr>(body), Naming = SpanNaming.Function };
+        return function with { Body = new EquatableArray<Instr>(body), Naming = SpanNaming.Function };
     }
 
     /// <summary>
@@ -86,7 +86,7 @@ internal static class SpanNames
             body[i] = x with { Ix = x.Ix?.WithLength(Slot.Dydt, Slot.A), Ix2 = x.Ix2?.WithLength(Slot.Dydt, Slot.A) };
         }
 
-        return vjp with { Body = new Model.EquatableArray<Instr>(body) };
+        return vjp with { Body = new EquatableArray<Instr>(body) };
     }
 
     /// <summary>

@@ -51,7 +51,7 @@ internal static class LoopInvariantHoisting
     }
 
     /// <summary>For each instruction, the For it is hoisted before (the outermost loop it leaves), or -1.</summary>
-    private static int[] Targets(Model.EquatableArray<Instr> body)
+    private static int[] Targets(EquatableArray<Instr> body)
     {
         var target = new int[body.Count];
         var level = new int[body.Count];          // region depth the value lives at after hoisting
@@ -92,7 +92,7 @@ internal static class LoopInvariantHoisting
     }
 
     /// <summary>The shallowest depth <paramref name="x"/> may move to: not out of a branch, nor (for a read) out of a loop that may not run.</summary>
-    private static int Floor(Model.EquatableArray<Instr> body, List<int> open, Instr x)
+    private static int Floor(EquatableArray<Instr> body, List<int> open, Instr x)
     {
         for (int d = open.Count - 1; d >= 0; d--)
         {

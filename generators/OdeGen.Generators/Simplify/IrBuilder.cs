@@ -1,9 +1,8 @@
 using System;
 using System.Collections.Generic;
-using OdeGen.Generators.Model;
-using OdeGen.Generators.Simplify;
+using OdeGen.Generators.Ir;
 
-namespace OdeGen.Generators.Ir;
+namespace OdeGen.Generators.Simplify;
 
 /// <summary>
 /// Appends instructions to a function under construction. Every value passes through
