@@ -36,10 +36,8 @@ namespace SecondOrder.Branches
                     double p0 = p[0];
                     double gainDot1_2 = p0 * y0;
                     double y1 = y[1];
-                    double gain_2 = gainDot1_2 * y1;
-                    double gainDot0_2 = p0 * y1;
-                    gain = gain_2;
-                    gainDot0 = gainDot0_2;
+                    gain = gainDot1_2 * y1;
+                    gainDot0 = p0 * y1;
                     gainDot1 = gainDot1_2;
                     gainDot2 = 0.0;
                 }
@@ -47,10 +45,10 @@ namespace SecondOrder.Branches
                 {
                     // else
                     // gain = Math.Exp(y[1]) * p[1] * t;
-                    double gain_3 = global::System.Math.Exp(y[1]) * p[1] * t;
-                    gain = gain_3;
+                    double gain_2 = global::System.Math.Exp(y[1]) * p[1] * t;
+                    gain = gain_2;
                     gainDot0 = 0.0;
-                    gainDot1 = gain_3;
+                    gainDot1 = gain_2;
                     gainDot2 = 0.0;
                 }
 
@@ -170,10 +168,8 @@ namespace SecondOrder.Branches
                     double p0 = p[0];
                     double gainDot1_2 = p0 * y0;
                     double y1 = y[1];
-                    double gain_2 = gainDot1_2 * y1;
-                    double gainDot0_2 = p0 * y1;
-                    gain = gain_2;
-                    gainDot0 = gainDot0_2;
+                    gain = gainDot1_2 * y1;
+                    gainDot0 = p0 * y1;
                     gainDot1 = gainDot1_2;
                     gainDot2 = 0.0;
                 }
@@ -181,10 +177,10 @@ namespace SecondOrder.Branches
                 {
                     // else
                     // gain = Math.Exp(y[1]) * p[1] * t;
-                    double gain_3 = global::System.Math.Exp(y[1]) * p[1] * t;
-                    gain = gain_3;
+                    double gain_2 = global::System.Math.Exp(y[1]) * p[1] * t;
+                    gain = gain_2;
                     gainDot0 = 0.0;
-                    gainDot1 = gain_3;
+                    gainDot1 = gain_2;
                     gainDot2 = 0.0;
                 }
 
@@ -481,10 +477,8 @@ namespace SecondOrder.Branches
                     double p0 = p[0];
                     double v2 = p0 * y0;
                     double y1 = y[1];
-                    double gain_2 = v2 * y1;
-                    double gainDot_2 = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(pDot[0], y0, yDot0 * p0), y1, yDot[1] * v2);
-                    gain = gain_2;
-                    gainDot = gainDot_2;
+                    gain = v2 * y1;
+                    gainDot = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(pDot[0], y0, yDot0 * p0), y1, yDot[1] * v2);
                 }
                 else
                 {
@@ -493,10 +487,8 @@ namespace SecondOrder.Branches
                     double v3 = global::System.Math.Exp(y[1]);
                     double p1 = p[1];
                     double v4 = v3 * p1;
-                    double gain_3 = v4 * t;
-                    double gainDot_3 = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(yDot[1] * v3, p1, pDot[1] * v3), t, tDot * v4);
-                    gain = gain_3;
-                    gainDot = gainDot_3;
+                    gain = v4 * t;
+                    gainDot = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(yDot[1] * v3, p1, pDot[1] * v3), t, tDot * v4);
                 }
 
                 // double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
@@ -811,10 +803,8 @@ namespace SecondOrder.Branches
                     TLane p0 = p[0];
                     TLane gainDot1_2 = p0 * y0;
                     TLane y1 = y[1];
-                    TLane gain_2 = gainDot1_2 * y1;
-                    TLane gainDot0_2 = p0 * y1;
-                    gain = TLane.Select(v1, gain_2, gain);
-                    gainDot0 = TLane.Select(v1, gainDot0_2, gainDot0);
+                    gain = TLane.Select(v1, gainDot1_2 * y1, gain);
+                    gainDot0 = TLane.Select(v1, p0 * y1, gainDot0);
                     gainDot1 = TLane.Select(v1, gainDot1_2, gainDot1);
                     gainDot2 = TLane.Select(v1, TLane.Zero, gainDot2);
                 }
@@ -823,10 +813,10 @@ namespace SecondOrder.Branches
                 {
                     // else
                     // gain = Math.Exp(y[1]) * p[1] * t;
-                    TLane gain_3 = TLane.Exp(y[1]) * p[1] * tLane;
-                    gain = TLane.Select(elseMask1, gain_3, gain);
+                    TLane gain_2 = TLane.Exp(y[1]) * p[1] * tLane;
+                    gain = TLane.Select(elseMask1, gain_2, gain);
                     gainDot0 = TLane.Select(elseMask1, TLane.Zero, gainDot0);
-                    gainDot1 = TLane.Select(elseMask1, gain_3, gainDot1);
+                    gainDot1 = TLane.Select(elseMask1, gain_2, gainDot1);
                     gainDot2 = TLane.Select(elseMask1, TLane.Zero, gainDot2);
                 }
 
@@ -955,10 +945,8 @@ namespace SecondOrder.Branches
                     TLane p0 = p[0];
                     TLane gainDot1_2 = p0 * y0;
                     TLane y1 = y[1];
-                    TLane gain_2 = gainDot1_2 * y1;
-                    TLane gainDot0_2 = p0 * y1;
-                    gain = TLane.Select(v1, gain_2, gain);
-                    gainDot0 = TLane.Select(v1, gainDot0_2, gainDot0);
+                    gain = TLane.Select(v1, gainDot1_2 * y1, gain);
+                    gainDot0 = TLane.Select(v1, p0 * y1, gainDot0);
                     gainDot1 = TLane.Select(v1, gainDot1_2, gainDot1);
                     gainDot2 = TLane.Select(v1, TLane.Zero, gainDot2);
                 }
@@ -967,10 +955,10 @@ namespace SecondOrder.Branches
                 {
                     // else
                     // gain = Math.Exp(y[1]) * p[1] * t;
-                    TLane gain_3 = TLane.Exp(y[1]) * p[1] * tLane;
-                    gain = TLane.Select(elseMask1, gain_3, gain);
+                    TLane gain_2 = TLane.Exp(y[1]) * p[1] * tLane;
+                    gain = TLane.Select(elseMask1, gain_2, gain);
                     gainDot0 = TLane.Select(elseMask1, TLane.Zero, gainDot0);
-                    gainDot1 = TLane.Select(elseMask1, gain_3, gainDot1);
+                    gainDot1 = TLane.Select(elseMask1, gain_2, gainDot1);
                     gainDot2 = TLane.Select(elseMask1, TLane.Zero, gainDot2);
                 }
 
@@ -1281,10 +1269,8 @@ namespace SecondOrder.Branches
                     TLane p0 = p[0];
                     TLane v2 = p0 * y0;
                     TLane y1 = y[1];
-                    TLane gain_2 = v2 * y1;
-                    TLane gainDot_2 = TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(pDot[0], y0, yDot0 * p0), y1, yDot[1] * v2);
-                    gain = TLane.Select(v1, gain_2, gain);
-                    gainDot = TLane.Select(v1, gainDot_2, gainDot);
+                    gain = TLane.Select(v1, v2 * y1, gain);
+                    gainDot = TLane.Select(v1, TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(pDot[0], y0, yDot0 * p0), y1, yDot[1] * v2), gainDot);
                 }
                 TLane elseMask1 = TLane.AndNot(allLanes, v1);
                 // the other lanes: elseMask1
@@ -1294,10 +1280,8 @@ namespace SecondOrder.Branches
                     TLane v3 = TLane.Exp(y[1]);
                     TLane p1 = p[1];
                     TLane v4 = v3 * p1;
-                    TLane gain_3 = v4 * tLane;
-                    TLane gainDot_3 = TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(yDot[1] * v3, p1, pDot[1] * v3), tLane, tDotLane * v4);
-                    gain = TLane.Select(elseMask1, gain_3, gain);
-                    gainDot = TLane.Select(elseMask1, gainDot_3, gainDot);
+                    gain = TLane.Select(elseMask1, v4 * tLane, gain);
+                    gainDot = TLane.Select(elseMask1, TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(yDot[1] * v3, p1, pDot[1] * v3), tLane, tDotLane * v4), gainDot);
                 }
 
                 // double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
