@@ -90,11 +90,13 @@ internal sealed class FunctionEmitter
 
             if (x.Op == Op.Else && _function.Body[i + 1].Op == Op.EndIf)
             {
+                headers.Else(x);
                 continue;   // nothing is left on the else side
             }
 
             if (x.Op == Op.Else)
             {
+                headers.Else(x);
                 writer.Close().Open("else");
                 headers.BlockOpened();
                 continue;

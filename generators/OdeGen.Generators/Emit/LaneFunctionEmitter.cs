@@ -274,8 +274,10 @@ internal sealed partial class LaneFunctionEmitter
                     _mask = regions.Pop().Outer;
                     continue;
                 case Op.Else when _function.Body[i + 1].Op == Op.EndIf:
+                    headers.Else(x);
                     continue;   // nothing is left on the else side
                 case Op.Else:
+                    headers.Else(x);
                     Else(writer, regions.Peek());
                     headers.BlockOpened();
                     continue;

@@ -33,7 +33,6 @@ namespace Scenarios.Branches
                 TLane elseMask1 = TLane.AndNot(allLanes, v1);
                 // the other lanes: elseMask1
                 {
-                    // else
                     // if (y[0] < -0.5)
                     TLane v2 = TLane.LessThan(y0, TLane.Create(-0.5));
                     TLane gain_2 = TLane.Zero;
@@ -46,7 +45,6 @@ namespace Scenarios.Branches
                     TLane elseMask2 = TLane.AndNot(elseMask1, v2);
                     // the other lanes: elseMask2
                     {
-                        // else
                         // gain = p[1] * t;
                         gain_2 = TLane.Select(elseMask2, p[1] * tLane, gain_2);
                     }
@@ -90,7 +88,6 @@ namespace Scenarios.Branches
                 TLane elseMask4 = TLane.AndNot(allLanes, v5);
                 // the other lanes: elseMask4
                 {
-                    // else
                     // dydt[2] = -y[2];
                     dydt[2] = TLane.Select(elseMask4, -y2, dydt[2]);
                 }
@@ -175,7 +172,6 @@ namespace Scenarios.Branches
                 TLane elseMask1 = TLane.AndNot(allLanes, v1);
                 // the other lanes: elseMask1
                 {
-                    // else
                     // if (y[0] < -0.5)
                     TLane v2 = TLane.LessThan(y0, TLane.Create(-0.5));
                     TLane gain_2 = TLane.Zero;
@@ -191,7 +187,6 @@ namespace Scenarios.Branches
                     TLane elseMask2 = TLane.AndNot(elseMask1, v2);
                     // the other lanes: elseMask2
                     {
-                        // else
                         // gain = p[1] * t;
                         TLane p1 = p[1];
                         gain_2 = TLane.Select(elseMask2, p1 * tLane, gain_2);
@@ -249,7 +244,6 @@ namespace Scenarios.Branches
                 TLane elseMask4 = TLane.AndNot(allLanes, v6);
                 // the other lanes: elseMask4
                 {
-                    // else
                     // dydt[2] = -y[2];
                     dydt[2] = TLane.Select(elseMask4, -y2, dydt[2]);
                     dydtDot[2] = TLane.Select(elseMask4, -yDot2, dydtDot[2]);
@@ -344,7 +338,6 @@ namespace Scenarios.Branches
                 TLane elseMask1 = TLane.AndNot(allLanes, v1);
                 // the other lanes: elseMask1
                 {
-                    // else
                     // if (y[0] < -0.5)
                     TLane v2 = TLane.LessThan(y0, cm0_5);
                     TLane gain_2 = TLane.Zero;
@@ -357,7 +350,6 @@ namespace Scenarios.Branches
                     TLane elseMask2 = TLane.AndNot(elseMask1, v2);
                     // the other lanes: elseMask2
                     {
-                        // else
                         // gain = p[1] * t;
                         gain_2 = TLane.Select(elseMask2, p[1] * tLane, gain_2);
                     }
@@ -411,7 +403,6 @@ namespace Scenarios.Branches
                 // adjoint of: for (int i = 0; i < 3; i++)
                 TLane s8 = v6 * wave_2;
 
-                // else
                 // dydt[2] = -y[2];
                 // double total = 0;
                 // for (int i = 0; i < 3; i++)
@@ -648,7 +639,6 @@ namespace Scenarios.Branches
                     TLane elseMask1 = TLane.AndNot(allLanes, v1);
                     // the other lanes: elseMask1
                     {
-                        // else
                         // if (y[0] < -0.5)
                         TLane v2 = TLane.LessThan(y0, TLane.Create(-0.5));
                         TLane gain_2 = TLane.Zero;
@@ -661,7 +651,6 @@ namespace Scenarios.Branches
                         TLane elseMask2 = TLane.AndNot(elseMask1, v2);
                         // the other lanes: elseMask2
                         {
-                            // else
                             // gain = p[1] * t;
                             gain_2 = TLane.Select(elseMask2, p[1] * tLane, gain_2);
                         }
@@ -705,7 +694,6 @@ namespace Scenarios.Branches
                     TLane elseMask4 = TLane.AndNot(allLanes, v5);
                     // the other lanes: elseMask4
                     {
-                        // else
                         // dydt[2] = -y[2];
                         dydt.S2 = TLane.Select(elseMask4, -y2, dydt.S2);
                     }

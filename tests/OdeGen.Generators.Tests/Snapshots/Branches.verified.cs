@@ -42,7 +42,6 @@ namespace Scenarios.Branches
                 }
                 else
                 {
-                    // else
                     // if (y[0] < -0.5)
                     bool v2 = (y0 < -0.5);
                     double gain_2 = 0.0;
@@ -53,7 +52,6 @@ namespace Scenarios.Branches
                     }
                     else
                     {
-                        // else
                         // gain = p[1] * t;
                         gain_2 = p[1] * t;
                     }
@@ -95,7 +93,6 @@ namespace Scenarios.Branches
                 }
                 else
                 {
-                    // else
                     // dydt[2] = -y[2];
                     dydt[2] = -y2;
                 }
@@ -170,7 +167,6 @@ namespace Scenarios.Branches
                 }
                 else
                 {
-                    // else
                     // if (y[0] < -0.5)
                     bool v2 = (y0 < -0.5);
                     double gain_2 = 0.0;
@@ -184,7 +180,6 @@ namespace Scenarios.Branches
                     }
                     else
                     {
-                        // else
                         // gain = p[1] * t;
                         double p1 = p[1];
                         gain_2 = p1 * t;
@@ -240,7 +235,6 @@ namespace Scenarios.Branches
                 }
                 else
                 {
-                    // else
                     // dydt[2] = -y[2];
                     dydt[2] = -y2;
                     dydtDot[2] = -yDot2;
@@ -325,7 +319,6 @@ namespace Scenarios.Branches
                 }
                 else
                 {
-                    // else
                     // if (y[0] < -0.5)
                     bool v2 = (y0 < -0.5);
                     double gain_2 = 0.0;
@@ -336,7 +329,6 @@ namespace Scenarios.Branches
                     }
                     else
                     {
-                        // else
                         // gain = p[1] * t;
                         gain_2 = p[1] * t;
                     }
@@ -389,7 +381,6 @@ namespace Scenarios.Branches
                 // adjoint of: for (int i = 0; i < 3; i++)
                 double s8 = v6 * wave_2;
 
-                // else
                 // dydt[2] = -y[2];
                 // double total = 0;
                 // for (int i = 0; i < 3; i++)

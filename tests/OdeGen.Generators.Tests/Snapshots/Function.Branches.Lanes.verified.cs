@@ -33,7 +33,6 @@ namespace Functions.Branches
                 TLane elseMask1 = TLane.AndNot(allLanes, v1);
                 // the other lanes: elseMask1
                 {
-                    // else
                     // gain = -x[0] * x[0] + 0.1 * p[0];
                     gain = TLane.Select(elseMask1, -x0 * x0 + c0_1 * p[0], gain);
                 }
@@ -112,7 +111,6 @@ namespace Functions.Branches
                 TLane elseMask1 = TLane.AndNot(allLanes, v1);
                 // the other lanes: elseMask1
                 {
-                    // else
                     // gain = -x[0] * x[0] + 0.1 * p[0];
                     TLane v2 = xDot0 * x0;
                     gain = TLane.Select(elseMask1, -x0 * x0 + c0_1 * p[0], gain);
@@ -200,7 +198,6 @@ namespace Functions.Branches
                 TLane elseMask1 = TLane.AndNot(allLanes, v1);
                 // the other lanes: elseMask1
                 {
-                    // else
                     // gain = -x[0] * x[0] + 0.1 * p[0];
                     gain = TLane.Select(elseMask1, -x0 * x0 + c0_1 * p[0], gain);
                 }

@@ -48,7 +48,6 @@ namespace Functions.Branches
                 }
                 else
                 {
-                    // else
                     // gain = -x[0] * x[0] + 0.1 * p[0];
                     gain = -x0 * x0 + 0.1 * p[0];
                 }
@@ -119,7 +118,6 @@ namespace Functions.Branches
                 }
                 else
                 {
-                    // else
                     // gain = -x[0] * x[0] + 0.1 * p[0];
                     double v2 = xDot0 * x0;
                     gain = -x0 * x0 + 0.1 * p[0];
@@ -199,7 +197,6 @@ namespace Functions.Branches
                 }
                 else
                 {
-                    // else
                     // gain = -x[0] * x[0] + 0.1 * p[0];
                     gain = -x0 * x0 + 0.1 * p[0];
                 }

@@ -43,7 +43,6 @@ namespace SecondOrder.Branches
                 }
                 else
                 {
-                    // else
                     // gain = Math.Exp(y[1]) * p[1] * t;
                     double gain_2 = global::System.Math.Exp(y[1]) * p[1] * t;
                     gain = gain_2;
@@ -175,7 +174,6 @@ namespace SecondOrder.Branches
                 }
                 else
                 {
-                    // else
                     // gain = Math.Exp(y[1]) * p[1] * t;
                     double gain_2 = global::System.Math.Exp(y[1]) * p[1] * t;
                     gain = gain_2;
@@ -482,7 +480,6 @@ namespace SecondOrder.Branches
                 }
                 else
                 {
-                    // else
                     // gain = Math.Exp(y[1]) * p[1] * t;
                     double v3 = global::System.Math.Exp(y[1]);
                     double p1 = p[1];
@@ -811,7 +808,6 @@ namespace SecondOrder.Branches
                 TLane elseMask1 = TLane.AndNot(allLanes, v1);
                 // the other lanes: elseMask1
                 {
-                    // else
                     // gain = Math.Exp(y[1]) * p[1] * t;
                     TLane gain_2 = TLane.Exp(y[1]) * p[1] * tLane;
                     gain = TLane.Select(elseMask1, gain_2, gain);
@@ -953,7 +949,6 @@ namespace SecondOrder.Branches
                 TLane elseMask1 = TLane.AndNot(allLanes, v1);
                 // the other lanes: elseMask1
                 {
-                    // else
                     // gain = Math.Exp(y[1]) * p[1] * t;
                     TLane gain_2 = TLane.Exp(y[1]) * p[1] * tLane;
                     gain = TLane.Select(elseMask1, gain_2, gain);
@@ -1275,7 +1270,6 @@ namespace SecondOrder.Branches
                 TLane elseMask1 = TLane.AndNot(allLanes, v1);
                 // the other lanes: elseMask1
                 {
-                    // else
                     // gain = Math.Exp(y[1]) * p[1] * t;
                     TLane v3 = TLane.Exp(y[1]);
                     TLane p1 = p[1];
