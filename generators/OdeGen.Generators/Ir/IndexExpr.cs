@@ -36,10 +36,32 @@ internal abstract record IndexExpr
     public sealed record Length(Slot Span) : IndexExpr;
 
     /// <summary>-Operand.</summary>
-    public sealed record Negate(IndexExpr Operand) : IndexExpr;
+    public sealed record Negate(IndexExpr Operand) : IndexExpr
+    {
+        // Value numbering hashes and compares indices for every instruction it meets: a tree's hash is
+        // computed once, not by walking it, and unequal trees are told apart by it first.
+        private readonly int _hash = unchecked(Operand.GetHashCode() * -1521134295 + 7);
+
+        /// <inheritdoc/>
+        public bool Equals(Negate? other) => other is not null && _hash == other._hash && Operand.Equals(other.Operand);
+
+        /// <inheritdoc/>
+        public override int GetHashCode() => _hash;
+    }
 
     /// <summary>Left Op Right.</summary>
-    public sealed record Binary(IndexOp Op, IndexExpr Left, IndexExpr Right) : IndexExpr;
+    public sealed record Binary(IndexOp Op, IndexExpr Left, IndexExpr Right) : IndexExpr
+    {
+        // As for Negate: the hash once, and compared first.
+        private readonly int _hash = unchecked(((int)Op * -1521134295 + Left.GetHashCode()) * -1521134295 + Right.GetHashCode());
+
+        /// <inheritdoc/>
+        public bool Equals(Binary? other) =>
+            other is not null && _hash == other._hash && Op == other.Op && Left.Equals(other.Left) && Right.Equals(other.Right);
+
+        /// <inheritdoc/>
+        public override int GetHashCode() => _hash;
+    }
 
     /// <summary>The literal <paramref name="value"/>.</summary>
     public static IndexExpr Of(int value) => new Constant(value);
@@ -48,7 +70,12 @@ internal abstract record IndexExpr
     public static IndexExpr Of(string name) => new Variable(name);
 
     /// <summary>The value when the expression folds to a constant (2 + 1, but not i - i: only constant parts fold).</summary>
-    public int? ConstantValue => Fold(this, null) is Constant c ? c.Value : null;
+    public int? ConstantValue => this switch
+    {
+        Constant c => c.Value,
+        Variable or Length => null,
+        _ => Fold(this, null) is Constant c ? c.Value : null,
+    };
 
     /// <summary>Whether the expression mentions the loop variable <paramref name="name"/>.</summary>
     public bool Mentions(string name) => this switch
