@@ -61,8 +61,16 @@ public class OptimizerTests
     }
 
     [Fact]
-    public void IndexExpr_IsEquatable() =>
-        Assert.Equal(IndexReader.Read("i * 2 + y.Length"), IndexReader.Read("(i * 2) + y.Length"));
+    public void IndexExpr_IsEquatable()
+    {
+        IndexExpr a = IndexReader.Read("i * 2 + y.Length"), same = IndexReader.Read("(i * 2) + y.Length");
+        Assert.Equal(a, same);
+        Assert.Equal(a.GetHashCode(), same.GetHashCode());
+        Assert.NotEqual(a, IndexReader.Read("i * 2 + p.Length"));
+        Assert.NotEqual(a, IndexReader.Read("i * 2 - y.Length"));
+        Assert.NotEqual(IndexReader.Read("i - j"), IndexReader.Read("j - i"));
+        Assert.NotEqual(IndexReader.Read("-i"), IndexReader.Read("-j"));
+    }
 
     [Fact]
     public void ShortConstantLoops_AreUnrolled_LongAndRuntimeLoopsStay()
