@@ -151,7 +151,7 @@ public sealed partial class OdeDynamicsGenerator
                     return Comparison(comparison, kind);
                 case LiteralExpressionSyntax literal when literal.IsKind(SyntaxKind.TrueLiteralExpression) || literal.IsKind(SyntaxKind.FalseLiteralExpression):
                     bool value = literal.IsKind(SyntaxKind.TrueLiteralExpression);
-                    return _builder.Compare(value ? CompareKind.Equal : CompareKind.NotEqual, -1, -1, "0", "0");
+                    return _builder.Compare(value ? CompareKind.Equal : CompareKind.NotEqual, -1, -1, IndexExpr.Of(0), IndexExpr.Of(0));
                 default:
                     Report(DiagnosticDescriptors.UnsupportedExpression, expression, $"The condition '{expression}'");
                     return -1;
@@ -160,8 +160,8 @@ public sealed partial class OdeDynamicsGenerator
 
         private int Comparison(BinaryExpressionSyntax comparison, CompareKind kind)
         {
-            string? leftIndex = IndexText(comparison.Left);
-            string? rightIndex = leftIndex is null ? null : IndexText(comparison.Right);
+            IndexExpr? leftIndex = IndexTree(comparison.Left);
+            IndexExpr? rightIndex = leftIndex is null ? null : IndexTree(comparison.Right);
             if (rightIndex is not null)
             {
                 return _builder.Compare(kind, -1, -1, leftIndex, rightIndex);

@@ -27,7 +27,7 @@ public sealed partial class OdeDynamicsGenerator
         private static readonly HashSet<string> FunctionReserved = new() { "x", "xDot", "xBar" };
 
         private readonly Dictionary<ISymbol, BufferState> _buffers = new(SymbolEqualityComparer.Default);
-        private readonly Dictionary<ISymbol, string> _intLocals = new(SymbolEqualityComparer.Default);
+        private readonly Dictionary<ISymbol, IndexExpr> _intLocals = new(SymbolEqualityComparer.Default);
         private readonly Dictionary<ISymbol, string> _loopVariables = new(SymbolEqualityComparer.Default);
         private readonly Dictionary<ISymbol, int> _accumulators = new(SymbolEqualityComparer.Default);
         private readonly List<int> _openLoops = new();
@@ -41,7 +41,7 @@ public sealed partial class OdeDynamicsGenerator
         /// <summary>What the parser knows about a buffer: its IR id and which writes and reads it has seen.</summary>
         private sealed class BufferState
         {
-            public BufferState(int id, string name, string size, int? constantSize = null)
+            public BufferState(int id, string name, IndexExpr size, int? constantSize = null)
             {
                 Id = id;
                 Name = name;
@@ -53,7 +53,7 @@ public sealed partial class OdeDynamicsGenerator
 
             public string Name { get; }
 
-            public string Size { get; }
+            public IndexExpr Size { get; }
 
             /// <summary>The length when it is a compile-time constant (a stackalloc of constant size), else null.</summary>
             public int? ConstantSize { get; }
@@ -77,7 +77,7 @@ public sealed partial class OdeDynamicsGenerator
             {
                 _statements.Add($"elements of {(_isFunction ? "y" : "dydt")} that are not written are 0");
                 _builder.Stmt = _statements.Count - 1;
-                _dydtBuffer = new BufferState(_builder.Buf(Slot.Dydt, _isFunction ? Ir.SpanNames.OutputLength : "y.Length", null, zeroed: true), "dydt", "dydt.Length");
+                _dydtBuffer = new BufferState(_builder.Buf(Slot.Dydt, _isFunction ? SpanNames.OutputLength : new IndexExpr.Length(Slot.Y), null, zeroed: true), "dydt", new IndexExpr.Length(Slot.Dydt));
             }
         }
 
@@ -85,14 +85,12 @@ public sealed partial class OdeDynamicsGenerator
 
         /// <summary>
         /// An int expression over literals, const values, loop variables, int locals and the lengths of
-        /// y, p, dydt and buffers, as C# text; null if it is anything else (no diagnostic).
+        /// y, p, dydt and buffers, as an index tree (int locals and buffer lengths expanded); null if it is
+        /// anything else (no diagnostic).
         /// </summary>
-        private string? IndexText(ExpressionSyntax expression) => IndexText(expression, out _);
-
-        private string? IndexText(ExpressionSyntax expression, out int precedence)
+        private IndexExpr? IndexTree(ExpressionSyntax expression)
         {
             // Only int expressions nest further here (a double one is no index: no level is spent on it).
-            precedence = 3;
             if (_semantic.GetTypeInfo(expression, _cancellationToken).Type?.SpecialType != SpecialType.System_Int32 || !Enter(expression))
             {
                 return null;
@@ -100,7 +98,7 @@ public sealed partial class OdeDynamicsGenerator
 
             try
             {
-                return IndexTextAt(expression, out precedence);
+                return IndexTreeAt(expression);
             }
             finally
             {
@@ -108,73 +106,56 @@ public sealed partial class OdeDynamicsGenerator
             }
         }
 
-        private string? IndexTextAt(ExpressionSyntax expression, out int precedence)
+        private IndexExpr? IndexTreeAt(ExpressionSyntax expression)
         {
-            precedence = 3;
-            if (_semantic.GetTypeInfo(expression, _cancellationToken).Type?.SpecialType != SpecialType.System_Int32)
-            {
-                return null;
-            }
-
             Optional<object?> constant = _semantic.GetConstantValue(expression, _cancellationToken);
             if (constant.HasValue && constant.Value is int value)
             {
-                precedence = value < 0 ? 2 : 3;
-                return value.ToString(CultureInfo.InvariantCulture);
+                return IndexExpr.Of(value);
             }
 
             switch (expression)
             {
                 case ParenthesizedExpressionSyntax parenthesized:
-                    return IndexText(parenthesized.Expression, out precedence);
+                    return IndexTree(parenthesized.Expression);
                 case IdentifierNameSyntax identifier:
                     ISymbol? symbol = _semantic.GetSymbolInfo(identifier, _cancellationToken).Symbol;
                     if (symbol is not null && _loopVariables.TryGetValue(symbol, out string? loop))
                     {
-                        return loop;
+                        return IndexExpr.Of(loop);
                     }
 
-                    if (symbol is not null && _intLocals.TryGetValue(symbol, out string? text))
-                    {
-                        precedence = text.IndexOf(' ') >= 0 ? 0 : 3;
-                        return text;
-                    }
-
-                    return null;
+                    return symbol is not null && _intLocals.TryGetValue(symbol, out IndexExpr? alias) ? alias : null;
                 case MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Length" } member:
                     ISymbol? owner = _semantic.GetSymbolInfo(member.Expression, _cancellationToken).Symbol;
                     if (owner is not null && _buffers.TryGetValue(owner, out BufferState? buffer))
                     {
-                        precedence = buffer.Size.IndexOf(' ') >= 0 ? 0 : 3;
                         return buffer.Size;
                     }
 
                     // Vjp has no dydt parameter; its length is y's by contract. A function's output has a length of its own.
-                    return Role(owner) switch { 3 when _isFunction => Ir.SpanNames.OutputLength, 1 or 3 => "y.Length", 2 => "p.Length", _ => null };
-                case PrefixUnaryExpressionSyntax unary when unary.IsKind(SyntaxKind.UnaryMinusExpression):
-                    string? operand = IndexText(unary.Operand, out int inner);
-                    precedence = 2;
-                    return operand is null ? null : "-" + (inner < 3 ? $"({operand})" : operand);
-                case BinaryExpressionSyntax binary:
-                    (string symbolText, int prec) = binary.Kind() switch
+                    return Role(owner) switch
                     {
-                        SyntaxKind.AddExpression => ("+", 0),
-                        SyntaxKind.SubtractExpression => ("-", 0),
-                        SyntaxKind.MultiplyExpression => ("*", 1),
-                        SyntaxKind.DivideExpression => ("/", 1),
-                        SyntaxKind.ModuloExpression => ("%", 1),
-                        _ => ("", -1),
+                        3 when _isFunction => SpanNames.OutputLength,
+                        1 or 3 => new IndexExpr.Length(Slot.Y),
+                        2 => new IndexExpr.Length(Slot.P),
+                        _ => null,
                     };
-                    int lp = 0, rp = 0;
-                    string? left = prec < 0 ? null : IndexText(binary.Left, out lp);
-                    string? right = left is null ? null : IndexText(binary.Right, out rp);
-                    if (right is null)
+                case PrefixUnaryExpressionSyntax unary when unary.IsKind(SyntaxKind.UnaryMinusExpression):
+                    return IndexTree(unary.Operand) is { } operand ? new IndexExpr.Negate(operand) : null;
+                case BinaryExpressionSyntax binary:
+                    IndexOp? op = binary.Kind() switch
                     {
-                        return null;
-                    }
-
-                    precedence = prec;
-                    return $"{(lp < prec ? $"({left})" : left)} {symbolText} {(rp <= prec ? $"({right})" : right)}";
+                        SyntaxKind.AddExpression => IndexOp.Add,
+                        SyntaxKind.SubtractExpression => IndexOp.Subtract,
+                        SyntaxKind.MultiplyExpression => IndexOp.Multiply,
+                        SyntaxKind.DivideExpression => IndexOp.Divide,
+                        SyntaxKind.ModuloExpression => IndexOp.Remainder,
+                        _ => null,
+                    };
+                    IndexExpr? left = op is null ? null : IndexTree(binary.Left);
+                    IndexExpr? right = left is null ? null : IndexTree(binary.Right);
+                    return right is null ? null : new IndexExpr.Binary(op!.Value, left!, right);
                 default:
                     return null;
             }
@@ -184,14 +165,14 @@ public sealed partial class OdeDynamicsGenerator
         /// The index of a span access: a checked constant (<paramref name="index"/>) or, in a method with
         /// loops, an index expression (<paramref name="ix"/>); false after reporting ODE0006 or ODE0008.
         /// </summary>
-        private bool ElementIndex(ElementAccessExpressionSyntax access, int role, out int index, out string? ix)
+        private bool ElementIndex(ElementAccessExpressionSyntax access, int role, out int index, out IndexExpr? ix)
         {
             index = -1;
             ix = null;
             if (access.ArgumentList.Arguments.Count == 1 && _loopMode)
             {
                 ExpressionSyntax argument = access.ArgumentList.Arguments[0].Expression;
-                if (!_semantic.GetConstantValue(argument, _cancellationToken).HasValue && IndexText(argument) is { } text)
+                if (!_semantic.GetConstantValue(argument, _cancellationToken).HasValue && IndexTree(argument) is { } text)
                 {
                     ix = text;
                     _dynamicStates |= role == 1 || (role == 3 && !_isFunction);
@@ -210,7 +191,7 @@ public sealed partial class OdeDynamicsGenerator
         /// <summary><c>int n = …;</c>: an alias for an index expression (int locals are never assigned again).</summary>
         private void IntDeclaration(VariableDeclaratorSyntax variable, ILocalSymbol local, TypeSyntax type)
         {
-            string? text = variable.Initializer is { } initializer ? IndexText(initializer.Value) : null;
+            IndexExpr? text = variable.Initializer is { } initializer ? IndexTree(initializer.Value) : null;
             if (text is null)
             {
                 Report(DiagnosticDescriptors.UnsupportedExpression, (SyntaxNode?)variable.Initializer?.Value ?? type,
@@ -231,7 +212,7 @@ public sealed partial class OdeDynamicsGenerator
                 Type: ArrayTypeSyntax { RankSpecifiers.Count: 1, ElementType: PredefinedTypeSyntax element } array,
             } && array.RankSpecifiers[0].Sizes.Count == 1
               && element.Keyword.IsKind(_real == SpecialType.System_Single ? SyntaxKind.FloatKeyword : SyntaxKind.DoubleKeyword) ? array.RankSpecifiers[0] : null;
-            string? size = rank is null ? null : IndexText(rank.Sizes[0]);
+            IndexExpr? size = rank is null ? null : IndexTree(rank.Sizes[0]);
             if (!_loopMode || size is null || _openLoops.Count > 0)
             {
                 string why = _openLoops.Count > 0 ? "A stackalloc inside a loop (declare the buffer before the loop)"
@@ -243,14 +224,14 @@ public sealed partial class OdeDynamicsGenerator
             }
 
             string name = SyntaxFacts.GetKeywordKind(local.Name) != SyntaxKind.None ? "buffer" : local.Name;
-            int? constantSize = int.TryParse(size, NumberStyles.None, CultureInfo.InvariantCulture, out int n) ? n : null;
+            int? constantSize = size is IndexExpr.Constant { Value: >= 0 } c ? c.Value : null;
             _buffers[local] = new BufferState(_builder.Buf(Slot.None, size, name, zeroed: false), name, size, constantSize);
         }
 
         // ---- buffers and accumulators -----------------------------------------------------------
 
         /// <summary>A read of <paramref name="buffer"/>[<paramref name="ix"/>]: not inside a loop that writes the buffer.</summary>
-        private int BufferRead(BufferState buffer, string ix, SyntaxNode at)
+        private int BufferRead(BufferState buffer, IndexExpr ix, SyntaxNode at)
         {
             if (_openLoops.Any(buffer.WriteLoops.Contains))
             {
@@ -264,7 +245,7 @@ public sealed partial class OdeDynamicsGenerator
         }
 
         /// <summary>A write (=, +=, -=) to <paramref name="buffer"/>[<paramref name="ix"/>]: never after the buffer was read.</summary>
-        private void BufferWrite(BufferState buffer, string ix, Op? op, ExpressionSyntax right, SyntaxNode at)
+        private void BufferWrite(BufferState buffer, IndexExpr ix, Op? op, ExpressionSyntax right, SyntaxNode at)
         {
             if (op is Op.Mul or Op.Div)
             {
@@ -312,7 +293,7 @@ public sealed partial class OdeDynamicsGenerator
         /// <summary><c>for (int i = lo; i &lt; hi; i++) body</c> with bounds that are index expressions.</summary>
         private void ForLoop(ForStatementSyntax loop)
         {
-            if (!LoopHeader(loop, out ILocalSymbol? variable, out string? lo, out string? hi))
+            if (!LoopHeader(loop, out ILocalSymbol? variable, out IndexExpr? lo, out IndexExpr? hi))
             {
                 return;
             }
@@ -364,7 +345,7 @@ public sealed partial class OdeDynamicsGenerator
         }
 
         /// <summary>Checks the loop's shape; reports ODE0015 on the part that does not fit.</summary>
-        private bool LoopHeader(ForStatementSyntax loop, out ILocalSymbol? variable, out string? lo, out string? hi)
+        private bool LoopHeader(ForStatementSyntax loop, out ILocalSymbol? variable, out IndexExpr? lo, out IndexExpr? hi)
         {
             variable = null;
             lo = hi = null;
@@ -379,7 +360,7 @@ public sealed partial class OdeDynamicsGenerator
             }
 
             variable = local;
-            lo = IndexText(init.Value);
+            lo = IndexTree(init.Value);
             if (lo is null)
             {
                 Report(DiagnosticDescriptors.UnsupportedLoop, init.Value, $"the start '{init.Value}' depends on something other than constants, loop variables, int locals and lengths");
@@ -394,14 +375,14 @@ public sealed partial class OdeDynamicsGenerator
                 return false;
             }
 
-            string? end = IndexText(condition.Right, out int precedence);
+            IndexExpr? end = IndexTree(condition.Right);
             if (end is null)
             {
                 Report(DiagnosticDescriptors.UnsupportedLoop, condition.Right, $"the end '{condition.Right}' depends on something other than constants, loop variables, int locals and lengths");
                 return false;
             }
 
-            hi = condition.IsKind(SyntaxKind.LessThanExpression) ? end : (precedence < 3 ? $"({end})" : end) + " + 1";
+            hi = condition.IsKind(SyntaxKind.LessThanExpression) ? end : new IndexExpr.Binary(IndexOp.Add, end, IndexExpr.Of(1));
             bool step = loop.Incrementors.Count == 1 && loop.Incrementors[0] switch
             {
                 PostfixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.PostIncrementExpression } post => IsVariable(post.Operand, local),

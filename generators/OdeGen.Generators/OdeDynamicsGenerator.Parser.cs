@@ -8,6 +8,7 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using OdeGen.Generators.Ir;
 using OdeGen.Generators.Model;
+using OdeGen.Generators.Simplify;
 
 namespace OdeGen.Generators;
 
@@ -88,7 +89,7 @@ public sealed partial class OdeDynamicsGenerator
         /// Whether the method is a [Differentiable] function (x, p, y) rather than [OdeDynamics] (t, y, p, dydt). Its spans
         /// are lowered into the same slots (x as Y, y as Dydt), so everything downstream is shared; the differences are
         /// that there is no t and that the output's length (<see cref="_declaredOutputs"/>, <see cref="_maxOutput"/>) is
-        /// its own, written "dydt.Length" in index texts (<see cref="Ir.SpanNames.OutputLength"/>).
+        /// its own, the length of Slot.Dydt in indices (<see cref="Ir.SpanNames.OutputLength"/>).
         /// </summary>
         private readonly bool _isFunction;
         private int _declaredOutputs, _maxOutput = -1;
@@ -736,7 +737,7 @@ public sealed partial class OdeDynamicsGenerator
         }
 
         /// <summary>An assignable place: a double local, dydt[constant], or (with loops) an element of a buffer or dydt.</summary>
-        private sealed record AssignTarget(ILocalSymbol? Local, int Index, BufferState? Buffer = null, string? Ix = null);
+        private sealed record AssignTarget(ILocalSymbol? Local, int Index, BufferState? Buffer = null, IndexExpr? Ix = null);
 
         private bool IsDoubleSpan(ITypeSymbol type) =>
             type is INamedTypeSymbol { TypeArguments.Length: 1 } named
@@ -747,16 +748,16 @@ public sealed partial class OdeDynamicsGenerator
         private BufferState? BufferOf(ISymbol? symbol) =>
             symbol is null ? null : _buffers.TryGetValue(symbol, out BufferState? buffer) ? buffer : Role(symbol) == 3 ? _dydtBuffer : null;
 
-        /// <summary>The index text of an element access into a buffer; null after a diagnostic.</summary>
-        private string? BufferIndex(ElementAccessExpressionSyntax access, BufferState buffer)
+        /// <summary>The index of an element access into a buffer; null after a diagnostic.</summary>
+        private IndexExpr? BufferIndex(ElementAccessExpressionSyntax access, BufferState buffer)
         {
             if (buffer == _dydtBuffer)
             {
-                return ElementIndex(access, 3, out int index, out string? ix) ? ix ?? index.ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
+                return ElementIndex(access, 3, out int index, out IndexExpr? ix) ? ix ?? IndexExpr.Of(index) : null;
             }
 
             ExpressionSyntax? argument = access.ArgumentList.Arguments.Count == 1 ? access.ArgumentList.Arguments[0].Expression : null;
-            string? text = argument is null ? null : IndexText(argument);
+            IndexExpr? text = argument is null ? null : IndexTree(argument);
             if (text is null)
             {
                 Report(DiagnosticDescriptors.NonConstantIndex, (SyntaxNode?)argument ?? access.ArgumentList, argument?.ToString() ?? access.ArgumentList.ToString(), access.Expression.ToString());
@@ -765,11 +766,10 @@ public sealed partial class OdeDynamicsGenerator
 
             // A constant index (a constant, or an int local that is one) must be inside the buffer: negative never is,
             // and a stackalloc of constant size has a known end.
-            if (int.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out int constant)
-                && (constant < 0 || constant >= buffer.ConstantSize))
+            if (text is IndexExpr.Constant { Value: int constant } && (constant < 0 || constant >= buffer.ConstantSize))
             {
                 Report(DiagnosticDescriptors.BufferIndexOutOfRange, argument!, constant.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    access.Expression.ToString(), buffer.Size);
+                    access.Expression.ToString(), buffer.Size.Print(_isFunction ? SpanNaming.Function : SpanNaming.Dynamics));
                 return null;
             }
 
@@ -804,7 +804,7 @@ public sealed partial class OdeDynamicsGenerator
 
             if (left is ElementAccessExpressionSyntax bufferElement && BufferOf(symbol) is { } buffer)
             {
-                string? ix = BufferIndex(bufferElement, buffer);
+                IndexExpr? ix = BufferIndex(bufferElement, buffer);
                 return ix is null ? null : new AssignTarget(null, -1, buffer, ix);
             }
 
@@ -882,7 +882,7 @@ public sealed partial class OdeDynamicsGenerator
                     }
 
                     // An int index expression used as a number ((i + 1) * y[i]): converted as C# converts it.
-                    if (_loopMode && IndexText(e) is { } index)
+                    if (_loopMode && IndexTree(e) is { } index)
                     {
                         value = _builder.Input(Slot.Index, 0, index);
                         break;
@@ -937,7 +937,7 @@ public sealed partial class OdeDynamicsGenerator
                 case PrefixUnaryExpressionSyntax unary when unary.IsKind(SyntaxKind.UnaryMinusExpression):
                     int operand = Lower(unary.Operand);
                     return operand < 0 ? -1 : _builder.Neg(operand);
-                case CastExpressionSyntax cast when _loopMode && IsDouble(cast) && IndexText(cast.Expression) is { } castIndex:
+                case CastExpressionSyntax cast when _loopMode && IsDouble(cast) && IndexTree(cast.Expression) is { } castIndex:
                     return _builder.Input(Slot.Index, 0, castIndex);
                 case ElementAccessExpressionSyntax access:
                     return ReadElement(access);
@@ -1010,7 +1010,7 @@ public sealed partial class OdeDynamicsGenerator
 
             if (BufferOf(symbol) is { } buffer)
             {
-                string? ix = BufferIndex(access, buffer);
+                IndexExpr? ix = BufferIndex(access, buffer);
                 return ix is null ? -1 : BufferRead(buffer, ix, access);
             }
 
@@ -1021,7 +1021,7 @@ public sealed partial class OdeDynamicsGenerator
                 return -1;
             }
 
-            if (!ElementIndex(access, role, out int index, out string? text))
+            if (!ElementIndex(access, role, out int index, out IndexExpr? text))
             {
                 return -1;
             }

@@ -32,20 +32,45 @@ public class OptimizerTests
     [InlineData("i - (j - k)", "q", 0, "i - (j - k)", null)]
     [InlineData("-i * 3", "i", 2, "-6", -6)]
     [InlineData("7 / i", "i", 0, "7 / 0", null)]   // never folds a division by zero
-    public void IndexText_SubstitutesAndFolds(string text, string variable, int value, string expected, int? literal)
+    public void IndexExpr_SubstitutesAndFolds(string text, string variable, int value, string expected, int? literal)
     {
-        string? result = IndexText.Substitute(text, new Dictionary<string, int> { [variable] = value }, out int? constant);
-        Assert.Equal(expected, result);
-        Assert.Equal(literal, constant);
+        IndexExpr result = IndexReader.Read(text).Substitute(new Dictionary<string, int> { [variable] = value });
+        Assert.Equal(expected, result.Print(SpanNaming.Dynamics));
+        Assert.Equal(literal, result.ConstantValue);
     }
 
     [Theory]
-    [InlineData("(int)x + i")]
-    [InlineData("f(i)")]
-    [InlineData("i +")]
-    [InlineData("(i")]
-    public void IndexText_OutsideTheGrammar_IsReportedNotRewritten(string text) =>
-        Assert.Null(IndexText.Substitute(text, new Dictionary<string, int> { ["i"] = 1 }, out _));
+    [InlineData("i * 2 + 1", "i * 2 + 1")]
+    [InlineData("(i * 2) + 1", "i * 2 + 1")]
+    [InlineData("i - (j - k)", "i - (j - k)")]
+    [InlineData("(i - j) - k", "i - j - k")]
+    [InlineData("2 * (i + 3)", "2 * (i + 3)")]
+    [InlineData("-(-i)", "-(-i)")]          // never --i, a decrement
+    [InlineData("-(i * 3) + k", "-(i * 3) + k")]
+    [InlineData("i - -3", "i - -3")]
+    public void IndexExpr_PrintsWithTheParenthesesItNeeds(string text, string expected) =>
+        Assert.Equal(expected, IndexReader.Read(text).Print(SpanNaming.Dynamics));
+
+    [Fact]
+    public void IndexExpr_PrintsSpanLengthsInTheTargetsNames()
+    {
+        IndexExpr e = IndexReader.Read("y.Length - dydt.Length + a.Length");
+        Assert.Equal("y.Length - dydt.Length + a.Length", e.Print(SpanNaming.Dynamics));
+        Assert.Equal("x.Length - y.Length + yBar.Length", e.Print(SpanNaming.Function));
+        Assert.Equal(IndexReader.Read("y.Length - a.Length + a.Length"), e.WithLength(Slot.Dydt, Slot.A));
+    }
+
+    [Fact]
+    public void IndexExpr_IsEquatable()
+    {
+        IndexExpr a = IndexReader.Read("i * 2 + y.Length"), same = IndexReader.Read("(i * 2) + y.Length");
+        Assert.Equal(a, same);
+        Assert.Equal(a.GetHashCode(), same.GetHashCode());
+        Assert.NotEqual(a, IndexReader.Read("i * 2 + p.Length"));
+        Assert.NotEqual(a, IndexReader.Read("i * 2 - y.Length"));
+        Assert.NotEqual(IndexReader.Read("i - j"), IndexReader.Read("j - i"));
+        Assert.NotEqual(IndexReader.Read("-i"), IndexReader.Read("-j"));
+    }
 
     [Fact]
     public void ShortConstantLoops_AreUnrolled_LongAndRuntimeLoopsStay()
@@ -53,12 +78,12 @@ public class OptimizerTests
         // The MLP: the 2-iteration input loop and the 2-iteration output loop go, the 50-iteration hidden loops stay.
         foreach (IrFunction f in Functions("Mlp.Rhs"))
         {
-            Assert.All(Loops(f), loop => Assert.Equal("50", loop.Ix2));
+            Assert.All(Loops(f), loop => Assert.Equal(IndexExpr.Of(50), loop.Ix2));
             Assert.NotEmpty(Loops(f));
         }
 
         // Reservoir: its loop over y.Length (a runtime size) stays in every method.
-        Assert.All(Functions("Reservoir.Rhs"), f => Assert.Contains(Loops(f), loop => loop.Ix2 == "y.Length"));
+        Assert.All(Functions("Reservoir.Rhs"), f => Assert.Contains(Loops(f), loop => loop.Ix2 == new IndexExpr.Length(Slot.Y)));
     }
 
     [Fact]

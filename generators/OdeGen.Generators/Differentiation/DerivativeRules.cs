@@ -1,5 +1,6 @@
 using System;
 using OdeGen.Generators.Ir;
+using OdeGen.Generators.Simplify;
 
 namespace OdeGen.Generators.Differentiation;
 

@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Globalization;
 using OdeGen.Generators.Ir;
+using OdeGen.Generators.Simplify;
 
 namespace OdeGen.Generators.Differentiation;
 
@@ -46,7 +47,7 @@ internal static class Divergence
         {
             foreach ((int buffer, int d) in plan.OutputBuffers)
             {
-                plan.Add(b, b.BufLoad(buffer, d.ToString(CultureInfo.InvariantCulture)));
+                plan.Add(b, b.BufLoad(buffer, IndexExpr.Of(d)));
             }
         }
 
@@ -119,7 +120,7 @@ internal static class Divergence
             nestedInLoop |= inner > 0 && i == write - 1;
         }
 
-        if (store.Ix != primal.Body[open].Name || (nestedInLoop && store.Value != 1))
+        if (store.Ix != IndexExpr.Of(primal.Body[open].Name!) || (nestedInLoop && store.Value != 1))
         {
             return (-1, -1);
         }
@@ -222,14 +223,19 @@ internal static class Divergence
 
         public override int Directions => _states + 1;
 
-        public override int Seed(IrBuilder b, Slot slot, int index, string? ix, int d)
+        public override int Seed(IrBuilder b, Slot slot, int index, IndexExpr? ix, int d)
         {
             if (slot != Slot.Y)
             {
                 return -1;
             }
 
-            bool literal = ix is null || int.TryParse(ix, NumberStyles.None, CultureInfo.InvariantCulture, out index);
+            if (ix is IndexExpr.Constant { Value: >= 0 } literalIndex)
+            {
+                index = literalIndex.Value;
+            }
+
+            bool literal = ix is null or IndexExpr.Constant { Value: >= 0 };
             if (literal && d < _states)
             {
                 return index == d ? b.Const(1) : -1;
@@ -237,7 +243,7 @@ internal static class Divergence
 
             // [k = j] as a number: both k ≤ j and j ≤ k (j is the diagonal loop's own index in direction n).
             int k = literal ? b.Const(index) : b.Input(Slot.Index, 0, ix);
-            int j = d < _states ? b.Const(d) : b.Input(Slot.Index, 0, _primal.Body[_open].Name);
+            int j = d < _states ? b.Const(d) : b.Input(Slot.Index, 0, IndexExpr.Of(_primal.Body[_open].Name!));
             return b.Mul(b.Call(Fn.LessOrEqualIndicator, k, j), b.Call(Fn.LessOrEqualIndicator, j, k));
         }
 
@@ -290,8 +296,7 @@ internal static class Divergence
                 return;
             }
 
-            string direction = d.ToString(CultureInfo.InvariantCulture);
-            if (int.TryParse(write.Ix, NumberStyles.None, CultureInfo.InvariantCulture, out int index))
+            if (write.Ix is IndexExpr.Constant { Value: int index })
             {
                 if (index == d)
                 {
@@ -301,7 +306,7 @@ internal static class Divergence
                 return;
             }
 
-            b.If(b.Compare(CompareKind.Equal, -1, -1, write.Ix, direction));
+            b.If(b.Compare(CompareKind.Equal, -1, -1, write.Ix, IndexExpr.Of(d)));
             base.BufferWrite(b, write, dot, d);
             b.EndIf();
         }

@@ -60,7 +60,7 @@ internal static class ForwardMode
             args[n + k] = dot[x.Args[k]] < 0 ? b.Const(0) : dot[x.Args[k]];
         }
 
-        int tangent = b.Extern(Op.ExternJvp, x.Ix2!.Split(';')[0], args);
+        int tangent = b.Extern(Op.ExternJvp, x.Rules!.Split(';')[0], args);
         b.Name(tangent, x.Name is null ? null : x.Name + "Dot");
         return tangent;
     }
@@ -114,7 +114,7 @@ internal static class ForwardMode
     /// Appends the tangents of every primal value (already copied, ids in <paramref name="map"/>)
     /// for one seed and returns them; used for Jacobian columns.
     /// </summary>
-    public static int[] Tangents(IrBuilder b, IrFunction primal, int[] map, Func<IrBuilder, Slot, int, string?, int> seed, string suffix)
+    public static int[] Tangents(IrBuilder b, IrFunction primal, int[] map, Func<IrBuilder, Slot, int, IndexExpr?, int> seed, string suffix)
     {
         var dot = new int[primal.Body.Count];
         for (int i = 0; i < primal.Body.Count; i++)
@@ -129,7 +129,7 @@ internal static class ForwardMode
     }
 
     /// <summary>The tangent of <paramref name="x"/> (copied as <paramref name="r"/>), or -1 when it is structurally zero.</summary>
-    internal static int Tangent(IrBuilder b, Instr x, int r, int[] map, int[] dot, Func<IrBuilder, Slot, int, string?, int> seed, string suffix)
+    internal static int Tangent(IrBuilder b, Instr x, int r, int[] map, int[] dot, Func<IrBuilder, Slot, int, IndexExpr?, int> seed, string suffix)
     {
         if (x.Op == Op.Const)
         {
@@ -169,7 +169,7 @@ internal static class ForwardMode
         return sum >= 0 && b.IsConst(sum, 0) ? -1 : sum;
     }
 
-    private static int JvpSeed(IrBuilder b, Slot slot, int index, string? ix) => slot switch
+    private static int JvpSeed(IrBuilder b, Slot slot, int index, IndexExpr? ix) => slot switch
     {
         Slot.T => b.Input(Slot.TDot, 0),
         Slot.Y => b.Input(Slot.YDot, index, ix),

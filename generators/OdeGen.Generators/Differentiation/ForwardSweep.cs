@@ -26,7 +26,7 @@ internal static class ForwardSweep
         public virtual bool Active(int position, int d) => true;
 
         /// <summary>The tangent, in direction <paramref name="d"/>, of a read of <paramref name="slot"/>[<paramref name="index"/>] (or [<paramref name="ix"/>]); -1 when it is zero.</summary>
-        public abstract int Seed(IrBuilder b, Slot slot, int index, string? ix, int d);
+        public abstract int Seed(IrBuilder b, Slot slot, int index, IndexExpr? ix, int d);
 
         /// <summary>What a store of the function becomes: <paramref name="tangents"/>[d] is its value's tangent in direction d (-1: zero).</summary>
         public abstract void Store(IrBuilder b, Instr store, int[] tangents);
@@ -61,7 +61,7 @@ internal static class ForwardSweep
         int n = function.Body.Count, k = plan.Directions;
         var map = new int[n];
         var dot = new int[k][];
-        var seeds = new Func<IrBuilder, Slot, int, string?, int>[k];
+        var seeds = new Func<IrBuilder, Slot, int, IndexExpr?, int>[k];
         var suffixes = new string[k];
         for (int d = 0; d < k; d++)
         {
@@ -109,14 +109,14 @@ internal static class ForwardSweep
         return dot;
     }
 
-    private static int Tangent(IrBuilder b, Instr x, int i, int[] map, int[] dot, Func<IrBuilder, Slot, int, string?, int> seed, string suffix, Plan plan, int d)
+    private static int Tangent(IrBuilder b, Instr x, int i, int[] map, int[] dot, Func<IrBuilder, Slot, int, IndexExpr?, int> seed, string suffix, Plan plan, int d)
     {
         switch (x.Op)
         {
             case Op.Store:
                 return -1;
             case Op.ExternJvp or Op.ExternVjp:
-                throw new InvalidOperationException("the user's derivative rule " + x.Ix + " has no derivative of its own");
+                throw new InvalidOperationException("the user's derivative rule " + x.Callee + " has no derivative of its own");
             case Op.Extern:
                 return ForwardMode.ExternTangent(b, x, map, dot);
             case Op.Buf:

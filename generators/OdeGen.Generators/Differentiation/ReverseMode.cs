@@ -87,7 +87,7 @@ internal sealed class ReverseMode
             else if (x.Op == Op.Buf && x.Slot == Slot.Dydt)
             {
                 // Vjp has no dydt: values of f that the body reads back live in a scratch buffer.
-                _map[i] = _b.Buf(Slot.None, "a.Length", "dydt", zeroed: true);
+                _map[i] = _b.Buf(Slot.None, new IndexExpr.Length(Slot.A), "dydt", zeroed: true);
             }
             else
             {
@@ -107,7 +107,7 @@ internal sealed class ReverseMode
                 _b.Stmt = x.Stmt;
                 _b.Phase = Phase.Adjoint;
                 _bufBar[i] = x.Slot == Slot.Dydt
-                    ? _b.Buf(Slot.A, "a.Length", "dydtBar", zeroed: false)
+                    ? _b.Buf(Slot.A, new IndexExpr.Length(Slot.A), "dydtBar", zeroed: false)
                     : _b.Buf(Slot.None, x.Ix!, (x.Name ?? "buffer") + "Bar", zeroed: true);
             }
         }
@@ -413,7 +413,7 @@ internal sealed class ReverseMode
         }
 
         args[n] = _bar[i];
-        _b.ExternVjp(x.Ix2!.Split(';')[1], n, args);
+        _b.ExternVjp(x.Rules!.Split(';')[1], n, args);
         for (int k = 0; k < n; k++)
         {
             if (!_b.IsConst(_map[x.Args[k]]))

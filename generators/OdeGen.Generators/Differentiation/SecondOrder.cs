@@ -78,7 +78,7 @@ internal static class SecondOrder
     {
         public override int Directions => 1;
 
-        public override int Seed(IrBuilder b, Slot slot, int index, string? ix, int d) => slot switch
+        public override int Seed(IrBuilder b, Slot slot, int index, IndexExpr? ix, int d) => slot switch
         {
             Slot.T => b.Input(Slot.TDot, 0),
             Slot.Y => b.Input(Slot.YDot, index, ix),

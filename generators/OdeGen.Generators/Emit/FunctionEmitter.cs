@@ -90,11 +90,13 @@ internal sealed class FunctionEmitter
 
             if (x.Op == Op.Else && _function.Body[i + 1].Op == Op.EndIf)
             {
+                headers.Else(x);
                 continue;   // nothing is left on the else side
             }
 
             if (x.Op == Op.Else)
             {
+                headers.Else(x);
                 writer.Close().Open("else");
                 headers.BlockOpened();
                 continue;
@@ -111,8 +113,8 @@ internal sealed class FunctionEmitter
                 case Op.For when _vectorized.TryGetValue(i, out var vector):
                     // The helper runs the iterations that fill whole registers; this loop runs the rest.
                     string from = LocalNames.Unique(_taken, x.Name + "From");
-                    VectorLoopEmitter.Dispatch(writer, vector.Loop, vector.Helper, from, System.Linq.Enumerable.Select(vector.Loop.Parameters, Argument));
-                    writer.Open(ForLine(x with { Ix = from }));
+                    VectorLoopEmitter.Dispatch(writer, vector.Loop, _function.Naming, vector.Helper, from, System.Linq.Enumerable.Select(vector.Loop.Parameters, Argument));
+                    writer.Open(ForLine(x with { Ix = IndexExpr.Of(from) }, _function.Naming));
                     headers.BlockOpened();
                     break;
                 case Op.For:
@@ -121,7 +123,7 @@ internal sealed class FunctionEmitter
                         writer.Line("// stays scalar (VectorizeLoops): " + reason);
                     }
 
-                    writer.Open(ForLine(x));
+                    writer.Open(ForLine(x, _function.Naming));
                     headers.BlockOpened();
                     break;
                 case Op.If:
@@ -138,7 +140,7 @@ internal sealed class FunctionEmitter
                         parts.Add(k > x.Index ? "ref " + _names[x.Args[k]] : Expr(x.Args[k]).Text);
                     }
 
-                    writer.Line($"{x.Ix}({string.Join(", ", parts)});");
+                    writer.Line($"{x.Callee}({string.Join(", ", parts)});");
                     break;
                 case Op.Buf:
                     BufLines(writer, x, i);
@@ -150,7 +152,7 @@ internal sealed class FunctionEmitter
                     writer.Line($"{_names[x.A]} += {Expr(x.B).Text};");
                     break;
                 case Op.BufStore:
-                    writer.Line($"{BufName(x.B)}[{x.Ix}] {(x.Value == 1 ? "+=" : "=")} {Expr(x.A).Text};");
+                    writer.Line($"{BufName(x.B)}[{Ix(x.Ix)}] {(x.Value == 1 ? "+=" : "=")} {Expr(x.A).Text};");
                     break;
                 case Op.Store:
                     writer.Line(StoreLine(x));
@@ -195,7 +197,7 @@ internal sealed class FunctionEmitter
                     CompareKind.Equal => "==",
                     _ => "!=",
                 };
-                return x.A < 0 ? $"({x.Ix} {symbol} {x.Ix2})" : $"({Expr(x.A).Text} {symbol} {Expr(x.B).Text})";
+                return x.A < 0 ? $"({Ix(x.Ix)} {symbol} {Ix(x.Ix2)})" : $"({Expr(x.A).Text} {symbol} {Expr(x.B).Text})";
             case Op.And:
                 return $"({Expr(x.A).Text} && {Expr(x.B).Text})";
             case Op.Or:
@@ -208,16 +210,16 @@ internal sealed class FunctionEmitter
     /// <summary>Instructions printed as lines of their own whether or not they have a name.</summary>
     internal static bool IsStatement(Instr x) => x.Op is Op.Store or Op.For or Op.If or Op.Var or Op.VarAdd or Op.VarSet or Op.Buf or Op.BufStore or Op.ExternVjp;
 
-    internal static string ForLine(Instr x)
+    /// <summary>The header of the loop <paramref name="x"/>, its bounds printed in the span names of <paramref name="naming"/>.</summary>
+    internal static string ForLine(Instr x, SpanNaming naming)
     {
-        string v = x.Name!;
+        string v = x.Name!, lo = x.Ix!.Print(naming), hi = x.Ix2!.Print(naming);
         if (x.Value == 0)
         {
-            return $"for (int {v} = {x.Ix}; {v} < {x.Ix2}; {v}++)";
+            return $"for (int {v} = {lo}; {v} < {hi}; {v}++)";
         }
 
-        string hi = x.Ix2!.IndexOf(' ') >= 0 ? $"({x.Ix2})" : x.Ix2!;
-        return $"for (int {v} = {hi} - 1; {v} >= {x.Ix}; {v}--)";
+        return $"for (int {v} = {(hi.IndexOf(' ') >= 0 ? $"({hi})" : hi)} - 1; {v} >= {lo}; {v}--)";
     }
 
     private void BufLines(IndentedWriter writer, Instr x, int id)
@@ -230,11 +232,11 @@ internal sealed class FunctionEmitter
                 writer.Line($"{SlotName(x.Slot)}.Clear();");
                 return;
             case Slot.A:
-                writer.Line($"global::System.Span<{_real}> {_names[id]} = stackalloc {_real}[{x.Ix}];");
+                writer.Line($"global::System.Span<{_real}> {_names[id]} = stackalloc {_real}[{Ix(x.Ix)}];");
                 writer.Line($"{SlotName(Slot.A)}.CopyTo({_names[id]});");
                 return;
             default:
-                writer.Line($"global::System.Span<{_real}> {_names[id]} = stackalloc {_real}[{x.Ix}];");
+                writer.Line($"global::System.Span<{_real}> {_names[id]} = stackalloc {_real}[{Ix(x.Ix)}];");
                 if (x.Value == 1)
                 {
                     // stackalloc is zeroed only without [SkipLocalsInit]; adjoints must start at 0.
@@ -262,7 +264,10 @@ internal sealed class FunctionEmitter
         };
     }
 
-    private static string Index(Instr x) => x.Ix ?? Literals.Int(x.Index);
+    private string Index(Instr x) => x.Element.Print(_function.Naming);
+
+    /// <summary>An index expression in the method's span names.</summary>
+    private string Ix(IndexExpr? index) => index!.Print(_function.Naming);
 
     /// <summary>
     /// The C# text of value <paramref name="id"/> and its precedence: its local's name, unless
@@ -282,12 +287,12 @@ internal sealed class FunctionEmitter
                 string literal = _function.Single ? Literals.Single(x.Value) : Literals.Double(x.Value);
                 return (literal, literal.StartsWith("-", System.StringComparison.Ordinal) ? PrecUnary : PrecAtom);
             case Op.Input:
-                return x.Slot == Slot.Index ? ($"({_real})({x.Ix})", PrecUnary)
+                return x.Slot == Slot.Index ? ($"({_real})({Ix(x.Ix)})", PrecUnary)
                     : (SlotFacts.IsScalar(x.Slot) ? SlotName(x.Slot) : $"{SlotName(x.Slot)}[{Index(x)}]", PrecAtom);
             case Op.VarGet:
                 return (_names[x.A]!, PrecAtom);
             case Op.BufLoad:
-                return ($"{BufName(x.A)}[{x.Ix}]", PrecAtom);
+                return ($"{BufName(x.A)}[{Ix(x.Ix)}]", PrecAtom);
             case Op.Neg:
                 var operand = Expr(x.A);
                 bool wrap = operand.Prec < PrecAtom;   // never print "--x" or "-a * b" for -(a * b)
@@ -297,7 +302,7 @@ internal sealed class FunctionEmitter
             case Op.Compare or Op.And or Op.Or or Op.Not:
                 return (ConditionExpr(x), PrecAtom);
             case Op.Extern or Op.ExternJvp:
-                return ($"{x.Ix}({string.Join(", ", System.Linq.Enumerable.Select(x.Args, a => Expr(a).Text))})", PrecAtom);
+                return ($"{x.Callee}({string.Join(", ", System.Linq.Enumerable.Select(x.Args, a => Expr(a).Text))})", PrecAtom);
             default:
                 return Binary(x);
         }

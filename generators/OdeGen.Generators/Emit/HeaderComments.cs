@@ -55,6 +55,18 @@ internal sealed class HeaderComments
         _first = false;
     }
 
+    /// <summary>
+    /// The branch's else side opens, or is left out as empty: the user's <c>else</c> is the code's own keyword (or
+    /// nothing), never a heading above the code that follows. Statements skipped before it had no code of their own.
+    /// </summary>
+    public void Else(Instr x)
+    {
+        if (x.Stmt >= 0 && x.Stmt < _function.UserStatements)
+        {
+            _lastUserStatement = System.Math.Max(_lastUserStatement, x.Stmt);
+        }
+    }
+
     /// <summary>A block was opened: its first group gets no blank line above it.</summary>
     public void BlockOpened()
     {

@@ -25,7 +25,7 @@ internal sealed partial class LaneFunctionEmitter
             switch (x.Op)
             {
                 case Op.Compare:
-                    return $"({x.Ix} {Symbol((CompareKind)(int)x.Value)} {x.Ix2})";
+                    return $"({Ix(x.Ix)} {Symbol((CompareKind)(int)x.Value)} {Ix(x.Ix2)})";
                 case Op.And:
                     return $"({Expr(x.A).Text} && {Expr(x.B).Text})";
                 case Op.Or:
@@ -107,19 +107,19 @@ internal sealed partial class LaneFunctionEmitter
                         // Lane k runs iteration i + k: the index there is this one plus s·k, exactly (small integers).
                         int s = _loop.Strides[id];
                         string steps = s == 1 ? "TLane.Indices" : $"TLane.Create({Literals.Int(s)}) * TLane.Indices";
-                        return ($"TLane.Create(({_number.Real})({x.Ix})) + {steps}", PrecAdd);
+                        return ($"TLane.Create(({_number.Real})({Ix(x.Ix)})) + {steps}", PrecAdd);
                     case Slot.Index:
-                        return ($"TLane.Create(({_number.Real})({x.Ix}))", PrecAtom);
+                        return ($"TLane.Create(({_number.Real})({Ix(x.Ix)}))", PrecAtom);
                     case Slot _ when _loop is not null:
-                        return (Load(SlotName(x.Slot), x.IndexText, _loop.Strides[id]), PrecAtom);
+                        return (Load(SlotName(x.Slot), Ix(x.Element), _loop.Strides[id]), PrecAtom);
                     default:
-                        return (Element(x.Slot, SlotName(x.Slot), x.Ix ?? Literals.Int(x.Index)), PrecAtom);
+                        return (Element(x.Slot, SlotName(x.Slot), x.Element), PrecAtom);
                 }
 
             case Op.VarGet:
                 return (_names[x.A]!, PrecAtom);
             case Op.BufLoad when _loop is not null:
-                return (Load(BufName(x.A), x.Ix!, _loop.Strides[id]), PrecAtom);
+                return (Load(BufName(x.A), Ix(x.Ix), _loop.Strides[id]), PrecAtom);
             case Op.BufLoad:
                 return (Element(_function.Body[x.A].Slot, BufName(x.A), x.Ix!), PrecAtom);
             case Op.Neg:

@@ -14,7 +14,7 @@ internal sealed partial class LaneFunctionEmitter
     private void ExternCall(IndentedWriter writer, Instr x, int id)
     {
         _scratchUsed = true;
-        string call = $"{x.Ix}({string.Join(", ", x.Args.Select(ScalarArgument))})";
+        string call = $"{x.Callee}({string.Join(", ", x.Args.Select(ScalarArgument))})";
         writer.Open($"for (int {_lane} = 0; {_lane} < TLane.Count; {_lane}++)");
         writer.Line(_mask is null ? $"{_scratch}[{_lane}] = {call};" : $"{_scratch}[{_lane}] = {LaneActive()} ? {call} : {_number.Literal(0)};");
         writer.Close();
@@ -38,7 +38,7 @@ internal sealed partial class LaneFunctionEmitter
         args.AddRange(_bars.Take(n).Select(b => "ref " + b));
         writer.Open($"for (int {_lane} = 0; {_lane} < TLane.Count; {_lane}++)");
         writer.Line(_number.Real + " " + string.Join(", ", Enumerable.Range(0, n).Select(k => $"{_bars[k]} = TLane.GetLane({_names[x.Args[n + 1 + k]]}, {_lane})")) + ";");
-        string call = $"{x.Ix}({string.Join(", ", args)});";
+        string call = $"{x.Callee}({string.Join(", ", args)});";
         if (_mask is null)
         {
             writer.Line(call);
@@ -82,7 +82,7 @@ internal sealed partial class LaneFunctionEmitter
                 case Op.Input when x.Slot == Slot.S:
                     break;
                 case Op.Input when x.Slot == Slot.Index:
-                    return $"({_number.Real})({x.Ix})";
+                    return $"({_number.Real})({Ix(x.Ix)})";
             }
         }
 

@@ -91,7 +91,7 @@ internal sealed partial class LaneFunctionEmitter
         }
 
         writer.Line($"// lane k runs iteration {v} + k");
-        writer.Open($"for (; {v} + TLane.Count <= {Bound(loop.Upper)}; {v} += TLane.Count)").Append(body).Close();
+        writer.Open($"for (; {v} + TLane.Count <= {Bound(Ix(loop.Upper))}; {v} += TLane.Count)").Append(body).Close();
         writer.Line();
         foreach (string line in sums)
         {
@@ -144,7 +144,7 @@ internal sealed partial class LaneFunctionEmitter
     private void MemoryWrite(IndentedWriter writer, string span, Instr x, int id, bool accumulate)
     {
         int stride = _loop!.Strides[id];
-        string index = x.IndexText, old = Load(span, index, stride);
+        string index = Ix(x.Element), old = Load(span, index, stride);
         var value = Expr(x.A);
         string right = value.Prec <= PrecAdd ? $"({value.Text})" : value.Text;
         string updated = accumulate ? $"{old} + {right}" : value.Text;

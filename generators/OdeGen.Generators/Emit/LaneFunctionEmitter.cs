@@ -130,9 +130,15 @@ internal sealed partial class LaneFunctionEmitter
         return true;
     }
 
-    private static bool IsLiteral(string? index) => index is null || int.TryParse(index, out _);
+    private static bool IsLiteral(IndexExpr? index) => index is null or IndexExpr.Constant;
 
-    /// <summary>Element <paramref name="index"/> of <paramref name="span"/> (slot <paramref name="slot"/>): a field in register form.</summary>
+    /// <summary>Element <paramref name="element"/> of <paramref name="span"/> (slot <paramref name="slot"/>): a field in register form.</summary>
+    private string Element(Slot slot, string span, IndexExpr element) => Element(slot, span, Ix(element));
+
+    /// <summary>An index expression in the method's span names.</summary>
+    private string Ix(IndexExpr? index) => index!.Print(_function.Naming);
+
+    /// <summary>Element <paramref name="index"/> (printed) of <paramref name="span"/> (slot <paramref name="slot"/>).</summary>
     private string Element(Slot slot, string span, string index) =>
         _registers && slot is Slot.Y or Slot.Dydt ? $"{span}.S{index}" : $"{span}[{index}]";
 
@@ -268,8 +274,10 @@ internal sealed partial class LaneFunctionEmitter
                     _mask = regions.Pop().Outer;
                     continue;
                 case Op.Else when _function.Body[i + 1].Op == Op.EndIf:
+                    headers.Else(x);
                     continue;   // nothing is left on the else side
                 case Op.Else:
+                    headers.Else(x);
                     Else(writer, regions.Peek());
                     headers.BlockOpened();
                     continue;
@@ -284,7 +292,7 @@ internal sealed partial class LaneFunctionEmitter
             switch (x.Op)
             {
                 case Op.For:
-                    writer.Open(FunctionEmitter.ForLine(x));
+                    writer.Open(FunctionEmitter.ForLine(x, _function.Naming));
                     regions.Push(new Region(_mask, null));
                     headers.BlockOpened();
                     break;
@@ -427,7 +435,7 @@ internal sealed partial class LaneFunctionEmitter
             return;
         }
 
-        string target = Element(x.Slot, SlotName(x.Slot), x.Ix ?? Literals.Int(x.Index));
+        string target = Element(x.Slot, SlotName(x.Slot), x.Element);
         switch (x.Slot)
         {
             case Slot.YBar or Slot.PBar or Slot.YBarDot or Slot.PBarDot:
@@ -454,11 +462,11 @@ internal sealed partial class LaneFunctionEmitter
                 writer.Line(_registers ? $"{SlotName(x.Slot)} = default;" : $"{SlotName(x.Slot)}.Clear();");
                 return;
             case Slot.A:
-                writer.Line($"global::System.Span<TLane> {_names[id]} = stackalloc TLane[{x.Ix}];");
+                writer.Line($"global::System.Span<TLane> {_names[id]} = stackalloc TLane[{Ix(x.Ix)}];");
                 writer.Line($"{SlotName(Slot.A)}.CopyTo({_names[id]});");
                 return;
             default:
-                writer.Line($"global::System.Span<TLane> {_names[id]} = stackalloc TLane[{x.Ix}];");
+                writer.Line($"global::System.Span<TLane> {_names[id]} = stackalloc TLane[{Ix(x.Ix)}];");
                 if (x.Value == 1)
                 {
                     writer.Line($"{_names[id]}.Clear();");

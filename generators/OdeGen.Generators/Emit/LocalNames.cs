@@ -30,6 +30,7 @@ internal static class LocalNames
         var depth = new int[count];
         var deeperUse = new bool[count];
         var addedAfter = new bool[count];
+        var user = new int[count];
         var taken = new HashSet<string>(parameters);
         int d = 0;
         for (int i = 0; i < count; i++)
@@ -46,6 +47,7 @@ internal static class LocalNames
             for (int k = 0; k < x.Arity; k++)
             {
                 uses[x.Operand(k)]++;
+                user[x.Operand(k)] = i;
                 deeperUse[x.Operand(k)] |= depth[x.Operand(k)] < d;
             }
         }
@@ -80,6 +82,11 @@ internal static class LocalNames
             }
 
             inlineDepth[i] = nested + 1;
+
+            // A value of the user's local that only sets the merge variable of that local (gain = p[0] * y[0] inside a
+            // branch) is printed into the assignment, not as a copy (double gain_2 = …; gain = gain_2;).
+            bool userNamed = x.Name is not null && !(uses[i] == 1 && function.Body[user[i]] is { Op: Op.VarSet } set
+                && set.B == i && function.Body[set.A].Name == x.Name);
             bool nameable = !x.IsRegion && x.Op is not (Op.Const or Op.Store or Op.VarAdd or Op.VarSet or Op.BufStore or Op.ExternVjp);
             bool local = (nameable && inlineDepth[i] > MaxInlineDepth) || x.Op switch
             {
@@ -89,8 +96,8 @@ internal static class LocalNames
                 Op.Var or Op.BufLoad => true,
                 Op.Buf => x.Slot is Slot.None or Slot.A,
                 Op.VarGet => addedAfter[i],
-                Op.Input => x.Name is not null || (deeperUse[i] && x.Ix is not null) || (uses[i] > 1 && IsSpan(x.Slot)),
-                _ => x.Name is not null || uses[i] > 1 || deeperUse[i],
+                Op.Input => userNamed || (deeperUse[i] && x.Ix is not null) || (uses[i] > 1 && IsSpan(x.Slot)),
+                _ => userNamed || uses[i] > 1 || deeperUse[i],
             };
             if (local || (forceLocal is not null && nameable && forceLocal(i)))
             {

@@ -44,11 +44,11 @@ internal static class VectorLoopEmitter
     /// Writes the declaration of <paramref name="from"/> (the loop's lower bound) and the width dispatch that
     /// moves it past the iterations the helper ran; the caller then opens the scalar loop from there.
     /// </summary>
-    public static void Dispatch(IndentedWriter writer, VectorLoop loop, string helper, string from, IEnumerable<string> arguments)
+    public static void Dispatch(IndentedWriter writer, VectorLoop loop, SpanNaming naming, string helper, string from, IEnumerable<string> arguments)
     {
         string args = string.Join(", ", new[] { from }.Concat(arguments));
         writer.Line($"// vectorized across {loop.Variable} (VectorizeLoops): TLane.Count iterations at a time at the widest width the hardware has, the rest one at a time below");
-        writer.Line($"int {from} = {loop.Lower};");
+        writer.Line($"int {from} = {loop.Lower.Print(naming)};");
         for (int k = 0; k < Widths.Length; k++)
         {
             writer.Open($"{(k == 0 ? "if" : "else if")} (global::System.Runtime.Intrinsics.{Widths[k].Vector}.IsHardwareAccelerated)")

@@ -1,5 +1,3 @@
-using OdeGen.Generators.Model;
-
 namespace OdeGen.Generators.Ir;
 
 /// <summary>
@@ -18,19 +16,21 @@ namespace OdeGen.Generators.Ir;
 /// <param name="Phase">The pass that produced it.</param>
 /// <param name="Name">A readable name for the emitted local (the user's local name), or null.</param>
 /// <param name="Ix">
-/// An int index expression as C# text (over loop variables, literals, y.Length and p.Length) that
-/// replaces <see cref="Index"/> for reads and writes inside loops; a loop's lower bound; a buffer's size.
+/// An int index expression (over loop variables, literals and span lengths) that replaces <see cref="Index"/>
+/// for reads and writes inside loops; a loop's lower bound; a buffer's size; the left side of an int comparison.
 /// </param>
-/// <param name="Ix2">A loop's upper bound (exclusive).</param>
+/// <param name="Ix2">A loop's upper bound (exclusive); the right side of an int comparison.</param>
 /// <param name="Args">The operands of the calls of user functions (<see cref="Op.Extern"/> and its rules), which may have more than three.</param>
+/// <param name="Callee">The user's method an <see cref="Op.Extern"/>, <see cref="Op.ExternJvp"/> or <see cref="Op.ExternVjp"/> calls.</param>
+/// <param name="Rules">An <see cref="Op.Extern"/>'s derivative rules as "jvp;vjp" (method names), or null.</param>
 internal sealed record Instr(Op Op, int A, int B, int C, double Value, Fn Fn, Slot Slot, int Index, int Stmt, Phase Phase, string? Name,
-    string? Ix = null, string? Ix2 = null, EquatableArray<int> Args = default)
+    IndexExpr? Ix = null, IndexExpr? Ix2 = null, EquatableArray<int> Args = default, string? Callee = null, string? Rules = null)
 {
     /// <summary>True for calls of the user's functions and rules, whose operands are <see cref="Args"/>.</summary>
     public bool IsExtern => Op is Op.Extern or Op.ExternJvp or Op.ExternVjp;
 
-    /// <summary>The index as C# text: <see cref="Ix"/> or the literal <see cref="Index"/>.</summary>
-    public string IndexText => Ix ?? Index.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    /// <summary>The element read or written: <see cref="Ix"/> or the literal <see cref="Index"/>.</summary>
+    public IndexExpr Element => Ix ?? IndexExpr.Of(Index);
 
     /// <summary>True for instructions that open, split or close a loop or branch.</summary>
     public bool IsRegion => Op is Op.For or Op.EndFor or Op.If or Op.Else or Op.EndIf;

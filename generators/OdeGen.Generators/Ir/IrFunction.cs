@@ -1,5 +1,3 @@
-using OdeGen.Generators.Model;
-
 namespace OdeGen.Generators.Ir;
 
 /// <summary>

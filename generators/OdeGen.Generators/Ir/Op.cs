@@ -89,14 +89,14 @@ internal enum Op : byte
     /// <summary>!A on a condition.</summary>
     Not,
 
-    /// <summary>A call of the user's function <see cref="Instr.Ix"/> on <see cref="Instr.Args"/>, opaque to the generator.</summary>
+    /// <summary>A call of the user's function <see cref="Instr.Callee"/> on <see cref="Instr.Args"/>, opaque to the generator.</summary>
     Extern,
 
-    /// <summary>The user's forward rule <see cref="Instr.Ix"/> on <see cref="Instr.Args"/> (arguments, then their tangents).</summary>
+    /// <summary>The user's forward rule <see cref="Instr.Callee"/> on <see cref="Instr.Args"/> (arguments, then their tangents).</summary>
     ExternJvp,
 
     /// <summary>
-    /// A call of the user's reverse rule <see cref="Instr.Ix"/>: <see cref="Instr.Args"/> holds the n
+    /// A call of the user's reverse rule <see cref="Instr.Callee"/>: <see cref="Instr.Args"/> holds the n
     /// arguments (n = <see cref="Instr.Index"/>), the result's adjoint, then n <see cref="Var"/>s passed by ref.
     /// </summary>
     ExternVjp,

@@ -1,11 +1,9 @@
-using System.Text.RegularExpressions;
-
 namespace OdeGen.Generators.Ir;
 
 /// <summary>Which parameter names a generated method gives the spans of the IR.</summary>
 /// <remarks>
-/// The IR is written in the dynamics' names whatever the target (Slot.Y, "y.Length", "a.Length"), so every pass
-/// and a later transform of it (second order) see one vocabulary; a function target is printed in its own names.
+/// The IR names spans by <see cref="Slot"/> whatever the target (Slot.Y, the length of Slot.A), so every pass and a
+/// later transform of it (second order) see one vocabulary; a function target is printed in its own names.
 /// </remarks>
 internal enum SpanNaming : byte
 {
@@ -57,29 +55,13 @@ internal static class SpanNames
             _ => throw new System.ArgumentOutOfRangeException(nameof(slot), slot, null),
         };
 
-    /// <summary>The read-only input span named <paramref name="name"/> (whose Length an index may use), or null.</summary>
-    public static Slot? InputOf(string name, SpanNaming naming)
-    {
-        foreach (Slot slot in new[] { Slot.Y, Slot.P, Slot.YDot, Slot.PDot, Slot.A })
-        {
-            if (Of(slot, naming) == name)
-            {
-                return slot;
-            }
-        }
-
-        return null;
-    }
-
-    /// <summary>The canonical text of a function's output length: its Evaluate and Jvp have dydt (printed y), its Vjp only a.</summary>
-    public const string OutputLength = "dydt.Length";
-
-    private static readonly Regex Length = new(@"(?<![\w.@])(y|p|a|dydt|yDot|pDot|dydtDot)\.Length\b", RegexOptions.CultureInvariant);
+    /// <summary>A function's output length: its Evaluate and Jvp have dydt (printed y), its Vjp only a (printed yBar).</summary>
+    public static readonly IndexExpr OutputLength = new IndexExpr.Length(Slot.Dydt);
 
     /// <summary>
-    /// <paramref name="function"/> printed as a function's method: the span lengths its index texts mention are
-    /// renamed into the function's names (loop variables and int locals never take a span's name: the parser
-    /// reserves them), and the emitters name its spans by <see cref="SpanNaming.Function"/>.
+    /// <paramref name="function"/> printed as a function's method: the emitters name its spans, and the span lengths
+    /// its indices mention, by <see cref="SpanNaming.Function"/> (loop variables and int locals never take a span's
+    /// name: the parser reserves them); reverse mode's buffers for the output take the function's names.
     /// </summary>
     public static IrFunction ForFunction(IrFunction function)
     {
@@ -87,10 +69,10 @@ internal static class SpanNames
         for (int i = 0; i < body.Length; i++)
         {
             Instr x = function.Body[i];
-            body[i] = x.IsExtern ? x : x with { Ix = Rename(x.Ix), Ix2 = Rename(x.Ix2), Name = x.Op == Op.Buf ? BufferName(x.Name) : x.Name };
+            body[i] = x.Op == Op.Buf ? x with { Name = BufferName(x.Name) } : x;
         }
 
-        return function with { Body = new Model.EquatableArray<Instr>(body), Naming = SpanNaming.Function };
+        return function with { Body = new EquatableArray<Instr>(body), Naming = SpanNaming.Function };
     }
 
     /// <summary>
@@ -103,15 +85,11 @@ internal static class SpanNames
         for (int i = 0; i < body.Length; i++)
         {
             Instr x = vjp.Body[i];
-            body[i] = x.IsExtern ? x : x with { Ix = AsA(x.Ix), Ix2 = AsA(x.Ix2) };
+            body[i] = x with { Ix = x.Ix?.WithLength(Slot.Dydt, Slot.A), Ix2 = x.Ix2?.WithLength(Slot.Dydt, Slot.A) };
         }
 
-        return vjp with { Body = new Model.EquatableArray<Instr>(body) };
+        return vjp with { Body = new EquatableArray<Instr>(body) };
     }
-
-    private static readonly Regex Output = new(@"(?<![\w.@])dydt\.Length\b", RegexOptions.CultureInvariant);
-
-    private static string? AsA(string? text) => text is null ? null : Output.Replace(text, "a.Length");
 
     /// <summary>
     /// Reverse mode's buffers for the output: in Vjp, the values of f it reads back ("dydt") are the function's y, and
@@ -125,19 +103,5 @@ internal static class SpanNames
         "dydtDot" => "yDot",
         "dydtBarDot" => "yBarWorkDot",
         _ => name,
-    };
-
-    private static string? Rename(string? text) =>
-        text is null ? null : Length.Replace(text, m => Of(Canonical(m.Groups[1].Value), SpanNaming.Function) + ".Length");
-
-    private static Slot Canonical(string name) => name switch
-    {
-        "y" => Slot.Y,
-        "p" => Slot.P,
-        "a" => Slot.A,
-        "dydt" => Slot.Dydt,
-        "yDot" => Slot.YDot,
-        "pDot" => Slot.PDot,
-        _ => Slot.DydtDot,
     };
 }

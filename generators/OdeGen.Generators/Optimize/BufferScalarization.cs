@@ -94,7 +94,7 @@ internal static class BufferScalarization
                 continue;
             }
 
-            bool here = depth > 0 && loop >= 0 && x.Ix == body[loop].Name && Qualifies(body[buffer]);
+            bool here = depth > 0 && loop >= 0 && x.Ix is IndexExpr.Variable v && v.Name == body[loop].Name && Qualifies(body[buffer]);
             owner[buffer] = !here ? -1 : owner.TryGetValue(buffer, out int o) && o != loop ? -1 : loop;
         }
 

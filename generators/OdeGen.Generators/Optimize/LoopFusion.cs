@@ -204,10 +204,10 @@ internal static class LoopFusion
         return true;
     }
 
-    /// <summary>What a set of loops reads and writes: buffers with the index texts used, accumulators with how they are used.</summary>
+    /// <summary>What a set of loops reads and writes: buffers with the indices used, accumulators with how they are used.</summary>
     private sealed class Touches
     {
-        public Dictionary<int, HashSet<string>> Buffers { get; } = new();
+        public Dictionary<int, HashSet<IndexExpr>> Buffers { get; } = new();
 
         /// <summary>Per accumulator: true when it is only added to.</summary>
         public Dictionary<int, bool> Vars { get; } = new();
@@ -233,10 +233,10 @@ internal static class LoopFusion
             switch (x.Op)
             {
                 case Op.BufLoad:
-                    Index(x.A, x.Ix);
+                    Index(x.A, x.Ix!);
                     break;
                 case Op.BufStore:
-                    Index(x.B, x.Ix);
+                    Index(x.B, x.Ix!);
                     break;
                 case Op.VarAdd:
                     Vars[x.A] = !Vars.TryGetValue(x.A, out bool only) || only;
@@ -253,14 +253,14 @@ internal static class LoopFusion
             }
         }
 
-        private void Index(int buffer, string? ix)
+        private void Index(int buffer, IndexExpr ix)
         {
-            if (!Buffers.TryGetValue(buffer, out HashSet<string>? texts))
+            if (!Buffers.TryGetValue(buffer, out HashSet<IndexExpr>? indices))
             {
-                Buffers[buffer] = texts = new HashSet<string>();
+                Buffers[buffer] = indices = new HashSet<IndexExpr>();
             }
 
-            texts.Add(ix ?? "");
+            indices.Add(ix);
         }
 
         /// <summary>True when a loop touching <paramref name="other"/> may run interleaved, iteration by iteration, with these.</summary>
@@ -271,9 +271,9 @@ internal static class LoopFusion
                 return false;
             }
 
-            foreach (KeyValuePair<int, HashSet<string>> b in other.Buffers)
+            foreach (KeyValuePair<int, HashSet<IndexExpr>> b in other.Buffers)
             {
-                if (Buffers.TryGetValue(b.Key, out HashSet<string>? mine) && !(OnlyAt(mine, variable) && OnlyAt(b.Value, variable)))
+                if (Buffers.TryGetValue(b.Key, out HashSet<IndexExpr>? mine) && !(OnlyAt(mine, variable) && OnlyAt(b.Value, variable)))
                 {
                     return false;
                 }
@@ -290,6 +290,6 @@ internal static class LoopFusion
             return true;
         }
 
-        private static bool OnlyAt(HashSet<string> texts, string variable) => texts.Count == 1 && texts.Contains(variable);
+        private static bool OnlyAt(HashSet<IndexExpr> indices, string variable) => indices.Count == 1 && indices.Contains(IndexExpr.Of(variable));
     }
 }

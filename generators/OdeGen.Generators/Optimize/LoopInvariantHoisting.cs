@@ -51,7 +51,7 @@ internal static class LoopInvariantHoisting
     }
 
     /// <summary>For each instruction, the For it is hoisted before (the outermost loop it leaves), or -1.</summary>
-    private static int[] Targets(Model.EquatableArray<Instr> body)
+    private static int[] Targets(EquatableArray<Instr> body)
     {
         var target = new int[body.Count];
         var level = new int[body.Count];          // region depth the value lives at after hoisting
@@ -92,12 +92,12 @@ internal static class LoopInvariantHoisting
     }
 
     /// <summary>The shallowest depth <paramref name="x"/> may move to: not out of a branch, nor (for a read) out of a loop that may not run.</summary>
-    private static int Floor(Model.EquatableArray<Instr> body, List<int> open, Instr x)
+    private static int Floor(EquatableArray<Instr> body, List<int> open, Instr x)
     {
         for (int d = open.Count - 1; d >= 0; d--)
         {
             Instr region = body[open[d]];
-            bool runs = region.Op == Op.For && IndexText.Constant(region.Ix) is int lo && IndexText.Constant(region.Ix2) is int hi && hi > lo;
+            bool runs = region.Op == Op.For && region.Ix?.ConstantValue is int lo && region.Ix2?.ConstantValue is int hi && hi > lo;
             if (region.Op != Op.For || (x.Op == Op.Input && !runs))
             {
                 return d + 1;

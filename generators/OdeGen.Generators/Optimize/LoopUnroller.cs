@@ -73,7 +73,7 @@ internal static class LoopUnroller
 
                 Know(x, i);
                 Simplifier.Attribute(builder, x);
-                Simplifier.Record(builder, x, i, map, x.Op == Op.Input && x.Slot == Slot.Index && IndexText.Constant(x.Ix) is int number
+                Simplifier.Record(builder, x, i, map, x.Op == Op.Input && x.Slot == Slot.Index && x.Ix?.ConstantValue is int number
                     ? builder.Const(number)   // (double)(j + 1) with j known is a literal
                     : Simplifier.Copy(builder, x, map));
             }
@@ -85,7 +85,7 @@ internal static class LoopUnroller
             _known.Remove(at);
             bool? value = x.Op switch
             {
-                Op.Compare when x.A < 0 && IndexText.Constant(x.Ix) is int l && IndexText.Constant(x.Ix2) is int r => Compare((CompareKind)(int)x.Value, l, r),
+                Op.Compare when x.A < 0 && x.Ix?.ConstantValue is int l && x.Ix2?.ConstantValue is int r => Compare((CompareKind)(int)x.Value, l, r),
                 Op.Not when _known.TryGetValue(x.A, out bool a) => !a,
                 Op.And when _known.TryGetValue(x.A, out bool a) && _known.TryGetValue(x.B, out bool b) => a && b,
                 Op.Or when _known.TryGetValue(x.A, out bool a) && _known.TryGetValue(x.B, out bool b) => a || b,
@@ -124,10 +124,10 @@ internal static class LoopUnroller
             return (-1, close);
         }
 
-        /// <summary>The loop's constant bounds when it is short and every index in its body can be rewritten.</summary>
+        /// <summary>The loop's constant bounds when it is short.</summary>
         private (int Lo, int Hi)? Unrollable(Instr loop, int at)
         {
-            if (IndexText.Constant(loop.Ix) is not int lo || IndexText.Constant(loop.Ix2) is not int hi || hi - lo > MaxTrips || hi <= lo)
+            if (loop.Ix?.ConstantValue is not int lo || loop.Ix2?.ConstantValue is not int hi || hi - lo > MaxTrips || hi <= lo)
             {
                 return null;
             }
@@ -138,52 +138,26 @@ internal static class LoopUnroller
                 return null;
             }
 
-            var probe = new Dictionary<string, int>(_values) { [loop.Name!] = lo };
-            for (int i = at + 1; i < close; i++)
-            {
-                foreach (string? text in IndexTexts(function.Body[i]))
-                {
-                    if (text is not null && IndexText.Substitute(text, probe, out _) is null)
-                    {
-                        return null;
-                    }
-                }
-            }
-
             return (lo, hi);
         }
 
-        /// <summary><paramref name="x"/> with the unrolled loops' variables replaced in its index texts.</summary>
+        /// <summary><paramref name="x"/> with the unrolled loops' variables replaced in its indices.</summary>
         private Instr Substituted(Instr x)
         {
-            if (_values.Count == 0 || !HasIndexText(x))
+            if (_values.Count == 0 || (x.Ix is null && x.Ix2 is null))
             {
                 return x;
             }
 
-            string? ix = x.Ix is null ? null : IndexText.Substitute(x.Ix, _values, out int? literal) ?? x.Ix;
-            string? ix2 = x.Ix2 is null ? null : IndexText.Substitute(x.Ix2, _values, out _) ?? x.Ix2;
+            IndexExpr? ix = x.Ix?.Substitute(_values), ix2 = x.Ix2?.Substitute(_values);
 
             // A constant element of an input or output span is its plain index, as in straight-line code.
-            if (x.Op is Op.Input or Op.Store && x.Slot != Slot.Index && ix is not null && IndexText.Constant(ix) is int index)
+            if (x.Op is Op.Input or Op.Store && x.Slot != Slot.Index && ix is IndexExpr.Constant { Value: int index })
             {
                 return x with { Index = index, Ix = null };
             }
 
             return x with { Ix = ix, Ix2 = ix2 };
-        }
-
-        /// <summary>Index texts (never the method names that calls of user functions keep in Ix).</summary>
-        private static bool HasIndexText(Instr x) =>
-            x.Op is Op.Input or Op.Store or Op.BufStore or Op.BufLoad or Op.For or Op.Buf || (x.Op == Op.Compare && x.A < 0);
-
-        private static IEnumerable<string?> IndexTexts(Instr x)
-        {
-            if (HasIndexText(x))
-            {
-                yield return x.Ix;
-                yield return x.Ix2;
-            }
         }
     }
 }

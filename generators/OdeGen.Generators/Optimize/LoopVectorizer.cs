@@ -16,7 +16,7 @@ namespace OdeGen.Generators.Optimize;
 /// <list type="number">
 /// <item>It runs at least <see cref="MinimumTrips"/> times when its bounds are constants (runtime bounds are
 /// fine: the helper then does nothing below one register's worth).</item>
-/// <item>Every index in the body is base + s·i with a constant s (IndexText.Stride): s = 0 is the same
+/// <item>Every index in the body is base + s·i with a constant s (IndexExpr.Stride): s = 0 is the same
 /// element in every lane (a broadcast), s = 1 a contiguous run, other s (the MLP's first layer reads
 /// p[i * 2 + j] after unrolling j) a strided load. i * n, i % 8 or i / 2 disqualify.</item>
 /// <item>A buffer written in the loop is touched only at one index, of i alone (no inner loop variable),
@@ -125,7 +125,7 @@ internal static class LoopVectorizer
         {
             var body = _function.Body;
             Instr loop = body[_open];
-            if (IndexText.Constant(loop.Ix) is int lo && IndexText.Constant(loop.Ix2) is int hi && hi - lo < MinimumTrips)
+            if (loop.Ix!.ConstantValue is int lo && loop.Ix2!.ConstantValue is int hi && hi - lo < MinimumTrips)
             {
                 return $"runs fewer than {MinimumTrips} times";
             }
@@ -137,7 +137,7 @@ internal static class LoopVectorizer
 
             var added = new HashSet<int>();
             var read = new HashSet<int>();
-            var bufferIndices = new Dictionary<int, HashSet<string>>();
+            var bufferIndices = new Dictionary<int, HashSet<IndexExpr>>();
             var written = new HashSet<int>();
             for (int i = _open + 1; i < _close; i++)
             {
@@ -146,9 +146,9 @@ internal static class LoopVectorizer
                 {
                     _ when x.IsExtern => "calls a user function",
                     Op.Buf => "declares a buffer",
-                    Op.For when Mentions(x.Ix!) || Mentions(x.Ix2!) => $"an inner loop's bounds depend on {_v}",
+                    Op.For when x.Ix!.Mentions(_v) || x.Ix2!.Mentions(_v) => $"an inner loop's bounds depend on {_v}",
                     Op.For => Names(x.Ix!) ?? Names(x.Ix2!),
-                    Op.Compare when x.A < 0 && (Mentions(x.Ix!) || Mentions(x.Ix2!)) => $"branches on {_v}",
+                    Op.Compare when x.A < 0 && (x.Ix!.Mentions(_v) || x.Ix2!.Mentions(_v)) => $"branches on {_v}",
                     Op.Compare when x.A < 0 => Names(x.Ix!) ?? Names(x.Ix2!),
                     Op.Input when x.Slot is Slot.T or Slot.TDot => Use(LoopParameterKind.Time, -1, x.Slot),
                     Op.Input when x.Slot == Slot.Index => Number(i, x.Ix!),
@@ -166,7 +166,7 @@ internal static class LoopVectorizer
                 if (x.Op is Op.BufLoad or Op.BufStore)
                 {
                     int buffer = x.Op == Op.BufLoad ? x.A : x.B;
-                    (bufferIndices.TryGetValue(buffer, out var set) ? set : bufferIndices[buffer] = new HashSet<string>()).Add(x.Ix!);
+                    (bufferIndices.TryGetValue(buffer, out var set) ? set : bufferIndices[buffer] = new HashSet<IndexExpr>()).Add(x.Ix!);
                     if (x.Op == Op.BufStore)
                     {
                         written.Add(buffer);
@@ -186,17 +186,17 @@ internal static class LoopVectorizer
 
             foreach (int buffer in written)
             {
-                HashSet<string> indices = bufferIndices[buffer];
+                HashSet<IndexExpr> indices = bufferIndices[buffer];
                 string name = body[buffer].Name ?? "a buffer";
                 if (indices.Count > 1)
                 {
-                    return $"writes {name} and touches it at more than one index ({string.Join(", ", indices.OrderBy(s => s, System.StringComparer.Ordinal))})";
+                    return $"writes {name} and touches it at more than one index ({string.Join(", ", indices.Select(Print).OrderBy(s => s, System.StringComparer.Ordinal))})";
                 }
 
-                string index = indices.Single();
-                if (IndexText.Stride(index, _v) == 0 || IndexText.Names(index).Any(_inner.Contains))
+                IndexExpr index = indices.Single();
+                if (index.Stride(_v) == 0 || index.Variables().Any(_inner.Contains))
                 {
-                    return $"writes {name}[{index}], which is not an element of its own lane";
+                    return $"writes {name}[{Print(index)}], which is not an element of its own lane";
                 }
             }
 
@@ -244,7 +244,7 @@ internal static class LoopVectorizer
         }
 
         /// <summary>Classifies a read or write at <paramref name="index"/> (null: a constant element) by its stride in the loop variable.</summary>
-        private string? Access(int id, string? index, Slot span, bool write)
+        private string? Access(int id, IndexExpr? index, Slot span, bool write)
         {
             if (span != Slot.None)
             {
@@ -257,14 +257,14 @@ internal static class LoopVectorizer
                 return write ? $"adds to {Describe(span)} at one element in every iteration" : null;
             }
 
-            if (IndexText.Stride(index, _v) is not int stride)
+            if (index.Stride(_v) is not int stride)
             {
-                return $"indexes with {index}, not base + s·{_v} for a constant s";
+                return $"indexes with {Print(index)}, not base + s·{_v} for a constant s";
             }
 
             if (write && span != Slot.None && stride == 0)
             {
-                return $"adds to {Describe(span)}[{index}] at one element in every iteration";
+                return $"adds to {Describe(span)}[{Print(index)}] at one element in every iteration";
             }
 
             _strides[id] = stride;
@@ -272,11 +272,11 @@ internal static class LoopVectorizer
         }
 
         /// <summary>An index used as a number: lane k's value is base + s·k (TLane.Indices), for a constant s.</summary>
-        private string? Number(int id, string index)
+        private string? Number(int id, IndexExpr index)
         {
-            if (IndexText.Stride(index, _v) is not int stride)
+            if (index.Stride(_v) is not int stride)
             {
-                return $"uses {index} as a number, not base + s·{_v} for a constant s";
+                return $"uses {Print(index)} as a number, not base + s·{_v} for a constant s";
             }
 
             _strides[id] = stride;
@@ -284,9 +284,19 @@ internal static class LoopVectorizer
         }
 
         /// <summary>Records the outer names an index mentions: enclosing loop variables and span lengths; anything else disqualifies.</summary>
-        private string? Names(string text)
+        private string? Names(IndexExpr index)
         {
-            foreach (string name in IndexText.Names(text))
+            foreach (Slot span in index.Lengths())
+            {
+                if (span is not (Slot.Y or Slot.P or Slot.YDot or Slot.PDot or Slot.A))
+                {
+                    return $"indexes with {SpanNames.Of(span, _function.Naming)}.Length";
+                }
+
+                Use(LoopParameterKind.Span, -1, span);
+            }
+
+            foreach (string name in index.Variables())
             {
                 if (name == _v || _inner.Contains(name))
                 {
@@ -297,10 +307,6 @@ internal static class LoopVectorizer
                 {
                     Use(LoopParameterKind.Int, -1, Slot.None, name);
                 }
-                else if (name.EndsWith(".Length", System.StringComparison.Ordinal) && SpanNames.InputOf(name.Substring(0, name.Length - ".Length".Length), _function.Naming) is Slot slot)
-                {
-                    Use(LoopParameterKind.Span, -1, slot);
-                }
                 else
                 {
                     return $"indexes with {name}";
@@ -310,7 +316,7 @@ internal static class LoopVectorizer
             return null;
         }
 
-        private bool Mentions(string text) => IndexText.Names(text).Contains(_v);
+        private string Print(IndexExpr index) => index.Print(_function.Naming);
 
         private string? Use(LoopParameterKind kind, int id, Slot slot, string? name = null)
         {

@@ -38,5 +38,5 @@ internal sealed record LoopParameter(LoopParameterKind Kind, int Id, Slot Slot, 
 /// A loop chosen for vectorization: its region, variable and bounds, the stride of each access in the body
 /// by instruction (0: the same element in every lane), and the helper's parameters.
 /// </summary>
-internal sealed record VectorLoop(int Open, int Close, string Variable, string Lower, string Upper,
+internal sealed record VectorLoop(int Open, int Close, string Variable, IndexExpr Lower, IndexExpr Upper,
     IReadOnlyDictionary<int, int> Strides, IReadOnlyList<LoopParameter> Parameters);

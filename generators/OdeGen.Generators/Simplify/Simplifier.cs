@@ -105,9 +105,9 @@ internal static class Simplifier
             case Op.Not:
                 return builder.Logic(Op.Not, map[x.A]);
             case Op.Extern or Op.ExternJvp:
-                return builder.Extern(x.Op, x.Ix!, System.Linq.Enumerable.ToArray(System.Linq.Enumerable.Select(x.Args, a => map[a])), x.Ix2);
+                return builder.Extern(x.Op, x.Callee!, System.Linq.Enumerable.ToArray(System.Linq.Enumerable.Select(x.Args, a => map[a])), x.Rules);
             case Op.ExternVjp:
-                builder.ExternVjp(x.Ix!, x.Index, System.Linq.Enumerable.ToArray(System.Linq.Enumerable.Select(x.Args, a => map[a])));
+                builder.ExternVjp(x.Callee!, x.Index, System.Linq.Enumerable.ToArray(System.Linq.Enumerable.Select(x.Args, a => map[a])));
                 return -1;
             default:
                 return builder.Binary(x.Op, map[x.A], map[x.B]);

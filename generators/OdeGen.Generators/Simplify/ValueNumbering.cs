@@ -15,20 +15,20 @@ namespace OdeGen.Generators.Simplify;
 /// </remarks>
 internal sealed class ValueNumbering
 {
-    private readonly Dictionary<(Op, Fn, int, int, int, long, Slot, int, string?), int> _known = new();
-    private readonly Stack<List<(Op, Fn, int, int, int, long, Slot, int, string?)>> _scopes = new();
+    private readonly Dictionary<(Op, Fn, int, int, int, long, Slot, int, IndexExpr?, IndexExpr?), int> _known = new();
+    private readonly Stack<List<(Op, Fn, int, int, int, long, Slot, int, IndexExpr?, IndexExpr?)>> _scopes = new();
 
     /// <summary>The id of an existing instruction computing the same value, or -1.</summary>
-    public int Find(Op op, Fn fn, int a, int b, int c, double value, Slot slot, int index, string? ix)
+    public int Find(Op op, Fn fn, int a, int b, int c, double value, Slot slot, int index, IndexExpr? ix, IndexExpr? ix2)
     {
         long bits = BitConverter.DoubleToInt64Bits(value);
-        if (_known.TryGetValue((op, fn, a, b, c, bits, slot, index, ix), out int existing))
+        if (_known.TryGetValue((op, fn, a, b, c, bits, slot, index, ix, ix2), out int existing))
         {
             return existing;
         }
 
         // a+b and b+a are the same IEEE value (likewise a·b); reuse either order.
-        if (op is Op.Add or Op.Mul && _known.TryGetValue((op, fn, b, a, c, bits, slot, index, ix), out existing))
+        if (op is Op.Add or Op.Mul && _known.TryGetValue((op, fn, b, a, c, bits, slot, index, ix, ix2), out existing))
         {
             return existing;
         }
@@ -37,9 +37,9 @@ internal sealed class ValueNumbering
     }
 
     /// <summary>Records that instruction <paramref name="id"/> computes this value.</summary>
-    public void Add(Op op, Fn fn, int a, int b, int c, double value, Slot slot, int index, string? ix, int id)
+    public void Add(Op op, Fn fn, int a, int b, int c, double value, Slot slot, int index, IndexExpr? ix, IndexExpr? ix2, int id)
     {
-        var key = (op, fn, a, b, c, BitConverter.DoubleToInt64Bits(value), slot, index, ix);
+        var key = (op, fn, a, b, c, BitConverter.DoubleToInt64Bits(value), slot, index, ix, ix2);
         if (_scopes.Count > 0)
         {
             _scopes.Peek().Add(key);

@@ -140,10 +140,10 @@ internal static class IrInterpreter
                 case Op.And: values[i] = a != 0 && b != 0 ? 1 : 0; break;
                 case Op.Or: values[i] = a != 0 || b != 0 ? 1 : 0; break;
                 case Op.Not: values[i] = a != 0 ? 0 : 1; break;
-                case Op.Extern or Op.ExternJvp: values[i] = (double)frame.Resolve!(x.Ix!).Invoke(null, x.Args.Select(k => (object)values[k]).ToArray())!; break;
+                case Op.Extern or Op.ExternJvp: values[i] = (double)frame.Resolve!(x.Callee!).Invoke(null, x.Args.Select(k => (object)values[k]).ToArray())!; break;
                 case Op.ExternVjp:
                     object[] args = x.Args.Select(k => (object)values[k]).ToArray();
-                    frame.Resolve!(x.Ix!).Invoke(null, args);
+                    frame.Resolve!(x.Callee!).Invoke(null, args);
                     for (int k = x.Index + 1; k < args.Length; k++)
                     {
                         values[x.Args[k]] = (double)args[k];
@@ -174,86 +174,23 @@ internal static class IrInterpreter
             }
         }
 
-        /// <summary>Evaluates an index expression: ints, loop variables, y/p/a.Length, + - * / % and parentheses.</summary>
-        private int Index(string text)
+        /// <summary>The value of an index expression, evaluated here on its own (not through the generator's folding).</summary>
+        private int Index(IndexExpr e) => e switch
         {
-            int at = 0;
-            int value = Sum(text, ref at);
-            Assert.Equal(text.Length, at);
-            return value;
-        }
-
-        private int Sum(string s, ref int at)
-        {
-            int value = Product(s, ref at);
-            while (Peek(s, ref at) is '+' or '-')
-            {
-                char op = s[at++];
-                int right = Product(s, ref at);
-                value = op == '+' ? value + right : value - right;
-            }
-
-            return value;
-        }
-
-        private int Product(string s, ref int at)
-        {
-            int value = Unary(s, ref at);
-            while (Peek(s, ref at) is '*' or '/' or '%')
-            {
-                char op = s[at++];
-                int right = Unary(s, ref at);
-                value = op == '*' ? value * right : op == '/' ? value / right : value % right;
-            }
-
-            return value;
-        }
-
-        private int Unary(string s, ref int at)
-        {
-            char next = Peek(s, ref at);
-            if (next == '-')
-            {
-                at++;
-                return -Unary(s, ref at);
-            }
-
-            if (next == '(')
-            {
-                at++;
-                int inner = Sum(s, ref at);
-                Assert.Equal(')', Peek(s, ref at));
-                at++;
-                return inner;
-            }
-
-            int start = at;
-            while (at < s.Length && (char.IsLetterOrDigit(s[at]) || s[at] is '_' or '.'))
-            {
-                at++;
-            }
-
-            string word = s[start..at];
-            return word switch
-            {
-                "y.Length" => frame.Y.Length,
-                "p.Length" => frame.P.Length,
-                "a.Length" => frame.A.Length,
-                "dydt.Length" => frame.Dydt.Length,   // a function's output length (its Evaluate and Jvp)
-                _ when char.IsDigit(word[0]) => int.Parse(word, System.Globalization.CultureInfo.InvariantCulture),
-                _ => _loops[word],
-            };
-        }
-
-        private static char Peek(string s, ref int at)
-        {
-            while (at < s.Length && s[at] == ' ')
-            {
-                at++;
-            }
-
-            return at < s.Length ? s[at] : '\0';
-        }
+            IndexExpr.Constant c => c.Value,
+            IndexExpr.Variable v => _loops[v.Name],
+            IndexExpr.Length { Span: Slot.Y } => frame.Y.Length,
+            IndexExpr.Length { Span: Slot.P } => frame.P.Length,
+            IndexExpr.Length { Span: Slot.A } => frame.A.Length,
+            IndexExpr.Length { Span: Slot.Dydt } => frame.Dydt.Length,   // a function's output length (its Evaluate and Jvp)
+            IndexExpr.Negate n => -Index(n.Operand),
+            IndexExpr.Binary { Op: IndexOp.Add } b => Index(b.Left) + Index(b.Right),
+            IndexExpr.Binary { Op: IndexOp.Subtract } b => Index(b.Left) - Index(b.Right),
+            IndexExpr.Binary { Op: IndexOp.Multiply } b => Index(b.Left) * Index(b.Right),
+            IndexExpr.Binary { Op: IndexOp.Divide } b => Index(b.Left) / Index(b.Right),
+            IndexExpr.Binary { Op: IndexOp.Remainder } b => Index(b.Left) % Index(b.Right),
+            _ => throw new ArgumentOutOfRangeException(nameof(e), e, "not an index the interpreter knows"),
+        };
     }
 
     private static double Read(Frame f, Slot slot, int i) => slot switch

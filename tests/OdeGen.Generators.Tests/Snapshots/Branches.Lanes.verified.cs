@@ -28,34 +28,29 @@ namespace Scenarios.Branches
                 // both sides run in every lane; each write keeps the lanes of its side (here: v1)
                 {
                     // gain = p[0] * y[0];
-                    TLane gain_2 = p[0] * y0;
-                    gain = TLane.Select(v1, gain_2, gain);
+                    gain = TLane.Select(v1, p[0] * y0, gain);
                 }
                 TLane elseMask1 = TLane.AndNot(allLanes, v1);
                 // the other lanes: elseMask1
                 {
-                    // else
                     // if (y[0] < -0.5)
                     TLane v2 = TLane.LessThan(y0, TLane.Create(-0.5));
-                    TLane gain_3 = TLane.Zero;
+                    TLane gain_2 = TLane.Zero;
                     TLane mask2 = TLane.And(elseMask1, v2);
                     // both sides run in every lane; each write keeps the lanes of its side (here: mask2)
                     {
                         // gain = Math.Exp(y[1]);
-                        TLane gain_4 = TLane.Exp(y[1]);
-                        gain_3 = TLane.Select(mask2, gain_4, gain_3);
+                        gain_2 = TLane.Select(mask2, TLane.Exp(y[1]), gain_2);
                     }
                     TLane elseMask2 = TLane.AndNot(elseMask1, v2);
                     // the other lanes: elseMask2
                     {
-                        // else
                         // gain = p[1] * t;
-                        TLane gain_5 = p[1] * tLane;
-                        gain_3 = TLane.Select(elseMask2, gain_5, gain_3);
+                        gain_2 = TLane.Select(elseMask2, p[1] * tLane, gain_2);
                     }
 
                     // if (y[0] < -0.5)
-                    gain = TLane.Select(elseMask1, gain_3, gain);
+                    gain = TLane.Select(elseMask1, gain_2, gain);
                 }
 
                 // double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
@@ -93,7 +88,6 @@ namespace Scenarios.Branches
                 TLane elseMask4 = TLane.AndNot(allLanes, v5);
                 // the other lanes: elseMask4
                 {
-                    // else
                     // dydt[2] = -y[2];
                     dydt[2] = TLane.Select(elseMask4, -y2, dydt[2]);
                 }
@@ -172,43 +166,36 @@ namespace Scenarios.Branches
                 {
                     // gain = p[0] * y[0];
                     TLane p0 = p[0];
-                    TLane gain_2 = p0 * y0;
-                    TLane gainDot_2 = TLane.FusedMultiplyAdd(pDot[0], y0, yDot0 * p0);
-                    gain = TLane.Select(v1, gain_2, gain);
-                    gainDot = TLane.Select(v1, gainDot_2, gainDot);
+                    gain = TLane.Select(v1, p0 * y0, gain);
+                    gainDot = TLane.Select(v1, TLane.FusedMultiplyAdd(pDot[0], y0, yDot0 * p0), gainDot);
                 }
                 TLane elseMask1 = TLane.AndNot(allLanes, v1);
                 // the other lanes: elseMask1
                 {
-                    // else
                     // if (y[0] < -0.5)
                     TLane v2 = TLane.LessThan(y0, TLane.Create(-0.5));
-                    TLane gain_3 = TLane.Zero;
-                    TLane gainDot_3 = TLane.Zero;
+                    TLane gain_2 = TLane.Zero;
+                    TLane gainDot_2 = TLane.Zero;
                     TLane mask2 = TLane.And(elseMask1, v2);
                     // both sides run in every lane; each write keeps the lanes of its side (here: mask2)
                     {
                         // gain = Math.Exp(y[1]);
-                        TLane gain_4 = TLane.Exp(y[1]);
-                        TLane gainDot_4 = yDot[1] * gain_4;
-                        gain_3 = TLane.Select(mask2, gain_4, gain_3);
-                        gainDot_3 = TLane.Select(mask2, gainDot_4, gainDot_3);
+                        TLane gain_3 = TLane.Exp(y[1]);
+                        gain_2 = TLane.Select(mask2, gain_3, gain_2);
+                        gainDot_2 = TLane.Select(mask2, yDot[1] * gain_3, gainDot_2);
                     }
                     TLane elseMask2 = TLane.AndNot(elseMask1, v2);
                     // the other lanes: elseMask2
                     {
-                        // else
                         // gain = p[1] * t;
                         TLane p1 = p[1];
-                        TLane gain_5 = p1 * tLane;
-                        TLane gainDot_5 = TLane.FusedMultiplyAdd(pDot[1], tLane, tDotLane * p1);
-                        gain_3 = TLane.Select(elseMask2, gain_5, gain_3);
-                        gainDot_3 = TLane.Select(elseMask2, gainDot_5, gainDot_3);
+                        gain_2 = TLane.Select(elseMask2, p1 * tLane, gain_2);
+                        gainDot_2 = TLane.Select(elseMask2, TLane.FusedMultiplyAdd(pDot[1], tLane, tDotLane * p1), gainDot_2);
                     }
 
                     // if (y[0] < -0.5)
-                    gain = TLane.Select(elseMask1, gain_3, gain);
-                    gainDot = TLane.Select(elseMask1, gainDot_3, gainDot);
+                    gain = TLane.Select(elseMask1, gain_2, gain);
+                    gainDot = TLane.Select(elseMask1, gainDot_2, gainDot);
                 }
 
                 // double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
@@ -257,7 +244,6 @@ namespace Scenarios.Branches
                 TLane elseMask4 = TLane.AndNot(allLanes, v6);
                 // the other lanes: elseMask4
                 {
-                    // else
                     // dydt[2] = -y[2];
                     dydt[2] = TLane.Select(elseMask4, -y2, dydt[2]);
                     dydtDot[2] = TLane.Select(elseMask4, -yDot2, dydtDot[2]);
@@ -347,34 +333,29 @@ namespace Scenarios.Branches
                 // both sides run in every lane; each write keeps the lanes of its side (here: v1)
                 {
                     // gain = p[0] * y[0];
-                    TLane gain_2 = p[0] * y0;
-                    gain = TLane.Select(v1, gain_2, gain);
+                    gain = TLane.Select(v1, p[0] * y0, gain);
                 }
                 TLane elseMask1 = TLane.AndNot(allLanes, v1);
                 // the other lanes: elseMask1
                 {
-                    // else
                     // if (y[0] < -0.5)
                     TLane v2 = TLane.LessThan(y0, cm0_5);
-                    TLane gain_3 = TLane.Zero;
+                    TLane gain_2 = TLane.Zero;
                     TLane mask2 = TLane.And(elseMask1, v2);
                     // both sides run in every lane; each write keeps the lanes of its side (here: mask2)
                     {
                         // gain = Math.Exp(y[1]);
-                        TLane gain_4 = TLane.Exp(y[1]);
-                        gain_3 = TLane.Select(mask2, gain_4, gain_3);
+                        gain_2 = TLane.Select(mask2, TLane.Exp(y[1]), gain_2);
                     }
                     TLane elseMask2 = TLane.AndNot(elseMask1, v2);
                     // the other lanes: elseMask2
                     {
-                        // else
                         // gain = p[1] * t;
-                        TLane gain_5 = p[1] * tLane;
-                        gain_3 = TLane.Select(elseMask2, gain_5, gain_3);
+                        gain_2 = TLane.Select(elseMask2, p[1] * tLane, gain_2);
                     }
 
                     // if (y[0] < -0.5)
-                    gain = TLane.Select(elseMask1, gain_3, gain);
+                    gain = TLane.Select(elseMask1, gain_2, gain);
                 }
 
                 // double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
@@ -403,10 +384,8 @@ namespace Scenarios.Branches
                 // both sides run in every lane; each write keeps the lanes of its side (here: v5)
                 {
                     // wave *= Math.Sin(y[2]);
-                    TLane wave_3 = wave * TLane.Sin(y2);
-
                     // dydt[2] = wave;
-                    wave_2 = TLane.Select(v5, wave_3, wave_2);
+                    wave_2 = TLane.Select(v5, wave * TLane.Sin(y2), wave_2);
                 }
 
                 // adjoint of: elements of dydt that are not written are 0
@@ -424,7 +403,6 @@ namespace Scenarios.Branches
                 // adjoint of: for (int i = 0; i < 3; i++)
                 TLane s8 = v6 * wave_2;
 
-                // else
                 // dydt[2] = -y[2];
                 // double total = 0;
                 // for (int i = 0; i < 3; i++)
@@ -573,12 +551,12 @@ namespace Scenarios.Branches
                     // both sides run in every lane; each write keeps the lanes of its side (here: mask10)
                     {
                         // gain = Math.Exp(y[1]);
-                        TLane gain_6 = TLane.Exp(y1);
+                        TLane gain_3 = TLane.Exp(y1);
 
                         // adjoint of: gain = Math.Exp(y[1]);
                         TLane gainBar_4 = gainBar_3;
                         gainBar_3 = TLane.Select(mask10, TLane.Zero, gainBar_3);
-                        yBar[1] = TLane.Select(mask10, yBar[1] + gainBar_4 * gain_6, yBar[1]);
+                        yBar[1] = TLane.Select(mask10, yBar[1] + gainBar_4 * gain_3, yBar[1]);
                     }
                     TLane elseMask10 = TLane.AndNot(elseMask9, v29);
                     // the other lanes: elseMask10
@@ -656,34 +634,29 @@ namespace Scenarios.Branches
                     // both sides run in every lane; each write keeps the lanes of its side (here: v1)
                     {
                         // gain = p[0] * y[0];
-                        TLane gain_2 = p[0] * y0;
-                        gain = TLane.Select(v1, gain_2, gain);
+                        gain = TLane.Select(v1, p[0] * y0, gain);
                     }
                     TLane elseMask1 = TLane.AndNot(allLanes, v1);
                     // the other lanes: elseMask1
                     {
-                        // else
                         // if (y[0] < -0.5)
                         TLane v2 = TLane.LessThan(y0, TLane.Create(-0.5));
-                        TLane gain_3 = TLane.Zero;
+                        TLane gain_2 = TLane.Zero;
                         TLane mask2 = TLane.And(elseMask1, v2);
                         // both sides run in every lane; each write keeps the lanes of its side (here: mask2)
                         {
                             // gain = Math.Exp(y[1]);
-                            TLane gain_4 = TLane.Exp(y.S1);
-                            gain_3 = TLane.Select(mask2, gain_4, gain_3);
+                            gain_2 = TLane.Select(mask2, TLane.Exp(y.S1), gain_2);
                         }
                         TLane elseMask2 = TLane.AndNot(elseMask1, v2);
                         // the other lanes: elseMask2
                         {
-                            // else
                             // gain = p[1] * t;
-                            TLane gain_5 = p[1] * tLane;
-                            gain_3 = TLane.Select(elseMask2, gain_5, gain_3);
+                            gain_2 = TLane.Select(elseMask2, p[1] * tLane, gain_2);
                         }
 
                         // if (y[0] < -0.5)
-                        gain = TLane.Select(elseMask1, gain_3, gain);
+                        gain = TLane.Select(elseMask1, gain_2, gain);
                     }
 
                     // double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
@@ -721,7 +694,6 @@ namespace Scenarios.Branches
                     TLane elseMask4 = TLane.AndNot(allLanes, v5);
                     // the other lanes: elseMask4
                     {
-                        // else
                         // dydt[2] = -y[2];
                         dydt.S2 = TLane.Select(elseMask4, -y2, dydt.S2);
                     }

@@ -38,31 +38,26 @@ namespace Scenarios.Branches
                 if (v1)
                 {
                     // gain = p[0] * y[0];
-                    double gain_2 = p[0] * y0;
-                    gain = gain_2;
+                    gain = p[0] * y0;
                 }
                 else
                 {
-                    // else
                     // if (y[0] < -0.5)
                     bool v2 = (y0 < -0.5);
-                    double gain_3 = 0.0;
+                    double gain_2 = 0.0;
                     if (v2)
                     {
                         // gain = Math.Exp(y[1]);
-                        double gain_4 = global::System.Math.Exp(y[1]);
-                        gain_3 = gain_4;
+                        gain_2 = global::System.Math.Exp(y[1]);
                     }
                     else
                     {
-                        // else
                         // gain = p[1] * t;
-                        double gain_5 = p[1] * t;
-                        gain_3 = gain_5;
+                        gain_2 = p[1] * t;
                     }
 
                     // if (y[0] < -0.5)
-                    gain = gain_3;
+                    gain = gain_2;
                 }
 
                 // double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
@@ -98,7 +93,6 @@ namespace Scenarios.Branches
                 }
                 else
                 {
-                    // else
                     // dydt[2] = -y[2];
                     dydt[2] = -y2;
                 }
@@ -168,40 +162,33 @@ namespace Scenarios.Branches
                 {
                     // gain = p[0] * y[0];
                     double p0 = p[0];
-                    double gain_2 = p0 * y0;
-                    double gainDot_2 = global::System.Math.FusedMultiplyAdd(pDot[0], y0, yDot0 * p0);
-                    gain = gain_2;
-                    gainDot = gainDot_2;
+                    gain = p0 * y0;
+                    gainDot = global::System.Math.FusedMultiplyAdd(pDot[0], y0, yDot0 * p0);
                 }
                 else
                 {
-                    // else
                     // if (y[0] < -0.5)
                     bool v2 = (y0 < -0.5);
-                    double gain_3 = 0.0;
-                    double gainDot_3 = 0.0;
+                    double gain_2 = 0.0;
+                    double gainDot_2 = 0.0;
                     if (v2)
                     {
                         // gain = Math.Exp(y[1]);
-                        double gain_4 = global::System.Math.Exp(y[1]);
-                        double gainDot_4 = yDot[1] * gain_4;
-                        gain_3 = gain_4;
-                        gainDot_3 = gainDot_4;
+                        double gain_3 = global::System.Math.Exp(y[1]);
+                        gain_2 = gain_3;
+                        gainDot_2 = yDot[1] * gain_3;
                     }
                     else
                     {
-                        // else
                         // gain = p[1] * t;
                         double p1 = p[1];
-                        double gain_5 = p1 * t;
-                        double gainDot_5 = global::System.Math.FusedMultiplyAdd(pDot[1], t, tDot * p1);
-                        gain_3 = gain_5;
-                        gainDot_3 = gainDot_5;
+                        gain_2 = p1 * t;
+                        gainDot_2 = global::System.Math.FusedMultiplyAdd(pDot[1], t, tDot * p1);
                     }
 
                     // if (y[0] < -0.5)
-                    gain = gain_3;
-                    gainDot = gainDot_3;
+                    gain = gain_2;
+                    gainDot = gainDot_2;
                 }
 
                 // double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
@@ -248,7 +235,6 @@ namespace Scenarios.Branches
                 }
                 else
                 {
-                    // else
                     // dydt[2] = -y[2];
                     dydt[2] = -y2;
                     dydtDot[2] = -yDot2;
@@ -329,31 +315,26 @@ namespace Scenarios.Branches
                 if (v1)
                 {
                     // gain = p[0] * y[0];
-                    double gain_2 = p[0] * y0;
-                    gain = gain_2;
+                    gain = p[0] * y0;
                 }
                 else
                 {
-                    // else
                     // if (y[0] < -0.5)
                     bool v2 = (y0 < -0.5);
-                    double gain_3 = 0.0;
+                    double gain_2 = 0.0;
                     if (v2)
                     {
                         // gain = Math.Exp(y[1]);
-                        double gain_4 = global::System.Math.Exp(y[1]);
-                        gain_3 = gain_4;
+                        gain_2 = global::System.Math.Exp(y[1]);
                     }
                     else
                     {
-                        // else
                         // gain = p[1] * t;
-                        double gain_5 = p[1] * t;
-                        gain_3 = gain_5;
+                        gain_2 = p[1] * t;
                     }
 
                     // if (y[0] < -0.5)
-                    gain = gain_3;
+                    gain = gain_2;
                 }
 
                 // double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
@@ -381,10 +362,8 @@ namespace Scenarios.Branches
                 if (v5)
                 {
                     // wave *= Math.Sin(y[2]);
-                    double wave_3 = wave * global::System.Math.Sin(y2);
-
                     // dydt[2] = wave;
-                    wave_2 = wave_3;
+                    wave_2 = wave * global::System.Math.Sin(y2);
                 }
 
                 // adjoint of: elements of dydt that are not written are 0
@@ -402,7 +381,6 @@ namespace Scenarios.Branches
                 // adjoint of: for (int i = 0; i < 3; i++)
                 double s8 = v6 * wave_2;
 
-                // else
                 // dydt[2] = -y[2];
                 // double total = 0;
                 // for (int i = 0; i < 3; i++)
@@ -545,12 +523,12 @@ namespace Scenarios.Branches
                     if (v29)
                     {
                         // gain = Math.Exp(y[1]);
-                        double gain_6 = global::System.Math.Exp(y1);
+                        double gain_3 = global::System.Math.Exp(y1);
 
                         // adjoint of: gain = Math.Exp(y[1]);
                         double gainBar_4 = gainBar_3;
                         gainBar_3 = 0.0;
-                        yBar[1] += gainBar_4 * gain_6;
+                        yBar[1] += gainBar_4 * gain_3;
                     }
                     else
                     {

@@ -61,8 +61,7 @@ namespace Scenarios.SingleRules
                     // both sides run in every lane; each write keeps the lanes of its side (here: v6)
                     {
                         // h *= 0.5f;
-                        TLane h_3 = h * c0_5;
-                        h_2 = TLane.Select(v6, h_3, h_2);
+                        h_2 = TLane.Select(v6, h * c0_5, h_2);
                     }
 
                     // dydt[i] = growth - Harvest(y[i], p[1]) + 0.1f * (float)i * MathF.Cos(t);
@@ -137,10 +136,8 @@ namespace Scenarios.SingleRules
                     // both sides run in every lane; each write keeps the lanes of its side (here: v10)
                     {
                         // h *= 0.5f;
-                        TLane h_3 = h * c0_5;
-                        TLane hDot_3 = hDot * c0_5;
-                        h_2 = TLane.Select(v10, h_3, h_2);
-                        hDot_2 = TLane.Select(v10, hDot_3, hDot_2);
+                        h_2 = TLane.Select(v10, h * c0_5, h_2);
+                        hDot_2 = TLane.Select(v10, hDot * c0_5, hDot_2);
                     }
 
                     // dydt[i] = growth - Harvest(y[i], p[1]) + 0.1f * (float)i * MathF.Cos(t);

@@ -60,8 +60,7 @@ namespace Scenarios.SingleRules
                     if (v6)
                     {
                         // h *= 0.5f;
-                        float h_3 = h * 0.5f;
-                        h_2 = h_3;
+                        h_2 = h * 0.5f;
                     }
 
                     // dydt[i] = growth - Harvest(y[i], p[1]) + 0.1f * (float)i * MathF.Cos(t);
@@ -115,10 +114,8 @@ namespace Scenarios.SingleRules
                     if (v9)
                     {
                         // h *= 0.5f;
-                        float h_3 = h * 0.5f;
-                        float hDot_3 = hDot * 0.5f;
-                        h_2 = h_3;
-                        hDot_2 = hDot_3;
+                        h_2 = h * 0.5f;
+                        hDot_2 = hDot * 0.5f;
                     }
 
                     // dydt[i] = growth - Harvest(y[i], p[1]) + 0.1f * (float)i * MathF.Cos(t);

@@ -44,15 +44,12 @@ namespace Functions.Branches
                 if (v1)
                 {
                     // gain = p[0] * x[0];
-                    double gain_2 = p[0] * x0;
-                    gain = gain_2;
+                    gain = p[0] * x0;
                 }
                 else
                 {
-                    // else
                     // gain = -x[0] * x[0] + 0.1 * p[0];
-                    double gain_3 = -x0 * x0 + 0.1 * p[0];
-                    gain = gain_3;
+                    gain = -x0 * x0 + 0.1 * p[0];
                 }
 
                 // y[0] = gain * x[1];
@@ -116,20 +113,15 @@ namespace Functions.Branches
                 {
                     // gain = p[0] * x[0];
                     double p0 = p[0];
-                    double gain_2 = p0 * x0;
-                    double gainDot_2 = global::System.Math.FusedMultiplyAdd(pDot[0], x0, xDot0 * p0);
-                    gain = gain_2;
-                    gainDot = gainDot_2;
+                    gain = p0 * x0;
+                    gainDot = global::System.Math.FusedMultiplyAdd(pDot[0], x0, xDot0 * p0);
                 }
                 else
                 {
-                    // else
                     // gain = -x[0] * x[0] + 0.1 * p[0];
                     double v2 = xDot0 * x0;
-                    double gain_3 = -x0 * x0 + 0.1 * p[0];
-                    double gainDot_3 = global::System.Math.FusedMultiplyAdd(pDot[0], 0.1, -v2 - v2);
-                    gain = gain_3;
-                    gainDot = gainDot_3;
+                    gain = -x0 * x0 + 0.1 * p[0];
+                    gainDot = global::System.Math.FusedMultiplyAdd(pDot[0], 0.1, -v2 - v2);
                 }
 
                 // y[0] = gain * x[1];
@@ -201,15 +193,12 @@ namespace Functions.Branches
                 if (v1)
                 {
                     // gain = p[0] * x[0];
-                    double gain_2 = p[0] * x0;
-                    gain = gain_2;
+                    gain = p[0] * x0;
                 }
                 else
                 {
-                    // else
                     // gain = -x[0] * x[0] + 0.1 * p[0];
-                    double gain_3 = -x0 * x0 + 0.1 * p[0];
-                    gain = gain_3;
+                    gain = -x0 * x0 + 0.1 * p[0];
                 }
 
                 // y[0] = gain * x[1];

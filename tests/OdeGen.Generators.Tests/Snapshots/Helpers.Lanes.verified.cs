@@ -42,8 +42,7 @@ namespace Scenarios.Helpers
                 // both sides run in every lane; each write keeps the lanes of its side (here: v1)
                 {
                     // drag *= 0.5;
-                    TLane drag_3 = drag * c0_5;
-                    drag_2 = TLane.Select(v1, drag_3, drag_2);
+                    drag_2 = TLane.Select(v1, drag * c0_5, drag_2);
                 }
 
                 // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
@@ -59,20 +58,19 @@ namespace Scenarios.Helpers
                 TLane y2 = y[2];
 
                 // double drag = friction * velocity;
-                TLane drag_4 = p2 * y3;
+                TLane drag_3 = p2 * y3;
 
                 // if (velocity < 0)
                 TLane v4 = TLane.LessThan(y3, TLane.Zero);
-                TLane drag_5 = drag_4;
+                TLane drag_4 = drag_3;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v4)
                 {
                     // drag *= 0.5;
-                    TLane drag_6 = drag_4 * c0_5;
-                    drag_5 = TLane.Select(v4, drag_6, drag_5);
+                    drag_4 = TLane.Select(v4, drag_3 * c0_5, drag_4);
                 }
 
                 // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
-                dydt[3] = -p[1] * y2 * (c1 + c0_1 * y2 * y2) + (-drag_5 + c0_01 * (cm2 * y3 * (c1 + c0_1 * y3 * y3))) + v3;
+                dydt[3] = -p[1] * y2 * (c1 + c0_1 * y2 * y2) + (-drag_4 + c0_01 * (cm2 * y3 * (c1 + c0_1 * y3 * y3))) + v3;
             }
 
             /// <inheritdoc/>
@@ -120,10 +118,8 @@ namespace Scenarios.Helpers
                 // both sides run in every lane; each write keeps the lanes of its side (here: v4)
                 {
                     // drag *= 0.5;
-                    TLane drag_3 = drag * c0_5;
-                    TLane dragDot_3 = dragDot * c0_5;
-                    drag_2 = TLane.Select(v4, drag_3, drag_2);
-                    dragDot_2 = TLane.Select(v4, dragDot_3, dragDot_2);
+                    drag_2 = TLane.Select(v4, drag * c0_5, drag_2);
+                    dragDot_2 = TLane.Select(v4, dragDot * c0_5, dragDot_2);
                 }
 
                 // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
@@ -155,28 +151,26 @@ namespace Scenarios.Helpers
                 TLane v17 = c1 + v16 * y2;
 
                 // double drag = friction * velocity;
-                TLane drag_4 = p2 * y3;
-                TLane dragDot_4 = TLane.FusedMultiplyAdd(pDot2, y3, yDot3 * p2);
+                TLane drag_3 = p2 * y3;
+                TLane dragDot_3 = TLane.FusedMultiplyAdd(pDot2, y3, yDot3 * p2);
 
                 // if (velocity < 0)
                 TLane v18 = TLane.LessThan(y3, TLane.Zero);
-                TLane drag_5 = drag_4;
-                TLane dragDot_5 = dragDot_4;
+                TLane drag_4 = drag_3;
+                TLane dragDot_4 = dragDot_3;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v18)
                 {
                     // drag *= 0.5;
-                    TLane drag_6 = drag_4 * c0_5;
-                    TLane dragDot_6 = dragDot_4 * c0_5;
-                    drag_5 = TLane.Select(v18, drag_6, drag_5);
-                    dragDot_5 = TLane.Select(v18, dragDot_6, dragDot_5);
+                    drag_4 = TLane.Select(v18, drag_3 * c0_5, drag_4);
+                    dragDot_4 = TLane.Select(v18, dragDot_3 * c0_5, dragDot_4);
                 }
 
                 // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
                 TLane v19 = cm2 * y3;
                 TLane v20 = c0_1 * y3;
                 TLane v21 = c1 + v20 * y3;
-                dydt[3] = v15 * v17 + (-drag_5 + c0_01 * (v19 * v21)) + v13;
-                dydtDot[3] = TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(-yDot2, p1, -(pDot[1] * y2)), v17, TLane.FusedMultiplyAdd(yDot2 * c0_1, y2, yDot2 * v16) * v15) + TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(yDot3 * cm2, v21, TLane.FusedMultiplyAdd(yDot3 * c0_1, y3, yDot3 * v20) * v19), c0_01, -dragDot_5) + v14;
+                dydt[3] = v15 * v17 + (-drag_4 + c0_01 * (v19 * v21)) + v13;
+                dydtDot[3] = TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(-yDot2, p1, -(pDot[1] * y2)), v17, TLane.FusedMultiplyAdd(yDot2 * c0_1, y2, yDot2 * v16) * v15) + TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(yDot3 * cm2, v21, TLane.FusedMultiplyAdd(yDot3 * c0_1, y3, yDot3 * v20) * v19), c0_01, -dragDot_4) + v14;
             }
 
             /// <inheritdoc/>
@@ -380,8 +374,7 @@ namespace Scenarios.Helpers
                     // both sides run in every lane; each write keeps the lanes of its side (here: v1)
                     {
                         // drag *= 0.5;
-                        TLane drag_3 = drag * c0_5;
-                        drag_2 = TLane.Select(v1, drag_3, drag_2);
+                        drag_2 = TLane.Select(v1, drag * c0_5, drag_2);
                     }
 
                     // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
@@ -397,20 +390,19 @@ namespace Scenarios.Helpers
                     TLane y2 = y.S2;
 
                     // double drag = friction * velocity;
-                    TLane drag_4 = p2 * y3;
+                    TLane drag_3 = p2 * y3;
 
                     // if (velocity < 0)
                     TLane v4 = TLane.LessThan(y3, TLane.Zero);
-                    TLane drag_5 = drag_4;
+                    TLane drag_4 = drag_3;
                     // both sides run in every lane; each write keeps the lanes of its side (here: v4)
                     {
                         // drag *= 0.5;
-                        TLane drag_6 = drag_4 * c0_5;
-                        drag_5 = TLane.Select(v4, drag_6, drag_5);
+                        drag_4 = TLane.Select(v4, drag_3 * c0_5, drag_4);
                     }
 
                     // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
-                    dydt.S3 = -p[1] * y2 * (c1 + c0_1 * y2 * y2) + (-drag_5 + c0_01 * (cm2 * y3 * (c1 + c0_1 * y3 * y3))) + v3;
+                    dydt.S3 = -p[1] * y2 * (c1 + c0_1 * y2 * y2) + (-drag_4 + c0_01 * (cm2 * y3 * (c1 + c0_1 * y3 * y3))) + v3;
                     return dydt;
                 }
             }

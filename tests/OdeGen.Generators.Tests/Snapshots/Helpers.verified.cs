@@ -48,8 +48,7 @@ namespace Scenarios.Helpers
                 if (v1)
                 {
                     // drag *= 0.5;
-                    double drag_3 = drag * 0.5;
-                    drag_2 = drag_3;
+                    drag_2 = drag * 0.5;
                 }
 
                 // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
@@ -65,20 +64,19 @@ namespace Scenarios.Helpers
                 double y2 = y[2];
 
                 // double drag = friction * velocity;
-                double drag_4 = p2 * y3;
+                double drag_3 = p2 * y3;
 
                 // if (velocity < 0)
                 bool v4 = (y3 < 0.0);
-                double drag_5 = drag_4;
+                double drag_4 = drag_3;
                 if (v4)
                 {
                     // drag *= 0.5;
-                    double drag_6 = drag_4 * 0.5;
-                    drag_5 = drag_6;
+                    drag_4 = drag_3 * 0.5;
                 }
 
                 // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
-                dydt[3] = -p[1] * y2 * (1.0 + 0.1 * y2 * y2) + (-drag_5 + 0.01 * (-2.0 * y3 * (1.0 + 0.1 * y3 * y3))) + v3;
+                dydt[3] = -p[1] * y2 * (1.0 + 0.1 * y2 * y2) + (-drag_4 + 0.01 * (-2.0 * y3 * (1.0 + 0.1 * y3 * y3))) + v3;
             }
 
             /// <inheritdoc/>
@@ -116,10 +114,8 @@ namespace Scenarios.Helpers
                 if (v4)
                 {
                     // drag *= 0.5;
-                    double drag_3 = drag * 0.5;
-                    double dragDot_3 = dragDot * 0.5;
-                    drag_2 = drag_3;
-                    dragDot_2 = dragDot_3;
+                    drag_2 = drag * 0.5;
+                    dragDot_2 = dragDot * 0.5;
                 }
 
                 // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
@@ -151,28 +147,26 @@ namespace Scenarios.Helpers
                 double v17 = 1.0 + v16 * y2;
 
                 // double drag = friction * velocity;
-                double drag_4 = p2 * y3;
-                double dragDot_4 = global::System.Math.FusedMultiplyAdd(pDot2, y3, yDot3 * p2);
+                double drag_3 = p2 * y3;
+                double dragDot_3 = global::System.Math.FusedMultiplyAdd(pDot2, y3, yDot3 * p2);
 
                 // if (velocity < 0)
                 bool v18 = (y3 < 0.0);
-                double drag_5 = drag_4;
-                double dragDot_5 = dragDot_4;
+                double drag_4 = drag_3;
+                double dragDot_4 = dragDot_3;
                 if (v18)
                 {
                     // drag *= 0.5;
-                    double drag_6 = drag_4 * 0.5;
-                    double dragDot_6 = dragDot_4 * 0.5;
-                    drag_5 = drag_6;
-                    dragDot_5 = dragDot_6;
+                    drag_4 = drag_3 * 0.5;
+                    dragDot_4 = dragDot_3 * 0.5;
                 }
 
                 // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
                 double v19 = -2.0 * y3;
                 double v20 = 0.1 * y3;
                 double v21 = 1.0 + v20 * y3;
-                dydt[3] = v15 * v17 + (-drag_5 + 0.01 * (v19 * v21)) + v13;
-                dydtDot[3] = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(-yDot2, p1, -(pDot[1] * y2)), v17, global::System.Math.FusedMultiplyAdd(yDot2 * 0.1, y2, yDot2 * v16) * v15) + global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(yDot3 * -2.0, v21, global::System.Math.FusedMultiplyAdd(yDot3 * 0.1, y3, yDot3 * v20) * v19), 0.01, -dragDot_5) + v14;
+                dydt[3] = v15 * v17 + (-drag_4 + 0.01 * (v19 * v21)) + v13;
+                dydtDot[3] = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(-yDot2, p1, -(pDot[1] * y2)), v17, global::System.Math.FusedMultiplyAdd(yDot2 * 0.1, y2, yDot2 * v16) * v15) + global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(yDot3 * -2.0, v21, global::System.Math.FusedMultiplyAdd(yDot3 * 0.1, y3, yDot3 * v20) * v19), 0.01, -dragDot_4) + v14;
             }
 
             /// <inheritdoc/>

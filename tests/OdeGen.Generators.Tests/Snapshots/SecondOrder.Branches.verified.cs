@@ -36,21 +36,18 @@ namespace SecondOrder.Branches
                     double p0 = p[0];
                     double gainDot1_2 = p0 * y0;
                     double y1 = y[1];
-                    double gain_2 = gainDot1_2 * y1;
-                    double gainDot0_2 = p0 * y1;
-                    gain = gain_2;
-                    gainDot0 = gainDot0_2;
+                    gain = gainDot1_2 * y1;
+                    gainDot0 = p0 * y1;
                     gainDot1 = gainDot1_2;
                     gainDot2 = 0.0;
                 }
                 else
                 {
-                    // else
                     // gain = Math.Exp(y[1]) * p[1] * t;
-                    double gain_3 = global::System.Math.Exp(y[1]) * p[1] * t;
-                    gain = gain_3;
+                    double gain_2 = global::System.Math.Exp(y[1]) * p[1] * t;
+                    gain = gain_2;
                     gainDot0 = 0.0;
-                    gainDot1 = gain_3;
+                    gainDot1 = gain_2;
                     gainDot2 = 0.0;
                 }
 
@@ -170,21 +167,18 @@ namespace SecondOrder.Branches
                     double p0 = p[0];
                     double gainDot1_2 = p0 * y0;
                     double y1 = y[1];
-                    double gain_2 = gainDot1_2 * y1;
-                    double gainDot0_2 = p0 * y1;
-                    gain = gain_2;
-                    gainDot0 = gainDot0_2;
+                    gain = gainDot1_2 * y1;
+                    gainDot0 = p0 * y1;
                     gainDot1 = gainDot1_2;
                     gainDot2 = 0.0;
                 }
                 else
                 {
-                    // else
                     // gain = Math.Exp(y[1]) * p[1] * t;
-                    double gain_3 = global::System.Math.Exp(y[1]) * p[1] * t;
-                    gain = gain_3;
+                    double gain_2 = global::System.Math.Exp(y[1]) * p[1] * t;
+                    gain = gain_2;
                     gainDot0 = 0.0;
-                    gainDot1 = gain_3;
+                    gainDot1 = gain_2;
                     gainDot2 = 0.0;
                 }
 
@@ -481,22 +475,17 @@ namespace SecondOrder.Branches
                     double p0 = p[0];
                     double v2 = p0 * y0;
                     double y1 = y[1];
-                    double gain_2 = v2 * y1;
-                    double gainDot_2 = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(pDot[0], y0, yDot0 * p0), y1, yDot[1] * v2);
-                    gain = gain_2;
-                    gainDot = gainDot_2;
+                    gain = v2 * y1;
+                    gainDot = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(pDot[0], y0, yDot0 * p0), y1, yDot[1] * v2);
                 }
                 else
                 {
-                    // else
                     // gain = Math.Exp(y[1]) * p[1] * t;
                     double v3 = global::System.Math.Exp(y[1]);
                     double p1 = p[1];
                     double v4 = v3 * p1;
-                    double gain_3 = v4 * t;
-                    double gainDot_3 = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(yDot[1] * v3, p1, pDot[1] * v3), t, tDot * v4);
-                    gain = gain_3;
-                    gainDot = gainDot_3;
+                    gain = v4 * t;
+                    gainDot = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(yDot[1] * v3, p1, pDot[1] * v3), t, tDot * v4);
                 }
 
                 // double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
@@ -811,22 +800,19 @@ namespace SecondOrder.Branches
                     TLane p0 = p[0];
                     TLane gainDot1_2 = p0 * y0;
                     TLane y1 = y[1];
-                    TLane gain_2 = gainDot1_2 * y1;
-                    TLane gainDot0_2 = p0 * y1;
-                    gain = TLane.Select(v1, gain_2, gain);
-                    gainDot0 = TLane.Select(v1, gainDot0_2, gainDot0);
+                    gain = TLane.Select(v1, gainDot1_2 * y1, gain);
+                    gainDot0 = TLane.Select(v1, p0 * y1, gainDot0);
                     gainDot1 = TLane.Select(v1, gainDot1_2, gainDot1);
                     gainDot2 = TLane.Select(v1, TLane.Zero, gainDot2);
                 }
                 TLane elseMask1 = TLane.AndNot(allLanes, v1);
                 // the other lanes: elseMask1
                 {
-                    // else
                     // gain = Math.Exp(y[1]) * p[1] * t;
-                    TLane gain_3 = TLane.Exp(y[1]) * p[1] * tLane;
-                    gain = TLane.Select(elseMask1, gain_3, gain);
+                    TLane gain_2 = TLane.Exp(y[1]) * p[1] * tLane;
+                    gain = TLane.Select(elseMask1, gain_2, gain);
                     gainDot0 = TLane.Select(elseMask1, TLane.Zero, gainDot0);
-                    gainDot1 = TLane.Select(elseMask1, gain_3, gainDot1);
+                    gainDot1 = TLane.Select(elseMask1, gain_2, gainDot1);
                     gainDot2 = TLane.Select(elseMask1, TLane.Zero, gainDot2);
                 }
 
@@ -955,22 +941,19 @@ namespace SecondOrder.Branches
                     TLane p0 = p[0];
                     TLane gainDot1_2 = p0 * y0;
                     TLane y1 = y[1];
-                    TLane gain_2 = gainDot1_2 * y1;
-                    TLane gainDot0_2 = p0 * y1;
-                    gain = TLane.Select(v1, gain_2, gain);
-                    gainDot0 = TLane.Select(v1, gainDot0_2, gainDot0);
+                    gain = TLane.Select(v1, gainDot1_2 * y1, gain);
+                    gainDot0 = TLane.Select(v1, p0 * y1, gainDot0);
                     gainDot1 = TLane.Select(v1, gainDot1_2, gainDot1);
                     gainDot2 = TLane.Select(v1, TLane.Zero, gainDot2);
                 }
                 TLane elseMask1 = TLane.AndNot(allLanes, v1);
                 // the other lanes: elseMask1
                 {
-                    // else
                     // gain = Math.Exp(y[1]) * p[1] * t;
-                    TLane gain_3 = TLane.Exp(y[1]) * p[1] * tLane;
-                    gain = TLane.Select(elseMask1, gain_3, gain);
+                    TLane gain_2 = TLane.Exp(y[1]) * p[1] * tLane;
+                    gain = TLane.Select(elseMask1, gain_2, gain);
                     gainDot0 = TLane.Select(elseMask1, TLane.Zero, gainDot0);
-                    gainDot1 = TLane.Select(elseMask1, gain_3, gainDot1);
+                    gainDot1 = TLane.Select(elseMask1, gain_2, gainDot1);
                     gainDot2 = TLane.Select(elseMask1, TLane.Zero, gainDot2);
                 }
 
@@ -1281,23 +1264,18 @@ namespace SecondOrder.Branches
                     TLane p0 = p[0];
                     TLane v2 = p0 * y0;
                     TLane y1 = y[1];
-                    TLane gain_2 = v2 * y1;
-                    TLane gainDot_2 = TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(pDot[0], y0, yDot0 * p0), y1, yDot[1] * v2);
-                    gain = TLane.Select(v1, gain_2, gain);
-                    gainDot = TLane.Select(v1, gainDot_2, gainDot);
+                    gain = TLane.Select(v1, v2 * y1, gain);
+                    gainDot = TLane.Select(v1, TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(pDot[0], y0, yDot0 * p0), y1, yDot[1] * v2), gainDot);
                 }
                 TLane elseMask1 = TLane.AndNot(allLanes, v1);
                 // the other lanes: elseMask1
                 {
-                    // else
                     // gain = Math.Exp(y[1]) * p[1] * t;
                     TLane v3 = TLane.Exp(y[1]);
                     TLane p1 = p[1];
                     TLane v4 = v3 * p1;
-                    TLane gain_3 = v4 * tLane;
-                    TLane gainDot_3 = TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(yDot[1] * v3, p1, pDot[1] * v3), tLane, tDotLane * v4);
-                    gain = TLane.Select(elseMask1, gain_3, gain);
-                    gainDot = TLane.Select(elseMask1, gainDot_3, gainDot);
+                    gain = TLane.Select(elseMask1, v4 * tLane, gain);
+                    gainDot = TLane.Select(elseMask1, TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(yDot[1] * v3, p1, pDot[1] * v3), tLane, tDotLane * v4), gainDot);
                 }
 
                 // double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];

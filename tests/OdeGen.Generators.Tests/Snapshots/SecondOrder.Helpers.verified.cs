@@ -103,14 +103,10 @@ namespace SecondOrder.Helpers
                     if (v31)
                     {
                         // drag *= -0.5;
-                        double dragDot0_3 = dragDot0 * -0.5;
-                        double dragDot1_3 = dragDot1 * -0.5;
-                        double dragDot2_3 = dragDot2 * -0.5;
-                        double dragDot3_3 = dragDot3 * -0.5;
-                        dragDot0_2 = dragDot0_3;
-                        dragDot1_2 = dragDot1_3;
-                        dragDot2_2 = dragDot2_3;
-                        dragDot3_2 = dragDot3_3;
+                        dragDot0_2 = dragDot0 * -0.5;
+                        dragDot1_2 = dragDot1 * -0.5;
+                        dragDot2_2 = dragDot2 * -0.5;
+                        dragDot3_2 = dragDot3 * -0.5;
                     }
 
                     // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
@@ -671,14 +667,10 @@ namespace SecondOrder.Helpers
                     // both sides run in every lane; each write keeps the lanes of its side (here: v31)
                     {
                         // drag *= -0.5;
-                        TLane dragDot0_3 = dragDot0 * cm0_5;
-                        TLane dragDot1_3 = dragDot1 * cm0_5;
-                        TLane dragDot2_3 = dragDot2 * cm0_5;
-                        TLane dragDot3_3 = dragDot3 * cm0_5;
-                        dragDot0_2 = TLane.Select(v31, dragDot0_3, dragDot0_2);
-                        dragDot1_2 = TLane.Select(v31, dragDot1_3, dragDot1_2);
-                        dragDot2_2 = TLane.Select(v31, dragDot2_3, dragDot2_2);
-                        dragDot3_2 = TLane.Select(v31, dragDot3_3, dragDot3_2);
+                        dragDot0_2 = TLane.Select(v31, dragDot0 * cm0_5, dragDot0_2);
+                        dragDot1_2 = TLane.Select(v31, dragDot1 * cm0_5, dragDot1_2);
+                        dragDot2_2 = TLane.Select(v31, dragDot2 * cm0_5, dragDot2_2);
+                        dragDot3_2 = TLane.Select(v31, dragDot3 * cm0_5, dragDot3_2);
                     }
 
                     // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);

@@ -66,8 +66,7 @@ namespace Scenarios.Vector
                     if (v1)
                     {
                         // s = 2.5 + 0.25 * (s - 2.5);
-                        double s_4 = 2.5 + 0.25 * (s_2 - 2.5);
-                        s_3 = s_4;
+                        s_3 = 2.5 + 0.25 * (s_2 - 2.5);
                     }
 
                     // h[i] = Math.Tanh(s);
@@ -176,8 +175,7 @@ namespace Scenarios.Vector
                     // both sides run in every lane; each write keeps the lanes of its side (here: v1)
                     {
                         // s = 2.5 + 0.25 * (s - 2.5);
-                        TLane s_4 = c2_5 + c0_25 * (s_2 - c2_5);
-                        s_3 = TLane.Select(v1, s_4, s_3);
+                        s_3 = TLane.Select(v1, c2_5 + c0_25 * (s_2 - c2_5), s_3);
                     }
 
                     // h[i] = Math.Tanh(s);
@@ -277,10 +275,8 @@ namespace Scenarios.Vector
                     if (v3)
                     {
                         // s = 2.5 + 0.25 * (s - 2.5);
-                        double sDot_3 = sDot * 0.25;
-                        double s_4 = 2.5 + 0.25 * (s_2 - 2.5);
-                        s_3 = s_4;
-                        sDot_2 = sDot_3;
+                        s_3 = 2.5 + 0.25 * (s_2 - 2.5);
+                        sDot_2 = sDot * 0.25;
                     }
 
                     // h[i] = Math.Tanh(s);
@@ -417,10 +413,8 @@ namespace Scenarios.Vector
                     // both sides run in every lane; each write keeps the lanes of its side (here: v3)
                     {
                         // s = 2.5 + 0.25 * (s - 2.5);
-                        TLane sDot_3 = sDot * c0_25;
-                        TLane s_4 = c2_5 + c0_25 * (s_2 - c2_5);
-                        s_3 = TLane.Select(v3, s_4, s_3);
-                        sDot_2 = TLane.Select(v3, sDot_3, sDot_2);
+                        s_3 = TLane.Select(v3, c2_5 + c0_25 * (s_2 - c2_5), s_3);
+                        sDot_2 = TLane.Select(v3, sDot * c0_25, sDot_2);
                     }
 
                     // h[i] = Math.Tanh(s);
@@ -522,8 +516,7 @@ namespace Scenarios.Vector
                     if (v1)
                     {
                         // s = 2.5 + 0.25 * (s - 2.5);
-                        double s_4 = 2.5 + 0.25 * (s_2 - 2.5);
-                        s_3 = s_4;
+                        s_3 = 2.5 + 0.25 * (s_2 - 2.5);
                     }
 
                     // h[i] = Math.Tanh(s);
@@ -631,19 +624,19 @@ namespace Scenarios.Vector
                 for (int i = 21 - 1; i >= iFrom_3; i--)
                 {
                     // double s = p[B1 + i];
-                    double s_5 = p[42 + i];
+                    double s_4 = p[42 + i];
 
                     // for (int j = 0; j < In; j++)
-                    double s_6 = s_5;
+                    double s_5 = s_4;
 
                     // s += p[W1 + i * In + j] * y[j];
                     double v9 = p[i * 2];
-                    s_6 += v9 * y0;
+                    s_5 += v9 * y0;
                     double v10 = p[i * 2 + 1];
-                    s_6 += v10 * y1;
+                    s_5 += v10 * y1;
 
                     // if (s > 2.5)
-                    bool v11 = (s_6 > 2.5);
+                    bool v11 = (s_5 > 2.5);
 
                     // h[i] = Math.Tanh(s);
                     double v12 = h[i];
@@ -711,8 +704,7 @@ namespace Scenarios.Vector
                     // both sides run in every lane; each write keeps the lanes of its side (here: v1)
                     {
                         // s = 2.5 + 0.25 * (s - 2.5);
-                        TLane s_4 = c2_5 + c0_25 * (s_2 - c2_5);
-                        s_3 = TLane.Select(v1, s_4, s_3);
+                        s_3 = TLane.Select(v1, c2_5 + c0_25 * (s_2 - c2_5), s_3);
                     }
 
                     // h[i] = Math.Tanh(s);
@@ -768,19 +760,19 @@ namespace Scenarios.Vector
                 for (; i + TLane.Count <= 21; i += TLane.Count)
                 {
                     // double s = p[B1 + i];
-                    TLane s_5 = TLane.Load(p, 42 + i);
+                    TLane s_4 = TLane.Load(p, 42 + i);
 
                     // for (int j = 0; j < In; j++)
-                    TLane s_6 = s_5;
+                    TLane s_5 = s_4;
 
                     // s += p[W1 + i * In + j] * y[j];
                     TLane v9 = TLane.LoadStrided(p, i * 2, 2);
-                    s_6 += v9 * y0Lanes;
+                    s_5 += v9 * y0Lanes;
                     TLane v10 = TLane.LoadStrided(p, i * 2 + 1, 2);
-                    s_6 += v10 * y1Lanes;
+                    s_5 += v10 * y1Lanes;
 
                     // if (s > 2.5)
-                    TLane v11 = TLane.GreaterThan(s_6, c2_5);
+                    TLane v11 = TLane.GreaterThan(s_5, c2_5);
 
                     // h[i] = Math.Tanh(s);
                     TLane v12 = TLane.Load(h, i);

@@ -2,7 +2,7 @@ using System;
 using System.Collections;
 using System.Collections.Generic;
 
-namespace OdeGen.Generators.Model;
+namespace OdeGen.Generators;
 
 /// <summary>
 /// An immutable array with structural equality, so pipeline models that hold lists compare by

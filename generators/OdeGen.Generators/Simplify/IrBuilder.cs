@@ -1,9 +1,8 @@
 using System;
 using System.Collections.Generic;
-using OdeGen.Generators.Model;
-using OdeGen.Generators.Simplify;
+using OdeGen.Generators.Ir;
 
-namespace OdeGen.Generators.Ir;
+namespace OdeGen.Generators.Simplify;
 
 /// <summary>
 /// Appends instructions to a function under construction. Every value passes through
@@ -61,7 +60,7 @@ internal sealed class IrBuilder
     public int Const(double value) => Intern(Op.Const, -1, -1, -1, Single ? (float)value : value, Fn.None, Slot.None, 0);
 
     /// <summary>A read of an input slot, at a constant <paramref name="index"/> or at the int expression <paramref name="ix"/>.</summary>
-    public int Input(Slot slot, int index, string? ix = null) => Intern(Op.Input, -1, -1, -1, 0, Fn.None, slot, index, ix);
+    public int Input(Slot slot, int index, IndexExpr? ix = null) => Intern(Op.Input, -1, -1, -1, 0, Fn.None, slot, index, ix);
 
     /// <summary>-a.</summary>
     public int Neg(int a) => Peephole.Neg(this, a) ?? Intern(Op.Neg, a, -1, -1, 0, Fn.None, Slot.None, 0);
@@ -93,11 +92,11 @@ internal sealed class IrBuilder
         Peephole.Call(this, fn, a, b) ?? Intern(Op.Call, a, b, c, 0, fn, Slot.None, 0);
 
     /// <summary>Writes <paramref name="value"/> to <paramref name="slot"/>[<paramref name="index"/>] (or [<paramref name="ix"/>]). Never merged.</summary>
-    public void Store(Slot slot, int index, int value, string? ix = null) =>
+    public void Store(Slot slot, int index, int value, IndexExpr? ix = null) =>
         _body.Add(new Instr(Op.Store, value, -1, -1, 0, Fn.None, slot, index, Stmt, Phase, null, ix));
 
     /// <summary>Opens a loop over <paramref name="variable"/> from <paramref name="lo"/> to <paramref name="hi"/> (exclusive), descending when <paramref name="reversed"/>.</summary>
-    public int For(string variable, string lo, string hi, bool reversed)
+    public int For(string variable, IndexExpr lo, IndexExpr hi, bool reversed)
     {
         _known.Push();
         return Append(new Instr(Op.For, -1, -1, -1, reversed ? 1 : 0, Fn.None, Slot.None, 0, Stmt, Phase, variable, lo, hi));
@@ -136,16 +135,16 @@ internal sealed class IrBuilder
     public void VarSet(int variable, int value) => Append(new Instr(Op.VarSet, variable, value, -1, 0, Fn.None, Slot.None, 0, Stmt, Phase, null));
 
     /// <summary>A comparison of two doubles, or (with <paramref name="a"/> = -1) of the int expressions <paramref name="ix"/> and <paramref name="ix2"/>.</summary>
-    public int Compare(CompareKind kind, int a, int b, string? ix = null, string? ix2 = null)
+    public int Compare(CompareKind kind, int a, int b, IndexExpr? ix = null, IndexExpr? ix2 = null)
     {
-        int existing = _known.Find(Op.Compare, Fn.None, a, b, -1, (int)kind, Slot.None, 0, ix + "\u0001" + ix2);
+        int existing = _known.Find(Op.Compare, Fn.None, a, b, -1, (int)kind, Slot.None, 0, ix, ix2);
         if (existing >= 0)
         {
             return existing;
         }
 
         int id = Append(new Instr(Op.Compare, a, b, -1, (int)kind, Fn.None, Slot.None, 0, Stmt, Phase, null, ix, ix2));
-        _known.Add(Op.Compare, Fn.None, a, b, -1, (int)kind, Slot.None, 0, ix + "\u0001" + ix2, id);
+        _known.Add(Op.Compare, Fn.None, a, b, -1, (int)kind, Slot.None, 0, ix, ix2, id);
         return id;
     }
 
@@ -154,11 +153,11 @@ internal sealed class IrBuilder
 
     /// <summary>A call of the user's function or forward rule <paramref name="method"/> (never merged: it may not be pure).</summary>
     public int Extern(Op op, string method, int[] args, string? rules = null) =>
-        Append(new Instr(op, -1, -1, -1, 0, Fn.None, Slot.None, 0, Stmt, Phase, null, method, rules, new EquatableArray<int>(args)));
+        Append(new Instr(op, -1, -1, -1, 0, Fn.None, Slot.None, 0, Stmt, Phase, null, Args: new EquatableArray<int>(args), Callee: method, Rules: rules));
 
     /// <summary>A call of the user's reverse rule on <paramref name="arity"/> arguments, the result's adjoint and <paramref name="arity"/> variables.</summary>
     public void ExternVjp(string method, int arity, int[] args) =>
-        Append(new Instr(Op.ExternVjp, -1, -1, -1, 0, Fn.None, Slot.None, arity, Stmt, Phase, null, method, null, new EquatableArray<int>(args)));
+        Append(new Instr(Op.ExternVjp, -1, -1, -1, 0, Fn.None, Slot.None, arity, Stmt, Phase, null, Args: new EquatableArray<int>(args), Callee: method));
 
     /// <summary>Declares an accumulator initialised to <paramref name="init"/>.</summary>
     public int Var(int init, string? name) => Append(new Instr(Op.Var, init, -1, -1, 0, Fn.None, Slot.None, 0, Stmt, Phase, name));
@@ -178,15 +177,15 @@ internal sealed class IrBuilder
     public int VarGet(int variable) => Append(new Instr(Op.VarGet, variable, -1, -1, 0, Fn.None, Slot.None, 0, Stmt, Phase, null));
 
     /// <summary>Declares a buffer of <paramref name="size"/> elements (see <see cref="Op.Buf"/>).</summary>
-    public int Buf(Slot slot, string size, string? name, bool zeroed) =>
+    public int Buf(Slot slot, IndexExpr size, string? name, bool zeroed) =>
         Append(new Instr(Op.Buf, -1, -1, -1, zeroed ? 1 : 0, Fn.None, slot, 0, Stmt, Phase, name, size));
 
     /// <summary>Writes (or with <paramref name="accumulate"/>, adds) <paramref name="value"/> to <paramref name="buffer"/>[<paramref name="ix"/>].</summary>
-    public void BufStore(int buffer, string ix, int value, bool accumulate) =>
+    public void BufStore(int buffer, IndexExpr ix, int value, bool accumulate) =>
         Append(new Instr(Op.BufStore, value, buffer, -1, accumulate ? 1 : 0, Fn.None, Slot.None, 0, Stmt, Phase, null, ix));
 
     /// <summary>Reads <paramref name="buffer"/>[<paramref name="ix"/>].</summary>
-    public int BufLoad(int buffer, string ix) => Append(new Instr(Op.BufLoad, buffer, -1, -1, 0, Fn.None, Slot.None, 0, Stmt, Phase, null, ix));
+    public int BufLoad(int buffer, IndexExpr ix) => Append(new Instr(Op.BufLoad, buffer, -1, -1, 0, Fn.None, Slot.None, 0, Stmt, Phase, null, ix));
 
     /// <summary>Gives <paramref name="id"/> a readable name unless it has one or is a literal.</summary>
     public void Name(int id, string? name)
@@ -208,9 +207,9 @@ internal sealed class IrBuilder
         return _body.Count - 1;
     }
 
-    private int Intern(Op op, int a, int b, int c, double value, Fn fn, Slot slot, int index, string? ix = null)
+    private int Intern(Op op, int a, int b, int c, double value, Fn fn, Slot slot, int index, IndexExpr? ix = null)
     {
-        int existing = _known.Find(op, fn, a, b, c, value, slot, index, ix);
+        int existing = _known.Find(op, fn, a, b, c, value, slot, index, ix, null);
         if (existing >= 0)
         {
             // Derivative code may have computed the user's value first (1 + x·x for Atan's slope, then Sqrt(1 + x·x)
@@ -226,7 +225,7 @@ internal sealed class IrBuilder
 
         // New code keeps the operand order it was given (the user's order, for readability).
         _body.Add(new Instr(op, a, b, c, value, fn, slot, index, Stmt, Phase, null, ix));
-        _known.Add(op, fn, a, b, c, value, slot, index, ix, _body.Count - 1);
+        _known.Add(op, fn, a, b, c, value, slot, index, ix, null, _body.Count - 1);
         return _body.Count - 1;
     }
 }
