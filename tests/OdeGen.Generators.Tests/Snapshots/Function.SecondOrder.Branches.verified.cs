@@ -25,20 +25,15 @@ namespace HvpFunctions.Branches
                 {
                     // gain = p[0] * x[0];
                     double p0 = p[0];
-                    double gain_2 = p0 * x0;
-                    double gainDot_2 = global::System.Math.FusedMultiplyAdd(pDot[0], x0, xDot0 * p0);
-                    gain = gain_2;
-                    gainDot = gainDot_2;
+                    gain = p0 * x0;
+                    gainDot = global::System.Math.FusedMultiplyAdd(pDot[0], x0, xDot0 * p0);
                 }
                 else
                 {
-                    // else
                     // gain = -x[0] * x[0] + 0.1 * p[0];
                     double v2 = xDot0 * x0;
-                    double gain_3 = -x0 * x0 + 0.1 * p[0];
-                    double gainDot_3 = global::System.Math.FusedMultiplyAdd(pDot[0], 0.1, -v2 - v2);
-                    gain = gain_3;
-                    gainDot = gainDot_3;
+                    gain = -x0 * x0 + 0.1 * p[0];
+                    gainDot = global::System.Math.FusedMultiplyAdd(pDot[0], 0.1, -v2 - v2);
                 }
 
                 // y[0] = gain * x[1];
@@ -201,21 +196,16 @@ namespace HvpFunctions.Branches
                 {
                     // gain = p[0] * x[0];
                     TLane p0 = p[0];
-                    TLane gain_2 = p0 * x0;
-                    TLane gainDot_2 = TLane.FusedMultiplyAdd(pDot[0], x0, xDot0 * p0);
-                    gain = TLane.Select(v1, gain_2, gain);
-                    gainDot = TLane.Select(v1, gainDot_2, gainDot);
+                    gain = TLane.Select(v1, p0 * x0, gain);
+                    gainDot = TLane.Select(v1, TLane.FusedMultiplyAdd(pDot[0], x0, xDot0 * p0), gainDot);
                 }
                 TLane elseMask1 = TLane.AndNot(allLanes, v1);
                 // the other lanes: elseMask1
                 {
-                    // else
                     // gain = -x[0] * x[0] + 0.1 * p[0];
                     TLane v2 = xDot0 * x0;
-                    TLane gain_3 = -x0 * x0 + c0_1 * p[0];
-                    TLane gainDot_3 = TLane.FusedMultiplyAdd(pDot[0], c0_1, -v2 - v2);
-                    gain = TLane.Select(elseMask1, gain_3, gain);
-                    gainDot = TLane.Select(elseMask1, gainDot_3, gainDot);
+                    gain = TLane.Select(elseMask1, -x0 * x0 + c0_1 * p[0], gain);
+                    gainDot = TLane.Select(elseMask1, TLane.FusedMultiplyAdd(pDot[0], c0_1, -v2 - v2), gainDot);
                 }
 
                 // y[0] = gain * x[1];
