@@ -48,16 +48,10 @@ public static partial class CnfMlp
     {
         var random = new Random(seed);
         var p = new double[Size];
-        Fill(W1, H, D + 1, 1.0);
-        Fill(W2, H, H + 1, 1.0);
-        Fill(W3, H, H + 1, 1.0);
-        Fill(W4, D, H + 1, 0.1);
+        Glorot.Fill(p, random, W1, H, D + 1, 1.0);
+        Glorot.Fill(p, random, W2, H, H + 1, 1.0);
+        Glorot.Fill(p, random, W3, H, H + 1, 1.0);
+        Glorot.Fill(p, random, W4, D, H + 1, 0.1);
         return p;
-
-        void Fill(int offset, int rows, int columns, double scale)
-        {
-            double limit = scale * Math.Sqrt(6.0 / (rows + columns));
-            for (int i = 0; i < rows * columns; i++) p[offset + i] = ((2 * random.NextDouble()) - 1) * limit;
-        }
     }
 }

@@ -37,15 +37,9 @@ public static partial class CnfMlpSmall
     {
         var random = new Random(seed);
         var p = new double[Size];
-        Fill(W1, H, D + 1, 1.0);
-        Fill(W2, H, H + 1, 1.0);
-        Fill(W3, D, H + 1, 0.1);
+        Glorot.Fill(p, random, W1, H, D + 1, 1.0);
+        Glorot.Fill(p, random, W2, H, H + 1, 1.0);
+        Glorot.Fill(p, random, W3, D, H + 1, 0.1);
         return p;
-
-        void Fill(int offset, int rows, int columns, double scale)
-        {
-            double limit = scale * Math.Sqrt(6.0 / (rows + columns));
-            for (int i = 0; i < rows * columns; i++) p[offset + i] = ((2 * random.NextDouble()) - 1) * limit;
-        }
     }
 }
