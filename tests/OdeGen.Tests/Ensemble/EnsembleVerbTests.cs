@@ -200,14 +200,7 @@ public class EnsembleVerbTests
             var options = new SolverOptions { Method = OdeMethod.RK4, FixedStep = 1e-3, SaveAt = [t1 / 2] };
             EnsembleSolution into = Ode.Solve(Lorenz, new EnsembleBatch(y0s, ps), 0, t1, options, one);
             for (int i = 0; i < 3; i++) Ode.Solve(Lorenz, new EnsembleBatch(y0s, ps), 0, t1, into, options, one);   // warm-up: JIT tiers, pool
-            long least = long.MaxValue;
-            for (int i = 0; i < 3; i++)
-            {
-                long before = GC.GetAllocatedBytesForCurrentThread();
-                Ode.Solve(Lorenz, new EnsembleBatch(y0s, ps), 0, t1, into, options, one);
-                least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
-            }
-            return least;
+            return Allocations.Least(() => Ode.Solve(Lorenz, new EnsembleBatch(y0s, ps), 0, t1, into, options, one));
         }
         Assert.Equal(Bytes(0.2), Bytes(2.0));
     }

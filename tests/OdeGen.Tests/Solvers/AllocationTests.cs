@@ -3,8 +3,8 @@ using Xunit.Abstractions;
 
 namespace OdeGen.Tests.Solvers;
 
-// A step allocates nothing after warm-up. GC.GetAllocatedBytesForCurrentThread counts this thread's
-// managed allocations exactly, so these are equalities, not thresholds.
+// A step allocates nothing after warm-up. Allocations.Least counts this thread's managed allocations (the least of
+// three windows, see its remarks), so the per-step checks are equalities, not thresholds.
 public class AllocationTests(ITestOutputHelper output)
 {
     [Theory]
@@ -25,17 +25,18 @@ public class AllocationTests(ITestOutputHelper output)
         integrator.Reset(field, y0, 0, 1e6);
         for (int i = 0; i < 2000; i++) Assert.True(integrator.Step());   // warm-up: JIT tiers
 
-        Span<double> y = stackalloc double[3];
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 20_000; i++)
+        double[] y = new double[3];
+        long allocated = Allocations.Least(() =>
         {
+            for (int i = 0; i < 20_000; i++)
+            {
+                integrator.Step();
+                integrator.Interpolate(0.5 * (integrator.PreviousTime + integrator.Time), y);
+            }
+            integrator.Reset(field, y0, 0, 1e6);
             integrator.Step();
-            integrator.Interpolate(0.5 * (integrator.PreviousTime + integrator.Time), y);
-        }
-        integrator.Reset(field, y0, 0, 1e6);
-        integrator.Step();
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        output.WriteLine($"{method}: {allocated} bytes over 20,001 steps, {integrator.Stats}");
+        });
+        output.WriteLine($"{method}: least {allocated} bytes over 20,001 steps, {integrator.Stats}");
         Assert.Equal(0, allocated);
         Assert.Equal(OdeStatus.Success, integrator.Status);
     }
@@ -61,19 +62,19 @@ public class AllocationTests(ITestOutputHelper output)
         Reset();
         for (int i = 0; i < 2000; i++) Assert.True(integrator.Step());
 
-        Span<double> y = stackalloc double[2];
-        Span<double> coefficients = stackalloc double[8];
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 20_000; i++)
+        double[] y = new double[2], coefficients = new double[8];
+        long allocated = Allocations.Least(() =>
         {
+            for (int i = 0; i < 20_000; i++)
+            {
+                integrator.Step();
+                integrator.Interpolate(0.5 * (integrator.PreviousTime + integrator.Time), y);
+                integrator.CopyDenseCoefficients(coefficients);
+            }
+            Reset();
             integrator.Step();
-            integrator.Interpolate(0.5 * (integrator.PreviousTime + integrator.Time), y);
-            integrator.CopyDenseCoefficients(coefficients);
-        }
-        Reset();
-        integrator.Step();
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        output.WriteLine($"{method}: {allocated} bytes over 20,001 steps, {integrator.Stats}");
+        });
+        output.WriteLine($"{method}: least {allocated} bytes over 20,001 steps, {integrator.Stats}");
         Assert.Equal(0, allocated);
         Assert.Equal(OdeStatus.Success, integrator.Status);
         Assert.True(integrator.Stats.RejectedSteps > 0);   // the rejection path ran too
@@ -98,17 +99,17 @@ public class AllocationTests(ITestOutputHelper output)
         Ode.Solve(new HandLorenz(), y0, p, 0, shortEnd, shortOptions);   // warm-up
         Ode.Solve(new HandLorenz(), y0, p, 0, longEnd, longOptions);
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        var few = Ode.Solve(new HandLorenz(), y0, p, 0, shortEnd, shortOptions);
-        long fewBytes = GC.GetAllocatedBytesForCurrentThread() - before;
-        before = GC.GetAllocatedBytesForCurrentThread();
-        var many = Ode.Solve(new HandLorenz(), y0, p, 0, longEnd, longOptions);
-        long manyBytes = GC.GetAllocatedBytesForCurrentThread() - before;
+        OdeSolution few = null!, many = null!;
+        long fewBytes = Allocations.Least(() => few = Ode.Solve(new HandLorenz(), y0, p, 0, shortEnd, shortOptions));
+        long manyBytes = Allocations.Least(() => many = Ode.Solve(new HandLorenz(), y0, p, 0, longEnd, longOptions));
 
         output.WriteLine($"{method}: {few.Stats.Steps} steps → {fewBytes} bytes; {many.Stats.Steps} steps → {manyBytes} bytes");
         Assert.Equal(OdeStatus.Success, few.Status);
         Assert.Equal(OdeStatus.Success, many.Status);
         Assert.True(many.Stats.Steps >= 50 * few.Stats.Steps, $"{few.Stats.Steps} vs {many.Stats.Steps} steps");
-        Assert.Equal(fewBytes, manyBytes);
+        // Growth with the steps would be at least a double a step (over 500 KB here). The tolerance is for what is not
+        // the solver's: a call's scratch comes from the shared ArrayPool, whose per-core stacks other threads empty
+        // now and then (seen: 3,640 against 3,400 bytes), and a miss allocates a few hundred bytes.
+        Assert.True(Math.Abs(manyBytes - fewBytes) <= 1024, $"{fewBytes} bytes for {few.Stats.Steps} steps, {manyBytes} for {many.Stats.Steps}");
     }
 }
