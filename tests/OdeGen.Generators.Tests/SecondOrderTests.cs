@@ -1,6 +1,7 @@
 using System.Reflection;
 using Microsoft.CodeAnalysis;
 using OdeGen.Generators.Tests.Infrastructure;
+using OdeGen.Testing;
 
 namespace OdeGen.Generators.Tests;
 
@@ -166,9 +167,7 @@ public class SecondOrderTests
             Array.Fill(p, 0.7);
             Array.Fill(a, 0.5);
             Calls(system, y, p, a, yBar, pBar);
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            Calls(system, y, p, a, yBar, pBar);
-            Assert.True(GC.GetAllocatedBytesForCurrentThread() == before, scenario);
+            Assert.True(Allocations.Least(() => Calls(system, y, p, a, yBar, pBar), windows: 3) == 0, scenario);
         }
     }
 
