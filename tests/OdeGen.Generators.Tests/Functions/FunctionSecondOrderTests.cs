@@ -1,5 +1,6 @@
 using Microsoft.CodeAnalysis;
 using OdeGen.Generators.Model;
+using OdeGen.Generators.Tests.Differentiation;
 using OdeGen.Generators.Tests.Infrastructure;
 using OdeGen.Lanes;
 using OdeGen.Testing;
