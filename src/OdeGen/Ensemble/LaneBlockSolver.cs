@@ -89,7 +89,7 @@ internal sealed partial class LaneBlockSolver<TSystem, TLane>
     public int RegisterCount => _g;
 
     /// <summary>Sees each accepted step when set (a gradient's tape); a solve without one records nothing.</summary>
-    public ILaneStepObserver<TLane>? Observer { get; set; }
+    public IStepObserver<TLane>? Observer { get; set; }
 
     /// <summary>The parameters of the block being solved (register g's parameter j at <c>P[g·m + j]</c>).</summary>
     public ReadOnlySpan<TLane> P => _p;

@@ -7,7 +7,7 @@ namespace OdeGen.Ensemble;
 /// Owned by one worker and reused across its blocks, so it grows to the longest block and then stops allocating.
 /// The block solver fills it as the observer of its accepted steps.
 /// </summary>
-internal sealed class LaneTape<TLane> : ILaneStepObserver<TLane> where TLane : unmanaged, ILane<TLane>
+internal sealed class LaneTape<TLane> : IStepObserver<TLane> where TLane : unmanaged, ILane<TLane>
 {
     private readonly int _n;
     private double[] _t = new double[64], _h = new double[64];

@@ -1,6 +1,7 @@
 using Microsoft.CodeAnalysis;
 using OdeGen.Generators.Tests.Infrastructure;
-using static OdeGen.Generators.Tests.DiagnosticTests;
+using OdeGen.Generators.Tests.Parsing;
+using static OdeGen.Generators.Tests.Parsing.DiagnosticTests;
 
 namespace OdeGen.Generators.Tests.Functions;
 

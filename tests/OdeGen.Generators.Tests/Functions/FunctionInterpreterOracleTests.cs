@@ -1,4 +1,5 @@
 using OdeGen.Generators.Model;
+using OdeGen.Generators.Tests.Differentiation;
 using OdeGen.Generators.Tests.Infrastructure;
 
 namespace OdeGen.Generators.Tests.Functions;

@@ -1,5 +1,6 @@
 using System.Reflection;
 using Microsoft.CodeAnalysis;
+using OdeGen.Generators.Tests.Differentiation;
 using OdeGen.Generators.Tests.Infrastructure;
 
 namespace OdeGen.Generators.Tests.Functions;

@@ -1,7 +1,9 @@
 using Microsoft.CodeAnalysis;
 using OdeGen.Generators.Model;
+using OdeGen.Generators.Tests.Differentiation;
 using OdeGen.Generators.Tests.Infrastructure;
 using OdeGen.Lanes;
+using OdeGen.Testing;
 
 namespace OdeGen.Generators.Tests.Functions;
 
@@ -54,21 +56,16 @@ public class FunctionSecondOrderTests
             g.HvpLanes<Lane256>(xl, pl, yBarL, xl, pl, xBarDotL, pBarDotL);
         }
 
-        long Bytes()
+        void TenCalls()
         {
-            long before = GC.GetAllocatedBytesForCurrentThread();
             for (int r = 0; r < 10; r++)
             {
                 Calls();
             }
-
-            return GC.GetAllocatedBytesForCurrentThread() - before;
         }
 
         Calls();
-
-        // The least of three rounds, as for the first-order methods: a JIT tier-up may allocate in one round, a call in every one.
-        Assert.Equal(0, Enumerable.Range(0, 3).Min(_ => Bytes()));
+        Assert.Equal(0, Allocations.Least(TenCalls, windows: 3));
     }
 
     [Fact]

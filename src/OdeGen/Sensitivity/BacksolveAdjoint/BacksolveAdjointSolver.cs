@@ -31,13 +31,7 @@ internal static class BacksolveAdjointSolver
         var systemField = new SystemField<TSystem>(system, p);
         var ys = new double[count * n];
         OdeStatus status = ObservationShell.SolveToObservations(forward, systemField, inputs, ys);
-        if (status == OdeStatus.Success) inputs.Observe(ys);
-
-        // ∂L/∂t_i = ∂L/∂y(t_i) · f(t_i, y(t_i)), from the forward states (more accurate than the back-solved ones).
-        var gTimes = new double[count];
-        var f = new double[n];
-        for (int i = 0; i < count && status == OdeStatus.Success; i++)
-            gTimes[i] = ObservationShell.TimeGradient(system, inputs, i, inputs.Times[i], ys.AsSpan(i * n, n), counter, f);
+        double[] gTimes = ObservationShell.Observe(system, inputs, status, ys, counter);
 
         // Backward pass.
         var adjointField = new AdjointField<TSystem>(system, p, counter);

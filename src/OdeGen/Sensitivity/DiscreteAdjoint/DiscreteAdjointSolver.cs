@@ -36,36 +36,19 @@ internal static class DiscreteAdjointSolver
         var counter = new EvaluationCounter();
         double[] p = inputs.P;
 
-        // Forward pass: record every accepted step.
+        // Forward pass: the shell's, with the tape observing every accepted step (as a lane block's tape observes the
+        // ensemble's); marks[i] = steps taken before times[i].
         var field = new SystemField<TSystem>(system, p);
         var forward = new RungeKuttaIntegrator<SystemField<TSystem>>(n, options);
         int every = sensitivity.StepsPerCheckpoint;
         var tape = new StepRecord(n, every);
-        var firstStep = new int[count + 1];
+        var marks = new int[count];
         var ys = new double[count * n];
-        OdeStatus status = OdeStatus.Success;
-        double[] current = (double[])inputs.Y0.Clone();
-        double tPrev = inputs.T0;
-        for (int i = 0; i < count && status == OdeStatus.Success; i++)
-        {
-            firstStep[i] = tape.Count;
-            double ti = inputs.Times[i];
-            if (ti != tPrev)
-            {
-                forward.Reset(field, current, tPrev, ti);
-                while (forward.Step()) tape.Add(forward.PreviousTime, forward.Time - forward.PreviousTime, forward.PreviousState);
-                status = forward.Status;
-                forward.State.CopyTo(current);
-                tPrev = ti;
-            }
-            current.CopyTo(ys, i * n);
-        }
-        firstStep[count] = tape.Count;
-        if (status == OdeStatus.Success) inputs.Observe(ys);
+        OdeStatus status = ObservationShell.SolveToObservations(forward, field, inputs, ys, tape, marks);
+        double[] gTimes = ObservationShell.Observe(inputs, status, ys);
 
         var gY0 = new double[n];
         var gP = new double[m];
-        var gTimes = new double[count];
         double gT0 = 0;
         var backward = new SolverStats();
         var recompute = new SolverStats();
@@ -82,7 +65,7 @@ internal static class DiscreteAdjointSolver
                 ReadOnlySpan<double> w = inputs.DLdyRow(i);
                 for (int q = 0; q < n; q++) lambda[q] += w[q];
                 double tSum = 0, hLast = 0;
-                int first = firstStep[i], last = firstStep[i + 1] - 1;
+                int first = i > 0 ? marks[i - 1] : 0, last = marks[i] - 1;
                 if (last < first)
                 {
                     // Empty interval (times[0] = t0): a step of size zero, ∂y/∂h = f(t0, y0).
@@ -130,17 +113,21 @@ internal static class DiscreteAdjointSolver
 
     /// <summary>
     /// The accepted steps of the forward pass: start time and signed size of each, and the start state of every
-    /// <c>every</c>-th step (checkpoint r holds step r·every's), in arrays that grow by doubling.
+    /// <c>every</c>-th step (checkpoint r holds step r·every's), in arrays that grow by doubling. The forward pass
+    /// fills it as the observer of its steps (the scalar twin of the ensemble's <c>LaneTape</c>, which keeps every state).
     /// </summary>
-    private sealed class StepRecord(int n, int every)
+    private sealed class StepRecord(int n, int every) : IStepObserver<Lane1>
     {
         private double[] _times = new double[64], _sizes = new double[64], _states = new double[16 * n];
         private int _checkpoints;
 
         public int Count { get; private set; }
 
-        public void Add(double t, double h, ReadOnlySpan<double> y)
+        public void Started() => Count = _checkpoints = 0;
+
+        public void Accepted(double t, double h, ReadOnlySpan<Lane1> yStart)
         {
+            ReadOnlySpan<double> y = MemoryMarshal.Cast<Lane1, double>(yStart);
             if (Count == _times.Length)
             {
                 Array.Resize(ref _times, 2 * Count);

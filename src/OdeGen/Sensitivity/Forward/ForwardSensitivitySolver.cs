@@ -82,13 +82,10 @@ internal static class ForwardSensitivitySolver
         double[] x = InitialState(inputs.Y0, m);
         var gY0 = new double[n];
         var gP = new double[m];
-        var gTimes = new double[count];
-        var f = new double[n];
         var ys = new double[count * n];
         // With a loss computed from the forward states, ∂L/∂y is known only after the last observation, so the
         // augmented states are kept until then; with dLdy given, each one is used as soon as it is reached.
         int d = x.Length;
-        TSystem dynamics = system;
         double[] kept = inputs.Loss is null ? [] : new double[count * d];
         double tPrev = inputs.T0;
         OdeStatus status = OdeStatus.Success;
@@ -123,12 +120,12 @@ internal static class ForwardSensitivitySolver
             if (inputs.Loss is null) Accumulate(i, x);
             else x.CopyTo(kept, i * d);
         }
-        if (status == OdeStatus.Success)
-        {
-            inputs.Observe(ys);
-            if (inputs.Loss is not null)
-                for (int i = 0; i < count; i++) Accumulate(i, kept.AsSpan(i * d, d));
-        }
+        // After a terminal event the state is held: moving a later observation time changes nothing.
+        bool[] held = events is null ? [] : new bool[count];
+        for (int i = 0; i < held.Length; i++) held[i] = events!.IsHeld(inputs.Times[i], inputs.Direction);
+        double[] gTimes = ObservationShell.Observe(system, inputs, status, ys, counter, held);
+        if (status == OdeStatus.Success && inputs.Loss is not null)
+            for (int i = 0; i < count; i++) Accumulate(i, kept.AsSpan(i * d, d));
 
         void Accumulate(int i, ReadOnlySpan<double> xi)
         {
@@ -143,14 +140,12 @@ internal static class ForwardSensitivitySolver
                 for (int c = 0; c < n; c++) gY0[c] += wk * sRow[c];
                 for (int c = 0; c < m; c++) gP[c] += wk * sRow[n + c];
             }
-            // After a terminal event the state is held: moving a later observation time changes nothing.
-            if (events is not null && events.IsHeld(inputs.Times[i], inputs.Direction)) return;
-            gTimes[i] = ObservationShell.TimeGradient(dynamics, inputs, i, inputs.Times[i], xi[..n], counter, f);
         }
         double gT0 = double.NaN;
         if (status == OdeStatus.Success)
         {
             // Moving t0 with y0 fixed shifts every y(t) by −Φ(t, t0)·f(t0, y0), hence dL/dt0 = −dL/dy0 · f(t0, y0).
+            var f = new double[n];
             counter.Function++;
             system.Evaluate(inputs.T0, inputs.Y0, inputs.P, f);
             gT0 = -Dot(gY0, f);

@@ -99,16 +99,7 @@ internal static class InterpolatingAdjointEvents
                 held.CopyTo(ys, i * n);
             }
         }
-        if (status == OdeStatus.Success) inputs.Observe(ys);
-
-        // ∂L/∂t_i = ∂L/∂y(t_i) · f(t_i, y(t_i)); zero for a held state.
-        var gTimes = new double[inputs.Count];
-        var f = new double[n];
-        for (int i = 0; i < inputs.Count && status == OdeStatus.Success; i++)
-        {
-            if (isHeld[i]) continue;
-            gTimes[i] = ObservationShell.TimeGradient(system, inputs, i, inputs.Times[i], ys.AsSpan(i * n, n), counter, f);
-        }
+        double[] gTimes = ObservationShell.Observe(system, inputs, status, ys, counter, isHeld);
 
         // Backward pass.
         var sweep = new InterpolatingAdjointSweep<TSystem>(system, p, n, m, options, sensitivity, counter);
@@ -142,6 +133,7 @@ internal static class InterpolatingAdjointEvents
             }
             if (status == OdeStatus.Success && observation[0] >= 0) sweep.AddObservation(inputs.DLdyRow(observation[0]), gTimes[observation[0]]);
             // dL/dt0 = −dL/dy0 · f(t0, y0): the integrated time adjoint has no jumps at the events, this identity needs none.
+            var f = new double[n];
             counter.Function++;
             system.Evaluate(inputs.T0, inputs.Y0, p, f);
             sweep.X[n + m] = -ForwardSensitivitySolver.Dot(sweep.X.AsSpan(0, n), f);

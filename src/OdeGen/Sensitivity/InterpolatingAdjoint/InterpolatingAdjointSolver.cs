@@ -31,35 +31,16 @@ internal static class InterpolatingAdjointSolver
         Boundaries(inputs, sensitivity.Checkpoints, out double[] bounds, out int[] observation);
         int count = bounds.Length;
 
-        // Forward pass: the state at every boundary.
+        // Forward pass: the shell's, through every boundary (bounds[0] = t0), keeping the state at each.
         var systemField = new SystemField<TSystem>(system, p);
         var forward = options.Method.CreateIntegrator<SystemField<TSystem>>(n, options);
         var states = new double[count * n];
         inputs.Y0.CopyTo(states, 0);
-        OdeStatus status = OdeStatus.Success;
-        for (int b = 1; b < count && status == OdeStatus.Success; b++)
-        {
-            forward.Reset(systemField, states.AsSpan((b - 1) * n, n), bounds[b - 1], bounds[b]);
-            status = forward.Run();
-            forward.State.CopyTo(states.AsSpan(b * n, n));
-        }
-        if (status == OdeStatus.Success)
-        {
-            var ys = new double[inputs.Count * n];
-            for (int b = 0; b < count; b++)
-                if (observation[b] >= 0) states.AsSpan(b * n, n).CopyTo(ys.AsSpan(observation[b] * n, n));
-            inputs.Observe(ys);
-        }
-
-        // ∂L/∂t_i = ∂L/∂y(t_i) · f(t_i, y(t_i)).
-        var gTimes = new double[inputs.Count];
-        var f = new double[n];
+        OdeStatus status = ObservationShell.SolveToObservations(forward, systemField, inputs.Y0, bounds[0], bounds.AsSpan(1), states.AsSpan(n));
+        var ys = new double[inputs.Count * n];
         for (int b = 0; b < count && status == OdeStatus.Success; b++)
-        {
-            int i = observation[b];
-            if (i < 0) continue;
-            gTimes[i] = ObservationShell.TimeGradient(system, inputs, i, bounds[b], states.AsSpan(b * n, n), counter, f);
-        }
+            if (observation[b] >= 0) states.AsSpan(b * n, n).CopyTo(ys.AsSpan(observation[b] * n, n));
+        double[] gTimes = ObservationShell.Observe(system, inputs, status, ys, counter);
 
         // Backward pass.
         var sweep = new InterpolatingAdjointSweep<TSystem>(system, p, n, m, options, sensitivity, counter);
@@ -129,13 +110,7 @@ internal static class InterpolatingAdjointSolver
             status = forward.Status;
             forward.State.CopyTo(states.AsSpan(b * n, n));
         }
-        if (status == OdeStatus.Success) inputs.Observe(ys);
-
-        // ∂L/∂t_i = ∂L/∂y(t_i) · f(t_i, y(t_i)).
-        var gTimes = new double[total];
-        var f = new double[n];
-        for (int i = 0; i < total && status == OdeStatus.Success; i++)
-            gTimes[i] = ObservationShell.TimeGradient(system, inputs, i, times[i], ys.AsSpan(i * n, n), counter, f);
+        double[] gTimes = ObservationShell.Observe(system, inputs, status, ys, counter);
 
         // Backward pass, segment by segment; inside a segment, interval by interval between observation times.
         var sweep = new InterpolatingAdjointSweep<TSystem>(system, p, n, m, options, sensitivity, counter);
