@@ -371,7 +371,7 @@ internal sealed class FunctionEmitter
             case Op.Compare or Op.And or Op.Or or Op.Not:
                 return (ConditionExpr(x), PrecAtom);
             case Op.Extern or Op.ExternJvp:
-                return ($"{x.Callee}({string.Join(", ", System.Linq.Enumerable.Select(x.Args, a => Expr(a).Text))})", PrecAtom);
+                return ($"{x.Callee}({string.Join(", ", System.Linq.Enumerable.Select(System.Linq.Enumerable.Take(x.Args, x.CallArity), a => Expr(a).Text))})", PrecAtom);
             default:
                 return Binary(x);
         }
