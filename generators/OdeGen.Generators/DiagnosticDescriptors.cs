@@ -141,10 +141,10 @@ internal static class DiagnosticDescriptors
         "[Differentiable] method has an unsupported signature",
         "[Differentiable] method '{0}' {1}; write 'static void {0}(ReadOnlySpan<double> x, ReadOnlySpan<double> p, Span<double> y)' (or the same with float)");
 
-    /// <summary>ODE0040: a function with user-supplied rules inside a method that asks for second derivatives.</summary>
+    /// <summary>ODE0040: SecondOrder = true differentiates a custom function's forward rule once more, and cannot.</summary>
     public static readonly DiagnosticDescriptor SecondOrderCustomDerivative = Error("ODE0040",
-        "Custom derivative rules have no second derivative",
-        "'{0}' has [OdeCustomDerivative] rules, and SecondOrder = true needs the derivative of its derivative, which rules do not give; replace [OdeCustomDerivative(...)] on '{0}' with [OdeDifferentiable] if its body is in the differentiable subset (the generator then differentiates it twice), or remove SecondOrder = true");
+        "A custom forward rule cannot be differentiated for SecondOrder",
+        "'{0}' has [OdeCustomDerivative] rules, and SecondOrder = true differentiates its forward rule '{1}' once more, but {2}; write '{1}' in this file as an expression or statements ending in 'return value;' in the differentiable subset (it may call '{0}' and other functions with rules), replace [OdeCustomDerivative(...)] on '{0}' with [OdeDifferentiable], or remove SecondOrder = true");
 
     /// <summary>ODE0041: Divergence carries one tangent per state, so SecondOrder needs the number of states at compile time.</summary>
     public static readonly DiagnosticDescriptor SecondOrderNeedsStates = Error("ODE0041",

@@ -84,6 +84,12 @@ public sealed partial class OdeDynamicsGenerator
                 }
             }
 
+            return Inline(method, declaration, values, name);
+        }
+
+        /// <summary>Lowers the body of <paramref name="method"/> in place with its parameters bound to <paramref name="values"/>; -1 after a diagnostic.</summary>
+        private int Inline(IMethodSymbol method, MethodDeclarationSyntax declaration, int[] values, string name)
+        {
             var saved = new Dictionary<ISymbol, int>(_arguments, SymbolEqualityComparer.Default);
             for (int i = 0; i < values.Length; i++)
             {
@@ -175,8 +181,14 @@ public sealed partial class OdeDynamicsGenerator
                 }
             }
 
-            CheckSecondOrderCall(invocation, name);
-            return _builder.Extern(Ir.Op.Extern, Qualified(method), args, Qualified(jvp!) + ";" + Qualified(vjp!));
+            string ruleNames = Qualified(jvp!) + ";" + Qualified(vjp!);
+            if (!_secondOrder || _forwardRules > 0)
+            {
+                return _builder.Extern(Ir.Op.Extern, Qualified(method), args, ruleNames);
+            }
+
+            int[]? partials = Partials(invocation, name, jvp!, args);
+            return partials is null ? -1 : _builder.Extern(Ir.Op.Extern, Qualified(method), args.Concat(partials).ToArray(), ruleNames, n);
         }
 
         private static string Qualified(IMethodSymbol method) =>

@@ -68,16 +68,48 @@ public sealed partial class OdeDynamicsGenerator
             }
         }
 
+        /// <summary>How many forward rules are being lowered (<see cref="Partials"/>): calls inside them get no partials of their own.</summary>
+        private int _forwardRules;
+
         /// <summary>
-        /// A function with user-supplied rules cannot be differentiated twice: the generator cannot see into its
-        /// rules (ODE0040 on the call).
+        /// The partial derivatives ∂F/∂x_k of a function with user rules, for second order: its forward rule, whose body the
+        /// generator reads as it reads an [OdeDifferentiable] helper, lowered once per argument with the unit tangent e_k
+        /// (the rule is linear in the tangents). The second-order code differentiates these values again, as JAX
+        /// differentiates a custom_jvp rule; the first-order code keeps calling the rules. Null after ODE0040 on the call
+        /// (a rule elsewhere, or with a body outside the subset, whose own errors are reported where they are).
+        /// Calls of functions with rules inside the forward rule (the function itself, say) are called with their
+        /// first-order rules: the second order needs no third derivative.
         /// </summary>
-        private void CheckSecondOrderCall(InvocationExpressionSyntax invocation, string name)
+        private int[]? Partials(InvocationExpressionSyntax invocation, string name, IMethodSymbol jvp, int[] args)
         {
-            if (_secondOrder)
+            var declaration = jvp.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(_cancellationToken) as MethodDeclarationSyntax;
+            string? problem = declaration is null || declaration.SyntaxTree != _syntax.SyntaxTree ? "it is declared in another file"
+                : declaration.ExpressionBody is null && declaration.Body is null ? "it has no body"
+                : null;
+            int n = args.Length, errors = _diagnostics.Count(d => d.IsError);
+            var partials = new int[n];
+            for (int k = 0; k < n && problem is null; k++)
             {
-                Report(DiagnosticDescriptors.SecondOrderCustomDerivative, invocation, name);
+                var values = new int[2 * n];
+                for (int j = 0; j < n; j++)
+                {
+                    values[j] = args[j];
+                    values[n + j] = _builder.Const(j == k ? 1 : 0);
+                }
+
+                _forwardRules++;
+                partials[k] = Inline(jvp, declaration!, values, jvp.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat));
+                _forwardRules--;
+                problem = partials[k] < 0 || _diagnostics.Count(d => d.IsError) > errors ? "its body is outside the differentiable subset (see the error reported in it)" : null;
             }
+
+            if (problem is not null)
+            {
+                Report(DiagnosticDescriptors.SecondOrderCustomDerivative, invocation, name, jvp.Name, problem);
+                return null;
+            }
+
+            return partials;
         }
 
         /// <summary>The attribute's named argument <paramref name="key"/>, or the attribute, or the method.</summary>

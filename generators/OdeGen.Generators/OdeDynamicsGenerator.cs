@@ -133,7 +133,7 @@ public sealed partial class OdeDynamicsGenerator : IIncrementalGenerator
         IncrementalValueProvider<HintPlan> hintPlan, Steps steps)
     {
         IncrementalValuesProvider<Result<SystemIr>> simplified = models
-            .Select(static (m, ct) => Guarded(m.Header.MethodName, () => SecondOrder.Attach(SystemDifferentiator.Differentiate(m))))
+            .Select(static (m, ct) => Guarded(m.Header.MethodName, () => SecondOrder.Attach(SystemDifferentiator.Differentiate(m), m)))
             .WithTrackingName(steps.Differentiate)
             .Select(static (r, ct) => Then(r, s => s with
             {

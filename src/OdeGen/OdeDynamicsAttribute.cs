@@ -36,7 +36,8 @@ public sealed class OdeDynamicsAttribute : Attribute
     /// reverse) and its lane forms (<see cref="IOdeLaneSystemSecondOrder"/>), or their float flavours for a float method.
     /// The code is the generator's own first-order code differentiated once more (docs/how-differentiation-works.md,
     /// "Second order"). Needs the number of states at compile time (set <see cref="States"/> when loops run over
-    /// y.Length, ODE0041), and no functions with user-supplied derivative rules (ODE0040). Off by default.
+    /// y.Length, ODE0041); functions with user-supplied derivative rules are differentiated through their forward rule,
+    /// which must be in the differentiable subset (ODE0040). Off by default.
     /// </summary>
     public bool SecondOrder { get; set; }
 }

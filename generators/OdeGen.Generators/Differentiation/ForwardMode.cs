@@ -47,12 +47,29 @@ internal static class ForwardMode
     /// <summary>The user's forward rule, called with the arguments and their tangents (0 where structurally zero).</summary>
     internal static int ExternTangent(IrBuilder b, Instr x, int[] map, int[] dot)
     {
-        if (System.Linq.Enumerable.All(x.Args, a => dot[a] < 0))
+        int n = x.CallArity;
+        if (System.Linq.Enumerable.All(System.Linq.Enumerable.Take(x.Args, n), a => dot[a] < 0))
         {
             return -1;
         }
 
-        int n = x.Args.Count;
+        if (n < x.Args.Count)
+        {
+            // Second order: Σ ∂F/∂x_k · ẋ_k over the partials lowered from the user's forward rule, which differentiate again.
+            int sum = -1;
+            for (int k = 0; k < n; k++)
+            {
+                if (dot[x.Args[k]] >= 0)
+                {
+                    int term = b.Mul(map[x.Args[n + k]], dot[x.Args[k]]);
+                    sum = sum < 0 ? term : b.Add(sum, term);
+                }
+            }
+
+            b.Name(sum, x.Name is null ? null : x.Name + "Dot");
+            return sum;
+        }
+
         var args = new int[2 * n];
         for (int k = 0; k < n; k++)
         {

@@ -402,7 +402,21 @@ internal sealed class ReverseMode
     /// <summary>The user's reverse rule adds each argument's adjoint into a variable of its own, passed by ref.</summary>
     private void ExternAdjoint(Instr x, int i)
     {
-        int n = x.Args.Count;
+        int n = x.CallArity;
+        if (n < x.Args.Count)
+        {
+            // Second order: r̄ · ∂F/∂x_k over the partials lowered from the user's forward rule, which differentiate again.
+            for (int k = 0; k < n; k++)
+            {
+                if (!_b.IsConst(_map[x.Args[k]]))
+                {
+                    Accumulate(x.Args[k], _b.Mul(_bar[i], _map[x.Args[n + k]]));
+                }
+            }
+
+            return;
+        }
+
         var args = new int[(2 * n) + 1];
         var holders = new int[n];
         for (int k = 0; k < n; k++)

@@ -17,22 +17,25 @@ internal static class SecondOrder
     /// unchanged unless the header asks for it. A system's number of states must be known at compile time (the parser
     /// reports ODE0041 otherwise); a [Differentiable] function gets Hvp only, over its own Vjp (yBar is its a).
     /// </summary>
-    public static SystemIr Attach(SystemIr system)
+    public static SystemIr Attach(SystemIr system, SystemModel model)
     {
         if (!system.Header.SecondOrder)
         {
             return system;
         }
 
+        // Calls of functions with user rules: the first-order code the second order differentiates uses the partials the
+        // parser lowered from the forward rules, not the rules (a compiled rule has no derivative of its own).
+        SystemIr first = CustomPartials.Present(model.Primal) ? SystemDifferentiator.Differentiate(model, keepPartials: true) : system;
         if (system.Header.Kind == TargetKind.Function)
         {
-            return system with { SecondOrder = new SecondOrderIr(null, null, Hvp(system.Vjp)) };
+            return system with { SecondOrder = new SecondOrderIr(null, null, Hvp(first.Vjp)) };
         }
 
-        IrFunction divergence = Divergence.Build(system.Evaluate, system.Header.States);
+        IrFunction divergence = Divergence.Build(first.Evaluate, system.Header.States);
         return system with
         {
-            SecondOrder = new SecondOrderIr(divergence, ReverseMode.Vjp(DeadCode.Eliminate(divergence)), Hvp(system.Vjp)),
+            SecondOrder = new SecondOrderIr(divergence, ReverseMode.Vjp(DeadCode.Eliminate(divergence)), Hvp(first.Vjp)),
         };
     }
 

@@ -9,11 +9,15 @@ namespace OdeGen.Generators.Differentiation;
 /// <summary>Derives the four generated methods from the primal IR.</summary>
 internal static class SystemDifferentiator
 {
-    /// <summary>Builds Evaluate, Jvp, Vjp and Jacobian (unsimplified apart from local peepholes).</summary>
-    public static SystemIr Differentiate(SystemModel model)
+    /// <summary>
+    /// Builds Evaluate, Jvp, Vjp and Jacobian (unsimplified apart from local peepholes). They call the user's derivative
+    /// rules, unless <paramref name="keepPartials"/> asks for the code the second-order methods differentiate again
+    /// (<see cref="CustomPartials"/>).
+    /// </summary>
+    public static SystemIr Differentiate(SystemModel model, bool keepPartials = false)
     {
         // Reverse mode relies on one store per output; dead stores go first.
-        IrFunction primal = DeadCode.Eliminate(model.Primal);
+        IrFunction primal = DeadCode.Eliminate(keepPartials ? model.Primal : CustomPartials.Strip(model.Primal));
         if (model.Header.Kind == TargetKind.Function)
         {
             return Function(model.Header, primal);

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using OdeGen.Generators.Analyses;
 using OdeGen.Generators.Ir;
 using OdeGen.Generators.Optimize;
 
@@ -28,6 +29,15 @@ internal sealed class FunctionEmitter
     /// <summary>Every name the method declares or takes (for the names the vectorized loops add).</summary>
     private readonly HashSet<string> _taken;
 
+    /// <summary>The loop sums that cross calls in memory (<see cref="RegisterEligibility"/>), by the line they are stored or restored before.</summary>
+    private readonly Dictionary<int, List<KeptAcrossCall>> _stores = new(), _restores = new();
+
+    /// <summary>The one-element buffer of each sum kept in memory across calls, by its Var.</summary>
+    private readonly Dictionary<int, string> _kept = new();
+
+    /// <summary>The sums in memory now: their reads print their buffer's element.</summary>
+    private readonly HashSet<int> _inMemory = new();
+
     private FunctionEmitter(IrFunction function, IEnumerable<string> parameters, IReadOnlyList<LoopDecision>? loops, string method)
     {
         _function = function;
@@ -49,6 +59,21 @@ internal sealed class FunctionEmitter
             if (name is not null)
             {
                 _taken.Add(name);
+            }
+        }
+
+        EquatableArray<KeptAcrossCall> kept = RegisterEligibility.Plan(function, _names);
+        foreach (KeptAcrossCall k in kept)
+        {
+            Add(_stores, k.Store, k);
+            if (k.Restore >= 0)
+            {
+                Add(_restores, k.Restore, k);
+            }
+
+            if (!_kept.ContainsKey(k.Var))
+            {
+                _kept[k.Var] = LocalNames.Unique(_taken, _names[k.Var] + "Kept");
             }
         }
 
@@ -75,9 +100,30 @@ internal sealed class FunctionEmitter
     public static void EmitBody(IndentedWriter writer, IrFunction function, IEnumerable<string> parameters, IReadOnlyList<LoopDecision>? loops = null, string method = "") =>
         new FunctionEmitter(function, parameters, loops, method).Emit(writer);
 
+    private static void Add(Dictionary<int, List<KeptAcrossCall>> at, int line, KeptAcrossCall k)
+    {
+        if (!at.TryGetValue(line, out List<KeptAcrossCall>? list))
+        {
+            at[line] = list = new List<KeptAcrossCall>();
+        }
+
+        list.Add(k);
+    }
+
     private void Emit(IndentedWriter writer)
     {
         var headers = new HeaderComments(_function);
+        if (_kept.Count > 0)
+        {
+            writer.Line("// loop sums that cross calls of Math or user functions wait in memory, so the loops keep them in registers");
+            foreach (string name in _kept.Values)
+            {
+                writer.Line($"global::System.Span<{_real}> {name} = stackalloc {_real}[1];");
+            }
+
+            writer.Line();
+        }
+
         for (int i = 0; i < _function.Body.Count; i++)
         {
             Instr x = _function.Body[i];
@@ -108,6 +154,7 @@ internal sealed class FunctionEmitter
             }
 
             headers.Before(writer, x);
+            KeepAcrossCalls(writer, i);
             switch (x.Op)
             {
                 case Op.For when _vectorized.TryGetValue(i, out var vector):
@@ -160,6 +207,28 @@ internal sealed class FunctionEmitter
                 default:
                     writer.Line($"{(x.IsCondition ? "bool" : _real)} {_names[i]} = {Expr(i, definition: true).Text};");
                     break;
+            }
+        }
+    }
+
+    /// <summary>The stores of the sums kept in memory across calls (<see cref="RegisterEligibility"/>) before line <paramref name="i"/>, and their copies back.</summary>
+    private void KeepAcrossCalls(IndentedWriter writer, int i)
+    {
+        if (_restores.TryGetValue(i, out List<KeptAcrossCall>? restores))
+        {
+            foreach (KeptAcrossCall k in restores)
+            {
+                writer.Line($"{_names[k.Var]} = {_kept[k.Var]}[0];");
+                _inMemory.Remove(k.Var);
+            }
+        }
+
+        if (_stores.TryGetValue(i, out List<KeptAcrossCall>? stores))
+        {
+            foreach (KeptAcrossCall k in stores)
+            {
+                writer.Line($"{_kept[k.Var]}[0] = {_names[k.Var]};");
+                _inMemory.Add(k.Var);
             }
         }
     }
@@ -290,7 +359,7 @@ internal sealed class FunctionEmitter
                 return x.Slot == Slot.Index ? ($"({_real})({Ix(x.Ix)})", PrecUnary)
                     : (SlotFacts.IsScalar(x.Slot) ? SlotName(x.Slot) : $"{SlotName(x.Slot)}[{Index(x)}]", PrecAtom);
             case Op.VarGet:
-                return (_names[x.A]!, PrecAtom);
+                return (_inMemory.Contains(x.A) ? _kept[x.A] + "[0]" : _names[x.A]!, PrecAtom);
             case Op.BufLoad:
                 return ($"{BufName(x.A)}[{Ix(x.Ix)}]", PrecAtom);
             case Op.Neg:
@@ -302,7 +371,7 @@ internal sealed class FunctionEmitter
             case Op.Compare or Op.And or Op.Or or Op.Not:
                 return (ConditionExpr(x), PrecAtom);
             case Op.Extern or Op.ExternJvp:
-                return ($"{x.Callee}({string.Join(", ", System.Linq.Enumerable.Select(x.Args, a => Expr(a).Text))})", PrecAtom);
+                return ($"{x.Callee}({string.Join(", ", System.Linq.Enumerable.Select(System.Linq.Enumerable.Take(x.Args, x.CallArity), a => Expr(a).Text))})", PrecAtom);
             default:
                 return Binary(x);
         }

@@ -14,7 +14,7 @@ internal sealed partial class LaneFunctionEmitter
     private void ExternCall(IndentedWriter writer, Instr x, int id)
     {
         _scratchUsed = true;
-        string call = $"{x.Callee}({string.Join(", ", x.Args.Select(ScalarArgument))})";
+        string call = $"{x.Callee}({string.Join(", ", x.Args.Take(x.CallArity).Select(ScalarArgument))})";
         writer.Open($"for (int {_lane} = 0; {_lane} < TLane.Count; {_lane}++)");
         writer.Line(_mask is null ? $"{_scratch}[{_lane}] = {call};" : $"{_scratch}[{_lane}] = {LaneActive()} ? {call} : {_number.Literal(0)};");
         writer.Close();

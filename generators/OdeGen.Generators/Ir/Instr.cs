@@ -26,6 +26,13 @@ namespace OdeGen.Generators.Ir;
 internal sealed record Instr(Op Op, int A, int B, int C, double Value, Fn Fn, Slot Slot, int Index, int Stmt, Phase Phase, string? Name,
     IndexExpr? Ix = null, IndexExpr? Ix2 = null, EquatableArray<int> Args = default, string? Callee = null, string? Rules = null)
 {
+    /// <summary>
+    /// How many of <see cref="Args"/> an <see cref="Op.Extern"/> passes to the user's function (<see cref="Index"/> when set):
+    /// with SecondOrder = true the rest are its partial derivatives ∂F/∂x_k, values the parser lowered from the user's
+    /// forward rule, which the differentiation uses in place of the rules so that they can be differentiated once more.
+    /// </summary>
+    public int CallArity => Op == Op.Extern && Index > 0 ? Index : Args.Count;
+
     /// <summary>True for calls of the user's functions and rules, whose operands are <see cref="Args"/>.</summary>
     public bool IsExtern => Op is Op.Extern or Op.ExternJvp or Op.ExternVjp;
 

@@ -151,9 +151,13 @@ internal sealed class IrBuilder
     /// <summary>A logical operator on conditions: <see cref="Op.And"/>, <see cref="Op.Or"/> or <see cref="Op.Not"/> (b = -1).</summary>
     public int Logic(Op op, int a, int b = -1) => Intern(op, a, b, -1, 0, Fn.None, Slot.None, 0);
 
-    /// <summary>A call of the user's function or forward rule <paramref name="method"/> (never merged: it may not be pure).</summary>
-    public int Extern(Op op, string method, int[] args, string? rules = null) =>
-        Append(new Instr(op, -1, -1, -1, 0, Fn.None, Slot.None, 0, Stmt, Phase, null, Args: new EquatableArray<int>(args), Callee: method, Rules: rules));
+    /// <summary>
+    /// A call of the user's function or forward rule <paramref name="method"/> (never merged: it may not be pure); a
+    /// non-zero <paramref name="arity"/> says that only the first that many <paramref name="args"/> are passed and the
+    /// rest are the function's partial derivatives (<see cref="Instr.CallArity"/>).
+    /// </summary>
+    public int Extern(Op op, string method, int[] args, string? rules = null, int arity = 0) =>
+        Append(new Instr(op, -1, -1, -1, 0, Fn.None, Slot.None, arity, Stmt, Phase, null, Args: new EquatableArray<int>(args), Callee: method, Rules: rules));
 
     /// <summary>A call of the user's reverse rule on <paramref name="arity"/> arguments, the result's adjoint and <paramref name="arity"/> variables.</summary>
     public void ExternVjp(string method, int arity, int[] args) =>

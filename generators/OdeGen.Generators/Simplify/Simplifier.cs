@@ -105,7 +105,7 @@ internal static class Simplifier
             case Op.Not:
                 return builder.Logic(Op.Not, map[x.A]);
             case Op.Extern or Op.ExternJvp:
-                return builder.Extern(x.Op, x.Callee!, System.Linq.Enumerable.ToArray(System.Linq.Enumerable.Select(x.Args, a => map[a])), x.Rules);
+                return builder.Extern(x.Op, x.Callee!, System.Linq.Enumerable.ToArray(System.Linq.Enumerable.Select(x.Args, a => map[a])), x.Rules, x.Index);
             case Op.ExternVjp:
                 builder.ExternVjp(x.Callee!, x.Index, System.Linq.Enumerable.ToArray(System.Linq.Enumerable.Select(x.Args, a => map[a])));
                 return -1;

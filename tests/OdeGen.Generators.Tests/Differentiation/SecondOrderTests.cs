@@ -172,19 +172,6 @@ public class SecondOrderTests
     }
 
     [Fact]
-    public void SecondOrder_WithACustomRule_IsODE0040OnTheCall()
-    {
-        string source = TestSources.CustomRules.Replace("[OdeDynamics(States = 3, Parameters = 2)]", "[OdeDynamics(States = 3, Parameters = 2, SecondOrder = true)]", StringComparison.Ordinal);
-        GeneratorRun run = GeneratorHarness.Run(GeneratorHarness.Compile(source));
-        Diagnostic[] errors = run.Result.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).ToArray();
-        Assert.NotEmpty(errors);
-        Assert.All(errors, d => Assert.Equal("ODE0040", d.Id));
-        Assert.StartsWith("Series(y[0], p[0])", source[errors[0].Location.SourceSpan.Start..], StringComparison.Ordinal);
-        Assert.Empty(GeneratorHarness.Errors(run.Output));
-        Assert.Empty(run.Sources);
-    }
-
-    [Fact]
     public void SecondOrder_WithRuntimeStates_IsODE0041OnTheArgument()
     {
         string source = TestSources.LoopRuntime.Replace("[OdeDynamics]", "[OdeDynamics(SecondOrder = true)]", StringComparison.Ordinal);

@@ -182,20 +182,6 @@ public class FunctionSecondOrderTests
     }
 
     [Fact]
-    public void SecondOrderOnAFunction_WithACustomRule_IsODE0040OnTheCall()
-    {
-        string source = FunctionSources.HelpersAndRules.Replace("[Differentiable(", "[Differentiable(SecondOrder = true, ", StringComparison.Ordinal);
-        GeneratorRun run = GeneratorHarness.Run(GeneratorHarness.Compile(source));
-        Diagnostic[] errors = run.Result.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).ToArray();
-        Assert.Equal(2, errors.Length);
-        Assert.All(errors, d => Assert.Equal("ODE0040", d.Id));
-        Assert.All(errors, d => Assert.StartsWith("Logistic(x", source[d.Location.SourceSpan.Start..], StringComparison.Ordinal));
-        Assert.Contains("replace [OdeCustomDerivative(...)] on 'Activations.Logistic(double)' with [OdeDifferentiable]", errors[0].GetMessage(), StringComparison.Ordinal);
-        Assert.Empty(GeneratorHarness.Errors(run.Output));
-        Assert.Empty(run.Sources);
-    }
-
-    [Fact]
     public void LocalsNamedLikeHvpsParametersAndBuffers_AreRenamed_AndHvpIsRight()
     {
         // Hvp's own names (xBarDot; yBarWorkDot, the tangent of the buffer of y's adjoint, there as y[2] is never written).

@@ -83,6 +83,9 @@ namespace Functions.Layers
             /// <inheritdoc/>
             public void Jvp(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> xDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> y, global::System.Span<double> yDot)
             {
+                // loop sums that cross calls of Math or user functions wait in memory, so the loops keep them in registers
+                global::System.Span<double> sDotKept = stackalloc double[1];
+
                 // elements of y that are not written are 0
                 y.Clear();
                 yDot.Clear();
@@ -107,9 +110,10 @@ namespace Functions.Layers
                     }
 
                     // y[o] = Math.Tanh(s);
+                    sDotKept[0] = sDot;
                     double v3 = global::System.Math.Tanh(s_2);
                     y[o] = v3;
-                    yDot[o] = sDot * global::System.Math.FusedMultiplyAdd(-v3, v3, 1.0);
+                    yDot[o] = sDotKept[0] * global::System.Math.FusedMultiplyAdd(-v3, v3, 1.0);
                 }
             }
 
@@ -279,6 +283,9 @@ namespace Functions.Layers
             /// <inheritdoc/>
             public void Jvp(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> xDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> y, global::System.Span<double> yDot)
             {
+                // loop sums that cross calls of Math or user functions wait in memory, so the loops keep them in registers
+                global::System.Span<double> sDotKept = stackalloc double[1];
+
                 // elements of y that are not written are 0
                 y.Clear();
                 yDot.Clear();
@@ -318,9 +325,10 @@ namespace Functions.Layers
                     }
 
                     // y[o] = Math.Tanh(s);
+                    sDotKept[0] = sDot;
                     double v3 = global::System.Math.Tanh(s_2);
                     y[o] = v3;
-                    yDot[o] = sDot * global::System.Math.FusedMultiplyAdd(-v3, v3, 1.0);
+                    yDot[o] = sDotKept[0] * global::System.Math.FusedMultiplyAdd(-v3, v3, 1.0);
                 }
             }
 

@@ -14,6 +14,9 @@ namespace SecondOrder.Dense
             /// <inheritdoc/>
             public double Divergence(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p)
             {
+                // loop sums that cross calls of Math or user functions wait in memory, so the loops keep them in registers
+                global::System.Span<double> sDotKept = stackalloc double[1];
+
                 double divergence = 0.0;
 
                 // elements of dydt that are not written are 0
@@ -57,8 +60,9 @@ namespace SecondOrder.Dense
                     }
 
                     // dydt[i] = gain * Math.Tanh(s) - damping * y[(i + 1) % N] + 0.05 * Math.Sin(y[(i + 3) % N]);
+                    sDotKept[0] = sDot;
                     double v7 = global::System.Math.Tanh(s_2);
-                    divergence += global::System.Math.FusedMultiplyAdd(((double)((i + 3) % 6) <= (double)(i) ? 1.0 : 0.0) * ((double)(i) <= (double)((i + 3) % 6) ? 1.0 : 0.0) * global::System.Math.Cos(y[(i + 3) % 6]), 0.05, global::System.Math.FusedMultiplyAdd(sDot * global::System.Math.FusedMultiplyAdd(-v7, v7, 1.0), gain, -global::System.Math.FusedMultiplyAdd(s5, y[(i + 1) % 6], ((double)((i + 1) % 6) <= (double)(i) ? 1.0 : 0.0) * ((double)(i) <= (double)((i + 1) % 6) ? 1.0 : 0.0) * s4)));
+                    divergence += global::System.Math.FusedMultiplyAdd(((double)((i + 3) % 6) <= (double)(i) ? 1.0 : 0.0) * ((double)(i) <= (double)((i + 3) % 6) ? 1.0 : 0.0) * global::System.Math.Cos(y[(i + 3) % 6]), 0.05, global::System.Math.FusedMultiplyAdd(sDotKept[0] * global::System.Math.FusedMultiplyAdd(-v7, v7, 1.0), gain, -global::System.Math.FusedMultiplyAdd(s5, y[(i + 1) % 6], ((double)((i + 1) % 6) <= (double)(i) ? 1.0 : 0.0) * ((double)(i) <= (double)((i + 1) % 6) ? 1.0 : 0.0) * s4)));
                 }
                 return divergence;
             }
@@ -66,6 +70,9 @@ namespace SecondOrder.Dense
             /// <inheritdoc/>
             public double DivergenceVjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, double s, global::System.Span<double> yBar, global::System.Span<double> pBar)
             {
+                // loop sums that cross calls of Math or user functions wait in memory, so the loops keep them in registers
+                global::System.Span<double> sDotKept = stackalloc double[1];
+
                 // elements of dydt that are not written are 0
                 // double gain = p[N * N + N] * Math.Cos(t);
                 double p42 = p[42];
@@ -111,15 +118,16 @@ namespace SecondOrder.Dense
                     }
 
                     // dydt[i] = gain * Math.Tanh(s) - damping * y[(i + 1) % N] + 0.05 * Math.Sin(y[(i + 3) % N]);
+                    sDotKept[0] = sDot;
                     double v10 = global::System.Math.Tanh(s_3);
                     double v11 = 1.0 - v10 * v10;
 
                     // adjoint of: dydt[i] = gain * Math.Tanh(s) - damping * y[(i + 1) % N] + 0.05 * Math.Sin(y[(i + 3) % N]);
                     yBar[(i + 3) % 6] += -(v2 * (((double)((i + 3) % 6) <= v6 ? 1.0 : 0.0) * (v6 <= (double)((i + 3) % 6) ? 1.0 : 0.0)) * global::System.Math.Sin(y[(i + 3) % 6]));
                     yBar[(i + 1) % 6] += -(s * s8);
-                    gainBar += s * (sDot * v11);
+                    gainBar += s * (sDotKept[0] * v11);
                     double v12 = v3 * v11;
-                    double v13 = v3 * sDot * v10;
+                    double v13 = v3 * sDotKept[0] * v10;
                     double sBar = (-v13 - v13) * v11;
 
                     // adjoint of: double damping = y[i] > 0 ? 0.2 * y[i] * y[i] : -0.1 * y[i];
@@ -168,6 +176,9 @@ namespace SecondOrder.Dense
             /// <inheritdoc/>
             public void Hvp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, double tDot, global::System.ReadOnlySpan<double> yDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> yBarDot, global::System.Span<double> pBarDot)
             {
+                // loop sums that cross calls of Math or user functions wait in memory, so the loops keep them in registers
+                global::System.Span<double> sDotKept = stackalloc double[1];
+
                 // elements of dydt that are not written are 0
                 // double gain = p[N * N + N] * Math.Cos(t);
                 double p42 = p[42];
@@ -225,9 +236,10 @@ namespace SecondOrder.Dense
                     }
 
                     // dydt[i] = gain * Math.Tanh(s) - damping * y[(i + 1) % N] + 0.05 * Math.Sin(y[(i + 3) % N]);
+                    sDotKept[0] = sDot;
                     double v11 = global::System.Math.Tanh(s_2);
                     double v12 = global::System.Math.FusedMultiplyAdd(-v11, v11, 1.0);
-                    double v13 = sDot * v12;
+                    double v13 = sDotKept[0] * v12;
                     double v14 = y[(i + 1) % 6];
                     double v15 = y[(i + 3) % 6];
 

@@ -14,6 +14,20 @@ namespace SecondOrder.Loops
             /// <inheritdoc/>
             public double Divergence(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p)
             {
+                // loop sums that cross calls of Math or user functions wait in memory, so the loops keep them in registers
+                global::System.Span<double> sDot0Kept = stackalloc double[1];
+                global::System.Span<double> sDot1Kept = stackalloc double[1];
+                global::System.Span<double> sDot2Kept = stackalloc double[1];
+                global::System.Span<double> sDot0_2Kept = stackalloc double[1];
+                global::System.Span<double> sDot1_2Kept = stackalloc double[1];
+                global::System.Span<double> sDot2_2Kept = stackalloc double[1];
+                global::System.Span<double> sDot0_3Kept = stackalloc double[1];
+                global::System.Span<double> sDot1_3Kept = stackalloc double[1];
+                global::System.Span<double> sDot2_3Kept = stackalloc double[1];
+                global::System.Span<double> sDot0_4Kept = stackalloc double[1];
+                global::System.Span<double> sDot1_4Kept = stackalloc double[1];
+                global::System.Span<double> sDot2_4Kept = stackalloc double[1];
+
                 // elements of dydt that are not written are 0
                 global::System.Span<double> dydtDot0 = stackalloc double[y.Length];
                 dydtDot0.Clear();
@@ -50,12 +64,15 @@ namespace SecondOrder.Loops
                 }
 
                 // h[i] = Math.Tanh(s);
+                sDot0Kept[0] = sDot0;
+                sDot1Kept[0] = sDot1;
+                sDot2Kept[0] = sDot2;
                 double v2 = global::System.Math.Tanh(s_2);
                 double v3 = global::System.Math.FusedMultiplyAdd(-v2, v2, 1.0);
                 h[0] = v2;
-                hDot0[0] = sDot0 * v3;
-                hDot1[0] = sDot1 * v3;
-                hDot2[0] = sDot2 * v3;
+                hDot0[0] = sDot0Kept[0] * v3;
+                hDot1[0] = sDot1Kept[0] * v3;
+                hDot2[0] = sDot2Kept[0] * v3;
 
                 // double s = p[12 + i];
                 double s_3 = p[13];
@@ -76,12 +93,15 @@ namespace SecondOrder.Loops
                 }
 
                 // h[i] = Math.Tanh(s);
+                sDot0_2Kept[0] = sDot0_2;
+                sDot1_2Kept[0] = sDot1_2;
+                sDot2_2Kept[0] = sDot2_2;
                 double v5 = global::System.Math.Tanh(s_4);
                 double v6 = global::System.Math.FusedMultiplyAdd(-v5, v5, 1.0);
                 h[1] = v5;
-                hDot0[1] = sDot0_2 * v6;
-                hDot1[1] = sDot1_2 * v6;
-                hDot2[1] = sDot2_2 * v6;
+                hDot0[1] = sDot0_2Kept[0] * v6;
+                hDot1[1] = sDot1_2Kept[0] * v6;
+                hDot2[1] = sDot2_2Kept[0] * v6;
 
                 // double s = p[12 + i];
                 double s_5 = p[14];
@@ -102,12 +122,15 @@ namespace SecondOrder.Loops
                 }
 
                 // h[i] = Math.Tanh(s);
+                sDot0_3Kept[0] = sDot0_3;
+                sDot1_3Kept[0] = sDot1_3;
+                sDot2_3Kept[0] = sDot2_3;
                 double v8 = global::System.Math.Tanh(s_6);
                 double v9 = global::System.Math.FusedMultiplyAdd(-v8, v8, 1.0);
                 h[2] = v8;
-                hDot0[2] = sDot0_3 * v9;
-                hDot1[2] = sDot1_3 * v9;
-                hDot2[2] = sDot2_3 * v9;
+                hDot0[2] = sDot0_3Kept[0] * v9;
+                hDot1[2] = sDot1_3Kept[0] * v9;
+                hDot2[2] = sDot2_3Kept[0] * v9;
 
                 // double s = p[12 + i];
                 double s_7 = p[15];
@@ -128,12 +151,15 @@ namespace SecondOrder.Loops
                 }
 
                 // h[i] = Math.Tanh(s);
+                sDot0_4Kept[0] = sDot0_4;
+                sDot1_4Kept[0] = sDot1_4;
+                sDot2_4Kept[0] = sDot2_4;
                 double v11 = global::System.Math.Tanh(s_8);
                 double v12 = global::System.Math.FusedMultiplyAdd(-v11, v11, 1.0);
                 h[3] = v11;
-                hDot0[3] = sDot0_4 * v12;
-                hDot1[3] = sDot1_4 * v12;
-                hDot2[3] = sDot2_4 * v12;
+                hDot0[3] = sDot0_4Kept[0] * v12;
+                hDot1[3] = sDot1_4Kept[0] * v12;
+                hDot2[3] = sDot2_4Kept[0] * v12;
 
                 // double energy = 0.0;
                 // for (int i = 0; i < n; i++)
@@ -247,6 +273,20 @@ namespace SecondOrder.Loops
             /// <inheritdoc/>
             public double DivergenceVjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, double s, global::System.Span<double> yBar, global::System.Span<double> pBar)
             {
+                // loop sums that cross calls of Math or user functions wait in memory, so the loops keep them in registers
+                global::System.Span<double> sDot0Kept = stackalloc double[1];
+                global::System.Span<double> sDot1Kept = stackalloc double[1];
+                global::System.Span<double> sDot2Kept = stackalloc double[1];
+                global::System.Span<double> sDot0_2Kept = stackalloc double[1];
+                global::System.Span<double> sDot1_2Kept = stackalloc double[1];
+                global::System.Span<double> sDot2_2Kept = stackalloc double[1];
+                global::System.Span<double> sDot0_3Kept = stackalloc double[1];
+                global::System.Span<double> sDot1_3Kept = stackalloc double[1];
+                global::System.Span<double> sDot2_3Kept = stackalloc double[1];
+                global::System.Span<double> sDot0_4Kept = stackalloc double[1];
+                global::System.Span<double> sDot1_4Kept = stackalloc double[1];
+                global::System.Span<double> sDot2_4Kept = stackalloc double[1];
+
                 // elements of dydt that are not written are 0
                 // const int H = 4;
                 // int n = y.Length;
@@ -276,12 +316,15 @@ namespace SecondOrder.Loops
                 }
 
                 // h[i] = Math.Tanh(s);
+                sDot0Kept[0] = sDot0;
+                sDot1Kept[0] = sDot1;
+                sDot2Kept[0] = sDot2;
                 double v2 = global::System.Math.Tanh(s_3);
                 double v3 = 1.0 - v2 * v2;
                 h[0] = v2;
-                hDot0[0] = sDot0 * v3;
-                hDot1[0] = sDot1 * v3;
-                hDot2[0] = sDot2 * v3;
+                hDot0[0] = sDot0Kept[0] * v3;
+                hDot1[0] = sDot1Kept[0] * v3;
+                hDot2[0] = sDot2Kept[0] * v3;
 
                 // double s = p[12 + i];
                 double s_4 = p[13];
@@ -302,12 +345,15 @@ namespace SecondOrder.Loops
                 }
 
                 // h[i] = Math.Tanh(s);
+                sDot0_2Kept[0] = sDot0_2;
+                sDot1_2Kept[0] = sDot1_2;
+                sDot2_2Kept[0] = sDot2_2;
                 double v5 = global::System.Math.Tanh(s_5);
                 double v6 = 1.0 - v5 * v5;
                 h[1] = v5;
-                hDot0[1] = sDot0_2 * v6;
-                hDot1[1] = sDot1_2 * v6;
-                hDot2[1] = sDot2_2 * v6;
+                hDot0[1] = sDot0_2Kept[0] * v6;
+                hDot1[1] = sDot1_2Kept[0] * v6;
+                hDot2[1] = sDot2_2Kept[0] * v6;
 
                 // double s = p[12 + i];
                 double s_6 = p[14];
@@ -328,12 +374,15 @@ namespace SecondOrder.Loops
                 }
 
                 // h[i] = Math.Tanh(s);
+                sDot0_3Kept[0] = sDot0_3;
+                sDot1_3Kept[0] = sDot1_3;
+                sDot2_3Kept[0] = sDot2_3;
                 double v8 = global::System.Math.Tanh(s_7);
                 double v9 = 1.0 - v8 * v8;
                 h[2] = v8;
-                hDot0[2] = sDot0_3 * v9;
-                hDot1[2] = sDot1_3 * v9;
-                hDot2[2] = sDot2_3 * v9;
+                hDot0[2] = sDot0_3Kept[0] * v9;
+                hDot1[2] = sDot1_3Kept[0] * v9;
+                hDot2[2] = sDot2_3Kept[0] * v9;
 
                 // double s = p[12 + i];
                 double s_8 = p[15];
@@ -354,12 +403,15 @@ namespace SecondOrder.Loops
                 }
 
                 // h[i] = Math.Tanh(s);
+                sDot0_4Kept[0] = sDot0_4;
+                sDot1_4Kept[0] = sDot1_4;
+                sDot2_4Kept[0] = sDot2_4;
                 double v11 = global::System.Math.Tanh(s_9);
                 double v12 = 1.0 - v11 * v11;
                 h[3] = v11;
-                hDot0[3] = sDot0_4 * v12;
-                hDot1[3] = sDot1_4 * v12;
-                hDot2[3] = sDot2_4 * v12;
+                hDot0[3] = sDot0_4Kept[0] * v12;
+                hDot1[3] = sDot1_4Kept[0] * v12;
+                hDot2[3] = sDot2_4Kept[0] * v12;
 
                 // double energy = 0.0;
                 // for (int i = 0; i < n; i++)
@@ -765,6 +817,12 @@ namespace SecondOrder.Loops
             /// <inheritdoc/>
             public void Hvp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, double tDot, global::System.ReadOnlySpan<double> yDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> yBarDot, global::System.Span<double> pBarDot)
             {
+                // loop sums that cross calls of Math or user functions wait in memory, so the loops keep them in registers
+                global::System.Span<double> sDotKept = stackalloc double[1];
+                global::System.Span<double> sDot_2Kept = stackalloc double[1];
+                global::System.Span<double> sDot_3Kept = stackalloc double[1];
+                global::System.Span<double> sDot_4Kept = stackalloc double[1];
+
                 // elements of dydt that are not written are 0
                 // const int H = 4;
                 // int n = y.Length;
@@ -789,9 +847,10 @@ namespace SecondOrder.Loops
                 }
 
                 // h[i] = Math.Tanh(s);
+                sDotKept[0] = sDot;
                 double v3 = global::System.Math.Tanh(s_2);
                 h[0] = v3;
-                hDot[0] = sDot * global::System.Math.FusedMultiplyAdd(-v3, v3, 1.0);
+                hDot[0] = sDotKept[0] * global::System.Math.FusedMultiplyAdd(-v3, v3, 1.0);
 
                 // double s = p[12 + i];
                 double s_3 = p[13];
@@ -809,9 +868,10 @@ namespace SecondOrder.Loops
                 }
 
                 // h[i] = Math.Tanh(s);
+                sDot_2Kept[0] = sDot_2;
                 double v6 = global::System.Math.Tanh(s_4);
                 h[1] = v6;
-                hDot[1] = sDot_2 * global::System.Math.FusedMultiplyAdd(-v6, v6, 1.0);
+                hDot[1] = sDot_2Kept[0] * global::System.Math.FusedMultiplyAdd(-v6, v6, 1.0);
 
                 // double s = p[12 + i];
                 double s_5 = p[14];
@@ -829,9 +889,10 @@ namespace SecondOrder.Loops
                 }
 
                 // h[i] = Math.Tanh(s);
+                sDot_3Kept[0] = sDot_3;
                 double v9 = global::System.Math.Tanh(s_6);
                 h[2] = v9;
-                hDot[2] = sDot_3 * global::System.Math.FusedMultiplyAdd(-v9, v9, 1.0);
+                hDot[2] = sDot_3Kept[0] * global::System.Math.FusedMultiplyAdd(-v9, v9, 1.0);
 
                 // double s = p[12 + i];
                 double s_7 = p[15];
@@ -849,9 +910,10 @@ namespace SecondOrder.Loops
                 }
 
                 // h[i] = Math.Tanh(s);
+                sDot_4Kept[0] = sDot_4;
                 double v12 = global::System.Math.Tanh(s_8);
                 h[3] = v12;
-                hDot[3] = sDot_4 * global::System.Math.FusedMultiplyAdd(-v12, v12, 1.0);
+                hDot[3] = sDot_4Kept[0] * global::System.Math.FusedMultiplyAdd(-v12, v12, 1.0);
 
                 // double energy = 0.0;
                 // for (int i = 0; i < n; i++)

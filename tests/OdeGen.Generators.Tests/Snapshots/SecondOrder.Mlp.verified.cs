@@ -14,6 +14,10 @@ namespace SecondOrder.Mlp
             /// <inheritdoc/>
             public double Divergence(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p)
             {
+                // loop sums that cross calls of Math or user functions wait in memory, so the loops keep them in registers
+                global::System.Span<double> sDot0_2Kept = stackalloc double[1];
+                global::System.Span<double> sDot1_2Kept = stackalloc double[1];
+
                 // elements of dydt that are not written are 0
                 global::System.Span<double> dydtDot0 = stackalloc double[y.Length];
                 dydtDot0.Clear();
@@ -79,10 +83,12 @@ namespace SecondOrder.Mlp
                     }
 
                     // h2[i] = Math.Tanh(s);
+                    sDot0_2Kept[0] = sDot0_2;
+                    sDot1_2Kept[0] = sDot1_2;
                     double v9 = global::System.Math.Tanh(s_4);
                     double v10 = global::System.Math.FusedMultiplyAdd(-v9, v9, 1.0);
-                    h2Dot0[i] = sDot0_2 * v10;
-                    h2Dot1[i] = sDot1_2 * v10;
+                    h2Dot0[i] = sDot0_2Kept[0] * v10;
+                    h2Dot1[i] = sDot1_2Kept[0] * v10;
                 }
 
                 // for (int k = 0; k < In; k++)
@@ -118,6 +124,12 @@ namespace SecondOrder.Mlp
             /// <inheritdoc/>
             public double DivergenceVjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, double s, global::System.Span<double> yBar, global::System.Span<double> pBar)
             {
+                // loop sums that cross calls of Math or user functions wait in memory, so the loops keep them in registers
+                global::System.Span<double> sDot0_2Kept = stackalloc double[1];
+                global::System.Span<double> sDot1_2Kept = stackalloc double[1];
+                global::System.Span<double> sDot0_3Kept = stackalloc double[1];
+                global::System.Span<double> sDot1_3Kept = stackalloc double[1];
+
                 // elements of dydt that are not written are 0
                 // Span<double> h1 = stackalloc double[Hidden];
                 global::System.Span<double> h1 = stackalloc double[64];
@@ -182,10 +194,12 @@ namespace SecondOrder.Mlp
                     }
 
                     // h2[i] = Math.Tanh(s);
+                    sDot0_2Kept[0] = sDot0_2;
+                    sDot1_2Kept[0] = sDot1_2;
                     double v9 = global::System.Math.Tanh(s_5);
                     double v10 = 1.0 - v9 * v9;
-                    h2Dot0[i] = sDot0_2 * v10;
-                    h2Dot1[i] = sDot1_2 * v10;
+                    h2Dot0[i] = sDot0_2Kept[0] * v10;
+                    h2Dot1[i] = sDot1_2Kept[0] * v10;
                 }
 
                 // adjoint of: elements of dydt that are not written are 0
@@ -266,6 +280,8 @@ namespace SecondOrder.Mlp
                     }
 
                     // h2[i] = Math.Tanh(s);
+                    sDot0_3Kept[0] = sDot0_3;
+                    sDot1_3Kept[0] = sDot1_3;
                     double v27 = global::System.Math.Tanh(s_7);
                     double v28 = 1.0 - v27 * v27;
 
@@ -276,7 +292,7 @@ namespace SecondOrder.Mlp
                     h2Dot0Bar_i = 0.0;
                     double v31 = v29 * v28;
                     double v32 = v30 * v28;
-                    double v33 = global::System.Math.FusedMultiplyAdd(v29, sDot1_3, v30 * sDot0_3) * v27;
+                    double v33 = global::System.Math.FusedMultiplyAdd(v29, sDot1_3Kept[0], v30 * sDot0_3Kept[0]) * v27;
                     double sBar = (-v33 - v33) * v28;
 
                     // adjoint of: for (int j = 0; j < Hidden; j++)
@@ -349,6 +365,9 @@ namespace SecondOrder.Mlp
             /// <inheritdoc/>
             public void Hvp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, double tDot, global::System.ReadOnlySpan<double> yDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> yBarDot, global::System.Span<double> pBarDot)
             {
+                // loop sums that cross calls of Math or user functions wait in memory, so the loops keep them in registers
+                global::System.Span<double> sDot_2Kept = stackalloc double[1];
+
                 // elements of dydt that are not written are 0
                 // Span<double> h1 = stackalloc double[Hidden];
                 global::System.Span<double> h1 = stackalloc double[64];
@@ -406,9 +425,10 @@ namespace SecondOrder.Mlp
                     }
 
                     // h2[i] = Math.Tanh(s);
+                    sDot_2Kept[0] = sDot_2;
                     double v7 = global::System.Math.Tanh(s_4);
                     h2[i] = v7;
-                    h2Dot[i] = sDot_2 * global::System.Math.FusedMultiplyAdd(-v7, v7, 1.0);
+                    h2Dot[i] = sDot_2Kept[0] * global::System.Math.FusedMultiplyAdd(-v7, v7, 1.0);
                 }
 
                 // adjoint of: elements of dydt that are not written are 0
