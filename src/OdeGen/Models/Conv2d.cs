@@ -8,14 +8,25 @@ namespace OdeGen.Models;
 /// [out][in][k][k] flattened) then "bias" [outChannels].
 /// </summary>
 /// <remarks>
-/// Each output pixel is the generated <see cref="LayerFunctions.LinearFunction"/> applied to that pixel's patch of the
-/// input (im2col): the gather of the patch moves values and adds none, so every derivative comes from the generated code,
-/// and the backward pass scatters the patch's adjoint back (col2im). The same core with <see cref="TimeChannel"/> set
-/// reads a constant plane of t as input channel 0 (torchdiffeq's <c>ConcatConv2d</c>), see <see cref="TimeConv2d"/>.
+/// <para>
+/// The arithmetic is three matrix products of one sample (<see cref="Gemm"/>): the image is unfolded into its patches
+/// (im2col, a [patch][pixel] matrix that moves values and adds none), then y = W·cols + b, ∂L/∂W += ∂L/∂y·colsᵀ and
+/// ∂L/∂cols = Wᵀ·∂L/∂y, folded back onto the image (col2im). The generated <see cref="LayerFunctions.LinearFunction"/>
+/// applied pixel by pixel computes the same thing (the layer's first formulation, kept as
+/// <see cref="ForwardPerPixel"/>/<see cref="BackwardPerPixel"/>: the tests hold the products to it and to finite
+/// differences), but a matrix-vector product per pixel reads all of W from cache for 2·|W| flops, while the blocked product
+/// keeps a 6 × 16 tile of y in registers: LayerConvolutionBenchmarks measures the gain on the ODE-Net's shapes
+/// (BENCHMARKS.md).
+/// </para>
+/// <para>
+/// With <see cref="TimeChannel"/> set, input channel 0 is a constant plane of t (torchdiffeq's <c>ConcatConv2d</c>), see
+/// <see cref="TimeConv2d"/>; its adjoint is the sum of the time rows of ∂L/∂cols.
+/// </para>
 /// </remarks>
 public class Conv2d : Layer
 {
     private readonly LayerFunctions.LinearFunction _pixel;
+    private readonly int _scratchSize;
 
     /// <summary>Creates the convolution.</summary>
     /// <param name="inChannels">Input channels (without the time channel).</param>
@@ -47,7 +58,11 @@ public class Conv2d : Layer
         OutHeight = OutputExtent(height, kernel, stride, padding, nameof(height));
         OutWidth = OutputExtent(width, kernel, stride, padding, nameof(width));
         PatchSize = (inChannels + (timeChannel ? 1 : 0)) * kernel * kernel;
+        Pixels = OutHeight * OutWidth;
         _pixel = new LayerFunctions.LinearFunction(PatchSize, ParameterCount, outChannels);
+        int product = Math.Max(Gemm.WorkspaceSize(outChannels, Pixels, PatchSize),
+            Math.Max(Gemm.WorkspaceSize(outChannels, PatchSize, Pixels), Gemm.WorkspaceSize(PatchSize, Pixels, outChannels)));
+        _scratchSize = checked((PatchSize * Pixels) + product);
     }
 
     /// <summary>Input channels (without the time channel).</summary>
@@ -83,8 +98,15 @@ public class Conv2d : Layer
     /// <summary>Length of one patch: (channels [+ 1 for t])·k·k.</summary>
     private int PatchSize { get; }
 
+    /// <summary>Output pixels per channel.</summary>
+    private int Pixels { get; }
+
     /// <inheritdoc/>
-    public override int ScratchSize => (2 * PatchSize) + (2 * OutChannels);
+    /// <remarks>The unfolded patches ([patch][pixel]) and the matrix product's packed blocks.</remarks>
+    public override int ScratchSize => _scratchSize;
+
+    /// <summary>Scratch the per-pixel reference (<see cref="ForwardPerPixel"/>, <see cref="BackwardPerPixel"/>) needs.</summary>
+    internal int PerPixelScratchSize => (2 * PatchSize) + (2 * OutChannels);
 
     /// <inheritdoc/>
     public override void Forward(ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y, Span<double> scratch) =>
@@ -95,11 +117,128 @@ public class Conv2d : Layer
         Span<double> xBar, Span<double> parameterBar, Span<double> scratch) =>
         BackwardAt(0.0, x, parameters, yBar, xBar, parameterBar, scratch);
 
-    /// <summary>The forward pass with the time plane at <paramref name="t"/> (ignored without a time channel).</summary>
+    /// <summary>The forward pass with the time plane at <paramref name="t"/> (ignored without a time channel): y = W·cols + b.</summary>
     private protected void ForwardAt(double t, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y, Span<double> scratch)
     {
+        RequireSizes(x.Length, parameters.Length, y.Length, scratch.Length, ScratchSize);
+        int patch = PatchSize, pixels = Pixels, weights = OutChannels * patch;
+        Span<double> cols = scratch[..(patch * pixels)], work = scratch[cols.Length..];
+        Unfold(t, x, cols);
+        for (int o = 0; o < OutChannels; o++) y.Slice(o * pixels, pixels).Fill(parameters[weights + o]);
+        Gemm.Multiply(OutChannels, pixels, patch, parameters, patch, 1, cols, pixels, 1, y, pixels, accumulate: true, work);
+    }
+
+    /// <summary>
+    /// The backward pass with the time plane at <paramref name="t"/>: ∂L/∂b += Σ_pixels ∂L/∂y, ∂L/∂W += ∂L/∂y·colsᵀ,
+    /// ∂L/∂x += col2im(Wᵀ·∂L/∂y); returns ∂L/∂t (0 without a time channel).
+    /// </summary>
+    private protected double BackwardAt(double t, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
+        Span<double> xBar, Span<double> parameterBar, Span<double> scratch)
+    {
+        RequireSizes(x.Length, parameters.Length, yBar.Length, scratch.Length, ScratchSize);
+        if (xBar.Length != InputSize || parameterBar.Length != ParameterCount)
+            throw new ArgumentException($"{Kind} backward: xBar has {xBar.Length} entries (needs {InputSize}), parameterBar {parameterBar.Length} (needs {ParameterCount}).");
+        int patch = PatchSize, pixels = Pixels, weights = OutChannels * patch;
+        Span<double> cols = scratch[..(patch * pixels)], work = scratch[cols.Length..];
+        for (int o = 0; o < OutChannels; o++)
+        {
+            double sum = 0.0;
+            foreach (double v in yBar.Slice(o * pixels, pixels)) sum += v;
+            parameterBar[weights + o] += sum;
+        }
+
+        // ∂L/∂W[o][q] += Σ_pixel ∂L/∂y[o][pixel]·cols[q][pixel]: colsᵀ is cols read with its strides swapped.
+        Unfold(t, x, cols);
+        Gemm.Multiply(OutChannels, patch, pixels, yBar, pixels, 1, cols, 1, pixels, parameterBar[..weights], patch, accumulate: true, work);
+
+        // ∂L/∂cols = Wᵀ·∂L/∂y overwrites the patches (no longer needed), then folds onto the image.
+        Gemm.Multiply(patch, pixels, OutChannels, parameters, 1, patch, yBar, pixels, 1, cols, pixels, accumulate: false, work);
+        return Fold(cols, xBar);
+    }
+
+    // im2col: cols[q][pixel] is what the kernel's tap q = (channel, ky, kx) sees at output pixel (oy, ox): x, zero in the
+    // padding, t on the time plane. Row by row, so each row is written once, in order.
+    private void Unfold(double t, ReadOnlySpan<double> x, Span<double> cols)
+    {
+        int k = Kernel, first = TimeChannel ? 1 : 0, pixels = Pixels, q = 0;
+        for (int c = 0; c < InChannels + first; c++)
+        {
+            for (int ky = 0; ky < k; ky++)
+            {
+                for (int kx = 0; kx < k; kx++, q++)
+                {
+                    Span<double> row = cols.Slice(q * pixels, pixels);
+                    for (int oy = 0; oy < OutHeight; oy++)
+                    {
+                        int iy = (oy * Stride) - Padding + ky;
+                        Span<double> outRow = row.Slice(oy * OutWidth, OutWidth);
+                        if ((uint)iy >= (uint)Height)
+                        {
+                            outRow.Clear();
+                            continue;
+                        }
+
+                        ReadOnlySpan<double> inRow = c < first ? default : x.Slice((((c - first) * Height) + iy) * Width, Width);
+                        for (int ox = 0; ox < OutWidth; ox++)
+                        {
+                            int ix = (ox * Stride) - Padding + kx;
+                            outRow[ox] = (uint)ix >= (uint)Width ? 0.0 : c < first ? t : inRow[ix];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // col2im, Unfold's adjoint: adds each entry of colsBar to the input value it was read from; returns the sum over the
+    // time plane's entries inside the image (∂L/∂t).
+    private double Fold(ReadOnlySpan<double> colsBar, Span<double> xBar)
+    {
+        int k = Kernel, first = TimeChannel ? 1 : 0, pixels = Pixels, q = 0;
+        double tBar = 0.0;
+        for (int c = 0; c < InChannels + first; c++)
+        {
+            for (int ky = 0; ky < k; ky++)
+            {
+                for (int kx = 0; kx < k; kx++, q++)
+                {
+                    ReadOnlySpan<double> row = colsBar.Slice(q * pixels, pixels);
+                    for (int oy = 0; oy < OutHeight; oy++)
+                    {
+                        int iy = (oy * Stride) - Padding + ky;
+                        if ((uint)iy >= (uint)Height) continue;
+                        ReadOnlySpan<double> outRow = row.Slice(oy * OutWidth, OutWidth);
+                        Span<double> inRow = c < first ? default : xBar.Slice((((c - first) * Height) + iy) * Width, Width);
+                        for (int ox = 0; ox < OutWidth; ox++)
+                        {
+                            int ix = (ox * Stride) - Padding + kx;
+                            if ((uint)ix >= (uint)Width) continue;
+                            if (c < first) tBar += outRow[ox];
+                            else inRow[ix] += outRow[ox];
+                        }
+                    }
+                }
+            }
+        }
+
+        return tBar;
+    }
+
+    private void RequireSizes(int x, int parameters, int y, int scratch, int scratchNeeded)
+    {
+        if (x != InputSize || parameters != ParameterCount || y != OutputSize || scratch < scratchNeeded)
+            throw new ArgumentException($"{Kind} takes x of {InputSize}, {ParameterCount} parameters, y of {OutputSize} and scratch of at least {scratchNeeded}; got {x}, {parameters}, {y}, {scratch}.");
+    }
+
+    /// <summary>
+    /// The first formulation, kept as the reference the matrix products are tested and benchmarked against: the generated
+    /// <see cref="LayerFunctions.LinearFunction"/> applied to each output pixel's patch.
+    /// </summary>
+    internal void ForwardPerPixel(double t, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y, Span<double> scratch)
+    {
+        RequireSizes(x.Length, parameters.Length, y.Length, scratch.Length, PerPixelScratchSize);
         Span<double> patch = scratch[..PatchSize], pixel = scratch.Slice(2 * PatchSize, OutChannels);
-        int pixels = OutHeight * OutWidth;
+        int pixels = Pixels;
         for (int oy = 0; oy < OutHeight; oy++)
         {
             for (int ox = 0; ox < OutWidth; ox++)
@@ -112,13 +251,14 @@ public class Conv2d : Layer
         }
     }
 
-    /// <summary>The backward pass with the time plane at <paramref name="t"/>; returns ∂L/∂t (0 without a time channel).</summary>
-    private protected double BackwardAt(double t, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
+    /// <summary>The backward pass of <see cref="ForwardPerPixel"/> (the generated Vjp per pixel); returns ∂L/∂t.</summary>
+    internal double BackwardPerPixel(double t, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
         Span<double> xBar, Span<double> parameterBar, Span<double> scratch)
     {
+        RequireSizes(x.Length, parameters.Length, yBar.Length, scratch.Length, PerPixelScratchSize);
         Span<double> patch = scratch[..PatchSize], patchBar = scratch.Slice(PatchSize, PatchSize);
         Span<double> pixelBar = scratch.Slice((2 * PatchSize) + OutChannels, OutChannels);
-        int pixels = OutHeight * OutWidth;
+        int pixels = Pixels;
         double tBar = 0.0;
         for (int oy = 0; oy < OutHeight; oy++)
         {
