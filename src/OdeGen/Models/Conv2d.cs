@@ -129,6 +129,23 @@ public class Conv2d : Layer
     }
 
     /// <summary>
+    /// The tangent of the forward pass: y = conv(t, x; W, b) and yDot = conv(tDot, xDot; W, 0) + conv(t, x; WDot, bDot), the
+    /// convolution being linear in (t, x) and in (W, b) separately (both overwritten).
+    /// </summary>
+    internal void JvpAt(double t, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, double tDot, ReadOnlySpan<double> xDot,
+        ReadOnlySpan<double> parameterDot, Span<double> y, Span<double> yDot, Span<double> scratch)
+    {
+        RequireSizes(xDot.Length, parameterDot.Length, yDot.Length, scratch.Length, ScratchSize);
+        int patch = PatchSize, pixels = Pixels, weights = OutChannels * patch;
+        Span<double> cols = scratch[..(patch * pixels)], work = scratch[cols.Length..];
+        ForwardAt(t, x, parameters, y, scratch);                     // leaves cols = unfold(t, x)
+        for (int o = 0; o < OutChannels; o++) yDot.Slice(o * pixels, pixels).Fill(parameterDot[weights + o]);
+        Gemm.Multiply(OutChannels, pixels, patch, parameterDot, patch, 1, cols, pixels, 1, yDot, pixels, accumulate: true, work);
+        Unfold(tDot, xDot, cols);
+        Gemm.Multiply(OutChannels, pixels, patch, parameters, patch, 1, cols, pixels, 1, yDot, pixels, accumulate: true, work);
+    }
+
+    /// <summary>
     /// The backward pass with the time plane at <paramref name="t"/>: ∂L/∂b += Σ_pixels ∂L/∂y, ∂L/∂W += ∂L/∂y·colsᵀ,
     /// ∂L/∂x += col2im(Wᵀ·∂L/∂y); returns ∂L/∂t (0 without a time channel).
     /// </summary>
