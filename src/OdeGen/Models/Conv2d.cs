@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using OdeGen.Layers;
 
 namespace OdeGen.Models;
@@ -25,6 +26,9 @@ namespace OdeGen.Models;
 /// </remarks>
 public class Conv2d : Layer
 {
+    [ThreadStatic]
+    private static double[]? t_laneWork;
+
     private readonly LayerFunctions.LinearFunction _pixel;
     private readonly int _scratchSize;
 
@@ -174,32 +178,46 @@ public class Conv2d : Layer
     }
 
     // im2col: cols[q][pixel] is what the kernel's tap q = (channel, ky, kx) sees at output pixel (oy, ox): x, zero in the
-    // padding, t on the time plane. Row by row, so each row is written once, in order.
-    private void Unfold(double t, ReadOnlySpan<double> x, Span<double> cols)
+    // padding, t on the time plane. Each entry is `lanes` values (one per sample in SIMD lanes, structure of arrays), so
+    // the same unfolding serves one sample (lanes = 1) and a lane group, whose patches form a [patch][pixel·lanes] matrix.
+    // Row by row; at stride 1 an output row's inside run is one copy.
+    private void Unfold(double t, ReadOnlySpan<double> x, Span<double> cols, int lanes = 1)
     {
-        int k = Kernel, first = TimeChannel ? 1 : 0, pixels = Pixels, q = 0;
+        int k = Kernel, first = TimeChannel ? 1 : 0, rowLength = Pixels * lanes, q = 0;
         for (int c = 0; c < InChannels + first; c++)
         {
             for (int ky = 0; ky < k; ky++)
             {
                 for (int kx = 0; kx < k; kx++, q++)
                 {
-                    Span<double> row = cols.Slice(q * pixels, pixels);
+                    Span<double> row = cols.Slice(q * rowLength, rowLength);
                     for (int oy = 0; oy < OutHeight; oy++)
                     {
                         int iy = (oy * Stride) - Padding + ky;
-                        Span<double> outRow = row.Slice(oy * OutWidth, OutWidth);
+                        Span<double> outRow = row.Slice(oy * OutWidth * lanes, OutWidth * lanes);
                         if ((uint)iy >= (uint)Height)
                         {
                             outRow.Clear();
                             continue;
                         }
 
-                        ReadOnlySpan<double> inRow = c < first ? default : x.Slice((((c - first) * Height) + iy) * Width, Width);
-                        for (int ox = 0; ox < OutWidth; ox++)
+                        ReadOnlySpan<double> inRow = c < first ? default : x.Slice((((c - first) * Height) + iy) * Width * lanes, Width * lanes);
+                        (int from, int to) = InsideRun(kx);
+                        outRow[..(from * lanes)].Clear();
+                        outRow[(to * lanes)..].Clear();
+                        if (c < first)
                         {
-                            int ix = (ox * Stride) - Padding + kx;
-                            outRow[ox] = (uint)ix >= (uint)Width ? 0.0 : c < first ? t : inRow[ix];
+                            outRow[(from * lanes)..(to * lanes)].Fill(t);
+                        }
+                        else if (Stride == 1)
+                        {
+                            int ix = from - Padding + kx;
+                            inRow.Slice(ix * lanes, (to - from) * lanes).CopyTo(outRow[(from * lanes)..]);
+                        }
+                        else
+                        {
+                            for (int ox = from; ox < to; ox++)
+                                inRow.Slice(((ox * Stride) - Padding + kx) * lanes, lanes).CopyTo(outRow.Slice(ox * lanes, lanes));
                         }
                     }
                 }
@@ -208,10 +226,10 @@ public class Conv2d : Layer
     }
 
     // col2im, Unfold's adjoint: adds each entry of colsBar to the input value it was read from; returns the sum over the
-    // time plane's entries inside the image (∂L/∂t).
-    private double Fold(ReadOnlySpan<double> colsBar, Span<double> xBar)
+    // time plane's entries inside the image (∂L/∂t, all lanes together).
+    private double Fold(ReadOnlySpan<double> colsBar, Span<double> xBar, int lanes = 1)
     {
-        int k = Kernel, first = TimeChannel ? 1 : 0, pixels = Pixels, q = 0;
+        int k = Kernel, first = TimeChannel ? 1 : 0, rowLength = Pixels * lanes, q = 0;
         double tBar = 0.0;
         for (int c = 0; c < InChannels + first; c++)
         {
@@ -219,19 +237,25 @@ public class Conv2d : Layer
             {
                 for (int kx = 0; kx < k; kx++, q++)
                 {
-                    ReadOnlySpan<double> row = colsBar.Slice(q * pixels, pixels);
+                    ReadOnlySpan<double> row = colsBar.Slice(q * rowLength, rowLength);
                     for (int oy = 0; oy < OutHeight; oy++)
                     {
                         int iy = (oy * Stride) - Padding + ky;
                         if ((uint)iy >= (uint)Height) continue;
-                        ReadOnlySpan<double> outRow = row.Slice(oy * OutWidth, OutWidth);
-                        Span<double> inRow = c < first ? default : xBar.Slice((((c - first) * Height) + iy) * Width, Width);
-                        for (int ox = 0; ox < OutWidth; ox++)
+                        ReadOnlySpan<double> outRow = row.Slice(oy * OutWidth * lanes, OutWidth * lanes);
+                        (int from, int to) = InsideRun(kx);
+                        if (c < first)
                         {
-                            int ix = (ox * Stride) - Padding + kx;
-                            if ((uint)ix >= (uint)Width) continue;
-                            if (c < first) tBar += outRow[ox];
-                            else inRow[ix] += outRow[ox];
+                            foreach (double v in outRow[(from * lanes)..(to * lanes)]) tBar += v;
+                            continue;
+                        }
+
+                        Span<double> inRow = xBar.Slice((((c - first) * Height) + iy) * Width * lanes, Width * lanes);
+                        for (int ox = from; ox < to; ox++)
+                        {
+                            Span<double> target = inRow.Slice(((ox * Stride) - Padding + kx) * lanes, lanes);
+                            ReadOnlySpan<double> source = outRow.Slice(ox * lanes, lanes);
+                            for (int l = 0; l < lanes; l++) target[l] += source[l];
                         }
                     }
                 }
@@ -239,6 +263,80 @@ public class Conv2d : Layer
         }
 
         return tBar;
+    }
+
+    // The output columns [from, to) whose input column ox·stride − padding + kx lies inside the image.
+    private (int From, int To) InsideRun(int kx)
+    {
+        int offset = kx - Padding;                                  // ix = ox·stride + offset
+        int from = offset >= 0 ? 0 : (-offset + Stride - 1) / Stride;
+        int last = Width - 1 - offset;                              // ox·stride ≤ last
+        int to = last < 0 ? 0 : Math.Min(OutWidth, (last / Stride) + 1);
+        return (Math.Min(from, to), to);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// A lane group's patches side by side are one [patch][pixel·lanes] matrix (the lanes' structure of arrays is already
+    /// that layout), so a group is the same three products with lanes times the columns: wider products, the same code.
+    /// </remarks>
+    public override bool HasLanes => true;
+
+    /// <inheritdoc/>
+    public override void ForwardLanes<TLane>(ReadOnlySpan<TLane> x, ReadOnlySpan<TLane> parameters, Span<TLane> y)
+    {
+        int lanes = TLane.Count, patch = PatchSize, columns = Pixels * lanes, weights = OutChannels * patch;
+        ReadOnlySpan<double> xs = MemoryMarshal.Cast<TLane, double>(x), ps = MemoryMarshal.Cast<TLane, double>(parameters);
+        Span<double> ys = MemoryMarshal.Cast<TLane, double>(y);
+        RequireSizes(x.Length, parameters.Length, y.Length, int.MaxValue, 0);
+        Span<double> work = LaneWork(lanes, out int colsLength);
+        Span<double> cols = work[..colsLength], product = work[colsLength..];
+        Unfold(0.0, xs, cols, lanes);
+        for (int o = 0; o < OutChannels; o++) ys.Slice(o * columns, columns).Fill(ps[(weights + o) * lanes]);
+        // The broadcast parameters are read from lane 0: W[o][q] at (o·patch + q)·lanes.
+        Gemm.Multiply(OutChannels, columns, patch, ps, patch * lanes, lanes, cols, columns, 1, ys, columns, accumulate: true, product);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// The weight and bias gradients are summed over the group's samples by the products themselves and added to lane 0 of
+    /// <paramref name="parameterBar"/> (the model adds a parameter's lanes, so where the sum sits does not matter).
+    /// </remarks>
+    public override void BackwardLanes<TLane>(ReadOnlySpan<TLane> x, ReadOnlySpan<TLane> parameters, ReadOnlySpan<TLane> yBar,
+        Span<TLane> xBar, Span<TLane> parameterBar)
+    {
+        int lanes = TLane.Count, patch = PatchSize, columns = Pixels * lanes, weights = OutChannels * patch;
+        RequireSizes(x.Length, parameters.Length, yBar.Length, int.MaxValue, 0);
+        ReadOnlySpan<double> xs = MemoryMarshal.Cast<TLane, double>(x), ps = MemoryMarshal.Cast<TLane, double>(parameters);
+        ReadOnlySpan<double> yBars = MemoryMarshal.Cast<TLane, double>(yBar);
+        Span<double> xBars = MemoryMarshal.Cast<TLane, double>(xBar), pBars = MemoryMarshal.Cast<TLane, double>(parameterBar);
+        Span<double> work = LaneWork(lanes, out int colsLength);
+        Span<double> cols = work[..colsLength], weightBar = work.Slice(colsLength, weights), product = work[(colsLength + weights)..];
+        for (int o = 0; o < OutChannels; o++)
+        {
+            double sum = 0.0;
+            foreach (double v in yBars.Slice(o * columns, columns)) sum += v;
+            pBars[(weights + o) * lanes] += sum;
+        }
+
+        Unfold(0.0, xs, cols, lanes);
+        Gemm.Multiply(OutChannels, patch, columns, yBars, columns, 1, cols, 1, columns, weightBar, patch, accumulate: false, product);
+        for (int i = 0; i < weights; i++) pBars[i * lanes] += weightBar[i];
+        Gemm.Multiply(patch, columns, OutChannels, ps, lanes, patch * lanes, yBars, columns, 1, cols, columns, accumulate: false, product);
+        Fold(cols, xBars, lanes);
+    }
+
+    // This thread's lane buffers: the group's patches, the weight gradient, the products' packing. Grown, never shrunk.
+    private Span<double> LaneWork(int lanes, out int colsLength)
+    {
+        int patch = PatchSize, columns = Pixels * lanes;
+        colsLength = checked(patch * columns);
+        int product = Math.Max(Gemm.WorkspaceSize(OutChannels, columns, patch),
+            Math.Max(Gemm.WorkspaceSize(OutChannels, patch, columns), Gemm.WorkspaceSize(patch, columns, OutChannels)));
+        int length = checked(colsLength + (OutChannels * patch) + product);
+        double[]? work = t_laneWork;
+        if (work is null || work.Length < length) t_laneWork = work = new double[length];
+        return work.AsSpan(0, length);
     }
 
     private void RequireSizes(int x, int parameters, int y, int scratch, int scratchNeeded)
