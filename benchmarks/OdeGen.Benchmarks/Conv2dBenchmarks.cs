@@ -98,3 +98,44 @@ public class GemmPrecisionBenchmarks
         Gemm.Multiply<T>(Patch, Pixels, Channels, w, 1, Patch, y, Pixels, 1, colsBar, Pixels, false, work);
     }
 }
+
+/// <summary>
+/// A batch of 128 through a one-Conv2d model (ODE-Net shapes) forward + backward on one thread: one sample at a time
+/// (<see cref="LaneWidth.Lane1"/>, the baseline) against lane groups, whose products are lanes times wider.
+/// </summary>
+public class Conv2dLaneBenchmarks
+{
+    private Models.Model _model = null!;
+    private double[] _parameters = [], _inputs = [], _targets = [], _gradient = [];
+
+    /// <summary>The shape.</summary>
+    [Params("Conv64c7x7", "Conv32c14x14")]
+    public string Shape { get; set; } = "";
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        ModelConv2d conv = Shape == "Conv64c7x7" ? new ModelConv2d(64, 64, 7, 7, kernel: 3, padding: 1) : new ModelConv2d(32, 32, 14, 14, kernel: 3, padding: 1);
+        _model = new Models.Model(conv) { MaxDegreeOfParallelism = 1 };
+        _parameters = _model.CreateParameters(seed: 1);
+        _gradient = new double[_parameters.Length];
+        _inputs = Conv2dFormulationBenchmarks.Fill(new Random(3), 128 * conv.InputSize);
+        _targets = new double[128 * conv.OutputSize];
+    }
+
+    /// <summary>One sample at a time.</summary>
+    [Benchmark(Baseline = true)]
+    public double OneSampleAtATime()
+    {
+        _model.Lanes = LaneWidth.Lane1;
+        return _model.Gradient(_parameters, _inputs, _targets, Models.Loss.MeanSquaredError, _gradient);
+    }
+
+    /// <summary>Lane groups of the widest hardware width.</summary>
+    [Benchmark]
+    public double LaneGroups()
+    {
+        _model.Lanes = LaneWidth.Auto;
+        return _model.Gradient(_parameters, _inputs, _targets, Models.Loss.MeanSquaredError, _gradient);
+    }
+}
