@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
-"""PyTorch's side of LayerBatchBenchmarks (benchmarks/OdeGen.Benchmarks/ModelBenchmarks.cs): the same layers and shapes
-in float64 (OdeGen's models run in double), batch 128, forward alone and forward + backward of the mean squared error
-against zeros, on 1 and 2 threads. Prints one line per case: shape, threads, milliseconds (median of the runs)."""
+"""PyTorch's side of LayerBatchBenchmarks (benchmarks/OdeGen.Benchmarks/ModelBenchmarks.cs): the same layers and shapes,
+batch 128, forward alone and forward + backward of the mean squared error against zeros, on 1 and 2 threads.
+
+float64 is the like-for-like comparison (OdeGen's models run in double); Debian's torch runs float64 convolutions as
+im2col + the system BLAS (oneDNN has no float64), so float32 (oneDNN) is timed too: it is what PyTorch users run.
+Prints one line per case: shape, dtype, threads, milliseconds (median of the runs)."""
 import statistics
 import sys
 import time
@@ -32,24 +35,25 @@ def median_ms(run, repeats):
 def main():
     torch.manual_seed(0)
     repeats = 5 if QUICK else 30
-    print(f"# torch {torch.__version__}, float64, batch {BATCH}, median of {repeats} runs")
-    for threads in (1, 2):
-        torch.set_num_threads(threads)
-        for name, layer, shape in cases():
-            layer = layer.double()
-            x = torch.rand(shape, dtype=torch.float64) - 0.5
+    print(f"# torch {torch.__version__}, batch {BATCH}, median of {repeats} runs")
+    for dtype in (torch.float64, torch.float32):
+        for threads in (1, 2):
+            torch.set_num_threads(threads)
+            for name, layer, shape in cases():
+                layer = layer.to(dtype)
+                x = torch.rand(shape, dtype=dtype) - 0.5
 
-            def forward():
-                with torch.no_grad():
-                    layer(x)
+                def forward():
+                    with torch.no_grad():
+                        layer(x)
 
-            def forward_backward():
-                layer.zero_grad()
-                out = layer(x)
-                (out * out).mean().backward()   # the mean squared error against zeros, as ours
+                def forward_backward():
+                    layer.zero_grad()
+                    out = layer(x)
+                    (out * out).mean().backward()   # the mean squared error against zeros, as ours
 
-            print(f"{name} threads={threads} forward_ms={median_ms(forward, repeats):.3f} "
-                  f"forward_backward_ms={median_ms(forward_backward, repeats):.3f}")
+                print(f"{name} dtype={str(dtype).removeprefix('torch.')} threads={threads} forward_ms={median_ms(forward, repeats):.3f} "
+                      f"forward_backward_ms={median_ms(forward_backward, repeats):.3f}")
 
 
 if __name__ == "__main__":

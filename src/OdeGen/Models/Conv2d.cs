@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using OdeGen.Layers;
 
 namespace OdeGen.Models;
@@ -8,14 +9,28 @@ namespace OdeGen.Models;
 /// [out][in][k][k] flattened) then "bias" [outChannels].
 /// </summary>
 /// <remarks>
-/// Each output pixel is the generated <see cref="LayerFunctions.LinearFunction"/> applied to that pixel's patch of the
-/// input (im2col): the gather of the patch moves values and adds none, so every derivative comes from the generated code,
-/// and the backward pass scatters the patch's adjoint back (col2im). The same core with <see cref="TimeChannel"/> set
-/// reads a constant plane of t as input channel 0 (torchdiffeq's <c>ConcatConv2d</c>), see <see cref="TimeConv2d"/>.
+/// <para>
+/// The arithmetic is three matrix products of one sample (<see cref="Gemm"/>): the image is unfolded into its patches
+/// (im2col, a [patch][pixel] matrix that moves values and adds none), then y = W·cols + b, ∂L/∂W += ∂L/∂y·colsᵀ and
+/// ∂L/∂cols = Wᵀ·∂L/∂y, folded back onto the image (col2im). The generated <see cref="LayerFunctions.LinearFunction"/>
+/// applied pixel by pixel computes the same thing (the layer's first formulation, kept as
+/// <see cref="ForwardPerPixel"/>/<see cref="BackwardPerPixel"/>: the tests hold the products to it and to finite
+/// differences), but a matrix-vector product per pixel reads all of W from cache for 2·|W| flops, while the blocked product
+/// keeps a 6 × 16 tile of y in registers: LayerConvolutionBenchmarks measures the gain on the ODE-Net's shapes
+/// (BENCHMARKS.md).
+/// </para>
+/// <para>
+/// With <see cref="TimeChannel"/> set, input channel 0 is a constant plane of t (torchdiffeq's <c>ConcatConv2d</c>), see
+/// <see cref="TimeConv2d"/>; its adjoint is the sum of the time rows of ∂L/∂cols.
+/// </para>
 /// </remarks>
 public class Conv2d : Layer
 {
+    [ThreadStatic]
+    private static double[]? t_laneWork;
+
     private readonly LayerFunctions.LinearFunction _pixel;
+    private readonly int _scratchSize;
 
     /// <summary>Creates the convolution.</summary>
     /// <param name="inChannels">Input channels (without the time channel).</param>
@@ -47,7 +62,11 @@ public class Conv2d : Layer
         OutHeight = OutputExtent(height, kernel, stride, padding, nameof(height));
         OutWidth = OutputExtent(width, kernel, stride, padding, nameof(width));
         PatchSize = (inChannels + (timeChannel ? 1 : 0)) * kernel * kernel;
+        Pixels = OutHeight * OutWidth;
         _pixel = new LayerFunctions.LinearFunction(PatchSize, ParameterCount, outChannels);
+        int product = Math.Max(Gemm.WorkspaceSize(outChannels, Pixels, PatchSize),
+            Math.Max(Gemm.WorkspaceSize(outChannels, PatchSize, Pixels), Gemm.WorkspaceSize(PatchSize, Pixels, outChannels)));
+        _scratchSize = checked((PatchSize * Pixels) + product);
     }
 
     /// <summary>Input channels (without the time channel).</summary>
@@ -83,8 +102,15 @@ public class Conv2d : Layer
     /// <summary>Length of one patch: (channels [+ 1 for t])·k·k.</summary>
     private int PatchSize { get; }
 
+    /// <summary>Output pixels per channel.</summary>
+    private int Pixels { get; }
+
     /// <inheritdoc/>
-    public override int ScratchSize => (2 * PatchSize) + (2 * OutChannels);
+    /// <remarks>The unfolded patches ([patch][pixel]) and the matrix product's packed blocks.</remarks>
+    public override int ScratchSize => _scratchSize;
+
+    /// <summary>Scratch the per-pixel reference (<see cref="ForwardPerPixel"/>, <see cref="BackwardPerPixel"/>) needs.</summary>
+    internal int PerPixelScratchSize => (2 * PatchSize) + (2 * OutChannels);
 
     /// <inheritdoc/>
     public override void Forward(ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y, Span<double> scratch) =>
@@ -95,11 +121,239 @@ public class Conv2d : Layer
         Span<double> xBar, Span<double> parameterBar, Span<double> scratch) =>
         BackwardAt(0.0, x, parameters, yBar, xBar, parameterBar, scratch);
 
-    /// <summary>The forward pass with the time plane at <paramref name="t"/> (ignored without a time channel).</summary>
+    /// <summary>The forward pass with the time plane at <paramref name="t"/> (ignored without a time channel): y = W·cols + b.</summary>
     private protected void ForwardAt(double t, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y, Span<double> scratch)
     {
+        RequireSizes(x.Length, parameters.Length, y.Length, scratch.Length, ScratchSize);
+        int patch = PatchSize, pixels = Pixels, weights = OutChannels * patch;
+        Span<double> cols = scratch[..(patch * pixels)], work = scratch[cols.Length..];
+        Unfold(t, x, cols);
+        for (int o = 0; o < OutChannels; o++) y.Slice(o * pixels, pixels).Fill(parameters[weights + o]);
+        Gemm.Multiply(OutChannels, pixels, patch, parameters, patch, 1, cols, pixels, 1, y, pixels, accumulate: true, work);
+    }
+
+    /// <summary>
+    /// The tangent of the forward pass: y = conv(t, x; W, b) and yDot = conv(tDot, xDot; W, 0) + conv(t, x; WDot, bDot), the
+    /// convolution being linear in (t, x) and in (W, b) separately (both overwritten).
+    /// </summary>
+    internal void JvpAt(double t, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, double tDot, ReadOnlySpan<double> xDot,
+        ReadOnlySpan<double> parameterDot, Span<double> y, Span<double> yDot, Span<double> scratch)
+    {
+        RequireSizes(xDot.Length, parameterDot.Length, yDot.Length, scratch.Length, ScratchSize);
+        int patch = PatchSize, pixels = Pixels, weights = OutChannels * patch;
+        Span<double> cols = scratch[..(patch * pixels)], work = scratch[cols.Length..];
+        ForwardAt(t, x, parameters, y, scratch);                     // leaves cols = unfold(t, x)
+        for (int o = 0; o < OutChannels; o++) yDot.Slice(o * pixels, pixels).Fill(parameterDot[weights + o]);
+        Gemm.Multiply(OutChannels, pixels, patch, parameterDot, patch, 1, cols, pixels, 1, yDot, pixels, accumulate: true, work);
+        Unfold(tDot, xDot, cols);
+        Gemm.Multiply(OutChannels, pixels, patch, parameters, patch, 1, cols, pixels, 1, yDot, pixels, accumulate: true, work);
+    }
+
+    /// <summary>
+    /// The backward pass with the time plane at <paramref name="t"/>: ∂L/∂b += Σ_pixels ∂L/∂y, ∂L/∂W += ∂L/∂y·colsᵀ,
+    /// ∂L/∂x += col2im(Wᵀ·∂L/∂y); returns ∂L/∂t (0 without a time channel).
+    /// </summary>
+    private protected double BackwardAt(double t, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
+        Span<double> xBar, Span<double> parameterBar, Span<double> scratch)
+    {
+        RequireSizes(x.Length, parameters.Length, yBar.Length, scratch.Length, ScratchSize);
+        if (xBar.Length != InputSize || parameterBar.Length != ParameterCount)
+            throw new ArgumentException($"{Kind} backward: xBar has {xBar.Length} entries (needs {InputSize}), parameterBar {parameterBar.Length} (needs {ParameterCount}).");
+        int patch = PatchSize, pixels = Pixels, weights = OutChannels * patch;
+        Span<double> cols = scratch[..(patch * pixels)], work = scratch[cols.Length..];
+        for (int o = 0; o < OutChannels; o++)
+        {
+            double sum = 0.0;
+            foreach (double v in yBar.Slice(o * pixels, pixels)) sum += v;
+            parameterBar[weights + o] += sum;
+        }
+
+        // ∂L/∂W[o][q] += Σ_pixel ∂L/∂y[o][pixel]·cols[q][pixel]: colsᵀ is cols read with its strides swapped.
+        Unfold(t, x, cols);
+        Gemm.Multiply(OutChannels, patch, pixels, yBar, pixels, 1, cols, 1, pixels, parameterBar[..weights], patch, accumulate: true, work);
+
+        // ∂L/∂cols = Wᵀ·∂L/∂y overwrites the patches (no longer needed), then folds onto the image.
+        Gemm.Multiply(patch, pixels, OutChannels, parameters, 1, patch, yBar, pixels, 1, cols, pixels, accumulate: false, work);
+        return Fold(cols, xBar);
+    }
+
+    // im2col: cols[q][pixel] is what the kernel's tap q = (channel, ky, kx) sees at output pixel (oy, ox): x, zero in the
+    // padding, t on the time plane. Each entry is `lanes` values (one per sample in SIMD lanes, structure of arrays), so
+    // the same unfolding serves one sample (lanes = 1) and a lane group, whose patches form a [patch][pixel·lanes] matrix.
+    // Row by row; at stride 1 an output row's inside run is one copy.
+    private void Unfold(double t, ReadOnlySpan<double> x, Span<double> cols, int lanes = 1)
+    {
+        int k = Kernel, first = TimeChannel ? 1 : 0, rowLength = Pixels * lanes, q = 0;
+        for (int c = 0; c < InChannels + first; c++)
+        {
+            for (int ky = 0; ky < k; ky++)
+            {
+                for (int kx = 0; kx < k; kx++, q++)
+                {
+                    Span<double> row = cols.Slice(q * rowLength, rowLength);
+                    for (int oy = 0; oy < OutHeight; oy++)
+                    {
+                        int iy = (oy * Stride) - Padding + ky;
+                        Span<double> outRow = row.Slice(oy * OutWidth * lanes, OutWidth * lanes);
+                        if ((uint)iy >= (uint)Height)
+                        {
+                            outRow.Clear();
+                            continue;
+                        }
+
+                        ReadOnlySpan<double> inRow = c < first ? default : x.Slice((((c - first) * Height) + iy) * Width * lanes, Width * lanes);
+                        (int from, int to) = InsideRun(kx);
+                        outRow[..(from * lanes)].Clear();
+                        outRow[(to * lanes)..].Clear();
+                        if (c < first)
+                        {
+                            outRow[(from * lanes)..(to * lanes)].Fill(t);
+                        }
+                        else if (Stride == 1)
+                        {
+                            int ix = from - Padding + kx;
+                            inRow.Slice(ix * lanes, (to - from) * lanes).CopyTo(outRow[(from * lanes)..]);
+                        }
+                        else
+                        {
+                            for (int ox = from; ox < to; ox++)
+                                inRow.Slice(((ox * Stride) - Padding + kx) * lanes, lanes).CopyTo(outRow.Slice(ox * lanes, lanes));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // col2im, Unfold's adjoint: adds each entry of colsBar to the input value it was read from; returns the sum over the
+    // time plane's entries inside the image (∂L/∂t, all lanes together).
+    private double Fold(ReadOnlySpan<double> colsBar, Span<double> xBar, int lanes = 1)
+    {
+        int k = Kernel, first = TimeChannel ? 1 : 0, rowLength = Pixels * lanes, q = 0;
+        double tBar = 0.0;
+        for (int c = 0; c < InChannels + first; c++)
+        {
+            for (int ky = 0; ky < k; ky++)
+            {
+                for (int kx = 0; kx < k; kx++, q++)
+                {
+                    ReadOnlySpan<double> row = colsBar.Slice(q * rowLength, rowLength);
+                    for (int oy = 0; oy < OutHeight; oy++)
+                    {
+                        int iy = (oy * Stride) - Padding + ky;
+                        if ((uint)iy >= (uint)Height) continue;
+                        ReadOnlySpan<double> outRow = row.Slice(oy * OutWidth * lanes, OutWidth * lanes);
+                        (int from, int to) = InsideRun(kx);
+                        if (c < first)
+                        {
+                            foreach (double v in outRow[(from * lanes)..(to * lanes)]) tBar += v;
+                            continue;
+                        }
+
+                        Span<double> inRow = xBar.Slice((((c - first) * Height) + iy) * Width * lanes, Width * lanes);
+                        for (int ox = from; ox < to; ox++)
+                        {
+                            Span<double> target = inRow.Slice(((ox * Stride) - Padding + kx) * lanes, lanes);
+                            ReadOnlySpan<double> source = outRow.Slice(ox * lanes, lanes);
+                            for (int l = 0; l < lanes; l++) target[l] += source[l];
+                        }
+                    }
+                }
+            }
+        }
+
+        return tBar;
+    }
+
+    // The output columns [from, to) whose input column ox·stride − padding + kx lies inside the image.
+    private (int From, int To) InsideRun(int kx)
+    {
+        int offset = kx - Padding;                                  // ix = ox·stride + offset
+        int from = offset >= 0 ? 0 : (-offset + Stride - 1) / Stride;
+        int last = Width - 1 - offset;                              // ox·stride ≤ last
+        int to = last < 0 ? 0 : Math.Min(OutWidth, (last / Stride) + 1);
+        return (Math.Min(from, to), to);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// A lane group's patches side by side are one [patch][pixel·lanes] matrix (the lanes' structure of arrays is already
+    /// that layout), so a group is the same three products with lanes times the columns: wider products, the same code.
+    /// </remarks>
+    public override bool HasLanes => true;
+
+    /// <inheritdoc/>
+    public override void ForwardLanes<TLane>(ReadOnlySpan<TLane> x, ReadOnlySpan<TLane> parameters, Span<TLane> y)
+    {
+        int lanes = TLane.Count, patch = PatchSize, columns = Pixels * lanes, weights = OutChannels * patch;
+        ReadOnlySpan<double> xs = MemoryMarshal.Cast<TLane, double>(x), ps = MemoryMarshal.Cast<TLane, double>(parameters);
+        Span<double> ys = MemoryMarshal.Cast<TLane, double>(y);
+        RequireSizes(x.Length, parameters.Length, y.Length, int.MaxValue, 0);
+        Span<double> work = LaneWork(lanes, out int colsLength);
+        Span<double> cols = work[..colsLength], product = work[colsLength..];
+        Unfold(0.0, xs, cols, lanes);
+        for (int o = 0; o < OutChannels; o++) ys.Slice(o * columns, columns).Fill(ps[(weights + o) * lanes]);
+        // The broadcast parameters are read from lane 0: W[o][q] at (o·patch + q)·lanes.
+        Gemm.Multiply(OutChannels, columns, patch, ps, patch * lanes, lanes, cols, columns, 1, ys, columns, accumulate: true, product);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// The weight and bias gradients are summed over the group's samples by the products themselves and added to lane 0 of
+    /// <paramref name="parameterBar"/> (the model adds a parameter's lanes, so where the sum sits does not matter).
+    /// </remarks>
+    public override void BackwardLanes<TLane>(ReadOnlySpan<TLane> x, ReadOnlySpan<TLane> parameters, ReadOnlySpan<TLane> yBar,
+        Span<TLane> xBar, Span<TLane> parameterBar)
+    {
+        int lanes = TLane.Count, patch = PatchSize, columns = Pixels * lanes, weights = OutChannels * patch;
+        RequireSizes(x.Length, parameters.Length, yBar.Length, int.MaxValue, 0);
+        ReadOnlySpan<double> xs = MemoryMarshal.Cast<TLane, double>(x), ps = MemoryMarshal.Cast<TLane, double>(parameters);
+        ReadOnlySpan<double> yBars = MemoryMarshal.Cast<TLane, double>(yBar);
+        Span<double> xBars = MemoryMarshal.Cast<TLane, double>(xBar), pBars = MemoryMarshal.Cast<TLane, double>(parameterBar);
+        Span<double> work = LaneWork(lanes, out int colsLength);
+        Span<double> cols = work[..colsLength], weightBar = work.Slice(colsLength, weights), product = work[(colsLength + weights)..];
+        for (int o = 0; o < OutChannels; o++)
+        {
+            double sum = 0.0;
+            foreach (double v in yBars.Slice(o * columns, columns)) sum += v;
+            pBars[(weights + o) * lanes] += sum;
+        }
+
+        Unfold(0.0, xs, cols, lanes);
+        Gemm.Multiply(OutChannels, patch, columns, yBars, columns, 1, cols, 1, columns, weightBar, patch, accumulate: false, product);
+        for (int i = 0; i < weights; i++) pBars[i * lanes] += weightBar[i];
+        Gemm.Multiply(patch, columns, OutChannels, ps, lanes, patch * lanes, yBars, columns, 1, cols, columns, accumulate: false, product);
+        Fold(cols, xBars, lanes);
+    }
+
+    // This thread's lane buffers: the group's patches, the weight gradient, the products' packing. Grown, never shrunk.
+    private Span<double> LaneWork(int lanes, out int colsLength)
+    {
+        int patch = PatchSize, columns = Pixels * lanes;
+        colsLength = checked(patch * columns);
+        int product = Math.Max(Gemm.WorkspaceSize(OutChannels, columns, patch),
+            Math.Max(Gemm.WorkspaceSize(OutChannels, patch, columns), Gemm.WorkspaceSize(patch, columns, OutChannels)));
+        int length = checked(colsLength + (OutChannels * patch) + product);
+        double[]? work = t_laneWork;
+        if (work is null || work.Length < length) t_laneWork = work = new double[length];
+        return work.AsSpan(0, length);
+    }
+
+    private void RequireSizes(int x, int parameters, int y, int scratch, int scratchNeeded)
+    {
+        if (x != InputSize || parameters != ParameterCount || y != OutputSize || scratch < scratchNeeded)
+            throw new ArgumentException($"{Kind} takes x of {InputSize}, {ParameterCount} parameters, y of {OutputSize} and scratch of at least {scratchNeeded}; got {x}, {parameters}, {y}, {scratch}.");
+    }
+
+    /// <summary>
+    /// The first formulation, kept as the reference the matrix products are tested and benchmarked against: the generated
+    /// <see cref="LayerFunctions.LinearFunction"/> applied to each output pixel's patch.
+    /// </summary>
+    internal void ForwardPerPixel(double t, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y, Span<double> scratch)
+    {
+        RequireSizes(x.Length, parameters.Length, y.Length, scratch.Length, PerPixelScratchSize);
         Span<double> patch = scratch[..PatchSize], pixel = scratch.Slice(2 * PatchSize, OutChannels);
-        int pixels = OutHeight * OutWidth;
+        int pixels = Pixels;
         for (int oy = 0; oy < OutHeight; oy++)
         {
             for (int ox = 0; ox < OutWidth; ox++)
@@ -112,13 +366,14 @@ public class Conv2d : Layer
         }
     }
 
-    /// <summary>The backward pass with the time plane at <paramref name="t"/>; returns ∂L/∂t (0 without a time channel).</summary>
-    private protected double BackwardAt(double t, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
+    /// <summary>The backward pass of <see cref="ForwardPerPixel"/> (the generated Vjp per pixel); returns ∂L/∂t.</summary>
+    internal double BackwardPerPixel(double t, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
         Span<double> xBar, Span<double> parameterBar, Span<double> scratch)
     {
+        RequireSizes(x.Length, parameters.Length, yBar.Length, scratch.Length, PerPixelScratchSize);
         Span<double> patch = scratch[..PatchSize], patchBar = scratch.Slice(PatchSize, PatchSize);
         Span<double> pixelBar = scratch.Slice((2 * PatchSize) + OutChannels, OutChannels);
-        int pixels = OutHeight * OutWidth;
+        int pixels = Pixels;
         double tBar = 0.0;
         for (int oy = 0; oy < OutHeight; oy++)
         {

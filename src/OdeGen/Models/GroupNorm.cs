@@ -57,6 +57,18 @@ public sealed class GroupNorm : Layer
             _group.Vjp(x.Slice(g * n, n), parameters.Slice(g * m, m), yBar.Slice(g * n, n), xBar.Slice(g * n, n), parameterBar.Slice(g * m, m));
     }
 
+    /// <summary>y = g(x, θ) and its tangent along (xDot, θDot), group by group through the generated Jvp (both overwritten).</summary>
+    internal void Jvp(ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> xDot, ReadOnlySpan<double> parameterDot,
+        Span<double> y, Span<double> yDot)
+    {
+        int n = _group.InputCount, m = _group.ParameterCount;
+        for (int g = 0; g < Groups; g++)
+        {
+            _group.Jvp(x.Slice(g * n, n), parameters.Slice(g * m, m), xDot.Slice(g * n, n), parameterDot.Slice(g * m, m),
+                y.Slice(g * n, n), yDot.Slice(g * n, n));
+        }
+    }
+
     /// <inheritdoc/>
     public override bool HasLanes => true;
 

@@ -97,7 +97,8 @@ public sealed class Model
     /// The SIMD width samples run at when every layer has lane methods (<see cref="Layer.HasLanes"/>): one sample per lane,
     /// the generated EvaluateLanes/VjpLanes doing the work. <see cref="LaneWidth.Auto"/> (default) is the widest the
     /// hardware accelerates; <see cref="LaneWidth.Lane1"/> runs one sample at a time. A model with a layer without lanes (an
-    /// ODE block, a convolution) runs one sample at a time whatever this says. Results agree with one sample at a time to
+    /// <see cref="OdeBlock{TSystem}"/>; a <see cref="LaneOdeBlock{TSystem}"/> with an adaptive step) runs one sample at a
+    /// time whatever this says. Results agree with one sample at a time to
     /// rounding (the lanes' parameter gradients are added in another order); for a given width they do not depend on the
     /// thread count.
     /// </summary>

@@ -17,7 +17,7 @@ public delegate void ParameterInitializer(Span<double> parameters, Random random
 /// with the solver's reason rather than handing on NaN.
 /// </remarks>
 /// <typeparam name="TSystem">The dynamics, e.g. a generated <c>{Type}.{Method}System</c>.</typeparam>
-public sealed class OdeBlock<TSystem> : Layer
+public class OdeBlock<TSystem> : Layer
     where TSystem : struct, IOdeSystem
 {
     private readonly TSystem _system;

@@ -1,0 +1,249 @@
+namespace OdeGen.Models;
+
+/// <summary>
+/// The ODE-Net's dynamics over images (Chen et al. 2018, torchdiffeq's <c>odenet_mnist.py</c> ODEfunc), ready to put in an
+/// <see cref="OdeBlock{TSystem}"/>: f(t, z) = GN₃(conv₂(t, ReLU(GN₂(conv₁(t, ReLU(GN₁(z))))))), each conv a 3×3, padding 1
+/// <see cref="TimeConv2d"/> from channels + 1 (the plane of t) to channels, each GN a <see cref="GroupNorm"/> of
+/// min(32, channels) groups.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Parameters, in order: GN₁ (<see cref="GroupNorm"/>'s "affine" block), conv₁ (weight [channels][(channels + 1)·9], bias),
+/// GN₂, conv₂, GN₃; <see cref="Initialize"/> draws them as PyTorch does (convs U(±1/√fan_in), γ = 1, β = 0) and is the
+/// block's initializer: <c>new OdeBlock&lt;OdeNetDynamics&gt;(f, 0, 1, initialize: f.Initialize)</c>.
+/// </para>
+/// <para>
+/// Vjp re-runs the forward pass keeping the six intermediate images and goes back through the layers' Backward (the
+/// convolutions' matrix products, the groups' generated Vjp); Jvp pushes tangents through the generated Jvp of the groups
+/// and ReLU and the convolutions' bilinearity. The work buffers are per thread and reused, so Evaluate, Jvp and Vjp
+/// allocate nothing after a thread's first call. Jacobian is built column by column from Jvp (StateCount + ParameterCount
+/// of them): right, but meant for small images, as any dense Jacobian of a convolutional field.
+/// </para>
+/// </remarks>
+public readonly struct OdeNetDynamics : IOdeSystem
+{
+    [ThreadStatic]
+    private static double[]? t_work;
+
+    private readonly Stages _stages;
+
+    /// <summary>Creates the dynamics of a <paramref name="channels"/> × <paramref name="height"/> × <paramref name="width"/> state.</summary>
+    /// <param name="channels">Channels of the state (64 in the ODE-Net).</param>
+    /// <param name="height">Image height (7 in the ODE-Net after its stem).</param>
+    /// <param name="width">Image width.</param>
+    /// <param name="groups">Groups of each GroupNorm (0: min(32, channels), torchdiffeq's choice).</param>
+    /// <exception cref="ArgumentException">A size is not positive, or the channels do not split into the groups.</exception>
+    public OdeNetDynamics(int channels, int height, int width, int groups = 0)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(groups);
+        _stages = new Stages(channels, height, width, groups == 0 ? Math.Min(32, channels) : groups);
+    }
+
+    /// <summary>Channels of the state.</summary>
+    public int Channels => _stages.Conv1.OutChannels;
+
+    /// <summary>Image height.</summary>
+    public int Height => _stages.Conv1.Height;
+
+    /// <summary>Image width.</summary>
+    public int Width => _stages.Conv1.Width;
+
+    /// <inheritdoc/>
+    public int StateCount => _stages.Size;
+
+    /// <inheritdoc/>
+    public int ParameterCount => _stages.Offsets[^1];
+
+    /// <summary>Draws the parameters as PyTorch initializes the layers (a <see cref="ParameterInitializer"/>).</summary>
+    public void Initialize(Span<double> parameters, Random random)
+    {
+        Stages s = RequireCreated();
+        RequireLength(parameters.Length, ParameterCount, nameof(parameters));
+        for (int i = 0; i < 5; i++) s.Layer(i).Initialize(parameters[s.Offsets[i]..s.Offsets[i + 1]], random);
+    }
+
+    /// <inheritdoc/>
+    public void Evaluate(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
+    {
+        Stages s = RequireCreated();
+        RequireLength(y.Length, s.Size, nameof(y));
+        RequireLength(p.Length, ParameterCount, nameof(p));
+        RequireLength(dydt.Length, s.Size, nameof(dydt));
+        Span<double> work = Work(s);
+        Forward(s, t, y, p, work, dydt);
+    }
+
+    /// <inheritdoc/>
+    public double Vjp(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, ReadOnlySpan<double> a, Span<double> yBar, Span<double> pBar)
+    {
+        Stages s = RequireCreated();
+        int n = s.Size;
+        RequireLength(y.Length, n, nameof(y));
+        RequireLength(p.Length, ParameterCount, nameof(p));
+        RequireLength(a.Length, n, nameof(a));
+        RequireLength(yBar.Length, n, nameof(yBar));
+        RequireLength(pBar.Length, ParameterCount, nameof(pBar));
+        Span<double> work = Work(s);
+        Span<double> output = work.Slice(Stages.Images * n, n);
+        Forward(s, t, y, p, work, output);
+        Span<double> n1 = Image(work, 0, n), r1 = Image(work, 1, n), c1 = Image(work, 2, n), n2 = Image(work, 3, n), r2 = Image(work, 4, n), c2 = Image(work, 5, n);
+        Span<double> barA = Image(work, 7, n), barB = Image(work, 8, n), scratch = work[(Stages.Buffers * n)..];
+
+        // Back through GN₃, conv₂, ReLU, GN₂, conv₁, ReLU; GN₁ adds into yBar. Each Backward adds, so each target is cleared first.
+        barA.Clear();
+        s.Norm3.Backward(c2, Slice(s, p, 4), a, barA, Slice(s, pBar, 4), scratch);
+        barB.Clear();
+        double tBar = s.Conv2.Backward(t, r2, Slice(s, p, 3), barA, barB, Slice(s, pBar, 3), scratch);
+        barA.Clear();
+        s.Relu.Backward(n2, default, barB, barA, default, scratch);
+        barB.Clear();
+        s.Norm2.Backward(c1, Slice(s, p, 2), barA, barB, Slice(s, pBar, 2), scratch);
+        barA.Clear();
+        tBar += s.Conv1.Backward(t, r1, Slice(s, p, 1), barB, barA, Slice(s, pBar, 1), scratch);
+        barB.Clear();
+        s.Relu.Backward(n1, default, barA, barB, default, scratch);
+        s.Norm1.Backward(y, Slice(s, p, 0), barB, yBar, Slice(s, pBar, 0), scratch);
+        return tBar;
+    }
+
+    /// <inheritdoc/>
+    public void Jvp(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, double tDot, ReadOnlySpan<double> yDot, ReadOnlySpan<double> pDot,
+        Span<double> dydt, Span<double> dydtDot)
+    {
+        Stages s = RequireCreated();
+        int n = s.Size;
+        RequireLength(y.Length, n, nameof(y));
+        RequireLength(yDot.Length, n, nameof(yDot));
+        RequireLength(p.Length, ParameterCount, nameof(p));
+        RequireLength(pDot.Length, ParameterCount, nameof(pDot));
+        RequireLength(dydt.Length, n, nameof(dydt));
+        RequireLength(dydtDot.Length, n, nameof(dydtDot));
+        Span<double> work = Work(s);
+        Span<double> u = Image(work, 0, n), v = Image(work, 1, n), uDot = Image(work, 2, n), vDot = Image(work, 3, n), scratch = work[(Stages.Buffers * n)..];
+        var relu = s.Relu.Function;
+        s.Norm1.Jvp(y, Slice(s, p, 0), yDot, Slice(s, pDot, 0), u, uDot);
+        relu.Jvp(u, default, uDot, default, v, vDot);
+        s.Conv1.JvpAt(t, v, Slice(s, p, 1), tDot, vDot, Slice(s, pDot, 1), u, uDot, scratch);
+        s.Norm2.Jvp(u, Slice(s, p, 2), uDot, Slice(s, pDot, 2), v, vDot);
+        relu.Jvp(v, default, vDot, default, u, uDot);
+        s.Conv2.JvpAt(t, u, Slice(s, p, 3), tDot, uDot, Slice(s, pDot, 3), v, vDot, scratch);
+        s.Norm3.Jvp(v, Slice(s, p, 4), vDot, Slice(s, pDot, 4), dydt, dydtDot);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>One <see cref="Jvp"/> per column: StateCount + ParameterCount calls. Meant for small images.</remarks>
+    public void Jacobian(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dfdy, Span<double> dfdp)
+    {
+        Stages s = RequireCreated();
+        int n = s.Size, m = ParameterCount;
+        RequireLength(dfdy.Length, n * n, nameof(dfdy));
+        RequireLength(dfdp.Length, n * m, nameof(dfdp));
+        double[] seedY = new double[n], seedP = new double[m], f = new double[n], column = new double[n];
+        for (int j = 0; j < n + m; j++)
+        {
+            if (j < n) seedY[j] = 1.0;
+            else seedP[j - n] = 1.0;
+            Jvp(t, y, p, 0.0, seedY, seedP, f, column);
+            if (j < n) seedY[j] = 0.0;
+            else seedP[j - n] = 0.0;
+            Span<double> target = j < n ? dfdy : dfdp;
+            int stride = j < n ? n : m, at = j < n ? j : j - n;
+            for (int i = 0; i < n; i++) target[(i * stride) + at] = column[i];
+        }
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => _stages is null ? "OdeNetDynamics (default)" : $"OdeNetDynamics ({Channels}×{Height}×{Width}, {ParameterCount} parameters)";
+
+    // GN₁ → ReLU → conv₁ → GN₂ → ReLU → conv₂ → GN₃, keeping n1, r1, c1, n2, r2, c2 in images 0..5 of work.
+    private static void Forward(Stages s, double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> work, Span<double> output)
+    {
+        int n = s.Size;
+        Span<double> n1 = Image(work, 0, n), r1 = Image(work, 1, n), c1 = Image(work, 2, n), n2 = Image(work, 3, n), r2 = Image(work, 4, n), c2 = Image(work, 5, n);
+        Span<double> scratch = work[(Stages.Buffers * n)..];
+        s.Norm1.Forward(y, Slice(s, p, 0), n1, scratch);
+        s.Relu.Forward(n1, default, r1, scratch);
+        s.Conv1.Forward(t, r1, Slice(s, p, 1), c1, scratch);
+        s.Norm2.Forward(c1, Slice(s, p, 2), n2, scratch);
+        s.Relu.Forward(n2, default, r2, scratch);
+        s.Conv2.Forward(t, r2, Slice(s, p, 3), c2, scratch);
+        s.Norm3.Forward(c2, Slice(s, p, 4), output, scratch);
+    }
+
+    private static Span<double> Image(Span<double> work, int index, int size) => work.Slice(index * size, size);
+
+    private static ReadOnlySpan<double> Slice(Stages s, ReadOnlySpan<double> p, int stage) => p[s.Offsets[stage]..s.Offsets[stage + 1]];
+
+    private static Span<double> Slice(Stages s, Span<double> p, int stage) => p[s.Offsets[stage]..s.Offsets[stage + 1]];
+
+    // This thread's buffers: the images the passes keep, then the convolutions' scratch. Grown, never shrunk.
+    private static Span<double> Work(Stages s)
+    {
+        int length = s.WorkLength;
+        double[]? work = t_work;
+        if (work is null || work.Length < length) t_work = work = new double[length];
+        return work.AsSpan(0, length);
+    }
+
+    private Stages RequireCreated() =>
+        _stages ?? throw new InvalidOperationException("This OdeNetDynamics is default(OdeNetDynamics): create it with new OdeNetDynamics(channels, height, width).");
+
+    private static void RequireLength(int actual, int expected, string name)
+    {
+        if (actual != expected) throw new ArgumentException($"{name} has {actual} entries; the ODE-Net dynamics need {expected}.", name);
+    }
+
+    // The layers and where each one's parameters start; shared by every copy of the struct, never written after construction.
+    private sealed class Stages
+    {
+        public const int Images = 6, Buffers = 9;   // n1, r1, c1, n2, r2, c2; the output (Vjp); two adjoints
+
+        public Stages(int channels, int height, int width, int groups)
+        {
+            int pixels = checked(Positive(height, nameof(height)) * Positive(width, nameof(width)));
+            Norm1 = new GroupNorm(groups, channels, pixels);
+            Norm2 = new GroupNorm(groups, channels, pixels);
+            Norm3 = new GroupNorm(groups, channels, pixels);
+            Conv1 = new TimeConv2d(channels, channels, height, width, kernel: 3, padding: 1);
+            Conv2 = new TimeConv2d(channels, channels, height, width, kernel: 3, padding: 1);
+            Relu = new Relu(Norm1.InputSize);
+            Size = Norm1.InputSize;
+            Offsets = new int[6];
+            for (int i = 0; i < 5; i++) Offsets[i + 1] = checked(Offsets[i] + Layer(i).ParameterCount);
+            WorkLength = checked((Buffers * Size) + Conv1.ScratchSize);
+        }
+
+        public GroupNorm Norm1 { get; }
+
+        public GroupNorm Norm2 { get; }
+
+        public GroupNorm Norm3 { get; }
+
+        public TimeConv2d Conv1 { get; }
+
+        public TimeConv2d Conv2 { get; }
+
+        public Relu Relu { get; }
+
+        public int Size { get; }
+
+        public int[] Offsets { get; }
+
+        public int WorkLength { get; }
+
+        public Layer Layer(int stage) => stage switch
+        {
+            0 => Norm1,
+            1 => Conv1,
+            2 => Norm2,
+            3 => Conv2,
+            _ => Norm3,
+        };
+
+        private static int Positive(int value, string name)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(value, name);
+            return value;
+        }
+    }
+}

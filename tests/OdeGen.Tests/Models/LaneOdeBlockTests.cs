@@ -1,0 +1,73 @@
+using OdeGen.Models;
+using OdeGen.Tests.Generated;
+
+namespace OdeGen.Tests.Models;
+
+/// <summary>
+/// A model with an ODE block of generated lane dynamics runs its samples through the block in lanes (fixed step): the same
+/// loss and gradient as one sample at a time to rounding, for each sensitivity, the same bits on one thread or two.
+/// </summary>
+public class LaneOdeBlockTests
+{
+    public static TheoryData<string> SensitivityNames => new("Forward", "BacksolveAdjoint", "InterpolatingAdjoint", "DiscreteAdjoint");
+
+    private static readonly SolverOptions FixedRk4 = new() { Method = OdeMethod.RK4, FixedStep = 0.05 };
+
+    private static Model StemOdeHead(string sensitivity, SolverOptions options) => new(
+        new Linear(3, 2),
+        new Tanh(2),
+        new LaneOdeBlock<LaneMlp.RhsSystem>(new LaneMlp.RhsSystem(), 0, 0.5, sensitivity switch
+        {
+            "Forward" => Sensitivity.Forward,
+            "BacksolveAdjoint" => Sensitivity.BacksolveAdjoint,
+            "InterpolatingAdjoint" => Sensitivity.InterpolatingAdjoint(),
+            _ => Sensitivity.DiscreteAdjoint,
+        }, options),
+        new Linear(2, 3));
+
+    [Theory]
+    [MemberData(nameof(SensitivityNames))]
+    public void Lanes_EqualOneSampleAtATime_AndDoNotDependOnThreads(string sensitivity)
+    {
+        Model model = StemOdeHead(sensitivity, FixedRk4);
+        Assert.All(model.Layers, l => Assert.True(l.HasLanes, l.ToString()));
+        var random = new Random(8);
+        const int Batch = 37;
+        double[] p = model.CreateParameters(seed: 4), inputs = LayerChecks.Random(random, Batch * 3);
+        double[] targets = Enumerable.Range(0, Batch).Select(i => (double)(i % 3)).ToArray();
+        (double loss, double[] gradient, long activations) = Run(model, LaneWidth.Lane1, 1, p, inputs, targets);
+        foreach (LaneWidth width in new[] { LaneWidth.Lane128, LaneWidth.Lane256, LaneWidth.Lane512 })
+        {
+            var one = Run(model, width, 1, p, inputs, targets);
+            var two = Run(model, width, 2, p, inputs, targets);
+            Assert.True(one.Activations > activations, $"{width}: the lane path ran (a group's activations are held at once)");
+            Assert.Equal(BitConverter.DoubleToInt64Bits(one.Loss), BitConverter.DoubleToInt64Bits(two.Loss));
+            Assert.Equal(one.Gradient.Select(BitConverter.DoubleToInt64Bits), two.Gradient.Select(BitConverter.DoubleToInt64Bits));
+            Assert.Equal(loss, one.Loss, 12);
+            for (int k = 0; k < p.Length; k++)
+                Assert.True(Math.Abs(gradient[k] - one.Gradient[k]) <= 1e-12 * (1 + Math.Abs(gradient[k])), $"{width} {sensitivity}: dL/dθ[{k}] {one.Gradient[k]} vs {gradient[k]}");
+        }
+    }
+
+    [Fact]
+    public void AdaptiveSteps_RunOneSampleAtATime()
+    {
+        Model model = StemOdeHead("InterpolatingAdjoint", new SolverOptions { RelTol = 1e-8, AbsTol = 1e-8 });
+        Assert.False(model.Layers[2].HasLanes);
+        var random = new Random(9);
+        double[] p = model.CreateParameters(seed: 4), inputs = LayerChecks.Random(random, 16 * 3), targets = new double[16];
+        var lanes = Run(model, LaneWidth.Auto, 1, p, inputs, targets);
+        var scalar = Run(model, LaneWidth.Lane1, 1, p, inputs, targets);
+        Assert.Equal(scalar.Activations, lanes.Activations);
+        Assert.Equal(scalar.Gradient, lanes.Gradient);
+    }
+
+    private static (double Loss, double[] Gradient, long Activations) Run(Model model, LaneWidth width, int threads, double[] p, double[] inputs, double[] targets)
+    {
+        model.Lanes = width;
+        model.MaxDegreeOfParallelism = threads;
+        double[] gradient = new double[p.Length];
+        double loss = model.Gradient(p, inputs, targets, Loss.SoftmaxCrossEntropy, gradient);
+        return (loss, gradient, model.Memory.ActivationBytes);
+    }
+}

@@ -1,0 +1,137 @@
+using OdeGen.Models;
+using OdeGen.Testing;
+
+namespace OdeGen.Tests.Models;
+
+/// <summary>
+/// The ready-made ODE-Net dynamics: Vjp against central differences in y, θ and t, Jvp against Vjp (dot-product identity),
+/// the Jacobian against differences, a model with it as ODE block against differences of its loss, no allocation.
+/// </summary>
+public class OdeNetDynamicsTests
+{
+    private static (OdeNetDynamics F, double[] Y, double[] P) Case(int seed, int channels = 4, int height = 3, int width = 4, int groups = 2)
+    {
+        var f = new OdeNetDynamics(channels, height, width, groups);
+        var random = new Random(seed);
+        double[] p = new double[f.ParameterCount];
+        f.Initialize(p, random);
+        for (int k = 0; k < p.Length; k++) p[k] += 0.2 * ((2 * random.NextDouble()) - 1);   // γ ≠ 1, β ≠ 0
+        return (f, LayerChecks.Random(random, f.StateCount), p);
+    }
+
+    private static double Probe(in OdeNetDynamics f, double t, double[] y, double[] p, double[] a)
+    {
+        double[] dydt = new double[f.StateCount];
+        f.Evaluate(t, y, p, dydt);
+        return LayerChecks.Dot(a, dydt);
+    }
+
+    [Fact]
+    public void Sizes_AreTheOdeNetsLayers()
+    {
+        var f = new OdeNetDynamics(64, 7, 7);
+        Assert.Equal(64 * 49, f.StateCount);
+        // Three GroupNorms (γ, β per channel) and two 65→64 3×3 convolutions with bias, as torchdiffeq's ODEfunc.
+        Assert.Equal((3 * 2 * 64) + (2 * ((64 * 65 * 9) + 64)), f.ParameterCount);
+        Assert.Throws<InvalidOperationException>(() => default(OdeNetDynamics).Evaluate(0, [], [], []));
+        Assert.Throws<ArgumentException>(() => new OdeNetDynamics(6, 3, 3, groups: 4));
+    }
+
+    [Fact]
+    public void Vjp_MatchesCentralDifferences_InStateParametersAndTime()
+    {
+        var (f, y, p) = Case(1);
+        var random = new Random(2);
+        double t = 0.4;
+        double[] a = LayerChecks.Random(random, f.StateCount), yBar = LayerChecks.Random(random, f.StateCount), pBar = LayerChecks.Random(random, f.ParameterCount);
+        double[] yBar0 = (double[])yBar.Clone(), pBar0 = (double[])pBar.Clone();
+        double tBar = f.Vjp(t, y, p, a, yBar, pBar);
+        for (int i = 0; i < yBar.Length; i++) yBar[i] -= yBar0[i];        // Vjp adds
+        for (int k = 0; k < pBar.Length; k++) pBar[k] -= pBar0[k];
+
+        for (int i = 0; i < y.Length; i += 5)
+            LayerChecks.AssertClose(LayerChecks.Central(e => Probe(f, t, LayerChecks.Nudge(y, i, e), p, a)), yBar[i], 1e-6, $"∂/∂y[{i}]");
+        for (int k = 0; k < p.Length; k += 7)
+            LayerChecks.AssertClose(LayerChecks.Central(e => Probe(f, t, y, LayerChecks.Nudge(p, k, e), a)), pBar[k], 1e-6, $"∂/∂p[{k}]");
+        LayerChecks.AssertClose(LayerChecks.Central(e => Probe(f, t + e, y, p, a)), tBar, 1e-6, "∂/∂t");
+
+        double[] yDot = LayerChecks.Random(random, y.Length), pDot = LayerChecks.Random(random, p.Length);
+        double directional = LayerChecks.Central(e => Probe(f, t + (0.3 * e), LayerChecks.Axpy(y, e, yDot), LayerChecks.Axpy(p, e, pDot), a));
+        LayerChecks.AssertClose(directional, LayerChecks.Dot(yBar, yDot) + LayerChecks.Dot(pBar, pDot) + (0.3 * tBar), 1e-6, "directional");
+    }
+
+    [Fact]
+    public void Jvp_SatisfiesTheDotProductIdentity_WithVjp()
+    {
+        var (f, y, p) = Case(3, channels: 6, height: 4, width: 4, groups: 3);
+        var random = new Random(4);
+        double t = -0.2, tDot = 0.7;
+        double[] a = LayerChecks.Random(random, f.StateCount), yDot = LayerChecks.Random(random, f.StateCount), pDot = LayerChecks.Random(random, f.ParameterCount);
+        double[] dydt = new double[f.StateCount], dydtDot = new double[f.StateCount], expected = new double[f.StateCount];
+        f.Jvp(t, y, p, tDot, yDot, pDot, dydt, dydtDot);
+        f.Evaluate(t, y, p, expected);
+        Assert.Equal(expected, dydt);
+        double[] yBar = new double[f.StateCount], pBar = new double[f.ParameterCount];
+        double tBar = f.Vjp(t, y, p, a, yBar, pBar);
+        double left = LayerChecks.Dot(a, dydtDot), right = LayerChecks.Dot(yBar, yDot) + LayerChecks.Dot(pBar, pDot) + (tBar * tDot);
+        Assert.True(Math.Abs(left - right) <= 1e-11 * (1 + Math.Abs(left)), $"⟨a, J·v⟩ = {left}, ⟨Jᵀ·a, v⟩ = {right}");
+    }
+
+    [Fact]
+    public void Jacobian_MatchesCentralDifferencesOfEvaluate()
+    {
+        var (f, y, p) = Case(5, channels: 2, height: 2, width: 3, groups: 1);
+        int n = f.StateCount, m = f.ParameterCount;
+        double[] dfdy = new double[n * n], dfdp = new double[n * m];
+        f.Jacobian(0.1, y, p, dfdy, dfdp);
+        double[] plus = new double[n], minus = new double[n];
+        for (int j = 0; j < n + m; j += 3)
+        {
+            double[] yp = j < n ? LayerChecks.Nudge(y, j, 1e-6) : y, ym = j < n ? LayerChecks.Nudge(y, j, -1e-6) : y;
+            double[] pp = j < n ? p : LayerChecks.Nudge(p, j - n, 1e-6), pm = j < n ? p : LayerChecks.Nudge(p, j - n, -1e-6);
+            f.Evaluate(0.1, yp, pp, plus);
+            f.Evaluate(0.1, ym, pm, minus);
+            for (int i = 0; i < n; i++)
+            {
+                double entry = j < n ? dfdy[(i * n) + j] : dfdp[(i * m) + j - n];
+                LayerChecks.AssertClose((plus[i] - minus[i]) / 2e-6, entry, 1e-6, $"J[{i},{j}]");
+            }
+        }
+    }
+
+    [Fact]
+    public void AsAnOdeBlock_TheModelGradientMatchesCentralDifferences()
+    {
+        var f = new OdeNetDynamics(4, 3, 3, groups: 2);
+        var options = new SolverOptions { Method = OdeMethod.RK4, FixedStep = 0.25 };
+        var model = new Model(
+            new OdeBlock<OdeNetDynamics>(f, 0, 1, Sensitivity.DiscreteAdjoint, options, f.Initialize),
+            new GlobalAveragePool(4, 9),
+            new Linear(4, 3)) { MaxDegreeOfParallelism = 1 };
+        var random = new Random(6);
+        double[] p = model.CreateParameters(seed: 2), inputs = LayerChecks.Random(random, 2 * 36), targets = [0, 2], gradient = new double[p.Length];
+        model.Gradient(p, inputs, targets, Loss.SoftmaxCrossEntropy, gradient);
+        for (int k = 0; k < p.Length; k += 11)
+        {
+            double central = LayerChecks.Central(e => model.Evaluate(LayerChecks.Nudge(p, k, e), inputs, targets, Loss.SoftmaxCrossEntropy), 1e-5);
+            LayerChecks.AssertClose(central, gradient[k], 1e-6, $"dL/dθ[{k}]");
+        }
+    }
+
+    [Fact]
+    public void EvaluateJvpAndVjp_AllocateNothing_AfterTheFirstCall()
+    {
+        var (f, y, p) = Case(7, channels: 64, height: 7, width: 7, groups: 32);
+        double[] a = new double[f.StateCount], dydt = new double[f.StateCount], dydtDot = new double[f.StateCount], yBar = new double[f.StateCount], pBar = new double[f.ParameterCount];
+        a.AsSpan().Fill(0.01);
+        void All()
+        {
+            f.Evaluate(0.5, y, p, dydt);
+            f.Jvp(0.5, y, p, 1.0, a, pBar, dydt, dydtDot);
+            f.Vjp(0.5, y, p, a, yBar, pBar);
+        }
+
+        All();
+        Assert.Equal(0, Allocations.Least(All, windows: 3));
+    }
+}
