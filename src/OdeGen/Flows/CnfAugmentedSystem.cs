@@ -26,7 +26,8 @@ namespace OdeGen.Flows;
 /// is padded with a copy of its last sample and zero adjoints, so padding adds nothing. With <see cref="Lane1"/> this is
 /// the scalar path and θ is used in place.
 /// </para>
-/// The noise is fixed for the life of the struct (one solve). Scratch is preallocated: no allocation per call.
+/// The noise is fixed during a solve (<see cref="LoadNoise"/> replaces it between solves, so a flow reuses one system per
+/// chunk across training iterations). Scratch is preallocated: no allocation per call.
 /// Not thread-safe (scratch is shared); each chunk of a batch gets its own.
 /// </remarks>
 internal readonly struct CnfAugmentedSystem<TKernel, TLane> : IOdeSystem
@@ -64,16 +65,6 @@ internal readonly struct CnfAugmentedSystem<TKernel, TLane> : IOdeSystem
         int d = _d, m = _m, wide = L > 1 ? m : 0;
         _lane = new double[L];
         _noise = new TLane[_probe ? _groups * d : 0];
-        for (int g = 0; g < _groups && _probe; g++)
-        {
-            int first = g * L, count = Math.Min(L, batch - first);
-            for (int i = 0; i < d; i++)
-            {
-                Array.Clear(_lane);
-                for (int k = 0; k < count; k++) _lane[k] = noise[((first + k) * d) + i];
-                _noise[(g * d) + i] = TLane.Load(_lane);
-            }
-        }
         _z = new TLane[d];
         _zDot = new TLane[d];
         _a = new TLane[d];
@@ -95,7 +86,34 @@ internal readonly struct CnfAugmentedSystem<TKernel, TLane> : IOdeSystem
         _unitM = new double[m];
         _column = new double[n];
         _columnDot = new double[n];
+        LoadNoise(noise);
     }
+
+    /// <summary>
+    /// Replaces the noise vectors (batch × D; empty when none are used) in place, so that one system serves the solves
+    /// of many training iterations without allocating. Not during a solve.
+    /// </summary>
+    public void LoadNoise(ReadOnlySpan<double> noise)
+    {
+        if (!_probe) return;
+        if (noise.Length != _batch * _d)
+            throw new ArgumentException($"noise must hold batch × D = {_batch} × {_d} values, but has {noise.Length}.", nameof(noise));
+        int d = _d;
+        for (int g = 0; g < _groups; g++)
+        {
+            int first = g * L, count = Math.Min(L, _batch - first);
+            for (int i = 0; i < d; i++)
+            {
+                Array.Clear(_lane);
+                for (int k = 0; k < count; k++) _lane[k] = noise[((first + k) * d) + i];
+                _noise[(g * d) + i] = TLane.Load(_lane);
+            }
+        }
+    }
+
+    /// <summary>Whether this system has the layout a solve of <paramref name="batch"/> samples with these states needs (then <see cref="LoadNoise"/> makes it that solve's system).</summary>
+    public bool Fits(int batch, bool exact, bool kinetic, bool jacobian) =>
+        batch == _batch && exact == _exact && kinetic == (_kinetic >= 0) && jacobian == (_jacobian >= 0);
 
     /// <summary>Length of one sample's block: D + 1 (+1 kinetic) (+1 Jacobian).</summary>
     public static int StrideFor(int d, bool kinetic, bool jacobian) => d + 1 + (kinetic ? 1 : 0) + (jacobian ? 1 : 0);
