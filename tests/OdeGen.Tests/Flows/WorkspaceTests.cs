@@ -74,4 +74,36 @@ public class WorkspaceTests
             for (int i = 0; i < batch; i++) Assert.Equal(logB[i], logA[i], 10);
         }
     }
+
+    [Fact]
+    public void LaneCopyOfTheta_FollowsEveryChange()
+    {
+        // θ's lane copy is kept between calls and rebuilt when θ's bits change: p1, p2, p1 again, and −0 for +0.
+        double[] noise = CnfNoiseSource.Draw(CnfNoise.Gaussian, 3, 5 * 2);
+        CnfAugmentedSystem<LaneCnfKernel<CnfField.RhsSystem, Lane256>, Lane256> Fresh() => new(new(default), 5, false, true, true, noise);
+        var kept = Fresh();
+        double[] y = Vector(8, kept.StateCount), p1 = FlowTestData.Weights(9), p2 = FlowTestData.Weights(10);
+        double[] p3 = (double[])p1.Clone();
+        p3[0] = 0.0;
+        double[] p4 = (double[])p3.Clone();
+        p4[0] = -0.0;
+        foreach (double[] p in new[] { p1, p2, p1, p3, p4, new double[p1.Length] })
+        {
+            double[] got = new double[kept.StateCount], want = new double[kept.StateCount];
+            kept.Evaluate(0.4, y, p, got);
+            Fresh().Evaluate(0.4, y, p, want);
+            Assert.Equal(want, got);
+            double[] a = Vector(11, kept.StateCount), yBar = new double[got.Length], pBar = new double[p.Length];
+            double[] yBarWant = new double[got.Length], pBarWant = new double[p.Length];
+            Assert.Equal(Fresh().Vjp(0.4, y, p, a, yBarWant, pBarWant), kept.Vjp(0.4, y, p, a, yBar, pBar));
+            Assert.Equal(yBarWant, yBar);
+            Assert.Equal(pBarWant, pBar);
+        }
+    }
+
+    private static double[] Vector(int seed, int count)
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, count).Select(_ => (random.NextDouble() * 2) - 1).ToArray();
+    }
 }
