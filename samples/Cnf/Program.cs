@@ -53,7 +53,7 @@ for (int i = 0; i < args.Length; i++)
                   --lr-final RATE        its last: a cosine from --lr down to this (default 2.5e-4; equal to --lr: constant)
                   --tol TOL              Dopri5's relative and absolute tolerance in training (default 1e-5)
                   --time T               integration time t1 − t0 (default 1)
-                  --model NAME           mlp (2→64→64→64→2, default) | small (2→16→16→2)
+                  --model NAME           mlp (2→64→64→64→2, default) | small (2→16→16→2) | hyper (torchdiffeq's cnf.py field; try --time 10)
                   --threads T            chunks solved at once (default: all cores; results do not depend on it)
                   --chunk C              samples per solve (default 64)
                   --held-out N           held-out points for the NLL (default 4000)
@@ -92,7 +92,8 @@ return model switch
 {
     "mlp" => Run(new CnfMlp.RhsSystem(CnfMlp.Size), CnfMlp.Initial(seed), "2→64→64→64→2 tanh, t into every layer"),
     "small" => Run(new CnfMlpSmall.RhsSystem(CnfMlpSmall.Size), CnfMlpSmall.Initial(seed), "2→16→16→2 tanh, t into every layer"),
-    _ => throw new ArgumentException($"Unknown model '{model}' (mlp | small)."),
+    "hyper" => Run(new CnfHyper.RhsSystem(CnfHyper.Size), CnfHyper.Initial(seed), "torchdiffeq examples/cnf.py's hypernetwork (hidden 32, width 64)"),
+    _ => throw new ArgumentException($"Unknown model '{model}' (mlp | small | hyper)."),
 };
 
 int Run<TSystem>(TSystem field, double[] p, string description) where TSystem : struct, IOdeLaneSystemSecondOrder
