@@ -9,7 +9,7 @@ using Spectre.Console;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
 string data = "8gaussians", traceName = "exact", sensitivityName = "interpolating", model = "mlp", outDir = Directory.GetCurrentDirectory();
-int iterations = 300, seed = 0, batch = 128, threads = 0, chunk = 64, heldOutCount = 4000;
+int iterations = 1000, seed = 0, batch = 128, threads = 0, chunk = 64, heldOutCount = 10000;
 double kinetic = 0, jacobian = 0, learningRate = 5e-3, finalLearningRate = 2.5e-4, tolerance = 1e-5, length = 1.0, massExtent = 6.0;
 bool plain = Console.IsOutputRedirected;
 for (int i = 0; i < args.Length; i++)
@@ -42,7 +42,7 @@ for (int i = 0; i < args.Length; i++)
             Console.WriteLine($"""
                 Cnf — a continuous normalizing flow on a 2-D toy density.
                   --data NAME            {string.Join(" | ", ToyDensity.Names)} (default 8gaussians)
-                  --iterations N         Adam steps (default 300)
+                  --iterations N         Adam steps (default 1000)
                   --trace KIND           exact | hutchinson (default exact; Hutchinson with Rademacher noise, drawn once per solve)
                   --kinetic λ            weight of the kinetic energy ∫‖f‖² (RNODE; default 0)
                   --jacobian λ           weight of the Jacobian Frobenius norm ∫‖(∂f/∂z)ε‖² (RNODE; default 0)
@@ -56,7 +56,7 @@ for (int i = 0; i < args.Length; i++)
                   --model NAME           mlp (2→64→64→64→2, default) | small (2→16→16→2) | hyper (torchdiffeq's cnf.py field; try --time 10)
                   --threads T            chunks solved at once (default: all cores; results do not depend on it)
                   --chunk C              samples per solve (default 64)
-                  --held-out N           held-out points for the NLL (default 4000)
+                  --held-out N           held-out points for the NLL (default 10000)
                   --mass-extent E        the density's mass is summed over [−E, E]² at spacing 1/8 (default 6)
                   --out DIR              where the SVG goes (default: current folder)
                   --plain                plain lines instead of a progress bar
