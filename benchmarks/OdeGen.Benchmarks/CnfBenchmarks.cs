@@ -116,3 +116,60 @@ public class CnfTraceBenchmarks
         return () => system.Evaluate(0.3, y, p, f);
     }
 }
+
+/// <summary>
+/// One training iteration of torchdiffeq's examples/cnf.py setup with its field copied (<see cref="OdeGen.Samples.Cnf.CnfHyper"/>,
+/// hypernetwork hidden 32, width 64): batch 512 of two noisy circles (radii 1 and 0.5, noise 0.06), exact trace, Dopri5 at
+/// 1e-5 from t = 10 to 0, interpolating adjoint, lanes, on 1 and 2 threads (chunks of 64). benchmarks/peers/cnf_torch.py
+/// times the same step in torch; the NFE column is forward/backward evaluations per chunk at the initial weights.
+/// </summary>
+[MemoryDiagnoser]
+[Config(typeof(Columns))]
+public class CnfHyperBenchmarks
+{
+    private ContinuousNormalizingFlow<OdeGen.Samples.Cnf.CnfHyper.RhsSystem> _flow = null!;
+    private double[] _points = [], _p = [], _gradient = [];
+
+    [Params(1, 2)]
+    public int Threads { get; set; } = 1;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        (_flow, _points, _p) = Build(Threads);
+        _gradient = new double[_p.Length];
+    }
+
+    [Benchmark]
+    public double TrainingIteration() => _flow.LossGradient(_points, _p, _gradient, seed: 1).Loss;
+
+    private static (ContinuousNormalizingFlow<OdeGen.Samples.Cnf.CnfHyper.RhsSystem>, double[], double[]) Build(int threads)
+    {
+        var options = new CnfOptions
+        {
+            T1 = 10, Solver = new SolverOptions { RelTol = 1e-5, AbsTol = 1e-5 }, Sensitivity = Sensitivity.InterpolatingAdjoint(checkpoints: 1),
+            ChunkSize = 64, MaxDegreeOfParallelism = threads,
+        };
+        var random = new Random(11);
+        var points = new double[2 * 512];
+        for (int i = 0; i < 512; i++)
+        {
+            double radius = i < 256 ? 1.0 : 0.5, angle = 2 * Math.PI * random.NextDouble();
+            double u = 1 - random.NextDouble(), v = random.NextDouble(), r = Math.Sqrt(-2 * Math.Log(u)) * 0.06;
+            points[2 * i] = (radius * Math.Cos(angle)) + (r * Math.Cos(2 * Math.PI * v));
+            points[(2 * i) + 1] = (radius * Math.Sin(angle)) + (r * Math.Sin(2 * Math.PI * v));
+        }
+        var field = new OdeGen.Samples.Cnf.CnfHyper.RhsSystem(OdeGen.Samples.Cnf.CnfHyper.Size);
+        return (ContinuousNormalizingFlow.WithLanes(field, options), points, OdeGen.Samples.Cnf.CnfHyper.Initial(0));
+    }
+
+    private sealed class Columns : ManualConfig
+    {
+        public Columns() => AddColumn(new InfoColumn("NFE f/b", c =>
+        {
+            var (flow, points, p) = Build(1);
+            CnfLoss loss = flow.LossGradient(points, p, new double[p.Length], seed: 1);
+            return $"{loss.Forward.EvaluationsPerSolve:F0}/{loss.Backward.EvaluationsPerSolve:F0}";
+        }));
+    }
+}

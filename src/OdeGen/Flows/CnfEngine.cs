@@ -3,17 +3,15 @@ using OdeGen.Lanes;
 namespace OdeGen.Flows;
 
 /// <summary>
-/// Builds and solves one chunk's augmented system with a fixed kernel and lane type: the one generic place where the
+/// Builds one chunk's augmented system with a fixed kernel and lane type: the one generic place where the
 /// flow's choice of scalar or lane code becomes a type the solvers are specialized for.
 /// </summary>
 internal abstract class CnfEngine
 {
     public abstract int LaneCount { get; }
 
-    public abstract OdeSolution Solve(double[] y0, int count, double[] noise, bool exact, double[] p, double from, double to, SolverOptions options);
-
-    public abstract OdeGradient Gradient(double[] y0, int count, double[] noise, bool exact, bool kinetic, bool jacobian, double[] p,
-        double from, double[] times, ObservationLoss loss, Sensitivity sensitivity, SolverOptions options);
+    /// <summary>A new augmented system for <paramref name="count"/> samples with these states, noise loaded.</summary>
+    public abstract CnfChunk Chunk(int count, bool exact, bool kinetic, bool jacobian, ReadOnlySpan<double> noise);
 
     /// <summary>Scalar code of any second-order system.</summary>
     public static CnfEngine Scalar<TSystem>(TSystem system) where TSystem : struct, IOdeSystemSecondOrder =>
@@ -35,17 +33,38 @@ internal abstract class CnfEngine
     {
         public override int LaneCount => TLane.Count;
 
-        public override OdeSolution Solve(double[] y0, int count, double[] noise, bool exact, double[] p, double from, double to, SolverOptions options)
-        {
-            var system = new CnfAugmentedSystem<TKernel, TLane>(kernel, count, exact, kinetic: false, jacobian: false, noise);
-            return Ode.Solve(system, y0, p, from, to, options);
-        }
-
-        public override OdeGradient Gradient(double[] y0, int count, double[] noise, bool exact, bool kinetic, bool jacobian, double[] p,
-            double from, double[] times, ObservationLoss loss, Sensitivity sensitivity, SolverOptions options)
-        {
-            var system = new CnfAugmentedSystem<TKernel, TLane>(kernel, count, exact, kinetic, jacobian, noise);
-            return Ode.LossGradient(system, y0, p, from, times, loss, sensitivity, options);
-        }
+        public override CnfChunk Chunk(int count, bool exact, bool kinetic, bool jacobian, ReadOnlySpan<double> noise) =>
+            new TypedChunk<TKernel, TLane>(new CnfAugmentedSystem<TKernel, TLane>(kernel, count, exact, kinetic, jacobian, noise.ToArray()));
     }
+
+    private sealed class TypedChunk<TKernel, TLane>(CnfAugmentedSystem<TKernel, TLane> system) : CnfChunk
+        where TKernel : struct, ICnfKernel<TLane> where TLane : unmanaged, ILane<TLane>
+    {
+        public override bool Fits(int count, bool exact, bool kinetic, bool jacobian) => system.Fits(count, exact, kinetic, jacobian);
+
+        public override void LoadNoise(ReadOnlySpan<double> noise) => system.LoadNoise(noise);
+
+        public override OdeSolution Solve(double[] y0, double[] p, double from, double to, SolverOptions options) =>
+            Ode.Solve(system, y0, p, from, to, options);
+
+        public override OdeGradient Gradient(double[] y0, double[] p, double from, double[] times, ObservationLoss loss, Sensitivity sensitivity,
+            SolverOptions options) =>
+            Ode.LossGradient(system, y0, p, from, times, loss, sensitivity, options);
+    }
+}
+
+/// <summary>
+/// One chunk's augmented system (its lane buffers hold θ broadcast to every lane: megabytes for a large field), kept by
+/// the flow and reused by every call whose chunk has the same layout, the noise reloaded in place.
+/// </summary>
+internal abstract class CnfChunk
+{
+    public abstract bool Fits(int count, bool exact, bool kinetic, bool jacobian);
+
+    public abstract void LoadNoise(ReadOnlySpan<double> noise);
+
+    public abstract OdeSolution Solve(double[] y0, double[] p, double from, double to, SolverOptions options);
+
+    public abstract OdeGradient Gradient(double[] y0, double[] p, double from, double[] times, ObservationLoss loss, Sensitivity sensitivity,
+        SolverOptions options);
 }

@@ -9,6 +9,15 @@ internal static class CnfNoiseSource
     public static double[] Draw(CnfNoise kind, int seed, int count)
     {
         var values = new double[count];
+        Fill(kind, seed, values);
+        return values;
+    }
+
+    /// <summary>Fills <paramref name="values"/> as <see cref="Draw"/> would (nothing to do when it is empty).</summary>
+    public static void Fill(CnfNoise kind, int seed, Span<double> values)
+    {
+        if (values.IsEmpty) return;
+        int count = values.Length;
         var random = new Random(seed);
         if (kind == CnfNoise.Rademacher)
         {
@@ -18,7 +27,6 @@ internal static class CnfNoiseSource
         {
             FillGaussian(random, values);
         }
-        return values;
     }
 
     /// <summary>Standard normal values by the Box–Muller transform (two per pair of uniforms).</summary>

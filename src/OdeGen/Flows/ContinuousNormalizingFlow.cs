@@ -18,6 +18,7 @@ public sealed class ContinuousNormalizingFlow<TSystem> where TSystem : struct, I
     private static readonly double HalfLog2Pi = 0.5 * Math.Log(2 * Math.PI);
     private readonly TSystem _field;
     private readonly CnfEngine _engine;
+    private Workspace? _workspace;
 
     /// <param name="field">The dynamics f(t, z, θ); its StateCount is the dimension D.</param>
     /// <param name="options">Settings; <see cref="CnfOptions.Default"/> when null.</param>
@@ -92,13 +93,13 @@ public sealed class ContinuousNormalizingFlow<TSystem> where TSystem : struct, I
         int batch = CheckBatch(points, p, nameof(points));
         if (logDensity.Length != batch)
             throw new ArgumentException($"logDensity must have length {batch} (one per point), but has {logDensity.Length}.", nameof(logDensity));
-        var plan = new Plan(this, points.ToArray(), p.ToArray(), seed, regularizers: false);
+        using var plan = new Plan(this, points, p, seed, regularizers: false);
         var results = new double[batch];
         var costs = new CnfCost[plan.Chunks];
         plan.Run(c =>
         {
-            var (y, noise, first, count, s) = plan.Chunk(c);
-            OdeSolution solution = _engine.Solve(y, count, noise, plan.Exact, plan.P, Options.T1, Options.T0, Options.Solver).EnsureSuccess();
+            var (system, y, first, count, s) = plan.Chunk(c);
+            OdeSolution solution = system.Solve(y, plan.P, Options.T1, Options.T0, Options.Solver).EnsureSuccess();
             ReadOnlySpan<double> end = solution.FinalState;
             int d = Dimension;
             for (int i = 0; i < count; i++) results[first + i] = BaseLogDensity(end.Slice(i * s, d)) + end[(i * s) + d];
@@ -127,15 +128,15 @@ public sealed class ContinuousNormalizingFlow<TSystem> where TSystem : struct, I
             throw new ArgumentException($"samples must have length {baseSamples.Length} (B × D), but has {samples.Length}.", nameof(samples));
         if (logDensity.Length != 0 && logDensity.Length != batch)
             throw new ArgumentException($"logDensity must be empty or have length {batch}, but has {logDensity.Length}.", nameof(logDensity));
-        var plan = new Plan(this, baseSamples.ToArray(), p.ToArray(), seed, regularizers: false);
+        using var plan = new Plan(this, baseSamples, p, seed, regularizers: false);
         var x = new double[baseSamples.Length];
         var logs = new double[batch];
         var costs = new CnfCost[plan.Chunks];
         double[] base0 = plan.Points;
         plan.Run(c =>
         {
-            var (y, noise, first, count, s) = plan.Chunk(c);
-            OdeSolution solution = _engine.Solve(y, count, noise, plan.Exact, plan.P, Options.T0, Options.T1, Options.Solver).EnsureSuccess();
+            var (system, y, first, count, s) = plan.Chunk(c);
+            OdeSolution solution = system.Solve(y, plan.P, Options.T0, Options.T1, Options.Solver).EnsureSuccess();
             ReadOnlySpan<double> end = solution.FinalState;
             int d = Dimension;
             for (int i = 0; i < count; i++)
@@ -167,7 +168,7 @@ public sealed class ContinuousNormalizingFlow<TSystem> where TSystem : struct, I
         int batch = CheckBatch(points, p, nameof(points));
         if (gradient.Length != ParameterCount)
             throw new ArgumentException($"gradient must have length {ParameterCount} (ParameterCount), but has {gradient.Length}.", nameof(gradient));
-        var plan = new Plan(this, points.ToArray(), p.ToArray(), seed, regularizers: true);
+        using var plan = new Plan(this, points, p, seed, regularizers: true);
         var gradients = new double[plan.Chunks][];
         var parts = new double[plan.Chunks * 3];
         var forward = new CnfCost[plan.Chunks];
@@ -176,7 +177,7 @@ public sealed class ContinuousNormalizingFlow<TSystem> where TSystem : struct, I
         double[] times = [Options.T0];
         plan.Run(c =>
         {
-            var (y, noise, _, count, s) = plan.Chunk(c);
+            var (system, y, _, count, s) = plan.Chunk(c);
             int d = Dimension, ki = plan.Kinetic ? d + 1 : -1, ji = plan.Jacobian ? d + 1 + (plan.Kinetic ? 1 : 0) : -1;
             double nll = 0, kinetic = 0, jacobian = 0;
             double Loss(ReadOnlySpan<double> end, Span<double> dLdy)
@@ -193,8 +194,7 @@ public sealed class ContinuousNormalizingFlow<TSystem> where TSystem : struct, I
                 }
                 return weight * (nll + (lk * kinetic) + (lj * jacobian));
             }
-            OdeGradient g = _engine.Gradient(y, count, noise, plan.Exact, plan.Kinetic, plan.Jacobian, plan.P, Options.T1, times, Loss,
-                Options.Sensitivity, Options.Solver).EnsureSuccess();
+            OdeGradient g = system.Gradient(y, plan.P, Options.T1, times, Loss, Options.Sensitivity, Options.Solver).EnsureSuccess();
             gradients[c] = g.Parameters;
             parts[3 * c] = nll;
             parts[(3 * c) + 1] = kinetic;
@@ -242,18 +242,23 @@ public sealed class ContinuousNormalizingFlow<TSystem> where TSystem : struct, I
         return new CnfCost(solves, steps, evaluations);
     }
 
-    // One call's batch, noise and chunking: chunk c is samples [c·size, min((c+1)·size, B)).
-    private sealed class Plan
+    // One call's batch, noise and chunking: chunk c is samples [c·size, min((c+1)·size, B)). Its buffers and the chunks'
+    // augmented systems come from the flow's workspace and go back to it at the end (Dispose), so a training loop
+    // allocates them once; a call made while another holds the workspace builds its own.
+    private sealed class Plan : IDisposable
     {
         private readonly ContinuousNormalizingFlow<TSystem> _flow;
-        private readonly double[] _noise;
+        private readonly Workspace _workspace;
         private readonly int _size, _batch;
 
-        public Plan(ContinuousNormalizingFlow<TSystem> flow, double[] points, double[] p, int seed, bool regularizers)
+        public Plan(ContinuousNormalizingFlow<TSystem> flow, ReadOnlySpan<double> points, ReadOnlySpan<double> p, int seed, bool regularizers)
         {
             _flow = flow;
-            Points = points;
-            P = p;
+            _workspace = Interlocked.Exchange(ref flow._workspace, null) ?? new Workspace();
+            Points = Workspace.Fit(ref _workspace.Points, points.Length);
+            points.CopyTo(Points);
+            P = Workspace.Fit(ref _workspace.P, p.Length);
+            p.CopyTo(P);
             CnfOptions o = flow.Options;
             int d = flow.Dimension;
             _batch = points.Length / d;
@@ -262,25 +267,32 @@ public sealed class ContinuousNormalizingFlow<TSystem> where TSystem : struct, I
             Kinetic = regularizers && o.KineticWeight > 0;
             Jacobian = regularizers && o.JacobianWeight > 0;
             Exact = o.Trace == CnfTrace.Exact;
-            _noise = !Exact || Jacobian ? CnfNoiseSource.Draw(o.Noise, seed, points.Length) : [];
+            Noise = !Exact || Jacobian ? Workspace.Fit(ref _workspace.Noise, points.Length) : [];
+            CnfNoiseSource.Fill(o.Noise, seed, Noise);
+            _workspace.EnsureChunks(Chunks);
         }
 
         public double[] Points { get; }
         public double[] P { get; }
+        public double[] Noise { get; }
         public int Chunks { get; }
         public bool Exact { get; }
         public bool Kinetic { get; }
         public bool Jacobian { get; }
 
-        /// <summary>Chunk c's initial augmented state (z from the points; l, k, j zero), its noise, and its place in the batch.</summary>
-        public (double[] Y, double[] Noise, int First, int Count, int Stride) Chunk(int c)
+        /// <summary>Chunk c's augmented system (its noise loaded), its initial state (z from the points; l, k, j zero), and its place in the batch.</summary>
+        public (CnfChunk System, double[] Y, int First, int Count, int Stride) Chunk(int c)
         {
             int d = _flow.Dimension, first = c * _size, count = Math.Min(_size, _batch - first);
-            double[] noise = _noise.Length == 0 ? [] : _noise[(first * d)..((first + count) * d)];
+            ReadOnlySpan<double> noise = Noise.Length == 0 ? [] : Noise.AsSpan(first * d, count * d);
             int s = d + 1 + (Kinetic ? 1 : 0) + (Jacobian ? 1 : 0);
-            var y = new double[count * s];
+            double[] y = Workspace.Fit(ref _workspace.States[c], count * s);
+            Array.Clear(y);
             for (int i = 0; i < count; i++) Points.AsSpan((first + i) * d, d).CopyTo(y.AsSpan(i * s, d));
-            return (y, noise, first, count, s);
+            ref CnfChunk? system = ref _workspace.Systems[c];
+            if (system is not null && system.Fits(count, Exact, Kinetic, Jacobian)) system.LoadNoise(noise);
+            else system = _flow._engine.Chunk(count, Exact, Kinetic, Jacobian, noise);
+            return (system, y, first, count, s);
         }
 
         public void Run(Action<int> chunk)
@@ -300,6 +312,31 @@ public sealed class ContinuousNormalizingFlow<TSystem> where TSystem : struct, I
                 // The caller sees what a single solve would throw (OdeSolverException, ArgumentException), not the wrapper.
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
             }
+        }
+
+        public void Dispose() => Volatile.Write(ref _flow._workspace, _workspace);
+    }
+
+    // What the calls of a flow reuse: the batch, θ and noise copies, each chunk's initial state and augmented system.
+    private sealed class Workspace
+    {
+        public double[] Points = [], P = [], Noise = [];
+        public double[][] States = [];
+        public CnfChunk?[] Systems = [];
+
+        public static double[] Fit(ref double[] buffer, int length)
+        {
+            if (buffer.Length != length) buffer = new double[length];
+            return buffer;
+        }
+
+        public void EnsureChunks(int chunks)
+        {
+            if (Systems.Length >= chunks) return;
+            Array.Resize(ref Systems, chunks);
+            int old = States.Length;
+            Array.Resize(ref States, chunks);
+            for (int c = old; c < chunks; c++) States[c] = [];
         }
     }
 }
