@@ -1,0 +1,48 @@
+namespace OdeGen.Implicit;
+
+/// <summary>How a forward or backward pass of an implicit layer ended.</summary>
+public enum FixedPointStatus
+{
+    /// <summary>The residual met the tolerance.</summary>
+    Converged,
+
+    /// <summary>The iteration budget ran out while the residual was still falling.</summary>
+    NotConverged,
+
+    /// <summary>Every solver of the chain stopped making progress (the map may have no fixed point).</summary>
+    Stalled,
+
+    /// <summary>The residual grew without bound or became NaN/∞ in every solver of the chain.</summary>
+    Diverged,
+}
+
+/// <summary>What one pass did: which solver finished, after how many evaluations, at what residual.</summary>
+public readonly record struct FixedPointReport(
+    FixedPointStatus Status,
+    FixedPointMethod FinishedBy,
+    int Iterations,
+    double Residual,
+    double RelativeResidual,
+    int Fallbacks,
+    int Restarts)
+{
+    /// <summary>True when the pass converged.</summary>
+    public bool IsConverged => Status == FixedPointStatus.Converged;
+
+    /// <summary>One line for logs.</summary>
+    public override string ToString() => FormattableString.Invariant(
+        $"{Status} by {FinishedBy} after {Iterations} evaluations: residual {Residual:G3} (relative {RelativeResidual:G3}), {Fallbacks} fallbacks, {Restarts} restarts");
+}
+
+/// <summary>What the backward pass (the implicit function theorem's linear solve) did.</summary>
+public readonly record struct ImplicitBackwardReport(FixedPointStatus Status, ImplicitBackward Method, int Iterations, double RelativeResidual)
+{
+    /// <summary>True when the linear solve met its tolerance (the phantom gradient always does: it solves nothing).</summary>
+    public bool IsConverged => Status == FixedPointStatus.Converged;
+
+    /// <summary>One line for logs.</summary>
+    public override string ToString() => FormattableString.Invariant($"{Status} by {Method} after {Iterations} products: relative residual {RelativeResidual:G3}");
+}
+
+/// <summary>Thrown when a pass of an implicit layer does not converge and the options ask for an exception.</summary>
+public sealed class FixedPointException(string message) : Exception(message);

@@ -1,0 +1,112 @@
+namespace OdeGen.Implicit;
+
+/// <summary>A linear operator x ↦ A·x of one length.</summary>
+internal interface ILinearMap
+{
+    /// <summary>result = A·x (overwritten).</summary>
+    void Apply(ReadOnlySpan<double> x, Span<double> result);
+}
+
+/// <summary>
+/// Restarted GMRES(k) (Saad and Schultz 1986) for A·x = b with only products A·v: Arnoldi with modified Gram–Schmidt,
+/// Givens rotations on the Hessenberg matrix, the residual norm read off the rotated right-hand side. Workspaces are
+/// allocated once per length and restart; a solve allocates nothing.
+/// </summary>
+internal sealed class Gmres
+{
+    private readonly int _n, _k;
+    private readonly double[] _basis;            // (k + 1) rows of length n
+    private readonly double[] _hessenberg;       // (k + 1) × k, row-major
+    private readonly double[] _cos, _sin, _g, _y, _work;
+
+    public Gmres(int length, int restart)
+    {
+        _n = length;
+        _k = Math.Min(restart, Math.Max(length, 1));
+        _basis = new double[(_k + 1) * length];
+        _hessenberg = new double[(_k + 1) * _k];
+        _cos = new double[_k];
+        _sin = new double[_k];
+        _g = new double[_k + 1];
+        _y = new double[_k];
+        _work = new double[length];
+    }
+
+    /// <summary>
+    /// Improves <paramref name="x"/> (the initial guess in, the solution out) until ‖b − A·x‖ ≤ tolerance or
+    /// <paramref name="maxProducts"/> products are spent. Returns the products used and the last residual norm.
+    /// </summary>
+    public (int Products, double Residual) Solve<TMap>(ref TMap a, ReadOnlySpan<double> b, Span<double> x, double tolerance, int maxProducts)
+        where TMap : struct, ILinearMap
+    {
+        int products = 0;
+        double residual = double.PositiveInfinity;
+        while (products < maxProducts)
+        {
+            // r = b − A·x, the first basis vector r/‖r‖.
+            Span<double> v0 = _basis.AsSpan(0, _n);
+            a.Apply(x, _work);
+            products++;
+            for (int i = 0; i < _n; i++) v0[i] = b[i] - _work[i];
+            residual = Vectors.Norm(v0);
+            if (residual <= tolerance || !double.IsFinite(residual)) break;
+            for (int i = 0; i < _n; i++) v0[i] /= residual;
+            Array.Clear(_g);
+            _g[0] = residual;
+
+            int columns = 0;
+            for (int j = 0; j < _k && products < maxProducts; j++)
+            {
+                Span<double> w = _basis.AsSpan((j + 1) * _n, _n);
+                a.Apply(_basis.AsSpan(j * _n, _n), w);
+                products++;
+                for (int i = 0; i <= j; i++)
+                {
+                    ReadOnlySpan<double> vi = _basis.AsSpan(i * _n, _n);
+                    double h = Vectors.Dot(w, vi);
+                    _hessenberg[(i * _k) + j] = h;
+                    Vectors.AddScaled(w, -h, vi);
+                }
+
+                double norm = Vectors.Norm(w);
+                _hessenberg[((j + 1) * _k) + j] = norm;
+                if (norm > 0)
+                {
+                    for (int i = 0; i < _n; i++) w[i] /= norm;
+                }
+
+                // The previous rotations on the new column, then the rotation that zeroes its subdiagonal.
+                for (int i = 0; i < j; i++)
+                {
+                    double upper = _hessenberg[(i * _k) + j], lower = _hessenberg[((i + 1) * _k) + j];
+                    _hessenberg[(i * _k) + j] = (_cos[i] * upper) + (_sin[i] * lower);
+                    _hessenberg[((i + 1) * _k) + j] = (-_sin[i] * upper) + (_cos[i] * lower);
+                }
+
+                double diagonal = _hessenberg[(j * _k) + j], radius = Math.Sqrt((diagonal * diagonal) + (norm * norm));
+                _cos[j] = radius == 0 ? 1 : diagonal / radius;
+                _sin[j] = radius == 0 ? 0 : norm / radius;
+                _hessenberg[(j * _k) + j] = radius;
+                _hessenberg[((j + 1) * _k) + j] = 0;
+                _g[j + 1] = -_sin[j] * _g[j];
+                _g[j] = _cos[j] * _g[j];
+                columns = j + 1;
+                residual = Math.Abs(_g[j + 1]);
+                if (residual <= tolerance || norm == 0) break;   // converged, or the Krylov space is invariant (exact solution)
+            }
+
+            // x += V·y with H·y = g (upper triangular, back substitution).
+            for (int i = columns - 1; i >= 0; i--)
+            {
+                double s = _g[i];
+                for (int j = i + 1; j < columns; j++) s -= _hessenberg[(i * _k) + j] * _y[j];
+                _y[i] = s / _hessenberg[(i * _k) + i];
+            }
+
+            for (int j = 0; j < columns; j++) Vectors.AddScaled(x, _y[j], _basis.AsSpan(j * _n, _n));
+            if (residual <= tolerance) break;
+        }
+
+        return (products, residual);
+    }
+}

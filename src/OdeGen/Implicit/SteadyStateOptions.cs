@@ -1,0 +1,101 @@
+namespace OdeGen.Implicit;
+
+/// <summary>How <see cref="SteadyState"/> finds an equilibrium f(y*, θ) = 0.</summary>
+public enum SteadyStateMethod
+{
+    /// <summary>Newton's method with backtracking from the initial guess: fast when the guess is in the basin.</summary>
+    Newton,
+
+    /// <summary>Integrate dy/dt = f over growing horizons until f is small, then polish by Newton: finds the attractor the guess flows to.</summary>
+    Integrate,
+}
+
+/// <summary>Settings of <see cref="SteadyState"/>.</summary>
+public sealed record SteadyStateOptions
+{
+    /// <summary>The search.</summary>
+    public SteadyStateMethod Method { get; init; } = SteadyStateMethod.Newton;
+
+    /// <summary>Converged when ‖f(y)‖₂ ≤ this.</summary>
+    public double Tolerance { get; init; } = 1e-10;
+
+    /// <summary>Newton iterations allowed (each: one Jacobian or one Krylov solve, then a line search).</summary>
+    public int MaxNewtonIterations { get; init; } = 50;
+
+    /// <summary>Systems with at most this many states use the dense Jacobian and LU; larger ones GMRES on generated JVPs/VJPs.</summary>
+    public int DenseLimit { get; init; } = 200;
+
+    /// <summary>GMRES's restart length for large systems.</summary>
+    public int GmresRestart { get; init; } = 40;
+
+    /// <summary>Products GMRES may spend per linear solve.</summary>
+    public int LinearMaxIterations { get; init; } = 500;
+
+    /// <summary>GMRES stops at ‖residual‖ ≤ this · ‖right-hand side‖.</summary>
+    public double LinearTolerance { get; init; } = 1e-12;
+
+    /// <summary>The time at which f is evaluated (an equilibrium is a property of autonomous dynamics).</summary>
+    public double Time { get; init; } = 0;
+
+    /// <summary><see cref="SteadyStateMethod.Integrate"/>: the solver and its tolerances (Dopri5 at 1e-8 when null).</summary>
+    public SolverOptions? Solver { get; init; }
+
+    /// <summary><see cref="SteadyStateMethod.Integrate"/>: the first horizon; each next one is twice as long.</summary>
+    public double InitialHorizon { get; init; } = 1;
+
+    /// <summary><see cref="SteadyStateMethod.Integrate"/>: give up after integrating this long.</summary>
+    public double MaxTime { get; init; } = 1e6;
+
+    /// <summary><see cref="SteadyStateMethod.Integrate"/>: hand over to Newton once ‖f(y)‖₂ ≤ this.</summary>
+    public double PolishBelow { get; init; } = 1e-4;
+
+    /// <summary>Throw a <see cref="FixedPointException"/> when the search or the gradient's linear solve fails (the default).</summary>
+    public bool ThrowOnFailure { get; init; } = true;
+
+    internal void Validate()
+    {
+        static void Positive(double v, string name)
+        {
+            if (!(v > 0) || !double.IsFinite(v)) throw new ArgumentOutOfRangeException(name, v, $"{name} must be a positive finite number.");
+        }
+
+        Positive(Tolerance, nameof(Tolerance));
+        Positive(LinearTolerance, nameof(LinearTolerance));
+        Positive(InitialHorizon, nameof(InitialHorizon));
+        Positive(MaxTime, nameof(MaxTime));
+        Positive(PolishBelow, nameof(PolishBelow));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxNewtonIterations, 1, nameof(MaxNewtonIterations));
+        ArgumentOutOfRangeException.ThrowIfLessThan(DenseLimit, 0, nameof(DenseLimit));
+        ArgumentOutOfRangeException.ThrowIfLessThan(GmresRestart, 1, nameof(GmresRestart));
+        ArgumentOutOfRangeException.ThrowIfLessThan(LinearMaxIterations, 1, nameof(LinearMaxIterations));
+        if (!double.IsFinite(Time)) throw new ArgumentOutOfRangeException(nameof(Time), Time, "Time must be finite.");
+    }
+}
+
+/// <summary>What a steady-state search did.</summary>
+public readonly record struct SteadyStateReport(
+    FixedPointStatus Status,
+    SteadyStateMethod Method,
+    int NewtonIterations,
+    int LinearIterations,
+    double Residual,
+    double IntegratedTime)
+{
+    /// <summary>True when ‖f(y*)‖ met the tolerance.</summary>
+    public bool IsConverged => Status == FixedPointStatus.Converged;
+
+    /// <summary>One line for logs.</summary>
+    public override string ToString() => FormattableString.Invariant(
+        $"{Status} by {Method}: ‖f‖ = {Residual:G3} after {NewtonIterations} Newton iterations ({LinearIterations} Krylov products), integrated to t = {IntegratedTime:G4}");
+}
+
+/// <summary>What the steady-state gradient's linear solve (∂f/∂y)ᵀλ = ∂L/∂y* did.</summary>
+public readonly record struct SteadyStateGradientReport(FixedPointStatus Status, bool DenseJacobian, int Products, double RelativeResidual)
+{
+    /// <summary>True when λ solved the system to the linear tolerance.</summary>
+    public bool IsConverged => Status == FixedPointStatus.Converged;
+
+    /// <summary>One line for logs.</summary>
+    public override string ToString() => FormattableString.Invariant(
+        $"{Status} by {(DenseJacobian ? "dense LU" : "GMRES")} ({Products} products): relative residual {RelativeResidual:G3}");
+}

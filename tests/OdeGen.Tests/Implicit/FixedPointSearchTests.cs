@@ -1,0 +1,136 @@
+using OdeGen.Implicit;
+
+namespace OdeGen.Tests.Implicit;
+
+/// <summary>The forward search: known fixed points, Anderson's regularisation, fallbacks and failures that say what happened.</summary>
+public class FixedPointSearchTests
+{
+    /// <summary>A contraction (spectral radius below 0.7) with c, and its fixed point z* = (I − A)⁻¹c solved independently.</summary>
+    internal static (double[] P, double[] Fixed) Contraction()
+    {
+        var random = new Random(11);
+        double[] p = new double[20];
+        for (int i = 0; i < 16; i++) p[i] = 0.3 * ((2 * random.NextDouble()) - 1);
+        for (int i = 16; i < 20; i++) p[i] = (2 * random.NextDouble()) - 1;
+        double[,] a = new double[4, 4];
+        for (int i = 0; i < 4; i++)
+        {
+            for (int j = 0; j < 4; j++) a[i, j] = (i == j ? 1 : 0) - p[(i * 4) + j];
+        }
+
+        return (p, LinearAlgebra.Solve(a, p.AsSpan(16, 4).ToArray()));
+    }
+
+    [Theory]
+    [InlineData(FixedPointMethod.Anderson)]
+    [InlineData(FixedPointMethod.Broyden)]
+    [InlineData(FixedPointMethod.Damped)]
+    public void Contraction_ConvergesToItsKnownFixedPoint(FixedPointMethod method)
+    {
+        (double[] p, double[] expected) = Contraction();
+        var layer = new FixedPointLayer<ImplicitCells.AffineFunction>(new ImplicitCells.AffineFunction(),
+            new FixedPointOptions { Method = method, Fallbacks = [], Criterion = ResidualCriterion.Absolute, Tolerance = 1e-13, MaxIterations = 400 });
+        double[] z = new double[4];
+        FixedPointReport report = layer.Forward([], p, z);
+        Assert.Equal(FixedPointStatus.Converged, report.Status);
+        Assert.Equal(method, report.FinishedBy);
+        Assert.True(report.Residual <= 1e-13, report.ToString());
+        for (int i = 0; i < 4; i++) Assert.Equal(expected[i], z[i], 11);
+    }
+
+    [Fact]
+    public void AndersonAndBroyden_NeedFewerEvaluationsThanDampedIteration()
+    {
+        (double[] p, _) = Contraction();
+        int Evaluations(FixedPointMethod method)
+        {
+            var layer = new FixedPointLayer<ImplicitCells.AffineFunction>(new ImplicitCells.AffineFunction(),
+                new FixedPointOptions { Method = method, Fallbacks = [], Criterion = ResidualCriterion.Absolute, Tolerance = 1e-12, MaxIterations = 400 });
+            return layer.Forward([], p, new double[4]).Iterations;
+        }
+
+        int damped = Evaluations(FixedPointMethod.Damped);
+        // On a linear map of size 4, Anderson with memory 5 and Broyden are exact after a few more than 4 steps, up to
+        // rounding (measured: 13 and 9 evaluations); the damped iteration gains a constant factor a step (48).
+        Assert.True(Evaluations(FixedPointMethod.Anderson) <= 16, $"Anderson took {Evaluations(FixedPointMethod.Anderson)}");
+        Assert.True(Evaluations(FixedPointMethod.Broyden) <= 16, $"Broyden took {Evaluations(FixedPointMethod.Broyden)}");
+        Assert.True(damped >= 40, $"damped took {damped}");
+    }
+
+    [Fact]
+    public void Anderson_InOneDimension_GoesSingularWithoutRegularization_AndIsSafeguarded()
+    {
+        // In one dimension every residual is a multiple of every other: the Gram matrix has rank 1, and with three or
+        // more entries the bordered least-squares system is singular. λ = 0 must be caught (a restart), λ > 0 solves it.
+        const double dottie = 0.7390851332151607;
+        FixedPointReport Run(double lambda, double[] z)
+        {
+            var layer = new FixedPointLayer<ImplicitCells.CosineFunction>(new ImplicitCells.CosineFunction(),
+                new FixedPointOptions { AndersonRegularization = lambda, AndersonMemory = 5, Fallbacks = [], Criterion = ResidualCriterion.Absolute, Tolerance = 1e-14 });
+            return layer.Forward([], [], z);
+        }
+
+        double[] plain = new double[1], regularized = new double[1];
+        FixedPointReport withoutLambda = Run(0, plain), withLambda = Run(1e-6, regularized);
+        Assert.True(withoutLambda.Restarts > 0, $"λ = 0 should have needed the safeguard: {withoutLambda}");
+        Assert.Equal(FixedPointStatus.Converged, withoutLambda.Status);
+        Assert.Equal(FixedPointStatus.Converged, withLambda.Status);
+        Assert.Equal(0, withLambda.Restarts);
+        Assert.Equal(dottie, plain[0], 13);
+        Assert.Equal(dottie, regularized[0], 13);
+    }
+
+    [Fact]
+    public void Overflow_IsReportedAsDivergence_AndThrowsByDefault()
+    {
+        var cell = new ImplicitCells.ExponentialFunction();
+        var quiet = new FixedPointLayer<ImplicitCells.ExponentialFunction>(cell, new FixedPointOptions { ThrowOnFailure = false, Method = FixedPointMethod.Damped, Fallbacks = [], Damping = 1 });
+        double[] z = [0];
+        FixedPointReport report = quiet.Forward([], [1.0], z);
+        Assert.Equal(FixedPointStatus.Diverged, report.Status);
+        Assert.False(report.IsConverged);
+        Assert.True(double.IsFinite(z[0]), "the best point seen is left, never NaN");
+
+        var loud = new FixedPointLayer<ImplicitCells.ExponentialFunction>(cell);
+        var e = Assert.Throws<FixedPointException>(() => loud.Forward([], [1.0], new double[1]));
+        Assert.Contains("did not converge", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void NoFixedPoint_WalksTheWholeFallbackChain_AndSaysSo()
+    {
+        var layer = new FixedPointLayer<ImplicitCells.ShiftFunction>(new ImplicitCells.ShiftFunction(), new FixedPointOptions { ThrowOnFailure = false, MaxIterations = 500 });
+        FixedPointReport report = layer.Forward([], [0.5], new double[1]);
+        Assert.False(report.IsConverged, report.ToString());
+        Assert.Equal(2, report.Fallbacks);                          // Anderson → Broyden → Damped
+        Assert.Equal(FixedPointMethod.Damped, report.FinishedBy);
+        Assert.InRange(report.Iterations, 3, 500);
+        Assert.Equal(0.5, report.Residual, 12);                      // g(z) − z = θ everywhere
+    }
+
+    [Fact]
+    public void BudgetExhausted_IsNotConverged_WithoutFallback()
+    {
+        (double[] p, _) = Contraction();
+        var layer = new FixedPointLayer<ImplicitCells.AffineFunction>(new ImplicitCells.AffineFunction(),
+            new FixedPointOptions { Method = FixedPointMethod.Damped, MaxIterations = 3, ThrowOnFailure = false });
+        FixedPointReport report = layer.Forward([], p, new double[4]);
+        Assert.Equal(FixedPointStatus.NotConverged, report.Status);
+        Assert.Equal(0, report.Fallbacks);
+        Assert.Equal(3, report.Iterations);
+    }
+
+    [Fact]
+    public void BadInput_GetsSpecificExceptions()
+    {
+        (double[] p, _) = Contraction();
+        var layer = new FixedPointLayer<ImplicitCells.AffineFunction>(new ImplicitCells.AffineFunction());
+        Assert.Contains("p must have length 20", Assert.Throws<ArgumentException>(() => layer.Forward([], p.AsSpan(1).ToArray(), new double[4])).Message, StringComparison.Ordinal);
+        Assert.Contains("z must have length 4", Assert.Throws<ArgumentException>(() => layer.Forward([], p, new double[3])).Message, StringComparison.Ordinal);
+        Assert.Contains("x must have length 0", Assert.Throws<ArgumentException>(() => layer.Forward([1.0], p, new double[4])).Message, StringComparison.Ordinal);
+        Assert.Contains("finite", Assert.Throws<ArgumentException>(() => layer.Forward([], p, [0, double.NaN, 0, 0])).Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new FixedPointLayer<ImplicitCells.AffineFunction>(new ImplicitCells.AffineFunction(), new FixedPointOptions { AndersonMemory = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new FixedPointLayer<ImplicitCells.AffineFunction>(new ImplicitCells.AffineFunction(), new FixedPointOptions { Tolerance = double.NaN }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new FixedPointLayer<ImplicitCells.AffineFunction>(new ImplicitCells.AffineFunction(), new FixedPointOptions { PhantomDamping = 1.5 }));
+    }
+}

@@ -1,0 +1,132 @@
+using OdeGen.Implicit;
+
+namespace OdeGen.Tests.Implicit;
+
+/// <summary>Equilibria of generated dynamics and their implicit-function-theorem gradients.</summary>
+public class SteadyStateTests
+{
+    /// <summary>A stable A (diagonally dominant, negative diagonal) and b for dy/dt = A·y + b.</summary>
+    private static double[] LinearParameters() =>
+    [
+        -2.0, 0.5, 0.3,
+        0.4, -1.5, 0.2,
+        -0.1, 0.6, -3.0,
+        1.0, -2.0, 0.5,
+    ];
+
+    private static double[,] A(double[] p)
+    {
+        var a = new double[3, 3];
+        for (int i = 0; i < 3; i++)
+        {
+            for (int j = 0; j < 3; j++) a[i, j] = p[(i * 3) + j];
+        }
+
+        return a;
+    }
+
+    public static TheoryData<string> Searches() => new() { "dense Newton", "Krylov Newton", "integrate" };
+
+    private static SteadyStateOptions Options(string search) => search switch
+    {
+        "dense Newton" => new SteadyStateOptions(),
+        "Krylov Newton" => new SteadyStateOptions { DenseLimit = 0 },
+        _ => new SteadyStateOptions { Method = SteadyStateMethod.Integrate },
+    };
+
+    [Theory]
+    [MemberData(nameof(Searches))]
+    public void LinearFlow_SettlesAtMinusAInverseB(string search)
+    {
+        double[] p = LinearParameters();
+        double[] expected = LinearAlgebra.Solve(A(p), p[9..].Select(v => -v).ToArray());
+        double[] y = [5, -5, 5];
+        SteadyStateReport report = SteadyState.Solve(new ImplicitCells.LinearFlowSystem(), y, p, Options(search));
+        Assert.True(report.IsConverged, report.ToString());
+        for (int i = 0; i < 3; i++) Assert.Equal(expected[i], y[i], 12);
+        if (search == "integrate") Assert.True(report.IntegratedTime > 0, report.ToString());
+        if (search == "Krylov Newton") Assert.True(report.LinearIterations > 0, report.ToString());
+    }
+
+    [Theory]
+    [MemberData(nameof(Searches))]
+    public void LinearFlow_GradientIsExact(string search)
+    {
+        // L = cᵀy*, y* = −A⁻¹b: with Aᵀλ = c, dL/db = −λ and dL/dA_ij = −λ_i·y*_j, solved here independently.
+        double[] p = LinearParameters(), c = [0.7, -1.1, 0.4];
+        double[] yStar = LinearAlgebra.Solve(A(p), p[9..].Select(v => -v).ToArray());
+        double[] lambda = LinearAlgebra.Solve(LinearAlgebra.Transpose(A(p)), c);
+        double[] pBar = new double[12];
+        SteadyStateGradientReport report = SteadyState.Gradient(new ImplicitCells.LinearFlowSystem(), yStar, p, c, pBar, Options(search));
+        Assert.True(report.IsConverged, report.ToString());
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.Equal(-lambda[i], pBar[9 + i], 12);
+            for (int j = 0; j < 3; j++) Assert.Equal(-lambda[i] * yStar[j], pBar[(i * 3) + j], 12);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Searches))]
+    public void NonlinearRing_GradientMatchesCentralDifferencesOfTheSolve(string search)
+    {
+        double[] p = [0.3, -0.8, 1.2, 0.1], w = [1.0, -0.5, 0.25, 2.0];
+        var system = new ImplicitCells.RingSystem();
+        double Loss(double[] theta)
+        {
+            double[] y = new double[4];
+            SteadyState.Solve(system, y, theta, Options(search) with { Tolerance = 1e-13 });
+            return w.Zip(y, (a, b) => a * b).Sum();
+        }
+
+        double[] yStar = new double[4], pBar = new double[4];
+        SteadyState.Solve(system, yStar, p, Options(search) with { Tolerance = 1e-13 });
+        SteadyState.Gradient(system, yStar, p, w, pBar, Options(search));
+        const double h = 1e-6;
+        for (int k = 0; k < 4; k++)
+        {
+            double[] plus = (double[])p.Clone(), minus = (double[])p.Clone();
+            plus[k] += h;
+            minus[k] -= h;
+            double fd = (Loss(plus) - Loss(minus)) / (2 * h);
+            Assert.True(Math.Abs(fd - pBar[k]) <= 1e-7 * (1 + Math.Abs(fd)), $"dL/dθ[{k}]: differences {fd:R}, implicit {pBar[k]:R}");
+        }
+    }
+
+    [Fact]
+    public void SingularJacobian_HasNoGradient_AndSaysSo()
+    {
+        // A = 0 and b = 0: every point is an equilibrium, so y* does not depend smoothly on θ.
+        double[] p = new double[12], pBar = new double[12];
+        var e = Assert.Throws<FixedPointException>(() => SteadyState.Gradient(new ImplicitCells.LinearFlowSystem(), [1.0, 2.0, 3.0], p, [1.0, 0, 0], pBar));
+        Assert.Contains("singular", e.Message, StringComparison.Ordinal);
+        SteadyStateGradientReport report = SteadyState.Gradient(new ImplicitCells.LinearFlowSystem(), [1.0, 2.0, 3.0], p, [1.0, 0, 0], pBar, new SteadyStateOptions { ThrowOnFailure = false });
+        Assert.False(report.IsConverged);
+        Assert.All(pBar, v => Assert.Equal(0, v));
+    }
+
+    [Fact]
+    public void NoEquilibrium_IsReported_NotReturnedAsOne()
+    {
+        // A = 0, b ≠ 0: dy/dt = b never vanishes.
+        double[] p = new double[12];
+        p[9] = 1;
+        double[] y = new double[3];
+        Assert.Throws<FixedPointException>(() => SteadyState.Solve(new ImplicitCells.LinearFlowSystem(), y, p));
+        SteadyStateReport report = SteadyState.Solve(new ImplicitCells.LinearFlowSystem(), y, p, new SteadyStateOptions { ThrowOnFailure = false });
+        Assert.False(report.IsConverged);
+        Assert.Equal(1, report.Residual, 12);
+    }
+
+    [Fact]
+    public void BadInput_GetsSpecificExceptions()
+    {
+        double[] p = LinearParameters();
+        var system = new ImplicitCells.LinearFlowSystem();
+        Assert.Throws<ArgumentException>(() => SteadyState.Solve(system, new double[2], p));
+        Assert.Throws<ArgumentException>(() => SteadyState.Solve(system, new double[3], p[1..]));
+        Assert.Throws<ArgumentException>(() => SteadyState.Gradient(system, new double[3], p, [1.0, double.NaN, 0], new double[12]));
+        Assert.Throws<ArgumentException>(() => SteadyState.Gradient(system, new double[3], p, [1.0, 0, 0], new double[11]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => SteadyState.Solve(system, new double[3], p, new SteadyStateOptions { Tolerance = 0 }));
+    }
+}
