@@ -1,5 +1,6 @@
 using System.Reflection;
 using Microsoft.CodeAnalysis;
+using OdeGen.Generators.Tests.Emit;
 using OdeGen.Generators.Tests.Functions;
 using OdeGen.Generators.Tests.Infrastructure;
 using OdeGen.Lanes;

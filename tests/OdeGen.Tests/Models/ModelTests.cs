@@ -104,15 +104,7 @@ public class ModelTests(ITestOutputHelper output)
         model.Gradient(p, inputs, targets, Loss.SoftmaxCrossEntropy, gradient);
         model.Gradient(p, inputs, targets, Loss.SoftmaxCrossEntropy, gradient);
 
-        // The least of three rounds: a batch that allocates does so every round; a JIT tier-up on this thread in one at most.
-        long least = long.MaxValue;
-        for (int round = 0; round < 3; round++)
-        {
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            model.Gradient(p, inputs, targets, Loss.SoftmaxCrossEntropy, gradient);
-            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
-        }
-
+        long least = Allocations.Least(() => model.Gradient(p, inputs, targets, Loss.SoftmaxCrossEntropy, gradient));
         Assert.Equal(0, least);
         Assert.Equal(0, model.Memory.OdeBlockBytes);
     }
