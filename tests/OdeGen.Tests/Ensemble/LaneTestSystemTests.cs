@@ -130,7 +130,9 @@ public class EnsemblePublicAllocationTests
             // allocates a few hundred bytes that are not the solver's.
             return Allocations.Least(() => Assert.True(Ode.Solve(lorenz, new EnsembleBatch(y0s, ps), 0, t1, options, one).AllSucceeded));
         }
+        // Ten times the steps: a per-step allocation of even 8 bytes would add tens of KB (4,500 more RK4 steps); the
+        // pool's misses can still differ by a few hundred bytes between the two measurements (seen in a full run).
         long few = Bytes(0.5), many = Bytes(5);
-        Assert.Equal(few, many);
+        Assert.InRange(Math.Abs(many - few), 0, 1024);
     }
 }
