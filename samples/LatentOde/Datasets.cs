@@ -7,7 +7,16 @@ namespace OdeGen.Samples.LatentOde;
 /// points it is scored on: the rest of the fit window (interpolation) and the whole extrapolation window, with their
 /// noiseless values.
 /// </summary>
-public sealed record ExperimentSeries(IrregularSeries Observed, double[] InterpTimes, double[] InterpTruth, double[] ExtrapTimes, double[] ExtrapTruth, double[] GridTimes, double[] GridTruth);
+/// <remarks>From a CSV (<see cref="Datasets.FromCsv"/>) the "truth" is the recorded values, the masks say which of them
+/// exist, and there is no noiseless curve (<see cref="GridTruth"/> null).</remarks>
+public sealed record ExperimentSeries(IrregularSeries Observed, double[] InterpTimes, double[] InterpTruth, double[] ExtrapTimes, double[] ExtrapTruth, double[] GridTimes, double[]? GridTruth)
+{
+    /// <summary>1 where an interpolation target exists (null: all).</summary>
+    public double[]? InterpMask { get; init; }
+
+    /// <summary>1 where an extrapolation target exists (null: all).</summary>
+    public double[]? ExtrapMask { get; init; }
+}
 
 /// <summary>The two synthetic data sets: irregularly sampled spirals and damped oscillators.</summary>
 public static class Datasets
@@ -34,6 +43,43 @@ public static class Datasets
     public static ExperimentSeries[] Oscillators(int count, int observed, double noise, int seed)
     {
         return Make(count, observed, noise, new Random(seed), spiral: false);
+    }
+
+    /// <summary>
+    /// Your series: the observations at or before <paramref name="split"/> form the fit window, of which a random
+    /// <paramref name="holdOut"/> fraction (never the first) is held out for interpolation; those after it are extrapolation
+    /// targets. Missing values (mask 0) are never scored.
+    /// </summary>
+    public static ExperimentSeries[] FromCsv(IReadOnlyList<IrregularSeries> series, double split, double holdOut, int seed)
+    {
+        var random = new Random(seed);
+        var result = new List<ExperimentSeries>();
+        double first = series.Min(s => s.Times[0]), last = series.Max(s => s.Times[^1]);
+        double[] grid = Enumerable.Range(0, GridPoints).Select(i => first + ((last - first) * i / (GridPoints - 1))).ToArray();
+        foreach (IrregularSeries s in series)
+        {
+            int d = s.FeatureCount, fit = 0;
+            while (fit < s.Count && s.Times[fit] <= split) fit++;
+            if (fit == 0) continue;   // nothing to encode
+            int[] held = Enumerable.Range(1, fit - 1).Where(_ => random.NextDouble() < holdOut).ToArray();
+            int[] kept = Enumerable.Range(0, fit).Except(held).ToArray();
+            double[] Rows(IEnumerable<int> rows, ReadOnlySpan<double> v)
+            {
+                var list = new List<double>();
+                foreach (int i in rows) list.AddRange(v.Slice(i * d, d).ToArray());
+                return list.ToArray();
+            }
+
+            int[] after = Enumerable.Range(fit, s.Count - fit).ToArray();
+            result.Add(new ExperimentSeries(s.Subset(kept), held.Select(i => s.Times[i]).ToArray(), Rows(held, s.Values),
+                after.Select(i => s.Times[i]).ToArray(), Rows(after, s.Values), grid, null)
+            {
+                InterpMask = Rows(held, s.Mask),
+                ExtrapMask = Rows(after, s.Mask),
+            });
+        }
+
+        return result.ToArray();
     }
 
     private static ExperimentSeries[] Make(int count, int observed, double noise, Random random, bool spiral)

@@ -52,18 +52,20 @@ public static class Experiment
     public static (double Interp, double Extrap) Rmse(LatentOdeModel model, double[] theta, ExperimentSeries[] test)
     {
         IrregularSeries[] inputs = test.Select(s => s.Observed).ToArray();
-        return (Score(model, theta, inputs, test.Select(s => s.InterpTimes).ToArray(), test.SelectMany(s => s.InterpTruth).ToArray()),
-                Score(model, theta, inputs, test.Select(s => s.ExtrapTimes).ToArray(), test.SelectMany(s => s.ExtrapTruth).ToArray()));
+        return (Score(model, theta, inputs, test.Select(s => s.InterpTimes).ToArray(), test.SelectMany(s => s.InterpTruth).ToArray(),
+                    test.SelectMany(s => s.InterpMask ?? Enumerable.Repeat(1.0, s.InterpTruth.Length)).ToArray()),
+                Score(model, theta, inputs, test.Select(s => s.ExtrapTimes).ToArray(), test.SelectMany(s => s.ExtrapTruth).ToArray(),
+                    test.SelectMany(s => s.ExtrapMask ?? Enumerable.Repeat(1.0, s.ExtrapTruth.Length)).ToArray()));
     }
 
-    private static double Score(LatentOdeModel model, double[] theta, IrregularSeries[] inputs, double[][] heldOut, double[] truth)
+    private static double Score(LatentOdeModel model, double[] theta, IrregularSeries[] inputs, double[][] heldOut, double[] truth, double[] mask)
     {
         int d = model.Options.Features;
         double[][] times = inputs.Select((s, j) => s.Times.ToArray().Concat(heldOut[j]).Order().ToArray()).ToArray();
         double[] predictions = new double[times.Sum(t => t.Length) * d];
         model.Predict(theta, inputs, times, new double[inputs.Length * model.Options.LatentSize], predictions);
         double sum = 0;
-        int offset = 0, k = 0;
+        int offset = 0, k = 0, count = 0;
         for (int j = 0; j < inputs.Length; j++)
         {
             foreach (double t in heldOut[j])
@@ -71,15 +73,17 @@ public static class Experiment
                 int row = Array.BinarySearch(times[j], t);
                 for (int q = 0; q < d; q++, k++)
                 {
+                    if (mask[k] == 0) continue;
                     double e = predictions[offset + (row * d) + q] - truth[k];
                     sum += e * e;
+                    count++;
                 }
             }
 
             offset += times[j].Length * d;
         }
 
-        return Math.Sqrt(sum / truth.Length);
+        return count == 0 ? double.NaN : Math.Sqrt(sum / count);
     }
 
     /// <summary>Mean and standard deviation of the decoded mean over <paramref name="samples"/> draws of z₀ ~ q(z₀ | x) at <paramref name="times"/>.</summary>

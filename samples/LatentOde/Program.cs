@@ -11,9 +11,12 @@ using Spectre.Console;
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 string data = "spiral", outDir = ".";
+string? csv = null;
+double split = double.NaN;
 int series = 1000, observed = 30, iterations = 1500, batch = 64, seed = 0;
 double noise = 0.1, learningRate = 0.01;
 bool plain = Console.IsOutputRedirected;
+LaneWidth lanes = LaneWidth.Auto;
 for (int i = 0; i < args.Length; i++)
 {
     string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -28,7 +31,10 @@ for (int i = 0; i < args.Length; i++)
         case "--lr": learningRate = double.Parse(Next(), CultureInfo.InvariantCulture); break;
         case "--seed": seed = int.Parse(Next(), CultureInfo.InvariantCulture); break;
         case "--out": outDir = Next(); break;
+        case "--csv": csv = Next(); data = Path.GetFileNameWithoutExtension(csv); break;
+        case "--split": split = double.Parse(Next(), CultureInfo.InvariantCulture); break;
         case "--plain": plain = true; break;
+        case "--lanes": lanes = Next() == "1" ? LaneWidth.Lane1 : LaneWidth.Auto; break;
         case "--help":
             Console.WriteLine("""
                 dotnet run -c Release --project samples/LatentOde -- [options]
@@ -41,6 +47,9 @@ for (int i = 0; i < args.Length; i++)
                   --lr R                     Adam's learning rate, cosine-decayed to R/10 (default 0.01)
                   --seed S                   data, initialisation and sampling seed (default 0)
                   --out DIR                  where the pictures go (default .)
+                  --csv FILE --split T       your series instead (id, time, values…, masks…: docs/latent-ode.md);
+                                             times ≤ T are the fit window (20 % of its points held out), later ones are extrapolated
+                  --lanes 1|auto             one series at a time, or one per SIMD lane (default auto)
                   --plain                    log lines instead of a progress bar
                 """);
             return;
@@ -48,18 +57,39 @@ for (int i = 0; i < args.Length; i++)
     }
 }
 
-ExperimentSeries[] all = data switch
+ExperimentSeries[] all;
+int features = 2;
+double t0 = 0, maxStep = 0.2, split0 = Datasets.Duration / 2;
+if (csv is not null)
 {
-    "spiral" => Datasets.Spirals(series, observed, noise, seed),
-    "oscillator" => Datasets.Oscillators(series, observed, noise, seed),
-    _ => throw new ArgumentException($"--data is spiral or oscillator, not {data}."),
-};
+    IReadOnlyList<IrregularSeries> loaded = IrregularSeriesCsv.Load(csv);   // throws with the line and the reason
+    if (double.IsNaN(split)) throw new ArgumentException("--csv needs --split T: the time up to which series are fitted.");
+    all = Datasets.FromCsv(loaded, split, holdOut: 0.2, seed);
+    features = loaded[0].FeatureCount;
+    t0 = loaded.Min(s => s.Times[0]);
+    maxStep = (split - t0) / 10;
+    split0 = split;
+    new Random(seed).Shuffle(all);
+}
+else
+{
+    all = data switch
+    {
+        "spiral" => Datasets.Spirals(series, observed, noise, seed),
+        "oscillator" => Datasets.Oscillators(series, observed, noise, seed),
+        _ => throw new ArgumentException($"--data is spiral or oscillator, not {data}."),
+    };
+}
+
+series = all.Length;
 int testCount = Math.Max(1, series / 10);
 ExperimentSeries[] train = all[testCount..], test = all[..testCount];
 var settings = new TrainingSettings(iterations, batch, learningRate, seed);
-var latentOde = new LatentOdeModel(new LatentOdeOptions { Features = 2, LatentSize = 4, EncoderHidden = 25, EncoderOdeHidden = 25, DynamicsHidden = 20, NoiseStd = noise, MaxStep = 0.2, EncoderMaxStep = 0.4 });
-var baseline = new LatentOdeModel(new LatentOdeOptions { Features = 2, LatentSize = 25, EncoderHidden = 25, Encoder = LatentEncoder.RnnDeltaT, Decoder = LatentDecoder.RnnDeltaT, NoiseStd = noise });
-Console.WriteLine($"{data}: {train.Length} training and {test.Length} scored series, {observed} of 50 fit-window points observed each, noise {noise}; {latentOde.Width}, {Environment.ProcessorCount} cores");
+var latentOde = new LatentOdeModel(new LatentOdeOptions { Features = features, T0 = t0, LatentSize = 4, EncoderHidden = 25, EncoderOdeHidden = 25, DynamicsHidden = 20, NoiseStd = noise, MaxStep = maxStep, EncoderMaxStep = 2 * maxStep, Lanes = lanes });
+var baseline = new LatentOdeModel(new LatentOdeOptions { Features = features, T0 = t0, LatentSize = 25, EncoderHidden = 25, Encoder = LatentEncoder.RnnDeltaT, Decoder = LatentDecoder.RnnDeltaT, NoiseStd = noise, Lanes = lanes });
+Console.WriteLine(csv is null
+    ? $"{data}: {train.Length} training and {test.Length} scored series, {observed} of 50 fit-window points observed each, noise {noise}; {latentOde.Width}, {Environment.ProcessorCount} cores"
+    : $"{csv}: {train.Length} training and {test.Length} scored series, {features} features, fit window up to t = {split}; {latentOde.Width}, {Environment.ProcessorCount} cores");
 Console.WriteLine($"latent ODE: {latentOde.ParameterCount} parameters; RNN-Δt baseline: {baseline.ParameterCount}; {iterations} iterations of {batch} series each");
 
 (double[] Theta, double Ms) Fit(string name, LatentOdeModel model)
@@ -97,24 +127,30 @@ Console.WriteLine($"RNN-Δt baseline: interpolation RMSE {baseInterp:F4}, extrap
 Directory.CreateDirectory(outDir);
 string picture = Path.Combine(outDir, $"latent_ode_{data}.svg");
 var plot = new BandPlot($"{data}: observed (filled), held out (hollow), truth (dashed), posterior mean ± 2σ over 50 draws of z₀", columns: 2);
-for (int s = 0; s < 3; s++)
+for (int s = 0; s < Math.Min(3, test.Length); s++)
 {
     ExperimentSeries e = test[s];
     foreach (var (name, model, theta) in new[] { ("latent ODE", latentOde, thetaOde), ("RNN-Δt baseline", baseline, thetaBase) })
     {
         var (mean, std) = Experiment.Band(model, theta, e.Observed, e.GridTimes, samples: 50, seed: seed + s);
-        var panel = plot.Add($"{e.Observed.Id}, {name}", Datasets.Duration / 2);
-        string[] colors = ["#1f77b4", "#d62728"];
-        for (int q = 0; q < 2; q++)
+        var panel = plot.Add($"{e.Observed.Id}, {name}", split0);
+        string[] colors = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"];
+        for (int q = 0; q < Math.Min(features, colors.Length); q++)
         {
-            double[] Column(double[] v) => Enumerable.Range(0, v.Length / 2).Select(i => v[(2 * i) + q]).ToArray();
-            double[] m = Column(mean), sd = Column(std);
+            (double[] T, double[] V) Column(double[] times, double[] v, double[]? mask)
+            {
+                int[] rows = Enumerable.Range(0, times.Length).Where(i => mask is null || mask[(features * i) + q] == 1).ToArray();
+                return (rows.Select(i => times[i]).ToArray(), rows.Select(i => v[(features * i) + q]).ToArray());
+            }
+
+            double[] m = Column(e.GridTimes, mean, null).V, sd = Column(e.GridTimes, std, null).V;
             panel.Band(e.GridTimes, m.Zip(sd, (a, b) => a - (2 * b)).ToArray(), m.Zip(sd, (a, b) => a + (2 * b)).ToArray(), colors[q])
-                .Line(e.GridTimes, Column(e.GridTruth), colors[q], dashed: true)
-                .Line(e.GridTimes, m, colors[q])
-                .Points(e.Observed.Times.ToArray(), Column(e.Observed.Values.ToArray()), colors[q])
-                .Points(e.InterpTimes, Column(e.InterpTruth), colors[q], hollow: true)
-                .Points(e.ExtrapTimes, Column(e.ExtrapTruth), colors[q], hollow: true);
+                .Line(e.GridTimes, m, colors[q]);
+            if (e.GridTruth is not null) panel.Line(e.GridTimes, Column(e.GridTimes, e.GridTruth, null).V, colors[q], dashed: true);
+            var seen = Column(e.Observed.Times.ToArray(), e.Observed.Values.ToArray(), e.Observed.Mask.ToArray());
+            var interpolated = Column(e.InterpTimes, e.InterpTruth, e.InterpMask);
+            var extrapolated = Column(e.ExtrapTimes, e.ExtrapTruth, e.ExtrapMask);
+            panel.Points(seen.T, seen.V, colors[q]).Points(interpolated.T, interpolated.V, colors[q], hollow: true).Points(extrapolated.T, extrapolated.V, colors[q], hollow: true);
         }
     }
 }

@@ -18,7 +18,7 @@ internal sealed class LatentBlock<TLane> where TLane : unmanaged, ILane<TLane>
     private readonly int _d, _l, _he, _inE, _p;
     private readonly TLane[] _theta, _thetaBar;
     private readonly double[] _row, _mu, _logVar, _z0, _klGrad, _noiseGrad;
-    private readonly TLane[] _scratch, _gruX, _gruXBar, _gruY, _vec, _vecBar, _head, _headBar, _emit, _emitBar, _mask;
+    private readonly TLane[] _scratch, _gruX, _gruXBar, _gruY, _vecBar, _head, _headBar, _emit, _emitBar;
     private Schedule _encoder = new(), _decoder = new();
     private TLane[] _hTape = [], _hMid = [], _zTape = [];
     private double[] _pred = [], _predBar = [];
@@ -42,13 +42,11 @@ internal sealed class LatentBlock<TLane> where TLane : unmanaged, ILane<TLane>
         _gruX = new TLane[gru];
         _gruXBar = new TLane[gru];
         _gruY = new TLane[Math.Max(_he, _l)];
-        _vec = new TLane[Math.Max(_he, _l)];
         _vecBar = new TLane[Math.Max(_he, _l)];
         _head = new TLane[2 * _l];
         _headBar = new TLane[2 * _l];
         _emit = new TLane[_d];
         _emitBar = new TLane[_d];
-        _mask = new TLane[1];
     }
 
     public LatentElbo Elbo(ReadOnlySpan<double> theta, IReadOnlyList<IrregularSeries> inputs, IReadOnlyList<IrregularSeries> targets,
@@ -358,7 +356,7 @@ internal sealed class LatentBlock<TLane> where TLane : unmanaged, ILane<TLane>
     // Fills _gruX[0.._inE) with [x⊙m, m, (Δt)] of every lane at encoder tick k; returns the mask of lanes that update.
     private TLane EncoderInput(IReadOnlyList<IrregularSeries> inputs, int start, int k)
     {
-        _encoder.Inputs(k, _inE, _d, (lane, obs) => inputs[start + lane], _gruX, _row);
+        _encoder.Inputs(k, _inE, _d, inputs, start, _gruX, _row);
         return _encoder.UpdateMask(k, _row);
     }
 
@@ -429,7 +427,9 @@ internal sealed class LatentBlock<TLane> where TLane : unmanaged, ILane<TLane>
         // Encoder: the last observation first; ODE-RNN evolves between observations (h < 0) and on to T0.
         public void BuildEncoder(IReadOnlyList<IrregularSeries> series, int start, int count, LatentOdeOptions o)
         {
-            Reset(count, lane => Count(series[start + lane], o));
+            int ticks = 0;
+            for (int lane = 0; lane < count; lane++) ticks = Math.Max(ticks, Count(series[start + lane], o));
+            Reset(ticks);
             for (int lane = 0; lane < count; lane++)
             {
                 IrregularSeries s = series[start + lane];
@@ -459,7 +459,9 @@ internal sealed class LatentBlock<TLane> where TLane : unmanaged, ILane<TLane>
         {
             MaxObservations = 0;
             for (int lane = 0; lane < count; lane++) MaxObservations = Math.Max(MaxObservations, series[start + lane].Count);
-            Reset(count, lane => Count(series[start + lane], o, decoder: true));
+            int ticks = 0;
+            for (int lane = 0; lane < count; lane++) ticks = Math.Max(ticks, Count(series[start + lane], o, decoder: true));
+            Reset(ticks);
             for (int lane = 0; lane < count; lane++)
             {
                 IrregularSeries s = series[start + lane];
@@ -504,10 +506,9 @@ internal sealed class LatentBlock<TLane> where TLane : unmanaged, ILane<TLane>
             return ticks;
         }
 
-        private void Reset(int count, Func<int, int> ticks)
+        private void Reset(int ticks)
         {
-            Ticks = 0;
-            for (int lane = 0; lane < count; lane++) Ticks = Math.Max(Ticks, ticks(lane));
+            Ticks = ticks;
             int n = Ticks * W;
             Grow(ref _h, n);
             Grow(ref _dt, n);
@@ -543,7 +544,7 @@ internal sealed class LatentBlock<TLane> where TLane : unmanaged, ILane<TLane>
         }
 
         // Fills x[0..inputs) with every lane's [x⊙m, m, (Δt)] at tick k and keeps a copy for the backward pass.
-        public void Inputs(int k, int inputs, int d, Func<int, int, IrregularSeries> series, TLane[] x, double[] row)
+        public void Inputs(int k, int inputs, int d, IReadOnlyList<IrregularSeries> series, int start, TLane[] x, double[] row)
         {
             Grow(ref _inputs, Ticks * inputs * W);
             for (int c = 0; c < inputs; c++)
@@ -554,7 +555,7 @@ internal sealed class LatentBlock<TLane> where TLane : unmanaged, ILane<TLane>
                     double v = 0.0;
                     if (obs >= 0)
                     {
-                        IrregularSeries s = series(lane, obs);
+                        IrregularSeries s = series[start + lane];
                         v = c < d ? s.Values[(obs * d) + c] : c < 2 * d ? s.Mask[(obs * d) + c - d] : _dt[(k * W) + lane];
                     }
                     else if (obs == StartObservation && c == 2 * d)

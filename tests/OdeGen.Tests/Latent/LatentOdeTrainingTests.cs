@@ -37,3 +37,20 @@ public class LatentOdeTrainingTests
         Assert.Equal((first, last), Train(60));
     }
 }
+
+/// <summary>After its first call a model's ELBO and gradient allocate nothing (the work space grows once and is reused).</summary>
+public class LatentOdeAllocationTests
+{
+    [Theory]
+    [InlineData(LatentEncoder.OdeRnn, LatentDecoder.Ode, LaneWidth.Auto)]
+    [InlineData(LatentEncoder.RnnDeltaT, LatentDecoder.RnnDeltaT, LaneWidth.Auto)]
+    [InlineData(LatentEncoder.OdeRnn, LatentDecoder.Ode, LaneWidth.Lane1)]
+    public void TheElboGradientAllocatesNothingAfterItsFirstCall(LatentEncoder encoder, LatentDecoder decoder, LaneWidth width)
+    {
+        var model = new LatentOdeModel(LatentTestData.Options(encoder, decoder, learnNoise: true, width));
+        IrregularSeries[] batch = LatentTestData.Series(13, seed: 41);
+        double[] theta = model.CreateParameters(42), gradient = new double[theta.Length], eps = LatentTestData.Epsilon(13, 3, 43);
+        model.Elbo(theta, batch, eps, gradient);
+        Assert.Equal(0, Allocations.Least(() => model.Elbo(theta, batch, eps, gradient), windows: 3));
+    }
+}
