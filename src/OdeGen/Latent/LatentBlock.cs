@@ -61,10 +61,10 @@ internal sealed class LatentBlock<TLane> where TLane : unmanaged, ILane<TLane>
         for (int start = 0; start < batch; start += W)
         {
             int count = Math.Min(W, batch - start);
-            Forward(theta, inputs, targets, epsilon, start, count);
+            Forward(inputs, targets, epsilon, start, count);
             for (int lane = 0; lane < count; lane++)
             {
-                kl += Kl(lane, backward: false);
+                kl += Kl(lane);
                 (double n, double s, int c) = Likelihood(theta, targets[start + lane], lane, backward);
                 nll += n;
                 se += s;
@@ -93,7 +93,7 @@ internal sealed class LatentBlock<TLane> where TLane : unmanaged, ILane<TLane>
         for (int start = 0; start < inputs.Count; start += W)
         {
             int count = Math.Min(W, inputs.Count - start);
-            Forward(theta, inputs, targets, epsilon, start, count);
+            Forward(inputs, targets, epsilon, start, count);
             for (int lane = 0; lane < count; lane++)
             {
                 int values = targets[start + lane].Count * _d;
@@ -110,7 +110,7 @@ internal sealed class LatentBlock<TLane> where TLane : unmanaged, ILane<TLane>
 
     // ---- Forward --------------------------------------------------------------------------------------------------
 
-    private void Forward(ReadOnlySpan<double> theta, IReadOnlyList<IrregularSeries> inputs, IReadOnlyList<IrregularSeries> targets,
+    private void Forward(IReadOnlyList<IrregularSeries> inputs, IReadOnlyList<IrregularSeries> targets,
         ReadOnlySpan<double> epsilon, int start, int count)
     {
         EncoderForward(inputs, epsilon, start, count);
@@ -144,7 +144,7 @@ internal sealed class LatentBlock<TLane> where TLane : unmanaged, ILane<TLane>
         {
             Span<TLane> mid = _hMid.AsSpan(k * _he, _he), next = _hTape.AsSpan((k + 1) * _he, _he);
             _hTape.AsSpan(k * _he, _he).CopyTo(mid);
-            if (_encoder.AnyStep(k)) LaneRk4.Step<TLane>(_m.EncoderDynamics!, EncoderOdeP, mid, _encoder.StepLanes(k, _row), _scratch);
+            if (_encoder.AnyStep(k)) LaneRk4.Step<TLane>(_m.EncoderDynamics!, EncoderOdeP, mid, _encoder.StepLanes(k), _scratch);
             if (_encoder.AnyObservation(k))
             {
                 TLane mask = EncoderInput(inputs, start, k);
@@ -194,7 +194,7 @@ internal sealed class LatentBlock<TLane> where TLane : unmanaged, ILane<TLane>
             bool emits = _decoder.AnyObservation(k);
             if (_m.Dynamics is { } f)
             {
-                if (_decoder.AnyStep(k)) LaneRk4.Step<TLane>(f, LatentOdeP, after, _decoder.StepLanes(k, _row), _scratch);
+                if (_decoder.AnyStep(k)) LaneRk4.Step<TLane>(f, LatentOdeP, after, _decoder.StepLanes(k), _scratch);
             }
             else if (emits)
             {
@@ -223,7 +223,7 @@ internal sealed class LatentBlock<TLane> where TLane : unmanaged, ILane<TLane>
         }
     }
 
-    private double Kl(int lane, bool backward)
+    private double Kl(int lane)
     {
         Span<double> q = stackalloc double[2 * _l];
         Span<double> prior = stackalloc double[2 * _l];
@@ -294,7 +294,7 @@ internal sealed class LatentBlock<TLane> where TLane : unmanaged, ILane<TLane>
 
             if (_m.Dynamics is { } f)
             {
-                if (_decoder.AnyStep(k)) LaneRk4.Reverse<TLane>(f, LatentOdeP, before, _decoder.StepLanes(k, _row), zBar, LatentOdePBar, _scratch);
+                if (_decoder.AnyStep(k)) LaneRk4.Reverse<TLane>(f, LatentOdeP, before, _decoder.StepLanes(k), zBar, LatentOdePBar, _scratch);
             }
             else if (emits)
             {
@@ -305,21 +305,20 @@ internal sealed class LatentBlock<TLane> where TLane : unmanaged, ILane<TLane>
 
         // Through the reparameterisation and the KL: ∂/∂μ = z̄ + w·∂KL/∂μ, ∂/∂log σ² = z̄·ε·σ/2 + w·∂KL/∂log σ².
         double w = _m.KlWeight;
-        for (int i = 0; i < 2 * _l; i++) _headBar[i] = TLane.Zero;
-        Span<double> mu = stackalloc double[W * 2 * _l];
-        mu.Clear();
+        Span<double> headBar = stackalloc double[W * 2 * _l];   // [μ̄ (L), log σ²̄ (L)], lane by lane
+        headBar.Clear();
         for (int lane = 0; lane < count; lane++)
         {
-            Kl(lane, backward: true);
+            Kl(lane);   // ∂KL/∂[μ, log σ²] of this lane into _klGrad
             for (int i = 0; i < _l; i++)
             {
                 double zb = TLane.GetLane(zBar[i], lane), logVar = _logVar[(lane * _l) + i], eps = epsilon[((start + lane) * _l) + i];
-                mu[(i * W) + lane] = zb + (w * _klGrad[i]);
-                mu[((_l + i) * W) + lane] = (zb * eps * 0.5 * Math.Exp(0.5 * logVar)) + (w * _klGrad[_l + i]);
+                headBar[(i * W) + lane] = zb + (w * _klGrad[i]);
+                headBar[((_l + i) * W) + lane] = (zb * eps * 0.5 * Math.Exp(0.5 * logVar)) + (w * _klGrad[_l + i]);
             }
         }
 
-        for (int i = 0; i < 2 * _l; i++) _headBar[i] = TLane.Load(mu.Slice(i * W, W));
+        for (int i = 0; i < 2 * _l; i++) _headBar[i] = TLane.Load(headBar.Slice(i * W, W));
         Span<TLane> hBar = _vecBar.AsSpan(0, _he);
         hBar.Clear();
         _m.Head.VjpLanes<TLane>(_hTape.AsSpan(_encoder.Ticks * _he, _he), HeadP, _headBar, hBar,
@@ -337,7 +336,7 @@ internal sealed class LatentBlock<TLane> where TLane : unmanaged, ILane<TLane>
             }
 
             if (_encoder.AnyStep(k))
-                LaneRk4.Reverse<TLane>(_m.EncoderDynamics!, EncoderOdeP, _hTape.AsSpan(k * _he, _he), _encoder.StepLanes(k, _row), hBar, EncoderOdePBar, _scratch);
+                LaneRk4.Reverse<TLane>(_m.EncoderDynamics!, EncoderOdeP, _hTape.AsSpan(k * _he, _he), _encoder.StepLanes(k), hBar, EncoderOdePBar, _scratch);
         }
     }
 
@@ -362,13 +361,13 @@ internal sealed class LatentBlock<TLane> where TLane : unmanaged, ILane<TLane>
 
     private TLane EncoderInputFromTape(int k)
     {
-        _encoder.InputsFromCache(k, _inE, _gruX, _row);
+        _encoder.InputsFromCache(k, _inE, _gruX);
         return _encoder.UpdateMask(k, _row);
     }
 
     private TLane DecoderInput(int k, ReadOnlySpan<TLane> before)
     {
-        _gruX[0] = _decoder.DeltaLanes(k, _row);
+        _gruX[0] = _decoder.DeltaLanes(k);
         before.CopyTo(_gruX.AsSpan(1));
         return _decoder.UpdateMask(k, _row);
     }
@@ -414,9 +413,9 @@ internal sealed class LatentBlock<TLane> where TLane : unmanaged, ILane<TLane>
 
         public int Observation(int k, int lane) => _obs[(k * W) + lane];
 
-        public TLane StepLanes(int k, double[] row) => TLane.Load(_h.AsSpan(k * W, W));
+        public TLane StepLanes(int k) => TLane.Load(_h.AsSpan(k * W, W));
 
-        public TLane DeltaLanes(int k, double[] row) => TLane.Load(_dt.AsSpan(k * W, W));
+        public TLane DeltaLanes(int k) => TLane.Load(_dt.AsSpan(k * W, W));
 
         public TLane UpdateMask(int k, double[] row)
         {
@@ -571,7 +570,7 @@ internal sealed class LatentBlock<TLane> where TLane : unmanaged, ILane<TLane>
             }
         }
 
-        public void InputsFromCache(int k, int inputs, TLane[] x, double[] row)
+        public void InputsFromCache(int k, int inputs, TLane[] x)
         {
             for (int c = 0; c < inputs; c++) x[c] = TLane.Load(_inputs.AsSpan(((k * inputs) + c) * W, W));
         }
