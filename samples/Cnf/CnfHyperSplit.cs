@@ -19,7 +19,7 @@ public static partial class CnfHyperSplit
     /// that the per-sample part is one layer. θ has CnfHyper's layout (<see cref="CnfHyper.Size"/> values; the size is given at
     /// run time: <c>new HypernetworkFunction(CnfHyper.Size)</c>).
     /// </summary>
-    [Differentiable(Inputs = 1, Outputs = LayerSize)]
+    [Differentiable(Inputs = 1, Outputs = LayerSize, VectorizeLoops = true)]
     public static void Hypernetwork(ReadOnlySpan<double> x, ReadOnlySpan<double> p, Span<double> y)
     {
         Span<double> a1 = stackalloc double[Hidden];
