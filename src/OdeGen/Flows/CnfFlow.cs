@@ -32,7 +32,7 @@ public abstract class CnfFlow
         _engine = engine;
     }
 
-    /// <summary>Samples per kernel call: 1 for the scalar code, the lane count for a flow made by <see cref="ContinuousNormalizingFlow.WithLanes"/>.</summary>
+    /// <summary>Samples per kernel call: 1 for the scalar code, the lane count for a flow made by <see cref="ContinuousNormalizingFlow.WithLanes"/> or <see cref="ContinuousNormalizingFlow.WithHypernetwork"/>.</summary>
     public int LaneCount => _engine.LaneCount;
 
     /// <summary>The settings.</summary>
@@ -41,7 +41,7 @@ public abstract class CnfFlow
     /// <summary>D, the dimension of the data.</summary>
     public int Dimension { get; }
 
-    /// <summary>Length of θ.</summary>
+    /// <summary>Length of θ (of a split field: the hypernetwork's parameters).</summary>
     public int ParameterCount { get; }
 
     /// <summary>log N(z; 0, I) = −D/2·log 2π − ‖z‖²/2.</summary>
