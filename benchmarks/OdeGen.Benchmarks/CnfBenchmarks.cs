@@ -118,16 +118,19 @@ public class CnfTraceBenchmarks
 }
 
 /// <summary>
-/// One training iteration of torchdiffeq's examples/cnf.py setup with its field copied (<see cref="OdeGen.Samples.Cnf.CnfHyper"/>,
-/// hypernetwork hidden 32, width 64): batch 512 of two noisy circles (radii 1 and 0.5, noise 0.06), exact trace, Dopri5 at
-/// 1e-5 from t = 10 to 0, interpolating adjoint, lanes, on 1 and 2 threads (chunks of 64). benchmarks/peers/cnf_torch.py
-/// times the same step in torch; the NFE column is forward/backward evaluations per chunk at the initial weights.
+/// One training iteration of torchdiffeq's examples/cnf.py setup (hypernetwork hidden 32, width 64; batch 512 of two noisy
+/// circles, radii 1 and 0.5, noise 0.06; exact trace; Dopri5 at 1e-5 from t = 10 to 0) on 1 and 2 threads, two ways:
+/// the field written per sample (<see cref="OdeGen.Samples.Cnf.CnfHyper"/>, lanes, chunks of 64; the baseline), and split
+/// (<see cref="OdeGen.Samples.Cnf.CnfHyperSplit"/> through <see cref="ContinuousNormalizingFlow.WithHypernetwork"/>: the
+/// hypernetwork once per evaluation, the layer per sample in lanes, one chunk per thread) with the interpolating adjoint
+/// and with the discrete adjoint (torch's backpropagation through the solver). benchmarks/peers/cnf_torch.py times the
+/// same step in torch; the NFE column is forward/backward evaluations per solve at the initial weights.
 /// </summary>
 [MemoryDiagnoser]
 [Config(typeof(Columns))]
 public class CnfHyperBenchmarks
 {
-    private ContinuousNormalizingFlow<OdeGen.Samples.Cnf.CnfHyper.RhsSystem> _flow = null!;
+    private CnfFlow _perSample = null!, _split = null!, _splitDiscrete = null!;
     private double[] _points = [], _p = [], _gradient = [];
 
     [Params(1, 2)]
@@ -136,20 +139,40 @@ public class CnfHyperBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        (_flow, _points, _p) = Build(Threads);
+        _perSample = Build("PerSampleField", Threads);
+        _split = Build("SplitField", Threads);
+        _splitDiscrete = Build("SplitFieldDiscreteAdjoint", Threads);
+        (_points, _p) = (Points(), OdeGen.Samples.Cnf.CnfHyper.Initial(0));
         _gradient = new double[_p.Length];
     }
 
-    [Benchmark]
-    public double TrainingIteration() => _flow.LossGradient(_points, _p, _gradient, seed: 1).Loss;
+    [Benchmark(Baseline = true)]
+    public double PerSampleField() => _perSample.LossGradient(_points, _p, _gradient, seed: 1).Loss;
 
-    private static (ContinuousNormalizingFlow<OdeGen.Samples.Cnf.CnfHyper.RhsSystem>, double[], double[]) Build(int threads)
+    [Benchmark]
+    public double SplitField() => _split.LossGradient(_points, _p, _gradient, seed: 1).Loss;
+
+    [Benchmark]
+    public double SplitFieldDiscreteAdjoint() => _splitDiscrete.LossGradient(_points, _p, _gradient, seed: 1).Loss;
+
+    private static CnfFlow Build(string method, int threads)
     {
+        bool split = method != "PerSampleField";
         var options = new CnfOptions
         {
-            T1 = 10, Solver = new SolverOptions { RelTol = 1e-5, AbsTol = 1e-5 }, Sensitivity = Sensitivity.InterpolatingAdjoint(checkpoints: 1),
-            ChunkSize = 64, MaxDegreeOfParallelism = threads,
+            T1 = 10, Solver = new SolverOptions { RelTol = 1e-5, AbsTol = 1e-5 },
+            Sensitivity = method == "SplitFieldDiscreteAdjoint" ? Sensitivity.DiscreteAdjoint : Sensitivity.InterpolatingAdjoint(checkpoints: 1),
+            // Split: one chunk per thread (each chunk computes the hypernetwork once per evaluation); per sample: chunks of 64.
+            ChunkSize = split ? 512 / threads : 64, MaxDegreeOfParallelism = threads,
         };
+        return split
+            ? ContinuousNormalizingFlow.WithHypernetwork(new OdeGen.Samples.Cnf.CnfHyperSplit.HypernetworkFunction(OdeGen.Samples.Cnf.CnfHyper.Size),
+                new OdeGen.Samples.Cnf.CnfHyperSplit.LayerSystem(), options)
+            : ContinuousNormalizingFlow.WithLanes(new OdeGen.Samples.Cnf.CnfHyper.RhsSystem(OdeGen.Samples.Cnf.CnfHyper.Size), options);
+    }
+
+    private static double[] Points()
+    {
         var random = new Random(11);
         var points = new double[2 * 512];
         for (int i = 0; i < 512; i++)
@@ -159,16 +182,15 @@ public class CnfHyperBenchmarks
             points[2 * i] = (radius * Math.Cos(angle)) + (r * Math.Cos(2 * Math.PI * v));
             points[(2 * i) + 1] = (radius * Math.Sin(angle)) + (r * Math.Sin(2 * Math.PI * v));
         }
-        var field = new OdeGen.Samples.Cnf.CnfHyper.RhsSystem(OdeGen.Samples.Cnf.CnfHyper.Size);
-        return (ContinuousNormalizingFlow.WithLanes(field, options), points, OdeGen.Samples.Cnf.CnfHyper.Initial(0));
+        return points;
     }
 
     private sealed class Columns : ManualConfig
     {
         public Columns() => AddColumn(new InfoColumn("NFE f/b", c =>
         {
-            var (flow, points, p) = Build(1);
-            CnfLoss loss = flow.LossGradient(points, p, new double[p.Length], seed: 1);
+            double[] p = OdeGen.Samples.Cnf.CnfHyper.Initial(0);
+            CnfLoss loss = Build(InfoColumn.Method(c), 1).LossGradient(Points(), p, new double[p.Length], seed: 1);
             return $"{loss.Forward.EvaluationsPerSolve:F0}/{loss.Backward.EvaluationsPerSolve:F0}";
         }));
     }

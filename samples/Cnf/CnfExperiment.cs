@@ -24,9 +24,8 @@ public static class CnfExperiment
     /// (equal: constant): late steps of the minibatch noise then average out instead of keeping the NLL a few hundredths
     /// of a nat above where it could be.
     /// </summary>
-    public static TrainingReport Train<TSystem>(ContinuousNormalizingFlow<TSystem> flow, ToyDensity data, double[] p, int iterations, int batch,
+    public static TrainingReport Train(CnfFlow flow, ToyDensity data, double[] p, int iterations, int batch,
         double learningRate, int seed, Action<int, CnfLoss>? progress = null, double? finalLearningRate = null)
-        where TSystem : struct, IOdeSystemSecondOrder
     {
         var random = new Random(seed);
         var adam = new Adam(learningRate);
@@ -54,8 +53,7 @@ public static class CnfExperiment
         steps <= 1 ? first : last + ((first - last) * 0.5 * (1 + Math.Cos(Math.PI * step / (steps - 1))));
 
     /// <summary>Mean −log p over <paramref name="points"/> with its standard error.</summary>
-    public static (double Nll, double StandardError) HeldOutNll<TSystem>(ContinuousNormalizingFlow<TSystem> flow, double[] points, double[] p)
-        where TSystem : struct, IOdeSystemSecondOrder
+    public static (double Nll, double StandardError) HeldOutNll(CnfFlow flow, double[] points, double[] p)
     {
         var log = new double[points.Length / 2];
         flow.LogDensity(points, p, log);
@@ -65,8 +63,7 @@ public static class CnfExperiment
     }
 
     /// <summary>log p at the centres of a <paramref name="side"/> × <paramref name="side"/> grid over [−extent, extent]² (row i = x index), and the grid's mass Σ p·h².</summary>
-    public static (double[] LogDensity, double Mass) Grid<TSystem>(ContinuousNormalizingFlow<TSystem> flow, double[] p, int side, double extent)
-        where TSystem : struct, IOdeSystemSecondOrder
+    public static (double[] LogDensity, double Mass) Grid(CnfFlow flow, double[] p, int side, double extent)
     {
         double h = 2 * extent / side;
         var points = new double[2 * side * side];
@@ -84,11 +81,10 @@ public static class CnfExperiment
     }
 
     /// <summary><paramref name="count"/> samples of the model (base draws seeded by <paramref name="seed"/>).</summary>
-    public static double[] Samples<TSystem>(ContinuousNormalizingFlow<TSystem> flow, double[] p, int count, int seed)
-        where TSystem : struct, IOdeSystemSecondOrder
+    public static double[] Samples(CnfFlow flow, double[] p, int count, int seed)
     {
         var z = new double[2 * count];
-        ContinuousNormalizingFlow<TSystem>.DrawBase(new Random(seed), z);
+        CnfFlow.DrawBase(new Random(seed), z);
         var x = new double[z.Length];
         flow.Sample(z, p, x);
         return x;

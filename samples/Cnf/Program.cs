@@ -54,7 +54,7 @@ for (int i = 0; i < args.Length; i++)
                   --lr-final RATE        its last: a cosine from --lr down to this (default 2.5e-4; equal to --lr: constant)
                   --tol TOL              Dopri5's relative and absolute tolerance in training (default 1e-5)
                   --time T               integration time t1 − t0 (default 1)
-                  --model NAME           mlp (2→64→64→64→2, default) | small (2→16→16→2) | hyper (torchdiffeq's cnf.py field; try --time 10)
+                  --model NAME           mlp (2→64→64→64→2, default) | small (2→16→16→2) | hyper | hyper-split (torchdiffeq's cnf.py field, per sample | its hypernetwork once per evaluation; try --time 10)
                   --threads T            chunks solved at once (default: all cores; results do not depend on it)
                   --chunk C              samples per solve (default 64)
                   --held-out N           held-out points for the NLL (default 10000)
@@ -94,17 +94,21 @@ var evaluation = new CnfOptions { T1 = length, Solver = new SolverOptions { RelT
 
 return model switch
 {
-    "mlp" => Run(new CnfMlp.RhsSystem(CnfMlp.Size), CnfMlp.Initial(seed), "2→64→64→64→2 tanh, t into every layer"),
-    "small" => Run(new CnfMlpSmall.RhsSystem(CnfMlpSmall.Size), CnfMlpSmall.Initial(seed), "2→16→16→2 tanh, t into every layer"),
-    "hyper" => Run(new CnfHyper.RhsSystem(CnfHyper.Size), CnfHyper.Initial(seed), "torchdiffeq examples/cnf.py's hypernetwork (hidden 32, width 64)"),
-    _ => throw new ArgumentException($"Unknown model '{model}' (mlp | small | hyper)."),
+    "mlp" => RunField(new CnfMlp.RhsSystem(CnfMlp.Size), CnfMlp.Initial(seed), "2→64→64→64→2 tanh, t into every layer"),
+    "small" => RunField(new CnfMlpSmall.RhsSystem(CnfMlpSmall.Size), CnfMlpSmall.Initial(seed), "2→16→16→2 tanh, t into every layer"),
+    "hyper" => RunField(new CnfHyper.RhsSystem(CnfHyper.Size), CnfHyper.Initial(seed), "torchdiffeq examples/cnf.py's hypernetwork (hidden 32, width 64), per sample"),
+    "hyper-split" => Run(ContinuousNormalizingFlow.WithHypernetwork(new CnfHyperSplit.HypernetworkFunction(CnfHyper.Size), new CnfHyperSplit.LayerSystem(), training),
+        ContinuousNormalizingFlow.WithHypernetwork(new CnfHyperSplit.HypernetworkFunction(CnfHyper.Size), new CnfHyperSplit.LayerSystem(), evaluation),
+        CnfHyper.Initial(seed), "torchdiffeq examples/cnf.py's hypernetwork (hidden 32, width 64), once per evaluation"),
+    _ => throw new ArgumentException($"Unknown model '{model}' (mlp | small | hyper | hyper-split)."),
 };
 
-int Run<TSystem>(TSystem field, double[] p, string description) where TSystem : struct, IOdeLaneSystemSecondOrder
+// The generated lane methods carry one sample per SIMD lane.
+int RunField<TSystem>(TSystem field, double[] p, string description) where TSystem : struct, IOdeLaneSystemSecondOrder =>
+    Run(ContinuousNormalizingFlow.WithLanes(field, training), ContinuousNormalizingFlow.WithLanes(field, evaluation), p, description);
+
+int Run(CnfFlow flow, CnfFlow exact, double[] p, string description)
 {
-    // The generated lane methods carry one sample per SIMD lane.
-    var flow = ContinuousNormalizingFlow.WithLanes(field, training);
-    var exact = ContinuousNormalizingFlow.WithLanes(field, evaluation);
     Console.WriteLine($"CNF on {data}: field {description} ({p.Length} parameters), t ∈ [0, {length}], {traceName} trace" +
         (kinetic > 0 || jacobian > 0 ? $", RNODE λ_K = {kinetic}, λ_J = {jacobian}" : "") +
         $", {sensitivity.Name}, {flow.LaneCount} lanes, Dopri5 tol {tolerance:G2}, batch {batch}, Adam lr {learningRate:G2} → {finalLearningRate:G2} (cosine), {iterations} iterations");

@@ -30,7 +30,7 @@ namespace OdeGen.Flows;
 /// chunk across training iterations). Scratch is preallocated: no allocation per call.
 /// Not thread-safe (scratch is shared); each chunk of a batch gets its own.
 /// </remarks>
-internal readonly struct CnfAugmentedSystem<TKernel, TLane> : IOdeSystem
+internal readonly struct CnfAugmentedSystem<TKernel, TLane> : ICnfChunkSystem
     where TKernel : struct, ICnfKernel<TLane> where TLane : unmanaged, ILane<TLane>
 {
     private static readonly int L = TLane.Count;
@@ -302,25 +302,8 @@ internal readonly struct CnfAugmentedSystem<TKernel, TLane> : IOdeSystem
     }
 
     /// <summary>Dense Jacobians, one <see cref="Jvp"/> per column (for the stiff solvers; slow for large batches).</summary>
-    public void Jacobian(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dfdy, Span<double> dfdp)
-    {
-        int n = StateCount, m = _m;
-        for (int j = 0; j < n; j++)
-        {
-            _unitN[j] = 1;
-            Jvp(t, y, p, 0.0, _unitN, _unitM, _column, _columnDot);
-            _unitN[j] = 0;
-            for (int i = 0; i < n; i++) dfdy[(i * n) + j] = _columnDot[i];
-        }
-        Array.Clear(_unitN);
-        for (int q = 0; q < m; q++)
-        {
-            _unitM[q] = 1;
-            Jvp(t, y, p, 0.0, _unitN, _unitM, _column, _columnDot);
-            _unitM[q] = 0;
-            for (int i = 0; i < n; i++) dfdp[(i * m) + q] = _columnDot[i];
-        }
-    }
+    public void Jacobian(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dfdy, Span<double> dfdp) =>
+        CnfDenseJacobian.FromJvps(this, t, y, p, dfdy, dfdp, _unitN, _unitM, _column, _columnDot);
 
     private static TLane Dot(ReadOnlySpan<TLane> x, ReadOnlySpan<TLane> y)
     {

@@ -28,17 +28,44 @@ internal abstract class CnfEngine
             var other => throw new ArgumentOutOfRangeException(nameof(width), other, "Not a LaneWidth."),
         };
 
+    /// <summary>A split field's scalar code: the hypernetwork once per call, the per-sample part one sample at a time.</summary>
+    public static CnfEngine Hyper<THypernetwork, TField>(THypernetwork hypernetwork, TField field)
+        where THypernetwork : struct, IDifferentiableFunction where TField : struct, IOdeSystemSecondOrder =>
+        new HyperEngine<THypernetwork, ScalarCnfKernel<TField>, Lane1>(hypernetwork, new ScalarCnfKernel<TField>(field));
+
+    /// <summary>A split field's per-sample part in lanes at <paramref name="width"/> (Auto: the hardware's); the hypernetwork once per call.</summary>
+    public static CnfEngine HyperLanes<THypernetwork, TField>(THypernetwork hypernetwork, TField field, LaneWidth width)
+        where THypernetwork : struct, IDifferentiableFunction where TField : struct, IOdeLaneSystemSecondOrder =>
+        (width == LaneWidth.Auto ? EnsembleOptions.HardwareWidth : width) switch
+        {
+            LaneWidth.Lane1 => new HyperEngine<THypernetwork, LaneCnfKernel<TField, Lane1>, Lane1>(hypernetwork, new(field)),
+            LaneWidth.Lane128 => new HyperEngine<THypernetwork, LaneCnfKernel<TField, Lane128>, Lane128>(hypernetwork, new(field)),
+            LaneWidth.Lane256 => new HyperEngine<THypernetwork, LaneCnfKernel<TField, Lane256>, Lane256>(hypernetwork, new(field)),
+            LaneWidth.Lane512 => new HyperEngine<THypernetwork, LaneCnfKernel<TField, Lane512>, Lane512>(hypernetwork, new(field)),
+            var other => throw new ArgumentOutOfRangeException(nameof(width), other, "Not a LaneWidth."),
+        };
+
     private sealed class Engine<TKernel, TLane>(TKernel kernel) : CnfEngine
         where TKernel : struct, ICnfKernel<TLane> where TLane : unmanaged, ILane<TLane>
     {
         public override int LaneCount => TLane.Count;
 
         public override CnfChunk Chunk(int count, bool exact, bool kinetic, bool jacobian, ReadOnlySpan<double> noise) =>
-            new TypedChunk<TKernel, TLane>(new CnfAugmentedSystem<TKernel, TLane>(kernel, count, exact, kinetic, jacobian, noise.ToArray()));
+            new TypedChunk<CnfAugmentedSystem<TKernel, TLane>>(new(kernel, count, exact, kinetic, jacobian, noise.ToArray()));
     }
 
-    private sealed class TypedChunk<TKernel, TLane>(CnfAugmentedSystem<TKernel, TLane> system) : CnfChunk
+    private sealed class HyperEngine<THypernetwork, TKernel, TLane>(THypernetwork hypernetwork, TKernel kernel) : CnfEngine
+        where THypernetwork : struct, IDifferentiableFunction
         where TKernel : struct, ICnfKernel<TLane> where TLane : unmanaged, ILane<TLane>
+    {
+        public override int LaneCount => TLane.Count;
+
+        public override CnfChunk Chunk(int count, bool exact, bool kinetic, bool jacobian, ReadOnlySpan<double> noise) =>
+            new TypedChunk<CnfHyperSystem<THypernetwork, TKernel, TLane>>(
+                new(hypernetwork, new CnfAugmentedSystem<TKernel, TLane>(kernel, count, exact, kinetic, jacobian, noise.ToArray())));
+    }
+
+    private sealed class TypedChunk<TSystem>(TSystem system) : CnfChunk where TSystem : struct, ICnfChunkSystem
     {
         public override bool Fits(int count, bool exact, bool kinetic, bool jacobian) => system.Fits(count, exact, kinetic, jacobian);
 

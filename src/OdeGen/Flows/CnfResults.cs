@@ -10,7 +10,7 @@ public readonly record struct CnfCost(int Solves, long Steps, long FunctionEvalu
     public double EvaluationsPerSolve => Solves == 0 ? 0 : (double)FunctionEvaluations / Solves;
 }
 
-/// <summary>The training loss of a batch and what it cost; its gradient is in the span given to <see cref="ContinuousNormalizingFlow{TSystem}.LossGradient"/>.</summary>
+/// <summary>The training loss of a batch and what it cost; its gradient is in the span given to <see cref="CnfFlow.LossGradient"/>.</summary>
 public sealed class CnfLoss
 {
     internal CnfLoss(double nll, double kinetic, double jacobian, double loss, CnfCost forward, CnfCost backward)

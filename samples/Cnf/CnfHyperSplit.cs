@@ -1,0 +1,70 @@
+namespace OdeGen.Samples.Cnf;
+
+/// <summary>
+/// <see cref="CnfHyper"/>'s field split as torch computes it: <see cref="Hypernetwork"/> maps t and θ (the same packing as
+/// CnfHyper: fc1, fc2, fc3) to the layer's weights once per evaluation, and <see cref="Layer"/> is the per-sample part,
+/// dz/dt = Σ_k V_k·tanh(W_kᵀz + B_k), run over the batch in SIMD lanes. Used through
+/// <c>ContinuousNormalizingFlow.WithHypernetwork(new CnfHyperSplit.HypernetworkFunction(...), new CnfHyperSplit.LayerSystem(), …)</c>.
+/// </summary>
+public static partial class CnfHyperSplit
+{
+    public const int D = CnfHyper.D, Hidden = CnfHyper.Hidden, Width = CnfHyper.Width, Block = CnfHyper.Block;
+
+    /// <summary>The per-sample layer's parameters q: W (k·D + d), V = U·σ(G)/Width (Block + k·D + d), B (2·Block + k).</summary>
+    public const int LayerSize = (2 * Block) + Width;
+    private const int V = Block, B = 2 * Block;
+
+    /// <summary>
+    /// q = H(t, θ): CnfHyper's hypernetwork 1 → 32 → 32 → 448 (tanh), its gate σ(G) and the mean's 1/Width folded into V, so
+    /// that the per-sample part is one layer. θ has CnfHyper's layout (<see cref="CnfHyper.Size"/> values; the size is given at
+    /// run time: <c>new HypernetworkFunction(CnfHyper.Size)</c>).
+    /// </summary>
+    [Differentiable(Inputs = 1, Outputs = LayerSize, VectorizeLoops = true)]
+    public static void Hypernetwork(ReadOnlySpan<double> x, ReadOnlySpan<double> p, Span<double> y)
+    {
+        Span<double> a1 = stackalloc double[Hidden];
+        Span<double> a2 = stackalloc double[Hidden];
+        double t = x[0];
+        for (int i = 0; i < Hidden; i++) a1[i] = Math.Tanh(p[CnfHyper.B1 + i] + (p[CnfHyper.W1 + i] * t));
+        for (int i = 0; i < Hidden; i++)
+        {
+            double s = p[CnfHyper.B2 + i];
+            for (int j = 0; j < Hidden; j++) s += p[CnfHyper.W2 + (i * Hidden) + j] * a1[j];
+            a2[i] = Math.Tanh(s);
+        }
+
+        // fc3's rows: [W | U | G | B]; W and B go straight to q, U·σ(G)/Width to V.
+        for (int r = 0; r < Block; r++)
+        {
+            double w = p[CnfHyper.B3 + r], u = p[CnfHyper.B3 + Block + r], g = p[CnfHyper.B3 + (2 * Block) + r];
+            for (int j = 0; j < Hidden; j++)
+            {
+                w += p[CnfHyper.W3 + (r * Hidden) + j] * a2[j];
+                u += p[CnfHyper.W3 + ((Block + r) * Hidden) + j] * a2[j];
+                g += p[CnfHyper.W3 + (((2 * Block) + r) * Hidden) + j] * a2[j];
+            }
+            y[r] = w;
+            y[V + r] = u / (Width * (1 + Math.Exp(-g)));
+        }
+        for (int k = 0; k < Width; k++)
+        {
+            double s = p[CnfHyper.B3 + (3 * Block) + k];
+            for (int j = 0; j < Hidden; j++) s += p[CnfHyper.W3 + (((3 * Block) + k) * Hidden) + j] * a2[j];
+            y[B + k] = s;
+        }
+    }
+
+    /// <summary>The per-sample part: dz_d/dt = Σ_k V_kd·tanh(Σ_e W_ke z_e + B_k), parameters q from <see cref="Hypernetwork"/>.</summary>
+    [OdeDynamics(States = D, Parameters = LayerSize, SecondOrder = true)]
+    public static void Layer(double t, ReadOnlySpan<double> z, ReadOnlySpan<double> p, Span<double> dzdt)
+    {
+        for (int d = 0; d < D; d++) dzdt[d] = 0;
+        for (int k = 0; k < Width; k++)
+        {
+            double s = p[B + k];
+            for (int e = 0; e < D; e++) s += p[(k * D) + e] * z[e];
+            double h = Math.Tanh(s);
+            for (int d = 0; d < D; d++) dzdt[d] += p[V + (k * D) + d] * h;
+        }
+    }
+}
