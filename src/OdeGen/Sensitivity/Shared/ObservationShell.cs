@@ -19,7 +19,7 @@ namespace OdeGen;
 /// <see cref="IStepObserver{TLane}"/>, as a lane block records for the ensemble gradients) take the whole forward pass;
 /// the interpolating adjoint takes it through its checkpoints as well as the observation times. Forward sensitivities
 /// integrate n(n + m) more components through events and use each observation's sensitivities as they reach it, so they
-/// drive their own pass; every method hands its states to <see cref="Observe{TSystem}"/> and its gradient to
+/// drive their own pass; every method hands its states to <see cref="Observe{TSystem}(in TSystem, GradientInputs, OdeStatus, ReadOnlySpan{double}, EvaluationCounter, ReadOnlySpan{bool})"/> and its gradient to
 /// <see cref="Result"/>.</para>
 /// </remarks>
 internal static class ObservationShell
@@ -93,10 +93,21 @@ internal static class ObservationShell
     public static double[] Observe<TSystem>(in TSystem system, GradientInputs inputs, OdeStatus status, ReadOnlySpan<double> ys,
         EvaluationCounter counter, ReadOnlySpan<bool> held = default) where TSystem : struct, IOdeSystem
     {
-        double[] gTimes = Observe(inputs, status, ys);
-        if (status != OdeStatus.Success) return gTimes;
+        var gTimes = new double[inputs.Count];
+        Observe(system, inputs, status, ys, counter, gTimes, new double[inputs.StateCount], held);
+        return gTimes;
+    }
+
+    /// <summary>
+    /// <see cref="Observe{TSystem}(in TSystem, GradientInputs, OdeStatus, ReadOnlySpan{double}, EvaluationCounter, ReadOnlySpan{bool})"/>
+    /// into a workspace's buffers: ∂L/∂t_i into <paramref name="gTimes"/> (zero on entry), f in <paramref name="f"/> (n long).
+    /// </summary>
+    public static void Observe<TSystem>(in TSystem system, GradientInputs inputs, OdeStatus status, ReadOnlySpan<double> ys,
+        EvaluationCounter counter, Span<double> gTimes, Span<double> f, ReadOnlySpan<bool> held = default) where TSystem : struct, IOdeSystem
+    {
+        Observe(inputs, status, ys);
+        if (status != OdeStatus.Success) return;
         int n = inputs.StateCount;
-        var f = new double[n];
         for (int i = 0; i < gTimes.Length; i++)
         {
             if (!held.IsEmpty && held[i]) continue;
@@ -104,17 +115,16 @@ internal static class ObservationShell
             system.Evaluate(inputs.Times[i], ys.Slice(i * n, n), inputs.P, f);
             gTimes[i] = Dot(inputs.DLdyRow(i), f);
         }
-        return gTimes;
     }
 
     /// <summary>
-    /// <see cref="Observe{TSystem}"/> for a method that differentiates the observation times itself (the discrete adjoint,
-    /// through its steps' sizes): hands the states to the inputs on success and returns ∂L/∂t_i as zeros for it to fill.
+    /// <see cref="Observe{TSystem}(in TSystem, GradientInputs, OdeStatus, ReadOnlySpan{double}, EvaluationCounter, ReadOnlySpan{bool})"/>
+    /// for a method that differentiates the observation times itself (the discrete adjoint, through its steps' sizes):
+    /// hands the states to the inputs on success; ∂L/∂t_i is the method's to fill.
     /// </summary>
-    public static double[] Observe(GradientInputs inputs, OdeStatus status, ReadOnlySpan<double> ys)
+    public static void Observe(GradientInputs inputs, OdeStatus status, ReadOnlySpan<double> ys)
     {
         if (status == OdeStatus.Success) inputs.Observe(ys);
-        return new double[inputs.Count];
     }
 
     /// <summary>The gradient of a computation that ended with <paramref name="status"/>: every entry NaN unless it succeeded.</summary>
