@@ -99,10 +99,22 @@ public class OdeBlock<TSystem> : Layer, IBackwardMemory
     public override void Backward(ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
         Span<double> xBar, Span<double> parameterBar, Span<double> scratch)
     {
+        Differentiate(x, parameters, yBar, out double[] gY0, out double[] gP);
+        for (int i = 0; i < xBar.Length; i++) xBar[i] += gY0[i];
+        for (int k = 0; k < parameterBar.Length; k++) parameterBar[k] += gP[k];
+    }
+
+    /// <summary>
+    /// dL/dx and dL/dθ of one sample into <paramref name="gY0"/> and <paramref name="gP"/>: this thread's workspace buffers
+    /// when the sensitivity keeps one (valid until the thread's next call), otherwise Ode.Gradient's result.
+    /// </summary>
+    /// <exception cref="OdeSolverException">A pass failed (the message says why).</exception>
+    private protected void Differentiate(ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
+        out double[] gY0, out double[] gP)
+    {
         GradientWorkspace<TSystem> w = _workspaces.Value!.Gradient;
         w.Inputs = GradientInputs.Create(_system, x, parameters, T0, _times, yBar, w.Inputs);
         w.Start();
-        double[] gY0, gP;
         if (Sensitivity.ComputeInto(_system, w, Options))
         {
             if (!OdeStatusText.IsSuccess(w.Status)) w.ToGradient(Sensitivity).EnsureSuccess();
@@ -115,8 +127,6 @@ public class OdeBlock<TSystem> : Layer, IBackwardMemory
             gY0 = g.Y0;
             gP = g.Parameters;
         }
-        for (int i = 0; i < xBar.Length; i++) xBar[i] += gY0[i];
-        for (int k = 0; k < parameterBar.Length; k++) parameterBar[k] += gP[k];
     }
 
     /// <summary>
