@@ -67,6 +67,26 @@ public class LaneOdeBlockTests
     [Theory]
     [InlineData("BacksolveAdjoint")]
     [InlineData("InterpolatingAdjoint")]
+    [InlineData("DiscreteAdjoint")]
+    public void LaneModel_AllocatesNothingPerBatch_AfterTheFirst(string sensitivity)
+    {
+        // One thread, the hardware's lane width and one sample at a time: after the first batch nothing is allocated.
+        Model model = StemOdeHead(sensitivity, FixedRk4);
+        model.MaxDegreeOfParallelism = 1;
+        var random = new Random(8);
+        double[] p = model.CreateParameters(seed: 4), inputs = LayerChecks.Random(random, 32 * 3), gradient = new double[p.Length];
+        double[] targets = Enumerable.Range(0, 32).Select(i => (double)(i % 3)).ToArray();
+        foreach (LaneWidth width in new[] { LaneWidth.Auto, LaneWidth.Lane1 })
+        {
+            model.Lanes = width;
+            model.Gradient(p, inputs, targets, Loss.SoftmaxCrossEntropy, gradient);
+            Assert.Equal(0, Allocations.Least(() => model.Gradient(p, inputs, targets, Loss.SoftmaxCrossEntropy, gradient), windows: 3));
+        }
+    }
+
+    [Theory]
+    [InlineData("BacksolveAdjoint")]
+    [InlineData("InterpolatingAdjoint")]
     public void BackwardLanes_ThroughTheBlocksWorkspace_AllocateNothingAfterTheFirst(string sensitivity)
     {
         // The adjoints run a group's samples one by one through the block's per-thread workspace (the ensemble call's
