@@ -61,7 +61,7 @@ internal static class InterpolatingAdjointSolver
         IOdeIntegrator<SystemField<TSystem>> forward = work.Forward;
         Span<double> states = work.States.AsSpan(0, count * n);
         inputs.Y0.CopyTo(states);
-        OdeStatus status = ObservationShell.SolveToObservations(forward, systemField, inputs.Y0, bounds[0], bounds[1..], states[n..]);
+        OdeStatus status = ObservationShell.SolveToObservations(forward, systemField, inputs.Y0, bounds[0], bounds[1..], work.States, offset: n);
         double[] ys = work.Ys;
         for (int b = 0; b < count && status == OdeStatus.Success; b++)
             if (observation[b] >= 0) states.Slice(b * n, n).CopyTo(ys.AsSpan(observation[b] * n, n));
@@ -115,23 +115,7 @@ internal static class InterpolatingAdjointSolver
         Span<double> states = work.States.AsSpan(0, count * n);
         double[] ys = work.Ys;
         inputs.Y0.CopyTo(states);
-        int next = 0;
-        for (; next < total && times[next] == t0; next++) inputs.Y0.CopyTo(ys, next * n);
-        OdeStatus status = OdeStatus.Success;
-        for (int b = 1; b < count && status == OdeStatus.Success; b++)
-        {
-            forward.Reset(systemField, states.Slice((b - 1) * n, n), bounds[b - 1], bounds[b]);
-            while (forward.Step())
-            {
-                for (; next < total && (times[next] - forward.Time) * d <= 0; next++)
-                {
-                    if (times[next] == forward.Time) forward.State.CopyTo(ys.AsSpan(next * n, n));
-                    else forward.Interpolate(times[next], ys.AsSpan(next * n, n));
-                }
-            }
-            status = forward.Status;
-            forward.State.CopyTo(states.Slice(b * n, n));
-        }
+        OdeStatus status = ObservationShell.SolveThroughObservations(forward, systemField, bounds, times, d, states, ys);
         double[] gTimes = workspace.Times;
         ObservationShell.Observe(system, inputs, status, ys, counter, gTimes, work.F);
 
