@@ -136,6 +136,8 @@ public abstract class Sensitivity
         where TSystem : struct, IOdeSystem
     {
         GradientWorkspace<TSystem> workspace = GradientWorkspace<TSystem>.Rent();
+        // The caller's inputs for this call only: the workspace must not keep them (its next call would overwrite them).
+        GradientInputs? own = workspace.Inputs;
         try
         {
             workspace.Inputs = inputs;
@@ -146,6 +148,7 @@ public abstract class Sensitivity
         }
         finally
         {
+            workspace.Inputs = own;
             workspace.Return();
         }
     }

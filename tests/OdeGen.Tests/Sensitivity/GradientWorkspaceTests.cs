@@ -53,3 +53,71 @@ public class GradientWorkspaceTests(ITestOutputHelper output)
         Assert.InRange(bytes, 0, 10_000);
     }
 }
+
+/// <summary>The workspace is one computation's at a time, and a result stays the caller's after later calls.</summary>
+public class GradientWorkspaceReuseTests
+{
+    private static readonly double[] Times = [0.5, 1.0], DLdy = [1, 0, 0, 0, 1, 0];
+
+    [Fact]
+    public void AGradientInsideALoss_GetsAWorkspaceOfItsOwn()
+    {
+        // The loss computes a gradient of the same system type on the same thread while the outer one is running.
+        var system = new HandLorenz();
+        OdeGradient expectedInner = Ode.Gradient(system, [2.0, 1.0, 0.5], LorenzP, 0, Times, DLdy);
+        OdeGradient expectedOuter = Ode.LossGradient(system, LorenzY0, LorenzP, 0, Times, Square);
+        OdeGradient? inner = null;
+        OdeGradient outer = Ode.LossGradient(system, LorenzY0, LorenzP, 0, Times, (states, dLdy) =>
+        {
+            inner = Ode.Gradient(system, [2.0, 1.0, 0.5], LorenzP, 0, Times, DLdy);
+            return Square(states, dLdy);
+        });
+        Assert.Equal(expectedInner.Parameters, inner!.Parameters);
+        Assert.Equal(expectedOuter.Parameters, outer.Parameters);
+        Assert.Equal(expectedOuter.Y0, outer.Y0);
+        Assert.Equal(expectedOuter.Loss, outer.Loss);
+    }
+
+    [Fact]
+    public void AResult_IsNotOverwrittenByTheNextCall()
+    {
+        var system = new HandLorenz();
+        OdeGradient first = Ode.Gradient(system, LorenzY0, LorenzP, 0, Times, DLdy, OdeGen.Sensitivity.DiscreteAdjoint);
+        double[] y0 = (double[])first.Y0.Clone(), p = (double[])first.Parameters.Clone(), states = (double[])first.States.Clone();
+        Ode.Gradient(system, [3.0, -1.0, 2.0], LorenzP, 0, Times, DLdy, OdeGen.Sensitivity.DiscreteAdjoint);
+        Assert.Equal(y0, first.Y0);
+        Assert.Equal(p, first.Parameters);
+        Assert.Equal(states, first.States);
+    }
+
+    [Fact]
+    public void OtherOptionsOnTheSameThread_GiveWhatAFreshComputationGives()
+    {
+        // Alternating tolerances, an absolute tolerance vector changed in place, and another sensitivity setting: each call
+        // equals the same call made first (when the workspace was built for it).
+        var system = new HandLorenz();
+        double[] atol = [1e-8, 1e-8, 1e-8];
+        var loose = new SolverOptions { RelTol = 1e-5, AbsTol = 1e-7 };
+        var vector = new SolverOptions { RelTol = 1e-8, AbsTolVector = atol };
+        OdeGradient Run(SolverOptions o, int checkpoints) =>
+            Ode.Gradient(system, LorenzY0, LorenzP, 0, Times, DLdy, OdeGen.Sensitivity.InterpolatingAdjoint(checkpoints), o);
+        double[] a = Run(loose, 4).Parameters, b = Run(vector, 4).Parameters, c = Run(vector, 8).Parameters;
+        atol[1] = 1e-4;   // the same options object, another tolerance: the workspace must not keep the old one
+        double[] d = Run(vector, 8).Parameters;
+        Assert.Equal(a, Run(loose, 4).Parameters);
+        Assert.Equal(b, Run(new SolverOptions { RelTol = 1e-8, AbsTolVector = [1e-8, 1e-8, 1e-8] }, 4).Parameters);
+        Assert.Equal(d, Run(new SolverOptions { RelTol = 1e-8, AbsTolVector = [1e-8, 1e-4, 1e-8] }, 8).Parameters);
+        Assert.NotEqual(c, d);
+    }
+
+    private static double Square(ReadOnlySpan<double> states, Span<double> dLdy)
+    {
+        double sum = 0;
+        for (int i = 0; i < states.Length; i++)
+        {
+            sum += 0.5 * states[i] * states[i];
+            dLdy[i] = states[i];
+        }
+        return sum;
+    }
+}
