@@ -74,3 +74,39 @@ public class LorenzGradientBenchmarks
         }
     }
 }
+
+/// <summary>A ball falling under gravity p[0] that bounces with restitution p[1] (the event benchmarks' dynamics).</summary>
+public static partial class BouncingBallDynamics
+{
+    /// <summary>dz/dt = v, dv/dt = −g.</summary>
+    [OdeDynamics(States = 2, Parameters = 2)]
+    public static void Rhs(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
+    {
+        dydt[0] = y[1];
+        dydt[1] = -p[0];
+    }
+}
+
+/// <summary>
+/// Gradients through events: the bouncing ball from z = 2 over three bounces (t ∈ [0, 2.5], a loss on the state at four
+/// times), by forward sensitivities and the interpolating adjoint, rtol 1e-10. The events' path of the forward loop.
+/// </summary>
+[MemoryDiagnoser]
+public class EventGradientBenchmarks
+{
+    private static readonly OdeReset Bounce = new(
+        (y, p, yPlus) => { yPlus[0] = y[0]; yPlus[1] = -p[1] * y[1]; },
+        (y, p, dhdy, dhdp) => { dhdy[0] = 1; dhdy[3] = -p[1]; dhdp[3] = -y[1]; });
+
+    private readonly BouncingBallDynamics.RhsSystem _ball = new();
+    private readonly SolverOptions _options = new() { RelTol = 1e-10, AbsTol = 1e-12, Events = [OdeEvent.StateCrossing(0, 0.0, EventDirection.Falling, Bounce)] };
+    private readonly double[] _y0 = [2.0, 0.0], _p = [9.81, 0.8], _times = [0.5, 1.0, 1.8, 2.5], _dLdy = [1, 0, 0, 1, 1, 1, 0.5, -0.5];
+
+    /// <summary>Forward sensitivities through the bounces.</summary>
+    [Benchmark(Baseline = true)]
+    public double Forward() => Ode.Gradient(_ball, _y0, _p, 0, _times, _dLdy, Sensitivity.Forward, _options).Parameters[0];
+
+    /// <summary>The interpolating adjoint through the bounces.</summary>
+    [Benchmark]
+    public double InterpolatingAdjoint() => Ode.Gradient(_ball, _y0, _p, 0, _times, _dLdy, Sensitivity.InterpolatingAdjoint(), _options).Parameters[0];
+}

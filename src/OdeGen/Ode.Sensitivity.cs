@@ -249,8 +249,16 @@ public static partial class Ode
         ReadOnlySpan<double> times, ReadOnlySpan<double> dLdy, Sensitivity? sensitivity = null, SolverOptions? options = null)
         where TSystem : struct, IOdeSystem
     {
-        var inputs = GradientInputs.Create(system, y0, p, t0, times, dLdy);
-        return Compute(system, inputs, sensitivity, options);
+        GradientWorkspace<TSystem> workspace = GradientWorkspace<TSystem>.Rent();
+        try
+        {
+            workspace.Inputs = GradientInputs.Create(system, y0, p, t0, times, dLdy, workspace.Inputs);
+            return Compute(system, workspace, sensitivity, options);
+        }
+        finally
+        {
+            workspace.Return();
+        }
     }
 
     /// <summary>
@@ -270,15 +278,45 @@ public static partial class Ode
         ReadOnlySpan<double> times, ObservationLoss loss, Sensitivity? sensitivity = null, SolverOptions? options = null)
         where TSystem : struct, IOdeSystem
     {
-        var inputs = GradientInputs.Create(system, y0, p, t0, times, loss);
-        return Compute(system, inputs, sensitivity, options);
+        GradientWorkspace<TSystem> workspace = GradientWorkspace<TSystem>.Rent();
+        try
+        {
+            workspace.Inputs = GradientInputs.Create(system, y0, p, t0, times, loss, workspace.Inputs);
+            return Compute(system, workspace, sensitivity, options);
+        }
+        finally
+        {
+            workspace.Return();
+        }
+    }
+
+    /// <summary>The sensitivity of Ode.Gradient when none is given (one instance, so its workspace is found again).</summary>
+    private static readonly InterpolatingAdjointSensitivity DefaultSensitivity = Sensitivity.InterpolatingAdjoint();
+
+    /// <summary>
+    /// The gradient of <paramref name="workspace"/>'s inputs: through the workspace when the method keeps one (the
+    /// adjoints: nothing allocated after the first call of a shape but the result's copies), otherwise as the method
+    /// computes it on its own. The result's arrays are the caller's (the workspace's are overwritten by its next call).
+    /// </summary>
+    internal static OdeGradient Compute<TSystem>(in TSystem system, GradientWorkspace<TSystem> workspace, Sensitivity? sensitivity, SolverOptions? options)
+        where TSystem : struct, IOdeSystem
+    {
+        options ??= SolverOptions.Default;
+        sensitivity ??= DefaultSensitivity;
+        workspace.Start();
+        if (sensitivity.ComputeInto(system, workspace, options)) return workspace.ToGradient(sensitivity);
+        GradientInputs inputs = workspace.Inputs!;
+        OdeGradient g = sensitivity.Compute(system, inputs, options);
+        g.States = (double[])inputs.States.Clone();
+        g.Loss = g.IsSuccess ? inputs.LossValue : double.NaN;
+        return g;
     }
 
     internal static OdeGradient Compute<TSystem>(in TSystem system, GradientInputs inputs, Sensitivity? sensitivity, SolverOptions? options)
         where TSystem : struct, IOdeSystem
     {
         options ??= SolverOptions.Default;
-        sensitivity ??= Sensitivity.InterpolatingAdjoint();
+        sensitivity ??= DefaultSensitivity;
         OdeGradient g = sensitivity.Compute(system, inputs, options);
         g.States = inputs.States;
         g.Loss = g.IsSuccess ? inputs.LossValue : double.NaN;

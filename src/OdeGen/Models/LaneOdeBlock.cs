@@ -13,9 +13,10 @@ namespace OdeGen.Models;
 /// <remarks>
 /// Only with <see cref="SolverOptions.FixedStep"/>: an adaptive ensemble's lanes share their steps, so a sample's result
 /// would depend on its neighbours at the level of the tolerance, and a model promises lanes equal to one sample at a time
-/// to rounding. Forward and the discrete adjoint then step the group in lanes; the other sensitivities run the group's
-/// samples one after another inside the ensemble call, as one sample at a time would. The ensemble calls allocate their
-/// results per group (the block's per-sample allocation is not zero either way, see <see cref="ModelMemory"/>).
+/// to rounding. Forward and the discrete adjoint then step the group in lanes, through the ensemble calls, which allocate
+/// their results per group; the other sensitivities run the group's samples one after another through the block's
+/// per-thread workspace, as one sample at a time does (the same numbers as the ensemble call's trajectory-by-trajectory
+/// path, and no allocation).
 /// </remarks>
 /// <typeparam name="TSystem">Lane-batched dynamics, e.g. a generated <c>{Type}.{Method}System</c>.</typeparam>
 public sealed class LaneOdeBlock<TSystem> : OdeBlock<TSystem>
@@ -32,6 +33,9 @@ public sealed class LaneOdeBlock<TSystem> : OdeBlock<TSystem>
 
     [ThreadStatic]
     private static double[]? t_parameters;
+
+    [ThreadStatic]
+    private static double[]? t_parameterSum;
 
     private readonly double[] _end;
 
@@ -73,9 +77,24 @@ public sealed class LaneOdeBlock<TSystem> : OdeBlock<TSystem>
             for (int i = 0; i < n; i++) dLdy[(j * n) + i] = yBars[(i * lanes) + j];
         }
 
+        Span<double> xBars = MemoryMarshal.Cast<TLane, double>(xBar), pBars = MemoryMarshal.Cast<TLane, double>(parameterBar);
+        if (Sensitivity is not DiscreteAdjointSensitivity)
+        {
+            // Sample by sample, as the ensemble call runs these sensitivities, with dL/dθ summed over the group in sample order.
+            Span<double> sum = Grow(ref t_parameterSum, ParameterCount).AsSpan(0, ParameterCount);
+            sum.Clear();
+            for (int j = 0; j < lanes; j++)
+            {
+                Differentiate(states.AsSpan(j * n, n), theta.AsSpan(0, ParameterCount), dLdy.Slice(j * n, n), out double[] gY0, out double[] gP);
+                for (int i = 0; i < n; i++) xBars[(i * lanes) + j] += gY0[i];
+                for (int k = 0; k < sum.Length; k++) sum[k] += gP[k];
+            }
+            for (int k = 0; k < sum.Length; k++) pBars[k * lanes] += sum[k];
+            return;
+        }
+
         EnsembleGradient g = Ode.Gradient(System, EnsembleBatch.Shared(states.AsSpan(0, lanes * n), theta.AsSpan(0, ParameterCount)), T0, _end, dLdy,
             Sensitivity, Options, Ensemble<TLane>()).EnsureSuccess();
-        Span<double> xBars = MemoryMarshal.Cast<TLane, double>(xBar), pBars = MemoryMarshal.Cast<TLane, double>(parameterBar);
         for (int j = 0; j < lanes; j++)
         {
             for (int i = 0; i < n; i++) xBars[(i * lanes) + j] += g.Y0[(j * n) + i];

@@ -21,7 +21,8 @@ namespace OdeGen.Models;
 /// Memory: each run keeps every layer's input for the backward pass (<see cref="ModelMemory.ActivationBytes"/>) and the
 /// ODE blocks store what their sensitivity needs while they differentiate; both are reported after each batch
 /// (<see cref="Memory"/>). Buffers are sized on the first batch and reused: layers made of generated functions allocate
-/// nothing per batch; an ODE block allocates what its <see cref="Ode.Gradient{TSystem}(in TSystem, ReadOnlySpan{double}, ReadOnlySpan{double}, double, ReadOnlySpan{double}, ReadOnlySpan{double}, OdeGen.Sensitivity?, SolverOptions?)"/> allocates.
+/// nothing per batch, nor does an ODE block differentiated by an adjoint (it keeps its integrators, tape and dense output
+/// per thread); one with forward sensitivities or events allocates what Ode.Solve and Ode.Gradient allocate.
 /// </para>
 /// </remarks>
 public sealed class Model
@@ -293,7 +294,9 @@ public sealed class Model
             long before = GC.GetAllocatedBytesForCurrentThread();
             layer.Backward(activations.Slice(_activationOffsets[i], layer.InputSize), parameters.Slice(_offsets[i], layer.ParameterCount),
                 yBar[..layer.OutputSize], inBar, gradient.Slice(_offsets[i], layer.ParameterCount), scratch);
-            w.MaxBackwardBytes = Math.Max(w.MaxBackwardBytes, GC.GetAllocatedBytesForCurrentThread() - before);
+            // What the layer holds for its backward pass when it keeps a workspace; otherwise what the pass allocated.
+            long bytes = layer is IBackwardMemory { HeldBackwardBytes: { } held } ? held : GC.GetAllocatedBytesForCurrentThread() - before;
+            w.MaxBackwardBytes = Math.Max(w.MaxBackwardBytes, bytes);
             yBar = inBar;
             intoA = !intoA;
         }
@@ -440,9 +443,20 @@ public sealed class Model
 
 /// <summary>What a model held for the backward pass of its last batch.</summary>
 /// <param name="ActivationBytes">Bytes of layer inputs kept from the forward to the backward pass (every layer's input for the samples in flight at once, one per run).</param>
-/// <param name="OdeBlockBytes">The most bytes one layer's backward pass allocated for one sample (measured; for an ODE block, the storage its sensitivity keeps: checkpoints, taped steps, solver work space).</param>
+/// <param name="OdeBlockBytes">
+/// The most bytes one layer held or allocated for the backward pass of one sample: for an ODE block differentiated by an
+/// adjoint, the workspace its sensitivity keeps (taped steps, checkpoints, dense output, states; the sizes of the buffers,
+/// which keep the largest solve's size); for other layers, what their backward pass allocated (measured).
+/// </param>
 public readonly record struct ModelMemory(long ActivationBytes, long OdeBlockBytes)
 {
     /// <summary>The sum of both.</summary>
     public long TotalBytes => ActivationBytes + OdeBlockBytes;
+}
+
+/// <summary>A layer that keeps a workspace for its backward pass and reports its size (an ODE block).</summary>
+internal interface IBackwardMemory
+{
+    /// <summary>Bytes the current thread's workspace holds, or null when the layer keeps none (then the model measures what the pass allocates).</summary>
+    long? HeldBackwardBytes { get; }
 }

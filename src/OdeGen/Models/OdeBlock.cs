@@ -1,3 +1,5 @@
+using OdeGen.Solvers;
+
 namespace OdeGen.Models;
 
 /// <summary>Fills a layer's parameters with initial values drawn from <paramref name="random"/>.</summary>
@@ -11,18 +13,24 @@ public delegate void ParameterInitializer(Span<double> parameters, Random random
 /// <see cref="Ode.Gradient{TSystem}(in TSystem, ReadOnlySpan{double}, ReadOnlySpan{double}, double, ReadOnlySpan{double}, ReadOnlySpan{double}, OdeGen.Sensitivity?, SolverOptions?)"/>.
 /// </summary>
 /// <remarks>
-/// The block keeps only its input between the passes: every sensitivity re-solves forward in the backward pass, and what it
-/// stores there (nothing per step for the back-solve adjoint; checkpoints for the interpolating adjoint; every step for the
-/// discrete adjoint) is what <see cref="Model.Memory"/> measures. A failed solve throws <see cref="OdeSolverException"/>
-/// with the solver's reason rather than handing on NaN.
+/// <para>The block keeps only its input between the passes: every sensitivity re-solves forward in the backward pass, and what it
+/// stores there (nothing per step for the back-solve adjoint; checkpoints and one segment's dense output for the interpolating
+/// adjoint; every step for the discrete adjoint) is what <see cref="Model.Memory"/> reports. A failed solve throws
+/// <see cref="OdeSolverException"/> with the solver's reason rather than handing on NaN.</para>
+/// <para>Each thread that runs the block keeps its integrator and its sensitivity's workspace (tape, dense segment,
+/// checkpoints) from one sample to the next, so after the first sample neither pass allocates: the adjoints' buffers keep
+/// the size of the longest solve so far. Forward sensitivities, and options with events or save times, go through
+/// <see cref="Ode.Solve{TSystem}(in TSystem, ReadOnlySpan{double}, ReadOnlySpan{double}, double, double, SolverOptions?)"/>
+/// and Ode.Gradient, which allocate their results.</para>
 /// </remarks>
 /// <typeparam name="TSystem">The dynamics, e.g. a generated <c>{Type}.{Method}System</c>.</typeparam>
-public class OdeBlock<TSystem> : Layer
+public class OdeBlock<TSystem> : Layer, IBackwardMemory
     where TSystem : struct, IOdeSystem
 {
     private readonly TSystem _system;
     private readonly double[] _times;
     private readonly ParameterInitializer? _initialize;
+    private readonly ThreadLocal<BlockWorkspace> _workspaces;
 
     /// <summary>Creates the block.</summary>
     /// <param name="system">The dynamics f(t, z, θ); the block's parameters are its θ.</param>
@@ -45,6 +53,7 @@ public class OdeBlock<TSystem> : Layer
         Options = options ?? SolverOptions.Default;
         _times = [t1];
         _initialize = initialize;
+        _workspaces = new ThreadLocal<BlockWorkspace>(() => new BlockWorkspace(this));
     }
 
     /// <summary>The dynamics.</summary>
@@ -68,6 +77,20 @@ public class OdeBlock<TSystem> : Layer
     /// <inheritdoc/>
     public override void Forward(ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y, Span<double> scratch)
     {
+        BlockWorkspace w = _workspaces.Value!;
+        if (w.Integrator is { } integrator)
+        {
+            // The steps Ode.Solve takes (same integrator, same options), without its solution object.
+            parameters.CopyTo(w.Parameters);
+            w.Field = w.Field.Rebind(_system, w.Parameters);
+            integrator.Reset(w.Field, x, T0, T1);
+            if (integrator.Run() == OdeStatus.Success)
+            {
+                integrator.State.CopyTo(y);
+                return;
+            }
+        }
+        // Events or save times, or a failure (Ode.Solve then throws with the solver's reason).
         OdeSolution solution = Ode.Solve(_system, x, parameters, T0, T1, Options).EnsureSuccess();
         solution.FinalState.CopyTo(y);
     }
@@ -76,15 +99,65 @@ public class OdeBlock<TSystem> : Layer
     public override void Backward(ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
         Span<double> xBar, Span<double> parameterBar, Span<double> scratch)
     {
-        OdeGradient g = Ode.Gradient(_system, x, parameters, T0, _times, yBar, Sensitivity, Options).EnsureSuccess();
-        for (int i = 0; i < xBar.Length; i++) xBar[i] += g.Y0[i];
-        for (int k = 0; k < parameterBar.Length; k++) parameterBar[k] += g.Parameters[k];
+        Differentiate(x, parameters, yBar, out double[] gY0, out double[] gP);
+        for (int i = 0; i < xBar.Length; i++) xBar[i] += gY0[i];
+        for (int k = 0; k < parameterBar.Length; k++) parameterBar[k] += gP[k];
     }
+
+    /// <summary>
+    /// dL/dx and dL/dθ of one sample into <paramref name="gY0"/> and <paramref name="gP"/>: this thread's workspace buffers
+    /// when the sensitivity keeps one (valid until the thread's next call), otherwise Ode.Gradient's result.
+    /// </summary>
+    /// <exception cref="OdeSolverException">A pass failed (the message says why).</exception>
+    private protected void Differentiate(ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
+        out double[] gY0, out double[] gP)
+    {
+        GradientWorkspace<TSystem> w = _workspaces.Value!.Gradient;
+        w.Inputs = GradientInputs.Create(_system, x, parameters, T0, _times, yBar, w.Inputs);
+        w.Start();
+        if (Sensitivity.ComputeInto(_system, w, Options))
+        {
+            if (!OdeStatusText.IsSuccess(w.Status)) w.ToGradient(Sensitivity).EnsureSuccess();
+            gY0 = w.Y0;
+            gP = w.Parameters;
+        }
+        else
+        {
+            OdeGradient g = Ode.Compute(_system, w, Sensitivity, Options).EnsureSuccess();
+            gY0 = g.Y0;
+            gP = g.Parameters;
+        }
+    }
+
+    /// <summary>
+    /// Bytes this thread's gradient workspace holds (the sensitivity's tape, checkpoints, dense output and buffers), or null
+    /// when the sensitivity keeps no workspace (forward sensitivities, events): the model then measures what a backward pass allocates.
+    /// </summary>
+    long? IBackwardMemory.HeldBackwardBytes => _workspaces.Value!.Gradient is { Work: not null } g ? g.HeldBytes : null;
 
     /// <inheritdoc/>
     public override void Initialize(Span<double> parameters, Random random)
     {
         if (_initialize is not null) _initialize(parameters, random);
         else Neural.Initializers.Normal(parameters, random, 0.0, 0.1);
+    }
+
+    // What a thread keeps for this block: the forward integrator (null when the options need Ode.Solve's own loop: events,
+    // save times) with its parameter copy, and the gradient workspace.
+    private sealed class BlockWorkspace
+    {
+        public BlockWorkspace(OdeBlock<TSystem> block)
+        {
+            SolverOptions options = block.Options;
+            int n = block.System.StateCount;
+            if (options.Events is not { Count: > 0 } && options.SaveAt is null)
+                Integrator = options.Method.CreateIntegrator<SystemField<TSystem>>(n, options);
+            Parameters = new double[block.System.ParameterCount];
+        }
+
+        public IOdeIntegrator<SystemField<TSystem>>? Integrator { get; }
+        public SystemField<TSystem> Field;
+        public double[] Parameters { get; }
+        public GradientWorkspace<TSystem> Gradient { get; } = new();
     }
 }

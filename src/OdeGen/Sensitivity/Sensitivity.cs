@@ -124,6 +124,36 @@ public abstract class Sensitivity
         where TSystem : struct, IOdeSystem;
 
     /// <summary>
+    /// Computes the gradient of <paramref name="workspace"/>'s checked inputs into its result buffers, reusing the
+    /// workspace's integrators and buffers (<see cref="GradientWorkspace{TSystem}.Start"/> called); false when this method
+    /// keeps no workspace for these options (the caller then uses <see cref="Compute{TSystem}"/>, which allocates its own).
+    /// </summary>
+    internal virtual bool ComputeInto<TSystem>(in TSystem system, GradientWorkspace<TSystem> workspace, SolverOptions options)
+        where TSystem : struct, IOdeSystem => false;
+
+    /// <summary><see cref="Compute{TSystem}"/> for a method with a workspace path: through this thread's workspace, the result copied out.</summary>
+    private protected OdeGradient ComputeInWorkspace<TSystem>(in TSystem system, GradientInputs inputs, SolverOptions options)
+        where TSystem : struct, IOdeSystem
+    {
+        GradientWorkspace<TSystem> workspace = GradientWorkspace<TSystem>.Rent();
+        // The caller's inputs for this call only: the workspace must not keep them (its next call would overwrite them).
+        GradientInputs? own = workspace.Inputs;
+        try
+        {
+            workspace.Inputs = inputs;
+            workspace.Start();
+            if (!ComputeInto(system, workspace, options))
+                throw new InvalidOperationException($"{Name} has no workspace path for these options, but its Compute asked for one.");
+            return workspace.ToGradient(this);
+        }
+        finally
+        {
+            workspace.Inputs = own;
+            workspace.Return();
+        }
+    }
+
+    /// <summary>
     /// Throws for a method that cannot differentiate through events when the options have some that change the solution
     /// (terminal, or with a reset; with <paramref name="anyEvent"/>, any event): ignoring them would give the gradient of a
     /// different solve with a Success status. Events that only observe the solution do not change the gradient.

@@ -58,6 +58,9 @@ public interface IOdeIntegrator<TField> : IOdeIntegrator where TField : struct, 
     /// <summary>Steps until the end time or a failure; returns the final status.</summary>
     OdeStatus Run();
 
+    /// <summary>Sets the work counters (<see cref="IOdeIntegrator.Stats"/>, cumulative over every <see cref="Reset"/>) back to zero, for an integrator reused by another computation.</summary>
+    void ClearStats();
+
     /// <summary>Continues from (<paramref name="t"/>, <paramref name="y"/>) towards the same end with the same field (after an event's reset).</summary>
     void Restart(double t, ReadOnlySpan<double> y);
 }

@@ -26,6 +26,20 @@ public readonly struct SystemField<TSystem> : IJacobianField where TSystem : str
         _scratch = new DerivativeScratch();
     }
 
+    private SystemField(in TSystem system, double[] parameters, DerivativeScratch scratch)
+    {
+        _system = system;
+        _parameters = parameters;
+        _scratch = scratch;
+    }
+
+    /// <summary>
+    /// This field for another system value and parameter vector, keeping its derivative scratch (so a workspace that
+    /// binds a field for each call allocates nothing); a default-constructed field gets its scratch here.
+    /// </summary>
+    internal SystemField<TSystem> Rebind(in TSystem system, double[] parameters) =>
+        new(system, parameters, _scratch ?? new DerivativeScratch());
+
     /// <summary>The system.</summary>
     public TSystem System => _system;
 

@@ -1,4 +1,6 @@
+using OdeGen.Lanes;
 using OdeGen.Models;
+using OdeGen.Testing;
 using OdeGen.Tests.Generated;
 
 namespace OdeGen.Tests.Models;
@@ -60,6 +62,61 @@ public class LaneOdeBlockTests
         var scalar = Run(model, LaneWidth.Lane1, 1, p, inputs, targets);
         Assert.Equal(scalar.Activations, lanes.Activations);
         Assert.Equal(scalar.Gradient, lanes.Gradient);
+    }
+
+    [Theory]
+    [InlineData("BacksolveAdjoint")]
+    [InlineData("InterpolatingAdjoint")]
+    [InlineData("DiscreteAdjoint")]
+    public void LaneModel_AllocatesNothingPerBatch_AfterTheFirst(string sensitivity)
+    {
+        // One thread, the hardware's lane width and one sample at a time: after the first batch nothing is allocated.
+        Model model = StemOdeHead(sensitivity, FixedRk4);
+        model.MaxDegreeOfParallelism = 1;
+        var random = new Random(8);
+        double[] p = model.CreateParameters(seed: 4), inputs = LayerChecks.Random(random, 32 * 3), gradient = new double[p.Length];
+        double[] targets = Enumerable.Range(0, 32).Select(i => (double)(i % 3)).ToArray();
+        foreach (LaneWidth width in new[] { LaneWidth.Auto, LaneWidth.Lane1 })
+        {
+            model.Lanes = width;
+            model.Gradient(p, inputs, targets, Loss.SoftmaxCrossEntropy, gradient);
+            Assert.Equal(0, Allocations.Least(() => model.Gradient(p, inputs, targets, Loss.SoftmaxCrossEntropy, gradient), windows: 3));
+        }
+    }
+
+    [Theory]
+    [InlineData("BacksolveAdjoint")]
+    [InlineData("InterpolatingAdjoint")]
+    public void BackwardLanes_ThroughTheBlocksWorkspace_AllocateNothingAfterTheFirst(string sensitivity)
+    {
+        // The adjoints run a group's samples one by one through the block's per-thread workspace (the ensemble call's
+        // trajectory-by-trajectory path, without its result objects); the numbers are the per-sample block's.
+        var block = (LaneOdeBlock<LaneMlp.RhsSystem>)StemOdeHead(sensitivity, FixedRk4).Layers[2];
+        var random = new Random(10);
+        int n = block.InputSize, m = block.ParameterCount, lanes = Lane128.Count;
+        double[] theta = LayerChecks.Random(random, m);
+        double[] xs = LayerChecks.Random(random, lanes * n), yBars = LayerChecks.Random(random, lanes * n);
+        Lane128[] x = new Lane128[n], yBar = new Lane128[n], p = new Lane128[m], xBar = new Lane128[n], pBar = new Lane128[m];
+        for (int i = 0; i < n; i++)
+        {
+            x[i] = Lane128.Load([xs[i], xs[n + i]]);
+            yBar[i] = Lane128.Load([yBars[i], yBars[n + i]]);
+        }
+        for (int k = 0; k < m; k++) p[k] = Lane128.Create(theta[k]);
+        block.BackwardLanes<Lane128>(x, p, yBar, xBar, pBar);
+
+        Assert.Equal(0, Allocations.Least(() => block.BackwardLanes<Lane128>(x, p, yBar, xBar, pBar), windows: 3));
+
+        // Lane j's dL/dx is the per-sample block's.
+        for (int j = 0; j < lanes; j++)
+        {
+            double[] one = new double[n], pOne = new double[m];
+            block.Backward(xs.AsSpan(j * n, n), theta, yBars.AsSpan(j * n, n), one, pOne, []);
+            var fresh = new Lane128[n];
+            var freshP = new Lane128[m];
+            block.BackwardLanes<Lane128>(x, p, yBar, fresh, freshP);
+            for (int i = 0; i < n; i++) Assert.Equal(one[i], System.Runtime.InteropServices.MemoryMarshal.Cast<Lane128, double>(fresh)[(i * lanes) + j]);
+        }
     }
 
     private static (double Loss, double[] Gradient, long Activations) Run(Model model, LaneWidth width, int threads, double[] p, double[] inputs, double[] targets)

@@ -10,12 +10,17 @@ public sealed class BacksolveAdjointSensitivity : AdjointSensitivity
     public override string Name => "BacksolveAdjoint" + SettingsSuffix();
 
     /// <exception cref="NotSupportedException">The options' method does not support it (<see cref="OdeMethod.SupportsBacksolveAdjoint"/>).</exception>
-    internal override OdeGradient Compute<TSystem>(in TSystem system, GradientInputs inputs, SolverOptions options)
+    internal override OdeGradient Compute<TSystem>(in TSystem system, GradientInputs inputs, SolverOptions options) =>
+        ComputeInWorkspace(system, inputs, options);
+
+    /// <exception cref="NotSupportedException">The options' method does not support it (<see cref="OdeMethod.SupportsBacksolveAdjoint"/>).</exception>
+    internal override bool ComputeInto<TSystem>(in TSystem system, GradientWorkspace<TSystem> workspace, SolverOptions options)
     {
         RejectEvents(options, "The back-solve adjoint");
         options.Method.Require(m => m.SupportsBacksolveAdjoint, "The back-solve adjoint",
             "Integrating a stiff state backwards is unstable, and its backward Jacobian would need second derivatives of f: " +
             "use Sensitivity.InterpolatingAdjoint(...) or Sensitivity.Forward with stiff methods.");
-        return BacksolveAdjointSolver.Gradient(system, inputs, options, this);
+        BacksolveAdjointSolver.Gradient(system, workspace, options, this);
+        return true;
     }
 }

@@ -19,26 +19,28 @@ namespace OdeGen;
 /// </remarks>
 internal static class BacksolveAdjointSolver
 {
-    public static OdeGradient Gradient<TSystem>(in TSystem system, GradientInputs inputs, SolverOptions options, BacksolveAdjointSensitivity sensitivity)
+    /// <summary>Computes the gradient of <paramref name="workspace"/>'s inputs into its result buffers.</summary>
+    public static void Gradient<TSystem>(in TSystem system, GradientWorkspace<TSystem> workspace, SolverOptions options, BacksolveAdjointSensitivity sensitivity)
         where TSystem : struct, IOdeSystem
     {
+        GradientInputs inputs = workspace.Inputs!;
         int n = inputs.StateCount, m = inputs.ParameterCount, count = inputs.Count;
-        var counter = new EvaluationCounter();
-        double[] p = inputs.P;
+        if (workspace.Work is not Work<TSystem> work || !work.Fits(sensitivity, options, n, m))
+            workspace.Work = work = new Work<TSystem>(system, n, m, options, sensitivity);
+        work.Bind(system, inputs.P, workspace.Counter, count);
+        EvaluationCounter counter = workspace.Counter;
+        double[] gTimes = workspace.Times;
 
         // Forward pass.
-        var forward = new RungeKuttaIntegrator<SystemField<TSystem>>(n, options);
-        var systemField = new SystemField<TSystem>(system, p);
-        var ys = new double[count * n];
-        OdeStatus status = ObservationShell.SolveToObservations(forward, systemField, inputs, ys);
-        double[] gTimes = ObservationShell.Observe(system, inputs, status, ys, counter);
+        RungeKuttaIntegrator<SystemField<TSystem>> forward = work.Forward;
+        double[] ys = work.Ys;
+        OdeStatus status = ObservationShell.SolveToObservations(forward, work.SystemField, inputs, ys);
+        ObservationShell.Observe(system, inputs, status, ys, counter, gTimes, work.F);
 
         // Backward pass.
-        var adjointField = new AdjointField<TSystem>(system, p, counter);
-        int dim = adjointField.Dimension;
-        var backward = new RungeKuttaIntegrator<AdjointField<TSystem>>(dim, sensitivity.BackwardOptions(options, dim, n, 2 * n));
-        sensitivity.ApplyErrorControl(backward, 2 * n);
-        var x = new double[dim];
+        RungeKuttaIntegrator<AdjointField<TSystem>> backward = work.Backward;
+        int dim = work.AdjointField.Dimension;
+        double[] x = work.X;
         if (status == OdeStatus.Success)
         {
             ys.AsSpan((count - 1) * n, n).CopyTo(x);
@@ -49,7 +51,7 @@ internal static class BacksolveAdjointSolver
                 double from = inputs.Times[i], to = i > 0 ? inputs.Times[i - 1] : inputs.T0;
                 if (from != to)
                 {
-                    backward.Reset(adjointField, x, from, to);
+                    backward.Reset(work.AdjointField, x, from, to);
                     status = backward.Run();
                     if (status != OdeStatus.Success) break;
                     backward.State.CopyTo(x);
@@ -62,10 +64,61 @@ internal static class BacksolveAdjointSolver
             }
         }
 
-        double[] gY0 = x.AsSpan(n, n).ToArray();
-        double[] gP = x.AsSpan(2 * n, m).ToArray();
+        x.AsSpan(n, n).CopyTo(workspace.Y0);
+        x.AsSpan(2 * n, m).CopyTo(workspace.Parameters);
         var stats = new GradientStats(forward.Stats, backward.Stats,
-            forward.Stats.FunctionEvaluations + counter.Function, counter.Jvp, counter.Vjp, counter.Jacobian);
-        return ObservationShell.Result(gY0, gP, x[dim - 1], gTimes, stats, status, sensitivity);
+            forward.Stats.FunctionEvaluations + counter.Function, counter.Jvp, counter.Vjp, counter.Jacobian)
+        { WorkspaceBytes = workspace.HeldBytes };
+        workspace.Finish(x[dim - 1], stats, status);
+    }
+
+    /// <summary>The back-solve's integrators and buffers, kept between calls with the same options and settings.</summary>
+    private sealed class Work<TSystem> : IGradientWork where TSystem : struct, IOdeSystem
+    {
+        private readonly SolverOptions _options;
+        private readonly double[]? _absTol;
+        private readonly double? _relTol, _backwardAbsTol;
+        private readonly bool _seminorm;
+        private readonly int _n, _m;
+
+        public Work(in TSystem system, int n, int m, SolverOptions options, BacksolveAdjointSensitivity sensitivity)
+        {
+            (_options, _absTol, _n, _m) = (options, WorkKey.AbsTolCopy(options), n, m);
+            (_relTol, _backwardAbsTol, _seminorm) = (sensitivity.RelTol, sensitivity.AbsTol, sensitivity.Seminorm);
+            Forward = new RungeKuttaIntegrator<SystemField<TSystem>>(n, options);
+            int dim = (2 * n) + m + 1;
+            Backward = new RungeKuttaIntegrator<AdjointField<TSystem>>(dim, sensitivity.BackwardOptions(options, dim, n, 2 * n));
+            sensitivity.ApplyErrorControl(Backward, 2 * n);
+            X = new double[dim];
+            F = new double[n];
+        }
+
+        public RungeKuttaIntegrator<SystemField<TSystem>> Forward { get; }
+        public RungeKuttaIntegrator<AdjointField<TSystem>> Backward { get; }
+        public SystemField<TSystem> SystemField { get; private set; }
+        public AdjointField<TSystem> AdjointField { get; private set; }
+        /// <summary>The backward state [z; a; a_p; a_t].</summary>
+        public double[] X { get; }
+        /// <summary>f at an observation.</summary>
+        public double[] F { get; }
+        /// <summary>y(times[i]) as row i.</summary>
+        public double[] Ys { get; private set; } = [];
+
+        public long HeldBytes => sizeof(double) * ((long)Ys.Length + X.Length + F.Length);
+
+        public bool Fits(Sensitivity sensitivity, SolverOptions options, int n, int m) =>
+            sensitivity is BacksolveAdjointSensitivity s && s.RelTol == _relTol && s.AbsTol == _backwardAbsTol && s.Seminorm == _seminorm
+            && n == _n && m == _m && WorkKey.SameOptions(_options, _absTol, options);
+
+        /// <summary>Points the fields at this call's system and parameters, clears the counters, sizes the observation rows.</summary>
+        public void Bind(in TSystem system, double[] p, EvaluationCounter counter, int count)
+        {
+            SystemField = SystemField.Rebind(system, p);
+            AdjointField = new AdjointField<TSystem>(system, p, counter);
+            if (Ys.Length != count * _n) Ys = new double[count * _n];
+            Array.Clear(X);
+            Forward.ClearStats();
+            Backward.ClearStats();
+        }
     }
 }

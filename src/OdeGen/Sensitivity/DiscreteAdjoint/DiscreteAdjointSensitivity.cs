@@ -34,11 +34,16 @@ public sealed class DiscreteAdjointSensitivity : Sensitivity
     public override string Name => _stepsPerCheckpoint == 1 ? "DiscreteAdjoint" : $"DiscreteAdjoint [checkpoint every {_stepsPerCheckpoint} steps]";
 
     /// <exception cref="NotSupportedException">The options' method does not support it (<see cref="OdeMethod.SupportsDiscreteAdjoint"/>).</exception>
-    internal override OdeGradient Compute<TSystem>(in TSystem system, GradientInputs inputs, SolverOptions options)
+    internal override OdeGradient Compute<TSystem>(in TSystem system, GradientInputs inputs, SolverOptions options) =>
+        ComputeInWorkspace(system, inputs, options);
+
+    /// <exception cref="NotSupportedException">The options' method does not support it (<see cref="OdeMethod.SupportsDiscreteAdjoint"/>).</exception>
+    internal override bool ComputeInto<TSystem>(in TSystem system, GradientWorkspace<TSystem> workspace, SolverOptions options)
     {
         RejectEvents(options, "The discrete adjoint");
         options.Method.Require(m => m.SupportsDiscreteAdjoint, "The discrete adjoint (it differentiates explicit Runge–Kutta steps)",
             "Or use Sensitivity.InterpolatingAdjoint(...) or Sensitivity.Forward with stiff methods.");
-        return DiscreteAdjointSolver.Gradient(system, inputs, options, this);
+        DiscreteAdjointSolver.Gradient(system, workspace, options, this);
+        return true;
     }
 }

@@ -29,37 +29,42 @@ namespace OdeGen;
 /// </remarks>
 internal static class DiscreteAdjointSolver
 {
-    public static OdeGradient Gradient<TSystem>(in TSystem system, GradientInputs inputs, SolverOptions options, DiscreteAdjointSensitivity sensitivity)
+    /// <summary>Computes the gradient of <paramref name="workspace"/>'s inputs into its result buffers.</summary>
+    public static void Gradient<TSystem>(in TSystem system, GradientWorkspace<TSystem> workspace, SolverOptions options, DiscreteAdjointSensitivity sensitivity)
         where TSystem : struct, IOdeSystem
     {
+        GradientInputs inputs = workspace.Inputs!;
         int n = inputs.StateCount, m = inputs.ParameterCount, count = inputs.Count;
-        var counter = new EvaluationCounter();
+        if (workspace.Work is not Work<TSystem> work || !work.Fits(sensitivity, options, n, m))
+            workspace.Work = work = new Work<TSystem>(system, n, m, options, sensitivity, workspace.Counter);
+        work.Bind(system, inputs.P, workspace.Counter, count);
+        EvaluationCounter counter = workspace.Counter;
         double[] p = inputs.P;
 
         // Forward pass: the shell's, with the tape observing every accepted step (as a lane block's tape observes the
         // ensemble's); marks[i] = steps taken before times[i].
-        var field = new SystemField<TSystem>(system, p);
-        var forward = new RungeKuttaIntegrator<SystemField<TSystem>>(n, options);
+        RungeKuttaIntegrator<SystemField<TSystem>> forward = work.Forward;
         int every = sensitivity.StepsPerCheckpoint;
-        var tape = new StepRecord(n, every);
-        var marks = new int[count];
-        var ys = new double[count * n];
-        OdeStatus status = ObservationShell.SolveToObservations(forward, field, inputs, ys, tape, marks);
-        double[] gTimes = ObservationShell.Observe(inputs, status, ys);
+        StepRecord tape = work.Tape;
+        int[] marks = work.Marks;
+        double[] ys = work.Ys;
+        OdeStatus status = ObservationShell.SolveToObservations(forward, work.Field, inputs, ys, tape, marks);
+        ObservationShell.Observe(inputs, status, ys);
+        double[] gTimes = workspace.Times;
 
-        var gY0 = new double[n];
-        var gP = new double[m];
+        double[] gY0 = workspace.Y0;
+        double[] gP = workspace.Parameters;
         double gT0 = 0;
         var backward = new SolverStats();
         var recompute = new SolverStats();
         if (status == OdeStatus.Success)
         {
-            var stepper = new ReverseStep<TSystem>(system, p, options.Method.Tableau, counter);
+            ReverseStep<TSystem> stepper = work.Stepper;
             // With checkpoints, the states of one run of steps at a time, replayed from its checkpoint.
-            double[] run = every > 1 ? new double[every * n] : [];
+            double[] run = work.Run;
             int cachedRun = -1;
             double[] lambda = gY0;   // ∂L/∂y at the current point of the backward sweep; ends as dL/dy0
-            var f = new double[n];
+            double[] f = work.F;
             for (int i = count - 1; i >= 0; i--)
             {
                 ReadOnlySpan<double> w = inputs.DLdyRow(i);
@@ -107,8 +112,59 @@ internal static class DiscreteAdjointSolver
             backward.FunctionEvaluations = counter.Function - recompute.FunctionEvaluations;
         }
         var stats = new GradientStats(forward.Stats, backward,
-            forward.Stats.FunctionEvaluations + counter.Function, counter.Jvp, counter.Vjp, counter.Jacobian, recompute);
-        return ObservationShell.Result(gY0, gP, gT0, gTimes, stats, status, sensitivity);
+            forward.Stats.FunctionEvaluations + counter.Function, counter.Jvp, counter.Vjp, counter.Jacobian, recompute)
+        { WorkspaceBytes = workspace.HeldBytes };
+        workspace.Finish(gT0, stats, status);
+    }
+
+    /// <summary>The forward integrator, the tape, the reverse step and the buffers, kept between calls with the same options and settings.</summary>
+    private sealed class Work<TSystem> : IGradientWork where TSystem : struct, IOdeSystem
+    {
+        private readonly SolverOptions _options;
+        private readonly double[]? _absTol;
+        private readonly int _n, _m, _every;
+
+        public Work(in TSystem system, int n, int m, SolverOptions options, DiscreteAdjointSensitivity sensitivity, EvaluationCounter counter)
+        {
+            (_options, _absTol, _n, _m, _every) = (options, WorkKey.AbsTolCopy(options), n, m, sensitivity.StepsPerCheckpoint);
+            Forward = new RungeKuttaIntegrator<SystemField<TSystem>>(n, options);
+            Tape = new StepRecord(n, _every);
+            Stepper = new ReverseStep<TSystem>(system, [], options.Method.Tableau, counter);
+            Run = _every > 1 ? new double[_every * n] : [];
+            F = new double[n];
+        }
+
+        public RungeKuttaIntegrator<SystemField<TSystem>> Forward { get; }
+        public SystemField<TSystem> Field { get; private set; }
+        public StepRecord Tape { get; }
+        public ReverseStep<TSystem> Stepper { get; }
+        /// <summary>The states of one run of steps replayed from its checkpoint (empty without checkpoints).</summary>
+        public double[] Run { get; }
+        /// <summary>f at t0 for an empty first interval.</summary>
+        public double[] F { get; }
+        /// <summary>Steps taken before each observation time, and y(times[i]) as row i.</summary>
+        public int[] Marks { get; private set; } = [];
+        /// <inheritdoc cref="Marks"/>
+        public double[] Ys { get; private set; } = [];
+
+        public long HeldBytes => Tape.HeldBytes + sizeof(double) * ((long)Run.Length + F.Length + Ys.Length) + sizeof(int) * (long)Marks.Length;
+
+        public bool Fits(Sensitivity sensitivity, SolverOptions options, int n, int m) =>
+            sensitivity is DiscreteAdjointSensitivity s && s.StepsPerCheckpoint == _every
+            && n == _n && m == _m && WorkKey.SameOptions(_options, _absTol, options);
+
+        /// <summary>Points the field and the reverse step at this call's system and parameters, clears the counters, sizes the observation rows.</summary>
+        public void Bind(in TSystem system, double[] p, EvaluationCounter counter, int count)
+        {
+            Field = Field.Rebind(system, p);
+            Stepper.Bind(system, p, counter);
+            Forward.ClearStats();
+            if (Marks.Length != count)
+            {
+                Marks = new int[count];
+                Ys = new double[count * _n];
+            }
+        }
     }
 
     /// <summary>
@@ -120,6 +176,9 @@ internal static class DiscreteAdjointSolver
     {
         private double[] _times = new double[64], _sizes = new double[64], _states = new double[16 * n];
         private int _checkpoints;
+
+        /// <summary>Bytes of the record (its capacity: it keeps the size of the longest pass so far).</summary>
+        public long HeldBytes => sizeof(double) * ((long)_times.Length + _sizes.Length + _states.Length);
 
         public int Count { get; private set; }
 
@@ -159,12 +218,19 @@ internal static class DiscreteAdjointSolver
 internal sealed class ReverseStep<TSystem> where TSystem : struct, IOdeSystem
 {
     private readonly RungeKuttaReverse<Lane1> _reverse;
-    private readonly double[] _p;
+    private double[] _p;
     private Stages _stages;
 
     public ReverseStep(in TSystem system, double[] p, ButcherTableau tableau, EvaluationCounter counter)
     {
         _reverse = new RungeKuttaReverse<Lane1>(tableau, system.StateCount);
+        _p = p;
+        _stages = new Stages(system, counter);
+    }
+
+    /// <summary>Points the step at another call's system value, parameters and counter (a workspace keeps it between calls).</summary>
+    public void Bind(in TSystem system, double[] p, EvaluationCounter counter)
+    {
         _p = p;
         _stages = new Stages(system, counter);
     }

@@ -87,60 +87,23 @@ internal static class ForwardSensitivitySolver
         // augmented states are kept until then; with dLdy given, each one is used as soon as it is reached.
         int d = x.Length;
         double[] kept = inputs.Loss is null ? [] : new double[count * d];
-        double tPrev = inputs.T0;
-        OdeStatus status = OdeStatus.Success;
         ForwardEventRun<TSystem>? events = null;
         if (options.Events is { Count: > 0 } list)
         {
             EventJump.Require(list, "Ode.Gradient with Sensitivity.Forward");
             events = new ForwardEventRun<TSystem>(system, inputs.P, list, cols, ParameterSeed(n, m), options.MaxSteps);
-            events.Start(tPrev, x);
+            events.Start(inputs.T0, x);
         }
-        for (int i = 0; i < count && status == OdeStatus.Success; i++)
-        {
-            double ti = inputs.Times[i];
-            if (ti != tPrev)
-            {
-                // Restart at each observation time so y(t_i) and S(t_i) are step end points, not interpolants.
-                if (events is not null)
-                {
-                    int none = 0;
-                    status = events.Run(integrator, field, x, tPrev, ti, [], default, ref none);
-                }
-                else
-                {
-                    integrator.Reset(field, x, tPrev, ti);
-                    status = integrator.Run();
-                    integrator.State.CopyTo(x);
-                }
-                if (status != OdeStatus.Success) break;
-                tPrev = ti;
-            }
-            x.AsSpan(0, n).CopyTo(ys.AsSpan(i * n, n));
-            if (inputs.Loss is null) Accumulate(i, x);
-            else x.CopyTo(kept, i * d);
-        }
+        // The shell's loop: restart at each observation time so y(t_i) and S(t_i) are step end points, not interpolants.
+        var run = new Intervals<TSystem>(events, x);
+        var sink = new Observations(inputs, x, ys, kept, gY0, gP);
+        OdeStatus status = ObservationShell.SolveToObservations(integrator, field, x, inputs.T0, inputs.Times, ref run, ref sink);
         // After a terminal event the state is held: moving a later observation time changes nothing.
         bool[] held = events is null ? [] : new bool[count];
         for (int i = 0; i < held.Length; i++) held[i] = events!.IsHeld(inputs.Times[i], inputs.Direction);
         double[] gTimes = ObservationShell.Observe(system, inputs, status, ys, counter, held);
         if (status == OdeStatus.Success && inputs.Loss is not null)
-            for (int i = 0; i < count; i++) Accumulate(i, kept.AsSpan(i * d, d));
-
-        void Accumulate(int i, ReadOnlySpan<double> xi)
-        {
-            // dL/dy0 += ∂L/∂y_iᵀ·∂y_i/∂y0 and dL/dp += ∂L/∂y_iᵀ·∂y_i/∂p, one row of S per state component.
-            ReadOnlySpan<double> w = inputs.DLdyRow(i);
-            ReadOnlySpan<double> s = xi.Slice(n, n * cols);
-            for (int k = 0; k < n; k++)
-            {
-                double wk = w[k];
-                if (wk == 0) continue;
-                ReadOnlySpan<double> sRow = s.Slice(k * cols, cols);
-                for (int c = 0; c < n; c++) gY0[c] += wk * sRow[c];
-                for (int c = 0; c < m; c++) gP[c] += wk * sRow[n + c];
-            }
-        }
+            for (int i = 0; i < count; i++) sink.Accumulate(i, kept.AsSpan(i * d, d));
         double gT0 = double.NaN;
         if (status == OdeStatus.Success)
         {
@@ -157,4 +120,55 @@ internal static class ForwardSensitivitySolver
     }
 
     internal static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b) => ObservationShell.Dot(a, b);
+
+    // An interval of the augmented state: one restarted run, or through the events; either way the end state is copied into
+    // x, from which the next interval starts.
+    private readonly struct Intervals<TSystem>(ForwardEventRun<TSystem>? events, double[] x) : IIntervalRun<ForwardSensitivityField<TSystem>>
+        where TSystem : struct, IOdeSystem
+    {
+        public OdeStatus Run(IOdeIntegrator<ForwardSensitivityField<TSystem>> integrator, in ForwardSensitivityField<TSystem> field,
+            ReadOnlySpan<double> start, double from, double to)
+        {
+            if (events is not null)
+            {
+                // start is x: the events' run continues from it and leaves the state there (after a reset or a terminal event too).
+                int none = 0;
+                return events.Run(integrator, field, x, from, to, [], default, ref none);
+            }
+            integrator.Reset(field, start, from, to);
+            return integrator.Run();
+        }
+
+        public ReadOnlySpan<double> End(IOdeIntegrator<ForwardSensitivityField<TSystem>> integrator) => events is null ? integrator.State : x;
+    }
+
+    // At each observation: y into its row, and the sensitivities used at once (dLdy given) or kept until the loss is known.
+    private readonly struct Observations(GradientInputs inputs, double[] x, double[] ys, double[] kept, double[] gY0, double[] gP) : IObservationSink
+    {
+        public ReadOnlySpan<double> Reached(int i, ReadOnlySpan<double> state)
+        {
+            int n = inputs.StateCount, d = x.Length;
+            state.CopyTo(x);
+            x.AsSpan(0, n).CopyTo(ys.AsSpan(i * n, n));
+            if (inputs.Loss is null) Accumulate(i, x);
+            else x.CopyTo(kept, i * d);
+            return x;
+        }
+
+        // dL/dy0 += ∂L/∂y_iᵀ·∂y_i/∂y0 and dL/dp += ∂L/∂y_iᵀ·∂y_i/∂p, one row of S per state component.
+        public void Accumulate(int i, ReadOnlySpan<double> xi)
+        {
+            int n = inputs.StateCount, m = inputs.ParameterCount, cols = n + m;
+            ReadOnlySpan<double> w = inputs.DLdyRow(i);
+            ReadOnlySpan<double> s = xi.Slice(n, n * cols);
+            for (int k = 0; k < n; k++)
+            {
+                double wk = w[k];
+                if (wk == 0) continue;
+                ReadOnlySpan<double> sRow = s.Slice(k * cols, cols);
+                for (int c = 0; c < n; c++) gY0[c] += wk * sRow[c];
+                for (int c = 0; c < m; c++) gP[c] += wk * sRow[n + c];
+            }
+        }
+    }
 }

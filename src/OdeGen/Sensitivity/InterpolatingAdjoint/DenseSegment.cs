@@ -49,6 +49,9 @@ internal sealed class DenseSegment
         _samples = new double[64 * _nodes * _n];
     }
 
+    /// <summary>Bytes of the record (its capacity: it keeps the size of the longest segment so far).</summary>
+    public long HeldBytes => sizeof(double) * ((long)_starts.Length + _steps.Length + _samples.Length);
+
     /// <summary>Number of stored steps.</summary>
     public int Count => _count;
 

@@ -47,6 +47,18 @@ internal readonly struct InterpolatedAdjointField<TSystem> : IJacobianField wher
         _shifted = new double[k * (n + m + 1)];
     }
 
+    // A copy with another system value, parameter vector and counter sharing this field's scratch (same sizes).
+    private InterpolatedAdjointField(in InterpolatedAdjointField<TSystem> other, in TSystem system, double[] p, EvaluationCounter counter)
+    {
+        this = other;
+        _system = system;
+        _p = p;
+        _counter = counter;
+    }
+
+    /// <summary>This field for another call's system value, parameters and counter, keeping its scratch (nothing allocated).</summary>
+    public InterpolatedAdjointField<TSystem> Rebind(in TSystem system, double[] p, EvaluationCounter counter) => new(this, system, p, counter);
+
     public int Dimension => _n + _m + 1;
 
     public void Evaluate(double t, ReadOnlySpan<double> y, Span<double> dydt)

@@ -30,5 +30,15 @@ public sealed class InterpolatingAdjointSensitivity : AdjointSensitivity
     public override string Name => $"InterpolatingAdjoint({Checkpoints})" + SettingsSuffix() + (InterpolateObservations ? " [interpolated observations]" : "");
 
     internal override OdeGradient Compute<TSystem>(in TSystem system, GradientInputs inputs, SolverOptions options) =>
-        InterpolatingAdjointSolver.Gradient(system, inputs, options, this);
+        options.Events is { Count: > 0 }
+            ? InterpolatingAdjointSolver.Gradient(system, inputs, options, this)
+            : ComputeInWorkspace(system, inputs, options);
+
+    // Through events the adjoint keeps no workspace (InterpolatingAdjointEvents allocates its own per call).
+    internal override bool ComputeInto<TSystem>(in TSystem system, GradientWorkspace<TSystem> workspace, SolverOptions options)
+    {
+        if (options.Events is { Count: > 0 }) return false;
+        InterpolatingAdjointSolver.Gradient(system, workspace, options, this);
+        return true;
+    }
 }

@@ -16,34 +16,60 @@ namespace OdeGen;
 /// </remarks>
 internal static class InterpolatingAdjointSolver
 {
+    /// <summary>The gradient through events (<see cref="InterpolatingAdjointEvents"/>, which keeps no workspace).</summary>
     public static OdeGradient Gradient<TSystem>(in TSystem system, GradientInputs inputs, SolverOptions options, InterpolatingAdjointSensitivity sensitivity)
         where TSystem : struct, IOdeSystem
     {
+        RequireSeminormSupport(options, sensitivity);
+        return InterpolatingAdjointEvents.Gradient(system, inputs, options, sensitivity);
+    }
+
+    /// <summary>Computes the gradient of <paramref name="workspace"/>'s inputs (no events) into its result buffers.</summary>
+    public static void Gradient<TSystem>(in TSystem system, GradientWorkspace<TSystem> workspace, SolverOptions options, InterpolatingAdjointSensitivity sensitivity)
+        where TSystem : struct, IOdeSystem
+    {
+        RequireSeminormSupport(options, sensitivity);
+        GradientInputs inputs = workspace.Inputs!;
         int n = inputs.StateCount, m = inputs.ParameterCount;
-        OdeMethod solver = options.Method;
+        if (workspace.Work is not Work<TSystem> work || !work.Fits(sensitivity, options, n, m))
+            workspace.Work = work = new Work<TSystem>(system, n, m, options, sensitivity, workspace.Counter);
+        work.Bind(system, inputs, sensitivity.Checkpoints, workspace.Counter);
+        if (sensitivity.InterpolateObservations && inputs.Times[^1] != inputs.T0) ThroughObservations(system, workspace, work, sensitivity);
+        else AtObservations(system, workspace, work, sensitivity);
+    }
+
+    private static void RequireSeminormSupport(SolverOptions options, InterpolatingAdjointSensitivity sensitivity)
+    {
         if (sensitivity.Seminorm)
-            solver.Require(m => m.SupportsPartialErrorControl, "The interpolating adjoint with Seminorm = true (quadratures left out of error control)",
+            options.Method.Require(m => m.SupportsPartialErrorControl, "The interpolating adjoint with Seminorm = true (quadratures left out of error control)",
                 "Or set Seminorm = false.");
-        if (options.Events is { Count: > 0 }) return InterpolatingAdjointEvents.Gradient(system, inputs, options, sensitivity);
-        if (sensitivity.InterpolateObservations && inputs.Times[^1] != inputs.T0) return ThroughObservations(system, inputs, options, sensitivity);
-        var counter = new EvaluationCounter();
-        double[] p = inputs.P;
-        Boundaries(inputs, sensitivity.Checkpoints, out double[] bounds, out int[] observation);
-        int count = bounds.Length;
+    }
+
+    // Segments at t0, every observation time and the checkpoints between: every y(t_i) is a step end point.
+    private static void AtObservations<TSystem>(in TSystem system, GradientWorkspace<TSystem> workspace, Work<TSystem> work, InterpolatingAdjointSensitivity sensitivity)
+        where TSystem : struct, IOdeSystem
+    {
+        GradientInputs inputs = workspace.Inputs!;
+        int n = inputs.StateCount, m = inputs.ParameterCount;
+        EvaluationCounter counter = workspace.Counter;
+        int count = Boundaries(inputs, sensitivity.Checkpoints, work.Bounds, work.Observation);
+        ReadOnlySpan<double> bounds = work.Bounds.AsSpan(0, count);
+        ReadOnlySpan<int> observation = work.Observation.AsSpan(0, count);
 
         // Forward pass: the shell's, through every boundary (bounds[0] = t0), keeping the state at each.
-        var systemField = new SystemField<TSystem>(system, p);
-        var forward = options.Method.CreateIntegrator<SystemField<TSystem>>(n, options);
-        var states = new double[count * n];
-        inputs.Y0.CopyTo(states, 0);
-        OdeStatus status = ObservationShell.SolveToObservations(forward, systemField, inputs.Y0, bounds[0], bounds.AsSpan(1), states.AsSpan(n));
-        var ys = new double[inputs.Count * n];
+        SystemField<TSystem> systemField = work.SystemField;
+        IOdeIntegrator<SystemField<TSystem>> forward = work.Forward;
+        Span<double> states = work.States.AsSpan(0, count * n);
+        inputs.Y0.CopyTo(states);
+        OdeStatus status = ObservationShell.SolveToObservations(forward, systemField, inputs.Y0, bounds[0], bounds[1..], work.States, offset: n);
+        double[] ys = work.Ys;
         for (int b = 0; b < count && status == OdeStatus.Success; b++)
-            if (observation[b] >= 0) states.AsSpan(b * n, n).CopyTo(ys.AsSpan(observation[b] * n, n));
-        double[] gTimes = ObservationShell.Observe(system, inputs, status, ys, counter);
+            if (observation[b] >= 0) states.Slice(b * n, n).CopyTo(ys.AsSpan(observation[b] * n, n));
+        double[] gTimes = workspace.Times;
+        ObservationShell.Observe(system, inputs, status, ys, counter, gTimes, work.F);
 
         // Backward pass.
-        var sweep = new InterpolatingAdjointSweep<TSystem>(system, p, n, m, options, sensitivity, counter);
+        InterpolatingAdjointSweep<TSystem> sweep = work.Sweep;
         if (status == OdeStatus.Success)
         {
             int last = inputs.Count - 1;
@@ -51,7 +77,7 @@ internal static class InterpolatingAdjointSolver
             sweep.X[n + m] = -gTimes[last];
             for (int b = count - 1; b >= 1; b--)
             {
-                status = sweep.Resolve(systemField, states.AsSpan((b - 1) * n, n), bounds[b - 1], bounds[b]);
+                status = sweep.Resolve(systemField, states.Slice((b - 1) * n, n), bounds[b - 1], bounds[b]);
                 if (status != OdeStatus.Success) break;
                 status = sweep.Integrate(bounds[b], bounds[b - 1]);
                 if (status != OdeStatus.Success) break;
@@ -60,7 +86,7 @@ internal static class InterpolatingAdjointSolver
             }
         }
 
-        return sweep.Result(forward.Stats, counter, solver, gTimes, status, sensitivity);
+        sweep.Finish(workspace, forward.Stats, work.Options, status);
     }
 
     /// <summary>
@@ -69,51 +95,32 @@ internal static class InterpolatingAdjointSolver
     /// the step that crosses them; backward, the adjoint stops at each observation time to add its loss term, with
     /// the state interpolated from the segment's re-solve (which takes the forward pass's steps exactly).
     /// </summary>
-    private static OdeGradient ThroughObservations<TSystem>(in TSystem system, GradientInputs inputs, SolverOptions options, InterpolatingAdjointSensitivity sensitivity)
+    private static void ThroughObservations<TSystem>(in TSystem system, GradientWorkspace<TSystem> workspace, Work<TSystem> work, InterpolatingAdjointSensitivity sensitivity)
         where TSystem : struct, IOdeSystem
     {
+        GradientInputs inputs = workspace.Inputs!;
         int n = inputs.StateCount, m = inputs.ParameterCount, total = inputs.Count;
-        OdeMethod solver = options.Method;
-        if (sensitivity.Seminorm)
-            solver.Require(m => m.SupportsPartialErrorControl, "The interpolating adjoint with Seminorm = true (quadratures left out of error control)",
-                "Or set Seminorm = false.");
-        var counter = new EvaluationCounter();
-        double[] p = inputs.P;
+        EvaluationCounter counter = workspace.Counter;
         double[] times = inputs.Times;
         double t0 = inputs.T0, d = inputs.Direction;
         int checkpoints = sensitivity.Checkpoints, count = checkpoints + 1;
-        var bounds = new double[count];
+        Span<double> bounds = work.Bounds.AsSpan(0, count);
         bounds[0] = t0;
         for (int j = 1; j < checkpoints; j++) bounds[j] = t0 + j * ((times[^1] - t0) / checkpoints);
         bounds[checkpoints] = times[^1];
 
         // Forward pass: the state at every boundary, and at every observation time on the way.
-        var systemField = new SystemField<TSystem>(system, p);
-        var forward = options.Method.CreateIntegrator<SystemField<TSystem>>(n, options);
-        var states = new double[count * n];
-        var ys = new double[total * n];
-        inputs.Y0.CopyTo(states, 0);
-        int next = 0;
-        for (; next < total && times[next] == t0; next++) inputs.Y0.CopyTo(ys, next * n);
-        OdeStatus status = OdeStatus.Success;
-        for (int b = 1; b < count && status == OdeStatus.Success; b++)
-        {
-            forward.Reset(systemField, states.AsSpan((b - 1) * n, n), bounds[b - 1], bounds[b]);
-            while (forward.Step())
-            {
-                for (; next < total && (times[next] - forward.Time) * d <= 0; next++)
-                {
-                    if (times[next] == forward.Time) forward.State.CopyTo(ys.AsSpan(next * n, n));
-                    else forward.Interpolate(times[next], ys.AsSpan(next * n, n));
-                }
-            }
-            status = forward.Status;
-            forward.State.CopyTo(states.AsSpan(b * n, n));
-        }
-        double[] gTimes = ObservationShell.Observe(system, inputs, status, ys, counter);
+        SystemField<TSystem> systemField = work.SystemField;
+        IOdeIntegrator<SystemField<TSystem>> forward = work.Forward;
+        Span<double> states = work.States.AsSpan(0, count * n);
+        double[] ys = work.Ys;
+        inputs.Y0.CopyTo(states);
+        OdeStatus status = ObservationShell.SolveThroughObservations(forward, systemField, bounds, times, d, states, ys);
+        double[] gTimes = workspace.Times;
+        ObservationShell.Observe(system, inputs, status, ys, counter, gTimes, work.F);
 
         // Backward pass, segment by segment; inside a segment, interval by interval between observation times.
-        var sweep = new InterpolatingAdjointSweep<TSystem>(system, p, n, m, options, sensitivity, counter);
+        InterpolatingAdjointSweep<TSystem> sweep = work.Sweep;
         if (status == OdeStatus.Success)
         {
             int i = total - 1;
@@ -122,7 +129,7 @@ internal static class InterpolatingAdjointSolver
             i--;
             for (int b = count - 1; b >= 1 && status == OdeStatus.Success; b--)
             {
-                status = sweep.Resolve(systemField, states.AsSpan((b - 1) * n, n), bounds[b - 1], bounds[b]);
+                status = sweep.Resolve(systemField, states.Slice((b - 1) * n, n), bounds[b - 1], bounds[b]);
                 if (status != OdeStatus.Success) break;
 
                 double from = bounds[b], start = bounds[b - 1];
@@ -141,7 +148,63 @@ internal static class InterpolatingAdjointSolver
             }
         }
 
-        return sweep.Result(forward.Stats, counter, solver, gTimes, status, sensitivity);
+        sweep.Finish(workspace, forward.Stats, work.Options, status);
+    }
+
+    /// <summary>The forward and re-solve integrators, the backward sweep and the buffers, kept between calls with the same options and settings.</summary>
+    private sealed class Work<TSystem> : IGradientWork where TSystem : struct, IOdeSystem
+    {
+        private readonly double[]? _absTol;
+        private readonly double? _relTol, _backwardAbsTol;
+        private readonly bool _seminorm;
+        private readonly int _n, _m, _checkpoints;
+
+        public Work(in TSystem system, int n, int m, SolverOptions options, InterpolatingAdjointSensitivity sensitivity, EvaluationCounter counter)
+        {
+            (Options, _absTol, _n, _m, _checkpoints) = (options, WorkKey.AbsTolCopy(options), n, m, sensitivity.Checkpoints);
+            (_relTol, _backwardAbsTol, _seminorm) = (sensitivity.RelTol, sensitivity.AbsTol, sensitivity.Seminorm);
+            Forward = options.Method.CreateIntegrator<SystemField<TSystem>>(n, options);
+            Sweep = new InterpolatingAdjointSweep<TSystem>(system, [], n, m, options, sensitivity, counter);
+            F = new double[n];
+        }
+
+        public SolverOptions Options { get; }
+        public IOdeIntegrator<SystemField<TSystem>> Forward { get; }
+        public InterpolatingAdjointSweep<TSystem> Sweep { get; }
+        public SystemField<TSystem> SystemField { get; private set; }
+        /// <summary>f at an observation.</summary>
+        public double[] F { get; }
+        /// <summary>Segment boundaries and the observation at each (−1: none), the state at each, y(times[i]) as row i.</summary>
+        public double[] Bounds { get; private set; } = [];
+        /// <inheritdoc cref="Bounds"/>
+        public int[] Observation { get; private set; } = [];
+        /// <inheritdoc cref="Bounds"/>
+        public double[] States { get; private set; } = [];
+        /// <inheritdoc cref="Bounds"/>
+        public double[] Ys { get; private set; } = [];
+
+        public long HeldBytes => Sweep.HeldBytes + sizeof(double) * ((long)F.Length + Bounds.Length + States.Length + Ys.Length) + sizeof(int) * (long)Observation.Length;
+
+        // Another checkpoint count builds anew: it is the memory setting, and a segment's dense output keeps its largest size.
+        public bool Fits(Sensitivity sensitivity, SolverOptions options, int n, int m) =>
+            sensitivity is InterpolatingAdjointSensitivity s && s.RelTol == _relTol && s.AbsTol == _backwardAbsTol && s.Seminorm == _seminorm
+            && s.Checkpoints == _checkpoints && n == _n && m == _m && WorkKey.SameOptions(Options, _absTol, options);
+
+        /// <summary>Points the fields at this call's system and parameters, clears the counters, sizes the buffers.</summary>
+        public void Bind(in TSystem system, GradientInputs inputs, int checkpoints, EvaluationCounter counter)
+        {
+            SystemField = SystemField.Rebind(system, inputs.P);
+            Sweep.Bind(system, inputs.P, counter);
+            Forward.ClearStats();
+            int boundaries = inputs.Count + checkpoints + 1;
+            if (Bounds.Length < boundaries)
+            {
+                Bounds = new double[boundaries];
+                Observation = new int[boundaries];
+                States = new double[boundaries * _n];
+            }
+            if (Ys.Length != inputs.Count * _n) Ys = new double[inputs.Count * _n];
+        }
     }
 
     /// <summary>
@@ -152,23 +215,41 @@ internal static class InterpolatingAdjointSolver
     /// </summary>
     internal static void Boundaries(GradientInputs inputs, int checkpoints, out double[] bounds, out int[] observation)
     {
+        var b = new double[inputs.Count + checkpoints + 1];
+        var o = new int[b.Length];
+        int count = Boundaries(inputs, checkpoints, b, o);
+        bounds = b[..count];
+        observation = o[..count];
+    }
+
+    /// <summary>
+    /// <see cref="Boundaries(GradientInputs, int, out double[], out int[])"/> into buffers of at least times.Length +
+    /// <paramref name="checkpoints"/> + 1 entries; returns how many boundaries there are.
+    /// </summary>
+    internal static int Boundaries(GradientInputs inputs, int checkpoints, Span<double> bounds, Span<int> observation)
+    {
         double t0 = inputs.T0, tEnd = inputs.Times[^1], d = inputs.Direction;
         double spacing = (tEnd - t0) / checkpoints;
-        var list = new List<(double Time, int Observation)>(inputs.Count + checkpoints + 1);
-        if (inputs.Times[0] != t0) list.Add((t0, -1));
+        int count = 0;
+        if (inputs.Times[0] != t0) Add(t0, -1, bounds, observation, ref count);
         int next = 0;
         for (int j = 1; j <= checkpoints; j++)
         {
             double g = j == checkpoints ? tEnd : t0 + j * spacing;
-            for (; next < inputs.Count && (inputs.Times[next] - g) * d <= 0; next++) list.Add((inputs.Times[next], next));
-            double previous = list.Count > 0 ? list[^1].Time : t0;
+            for (; next < inputs.Count && (inputs.Times[next] - g) * d <= 0; next++) Add(inputs.Times[next], next, bounds, observation, ref count);
+            double previous = count > 0 ? bounds[count - 1] : t0;
             double following = next < inputs.Count ? inputs.Times[next] : tEnd;
             double slack = 1e-6 * Math.Abs(spacing);
-            if (Math.Abs(g - previous) > slack && Math.Abs(following - g) > slack) list.Add((g, -1));
+            if (Math.Abs(g - previous) > slack && Math.Abs(following - g) > slack) Add(g, -1, bounds, observation, ref count);
         }
-        for (; next < inputs.Count; next++) list.Add((inputs.Times[next], next));
-        bounds = new double[list.Count];
-        observation = new int[list.Count];
-        for (int b = 0; b < list.Count; b++) (bounds[b], observation[b]) = list[b];
+        for (; next < inputs.Count; next++) Add(inputs.Times[next], next, bounds, observation, ref count);
+        return count;
+
+        static void Add(double time, int index, Span<double> bounds, Span<int> observation, ref int count)
+        {
+            bounds[count] = time;
+            observation[count] = index;
+            count++;
+        }
     }
 }

@@ -12,7 +12,7 @@ internal sealed class InterpolatingAdjointSweep<TSystem> where TSystem : struct,
     private readonly int _n, _m;
     private readonly IOdeIntegrator<SystemField<TSystem>> _recompute;
     private readonly DenseSegment _segment;
-    private readonly InterpolatedAdjointField<TSystem> _field;
+    private InterpolatedAdjointField<TSystem> _field;
     private readonly IOdeIntegrator<InterpolatedAdjointField<TSystem>> _backward;
 
     public InterpolatingAdjointSweep(in TSystem system, double[] p, int n, int m, SolverOptions options,
@@ -30,6 +30,21 @@ internal sealed class InterpolatingAdjointSweep<TSystem> where TSystem : struct,
 
     /// <summary>The augmented adjoint state (λ, θ̄, t̄), length n + m + 1.</summary>
     public double[] X { get; }
+
+    /// <summary>
+    /// Points the sweep at another call's system value, parameters and counter, for a workspace that keeps it between calls:
+    /// clears the adjoint state and the passes' counters (the integrators and the dense segment keep their buffers).
+    /// </summary>
+    public void Bind(in TSystem system, double[] p, EvaluationCounter counter)
+    {
+        _field = _field.Rebind(system, p, counter);
+        Array.Clear(X);
+        _recompute.ClearStats();
+        _backward.ClearStats();
+    }
+
+    /// <summary>Bytes of the dense output and the adjoint state this sweep holds.</summary>
+    public long HeldBytes => _segment.HeldBytes + sizeof(double) * (long)X.Length;
 
     /// <summary>Re-solves the segment [<paramref name="from"/>, <paramref name="to"/>] from its checkpoint, recording its dense output.</summary>
     public OdeStatus Resolve(in SystemField<TSystem> field, ReadOnlySpan<double> checkpoint, double from, double to)
@@ -63,15 +78,28 @@ internal sealed class InterpolatingAdjointSweep<TSystem> where TSystem : struct,
         double[] gY0 = X.AsSpan(0, _n).ToArray();
         double[] gP = X.AsSpan(_n, _m).ToArray();
         double gT0 = X[_n + _m];
+        return ObservationShell.Result(gY0, gP, gT0, gTimes, Stats(forward, counter, solver), status, sensitivity);
+    }
 
+    /// <summary><see cref="Result"/> into a workspace's result buffers.</summary>
+    public void Finish<TS>(GradientWorkspace<TS> workspace, SolverStats forward, SolverOptions options, OdeStatus status)
+        where TS : struct, IOdeSystem
+    {
+        X.AsSpan(0, _n).CopyTo(workspace.Y0);
+        X.AsSpan(_n, _m).CopyTo(workspace.Parameters);
+        GradientStats stats = Stats(forward, workspace.Counter, options.Method);
+        workspace.Finish(X[_n + _m], stats with { WorkspaceBytes = workspace.HeldBytes }, status);
+    }
+
+    private GradientStats Stats(SolverStats forward, EvaluationCounter counter, OdeMethod solver)
+    {
         // With a stiff method the state passes call the system's Jacobian once per step (SystemField), and Rosenbrock
         // methods its JVP once per step as well (∂f/∂t); the adjoint field counts its own calls.
         SolverStats recompute = _recompute.Stats;
         long stateJacobians = forward.JacobianEvaluations + recompute.JacobianEvaluations;
         long stateJvps = solver.UsesTimeDerivative ? stateJacobians : 0;
-        var stats = new GradientStats(forward, _backward.Stats,
+        return new GradientStats(forward, _backward.Stats,
             forward.FunctionEvaluations + recompute.FunctionEvaluations + counter.Function,
             counter.Jvp + stateJvps, counter.Vjp, counter.Jacobian + stateJacobians, recompute);
-        return ObservationShell.Result(gY0, gP, gT0, gTimes, stats, status, sensitivity);
     }
 }

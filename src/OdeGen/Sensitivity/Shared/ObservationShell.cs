@@ -15,23 +15,27 @@ namespace OdeGen;
 /// <para>The methods differ in what they integrate forwards (the state alone, the state with its sensitivities, the state
 /// with a tape of its steps) and in their backward passes; they share these pieces so that the rules above — where the
 /// states are taken, how the times are differentiated, what a failure returns — cannot drift apart.</para>
-/// <para>Who uses which piece: the back-solve adjoint and the discrete adjoint (recording its tape through an
-/// <see cref="IStepObserver{TLane}"/>, as a lane block records for the ensemble gradients) take the whole forward pass;
-/// the interpolating adjoint takes it through its checkpoints as well as the observation times. Forward sensitivities
-/// integrate n(n + m) more components through events and use each observation's sensitivities as they reach it, so they
-/// drive their own pass; every method hands its states to <see cref="Observe{TSystem}"/> and its gradient to
-/// <see cref="Result"/>.</para>
+/// <para>Who uses which piece: every method that stops at the observation times runs the one forward loop,
+/// <see cref="SolveToObservations{TField, TRun, TSink}"/>: the back-solve adjoint and the discrete adjoint (recording its
+/// tape through an <see cref="IStepObserver{TLane}"/>, as a lane block records for the ensemble gradients) on the plain
+/// state, the interpolating adjoint through its checkpoints as well, forward sensitivities on the state with its
+/// sensitivities (through events when there are some), using each observation's sensitivities as they reach it. The
+/// interpolating adjoint with interpolated observations takes them from the dense output instead
+/// (<see cref="SolveThroughObservations{TField}"/>). Still on their own loops: the interpolating adjoint's event segments
+/// (<c>InterpolatingAdjointEvents</c>) and Ode.Jvp / Ode.Sensitivities (save times rather than observations). Every method
+/// hands its states to <see cref="Observe{TSystem}(in TSystem, GradientInputs, OdeStatus, ReadOnlySpan{double}, EvaluationCounter, ReadOnlySpan{bool})"/>
+/// and its gradient to <see cref="Result"/> (or a workspace's Finish).</para>
 /// </remarks>
 internal static class ObservationShell
 {
     /// <summary>
     /// Solves the plain system from t0 through every observation time, restarting at each so y(t_i) is a step
-    /// end point; writes y(t_i) into row i of <paramref name="ys"/>. See <see cref="SolveToObservations{TSystem}(IOdeIntegrator{SystemField{TSystem}}, in SystemField{TSystem}, ReadOnlySpan{double}, double, ReadOnlySpan{double}, Span{double}, IStepObserver{Lane1}?, Span{int})"/>.
+    /// end point; writes y(t_i) into row i of <paramref name="ys"/>. See <see cref="SolveToObservations{TSystem}(IOdeIntegrator{SystemField{TSystem}}, in SystemField{TSystem}, ReadOnlySpan{double}, double, ReadOnlySpan{double}, double[], int, IStepObserver{Lane1}?, int[])"/>.
     /// </summary>
     public static OdeStatus SolveToObservations<TSystem>(IOdeIntegrator<SystemField<TSystem>> integrator,
-        in SystemField<TSystem> field, GradientInputs inputs, Span<double> ys, IStepObserver<Lane1>? observer = null, Span<int> marks = default)
+        in SystemField<TSystem> field, GradientInputs inputs, double[] ys, IStepObserver<Lane1>? observer = null, int[]? marks = null)
         where TSystem : struct, IOdeSystem =>
-        SolveToObservations(integrator, field, inputs.Y0, inputs.T0, inputs.Times, ys, observer, marks);
+        SolveToObservations(integrator, field, inputs.Y0, inputs.T0, inputs.Times, ys, 0, observer, marks);
 
     /// <summary>
     /// The forward pass from (<paramref name="t0"/>, <paramref name="y0"/>) through <paramref name="times"/> (monotone away
@@ -45,41 +49,74 @@ internal static class ObservationShell
     /// <c>LaneBlockSolver.SolveBlockThrough</c> marks a lane block's tape. Without one the integrator runs unobserved.
     /// </remarks>
     public static OdeStatus SolveToObservations<TSystem>(IOdeIntegrator<SystemField<TSystem>> integrator,
-        in SystemField<TSystem> field, ReadOnlySpan<double> y0, double t0, ReadOnlySpan<double> times, Span<double> ys,
-        IStepObserver<Lane1>? observer = null, Span<int> marks = default)
+        in SystemField<TSystem> field, ReadOnlySpan<double> y0, double t0, ReadOnlySpan<double> times, double[] ys, int offset = 0,
+        IStepObserver<Lane1>? observer = null, int[]? marks = null)
         where TSystem : struct, IOdeSystem
     {
-        int n = y0.Length;
         observer?.Started();
-        ReadOnlySpan<double> current = y0;
+        var run = new PlainIntervals<SystemField<TSystem>>(observer);
+        var rows = new Rows(ys, offset, y0.Length, observer, marks);
+        return SolveToObservations(integrator, field, y0, t0, times, ref run, ref rows);
+    }
+
+    /// <summary>
+    /// The one forward loop of the gradients that stop at every observation time: from (<paramref name="t0"/>,
+    /// <paramref name="x0"/>) through <paramref name="times"/> (monotone away from t0; times[0] may equal t0), one interval
+    /// at a time (<paramref name="run"/>: restarting the integrator, or through events), handing the state at each time to
+    /// <paramref name="sink"/>, which keeps what its method needs and owns the state the next interval starts from. Stops at
+    /// the first failure. The integrated state may be augmented (forward sensitivities integrate y with its sensitivities).
+    /// </summary>
+    public static OdeStatus SolveToObservations<TField, TRun, TSink>(IOdeIntegrator<TField> integrator, in TField field,
+        ReadOnlySpan<double> x0, double t0, ReadOnlySpan<double> times, ref TRun run, ref TSink sink)
+        where TField : struct, IVectorField where TRun : struct, IIntervalRun<TField> where TSink : struct, IObservationSink
+    {
+        ReadOnlySpan<double> current = x0;
         double tPrev = t0;
         for (int i = 0; i < times.Length; i++)
         {
-            Span<double> row = ys.Slice(i * n, n);
             double ti = times[i];
-            if (ti == tPrev) current.CopyTo(row);
-            else
+            if (ti != tPrev)
             {
-                integrator.Reset(field, current, tPrev, ti);
-                OdeStatus status = observer is null ? integrator.Run() : RunObserved(integrator, observer);
+                OdeStatus status = run.Run(integrator, field, current, tPrev, ti);
                 if (status != OdeStatus.Success) return status;
-                integrator.State.CopyTo(row);
+                current = run.End(integrator);
+                tPrev = ti;
             }
-            if (observer is not null) marks[i] = observer.Count;
-            current = row;
-            tPrev = ti;
+            current = sink.Reached(i, current);
         }
         return OdeStatus.Success;
     }
 
-    // Integrator.Run with every accepted step shown to the observer.
-    private static OdeStatus RunObserved<TField>(IOdeIntegrator<TField> integrator, IStepObserver<Lane1> observer)
+    /// <summary>
+    /// The forward pass of a gradient that takes the observations from the dense output (the interpolating adjoint's
+    /// <see cref="InterpolatingAdjointSensitivity.InterpolateObservations"/>): from <paramref name="bounds"/>[0] = t0 through
+    /// every segment boundary, restarting at each and keeping the state there as row b of <paramref name="states"/> (row 0
+    /// must hold y0), and writing y(times[i]) into row i of <paramref name="ys"/> from the step that reaches or crosses it.
+    /// Times equal to t0 take y0. Returns the status of the first segment that failed, or Success.
+    /// </summary>
+    public static OdeStatus SolveThroughObservations<TField>(IOdeIntegrator<TField> integrator, in TField field,
+        ReadOnlySpan<double> bounds, ReadOnlySpan<double> times, double direction, Span<double> states, Span<double> ys)
         where TField : struct, IVectorField
     {
-        while (integrator.Step())
-            observer.Accepted(integrator.PreviousTime, integrator.Time - integrator.PreviousTime,
-                MemoryMarshal.Cast<double, Lane1>(integrator.PreviousState));
-        return integrator.Status;
+        int n = integrator.State.Length, total = times.Length, next = 0;
+        double t0 = bounds[0];
+        for (; next < total && times[next] == t0; next++) states[..n].CopyTo(ys.Slice(next * n, n));
+        OdeStatus status = OdeStatus.Success;
+        for (int b = 1; b < bounds.Length && status == OdeStatus.Success; b++)
+        {
+            integrator.Reset(field, states.Slice((b - 1) * n, n), bounds[b - 1], bounds[b]);
+            while (integrator.Step())
+            {
+                for (; next < total && (times[next] - integrator.Time) * direction <= 0; next++)
+                {
+                    if (times[next] == integrator.Time) integrator.State.CopyTo(ys.Slice(next * n, n));
+                    else integrator.Interpolate(times[next], ys.Slice(next * n, n));
+                }
+            }
+            status = integrator.Status;
+            integrator.State.CopyTo(states.Slice(b * n, n));
+        }
+        return status;
     }
 
     /// <summary>
@@ -93,10 +130,21 @@ internal static class ObservationShell
     public static double[] Observe<TSystem>(in TSystem system, GradientInputs inputs, OdeStatus status, ReadOnlySpan<double> ys,
         EvaluationCounter counter, ReadOnlySpan<bool> held = default) where TSystem : struct, IOdeSystem
     {
-        double[] gTimes = Observe(inputs, status, ys);
-        if (status != OdeStatus.Success) return gTimes;
+        var gTimes = new double[inputs.Count];
+        Observe(system, inputs, status, ys, counter, gTimes, new double[inputs.StateCount], held);
+        return gTimes;
+    }
+
+    /// <summary>
+    /// <see cref="Observe{TSystem}(in TSystem, GradientInputs, OdeStatus, ReadOnlySpan{double}, EvaluationCounter, ReadOnlySpan{bool})"/>
+    /// into a workspace's buffers: ∂L/∂t_i into <paramref name="gTimes"/> (zero on entry), f in <paramref name="f"/> (n long).
+    /// </summary>
+    public static void Observe<TSystem>(in TSystem system, GradientInputs inputs, OdeStatus status, ReadOnlySpan<double> ys,
+        EvaluationCounter counter, Span<double> gTimes, Span<double> f, ReadOnlySpan<bool> held = default) where TSystem : struct, IOdeSystem
+    {
+        Observe(inputs, status, ys);
+        if (status != OdeStatus.Success) return;
         int n = inputs.StateCount;
-        var f = new double[n];
         for (int i = 0; i < gTimes.Length; i++)
         {
             if (!held.IsEmpty && held[i]) continue;
@@ -104,17 +152,16 @@ internal static class ObservationShell
             system.Evaluate(inputs.Times[i], ys.Slice(i * n, n), inputs.P, f);
             gTimes[i] = Dot(inputs.DLdyRow(i), f);
         }
-        return gTimes;
     }
 
     /// <summary>
-    /// <see cref="Observe{TSystem}"/> for a method that differentiates the observation times itself (the discrete adjoint,
-    /// through its steps' sizes): hands the states to the inputs on success and returns ∂L/∂t_i as zeros for it to fill.
+    /// <see cref="Observe{TSystem}(in TSystem, GradientInputs, OdeStatus, ReadOnlySpan{double}, EvaluationCounter, ReadOnlySpan{bool})"/>
+    /// for a method that differentiates the observation times itself (the discrete adjoint, through its steps' sizes):
+    /// hands the states to the inputs on success; ∂L/∂t_i is the method's to fill.
     /// </summary>
-    public static double[] Observe(GradientInputs inputs, OdeStatus status, ReadOnlySpan<double> ys)
+    public static void Observe(GradientInputs inputs, OdeStatus status, ReadOnlySpan<double> ys)
     {
         if (status == OdeStatus.Success) inputs.Observe(ys);
-        return new double[inputs.Count];
     }
 
     /// <summary>The gradient of a computation that ended with <paramref name="status"/>: every entry NaN unless it succeeded.</summary>
@@ -136,5 +183,50 @@ internal static class ObservationShell
         double s = 0;
         for (int i = 0; i < a.Length; i++) s += a[i] * b[i];
         return s;
+    }
+}
+
+/// <summary>How <see cref="ObservationShell.SolveToObservations{TField, TRun, TSink}"/> integrates one interval between observation times.</summary>
+internal interface IIntervalRun<TField> where TField : struct, IVectorField
+{
+    /// <summary>Integrates from (<paramref name="from"/>, <paramref name="start"/>) to <paramref name="to"/>.</summary>
+    OdeStatus Run(IOdeIntegrator<TField> integrator, in TField field, ReadOnlySpan<double> start, double from, double to);
+
+    /// <summary>The state where the last <see cref="Run"/> ended.</summary>
+    ReadOnlySpan<double> End(IOdeIntegrator<TField> integrator);
+}
+
+/// <summary>What <see cref="ObservationShell.SolveToObservations{TField, TRun, TSink}"/> does with the state at each observation time.</summary>
+internal interface IObservationSink
+{
+    /// <summary>The state at times[<paramref name="i"/>], a step end point: keep what is needed; return a copy the sink owns, from which the next interval starts.</summary>
+    ReadOnlySpan<double> Reached(int i, ReadOnlySpan<double> x);
+}
+
+/// <summary>An interval as one restarted run of the integrator, every accepted step shown to the observer if there is one.</summary>
+internal readonly struct PlainIntervals<TField>(IStepObserver<Lane1>? observer) : IIntervalRun<TField> where TField : struct, IVectorField
+{
+    public ReadOnlySpan<double> End(IOdeIntegrator<TField> integrator) => integrator.State;
+
+    public OdeStatus Run(IOdeIntegrator<TField> integrator, in TField field, ReadOnlySpan<double> start, double from, double to)
+    {
+        integrator.Reset(field, start, from, to);
+        if (observer is null) return integrator.Run();
+        while (integrator.Step())
+            observer.Accepted(integrator.PreviousTime, integrator.Time - integrator.PreviousTime,
+                MemoryMarshal.Cast<double, Lane1>(integrator.PreviousState));
+        return integrator.Status;
+    }
+}
+
+/// <summary>Keeps y(t_i) as row i of a matrix from an offset in its array (and the observer's step count at each time in the marks).</summary>
+internal readonly struct Rows(double[] ys, int offset, int n, IStepObserver<Lane1>? observer, int[]? marks) : IObservationSink
+{
+    public ReadOnlySpan<double> Reached(int i, ReadOnlySpan<double> x)
+    {
+        Span<double> row = ys.AsSpan(offset + (i * n), n);
+        x.CopyTo(row);
+        if (observer is not null) marks![i] = observer.Count;
+        return row;
     }
 }

@@ -116,6 +116,15 @@ public readonly struct GradientStats
     /// <summary>Calls of <see cref="IOdeSystem.Jacobian"/>.</summary>
     public long JacobianEvaluations { get; }
 
+    /// <summary>
+    /// Bytes of the buffers the computation keeps between its passes and from one call to the next on its thread: for the
+    /// adjoints the states at the observation times, the discrete adjoint's record of its steps, the interpolating adjoint's
+    /// checkpoints and its longest segment's dense output, with the integrators' and the result's workspace (0 for the
+    /// methods that keep no workspace: forward sensitivities, and the adjoints through events). The buffers that grow with
+    /// the steps keep their largest size until the thread's workspace is rebuilt for other options or settings.
+    /// </summary>
+    public long WorkspaceBytes { get; internal init; }
+
     /// <inheritdoc/>
     public override string ToString() =>
         $"forward: {Forward}; recompute: {Recompute}; backward: {Backward}; f {FunctionEvaluations}, jvp {JvpEvaluations}, vjp {VjpEvaluations}, jacobian {JacobianEvaluations}";
