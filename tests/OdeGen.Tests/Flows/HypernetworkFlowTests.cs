@@ -185,7 +185,8 @@ public class HypernetworkFlowTests
     [Fact]
     public void LossGradient_AllocatesOnlyWhatTheSolverDoes()
     {
-        // The flow's share beyond Ode.LossGradient on one prebuilt system; the solver's own share is Sensitivity's (its owner is fixing it).
+        // The flow's share beyond Ode.LossGradient on one prebuilt system. The solver's own share is the gradient it returns
+        // (since the per-thread gradient workspaces, ~128 KB here, mostly the copy of dL/dθ; per call, not per step).
         const int Batch = 16;
         var options = new CnfOptions { T1 = 2, Solver = new() { RelTol = 1e-6, AbsTol = 1e-6 }, ChunkSize = 0 };
         CnfFlow flow = Split(options, lanes: 4);
