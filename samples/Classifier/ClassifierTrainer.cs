@@ -74,7 +74,8 @@ public sealed class ClassifierTrainer(ClassifierNetwork network, TrainingSetting
                 double loss = model.Gradient(theta, inputs.AsSpan(0, count * train.Size), targets.AsSpan(0, count), _loss, gradient);
                 sgd.Step(theta, gradient);
                 if (!double.IsFinite(loss)) throw new InvalidOperationException($"The training loss became {loss} at step {iteration}; try a smaller --lr.");
-                memory = Math.Max(memory, Network.ActivationBytesPerSample + model.Memory.OdeBlockBytes);
+                // The first batch also sizes reusable buffers; from the second on, what a backward pass holds.
+                if (iteration > 1 || total == 1) memory = Math.Max(memory, Network.ActivationBytesPerSample + model.Memory.OdeBlockBytes);
                 double accuracy = (double)_loss.Correct / count, nfeForward = Network.ForwardEvaluations, nfeBackward = Network.BackwardEvaluations;
                 lossSum += loss * count;
                 correct += _loss.Correct;
