@@ -8,8 +8,8 @@ internal sealed class ProgressBar(TextWriter writer, int totalSteps)
 {
     private const int Width = 24;
     private readonly bool _inPlace = ReferenceEquals(writer, Console.Error) && !Console.IsErrorRedirected;
-    private readonly int _stepsPerEpoch = Math.Max(1, totalSteps);
-    private int _step, _stepInEpoch, _epoch = -1;
+    private readonly int _totalSteps = Math.Max(1, totalSteps);
+    private int _stepInEpoch, _epoch = -1;
 
     public void Update(int epoch, int epochs, double loss, double accuracy, double nfeForward, double nfeBackward, double imagesPerSecond)
     {
@@ -19,9 +19,8 @@ internal sealed class ProgressBar(TextWriter writer, int totalSteps)
             _stepInEpoch = 0;
         }
 
-        _step++;
         _stepInEpoch++;
-        int perEpoch = Math.Max(1, _stepsPerEpoch / Math.Max(1, epochs));
+        int perEpoch = Math.Max(1, _totalSteps / Math.Max(1, epochs));
         double done = Math.Min(1.0, (double)_stepInEpoch / perEpoch);
         string line = FormattableString.Invariant(
             $"epoch {epoch + 1}/{epochs} [{new string('#', (int)(done * Width)).PadRight(Width, '.')}] {100 * done,3:F0} % | loss {loss:F4} | acc {100 * accuracy:F1} % | NFE {nfeForward:F1}/{nfeBackward:F1} | {imagesPerSecond:F0} img/s");

@@ -126,6 +126,16 @@ public sealed class ClassifierTests
         LayerChecks.AssertBackwardMatchesDifferences(new ResidualBlock(channels: 4, height: 3, width: 3, groups: 2), seed: 7);
 
     [Fact]
+    public void ResidualNetwork_GradientOfABatchAllocatesNothingAfterTheFirst()
+    {
+        // The residual blocks recompute their intermediates in the model's scratch: no buffer per call, per sample or per block.
+        (Model m, double[] theta, double[] inputs, double[] targets) = Tiny(new ClassifierSpec("resnet", Channels: 4, Blocks: 3, Rows: 16, Columns: 16));
+        var gradient = new double[theta.Length];
+        m.Gradient(theta, inputs, targets, Loss.SoftmaxCrossEntropy, gradient);
+        Assert.Equal(0, Allocations.Least(() => m.Gradient(theta, inputs, targets, Loss.SoftmaxCrossEntropy, gradient), windows: 3));
+    }
+
+    [Fact]
     public void SaveThenLoad_GivesTheSameParametersAndPredictions()
     {
         ImageDataset data = Synthetic(64, seed: 4);
