@@ -1,0 +1,118 @@
+using OdeGen.Models;
+
+namespace OdeGen.Samples.Classifier;
+
+/// <summary>What to build: the model's name and its sizes. Every model shares the stem, the head and the initialization.</summary>
+/// <param name="Model">resnet, resnet1, rknet, odenet or odenet-discrete.</param>
+/// <param name="Channels">Channels of the stem's output and of the middle (64 in the paper).</param>
+/// <param name="Blocks">Residual blocks of resnet (0: six; resnet1 always has one).</param>
+/// <param name="Steps">Fixed RK4 steps of rknet over [0, 1].</param>
+/// <param name="Tolerance">rtol = atol of the Dopri5 solves (odenet, odenet-discrete), forward and backward.</param>
+/// <param name="Rows">Image height (28 for MNIST-format images).</param>
+/// <param name="Columns">Image width.</param>
+public sealed record ClassifierSpec(string Model, int Channels, int Blocks = 0, int Steps = 4, double Tolerance = 1e-3, int Rows = 28, int Columns = 28)
+{
+    /// <summary>The models this sample builds.</summary>
+    public static readonly string[] Models = ["resnet", "resnet1", "rknet", "odenet", "odenet-discrete"];
+}
+
+/// <summary>
+/// One of the compared classifiers as a <see cref="OdeGen.Models.Model"/>: torchdiffeq's odenet_mnist stem (conv 3×3 1→C,
+/// GN, ReLU, conv 4×4 stride 2 C→C, GN, ReLU, conv 4×4 stride 2 C→C: 28×28 → C×6×6), a middle, and the head (GN, ReLU, global
+/// average pool, Linear C→10).
+/// </summary>
+public sealed class ClassifierNetwork
+{
+    /// <summary>Classes of the head.</summary>
+    public const int Classes = 10;
+
+    private ClassifierNetwork(ClassifierSpec spec, Model model, EvaluationCounter? counter, int blocks)
+    {
+        Spec = spec;
+        Model = model;
+        Counter = counter;
+        Blocks = blocks;
+        foreach (Layer layer in model.Layers) ActivationBytesPerSample += (long)layer.InputSize * sizeof(double);
+    }
+
+    /// <summary>What was built.</summary>
+    public ClassifierSpec Spec { get; }
+
+    /// <summary>The model.</summary>
+    public Model Model { get; }
+
+    /// <summary>Counts the ODE block's evaluations (null for the residual networks).</summary>
+    public EvaluationCounter? Counter { get; }
+
+    /// <summary>Residual blocks of the middle (0 for the ODE models).</summary>
+    public int Blocks { get; }
+
+    /// <summary>Bytes of layer inputs the model keeps for one sample's backward pass (what <see cref="ModelMemory.ActivationBytes"/> counts per sample in flight).</summary>
+    public long ActivationBytesPerSample { get; }
+
+    /// <summary>Evaluations of the middle per sample in the forward pass: f evaluations of the ODE block, or residual blocks.</summary>
+    public double ForwardEvaluations => Counter?.ForwardPerSample ?? Blocks;
+
+    /// <summary>Evaluations per sample in the backward pass: vector-Jacobian products of f, or residual blocks.</summary>
+    public double BackwardEvaluations => Counter?.BackwardPerSample ?? Blocks;
+
+    /// <summary>Builds the model of <paramref name="spec"/>.</summary>
+    /// <exception cref="ArgumentException">An unknown model name or a size that does not fit.</exception>
+    public static ClassifierNetwork Create(ClassifierSpec spec)
+    {
+        int c = spec.Channels;
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(c);
+        int groups = Math.Min(32, c);
+        var stem1 = new Conv2d(1, c, spec.Rows, spec.Columns, kernel: 3);
+        var stem2 = new Conv2d(c, c, stem1.OutHeight, stem1.OutWidth, kernel: 4, stride: 2, padding: 1);
+        var stem3 = new Conv2d(c, c, stem2.OutHeight, stem2.OutWidth, kernel: 4, stride: 2, padding: 1);
+        int h = stem3.OutHeight, w = stem3.OutWidth, image = c * h * w;
+        var layers = new List<Layer>
+        {
+            stem1, new GroupNorm(groups, c, stem1.OutHeight * stem1.OutWidth), new Relu(stem1.OutputSize),
+            stem2, new GroupNorm(groups, c, stem2.OutHeight * stem2.OutWidth), new Relu(stem2.OutputSize),
+            stem3,
+        };
+
+        EvaluationCounter? counter = null;
+        int blocks = 0;
+        switch (spec.Model)
+        {
+            case "resnet" or "resnet1":
+                blocks = spec.Model == "resnet1" ? 1 : spec.Blocks > 0 ? spec.Blocks : 6;
+                for (int i = 0; i < blocks; i++) layers.Add(new ResidualBlock(c, h, w, groups));
+                break;
+            case "rknet" or "odenet" or "odenet-discrete":
+                counter = new EvaluationCounter();
+                var f = new OdeNetDynamics(c, h, w, groups);
+                (Sensitivity sensitivity, SolverOptions options) = spec.Model switch
+                {
+                    // RK-Net: backpropagation through the fixed-step solver, i.e. the discrete adjoint of its steps.
+                    "rknet" => ((Sensitivity)Sensitivity.DiscreteAdjoint, new SolverOptions { Method = OdeMethod.RK4, FixedStep = 1.0 / Positive(spec.Steps) }),
+                    // The seeds' Algorithm 2: z solved back with the adjoint, O(1) memory in the number of steps.
+                    "odenet" => (Sensitivity.BacksolveAdjoint, Adaptive(spec.Tolerance)),
+                    // The exact gradient of the adaptive solution: its accepted steps are replayed backwards.
+                    _ => (Sensitivity.DiscreteAdjoint, Adaptive(spec.Tolerance)),
+                };
+                layers.Add(new CountingOdeBlock<OdeNetDynamics>(f, 0.0, 1.0, sensitivity, options, f.Initialize, counter));
+                break;
+            default:
+                throw new ArgumentException($"--model {spec.Model}: expected one of {string.Join(", ", ClassifierSpec.Models)}.");
+        }
+
+        layers.Add(new GroupNorm(groups, c, h * w));
+        layers.Add(new Relu(image));
+        layers.Add(new GlobalAveragePool(c, h * w));
+        layers.Add(new Linear(c, Classes));
+        return new ClassifierNetwork(spec, new Model([.. layers]), counter, blocks);
+    }
+
+    /// <summary>Dopri5 at rtol = atol = <paramref name="tolerance"/> (torchdiffeq's odenet_mnist: 1e-3).</summary>
+    public static SolverOptions Adaptive(double tolerance)
+    {
+        if (!(tolerance > 0 && tolerance < 1)) throw new ArgumentOutOfRangeException(nameof(tolerance), tolerance, "--tol must lie in (0, 1).");
+        return new SolverOptions { Method = OdeMethod.Dopri5, RelTol = tolerance, AbsTol = tolerance };
+    }
+
+    private static int Positive(int steps) => steps > 0 ? steps : throw new ArgumentOutOfRangeException(nameof(steps), steps, "--steps must be positive.");
+}

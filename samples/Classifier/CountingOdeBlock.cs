@@ -1,0 +1,123 @@
+using OdeGen.Models;
+
+namespace OdeGen.Samples.Classifier;
+
+/// <summary>
+/// Counts the evaluations of an ODE block's dynamics, split into the forward pass and the backward pass, per sample. The
+/// counts are the solver's own calls (nothing is estimated): f evaluations forward; f evaluations and vector-Jacobian
+/// products backward (torchdiffeq's "backward NFE" counts the augmented dynamics' evaluations, one VJP each).
+/// </summary>
+/// <remarks>
+/// Counting is per thread while a block's pass runs (no shared write per evaluation); each pass adds its count to the totals
+/// once, so several threads and several models (tests run in parallel) never mix their numbers.
+/// </remarks>
+public sealed class EvaluationCounter
+{
+    [ThreadStatic]
+    private static long t_evaluations;
+
+    [ThreadStatic]
+    private static long t_vjps;
+
+    private long _forwardPasses, _forwardEvaluations, _backwardPasses, _backwardEvaluations, _backwardVjps;
+
+    /// <summary>Mean f evaluations per forward pass since the last <see cref="Reset"/>.</summary>
+    public double ForwardPerSample => _forwardPasses == 0 ? 0 : (double)_forwardEvaluations / _forwardPasses;
+
+    /// <summary>Mean vector-Jacobian products per backward pass (the backward NFE).</summary>
+    public double BackwardPerSample => _backwardPasses == 0 ? 0 : (double)_backwardVjps / _backwardPasses;
+
+    /// <summary>Mean plain f evaluations per backward pass (the adjoint's re-solve of z, the discrete adjoint's replay).</summary>
+    public double BackwardEvaluationsPerSample => _backwardPasses == 0 ? 0 : (double)_backwardEvaluations / _backwardPasses;
+
+    /// <summary>Forgets the counts.</summary>
+    public void Reset() => _forwardPasses = _forwardEvaluations = _backwardPasses = _backwardEvaluations = _backwardVjps = 0;
+
+    internal static void Evaluation() => t_evaluations++;
+
+    internal static void Vjp() => t_vjps++;
+
+    internal static void Begin() => t_evaluations = t_vjps = 0;
+
+    internal void EndForward()
+    {
+        Interlocked.Increment(ref _forwardPasses);
+        Interlocked.Add(ref _forwardEvaluations, t_evaluations);
+    }
+
+    internal void EndBackward()
+    {
+        Interlocked.Increment(ref _backwardPasses);
+        Interlocked.Add(ref _backwardEvaluations, t_evaluations);
+        Interlocked.Add(ref _backwardVjps, t_vjps);
+    }
+}
+
+/// <summary>Dynamics that count their calls on this thread (see <see cref="EvaluationCounter"/>) and otherwise are <typeparamref name="TSystem"/>.</summary>
+public readonly struct CountingDynamics<TSystem>(TSystem inner) : IOdeSystem
+    where TSystem : struct, IOdeSystem
+{
+    private readonly TSystem _inner = inner;
+
+    /// <summary>The counted dynamics.</summary>
+    public TSystem Inner => _inner;
+
+    /// <inheritdoc/>
+    public int StateCount => _inner.StateCount;
+
+    /// <inheritdoc/>
+    public int ParameterCount => _inner.ParameterCount;
+
+    /// <inheritdoc/>
+    public void Evaluate(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
+    {
+        EvaluationCounter.Evaluation();
+        _inner.Evaluate(t, y, p, dydt);
+    }
+
+    /// <inheritdoc/>
+    public void Jvp(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, double tDot, ReadOnlySpan<double> yDot, ReadOnlySpan<double> pDot,
+        Span<double> dydt, Span<double> dydtDot)
+    {
+        EvaluationCounter.Evaluation();
+        _inner.Jvp(t, y, p, tDot, yDot, pDot, dydt, dydtDot);
+    }
+
+    /// <inheritdoc/>
+    public double Vjp(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, ReadOnlySpan<double> a, Span<double> yBar, Span<double> pBar)
+    {
+        EvaluationCounter.Vjp();
+        return _inner.Vjp(t, y, p, a, yBar, pBar);
+    }
+
+    /// <inheritdoc/>
+    public void Jacobian(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dfdy, Span<double> dfdp) =>
+        _inner.Jacobian(t, y, p, dfdy, dfdp);
+}
+
+/// <summary>An <see cref="OdeBlock{TSystem}"/> whose passes are counted by an <see cref="EvaluationCounter"/>.</summary>
+public sealed class CountingOdeBlock<TSystem>(TSystem system, double t0, double t1, Sensitivity sensitivity, SolverOptions options,
+    ParameterInitializer? initialize, EvaluationCounter counter)
+    : OdeBlock<CountingDynamics<TSystem>>(new CountingDynamics<TSystem>(system), t0, t1, sensitivity, options, initialize)
+    where TSystem : struct, IOdeSystem
+{
+    /// <summary>Where the counts go.</summary>
+    public EvaluationCounter Counter { get; } = counter;
+
+    /// <inheritdoc/>
+    public override void Forward(ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y, Span<double> scratch)
+    {
+        EvaluationCounter.Begin();
+        base.Forward(x, parameters, y, scratch);
+        Counter.EndForward();
+    }
+
+    /// <inheritdoc/>
+    public override void Backward(ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
+        Span<double> xBar, Span<double> parameterBar, Span<double> scratch)
+    {
+        EvaluationCounter.Begin();
+        base.Backward(x, parameters, yBar, xBar, parameterBar, scratch);
+        Counter.EndBackward();
+    }
+}

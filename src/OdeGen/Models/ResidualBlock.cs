@@ -1,0 +1,154 @@
+namespace OdeGen.Models;
+
+/// <summary>
+/// A pre-activation residual block over images (He et al. 2016; torchdiffeq's <c>ResBlock</c> in <c>odenet_mnist.py</c>):
+/// y = x + conv₂(ReLU(GN₂(conv₁(ReLU(GN₁(x)))))), each conv a 3×3, padding 1 <see cref="Conv2d"/> from channels to
+/// channels, each GN a <see cref="GroupNorm"/> of min(32, channels) groups. The ODE-Net's block is its continuous
+/// counterpart: one Euler step of length 1 of dynamics of the same shape.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Parameters, in order: GN₁ "norm1", conv₁ "conv1.weight" and "conv1.bias", GN₂ "norm2", conv₂ "conv2.weight" and
+/// "conv2.bias", each drawn as its layer draws it (PyTorch's defaults). The convolutions have a bias (torchdiffeq's have
+/// none): 2·channels parameters more, which a GroupNorm after conv₁ cancels and conv₂'s keeps.
+/// </para>
+/// <para>
+/// The block is composed of the layers, not written again: its arithmetic is theirs. Like every layer it keeps only its
+/// input between the passes (what <see cref="Model.Memory"/> counts); the backward pass recomputes the four intermediate
+/// images in its scratch, which costs a second forward pass of the block and no memory that grows with depth.
+/// </para>
+/// </remarks>
+public sealed class ResidualBlock : Layer
+{
+    private const int Intermediates = 4;   // GN₁ output, ReLU of it, conv₁ output, GN₂ output (its ReLU reuses a buffer)
+    private readonly GroupNorm _norm1, _norm2;
+    private readonly Conv2d _conv1, _conv2;
+    private readonly Relu _relu;
+    private readonly int[] _offsets;
+
+    /// <summary>Creates the block for <paramref name="channels"/> × <paramref name="height"/> × <paramref name="width"/> images.</summary>
+    /// <param name="channels">Channels in and out.</param>
+    /// <param name="height">Image height.</param>
+    /// <param name="width">Image width.</param>
+    /// <param name="groups">Groups of each GroupNorm (0: min(32, channels)).</param>
+    /// <exception cref="ArgumentException">A size is not positive, or the channels do not split into the groups.</exception>
+    public ResidualBlock(int channels, int height, int width, int groups = 0)
+        : this(Parts.Create(channels, height, width, groups))
+    {
+    }
+
+    private ResidualBlock(Parts parts)
+        : base(parts.Norm1.InputSize, parts.Norm1.InputSize, parts.Shapes())
+    {
+        (_norm1, _conv1, _norm2, _conv2) = (parts.Norm1, parts.Conv1, parts.Norm2, parts.Conv2);
+        _relu = new Relu(_norm1.InputSize);
+        Channels = parts.Channels;
+        _offsets = new int[5];
+        Layer[] layers = [_norm1, _conv1, _norm2, _conv2];
+        for (int i = 0; i < 4; i++) _offsets[i + 1] = _offsets[i] + layers[i].ParameterCount;
+    }
+
+    /// <summary>Channels in and out.</summary>
+    public int Channels { get; }
+
+    /// <inheritdoc/>
+    public override string Kind => "ResidualBlock";
+
+    /// <inheritdoc/>
+    /// <remarks>Four intermediate images and two adjoint images, then the convolutions' scratch.</remarks>
+    public override int ScratchSize => checked(((Intermediates + 2) * InputSize) + Math.Max(_conv1.ScratchSize, _conv2.ScratchSize));
+
+    /// <inheritdoc/>
+    public override void Forward(ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y, Span<double> scratch)
+    {
+        RequireScratch(scratch);
+        Span<double> r2 = Intermediate(scratch, 1);   // ReLU(GN₂) overwrites ReLU(GN₁), no longer needed
+        RunToSecondRelu(x, parameters, scratch, r2);
+        _conv2.Forward(r2, Slice(parameters, 3), y, ConvScratch(scratch));
+        for (int i = 0; i < y.Length; i++) y[i] += x[i];
+    }
+
+    /// <inheritdoc/>
+    public override void Backward(ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
+        Span<double> xBar, Span<double> parameterBar, Span<double> scratch)
+    {
+        RequireScratch(scratch);
+        int n = InputSize;
+        Span<double> n1 = Intermediate(scratch, 0), r1 = Intermediate(scratch, 1), c1 = Intermediate(scratch, 2), n2 = Intermediate(scratch, 3);
+        Span<double> barA = Intermediate(scratch, 4), barB = Intermediate(scratch, 5), convScratch = ConvScratch(scratch);
+        Span<double> r2 = barB;   // free until conv₂'s adjoint is taken; keeps r1 intact for conv₁'s
+        RunToSecondRelu(x, parameters, scratch, r2);
+
+        // The shortcut, then back through conv₂, ReLU, GN₂, conv₁, ReLU, GN₁. Each Backward adds, so each target is cleared first.
+        for (int i = 0; i < n; i++) xBar[i] += yBar[i];
+        barA.Clear();
+        _conv2.Backward(r2, Slice(parameters, 3), yBar, barA, Slice(parameterBar, 3), convScratch);
+        barB.Clear();
+        _relu.Backward(n2, default, barA, barB, default, convScratch);
+        barA.Clear();
+        _norm2.Backward(c1, Slice(parameters, 2), barB, barA, Slice(parameterBar, 2), convScratch);
+        barB.Clear();
+        _conv1.Backward(r1, Slice(parameters, 1), barA, barB, Slice(parameterBar, 1), convScratch);
+        barA.Clear();
+        _relu.Backward(n1, default, barB, barA, default, convScratch);
+        _norm1.Backward(x, Slice(parameters, 0), barA, xBar, Slice(parameterBar, 0), convScratch);
+    }
+
+    /// <inheritdoc/>
+    public override void Initialize(Span<double> parameters, Random random)
+    {
+        Layer[] layers = [_norm1, _conv1, _norm2, _conv2];
+        for (int i = 0; i < layers.Length; i++) layers[i].Initialize(Slice(parameters, i), random);
+    }
+
+    // GN₁ → ReLU → conv₁ → GN₂ → ReLU into r2, keeping GN₁'s output, conv₁'s output and GN₂'s output in images 0, 2, 3.
+    private void RunToSecondRelu(ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> scratch, Span<double> r2)
+    {
+        Span<double> n1 = Intermediate(scratch, 0), r1 = Intermediate(scratch, 1), c1 = Intermediate(scratch, 2), n2 = Intermediate(scratch, 3);
+        Span<double> convScratch = ConvScratch(scratch);
+        _norm1.Forward(x, Slice(parameters, 0), n1, convScratch);
+        _relu.Forward(n1, default, r1, convScratch);
+        _conv1.Forward(r1, Slice(parameters, 1), c1, convScratch);
+        _norm2.Forward(c1, Slice(parameters, 2), n2, convScratch);
+        _relu.Forward(n2, default, r2, convScratch);
+    }
+
+    private Span<double> Intermediate(Span<double> scratch, int index) => scratch.Slice(index * InputSize, InputSize);
+
+    private Span<double> ConvScratch(Span<double> scratch) => scratch[((Intermediates + 2) * InputSize)..];
+
+    private ReadOnlySpan<double> Slice(ReadOnlySpan<double> p, int stage) => p[_offsets[stage].._offsets[stage + 1]];
+
+    private Span<double> Slice(Span<double> p, int stage) => p[_offsets[stage].._offsets[stage + 1]];
+
+    private void RequireScratch(Span<double> scratch)
+    {
+        if (scratch.Length < ScratchSize)
+            throw new ArgumentException($"ResidualBlock needs {ScratchSize} doubles of scratch, got {scratch.Length}.", nameof(scratch));
+    }
+
+    // The four layers, built before the base constructor so their shapes name the block's parameters.
+    private sealed record Parts(int Channels, GroupNorm Norm1, Conv2d Conv1, GroupNorm Norm2, Conv2d Conv2)
+    {
+        public static Parts Create(int channels, int height, int width, int groups)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(channels);
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
+            ArgumentOutOfRangeException.ThrowIfNegative(groups);
+            int g = groups == 0 ? Math.Min(32, channels) : groups, pixels = checked(height * width);
+            return new Parts(channels, new GroupNorm(g, channels, pixels), new Conv2d(channels, channels, height, width, kernel: 3, padding: 1),
+                new GroupNorm(g, channels, pixels), new Conv2d(channels, channels, height, width, kernel: 3, padding: 1));
+        }
+
+        public ParameterShape[] Shapes() =>
+        [
+            new("norm1", Norm1.ParameterShapes[0].Rows, Norm1.ParameterShapes[0].Columns),
+            new("conv1.weight", Conv1.ParameterShapes[0].Rows, Conv1.ParameterShapes[0].Columns),
+            new("conv1.bias", Conv1.ParameterShapes[1].Rows),
+            new("norm2", Norm2.ParameterShapes[0].Rows, Norm2.ParameterShapes[0].Columns),
+            new("conv2.weight", Conv2.ParameterShapes[0].Rows, Conv2.ParameterShapes[0].Columns),
+            new("conv2.bias", Conv2.ParameterShapes[1].Rows),
+        ];
+    }
+}
