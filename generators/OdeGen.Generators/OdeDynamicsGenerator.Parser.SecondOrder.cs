@@ -97,9 +97,14 @@ public sealed partial class OdeDynamicsGenerator
                     values[n + j] = _builder.Const(j == k ? 1 : 0);
                 }
 
+                // The rule is linear in the tangents, so its terms in a zero tangent are structural zeros: the partial is
+                // built with the rewrites of derivative code (x·0 = 0, x + 0 = x), not the user's bit-exact arithmetic.
+                bool derivative = _builder.DerivativeValues;
+                _builder.DerivativeValues = true;
                 _forwardRules++;
                 partials[k] = Inline(jvp, declaration!, values, jvp.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat));
                 _forwardRules--;
+                _builder.DerivativeValues = derivative;
                 problem = partials[k] < 0 || _diagnostics.Count(d => d.IsError) > errors ? "its body is outside the differentiable subset (see the error reported in it)" : null;
             }
 

@@ -72,6 +72,14 @@ internal sealed class ReverseMode
     /// <param name="primal">Dead-code-free primal: exactly one store per output element outside loops.</param>
     public static IrFunction Vjp(IrFunction primal) => new ReverseMode(primal).Run();
 
+    /// <summary>
+    /// The phase a value of the function being reversed is rebuilt in: the user's values as primal (bit-exact, so they
+    /// round as the user's method does); a differentiated function's tangent code (Divergence's, reversed for
+    /// DivergenceVjp) as tangent code, so the forward sweep computes what that function computes (its fused multiply-adds)
+    /// and its structural zeros (a unit direction's 0·y once a loop is unrolled) fold away as they do there.
+    /// </summary>
+    private static Phase ReplayPhase(Instr x) => x.Phase == Phase.Tangent ? Phase.Tangent : Phase.Primal;
+
     private IrFunction Run()
     {
         int n = _primal.Body.Count;
@@ -79,7 +87,7 @@ internal sealed class ReverseMode
         {
             Instr x = _primal.Body[i];
             _b.Stmt = x.Stmt;
-            _b.Phase = Phase.Primal;
+            _b.Phase = ReplayPhase(x);
             if (x.Op == Op.Store)
             {
                 _map[i] = -1;
@@ -381,7 +389,7 @@ internal sealed class ReverseMode
             }
 
             _b.Stmt = x.Stmt;
-            _b.Phase = Phase.Primal;
+            _b.Phase = ReplayPhase(x);
 
             // A value the forward sweep left in a buffer is read back instead of recomputed (h[i] = tanh(s):
             // the reverse sweep reads h[i]); what only served to compute it then becomes dead code.

@@ -33,7 +33,13 @@ internal sealed class IrBuilder
     /// and the values the reverse sweep and the Jacobian build on round exactly as the user's method does. The
     /// rewrites that differ from IEEE arithmetic (0·x = 0, x + 0 = x, x·(1/y) = x/y, …) touch derivative code only.
     /// </summary>
-    public bool Exact => _exact || Phase == Phase.Primal;
+    public bool Exact => !DerivativeValues && (_exact || Phase == Phase.Primal);
+
+    /// <summary>
+    /// Set while the values built next are derivatives whatever their phase: the partials ∂F/∂x_k the parser lowers from
+    /// a forward rule with unit tangents, where a zero tangent is a structural zero (x·0 = 0, not a term of the code).
+    /// </summary>
+    public bool DerivativeValues { get; set; }
 
     /// <summary>
     /// Whether values are float. Literals, including folded ones, are rounded to float: folding two

@@ -20,7 +20,8 @@ internal static class Peephole
         Instr x = b[a];
         if (x.Op == Op.Const)
         {
-            return b.Const(-x.Value);
+            // Derivative code has no signed zeros to keep: -0 is the literal 0 there.
+            return b.Const(x.Value == 0 && !b.Exact ? 0.0 : -x.Value);
         }
 
         // -(-a) is a, bit for bit.

@@ -73,7 +73,7 @@ public class FunctionInterpreterOracleTests
     }
 
     /// <summary>"global::N.T.M" → the static method M of type N.T, as the system oracle resolves rules.</summary>
-    private static System.Reflection.MethodInfo ResolveIn(System.Reflection.Assembly assembly, string name)
+    internal static System.Reflection.MethodInfo ResolveIn(System.Reflection.Assembly assembly, string name)
     {
         string[] parts = name.Replace("global::", "", StringComparison.Ordinal).Split('.');
         Type type = assembly.GetType(string.Join(".", parts[..^1]))!;

@@ -130,6 +130,7 @@ public class FunctionSecondOrderTests
                 PDot = FunctionChecks.Vector(random, m, -1, 1),
                 A = FunctionChecks.Vector(random, k, -1, 1),
                 YBarDot = new double[n], PBarDot = new double[m],
+                Resolve = method => FunctionInterpreterOracleTests.ResolveIn(g.GetType().Assembly, method),
             };
             IrInterpreter.Run(ir.SecondOrder.Hvp, frame);
             double[] xBarDot = new double[n], pBarDot = new double[m];
@@ -174,11 +175,11 @@ public class FunctionSecondOrderTests
     }
 
     [Fact]
-    public void ODE0040sFix_MarkingTheRuledFunctionOdeDifferentiable_GivesAnHvp()
+    public void AFunctionCallingACustomRule_GetsAnHvp_ThroughTheRulesForwardMethod()
     {
-        // The fix the message names, applied: the same method with Logistic as an [OdeDifferentiable] helper.
+        // Logistic keeps its [OdeCustomDerivative] rules; Softplus is an inlined helper.
         SecondOrderFunctionUnderTest f = FunctionSecondOrderSources.Get("HvpFunctions.Helpers.Activations.Gate");
-        FunctionSecondOrderChecks.All(f.Function, new Random(2), "Gate with Logistic inlined");
+        FunctionSecondOrderChecks.All(f.Function, new Random(2), "Gate with the custom rule Logistic");
     }
 
     [Fact]

@@ -140,7 +140,7 @@ internal static class IrInterpreter
                 case Op.And: values[i] = a != 0 && b != 0 ? 1 : 0; break;
                 case Op.Or: values[i] = a != 0 || b != 0 ? 1 : 0; break;
                 case Op.Not: values[i] = a != 0 ? 0 : 1; break;
-                case Op.Extern or Op.ExternJvp: values[i] = (double)frame.Resolve!(x.Callee!).Invoke(null, x.Args.Select(k => (object)values[k]).ToArray())!; break;
+                case Op.Extern or Op.ExternJvp: values[i] = (double)frame.Resolve!(x.Callee!).Invoke(null, x.Args.Take(x.CallArity).Select(k => (object)values[k]).ToArray())!; break;
                 case Op.ExternVjp:
                     object[] args = x.Args.Select(k => (object)values[k]).ToArray();
                     frame.Resolve!(x.Callee!).Invoke(null, args);

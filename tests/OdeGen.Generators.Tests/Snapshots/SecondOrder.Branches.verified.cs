@@ -98,8 +98,8 @@ namespace SecondOrder.Branches
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                     s5 = -y1_2 * p[2];
-                    s6 = -0.0;
-                    s7 = -0.0;
+                    s6 = 0.0;
+                    s7 = 0.0;
                 }
 
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
@@ -125,7 +125,7 @@ namespace SecondOrder.Branches
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                     double p2 = p[2];
                     s10 = -y2 * p2;
-                    s11 = -0.0;
+                    s11 = 0.0;
                     s12 = -p2;
                 }
 
@@ -205,7 +205,7 @@ namespace SecondOrder.Branches
                 // if (i == 0)
                 // total += gain * y[i];
                 total += gain * y0;
-                totalDot2 += gainDot2 * y0 + 0.0 * gain;
+                totalDot2 += gainDot2 * y0;
 
                 // else
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
@@ -214,50 +214,47 @@ namespace SecondOrder.Branches
                 if (v2)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    double p3 = p[3];
-                    double v6 = p3 * y1_2;
-                    s4 = v6 * y1_2 * y0;
-                    s5 = (0.0 * p3 * y1_2 + 0.0 * v6) * y0;
+                    s4 = p[3] * y1_2 * y1_2 * y0;
+                    s5 = 0.0;
                 }
                 else
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    double p2 = p[2];
-                    s4 = -y1_2 * p2;
-                    s5 = -(0.0 * p2);
+                    s4 = -y1_2 * p[2];
+                    s5 = 0.0;
                 }
 
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                 total += s4;
                 totalDot2 += s5;
                 double y2 = y[2];
-                bool v7 = (y2 > 0.0);
+                bool v6 = (y2 > 0.0);
+                double s7 = 0.0;
                 double s8 = 0.0;
-                double s9 = 0.0;
-                if (v7)
+                if (v6)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    double v10 = p[3] * y2;
-                    s8 = v10 * y2 * y0;
-                    s9 = (v10 + v10) * y0;
+                    double v9 = p[3] * y2;
+                    s7 = v9 * y2 * y0;
+                    s8 = (v9 + v9) * y0;
                 }
                 else
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    double p2_2 = p[2];
-                    s8 = -y2 * p2_2;
-                    s9 = -p2_2;
+                    double p2 = p[2];
+                    s7 = -y2 * p2;
+                    s8 = -p2;
                 }
 
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                total += s8;
-                totalDot2 += s9;
+                total += s7;
+                totalDot2 += s8;
 
                 // dydt[0] = total + soft;
                 // dydt[1] = gain * Math.Sin(y[2]) - soft * y[0];
                 // dydt[2] = Math.Tanh(total * y[2]);
-                double v11 = global::System.Math.Tanh(total * y2);
-                double v12 = 1.0 - v11 * v11;
+                double v10 = global::System.Math.Tanh(total * y2);
+                double v11 = global::System.Math.FusedMultiplyAdd(-v10, v10, 1.0);
 
                 // adjoint of: elements of dydt that are not written are 0
                 global::System.Span<double> dydtDot0Bar = stackalloc double[y.Length];
@@ -271,150 +268,137 @@ namespace SecondOrder.Branches
                 dydtDot0Bar[0] += s;
 
                 // adjoint of: dydt[2] = Math.Tanh(total * y[2]);
-                double v13 = dydtDot2Bar[2];
+                double v12 = dydtDot2Bar[2];
                 dydtDot2Bar[2] = 0.0;
-                double v14 = v13 * v12;
-                double v15 = v13 * (totalDot2 * y2 + total) * v11;
-                double v16 = (-v15 - v15) * v12;
-                double v17 = v14 * y2;
-                double v18 = global::System.Math.FusedMultiplyAdd(v16, y2, v14);
+                double v13 = v12 * v11;
+                double v14 = v12 * global::System.Math.FusedMultiplyAdd(totalDot2, y2, total) * v10;
+                double v15 = (-v14 - v14) * v11;
+                double v16 = v13 * y2;
+                double v17 = global::System.Math.FusedMultiplyAdd(v15, y2, v13);
 
                 // adjoint of: dydt[1] = gain * Math.Sin(y[2]) - soft * y[0];
-                double v19 = dydtDot1Bar[1];
+                double v18 = dydtDot1Bar[1];
                 dydtDot1Bar[1] = 0.0;
-                yBar[2] += global::System.Math.FusedMultiplyAdd(v19 * gainDot1, global::System.Math.Cos(y2), global::System.Math.FusedMultiplyAdd(v14, totalDot2, v16 * total));
+                yBar[2] += global::System.Math.FusedMultiplyAdd(v18 * gainDot1, global::System.Math.Cos(y2), global::System.Math.FusedMultiplyAdd(v13, totalDot2, v15 * total));
 
                 // adjoint of: dydt[0] = total + soft;
-                double v20 = dydtDot0Bar[0];
+                double v19 = dydtDot0Bar[0];
                 dydtDot0Bar[0] = 0.0;
 
                 // adjoint of: for (int i = 0; i < 3; i++)
+                double s20 = 0.0;
                 double s21 = 0.0;
-                double s22 = 0.0;
-                double s23 = -(v19 * s3);
+                double s22 = -(v18 * s3);
 
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                double s24 = 0.0;
-                double s25 = v18;
-                double s26 = v20;
-                double s27 = v17;
-                if (v7)
+                double s23 = 0.0;
+                double s24 = v17;
+                double s25 = v19;
+                double s26 = v16;
+                if (v6)
+                {
+                    // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
+                    double p3 = p[3];
+                    double v27 = p3 * y2;
+
+                    // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
+                    double v28 = s26;
+                    s26 = 0.0;
+                    double v29 = s25;
+                    s25 = 0.0;
+                    double v30 = s24;
+                    s24 = 0.0;
+                    double v31 = v28 * y0;
+                    s22 += v28 * (v27 + v27);
+                    double v32 = global::System.Math.FusedMultiplyAdd(v30, y0, v29);
+                    s22 += v30 * (v27 * y2);
+                    s23 += v31 * p3;
+                    double v33 = global::System.Math.FusedMultiplyAdd(v32, y2, v31);
+                    s23 += v32 * v27;
+                    s23 += v33 * p3;
+                    pBar[3] += global::System.Math.FusedMultiplyAdd(v31, y2, v33 * y2);
+                }
+                else
+                {
+                    // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
+                    double v34 = s26;
+                    s26 = 0.0;
+                    s25 = 0.0;
+                    double v35 = s24;
+                    s24 = 0.0;
+                    pBar[2] += global::System.Math.FusedMultiplyAdd(-v35, y2, -v34);
+                    s23 += -(v35 * p[2]);
+                }
+
+                // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
+                yBar[2] += s23;
+                double s36 = 0.0;
+                double s37 = v17;
+                double s38 = v19;
+                if (v2)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                     double p3_2 = p[3];
-                    double v28 = p3_2 * y2;
-                    double v29 = 0.0 * p3_2;
+                    double v39 = p3_2 * y1_2;
 
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    double v30 = s27;
-                    s27 = 0.0;
-                    double v31 = s26;
-                    s26 = 0.0;
-                    double v32 = s25;
-                    s25 = 0.0;
-                    double v33 = v30 * y0;
-                    s23 += v30 * (v28 + v28);
-                    s23 += v31 * (v29 * y2 + 0.0 * v28);
-                    double v34 = global::System.Math.FusedMultiplyAdd(v32, y0, v31);
-                    s23 += v32 * (v28 * y2);
-                    s24 += v33 * p3_2;
-                    s24 += v31 * y0 * v29;
-                    double v35 = global::System.Math.FusedMultiplyAdd(v34, y2, v33);
-                    s24 += v34 * v28;
-                    s24 += v35 * p3_2;
-                    pBar[3] += global::System.Math.FusedMultiplyAdd(v33, y2, v35 * y2);
+                    double v40 = s38;
+                    s38 = 0.0;
+                    double v41 = s37;
+                    s37 = 0.0;
+                    double v42 = global::System.Math.FusedMultiplyAdd(v41, y0, v40);
+                    s22 += v41 * (v39 * y1_2);
+                    double v43 = v42 * y1_2;
+                    s36 += v42 * v39;
+                    s36 += v43 * p3_2;
+                    pBar[3] += v43 * y1_2;
                 }
                 else
                 {
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    double v36 = s27;
-                    s27 = 0.0;
-                    s26 = 0.0;
-                    double v37 = s25;
-                    s25 = 0.0;
-                    pBar[2] += global::System.Math.FusedMultiplyAdd(-v37, y2, -v36);
-                    s24 += -(v37 * p[2]);
+                    s38 = 0.0;
+                    double v44 = s37;
+                    s37 = 0.0;
+                    pBar[2] += -(v44 * y1_2);
+                    s36 += -(v44 * p[2]);
                 }
 
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                yBar[2] += s24;
-                double s38 = 0.0;
-                double s39 = v18;
-                double s40 = v20;
-                double s41 = v17;
-                if (v2)
-                {
-                    // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    double p3_3 = p[3];
-                    double v42 = p3_3 * y1_2;
-                    double v43 = 0.0 * p3_3;
-                    double v44 = v43 * y1_2 + 0.0 * v42;
-
-                    // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    double v45 = s41;
-                    s41 = 0.0;
-                    double v46 = s40;
-                    s40 = 0.0;
-                    double v47 = s39;
-                    s39 = 0.0;
-                    s23 += v45 * v44;
-                    s23 += v46 * v44;
-                    double v48 = global::System.Math.FusedMultiplyAdd(v47, y0, v46);
-                    s23 += v47 * (v42 * y1_2);
-                    s38 += v45 * y0 * v43;
-                    s38 += v46 * y0 * v43;
-                    double v49 = v48 * y1_2;
-                    s38 += v48 * v42;
-                    s38 += v49 * p3_3;
-                    pBar[3] += v49 * y1_2;
-                }
-                else
-                {
-                    // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    s41 = 0.0;
-                    s40 = 0.0;
-                    double v50 = s39;
-                    s39 = 0.0;
-                    pBar[2] += -(v50 * y1_2);
-                    s38 += -(v50 * p[2]);
-                }
-
-                // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                yBar[1] += s38;
+                yBar[1] += s36;
 
                 // adjoint of: total += gain * y[i];
-                s21 += v20;
-                s22 += v20 * y0;
-                s21 += v18 * y0;
-                yBar[0] += global::System.Math.FusedMultiplyAdd(v18, gain, global::System.Math.FusedMultiplyAdd(v17, gainDot2, v20 * gainDot0));
+                s20 += v19;
+                s21 += v19 * y0;
+                s20 += v17 * y0;
+                yBar[0] += global::System.Math.FusedMultiplyAdd(v17, gain, global::System.Math.FusedMultiplyAdd(v16, gainDot2, v19 * gainDot0));
 
                 // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                double s51 = 0.0;
-                double s52 = -(v19 * y0);
+                double s45 = 0.0;
+                double s46 = -(v18 * y0);
                 if (v2)
                 {
                     // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                    double v53 = s52;
-                    s52 = 0.0;
-                    s51 += v53;
-                    s51 += v53;
+                    double v47 = s46;
+                    s46 = 0.0;
+                    s45 += v47;
+                    s45 += v47;
                 }
                 else
                 {
                     // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                    double v54 = s52;
-                    s52 = 0.0;
-                    yBar[2] += v54 * 0.01;
+                    double v48 = s46;
+                    s46 = 0.0;
+                    yBar[2] += v48 * 0.01;
                 }
 
                 // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                yBar[1] += s51;
+                yBar[1] += s45;
 
                 // adjoint of: if (y[0] > 0.1)
-                double s55 = s23;
-                double gainBar = s21;
-                double gainDot0Bar = s22;
-                double gainDot1Bar = v19 * global::System.Math.Sin(y2);
+                double s49 = s22;
+                double gainBar = s20;
+                double gainDot0Bar = s21;
+                double gainDot1Bar = v18 * global::System.Math.Sin(y2);
                 double tBar = 0.0;
                 if (v1)
                 {
@@ -423,38 +407,38 @@ namespace SecondOrder.Branches
                     double gainDot1_3 = p0_2 * y0;
 
                     // adjoint of: gain = p[0] * y[0] * y[1];
-                    double v56 = gainDot1Bar;
+                    double v50 = gainDot1Bar;
                     gainDot1Bar = 0.0;
                     double gainDot0Bar_2 = gainDot0Bar;
                     gainDot0Bar = 0.0;
                     double gainBar_2 = gainBar;
                     gainBar = 0.0;
-                    double gainDot1Bar_2 = global::System.Math.FusedMultiplyAdd(gainBar_2, y1_2, v56);
+                    double gainDot1Bar_2 = global::System.Math.FusedMultiplyAdd(gainBar_2, y1_2, v50);
                     yBar[1] += global::System.Math.FusedMultiplyAdd(gainDot0Bar_2, p0_2, gainBar_2 * gainDot1_3);
-                    s55 += gainDot1Bar_2 * p0_2;
+                    s49 += gainDot1Bar_2 * p0_2;
                     pBar[0] += global::System.Math.FusedMultiplyAdd(gainDot0Bar_2, y1_2, gainDot1Bar_2 * y0);
                 }
                 else
                 {
                     // gain = Math.Exp(y[1]) * p[1] * t;
-                    double v57 = global::System.Math.Exp(y1_2);
+                    double v51 = global::System.Math.Exp(y1_2);
                     double p1 = p[1];
 
                     // adjoint of: gain = Math.Exp(y[1]) * p[1] * t;
-                    double v58 = gainDot1Bar;
+                    double v52 = gainDot1Bar;
                     gainDot1Bar = 0.0;
                     gainDot0Bar = 0.0;
-                    double v59 = gainBar;
-                    double gainBar_3 = v58 + v59;
+                    double v53 = gainBar;
+                    double gainBar_3 = v52 + v53;
                     gainBar = 0.0;
-                    double v60 = gainBar_3 * t;
-                    tBar += gainBar_3 * (v57 * p1);
-                    pBar[1] += v60 * v57;
-                    yBar[1] += v60 * p1 * v57;
+                    double v54 = gainBar_3 * t;
+                    tBar += gainBar_3 * (v51 * p1);
+                    pBar[1] += v54 * v51;
+                    yBar[1] += v54 * p1 * v51;
                 }
 
                 // adjoint of: if (y[0] > 0.1)
-                yBar[0] += s55;
+                yBar[0] += s49;
                 return tBar;
             }
 
@@ -775,7 +759,6 @@ namespace SecondOrder.Branches
             {
                 // shared by the lanes: broadcast time and literals, the all-lanes mask
                 TLane tLane = TLane.Create(t);
-                TLane signBit = TLane.Create(-0.0);
                 TLane allLanes = TLane.Equal(TLane.Zero, TLane.Zero);
 
                 // elements of dydt that are not written are 0
@@ -865,8 +848,8 @@ namespace SecondOrder.Branches
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                     s5 = TLane.Select(elseMask3, -y1_2 * p[2], s5);
-                    s6 = TLane.Select(elseMask3, signBit, s6);
-                    s7 = TLane.Select(elseMask3, signBit, s7);
+                    s6 = TLane.Select(elseMask3, TLane.Zero, s6);
+                    s7 = TLane.Select(elseMask3, TLane.Zero, s7);
                 }
 
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
@@ -893,7 +876,7 @@ namespace SecondOrder.Branches
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                     TLane p2 = p[2];
                     s10 = TLane.Select(elseMask4, -y2 * p2, s10);
-                    s11 = TLane.Select(elseMask4, signBit, s11);
+                    s11 = TLane.Select(elseMask4, TLane.Zero, s11);
                     s12 = TLane.Select(elseMask4, -p2, s12);
                 }
 
@@ -981,7 +964,7 @@ namespace SecondOrder.Branches
                 // if (i == 0)
                 // total += gain * y[i];
                 total += gain * y0;
-                totalDot2 += gainDot2 * y0 + TLane.Zero * gain;
+                totalDot2 += gainDot2 * y0;
 
                 // else
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
@@ -990,52 +973,49 @@ namespace SecondOrder.Branches
                 // both sides run in every lane; each write keeps the lanes of its side (here: v2)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    TLane p3 = p[3];
-                    TLane v6 = p3 * y1_2;
-                    s4 = TLane.Select(v2, v6 * y1_2 * y0, s4);
-                    s5 = TLane.Select(v2, (TLane.Zero * p3 * y1_2 + TLane.Zero * v6) * y0, s5);
+                    s4 = TLane.Select(v2, p[3] * y1_2 * y1_2 * y0, s4);
+                    s5 = TLane.Select(v2, TLane.Zero, s5);
                 }
                 TLane elseMask3 = TLane.AndNot(allLanes, v2);
                 // the other lanes: elseMask3
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    TLane p2 = p[2];
-                    s4 = TLane.Select(elseMask3, -y1_2 * p2, s4);
-                    s5 = TLane.Select(elseMask3, -(TLane.Zero * p2), s5);
+                    s4 = TLane.Select(elseMask3, -y1_2 * p[2], s4);
+                    s5 = TLane.Select(elseMask3, TLane.Zero, s5);
                 }
 
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                 total += s4;
                 totalDot2 += s5;
                 TLane y2 = y[2];
-                TLane v7 = TLane.GreaterThan(y2, TLane.Zero);
+                TLane v6 = TLane.GreaterThan(y2, TLane.Zero);
+                TLane s7 = TLane.Zero;
                 TLane s8 = TLane.Zero;
-                TLane s9 = TLane.Zero;
-                // both sides run in every lane; each write keeps the lanes of its side (here: v7)
+                // both sides run in every lane; each write keeps the lanes of its side (here: v6)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    TLane v10 = p[3] * y2;
-                    s8 = TLane.Select(v7, v10 * y2 * y0, s8);
-                    s9 = TLane.Select(v7, (v10 + v10) * y0, s9);
+                    TLane v9 = p[3] * y2;
+                    s7 = TLane.Select(v6, v9 * y2 * y0, s7);
+                    s8 = TLane.Select(v6, (v9 + v9) * y0, s8);
                 }
-                TLane elseMask4 = TLane.AndNot(allLanes, v7);
+                TLane elseMask4 = TLane.AndNot(allLanes, v6);
                 // the other lanes: elseMask4
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    TLane p2_2 = p[2];
-                    s8 = TLane.Select(elseMask4, -y2 * p2_2, s8);
-                    s9 = TLane.Select(elseMask4, -p2_2, s9);
+                    TLane p2 = p[2];
+                    s7 = TLane.Select(elseMask4, -y2 * p2, s7);
+                    s8 = TLane.Select(elseMask4, -p2, s8);
                 }
 
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                total += s8;
-                totalDot2 += s9;
+                total += s7;
+                totalDot2 += s8;
 
                 // dydt[0] = total + soft;
                 // dydt[1] = gain * Math.Sin(y[2]) - soft * y[0];
                 // dydt[2] = Math.Tanh(total * y[2]);
-                TLane v11 = TLane.Tanh(total * y2);
-                TLane v12 = TLane.Create(1.0) - v11 * v11;
+                TLane v10 = TLane.Tanh(total * y2);
+                TLane v11 = TLane.FusedMultiplyAdd(-v10, v10, TLane.Create(1.0));
 
                 // adjoint of: elements of dydt that are not written are 0
                 global::System.Span<TLane> dydtDot0Bar = stackalloc TLane[y.Length];
@@ -1049,153 +1029,140 @@ namespace SecondOrder.Branches
                 dydtDot0Bar[0] += s;
 
                 // adjoint of: dydt[2] = Math.Tanh(total * y[2]);
-                TLane v13 = dydtDot2Bar[2];
+                TLane v12 = dydtDot2Bar[2];
                 dydtDot2Bar[2] = TLane.Zero;
-                TLane v14 = v13 * v12;
-                TLane v15 = v13 * (totalDot2 * y2 + total) * v11;
-                TLane v16 = (-v15 - v15) * v12;
-                TLane v17 = v14 * y2;
-                TLane v18 = TLane.FusedMultiplyAdd(v16, y2, v14);
+                TLane v13 = v12 * v11;
+                TLane v14 = v12 * TLane.FusedMultiplyAdd(totalDot2, y2, total) * v10;
+                TLane v15 = (-v14 - v14) * v11;
+                TLane v16 = v13 * y2;
+                TLane v17 = TLane.FusedMultiplyAdd(v15, y2, v13);
 
                 // adjoint of: dydt[1] = gain * Math.Sin(y[2]) - soft * y[0];
-                TLane v19 = dydtDot1Bar[1];
+                TLane v18 = dydtDot1Bar[1];
                 dydtDot1Bar[1] = TLane.Zero;
-                yBar[2] += TLane.FusedMultiplyAdd(v19 * gainDot1, TLane.Cos(y2), TLane.FusedMultiplyAdd(v14, totalDot2, v16 * total));
+                yBar[2] += TLane.FusedMultiplyAdd(v18 * gainDot1, TLane.Cos(y2), TLane.FusedMultiplyAdd(v13, totalDot2, v15 * total));
 
                 // adjoint of: dydt[0] = total + soft;
-                TLane v20 = dydtDot0Bar[0];
+                TLane v19 = dydtDot0Bar[0];
                 dydtDot0Bar[0] = TLane.Zero;
 
                 // adjoint of: for (int i = 0; i < 3; i++)
+                TLane s20 = TLane.Zero;
                 TLane s21 = TLane.Zero;
-                TLane s22 = TLane.Zero;
-                TLane s23 = -(v19 * s3);
+                TLane s22 = -(v18 * s3);
 
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                TLane s24 = TLane.Zero;
-                TLane s25 = v18;
-                TLane s26 = v20;
-                TLane s27 = v17;
-                // both sides run in every lane; each write keeps the lanes of its side (here: v7)
+                TLane s23 = TLane.Zero;
+                TLane s24 = v17;
+                TLane s25 = v19;
+                TLane s26 = v16;
+                // both sides run in every lane; each write keeps the lanes of its side (here: v6)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    TLane p3_2 = p[3];
-                    TLane v28 = p3_2 * y2;
-                    TLane v29 = TLane.Zero * p3_2;
+                    TLane p3 = p[3];
+                    TLane v27 = p3 * y2;
 
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    TLane v30 = s27;
-                    s27 = TLane.Select(v7, TLane.Zero, s27);
-                    TLane v31 = s26;
-                    s26 = TLane.Select(v7, TLane.Zero, s26);
-                    TLane v32 = s25;
-                    s25 = TLane.Select(v7, TLane.Zero, s25);
-                    TLane v33 = v30 * y0;
-                    s23 = TLane.Select(v7, s23 + v30 * (v28 + v28), s23);
-                    s23 = TLane.Select(v7, s23 + v31 * (v29 * y2 + TLane.Zero * v28), s23);
-                    TLane v34 = TLane.FusedMultiplyAdd(v32, y0, v31);
-                    s23 = TLane.Select(v7, s23 + v32 * (v28 * y2), s23);
-                    s24 = TLane.Select(v7, s24 + v33 * p3_2, s24);
-                    s24 = TLane.Select(v7, s24 + v31 * y0 * v29, s24);
-                    TLane v35 = TLane.FusedMultiplyAdd(v34, y2, v33);
-                    s24 = TLane.Select(v7, s24 + v34 * v28, s24);
-                    s24 = TLane.Select(v7, s24 + v35 * p3_2, s24);
-                    pBar[3] = TLane.Select(v7, pBar[3] + TLane.FusedMultiplyAdd(v33, y2, v35 * y2), pBar[3]);
+                    TLane v28 = s26;
+                    s26 = TLane.Select(v6, TLane.Zero, s26);
+                    TLane v29 = s25;
+                    s25 = TLane.Select(v6, TLane.Zero, s25);
+                    TLane v30 = s24;
+                    s24 = TLane.Select(v6, TLane.Zero, s24);
+                    TLane v31 = v28 * y0;
+                    s22 = TLane.Select(v6, s22 + v28 * (v27 + v27), s22);
+                    TLane v32 = TLane.FusedMultiplyAdd(v30, y0, v29);
+                    s22 = TLane.Select(v6, s22 + v30 * (v27 * y2), s22);
+                    s23 = TLane.Select(v6, s23 + v31 * p3, s23);
+                    TLane v33 = TLane.FusedMultiplyAdd(v32, y2, v31);
+                    s23 = TLane.Select(v6, s23 + v32 * v27, s23);
+                    s23 = TLane.Select(v6, s23 + v33 * p3, s23);
+                    pBar[3] = TLane.Select(v6, pBar[3] + TLane.FusedMultiplyAdd(v31, y2, v33 * y2), pBar[3]);
                 }
-                TLane elseMask5 = TLane.AndNot(allLanes, v7);
+                TLane elseMask5 = TLane.AndNot(allLanes, v6);
                 // the other lanes: elseMask5
                 {
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    TLane v36 = s27;
-                    s27 = TLane.Select(elseMask5, TLane.Zero, s27);
+                    TLane v34 = s26;
                     s26 = TLane.Select(elseMask5, TLane.Zero, s26);
-                    TLane v37 = s25;
                     s25 = TLane.Select(elseMask5, TLane.Zero, s25);
-                    pBar[2] = TLane.Select(elseMask5, pBar[2] + TLane.FusedMultiplyAdd(-v37, y2, -v36), pBar[2]);
-                    s24 = TLane.Select(elseMask5, s24 + -(v37 * p[2]), s24);
+                    TLane v35 = s24;
+                    s24 = TLane.Select(elseMask5, TLane.Zero, s24);
+                    pBar[2] = TLane.Select(elseMask5, pBar[2] + TLane.FusedMultiplyAdd(-v35, y2, -v34), pBar[2]);
+                    s23 = TLane.Select(elseMask5, s23 + -(v35 * p[2]), s23);
                 }
 
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                yBar[2] += s24;
-                TLane s38 = TLane.Zero;
-                TLane s39 = v18;
-                TLane s40 = v20;
-                TLane s41 = v17;
+                yBar[2] += s23;
+                TLane s36 = TLane.Zero;
+                TLane s37 = v17;
+                TLane s38 = v19;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v2)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    TLane p3_3 = p[3];
-                    TLane v42 = p3_3 * y1_2;
-                    TLane v43 = TLane.Zero * p3_3;
-                    TLane v44 = v43 * y1_2 + TLane.Zero * v42;
+                    TLane p3_2 = p[3];
+                    TLane v39 = p3_2 * y1_2;
 
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    TLane v45 = s41;
-                    s41 = TLane.Select(v2, TLane.Zero, s41);
-                    TLane v46 = s40;
-                    s40 = TLane.Select(v2, TLane.Zero, s40);
-                    TLane v47 = s39;
-                    s39 = TLane.Select(v2, TLane.Zero, s39);
-                    s23 = TLane.Select(v2, s23 + v45 * v44, s23);
-                    s23 = TLane.Select(v2, s23 + v46 * v44, s23);
-                    TLane v48 = TLane.FusedMultiplyAdd(v47, y0, v46);
-                    s23 = TLane.Select(v2, s23 + v47 * (v42 * y1_2), s23);
-                    s38 = TLane.Select(v2, s38 + v45 * y0 * v43, s38);
-                    s38 = TLane.Select(v2, s38 + v46 * y0 * v43, s38);
-                    TLane v49 = v48 * y1_2;
-                    s38 = TLane.Select(v2, s38 + v48 * v42, s38);
-                    s38 = TLane.Select(v2, s38 + v49 * p3_3, s38);
-                    pBar[3] = TLane.Select(v2, pBar[3] + v49 * y1_2, pBar[3]);
+                    TLane v40 = s38;
+                    s38 = TLane.Select(v2, TLane.Zero, s38);
+                    TLane v41 = s37;
+                    s37 = TLane.Select(v2, TLane.Zero, s37);
+                    TLane v42 = TLane.FusedMultiplyAdd(v41, y0, v40);
+                    s22 = TLane.Select(v2, s22 + v41 * (v39 * y1_2), s22);
+                    TLane v43 = v42 * y1_2;
+                    s36 = TLane.Select(v2, s36 + v42 * v39, s36);
+                    s36 = TLane.Select(v2, s36 + v43 * p3_2, s36);
+                    pBar[3] = TLane.Select(v2, pBar[3] + v43 * y1_2, pBar[3]);
                 }
                 TLane elseMask6 = TLane.AndNot(allLanes, v2);
                 // the other lanes: elseMask6
                 {
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    s41 = TLane.Select(elseMask6, TLane.Zero, s41);
-                    s40 = TLane.Select(elseMask6, TLane.Zero, s40);
-                    TLane v50 = s39;
-                    s39 = TLane.Select(elseMask6, TLane.Zero, s39);
-                    pBar[2] = TLane.Select(elseMask6, pBar[2] + -(v50 * y1_2), pBar[2]);
-                    s38 = TLane.Select(elseMask6, s38 + -(v50 * p[2]), s38);
+                    s38 = TLane.Select(elseMask6, TLane.Zero, s38);
+                    TLane v44 = s37;
+                    s37 = TLane.Select(elseMask6, TLane.Zero, s37);
+                    pBar[2] = TLane.Select(elseMask6, pBar[2] + -(v44 * y1_2), pBar[2]);
+                    s36 = TLane.Select(elseMask6, s36 + -(v44 * p[2]), s36);
                 }
 
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                yBar[1] += s38;
+                yBar[1] += s36;
 
                 // adjoint of: total += gain * y[i];
-                s21 += v20;
-                s22 += v20 * y0;
-                s21 += v18 * y0;
-                yBar[0] += TLane.FusedMultiplyAdd(v18, gain, TLane.FusedMultiplyAdd(v17, gainDot2, v20 * gainDot0));
+                s20 += v19;
+                s21 += v19 * y0;
+                s20 += v17 * y0;
+                yBar[0] += TLane.FusedMultiplyAdd(v17, gain, TLane.FusedMultiplyAdd(v16, gainDot2, v19 * gainDot0));
 
                 // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                TLane s51 = TLane.Zero;
-                TLane s52 = -(v19 * y0);
+                TLane s45 = TLane.Zero;
+                TLane s46 = -(v18 * y0);
                 // both sides run in every lane; each write keeps the lanes of its side (here: v2)
                 {
                     // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                    TLane v53 = s52;
-                    s52 = TLane.Select(v2, TLane.Zero, s52);
-                    s51 = TLane.Select(v2, s51 + v53, s51);
-                    s51 = TLane.Select(v2, s51 + v53, s51);
+                    TLane v47 = s46;
+                    s46 = TLane.Select(v2, TLane.Zero, s46);
+                    s45 = TLane.Select(v2, s45 + v47, s45);
+                    s45 = TLane.Select(v2, s45 + v47, s45);
                 }
                 TLane elseMask7 = TLane.AndNot(allLanes, v2);
                 // the other lanes: elseMask7
                 {
                     // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                    TLane v54 = s52;
-                    s52 = TLane.Select(elseMask7, TLane.Zero, s52);
-                    yBar[2] = TLane.Select(elseMask7, yBar[2] + v54 * c0_01, yBar[2]);
+                    TLane v48 = s46;
+                    s46 = TLane.Select(elseMask7, TLane.Zero, s46);
+                    yBar[2] = TLane.Select(elseMask7, yBar[2] + v48 * c0_01, yBar[2]);
                 }
 
                 // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                yBar[1] += s51;
+                yBar[1] += s45;
 
                 // adjoint of: if (y[0] > 0.1)
-                TLane s55 = s23;
-                TLane gainBar = s21;
-                TLane gainDot0Bar = s22;
-                TLane gainDot1Bar = v19 * TLane.Sin(y2);
+                TLane s49 = s22;
+                TLane gainBar = s20;
+                TLane gainDot0Bar = s21;
+                TLane gainDot1Bar = v18 * TLane.Sin(y2);
                 TLane tBar = TLane.Zero;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v1)
                 {
@@ -1204,39 +1171,39 @@ namespace SecondOrder.Branches
                     TLane gainDot1_3 = p0_2 * y0;
 
                     // adjoint of: gain = p[0] * y[0] * y[1];
-                    TLane v56 = gainDot1Bar;
+                    TLane v50 = gainDot1Bar;
                     gainDot1Bar = TLane.Select(v1, TLane.Zero, gainDot1Bar);
                     TLane gainDot0Bar_2 = gainDot0Bar;
                     gainDot0Bar = TLane.Select(v1, TLane.Zero, gainDot0Bar);
                     TLane gainBar_2 = gainBar;
                     gainBar = TLane.Select(v1, TLane.Zero, gainBar);
-                    TLane gainDot1Bar_2 = TLane.FusedMultiplyAdd(gainBar_2, y1_2, v56);
+                    TLane gainDot1Bar_2 = TLane.FusedMultiplyAdd(gainBar_2, y1_2, v50);
                     yBar[1] = TLane.Select(v1, yBar[1] + TLane.FusedMultiplyAdd(gainDot0Bar_2, p0_2, gainBar_2 * gainDot1_3), yBar[1]);
-                    s55 = TLane.Select(v1, s55 + gainDot1Bar_2 * p0_2, s55);
+                    s49 = TLane.Select(v1, s49 + gainDot1Bar_2 * p0_2, s49);
                     pBar[0] = TLane.Select(v1, pBar[0] + TLane.FusedMultiplyAdd(gainDot0Bar_2, y1_2, gainDot1Bar_2 * y0), pBar[0]);
                 }
                 TLane elseMask8 = TLane.AndNot(allLanes, v1);
                 // the other lanes: elseMask8
                 {
                     // gain = Math.Exp(y[1]) * p[1] * t;
-                    TLane v57 = TLane.Exp(y1_2);
+                    TLane v51 = TLane.Exp(y1_2);
                     TLane p1 = p[1];
 
                     // adjoint of: gain = Math.Exp(y[1]) * p[1] * t;
-                    TLane v58 = gainDot1Bar;
+                    TLane v52 = gainDot1Bar;
                     gainDot1Bar = TLane.Select(elseMask8, TLane.Zero, gainDot1Bar);
                     gainDot0Bar = TLane.Select(elseMask8, TLane.Zero, gainDot0Bar);
-                    TLane v59 = gainBar;
-                    TLane gainBar_3 = v58 + v59;
+                    TLane v53 = gainBar;
+                    TLane gainBar_3 = v52 + v53;
                     gainBar = TLane.Select(elseMask8, TLane.Zero, gainBar);
-                    TLane v60 = gainBar_3 * tLane;
-                    tBar = TLane.Select(elseMask8, tBar + gainBar_3 * (v57 * p1), tBar);
-                    pBar[1] = TLane.Select(elseMask8, pBar[1] + v60 * v57, pBar[1]);
-                    yBar[1] = TLane.Select(elseMask8, yBar[1] + v60 * p1 * v57, yBar[1]);
+                    TLane v54 = gainBar_3 * tLane;
+                    tBar = TLane.Select(elseMask8, tBar + gainBar_3 * (v51 * p1), tBar);
+                    pBar[1] = TLane.Select(elseMask8, pBar[1] + v54 * v51, pBar[1]);
+                    yBar[1] = TLane.Select(elseMask8, yBar[1] + v54 * p1 * v51, yBar[1]);
                 }
 
                 // adjoint of: if (y[0] > 0.1)
-                yBar[0] += s55;
+                yBar[0] += s49;
                 return tBar;
             }
 

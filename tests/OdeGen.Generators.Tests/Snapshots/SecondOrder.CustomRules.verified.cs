@@ -26,7 +26,7 @@ namespace Scenarios.Custom
                 double y0 = y[0];
                 double p0 = p[0];
                 double y1 = y[1];
-                dydtDot0[0] = -(global::System.Math.Exp(p0 * y0) * (p0 + y0 * 0.0) * y1);
+                dydtDot0[0] = -(p0 * global::System.Math.Exp(p0 * y0) * y1);
 
                 // for (int i = 1; i < 3; i++)
                 // dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
@@ -52,8 +52,6 @@ namespace Scenarios.Custom
                 double y0 = y[0];
                 double p0 = p[0];
                 double v1 = global::System.Math.Exp(p0 * y0);
-                double v2 = y0 * 0.0;
-                double v3 = p0 + v2;
                 double y1 = y[1];
 
                 // adjoint of: elements of dydt that are not written are 0
@@ -70,61 +68,57 @@ namespace Scenarios.Custom
                 // for (int i = 1; i < 3; i++)
                 // dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
                 double y2 = y[2];
-                double v4 = y2 * y1;
-                double v5 = 0.0 * y1;
-                double v6 = 0.0 * y2;
-                double v7 = global::Scenarios.Custom.Kinetics.Logistic(v4);
-                double v8 = global::Scenarios.Custom.Kinetics.Logistic(v4);
-                double v9 = 1.0 - v8;
-                double v10 = v7 * v9;
+                double v2 = y2 * y1;
+                double v3 = global::Scenarios.Custom.Kinetics.Logistic(v2);
+                double v4 = global::Scenarios.Custom.Kinetics.Logistic(v2);
+                double v5 = 1.0 - v4;
+                double v6 = v3 * v5;
 
                 // adjoint of: dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
-                double s11 = 0.0;
-                double v12 = dydtDot2Bar[2];
+                double s7 = 0.0;
+                double v8 = dydtDot2Bar[2];
                 dydtDot2Bar[2] = 0.0;
-                s11 += v12;
-                double s13 = 0.0;
-                double s14 = 0.0;
-                double v15 = global::System.Math.FusedMultiplyAdd(s14, v5 + v6, global::System.Math.FusedMultiplyAdd(s11, y1 + v6, s13 * (v5 + y2)));
-                double s16 = 0.0;
-                global::Scenarios.Custom.Kinetics.LogisticVjp(v4, -(v15 * v7), ref s16);
-                double s17 = 0.0;
-                global::Scenarios.Custom.Kinetics.LogisticVjp(v4, v15 * v9, ref s17);
-                double v18 = s16 + s17;
-                yBar[1] += global::System.Math.FusedMultiplyAdd(s11, v10, v18 * y2);
-                yBar[2] += global::System.Math.FusedMultiplyAdd(s13, v10, v18 * y1);
+                s7 += v8;
+                double s9 = 0.0;
+                double v10 = global::System.Math.FusedMultiplyAdd(s7, y1, s9 * y2);
+                double s11 = 0.0;
+                global::Scenarios.Custom.Kinetics.LogisticVjp(v2, -(v10 * v3), ref s11);
+                double s12 = 0.0;
+                global::Scenarios.Custom.Kinetics.LogisticVjp(v2, v10 * v5, ref s12);
+                double v13 = s11 + s12;
+                yBar[1] += global::System.Math.FusedMultiplyAdd(s7, v6, v13 * y2);
+                yBar[2] += global::System.Math.FusedMultiplyAdd(s9, v6, v13 * y1);
 
                 // dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
-                double v19 = y1 * y0;
-                double v20 = global::Scenarios.Custom.Kinetics.Logistic(v19);
-                double v21 = global::Scenarios.Custom.Kinetics.Logistic(v19);
-                double v22 = 1.0 - v21;
-                double v23 = v20 * v22;
+                double v14 = y1 * y0;
+                double v15 = global::Scenarios.Custom.Kinetics.Logistic(v14);
+                double v16 = global::Scenarios.Custom.Kinetics.Logistic(v14);
+                double v17 = 1.0 - v16;
+                double v18 = v15 * v17;
 
                 // adjoint of: dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
-                double s24 = 0.0;
-                double s25 = 0.0;
-                double v26 = dydtDot1Bar[1];
+                double s19 = 0.0;
+                double v20 = dydtDot1Bar[1];
                 dydtDot1Bar[1] = 0.0;
-                s25 += v26;
-                double s27 = 0.0;
-                double v28 = global::System.Math.FusedMultiplyAdd(s27, v2 + y1, global::System.Math.FusedMultiplyAdd(s24, v2 + v5, s25 * (y0 + v5)));
-                double s29 = 0.0;
-                global::Scenarios.Custom.Kinetics.LogisticVjp(v19, -(v28 * v20), ref s29);
-                double s30 = 0.0;
-                global::Scenarios.Custom.Kinetics.LogisticVjp(v19, v28 * v22, ref s30);
-                double v31 = s29 + s30;
-                yBar[0] += global::System.Math.FusedMultiplyAdd(s25, v23, v31 * y1);
-                yBar[1] += global::System.Math.FusedMultiplyAdd(s27, v23, v31 * y0);
+                s19 += v20;
+                double s21 = 0.0;
+                double v22 = global::System.Math.FusedMultiplyAdd(s19, y0, s21 * y1);
+                double s23 = 0.0;
+                global::Scenarios.Custom.Kinetics.LogisticVjp(v14, -(v22 * v15), ref s23);
+                double s24 = 0.0;
+                global::Scenarios.Custom.Kinetics.LogisticVjp(v14, v22 * v17, ref s24);
+                double v25 = s23 + s24;
+                yBar[0] += global::System.Math.FusedMultiplyAdd(s19, v18, v25 * y1);
+                yBar[1] += global::System.Math.FusedMultiplyAdd(s21, v18, v25 * y0);
 
                 // adjoint of: dydt[0] = -Series(y[0], p[0]) * y[1] + Logistic(t * p[1]);
-                double v32 = dydtDot0Bar[0];
+                double v26 = dydtDot0Bar[0];
                 dydtDot0Bar[0] = 0.0;
-                double v33 = v32 * y1;
-                yBar[1] += -(v32 * (v1 * v3));
-                double v34 = v33 * v3 * v1;
-                pBar[0] += global::System.Math.FusedMultiplyAdd(-v34, y0, -(v33 * v1));
-                yBar[0] += -(v34 * p0);
+                double v27 = v26 * y1;
+                yBar[1] += -(v26 * (p0 * v1));
+                double v28 = v27 * p0 * v1;
+                pBar[0] += global::System.Math.FusedMultiplyAdd(-v28, y0, -(v27 * v1));
+                yBar[0] += -(v28 * p0);
                 return 0.0;
             }
 
@@ -139,21 +133,19 @@ namespace Scenarios.Custom
                 double pDot0 = pDot[0];
                 double v1 = global::System.Math.Exp(p0 * y0);
                 double v2 = global::System.Math.FusedMultiplyAdd(pDot0, y0, yDot0 * p0) * v1;
-                double v3 = p0 + y0 * 0.0;
-                double v4 = v1 * v3;
-                double v5 = p0 * 0.0 + y0;
-                double v6 = v1 * v5;
-                double v7 = global::Scenarios.Custom.Kinetics.Series(y0, p0);
+                double v3 = v1 * p0;
+                double v4 = v1 * y0;
+                double v5 = global::Scenarios.Custom.Kinetics.Series(y0, p0);
                 double y1 = y[1];
                 double yDot1 = yDot[1];
                 double p1 = p[1];
                 double pDot1 = pDot[1];
-                double v8 = t * p1;
-                double v9 = global::System.Math.FusedMultiplyAdd(tDot, p1, pDot1 * t);
-                double v10 = global::Scenarios.Custom.Kinetics.Logistic(v8);
-                double v11 = global::Scenarios.Custom.Kinetics.Logistic(v8);
-                double v12 = 1.0 - v11;
-                double v13 = v10 * v12;
+                double v6 = t * p1;
+                double v7 = global::System.Math.FusedMultiplyAdd(tDot, p1, pDot1 * t);
+                double v8 = global::Scenarios.Custom.Kinetics.Logistic(v6);
+                double v9 = global::Scenarios.Custom.Kinetics.Logistic(v6);
+                double v10 = 1.0 - v9;
+                double v11 = v8 * v10;
 
                 // adjoint of: elements of dydt that are not written are 0
                 global::System.Span<double> dydtBar = stackalloc double[a.Length];
@@ -162,64 +154,63 @@ namespace Scenarios.Custom
                 dydtBarDot.Clear();
 
                 // adjoint of: for (int i = 1; i < 3; i++)
-                double s14 = 0.0;
+                double s12 = 0.0;
 
                 // for (int i = 1; i < 3; i++)
                 // dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
                 double y2 = y[2];
                 double yDot2 = yDot[2];
-                double v15 = y2 * y1;
-                double v16 = global::System.Math.FusedMultiplyAdd(yDot2, y1, yDot1 * y2);
-                double v17 = global::Scenarios.Custom.Kinetics.Logistic(v15);
-                double v18 = global::Scenarios.Custom.Kinetics.Logistic(v15);
-                double v19 = 1.0 - v18;
-                double v20 = v17 * v19;
-                double v21 = global::System.Math.Exp(0.5 * p1);
-                double v22 = 0.5 + p1 * 0.0;
-                double v23 = v21 * v22;
-                double v24 = pDot1 * 0.5 * v21 * v22;
+                double v13 = y2 * y1;
+                double v14 = global::System.Math.FusedMultiplyAdd(yDot2, y1, yDot1 * y2);
+                double v15 = global::Scenarios.Custom.Kinetics.Logistic(v13);
+                double v16 = global::Scenarios.Custom.Kinetics.Logistic(v13);
+                double v17 = 1.0 - v16;
+                double v18 = v15 * v17;
+                double v19 = global::System.Math.Exp(0.5 * p1);
+                double v20 = v19 * 0.5;
+                double v21 = pDot1 * 0.5 * v19 * 0.5;
 
                 // adjoint of: dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
-                double v25 = dydtBar[2];
-                double v26 = dydtBarDot[2];
+                double v22 = dydtBar[2];
+                double v23 = dydtBarDot[2];
                 dydtBar[2] = 0.0;
                 dydtBarDot[2] = 0.0;
-                s14 += global::System.Math.FusedMultiplyAdd(v26, v23, v24 * v25);
-                double v27 = v25 * v20;
-                double v28 = global::System.Math.FusedMultiplyAdd(v26, v20, global::System.Math.FusedMultiplyAdd(global::Scenarios.Custom.Kinetics.LogisticJvp(v15, v16), v19, -(global::Scenarios.Custom.Kinetics.LogisticJvp(v15, v16) * v17)) * v25);
-                yBarDot[1] += global::System.Math.FusedMultiplyAdd(v28, y2, yDot2 * v27);
-                yBarDot[2] += global::System.Math.FusedMultiplyAdd(-v26, 0.5, global::System.Math.FusedMultiplyAdd(v28, y1, yDot1 * v27));
+                s12 += global::System.Math.FusedMultiplyAdd(v23, v20, v21 * v22);
+                double v24 = v22 * v18;
+                double v25 = global::System.Math.FusedMultiplyAdd(v23, v18, global::System.Math.FusedMultiplyAdd(global::Scenarios.Custom.Kinetics.LogisticJvp(v13, v14), v17, -(global::Scenarios.Custom.Kinetics.LogisticJvp(v13, v14) * v15)) * v22);
+                yBarDot[1] += global::System.Math.FusedMultiplyAdd(v25, y2, yDot2 * v24);
+                yBarDot[2] += global::System.Math.FusedMultiplyAdd(-v23, 0.5, global::System.Math.FusedMultiplyAdd(v25, y1, yDot1 * v24));
 
                 // dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
-                double v29 = y1 * y0;
-                double v30 = global::System.Math.FusedMultiplyAdd(yDot1, y0, yDot0 * y1);
-                double v31 = global::Scenarios.Custom.Kinetics.Logistic(v29);
-                double v32 = global::Scenarios.Custom.Kinetics.Logistic(v29);
-                double v33 = 1.0 - v32;
-                double v34 = v31 * v33;
+                double v26 = y1 * y0;
+                double v27 = global::System.Math.FusedMultiplyAdd(yDot1, y0, yDot0 * y1);
+                double v28 = global::Scenarios.Custom.Kinetics.Logistic(v26);
+                double v29 = global::Scenarios.Custom.Kinetics.Logistic(v26);
+                double v30 = 1.0 - v29;
+                double v31 = v28 * v30;
 
                 // adjoint of: dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
-                double v35 = dydtBar[1];
-                double v36 = dydtBarDot[1];
+                double v32 = dydtBar[1];
+                double v33 = dydtBarDot[1];
                 dydtBar[1] = 0.0;
                 dydtBarDot[1] = 0.0;
-                s14 += global::System.Math.FusedMultiplyAdd(v36, v23, v24 * v35);
-                double v37 = v35 * v34;
-                double v38 = global::System.Math.FusedMultiplyAdd(v36, v34, global::System.Math.FusedMultiplyAdd(global::Scenarios.Custom.Kinetics.LogisticJvp(v29, v30), v33, -(global::Scenarios.Custom.Kinetics.LogisticJvp(v29, v30) * v31)) * v35);
-                yBarDot[0] += global::System.Math.FusedMultiplyAdd(v38, y1, yDot1 * v37);
-                yBarDot[1] += global::System.Math.FusedMultiplyAdd(-v36, 0.5, global::System.Math.FusedMultiplyAdd(v38, y0, yDot0 * v37));
+                s12 += global::System.Math.FusedMultiplyAdd(v33, v20, v21 * v32);
+                double v34 = v32 * v31;
+                double v35 = global::System.Math.FusedMultiplyAdd(v33, v31, global::System.Math.FusedMultiplyAdd(global::Scenarios.Custom.Kinetics.LogisticJvp(v26, v27), v30, -(global::Scenarios.Custom.Kinetics.LogisticJvp(v26, v27) * v28)) * v32);
+                yBarDot[0] += global::System.Math.FusedMultiplyAdd(v35, y1, yDot1 * v34);
+                yBarDot[1] += global::System.Math.FusedMultiplyAdd(-v33, 0.5, global::System.Math.FusedMultiplyAdd(v35, y0, yDot0 * v34));
 
                 // adjoint of: dydt[0] = -Series(y[0], p[0]) * y[1] + Logistic(t * p[1]);
-                double v39 = dydtBar[0];
-                double v40 = dydtBarDot[0];
+                double v36 = dydtBar[0];
+                double v37 = dydtBarDot[0];
                 dydtBar[0] = 0.0;
                 dydtBarDot[0] = 0.0;
-                pBarDot[1] += s14 + global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v40, v13, global::System.Math.FusedMultiplyAdd(global::Scenarios.Custom.Kinetics.LogisticJvp(v8, v9), v12, -(global::Scenarios.Custom.Kinetics.LogisticJvp(v8, v9) * v10)) * v39), t, tDot * (v39 * v13));
-                double v41 = v39 * y1;
-                double v42 = global::System.Math.FusedMultiplyAdd(v40, y1, yDot1 * v39);
-                yBarDot[1] += -global::System.Math.FusedMultiplyAdd(v40, v7, global::System.Math.FusedMultiplyAdd(v4, yDot0, v6 * pDot0) * v39);
-                pBarDot[0] += -global::System.Math.FusedMultiplyAdd(v42, v6, global::System.Math.FusedMultiplyAdd(v2, v5, yDot0 * v1) * v41);
-                yBarDot[0] += -global::System.Math.FusedMultiplyAdd(v42, v4, global::System.Math.FusedMultiplyAdd(v2, v3, pDot0 * v1) * v41);
+                pBarDot[1] += s12 + global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v37, v11, global::System.Math.FusedMultiplyAdd(global::Scenarios.Custom.Kinetics.LogisticJvp(v6, v7), v10, -(global::Scenarios.Custom.Kinetics.LogisticJvp(v6, v7) * v8)) * v36), t, tDot * (v36 * v11));
+                double v38 = v36 * y1;
+                double v39 = global::System.Math.FusedMultiplyAdd(v37, y1, yDot1 * v36);
+                yBarDot[1] += -global::System.Math.FusedMultiplyAdd(v37, v5, global::System.Math.FusedMultiplyAdd(v3, yDot0, v4 * pDot0) * v36);
+                pBarDot[0] += -global::System.Math.FusedMultiplyAdd(v39, v4, global::System.Math.FusedMultiplyAdd(v2, y0, yDot0 * v1) * v38);
+                yBarDot[0] += -global::System.Math.FusedMultiplyAdd(v39, v3, global::System.Math.FusedMultiplyAdd(v2, p0, pDot0 * v1) * v38);
             }
 
             /// <inheritdoc/>
@@ -243,7 +234,7 @@ namespace Scenarios.Custom
                 TLane y0 = y[0];
                 TLane p0 = p[0];
                 TLane y1 = y[1];
-                dydtDot0[0] = -(TLane.Exp(p0 * y0) * (p0 + y0 * TLane.Zero) * y1);
+                dydtDot0[0] = -(p0 * TLane.Exp(p0 * y0) * y1);
 
                 // for (int i = 1; i < 3; i++)
                 // dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
@@ -290,8 +281,6 @@ namespace Scenarios.Custom
                 TLane y0 = y[0];
                 TLane p0 = p[0];
                 TLane v1 = TLane.Exp(p0 * y0);
-                TLane v2 = y0 * TLane.Zero;
-                TLane v3 = p0 + v2;
                 TLane y1 = y[1];
 
                 // adjoint of: elements of dydt that are not written are 0
@@ -308,105 +297,101 @@ namespace Scenarios.Custom
                 // for (int i = 1; i < 3; i++)
                 // dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
                 TLane y2 = y[2];
-                TLane v4 = y2 * y1;
-                TLane v5 = TLane.Zero * y1;
-                TLane v6 = TLane.Zero * y2;
+                TLane v2 = y2 * y1;
                 for (int lane = 0; lane < TLane.Count; lane++)
                 {
-                    scalars[lane] = global::Scenarios.Custom.Kinetics.Logistic(TLane.GetLane(v4, lane));
+                    scalars[lane] = global::Scenarios.Custom.Kinetics.Logistic(TLane.GetLane(v2, lane));
                 }
-                TLane v7 = TLane.Load(scalars);
+                TLane v3 = TLane.Load(scalars);
                 for (int lane = 0; lane < TLane.Count; lane++)
                 {
-                    scalars[lane] = global::Scenarios.Custom.Kinetics.Logistic(TLane.GetLane(v4, lane));
+                    scalars[lane] = global::Scenarios.Custom.Kinetics.Logistic(TLane.GetLane(v2, lane));
                 }
-                TLane v8 = TLane.Load(scalars);
-                TLane v9 = c1 - v8;
-                TLane v10 = v7 * v9;
+                TLane v4 = TLane.Load(scalars);
+                TLane v5 = c1 - v4;
+                TLane v6 = v3 * v5;
 
                 // adjoint of: dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
-                TLane s11 = TLane.Zero;
-                TLane v12 = dydtDot2Bar[2];
+                TLane s7 = TLane.Zero;
+                TLane v8 = dydtDot2Bar[2];
                 dydtDot2Bar[2] = TLane.Zero;
-                s11 += v12;
+                s7 += v8;
+                TLane s9 = TLane.Zero;
+                TLane v10 = TLane.FusedMultiplyAdd(s7, y1, s9 * y2);
+                TLane v11 = v10 * v5;
+                TLane v12 = -(v10 * v3);
                 TLane s13 = TLane.Zero;
+                for (int lane = 0; lane < TLane.Count; lane++)
+                {
+                    double bar0 = TLane.GetLane(s13, lane);
+                    global::Scenarios.Custom.Kinetics.LogisticVjp(TLane.GetLane(v2, lane), TLane.GetLane(v12, lane), ref bar0);
+                    scalars[lane] = bar0;
+                }
+                s13 = TLane.Load(scalars);
                 TLane s14 = TLane.Zero;
-                TLane v15 = TLane.FusedMultiplyAdd(s14, v5 + v6, TLane.FusedMultiplyAdd(s11, y1 + v6, s13 * (v5 + y2)));
-                TLane v16 = v15 * v9;
-                TLane v17 = -(v15 * v7);
-                TLane s18 = TLane.Zero;
                 for (int lane = 0; lane < TLane.Count; lane++)
                 {
-                    double bar0 = TLane.GetLane(s18, lane);
-                    global::Scenarios.Custom.Kinetics.LogisticVjp(TLane.GetLane(v4, lane), TLane.GetLane(v17, lane), ref bar0);
+                    double bar0 = TLane.GetLane(s14, lane);
+                    global::Scenarios.Custom.Kinetics.LogisticVjp(TLane.GetLane(v2, lane), TLane.GetLane(v11, lane), ref bar0);
                     scalars[lane] = bar0;
                 }
-                s18 = TLane.Load(scalars);
-                TLane s19 = TLane.Zero;
-                for (int lane = 0; lane < TLane.Count; lane++)
-                {
-                    double bar0 = TLane.GetLane(s19, lane);
-                    global::Scenarios.Custom.Kinetics.LogisticVjp(TLane.GetLane(v4, lane), TLane.GetLane(v16, lane), ref bar0);
-                    scalars[lane] = bar0;
-                }
-                s19 = TLane.Load(scalars);
-                TLane v20 = s18 + s19;
-                yBar[1] += TLane.FusedMultiplyAdd(s11, v10, v20 * y2);
-                yBar[2] += TLane.FusedMultiplyAdd(s13, v10, v20 * y1);
+                s14 = TLane.Load(scalars);
+                TLane v15 = s13 + s14;
+                yBar[1] += TLane.FusedMultiplyAdd(s7, v6, v15 * y2);
+                yBar[2] += TLane.FusedMultiplyAdd(s9, v6, v15 * y1);
 
                 // dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
-                TLane v21 = y1 * y0;
+                TLane v16 = y1 * y0;
                 for (int lane = 0; lane < TLane.Count; lane++)
                 {
-                    scalars[lane] = global::Scenarios.Custom.Kinetics.Logistic(TLane.GetLane(v21, lane));
+                    scalars[lane] = global::Scenarios.Custom.Kinetics.Logistic(TLane.GetLane(v16, lane));
                 }
-                TLane v22 = TLane.Load(scalars);
+                TLane v17 = TLane.Load(scalars);
                 for (int lane = 0; lane < TLane.Count; lane++)
                 {
-                    scalars[lane] = global::Scenarios.Custom.Kinetics.Logistic(TLane.GetLane(v21, lane));
+                    scalars[lane] = global::Scenarios.Custom.Kinetics.Logistic(TLane.GetLane(v16, lane));
                 }
-                TLane v23 = TLane.Load(scalars);
-                TLane v24 = c1 - v23;
-                TLane v25 = v22 * v24;
+                TLane v18 = TLane.Load(scalars);
+                TLane v19 = c1 - v18;
+                TLane v20 = v17 * v19;
 
                 // adjoint of: dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
-                TLane s26 = TLane.Zero;
-                TLane s27 = TLane.Zero;
-                TLane v28 = dydtDot1Bar[1];
+                TLane s21 = TLane.Zero;
+                TLane v22 = dydtDot1Bar[1];
                 dydtDot1Bar[1] = TLane.Zero;
-                s27 += v28;
-                TLane s29 = TLane.Zero;
-                TLane v30 = TLane.FusedMultiplyAdd(s29, v2 + y1, TLane.FusedMultiplyAdd(s26, v2 + v5, s27 * (y0 + v5)));
-                TLane v31 = v30 * v24;
-                TLane v32 = -(v30 * v22);
-                TLane s33 = TLane.Zero;
+                s21 += v22;
+                TLane s23 = TLane.Zero;
+                TLane v24 = TLane.FusedMultiplyAdd(s21, y0, s23 * y1);
+                TLane v25 = v24 * v19;
+                TLane v26 = -(v24 * v17);
+                TLane s27 = TLane.Zero;
                 for (int lane = 0; lane < TLane.Count; lane++)
                 {
-                    double bar0 = TLane.GetLane(s33, lane);
-                    global::Scenarios.Custom.Kinetics.LogisticVjp(TLane.GetLane(v21, lane), TLane.GetLane(v32, lane), ref bar0);
+                    double bar0 = TLane.GetLane(s27, lane);
+                    global::Scenarios.Custom.Kinetics.LogisticVjp(TLane.GetLane(v16, lane), TLane.GetLane(v26, lane), ref bar0);
                     scalars[lane] = bar0;
                 }
-                s33 = TLane.Load(scalars);
-                TLane s34 = TLane.Zero;
+                s27 = TLane.Load(scalars);
+                TLane s28 = TLane.Zero;
                 for (int lane = 0; lane < TLane.Count; lane++)
                 {
-                    double bar0 = TLane.GetLane(s34, lane);
-                    global::Scenarios.Custom.Kinetics.LogisticVjp(TLane.GetLane(v21, lane), TLane.GetLane(v31, lane), ref bar0);
+                    double bar0 = TLane.GetLane(s28, lane);
+                    global::Scenarios.Custom.Kinetics.LogisticVjp(TLane.GetLane(v16, lane), TLane.GetLane(v25, lane), ref bar0);
                     scalars[lane] = bar0;
                 }
-                s34 = TLane.Load(scalars);
-                TLane v35 = s33 + s34;
-                yBar[0] += TLane.FusedMultiplyAdd(s27, v25, v35 * y1);
-                yBar[1] += TLane.FusedMultiplyAdd(s29, v25, v35 * y0);
+                s28 = TLane.Load(scalars);
+                TLane v29 = s27 + s28;
+                yBar[0] += TLane.FusedMultiplyAdd(s21, v20, v29 * y1);
+                yBar[1] += TLane.FusedMultiplyAdd(s23, v20, v29 * y0);
 
                 // adjoint of: dydt[0] = -Series(y[0], p[0]) * y[1] + Logistic(t * p[1]);
-                TLane v36 = dydtDot0Bar[0];
+                TLane v30 = dydtDot0Bar[0];
                 dydtDot0Bar[0] = TLane.Zero;
-                TLane v37 = v36 * y1;
-                yBar[1] += -(v36 * (v1 * v3));
-                TLane v38 = v37 * v3 * v1;
-                pBar[0] += TLane.FusedMultiplyAdd(-v38, y0, -(v37 * v1));
-                yBar[0] += -(v38 * p0);
+                TLane v31 = v30 * y1;
+                yBar[1] += -(v30 * (p0 * v1));
+                TLane v32 = v31 * p0 * v1;
+                pBar[0] += TLane.FusedMultiplyAdd(-v32, y0, -(v31 * v1));
+                yBar[0] += -(v32 * p0);
                 return TLane.Zero;
             }
 
@@ -429,43 +414,41 @@ namespace Scenarios.Custom
                 TLane pDot0 = pDot[0];
                 TLane v1 = TLane.Exp(p0 * y0);
                 TLane v2 = TLane.FusedMultiplyAdd(pDot0, y0, yDot0 * p0) * v1;
-                TLane v3 = p0 + y0 * TLane.Zero;
-                TLane v4 = v1 * v3;
-                TLane v5 = p0 * TLane.Zero + y0;
-                TLane v6 = v1 * v5;
+                TLane v3 = v1 * p0;
+                TLane v4 = v1 * y0;
                 for (int lane = 0; lane < TLane.Count; lane++)
                 {
                     scalars[lane] = global::Scenarios.Custom.Kinetics.Series(TLane.GetLane(y0, lane), TLane.GetLane(p0, lane));
                 }
-                TLane v7 = TLane.Load(scalars);
+                TLane v5 = TLane.Load(scalars);
                 TLane y1 = y[1];
                 TLane yDot1 = yDot[1];
                 TLane p1 = p[1];
                 TLane pDot1 = pDot[1];
-                TLane v8 = tLane * p1;
-                TLane v9 = TLane.FusedMultiplyAdd(tDotLane, p1, pDot1 * tLane);
+                TLane v6 = tLane * p1;
+                TLane v7 = TLane.FusedMultiplyAdd(tDotLane, p1, pDot1 * tLane);
                 for (int lane = 0; lane < TLane.Count; lane++)
                 {
-                    scalars[lane] = global::Scenarios.Custom.Kinetics.Logistic(TLane.GetLane(v8, lane));
+                    scalars[lane] = global::Scenarios.Custom.Kinetics.Logistic(TLane.GetLane(v6, lane));
+                }
+                TLane v8 = TLane.Load(scalars);
+                for (int lane = 0; lane < TLane.Count; lane++)
+                {
+                    scalars[lane] = global::Scenarios.Custom.Kinetics.LogisticJvp(TLane.GetLane(v6, lane), TLane.GetLane(v7, lane));
+                }
+                TLane v9 = TLane.Load(scalars);
+                for (int lane = 0; lane < TLane.Count; lane++)
+                {
+                    scalars[lane] = global::Scenarios.Custom.Kinetics.Logistic(TLane.GetLane(v6, lane));
                 }
                 TLane v10 = TLane.Load(scalars);
                 for (int lane = 0; lane < TLane.Count; lane++)
                 {
-                    scalars[lane] = global::Scenarios.Custom.Kinetics.LogisticJvp(TLane.GetLane(v8, lane), TLane.GetLane(v9, lane));
+                    scalars[lane] = global::Scenarios.Custom.Kinetics.LogisticJvp(TLane.GetLane(v6, lane), TLane.GetLane(v7, lane));
                 }
                 TLane v11 = TLane.Load(scalars);
-                for (int lane = 0; lane < TLane.Count; lane++)
-                {
-                    scalars[lane] = global::Scenarios.Custom.Kinetics.Logistic(TLane.GetLane(v8, lane));
-                }
-                TLane v12 = TLane.Load(scalars);
-                for (int lane = 0; lane < TLane.Count; lane++)
-                {
-                    scalars[lane] = global::Scenarios.Custom.Kinetics.LogisticJvp(TLane.GetLane(v8, lane), TLane.GetLane(v9, lane));
-                }
-                TLane v13 = TLane.Load(scalars);
-                TLane v14 = c1 - v12;
-                TLane v15 = v10 * v14;
+                TLane v12 = c1 - v10;
+                TLane v13 = v8 * v12;
 
                 // adjoint of: elements of dydt that are not written are 0
                 global::System.Span<TLane> dydtBar = stackalloc TLane[a.Length];
@@ -474,100 +457,99 @@ namespace Scenarios.Custom
                 dydtBarDot.Clear();
 
                 // adjoint of: for (int i = 1; i < 3; i++)
-                TLane s16 = TLane.Zero;
+                TLane s14 = TLane.Zero;
 
                 // for (int i = 1; i < 3; i++)
                 // dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
                 TLane y2 = y[2];
                 TLane yDot2 = yDot[2];
-                TLane v17 = y2 * y1;
-                TLane v18 = TLane.FusedMultiplyAdd(yDot2, y1, yDot1 * y2);
+                TLane v15 = y2 * y1;
+                TLane v16 = TLane.FusedMultiplyAdd(yDot2, y1, yDot1 * y2);
                 for (int lane = 0; lane < TLane.Count; lane++)
                 {
-                    scalars[lane] = global::Scenarios.Custom.Kinetics.Logistic(TLane.GetLane(v17, lane));
+                    scalars[lane] = global::Scenarios.Custom.Kinetics.Logistic(TLane.GetLane(v15, lane));
+                }
+                TLane v17 = TLane.Load(scalars);
+                for (int lane = 0; lane < TLane.Count; lane++)
+                {
+                    scalars[lane] = global::Scenarios.Custom.Kinetics.LogisticJvp(TLane.GetLane(v15, lane), TLane.GetLane(v16, lane));
+                }
+                TLane v18 = TLane.Load(scalars);
+                for (int lane = 0; lane < TLane.Count; lane++)
+                {
+                    scalars[lane] = global::Scenarios.Custom.Kinetics.Logistic(TLane.GetLane(v15, lane));
                 }
                 TLane v19 = TLane.Load(scalars);
                 for (int lane = 0; lane < TLane.Count; lane++)
                 {
-                    scalars[lane] = global::Scenarios.Custom.Kinetics.LogisticJvp(TLane.GetLane(v17, lane), TLane.GetLane(v18, lane));
+                    scalars[lane] = global::Scenarios.Custom.Kinetics.LogisticJvp(TLane.GetLane(v15, lane), TLane.GetLane(v16, lane));
                 }
                 TLane v20 = TLane.Load(scalars);
-                for (int lane = 0; lane < TLane.Count; lane++)
-                {
-                    scalars[lane] = global::Scenarios.Custom.Kinetics.Logistic(TLane.GetLane(v17, lane));
-                }
-                TLane v21 = TLane.Load(scalars);
-                for (int lane = 0; lane < TLane.Count; lane++)
-                {
-                    scalars[lane] = global::Scenarios.Custom.Kinetics.LogisticJvp(TLane.GetLane(v17, lane), TLane.GetLane(v18, lane));
-                }
-                TLane v22 = TLane.Load(scalars);
-                TLane v23 = c1 - v21;
-                TLane v24 = v19 * v23;
-                TLane v25 = TLane.Exp(c0_5 * p1);
-                TLane v26 = c0_5 + p1 * TLane.Zero;
-                TLane v27 = v25 * v26;
-                TLane v28 = pDot1 * c0_5 * v25 * v26;
+                TLane v21 = c1 - v19;
+                TLane v22 = v17 * v21;
+                TLane v23 = TLane.Exp(c0_5 * p1);
+                TLane v24 = v23 * c0_5;
+                TLane v25 = pDot1 * c0_5 * v23 * c0_5;
 
                 // adjoint of: dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
-                TLane v29 = dydtBar[2];
-                TLane v30 = dydtBarDot[2];
+                TLane v26 = dydtBar[2];
+                TLane v27 = dydtBarDot[2];
                 dydtBar[2] = TLane.Zero;
                 dydtBarDot[2] = TLane.Zero;
-                s16 += TLane.FusedMultiplyAdd(v30, v27, v28 * v29);
-                TLane v31 = v29 * v24;
-                TLane v32 = TLane.FusedMultiplyAdd(v30, v24, TLane.FusedMultiplyAdd(v20, v23, -(v22 * v19)) * v29);
-                yBarDot[1] += TLane.FusedMultiplyAdd(v32, y2, yDot2 * v31);
-                yBarDot[2] += TLane.FusedMultiplyAdd(-v30, c0_5, TLane.FusedMultiplyAdd(v32, y1, yDot1 * v31));
+                s14 += TLane.FusedMultiplyAdd(v27, v24, v25 * v26);
+                TLane v28 = v26 * v22;
+                TLane v29 = TLane.FusedMultiplyAdd(v27, v22, TLane.FusedMultiplyAdd(v18, v21, -(v20 * v17)) * v26);
+                yBarDot[1] += TLane.FusedMultiplyAdd(v29, y2, yDot2 * v28);
+                yBarDot[2] += TLane.FusedMultiplyAdd(-v27, c0_5, TLane.FusedMultiplyAdd(v29, y1, yDot1 * v28));
 
                 // dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
-                TLane v33 = y1 * y0;
-                TLane v34 = TLane.FusedMultiplyAdd(yDot1, y0, yDot0 * y1);
+                TLane v30 = y1 * y0;
+                TLane v31 = TLane.FusedMultiplyAdd(yDot1, y0, yDot0 * y1);
                 for (int lane = 0; lane < TLane.Count; lane++)
                 {
-                    scalars[lane] = global::Scenarios.Custom.Kinetics.Logistic(TLane.GetLane(v33, lane));
+                    scalars[lane] = global::Scenarios.Custom.Kinetics.Logistic(TLane.GetLane(v30, lane));
+                }
+                TLane v32 = TLane.Load(scalars);
+                for (int lane = 0; lane < TLane.Count; lane++)
+                {
+                    scalars[lane] = global::Scenarios.Custom.Kinetics.LogisticJvp(TLane.GetLane(v30, lane), TLane.GetLane(v31, lane));
+                }
+                TLane v33 = TLane.Load(scalars);
+                for (int lane = 0; lane < TLane.Count; lane++)
+                {
+                    scalars[lane] = global::Scenarios.Custom.Kinetics.Logistic(TLane.GetLane(v30, lane));
+                }
+                TLane v34 = TLane.Load(scalars);
+                for (int lane = 0; lane < TLane.Count; lane++)
+                {
+                    scalars[lane] = global::Scenarios.Custom.Kinetics.LogisticJvp(TLane.GetLane(v30, lane), TLane.GetLane(v31, lane));
                 }
                 TLane v35 = TLane.Load(scalars);
-                for (int lane = 0; lane < TLane.Count; lane++)
-                {
-                    scalars[lane] = global::Scenarios.Custom.Kinetics.LogisticJvp(TLane.GetLane(v33, lane), TLane.GetLane(v34, lane));
-                }
-                TLane v36 = TLane.Load(scalars);
-                for (int lane = 0; lane < TLane.Count; lane++)
-                {
-                    scalars[lane] = global::Scenarios.Custom.Kinetics.Logistic(TLane.GetLane(v33, lane));
-                }
-                TLane v37 = TLane.Load(scalars);
-                for (int lane = 0; lane < TLane.Count; lane++)
-                {
-                    scalars[lane] = global::Scenarios.Custom.Kinetics.LogisticJvp(TLane.GetLane(v33, lane), TLane.GetLane(v34, lane));
-                }
-                TLane v38 = TLane.Load(scalars);
-                TLane v39 = c1 - v37;
-                TLane v40 = v35 * v39;
+                TLane v36 = c1 - v34;
+                TLane v37 = v32 * v36;
 
                 // adjoint of: dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
-                TLane v41 = dydtBar[1];
-                TLane v42 = dydtBarDot[1];
+                TLane v38 = dydtBar[1];
+                TLane v39 = dydtBarDot[1];
                 dydtBar[1] = TLane.Zero;
                 dydtBarDot[1] = TLane.Zero;
-                s16 += TLane.FusedMultiplyAdd(v42, v27, v28 * v41);
-                TLane v43 = v41 * v40;
-                TLane v44 = TLane.FusedMultiplyAdd(v42, v40, TLane.FusedMultiplyAdd(v36, v39, -(v38 * v35)) * v41);
-                yBarDot[0] += TLane.FusedMultiplyAdd(v44, y1, yDot1 * v43);
-                yBarDot[1] += TLane.FusedMultiplyAdd(-v42, c0_5, TLane.FusedMultiplyAdd(v44, y0, yDot0 * v43));
+                s14 += TLane.FusedMultiplyAdd(v39, v24, v25 * v38);
+                TLane v40 = v38 * v37;
+                TLane v41 = TLane.FusedMultiplyAdd(v39, v37, TLane.FusedMultiplyAdd(v33, v36, -(v35 * v32)) * v38);
+                yBarDot[0] += TLane.FusedMultiplyAdd(v41, y1, yDot1 * v40);
+                yBarDot[1] += TLane.FusedMultiplyAdd(-v39, c0_5, TLane.FusedMultiplyAdd(v41, y0, yDot0 * v40));
 
                 // adjoint of: dydt[0] = -Series(y[0], p[0]) * y[1] + Logistic(t * p[1]);
-                TLane v45 = dydtBar[0];
-                TLane v46 = dydtBarDot[0];
+                TLane v42 = dydtBar[0];
+                TLane v43 = dydtBarDot[0];
                 dydtBar[0] = TLane.Zero;
                 dydtBarDot[0] = TLane.Zero;
-                pBarDot[1] += s16 + TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v46, v15, TLane.FusedMultiplyAdd(v11, v14, -(v13 * v10)) * v45), tLane, tDotLane * (v45 * v15));
-                TLane v47 = v45 * y1;
-                TLane v48 = TLane.FusedMultiplyAdd(v46, y1, yDot1 * v45);
-                yBarDot[1] += -TLane.FusedMultiplyAdd(v46, v7, TLane.FusedMultiplyAdd(v4, yDot0, v6 * pDot0) * v45);
-                pBarDot[0] += -TLane.FusedMultiplyAdd(v48, v6, TLane.FusedMultiplyAdd(v2, v5, yDot0 * v1) * v47);
-                yBarDot[0] += -TLane.FusedMultiplyAdd(v48, v4, TLane.FusedMultiplyAdd(v2, v3, pDot0 * v1) * v47);
+                pBarDot[1] += s14 + TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v43, v13, TLane.FusedMultiplyAdd(v9, v12, -(v11 * v8)) * v42), tLane, tDotLane * (v42 * v13));
+                TLane v44 = v42 * y1;
+                TLane v45 = TLane.FusedMultiplyAdd(v43, y1, yDot1 * v42);
+                yBarDot[1] += -TLane.FusedMultiplyAdd(v43, v5, TLane.FusedMultiplyAdd(v3, yDot0, v4 * pDot0) * v42);
+                pBarDot[0] += -TLane.FusedMultiplyAdd(v45, v4, TLane.FusedMultiplyAdd(v2, y0, yDot0 * v1) * v44);
+                yBarDot[0] += -TLane.FusedMultiplyAdd(v45, v3, TLane.FusedMultiplyAdd(v2, p0, pDot0 * v1) * v44);
             }
         }
     }

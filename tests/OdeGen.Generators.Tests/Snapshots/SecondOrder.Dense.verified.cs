@@ -120,7 +120,7 @@ namespace SecondOrder.Dense
                     // dydt[i] = gain * Math.Tanh(s) - damping * y[(i + 1) % N] + 0.05 * Math.Sin(y[(i + 3) % N]);
                     sDotKept[0] = sDot;
                     double v10 = global::System.Math.Tanh(s_3);
-                    double v11 = 1.0 - v10 * v10;
+                    double v11 = global::System.Math.FusedMultiplyAdd(-v10, v10, 1.0);
 
                     // adjoint of: dydt[i] = gain * Math.Tanh(s) - damping * y[(i + 1) % N] + 0.05 * Math.Sin(y[(i + 3) % N]);
                     yBar[(i + 3) % 6] += -(v2 * (((double)((i + 3) % 6) <= v6 ? 1.0 : 0.0) * (v6 <= (double)((i + 3) % 6) ? 1.0 : 0.0)) * global::System.Math.Sin(y[(i + 3) % 6]));
@@ -419,7 +419,7 @@ namespace SecondOrder.Dense
 
                     // dydt[i] = gain * Math.Tanh(s) - damping * y[(i + 1) % N] + 0.05 * Math.Sin(y[(i + 3) % N]);
                     TLane v10 = TLane.Tanh(s_3);
-                    TLane v11 = c1 - v10 * v10;
+                    TLane v11 = TLane.FusedMultiplyAdd(-v10, v10, c1);
 
                     // adjoint of: dydt[i] = gain * Math.Tanh(s) - damping * y[(i + 1) % N] + 0.05 * Math.Sin(y[(i + 3) % N]);
                     yBar[(i + 3) % 6] += -(v2 * (TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)((i + 3) % 6)), v6), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(v6, TLane.Create((double)((i + 3) % 6))), c1, TLane.Zero)) * TLane.Sin(y[(i + 3) % 6]));

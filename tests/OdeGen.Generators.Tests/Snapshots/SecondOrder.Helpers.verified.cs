@@ -287,7 +287,7 @@ namespace SecondOrder.Helpers
                     double v61 = v57 * v33;
                     double v62 = v58 * v33;
                     double v63 = v59 * v33;
-                    double v64 = global::System.Math.FusedMultiplyAdd(v59, v35 * v6 + v7 * v34, global::System.Math.FusedMultiplyAdd(v58, v36 * v6 + v8 * v34, global::System.Math.FusedMultiplyAdd(v56, v38 * v6 + v10 * v34, v57 * (v37 * v6 + v9 * v34))));
+                    double v64 = global::System.Math.FusedMultiplyAdd(v59, global::System.Math.FusedMultiplyAdd(v35, v6, v7 * v34), global::System.Math.FusedMultiplyAdd(v58, global::System.Math.FusedMultiplyAdd(v36, v6, v8 * v34), global::System.Math.FusedMultiplyAdd(v56, global::System.Math.FusedMultiplyAdd(v38, v6, v10 * v34), v57 * global::System.Math.FusedMultiplyAdd(v37, v6, v9 * v34))));
                     double v65 = global::System.Math.FusedMultiplyAdd(-v59, v28, global::System.Math.FusedMultiplyAdd(-v58, v29, global::System.Math.FusedMultiplyAdd(-v57, v30, -(v56 * v31))));
 
                     // adjoint of: if (velocity < 0)
@@ -332,7 +332,7 @@ namespace SecondOrder.Helpers
                     double v69 = s48 * v21;
                     double v70 = s50 * v21;
                     double v71 = global::System.Math.FusedMultiplyAdd(v52, v12 * v20, global::System.Math.FusedMultiplyAdd(v55, v13 * v20, global::System.Math.FusedMultiplyAdd(v54, v14 * v20, -(s44 * (v15 * v20)))));
-                    double v72 = -global::System.Math.FusedMultiplyAdd(s50, v23 * v11 + v12 * v22, global::System.Math.FusedMultiplyAdd(s48, v24 * v11 + v13 * v22, global::System.Math.FusedMultiplyAdd(s44, v26 * v11 + v15 * v22, s46 * (v25 * v11 + v14 * v22))));
+                    double v72 = -global::System.Math.FusedMultiplyAdd(s50, global::System.Math.FusedMultiplyAdd(v23, v11, v12 * v22), global::System.Math.FusedMultiplyAdd(s48, global::System.Math.FusedMultiplyAdd(v24, v11, v13 * v22), global::System.Math.FusedMultiplyAdd(s44, global::System.Math.FusedMultiplyAdd(v26, v11, v15 * v22), s46 * global::System.Math.FusedMultiplyAdd(v25, v11, v14 * v22))));
                     pBar[i] += global::System.Math.FusedMultiplyAdd(v72, v11, global::System.Math.FusedMultiplyAdd(-(s50 * v27), v12, global::System.Math.FusedMultiplyAdd(-(s48 * v27), v13, global::System.Math.FusedMultiplyAdd(-(s46 * v27), v14, -(s44 * v27 * v15)))));
 
                     // adjoint of: dydt[2 * i] = y[2 * i + 1] * y[2 * i];
@@ -861,7 +861,7 @@ namespace SecondOrder.Helpers
                     TLane v61 = v57 * v33;
                     TLane v62 = v58 * v33;
                     TLane v63 = v59 * v33;
-                    TLane v64 = TLane.FusedMultiplyAdd(v59, v35 * v6 + v7 * v34, TLane.FusedMultiplyAdd(v58, v36 * v6 + v8 * v34, TLane.FusedMultiplyAdd(v56, v38 * v6 + v10 * v34, v57 * (v37 * v6 + v9 * v34))));
+                    TLane v64 = TLane.FusedMultiplyAdd(v59, TLane.FusedMultiplyAdd(v35, v6, v7 * v34), TLane.FusedMultiplyAdd(v58, TLane.FusedMultiplyAdd(v36, v6, v8 * v34), TLane.FusedMultiplyAdd(v56, TLane.FusedMultiplyAdd(v38, v6, v10 * v34), v57 * TLane.FusedMultiplyAdd(v37, v6, v9 * v34))));
                     TLane v65 = TLane.FusedMultiplyAdd(-v59, v28, TLane.FusedMultiplyAdd(-v58, v29, TLane.FusedMultiplyAdd(-v57, v30, -(v56 * v31))));
 
                     // adjoint of: if (velocity < 0)
@@ -906,7 +906,7 @@ namespace SecondOrder.Helpers
                     TLane v69 = s48 * v21;
                     TLane v70 = s50 * v21;
                     TLane v71 = TLane.FusedMultiplyAdd(v52, v12 * v20, TLane.FusedMultiplyAdd(v55, v13 * v20, TLane.FusedMultiplyAdd(v54, v14 * v20, -(s44 * (v15 * v20)))));
-                    TLane v72 = -TLane.FusedMultiplyAdd(s50, v23 * v11 + v12 * v22, TLane.FusedMultiplyAdd(s48, v24 * v11 + v13 * v22, TLane.FusedMultiplyAdd(s44, v26 * v11 + v15 * v22, s46 * (v25 * v11 + v14 * v22))));
+                    TLane v72 = -TLane.FusedMultiplyAdd(s50, TLane.FusedMultiplyAdd(v23, v11, v12 * v22), TLane.FusedMultiplyAdd(s48, TLane.FusedMultiplyAdd(v24, v11, v13 * v22), TLane.FusedMultiplyAdd(s44, TLane.FusedMultiplyAdd(v26, v11, v15 * v22), s46 * TLane.FusedMultiplyAdd(v25, v11, v14 * v22))));
                     pBar[i] += TLane.FusedMultiplyAdd(v72, v11, TLane.FusedMultiplyAdd(-(s50 * v27), v12, TLane.FusedMultiplyAdd(-(s48 * v27), v13, TLane.FusedMultiplyAdd(-(s46 * v27), v14, -(s44 * v27 * v15)))));
 
                     // adjoint of: dydt[2 * i] = y[2 * i + 1] * y[2 * i];

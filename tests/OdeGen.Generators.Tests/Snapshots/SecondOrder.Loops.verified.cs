@@ -320,7 +320,7 @@ namespace SecondOrder.Loops
                 sDot1Kept[0] = sDot1;
                 sDot2Kept[0] = sDot2;
                 double v2 = global::System.Math.Tanh(s_3);
-                double v3 = 1.0 - v2 * v2;
+                double v3 = global::System.Math.FusedMultiplyAdd(-v2, v2, 1.0);
                 h[0] = v2;
                 hDot0[0] = sDot0Kept[0] * v3;
                 hDot1[0] = sDot1Kept[0] * v3;
@@ -349,7 +349,7 @@ namespace SecondOrder.Loops
                 sDot1_2Kept[0] = sDot1_2;
                 sDot2_2Kept[0] = sDot2_2;
                 double v5 = global::System.Math.Tanh(s_5);
-                double v6 = 1.0 - v5 * v5;
+                double v6 = global::System.Math.FusedMultiplyAdd(-v5, v5, 1.0);
                 h[1] = v5;
                 hDot0[1] = sDot0_2Kept[0] * v6;
                 hDot1[1] = sDot1_2Kept[0] * v6;
@@ -378,7 +378,7 @@ namespace SecondOrder.Loops
                 sDot1_3Kept[0] = sDot1_3;
                 sDot2_3Kept[0] = sDot2_3;
                 double v8 = global::System.Math.Tanh(s_7);
-                double v9 = 1.0 - v8 * v8;
+                double v9 = global::System.Math.FusedMultiplyAdd(-v8, v8, 1.0);
                 h[2] = v8;
                 hDot0[2] = sDot0_3Kept[0] * v9;
                 hDot1[2] = sDot1_3Kept[0] * v9;
@@ -407,7 +407,7 @@ namespace SecondOrder.Loops
                 sDot1_4Kept[0] = sDot1_4;
                 sDot2_4Kept[0] = sDot2_4;
                 double v11 = global::System.Math.Tanh(s_9);
-                double v12 = 1.0 - v11 * v11;
+                double v12 = global::System.Math.FusedMultiplyAdd(-v11, v11, 1.0);
                 h[3] = v11;
                 hDot0[3] = sDot0_4Kept[0] * v12;
                 hDot1[3] = sDot1_4Kept[0] * v12;
@@ -466,9 +466,9 @@ namespace SecondOrder.Loops
                     double v22 = ((double)(k) <= 0.0 ? 1.0 : 0.0) * (0.0 <= (double)(k) ? 1.0 : 0.0);
                     double v23 = ((double)(k) <= 1.0 ? 1.0 : 0.0) * (1.0 <= (double)(k) ? 1.0 : 0.0);
                     double v24 = ((double)(k) <= 2.0 ? 1.0 : 0.0) * (2.0 <= (double)(k) ? 1.0 : 0.0);
-                    double accDot0 = -(energyDot0 * v21) - v22 * energy;
-                    double accDot1 = -(energyDot1 * v21) - v23 * energy;
-                    double accDot2 = -(energyDot2 * v21) - v24 * energy;
+                    double accDot0 = global::System.Math.FusedMultiplyAdd(-v22, energy, -(energyDot0 * v21));
+                    double accDot1 = global::System.Math.FusedMultiplyAdd(-v23, energy, -(energyDot1 * v21));
+                    double accDot2 = global::System.Math.FusedMultiplyAdd(-v24, energy, -(energyDot2 * v21));
 
                     // for (int i = 0; i < H; i++)
                     double accDot0_2 = accDot0;
@@ -486,36 +486,36 @@ namespace SecondOrder.Loops
                     double v32 = ((double)((k + 1) % y.Length) <= 0.0 ? 1.0 : 0.0) * (0.0 <= (double)((k + 1) % y.Length) ? 1.0 : 0.0);
                     double v33 = ((double)((k + 1) % y.Length) <= 1.0 ? 1.0 : 0.0) * (1.0 <= (double)((k + 1) % y.Length) ? 1.0 : 0.0);
                     double v34 = ((double)((k + 1) % y.Length) <= 2.0 ? 1.0 : 0.0) * (2.0 <= (double)((k + 1) % y.Length) ? 1.0 : 0.0);
-                    accDot0_2 += v26 * v29 * v31 + v32 * v30;
-                    accDot1_2 += v27 * v29 * v31 + v33 * v30;
-                    accDot2_2 += v28 * v29 * v31 + v34 * v30;
+                    accDot0_2 += global::System.Math.FusedMultiplyAdd(v26 * v29, v31, v32 * v30);
+                    accDot1_2 += global::System.Math.FusedMultiplyAdd(v27 * v29, v31, v33 * v30);
+                    accDot2_2 += global::System.Math.FusedMultiplyAdd(v28 * v29, v31, v34 * v30);
                     double v35 = h[1];
                     double v36 = hDot0[1];
                     double v37 = hDot1[1];
                     double v38 = hDot2[1];
                     double v39 = p[(1 + k) % 4];
                     double v40 = v35 * v39;
-                    accDot0_2 += v36 * v39 * v31 + v32 * v40;
-                    accDot1_2 += v37 * v39 * v31 + v33 * v40;
-                    accDot2_2 += v38 * v39 * v31 + v34 * v40;
+                    accDot0_2 += global::System.Math.FusedMultiplyAdd(v36 * v39, v31, v32 * v40);
+                    accDot1_2 += global::System.Math.FusedMultiplyAdd(v37 * v39, v31, v33 * v40);
+                    accDot2_2 += global::System.Math.FusedMultiplyAdd(v38 * v39, v31, v34 * v40);
                     double v41 = h[2];
                     double v42 = hDot0[2];
                     double v43 = hDot1[2];
                     double v44 = hDot2[2];
                     double v45 = p[(2 + k) % 4];
                     double v46 = v41 * v45;
-                    accDot0_2 += v42 * v45 * v31 + v32 * v46;
-                    accDot1_2 += v43 * v45 * v31 + v33 * v46;
-                    accDot2_2 += v44 * v45 * v31 + v34 * v46;
+                    accDot0_2 += global::System.Math.FusedMultiplyAdd(v42 * v45, v31, v32 * v46);
+                    accDot1_2 += global::System.Math.FusedMultiplyAdd(v43 * v45, v31, v33 * v46);
+                    accDot2_2 += global::System.Math.FusedMultiplyAdd(v44 * v45, v31, v34 * v46);
                     double v47 = h[3];
                     double v48 = hDot0[3];
                     double v49 = hDot1[3];
                     double v50 = hDot2[3];
                     double v51 = p[(3 + k) % 4];
                     double v52 = v47 * v51;
-                    accDot0_2 += v48 * v51 * v31 + v32 * v52;
-                    accDot1_2 += v49 * v51 * v31 + v33 * v52;
-                    accDot2_2 += v50 * v51 * v31 + v34 * v52;
+                    accDot0_2 += global::System.Math.FusedMultiplyAdd(v48 * v51, v31, v32 * v52);
+                    accDot1_2 += global::System.Math.FusedMultiplyAdd(v49 * v51, v31, v33 * v52);
+                    accDot2_2 += global::System.Math.FusedMultiplyAdd(v50 * v51, v31, v34 * v52);
 
                     // dydt[k] = acc * p[p.Length - 1];
                     double v53 = p[p.Length - 1];
@@ -655,7 +655,7 @@ namespace SecondOrder.Loops
 
                 // h[i] = Math.Tanh(s);
                 double v88 = h[3];
-                double v89 = 1.0 - v88 * v88;
+                double v89 = global::System.Math.FusedMultiplyAdd(-v88, v88, 1.0);
 
                 // adjoint of: h[i] = Math.Tanh(s);
                 double v90 = hDot2Bar[3];
@@ -698,7 +698,7 @@ namespace SecondOrder.Loops
 
                 // h[i] = Math.Tanh(s);
                 double v99 = h[2];
-                double v100 = 1.0 - v99 * v99;
+                double v100 = global::System.Math.FusedMultiplyAdd(-v99, v99, 1.0);
 
                 // adjoint of: h[i] = Math.Tanh(s);
                 double v101 = hDot2Bar[2];
@@ -741,7 +741,7 @@ namespace SecondOrder.Loops
 
                 // h[i] = Math.Tanh(s);
                 double v110 = h[1];
-                double v111 = 1.0 - v110 * v110;
+                double v111 = global::System.Math.FusedMultiplyAdd(-v110, v110, 1.0);
 
                 // adjoint of: h[i] = Math.Tanh(s);
                 double v112 = hDot2Bar[1];
@@ -784,7 +784,7 @@ namespace SecondOrder.Loops
 
                 // h[i] = Math.Tanh(s);
                 double v121 = h[0];
-                double v122 = 1.0 - v121 * v121;
+                double v122 = global::System.Math.FusedMultiplyAdd(-v121, v121, 1.0);
 
                 // adjoint of: h[i] = Math.Tanh(s);
                 double v123 = hDot2Bar[0];
@@ -1443,7 +1443,7 @@ namespace SecondOrder.Loops
 
                 // h[i] = Math.Tanh(s);
                 TLane v2 = TLane.Tanh(s_3);
-                TLane v3 = c1 - v2 * v2;
+                TLane v3 = TLane.FusedMultiplyAdd(-v2, v2, c1);
                 h[0] = v2;
                 hDot0[0] = sDot0 * v3;
                 hDot1[0] = sDot1 * v3;
@@ -1469,7 +1469,7 @@ namespace SecondOrder.Loops
 
                 // h[i] = Math.Tanh(s);
                 TLane v5 = TLane.Tanh(s_5);
-                TLane v6 = c1 - v5 * v5;
+                TLane v6 = TLane.FusedMultiplyAdd(-v5, v5, c1);
                 h[1] = v5;
                 hDot0[1] = sDot0_2 * v6;
                 hDot1[1] = sDot1_2 * v6;
@@ -1495,7 +1495,7 @@ namespace SecondOrder.Loops
 
                 // h[i] = Math.Tanh(s);
                 TLane v8 = TLane.Tanh(s_7);
-                TLane v9 = c1 - v8 * v8;
+                TLane v9 = TLane.FusedMultiplyAdd(-v8, v8, c1);
                 h[2] = v8;
                 hDot0[2] = sDot0_3 * v9;
                 hDot1[2] = sDot1_3 * v9;
@@ -1521,7 +1521,7 @@ namespace SecondOrder.Loops
 
                 // h[i] = Math.Tanh(s);
                 TLane v11 = TLane.Tanh(s_9);
-                TLane v12 = c1 - v11 * v11;
+                TLane v12 = TLane.FusedMultiplyAdd(-v11, v11, c1);
                 h[3] = v11;
                 hDot0[3] = sDot0_4 * v12;
                 hDot1[3] = sDot1_4 * v12;
@@ -1580,9 +1580,9 @@ namespace SecondOrder.Loops
                     TLane v22 = TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(k)), TLane.Zero), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(TLane.Zero, TLane.Create((double)(k))), c1, TLane.Zero);
                     TLane v23 = TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(k)), c1), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c1, TLane.Create((double)(k))), c1, TLane.Zero);
                     TLane v24 = TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(k)), c2), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c2, TLane.Create((double)(k))), c1, TLane.Zero);
-                    TLane accDot0 = -(energyDot0 * v21) - v22 * energy;
-                    TLane accDot1 = -(energyDot1 * v21) - v23 * energy;
-                    TLane accDot2 = -(energyDot2 * v21) - v24 * energy;
+                    TLane accDot0 = TLane.FusedMultiplyAdd(-v22, energy, -(energyDot0 * v21));
+                    TLane accDot1 = TLane.FusedMultiplyAdd(-v23, energy, -(energyDot1 * v21));
+                    TLane accDot2 = TLane.FusedMultiplyAdd(-v24, energy, -(energyDot2 * v21));
 
                     // for (int i = 0; i < H; i++)
                     TLane accDot0_2 = accDot0;
@@ -1600,36 +1600,36 @@ namespace SecondOrder.Loops
                     TLane v32 = TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)((k + 1) % y.Length)), TLane.Zero), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(TLane.Zero, TLane.Create((double)((k + 1) % y.Length))), c1, TLane.Zero);
                     TLane v33 = TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)((k + 1) % y.Length)), c1), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c1, TLane.Create((double)((k + 1) % y.Length))), c1, TLane.Zero);
                     TLane v34 = TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)((k + 1) % y.Length)), c2), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c2, TLane.Create((double)((k + 1) % y.Length))), c1, TLane.Zero);
-                    accDot0_2 += v26 * v29 * v31 + v32 * v30;
-                    accDot1_2 += v27 * v29 * v31 + v33 * v30;
-                    accDot2_2 += v28 * v29 * v31 + v34 * v30;
+                    accDot0_2 += TLane.FusedMultiplyAdd(v26 * v29, v31, v32 * v30);
+                    accDot1_2 += TLane.FusedMultiplyAdd(v27 * v29, v31, v33 * v30);
+                    accDot2_2 += TLane.FusedMultiplyAdd(v28 * v29, v31, v34 * v30);
                     TLane v35 = h[1];
                     TLane v36 = hDot0[1];
                     TLane v37 = hDot1[1];
                     TLane v38 = hDot2[1];
                     TLane v39 = p[(1 + k) % 4];
                     TLane v40 = v35 * v39;
-                    accDot0_2 += v36 * v39 * v31 + v32 * v40;
-                    accDot1_2 += v37 * v39 * v31 + v33 * v40;
-                    accDot2_2 += v38 * v39 * v31 + v34 * v40;
+                    accDot0_2 += TLane.FusedMultiplyAdd(v36 * v39, v31, v32 * v40);
+                    accDot1_2 += TLane.FusedMultiplyAdd(v37 * v39, v31, v33 * v40);
+                    accDot2_2 += TLane.FusedMultiplyAdd(v38 * v39, v31, v34 * v40);
                     TLane v41 = h[2];
                     TLane v42 = hDot0[2];
                     TLane v43 = hDot1[2];
                     TLane v44 = hDot2[2];
                     TLane v45 = p[(2 + k) % 4];
                     TLane v46 = v41 * v45;
-                    accDot0_2 += v42 * v45 * v31 + v32 * v46;
-                    accDot1_2 += v43 * v45 * v31 + v33 * v46;
-                    accDot2_2 += v44 * v45 * v31 + v34 * v46;
+                    accDot0_2 += TLane.FusedMultiplyAdd(v42 * v45, v31, v32 * v46);
+                    accDot1_2 += TLane.FusedMultiplyAdd(v43 * v45, v31, v33 * v46);
+                    accDot2_2 += TLane.FusedMultiplyAdd(v44 * v45, v31, v34 * v46);
                     TLane v47 = h[3];
                     TLane v48 = hDot0[3];
                     TLane v49 = hDot1[3];
                     TLane v50 = hDot2[3];
                     TLane v51 = p[(3 + k) % 4];
                     TLane v52 = v47 * v51;
-                    accDot0_2 += v48 * v51 * v31 + v32 * v52;
-                    accDot1_2 += v49 * v51 * v31 + v33 * v52;
-                    accDot2_2 += v50 * v51 * v31 + v34 * v52;
+                    accDot0_2 += TLane.FusedMultiplyAdd(v48 * v51, v31, v32 * v52);
+                    accDot1_2 += TLane.FusedMultiplyAdd(v49 * v51, v31, v33 * v52);
+                    accDot2_2 += TLane.FusedMultiplyAdd(v50 * v51, v31, v34 * v52);
 
                     // dydt[k] = acc * p[p.Length - 1];
                     TLane v53 = p[p.Length - 1];
@@ -1769,7 +1769,7 @@ namespace SecondOrder.Loops
 
                 // h[i] = Math.Tanh(s);
                 TLane v88 = h[3];
-                TLane v89 = c1 - v88 * v88;
+                TLane v89 = TLane.FusedMultiplyAdd(-v88, v88, c1);
 
                 // adjoint of: h[i] = Math.Tanh(s);
                 TLane v90 = hDot2Bar[3];
@@ -1812,7 +1812,7 @@ namespace SecondOrder.Loops
 
                 // h[i] = Math.Tanh(s);
                 TLane v99 = h[2];
-                TLane v100 = c1 - v99 * v99;
+                TLane v100 = TLane.FusedMultiplyAdd(-v99, v99, c1);
 
                 // adjoint of: h[i] = Math.Tanh(s);
                 TLane v101 = hDot2Bar[2];
@@ -1855,7 +1855,7 @@ namespace SecondOrder.Loops
 
                 // h[i] = Math.Tanh(s);
                 TLane v110 = h[1];
-                TLane v111 = c1 - v110 * v110;
+                TLane v111 = TLane.FusedMultiplyAdd(-v110, v110, c1);
 
                 // adjoint of: h[i] = Math.Tanh(s);
                 TLane v112 = hDot2Bar[1];
@@ -1898,7 +1898,7 @@ namespace SecondOrder.Loops
 
                 // h[i] = Math.Tanh(s);
                 TLane v121 = h[0];
-                TLane v122 = c1 - v121 * v121;
+                TLane v122 = TLane.FusedMultiplyAdd(-v121, v121, c1);
 
                 // adjoint of: h[i] = Math.Tanh(s);
                 TLane v123 = hDot2Bar[0];

@@ -157,15 +157,13 @@ namespace SecondOrder.Mlp
                     double v1 = p[i * 2];
                     s_3 += v1 * y0;
                     sDot0 += v1;
-                    sDot1 += 0.0 * v1;
                     double v2 = p[i * 2 + 1];
                     s_3 += v2 * y1;
-                    sDot0 += 0.0 * v2;
                     sDot1 += v2;
 
                     // h1[i] = Math.Tanh(s);
                     double v3 = global::System.Math.Tanh(s_3);
-                    double v4 = 1.0 - v3 * v3;
+                    double v4 = global::System.Math.FusedMultiplyAdd(-v3, v3, 1.0);
                     h1[i] = v3;
                     h1Dot0[i] = sDot0 * v4;
                     h1Dot1[i] = sDot1 * v4;
@@ -197,7 +195,7 @@ namespace SecondOrder.Mlp
                     sDot0_2Kept[0] = sDot0_2;
                     sDot1_2Kept[0] = sDot1_2;
                     double v9 = global::System.Math.Tanh(s_5);
-                    double v10 = 1.0 - v9 * v9;
+                    double v10 = global::System.Math.FusedMultiplyAdd(-v9, v9, 1.0);
                     h2Dot0[i] = sDot0_2Kept[0] * v10;
                     h2Dot1[i] = sDot1_2Kept[0] * v10;
                 }
@@ -283,7 +281,7 @@ namespace SecondOrder.Mlp
                     sDot0_3Kept[0] = sDot0_3;
                     sDot1_3Kept[0] = sDot1_3;
                     double v27 = global::System.Math.Tanh(s_7);
-                    double v28 = 1.0 - v27 * v27;
+                    double v28 = global::System.Math.FusedMultiplyAdd(-v27, v27, 1.0);
 
                     // adjoint of: h2[i] = Math.Tanh(s);
                     double v29 = h2Dot1Bar_i;
@@ -327,14 +325,12 @@ namespace SecondOrder.Mlp
                     // s += p[W1 + i * In + j] * y[j];
                     double v38 = p[i * 2];
                     sDot0_4 += v38;
-                    sDot1_4 += 0.0 * v38;
                     double v39 = p[i * 2 + 1];
-                    sDot0_4 += 0.0 * v39;
                     sDot1_4 += v39;
 
                     // h1[i] = Math.Tanh(s);
                     double v40 = h1[i];
-                    double v41 = 1.0 - v40 * v40;
+                    double v41 = global::System.Math.FusedMultiplyAdd(-v40, v40, 1.0);
 
                     // adjoint of: h1[i] = Math.Tanh(s);
                     double v42 = h1Dot1Bar[i];
@@ -709,15 +705,13 @@ namespace SecondOrder.Mlp
                     TLane v1 = p[i * 2];
                     s_3 += v1 * y0;
                     sDot0 += v1;
-                    sDot1 += TLane.Zero * v1;
                     TLane v2 = p[i * 2 + 1];
                     s_3 += v2 * y1;
-                    sDot0 += TLane.Zero * v2;
                     sDot1 += v2;
 
                     // h1[i] = Math.Tanh(s);
                     TLane v3 = TLane.Tanh(s_3);
-                    TLane v4 = c1 - v3 * v3;
+                    TLane v4 = TLane.FusedMultiplyAdd(-v3, v3, c1);
                     h1[i] = v3;
                     h1Dot0[i] = sDot0 * v4;
                     h1Dot1[i] = sDot1 * v4;
@@ -747,7 +741,7 @@ namespace SecondOrder.Mlp
 
                     // h2[i] = Math.Tanh(s);
                     TLane v9 = TLane.Tanh(s_5);
-                    TLane v10 = c1 - v9 * v9;
+                    TLane v10 = TLane.FusedMultiplyAdd(-v9, v9, c1);
                     h2Dot0[i] = sDot0_2 * v10;
                     h2Dot1[i] = sDot1_2 * v10;
                 }
@@ -831,7 +825,7 @@ namespace SecondOrder.Mlp
 
                     // h2[i] = Math.Tanh(s);
                     TLane v27 = TLane.Tanh(s_7);
-                    TLane v28 = c1 - v27 * v27;
+                    TLane v28 = TLane.FusedMultiplyAdd(-v27, v27, c1);
 
                     // adjoint of: h2[i] = Math.Tanh(s);
                     TLane v29 = h2Dot1Bar_i;
@@ -875,14 +869,12 @@ namespace SecondOrder.Mlp
                     // s += p[W1 + i * In + j] * y[j];
                     TLane v38 = p[i * 2];
                     sDot0_4 += v38;
-                    sDot1_4 += TLane.Zero * v38;
                     TLane v39 = p[i * 2 + 1];
-                    sDot0_4 += TLane.Zero * v39;
                     sDot1_4 += v39;
 
                     // h1[i] = Math.Tanh(s);
                     TLane v40 = h1[i];
-                    TLane v41 = c1 - v40 * v40;
+                    TLane v41 = TLane.FusedMultiplyAdd(-v40, v40, c1);
 
                     // adjoint of: h1[i] = Math.Tanh(s);
                     TLane v42 = h1Dot1Bar[i];
