@@ -7,22 +7,25 @@ namespace OdeGen.Latent;
 /// discrete adjoint of the step). Why not the ensemble solvers: their lanes share t and the step (docs/lanes.md), which
 /// would force every series of a block onto the union of the block's times. The latent ODE and the ODE-RNN's dynamics
 /// do not depend on t, so each lane can step onto its own observation times with its own h, and a lane whose series has
-/// ended takes h = 0 (z + 0·k = z exactly). The arithmetic is the tableau's (b = 1/6, 1/3, 1/3, 1/6); the tests hold it
-/// to <c>Ode.Solve</c> with <c>OdeMethod.RK4</c> and the same fixed steps.
+/// ended takes h = 0 (z + 0·k = z exactly). It is a copy of the shared kernel's arithmetic for RK4, kept because the kernel
+/// takes one h for all lanes: every weight is h·(the tableau's coefficient), every sum adds its terms left to right in
+/// stage order, as <see cref="Solvers.RungeKuttaKernel{TLane}.Combine"/> and <see cref="Solvers.RungeKuttaReverse{TLane}"/>
+/// do, and LaneRk4BitsTests holds each lane bit for bit to the kernel run with that lane's h. A change of order there
+/// must be made here too.
 /// </summary>
 internal static class LaneRk4
 {
     /// <summary>Lanes of scratch <see cref="Step"/> and <see cref="Reverse"/> need for n states and the dynamics' own scratch.</summary>
     public static int ScratchCount(LaneTanhMlp f) => (9 * f.Size) + f.ScratchCount;
 
-    /// <summary>z ← z + h/6·(k₁ + 2k₂ + 2k₃ + k₄), lane by lane.</summary>
+    /// <summary>z ← z + (h/6)k₁ + (h/3)k₂ + (h/3)k₃ + (h/6)k₄, lane by lane.</summary>
     public static void Step<TLane>(LaneTanhMlp f, ReadOnlySpan<TLane> p, Span<TLane> z, TLane h, Span<TLane> scratch)
         where TLane : unmanaged, ILane<TLane>
     {
         int n = f.Size;
         Span<TLane> k1 = scratch[..n], k2 = scratch.Slice(n, n), k3 = scratch.Slice(2 * n, n), k4 = scratch.Slice(3 * n, n),
             u = scratch.Slice(4 * n, n), work = scratch[(9 * n)..];
-        TLane half = h * TLane.Create(0.5), sixth = h * TLane.Create(1.0 / 6.0), two = TLane.Create(2.0);
+        TLane half = h * TLane.Create(0.5), sixth = h * TLane.Create(1.0 / 6.0), third = h * TLane.Create(1.0 / 3.0);
         f.Evaluate<TLane>(z, p, k1, work);
         for (int i = 0; i < n; i++) u[i] = z[i] + (half * k1[i]);
         f.Evaluate<TLane>(u, p, k2, work);
@@ -30,7 +33,7 @@ internal static class LaneRk4
         f.Evaluate<TLane>(u, p, k3, work);
         for (int i = 0; i < n; i++) u[i] = z[i] + (h * k3[i]);
         f.Evaluate<TLane>(u, p, k4, work);
-        for (int i = 0; i < n; i++) z[i] += sixth * (k1[i] + (two * (k2[i] + k3[i])) + k4[i]);
+        for (int i = 0; i < n; i++) z[i] = z[i] + (sixth * k1[i]) + (third * k2[i]) + (third * k3[i]) + (sixth * k4[i]);
     }
 
     /// <summary>
