@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The ODE-Net classifier's models, one training step on a batch of 128 random images, ours and PyTorch's side by side
+# (docs/odenet.md, "Against PyTorch"): PyTorch first, then ours, each model on one and on all threads, so the two
+# blocks of output can be read as ratios (ours / theirs) per model and thread count.
+#   bash benchmarks/run-odenet-peers.sh [--channels C] [--repeats R] [--dtype float32|float64] [--models a,b]
+# Installs python3-torch if it is missing (needs root or sudo), as run-torch-peers.sh does.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+channels=16 repeats=3 dtype=float64 models=resnet,resnet1,rknet,odenet
+while (($#)); do
+  case "$1" in
+    --channels) channels="$2"; shift 2 ;;
+    --repeats) repeats="$2"; shift 2 ;;
+    --dtype) dtype="$2"; shift 2 ;;
+    --models) models="$2"; shift 2 ;;
+    *) echo "unknown argument $1 (expected --channels, --repeats, --dtype, --models)" >&2; exit 2 ;;
+  esac
+done
+threads_all=$(nproc)
+
+# Debian's python3-torch lives in the system interpreter; a pyenv or venv python3 first on PATH does not see it.
+find_python() {
+  for py in python3 /usr/bin/python3; do
+    if command -v "$py" >/dev/null 2>&1 && "$py" -c "import torch" >/dev/null 2>&1; then echo "$py"; return; fi
+  done
+}
+python="$(find_python)"
+if [[ -z "$python" ]]; then
+  echo "# installing python3-torch"
+  sudo_cmd=""
+  [[ $(id -u) -ne 0 ]] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y python3-torch
+  python="$(find_python)"
+  [[ -n "$python" ]] || { echo "python3-torch installed but no python3 imports torch" >&2; exit 1; }
+fi
+
+# Build ours first, so the compiler does not load the machine while PyTorch is timed.
+dotnet build -c Release samples/Classifier -v quiet -nologo >/dev/null
+echo "# load before PyTorch: $(cut -d' ' -f1-3 /proc/loadavg)"
+"$python" benchmarks/peers/odenet_torch.py --channels "$channels" --repeats "$repeats" --dtype "$dtype" --models "$models" \
+  --threads "1,$threads_all"
+echo "# load before ours: $(cut -d' ' -f1-3 /proc/loadavg)"
+IFS=, read -ra list <<<"$models"
+for model in "${list[@]}"; do
+  for threads in 1 "$threads_all"; do
+    echo "# ours: $model, $threads thread(s)"
+    dotnet run -c Release --no-build --project samples/Classifier -- --bench --model "$model" --channels "$channels" \
+      --threads "$threads" --bench-repeats "$repeats"
+  done
+done
