@@ -2,7 +2,10 @@ using OdeGen.Solvers;
 
 namespace OdeGen;
 
-/// <summary>Integrates to an end time and records the (augmented) state at requested times on the way.</summary>
+/// <summary>
+/// The save times of <c>Ode.Jvp</c> and <c>Ode.Sensitivities</c> (<see cref="SolverOptions.SaveAt"/>), checked; their forward
+/// pass is the observation shell's (<see cref="ObservationShell.SolveThroughObservations{TField, TRun}"/>).
+/// </summary>
 internal static class SaveLoop
 {
     /// <summary>
@@ -23,29 +26,5 @@ internal static class SaveLoop
                 throw new ArgumentException($"SaveAt must be ordered in the direction of integration, but SaveAt[{i}] = {s} follows SaveAt[{i - 1}] = {saveAt[i - 1]}.", "options");
         }
         return (double[])saveAt.Clone();
-    }
-
-    /// <summary>
-    /// Integrates from (t0, x0) to t1 and writes the state at saveTimes[k] into row k of
-    /// <paramref name="saved"/> (dense output inside steps, so saving does not shorten them).
-    /// Returns the status; the final state is the integrator's.
-    /// </summary>
-    public static OdeStatus Run<TField>(IOdeIntegrator<TField> integrator, in TField field, ReadOnlySpan<double> x0,
-        double t0, double t1, double[] saveTimes, Span<double> saved) where TField : struct, IJacobianField
-    {
-        int d = x0.Length, k = 0;
-        double direction = t1 >= t0 ? 1.0 : -1.0;
-        integrator.Reset(field, x0, t0, t1);
-        for (; k < saveTimes.Length && saveTimes[k] == t0; k++) x0.CopyTo(saved.Slice(k * d, d));
-        while (integrator.Step())
-        {
-            for (; k < saveTimes.Length && (saveTimes[k] - integrator.Time) * direction <= 0; k++)
-            {
-                Span<double> row = saved.Slice(k * d, d);
-                if (saveTimes[k] == integrator.Time) integrator.State.CopyTo(row);
-                else integrator.Interpolate(saveTimes[k], row);
-            }
-        }
-        return integrator.Status;
     }
 }
