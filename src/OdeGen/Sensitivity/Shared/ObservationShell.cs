@@ -18,13 +18,17 @@ namespace OdeGen;
 /// <para>Who uses which piece: every method that stops at the observation times runs the one forward loop,
 /// <see cref="SolveToObservations{TField, TRun, TSink}"/>: the back-solve adjoint and the discrete adjoint (recording its
 /// tape through an <see cref="IStepObserver{TLane}"/>, as a lane block records for the ensemble gradients) on the plain
-/// state, the interpolating adjoint through its checkpoints as well, forward sensitivities on the state with its
-/// sensitivities (through events when there are some), using each observation's sensitivities as they reach it. The
-/// interpolating adjoint with interpolated observations takes them from the dense output instead
-/// (<see cref="SolveThroughObservations{TField}"/>). Still on their own loops: the interpolating adjoint's event segments
-/// (<c>InterpolatingAdjointEvents</c>) and Ode.Jvp / Ode.Sensitivities (save times rather than observations). Every method
-/// hands its states to <see cref="Observe{TSystem}(in TSystem, GradientInputs, OdeStatus, ReadOnlySpan{double}, EvaluationCounter, ReadOnlySpan{bool})"/>
-/// and its gradient to <see cref="Result"/> (or a workspace's Finish).</para>
+/// state, the interpolating adjoint through its checkpoints as well (and through events, ending a segment at each event
+/// that stops or resets the solve), forward sensitivities on the state with its sensitivities (through events when there
+/// are some), using each observation's sensitivities as they reach it. The passes that take their times from the dense
+/// output run the other loop, <see cref="SolveThroughObservations{TField, TRun}"/>: the interpolating adjoint with
+/// interpolated observations, and Ode.Jvp / Ode.Sensitivities with their save times (through events when there are some).
+/// Both loops integrate an interval through an <see cref="IIntervalRun{TField}"/> (a restarted run, <see cref="PlainIntervals{TField}"/>;
+/// through events, <see cref="ForwardIntervals{TSystem, TField}"/> or the interpolating adjoint's own), and
+/// <see cref="DenseObservations"/> decides which step gives which time. Every gradient hands its states to
+/// <see cref="Observe{TSystem}(in TSystem, GradientInputs, OdeStatus, ReadOnlySpan{double}, EvaluationCounter, ReadOnlySpan{bool})"/>
+/// and its gradient to <see cref="Result"/> (or a workspace's Finish). Jvp and Sensitivities have no loss, so no ∂L/∂t_i:
+/// their end-time terms (f(t1)·ṫ1, ∂y/∂t1) and NaN fills belong to their own result types.</para>
 /// </remarks>
 internal static class ObservationShell
 {
