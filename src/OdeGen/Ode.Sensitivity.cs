@@ -192,12 +192,13 @@ public static partial class Ode
         where TSystem : struct, IOdeSystem where TField : struct, IJacobianField
     {
         int d = x0.Length;
-        var states = new double[2 * d];
-        x0.CopyTo(states, 0);
+        // The shell keeps the state at both ends of [t0, t1]: on the stack when small (nothing allocated beyond x0).
+        Span<double> states = 2 * d <= 512 ? stackalloc double[2 * d] : new double[2 * d];
+        x0.CopyTo(states);
         var run = new ForwardIntervals<TSystem, TField>(events, x0);
         OdeStatus status = ObservationShell.SolveThroughObservations(integrator, field, [t0, t1], saveTimes, t1 >= t0 ? 1.0 : -1.0,
             states, saved, ref run);
-        states.AsSpan(d, d).CopyTo(x0);
+        states.Slice(d, d).CopyTo(x0);
         return status;
     }
 
