@@ -47,7 +47,7 @@ public static partial class Ode
         Guard.Interval(t0, t1);
         Guard.FiniteTime(t0Dot, nameof(t0Dot));
         Guard.FiniteTime(t1Dot, nameof(t1Dot));
-        double[] saveTimes = SaveLoop.CheckSaveTimes(options.SaveAt, t0, t1);
+        double[] saveTimes = SaveTimes.Check(options.SaveAt, t0, t1);
 
         int n = system.StateCount;
         double[] pArray = p.ToArray();
@@ -139,7 +139,7 @@ public static partial class Ode
         ForwardSensitivity forward = sensitivity ?? Sensitivity.Forward;
         Guard.StateAndParameters(system, y0, p);
         Guard.Interval(t0, t1);
-        double[] saveTimes = SaveLoop.CheckSaveTimes(options.SaveAt, t0, t1);
+        double[] saveTimes = SaveTimes.Check(options.SaveAt, t0, t1);
 
         int n = system.StateCount, m = system.ParameterCount;
         double[] pArray = p.ToArray();

@@ -6,13 +6,13 @@ namespace OdeGen;
 /// The save times of <c>Ode.Jvp</c> and <c>Ode.Sensitivities</c> (<see cref="SolverOptions.SaveAt"/>), checked; their forward
 /// pass is the observation shell's (<see cref="ObservationShell.SolveThroughObservations{TField, TRun}"/>).
 /// </summary>
-internal static class SaveLoop
+internal static class SaveTimes
 {
     /// <summary>
     /// Checks <see cref="SolverOptions.SaveAt"/> against [t0, t1]: finite, inside the span, ordered in the
     /// direction of integration. Returns a copy (empty when null).
     /// </summary>
-    public static double[] CheckSaveTimes(double[]? saveAt, double t0, double t1)
+    public static double[] Check(double[]? saveAt, double t0, double t1)
     {
         if (saveAt is null || saveAt.Length == 0) return [];
         double direction = t1 >= t0 ? 1.0 : -1.0;
