@@ -47,7 +47,7 @@ public static partial class Ode
         Guard.Interval(t0, t1);
         Guard.FiniteTime(t0Dot, nameof(t0Dot));
         Guard.FiniteTime(t1Dot, nameof(t1Dot));
-        double[] saveTimes = SaveLoop.CheckSaveTimes(options.SaveAt, t0, t1);
+        double[] saveTimes = SaveTimes.Check(options.SaveAt, t0, t1);
 
         int n = system.StateCount;
         double[] pArray = p.ToArray();
@@ -75,18 +75,13 @@ public static partial class Ode
 
         var saved = new double[saveTimes.Length * 2 * n];
         ForwardEventRun<TSystem>? events = null;
-        OdeStatus status;
         if (options.Events is { Count: > 0 } list)
         {
             EventJump.Require(list, "Ode.Jvp");
             events = new ForwardEventRun<TSystem>(system, pArray, list, 1, pDot.ToArray(), options.MaxSteps);
-            status = RunThroughEvents(events, integrator, field, x0, t0, t1, saveTimes, saved);
+            events.Start(t0, x0);
         }
-        else
-        {
-            status = SaveLoop.Run(integrator, field, x0, t0, t1, saveTimes, saved);
-            integrator.State.CopyTo(x0);
-        }
+        OdeStatus status = SolveThroughSaveTimes(integrator, field, events, x0, t0, t1, saveTimes, saved);
         double[] state = x0[..n];
         double[] tangent = x0[n..];
         // After a terminal event the state is held, so moving t1 changes nothing.
@@ -144,7 +139,7 @@ public static partial class Ode
         ForwardSensitivity forward = sensitivity ?? Sensitivity.Forward;
         Guard.StateAndParameters(system, y0, p);
         Guard.Interval(t0, t1);
-        double[] saveTimes = SaveLoop.CheckSaveTimes(options.SaveAt, t0, t1);
+        double[] saveTimes = SaveTimes.Check(options.SaveAt, t0, t1);
 
         int n = system.StateCount, m = system.ParameterCount;
         double[] pArray = p.ToArray();
@@ -154,18 +149,13 @@ public static partial class Ode
         int d = x0.Length;
         var saved = new double[saveTimes.Length * d];
         ForwardEventRun<TSystem>? events = null;
-        OdeStatus status;
         if (options.Events is { Count: > 0 } list)
         {
             EventJump.Require(list, "Ode.Sensitivities");
             events = new ForwardEventRun<TSystem>(system, pArray, list, n + m, ForwardSensitivitySolver.ParameterSeed(n, m), options.MaxSteps);
-            status = RunThroughEvents(events, integrator, field, x0, t0, t1, saveTimes, saved);
+            events.Start(t0, x0);
         }
-        else
-        {
-            status = SaveLoop.Run(integrator, field, x0, t0, t1, saveTimes, saved);
-            integrator.State.CopyTo(x0);
-        }
+        OdeStatus status = SolveThroughSaveTimes(integrator, field, events, x0, t0, t1, saveTimes, saved);
 
         ReadOnlySpan<double> x = x0;
         double[] state = x[..n].ToArray();
@@ -194,15 +184,22 @@ public static partial class Ode
         };
     }
 
-    // The forward integration through the events, with the save times at t0 taken from x0 first; x0 ends as the final state.
-    private static OdeStatus RunThroughEvents<TSystem, TField>(ForwardEventRun<TSystem> events, IOdeIntegrator<TField> integrator, in TField field,
-        double[] x0, double t0, double t1, double[] saveTimes, double[] saved)
+    // The forward pass of Jvp and Sensitivities: the observation shell's pass through [t0, t1] with the save times taken
+    // from the dense output (so saving does not shorten the steps), through the events when there are some. x0 ends as
+    // the final state.
+    private static OdeStatus SolveThroughSaveTimes<TSystem, TField>(IOdeIntegrator<TField> integrator, in TField field,
+        ForwardEventRun<TSystem>? events, double[] x0, double t0, double t1, double[] saveTimes, double[] saved)
         where TSystem : struct, IOdeSystem where TField : struct, IJacobianField
     {
-        int d = x0.Length, k = 0;
-        for (; k < saveTimes.Length && saveTimes[k] == t0; k++) x0.CopyTo(saved, k * d);
-        events.Start(t0, x0);
-        return events.Run(integrator, field, x0, t0, t1, saveTimes, saved, ref k);
+        int d = x0.Length;
+        // The shell keeps the state at both ends of [t0, t1]: on the stack when small (nothing allocated beyond x0).
+        Span<double> states = 2 * d <= 512 ? stackalloc double[2 * d] : new double[2 * d];
+        x0.CopyTo(states);
+        var run = new ForwardIntervals<TSystem, TField>(events, x0);
+        OdeStatus status = ObservationShell.SolveThroughObservations(integrator, field, [t0, t1], saveTimes, t1 >= t0 ? 1.0 : -1.0,
+            states, saved, ref run);
+        states.Slice(d, d).CopyTo(x0);
+        return status;
     }
 
     /// <summary>

@@ -13,10 +13,11 @@ namespace OdeGen;
 /// <item><term><see cref="BacksolveAdjoint"/> / <see cref="Backsolve"/></term><description>the seeds' Algorithm 2; backward tolerances, seminorm.</description></item>
 /// <item><term><see cref="DiscreteAdjoint"/> / <see cref="Discrete"/></term><description>the exact gradient of the discrete solution; steps per checkpoint.</description></item>
 /// </list>
-/// Each is an immutable object that carries its own settings (the settings classes, e.g.
-/// <see cref="InterpolatingAdjointSensitivity"/>, can also be built with object initializers), so a new method is a new
-/// member and a new subclass in a folder of its own under Sensitivity/, and existing call sites keep compiling and
-/// meaning the same thing.
+/// The factories are the one way to configure a method: each returns an immutable object that carries its settings (the
+/// settings classes, e.g. <see cref="InterpolatingAdjointSensitivity"/>, expose them as properties to read; their
+/// initializers keep older code compiling). A new method is a new member with a factory and a new subclass in a folder of
+/// its own under Sensitivity/, and existing call sites keep compiling and meaning the same thing. Every parameter that
+/// takes one is named <c>sensitivity</c> (<c>method</c> means <see cref="OdeMethod"/>).
 /// </summary>
 /// <remarks>
 /// Only this assembly can derive from <see cref="Sensitivity"/>: the set of methods is closed, which lets

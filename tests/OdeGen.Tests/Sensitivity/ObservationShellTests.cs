@@ -91,4 +91,33 @@ public class ObservationShellTests
             Assert.Equal(reference.Stats.Forward, g.Stats.Forward);
         }
     }
+
+    [Fact]
+    public void PassesThroughTheTimes_TakeTheSameStatesFromTheDenseOutput_AsASolve()
+    {
+        // Ode.Jvp and Ode.Sensitivities with the state alone in error control take a plain solve's steps, and the
+        // interpolating adjoint with interpolated observations and one checkpoint takes them over [t0, t_N] too: the shell's
+        // pass through the times gives every one of them the state a solve saves there (t0 itself, inside steps, the end).
+        var options = new SolverOptions { RelTol = 1e-8, AbsTol = 1e-8, SaveAt = [0.0, 0.3, 0.55, 1.0] };
+        OdeSolution solve = Ode.Solve(System, LorenzY0, LorenzP, 0, 1.0, options).EnsureSuccess();
+        OdeTangent jvp = Ode.Jvp(System, LorenzY0, LorenzP, 0, 1.0, [1.0, 0, 0], [0, 1.0, 0], options: options, tangentInErrorControl: false).EnsureSuccess();
+        OdeSensitivities sensitivities = Ode.Sensitivities(System, LorenzY0, LorenzP, 0, 1.0, options,
+            OdeGen.Sensitivity.ForwardWith(sensitivitiesInErrorControl: false)).EnsureSuccess();
+        double[] observed = options.SaveAt[1..];
+        OdeGradient g = Ode.Gradient(System, LorenzY0, LorenzP, 0, observed, new double[observed.Length * 3],
+            OdeGen.Sensitivity.InterpolatingAdjoint(1, interpolateObservations: true), new SolverOptions { RelTol = 1e-8, AbsTol = 1e-8 });
+        Assert.True(g.IsSuccess, g.Message);
+        Assert.Equal(solve.Stats.Steps, jvp.Stats.Steps);
+        Assert.Equal(solve.Stats.Steps, sensitivities.Stats.Steps);
+        Assert.Equal(solve.Stats.Steps, g.Stats.Forward.Steps);
+        for (int k = 0; k < options.SaveAt.Length; k++)
+        {
+            double[] expected = solve.State(k).ToArray();
+            Assert.Equal(expected, jvp.StateAt(k).ToArray());
+            Assert.Equal(expected, sensitivities.StateAt(k).ToArray());
+            if (k > 0) Assert.Equal(expected, g.States.AsSpan((k - 1) * 3, 3).ToArray());
+        }
+        Assert.Equal(solve.FinalState.ToArray(), jvp.State);
+        Assert.Equal(solve.FinalState.ToArray(), sensitivities.State);
+    }
 }

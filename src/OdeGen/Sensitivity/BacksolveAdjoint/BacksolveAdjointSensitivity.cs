@@ -1,8 +1,8 @@
 namespace OdeGen;
 
 /// <summary>
-/// The back-solve adjoint (see <see cref="Sensitivity.BacksolveAdjoint"/>). Construct one, or call
-/// <see cref="Sensitivity.Backsolve"/>, to give the backward pass its own tolerances or seminorm error control.
+/// The back-solve adjoint (see <see cref="Sensitivity.BacksolveAdjoint"/>). <see cref="Sensitivity.Backsolve"/> gives the
+/// backward pass its own tolerances or seminorm error control.
 /// </summary>
 public sealed class BacksolveAdjointSensitivity : AdjointSensitivity
 {

@@ -1,6 +1,6 @@
 namespace OdeGen;
 
-/// <summary>The discrete adjoint (see <see cref="Sensitivity.DiscreteAdjoint"/>).</summary>
+/// <summary>The discrete adjoint (see <see cref="Sensitivity.DiscreteAdjoint"/>); <see cref="Sensitivity.Discrete"/> sets its setting.</summary>
 /// <remarks>
 /// With respect to the times it differentiates the solver's output with the step sequence frozen: inside each
 /// interval between observation times, the steps keep their recorded sizes and move with the interval's start, and

@@ -59,33 +59,26 @@ internal sealed class ForwardEventRun<TSystem> where TSystem : struct, IOdeSyste
     public void Start(double t0, ReadOnlySpan<double> x0) => _locator.Start(t0, x0);
 
     /// <summary>
-    /// Integrates x from <paramref name="from"/> to <paramref name="to"/> (x is updated in place), writing the state at each save
-    /// time in (from, to] into its row of <paramref name="saved"/> from index <paramref name="k"/> on. After a terminal event x
-    /// is held and every remaining save time gets it. Returns the status (<see cref="OdeStatus.GrazingEvent"/> for a crossing
-    /// whose time has no derivative).
+    /// Integrates x from <paramref name="from"/> to <paramref name="to"/> (x is updated in place), handing every step to
+    /// <paramref name="observations"/> up to the event it stops at, if any (the times at a reset get the state after it).
+    /// After a terminal event x is held and every remaining observation time gets it. Returns the status
+    /// (<see cref="OdeStatus.GrazingEvent"/> for a crossing whose time has no derivative).
     /// </summary>
     public OdeStatus Run<TField>(IOdeIntegrator<TField> stepper, in TField field, Span<double> x, double from, double to,
-        double[] saveTimes, Span<double> saved, ref int k) where TField : struct, IJacobianField
+        ref DenseObservations observations) where TField : struct, IJacobianField
     {
-        int n = _n, d = x.Length;
+        int n = _n;
         if (Terminated)
         {
-            for (; k < saveTimes.Length; k++) x.CopyTo(saved.Slice(k * d, d));
+            observations.Hold(x);
             return OdeStatus.Success;
         }
-        double direction = to >= from ? 1.0 : -1.0;
         stepper.Reset(field, x, from, to);
         while (stepper.Step())
         {
             int before = Occurrences.Count;
             int fired = _locator.Check(stepper, Occurrences);
-            double t = fired >= 0 ? _locator.StopTime : stepper.Time;
-            for (; k < saveTimes.Length && ((saveTimes[k] - t) * direction < 0 || (fired < 0 && saveTimes[k] == t)); k++)
-            {
-                Span<double> row = saved.Slice(k * d, d);
-                if (saveTimes[k] == stepper.Time) stepper.State.CopyTo(row);
-                else stepper.Interpolate(saveTimes[k], row);
-            }
+            observations.Through(stepper, fired >= 0 ? _locator.StopTime : stepper.Time, inclusive: fired < 0);
             // Crossings that neither stop nor reset: only their times are differentiated, from the dense output of [y; s].
             int passive = Occurrences.Count - (fired >= 0 ? 1 : 0);
             for (int q = before; q < passive; q++)
@@ -97,6 +90,7 @@ internal sealed class ForwardEventRun<TSystem> where TSystem : struct, IOdeSyste
             }
             if (fired < 0) continue;
 
+            double t = _locator.StopTime;
             Span<double> xs = _locator.StopState;
             OdeEventOccurrence occurrence = Occurrences[^1];
             OdeEvent ev = occurrence.Event;
@@ -106,14 +100,14 @@ internal sealed class ForwardEventRun<TSystem> where TSystem : struct, IOdeSyste
                 xs.CopyTo(x);
                 Terminated = true;
                 TerminalTime = t;
-                for (; k < saveTimes.Length; k++) x.CopyTo(saved.Slice(k * d, d));
+                observations.Hold(x);
                 return OdeStatus.Success;
             }
             ev.Reset!.Map(xs[..n], _p, _yPlus);
             occurrence.SetStateAfter(_yPlus.ToArray());
             if (!Record(occurrence, xs, _yPlus, jump: true)) return OdeStatus.GrazingEvent;
             _yPlus.CopyTo(xs[..n]);
-            for (; k < saveTimes.Length && saveTimes[k] == t; k++) xs.CopyTo(saved.Slice(k * d, d));
+            observations.At(t, xs);
             stepper.Restart(t, xs);
             _locator.Restart(t, xs, fired);
             SolverStats stats = stepper.Stats;
@@ -147,4 +141,24 @@ internal sealed class ForwardEventRun<TSystem> where TSystem : struct, IOdeSyste
         if (jump) _jump.Forward(s, cols, _pSeed, tau, jump: true);
         return true;
     }
+}
+
+/// <summary>
+/// An interval of a forward augmented integration for the observation shell's loops: through the events of a
+/// <see cref="ForwardEventRun{TSystem}"/> when there is one (the state continues from, and ends in, <paramref name="x"/>),
+/// otherwise one restarted run.
+/// </summary>
+internal readonly struct ForwardIntervals<TSystem, TField>(ForwardEventRun<TSystem>? events, double[] x) : IIntervalRun<TField>
+    where TSystem : struct, IOdeSystem where TField : struct, IJacobianField
+{
+    public OdeStatus Run(IOdeIntegrator<TField> integrator, in TField field, ReadOnlySpan<double> start, double from, double to,
+        ref DenseObservations observations)
+    {
+        if (events is null) return new PlainIntervals<TField>(null).Run(integrator, field, start, from, to, ref observations);
+        // The events' run continues from x (start is x, or a copy of it) and leaves the state there, after a reset or a terminal event too.
+        start.CopyTo(x);
+        return events.Run(integrator, field, x, from, to, ref observations);
+    }
+
+    public ReadOnlySpan<double> End(IOdeIntegrator<TField> integrator) => events is null ? integrator.State : x;
 }

@@ -1,8 +1,8 @@
 namespace OdeGen;
 
 /// <summary>
-/// Forward sensitivities (see <see cref="Sensitivity.Forward"/>). Construct one to change the settings:
-/// <c>new ForwardSensitivity { SensitivitiesInErrorControl = false }</c>.
+/// Forward sensitivities (see <see cref="Sensitivity.Forward"/>); <see cref="Sensitivity.ForwardWith"/> sets the settings:
+/// <c>Sensitivity.ForwardWith(sensitivitiesInErrorControl: false)</c>.
 /// </summary>
 public sealed class ForwardSensitivity : Sensitivity
 {

@@ -95,7 +95,7 @@ internal static class ForwardSensitivitySolver
             events.Start(inputs.T0, x);
         }
         // The shell's loop: restart at each observation time so y(t_i) and S(t_i) are step end points, not interpolants.
-        var run = new Intervals<TSystem>(events, x);
+        var run = new ForwardIntervals<TSystem, ForwardSensitivityField<TSystem>>(events, x);
         var sink = new Observations(inputs, x, ys, kept, gY0, gP);
         OdeStatus status = ObservationShell.SolveToObservations(integrator, field, x, inputs.T0, inputs.Times, ref run, ref sink);
         // After a terminal event the state is held: moving a later observation time changes nothing.
@@ -120,27 +120,6 @@ internal static class ForwardSensitivitySolver
     }
 
     internal static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b) => ObservationShell.Dot(a, b);
-
-    // An interval of the augmented state: one restarted run, or through the events; either way the end state is copied into
-    // x, from which the next interval starts.
-    private readonly struct Intervals<TSystem>(ForwardEventRun<TSystem>? events, double[] x) : IIntervalRun<ForwardSensitivityField<TSystem>>
-        where TSystem : struct, IOdeSystem
-    {
-        public OdeStatus Run(IOdeIntegrator<ForwardSensitivityField<TSystem>> integrator, in ForwardSensitivityField<TSystem> field,
-            ReadOnlySpan<double> start, double from, double to)
-        {
-            if (events is not null)
-            {
-                // start is x: the events' run continues from it and leaves the state there (after a reset or a terminal event too).
-                int none = 0;
-                return events.Run(integrator, field, x, from, to, [], default, ref none);
-            }
-            integrator.Reset(field, start, from, to);
-            return integrator.Run();
-        }
-
-        public ReadOnlySpan<double> End(IOdeIntegrator<ForwardSensitivityField<TSystem>> integrator) => events is null ? integrator.State : x;
-    }
 
     // At each observation: y into its row, and the sensitivities used at once (dLdy given) or kept until the loss is known.
     private readonly struct Observations(GradientInputs inputs, double[] x, double[] ys, double[] kept, double[] gY0, double[] gP) : IObservationSink

@@ -3,9 +3,10 @@ using OdeGen.Solvers;
 namespace OdeGen;
 
 /// <summary>
-/// The interpolating adjoint through events (<see cref="SolverOptions.Events"/>). The forward pass locates the events and
-/// ends a segment at each one that stops or resets the solve, keeping the state where every segment starts (y⁺ after a
-/// reset). The backward pass goes through the segments from the last: at a segment's end it adds the observation's loss
+/// The interpolating adjoint through events (<see cref="SolverOptions.Events"/>). The forward pass (the observation shell's
+/// loop, <see cref="ObservationShell.SolveToObservations{TField, TRun, TSink}"/>, through every segment boundary) locates the
+/// events and ends a segment at each one that stops or resets the solve, keeping the state where every segment starts (y⁺
+/// after a reset). The backward pass goes through the segments from the last: at a segment's end it adds the observation's loss
 /// term or applies the event's adjoint jump (<see cref="EventJump.Adjoint"/>), then re-solves the segment from its start
 /// and integrates the adjoint back across it, as <see cref="InterpolatingAdjointSolver"/> does.
 /// </summary>
@@ -30,75 +31,20 @@ internal static class InterpolatingAdjointEvents
         var counter = new EvaluationCounter();
         double[] p = inputs.P;
         InterpolatingAdjointSolver.Boundaries(inputs, sensitivity.Checkpoints, out double[] bounds, out int[] observation);
-        int count = bounds.Length;
 
-        // Forward pass: segments between boundaries and stopping events, each with the state it starts from.
+        // Forward pass: the shell's loop through every boundary (bounds[0] = t0), each interval through the events; segments
+        // end at the boundaries and at every event that stops or resets the solve, each with the state it starts from.
         var systemField = new SystemField<TSystem>(system, p);
         var forward = options.Method.CreateIntegrator<SystemField<TSystem>>(n, options);
-        var locator = new EventLocator(events, n, n);
-        var occurrences = new List<OdeEventOccurrence>();
-        var segments = new List<Segment>(count + 4);
         var ys = new double[inputs.Count * n];
-        double[] y = inputs.Y0.ToArray();
-        double from = bounds[0];
-        if (observation[0] >= 0) y.CopyTo(ys, observation[0] * n);
-        locator.Start(from, y);
-        OdeStatus status = OdeStatus.Success;
-        double[]? held = null;
-        int b = 1;
-        for (; b < count && status == OdeStatus.Success && held is null; b++)
-        {
-            double to = bounds[b];
-            forward.Reset(systemField, y, from, to);
-            while (true)
-            {
-                if (!forward.Step())
-                {
-                    status = forward.Status;
-                    if (status != OdeStatus.Success) break;
-                    segments.Add(new Segment(from, to, y, observation[b], -1));
-                    y = forward.State.ToArray();
-                    from = to;
-                    if (observation[b] >= 0) y.CopyTo(ys, observation[b] * n);
-                    break;
-                }
-                int fired = locator.Check(forward, occurrences);
-                if (fired < 0) continue;
-                double t = locator.StopTime;
-                OdeEventOccurrence occurrence = occurrences[^1];
-                segments.Add(new Segment(from, t, y, -1, occurrences.Count - 1));
-                if (occurrence.Event.Terminal)
-                {
-                    held = occurrence.State.ToArray();
-                    break;
-                }
-                var after = new double[n];
-                occurrence.Event.Reset!.Map(occurrence.State, p, after);
-                occurrence.SetStateAfter(after);
-                y = after;
-                from = t;
-                forward.Restart(t, y);
-                locator.Restart(t, y, fired);
-                SolverStats stats = forward.Stats;
-                if (stats.Steps + stats.RejectedSteps >= options.MaxSteps)
-                {
-                    status = OdeStatus.MaxStepsExceeded;
-                    break;
-                }
-            }
-        }
-        // After a terminal event every later observation (including the one the interrupted segment was heading for) sees y(t*).
-        var isHeld = new bool[inputs.Count];
-        if (held is not null)
-        {
-            for (int c = b - 1; c < count; c++)
-            {
-                int i = observation[c];
-                if (i < 0) continue;
-                isHeld[i] = true;
-                held.CopyTo(ys, i * n);
-            }
-        }
+        if (observation[0] >= 0) inputs.Y0.CopyTo(ys.AsSpan(observation[0] * n, n));
+        var pass = new ForwardPass<TSystem>(events, inputs, p, bounds, observation, ys, options.MaxSteps);
+        var intervals = new Intervals<TSystem>(pass);
+        var ends = intervals;
+        OdeStatus status = ObservationShell.SolveToObservations(forward, systemField, inputs.Y0, bounds[0], bounds.AsSpan(1), ref intervals, ref ends);
+        List<Segment> segments = pass.Segments;
+        List<OdeEventOccurrence> occurrences = pass.Occurrences;
+        bool[] isHeld = pass.IsHeld;
         double[] gTimes = ObservationShell.Observe(system, inputs, status, ys, counter, isHeld);
 
         // Backward pass.
@@ -142,5 +88,94 @@ internal static class InterpolatingAdjointEvents
         OdeGradient g = sweep.Result(forward.Stats, counter, options.Method, gTimes, status, sensitivity);
         g.Events = occurrences;
         return g;
+    }
+
+    /// <summary>
+    /// The forward pass's state between the shell's calls: where the current segment starts (time and state), the segments
+    /// so far, the located events, and the state held after a terminal event.
+    /// </summary>
+    private sealed class ForwardPass<TSystem>(IReadOnlyList<OdeEvent> events, GradientInputs inputs, double[] p, double[] bounds,
+        int[] observation, double[] ys, long maxSteps) where TSystem : struct, IOdeSystem
+    {
+        private readonly int _n = inputs.StateCount;
+        private readonly EventLocator _locator = Started(events, inputs, bounds[0]);
+        private double[] _y = inputs.Y0.ToArray();
+        private double _from = bounds[0];
+        private double[]? _held;
+
+        public List<Segment> Segments { get; } = new(bounds.Length + 4);
+        public List<OdeEventOccurrence> Occurrences { get; } = [];
+        /// <summary>Observations at or after a terminal event (they see the state held there).</summary>
+        public bool[] IsHeld { get; } = new bool[inputs.Count];
+
+        private static EventLocator Started(IReadOnlyList<OdeEvent> events, GradientInputs inputs, double t0)
+        {
+            var locator = new EventLocator(events, inputs.StateCount, inputs.StateCount);
+            locator.Start(t0, inputs.Y0);
+            return locator;
+        }
+
+        // From the segment's start to the boundary, ending a segment at every event that stops or resets the solve. After a
+        // terminal event nothing is integrated: every later interval ends in the held state.
+        public OdeStatus Run(IOdeIntegrator<SystemField<TSystem>> forward, in SystemField<TSystem> field, ReadOnlySpan<double> start, double to)
+        {
+            if (_held is not null) return OdeStatus.Success;
+            forward.Reset(field, start, _from, to);
+            while (forward.Step())
+            {
+                int fired = _locator.Check(forward, Occurrences);
+                if (fired < 0) continue;
+                double t = _locator.StopTime;
+                OdeEventOccurrence occurrence = Occurrences[^1];
+                Segments.Add(new Segment(_from, t, _y, -1, Occurrences.Count - 1));
+                if (occurrence.Event.Terminal)
+                {
+                    _held = occurrence.State.ToArray();
+                    return OdeStatus.Success;
+                }
+                var after = new double[_n];
+                occurrence.Event.Reset!.Map(occurrence.State, p, after);
+                occurrence.SetStateAfter(after);
+                _y = after;
+                _from = t;
+                forward.Restart(t, _y);
+                _locator.Restart(t, _y, fired);
+                SolverStats stats = forward.Stats;
+                if (stats.Steps + stats.RejectedSteps >= maxSteps) return OdeStatus.MaxStepsExceeded;
+            }
+            return forward.Status;
+        }
+
+        public ReadOnlySpan<double> End(IOdeIntegrator<SystemField<TSystem>> forward) => _held ?? forward.State;
+
+        // The boundary bounds[b], b = i + 1, is reached: the segment that ends there (unless a terminal event ended the
+        // solve), and the observation there, if any, gets the state (the held one after a terminal event).
+        public ReadOnlySpan<double> Reached(int i, ReadOnlySpan<double> x)
+        {
+            int b = i + 1, o = observation[b];
+            if (_held is null)
+            {
+                Segments.Add(new Segment(_from, bounds[b], _y, o, -1));
+                _y = x.ToArray();
+                _from = bounds[b];
+            }
+            if (o >= 0)
+            {
+                x.CopyTo(ys.AsSpan(o * _n, _n));
+                IsHeld[o] = _held is not null;
+            }
+            return _held ?? _y;
+        }
+    }
+
+    private readonly struct Intervals<TSystem>(ForwardPass<TSystem> pass) : IIntervalRun<SystemField<TSystem>>, IObservationSink
+        where TSystem : struct, IOdeSystem
+    {
+        public OdeStatus Run(IOdeIntegrator<SystemField<TSystem>> integrator, in SystemField<TSystem> field, ReadOnlySpan<double> start,
+            double from, double to, ref DenseObservations observations) => pass.Run(integrator, field, start, to);
+
+        public ReadOnlySpan<double> End(IOdeIntegrator<SystemField<TSystem>> integrator) => pass.End(integrator);
+
+        public ReadOnlySpan<double> Reached(int i, ReadOnlySpan<double> x) => pass.Reached(i, x);
     }
 }

@@ -1,6 +1,6 @@
 namespace OdeGen;
 
-/// <summary>The interpolating adjoint with checkpoints (see <see cref="Sensitivity.InterpolatingAdjoint"/>).</summary>
+/// <summary>The interpolating adjoint with checkpoints (see <see cref="Sensitivity.InterpolatingAdjoint"/>, whose optional arguments are its settings).</summary>
 public sealed class InterpolatingAdjointSensitivity : AdjointSensitivity
 {
     /// <summary>The number of checkpoint segments when none is given.</summary>

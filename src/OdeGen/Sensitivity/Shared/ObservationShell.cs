@@ -18,13 +18,17 @@ namespace OdeGen;
 /// <para>Who uses which piece: every method that stops at the observation times runs the one forward loop,
 /// <see cref="SolveToObservations{TField, TRun, TSink}"/>: the back-solve adjoint and the discrete adjoint (recording its
 /// tape through an <see cref="IStepObserver{TLane}"/>, as a lane block records for the ensemble gradients) on the plain
-/// state, the interpolating adjoint through its checkpoints as well, forward sensitivities on the state with its
-/// sensitivities (through events when there are some), using each observation's sensitivities as they reach it. The
-/// interpolating adjoint with interpolated observations takes them from the dense output instead
-/// (<see cref="SolveThroughObservations{TField}"/>). Still on their own loops: the interpolating adjoint's event segments
-/// (<c>InterpolatingAdjointEvents</c>) and Ode.Jvp / Ode.Sensitivities (save times rather than observations). Every method
-/// hands its states to <see cref="Observe{TSystem}(in TSystem, GradientInputs, OdeStatus, ReadOnlySpan{double}, EvaluationCounter, ReadOnlySpan{bool})"/>
-/// and its gradient to <see cref="Result"/> (or a workspace's Finish).</para>
+/// state, the interpolating adjoint through its checkpoints as well (and through events, ending a segment at each event
+/// that stops or resets the solve), forward sensitivities on the state with its sensitivities (through events when there
+/// are some), using each observation's sensitivities as they reach it. The passes that take their times from the dense
+/// output run the other loop, <see cref="SolveThroughObservations{TField, TRun}"/>: the interpolating adjoint with
+/// interpolated observations, and Ode.Jvp / Ode.Sensitivities with their save times (through events when there are some).
+/// Both loops integrate an interval through an <see cref="IIntervalRun{TField}"/> (a restarted run, <see cref="PlainIntervals{TField}"/>;
+/// through events, <see cref="ForwardIntervals{TSystem, TField}"/> or the interpolating adjoint's own), and
+/// <see cref="DenseObservations"/> decides which step gives which time. Every gradient hands its states to
+/// <see cref="Observe{TSystem}(in TSystem, GradientInputs, OdeStatus, ReadOnlySpan{double}, EvaluationCounter, ReadOnlySpan{bool})"/>
+/// and its gradient to <see cref="Result"/> (or a workspace's Finish). Jvp and Sensitivities have no loss, so no ∂L/∂t_i:
+/// their end-time terms (f(t1)·ṫ1, ∂y/∂t1) and NaN fills belong to their own result types.</para>
 /// </remarks>
 internal static class ObservationShell
 {
@@ -77,7 +81,8 @@ internal static class ObservationShell
             double ti = times[i];
             if (ti != tPrev)
             {
-                OdeStatus status = run.Run(integrator, field, current, tPrev, ti);
+                var none = default(DenseObservations);
+                OdeStatus status = run.Run(integrator, field, current, tPrev, ti, ref none);
                 if (status != OdeStatus.Success) return status;
                 current = run.End(integrator);
                 tPrev = ti;
@@ -98,23 +103,31 @@ internal static class ObservationShell
         ReadOnlySpan<double> bounds, ReadOnlySpan<double> times, double direction, Span<double> states, Span<double> ys)
         where TField : struct, IVectorField
     {
-        int n = integrator.State.Length, total = times.Length, next = 0;
-        double t0 = bounds[0];
-        for (; next < total && times[next] == t0; next++) states[..n].CopyTo(ys.Slice(next * n, n));
+        var run = new PlainIntervals<TField>(null);
+        return SolveThroughObservations(integrator, field, bounds, times, direction, states, ys, ref run);
+    }
+
+    /// <summary>
+    /// The one forward loop of the passes that take their observations from the dense output: the interpolated observations
+    /// above, and <c>Ode.Jvp</c> / <c>Ode.Sensitivities</c> with their save times (bounds = [t0, t1]). From
+    /// <paramref name="bounds"/>[0] through every boundary, one segment at a time (<paramref name="run"/>: a restarted run,
+    /// or through events), keeping the state where each segment ends as row b of <paramref name="states"/> (row 0 must hold
+    /// the initial state; rows are the integrator's dimension long), and writing the state at times[i] into row i of
+    /// <paramref name="ys"/> as the steps reach it (<see cref="DenseObservations"/>). Times equal to bounds[0] take row 0.
+    /// Returns the status of the first segment that failed, or Success.
+    /// </summary>
+    public static OdeStatus SolveThroughObservations<TField, TRun>(IOdeIntegrator<TField> integrator, in TField field,
+        ReadOnlySpan<double> bounds, ReadOnlySpan<double> times, double direction, Span<double> states, Span<double> ys, ref TRun run)
+        where TField : struct, IVectorField where TRun : struct, IIntervalRun<TField>
+    {
+        int n = integrator.State.Length;
+        var observations = new DenseObservations(times, direction, ys, n);
+        observations.At(bounds[0], states[..n]);
         OdeStatus status = OdeStatus.Success;
         for (int b = 1; b < bounds.Length && status == OdeStatus.Success; b++)
         {
-            integrator.Reset(field, states.Slice((b - 1) * n, n), bounds[b - 1], bounds[b]);
-            while (integrator.Step())
-            {
-                for (; next < total && (times[next] - integrator.Time) * direction <= 0; next++)
-                {
-                    if (times[next] == integrator.Time) integrator.State.CopyTo(ys.Slice(next * n, n));
-                    else integrator.Interpolate(times[next], ys.Slice(next * n, n));
-                }
-            }
-            status = integrator.Status;
-            integrator.State.CopyTo(states.Slice(b * n, n));
+            status = run.Run(integrator, field, states.Slice((b - 1) * n, n), bounds[b - 1], bounds[b], ref observations);
+            run.End(integrator).CopyTo(states.Slice(b * n, n));
         }
         return status;
     }
@@ -186,14 +199,64 @@ internal static class ObservationShell
     }
 }
 
-/// <summary>How <see cref="ObservationShell.SolveToObservations{TField, TRun, TSink}"/> integrates one interval between observation times.</summary>
+/// <summary>
+/// How the shell's loops (<see cref="ObservationShell.SolveToObservations{TField, TRun, TSink}"/>,
+/// <see cref="ObservationShell.SolveThroughObservations{TField, TRun}"/>) integrate one interval: a restarted run, or a run
+/// through events.
+/// </summary>
 internal interface IIntervalRun<TField> where TField : struct, IVectorField
 {
-    /// <summary>Integrates from (<paramref name="from"/>, <paramref name="start"/>) to <paramref name="to"/>.</summary>
-    OdeStatus Run(IOdeIntegrator<TField> integrator, in TField field, ReadOnlySpan<double> start, double from, double to);
+    /// <summary>
+    /// Integrates from (<paramref name="from"/>, <paramref name="start"/>) to <paramref name="to"/>, handing every step to
+    /// <paramref name="observations"/> (empty in the loop that stops at each observation time).
+    /// </summary>
+    OdeStatus Run(IOdeIntegrator<TField> integrator, in TField field, ReadOnlySpan<double> start, double from, double to,
+        ref DenseObservations observations);
 
     /// <summary>The state where the last <see cref="Run"/> ended.</summary>
     ReadOnlySpan<double> End(IOdeIntegrator<TField> integrator);
+}
+
+/// <summary>
+/// The observation times of a pass that takes them from the dense output, and where their states go: the rule for which
+/// step gives which time, written once. A time inside a step is interpolated, a time on a step's end copies the state.
+/// The default value has no times (every call does nothing).
+/// </summary>
+internal ref struct DenseObservations(ReadOnlySpan<double> times, double direction, Span<double> rows, int width)
+{
+    private readonly ReadOnlySpan<double> _times = times;
+    private readonly Span<double> _rows = rows;
+    private int _next;
+
+    /// <summary>True when there are no times (the loop that stops at each observation time).</summary>
+    public readonly bool IsEmpty => _times.IsEmpty;
+
+    /// <summary>
+    /// The integrator has taken a step: every time before <paramref name="t"/> (and at it, when <paramref name="inclusive"/>)
+    /// gets its state from that step. <paramref name="t"/> is the step's end, or an event's time inside it (the times after
+    /// the event belong to the integration that follows it).
+    /// </summary>
+    public void Through<TField>(IOdeIntegrator<TField> integrator, double t, bool inclusive) where TField : struct, IVectorField
+    {
+        for (; _next < _times.Length && (inclusive ? (_times[_next] - t) * direction <= 0 : (_times[_next] - t) * direction < 0); _next++)
+        {
+            Span<double> row = _rows.Slice(_next * width, width);
+            if (_times[_next] == integrator.Time) integrator.State.CopyTo(row);
+            else integrator.Interpolate(_times[_next], row);
+        }
+    }
+
+    /// <summary>Every next time equal to <paramref name="t"/> gets <paramref name="x"/> (the start, or the state after a reset at t).</summary>
+    public void At(double t, ReadOnlySpan<double> x)
+    {
+        for (; _next < _times.Length && _times[_next] == t; _next++) x.CopyTo(_rows.Slice(_next * width, width));
+    }
+
+    /// <summary>Every remaining time gets <paramref name="x"/> (the state held after a terminal event).</summary>
+    public void Hold(ReadOnlySpan<double> x)
+    {
+        for (; _next < _times.Length; _next++) x.CopyTo(_rows.Slice(_next * width, width));
+    }
 }
 
 /// <summary>What <see cref="ObservationShell.SolveToObservations{TField, TRun, TSink}"/> does with the state at each observation time.</summary>
@@ -203,18 +266,22 @@ internal interface IObservationSink
     ReadOnlySpan<double> Reached(int i, ReadOnlySpan<double> x);
 }
 
-/// <summary>An interval as one restarted run of the integrator, every accepted step shown to the observer if there is one.</summary>
+/// <summary>An interval as one restarted run of the integrator, every accepted step shown to the observer if there is one (and to the observations).</summary>
 internal readonly struct PlainIntervals<TField>(IStepObserver<Lane1>? observer) : IIntervalRun<TField> where TField : struct, IVectorField
 {
     public ReadOnlySpan<double> End(IOdeIntegrator<TField> integrator) => integrator.State;
 
-    public OdeStatus Run(IOdeIntegrator<TField> integrator, in TField field, ReadOnlySpan<double> start, double from, double to)
+    public OdeStatus Run(IOdeIntegrator<TField> integrator, in TField field, ReadOnlySpan<double> start, double from, double to,
+        ref DenseObservations observations)
     {
         integrator.Reset(field, start, from, to);
-        if (observer is null) return integrator.Run();
+        if (observer is null && observations.IsEmpty) return integrator.Run();
         while (integrator.Step())
-            observer.Accepted(integrator.PreviousTime, integrator.Time - integrator.PreviousTime,
+        {
+            observer?.Accepted(integrator.PreviousTime, integrator.Time - integrator.PreviousTime,
                 MemoryMarshal.Cast<double, Lane1>(integrator.PreviousState));
+            observations.Through(integrator, integrator.Time, inclusive: true);
+        }
         return integrator.Status;
     }
 }
