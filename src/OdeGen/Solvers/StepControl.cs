@@ -63,6 +63,9 @@ internal static class StepControl
         if (magnitude >= absRemaining) return remaining;
         double sliver = absRemaining - magnitude;
         if (sliver <= 1e-8 * magnitude || sliver < UnitsInLastPlace(tEnd)) return remaining;
+        // The usual case, h itself (direction·|h| is h when h points the right way): returned as it is, so the step size
+        // does not wait for the arithmetic above on its way from one step to the next.
+        if (magnitude == Math.Abs(h) && (h > 0) == (direction > 0)) return h;
         return direction * magnitude;
     }
 
@@ -120,9 +123,19 @@ internal static class StepControl
     /// <summary>True when every entry is finite. NaN and ±∞ both make x − x NaN, so one running sum detects either.</summary>
     public static bool AllFinite(ReadOnlySpan<double> v)
     {
-        double acc = 0;
-        foreach (double x in v) acc += x - x;
-        return acc == 0;
+        // x − x is 0 for a finite x and NaN otherwise, so a sum of them is 0 exactly when every x is finite, whatever the
+        // order: four independent sums, so the check is not one long chain of dependent additions on every step.
+        double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+        int i = 0;
+        for (; i + 4 <= v.Length; i += 4)
+        {
+            a0 += v[i] - v[i];
+            a1 += v[i + 1] - v[i + 1];
+            a2 += v[i + 2] - v[i + 2];
+            a3 += v[i + 3] - v[i + 3];
+        }
+        for (; i < v.Length; i++) a0 += v[i] - v[i];
+        return (a0 + a1) + (a2 + a3) == 0;
     }
 
     /// <summary>Adds one scaled component error to a running <see cref="ErrorNorm"/> accumulator (start at 0).</summary>
