@@ -243,10 +243,12 @@ public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator<TField> where 
         _extraStagesReady = false;
     }
 
+    private const int SmallState = 16;
+
     // The state copies of every step: a plain loop for a few components, which costs less than the call to a block copy.
     private static void Copy(ReadOnlySpan<double> source, Span<double> destination)
     {
-        if (source.Length > RungeKuttaKernel<Lane1>.SmallState || source.Length > destination.Length)
+        if (source.Length > SmallState || source.Length > destination.Length)
         {
             source.CopyTo(destination);
             return;
