@@ -68,7 +68,7 @@ internal static class StepControl
         if (sliver <= 1e-8 * magnitude || sliver < UnitsInLastPlace(tEnd)) return remaining;
         // The usual case, h itself (direction·|h| is h when h points the right way): returned as it is, so the step size
         // does not wait for the arithmetic above on its way from one step to the next.
-        if (magnitude == Math.Abs(h) && (h > 0) == (direction > 0)) return h;
+        if (magnitude == Math.Abs(h) && h != 0 && (h > 0) == (direction > 0)) return h;
         return direction * magnitude;
     }
 
