@@ -26,7 +26,6 @@ public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator<TField> where 
     private readonly double[] _fNext;    // f(t, y) at the current point: the next step's first stage
     private readonly double[] _fPrev;    // f at the start of the last accepted step (Hermite output)
     private readonly RungeKuttaKernel<Lane1> _kernel;   // the stages, error norm and dense output every explicit path shares
-    private readonly double[] _errorNorm, _errorScratch; // the kernel's per-lane error norm (one lane here)
     private readonly double[] _atol;     // absolute tolerance of each component
     private readonly double[] _fTrial;   // f at a candidate point of a non-FSAL method, before acceptance
     private readonly bool _fixed;        // FixedStep given: every step has that size (the last one may be shorter)
@@ -52,8 +51,6 @@ public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator<TField> where 
         _fNext = new double[dimension];
         _fPrev = new double[dimension];
         _kernel = new RungeKuttaKernel<Lane1>(_tableau);
-        _errorNorm = new double[1];
-        _errorScratch = new double[1];
         _fTrial = new double[dimension];
         _atol = StepControl.AbsoluteTolerances(options, dimension);
         _loop = new StepLoop(options, new StepSizeController(options, _tableau));
@@ -214,7 +211,7 @@ public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator<TField> where 
     private bool Attempt(double h, out double error)
     {
         int s = _tableau.Stages, n = _n;
-        _fNext.AsSpan().CopyTo(_k.AsSpan(0, n));
+        Copy(_fNext, _k.AsSpan(0, n));
         var f = new Stages(this);
         _kernel.Stages(ref f, Time, h, L(_y), L(_k), L(_yStage));
         _kernel.Candidate(L(_yStage), L(_y), L(_k), h);
@@ -222,8 +219,7 @@ public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator<TField> where 
         error = 0.0;
         if (_tableau.IsAdaptive && !_fixed)
         {
-            _kernel.ErrorNorms(h, L(_k), L(_y), L(_yStage), n, _errorComponents, _atol, _options.RelTol, _options.Norm, _errorNorm, _errorScratch);
-            error = _errorNorm[0];
+            error = _kernel.SingleErrorNorm(h, L(_k), L(_y), L(_yStage), _errorComponents, _atol, _options.RelTol, _options.Norm);
         }
         return StepControl.AllFinite(yNew) && StepControl.AllFinite(_k.AsSpan(0, s * n)) && !double.IsNaN(error);
     }
@@ -240,12 +236,24 @@ public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator<TField> where 
     private void Accept()
     {
         int n = _n, s = _tableau.Stages;
-        _y.AsSpan().CopyTo(_yPrev);
-        _fNext.AsSpan().CopyTo(_fPrev);
-        _yStage.AsSpan().CopyTo(_y);
-        if (_tableau.IsFsal) _k.AsSpan((s - 1) * n, n).CopyTo(_fNext);
-        else _fTrial.AsSpan().CopyTo(_fNext);
+        Copy(_y, _yPrev);
+        Copy(_fNext, _fPrev);
+        Copy(_yStage, _y);
+        Copy(_tableau.IsFsal ? _k.AsSpan((s - 1) * n, n) : _fTrial, _fNext);
         _extraStagesReady = false;
+    }
+
+    private const int SmallState = 16;
+
+    // The state copies of every step: a plain loop for a few components, which costs less than the call to a block copy.
+    private static void Copy(ReadOnlySpan<double> source, Span<double> destination)
+    {
+        if (source.Length > SmallState || source.Length > destination.Length)
+        {
+            source.CopyTo(destination);
+            return;
+        }
+        for (int q = 0; q < source.Length; q++) destination[q] = source[q];
     }
 
     // Begin: f at the start (Derivative always holds F at the current point, even for an empty interval).
