@@ -181,16 +181,19 @@ public class Conv2d : Layer
     // padding, t on the time plane. Each entry is `lanes` values (one per sample in SIMD lanes, structure of arrays), so
     // the same unfolding serves one sample (lanes = 1) and a lane group, whose patches form a [patch][pixel·lanes] matrix.
     // Row by row; at stride 1 an output row's inside run is one copy.
-    private void Unfold(double t, ReadOnlySpan<double> x, Span<double> cols, int lanes = 1)
+    // rowStride (0: the row's length) places row q at q·rowStride, so a batch's samples unfold side by side into one
+    // [patch][sample·pixel] matrix, each sample at its own column offset.
+    private void Unfold(double t, ReadOnlySpan<double> x, Span<double> cols, int lanes = 1, int rowStride = 0)
     {
         int k = Kernel, first = TimeChannel ? 1 : 0, rowLength = Pixels * lanes, q = 0;
+        if (rowStride == 0) rowStride = rowLength;
         for (int c = 0; c < InChannels + first; c++)
         {
             for (int ky = 0; ky < k; ky++)
             {
                 for (int kx = 0; kx < k; kx++, q++)
                 {
-                    Span<double> row = cols.Slice(q * rowLength, rowLength);
+                    Span<double> row = cols.Slice(q * rowStride, rowLength);
                     for (int oy = 0; oy < OutHeight; oy++)
                     {
                         int iy = (oy * Stride) - Padding + ky;
@@ -214,6 +217,11 @@ public class Conv2d : Layer
                             int ix = from - Padding + kx;
                             inRow.Slice(ix * lanes, (to - from) * lanes).CopyTo(outRow[(from * lanes)..]);
                         }
+                        else if (lanes == 1)
+                        {
+                            // One value per pixel: a plain strided gather (a one-element CopyTo costs more than the move).
+                            for (int ox = from; ox < to; ox++) outRow[ox] = inRow[(ox * Stride) - Padding + kx];
+                        }
                         else
                         {
                             for (int ox = from; ox < to; ox++)
@@ -226,10 +234,11 @@ public class Conv2d : Layer
     }
 
     // col2im, Unfold's adjoint: adds each entry of colsBar to the input value it was read from; returns the sum over the
-    // time plane's entries inside the image (∂L/∂t, all lanes together).
-    private double Fold(ReadOnlySpan<double> colsBar, Span<double> xBar, int lanes = 1)
+    // time plane's entries inside the image (∂L/∂t, all lanes together). rowStride as for Unfold.
+    private double Fold(ReadOnlySpan<double> colsBar, Span<double> xBar, int lanes = 1, int rowStride = 0)
     {
         int k = Kernel, first = TimeChannel ? 1 : 0, rowLength = Pixels * lanes, q = 0;
+        if (rowStride == 0) rowStride = rowLength;
         double tBar = 0.0;
         for (int c = 0; c < InChannels + first; c++)
         {
@@ -237,7 +246,7 @@ public class Conv2d : Layer
             {
                 for (int kx = 0; kx < k; kx++, q++)
                 {
-                    ReadOnlySpan<double> row = colsBar.Slice(q * rowLength, rowLength);
+                    ReadOnlySpan<double> row = colsBar.Slice(q * rowStride, rowLength);
                     for (int oy = 0; oy < OutHeight; oy++)
                     {
                         int iy = (oy * Stride) - Padding + ky;
@@ -324,6 +333,97 @@ public class Conv2d : Layer
         for (int i = 0; i < weights; i++) pBars[i * lanes] += weightBar[i];
         Gemm.Multiply(patch, columns, OutChannels, ps, lanes, patch * lanes, yBars, columns, 1, cols, columns, accumulate: false, product);
         Fold(cols, xBars, lanes);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// The batch's patches side by side form one [patch][sample·pixel] matrix (im2col over the batch), so each of the three
+    /// products is one matrix product with count times the columns: the packed weights are reused across the whole batch
+    /// and the kernel's tiles run full where one 6×6 image leaves most of them ragged.
+    /// </remarks>
+    public override bool HasBatch => true;
+
+    /// <inheritdoc/>
+    /// <remarks>The batch's patches, the products in channel-major order ([channel][sample·pixel]) and the products' packing.</remarks>
+    public override int BatchScratchSize(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        int columns = checked(Pixels * count);
+        int product = Math.Max(Gemm.WorkspaceSize(OutChannels, columns, PatchSize),
+            Math.Max(Gemm.WorkspaceSize(OutChannels, PatchSize, columns), Gemm.WorkspaceSize(PatchSize, columns, OutChannels)));
+        return checked((PatchSize * columns) + (OutChannels * columns) + product);
+    }
+
+    /// <inheritdoc/>
+    public override void ForwardBatch(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y, Span<double> scratch) =>
+        ForwardBatchAt(0.0, count, x, parameters, y, scratch);
+
+    /// <inheritdoc/>
+    public override void BackwardBatch(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
+        Span<double> xBar, Span<double> parameterBar, Span<double> scratch) =>
+        BackwardBatchAt(0.0, count, x, parameters, yBar, xBar, parameterBar, scratch);
+
+    /// <summary>
+    /// <see cref="ForwardAt"/> for <paramref name="count"/> samples at once: Y = W·cols + b with cols the batch's patches, then
+    /// each channel's row handed back to the samples. Every output is the same sum in the same order as one sample's (the
+    /// kernel's FMA chain over the patch does not depend on the column count), so it equals <see cref="ForwardAt"/> to the bit.
+    /// </summary>
+    private protected void ForwardBatchAt(double t, int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y, Span<double> scratch)
+    {
+        RequireBatch(count, x.Length, y.Length, nameof(y));
+        RequireParametersAndScratch(parameters.Length, scratch.Length, count);
+        int patch = PatchSize, pixels = Pixels, columns = pixels * count, weights = OutChannels * patch;
+        Span<double> cols = scratch[..(patch * columns)], product = scratch.Slice(cols.Length, OutChannels * columns), work = scratch[(cols.Length + product.Length)..];
+        for (int s = 0; s < count; s++) Unfold(t, x.Slice(s * InputSize, InputSize), cols[(s * pixels)..], rowStride: columns);
+        for (int o = 0; o < OutChannels; o++) product.Slice(o * columns, columns).Fill(parameters[weights + o]);
+        Gemm.Multiply(OutChannels, columns, patch, parameters, patch, 1, cols, columns, 1, product, columns, accumulate: true, work);
+        for (int s = 0; s < count; s++)
+        {
+            for (int o = 0; o < OutChannels; o++)
+                product.Slice((o * columns) + (s * pixels), pixels).CopyTo(y.Slice((s * OutputSize) + (o * pixels), pixels));
+        }
+    }
+
+    /// <summary>
+    /// <see cref="BackwardAt"/> for <paramref name="count"/> samples at once: ∂L/∂W += ∂L/∂Y·colsᵀ over the whole batch (one
+    /// product whose sum runs over every sample's pixels: equal to the per-sample sums to rounding), ∂L/∂cols = Wᵀ·∂L/∂Y
+    /// folded back onto each sample's image; returns ∂L/∂t summed over the samples.
+    /// </summary>
+    private protected double BackwardBatchAt(double t, int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
+        Span<double> xBar, Span<double> parameterBar, Span<double> scratch)
+    {
+        RequireBatch(count, x.Length, yBar.Length, nameof(yBar));
+        RequireParametersAndScratch(parameters.Length, scratch.Length, count);
+        if (xBar.Length != count * InputSize || parameterBar.Length != ParameterCount)
+            throw new ArgumentException($"{Kind} backward: xBar has {xBar.Length} entries (needs {count * InputSize}), parameterBar {parameterBar.Length} (needs {ParameterCount}).");
+        int patch = PatchSize, pixels = Pixels, columns = pixels * count, weights = OutChannels * patch;
+        Span<double> cols = scratch[..(patch * columns)], bars = scratch.Slice(cols.Length, OutChannels * columns), work = scratch[(cols.Length + bars.Length)..];
+
+        // ∂L/∂Y in channel-major order, [channel][sample·pixel]; the bias sums sample by sample as one sample's pass does.
+        for (int s = 0; s < count; s++)
+        {
+            for (int o = 0; o < OutChannels; o++)
+            {
+                ReadOnlySpan<double> row = yBar.Slice((s * OutputSize) + (o * pixels), pixels);
+                row.CopyTo(bars.Slice((o * columns) + (s * pixels), pixels));
+                double sum = 0.0;
+                foreach (double v in row) sum += v;
+                parameterBar[weights + o] += sum;
+            }
+        }
+
+        for (int s = 0; s < count; s++) Unfold(t, x.Slice(s * InputSize, InputSize), cols[(s * pixels)..], rowStride: columns);
+        Gemm.Multiply(OutChannels, patch, columns, bars, columns, 1, cols, 1, columns, parameterBar[..weights], patch, accumulate: true, work);
+        Gemm.Multiply(patch, columns, OutChannels, parameters, 1, patch, bars, columns, 1, cols, columns, accumulate: false, work);
+        double tBar = 0.0;
+        for (int s = 0; s < count; s++) tBar += Fold(cols[(s * pixels)..], xBar.Slice(s * InputSize, InputSize), rowStride: columns);
+        return tBar;
+    }
+
+    private void RequireParametersAndScratch(int parameters, int scratch, int count)
+    {
+        if (parameters != ParameterCount || scratch < BatchScratchSize(count))
+            throw new ArgumentException($"{Kind} on {count} samples takes {ParameterCount} parameters and scratch of at least {BatchScratchSize(count)}; got {parameters}, {scratch}.");
     }
 
     // This thread's lane buffers: the group's patches, the weight gradient, the products' packing. Grown, never shrunk.

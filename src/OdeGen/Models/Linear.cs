@@ -4,8 +4,9 @@ namespace OdeGen.Models;
 
 /// <summary>
 /// A fully connected layer y = W·x + b (PyTorch's <c>Linear</c>): parameters "weight" [outputs][inputs] then "bias"
-/// [outputs], so PyTorch's <c>weight</c> and <c>bias</c> tensors load as they are. The arithmetic is the generated
-/// <see cref="LayerFunctions.LinearFunction"/>.
+/// [outputs], so PyTorch's <c>weight</c> and <c>bias</c> tensors load as they are. One sample's arithmetic is the generated
+/// <see cref="LayerFunctions.LinearFunction"/>; a batch is three matrix products (<see cref="Gemm"/>): Y = X·Wᵀ + b,
+/// ∂L/∂X += ∂L/∂Y·W and ∂L/∂W += ∂L/∂Yᵀ·X, which read W once per batch instead of once per sample.
 /// </summary>
 public sealed class Linear : LaneFunctionLayer<LayerFunctions.LinearFunction>
 {
@@ -15,6 +16,57 @@ public sealed class Linear : LaneFunctionLayer<LayerFunctions.LinearFunction>
         : base(new LayerFunctions.LinearFunction(Positive(inputs), checked((outputs * inputs) + outputs), Positive(outputs)),
                new ParameterShape("weight", outputs, inputs), new ParameterShape("bias", outputs))
     {
+    }
+
+    /// <inheritdoc/>
+    public override bool HasBatch => true;
+
+    /// <inheritdoc/>
+    /// <remarks>The products' packed blocks.</remarks>
+    public override int BatchScratchSize(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        int inputs = InputSize, outputs = OutputSize;
+        return Math.Max(Gemm.WorkspaceSize(count, outputs, inputs), Math.Max(Gemm.WorkspaceSize(count, inputs, outputs), Gemm.WorkspaceSize(outputs, inputs, count)));
+    }
+
+    /// <inheritdoc/>
+    public override void ForwardBatch(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y, Span<double> scratch)
+    {
+        RequireBatch(count, x.Length, y.Length, nameof(y));
+        RequireParametersAndScratch(parameters.Length, scratch.Length, count);
+        int inputs = InputSize, outputs = OutputSize, weights = inputs * outputs;
+        ReadOnlySpan<double> bias = parameters.Slice(weights, outputs);
+        for (int s = 0; s < count; s++) bias.CopyTo(y.Slice(s * outputs, outputs));
+        // Y[s][o] += Σᵢ X[s][i]·W[o][i]: Wᵀ is W read with its strides swapped.
+        Gemm.Multiply(count, outputs, inputs, x, inputs, 1, parameters, 1, inputs, y, outputs, accumulate: true, scratch);
+    }
+
+    /// <inheritdoc/>
+    public override void BackwardBatch(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
+        Span<double> xBar, Span<double> parameterBar, Span<double> scratch)
+    {
+        RequireBatch(count, x.Length, yBar.Length, nameof(yBar));
+        RequireParametersAndScratch(parameters.Length, scratch.Length, count);
+        int inputs = InputSize, outputs = OutputSize, weights = inputs * outputs;
+        if (xBar.Length != count * inputs || parameterBar.Length != ParameterCount)
+            throw new ArgumentException($"Linear backward: xBar has {xBar.Length} entries (needs {count * inputs}), parameterBar {parameterBar.Length} (needs {ParameterCount}).");
+        Span<double> biasBar = parameterBar.Slice(weights, outputs);
+        for (int s = 0; s < count; s++)
+        {
+            ReadOnlySpan<double> row = yBar.Slice(s * outputs, outputs);
+            for (int o = 0; o < outputs; o++) biasBar[o] += row[o];
+        }
+
+        // ∂L/∂W[o][i] += Σ_s ∂L/∂Y[s][o]·X[s][i];  ∂L/∂X[s][i] += Σ_o ∂L/∂Y[s][o]·W[o][i].
+        Gemm.Multiply(outputs, inputs, count, yBar, 1, outputs, x, inputs, 1, parameterBar[..weights], inputs, accumulate: true, scratch);
+        Gemm.Multiply(count, inputs, outputs, yBar, outputs, 1, parameters, inputs, 1, xBar, inputs, accumulate: true, scratch);
+    }
+
+    private void RequireParametersAndScratch(int parameters, int scratch, int count)
+    {
+        if (parameters != ParameterCount || scratch < BatchScratchSize(count))
+            throw new ArgumentException($"Linear on {count} samples takes {ParameterCount} parameters and scratch of at least {BatchScratchSize(count)}; got {parameters}, {scratch}.");
     }
 
     private static int Positive(int size, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(size))] string? name = null)
