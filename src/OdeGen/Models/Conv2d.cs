@@ -260,6 +260,13 @@ public class Conv2d : Layer
                         }
 
                         Span<double> inRow = xBar.Slice((((c - first) * Height) + iy) * Width * lanes, Width * lanes);
+                        if (lanes == 1)
+                        {
+                            // One value per pixel: a plain strided scatter-add (the same additions in the same order).
+                            for (int ox = from; ox < to; ox++) inRow[(ox * Stride) - Padding + kx] += outRow[ox];
+                            continue;
+                        }
+
                         for (int ox = from; ox < to; ox++)
                         {
                             Span<double> target = inRow.Slice(((ox * Stride) - Padding + kx) * lanes, lanes);
@@ -573,4 +580,13 @@ public sealed class TimeConv2d : Conv2d
     public double Backward(double t, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
         Span<double> xBar, Span<double> parameterBar, Span<double> scratch) =>
         BackwardAt(t, x, parameters, yBar, xBar, parameterBar, scratch);
+
+    /// <summary>The forward pass of <paramref name="count"/> samples (rows) at time t, one matrix product (scratch: <see cref="Layer.BatchScratchSize"/>).</summary>
+    public void ForwardBatch(double t, int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y, Span<double> scratch) =>
+        ForwardBatchAt(t, count, x, parameters, y, scratch);
+
+    /// <summary>The backward pass of <paramref name="count"/> samples at time t; returns Σ_s yBar_sᵀ∂y_s/∂t.</summary>
+    public double BackwardBatch(double t, int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
+        Span<double> xBar, Span<double> parameterBar, Span<double> scratch) =>
+        BackwardBatchAt(t, count, x, parameters, yBar, xBar, parameterBar, scratch);
 }
