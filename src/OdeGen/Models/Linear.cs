@@ -78,7 +78,57 @@ public sealed class Linear : LaneFunctionLayer<LayerFunctions.LinearFunction>
 
 /// <summary>y = max(x, 0) element by element (generated <see cref="LayerFunctions.ReluFunction"/>); no parameters.</summary>
 /// <param name="size">Number of values.</param>
-public sealed class Relu(int size) : LaneFunctionLayer<LayerFunctions.ReluFunction>(new LayerFunctions.ReluFunction(size, size));
+/// <remarks>
+/// A batch runs a SIMD select instead of the generated function: the generated code is a branch per value (a coin toss on
+/// activations, which costs more than the value) and its Vjp copies yBar to the stack. The select computes the generated
+/// arithmetic exactly (y = x &gt; 0 ? x : 0; xBar += x &gt; 0 ? 0 + yBar : 0): BatchMajorTests holds the two to the bit.
+/// </remarks>
+public sealed class Relu(int size) : LaneFunctionLayer<LayerFunctions.ReluFunction>(new LayerFunctions.ReluFunction(size, size))
+{
+    /// <inheritdoc/>
+    public override bool HasBatch => true;
+
+    /// <inheritdoc/>
+    public override void ForwardBatch(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y, Span<double> scratch)
+    {
+        RequireBatch(count, x.Length, y.Length, nameof(y));
+        int i = 0;
+        if (System.Numerics.Vector.IsHardwareAccelerated)
+        {
+            int w = System.Numerics.Vector<double>.Count;
+            var zero = System.Numerics.Vector<double>.Zero;
+            for (; i <= x.Length - w; i += w)
+            {
+                var v = new System.Numerics.Vector<double>(x[i..]);
+                System.Numerics.Vector.ConditionalSelect(System.Numerics.Vector.GreaterThan(v, zero), v, zero).CopyTo(y[i..]);
+            }
+        }
+
+        for (; i < x.Length; i++) y[i] = x[i] > 0 ? x[i] : 0.0;
+    }
+
+    /// <inheritdoc/>
+    public override void BackwardBatch(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
+        Span<double> xBar, Span<double> parameterBar, Span<double> scratch)
+    {
+        RequireBatch(count, x.Length, yBar.Length, nameof(yBar));
+        if (xBar.Length != x.Length) throw new ArgumentException($"Relu backward: xBar has {xBar.Length} entries; {count} samples need {x.Length}.", nameof(xBar));
+        int i = 0;
+        if (System.Numerics.Vector.IsHardwareAccelerated)
+        {
+            int w = System.Numerics.Vector<double>.Count;
+            var zero = System.Numerics.Vector<double>.Zero;
+            for (; i <= x.Length - w; i += w)
+            {
+                var mask = System.Numerics.Vector.GreaterThan(new System.Numerics.Vector<double>(x[i..]), zero);
+                var bar = System.Numerics.Vector.ConditionalSelect(mask, zero + new System.Numerics.Vector<double>(yBar[i..]), zero);
+                (new System.Numerics.Vector<double>(xBar[i..]) + bar).CopyTo(xBar[i..]);
+            }
+        }
+
+        for (; i < x.Length; i++) xBar[i] += x[i] > 0 ? 0.0 + yBar[i] : 0.0;
+    }
+}
 
 /// <summary>y = log(1 + eˣ) element by element, overflow-free (generated <see cref="LayerFunctions.SoftplusFunction"/>); no parameters.</summary>
 /// <param name="size">Number of values.</param>
