@@ -20,6 +20,10 @@ public class BatchMajorTests
         ["Conv2d k4 s2 p1"] = () => new Conv2d(3, 4, 6, 6, kernel: 4, stride: 2, padding: 1),
         // A patch of 20·16 = 320 taps: longer than one depth block of the product (256), so the sums run in two blocks.
         ["Conv2d k4 deep"] = () => new Conv2d(20, 7, 4, 4, kernel: 4, stride: 1, padding: 2),
+        // 100 pixels: the batch runs in chunks of five samples (one column block of the product each).
+        ["Conv2d k3 in chunks"] = () => new Conv2d(2, 3, 10, 10, kernel: 3, stride: 1, padding: 1),
+        // 256 pixels: a sample goes alone, through the one-sample passes.
+        ["Conv2d k3 large image"] = () => new Conv2d(1, 2, 16, 16, kernel: 3, stride: 1, padding: 1),
         ["TimeConv2d k3"] = () => new TimeConv2d(2, 3, 4, 4, kernel: 3, stride: 1, padding: 1),
         ["ResidualBlock"] = () => new ResidualBlock(4, 5, 5, groups: 2),
         ["Relu"] = () => new Relu(37),
