@@ -114,7 +114,8 @@ public sealed class Model
 
     /// <summary>
     /// Whether a model with a layer that runs batches (<see cref="Layer.HasBatch"/>: <see cref="Conv2d"/>,
-    /// <see cref="Linear"/>, <see cref="ResidualBlock"/>) passes its samples through the layers batch-major (default true):
+    /// <see cref="Linear"/>, <see cref="Relu"/>, <see cref="ResidualBlock"/>, an <see cref="OdeBlock{TSystem}"/> with
+    /// <see cref="OdeBlock{TSystem}.BatchAsOneSystem"/>) passes its samples through the layers batch-major (default true):
     /// each run of up to <see cref="BatchRunLength"/> consecutive samples goes through one layer at a time, a batch layer
     /// taking all of them in one call (one matrix product for a convolution), the others (an ODE block, a normalization)
     /// one sample after another. It holds every layer's input for the run's samples, where one sample at a time holds one
@@ -522,7 +523,8 @@ public sealed class Model
 /// <summary>What a model held for the backward pass of its last batch.</summary>
 /// <param name="ActivationBytes">Bytes of layer inputs kept from the forward to the backward pass (every layer's input for the samples in flight at once: one per run, a lane group per run, or the whole run when batch-major).</param>
 /// <param name="OdeBlockBytes">
-/// The most bytes one layer held or allocated for the backward pass of one sample: for an ODE block differentiated by an
+/// The most bytes one layer held or allocated for the backward pass of one sample (of one run, for an ODE block that solves
+/// a run as one system): for an ODE block differentiated by an
 /// adjoint, the workspace its sensitivity keeps (taped steps, checkpoints, dense output, states; the sizes of the buffers,
 /// which keep the largest solve's size); for other layers, what their backward pass allocated (measured).
 /// </param>
