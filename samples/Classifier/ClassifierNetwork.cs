@@ -10,7 +10,8 @@ namespace OdeGen.Samples.Classifier;
 /// <param name="Tolerance">rtol = atol of the Dopri5 solves (odenet, odenet-discrete), forward and backward.</param>
 /// <param name="Rows">Image height (28 for MNIST-format images).</param>
 /// <param name="Columns">Image width.</param>
-public sealed record ClassifierSpec(string Model, int Channels, int Blocks = 0, int Steps = 4, double Tolerance = 1e-3, int Rows = 28, int Columns = 28)
+/// <param name="BatchOde">Solve each run of samples as one system with shared steps (<see cref="OdeBlock{TSystem}.BatchAsOneSystem"/>, as torchdiffeq does) instead of one solve per sample.</param>
+public sealed record ClassifierSpec(string Model, int Channels, int Blocks = 0, int Steps = 4, double Tolerance = 1e-3, int Rows = 28, int Columns = 28, bool BatchOde = false)
 {
     /// <summary>The models this sample builds.</summary>
     public static readonly string[] Models = ["resnet", "resnet1", "rknet", "odenet", "odenet-discrete"];
@@ -94,7 +95,7 @@ public sealed class ClassifierNetwork
                     // The exact gradient of the adaptive solution: its accepted steps are replayed backwards.
                     _ => (Sensitivity.DiscreteAdjoint, Adaptive(spec.Tolerance)),
                 };
-                layers.Add(new CountingOdeBlock<OdeNetDynamics>(f, 0.0, 1.0, sensitivity, options, f.Initialize, counter));
+                layers.Add(new CountingOdeBlock<OdeNetDynamics>(f, 0.0, 1.0, sensitivity, options, f.Initialize, counter) { BatchAsOneSystem = spec.BatchOde });
                 break;
             default:
                 throw new ArgumentException($"--model {spec.Model}: expected one of {string.Join(", ", ClassifierSpec.Models)}.");

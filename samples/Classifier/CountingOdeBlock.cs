@@ -53,11 +53,15 @@ public sealed class EvaluationCounter
     }
 }
 
-/// <summary>Dynamics that count their calls on this thread (see <see cref="EvaluationCounter"/>) and otherwise are <typeparamref name="TSystem"/>.</summary>
-public readonly struct CountingDynamics<TSystem>(TSystem inner) : IOdeSystem
+/// <summary>
+/// Dynamics that count their calls on this thread (see <see cref="EvaluationCounter"/>) and otherwise are <typeparamref name="TSystem"/>;
+/// a batch call (<see cref="IBatchOdeSystem"/>) counts once, as every sample of the batch is evaluated once.
+/// </summary>
+public readonly struct CountingDynamics<TSystem>(TSystem inner) : IBatchOdeSystem
     where TSystem : struct, IOdeSystem
 {
     private readonly TSystem _inner = inner;
+    private readonly IBatchOdeSystem? _batch = inner is IBatchOdeSystem batch ? batch : null;   // boxed once
 
     /// <summary>The counted dynamics.</summary>
     public TSystem Inner => _inner;
@@ -93,6 +97,31 @@ public readonly struct CountingDynamics<TSystem>(TSystem inner) : IOdeSystem
     /// <inheritdoc/>
     public void Jacobian(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dfdy, Span<double> dfdp) =>
         _inner.Jacobian(t, y, p, dfdy, dfdp);
+
+    /// <inheritdoc/>
+    public void EvaluateBatch(int count, double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
+    {
+        EvaluationCounter.Evaluation();
+        if (_batch is not null)
+        {
+            _batch.EvaluateBatch(count, t, y, p, dydt);
+            return;
+        }
+
+        int n = _inner.StateCount;
+        for (int s = 0; s < count; s++) _inner.Evaluate(t, y.Slice(s * n, n), p, dydt.Slice(s * n, n));
+    }
+
+    /// <inheritdoc/>
+    public double VjpBatch(int count, double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, ReadOnlySpan<double> a, Span<double> yBar, Span<double> pBar)
+    {
+        EvaluationCounter.Vjp();
+        if (_batch is not null) return _batch.VjpBatch(count, t, y, p, a, yBar, pBar);
+        int n = _inner.StateCount;
+        double tBar = 0.0;
+        for (int s = 0; s < count; s++) tBar += _inner.Vjp(t, y.Slice(s * n, n), p, a.Slice(s * n, n), yBar.Slice(s * n, n), pBar);
+        return tBar;
+    }
 }
 
 /// <summary>An <see cref="OdeBlock{TSystem}"/> whose passes are counted by an <see cref="EvaluationCounter"/>.</summary>
@@ -118,6 +147,36 @@ public sealed class CountingOdeBlock<TSystem>(TSystem system, double t0, double 
     {
         EvaluationCounter.Begin();
         base.Backward(x, parameters, yBar, xBar, parameterBar, scratch);
+        Counter.EndBackward();
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>A batch solved as one system is one pass whose evaluations each sample saw (one sample at a time, Forward counts).</remarks>
+    public override void ForwardBatch(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y, Span<double> scratch)
+    {
+        if (!BatchAsOneSystem)
+        {
+            base.ForwardBatch(count, x, parameters, y, scratch);
+            return;
+        }
+
+        EvaluationCounter.Begin();
+        base.ForwardBatch(count, x, parameters, y, scratch);
+        Counter.EndForward();
+    }
+
+    /// <inheritdoc/>
+    public override void BackwardBatch(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
+        Span<double> xBar, Span<double> parameterBar, Span<double> scratch)
+    {
+        if (!BatchAsOneSystem)
+        {
+            base.BackwardBatch(count, x, parameters, yBar, xBar, parameterBar, scratch);
+            return;
+        }
+
+        EvaluationCounter.Begin();
+        base.BackwardBatch(count, x, parameters, yBar, xBar, parameterBar, scratch);
         Counter.EndBackward();
     }
 }

@@ -10,7 +10,7 @@ string dataDir = Idx.FashionMnistDirectory, model = "odenet", outDir = Directory
 string? save = null, load = null, sweep = null;
 int channels = 16, epochs = 1, trainSubset = 0, testSubset = 0, seed = 0, threads = 0, batch = 128, blocks = 0, steps = 4, benchRepeats = 5;
 double tol = 1e-3, learningRate = 0.1;
-bool bench = false;
+bool bench = false, batchOde = false;
 try
 {
     for (int i = 0; i < args.Length; i++)
@@ -38,6 +38,7 @@ try
             case "--out": outDir = Value(); break;
             case "--sweep": sweep = Value(); break;
             case "--bench": bench = true; break;
+            case "--batch-ode": batchOde = true; break;
             case "--bench-repeats": benchRepeats = Int(); break;
             case "--help" or "-h":
                 Console.WriteLine($"""
@@ -50,6 +51,8 @@ try
                       --test-subset N     test on the first N images (default: all 10,000)
                       --seed S            weights and shuffling (default 0)
                       --tol T             Dopri5's rtol = atol, forward and backward (default 1e-3)
+                      --batch-ode         solve each run of up to 32 images as one ODE with shared steps (as torchdiffeq
+                                          solves its batch) instead of one solve per image
                       --steps K           rknet's fixed RK4 steps over [0, 1] (default 4)
                       --blocks L          resnet's residual blocks (default 6)
                       --threads T         cores used (default: all; the numbers do not depend on it)
@@ -73,7 +76,7 @@ catch (Exception e) when (e is FormatException or ArgumentException or OverflowE
     return 2;
 }
 
-var spec = new ClassifierSpec(model, channels, blocks, steps, tol);
+var spec = new ClassifierSpec(model, channels, blocks, steps, tol, BatchOde: batchOde);
 ClassifierNetwork network;
 try
 {

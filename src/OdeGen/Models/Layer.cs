@@ -83,6 +83,53 @@ public abstract class Layer
         Span<double> xBar, Span<double> parameterBar, Span<double> scratch);
 
     /// <summary>
+    /// True when <see cref="ForwardBatch"/> and <see cref="BackwardBatch"/> do better than one sample at a time: a convolution
+    /// unfolds every sample's patches into one matrix and multiplies it once, a linear layer is one matrix product over the
+    /// batch. A model with such a layer runs its samples batch-major (see <see cref="Model.BatchMajor"/>).
+    /// </summary>
+    public virtual bool HasBatch => false;
+
+    /// <summary>Doubles of scratch each <see cref="ForwardBatch"/> and <see cref="BackwardBatch"/> call on <paramref name="count"/> samples needs (default <see cref="ScratchSize"/>).</summary>
+    public virtual int BatchScratchSize(int count) => ScratchSize;
+
+    /// <summary>
+    /// <see cref="Forward"/> for <paramref name="count"/> samples, each a row: x is count × <see cref="InputSize"/>, y count ×
+    /// <see cref="OutputSize"/>, row-major. The default runs the samples one at a time; layers with <see cref="HasBatch"/>
+    /// override it, with the same numbers (to rounding: the tests hold them to 1e-12).
+    /// </summary>
+    /// <exception cref="ArgumentException">A span's length is not count times the layer's size.</exception>
+    public virtual void ForwardBatch(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y, Span<double> scratch)
+    {
+        RequireBatch(count, x.Length, y.Length, nameof(y));
+        for (int s = 0; s < count; s++) Forward(x.Slice(s * InputSize, InputSize), parameters, y.Slice(s * OutputSize, OutputSize), scratch);
+    }
+
+    /// <summary>
+    /// <see cref="Backward"/> for <paramref name="count"/> samples (rows, as in <see cref="ForwardBatch"/>): xBar's rows += each
+    /// sample's yBarᵀ∂g/∂x; parameterBar += the sum over the samples of yBarᵀ∂g/∂θ. The default runs the samples one at a time.
+    /// </summary>
+    /// <exception cref="ArgumentException">A span's length is not count times the layer's size.</exception>
+    public virtual void BackwardBatch(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
+        Span<double> xBar, Span<double> parameterBar, Span<double> scratch)
+    {
+        RequireBatch(count, x.Length, yBar.Length, nameof(yBar));
+        if (xBar.Length != count * InputSize) throw new ArgumentException($"{Kind}: xBar has {xBar.Length} entries; {count} samples × {InputSize} need {count * InputSize}.", nameof(xBar));
+        for (int s = 0; s < count; s++)
+        {
+            Backward(x.Slice(s * InputSize, InputSize), parameters, yBar.Slice(s * OutputSize, OutputSize),
+                xBar.Slice(s * InputSize, InputSize), parameterBar, scratch);
+        }
+    }
+
+    /// <summary>Throws unless x holds <paramref name="count"/> inputs and <paramref name="output"/> (y or yBar) as many outputs.</summary>
+    private protected void RequireBatch(int count, int x, int output, string outputName)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        if (x != (long)count * InputSize || output != (long)count * OutputSize)
+            throw new ArgumentException($"{Kind}: {count} samples need x of {(long)count * InputSize} and {outputName} of {(long)count * OutputSize} entries; got {x} and {output}.", outputName);
+    }
+
+    /// <summary>
     /// True when the layer has <see cref="ForwardLanes"/> and <see cref="BackwardLanes"/>: a model whose layers all have them
     /// runs its samples in SIMD lanes, one sample per lane (see <see cref="Model.Lanes"/>).
     /// </summary>

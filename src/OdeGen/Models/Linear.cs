@@ -4,8 +4,9 @@ namespace OdeGen.Models;
 
 /// <summary>
 /// A fully connected layer y = W·x + b (PyTorch's <c>Linear</c>): parameters "weight" [outputs][inputs] then "bias"
-/// [outputs], so PyTorch's <c>weight</c> and <c>bias</c> tensors load as they are. The arithmetic is the generated
-/// <see cref="LayerFunctions.LinearFunction"/>.
+/// [outputs], so PyTorch's <c>weight</c> and <c>bias</c> tensors load as they are. One sample's arithmetic is the generated
+/// <see cref="LayerFunctions.LinearFunction"/>; a batch is three matrix products (<see cref="Gemm"/>): Y = X·Wᵀ + b,
+/// ∂L/∂X += ∂L/∂Y·W and ∂L/∂W += ∂L/∂Yᵀ·X, which read W once per batch instead of once per sample.
 /// </summary>
 public sealed class Linear : LaneFunctionLayer<LayerFunctions.LinearFunction>
 {
@@ -17,6 +18,57 @@ public sealed class Linear : LaneFunctionLayer<LayerFunctions.LinearFunction>
     {
     }
 
+    /// <inheritdoc/>
+    public override bool HasBatch => true;
+
+    /// <inheritdoc/>
+    /// <remarks>The products' packed blocks.</remarks>
+    public override int BatchScratchSize(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        int inputs = InputSize, outputs = OutputSize;
+        return Math.Max(Gemm.WorkspaceSize(count, outputs, inputs), Math.Max(Gemm.WorkspaceSize(count, inputs, outputs), Gemm.WorkspaceSize(outputs, inputs, count)));
+    }
+
+    /// <inheritdoc/>
+    public override void ForwardBatch(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y, Span<double> scratch)
+    {
+        RequireBatch(count, x.Length, y.Length, nameof(y));
+        RequireParametersAndScratch(parameters.Length, scratch.Length, count);
+        int inputs = InputSize, outputs = OutputSize, weights = inputs * outputs;
+        ReadOnlySpan<double> bias = parameters.Slice(weights, outputs);
+        for (int s = 0; s < count; s++) bias.CopyTo(y.Slice(s * outputs, outputs));
+        // Y[s][o] += Σᵢ X[s][i]·W[o][i]: Wᵀ is W read with its strides swapped.
+        Gemm.Multiply(count, outputs, inputs, x, inputs, 1, parameters, 1, inputs, y, outputs, accumulate: true, scratch);
+    }
+
+    /// <inheritdoc/>
+    public override void BackwardBatch(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
+        Span<double> xBar, Span<double> parameterBar, Span<double> scratch)
+    {
+        RequireBatch(count, x.Length, yBar.Length, nameof(yBar));
+        RequireParametersAndScratch(parameters.Length, scratch.Length, count);
+        int inputs = InputSize, outputs = OutputSize, weights = inputs * outputs;
+        if (xBar.Length != count * inputs || parameterBar.Length != ParameterCount)
+            throw new ArgumentException($"Linear backward: xBar has {xBar.Length} entries (needs {count * inputs}), parameterBar {parameterBar.Length} (needs {ParameterCount}).");
+        Span<double> biasBar = parameterBar.Slice(weights, outputs);
+        for (int s = 0; s < count; s++)
+        {
+            ReadOnlySpan<double> row = yBar.Slice(s * outputs, outputs);
+            for (int o = 0; o < outputs; o++) biasBar[o] += row[o];
+        }
+
+        // ∂L/∂W[o][i] += Σ_s ∂L/∂Y[s][o]·X[s][i];  ∂L/∂X[s][i] += Σ_o ∂L/∂Y[s][o]·W[o][i].
+        Gemm.Multiply(outputs, inputs, count, yBar, 1, outputs, x, inputs, 1, parameterBar[..weights], inputs, accumulate: true, scratch);
+        Gemm.Multiply(count, inputs, outputs, yBar, outputs, 1, parameters, inputs, 1, xBar, inputs, accumulate: true, scratch);
+    }
+
+    private void RequireParametersAndScratch(int parameters, int scratch, int count)
+    {
+        if (parameters != ParameterCount || scratch < BatchScratchSize(count))
+            throw new ArgumentException($"Linear on {count} samples takes {ParameterCount} parameters and scratch of at least {BatchScratchSize(count)}; got {parameters}, {scratch}.");
+    }
+
     private static int Positive(int size, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(size))] string? name = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(size, name);
@@ -26,7 +78,57 @@ public sealed class Linear : LaneFunctionLayer<LayerFunctions.LinearFunction>
 
 /// <summary>y = max(x, 0) element by element (generated <see cref="LayerFunctions.ReluFunction"/>); no parameters.</summary>
 /// <param name="size">Number of values.</param>
-public sealed class Relu(int size) : LaneFunctionLayer<LayerFunctions.ReluFunction>(new LayerFunctions.ReluFunction(size, size));
+/// <remarks>
+/// A batch runs a SIMD select instead of the generated function: the generated code is a branch per value (a coin toss on
+/// activations, which costs more than the value) and its Vjp copies yBar to the stack. The select computes the generated
+/// arithmetic exactly (y = x &gt; 0 ? x : 0; xBar += x &gt; 0 ? 0 + yBar : 0): BatchMajorTests holds the two to the bit.
+/// </remarks>
+public sealed class Relu(int size) : LaneFunctionLayer<LayerFunctions.ReluFunction>(new LayerFunctions.ReluFunction(size, size))
+{
+    /// <inheritdoc/>
+    public override bool HasBatch => true;
+
+    /// <inheritdoc/>
+    public override void ForwardBatch(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y, Span<double> scratch)
+    {
+        RequireBatch(count, x.Length, y.Length, nameof(y));
+        int i = 0;
+        if (System.Numerics.Vector.IsHardwareAccelerated)
+        {
+            int w = System.Numerics.Vector<double>.Count;
+            var zero = System.Numerics.Vector<double>.Zero;
+            for (; i <= x.Length - w; i += w)
+            {
+                var v = new System.Numerics.Vector<double>(x[i..]);
+                System.Numerics.Vector.ConditionalSelect(System.Numerics.Vector.GreaterThan(v, zero), v, zero).CopyTo(y[i..]);
+            }
+        }
+
+        for (; i < x.Length; i++) y[i] = x[i] > 0 ? x[i] : 0.0;
+    }
+
+    /// <inheritdoc/>
+    public override void BackwardBatch(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
+        Span<double> xBar, Span<double> parameterBar, Span<double> scratch)
+    {
+        RequireBatch(count, x.Length, yBar.Length, nameof(yBar));
+        if (xBar.Length != x.Length) throw new ArgumentException($"Relu backward: xBar has {xBar.Length} entries; {count} samples need {x.Length}.", nameof(xBar));
+        int i = 0;
+        if (System.Numerics.Vector.IsHardwareAccelerated)
+        {
+            int w = System.Numerics.Vector<double>.Count;
+            var zero = System.Numerics.Vector<double>.Zero;
+            for (; i <= x.Length - w; i += w)
+            {
+                var mask = System.Numerics.Vector.GreaterThan(new System.Numerics.Vector<double>(x[i..]), zero);
+                var bar = System.Numerics.Vector.ConditionalSelect(mask, zero + new System.Numerics.Vector<double>(yBar[i..]), zero);
+                (new System.Numerics.Vector<double>(xBar[i..]) + bar).CopyTo(xBar[i..]);
+            }
+        }
+
+        for (; i < x.Length; i++) xBar[i] += x[i] > 0 ? 0.0 + yBar[i] : 0.0;
+    }
+}
 
 /// <summary>y = log(1 + eˣ) element by element, overflow-free (generated <see cref="LayerFunctions.SoftplusFunction"/>); no parameters.</summary>
 /// <param name="size">Number of values.</param>

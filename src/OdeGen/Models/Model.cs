@@ -30,6 +30,12 @@ public sealed class Model
     /// <summary>The most runs a batch is cut into (each has its own work space and gradient buffer).</summary>
     public const int Partitions = 16;
 
+    /// <summary>
+    /// Samples per run when the model runs batch-major (<see cref="BatchMajor"/>): a batch of B is cut into ⌈B/32⌉ runs
+    /// (at most <see cref="Partitions"/>), enough columns for the layers' matrix products and runs for two or more cores.
+    /// </summary>
+    public const int BatchRunLength = 32;
+
     private readonly Layer[] _layers;
     private readonly int[] _offsets, _activationOffsets;
     private readonly Action<int> _runPartition;
@@ -40,6 +46,7 @@ public sealed class Model
     private Loss? _loss;
     private bool _withGradient;
     private LaneWidth _width = LaneWidth.Lane1;
+    private bool _runBatches;
 
     /// <summary>Creates a model of <paramref name="layers"/>, applied in order.</summary>
     /// <exception cref="ArgumentException">No layers, or a layer's input size differs from the previous layer's output size.</exception>
@@ -105,6 +112,19 @@ public sealed class Model
     /// </summary>
     public LaneWidth Lanes { get; set; } = LaneWidth.Auto;
 
+    /// <summary>
+    /// Whether a model with a layer that runs batches (<see cref="Layer.HasBatch"/>: <see cref="Conv2d"/>,
+    /// <see cref="Linear"/>, <see cref="Relu"/>, <see cref="ResidualBlock"/>, an <see cref="OdeBlock{TSystem}"/> with
+    /// <see cref="OdeBlock{TSystem}.BatchAsOneSystem"/>) passes its samples through the layers batch-major (default true):
+    /// each run of up to <see cref="BatchRunLength"/> consecutive samples goes through one layer at a time, a batch layer
+    /// taking all of them in one call (one matrix product for a convolution), the others (an ODE block, a normalization)
+    /// one sample after another. It holds every layer's input for the run's samples, where one sample at a time holds one
+    /// sample's. Results agree with one sample at a time to rounding (a weight gradient is one sum over the run instead of
+    /// a sum per sample) and do not depend on the thread count. The lane path (<see cref="Lanes"/>), when every layer has
+    /// lanes, comes first; false runs one sample at a time.
+    /// </summary>
+    public bool BatchMajor { get; set; } = true;
+
     /// <summary>What the last <see cref="Gradient"/> held for its backward pass (zero before the first).</summary>
     public ModelMemory Memory { get; private set; }
 
@@ -168,7 +188,8 @@ public sealed class Model
             ModelWorkspace w = _workspaces[j];
             ReadOnlySpan<double> g = w.Gradient;
             for (int k = 0; k < gradient.Length; k++) gradient[k] += g[k];
-            activations += (long)SamplesInFlight * _activationOffsets[^1] * sizeof(double);
+            int inFlight = _runBatches ? PartitionStart(j + 1) - PartitionStart(j) : SamplesInFlight;
+            activations += (long)inFlight * _activationOffsets[^1] * sizeof(double);
             odeBytes = Math.Max(odeBytes, w.MaxBackwardBytes);
         }
 
@@ -214,6 +235,7 @@ public sealed class Model
         _loss = loss;
         _withGradient = withGradient;
         _width = ResolveWidth();
+        _runBatches = _width == LaneWidth.Lane1 && BatchMajor && Array.Exists(_layers, l => l.HasBatch);
         if (_width != LaneWidth.Lane1)
         {
             // Every lane sees the same parameters: broadcast once per batch, read by every run.
@@ -255,6 +277,12 @@ public sealed class Model
         w.LossSum = 0.0;
         w.MaxBackwardBytes = 0;
         if (_withGradient) w.Gradient.AsSpan().Clear();
+        if (_runBatches)
+        {
+            RunBatch(w, first, end);
+            return;
+        }
+
         int s = _width switch
         {
             LaneWidth.Lane512 => RunLanes<Lane512>(w, first, end),
@@ -300,6 +328,56 @@ public sealed class Model
             yBar = inBar;
             intoA = !intoA;
         }
+    }
+
+    // The run's samples layer by layer (BatchMajor): forward through every layer keeping each layer's inputs for all of
+    // them, the loss sample by sample, then backward layer by layer. Buffers are sample-major: layer i's inputs for the run
+    // start at count·(offset of layer i), sample s's at + s·InputSize.
+    private void RunBatch(ModelWorkspace w, int first, int end)
+    {
+        int count = end - first, outputs = count * OutputSize;
+        w.EnsureBatch(count * _activationOffsets[^1], outputs, count * Widest(), BatchScratch(count));
+        ReadOnlySpan<double> parameters = _parameters.AsSpan(0, ParameterCount);
+        Span<double> activations = w.BatchActivations, scratch = w.BatchScratch, gradient = w.Gradient, output = w.Outputs.AsSpan(0, outputs);
+        _inputs.AsSpan(first * InputSize, count * InputSize).CopyTo(activations);
+        for (int i = 0; i < _layers.Length; i++)
+        {
+            Layer layer = _layers[i];
+            layer.ForwardBatch(count, activations.Slice(count * _activationOffsets[i], count * layer.InputSize), parameters.Slice(_offsets[i], layer.ParameterCount),
+                i + 1 < _layers.Length ? activations.Slice(count * _activationOffsets[i + 1], count * layer.OutputSize) : output, scratch);
+        }
+
+        if (_loss is null) return;
+        Span<double> outputBar = w.BatchOutputBar.AsSpan(0, outputs);
+        for (int s = 0; s < count; s++)
+        {
+            w.LossSum += _loss.Evaluate(output.Slice(s * OutputSize, OutputSize), _targets.AsSpan((first + s) * _targetSize, _targetSize),
+                outputBar.Slice(s * OutputSize, OutputSize));
+        }
+
+        if (!_withGradient) return;
+        Span<double> yBar = outputBar;
+        bool intoA = true;
+        for (int i = _layers.Length - 1; i >= 0; i--)
+        {
+            Layer layer = _layers[i];
+            Span<double> inBar = (intoA ? w.BatchBarA : w.BatchBarB).AsSpan(0, count * layer.InputSize);
+            inBar.Clear();
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            layer.BackwardBatch(count, activations.Slice(count * _activationOffsets[i], count * layer.InputSize), parameters.Slice(_offsets[i], layer.ParameterCount),
+                yBar[..(count * layer.OutputSize)], inBar, gradient.Slice(_offsets[i], layer.ParameterCount), scratch);
+            long bytes = layer is IBackwardMemory { HeldBackwardBytes: { } held } ? held : GC.GetAllocatedBytesForCurrentThread() - before;
+            w.MaxBackwardBytes = Math.Max(w.MaxBackwardBytes, bytes);
+            yBar = inBar;
+            intoA = !intoA;
+        }
+    }
+
+    private int BatchScratch(int count)
+    {
+        int scratch = 0;
+        foreach (Layer l in _layers) scratch = Math.Max(scratch, l.BatchScratchSize(count));
+        return scratch;
     }
 
     // Samples first.. in groups of TLane.Count, one per lane, through the layers' lane methods; returns the first sample left
@@ -414,7 +492,8 @@ public sealed class Model
         }
     }
 
-    private static int PartitionCount(int batch) => Math.Min(batch, Partitions);
+    // Fixed by the batch size and the path alone, never by the thread count.
+    private int PartitionCount(int batch) => _runBatches ? Math.Min(Partitions, (batch + BatchRunLength - 1) / BatchRunLength) : Math.Min(batch, Partitions);
 
     private int PartitionStart(int j) => (int)((long)j * _batch / PartitionCount(_batch));
 
@@ -442,9 +521,10 @@ public sealed class Model
 }
 
 /// <summary>What a model held for the backward pass of its last batch.</summary>
-/// <param name="ActivationBytes">Bytes of layer inputs kept from the forward to the backward pass (every layer's input for the samples in flight at once, one per run).</param>
+/// <param name="ActivationBytes">Bytes of layer inputs kept from the forward to the backward pass (every layer's input for the samples in flight at once: one per run, a lane group per run, or the whole run when batch-major).</param>
 /// <param name="OdeBlockBytes">
-/// The most bytes one layer held or allocated for the backward pass of one sample: for an ODE block differentiated by an
+/// The most bytes one layer held or allocated for the backward pass of one sample (of one run, for an ODE block that solves
+/// a run as one system): for an ODE block differentiated by an
 /// adjoint, the workspace its sensitivity keeps (taped steps, checkpoints, dense output, states; the sizes of the buffers,
 /// which keep the largest solve's size); for other layers, what their backward pass allocated (measured).
 /// </param>

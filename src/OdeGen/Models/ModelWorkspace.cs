@@ -51,7 +51,32 @@ internal sealed class ModelWorkspace(int activations, int outputs, int widest, i
     /// <inheritdoc cref="LaneActivations"/>
     public double[] LaneGradient { get; private set; } = [];
 
+    /// <summary>Batch-major buffers (<see cref="Model.BatchMajor"/>): every layer's inputs for the run's samples, ∂L/∂output, two adjoint buffers, the layers' scratch.</summary>
+    public double[] BatchActivations { get; private set; } = [];
+
+    /// <inheritdoc cref="BatchActivations"/>
+    public double[] BatchOutputBar { get; private set; } = [];
+
+    /// <inheritdoc cref="BatchActivations"/>
+    public double[] BatchBarA { get; private set; } = [];
+
+    /// <inheritdoc cref="BatchActivations"/>
+    public double[] BatchBarB { get; private set; } = [];
+
+    /// <inheritdoc cref="BatchActivations"/>
+    public double[] BatchScratch { get; private set; } = [];
+
     private int _laneWidth;
+
+    /// <summary>Grows the batch-major buffers to at least these lengths (never shrinks them).</summary>
+    public void EnsureBatch(int activations, int outputs, int bars, int scratch)
+    {
+        if (BatchActivations.Length < activations) BatchActivations = new double[activations];
+        if (BatchOutputBar.Length < outputs) BatchOutputBar = new double[outputs];
+        if (BatchBarA.Length < bars) BatchBarA = new double[bars];
+        if (BatchBarB.Length < bars) BatchBarB = new double[bars];
+        if (BatchScratch.Length < scratch) BatchScratch = new double[scratch];
+    }
 
     public void EnsureLanes(int width, int activations, int outputs, int widest, int parameters)
     {

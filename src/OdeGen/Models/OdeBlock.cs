@@ -30,7 +30,9 @@ public class OdeBlock<TSystem> : Layer, IBackwardMemory
     private readonly TSystem _system;
     private readonly double[] _times;
     private readonly ParameterInitializer? _initialize;
-    private readonly ThreadLocal<BlockWorkspace> _workspaces;
+    private readonly ThreadLocal<BlockWorkspace<TSystem>> _workspaces;
+    private readonly ThreadLocal<BatchWorkspaces> _batchWorkspaces;
+    private readonly IBatchOdeSystem? _batchSystem;
 
     /// <summary>Creates the block.</summary>
     /// <param name="system">The dynamics f(t, z, θ); the block's parameters are its θ.</param>
@@ -53,8 +55,21 @@ public class OdeBlock<TSystem> : Layer, IBackwardMemory
         Options = options ?? SolverOptions.Default;
         _times = [t1];
         _initialize = initialize;
-        _workspaces = new ThreadLocal<BlockWorkspace>(() => new BlockWorkspace(this));
+        _workspaces = new ThreadLocal<BlockWorkspace<TSystem>>(() => new BlockWorkspace<TSystem>(_system.StateCount, _system.ParameterCount, Options));
+        _batchWorkspaces = new ThreadLocal<BatchWorkspaces>(() => new BatchWorkspaces());
+        _batchSystem = system is IBatchOdeSystem batch ? batch : null;   // boxed once: the batch calls go through it
     }
+
+    /// <summary>
+    /// Whether a batch of samples is solved as one system (default false): the batch's states side by side, one adaptive
+    /// step size for all of them and one error norm over all their states, as torchdiffeq's odeint solves a batch tensor.
+    /// Dynamics with <see cref="IBatchOdeSystem"/> (<see cref="OdeNetDynamics"/>) then evaluate the whole batch at once (one
+    /// matrix product per convolution per evaluation). The block then runs batches (<see cref="HasBatch"/>), so a
+    /// <see cref="Model"/> hands it each run of samples at once (<see cref="Model.BatchMajor"/>). The numbers change: a
+    /// sample's trajectory is computed on the batch's steps, not its own, so its accuracy and the number of evaluations
+    /// depend on the other samples of its run (the runs are fixed by the batch size, so not on the thread count).
+    /// </summary>
+    public bool BatchAsOneSystem { get; init; }
 
     /// <summary>The dynamics.</summary>
     public TSystem System => _system;
@@ -75,14 +90,17 @@ public class OdeBlock<TSystem> : Layer, IBackwardMemory
     public override string Kind => "OdeBlock";
 
     /// <inheritdoc/>
-    public override void Forward(ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y, Span<double> scratch)
+    public override void Forward(ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y, Span<double> scratch) =>
+        Solve(_system, _workspaces.Value!, x, parameters, y);
+
+    // The steps Ode.Solve takes (same integrator, same options), without its solution object, in this thread's workspace.
+    private void Solve<TS>(in TS system, BlockWorkspace<TS> w, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y)
+        where TS : struct, IOdeSystem
     {
-        BlockWorkspace w = _workspaces.Value!;
         if (w.Integrator is { } integrator)
         {
-            // The steps Ode.Solve takes (same integrator, same options), without its solution object.
             parameters.CopyTo(w.Parameters);
-            w.Field = w.Field.Rebind(_system, w.Parameters);
+            w.Field = w.Field.Rebind(system, w.Parameters);
             integrator.Reset(w.Field, x, T0, T1);
             if (integrator.Run() == OdeStatus.Success)
             {
@@ -91,7 +109,7 @@ public class OdeBlock<TSystem> : Layer, IBackwardMemory
             }
         }
         // Events or save times, or a failure (Ode.Solve then throws with the solver's reason).
-        OdeSolution solution = Ode.Solve(_system, x, parameters, T0, T1, Options).EnsureSuccess();
+        OdeSolution solution = Ode.Solve(system, x, parameters, T0, T1, Options).EnsureSuccess();
         solution.FinalState.CopyTo(y);
     }
 
@@ -110,12 +128,16 @@ public class OdeBlock<TSystem> : Layer, IBackwardMemory
     /// </summary>
     /// <exception cref="OdeSolverException">A pass failed (the message says why).</exception>
     private protected void Differentiate(ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
-        out double[] gY0, out double[] gP)
+        out double[] gY0, out double[] gP) =>
+        Differentiate(_system, _workspaces.Value!.Gradient, x, parameters, yBar, out gY0, out gP);
+
+    private void Differentiate<TS>(in TS system, GradientWorkspace<TS> w, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters,
+        ReadOnlySpan<double> yBar, out double[] gY0, out double[] gP)
+        where TS : struct, IOdeSystem
     {
-        GradientWorkspace<TSystem> w = _workspaces.Value!.Gradient;
-        w.Inputs = GradientInputs.Create(_system, x, parameters, T0, _times, yBar, w.Inputs);
+        w.Inputs = GradientInputs.Create(system, x, parameters, T0, _times, yBar, w.Inputs);
         w.Start();
-        if (Sensitivity.ComputeInto(_system, w, Options))
+        if (Sensitivity.ComputeInto(system, w, Options))
         {
             if (!OdeStatusText.IsSuccess(w.Status)) w.ToGradient(Sensitivity).EnsureSuccess();
             gY0 = w.Y0;
@@ -123,17 +145,72 @@ public class OdeBlock<TSystem> : Layer, IBackwardMemory
         }
         else
         {
-            OdeGradient g = Ode.Compute(_system, w, Sensitivity, Options).EnsureSuccess();
+            OdeGradient g = Ode.Compute(system, w, Sensitivity, Options).EnsureSuccess();
             gY0 = g.Y0;
             gP = g.Parameters;
         }
+    }
+
+    /// <inheritdoc/>
+    public override bool HasBatch => BatchAsOneSystem;
+
+    /// <inheritdoc/>
+    /// <remarks>With <see cref="BatchAsOneSystem"/>, one solve of the batch's states as one system; otherwise one solve per sample.</remarks>
+    public override void ForwardBatch(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y, Span<double> scratch)
+    {
+        if (!BatchAsOneSystem)
+        {
+            base.ForwardBatch(count, x, parameters, y, scratch);
+            return;
+        }
+
+        RequireBatch(count, x.Length, y.Length, nameof(y));
+        BlockWorkspace<BatchSystem<TSystem>> w = BatchWorkspace(count);
+        Solve(w.System, w, x, parameters, y);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>With <see cref="BatchAsOneSystem"/>, one gradient of the batch system (its adjoint runs backwards on the batch's shared steps).</remarks>
+    public override void BackwardBatch(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
+        Span<double> xBar, Span<double> parameterBar, Span<double> scratch)
+    {
+        if (!BatchAsOneSystem)
+        {
+            base.BackwardBatch(count, x, parameters, yBar, xBar, parameterBar, scratch);
+            return;
+        }
+
+        RequireBatch(count, x.Length, yBar.Length, nameof(yBar));
+        if (xBar.Length != x.Length) throw new ArgumentException($"OdeBlock backward: xBar has {xBar.Length} entries; {count} samples need {x.Length}.", nameof(xBar));
+        BlockWorkspace<BatchSystem<TSystem>> w = BatchWorkspace(count);
+        Differentiate(w.System, w.Gradient, x, parameters, yBar, out double[] gY0, out double[] gP);
+        for (int i = 0; i < xBar.Length; i++) xBar[i] += gY0[i];
+        for (int k = 0; k < parameterBar.Length; k++) parameterBar[k] += gP[k];
+    }
+
+    // This thread's workspace for batches of `count` samples (a model's runs differ by at most one sample, so a thread keeps
+    // one or two), made on first use.
+    private BlockWorkspace<BatchSystem<TSystem>> BatchWorkspace(int count)
+    {
+        BatchWorkspaces all = _batchWorkspaces.Value!;
+        if (!all.ByCount.TryGetValue(count, out BlockWorkspace<BatchSystem<TSystem>>? w))
+        {
+            var system = new BatchSystem<TSystem>(_system, _batchSystem, count);
+            w = new BlockWorkspace<BatchSystem<TSystem>>(system.StateCount, system.ParameterCount, Options) { System = system };
+            all.ByCount.Add(count, w);
+        }
+
+        all.Last = w;
+        return w;
     }
 
     /// <summary>
     /// Bytes this thread's gradient workspace holds (the sensitivity's tape, checkpoints, dense output and buffers), or null
     /// when the sensitivity keeps no workspace (forward sensitivities, events): the model then measures what a backward pass allocates.
     /// </summary>
-    long? IBackwardMemory.HeldBackwardBytes => _workspaces.Value!.Gradient is { Work: not null } g ? g.HeldBytes : null;
+    long? IBackwardMemory.HeldBackwardBytes => BatchAsOneSystem
+        ? _batchWorkspaces.Value!.Last?.Gradient is { Work: not null } b ? b.HeldBytes : null
+        : _workspaces.Value!.Gradient is { Work: not null } g ? g.HeldBytes : null;
 
     /// <inheritdoc/>
     public override void Initialize(Span<double> parameters, Random random)
@@ -142,22 +219,28 @@ public class OdeBlock<TSystem> : Layer, IBackwardMemory
         else Neural.Initializers.Normal(parameters, random, 0.0, 0.1);
     }
 
-    // What a thread keeps for this block: the forward integrator (null when the options need Ode.Solve's own loop: events,
-    // save times) with its parameter copy, and the gradient workspace.
-    private sealed class BlockWorkspace
+    // What a thread keeps for this block (or for its batches of one size): the forward integrator (null when the options need
+    // Ode.Solve's own loop: events, save times) with its parameter copy, and the gradient workspace.
+    private sealed class BlockWorkspace<TS>
+        where TS : struct, IOdeSystem
     {
-        public BlockWorkspace(OdeBlock<TSystem> block)
+        public BlockWorkspace(int states, int parameters, SolverOptions options)
         {
-            SolverOptions options = block.Options;
-            int n = block.System.StateCount;
             if (options.Events is not { Count: > 0 } && options.SaveAt is null)
-                Integrator = options.Method.CreateIntegrator<SystemField<TSystem>>(n, options);
-            Parameters = new double[block.System.ParameterCount];
+                Integrator = options.Method.CreateIntegrator<SystemField<TS>>(states, options);
+            Parameters = new double[parameters];
         }
 
-        public IOdeIntegrator<SystemField<TSystem>>? Integrator { get; }
-        public SystemField<TSystem> Field;
+        public TS System { get; init; }
+        public IOdeIntegrator<SystemField<TS>>? Integrator { get; }
+        public SystemField<TS> Field;
         public double[] Parameters { get; }
-        public GradientWorkspace<TSystem> Gradient { get; } = new();
+        public GradientWorkspace<TS> Gradient { get; } = new();
+    }
+
+    private sealed class BatchWorkspaces
+    {
+        public Dictionary<int, BlockWorkspace<BatchSystem<TSystem>>> ByCount { get; } = [];
+        public BlockWorkspace<BatchSystem<TSystem>>? Last { get; set; }
     }
 }

@@ -13,14 +13,16 @@ namespace OdeGen.Models;
 /// block's initializer: <c>new OdeBlock&lt;OdeNetDynamics&gt;(f, 0, 1, initialize: f.Initialize)</c>.
 /// </para>
 /// <para>
-/// Vjp re-runs the forward pass keeping the six intermediate images and goes back through the layers' Backward (the
+/// Evaluate and Vjp are the batch methods (<see cref="IBatchOdeSystem"/>) on one sample: a batch runs each convolution as
+/// one matrix product over all its samples (an <see cref="OdeBlock{TSystem}"/> with
+/// <see cref="OdeBlock{TSystem}.BatchAsOneSystem"/>). Vjp re-runs the forward pass keeping the six intermediate images and goes back through the layers' Backward (the
 /// convolutions' matrix products, the groups' generated Vjp); Jvp pushes tangents through the generated Jvp of the groups
 /// and ReLU and the convolutions' bilinearity. The work buffers are per thread and reused, so Evaluate, Jvp and Vjp
 /// allocate nothing after a thread's first call. Jacobian is built column by column from Jvp (StateCount + ParameterCount
 /// of them): right, but meant for small images, as any dense Jacobian of a convolutional field.
 /// </para>
 /// </remarks>
-public readonly struct OdeNetDynamics : IOdeSystem
+public readonly struct OdeNetDynamics : IBatchOdeSystem
 {
     [ThreadStatic]
     private static double[]? t_work;
@@ -63,46 +65,56 @@ public readonly struct OdeNetDynamics : IOdeSystem
     }
 
     /// <inheritdoc/>
-    public void Evaluate(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
+    public void Evaluate(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt) => EvaluateBatch(1, t, y, p, dydt);
+
+    /// <inheritdoc/>
+    public double Vjp(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, ReadOnlySpan<double> a, Span<double> yBar, Span<double> pBar) =>
+        VjpBatch(1, t, y, p, a, yBar, pBar);
+
+    /// <inheritdoc/>
+    public void EvaluateBatch(int count, double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
     {
         Stages s = RequireCreated();
-        RequireLength(y.Length, s.Size, nameof(y));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        int n = count * s.Size;
+        RequireLength(y.Length, n, nameof(y));
         RequireLength(p.Length, ParameterCount, nameof(p));
-        RequireLength(dydt.Length, s.Size, nameof(dydt));
-        Span<double> work = Work(s);
-        Forward(s, t, y, p, work, dydt);
+        RequireLength(dydt.Length, n, nameof(dydt));
+        Span<double> work = Work(s, count);
+        Forward(s, count, t, y, p, work, dydt);
     }
 
     /// <inheritdoc/>
-    public double Vjp(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, ReadOnlySpan<double> a, Span<double> yBar, Span<double> pBar)
+    public double VjpBatch(int count, double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, ReadOnlySpan<double> a, Span<double> yBar, Span<double> pBar)
     {
         Stages s = RequireCreated();
-        int n = s.Size;
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        int n = count * s.Size;
         RequireLength(y.Length, n, nameof(y));
         RequireLength(p.Length, ParameterCount, nameof(p));
         RequireLength(a.Length, n, nameof(a));
         RequireLength(yBar.Length, n, nameof(yBar));
         RequireLength(pBar.Length, ParameterCount, nameof(pBar));
-        Span<double> work = Work(s);
+        Span<double> work = Work(s, count);
         Span<double> output = work.Slice(Stages.Images * n, n);
-        Forward(s, t, y, p, work, output);
+        Forward(s, count, t, y, p, work, output);
         Span<double> n1 = Image(work, 0, n), r1 = Image(work, 1, n), c1 = Image(work, 2, n), n2 = Image(work, 3, n), r2 = Image(work, 4, n), c2 = Image(work, 5, n);
         Span<double> barA = Image(work, 7, n), barB = Image(work, 8, n), scratch = work[(Stages.Buffers * n)..];
 
         // Back through GN₃, conv₂, ReLU, GN₂, conv₁, ReLU; GN₁ adds into yBar. Each Backward adds, so each target is cleared first.
         barA.Clear();
-        s.Norm3.Backward(c2, Slice(s, p, 4), a, barA, Slice(s, pBar, 4), scratch);
+        s.Norm3.BackwardBatch(count, c2, Slice(s, p, 4), a, barA, Slice(s, pBar, 4), scratch);
         barB.Clear();
-        double tBar = s.Conv2.Backward(t, r2, Slice(s, p, 3), barA, barB, Slice(s, pBar, 3), scratch);
+        double tBar = s.Conv2.BackwardBatch(t, count, r2, Slice(s, p, 3), barA, barB, Slice(s, pBar, 3), scratch);
         barA.Clear();
-        s.Relu.Backward(n2, default, barB, barA, default, scratch);
+        s.Relu.BackwardBatch(count, n2, default, barB, barA, default, scratch);
         barB.Clear();
-        s.Norm2.Backward(c1, Slice(s, p, 2), barA, barB, Slice(s, pBar, 2), scratch);
+        s.Norm2.BackwardBatch(count, c1, Slice(s, p, 2), barA, barB, Slice(s, pBar, 2), scratch);
         barA.Clear();
-        tBar += s.Conv1.Backward(t, r1, Slice(s, p, 1), barB, barA, Slice(s, pBar, 1), scratch);
+        tBar += s.Conv1.BackwardBatch(t, count, r1, Slice(s, p, 1), barB, barA, Slice(s, pBar, 1), scratch);
         barB.Clear();
-        s.Relu.Backward(n1, default, barA, barB, default, scratch);
-        s.Norm1.Backward(y, Slice(s, p, 0), barB, yBar, Slice(s, pBar, 0), scratch);
+        s.Relu.BackwardBatch(count, n1, default, barA, barB, default, scratch);
+        s.Norm1.BackwardBatch(count, y, Slice(s, p, 0), barB, yBar, Slice(s, pBar, 0), scratch);
         return tBar;
     }
 
@@ -118,7 +130,7 @@ public readonly struct OdeNetDynamics : IOdeSystem
         RequireLength(pDot.Length, ParameterCount, nameof(pDot));
         RequireLength(dydt.Length, n, nameof(dydt));
         RequireLength(dydtDot.Length, n, nameof(dydtDot));
-        Span<double> work = Work(s);
+        Span<double> work = Work(s, 1);
         Span<double> u = Image(work, 0, n), v = Image(work, 1, n), uDot = Image(work, 2, n), vDot = Image(work, 3, n), scratch = work[(Stages.Buffers * n)..];
         var relu = s.Relu.Function;
         s.Norm1.Jvp(y, Slice(s, p, 0), yDot, Slice(s, pDot, 0), u, uDot);
@@ -155,19 +167,20 @@ public readonly struct OdeNetDynamics : IOdeSystem
     /// <inheritdoc/>
     public override string ToString() => _stages is null ? "OdeNetDynamics (default)" : $"OdeNetDynamics ({Channels}×{Height}×{Width}, {ParameterCount} parameters)";
 
-    // GN₁ → ReLU → conv₁ → GN₂ → ReLU → conv₂ → GN₃, keeping n1, r1, c1, n2, r2, c2 in images 0..5 of work.
-    private static void Forward(Stages s, double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> work, Span<double> output)
+    // GN₁ → ReLU → conv₁ → GN₂ → ReLU → conv₂ → GN₃ for `count` samples, keeping n1, r1, c1, n2, r2, c2 in images 0..5 of work
+    // (each count·Size values).
+    private static void Forward(Stages s, int count, double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> work, Span<double> output)
     {
-        int n = s.Size;
+        int n = count * s.Size;
         Span<double> n1 = Image(work, 0, n), r1 = Image(work, 1, n), c1 = Image(work, 2, n), n2 = Image(work, 3, n), r2 = Image(work, 4, n), c2 = Image(work, 5, n);
         Span<double> scratch = work[(Stages.Buffers * n)..];
-        s.Norm1.Forward(y, Slice(s, p, 0), n1, scratch);
-        s.Relu.Forward(n1, default, r1, scratch);
-        s.Conv1.Forward(t, r1, Slice(s, p, 1), c1, scratch);
-        s.Norm2.Forward(c1, Slice(s, p, 2), n2, scratch);
-        s.Relu.Forward(n2, default, r2, scratch);
-        s.Conv2.Forward(t, r2, Slice(s, p, 3), c2, scratch);
-        s.Norm3.Forward(c2, Slice(s, p, 4), output, scratch);
+        s.Norm1.ForwardBatch(count, y, Slice(s, p, 0), n1, scratch);
+        s.Relu.ForwardBatch(count, n1, default, r1, scratch);
+        s.Conv1.ForwardBatch(t, count, r1, Slice(s, p, 1), c1, scratch);
+        s.Norm2.ForwardBatch(count, c1, Slice(s, p, 2), n2, scratch);
+        s.Relu.ForwardBatch(count, n2, default, r2, scratch);
+        s.Conv2.ForwardBatch(t, count, r2, Slice(s, p, 3), c2, scratch);
+        s.Norm3.ForwardBatch(count, c2, Slice(s, p, 4), output, scratch);
     }
 
     private static Span<double> Image(Span<double> work, int index, int size) => work.Slice(index * size, size);
@@ -176,10 +189,10 @@ public readonly struct OdeNetDynamics : IOdeSystem
 
     private static Span<double> Slice(Stages s, Span<double> p, int stage) => p[s.Offsets[stage]..s.Offsets[stage + 1]];
 
-    // This thread's buffers: the images the passes keep, then the convolutions' scratch. Grown, never shrunk.
-    private static Span<double> Work(Stages s)
+    // This thread's buffers for `count` samples: the images the passes keep, then the convolutions' scratch. Grown, never shrunk.
+    private static Span<double> Work(Stages s, int count)
     {
-        int length = s.WorkLength;
+        int length = s.WorkLength(count);
         double[]? work = t_work;
         if (work is null || work.Length < length) t_work = work = new double[length];
         return work.AsSpan(0, length);
@@ -210,8 +223,11 @@ public readonly struct OdeNetDynamics : IOdeSystem
             Size = Norm1.InputSize;
             Offsets = new int[6];
             for (int i = 0; i < 5; i++) Offsets[i + 1] = checked(Offsets[i] + Layer(i).ParameterCount);
-            WorkLength = checked((Buffers * Size) + Conv1.ScratchSize);
         }
+
+        // The images of `count` samples, then the larger of the convolutions' batch scratch (at least one sample's scratch, for Jvp).
+        public int WorkLength(int count) =>
+            checked((Buffers * count * Size) + Math.Max(Conv1.ScratchSize, Conv1.BatchScratchSize(count)));
 
         public GroupNorm Norm1 { get; }
 
@@ -228,8 +244,6 @@ public readonly struct OdeNetDynamics : IOdeSystem
         public int Size { get; }
 
         public int[] Offsets { get; }
-
-        public int WorkLength { get; }
 
         public Layer Layer(int stage) => stage switch
         {

@@ -13,7 +13,8 @@ namespace OdeGen.Models;
 /// none): 2·channels parameters more, which a GroupNorm after conv₁ cancels and conv₂'s keeps.
 /// </para>
 /// <para>
-/// The block is composed of the layers, not written again: its arithmetic is theirs. Like every layer it keeps only its
+/// The block is composed of the layers, not written again: its arithmetic is theirs, batch-major (one sample is a batch of
+/// one), so its convolutions are one matrix product per batch. Like every layer it keeps only its
 /// input between the passes (what <see cref="Model.Memory"/> counts); the backward pass recomputes the four intermediate
 /// images in its scratch, which costs a second forward pass of the block and no memory that grows with depth.
 /// </para>
@@ -56,42 +57,66 @@ public sealed class ResidualBlock : Layer
 
     /// <inheritdoc/>
     /// <remarks>Four intermediate images and two adjoint images, then the convolutions' scratch.</remarks>
-    public override int ScratchSize => checked(((Intermediates + 2) * InputSize) + Math.Max(_conv1.ScratchSize, _conv2.ScratchSize));
+    public override int ScratchSize => BatchScratchSize(1);
 
     /// <inheritdoc/>
-    public override void Forward(ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y, Span<double> scratch)
+    /// <remarks>The convolutions run the whole batch as one matrix product each (<see cref="Conv2d.HasBatch"/>).</remarks>
+    public override bool HasBatch => true;
+
+    /// <inheritdoc/>
+    /// <remarks>Four intermediate images and two adjoint images per sample, then the convolutions' scratch for the batch.</remarks>
+    public override int BatchScratchSize(int count)
     {
-        RequireScratch(scratch);
-        Span<double> r2 = Intermediate(scratch, 1);   // ReLU(GN₂) overwrites ReLU(GN₁), no longer needed
-        RunToSecondRelu(x, parameters, scratch, r2);
-        _conv2.Forward(r2, Slice(parameters, 3), y, ConvScratch(scratch));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        return checked(((Intermediates + 2) * count * InputSize) + Math.Max(_conv1.BatchScratchSize(count), _conv2.BatchScratchSize(count)));
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>One sample is a batch of one: the block has one implementation.</remarks>
+    public override void Forward(ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y, Span<double> scratch) =>
+        ForwardBatch(1, x, parameters, y, scratch);
+
+    /// <inheritdoc/>
+    public override void Backward(ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
+        Span<double> xBar, Span<double> parameterBar, Span<double> scratch) =>
+        BackwardBatch(1, x, parameters, yBar, xBar, parameterBar, scratch);
+
+    /// <inheritdoc/>
+    public override void ForwardBatch(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y, Span<double> scratch)
+    {
+        RequireBatch(count, x.Length, y.Length, nameof(y));
+        RequireScratch(scratch, count);
+        Span<double> r2 = Intermediate(scratch, 1, count);   // ReLU(GN₂) overwrites ReLU(GN₁), no longer needed
+        RunToSecondRelu(count, x, parameters, scratch, r2);
+        _conv2.ForwardBatch(count, r2, Slice(parameters, 3), y, ConvScratch(scratch, count));
         for (int i = 0; i < y.Length; i++) y[i] += x[i];
     }
 
     /// <inheritdoc/>
-    public override void Backward(ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
+    public override void BackwardBatch(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
         Span<double> xBar, Span<double> parameterBar, Span<double> scratch)
     {
-        RequireScratch(scratch);
-        int n = InputSize;
-        Span<double> n1 = Intermediate(scratch, 0), r1 = Intermediate(scratch, 1), c1 = Intermediate(scratch, 2), n2 = Intermediate(scratch, 3);
-        Span<double> barA = Intermediate(scratch, 4), barB = Intermediate(scratch, 5), convScratch = ConvScratch(scratch);
+        RequireBatch(count, x.Length, yBar.Length, nameof(yBar));
+        RequireScratch(scratch, count);
+        if (xBar.Length != yBar.Length) throw new ArgumentException($"ResidualBlock backward: xBar has {xBar.Length} entries; {count} samples need {yBar.Length}.", nameof(xBar));
+        Span<double> n1 = Intermediate(scratch, 0, count), r1 = Intermediate(scratch, 1, count), c1 = Intermediate(scratch, 2, count), n2 = Intermediate(scratch, 3, count);
+        Span<double> barA = Intermediate(scratch, 4, count), barB = Intermediate(scratch, 5, count), convScratch = ConvScratch(scratch, count);
         Span<double> r2 = barB;   // free until conv₂'s adjoint is taken; keeps r1 intact for conv₁'s
-        RunToSecondRelu(x, parameters, scratch, r2);
+        RunToSecondRelu(count, x, parameters, scratch, r2);
 
         // The shortcut, then back through conv₂, ReLU, GN₂, conv₁, ReLU, GN₁. Each Backward adds, so each target is cleared first.
-        for (int i = 0; i < n; i++) xBar[i] += yBar[i];
+        for (int i = 0; i < xBar.Length; i++) xBar[i] += yBar[i];
         barA.Clear();
-        _conv2.Backward(r2, Slice(parameters, 3), yBar, barA, Slice(parameterBar, 3), convScratch);
+        _conv2.BackwardBatch(count, r2, Slice(parameters, 3), yBar, barA, Slice(parameterBar, 3), convScratch);
         barB.Clear();
-        _relu.Backward(n2, default, barA, barB, default, convScratch);
+        _relu.BackwardBatch(count, n2, default, barA, barB, default, convScratch);
         barA.Clear();
-        _norm2.Backward(c1, Slice(parameters, 2), barB, barA, Slice(parameterBar, 2), convScratch);
+        _norm2.BackwardBatch(count, c1, Slice(parameters, 2), barB, barA, Slice(parameterBar, 2), convScratch);
         barB.Clear();
-        _conv1.Backward(r1, Slice(parameters, 1), barA, barB, Slice(parameterBar, 1), convScratch);
+        _conv1.BackwardBatch(count, r1, Slice(parameters, 1), barA, barB, Slice(parameterBar, 1), convScratch);
         barA.Clear();
-        _relu.Backward(n1, default, barB, barA, default, convScratch);
-        _norm1.Backward(x, Slice(parameters, 0), barA, xBar, Slice(parameterBar, 0), convScratch);
+        _relu.BackwardBatch(count, n1, default, barB, barA, default, convScratch);
+        _norm1.BackwardBatch(count, x, Slice(parameters, 0), barA, xBar, Slice(parameterBar, 0), convScratch);
     }
 
     /// <inheritdoc/>
@@ -102,29 +127,30 @@ public sealed class ResidualBlock : Layer
     }
 
     // GN₁ → ReLU → conv₁ → GN₂ → ReLU into r2, keeping GN₁'s output, conv₁'s output and GN₂'s output in images 0, 2, 3.
-    private void RunToSecondRelu(ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> scratch, Span<double> r2)
+    private void RunToSecondRelu(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> scratch, Span<double> r2)
     {
-        Span<double> n1 = Intermediate(scratch, 0), r1 = Intermediate(scratch, 1), c1 = Intermediate(scratch, 2), n2 = Intermediate(scratch, 3);
-        Span<double> convScratch = ConvScratch(scratch);
-        _norm1.Forward(x, Slice(parameters, 0), n1, convScratch);
-        _relu.Forward(n1, default, r1, convScratch);
-        _conv1.Forward(r1, Slice(parameters, 1), c1, convScratch);
-        _norm2.Forward(c1, Slice(parameters, 2), n2, convScratch);
-        _relu.Forward(n2, default, r2, convScratch);
+        Span<double> n1 = Intermediate(scratch, 0, count), r1 = Intermediate(scratch, 1, count), c1 = Intermediate(scratch, 2, count), n2 = Intermediate(scratch, 3, count);
+        Span<double> convScratch = ConvScratch(scratch, count);
+        _norm1.ForwardBatch(count, x, Slice(parameters, 0), n1, convScratch);
+        _relu.ForwardBatch(count, n1, default, r1, convScratch);
+        _conv1.ForwardBatch(count, r1, Slice(parameters, 1), c1, convScratch);
+        _norm2.ForwardBatch(count, c1, Slice(parameters, 2), n2, convScratch);
+        _relu.ForwardBatch(count, n2, default, r2, convScratch);
     }
 
-    private Span<double> Intermediate(Span<double> scratch, int index) => scratch.Slice(index * InputSize, InputSize);
+    // Image `index` of the scratch for `count` samples (count·InputSize values).
+    private Span<double> Intermediate(Span<double> scratch, int index, int count) => scratch.Slice(index * count * InputSize, count * InputSize);
 
-    private Span<double> ConvScratch(Span<double> scratch) => scratch[((Intermediates + 2) * InputSize)..];
+    private Span<double> ConvScratch(Span<double> scratch, int count) => scratch[((Intermediates + 2) * count * InputSize)..];
 
     private ReadOnlySpan<double> Slice(ReadOnlySpan<double> p, int stage) => p[_offsets[stage].._offsets[stage + 1]];
 
     private Span<double> Slice(Span<double> p, int stage) => p[_offsets[stage].._offsets[stage + 1]];
 
-    private void RequireScratch(Span<double> scratch)
+    private void RequireScratch(Span<double> scratch, int count)
     {
-        if (scratch.Length < ScratchSize)
-            throw new ArgumentException($"ResidualBlock needs {ScratchSize} doubles of scratch, got {scratch.Length}.", nameof(scratch));
+        if (scratch.Length < BatchScratchSize(count))
+            throw new ArgumentException($"ResidualBlock on {count} samples needs {BatchScratchSize(count)} doubles of scratch, got {scratch.Length}.", nameof(scratch));
     }
 
     // The four layers, built before the base constructor so their shapes name the block's parameters.

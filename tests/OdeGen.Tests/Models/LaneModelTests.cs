@@ -24,6 +24,7 @@ public class LaneModelTests
     private static (double Loss, double[] Gradient, double[] Outputs, long Activations) Run(Model model, LaneWidth width, int threads, double[] p, double[] inputs, double[] targets)
     {
         model.Lanes = width;
+        model.BatchMajor = false;   // Lane1 is the reference: one sample at a time
         model.MaxDegreeOfParallelism = threads;
         double[] gradient = new double[p.Length], outputs = new double[targets.Length * 3];
         double loss = model.Gradient(p, inputs, targets, Loss.SoftmaxCrossEntropy, gradient);

@@ -122,6 +122,7 @@ public class LaneOdeBlockTests
     private static (double Loss, double[] Gradient, long Activations) Run(Model model, LaneWidth width, int threads, double[] p, double[] inputs, double[] targets)
     {
         model.Lanes = width;
+        model.BatchMajor = false;   // Lane1 is the reference: one sample at a time
         model.MaxDegreeOfParallelism = threads;
         double[] gradient = new double[p.Length];
         double loss = model.Gradient(p, inputs, targets, Loss.SoftmaxCrossEntropy, gradient);

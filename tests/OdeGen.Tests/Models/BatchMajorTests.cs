@@ -1,0 +1,186 @@
+using OdeGen.Models;
+using OdeGen.Neural;
+
+namespace OdeGen.Tests.Models;
+
+/// <summary>
+/// The batch-major path: each layer's ForwardBatch/BackwardBatch against its one-sample Forward/Backward and against central
+/// differences, and a model run batch-major against the same model one sample at a time, for any thread count, without
+/// allocating after the first batch.
+/// </summary>
+public class BatchMajorTests
+{
+    public static TheoryData<string> LayerNames => new(Layers.Keys);
+
+    private static readonly Dictionary<string, Func<Layer>> Layers = new()
+    {
+        ["Linear"] = () => new Linear(7, 5),
+        ["Conv2d k3 s1 p1"] = () => new Conv2d(2, 3, 5, 5, kernel: 3, stride: 1, padding: 1),
+        ["Conv2d k3 s2 p0"] = () => new Conv2d(2, 2, 7, 6, kernel: 3, stride: 2, padding: 0),
+        ["Conv2d k4 s2 p1"] = () => new Conv2d(3, 4, 6, 6, kernel: 4, stride: 2, padding: 1),
+        // A patch of 20·16 = 320 taps: longer than one depth block of the product (256), so the sums run in two blocks.
+        ["Conv2d k4 deep"] = () => new Conv2d(20, 7, 4, 4, kernel: 4, stride: 1, padding: 2),
+        // 100 pixels: the batch runs in chunks of five samples (one column block of the product each).
+        ["Conv2d k3 in chunks"] = () => new Conv2d(2, 3, 10, 10, kernel: 3, stride: 1, padding: 1),
+        // 256 pixels: a sample goes alone, through the one-sample passes.
+        ["Conv2d k3 large image"] = () => new Conv2d(1, 2, 16, 16, kernel: 3, stride: 1, padding: 1),
+        ["TimeConv2d k3"] = () => new TimeConv2d(2, 3, 4, 4, kernel: 3, stride: 1, padding: 1),
+        ["ResidualBlock"] = () => new ResidualBlock(4, 5, 5, groups: 2),
+        ["Relu"] = () => new Relu(37),
+        ["GroupNorm (one at a time)"] = () => new GroupNorm(groups: 2, channels: 4, pixels: 6),
+    };
+
+    [Theory]
+    [MemberData(nameof(LayerNames))]
+    public void Batch_EqualsOneSampleAtATime(string name)
+    {
+        Layer layer = Layers[name]();
+        foreach (int count in new[] { 1, 2, 13 })
+        {
+            var random = new Random(count);
+            int n = layer.InputSize, m = layer.OutputSize;
+            double[] x = LayerChecks.Random(random, count * n), p = LayerChecks.Random(random, layer.ParameterCount, 0.5), yBar = LayerChecks.Random(random, count * m);
+            double[] xBar0 = LayerChecks.Random(random, count * n), pBar0 = LayerChecks.Random(random, layer.ParameterCount);
+
+            double[] y = new double[count * m], xBar = (double[])xBar0.Clone(), pBar = (double[])pBar0.Clone(), scratch = new double[layer.ScratchSize];
+            for (int s = 0; s < count; s++)
+            {
+                layer.Forward(x.AsSpan(s * n, n), p, y.AsSpan(s * m, m), scratch);
+                layer.Backward(x.AsSpan(s * n, n), p, yBar.AsSpan(s * m, m), xBar.AsSpan(s * n, n), pBar, scratch);
+            }
+
+            double[] yB = new double[count * m], xBarB = (double[])xBar0.Clone(), pBarB = (double[])pBar0.Clone(), scratchB = new double[layer.BatchScratchSize(count)];
+            layer.ForwardBatch(count, x, p, yB, scratchB);
+            layer.BackwardBatch(count, x, p, yBar, xBarB, pBarB, scratchB);
+
+            if (layer is Conv2d or Relu)
+            {
+                // A convolution's output is the same FMA chain over the patch whatever the number of columns, and the ReLU's
+                // select is the generated arithmetic: equal to the bit.
+                Assert.Equal(y.Select(BitConverter.DoubleToInt64Bits), yB.Select(BitConverter.DoubleToInt64Bits));
+                Assert.Equal(xBar.Select(BitConverter.DoubleToInt64Bits), xBarB.Select(BitConverter.DoubleToInt64Bits));
+            }
+
+            AssertRelative(y, yB, 1e-12, $"{name}, {count} samples: y");
+            AssertRelative(xBar, xBarB, 1e-12, $"{name}, {count} samples: xBar");
+            AssertRelative(pBar, pBarB, 1e-12, $"{name}, {count} samples: parameterBar");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(LayerNames))]
+    public void BackwardBatch_MatchesCentralDifferences(string name)
+    {
+        // d/dε Σ_s ⟨yBar_s, layer(x_s + ε·xDot_s, p + ε·pDot)⟩ = ⟨xBar, xDot⟩ + ⟨pBar, pDot⟩, every entry at once.
+        Layer layer = Layers[name]();
+        const int Count = 5;
+        var random = new Random(21);
+        double[] x = LayerChecks.Random(random, Count * layer.InputSize), p = LayerChecks.Random(random, layer.ParameterCount, 0.5);
+        double[] yBar = LayerChecks.Random(random, Count * layer.OutputSize), xDot = LayerChecks.Random(random, x.Length), pDot = LayerChecks.Random(random, p.Length);
+        double[] scratch = new double[layer.BatchScratchSize(Count)], xBar = new double[x.Length], pBar = new double[p.Length];
+        layer.BackwardBatch(Count, x, p, yBar, xBar, pBar, scratch);
+
+        double Probe(double e)
+        {
+            double[] y = new double[Count * layer.OutputSize];
+            layer.ForwardBatch(Count, LayerChecks.Axpy(x, e, xDot), LayerChecks.Axpy(p, e, pDot), y, new double[layer.BatchScratchSize(Count)]);
+            return LayerChecks.Dot(yBar, y);
+        }
+
+        LayerChecks.AssertClose(LayerChecks.Central(Probe), LayerChecks.Dot(xBar, xDot) + LayerChecks.Dot(pBar, pDot), 1e-6, $"{name}: directional derivative");
+    }
+
+    [Fact]
+    public void BadBatchSizes_GiveSpecificExceptions()
+    {
+        var conv = new Conv2d(2, 3, 5, 5, kernel: 3, padding: 1);
+        double[] p = new double[conv.ParameterCount];
+        Assert.Equal("y", Assert.Throws<ArgumentException>(() => conv.ForwardBatch(2, new double[2 * conv.InputSize], p, new double[conv.OutputSize], new double[conv.BatchScratchSize(2)])).ParamName);
+        Assert.Contains("scratch", Assert.Throws<ArgumentException>(() => conv.ForwardBatch(2, new double[2 * conv.InputSize], p, new double[2 * conv.OutputSize], new double[conv.ScratchSize])).Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => conv.ForwardBatch(0, [], p, [], []));
+        var linear = new Linear(3, 2);
+        Assert.Equal("xBar", Assert.Throws<ArgumentException>(() => new GroupNorm(1, 2, 2).BackwardBatch(2, new double[8], new double[4], new double[8], new double[4], new double[4], [])).ParamName);
+        Assert.Contains("xBar", Assert.Throws<ArgumentException>(() => linear.BackwardBatch(2, new double[6], new double[8], new double[4], new double[3], new double[8], new double[linear.BatchScratchSize(2)])).Message);
+    }
+
+    // A classifier in miniature: a convolutional stem, a residual block, an ODE block over the image, a head.
+    private static Model Classifier(Sensitivity sensitivity) => new(
+        new Conv2d(1, 4, 8, 8, kernel: 3), new GroupNorm(2, 4, 36), new Relu(4 * 36),
+        new Conv2d(4, 4, 6, 6, kernel: 4, stride: 2, padding: 1),
+        new ResidualBlock(4, 3, 3, groups: 2),
+        new OdeBlock<TanhMlpSystem>(new TanhMlpSystem(36, 6), 0, 1, sensitivity, new SolverOptions { Method = OdeMethod.RK4, FixedStep = 0.25 }),
+        new GroupNorm(2, 4, 9), new Relu(36), new GlobalAveragePool(4, 9), new Linear(4, 3));
+
+    [Fact]
+    public void Model_BatchMajor_EqualsOneSampleAtATime_ForAnyThreadCount()
+    {
+        Model model = Classifier(Sensitivity.BacksolveAdjoint);
+        const int Batch = 70;   // three runs of 23 or 24 samples
+        var random = new Random(6);
+        double[] p = model.CreateParameters(seed: 7), inputs = LayerChecks.Random(random, Batch * 64);
+        double[] targets = Enumerable.Range(0, Batch).Select(i => (double)(i % 3)).ToArray();
+
+        model.BatchMajor = false;
+        model.MaxDegreeOfParallelism = 1;
+        double[] reference = new double[p.Length], outputsReference = new double[Batch * 3];
+        double lossReference = model.Gradient(p, inputs, targets, Loss.SoftmaxCrossEntropy, reference);
+        long activationsOneAtATime = model.Memory.ActivationBytes;
+        model.Predict(p, inputs, outputsReference);
+
+        model.BatchMajor = true;
+        double[][] gradients = [new double[p.Length], new double[p.Length]];
+        double[] losses = new double[2], outputs = new double[Batch * 3];
+        for (int i = 0; i < 2; i++)
+        {
+            model.MaxDegreeOfParallelism = i + 1;
+            losses[i] = model.Gradient(p, inputs, targets, Loss.SoftmaxCrossEntropy, gradients[i]);
+        }
+
+        Assert.Equal(BitConverter.DoubleToInt64Bits(losses[0]), BitConverter.DoubleToInt64Bits(losses[1]));
+        Assert.Equal(gradients[0].Select(BitConverter.DoubleToInt64Bits), gradients[1].Select(BitConverter.DoubleToInt64Bits));
+        Assert.Equal(lossReference, losses[0], 12);
+        AssertRelative(reference, gradients[0], 1e-12, "dL/dθ, batch-major against one sample at a time");
+        model.Predict(p, inputs, outputs);
+        AssertRelative(outputsReference, outputs, 1e-12, "outputs");
+
+        // Batch-major holds every layer's input for all of a run's samples: the whole batch over the three runs.
+        long perSample = model.Layers.Sum(l => (long)l.InputSize) * sizeof(double);
+        Assert.Equal(Batch * perSample, model.Memory.ActivationBytes);
+        Assert.Equal(Model.Partitions * perSample, activationsOneAtATime);
+    }
+
+    [Fact]
+    public void Model_BatchMajor_MatchesCentralDifferencesOfTheLoss()
+    {
+        Model model = Classifier(Sensitivity.DiscreteAdjoint);
+        var random = new Random(8);
+        double[] p = model.CreateParameters(seed: 9), inputs = LayerChecks.Random(random, 6 * 64), gradient = new double[p.Length];
+        double[] targets = Enumerable.Range(0, 6).Select(i => (double)(i % 3)).ToArray();
+        model.Gradient(p, inputs, targets, Loss.SoftmaxCrossEntropy, gradient);
+        for (int k = 0; k < p.Length; k += 7)
+        {
+            double central = LayerChecks.Central(e => model.Evaluate(LayerChecks.Nudge(p, k, e), inputs, targets, Loss.SoftmaxCrossEntropy), 1e-5);
+            LayerChecks.AssertClose(central, gradient[k], 1e-6, $"dL/dθ[{k}]");
+        }
+    }
+
+    [Fact]
+    public void Model_BatchMajor_AllocatesNothingPerBatch_AfterTheFirst()
+    {
+        Model model = Classifier(Sensitivity.BacksolveAdjoint);
+        model.MaxDegreeOfParallelism = 1;   // Parallel.For allocates its own tasks
+        var random = new Random(10);
+        double[] p = model.CreateParameters(seed: 11), inputs = LayerChecks.Random(random, 40 * 64), gradient = new double[p.Length];
+        double[] targets = Enumerable.Range(0, 40).Select(i => (double)(i % 3)).ToArray();
+        model.Gradient(p, inputs, targets, Loss.SoftmaxCrossEntropy, gradient);
+        Assert.Equal(0, Allocations.Least(() => model.Gradient(p, inputs, targets, Loss.SoftmaxCrossEntropy, gradient), windows: 3));
+    }
+
+    private static void AssertRelative(double[] expected, double[] actual, double tolerance, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        double scale = expected.Length == 0 ? 0 : expected.Max(Math.Abs);   // a layer without parameters has an empty parameterBar
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= tolerance * (1 + scale), $"{what}[{i}]: {actual[i]} vs {expected[i]}");
+    }
+}
