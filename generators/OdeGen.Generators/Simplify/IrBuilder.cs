@@ -204,6 +204,12 @@ internal sealed class IrBuilder
         if (name is not null && instr.Name is null && instr.Op != Op.Const)
         {
             _body[id] = instr with { Name = name };
+
+            // The read of an anonymous merge variable (a ?: result) names the variable: double relu = c ? a : b sets relu.
+            if (instr.Op == Op.VarGet && _body[instr.A].Name is null)
+            {
+                _body[instr.A] = _body[instr.A] with { Name = name };
+            }
         }
     }
 

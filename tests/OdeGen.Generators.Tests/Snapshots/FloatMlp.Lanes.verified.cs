@@ -345,53 +345,53 @@ namespace Scenarios.Single
                 TLane v7 = dydtBar[1];
                 dydtBar[1] = TLane.Zero;
                 TLane s8 = v7;
-                TLane s9 = TLane.Zero;
+                TLane oBar = TLane.Zero;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v6)
                 {
                     // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    TLane v10 = s8;
-                    s9 = TLane.Select(v6, s9 + v10, s9);
+                    TLane v9 = s8;
+                    oBar = TLane.Select(v6, oBar + v9, oBar);
                     s8 = TLane.Select(v6, TLane.Zero, s8);
                 }
                 TLane elseMask1 = TLane.AndNot(allLanes, v6);
                 // the other lanes: elseMask1
                 {
                     // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    TLane v11 = s8;
+                    TLane v10 = s8;
                     s8 = TLane.Select(elseMask1, TLane.Zero, s8);
-                    s9 = TLane.Select(elseMask1, s9 + v11 * c0_33333334 * TLane.Cos(o_2), s9);
+                    oBar = TLane.Select(elseMask1, oBar + v10 * c0_33333334 * TLane.Cos(o_2), oBar);
                 }
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                TLane v12 = h[7];
+                TLane v11 = h[7];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
-                hBar[7] += s9 * p31;
-                pBar[31] += s9 * v12;
+                hBar[7] += oBar * p31;
+                pBar[31] += oBar * v11;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                TLane v13 = h[5];
+                TLane v12 = h[5];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
-                hBar[5] += s9 * p30;
-                pBar[30] += s9 * v13;
+                hBar[5] += oBar * p30;
+                pBar[30] += oBar * v12;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                TLane v14 = h[3];
+                TLane v13 = h[3];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
-                hBar[3] += s9 * p29;
-                pBar[29] += s9 * v14;
+                hBar[3] += oBar * p29;
+                pBar[29] += oBar * v13;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                TLane v15 = h[1];
+                TLane v14 = h[1];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
-                hBar[1] += s9 * p28;
-                pBar[28] += s9 * v15;
+                hBar[1] += oBar * p28;
+                pBar[28] += oBar * v14;
 
                 // adjoint of: float o = p[32 + k] * 0.5f;
-                pBar[33] += s9 * c0_5;
+                pBar[33] += oBar * c0_5;
 
                 // float o = p[32 + k] * 0.5f;
                 TLane o_3 = p[32] * c0_5;
@@ -401,72 +401,72 @@ namespace Scenarios.Single
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
                 TLane p24 = p[24];
-                TLane v16 = h[0];
-                o_4 += p24 * v16;
+                TLane v15 = h[0];
+                o_4 += p24 * v15;
                 TLane p25 = p[25];
-                TLane v17 = h[2];
-                o_4 += p25 * v17;
+                TLane v16 = h[2];
+                o_4 += p25 * v16;
                 TLane p26 = p[26];
-                TLane v18 = h[4];
-                o_4 += p26 * v18;
+                TLane v17 = h[4];
+                o_4 += p26 * v17;
                 TLane p27 = p[27];
-                TLane v19 = h[6];
-                o_4 += p27 * v19;
+                TLane v18 = h[6];
+                o_4 += p27 * v18;
 
                 // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                TLane v20 = TLane.GreaterThan(o_4, c0_25);
+                TLane v19 = TLane.GreaterThan(o_4, c0_25);
 
                 // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                TLane v21 = dydtBar[0];
+                TLane v20 = dydtBar[0];
                 dydtBar[0] = TLane.Zero;
-                TLane s22 = v21;
-                TLane s23 = TLane.Zero;
-                // both sides run in every lane; each write keeps the lanes of its side (here: v20)
+                TLane s21 = v20;
+                TLane oBar_2 = TLane.Zero;
+                // both sides run in every lane; each write keeps the lanes of its side (here: v19)
                 {
                     // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    TLane v24 = s22;
-                    s23 = TLane.Select(v20, s23 + v24, s23);
-                    s22 = TLane.Select(v20, TLane.Zero, s22);
+                    TLane v22 = s21;
+                    oBar_2 = TLane.Select(v19, oBar_2 + v22, oBar_2);
+                    s21 = TLane.Select(v19, TLane.Zero, s21);
                 }
-                TLane elseMask2 = TLane.AndNot(allLanes, v20);
+                TLane elseMask2 = TLane.AndNot(allLanes, v19);
                 // the other lanes: elseMask2
                 {
                     // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    TLane v25 = s22;
-                    s22 = TLane.Select(elseMask2, TLane.Zero, s22);
-                    s23 = TLane.Select(elseMask2, s23 + v25 * c0_33333334 * TLane.Cos(o_4), s23);
+                    TLane v23 = s21;
+                    s21 = TLane.Select(elseMask2, TLane.Zero, s21);
+                    oBar_2 = TLane.Select(elseMask2, oBar_2 + v23 * c0_33333334 * TLane.Cos(o_4), oBar_2);
                 }
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                TLane v26 = h[6];
+                TLane v24 = h[6];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
-                hBar[6] += s23 * p27;
-                pBar[27] += s23 * v26;
+                hBar[6] += oBar_2 * p27;
+                pBar[27] += oBar_2 * v24;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                TLane v27 = h[4];
+                TLane v25 = h[4];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
-                hBar[4] += s23 * p26;
-                pBar[26] += s23 * v27;
+                hBar[4] += oBar_2 * p26;
+                pBar[26] += oBar_2 * v25;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                TLane v28 = h[2];
+                TLane v26 = h[2];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
-                hBar[2] += s23 * p25;
-                pBar[25] += s23 * v28;
+                hBar[2] += oBar_2 * p25;
+                pBar[25] += oBar_2 * v26;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                TLane v29 = h[0];
+                TLane v27 = h[0];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
-                hBar[0] += s23 * p24;
-                pBar[24] += s23 * v29;
+                hBar[0] += oBar_2 * p24;
+                pBar[24] += oBar_2 * v27;
 
                 // adjoint of: float o = p[32 + k] * 0.5f;
-                pBar[32] += s23 * c0_5;
+                pBar[32] += oBar_2 * c0_5;
 
                 // adjoint of: for (int i = 0; i < Hidden; i++)
                 TLane tBar = TLane.Zero;
@@ -475,12 +475,12 @@ namespace Scenarios.Single
                 for (int i = 8 - 1; i >= 0; i--)
                 {
                     // h[i] = MathF.Tanh(s);
-                    TLane v30 = h[i];
+                    TLane v28 = h[i];
 
                     // adjoint of: h[i] = MathF.Tanh(s);
-                    TLane v31 = hBar[i];
+                    TLane v29 = hBar[i];
                     hBar[i] = TLane.Zero;
-                    TLane sBar = v31 * TLane.FusedMultiplyAdd(-v30, v30, c1);
+                    TLane sBar = v29 * TLane.FusedMultiplyAdd(-v28, v28, c1);
 
                     // adjoint of: s += p[2 * i + j] * y[j];
                     yBar1 += sBar * p[2 * i + 1];

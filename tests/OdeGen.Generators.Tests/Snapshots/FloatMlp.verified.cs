@@ -325,52 +325,52 @@ namespace Scenarios.Single
                 float v7 = dydtBar[1];
                 dydtBar[1] = 0.0f;
                 float s8 = v7;
-                float s9 = 0.0f;
+                float oBar = 0.0f;
                 if (v6)
                 {
                     // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    float v10 = s8;
-                    s9 += v10;
+                    float v9 = s8;
+                    oBar += v9;
                     s8 = 0.0f;
                 }
                 else
                 {
                     // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    float v11 = s8;
+                    float v10 = s8;
                     s8 = 0.0f;
-                    s9 += v11 * 0.33333334f * global::System.MathF.Cos(o_2);
+                    oBar += v10 * 0.33333334f * global::System.MathF.Cos(o_2);
                 }
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                float v12 = h[7];
+                float v11 = h[7];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
-                hBar[7] += s9 * p31;
-                pBar[31] += s9 * v12;
+                hBar[7] += oBar * p31;
+                pBar[31] += oBar * v11;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                float v13 = h[5];
+                float v12 = h[5];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
-                hBar[5] += s9 * p30;
-                pBar[30] += s9 * v13;
+                hBar[5] += oBar * p30;
+                pBar[30] += oBar * v12;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                float v14 = h[3];
+                float v13 = h[3];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
-                hBar[3] += s9 * p29;
-                pBar[29] += s9 * v14;
+                hBar[3] += oBar * p29;
+                pBar[29] += oBar * v13;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                float v15 = h[1];
+                float v14 = h[1];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
-                hBar[1] += s9 * p28;
-                pBar[28] += s9 * v15;
+                hBar[1] += oBar * p28;
+                pBar[28] += oBar * v14;
 
                 // adjoint of: float o = p[32 + k] * 0.5f;
-                pBar[33] += s9 * 0.5f;
+                pBar[33] += oBar * 0.5f;
 
                 // float o = p[32 + k] * 0.5f;
                 float o_3 = p[32] * 0.5f;
@@ -380,71 +380,71 @@ namespace Scenarios.Single
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
                 float p24 = p[24];
-                float v16 = h[0];
-                o_4 += p24 * v16;
+                float v15 = h[0];
+                o_4 += p24 * v15;
                 float p25 = p[25];
-                float v17 = h[2];
-                o_4 += p25 * v17;
+                float v16 = h[2];
+                o_4 += p25 * v16;
                 float p26 = p[26];
-                float v18 = h[4];
-                o_4 += p26 * v18;
+                float v17 = h[4];
+                o_4 += p26 * v17;
                 float p27 = p[27];
-                float v19 = h[6];
-                o_4 += p27 * v19;
+                float v18 = h[6];
+                o_4 += p27 * v18;
 
                 // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                bool v20 = (o_4 > 0.25f);
+                bool v19 = (o_4 > 0.25f);
 
                 // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                float v21 = dydtBar[0];
+                float v20 = dydtBar[0];
                 dydtBar[0] = 0.0f;
-                float s22 = v21;
-                float s23 = 0.0f;
-                if (v20)
+                float s21 = v20;
+                float oBar_2 = 0.0f;
+                if (v19)
                 {
                     // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    float v24 = s22;
-                    s23 += v24;
-                    s22 = 0.0f;
+                    float v22 = s21;
+                    oBar_2 += v22;
+                    s21 = 0.0f;
                 }
                 else
                 {
                     // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    float v25 = s22;
-                    s22 = 0.0f;
-                    s23 += v25 * 0.33333334f * global::System.MathF.Cos(o_4);
+                    float v23 = s21;
+                    s21 = 0.0f;
+                    oBar_2 += v23 * 0.33333334f * global::System.MathF.Cos(o_4);
                 }
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                float v26 = h[6];
+                float v24 = h[6];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
-                hBar[6] += s23 * p27;
-                pBar[27] += s23 * v26;
+                hBar[6] += oBar_2 * p27;
+                pBar[27] += oBar_2 * v24;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                float v27 = h[4];
+                float v25 = h[4];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
-                hBar[4] += s23 * p26;
-                pBar[26] += s23 * v27;
+                hBar[4] += oBar_2 * p26;
+                pBar[26] += oBar_2 * v25;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                float v28 = h[2];
+                float v26 = h[2];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
-                hBar[2] += s23 * p25;
-                pBar[25] += s23 * v28;
+                hBar[2] += oBar_2 * p25;
+                pBar[25] += oBar_2 * v26;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                float v29 = h[0];
+                float v27 = h[0];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
-                hBar[0] += s23 * p24;
-                pBar[24] += s23 * v29;
+                hBar[0] += oBar_2 * p24;
+                pBar[24] += oBar_2 * v27;
 
                 // adjoint of: float o = p[32 + k] * 0.5f;
-                pBar[32] += s23 * 0.5f;
+                pBar[32] += oBar_2 * 0.5f;
 
                 // adjoint of: for (int i = 0; i < Hidden; i++)
                 float tBar = 0.0f;
@@ -453,12 +453,12 @@ namespace Scenarios.Single
                 for (int i = 8 - 1; i >= 0; i--)
                 {
                     // h[i] = MathF.Tanh(s);
-                    float v30 = h[i];
+                    float v28 = h[i];
 
                     // adjoint of: h[i] = MathF.Tanh(s);
-                    float v31 = hBar[i];
+                    float v29 = hBar[i];
                     hBar[i] = 0.0f;
-                    float sBar = v31 * global::System.MathF.FusedMultiplyAdd(-v30, v30, 1.0f);
+                    float sBar = v29 * global::System.MathF.FusedMultiplyAdd(-v28, v28, 1.0f);
 
                     // adjoint of: s += p[2 * i + j] * y[j];
                     yBar1 += sBar * p[2 * i + 1];

@@ -149,37 +149,37 @@ namespace Functions.Single
                     // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
                     TLane v2 = yBarWork[o];
                     yBarWork[o] = TLane.Zero;
-                    TLane s3 = TLane.Zero;
-                    TLane s4 = v2;
+                    TLane sBar = TLane.Zero;
+                    TLane s3 = v2;
                     // both sides run in every lane; each write keeps the lanes of its side (here: v1)
                     {
                         // y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        TLane v5 = TLane.Tanh(s_2);
+                        TLane v4 = TLane.Tanh(s_2);
 
                         // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        TLane v6 = s4;
-                        s4 = TLane.Select(v1, TLane.Zero, s4);
-                        s3 = TLane.Select(v1, s3 + v6 * TLane.FusedMultiplyAdd(-v5, v5, c1), s3);
+                        TLane v5 = s3;
+                        s3 = TLane.Select(v1, TLane.Zero, s3);
+                        sBar = TLane.Select(v1, sBar + v5 * TLane.FusedMultiplyAdd(-v4, v4, c1), sBar);
                     }
                     TLane elseMask1 = TLane.AndNot(allLanes, v1);
                     // the other lanes: elseMask1
                     {
                         // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        TLane v7 = s4;
-                        s4 = TLane.Select(elseMask1, TLane.Zero, s4);
-                        s3 = TLane.Select(elseMask1, s3 + v7 * c0_5 * TLane.Cos(s_2), s3);
+                        TLane v6 = s3;
+                        s3 = TLane.Select(elseMask1, TLane.Zero, s3);
+                        sBar = TLane.Select(elseMask1, sBar + v6 * c0_5 * TLane.Cos(s_2), sBar);
                     }
 
                     // adjoint of: for (int i = 0; i < n; i++)
                     for (int i = x.Length - 1; i >= 0; i--)
                     {
                         // adjoint of: s += p[y.Length + o * n + i] * x[i];
-                        xBar[i] += s3 * p[yBar.Length + o * x.Length + i];
-                        pBar[yBar.Length + o * x.Length + i] += s3 * x[i];
+                        xBar[i] += sBar * p[yBar.Length + o * x.Length + i];
+                        pBar[yBar.Length + o * x.Length + i] += sBar * x[i];
                     }
 
                     // adjoint of: float s = p[o];
-                    pBar[o] += s3;
+                    pBar[o] += sBar;
                 }
             }
         }

@@ -173,36 +173,36 @@ namespace Functions.Single
                     // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
                     float v2 = yBarWork[o];
                     yBarWork[o] = 0.0f;
-                    float s3 = 0.0f;
-                    float s4 = v2;
+                    float sBar = 0.0f;
+                    float s3 = v2;
                     if (v1)
                     {
                         // y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        float v5 = global::System.MathF.Tanh(s_2);
+                        float v4 = global::System.MathF.Tanh(s_2);
 
                         // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        float v6 = s4;
-                        s4 = 0.0f;
-                        s3 += v6 * global::System.MathF.FusedMultiplyAdd(-v5, v5, 1.0f);
+                        float v5 = s3;
+                        s3 = 0.0f;
+                        sBar += v5 * global::System.MathF.FusedMultiplyAdd(-v4, v4, 1.0f);
                     }
                     else
                     {
                         // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        float v7 = s4;
-                        s4 = 0.0f;
-                        s3 += v7 * 0.5f * global::System.MathF.Cos(s_2);
+                        float v6 = s3;
+                        s3 = 0.0f;
+                        sBar += v6 * 0.5f * global::System.MathF.Cos(s_2);
                     }
 
                     // adjoint of: for (int i = 0; i < n; i++)
                     for (int i = x.Length - 1; i >= 0; i--)
                     {
                         // adjoint of: s += p[y.Length + o * n + i] * x[i];
-                        xBar[i] += s3 * p[yBar.Length + o * x.Length + i];
-                        pBar[yBar.Length + o * x.Length + i] += s3 * x[i];
+                        xBar[i] += sBar * p[yBar.Length + o * x.Length + i];
+                        pBar[yBar.Length + o * x.Length + i] += sBar * x[i];
                     }
 
                     // adjoint of: float s = p[o];
-                    pBar[o] += s3;
+                    pBar[o] += sBar;
                 }
             }
         }
