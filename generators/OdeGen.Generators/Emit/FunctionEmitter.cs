@@ -140,13 +140,11 @@ internal sealed class FunctionEmitter
 
             if (x.Op == Op.Else && _function.Body[i + 1].Op == Op.EndIf)
             {
-                headers.Else(x);
                 continue;   // nothing is left on the else side
             }
 
             if (x.Op == Op.Else)
             {
-                headers.Else(x);
                 writer.Close().Open("else");
                 headers.BlockOpened();
                 continue;
@@ -157,7 +155,7 @@ internal sealed class FunctionEmitter
                 continue;   // printed inline where it is used, or a copy or declaration the shared local makes needless
             }
 
-            headers.Before(writer, x);
+            headers.Before(writer, x, x.Op == Op.VarSet && _names[x.B] is null ? _function.Body[x.B] : null);
             KeepAcrossCalls(writer, i);
             switch (x.Op)
             {

@@ -261,7 +261,7 @@ internal sealed partial class LaneFunctionEmitter
     /// <summary>The statements, in the scalar emitter's order and grouping; writes inside lane branches are blended by the current mask.</summary>
     private void EmitStatements(IndentedWriter writer)
     {
-        var headers = new HeaderComments(_function, _loop is null ? -1 : StatementsBefore(_loop.Open));
+        var headers = new HeaderComments(_function);
         var regions = new Stack<Region>();
         for (int i = _from; i < _to; i++)
         {
@@ -279,10 +279,8 @@ internal sealed partial class LaneFunctionEmitter
                     _mask = regions.Pop().Outer;
                     continue;
                 case Op.Else when _function.Body[i + 1].Op == Op.EndIf:
-                    headers.Else(x);
                     continue;   // nothing is left on the else side
                 case Op.Else:
-                    headers.Else(x);
                     Else(writer, regions.Peek());
                     headers.BlockOpened();
                     continue;
@@ -293,7 +291,7 @@ internal sealed partial class LaneFunctionEmitter
                 continue;   // printed inline where it is used, or a copy or declaration the shared local makes needless
             }
 
-            headers.Before(writer, x);
+            headers.Before(writer, x, x.Op == Op.VarSet && _names[x.B] is null ? _function.Body[x.B] : null);
             switch (x.Op)
             {
                 case Op.For:

@@ -20,7 +20,6 @@ namespace Scenarios.Branches
                 // elements of dydt that are not written are 0
                 dydt.Clear();
 
-                // double gain;
                 // if (y[0] > 0.1)
                 TLane y0 = y[0];
                 TLane v1 = TLane.GreaterThan(y0, TLane.Create(0.1));
@@ -87,15 +86,15 @@ namespace Scenarios.Branches
                     dydt[2] = TLane.Select(elseMask4, -y2, dydt[2]);
                 }
 
-                // double total = 0;
                 // for (int i = 0; i < 3; i++)
                 TLane total = TLane.Zero;
 
-                // if (i == 0)
+                // for (int i = 0; i < 3; i++), unrolled:
+                // i = 0
                 // total += gain * y[i];
                 total += gain * y0;
 
-                // else
+                // i = 1
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
                 TLane s5 = TLane.Zero;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v3)
@@ -112,6 +111,9 @@ namespace Scenarios.Branches
 
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
                 total += s5;
+
+                // i = 2
+                // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
                 TLane v6 = TLane.GreaterThan(y2, TLane.Zero);
                 TLane s7 = TLane.Zero;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v6)
@@ -150,7 +152,6 @@ namespace Scenarios.Branches
                 dydt.Clear();
                 dydtDot.Clear();
 
-                // double gain;
                 // if (y[0] > 0.1)
                 TLane y0 = y[0];
                 TLane yDot0 = yDot[0];
@@ -237,17 +238,17 @@ namespace Scenarios.Branches
                     dydtDot[2] = TLane.Select(elseMask4, -yDot2, dydtDot[2]);
                 }
 
-                // double total = 0;
                 // for (int i = 0; i < 3; i++)
                 TLane total = TLane.Zero;
                 TLane totalDot = TLane.Zero;
 
-                // if (i == 0)
+                // for (int i = 0; i < 3; i++), unrolled:
+                // i = 0
                 // total += gain * y[i];
                 total += gain * y0;
                 totalDot += TLane.FusedMultiplyAdd(gainDot, y0, yDot0 * gain);
 
-                // else
+                // i = 1
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
                 TLane s6 = TLane.Zero;
                 TLane s7 = TLane.Zero;
@@ -270,6 +271,9 @@ namespace Scenarios.Branches
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
                 total += s6;
                 totalDot += s7;
+
+                // i = 2
+                // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
                 TLane v9 = TLane.GreaterThan(y2, TLane.Zero);
                 TLane s10 = TLane.Zero;
                 TLane s11 = TLane.Zero;
@@ -312,8 +316,6 @@ namespace Scenarios.Branches
                 TLane c0_01 = TLane.Create(0.01);
                 TLane allLanes = TLane.Equal(TLane.Zero, TLane.Zero);
 
-                // elements of dydt that are not written are 0
-                // double gain;
                 // if (y[0] > 0.1)
                 TLane y0 = y[0];
                 TLane v1 = TLane.GreaterThan(y0, TLane.Create(0.1));
@@ -368,7 +370,6 @@ namespace Scenarios.Branches
                 // both sides run in every lane; each write keeps the lanes of its side (here: v4)
                 {
                     // wave *= Math.Sin(y[2]);
-                    // dydt[2] = wave;
                     wave_2 = TLane.Select(v4, wave * TLane.Sin(y2), wave_2);
                 }
 
@@ -387,12 +388,8 @@ namespace Scenarios.Branches
                 // adjoint of: for (int i = 0; i < 3; i++)
                 TLane s7 = v5 * wave_2;
 
-                // dydt[2] = -y[2];
-                // double total = 0;
-                // for (int i = 0; i < 3; i++)
-                // if (i == 0)
-                // total += gain * y[i];
-                // else
+                // adjoint of: for (int i = 0; i < 3; i++), unrolled:
+                // i = 2
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
                 TLane v8 = TLane.GreaterThan(y2, TLane.Zero);
 
@@ -423,6 +420,9 @@ namespace Scenarios.Branches
 
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
                 yBar[2] += s9;
+
+                // i = 1
+                // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
                 TLane s14 = TLane.Zero;
                 TLane s15 = v6;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v3)
@@ -450,6 +450,7 @@ namespace Scenarios.Branches
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
                 yBar[1] += s14;
 
+                // i = 0
                 // adjoint of: total += gain * y[i];
                 s7 += v6 * y0;
                 yBar[0] += v6 * gain;
@@ -610,7 +611,6 @@ namespace Scenarios.Branches
                     // elements of dydt that are not written are 0
                     dydt = default;
 
-                    // double gain;
                     // if (y[0] > 0.1)
                     TLane y0 = y.S0;
                     TLane v1 = TLane.GreaterThan(y0, TLane.Create(0.1));
@@ -677,15 +677,15 @@ namespace Scenarios.Branches
                         dydt.S2 = TLane.Select(elseMask4, -y2, dydt.S2);
                     }
 
-                    // double total = 0;
                     // for (int i = 0; i < 3; i++)
                     TLane total = TLane.Zero;
 
-                    // if (i == 0)
+                    // for (int i = 0; i < 3; i++), unrolled:
+                    // i = 0
                     // total += gain * y[i];
                     total += gain * y0;
 
-                    // else
+                    // i = 1
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
                     TLane s5 = TLane.Zero;
                     // both sides run in every lane; each write keeps the lanes of its side (here: v3)
@@ -702,6 +702,9 @@ namespace Scenarios.Branches
 
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
                     total += s5;
+
+                    // i = 2
+                    // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
                     TLane v6 = TLane.GreaterThan(y2, TLane.Zero);
                     TLane s7 = TLane.Zero;
                     // both sides run in every lane; each write keeps the lanes of its side (here: v6)

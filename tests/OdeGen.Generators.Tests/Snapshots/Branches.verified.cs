@@ -30,7 +30,6 @@ namespace Scenarios.Branches
                 // elements of dydt that are not written are 0
                 dydt.Clear();
 
-                // double gain;
                 // if (y[0] > 0.1)
                 double y0 = y[0];
                 bool v1 = (y0 > 0.1);
@@ -91,15 +90,15 @@ namespace Scenarios.Branches
                     dydt[2] = -y2;
                 }
 
-                // double total = 0;
                 // for (int i = 0; i < 3; i++)
                 double total = 0.0;
 
-                // if (i == 0)
+                // for (int i = 0; i < 3; i++), unrolled:
+                // i = 0
                 // total += gain * y[i];
                 total += gain * y0;
 
-                // else
+                // i = 1
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
                 double s5 = 0.0;
                 if (v3)
@@ -115,6 +114,9 @@ namespace Scenarios.Branches
 
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
                 total += s5;
+
+                // i = 2
+                // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
                 bool v6 = (y2 > 0.0);
                 double s7 = 0.0;
                 if (v6)
@@ -145,7 +147,6 @@ namespace Scenarios.Branches
                 dydt.Clear();
                 dydtDot.Clear();
 
-                // double gain;
                 // if (y[0] > 0.1)
                 double y0 = y[0];
                 double yDot0 = yDot[0];
@@ -225,17 +226,17 @@ namespace Scenarios.Branches
                     dydtDot[2] = -yDot2;
                 }
 
-                // double total = 0;
                 // for (int i = 0; i < 3; i++)
                 double total = 0.0;
                 double totalDot = 0.0;
 
-                // if (i == 0)
+                // for (int i = 0; i < 3; i++), unrolled:
+                // i = 0
                 // total += gain * y[i];
                 total += gain * y0;
                 totalDot += global::System.Math.FusedMultiplyAdd(gainDot, y0, yDot0 * gain);
 
-                // else
+                // i = 1
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
                 double s6 = 0.0;
                 double s7 = 0.0;
@@ -257,6 +258,9 @@ namespace Scenarios.Branches
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
                 total += s6;
                 totalDot += s7;
+
+                // i = 2
+                // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
                 bool v9 = (y2 > 0.0);
                 double s10 = 0.0;
                 double s11 = 0.0;
@@ -291,8 +295,6 @@ namespace Scenarios.Branches
             /// <inheritdoc/>
             public double Vjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, global::System.Span<double> yBar, global::System.Span<double> pBar)
             {
-                // elements of dydt that are not written are 0
-                // double gain;
                 // if (y[0] > 0.1)
                 double y0 = y[0];
                 bool v1 = (y0 > 0.1);
@@ -343,7 +345,6 @@ namespace Scenarios.Branches
                 if (v4)
                 {
                     // wave *= Math.Sin(y[2]);
-                    // dydt[2] = wave;
                     wave_2 = wave * global::System.Math.Sin(y2);
                 }
 
@@ -362,12 +363,8 @@ namespace Scenarios.Branches
                 // adjoint of: for (int i = 0; i < 3; i++)
                 double s7 = v5 * wave_2;
 
-                // dydt[2] = -y[2];
-                // double total = 0;
-                // for (int i = 0; i < 3; i++)
-                // if (i == 0)
-                // total += gain * y[i];
-                // else
+                // adjoint of: for (int i = 0; i < 3; i++), unrolled:
+                // i = 2
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
                 bool v8 = (y2 > 0.0);
 
@@ -397,6 +394,9 @@ namespace Scenarios.Branches
 
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
                 yBar[2] += s9;
+
+                // i = 1
+                // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
                 double s14 = 0.0;
                 double s15 = v6;
                 if (v3)
@@ -423,6 +423,7 @@ namespace Scenarios.Branches
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
                 yBar[1] += s14;
 
+                // i = 0
                 // adjoint of: total += gain * y[i];
                 s7 += v6 * y0;
                 yBar[0] += v6 * gain;

@@ -45,7 +45,8 @@ namespace Scenarios.Single
                     h[i] = TLane.Tanh(s_2);
                 }
 
-                // for (int k = 0; k < 2; k++)
+                // for (int k = 0; k < 2; k++), unrolled:
+                // k = 0
                 // float o = p[32 + k] * 0.5f;
                 TLane o = p[32] * c0_5;
 
@@ -67,7 +68,7 @@ namespace Scenarios.Single
                 TLane s7 = TLane.Zero;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v6)
                 {
-                    // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
+                    // for (int i = 0; i < 4; i++)
                     s7 = TLane.Select(v6, o_2, s7);
                 }
                 TLane elseMask1 = TLane.AndNot(allLanes, v6);
@@ -80,6 +81,7 @@ namespace Scenarios.Single
                 // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
                 dydt[0] = s7;
 
+                // k = 1
                 // float o = p[32 + k] * 0.5f;
                 TLane o_3 = p[33] * c0_5;
 
@@ -101,7 +103,7 @@ namespace Scenarios.Single
                 TLane s13 = TLane.Zero;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v12)
                 {
-                    // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
+                    // for (int i = 0; i < 4; i++)
                     s13 = TLane.Select(v12, o_4, s13);
                 }
                 TLane elseMask2 = TLane.AndNot(allLanes, v12);
@@ -166,7 +168,8 @@ namespace Scenarios.Single
                     hDot[i] = sDot_2 * TLane.FusedMultiplyAdd(-v4, v4, c1);
                 }
 
-                // for (int k = 0; k < 2; k++)
+                // for (int k = 0; k < 2; k++), unrolled:
+                // k = 0
                 // float o = p[32 + k] * 0.5f;
                 TLane o = p[32] * c0_5;
                 TLane oDot = pDot[32] * c0_5;
@@ -203,7 +206,7 @@ namespace Scenarios.Single
                 TLane s15 = TLane.Zero;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v13)
                 {
-                    // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
+                    // for (int i = 0; i < 4; i++)
                     s14 = TLane.Select(v13, o_2, s14);
                     s15 = TLane.Select(v13, oDot_2, s15);
                 }
@@ -219,6 +222,7 @@ namespace Scenarios.Single
                 dydt[0] = s14;
                 dydtDot[0] = s15;
 
+                // k = 1
                 // float o = p[32 + k] * 0.5f;
                 TLane o_3 = p[33] * c0_5;
                 TLane oDot_3 = pDot[33] * c0_5;
@@ -255,7 +259,7 @@ namespace Scenarios.Single
                 TLane s26 = TLane.Zero;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v24)
                 {
-                    // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
+                    // for (int i = 0; i < 4; i++)
                     s25 = TLane.Select(v24, o_4, s25);
                     s26 = TLane.Select(v24, oDot_4, s26);
                 }
@@ -285,7 +289,6 @@ namespace Scenarios.Single
                 TLane c1 = TLane.Create(1.0f);
                 TLane allLanes = TLane.Equal(TLane.Zero, TLane.Zero);
 
-                // elements of dydt that are not written are 0
                 // Span<float> h = stackalloc float[Hidden];
                 global::System.Span<TLane> h = stackalloc TLane[8];
 
@@ -317,7 +320,8 @@ namespace Scenarios.Single
                 global::System.Span<TLane> hBar = stackalloc TLane[8];
                 hBar.Clear();
 
-                // for (int k = 0; k < 2; k++)
+                // adjoint of: for (int k = 0; k < 2; k++), unrolled:
+                // k = 1
                 // float o = p[32 + k] * 0.5f;
                 TLane o = p[33] * c0_5;
 
@@ -393,6 +397,7 @@ namespace Scenarios.Single
                 // adjoint of: float o = p[32 + k] * 0.5f;
                 pBar[33] += oBar * c0_5;
 
+                // k = 0
                 // float o = p[32 + k] * 0.5f;
                 TLane o_3 = p[32] * c0_5;
 

@@ -51,7 +51,8 @@ namespace Scenarios.Single
                     h[i] = global::System.MathF.Tanh(s_2);
                 }
 
-                // for (int k = 0; k < 2; k++)
+                // for (int k = 0; k < 2; k++), unrolled:
+                // k = 0
                 // float o = p[32 + k] * 0.5f;
                 float o = p[32] * 0.5f;
 
@@ -73,7 +74,7 @@ namespace Scenarios.Single
                 float s7 = 0.0f;
                 if (v6)
                 {
-                    // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
+                    // for (int i = 0; i < 4; i++)
                     s7 = o_2;
                 }
                 else
@@ -85,6 +86,7 @@ namespace Scenarios.Single
                 // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
                 dydt[0] = s7;
 
+                // k = 1
                 // float o = p[32 + k] * 0.5f;
                 float o_3 = p[33] * 0.5f;
 
@@ -106,7 +108,7 @@ namespace Scenarios.Single
                 float s13 = 0.0f;
                 if (v12)
                 {
-                    // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
+                    // for (int i = 0; i < 4; i++)
                     s13 = o_4;
                 }
                 else
@@ -158,7 +160,8 @@ namespace Scenarios.Single
                     hDot[i] = sDot_2 * global::System.MathF.FusedMultiplyAdd(-v4, v4, 1.0f);
                 }
 
-                // for (int k = 0; k < 2; k++)
+                // for (int k = 0; k < 2; k++), unrolled:
+                // k = 0
                 // float o = p[32 + k] * 0.5f;
                 float o = p[32] * 0.5f;
                 float oDot = pDot[32] * 0.5f;
@@ -195,7 +198,7 @@ namespace Scenarios.Single
                 float s15 = 0.0f;
                 if (v13)
                 {
-                    // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
+                    // for (int i = 0; i < 4; i++)
                     s14 = o_2;
                     s15 = oDot_2;
                 }
@@ -210,6 +213,7 @@ namespace Scenarios.Single
                 dydt[0] = s14;
                 dydtDot[0] = s15;
 
+                // k = 1
                 // float o = p[32 + k] * 0.5f;
                 float o_3 = p[33] * 0.5f;
                 float oDot_3 = pDot[33] * 0.5f;
@@ -246,7 +250,7 @@ namespace Scenarios.Single
                 float s26 = 0.0f;
                 if (v24)
                 {
-                    // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
+                    // for (int i = 0; i < 4; i++)
                     s25 = o_4;
                     s26 = oDot_4;
                 }
@@ -265,7 +269,6 @@ namespace Scenarios.Single
             /// <inheritdoc/>
             public float Vjp(float t, global::System.ReadOnlySpan<float> y, global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> a, global::System.Span<float> yBar, global::System.Span<float> pBar)
             {
-                // elements of dydt that are not written are 0
                 // Span<float> h = stackalloc float[Hidden];
                 global::System.Span<float> h = stackalloc float[8];
 
@@ -297,7 +300,8 @@ namespace Scenarios.Single
                 global::System.Span<float> hBar = stackalloc float[8];
                 hBar.Clear();
 
-                // for (int k = 0; k < 2; k++)
+                // adjoint of: for (int k = 0; k < 2; k++), unrolled:
+                // k = 1
                 // float o = p[32 + k] * 0.5f;
                 float o = p[33] * 0.5f;
 
@@ -372,6 +376,7 @@ namespace Scenarios.Single
                 // adjoint of: float o = p[32 + k] * 0.5f;
                 pBar[33] += oBar * 0.5f;
 
+                // k = 0
                 // float o = p[32 + k] * 0.5f;
                 float o_3 = p[32] * 0.5f;
 

@@ -51,7 +51,6 @@ namespace Scenarios.SingleRules
                         growth = TLane.Select(elseMask1, cm0_25 * v2, growth);
                     }
 
-                    // dydt[i] = growth - Harvest(y[i], p[1]) + 0.1f * (float)i * MathF.Cos(t);
                     // float h = effort * population;
                     TLane h = p[1] * v2;
 
@@ -124,7 +123,6 @@ namespace Scenarios.SingleRules
                         growthDot = TLane.Select(elseMask1, v4 * cm0_25, growthDot);
                     }
 
-                    // dydt[i] = growth - Harvest(y[i], p[1]) + 0.1f * (float)i * MathF.Cos(t);
                     // float h = effort * population;
                     TLane h = p1 * v3;
                     TLane hDot = TLane.FusedMultiplyAdd(pDot[1], v3, v4 * p1);
@@ -171,14 +169,10 @@ namespace Scenarios.SingleRules
                 TLane pBar0 = TLane.Zero;
                 for (int i = 5 - 1; i >= 0; i--)
                 {
-                    // elements of dydt that are not written are 0
-                    // for (int i = 0; i < 5; i++)
                     // float growth = y[i] > 0 ? Hill(y[i], p[0]) : -0.25f * y[i];
                     TLane v2 = y[i];
                     TLane v3 = TLane.GreaterThan(v2, TLane.Zero);
 
-                    // dydt[i] = growth - Harvest(y[i], p[1]) + 0.1f * (float)i * MathF.Cos(t);
-                    // float h = effort * population;
                     // if (population < 0.2f)
                     TLane v4 = TLane.LessThan(v2, c0_2);
 

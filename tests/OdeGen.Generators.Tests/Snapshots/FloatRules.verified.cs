@@ -50,7 +50,6 @@ namespace Scenarios.SingleRules
                         growth = -0.25f * v2;
                     }
 
-                    // dydt[i] = growth - Harvest(y[i], p[1]) + 0.1f * (float)i * MathF.Cos(t);
                     // float h = effort * population;
                     float h = p[1] * v2;
 
@@ -102,7 +101,6 @@ namespace Scenarios.SingleRules
                         growthDot = v4 * -0.25f;
                     }
 
-                    // dydt[i] = growth - Harvest(y[i], p[1]) + 0.1f * (float)i * MathF.Cos(t);
                     // float h = effort * population;
                     float h = p1 * v3;
                     float hDot = global::System.MathF.FusedMultiplyAdd(pDot[1], v3, v4 * p1);
@@ -139,14 +137,10 @@ namespace Scenarios.SingleRules
                 float pBar0 = 0.0f;
                 for (int i = 5 - 1; i >= 0; i--)
                 {
-                    // elements of dydt that are not written are 0
-                    // for (int i = 0; i < 5; i++)
                     // float growth = y[i] > 0 ? Hill(y[i], p[0]) : -0.25f * y[i];
                     float v2 = y[i];
                     bool v3 = (v2 > 0.0f);
 
-                    // dydt[i] = growth - Harvest(y[i], p[1]) + 0.1f * (float)i * MathF.Cos(t);
-                    // float h = effort * population;
                     // if (population < 0.2f)
                     bool v4 = (v2 < 0.2f);
 

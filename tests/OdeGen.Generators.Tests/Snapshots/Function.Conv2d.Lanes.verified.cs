@@ -16,10 +16,8 @@ namespace Functions.Conv
                 // elements of y that are not written are 0
                 y.Clear();
 
-                // int w = x.Length / (C * H);
-                // int outW = w - 2;
-                // for (int k = 0; k < K; k++)
-                // for (int i = 0; i < H - 2; i++)
+                // for (int k = 0; k < K; k++), unrolled:
+                // k = 0, i = 0
                 // for (int j = 0; j < outW; j++)
                 for (int j = 0; j < x.Length / 10 - 2; j++)
                 {
@@ -29,8 +27,6 @@ namespace Functions.Conv
                     // for (int c = 0; c < C; c++)
                     TLane s_2 = s;
 
-                    // for (int di = 0; di < 3; di++)
-                    // for (int dj = 0; dj < 3; dj++)
                     // s += p[((k * C + c) * 3 + di) * 3 + dj] * x[(c * H + i + di) * w + j + dj];
                     s_2 += p[0] * x[j];
                     s_2 += p[1] * x[j + 1];
@@ -55,6 +51,7 @@ namespace Functions.Conv
                     y[j] = TLane.Tanh(s_2);
                 }
 
+                // k = 0, i = 1
                 // for (int j = 0; j < outW; j++)
                 for (int j = 0; j < x.Length / 10 - 2; j++)
                 {
@@ -88,6 +85,7 @@ namespace Functions.Conv
                     y[x.Length / 10 - 2 + j] = TLane.Tanh(s_4);
                 }
 
+                // k = 0, i = 2
                 // for (int j = 0; j < outW; j++)
                 for (int j = 0; j < x.Length / 10 - 2; j++)
                 {
@@ -121,6 +119,7 @@ namespace Functions.Conv
                     y[2 * (x.Length / 10 - 2) + j] = TLane.Tanh(s_6);
                 }
 
+                // k = 1, i = 0
                 // for (int j = 0; j < outW; j++)
                 for (int j = 0; j < x.Length / 10 - 2; j++)
                 {
@@ -154,6 +153,7 @@ namespace Functions.Conv
                     y[3 * (x.Length / 10 - 2) + j] = TLane.Tanh(s_8);
                 }
 
+                // k = 1, i = 1
                 // for (int j = 0; j < outW; j++)
                 for (int j = 0; j < x.Length / 10 - 2; j++)
                 {
@@ -187,6 +187,7 @@ namespace Functions.Conv
                     y[4 * (x.Length / 10 - 2) + j] = TLane.Tanh(s_10);
                 }
 
+                // k = 1, i = 2
                 // for (int j = 0; j < outW; j++)
                 for (int j = 0; j < x.Length / 10 - 2; j++)
                 {
@@ -232,10 +233,8 @@ namespace Functions.Conv
                 y.Clear();
                 yDot.Clear();
 
-                // int w = x.Length / (C * H);
-                // int outW = w - 2;
-                // for (int k = 0; k < K; k++)
-                // for (int i = 0; i < H - 2; i++)
+                // for (int k = 0; k < K; k++), unrolled:
+                // k = 0, i = 0
                 // for (int j = 0; j < outW; j++)
                 for (int j = 0; j < x.Length / 10 - 2; j++)
                 {
@@ -246,8 +245,6 @@ namespace Functions.Conv
                     TLane s_2 = s;
                     TLane sDot = pDot[36];
 
-                    // for (int di = 0; di < 3; di++)
-                    // for (int dj = 0; dj < 3; dj++)
                     // s += p[((k * C + c) * 3 + di) * 3 + dj] * x[(c * H + i + di) * w + j + dj];
                     TLane p0 = p[0];
                     TLane v1 = x[j];
@@ -328,6 +325,7 @@ namespace Functions.Conv
                     yDot[j] = sDot * TLane.FusedMultiplyAdd(-v19, v19, c1);
                 }
 
+                // k = 0, i = 1
                 // for (int j = 0; j < outW; j++)
                 for (int j = 0; j < x.Length / 10 - 2; j++)
                 {
@@ -418,6 +416,7 @@ namespace Functions.Conv
                     yDot[x.Length / 10 - 2 + j] = sDot_2 * TLane.FusedMultiplyAdd(-v38, v38, c1);
                 }
 
+                // k = 0, i = 2
                 // for (int j = 0; j < outW; j++)
                 for (int j = 0; j < x.Length / 10 - 2; j++)
                 {
@@ -508,6 +507,7 @@ namespace Functions.Conv
                     yDot[2 * (x.Length / 10 - 2) + j] = sDot_3 * TLane.FusedMultiplyAdd(-v57, v57, c1);
                 }
 
+                // k = 1, i = 0
                 // for (int j = 0; j < outW; j++)
                 for (int j = 0; j < x.Length / 10 - 2; j++)
                 {
@@ -598,6 +598,7 @@ namespace Functions.Conv
                     yDot[3 * (x.Length / 10 - 2) + j] = sDot_4 * TLane.FusedMultiplyAdd(-v76, v76, c1);
                 }
 
+                // k = 1, i = 1
                 // for (int j = 0; j < outW; j++)
                 for (int j = 0; j < x.Length / 10 - 2; j++)
                 {
@@ -688,6 +689,7 @@ namespace Functions.Conv
                     yDot[4 * (x.Length / 10 - 2) + j] = sDot_5 * TLane.FusedMultiplyAdd(-v95, v95, c1);
                 }
 
+                // k = 1, i = 2
                 // for (int j = 0; j < outW; j++)
                 for (int j = 0; j < x.Length / 10 - 2; j++)
                 {
@@ -790,6 +792,8 @@ namespace Functions.Conv
                 global::System.Span<TLane> yBarWork = stackalloc TLane[yBar.Length];
                 yBar.CopyTo(yBarWork);
 
+                // adjoint of: for (int k = 0; k < K; k++), unrolled:
+                // k = 1, i = 2
                 // adjoint of: for (int j = 0; j < outW; j++)
                 TLane pBar35 = TLane.Zero;
                 TLane pBar34 = TLane.Zero;
@@ -812,20 +816,12 @@ namespace Functions.Conv
                 TLane pBar37 = TLane.Zero;
                 for (int j = (x.Length / 10 - 2) - 1; j >= 0; j--)
                 {
-                    // elements of y that are not written are 0
-                    // int w = x.Length / (C * H);
-                    // int outW = w - 2;
-                    // for (int k = 0; k < K; k++)
-                    // for (int i = 0; i < H - 2; i++)
-                    // for (int j = 0; j < outW; j++)
                     // double s = p[K * C * 9 + k];
                     TLane s = p[37];
 
                     // for (int c = 0; c < C; c++)
                     TLane s_2 = s;
 
-                    // for (int di = 0; di < 3; di++)
-                    // for (int dj = 0; dj < 3; dj++)
                     // s += p[((k * C + c) * 3 + di) * 3 + dj] * x[(c * H + i + di) * w + j + dj];
                     TLane p18 = p[18];
                     TLane v1 = x[2 * (x.Length / 10) + j];
@@ -952,6 +948,9 @@ namespace Functions.Conv
                 pBar[19] += pBar19;
                 pBar[18] += pBar18;
                 pBar[37] += pBar37;
+
+                // k = 1, i = 1
+                // adjoint of: for (int j = 0; j < outW; j++)
                 TLane pBar35_2 = TLane.Zero;
                 TLane pBar34_2 = TLane.Zero;
                 TLane pBar33_2 = TLane.Zero;
@@ -1105,6 +1104,9 @@ namespace Functions.Conv
                 pBar[19] += pBar19_2;
                 pBar[18] += pBar18_2;
                 pBar[37] += pBar37_2;
+
+                // k = 1, i = 0
+                // adjoint of: for (int j = 0; j < outW; j++)
                 TLane pBar35_3 = TLane.Zero;
                 TLane pBar34_3 = TLane.Zero;
                 TLane pBar33_3 = TLane.Zero;
@@ -1258,6 +1260,9 @@ namespace Functions.Conv
                 pBar[19] += pBar19_3;
                 pBar[18] += pBar18_3;
                 pBar[37] += pBar37_3;
+
+                // k = 0, i = 2
+                // adjoint of: for (int j = 0; j < outW; j++)
                 TLane pBar17 = TLane.Zero;
                 TLane pBar16 = TLane.Zero;
                 TLane pBar15 = TLane.Zero;
@@ -1411,6 +1416,9 @@ namespace Functions.Conv
                 pBar[1] += pBar1;
                 pBar[0] += pBar0;
                 pBar[36] += pBar36;
+
+                // k = 0, i = 1
+                // adjoint of: for (int j = 0; j < outW; j++)
                 TLane pBar17_2 = TLane.Zero;
                 TLane pBar16_2 = TLane.Zero;
                 TLane pBar15_2 = TLane.Zero;
@@ -1564,6 +1572,9 @@ namespace Functions.Conv
                 pBar[1] += pBar1_2;
                 pBar[0] += pBar0_2;
                 pBar[36] += pBar36_2;
+
+                // k = 0, i = 0
+                // adjoint of: for (int j = 0; j < outW; j++)
                 TLane pBar17_3 = TLane.Zero;
                 TLane pBar16_3 = TLane.Zero;
                 TLane pBar15_3 = TLane.Zero;

@@ -59,10 +59,8 @@ namespace Functions.Conv
                 // elements of y that are not written are 0
                 y.Clear();
 
-                // int w = x.Length / (C * H);
-                // int outW = w - 2;
-                // for (int k = 0; k < K; k++)
-                // for (int i = 0; i < H - 2; i++)
+                // for (int k = 0; k < K; k++), unrolled:
+                // k = 0, i = 0
                 // for (int j = 0; j < outW; j++)
                 for (int j = 0; j < x.Length / 10 - 2; j++)
                 {
@@ -72,8 +70,6 @@ namespace Functions.Conv
                     // for (int c = 0; c < C; c++)
                     double s_2 = s;
 
-                    // for (int di = 0; di < 3; di++)
-                    // for (int dj = 0; dj < 3; dj++)
                     // s += p[((k * C + c) * 3 + di) * 3 + dj] * x[(c * H + i + di) * w + j + dj];
                     s_2 += p[0] * x[j];
                     s_2 += p[1] * x[j + 1];
@@ -98,6 +94,7 @@ namespace Functions.Conv
                     y[j] = global::System.Math.Tanh(s_2);
                 }
 
+                // k = 0, i = 1
                 // for (int j = 0; j < outW; j++)
                 for (int j = 0; j < x.Length / 10 - 2; j++)
                 {
@@ -131,6 +128,7 @@ namespace Functions.Conv
                     y[x.Length / 10 - 2 + j] = global::System.Math.Tanh(s_4);
                 }
 
+                // k = 0, i = 2
                 // for (int j = 0; j < outW; j++)
                 for (int j = 0; j < x.Length / 10 - 2; j++)
                 {
@@ -164,6 +162,7 @@ namespace Functions.Conv
                     y[2 * (x.Length / 10 - 2) + j] = global::System.Math.Tanh(s_6);
                 }
 
+                // k = 1, i = 0
                 // for (int j = 0; j < outW; j++)
                 for (int j = 0; j < x.Length / 10 - 2; j++)
                 {
@@ -197,6 +196,7 @@ namespace Functions.Conv
                     y[3 * (x.Length / 10 - 2) + j] = global::System.Math.Tanh(s_8);
                 }
 
+                // k = 1, i = 1
                 // for (int j = 0; j < outW; j++)
                 for (int j = 0; j < x.Length / 10 - 2; j++)
                 {
@@ -230,6 +230,7 @@ namespace Functions.Conv
                     y[4 * (x.Length / 10 - 2) + j] = global::System.Math.Tanh(s_10);
                 }
 
+                // k = 1, i = 2
                 // for (int j = 0; j < outW; j++)
                 for (int j = 0; j < x.Length / 10 - 2; j++)
                 {
@@ -271,10 +272,8 @@ namespace Functions.Conv
                 y.Clear();
                 yDot.Clear();
 
-                // int w = x.Length / (C * H);
-                // int outW = w - 2;
-                // for (int k = 0; k < K; k++)
-                // for (int i = 0; i < H - 2; i++)
+                // for (int k = 0; k < K; k++), unrolled:
+                // k = 0, i = 0
                 // for (int j = 0; j < outW; j++)
                 for (int j = 0; j < x.Length / 10 - 2; j++)
                 {
@@ -285,8 +284,6 @@ namespace Functions.Conv
                     double s_2 = s;
                     double sDot = pDot[36];
 
-                    // for (int di = 0; di < 3; di++)
-                    // for (int dj = 0; dj < 3; dj++)
                     // s += p[((k * C + c) * 3 + di) * 3 + dj] * x[(c * H + i + di) * w + j + dj];
                     double p0 = p[0];
                     double v1 = x[j];
@@ -367,6 +364,7 @@ namespace Functions.Conv
                     yDot[j] = sDot * global::System.Math.FusedMultiplyAdd(-v19, v19, 1.0);
                 }
 
+                // k = 0, i = 1
                 // for (int j = 0; j < outW; j++)
                 for (int j = 0; j < x.Length / 10 - 2; j++)
                 {
@@ -457,6 +455,7 @@ namespace Functions.Conv
                     yDot[x.Length / 10 - 2 + j] = sDot_2 * global::System.Math.FusedMultiplyAdd(-v38, v38, 1.0);
                 }
 
+                // k = 0, i = 2
                 // for (int j = 0; j < outW; j++)
                 for (int j = 0; j < x.Length / 10 - 2; j++)
                 {
@@ -547,6 +546,7 @@ namespace Functions.Conv
                     yDot[2 * (x.Length / 10 - 2) + j] = sDot_3 * global::System.Math.FusedMultiplyAdd(-v57, v57, 1.0);
                 }
 
+                // k = 1, i = 0
                 // for (int j = 0; j < outW; j++)
                 for (int j = 0; j < x.Length / 10 - 2; j++)
                 {
@@ -637,6 +637,7 @@ namespace Functions.Conv
                     yDot[3 * (x.Length / 10 - 2) + j] = sDot_4 * global::System.Math.FusedMultiplyAdd(-v76, v76, 1.0);
                 }
 
+                // k = 1, i = 1
                 // for (int j = 0; j < outW; j++)
                 for (int j = 0; j < x.Length / 10 - 2; j++)
                 {
@@ -727,6 +728,7 @@ namespace Functions.Conv
                     yDot[4 * (x.Length / 10 - 2) + j] = sDot_5 * global::System.Math.FusedMultiplyAdd(-v95, v95, 1.0);
                 }
 
+                // k = 1, i = 2
                 // for (int j = 0; j < outW; j++)
                 for (int j = 0; j < x.Length / 10 - 2; j++)
                 {
@@ -825,6 +827,8 @@ namespace Functions.Conv
                 global::System.Span<double> yBarWork = stackalloc double[yBar.Length];
                 yBar.CopyTo(yBarWork);
 
+                // adjoint of: for (int k = 0; k < K; k++), unrolled:
+                // k = 1, i = 2
                 // adjoint of: for (int j = 0; j < outW; j++)
                 double pBar35 = 0.0;
                 double pBar34 = 0.0;
@@ -847,20 +851,12 @@ namespace Functions.Conv
                 double pBar37 = 0.0;
                 for (int j = (x.Length / 10 - 2) - 1; j >= 0; j--)
                 {
-                    // elements of y that are not written are 0
-                    // int w = x.Length / (C * H);
-                    // int outW = w - 2;
-                    // for (int k = 0; k < K; k++)
-                    // for (int i = 0; i < H - 2; i++)
-                    // for (int j = 0; j < outW; j++)
                     // double s = p[K * C * 9 + k];
                     double s = p[37];
 
                     // for (int c = 0; c < C; c++)
                     double s_2 = s;
 
-                    // for (int di = 0; di < 3; di++)
-                    // for (int dj = 0; dj < 3; dj++)
                     // s += p[((k * C + c) * 3 + di) * 3 + dj] * x[(c * H + i + di) * w + j + dj];
                     double p18 = p[18];
                     double v1 = x[2 * (x.Length / 10) + j];
@@ -987,6 +983,9 @@ namespace Functions.Conv
                 pBar[19] += pBar19;
                 pBar[18] += pBar18;
                 pBar[37] += pBar37;
+
+                // k = 1, i = 1
+                // adjoint of: for (int j = 0; j < outW; j++)
                 double pBar35_2 = 0.0;
                 double pBar34_2 = 0.0;
                 double pBar33_2 = 0.0;
@@ -1140,6 +1139,9 @@ namespace Functions.Conv
                 pBar[19] += pBar19_2;
                 pBar[18] += pBar18_2;
                 pBar[37] += pBar37_2;
+
+                // k = 1, i = 0
+                // adjoint of: for (int j = 0; j < outW; j++)
                 double pBar35_3 = 0.0;
                 double pBar34_3 = 0.0;
                 double pBar33_3 = 0.0;
@@ -1293,6 +1295,9 @@ namespace Functions.Conv
                 pBar[19] += pBar19_3;
                 pBar[18] += pBar18_3;
                 pBar[37] += pBar37_3;
+
+                // k = 0, i = 2
+                // adjoint of: for (int j = 0; j < outW; j++)
                 double pBar17 = 0.0;
                 double pBar16 = 0.0;
                 double pBar15 = 0.0;
@@ -1446,6 +1451,9 @@ namespace Functions.Conv
                 pBar[1] += pBar1;
                 pBar[0] += pBar0;
                 pBar[36] += pBar36;
+
+                // k = 0, i = 1
+                // adjoint of: for (int j = 0; j < outW; j++)
                 double pBar17_2 = 0.0;
                 double pBar16_2 = 0.0;
                 double pBar15_2 = 0.0;
@@ -1599,6 +1607,9 @@ namespace Functions.Conv
                 pBar[1] += pBar1_2;
                 pBar[0] += pBar0_2;
                 pBar[36] += pBar36_2;
+
+                // k = 0, i = 0
+                // adjoint of: for (int j = 0; j < outW; j++)
                 double pBar17_3 = 0.0;
                 double pBar16_3 = 0.0;
                 double pBar15_3 = 0.0;

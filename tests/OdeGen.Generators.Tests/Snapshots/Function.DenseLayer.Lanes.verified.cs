@@ -17,7 +17,6 @@ namespace Functions.Layers
                 // elements of y that are not written are 0
                 y.Clear();
 
-                // int n = x.Length, m = y.Length;
                 // for (int o = 0; o < m; o++)
                 for (int o = 0; o < y.Length; o++)
                 {
@@ -48,7 +47,6 @@ namespace Functions.Layers
                 y.Clear();
                 yDot.Clear();
 
-                // int n = x.Length, m = y.Length;
                 // for (int o = 0; o < m; o++)
                 for (int o = 0; o < y.Length; o++)
                 {
@@ -88,9 +86,6 @@ namespace Functions.Layers
                 // adjoint of: for (int o = 0; o < m; o++)
                 for (int o = yBar.Length - 1; o >= 0; o--)
                 {
-                    // elements of y that are not written are 0
-                    // int n = x.Length, m = y.Length;
-                    // for (int o = 0; o < m; o++)
                     // double s = p[m * n + o];
                     TLane s = p[yBar.Length * x.Length + o];
 
@@ -145,7 +140,6 @@ namespace Functions.Layers
                 // elements of y that are not written are 0
                 y.Clear();
 
-                // int n = x.Length, m = y.Length;
                 // for (int o = 0; o < m; o++)
                 for (int o = 0; o < y.Length; o++)
                 {
@@ -176,7 +170,6 @@ namespace Functions.Layers
                 y.Clear();
                 yDot.Clear();
 
-                // int n = x.Length, m = y.Length;
                 // for (int o = 0; o < m; o++)
                 for (int o = 0; o < y.Length; o++)
                 {
@@ -216,9 +209,6 @@ namespace Functions.Layers
                 // adjoint of: for (int o = 0; o < m; o++)
                 for (int o = yBar.Length - 1; o >= 0; o--)
                 {
-                    // elements of y that are not written are 0
-                    // int n = x.Length, m = y.Length;
-                    // for (int o = 0; o < m; o++)
                     // double s = p[m * n + o];
                     TLane s = p[yBar.Length * x.Length + o];
 

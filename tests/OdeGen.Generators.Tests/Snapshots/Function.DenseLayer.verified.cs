@@ -60,7 +60,6 @@ namespace Functions.Layers
                 // elements of y that are not written are 0
                 y.Clear();
 
-                // int n = x.Length, m = y.Length;
                 // for (int o = 0; o < m; o++)
                 for (int o = 0; o < y.Length; o++)
                 {
@@ -90,7 +89,6 @@ namespace Functions.Layers
                 y.Clear();
                 yDot.Clear();
 
-                // int n = x.Length, m = y.Length;
                 // for (int o = 0; o < m; o++)
                 for (int o = 0; o < y.Length; o++)
                 {
@@ -127,9 +125,6 @@ namespace Functions.Layers
                 // adjoint of: for (int o = 0; o < m; o++)
                 for (int o = yBar.Length - 1; o >= 0; o--)
                 {
-                    // elements of y that are not written are 0
-                    // int n = x.Length, m = y.Length;
-                    // for (int o = 0; o < m; o++)
                     // double s = p[m * n + o];
                     double s = p[yBar.Length * x.Length + o];
 
@@ -227,7 +222,6 @@ namespace Functions.Layers
                 // elements of y that are not written are 0
                 y.Clear();
 
-                // int n = x.Length, m = y.Length;
                 // for (int o = 0; o < m; o++)
                 // stays scalar (VectorizeLoops): indexes with y.Length
                 for (int o = 0; o < y.Length; o++)
@@ -290,7 +284,6 @@ namespace Functions.Layers
                 y.Clear();
                 yDot.Clear();
 
-                // int n = x.Length, m = y.Length;
                 // for (int o = 0; o < m; o++)
                 // stays scalar (VectorizeLoops): indexes with y.Length
                 for (int o = 0; o < y.Length; o++)
@@ -366,9 +359,6 @@ namespace Functions.Layers
                 // stays scalar (VectorizeLoops): indexes with o * x.Length + i, not base + s·o for a constant s
                 for (int o = yBar.Length - 1; o >= 0; o--)
                 {
-                    // elements of y that are not written are 0
-                    // int n = x.Length, m = y.Length;
-                    // for (int o = 0; o < m; o++)
                     // double s = p[m * n + o];
                     double s = p[yBar.Length * x.Length + o];
 

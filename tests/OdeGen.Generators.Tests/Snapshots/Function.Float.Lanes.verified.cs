@@ -21,7 +21,6 @@ namespace Functions.Single
                 // elements of y that are not written are 0
                 y.Clear();
 
-                // int n = x.Length;
                 // for (int o = 0; o < y.Length; o++)
                 for (int o = 0; o < y.Length; o++)
                 {
@@ -69,7 +68,6 @@ namespace Functions.Single
                 y.Clear();
                 yDot.Clear();
 
-                // int n = x.Length;
                 // for (int o = 0; o < y.Length; o++)
                 for (int o = 0; o < y.Length; o++)
                 {
@@ -129,9 +127,6 @@ namespace Functions.Single
                 // adjoint of: for (int o = 0; o < y.Length; o++)
                 for (int o = yBar.Length - 1; o >= 0; o--)
                 {
-                    // elements of y that are not written are 0
-                    // int n = x.Length;
-                    // for (int o = 0; o < y.Length; o++)
                     // float s = p[o];
                     TLane s = p[o];
 
@@ -158,7 +153,11 @@ namespace Functions.Single
 
                         // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
                         TLane v5 = s3;
+
+                        // adjoint of: for (int o = 0; o < y.Length; o++)
                         s3 = TLane.Select(v1, TLane.Zero, s3);
+
+                        // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
                         sBar = TLane.Select(v1, sBar + v5 * TLane.FusedMultiplyAdd(-v4, v4, c1), sBar);
                     }
                     TLane elseMask1 = TLane.AndNot(allLanes, v1);
@@ -166,7 +165,11 @@ namespace Functions.Single
                     {
                         // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
                         TLane v6 = s3;
+
+                        // adjoint of: for (int o = 0; o < y.Length; o++)
                         s3 = TLane.Select(elseMask1, TLane.Zero, s3);
+
+                        // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
                         sBar = TLane.Select(elseMask1, sBar + v6 * c0_5 * TLane.Cos(s_2), sBar);
                     }
 

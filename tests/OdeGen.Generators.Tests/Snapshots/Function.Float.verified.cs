@@ -59,7 +59,6 @@ namespace Functions.Single
                 // elements of y that are not written are 0
                 y.Clear();
 
-                // int n = x.Length;
                 // for (int o = 0; o < y.Length; o++)
                 for (int o = 0; o < y.Length; o++)
                 {
@@ -100,7 +99,6 @@ namespace Functions.Single
                 y.Clear();
                 yDot.Clear();
 
-                // int n = x.Length;
                 // for (int o = 0; o < y.Length; o++)
                 for (int o = 0; o < y.Length; o++)
                 {
@@ -153,9 +151,6 @@ namespace Functions.Single
                 // adjoint of: for (int o = 0; o < y.Length; o++)
                 for (int o = yBar.Length - 1; o >= 0; o--)
                 {
-                    // elements of y that are not written are 0
-                    // int n = x.Length;
-                    // for (int o = 0; o < y.Length; o++)
                     // float s = p[o];
                     float s = p[o];
 
@@ -182,14 +177,22 @@ namespace Functions.Single
 
                         // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
                         float v5 = s3;
+
+                        // adjoint of: for (int o = 0; o < y.Length; o++)
                         s3 = 0.0f;
+
+                        // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
                         sBar += v5 * global::System.MathF.FusedMultiplyAdd(-v4, v4, 1.0f);
                     }
                     else
                     {
                         // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
                         float v6 = s3;
+
+                        // adjoint of: for (int o = 0; o < y.Length; o++)
                         s3 = 0.0f;
+
+                        // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
                         sBar += v6 * 0.5f * global::System.MathF.Cos(s_2);
                     }
 

@@ -36,7 +36,8 @@ namespace Functions.Layers
                     h[j] = TLane.Tanh(s_2);
                 }
 
-                // for (int k = 0; k < Out; k++)
+                // for (int k = 0; k < Out; k++), unrolled:
+                // k = 0
                 // double s = p[In * Hidden + Hidden + Hidden * Out + k];
                 TLane s_3 = p[40];
 
@@ -52,6 +53,7 @@ namespace Functions.Layers
                 // y[k] = s;
                 y[0] = s_4;
 
+                // k = 1
                 // double s = p[In * Hidden + Hidden + Hidden * Out + k];
                 TLane s_5 = p[41];
 
@@ -109,7 +111,8 @@ namespace Functions.Layers
                     hDot[j] = sDot * TLane.FusedMultiplyAdd(-v3, v3, c1);
                 }
 
-                // for (int k = 0; k < Out; k++)
+                // for (int k = 0; k < Out; k++), unrolled:
+                // k = 0
                 // double s = p[In * Hidden + Hidden + Hidden * Out + k];
                 TLane s_3 = p[40];
 
@@ -130,6 +133,7 @@ namespace Functions.Layers
                 y[0] = s_4;
                 yDot[0] = sDot_2;
 
+                // k = 1
                 // double s = p[In * Hidden + Hidden + Hidden * Out + k];
                 TLane s_5 = p[41];
 
@@ -158,7 +162,6 @@ namespace Functions.Layers
                 // shared by the lanes: broadcast literals
                 TLane c1 = TLane.Create(1.0);
 
-                // elements of y that are not written are 0
                 // Span<double> h = stackalloc double[Hidden];
                 global::System.Span<TLane> h = stackalloc TLane[8];
 
@@ -185,6 +188,8 @@ namespace Functions.Layers
                 global::System.Span<TLane> yBarWork = stackalloc TLane[yBar.Length];
                 yBar.CopyTo(yBarWork);
 
+                // adjoint of: for (int k = 0; k < Out; k++), unrolled:
+                // k = 1
                 // adjoint of: y[k] = s;
                 TLane sBar = yBarWork[1];
                 yBarWork[1] = TLane.Zero;
@@ -192,6 +197,7 @@ namespace Functions.Layers
                 // adjoint of: double s = p[In * Hidden + Hidden + Hidden * Out + k];
                 pBar[41] += sBar;
 
+                // k = 0
                 // adjoint of: y[k] = s;
                 TLane sBar_2 = yBarWork[0];
                 yBarWork[0] = TLane.Zero;
@@ -209,9 +215,7 @@ namespace Functions.Layers
                     // adjoint of: for (int j = 0; j < Hidden; j++)
                     TLane hBar_j = TLane.Zero;
 
-                    // for (int k = 0; k < Out; k++)
-                    // double s = p[In * Hidden + Hidden + Hidden * Out + k];
-                    // for (int j = 0; j < Hidden; j++)
+                    // k = 1
                     // s += p[In * Hidden + Hidden + k * Hidden + j] * h[j];
                     TLane v1 = h[j];
 
@@ -219,6 +223,7 @@ namespace Functions.Layers
                     hBar_j += sBar * p[32 + j];
                     pBar[32 + j] += sBar * v1;
 
+                    // k = 0
                     // s += p[In * Hidden + Hidden + k * Hidden + j] * h[j];
                     TLane v2 = h[j];
 
@@ -231,7 +236,11 @@ namespace Functions.Layers
 
                     // adjoint of: h[j] = Math.Tanh(s);
                     TLane v4 = hBar_j;
+
+                    // adjoint of: y[k] = s;
                     hBar_j = TLane.Zero;
+
+                    // adjoint of: h[j] = Math.Tanh(s);
                     TLane sBar_3 = v4 * TLane.FusedMultiplyAdd(-v3, v3, c1);
 
                     // adjoint of: s += p[j * In + i] * x[i];

@@ -56,7 +56,8 @@ namespace Functions.Layers
                     h[j] = global::System.Math.Tanh(s_2);
                 }
 
-                // for (int k = 0; k < Out; k++)
+                // for (int k = 0; k < Out; k++), unrolled:
+                // k = 0
                 // double s = p[In * Hidden + Hidden + Hidden * Out + k];
                 double s_3 = p[40];
 
@@ -72,6 +73,7 @@ namespace Functions.Layers
                 // y[k] = s;
                 y[0] = s_4;
 
+                // k = 1
                 // double s = p[In * Hidden + Hidden + Hidden * Out + k];
                 double s_5 = p[41];
 
@@ -125,7 +127,8 @@ namespace Functions.Layers
                     hDot[j] = sDot * global::System.Math.FusedMultiplyAdd(-v3, v3, 1.0);
                 }
 
-                // for (int k = 0; k < Out; k++)
+                // for (int k = 0; k < Out; k++), unrolled:
+                // k = 0
                 // double s = p[In * Hidden + Hidden + Hidden * Out + k];
                 double s_3 = p[40];
 
@@ -146,6 +149,7 @@ namespace Functions.Layers
                 y[0] = s_4;
                 yDot[0] = sDot_2;
 
+                // k = 1
                 // double s = p[In * Hidden + Hidden + Hidden * Out + k];
                 double s_5 = p[41];
 
@@ -170,7 +174,6 @@ namespace Functions.Layers
             /// <inheritdoc/>
             public void Vjp(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> yBar, global::System.Span<double> xBar, global::System.Span<double> pBar)
             {
-                // elements of y that are not written are 0
                 // Span<double> h = stackalloc double[Hidden];
                 global::System.Span<double> h = stackalloc double[8];
 
@@ -197,6 +200,8 @@ namespace Functions.Layers
                 global::System.Span<double> yBarWork = stackalloc double[yBar.Length];
                 yBar.CopyTo(yBarWork);
 
+                // adjoint of: for (int k = 0; k < Out; k++), unrolled:
+                // k = 1
                 // adjoint of: y[k] = s;
                 double sBar = yBarWork[1];
                 yBarWork[1] = 0.0;
@@ -204,6 +209,7 @@ namespace Functions.Layers
                 // adjoint of: double s = p[In * Hidden + Hidden + Hidden * Out + k];
                 pBar[41] += sBar;
 
+                // k = 0
                 // adjoint of: y[k] = s;
                 double sBar_2 = yBarWork[0];
                 yBarWork[0] = 0.0;
@@ -221,9 +227,7 @@ namespace Functions.Layers
                     // adjoint of: for (int j = 0; j < Hidden; j++)
                     double hBar_j = 0.0;
 
-                    // for (int k = 0; k < Out; k++)
-                    // double s = p[In * Hidden + Hidden + Hidden * Out + k];
-                    // for (int j = 0; j < Hidden; j++)
+                    // k = 1
                     // s += p[In * Hidden + Hidden + k * Hidden + j] * h[j];
                     double v1 = h[j];
 
@@ -231,6 +235,7 @@ namespace Functions.Layers
                     hBar_j += sBar * p[32 + j];
                     pBar[32 + j] += sBar * v1;
 
+                    // k = 0
                     // s += p[In * Hidden + Hidden + k * Hidden + j] * h[j];
                     double v2 = h[j];
 
@@ -243,7 +248,11 @@ namespace Functions.Layers
 
                     // adjoint of: h[j] = Math.Tanh(s);
                     double v4 = hBar_j;
+
+                    // adjoint of: y[k] = s;
                     hBar_j = 0.0;
+
+                    // adjoint of: h[j] = Math.Tanh(s);
                     double sBar_3 = v4 * global::System.Math.FusedMultiplyAdd(-v3, v3, 1.0);
 
                     // adjoint of: s += p[j * In + i] * x[i];

@@ -24,9 +24,6 @@ namespace HvpFunctions.Single
                     // adjoint of: for (int o = 0; o < y.Length; o++)
                     float dydtBarDot_o = 0.0f;
 
-                    // elements of y that are not written are 0
-                    // int n = x.Length;
-                    // for (int o = 0; o < y.Length; o++)
                     // float s = p[o];
                     float s = p[o];
 
@@ -49,7 +46,11 @@ namespace HvpFunctions.Single
                     float v4 = yBarWork[o];
                     float v5 = dydtBarDot_o;
                     yBarWork[o] = 0.0f;
+
+                    // adjoint of: for (int o = 0; o < y.Length; o++)
                     dydtBarDot_o = 0.0f;
+
+                    // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
                     float sBar = 0.0f;
                     float sBarDot = 0.0f;
                     float s6 = v4;
@@ -63,8 +64,12 @@ namespace HvpFunctions.Single
                         // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
                         float v10 = s6;
                         float v11 = s7;
+
+                        // adjoint of: for (int o = 0; o < y.Length; o++)
                         s6 = 0.0f;
                         s7 = 0.0f;
+
+                        // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
                         float v12 = sDot * v9 * v8;
                         sBar += v10 * v9;
                         sBarDot += global::System.MathF.FusedMultiplyAdd(v11, v9, -((v12 + v12) * v10));
@@ -77,8 +82,12 @@ namespace HvpFunctions.Single
                         // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
                         float v14 = s6;
                         float v15 = s7;
+
+                        // adjoint of: for (int o = 0; o < y.Length; o++)
                         s6 = 0.0f;
                         s7 = 0.0f;
+
+                        // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
                         float v16 = v14 * 0.5f;
                         sBar += v16 * v13;
                         sBarDot += global::System.MathF.FusedMultiplyAdd(v15 * 0.5f, v13, -(sDot * global::System.MathF.Sin(s_2) * v16));
@@ -116,9 +125,6 @@ namespace HvpFunctions.Single
                     // adjoint of: for (int o = 0; o < y.Length; o++)
                     TLane dydtBarDot_o = TLane.Zero;
 
-                    // elements of y that are not written are 0
-                    // int n = x.Length;
-                    // for (int o = 0; o < y.Length; o++)
                     // float s = p[o];
                     TLane s = p[o];
 
@@ -141,7 +147,11 @@ namespace HvpFunctions.Single
                     TLane v4 = yBarWork[o];
                     TLane v5 = dydtBarDot_o;
                     yBarWork[o] = TLane.Zero;
+
+                    // adjoint of: for (int o = 0; o < y.Length; o++)
                     dydtBarDot_o = TLane.Zero;
+
+                    // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
                     TLane sBar = TLane.Zero;
                     TLane sBarDot = TLane.Zero;
                     TLane s6 = v4;
@@ -155,8 +165,12 @@ namespace HvpFunctions.Single
                         // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
                         TLane v10 = s6;
                         TLane v11 = s7;
+
+                        // adjoint of: for (int o = 0; o < y.Length; o++)
                         s6 = TLane.Select(v3, TLane.Zero, s6);
                         s7 = TLane.Select(v3, TLane.Zero, s7);
+
+                        // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
                         TLane v12 = sDot * v9 * v8;
                         sBar = TLane.Select(v3, sBar + v10 * v9, sBar);
                         sBarDot = TLane.Select(v3, sBarDot + TLane.FusedMultiplyAdd(v11, v9, -((v12 + v12) * v10)), sBarDot);
@@ -170,8 +184,12 @@ namespace HvpFunctions.Single
                         // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
                         TLane v14 = s6;
                         TLane v15 = s7;
+
+                        // adjoint of: for (int o = 0; o < y.Length; o++)
                         s6 = TLane.Select(elseMask1, TLane.Zero, s6);
                         s7 = TLane.Select(elseMask1, TLane.Zero, s7);
+
+                        // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
                         TLane v16 = v14 * c0_5;
                         sBar = TLane.Select(elseMask1, sBar + v16 * v13, sBar);
                         sBarDot = TLane.Select(elseMask1, sBarDot + TLane.FusedMultiplyAdd(v15 * c0_5, v13, -(sDot * TLane.Sin(s_2) * v16)), sBarDot);

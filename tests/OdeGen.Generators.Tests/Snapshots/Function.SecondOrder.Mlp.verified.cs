@@ -13,7 +13,6 @@ namespace HvpFunctions.Layers
             /// <inheritdoc/>
             public void Hvp(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> yBar, global::System.ReadOnlySpan<double> xDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> xBarDot, global::System.Span<double> pBarDot)
             {
-                // elements of y that are not written are 0
                 // Span<double> h = stackalloc double[Hidden];
                 global::System.Span<double> h = stackalloc double[8];
                 global::System.Span<double> hDot = stackalloc double[8];
@@ -58,6 +57,8 @@ namespace HvpFunctions.Layers
                 global::System.Span<double> hBarDot = stackalloc double[8];
                 hBarDot.Clear();
 
+                // adjoint of: for (int k = 0; k < Out; k++), unrolled:
+                // k = 1
                 // adjoint of: y[k] = s;
                 double sBar = yBarWork[1];
                 double v4 = yBarWorkDot[1];
@@ -67,9 +68,6 @@ namespace HvpFunctions.Layers
                 // adjoint of: for (int j = 0; j < Hidden; j++)
                 for (int j = 8 - 1; j >= 0; j--)
                 {
-                    // for (int k = 0; k < Out; k++)
-                    // double s = p[In * Hidden + Hidden + Hidden * Out + k];
-                    // for (int j = 0; j < Hidden; j++)
                     // s += p[In * Hidden + Hidden + k * Hidden + j] * h[j];
                     double v5 = p[32 + j];
                     double v6 = h[j];
@@ -84,6 +82,7 @@ namespace HvpFunctions.Layers
                 // adjoint of: double s = p[In * Hidden + Hidden + Hidden * Out + k];
                 pBarDot[41] += v4;
 
+                // k = 0
                 // adjoint of: y[k] = s;
                 double sBar_2 = yBarWork[0];
                 double v8 = yBarWorkDot[0];
@@ -148,7 +147,6 @@ namespace HvpFunctions.Layers
                 // shared by the lanes: broadcast literals
                 TLane c1 = TLane.Create(1.0);
 
-                // elements of y that are not written are 0
                 // Span<double> h = stackalloc double[Hidden];
                 global::System.Span<TLane> h = stackalloc TLane[8];
                 global::System.Span<TLane> hDot = stackalloc TLane[8];
@@ -193,6 +191,8 @@ namespace HvpFunctions.Layers
                 global::System.Span<TLane> hBarDot = stackalloc TLane[8];
                 hBarDot.Clear();
 
+                // adjoint of: for (int k = 0; k < Out; k++), unrolled:
+                // k = 1
                 // adjoint of: y[k] = s;
                 TLane sBar = yBarWork[1];
                 TLane v4 = yBarWorkDot[1];
@@ -202,9 +202,6 @@ namespace HvpFunctions.Layers
                 // adjoint of: for (int j = 0; j < Hidden; j++)
                 for (int j = 8 - 1; j >= 0; j--)
                 {
-                    // for (int k = 0; k < Out; k++)
-                    // double s = p[In * Hidden + Hidden + Hidden * Out + k];
-                    // for (int j = 0; j < Hidden; j++)
                     // s += p[In * Hidden + Hidden + k * Hidden + j] * h[j];
                     TLane v5 = p[32 + j];
                     TLane v6 = h[j];
@@ -219,6 +216,7 @@ namespace HvpFunctions.Layers
                 // adjoint of: double s = p[In * Hidden + Hidden + Hidden * Out + k];
                 pBarDot[41] += v4;
 
+                // k = 0
                 // adjoint of: y[k] = s;
                 TLane sBar_2 = yBarWork[0];
                 TLane v8 = yBarWorkDot[0];

@@ -36,7 +36,8 @@ namespace Scenarios.Loops
                     h[i] = TLane.Tanh(s_2);
                 }
 
-                // for (int k = 0; k < Out; k++)
+                // for (int k = 0; k < Out; k++), unrolled:
+                // k = 0
                 // double o = p[B2 + k];
                 TLane o = p[250];
 
@@ -52,6 +53,7 @@ namespace Scenarios.Loops
                 // dydt[k] = o;
                 dydt[0] = o_2;
 
+                // k = 1
                 // double o = p[B2 + k];
                 TLane o_3 = p[251];
 
@@ -109,7 +111,8 @@ namespace Scenarios.Loops
                     hDot[i] = sDot * TLane.FusedMultiplyAdd(-v3, v3, c1);
                 }
 
-                // for (int k = 0; k < Out; k++)
+                // for (int k = 0; k < Out; k++), unrolled:
+                // k = 0
                 // double o = p[B2 + k];
                 TLane o = p[250];
 
@@ -130,6 +133,7 @@ namespace Scenarios.Loops
                 dydt[0] = o_2;
                 dydtDot[0] = oDot;
 
+                // k = 1
                 // double o = p[B2 + k];
                 TLane o_3 = p[251];
 
@@ -158,7 +162,6 @@ namespace Scenarios.Loops
                 // shared by the lanes: broadcast literals
                 TLane c1 = TLane.Create(1.0);
 
-                // elements of dydt that are not written are 0
                 // Span<double> h = stackalloc double[Hidden];
                 global::System.Span<TLane> h = stackalloc TLane[50];
 
@@ -185,6 +188,8 @@ namespace Scenarios.Loops
                 global::System.Span<TLane> dydtBar = stackalloc TLane[a.Length];
                 a.CopyTo(dydtBar);
 
+                // adjoint of: for (int k = 0; k < Out; k++), unrolled:
+                // k = 1
                 // adjoint of: dydt[k] = o;
                 TLane oBar = dydtBar[1];
                 dydtBar[1] = TLane.Zero;
@@ -192,6 +197,7 @@ namespace Scenarios.Loops
                 // adjoint of: double o = p[B2 + k];
                 pBar[251] += oBar;
 
+                // k = 0
                 // adjoint of: dydt[k] = o;
                 TLane oBar_2 = dydtBar[0];
                 dydtBar[0] = TLane.Zero;
@@ -209,9 +215,7 @@ namespace Scenarios.Loops
                     // adjoint of: for (int i = 0; i < Hidden; i++)
                     TLane hBar_i = TLane.Zero;
 
-                    // for (int k = 0; k < Out; k++)
-                    // double o = p[B2 + k];
-                    // for (int i = 0; i < Hidden; i++)
+                    // k = 1
                     // o += p[W2 + k * Hidden + i] * h[i];
                     TLane v1 = h[i];
 
@@ -219,6 +223,7 @@ namespace Scenarios.Loops
                     hBar_i += oBar * p[200 + i];
                     pBar[200 + i] += oBar * v1;
 
+                    // k = 0
                     // o += p[W2 + k * Hidden + i] * h[i];
                     TLane v2 = h[i];
 
@@ -231,7 +236,11 @@ namespace Scenarios.Loops
 
                     // adjoint of: h[i] = Math.Tanh(s);
                     TLane v4 = hBar_i;
+
+                    // adjoint of: dydt[k] = o;
                     hBar_i = TLane.Zero;
+
+                    // adjoint of: h[i] = Math.Tanh(s);
                     TLane sBar = v4 * TLane.FusedMultiplyAdd(-v3, v3, c1);
 
                     // adjoint of: s += p[W1 + i * In + j] * y[j];

@@ -50,7 +50,8 @@ namespace Scenarios.Loops
                     h[i] = global::System.Math.Tanh(s_2);
                 }
 
-                // for (int k = 0; k < Out; k++)
+                // for (int k = 0; k < Out; k++), unrolled:
+                // k = 0
                 // double o = p[B2 + k];
                 double o = p[250];
 
@@ -66,6 +67,7 @@ namespace Scenarios.Loops
                 // dydt[k] = o;
                 dydt[0] = o_2;
 
+                // k = 1
                 // double o = p[B2 + k];
                 double o_3 = p[251];
 
@@ -119,7 +121,8 @@ namespace Scenarios.Loops
                     hDot[i] = sDot * global::System.Math.FusedMultiplyAdd(-v3, v3, 1.0);
                 }
 
-                // for (int k = 0; k < Out; k++)
+                // for (int k = 0; k < Out; k++), unrolled:
+                // k = 0
                 // double o = p[B2 + k];
                 double o = p[250];
 
@@ -140,6 +143,7 @@ namespace Scenarios.Loops
                 dydt[0] = o_2;
                 dydtDot[0] = oDot;
 
+                // k = 1
                 // double o = p[B2 + k];
                 double o_3 = p[251];
 
@@ -164,7 +168,6 @@ namespace Scenarios.Loops
             /// <inheritdoc/>
             public double Vjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, global::System.Span<double> yBar, global::System.Span<double> pBar)
             {
-                // elements of dydt that are not written are 0
                 // Span<double> h = stackalloc double[Hidden];
                 global::System.Span<double> h = stackalloc double[50];
 
@@ -191,6 +194,8 @@ namespace Scenarios.Loops
                 global::System.Span<double> dydtBar = stackalloc double[a.Length];
                 a.CopyTo(dydtBar);
 
+                // adjoint of: for (int k = 0; k < Out; k++), unrolled:
+                // k = 1
                 // adjoint of: dydt[k] = o;
                 double oBar = dydtBar[1];
                 dydtBar[1] = 0.0;
@@ -198,6 +203,7 @@ namespace Scenarios.Loops
                 // adjoint of: double o = p[B2 + k];
                 pBar[251] += oBar;
 
+                // k = 0
                 // adjoint of: dydt[k] = o;
                 double oBar_2 = dydtBar[0];
                 dydtBar[0] = 0.0;
@@ -215,9 +221,7 @@ namespace Scenarios.Loops
                     // adjoint of: for (int i = 0; i < Hidden; i++)
                     double hBar_i = 0.0;
 
-                    // for (int k = 0; k < Out; k++)
-                    // double o = p[B2 + k];
-                    // for (int i = 0; i < Hidden; i++)
+                    // k = 1
                     // o += p[W2 + k * Hidden + i] * h[i];
                     double v1 = h[i];
 
@@ -225,6 +229,7 @@ namespace Scenarios.Loops
                     hBar_i += oBar * p[200 + i];
                     pBar[200 + i] += oBar * v1;
 
+                    // k = 0
                     // o += p[W2 + k * Hidden + i] * h[i];
                     double v2 = h[i];
 
@@ -237,7 +242,11 @@ namespace Scenarios.Loops
 
                     // adjoint of: h[i] = Math.Tanh(s);
                     double v4 = hBar_i;
+
+                    // adjoint of: dydt[k] = o;
                     hBar_i = 0.0;
+
+                    // adjoint of: h[i] = Math.Tanh(s);
                     double sBar = v4 * global::System.Math.FusedMultiplyAdd(-v3, v3, 1.0);
 
                     // adjoint of: s += p[W1 + i * In + j] * y[j];

@@ -22,7 +22,6 @@ namespace SecondOrder.Branches
                 global::System.Span<double> dydtDot2 = stackalloc double[y.Length];
                 dydtDot2.Clear();
 
-                // double gain;
                 // if (y[0] > 0.1)
                 double y0 = y[0];
                 bool v1 = (y0 > 0.1);
@@ -67,19 +66,19 @@ namespace SecondOrder.Branches
                     softDot1 = 0.01 * y[2];
                 }
 
-                // double total = 0;
                 // for (int i = 0; i < 3; i++)
                 double total = 0.0;
                 double totalDot0 = 0.0;
                 double totalDot2 = 0.0;
 
-                // if (i == 0)
+                // for (int i = 0; i < 3; i++), unrolled:
+                // i = 0
                 // total += gain * y[i];
                 total += gain * y0;
                 totalDot0 += global::System.Math.FusedMultiplyAdd(gainDot0, y0, gain);
                 totalDot2 += gainDot2 * y0;
 
-                // else
+                // i = 1
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                 double s3 = 0.0;
                 double s4 = 0.0;
@@ -104,6 +103,9 @@ namespace SecondOrder.Branches
                 total += s3;
                 totalDot0 += s4;
                 totalDot2 += s5;
+
+                // i = 2
+                // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                 double y2 = y[2];
                 bool v7 = (y2 > 0.0);
                 double s8 = 0.0;
@@ -150,8 +152,6 @@ namespace SecondOrder.Branches
             /// <inheritdoc/>
             public double DivergenceVjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, double s, global::System.Span<double> yBar, global::System.Span<double> pBar)
             {
-                // elements of dydt that are not written are 0
-                // double gain;
                 // if (y[0] > 0.1)
                 double y0 = y[0];
                 bool v1 = (y0 > 0.1);
@@ -193,17 +193,17 @@ namespace SecondOrder.Branches
                     softDot1 = 0.01 * y[2];
                 }
 
-                // double total = 0;
                 // for (int i = 0; i < 3; i++)
                 double total = 0.0;
                 double totalDot2 = 0.0;
 
-                // if (i == 0)
+                // for (int i = 0; i < 3; i++), unrolled:
+                // i = 0
                 // total += gain * y[i];
                 total += gain * y0;
                 totalDot2 += gainDot2 * y0;
 
-                // else
+                // i = 1
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                 double s3 = 0.0;
                 double s4 = 0.0;
@@ -223,6 +223,9 @@ namespace SecondOrder.Branches
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                 total += s3;
                 totalDot2 += s4;
+
+                // i = 2
+                // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                 double y2 = y[2];
                 bool v5 = (y2 > 0.0);
                 double s6 = 0.0;
@@ -246,8 +249,6 @@ namespace SecondOrder.Branches
                 total += s6;
                 totalDot2 += s7;
 
-                // dydt[0] = total + soft;
-                // dydt[1] = gain * Math.Sin(y[2]) - soft * y[0];
                 // dydt[2] = Math.Tanh(total * y[2]);
                 double v9 = global::System.Math.Tanh(total * y2);
                 double v10 = global::System.Math.FusedMultiplyAdd(-v9, v9, 1.0);
@@ -286,6 +287,8 @@ namespace SecondOrder.Branches
                 double s20 = 0.0;
                 double s21 = -(v17 * softDot1);
 
+                // adjoint of: for (int i = 0; i < 3; i++), unrolled:
+                // i = 2
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                 double s22 = 0.0;
                 double s23 = v16;
@@ -328,6 +331,9 @@ namespace SecondOrder.Branches
 
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                 yBar[2] += s22;
+
+                // i = 1
+                // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                 double s35 = 0.0;
                 double s36 = v16;
                 double s37 = v18;
@@ -362,6 +368,7 @@ namespace SecondOrder.Branches
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                 yBar[1] += s35;
 
+                // i = 0
                 // adjoint of: total += gain * y[i];
                 s19 += v18;
                 s20 += v18 * y0;
@@ -441,8 +448,6 @@ namespace SecondOrder.Branches
             /// <inheritdoc/>
             public void Hvp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, double tDot, global::System.ReadOnlySpan<double> yDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> yBarDot, global::System.Span<double> pBarDot)
             {
-                // elements of dydt that are not written are 0
-                // double gain;
                 // if (y[0] > 0.1)
                 double y0 = y[0];
                 double yDot0 = yDot[0];
@@ -490,17 +495,17 @@ namespace SecondOrder.Branches
                     softDot = global::System.Math.FusedMultiplyAdd(yDot1 * 0.01, y2, yDot[2] * v7);
                 }
 
-                // double total = 0;
                 // for (int i = 0; i < 3; i++)
                 double total = 0.0;
                 double totalDot = 0.0;
 
-                // if (i == 0)
+                // for (int i = 0; i < 3; i++), unrolled:
+                // i = 0
                 // total += gain * y[i];
                 total += gain * y0;
                 totalDot += global::System.Math.FusedMultiplyAdd(gainDot, y0, yDot0 * gain);
 
-                // else
+                // i = 1
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                 double s8 = 0.0;
                 double s9 = 0.0;
@@ -524,6 +529,9 @@ namespace SecondOrder.Branches
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                 total += s8;
                 totalDot += s9;
+
+                // i = 2
+                // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                 double y2_2 = y[2];
                 double yDot2 = yDot[2];
                 bool v12 = (y2_2 > 0.0);
@@ -550,7 +558,6 @@ namespace SecondOrder.Branches
                 total += s13;
                 totalDot += s14;
 
-                // dydt[0] = total + soft;
                 // dydt[1] = gain * Math.Sin(y[2]) - soft * y[0];
                 double v17 = global::System.Math.Sin(y2_2);
                 double v18 = global::System.Math.Cos(y2_2);
@@ -594,6 +601,8 @@ namespace SecondOrder.Branches
                 double s33 = global::System.Math.FusedMultiplyAdd(v27, v17, yDot2 * v18 * v26);
                 double s34 = -global::System.Math.FusedMultiplyAdd(v27, soft, softDot * v26);
 
+                // adjoint of: for (int i = 0; i < 3; i++), unrolled:
+                // i = 2
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                 double s35 = 0.0;
                 double s36 = v30;
@@ -633,6 +642,9 @@ namespace SecondOrder.Branches
 
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                 yBarDot[2] += s35;
+
+                // i = 1
+                // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                 double s48 = 0.0;
                 double s49 = v30;
                 double s50 = v31;
@@ -672,6 +684,7 @@ namespace SecondOrder.Branches
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                 yBarDot[1] += s48;
 
+                // i = 0
                 // adjoint of: total += gain * y[i];
                 s32 += v30 * y0;
                 s33 += global::System.Math.FusedMultiplyAdd(v31, y0, yDot0 * v30);
@@ -765,7 +778,6 @@ namespace SecondOrder.Branches
                 global::System.Span<TLane> dydtDot2 = stackalloc TLane[y.Length];
                 dydtDot2.Clear();
 
-                // double gain;
                 // if (y[0] > 0.1)
                 TLane y0 = y[0];
                 TLane v1 = TLane.GreaterThan(y0, TLane.Create(0.1));
@@ -814,19 +826,19 @@ namespace SecondOrder.Branches
                     softDot1 = TLane.Select(elseMask2, TLane.Create(0.01) * y[2], softDot1);
                 }
 
-                // double total = 0;
                 // for (int i = 0; i < 3; i++)
                 TLane total = TLane.Zero;
                 TLane totalDot0 = TLane.Zero;
                 TLane totalDot2 = TLane.Zero;
 
-                // if (i == 0)
+                // for (int i = 0; i < 3; i++), unrolled:
+                // i = 0
                 // total += gain * y[i];
                 total += gain * y0;
                 totalDot0 += TLane.FusedMultiplyAdd(gainDot0, y0, gain);
                 totalDot2 += gainDot2 * y0;
 
-                // else
+                // i = 1
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                 TLane s3 = TLane.Zero;
                 TLane s4 = TLane.Zero;
@@ -852,6 +864,9 @@ namespace SecondOrder.Branches
                 total += s3;
                 totalDot0 += s4;
                 totalDot2 += s5;
+
+                // i = 2
+                // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                 TLane y2 = y[2];
                 TLane v7 = TLane.GreaterThan(y2, TLane.Zero);
                 TLane s8 = TLane.Zero;
@@ -905,8 +920,6 @@ namespace SecondOrder.Branches
                 TLane c0_01 = TLane.Create(0.01);
                 TLane allLanes = TLane.Equal(TLane.Zero, TLane.Zero);
 
-                // elements of dydt that are not written are 0
-                // double gain;
                 // if (y[0] > 0.1)
                 TLane y0 = y[0];
                 TLane v1 = TLane.GreaterThan(y0, TLane.Create(0.1));
@@ -952,17 +965,17 @@ namespace SecondOrder.Branches
                     softDot1 = TLane.Select(elseMask2, c0_01 * y[2], softDot1);
                 }
 
-                // double total = 0;
                 // for (int i = 0; i < 3; i++)
                 TLane total = TLane.Zero;
                 TLane totalDot2 = TLane.Zero;
 
-                // if (i == 0)
+                // for (int i = 0; i < 3; i++), unrolled:
+                // i = 0
                 // total += gain * y[i];
                 total += gain * y0;
                 totalDot2 += gainDot2 * y0;
 
-                // else
+                // i = 1
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                 TLane s3 = TLane.Zero;
                 TLane s4 = TLane.Zero;
@@ -983,6 +996,9 @@ namespace SecondOrder.Branches
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                 total += s3;
                 totalDot2 += s4;
+
+                // i = 2
+                // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                 TLane y2 = y[2];
                 TLane v5 = TLane.GreaterThan(y2, TLane.Zero);
                 TLane s6 = TLane.Zero;
@@ -1007,8 +1023,6 @@ namespace SecondOrder.Branches
                 total += s6;
                 totalDot2 += s7;
 
-                // dydt[0] = total + soft;
-                // dydt[1] = gain * Math.Sin(y[2]) - soft * y[0];
                 // dydt[2] = Math.Tanh(total * y[2]);
                 TLane v9 = TLane.Tanh(total * y2);
                 TLane v10 = TLane.FusedMultiplyAdd(-v9, v9, TLane.Create(1.0));
@@ -1047,6 +1061,8 @@ namespace SecondOrder.Branches
                 TLane s20 = TLane.Zero;
                 TLane s21 = -(v17 * softDot1);
 
+                // adjoint of: for (int i = 0; i < 3; i++), unrolled:
+                // i = 2
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                 TLane s22 = TLane.Zero;
                 TLane s23 = v16;
@@ -1090,6 +1106,9 @@ namespace SecondOrder.Branches
 
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                 yBar[2] += s22;
+
+                // i = 1
+                // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                 TLane s35 = TLane.Zero;
                 TLane s36 = v16;
                 TLane s37 = v18;
@@ -1125,6 +1144,7 @@ namespace SecondOrder.Branches
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                 yBar[1] += s35;
 
+                // i = 0
                 // adjoint of: total += gain * y[i];
                 s19 += v18;
                 s20 += v18 * y0;
@@ -1213,8 +1233,6 @@ namespace SecondOrder.Branches
                 TLane c0_01 = TLane.Create(0.01);
                 TLane allLanes = TLane.Equal(TLane.Zero, TLane.Zero);
 
-                // elements of dydt that are not written are 0
-                // double gain;
                 // if (y[0] > 0.1)
                 TLane y0 = y[0];
                 TLane yDot0 = yDot[0];
@@ -1264,17 +1282,17 @@ namespace SecondOrder.Branches
                     softDot = TLane.Select(elseMask2, TLane.FusedMultiplyAdd(yDot1 * c0_01, y2, yDot[2] * v7), softDot);
                 }
 
-                // double total = 0;
                 // for (int i = 0; i < 3; i++)
                 TLane total = TLane.Zero;
                 TLane totalDot = TLane.Zero;
 
-                // if (i == 0)
+                // for (int i = 0; i < 3; i++), unrolled:
+                // i = 0
                 // total += gain * y[i];
                 total += gain * y0;
                 totalDot += TLane.FusedMultiplyAdd(gainDot, y0, yDot0 * gain);
 
-                // else
+                // i = 1
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                 TLane s8 = TLane.Zero;
                 TLane s9 = TLane.Zero;
@@ -1299,6 +1317,9 @@ namespace SecondOrder.Branches
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                 total += s8;
                 totalDot += s9;
+
+                // i = 2
+                // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                 TLane y2_2 = y[2];
                 TLane yDot2 = yDot[2];
                 TLane v12 = TLane.GreaterThan(y2_2, TLane.Zero);
@@ -1326,7 +1347,6 @@ namespace SecondOrder.Branches
                 total += s13;
                 totalDot += s14;
 
-                // dydt[0] = total + soft;
                 // dydt[1] = gain * Math.Sin(y[2]) - soft * y[0];
                 TLane v17 = TLane.Sin(y2_2);
                 TLane v18 = TLane.Cos(y2_2);
@@ -1370,6 +1390,8 @@ namespace SecondOrder.Branches
                 TLane s33 = TLane.FusedMultiplyAdd(v27, v17, yDot2 * v18 * v26);
                 TLane s34 = -TLane.FusedMultiplyAdd(v27, soft, softDot * v26);
 
+                // adjoint of: for (int i = 0; i < 3; i++), unrolled:
+                // i = 2
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                 TLane s35 = TLane.Zero;
                 TLane s36 = v30;
@@ -1410,6 +1432,9 @@ namespace SecondOrder.Branches
 
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                 yBarDot[2] += s35;
+
+                // i = 1
+                // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                 TLane s48 = TLane.Zero;
                 TLane s49 = v30;
                 TLane s50 = v31;
@@ -1450,6 +1475,7 @@ namespace SecondOrder.Branches
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                 yBarDot[1] += s48;
 
+                // i = 0
                 // adjoint of: total += gain * y[i];
                 s32 += v30 * y0;
                 s33 += TLane.FusedMultiplyAdd(v31, y0, yDot0 * v30);

@@ -19,7 +19,6 @@ namespace SecondOrder.Dense
 
                 double divergence = 0.0;
 
-                // elements of dydt that are not written are 0
                 // double gain = p[N * N + N] * Math.Cos(t);
                 double gain = p[42] * global::System.Math.Cos(t);
 
@@ -73,7 +72,6 @@ namespace SecondOrder.Dense
                 // loop sums that cross calls of Math or user functions wait in memory, so the loops keep them in registers
                 global::System.Span<double> sDotKept = stackalloc double[1];
 
-                // elements of dydt that are not written are 0
                 // double gain = p[N * N + N] * Math.Cos(t);
                 double p42 = p[42];
                 double v1 = global::System.Math.Cos(t);
@@ -85,7 +83,6 @@ namespace SecondOrder.Dense
                 double v3 = s * gain;
                 for (int i = 6 - 1; i >= 0; i--)
                 {
-                    // for (int i = 0; i < N; i++)
                     // double s = p[N * N + i];
                     double s_2 = p[36 + i];
 
@@ -179,7 +176,6 @@ namespace SecondOrder.Dense
                 // loop sums that cross calls of Math or user functions wait in memory, so the loops keep them in registers
                 global::System.Span<double> sDotKept = stackalloc double[1];
 
-                // elements of dydt that are not written are 0
                 // double gain = p[N * N + N] * Math.Cos(t);
                 double p42 = p[42];
                 double v1 = global::System.Math.Cos(t);
@@ -199,7 +195,6 @@ namespace SecondOrder.Dense
                     // adjoint of: for (int i = 0; i < N; i++)
                     double dydtBarDot_i = 0.0;
 
-                    // for (int i = 0; i < N; i++)
                     // double s = p[N * N + i];
                     double s = p[36 + i];
 
@@ -313,7 +308,6 @@ namespace SecondOrder.Dense
 
                 TLane divergence = TLane.Zero;
 
-                // elements of dydt that are not written are 0
                 // double gain = p[N * N + N] * Math.Cos(t);
                 TLane gain = p[42] * TLane.Cos(tLane);
 
@@ -372,7 +366,6 @@ namespace SecondOrder.Dense
                 TLane c1 = TLane.Create(1.0);
                 TLane allLanes = TLane.Equal(TLane.Zero, TLane.Zero);
 
-                // elements of dydt that are not written are 0
                 // double gain = p[N * N + N] * Math.Cos(t);
                 TLane p42 = p[42];
                 TLane v1 = TLane.Cos(tLane);
@@ -384,7 +377,6 @@ namespace SecondOrder.Dense
                 TLane v3 = s * gain;
                 for (int i = 6 - 1; i >= 0; i--)
                 {
-                    // for (int i = 0; i < N; i++)
                     // double s = p[N * N + i];
                     TLane s_2 = p[36 + i];
 
@@ -486,7 +478,6 @@ namespace SecondOrder.Dense
                 TLane c1 = TLane.Create(1.0);
                 TLane allLanes = TLane.Equal(TLane.Zero, TLane.Zero);
 
-                // elements of dydt that are not written are 0
                 // double gain = p[N * N + N] * Math.Cos(t);
                 TLane p42 = p[42];
                 TLane v1 = TLane.Cos(tLane);
@@ -506,7 +497,6 @@ namespace SecondOrder.Dense
                     // adjoint of: for (int i = 0; i < N; i++)
                     TLane dydtBarDot_i = TLane.Zero;
 
-                    // for (int i = 0; i < N; i++)
                     // double s = p[N * N + i];
                     TLane s = p[36 + i];
 

@@ -36,15 +36,14 @@ namespace SecondOrder.Loops
                 global::System.Span<double> dydtDot2 = stackalloc double[y.Length];
                 dydtDot2.Clear();
 
-                // const int H = 4;
-                // int n = y.Length;
                 // Span<double> h = stackalloc double[H];
                 global::System.Span<double> h = stackalloc double[4];
                 global::System.Span<double> hDot0 = stackalloc double[4];
                 global::System.Span<double> hDot1 = stackalloc double[4];
                 global::System.Span<double> hDot2 = stackalloc double[4];
 
-                // for (int i = 0; i < H; i++)
+                // for (int i = 0; i < H; i++), unrolled:
+                // i = 0
                 // double s = p[12 + i];
                 double s = p[12];
 
@@ -74,6 +73,7 @@ namespace SecondOrder.Loops
                 hDot1[0] = sDot1Kept[0] * v3;
                 hDot2[0] = sDot2Kept[0] * v3;
 
+                // i = 1
                 // double s = p[12 + i];
                 double s_3 = p[13];
 
@@ -103,6 +103,7 @@ namespace SecondOrder.Loops
                 hDot1[1] = sDot1_2Kept[0] * v6;
                 hDot2[1] = sDot2_2Kept[0] * v6;
 
+                // i = 2
                 // double s = p[12 + i];
                 double s_5 = p[14];
 
@@ -132,6 +133,7 @@ namespace SecondOrder.Loops
                 hDot1[2] = sDot1_3Kept[0] * v9;
                 hDot2[2] = sDot2_3Kept[0] * v9;
 
+                // i = 3
                 // double s = p[12 + i];
                 double s_7 = p[15];
 
@@ -161,7 +163,6 @@ namespace SecondOrder.Loops
                 hDot1[3] = sDot1_4Kept[0] * v12;
                 hDot2[3] = sDot2_4Kept[0] * v12;
 
-                // double energy = 0.0;
                 // for (int i = 0; i < n; i++)
                 double energy = 0.0;
                 double energyDot0 = 0.0;
@@ -287,16 +288,14 @@ namespace SecondOrder.Loops
                 global::System.Span<double> sDot1_4Kept = stackalloc double[1];
                 global::System.Span<double> sDot2_4Kept = stackalloc double[1];
 
-                // elements of dydt that are not written are 0
-                // const int H = 4;
-                // int n = y.Length;
                 // Span<double> h = stackalloc double[H];
                 global::System.Span<double> h = stackalloc double[4];
                 global::System.Span<double> hDot0 = stackalloc double[4];
                 global::System.Span<double> hDot1 = stackalloc double[4];
                 global::System.Span<double> hDot2 = stackalloc double[4];
 
-                // for (int i = 0; i < H; i++)
+                // for (int i = 0; i < H; i++), unrolled:
+                // i = 0
                 // double s = p[12 + i];
                 double s_2 = p[12];
 
@@ -326,6 +325,7 @@ namespace SecondOrder.Loops
                 hDot1[0] = sDot1Kept[0] * v3;
                 hDot2[0] = sDot2Kept[0] * v3;
 
+                // i = 1
                 // double s = p[12 + i];
                 double s_4 = p[13];
 
@@ -355,6 +355,7 @@ namespace SecondOrder.Loops
                 hDot1[1] = sDot1_2Kept[0] * v6;
                 hDot2[1] = sDot2_2Kept[0] * v6;
 
+                // i = 2
                 // double s = p[12 + i];
                 double s_6 = p[14];
 
@@ -384,6 +385,7 @@ namespace SecondOrder.Loops
                 hDot1[2] = sDot1_3Kept[0] * v9;
                 hDot2[2] = sDot2_3Kept[0] * v9;
 
+                // i = 3
                 // double s = p[12 + i];
                 double s_8 = p[15];
 
@@ -413,7 +415,6 @@ namespace SecondOrder.Loops
                 hDot1[3] = sDot1_4Kept[0] * v12;
                 hDot2[3] = sDot2_4Kept[0] * v12;
 
-                // double energy = 0.0;
                 // for (int i = 0; i < n; i++)
                 double energy = 0.0;
                 double energyDot0 = 0.0;
@@ -460,7 +461,6 @@ namespace SecondOrder.Loops
                 double s20 = 0.0;
                 for (int k = y.Length - 1; k >= 0; k--)
                 {
-                    // for (int k = 0; k < n; k++)
                     // double acc = -energy * y[k] + 0.1 * t * p[16];
                     double v21 = y[k];
                     double v22 = ((double)(k) <= 0.0 ? 1.0 : 0.0) * (0.0 <= (double)(k) ? 1.0 : 0.0);
@@ -640,6 +640,8 @@ namespace SecondOrder.Loops
                     yBar[i] += global::System.Math.FusedMultiplyAdd(v85, ((double)(i) <= 0.0 ? 1.0 : 0.0) * (0.0 <= (double)(i) ? 1.0 : 0.0), global::System.Math.FusedMultiplyAdd(v83, ((double)(i) <= 2.0 ? 1.0 : 0.0) * (2.0 <= (double)(i) ? 1.0 : 0.0), v84 * (((double)(i) <= 1.0 ? 1.0 : 0.0) * (1.0 <= (double)(i) ? 1.0 : 0.0)))) + v86 + v86;
                 }
 
+                // adjoint of: for (int i = 0; i < H; i++), unrolled:
+                // i = 3
                 // for (int j = 0; j < n; j++)
                 double sDot0_5 = 0.0;
                 double sDot1_5 = 0.0;
@@ -683,6 +685,7 @@ namespace SecondOrder.Loops
                 // adjoint of: double s = p[12 + i];
                 pBar[15] += sBar;
 
+                // i = 2
                 // for (int j = 0; j < n; j++)
                 double sDot0_6 = 0.0;
                 double sDot1_6 = 0.0;
@@ -726,6 +729,7 @@ namespace SecondOrder.Loops
                 // adjoint of: double s = p[12 + i];
                 pBar[14] += sBar_2;
 
+                // i = 1
                 // for (int j = 0; j < n; j++)
                 double sDot0_7 = 0.0;
                 double sDot1_7 = 0.0;
@@ -769,6 +773,7 @@ namespace SecondOrder.Loops
                 // adjoint of: double s = p[12 + i];
                 pBar[13] += sBar_3;
 
+                // i = 0
                 // for (int j = 0; j < n; j++)
                 double sDot0_8 = 0.0;
                 double sDot1_8 = 0.0;
@@ -823,14 +828,12 @@ namespace SecondOrder.Loops
                 global::System.Span<double> sDot_3Kept = stackalloc double[1];
                 global::System.Span<double> sDot_4Kept = stackalloc double[1];
 
-                // elements of dydt that are not written are 0
-                // const int H = 4;
-                // int n = y.Length;
                 // Span<double> h = stackalloc double[H];
                 global::System.Span<double> h = stackalloc double[4];
                 global::System.Span<double> hDot = stackalloc double[4];
 
-                // for (int i = 0; i < H; i++)
+                // for (int i = 0; i < H; i++), unrolled:
+                // i = 0
                 // double s = p[12 + i];
                 double s = p[12];
 
@@ -852,6 +855,7 @@ namespace SecondOrder.Loops
                 h[0] = v3;
                 hDot[0] = sDotKept[0] * global::System.Math.FusedMultiplyAdd(-v3, v3, 1.0);
 
+                // i = 1
                 // double s = p[12 + i];
                 double s_3 = p[13];
 
@@ -873,6 +877,7 @@ namespace SecondOrder.Loops
                 h[1] = v6;
                 hDot[1] = sDot_2Kept[0] * global::System.Math.FusedMultiplyAdd(-v6, v6, 1.0);
 
+                // i = 2
                 // double s = p[12 + i];
                 double s_5 = p[14];
 
@@ -894,6 +899,7 @@ namespace SecondOrder.Loops
                 h[2] = v9;
                 hDot[2] = sDot_3Kept[0] * global::System.Math.FusedMultiplyAdd(-v9, v9, 1.0);
 
+                // i = 3
                 // double s = p[12 + i];
                 double s_7 = p[15];
 
@@ -915,7 +921,6 @@ namespace SecondOrder.Loops
                 h[3] = v12;
                 hDot[3] = sDot_4Kept[0] * global::System.Math.FusedMultiplyAdd(-v12, v12, 1.0);
 
-                // double energy = 0.0;
                 // for (int i = 0; i < n; i++)
                 double energy = 0.0;
                 double energyDot = 0.0;
@@ -948,7 +953,6 @@ namespace SecondOrder.Loops
                     // adjoint of: for (int k = 0; k < n; k++)
                     double dydtBarDot_k = 0.0;
 
-                    // for (int k = 0; k < n; k++)
                     // double acc = -energy * y[k] + 0.1 * t * p[16];
                     double v18 = y[k];
                     double v19 = yDot[k];
@@ -1066,6 +1070,8 @@ namespace SecondOrder.Loops
                     yBarDot[i] += v57 + v57;
                 }
 
+                // adjoint of: for (int i = 0; i < H; i++), unrolled:
+                // i = 3
                 // h[i] = Math.Tanh(s);
                 double v58 = h[3];
                 double v59 = hDot[3];
@@ -1091,6 +1097,7 @@ namespace SecondOrder.Loops
                 // adjoint of: double s = p[12 + i];
                 pBarDot[15] += sBarDot;
 
+                // i = 2
                 // h[i] = Math.Tanh(s);
                 double v64 = h[2];
                 double v65 = hDot[2];
@@ -1116,6 +1123,7 @@ namespace SecondOrder.Loops
                 // adjoint of: double s = p[12 + i];
                 pBarDot[14] += sBarDot_2;
 
+                // i = 1
                 // h[i] = Math.Tanh(s);
                 double v70 = h[1];
                 double v71 = hDot[1];
@@ -1141,6 +1149,7 @@ namespace SecondOrder.Loops
                 // adjoint of: double s = p[12 + i];
                 pBarDot[13] += sBarDot_3;
 
+                // i = 0
                 // h[i] = Math.Tanh(s);
                 double v76 = h[0];
                 double v77 = hDot[0];
@@ -1183,15 +1192,14 @@ namespace SecondOrder.Loops
                 global::System.Span<TLane> dydtDot2 = stackalloc TLane[y.Length];
                 dydtDot2.Clear();
 
-                // const int H = 4;
-                // int n = y.Length;
                 // Span<double> h = stackalloc double[H];
                 global::System.Span<TLane> h = stackalloc TLane[4];
                 global::System.Span<TLane> hDot0 = stackalloc TLane[4];
                 global::System.Span<TLane> hDot1 = stackalloc TLane[4];
                 global::System.Span<TLane> hDot2 = stackalloc TLane[4];
 
-                // for (int i = 0; i < H; i++)
+                // for (int i = 0; i < H; i++), unrolled:
+                // i = 0
                 // double s = p[12 + i];
                 TLane s = p[12];
 
@@ -1218,6 +1226,7 @@ namespace SecondOrder.Loops
                 hDot1[0] = sDot1 * v3;
                 hDot2[0] = sDot2 * v3;
 
+                // i = 1
                 // double s = p[12 + i];
                 TLane s_3 = p[13];
 
@@ -1244,6 +1253,7 @@ namespace SecondOrder.Loops
                 hDot1[1] = sDot1_2 * v6;
                 hDot2[1] = sDot2_2 * v6;
 
+                // i = 2
                 // double s = p[12 + i];
                 TLane s_5 = p[14];
 
@@ -1270,6 +1280,7 @@ namespace SecondOrder.Loops
                 hDot1[2] = sDot1_3 * v9;
                 hDot2[2] = sDot2_3 * v9;
 
+                // i = 3
                 // double s = p[12 + i];
                 TLane s_7 = p[15];
 
@@ -1296,7 +1307,6 @@ namespace SecondOrder.Loops
                 hDot1[3] = sDot1_4 * v12;
                 hDot2[3] = sDot2_4 * v12;
 
-                // double energy = 0.0;
                 // for (int i = 0; i < n; i++)
                 TLane energy = TLane.Zero;
                 TLane energyDot0 = TLane.Zero;
@@ -1413,16 +1423,14 @@ namespace SecondOrder.Loops
                 TLane c1 = TLane.Create(1.0);
                 TLane c2 = TLane.Create(2.0);
 
-                // elements of dydt that are not written are 0
-                // const int H = 4;
-                // int n = y.Length;
                 // Span<double> h = stackalloc double[H];
                 global::System.Span<TLane> h = stackalloc TLane[4];
                 global::System.Span<TLane> hDot0 = stackalloc TLane[4];
                 global::System.Span<TLane> hDot1 = stackalloc TLane[4];
                 global::System.Span<TLane> hDot2 = stackalloc TLane[4];
 
-                // for (int i = 0; i < H; i++)
+                // for (int i = 0; i < H; i++), unrolled:
+                // i = 0
                 // double s = p[12 + i];
                 TLane s_2 = p[12];
 
@@ -1449,6 +1457,7 @@ namespace SecondOrder.Loops
                 hDot1[0] = sDot1 * v3;
                 hDot2[0] = sDot2 * v3;
 
+                // i = 1
                 // double s = p[12 + i];
                 TLane s_4 = p[13];
 
@@ -1475,6 +1484,7 @@ namespace SecondOrder.Loops
                 hDot1[1] = sDot1_2 * v6;
                 hDot2[1] = sDot2_2 * v6;
 
+                // i = 2
                 // double s = p[12 + i];
                 TLane s_6 = p[14];
 
@@ -1501,6 +1511,7 @@ namespace SecondOrder.Loops
                 hDot1[2] = sDot1_3 * v9;
                 hDot2[2] = sDot2_3 * v9;
 
+                // i = 3
                 // double s = p[12 + i];
                 TLane s_8 = p[15];
 
@@ -1527,7 +1538,6 @@ namespace SecondOrder.Loops
                 hDot1[3] = sDot1_4 * v12;
                 hDot2[3] = sDot2_4 * v12;
 
-                // double energy = 0.0;
                 // for (int i = 0; i < n; i++)
                 TLane energy = TLane.Zero;
                 TLane energyDot0 = TLane.Zero;
@@ -1574,7 +1584,6 @@ namespace SecondOrder.Loops
                 TLane s20 = TLane.Zero;
                 for (int k = y.Length - 1; k >= 0; k--)
                 {
-                    // for (int k = 0; k < n; k++)
                     // double acc = -energy * y[k] + 0.1 * t * p[16];
                     TLane v21 = y[k];
                     TLane v22 = TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(k)), TLane.Zero), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(TLane.Zero, TLane.Create((double)(k))), c1, TLane.Zero);
@@ -1754,6 +1763,8 @@ namespace SecondOrder.Loops
                     yBar[i] += TLane.FusedMultiplyAdd(v85, TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(i)), TLane.Zero), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(TLane.Zero, TLane.Create((double)(i))), c1, TLane.Zero), TLane.FusedMultiplyAdd(v83, TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(i)), c2), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c2, TLane.Create((double)(i))), c1, TLane.Zero), v84 * (TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(i)), c1), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c1, TLane.Create((double)(i))), c1, TLane.Zero)))) + v86 + v86;
                 }
 
+                // adjoint of: for (int i = 0; i < H; i++), unrolled:
+                // i = 3
                 // for (int j = 0; j < n; j++)
                 TLane sDot0_5 = TLane.Zero;
                 TLane sDot1_5 = TLane.Zero;
@@ -1797,6 +1808,7 @@ namespace SecondOrder.Loops
                 // adjoint of: double s = p[12 + i];
                 pBar[15] += sBar;
 
+                // i = 2
                 // for (int j = 0; j < n; j++)
                 TLane sDot0_6 = TLane.Zero;
                 TLane sDot1_6 = TLane.Zero;
@@ -1840,6 +1852,7 @@ namespace SecondOrder.Loops
                 // adjoint of: double s = p[12 + i];
                 pBar[14] += sBar_2;
 
+                // i = 1
                 // for (int j = 0; j < n; j++)
                 TLane sDot0_7 = TLane.Zero;
                 TLane sDot1_7 = TLane.Zero;
@@ -1883,6 +1896,7 @@ namespace SecondOrder.Loops
                 // adjoint of: double s = p[12 + i];
                 pBar[13] += sBar_3;
 
+                // i = 0
                 // for (int j = 0; j < n; j++)
                 TLane sDot0_8 = TLane.Zero;
                 TLane sDot1_8 = TLane.Zero;
@@ -1938,14 +1952,12 @@ namespace SecondOrder.Loops
                 TLane c0_1 = TLane.Create(0.1);
                 TLane c1 = TLane.Create(1.0);
 
-                // elements of dydt that are not written are 0
-                // const int H = 4;
-                // int n = y.Length;
                 // Span<double> h = stackalloc double[H];
                 global::System.Span<TLane> h = stackalloc TLane[4];
                 global::System.Span<TLane> hDot = stackalloc TLane[4];
 
-                // for (int i = 0; i < H; i++)
+                // for (int i = 0; i < H; i++), unrolled:
+                // i = 0
                 // double s = p[12 + i];
                 TLane s = p[12];
 
@@ -1966,6 +1978,7 @@ namespace SecondOrder.Loops
                 h[0] = v3;
                 hDot[0] = sDot * TLane.FusedMultiplyAdd(-v3, v3, c1);
 
+                // i = 1
                 // double s = p[12 + i];
                 TLane s_3 = p[13];
 
@@ -1986,6 +1999,7 @@ namespace SecondOrder.Loops
                 h[1] = v6;
                 hDot[1] = sDot_2 * TLane.FusedMultiplyAdd(-v6, v6, c1);
 
+                // i = 2
                 // double s = p[12 + i];
                 TLane s_5 = p[14];
 
@@ -2006,6 +2020,7 @@ namespace SecondOrder.Loops
                 h[2] = v9;
                 hDot[2] = sDot_3 * TLane.FusedMultiplyAdd(-v9, v9, c1);
 
+                // i = 3
                 // double s = p[12 + i];
                 TLane s_7 = p[15];
 
@@ -2026,7 +2041,6 @@ namespace SecondOrder.Loops
                 h[3] = v12;
                 hDot[3] = sDot_4 * TLane.FusedMultiplyAdd(-v12, v12, c1);
 
-                // double energy = 0.0;
                 // for (int i = 0; i < n; i++)
                 TLane energy = TLane.Zero;
                 TLane energyDot = TLane.Zero;
@@ -2059,7 +2073,6 @@ namespace SecondOrder.Loops
                     // adjoint of: for (int k = 0; k < n; k++)
                     TLane dydtBarDot_k = TLane.Zero;
 
-                    // for (int k = 0; k < n; k++)
                     // double acc = -energy * y[k] + 0.1 * t * p[16];
                     TLane v18 = y[k];
                     TLane v19 = yDot[k];
@@ -2177,6 +2190,8 @@ namespace SecondOrder.Loops
                     yBarDot[i] += v57 + v57;
                 }
 
+                // adjoint of: for (int i = 0; i < H; i++), unrolled:
+                // i = 3
                 // h[i] = Math.Tanh(s);
                 TLane v58 = h[3];
                 TLane v59 = hDot[3];
@@ -2202,6 +2217,7 @@ namespace SecondOrder.Loops
                 // adjoint of: double s = p[12 + i];
                 pBarDot[15] += sBarDot;
 
+                // i = 2
                 // h[i] = Math.Tanh(s);
                 TLane v64 = h[2];
                 TLane v65 = hDot[2];
@@ -2227,6 +2243,7 @@ namespace SecondOrder.Loops
                 // adjoint of: double s = p[12 + i];
                 pBarDot[14] += sBarDot_2;
 
+                // i = 1
                 // h[i] = Math.Tanh(s);
                 TLane v70 = h[1];
                 TLane v71 = hDot[1];
@@ -2252,6 +2269,7 @@ namespace SecondOrder.Loops
                 // adjoint of: double s = p[12 + i];
                 pBarDot[13] += sBarDot_3;
 
+                // i = 0
                 // h[i] = Math.Tanh(s);
                 TLane v76 = h[0];
                 TLane v77 = hDot[0];

@@ -91,8 +91,8 @@ namespace SecondOrder.Mlp
                     h2Dot1[i] = sDot1_2Kept[0] * v10;
                 }
 
-                // for (int k = 0; k < In; k++)
-                // double o = p[B3 + k];
+                // for (int k = 0; k < In; k++), unrolled:
+                // k = 0
                 // for (int i = 0; i < Hidden; i++)
                 double oDot0 = 0.0;
                 for (int i = 0; i < 64; i++)
@@ -105,6 +105,7 @@ namespace SecondOrder.Mlp
                 // dydt[k] = o;
                 dydtDot0[0] = oDot0;
 
+                // k = 1
                 // for (int i = 0; i < Hidden; i++)
                 double oDot1 = 0.0;
                 for (int i = 0; i < 64; i++)
@@ -130,7 +131,6 @@ namespace SecondOrder.Mlp
                 global::System.Span<double> sDot0_3Kept = stackalloc double[1];
                 global::System.Span<double> sDot1_3Kept = stackalloc double[1];
 
-                // elements of dydt that are not written are 0
                 // Span<double> h1 = stackalloc double[Hidden];
                 global::System.Span<double> h1 = stackalloc double[64];
                 global::System.Span<double> h1Dot0 = stackalloc double[64];
@@ -216,12 +216,17 @@ namespace SecondOrder.Mlp
                 dydtDot1Bar[1] += s;
                 dydtDot0Bar[0] += s;
 
+                // adjoint of: for (int k = 0; k < In; k++), unrolled:
+                // k = 1
                 // adjoint of: dydt[k] = o;
                 double s11 = 0.0;
                 double v12 = dydtDot1Bar[1];
                 dydtDot1Bar[1] = 0.0;
                 s11 += v12;
                 double s13 = 0.0;
+
+                // k = 0
+                // adjoint of: dydt[k] = o;
                 double s14 = 0.0;
                 double s15 = 0.0;
                 double v16 = dydtDot0Bar[0];
@@ -235,9 +240,7 @@ namespace SecondOrder.Mlp
                     double h2Dot1Bar_i = 0.0;
                     double h2Dot0Bar_i = 0.0;
 
-                    // for (int k = 0; k < In; k++)
-                    // double o = p[B3 + k];
-                    // for (int i = 0; i < Hidden; i++)
+                    // k = 1
                     // o += p[W3 + k * Hidden + i] * h2[i];
                     double v17 = p[4416 + i];
                     double v18 = h2Dot0[i];
@@ -248,6 +251,7 @@ namespace SecondOrder.Mlp
                     h2Dot0Bar_i += s13 * v17;
                     pBar[4416 + i] += global::System.Math.FusedMultiplyAdd(s11, v19, s13 * v18);
 
+                    // k = 0
                     // o += p[W3 + k * Hidden + i] * h2[i];
                     double v20 = p[4352 + i];
                     double v21 = h2Dot0[i];
@@ -364,7 +368,6 @@ namespace SecondOrder.Mlp
                 // loop sums that cross calls of Math or user functions wait in memory, so the loops keep them in registers
                 global::System.Span<double> sDot_2Kept = stackalloc double[1];
 
-                // elements of dydt that are not written are 0
                 // Span<double> h1 = stackalloc double[Hidden];
                 global::System.Span<double> h1 = stackalloc double[64];
                 global::System.Span<double> h1Dot = stackalloc double[64];
@@ -445,6 +448,8 @@ namespace SecondOrder.Mlp
                 global::System.Span<double> h2BarDot = stackalloc double[64];
                 h2BarDot.Clear();
 
+                // adjoint of: for (int k = 0; k < In; k++), unrolled:
+                // k = 1
                 // adjoint of: dydt[k] = o;
                 double oBar = dydtBar[1];
                 double v8 = dydtBarDot[1];
@@ -454,9 +459,6 @@ namespace SecondOrder.Mlp
                 // adjoint of: for (int i = 0; i < Hidden; i++)
                 for (int i = 64 - 1; i >= 0; i--)
                 {
-                    // for (int k = 0; k < In; k++)
-                    // double o = p[B3 + k];
-                    // for (int i = 0; i < Hidden; i++)
                     // o += p[W3 + k * Hidden + i] * h2[i];
                     double v9 = p[4416 + i];
                     double v10 = h2[i];
@@ -471,6 +473,7 @@ namespace SecondOrder.Mlp
                 // adjoint of: double o = p[B3 + k];
                 pBarDot[4481] += v8;
 
+                // k = 0
                 // adjoint of: dydt[k] = o;
                 double oBar_2 = dydtBar[0];
                 double v12 = dydtBarDot[0];
@@ -641,8 +644,8 @@ namespace SecondOrder.Mlp
                     h2Dot1[i] = sDot1_2 * v10;
                 }
 
-                // for (int k = 0; k < In; k++)
-                // double o = p[B3 + k];
+                // for (int k = 0; k < In; k++), unrolled:
+                // k = 0
                 // for (int i = 0; i < Hidden; i++)
                 TLane oDot0 = TLane.Zero;
                 for (int i = 0; i < 64; i++)
@@ -655,6 +658,7 @@ namespace SecondOrder.Mlp
                 // dydt[k] = o;
                 dydtDot0[0] = oDot0;
 
+                // k = 1
                 // for (int i = 0; i < Hidden; i++)
                 TLane oDot1 = TLane.Zero;
                 for (int i = 0; i < 64; i++)
@@ -678,7 +682,6 @@ namespace SecondOrder.Mlp
                 // shared by the lanes: broadcast literals
                 TLane c1 = TLane.Create(1.0);
 
-                // elements of dydt that are not written are 0
                 // Span<double> h1 = stackalloc double[Hidden];
                 global::System.Span<TLane> h1 = stackalloc TLane[64];
                 global::System.Span<TLane> h1Dot0 = stackalloc TLane[64];
@@ -762,12 +765,17 @@ namespace SecondOrder.Mlp
                 dydtDot1Bar[1] += s;
                 dydtDot0Bar[0] += s;
 
+                // adjoint of: for (int k = 0; k < In; k++), unrolled:
+                // k = 1
                 // adjoint of: dydt[k] = o;
                 TLane s11 = TLane.Zero;
                 TLane v12 = dydtDot1Bar[1];
                 dydtDot1Bar[1] = TLane.Zero;
                 s11 += v12;
                 TLane s13 = TLane.Zero;
+
+                // k = 0
+                // adjoint of: dydt[k] = o;
                 TLane s14 = TLane.Zero;
                 TLane s15 = TLane.Zero;
                 TLane v16 = dydtDot0Bar[0];
@@ -781,9 +789,7 @@ namespace SecondOrder.Mlp
                     TLane h2Dot1Bar_i = TLane.Zero;
                     TLane h2Dot0Bar_i = TLane.Zero;
 
-                    // for (int k = 0; k < In; k++)
-                    // double o = p[B3 + k];
-                    // for (int i = 0; i < Hidden; i++)
+                    // k = 1
                     // o += p[W3 + k * Hidden + i] * h2[i];
                     TLane v17 = p[4416 + i];
                     TLane v18 = h2Dot0[i];
@@ -794,6 +800,7 @@ namespace SecondOrder.Mlp
                     h2Dot0Bar_i += s13 * v17;
                     pBar[4416 + i] += TLane.FusedMultiplyAdd(s11, v19, s13 * v18);
 
+                    // k = 0
                     // o += p[W3 + k * Hidden + i] * h2[i];
                     TLane v20 = p[4352 + i];
                     TLane v21 = h2Dot0[i];
@@ -909,7 +916,6 @@ namespace SecondOrder.Mlp
                 // shared by the lanes: broadcast literals
                 TLane c1 = TLane.Create(1.0);
 
-                // elements of dydt that are not written are 0
                 // Span<double> h1 = stackalloc double[Hidden];
                 global::System.Span<TLane> h1 = stackalloc TLane[64];
                 global::System.Span<TLane> h1Dot = stackalloc TLane[64];
@@ -989,6 +995,8 @@ namespace SecondOrder.Mlp
                 global::System.Span<TLane> h2BarDot = stackalloc TLane[64];
                 h2BarDot.Clear();
 
+                // adjoint of: for (int k = 0; k < In; k++), unrolled:
+                // k = 1
                 // adjoint of: dydt[k] = o;
                 TLane oBar = dydtBar[1];
                 TLane v8 = dydtBarDot[1];
@@ -998,9 +1006,6 @@ namespace SecondOrder.Mlp
                 // adjoint of: for (int i = 0; i < Hidden; i++)
                 for (int i = 64 - 1; i >= 0; i--)
                 {
-                    // for (int k = 0; k < In; k++)
-                    // double o = p[B3 + k];
-                    // for (int i = 0; i < Hidden; i++)
                     // o += p[W3 + k * Hidden + i] * h2[i];
                     TLane v9 = p[4416 + i];
                     TLane v10 = h2[i];
@@ -1015,6 +1020,7 @@ namespace SecondOrder.Mlp
                 // adjoint of: double o = p[B3 + k];
                 pBarDot[4481] += v8;
 
+                // k = 0
                 // adjoint of: dydt[k] = o;
                 TLane oBar_2 = dydtBar[0];
                 TLane v12 = dydtBarDot[0];

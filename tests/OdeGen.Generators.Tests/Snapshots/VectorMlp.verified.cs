@@ -73,7 +73,6 @@ namespace Scenarios.Vector
                     h[i] = global::System.Math.Tanh(s_3);
                 }
 
-                // double ring = 0;
                 // for (int i = 0; i < Hidden; i++)
                 double ring = 0.0;
                 // stays scalar (VectorizeLoops): indexes with (i + 1) % 21, not base + s·i for a constant s
@@ -85,7 +84,8 @@ namespace Scenarios.Vector
                     ring += p[107 + i] * v2 * v3;
                 }
 
-                // for (int k = 0; k < Out; k++)
+                // for (int k = 0; k < Out; k++), unrolled:
+                // k = 0
                 // double o = p[B2 + k];
                 double o = p[105];
 
@@ -116,6 +116,7 @@ namespace Scenarios.Vector
                 double v5 = 0.1 * ring;
                 dydt[0] = o_2 + v5;
 
+                // k = 1
                 // double o = p[B2 + k];
                 double o_3 = p[106];
 
@@ -195,6 +196,8 @@ namespace Scenarios.Vector
                 // lane k runs iteration i + k
                 for (; i + TLane.Count <= 21; i += TLane.Count)
                 {
+                    // for (int k = 0; k < Out; k++), unrolled:
+                    // k = 0
                     // o += p[W2 + k * Hidden + i] * h[i];
                     TLane v4 = TLane.Load(h, i);
                     o_2Lanes += TLane.Load(p, 63 + i) * v4;
@@ -214,6 +217,8 @@ namespace Scenarios.Vector
                 // lane k runs iteration i + k
                 for (; i + TLane.Count <= 21; i += TLane.Count)
                 {
+                    // for (int k = 0; k < Out; k++), unrolled:
+                    // k = 1
                     // o += p[W2 + k * Hidden + i] * h[i];
                     TLane v6 = TLane.Load(h, i);
                     o_4Lanes += TLane.Load(p, 84 + i) * v6;
@@ -285,7 +290,6 @@ namespace Scenarios.Vector
                     hDot[i] = sDot_2 * global::System.Math.FusedMultiplyAdd(-v4, v4, 1.0);
                 }
 
-                // double ring = 0;
                 // for (int i = 0; i < Hidden; i++)
                 double ring = 0.0;
                 double ringDot = 0.0;
@@ -303,7 +307,8 @@ namespace Scenarios.Vector
                     ringDot += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(pDot[107 + i], v6, v7 * v5), v9, v10 * v8);
                 }
 
-                // for (int k = 0; k < Out; k++)
+                // for (int k = 0; k < Out; k++), unrolled:
+                // k = 0
                 // double o = p[B2 + k];
                 double o = p[105];
 
@@ -340,6 +345,7 @@ namespace Scenarios.Vector
                 dydt[0] = o_2 + v14;
                 dydtDot[0] = oDot + v15;
 
+                // k = 1
                 // double o = p[B2 + k];
                 double o_3 = p[106];
 
@@ -437,6 +443,8 @@ namespace Scenarios.Vector
                 // lane k runs iteration i + k
                 for (; i + TLane.Count <= 21; i += TLane.Count)
                 {
+                    // for (int k = 0; k < Out; k++), unrolled:
+                    // k = 0
                     // o += p[W2 + k * Hidden + i] * h[i];
                     TLane v11 = TLane.Load(p, 63 + i);
                     TLane v12 = TLane.Load(h, i);
@@ -461,6 +469,8 @@ namespace Scenarios.Vector
                 // lane k runs iteration i + k
                 for (; i + TLane.Count <= 21; i += TLane.Count)
                 {
+                    // for (int k = 0; k < Out; k++), unrolled:
+                    // k = 1
                     // o += p[W2 + k * Hidden + i] * h[i];
                     TLane v16 = TLane.Load(p, 84 + i);
                     TLane v17 = TLane.Load(h, i);
@@ -477,7 +487,6 @@ namespace Scenarios.Vector
             /// <inheritdoc/>
             public double Vjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, global::System.Span<double> yBar, global::System.Span<double> pBar)
             {
-                // elements of dydt that are not written are 0
                 // Span<double> h = stackalloc double[Hidden];
                 global::System.Span<double> h = stackalloc double[21];
 
@@ -534,6 +543,8 @@ namespace Scenarios.Vector
                 // adjoint of: for (int k = 0; k < Out; k++)
                 double s2 = 0.0;
 
+                // adjoint of: for (int k = 0; k < Out; k++), unrolled:
+                // k = 1
                 // adjoint of: dydt[k] = o + 0.1 * ring;
                 double oBar = dydtBar[1];
                 dydtBar[1] = 0.0;
@@ -542,6 +553,7 @@ namespace Scenarios.Vector
                 // adjoint of: double o = p[B2 + k];
                 pBar[106] += oBar;
 
+                // k = 0
                 // adjoint of: dydt[k] = o + 0.1 * ring;
                 double oBar_2 = dydtBar[0];
                 dydtBar[0] = 0.0;
@@ -564,12 +576,7 @@ namespace Scenarios.Vector
                 }
                 for (int i = 21 - 1; i >= iFrom_2; i--)
                 {
-                    // double ring = 0;
-                    // for (int i = 0; i < Hidden; i++)
-                    // ring += p[C + i] * h[i] * h[(i + 1) % Hidden];
-                    // for (int k = 0; k < Out; k++)
-                    // double o = p[B2 + k];
-                    // for (int i = 0; i < Hidden; i++)
+                    // k = 1
                     // o += p[W2 + k * Hidden + i] * h[i];
                     double v3 = h[i];
 
@@ -577,6 +584,7 @@ namespace Scenarios.Vector
                     hBar[i] += oBar * p[84 + i];
                     pBar[84 + i] += oBar * v3;
 
+                    // k = 0
                     // o += p[W2 + k * Hidden + i] * h[i];
                     double v4 = h[i];
 
@@ -725,6 +733,8 @@ namespace Scenarios.Vector
                 // lane k runs iteration i + k
                 for (; i + TLane.Count <= 21; i += TLane.Count)
                 {
+                    // adjoint of: for (int k = 0; k < Out; k++), unrolled:
+                    // k = 1
                     // o += p[W2 + k * Hidden + i] * h[i];
                     TLane v3 = TLane.Load(h, i);
 
@@ -732,6 +742,7 @@ namespace Scenarios.Vector
                     TLane.Store(TLane.Load(hBar, i) + oBarLanes * TLane.Load(p, 84 + i), hBar, i);
                     TLane.Store(TLane.Load(pBar, 84 + i) + oBarLanes * v3, pBar, 84 + i);
 
+                    // k = 0
                     // o += p[W2 + k * Hidden + i] * h[i];
                     TLane v4 = TLane.Load(h, i);
 
