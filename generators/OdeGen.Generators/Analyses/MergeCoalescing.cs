@@ -22,8 +22,9 @@ namespace OdeGen.Generators.Analyses;
 /// execution within an iteration and the lane emitter's (it runs both sides of a lane branch, then side, else side).
 /// Values printed inline are read where their line is printed, not where they are defined, so a read counts at
 /// <c>Facts.PrintedBy</c>, a bound that holds whichever values the emitters make locals. Loops are kept out of the
-/// shared stretch (no back edge can carry a read around it), and so are accumulators and the variables a user rule
-/// writes by ref, whose reads the emitters print in other ways.
+/// shared stretch (no back edge can carry a read around it), except that a loop's sum may take the local of the user's
+/// value it starts from when every read of that value comes before the sum starts (<c>double s = p[i]; for (…) s += …;</c>
+/// without <c>double s_2 = s;</c>); variables a user rule writes by ref are never shared.
 /// </remarks>
 /// <param name="Host">For each position: the earlier value or <see cref="Op.Var"/> whose local a <see cref="Op.Var"/> writes, or -1.</param>
 /// <param name="Silent">Positions printed as nothing: the copies sharing makes needless and declarations whose initial value is never read.</param>
@@ -75,7 +76,7 @@ internal sealed record MergeCoalescing(int[] Host, bool[] Silent, bool[] Assigns
         for (int v = 0; v < count; v++)
         {
             Instr x = body[v];
-            if (x.Op != Op.Var || host[v] >= 0 || facts.Blocked[v])
+            if (x.Op != Op.Var || host[v] >= 0 || facts.ByRef[v])
             {
                 continue;
             }
@@ -87,7 +88,9 @@ internal sealed record MergeCoalescing(int[] Host, bool[] Silent, bool[] Assigns
                 continue;
             }
 
-            (int firstWrite, int lastReference) = ClassSpan(body, host, assignsInit, v);
+            // A loop's sum (double s = …; for (…) s += …;) is written in the loop, where a read of the value before it would
+            // see the sum on the next iteration: every read of the value must come before the sum starts.
+            (int firstWrite, int lastReference) = facts.Accumulates[v] ? (v, v) : ClassSpan(body, host, assignsInit, v);
             if (firstWrite < 0 || facts.LoopBetween(v, lastReference) || !ReadsBefore(body, facts, init, v, firstWrite))
             {
                 continue;
@@ -137,7 +140,7 @@ internal sealed record MergeCoalescing(int[] Host, bool[] Silent, bool[] Assigns
             Instr value = body[u];
             if (value.Name is null || value.Name != body[variable].Name || into[u] || facts.Uses(u) < 2 || facts.Blocked[storage]
                 || value.Op is not (Op.Input or Op.Neg or Op.Add or Op.Sub or Op.Mul or Op.Div or Op.Call)
-                || facts.Block[u] != facts.Block[s] || u < variable || (storage != variable && u < storage))
+                || facts.Block[u] != facts.Block[s] || u < variable || (storage != variable && u < storage) || SumShares(body, facts, host, storage))
             {
                 continue;
             }
@@ -186,6 +189,20 @@ internal sealed record MergeCoalescing(int[] Host, bool[] Silent, bool[] Assigns
                 silent[s] = true;
             }
         }
+    }
+
+    /// <summary>True when a loop's sum writes the local of <paramref name="storage"/> (the third kind leaves those alone).</summary>
+    private static bool SumShares(EquatableArray<Instr> body, Facts facts, int[] host, int storage)
+    {
+        for (int i = 0; i < body.Count; i++)
+        {
+            if (body[i].Op == Op.Var && facts.Accumulates[i] && Root(host, i) == storage)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>True when position <paramref name="i"/> writes the local of <paramref name="storage"/>.</summary>
@@ -371,6 +388,7 @@ internal sealed record MergeCoalescing(int[] Host, bool[] Silent, bool[] Assigns
     {
         private readonly EquatableArray<Instr> _body;
         private readonly int[] _uses, _user, _loopsBefore;
+        private bool[]? _blocked;
 
         public Facts(EquatableArray<Instr> body)
         {
@@ -379,7 +397,8 @@ internal sealed record MergeCoalescing(int[] Host, bool[] Silent, bool[] Assigns
             Block = new int[count];
             Gets = new int[count];
             LastGet = new int[count];
-            Blocked = new bool[count];
+            Accumulates = new bool[count];
+            ByRef = new bool[count];
             CopyInto = new int[count];
             _uses = new int[count];
             _user = new int[count];
@@ -421,7 +440,7 @@ internal sealed record MergeCoalescing(int[] Host, bool[] Silent, bool[] Assigns
                         LastGet[x.A] = i;
                         break;
                     case Op.VarAdd:
-                        Blocked[x.A] = true;
+                        Accumulates[x.A] = true;
                         break;
                     case Op.VarSet when body[x.B].Op == Op.VarGet && body[x.B].A != x.A:
                         CopyInto[body[x.B].A] = i;
@@ -431,7 +450,7 @@ internal sealed record MergeCoalescing(int[] Host, bool[] Silent, bool[] Assigns
                         {
                             if (body[x.Args[k]].Op == Op.Var)
                             {
-                                Blocked[x.Args[k]] = true;
+                                ByRef[x.Args[k]] = true;
                             }
                         }
 
@@ -449,8 +468,14 @@ internal sealed record MergeCoalescing(int[] Host, bool[] Silent, bool[] Assigns
         /// <summary>The last read of each variable.</summary>
         public int[] LastGet { get; }
 
-        /// <summary>Accumulators and variables a user rule writes by ref: never shared.</summary>
-        public bool[] Blocked { get; }
+        /// <summary>Loop sums and variables a user rule writes by ref: never in a nested merge or a value computed into a local.</summary>
+        public bool[] Blocked => _blocked ??= System.Linq.Enumerable.ToArray(System.Linq.Enumerable.Select(Accumulates, (a, i) => a || ByRef[i]));
+
+        /// <summary>Loop sums (a <see cref="Op.VarAdd"/> changes them).</summary>
+        public bool[] Accumulates { get; }
+
+        /// <summary>Variables a user rule writes by ref.</summary>
+        public bool[] ByRef { get; }
 
         /// <summary>For a variable, the position of a set that copies its value into another variable (the last one), or -1.</summary>
         public int[] CopyInto { get; }

@@ -40,15 +40,12 @@ namespace Scenarios.Single
                     // float s = p[16 + i] + 0.1f * t;
                     float s = p[16 + i] + v1;
 
-                    // for (int j = 0; j < 2; j++)
-                    float s_2 = s;
-
                     // s += p[2 * i + j] * y[j];
-                    s_2 += p[2 * i] * y[0];
-                    s_2 += p[2 * i + 1] * y[1];
+                    s += p[2 * i] * y[0];
+                    s += p[2 * i + 1] * y[1];
 
                     // h[i] = MathF.Tanh(s);
-                    h[i] = global::System.MathF.Tanh(s_2);
+                    h[i] = global::System.MathF.Tanh(s);
                 }
 
                 // for (int k = 0; k < 2; k++), unrolled:
@@ -56,31 +53,28 @@ namespace Scenarios.Single
                 // float o = p[32 + k] * 0.5f;
                 float o = p[32] * 0.5f;
 
-                // for (int i = 0; i < 4; i++)
-                float o_2 = o;
-
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
                 float v2 = h[0];
-                o_2 += p[24] * v2;
+                o += p[24] * v2;
                 float v3 = h[2];
-                o_2 += p[25] * v3;
+                o += p[25] * v3;
                 float v4 = h[4];
-                o_2 += p[26] * v4;
+                o += p[26] * v4;
                 float v5 = h[6];
-                o_2 += p[27] * v5;
+                o += p[27] * v5;
 
                 // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                bool v6 = (o_2 > 0.25f);
+                bool v6 = (o > 0.25f);
                 float s7 = 0.0f;
                 if (v6)
                 {
                     // for (int i = 0; i < 4; i++)
-                    s7 = o_2;
+                    s7 = o;
                 }
                 else
                 {
                     // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    s7 = global::System.MathF.Sin(o_2) / 3.0f;
+                    s7 = global::System.MathF.Sin(o) / 3.0f;
                 }
 
                 // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
@@ -88,33 +82,30 @@ namespace Scenarios.Single
 
                 // k = 1
                 // float o = p[32 + k] * 0.5f;
-                float o_3 = p[33] * 0.5f;
-
-                // for (int i = 0; i < 4; i++)
-                float o_4 = o_3;
+                float o_2 = p[33] * 0.5f;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
                 float v8 = h[1];
-                o_4 += p[28] * v8;
+                o_2 += p[28] * v8;
                 float v9 = h[3];
-                o_4 += p[29] * v9;
+                o_2 += p[29] * v9;
                 float v10 = h[5];
-                o_4 += p[30] * v10;
+                o_2 += p[30] * v10;
                 float v11 = h[7];
-                o_4 += p[31] * v11;
+                o_2 += p[31] * v11;
 
                 // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                bool v12 = (o_4 > 0.25f);
+                bool v12 = (o_2 > 0.25f);
                 float s13 = 0.0f;
                 if (v12)
                 {
                     // for (int i = 0; i < 4; i++)
-                    s13 = o_4;
+                    s13 = o_2;
                 }
                 else
                 {
                     // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    s13 = global::System.MathF.Sin(o_4) / 3.0f;
+                    s13 = global::System.MathF.Sin(o_2) / 3.0f;
                 }
 
                 // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
@@ -142,22 +133,18 @@ namespace Scenarios.Single
                     float s = p[16 + i] + v1;
                     float sDot = global::System.MathF.FusedMultiplyAdd(tDot, 0.1f, pDot[16 + i]);
 
-                    // for (int j = 0; j < 2; j++)
-                    float s_2 = s;
-                    float sDot_2 = sDot;
-
                     // s += p[2 * i + j] * y[j];
                     float v2 = p[2 * i];
-                    s_2 += v2 * y0;
-                    sDot_2 += global::System.MathF.FusedMultiplyAdd(pDot[2 * i], y0, yDot[0] * v2);
+                    s += v2 * y0;
+                    sDot += global::System.MathF.FusedMultiplyAdd(pDot[2 * i], y0, yDot[0] * v2);
                     float v3 = p[2 * i + 1];
-                    s_2 += v3 * y1;
-                    sDot_2 += global::System.MathF.FusedMultiplyAdd(pDot[2 * i + 1], y1, yDot[1] * v3);
+                    s += v3 * y1;
+                    sDot += global::System.MathF.FusedMultiplyAdd(pDot[2 * i + 1], y1, yDot[1] * v3);
 
                     // h[i] = MathF.Tanh(s);
-                    float v4 = global::System.MathF.Tanh(s_2);
+                    float v4 = global::System.MathF.Tanh(s);
                     h[i] = v4;
-                    hDot[i] = sDot_2 * global::System.MathF.FusedMultiplyAdd(-v4, v4, 1.0f);
+                    hDot[i] = sDot * global::System.MathF.FusedMultiplyAdd(-v4, v4, 1.0f);
                 }
 
                 // for (int k = 0; k < 2; k++), unrolled:
@@ -166,47 +153,43 @@ namespace Scenarios.Single
                 float o = p[32] * 0.5f;
                 float oDot = pDot[32] * 0.5f;
 
-                // for (int i = 0; i < 4; i++)
-                float o_2 = o;
-                float oDot_2 = oDot;
-
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
                 float p24 = p[24];
                 float v5 = h[0];
                 float v6 = hDot[0];
-                o_2 += p24 * v5;
-                oDot_2 += global::System.MathF.FusedMultiplyAdd(pDot[24], v5, v6 * p24);
+                o += p24 * v5;
+                oDot += global::System.MathF.FusedMultiplyAdd(pDot[24], v5, v6 * p24);
                 float p25 = p[25];
                 float v7 = h[2];
                 float v8 = hDot[2];
-                o_2 += p25 * v7;
-                oDot_2 += global::System.MathF.FusedMultiplyAdd(pDot[25], v7, v8 * p25);
+                o += p25 * v7;
+                oDot += global::System.MathF.FusedMultiplyAdd(pDot[25], v7, v8 * p25);
                 float p26 = p[26];
                 float v9 = h[4];
                 float v10 = hDot[4];
-                o_2 += p26 * v9;
-                oDot_2 += global::System.MathF.FusedMultiplyAdd(pDot[26], v9, v10 * p26);
+                o += p26 * v9;
+                oDot += global::System.MathF.FusedMultiplyAdd(pDot[26], v9, v10 * p26);
                 float p27 = p[27];
                 float v11 = h[6];
                 float v12 = hDot[6];
-                o_2 += p27 * v11;
-                oDot_2 += global::System.MathF.FusedMultiplyAdd(pDot[27], v11, v12 * p27);
+                o += p27 * v11;
+                oDot += global::System.MathF.FusedMultiplyAdd(pDot[27], v11, v12 * p27);
 
                 // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                bool v13 = (o_2 > 0.25f);
+                bool v13 = (o > 0.25f);
                 float s14 = 0.0f;
                 float s15 = 0.0f;
                 if (v13)
                 {
                     // for (int i = 0; i < 4; i++)
-                    s14 = o_2;
-                    s15 = oDot_2;
+                    s14 = o;
+                    s15 = oDot;
                 }
                 else
                 {
                     // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    s14 = global::System.MathF.Sin(o_2) / 3.0f;
-                    s15 = oDot_2 * global::System.MathF.Cos(o_2) * 0.33333334f;
+                    s14 = global::System.MathF.Sin(o) / 3.0f;
+                    s15 = oDot * global::System.MathF.Cos(o) * 0.33333334f;
                 }
 
                 // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
@@ -215,50 +198,46 @@ namespace Scenarios.Single
 
                 // k = 1
                 // float o = p[32 + k] * 0.5f;
-                float o_3 = p[33] * 0.5f;
-                float oDot_3 = pDot[33] * 0.5f;
-
-                // for (int i = 0; i < 4; i++)
-                float o_4 = o_3;
-                float oDot_4 = oDot_3;
+                float o_2 = p[33] * 0.5f;
+                float oDot_2 = pDot[33] * 0.5f;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
                 float p28 = p[28];
                 float v16 = h[1];
                 float v17 = hDot[1];
-                o_4 += p28 * v16;
-                oDot_4 += global::System.MathF.FusedMultiplyAdd(pDot[28], v16, v17 * p28);
+                o_2 += p28 * v16;
+                oDot_2 += global::System.MathF.FusedMultiplyAdd(pDot[28], v16, v17 * p28);
                 float p29 = p[29];
                 float v18 = h[3];
                 float v19 = hDot[3];
-                o_4 += p29 * v18;
-                oDot_4 += global::System.MathF.FusedMultiplyAdd(pDot[29], v18, v19 * p29);
+                o_2 += p29 * v18;
+                oDot_2 += global::System.MathF.FusedMultiplyAdd(pDot[29], v18, v19 * p29);
                 float p30 = p[30];
                 float v20 = h[5];
                 float v21 = hDot[5];
-                o_4 += p30 * v20;
-                oDot_4 += global::System.MathF.FusedMultiplyAdd(pDot[30], v20, v21 * p30);
+                o_2 += p30 * v20;
+                oDot_2 += global::System.MathF.FusedMultiplyAdd(pDot[30], v20, v21 * p30);
                 float p31 = p[31];
                 float v22 = h[7];
                 float v23 = hDot[7];
-                o_4 += p31 * v22;
-                oDot_4 += global::System.MathF.FusedMultiplyAdd(pDot[31], v22, v23 * p31);
+                o_2 += p31 * v22;
+                oDot_2 += global::System.MathF.FusedMultiplyAdd(pDot[31], v22, v23 * p31);
 
                 // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                bool v24 = (o_4 > 0.25f);
+                bool v24 = (o_2 > 0.25f);
                 float s25 = 0.0f;
                 float s26 = 0.0f;
                 if (v24)
                 {
                     // for (int i = 0; i < 4; i++)
-                    s25 = o_4;
-                    s26 = oDot_4;
+                    s25 = o_2;
+                    s26 = oDot_2;
                 }
                 else
                 {
                     // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    s25 = global::System.MathF.Sin(o_4) / 3.0f;
-                    s26 = oDot_4 * global::System.MathF.Cos(o_4) * 0.33333334f;
+                    s25 = global::System.MathF.Sin(o_2) / 3.0f;
+                    s26 = oDot_2 * global::System.MathF.Cos(o_2) * 0.33333334f;
                 }
 
                 // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
@@ -281,15 +260,12 @@ namespace Scenarios.Single
                     // float s = p[16 + i] + 0.1f * t;
                     float s = p[16 + i] + v1;
 
-                    // for (int j = 0; j < 2; j++)
-                    float s_2 = s;
-
                     // s += p[2 * i + j] * y[j];
-                    s_2 += p[2 * i] * y0;
-                    s_2 += p[2 * i + 1] * y1;
+                    s += p[2 * i] * y0;
+                    s += p[2 * i + 1] * y1;
 
                     // h[i] = MathF.Tanh(s);
-                    h[i] = global::System.MathF.Tanh(s_2);
+                    h[i] = global::System.MathF.Tanh(s);
                 }
 
                 // adjoint of: elements of dydt that are not written are 0
@@ -305,25 +281,22 @@ namespace Scenarios.Single
                 // float o = p[32 + k] * 0.5f;
                 float o = p[33] * 0.5f;
 
-                // for (int i = 0; i < 4; i++)
-                float o_2 = o;
-
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
                 float p28 = p[28];
                 float v2 = h[1];
-                o_2 += p28 * v2;
+                o += p28 * v2;
                 float p29 = p[29];
                 float v3 = h[3];
-                o_2 += p29 * v3;
+                o += p29 * v3;
                 float p30 = p[30];
                 float v4 = h[5];
-                o_2 += p30 * v4;
+                o += p30 * v4;
                 float p31 = p[31];
                 float v5 = h[7];
-                o_2 += p31 * v5;
+                o += p31 * v5;
 
                 // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                bool v6 = (o_2 > 0.25f);
+                bool v6 = (o > 0.25f);
 
                 // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
                 float v7 = dydtBar[1];
@@ -342,7 +315,7 @@ namespace Scenarios.Single
                     // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
                     float v10 = s8;
                     s8 = 0.0f;
-                    oBar += v10 * 0.33333334f * global::System.MathF.Cos(o_2);
+                    oBar += v10 * 0.33333334f * global::System.MathF.Cos(o);
                 }
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
@@ -378,27 +351,24 @@ namespace Scenarios.Single
 
                 // k = 0
                 // float o = p[32 + k] * 0.5f;
-                float o_3 = p[32] * 0.5f;
-
-                // for (int i = 0; i < 4; i++)
-                float o_4 = o_3;
+                float o_2 = p[32] * 0.5f;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
                 float p24 = p[24];
                 float v15 = h[0];
-                o_4 += p24 * v15;
+                o_2 += p24 * v15;
                 float p25 = p[25];
                 float v16 = h[2];
-                o_4 += p25 * v16;
+                o_2 += p25 * v16;
                 float p26 = p[26];
                 float v17 = h[4];
-                o_4 += p26 * v17;
+                o_2 += p26 * v17;
                 float p27 = p[27];
                 float v18 = h[6];
-                o_4 += p27 * v18;
+                o_2 += p27 * v18;
 
                 // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                bool v19 = (o_4 > 0.25f);
+                bool v19 = (o_2 > 0.25f);
 
                 // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
                 float v20 = dydtBar[0];
@@ -417,7 +387,7 @@ namespace Scenarios.Single
                     // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
                     float v23 = s21;
                     s21 = 0.0f;
-                    oBar_2 += v23 * 0.33333334f * global::System.MathF.Cos(o_4);
+                    oBar_2 += v23 * 0.33333334f * global::System.MathF.Cos(o_2);
                 }
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];

@@ -28,26 +28,25 @@ namespace Functions.Single
                     TLane s = p[o];
 
                     // for (int i = 0; i < n; i++)
-                    TLane s_2 = s;
                     for (int i = 0; i < x.Length; i++)
                     {
                         // s += p[y.Length + o * n + i] * x[i];
-                        s_2 += p[y.Length + o * x.Length + i] * x[i];
+                        s += p[y.Length + o * x.Length + i] * x[i];
                     }
 
                     // y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                    TLane v1 = TLane.GreaterThan(s_2, TLane.Zero);
+                    TLane v1 = TLane.GreaterThan(s, TLane.Zero);
                     TLane s2 = TLane.Zero;
                     // both sides run in every lane; each write keeps the lanes of its side (here: v1)
                     {
                         // y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        s2 = TLane.Select(v1, TLane.Tanh(s_2), s2);
+                        s2 = TLane.Select(v1, TLane.Tanh(s), s2);
                     }
                     TLane elseMask1 = TLane.AndNot(allLanes, v1);
                     // the other lanes: elseMask1
                     {
                         // y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        s2 = TLane.Select(elseMask1, c0_5 * TLane.Sin(s_2), s2);
+                        s2 = TLane.Select(elseMask1, c0_5 * TLane.Sin(s), s2);
                     }
 
                     // y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
@@ -75,25 +74,24 @@ namespace Functions.Single
                     TLane s = p[o];
 
                     // for (int i = 0; i < n; i++)
-                    TLane s_2 = s;
                     TLane sDot = pDot[o];
                     for (int i = 0; i < x.Length; i++)
                     {
                         // s += p[y.Length + o * n + i] * x[i];
                         TLane v1 = p[y.Length + o * x.Length + i];
                         TLane v2 = x[i];
-                        s_2 += v1 * v2;
+                        s += v1 * v2;
                         sDot += TLane.FusedMultiplyAdd(pDot[y.Length + o * x.Length + i], v2, xDot[i] * v1);
                     }
 
                     // y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                    TLane v3 = TLane.GreaterThan(s_2, TLane.Zero);
+                    TLane v3 = TLane.GreaterThan(s, TLane.Zero);
                     TLane s4 = TLane.Zero;
                     TLane s5 = TLane.Zero;
                     // both sides run in every lane; each write keeps the lanes of its side (here: v3)
                     {
                         // y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        TLane v6 = TLane.Tanh(s_2);
+                        TLane v6 = TLane.Tanh(s);
                         s4 = TLane.Select(v3, v6, s4);
                         s5 = TLane.Select(v3, sDot * TLane.FusedMultiplyAdd(-v6, v6, c1), s5);
                     }
@@ -101,8 +99,8 @@ namespace Functions.Single
                     // the other lanes: elseMask1
                     {
                         // y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        s4 = TLane.Select(elseMask1, c0_5 * TLane.Sin(s_2), s4);
-                        s5 = TLane.Select(elseMask1, sDot * TLane.Cos(s_2) * c0_5, s5);
+                        s4 = TLane.Select(elseMask1, c0_5 * TLane.Sin(s), s4);
+                        s5 = TLane.Select(elseMask1, sDot * TLane.Cos(s) * c0_5, s5);
                     }
 
                     // y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
@@ -131,15 +129,14 @@ namespace Functions.Single
                     TLane s = p[o];
 
                     // for (int i = 0; i < n; i++)
-                    TLane s_2 = s;
                     for (int i = 0; i < x.Length; i++)
                     {
                         // s += p[y.Length + o * n + i] * x[i];
-                        s_2 += p[yBar.Length + o * x.Length + i] * x[i];
+                        s += p[yBar.Length + o * x.Length + i] * x[i];
                     }
 
                     // y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                    TLane v1 = TLane.GreaterThan(s_2, TLane.Zero);
+                    TLane v1 = TLane.GreaterThan(s, TLane.Zero);
 
                     // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
                     TLane v2 = yBarWork[o];
@@ -149,7 +146,7 @@ namespace Functions.Single
                     // both sides run in every lane; each write keeps the lanes of its side (here: v1)
                     {
                         // y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        TLane v4 = TLane.Tanh(s_2);
+                        TLane v4 = TLane.Tanh(s);
 
                         // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
                         TLane v5 = s3;
@@ -170,7 +167,7 @@ namespace Functions.Single
                         s3 = TLane.Select(elseMask1, TLane.Zero, s3);
 
                         // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        sBar = TLane.Select(elseMask1, sBar + v6 * c0_5 * TLane.Cos(s_2), sBar);
+                        sBar = TLane.Select(elseMask1, sBar + v6 * c0_5 * TLane.Cos(s), sBar);
                     }
 
                     // adjoint of: for (int i = 0; i < n; i++)

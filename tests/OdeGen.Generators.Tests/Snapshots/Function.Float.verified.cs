@@ -66,25 +66,24 @@ namespace Functions.Single
                     float s = p[o];
 
                     // for (int i = 0; i < n; i++)
-                    float s_2 = s;
                     for (int i = 0; i < x.Length; i++)
                     {
                         // s += p[y.Length + o * n + i] * x[i];
-                        s_2 += p[y.Length + o * x.Length + i] * x[i];
+                        s += p[y.Length + o * x.Length + i] * x[i];
                     }
 
                     // y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                    bool v1 = (s_2 > 0.0f);
+                    bool v1 = (s > 0.0f);
                     float s2 = 0.0f;
                     if (v1)
                     {
                         // y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        s2 = global::System.MathF.Tanh(s_2);
+                        s2 = global::System.MathF.Tanh(s);
                     }
                     else
                     {
                         // y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        s2 = 0.5f * global::System.MathF.Sin(s_2);
+                        s2 = 0.5f * global::System.MathF.Sin(s);
                     }
 
                     // y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
@@ -106,33 +105,32 @@ namespace Functions.Single
                     float s = p[o];
 
                     // for (int i = 0; i < n; i++)
-                    float s_2 = s;
                     float sDot = pDot[o];
                     for (int i = 0; i < x.Length; i++)
                     {
                         // s += p[y.Length + o * n + i] * x[i];
                         float v1 = p[y.Length + o * x.Length + i];
                         float v2 = x[i];
-                        s_2 += v1 * v2;
+                        s += v1 * v2;
                         sDot += global::System.MathF.FusedMultiplyAdd(pDot[y.Length + o * x.Length + i], v2, xDot[i] * v1);
                     }
 
                     // y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                    bool v3 = (s_2 > 0.0f);
+                    bool v3 = (s > 0.0f);
                     float s4 = 0.0f;
                     float s5 = 0.0f;
                     if (v3)
                     {
                         // y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        float v6 = global::System.MathF.Tanh(s_2);
+                        float v6 = global::System.MathF.Tanh(s);
                         s4 = v6;
                         s5 = sDot * global::System.MathF.FusedMultiplyAdd(-v6, v6, 1.0f);
                     }
                     else
                     {
                         // y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        s4 = 0.5f * global::System.MathF.Sin(s_2);
-                        s5 = sDot * global::System.MathF.Cos(s_2) * 0.5f;
+                        s4 = 0.5f * global::System.MathF.Sin(s);
+                        s5 = sDot * global::System.MathF.Cos(s) * 0.5f;
                     }
 
                     // y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
@@ -155,15 +153,14 @@ namespace Functions.Single
                     float s = p[o];
 
                     // for (int i = 0; i < n; i++)
-                    float s_2 = s;
                     for (int i = 0; i < x.Length; i++)
                     {
                         // s += p[y.Length + o * n + i] * x[i];
-                        s_2 += p[yBar.Length + o * x.Length + i] * x[i];
+                        s += p[yBar.Length + o * x.Length + i] * x[i];
                     }
 
                     // y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                    bool v1 = (s_2 > 0.0f);
+                    bool v1 = (s > 0.0f);
 
                     // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
                     float v2 = yBarWork[o];
@@ -173,7 +170,7 @@ namespace Functions.Single
                     if (v1)
                     {
                         // y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        float v4 = global::System.MathF.Tanh(s_2);
+                        float v4 = global::System.MathF.Tanh(s);
 
                         // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
                         float v5 = s3;
@@ -193,7 +190,7 @@ namespace Functions.Single
                         s3 = 0.0f;
 
                         // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        sBar += v6 * 0.5f * global::System.MathF.Cos(s_2);
+                        sBar += v6 * 0.5f * global::System.MathF.Cos(s);
                     }
 
                     // adjoint of: for (int i = 0; i < n; i++)

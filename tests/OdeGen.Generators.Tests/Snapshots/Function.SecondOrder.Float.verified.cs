@@ -28,19 +28,18 @@ namespace HvpFunctions.Single
                     float s = p[o];
 
                     // for (int i = 0; i < n; i++)
-                    float s_2 = s;
                     float sDot = pDot[o];
                     for (int i = 0; i < x.Length; i++)
                     {
                         // s += p[y.Length + o * n + i] * x[i];
                         float v1 = p[yBar.Length + o * x.Length + i];
                         float v2 = x[i];
-                        s_2 += v1 * v2;
+                        s += v1 * v2;
                         sDot += global::System.MathF.FusedMultiplyAdd(pDot[yBar.Length + o * x.Length + i], v2, xDot[i] * v1);
                     }
 
                     // y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                    bool v3 = (s_2 > 0.0f);
+                    bool v3 = (s > 0.0f);
 
                     // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
                     float v4 = yBarWork[o];
@@ -58,7 +57,7 @@ namespace HvpFunctions.Single
                     if (v3)
                     {
                         // y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        float v8 = global::System.MathF.Tanh(s_2);
+                        float v8 = global::System.MathF.Tanh(s);
                         float v9 = global::System.MathF.FusedMultiplyAdd(-v8, v8, 1.0f);
 
                         // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
@@ -77,7 +76,7 @@ namespace HvpFunctions.Single
                     else
                     {
                         // y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        float v13 = global::System.MathF.Cos(s_2);
+                        float v13 = global::System.MathF.Cos(s);
 
                         // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
                         float v14 = s6;
@@ -90,7 +89,7 @@ namespace HvpFunctions.Single
                         // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
                         float v16 = v14 * 0.5f;
                         sBar += v16 * v13;
-                        sBarDot += global::System.MathF.FusedMultiplyAdd(v15 * 0.5f, v13, -(sDot * global::System.MathF.Sin(s_2) * v16));
+                        sBarDot += global::System.MathF.FusedMultiplyAdd(v15 * 0.5f, v13, -(sDot * global::System.MathF.Sin(s) * v16));
                     }
 
                     // adjoint of: for (int i = 0; i < n; i++)
@@ -129,19 +128,18 @@ namespace HvpFunctions.Single
                     TLane s = p[o];
 
                     // for (int i = 0; i < n; i++)
-                    TLane s_2 = s;
                     TLane sDot = pDot[o];
                     for (int i = 0; i < x.Length; i++)
                     {
                         // s += p[y.Length + o * n + i] * x[i];
                         TLane v1 = p[yBar.Length + o * x.Length + i];
                         TLane v2 = x[i];
-                        s_2 += v1 * v2;
+                        s += v1 * v2;
                         sDot += TLane.FusedMultiplyAdd(pDot[yBar.Length + o * x.Length + i], v2, xDot[i] * v1);
                     }
 
                     // y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                    TLane v3 = TLane.GreaterThan(s_2, TLane.Zero);
+                    TLane v3 = TLane.GreaterThan(s, TLane.Zero);
 
                     // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
                     TLane v4 = yBarWork[o];
@@ -159,7 +157,7 @@ namespace HvpFunctions.Single
                     // both sides run in every lane; each write keeps the lanes of its side (here: v3)
                     {
                         // y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        TLane v8 = TLane.Tanh(s_2);
+                        TLane v8 = TLane.Tanh(s);
                         TLane v9 = TLane.FusedMultiplyAdd(-v8, v8, c1);
 
                         // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
@@ -179,7 +177,7 @@ namespace HvpFunctions.Single
                     // the other lanes: elseMask1
                     {
                         // y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        TLane v13 = TLane.Cos(s_2);
+                        TLane v13 = TLane.Cos(s);
 
                         // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
                         TLane v14 = s6;
@@ -192,7 +190,7 @@ namespace HvpFunctions.Single
                         // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
                         TLane v16 = v14 * c0_5;
                         sBar = TLane.Select(elseMask1, sBar + v16 * v13, sBar);
-                        sBarDot = TLane.Select(elseMask1, sBarDot + TLane.FusedMultiplyAdd(v15 * c0_5, v13, -(sDot * TLane.Sin(s_2) * v16)), sBarDot);
+                        sBarDot = TLane.Select(elseMask1, sBarDot + TLane.FusedMultiplyAdd(v15 * c0_5, v13, -(sDot * TLane.Sin(s) * v16)), sBarDot);
                     }
 
                     // adjoint of: for (int i = 0; i < n; i++)

@@ -28,19 +28,18 @@ namespace HvpFunctions.Layers
                     double s = p[16 + j];
 
                     // for (int i = 0; i < In; i++)
-                    double s_2 = s;
                     double sDot = pDot[16 + j];
 
                     // s += p[j * In + i] * x[i];
                     double v1 = p[j * 2];
-                    s_2 += v1 * x0;
+                    s += v1 * x0;
                     sDot += global::System.Math.FusedMultiplyAdd(pDot[j * 2], x0, xDot0 * v1);
                     double v2 = p[j * 2 + 1];
-                    s_2 += v2 * x1;
+                    s += v2 * x1;
                     sDot += global::System.Math.FusedMultiplyAdd(pDot[j * 2 + 1], x1, xDot1 * v2);
 
                     // h[j] = Math.Tanh(s);
-                    double v3 = global::System.Math.Tanh(s_2);
+                    double v3 = global::System.Math.Tanh(s);
                     h[j] = v3;
                     hDot[j] = sDot * global::System.Math.FusedMultiplyAdd(-v3, v3, 1.0);
                 }
@@ -162,19 +161,18 @@ namespace HvpFunctions.Layers
                     TLane s = p[16 + j];
 
                     // for (int i = 0; i < In; i++)
-                    TLane s_2 = s;
                     TLane sDot = pDot[16 + j];
 
                     // s += p[j * In + i] * x[i];
                     TLane v1 = p[j * 2];
-                    s_2 += v1 * x0;
+                    s += v1 * x0;
                     sDot += TLane.FusedMultiplyAdd(pDot[j * 2], x0, xDot0 * v1);
                     TLane v2 = p[j * 2 + 1];
-                    s_2 += v2 * x1;
+                    s += v2 * x1;
                     sDot += TLane.FusedMultiplyAdd(pDot[j * 2 + 1], x1, xDot1 * v2);
 
                     // h[j] = Math.Tanh(s);
-                    TLane v3 = TLane.Tanh(s_2);
+                    TLane v3 = TLane.Tanh(s);
                     h[j] = v3;
                     hDot[j] = sDot * TLane.FusedMultiplyAdd(-v3, v3, c1);
                 }

@@ -99,48 +99,45 @@ namespace Scenarios.Loops
                     double v4 = y[k];
                     double acc = v2 * v4 + v3 * p[16];
 
-                    // for (int i = 0; i <= H - 1; ++i)
-                    double acc_2 = acc;
-
                     // for (int i = 0; i <= H - 1; ++i), unrolled:
                     // i = 0
                     // acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
                     double v5 = h[0];
-                    acc_2 += scale * global::System.Math.Tanh(v5) * p[k % 4];
+                    acc += scale * global::System.Math.Tanh(v5) * p[k % 4];
 
                     // acc -= 0.01 * Math.Sin(h[i] * y[k]);
                     double v6 = h[0];
-                    acc_2 += -(0.01 * global::System.Math.Sin(v6 * v4));
+                    acc += -(0.01 * global::System.Math.Sin(v6 * v4));
 
                     // i = 1
                     // acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
                     double v7 = h[1];
-                    acc_2 += scale * global::System.Math.Tanh(v7) * p[(1 + k) % 4];
+                    acc += scale * global::System.Math.Tanh(v7) * p[(1 + k) % 4];
 
                     // acc -= 0.01 * Math.Sin(h[i] * y[k]);
                     double v8 = h[1];
-                    acc_2 += -(0.01 * global::System.Math.Sin(v8 * v4));
+                    acc += -(0.01 * global::System.Math.Sin(v8 * v4));
 
                     // i = 2
                     // acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
                     double v9 = h[2];
-                    acc_2 += scale * global::System.Math.Tanh(v9) * p[(2 + k) % 4];
+                    acc += scale * global::System.Math.Tanh(v9) * p[(2 + k) % 4];
 
                     // acc -= 0.01 * Math.Sin(h[i] * y[k]);
                     double v10 = h[2];
-                    acc_2 += -(0.01 * global::System.Math.Sin(v10 * v4));
+                    acc += -(0.01 * global::System.Math.Sin(v10 * v4));
 
                     // i = 3
                     // acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
                     double v11 = h[3];
-                    acc_2 += scale * global::System.Math.Tanh(v11) * p[(3 + k) % 4];
+                    acc += scale * global::System.Math.Tanh(v11) * p[(3 + k) % 4];
 
                     // acc -= 0.01 * Math.Sin(h[i] * y[k]);
                     double v12 = h[3];
-                    acc_2 += -(0.01 * global::System.Math.Sin(v12 * v4));
+                    acc += -(0.01 * global::System.Math.Sin(v12 * v4));
 
                     // dydt[k] = acc * (1 + 0.1 * (double)k);
-                    dydt[k] = acc_2 * (1.0 + 0.1 * (double)(k));
+                    dydt[k] = acc * (1.0 + 0.1 * (double)(k));
                 }
 
                 // dydt[0] -= p[19] * t;
@@ -250,10 +247,6 @@ namespace Scenarios.Loops
                     double acc = v12 * v15 + v13 * p16;
                     double accDot = global::System.Math.FusedMultiplyAdd(-v16, energy, -(energyDot * v15)) + global::System.Math.FusedMultiplyAdd(v14, p16, pDot[16] * v13);
 
-                    // for (int i = 0; i <= H - 1; ++i)
-                    double acc_2 = acc;
-                    double accDot_2 = accDot;
-
                     // for (int i = 0; i <= H - 1; ++i), unrolled:
                     // i = 0
                     // acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
@@ -262,15 +255,15 @@ namespace Scenarios.Loops
                     double v19 = global::System.Math.Tanh(v17);
                     double v20 = scale * v19;
                     double v21 = p[k % 4];
-                    acc_2 += v20 * v21;
-                    accDot_2 += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(scaleDot, v19, v18 * global::System.Math.FusedMultiplyAdd(-v19, v19, 1.0) * scale), v21, pDot[k % 4] * v20);
+                    acc += v20 * v21;
+                    accDot += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(scaleDot, v19, v18 * global::System.Math.FusedMultiplyAdd(-v19, v19, 1.0) * scale), v21, pDot[k % 4] * v20);
 
                     // acc -= 0.01 * Math.Sin(h[i] * y[k]);
                     double v22 = h[0];
                     double v23 = hDot[0];
                     double v24 = v22 * v15;
-                    acc_2 += -(0.01 * global::System.Math.Sin(v24));
-                    accDot_2 += -(global::System.Math.FusedMultiplyAdd(v23, v15, v16 * v22) * global::System.Math.Cos(v24) * 0.01);
+                    acc += -(0.01 * global::System.Math.Sin(v24));
+                    accDot += -(global::System.Math.FusedMultiplyAdd(v23, v15, v16 * v22) * global::System.Math.Cos(v24) * 0.01);
 
                     // i = 1
                     // acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
@@ -279,15 +272,15 @@ namespace Scenarios.Loops
                     double v27 = global::System.Math.Tanh(v25);
                     double v28 = scale * v27;
                     double v29 = p[(1 + k) % 4];
-                    acc_2 += v28 * v29;
-                    accDot_2 += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(scaleDot, v27, v26 * global::System.Math.FusedMultiplyAdd(-v27, v27, 1.0) * scale), v29, pDot[(1 + k) % 4] * v28);
+                    acc += v28 * v29;
+                    accDot += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(scaleDot, v27, v26 * global::System.Math.FusedMultiplyAdd(-v27, v27, 1.0) * scale), v29, pDot[(1 + k) % 4] * v28);
 
                     // acc -= 0.01 * Math.Sin(h[i] * y[k]);
                     double v30 = h[1];
                     double v31 = hDot[1];
                     double v32 = v30 * v15;
-                    acc_2 += -(0.01 * global::System.Math.Sin(v32));
-                    accDot_2 += -(global::System.Math.FusedMultiplyAdd(v31, v15, v16 * v30) * global::System.Math.Cos(v32) * 0.01);
+                    acc += -(0.01 * global::System.Math.Sin(v32));
+                    accDot += -(global::System.Math.FusedMultiplyAdd(v31, v15, v16 * v30) * global::System.Math.Cos(v32) * 0.01);
 
                     // i = 2
                     // acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
@@ -296,15 +289,15 @@ namespace Scenarios.Loops
                     double v35 = global::System.Math.Tanh(v33);
                     double v36 = scale * v35;
                     double v37 = p[(2 + k) % 4];
-                    acc_2 += v36 * v37;
-                    accDot_2 += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(scaleDot, v35, v34 * global::System.Math.FusedMultiplyAdd(-v35, v35, 1.0) * scale), v37, pDot[(2 + k) % 4] * v36);
+                    acc += v36 * v37;
+                    accDot += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(scaleDot, v35, v34 * global::System.Math.FusedMultiplyAdd(-v35, v35, 1.0) * scale), v37, pDot[(2 + k) % 4] * v36);
 
                     // acc -= 0.01 * Math.Sin(h[i] * y[k]);
                     double v38 = h[2];
                     double v39 = hDot[2];
                     double v40 = v38 * v15;
-                    acc_2 += -(0.01 * global::System.Math.Sin(v40));
-                    accDot_2 += -(global::System.Math.FusedMultiplyAdd(v39, v15, v16 * v38) * global::System.Math.Cos(v40) * 0.01);
+                    acc += -(0.01 * global::System.Math.Sin(v40));
+                    accDot += -(global::System.Math.FusedMultiplyAdd(v39, v15, v16 * v38) * global::System.Math.Cos(v40) * 0.01);
 
                     // i = 3
                     // acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
@@ -313,20 +306,20 @@ namespace Scenarios.Loops
                     double v43 = global::System.Math.Tanh(v41);
                     double v44 = scale * v43;
                     double v45 = p[(3 + k) % 4];
-                    acc_2 += v44 * v45;
-                    accDot_2 += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(scaleDot, v43, v42 * global::System.Math.FusedMultiplyAdd(-v43, v43, 1.0) * scale), v45, pDot[(3 + k) % 4] * v44);
+                    acc += v44 * v45;
+                    accDot += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(scaleDot, v43, v42 * global::System.Math.FusedMultiplyAdd(-v43, v43, 1.0) * scale), v45, pDot[(3 + k) % 4] * v44);
 
                     // acc -= 0.01 * Math.Sin(h[i] * y[k]);
                     double v46 = h[3];
                     double v47 = hDot[3];
                     double v48 = v46 * v15;
-                    acc_2 += -(0.01 * global::System.Math.Sin(v48));
-                    accDot_2 += -(global::System.Math.FusedMultiplyAdd(v47, v15, v16 * v46) * global::System.Math.Cos(v48) * 0.01);
+                    acc += -(0.01 * global::System.Math.Sin(v48));
+                    accDot += -(global::System.Math.FusedMultiplyAdd(v47, v15, v16 * v46) * global::System.Math.Cos(v48) * 0.01);
 
                     // dydt[k] = acc * (1 + 0.1 * (double)k);
                     double v49 = 1.0 + 0.1 * (double)(k);
-                    dydt[k] = acc_2 * v49;
-                    dydtDot[k] = accDot_2 * v49;
+                    dydt[k] = acc * v49;
+                    dydtDot[k] = accDot * v49;
                 }
 
                 // dydt[0] -= p[19] * t;

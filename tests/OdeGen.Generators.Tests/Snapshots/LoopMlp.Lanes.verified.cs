@@ -25,15 +25,12 @@ namespace Scenarios.Loops
                     // double s = p[B1 + i];
                     TLane s = p[100 + i];
 
-                    // for (int j = 0; j < In; j++)
-                    TLane s_2 = s;
-
                     // s += p[W1 + i * In + j] * y[j];
-                    s_2 += p[i * 2] * y[0];
-                    s_2 += p[i * 2 + 1] * y[1];
+                    s += p[i * 2] * y[0];
+                    s += p[i * 2 + 1] * y[1];
 
                     // h[i] = Math.Tanh(s);
-                    h[i] = TLane.Tanh(s_2);
+                    h[i] = TLane.Tanh(s);
                 }
 
                 // for (int k = 0; k < Out; k++), unrolled:
@@ -42,32 +39,30 @@ namespace Scenarios.Loops
                 TLane o = p[250];
 
                 // for (int i = 0; i < Hidden; i++)
-                TLane o_2 = o;
                 for (int i = 0; i < 50; i++)
                 {
                     // o += p[W2 + k * Hidden + i] * h[i];
                     TLane v1 = h[i];
-                    o_2 += p[150 + i] * v1;
+                    o += p[150 + i] * v1;
                 }
 
                 // dydt[k] = o;
-                dydt[0] = o_2;
+                dydt[0] = o;
 
                 // k = 1
                 // double o = p[B2 + k];
-                TLane o_3 = p[251];
+                TLane o_2 = p[251];
 
                 // for (int i = 0; i < Hidden; i++)
-                TLane o_4 = o_3;
                 for (int i = 0; i < 50; i++)
                 {
                     // o += p[W2 + k * Hidden + i] * h[i];
                     TLane v2 = h[i];
-                    o_4 += p[200 + i] * v2;
+                    o_2 += p[200 + i] * v2;
                 }
 
                 // dydt[k] = o;
-                dydt[1] = o_4;
+                dydt[1] = o_2;
             }
 
             /// <inheritdoc/>
@@ -94,19 +89,18 @@ namespace Scenarios.Loops
                     TLane s = p[100 + i];
 
                     // for (int j = 0; j < In; j++)
-                    TLane s_2 = s;
                     TLane sDot = pDot[100 + i];
 
                     // s += p[W1 + i * In + j] * y[j];
                     TLane v1 = p[i * 2];
-                    s_2 += v1 * y0;
+                    s += v1 * y0;
                     sDot += TLane.FusedMultiplyAdd(pDot[i * 2], y0, yDot[0] * v1);
                     TLane v2 = p[i * 2 + 1];
-                    s_2 += v2 * y1;
+                    s += v2 * y1;
                     sDot += TLane.FusedMultiplyAdd(pDot[i * 2 + 1], y1, yDot[1] * v2);
 
                     // h[i] = Math.Tanh(s);
-                    TLane v3 = TLane.Tanh(s_2);
+                    TLane v3 = TLane.Tanh(s);
                     h[i] = v3;
                     hDot[i] = sDot * TLane.FusedMultiplyAdd(-v3, v3, c1);
                 }
@@ -117,7 +111,6 @@ namespace Scenarios.Loops
                 TLane o = p[250];
 
                 // for (int i = 0; i < Hidden; i++)
-                TLane o_2 = o;
                 TLane oDot = pDot[250];
                 for (int i = 0; i < 50; i++)
                 {
@@ -125,20 +118,19 @@ namespace Scenarios.Loops
                     TLane v4 = p[150 + i];
                     TLane v5 = h[i];
                     TLane v6 = hDot[i];
-                    o_2 += v4 * v5;
+                    o += v4 * v5;
                     oDot += TLane.FusedMultiplyAdd(pDot[150 + i], v5, v6 * v4);
                 }
 
                 // dydt[k] = o;
-                dydt[0] = o_2;
+                dydt[0] = o;
                 dydtDot[0] = oDot;
 
                 // k = 1
                 // double o = p[B2 + k];
-                TLane o_3 = p[251];
+                TLane o_2 = p[251];
 
                 // for (int i = 0; i < Hidden; i++)
-                TLane o_4 = o_3;
                 TLane oDot_2 = pDot[251];
                 for (int i = 0; i < 50; i++)
                 {
@@ -146,12 +138,12 @@ namespace Scenarios.Loops
                     TLane v7 = p[200 + i];
                     TLane v8 = h[i];
                     TLane v9 = hDot[i];
-                    o_4 += v7 * v8;
+                    o_2 += v7 * v8;
                     oDot_2 += TLane.FusedMultiplyAdd(pDot[200 + i], v8, v9 * v7);
                 }
 
                 // dydt[k] = o;
-                dydt[1] = o_4;
+                dydt[1] = o_2;
                 dydtDot[1] = oDot_2;
             }
 
@@ -173,15 +165,12 @@ namespace Scenarios.Loops
                     // double s = p[B1 + i];
                     TLane s = p[100 + i];
 
-                    // for (int j = 0; j < In; j++)
-                    TLane s_2 = s;
-
                     // s += p[W1 + i * In + j] * y[j];
-                    s_2 += p[i * 2] * y0;
-                    s_2 += p[i * 2 + 1] * y1;
+                    s += p[i * 2] * y0;
+                    s += p[i * 2 + 1] * y1;
 
                     // h[i] = Math.Tanh(s);
-                    h[i] = TLane.Tanh(s_2);
+                    h[i] = TLane.Tanh(s);
                 }
 
                 // adjoint of: elements of dydt that are not written are 0

@@ -29,13 +29,12 @@ namespace SecondOrder.Dense
                     double s = p[36 + i];
 
                     // for (int j = 0; j < N; j++)
-                    double s_2 = s;
                     double sDot = 0.0;
                     for (int j = 0; j < 6; j++)
                     {
                         // s += p[i * N + j] * y[j];
                         double v1 = p[i * 6 + j];
-                        s_2 += v1 * y[j];
+                        s += v1 * y[j];
                         sDot += ((double)(j) <= (double)(i) ? 1.0 : 0.0) * ((double)(i) <= (double)(j) ? 1.0 : 0.0) * v1;
                     }
 
@@ -60,7 +59,7 @@ namespace SecondOrder.Dense
 
                     // dydt[i] = gain * Math.Tanh(s) - damping * y[(i + 1) % N] + 0.05 * Math.Sin(y[(i + 3) % N]);
                     sDotKept[0] = sDot;
-                    double v5 = global::System.Math.Tanh(s_2);
+                    double v5 = global::System.Math.Tanh(s);
                     divergence += global::System.Math.FusedMultiplyAdd(((double)((i + 3) % 6) <= (double)(i) ? 1.0 : 0.0) * ((double)(i) <= (double)((i + 3) % 6) ? 1.0 : 0.0) * global::System.Math.Cos(y[(i + 3) % 6]), 0.05, global::System.Math.FusedMultiplyAdd(sDotKept[0] * global::System.Math.FusedMultiplyAdd(-v5, v5, 1.0), gain, -global::System.Math.FusedMultiplyAdd(dampingDot, y[(i + 1) % 6], ((double)((i + 1) % 6) <= (double)(i) ? 1.0 : 0.0) * ((double)(i) <= (double)((i + 1) % 6) ? 1.0 : 0.0) * damping)));
                 }
                 return divergence;
@@ -87,13 +86,12 @@ namespace SecondOrder.Dense
                     double s_2 = p[36 + i];
 
                     // for (int j = 0; j < N; j++)
-                    double s_3 = s_2;
                     double sDot = 0.0;
                     for (int j = 0; j < 6; j++)
                     {
                         // s += p[i * N + j] * y[j];
                         double v4 = p[i * 6 + j];
-                        s_3 += v4 * y[j];
+                        s_2 += v4 * y[j];
                         sDot += ((double)(j) <= (double)(i) ? 1.0 : 0.0) * ((double)(i) <= (double)(j) ? 1.0 : 0.0) * v4;
                     }
 
@@ -116,7 +114,7 @@ namespace SecondOrder.Dense
 
                     // dydt[i] = gain * Math.Tanh(s) - damping * y[(i + 1) % N] + 0.05 * Math.Sin(y[(i + 3) % N]);
                     sDotKept[0] = sDot;
-                    double v9 = global::System.Math.Tanh(s_3);
+                    double v9 = global::System.Math.Tanh(s_2);
                     double v10 = global::System.Math.FusedMultiplyAdd(-v9, v9, 1.0);
 
                     // adjoint of: dydt[i] = gain * Math.Tanh(s) - damping * y[(i + 1) % N] + 0.05 * Math.Sin(y[(i + 3) % N]);
@@ -199,14 +197,13 @@ namespace SecondOrder.Dense
                     double s = p[36 + i];
 
                     // for (int j = 0; j < N; j++)
-                    double s_2 = s;
                     double sDot = pDot[36 + i];
                     for (int j = 0; j < 6; j++)
                     {
                         // s += p[i * N + j] * y[j];
                         double v3 = p[i * 6 + j];
                         double v4 = y[j];
-                        s_2 += v3 * v4;
+                        s += v3 * v4;
                         sDot += global::System.Math.FusedMultiplyAdd(pDot[i * 6 + j], v4, yDot[j] * v3);
                     }
 
@@ -232,7 +229,7 @@ namespace SecondOrder.Dense
 
                     // dydt[i] = gain * Math.Tanh(s) - damping * y[(i + 1) % N] + 0.05 * Math.Sin(y[(i + 3) % N]);
                     sDotKept[0] = sDot;
-                    double v9 = global::System.Math.Tanh(s_2);
+                    double v9 = global::System.Math.Tanh(s);
                     double v10 = global::System.Math.FusedMultiplyAdd(-v9, v9, 1.0);
                     double v11 = sDotKept[0] * v10;
                     double v12 = y[(i + 1) % 6];
@@ -318,13 +315,12 @@ namespace SecondOrder.Dense
                     TLane s = p[36 + i];
 
                     // for (int j = 0; j < N; j++)
-                    TLane s_2 = s;
                     TLane sDot = TLane.Zero;
                     for (int j = 0; j < 6; j++)
                     {
                         // s += p[i * N + j] * y[j];
                         TLane v1 = p[i * 6 + j];
-                        s_2 += v1 * y[j];
+                        s += v1 * y[j];
                         sDot += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), TLane.Create((double)(i))), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(i)), TLane.Create((double)(j))), c1, TLane.Zero) * v1;
                     }
 
@@ -349,7 +345,7 @@ namespace SecondOrder.Dense
                     }
 
                     // dydt[i] = gain * Math.Tanh(s) - damping * y[(i + 1) % N] + 0.05 * Math.Sin(y[(i + 3) % N]);
-                    TLane v5 = TLane.Tanh(s_2);
+                    TLane v5 = TLane.Tanh(s);
                     divergence += TLane.FusedMultiplyAdd(TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)((i + 3) % 6)), TLane.Create((double)(i))), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(i)), TLane.Create((double)((i + 3) % 6))), c1, TLane.Zero) * TLane.Cos(y[(i + 3) % 6]), c0_05, TLane.FusedMultiplyAdd(sDot * TLane.FusedMultiplyAdd(-v5, v5, c1), gain, -TLane.FusedMultiplyAdd(dampingDot, y[(i + 1) % 6], TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)((i + 1) % 6)), TLane.Create((double)(i))), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(i)), TLane.Create((double)((i + 1) % 6))), c1, TLane.Zero) * damping)));
                 }
                 return divergence;
@@ -381,13 +377,12 @@ namespace SecondOrder.Dense
                     TLane s_2 = p[36 + i];
 
                     // for (int j = 0; j < N; j++)
-                    TLane s_3 = s_2;
                     TLane sDot = TLane.Zero;
                     for (int j = 0; j < 6; j++)
                     {
                         // s += p[i * N + j] * y[j];
                         TLane v4 = p[i * 6 + j];
-                        s_3 += v4 * y[j];
+                        s_2 += v4 * y[j];
                         sDot += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), TLane.Create((double)(i))), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(i)), TLane.Create((double)(j))), c1, TLane.Zero) * v4;
                     }
 
@@ -410,7 +405,7 @@ namespace SecondOrder.Dense
                     }
 
                     // dydt[i] = gain * Math.Tanh(s) - damping * y[(i + 1) % N] + 0.05 * Math.Sin(y[(i + 3) % N]);
-                    TLane v9 = TLane.Tanh(s_3);
+                    TLane v9 = TLane.Tanh(s_2);
                     TLane v10 = TLane.FusedMultiplyAdd(-v9, v9, c1);
 
                     // adjoint of: dydt[i] = gain * Math.Tanh(s) - damping * y[(i + 1) % N] + 0.05 * Math.Sin(y[(i + 3) % N]);
@@ -501,14 +496,13 @@ namespace SecondOrder.Dense
                     TLane s = p[36 + i];
 
                     // for (int j = 0; j < N; j++)
-                    TLane s_2 = s;
                     TLane sDot = pDot[36 + i];
                     for (int j = 0; j < 6; j++)
                     {
                         // s += p[i * N + j] * y[j];
                         TLane v3 = p[i * 6 + j];
                         TLane v4 = y[j];
-                        s_2 += v3 * v4;
+                        s += v3 * v4;
                         sDot += TLane.FusedMultiplyAdd(pDot[i * 6 + j], v4, yDot[j] * v3);
                     }
 
@@ -534,7 +528,7 @@ namespace SecondOrder.Dense
                     }
 
                     // dydt[i] = gain * Math.Tanh(s) - damping * y[(i + 1) % N] + 0.05 * Math.Sin(y[(i + 3) % N]);
-                    TLane v9 = TLane.Tanh(s_2);
+                    TLane v9 = TLane.Tanh(s);
                     TLane v10 = TLane.FusedMultiplyAdd(-v9, v9, c1);
                     TLane v11 = sDot * v10;
                     TLane v12 = y[(i + 1) % 6];

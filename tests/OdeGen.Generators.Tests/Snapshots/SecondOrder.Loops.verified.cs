@@ -48,7 +48,6 @@ namespace SecondOrder.Loops
                 double s = p[12];
 
                 // for (int j = 0; j < n; j++)
-                double s_2 = s;
                 double sDot0 = 0.0;
                 double sDot1 = 0.0;
                 double sDot2 = 0.0;
@@ -56,7 +55,7 @@ namespace SecondOrder.Loops
                 {
                     // s += p[i * n + j] * y[j];
                     double v1 = p[j];
-                    s_2 += v1 * y[j];
+                    s += v1 * y[j];
                     sDot0 += ((double)(j) <= 0.0 ? 1.0 : 0.0) * (0.0 <= (double)(j) ? 1.0 : 0.0) * v1;
                     sDot1 += ((double)(j) <= 1.0 ? 1.0 : 0.0) * (1.0 <= (double)(j) ? 1.0 : 0.0) * v1;
                     sDot2 += ((double)(j) <= 2.0 ? 1.0 : 0.0) * (2.0 <= (double)(j) ? 1.0 : 0.0) * v1;
@@ -66,7 +65,7 @@ namespace SecondOrder.Loops
                 sDot0Kept[0] = sDot0;
                 sDot1Kept[0] = sDot1;
                 sDot2Kept[0] = sDot2;
-                double v2 = global::System.Math.Tanh(s_2);
+                double v2 = global::System.Math.Tanh(s);
                 double v3 = global::System.Math.FusedMultiplyAdd(-v2, v2, 1.0);
                 h[0] = v2;
                 hDot0[0] = sDot0Kept[0] * v3;
@@ -75,10 +74,9 @@ namespace SecondOrder.Loops
 
                 // i = 1
                 // double s = p[12 + i];
-                double s_3 = p[13];
+                double s_2 = p[13];
 
                 // for (int j = 0; j < n; j++)
-                double s_4 = s_3;
                 double sDot0_2 = 0.0;
                 double sDot1_2 = 0.0;
                 double sDot2_2 = 0.0;
@@ -86,7 +84,7 @@ namespace SecondOrder.Loops
                 {
                     // s += p[i * n + j] * y[j];
                     double v4 = p[y.Length + j];
-                    s_4 += v4 * y[j];
+                    s_2 += v4 * y[j];
                     sDot0_2 += ((double)(j) <= 0.0 ? 1.0 : 0.0) * (0.0 <= (double)(j) ? 1.0 : 0.0) * v4;
                     sDot1_2 += ((double)(j) <= 1.0 ? 1.0 : 0.0) * (1.0 <= (double)(j) ? 1.0 : 0.0) * v4;
                     sDot2_2 += ((double)(j) <= 2.0 ? 1.0 : 0.0) * (2.0 <= (double)(j) ? 1.0 : 0.0) * v4;
@@ -96,7 +94,7 @@ namespace SecondOrder.Loops
                 sDot0_2Kept[0] = sDot0_2;
                 sDot1_2Kept[0] = sDot1_2;
                 sDot2_2Kept[0] = sDot2_2;
-                double v5 = global::System.Math.Tanh(s_4);
+                double v5 = global::System.Math.Tanh(s_2);
                 double v6 = global::System.Math.FusedMultiplyAdd(-v5, v5, 1.0);
                 h[1] = v5;
                 hDot0[1] = sDot0_2Kept[0] * v6;
@@ -105,10 +103,9 @@ namespace SecondOrder.Loops
 
                 // i = 2
                 // double s = p[12 + i];
-                double s_5 = p[14];
+                double s_3 = p[14];
 
                 // for (int j = 0; j < n; j++)
-                double s_6 = s_5;
                 double sDot0_3 = 0.0;
                 double sDot1_3 = 0.0;
                 double sDot2_3 = 0.0;
@@ -116,7 +113,7 @@ namespace SecondOrder.Loops
                 {
                     // s += p[i * n + j] * y[j];
                     double v7 = p[2 * y.Length + j];
-                    s_6 += v7 * y[j];
+                    s_3 += v7 * y[j];
                     sDot0_3 += ((double)(j) <= 0.0 ? 1.0 : 0.0) * (0.0 <= (double)(j) ? 1.0 : 0.0) * v7;
                     sDot1_3 += ((double)(j) <= 1.0 ? 1.0 : 0.0) * (1.0 <= (double)(j) ? 1.0 : 0.0) * v7;
                     sDot2_3 += ((double)(j) <= 2.0 ? 1.0 : 0.0) * (2.0 <= (double)(j) ? 1.0 : 0.0) * v7;
@@ -126,7 +123,7 @@ namespace SecondOrder.Loops
                 sDot0_3Kept[0] = sDot0_3;
                 sDot1_3Kept[0] = sDot1_3;
                 sDot2_3Kept[0] = sDot2_3;
-                double v8 = global::System.Math.Tanh(s_6);
+                double v8 = global::System.Math.Tanh(s_3);
                 double v9 = global::System.Math.FusedMultiplyAdd(-v8, v8, 1.0);
                 h[2] = v8;
                 hDot0[2] = sDot0_3Kept[0] * v9;
@@ -135,10 +132,9 @@ namespace SecondOrder.Loops
 
                 // i = 3
                 // double s = p[12 + i];
-                double s_7 = p[15];
+                double s_4 = p[15];
 
                 // for (int j = 0; j < n; j++)
-                double s_8 = s_7;
                 double sDot0_4 = 0.0;
                 double sDot1_4 = 0.0;
                 double sDot2_4 = 0.0;
@@ -146,7 +142,7 @@ namespace SecondOrder.Loops
                 {
                     // s += p[i * n + j] * y[j];
                     double v10 = p[3 * y.Length + j];
-                    s_8 += v10 * y[j];
+                    s_4 += v10 * y[j];
                     sDot0_4 += ((double)(j) <= 0.0 ? 1.0 : 0.0) * (0.0 <= (double)(j) ? 1.0 : 0.0) * v10;
                     sDot1_4 += ((double)(j) <= 1.0 ? 1.0 : 0.0) * (1.0 <= (double)(j) ? 1.0 : 0.0) * v10;
                     sDot2_4 += ((double)(j) <= 2.0 ? 1.0 : 0.0) * (2.0 <= (double)(j) ? 1.0 : 0.0) * v10;
@@ -156,7 +152,7 @@ namespace SecondOrder.Loops
                 sDot0_4Kept[0] = sDot0_4;
                 sDot1_4Kept[0] = sDot1_4;
                 sDot2_4Kept[0] = sDot2_4;
-                double v11 = global::System.Math.Tanh(s_8);
+                double v11 = global::System.Math.Tanh(s_4);
                 double v12 = global::System.Math.FusedMultiplyAdd(-v11, v11, 1.0);
                 h[3] = v11;
                 hDot0[3] = sDot0_4Kept[0] * v12;
@@ -190,11 +186,6 @@ namespace SecondOrder.Loops
                     double accDot1 = global::System.Math.FusedMultiplyAdd(-(((double)(k) <= 1.0 ? 1.0 : 0.0) * (1.0 <= (double)(k) ? 1.0 : 0.0)), energy, -(energyDot1 * v17));
                     double accDot2 = global::System.Math.FusedMultiplyAdd(-(((double)(k) <= 2.0 ? 1.0 : 0.0) * (2.0 <= (double)(k) ? 1.0 : 0.0)), energy, -(energyDot2 * v17));
 
-                    // for (int i = 0; i < H; i++)
-                    double accDot0_2 = accDot0;
-                    double accDot1_2 = accDot1;
-                    double accDot2_2 = accDot2;
-
                     // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
                     double v18 = h[0];
                     double v19 = hDot0[0];
@@ -206,42 +197,42 @@ namespace SecondOrder.Loops
                     double v25 = ((double)((k + 1) % y.Length) <= 0.0 ? 1.0 : 0.0) * (0.0 <= (double)((k + 1) % y.Length) ? 1.0 : 0.0);
                     double v26 = ((double)((k + 1) % y.Length) <= 1.0 ? 1.0 : 0.0) * (1.0 <= (double)((k + 1) % y.Length) ? 1.0 : 0.0);
                     double v27 = ((double)((k + 1) % y.Length) <= 2.0 ? 1.0 : 0.0) * (2.0 <= (double)((k + 1) % y.Length) ? 1.0 : 0.0);
-                    accDot0_2 += global::System.Math.FusedMultiplyAdd(v19 * v22, v24, v25 * v23);
-                    accDot1_2 += global::System.Math.FusedMultiplyAdd(v20 * v22, v24, v26 * v23);
-                    accDot2_2 += global::System.Math.FusedMultiplyAdd(v21 * v22, v24, v27 * v23);
+                    accDot0 += global::System.Math.FusedMultiplyAdd(v19 * v22, v24, v25 * v23);
+                    accDot1 += global::System.Math.FusedMultiplyAdd(v20 * v22, v24, v26 * v23);
+                    accDot2 += global::System.Math.FusedMultiplyAdd(v21 * v22, v24, v27 * v23);
                     double v28 = h[1];
                     double v29 = hDot0[1];
                     double v30 = hDot1[1];
                     double v31 = hDot2[1];
                     double v32 = p[(1 + k) % 4];
                     double v33 = v28 * v32;
-                    accDot0_2 += global::System.Math.FusedMultiplyAdd(v29 * v32, v24, v25 * v33);
-                    accDot1_2 += global::System.Math.FusedMultiplyAdd(v30 * v32, v24, v26 * v33);
-                    accDot2_2 += global::System.Math.FusedMultiplyAdd(v31 * v32, v24, v27 * v33);
+                    accDot0 += global::System.Math.FusedMultiplyAdd(v29 * v32, v24, v25 * v33);
+                    accDot1 += global::System.Math.FusedMultiplyAdd(v30 * v32, v24, v26 * v33);
+                    accDot2 += global::System.Math.FusedMultiplyAdd(v31 * v32, v24, v27 * v33);
                     double v34 = h[2];
                     double v35 = hDot0[2];
                     double v36 = hDot1[2];
                     double v37 = hDot2[2];
                     double v38 = p[(2 + k) % 4];
                     double v39 = v34 * v38;
-                    accDot0_2 += global::System.Math.FusedMultiplyAdd(v35 * v38, v24, v25 * v39);
-                    accDot1_2 += global::System.Math.FusedMultiplyAdd(v36 * v38, v24, v26 * v39);
-                    accDot2_2 += global::System.Math.FusedMultiplyAdd(v37 * v38, v24, v27 * v39);
+                    accDot0 += global::System.Math.FusedMultiplyAdd(v35 * v38, v24, v25 * v39);
+                    accDot1 += global::System.Math.FusedMultiplyAdd(v36 * v38, v24, v26 * v39);
+                    accDot2 += global::System.Math.FusedMultiplyAdd(v37 * v38, v24, v27 * v39);
                     double v40 = h[3];
                     double v41 = hDot0[3];
                     double v42 = hDot1[3];
                     double v43 = hDot2[3];
                     double v44 = p[(3 + k) % 4];
                     double v45 = v40 * v44;
-                    accDot0_2 += global::System.Math.FusedMultiplyAdd(v41 * v44, v24, v25 * v45);
-                    accDot1_2 += global::System.Math.FusedMultiplyAdd(v42 * v44, v24, v26 * v45);
-                    accDot2_2 += global::System.Math.FusedMultiplyAdd(v43 * v44, v24, v27 * v45);
+                    accDot0 += global::System.Math.FusedMultiplyAdd(v41 * v44, v24, v25 * v45);
+                    accDot1 += global::System.Math.FusedMultiplyAdd(v42 * v44, v24, v26 * v45);
+                    accDot2 += global::System.Math.FusedMultiplyAdd(v43 * v44, v24, v27 * v45);
 
                     // dydt[k] = acc * p[p.Length - 1];
                     double v46 = p[p.Length - 1];
-                    double v47 = accDot0_2 * v46;
-                    double v48 = accDot1_2 * v46;
-                    double v49 = accDot2_2 * v46;
+                    double v47 = accDot0 * v46;
+                    double v48 = accDot1 * v46;
+                    double v49 = accDot2 * v46;
                     bool v50 = (k == 0);
                     if (v50)
                     {
@@ -300,7 +291,6 @@ namespace SecondOrder.Loops
                 double s_2 = p[12];
 
                 // for (int j = 0; j < n; j++)
-                double s_3 = s_2;
                 double sDot0 = 0.0;
                 double sDot1 = 0.0;
                 double sDot2 = 0.0;
@@ -308,7 +298,7 @@ namespace SecondOrder.Loops
                 {
                     // s += p[i * n + j] * y[j];
                     double v1 = p[j];
-                    s_3 += v1 * y[j];
+                    s_2 += v1 * y[j];
                     sDot0 += ((double)(j) <= 0.0 ? 1.0 : 0.0) * (0.0 <= (double)(j) ? 1.0 : 0.0) * v1;
                     sDot1 += ((double)(j) <= 1.0 ? 1.0 : 0.0) * (1.0 <= (double)(j) ? 1.0 : 0.0) * v1;
                     sDot2 += ((double)(j) <= 2.0 ? 1.0 : 0.0) * (2.0 <= (double)(j) ? 1.0 : 0.0) * v1;
@@ -318,7 +308,7 @@ namespace SecondOrder.Loops
                 sDot0Kept[0] = sDot0;
                 sDot1Kept[0] = sDot1;
                 sDot2Kept[0] = sDot2;
-                double v2 = global::System.Math.Tanh(s_3);
+                double v2 = global::System.Math.Tanh(s_2);
                 double v3 = global::System.Math.FusedMultiplyAdd(-v2, v2, 1.0);
                 h[0] = v2;
                 hDot0[0] = sDot0Kept[0] * v3;
@@ -327,10 +317,9 @@ namespace SecondOrder.Loops
 
                 // i = 1
                 // double s = p[12 + i];
-                double s_4 = p[13];
+                double s_3 = p[13];
 
                 // for (int j = 0; j < n; j++)
-                double s_5 = s_4;
                 double sDot0_2 = 0.0;
                 double sDot1_2 = 0.0;
                 double sDot2_2 = 0.0;
@@ -338,7 +327,7 @@ namespace SecondOrder.Loops
                 {
                     // s += p[i * n + j] * y[j];
                     double v4 = p[y.Length + j];
-                    s_5 += v4 * y[j];
+                    s_3 += v4 * y[j];
                     sDot0_2 += ((double)(j) <= 0.0 ? 1.0 : 0.0) * (0.0 <= (double)(j) ? 1.0 : 0.0) * v4;
                     sDot1_2 += ((double)(j) <= 1.0 ? 1.0 : 0.0) * (1.0 <= (double)(j) ? 1.0 : 0.0) * v4;
                     sDot2_2 += ((double)(j) <= 2.0 ? 1.0 : 0.0) * (2.0 <= (double)(j) ? 1.0 : 0.0) * v4;
@@ -348,7 +337,7 @@ namespace SecondOrder.Loops
                 sDot0_2Kept[0] = sDot0_2;
                 sDot1_2Kept[0] = sDot1_2;
                 sDot2_2Kept[0] = sDot2_2;
-                double v5 = global::System.Math.Tanh(s_5);
+                double v5 = global::System.Math.Tanh(s_3);
                 double v6 = global::System.Math.FusedMultiplyAdd(-v5, v5, 1.0);
                 h[1] = v5;
                 hDot0[1] = sDot0_2Kept[0] * v6;
@@ -357,10 +346,9 @@ namespace SecondOrder.Loops
 
                 // i = 2
                 // double s = p[12 + i];
-                double s_6 = p[14];
+                double s_4 = p[14];
 
                 // for (int j = 0; j < n; j++)
-                double s_7 = s_6;
                 double sDot0_3 = 0.0;
                 double sDot1_3 = 0.0;
                 double sDot2_3 = 0.0;
@@ -368,7 +356,7 @@ namespace SecondOrder.Loops
                 {
                     // s += p[i * n + j] * y[j];
                     double v7 = p[2 * y.Length + j];
-                    s_7 += v7 * y[j];
+                    s_4 += v7 * y[j];
                     sDot0_3 += ((double)(j) <= 0.0 ? 1.0 : 0.0) * (0.0 <= (double)(j) ? 1.0 : 0.0) * v7;
                     sDot1_3 += ((double)(j) <= 1.0 ? 1.0 : 0.0) * (1.0 <= (double)(j) ? 1.0 : 0.0) * v7;
                     sDot2_3 += ((double)(j) <= 2.0 ? 1.0 : 0.0) * (2.0 <= (double)(j) ? 1.0 : 0.0) * v7;
@@ -378,7 +366,7 @@ namespace SecondOrder.Loops
                 sDot0_3Kept[0] = sDot0_3;
                 sDot1_3Kept[0] = sDot1_3;
                 sDot2_3Kept[0] = sDot2_3;
-                double v8 = global::System.Math.Tanh(s_7);
+                double v8 = global::System.Math.Tanh(s_4);
                 double v9 = global::System.Math.FusedMultiplyAdd(-v8, v8, 1.0);
                 h[2] = v8;
                 hDot0[2] = sDot0_3Kept[0] * v9;
@@ -387,10 +375,9 @@ namespace SecondOrder.Loops
 
                 // i = 3
                 // double s = p[12 + i];
-                double s_8 = p[15];
+                double s_5 = p[15];
 
                 // for (int j = 0; j < n; j++)
-                double s_9 = s_8;
                 double sDot0_4 = 0.0;
                 double sDot1_4 = 0.0;
                 double sDot2_4 = 0.0;
@@ -398,7 +385,7 @@ namespace SecondOrder.Loops
                 {
                     // s += p[i * n + j] * y[j];
                     double v10 = p[3 * y.Length + j];
-                    s_9 += v10 * y[j];
+                    s_5 += v10 * y[j];
                     sDot0_4 += ((double)(j) <= 0.0 ? 1.0 : 0.0) * (0.0 <= (double)(j) ? 1.0 : 0.0) * v10;
                     sDot1_4 += ((double)(j) <= 1.0 ? 1.0 : 0.0) * (1.0 <= (double)(j) ? 1.0 : 0.0) * v10;
                     sDot2_4 += ((double)(j) <= 2.0 ? 1.0 : 0.0) * (2.0 <= (double)(j) ? 1.0 : 0.0) * v10;
@@ -408,7 +395,7 @@ namespace SecondOrder.Loops
                 sDot0_4Kept[0] = sDot0_4;
                 sDot1_4Kept[0] = sDot1_4;
                 sDot2_4Kept[0] = sDot2_4;
-                double v11 = global::System.Math.Tanh(s_9);
+                double v11 = global::System.Math.Tanh(s_5);
                 double v12 = global::System.Math.FusedMultiplyAdd(-v11, v11, 1.0);
                 h[3] = v11;
                 hDot0[3] = sDot0_4Kept[0] * v12;
@@ -470,11 +457,6 @@ namespace SecondOrder.Loops
                     double accDot1 = global::System.Math.FusedMultiplyAdd(-v23, energy, -(energyDot1 * v21));
                     double accDot2 = global::System.Math.FusedMultiplyAdd(-v24, energy, -(energyDot2 * v21));
 
-                    // for (int i = 0; i < H; i++)
-                    double accDot0_2 = accDot0;
-                    double accDot1_2 = accDot1;
-                    double accDot2_2 = accDot2;
-
                     // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
                     double v25 = h[0];
                     double v26 = hDot0[0];
@@ -486,36 +468,36 @@ namespace SecondOrder.Loops
                     double v32 = ((double)((k + 1) % y.Length) <= 0.0 ? 1.0 : 0.0) * (0.0 <= (double)((k + 1) % y.Length) ? 1.0 : 0.0);
                     double v33 = ((double)((k + 1) % y.Length) <= 1.0 ? 1.0 : 0.0) * (1.0 <= (double)((k + 1) % y.Length) ? 1.0 : 0.0);
                     double v34 = ((double)((k + 1) % y.Length) <= 2.0 ? 1.0 : 0.0) * (2.0 <= (double)((k + 1) % y.Length) ? 1.0 : 0.0);
-                    accDot0_2 += global::System.Math.FusedMultiplyAdd(v26 * v29, v31, v32 * v30);
-                    accDot1_2 += global::System.Math.FusedMultiplyAdd(v27 * v29, v31, v33 * v30);
-                    accDot2_2 += global::System.Math.FusedMultiplyAdd(v28 * v29, v31, v34 * v30);
+                    accDot0 += global::System.Math.FusedMultiplyAdd(v26 * v29, v31, v32 * v30);
+                    accDot1 += global::System.Math.FusedMultiplyAdd(v27 * v29, v31, v33 * v30);
+                    accDot2 += global::System.Math.FusedMultiplyAdd(v28 * v29, v31, v34 * v30);
                     double v35 = h[1];
                     double v36 = hDot0[1];
                     double v37 = hDot1[1];
                     double v38 = hDot2[1];
                     double v39 = p[(1 + k) % 4];
                     double v40 = v35 * v39;
-                    accDot0_2 += global::System.Math.FusedMultiplyAdd(v36 * v39, v31, v32 * v40);
-                    accDot1_2 += global::System.Math.FusedMultiplyAdd(v37 * v39, v31, v33 * v40);
-                    accDot2_2 += global::System.Math.FusedMultiplyAdd(v38 * v39, v31, v34 * v40);
+                    accDot0 += global::System.Math.FusedMultiplyAdd(v36 * v39, v31, v32 * v40);
+                    accDot1 += global::System.Math.FusedMultiplyAdd(v37 * v39, v31, v33 * v40);
+                    accDot2 += global::System.Math.FusedMultiplyAdd(v38 * v39, v31, v34 * v40);
                     double v41 = h[2];
                     double v42 = hDot0[2];
                     double v43 = hDot1[2];
                     double v44 = hDot2[2];
                     double v45 = p[(2 + k) % 4];
                     double v46 = v41 * v45;
-                    accDot0_2 += global::System.Math.FusedMultiplyAdd(v42 * v45, v31, v32 * v46);
-                    accDot1_2 += global::System.Math.FusedMultiplyAdd(v43 * v45, v31, v33 * v46);
-                    accDot2_2 += global::System.Math.FusedMultiplyAdd(v44 * v45, v31, v34 * v46);
+                    accDot0 += global::System.Math.FusedMultiplyAdd(v42 * v45, v31, v32 * v46);
+                    accDot1 += global::System.Math.FusedMultiplyAdd(v43 * v45, v31, v33 * v46);
+                    accDot2 += global::System.Math.FusedMultiplyAdd(v44 * v45, v31, v34 * v46);
                     double v47 = h[3];
                     double v48 = hDot0[3];
                     double v49 = hDot1[3];
                     double v50 = hDot2[3];
                     double v51 = p[(3 + k) % 4];
                     double v52 = v47 * v51;
-                    accDot0_2 += global::System.Math.FusedMultiplyAdd(v48 * v51, v31, v32 * v52);
-                    accDot1_2 += global::System.Math.FusedMultiplyAdd(v49 * v51, v31, v33 * v52);
-                    accDot2_2 += global::System.Math.FusedMultiplyAdd(v50 * v51, v31, v34 * v52);
+                    accDot0 += global::System.Math.FusedMultiplyAdd(v48 * v51, v31, v32 * v52);
+                    accDot1 += global::System.Math.FusedMultiplyAdd(v49 * v51, v31, v33 * v52);
+                    accDot2 += global::System.Math.FusedMultiplyAdd(v50 * v51, v31, v34 * v52);
 
                     // dydt[k] = acc * p[p.Length - 1];
                     double v53 = p[p.Length - 1];
@@ -557,7 +539,7 @@ namespace SecondOrder.Loops
                     double accDot2Bar = s57 * v53;
                     double accDot1Bar = s59 * v53;
                     double accDot0Bar = s61 * v53;
-                    pBar[p.Length - 1] += global::System.Math.FusedMultiplyAdd(s61, accDot0_2, global::System.Math.FusedMultiplyAdd(s57, accDot2_2, s59 * accDot1_2));
+                    pBar[p.Length - 1] += global::System.Math.FusedMultiplyAdd(s61, accDot0, global::System.Math.FusedMultiplyAdd(s57, accDot2, s59 * accDot1));
 
                     // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
                     double v63 = h[3];
@@ -838,86 +820,82 @@ namespace SecondOrder.Loops
                 double s = p[12];
 
                 // for (int j = 0; j < n; j++)
-                double s_2 = s;
                 double sDot = pDot[12];
                 for (int j = 0; j < y.Length; j++)
                 {
                     // s += p[i * n + j] * y[j];
                     double v1 = p[j];
                     double v2 = y[j];
-                    s_2 += v1 * v2;
+                    s += v1 * v2;
                     sDot += global::System.Math.FusedMultiplyAdd(pDot[j], v2, yDot[j] * v1);
                 }
 
                 // h[i] = Math.Tanh(s);
                 sDotKept[0] = sDot;
-                double v3 = global::System.Math.Tanh(s_2);
+                double v3 = global::System.Math.Tanh(s);
                 h[0] = v3;
                 hDot[0] = sDotKept[0] * global::System.Math.FusedMultiplyAdd(-v3, v3, 1.0);
 
                 // i = 1
                 // double s = p[12 + i];
-                double s_3 = p[13];
+                double s_2 = p[13];
 
                 // for (int j = 0; j < n; j++)
-                double s_4 = s_3;
                 double sDot_2 = pDot[13];
                 for (int j = 0; j < y.Length; j++)
                 {
                     // s += p[i * n + j] * y[j];
                     double v4 = p[y.Length + j];
                     double v5 = y[j];
-                    s_4 += v4 * v5;
+                    s_2 += v4 * v5;
                     sDot_2 += global::System.Math.FusedMultiplyAdd(pDot[y.Length + j], v5, yDot[j] * v4);
                 }
 
                 // h[i] = Math.Tanh(s);
                 sDot_2Kept[0] = sDot_2;
-                double v6 = global::System.Math.Tanh(s_4);
+                double v6 = global::System.Math.Tanh(s_2);
                 h[1] = v6;
                 hDot[1] = sDot_2Kept[0] * global::System.Math.FusedMultiplyAdd(-v6, v6, 1.0);
 
                 // i = 2
                 // double s = p[12 + i];
-                double s_5 = p[14];
+                double s_3 = p[14];
 
                 // for (int j = 0; j < n; j++)
-                double s_6 = s_5;
                 double sDot_3 = pDot[14];
                 for (int j = 0; j < y.Length; j++)
                 {
                     // s += p[i * n + j] * y[j];
                     double v7 = p[2 * y.Length + j];
                     double v8 = y[j];
-                    s_6 += v7 * v8;
+                    s_3 += v7 * v8;
                     sDot_3 += global::System.Math.FusedMultiplyAdd(pDot[2 * y.Length + j], v8, yDot[j] * v7);
                 }
 
                 // h[i] = Math.Tanh(s);
                 sDot_3Kept[0] = sDot_3;
-                double v9 = global::System.Math.Tanh(s_6);
+                double v9 = global::System.Math.Tanh(s_3);
                 h[2] = v9;
                 hDot[2] = sDot_3Kept[0] * global::System.Math.FusedMultiplyAdd(-v9, v9, 1.0);
 
                 // i = 3
                 // double s = p[12 + i];
-                double s_7 = p[15];
+                double s_4 = p[15];
 
                 // for (int j = 0; j < n; j++)
-                double s_8 = s_7;
                 double sDot_4 = pDot[15];
                 for (int j = 0; j < y.Length; j++)
                 {
                     // s += p[i * n + j] * y[j];
                     double v10 = p[3 * y.Length + j];
                     double v11 = y[j];
-                    s_8 += v10 * v11;
+                    s_4 += v10 * v11;
                     sDot_4 += global::System.Math.FusedMultiplyAdd(pDot[3 * y.Length + j], v11, yDot[j] * v10);
                 }
 
                 // h[i] = Math.Tanh(s);
                 sDot_4Kept[0] = sDot_4;
-                double v12 = global::System.Math.Tanh(s_8);
+                double v12 = global::System.Math.Tanh(s_4);
                 h[3] = v12;
                 hDot[3] = sDot_4Kept[0] * global::System.Math.FusedMultiplyAdd(-v12, v12, 1.0);
 
@@ -962,10 +940,6 @@ namespace SecondOrder.Loops
                     double acc = v17 * v18 + v20 * p16;
                     double accDot = global::System.Math.FusedMultiplyAdd(-v19, energy, -(energyDot * v18)) + global::System.Math.FusedMultiplyAdd(v21, p16, pDot[16] * v20);
 
-                    // for (int i = 0; i < H; i++)
-                    double acc_2 = acc;
-                    double accDot_2 = accDot;
-
                     // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
                     double v22 = h[0];
                     double v23 = hDot[0];
@@ -974,29 +948,29 @@ namespace SecondOrder.Loops
                     double v26 = v22 * v24;
                     double v27 = y[(k + 1) % y.Length];
                     double v28 = yDot[(k + 1) % y.Length];
-                    acc_2 += v26 * v27;
-                    accDot_2 += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v23, v24, v25 * v22), v27, v28 * v26);
+                    acc += v26 * v27;
+                    accDot += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v23, v24, v25 * v22), v27, v28 * v26);
                     double v29 = h[1];
                     double v30 = hDot[1];
                     double v31 = p[(1 + k) % 4];
                     double v32 = pDot[(1 + k) % 4];
                     double v33 = v29 * v31;
-                    acc_2 += v33 * v27;
-                    accDot_2 += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v30, v31, v32 * v29), v27, v28 * v33);
+                    acc += v33 * v27;
+                    accDot += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v30, v31, v32 * v29), v27, v28 * v33);
                     double v34 = h[2];
                     double v35 = hDot[2];
                     double v36 = p[(2 + k) % 4];
                     double v37 = pDot[(2 + k) % 4];
                     double v38 = v34 * v36;
-                    acc_2 += v38 * v27;
-                    accDot_2 += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v35, v36, v37 * v34), v27, v28 * v38);
+                    acc += v38 * v27;
+                    accDot += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v35, v36, v37 * v34), v27, v28 * v38);
                     double v39 = h[3];
                     double v40 = hDot[3];
                     double v41 = p[(3 + k) % 4];
                     double v42 = pDot[(3 + k) % 4];
                     double v43 = v39 * v41;
-                    acc_2 += v43 * v27;
-                    accDot_2 += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v40, v41, v42 * v39), v27, v28 * v43);
+                    acc += v43 * v27;
+                    accDot += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v40, v41, v42 * v39), v27, v28 * v43);
 
                     // dydt[k] = acc * p[p.Length - 1];
                     double v44 = p[p.Length - 1];
@@ -1008,7 +982,7 @@ namespace SecondOrder.Loops
                     dydtBarDot_k = 0.0;
                     double accBar = v45 * v44;
                     double accBarDot = global::System.Math.FusedMultiplyAdd(v46, v44, pDot[p.Length - 1] * v45);
-                    pBarDot[p.Length - 1] += global::System.Math.FusedMultiplyAdd(v46, acc_2, accDot_2 * v45);
+                    pBarDot[p.Length - 1] += global::System.Math.FusedMultiplyAdd(v46, acc, accDot * v45);
 
                     // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
                     double v47 = h[3];
@@ -1204,7 +1178,6 @@ namespace SecondOrder.Loops
                 TLane s = p[12];
 
                 // for (int j = 0; j < n; j++)
-                TLane s_2 = s;
                 TLane sDot0 = TLane.Zero;
                 TLane sDot1 = TLane.Zero;
                 TLane sDot2 = TLane.Zero;
@@ -1212,14 +1185,14 @@ namespace SecondOrder.Loops
                 {
                     // s += p[i * n + j] * y[j];
                     TLane v1 = p[j];
-                    s_2 += v1 * y[j];
+                    s += v1 * y[j];
                     sDot0 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), TLane.Zero), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(TLane.Zero, TLane.Create((double)(j))), c1, TLane.Zero) * v1;
                     sDot1 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c1), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c1, TLane.Create((double)(j))), c1, TLane.Zero) * v1;
                     sDot2 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c2), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c2, TLane.Create((double)(j))), c1, TLane.Zero) * v1;
                 }
 
                 // h[i] = Math.Tanh(s);
-                TLane v2 = TLane.Tanh(s_2);
+                TLane v2 = TLane.Tanh(s);
                 TLane v3 = TLane.FusedMultiplyAdd(-v2, v2, c1);
                 h[0] = v2;
                 hDot0[0] = sDot0 * v3;
@@ -1228,10 +1201,9 @@ namespace SecondOrder.Loops
 
                 // i = 1
                 // double s = p[12 + i];
-                TLane s_3 = p[13];
+                TLane s_2 = p[13];
 
                 // for (int j = 0; j < n; j++)
-                TLane s_4 = s_3;
                 TLane sDot0_2 = TLane.Zero;
                 TLane sDot1_2 = TLane.Zero;
                 TLane sDot2_2 = TLane.Zero;
@@ -1239,14 +1211,14 @@ namespace SecondOrder.Loops
                 {
                     // s += p[i * n + j] * y[j];
                     TLane v4 = p[y.Length + j];
-                    s_4 += v4 * y[j];
+                    s_2 += v4 * y[j];
                     sDot0_2 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), TLane.Zero), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(TLane.Zero, TLane.Create((double)(j))), c1, TLane.Zero) * v4;
                     sDot1_2 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c1), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c1, TLane.Create((double)(j))), c1, TLane.Zero) * v4;
                     sDot2_2 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c2), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c2, TLane.Create((double)(j))), c1, TLane.Zero) * v4;
                 }
 
                 // h[i] = Math.Tanh(s);
-                TLane v5 = TLane.Tanh(s_4);
+                TLane v5 = TLane.Tanh(s_2);
                 TLane v6 = TLane.FusedMultiplyAdd(-v5, v5, c1);
                 h[1] = v5;
                 hDot0[1] = sDot0_2 * v6;
@@ -1255,10 +1227,9 @@ namespace SecondOrder.Loops
 
                 // i = 2
                 // double s = p[12 + i];
-                TLane s_5 = p[14];
+                TLane s_3 = p[14];
 
                 // for (int j = 0; j < n; j++)
-                TLane s_6 = s_5;
                 TLane sDot0_3 = TLane.Zero;
                 TLane sDot1_3 = TLane.Zero;
                 TLane sDot2_3 = TLane.Zero;
@@ -1266,14 +1237,14 @@ namespace SecondOrder.Loops
                 {
                     // s += p[i * n + j] * y[j];
                     TLane v7 = p[2 * y.Length + j];
-                    s_6 += v7 * y[j];
+                    s_3 += v7 * y[j];
                     sDot0_3 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), TLane.Zero), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(TLane.Zero, TLane.Create((double)(j))), c1, TLane.Zero) * v7;
                     sDot1_3 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c1), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c1, TLane.Create((double)(j))), c1, TLane.Zero) * v7;
                     sDot2_3 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c2), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c2, TLane.Create((double)(j))), c1, TLane.Zero) * v7;
                 }
 
                 // h[i] = Math.Tanh(s);
-                TLane v8 = TLane.Tanh(s_6);
+                TLane v8 = TLane.Tanh(s_3);
                 TLane v9 = TLane.FusedMultiplyAdd(-v8, v8, c1);
                 h[2] = v8;
                 hDot0[2] = sDot0_3 * v9;
@@ -1282,10 +1253,9 @@ namespace SecondOrder.Loops
 
                 // i = 3
                 // double s = p[12 + i];
-                TLane s_7 = p[15];
+                TLane s_4 = p[15];
 
                 // for (int j = 0; j < n; j++)
-                TLane s_8 = s_7;
                 TLane sDot0_4 = TLane.Zero;
                 TLane sDot1_4 = TLane.Zero;
                 TLane sDot2_4 = TLane.Zero;
@@ -1293,14 +1263,14 @@ namespace SecondOrder.Loops
                 {
                     // s += p[i * n + j] * y[j];
                     TLane v10 = p[3 * y.Length + j];
-                    s_8 += v10 * y[j];
+                    s_4 += v10 * y[j];
                     sDot0_4 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), TLane.Zero), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(TLane.Zero, TLane.Create((double)(j))), c1, TLane.Zero) * v10;
                     sDot1_4 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c1), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c1, TLane.Create((double)(j))), c1, TLane.Zero) * v10;
                     sDot2_4 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c2), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c2, TLane.Create((double)(j))), c1, TLane.Zero) * v10;
                 }
 
                 // h[i] = Math.Tanh(s);
-                TLane v11 = TLane.Tanh(s_8);
+                TLane v11 = TLane.Tanh(s_4);
                 TLane v12 = TLane.FusedMultiplyAdd(-v11, v11, c1);
                 h[3] = v11;
                 hDot0[3] = sDot0_4 * v12;
@@ -1334,11 +1304,6 @@ namespace SecondOrder.Loops
                     TLane accDot1 = TLane.FusedMultiplyAdd(-(TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(k)), c1), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c1, TLane.Create((double)(k))), c1, TLane.Zero)), energy, -(energyDot1 * v17));
                     TLane accDot2 = TLane.FusedMultiplyAdd(-(TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(k)), c2), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c2, TLane.Create((double)(k))), c1, TLane.Zero)), energy, -(energyDot2 * v17));
 
-                    // for (int i = 0; i < H; i++)
-                    TLane accDot0_2 = accDot0;
-                    TLane accDot1_2 = accDot1;
-                    TLane accDot2_2 = accDot2;
-
                     // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
                     TLane v18 = h[0];
                     TLane v19 = hDot0[0];
@@ -1350,42 +1315,42 @@ namespace SecondOrder.Loops
                     TLane v25 = TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)((k + 1) % y.Length)), TLane.Zero), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(TLane.Zero, TLane.Create((double)((k + 1) % y.Length))), c1, TLane.Zero);
                     TLane v26 = TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)((k + 1) % y.Length)), c1), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c1, TLane.Create((double)((k + 1) % y.Length))), c1, TLane.Zero);
                     TLane v27 = TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)((k + 1) % y.Length)), c2), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c2, TLane.Create((double)((k + 1) % y.Length))), c1, TLane.Zero);
-                    accDot0_2 += TLane.FusedMultiplyAdd(v19 * v22, v24, v25 * v23);
-                    accDot1_2 += TLane.FusedMultiplyAdd(v20 * v22, v24, v26 * v23);
-                    accDot2_2 += TLane.FusedMultiplyAdd(v21 * v22, v24, v27 * v23);
+                    accDot0 += TLane.FusedMultiplyAdd(v19 * v22, v24, v25 * v23);
+                    accDot1 += TLane.FusedMultiplyAdd(v20 * v22, v24, v26 * v23);
+                    accDot2 += TLane.FusedMultiplyAdd(v21 * v22, v24, v27 * v23);
                     TLane v28 = h[1];
                     TLane v29 = hDot0[1];
                     TLane v30 = hDot1[1];
                     TLane v31 = hDot2[1];
                     TLane v32 = p[(1 + k) % 4];
                     TLane v33 = v28 * v32;
-                    accDot0_2 += TLane.FusedMultiplyAdd(v29 * v32, v24, v25 * v33);
-                    accDot1_2 += TLane.FusedMultiplyAdd(v30 * v32, v24, v26 * v33);
-                    accDot2_2 += TLane.FusedMultiplyAdd(v31 * v32, v24, v27 * v33);
+                    accDot0 += TLane.FusedMultiplyAdd(v29 * v32, v24, v25 * v33);
+                    accDot1 += TLane.FusedMultiplyAdd(v30 * v32, v24, v26 * v33);
+                    accDot2 += TLane.FusedMultiplyAdd(v31 * v32, v24, v27 * v33);
                     TLane v34 = h[2];
                     TLane v35 = hDot0[2];
                     TLane v36 = hDot1[2];
                     TLane v37 = hDot2[2];
                     TLane v38 = p[(2 + k) % 4];
                     TLane v39 = v34 * v38;
-                    accDot0_2 += TLane.FusedMultiplyAdd(v35 * v38, v24, v25 * v39);
-                    accDot1_2 += TLane.FusedMultiplyAdd(v36 * v38, v24, v26 * v39);
-                    accDot2_2 += TLane.FusedMultiplyAdd(v37 * v38, v24, v27 * v39);
+                    accDot0 += TLane.FusedMultiplyAdd(v35 * v38, v24, v25 * v39);
+                    accDot1 += TLane.FusedMultiplyAdd(v36 * v38, v24, v26 * v39);
+                    accDot2 += TLane.FusedMultiplyAdd(v37 * v38, v24, v27 * v39);
                     TLane v40 = h[3];
                     TLane v41 = hDot0[3];
                     TLane v42 = hDot1[3];
                     TLane v43 = hDot2[3];
                     TLane v44 = p[(3 + k) % 4];
                     TLane v45 = v40 * v44;
-                    accDot0_2 += TLane.FusedMultiplyAdd(v41 * v44, v24, v25 * v45);
-                    accDot1_2 += TLane.FusedMultiplyAdd(v42 * v44, v24, v26 * v45);
-                    accDot2_2 += TLane.FusedMultiplyAdd(v43 * v44, v24, v27 * v45);
+                    accDot0 += TLane.FusedMultiplyAdd(v41 * v44, v24, v25 * v45);
+                    accDot1 += TLane.FusedMultiplyAdd(v42 * v44, v24, v26 * v45);
+                    accDot2 += TLane.FusedMultiplyAdd(v43 * v44, v24, v27 * v45);
 
                     // dydt[k] = acc * p[p.Length - 1];
                     TLane v46 = p[p.Length - 1];
-                    TLane v47 = accDot0_2 * v46;
-                    TLane v48 = accDot1_2 * v46;
-                    TLane v49 = accDot2_2 * v46;
+                    TLane v47 = accDot0 * v46;
+                    TLane v48 = accDot1 * v46;
+                    TLane v49 = accDot2 * v46;
                     bool v50 = (k == 0);
                     if (v50)
                     {
@@ -1435,7 +1400,6 @@ namespace SecondOrder.Loops
                 TLane s_2 = p[12];
 
                 // for (int j = 0; j < n; j++)
-                TLane s_3 = s_2;
                 TLane sDot0 = TLane.Zero;
                 TLane sDot1 = TLane.Zero;
                 TLane sDot2 = TLane.Zero;
@@ -1443,14 +1407,14 @@ namespace SecondOrder.Loops
                 {
                     // s += p[i * n + j] * y[j];
                     TLane v1 = p[j];
-                    s_3 += v1 * y[j];
+                    s_2 += v1 * y[j];
                     sDot0 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), TLane.Zero), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(TLane.Zero, TLane.Create((double)(j))), c1, TLane.Zero) * v1;
                     sDot1 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c1), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c1, TLane.Create((double)(j))), c1, TLane.Zero) * v1;
                     sDot2 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c2), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c2, TLane.Create((double)(j))), c1, TLane.Zero) * v1;
                 }
 
                 // h[i] = Math.Tanh(s);
-                TLane v2 = TLane.Tanh(s_3);
+                TLane v2 = TLane.Tanh(s_2);
                 TLane v3 = TLane.FusedMultiplyAdd(-v2, v2, c1);
                 h[0] = v2;
                 hDot0[0] = sDot0 * v3;
@@ -1459,10 +1423,9 @@ namespace SecondOrder.Loops
 
                 // i = 1
                 // double s = p[12 + i];
-                TLane s_4 = p[13];
+                TLane s_3 = p[13];
 
                 // for (int j = 0; j < n; j++)
-                TLane s_5 = s_4;
                 TLane sDot0_2 = TLane.Zero;
                 TLane sDot1_2 = TLane.Zero;
                 TLane sDot2_2 = TLane.Zero;
@@ -1470,14 +1433,14 @@ namespace SecondOrder.Loops
                 {
                     // s += p[i * n + j] * y[j];
                     TLane v4 = p[y.Length + j];
-                    s_5 += v4 * y[j];
+                    s_3 += v4 * y[j];
                     sDot0_2 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), TLane.Zero), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(TLane.Zero, TLane.Create((double)(j))), c1, TLane.Zero) * v4;
                     sDot1_2 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c1), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c1, TLane.Create((double)(j))), c1, TLane.Zero) * v4;
                     sDot2_2 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c2), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c2, TLane.Create((double)(j))), c1, TLane.Zero) * v4;
                 }
 
                 // h[i] = Math.Tanh(s);
-                TLane v5 = TLane.Tanh(s_5);
+                TLane v5 = TLane.Tanh(s_3);
                 TLane v6 = TLane.FusedMultiplyAdd(-v5, v5, c1);
                 h[1] = v5;
                 hDot0[1] = sDot0_2 * v6;
@@ -1486,10 +1449,9 @@ namespace SecondOrder.Loops
 
                 // i = 2
                 // double s = p[12 + i];
-                TLane s_6 = p[14];
+                TLane s_4 = p[14];
 
                 // for (int j = 0; j < n; j++)
-                TLane s_7 = s_6;
                 TLane sDot0_3 = TLane.Zero;
                 TLane sDot1_3 = TLane.Zero;
                 TLane sDot2_3 = TLane.Zero;
@@ -1497,14 +1459,14 @@ namespace SecondOrder.Loops
                 {
                     // s += p[i * n + j] * y[j];
                     TLane v7 = p[2 * y.Length + j];
-                    s_7 += v7 * y[j];
+                    s_4 += v7 * y[j];
                     sDot0_3 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), TLane.Zero), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(TLane.Zero, TLane.Create((double)(j))), c1, TLane.Zero) * v7;
                     sDot1_3 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c1), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c1, TLane.Create((double)(j))), c1, TLane.Zero) * v7;
                     sDot2_3 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c2), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c2, TLane.Create((double)(j))), c1, TLane.Zero) * v7;
                 }
 
                 // h[i] = Math.Tanh(s);
-                TLane v8 = TLane.Tanh(s_7);
+                TLane v8 = TLane.Tanh(s_4);
                 TLane v9 = TLane.FusedMultiplyAdd(-v8, v8, c1);
                 h[2] = v8;
                 hDot0[2] = sDot0_3 * v9;
@@ -1513,10 +1475,9 @@ namespace SecondOrder.Loops
 
                 // i = 3
                 // double s = p[12 + i];
-                TLane s_8 = p[15];
+                TLane s_5 = p[15];
 
                 // for (int j = 0; j < n; j++)
-                TLane s_9 = s_8;
                 TLane sDot0_4 = TLane.Zero;
                 TLane sDot1_4 = TLane.Zero;
                 TLane sDot2_4 = TLane.Zero;
@@ -1524,14 +1485,14 @@ namespace SecondOrder.Loops
                 {
                     // s += p[i * n + j] * y[j];
                     TLane v10 = p[3 * y.Length + j];
-                    s_9 += v10 * y[j];
+                    s_5 += v10 * y[j];
                     sDot0_4 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), TLane.Zero), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(TLane.Zero, TLane.Create((double)(j))), c1, TLane.Zero) * v10;
                     sDot1_4 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c1), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c1, TLane.Create((double)(j))), c1, TLane.Zero) * v10;
                     sDot2_4 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c2), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c2, TLane.Create((double)(j))), c1, TLane.Zero) * v10;
                 }
 
                 // h[i] = Math.Tanh(s);
-                TLane v11 = TLane.Tanh(s_9);
+                TLane v11 = TLane.Tanh(s_5);
                 TLane v12 = TLane.FusedMultiplyAdd(-v11, v11, c1);
                 h[3] = v11;
                 hDot0[3] = sDot0_4 * v12;
@@ -1593,11 +1554,6 @@ namespace SecondOrder.Loops
                     TLane accDot1 = TLane.FusedMultiplyAdd(-v23, energy, -(energyDot1 * v21));
                     TLane accDot2 = TLane.FusedMultiplyAdd(-v24, energy, -(energyDot2 * v21));
 
-                    // for (int i = 0; i < H; i++)
-                    TLane accDot0_2 = accDot0;
-                    TLane accDot1_2 = accDot1;
-                    TLane accDot2_2 = accDot2;
-
                     // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
                     TLane v25 = h[0];
                     TLane v26 = hDot0[0];
@@ -1609,36 +1565,36 @@ namespace SecondOrder.Loops
                     TLane v32 = TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)((k + 1) % y.Length)), TLane.Zero), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(TLane.Zero, TLane.Create((double)((k + 1) % y.Length))), c1, TLane.Zero);
                     TLane v33 = TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)((k + 1) % y.Length)), c1), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c1, TLane.Create((double)((k + 1) % y.Length))), c1, TLane.Zero);
                     TLane v34 = TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)((k + 1) % y.Length)), c2), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c2, TLane.Create((double)((k + 1) % y.Length))), c1, TLane.Zero);
-                    accDot0_2 += TLane.FusedMultiplyAdd(v26 * v29, v31, v32 * v30);
-                    accDot1_2 += TLane.FusedMultiplyAdd(v27 * v29, v31, v33 * v30);
-                    accDot2_2 += TLane.FusedMultiplyAdd(v28 * v29, v31, v34 * v30);
+                    accDot0 += TLane.FusedMultiplyAdd(v26 * v29, v31, v32 * v30);
+                    accDot1 += TLane.FusedMultiplyAdd(v27 * v29, v31, v33 * v30);
+                    accDot2 += TLane.FusedMultiplyAdd(v28 * v29, v31, v34 * v30);
                     TLane v35 = h[1];
                     TLane v36 = hDot0[1];
                     TLane v37 = hDot1[1];
                     TLane v38 = hDot2[1];
                     TLane v39 = p[(1 + k) % 4];
                     TLane v40 = v35 * v39;
-                    accDot0_2 += TLane.FusedMultiplyAdd(v36 * v39, v31, v32 * v40);
-                    accDot1_2 += TLane.FusedMultiplyAdd(v37 * v39, v31, v33 * v40);
-                    accDot2_2 += TLane.FusedMultiplyAdd(v38 * v39, v31, v34 * v40);
+                    accDot0 += TLane.FusedMultiplyAdd(v36 * v39, v31, v32 * v40);
+                    accDot1 += TLane.FusedMultiplyAdd(v37 * v39, v31, v33 * v40);
+                    accDot2 += TLane.FusedMultiplyAdd(v38 * v39, v31, v34 * v40);
                     TLane v41 = h[2];
                     TLane v42 = hDot0[2];
                     TLane v43 = hDot1[2];
                     TLane v44 = hDot2[2];
                     TLane v45 = p[(2 + k) % 4];
                     TLane v46 = v41 * v45;
-                    accDot0_2 += TLane.FusedMultiplyAdd(v42 * v45, v31, v32 * v46);
-                    accDot1_2 += TLane.FusedMultiplyAdd(v43 * v45, v31, v33 * v46);
-                    accDot2_2 += TLane.FusedMultiplyAdd(v44 * v45, v31, v34 * v46);
+                    accDot0 += TLane.FusedMultiplyAdd(v42 * v45, v31, v32 * v46);
+                    accDot1 += TLane.FusedMultiplyAdd(v43 * v45, v31, v33 * v46);
+                    accDot2 += TLane.FusedMultiplyAdd(v44 * v45, v31, v34 * v46);
                     TLane v47 = h[3];
                     TLane v48 = hDot0[3];
                     TLane v49 = hDot1[3];
                     TLane v50 = hDot2[3];
                     TLane v51 = p[(3 + k) % 4];
                     TLane v52 = v47 * v51;
-                    accDot0_2 += TLane.FusedMultiplyAdd(v48 * v51, v31, v32 * v52);
-                    accDot1_2 += TLane.FusedMultiplyAdd(v49 * v51, v31, v33 * v52);
-                    accDot2_2 += TLane.FusedMultiplyAdd(v50 * v51, v31, v34 * v52);
+                    accDot0 += TLane.FusedMultiplyAdd(v48 * v51, v31, v32 * v52);
+                    accDot1 += TLane.FusedMultiplyAdd(v49 * v51, v31, v33 * v52);
+                    accDot2 += TLane.FusedMultiplyAdd(v50 * v51, v31, v34 * v52);
 
                     // dydt[k] = acc * p[p.Length - 1];
                     TLane v53 = p[p.Length - 1];
@@ -1680,7 +1636,7 @@ namespace SecondOrder.Loops
                     TLane accDot2Bar = s57 * v53;
                     TLane accDot1Bar = s59 * v53;
                     TLane accDot0Bar = s61 * v53;
-                    pBar[p.Length - 1] += TLane.FusedMultiplyAdd(s61, accDot0_2, TLane.FusedMultiplyAdd(s57, accDot2_2, s59 * accDot1_2));
+                    pBar[p.Length - 1] += TLane.FusedMultiplyAdd(s61, accDot0, TLane.FusedMultiplyAdd(s57, accDot2, s59 * accDot1));
 
                     // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
                     TLane v63 = h[3];
@@ -1962,82 +1918,78 @@ namespace SecondOrder.Loops
                 TLane s = p[12];
 
                 // for (int j = 0; j < n; j++)
-                TLane s_2 = s;
                 TLane sDot = pDot[12];
                 for (int j = 0; j < y.Length; j++)
                 {
                     // s += p[i * n + j] * y[j];
                     TLane v1 = p[j];
                     TLane v2 = y[j];
-                    s_2 += v1 * v2;
+                    s += v1 * v2;
                     sDot += TLane.FusedMultiplyAdd(pDot[j], v2, yDot[j] * v1);
                 }
 
                 // h[i] = Math.Tanh(s);
-                TLane v3 = TLane.Tanh(s_2);
+                TLane v3 = TLane.Tanh(s);
                 h[0] = v3;
                 hDot[0] = sDot * TLane.FusedMultiplyAdd(-v3, v3, c1);
 
                 // i = 1
                 // double s = p[12 + i];
-                TLane s_3 = p[13];
+                TLane s_2 = p[13];
 
                 // for (int j = 0; j < n; j++)
-                TLane s_4 = s_3;
                 TLane sDot_2 = pDot[13];
                 for (int j = 0; j < y.Length; j++)
                 {
                     // s += p[i * n + j] * y[j];
                     TLane v4 = p[y.Length + j];
                     TLane v5 = y[j];
-                    s_4 += v4 * v5;
+                    s_2 += v4 * v5;
                     sDot_2 += TLane.FusedMultiplyAdd(pDot[y.Length + j], v5, yDot[j] * v4);
                 }
 
                 // h[i] = Math.Tanh(s);
-                TLane v6 = TLane.Tanh(s_4);
+                TLane v6 = TLane.Tanh(s_2);
                 h[1] = v6;
                 hDot[1] = sDot_2 * TLane.FusedMultiplyAdd(-v6, v6, c1);
 
                 // i = 2
                 // double s = p[12 + i];
-                TLane s_5 = p[14];
+                TLane s_3 = p[14];
 
                 // for (int j = 0; j < n; j++)
-                TLane s_6 = s_5;
                 TLane sDot_3 = pDot[14];
                 for (int j = 0; j < y.Length; j++)
                 {
                     // s += p[i * n + j] * y[j];
                     TLane v7 = p[2 * y.Length + j];
                     TLane v8 = y[j];
-                    s_6 += v7 * v8;
+                    s_3 += v7 * v8;
                     sDot_3 += TLane.FusedMultiplyAdd(pDot[2 * y.Length + j], v8, yDot[j] * v7);
                 }
 
                 // h[i] = Math.Tanh(s);
-                TLane v9 = TLane.Tanh(s_6);
+                TLane v9 = TLane.Tanh(s_3);
                 h[2] = v9;
                 hDot[2] = sDot_3 * TLane.FusedMultiplyAdd(-v9, v9, c1);
 
                 // i = 3
                 // double s = p[12 + i];
-                TLane s_7 = p[15];
+                TLane s_4 = p[15];
 
                 // for (int j = 0; j < n; j++)
-                TLane s_8 = s_7;
                 TLane sDot_4 = pDot[15];
                 for (int j = 0; j < y.Length; j++)
                 {
                     // s += p[i * n + j] * y[j];
                     TLane v10 = p[3 * y.Length + j];
                     TLane v11 = y[j];
-                    s_8 += v10 * v11;
+                    s_4 += v10 * v11;
                     sDot_4 += TLane.FusedMultiplyAdd(pDot[3 * y.Length + j], v11, yDot[j] * v10);
                 }
 
                 // h[i] = Math.Tanh(s);
-                TLane v12 = TLane.Tanh(s_8);
+                TLane v12 = TLane.Tanh(s_4);
                 h[3] = v12;
                 hDot[3] = sDot_4 * TLane.FusedMultiplyAdd(-v12, v12, c1);
 
@@ -2082,10 +2034,6 @@ namespace SecondOrder.Loops
                     TLane acc = v17 * v18 + v20 * p16;
                     TLane accDot = TLane.FusedMultiplyAdd(-v19, energy, -(energyDot * v18)) + TLane.FusedMultiplyAdd(v21, p16, pDot[16] * v20);
 
-                    // for (int i = 0; i < H; i++)
-                    TLane acc_2 = acc;
-                    TLane accDot_2 = accDot;
-
                     // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
                     TLane v22 = h[0];
                     TLane v23 = hDot[0];
@@ -2094,29 +2042,29 @@ namespace SecondOrder.Loops
                     TLane v26 = v22 * v24;
                     TLane v27 = y[(k + 1) % y.Length];
                     TLane v28 = yDot[(k + 1) % y.Length];
-                    acc_2 += v26 * v27;
-                    accDot_2 += TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v23, v24, v25 * v22), v27, v28 * v26);
+                    acc += v26 * v27;
+                    accDot += TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v23, v24, v25 * v22), v27, v28 * v26);
                     TLane v29 = h[1];
                     TLane v30 = hDot[1];
                     TLane v31 = p[(1 + k) % 4];
                     TLane v32 = pDot[(1 + k) % 4];
                     TLane v33 = v29 * v31;
-                    acc_2 += v33 * v27;
-                    accDot_2 += TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v30, v31, v32 * v29), v27, v28 * v33);
+                    acc += v33 * v27;
+                    accDot += TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v30, v31, v32 * v29), v27, v28 * v33);
                     TLane v34 = h[2];
                     TLane v35 = hDot[2];
                     TLane v36 = p[(2 + k) % 4];
                     TLane v37 = pDot[(2 + k) % 4];
                     TLane v38 = v34 * v36;
-                    acc_2 += v38 * v27;
-                    accDot_2 += TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v35, v36, v37 * v34), v27, v28 * v38);
+                    acc += v38 * v27;
+                    accDot += TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v35, v36, v37 * v34), v27, v28 * v38);
                     TLane v39 = h[3];
                     TLane v40 = hDot[3];
                     TLane v41 = p[(3 + k) % 4];
                     TLane v42 = pDot[(3 + k) % 4];
                     TLane v43 = v39 * v41;
-                    acc_2 += v43 * v27;
-                    accDot_2 += TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v40, v41, v42 * v39), v27, v28 * v43);
+                    acc += v43 * v27;
+                    accDot += TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v40, v41, v42 * v39), v27, v28 * v43);
 
                     // dydt[k] = acc * p[p.Length - 1];
                     TLane v44 = p[p.Length - 1];
@@ -2128,7 +2076,7 @@ namespace SecondOrder.Loops
                     dydtBarDot_k = TLane.Zero;
                     TLane accBar = v45 * v44;
                     TLane accBarDot = TLane.FusedMultiplyAdd(v46, v44, pDot[p.Length - 1] * v45);
-                    pBarDot[p.Length - 1] += TLane.FusedMultiplyAdd(v46, acc_2, accDot_2 * v45);
+                    pBarDot[p.Length - 1] += TLane.FusedMultiplyAdd(v46, acc, accDot * v45);
 
                     // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
                     TLane v47 = h[3];
