@@ -97,7 +97,7 @@ public sealed partial class OdeDynamicsGenerator
                 return;
             }
 
-            int locals = Generators.Emit.LocalNames.Assign(primal, new[] { "t", "y", "p", "dydt" }).Count(n => n is not null);
+            int locals = Generators.Emit.LocalNames.Assign(primal, new[] { "t", "y", "p", "dydt" }, Analyses.MergeCoalescing.Plan(primal)).Count(n => n is not null);
             if (locals > MaxEvaluateLocals)
             {
                 Report(DiagnosticDescriptors.MethodTooLarge, _syntax.Identifier, _method.Name,

@@ -20,6 +20,9 @@ internal sealed class FunctionEmitter
     private readonly string _real;
     private readonly string?[] _names;
 
+    /// <summary>The branch-merge variables that write an earlier local (<see cref="MergeCoalescing"/>).</summary>
+    private readonly MergeCoalescing _merges;
+
     /// <summary>The loops vectorized across their index, by the position of their For, with their helpers' names.</summary>
     private readonly Dictionary<int, (VectorLoop Loop, string Helper)> _vectorized = new();
 
@@ -43,7 +46,8 @@ internal sealed class FunctionEmitter
         _function = function;
         _real = function.Single ? "float" : "double";
         var parameterList = new List<string>(parameters);
-        _names = LocalNames.Assign(function, parameterList);
+        _merges = MergeCoalescing.Plan(function);
+        _names = LocalNames.Assign(function, parameterList, _merges);
         LocalNames.CheckCount(_names, method.Length > 0 ? method : "method");
         _taken = new HashSet<string>(parameterList);
         foreach (Instr x in function.Body)
@@ -136,24 +140,22 @@ internal sealed class FunctionEmitter
 
             if (x.Op == Op.Else && _function.Body[i + 1].Op == Op.EndIf)
             {
-                headers.Else(x);
                 continue;   // nothing is left on the else side
             }
 
             if (x.Op == Op.Else)
             {
-                headers.Else(x);
                 writer.Close().Open("else");
                 headers.BlockOpened();
                 continue;
             }
 
-            if (!IsStatement(x) && _names[i] is null)
+            if ((!IsStatement(x) && _names[i] is null) || _merges.Silent[i])
             {
-                continue;   // printed inline where it is used
+                continue;   // printed inline where it is used, or a copy or declaration the shared local makes needless
             }
 
-            headers.Before(writer, x);
+            headers.Before(writer, x, x.Op == Op.VarSet && _names[x.B] is null ? _function.Body[x.B] : null);
             KeepAcrossCalls(writer, i);
             switch (x.Op)
             {
@@ -192,6 +194,9 @@ internal sealed class FunctionEmitter
                 case Op.Buf:
                     BufLines(writer, x, i);
                     break;
+                case Op.Var when _merges.Host[i] >= 0:
+                    writer.Line($"{_names[i]} = {Expr(x.A).Text};");
+                    break;
                 case Op.Var:
                     writer.Line($"{_real} {_names[i]} = {Expr(x.A).Text};");
                     break;
@@ -205,7 +210,8 @@ internal sealed class FunctionEmitter
                     writer.Line(StoreLine(x));
                     break;
                 default:
-                    writer.Line($"{(x.IsCondition ? "bool" : _real)} {_names[i]} = {Expr(i, definition: true).Text};");
+                    string declared = _merges.Into[i] ? "" : (x.IsCondition ? "bool " : _real + " ");
+                    writer.Line($"{declared}{_names[i]} = {Expr(i, definition: true).Text};");
                     break;
             }
         }

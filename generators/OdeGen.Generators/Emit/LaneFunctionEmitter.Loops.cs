@@ -113,22 +113,6 @@ internal sealed partial class LaneFunctionEmitter
             : "outer";
     }
 
-    /// <summary>The last user statement the method listed before the loop's helper call (its header comments go on from there).</summary>
-    private int StatementsBefore(int open)
-    {
-        int last = -1;
-        for (int i = 0; i <= open; i++)
-        {
-            Instr x = _function.Body[i];
-            if (x.Phase != Phase.Adjoint && x.Stmt >= 0 && x.Stmt < _function.UserStatements)
-            {
-                last = System.Math.Max(last, x.Stmt);
-            }
-        }
-
-        return last;
-    }
-
     /// <summary>Elements <c>index</c>, <c>index + stride</c>, … of a span as one TLane (stride 0: one element broadcast).</summary>
     private static string Load(string span, string index, int stride) => stride switch
     {

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
+using OdeGen.Generators.Analyses;
 using OdeGen.Generators.Ir;
 using OdeGen.Generators.Optimize;
 
@@ -25,6 +26,9 @@ internal sealed partial class LaneFunctionEmitter
     /// <summary>The scalar type of the values and how its literals and bits are written.</summary>
     private readonly LaneNumber _number;
     private readonly string?[] _names;
+
+    /// <summary>The branch-merge variables that write an earlier local (<see cref="MergeCoalescing"/>).</summary>
+    private readonly MergeCoalescing _merges;
 
     /// <summary>Conditions whose value differs between lanes (masks); the others are bools of loop indices and sizes.</summary>
     private readonly bool[] _laneCondition;
@@ -76,7 +80,8 @@ internal sealed partial class LaneFunctionEmitter
 
         bool[] force = ForcedLocals(function);
         var parameterList = parameters.Append("TLane").ToList();
-        _names = LocalNames.Assign(function, parameterList, i => force[i]);
+        _merges = MergeCoalescing.Plan(function, valuesInto: false);
+        _names = LocalNames.Assign(function, parameterList, _merges, i => force[i]);
         LocalNames.CheckCount(_names, "lane method");
 
         // Helper names come last, unique against everything the body declares (loop variables keep the user's names).
@@ -256,7 +261,7 @@ internal sealed partial class LaneFunctionEmitter
     /// <summary>The statements, in the scalar emitter's order and grouping; writes inside lane branches are blended by the current mask.</summary>
     private void EmitStatements(IndentedWriter writer)
     {
-        var headers = new HeaderComments(_function, _loop is null ? -1 : StatementsBefore(_loop.Open));
+        var headers = new HeaderComments(_function);
         var regions = new Stack<Region>();
         for (int i = _from; i < _to; i++)
         {
@@ -274,21 +279,19 @@ internal sealed partial class LaneFunctionEmitter
                     _mask = regions.Pop().Outer;
                     continue;
                 case Op.Else when _function.Body[i + 1].Op == Op.EndIf:
-                    headers.Else(x);
                     continue;   // nothing is left on the else side
                 case Op.Else:
-                    headers.Else(x);
                     Else(writer, regions.Peek());
                     headers.BlockOpened();
                     continue;
             }
 
-            if (!FunctionEmitter.IsStatement(x) && _names[i] is null)
+            if ((!FunctionEmitter.IsStatement(x) && _names[i] is null) || _merges.Silent[i])
             {
-                continue;   // printed inline where it is used
+                continue;   // printed inline where it is used, or a copy or declaration the shared local makes needless
             }
 
-            headers.Before(writer, x);
+            headers.Before(writer, x, x.Op == Op.VarSet && _names[x.B] is null ? _function.Body[x.B] : null);
             switch (x.Op)
             {
                 case Op.For:
@@ -305,6 +308,9 @@ internal sealed partial class LaneFunctionEmitter
                     break;
                 case Op.VarAdd:
                     Accumulate(writer, _names[x.A]!, Expr(x.B));
+                    break;
+                case Op.Var when _merges.Host[i] >= 0:
+                    Assign(writer, _names[i]!, Expr(x.A).Text);   // the shared local keeps the other lanes' values
                     break;
                 case Op.Var:
                     writer.Line($"TLane {_names[i]} = {Expr(x.A).Text};");

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using OdeGen.Generators.Analyses;
 using OdeGen.Generators.Ir;
 
 namespace OdeGen.Generators.Emit;
@@ -21,9 +22,11 @@ internal static class LocalNames
     /// assume may overlap the inputs, so every read after a store would go back to memory (and its bounds
     /// check) instead of a register, as in code written by hand.
     /// <paramref name="forceLocal"/> makes more values locals (the lane emitter's, for values its
-    /// expansions read twice or that need statements of their own).
+    /// expansions read twice or that need statements of their own). A branch-merge variable that shares the local
+    /// of an earlier value or variable (<paramref name="merges"/>) takes that local's name, and a read of a shared
+    /// local is a local of its own when anything sharing it is written later.
     /// </summary>
-    public static string?[] Assign(IrFunction function, IEnumerable<string> parameters, System.Func<int, bool>? forceLocal = null)
+    public static string?[] Assign(IrFunction function, IEnumerable<string> parameters, MergeCoalescing merges, System.Func<int, bool>? forceLocal = null)
     {
         int count = function.Body.Count;
         var uses = new int[count];
@@ -52,17 +55,21 @@ internal static class LocalNames
             }
         }
 
-        var lastGet = new Dictionary<int, int>();
+        var writtenLater = new HashSet<int>();
         for (int i = count - 1; i >= 0; i--)
         {
             Instr x = function.Body[i];
-            if (x.Op is Op.VarAdd or Op.VarSet)
+            if (x.Op is Op.VarAdd || (x.Op == Op.VarSet && !merges.Silent[i]))
             {
-                lastGet[x.A] = i;
+                writtenLater.Add(merges.Storage(x.A));
+            }
+            else if ((x.Op == Op.Var && merges.AssignsInit[i]) || merges.Into[i])
+            {
+                writtenLater.Add(merges.Storage(i));
             }
             else if (x.Op == Op.VarGet)
             {
-                addedAfter[i] = lastGet.ContainsKey(x.A);
+                addedAfter[i] = writtenLater.Contains(merges.Storage(x.A));
             }
         }
 
@@ -99,7 +106,11 @@ internal static class LocalNames
                 Op.Input => userNamed || (deeperUse[i] && x.Ix is not null) || (uses[i] > 1 && IsSpan(x.Slot)),
                 _ => userNamed || uses[i] > 1 || deeperUse[i],
             };
-            if (local || (forceLocal is not null && nameable && forceLocal(i)))
+            if (merges.Host[i] >= 0)
+            {
+                names[i] = names[merges.Host[i]];
+            }
+            else if (local || (forceLocal is not null && nameable && forceLocal(i)))
             {
                 names[i] = x.Name is not null ? Unique(taken, x.Name)
                     : x.Op == Op.Input && x.Ix is null && IsSpan(x.Slot) ? Unique(taken, SpanNames.Of(x.Slot, function.Naming) + Literals.Int(x.Index))

@@ -23,8 +23,10 @@ namespace OdeGen.Generators.Ir;
 /// <param name="Args">The operands of the calls of user functions (<see cref="Op.Extern"/> and its rules), which may have more than three.</param>
 /// <param name="Callee">The user's method an <see cref="Op.Extern"/>, <see cref="Op.ExternJvp"/> or <see cref="Op.ExternVjp"/> calls.</param>
 /// <param name="Rules">An <see cref="Op.Extern"/>'s derivative rules as "jvp;vjp" (method names), or null.</param>
+/// <param name="Copy">The copy of an unrolled loop this came from (like <see cref="Stmt"/>, for the emitted headings), or null.</param>
 internal sealed record Instr(Op Op, int A, int B, int C, double Value, Fn Fn, Slot Slot, int Index, int Stmt, Phase Phase, string? Name,
-    IndexExpr? Ix = null, IndexExpr? Ix2 = null, EquatableArray<int> Args = default, string? Callee = null, string? Rules = null)
+    IndexExpr? Ix = null, IndexExpr? Ix2 = null, EquatableArray<int> Args = default, string? Callee = null, string? Rules = null,
+    UnrolledCopy? Copy = null)
 {
     /// <summary>
     /// How many of <see cref="Args"/> an <see cref="Op.Extern"/> passes to the user's function (<see cref="Index"/> when set):

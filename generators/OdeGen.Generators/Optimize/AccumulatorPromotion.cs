@@ -64,6 +64,7 @@ internal static class AccumulatorPromotion
         // The locals belong to the loop: the emitter heads them with the loop's statement.
         builder.Stmt = function.Body[open].Stmt;
         builder.Phase = function.Body[open].Phase;
+        builder.Copy = function.Body[open].Copy;
         for (int i = open + 1; i < close; i++)
         {
             Instr x = function.Body[i];

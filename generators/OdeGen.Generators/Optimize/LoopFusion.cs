@@ -33,11 +33,30 @@ internal static class LoopFusion
             return function;
         }
 
+        // A fused loop that runs copies of an unrolled loop together belongs to none of them: its body heads each part.
+        var mixed = new HashSet<int>();
+        int open = -1, depth = 0;
+        foreach (int i in order)
+        {
+            Instr x = body[i];
+            if (depth == 0 && x.Op == Op.For)
+            {
+                open = i;
+            }
+            else if (open >= 0 && x.Copy != body[open].Copy)
+            {
+                mixed.Add(open);
+            }
+
+            depth += x.Op is Op.For or Op.If ? 1 : x.Op is Op.EndFor or Op.EndIf ? -1 : 0;
+            open = depth == 0 ? -1 : open;
+        }
+
         var builder = new IrBuilder(exact: false, function.Single);
         var map = new int[body.Count];
         foreach (int i in order)
         {
-            Simplifier.CopyNamed(builder, body[i], i, map);
+            Simplifier.CopyNamed(builder, mixed.Contains(i) ? body[i] with { Copy = null } : body[i], i, map);
         }
 
         return DeadCode.Eliminate(builder.Build(function.Statements, function.UserStatements));

@@ -39,7 +39,7 @@ internal static class LoopInvariantHoisting
                     if (target[j] == i)
                     {
                         // Headed by the loop's statement: it is computed for the loop, not where it was written.
-                        Simplifier.CopyNamed(builder, function.Body[j] with { Stmt = x.Stmt, Phase = x.Phase }, j, map);
+                        Simplifier.CopyNamed(builder, function.Body[j] with { Stmt = x.Stmt, Phase = x.Phase, Copy = x.Copy }, j, map);
                     }
                 }
             }

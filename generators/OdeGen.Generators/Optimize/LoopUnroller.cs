@@ -32,6 +32,9 @@ internal static class LoopUnroller
     {
         private readonly Dictionary<string, int> _values = new();
 
+        // The unrolled loops the current copy is in, outermost first: their statements and variables.
+        private readonly List<(int Stmt, string Variable, Phase Phase)> _open = new();
+
         // Conditions on indices that unrolling made constant, by instruction position (for the current copy).
         private readonly Dictionary<int, bool> _known = new();
 
@@ -43,10 +46,21 @@ internal static class LoopUnroller
                 if (x.Op == Op.For && Unrollable(x, i) is { } bounds)
                 {
                     int close = Regions.Close(function.Body, i);
+                    bool labelled = !OneStatement(i, close);
+                    if (labelled)
+                    {
+                        _open.Add((x.Stmt, x.Name!, x.Phase));
+                    }
+
                     for (int k = 0; k < bounds.Hi - bounds.Lo; k++)
                     {
                         _values[x.Name!] = x.Value == 1 ? bounds.Hi - 1 - k : bounds.Lo + k;
                         Range(i + 1, close);
+                    }
+
+                    if (labelled)
+                    {
+                        _open.RemoveAt(_open.Count - 1);
                     }
 
                     _values.Remove(x.Name!);
@@ -73,10 +87,41 @@ internal static class LoopUnroller
 
                 Know(x, i);
                 Simplifier.Attribute(builder, x);
+                if (_open.Count > 0)
+                {
+                    builder.Copy = new UnrolledCopy(_open[0].Stmt, string.Join(", ", _open.ConvertAll(l => l.Variable + " = " + _values[l.Variable].ToString(System.Globalization.CultureInfo.InvariantCulture))), _open[0].Phase);
+                }
+
                 Simplifier.Record(builder, x, i, map, x.Op == Op.Input && x.Slot == Slot.Index && x.Ix?.ConstantValue is int number
                     ? builder.Const(number)   // (double)(j + 1) with j known is a literal
                     : Simplifier.Copy(builder, x, map));
             }
+        }
+
+        /// <summary>
+        /// True when the loop's body (with its inner loops) is one statement of the user's, a sum's term say: its copies
+        /// read as one group of lines under that statement, without a heading for each.
+        /// </summary>
+        private bool OneStatement(int open, int close)
+        {
+            int stmt = -1;
+            for (int i = open + 1; i < close; i++)
+            {
+                Instr x = function.Body[i];
+                if (x.IsRegion)
+                {
+                    continue;
+                }
+
+                if (stmt >= 0 && x.Stmt != stmt)
+                {
+                    return false;
+                }
+
+                stmt = x.Stmt;
+            }
+
+            return true;
         }
 
         /// <summary>Records the value of a condition on indices that is now constant.</summary>

@@ -53,6 +53,9 @@ internal sealed class IrBuilder
     /// <summary>The pass that new instructions are attributed to.</summary>
     public Phase Phase { get; set; }
 
+    /// <summary>The copy of an unrolled loop that new instructions are attributed to.</summary>
+    public UnrolledCopy? Copy { get; set; }
+
     /// <summary>The instruction with value id <paramref name="id"/>.</summary>
     public Instr this[int id] => _body[id];
 
@@ -99,7 +102,7 @@ internal sealed class IrBuilder
 
     /// <summary>Writes <paramref name="value"/> to <paramref name="slot"/>[<paramref name="index"/>] (or [<paramref name="ix"/>]). Never merged.</summary>
     public void Store(Slot slot, int index, int value, IndexExpr? ix = null) =>
-        _body.Add(new Instr(Op.Store, value, -1, -1, 0, Fn.None, slot, index, Stmt, Phase, null, ix));
+        _body.Add(new Instr(Op.Store, value, -1, -1, 0, Fn.None, slot, index, Stmt, Phase, null, ix, Copy: Copy));
 
     /// <summary>Opens a loop over <paramref name="variable"/> from <paramref name="lo"/> to <paramref name="hi"/> (exclusive), descending when <paramref name="reversed"/>.</summary>
     public int For(string variable, IndexExpr lo, IndexExpr hi, bool reversed)
@@ -204,6 +207,12 @@ internal sealed class IrBuilder
         if (name is not null && instr.Name is null && instr.Op != Op.Const)
         {
             _body[id] = instr with { Name = name };
+
+            // The read of an anonymous merge variable (a ?: result) names the variable: double relu = c ? a : b sets relu.
+            if (instr.Op == Op.VarGet && _body[instr.A].Name is null)
+            {
+                _body[instr.A] = _body[instr.A] with { Name = name };
+            }
         }
     }
 
@@ -213,7 +222,7 @@ internal sealed class IrBuilder
 
     private int Append(Instr instr)
     {
-        _body.Add(instr);
+        _body.Add(instr.Copy == Copy ? instr : instr with { Copy = Copy });
         return _body.Count - 1;
     }
 
@@ -234,7 +243,7 @@ internal sealed class IrBuilder
         }
 
         // New code keeps the operand order it was given (the user's order, for readability).
-        _body.Add(new Instr(op, a, b, c, value, fn, slot, index, Stmt, Phase, null, ix));
+        _body.Add(new Instr(op, a, b, c, value, fn, slot, index, Stmt, Phase, null, ix, Copy: Copy));
         _known.Add(op, fn, a, b, c, value, slot, index, ix, null, _body.Count - 1);
         return _body.Count - 1;
     }

@@ -38,6 +38,7 @@ internal static class Simplifier
     {
         builder.Stmt = x.Stmt;
         builder.Phase = x.Phase;
+        builder.Copy = x.Copy;
     }
 
     /// <summary>Maps position <paramref name="at"/> to <paramref name="id"/> and gives the new value <paramref name="x"/>'s name.</summary>

@@ -20,7 +20,6 @@ namespace Scenarios.Branches
                 // elements of dydt that are not written are 0
                 dydt.Clear();
 
-                // double gain;
                 // if (y[0] > 0.1)
                 TLane y0 = y[0];
                 TLane v1 = TLane.GreaterThan(y0, TLane.Create(0.1));
@@ -35,38 +34,34 @@ namespace Scenarios.Branches
                 {
                     // if (y[0] < -0.5)
                     TLane v2 = TLane.LessThan(y0, TLane.Create(-0.5));
-                    TLane gain_2 = TLane.Zero;
                     TLane mask2 = TLane.And(elseMask1, v2);
                     // both sides run in every lane; each write keeps the lanes of its side (here: mask2)
                     {
                         // gain = Math.Exp(y[1]);
-                        gain_2 = TLane.Select(mask2, TLane.Exp(y[1]), gain_2);
+                        gain = TLane.Select(mask2, TLane.Exp(y[1]), gain);
                     }
                     TLane elseMask2 = TLane.AndNot(elseMask1, v2);
                     // the other lanes: elseMask2
                     {
                         // gain = p[1] * t;
-                        gain_2 = TLane.Select(elseMask2, p[1] * tLane, gain_2);
+                        gain = TLane.Select(elseMask2, p[1] * tLane, gain);
                     }
-
-                    // if (y[0] < -0.5)
-                    gain = TLane.Select(elseMask1, gain_2, gain);
                 }
 
                 // double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
                 TLane y1 = y[1];
                 TLane v3 = TLane.GreaterThan(y1, TLane.Zero);
-                TLane s4 = TLane.Zero;
+                TLane relu = TLane.Zero;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v3)
                 {
                     // double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                    s4 = TLane.Select(v3, y1, s4);
+                    relu = TLane.Select(v3, y1, relu);
                 }
                 TLane elseMask3 = TLane.AndNot(allLanes, v3);
                 // the other lanes: elseMask3
                 {
                     // double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                    s4 = TLane.Select(elseMask3, TLane.Create(0.01) * y1, s4);
+                    relu = TLane.Select(elseMask3, TLane.Create(0.01) * y1, relu);
                 }
 
                 // double wave = p[2];
@@ -74,71 +69,73 @@ namespace Scenarios.Branches
 
                 // if (t > 0.5 && y[2] < 0.8)
                 TLane y2 = y[2];
-                TLane v5 = TLane.And(TLane.GreaterThan(tLane, TLane.Create(0.5)), TLane.LessThan(y2, TLane.Create(0.8)));
-                TLane wave_2 = wave;
-                // both sides run in every lane; each write keeps the lanes of its side (here: v5)
+                TLane v4 = TLane.And(TLane.GreaterThan(tLane, TLane.Create(0.5)), TLane.LessThan(y2, TLane.Create(0.8)));
+                // both sides run in every lane; each write keeps the lanes of its side (here: v4)
                 {
                     // wave *= Math.Sin(y[2]);
-                    TLane wave_3 = wave * TLane.Sin(y2);
+                    TLane wave_2 = wave * TLane.Sin(y2);
 
                     // dydt[2] = wave;
-                    dydt[2] = TLane.Select(v5, wave_3, dydt[2]);
-                    wave_2 = TLane.Select(v5, wave_3, wave_2);
+                    dydt[2] = TLane.Select(v4, wave_2, dydt[2]);
+                    wave = TLane.Select(v4, wave_2, wave);
                 }
-                TLane elseMask4 = TLane.AndNot(allLanes, v5);
+                TLane elseMask4 = TLane.AndNot(allLanes, v4);
                 // the other lanes: elseMask4
                 {
                     // dydt[2] = -y[2];
                     dydt[2] = TLane.Select(elseMask4, -y2, dydt[2]);
                 }
 
-                // double total = 0;
                 // for (int i = 0; i < 3; i++)
                 TLane total = TLane.Zero;
 
-                // if (i == 0)
+                // for (int i = 0; i < 3; i++), unrolled:
+                // i = 0
                 // total += gain * y[i];
                 total += gain * y0;
 
-                // else
+                // i = 1
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                TLane s6 = TLane.Zero;
+                TLane s5 = TLane.Zero;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v3)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    s6 = TLane.Select(v3, p[3] * y1 * y1, s6);
+                    s5 = TLane.Select(v3, p[3] * y1 * y1, s5);
                 }
                 TLane elseMask5 = TLane.AndNot(allLanes, v3);
                 // the other lanes: elseMask5
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    s6 = TLane.Select(elseMask5, -y1, s6);
+                    s5 = TLane.Select(elseMask5, -y1, s5);
                 }
 
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                total += s6;
-                TLane v7 = TLane.GreaterThan(y2, TLane.Zero);
-                TLane s8 = TLane.Zero;
-                // both sides run in every lane; each write keeps the lanes of its side (here: v7)
+                total += s5;
+
+                // i = 2
+                // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                TLane v6 = TLane.GreaterThan(y2, TLane.Zero);
+                TLane s7 = TLane.Zero;
+                // both sides run in every lane; each write keeps the lanes of its side (here: v6)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    s8 = TLane.Select(v7, p[3] * y2 * y2, s8);
+                    s7 = TLane.Select(v6, p[3] * y2 * y2, s7);
                 }
-                TLane elseMask6 = TLane.AndNot(allLanes, v7);
+                TLane elseMask6 = TLane.AndNot(allLanes, v6);
                 // the other lanes: elseMask6
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    s8 = TLane.Select(elseMask6, -y2, s8);
+                    s7 = TLane.Select(elseMask6, -y2, s7);
                 }
 
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                total += s8;
+                total += s7;
 
                 // dydt[0] = total + relu;
-                dydt[0] = total + s4;
+                dydt[0] = total + relu;
 
                 // dydt[1] = gain * wave - relu * y[0];
-                dydt[1] = gain * wave_2 - s4 * y0;
+                dydt[1] = gain * wave - relu * y0;
             }
 
             /// <inheritdoc/>
@@ -155,7 +152,6 @@ namespace Scenarios.Branches
                 dydt.Clear();
                 dydtDot.Clear();
 
-                // double gain;
                 // if (y[0] > 0.1)
                 TLane y0 = y[0];
                 TLane yDot0 = yDot[0];
@@ -174,48 +170,42 @@ namespace Scenarios.Branches
                 {
                     // if (y[0] < -0.5)
                     TLane v2 = TLane.LessThan(y0, TLane.Create(-0.5));
-                    TLane gain_2 = TLane.Zero;
-                    TLane gainDot_2 = TLane.Zero;
                     TLane mask2 = TLane.And(elseMask1, v2);
                     // both sides run in every lane; each write keeps the lanes of its side (here: mask2)
                     {
                         // gain = Math.Exp(y[1]);
-                        TLane gain_3 = TLane.Exp(y[1]);
-                        gain_2 = TLane.Select(mask2, gain_3, gain_2);
-                        gainDot_2 = TLane.Select(mask2, yDot[1] * gain_3, gainDot_2);
+                        TLane gain_2 = TLane.Exp(y[1]);
+                        gain = TLane.Select(mask2, gain_2, gain);
+                        gainDot = TLane.Select(mask2, yDot[1] * gain_2, gainDot);
                     }
                     TLane elseMask2 = TLane.AndNot(elseMask1, v2);
                     // the other lanes: elseMask2
                     {
                         // gain = p[1] * t;
                         TLane p1 = p[1];
-                        gain_2 = TLane.Select(elseMask2, p1 * tLane, gain_2);
-                        gainDot_2 = TLane.Select(elseMask2, TLane.FusedMultiplyAdd(pDot[1], tLane, tDotLane * p1), gainDot_2);
+                        gain = TLane.Select(elseMask2, p1 * tLane, gain);
+                        gainDot = TLane.Select(elseMask2, TLane.FusedMultiplyAdd(pDot[1], tLane, tDotLane * p1), gainDot);
                     }
-
-                    // if (y[0] < -0.5)
-                    gain = TLane.Select(elseMask1, gain_2, gain);
-                    gainDot = TLane.Select(elseMask1, gainDot_2, gainDot);
                 }
 
                 // double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
                 TLane y1 = y[1];
                 TLane yDot1 = yDot[1];
                 TLane v3 = TLane.GreaterThan(y1, TLane.Zero);
-                TLane s4 = TLane.Zero;
-                TLane s5 = TLane.Zero;
+                TLane relu = TLane.Zero;
+                TLane reluDot = TLane.Zero;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v3)
                 {
                     // double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                    s4 = TLane.Select(v3, y1, s4);
-                    s5 = TLane.Select(v3, yDot1, s5);
+                    relu = TLane.Select(v3, y1, relu);
+                    reluDot = TLane.Select(v3, yDot1, reluDot);
                 }
                 TLane elseMask3 = TLane.AndNot(allLanes, v3);
                 // the other lanes: elseMask3
                 {
                     // double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                    s4 = TLane.Select(elseMask3, c0_01 * y1, s4);
-                    s5 = TLane.Select(elseMask3, yDot1 * c0_01, s5);
+                    relu = TLane.Select(elseMask3, c0_01 * y1, relu);
+                    reluDot = TLane.Select(elseMask3, yDot1 * c0_01, reluDot);
                 }
 
                 // double wave = p[2];
@@ -225,23 +215,22 @@ namespace Scenarios.Branches
                 // if (t > 0.5 && y[2] < 0.8)
                 TLane y2 = y[2];
                 TLane yDot2 = yDot[2];
-                TLane v6 = TLane.And(TLane.GreaterThan(tLane, TLane.Create(0.5)), TLane.LessThan(y2, TLane.Create(0.8)));
-                TLane wave_2 = wave;
+                TLane v4 = TLane.And(TLane.GreaterThan(tLane, TLane.Create(0.5)), TLane.LessThan(y2, TLane.Create(0.8)));
                 TLane waveDot = pDot2;
-                // both sides run in every lane; each write keeps the lanes of its side (here: v6)
+                // both sides run in every lane; each write keeps the lanes of its side (here: v4)
                 {
                     // wave *= Math.Sin(y[2]);
-                    TLane v7 = TLane.Sin(y2);
-                    TLane wave_3 = wave * v7;
-                    TLane waveDot_2 = TLane.FusedMultiplyAdd(pDot2, v7, yDot2 * TLane.Cos(y2) * wave);
+                    TLane v5 = TLane.Sin(y2);
+                    TLane wave_2 = wave * v5;
+                    TLane waveDot_2 = TLane.FusedMultiplyAdd(pDot2, v5, yDot2 * TLane.Cos(y2) * wave);
 
                     // dydt[2] = wave;
-                    dydt[2] = TLane.Select(v6, wave_3, dydt[2]);
-                    dydtDot[2] = TLane.Select(v6, waveDot_2, dydtDot[2]);
-                    wave_2 = TLane.Select(v6, wave_3, wave_2);
-                    waveDot = TLane.Select(v6, waveDot_2, waveDot);
+                    dydt[2] = TLane.Select(v4, wave_2, dydt[2]);
+                    dydtDot[2] = TLane.Select(v4, waveDot_2, dydtDot[2]);
+                    wave = TLane.Select(v4, wave_2, wave);
+                    waveDot = TLane.Select(v4, waveDot_2, waveDot);
                 }
-                TLane elseMask4 = TLane.AndNot(allLanes, v6);
+                TLane elseMask4 = TLane.AndNot(allLanes, v4);
                 // the other lanes: elseMask4
                 {
                     // dydt[2] = -y[2];
@@ -249,69 +238,72 @@ namespace Scenarios.Branches
                     dydtDot[2] = TLane.Select(elseMask4, -yDot2, dydtDot[2]);
                 }
 
-                // double total = 0;
                 // for (int i = 0; i < 3; i++)
                 TLane total = TLane.Zero;
                 TLane totalDot = TLane.Zero;
 
-                // if (i == 0)
+                // for (int i = 0; i < 3; i++), unrolled:
+                // i = 0
                 // total += gain * y[i];
                 total += gain * y0;
                 totalDot += TLane.FusedMultiplyAdd(gainDot, y0, yDot0 * gain);
 
-                // else
+                // i = 1
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                TLane s8 = TLane.Zero;
-                TLane s9 = TLane.Zero;
+                TLane s6 = TLane.Zero;
+                TLane s7 = TLane.Zero;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v3)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
                     TLane p3 = p[3];
-                    TLane v10 = p3 * y1;
-                    s8 = TLane.Select(v3, v10 * y1, s8);
-                    s9 = TLane.Select(v3, TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(pDot[3], y1, yDot1 * p3), y1, yDot1 * v10), s9);
+                    TLane v8 = p3 * y1;
+                    s6 = TLane.Select(v3, v8 * y1, s6);
+                    s7 = TLane.Select(v3, TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(pDot[3], y1, yDot1 * p3), y1, yDot1 * v8), s7);
                 }
                 TLane elseMask5 = TLane.AndNot(allLanes, v3);
                 // the other lanes: elseMask5
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    s8 = TLane.Select(elseMask5, -y1, s8);
-                    s9 = TLane.Select(elseMask5, -yDot1, s9);
+                    s6 = TLane.Select(elseMask5, -y1, s6);
+                    s7 = TLane.Select(elseMask5, -yDot1, s7);
                 }
 
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                total += s8;
-                totalDot += s9;
-                TLane v11 = TLane.GreaterThan(y2, TLane.Zero);
-                TLane s12 = TLane.Zero;
-                TLane s13 = TLane.Zero;
-                // both sides run in every lane; each write keeps the lanes of its side (here: v11)
+                total += s6;
+                totalDot += s7;
+
+                // i = 2
+                // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                TLane v9 = TLane.GreaterThan(y2, TLane.Zero);
+                TLane s10 = TLane.Zero;
+                TLane s11 = TLane.Zero;
+                // both sides run in every lane; each write keeps the lanes of its side (here: v9)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
                     TLane p3_2 = p[3];
-                    TLane v14 = p3_2 * y2;
-                    s12 = TLane.Select(v11, v14 * y2, s12);
-                    s13 = TLane.Select(v11, TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(pDot[3], y2, yDot2 * p3_2), y2, yDot2 * v14), s13);
+                    TLane v12 = p3_2 * y2;
+                    s10 = TLane.Select(v9, v12 * y2, s10);
+                    s11 = TLane.Select(v9, TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(pDot[3], y2, yDot2 * p3_2), y2, yDot2 * v12), s11);
                 }
-                TLane elseMask6 = TLane.AndNot(allLanes, v11);
+                TLane elseMask6 = TLane.AndNot(allLanes, v9);
                 // the other lanes: elseMask6
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    s12 = TLane.Select(elseMask6, -y2, s12);
-                    s13 = TLane.Select(elseMask6, -yDot2, s13);
+                    s10 = TLane.Select(elseMask6, -y2, s10);
+                    s11 = TLane.Select(elseMask6, -yDot2, s11);
                 }
 
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                total += s12;
-                totalDot += s13;
+                total += s10;
+                totalDot += s11;
 
                 // dydt[0] = total + relu;
-                dydt[0] = total + s4;
-                dydtDot[0] = totalDot + s5;
+                dydt[0] = total + relu;
+                dydtDot[0] = totalDot + reluDot;
 
                 // dydt[1] = gain * wave - relu * y[0];
-                dydt[1] = gain * wave_2 - s4 * y0;
-                dydtDot[1] = TLane.FusedMultiplyAdd(gainDot, wave_2, waveDot * gain) - TLane.FusedMultiplyAdd(s5, y0, yDot0 * s4);
+                dydt[1] = gain * wave - relu * y0;
+                dydtDot[1] = TLane.FusedMultiplyAdd(gainDot, wave, waveDot * gain) - TLane.FusedMultiplyAdd(reluDot, y0, yDot0 * relu);
             }
 
             /// <inheritdoc/>
@@ -324,8 +316,6 @@ namespace Scenarios.Branches
                 TLane c0_01 = TLane.Create(0.01);
                 TLane allLanes = TLane.Equal(TLane.Zero, TLane.Zero);
 
-                // elements of dydt that are not written are 0
-                // double gain;
                 // if (y[0] > 0.1)
                 TLane y0 = y[0];
                 TLane v1 = TLane.GreaterThan(y0, TLane.Create(0.1));
@@ -340,38 +330,34 @@ namespace Scenarios.Branches
                 {
                     // if (y[0] < -0.5)
                     TLane v2 = TLane.LessThan(y0, cm0_5);
-                    TLane gain_2 = TLane.Zero;
                     TLane mask2 = TLane.And(elseMask1, v2);
                     // both sides run in every lane; each write keeps the lanes of its side (here: mask2)
                     {
                         // gain = Math.Exp(y[1]);
-                        gain_2 = TLane.Select(mask2, TLane.Exp(y[1]), gain_2);
+                        gain = TLane.Select(mask2, TLane.Exp(y[1]), gain);
                     }
                     TLane elseMask2 = TLane.AndNot(elseMask1, v2);
                     // the other lanes: elseMask2
                     {
                         // gain = p[1] * t;
-                        gain_2 = TLane.Select(elseMask2, p[1] * tLane, gain_2);
+                        gain = TLane.Select(elseMask2, p[1] * tLane, gain);
                     }
-
-                    // if (y[0] < -0.5)
-                    gain = TLane.Select(elseMask1, gain_2, gain);
                 }
 
                 // double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
                 TLane y1 = y[1];
                 TLane v3 = TLane.GreaterThan(y1, TLane.Zero);
-                TLane s4 = TLane.Zero;
+                TLane relu = TLane.Zero;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v3)
                 {
                     // double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                    s4 = TLane.Select(v3, y1, s4);
+                    relu = TLane.Select(v3, y1, relu);
                 }
                 TLane elseMask3 = TLane.AndNot(allLanes, v3);
                 // the other lanes: elseMask3
                 {
                     // double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                    s4 = TLane.Select(elseMask3, c0_01 * y1, s4);
+                    relu = TLane.Select(elseMask3, c0_01 * y1, relu);
                 }
 
                 // double wave = p[2];
@@ -379,13 +365,12 @@ namespace Scenarios.Branches
 
                 // if (t > 0.5 && y[2] < 0.8)
                 TLane y2 = y[2];
-                TLane v5 = TLane.And(TLane.GreaterThan(tLane, TLane.Create(0.5)), TLane.LessThan(y2, TLane.Create(0.8)));
+                TLane v4 = TLane.And(TLane.GreaterThan(tLane, TLane.Create(0.5)), TLane.LessThan(y2, TLane.Create(0.8)));
                 TLane wave_2 = wave;
-                // both sides run in every lane; each write keeps the lanes of its side (here: v5)
+                // both sides run in every lane; each write keeps the lanes of its side (here: v4)
                 {
                     // wave *= Math.Sin(y[2]);
-                    // dydt[2] = wave;
-                    wave_2 = TLane.Select(v5, wave * TLane.Sin(y2), wave_2);
+                    wave_2 = TLane.Select(v4, wave * TLane.Sin(y2), wave_2);
                 }
 
                 // adjoint of: elements of dydt that are not written are 0
@@ -393,172 +378,172 @@ namespace Scenarios.Branches
                 a.CopyTo(dydtBar);
 
                 // adjoint of: dydt[1] = gain * wave - relu * y[0];
-                TLane v6 = dydtBar[1];
+                TLane v5 = dydtBar[1];
                 dydtBar[1] = TLane.Zero;
 
                 // adjoint of: dydt[0] = total + relu;
-                TLane v7 = dydtBar[0];
+                TLane v6 = dydtBar[0];
                 dydtBar[0] = TLane.Zero;
 
                 // adjoint of: for (int i = 0; i < 3; i++)
-                TLane s8 = v6 * wave_2;
+                TLane s7 = v5 * wave_2;
 
-                // dydt[2] = -y[2];
-                // double total = 0;
-                // for (int i = 0; i < 3; i++)
-                // if (i == 0)
-                // total += gain * y[i];
-                // else
+                // adjoint of: for (int i = 0; i < 3; i++), unrolled:
+                // i = 2
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                TLane v9 = TLane.GreaterThan(y2, TLane.Zero);
+                TLane v8 = TLane.GreaterThan(y2, TLane.Zero);
 
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                TLane s10 = TLane.Zero;
-                TLane s11 = v7;
-                // both sides run in every lane; each write keeps the lanes of its side (here: v9)
+                TLane s9 = TLane.Zero;
+                TLane s10 = v6;
+                // both sides run in every lane; each write keeps the lanes of its side (here: v8)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
                     TLane p3 = p[3];
 
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    TLane v12 = s11;
-                    s11 = TLane.Select(v9, TLane.Zero, s11);
-                    TLane v13 = v12 * y2;
-                    s10 = TLane.Select(v9, s10 + v12 * (p3 * y2), s10);
-                    s10 = TLane.Select(v9, s10 + v13 * p3, s10);
-                    pBar[3] = TLane.Select(v9, pBar[3] + v13 * y2, pBar[3]);
+                    TLane v11 = s10;
+                    s10 = TLane.Select(v8, TLane.Zero, s10);
+                    TLane v12 = v11 * y2;
+                    s9 = TLane.Select(v8, s9 + v11 * (p3 * y2), s9);
+                    s9 = TLane.Select(v8, s9 + v12 * p3, s9);
+                    pBar[3] = TLane.Select(v8, pBar[3] + v12 * y2, pBar[3]);
                 }
-                TLane elseMask5 = TLane.AndNot(allLanes, v9);
+                TLane elseMask5 = TLane.AndNot(allLanes, v8);
                 // the other lanes: elseMask5
                 {
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    TLane v14 = s11;
-                    s11 = TLane.Select(elseMask5, TLane.Zero, s11);
-                    s10 = TLane.Select(elseMask5, s10 + -v14, s10);
+                    TLane v13 = s10;
+                    s10 = TLane.Select(elseMask5, TLane.Zero, s10);
+                    s9 = TLane.Select(elseMask5, s9 + -v13, s9);
                 }
 
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                yBar[2] += s10;
-                TLane s15 = TLane.Zero;
-                TLane s16 = v7;
+                yBar[2] += s9;
+
+                // i = 1
+                // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                TLane s14 = TLane.Zero;
+                TLane s15 = v6;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v3)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
                     TLane p3_2 = p[3];
 
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    TLane v17 = s16;
-                    s16 = TLane.Select(v3, TLane.Zero, s16);
-                    TLane v18 = v17 * y1;
-                    s15 = TLane.Select(v3, s15 + v17 * (p3_2 * y1), s15);
-                    s15 = TLane.Select(v3, s15 + v18 * p3_2, s15);
-                    pBar[3] = TLane.Select(v3, pBar[3] + v18 * y1, pBar[3]);
+                    TLane v16 = s15;
+                    s15 = TLane.Select(v3, TLane.Zero, s15);
+                    TLane v17 = v16 * y1;
+                    s14 = TLane.Select(v3, s14 + v16 * (p3_2 * y1), s14);
+                    s14 = TLane.Select(v3, s14 + v17 * p3_2, s14);
+                    pBar[3] = TLane.Select(v3, pBar[3] + v17 * y1, pBar[3]);
                 }
                 TLane elseMask6 = TLane.AndNot(allLanes, v3);
                 // the other lanes: elseMask6
                 {
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    TLane v19 = s16;
-                    s16 = TLane.Select(elseMask6, TLane.Zero, s16);
-                    s15 = TLane.Select(elseMask6, s15 + -v19, s15);
+                    TLane v18 = s15;
+                    s15 = TLane.Select(elseMask6, TLane.Zero, s15);
+                    s14 = TLane.Select(elseMask6, s14 + -v18, s14);
                 }
 
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                yBar[1] += s15;
+                yBar[1] += s14;
 
+                // i = 0
                 // adjoint of: total += gain * y[i];
-                s8 += v7 * y0;
-                yBar[0] += v7 * gain;
+                s7 += v6 * y0;
+                yBar[0] += v6 * gain;
 
                 // adjoint of: if (t > 0.5 && y[2] < 0.8)
-                TLane s20 = TLane.Zero;
+                TLane s19 = TLane.Zero;
                 TLane waveBar = TLane.Zero;
-                TLane waveBar_2 = v6 * gain;
-                // both sides run in every lane; each write keeps the lanes of its side (here: v5)
+                TLane waveBar_2 = v5 * gain;
+                // both sides run in every lane; each write keeps the lanes of its side (here: v4)
                 {
                     // adjoint of: dydt[2] = wave;
-                    TLane v21 = waveBar_2;
-                    waveBar_2 = TLane.Select(v5, TLane.Zero, waveBar_2);
-                    TLane v22 = dydtBar[2];
-                    dydtBar[2] = TLane.Select(v5, TLane.Zero, dydtBar[2]);
-                    TLane waveBar_3 = v21 + v22;
+                    TLane v20 = waveBar_2;
+                    waveBar_2 = TLane.Select(v4, TLane.Zero, waveBar_2);
+                    TLane v21 = dydtBar[2];
+                    dydtBar[2] = TLane.Select(v4, TLane.Zero, dydtBar[2]);
+                    TLane waveBar_3 = v20 + v21;
 
                     // adjoint of: wave *= Math.Sin(y[2]);
-                    waveBar = TLane.Select(v5, waveBar + waveBar_3 * TLane.Sin(y2), waveBar);
-                    s20 = TLane.Select(v5, s20 + waveBar_3 * wave * TLane.Cos(y2), s20);
+                    waveBar = TLane.Select(v4, waveBar + waveBar_3 * TLane.Sin(y2), waveBar);
+                    s19 = TLane.Select(v4, s19 + waveBar_3 * wave * TLane.Cos(y2), s19);
                 }
-                TLane elseMask7 = TLane.AndNot(allLanes, v5);
+                TLane elseMask7 = TLane.AndNot(allLanes, v4);
                 // the other lanes: elseMask7
                 {
                     // adjoint of: dydt[2] = -y[2];
-                    TLane v23 = dydtBar[2];
+                    TLane v22 = dydtBar[2];
                     dydtBar[2] = TLane.Select(elseMask7, TLane.Zero, dydtBar[2]);
-                    s20 = TLane.Select(elseMask7, s20 + -v23, s20);
+                    s19 = TLane.Select(elseMask7, s19 + -v22, s19);
                 }
 
                 // adjoint of: if (t > 0.5 && y[2] < 0.8)
                 TLane waveBar_4 = waveBar + waveBar_2;
-                yBar[2] += s20;
+                yBar[2] += s19;
 
                 // adjoint of: double wave = p[2];
                 pBar[2] += waveBar_4;
 
                 // adjoint of: double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                TLane s24 = TLane.FusedMultiplyAdd(-v6, y0, v7);
-                TLane s25 = TLane.Zero;
+                TLane reluBar = TLane.FusedMultiplyAdd(-v5, y0, v6);
+                TLane s23 = TLane.Zero;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v3)
                 {
                     // adjoint of: double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                    TLane v26 = s24;
-                    s25 = TLane.Select(v3, s25 + v26, s25);
-                    s24 = TLane.Select(v3, TLane.Zero, s24);
+                    TLane v24 = reluBar;
+                    s23 = TLane.Select(v3, s23 + v24, s23);
+                    reluBar = TLane.Select(v3, TLane.Zero, reluBar);
                 }
                 TLane elseMask8 = TLane.AndNot(allLanes, v3);
                 // the other lanes: elseMask8
                 {
                     // adjoint of: double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                    TLane v27 = s24;
-                    s24 = TLane.Select(elseMask8, TLane.Zero, s24);
-                    s25 = TLane.Select(elseMask8, s25 + v27 * c0_01, s25);
+                    TLane v25 = reluBar;
+                    reluBar = TLane.Select(elseMask8, TLane.Zero, reluBar);
+                    s23 = TLane.Select(elseMask8, s23 + v25 * c0_01, s23);
                 }
 
                 // adjoint of: double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                yBar[1] += s25;
+                yBar[1] += s23;
 
                 // adjoint of: if (y[0] > 0.1)
-                TLane s28 = -(v6 * s4);
-                TLane gainBar = s8;
+                TLane s26 = -(v5 * relu);
+                TLane gainBar = s7;
                 TLane tBar = TLane.Zero;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v1)
                 {
                     // adjoint of: gain = p[0] * y[0];
                     TLane gainBar_2 = gainBar;
                     gainBar = TLane.Select(v1, TLane.Zero, gainBar);
-                    s28 = TLane.Select(v1, s28 + gainBar_2 * p[0], s28);
+                    s26 = TLane.Select(v1, s26 + gainBar_2 * p[0], s26);
                     pBar[0] = TLane.Select(v1, pBar[0] + gainBar_2 * y0, pBar[0]);
                 }
                 TLane elseMask9 = TLane.AndNot(allLanes, v1);
                 // the other lanes: elseMask9
                 {
                     // if (y[0] < -0.5)
-                    TLane v29 = TLane.LessThan(y0, cm0_5);
+                    TLane v27 = TLane.LessThan(y0, cm0_5);
 
                     // adjoint of: if (y[0] < -0.5)
-                    TLane v30 = gainBar;
+                    TLane v28 = gainBar;
                     gainBar = TLane.Select(elseMask9, TLane.Zero, gainBar);
-                    TLane gainBar_3 = v30;
-                    TLane mask10 = TLane.And(elseMask9, v29);
+                    TLane gainBar_3 = v28;
+                    TLane mask10 = TLane.And(elseMask9, v27);
                     // both sides run in every lane; each write keeps the lanes of its side (here: mask10)
                     {
                         // gain = Math.Exp(y[1]);
-                        TLane gain_3 = TLane.Exp(y1);
+                        TLane gain_2 = TLane.Exp(y1);
 
                         // adjoint of: gain = Math.Exp(y[1]);
                         TLane gainBar_4 = gainBar_3;
                         gainBar_3 = TLane.Select(mask10, TLane.Zero, gainBar_3);
-                        yBar[1] = TLane.Select(mask10, yBar[1] + gainBar_4 * gain_3, yBar[1]);
+                        yBar[1] = TLane.Select(mask10, yBar[1] + gainBar_4 * gain_2, yBar[1]);
                     }
-                    TLane elseMask10 = TLane.AndNot(elseMask9, v29);
+                    TLane elseMask10 = TLane.AndNot(elseMask9, v27);
                     // the other lanes: elseMask10
                     {
                         // adjoint of: gain = p[1] * t;
@@ -570,7 +555,7 @@ namespace Scenarios.Branches
                 }
 
                 // adjoint of: if (y[0] > 0.1)
-                yBar[0] += s28;
+                yBar[0] += s26;
                 return tBar;
             }
 
@@ -626,7 +611,6 @@ namespace Scenarios.Branches
                     // elements of dydt that are not written are 0
                     dydt = default;
 
-                    // double gain;
                     // if (y[0] > 0.1)
                     TLane y0 = y.S0;
                     TLane v1 = TLane.GreaterThan(y0, TLane.Create(0.1));
@@ -641,38 +625,34 @@ namespace Scenarios.Branches
                     {
                         // if (y[0] < -0.5)
                         TLane v2 = TLane.LessThan(y0, TLane.Create(-0.5));
-                        TLane gain_2 = TLane.Zero;
                         TLane mask2 = TLane.And(elseMask1, v2);
                         // both sides run in every lane; each write keeps the lanes of its side (here: mask2)
                         {
                             // gain = Math.Exp(y[1]);
-                            gain_2 = TLane.Select(mask2, TLane.Exp(y.S1), gain_2);
+                            gain = TLane.Select(mask2, TLane.Exp(y.S1), gain);
                         }
                         TLane elseMask2 = TLane.AndNot(elseMask1, v2);
                         // the other lanes: elseMask2
                         {
                             // gain = p[1] * t;
-                            gain_2 = TLane.Select(elseMask2, p[1] * tLane, gain_2);
+                            gain = TLane.Select(elseMask2, p[1] * tLane, gain);
                         }
-
-                        // if (y[0] < -0.5)
-                        gain = TLane.Select(elseMask1, gain_2, gain);
                     }
 
                     // double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
                     TLane y1 = y.S1;
                     TLane v3 = TLane.GreaterThan(y1, TLane.Zero);
-                    TLane s4 = TLane.Zero;
+                    TLane relu = TLane.Zero;
                     // both sides run in every lane; each write keeps the lanes of its side (here: v3)
                     {
                         // double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                        s4 = TLane.Select(v3, y1, s4);
+                        relu = TLane.Select(v3, y1, relu);
                     }
                     TLane elseMask3 = TLane.AndNot(allLanes, v3);
                     // the other lanes: elseMask3
                     {
                         // double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                        s4 = TLane.Select(elseMask3, TLane.Create(0.01) * y1, s4);
+                        relu = TLane.Select(elseMask3, TLane.Create(0.01) * y1, relu);
                     }
 
                     // double wave = p[2];
@@ -680,71 +660,73 @@ namespace Scenarios.Branches
 
                     // if (t > 0.5 && y[2] < 0.8)
                     TLane y2 = y.S2;
-                    TLane v5 = TLane.And(TLane.GreaterThan(tLane, TLane.Create(0.5)), TLane.LessThan(y2, TLane.Create(0.8)));
-                    TLane wave_2 = wave;
-                    // both sides run in every lane; each write keeps the lanes of its side (here: v5)
+                    TLane v4 = TLane.And(TLane.GreaterThan(tLane, TLane.Create(0.5)), TLane.LessThan(y2, TLane.Create(0.8)));
+                    // both sides run in every lane; each write keeps the lanes of its side (here: v4)
                     {
                         // wave *= Math.Sin(y[2]);
-                        TLane wave_3 = wave * TLane.Sin(y2);
+                        TLane wave_2 = wave * TLane.Sin(y2);
 
                         // dydt[2] = wave;
-                        dydt.S2 = TLane.Select(v5, wave_3, dydt.S2);
-                        wave_2 = TLane.Select(v5, wave_3, wave_2);
+                        dydt.S2 = TLane.Select(v4, wave_2, dydt.S2);
+                        wave = TLane.Select(v4, wave_2, wave);
                     }
-                    TLane elseMask4 = TLane.AndNot(allLanes, v5);
+                    TLane elseMask4 = TLane.AndNot(allLanes, v4);
                     // the other lanes: elseMask4
                     {
                         // dydt[2] = -y[2];
                         dydt.S2 = TLane.Select(elseMask4, -y2, dydt.S2);
                     }
 
-                    // double total = 0;
                     // for (int i = 0; i < 3; i++)
                     TLane total = TLane.Zero;
 
-                    // if (i == 0)
+                    // for (int i = 0; i < 3; i++), unrolled:
+                    // i = 0
                     // total += gain * y[i];
                     total += gain * y0;
 
-                    // else
+                    // i = 1
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    TLane s6 = TLane.Zero;
+                    TLane s5 = TLane.Zero;
                     // both sides run in every lane; each write keeps the lanes of its side (here: v3)
                     {
                         // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                        s6 = TLane.Select(v3, p[3] * y1 * y1, s6);
+                        s5 = TLane.Select(v3, p[3] * y1 * y1, s5);
                     }
                     TLane elseMask5 = TLane.AndNot(allLanes, v3);
                     // the other lanes: elseMask5
                     {
                         // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                        s6 = TLane.Select(elseMask5, -y1, s6);
+                        s5 = TLane.Select(elseMask5, -y1, s5);
                     }
 
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    total += s6;
-                    TLane v7 = TLane.GreaterThan(y2, TLane.Zero);
-                    TLane s8 = TLane.Zero;
-                    // both sides run in every lane; each write keeps the lanes of its side (here: v7)
+                    total += s5;
+
+                    // i = 2
+                    // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                    TLane v6 = TLane.GreaterThan(y2, TLane.Zero);
+                    TLane s7 = TLane.Zero;
+                    // both sides run in every lane; each write keeps the lanes of its side (here: v6)
                     {
                         // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                        s8 = TLane.Select(v7, p[3] * y2 * y2, s8);
+                        s7 = TLane.Select(v6, p[3] * y2 * y2, s7);
                     }
-                    TLane elseMask6 = TLane.AndNot(allLanes, v7);
+                    TLane elseMask6 = TLane.AndNot(allLanes, v6);
                     // the other lanes: elseMask6
                     {
                         // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                        s8 = TLane.Select(elseMask6, -y2, s8);
+                        s7 = TLane.Select(elseMask6, -y2, s7);
                     }
 
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    total += s8;
+                    total += s7;
 
                     // dydt[0] = total + relu;
-                    dydt.S0 = total + s4;
+                    dydt.S0 = total + relu;
 
                     // dydt[1] = gain * wave - relu * y[0];
-                    dydt.S1 = gain * wave_2 - s4 * y0;
+                    dydt.S1 = gain * wave - relu * y0;
                     return dydt;
                 }
             }

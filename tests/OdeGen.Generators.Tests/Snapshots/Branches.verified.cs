@@ -30,7 +30,6 @@ namespace Scenarios.Branches
                 // elements of dydt that are not written are 0
                 dydt.Clear();
 
-                // double gain;
                 // if (y[0] > 0.1)
                 double y0 = y[0];
                 bool v1 = (y0 > 0.1);
@@ -44,35 +43,31 @@ namespace Scenarios.Branches
                 {
                     // if (y[0] < -0.5)
                     bool v2 = (y0 < -0.5);
-                    double gain_2 = 0.0;
                     if (v2)
                     {
                         // gain = Math.Exp(y[1]);
-                        gain_2 = global::System.Math.Exp(y[1]);
+                        gain = global::System.Math.Exp(y[1]);
                     }
                     else
                     {
                         // gain = p[1] * t;
-                        gain_2 = p[1] * t;
+                        gain = p[1] * t;
                     }
-
-                    // if (y[0] < -0.5)
-                    gain = gain_2;
                 }
 
                 // double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
                 double y1 = y[1];
                 bool v3 = (y1 > 0.0);
-                double s4 = 0.0;
+                double relu = 0.0;
                 if (v3)
                 {
                     // double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                    s4 = y1;
+                    relu = y1;
                 }
                 else
                 {
                     // double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                    s4 = 0.01 * y1;
+                    relu = 0.01 * y1;
                 }
 
                 // double wave = p[2];
@@ -80,16 +75,14 @@ namespace Scenarios.Branches
 
                 // if (t > 0.5 && y[2] < 0.8)
                 double y2 = y[2];
-                bool v5 = ((t > 0.5) && (y2 < 0.8));
-                double wave_2 = wave;
-                if (v5)
+                bool v4 = ((t > 0.5) && (y2 < 0.8));
+                if (v4)
                 {
                     // wave *= Math.Sin(y[2]);
-                    double wave_3 = wave * global::System.Math.Sin(y2);
+                    wave = wave * global::System.Math.Sin(y2);
 
                     // dydt[2] = wave;
-                    dydt[2] = wave_3;
-                    wave_2 = wave_3;
+                    dydt[2] = wave;
                 }
                 else
                 {
@@ -97,51 +90,54 @@ namespace Scenarios.Branches
                     dydt[2] = -y2;
                 }
 
-                // double total = 0;
                 // for (int i = 0; i < 3; i++)
                 double total = 0.0;
 
-                // if (i == 0)
+                // for (int i = 0; i < 3; i++), unrolled:
+                // i = 0
                 // total += gain * y[i];
                 total += gain * y0;
 
-                // else
+                // i = 1
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                double s6 = 0.0;
+                double s5 = 0.0;
                 if (v3)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    s6 = p[3] * y1 * y1;
+                    s5 = p[3] * y1 * y1;
                 }
                 else
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    s6 = -y1;
+                    s5 = -y1;
                 }
 
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                total += s6;
-                bool v7 = (y2 > 0.0);
-                double s8 = 0.0;
-                if (v7)
+                total += s5;
+
+                // i = 2
+                // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                bool v6 = (y2 > 0.0);
+                double s7 = 0.0;
+                if (v6)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    s8 = p[3] * y2 * y2;
+                    s7 = p[3] * y2 * y2;
                 }
                 else
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    s8 = -y2;
+                    s7 = -y2;
                 }
 
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                total += s8;
+                total += s7;
 
                 // dydt[0] = total + relu;
-                dydt[0] = total + s4;
+                dydt[0] = total + relu;
 
                 // dydt[1] = gain * wave - relu * y[0];
-                dydt[1] = gain * wave_2 - s4 * y0;
+                dydt[1] = gain * wave - relu * y0;
             }
 
             /// <inheritdoc/>
@@ -151,7 +147,6 @@ namespace Scenarios.Branches
                 dydt.Clear();
                 dydtDot.Clear();
 
-                // double gain;
                 // if (y[0] > 0.1)
                 double y0 = y[0];
                 double yDot0 = yDot[0];
@@ -169,45 +164,38 @@ namespace Scenarios.Branches
                 {
                     // if (y[0] < -0.5)
                     bool v2 = (y0 < -0.5);
-                    double gain_2 = 0.0;
-                    double gainDot_2 = 0.0;
                     if (v2)
                     {
                         // gain = Math.Exp(y[1]);
-                        double gain_3 = global::System.Math.Exp(y[1]);
-                        gain_2 = gain_3;
-                        gainDot_2 = yDot[1] * gain_3;
+                        gain = global::System.Math.Exp(y[1]);
+                        gainDot = yDot[1] * gain;
                     }
                     else
                     {
                         // gain = p[1] * t;
                         double p1 = p[1];
-                        gain_2 = p1 * t;
-                        gainDot_2 = global::System.Math.FusedMultiplyAdd(pDot[1], t, tDot * p1);
+                        gain = p1 * t;
+                        gainDot = global::System.Math.FusedMultiplyAdd(pDot[1], t, tDot * p1);
                     }
-
-                    // if (y[0] < -0.5)
-                    gain = gain_2;
-                    gainDot = gainDot_2;
                 }
 
                 // double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
                 double y1 = y[1];
                 double yDot1 = yDot[1];
                 bool v3 = (y1 > 0.0);
-                double s4 = 0.0;
-                double s5 = 0.0;
+                double relu = 0.0;
+                double reluDot = 0.0;
                 if (v3)
                 {
                     // double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                    s4 = y1;
-                    s5 = yDot1;
+                    relu = y1;
+                    reluDot = yDot1;
                 }
                 else
                 {
                     // double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                    s4 = 0.01 * y1;
-                    s5 = yDot1 * 0.01;
+                    relu = 0.01 * y1;
+                    reluDot = yDot1 * 0.01;
                 }
 
                 // double wave = p[2];
@@ -217,21 +205,19 @@ namespace Scenarios.Branches
                 // if (t > 0.5 && y[2] < 0.8)
                 double y2 = y[2];
                 double yDot2 = yDot[2];
-                bool v6 = ((t > 0.5) && (y2 < 0.8));
-                double wave_2 = wave;
+                bool v4 = ((t > 0.5) && (y2 < 0.8));
                 double waveDot = pDot2;
-                if (v6)
+                if (v4)
                 {
                     // wave *= Math.Sin(y[2]);
-                    double v7 = global::System.Math.Sin(y2);
-                    double wave_3 = wave * v7;
-                    double waveDot_2 = global::System.Math.FusedMultiplyAdd(pDot2, v7, yDot2 * global::System.Math.Cos(y2) * wave);
+                    double v5 = global::System.Math.Sin(y2);
+                    double wave_2 = wave * v5;
+                    waveDot = global::System.Math.FusedMultiplyAdd(pDot2, v5, yDot2 * global::System.Math.Cos(y2) * wave);
 
                     // dydt[2] = wave;
-                    dydt[2] = wave_3;
-                    dydtDot[2] = waveDot_2;
-                    wave_2 = wave_3;
-                    waveDot = waveDot_2;
+                    dydt[2] = wave_2;
+                    dydtDot[2] = waveDot;
+                    wave = wave_2;
                 }
                 else
                 {
@@ -240,74 +226,75 @@ namespace Scenarios.Branches
                     dydtDot[2] = -yDot2;
                 }
 
-                // double total = 0;
                 // for (int i = 0; i < 3; i++)
                 double total = 0.0;
                 double totalDot = 0.0;
 
-                // if (i == 0)
+                // for (int i = 0; i < 3; i++), unrolled:
+                // i = 0
                 // total += gain * y[i];
                 total += gain * y0;
                 totalDot += global::System.Math.FusedMultiplyAdd(gainDot, y0, yDot0 * gain);
 
-                // else
+                // i = 1
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                double s8 = 0.0;
-                double s9 = 0.0;
+                double s6 = 0.0;
+                double s7 = 0.0;
                 if (v3)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
                     double p3 = p[3];
-                    double v10 = p3 * y1;
-                    s8 = v10 * y1;
-                    s9 = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(pDot[3], y1, yDot1 * p3), y1, yDot1 * v10);
+                    double v8 = p3 * y1;
+                    s6 = v8 * y1;
+                    s7 = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(pDot[3], y1, yDot1 * p3), y1, yDot1 * v8);
                 }
                 else
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    s8 = -y1;
-                    s9 = -yDot1;
+                    s6 = -y1;
+                    s7 = -yDot1;
                 }
 
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                total += s8;
-                totalDot += s9;
-                bool v11 = (y2 > 0.0);
-                double s12 = 0.0;
-                double s13 = 0.0;
-                if (v11)
+                total += s6;
+                totalDot += s7;
+
+                // i = 2
+                // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                bool v9 = (y2 > 0.0);
+                double s10 = 0.0;
+                double s11 = 0.0;
+                if (v9)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
                     double p3_2 = p[3];
-                    double v14 = p3_2 * y2;
-                    s12 = v14 * y2;
-                    s13 = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(pDot[3], y2, yDot2 * p3_2), y2, yDot2 * v14);
+                    double v12 = p3_2 * y2;
+                    s10 = v12 * y2;
+                    s11 = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(pDot[3], y2, yDot2 * p3_2), y2, yDot2 * v12);
                 }
                 else
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    s12 = -y2;
-                    s13 = -yDot2;
+                    s10 = -y2;
+                    s11 = -yDot2;
                 }
 
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                total += s12;
-                totalDot += s13;
+                total += s10;
+                totalDot += s11;
 
                 // dydt[0] = total + relu;
-                dydt[0] = total + s4;
-                dydtDot[0] = totalDot + s5;
+                dydt[0] = total + relu;
+                dydtDot[0] = totalDot + reluDot;
 
                 // dydt[1] = gain * wave - relu * y[0];
-                dydt[1] = gain * wave_2 - s4 * y0;
-                dydtDot[1] = global::System.Math.FusedMultiplyAdd(gainDot, wave_2, waveDot * gain) - global::System.Math.FusedMultiplyAdd(s5, y0, yDot0 * s4);
+                dydt[1] = gain * wave - relu * y0;
+                dydtDot[1] = global::System.Math.FusedMultiplyAdd(gainDot, wave, waveDot * gain) - global::System.Math.FusedMultiplyAdd(reluDot, y0, yDot0 * relu);
             }
 
             /// <inheritdoc/>
             public double Vjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, global::System.Span<double> yBar, global::System.Span<double> pBar)
             {
-                // elements of dydt that are not written are 0
-                // double gain;
                 // if (y[0] > 0.1)
                 double y0 = y[0];
                 bool v1 = (y0 > 0.1);
@@ -321,35 +308,31 @@ namespace Scenarios.Branches
                 {
                     // if (y[0] < -0.5)
                     bool v2 = (y0 < -0.5);
-                    double gain_2 = 0.0;
                     if (v2)
                     {
                         // gain = Math.Exp(y[1]);
-                        gain_2 = global::System.Math.Exp(y[1]);
+                        gain = global::System.Math.Exp(y[1]);
                     }
                     else
                     {
                         // gain = p[1] * t;
-                        gain_2 = p[1] * t;
+                        gain = p[1] * t;
                     }
-
-                    // if (y[0] < -0.5)
-                    gain = gain_2;
                 }
 
                 // double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
                 double y1 = y[1];
                 bool v3 = (y1 > 0.0);
-                double s4 = 0.0;
+                double relu = 0.0;
                 if (v3)
                 {
                     // double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                    s4 = y1;
+                    relu = y1;
                 }
                 else
                 {
                     // double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                    s4 = 0.01 * y1;
+                    relu = 0.01 * y1;
                 }
 
                 // double wave = p[2];
@@ -357,12 +340,11 @@ namespace Scenarios.Branches
 
                 // if (t > 0.5 && y[2] < 0.8)
                 double y2 = y[2];
-                bool v5 = ((t > 0.5) && (y2 < 0.8));
+                bool v4 = ((t > 0.5) && (y2 < 0.8));
                 double wave_2 = wave;
-                if (v5)
+                if (v4)
                 {
                     // wave *= Math.Sin(y[2]);
-                    // dydt[2] = wave;
                     wave_2 = wave * global::System.Math.Sin(y2);
                 }
 
@@ -371,164 +353,164 @@ namespace Scenarios.Branches
                 a.CopyTo(dydtBar);
 
                 // adjoint of: dydt[1] = gain * wave - relu * y[0];
-                double v6 = dydtBar[1];
+                double v5 = dydtBar[1];
                 dydtBar[1] = 0.0;
 
                 // adjoint of: dydt[0] = total + relu;
-                double v7 = dydtBar[0];
+                double v6 = dydtBar[0];
                 dydtBar[0] = 0.0;
 
                 // adjoint of: for (int i = 0; i < 3; i++)
-                double s8 = v6 * wave_2;
+                double s7 = v5 * wave_2;
 
-                // dydt[2] = -y[2];
-                // double total = 0;
-                // for (int i = 0; i < 3; i++)
-                // if (i == 0)
-                // total += gain * y[i];
-                // else
+                // adjoint of: for (int i = 0; i < 3; i++), unrolled:
+                // i = 2
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                bool v9 = (y2 > 0.0);
+                bool v8 = (y2 > 0.0);
 
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                double s10 = 0.0;
-                double s11 = v7;
-                if (v9)
+                double s9 = 0.0;
+                double s10 = v6;
+                if (v8)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
                     double p3 = p[3];
 
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    double v12 = s11;
-                    s11 = 0.0;
-                    double v13 = v12 * y2;
-                    s10 += v12 * (p3 * y2);
-                    s10 += v13 * p3;
-                    pBar[3] += v13 * y2;
+                    double v11 = s10;
+                    s10 = 0.0;
+                    double v12 = v11 * y2;
+                    s9 += v11 * (p3 * y2);
+                    s9 += v12 * p3;
+                    pBar[3] += v12 * y2;
                 }
                 else
                 {
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    double v14 = s11;
-                    s11 = 0.0;
-                    s10 += -v14;
+                    double v13 = s10;
+                    s10 = 0.0;
+                    s9 += -v13;
                 }
 
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                yBar[2] += s10;
-                double s15 = 0.0;
-                double s16 = v7;
+                yBar[2] += s9;
+
+                // i = 1
+                // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                double s14 = 0.0;
+                double s15 = v6;
                 if (v3)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
                     double p3_2 = p[3];
 
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    double v17 = s16;
-                    s16 = 0.0;
-                    double v18 = v17 * y1;
-                    s15 += v17 * (p3_2 * y1);
-                    s15 += v18 * p3_2;
-                    pBar[3] += v18 * y1;
+                    double v16 = s15;
+                    s15 = 0.0;
+                    double v17 = v16 * y1;
+                    s14 += v16 * (p3_2 * y1);
+                    s14 += v17 * p3_2;
+                    pBar[3] += v17 * y1;
                 }
                 else
                 {
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    double v19 = s16;
-                    s16 = 0.0;
-                    s15 += -v19;
+                    double v18 = s15;
+                    s15 = 0.0;
+                    s14 += -v18;
                 }
 
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                yBar[1] += s15;
+                yBar[1] += s14;
 
+                // i = 0
                 // adjoint of: total += gain * y[i];
-                s8 += v7 * y0;
-                yBar[0] += v7 * gain;
+                s7 += v6 * y0;
+                yBar[0] += v6 * gain;
 
                 // adjoint of: if (t > 0.5 && y[2] < 0.8)
-                double s20 = 0.0;
+                double s19 = 0.0;
                 double waveBar = 0.0;
-                double waveBar_2 = v6 * gain;
-                if (v5)
+                double waveBar_2 = v5 * gain;
+                if (v4)
                 {
                     // adjoint of: dydt[2] = wave;
-                    double v21 = waveBar_2;
+                    double v20 = waveBar_2;
                     waveBar_2 = 0.0;
-                    double v22 = dydtBar[2];
+                    double v21 = dydtBar[2];
                     dydtBar[2] = 0.0;
-                    double waveBar_3 = v21 + v22;
+                    double waveBar_3 = v20 + v21;
 
                     // adjoint of: wave *= Math.Sin(y[2]);
                     waveBar += waveBar_3 * global::System.Math.Sin(y2);
-                    s20 += waveBar_3 * wave * global::System.Math.Cos(y2);
+                    s19 += waveBar_3 * wave * global::System.Math.Cos(y2);
                 }
                 else
                 {
                     // adjoint of: dydt[2] = -y[2];
-                    double v23 = dydtBar[2];
+                    double v22 = dydtBar[2];
                     dydtBar[2] = 0.0;
-                    s20 += -v23;
+                    s19 += -v22;
                 }
 
                 // adjoint of: if (t > 0.5 && y[2] < 0.8)
                 double waveBar_4 = waveBar + waveBar_2;
-                yBar[2] += s20;
+                yBar[2] += s19;
 
                 // adjoint of: double wave = p[2];
                 pBar[2] += waveBar_4;
 
                 // adjoint of: double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                double s24 = global::System.Math.FusedMultiplyAdd(-v6, y0, v7);
-                double s25 = 0.0;
+                double reluBar = global::System.Math.FusedMultiplyAdd(-v5, y0, v6);
+                double s23 = 0.0;
                 if (v3)
                 {
                     // adjoint of: double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                    double v26 = s24;
-                    s25 += v26;
-                    s24 = 0.0;
+                    double v24 = reluBar;
+                    s23 += v24;
+                    reluBar = 0.0;
                 }
                 else
                 {
                     // adjoint of: double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                    double v27 = s24;
-                    s24 = 0.0;
-                    s25 += v27 * 0.01;
+                    double v25 = reluBar;
+                    reluBar = 0.0;
+                    s23 += v25 * 0.01;
                 }
 
                 // adjoint of: double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                yBar[1] += s25;
+                yBar[1] += s23;
 
                 // adjoint of: if (y[0] > 0.1)
-                double s28 = -(v6 * s4);
-                double gainBar = s8;
+                double s26 = -(v5 * relu);
+                double gainBar = s7;
                 double tBar = 0.0;
                 if (v1)
                 {
                     // adjoint of: gain = p[0] * y[0];
                     double gainBar_2 = gainBar;
                     gainBar = 0.0;
-                    s28 += gainBar_2 * p[0];
+                    s26 += gainBar_2 * p[0];
                     pBar[0] += gainBar_2 * y0;
                 }
                 else
                 {
                     // if (y[0] < -0.5)
-                    bool v29 = (y0 < -0.5);
+                    bool v27 = (y0 < -0.5);
 
                     // adjoint of: if (y[0] < -0.5)
-                    double v30 = gainBar;
+                    double v28 = gainBar;
                     gainBar = 0.0;
-                    double gainBar_3 = v30;
-                    if (v29)
+                    double gainBar_3 = v28;
+                    if (v27)
                     {
                         // gain = Math.Exp(y[1]);
-                        double gain_3 = global::System.Math.Exp(y1);
+                        double gain_2 = global::System.Math.Exp(y1);
 
                         // adjoint of: gain = Math.Exp(y[1]);
                         double gainBar_4 = gainBar_3;
                         gainBar_3 = 0.0;
-                        yBar[1] += gainBar_4 * gain_3;
+                        yBar[1] += gainBar_4 * gain_2;
                     }
                     else
                     {
@@ -541,7 +523,7 @@ namespace Scenarios.Branches
                 }
 
                 // adjoint of: if (y[0] > 0.1)
-                yBar[0] += s28;
+                yBar[0] += s26;
                 return tBar;
             }
 

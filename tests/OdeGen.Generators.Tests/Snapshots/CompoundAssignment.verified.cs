@@ -49,10 +49,6 @@ namespace Scenarios.Compound
                 // dydt[0] = y[1];
                 dydt[0] = y1;
 
-                // dydt[1] = force;
-                // dydt[1] += dydt[0] * p[2];
-                // dydt[1] -= -0.5 * y[0];
-                // dydt[1] *= p[0];
                 // dydt[1] /= p[1];
                 dydt[1] = (force_5 + y1 * p[2] - -0.5 * y0) * p0 / p1;
             }
@@ -96,14 +92,12 @@ namespace Scenarios.Compound
                 dydt[0] = y1;
                 dydtDot[0] = yDot1;
 
-                // dydt[1] = force;
                 // dydt[1] += dydt[0] * p[2];
                 double p2 = p[2];
 
                 // dydt[1] -= -0.5 * y[0];
                 double v5 = force_5 + y1 * p2 - -0.5 * y0;
 
-                // dydt[1] *= p[0];
                 // dydt[1] /= p[1];
                 double v6 = v5 * p0 / p1;
                 dydt[1] = v6;
@@ -134,8 +128,6 @@ namespace Scenarios.Compound
                 // force += +y[1];
                 double force_5 = force_4 + y1;
 
-                // dydt[0] = y[1];
-                // dydt[1] = force;
                 // dydt[1] += dydt[0] * p[2];
                 double p2 = p[2];
 
@@ -195,8 +187,6 @@ namespace Scenarios.Compound
                 // force += +y[1];
                 double force_5 = force_4 + y1;
 
-                // dydt[0] = y[1];
-                // dydt[1] = force;
                 // dydt[1] += dydt[0] * p[2];
                 double p2 = p[2];
 

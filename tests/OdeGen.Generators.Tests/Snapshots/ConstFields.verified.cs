@@ -27,7 +27,6 @@ namespace Scenarios.Constants
             /// <inheritdoc/>
             public void Evaluate(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.Span<double> dydt)
             {
-                // const double half = 0.5;
                 // dydt[0] = y[Velocity];
                 double y1 = y[1];
                 dydt[0] = y1;
@@ -43,7 +42,6 @@ namespace Scenarios.Constants
             /// <inheritdoc/>
             public void Jvp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, double tDot, global::System.ReadOnlySpan<double> yDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> dydt, global::System.Span<double> dydtDot)
             {
-                // const double half = 0.5;
                 // dydt[0] = y[Velocity];
                 double y1 = y[1];
                 double yDot1 = yDot[1];
@@ -67,7 +65,6 @@ namespace Scenarios.Constants
             /// <inheritdoc/>
             public double Vjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, global::System.Span<double> yBar, global::System.Span<double> pBar)
             {
-                // const double half = 0.5;
                 // dydt[0] = y[Velocity];
                 double y1 = y[1];
 
@@ -88,7 +85,6 @@ namespace Scenarios.Constants
             /// <inheritdoc/>
             public void Jacobian(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.Span<double> dfdy, global::System.Span<double> dfdp)
             {
-                // const double half = 0.5;
                 // dydt[0] = y[Velocity];
                 double y1 = y[1];
 

@@ -38,7 +38,6 @@ namespace Scenarios.Custom
                 TLane v3 = TLane.Load(scalars);
                 dydt[0] = -v1 * y1 + v3;
 
-                // for (int i = 1; i < 3; i++)
                 // dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
                 TLane v4 = y1 * y0;
                 for (int lane = 0; lane < TLane.Count; lane++)
@@ -115,7 +114,6 @@ namespace Scenarios.Custom
                 dydt[0] = -v1 * y1 + v6;
                 dydtDot[0] = TLane.FusedMultiplyAdd(v3, v1, -(v2 * y1)) + v7;
 
-                // for (int i = 1; i < 3; i++)
                 // dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
                 TLane v8 = y1 * y0;
                 TLane v9 = TLane.FusedMultiplyAdd(yDot1, y0, yDot0 * y1);
@@ -178,7 +176,6 @@ namespace Scenarios.Custom
                 TLane c0_5 = TLane.Create(0.5);
                 global::System.Span<double> scalars = stackalloc double[2 * TLane.Count];
 
-                // elements of dydt that are not written are 0
                 // dydt[0] = -Series(y[0], p[0]) * y[1] + Logistic(t * p[1]);
                 TLane y0 = y[0];
                 TLane p0 = p[0];
@@ -198,7 +195,6 @@ namespace Scenarios.Custom
                 // adjoint of: for (int i = 1; i < 3; i++)
                 TLane s3 = TLane.Zero;
 
-                // for (int i = 1; i < 3; i++)
                 // dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
                 TLane y2 = y[2];
                 TLane v4 = y2 * y1;
@@ -358,7 +354,6 @@ namespace Scenarios.Custom
                     TLane v3 = TLane.Load(scalars);
                     dydt.S0 = -v1 * y1 + v3;
 
-                    // for (int i = 1; i < 3; i++)
                     // dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
                     TLane v4 = y1 * y0;
                     for (int lane = 0; lane < TLane.Count; lane++)

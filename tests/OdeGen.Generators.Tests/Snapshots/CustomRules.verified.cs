@@ -38,7 +38,6 @@ namespace Scenarios.Custom
                 double v2 = global::Scenarios.Custom.Kinetics.Logistic(t * p1);
                 dydt[0] = -v1 * y1 + v2;
 
-                // for (int i = 1; i < 3; i++)
                 // dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
                 double v3 = global::Scenarios.Custom.Kinetics.Logistic(y1 * y0);
                 double v4 = global::Scenarios.Custom.Kinetics.Series(p1, 0.5);
@@ -71,7 +70,6 @@ namespace Scenarios.Custom
                 dydt[0] = -v1 * y1 + v4;
                 dydtDot[0] = global::System.Math.FusedMultiplyAdd(v2, v1, -(global::Scenarios.Custom.Kinetics.SeriesJvp(y0, p0, yDot0, pDot[0]) * y1)) + global::Scenarios.Custom.Kinetics.LogisticJvp(v3, global::System.Math.FusedMultiplyAdd(tDot, p1, pDot1 * t));
 
-                // for (int i = 1; i < 3; i++)
                 // dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
                 double v5 = y1 * y0;
                 double v6 = global::Scenarios.Custom.Kinetics.Logistic(v5);
@@ -90,7 +88,6 @@ namespace Scenarios.Custom
             /// <inheritdoc/>
             public double Vjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, global::System.Span<double> yBar, global::System.Span<double> pBar)
             {
-                // elements of dydt that are not written are 0
                 // dydt[0] = -Series(y[0], p[0]) * y[1] + Logistic(t * p[1]);
                 double y0 = y[0];
                 double p0 = p[0];
@@ -105,7 +102,6 @@ namespace Scenarios.Custom
                 // adjoint of: for (int i = 1; i < 3; i++)
                 double s2 = 0.0;
 
-                // for (int i = 1; i < 3; i++)
                 // dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
                 double y2 = y[2];
 

@@ -34,81 +34,74 @@ namespace Scenarios.Single
                     // float s = p[16 + i] + 0.1f * t;
                     TLane s = p[16 + i] + v1;
 
-                    // for (int j = 0; j < 2; j++)
-                    TLane s_2 = s;
-
                     // s += p[2 * i + j] * y[j];
-                    s_2 += p[2 * i] * y[0];
-                    s_2 += p[2 * i + 1] * y[1];
+                    s += p[2 * i] * y[0];
+                    s += p[2 * i + 1] * y[1];
 
                     // h[i] = MathF.Tanh(s);
-                    h[i] = TLane.Tanh(s_2);
+                    h[i] = TLane.Tanh(s);
                 }
 
-                // for (int k = 0; k < 2; k++)
+                // for (int k = 0; k < 2; k++), unrolled:
+                // k = 0
                 // float o = p[32 + k] * 0.5f;
                 TLane o = p[32] * c0_5;
 
-                // for (int i = 0; i < 4; i++)
-                TLane o_2 = o;
-
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
                 TLane v2 = h[0];
-                o_2 += p[24] * v2;
+                o += p[24] * v2;
                 TLane v3 = h[2];
-                o_2 += p[25] * v3;
+                o += p[25] * v3;
                 TLane v4 = h[4];
-                o_2 += p[26] * v4;
+                o += p[26] * v4;
                 TLane v5 = h[6];
-                o_2 += p[27] * v5;
+                o += p[27] * v5;
 
                 // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                TLane v6 = TLane.GreaterThan(o_2, c0_25);
+                TLane v6 = TLane.GreaterThan(o, c0_25);
                 TLane s7 = TLane.Zero;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v6)
                 {
-                    // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    s7 = TLane.Select(v6, o_2, s7);
+                    // for (int i = 0; i < 4; i++)
+                    s7 = TLane.Select(v6, o, s7);
                 }
                 TLane elseMask1 = TLane.AndNot(allLanes, v6);
                 // the other lanes: elseMask1
                 {
                     // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    s7 = TLane.Select(elseMask1, TLane.Sin(o_2) / c3, s7);
+                    s7 = TLane.Select(elseMask1, TLane.Sin(o) / c3, s7);
                 }
 
                 // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
                 dydt[0] = s7;
 
+                // k = 1
                 // float o = p[32 + k] * 0.5f;
-                TLane o_3 = p[33] * c0_5;
-
-                // for (int i = 0; i < 4; i++)
-                TLane o_4 = o_3;
+                TLane o_2 = p[33] * c0_5;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
                 TLane v8 = h[1];
-                o_4 += p[28] * v8;
+                o_2 += p[28] * v8;
                 TLane v9 = h[3];
-                o_4 += p[29] * v9;
+                o_2 += p[29] * v9;
                 TLane v10 = h[5];
-                o_4 += p[30] * v10;
+                o_2 += p[30] * v10;
                 TLane v11 = h[7];
-                o_4 += p[31] * v11;
+                o_2 += p[31] * v11;
 
                 // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                TLane v12 = TLane.GreaterThan(o_4, c0_25);
+                TLane v12 = TLane.GreaterThan(o_2, c0_25);
                 TLane s13 = TLane.Zero;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v12)
                 {
-                    // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    s13 = TLane.Select(v12, o_4, s13);
+                    // for (int i = 0; i < 4; i++)
+                    s13 = TLane.Select(v12, o_2, s13);
                 }
                 TLane elseMask2 = TLane.AndNot(allLanes, v12);
                 // the other lanes: elseMask2
                 {
                     // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    s13 = TLane.Select(elseMask2, TLane.Sin(o_4) / c3, s13);
+                    s13 = TLane.Select(elseMask2, TLane.Sin(o_2) / c3, s13);
                 }
 
                 // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
@@ -148,123 +141,113 @@ namespace Scenarios.Single
                     TLane s = p[16 + i] + v1;
                     TLane sDot = TLane.FusedMultiplyAdd(tDotLane, c0_1, pDot[16 + i]);
 
-                    // for (int j = 0; j < 2; j++)
-                    TLane s_2 = s;
-                    TLane sDot_2 = sDot;
-
                     // s += p[2 * i + j] * y[j];
                     TLane v2 = p[2 * i];
-                    s_2 += v2 * y0;
-                    sDot_2 += TLane.FusedMultiplyAdd(pDot[2 * i], y0, yDot[0] * v2);
+                    s += v2 * y0;
+                    sDot += TLane.FusedMultiplyAdd(pDot[2 * i], y0, yDot[0] * v2);
                     TLane v3 = p[2 * i + 1];
-                    s_2 += v3 * y1;
-                    sDot_2 += TLane.FusedMultiplyAdd(pDot[2 * i + 1], y1, yDot[1] * v3);
+                    s += v3 * y1;
+                    sDot += TLane.FusedMultiplyAdd(pDot[2 * i + 1], y1, yDot[1] * v3);
 
                     // h[i] = MathF.Tanh(s);
-                    TLane v4 = TLane.Tanh(s_2);
+                    TLane v4 = TLane.Tanh(s);
                     h[i] = v4;
-                    hDot[i] = sDot_2 * TLane.FusedMultiplyAdd(-v4, v4, c1);
+                    hDot[i] = sDot * TLane.FusedMultiplyAdd(-v4, v4, c1);
                 }
 
-                // for (int k = 0; k < 2; k++)
+                // for (int k = 0; k < 2; k++), unrolled:
+                // k = 0
                 // float o = p[32 + k] * 0.5f;
                 TLane o = p[32] * c0_5;
                 TLane oDot = pDot[32] * c0_5;
-
-                // for (int i = 0; i < 4; i++)
-                TLane o_2 = o;
-                TLane oDot_2 = oDot;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
                 TLane p24 = p[24];
                 TLane v5 = h[0];
                 TLane v6 = hDot[0];
-                o_2 += p24 * v5;
-                oDot_2 += TLane.FusedMultiplyAdd(pDot[24], v5, v6 * p24);
+                o += p24 * v5;
+                oDot += TLane.FusedMultiplyAdd(pDot[24], v5, v6 * p24);
                 TLane p25 = p[25];
                 TLane v7 = h[2];
                 TLane v8 = hDot[2];
-                o_2 += p25 * v7;
-                oDot_2 += TLane.FusedMultiplyAdd(pDot[25], v7, v8 * p25);
+                o += p25 * v7;
+                oDot += TLane.FusedMultiplyAdd(pDot[25], v7, v8 * p25);
                 TLane p26 = p[26];
                 TLane v9 = h[4];
                 TLane v10 = hDot[4];
-                o_2 += p26 * v9;
-                oDot_2 += TLane.FusedMultiplyAdd(pDot[26], v9, v10 * p26);
+                o += p26 * v9;
+                oDot += TLane.FusedMultiplyAdd(pDot[26], v9, v10 * p26);
                 TLane p27 = p[27];
                 TLane v11 = h[6];
                 TLane v12 = hDot[6];
-                o_2 += p27 * v11;
-                oDot_2 += TLane.FusedMultiplyAdd(pDot[27], v11, v12 * p27);
+                o += p27 * v11;
+                oDot += TLane.FusedMultiplyAdd(pDot[27], v11, v12 * p27);
 
                 // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                TLane v13 = TLane.GreaterThan(o_2, c0_25);
+                TLane v13 = TLane.GreaterThan(o, c0_25);
                 TLane s14 = TLane.Zero;
                 TLane s15 = TLane.Zero;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v13)
                 {
-                    // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    s14 = TLane.Select(v13, o_2, s14);
-                    s15 = TLane.Select(v13, oDot_2, s15);
+                    // for (int i = 0; i < 4; i++)
+                    s14 = TLane.Select(v13, o, s14);
+                    s15 = TLane.Select(v13, oDot, s15);
                 }
                 TLane elseMask1 = TLane.AndNot(allLanes, v13);
                 // the other lanes: elseMask1
                 {
                     // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    s14 = TLane.Select(elseMask1, TLane.Sin(o_2) / c3, s14);
-                    s15 = TLane.Select(elseMask1, oDot_2 * TLane.Cos(o_2) * c0_33333334, s15);
+                    s14 = TLane.Select(elseMask1, TLane.Sin(o) / c3, s14);
+                    s15 = TLane.Select(elseMask1, oDot * TLane.Cos(o) * c0_33333334, s15);
                 }
 
                 // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
                 dydt[0] = s14;
                 dydtDot[0] = s15;
 
+                // k = 1
                 // float o = p[32 + k] * 0.5f;
-                TLane o_3 = p[33] * c0_5;
-                TLane oDot_3 = pDot[33] * c0_5;
-
-                // for (int i = 0; i < 4; i++)
-                TLane o_4 = o_3;
-                TLane oDot_4 = oDot_3;
+                TLane o_2 = p[33] * c0_5;
+                TLane oDot_2 = pDot[33] * c0_5;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
                 TLane p28 = p[28];
                 TLane v16 = h[1];
                 TLane v17 = hDot[1];
-                o_4 += p28 * v16;
-                oDot_4 += TLane.FusedMultiplyAdd(pDot[28], v16, v17 * p28);
+                o_2 += p28 * v16;
+                oDot_2 += TLane.FusedMultiplyAdd(pDot[28], v16, v17 * p28);
                 TLane p29 = p[29];
                 TLane v18 = h[3];
                 TLane v19 = hDot[3];
-                o_4 += p29 * v18;
-                oDot_4 += TLane.FusedMultiplyAdd(pDot[29], v18, v19 * p29);
+                o_2 += p29 * v18;
+                oDot_2 += TLane.FusedMultiplyAdd(pDot[29], v18, v19 * p29);
                 TLane p30 = p[30];
                 TLane v20 = h[5];
                 TLane v21 = hDot[5];
-                o_4 += p30 * v20;
-                oDot_4 += TLane.FusedMultiplyAdd(pDot[30], v20, v21 * p30);
+                o_2 += p30 * v20;
+                oDot_2 += TLane.FusedMultiplyAdd(pDot[30], v20, v21 * p30);
                 TLane p31 = p[31];
                 TLane v22 = h[7];
                 TLane v23 = hDot[7];
-                o_4 += p31 * v22;
-                oDot_4 += TLane.FusedMultiplyAdd(pDot[31], v22, v23 * p31);
+                o_2 += p31 * v22;
+                oDot_2 += TLane.FusedMultiplyAdd(pDot[31], v22, v23 * p31);
 
                 // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                TLane v24 = TLane.GreaterThan(o_4, c0_25);
+                TLane v24 = TLane.GreaterThan(o_2, c0_25);
                 TLane s25 = TLane.Zero;
                 TLane s26 = TLane.Zero;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v24)
                 {
-                    // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    s25 = TLane.Select(v24, o_4, s25);
-                    s26 = TLane.Select(v24, oDot_4, s26);
+                    // for (int i = 0; i < 4; i++)
+                    s25 = TLane.Select(v24, o_2, s25);
+                    s26 = TLane.Select(v24, oDot_2, s26);
                 }
                 TLane elseMask2 = TLane.AndNot(allLanes, v24);
                 // the other lanes: elseMask2
                 {
                     // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    s25 = TLane.Select(elseMask2, TLane.Sin(o_4) / c3, s25);
-                    s26 = TLane.Select(elseMask2, oDot_4 * TLane.Cos(o_4) * c0_33333334, s26);
+                    s25 = TLane.Select(elseMask2, TLane.Sin(o_2) / c3, s25);
+                    s26 = TLane.Select(elseMask2, oDot_2 * TLane.Cos(o_2) * c0_33333334, s26);
                 }
 
                 // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
@@ -285,7 +268,6 @@ namespace Scenarios.Single
                 TLane c1 = TLane.Create(1.0f);
                 TLane allLanes = TLane.Equal(TLane.Zero, TLane.Zero);
 
-                // elements of dydt that are not written are 0
                 // Span<float> h = stackalloc float[Hidden];
                 global::System.Span<TLane> h = stackalloc TLane[8];
 
@@ -298,15 +280,12 @@ namespace Scenarios.Single
                     // float s = p[16 + i] + 0.1f * t;
                     TLane s = p[16 + i] + v1;
 
-                    // for (int j = 0; j < 2; j++)
-                    TLane s_2 = s;
-
                     // s += p[2 * i + j] * y[j];
-                    s_2 += p[2 * i] * y0;
-                    s_2 += p[2 * i + 1] * y1;
+                    s += p[2 * i] * y0;
+                    s += p[2 * i + 1] * y1;
 
                     // h[i] = MathF.Tanh(s);
-                    h[i] = TLane.Tanh(s_2);
+                    h[i] = TLane.Tanh(s);
                 }
 
                 // adjoint of: elements of dydt that are not written are 0
@@ -317,156 +296,152 @@ namespace Scenarios.Single
                 global::System.Span<TLane> hBar = stackalloc TLane[8];
                 hBar.Clear();
 
-                // for (int k = 0; k < 2; k++)
+                // adjoint of: for (int k = 0; k < 2; k++), unrolled:
+                // k = 1
                 // float o = p[32 + k] * 0.5f;
                 TLane o = p[33] * c0_5;
-
-                // for (int i = 0; i < 4; i++)
-                TLane o_2 = o;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
                 TLane p28 = p[28];
                 TLane v2 = h[1];
-                o_2 += p28 * v2;
+                o += p28 * v2;
                 TLane p29 = p[29];
                 TLane v3 = h[3];
-                o_2 += p29 * v3;
+                o += p29 * v3;
                 TLane p30 = p[30];
                 TLane v4 = h[5];
-                o_2 += p30 * v4;
+                o += p30 * v4;
                 TLane p31 = p[31];
                 TLane v5 = h[7];
-                o_2 += p31 * v5;
+                o += p31 * v5;
 
                 // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                TLane v6 = TLane.GreaterThan(o_2, c0_25);
+                TLane v6 = TLane.GreaterThan(o, c0_25);
 
                 // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
                 TLane v7 = dydtBar[1];
                 dydtBar[1] = TLane.Zero;
                 TLane s8 = v7;
-                TLane s9 = TLane.Zero;
+                TLane oBar = TLane.Zero;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v6)
                 {
                     // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    TLane v10 = s8;
-                    s9 = TLane.Select(v6, s9 + v10, s9);
+                    TLane v9 = s8;
+                    oBar = TLane.Select(v6, oBar + v9, oBar);
                     s8 = TLane.Select(v6, TLane.Zero, s8);
                 }
                 TLane elseMask1 = TLane.AndNot(allLanes, v6);
                 // the other lanes: elseMask1
                 {
                     // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    TLane v11 = s8;
+                    TLane v10 = s8;
                     s8 = TLane.Select(elseMask1, TLane.Zero, s8);
-                    s9 = TLane.Select(elseMask1, s9 + v11 * c0_33333334 * TLane.Cos(o_2), s9);
+                    oBar = TLane.Select(elseMask1, oBar + v10 * c0_33333334 * TLane.Cos(o), oBar);
                 }
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                TLane v12 = h[7];
+                TLane v11 = h[7];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
-                hBar[7] += s9 * p31;
-                pBar[31] += s9 * v12;
+                hBar[7] += oBar * p31;
+                pBar[31] += oBar * v11;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                TLane v13 = h[5];
+                TLane v12 = h[5];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
-                hBar[5] += s9 * p30;
-                pBar[30] += s9 * v13;
+                hBar[5] += oBar * p30;
+                pBar[30] += oBar * v12;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                TLane v14 = h[3];
+                TLane v13 = h[3];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
-                hBar[3] += s9 * p29;
-                pBar[29] += s9 * v14;
+                hBar[3] += oBar * p29;
+                pBar[29] += oBar * v13;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                TLane v15 = h[1];
+                TLane v14 = h[1];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
-                hBar[1] += s9 * p28;
-                pBar[28] += s9 * v15;
+                hBar[1] += oBar * p28;
+                pBar[28] += oBar * v14;
 
                 // adjoint of: float o = p[32 + k] * 0.5f;
-                pBar[33] += s9 * c0_5;
+                pBar[33] += oBar * c0_5;
 
+                // k = 0
                 // float o = p[32 + k] * 0.5f;
-                TLane o_3 = p[32] * c0_5;
-
-                // for (int i = 0; i < 4; i++)
-                TLane o_4 = o_3;
+                TLane o_2 = p[32] * c0_5;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
                 TLane p24 = p[24];
-                TLane v16 = h[0];
-                o_4 += p24 * v16;
+                TLane v15 = h[0];
+                o_2 += p24 * v15;
                 TLane p25 = p[25];
-                TLane v17 = h[2];
-                o_4 += p25 * v17;
+                TLane v16 = h[2];
+                o_2 += p25 * v16;
                 TLane p26 = p[26];
-                TLane v18 = h[4];
-                o_4 += p26 * v18;
+                TLane v17 = h[4];
+                o_2 += p26 * v17;
                 TLane p27 = p[27];
-                TLane v19 = h[6];
-                o_4 += p27 * v19;
+                TLane v18 = h[6];
+                o_2 += p27 * v18;
 
                 // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                TLane v20 = TLane.GreaterThan(o_4, c0_25);
+                TLane v19 = TLane.GreaterThan(o_2, c0_25);
 
                 // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                TLane v21 = dydtBar[0];
+                TLane v20 = dydtBar[0];
                 dydtBar[0] = TLane.Zero;
-                TLane s22 = v21;
-                TLane s23 = TLane.Zero;
-                // both sides run in every lane; each write keeps the lanes of its side (here: v20)
+                TLane s21 = v20;
+                TLane oBar_2 = TLane.Zero;
+                // both sides run in every lane; each write keeps the lanes of its side (here: v19)
                 {
                     // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    TLane v24 = s22;
-                    s23 = TLane.Select(v20, s23 + v24, s23);
-                    s22 = TLane.Select(v20, TLane.Zero, s22);
+                    TLane v22 = s21;
+                    oBar_2 = TLane.Select(v19, oBar_2 + v22, oBar_2);
+                    s21 = TLane.Select(v19, TLane.Zero, s21);
                 }
-                TLane elseMask2 = TLane.AndNot(allLanes, v20);
+                TLane elseMask2 = TLane.AndNot(allLanes, v19);
                 // the other lanes: elseMask2
                 {
                     // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    TLane v25 = s22;
-                    s22 = TLane.Select(elseMask2, TLane.Zero, s22);
-                    s23 = TLane.Select(elseMask2, s23 + v25 * c0_33333334 * TLane.Cos(o_4), s23);
+                    TLane v23 = s21;
+                    s21 = TLane.Select(elseMask2, TLane.Zero, s21);
+                    oBar_2 = TLane.Select(elseMask2, oBar_2 + v23 * c0_33333334 * TLane.Cos(o_2), oBar_2);
                 }
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                TLane v26 = h[6];
+                TLane v24 = h[6];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
-                hBar[6] += s23 * p27;
-                pBar[27] += s23 * v26;
+                hBar[6] += oBar_2 * p27;
+                pBar[27] += oBar_2 * v24;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                TLane v27 = h[4];
+                TLane v25 = h[4];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
-                hBar[4] += s23 * p26;
-                pBar[26] += s23 * v27;
+                hBar[4] += oBar_2 * p26;
+                pBar[26] += oBar_2 * v25;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                TLane v28 = h[2];
+                TLane v26 = h[2];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
-                hBar[2] += s23 * p25;
-                pBar[25] += s23 * v28;
+                hBar[2] += oBar_2 * p25;
+                pBar[25] += oBar_2 * v26;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                TLane v29 = h[0];
+                TLane v27 = h[0];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
-                hBar[0] += s23 * p24;
-                pBar[24] += s23 * v29;
+                hBar[0] += oBar_2 * p24;
+                pBar[24] += oBar_2 * v27;
 
                 // adjoint of: float o = p[32 + k] * 0.5f;
-                pBar[32] += s23 * c0_5;
+                pBar[32] += oBar_2 * c0_5;
 
                 // adjoint of: for (int i = 0; i < Hidden; i++)
                 TLane tBar = TLane.Zero;
@@ -475,12 +450,12 @@ namespace Scenarios.Single
                 for (int i = 8 - 1; i >= 0; i--)
                 {
                     // h[i] = MathF.Tanh(s);
-                    TLane v30 = h[i];
+                    TLane v28 = h[i];
 
                     // adjoint of: h[i] = MathF.Tanh(s);
-                    TLane v31 = hBar[i];
+                    TLane v29 = hBar[i];
                     hBar[i] = TLane.Zero;
-                    TLane sBar = v31 * TLane.FusedMultiplyAdd(-v30, v30, c1);
+                    TLane sBar = v29 * TLane.FusedMultiplyAdd(-v28, v28, c1);
 
                     // adjoint of: s += p[2 * i + j] * y[j];
                     yBar1 += sBar * p[2 * i + 1];

@@ -40,79 +40,72 @@ namespace Scenarios.Single
                     // float s = p[16 + i] + 0.1f * t;
                     float s = p[16 + i] + v1;
 
-                    // for (int j = 0; j < 2; j++)
-                    float s_2 = s;
-
                     // s += p[2 * i + j] * y[j];
-                    s_2 += p[2 * i] * y[0];
-                    s_2 += p[2 * i + 1] * y[1];
+                    s += p[2 * i] * y[0];
+                    s += p[2 * i + 1] * y[1];
 
                     // h[i] = MathF.Tanh(s);
-                    h[i] = global::System.MathF.Tanh(s_2);
+                    h[i] = global::System.MathF.Tanh(s);
                 }
 
-                // for (int k = 0; k < 2; k++)
+                // for (int k = 0; k < 2; k++), unrolled:
+                // k = 0
                 // float o = p[32 + k] * 0.5f;
                 float o = p[32] * 0.5f;
 
-                // for (int i = 0; i < 4; i++)
-                float o_2 = o;
-
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
                 float v2 = h[0];
-                o_2 += p[24] * v2;
+                o += p[24] * v2;
                 float v3 = h[2];
-                o_2 += p[25] * v3;
+                o += p[25] * v3;
                 float v4 = h[4];
-                o_2 += p[26] * v4;
+                o += p[26] * v4;
                 float v5 = h[6];
-                o_2 += p[27] * v5;
+                o += p[27] * v5;
 
                 // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                bool v6 = (o_2 > 0.25f);
+                bool v6 = (o > 0.25f);
                 float s7 = 0.0f;
                 if (v6)
                 {
-                    // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    s7 = o_2;
+                    // for (int i = 0; i < 4; i++)
+                    s7 = o;
                 }
                 else
                 {
                     // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    s7 = global::System.MathF.Sin(o_2) / 3.0f;
+                    s7 = global::System.MathF.Sin(o) / 3.0f;
                 }
 
                 // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
                 dydt[0] = s7;
 
+                // k = 1
                 // float o = p[32 + k] * 0.5f;
-                float o_3 = p[33] * 0.5f;
-
-                // for (int i = 0; i < 4; i++)
-                float o_4 = o_3;
+                float o_2 = p[33] * 0.5f;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
                 float v8 = h[1];
-                o_4 += p[28] * v8;
+                o_2 += p[28] * v8;
                 float v9 = h[3];
-                o_4 += p[29] * v9;
+                o_2 += p[29] * v9;
                 float v10 = h[5];
-                o_4 += p[30] * v10;
+                o_2 += p[30] * v10;
                 float v11 = h[7];
-                o_4 += p[31] * v11;
+                o_2 += p[31] * v11;
 
                 // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                bool v12 = (o_4 > 0.25f);
+                bool v12 = (o_2 > 0.25f);
                 float s13 = 0.0f;
                 if (v12)
                 {
-                    // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    s13 = o_4;
+                    // for (int i = 0; i < 4; i++)
+                    s13 = o_2;
                 }
                 else
                 {
                     // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    s13 = global::System.MathF.Sin(o_4) / 3.0f;
+                    s13 = global::System.MathF.Sin(o_2) / 3.0f;
                 }
 
                 // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
@@ -140,121 +133,111 @@ namespace Scenarios.Single
                     float s = p[16 + i] + v1;
                     float sDot = global::System.MathF.FusedMultiplyAdd(tDot, 0.1f, pDot[16 + i]);
 
-                    // for (int j = 0; j < 2; j++)
-                    float s_2 = s;
-                    float sDot_2 = sDot;
-
                     // s += p[2 * i + j] * y[j];
                     float v2 = p[2 * i];
-                    s_2 += v2 * y0;
-                    sDot_2 += global::System.MathF.FusedMultiplyAdd(pDot[2 * i], y0, yDot[0] * v2);
+                    s += v2 * y0;
+                    sDot += global::System.MathF.FusedMultiplyAdd(pDot[2 * i], y0, yDot[0] * v2);
                     float v3 = p[2 * i + 1];
-                    s_2 += v3 * y1;
-                    sDot_2 += global::System.MathF.FusedMultiplyAdd(pDot[2 * i + 1], y1, yDot[1] * v3);
+                    s += v3 * y1;
+                    sDot += global::System.MathF.FusedMultiplyAdd(pDot[2 * i + 1], y1, yDot[1] * v3);
 
                     // h[i] = MathF.Tanh(s);
-                    float v4 = global::System.MathF.Tanh(s_2);
+                    float v4 = global::System.MathF.Tanh(s);
                     h[i] = v4;
-                    hDot[i] = sDot_2 * global::System.MathF.FusedMultiplyAdd(-v4, v4, 1.0f);
+                    hDot[i] = sDot * global::System.MathF.FusedMultiplyAdd(-v4, v4, 1.0f);
                 }
 
-                // for (int k = 0; k < 2; k++)
+                // for (int k = 0; k < 2; k++), unrolled:
+                // k = 0
                 // float o = p[32 + k] * 0.5f;
                 float o = p[32] * 0.5f;
                 float oDot = pDot[32] * 0.5f;
-
-                // for (int i = 0; i < 4; i++)
-                float o_2 = o;
-                float oDot_2 = oDot;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
                 float p24 = p[24];
                 float v5 = h[0];
                 float v6 = hDot[0];
-                o_2 += p24 * v5;
-                oDot_2 += global::System.MathF.FusedMultiplyAdd(pDot[24], v5, v6 * p24);
+                o += p24 * v5;
+                oDot += global::System.MathF.FusedMultiplyAdd(pDot[24], v5, v6 * p24);
                 float p25 = p[25];
                 float v7 = h[2];
                 float v8 = hDot[2];
-                o_2 += p25 * v7;
-                oDot_2 += global::System.MathF.FusedMultiplyAdd(pDot[25], v7, v8 * p25);
+                o += p25 * v7;
+                oDot += global::System.MathF.FusedMultiplyAdd(pDot[25], v7, v8 * p25);
                 float p26 = p[26];
                 float v9 = h[4];
                 float v10 = hDot[4];
-                o_2 += p26 * v9;
-                oDot_2 += global::System.MathF.FusedMultiplyAdd(pDot[26], v9, v10 * p26);
+                o += p26 * v9;
+                oDot += global::System.MathF.FusedMultiplyAdd(pDot[26], v9, v10 * p26);
                 float p27 = p[27];
                 float v11 = h[6];
                 float v12 = hDot[6];
-                o_2 += p27 * v11;
-                oDot_2 += global::System.MathF.FusedMultiplyAdd(pDot[27], v11, v12 * p27);
+                o += p27 * v11;
+                oDot += global::System.MathF.FusedMultiplyAdd(pDot[27], v11, v12 * p27);
 
                 // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                bool v13 = (o_2 > 0.25f);
+                bool v13 = (o > 0.25f);
                 float s14 = 0.0f;
                 float s15 = 0.0f;
                 if (v13)
                 {
-                    // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    s14 = o_2;
-                    s15 = oDot_2;
+                    // for (int i = 0; i < 4; i++)
+                    s14 = o;
+                    s15 = oDot;
                 }
                 else
                 {
                     // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    s14 = global::System.MathF.Sin(o_2) / 3.0f;
-                    s15 = oDot_2 * global::System.MathF.Cos(o_2) * 0.33333334f;
+                    s14 = global::System.MathF.Sin(o) / 3.0f;
+                    s15 = oDot * global::System.MathF.Cos(o) * 0.33333334f;
                 }
 
                 // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
                 dydt[0] = s14;
                 dydtDot[0] = s15;
 
+                // k = 1
                 // float o = p[32 + k] * 0.5f;
-                float o_3 = p[33] * 0.5f;
-                float oDot_3 = pDot[33] * 0.5f;
-
-                // for (int i = 0; i < 4; i++)
-                float o_4 = o_3;
-                float oDot_4 = oDot_3;
+                float o_2 = p[33] * 0.5f;
+                float oDot_2 = pDot[33] * 0.5f;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
                 float p28 = p[28];
                 float v16 = h[1];
                 float v17 = hDot[1];
-                o_4 += p28 * v16;
-                oDot_4 += global::System.MathF.FusedMultiplyAdd(pDot[28], v16, v17 * p28);
+                o_2 += p28 * v16;
+                oDot_2 += global::System.MathF.FusedMultiplyAdd(pDot[28], v16, v17 * p28);
                 float p29 = p[29];
                 float v18 = h[3];
                 float v19 = hDot[3];
-                o_4 += p29 * v18;
-                oDot_4 += global::System.MathF.FusedMultiplyAdd(pDot[29], v18, v19 * p29);
+                o_2 += p29 * v18;
+                oDot_2 += global::System.MathF.FusedMultiplyAdd(pDot[29], v18, v19 * p29);
                 float p30 = p[30];
                 float v20 = h[5];
                 float v21 = hDot[5];
-                o_4 += p30 * v20;
-                oDot_4 += global::System.MathF.FusedMultiplyAdd(pDot[30], v20, v21 * p30);
+                o_2 += p30 * v20;
+                oDot_2 += global::System.MathF.FusedMultiplyAdd(pDot[30], v20, v21 * p30);
                 float p31 = p[31];
                 float v22 = h[7];
                 float v23 = hDot[7];
-                o_4 += p31 * v22;
-                oDot_4 += global::System.MathF.FusedMultiplyAdd(pDot[31], v22, v23 * p31);
+                o_2 += p31 * v22;
+                oDot_2 += global::System.MathF.FusedMultiplyAdd(pDot[31], v22, v23 * p31);
 
                 // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                bool v24 = (o_4 > 0.25f);
+                bool v24 = (o_2 > 0.25f);
                 float s25 = 0.0f;
                 float s26 = 0.0f;
                 if (v24)
                 {
-                    // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    s25 = o_4;
-                    s26 = oDot_4;
+                    // for (int i = 0; i < 4; i++)
+                    s25 = o_2;
+                    s26 = oDot_2;
                 }
                 else
                 {
                     // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    s25 = global::System.MathF.Sin(o_4) / 3.0f;
-                    s26 = oDot_4 * global::System.MathF.Cos(o_4) * 0.33333334f;
+                    s25 = global::System.MathF.Sin(o_2) / 3.0f;
+                    s26 = oDot_2 * global::System.MathF.Cos(o_2) * 0.33333334f;
                 }
 
                 // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
@@ -265,7 +248,6 @@ namespace Scenarios.Single
             /// <inheritdoc/>
             public float Vjp(float t, global::System.ReadOnlySpan<float> y, global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> a, global::System.Span<float> yBar, global::System.Span<float> pBar)
             {
-                // elements of dydt that are not written are 0
                 // Span<float> h = stackalloc float[Hidden];
                 global::System.Span<float> h = stackalloc float[8];
 
@@ -278,15 +260,12 @@ namespace Scenarios.Single
                     // float s = p[16 + i] + 0.1f * t;
                     float s = p[16 + i] + v1;
 
-                    // for (int j = 0; j < 2; j++)
-                    float s_2 = s;
-
                     // s += p[2 * i + j] * y[j];
-                    s_2 += p[2 * i] * y0;
-                    s_2 += p[2 * i + 1] * y1;
+                    s += p[2 * i] * y0;
+                    s += p[2 * i + 1] * y1;
 
                     // h[i] = MathF.Tanh(s);
-                    h[i] = global::System.MathF.Tanh(s_2);
+                    h[i] = global::System.MathF.Tanh(s);
                 }
 
                 // adjoint of: elements of dydt that are not written are 0
@@ -297,154 +276,150 @@ namespace Scenarios.Single
                 global::System.Span<float> hBar = stackalloc float[8];
                 hBar.Clear();
 
-                // for (int k = 0; k < 2; k++)
+                // adjoint of: for (int k = 0; k < 2; k++), unrolled:
+                // k = 1
                 // float o = p[32 + k] * 0.5f;
                 float o = p[33] * 0.5f;
-
-                // for (int i = 0; i < 4; i++)
-                float o_2 = o;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
                 float p28 = p[28];
                 float v2 = h[1];
-                o_2 += p28 * v2;
+                o += p28 * v2;
                 float p29 = p[29];
                 float v3 = h[3];
-                o_2 += p29 * v3;
+                o += p29 * v3;
                 float p30 = p[30];
                 float v4 = h[5];
-                o_2 += p30 * v4;
+                o += p30 * v4;
                 float p31 = p[31];
                 float v5 = h[7];
-                o_2 += p31 * v5;
+                o += p31 * v5;
 
                 // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                bool v6 = (o_2 > 0.25f);
+                bool v6 = (o > 0.25f);
 
                 // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
                 float v7 = dydtBar[1];
                 dydtBar[1] = 0.0f;
                 float s8 = v7;
-                float s9 = 0.0f;
+                float oBar = 0.0f;
                 if (v6)
                 {
                     // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    float v10 = s8;
-                    s9 += v10;
+                    float v9 = s8;
+                    oBar += v9;
                     s8 = 0.0f;
                 }
                 else
                 {
                     // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    float v11 = s8;
+                    float v10 = s8;
                     s8 = 0.0f;
-                    s9 += v11 * 0.33333334f * global::System.MathF.Cos(o_2);
+                    oBar += v10 * 0.33333334f * global::System.MathF.Cos(o);
                 }
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                float v12 = h[7];
+                float v11 = h[7];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
-                hBar[7] += s9 * p31;
-                pBar[31] += s9 * v12;
+                hBar[7] += oBar * p31;
+                pBar[31] += oBar * v11;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                float v13 = h[5];
+                float v12 = h[5];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
-                hBar[5] += s9 * p30;
-                pBar[30] += s9 * v13;
+                hBar[5] += oBar * p30;
+                pBar[30] += oBar * v12;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                float v14 = h[3];
+                float v13 = h[3];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
-                hBar[3] += s9 * p29;
-                pBar[29] += s9 * v14;
+                hBar[3] += oBar * p29;
+                pBar[29] += oBar * v13;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                float v15 = h[1];
+                float v14 = h[1];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
-                hBar[1] += s9 * p28;
-                pBar[28] += s9 * v15;
+                hBar[1] += oBar * p28;
+                pBar[28] += oBar * v14;
 
                 // adjoint of: float o = p[32 + k] * 0.5f;
-                pBar[33] += s9 * 0.5f;
+                pBar[33] += oBar * 0.5f;
 
+                // k = 0
                 // float o = p[32 + k] * 0.5f;
-                float o_3 = p[32] * 0.5f;
-
-                // for (int i = 0; i < 4; i++)
-                float o_4 = o_3;
+                float o_2 = p[32] * 0.5f;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
                 float p24 = p[24];
-                float v16 = h[0];
-                o_4 += p24 * v16;
+                float v15 = h[0];
+                o_2 += p24 * v15;
                 float p25 = p[25];
-                float v17 = h[2];
-                o_4 += p25 * v17;
+                float v16 = h[2];
+                o_2 += p25 * v16;
                 float p26 = p[26];
-                float v18 = h[4];
-                o_4 += p26 * v18;
+                float v17 = h[4];
+                o_2 += p26 * v17;
                 float p27 = p[27];
-                float v19 = h[6];
-                o_4 += p27 * v19;
+                float v18 = h[6];
+                o_2 += p27 * v18;
 
                 // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                bool v20 = (o_4 > 0.25f);
+                bool v19 = (o_2 > 0.25f);
 
                 // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                float v21 = dydtBar[0];
+                float v20 = dydtBar[0];
                 dydtBar[0] = 0.0f;
-                float s22 = v21;
-                float s23 = 0.0f;
-                if (v20)
+                float s21 = v20;
+                float oBar_2 = 0.0f;
+                if (v19)
                 {
                     // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    float v24 = s22;
-                    s23 += v24;
-                    s22 = 0.0f;
+                    float v22 = s21;
+                    oBar_2 += v22;
+                    s21 = 0.0f;
                 }
                 else
                 {
                     // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    float v25 = s22;
-                    s22 = 0.0f;
-                    s23 += v25 * 0.33333334f * global::System.MathF.Cos(o_4);
+                    float v23 = s21;
+                    s21 = 0.0f;
+                    oBar_2 += v23 * 0.33333334f * global::System.MathF.Cos(o_2);
                 }
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                float v26 = h[6];
+                float v24 = h[6];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
-                hBar[6] += s23 * p27;
-                pBar[27] += s23 * v26;
+                hBar[6] += oBar_2 * p27;
+                pBar[27] += oBar_2 * v24;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                float v27 = h[4];
+                float v25 = h[4];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
-                hBar[4] += s23 * p26;
-                pBar[26] += s23 * v27;
+                hBar[4] += oBar_2 * p26;
+                pBar[26] += oBar_2 * v25;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                float v28 = h[2];
+                float v26 = h[2];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
-                hBar[2] += s23 * p25;
-                pBar[25] += s23 * v28;
+                hBar[2] += oBar_2 * p25;
+                pBar[25] += oBar_2 * v26;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                float v29 = h[0];
+                float v27 = h[0];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
-                hBar[0] += s23 * p24;
-                pBar[24] += s23 * v29;
+                hBar[0] += oBar_2 * p24;
+                pBar[24] += oBar_2 * v27;
 
                 // adjoint of: float o = p[32 + k] * 0.5f;
-                pBar[32] += s23 * 0.5f;
+                pBar[32] += oBar_2 * 0.5f;
 
                 // adjoint of: for (int i = 0; i < Hidden; i++)
                 float tBar = 0.0f;
@@ -453,12 +428,12 @@ namespace Scenarios.Single
                 for (int i = 8 - 1; i >= 0; i--)
                 {
                     // h[i] = MathF.Tanh(s);
-                    float v30 = h[i];
+                    float v28 = h[i];
 
                     // adjoint of: h[i] = MathF.Tanh(s);
-                    float v31 = hBar[i];
+                    float v29 = hBar[i];
                     hBar[i] = 0.0f;
-                    float sBar = v31 * global::System.MathF.FusedMultiplyAdd(-v30, v30, 1.0f);
+                    float sBar = v29 * global::System.MathF.FusedMultiplyAdd(-v28, v28, 1.0f);
 
                     // adjoint of: s += p[2 * i + j] * y[j];
                     yBar1 += sBar * p[2 * i + 1];

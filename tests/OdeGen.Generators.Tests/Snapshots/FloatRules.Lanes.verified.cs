@@ -33,7 +33,7 @@ namespace Scenarios.SingleRules
                     // float growth = y[i] > 0 ? Hill(y[i], p[0]) : -0.25f * y[i];
                     TLane v2 = y[i];
                     TLane v3 = TLane.GreaterThan(v2, TLane.Zero);
-                    TLane s4 = TLane.Zero;
+                    TLane growth = TLane.Zero;
                     // both sides run in every lane; each write keeps the lanes of its side (here: v3)
                     {
                         // float growth = y[i] > 0 ? Hill(y[i], p[0]) : -0.25f * y[i];
@@ -41,31 +41,30 @@ namespace Scenarios.SingleRules
                         {
                             scalars[lane] = global::System.BitConverter.SingleToInt32Bits(TLane.GetLane(v3, lane)) != 0 ? global::Scenarios.SingleRules.Colony.Hill(TLane.GetLane(v2, lane), TLane.GetLane(p[0], lane)) : 0.0f;
                         }
-                        TLane v5 = TLane.Load(scalars);
-                        s4 = TLane.Select(v3, v5, s4);
+                        TLane v4 = TLane.Load(scalars);
+                        growth = TLane.Select(v3, v4, growth);
                     }
                     TLane elseMask1 = TLane.AndNot(allLanes, v3);
                     // the other lanes: elseMask1
                     {
                         // float growth = y[i] > 0 ? Hill(y[i], p[0]) : -0.25f * y[i];
-                        s4 = TLane.Select(elseMask1, cm0_25 * v2, s4);
+                        growth = TLane.Select(elseMask1, cm0_25 * v2, growth);
                     }
 
-                    // dydt[i] = growth - Harvest(y[i], p[1]) + 0.1f * (float)i * MathF.Cos(t);
                     // float h = effort * population;
                     TLane h = p[1] * v2;
 
                     // if (population < 0.2f)
-                    TLane v6 = TLane.LessThan(v2, c0_2);
+                    TLane v5 = TLane.LessThan(v2, c0_2);
                     TLane h_2 = h;
-                    // both sides run in every lane; each write keeps the lanes of its side (here: v6)
+                    // both sides run in every lane; each write keeps the lanes of its side (here: v5)
                     {
                         // h *= 0.5f;
-                        h_2 = TLane.Select(v6, h * c0_5, h_2);
+                        h_2 = TLane.Select(v5, h * c0_5, h_2);
                     }
 
                     // dydt[i] = growth - Harvest(y[i], p[1]) + 0.1f * (float)i * MathF.Cos(t);
-                    dydt[i] = s4 - h_2 + c0_1 * TLane.Create((float)(i)) * v1;
+                    dydt[i] = growth - h_2 + c0_1 * TLane.Create((float)(i)) * v1;
                 }
             }
 
@@ -97,8 +96,8 @@ namespace Scenarios.SingleRules
                     TLane v3 = y[i];
                     TLane v4 = yDot[i];
                     TLane v5 = TLane.GreaterThan(v3, TLane.Zero);
-                    TLane s6 = TLane.Zero;
-                    TLane s7 = TLane.Zero;
+                    TLane growth = TLane.Zero;
+                    TLane growthDot = TLane.Zero;
                     // both sides run in every lane; each write keeps the lanes of its side (here: v5)
                     {
                         // float growth = y[i] > 0 ? Hill(y[i], p[0]) : -0.25f * y[i];
@@ -107,43 +106,42 @@ namespace Scenarios.SingleRules
                         {
                             scalars[lane] = global::System.BitConverter.SingleToInt32Bits(TLane.GetLane(v5, lane)) != 0 ? global::Scenarios.SingleRules.Colony.Hill(TLane.GetLane(v3, lane), TLane.GetLane(p0, lane)) : 0.0f;
                         }
-                        TLane v8 = TLane.Load(scalars);
+                        TLane v6 = TLane.Load(scalars);
                         for (int lane = 0; lane < TLane.Count; lane++)
                         {
                             scalars[lane] = global::System.BitConverter.SingleToInt32Bits(TLane.GetLane(v5, lane)) != 0 ? global::Scenarios.SingleRules.Colony.HillJvp(TLane.GetLane(v3, lane), TLane.GetLane(p0, lane), TLane.GetLane(v4, lane), TLane.GetLane(pDot[0], lane)) : 0.0f;
                         }
-                        TLane v9 = TLane.Load(scalars);
-                        s6 = TLane.Select(v5, v8, s6);
-                        s7 = TLane.Select(v5, v9, s7);
+                        TLane v7 = TLane.Load(scalars);
+                        growth = TLane.Select(v5, v6, growth);
+                        growthDot = TLane.Select(v5, v7, growthDot);
                     }
                     TLane elseMask1 = TLane.AndNot(allLanes, v5);
                     // the other lanes: elseMask1
                     {
                         // float growth = y[i] > 0 ? Hill(y[i], p[0]) : -0.25f * y[i];
-                        s6 = TLane.Select(elseMask1, cm0_25 * v3, s6);
-                        s7 = TLane.Select(elseMask1, v4 * cm0_25, s7);
+                        growth = TLane.Select(elseMask1, cm0_25 * v3, growth);
+                        growthDot = TLane.Select(elseMask1, v4 * cm0_25, growthDot);
                     }
 
-                    // dydt[i] = growth - Harvest(y[i], p[1]) + 0.1f * (float)i * MathF.Cos(t);
                     // float h = effort * population;
                     TLane h = p1 * v3;
                     TLane hDot = TLane.FusedMultiplyAdd(pDot[1], v3, v4 * p1);
 
                     // if (population < 0.2f)
-                    TLane v10 = TLane.LessThan(v3, c0_2);
+                    TLane v8 = TLane.LessThan(v3, c0_2);
                     TLane h_2 = h;
                     TLane hDot_2 = hDot;
-                    // both sides run in every lane; each write keeps the lanes of its side (here: v10)
+                    // both sides run in every lane; each write keeps the lanes of its side (here: v8)
                     {
                         // h *= 0.5f;
-                        h_2 = TLane.Select(v10, h * c0_5, h_2);
-                        hDot_2 = TLane.Select(v10, hDot * c0_5, hDot_2);
+                        h_2 = TLane.Select(v8, h * c0_5, h_2);
+                        hDot_2 = TLane.Select(v8, hDot * c0_5, hDot_2);
                     }
 
                     // dydt[i] = growth - Harvest(y[i], p[1]) + 0.1f * (float)i * MathF.Cos(t);
-                    TLane v11 = c0_1 * TLane.Create((float)(i));
-                    dydt[i] = s6 - h_2 + v11 * v1;
-                    dydtDot[i] = TLane.FusedMultiplyAdd(-v2, v11, s7 - hDot_2);
+                    TLane v9 = c0_1 * TLane.Create((float)(i));
+                    dydt[i] = growth - h_2 + v9 * v1;
+                    dydtDot[i] = TLane.FusedMultiplyAdd(-v2, v9, growthDot - hDot_2);
                 }
             }
 
@@ -171,14 +169,10 @@ namespace Scenarios.SingleRules
                 TLane pBar0 = TLane.Zero;
                 for (int i = 5 - 1; i >= 0; i--)
                 {
-                    // elements of dydt that are not written are 0
-                    // for (int i = 0; i < 5; i++)
                     // float growth = y[i] > 0 ? Hill(y[i], p[0]) : -0.25f * y[i];
                     TLane v2 = y[i];
                     TLane v3 = TLane.GreaterThan(v2, TLane.Zero);
 
-                    // dydt[i] = growth - Harvest(y[i], p[1]) + 0.1f * (float)i * MathF.Cos(t);
-                    // float h = effort * population;
                     // if (population < 0.2f)
                     TLane v4 = TLane.LessThan(v2, c0_2);
 
@@ -206,36 +200,36 @@ namespace Scenarios.SingleRules
 
                     // adjoint of: float growth = y[i] > 0 ? Hill(y[i], p[0]) : -0.25f * y[i];
                     TLane s6 = hBar_4 * p[1];
-                    TLane s7 = v5;
+                    TLane growthBar = v5;
                     // both sides run in every lane; each write keeps the lanes of its side (here: v3)
                     {
                         // adjoint of: float growth = y[i] > 0 ? Hill(y[i], p[0]) : -0.25f * y[i];
-                        TLane v8 = s7;
-                        s7 = TLane.Select(v3, TLane.Zero, s7);
+                        TLane v7 = growthBar;
+                        growthBar = TLane.Select(v3, TLane.Zero, growthBar);
+                        TLane s8 = TLane.Zero;
                         TLane s9 = TLane.Zero;
-                        TLane s10 = TLane.Zero;
                         for (int lane = 0; lane < TLane.Count; lane++)
                         {
-                            float bar0 = TLane.GetLane(s9, lane), bar1 = TLane.GetLane(s10, lane);
+                            float bar0 = TLane.GetLane(s8, lane), bar1 = TLane.GetLane(s9, lane);
                             if (global::System.BitConverter.SingleToInt32Bits(TLane.GetLane(v3, lane)) != 0)
                             {
-                                global::Scenarios.SingleRules.Colony.HillVjp(TLane.GetLane(v2, lane), TLane.GetLane(p[0], lane), TLane.GetLane(v8, lane), ref bar0, ref bar1);
+                                global::Scenarios.SingleRules.Colony.HillVjp(TLane.GetLane(v2, lane), TLane.GetLane(p[0], lane), TLane.GetLane(v7, lane), ref bar0, ref bar1);
                             }
                             scalars[lane] = bar0;
                             scalars[TLane.Count + lane] = bar1;
                         }
-                        s9 = TLane.Load(scalars);
-                        s10 = TLane.Load(scalars.Slice(TLane.Count));
-                        s6 = TLane.Select(v3, s6 + s9, s6);
-                        pBar0 = TLane.Select(v3, pBar0 + s10, pBar0);
+                        s8 = TLane.Load(scalars);
+                        s9 = TLane.Load(scalars.Slice(TLane.Count));
+                        s6 = TLane.Select(v3, s6 + s8, s6);
+                        pBar0 = TLane.Select(v3, pBar0 + s9, pBar0);
                     }
                     TLane elseMask2 = TLane.AndNot(allLanes, v3);
                     // the other lanes: elseMask2
                     {
                         // adjoint of: float growth = y[i] > 0 ? Hill(y[i], p[0]) : -0.25f * y[i];
-                        TLane v11 = s7;
-                        s7 = TLane.Select(elseMask2, TLane.Zero, s7);
-                        s6 = TLane.Select(elseMask2, s6 + v11 * cm0_25, s6);
+                        TLane v10 = growthBar;
+                        growthBar = TLane.Select(elseMask2, TLane.Zero, growthBar);
+                        s6 = TLane.Select(elseMask2, s6 + v10 * cm0_25, s6);
                     }
 
                     // adjoint of: float growth = y[i] > 0 ? Hill(y[i], p[0]) : -0.25f * y[i];

@@ -37,34 +37,33 @@ namespace Scenarios.SingleRules
                     // float growth = y[i] > 0 ? Hill(y[i], p[0]) : -0.25f * y[i];
                     float v2 = y[i];
                     bool v3 = (v2 > 0.0f);
-                    float s4 = 0.0f;
+                    float growth = 0.0f;
                     if (v3)
                     {
                         // float growth = y[i] > 0 ? Hill(y[i], p[0]) : -0.25f * y[i];
-                        float v5 = global::Scenarios.SingleRules.Colony.Hill(v2, p[0]);
-                        s4 = v5;
+                        float v4 = global::Scenarios.SingleRules.Colony.Hill(v2, p[0]);
+                        growth = v4;
                     }
                     else
                     {
                         // float growth = y[i] > 0 ? Hill(y[i], p[0]) : -0.25f * y[i];
-                        s4 = -0.25f * v2;
+                        growth = -0.25f * v2;
                     }
 
-                    // dydt[i] = growth - Harvest(y[i], p[1]) + 0.1f * (float)i * MathF.Cos(t);
                     // float h = effort * population;
                     float h = p[1] * v2;
 
                     // if (population < 0.2f)
-                    bool v6 = (v2 < 0.2f);
+                    bool v5 = (v2 < 0.2f);
                     float h_2 = h;
-                    if (v6)
+                    if (v5)
                     {
                         // h *= 0.5f;
                         h_2 = h * 0.5f;
                     }
 
                     // dydt[i] = growth - Harvest(y[i], p[1]) + 0.1f * (float)i * MathF.Cos(t);
-                    dydt[i] = s4 - h_2 + 0.1f * (float)(i) * v1;
+                    dydt[i] = growth - h_2 + 0.1f * (float)(i) * v1;
                 }
             }
 
@@ -85,33 +84,32 @@ namespace Scenarios.SingleRules
                     float v3 = y[i];
                     float v4 = yDot[i];
                     bool v5 = (v3 > 0.0f);
-                    float s6 = 0.0f;
-                    float s7 = 0.0f;
+                    float growth = 0.0f;
+                    float growthDot = 0.0f;
                     if (v5)
                     {
                         // float growth = y[i] > 0 ? Hill(y[i], p[0]) : -0.25f * y[i];
                         float p0 = p[0];
-                        float v8 = global::Scenarios.SingleRules.Colony.Hill(v3, p0);
-                        s6 = v8;
-                        s7 = global::Scenarios.SingleRules.Colony.HillJvp(v3, p0, v4, pDot[0]);
+                        float v6 = global::Scenarios.SingleRules.Colony.Hill(v3, p0);
+                        growth = v6;
+                        growthDot = global::Scenarios.SingleRules.Colony.HillJvp(v3, p0, v4, pDot[0]);
                     }
                     else
                     {
                         // float growth = y[i] > 0 ? Hill(y[i], p[0]) : -0.25f * y[i];
-                        s6 = -0.25f * v3;
-                        s7 = v4 * -0.25f;
+                        growth = -0.25f * v3;
+                        growthDot = v4 * -0.25f;
                     }
 
-                    // dydt[i] = growth - Harvest(y[i], p[1]) + 0.1f * (float)i * MathF.Cos(t);
                     // float h = effort * population;
                     float h = p1 * v3;
                     float hDot = global::System.MathF.FusedMultiplyAdd(pDot[1], v3, v4 * p1);
 
                     // if (population < 0.2f)
-                    bool v9 = (v3 < 0.2f);
+                    bool v7 = (v3 < 0.2f);
                     float h_2 = h;
                     float hDot_2 = hDot;
-                    if (v9)
+                    if (v7)
                     {
                         // h *= 0.5f;
                         h_2 = h * 0.5f;
@@ -119,9 +117,9 @@ namespace Scenarios.SingleRules
                     }
 
                     // dydt[i] = growth - Harvest(y[i], p[1]) + 0.1f * (float)i * MathF.Cos(t);
-                    float v10 = 0.1f * (float)(i);
-                    dydt[i] = s6 - h_2 + v10 * v1;
-                    dydtDot[i] = global::System.MathF.FusedMultiplyAdd(-v2, v10, s7 - hDot_2);
+                    float v8 = 0.1f * (float)(i);
+                    dydt[i] = growth - h_2 + v8 * v1;
+                    dydtDot[i] = global::System.MathF.FusedMultiplyAdd(-v2, v8, growthDot - hDot_2);
                 }
             }
 
@@ -139,14 +137,10 @@ namespace Scenarios.SingleRules
                 float pBar0 = 0.0f;
                 for (int i = 5 - 1; i >= 0; i--)
                 {
-                    // elements of dydt that are not written are 0
-                    // for (int i = 0; i < 5; i++)
                     // float growth = y[i] > 0 ? Hill(y[i], p[0]) : -0.25f * y[i];
                     float v2 = y[i];
                     bool v3 = (v2 > 0.0f);
 
-                    // dydt[i] = growth - Harvest(y[i], p[1]) + 0.1f * (float)i * MathF.Cos(t);
-                    // float h = effort * population;
                     // if (population < 0.2f)
                     bool v4 = (v2 < 0.2f);
 
@@ -174,24 +168,24 @@ namespace Scenarios.SingleRules
 
                     // adjoint of: float growth = y[i] > 0 ? Hill(y[i], p[0]) : -0.25f * y[i];
                     float s6 = hBar_4 * p[1];
-                    float s7 = v5;
+                    float growthBar = v5;
                     if (v3)
                     {
                         // adjoint of: float growth = y[i] > 0 ? Hill(y[i], p[0]) : -0.25f * y[i];
-                        float v8 = s7;
-                        s7 = 0.0f;
+                        float v7 = growthBar;
+                        growthBar = 0.0f;
+                        float s8 = 0.0f;
                         float s9 = 0.0f;
-                        float s10 = 0.0f;
-                        global::Scenarios.SingleRules.Colony.HillVjp(v2, p[0], v8, ref s9, ref s10);
-                        s6 += s9;
-                        pBar0 += s10;
+                        global::Scenarios.SingleRules.Colony.HillVjp(v2, p[0], v7, ref s8, ref s9);
+                        s6 += s8;
+                        pBar0 += s9;
                     }
                     else
                     {
                         // adjoint of: float growth = y[i] > 0 ? Hill(y[i], p[0]) : -0.25f * y[i];
-                        float v11 = s7;
-                        s7 = 0.0f;
-                        s6 += v11 * -0.25f;
+                        float v10 = growthBar;
+                        growthBar = 0.0f;
+                        s6 += v10 * -0.25f;
                     }
 
                     // adjoint of: float growth = y[i] > 0 ? Hill(y[i], p[0]) : -0.25f * y[i];

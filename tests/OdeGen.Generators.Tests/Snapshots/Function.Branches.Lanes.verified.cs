@@ -20,7 +20,6 @@ namespace Functions.Branches
                 // elements of y that are not written are 0
                 y.Clear();
 
-                // double gain;
                 // if (x[0] > 0.1)
                 TLane x0 = x[0];
                 TLane v1 = TLane.GreaterThan(x0, c0_1);
@@ -61,7 +60,6 @@ namespace Functions.Branches
                 // y[1] = x[1] > p[1] - 1.0 ? Math.Sin(x[1] * p[1]) : x[2] * x[2];
                 y[1] = s3;
 
-                // for (int i = 0; i < 1; i++)
                 // y[2] = x[2] < 0.0 ? gain * x[2] : Math.Exp(x[2]) * gain;
                 TLane x2_2 = x[2];
                 TLane v4 = TLane.LessThan(x2_2, TLane.Zero);
@@ -94,7 +92,6 @@ namespace Functions.Branches
                 y.Clear();
                 yDot.Clear();
 
-                // double gain;
                 // if (x[0] > 0.1)
                 TLane x0 = x[0];
                 TLane xDot0 = xDot[0];
@@ -149,7 +146,6 @@ namespace Functions.Branches
                 y[1] = s4;
                 yDot[1] = s5;
 
-                // for (int i = 0; i < 1; i++)
                 // y[2] = x[2] < 0.0 ? gain * x[2] : Math.Exp(x[2]) * gain;
                 TLane x2_2 = x[2];
                 TLane xDot2 = xDot[2];
@@ -184,8 +180,6 @@ namespace Functions.Branches
                 TLane c0_1 = TLane.Create(0.1);
                 TLane allLanes = TLane.Equal(TLane.Zero, TLane.Zero);
 
-                // elements of y that are not written are 0
-                // double gain;
                 // if (x[0] > 0.1)
                 TLane x0 = x[0];
                 TLane v1 = TLane.GreaterThan(x0, c0_1);
@@ -216,7 +210,6 @@ namespace Functions.Branches
                 // adjoint of: for (int i = 0; i < 1; i++)
                 TLane s3 = TLane.Zero;
 
-                // for (int i = 0; i < 1; i++)
                 // y[2] = x[2] < 0.0 ? gain * x[2] : Math.Exp(x[2]) * gain;
                 TLane x2 = x[2];
                 TLane v4 = TLane.LessThan(x2, TLane.Zero);

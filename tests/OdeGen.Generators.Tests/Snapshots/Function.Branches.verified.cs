@@ -36,7 +36,6 @@ namespace Functions.Branches
                 // elements of y that are not written are 0
                 y.Clear();
 
-                // double gain;
                 // if (x[0] > 0.1)
                 double x0 = x[0];
                 bool v1 = (x0 > 0.1);
@@ -75,7 +74,6 @@ namespace Functions.Branches
                 // y[1] = x[1] > p[1] - 1.0 ? Math.Sin(x[1] * p[1]) : x[2] * x[2];
                 y[1] = s3;
 
-                // for (int i = 0; i < 1; i++)
                 // y[2] = x[2] < 0.0 ? gain * x[2] : Math.Exp(x[2]) * gain;
                 double x2_2 = x[2];
                 bool v4 = (x2_2 < 0.0);
@@ -102,7 +100,6 @@ namespace Functions.Branches
                 y.Clear();
                 yDot.Clear();
 
-                // double gain;
                 // if (x[0] > 0.1)
                 double x0 = x[0];
                 double xDot0 = xDot[0];
@@ -155,7 +152,6 @@ namespace Functions.Branches
                 y[1] = s4;
                 yDot[1] = s5;
 
-                // for (int i = 0; i < 1; i++)
                 // y[2] = x[2] < 0.0 ? gain * x[2] : Math.Exp(x[2]) * gain;
                 double x2_2 = x[2];
                 double xDot2 = xDot[2];
@@ -184,8 +180,6 @@ namespace Functions.Branches
             /// <inheritdoc/>
             public void Vjp(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> yBar, global::System.Span<double> xBar, global::System.Span<double> pBar)
             {
-                // elements of y that are not written are 0
-                // double gain;
                 // if (x[0] > 0.1)
                 double x0 = x[0];
                 bool v1 = (x0 > 0.1);
@@ -215,7 +209,6 @@ namespace Functions.Branches
                 // adjoint of: for (int i = 0; i < 1; i++)
                 double s3 = 0.0;
 
-                // for (int i = 0; i < 1; i++)
                 // y[2] = x[2] < 0.0 ? gain * x[2] : Math.Exp(x[2]) * gain;
                 double x2 = x[2];
                 bool v4 = (x2 < 0.0);

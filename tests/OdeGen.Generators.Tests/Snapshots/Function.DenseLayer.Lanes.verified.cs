@@ -17,7 +17,6 @@ namespace Functions.Layers
                 // elements of y that are not written are 0
                 y.Clear();
 
-                // int n = x.Length, m = y.Length;
                 // for (int o = 0; o < m; o++)
                 for (int o = 0; o < y.Length; o++)
                 {
@@ -25,15 +24,14 @@ namespace Functions.Layers
                     TLane s = p[y.Length * x.Length + o];
 
                     // for (int i = 0; i < n; i++)
-                    TLane s_2 = s;
                     for (int i = 0; i < x.Length; i++)
                     {
                         // s += p[o * n + i] * x[i];
-                        s_2 += p[o * x.Length + i] * x[i];
+                        s += p[o * x.Length + i] * x[i];
                     }
 
                     // y[o] = Math.Tanh(s);
-                    y[o] = TLane.Tanh(s_2);
+                    y[o] = TLane.Tanh(s);
                 }
             }
 
@@ -48,7 +46,6 @@ namespace Functions.Layers
                 y.Clear();
                 yDot.Clear();
 
-                // int n = x.Length, m = y.Length;
                 // for (int o = 0; o < m; o++)
                 for (int o = 0; o < y.Length; o++)
                 {
@@ -56,19 +53,18 @@ namespace Functions.Layers
                     TLane s = p[y.Length * x.Length + o];
 
                     // for (int i = 0; i < n; i++)
-                    TLane s_2 = s;
                     TLane sDot = pDot[y.Length * x.Length + o];
                     for (int i = 0; i < x.Length; i++)
                     {
                         // s += p[o * n + i] * x[i];
                         TLane v1 = p[o * x.Length + i];
                         TLane v2 = x[i];
-                        s_2 += v1 * v2;
+                        s += v1 * v2;
                         sDot += TLane.FusedMultiplyAdd(pDot[o * x.Length + i], v2, xDot[i] * v1);
                     }
 
                     // y[o] = Math.Tanh(s);
-                    TLane v3 = TLane.Tanh(s_2);
+                    TLane v3 = TLane.Tanh(s);
                     y[o] = v3;
                     yDot[o] = sDot * TLane.FusedMultiplyAdd(-v3, v3, c1);
                 }
@@ -88,22 +84,18 @@ namespace Functions.Layers
                 // adjoint of: for (int o = 0; o < m; o++)
                 for (int o = yBar.Length - 1; o >= 0; o--)
                 {
-                    // elements of y that are not written are 0
-                    // int n = x.Length, m = y.Length;
-                    // for (int o = 0; o < m; o++)
                     // double s = p[m * n + o];
                     TLane s = p[yBar.Length * x.Length + o];
 
                     // for (int i = 0; i < n; i++)
-                    TLane s_2 = s;
                     for (int i = 0; i < x.Length; i++)
                     {
                         // s += p[o * n + i] * x[i];
-                        s_2 += p[o * x.Length + i] * x[i];
+                        s += p[o * x.Length + i] * x[i];
                     }
 
                     // y[o] = Math.Tanh(s);
-                    TLane v1 = TLane.Tanh(s_2);
+                    TLane v1 = TLane.Tanh(s);
 
                     // adjoint of: y[o] = Math.Tanh(s);
                     TLane v2 = yBarWork[o];
@@ -145,7 +137,6 @@ namespace Functions.Layers
                 // elements of y that are not written are 0
                 y.Clear();
 
-                // int n = x.Length, m = y.Length;
                 // for (int o = 0; o < m; o++)
                 for (int o = 0; o < y.Length; o++)
                 {
@@ -153,15 +144,14 @@ namespace Functions.Layers
                     TLane s = p[y.Length * x.Length + o];
 
                     // for (int i = 0; i < n; i++)
-                    TLane s_2 = s;
                     for (int i = 0; i < x.Length; i++)
                     {
                         // s += p[o * n + i] * x[i];
-                        s_2 += p[o * x.Length + i] * x[i];
+                        s += p[o * x.Length + i] * x[i];
                     }
 
                     // y[o] = Math.Tanh(s);
-                    y[o] = TLane.Tanh(s_2);
+                    y[o] = TLane.Tanh(s);
                 }
             }
 
@@ -176,7 +166,6 @@ namespace Functions.Layers
                 y.Clear();
                 yDot.Clear();
 
-                // int n = x.Length, m = y.Length;
                 // for (int o = 0; o < m; o++)
                 for (int o = 0; o < y.Length; o++)
                 {
@@ -184,19 +173,18 @@ namespace Functions.Layers
                     TLane s = p[y.Length * x.Length + o];
 
                     // for (int i = 0; i < n; i++)
-                    TLane s_2 = s;
                     TLane sDot = pDot[y.Length * x.Length + o];
                     for (int i = 0; i < x.Length; i++)
                     {
                         // s += p[o * n + i] * x[i];
                         TLane v1 = p[o * x.Length + i];
                         TLane v2 = x[i];
-                        s_2 += v1 * v2;
+                        s += v1 * v2;
                         sDot += TLane.FusedMultiplyAdd(pDot[o * x.Length + i], v2, xDot[i] * v1);
                     }
 
                     // y[o] = Math.Tanh(s);
-                    TLane v3 = TLane.Tanh(s_2);
+                    TLane v3 = TLane.Tanh(s);
                     y[o] = v3;
                     yDot[o] = sDot * TLane.FusedMultiplyAdd(-v3, v3, c1);
                 }
@@ -216,22 +204,18 @@ namespace Functions.Layers
                 // adjoint of: for (int o = 0; o < m; o++)
                 for (int o = yBar.Length - 1; o >= 0; o--)
                 {
-                    // elements of y that are not written are 0
-                    // int n = x.Length, m = y.Length;
-                    // for (int o = 0; o < m; o++)
                     // double s = p[m * n + o];
                     TLane s = p[yBar.Length * x.Length + o];
 
                     // for (int i = 0; i < n; i++)
-                    TLane s_2 = s;
                     for (int i = 0; i < x.Length; i++)
                     {
                         // s += p[o * n + i] * x[i];
-                        s_2 += p[o * x.Length + i] * x[i];
+                        s += p[o * x.Length + i] * x[i];
                     }
 
                     // y[o] = Math.Tanh(s);
-                    TLane v1 = TLane.Tanh(s_2);
+                    TLane v1 = TLane.Tanh(s);
 
                     // adjoint of: y[o] = Math.Tanh(s);
                     TLane v2 = yBarWork[o];

@@ -60,7 +60,6 @@ namespace Functions.Layers
                 // elements of y that are not written are 0
                 y.Clear();
 
-                // int n = x.Length, m = y.Length;
                 // for (int o = 0; o < m; o++)
                 for (int o = 0; o < y.Length; o++)
                 {
@@ -68,15 +67,14 @@ namespace Functions.Layers
                     double s = p[y.Length * x.Length + o];
 
                     // for (int i = 0; i < n; i++)
-                    double s_2 = s;
                     for (int i = 0; i < x.Length; i++)
                     {
                         // s += p[o * n + i] * x[i];
-                        s_2 += p[o * x.Length + i] * x[i];
+                        s += p[o * x.Length + i] * x[i];
                     }
 
                     // y[o] = Math.Tanh(s);
-                    y[o] = global::System.Math.Tanh(s_2);
+                    y[o] = global::System.Math.Tanh(s);
                 }
             }
 
@@ -90,7 +88,6 @@ namespace Functions.Layers
                 y.Clear();
                 yDot.Clear();
 
-                // int n = x.Length, m = y.Length;
                 // for (int o = 0; o < m; o++)
                 for (int o = 0; o < y.Length; o++)
                 {
@@ -98,20 +95,19 @@ namespace Functions.Layers
                     double s = p[y.Length * x.Length + o];
 
                     // for (int i = 0; i < n; i++)
-                    double s_2 = s;
                     double sDot = pDot[y.Length * x.Length + o];
                     for (int i = 0; i < x.Length; i++)
                     {
                         // s += p[o * n + i] * x[i];
                         double v1 = p[o * x.Length + i];
                         double v2 = x[i];
-                        s_2 += v1 * v2;
+                        s += v1 * v2;
                         sDot += global::System.Math.FusedMultiplyAdd(pDot[o * x.Length + i], v2, xDot[i] * v1);
                     }
 
                     // y[o] = Math.Tanh(s);
                     sDotKept[0] = sDot;
-                    double v3 = global::System.Math.Tanh(s_2);
+                    double v3 = global::System.Math.Tanh(s);
                     y[o] = v3;
                     yDot[o] = sDotKept[0] * global::System.Math.FusedMultiplyAdd(-v3, v3, 1.0);
                 }
@@ -127,22 +123,18 @@ namespace Functions.Layers
                 // adjoint of: for (int o = 0; o < m; o++)
                 for (int o = yBar.Length - 1; o >= 0; o--)
                 {
-                    // elements of y that are not written are 0
-                    // int n = x.Length, m = y.Length;
-                    // for (int o = 0; o < m; o++)
                     // double s = p[m * n + o];
                     double s = p[yBar.Length * x.Length + o];
 
                     // for (int i = 0; i < n; i++)
-                    double s_2 = s;
                     for (int i = 0; i < x.Length; i++)
                     {
                         // s += p[o * n + i] * x[i];
-                        s_2 += p[o * x.Length + i] * x[i];
+                        s += p[o * x.Length + i] * x[i];
                     }
 
                     // y[o] = Math.Tanh(s);
-                    double v1 = global::System.Math.Tanh(s_2);
+                    double v1 = global::System.Math.Tanh(s);
 
                     // adjoint of: y[o] = Math.Tanh(s);
                     double v2 = yBarWork[o];
@@ -227,7 +219,6 @@ namespace Functions.Layers
                 // elements of y that are not written are 0
                 y.Clear();
 
-                // int n = x.Length, m = y.Length;
                 // for (int o = 0; o < m; o++)
                 // stays scalar (VectorizeLoops): indexes with y.Length
                 for (int o = 0; o < y.Length; o++)
@@ -236,47 +227,46 @@ namespace Functions.Layers
                     double s = p[y.Length * x.Length + o];
 
                     // for (int i = 0; i < n; i++)
-                    double s_2 = s;
                     // vectorized across i (VectorizeLoops): TLane.Count iterations at a time at the widest width the hardware has, the rest one at a time below
                     int iFrom = 0;
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                     {
-                        iFrom = EvaluateLoop0<global::OdeGen.Lanes.Lane512>(iFrom, o, x, p, ref s_2);
+                        iFrom = EvaluateLoop0<global::OdeGen.Lanes.Lane512>(iFrom, o, x, p, ref s);
                     }
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                     {
-                        iFrom = EvaluateLoop0<global::OdeGen.Lanes.Lane256>(iFrom, o, x, p, ref s_2);
+                        iFrom = EvaluateLoop0<global::OdeGen.Lanes.Lane256>(iFrom, o, x, p, ref s);
                     }
                     else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                     {
-                        iFrom = EvaluateLoop0<global::OdeGen.Lanes.Lane128>(iFrom, o, x, p, ref s_2);
+                        iFrom = EvaluateLoop0<global::OdeGen.Lanes.Lane128>(iFrom, o, x, p, ref s);
                     }
                     for (int i = iFrom; i < x.Length; i++)
                     {
                         // s += p[o * n + i] * x[i];
-                        s_2 += p[o * x.Length + i] * x[i];
+                        s += p[o * x.Length + i] * x[i];
                     }
 
                     // y[o] = Math.Tanh(s);
-                    y[o] = global::System.Math.Tanh(s_2);
+                    y[o] = global::System.Math.Tanh(s);
                 }
             }
 
             // the loop over i of Evaluate, TLane.Count iterations at a time from i on; returns where the scalar loop resumes
-            private static int EvaluateLoop0<TLane>(int i, int o, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> p, ref double s_2)
+            private static int EvaluateLoop0<TLane>(int i, int o, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> p, ref double s)
                 where TLane : unmanaged, global::OdeGen.Lanes.ILane<TLane>
             {
                 // each lane's share of the sums
-                TLane s_2Lanes = TLane.Zero;
+                TLane sLanes = TLane.Zero;
 
                 // lane k runs iteration i + k
                 for (; i + TLane.Count <= x.Length; i += TLane.Count)
                 {
                     // s += p[o * n + i] * x[i];
-                    s_2Lanes += TLane.Load(p, o * x.Length + i) * TLane.Load(x, i);
+                    sLanes += TLane.Load(p, o * x.Length + i) * TLane.Load(x, i);
                 }
 
-                s_2 += TLane.Sum(s_2Lanes);
+                s += TLane.Sum(sLanes);
                 return i;
             }
 
@@ -290,7 +280,6 @@ namespace Functions.Layers
                 y.Clear();
                 yDot.Clear();
 
-                // int n = x.Length, m = y.Length;
                 // for (int o = 0; o < m; o++)
                 // stays scalar (VectorizeLoops): indexes with y.Length
                 for (int o = 0; o < y.Length; o++)
@@ -299,45 +288,44 @@ namespace Functions.Layers
                     double s = p[y.Length * x.Length + o];
 
                     // for (int i = 0; i < n; i++)
-                    double s_2 = s;
                     double sDot = pDot[y.Length * x.Length + o];
                     // vectorized across i (VectorizeLoops): TLane.Count iterations at a time at the widest width the hardware has, the rest one at a time below
                     int iFrom = 0;
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                     {
-                        iFrom = JvpLoop0<global::OdeGen.Lanes.Lane512>(iFrom, o, x, p, pDot, xDot, ref s_2, ref sDot);
+                        iFrom = JvpLoop0<global::OdeGen.Lanes.Lane512>(iFrom, o, x, p, pDot, xDot, ref s, ref sDot);
                     }
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                     {
-                        iFrom = JvpLoop0<global::OdeGen.Lanes.Lane256>(iFrom, o, x, p, pDot, xDot, ref s_2, ref sDot);
+                        iFrom = JvpLoop0<global::OdeGen.Lanes.Lane256>(iFrom, o, x, p, pDot, xDot, ref s, ref sDot);
                     }
                     else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                     {
-                        iFrom = JvpLoop0<global::OdeGen.Lanes.Lane128>(iFrom, o, x, p, pDot, xDot, ref s_2, ref sDot);
+                        iFrom = JvpLoop0<global::OdeGen.Lanes.Lane128>(iFrom, o, x, p, pDot, xDot, ref s, ref sDot);
                     }
                     for (int i = iFrom; i < x.Length; i++)
                     {
                         // s += p[o * n + i] * x[i];
                         double v1 = p[o * x.Length + i];
                         double v2 = x[i];
-                        s_2 += v1 * v2;
+                        s += v1 * v2;
                         sDot += global::System.Math.FusedMultiplyAdd(pDot[o * x.Length + i], v2, xDot[i] * v1);
                     }
 
                     // y[o] = Math.Tanh(s);
                     sDotKept[0] = sDot;
-                    double v3 = global::System.Math.Tanh(s_2);
+                    double v3 = global::System.Math.Tanh(s);
                     y[o] = v3;
                     yDot[o] = sDotKept[0] * global::System.Math.FusedMultiplyAdd(-v3, v3, 1.0);
                 }
             }
 
             // the loop over i of Jvp, TLane.Count iterations at a time from i on; returns where the scalar loop resumes
-            private static int JvpLoop0<TLane>(int i, int o, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> pDot, global::System.ReadOnlySpan<double> xDot, ref double s_2, ref double sDot)
+            private static int JvpLoop0<TLane>(int i, int o, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> pDot, global::System.ReadOnlySpan<double> xDot, ref double s, ref double sDot)
                 where TLane : unmanaged, global::OdeGen.Lanes.ILane<TLane>
             {
                 // each lane's share of the sums
-                TLane s_2Lanes = TLane.Zero;
+                TLane sLanes = TLane.Zero;
                 TLane sDotLanes = TLane.Zero;
 
                 // lane k runs iteration i + k
@@ -346,11 +334,11 @@ namespace Functions.Layers
                     // s += p[o * n + i] * x[i];
                     TLane v1 = TLane.Load(p, o * x.Length + i);
                     TLane v2 = TLane.Load(x, i);
-                    s_2Lanes += v1 * v2;
+                    sLanes += v1 * v2;
                     sDotLanes += TLane.FusedMultiplyAdd(TLane.Load(pDot, o * x.Length + i), v2, TLane.Load(xDot, i) * v1);
                 }
 
-                s_2 += TLane.Sum(s_2Lanes);
+                s += TLane.Sum(sLanes);
                 sDot += TLane.Sum(sDotLanes);
                 return i;
             }
@@ -366,36 +354,32 @@ namespace Functions.Layers
                 // stays scalar (VectorizeLoops): indexes with o * x.Length + i, not base + s·o for a constant s
                 for (int o = yBar.Length - 1; o >= 0; o--)
                 {
-                    // elements of y that are not written are 0
-                    // int n = x.Length, m = y.Length;
-                    // for (int o = 0; o < m; o++)
                     // double s = p[m * n + o];
                     double s = p[yBar.Length * x.Length + o];
 
                     // for (int i = 0; i < n; i++)
-                    double s_2 = s;
                     // vectorized across i (VectorizeLoops): TLane.Count iterations at a time at the widest width the hardware has, the rest one at a time below
                     int iFrom = 0;
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                     {
-                        iFrom = VjpLoop0<global::OdeGen.Lanes.Lane512>(iFrom, o, x, p, ref s_2);
+                        iFrom = VjpLoop0<global::OdeGen.Lanes.Lane512>(iFrom, o, x, p, ref s);
                     }
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                     {
-                        iFrom = VjpLoop0<global::OdeGen.Lanes.Lane256>(iFrom, o, x, p, ref s_2);
+                        iFrom = VjpLoop0<global::OdeGen.Lanes.Lane256>(iFrom, o, x, p, ref s);
                     }
                     else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                     {
-                        iFrom = VjpLoop0<global::OdeGen.Lanes.Lane128>(iFrom, o, x, p, ref s_2);
+                        iFrom = VjpLoop0<global::OdeGen.Lanes.Lane128>(iFrom, o, x, p, ref s);
                     }
                     for (int i = iFrom; i < x.Length; i++)
                     {
                         // s += p[o * n + i] * x[i];
-                        s_2 += p[o * x.Length + i] * x[i];
+                        s += p[o * x.Length + i] * x[i];
                     }
 
                     // y[o] = Math.Tanh(s);
-                    double v1 = global::System.Math.Tanh(s_2);
+                    double v1 = global::System.Math.Tanh(s);
 
                     // adjoint of: y[o] = Math.Tanh(s);
                     double v2 = yBarWork[o];
@@ -430,20 +414,20 @@ namespace Functions.Layers
             }
 
             // the loop over i of Vjp, TLane.Count iterations at a time from i on; returns where the scalar loop resumes
-            private static int VjpLoop0<TLane>(int i, int o, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> p, ref double s_2)
+            private static int VjpLoop0<TLane>(int i, int o, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> p, ref double s)
                 where TLane : unmanaged, global::OdeGen.Lanes.ILane<TLane>
             {
                 // each lane's share of the sums
-                TLane s_2Lanes = TLane.Zero;
+                TLane sLanes = TLane.Zero;
 
                 // lane k runs iteration i + k
                 for (; i + TLane.Count <= x.Length; i += TLane.Count)
                 {
                     // s += p[o * n + i] * x[i];
-                    s_2Lanes += TLane.Load(p, o * x.Length + i) * TLane.Load(x, i);
+                    sLanes += TLane.Load(p, o * x.Length + i) * TLane.Load(x, i);
                 }
 
-                s_2 += TLane.Sum(s_2Lanes);
+                s += TLane.Sum(sLanes);
                 return i;
             }
 

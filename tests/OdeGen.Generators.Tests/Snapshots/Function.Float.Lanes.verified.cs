@@ -21,7 +21,6 @@ namespace Functions.Single
                 // elements of y that are not written are 0
                 y.Clear();
 
-                // int n = x.Length;
                 // for (int o = 0; o < y.Length; o++)
                 for (int o = 0; o < y.Length; o++)
                 {
@@ -29,26 +28,25 @@ namespace Functions.Single
                     TLane s = p[o];
 
                     // for (int i = 0; i < n; i++)
-                    TLane s_2 = s;
                     for (int i = 0; i < x.Length; i++)
                     {
                         // s += p[y.Length + o * n + i] * x[i];
-                        s_2 += p[y.Length + o * x.Length + i] * x[i];
+                        s += p[y.Length + o * x.Length + i] * x[i];
                     }
 
                     // y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                    TLane v1 = TLane.GreaterThan(s_2, TLane.Zero);
+                    TLane v1 = TLane.GreaterThan(s, TLane.Zero);
                     TLane s2 = TLane.Zero;
                     // both sides run in every lane; each write keeps the lanes of its side (here: v1)
                     {
                         // y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        s2 = TLane.Select(v1, TLane.Tanh(s_2), s2);
+                        s2 = TLane.Select(v1, TLane.Tanh(s), s2);
                     }
                     TLane elseMask1 = TLane.AndNot(allLanes, v1);
                     // the other lanes: elseMask1
                     {
                         // y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        s2 = TLane.Select(elseMask1, c0_5 * TLane.Sin(s_2), s2);
+                        s2 = TLane.Select(elseMask1, c0_5 * TLane.Sin(s), s2);
                     }
 
                     // y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
@@ -69,7 +67,6 @@ namespace Functions.Single
                 y.Clear();
                 yDot.Clear();
 
-                // int n = x.Length;
                 // for (int o = 0; o < y.Length; o++)
                 for (int o = 0; o < y.Length; o++)
                 {
@@ -77,25 +74,24 @@ namespace Functions.Single
                     TLane s = p[o];
 
                     // for (int i = 0; i < n; i++)
-                    TLane s_2 = s;
                     TLane sDot = pDot[o];
                     for (int i = 0; i < x.Length; i++)
                     {
                         // s += p[y.Length + o * n + i] * x[i];
                         TLane v1 = p[y.Length + o * x.Length + i];
                         TLane v2 = x[i];
-                        s_2 += v1 * v2;
+                        s += v1 * v2;
                         sDot += TLane.FusedMultiplyAdd(pDot[y.Length + o * x.Length + i], v2, xDot[i] * v1);
                     }
 
                     // y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                    TLane v3 = TLane.GreaterThan(s_2, TLane.Zero);
+                    TLane v3 = TLane.GreaterThan(s, TLane.Zero);
                     TLane s4 = TLane.Zero;
                     TLane s5 = TLane.Zero;
                     // both sides run in every lane; each write keeps the lanes of its side (here: v3)
                     {
                         // y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        TLane v6 = TLane.Tanh(s_2);
+                        TLane v6 = TLane.Tanh(s);
                         s4 = TLane.Select(v3, v6, s4);
                         s5 = TLane.Select(v3, sDot * TLane.FusedMultiplyAdd(-v6, v6, c1), s5);
                     }
@@ -103,8 +99,8 @@ namespace Functions.Single
                     // the other lanes: elseMask1
                     {
                         // y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        s4 = TLane.Select(elseMask1, c0_5 * TLane.Sin(s_2), s4);
-                        s5 = TLane.Select(elseMask1, sDot * TLane.Cos(s_2) * c0_5, s5);
+                        s4 = TLane.Select(elseMask1, c0_5 * TLane.Sin(s), s4);
+                        s5 = TLane.Select(elseMask1, sDot * TLane.Cos(s) * c0_5, s5);
                     }
 
                     // y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
@@ -129,57 +125,61 @@ namespace Functions.Single
                 // adjoint of: for (int o = 0; o < y.Length; o++)
                 for (int o = yBar.Length - 1; o >= 0; o--)
                 {
-                    // elements of y that are not written are 0
-                    // int n = x.Length;
-                    // for (int o = 0; o < y.Length; o++)
                     // float s = p[o];
                     TLane s = p[o];
 
                     // for (int i = 0; i < n; i++)
-                    TLane s_2 = s;
                     for (int i = 0; i < x.Length; i++)
                     {
                         // s += p[y.Length + o * n + i] * x[i];
-                        s_2 += p[yBar.Length + o * x.Length + i] * x[i];
+                        s += p[yBar.Length + o * x.Length + i] * x[i];
                     }
 
                     // y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                    TLane v1 = TLane.GreaterThan(s_2, TLane.Zero);
+                    TLane v1 = TLane.GreaterThan(s, TLane.Zero);
 
                     // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
                     TLane v2 = yBarWork[o];
                     yBarWork[o] = TLane.Zero;
-                    TLane s3 = TLane.Zero;
-                    TLane s4 = v2;
+                    TLane sBar = TLane.Zero;
+                    TLane s3 = v2;
                     // both sides run in every lane; each write keeps the lanes of its side (here: v1)
                     {
                         // y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        TLane v5 = TLane.Tanh(s_2);
+                        TLane v4 = TLane.Tanh(s);
 
                         // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        TLane v6 = s4;
-                        s4 = TLane.Select(v1, TLane.Zero, s4);
-                        s3 = TLane.Select(v1, s3 + v6 * TLane.FusedMultiplyAdd(-v5, v5, c1), s3);
+                        TLane v5 = s3;
+
+                        // adjoint of: for (int o = 0; o < y.Length; o++)
+                        s3 = TLane.Select(v1, TLane.Zero, s3);
+
+                        // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
+                        sBar = TLane.Select(v1, sBar + v5 * TLane.FusedMultiplyAdd(-v4, v4, c1), sBar);
                     }
                     TLane elseMask1 = TLane.AndNot(allLanes, v1);
                     // the other lanes: elseMask1
                     {
                         // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        TLane v7 = s4;
-                        s4 = TLane.Select(elseMask1, TLane.Zero, s4);
-                        s3 = TLane.Select(elseMask1, s3 + v7 * c0_5 * TLane.Cos(s_2), s3);
+                        TLane v6 = s3;
+
+                        // adjoint of: for (int o = 0; o < y.Length; o++)
+                        s3 = TLane.Select(elseMask1, TLane.Zero, s3);
+
+                        // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
+                        sBar = TLane.Select(elseMask1, sBar + v6 * c0_5 * TLane.Cos(s), sBar);
                     }
 
                     // adjoint of: for (int i = 0; i < n; i++)
                     for (int i = x.Length - 1; i >= 0; i--)
                     {
                         // adjoint of: s += p[y.Length + o * n + i] * x[i];
-                        xBar[i] += s3 * p[yBar.Length + o * x.Length + i];
-                        pBar[yBar.Length + o * x.Length + i] += s3 * x[i];
+                        xBar[i] += sBar * p[yBar.Length + o * x.Length + i];
+                        pBar[yBar.Length + o * x.Length + i] += sBar * x[i];
                     }
 
                     // adjoint of: float s = p[o];
-                    pBar[o] += s3;
+                    pBar[o] += sBar;
                 }
             }
         }

@@ -59,7 +59,6 @@ namespace Functions.Single
                 // elements of y that are not written are 0
                 y.Clear();
 
-                // int n = x.Length;
                 // for (int o = 0; o < y.Length; o++)
                 for (int o = 0; o < y.Length; o++)
                 {
@@ -67,25 +66,24 @@ namespace Functions.Single
                     float s = p[o];
 
                     // for (int i = 0; i < n; i++)
-                    float s_2 = s;
                     for (int i = 0; i < x.Length; i++)
                     {
                         // s += p[y.Length + o * n + i] * x[i];
-                        s_2 += p[y.Length + o * x.Length + i] * x[i];
+                        s += p[y.Length + o * x.Length + i] * x[i];
                     }
 
                     // y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                    bool v1 = (s_2 > 0.0f);
+                    bool v1 = (s > 0.0f);
                     float s2 = 0.0f;
                     if (v1)
                     {
                         // y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        s2 = global::System.MathF.Tanh(s_2);
+                        s2 = global::System.MathF.Tanh(s);
                     }
                     else
                     {
                         // y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        s2 = 0.5f * global::System.MathF.Sin(s_2);
+                        s2 = 0.5f * global::System.MathF.Sin(s);
                     }
 
                     // y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
@@ -100,7 +98,6 @@ namespace Functions.Single
                 y.Clear();
                 yDot.Clear();
 
-                // int n = x.Length;
                 // for (int o = 0; o < y.Length; o++)
                 for (int o = 0; o < y.Length; o++)
                 {
@@ -108,33 +105,32 @@ namespace Functions.Single
                     float s = p[o];
 
                     // for (int i = 0; i < n; i++)
-                    float s_2 = s;
                     float sDot = pDot[o];
                     for (int i = 0; i < x.Length; i++)
                     {
                         // s += p[y.Length + o * n + i] * x[i];
                         float v1 = p[y.Length + o * x.Length + i];
                         float v2 = x[i];
-                        s_2 += v1 * v2;
+                        s += v1 * v2;
                         sDot += global::System.MathF.FusedMultiplyAdd(pDot[y.Length + o * x.Length + i], v2, xDot[i] * v1);
                     }
 
                     // y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                    bool v3 = (s_2 > 0.0f);
+                    bool v3 = (s > 0.0f);
                     float s4 = 0.0f;
                     float s5 = 0.0f;
                     if (v3)
                     {
                         // y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        float v6 = global::System.MathF.Tanh(s_2);
+                        float v6 = global::System.MathF.Tanh(s);
                         s4 = v6;
                         s5 = sDot * global::System.MathF.FusedMultiplyAdd(-v6, v6, 1.0f);
                     }
                     else
                     {
                         // y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        s4 = 0.5f * global::System.MathF.Sin(s_2);
-                        s5 = sDot * global::System.MathF.Cos(s_2) * 0.5f;
+                        s4 = 0.5f * global::System.MathF.Sin(s);
+                        s5 = sDot * global::System.MathF.Cos(s) * 0.5f;
                     }
 
                     // y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
@@ -153,56 +149,60 @@ namespace Functions.Single
                 // adjoint of: for (int o = 0; o < y.Length; o++)
                 for (int o = yBar.Length - 1; o >= 0; o--)
                 {
-                    // elements of y that are not written are 0
-                    // int n = x.Length;
-                    // for (int o = 0; o < y.Length; o++)
                     // float s = p[o];
                     float s = p[o];
 
                     // for (int i = 0; i < n; i++)
-                    float s_2 = s;
                     for (int i = 0; i < x.Length; i++)
                     {
                         // s += p[y.Length + o * n + i] * x[i];
-                        s_2 += p[yBar.Length + o * x.Length + i] * x[i];
+                        s += p[yBar.Length + o * x.Length + i] * x[i];
                     }
 
                     // y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                    bool v1 = (s_2 > 0.0f);
+                    bool v1 = (s > 0.0f);
 
                     // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
                     float v2 = yBarWork[o];
                     yBarWork[o] = 0.0f;
-                    float s3 = 0.0f;
-                    float s4 = v2;
+                    float sBar = 0.0f;
+                    float s3 = v2;
                     if (v1)
                     {
                         // y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        float v5 = global::System.MathF.Tanh(s_2);
+                        float v4 = global::System.MathF.Tanh(s);
 
                         // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        float v6 = s4;
-                        s4 = 0.0f;
-                        s3 += v6 * global::System.MathF.FusedMultiplyAdd(-v5, v5, 1.0f);
+                        float v5 = s3;
+
+                        // adjoint of: for (int o = 0; o < y.Length; o++)
+                        s3 = 0.0f;
+
+                        // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
+                        sBar += v5 * global::System.MathF.FusedMultiplyAdd(-v4, v4, 1.0f);
                     }
                     else
                     {
                         // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        float v7 = s4;
-                        s4 = 0.0f;
-                        s3 += v7 * 0.5f * global::System.MathF.Cos(s_2);
+                        float v6 = s3;
+
+                        // adjoint of: for (int o = 0; o < y.Length; o++)
+                        s3 = 0.0f;
+
+                        // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
+                        sBar += v6 * 0.5f * global::System.MathF.Cos(s);
                     }
 
                     // adjoint of: for (int i = 0; i < n; i++)
                     for (int i = x.Length - 1; i >= 0; i--)
                     {
                         // adjoint of: s += p[y.Length + o * n + i] * x[i];
-                        xBar[i] += s3 * p[yBar.Length + o * x.Length + i];
-                        pBar[yBar.Length + o * x.Length + i] += s3 * x[i];
+                        xBar[i] += sBar * p[yBar.Length + o * x.Length + i];
+                        pBar[yBar.Length + o * x.Length + i] += sBar * x[i];
                     }
 
                     // adjoint of: float s = p[o];
-                    pBar[o] += s3;
+                    pBar[o] += sBar;
                 }
             }
         }

@@ -35,7 +35,6 @@ namespace Functions.Helpers
                 // y[1] = 0;
                 y[1] = TLane.Zero;
 
-                // for (int i = 0; i < 3; i++)
                 // y[1] += Logistic(x[i] * p[i]) * Softplus(x[i]);
                 for (int lane = 0; lane < TLane.Count; lane++)
                 {
@@ -102,7 +101,6 @@ namespace Functions.Helpers
                 y[1] = TLane.Zero;
                 yDot[1] = TLane.Zero;
 
-                // for (int i = 0; i < 3; i++)
                 // y[1] += Logistic(x[i] * p[i]) * Softplus(x[i]);
                 for (int lane = 0; lane < TLane.Count; lane++)
                 {
@@ -164,7 +162,6 @@ namespace Functions.Helpers
                 TLane c1 = TLane.Create(1.0);
                 global::System.Span<double> scalars = stackalloc double[TLane.Count];
 
-                // elements of y that are not written are 0
                 // y[0] = Softplus(p[0] * x[0]) * Logistic(x[1] * p[1]);
                 TLane p0 = p[0];
                 TLane x0 = x[0];
@@ -184,8 +181,6 @@ namespace Functions.Helpers
                 global::System.Span<TLane> yBarWork = stackalloc TLane[yBar.Length];
                 yBar.CopyTo(yBarWork);
 
-                // y[1] = 0;
-                // for (int i = 0; i < 3; i++)
                 // y[1] += Logistic(x[i] * p[i]) * Softplus(x[i]);
                 TLane x2 = x[2];
                 TLane p2 = p[2];

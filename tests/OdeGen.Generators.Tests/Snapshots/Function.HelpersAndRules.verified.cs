@@ -47,7 +47,6 @@ namespace Functions.Helpers
                 // y[1] = 0;
                 y[1] = 0.0;
 
-                // for (int i = 0; i < 3; i++)
                 // y[1] += Logistic(x[i] * p[i]) * Softplus(x[i]);
                 double v4 = global::Functions.Helpers.Activations.Logistic(v1);
                 y[1] += v4 * global::System.Math.Log(1.0 + global::System.Math.Exp(x0));
@@ -87,7 +86,6 @@ namespace Functions.Helpers
                 y[1] = 0.0;
                 yDot[1] = 0.0;
 
-                // for (int i = 0; i < 3; i++)
                 // y[1] += Logistic(x[i] * p[i]) * Softplus(x[i]);
                 double v9 = global::Functions.Helpers.Activations.Logistic(v1);
                 double v10 = global::System.Math.Exp(x0);
@@ -116,7 +114,6 @@ namespace Functions.Helpers
             /// <inheritdoc/>
             public void Vjp(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> yBar, global::System.Span<double> xBar, global::System.Span<double> pBar)
             {
-                // elements of y that are not written are 0
                 // y[0] = Softplus(p[0] * x[0]) * Logistic(x[1] * p[1]);
                 double p0 = p[0];
                 double x0 = x[0];
@@ -132,8 +129,6 @@ namespace Functions.Helpers
                 global::System.Span<double> yBarWork = stackalloc double[yBar.Length];
                 yBar.CopyTo(yBarWork);
 
-                // y[1] = 0;
-                // for (int i = 0; i < 3; i++)
                 // y[1] += Logistic(x[i] * p[i]) * Softplus(x[i]);
                 double x2 = x[2];
                 double p2 = p[2];

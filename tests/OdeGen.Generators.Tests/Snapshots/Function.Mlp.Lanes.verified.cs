@@ -25,47 +25,44 @@ namespace Functions.Layers
                     // double s = p[In * Hidden + j];
                     TLane s = p[16 + j];
 
-                    // for (int i = 0; i < In; i++)
-                    TLane s_2 = s;
-
                     // s += p[j * In + i] * x[i];
-                    s_2 += p[j * 2] * x[0];
-                    s_2 += p[j * 2 + 1] * x[1];
+                    s += p[j * 2] * x[0];
+                    s += p[j * 2 + 1] * x[1];
 
                     // h[j] = Math.Tanh(s);
-                    h[j] = TLane.Tanh(s_2);
+                    h[j] = TLane.Tanh(s);
                 }
 
-                // for (int k = 0; k < Out; k++)
+                // for (int k = 0; k < Out; k++), unrolled:
+                // k = 0
                 // double s = p[In * Hidden + Hidden + Hidden * Out + k];
-                TLane s_3 = p[40];
+                TLane s_2 = p[40];
 
                 // for (int j = 0; j < Hidden; j++)
-                TLane s_4 = s_3;
                 for (int j = 0; j < 8; j++)
                 {
                     // s += p[In * Hidden + Hidden + k * Hidden + j] * h[j];
                     TLane v1 = h[j];
-                    s_4 += p[24 + j] * v1;
+                    s_2 += p[24 + j] * v1;
                 }
 
                 // y[k] = s;
-                y[0] = s_4;
+                y[0] = s_2;
 
+                // k = 1
                 // double s = p[In * Hidden + Hidden + Hidden * Out + k];
-                TLane s_5 = p[41];
+                TLane s_3 = p[41];
 
                 // for (int j = 0; j < Hidden; j++)
-                TLane s_6 = s_5;
                 for (int j = 0; j < 8; j++)
                 {
                     // s += p[In * Hidden + Hidden + k * Hidden + j] * h[j];
                     TLane v2 = h[j];
-                    s_6 += p[32 + j] * v2;
+                    s_3 += p[32 + j] * v2;
                 }
 
                 // y[k] = s;
-                y[1] = s_6;
+                y[1] = s_3;
             }
 
             /// <inheritdoc/>
@@ -92,29 +89,28 @@ namespace Functions.Layers
                     TLane s = p[16 + j];
 
                     // for (int i = 0; i < In; i++)
-                    TLane s_2 = s;
                     TLane sDot = pDot[16 + j];
 
                     // s += p[j * In + i] * x[i];
                     TLane v1 = p[j * 2];
-                    s_2 += v1 * x0;
+                    s += v1 * x0;
                     sDot += TLane.FusedMultiplyAdd(pDot[j * 2], x0, xDot[0] * v1);
                     TLane v2 = p[j * 2 + 1];
-                    s_2 += v2 * x1;
+                    s += v2 * x1;
                     sDot += TLane.FusedMultiplyAdd(pDot[j * 2 + 1], x1, xDot[1] * v2);
 
                     // h[j] = Math.Tanh(s);
-                    TLane v3 = TLane.Tanh(s_2);
+                    TLane v3 = TLane.Tanh(s);
                     h[j] = v3;
                     hDot[j] = sDot * TLane.FusedMultiplyAdd(-v3, v3, c1);
                 }
 
-                // for (int k = 0; k < Out; k++)
+                // for (int k = 0; k < Out; k++), unrolled:
+                // k = 0
                 // double s = p[In * Hidden + Hidden + Hidden * Out + k];
-                TLane s_3 = p[40];
+                TLane s_2 = p[40];
 
                 // for (int j = 0; j < Hidden; j++)
-                TLane s_4 = s_3;
                 TLane sDot_2 = pDot[40];
                 for (int j = 0; j < 8; j++)
                 {
@@ -122,19 +118,19 @@ namespace Functions.Layers
                     TLane v4 = p[24 + j];
                     TLane v5 = h[j];
                     TLane v6 = hDot[j];
-                    s_4 += v4 * v5;
+                    s_2 += v4 * v5;
                     sDot_2 += TLane.FusedMultiplyAdd(pDot[24 + j], v5, v6 * v4);
                 }
 
                 // y[k] = s;
-                y[0] = s_4;
+                y[0] = s_2;
                 yDot[0] = sDot_2;
 
+                // k = 1
                 // double s = p[In * Hidden + Hidden + Hidden * Out + k];
-                TLane s_5 = p[41];
+                TLane s_3 = p[41];
 
                 // for (int j = 0; j < Hidden; j++)
-                TLane s_6 = s_5;
                 TLane sDot_3 = pDot[41];
                 for (int j = 0; j < 8; j++)
                 {
@@ -142,12 +138,12 @@ namespace Functions.Layers
                     TLane v7 = p[32 + j];
                     TLane v8 = h[j];
                     TLane v9 = hDot[j];
-                    s_6 += v7 * v8;
+                    s_3 += v7 * v8;
                     sDot_3 += TLane.FusedMultiplyAdd(pDot[32 + j], v8, v9 * v7);
                 }
 
                 // y[k] = s;
-                y[1] = s_6;
+                y[1] = s_3;
                 yDot[1] = sDot_3;
             }
 
@@ -158,7 +154,6 @@ namespace Functions.Layers
                 // shared by the lanes: broadcast literals
                 TLane c1 = TLane.Create(1.0);
 
-                // elements of y that are not written are 0
                 // Span<double> h = stackalloc double[Hidden];
                 global::System.Span<TLane> h = stackalloc TLane[8];
 
@@ -170,21 +165,20 @@ namespace Functions.Layers
                     // double s = p[In * Hidden + j];
                     TLane s = p[16 + j];
 
-                    // for (int i = 0; i < In; i++)
-                    TLane s_2 = s;
-
                     // s += p[j * In + i] * x[i];
-                    s_2 += p[j * 2] * x0;
-                    s_2 += p[j * 2 + 1] * x1;
+                    s += p[j * 2] * x0;
+                    s += p[j * 2 + 1] * x1;
 
                     // h[j] = Math.Tanh(s);
-                    h[j] = TLane.Tanh(s_2);
+                    h[j] = TLane.Tanh(s);
                 }
 
                 // adjoint of: elements of y that are not written are 0
                 global::System.Span<TLane> yBarWork = stackalloc TLane[yBar.Length];
                 yBar.CopyTo(yBarWork);
 
+                // adjoint of: for (int k = 0; k < Out; k++), unrolled:
+                // k = 1
                 // adjoint of: y[k] = s;
                 TLane sBar = yBarWork[1];
                 yBarWork[1] = TLane.Zero;
@@ -192,6 +186,7 @@ namespace Functions.Layers
                 // adjoint of: double s = p[In * Hidden + Hidden + Hidden * Out + k];
                 pBar[41] += sBar;
 
+                // k = 0
                 // adjoint of: y[k] = s;
                 TLane sBar_2 = yBarWork[0];
                 yBarWork[0] = TLane.Zero;
@@ -209,9 +204,7 @@ namespace Functions.Layers
                     // adjoint of: for (int j = 0; j < Hidden; j++)
                     TLane hBar_j = TLane.Zero;
 
-                    // for (int k = 0; k < Out; k++)
-                    // double s = p[In * Hidden + Hidden + Hidden * Out + k];
-                    // for (int j = 0; j < Hidden; j++)
+                    // k = 1
                     // s += p[In * Hidden + Hidden + k * Hidden + j] * h[j];
                     TLane v1 = h[j];
 
@@ -219,6 +212,7 @@ namespace Functions.Layers
                     hBar_j += sBar * p[32 + j];
                     pBar[32 + j] += sBar * v1;
 
+                    // k = 0
                     // s += p[In * Hidden + Hidden + k * Hidden + j] * h[j];
                     TLane v2 = h[j];
 
@@ -231,7 +225,11 @@ namespace Functions.Layers
 
                     // adjoint of: h[j] = Math.Tanh(s);
                     TLane v4 = hBar_j;
+
+                    // adjoint of: y[k] = s;
                     hBar_j = TLane.Zero;
+
+                    // adjoint of: h[j] = Math.Tanh(s);
                     TLane sBar_3 = v4 * TLane.FusedMultiplyAdd(-v3, v3, c1);
 
                     // adjoint of: s += p[j * In + i] * x[i];

@@ -45,47 +45,44 @@ namespace Functions.Layers
                     // double s = p[In * Hidden + j];
                     double s = p[16 + j];
 
-                    // for (int i = 0; i < In; i++)
-                    double s_2 = s;
-
                     // s += p[j * In + i] * x[i];
-                    s_2 += p[j * 2] * x[0];
-                    s_2 += p[j * 2 + 1] * x[1];
+                    s += p[j * 2] * x[0];
+                    s += p[j * 2 + 1] * x[1];
 
                     // h[j] = Math.Tanh(s);
-                    h[j] = global::System.Math.Tanh(s_2);
+                    h[j] = global::System.Math.Tanh(s);
                 }
 
-                // for (int k = 0; k < Out; k++)
+                // for (int k = 0; k < Out; k++), unrolled:
+                // k = 0
                 // double s = p[In * Hidden + Hidden + Hidden * Out + k];
-                double s_3 = p[40];
+                double s_2 = p[40];
 
                 // for (int j = 0; j < Hidden; j++)
-                double s_4 = s_3;
                 for (int j = 0; j < 8; j++)
                 {
                     // s += p[In * Hidden + Hidden + k * Hidden + j] * h[j];
                     double v1 = h[j];
-                    s_4 += p[24 + j] * v1;
+                    s_2 += p[24 + j] * v1;
                 }
 
                 // y[k] = s;
-                y[0] = s_4;
+                y[0] = s_2;
 
+                // k = 1
                 // double s = p[In * Hidden + Hidden + Hidden * Out + k];
-                double s_5 = p[41];
+                double s_3 = p[41];
 
                 // for (int j = 0; j < Hidden; j++)
-                double s_6 = s_5;
                 for (int j = 0; j < 8; j++)
                 {
                     // s += p[In * Hidden + Hidden + k * Hidden + j] * h[j];
                     double v2 = h[j];
-                    s_6 += p[32 + j] * v2;
+                    s_3 += p[32 + j] * v2;
                 }
 
                 // y[k] = s;
-                y[1] = s_6;
+                y[1] = s_3;
             }
 
             /// <inheritdoc/>
@@ -108,29 +105,28 @@ namespace Functions.Layers
                     double s = p[16 + j];
 
                     // for (int i = 0; i < In; i++)
-                    double s_2 = s;
                     double sDot = pDot[16 + j];
 
                     // s += p[j * In + i] * x[i];
                     double v1 = p[j * 2];
-                    s_2 += v1 * x0;
+                    s += v1 * x0;
                     sDot += global::System.Math.FusedMultiplyAdd(pDot[j * 2], x0, xDot[0] * v1);
                     double v2 = p[j * 2 + 1];
-                    s_2 += v2 * x1;
+                    s += v2 * x1;
                     sDot += global::System.Math.FusedMultiplyAdd(pDot[j * 2 + 1], x1, xDot[1] * v2);
 
                     // h[j] = Math.Tanh(s);
-                    double v3 = global::System.Math.Tanh(s_2);
+                    double v3 = global::System.Math.Tanh(s);
                     h[j] = v3;
                     hDot[j] = sDot * global::System.Math.FusedMultiplyAdd(-v3, v3, 1.0);
                 }
 
-                // for (int k = 0; k < Out; k++)
+                // for (int k = 0; k < Out; k++), unrolled:
+                // k = 0
                 // double s = p[In * Hidden + Hidden + Hidden * Out + k];
-                double s_3 = p[40];
+                double s_2 = p[40];
 
                 // for (int j = 0; j < Hidden; j++)
-                double s_4 = s_3;
                 double sDot_2 = pDot[40];
                 for (int j = 0; j < 8; j++)
                 {
@@ -138,19 +134,19 @@ namespace Functions.Layers
                     double v4 = p[24 + j];
                     double v5 = h[j];
                     double v6 = hDot[j];
-                    s_4 += v4 * v5;
+                    s_2 += v4 * v5;
                     sDot_2 += global::System.Math.FusedMultiplyAdd(pDot[24 + j], v5, v6 * v4);
                 }
 
                 // y[k] = s;
-                y[0] = s_4;
+                y[0] = s_2;
                 yDot[0] = sDot_2;
 
+                // k = 1
                 // double s = p[In * Hidden + Hidden + Hidden * Out + k];
-                double s_5 = p[41];
+                double s_3 = p[41];
 
                 // for (int j = 0; j < Hidden; j++)
-                double s_6 = s_5;
                 double sDot_3 = pDot[41];
                 for (int j = 0; j < 8; j++)
                 {
@@ -158,19 +154,18 @@ namespace Functions.Layers
                     double v7 = p[32 + j];
                     double v8 = h[j];
                     double v9 = hDot[j];
-                    s_6 += v7 * v8;
+                    s_3 += v7 * v8;
                     sDot_3 += global::System.Math.FusedMultiplyAdd(pDot[32 + j], v8, v9 * v7);
                 }
 
                 // y[k] = s;
-                y[1] = s_6;
+                y[1] = s_3;
                 yDot[1] = sDot_3;
             }
 
             /// <inheritdoc/>
             public void Vjp(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> yBar, global::System.Span<double> xBar, global::System.Span<double> pBar)
             {
-                // elements of y that are not written are 0
                 // Span<double> h = stackalloc double[Hidden];
                 global::System.Span<double> h = stackalloc double[8];
 
@@ -182,21 +177,20 @@ namespace Functions.Layers
                     // double s = p[In * Hidden + j];
                     double s = p[16 + j];
 
-                    // for (int i = 0; i < In; i++)
-                    double s_2 = s;
-
                     // s += p[j * In + i] * x[i];
-                    s_2 += p[j * 2] * x0;
-                    s_2 += p[j * 2 + 1] * x1;
+                    s += p[j * 2] * x0;
+                    s += p[j * 2 + 1] * x1;
 
                     // h[j] = Math.Tanh(s);
-                    h[j] = global::System.Math.Tanh(s_2);
+                    h[j] = global::System.Math.Tanh(s);
                 }
 
                 // adjoint of: elements of y that are not written are 0
                 global::System.Span<double> yBarWork = stackalloc double[yBar.Length];
                 yBar.CopyTo(yBarWork);
 
+                // adjoint of: for (int k = 0; k < Out; k++), unrolled:
+                // k = 1
                 // adjoint of: y[k] = s;
                 double sBar = yBarWork[1];
                 yBarWork[1] = 0.0;
@@ -204,6 +198,7 @@ namespace Functions.Layers
                 // adjoint of: double s = p[In * Hidden + Hidden + Hidden * Out + k];
                 pBar[41] += sBar;
 
+                // k = 0
                 // adjoint of: y[k] = s;
                 double sBar_2 = yBarWork[0];
                 yBarWork[0] = 0.0;
@@ -221,9 +216,7 @@ namespace Functions.Layers
                     // adjoint of: for (int j = 0; j < Hidden; j++)
                     double hBar_j = 0.0;
 
-                    // for (int k = 0; k < Out; k++)
-                    // double s = p[In * Hidden + Hidden + Hidden * Out + k];
-                    // for (int j = 0; j < Hidden; j++)
+                    // k = 1
                     // s += p[In * Hidden + Hidden + k * Hidden + j] * h[j];
                     double v1 = h[j];
 
@@ -231,6 +224,7 @@ namespace Functions.Layers
                     hBar_j += sBar * p[32 + j];
                     pBar[32 + j] += sBar * v1;
 
+                    // k = 0
                     // s += p[In * Hidden + Hidden + k * Hidden + j] * h[j];
                     double v2 = h[j];
 
@@ -243,7 +237,11 @@ namespace Functions.Layers
 
                     // adjoint of: h[j] = Math.Tanh(s);
                     double v4 = hBar_j;
+
+                    // adjoint of: y[k] = s;
                     hBar_j = 0.0;
+
+                    // adjoint of: h[j] = Math.Tanh(s);
                     double sBar_3 = v4 * global::System.Math.FusedMultiplyAdd(-v3, v3, 1.0);
 
                     // adjoint of: s += p[j * In + i] * x[i];

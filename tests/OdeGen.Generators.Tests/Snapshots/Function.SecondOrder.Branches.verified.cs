@@ -13,8 +13,6 @@ namespace HvpFunctions.Branches
             /// <inheritdoc/>
             public void Hvp(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> yBar, global::System.ReadOnlySpan<double> xDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> xBarDot, global::System.Span<double> pBarDot)
             {
-                // elements of y that are not written are 0
-                // double gain;
                 // if (x[0] > 0.1)
                 double x0 = x[0];
                 double xDot0 = xDot[0];
@@ -55,7 +53,6 @@ namespace HvpFunctions.Branches
                 double s4 = 0.0;
                 double s5 = 0.0;
 
-                // for (int i = 0; i < 1; i++)
                 // y[2] = x[2] < 0.0 ? gain * x[2] : Math.Exp(x[2]) * gain;
                 double x2 = x[2];
                 double xDot2 = xDot[2];
@@ -184,8 +181,6 @@ namespace HvpFunctions.Branches
                 TLane c0_1 = TLane.Create(0.1);
                 TLane allLanes = TLane.Equal(TLane.Zero, TLane.Zero);
 
-                // elements of y that are not written are 0
-                // double gain;
                 // if (x[0] > 0.1)
                 TLane x0 = x[0];
                 TLane xDot0 = xDot[0];
@@ -227,7 +222,6 @@ namespace HvpFunctions.Branches
                 TLane s4 = TLane.Zero;
                 TLane s5 = TLane.Zero;
 
-                // for (int i = 0; i < 1; i++)
                 // y[2] = x[2] < 0.0 ? gain * x[2] : Math.Exp(x[2]) * gain;
                 TLane x2 = x[2];
                 TLane xDot2 = xDot[2];

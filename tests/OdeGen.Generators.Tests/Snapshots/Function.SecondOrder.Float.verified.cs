@@ -24,76 +24,84 @@ namespace HvpFunctions.Single
                     // adjoint of: for (int o = 0; o < y.Length; o++)
                     float dydtBarDot_o = 0.0f;
 
-                    // elements of y that are not written are 0
-                    // int n = x.Length;
-                    // for (int o = 0; o < y.Length; o++)
                     // float s = p[o];
                     float s = p[o];
 
                     // for (int i = 0; i < n; i++)
-                    float s_2 = s;
                     float sDot = pDot[o];
                     for (int i = 0; i < x.Length; i++)
                     {
                         // s += p[y.Length + o * n + i] * x[i];
                         float v1 = p[yBar.Length + o * x.Length + i];
                         float v2 = x[i];
-                        s_2 += v1 * v2;
+                        s += v1 * v2;
                         sDot += global::System.MathF.FusedMultiplyAdd(pDot[yBar.Length + o * x.Length + i], v2, xDot[i] * v1);
                     }
 
                     // y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                    bool v3 = (s_2 > 0.0f);
+                    bool v3 = (s > 0.0f);
 
                     // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
                     float v4 = yBarWork[o];
                     float v5 = dydtBarDot_o;
                     yBarWork[o] = 0.0f;
+
+                    // adjoint of: for (int o = 0; o < y.Length; o++)
                     dydtBarDot_o = 0.0f;
-                    float s6 = 0.0f;
-                    float s7 = 0.0f;
-                    float s8 = v4;
-                    float s9 = v5;
+
+                    // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
+                    float sBar = 0.0f;
+                    float sBarDot = 0.0f;
+                    float s6 = v4;
+                    float s7 = v5;
                     if (v3)
                     {
                         // y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        float v10 = global::System.MathF.Tanh(s_2);
-                        float v11 = global::System.MathF.FusedMultiplyAdd(-v10, v10, 1.0f);
+                        float v8 = global::System.MathF.Tanh(s);
+                        float v9 = global::System.MathF.FusedMultiplyAdd(-v8, v8, 1.0f);
 
                         // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        float v12 = s8;
-                        float v13 = s9;
-                        s8 = 0.0f;
-                        s9 = 0.0f;
-                        float v14 = sDot * v11 * v10;
-                        s6 += v12 * v11;
-                        s7 += global::System.MathF.FusedMultiplyAdd(v13, v11, -((v14 + v14) * v12));
+                        float v10 = s6;
+                        float v11 = s7;
+
+                        // adjoint of: for (int o = 0; o < y.Length; o++)
+                        s6 = 0.0f;
+                        s7 = 0.0f;
+
+                        // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
+                        float v12 = sDot * v9 * v8;
+                        sBar += v10 * v9;
+                        sBarDot += global::System.MathF.FusedMultiplyAdd(v11, v9, -((v12 + v12) * v10));
                     }
                     else
                     {
                         // y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        float v15 = global::System.MathF.Cos(s_2);
+                        float v13 = global::System.MathF.Cos(s);
 
                         // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        float v16 = s8;
-                        float v17 = s9;
-                        s8 = 0.0f;
-                        s9 = 0.0f;
-                        float v18 = v16 * 0.5f;
-                        s6 += v18 * v15;
-                        s7 += global::System.MathF.FusedMultiplyAdd(v17 * 0.5f, v15, -(sDot * global::System.MathF.Sin(s_2) * v18));
+                        float v14 = s6;
+                        float v15 = s7;
+
+                        // adjoint of: for (int o = 0; o < y.Length; o++)
+                        s6 = 0.0f;
+                        s7 = 0.0f;
+
+                        // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
+                        float v16 = v14 * 0.5f;
+                        sBar += v16 * v13;
+                        sBarDot += global::System.MathF.FusedMultiplyAdd(v15 * 0.5f, v13, -(sDot * global::System.MathF.Sin(s) * v16));
                     }
 
                     // adjoint of: for (int i = 0; i < n; i++)
                     for (int i = x.Length - 1; i >= 0; i--)
                     {
                         // adjoint of: s += p[y.Length + o * n + i] * x[i];
-                        xBarDot[i] += global::System.MathF.FusedMultiplyAdd(s7, p[yBar.Length + o * x.Length + i], pDot[yBar.Length + o * x.Length + i] * s6);
-                        pBarDot[yBar.Length + o * x.Length + i] += global::System.MathF.FusedMultiplyAdd(s7, x[i], xDot[i] * s6);
+                        xBarDot[i] += global::System.MathF.FusedMultiplyAdd(sBarDot, p[yBar.Length + o * x.Length + i], pDot[yBar.Length + o * x.Length + i] * sBar);
+                        pBarDot[yBar.Length + o * x.Length + i] += global::System.MathF.FusedMultiplyAdd(sBarDot, x[i], xDot[i] * sBar);
                     }
 
                     // adjoint of: float s = p[o];
-                    pBarDot[o] += s7;
+                    pBarDot[o] += sBarDot;
                 }
             }
 
@@ -116,77 +124,85 @@ namespace HvpFunctions.Single
                     // adjoint of: for (int o = 0; o < y.Length; o++)
                     TLane dydtBarDot_o = TLane.Zero;
 
-                    // elements of y that are not written are 0
-                    // int n = x.Length;
-                    // for (int o = 0; o < y.Length; o++)
                     // float s = p[o];
                     TLane s = p[o];
 
                     // for (int i = 0; i < n; i++)
-                    TLane s_2 = s;
                     TLane sDot = pDot[o];
                     for (int i = 0; i < x.Length; i++)
                     {
                         // s += p[y.Length + o * n + i] * x[i];
                         TLane v1 = p[yBar.Length + o * x.Length + i];
                         TLane v2 = x[i];
-                        s_2 += v1 * v2;
+                        s += v1 * v2;
                         sDot += TLane.FusedMultiplyAdd(pDot[yBar.Length + o * x.Length + i], v2, xDot[i] * v1);
                     }
 
                     // y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                    TLane v3 = TLane.GreaterThan(s_2, TLane.Zero);
+                    TLane v3 = TLane.GreaterThan(s, TLane.Zero);
 
                     // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
                     TLane v4 = yBarWork[o];
                     TLane v5 = dydtBarDot_o;
                     yBarWork[o] = TLane.Zero;
+
+                    // adjoint of: for (int o = 0; o < y.Length; o++)
                     dydtBarDot_o = TLane.Zero;
-                    TLane s6 = TLane.Zero;
-                    TLane s7 = TLane.Zero;
-                    TLane s8 = v4;
-                    TLane s9 = v5;
+
+                    // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
+                    TLane sBar = TLane.Zero;
+                    TLane sBarDot = TLane.Zero;
+                    TLane s6 = v4;
+                    TLane s7 = v5;
                     // both sides run in every lane; each write keeps the lanes of its side (here: v3)
                     {
                         // y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        TLane v10 = TLane.Tanh(s_2);
-                        TLane v11 = TLane.FusedMultiplyAdd(-v10, v10, c1);
+                        TLane v8 = TLane.Tanh(s);
+                        TLane v9 = TLane.FusedMultiplyAdd(-v8, v8, c1);
 
                         // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        TLane v12 = s8;
-                        TLane v13 = s9;
-                        s8 = TLane.Select(v3, TLane.Zero, s8);
-                        s9 = TLane.Select(v3, TLane.Zero, s9);
-                        TLane v14 = sDot * v11 * v10;
-                        s6 = TLane.Select(v3, s6 + v12 * v11, s6);
-                        s7 = TLane.Select(v3, s7 + TLane.FusedMultiplyAdd(v13, v11, -((v14 + v14) * v12)), s7);
+                        TLane v10 = s6;
+                        TLane v11 = s7;
+
+                        // adjoint of: for (int o = 0; o < y.Length; o++)
+                        s6 = TLane.Select(v3, TLane.Zero, s6);
+                        s7 = TLane.Select(v3, TLane.Zero, s7);
+
+                        // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
+                        TLane v12 = sDot * v9 * v8;
+                        sBar = TLane.Select(v3, sBar + v10 * v9, sBar);
+                        sBarDot = TLane.Select(v3, sBarDot + TLane.FusedMultiplyAdd(v11, v9, -((v12 + v12) * v10)), sBarDot);
                     }
                     TLane elseMask1 = TLane.AndNot(allLanes, v3);
                     // the other lanes: elseMask1
                     {
                         // y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        TLane v15 = TLane.Cos(s_2);
+                        TLane v13 = TLane.Cos(s);
 
                         // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        TLane v16 = s8;
-                        TLane v17 = s9;
-                        s8 = TLane.Select(elseMask1, TLane.Zero, s8);
-                        s9 = TLane.Select(elseMask1, TLane.Zero, s9);
-                        TLane v18 = v16 * c0_5;
-                        s6 = TLane.Select(elseMask1, s6 + v18 * v15, s6);
-                        s7 = TLane.Select(elseMask1, s7 + TLane.FusedMultiplyAdd(v17 * c0_5, v15, -(sDot * TLane.Sin(s_2) * v18)), s7);
+                        TLane v14 = s6;
+                        TLane v15 = s7;
+
+                        // adjoint of: for (int o = 0; o < y.Length; o++)
+                        s6 = TLane.Select(elseMask1, TLane.Zero, s6);
+                        s7 = TLane.Select(elseMask1, TLane.Zero, s7);
+
+                        // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
+                        TLane v16 = v14 * c0_5;
+                        sBar = TLane.Select(elseMask1, sBar + v16 * v13, sBar);
+                        sBarDot = TLane.Select(elseMask1, sBarDot + TLane.FusedMultiplyAdd(v15 * c0_5, v13, -(sDot * TLane.Sin(s) * v16)), sBarDot);
                     }
 
                     // adjoint of: for (int i = 0; i < n; i++)
                     for (int i = x.Length - 1; i >= 0; i--)
                     {
                         // adjoint of: s += p[y.Length + o * n + i] * x[i];
-                        xBarDot[i] += TLane.FusedMultiplyAdd(s7, p[yBar.Length + o * x.Length + i], pDot[yBar.Length + o * x.Length + i] * s6);
-                        pBarDot[yBar.Length + o * x.Length + i] += TLane.FusedMultiplyAdd(s7, x[i], xDot[i] * s6);
+                        xBarDot[i] += TLane.FusedMultiplyAdd(sBarDot, p[yBar.Length + o * x.Length + i], pDot[yBar.Length + o * x.Length + i] * sBar);
+                        pBarDot[yBar.Length + o * x.Length + i] += TLane.FusedMultiplyAdd(sBarDot, x[i], xDot[i] * sBar);
                     }
 
                     // adjoint of: float s = p[o];
-                    pBarDot[o] += s7;
+                    pBarDot[o] += sBarDot;
                 }
             }
         }

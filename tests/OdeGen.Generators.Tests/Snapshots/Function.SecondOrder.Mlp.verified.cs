@@ -13,7 +13,6 @@ namespace HvpFunctions.Layers
             /// <inheritdoc/>
             public void Hvp(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> yBar, global::System.ReadOnlySpan<double> xDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> xBarDot, global::System.Span<double> pBarDot)
             {
-                // elements of y that are not written are 0
                 // Span<double> h = stackalloc double[Hidden];
                 global::System.Span<double> h = stackalloc double[8];
                 global::System.Span<double> hDot = stackalloc double[8];
@@ -29,19 +28,18 @@ namespace HvpFunctions.Layers
                     double s = p[16 + j];
 
                     // for (int i = 0; i < In; i++)
-                    double s_2 = s;
                     double sDot = pDot[16 + j];
 
                     // s += p[j * In + i] * x[i];
                     double v1 = p[j * 2];
-                    s_2 += v1 * x0;
+                    s += v1 * x0;
                     sDot += global::System.Math.FusedMultiplyAdd(pDot[j * 2], x0, xDot0 * v1);
                     double v2 = p[j * 2 + 1];
-                    s_2 += v2 * x1;
+                    s += v2 * x1;
                     sDot += global::System.Math.FusedMultiplyAdd(pDot[j * 2 + 1], x1, xDot1 * v2);
 
                     // h[j] = Math.Tanh(s);
-                    double v3 = global::System.Math.Tanh(s_2);
+                    double v3 = global::System.Math.Tanh(s);
                     h[j] = v3;
                     hDot[j] = sDot * global::System.Math.FusedMultiplyAdd(-v3, v3, 1.0);
                 }
@@ -58,6 +56,8 @@ namespace HvpFunctions.Layers
                 global::System.Span<double> hBarDot = stackalloc double[8];
                 hBarDot.Clear();
 
+                // adjoint of: for (int k = 0; k < Out; k++), unrolled:
+                // k = 1
                 // adjoint of: y[k] = s;
                 double sBar = yBarWork[1];
                 double v4 = yBarWorkDot[1];
@@ -67,9 +67,6 @@ namespace HvpFunctions.Layers
                 // adjoint of: for (int j = 0; j < Hidden; j++)
                 for (int j = 8 - 1; j >= 0; j--)
                 {
-                    // for (int k = 0; k < Out; k++)
-                    // double s = p[In * Hidden + Hidden + Hidden * Out + k];
-                    // for (int j = 0; j < Hidden; j++)
                     // s += p[In * Hidden + Hidden + k * Hidden + j] * h[j];
                     double v5 = p[32 + j];
                     double v6 = h[j];
@@ -84,6 +81,7 @@ namespace HvpFunctions.Layers
                 // adjoint of: double s = p[In * Hidden + Hidden + Hidden * Out + k];
                 pBarDot[41] += v4;
 
+                // k = 0
                 // adjoint of: y[k] = s;
                 double sBar_2 = yBarWork[0];
                 double v8 = yBarWorkDot[0];
@@ -148,7 +146,6 @@ namespace HvpFunctions.Layers
                 // shared by the lanes: broadcast literals
                 TLane c1 = TLane.Create(1.0);
 
-                // elements of y that are not written are 0
                 // Span<double> h = stackalloc double[Hidden];
                 global::System.Span<TLane> h = stackalloc TLane[8];
                 global::System.Span<TLane> hDot = stackalloc TLane[8];
@@ -164,19 +161,18 @@ namespace HvpFunctions.Layers
                     TLane s = p[16 + j];
 
                     // for (int i = 0; i < In; i++)
-                    TLane s_2 = s;
                     TLane sDot = pDot[16 + j];
 
                     // s += p[j * In + i] * x[i];
                     TLane v1 = p[j * 2];
-                    s_2 += v1 * x0;
+                    s += v1 * x0;
                     sDot += TLane.FusedMultiplyAdd(pDot[j * 2], x0, xDot0 * v1);
                     TLane v2 = p[j * 2 + 1];
-                    s_2 += v2 * x1;
+                    s += v2 * x1;
                     sDot += TLane.FusedMultiplyAdd(pDot[j * 2 + 1], x1, xDot1 * v2);
 
                     // h[j] = Math.Tanh(s);
-                    TLane v3 = TLane.Tanh(s_2);
+                    TLane v3 = TLane.Tanh(s);
                     h[j] = v3;
                     hDot[j] = sDot * TLane.FusedMultiplyAdd(-v3, v3, c1);
                 }
@@ -193,6 +189,8 @@ namespace HvpFunctions.Layers
                 global::System.Span<TLane> hBarDot = stackalloc TLane[8];
                 hBarDot.Clear();
 
+                // adjoint of: for (int k = 0; k < Out; k++), unrolled:
+                // k = 1
                 // adjoint of: y[k] = s;
                 TLane sBar = yBarWork[1];
                 TLane v4 = yBarWorkDot[1];
@@ -202,9 +200,6 @@ namespace HvpFunctions.Layers
                 // adjoint of: for (int j = 0; j < Hidden; j++)
                 for (int j = 8 - 1; j >= 0; j--)
                 {
-                    // for (int k = 0; k < Out; k++)
-                    // double s = p[In * Hidden + Hidden + Hidden * Out + k];
-                    // for (int j = 0; j < Hidden; j++)
                     // s += p[In * Hidden + Hidden + k * Hidden + j] * h[j];
                     TLane v5 = p[32 + j];
                     TLane v6 = h[j];
@@ -219,6 +214,7 @@ namespace HvpFunctions.Layers
                 // adjoint of: double s = p[In * Hidden + Hidden + Hidden * Out + k];
                 pBarDot[41] += v4;
 
+                // k = 0
                 // adjoint of: y[k] = s;
                 TLane sBar_2 = yBarWork[0];
                 TLane v8 = yBarWorkDot[0];

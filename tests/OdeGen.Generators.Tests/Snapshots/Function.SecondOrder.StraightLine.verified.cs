@@ -24,7 +24,6 @@ namespace HvpFunctions.Straight
                 double x0 = x[0];
                 double xDot0 = xDot[0];
 
-                // y[1] = x[0] * x[1] * p[1];
                 // y[3] = Math.Exp(p[2] * x[0]) - s * s;
                 double p2 = p[2];
                 double pDot2 = pDot[2];
@@ -70,7 +69,6 @@ namespace HvpFunctions.Straight
                 TLane x0 = x[0];
                 TLane xDot0 = xDot[0];
 
-                // y[1] = x[0] * x[1] * p[1];
                 // y[3] = Math.Exp(p[2] * x[0]) - s * s;
                 TLane p2 = p[2];
                 TLane pDot2 = pDot[2];

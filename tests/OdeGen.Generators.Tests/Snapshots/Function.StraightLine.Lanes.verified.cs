@@ -77,7 +77,6 @@ namespace Functions.Straight
                 // y[0] = p[0] * x[0] + s;
                 TLane x0 = x[0];
 
-                // y[1] = x[0] * x[1] * p[1];
                 // y[3] = Math.Exp(p[2] * x[0]) - s * s;
                 TLane p2 = p[2];
 

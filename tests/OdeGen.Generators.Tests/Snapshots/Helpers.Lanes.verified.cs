@@ -24,7 +24,8 @@ namespace Scenarios.Helpers
                 // elements of dydt that are not written are 0
                 dydt.Clear();
 
-                // for (int i = 0; i < 2; i++)
+                // for (int i = 0; i < 2; i++), unrolled:
+                // i = 0
                 // dydt[2 * i] = y[2 * i + 1];
                 TLane y1 = y[1];
                 dydt[0] = y1;
@@ -50,6 +51,7 @@ namespace Scenarios.Helpers
                 TLane v3 = cm2 * v2 * (c1 + c0_1 * v2 * v2);
                 dydt[1] = -p[0] * y0 * (c1 + c0_1 * y0 * y0) + (-drag_2 + c0_01 * (cm2 * y1 * (c1 + c0_1 * y1 * y1))) + v3;
 
+                // i = 1
                 // dydt[2 * i] = y[2 * i + 1];
                 TLane y3 = y[3];
                 dydt[2] = y3;
@@ -90,7 +92,8 @@ namespace Scenarios.Helpers
                 dydt.Clear();
                 dydtDot.Clear();
 
-                // for (int i = 0; i < 2; i++)
+                // for (int i = 0; i < 2; i++), unrolled:
+                // i = 0
                 // dydt[2 * i] = y[2 * i + 1];
                 TLane y1 = y[1];
                 TLane yDot1 = yDot[1];
@@ -136,6 +139,7 @@ namespace Scenarios.Helpers
                 dydt[1] = v1 * v3 + (-drag_2 + c0_01 * (v5 * v7)) + v13;
                 dydtDot[1] = TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(-yDot0, p0, -(pDot[0] * y0)), v3, TLane.FusedMultiplyAdd(yDot0 * c0_1, y0, yDot0 * v2) * v1) + TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(yDot1 * cm2, v7, TLane.FusedMultiplyAdd(yDot1 * c0_1, y1, yDot1 * v6) * v5), c0_01, -dragDot_2) + v14;
 
+                // i = 1
                 // dydt[2 * i] = y[2 * i + 1];
                 TLane y3 = y[3];
                 TLane yDot3 = yDot[3];
@@ -192,8 +196,8 @@ namespace Scenarios.Helpers
                 // adjoint of: for (int i = 0; i < 2; i++)
                 TLane tBar = TLane.Zero;
 
-                // elements of dydt that are not written are 0
-                // for (int i = 0; i < 2; i++)
+                // adjoint of: for (int i = 0; i < 2; i++), unrolled:
+                // i = 1
                 // dydt[2 * i] = y[2 * i + 1];
                 TLane y3 = y[3];
 
@@ -203,7 +207,6 @@ namespace Scenarios.Helpers
                 TLane v1 = c0_1 * y2;
                 TLane p2 = p[2];
 
-                // double drag = friction * velocity;
                 // if (velocity < 0)
                 TLane v2 = TLane.LessThan(y3, TLane.Zero);
 
@@ -249,6 +252,7 @@ namespace Scenarios.Helpers
                 dydtBar[2] = TLane.Zero;
                 yBar[3] += TLane.FusedMultiplyAdd(dragBar_4, p2, TLane.FusedMultiplyAdd(v11 * (c1 + v3 * y3), cm2, TLane.FusedMultiplyAdd(v12, v3, v12 * y3 * c0_1))) + v15;
 
+                // i = 0
                 // dydt[2 * i] = y[2 * i + 1];
                 TLane y1 = y[1];
 
@@ -356,7 +360,8 @@ namespace Scenarios.Helpers
                     // elements of dydt that are not written are 0
                     dydt = default;
 
-                    // for (int i = 0; i < 2; i++)
+                    // for (int i = 0; i < 2; i++), unrolled:
+                    // i = 0
                     // dydt[2 * i] = y[2 * i + 1];
                     TLane y1 = y.S1;
                     dydt.S0 = y1;
@@ -382,6 +387,7 @@ namespace Scenarios.Helpers
                     TLane v3 = cm2 * v2 * (c1 + c0_1 * v2 * v2);
                     dydt.S1 = -p[0] * y0 * (c1 + c0_1 * y0 * y0) + (-drag_2 + c0_01 * (cm2 * y1 * (c1 + c0_1 * y1 * y1))) + v3;
 
+                    // i = 1
                     // dydt[2 * i] = y[2 * i + 1];
                     TLane y3 = y.S3;
                     dydt.S2 = y3;

@@ -30,7 +30,8 @@ namespace Scenarios.Helpers
                 // elements of dydt that are not written are 0
                 dydt.Clear();
 
-                // for (int i = 0; i < 2; i++)
+                // for (int i = 0; i < 2; i++), unrolled:
+                // i = 0
                 // dydt[2 * i] = y[2 * i + 1];
                 double y1 = y[1];
                 dydt[0] = y1;
@@ -56,6 +57,7 @@ namespace Scenarios.Helpers
                 double v3 = -2.0 * v2 * (1.0 + 0.1 * v2 * v2);
                 dydt[1] = -p[0] * y0 * (1.0 + 0.1 * y0 * y0) + (-drag_2 + 0.01 * (-2.0 * y1 * (1.0 + 0.1 * y1 * y1))) + v3;
 
+                // i = 1
                 // dydt[2 * i] = y[2 * i + 1];
                 double y3 = y[3];
                 dydt[2] = y3;
@@ -86,7 +88,8 @@ namespace Scenarios.Helpers
                 dydt.Clear();
                 dydtDot.Clear();
 
-                // for (int i = 0; i < 2; i++)
+                // for (int i = 0; i < 2; i++), unrolled:
+                // i = 0
                 // dydt[2 * i] = y[2 * i + 1];
                 double y1 = y[1];
                 double yDot1 = yDot[1];
@@ -132,6 +135,7 @@ namespace Scenarios.Helpers
                 dydt[1] = v1 * v3 + (-drag_2 + 0.01 * (v5 * v7)) + v13;
                 dydtDot[1] = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(-yDot0, p0, -(pDot[0] * y0)), v3, global::System.Math.FusedMultiplyAdd(yDot0 * 0.1, y0, yDot0 * v2) * v1) + global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(yDot1 * -2.0, v7, global::System.Math.FusedMultiplyAdd(yDot1 * 0.1, y1, yDot1 * v6) * v5), 0.01, -dragDot_2) + v14;
 
+                // i = 1
                 // dydt[2 * i] = y[2 * i + 1];
                 double y3 = y[3];
                 double yDot3 = yDot[3];
@@ -179,8 +183,8 @@ namespace Scenarios.Helpers
                 // adjoint of: for (int i = 0; i < 2; i++)
                 double tBar = 0.0;
 
-                // elements of dydt that are not written are 0
-                // for (int i = 0; i < 2; i++)
+                // adjoint of: for (int i = 0; i < 2; i++), unrolled:
+                // i = 1
                 // dydt[2 * i] = y[2 * i + 1];
                 double y3 = y[3];
 
@@ -190,7 +194,6 @@ namespace Scenarios.Helpers
                 double v1 = 0.1 * y2;
                 double p2 = p[2];
 
-                // double drag = friction * velocity;
                 // if (velocity < 0)
                 bool v2 = (y3 < 0.0);
 
@@ -236,6 +239,7 @@ namespace Scenarios.Helpers
                 dydtBar[2] = 0.0;
                 yBar[3] += global::System.Math.FusedMultiplyAdd(dragBar_4, p2, global::System.Math.FusedMultiplyAdd(v11 * (1.0 + v3 * y3), -2.0, global::System.Math.FusedMultiplyAdd(v12, v3, v12 * y3 * 0.1))) + v15;
 
+                // i = 0
                 // dydt[2 * i] = y[2 * i + 1];
                 double y1 = y[1];
 

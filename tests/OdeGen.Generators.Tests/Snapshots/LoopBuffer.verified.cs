@@ -30,15 +30,14 @@ namespace Scenarios.Loops
                 // elements of dydt that are not written are 0
                 dydt.Clear();
 
-                // const int H = 4;
-                // int n = y.Length;
                 // Span<double> h = stackalloc double[H];
                 global::System.Span<double> h = stackalloc double[4];
 
                 // double scale = p[18] * Math.Cos(t);
                 double scale = p[18] * global::System.Math.Cos(t);
 
-                // for (int i = 0; i < H; i++)
+                // for (int i = 0; i < H; i++), unrolled:
+                // i = 0
                 // h[i] = p[12 + i];
                 h[0] = p[12];
 
@@ -49,6 +48,7 @@ namespace Scenarios.Loops
                     h[0] += p[j] * y[j];
                 }
 
+                // i = 1
                 // h[i] = p[12 + i];
                 h[1] = p[13];
 
@@ -59,6 +59,7 @@ namespace Scenarios.Loops
                     h[1] += p[y.Length + j] * y[j];
                 }
 
+                // i = 2
                 // h[i] = p[12 + i];
                 h[2] = p[14];
 
@@ -69,6 +70,7 @@ namespace Scenarios.Loops
                     h[2] += p[2 * y.Length + j] * y[j];
                 }
 
+                // i = 3
                 // h[i] = p[12 + i];
                 h[3] = p[15];
 
@@ -79,7 +81,6 @@ namespace Scenarios.Loops
                     h[3] += p[3 * y.Length + j] * y[j];
                 }
 
-                // double energy = 0.0;
                 // for (int i = 0; i < n; i++)
                 double energy = 0.0;
                 for (int i = 0; i < y.Length; i++)
@@ -98,43 +99,45 @@ namespace Scenarios.Loops
                     double v4 = y[k];
                     double acc = v2 * v4 + v3 * p[16];
 
-                    // for (int i = 0; i <= H - 1; ++i)
-                    double acc_2 = acc;
-
+                    // for (int i = 0; i <= H - 1; ++i), unrolled:
+                    // i = 0
                     // acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
                     double v5 = h[0];
-                    acc_2 += scale * global::System.Math.Tanh(v5) * p[k % 4];
+                    acc += scale * global::System.Math.Tanh(v5) * p[k % 4];
 
                     // acc -= 0.01 * Math.Sin(h[i] * y[k]);
                     double v6 = h[0];
-                    acc_2 += -(0.01 * global::System.Math.Sin(v6 * v4));
+                    acc += -(0.01 * global::System.Math.Sin(v6 * v4));
 
+                    // i = 1
                     // acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
                     double v7 = h[1];
-                    acc_2 += scale * global::System.Math.Tanh(v7) * p[(1 + k) % 4];
+                    acc += scale * global::System.Math.Tanh(v7) * p[(1 + k) % 4];
 
                     // acc -= 0.01 * Math.Sin(h[i] * y[k]);
                     double v8 = h[1];
-                    acc_2 += -(0.01 * global::System.Math.Sin(v8 * v4));
+                    acc += -(0.01 * global::System.Math.Sin(v8 * v4));
 
+                    // i = 2
                     // acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
                     double v9 = h[2];
-                    acc_2 += scale * global::System.Math.Tanh(v9) * p[(2 + k) % 4];
+                    acc += scale * global::System.Math.Tanh(v9) * p[(2 + k) % 4];
 
                     // acc -= 0.01 * Math.Sin(h[i] * y[k]);
                     double v10 = h[2];
-                    acc_2 += -(0.01 * global::System.Math.Sin(v10 * v4));
+                    acc += -(0.01 * global::System.Math.Sin(v10 * v4));
 
+                    // i = 3
                     // acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
                     double v11 = h[3];
-                    acc_2 += scale * global::System.Math.Tanh(v11) * p[(3 + k) % 4];
+                    acc += scale * global::System.Math.Tanh(v11) * p[(3 + k) % 4];
 
                     // acc -= 0.01 * Math.Sin(h[i] * y[k]);
                     double v12 = h[3];
-                    acc_2 += -(0.01 * global::System.Math.Sin(v12 * v4));
+                    acc += -(0.01 * global::System.Math.Sin(v12 * v4));
 
                     // dydt[k] = acc * (1 + 0.1 * (double)k);
-                    dydt[k] = acc_2 * (1.0 + 0.1 * (double)(k));
+                    dydt[k] = acc * (1.0 + 0.1 * (double)(k));
                 }
 
                 // dydt[0] -= p[19] * t;
@@ -148,8 +151,6 @@ namespace Scenarios.Loops
                 dydt.Clear();
                 dydtDot.Clear();
 
-                // const int H = 4;
-                // int n = y.Length;
                 // Span<double> h = stackalloc double[H];
                 global::System.Span<double> h = stackalloc double[4];
                 global::System.Span<double> hDot = stackalloc double[4];
@@ -160,7 +161,8 @@ namespace Scenarios.Loops
                 double scale = p18 * v1;
                 double scaleDot = global::System.Math.FusedMultiplyAdd(pDot[18], v1, -(tDot * global::System.Math.Sin(t) * p18));
 
-                // for (int i = 0; i < H; i++)
+                // for (int i = 0; i < H; i++), unrolled:
+                // i = 0
                 // h[i] = p[12 + i];
                 h[0] = p[12];
                 hDot[0] = pDot[12];
@@ -175,6 +177,7 @@ namespace Scenarios.Loops
                     hDot[0] += global::System.Math.FusedMultiplyAdd(pDot[j], v3, yDot[j] * v2);
                 }
 
+                // i = 1
                 // h[i] = p[12 + i];
                 h[1] = p[13];
                 hDot[1] = pDot[13];
@@ -189,6 +192,7 @@ namespace Scenarios.Loops
                     hDot[1] += global::System.Math.FusedMultiplyAdd(pDot[y.Length + j], v5, yDot[j] * v4);
                 }
 
+                // i = 2
                 // h[i] = p[12 + i];
                 h[2] = p[14];
                 hDot[2] = pDot[14];
@@ -203,6 +207,7 @@ namespace Scenarios.Loops
                     hDot[2] += global::System.Math.FusedMultiplyAdd(pDot[2 * y.Length + j], v7, yDot[j] * v6);
                 }
 
+                // i = 3
                 // h[i] = p[12 + i];
                 h[3] = p[15];
                 hDot[3] = pDot[15];
@@ -217,7 +222,6 @@ namespace Scenarios.Loops
                     hDot[3] += global::System.Math.FusedMultiplyAdd(pDot[3 * y.Length + j], v9, yDot[j] * v8);
                 }
 
-                // double energy = 0.0;
                 // for (int i = 0; i < n; i++)
                 double energy = 0.0;
                 double energyDot = 0.0;
@@ -243,78 +247,79 @@ namespace Scenarios.Loops
                     double acc = v12 * v15 + v13 * p16;
                     double accDot = global::System.Math.FusedMultiplyAdd(-v16, energy, -(energyDot * v15)) + global::System.Math.FusedMultiplyAdd(v14, p16, pDot[16] * v13);
 
-                    // for (int i = 0; i <= H - 1; ++i)
-                    double acc_2 = acc;
-                    double accDot_2 = accDot;
-
+                    // for (int i = 0; i <= H - 1; ++i), unrolled:
+                    // i = 0
                     // acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
                     double v17 = h[0];
                     double v18 = hDot[0];
                     double v19 = global::System.Math.Tanh(v17);
                     double v20 = scale * v19;
                     double v21 = p[k % 4];
-                    acc_2 += v20 * v21;
-                    accDot_2 += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(scaleDot, v19, v18 * global::System.Math.FusedMultiplyAdd(-v19, v19, 1.0) * scale), v21, pDot[k % 4] * v20);
+                    acc += v20 * v21;
+                    accDot += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(scaleDot, v19, v18 * global::System.Math.FusedMultiplyAdd(-v19, v19, 1.0) * scale), v21, pDot[k % 4] * v20);
 
                     // acc -= 0.01 * Math.Sin(h[i] * y[k]);
                     double v22 = h[0];
                     double v23 = hDot[0];
                     double v24 = v22 * v15;
-                    acc_2 += -(0.01 * global::System.Math.Sin(v24));
-                    accDot_2 += -(global::System.Math.FusedMultiplyAdd(v23, v15, v16 * v22) * global::System.Math.Cos(v24) * 0.01);
+                    acc += -(0.01 * global::System.Math.Sin(v24));
+                    accDot += -(global::System.Math.FusedMultiplyAdd(v23, v15, v16 * v22) * global::System.Math.Cos(v24) * 0.01);
 
+                    // i = 1
                     // acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
                     double v25 = h[1];
                     double v26 = hDot[1];
                     double v27 = global::System.Math.Tanh(v25);
                     double v28 = scale * v27;
                     double v29 = p[(1 + k) % 4];
-                    acc_2 += v28 * v29;
-                    accDot_2 += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(scaleDot, v27, v26 * global::System.Math.FusedMultiplyAdd(-v27, v27, 1.0) * scale), v29, pDot[(1 + k) % 4] * v28);
+                    acc += v28 * v29;
+                    accDot += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(scaleDot, v27, v26 * global::System.Math.FusedMultiplyAdd(-v27, v27, 1.0) * scale), v29, pDot[(1 + k) % 4] * v28);
 
                     // acc -= 0.01 * Math.Sin(h[i] * y[k]);
                     double v30 = h[1];
                     double v31 = hDot[1];
                     double v32 = v30 * v15;
-                    acc_2 += -(0.01 * global::System.Math.Sin(v32));
-                    accDot_2 += -(global::System.Math.FusedMultiplyAdd(v31, v15, v16 * v30) * global::System.Math.Cos(v32) * 0.01);
+                    acc += -(0.01 * global::System.Math.Sin(v32));
+                    accDot += -(global::System.Math.FusedMultiplyAdd(v31, v15, v16 * v30) * global::System.Math.Cos(v32) * 0.01);
 
+                    // i = 2
                     // acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
                     double v33 = h[2];
                     double v34 = hDot[2];
                     double v35 = global::System.Math.Tanh(v33);
                     double v36 = scale * v35;
                     double v37 = p[(2 + k) % 4];
-                    acc_2 += v36 * v37;
-                    accDot_2 += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(scaleDot, v35, v34 * global::System.Math.FusedMultiplyAdd(-v35, v35, 1.0) * scale), v37, pDot[(2 + k) % 4] * v36);
+                    acc += v36 * v37;
+                    accDot += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(scaleDot, v35, v34 * global::System.Math.FusedMultiplyAdd(-v35, v35, 1.0) * scale), v37, pDot[(2 + k) % 4] * v36);
 
                     // acc -= 0.01 * Math.Sin(h[i] * y[k]);
                     double v38 = h[2];
                     double v39 = hDot[2];
                     double v40 = v38 * v15;
-                    acc_2 += -(0.01 * global::System.Math.Sin(v40));
-                    accDot_2 += -(global::System.Math.FusedMultiplyAdd(v39, v15, v16 * v38) * global::System.Math.Cos(v40) * 0.01);
+                    acc += -(0.01 * global::System.Math.Sin(v40));
+                    accDot += -(global::System.Math.FusedMultiplyAdd(v39, v15, v16 * v38) * global::System.Math.Cos(v40) * 0.01);
 
+                    // i = 3
                     // acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
                     double v41 = h[3];
                     double v42 = hDot[3];
                     double v43 = global::System.Math.Tanh(v41);
                     double v44 = scale * v43;
                     double v45 = p[(3 + k) % 4];
-                    acc_2 += v44 * v45;
-                    accDot_2 += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(scaleDot, v43, v42 * global::System.Math.FusedMultiplyAdd(-v43, v43, 1.0) * scale), v45, pDot[(3 + k) % 4] * v44);
+                    acc += v44 * v45;
+                    accDot += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(scaleDot, v43, v42 * global::System.Math.FusedMultiplyAdd(-v43, v43, 1.0) * scale), v45, pDot[(3 + k) % 4] * v44);
 
                     // acc -= 0.01 * Math.Sin(h[i] * y[k]);
                     double v46 = h[3];
                     double v47 = hDot[3];
                     double v48 = v46 * v15;
-                    acc_2 += -(0.01 * global::System.Math.Sin(v48));
-                    accDot_2 += -(global::System.Math.FusedMultiplyAdd(v47, v15, v16 * v46) * global::System.Math.Cos(v48) * 0.01);
+                    acc += -(0.01 * global::System.Math.Sin(v48));
+                    accDot += -(global::System.Math.FusedMultiplyAdd(v47, v15, v16 * v46) * global::System.Math.Cos(v48) * 0.01);
 
                     // dydt[k] = acc * (1 + 0.1 * (double)k);
                     double v49 = 1.0 + 0.1 * (double)(k);
-                    dydt[k] = acc_2 * v49;
-                    dydtDot[k] = accDot_2 * v49;
+                    dydt[k] = acc * v49;
+                    dydtDot[k] = accDot * v49;
                 }
 
                 // dydt[0] -= p[19] * t;
@@ -326,9 +331,6 @@ namespace Scenarios.Loops
             /// <inheritdoc/>
             public double Vjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, global::System.Span<double> yBar, global::System.Span<double> pBar)
             {
-                // elements of dydt that are not written are 0
-                // const int H = 4;
-                // int n = y.Length;
                 // Span<double> h = stackalloc double[H];
                 global::System.Span<double> h = stackalloc double[4];
 
@@ -337,7 +339,8 @@ namespace Scenarios.Loops
                 double v1 = global::System.Math.Cos(t);
                 double scale = p18 * v1;
 
-                // for (int i = 0; i < H; i++)
+                // for (int i = 0; i < H; i++), unrolled:
+                // i = 0
                 // h[i] = p[12 + i];
                 h[0] = p[12];
 
@@ -348,6 +351,7 @@ namespace Scenarios.Loops
                     h[0] += p[j] * y[j];
                 }
 
+                // i = 1
                 // h[i] = p[12 + i];
                 h[1] = p[13];
 
@@ -358,6 +362,7 @@ namespace Scenarios.Loops
                     h[1] += p[y.Length + j] * y[j];
                 }
 
+                // i = 2
                 // h[i] = p[12 + i];
                 h[2] = p[14];
 
@@ -368,6 +373,7 @@ namespace Scenarios.Loops
                     h[2] += p[2 * y.Length + j] * y[j];
                 }
 
+                // i = 3
                 // h[i] = p[12 + i];
                 h[3] = p[15];
 
@@ -378,7 +384,6 @@ namespace Scenarios.Loops
                     h[3] += p[3 * y.Length + j] * y[j];
                 }
 
-                // double energy = 0.0;
                 // for (int i = 0; i < n; i++)
                 double energy = 0.0;
                 for (int i = 0; i < y.Length; i++)
@@ -408,7 +413,6 @@ namespace Scenarios.Loops
                 double pBar16 = 0.0;
                 for (int k = y.Length - 1; k >= 0; k--)
                 {
-                    // for (int k = 0; k < n; k++)
                     // double acc = -energy * y[k] + 0.1 * t * p[16];
                     double v7 = y[k];
 
@@ -420,7 +424,8 @@ namespace Scenarios.Loops
                     // adjoint of: for (int i = 0; i <= H - 1; ++i)
                     double s9 = 0.0;
 
-                    // for (int i = 0; i <= H - 1; ++i)
+                    // adjoint of: for (int i = 0; i <= H - 1; ++i), unrolled:
+                    // i = 3
                     // acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
                     double v10 = h[3];
                     double v11 = global::System.Math.Tanh(v10);
@@ -440,6 +445,7 @@ namespace Scenarios.Loops
                     scaleBar += v15 * v11;
                     hBar[3] += v15 * scale * global::System.Math.FusedMultiplyAdd(-v11, v11, 1.0);
 
+                    // i = 2
                     // acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
                     double v16 = h[2];
                     double v17 = global::System.Math.Tanh(v16);
@@ -458,6 +464,7 @@ namespace Scenarios.Loops
                     scaleBar += v20 * v17;
                     hBar[2] += v20 * scale * global::System.Math.FusedMultiplyAdd(-v17, v17, 1.0);
 
+                    // i = 1
                     // acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
                     double v21 = h[1];
                     double v22 = global::System.Math.Tanh(v21);
@@ -476,6 +483,7 @@ namespace Scenarios.Loops
                     scaleBar += v25 * v22;
                     hBar[1] += v25 * scale * global::System.Math.FusedMultiplyAdd(-v22, v22, 1.0);
 
+                    // i = 0
                     // acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
                     double v26 = h[0];
                     double v27 = global::System.Math.Tanh(v26);
@@ -512,6 +520,8 @@ namespace Scenarios.Loops
                     yBar[i] += v31 + v31;
                 }
 
+                // adjoint of: for (int i = 0; i < H; i++), unrolled:
+                // i = 3
                 // adjoint of: for (int j = 0; j < n; j++)
                 for (int j = y.Length - 1; j >= 0; j--)
                 {
@@ -526,6 +536,7 @@ namespace Scenarios.Loops
                 hBar[3] = 0.0;
                 pBar[15] += v33;
 
+                // i = 2
                 // adjoint of: for (int j = 0; j < n; j++)
                 for (int j = y.Length - 1; j >= 0; j--)
                 {
@@ -540,6 +551,7 @@ namespace Scenarios.Loops
                 hBar[2] = 0.0;
                 pBar[14] += v35;
 
+                // i = 1
                 // adjoint of: for (int j = 0; j < n; j++)
                 for (int j = y.Length - 1; j >= 0; j--)
                 {
@@ -554,6 +566,7 @@ namespace Scenarios.Loops
                 hBar[1] = 0.0;
                 pBar[13] += v37;
 
+                // i = 0
                 // adjoint of: for (int j = 0; j < n; j++)
                 for (int j = y.Length - 1; j >= 0; j--)
                 {

@@ -52,7 +52,6 @@ namespace Scenarios.Fusion
                     w[i] = v1 * v2 + p[7 - i];
                 }
 
-                // double s = 0;
                 // for (int i = 0; i < 8; i++)
                 double s = 0.0;
                 for (int i = 0; i < 8; i++)
@@ -63,7 +62,6 @@ namespace Scenarios.Fusion
                     s += v3 * v4 * p[i];
                 }
 
-                // for (int k = 0; k < 4; k++)
                 // dydt[k] = s * y[k] - u[k + 4];
                 double v5 = u[4];
                 dydt[0] = s * y[0] - v5;
@@ -113,7 +111,6 @@ namespace Scenarios.Fusion
                     wDot[i] = global::System.Math.FusedMultiplyAdd(v5, v6, v7 * v4) + pDot[7 - i];
                 }
 
-                // double s = 0;
                 // for (int i = 0; i < 8; i++)
                 double s = 0.0;
                 double sDot = 0.0;
@@ -130,7 +127,6 @@ namespace Scenarios.Fusion
                     sDot += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v9, v10, v11 * v8), v13, pDot[i] * v12);
                 }
 
-                // for (int k = 0; k < 4; k++)
                 // dydt[k] = s * y[k] - u[k + 4];
                 double y0 = y[0];
                 double v14 = u[4];
@@ -157,7 +153,6 @@ namespace Scenarios.Fusion
             /// <inheritdoc/>
             public double Vjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, global::System.Span<double> yBar, global::System.Span<double> pBar)
             {
-                // elements of dydt that are not written are 0
                 // Span<double> u = stackalloc double[8];
                 global::System.Span<double> u = stackalloc double[8];
 
@@ -180,7 +175,6 @@ namespace Scenarios.Fusion
                     w[i] = v1 * v2 + p[7 - i];
                 }
 
-                // double s = 0;
                 // for (int i = 0; i < 8; i++)
                 double s = 0.0;
                 for (int i = 0; i < 8; i++)

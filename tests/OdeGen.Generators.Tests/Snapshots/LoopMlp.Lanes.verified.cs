@@ -25,47 +25,44 @@ namespace Scenarios.Loops
                     // double s = p[B1 + i];
                     TLane s = p[100 + i];
 
-                    // for (int j = 0; j < In; j++)
-                    TLane s_2 = s;
-
                     // s += p[W1 + i * In + j] * y[j];
-                    s_2 += p[i * 2] * y[0];
-                    s_2 += p[i * 2 + 1] * y[1];
+                    s += p[i * 2] * y[0];
+                    s += p[i * 2 + 1] * y[1];
 
                     // h[i] = Math.Tanh(s);
-                    h[i] = TLane.Tanh(s_2);
+                    h[i] = TLane.Tanh(s);
                 }
 
-                // for (int k = 0; k < Out; k++)
+                // for (int k = 0; k < Out; k++), unrolled:
+                // k = 0
                 // double o = p[B2 + k];
                 TLane o = p[250];
 
                 // for (int i = 0; i < Hidden; i++)
-                TLane o_2 = o;
                 for (int i = 0; i < 50; i++)
                 {
                     // o += p[W2 + k * Hidden + i] * h[i];
                     TLane v1 = h[i];
-                    o_2 += p[150 + i] * v1;
+                    o += p[150 + i] * v1;
                 }
 
                 // dydt[k] = o;
-                dydt[0] = o_2;
+                dydt[0] = o;
 
+                // k = 1
                 // double o = p[B2 + k];
-                TLane o_3 = p[251];
+                TLane o_2 = p[251];
 
                 // for (int i = 0; i < Hidden; i++)
-                TLane o_4 = o_3;
                 for (int i = 0; i < 50; i++)
                 {
                     // o += p[W2 + k * Hidden + i] * h[i];
                     TLane v2 = h[i];
-                    o_4 += p[200 + i] * v2;
+                    o_2 += p[200 + i] * v2;
                 }
 
                 // dydt[k] = o;
-                dydt[1] = o_4;
+                dydt[1] = o_2;
             }
 
             /// <inheritdoc/>
@@ -92,29 +89,28 @@ namespace Scenarios.Loops
                     TLane s = p[100 + i];
 
                     // for (int j = 0; j < In; j++)
-                    TLane s_2 = s;
                     TLane sDot = pDot[100 + i];
 
                     // s += p[W1 + i * In + j] * y[j];
                     TLane v1 = p[i * 2];
-                    s_2 += v1 * y0;
+                    s += v1 * y0;
                     sDot += TLane.FusedMultiplyAdd(pDot[i * 2], y0, yDot[0] * v1);
                     TLane v2 = p[i * 2 + 1];
-                    s_2 += v2 * y1;
+                    s += v2 * y1;
                     sDot += TLane.FusedMultiplyAdd(pDot[i * 2 + 1], y1, yDot[1] * v2);
 
                     // h[i] = Math.Tanh(s);
-                    TLane v3 = TLane.Tanh(s_2);
+                    TLane v3 = TLane.Tanh(s);
                     h[i] = v3;
                     hDot[i] = sDot * TLane.FusedMultiplyAdd(-v3, v3, c1);
                 }
 
-                // for (int k = 0; k < Out; k++)
+                // for (int k = 0; k < Out; k++), unrolled:
+                // k = 0
                 // double o = p[B2 + k];
                 TLane o = p[250];
 
                 // for (int i = 0; i < Hidden; i++)
-                TLane o_2 = o;
                 TLane oDot = pDot[250];
                 for (int i = 0; i < 50; i++)
                 {
@@ -122,19 +118,19 @@ namespace Scenarios.Loops
                     TLane v4 = p[150 + i];
                     TLane v5 = h[i];
                     TLane v6 = hDot[i];
-                    o_2 += v4 * v5;
+                    o += v4 * v5;
                     oDot += TLane.FusedMultiplyAdd(pDot[150 + i], v5, v6 * v4);
                 }
 
                 // dydt[k] = o;
-                dydt[0] = o_2;
+                dydt[0] = o;
                 dydtDot[0] = oDot;
 
+                // k = 1
                 // double o = p[B2 + k];
-                TLane o_3 = p[251];
+                TLane o_2 = p[251];
 
                 // for (int i = 0; i < Hidden; i++)
-                TLane o_4 = o_3;
                 TLane oDot_2 = pDot[251];
                 for (int i = 0; i < 50; i++)
                 {
@@ -142,12 +138,12 @@ namespace Scenarios.Loops
                     TLane v7 = p[200 + i];
                     TLane v8 = h[i];
                     TLane v9 = hDot[i];
-                    o_4 += v7 * v8;
+                    o_2 += v7 * v8;
                     oDot_2 += TLane.FusedMultiplyAdd(pDot[200 + i], v8, v9 * v7);
                 }
 
                 // dydt[k] = o;
-                dydt[1] = o_4;
+                dydt[1] = o_2;
                 dydtDot[1] = oDot_2;
             }
 
@@ -158,7 +154,6 @@ namespace Scenarios.Loops
                 // shared by the lanes: broadcast literals
                 TLane c1 = TLane.Create(1.0);
 
-                // elements of dydt that are not written are 0
                 // Span<double> h = stackalloc double[Hidden];
                 global::System.Span<TLane> h = stackalloc TLane[50];
 
@@ -170,21 +165,20 @@ namespace Scenarios.Loops
                     // double s = p[B1 + i];
                     TLane s = p[100 + i];
 
-                    // for (int j = 0; j < In; j++)
-                    TLane s_2 = s;
-
                     // s += p[W1 + i * In + j] * y[j];
-                    s_2 += p[i * 2] * y0;
-                    s_2 += p[i * 2 + 1] * y1;
+                    s += p[i * 2] * y0;
+                    s += p[i * 2 + 1] * y1;
 
                     // h[i] = Math.Tanh(s);
-                    h[i] = TLane.Tanh(s_2);
+                    h[i] = TLane.Tanh(s);
                 }
 
                 // adjoint of: elements of dydt that are not written are 0
                 global::System.Span<TLane> dydtBar = stackalloc TLane[a.Length];
                 a.CopyTo(dydtBar);
 
+                // adjoint of: for (int k = 0; k < Out; k++), unrolled:
+                // k = 1
                 // adjoint of: dydt[k] = o;
                 TLane oBar = dydtBar[1];
                 dydtBar[1] = TLane.Zero;
@@ -192,6 +186,7 @@ namespace Scenarios.Loops
                 // adjoint of: double o = p[B2 + k];
                 pBar[251] += oBar;
 
+                // k = 0
                 // adjoint of: dydt[k] = o;
                 TLane oBar_2 = dydtBar[0];
                 dydtBar[0] = TLane.Zero;
@@ -209,9 +204,7 @@ namespace Scenarios.Loops
                     // adjoint of: for (int i = 0; i < Hidden; i++)
                     TLane hBar_i = TLane.Zero;
 
-                    // for (int k = 0; k < Out; k++)
-                    // double o = p[B2 + k];
-                    // for (int i = 0; i < Hidden; i++)
+                    // k = 1
                     // o += p[W2 + k * Hidden + i] * h[i];
                     TLane v1 = h[i];
 
@@ -219,6 +212,7 @@ namespace Scenarios.Loops
                     hBar_i += oBar * p[200 + i];
                     pBar[200 + i] += oBar * v1;
 
+                    // k = 0
                     // o += p[W2 + k * Hidden + i] * h[i];
                     TLane v2 = h[i];
 
@@ -231,7 +225,11 @@ namespace Scenarios.Loops
 
                     // adjoint of: h[i] = Math.Tanh(s);
                     TLane v4 = hBar_i;
+
+                    // adjoint of: dydt[k] = o;
                     hBar_i = TLane.Zero;
+
+                    // adjoint of: h[i] = Math.Tanh(s);
                     TLane sBar = v4 * TLane.FusedMultiplyAdd(-v3, v3, c1);
 
                     // adjoint of: s += p[W1 + i * In + j] * y[j];

@@ -39,47 +39,44 @@ namespace Scenarios.Loops
                     // double s = p[B1 + i];
                     double s = p[100 + i];
 
-                    // for (int j = 0; j < In; j++)
-                    double s_2 = s;
-
                     // s += p[W1 + i * In + j] * y[j];
-                    s_2 += p[i * 2] * y[0];
-                    s_2 += p[i * 2 + 1] * y[1];
+                    s += p[i * 2] * y[0];
+                    s += p[i * 2 + 1] * y[1];
 
                     // h[i] = Math.Tanh(s);
-                    h[i] = global::System.Math.Tanh(s_2);
+                    h[i] = global::System.Math.Tanh(s);
                 }
 
-                // for (int k = 0; k < Out; k++)
+                // for (int k = 0; k < Out; k++), unrolled:
+                // k = 0
                 // double o = p[B2 + k];
                 double o = p[250];
 
                 // for (int i = 0; i < Hidden; i++)
-                double o_2 = o;
                 for (int i = 0; i < 50; i++)
                 {
                     // o += p[W2 + k * Hidden + i] * h[i];
                     double v1 = h[i];
-                    o_2 += p[150 + i] * v1;
+                    o += p[150 + i] * v1;
                 }
 
                 // dydt[k] = o;
-                dydt[0] = o_2;
+                dydt[0] = o;
 
+                // k = 1
                 // double o = p[B2 + k];
-                double o_3 = p[251];
+                double o_2 = p[251];
 
                 // for (int i = 0; i < Hidden; i++)
-                double o_4 = o_3;
                 for (int i = 0; i < 50; i++)
                 {
                     // o += p[W2 + k * Hidden + i] * h[i];
                     double v2 = h[i];
-                    o_4 += p[200 + i] * v2;
+                    o_2 += p[200 + i] * v2;
                 }
 
                 // dydt[k] = o;
-                dydt[1] = o_4;
+                dydt[1] = o_2;
             }
 
             /// <inheritdoc/>
@@ -102,29 +99,28 @@ namespace Scenarios.Loops
                     double s = p[100 + i];
 
                     // for (int j = 0; j < In; j++)
-                    double s_2 = s;
                     double sDot = pDot[100 + i];
 
                     // s += p[W1 + i * In + j] * y[j];
                     double v1 = p[i * 2];
-                    s_2 += v1 * y0;
+                    s += v1 * y0;
                     sDot += global::System.Math.FusedMultiplyAdd(pDot[i * 2], y0, yDot[0] * v1);
                     double v2 = p[i * 2 + 1];
-                    s_2 += v2 * y1;
+                    s += v2 * y1;
                     sDot += global::System.Math.FusedMultiplyAdd(pDot[i * 2 + 1], y1, yDot[1] * v2);
 
                     // h[i] = Math.Tanh(s);
-                    double v3 = global::System.Math.Tanh(s_2);
+                    double v3 = global::System.Math.Tanh(s);
                     h[i] = v3;
                     hDot[i] = sDot * global::System.Math.FusedMultiplyAdd(-v3, v3, 1.0);
                 }
 
-                // for (int k = 0; k < Out; k++)
+                // for (int k = 0; k < Out; k++), unrolled:
+                // k = 0
                 // double o = p[B2 + k];
                 double o = p[250];
 
                 // for (int i = 0; i < Hidden; i++)
-                double o_2 = o;
                 double oDot = pDot[250];
                 for (int i = 0; i < 50; i++)
                 {
@@ -132,19 +128,19 @@ namespace Scenarios.Loops
                     double v4 = p[150 + i];
                     double v5 = h[i];
                     double v6 = hDot[i];
-                    o_2 += v4 * v5;
+                    o += v4 * v5;
                     oDot += global::System.Math.FusedMultiplyAdd(pDot[150 + i], v5, v6 * v4);
                 }
 
                 // dydt[k] = o;
-                dydt[0] = o_2;
+                dydt[0] = o;
                 dydtDot[0] = oDot;
 
+                // k = 1
                 // double o = p[B2 + k];
-                double o_3 = p[251];
+                double o_2 = p[251];
 
                 // for (int i = 0; i < Hidden; i++)
-                double o_4 = o_3;
                 double oDot_2 = pDot[251];
                 for (int i = 0; i < 50; i++)
                 {
@@ -152,19 +148,18 @@ namespace Scenarios.Loops
                     double v7 = p[200 + i];
                     double v8 = h[i];
                     double v9 = hDot[i];
-                    o_4 += v7 * v8;
+                    o_2 += v7 * v8;
                     oDot_2 += global::System.Math.FusedMultiplyAdd(pDot[200 + i], v8, v9 * v7);
                 }
 
                 // dydt[k] = o;
-                dydt[1] = o_4;
+                dydt[1] = o_2;
                 dydtDot[1] = oDot_2;
             }
 
             /// <inheritdoc/>
             public double Vjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, global::System.Span<double> yBar, global::System.Span<double> pBar)
             {
-                // elements of dydt that are not written are 0
                 // Span<double> h = stackalloc double[Hidden];
                 global::System.Span<double> h = stackalloc double[50];
 
@@ -176,21 +171,20 @@ namespace Scenarios.Loops
                     // double s = p[B1 + i];
                     double s = p[100 + i];
 
-                    // for (int j = 0; j < In; j++)
-                    double s_2 = s;
-
                     // s += p[W1 + i * In + j] * y[j];
-                    s_2 += p[i * 2] * y0;
-                    s_2 += p[i * 2 + 1] * y1;
+                    s += p[i * 2] * y0;
+                    s += p[i * 2 + 1] * y1;
 
                     // h[i] = Math.Tanh(s);
-                    h[i] = global::System.Math.Tanh(s_2);
+                    h[i] = global::System.Math.Tanh(s);
                 }
 
                 // adjoint of: elements of dydt that are not written are 0
                 global::System.Span<double> dydtBar = stackalloc double[a.Length];
                 a.CopyTo(dydtBar);
 
+                // adjoint of: for (int k = 0; k < Out; k++), unrolled:
+                // k = 1
                 // adjoint of: dydt[k] = o;
                 double oBar = dydtBar[1];
                 dydtBar[1] = 0.0;
@@ -198,6 +192,7 @@ namespace Scenarios.Loops
                 // adjoint of: double o = p[B2 + k];
                 pBar[251] += oBar;
 
+                // k = 0
                 // adjoint of: dydt[k] = o;
                 double oBar_2 = dydtBar[0];
                 dydtBar[0] = 0.0;
@@ -215,9 +210,7 @@ namespace Scenarios.Loops
                     // adjoint of: for (int i = 0; i < Hidden; i++)
                     double hBar_i = 0.0;
 
-                    // for (int k = 0; k < Out; k++)
-                    // double o = p[B2 + k];
-                    // for (int i = 0; i < Hidden; i++)
+                    // k = 1
                     // o += p[W2 + k * Hidden + i] * h[i];
                     double v1 = h[i];
 
@@ -225,6 +218,7 @@ namespace Scenarios.Loops
                     hBar_i += oBar * p[200 + i];
                     pBar[200 + i] += oBar * v1;
 
+                    // k = 0
                     // o += p[W2 + k * Hidden + i] * h[i];
                     double v2 = h[i];
 
@@ -237,7 +231,11 @@ namespace Scenarios.Loops
 
                     // adjoint of: h[i] = Math.Tanh(s);
                     double v4 = hBar_i;
+
+                    // adjoint of: dydt[k] = o;
                     hBar_i = 0.0;
+
+                    // adjoint of: h[i] = Math.Tanh(s);
                     double sBar = v4 * global::System.Math.FusedMultiplyAdd(-v3, v3, 1.0);
 
                     // adjoint of: s += p[W1 + i * In + j] * y[j];

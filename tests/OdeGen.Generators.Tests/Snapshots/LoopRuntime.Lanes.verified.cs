@@ -19,7 +19,6 @@ namespace Scenarios.Loops
                 // elements of dydt that are not written are 0
                 dydt.Clear();
 
-                // int n = y.Length;
                 // for (int i = 0; i < n; i++)
                 for (int i = 0; i < y.Length; i++)
                 {
@@ -43,7 +42,6 @@ namespace Scenarios.Loops
                 dydt.Clear();
                 dydtDot.Clear();
 
-                // int n = y.Length;
                 // for (int i = 0; i < n; i++)
                 for (int i = 0; i < y.Length; i++)
                 {
@@ -75,9 +73,6 @@ namespace Scenarios.Loops
                 TLane tBar = TLane.Zero;
                 for (int i = y.Length - 1; i >= 0; i--)
                 {
-                    // elements of dydt that are not written are 0
-                    // int n = y.Length;
-                    // for (int i = 0; i < n; i++)
                     // double neighbour = y[(i + 1) % n];
                     TLane neighbour = y[(i + 1) % y.Length];
 

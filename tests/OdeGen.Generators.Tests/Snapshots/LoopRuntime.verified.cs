@@ -48,7 +48,6 @@ namespace Scenarios.Loops
                 // elements of dydt that are not written are 0
                 dydt.Clear();
 
-                // int n = y.Length;
                 // for (int i = 0; i < n; i++)
                 for (int i = 0; i < y.Length; i++)
                 {
@@ -67,7 +66,6 @@ namespace Scenarios.Loops
                 dydt.Clear();
                 dydtDot.Clear();
 
-                // int n = y.Length;
                 // for (int i = 0; i < n; i++)
                 for (int i = 0; i < y.Length; i++)
                 {
@@ -95,9 +93,6 @@ namespace Scenarios.Loops
                 double tBar = 0.0;
                 for (int i = y.Length - 1; i >= 0; i--)
                 {
-                    // elements of dydt that are not written are 0
-                    // int n = y.Length;
-                    // for (int i = 0; i < n; i++)
                     // double neighbour = y[(i + 1) % n];
                     double neighbour = y[(i + 1) % y.Length];
 

@@ -86,7 +86,6 @@ namespace Scenarios.NonSmooth
                 double y1 = y[1];
                 double p1 = p[1];
 
-                // dydt[1] = Math.Max(y[0] * y[1], 0.1 * p[1]);
                 // dydt[2] = Math.Clamp(y[2] * p[0], -0.3, 0.3 * p[1]) + Math.Sign(y[1] - 0.05) * y[0];
                 double y2 = y[2];
                 double v1 = y2 * p0;
@@ -123,7 +122,6 @@ namespace Scenarios.NonSmooth
                 double y1 = y[1];
                 double p1 = p[1];
 
-                // dydt[1] = Math.Max(y[0] * y[1], 0.1 * p[1]);
                 // dydt[2] = Math.Clamp(y[2] * p[0], -0.3, 0.3 * p[1]) + Math.Sign(y[1] - 0.05) * y[0];
                 double y2 = y[2];
                 double v1 = y2 * p0;

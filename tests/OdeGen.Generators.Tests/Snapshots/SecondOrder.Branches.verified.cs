@@ -22,7 +22,6 @@ namespace SecondOrder.Branches
                 global::System.Span<double> dydtDot2 = stackalloc double[y.Length];
                 dydtDot2.Clear();
 
-                // double gain;
                 // if (y[0] > 0.1)
                 double y0 = y[0];
                 bool v1 = (y0 > 0.1);
@@ -34,126 +33,125 @@ namespace SecondOrder.Branches
                 {
                     // gain = p[0] * y[0] * y[1];
                     double p0 = p[0];
-                    double gainDot1_2 = p0 * y0;
+                    gainDot1 = p0 * y0;
                     double y1 = y[1];
-                    gain = gainDot1_2 * y1;
+                    gain = gainDot1 * y1;
                     gainDot0 = p0 * y1;
-                    gainDot1 = gainDot1_2;
                     gainDot2 = 0.0;
                 }
                 else
                 {
                     // gain = Math.Exp(y[1]) * p[1] * t;
-                    double gain_2 = global::System.Math.Exp(y[1]) * p[1] * t;
-                    gain = gain_2;
+                    gain = global::System.Math.Exp(y[1]) * p[1] * t;
                     gainDot0 = 0.0;
-                    gainDot1 = gain_2;
+                    gainDot1 = gain;
                     gainDot2 = 0.0;
                 }
 
                 // double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
                 double y1_2 = y[1];
                 bool v2 = (y1_2 > 0.0);
-                double s3 = 0.0;
-                double s4 = 0.0;
+                double softDot0 = 0.0;
+                double softDot1 = 0.0;
                 if (v2)
                 {
                     // double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                    s3 = 0.0;
-                    s4 = y1_2 + y1_2;
+                    softDot0 = 0.0;
+                    softDot1 = y1_2 + y1_2;
                 }
                 else
                 {
                     // double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                    s3 = 0.0;
-                    s4 = 0.01 * y[2];
+                    softDot0 = 0.0;
+                    softDot1 = 0.01 * y[2];
                 }
 
-                // double total = 0;
                 // for (int i = 0; i < 3; i++)
                 double total = 0.0;
                 double totalDot0 = 0.0;
                 double totalDot2 = 0.0;
 
-                // if (i == 0)
+                // for (int i = 0; i < 3; i++), unrolled:
+                // i = 0
                 // total += gain * y[i];
                 total += gain * y0;
                 totalDot0 += global::System.Math.FusedMultiplyAdd(gainDot0, y0, gain);
                 totalDot2 += gainDot2 * y0;
 
-                // else
+                // i = 1
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
+                double s3 = 0.0;
+                double s4 = 0.0;
                 double s5 = 0.0;
-                double s6 = 0.0;
-                double s7 = 0.0;
                 if (v2)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    double v8 = p[3] * y1_2 * y1_2;
-                    s5 = v8 * y0;
-                    s6 = v8;
-                    s7 = 0.0;
+                    double v6 = p[3] * y1_2 * y1_2;
+                    s3 = v6 * y0;
+                    s4 = v6;
+                    s5 = 0.0;
                 }
                 else
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    s5 = -y1_2 * p[2];
-                    s6 = 0.0;
-                    s7 = 0.0;
+                    s3 = -y1_2 * p[2];
+                    s4 = 0.0;
+                    s5 = 0.0;
                 }
 
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                total += s5;
-                totalDot0 += s6;
-                totalDot2 += s7;
+                total += s3;
+                totalDot0 += s4;
+                totalDot2 += s5;
+
+                // i = 2
+                // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                 double y2 = y[2];
-                bool v9 = (y2 > 0.0);
+                bool v7 = (y2 > 0.0);
+                double s8 = 0.0;
+                double s9 = 0.0;
                 double s10 = 0.0;
-                double s11 = 0.0;
-                double s12 = 0.0;
-                if (v9)
+                if (v7)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    double v13 = p[3] * y2;
-                    double v14 = v13 * y2;
-                    s10 = v14 * y0;
-                    s11 = v14;
-                    s12 = (v13 + v13) * y0;
+                    double v11 = p[3] * y2;
+                    double v12 = v11 * y2;
+                    s8 = v12 * y0;
+                    s9 = v12;
+                    s10 = (v11 + v11) * y0;
                 }
                 else
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                     double p2 = p[2];
-                    s10 = -y2 * p2;
-                    s11 = 0.0;
-                    s12 = -p2;
+                    s8 = -y2 * p2;
+                    s9 = 0.0;
+                    s10 = -p2;
                 }
 
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                total += s10;
-                totalDot0 += s11;
-                totalDot2 += s12;
+                total += s8;
+                totalDot0 += s9;
+                totalDot2 += s10;
 
                 // dydt[0] = total + soft;
-                dydtDot0[0] = totalDot0 + s3;
+                dydtDot0[0] = totalDot0 + softDot0;
 
                 // dydt[1] = gain * Math.Sin(y[2]) - soft * y[0];
-                dydtDot1[1] = global::System.Math.FusedMultiplyAdd(gainDot1, global::System.Math.Sin(y2), -(s4 * y0));
+                dydtDot1[1] = global::System.Math.FusedMultiplyAdd(gainDot1, global::System.Math.Sin(y2), -(softDot1 * y0));
 
                 // dydt[2] = Math.Tanh(total * y[2]);
-                double v15 = global::System.Math.Tanh(total * y2);
-                dydtDot2[2] = global::System.Math.FusedMultiplyAdd(totalDot2, y2, total) * global::System.Math.FusedMultiplyAdd(-v15, v15, 1.0);
-                double v16 = dydtDot0[0];
-                double v17 = dydtDot1[1];
-                double v18 = dydtDot2[2];
-                return v16 + v17 + v18;
+                double v13 = global::System.Math.Tanh(total * y2);
+                dydtDot2[2] = global::System.Math.FusedMultiplyAdd(totalDot2, y2, total) * global::System.Math.FusedMultiplyAdd(-v13, v13, 1.0);
+                double v14 = dydtDot0[0];
+                double v15 = dydtDot1[1];
+                double v16 = dydtDot2[2];
+                return v14 + v15 + v16;
             }
 
             /// <inheritdoc/>
             public double DivergenceVjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, double s, global::System.Span<double> yBar, global::System.Span<double> pBar)
             {
-                // elements of dydt that are not written are 0
-                // double gain;
                 // if (y[0] > 0.1)
                 double y0 = y[0];
                 bool v1 = (y0 > 0.1);
@@ -165,96 +163,95 @@ namespace SecondOrder.Branches
                 {
                     // gain = p[0] * y[0] * y[1];
                     double p0 = p[0];
-                    double gainDot1_2 = p0 * y0;
+                    gainDot1 = p0 * y0;
                     double y1 = y[1];
-                    gain = gainDot1_2 * y1;
+                    gain = gainDot1 * y1;
                     gainDot0 = p0 * y1;
-                    gainDot1 = gainDot1_2;
                     gainDot2 = 0.0;
                 }
                 else
                 {
                     // gain = Math.Exp(y[1]) * p[1] * t;
-                    double gain_2 = global::System.Math.Exp(y[1]) * p[1] * t;
-                    gain = gain_2;
+                    gain = global::System.Math.Exp(y[1]) * p[1] * t;
                     gainDot0 = 0.0;
-                    gainDot1 = gain_2;
+                    gainDot1 = gain;
                     gainDot2 = 0.0;
                 }
 
                 // double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
                 double y1_2 = y[1];
                 bool v2 = (y1_2 > 0.0);
-                double s3 = 0.0;
+                double softDot1 = 0.0;
                 if (v2)
                 {
                     // double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                    s3 = y1_2 + y1_2;
+                    softDot1 = y1_2 + y1_2;
                 }
                 else
                 {
                     // double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                    s3 = 0.01 * y[2];
+                    softDot1 = 0.01 * y[2];
                 }
 
-                // double total = 0;
                 // for (int i = 0; i < 3; i++)
                 double total = 0.0;
                 double totalDot2 = 0.0;
 
-                // if (i == 0)
+                // for (int i = 0; i < 3; i++), unrolled:
+                // i = 0
                 // total += gain * y[i];
                 total += gain * y0;
                 totalDot2 += gainDot2 * y0;
 
-                // else
+                // i = 1
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
+                double s3 = 0.0;
                 double s4 = 0.0;
-                double s5 = 0.0;
                 if (v2)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    s4 = p[3] * y1_2 * y1_2 * y0;
-                    s5 = 0.0;
+                    s3 = p[3] * y1_2 * y1_2 * y0;
+                    s4 = 0.0;
                 }
                 else
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    s4 = -y1_2 * p[2];
-                    s5 = 0.0;
+                    s3 = -y1_2 * p[2];
+                    s4 = 0.0;
                 }
 
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                total += s4;
-                totalDot2 += s5;
+                total += s3;
+                totalDot2 += s4;
+
+                // i = 2
+                // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                 double y2 = y[2];
-                bool v6 = (y2 > 0.0);
+                bool v5 = (y2 > 0.0);
+                double s6 = 0.0;
                 double s7 = 0.0;
-                double s8 = 0.0;
-                if (v6)
+                if (v5)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    double v9 = p[3] * y2;
-                    s7 = v9 * y2 * y0;
-                    s8 = (v9 + v9) * y0;
+                    double v8 = p[3] * y2;
+                    s6 = v8 * y2 * y0;
+                    s7 = (v8 + v8) * y0;
                 }
                 else
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                     double p2 = p[2];
-                    s7 = -y2 * p2;
-                    s8 = -p2;
+                    s6 = -y2 * p2;
+                    s7 = -p2;
                 }
 
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                total += s7;
-                totalDot2 += s8;
+                total += s6;
+                totalDot2 += s7;
 
-                // dydt[0] = total + soft;
-                // dydt[1] = gain * Math.Sin(y[2]) - soft * y[0];
                 // dydt[2] = Math.Tanh(total * y[2]);
-                double v10 = global::System.Math.Tanh(total * y2);
-                double v11 = global::System.Math.FusedMultiplyAdd(-v10, v10, 1.0);
+                double v9 = global::System.Math.Tanh(total * y2);
+                double v10 = global::System.Math.FusedMultiplyAdd(-v9, v9, 1.0);
 
                 // adjoint of: elements of dydt that are not written are 0
                 global::System.Span<double> dydtDot0Bar = stackalloc double[y.Length];
@@ -268,185 +265,189 @@ namespace SecondOrder.Branches
                 dydtDot0Bar[0] += s;
 
                 // adjoint of: dydt[2] = Math.Tanh(total * y[2]);
-                double v12 = dydtDot2Bar[2];
+                double v11 = dydtDot2Bar[2];
                 dydtDot2Bar[2] = 0.0;
-                double v13 = v12 * v11;
-                double v14 = v12 * global::System.Math.FusedMultiplyAdd(totalDot2, y2, total) * v10;
-                double v15 = (-v14 - v14) * v11;
-                double v16 = v13 * y2;
-                double v17 = global::System.Math.FusedMultiplyAdd(v15, y2, v13);
+                double v12 = v11 * v10;
+                double v13 = v11 * global::System.Math.FusedMultiplyAdd(totalDot2, y2, total) * v9;
+                double v14 = (-v13 - v13) * v10;
+                double v15 = v12 * y2;
+                double v16 = global::System.Math.FusedMultiplyAdd(v14, y2, v12);
 
                 // adjoint of: dydt[1] = gain * Math.Sin(y[2]) - soft * y[0];
-                double v18 = dydtDot1Bar[1];
+                double v17 = dydtDot1Bar[1];
                 dydtDot1Bar[1] = 0.0;
-                yBar[2] += global::System.Math.FusedMultiplyAdd(v18 * gainDot1, global::System.Math.Cos(y2), global::System.Math.FusedMultiplyAdd(v13, totalDot2, v15 * total));
+                yBar[2] += global::System.Math.FusedMultiplyAdd(v17 * gainDot1, global::System.Math.Cos(y2), global::System.Math.FusedMultiplyAdd(v12, totalDot2, v14 * total));
 
                 // adjoint of: dydt[0] = total + soft;
-                double v19 = dydtDot0Bar[0];
+                double v18 = dydtDot0Bar[0];
                 dydtDot0Bar[0] = 0.0;
 
                 // adjoint of: for (int i = 0; i < 3; i++)
+                double s19 = 0.0;
                 double s20 = 0.0;
-                double s21 = 0.0;
-                double s22 = -(v18 * s3);
+                double s21 = -(v17 * softDot1);
 
+                // adjoint of: for (int i = 0; i < 3; i++), unrolled:
+                // i = 2
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                double s23 = 0.0;
-                double s24 = v17;
-                double s25 = v19;
-                double s26 = v16;
-                if (v6)
+                double s22 = 0.0;
+                double s23 = v16;
+                double s24 = v18;
+                double s25 = v15;
+                if (v5)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                     double p3 = p[3];
-                    double v27 = p3 * y2;
+                    double v26 = p3 * y2;
 
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    double v28 = s26;
-                    s26 = 0.0;
-                    double v29 = s25;
+                    double v27 = s25;
                     s25 = 0.0;
-                    double v30 = s24;
+                    double v28 = s24;
                     s24 = 0.0;
-                    double v31 = v28 * y0;
-                    s22 += v28 * (v27 + v27);
-                    double v32 = global::System.Math.FusedMultiplyAdd(v30, y0, v29);
-                    s22 += v30 * (v27 * y2);
-                    s23 += v31 * p3;
-                    double v33 = global::System.Math.FusedMultiplyAdd(v32, y2, v31);
-                    s23 += v32 * v27;
-                    s23 += v33 * p3;
-                    pBar[3] += global::System.Math.FusedMultiplyAdd(v31, y2, v33 * y2);
+                    double v29 = s23;
+                    s23 = 0.0;
+                    double v30 = v27 * y0;
+                    s21 += v27 * (v26 + v26);
+                    double v31 = global::System.Math.FusedMultiplyAdd(v29, y0, v28);
+                    s21 += v29 * (v26 * y2);
+                    s22 += v30 * p3;
+                    double v32 = global::System.Math.FusedMultiplyAdd(v31, y2, v30);
+                    s22 += v31 * v26;
+                    s22 += v32 * p3;
+                    pBar[3] += global::System.Math.FusedMultiplyAdd(v30, y2, v32 * y2);
                 }
                 else
                 {
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    double v34 = s26;
-                    s26 = 0.0;
+                    double v33 = s25;
                     s25 = 0.0;
-                    double v35 = s24;
                     s24 = 0.0;
-                    pBar[2] += global::System.Math.FusedMultiplyAdd(-v35, y2, -v34);
-                    s23 += -(v35 * p[2]);
+                    double v34 = s23;
+                    s23 = 0.0;
+                    pBar[2] += global::System.Math.FusedMultiplyAdd(-v34, y2, -v33);
+                    s22 += -(v34 * p[2]);
                 }
 
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                yBar[2] += s23;
-                double s36 = 0.0;
-                double s37 = v17;
-                double s38 = v19;
+                yBar[2] += s22;
+
+                // i = 1
+                // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
+                double s35 = 0.0;
+                double s36 = v16;
+                double s37 = v18;
                 if (v2)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                     double p3_2 = p[3];
-                    double v39 = p3_2 * y1_2;
+                    double v38 = p3_2 * y1_2;
 
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    double v40 = s38;
-                    s38 = 0.0;
-                    double v41 = s37;
+                    double v39 = s37;
                     s37 = 0.0;
-                    double v42 = global::System.Math.FusedMultiplyAdd(v41, y0, v40);
-                    s22 += v41 * (v39 * y1_2);
-                    double v43 = v42 * y1_2;
-                    s36 += v42 * v39;
-                    s36 += v43 * p3_2;
-                    pBar[3] += v43 * y1_2;
+                    double v40 = s36;
+                    s36 = 0.0;
+                    double v41 = global::System.Math.FusedMultiplyAdd(v40, y0, v39);
+                    s21 += v40 * (v38 * y1_2);
+                    double v42 = v41 * y1_2;
+                    s35 += v41 * v38;
+                    s35 += v42 * p3_2;
+                    pBar[3] += v42 * y1_2;
                 }
                 else
                 {
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    s38 = 0.0;
-                    double v44 = s37;
                     s37 = 0.0;
-                    pBar[2] += -(v44 * y1_2);
-                    s36 += -(v44 * p[2]);
+                    double v43 = s36;
+                    s36 = 0.0;
+                    pBar[2] += -(v43 * y1_2);
+                    s35 += -(v43 * p[2]);
                 }
 
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                yBar[1] += s36;
+                yBar[1] += s35;
 
+                // i = 0
                 // adjoint of: total += gain * y[i];
-                s20 += v19;
-                s21 += v19 * y0;
-                s20 += v17 * y0;
-                yBar[0] += global::System.Math.FusedMultiplyAdd(v17, gain, global::System.Math.FusedMultiplyAdd(v16, gainDot2, v19 * gainDot0));
+                s19 += v18;
+                s20 += v18 * y0;
+                s19 += v16 * y0;
+                yBar[0] += global::System.Math.FusedMultiplyAdd(v16, gain, global::System.Math.FusedMultiplyAdd(v15, gainDot2, v18 * gainDot0));
 
                 // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                double s45 = 0.0;
-                double s46 = -(v18 * y0);
+                double s44 = 0.0;
+                double softDot1Bar = -(v17 * y0);
                 if (v2)
                 {
                     // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                    double v47 = s46;
-                    s46 = 0.0;
-                    s45 += v47;
-                    s45 += v47;
+                    double v45 = softDot1Bar;
+                    softDot1Bar = 0.0;
+                    s44 += v45;
+                    s44 += v45;
                 }
                 else
                 {
                     // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                    double v48 = s46;
-                    s46 = 0.0;
-                    yBar[2] += v48 * 0.01;
+                    double v46 = softDot1Bar;
+                    softDot1Bar = 0.0;
+                    yBar[2] += v46 * 0.01;
                 }
 
                 // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                yBar[1] += s45;
+                yBar[1] += s44;
 
                 // adjoint of: if (y[0] > 0.1)
-                double s49 = s22;
-                double gainBar = s20;
-                double gainDot0Bar = s21;
-                double gainDot1Bar = v18 * global::System.Math.Sin(y2);
+                double s47 = s21;
+                double gainBar = s19;
+                double gainDot0Bar = s20;
+                double gainDot1Bar = v17 * global::System.Math.Sin(y2);
                 double tBar = 0.0;
                 if (v1)
                 {
                     // gain = p[0] * y[0] * y[1];
                     double p0_2 = p[0];
-                    double gainDot1_3 = p0_2 * y0;
+                    double gainDot1_2 = p0_2 * y0;
 
                     // adjoint of: gain = p[0] * y[0] * y[1];
-                    double v50 = gainDot1Bar;
+                    double v48 = gainDot1Bar;
                     gainDot1Bar = 0.0;
                     double gainDot0Bar_2 = gainDot0Bar;
                     gainDot0Bar = 0.0;
                     double gainBar_2 = gainBar;
                     gainBar = 0.0;
-                    double gainDot1Bar_2 = global::System.Math.FusedMultiplyAdd(gainBar_2, y1_2, v50);
-                    yBar[1] += global::System.Math.FusedMultiplyAdd(gainDot0Bar_2, p0_2, gainBar_2 * gainDot1_3);
-                    s49 += gainDot1Bar_2 * p0_2;
+                    double gainDot1Bar_2 = global::System.Math.FusedMultiplyAdd(gainBar_2, y1_2, v48);
+                    yBar[1] += global::System.Math.FusedMultiplyAdd(gainDot0Bar_2, p0_2, gainBar_2 * gainDot1_2);
+                    s47 += gainDot1Bar_2 * p0_2;
                     pBar[0] += global::System.Math.FusedMultiplyAdd(gainDot0Bar_2, y1_2, gainDot1Bar_2 * y0);
                 }
                 else
                 {
                     // gain = Math.Exp(y[1]) * p[1] * t;
-                    double v51 = global::System.Math.Exp(y1_2);
+                    double v49 = global::System.Math.Exp(y1_2);
                     double p1 = p[1];
 
                     // adjoint of: gain = Math.Exp(y[1]) * p[1] * t;
-                    double v52 = gainDot1Bar;
+                    double v50 = gainDot1Bar;
                     gainDot1Bar = 0.0;
                     gainDot0Bar = 0.0;
-                    double v53 = gainBar;
-                    double gainBar_3 = v52 + v53;
+                    double v51 = gainBar;
+                    double gainBar_3 = v50 + v51;
                     gainBar = 0.0;
-                    double v54 = gainBar_3 * t;
-                    tBar += gainBar_3 * (v51 * p1);
-                    pBar[1] += v54 * v51;
-                    yBar[1] += v54 * p1 * v51;
+                    double v52 = gainBar_3 * t;
+                    tBar += gainBar_3 * (v49 * p1);
+                    pBar[1] += v52 * v49;
+                    yBar[1] += v52 * p1 * v49;
                 }
 
                 // adjoint of: if (y[0] > 0.1)
-                yBar[0] += s49;
+                yBar[0] += s47;
                 return tBar;
             }
 
             /// <inheritdoc/>
             public void Hvp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, double tDot, global::System.ReadOnlySpan<double> yDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> yBarDot, global::System.Span<double> pBarDot)
             {
-                // elements of dydt that are not written are 0
-                // double gain;
                 // if (y[0] > 0.1)
                 double y0 = y[0];
                 double yDot0 = yDot[0];
@@ -476,92 +477,94 @@ namespace SecondOrder.Branches
                 double y1_2 = y[1];
                 double yDot1 = yDot[1];
                 bool v5 = (y1_2 > 0.0);
-                double s6 = 0.0;
-                double s7 = 0.0;
+                double soft = 0.0;
+                double softDot = 0.0;
                 if (v5)
                 {
                     // double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                    double v8 = yDot1 * y1_2;
-                    s6 = y1_2 * y1_2;
-                    s7 = v8 + v8;
+                    double v6 = yDot1 * y1_2;
+                    soft = y1_2 * y1_2;
+                    softDot = v6 + v6;
                 }
                 else
                 {
                     // double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                    double v9 = 0.01 * y1_2;
+                    double v7 = 0.01 * y1_2;
                     double y2 = y[2];
-                    s6 = v9 * y2;
-                    s7 = global::System.Math.FusedMultiplyAdd(yDot1 * 0.01, y2, yDot[2] * v9);
+                    soft = v7 * y2;
+                    softDot = global::System.Math.FusedMultiplyAdd(yDot1 * 0.01, y2, yDot[2] * v7);
                 }
 
-                // double total = 0;
                 // for (int i = 0; i < 3; i++)
                 double total = 0.0;
                 double totalDot = 0.0;
 
-                // if (i == 0)
+                // for (int i = 0; i < 3; i++), unrolled:
+                // i = 0
                 // total += gain * y[i];
                 total += gain * y0;
                 totalDot += global::System.Math.FusedMultiplyAdd(gainDot, y0, yDot0 * gain);
 
-                // else
+                // i = 1
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                double s10 = 0.0;
-                double s11 = 0.0;
+                double s8 = 0.0;
+                double s9 = 0.0;
                 if (v5)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                     double p3 = p[3];
-                    double v12 = p3 * y1_2;
-                    double v13 = v12 * y1_2;
-                    s10 = v13 * y0;
-                    s11 = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(pDot[3], y1_2, yDot1 * p3), y1_2, yDot1 * v12), y0, yDot0 * v13);
+                    double v10 = p3 * y1_2;
+                    double v11 = v10 * y1_2;
+                    s8 = v11 * y0;
+                    s9 = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(pDot[3], y1_2, yDot1 * p3), y1_2, yDot1 * v10), y0, yDot0 * v11);
                 }
                 else
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                     double p2 = p[2];
-                    s10 = -y1_2 * p2;
-                    s11 = global::System.Math.FusedMultiplyAdd(-pDot[2], y1_2, -(yDot1 * p2));
+                    s8 = -y1_2 * p2;
+                    s9 = global::System.Math.FusedMultiplyAdd(-pDot[2], y1_2, -(yDot1 * p2));
                 }
 
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                total += s10;
-                totalDot += s11;
+                total += s8;
+                totalDot += s9;
+
+                // i = 2
+                // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                 double y2_2 = y[2];
                 double yDot2 = yDot[2];
-                bool v14 = (y2_2 > 0.0);
-                double s15 = 0.0;
-                double s16 = 0.0;
-                if (v14)
+                bool v12 = (y2_2 > 0.0);
+                double s13 = 0.0;
+                double s14 = 0.0;
+                if (v12)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                     double p3_2 = p[3];
-                    double v17 = p3_2 * y2_2;
-                    double v18 = v17 * y2_2;
-                    s15 = v18 * y0;
-                    s16 = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(pDot[3], y2_2, yDot2 * p3_2), y2_2, yDot2 * v17), y0, yDot0 * v18);
+                    double v15 = p3_2 * y2_2;
+                    double v16 = v15 * y2_2;
+                    s13 = v16 * y0;
+                    s14 = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(pDot[3], y2_2, yDot2 * p3_2), y2_2, yDot2 * v15), y0, yDot0 * v16);
                 }
                 else
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                     double p2_2 = p[2];
-                    s15 = -y2_2 * p2_2;
-                    s16 = global::System.Math.FusedMultiplyAdd(-pDot[2], y2_2, -(yDot2 * p2_2));
+                    s13 = -y2_2 * p2_2;
+                    s14 = global::System.Math.FusedMultiplyAdd(-pDot[2], y2_2, -(yDot2 * p2_2));
                 }
 
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                total += s15;
-                totalDot += s16;
+                total += s13;
+                totalDot += s14;
 
-                // dydt[0] = total + soft;
                 // dydt[1] = gain * Math.Sin(y[2]) - soft * y[0];
-                double v19 = global::System.Math.Sin(y2_2);
-                double v20 = global::System.Math.Cos(y2_2);
+                double v17 = global::System.Math.Sin(y2_2);
+                double v18 = global::System.Math.Cos(y2_2);
 
                 // dydt[2] = Math.Tanh(total * y[2]);
-                double v21 = global::System.Math.Tanh(total * y2_2);
-                double v22 = global::System.Math.FusedMultiplyAdd(-v21, v21, 1.0);
+                double v19 = global::System.Math.Tanh(total * y2_2);
+                double v20 = global::System.Math.FusedMultiplyAdd(-v19, v19, 1.0);
 
                 // adjoint of: elements of dydt that are not written are 0
                 global::System.Span<double> dydtBar = stackalloc double[a.Length];
@@ -570,150 +573,156 @@ namespace SecondOrder.Branches
                 dydtBarDot.Clear();
 
                 // adjoint of: dydt[2] = Math.Tanh(total * y[2]);
-                double v23 = dydtBar[2];
-                double v24 = dydtBarDot[2];
+                double v21 = dydtBar[2];
+                double v22 = dydtBarDot[2];
                 dydtBar[2] = 0.0;
                 dydtBarDot[2] = 0.0;
-                double v25 = global::System.Math.FusedMultiplyAdd(totalDot, y2_2, yDot2 * total) * v22 * v21;
-                double v26 = v23 * v22;
-                double v27 = global::System.Math.FusedMultiplyAdd(v24, v22, -((v25 + v25) * v23));
+                double v23 = global::System.Math.FusedMultiplyAdd(totalDot, y2_2, yDot2 * total) * v20 * v19;
+                double v24 = v21 * v20;
+                double v25 = global::System.Math.FusedMultiplyAdd(v22, v20, -((v23 + v23) * v21));
 
                 // adjoint of: dydt[1] = gain * Math.Sin(y[2]) - soft * y[0];
-                double v28 = dydtBar[1];
-                double v29 = dydtBarDot[1];
+                double v26 = dydtBar[1];
+                double v27 = dydtBarDot[1];
                 dydtBar[1] = 0.0;
                 dydtBarDot[1] = 0.0;
-                yBarDot[2] += global::System.Math.FusedMultiplyAdd(v27, total, totalDot * v26) + global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v29, gain, gainDot * v28), v20, -(yDot2 * v19 * (v28 * gain)));
+                yBarDot[2] += global::System.Math.FusedMultiplyAdd(v25, total, totalDot * v24) + global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v27, gain, gainDot * v26), v18, -(yDot2 * v17 * (v26 * gain)));
 
                 // adjoint of: dydt[0] = total + soft;
-                double v30 = dydtBar[0];
-                double v31 = dydtBarDot[0];
+                double v28 = dydtBar[0];
+                double v29 = dydtBarDot[0];
                 dydtBar[0] = 0.0;
                 dydtBarDot[0] = 0.0;
-                double v32 = global::System.Math.FusedMultiplyAdd(v26, y2_2, v30);
-                double v33 = global::System.Math.FusedMultiplyAdd(v27, y2_2, yDot2 * v26) + v31;
+                double v30 = global::System.Math.FusedMultiplyAdd(v24, y2_2, v28);
+                double v31 = global::System.Math.FusedMultiplyAdd(v25, y2_2, yDot2 * v24) + v29;
 
                 // adjoint of: for (int i = 0; i < 3; i++)
-                double s34 = v28 * v19;
-                double s35 = global::System.Math.FusedMultiplyAdd(v29, v19, yDot2 * v20 * v28);
-                double s36 = -global::System.Math.FusedMultiplyAdd(v29, s6, s7 * v28);
+                double s32 = v26 * v17;
+                double s33 = global::System.Math.FusedMultiplyAdd(v27, v17, yDot2 * v18 * v26);
+                double s34 = -global::System.Math.FusedMultiplyAdd(v27, soft, softDot * v26);
 
+                // adjoint of: for (int i = 0; i < 3; i++), unrolled:
+                // i = 2
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                double s37 = 0.0;
-                double s38 = v32;
-                double s39 = v33;
-                if (v14)
+                double s35 = 0.0;
+                double s36 = v30;
+                double s37 = v31;
+                if (v12)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                     double p3_3 = p[3];
                     double pDot3 = pDot[3];
-                    double v40 = p3_3 * y2_2;
-                    double v41 = global::System.Math.FusedMultiplyAdd(pDot3, y2_2, yDot2 * p3_3);
+                    double v38 = p3_3 * y2_2;
+                    double v39 = global::System.Math.FusedMultiplyAdd(pDot3, y2_2, yDot2 * p3_3);
 
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    double v42 = s38;
-                    double v43 = s39;
-                    s38 = 0.0;
-                    s39 = 0.0;
-                    double v44 = v42 * y0;
-                    double v45 = global::System.Math.FusedMultiplyAdd(v43, y0, yDot0 * v42);
-                    s36 += global::System.Math.FusedMultiplyAdd(v43, v40 * y2_2, global::System.Math.FusedMultiplyAdd(v41, y2_2, yDot2 * v40) * v42);
-                    double v46 = v44 * y2_2;
-                    double v47 = global::System.Math.FusedMultiplyAdd(v45, y2_2, yDot2 * v44);
-                    s37 += global::System.Math.FusedMultiplyAdd(v45, v40, v41 * v44);
-                    s37 += global::System.Math.FusedMultiplyAdd(v47, p3_3, pDot3 * v46);
-                    pBarDot[3] += global::System.Math.FusedMultiplyAdd(v47, y2_2, yDot2 * v46);
+                    double v40 = s36;
+                    double v41 = s37;
+                    s36 = 0.0;
+                    s37 = 0.0;
+                    double v42 = v40 * y0;
+                    double v43 = global::System.Math.FusedMultiplyAdd(v41, y0, yDot0 * v40);
+                    s34 += global::System.Math.FusedMultiplyAdd(v41, v38 * y2_2, global::System.Math.FusedMultiplyAdd(v39, y2_2, yDot2 * v38) * v40);
+                    double v44 = v42 * y2_2;
+                    double v45 = global::System.Math.FusedMultiplyAdd(v43, y2_2, yDot2 * v42);
+                    s35 += global::System.Math.FusedMultiplyAdd(v43, v38, v39 * v42);
+                    s35 += global::System.Math.FusedMultiplyAdd(v45, p3_3, pDot3 * v44);
+                    pBarDot[3] += global::System.Math.FusedMultiplyAdd(v45, y2_2, yDot2 * v44);
                 }
                 else
                 {
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    double v48 = s38;
-                    double v49 = s39;
-                    s38 = 0.0;
-                    s39 = 0.0;
-                    pBarDot[2] += -global::System.Math.FusedMultiplyAdd(v49, y2_2, yDot2 * v48);
-                    s37 += -global::System.Math.FusedMultiplyAdd(v49, p[2], pDot[2] * v48);
+                    double v46 = s36;
+                    double v47 = s37;
+                    s36 = 0.0;
+                    s37 = 0.0;
+                    pBarDot[2] += -global::System.Math.FusedMultiplyAdd(v47, y2_2, yDot2 * v46);
+                    s35 += -global::System.Math.FusedMultiplyAdd(v47, p[2], pDot[2] * v46);
                 }
 
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                yBarDot[2] += s37;
-                double s50 = 0.0;
-                double s51 = v32;
-                double s52 = v33;
+                yBarDot[2] += s35;
+
+                // i = 1
+                // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
+                double s48 = 0.0;
+                double s49 = v30;
+                double s50 = v31;
                 if (v5)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                     double p3_4 = p[3];
                     double pDot3_2 = pDot[3];
-                    double v53 = p3_4 * y1_2;
-                    double v54 = global::System.Math.FusedMultiplyAdd(pDot3_2, y1_2, yDot1 * p3_4);
+                    double v51 = p3_4 * y1_2;
+                    double v52 = global::System.Math.FusedMultiplyAdd(pDot3_2, y1_2, yDot1 * p3_4);
 
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    double v55 = s51;
-                    double v56 = s52;
-                    s51 = 0.0;
-                    s52 = 0.0;
-                    double v57 = v55 * y0;
-                    double v58 = global::System.Math.FusedMultiplyAdd(v56, y0, yDot0 * v55);
-                    s36 += global::System.Math.FusedMultiplyAdd(v56, v53 * y1_2, global::System.Math.FusedMultiplyAdd(v54, y1_2, yDot1 * v53) * v55);
-                    double v59 = v57 * y1_2;
-                    double v60 = global::System.Math.FusedMultiplyAdd(v58, y1_2, yDot1 * v57);
-                    s50 += global::System.Math.FusedMultiplyAdd(v58, v53, v54 * v57);
-                    s50 += global::System.Math.FusedMultiplyAdd(v60, p3_4, pDot3_2 * v59);
-                    pBarDot[3] += global::System.Math.FusedMultiplyAdd(v60, y1_2, yDot1 * v59);
+                    double v53 = s49;
+                    double v54 = s50;
+                    s49 = 0.0;
+                    s50 = 0.0;
+                    double v55 = v53 * y0;
+                    double v56 = global::System.Math.FusedMultiplyAdd(v54, y0, yDot0 * v53);
+                    s34 += global::System.Math.FusedMultiplyAdd(v54, v51 * y1_2, global::System.Math.FusedMultiplyAdd(v52, y1_2, yDot1 * v51) * v53);
+                    double v57 = v55 * y1_2;
+                    double v58 = global::System.Math.FusedMultiplyAdd(v56, y1_2, yDot1 * v55);
+                    s48 += global::System.Math.FusedMultiplyAdd(v56, v51, v52 * v55);
+                    s48 += global::System.Math.FusedMultiplyAdd(v58, p3_4, pDot3_2 * v57);
+                    pBarDot[3] += global::System.Math.FusedMultiplyAdd(v58, y1_2, yDot1 * v57);
                 }
                 else
                 {
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    double v61 = s51;
-                    double v62 = s52;
-                    s51 = 0.0;
-                    s52 = 0.0;
-                    pBarDot[2] += -global::System.Math.FusedMultiplyAdd(v62, y1_2, yDot1 * v61);
-                    s50 += -global::System.Math.FusedMultiplyAdd(v62, p[2], pDot[2] * v61);
+                    double v59 = s49;
+                    double v60 = s50;
+                    s49 = 0.0;
+                    s50 = 0.0;
+                    pBarDot[2] += -global::System.Math.FusedMultiplyAdd(v60, y1_2, yDot1 * v59);
+                    s48 += -global::System.Math.FusedMultiplyAdd(v60, p[2], pDot[2] * v59);
                 }
 
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                yBarDot[1] += s50;
+                yBarDot[1] += s48;
 
+                // i = 0
                 // adjoint of: total += gain * y[i];
-                s34 += v32 * y0;
-                s35 += global::System.Math.FusedMultiplyAdd(v33, y0, yDot0 * v32);
-                yBarDot[0] += global::System.Math.FusedMultiplyAdd(v33, gain, gainDot * v32);
+                s32 += v30 * y0;
+                s33 += global::System.Math.FusedMultiplyAdd(v31, y0, yDot0 * v30);
+                yBarDot[0] += global::System.Math.FusedMultiplyAdd(v31, gain, gainDot * v30);
 
                 // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                double s63 = 0.0;
-                double s64 = global::System.Math.FusedMultiplyAdd(-v28, y0, v30);
-                double s65 = v31 - global::System.Math.FusedMultiplyAdd(v29, y0, yDot0 * v28);
+                double s61 = 0.0;
+                double softBar = global::System.Math.FusedMultiplyAdd(-v26, y0, v28);
+                double softBarDot = v29 - global::System.Math.FusedMultiplyAdd(v27, y0, yDot0 * v26);
                 if (v5)
                 {
                     // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                    double v66 = s64;
-                    double v67 = s65;
-                    s64 = 0.0;
-                    s65 = 0.0;
-                    double v68 = global::System.Math.FusedMultiplyAdd(v67, y1_2, yDot1 * v66);
-                    s63 += v68;
-                    s63 += v68;
+                    double v62 = softBar;
+                    double v63 = softBarDot;
+                    softBar = 0.0;
+                    softBarDot = 0.0;
+                    double v64 = global::System.Math.FusedMultiplyAdd(v63, y1_2, yDot1 * v62);
+                    s61 += v64;
+                    s61 += v64;
                 }
                 else
                 {
                     // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                    double v69 = s64;
-                    double v70 = s65;
-                    s64 = 0.0;
-                    s65 = 0.0;
-                    yBarDot[2] += global::System.Math.FusedMultiplyAdd(v70, 0.01 * y1_2, yDot1 * 0.01 * v69);
-                    s63 += global::System.Math.FusedMultiplyAdd(v70, y2_2, yDot2 * v69) * 0.01;
+                    double v65 = softBar;
+                    double v66 = softBarDot;
+                    softBar = 0.0;
+                    softBarDot = 0.0;
+                    yBarDot[2] += global::System.Math.FusedMultiplyAdd(v66, 0.01 * y1_2, yDot1 * 0.01 * v65);
+                    s61 += global::System.Math.FusedMultiplyAdd(v66, y2_2, yDot2 * v65) * 0.01;
                 }
 
                 // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                yBarDot[1] += s63;
+                yBarDot[1] += s61;
 
                 // adjoint of: if (y[0] > 0.1)
-                double s71 = s36;
-                double gainBar = s34;
-                double gainBarDot = s35;
+                double s67 = s34;
+                double gainBar = s32;
+                double gainBarDot = s33;
                 if (v1)
                 {
                     // gain = p[0] * y[0] * y[1];
@@ -722,35 +731,35 @@ namespace SecondOrder.Branches
 
                     // adjoint of: gain = p[0] * y[0] * y[1];
                     double gainBar_2 = gainBar;
-                    double v72 = gainBarDot;
+                    double v68 = gainBarDot;
                     gainBar = 0.0;
                     gainBarDot = 0.0;
-                    double v73 = gainBar_2 * y1_2;
-                    double v74 = global::System.Math.FusedMultiplyAdd(v72, y1_2, yDot1 * gainBar_2);
-                    yBarDot[1] += global::System.Math.FusedMultiplyAdd(v72, p0_2 * y0, global::System.Math.FusedMultiplyAdd(pDot0, y0, yDot0 * p0_2) * gainBar_2);
-                    s71 += global::System.Math.FusedMultiplyAdd(v74, p0_2, pDot0 * v73);
-                    pBarDot[0] += global::System.Math.FusedMultiplyAdd(v74, y0, yDot0 * v73);
+                    double v69 = gainBar_2 * y1_2;
+                    double v70 = global::System.Math.FusedMultiplyAdd(v68, y1_2, yDot1 * gainBar_2);
+                    yBarDot[1] += global::System.Math.FusedMultiplyAdd(v68, p0_2 * y0, global::System.Math.FusedMultiplyAdd(pDot0, y0, yDot0 * p0_2) * gainBar_2);
+                    s67 += global::System.Math.FusedMultiplyAdd(v70, p0_2, pDot0 * v69);
+                    pBarDot[0] += global::System.Math.FusedMultiplyAdd(v70, y0, yDot0 * v69);
                 }
                 else
                 {
                     // gain = Math.Exp(y[1]) * p[1] * t;
-                    double v75 = global::System.Math.Exp(y1_2);
-                    double v76 = yDot1 * v75;
+                    double v71 = global::System.Math.Exp(y1_2);
+                    double v72 = yDot1 * v71;
                     double p1_2 = p[1];
 
                     // adjoint of: gain = Math.Exp(y[1]) * p[1] * t;
                     double gainBar_3 = gainBar;
-                    double v77 = gainBarDot;
+                    double v73 = gainBarDot;
                     gainBar = 0.0;
                     gainBarDot = 0.0;
-                    double v78 = gainBar_3 * t;
-                    double v79 = global::System.Math.FusedMultiplyAdd(v77, t, tDot * gainBar_3);
-                    pBarDot[1] += global::System.Math.FusedMultiplyAdd(v79, v75, v76 * v78);
-                    yBarDot[1] += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v79, p1_2, pDot[1] * v78), v75, v76 * (v78 * p1_2));
+                    double v74 = gainBar_3 * t;
+                    double v75 = global::System.Math.FusedMultiplyAdd(v73, t, tDot * gainBar_3);
+                    pBarDot[1] += global::System.Math.FusedMultiplyAdd(v75, v71, v72 * v74);
+                    yBarDot[1] += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v75, p1_2, pDot[1] * v74), v71, v72 * (v74 * p1_2));
                 }
 
                 // adjoint of: if (y[0] > 0.1)
-                yBarDot[0] += s71;
+                yBarDot[0] += s67;
             }
 
             /// <inheritdoc/>
@@ -769,7 +778,6 @@ namespace SecondOrder.Branches
                 global::System.Span<TLane> dydtDot2 = stackalloc TLane[y.Length];
                 dydtDot2.Clear();
 
-                // double gain;
                 // if (y[0] > 0.1)
                 TLane y0 = y[0];
                 TLane v1 = TLane.GreaterThan(y0, TLane.Create(0.1));
@@ -802,102 +810,105 @@ namespace SecondOrder.Branches
                 // double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
                 TLane y1_2 = y[1];
                 TLane v2 = TLane.GreaterThan(y1_2, TLane.Zero);
-                TLane s3 = TLane.Zero;
-                TLane s4 = TLane.Zero;
+                TLane softDot0 = TLane.Zero;
+                TLane softDot1 = TLane.Zero;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v2)
                 {
                     // double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                    s3 = TLane.Select(v2, TLane.Zero, s3);
-                    s4 = TLane.Select(v2, y1_2 + y1_2, s4);
+                    softDot0 = TLane.Select(v2, TLane.Zero, softDot0);
+                    softDot1 = TLane.Select(v2, y1_2 + y1_2, softDot1);
                 }
                 TLane elseMask2 = TLane.AndNot(allLanes, v2);
                 // the other lanes: elseMask2
                 {
                     // double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                    s3 = TLane.Select(elseMask2, TLane.Zero, s3);
-                    s4 = TLane.Select(elseMask2, TLane.Create(0.01) * y[2], s4);
+                    softDot0 = TLane.Select(elseMask2, TLane.Zero, softDot0);
+                    softDot1 = TLane.Select(elseMask2, TLane.Create(0.01) * y[2], softDot1);
                 }
 
-                // double total = 0;
                 // for (int i = 0; i < 3; i++)
                 TLane total = TLane.Zero;
                 TLane totalDot0 = TLane.Zero;
                 TLane totalDot2 = TLane.Zero;
 
-                // if (i == 0)
+                // for (int i = 0; i < 3; i++), unrolled:
+                // i = 0
                 // total += gain * y[i];
                 total += gain * y0;
                 totalDot0 += TLane.FusedMultiplyAdd(gainDot0, y0, gain);
                 totalDot2 += gainDot2 * y0;
 
-                // else
+                // i = 1
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
+                TLane s3 = TLane.Zero;
+                TLane s4 = TLane.Zero;
                 TLane s5 = TLane.Zero;
-                TLane s6 = TLane.Zero;
-                TLane s7 = TLane.Zero;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v2)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    TLane v8 = p[3] * y1_2 * y1_2;
-                    s5 = TLane.Select(v2, v8 * y0, s5);
-                    s6 = TLane.Select(v2, v8, s6);
-                    s7 = TLane.Select(v2, TLane.Zero, s7);
+                    TLane v6 = p[3] * y1_2 * y1_2;
+                    s3 = TLane.Select(v2, v6 * y0, s3);
+                    s4 = TLane.Select(v2, v6, s4);
+                    s5 = TLane.Select(v2, TLane.Zero, s5);
                 }
                 TLane elseMask3 = TLane.AndNot(allLanes, v2);
                 // the other lanes: elseMask3
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    s5 = TLane.Select(elseMask3, -y1_2 * p[2], s5);
-                    s6 = TLane.Select(elseMask3, TLane.Zero, s6);
-                    s7 = TLane.Select(elseMask3, TLane.Zero, s7);
+                    s3 = TLane.Select(elseMask3, -y1_2 * p[2], s3);
+                    s4 = TLane.Select(elseMask3, TLane.Zero, s4);
+                    s5 = TLane.Select(elseMask3, TLane.Zero, s5);
                 }
 
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                total += s5;
-                totalDot0 += s6;
-                totalDot2 += s7;
+                total += s3;
+                totalDot0 += s4;
+                totalDot2 += s5;
+
+                // i = 2
+                // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                 TLane y2 = y[2];
-                TLane v9 = TLane.GreaterThan(y2, TLane.Zero);
+                TLane v7 = TLane.GreaterThan(y2, TLane.Zero);
+                TLane s8 = TLane.Zero;
+                TLane s9 = TLane.Zero;
                 TLane s10 = TLane.Zero;
-                TLane s11 = TLane.Zero;
-                TLane s12 = TLane.Zero;
-                // both sides run in every lane; each write keeps the lanes of its side (here: v9)
+                // both sides run in every lane; each write keeps the lanes of its side (here: v7)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    TLane v13 = p[3] * y2;
-                    TLane v14 = v13 * y2;
-                    s10 = TLane.Select(v9, v14 * y0, s10);
-                    s11 = TLane.Select(v9, v14, s11);
-                    s12 = TLane.Select(v9, (v13 + v13) * y0, s12);
+                    TLane v11 = p[3] * y2;
+                    TLane v12 = v11 * y2;
+                    s8 = TLane.Select(v7, v12 * y0, s8);
+                    s9 = TLane.Select(v7, v12, s9);
+                    s10 = TLane.Select(v7, (v11 + v11) * y0, s10);
                 }
-                TLane elseMask4 = TLane.AndNot(allLanes, v9);
+                TLane elseMask4 = TLane.AndNot(allLanes, v7);
                 // the other lanes: elseMask4
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                     TLane p2 = p[2];
-                    s10 = TLane.Select(elseMask4, -y2 * p2, s10);
-                    s11 = TLane.Select(elseMask4, TLane.Zero, s11);
-                    s12 = TLane.Select(elseMask4, -p2, s12);
+                    s8 = TLane.Select(elseMask4, -y2 * p2, s8);
+                    s9 = TLane.Select(elseMask4, TLane.Zero, s9);
+                    s10 = TLane.Select(elseMask4, -p2, s10);
                 }
 
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                total += s10;
-                totalDot0 += s11;
-                totalDot2 += s12;
+                total += s8;
+                totalDot0 += s9;
+                totalDot2 += s10;
 
                 // dydt[0] = total + soft;
-                dydtDot0[0] = totalDot0 + s3;
+                dydtDot0[0] = totalDot0 + softDot0;
 
                 // dydt[1] = gain * Math.Sin(y[2]) - soft * y[0];
-                dydtDot1[1] = TLane.FusedMultiplyAdd(gainDot1, TLane.Sin(y2), -(s4 * y0));
+                dydtDot1[1] = TLane.FusedMultiplyAdd(gainDot1, TLane.Sin(y2), -(softDot1 * y0));
 
                 // dydt[2] = Math.Tanh(total * y[2]);
-                TLane v15 = TLane.Tanh(total * y2);
-                dydtDot2[2] = TLane.FusedMultiplyAdd(totalDot2, y2, total) * TLane.FusedMultiplyAdd(-v15, v15, TLane.Create(1.0));
-                TLane v16 = dydtDot0[0];
-                TLane v17 = dydtDot1[1];
-                TLane v18 = dydtDot2[2];
-                return v16 + v17 + v18;
+                TLane v13 = TLane.Tanh(total * y2);
+                dydtDot2[2] = TLane.FusedMultiplyAdd(totalDot2, y2, total) * TLane.FusedMultiplyAdd(-v13, v13, TLane.Create(1.0));
+                TLane v14 = dydtDot0[0];
+                TLane v15 = dydtDot1[1];
+                TLane v16 = dydtDot2[2];
+                return v14 + v15 + v16;
             }
 
             /// <inheritdoc/>
@@ -909,8 +920,6 @@ namespace SecondOrder.Branches
                 TLane c0_01 = TLane.Create(0.01);
                 TLane allLanes = TLane.Equal(TLane.Zero, TLane.Zero);
 
-                // elements of dydt that are not written are 0
-                // double gain;
                 // if (y[0] > 0.1)
                 TLane y0 = y[0];
                 TLane v1 = TLane.GreaterThan(y0, TLane.Create(0.1));
@@ -943,79 +952,80 @@ namespace SecondOrder.Branches
                 // double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
                 TLane y1_2 = y[1];
                 TLane v2 = TLane.GreaterThan(y1_2, TLane.Zero);
-                TLane s3 = TLane.Zero;
+                TLane softDot1 = TLane.Zero;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v2)
                 {
                     // double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                    s3 = TLane.Select(v2, y1_2 + y1_2, s3);
+                    softDot1 = TLane.Select(v2, y1_2 + y1_2, softDot1);
                 }
                 TLane elseMask2 = TLane.AndNot(allLanes, v2);
                 // the other lanes: elseMask2
                 {
                     // double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                    s3 = TLane.Select(elseMask2, c0_01 * y[2], s3);
+                    softDot1 = TLane.Select(elseMask2, c0_01 * y[2], softDot1);
                 }
 
-                // double total = 0;
                 // for (int i = 0; i < 3; i++)
                 TLane total = TLane.Zero;
                 TLane totalDot2 = TLane.Zero;
 
-                // if (i == 0)
+                // for (int i = 0; i < 3; i++), unrolled:
+                // i = 0
                 // total += gain * y[i];
                 total += gain * y0;
                 totalDot2 += gainDot2 * y0;
 
-                // else
+                // i = 1
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
+                TLane s3 = TLane.Zero;
                 TLane s4 = TLane.Zero;
-                TLane s5 = TLane.Zero;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v2)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    s4 = TLane.Select(v2, p[3] * y1_2 * y1_2 * y0, s4);
-                    s5 = TLane.Select(v2, TLane.Zero, s5);
+                    s3 = TLane.Select(v2, p[3] * y1_2 * y1_2 * y0, s3);
+                    s4 = TLane.Select(v2, TLane.Zero, s4);
                 }
                 TLane elseMask3 = TLane.AndNot(allLanes, v2);
                 // the other lanes: elseMask3
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    s4 = TLane.Select(elseMask3, -y1_2 * p[2], s4);
-                    s5 = TLane.Select(elseMask3, TLane.Zero, s5);
+                    s3 = TLane.Select(elseMask3, -y1_2 * p[2], s3);
+                    s4 = TLane.Select(elseMask3, TLane.Zero, s4);
                 }
 
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                total += s4;
-                totalDot2 += s5;
+                total += s3;
+                totalDot2 += s4;
+
+                // i = 2
+                // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                 TLane y2 = y[2];
-                TLane v6 = TLane.GreaterThan(y2, TLane.Zero);
+                TLane v5 = TLane.GreaterThan(y2, TLane.Zero);
+                TLane s6 = TLane.Zero;
                 TLane s7 = TLane.Zero;
-                TLane s8 = TLane.Zero;
-                // both sides run in every lane; each write keeps the lanes of its side (here: v6)
+                // both sides run in every lane; each write keeps the lanes of its side (here: v5)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    TLane v9 = p[3] * y2;
-                    s7 = TLane.Select(v6, v9 * y2 * y0, s7);
-                    s8 = TLane.Select(v6, (v9 + v9) * y0, s8);
+                    TLane v8 = p[3] * y2;
+                    s6 = TLane.Select(v5, v8 * y2 * y0, s6);
+                    s7 = TLane.Select(v5, (v8 + v8) * y0, s7);
                 }
-                TLane elseMask4 = TLane.AndNot(allLanes, v6);
+                TLane elseMask4 = TLane.AndNot(allLanes, v5);
                 // the other lanes: elseMask4
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                     TLane p2 = p[2];
-                    s7 = TLane.Select(elseMask4, -y2 * p2, s7);
-                    s8 = TLane.Select(elseMask4, -p2, s8);
+                    s6 = TLane.Select(elseMask4, -y2 * p2, s6);
+                    s7 = TLane.Select(elseMask4, -p2, s7);
                 }
 
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                total += s7;
-                totalDot2 += s8;
+                total += s6;
+                totalDot2 += s7;
 
-                // dydt[0] = total + soft;
-                // dydt[1] = gain * Math.Sin(y[2]) - soft * y[0];
                 // dydt[2] = Math.Tanh(total * y[2]);
-                TLane v10 = TLane.Tanh(total * y2);
-                TLane v11 = TLane.FusedMultiplyAdd(-v10, v10, TLane.Create(1.0));
+                TLane v9 = TLane.Tanh(total * y2);
+                TLane v10 = TLane.FusedMultiplyAdd(-v9, v9, TLane.Create(1.0));
 
                 // adjoint of: elements of dydt that are not written are 0
                 global::System.Span<TLane> dydtDot0Bar = stackalloc TLane[y.Length];
@@ -1029,140 +1039,146 @@ namespace SecondOrder.Branches
                 dydtDot0Bar[0] += s;
 
                 // adjoint of: dydt[2] = Math.Tanh(total * y[2]);
-                TLane v12 = dydtDot2Bar[2];
+                TLane v11 = dydtDot2Bar[2];
                 dydtDot2Bar[2] = TLane.Zero;
-                TLane v13 = v12 * v11;
-                TLane v14 = v12 * TLane.FusedMultiplyAdd(totalDot2, y2, total) * v10;
-                TLane v15 = (-v14 - v14) * v11;
-                TLane v16 = v13 * y2;
-                TLane v17 = TLane.FusedMultiplyAdd(v15, y2, v13);
+                TLane v12 = v11 * v10;
+                TLane v13 = v11 * TLane.FusedMultiplyAdd(totalDot2, y2, total) * v9;
+                TLane v14 = (-v13 - v13) * v10;
+                TLane v15 = v12 * y2;
+                TLane v16 = TLane.FusedMultiplyAdd(v14, y2, v12);
 
                 // adjoint of: dydt[1] = gain * Math.Sin(y[2]) - soft * y[0];
-                TLane v18 = dydtDot1Bar[1];
+                TLane v17 = dydtDot1Bar[1];
                 dydtDot1Bar[1] = TLane.Zero;
-                yBar[2] += TLane.FusedMultiplyAdd(v18 * gainDot1, TLane.Cos(y2), TLane.FusedMultiplyAdd(v13, totalDot2, v15 * total));
+                yBar[2] += TLane.FusedMultiplyAdd(v17 * gainDot1, TLane.Cos(y2), TLane.FusedMultiplyAdd(v12, totalDot2, v14 * total));
 
                 // adjoint of: dydt[0] = total + soft;
-                TLane v19 = dydtDot0Bar[0];
+                TLane v18 = dydtDot0Bar[0];
                 dydtDot0Bar[0] = TLane.Zero;
 
                 // adjoint of: for (int i = 0; i < 3; i++)
+                TLane s19 = TLane.Zero;
                 TLane s20 = TLane.Zero;
-                TLane s21 = TLane.Zero;
-                TLane s22 = -(v18 * s3);
+                TLane s21 = -(v17 * softDot1);
 
+                // adjoint of: for (int i = 0; i < 3; i++), unrolled:
+                // i = 2
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                TLane s23 = TLane.Zero;
-                TLane s24 = v17;
-                TLane s25 = v19;
-                TLane s26 = v16;
-                // both sides run in every lane; each write keeps the lanes of its side (here: v6)
+                TLane s22 = TLane.Zero;
+                TLane s23 = v16;
+                TLane s24 = v18;
+                TLane s25 = v15;
+                // both sides run in every lane; each write keeps the lanes of its side (here: v5)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                     TLane p3 = p[3];
-                    TLane v27 = p3 * y2;
+                    TLane v26 = p3 * y2;
 
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    TLane v28 = s26;
-                    s26 = TLane.Select(v6, TLane.Zero, s26);
-                    TLane v29 = s25;
-                    s25 = TLane.Select(v6, TLane.Zero, s25);
-                    TLane v30 = s24;
-                    s24 = TLane.Select(v6, TLane.Zero, s24);
-                    TLane v31 = v28 * y0;
-                    s22 = TLane.Select(v6, s22 + v28 * (v27 + v27), s22);
-                    TLane v32 = TLane.FusedMultiplyAdd(v30, y0, v29);
-                    s22 = TLane.Select(v6, s22 + v30 * (v27 * y2), s22);
-                    s23 = TLane.Select(v6, s23 + v31 * p3, s23);
-                    TLane v33 = TLane.FusedMultiplyAdd(v32, y2, v31);
-                    s23 = TLane.Select(v6, s23 + v32 * v27, s23);
-                    s23 = TLane.Select(v6, s23 + v33 * p3, s23);
-                    pBar[3] = TLane.Select(v6, pBar[3] + TLane.FusedMultiplyAdd(v31, y2, v33 * y2), pBar[3]);
+                    TLane v27 = s25;
+                    s25 = TLane.Select(v5, TLane.Zero, s25);
+                    TLane v28 = s24;
+                    s24 = TLane.Select(v5, TLane.Zero, s24);
+                    TLane v29 = s23;
+                    s23 = TLane.Select(v5, TLane.Zero, s23);
+                    TLane v30 = v27 * y0;
+                    s21 = TLane.Select(v5, s21 + v27 * (v26 + v26), s21);
+                    TLane v31 = TLane.FusedMultiplyAdd(v29, y0, v28);
+                    s21 = TLane.Select(v5, s21 + v29 * (v26 * y2), s21);
+                    s22 = TLane.Select(v5, s22 + v30 * p3, s22);
+                    TLane v32 = TLane.FusedMultiplyAdd(v31, y2, v30);
+                    s22 = TLane.Select(v5, s22 + v31 * v26, s22);
+                    s22 = TLane.Select(v5, s22 + v32 * p3, s22);
+                    pBar[3] = TLane.Select(v5, pBar[3] + TLane.FusedMultiplyAdd(v30, y2, v32 * y2), pBar[3]);
                 }
-                TLane elseMask5 = TLane.AndNot(allLanes, v6);
+                TLane elseMask5 = TLane.AndNot(allLanes, v5);
                 // the other lanes: elseMask5
                 {
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    TLane v34 = s26;
-                    s26 = TLane.Select(elseMask5, TLane.Zero, s26);
+                    TLane v33 = s25;
                     s25 = TLane.Select(elseMask5, TLane.Zero, s25);
-                    TLane v35 = s24;
                     s24 = TLane.Select(elseMask5, TLane.Zero, s24);
-                    pBar[2] = TLane.Select(elseMask5, pBar[2] + TLane.FusedMultiplyAdd(-v35, y2, -v34), pBar[2]);
-                    s23 = TLane.Select(elseMask5, s23 + -(v35 * p[2]), s23);
+                    TLane v34 = s23;
+                    s23 = TLane.Select(elseMask5, TLane.Zero, s23);
+                    pBar[2] = TLane.Select(elseMask5, pBar[2] + TLane.FusedMultiplyAdd(-v34, y2, -v33), pBar[2]);
+                    s22 = TLane.Select(elseMask5, s22 + -(v34 * p[2]), s22);
                 }
 
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                yBar[2] += s23;
-                TLane s36 = TLane.Zero;
-                TLane s37 = v17;
-                TLane s38 = v19;
+                yBar[2] += s22;
+
+                // i = 1
+                // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
+                TLane s35 = TLane.Zero;
+                TLane s36 = v16;
+                TLane s37 = v18;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v2)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                     TLane p3_2 = p[3];
-                    TLane v39 = p3_2 * y1_2;
+                    TLane v38 = p3_2 * y1_2;
 
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    TLane v40 = s38;
-                    s38 = TLane.Select(v2, TLane.Zero, s38);
-                    TLane v41 = s37;
+                    TLane v39 = s37;
                     s37 = TLane.Select(v2, TLane.Zero, s37);
-                    TLane v42 = TLane.FusedMultiplyAdd(v41, y0, v40);
-                    s22 = TLane.Select(v2, s22 + v41 * (v39 * y1_2), s22);
-                    TLane v43 = v42 * y1_2;
-                    s36 = TLane.Select(v2, s36 + v42 * v39, s36);
-                    s36 = TLane.Select(v2, s36 + v43 * p3_2, s36);
-                    pBar[3] = TLane.Select(v2, pBar[3] + v43 * y1_2, pBar[3]);
+                    TLane v40 = s36;
+                    s36 = TLane.Select(v2, TLane.Zero, s36);
+                    TLane v41 = TLane.FusedMultiplyAdd(v40, y0, v39);
+                    s21 = TLane.Select(v2, s21 + v40 * (v38 * y1_2), s21);
+                    TLane v42 = v41 * y1_2;
+                    s35 = TLane.Select(v2, s35 + v41 * v38, s35);
+                    s35 = TLane.Select(v2, s35 + v42 * p3_2, s35);
+                    pBar[3] = TLane.Select(v2, pBar[3] + v42 * y1_2, pBar[3]);
                 }
                 TLane elseMask6 = TLane.AndNot(allLanes, v2);
                 // the other lanes: elseMask6
                 {
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    s38 = TLane.Select(elseMask6, TLane.Zero, s38);
-                    TLane v44 = s37;
                     s37 = TLane.Select(elseMask6, TLane.Zero, s37);
-                    pBar[2] = TLane.Select(elseMask6, pBar[2] + -(v44 * y1_2), pBar[2]);
-                    s36 = TLane.Select(elseMask6, s36 + -(v44 * p[2]), s36);
+                    TLane v43 = s36;
+                    s36 = TLane.Select(elseMask6, TLane.Zero, s36);
+                    pBar[2] = TLane.Select(elseMask6, pBar[2] + -(v43 * y1_2), pBar[2]);
+                    s35 = TLane.Select(elseMask6, s35 + -(v43 * p[2]), s35);
                 }
 
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                yBar[1] += s36;
+                yBar[1] += s35;
 
+                // i = 0
                 // adjoint of: total += gain * y[i];
-                s20 += v19;
-                s21 += v19 * y0;
-                s20 += v17 * y0;
-                yBar[0] += TLane.FusedMultiplyAdd(v17, gain, TLane.FusedMultiplyAdd(v16, gainDot2, v19 * gainDot0));
+                s19 += v18;
+                s20 += v18 * y0;
+                s19 += v16 * y0;
+                yBar[0] += TLane.FusedMultiplyAdd(v16, gain, TLane.FusedMultiplyAdd(v15, gainDot2, v18 * gainDot0));
 
                 // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                TLane s45 = TLane.Zero;
-                TLane s46 = -(v18 * y0);
+                TLane s44 = TLane.Zero;
+                TLane softDot1Bar = -(v17 * y0);
                 // both sides run in every lane; each write keeps the lanes of its side (here: v2)
                 {
                     // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                    TLane v47 = s46;
-                    s46 = TLane.Select(v2, TLane.Zero, s46);
-                    s45 = TLane.Select(v2, s45 + v47, s45);
-                    s45 = TLane.Select(v2, s45 + v47, s45);
+                    TLane v45 = softDot1Bar;
+                    softDot1Bar = TLane.Select(v2, TLane.Zero, softDot1Bar);
+                    s44 = TLane.Select(v2, s44 + v45, s44);
+                    s44 = TLane.Select(v2, s44 + v45, s44);
                 }
                 TLane elseMask7 = TLane.AndNot(allLanes, v2);
                 // the other lanes: elseMask7
                 {
                     // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                    TLane v48 = s46;
-                    s46 = TLane.Select(elseMask7, TLane.Zero, s46);
-                    yBar[2] = TLane.Select(elseMask7, yBar[2] + v48 * c0_01, yBar[2]);
+                    TLane v46 = softDot1Bar;
+                    softDot1Bar = TLane.Select(elseMask7, TLane.Zero, softDot1Bar);
+                    yBar[2] = TLane.Select(elseMask7, yBar[2] + v46 * c0_01, yBar[2]);
                 }
 
                 // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                yBar[1] += s45;
+                yBar[1] += s44;
 
                 // adjoint of: if (y[0] > 0.1)
-                TLane s49 = s22;
-                TLane gainBar = s20;
-                TLane gainDot0Bar = s21;
-                TLane gainDot1Bar = v18 * TLane.Sin(y2);
+                TLane s47 = s21;
+                TLane gainBar = s19;
+                TLane gainDot0Bar = s20;
+                TLane gainDot1Bar = v17 * TLane.Sin(y2);
                 TLane tBar = TLane.Zero;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v1)
                 {
@@ -1171,39 +1187,39 @@ namespace SecondOrder.Branches
                     TLane gainDot1_3 = p0_2 * y0;
 
                     // adjoint of: gain = p[0] * y[0] * y[1];
-                    TLane v50 = gainDot1Bar;
+                    TLane v48 = gainDot1Bar;
                     gainDot1Bar = TLane.Select(v1, TLane.Zero, gainDot1Bar);
                     TLane gainDot0Bar_2 = gainDot0Bar;
                     gainDot0Bar = TLane.Select(v1, TLane.Zero, gainDot0Bar);
                     TLane gainBar_2 = gainBar;
                     gainBar = TLane.Select(v1, TLane.Zero, gainBar);
-                    TLane gainDot1Bar_2 = TLane.FusedMultiplyAdd(gainBar_2, y1_2, v50);
+                    TLane gainDot1Bar_2 = TLane.FusedMultiplyAdd(gainBar_2, y1_2, v48);
                     yBar[1] = TLane.Select(v1, yBar[1] + TLane.FusedMultiplyAdd(gainDot0Bar_2, p0_2, gainBar_2 * gainDot1_3), yBar[1]);
-                    s49 = TLane.Select(v1, s49 + gainDot1Bar_2 * p0_2, s49);
+                    s47 = TLane.Select(v1, s47 + gainDot1Bar_2 * p0_2, s47);
                     pBar[0] = TLane.Select(v1, pBar[0] + TLane.FusedMultiplyAdd(gainDot0Bar_2, y1_2, gainDot1Bar_2 * y0), pBar[0]);
                 }
                 TLane elseMask8 = TLane.AndNot(allLanes, v1);
                 // the other lanes: elseMask8
                 {
                     // gain = Math.Exp(y[1]) * p[1] * t;
-                    TLane v51 = TLane.Exp(y1_2);
+                    TLane v49 = TLane.Exp(y1_2);
                     TLane p1 = p[1];
 
                     // adjoint of: gain = Math.Exp(y[1]) * p[1] * t;
-                    TLane v52 = gainDot1Bar;
+                    TLane v50 = gainDot1Bar;
                     gainDot1Bar = TLane.Select(elseMask8, TLane.Zero, gainDot1Bar);
                     gainDot0Bar = TLane.Select(elseMask8, TLane.Zero, gainDot0Bar);
-                    TLane v53 = gainBar;
-                    TLane gainBar_3 = v52 + v53;
+                    TLane v51 = gainBar;
+                    TLane gainBar_3 = v50 + v51;
                     gainBar = TLane.Select(elseMask8, TLane.Zero, gainBar);
-                    TLane v54 = gainBar_3 * tLane;
-                    tBar = TLane.Select(elseMask8, tBar + gainBar_3 * (v51 * p1), tBar);
-                    pBar[1] = TLane.Select(elseMask8, pBar[1] + v54 * v51, pBar[1]);
-                    yBar[1] = TLane.Select(elseMask8, yBar[1] + v54 * p1 * v51, yBar[1]);
+                    TLane v52 = gainBar_3 * tLane;
+                    tBar = TLane.Select(elseMask8, tBar + gainBar_3 * (v49 * p1), tBar);
+                    pBar[1] = TLane.Select(elseMask8, pBar[1] + v52 * v49, pBar[1]);
+                    yBar[1] = TLane.Select(elseMask8, yBar[1] + v52 * p1 * v49, yBar[1]);
                 }
 
                 // adjoint of: if (y[0] > 0.1)
-                yBar[0] += s49;
+                yBar[0] += s47;
                 return tBar;
             }
 
@@ -1217,8 +1233,6 @@ namespace SecondOrder.Branches
                 TLane c0_01 = TLane.Create(0.01);
                 TLane allLanes = TLane.Equal(TLane.Zero, TLane.Zero);
 
-                // elements of dydt that are not written are 0
-                // double gain;
                 // if (y[0] > 0.1)
                 TLane y0 = y[0];
                 TLane yDot0 = yDot[0];
@@ -1249,95 +1263,97 @@ namespace SecondOrder.Branches
                 TLane y1_2 = y[1];
                 TLane yDot1 = yDot[1];
                 TLane v5 = TLane.GreaterThan(y1_2, TLane.Zero);
-                TLane s6 = TLane.Zero;
-                TLane s7 = TLane.Zero;
+                TLane soft = TLane.Zero;
+                TLane softDot = TLane.Zero;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v5)
                 {
                     // double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                    TLane v8 = yDot1 * y1_2;
-                    s6 = TLane.Select(v5, y1_2 * y1_2, s6);
-                    s7 = TLane.Select(v5, v8 + v8, s7);
+                    TLane v6 = yDot1 * y1_2;
+                    soft = TLane.Select(v5, y1_2 * y1_2, soft);
+                    softDot = TLane.Select(v5, v6 + v6, softDot);
                 }
                 TLane elseMask2 = TLane.AndNot(allLanes, v5);
                 // the other lanes: elseMask2
                 {
                     // double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                    TLane v9 = c0_01 * y1_2;
+                    TLane v7 = c0_01 * y1_2;
                     TLane y2 = y[2];
-                    s6 = TLane.Select(elseMask2, v9 * y2, s6);
-                    s7 = TLane.Select(elseMask2, TLane.FusedMultiplyAdd(yDot1 * c0_01, y2, yDot[2] * v9), s7);
+                    soft = TLane.Select(elseMask2, v7 * y2, soft);
+                    softDot = TLane.Select(elseMask2, TLane.FusedMultiplyAdd(yDot1 * c0_01, y2, yDot[2] * v7), softDot);
                 }
 
-                // double total = 0;
                 // for (int i = 0; i < 3; i++)
                 TLane total = TLane.Zero;
                 TLane totalDot = TLane.Zero;
 
-                // if (i == 0)
+                // for (int i = 0; i < 3; i++), unrolled:
+                // i = 0
                 // total += gain * y[i];
                 total += gain * y0;
                 totalDot += TLane.FusedMultiplyAdd(gainDot, y0, yDot0 * gain);
 
-                // else
+                // i = 1
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                TLane s10 = TLane.Zero;
-                TLane s11 = TLane.Zero;
+                TLane s8 = TLane.Zero;
+                TLane s9 = TLane.Zero;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v5)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                     TLane p3 = p[3];
-                    TLane v12 = p3 * y1_2;
-                    TLane v13 = v12 * y1_2;
-                    s10 = TLane.Select(v5, v13 * y0, s10);
-                    s11 = TLane.Select(v5, TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(pDot[3], y1_2, yDot1 * p3), y1_2, yDot1 * v12), y0, yDot0 * v13), s11);
+                    TLane v10 = p3 * y1_2;
+                    TLane v11 = v10 * y1_2;
+                    s8 = TLane.Select(v5, v11 * y0, s8);
+                    s9 = TLane.Select(v5, TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(pDot[3], y1_2, yDot1 * p3), y1_2, yDot1 * v10), y0, yDot0 * v11), s9);
                 }
                 TLane elseMask3 = TLane.AndNot(allLanes, v5);
                 // the other lanes: elseMask3
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                     TLane p2 = p[2];
-                    s10 = TLane.Select(elseMask3, -y1_2 * p2, s10);
-                    s11 = TLane.Select(elseMask3, TLane.FusedMultiplyAdd(-pDot[2], y1_2, -(yDot1 * p2)), s11);
+                    s8 = TLane.Select(elseMask3, -y1_2 * p2, s8);
+                    s9 = TLane.Select(elseMask3, TLane.FusedMultiplyAdd(-pDot[2], y1_2, -(yDot1 * p2)), s9);
                 }
 
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                total += s10;
-                totalDot += s11;
+                total += s8;
+                totalDot += s9;
+
+                // i = 2
+                // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                 TLane y2_2 = y[2];
                 TLane yDot2 = yDot[2];
-                TLane v14 = TLane.GreaterThan(y2_2, TLane.Zero);
-                TLane s15 = TLane.Zero;
-                TLane s16 = TLane.Zero;
-                // both sides run in every lane; each write keeps the lanes of its side (here: v14)
+                TLane v12 = TLane.GreaterThan(y2_2, TLane.Zero);
+                TLane s13 = TLane.Zero;
+                TLane s14 = TLane.Zero;
+                // both sides run in every lane; each write keeps the lanes of its side (here: v12)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                     TLane p3_2 = p[3];
-                    TLane v17 = p3_2 * y2_2;
-                    TLane v18 = v17 * y2_2;
-                    s15 = TLane.Select(v14, v18 * y0, s15);
-                    s16 = TLane.Select(v14, TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(pDot[3], y2_2, yDot2 * p3_2), y2_2, yDot2 * v17), y0, yDot0 * v18), s16);
+                    TLane v15 = p3_2 * y2_2;
+                    TLane v16 = v15 * y2_2;
+                    s13 = TLane.Select(v12, v16 * y0, s13);
+                    s14 = TLane.Select(v12, TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(pDot[3], y2_2, yDot2 * p3_2), y2_2, yDot2 * v15), y0, yDot0 * v16), s14);
                 }
-                TLane elseMask4 = TLane.AndNot(allLanes, v14);
+                TLane elseMask4 = TLane.AndNot(allLanes, v12);
                 // the other lanes: elseMask4
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                     TLane p2_2 = p[2];
-                    s15 = TLane.Select(elseMask4, -y2_2 * p2_2, s15);
-                    s16 = TLane.Select(elseMask4, TLane.FusedMultiplyAdd(-pDot[2], y2_2, -(yDot2 * p2_2)), s16);
+                    s13 = TLane.Select(elseMask4, -y2_2 * p2_2, s13);
+                    s14 = TLane.Select(elseMask4, TLane.FusedMultiplyAdd(-pDot[2], y2_2, -(yDot2 * p2_2)), s14);
                 }
 
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                total += s15;
-                totalDot += s16;
+                total += s13;
+                totalDot += s14;
 
-                // dydt[0] = total + soft;
                 // dydt[1] = gain * Math.Sin(y[2]) - soft * y[0];
-                TLane v19 = TLane.Sin(y2_2);
-                TLane v20 = TLane.Cos(y2_2);
+                TLane v17 = TLane.Sin(y2_2);
+                TLane v18 = TLane.Cos(y2_2);
 
                 // dydt[2] = Math.Tanh(total * y[2]);
-                TLane v21 = TLane.Tanh(total * y2_2);
-                TLane v22 = TLane.FusedMultiplyAdd(-v21, v21, TLane.Create(1.0));
+                TLane v19 = TLane.Tanh(total * y2_2);
+                TLane v20 = TLane.FusedMultiplyAdd(-v19, v19, TLane.Create(1.0));
 
                 // adjoint of: elements of dydt that are not written are 0
                 global::System.Span<TLane> dydtBar = stackalloc TLane[a.Length];
@@ -1346,153 +1362,159 @@ namespace SecondOrder.Branches
                 dydtBarDot.Clear();
 
                 // adjoint of: dydt[2] = Math.Tanh(total * y[2]);
-                TLane v23 = dydtBar[2];
-                TLane v24 = dydtBarDot[2];
+                TLane v21 = dydtBar[2];
+                TLane v22 = dydtBarDot[2];
                 dydtBar[2] = TLane.Zero;
                 dydtBarDot[2] = TLane.Zero;
-                TLane v25 = TLane.FusedMultiplyAdd(totalDot, y2_2, yDot2 * total) * v22 * v21;
-                TLane v26 = v23 * v22;
-                TLane v27 = TLane.FusedMultiplyAdd(v24, v22, -((v25 + v25) * v23));
+                TLane v23 = TLane.FusedMultiplyAdd(totalDot, y2_2, yDot2 * total) * v20 * v19;
+                TLane v24 = v21 * v20;
+                TLane v25 = TLane.FusedMultiplyAdd(v22, v20, -((v23 + v23) * v21));
 
                 // adjoint of: dydt[1] = gain * Math.Sin(y[2]) - soft * y[0];
-                TLane v28 = dydtBar[1];
-                TLane v29 = dydtBarDot[1];
+                TLane v26 = dydtBar[1];
+                TLane v27 = dydtBarDot[1];
                 dydtBar[1] = TLane.Zero;
                 dydtBarDot[1] = TLane.Zero;
-                yBarDot[2] += TLane.FusedMultiplyAdd(v27, total, totalDot * v26) + TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v29, gain, gainDot * v28), v20, -(yDot2 * v19 * (v28 * gain)));
+                yBarDot[2] += TLane.FusedMultiplyAdd(v25, total, totalDot * v24) + TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v27, gain, gainDot * v26), v18, -(yDot2 * v17 * (v26 * gain)));
 
                 // adjoint of: dydt[0] = total + soft;
-                TLane v30 = dydtBar[0];
-                TLane v31 = dydtBarDot[0];
+                TLane v28 = dydtBar[0];
+                TLane v29 = dydtBarDot[0];
                 dydtBar[0] = TLane.Zero;
                 dydtBarDot[0] = TLane.Zero;
-                TLane v32 = TLane.FusedMultiplyAdd(v26, y2_2, v30);
-                TLane v33 = TLane.FusedMultiplyAdd(v27, y2_2, yDot2 * v26) + v31;
+                TLane v30 = TLane.FusedMultiplyAdd(v24, y2_2, v28);
+                TLane v31 = TLane.FusedMultiplyAdd(v25, y2_2, yDot2 * v24) + v29;
 
                 // adjoint of: for (int i = 0; i < 3; i++)
-                TLane s34 = v28 * v19;
-                TLane s35 = TLane.FusedMultiplyAdd(v29, v19, yDot2 * v20 * v28);
-                TLane s36 = -TLane.FusedMultiplyAdd(v29, s6, s7 * v28);
+                TLane s32 = v26 * v17;
+                TLane s33 = TLane.FusedMultiplyAdd(v27, v17, yDot2 * v18 * v26);
+                TLane s34 = -TLane.FusedMultiplyAdd(v27, soft, softDot * v26);
 
+                // adjoint of: for (int i = 0; i < 3; i++), unrolled:
+                // i = 2
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                TLane s37 = TLane.Zero;
-                TLane s38 = v32;
-                TLane s39 = v33;
-                // both sides run in every lane; each write keeps the lanes of its side (here: v14)
+                TLane s35 = TLane.Zero;
+                TLane s36 = v30;
+                TLane s37 = v31;
+                // both sides run in every lane; each write keeps the lanes of its side (here: v12)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                     TLane p3_3 = p[3];
                     TLane pDot3 = pDot[3];
-                    TLane v40 = p3_3 * y2_2;
-                    TLane v41 = TLane.FusedMultiplyAdd(pDot3, y2_2, yDot2 * p3_3);
+                    TLane v38 = p3_3 * y2_2;
+                    TLane v39 = TLane.FusedMultiplyAdd(pDot3, y2_2, yDot2 * p3_3);
 
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    TLane v42 = s38;
-                    TLane v43 = s39;
-                    s38 = TLane.Select(v14, TLane.Zero, s38);
-                    s39 = TLane.Select(v14, TLane.Zero, s39);
-                    TLane v44 = v42 * y0;
-                    TLane v45 = TLane.FusedMultiplyAdd(v43, y0, yDot0 * v42);
-                    s36 = TLane.Select(v14, s36 + TLane.FusedMultiplyAdd(v43, v40 * y2_2, TLane.FusedMultiplyAdd(v41, y2_2, yDot2 * v40) * v42), s36);
-                    TLane v46 = v44 * y2_2;
-                    TLane v47 = TLane.FusedMultiplyAdd(v45, y2_2, yDot2 * v44);
-                    s37 = TLane.Select(v14, s37 + TLane.FusedMultiplyAdd(v45, v40, v41 * v44), s37);
-                    s37 = TLane.Select(v14, s37 + TLane.FusedMultiplyAdd(v47, p3_3, pDot3 * v46), s37);
-                    pBarDot[3] = TLane.Select(v14, pBarDot[3] + TLane.FusedMultiplyAdd(v47, y2_2, yDot2 * v46), pBarDot[3]);
+                    TLane v40 = s36;
+                    TLane v41 = s37;
+                    s36 = TLane.Select(v12, TLane.Zero, s36);
+                    s37 = TLane.Select(v12, TLane.Zero, s37);
+                    TLane v42 = v40 * y0;
+                    TLane v43 = TLane.FusedMultiplyAdd(v41, y0, yDot0 * v40);
+                    s34 = TLane.Select(v12, s34 + TLane.FusedMultiplyAdd(v41, v38 * y2_2, TLane.FusedMultiplyAdd(v39, y2_2, yDot2 * v38) * v40), s34);
+                    TLane v44 = v42 * y2_2;
+                    TLane v45 = TLane.FusedMultiplyAdd(v43, y2_2, yDot2 * v42);
+                    s35 = TLane.Select(v12, s35 + TLane.FusedMultiplyAdd(v43, v38, v39 * v42), s35);
+                    s35 = TLane.Select(v12, s35 + TLane.FusedMultiplyAdd(v45, p3_3, pDot3 * v44), s35);
+                    pBarDot[3] = TLane.Select(v12, pBarDot[3] + TLane.FusedMultiplyAdd(v45, y2_2, yDot2 * v44), pBarDot[3]);
                 }
-                TLane elseMask5 = TLane.AndNot(allLanes, v14);
+                TLane elseMask5 = TLane.AndNot(allLanes, v12);
                 // the other lanes: elseMask5
                 {
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    TLane v48 = s38;
-                    TLane v49 = s39;
-                    s38 = TLane.Select(elseMask5, TLane.Zero, s38);
-                    s39 = TLane.Select(elseMask5, TLane.Zero, s39);
-                    pBarDot[2] = TLane.Select(elseMask5, pBarDot[2] + -TLane.FusedMultiplyAdd(v49, y2_2, yDot2 * v48), pBarDot[2]);
-                    s37 = TLane.Select(elseMask5, s37 + -TLane.FusedMultiplyAdd(v49, p[2], pDot[2] * v48), s37);
+                    TLane v46 = s36;
+                    TLane v47 = s37;
+                    s36 = TLane.Select(elseMask5, TLane.Zero, s36);
+                    s37 = TLane.Select(elseMask5, TLane.Zero, s37);
+                    pBarDot[2] = TLane.Select(elseMask5, pBarDot[2] + -TLane.FusedMultiplyAdd(v47, y2_2, yDot2 * v46), pBarDot[2]);
+                    s35 = TLane.Select(elseMask5, s35 + -TLane.FusedMultiplyAdd(v47, p[2], pDot[2] * v46), s35);
                 }
 
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                yBarDot[2] += s37;
-                TLane s50 = TLane.Zero;
-                TLane s51 = v32;
-                TLane s52 = v33;
+                yBarDot[2] += s35;
+
+                // i = 1
+                // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
+                TLane s48 = TLane.Zero;
+                TLane s49 = v30;
+                TLane s50 = v31;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v5)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                     TLane p3_4 = p[3];
                     TLane pDot3_2 = pDot[3];
-                    TLane v53 = p3_4 * y1_2;
-                    TLane v54 = TLane.FusedMultiplyAdd(pDot3_2, y1_2, yDot1 * p3_4);
+                    TLane v51 = p3_4 * y1_2;
+                    TLane v52 = TLane.FusedMultiplyAdd(pDot3_2, y1_2, yDot1 * p3_4);
 
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    TLane v55 = s51;
-                    TLane v56 = s52;
-                    s51 = TLane.Select(v5, TLane.Zero, s51);
-                    s52 = TLane.Select(v5, TLane.Zero, s52);
-                    TLane v57 = v55 * y0;
-                    TLane v58 = TLane.FusedMultiplyAdd(v56, y0, yDot0 * v55);
-                    s36 = TLane.Select(v5, s36 + TLane.FusedMultiplyAdd(v56, v53 * y1_2, TLane.FusedMultiplyAdd(v54, y1_2, yDot1 * v53) * v55), s36);
-                    TLane v59 = v57 * y1_2;
-                    TLane v60 = TLane.FusedMultiplyAdd(v58, y1_2, yDot1 * v57);
-                    s50 = TLane.Select(v5, s50 + TLane.FusedMultiplyAdd(v58, v53, v54 * v57), s50);
-                    s50 = TLane.Select(v5, s50 + TLane.FusedMultiplyAdd(v60, p3_4, pDot3_2 * v59), s50);
-                    pBarDot[3] = TLane.Select(v5, pBarDot[3] + TLane.FusedMultiplyAdd(v60, y1_2, yDot1 * v59), pBarDot[3]);
+                    TLane v53 = s49;
+                    TLane v54 = s50;
+                    s49 = TLane.Select(v5, TLane.Zero, s49);
+                    s50 = TLane.Select(v5, TLane.Zero, s50);
+                    TLane v55 = v53 * y0;
+                    TLane v56 = TLane.FusedMultiplyAdd(v54, y0, yDot0 * v53);
+                    s34 = TLane.Select(v5, s34 + TLane.FusedMultiplyAdd(v54, v51 * y1_2, TLane.FusedMultiplyAdd(v52, y1_2, yDot1 * v51) * v53), s34);
+                    TLane v57 = v55 * y1_2;
+                    TLane v58 = TLane.FusedMultiplyAdd(v56, y1_2, yDot1 * v55);
+                    s48 = TLane.Select(v5, s48 + TLane.FusedMultiplyAdd(v56, v51, v52 * v55), s48);
+                    s48 = TLane.Select(v5, s48 + TLane.FusedMultiplyAdd(v58, p3_4, pDot3_2 * v57), s48);
+                    pBarDot[3] = TLane.Select(v5, pBarDot[3] + TLane.FusedMultiplyAdd(v58, y1_2, yDot1 * v57), pBarDot[3]);
                 }
                 TLane elseMask6 = TLane.AndNot(allLanes, v5);
                 // the other lanes: elseMask6
                 {
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    TLane v61 = s51;
-                    TLane v62 = s52;
-                    s51 = TLane.Select(elseMask6, TLane.Zero, s51);
-                    s52 = TLane.Select(elseMask6, TLane.Zero, s52);
-                    pBarDot[2] = TLane.Select(elseMask6, pBarDot[2] + -TLane.FusedMultiplyAdd(v62, y1_2, yDot1 * v61), pBarDot[2]);
-                    s50 = TLane.Select(elseMask6, s50 + -TLane.FusedMultiplyAdd(v62, p[2], pDot[2] * v61), s50);
+                    TLane v59 = s49;
+                    TLane v60 = s50;
+                    s49 = TLane.Select(elseMask6, TLane.Zero, s49);
+                    s50 = TLane.Select(elseMask6, TLane.Zero, s50);
+                    pBarDot[2] = TLane.Select(elseMask6, pBarDot[2] + -TLane.FusedMultiplyAdd(v60, y1_2, yDot1 * v59), pBarDot[2]);
+                    s48 = TLane.Select(elseMask6, s48 + -TLane.FusedMultiplyAdd(v60, p[2], pDot[2] * v59), s48);
                 }
 
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                yBarDot[1] += s50;
+                yBarDot[1] += s48;
 
+                // i = 0
                 // adjoint of: total += gain * y[i];
-                s34 += v32 * y0;
-                s35 += TLane.FusedMultiplyAdd(v33, y0, yDot0 * v32);
-                yBarDot[0] += TLane.FusedMultiplyAdd(v33, gain, gainDot * v32);
+                s32 += v30 * y0;
+                s33 += TLane.FusedMultiplyAdd(v31, y0, yDot0 * v30);
+                yBarDot[0] += TLane.FusedMultiplyAdd(v31, gain, gainDot * v30);
 
                 // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                TLane s63 = TLane.Zero;
-                TLane s64 = TLane.FusedMultiplyAdd(-v28, y0, v30);
-                TLane s65 = v31 - TLane.FusedMultiplyAdd(v29, y0, yDot0 * v28);
+                TLane s61 = TLane.Zero;
+                TLane softBar = TLane.FusedMultiplyAdd(-v26, y0, v28);
+                TLane softBarDot = v29 - TLane.FusedMultiplyAdd(v27, y0, yDot0 * v26);
                 // both sides run in every lane; each write keeps the lanes of its side (here: v5)
                 {
                     // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                    TLane v66 = s64;
-                    TLane v67 = s65;
-                    s64 = TLane.Select(v5, TLane.Zero, s64);
-                    s65 = TLane.Select(v5, TLane.Zero, s65);
-                    TLane v68 = TLane.FusedMultiplyAdd(v67, y1_2, yDot1 * v66);
-                    s63 = TLane.Select(v5, s63 + v68, s63);
-                    s63 = TLane.Select(v5, s63 + v68, s63);
+                    TLane v62 = softBar;
+                    TLane v63 = softBarDot;
+                    softBar = TLane.Select(v5, TLane.Zero, softBar);
+                    softBarDot = TLane.Select(v5, TLane.Zero, softBarDot);
+                    TLane v64 = TLane.FusedMultiplyAdd(v63, y1_2, yDot1 * v62);
+                    s61 = TLane.Select(v5, s61 + v64, s61);
+                    s61 = TLane.Select(v5, s61 + v64, s61);
                 }
                 TLane elseMask7 = TLane.AndNot(allLanes, v5);
                 // the other lanes: elseMask7
                 {
                     // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                    TLane v69 = s64;
-                    TLane v70 = s65;
-                    s64 = TLane.Select(elseMask7, TLane.Zero, s64);
-                    s65 = TLane.Select(elseMask7, TLane.Zero, s65);
-                    yBarDot[2] = TLane.Select(elseMask7, yBarDot[2] + TLane.FusedMultiplyAdd(v70, c0_01 * y1_2, yDot1 * c0_01 * v69), yBarDot[2]);
-                    s63 = TLane.Select(elseMask7, s63 + TLane.FusedMultiplyAdd(v70, y2_2, yDot2 * v69) * c0_01, s63);
+                    TLane v65 = softBar;
+                    TLane v66 = softBarDot;
+                    softBar = TLane.Select(elseMask7, TLane.Zero, softBar);
+                    softBarDot = TLane.Select(elseMask7, TLane.Zero, softBarDot);
+                    yBarDot[2] = TLane.Select(elseMask7, yBarDot[2] + TLane.FusedMultiplyAdd(v66, c0_01 * y1_2, yDot1 * c0_01 * v65), yBarDot[2]);
+                    s61 = TLane.Select(elseMask7, s61 + TLane.FusedMultiplyAdd(v66, y2_2, yDot2 * v65) * c0_01, s61);
                 }
 
                 // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                yBarDot[1] += s63;
+                yBarDot[1] += s61;
 
                 // adjoint of: if (y[0] > 0.1)
-                TLane s71 = s36;
-                TLane gainBar = s34;
-                TLane gainBarDot = s35;
+                TLane s67 = s34;
+                TLane gainBar = s32;
+                TLane gainBarDot = s33;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v1)
                 {
                     // gain = p[0] * y[0] * y[1];
@@ -1501,36 +1523,36 @@ namespace SecondOrder.Branches
 
                     // adjoint of: gain = p[0] * y[0] * y[1];
                     TLane gainBar_2 = gainBar;
-                    TLane v72 = gainBarDot;
+                    TLane v68 = gainBarDot;
                     gainBar = TLane.Select(v1, TLane.Zero, gainBar);
                     gainBarDot = TLane.Select(v1, TLane.Zero, gainBarDot);
-                    TLane v73 = gainBar_2 * y1_2;
-                    TLane v74 = TLane.FusedMultiplyAdd(v72, y1_2, yDot1 * gainBar_2);
-                    yBarDot[1] = TLane.Select(v1, yBarDot[1] + TLane.FusedMultiplyAdd(v72, p0_2 * y0, TLane.FusedMultiplyAdd(pDot0, y0, yDot0 * p0_2) * gainBar_2), yBarDot[1]);
-                    s71 = TLane.Select(v1, s71 + TLane.FusedMultiplyAdd(v74, p0_2, pDot0 * v73), s71);
-                    pBarDot[0] = TLane.Select(v1, pBarDot[0] + TLane.FusedMultiplyAdd(v74, y0, yDot0 * v73), pBarDot[0]);
+                    TLane v69 = gainBar_2 * y1_2;
+                    TLane v70 = TLane.FusedMultiplyAdd(v68, y1_2, yDot1 * gainBar_2);
+                    yBarDot[1] = TLane.Select(v1, yBarDot[1] + TLane.FusedMultiplyAdd(v68, p0_2 * y0, TLane.FusedMultiplyAdd(pDot0, y0, yDot0 * p0_2) * gainBar_2), yBarDot[1]);
+                    s67 = TLane.Select(v1, s67 + TLane.FusedMultiplyAdd(v70, p0_2, pDot0 * v69), s67);
+                    pBarDot[0] = TLane.Select(v1, pBarDot[0] + TLane.FusedMultiplyAdd(v70, y0, yDot0 * v69), pBarDot[0]);
                 }
                 TLane elseMask8 = TLane.AndNot(allLanes, v1);
                 // the other lanes: elseMask8
                 {
                     // gain = Math.Exp(y[1]) * p[1] * t;
-                    TLane v75 = TLane.Exp(y1_2);
-                    TLane v76 = yDot1 * v75;
+                    TLane v71 = TLane.Exp(y1_2);
+                    TLane v72 = yDot1 * v71;
                     TLane p1_2 = p[1];
 
                     // adjoint of: gain = Math.Exp(y[1]) * p[1] * t;
                     TLane gainBar_3 = gainBar;
-                    TLane v77 = gainBarDot;
+                    TLane v73 = gainBarDot;
                     gainBar = TLane.Select(elseMask8, TLane.Zero, gainBar);
                     gainBarDot = TLane.Select(elseMask8, TLane.Zero, gainBarDot);
-                    TLane v78 = gainBar_3 * tLane;
-                    TLane v79 = TLane.FusedMultiplyAdd(v77, tLane, tDotLane * gainBar_3);
-                    pBarDot[1] = TLane.Select(elseMask8, pBarDot[1] + TLane.FusedMultiplyAdd(v79, v75, v76 * v78), pBarDot[1]);
-                    yBarDot[1] = TLane.Select(elseMask8, yBarDot[1] + TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v79, p1_2, pDot[1] * v78), v75, v76 * (v78 * p1_2)), yBarDot[1]);
+                    TLane v74 = gainBar_3 * tLane;
+                    TLane v75 = TLane.FusedMultiplyAdd(v73, tLane, tDotLane * gainBar_3);
+                    pBarDot[1] = TLane.Select(elseMask8, pBarDot[1] + TLane.FusedMultiplyAdd(v75, v71, v72 * v74), pBarDot[1]);
+                    yBarDot[1] = TLane.Select(elseMask8, yBarDot[1] + TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v75, p1_2, pDot[1] * v74), v71, v72 * (v74 * p1_2)), yBarDot[1]);
                 }
 
                 // adjoint of: if (y[0] > 0.1)
-                yBarDot[0] += s71;
+                yBarDot[0] += s67;
             }
         }
     }

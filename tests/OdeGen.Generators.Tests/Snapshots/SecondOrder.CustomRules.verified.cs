@@ -28,7 +28,6 @@ namespace Scenarios.Custom
                 double y1 = y[1];
                 dydtDot0[0] = -(p0 * global::System.Math.Exp(p0 * y0) * y1);
 
-                // for (int i = 1; i < 3; i++)
                 // dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
                 double v1 = y1 * y0;
                 double v2 = global::Scenarios.Custom.Kinetics.Logistic(v1);
@@ -47,7 +46,6 @@ namespace Scenarios.Custom
             /// <inheritdoc/>
             public double DivergenceVjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, double s, global::System.Span<double> yBar, global::System.Span<double> pBar)
             {
-                // elements of dydt that are not written are 0
                 // dydt[0] = -Series(y[0], p[0]) * y[1] + Logistic(t * p[1]);
                 double y0 = y[0];
                 double p0 = p[0];
@@ -65,7 +63,6 @@ namespace Scenarios.Custom
                 dydtDot1Bar[1] += s;
                 dydtDot0Bar[0] += s;
 
-                // for (int i = 1; i < 3; i++)
                 // dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
                 double y2 = y[2];
                 double v2 = y2 * y1;
@@ -125,7 +122,6 @@ namespace Scenarios.Custom
             /// <inheritdoc/>
             public void Hvp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, double tDot, global::System.ReadOnlySpan<double> yDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> yBarDot, global::System.Span<double> pBarDot)
             {
-                // elements of dydt that are not written are 0
                 // dydt[0] = -Series(y[0], p[0]) * y[1] + Logistic(t * p[1]);
                 double y0 = y[0];
                 double yDot0 = yDot[0];
@@ -156,7 +152,6 @@ namespace Scenarios.Custom
                 // adjoint of: for (int i = 1; i < 3; i++)
                 double s12 = 0.0;
 
-                // for (int i = 1; i < 3; i++)
                 // dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
                 double y2 = y[2];
                 double yDot2 = yDot[2];
@@ -236,7 +231,6 @@ namespace Scenarios.Custom
                 TLane y1 = y[1];
                 dydtDot0[0] = -(p0 * TLane.Exp(p0 * y0) * y1);
 
-                // for (int i = 1; i < 3; i++)
                 // dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
                 TLane v1 = y1 * y0;
                 for (int lane = 0; lane < TLane.Count; lane++)
@@ -276,7 +270,6 @@ namespace Scenarios.Custom
                 TLane c1 = TLane.Create(1.0);
                 global::System.Span<double> scalars = stackalloc double[TLane.Count];
 
-                // elements of dydt that are not written are 0
                 // dydt[0] = -Series(y[0], p[0]) * y[1] + Logistic(t * p[1]);
                 TLane y0 = y[0];
                 TLane p0 = p[0];
@@ -294,7 +287,6 @@ namespace Scenarios.Custom
                 dydtDot1Bar[1] += s;
                 dydtDot0Bar[0] += s;
 
-                // for (int i = 1; i < 3; i++)
                 // dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
                 TLane y2 = y[2];
                 TLane v2 = y2 * y1;
@@ -406,7 +398,6 @@ namespace Scenarios.Custom
                 TLane c1 = TLane.Create(1.0);
                 global::System.Span<double> scalars = stackalloc double[TLane.Count];
 
-                // elements of dydt that are not written are 0
                 // dydt[0] = -Series(y[0], p[0]) * y[1] + Logistic(t * p[1]);
                 TLane y0 = y[0];
                 TLane yDot0 = yDot[0];
@@ -459,7 +450,6 @@ namespace Scenarios.Custom
                 // adjoint of: for (int i = 1; i < 3; i++)
                 TLane s14 = TLane.Zero;
 
-                // for (int i = 1; i < 3; i++)
                 // dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
                 TLane y2 = y[2];
                 TLane yDot2 = yDot[2];

@@ -19,7 +19,6 @@ namespace SecondOrder.Dense
 
                 double divergence = 0.0;
 
-                // elements of dydt that are not written are 0
                 // double gain = p[N * N + N] * Math.Cos(t);
                 double gain = p[42] * global::System.Math.Cos(t);
 
@@ -30,39 +29,38 @@ namespace SecondOrder.Dense
                     double s = p[36 + i];
 
                     // for (int j = 0; j < N; j++)
-                    double s_2 = s;
                     double sDot = 0.0;
                     for (int j = 0; j < 6; j++)
                     {
                         // s += p[i * N + j] * y[j];
                         double v1 = p[i * 6 + j];
-                        s_2 += v1 * y[j];
+                        s += v1 * y[j];
                         sDot += ((double)(j) <= (double)(i) ? 1.0 : 0.0) * ((double)(i) <= (double)(j) ? 1.0 : 0.0) * v1;
                     }
 
                     // double damping = y[i] > 0 ? 0.2 * y[i] * y[i] : -0.1 * y[i];
                     double v2 = y[i];
                     bool v3 = (v2 > 0.0);
-                    double s4 = 0.0;
-                    double s5 = 0.0;
+                    double damping = 0.0;
+                    double dampingDot = 0.0;
                     if (v3)
                     {
                         // double damping = y[i] > 0 ? 0.2 * y[i] * y[i] : -0.1 * y[i];
-                        double v6 = 0.2 * v2;
-                        s4 = v6 * v2;
-                        s5 = v6 + v6;
+                        double v4 = 0.2 * v2;
+                        damping = v4 * v2;
+                        dampingDot = v4 + v4;
                     }
                     else
                     {
                         // double damping = y[i] > 0 ? 0.2 * y[i] * y[i] : -0.1 * y[i];
-                        s4 = -0.1 * v2;
-                        s5 = -0.1;
+                        damping = -0.1 * v2;
+                        dampingDot = -0.1;
                     }
 
                     // dydt[i] = gain * Math.Tanh(s) - damping * y[(i + 1) % N] + 0.05 * Math.Sin(y[(i + 3) % N]);
                     sDotKept[0] = sDot;
-                    double v7 = global::System.Math.Tanh(s_2);
-                    divergence += global::System.Math.FusedMultiplyAdd(((double)((i + 3) % 6) <= (double)(i) ? 1.0 : 0.0) * ((double)(i) <= (double)((i + 3) % 6) ? 1.0 : 0.0) * global::System.Math.Cos(y[(i + 3) % 6]), 0.05, global::System.Math.FusedMultiplyAdd(sDotKept[0] * global::System.Math.FusedMultiplyAdd(-v7, v7, 1.0), gain, -global::System.Math.FusedMultiplyAdd(s5, y[(i + 1) % 6], ((double)((i + 1) % 6) <= (double)(i) ? 1.0 : 0.0) * ((double)(i) <= (double)((i + 1) % 6) ? 1.0 : 0.0) * s4)));
+                    double v5 = global::System.Math.Tanh(s);
+                    divergence += global::System.Math.FusedMultiplyAdd(((double)((i + 3) % 6) <= (double)(i) ? 1.0 : 0.0) * ((double)(i) <= (double)((i + 3) % 6) ? 1.0 : 0.0) * global::System.Math.Cos(y[(i + 3) % 6]), 0.05, global::System.Math.FusedMultiplyAdd(sDotKept[0] * global::System.Math.FusedMultiplyAdd(-v5, v5, 1.0), gain, -global::System.Math.FusedMultiplyAdd(dampingDot, y[(i + 1) % 6], ((double)((i + 1) % 6) <= (double)(i) ? 1.0 : 0.0) * ((double)(i) <= (double)((i + 1) % 6) ? 1.0 : 0.0) * damping)));
                 }
                 return divergence;
             }
@@ -73,7 +71,6 @@ namespace SecondOrder.Dense
                 // loop sums that cross calls of Math or user functions wait in memory, so the loops keep them in registers
                 global::System.Span<double> sDotKept = stackalloc double[1];
 
-                // elements of dydt that are not written are 0
                 // double gain = p[N * N + N] * Math.Cos(t);
                 double p42 = p[42];
                 double v1 = global::System.Math.Cos(t);
@@ -85,18 +82,16 @@ namespace SecondOrder.Dense
                 double v3 = s * gain;
                 for (int i = 6 - 1; i >= 0; i--)
                 {
-                    // for (int i = 0; i < N; i++)
                     // double s = p[N * N + i];
                     double s_2 = p[36 + i];
 
                     // for (int j = 0; j < N; j++)
-                    double s_3 = s_2;
                     double sDot = 0.0;
                     for (int j = 0; j < 6; j++)
                     {
                         // s += p[i * N + j] * y[j];
                         double v4 = p[i * 6 + j];
-                        s_3 += v4 * y[j];
+                        s_2 += v4 * y[j];
                         sDot += ((double)(j) <= (double)(i) ? 1.0 : 0.0) * ((double)(i) <= (double)(j) ? 1.0 : 0.0) * v4;
                     }
 
@@ -104,64 +99,64 @@ namespace SecondOrder.Dense
                     double v5 = y[i];
                     double v6 = (double)(i);
                     bool v7 = (v5 > 0.0);
-                    double s8 = 0.0;
+                    double dampingDot = 0.0;
                     if (v7)
                     {
                         // double damping = y[i] > 0 ? 0.2 * y[i] * y[i] : -0.1 * y[i];
-                        double v9 = 0.2 * v5;
-                        s8 = v9 + v9;
+                        double v8 = 0.2 * v5;
+                        dampingDot = v8 + v8;
                     }
                     else
                     {
                         // double damping = y[i] > 0 ? 0.2 * y[i] * y[i] : -0.1 * y[i];
-                        s8 = -0.1;
+                        dampingDot = -0.1;
                     }
 
                     // dydt[i] = gain * Math.Tanh(s) - damping * y[(i + 1) % N] + 0.05 * Math.Sin(y[(i + 3) % N]);
                     sDotKept[0] = sDot;
-                    double v10 = global::System.Math.Tanh(s_3);
-                    double v11 = global::System.Math.FusedMultiplyAdd(-v10, v10, 1.0);
+                    double v9 = global::System.Math.Tanh(s_2);
+                    double v10 = global::System.Math.FusedMultiplyAdd(-v9, v9, 1.0);
 
                     // adjoint of: dydt[i] = gain * Math.Tanh(s) - damping * y[(i + 1) % N] + 0.05 * Math.Sin(y[(i + 3) % N]);
                     yBar[(i + 3) % 6] += -(v2 * (((double)((i + 3) % 6) <= v6 ? 1.0 : 0.0) * (v6 <= (double)((i + 3) % 6) ? 1.0 : 0.0)) * global::System.Math.Sin(y[(i + 3) % 6]));
-                    yBar[(i + 1) % 6] += -(s * s8);
-                    gainBar += s * (sDotKept[0] * v11);
-                    double v12 = v3 * v11;
-                    double v13 = v3 * sDotKept[0] * v10;
-                    double sBar = (-v13 - v13) * v11;
+                    yBar[(i + 1) % 6] += -(s * dampingDot);
+                    gainBar += s * (sDotKept[0] * v10);
+                    double v11 = v3 * v10;
+                    double v12 = v3 * sDotKept[0] * v9;
+                    double sBar = (-v12 - v12) * v10;
 
                     // adjoint of: double damping = y[i] > 0 ? 0.2 * y[i] * y[i] : -0.1 * y[i];
-                    double s14 = 0.0;
-                    double s15 = -(s * (((double)((i + 1) % 6) <= v6 ? 1.0 : 0.0) * (v6 <= (double)((i + 1) % 6) ? 1.0 : 0.0)));
-                    double s16 = -(s * y[(i + 1) % 6]);
+                    double s13 = 0.0;
+                    double dampingBar = -(s * (((double)((i + 1) % 6) <= v6 ? 1.0 : 0.0) * (v6 <= (double)((i + 1) % 6) ? 1.0 : 0.0)));
+                    double dampingDotBar = -(s * y[(i + 1) % 6]);
                     if (v7)
                     {
                         // adjoint of: double damping = y[i] > 0 ? 0.2 * y[i] * y[i] : -0.1 * y[i];
-                        double v17 = s16;
-                        s16 = 0.0;
-                        double v18 = s15;
-                        s15 = 0.0;
-                        s14 += v18 * (0.2 * v5);
-                        s14 += global::System.Math.FusedMultiplyAdd(v18, v5, v17 + v17) * 0.2;
+                        double v14 = dampingDotBar;
+                        dampingDotBar = 0.0;
+                        double v15 = dampingBar;
+                        dampingBar = 0.0;
+                        s13 += v15 * (0.2 * v5);
+                        s13 += global::System.Math.FusedMultiplyAdd(v15, v5, v14 + v14) * 0.2;
                     }
                     else
                     {
                         // adjoint of: double damping = y[i] > 0 ? 0.2 * y[i] * y[i] : -0.1 * y[i];
-                        s16 = 0.0;
-                        double v19 = s15;
-                        s15 = 0.0;
-                        s14 += v19 * -0.1;
+                        dampingDotBar = 0.0;
+                        double v16 = dampingBar;
+                        dampingBar = 0.0;
+                        s13 += v16 * -0.1;
                     }
 
                     // adjoint of: double damping = y[i] > 0 ? 0.2 * y[i] * y[i] : -0.1 * y[i];
-                    yBar[i] += s14;
+                    yBar[i] += s13;
 
                     // adjoint of: for (int j = 0; j < N; j++)
                     for (int j = 6 - 1; j >= 0; j--)
                     {
                         // adjoint of: s += p[i * N + j] * y[j];
                         yBar[j] += sBar * p[i * 6 + j];
-                        pBar[i * 6 + j] += global::System.Math.FusedMultiplyAdd(v12, ((double)(j) <= v6 ? 1.0 : 0.0) * (v6 <= (double)(j) ? 1.0 : 0.0), sBar * y[j]);
+                        pBar[i * 6 + j] += global::System.Math.FusedMultiplyAdd(v11, ((double)(j) <= v6 ? 1.0 : 0.0) * (v6 <= (double)(j) ? 1.0 : 0.0), sBar * y[j]);
                     }
 
                     // adjoint of: double s = p[N * N + i];
@@ -179,7 +174,6 @@ namespace SecondOrder.Dense
                 // loop sums that cross calls of Math or user functions wait in memory, so the loops keep them in registers
                 global::System.Span<double> sDotKept = stackalloc double[1];
 
-                // elements of dydt that are not written are 0
                 // double gain = p[N * N + N] * Math.Cos(t);
                 double p42 = p[42];
                 double v1 = global::System.Math.Cos(t);
@@ -199,19 +193,17 @@ namespace SecondOrder.Dense
                     // adjoint of: for (int i = 0; i < N; i++)
                     double dydtBarDot_i = 0.0;
 
-                    // for (int i = 0; i < N; i++)
                     // double s = p[N * N + i];
                     double s = p[36 + i];
 
                     // for (int j = 0; j < N; j++)
-                    double s_2 = s;
                     double sDot = pDot[36 + i];
                     for (int j = 0; j < 6; j++)
                     {
                         // s += p[i * N + j] * y[j];
                         double v3 = p[i * 6 + j];
                         double v4 = y[j];
-                        s_2 += v3 * v4;
+                        s += v3 * v4;
                         sDot += global::System.Math.FusedMultiplyAdd(pDot[i * 6 + j], v4, yDot[j] * v3);
                     }
 
@@ -219,69 +211,69 @@ namespace SecondOrder.Dense
                     double v5 = y[i];
                     double v6 = yDot[i];
                     bool v7 = (v5 > 0.0);
-                    double s8 = 0.0;
-                    double s9 = 0.0;
+                    double damping = 0.0;
+                    double dampingDot = 0.0;
                     if (v7)
                     {
                         // double damping = y[i] > 0 ? 0.2 * y[i] * y[i] : -0.1 * y[i];
-                        double v10 = 0.2 * v5;
-                        s8 = v10 * v5;
-                        s9 = global::System.Math.FusedMultiplyAdd(v6 * 0.2, v5, v6 * v10);
+                        double v8 = 0.2 * v5;
+                        damping = v8 * v5;
+                        dampingDot = global::System.Math.FusedMultiplyAdd(v6 * 0.2, v5, v6 * v8);
                     }
                     else
                     {
                         // double damping = y[i] > 0 ? 0.2 * y[i] * y[i] : -0.1 * y[i];
-                        s8 = -0.1 * v5;
-                        s9 = v6 * -0.1;
+                        damping = -0.1 * v5;
+                        dampingDot = v6 * -0.1;
                     }
 
                     // dydt[i] = gain * Math.Tanh(s) - damping * y[(i + 1) % N] + 0.05 * Math.Sin(y[(i + 3) % N]);
                     sDotKept[0] = sDot;
-                    double v11 = global::System.Math.Tanh(s_2);
-                    double v12 = global::System.Math.FusedMultiplyAdd(-v11, v11, 1.0);
-                    double v13 = sDotKept[0] * v12;
-                    double v14 = y[(i + 1) % 6];
-                    double v15 = y[(i + 3) % 6];
+                    double v9 = global::System.Math.Tanh(s);
+                    double v10 = global::System.Math.FusedMultiplyAdd(-v9, v9, 1.0);
+                    double v11 = sDotKept[0] * v10;
+                    double v12 = y[(i + 1) % 6];
+                    double v13 = y[(i + 3) % 6];
 
                     // adjoint of: dydt[i] = gain * Math.Tanh(s) - damping * y[(i + 1) % N] + 0.05 * Math.Sin(y[(i + 3) % N]);
-                    double v16 = dydtBar[i];
-                    double v17 = dydtBarDot_i;
+                    double v14 = dydtBar[i];
+                    double v15 = dydtBarDot_i;
                     dydtBar[i] = 0.0;
                     dydtBarDot_i = 0.0;
-                    yBarDot[(i + 3) % 6] += global::System.Math.FusedMultiplyAdd(v17 * 0.05, global::System.Math.Cos(v15), -(yDot[(i + 3) % 6] * global::System.Math.Sin(v15) * (v16 * 0.05)));
-                    yBarDot[(i + 1) % 6] += -global::System.Math.FusedMultiplyAdd(v17, s8, s9 * v16);
-                    gainBar += v16 * v11;
-                    gainBarDot += global::System.Math.FusedMultiplyAdd(v17, v11, v13 * v16);
-                    double v18 = v16 * gain;
-                    double v19 = v13 * v11;
-                    double sBar = v18 * v12;
-                    double sBarDot = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v17, gain, gainDot * v16), v12, -((v19 + v19) * v18));
+                    yBarDot[(i + 3) % 6] += global::System.Math.FusedMultiplyAdd(v15 * 0.05, global::System.Math.Cos(v13), -(yDot[(i + 3) % 6] * global::System.Math.Sin(v13) * (v14 * 0.05)));
+                    yBarDot[(i + 1) % 6] += -global::System.Math.FusedMultiplyAdd(v15, damping, dampingDot * v14);
+                    gainBar += v14 * v9;
+                    gainBarDot += global::System.Math.FusedMultiplyAdd(v15, v9, v11 * v14);
+                    double v16 = v14 * gain;
+                    double v17 = v11 * v9;
+                    double sBar = v16 * v10;
+                    double sBarDot = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v15, gain, gainDot * v14), v10, -((v17 + v17) * v16));
 
                     // adjoint of: double damping = y[i] > 0 ? 0.2 * y[i] * y[i] : -0.1 * y[i];
-                    double s20 = 0.0;
-                    double s21 = -(v16 * v14);
-                    double s22 = -global::System.Math.FusedMultiplyAdd(v17, v14, yDot[(i + 1) % 6] * v16);
+                    double s18 = 0.0;
+                    double dampingBar = -(v14 * v12);
+                    double dampingBarDot = -global::System.Math.FusedMultiplyAdd(v15, v12, yDot[(i + 1) % 6] * v14);
                     if (v7)
                     {
                         // adjoint of: double damping = y[i] > 0 ? 0.2 * y[i] * y[i] : -0.1 * y[i];
-                        double v23 = s21;
-                        double v24 = s22;
-                        s21 = 0.0;
-                        s22 = 0.0;
-                        s20 += global::System.Math.FusedMultiplyAdd(v24, 0.2 * v5, v6 * 0.2 * v23);
-                        s20 += global::System.Math.FusedMultiplyAdd(v24, v5, v6 * v23) * 0.2;
+                        double v19 = dampingBar;
+                        double v20 = dampingBarDot;
+                        dampingBar = 0.0;
+                        dampingBarDot = 0.0;
+                        s18 += global::System.Math.FusedMultiplyAdd(v20, 0.2 * v5, v6 * 0.2 * v19);
+                        s18 += global::System.Math.FusedMultiplyAdd(v20, v5, v6 * v19) * 0.2;
                     }
                     else
                     {
                         // adjoint of: double damping = y[i] > 0 ? 0.2 * y[i] * y[i] : -0.1 * y[i];
-                        double v25 = s22;
-                        s21 = 0.0;
-                        s22 = 0.0;
-                        s20 += v25 * -0.1;
+                        double v21 = dampingBarDot;
+                        dampingBar = 0.0;
+                        dampingBarDot = 0.0;
+                        s18 += v21 * -0.1;
                     }
 
                     // adjoint of: double damping = y[i] > 0 ? 0.2 * y[i] * y[i] : -0.1 * y[i];
-                    yBarDot[i] += s20;
+                    yBarDot[i] += s18;
 
                     // adjoint of: for (int j = 0; j < N; j++)
                     for (int j = 6 - 1; j >= 0; j--)
@@ -313,7 +305,6 @@ namespace SecondOrder.Dense
 
                 TLane divergence = TLane.Zero;
 
-                // elements of dydt that are not written are 0
                 // double gain = p[N * N + N] * Math.Cos(t);
                 TLane gain = p[42] * TLane.Cos(tLane);
 
@@ -324,39 +315,38 @@ namespace SecondOrder.Dense
                     TLane s = p[36 + i];
 
                     // for (int j = 0; j < N; j++)
-                    TLane s_2 = s;
                     TLane sDot = TLane.Zero;
                     for (int j = 0; j < 6; j++)
                     {
                         // s += p[i * N + j] * y[j];
                         TLane v1 = p[i * 6 + j];
-                        s_2 += v1 * y[j];
+                        s += v1 * y[j];
                         sDot += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), TLane.Create((double)(i))), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(i)), TLane.Create((double)(j))), c1, TLane.Zero) * v1;
                     }
 
                     // double damping = y[i] > 0 ? 0.2 * y[i] * y[i] : -0.1 * y[i];
                     TLane v2 = y[i];
                     TLane v3 = TLane.GreaterThan(v2, TLane.Zero);
-                    TLane s4 = TLane.Zero;
-                    TLane s5 = TLane.Zero;
+                    TLane damping = TLane.Zero;
+                    TLane dampingDot = TLane.Zero;
                     // both sides run in every lane; each write keeps the lanes of its side (here: v3)
                     {
                         // double damping = y[i] > 0 ? 0.2 * y[i] * y[i] : -0.1 * y[i];
-                        TLane v6 = c0_2 * v2;
-                        s4 = TLane.Select(v3, v6 * v2, s4);
-                        s5 = TLane.Select(v3, v6 + v6, s5);
+                        TLane v4 = c0_2 * v2;
+                        damping = TLane.Select(v3, v4 * v2, damping);
+                        dampingDot = TLane.Select(v3, v4 + v4, dampingDot);
                     }
                     TLane elseMask1 = TLane.AndNot(allLanes, v3);
                     // the other lanes: elseMask1
                     {
                         // double damping = y[i] > 0 ? 0.2 * y[i] * y[i] : -0.1 * y[i];
-                        s4 = TLane.Select(elseMask1, cm0_1 * v2, s4);
-                        s5 = TLane.Select(elseMask1, cm0_1, s5);
+                        damping = TLane.Select(elseMask1, cm0_1 * v2, damping);
+                        dampingDot = TLane.Select(elseMask1, cm0_1, dampingDot);
                     }
 
                     // dydt[i] = gain * Math.Tanh(s) - damping * y[(i + 1) % N] + 0.05 * Math.Sin(y[(i + 3) % N]);
-                    TLane v7 = TLane.Tanh(s_2);
-                    divergence += TLane.FusedMultiplyAdd(TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)((i + 3) % 6)), TLane.Create((double)(i))), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(i)), TLane.Create((double)((i + 3) % 6))), c1, TLane.Zero) * TLane.Cos(y[(i + 3) % 6]), c0_05, TLane.FusedMultiplyAdd(sDot * TLane.FusedMultiplyAdd(-v7, v7, c1), gain, -TLane.FusedMultiplyAdd(s5, y[(i + 1) % 6], TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)((i + 1) % 6)), TLane.Create((double)(i))), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(i)), TLane.Create((double)((i + 1) % 6))), c1, TLane.Zero) * s4)));
+                    TLane v5 = TLane.Tanh(s);
+                    divergence += TLane.FusedMultiplyAdd(TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)((i + 3) % 6)), TLane.Create((double)(i))), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(i)), TLane.Create((double)((i + 3) % 6))), c1, TLane.Zero) * TLane.Cos(y[(i + 3) % 6]), c0_05, TLane.FusedMultiplyAdd(sDot * TLane.FusedMultiplyAdd(-v5, v5, c1), gain, -TLane.FusedMultiplyAdd(dampingDot, y[(i + 1) % 6], TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)((i + 1) % 6)), TLane.Create((double)(i))), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(i)), TLane.Create((double)((i + 1) % 6))), c1, TLane.Zero) * damping)));
                 }
                 return divergence;
             }
@@ -372,7 +362,6 @@ namespace SecondOrder.Dense
                 TLane c1 = TLane.Create(1.0);
                 TLane allLanes = TLane.Equal(TLane.Zero, TLane.Zero);
 
-                // elements of dydt that are not written are 0
                 // double gain = p[N * N + N] * Math.Cos(t);
                 TLane p42 = p[42];
                 TLane v1 = TLane.Cos(tLane);
@@ -384,18 +373,16 @@ namespace SecondOrder.Dense
                 TLane v3 = s * gain;
                 for (int i = 6 - 1; i >= 0; i--)
                 {
-                    // for (int i = 0; i < N; i++)
                     // double s = p[N * N + i];
                     TLane s_2 = p[36 + i];
 
                     // for (int j = 0; j < N; j++)
-                    TLane s_3 = s_2;
                     TLane sDot = TLane.Zero;
                     for (int j = 0; j < 6; j++)
                     {
                         // s += p[i * N + j] * y[j];
                         TLane v4 = p[i * 6 + j];
-                        s_3 += v4 * y[j];
+                        s_2 += v4 * y[j];
                         sDot += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), TLane.Create((double)(i))), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(i)), TLane.Create((double)(j))), c1, TLane.Zero) * v4;
                     }
 
@@ -403,65 +390,65 @@ namespace SecondOrder.Dense
                     TLane v5 = y[i];
                     TLane v6 = TLane.Create((double)(i));
                     TLane v7 = TLane.GreaterThan(v5, TLane.Zero);
-                    TLane s8 = TLane.Zero;
+                    TLane dampingDot = TLane.Zero;
                     // both sides run in every lane; each write keeps the lanes of its side (here: v7)
                     {
                         // double damping = y[i] > 0 ? 0.2 * y[i] * y[i] : -0.1 * y[i];
-                        TLane v9 = c0_2 * v5;
-                        s8 = TLane.Select(v7, v9 + v9, s8);
+                        TLane v8 = c0_2 * v5;
+                        dampingDot = TLane.Select(v7, v8 + v8, dampingDot);
                     }
                     TLane elseMask1 = TLane.AndNot(allLanes, v7);
                     // the other lanes: elseMask1
                     {
                         // double damping = y[i] > 0 ? 0.2 * y[i] * y[i] : -0.1 * y[i];
-                        s8 = TLane.Select(elseMask1, cm0_1, s8);
+                        dampingDot = TLane.Select(elseMask1, cm0_1, dampingDot);
                     }
 
                     // dydt[i] = gain * Math.Tanh(s) - damping * y[(i + 1) % N] + 0.05 * Math.Sin(y[(i + 3) % N]);
-                    TLane v10 = TLane.Tanh(s_3);
-                    TLane v11 = TLane.FusedMultiplyAdd(-v10, v10, c1);
+                    TLane v9 = TLane.Tanh(s_2);
+                    TLane v10 = TLane.FusedMultiplyAdd(-v9, v9, c1);
 
                     // adjoint of: dydt[i] = gain * Math.Tanh(s) - damping * y[(i + 1) % N] + 0.05 * Math.Sin(y[(i + 3) % N]);
                     yBar[(i + 3) % 6] += -(v2 * (TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)((i + 3) % 6)), v6), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(v6, TLane.Create((double)((i + 3) % 6))), c1, TLane.Zero)) * TLane.Sin(y[(i + 3) % 6]));
-                    yBar[(i + 1) % 6] += -(s * s8);
-                    gainBar += s * (sDot * v11);
-                    TLane v12 = v3 * v11;
-                    TLane v13 = v3 * sDot * v10;
-                    TLane sBar = (-v13 - v13) * v11;
+                    yBar[(i + 1) % 6] += -(s * dampingDot);
+                    gainBar += s * (sDot * v10);
+                    TLane v11 = v3 * v10;
+                    TLane v12 = v3 * sDot * v9;
+                    TLane sBar = (-v12 - v12) * v10;
 
                     // adjoint of: double damping = y[i] > 0 ? 0.2 * y[i] * y[i] : -0.1 * y[i];
-                    TLane s14 = TLane.Zero;
-                    TLane s15 = -(s * (TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)((i + 1) % 6)), v6), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(v6, TLane.Create((double)((i + 1) % 6))), c1, TLane.Zero)));
-                    TLane s16 = -(s * y[(i + 1) % 6]);
+                    TLane s13 = TLane.Zero;
+                    TLane dampingBar = -(s * (TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)((i + 1) % 6)), v6), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(v6, TLane.Create((double)((i + 1) % 6))), c1, TLane.Zero)));
+                    TLane dampingDotBar = -(s * y[(i + 1) % 6]);
                     // both sides run in every lane; each write keeps the lanes of its side (here: v7)
                     {
                         // adjoint of: double damping = y[i] > 0 ? 0.2 * y[i] * y[i] : -0.1 * y[i];
-                        TLane v17 = s16;
-                        s16 = TLane.Select(v7, TLane.Zero, s16);
-                        TLane v18 = s15;
-                        s15 = TLane.Select(v7, TLane.Zero, s15);
-                        s14 = TLane.Select(v7, s14 + v18 * (c0_2 * v5), s14);
-                        s14 = TLane.Select(v7, s14 + TLane.FusedMultiplyAdd(v18, v5, v17 + v17) * c0_2, s14);
+                        TLane v14 = dampingDotBar;
+                        dampingDotBar = TLane.Select(v7, TLane.Zero, dampingDotBar);
+                        TLane v15 = dampingBar;
+                        dampingBar = TLane.Select(v7, TLane.Zero, dampingBar);
+                        s13 = TLane.Select(v7, s13 + v15 * (c0_2 * v5), s13);
+                        s13 = TLane.Select(v7, s13 + TLane.FusedMultiplyAdd(v15, v5, v14 + v14) * c0_2, s13);
                     }
                     TLane elseMask2 = TLane.AndNot(allLanes, v7);
                     // the other lanes: elseMask2
                     {
                         // adjoint of: double damping = y[i] > 0 ? 0.2 * y[i] * y[i] : -0.1 * y[i];
-                        s16 = TLane.Select(elseMask2, TLane.Zero, s16);
-                        TLane v19 = s15;
-                        s15 = TLane.Select(elseMask2, TLane.Zero, s15);
-                        s14 = TLane.Select(elseMask2, s14 + v19 * cm0_1, s14);
+                        dampingDotBar = TLane.Select(elseMask2, TLane.Zero, dampingDotBar);
+                        TLane v16 = dampingBar;
+                        dampingBar = TLane.Select(elseMask2, TLane.Zero, dampingBar);
+                        s13 = TLane.Select(elseMask2, s13 + v16 * cm0_1, s13);
                     }
 
                     // adjoint of: double damping = y[i] > 0 ? 0.2 * y[i] * y[i] : -0.1 * y[i];
-                    yBar[i] += s14;
+                    yBar[i] += s13;
 
                     // adjoint of: for (int j = 0; j < N; j++)
                     for (int j = 6 - 1; j >= 0; j--)
                     {
                         // adjoint of: s += p[i * N + j] * y[j];
                         yBar[j] += sBar * p[i * 6 + j];
-                        pBar[i * 6 + j] += TLane.FusedMultiplyAdd(v12, TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), v6), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(v6, TLane.Create((double)(j))), c1, TLane.Zero), sBar * y[j]);
+                        pBar[i * 6 + j] += TLane.FusedMultiplyAdd(v11, TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), v6), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(v6, TLane.Create((double)(j))), c1, TLane.Zero), sBar * y[j]);
                     }
 
                     // adjoint of: double s = p[N * N + i];
@@ -486,7 +473,6 @@ namespace SecondOrder.Dense
                 TLane c1 = TLane.Create(1.0);
                 TLane allLanes = TLane.Equal(TLane.Zero, TLane.Zero);
 
-                // elements of dydt that are not written are 0
                 // double gain = p[N * N + N] * Math.Cos(t);
                 TLane p42 = p[42];
                 TLane v1 = TLane.Cos(tLane);
@@ -506,19 +492,17 @@ namespace SecondOrder.Dense
                     // adjoint of: for (int i = 0; i < N; i++)
                     TLane dydtBarDot_i = TLane.Zero;
 
-                    // for (int i = 0; i < N; i++)
                     // double s = p[N * N + i];
                     TLane s = p[36 + i];
 
                     // for (int j = 0; j < N; j++)
-                    TLane s_2 = s;
                     TLane sDot = pDot[36 + i];
                     for (int j = 0; j < 6; j++)
                     {
                         // s += p[i * N + j] * y[j];
                         TLane v3 = p[i * 6 + j];
                         TLane v4 = y[j];
-                        s_2 += v3 * v4;
+                        s += v3 * v4;
                         sDot += TLane.FusedMultiplyAdd(pDot[i * 6 + j], v4, yDot[j] * v3);
                     }
 
@@ -526,70 +510,70 @@ namespace SecondOrder.Dense
                     TLane v5 = y[i];
                     TLane v6 = yDot[i];
                     TLane v7 = TLane.GreaterThan(v5, TLane.Zero);
-                    TLane s8 = TLane.Zero;
-                    TLane s9 = TLane.Zero;
+                    TLane damping = TLane.Zero;
+                    TLane dampingDot = TLane.Zero;
                     // both sides run in every lane; each write keeps the lanes of its side (here: v7)
                     {
                         // double damping = y[i] > 0 ? 0.2 * y[i] * y[i] : -0.1 * y[i];
-                        TLane v10 = c0_2 * v5;
-                        s8 = TLane.Select(v7, v10 * v5, s8);
-                        s9 = TLane.Select(v7, TLane.FusedMultiplyAdd(v6 * c0_2, v5, v6 * v10), s9);
+                        TLane v8 = c0_2 * v5;
+                        damping = TLane.Select(v7, v8 * v5, damping);
+                        dampingDot = TLane.Select(v7, TLane.FusedMultiplyAdd(v6 * c0_2, v5, v6 * v8), dampingDot);
                     }
                     TLane elseMask1 = TLane.AndNot(allLanes, v7);
                     // the other lanes: elseMask1
                     {
                         // double damping = y[i] > 0 ? 0.2 * y[i] * y[i] : -0.1 * y[i];
-                        s8 = TLane.Select(elseMask1, cm0_1 * v5, s8);
-                        s9 = TLane.Select(elseMask1, v6 * cm0_1, s9);
+                        damping = TLane.Select(elseMask1, cm0_1 * v5, damping);
+                        dampingDot = TLane.Select(elseMask1, v6 * cm0_1, dampingDot);
                     }
 
                     // dydt[i] = gain * Math.Tanh(s) - damping * y[(i + 1) % N] + 0.05 * Math.Sin(y[(i + 3) % N]);
-                    TLane v11 = TLane.Tanh(s_2);
-                    TLane v12 = TLane.FusedMultiplyAdd(-v11, v11, c1);
-                    TLane v13 = sDot * v12;
-                    TLane v14 = y[(i + 1) % 6];
-                    TLane v15 = y[(i + 3) % 6];
+                    TLane v9 = TLane.Tanh(s);
+                    TLane v10 = TLane.FusedMultiplyAdd(-v9, v9, c1);
+                    TLane v11 = sDot * v10;
+                    TLane v12 = y[(i + 1) % 6];
+                    TLane v13 = y[(i + 3) % 6];
 
                     // adjoint of: dydt[i] = gain * Math.Tanh(s) - damping * y[(i + 1) % N] + 0.05 * Math.Sin(y[(i + 3) % N]);
-                    TLane v16 = dydtBar[i];
-                    TLane v17 = dydtBarDot_i;
+                    TLane v14 = dydtBar[i];
+                    TLane v15 = dydtBarDot_i;
                     dydtBar[i] = TLane.Zero;
                     dydtBarDot_i = TLane.Zero;
-                    yBarDot[(i + 3) % 6] += TLane.FusedMultiplyAdd(v17 * c0_05, TLane.Cos(v15), -(yDot[(i + 3) % 6] * TLane.Sin(v15) * (v16 * c0_05)));
-                    yBarDot[(i + 1) % 6] += -TLane.FusedMultiplyAdd(v17, s8, s9 * v16);
-                    gainBar += v16 * v11;
-                    gainBarDot += TLane.FusedMultiplyAdd(v17, v11, v13 * v16);
-                    TLane v18 = v16 * gain;
-                    TLane v19 = v13 * v11;
-                    TLane sBar = v18 * v12;
-                    TLane sBarDot = TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v17, gain, gainDot * v16), v12, -((v19 + v19) * v18));
+                    yBarDot[(i + 3) % 6] += TLane.FusedMultiplyAdd(v15 * c0_05, TLane.Cos(v13), -(yDot[(i + 3) % 6] * TLane.Sin(v13) * (v14 * c0_05)));
+                    yBarDot[(i + 1) % 6] += -TLane.FusedMultiplyAdd(v15, damping, dampingDot * v14);
+                    gainBar += v14 * v9;
+                    gainBarDot += TLane.FusedMultiplyAdd(v15, v9, v11 * v14);
+                    TLane v16 = v14 * gain;
+                    TLane v17 = v11 * v9;
+                    TLane sBar = v16 * v10;
+                    TLane sBarDot = TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v15, gain, gainDot * v14), v10, -((v17 + v17) * v16));
 
                     // adjoint of: double damping = y[i] > 0 ? 0.2 * y[i] * y[i] : -0.1 * y[i];
-                    TLane s20 = TLane.Zero;
-                    TLane s21 = -(v16 * v14);
-                    TLane s22 = -TLane.FusedMultiplyAdd(v17, v14, yDot[(i + 1) % 6] * v16);
+                    TLane s18 = TLane.Zero;
+                    TLane dampingBar = -(v14 * v12);
+                    TLane dampingBarDot = -TLane.FusedMultiplyAdd(v15, v12, yDot[(i + 1) % 6] * v14);
                     // both sides run in every lane; each write keeps the lanes of its side (here: v7)
                     {
                         // adjoint of: double damping = y[i] > 0 ? 0.2 * y[i] * y[i] : -0.1 * y[i];
-                        TLane v23 = s21;
-                        TLane v24 = s22;
-                        s21 = TLane.Select(v7, TLane.Zero, s21);
-                        s22 = TLane.Select(v7, TLane.Zero, s22);
-                        s20 = TLane.Select(v7, s20 + TLane.FusedMultiplyAdd(v24, c0_2 * v5, v6 * c0_2 * v23), s20);
-                        s20 = TLane.Select(v7, s20 + TLane.FusedMultiplyAdd(v24, v5, v6 * v23) * c0_2, s20);
+                        TLane v19 = dampingBar;
+                        TLane v20 = dampingBarDot;
+                        dampingBar = TLane.Select(v7, TLane.Zero, dampingBar);
+                        dampingBarDot = TLane.Select(v7, TLane.Zero, dampingBarDot);
+                        s18 = TLane.Select(v7, s18 + TLane.FusedMultiplyAdd(v20, c0_2 * v5, v6 * c0_2 * v19), s18);
+                        s18 = TLane.Select(v7, s18 + TLane.FusedMultiplyAdd(v20, v5, v6 * v19) * c0_2, s18);
                     }
                     TLane elseMask2 = TLane.AndNot(allLanes, v7);
                     // the other lanes: elseMask2
                     {
                         // adjoint of: double damping = y[i] > 0 ? 0.2 * y[i] * y[i] : -0.1 * y[i];
-                        TLane v25 = s22;
-                        s21 = TLane.Select(elseMask2, TLane.Zero, s21);
-                        s22 = TLane.Select(elseMask2, TLane.Zero, s22);
-                        s20 = TLane.Select(elseMask2, s20 + v25 * cm0_1, s20);
+                        TLane v21 = dampingBarDot;
+                        dampingBar = TLane.Select(elseMask2, TLane.Zero, dampingBar);
+                        dampingBarDot = TLane.Select(elseMask2, TLane.Zero, dampingBarDot);
+                        s18 = TLane.Select(elseMask2, s18 + v21 * cm0_1, s18);
                     }
 
                     // adjoint of: double damping = y[i] > 0 ? 0.2 * y[i] * y[i] : -0.1 * y[i];
-                    yBarDot[i] += s20;
+                    yBarDot[i] += s18;
 
                     // adjoint of: for (int j = 0; j < N; j++)
                     for (int j = 6 - 1; j >= 0; j--)

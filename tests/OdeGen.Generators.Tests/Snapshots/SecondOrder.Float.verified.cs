@@ -18,7 +18,6 @@ namespace SecondOrder.Float
                 // float x = y[0], v = y[1];
                 float v = y[1];
 
-                // dydt[0] = v * x;
                 // dydt[1] = -p[0] * MathF.Sin(x) - p[1] * v * v * v + 0.1f * MathF.Cos(t) * x;
                 float v1 = p[1] * v;
                 return v + -global::System.MathF.FusedMultiplyAdd(v1 + v1, v, v1 * v);
@@ -30,7 +29,6 @@ namespace SecondOrder.Float
                 // float x = y[0], v = y[1];
                 float v = y[1];
 
-                // dydt[0] = v * x;
                 // dydt[1] = -p[0] * MathF.Sin(x) - p[1] * v * v * v + 0.1f * MathF.Cos(t) * x;
                 float p1 = p[1];
                 float v1 = p1 * v;
@@ -56,7 +54,6 @@ namespace SecondOrder.Float
                 float v = y[1];
                 float yDot1 = yDot[1];
 
-                // dydt[0] = v * x;
                 // dydt[1] = -p[0] * MathF.Sin(x) - p[1] * v * v * v + 0.1f * MathF.Cos(t) * x;
                 float v1 = global::System.MathF.Cos(x);
                 float p1 = p[1];
@@ -90,7 +87,6 @@ namespace SecondOrder.Float
                 // float x = y[0], v = y[1];
                 TLane v = y[1];
 
-                // dydt[0] = v * x;
                 // dydt[1] = -p[0] * MathF.Sin(x) - p[1] * v * v * v + 0.1f * MathF.Cos(t) * x;
                 TLane v1 = p[1] * v;
                 return v + -TLane.FusedMultiplyAdd(v1 + v1, v, v1 * v);
@@ -103,7 +99,6 @@ namespace SecondOrder.Float
                 // float x = y[0], v = y[1];
                 TLane v = y[1];
 
-                // dydt[0] = v * x;
                 // dydt[1] = -p[0] * MathF.Sin(x) - p[1] * v * v * v + 0.1f * MathF.Cos(t) * x;
                 TLane p1 = p[1];
                 TLane v1 = p1 * v;
@@ -134,7 +129,6 @@ namespace SecondOrder.Float
                 TLane v = y[1];
                 TLane yDot1 = yDot[1];
 
-                // dydt[0] = v * x;
                 // dydt[1] = -p[0] * MathF.Sin(x) - p[1] * v * v * v + 0.1f * MathF.Cos(t) * x;
                 TLane v1 = TLane.Cos(x);
                 TLane p1 = p[1];

@@ -183,8 +183,6 @@ namespace SecondOrder.Helpers
                 double pBar2 = 0.0;
                 for (int i = 2 - 1; i >= 0; i--)
                 {
-                    // elements of dydt that are not written are 0
-                    // for (int i = 0; i < 2; i++)
                     // dydt[2 * i] = y[2 * i + 1] * y[2 * i];
                     double v6 = y[2 * i + 1];
                     double v7 = ((double)(2 * i + 1) <= 0.0 ? 1.0 : 0.0) * (0.0 <= (double)(2 * i + 1) ? 1.0 : 0.0);
@@ -394,8 +392,8 @@ namespace SecondOrder.Helpers
                 global::System.Span<double> dydtBarDot = stackalloc double[a.Length];
                 dydtBarDot.Clear();
 
-                // elements of dydt that are not written are 0
-                // for (int i = 0; i < 2; i++)
+                // adjoint of: for (int i = 0; i < 2; i++), unrolled:
+                // i = 1
                 // dydt[2 * i] = y[2 * i + 1] * y[2 * i];
                 double y3 = y[3];
                 double yDot3 = yDot[3];
@@ -484,6 +482,7 @@ namespace SecondOrder.Helpers
                 yBarDot[2] += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v32, y2, yDot2 * v31), 0.1, global::System.Math.FusedMultiplyAdd(v32, v2, v3 * v31)) - global::System.Math.FusedMultiplyAdd(v30, p1, pDot1 * v29) + global::System.Math.FusedMultiplyAdd(v34, y3, yDot3 * v33);
                 yBarDot[3] += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v25, y3, yDot3 * v24), 0.1, global::System.Math.FusedMultiplyAdd(v25, v10, v11 * v24)) - global::System.Math.FusedMultiplyAdd(v23, p2, pDot2 * v22) + global::System.Math.FusedMultiplyAdd(dragBarDot_3, p2 * y3, (v5 + v6) * dragBar_4) + global::System.Math.FusedMultiplyAdd(v28, p2, pDot2 * v27) + global::System.Math.FusedMultiplyAdd(v34, y2, yDot2 * v33);
 
+                // i = 0
                 // dydt[2 * i] = y[2 * i + 1] * y[2 * i];
                 double y1 = y[1];
                 double yDot1 = yDot[1];
@@ -757,8 +756,6 @@ namespace SecondOrder.Helpers
                 TLane pBar2 = TLane.Zero;
                 for (int i = 2 - 1; i >= 0; i--)
                 {
-                    // elements of dydt that are not written are 0
-                    // for (int i = 0; i < 2; i++)
                     // dydt[2 * i] = y[2 * i + 1] * y[2 * i];
                     TLane v6 = y[2 * i + 1];
                     TLane v7 = TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(2 * i + 1)), TLane.Zero), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(TLane.Zero, TLane.Create((double)(2 * i + 1))), c1, TLane.Zero);
@@ -977,8 +974,8 @@ namespace SecondOrder.Helpers
                 global::System.Span<TLane> dydtBarDot = stackalloc TLane[a.Length];
                 dydtBarDot.Clear();
 
-                // elements of dydt that are not written are 0
-                // for (int i = 0; i < 2; i++)
+                // adjoint of: for (int i = 0; i < 2; i++), unrolled:
+                // i = 1
                 // dydt[2 * i] = y[2 * i + 1] * y[2 * i];
                 TLane y3 = y[3];
                 TLane yDot3 = yDot[3];
@@ -1067,6 +1064,7 @@ namespace SecondOrder.Helpers
                 yBarDot[2] += TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v32, y2, yDot2 * v31), c0_1, TLane.FusedMultiplyAdd(v32, v2, v3 * v31)) - TLane.FusedMultiplyAdd(v30, p1, pDot1 * v29) + TLane.FusedMultiplyAdd(v34, y3, yDot3 * v33);
                 yBarDot[3] += TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v25, y3, yDot3 * v24), c0_1, TLane.FusedMultiplyAdd(v25, v10, v11 * v24)) - TLane.FusedMultiplyAdd(v23, p2, pDot2 * v22) + TLane.FusedMultiplyAdd(dragBarDot_3, p2 * y3, (v5 + v6) * dragBar_4) + TLane.FusedMultiplyAdd(v28, p2, pDot2 * v27) + TLane.FusedMultiplyAdd(v34, y2, yDot2 * v33);
 
+                // i = 0
                 // dydt[2 * i] = y[2 * i + 1] * y[2 * i];
                 TLane y1 = y[1];
                 TLane yDot1 = yDot[1];

@@ -36,20 +36,18 @@ namespace SecondOrder.Loops
                 global::System.Span<double> dydtDot2 = stackalloc double[y.Length];
                 dydtDot2.Clear();
 
-                // const int H = 4;
-                // int n = y.Length;
                 // Span<double> h = stackalloc double[H];
                 global::System.Span<double> h = stackalloc double[4];
                 global::System.Span<double> hDot0 = stackalloc double[4];
                 global::System.Span<double> hDot1 = stackalloc double[4];
                 global::System.Span<double> hDot2 = stackalloc double[4];
 
-                // for (int i = 0; i < H; i++)
+                // for (int i = 0; i < H; i++), unrolled:
+                // i = 0
                 // double s = p[12 + i];
                 double s = p[12];
 
                 // for (int j = 0; j < n; j++)
-                double s_2 = s;
                 double sDot0 = 0.0;
                 double sDot1 = 0.0;
                 double sDot2 = 0.0;
@@ -57,7 +55,7 @@ namespace SecondOrder.Loops
                 {
                     // s += p[i * n + j] * y[j];
                     double v1 = p[j];
-                    s_2 += v1 * y[j];
+                    s += v1 * y[j];
                     sDot0 += ((double)(j) <= 0.0 ? 1.0 : 0.0) * (0.0 <= (double)(j) ? 1.0 : 0.0) * v1;
                     sDot1 += ((double)(j) <= 1.0 ? 1.0 : 0.0) * (1.0 <= (double)(j) ? 1.0 : 0.0) * v1;
                     sDot2 += ((double)(j) <= 2.0 ? 1.0 : 0.0) * (2.0 <= (double)(j) ? 1.0 : 0.0) * v1;
@@ -67,18 +65,18 @@ namespace SecondOrder.Loops
                 sDot0Kept[0] = sDot0;
                 sDot1Kept[0] = sDot1;
                 sDot2Kept[0] = sDot2;
-                double v2 = global::System.Math.Tanh(s_2);
+                double v2 = global::System.Math.Tanh(s);
                 double v3 = global::System.Math.FusedMultiplyAdd(-v2, v2, 1.0);
                 h[0] = v2;
                 hDot0[0] = sDot0Kept[0] * v3;
                 hDot1[0] = sDot1Kept[0] * v3;
                 hDot2[0] = sDot2Kept[0] * v3;
 
+                // i = 1
                 // double s = p[12 + i];
-                double s_3 = p[13];
+                double s_2 = p[13];
 
                 // for (int j = 0; j < n; j++)
-                double s_4 = s_3;
                 double sDot0_2 = 0.0;
                 double sDot1_2 = 0.0;
                 double sDot2_2 = 0.0;
@@ -86,7 +84,7 @@ namespace SecondOrder.Loops
                 {
                     // s += p[i * n + j] * y[j];
                     double v4 = p[y.Length + j];
-                    s_4 += v4 * y[j];
+                    s_2 += v4 * y[j];
                     sDot0_2 += ((double)(j) <= 0.0 ? 1.0 : 0.0) * (0.0 <= (double)(j) ? 1.0 : 0.0) * v4;
                     sDot1_2 += ((double)(j) <= 1.0 ? 1.0 : 0.0) * (1.0 <= (double)(j) ? 1.0 : 0.0) * v4;
                     sDot2_2 += ((double)(j) <= 2.0 ? 1.0 : 0.0) * (2.0 <= (double)(j) ? 1.0 : 0.0) * v4;
@@ -96,18 +94,18 @@ namespace SecondOrder.Loops
                 sDot0_2Kept[0] = sDot0_2;
                 sDot1_2Kept[0] = sDot1_2;
                 sDot2_2Kept[0] = sDot2_2;
-                double v5 = global::System.Math.Tanh(s_4);
+                double v5 = global::System.Math.Tanh(s_2);
                 double v6 = global::System.Math.FusedMultiplyAdd(-v5, v5, 1.0);
                 h[1] = v5;
                 hDot0[1] = sDot0_2Kept[0] * v6;
                 hDot1[1] = sDot1_2Kept[0] * v6;
                 hDot2[1] = sDot2_2Kept[0] * v6;
 
+                // i = 2
                 // double s = p[12 + i];
-                double s_5 = p[14];
+                double s_3 = p[14];
 
                 // for (int j = 0; j < n; j++)
-                double s_6 = s_5;
                 double sDot0_3 = 0.0;
                 double sDot1_3 = 0.0;
                 double sDot2_3 = 0.0;
@@ -115,7 +113,7 @@ namespace SecondOrder.Loops
                 {
                     // s += p[i * n + j] * y[j];
                     double v7 = p[2 * y.Length + j];
-                    s_6 += v7 * y[j];
+                    s_3 += v7 * y[j];
                     sDot0_3 += ((double)(j) <= 0.0 ? 1.0 : 0.0) * (0.0 <= (double)(j) ? 1.0 : 0.0) * v7;
                     sDot1_3 += ((double)(j) <= 1.0 ? 1.0 : 0.0) * (1.0 <= (double)(j) ? 1.0 : 0.0) * v7;
                     sDot2_3 += ((double)(j) <= 2.0 ? 1.0 : 0.0) * (2.0 <= (double)(j) ? 1.0 : 0.0) * v7;
@@ -125,18 +123,18 @@ namespace SecondOrder.Loops
                 sDot0_3Kept[0] = sDot0_3;
                 sDot1_3Kept[0] = sDot1_3;
                 sDot2_3Kept[0] = sDot2_3;
-                double v8 = global::System.Math.Tanh(s_6);
+                double v8 = global::System.Math.Tanh(s_3);
                 double v9 = global::System.Math.FusedMultiplyAdd(-v8, v8, 1.0);
                 h[2] = v8;
                 hDot0[2] = sDot0_3Kept[0] * v9;
                 hDot1[2] = sDot1_3Kept[0] * v9;
                 hDot2[2] = sDot2_3Kept[0] * v9;
 
+                // i = 3
                 // double s = p[12 + i];
-                double s_7 = p[15];
+                double s_4 = p[15];
 
                 // for (int j = 0; j < n; j++)
-                double s_8 = s_7;
                 double sDot0_4 = 0.0;
                 double sDot1_4 = 0.0;
                 double sDot2_4 = 0.0;
@@ -144,7 +142,7 @@ namespace SecondOrder.Loops
                 {
                     // s += p[i * n + j] * y[j];
                     double v10 = p[3 * y.Length + j];
-                    s_8 += v10 * y[j];
+                    s_4 += v10 * y[j];
                     sDot0_4 += ((double)(j) <= 0.0 ? 1.0 : 0.0) * (0.0 <= (double)(j) ? 1.0 : 0.0) * v10;
                     sDot1_4 += ((double)(j) <= 1.0 ? 1.0 : 0.0) * (1.0 <= (double)(j) ? 1.0 : 0.0) * v10;
                     sDot2_4 += ((double)(j) <= 2.0 ? 1.0 : 0.0) * (2.0 <= (double)(j) ? 1.0 : 0.0) * v10;
@@ -154,14 +152,13 @@ namespace SecondOrder.Loops
                 sDot0_4Kept[0] = sDot0_4;
                 sDot1_4Kept[0] = sDot1_4;
                 sDot2_4Kept[0] = sDot2_4;
-                double v11 = global::System.Math.Tanh(s_8);
+                double v11 = global::System.Math.Tanh(s_4);
                 double v12 = global::System.Math.FusedMultiplyAdd(-v11, v11, 1.0);
                 h[3] = v11;
                 hDot0[3] = sDot0_4Kept[0] * v12;
                 hDot1[3] = sDot1_4Kept[0] * v12;
                 hDot2[3] = sDot2_4Kept[0] * v12;
 
-                // double energy = 0.0;
                 // for (int i = 0; i < n; i++)
                 double energy = 0.0;
                 double energyDot0 = 0.0;
@@ -189,11 +186,6 @@ namespace SecondOrder.Loops
                     double accDot1 = global::System.Math.FusedMultiplyAdd(-(((double)(k) <= 1.0 ? 1.0 : 0.0) * (1.0 <= (double)(k) ? 1.0 : 0.0)), energy, -(energyDot1 * v17));
                     double accDot2 = global::System.Math.FusedMultiplyAdd(-(((double)(k) <= 2.0 ? 1.0 : 0.0) * (2.0 <= (double)(k) ? 1.0 : 0.0)), energy, -(energyDot2 * v17));
 
-                    // for (int i = 0; i < H; i++)
-                    double accDot0_2 = accDot0;
-                    double accDot1_2 = accDot1;
-                    double accDot2_2 = accDot2;
-
                     // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
                     double v18 = h[0];
                     double v19 = hDot0[0];
@@ -205,42 +197,42 @@ namespace SecondOrder.Loops
                     double v25 = ((double)((k + 1) % y.Length) <= 0.0 ? 1.0 : 0.0) * (0.0 <= (double)((k + 1) % y.Length) ? 1.0 : 0.0);
                     double v26 = ((double)((k + 1) % y.Length) <= 1.0 ? 1.0 : 0.0) * (1.0 <= (double)((k + 1) % y.Length) ? 1.0 : 0.0);
                     double v27 = ((double)((k + 1) % y.Length) <= 2.0 ? 1.0 : 0.0) * (2.0 <= (double)((k + 1) % y.Length) ? 1.0 : 0.0);
-                    accDot0_2 += global::System.Math.FusedMultiplyAdd(v19 * v22, v24, v25 * v23);
-                    accDot1_2 += global::System.Math.FusedMultiplyAdd(v20 * v22, v24, v26 * v23);
-                    accDot2_2 += global::System.Math.FusedMultiplyAdd(v21 * v22, v24, v27 * v23);
+                    accDot0 += global::System.Math.FusedMultiplyAdd(v19 * v22, v24, v25 * v23);
+                    accDot1 += global::System.Math.FusedMultiplyAdd(v20 * v22, v24, v26 * v23);
+                    accDot2 += global::System.Math.FusedMultiplyAdd(v21 * v22, v24, v27 * v23);
                     double v28 = h[1];
                     double v29 = hDot0[1];
                     double v30 = hDot1[1];
                     double v31 = hDot2[1];
                     double v32 = p[(1 + k) % 4];
                     double v33 = v28 * v32;
-                    accDot0_2 += global::System.Math.FusedMultiplyAdd(v29 * v32, v24, v25 * v33);
-                    accDot1_2 += global::System.Math.FusedMultiplyAdd(v30 * v32, v24, v26 * v33);
-                    accDot2_2 += global::System.Math.FusedMultiplyAdd(v31 * v32, v24, v27 * v33);
+                    accDot0 += global::System.Math.FusedMultiplyAdd(v29 * v32, v24, v25 * v33);
+                    accDot1 += global::System.Math.FusedMultiplyAdd(v30 * v32, v24, v26 * v33);
+                    accDot2 += global::System.Math.FusedMultiplyAdd(v31 * v32, v24, v27 * v33);
                     double v34 = h[2];
                     double v35 = hDot0[2];
                     double v36 = hDot1[2];
                     double v37 = hDot2[2];
                     double v38 = p[(2 + k) % 4];
                     double v39 = v34 * v38;
-                    accDot0_2 += global::System.Math.FusedMultiplyAdd(v35 * v38, v24, v25 * v39);
-                    accDot1_2 += global::System.Math.FusedMultiplyAdd(v36 * v38, v24, v26 * v39);
-                    accDot2_2 += global::System.Math.FusedMultiplyAdd(v37 * v38, v24, v27 * v39);
+                    accDot0 += global::System.Math.FusedMultiplyAdd(v35 * v38, v24, v25 * v39);
+                    accDot1 += global::System.Math.FusedMultiplyAdd(v36 * v38, v24, v26 * v39);
+                    accDot2 += global::System.Math.FusedMultiplyAdd(v37 * v38, v24, v27 * v39);
                     double v40 = h[3];
                     double v41 = hDot0[3];
                     double v42 = hDot1[3];
                     double v43 = hDot2[3];
                     double v44 = p[(3 + k) % 4];
                     double v45 = v40 * v44;
-                    accDot0_2 += global::System.Math.FusedMultiplyAdd(v41 * v44, v24, v25 * v45);
-                    accDot1_2 += global::System.Math.FusedMultiplyAdd(v42 * v44, v24, v26 * v45);
-                    accDot2_2 += global::System.Math.FusedMultiplyAdd(v43 * v44, v24, v27 * v45);
+                    accDot0 += global::System.Math.FusedMultiplyAdd(v41 * v44, v24, v25 * v45);
+                    accDot1 += global::System.Math.FusedMultiplyAdd(v42 * v44, v24, v26 * v45);
+                    accDot2 += global::System.Math.FusedMultiplyAdd(v43 * v44, v24, v27 * v45);
 
                     // dydt[k] = acc * p[p.Length - 1];
                     double v46 = p[p.Length - 1];
-                    double v47 = accDot0_2 * v46;
-                    double v48 = accDot1_2 * v46;
-                    double v49 = accDot2_2 * v46;
+                    double v47 = accDot0 * v46;
+                    double v48 = accDot1 * v46;
+                    double v49 = accDot2 * v46;
                     bool v50 = (k == 0);
                     if (v50)
                     {
@@ -287,21 +279,18 @@ namespace SecondOrder.Loops
                 global::System.Span<double> sDot1_4Kept = stackalloc double[1];
                 global::System.Span<double> sDot2_4Kept = stackalloc double[1];
 
-                // elements of dydt that are not written are 0
-                // const int H = 4;
-                // int n = y.Length;
                 // Span<double> h = stackalloc double[H];
                 global::System.Span<double> h = stackalloc double[4];
                 global::System.Span<double> hDot0 = stackalloc double[4];
                 global::System.Span<double> hDot1 = stackalloc double[4];
                 global::System.Span<double> hDot2 = stackalloc double[4];
 
-                // for (int i = 0; i < H; i++)
+                // for (int i = 0; i < H; i++), unrolled:
+                // i = 0
                 // double s = p[12 + i];
                 double s_2 = p[12];
 
                 // for (int j = 0; j < n; j++)
-                double s_3 = s_2;
                 double sDot0 = 0.0;
                 double sDot1 = 0.0;
                 double sDot2 = 0.0;
@@ -309,7 +298,7 @@ namespace SecondOrder.Loops
                 {
                     // s += p[i * n + j] * y[j];
                     double v1 = p[j];
-                    s_3 += v1 * y[j];
+                    s_2 += v1 * y[j];
                     sDot0 += ((double)(j) <= 0.0 ? 1.0 : 0.0) * (0.0 <= (double)(j) ? 1.0 : 0.0) * v1;
                     sDot1 += ((double)(j) <= 1.0 ? 1.0 : 0.0) * (1.0 <= (double)(j) ? 1.0 : 0.0) * v1;
                     sDot2 += ((double)(j) <= 2.0 ? 1.0 : 0.0) * (2.0 <= (double)(j) ? 1.0 : 0.0) * v1;
@@ -319,18 +308,18 @@ namespace SecondOrder.Loops
                 sDot0Kept[0] = sDot0;
                 sDot1Kept[0] = sDot1;
                 sDot2Kept[0] = sDot2;
-                double v2 = global::System.Math.Tanh(s_3);
+                double v2 = global::System.Math.Tanh(s_2);
                 double v3 = global::System.Math.FusedMultiplyAdd(-v2, v2, 1.0);
                 h[0] = v2;
                 hDot0[0] = sDot0Kept[0] * v3;
                 hDot1[0] = sDot1Kept[0] * v3;
                 hDot2[0] = sDot2Kept[0] * v3;
 
+                // i = 1
                 // double s = p[12 + i];
-                double s_4 = p[13];
+                double s_3 = p[13];
 
                 // for (int j = 0; j < n; j++)
-                double s_5 = s_4;
                 double sDot0_2 = 0.0;
                 double sDot1_2 = 0.0;
                 double sDot2_2 = 0.0;
@@ -338,7 +327,7 @@ namespace SecondOrder.Loops
                 {
                     // s += p[i * n + j] * y[j];
                     double v4 = p[y.Length + j];
-                    s_5 += v4 * y[j];
+                    s_3 += v4 * y[j];
                     sDot0_2 += ((double)(j) <= 0.0 ? 1.0 : 0.0) * (0.0 <= (double)(j) ? 1.0 : 0.0) * v4;
                     sDot1_2 += ((double)(j) <= 1.0 ? 1.0 : 0.0) * (1.0 <= (double)(j) ? 1.0 : 0.0) * v4;
                     sDot2_2 += ((double)(j) <= 2.0 ? 1.0 : 0.0) * (2.0 <= (double)(j) ? 1.0 : 0.0) * v4;
@@ -348,18 +337,18 @@ namespace SecondOrder.Loops
                 sDot0_2Kept[0] = sDot0_2;
                 sDot1_2Kept[0] = sDot1_2;
                 sDot2_2Kept[0] = sDot2_2;
-                double v5 = global::System.Math.Tanh(s_5);
+                double v5 = global::System.Math.Tanh(s_3);
                 double v6 = global::System.Math.FusedMultiplyAdd(-v5, v5, 1.0);
                 h[1] = v5;
                 hDot0[1] = sDot0_2Kept[0] * v6;
                 hDot1[1] = sDot1_2Kept[0] * v6;
                 hDot2[1] = sDot2_2Kept[0] * v6;
 
+                // i = 2
                 // double s = p[12 + i];
-                double s_6 = p[14];
+                double s_4 = p[14];
 
                 // for (int j = 0; j < n; j++)
-                double s_7 = s_6;
                 double sDot0_3 = 0.0;
                 double sDot1_3 = 0.0;
                 double sDot2_3 = 0.0;
@@ -367,7 +356,7 @@ namespace SecondOrder.Loops
                 {
                     // s += p[i * n + j] * y[j];
                     double v7 = p[2 * y.Length + j];
-                    s_7 += v7 * y[j];
+                    s_4 += v7 * y[j];
                     sDot0_3 += ((double)(j) <= 0.0 ? 1.0 : 0.0) * (0.0 <= (double)(j) ? 1.0 : 0.0) * v7;
                     sDot1_3 += ((double)(j) <= 1.0 ? 1.0 : 0.0) * (1.0 <= (double)(j) ? 1.0 : 0.0) * v7;
                     sDot2_3 += ((double)(j) <= 2.0 ? 1.0 : 0.0) * (2.0 <= (double)(j) ? 1.0 : 0.0) * v7;
@@ -377,18 +366,18 @@ namespace SecondOrder.Loops
                 sDot0_3Kept[0] = sDot0_3;
                 sDot1_3Kept[0] = sDot1_3;
                 sDot2_3Kept[0] = sDot2_3;
-                double v8 = global::System.Math.Tanh(s_7);
+                double v8 = global::System.Math.Tanh(s_4);
                 double v9 = global::System.Math.FusedMultiplyAdd(-v8, v8, 1.0);
                 h[2] = v8;
                 hDot0[2] = sDot0_3Kept[0] * v9;
                 hDot1[2] = sDot1_3Kept[0] * v9;
                 hDot2[2] = sDot2_3Kept[0] * v9;
 
+                // i = 3
                 // double s = p[12 + i];
-                double s_8 = p[15];
+                double s_5 = p[15];
 
                 // for (int j = 0; j < n; j++)
-                double s_9 = s_8;
                 double sDot0_4 = 0.0;
                 double sDot1_4 = 0.0;
                 double sDot2_4 = 0.0;
@@ -396,7 +385,7 @@ namespace SecondOrder.Loops
                 {
                     // s += p[i * n + j] * y[j];
                     double v10 = p[3 * y.Length + j];
-                    s_9 += v10 * y[j];
+                    s_5 += v10 * y[j];
                     sDot0_4 += ((double)(j) <= 0.0 ? 1.0 : 0.0) * (0.0 <= (double)(j) ? 1.0 : 0.0) * v10;
                     sDot1_4 += ((double)(j) <= 1.0 ? 1.0 : 0.0) * (1.0 <= (double)(j) ? 1.0 : 0.0) * v10;
                     sDot2_4 += ((double)(j) <= 2.0 ? 1.0 : 0.0) * (2.0 <= (double)(j) ? 1.0 : 0.0) * v10;
@@ -406,14 +395,13 @@ namespace SecondOrder.Loops
                 sDot0_4Kept[0] = sDot0_4;
                 sDot1_4Kept[0] = sDot1_4;
                 sDot2_4Kept[0] = sDot2_4;
-                double v11 = global::System.Math.Tanh(s_9);
+                double v11 = global::System.Math.Tanh(s_5);
                 double v12 = global::System.Math.FusedMultiplyAdd(-v11, v11, 1.0);
                 h[3] = v11;
                 hDot0[3] = sDot0_4Kept[0] * v12;
                 hDot1[3] = sDot1_4Kept[0] * v12;
                 hDot2[3] = sDot2_4Kept[0] * v12;
 
-                // double energy = 0.0;
                 // for (int i = 0; i < n; i++)
                 double energy = 0.0;
                 double energyDot0 = 0.0;
@@ -460,7 +448,6 @@ namespace SecondOrder.Loops
                 double s20 = 0.0;
                 for (int k = y.Length - 1; k >= 0; k--)
                 {
-                    // for (int k = 0; k < n; k++)
                     // double acc = -energy * y[k] + 0.1 * t * p[16];
                     double v21 = y[k];
                     double v22 = ((double)(k) <= 0.0 ? 1.0 : 0.0) * (0.0 <= (double)(k) ? 1.0 : 0.0);
@@ -469,11 +456,6 @@ namespace SecondOrder.Loops
                     double accDot0 = global::System.Math.FusedMultiplyAdd(-v22, energy, -(energyDot0 * v21));
                     double accDot1 = global::System.Math.FusedMultiplyAdd(-v23, energy, -(energyDot1 * v21));
                     double accDot2 = global::System.Math.FusedMultiplyAdd(-v24, energy, -(energyDot2 * v21));
-
-                    // for (int i = 0; i < H; i++)
-                    double accDot0_2 = accDot0;
-                    double accDot1_2 = accDot1;
-                    double accDot2_2 = accDot2;
 
                     // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
                     double v25 = h[0];
@@ -486,36 +468,36 @@ namespace SecondOrder.Loops
                     double v32 = ((double)((k + 1) % y.Length) <= 0.0 ? 1.0 : 0.0) * (0.0 <= (double)((k + 1) % y.Length) ? 1.0 : 0.0);
                     double v33 = ((double)((k + 1) % y.Length) <= 1.0 ? 1.0 : 0.0) * (1.0 <= (double)((k + 1) % y.Length) ? 1.0 : 0.0);
                     double v34 = ((double)((k + 1) % y.Length) <= 2.0 ? 1.0 : 0.0) * (2.0 <= (double)((k + 1) % y.Length) ? 1.0 : 0.0);
-                    accDot0_2 += global::System.Math.FusedMultiplyAdd(v26 * v29, v31, v32 * v30);
-                    accDot1_2 += global::System.Math.FusedMultiplyAdd(v27 * v29, v31, v33 * v30);
-                    accDot2_2 += global::System.Math.FusedMultiplyAdd(v28 * v29, v31, v34 * v30);
+                    accDot0 += global::System.Math.FusedMultiplyAdd(v26 * v29, v31, v32 * v30);
+                    accDot1 += global::System.Math.FusedMultiplyAdd(v27 * v29, v31, v33 * v30);
+                    accDot2 += global::System.Math.FusedMultiplyAdd(v28 * v29, v31, v34 * v30);
                     double v35 = h[1];
                     double v36 = hDot0[1];
                     double v37 = hDot1[1];
                     double v38 = hDot2[1];
                     double v39 = p[(1 + k) % 4];
                     double v40 = v35 * v39;
-                    accDot0_2 += global::System.Math.FusedMultiplyAdd(v36 * v39, v31, v32 * v40);
-                    accDot1_2 += global::System.Math.FusedMultiplyAdd(v37 * v39, v31, v33 * v40);
-                    accDot2_2 += global::System.Math.FusedMultiplyAdd(v38 * v39, v31, v34 * v40);
+                    accDot0 += global::System.Math.FusedMultiplyAdd(v36 * v39, v31, v32 * v40);
+                    accDot1 += global::System.Math.FusedMultiplyAdd(v37 * v39, v31, v33 * v40);
+                    accDot2 += global::System.Math.FusedMultiplyAdd(v38 * v39, v31, v34 * v40);
                     double v41 = h[2];
                     double v42 = hDot0[2];
                     double v43 = hDot1[2];
                     double v44 = hDot2[2];
                     double v45 = p[(2 + k) % 4];
                     double v46 = v41 * v45;
-                    accDot0_2 += global::System.Math.FusedMultiplyAdd(v42 * v45, v31, v32 * v46);
-                    accDot1_2 += global::System.Math.FusedMultiplyAdd(v43 * v45, v31, v33 * v46);
-                    accDot2_2 += global::System.Math.FusedMultiplyAdd(v44 * v45, v31, v34 * v46);
+                    accDot0 += global::System.Math.FusedMultiplyAdd(v42 * v45, v31, v32 * v46);
+                    accDot1 += global::System.Math.FusedMultiplyAdd(v43 * v45, v31, v33 * v46);
+                    accDot2 += global::System.Math.FusedMultiplyAdd(v44 * v45, v31, v34 * v46);
                     double v47 = h[3];
                     double v48 = hDot0[3];
                     double v49 = hDot1[3];
                     double v50 = hDot2[3];
                     double v51 = p[(3 + k) % 4];
                     double v52 = v47 * v51;
-                    accDot0_2 += global::System.Math.FusedMultiplyAdd(v48 * v51, v31, v32 * v52);
-                    accDot1_2 += global::System.Math.FusedMultiplyAdd(v49 * v51, v31, v33 * v52);
-                    accDot2_2 += global::System.Math.FusedMultiplyAdd(v50 * v51, v31, v34 * v52);
+                    accDot0 += global::System.Math.FusedMultiplyAdd(v48 * v51, v31, v32 * v52);
+                    accDot1 += global::System.Math.FusedMultiplyAdd(v49 * v51, v31, v33 * v52);
+                    accDot2 += global::System.Math.FusedMultiplyAdd(v50 * v51, v31, v34 * v52);
 
                     // dydt[k] = acc * p[p.Length - 1];
                     double v53 = p[p.Length - 1];
@@ -557,7 +539,7 @@ namespace SecondOrder.Loops
                     double accDot2Bar = s57 * v53;
                     double accDot1Bar = s59 * v53;
                     double accDot0Bar = s61 * v53;
-                    pBar[p.Length - 1] += global::System.Math.FusedMultiplyAdd(s61, accDot0_2, global::System.Math.FusedMultiplyAdd(s57, accDot2_2, s59 * accDot1_2));
+                    pBar[p.Length - 1] += global::System.Math.FusedMultiplyAdd(s61, accDot0, global::System.Math.FusedMultiplyAdd(s57, accDot2, s59 * accDot1));
 
                     // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
                     double v63 = h[3];
@@ -640,6 +622,8 @@ namespace SecondOrder.Loops
                     yBar[i] += global::System.Math.FusedMultiplyAdd(v85, ((double)(i) <= 0.0 ? 1.0 : 0.0) * (0.0 <= (double)(i) ? 1.0 : 0.0), global::System.Math.FusedMultiplyAdd(v83, ((double)(i) <= 2.0 ? 1.0 : 0.0) * (2.0 <= (double)(i) ? 1.0 : 0.0), v84 * (((double)(i) <= 1.0 ? 1.0 : 0.0) * (1.0 <= (double)(i) ? 1.0 : 0.0)))) + v86 + v86;
                 }
 
+                // adjoint of: for (int i = 0; i < H; i++), unrolled:
+                // i = 3
                 // for (int j = 0; j < n; j++)
                 double sDot0_5 = 0.0;
                 double sDot1_5 = 0.0;
@@ -683,6 +667,7 @@ namespace SecondOrder.Loops
                 // adjoint of: double s = p[12 + i];
                 pBar[15] += sBar;
 
+                // i = 2
                 // for (int j = 0; j < n; j++)
                 double sDot0_6 = 0.0;
                 double sDot1_6 = 0.0;
@@ -726,6 +711,7 @@ namespace SecondOrder.Loops
                 // adjoint of: double s = p[12 + i];
                 pBar[14] += sBar_2;
 
+                // i = 1
                 // for (int j = 0; j < n; j++)
                 double sDot0_7 = 0.0;
                 double sDot1_7 = 0.0;
@@ -769,6 +755,7 @@ namespace SecondOrder.Loops
                 // adjoint of: double s = p[12 + i];
                 pBar[13] += sBar_3;
 
+                // i = 0
                 // for (int j = 0; j < n; j++)
                 double sDot0_8 = 0.0;
                 double sDot1_8 = 0.0;
@@ -823,99 +810,95 @@ namespace SecondOrder.Loops
                 global::System.Span<double> sDot_3Kept = stackalloc double[1];
                 global::System.Span<double> sDot_4Kept = stackalloc double[1];
 
-                // elements of dydt that are not written are 0
-                // const int H = 4;
-                // int n = y.Length;
                 // Span<double> h = stackalloc double[H];
                 global::System.Span<double> h = stackalloc double[4];
                 global::System.Span<double> hDot = stackalloc double[4];
 
-                // for (int i = 0; i < H; i++)
+                // for (int i = 0; i < H; i++), unrolled:
+                // i = 0
                 // double s = p[12 + i];
                 double s = p[12];
 
                 // for (int j = 0; j < n; j++)
-                double s_2 = s;
                 double sDot = pDot[12];
                 for (int j = 0; j < y.Length; j++)
                 {
                     // s += p[i * n + j] * y[j];
                     double v1 = p[j];
                     double v2 = y[j];
-                    s_2 += v1 * v2;
+                    s += v1 * v2;
                     sDot += global::System.Math.FusedMultiplyAdd(pDot[j], v2, yDot[j] * v1);
                 }
 
                 // h[i] = Math.Tanh(s);
                 sDotKept[0] = sDot;
-                double v3 = global::System.Math.Tanh(s_2);
+                double v3 = global::System.Math.Tanh(s);
                 h[0] = v3;
                 hDot[0] = sDotKept[0] * global::System.Math.FusedMultiplyAdd(-v3, v3, 1.0);
 
+                // i = 1
                 // double s = p[12 + i];
-                double s_3 = p[13];
+                double s_2 = p[13];
 
                 // for (int j = 0; j < n; j++)
-                double s_4 = s_3;
                 double sDot_2 = pDot[13];
                 for (int j = 0; j < y.Length; j++)
                 {
                     // s += p[i * n + j] * y[j];
                     double v4 = p[y.Length + j];
                     double v5 = y[j];
-                    s_4 += v4 * v5;
+                    s_2 += v4 * v5;
                     sDot_2 += global::System.Math.FusedMultiplyAdd(pDot[y.Length + j], v5, yDot[j] * v4);
                 }
 
                 // h[i] = Math.Tanh(s);
                 sDot_2Kept[0] = sDot_2;
-                double v6 = global::System.Math.Tanh(s_4);
+                double v6 = global::System.Math.Tanh(s_2);
                 h[1] = v6;
                 hDot[1] = sDot_2Kept[0] * global::System.Math.FusedMultiplyAdd(-v6, v6, 1.0);
 
+                // i = 2
                 // double s = p[12 + i];
-                double s_5 = p[14];
+                double s_3 = p[14];
 
                 // for (int j = 0; j < n; j++)
-                double s_6 = s_5;
                 double sDot_3 = pDot[14];
                 for (int j = 0; j < y.Length; j++)
                 {
                     // s += p[i * n + j] * y[j];
                     double v7 = p[2 * y.Length + j];
                     double v8 = y[j];
-                    s_6 += v7 * v8;
+                    s_3 += v7 * v8;
                     sDot_3 += global::System.Math.FusedMultiplyAdd(pDot[2 * y.Length + j], v8, yDot[j] * v7);
                 }
 
                 // h[i] = Math.Tanh(s);
                 sDot_3Kept[0] = sDot_3;
-                double v9 = global::System.Math.Tanh(s_6);
+                double v9 = global::System.Math.Tanh(s_3);
                 h[2] = v9;
                 hDot[2] = sDot_3Kept[0] * global::System.Math.FusedMultiplyAdd(-v9, v9, 1.0);
 
+                // i = 3
                 // double s = p[12 + i];
-                double s_7 = p[15];
+                double s_4 = p[15];
 
                 // for (int j = 0; j < n; j++)
-                double s_8 = s_7;
                 double sDot_4 = pDot[15];
                 for (int j = 0; j < y.Length; j++)
                 {
                     // s += p[i * n + j] * y[j];
                     double v10 = p[3 * y.Length + j];
                     double v11 = y[j];
-                    s_8 += v10 * v11;
+                    s_4 += v10 * v11;
                     sDot_4 += global::System.Math.FusedMultiplyAdd(pDot[3 * y.Length + j], v11, yDot[j] * v10);
                 }
 
                 // h[i] = Math.Tanh(s);
                 sDot_4Kept[0] = sDot_4;
-                double v12 = global::System.Math.Tanh(s_8);
+                double v12 = global::System.Math.Tanh(s_4);
                 h[3] = v12;
                 hDot[3] = sDot_4Kept[0] * global::System.Math.FusedMultiplyAdd(-v12, v12, 1.0);
 
-                // double energy = 0.0;
                 // for (int i = 0; i < n; i++)
                 double energy = 0.0;
                 double energyDot = 0.0;
@@ -948,7 +931,6 @@ namespace SecondOrder.Loops
                     // adjoint of: for (int k = 0; k < n; k++)
                     double dydtBarDot_k = 0.0;
 
-                    // for (int k = 0; k < n; k++)
                     // double acc = -energy * y[k] + 0.1 * t * p[16];
                     double v18 = y[k];
                     double v19 = yDot[k];
@@ -958,10 +940,6 @@ namespace SecondOrder.Loops
                     double acc = v17 * v18 + v20 * p16;
                     double accDot = global::System.Math.FusedMultiplyAdd(-v19, energy, -(energyDot * v18)) + global::System.Math.FusedMultiplyAdd(v21, p16, pDot[16] * v20);
 
-                    // for (int i = 0; i < H; i++)
-                    double acc_2 = acc;
-                    double accDot_2 = accDot;
-
                     // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
                     double v22 = h[0];
                     double v23 = hDot[0];
@@ -970,29 +948,29 @@ namespace SecondOrder.Loops
                     double v26 = v22 * v24;
                     double v27 = y[(k + 1) % y.Length];
                     double v28 = yDot[(k + 1) % y.Length];
-                    acc_2 += v26 * v27;
-                    accDot_2 += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v23, v24, v25 * v22), v27, v28 * v26);
+                    acc += v26 * v27;
+                    accDot += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v23, v24, v25 * v22), v27, v28 * v26);
                     double v29 = h[1];
                     double v30 = hDot[1];
                     double v31 = p[(1 + k) % 4];
                     double v32 = pDot[(1 + k) % 4];
                     double v33 = v29 * v31;
-                    acc_2 += v33 * v27;
-                    accDot_2 += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v30, v31, v32 * v29), v27, v28 * v33);
+                    acc += v33 * v27;
+                    accDot += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v30, v31, v32 * v29), v27, v28 * v33);
                     double v34 = h[2];
                     double v35 = hDot[2];
                     double v36 = p[(2 + k) % 4];
                     double v37 = pDot[(2 + k) % 4];
                     double v38 = v34 * v36;
-                    acc_2 += v38 * v27;
-                    accDot_2 += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v35, v36, v37 * v34), v27, v28 * v38);
+                    acc += v38 * v27;
+                    accDot += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v35, v36, v37 * v34), v27, v28 * v38);
                     double v39 = h[3];
                     double v40 = hDot[3];
                     double v41 = p[(3 + k) % 4];
                     double v42 = pDot[(3 + k) % 4];
                     double v43 = v39 * v41;
-                    acc_2 += v43 * v27;
-                    accDot_2 += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v40, v41, v42 * v39), v27, v28 * v43);
+                    acc += v43 * v27;
+                    accDot += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v40, v41, v42 * v39), v27, v28 * v43);
 
                     // dydt[k] = acc * p[p.Length - 1];
                     double v44 = p[p.Length - 1];
@@ -1004,7 +982,7 @@ namespace SecondOrder.Loops
                     dydtBarDot_k = 0.0;
                     double accBar = v45 * v44;
                     double accBarDot = global::System.Math.FusedMultiplyAdd(v46, v44, pDot[p.Length - 1] * v45);
-                    pBarDot[p.Length - 1] += global::System.Math.FusedMultiplyAdd(v46, acc_2, accDot_2 * v45);
+                    pBarDot[p.Length - 1] += global::System.Math.FusedMultiplyAdd(v46, acc, accDot * v45);
 
                     // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
                     double v47 = h[3];
@@ -1066,6 +1044,8 @@ namespace SecondOrder.Loops
                     yBarDot[i] += v57 + v57;
                 }
 
+                // adjoint of: for (int i = 0; i < H; i++), unrolled:
+                // i = 3
                 // h[i] = Math.Tanh(s);
                 double v58 = h[3];
                 double v59 = hDot[3];
@@ -1091,6 +1071,7 @@ namespace SecondOrder.Loops
                 // adjoint of: double s = p[12 + i];
                 pBarDot[15] += sBarDot;
 
+                // i = 2
                 // h[i] = Math.Tanh(s);
                 double v64 = h[2];
                 double v65 = hDot[2];
@@ -1116,6 +1097,7 @@ namespace SecondOrder.Loops
                 // adjoint of: double s = p[12 + i];
                 pBarDot[14] += sBarDot_2;
 
+                // i = 1
                 // h[i] = Math.Tanh(s);
                 double v70 = h[1];
                 double v71 = hDot[1];
@@ -1141,6 +1123,7 @@ namespace SecondOrder.Loops
                 // adjoint of: double s = p[12 + i];
                 pBarDot[13] += sBarDot_3;
 
+                // i = 0
                 // h[i] = Math.Tanh(s);
                 double v76 = h[0];
                 double v77 = hDot[0];
@@ -1183,20 +1166,18 @@ namespace SecondOrder.Loops
                 global::System.Span<TLane> dydtDot2 = stackalloc TLane[y.Length];
                 dydtDot2.Clear();
 
-                // const int H = 4;
-                // int n = y.Length;
                 // Span<double> h = stackalloc double[H];
                 global::System.Span<TLane> h = stackalloc TLane[4];
                 global::System.Span<TLane> hDot0 = stackalloc TLane[4];
                 global::System.Span<TLane> hDot1 = stackalloc TLane[4];
                 global::System.Span<TLane> hDot2 = stackalloc TLane[4];
 
-                // for (int i = 0; i < H; i++)
+                // for (int i = 0; i < H; i++), unrolled:
+                // i = 0
                 // double s = p[12 + i];
                 TLane s = p[12];
 
                 // for (int j = 0; j < n; j++)
-                TLane s_2 = s;
                 TLane sDot0 = TLane.Zero;
                 TLane sDot1 = TLane.Zero;
                 TLane sDot2 = TLane.Zero;
@@ -1204,25 +1185,25 @@ namespace SecondOrder.Loops
                 {
                     // s += p[i * n + j] * y[j];
                     TLane v1 = p[j];
-                    s_2 += v1 * y[j];
+                    s += v1 * y[j];
                     sDot0 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), TLane.Zero), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(TLane.Zero, TLane.Create((double)(j))), c1, TLane.Zero) * v1;
                     sDot1 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c1), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c1, TLane.Create((double)(j))), c1, TLane.Zero) * v1;
                     sDot2 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c2), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c2, TLane.Create((double)(j))), c1, TLane.Zero) * v1;
                 }
 
                 // h[i] = Math.Tanh(s);
-                TLane v2 = TLane.Tanh(s_2);
+                TLane v2 = TLane.Tanh(s);
                 TLane v3 = TLane.FusedMultiplyAdd(-v2, v2, c1);
                 h[0] = v2;
                 hDot0[0] = sDot0 * v3;
                 hDot1[0] = sDot1 * v3;
                 hDot2[0] = sDot2 * v3;
 
+                // i = 1
                 // double s = p[12 + i];
-                TLane s_3 = p[13];
+                TLane s_2 = p[13];
 
                 // for (int j = 0; j < n; j++)
-                TLane s_4 = s_3;
                 TLane sDot0_2 = TLane.Zero;
                 TLane sDot1_2 = TLane.Zero;
                 TLane sDot2_2 = TLane.Zero;
@@ -1230,25 +1211,25 @@ namespace SecondOrder.Loops
                 {
                     // s += p[i * n + j] * y[j];
                     TLane v4 = p[y.Length + j];
-                    s_4 += v4 * y[j];
+                    s_2 += v4 * y[j];
                     sDot0_2 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), TLane.Zero), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(TLane.Zero, TLane.Create((double)(j))), c1, TLane.Zero) * v4;
                     sDot1_2 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c1), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c1, TLane.Create((double)(j))), c1, TLane.Zero) * v4;
                     sDot2_2 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c2), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c2, TLane.Create((double)(j))), c1, TLane.Zero) * v4;
                 }
 
                 // h[i] = Math.Tanh(s);
-                TLane v5 = TLane.Tanh(s_4);
+                TLane v5 = TLane.Tanh(s_2);
                 TLane v6 = TLane.FusedMultiplyAdd(-v5, v5, c1);
                 h[1] = v5;
                 hDot0[1] = sDot0_2 * v6;
                 hDot1[1] = sDot1_2 * v6;
                 hDot2[1] = sDot2_2 * v6;
 
+                // i = 2
                 // double s = p[12 + i];
-                TLane s_5 = p[14];
+                TLane s_3 = p[14];
 
                 // for (int j = 0; j < n; j++)
-                TLane s_6 = s_5;
                 TLane sDot0_3 = TLane.Zero;
                 TLane sDot1_3 = TLane.Zero;
                 TLane sDot2_3 = TLane.Zero;
@@ -1256,25 +1237,25 @@ namespace SecondOrder.Loops
                 {
                     // s += p[i * n + j] * y[j];
                     TLane v7 = p[2 * y.Length + j];
-                    s_6 += v7 * y[j];
+                    s_3 += v7 * y[j];
                     sDot0_3 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), TLane.Zero), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(TLane.Zero, TLane.Create((double)(j))), c1, TLane.Zero) * v7;
                     sDot1_3 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c1), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c1, TLane.Create((double)(j))), c1, TLane.Zero) * v7;
                     sDot2_3 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c2), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c2, TLane.Create((double)(j))), c1, TLane.Zero) * v7;
                 }
 
                 // h[i] = Math.Tanh(s);
-                TLane v8 = TLane.Tanh(s_6);
+                TLane v8 = TLane.Tanh(s_3);
                 TLane v9 = TLane.FusedMultiplyAdd(-v8, v8, c1);
                 h[2] = v8;
                 hDot0[2] = sDot0_3 * v9;
                 hDot1[2] = sDot1_3 * v9;
                 hDot2[2] = sDot2_3 * v9;
 
+                // i = 3
                 // double s = p[12 + i];
-                TLane s_7 = p[15];
+                TLane s_4 = p[15];
 
                 // for (int j = 0; j < n; j++)
-                TLane s_8 = s_7;
                 TLane sDot0_4 = TLane.Zero;
                 TLane sDot1_4 = TLane.Zero;
                 TLane sDot2_4 = TLane.Zero;
@@ -1282,21 +1263,20 @@ namespace SecondOrder.Loops
                 {
                     // s += p[i * n + j] * y[j];
                     TLane v10 = p[3 * y.Length + j];
-                    s_8 += v10 * y[j];
+                    s_4 += v10 * y[j];
                     sDot0_4 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), TLane.Zero), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(TLane.Zero, TLane.Create((double)(j))), c1, TLane.Zero) * v10;
                     sDot1_4 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c1), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c1, TLane.Create((double)(j))), c1, TLane.Zero) * v10;
                     sDot2_4 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c2), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c2, TLane.Create((double)(j))), c1, TLane.Zero) * v10;
                 }
 
                 // h[i] = Math.Tanh(s);
-                TLane v11 = TLane.Tanh(s_8);
+                TLane v11 = TLane.Tanh(s_4);
                 TLane v12 = TLane.FusedMultiplyAdd(-v11, v11, c1);
                 h[3] = v11;
                 hDot0[3] = sDot0_4 * v12;
                 hDot1[3] = sDot1_4 * v12;
                 hDot2[3] = sDot2_4 * v12;
 
-                // double energy = 0.0;
                 // for (int i = 0; i < n; i++)
                 TLane energy = TLane.Zero;
                 TLane energyDot0 = TLane.Zero;
@@ -1324,11 +1304,6 @@ namespace SecondOrder.Loops
                     TLane accDot1 = TLane.FusedMultiplyAdd(-(TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(k)), c1), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c1, TLane.Create((double)(k))), c1, TLane.Zero)), energy, -(energyDot1 * v17));
                     TLane accDot2 = TLane.FusedMultiplyAdd(-(TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(k)), c2), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c2, TLane.Create((double)(k))), c1, TLane.Zero)), energy, -(energyDot2 * v17));
 
-                    // for (int i = 0; i < H; i++)
-                    TLane accDot0_2 = accDot0;
-                    TLane accDot1_2 = accDot1;
-                    TLane accDot2_2 = accDot2;
-
                     // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
                     TLane v18 = h[0];
                     TLane v19 = hDot0[0];
@@ -1340,42 +1315,42 @@ namespace SecondOrder.Loops
                     TLane v25 = TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)((k + 1) % y.Length)), TLane.Zero), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(TLane.Zero, TLane.Create((double)((k + 1) % y.Length))), c1, TLane.Zero);
                     TLane v26 = TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)((k + 1) % y.Length)), c1), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c1, TLane.Create((double)((k + 1) % y.Length))), c1, TLane.Zero);
                     TLane v27 = TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)((k + 1) % y.Length)), c2), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c2, TLane.Create((double)((k + 1) % y.Length))), c1, TLane.Zero);
-                    accDot0_2 += TLane.FusedMultiplyAdd(v19 * v22, v24, v25 * v23);
-                    accDot1_2 += TLane.FusedMultiplyAdd(v20 * v22, v24, v26 * v23);
-                    accDot2_2 += TLane.FusedMultiplyAdd(v21 * v22, v24, v27 * v23);
+                    accDot0 += TLane.FusedMultiplyAdd(v19 * v22, v24, v25 * v23);
+                    accDot1 += TLane.FusedMultiplyAdd(v20 * v22, v24, v26 * v23);
+                    accDot2 += TLane.FusedMultiplyAdd(v21 * v22, v24, v27 * v23);
                     TLane v28 = h[1];
                     TLane v29 = hDot0[1];
                     TLane v30 = hDot1[1];
                     TLane v31 = hDot2[1];
                     TLane v32 = p[(1 + k) % 4];
                     TLane v33 = v28 * v32;
-                    accDot0_2 += TLane.FusedMultiplyAdd(v29 * v32, v24, v25 * v33);
-                    accDot1_2 += TLane.FusedMultiplyAdd(v30 * v32, v24, v26 * v33);
-                    accDot2_2 += TLane.FusedMultiplyAdd(v31 * v32, v24, v27 * v33);
+                    accDot0 += TLane.FusedMultiplyAdd(v29 * v32, v24, v25 * v33);
+                    accDot1 += TLane.FusedMultiplyAdd(v30 * v32, v24, v26 * v33);
+                    accDot2 += TLane.FusedMultiplyAdd(v31 * v32, v24, v27 * v33);
                     TLane v34 = h[2];
                     TLane v35 = hDot0[2];
                     TLane v36 = hDot1[2];
                     TLane v37 = hDot2[2];
                     TLane v38 = p[(2 + k) % 4];
                     TLane v39 = v34 * v38;
-                    accDot0_2 += TLane.FusedMultiplyAdd(v35 * v38, v24, v25 * v39);
-                    accDot1_2 += TLane.FusedMultiplyAdd(v36 * v38, v24, v26 * v39);
-                    accDot2_2 += TLane.FusedMultiplyAdd(v37 * v38, v24, v27 * v39);
+                    accDot0 += TLane.FusedMultiplyAdd(v35 * v38, v24, v25 * v39);
+                    accDot1 += TLane.FusedMultiplyAdd(v36 * v38, v24, v26 * v39);
+                    accDot2 += TLane.FusedMultiplyAdd(v37 * v38, v24, v27 * v39);
                     TLane v40 = h[3];
                     TLane v41 = hDot0[3];
                     TLane v42 = hDot1[3];
                     TLane v43 = hDot2[3];
                     TLane v44 = p[(3 + k) % 4];
                     TLane v45 = v40 * v44;
-                    accDot0_2 += TLane.FusedMultiplyAdd(v41 * v44, v24, v25 * v45);
-                    accDot1_2 += TLane.FusedMultiplyAdd(v42 * v44, v24, v26 * v45);
-                    accDot2_2 += TLane.FusedMultiplyAdd(v43 * v44, v24, v27 * v45);
+                    accDot0 += TLane.FusedMultiplyAdd(v41 * v44, v24, v25 * v45);
+                    accDot1 += TLane.FusedMultiplyAdd(v42 * v44, v24, v26 * v45);
+                    accDot2 += TLane.FusedMultiplyAdd(v43 * v44, v24, v27 * v45);
 
                     // dydt[k] = acc * p[p.Length - 1];
                     TLane v46 = p[p.Length - 1];
-                    TLane v47 = accDot0_2 * v46;
-                    TLane v48 = accDot1_2 * v46;
-                    TLane v49 = accDot2_2 * v46;
+                    TLane v47 = accDot0 * v46;
+                    TLane v48 = accDot1 * v46;
+                    TLane v49 = accDot2 * v46;
                     bool v50 = (k == 0);
                     if (v50)
                     {
@@ -1413,21 +1388,18 @@ namespace SecondOrder.Loops
                 TLane c1 = TLane.Create(1.0);
                 TLane c2 = TLane.Create(2.0);
 
-                // elements of dydt that are not written are 0
-                // const int H = 4;
-                // int n = y.Length;
                 // Span<double> h = stackalloc double[H];
                 global::System.Span<TLane> h = stackalloc TLane[4];
                 global::System.Span<TLane> hDot0 = stackalloc TLane[4];
                 global::System.Span<TLane> hDot1 = stackalloc TLane[4];
                 global::System.Span<TLane> hDot2 = stackalloc TLane[4];
 
-                // for (int i = 0; i < H; i++)
+                // for (int i = 0; i < H; i++), unrolled:
+                // i = 0
                 // double s = p[12 + i];
                 TLane s_2 = p[12];
 
                 // for (int j = 0; j < n; j++)
-                TLane s_3 = s_2;
                 TLane sDot0 = TLane.Zero;
                 TLane sDot1 = TLane.Zero;
                 TLane sDot2 = TLane.Zero;
@@ -1435,25 +1407,25 @@ namespace SecondOrder.Loops
                 {
                     // s += p[i * n + j] * y[j];
                     TLane v1 = p[j];
-                    s_3 += v1 * y[j];
+                    s_2 += v1 * y[j];
                     sDot0 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), TLane.Zero), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(TLane.Zero, TLane.Create((double)(j))), c1, TLane.Zero) * v1;
                     sDot1 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c1), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c1, TLane.Create((double)(j))), c1, TLane.Zero) * v1;
                     sDot2 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c2), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c2, TLane.Create((double)(j))), c1, TLane.Zero) * v1;
                 }
 
                 // h[i] = Math.Tanh(s);
-                TLane v2 = TLane.Tanh(s_3);
+                TLane v2 = TLane.Tanh(s_2);
                 TLane v3 = TLane.FusedMultiplyAdd(-v2, v2, c1);
                 h[0] = v2;
                 hDot0[0] = sDot0 * v3;
                 hDot1[0] = sDot1 * v3;
                 hDot2[0] = sDot2 * v3;
 
+                // i = 1
                 // double s = p[12 + i];
-                TLane s_4 = p[13];
+                TLane s_3 = p[13];
 
                 // for (int j = 0; j < n; j++)
-                TLane s_5 = s_4;
                 TLane sDot0_2 = TLane.Zero;
                 TLane sDot1_2 = TLane.Zero;
                 TLane sDot2_2 = TLane.Zero;
@@ -1461,25 +1433,25 @@ namespace SecondOrder.Loops
                 {
                     // s += p[i * n + j] * y[j];
                     TLane v4 = p[y.Length + j];
-                    s_5 += v4 * y[j];
+                    s_3 += v4 * y[j];
                     sDot0_2 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), TLane.Zero), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(TLane.Zero, TLane.Create((double)(j))), c1, TLane.Zero) * v4;
                     sDot1_2 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c1), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c1, TLane.Create((double)(j))), c1, TLane.Zero) * v4;
                     sDot2_2 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c2), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c2, TLane.Create((double)(j))), c1, TLane.Zero) * v4;
                 }
 
                 // h[i] = Math.Tanh(s);
-                TLane v5 = TLane.Tanh(s_5);
+                TLane v5 = TLane.Tanh(s_3);
                 TLane v6 = TLane.FusedMultiplyAdd(-v5, v5, c1);
                 h[1] = v5;
                 hDot0[1] = sDot0_2 * v6;
                 hDot1[1] = sDot1_2 * v6;
                 hDot2[1] = sDot2_2 * v6;
 
+                // i = 2
                 // double s = p[12 + i];
-                TLane s_6 = p[14];
+                TLane s_4 = p[14];
 
                 // for (int j = 0; j < n; j++)
-                TLane s_7 = s_6;
                 TLane sDot0_3 = TLane.Zero;
                 TLane sDot1_3 = TLane.Zero;
                 TLane sDot2_3 = TLane.Zero;
@@ -1487,25 +1459,25 @@ namespace SecondOrder.Loops
                 {
                     // s += p[i * n + j] * y[j];
                     TLane v7 = p[2 * y.Length + j];
-                    s_7 += v7 * y[j];
+                    s_4 += v7 * y[j];
                     sDot0_3 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), TLane.Zero), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(TLane.Zero, TLane.Create((double)(j))), c1, TLane.Zero) * v7;
                     sDot1_3 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c1), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c1, TLane.Create((double)(j))), c1, TLane.Zero) * v7;
                     sDot2_3 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c2), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c2, TLane.Create((double)(j))), c1, TLane.Zero) * v7;
                 }
 
                 // h[i] = Math.Tanh(s);
-                TLane v8 = TLane.Tanh(s_7);
+                TLane v8 = TLane.Tanh(s_4);
                 TLane v9 = TLane.FusedMultiplyAdd(-v8, v8, c1);
                 h[2] = v8;
                 hDot0[2] = sDot0_3 * v9;
                 hDot1[2] = sDot1_3 * v9;
                 hDot2[2] = sDot2_3 * v9;
 
+                // i = 3
                 // double s = p[12 + i];
-                TLane s_8 = p[15];
+                TLane s_5 = p[15];
 
                 // for (int j = 0; j < n; j++)
-                TLane s_9 = s_8;
                 TLane sDot0_4 = TLane.Zero;
                 TLane sDot1_4 = TLane.Zero;
                 TLane sDot2_4 = TLane.Zero;
@@ -1513,21 +1485,20 @@ namespace SecondOrder.Loops
                 {
                     // s += p[i * n + j] * y[j];
                     TLane v10 = p[3 * y.Length + j];
-                    s_9 += v10 * y[j];
+                    s_5 += v10 * y[j];
                     sDot0_4 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), TLane.Zero), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(TLane.Zero, TLane.Create((double)(j))), c1, TLane.Zero) * v10;
                     sDot1_4 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c1), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c1, TLane.Create((double)(j))), c1, TLane.Zero) * v10;
                     sDot2_4 += TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(j)), c2), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c2, TLane.Create((double)(j))), c1, TLane.Zero) * v10;
                 }
 
                 // h[i] = Math.Tanh(s);
-                TLane v11 = TLane.Tanh(s_9);
+                TLane v11 = TLane.Tanh(s_5);
                 TLane v12 = TLane.FusedMultiplyAdd(-v11, v11, c1);
                 h[3] = v11;
                 hDot0[3] = sDot0_4 * v12;
                 hDot1[3] = sDot1_4 * v12;
                 hDot2[3] = sDot2_4 * v12;
 
-                // double energy = 0.0;
                 // for (int i = 0; i < n; i++)
                 TLane energy = TLane.Zero;
                 TLane energyDot0 = TLane.Zero;
@@ -1574,7 +1545,6 @@ namespace SecondOrder.Loops
                 TLane s20 = TLane.Zero;
                 for (int k = y.Length - 1; k >= 0; k--)
                 {
-                    // for (int k = 0; k < n; k++)
                     // double acc = -energy * y[k] + 0.1 * t * p[16];
                     TLane v21 = y[k];
                     TLane v22 = TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(k)), TLane.Zero), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(TLane.Zero, TLane.Create((double)(k))), c1, TLane.Zero);
@@ -1583,11 +1553,6 @@ namespace SecondOrder.Loops
                     TLane accDot0 = TLane.FusedMultiplyAdd(-v22, energy, -(energyDot0 * v21));
                     TLane accDot1 = TLane.FusedMultiplyAdd(-v23, energy, -(energyDot1 * v21));
                     TLane accDot2 = TLane.FusedMultiplyAdd(-v24, energy, -(energyDot2 * v21));
-
-                    // for (int i = 0; i < H; i++)
-                    TLane accDot0_2 = accDot0;
-                    TLane accDot1_2 = accDot1;
-                    TLane accDot2_2 = accDot2;
 
                     // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
                     TLane v25 = h[0];
@@ -1600,36 +1565,36 @@ namespace SecondOrder.Loops
                     TLane v32 = TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)((k + 1) % y.Length)), TLane.Zero), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(TLane.Zero, TLane.Create((double)((k + 1) % y.Length))), c1, TLane.Zero);
                     TLane v33 = TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)((k + 1) % y.Length)), c1), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c1, TLane.Create((double)((k + 1) % y.Length))), c1, TLane.Zero);
                     TLane v34 = TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)((k + 1) % y.Length)), c2), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c2, TLane.Create((double)((k + 1) % y.Length))), c1, TLane.Zero);
-                    accDot0_2 += TLane.FusedMultiplyAdd(v26 * v29, v31, v32 * v30);
-                    accDot1_2 += TLane.FusedMultiplyAdd(v27 * v29, v31, v33 * v30);
-                    accDot2_2 += TLane.FusedMultiplyAdd(v28 * v29, v31, v34 * v30);
+                    accDot0 += TLane.FusedMultiplyAdd(v26 * v29, v31, v32 * v30);
+                    accDot1 += TLane.FusedMultiplyAdd(v27 * v29, v31, v33 * v30);
+                    accDot2 += TLane.FusedMultiplyAdd(v28 * v29, v31, v34 * v30);
                     TLane v35 = h[1];
                     TLane v36 = hDot0[1];
                     TLane v37 = hDot1[1];
                     TLane v38 = hDot2[1];
                     TLane v39 = p[(1 + k) % 4];
                     TLane v40 = v35 * v39;
-                    accDot0_2 += TLane.FusedMultiplyAdd(v36 * v39, v31, v32 * v40);
-                    accDot1_2 += TLane.FusedMultiplyAdd(v37 * v39, v31, v33 * v40);
-                    accDot2_2 += TLane.FusedMultiplyAdd(v38 * v39, v31, v34 * v40);
+                    accDot0 += TLane.FusedMultiplyAdd(v36 * v39, v31, v32 * v40);
+                    accDot1 += TLane.FusedMultiplyAdd(v37 * v39, v31, v33 * v40);
+                    accDot2 += TLane.FusedMultiplyAdd(v38 * v39, v31, v34 * v40);
                     TLane v41 = h[2];
                     TLane v42 = hDot0[2];
                     TLane v43 = hDot1[2];
                     TLane v44 = hDot2[2];
                     TLane v45 = p[(2 + k) % 4];
                     TLane v46 = v41 * v45;
-                    accDot0_2 += TLane.FusedMultiplyAdd(v42 * v45, v31, v32 * v46);
-                    accDot1_2 += TLane.FusedMultiplyAdd(v43 * v45, v31, v33 * v46);
-                    accDot2_2 += TLane.FusedMultiplyAdd(v44 * v45, v31, v34 * v46);
+                    accDot0 += TLane.FusedMultiplyAdd(v42 * v45, v31, v32 * v46);
+                    accDot1 += TLane.FusedMultiplyAdd(v43 * v45, v31, v33 * v46);
+                    accDot2 += TLane.FusedMultiplyAdd(v44 * v45, v31, v34 * v46);
                     TLane v47 = h[3];
                     TLane v48 = hDot0[3];
                     TLane v49 = hDot1[3];
                     TLane v50 = hDot2[3];
                     TLane v51 = p[(3 + k) % 4];
                     TLane v52 = v47 * v51;
-                    accDot0_2 += TLane.FusedMultiplyAdd(v48 * v51, v31, v32 * v52);
-                    accDot1_2 += TLane.FusedMultiplyAdd(v49 * v51, v31, v33 * v52);
-                    accDot2_2 += TLane.FusedMultiplyAdd(v50 * v51, v31, v34 * v52);
+                    accDot0 += TLane.FusedMultiplyAdd(v48 * v51, v31, v32 * v52);
+                    accDot1 += TLane.FusedMultiplyAdd(v49 * v51, v31, v33 * v52);
+                    accDot2 += TLane.FusedMultiplyAdd(v50 * v51, v31, v34 * v52);
 
                     // dydt[k] = acc * p[p.Length - 1];
                     TLane v53 = p[p.Length - 1];
@@ -1671,7 +1636,7 @@ namespace SecondOrder.Loops
                     TLane accDot2Bar = s57 * v53;
                     TLane accDot1Bar = s59 * v53;
                     TLane accDot0Bar = s61 * v53;
-                    pBar[p.Length - 1] += TLane.FusedMultiplyAdd(s61, accDot0_2, TLane.FusedMultiplyAdd(s57, accDot2_2, s59 * accDot1_2));
+                    pBar[p.Length - 1] += TLane.FusedMultiplyAdd(s61, accDot0, TLane.FusedMultiplyAdd(s57, accDot2, s59 * accDot1));
 
                     // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
                     TLane v63 = h[3];
@@ -1754,6 +1719,8 @@ namespace SecondOrder.Loops
                     yBar[i] += TLane.FusedMultiplyAdd(v85, TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(i)), TLane.Zero), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(TLane.Zero, TLane.Create((double)(i))), c1, TLane.Zero), TLane.FusedMultiplyAdd(v83, TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(i)), c2), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c2, TLane.Create((double)(i))), c1, TLane.Zero), v84 * (TLane.Select(TLane.LessThanOrEqual(TLane.Create((double)(i)), c1), c1, TLane.Zero) * TLane.Select(TLane.LessThanOrEqual(c1, TLane.Create((double)(i))), c1, TLane.Zero)))) + v86 + v86;
                 }
 
+                // adjoint of: for (int i = 0; i < H; i++), unrolled:
+                // i = 3
                 // for (int j = 0; j < n; j++)
                 TLane sDot0_5 = TLane.Zero;
                 TLane sDot1_5 = TLane.Zero;
@@ -1797,6 +1764,7 @@ namespace SecondOrder.Loops
                 // adjoint of: double s = p[12 + i];
                 pBar[15] += sBar;
 
+                // i = 2
                 // for (int j = 0; j < n; j++)
                 TLane sDot0_6 = TLane.Zero;
                 TLane sDot1_6 = TLane.Zero;
@@ -1840,6 +1808,7 @@ namespace SecondOrder.Loops
                 // adjoint of: double s = p[12 + i];
                 pBar[14] += sBar_2;
 
+                // i = 1
                 // for (int j = 0; j < n; j++)
                 TLane sDot0_7 = TLane.Zero;
                 TLane sDot1_7 = TLane.Zero;
@@ -1883,6 +1852,7 @@ namespace SecondOrder.Loops
                 // adjoint of: double s = p[12 + i];
                 pBar[13] += sBar_3;
 
+                // i = 0
                 // for (int j = 0; j < n; j++)
                 TLane sDot0_8 = TLane.Zero;
                 TLane sDot1_8 = TLane.Zero;
@@ -1938,95 +1908,91 @@ namespace SecondOrder.Loops
                 TLane c0_1 = TLane.Create(0.1);
                 TLane c1 = TLane.Create(1.0);
 
-                // elements of dydt that are not written are 0
-                // const int H = 4;
-                // int n = y.Length;
                 // Span<double> h = stackalloc double[H];
                 global::System.Span<TLane> h = stackalloc TLane[4];
                 global::System.Span<TLane> hDot = stackalloc TLane[4];
 
-                // for (int i = 0; i < H; i++)
+                // for (int i = 0; i < H; i++), unrolled:
+                // i = 0
                 // double s = p[12 + i];
                 TLane s = p[12];
 
                 // for (int j = 0; j < n; j++)
-                TLane s_2 = s;
                 TLane sDot = pDot[12];
                 for (int j = 0; j < y.Length; j++)
                 {
                     // s += p[i * n + j] * y[j];
                     TLane v1 = p[j];
                     TLane v2 = y[j];
-                    s_2 += v1 * v2;
+                    s += v1 * v2;
                     sDot += TLane.FusedMultiplyAdd(pDot[j], v2, yDot[j] * v1);
                 }
 
                 // h[i] = Math.Tanh(s);
-                TLane v3 = TLane.Tanh(s_2);
+                TLane v3 = TLane.Tanh(s);
                 h[0] = v3;
                 hDot[0] = sDot * TLane.FusedMultiplyAdd(-v3, v3, c1);
 
+                // i = 1
                 // double s = p[12 + i];
-                TLane s_3 = p[13];
+                TLane s_2 = p[13];
 
                 // for (int j = 0; j < n; j++)
-                TLane s_4 = s_3;
                 TLane sDot_2 = pDot[13];
                 for (int j = 0; j < y.Length; j++)
                 {
                     // s += p[i * n + j] * y[j];
                     TLane v4 = p[y.Length + j];
                     TLane v5 = y[j];
-                    s_4 += v4 * v5;
+                    s_2 += v4 * v5;
                     sDot_2 += TLane.FusedMultiplyAdd(pDot[y.Length + j], v5, yDot[j] * v4);
                 }
 
                 // h[i] = Math.Tanh(s);
-                TLane v6 = TLane.Tanh(s_4);
+                TLane v6 = TLane.Tanh(s_2);
                 h[1] = v6;
                 hDot[1] = sDot_2 * TLane.FusedMultiplyAdd(-v6, v6, c1);
 
+                // i = 2
                 // double s = p[12 + i];
-                TLane s_5 = p[14];
+                TLane s_3 = p[14];
 
                 // for (int j = 0; j < n; j++)
-                TLane s_6 = s_5;
                 TLane sDot_3 = pDot[14];
                 for (int j = 0; j < y.Length; j++)
                 {
                     // s += p[i * n + j] * y[j];
                     TLane v7 = p[2 * y.Length + j];
                     TLane v8 = y[j];
-                    s_6 += v7 * v8;
+                    s_3 += v7 * v8;
                     sDot_3 += TLane.FusedMultiplyAdd(pDot[2 * y.Length + j], v8, yDot[j] * v7);
                 }
 
                 // h[i] = Math.Tanh(s);
-                TLane v9 = TLane.Tanh(s_6);
+                TLane v9 = TLane.Tanh(s_3);
                 h[2] = v9;
                 hDot[2] = sDot_3 * TLane.FusedMultiplyAdd(-v9, v9, c1);
 
+                // i = 3
                 // double s = p[12 + i];
-                TLane s_7 = p[15];
+                TLane s_4 = p[15];
 
                 // for (int j = 0; j < n; j++)
-                TLane s_8 = s_7;
                 TLane sDot_4 = pDot[15];
                 for (int j = 0; j < y.Length; j++)
                 {
                     // s += p[i * n + j] * y[j];
                     TLane v10 = p[3 * y.Length + j];
                     TLane v11 = y[j];
-                    s_8 += v10 * v11;
+                    s_4 += v10 * v11;
                     sDot_4 += TLane.FusedMultiplyAdd(pDot[3 * y.Length + j], v11, yDot[j] * v10);
                 }
 
                 // h[i] = Math.Tanh(s);
-                TLane v12 = TLane.Tanh(s_8);
+                TLane v12 = TLane.Tanh(s_4);
                 h[3] = v12;
                 hDot[3] = sDot_4 * TLane.FusedMultiplyAdd(-v12, v12, c1);
 
-                // double energy = 0.0;
                 // for (int i = 0; i < n; i++)
                 TLane energy = TLane.Zero;
                 TLane energyDot = TLane.Zero;
@@ -2059,7 +2025,6 @@ namespace SecondOrder.Loops
                     // adjoint of: for (int k = 0; k < n; k++)
                     TLane dydtBarDot_k = TLane.Zero;
 
-                    // for (int k = 0; k < n; k++)
                     // double acc = -energy * y[k] + 0.1 * t * p[16];
                     TLane v18 = y[k];
                     TLane v19 = yDot[k];
@@ -2069,10 +2034,6 @@ namespace SecondOrder.Loops
                     TLane acc = v17 * v18 + v20 * p16;
                     TLane accDot = TLane.FusedMultiplyAdd(-v19, energy, -(energyDot * v18)) + TLane.FusedMultiplyAdd(v21, p16, pDot[16] * v20);
 
-                    // for (int i = 0; i < H; i++)
-                    TLane acc_2 = acc;
-                    TLane accDot_2 = accDot;
-
                     // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
                     TLane v22 = h[0];
                     TLane v23 = hDot[0];
@@ -2081,29 +2042,29 @@ namespace SecondOrder.Loops
                     TLane v26 = v22 * v24;
                     TLane v27 = y[(k + 1) % y.Length];
                     TLane v28 = yDot[(k + 1) % y.Length];
-                    acc_2 += v26 * v27;
-                    accDot_2 += TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v23, v24, v25 * v22), v27, v28 * v26);
+                    acc += v26 * v27;
+                    accDot += TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v23, v24, v25 * v22), v27, v28 * v26);
                     TLane v29 = h[1];
                     TLane v30 = hDot[1];
                     TLane v31 = p[(1 + k) % 4];
                     TLane v32 = pDot[(1 + k) % 4];
                     TLane v33 = v29 * v31;
-                    acc_2 += v33 * v27;
-                    accDot_2 += TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v30, v31, v32 * v29), v27, v28 * v33);
+                    acc += v33 * v27;
+                    accDot += TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v30, v31, v32 * v29), v27, v28 * v33);
                     TLane v34 = h[2];
                     TLane v35 = hDot[2];
                     TLane v36 = p[(2 + k) % 4];
                     TLane v37 = pDot[(2 + k) % 4];
                     TLane v38 = v34 * v36;
-                    acc_2 += v38 * v27;
-                    accDot_2 += TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v35, v36, v37 * v34), v27, v28 * v38);
+                    acc += v38 * v27;
+                    accDot += TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v35, v36, v37 * v34), v27, v28 * v38);
                     TLane v39 = h[3];
                     TLane v40 = hDot[3];
                     TLane v41 = p[(3 + k) % 4];
                     TLane v42 = pDot[(3 + k) % 4];
                     TLane v43 = v39 * v41;
-                    acc_2 += v43 * v27;
-                    accDot_2 += TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v40, v41, v42 * v39), v27, v28 * v43);
+                    acc += v43 * v27;
+                    accDot += TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v40, v41, v42 * v39), v27, v28 * v43);
 
                     // dydt[k] = acc * p[p.Length - 1];
                     TLane v44 = p[p.Length - 1];
@@ -2115,7 +2076,7 @@ namespace SecondOrder.Loops
                     dydtBarDot_k = TLane.Zero;
                     TLane accBar = v45 * v44;
                     TLane accBarDot = TLane.FusedMultiplyAdd(v46, v44, pDot[p.Length - 1] * v45);
-                    pBarDot[p.Length - 1] += TLane.FusedMultiplyAdd(v46, acc_2, accDot_2 * v45);
+                    pBarDot[p.Length - 1] += TLane.FusedMultiplyAdd(v46, acc, accDot * v45);
 
                     // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
                     TLane v47 = h[3];
@@ -2177,6 +2138,8 @@ namespace SecondOrder.Loops
                     yBarDot[i] += v57 + v57;
                 }
 
+                // adjoint of: for (int i = 0; i < H; i++), unrolled:
+                // i = 3
                 // h[i] = Math.Tanh(s);
                 TLane v58 = h[3];
                 TLane v59 = hDot[3];
@@ -2202,6 +2165,7 @@ namespace SecondOrder.Loops
                 // adjoint of: double s = p[12 + i];
                 pBarDot[15] += sBarDot;
 
+                // i = 2
                 // h[i] = Math.Tanh(s);
                 TLane v64 = h[2];
                 TLane v65 = hDot[2];
@@ -2227,6 +2191,7 @@ namespace SecondOrder.Loops
                 // adjoint of: double s = p[12 + i];
                 pBarDot[14] += sBarDot_2;
 
+                // i = 1
                 // h[i] = Math.Tanh(s);
                 TLane v70 = h[1];
                 TLane v71 = hDot[1];
@@ -2252,6 +2217,7 @@ namespace SecondOrder.Loops
                 // adjoint of: double s = p[12 + i];
                 pBarDot[13] += sBarDot_3;
 
+                // i = 0
                 // h[i] = Math.Tanh(s);
                 TLane v76 = h[0];
                 TLane v77 = hDot[0];

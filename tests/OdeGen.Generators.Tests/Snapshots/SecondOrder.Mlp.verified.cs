@@ -40,20 +40,19 @@ namespace SecondOrder.Mlp
                     double s = p[128 + i];
 
                     // for (int j = 0; j < In; j++)
-                    double s_2 = s;
                     double sDot0 = 0.0;
                     double sDot1 = 0.0;
 
                     // s += p[W1 + i * In + j] * y[j];
                     double v1 = p[i * 2];
-                    s_2 += v1 * y[0];
+                    s += v1 * y[0];
                     sDot0 += v1;
                     double v2 = p[i * 2 + 1];
-                    s_2 += v2 * y[1];
+                    s += v2 * y[1];
                     sDot1 += v2;
 
                     // h1[i] = Math.Tanh(s);
-                    double v3 = global::System.Math.Tanh(s_2);
+                    double v3 = global::System.Math.Tanh(s);
                     double v4 = global::System.Math.FusedMultiplyAdd(-v3, v3, 1.0);
                     h1[i] = v3;
                     h1Dot0[i] = sDot0 * v4;
@@ -64,10 +63,9 @@ namespace SecondOrder.Mlp
                 for (int i = 0; i < 64; i++)
                 {
                     // double s = p[B2 + i];
-                    double s_3 = p[4288 + i];
+                    double s_2 = p[4288 + i];
 
                     // for (int j = 0; j < Hidden; j++)
-                    double s_4 = s_3;
                     double sDot0_2 = 0.0;
                     double sDot1_2 = 0.0;
                     for (int j = 0; j < 64; j++)
@@ -77,7 +75,7 @@ namespace SecondOrder.Mlp
                         double v6 = h1[j];
                         double v7 = h1Dot0[j];
                         double v8 = h1Dot1[j];
-                        s_4 += v5 * v6;
+                        s_2 += v5 * v6;
                         sDot0_2 += v7 * v5;
                         sDot1_2 += v8 * v5;
                     }
@@ -85,14 +83,14 @@ namespace SecondOrder.Mlp
                     // h2[i] = Math.Tanh(s);
                     sDot0_2Kept[0] = sDot0_2;
                     sDot1_2Kept[0] = sDot1_2;
-                    double v9 = global::System.Math.Tanh(s_4);
+                    double v9 = global::System.Math.Tanh(s_2);
                     double v10 = global::System.Math.FusedMultiplyAdd(-v9, v9, 1.0);
                     h2Dot0[i] = sDot0_2Kept[0] * v10;
                     h2Dot1[i] = sDot1_2Kept[0] * v10;
                 }
 
-                // for (int k = 0; k < In; k++)
-                // double o = p[B3 + k];
+                // for (int k = 0; k < In; k++), unrolled:
+                // k = 0
                 // for (int i = 0; i < Hidden; i++)
                 double oDot0 = 0.0;
                 for (int i = 0; i < 64; i++)
@@ -105,6 +103,7 @@ namespace SecondOrder.Mlp
                 // dydt[k] = o;
                 dydtDot0[0] = oDot0;
 
+                // k = 1
                 // for (int i = 0; i < Hidden; i++)
                 double oDot1 = 0.0;
                 for (int i = 0; i < 64; i++)
@@ -130,7 +129,6 @@ namespace SecondOrder.Mlp
                 global::System.Span<double> sDot0_3Kept = stackalloc double[1];
                 global::System.Span<double> sDot1_3Kept = stackalloc double[1];
 
-                // elements of dydt that are not written are 0
                 // Span<double> h1 = stackalloc double[Hidden];
                 global::System.Span<double> h1 = stackalloc double[64];
                 global::System.Span<double> h1Dot0 = stackalloc double[64];
@@ -149,20 +147,19 @@ namespace SecondOrder.Mlp
                     double s_2 = p[128 + i];
 
                     // for (int j = 0; j < In; j++)
-                    double s_3 = s_2;
                     double sDot0 = 0.0;
                     double sDot1 = 0.0;
 
                     // s += p[W1 + i * In + j] * y[j];
                     double v1 = p[i * 2];
-                    s_3 += v1 * y0;
+                    s_2 += v1 * y0;
                     sDot0 += v1;
                     double v2 = p[i * 2 + 1];
-                    s_3 += v2 * y1;
+                    s_2 += v2 * y1;
                     sDot1 += v2;
 
                     // h1[i] = Math.Tanh(s);
-                    double v3 = global::System.Math.Tanh(s_3);
+                    double v3 = global::System.Math.Tanh(s_2);
                     double v4 = global::System.Math.FusedMultiplyAdd(-v3, v3, 1.0);
                     h1[i] = v3;
                     h1Dot0[i] = sDot0 * v4;
@@ -173,10 +170,9 @@ namespace SecondOrder.Mlp
                 for (int i = 0; i < 64; i++)
                 {
                     // double s = p[B2 + i];
-                    double s_4 = p[4288 + i];
+                    double s_3 = p[4288 + i];
 
                     // for (int j = 0; j < Hidden; j++)
-                    double s_5 = s_4;
                     double sDot0_2 = 0.0;
                     double sDot1_2 = 0.0;
                     for (int j = 0; j < 64; j++)
@@ -186,7 +182,7 @@ namespace SecondOrder.Mlp
                         double v6 = h1[j];
                         double v7 = h1Dot0[j];
                         double v8 = h1Dot1[j];
-                        s_5 += v5 * v6;
+                        s_3 += v5 * v6;
                         sDot0_2 += v7 * v5;
                         sDot1_2 += v8 * v5;
                     }
@@ -194,7 +190,7 @@ namespace SecondOrder.Mlp
                     // h2[i] = Math.Tanh(s);
                     sDot0_2Kept[0] = sDot0_2;
                     sDot1_2Kept[0] = sDot1_2;
-                    double v9 = global::System.Math.Tanh(s_5);
+                    double v9 = global::System.Math.Tanh(s_3);
                     double v10 = global::System.Math.FusedMultiplyAdd(-v9, v9, 1.0);
                     h2Dot0[i] = sDot0_2Kept[0] * v10;
                     h2Dot1[i] = sDot1_2Kept[0] * v10;
@@ -216,12 +212,17 @@ namespace SecondOrder.Mlp
                 dydtDot1Bar[1] += s;
                 dydtDot0Bar[0] += s;
 
+                // adjoint of: for (int k = 0; k < In; k++), unrolled:
+                // k = 1
                 // adjoint of: dydt[k] = o;
                 double s11 = 0.0;
                 double v12 = dydtDot1Bar[1];
                 dydtDot1Bar[1] = 0.0;
                 s11 += v12;
                 double s13 = 0.0;
+
+                // k = 0
+                // adjoint of: dydt[k] = o;
                 double s14 = 0.0;
                 double s15 = 0.0;
                 double v16 = dydtDot0Bar[0];
@@ -235,9 +236,7 @@ namespace SecondOrder.Mlp
                     double h2Dot1Bar_i = 0.0;
                     double h2Dot0Bar_i = 0.0;
 
-                    // for (int k = 0; k < In; k++)
-                    // double o = p[B3 + k];
-                    // for (int i = 0; i < Hidden; i++)
+                    // k = 1
                     // o += p[W3 + k * Hidden + i] * h2[i];
                     double v17 = p[4416 + i];
                     double v18 = h2Dot0[i];
@@ -248,6 +247,7 @@ namespace SecondOrder.Mlp
                     h2Dot0Bar_i += s13 * v17;
                     pBar[4416 + i] += global::System.Math.FusedMultiplyAdd(s11, v19, s13 * v18);
 
+                    // k = 0
                     // o += p[W3 + k * Hidden + i] * h2[i];
                     double v20 = p[4352 + i];
                     double v21 = h2Dot0[i];
@@ -259,10 +259,9 @@ namespace SecondOrder.Mlp
                     pBar[4352 + i] += global::System.Math.FusedMultiplyAdd(s14, v22, s15 * v21);
 
                     // double s = p[B2 + i];
-                    double s_6 = p[4288 + i];
+                    double s_4 = p[4288 + i];
 
                     // for (int j = 0; j < Hidden; j++)
-                    double s_7 = s_6;
                     double sDot0_3 = 0.0;
                     double sDot1_3 = 0.0;
                     for (int j = 0; j < 64; j++)
@@ -272,7 +271,7 @@ namespace SecondOrder.Mlp
                         double v24 = h1[j];
                         double v25 = h1Dot0[j];
                         double v26 = h1Dot1[j];
-                        s_7 += v23 * v24;
+                        s_4 += v23 * v24;
                         sDot0_3 += v25 * v23;
                         sDot1_3 += v26 * v23;
                     }
@@ -280,7 +279,7 @@ namespace SecondOrder.Mlp
                     // h2[i] = Math.Tanh(s);
                     sDot0_3Kept[0] = sDot0_3;
                     sDot1_3Kept[0] = sDot1_3;
-                    double v27 = global::System.Math.Tanh(s_7);
+                    double v27 = global::System.Math.Tanh(s_4);
                     double v28 = global::System.Math.FusedMultiplyAdd(-v27, v27, 1.0);
 
                     // adjoint of: h2[i] = Math.Tanh(s);
@@ -364,7 +363,6 @@ namespace SecondOrder.Mlp
                 // loop sums that cross calls of Math or user functions wait in memory, so the loops keep them in registers
                 global::System.Span<double> sDot_2Kept = stackalloc double[1];
 
-                // elements of dydt that are not written are 0
                 // Span<double> h1 = stackalloc double[Hidden];
                 global::System.Span<double> h1 = stackalloc double[64];
                 global::System.Span<double> h1Dot = stackalloc double[64];
@@ -384,19 +382,18 @@ namespace SecondOrder.Mlp
                     double s = p[128 + i];
 
                     // for (int j = 0; j < In; j++)
-                    double s_2 = s;
                     double sDot = pDot[128 + i];
 
                     // s += p[W1 + i * In + j] * y[j];
                     double v1 = p[i * 2];
-                    s_2 += v1 * y0;
+                    s += v1 * y0;
                     sDot += global::System.Math.FusedMultiplyAdd(pDot[i * 2], y0, yDot0 * v1);
                     double v2 = p[i * 2 + 1];
-                    s_2 += v2 * y1;
+                    s += v2 * y1;
                     sDot += global::System.Math.FusedMultiplyAdd(pDot[i * 2 + 1], y1, yDot1 * v2);
 
                     // h1[i] = Math.Tanh(s);
-                    double v3 = global::System.Math.Tanh(s_2);
+                    double v3 = global::System.Math.Tanh(s);
                     h1[i] = v3;
                     h1Dot[i] = sDot * global::System.Math.FusedMultiplyAdd(-v3, v3, 1.0);
                 }
@@ -405,10 +402,9 @@ namespace SecondOrder.Mlp
                 for (int i = 0; i < 64; i++)
                 {
                     // double s = p[B2 + i];
-                    double s_3 = p[4288 + i];
+                    double s_2 = p[4288 + i];
 
                     // for (int j = 0; j < Hidden; j++)
-                    double s_4 = s_3;
                     double sDot_2 = pDot[4288 + i];
                     for (int j = 0; j < 64; j++)
                     {
@@ -416,13 +412,13 @@ namespace SecondOrder.Mlp
                         double v4 = p[192 + i * 64 + j];
                         double v5 = h1[j];
                         double v6 = h1Dot[j];
-                        s_4 += v4 * v5;
+                        s_2 += v4 * v5;
                         sDot_2 += global::System.Math.FusedMultiplyAdd(pDot[192 + i * 64 + j], v5, v6 * v4);
                     }
 
                     // h2[i] = Math.Tanh(s);
                     sDot_2Kept[0] = sDot_2;
-                    double v7 = global::System.Math.Tanh(s_4);
+                    double v7 = global::System.Math.Tanh(s_2);
                     h2[i] = v7;
                     h2Dot[i] = sDot_2Kept[0] * global::System.Math.FusedMultiplyAdd(-v7, v7, 1.0);
                 }
@@ -445,6 +441,8 @@ namespace SecondOrder.Mlp
                 global::System.Span<double> h2BarDot = stackalloc double[64];
                 h2BarDot.Clear();
 
+                // adjoint of: for (int k = 0; k < In; k++), unrolled:
+                // k = 1
                 // adjoint of: dydt[k] = o;
                 double oBar = dydtBar[1];
                 double v8 = dydtBarDot[1];
@@ -454,9 +452,6 @@ namespace SecondOrder.Mlp
                 // adjoint of: for (int i = 0; i < Hidden; i++)
                 for (int i = 64 - 1; i >= 0; i--)
                 {
-                    // for (int k = 0; k < In; k++)
-                    // double o = p[B3 + k];
-                    // for (int i = 0; i < Hidden; i++)
                     // o += p[W3 + k * Hidden + i] * h2[i];
                     double v9 = p[4416 + i];
                     double v10 = h2[i];
@@ -471,6 +466,7 @@ namespace SecondOrder.Mlp
                 // adjoint of: double o = p[B3 + k];
                 pBarDot[4481] += v8;
 
+                // k = 0
                 // adjoint of: dydt[k] = o;
                 double oBar_2 = dydtBar[0];
                 double v12 = dydtBarDot[0];
@@ -592,20 +588,19 @@ namespace SecondOrder.Mlp
                     TLane s = p[128 + i];
 
                     // for (int j = 0; j < In; j++)
-                    TLane s_2 = s;
                     TLane sDot0 = TLane.Zero;
                     TLane sDot1 = TLane.Zero;
 
                     // s += p[W1 + i * In + j] * y[j];
                     TLane v1 = p[i * 2];
-                    s_2 += v1 * y[0];
+                    s += v1 * y[0];
                     sDot0 += v1;
                     TLane v2 = p[i * 2 + 1];
-                    s_2 += v2 * y[1];
+                    s += v2 * y[1];
                     sDot1 += v2;
 
                     // h1[i] = Math.Tanh(s);
-                    TLane v3 = TLane.Tanh(s_2);
+                    TLane v3 = TLane.Tanh(s);
                     TLane v4 = TLane.FusedMultiplyAdd(-v3, v3, c1);
                     h1[i] = v3;
                     h1Dot0[i] = sDot0 * v4;
@@ -616,10 +611,9 @@ namespace SecondOrder.Mlp
                 for (int i = 0; i < 64; i++)
                 {
                     // double s = p[B2 + i];
-                    TLane s_3 = p[4288 + i];
+                    TLane s_2 = p[4288 + i];
 
                     // for (int j = 0; j < Hidden; j++)
-                    TLane s_4 = s_3;
                     TLane sDot0_2 = TLane.Zero;
                     TLane sDot1_2 = TLane.Zero;
                     for (int j = 0; j < 64; j++)
@@ -629,20 +623,20 @@ namespace SecondOrder.Mlp
                         TLane v6 = h1[j];
                         TLane v7 = h1Dot0[j];
                         TLane v8 = h1Dot1[j];
-                        s_4 += v5 * v6;
+                        s_2 += v5 * v6;
                         sDot0_2 += v7 * v5;
                         sDot1_2 += v8 * v5;
                     }
 
                     // h2[i] = Math.Tanh(s);
-                    TLane v9 = TLane.Tanh(s_4);
+                    TLane v9 = TLane.Tanh(s_2);
                     TLane v10 = TLane.FusedMultiplyAdd(-v9, v9, c1);
                     h2Dot0[i] = sDot0_2 * v10;
                     h2Dot1[i] = sDot1_2 * v10;
                 }
 
-                // for (int k = 0; k < In; k++)
-                // double o = p[B3 + k];
+                // for (int k = 0; k < In; k++), unrolled:
+                // k = 0
                 // for (int i = 0; i < Hidden; i++)
                 TLane oDot0 = TLane.Zero;
                 for (int i = 0; i < 64; i++)
@@ -655,6 +649,7 @@ namespace SecondOrder.Mlp
                 // dydt[k] = o;
                 dydtDot0[0] = oDot0;
 
+                // k = 1
                 // for (int i = 0; i < Hidden; i++)
                 TLane oDot1 = TLane.Zero;
                 for (int i = 0; i < 64; i++)
@@ -678,7 +673,6 @@ namespace SecondOrder.Mlp
                 // shared by the lanes: broadcast literals
                 TLane c1 = TLane.Create(1.0);
 
-                // elements of dydt that are not written are 0
                 // Span<double> h1 = stackalloc double[Hidden];
                 global::System.Span<TLane> h1 = stackalloc TLane[64];
                 global::System.Span<TLane> h1Dot0 = stackalloc TLane[64];
@@ -697,20 +691,19 @@ namespace SecondOrder.Mlp
                     TLane s_2 = p[128 + i];
 
                     // for (int j = 0; j < In; j++)
-                    TLane s_3 = s_2;
                     TLane sDot0 = TLane.Zero;
                     TLane sDot1 = TLane.Zero;
 
                     // s += p[W1 + i * In + j] * y[j];
                     TLane v1 = p[i * 2];
-                    s_3 += v1 * y0;
+                    s_2 += v1 * y0;
                     sDot0 += v1;
                     TLane v2 = p[i * 2 + 1];
-                    s_3 += v2 * y1;
+                    s_2 += v2 * y1;
                     sDot1 += v2;
 
                     // h1[i] = Math.Tanh(s);
-                    TLane v3 = TLane.Tanh(s_3);
+                    TLane v3 = TLane.Tanh(s_2);
                     TLane v4 = TLane.FusedMultiplyAdd(-v3, v3, c1);
                     h1[i] = v3;
                     h1Dot0[i] = sDot0 * v4;
@@ -721,10 +714,9 @@ namespace SecondOrder.Mlp
                 for (int i = 0; i < 64; i++)
                 {
                     // double s = p[B2 + i];
-                    TLane s_4 = p[4288 + i];
+                    TLane s_3 = p[4288 + i];
 
                     // for (int j = 0; j < Hidden; j++)
-                    TLane s_5 = s_4;
                     TLane sDot0_2 = TLane.Zero;
                     TLane sDot1_2 = TLane.Zero;
                     for (int j = 0; j < 64; j++)
@@ -734,13 +726,13 @@ namespace SecondOrder.Mlp
                         TLane v6 = h1[j];
                         TLane v7 = h1Dot0[j];
                         TLane v8 = h1Dot1[j];
-                        s_5 += v5 * v6;
+                        s_3 += v5 * v6;
                         sDot0_2 += v7 * v5;
                         sDot1_2 += v8 * v5;
                     }
 
                     // h2[i] = Math.Tanh(s);
-                    TLane v9 = TLane.Tanh(s_5);
+                    TLane v9 = TLane.Tanh(s_3);
                     TLane v10 = TLane.FusedMultiplyAdd(-v9, v9, c1);
                     h2Dot0[i] = sDot0_2 * v10;
                     h2Dot1[i] = sDot1_2 * v10;
@@ -762,12 +754,17 @@ namespace SecondOrder.Mlp
                 dydtDot1Bar[1] += s;
                 dydtDot0Bar[0] += s;
 
+                // adjoint of: for (int k = 0; k < In; k++), unrolled:
+                // k = 1
                 // adjoint of: dydt[k] = o;
                 TLane s11 = TLane.Zero;
                 TLane v12 = dydtDot1Bar[1];
                 dydtDot1Bar[1] = TLane.Zero;
                 s11 += v12;
                 TLane s13 = TLane.Zero;
+
+                // k = 0
+                // adjoint of: dydt[k] = o;
                 TLane s14 = TLane.Zero;
                 TLane s15 = TLane.Zero;
                 TLane v16 = dydtDot0Bar[0];
@@ -781,9 +778,7 @@ namespace SecondOrder.Mlp
                     TLane h2Dot1Bar_i = TLane.Zero;
                     TLane h2Dot0Bar_i = TLane.Zero;
 
-                    // for (int k = 0; k < In; k++)
-                    // double o = p[B3 + k];
-                    // for (int i = 0; i < Hidden; i++)
+                    // k = 1
                     // o += p[W3 + k * Hidden + i] * h2[i];
                     TLane v17 = p[4416 + i];
                     TLane v18 = h2Dot0[i];
@@ -794,6 +789,7 @@ namespace SecondOrder.Mlp
                     h2Dot0Bar_i += s13 * v17;
                     pBar[4416 + i] += TLane.FusedMultiplyAdd(s11, v19, s13 * v18);
 
+                    // k = 0
                     // o += p[W3 + k * Hidden + i] * h2[i];
                     TLane v20 = p[4352 + i];
                     TLane v21 = h2Dot0[i];
@@ -805,10 +801,9 @@ namespace SecondOrder.Mlp
                     pBar[4352 + i] += TLane.FusedMultiplyAdd(s14, v22, s15 * v21);
 
                     // double s = p[B2 + i];
-                    TLane s_6 = p[4288 + i];
+                    TLane s_4 = p[4288 + i];
 
                     // for (int j = 0; j < Hidden; j++)
-                    TLane s_7 = s_6;
                     TLane sDot0_3 = TLane.Zero;
                     TLane sDot1_3 = TLane.Zero;
                     for (int j = 0; j < 64; j++)
@@ -818,13 +813,13 @@ namespace SecondOrder.Mlp
                         TLane v24 = h1[j];
                         TLane v25 = h1Dot0[j];
                         TLane v26 = h1Dot1[j];
-                        s_7 += v23 * v24;
+                        s_4 += v23 * v24;
                         sDot0_3 += v25 * v23;
                         sDot1_3 += v26 * v23;
                     }
 
                     // h2[i] = Math.Tanh(s);
-                    TLane v27 = TLane.Tanh(s_7);
+                    TLane v27 = TLane.Tanh(s_4);
                     TLane v28 = TLane.FusedMultiplyAdd(-v27, v27, c1);
 
                     // adjoint of: h2[i] = Math.Tanh(s);
@@ -909,7 +904,6 @@ namespace SecondOrder.Mlp
                 // shared by the lanes: broadcast literals
                 TLane c1 = TLane.Create(1.0);
 
-                // elements of dydt that are not written are 0
                 // Span<double> h1 = stackalloc double[Hidden];
                 global::System.Span<TLane> h1 = stackalloc TLane[64];
                 global::System.Span<TLane> h1Dot = stackalloc TLane[64];
@@ -929,19 +923,18 @@ namespace SecondOrder.Mlp
                     TLane s = p[128 + i];
 
                     // for (int j = 0; j < In; j++)
-                    TLane s_2 = s;
                     TLane sDot = pDot[128 + i];
 
                     // s += p[W1 + i * In + j] * y[j];
                     TLane v1 = p[i * 2];
-                    s_2 += v1 * y0;
+                    s += v1 * y0;
                     sDot += TLane.FusedMultiplyAdd(pDot[i * 2], y0, yDot0 * v1);
                     TLane v2 = p[i * 2 + 1];
-                    s_2 += v2 * y1;
+                    s += v2 * y1;
                     sDot += TLane.FusedMultiplyAdd(pDot[i * 2 + 1], y1, yDot1 * v2);
 
                     // h1[i] = Math.Tanh(s);
-                    TLane v3 = TLane.Tanh(s_2);
+                    TLane v3 = TLane.Tanh(s);
                     h1[i] = v3;
                     h1Dot[i] = sDot * TLane.FusedMultiplyAdd(-v3, v3, c1);
                 }
@@ -950,10 +943,9 @@ namespace SecondOrder.Mlp
                 for (int i = 0; i < 64; i++)
                 {
                     // double s = p[B2 + i];
-                    TLane s_3 = p[4288 + i];
+                    TLane s_2 = p[4288 + i];
 
                     // for (int j = 0; j < Hidden; j++)
-                    TLane s_4 = s_3;
                     TLane sDot_2 = pDot[4288 + i];
                     for (int j = 0; j < 64; j++)
                     {
@@ -961,12 +953,12 @@ namespace SecondOrder.Mlp
                         TLane v4 = p[192 + i * 64 + j];
                         TLane v5 = h1[j];
                         TLane v6 = h1Dot[j];
-                        s_4 += v4 * v5;
+                        s_2 += v4 * v5;
                         sDot_2 += TLane.FusedMultiplyAdd(pDot[192 + i * 64 + j], v5, v6 * v4);
                     }
 
                     // h2[i] = Math.Tanh(s);
-                    TLane v7 = TLane.Tanh(s_4);
+                    TLane v7 = TLane.Tanh(s_2);
                     h2[i] = v7;
                     h2Dot[i] = sDot_2 * TLane.FusedMultiplyAdd(-v7, v7, c1);
                 }
@@ -989,6 +981,8 @@ namespace SecondOrder.Mlp
                 global::System.Span<TLane> h2BarDot = stackalloc TLane[64];
                 h2BarDot.Clear();
 
+                // adjoint of: for (int k = 0; k < In; k++), unrolled:
+                // k = 1
                 // adjoint of: dydt[k] = o;
                 TLane oBar = dydtBar[1];
                 TLane v8 = dydtBarDot[1];
@@ -998,9 +992,6 @@ namespace SecondOrder.Mlp
                 // adjoint of: for (int i = 0; i < Hidden; i++)
                 for (int i = 64 - 1; i >= 0; i--)
                 {
-                    // for (int k = 0; k < In; k++)
-                    // double o = p[B3 + k];
-                    // for (int i = 0; i < Hidden; i++)
                     // o += p[W3 + k * Hidden + i] * h2[i];
                     TLane v9 = p[4416 + i];
                     TLane v10 = h2[i];
@@ -1015,6 +1006,7 @@ namespace SecondOrder.Mlp
                 // adjoint of: double o = p[B3 + k];
                 pBarDot[4481] += v8;
 
+                // k = 0
                 // adjoint of: dydt[k] = o;
                 TLane oBar_2 = dydtBar[0];
                 TLane v12 = dydtBarDot[0];

@@ -16,18 +16,19 @@ namespace Scenarios.Unrolled
                 // elements of dydt that are not written are 0
                 dydt.Clear();
 
-                // for (int i = 0; i < 3; i++)
-                // if (i == 0 || i > 1)
+                // for (int i = 0; i < 3; i++), unrolled:
+                // i = 0
                 // dydt[i] = -p[0] * y[i] * y[(i + 1) % 3];
                 TLane v1 = -p[0];
                 TLane y0 = y[0];
                 TLane y1 = y[1];
                 dydt[0] = v1 * y0 * y1;
 
-                // else
+                // i = 1
                 // dydt[i] = p[1] * Math.Sin(y[i]) + (double)i;
                 dydt[1] = p[1] * TLane.Sin(y1) + TLane.Create(1.0);
 
+                // i = 2
                 // dydt[i] = -p[0] * y[i] * y[(i + 1) % 3];
                 dydt[2] = v1 * y[2] * y0;
             }
@@ -40,8 +41,8 @@ namespace Scenarios.Unrolled
                 dydt.Clear();
                 dydtDot.Clear();
 
-                // for (int i = 0; i < 3; i++)
-                // if (i == 0 || i > 1)
+                // for (int i = 0; i < 3; i++), unrolled:
+                // i = 0
                 // dydt[i] = -p[0] * y[i] * y[(i + 1) % 3];
                 TLane p0 = p[0];
                 TLane pDot0 = pDot[0];
@@ -54,13 +55,14 @@ namespace Scenarios.Unrolled
                 dydt[0] = v2 * y1;
                 dydtDot[0] = TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(-yDot0, p0, -(pDot0 * y0)), y1, yDot1 * v2);
 
-                // else
+                // i = 1
                 // dydt[i] = p[1] * Math.Sin(y[i]) + (double)i;
                 TLane p1 = p[1];
                 TLane v3 = TLane.Sin(y1);
                 dydt[1] = p1 * v3 + TLane.Create(1.0);
                 dydtDot[1] = TLane.FusedMultiplyAdd(pDot[1], v3, yDot1 * TLane.Cos(y1) * p1);
 
+                // i = 2
                 // dydt[i] = -p[0] * y[i] * y[(i + 1) % 3];
                 TLane y2 = y[2];
                 TLane v4 = v1 * y2;
@@ -76,9 +78,8 @@ namespace Scenarios.Unrolled
                 global::System.Span<TLane> dydtBar = stackalloc TLane[a.Length];
                 a.CopyTo(dydtBar);
 
-                // elements of dydt that are not written are 0
-                // for (int i = 0; i < 3; i++)
-                // if (i == 0 || i > 1)
+                // adjoint of: for (int i = 0; i < 3; i++), unrolled:
+                // i = 2
                 // dydt[i] = -p[0] * y[i] * y[(i + 1) % 3];
                 TLane p0 = p[0];
                 TLane v1 = -p0;
@@ -93,7 +94,7 @@ namespace Scenarios.Unrolled
                 yBar[2] += -(v3 * p0);
                 pBar[0] += -(v3 * y2);
 
-                // else
+                // i = 1
                 // dydt[i] = p[1] * Math.Sin(y[i]) + (double)i;
                 TLane y1 = y[1];
 
@@ -103,6 +104,7 @@ namespace Scenarios.Unrolled
                 yBar[1] += v4 * p[1] * TLane.Cos(y1);
                 pBar[1] += v4 * TLane.Sin(y1);
 
+                // i = 0
                 // adjoint of: dydt[i] = -p[0] * y[i] * y[(i + 1) % 3];
                 TLane v5 = dydtBar[0];
                 dydtBar[0] = TLane.Zero;
@@ -161,18 +163,19 @@ namespace Scenarios.Unrolled
                     // elements of dydt that are not written are 0
                     dydt = default;
 
-                    // for (int i = 0; i < 3; i++)
-                    // if (i == 0 || i > 1)
+                    // for (int i = 0; i < 3; i++), unrolled:
+                    // i = 0
                     // dydt[i] = -p[0] * y[i] * y[(i + 1) % 3];
                     TLane v1 = -p[0];
                     TLane y0 = y.S0;
                     TLane y1 = y.S1;
                     dydt.S0 = v1 * y0 * y1;
 
-                    // else
+                    // i = 1
                     // dydt[i] = p[1] * Math.Sin(y[i]) + (double)i;
                     dydt.S1 = p[1] * TLane.Sin(y1) + TLane.Create(1.0);
 
+                    // i = 2
                     // dydt[i] = -p[0] * y[i] * y[(i + 1) % 3];
                     dydt.S2 = v1 * y.S2 * y0;
                     return dydt;

@@ -30,18 +30,19 @@ namespace Scenarios.Unrolled
                 // elements of dydt that are not written are 0
                 dydt.Clear();
 
-                // for (int i = 0; i < 3; i++)
-                // if (i == 0 || i > 1)
+                // for (int i = 0; i < 3; i++), unrolled:
+                // i = 0
                 // dydt[i] = -p[0] * y[i] * y[(i + 1) % 3];
                 double v1 = -p[0];
                 double y0 = y[0];
                 double y1 = y[1];
                 dydt[0] = v1 * y0 * y1;
 
-                // else
+                // i = 1
                 // dydt[i] = p[1] * Math.Sin(y[i]) + (double)i;
                 dydt[1] = p[1] * global::System.Math.Sin(y1) + 1.0;
 
+                // i = 2
                 // dydt[i] = -p[0] * y[i] * y[(i + 1) % 3];
                 dydt[2] = v1 * y[2] * y0;
             }
@@ -53,8 +54,8 @@ namespace Scenarios.Unrolled
                 dydt.Clear();
                 dydtDot.Clear();
 
-                // for (int i = 0; i < 3; i++)
-                // if (i == 0 || i > 1)
+                // for (int i = 0; i < 3; i++), unrolled:
+                // i = 0
                 // dydt[i] = -p[0] * y[i] * y[(i + 1) % 3];
                 double p0 = p[0];
                 double pDot0 = pDot[0];
@@ -67,13 +68,14 @@ namespace Scenarios.Unrolled
                 dydt[0] = v2 * y1;
                 dydtDot[0] = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(-yDot0, p0, -(pDot0 * y0)), y1, yDot1 * v2);
 
-                // else
+                // i = 1
                 // dydt[i] = p[1] * Math.Sin(y[i]) + (double)i;
                 double p1 = p[1];
                 double v3 = global::System.Math.Sin(y1);
                 dydt[1] = p1 * v3 + 1.0;
                 dydtDot[1] = global::System.Math.FusedMultiplyAdd(pDot[1], v3, yDot1 * global::System.Math.Cos(y1) * p1);
 
+                // i = 2
                 // dydt[i] = -p[0] * y[i] * y[(i + 1) % 3];
                 double y2 = y[2];
                 double v4 = v1 * y2;
@@ -88,9 +90,8 @@ namespace Scenarios.Unrolled
                 global::System.Span<double> dydtBar = stackalloc double[a.Length];
                 a.CopyTo(dydtBar);
 
-                // elements of dydt that are not written are 0
-                // for (int i = 0; i < 3; i++)
-                // if (i == 0 || i > 1)
+                // adjoint of: for (int i = 0; i < 3; i++), unrolled:
+                // i = 2
                 // dydt[i] = -p[0] * y[i] * y[(i + 1) % 3];
                 double p0 = p[0];
                 double v1 = -p0;
@@ -105,7 +106,7 @@ namespace Scenarios.Unrolled
                 yBar[2] += -(v3 * p0);
                 pBar[0] += -(v3 * y2);
 
-                // else
+                // i = 1
                 // dydt[i] = p[1] * Math.Sin(y[i]) + (double)i;
                 double y1 = y[1];
 
@@ -115,6 +116,7 @@ namespace Scenarios.Unrolled
                 yBar[1] += v4 * p[1] * global::System.Math.Cos(y1);
                 pBar[1] += v4 * global::System.Math.Sin(y1);
 
+                // i = 0
                 // adjoint of: dydt[i] = -p[0] * y[i] * y[(i + 1) % 3];
                 double v5 = dydtBar[0];
                 dydtBar[0] = 0.0;

@@ -53,27 +53,23 @@ namespace Scenarios.Vector
                     // double s = p[B1 + i];
                     double s = p[42 + i];
 
-                    // for (int j = 0; j < In; j++)
-                    double s_2 = s;
-
                     // s += p[W1 + i * In + j] * y[j];
-                    s_2 += p[i * 2] * y[0];
-                    s_2 += p[i * 2 + 1] * y[1];
+                    s += p[i * 2] * y[0];
+                    s += p[i * 2 + 1] * y[1];
 
                     // if (s > 2.5)
-                    bool v1 = (s_2 > 2.5);
-                    double s_3 = s_2;
+                    bool v1 = (s > 2.5);
+                    double s_2 = s;
                     if (v1)
                     {
                         // s = 2.5 + 0.25 * (s - 2.5);
-                        s_3 = 2.5 + 0.25 * (s_2 - 2.5);
+                        s_2 = 2.5 + 0.25 * (s - 2.5);
                     }
 
                     // h[i] = Math.Tanh(s);
-                    h[i] = global::System.Math.Tanh(s_3);
+                    h[i] = global::System.Math.Tanh(s_2);
                 }
 
-                // double ring = 0;
                 // for (int i = 0; i < Hidden; i++)
                 double ring = 0.0;
                 // stays scalar (VectorizeLoops): indexes with (i + 1) % 21, not base + s·i for a constant s
@@ -85,65 +81,65 @@ namespace Scenarios.Vector
                     ring += p[107 + i] * v2 * v3;
                 }
 
-                // for (int k = 0; k < Out; k++)
+                // for (int k = 0; k < Out; k++), unrolled:
+                // k = 0
                 // double o = p[B2 + k];
                 double o = p[105];
 
                 // for (int i = 0; i < Hidden; i++)
-                double o_2 = o;
                 // vectorized across i (VectorizeLoops): TLane.Count iterations at a time at the widest width the hardware has, the rest one at a time below
                 int iFrom_2 = 0;
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    iFrom_2 = EvaluateLoop1<global::OdeGen.Lanes.Lane512>(iFrom_2, p, h, ref o_2);
+                    iFrom_2 = EvaluateLoop1<global::OdeGen.Lanes.Lane512>(iFrom_2, p, h, ref o);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    iFrom_2 = EvaluateLoop1<global::OdeGen.Lanes.Lane256>(iFrom_2, p, h, ref o_2);
+                    iFrom_2 = EvaluateLoop1<global::OdeGen.Lanes.Lane256>(iFrom_2, p, h, ref o);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    iFrom_2 = EvaluateLoop1<global::OdeGen.Lanes.Lane128>(iFrom_2, p, h, ref o_2);
+                    iFrom_2 = EvaluateLoop1<global::OdeGen.Lanes.Lane128>(iFrom_2, p, h, ref o);
                 }
                 for (int i = iFrom_2; i < 21; i++)
                 {
                     // o += p[W2 + k * Hidden + i] * h[i];
                     double v4 = h[i];
-                    o_2 += p[63 + i] * v4;
+                    o += p[63 + i] * v4;
                 }
 
                 // dydt[k] = o + 0.1 * ring;
                 double v5 = 0.1 * ring;
-                dydt[0] = o_2 + v5;
+                dydt[0] = o + v5;
 
+                // k = 1
                 // double o = p[B2 + k];
-                double o_3 = p[106];
+                double o_2 = p[106];
 
                 // for (int i = 0; i < Hidden; i++)
-                double o_4 = o_3;
                 // vectorized across i (VectorizeLoops): TLane.Count iterations at a time at the widest width the hardware has, the rest one at a time below
                 int iFrom_3 = 0;
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    iFrom_3 = EvaluateLoop2<global::OdeGen.Lanes.Lane512>(iFrom_3, p, h, ref o_4);
+                    iFrom_3 = EvaluateLoop2<global::OdeGen.Lanes.Lane512>(iFrom_3, p, h, ref o_2);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    iFrom_3 = EvaluateLoop2<global::OdeGen.Lanes.Lane256>(iFrom_3, p, h, ref o_4);
+                    iFrom_3 = EvaluateLoop2<global::OdeGen.Lanes.Lane256>(iFrom_3, p, h, ref o_2);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    iFrom_3 = EvaluateLoop2<global::OdeGen.Lanes.Lane128>(iFrom_3, p, h, ref o_4);
+                    iFrom_3 = EvaluateLoop2<global::OdeGen.Lanes.Lane128>(iFrom_3, p, h, ref o_2);
                 }
                 for (int i = iFrom_3; i < 21; i++)
                 {
                     // o += p[W2 + k * Hidden + i] * h[i];
                     double v6 = h[i];
-                    o_4 += p[84 + i] * v6;
+                    o_2 += p[84 + i] * v6;
                 }
 
                 // dydt[k] = o + 0.1 * ring;
-                dydt[1] = o_4 + v5;
+                dydt[1] = o_2 + v5;
             }
 
             // the loop over i of Evaluate, TLane.Count iterations at a time from i on; returns where the scalar loop resumes
@@ -162,31 +158,49 @@ namespace Scenarios.Vector
                     // double s = p[B1 + i];
                     TLane s = TLane.Load(p, 42 + i);
 
-                    // for (int j = 0; j < In; j++)
-                    TLane s_2 = s;
-
                     // s += p[W1 + i * In + j] * y[j];
-                    s_2 += TLane.LoadStrided(p, i * 2, 2) * y0Lanes;
-                    s_2 += TLane.LoadStrided(p, i * 2 + 1, 2) * y1Lanes;
+                    s += TLane.LoadStrided(p, i * 2, 2) * y0Lanes;
+                    s += TLane.LoadStrided(p, i * 2 + 1, 2) * y1Lanes;
 
                     // if (s > 2.5)
-                    TLane v1 = TLane.GreaterThan(s_2, c2_5);
-                    TLane s_3 = s_2;
+                    TLane v1 = TLane.GreaterThan(s, c2_5);
+                    TLane s_2 = s;
                     // both sides run in every lane; each write keeps the lanes of its side (here: v1)
                     {
                         // s = 2.5 + 0.25 * (s - 2.5);
-                        s_3 = TLane.Select(v1, c2_5 + c0_25 * (s_2 - c2_5), s_3);
+                        s_2 = TLane.Select(v1, c2_5 + c0_25 * (s - c2_5), s_2);
                     }
 
                     // h[i] = Math.Tanh(s);
-                    TLane.Store(TLane.Tanh(s_3), h, i);
+                    TLane.Store(TLane.Tanh(s_2), h, i);
                 }
 
                 return i;
             }
 
             // the loop over i of Evaluate, TLane.Count iterations at a time from i on; returns where the scalar loop resumes
-            private static int EvaluateLoop1<TLane>(int i, global::System.ReadOnlySpan<double> p, global::System.Span<double> h, ref double o_2)
+            private static int EvaluateLoop1<TLane>(int i, global::System.ReadOnlySpan<double> p, global::System.Span<double> h, ref double o)
+                where TLane : unmanaged, global::OdeGen.Lanes.ILane<TLane>
+            {
+                // each lane's share of the sums
+                TLane oLanes = TLane.Zero;
+
+                // lane k runs iteration i + k
+                for (; i + TLane.Count <= 21; i += TLane.Count)
+                {
+                    // for (int k = 0; k < Out; k++), unrolled:
+                    // k = 0
+                    // o += p[W2 + k * Hidden + i] * h[i];
+                    TLane v4 = TLane.Load(h, i);
+                    oLanes += TLane.Load(p, 63 + i) * v4;
+                }
+
+                o += TLane.Sum(oLanes);
+                return i;
+            }
+
+            // the loop over i of Evaluate, TLane.Count iterations at a time from i on; returns where the scalar loop resumes
+            private static int EvaluateLoop2<TLane>(int i, global::System.ReadOnlySpan<double> p, global::System.Span<double> h, ref double o_2)
                 where TLane : unmanaged, global::OdeGen.Lanes.ILane<TLane>
             {
                 // each lane's share of the sums
@@ -195,31 +209,14 @@ namespace Scenarios.Vector
                 // lane k runs iteration i + k
                 for (; i + TLane.Count <= 21; i += TLane.Count)
                 {
+                    // for (int k = 0; k < Out; k++), unrolled:
+                    // k = 1
                     // o += p[W2 + k * Hidden + i] * h[i];
-                    TLane v4 = TLane.Load(h, i);
-                    o_2Lanes += TLane.Load(p, 63 + i) * v4;
+                    TLane v6 = TLane.Load(h, i);
+                    o_2Lanes += TLane.Load(p, 84 + i) * v6;
                 }
 
                 o_2 += TLane.Sum(o_2Lanes);
-                return i;
-            }
-
-            // the loop over i of Evaluate, TLane.Count iterations at a time from i on; returns where the scalar loop resumes
-            private static int EvaluateLoop2<TLane>(int i, global::System.ReadOnlySpan<double> p, global::System.Span<double> h, ref double o_4)
-                where TLane : unmanaged, global::OdeGen.Lanes.ILane<TLane>
-            {
-                // each lane's share of the sums
-                TLane o_4Lanes = TLane.Zero;
-
-                // lane k runs iteration i + k
-                for (; i + TLane.Count <= 21; i += TLane.Count)
-                {
-                    // o += p[W2 + k * Hidden + i] * h[i];
-                    TLane v6 = TLane.Load(h, i);
-                    o_4Lanes += TLane.Load(p, 84 + i) * v6;
-                }
-
-                o_4 += TLane.Sum(o_4Lanes);
                 return i;
             }
 
@@ -257,35 +254,33 @@ namespace Scenarios.Vector
                     double s = p[42 + i];
 
                     // for (int j = 0; j < In; j++)
-                    double s_2 = s;
                     double sDot = pDot[42 + i];
 
                     // s += p[W1 + i * In + j] * y[j];
                     double v1 = p[i * 2];
-                    s_2 += v1 * y0;
+                    s += v1 * y0;
                     sDot += global::System.Math.FusedMultiplyAdd(pDot[i * 2], y0, yDot[0] * v1);
                     double v2 = p[i * 2 + 1];
-                    s_2 += v2 * y1;
+                    s += v2 * y1;
                     sDot += global::System.Math.FusedMultiplyAdd(pDot[i * 2 + 1], y1, yDot[1] * v2);
 
                     // if (s > 2.5)
-                    bool v3 = (s_2 > 2.5);
-                    double s_3 = s_2;
+                    bool v3 = (s > 2.5);
+                    double s_2 = s;
                     double sDot_2 = sDot;
                     if (v3)
                     {
                         // s = 2.5 + 0.25 * (s - 2.5);
-                        s_3 = 2.5 + 0.25 * (s_2 - 2.5);
+                        s_2 = 2.5 + 0.25 * (s - 2.5);
                         sDot_2 = sDot * 0.25;
                     }
 
                     // h[i] = Math.Tanh(s);
-                    double v4 = global::System.Math.Tanh(s_3);
+                    double v4 = global::System.Math.Tanh(s_2);
                     h[i] = v4;
                     hDot[i] = sDot_2 * global::System.Math.FusedMultiplyAdd(-v4, v4, 1.0);
                 }
 
-                // double ring = 0;
                 // for (int i = 0; i < Hidden; i++)
                 double ring = 0.0;
                 double ringDot = 0.0;
@@ -303,26 +298,26 @@ namespace Scenarios.Vector
                     ringDot += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(pDot[107 + i], v6, v7 * v5), v9, v10 * v8);
                 }
 
-                // for (int k = 0; k < Out; k++)
+                // for (int k = 0; k < Out; k++), unrolled:
+                // k = 0
                 // double o = p[B2 + k];
                 double o = p[105];
 
                 // for (int i = 0; i < Hidden; i++)
-                double o_2 = o;
                 double oDot = pDot[105];
                 // vectorized across i (VectorizeLoops): TLane.Count iterations at a time at the widest width the hardware has, the rest one at a time below
                 int iFrom_2 = 0;
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    iFrom_2 = JvpLoop1<global::OdeGen.Lanes.Lane512>(iFrom_2, p, pDot, h, hDot, ref o_2, ref oDot);
+                    iFrom_2 = JvpLoop1<global::OdeGen.Lanes.Lane512>(iFrom_2, p, pDot, h, hDot, ref o, ref oDot);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    iFrom_2 = JvpLoop1<global::OdeGen.Lanes.Lane256>(iFrom_2, p, pDot, h, hDot, ref o_2, ref oDot);
+                    iFrom_2 = JvpLoop1<global::OdeGen.Lanes.Lane256>(iFrom_2, p, pDot, h, hDot, ref o, ref oDot);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    iFrom_2 = JvpLoop1<global::OdeGen.Lanes.Lane128>(iFrom_2, p, pDot, h, hDot, ref o_2, ref oDot);
+                    iFrom_2 = JvpLoop1<global::OdeGen.Lanes.Lane128>(iFrom_2, p, pDot, h, hDot, ref o, ref oDot);
                 }
                 for (int i = iFrom_2; i < 21; i++)
                 {
@@ -330,35 +325,35 @@ namespace Scenarios.Vector
                     double v11 = p[63 + i];
                     double v12 = h[i];
                     double v13 = hDot[i];
-                    o_2 += v11 * v12;
+                    o += v11 * v12;
                     oDot += global::System.Math.FusedMultiplyAdd(pDot[63 + i], v12, v13 * v11);
                 }
 
                 // dydt[k] = o + 0.1 * ring;
                 double v14 = 0.1 * ring;
                 double v15 = ringDot * 0.1;
-                dydt[0] = o_2 + v14;
+                dydt[0] = o + v14;
                 dydtDot[0] = oDot + v15;
 
+                // k = 1
                 // double o = p[B2 + k];
-                double o_3 = p[106];
+                double o_2 = p[106];
 
                 // for (int i = 0; i < Hidden; i++)
-                double o_4 = o_3;
                 double oDot_2 = pDot[106];
                 // vectorized across i (VectorizeLoops): TLane.Count iterations at a time at the widest width the hardware has, the rest one at a time below
                 int iFrom_3 = 0;
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    iFrom_3 = JvpLoop2<global::OdeGen.Lanes.Lane512>(iFrom_3, p, pDot, h, hDot, ref o_4, ref oDot_2);
+                    iFrom_3 = JvpLoop2<global::OdeGen.Lanes.Lane512>(iFrom_3, p, pDot, h, hDot, ref o_2, ref oDot_2);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    iFrom_3 = JvpLoop2<global::OdeGen.Lanes.Lane256>(iFrom_3, p, pDot, h, hDot, ref o_4, ref oDot_2);
+                    iFrom_3 = JvpLoop2<global::OdeGen.Lanes.Lane256>(iFrom_3, p, pDot, h, hDot, ref o_2, ref oDot_2);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    iFrom_3 = JvpLoop2<global::OdeGen.Lanes.Lane128>(iFrom_3, p, pDot, h, hDot, ref o_4, ref oDot_2);
+                    iFrom_3 = JvpLoop2<global::OdeGen.Lanes.Lane128>(iFrom_3, p, pDot, h, hDot, ref o_2, ref oDot_2);
                 }
                 for (int i = iFrom_3; i < 21; i++)
                 {
@@ -366,12 +361,12 @@ namespace Scenarios.Vector
                     double v16 = p[84 + i];
                     double v17 = h[i];
                     double v18 = hDot[i];
-                    o_4 += v16 * v17;
+                    o_2 += v16 * v17;
                     oDot_2 += global::System.Math.FusedMultiplyAdd(pDot[84 + i], v17, v18 * v16);
                 }
 
                 // dydt[k] = o + 0.1 * ring;
-                dydt[1] = o_4 + v14;
+                dydt[1] = o_2 + v14;
                 dydtDot[1] = oDot_2 + v15;
             }
 
@@ -395,30 +390,29 @@ namespace Scenarios.Vector
                     TLane s = TLane.Load(p, 42 + i);
 
                     // for (int j = 0; j < In; j++)
-                    TLane s_2 = s;
                     TLane sDot = TLane.Load(pDot, 42 + i);
 
                     // s += p[W1 + i * In + j] * y[j];
                     TLane v1 = TLane.LoadStrided(p, i * 2, 2);
-                    s_2 += v1 * y0Lanes;
+                    s += v1 * y0Lanes;
                     sDot += TLane.FusedMultiplyAdd(TLane.LoadStrided(pDot, i * 2, 2), y0Lanes, yDot0Lanes * v1);
                     TLane v2 = TLane.LoadStrided(p, i * 2 + 1, 2);
-                    s_2 += v2 * y1Lanes;
+                    s += v2 * y1Lanes;
                     sDot += TLane.FusedMultiplyAdd(TLane.LoadStrided(pDot, i * 2 + 1, 2), y1Lanes, yDot1Lanes * v2);
 
                     // if (s > 2.5)
-                    TLane v3 = TLane.GreaterThan(s_2, c2_5);
-                    TLane s_3 = s_2;
+                    TLane v3 = TLane.GreaterThan(s, c2_5);
+                    TLane s_2 = s;
                     TLane sDot_2 = sDot;
                     // both sides run in every lane; each write keeps the lanes of its side (here: v3)
                     {
                         // s = 2.5 + 0.25 * (s - 2.5);
-                        s_3 = TLane.Select(v3, c2_5 + c0_25 * (s_2 - c2_5), s_3);
+                        s_2 = TLane.Select(v3, c2_5 + c0_25 * (s - c2_5), s_2);
                         sDot_2 = TLane.Select(v3, sDot * c0_25, sDot_2);
                     }
 
                     // h[i] = Math.Tanh(s);
-                    TLane v4 = TLane.Tanh(s_3);
+                    TLane v4 = TLane.Tanh(s_2);
                     TLane.Store(v4, h, i);
                     TLane.Store(sDot_2 * TLane.FusedMultiplyAdd(-v4, v4, c1), hDot, i);
                 }
@@ -427,49 +421,53 @@ namespace Scenarios.Vector
             }
 
             // the loop over i of Jvp, TLane.Count iterations at a time from i on; returns where the scalar loop resumes
-            private static int JvpLoop1<TLane>(int i, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> h, global::System.Span<double> hDot, ref double o_2, ref double oDot)
+            private static int JvpLoop1<TLane>(int i, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> h, global::System.Span<double> hDot, ref double o, ref double oDot)
                 where TLane : unmanaged, global::OdeGen.Lanes.ILane<TLane>
             {
                 // each lane's share of the sums
-                TLane o_2Lanes = TLane.Zero;
+                TLane oLanes = TLane.Zero;
                 TLane oDotLanes = TLane.Zero;
 
                 // lane k runs iteration i + k
                 for (; i + TLane.Count <= 21; i += TLane.Count)
                 {
+                    // for (int k = 0; k < Out; k++), unrolled:
+                    // k = 0
                     // o += p[W2 + k * Hidden + i] * h[i];
                     TLane v11 = TLane.Load(p, 63 + i);
                     TLane v12 = TLane.Load(h, i);
                     TLane v13 = TLane.Load(hDot, i);
-                    o_2Lanes += v11 * v12;
+                    oLanes += v11 * v12;
                     oDotLanes += TLane.FusedMultiplyAdd(TLane.Load(pDot, 63 + i), v12, v13 * v11);
                 }
 
-                o_2 += TLane.Sum(o_2Lanes);
+                o += TLane.Sum(oLanes);
                 oDot += TLane.Sum(oDotLanes);
                 return i;
             }
 
             // the loop over i of Jvp, TLane.Count iterations at a time from i on; returns where the scalar loop resumes
-            private static int JvpLoop2<TLane>(int i, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> h, global::System.Span<double> hDot, ref double o_4, ref double oDot_2)
+            private static int JvpLoop2<TLane>(int i, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> h, global::System.Span<double> hDot, ref double o_2, ref double oDot_2)
                 where TLane : unmanaged, global::OdeGen.Lanes.ILane<TLane>
             {
                 // each lane's share of the sums
-                TLane o_4Lanes = TLane.Zero;
+                TLane o_2Lanes = TLane.Zero;
                 TLane oDot_2Lanes = TLane.Zero;
 
                 // lane k runs iteration i + k
                 for (; i + TLane.Count <= 21; i += TLane.Count)
                 {
+                    // for (int k = 0; k < Out; k++), unrolled:
+                    // k = 1
                     // o += p[W2 + k * Hidden + i] * h[i];
                     TLane v16 = TLane.Load(p, 84 + i);
                     TLane v17 = TLane.Load(h, i);
                     TLane v18 = TLane.Load(hDot, i);
-                    o_4Lanes += v16 * v17;
+                    o_2Lanes += v16 * v17;
                     oDot_2Lanes += TLane.FusedMultiplyAdd(TLane.Load(pDot, 84 + i), v17, v18 * v16);
                 }
 
-                o_4 += TLane.Sum(o_4Lanes);
+                o_2 += TLane.Sum(o_2Lanes);
                 oDot_2 += TLane.Sum(oDot_2Lanes);
                 return i;
             }
@@ -477,7 +475,6 @@ namespace Scenarios.Vector
             /// <inheritdoc/>
             public double Vjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, global::System.Span<double> yBar, global::System.Span<double> pBar)
             {
-                // elements of dydt that are not written are 0
                 // Span<double> h = stackalloc double[Hidden];
                 global::System.Span<double> h = stackalloc double[21];
 
@@ -503,24 +500,21 @@ namespace Scenarios.Vector
                     // double s = p[B1 + i];
                     double s = p[42 + i];
 
-                    // for (int j = 0; j < In; j++)
-                    double s_2 = s;
-
                     // s += p[W1 + i * In + j] * y[j];
-                    s_2 += p[i * 2] * y0;
-                    s_2 += p[i * 2 + 1] * y1;
+                    s += p[i * 2] * y0;
+                    s += p[i * 2 + 1] * y1;
 
                     // if (s > 2.5)
-                    bool v1 = (s_2 > 2.5);
-                    double s_3 = s_2;
+                    bool v1 = (s > 2.5);
+                    double s_2 = s;
                     if (v1)
                     {
                         // s = 2.5 + 0.25 * (s - 2.5);
-                        s_3 = 2.5 + 0.25 * (s_2 - 2.5);
+                        s_2 = 2.5 + 0.25 * (s - 2.5);
                     }
 
                     // h[i] = Math.Tanh(s);
-                    h[i] = global::System.Math.Tanh(s_3);
+                    h[i] = global::System.Math.Tanh(s_2);
                 }
 
                 // adjoint of: elements of dydt that are not written are 0
@@ -534,6 +528,8 @@ namespace Scenarios.Vector
                 // adjoint of: for (int k = 0; k < Out; k++)
                 double s2 = 0.0;
 
+                // adjoint of: for (int k = 0; k < Out; k++), unrolled:
+                // k = 1
                 // adjoint of: dydt[k] = o + 0.1 * ring;
                 double oBar = dydtBar[1];
                 dydtBar[1] = 0.0;
@@ -542,6 +538,7 @@ namespace Scenarios.Vector
                 // adjoint of: double o = p[B2 + k];
                 pBar[106] += oBar;
 
+                // k = 0
                 // adjoint of: dydt[k] = o + 0.1 * ring;
                 double oBar_2 = dydtBar[0];
                 dydtBar[0] = 0.0;
@@ -564,12 +561,7 @@ namespace Scenarios.Vector
                 }
                 for (int i = 21 - 1; i >= iFrom_2; i--)
                 {
-                    // double ring = 0;
-                    // for (int i = 0; i < Hidden; i++)
-                    // ring += p[C + i] * h[i] * h[(i + 1) % Hidden];
-                    // for (int k = 0; k < Out; k++)
-                    // double o = p[B2 + k];
-                    // for (int i = 0; i < Hidden; i++)
+                    // k = 1
                     // o += p[W2 + k * Hidden + i] * h[i];
                     double v3 = h[i];
 
@@ -577,6 +569,7 @@ namespace Scenarios.Vector
                     hBar[i] += oBar * p[84 + i];
                     pBar[84 + i] += oBar * v3;
 
+                    // k = 0
                     // o += p[W2 + k * Hidden + i] * h[i];
                     double v4 = h[i];
 
@@ -624,19 +617,16 @@ namespace Scenarios.Vector
                 for (int i = 21 - 1; i >= iFrom_3; i--)
                 {
                     // double s = p[B1 + i];
-                    double s_4 = p[42 + i];
-
-                    // for (int j = 0; j < In; j++)
-                    double s_5 = s_4;
+                    double s_3 = p[42 + i];
 
                     // s += p[W1 + i * In + j] * y[j];
                     double v9 = p[i * 2];
-                    s_5 += v9 * y0;
+                    s_3 += v9 * y0;
                     double v10 = p[i * 2 + 1];
-                    s_5 += v10 * y1;
+                    s_3 += v10 * y1;
 
                     // if (s > 2.5)
-                    bool v11 = (s_5 > 2.5);
+                    bool v11 = (s_3 > 2.5);
 
                     // h[i] = Math.Tanh(s);
                     double v12 = h[i];
@@ -691,24 +681,21 @@ namespace Scenarios.Vector
                     // double s = p[B1 + i];
                     TLane s = TLane.Load(p, 42 + i);
 
-                    // for (int j = 0; j < In; j++)
-                    TLane s_2 = s;
-
                     // s += p[W1 + i * In + j] * y[j];
-                    s_2 += TLane.LoadStrided(p, i * 2, 2) * y0Lanes;
-                    s_2 += TLane.LoadStrided(p, i * 2 + 1, 2) * y1Lanes;
+                    s += TLane.LoadStrided(p, i * 2, 2) * y0Lanes;
+                    s += TLane.LoadStrided(p, i * 2 + 1, 2) * y1Lanes;
 
                     // if (s > 2.5)
-                    TLane v1 = TLane.GreaterThan(s_2, c2_5);
-                    TLane s_3 = s_2;
+                    TLane v1 = TLane.GreaterThan(s, c2_5);
+                    TLane s_2 = s;
                     // both sides run in every lane; each write keeps the lanes of its side (here: v1)
                     {
                         // s = 2.5 + 0.25 * (s - 2.5);
-                        s_3 = TLane.Select(v1, c2_5 + c0_25 * (s_2 - c2_5), s_3);
+                        s_2 = TLane.Select(v1, c2_5 + c0_25 * (s - c2_5), s_2);
                     }
 
                     // h[i] = Math.Tanh(s);
-                    TLane.Store(TLane.Tanh(s_3), h, i);
+                    TLane.Store(TLane.Tanh(s_2), h, i);
                 }
 
                 return i;
@@ -725,6 +712,8 @@ namespace Scenarios.Vector
                 // lane k runs iteration i + k
                 for (; i + TLane.Count <= 21; i += TLane.Count)
                 {
+                    // adjoint of: for (int k = 0; k < Out; k++), unrolled:
+                    // k = 1
                     // o += p[W2 + k * Hidden + i] * h[i];
                     TLane v3 = TLane.Load(h, i);
 
@@ -732,6 +721,7 @@ namespace Scenarios.Vector
                     TLane.Store(TLane.Load(hBar, i) + oBarLanes * TLane.Load(p, 84 + i), hBar, i);
                     TLane.Store(TLane.Load(pBar, 84 + i) + oBarLanes * v3, pBar, 84 + i);
 
+                    // k = 0
                     // o += p[W2 + k * Hidden + i] * h[i];
                     TLane v4 = TLane.Load(h, i);
 
@@ -760,19 +750,16 @@ namespace Scenarios.Vector
                 for (; i + TLane.Count <= 21; i += TLane.Count)
                 {
                     // double s = p[B1 + i];
-                    TLane s_4 = TLane.Load(p, 42 + i);
-
-                    // for (int j = 0; j < In; j++)
-                    TLane s_5 = s_4;
+                    TLane s_3 = TLane.Load(p, 42 + i);
 
                     // s += p[W1 + i * In + j] * y[j];
                     TLane v9 = TLane.LoadStrided(p, i * 2, 2);
-                    s_5 += v9 * y0Lanes;
+                    s_3 += v9 * y0Lanes;
                     TLane v10 = TLane.LoadStrided(p, i * 2 + 1, 2);
-                    s_5 += v10 * y1Lanes;
+                    s_3 += v10 * y1Lanes;
 
                     // if (s > 2.5)
-                    TLane v11 = TLane.GreaterThan(s_5, c2_5);
+                    TLane v11 = TLane.GreaterThan(s_3, c2_5);
 
                     // h[i] = Math.Tanh(s);
                     TLane v12 = TLane.Load(h, i);
