@@ -11,7 +11,10 @@ namespace OdeGen.Samples.Classifier;
 /// <param name="Rows">Image height (28 for MNIST-format images).</param>
 /// <param name="Columns">Image width.</param>
 /// <param name="BatchOde">Solve each run of samples as one system with shared steps (<see cref="OdeBlock{TSystem}.BatchAsOneSystem"/>, as torchdiffeq does) instead of one solve per sample.</param>
-public sealed record ClassifierSpec(string Model, int Channels, int Blocks = 0, int Steps = 4, double Tolerance = 1e-3, int Rows = 28, int Columns = 28, bool BatchOde = false)
+/// <param name="Controller">The Dopri5 step-size controller (torchdiffeq's integral control by default; <see cref="StepSizeControl.ProportionalIntegral"/> is OdeGen's default elsewhere).</param>
+/// <param name="Seminorm">odenet: leave the parameter adjoint out of the backward solve's error norm (torchdiffeq's <c>adjoint_options=dict(norm="seminorm")</c>).</param>
+public sealed record ClassifierSpec(string Model, int Channels, int Blocks = 0, int Steps = 4, double Tolerance = 1e-3, int Rows = 28, int Columns = 28, bool BatchOde = false,
+    StepSizeControl Controller = StepSizeControl.Integral, bool Seminorm = false)
 {
     /// <summary>The models this sample builds.</summary>
     public static readonly string[] Models = ["resnet", "resnet1", "rknet", "odenet", "odenet-discrete"];
@@ -91,9 +94,9 @@ public sealed class ClassifierNetwork
                     // RK-Net: backpropagation through the fixed-step solver, i.e. the discrete adjoint of its steps.
                     "rknet" => ((Sensitivity)Sensitivity.DiscreteAdjoint, new SolverOptions { Method = OdeMethod.RK4, FixedStep = 1.0 / Positive(spec.Steps) }),
                     // The seeds' Algorithm 2: z solved back with the adjoint, O(1) memory in the number of steps.
-                    "odenet" => (Sensitivity.BacksolveAdjoint, Adaptive(spec.Tolerance)),
+                    "odenet" => (spec.Seminorm ? Sensitivity.Backsolve(seminorm: true) : Sensitivity.BacksolveAdjoint, Adaptive(spec.Tolerance, spec.Controller)),
                     // The exact gradient of the adaptive solution: its accepted steps are replayed backwards.
-                    _ => (Sensitivity.DiscreteAdjoint, Adaptive(spec.Tolerance)),
+                    _ => (Sensitivity.DiscreteAdjoint, Adaptive(spec.Tolerance, spec.Controller)),
                 };
                 layers.Add(new CountingOdeBlock<OdeNetDynamics>(f, 0.0, 1.0, sensitivity, options, f.Initialize, counter) { BatchAsOneSystem = spec.BatchOde });
                 break;
@@ -108,11 +111,15 @@ public sealed class ClassifierNetwork
         return new ClassifierNetwork(spec, new Model([.. layers]), counter, blocks);
     }
 
-    /// <summary>Dopri5 at rtol = atol = <paramref name="tolerance"/> (torchdiffeq's odenet_mnist: 1e-3).</summary>
-    public static SolverOptions Adaptive(double tolerance)
+    /// <summary>
+    /// Dopri5 at rtol = atol = <paramref name="tolerance"/> (torchdiffeq's odenet_mnist: 1e-3) with <paramref name="controller"/>
+    /// (torchdiffeq's is the integral one: with OdeGen's proportional–integral default the block takes 50 evaluations where
+    /// torchdiffeq takes 32, docs/odenet.md "Function evaluations").
+    /// </summary>
+    public static SolverOptions Adaptive(double tolerance, StepSizeControl controller = StepSizeControl.Integral)
     {
         if (!(tolerance > 0 && tolerance < 1)) throw new ArgumentOutOfRangeException(nameof(tolerance), tolerance, "--tol must lie in (0, 1).");
-        return new SolverOptions { Method = OdeMethod.Dopri5, RelTol = tolerance, AbsTol = tolerance };
+        return new SolverOptions { Method = OdeMethod.Dopri5, RelTol = tolerance, AbsTol = tolerance, Controller = controller };
     }
 
     private static int Positive(int steps) => steps > 0 ? steps : throw new ArgumentOutOfRangeException(nameof(steps), steps, "--steps must be positive.");

@@ -128,6 +128,6 @@ internal static class Experiments
 
         times.Sort();
         output.WriteLine(FormattableString.Invariant(
-            $"bench: {spec.Model}{(spec.BatchOde ? " (batch as one ODE)" : "")} channels {spec.Channels} threads {model.MaxDegreeOfParallelism}: {times[times.Count / 2]:F1} ms per batch of {batch} (min {times[0]:F1}, {repeats} repeats) | NFE forward/backward: {network.ForwardEvaluations:F1}/{network.BackwardEvaluations:F1}"));
+            $"bench: {spec.Model}{(spec.BatchOde ? " (batch as one ODE)" : "")}{(spec.Model.StartsWith("odenet", StringComparison.Ordinal) ? $" ({spec.Controller} control{(spec.Seminorm ? ", seminorm" : "")})" : "")} channels {spec.Channels} threads {model.MaxDegreeOfParallelism}: {times[times.Count / 2]:F1} ms per batch of {batch} (min {times[0]:F1}, {repeats} repeats) | NFE forward/backward: {network.ForwardEvaluations:F1}/{network.BackwardEvaluations:F1}"));
     }
 }

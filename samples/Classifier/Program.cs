@@ -10,7 +10,8 @@ string dataDir = Idx.FashionMnistDirectory, model = "odenet", outDir = Directory
 string? save = null, load = null, sweep = null;
 int channels = 16, epochs = 1, trainSubset = 0, testSubset = 0, seed = 0, threads = 0, batch = 128, blocks = 0, steps = 4, benchRepeats = 5;
 double tol = 1e-3, learningRate = 0.1;
-bool bench = false, batchOde = false;
+bool bench = false, batchOde = false, seminorm = false;
+var controller = OdeGen.StepSizeControl.Integral;
 try
 {
     for (int i = 0; i < args.Length; i++)
@@ -39,6 +40,15 @@ try
             case "--sweep": sweep = Value(); break;
             case "--bench": bench = true; break;
             case "--batch-ode": batchOde = true; break;
+            case "--seminorm": seminorm = true; break;
+            case "--controller":
+                controller = Value() switch
+                {
+                    "integral" => OdeGen.StepSizeControl.Integral,
+                    "pi" => OdeGen.StepSizeControl.ProportionalIntegral,
+                    string other => throw new ArgumentException($"--controller {other}: expected integral (torchdiffeq's) or pi (OdeGen's default elsewhere)."),
+                };
+                break;
             case "--bench-repeats": benchRepeats = Int(); break;
             case "--help" or "-h":
                 Console.WriteLine($"""
@@ -51,6 +61,9 @@ try
                       --test-subset N     test on the first N images (default: all 10,000)
                       --seed S            weights and shuffling (default 0)
                       --tol T             Dopri5's rtol = atol, forward and backward (default 1e-3)
+                      --controller C      Dopri5's step-size control: integral (default, torchdiffeq's) | pi (proportional-
+                                          integral, OdeGen's default: smoother, but 50 instead of 32 evaluations here)
+                      --seminorm          odenet: leave dL/dθ out of the backward solve's error norm (torchdiffeq's seminorm)
                       --batch-ode         solve each run of up to 32 images as one ODE with shared steps (as torchdiffeq
                                           solves its batch) instead of one solve per image
                       --steps K           rknet's fixed RK4 steps over [0, 1] (default 4)
@@ -76,7 +89,7 @@ catch (Exception e) when (e is FormatException or ArgumentException or OverflowE
     return 2;
 }
 
-var spec = new ClassifierSpec(model, channels, blocks, steps, tol, BatchOde: batchOde);
+var spec = new ClassifierSpec(model, channels, blocks, steps, tol, BatchOde: batchOde, Controller: controller, Seminorm: seminorm);
 ClassifierNetwork network;
 try
 {

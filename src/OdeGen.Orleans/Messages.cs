@@ -54,6 +54,8 @@ public sealed record WireSolverOptions
     [Id(14)] public double MinFactor { get; init; }
     /// <summary><see cref="SolverOptions.MaxFactor"/>.</summary>
     [Id(15)] public double MaxFactor { get; init; }
+    /// <summary><see cref="SolverOptions.Controller"/>.</summary>
+    [Id(16)] public int Controller { get; init; }
 
     /// <summary>The options as they travel; throws for what cannot travel (events, a method that is not built in).</summary>
     public static WireSolverOptions From(SolverOptions options)
@@ -83,6 +85,7 @@ public sealed record WireSolverOptions
             Safety = options.Safety,
             MinFactor = options.MinFactor,
             MaxFactor = options.MaxFactor,
+            Controller = (int)options.Controller,
         };
     }
 
@@ -109,6 +112,7 @@ public sealed record WireSolverOptions
             Safety = Safety,
             MinFactor = MinFactor,
             MaxFactor = MaxFactor,
+            Controller = (StepSizeControl)Controller,
         };
     }
 }

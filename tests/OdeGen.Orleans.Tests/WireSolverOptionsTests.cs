@@ -31,6 +31,7 @@ public class WireSolverOptionsTests
             Safety = 0.8,
             MinFactor = 0.3,
             MaxFactor = 4.0,
+            Controller = StepSizeControl.Integral,
         };
         SolverOptions back = WireSolverOptions.From(options).ToOptions();
 

@@ -83,6 +83,35 @@ public sealed class SolverOptions
 
     /// <summary>Largest factor by which one step may grow the next.</summary>
     public double MaxFactor { get; init; } = 10.0;
+
+    /// <summary>
+    /// How the step-size controller turns the error of an accepted step into the next step (adaptive methods):
+    /// <see cref="StepSizeControl.ProportionalIntegral"/> (the default) or <see cref="StepSizeControl.Integral"/>, the
+    /// controller of torchdiffeq and SciPy, for comparing step counts with them like for like.
+    /// </summary>
+    public StepSizeControl Controller { get; init; } = StepSizeControl.ProportionalIntegral;
+}
+
+/// <summary>
+/// The step-size controller of adaptive methods, for an error estimate that behaves like O(h^q) (q = 5 for Dopri5).
+/// Both multiply the step by Safety·(…), clamp the factor to [MinFactor, MaxFactor], never grow the step right after a
+/// rejection, and shrink a rejected step by Safety·err^(−1/q)·… alike up to the exponent.
+/// </summary>
+public enum StepSizeControl
+{
+    /// <summary>
+    /// Proportional–integral (Gustafsson; Hairer &amp; Wanner, Solving ODEs II, IV.2): h·Safety·err^(−0.7/q)·errPrev^(0.4/q).
+    /// Smoother step sequences and fewer rejections on problems whose error jumps; it grows the step more slowly than
+    /// <see cref="Integral"/> (and, starting from errPrev = 1e-4 as Hairer's DOPRI5 does, more slowly still after the first step).
+    /// </summary>
+    ProportionalIntegral = 0,
+
+    /// <summary>
+    /// Integral (elementary) control: h·Safety·err^(−1/q), as torchdiffeq, SciPy's solve_ivp and Diffrax's default
+    /// PIDController. On smooth problems with small error (an ODE-Net's block) it reaches long steps sooner:
+    /// 32 instead of 50 evaluations for docs/odenet.md's block at rtol = atol = 1e-3.
+    /// </summary>
+    Integral,
 }
 
 /// <summary>How scaled component errors e_i / (atol_i + rtol·|y_i|) combine into one error.</summary>

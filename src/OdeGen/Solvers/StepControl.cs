@@ -30,6 +30,7 @@ internal static class StepControl
         Require(o.Safety > 0 && o.Safety <= 1, $"Safety must lie in (0, 1], not {o.Safety}.");
         Require(o.MinFactor > 0 && o.MinFactor < 1, $"MinFactor must lie in (0, 1), not {o.MinFactor}.");
         Require(o.MaxFactor >= 1 && double.IsFinite(o.MaxFactor), $"MaxFactor must be finite and at least 1, not {o.MaxFactor}.");
+        Require(Enum.IsDefined(o.Controller), $"Controller must be StepSizeControl.ProportionalIntegral or Integral, not {(int)o.Controller}.");
     }
 
     /// <summary>The absolute tolerance of each component: <see cref="SolverOptions.AbsTolVector"/> or the scalar.</summary>

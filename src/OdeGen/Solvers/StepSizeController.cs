@@ -3,7 +3,8 @@ namespace OdeGen.Solvers;
 /// <summary>
 /// Proportional–integral step-size control (Gustafsson; Hairer &amp; Wanner, Solving ODEs II, IV.2):
 /// the next step is h·safety·err^(−α)·errPrev^(β), clamped to [MinFactor, MaxFactor], and never grows
-/// right after a rejection. The stepper only reports the error; this decides.
+/// right after a rejection; with <see cref="StepSizeControl.Integral"/>, β = 0 and α = 1/q (torchdiffeq's, SciPy's).
+/// The stepper only reports the error; this decides.
 /// </summary>
 internal struct StepSizeController
 {
@@ -23,8 +24,7 @@ internal struct StepSizeController
     /// <summary>A controller for an error estimate that behaves like O(h^q).</summary>
     public StepSizeController(SolverOptions options, double q)
     {
-        _alpha = 0.7 / q;
-        _beta = 0.4 / q;
+        (_alpha, _beta) = options.Controller == StepSizeControl.Integral ? (1.0 / q, 0.0) : (0.7 / q, 0.4 / q);
         _safety = options.Safety;
         _minFactor = options.MinFactor;
         _maxFactor = options.MaxFactor;

@@ -163,6 +163,31 @@ public sealed class ClassifierTests
     }
 
     [Fact]
+    public void IntegralControl_TakesTorchdiffeqsEvaluations_WherePiTakesMore()
+    {
+        // docs/odenet.md, "Function evaluations": at 16 channels and initialization, on random images, torchdiffeq's
+        // integral control takes 32 evaluations (2 to choose the first step, 5 steps of 6), OdeGen's PI default 50.
+        var random = new Random(5);
+        var inputs = new double[4 * 28 * 28];
+        for (int i = 0; i < inputs.Length; i++) inputs[i] = random.NextDouble();
+        double[] targets = [1, 2, 3, 4];
+        var nfe = new Dictionary<StepSizeControl, (double Forward, double Backward)>();
+        foreach (StepSizeControl controller in new[] { StepSizeControl.Integral, StepSizeControl.ProportionalIntegral })
+        {
+            ClassifierNetwork network = ClassifierNetwork.Create(new ClassifierSpec("odenet", Channels: 16, Controller: controller));
+            double[] theta = network.Model.CreateParameters(0);
+            network.Model.Gradient(theta, inputs, targets, Loss.SoftmaxCrossEntropy, new double[theta.Length]);
+            nfe[controller] = (network.ForwardEvaluations, network.BackwardEvaluations);
+        }
+
+        Assert.Equal(32.0, nfe[StepSizeControl.Integral].Forward);
+        Assert.Equal(50.0, nfe[StepSizeControl.ProportionalIntegral].Forward);
+        Assert.True(nfe[StepSizeControl.Integral].Backward < nfe[StepSizeControl.ProportionalIntegral].Backward,
+            $"backward NFE: integral {nfe[StepSizeControl.Integral].Backward}, PI {nfe[StepSizeControl.ProportionalIntegral].Backward}");
+        Assert.Equal(StepSizeControl.Integral, new ClassifierSpec("odenet", 16).Controller);
+    }
+
+    [Fact]
     public void Create_RejectsAnUnknownModel()
     {
         var e = Assert.Throws<ArgumentException>(() => ClassifierNetwork.Create(new ClassifierSpec("densenet", 4)));

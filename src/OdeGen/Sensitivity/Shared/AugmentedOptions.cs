@@ -48,5 +48,6 @@ internal static class AugmentedOptions
         MinFactor = options.MinFactor,
         MaxFactor = options.MaxFactor,
         Norm = options.Norm,
+        Controller = options.Controller,
     };
 }
