@@ -6,11 +6,16 @@ namespace OdeGen.Models;
 /// <summary>
 /// Group normalization of an image (PyTorch's <c>GroupNorm</c>, eps = 1e-5): the channels split into
 /// <see cref="Groups"/> groups, each normalized to mean 0 and variance 1 over its channels and pixels, then scaled and
-/// shifted per channel. Each group runs the generated <see cref="LayerFunctions.GroupNormGroupFunction"/>.
+/// shifted per channel. The generated <see cref="LayerFunctions.GroupNormGroupFunction"/> defines it and runs its lanes and its Jvp;
+/// Forward, Backward and their batches run <see cref="GroupNormKernel"/>, the same map and its closed-form derivative in SIMD
+/// sums (held to the generated function to 1e-12 by the tests; <see cref="ForwardGenerated"/>/<see cref="BackwardGenerated"/>
+/// keep the generated passes for them).
 /// </summary>
 /// <remarks>
 /// Parameters: one block "affine" [groups][2·channels/groups], row g = γ of group g's channels then their β, so each group's
 /// slice is contiguous (PyTorch keeps all γ, then all β: reorder when loading its weights). Initialized γ = 1, β = 0.
+/// A batch is one call over all its samples (<see cref="HasBatch"/>), so a model runs it batch-major with the convolutions, and
+/// a sample and a batch give the same bits.
 /// </remarks>
 public sealed class GroupNorm : Layer
 {
@@ -41,23 +46,61 @@ public sealed class GroupNorm : Layer
     public int Pixels { get; }
 
     /// <inheritdoc/>
-    public override void Forward(ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y, Span<double> scratch)
+    public override void Forward(ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y, Span<double> scratch) =>
+        ForwardBatch(1, x, parameters, y, scratch);
+
+    /// <inheritdoc/>
+    public override void Backward(ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
+        Span<double> xBar, Span<double> parameterBar, Span<double> scratch) =>
+        BackwardBatch(1, x, parameters, yBar, xBar, parameterBar, scratch);
+
+    /// <inheritdoc/>
+    public override bool HasBatch => true;
+
+    /// <inheritdoc/>
+    public override void ForwardBatch(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y, Span<double> scratch)
+    {
+        RequireBatch(count, x.Length, y.Length, nameof(y));
+        RequireParameters(parameters.Length);
+        GroupNormKernel.Forward(count, Groups, Channels, Pixels, x, parameters, y);
+    }
+
+    /// <inheritdoc/>
+    public override void BackwardBatch(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
+        Span<double> xBar, Span<double> parameterBar, Span<double> scratch)
+    {
+        RequireBatch(count, x.Length, yBar.Length, nameof(yBar));
+        if (xBar.Length != x.Length) throw new ArgumentException($"GroupNorm backward: xBar has {xBar.Length} entries; {count} samples need {x.Length}.", nameof(xBar));
+        RequireParameters(parameters.Length);
+        if (parameterBar.Length != ParameterCount) throw new ArgumentException($"GroupNorm backward: parameterBar has {parameterBar.Length} entries, not {ParameterCount}.", nameof(parameterBar));
+        GroupNormKernel.Backward(count, Groups, Channels, Pixels, x, parameters, yBar, xBar, parameterBar);
+    }
+
+    /// <summary>One sample through the generated function, group by group: the definition the kernel is held to.</summary>
+    internal void ForwardGenerated(ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y)
     {
         int n = _group.InputCount, m = _group.ParameterCount;
         for (int g = 0; g < Groups; g++)
             _group.Evaluate(x.Slice(g * n, n), parameters.Slice(g * m, m), y.Slice(g * n, n));
     }
 
-    /// <inheritdoc/>
-    public override void Backward(ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
-        Span<double> xBar, Span<double> parameterBar, Span<double> scratch)
+    /// <summary>One sample's backward pass through the generated Vjp, group by group.</summary>
+    internal void BackwardGenerated(ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar, Span<double> xBar, Span<double> parameterBar)
     {
         int n = _group.InputCount, m = _group.ParameterCount;
         for (int g = 0; g < Groups; g++)
             _group.Vjp(x.Slice(g * n, n), parameters.Slice(g * m, m), yBar.Slice(g * n, n), xBar.Slice(g * n, n), parameterBar.Slice(g * m, m));
     }
 
-    /// <summary>y = g(x, θ) and its tangent along (xDot, θDot), group by group through the generated Jvp (both overwritten).</summary>
+    private void RequireParameters(int length)
+    {
+        if (length != ParameterCount) throw new ArgumentException($"GroupNorm: parameters have {length} entries, not {ParameterCount}.", "parameters");
+    }
+
+    /// <summary>
+    /// y = g(x, θ) and its tangent along (xDot, θDot) (both overwritten): the tangent group by group through the generated Jvp,
+    /// y then from the kernel, so that it is <see cref="Forward"/>'s to the bit (the generated primal differs in rounding).
+    /// </summary>
     internal void Jvp(ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> xDot, ReadOnlySpan<double> parameterDot,
         Span<double> y, Span<double> yDot)
     {
@@ -67,6 +110,8 @@ public sealed class GroupNorm : Layer
             _group.Jvp(x.Slice(g * n, n), parameters.Slice(g * m, m), xDot.Slice(g * n, n), parameterDot.Slice(g * m, m),
                 y.Slice(g * n, n), yDot.Slice(g * n, n));
         }
+
+        GroupNormKernel.Forward(1, Groups, Channels, Pixels, x, parameters, y);
     }
 
     /// <inheritdoc/>

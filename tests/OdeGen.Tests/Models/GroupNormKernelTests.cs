@@ -1,0 +1,74 @@
+using OdeGen.Models;
+using OdeGen.Testing;
+
+namespace OdeGen.Tests.Models;
+
+/// <summary>
+/// GroupNorm's SIMD kernel (Forward, Backward and their batches) against the generated function that defines the layer, on
+/// the classifier's shapes and ragged ones; central differences and batch against one sample are in BatchMajorTests and LayerTests.
+/// </summary>
+public class GroupNormKernelTests
+{
+    [Theory]
+    [InlineData(2, 4, 6)]
+    [InlineData(3, 3, 169)]     // one channel per group, 13×13: a ragged SIMD tail
+    [InlineData(16, 16, 676)]   // the classifier's first GroupNorm (16 channels, 26×26)
+    [InlineData(4, 16, 5)]      // four channels per group, five pixels each
+    [InlineData(1, 2, 1)]       // one pixel
+    public void Kernel_EqualsTheGeneratedFunction(int groups, int channels, int pixels)
+    {
+        var layer = new GroupNorm(groups, channels, pixels);
+        var random = new Random(groups * 1000 + pixels);
+        int n = layer.InputSize;
+        // Off-centre, scaled inputs: the kernel must subtract the mean before squaring, as the definition does.
+        double[] x = LayerChecks.Random(random, n).Select(v => 3.0 + (2.0 * v)).ToArray();
+        double[] p = LayerChecks.Random(random, layer.ParameterCount), yBar = LayerChecks.Random(random, n);
+        double[] xBar0 = LayerChecks.Random(random, n), pBar0 = LayerChecks.Random(random, layer.ParameterCount);
+
+        double[] y = new double[n], yGen = new double[n];
+        layer.Forward(x, p, y, []);
+        layer.ForwardGenerated(x, p, yGen);
+        AssertClose(yGen, y, "y");
+
+        double[] xBar = (double[])xBar0.Clone(), pBar = (double[])pBar0.Clone(), xBarGen = (double[])xBar0.Clone(), pBarGen = (double[])pBar0.Clone();
+        layer.Backward(x, p, yBar, xBar, pBar, []);
+        layer.BackwardGenerated(x, p, yBar, xBarGen, pBarGen);
+        AssertClose(xBarGen, xBar, "xBar");
+        AssertClose(pBarGen, pBar, "parameterBar");
+    }
+
+    [Fact]
+    public void Batch_AllocatesNothing()
+    {
+        var layer = new GroupNorm(16, 16, 169);
+        const int Count = 32;
+        var random = new Random(3);
+        double[] x = LayerChecks.Random(random, Count * layer.InputSize), p = LayerChecks.Random(random, layer.ParameterCount);
+        double[] y = new double[x.Length], xBar = new double[x.Length], pBar = new double[p.Length];
+        void Pass()
+        {
+            layer.ForwardBatch(Count, x, p, y, []);
+            layer.BackwardBatch(Count, x, p, y, xBar, pBar, []);
+        }
+
+        Pass();
+        Assert.Equal(0, Allocations.Least(Pass, windows: 3));
+    }
+
+    [Fact]
+    public void WrongParameterLengths_AreRejected()
+    {
+        var layer = new GroupNorm(2, 4, 3);
+        double[] x = new double[12];
+        Assert.Equal("parameters", Assert.Throws<ArgumentException>(() => layer.ForwardBatch(1, x, new double[7], new double[12], [])).ParamName);
+        Assert.Equal("parameterBar", Assert.Throws<ArgumentException>(() => layer.BackwardBatch(1, x, new double[8], x, new double[12], new double[3], [])).ParamName);
+    }
+
+    // Relative to the largest entry: the kernel sums in vectors, the generated code one value at a time.
+    private static void AssertClose(double[] expected, double[] actual, string what)
+    {
+        double scale = Math.Max(1.0, expected.Max(Math.Abs));
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-12 * scale, $"{what}[{i}]: generated {expected[i]:R}, kernel {actual[i]:R}");
+    }
+}
