@@ -52,6 +52,9 @@ public sealed partial class OdeDynamicsGenerator : IIncrementalGenerator
 
         /// <summary>C# text of the second-order methods (SecondOrder = true).</summary>
         public const string EmitSecondOrder = "OdeGen.EmitSecondOrder";
+
+        /// <summary>C# text of the one-sweep methods (EvaluateVjp; EvaluateDivergence and VjpDivergenceVjp with SecondOrder = true).</summary>
+        public const string EmitAugmented = "OdeGen.EmitAugmented";
     }
 
     /// <summary>The same steps for [Differentiable] functions, under names of their own so each target's caching can be asserted.</summary>
@@ -133,7 +136,7 @@ public sealed partial class OdeDynamicsGenerator : IIncrementalGenerator
         IncrementalValueProvider<HintPlan> hintPlan, Steps steps)
     {
         IncrementalValuesProvider<Result<SystemIr>> simplified = models
-            .Select(static (m, ct) => Guarded(m.Header.MethodName, () => SecondOrder.Attach(SystemDifferentiator.Differentiate(m), m)))
+            .Select(static (m, ct) => Guarded(m.Header.MethodName, () => Augmented.Attach(SecondOrder.Attach(SystemDifferentiator.Differentiate(m), m), m)))
             .WithTrackingName(steps.Differentiate)
             .Select(static (r, ct) => Then(r, s => s with
             {
@@ -142,6 +145,7 @@ public sealed partial class OdeDynamicsGenerator : IIncrementalGenerator
                 Vjp = Optimizer.Run(s.Vjp, exact: false),
                 Jacobian = s.Jacobian is null ? null : Optimizer.Run(s.Jacobian, exact: false),
                 SecondOrder = s.SecondOrder?.Map(f => Optimizer.Run(f, exact: false)),
+                Augmented = s.Augmented?.Map(f => Optimizer.Run(f, exact: false)),
             }))
             .WithTrackingName(steps.Simplify);
 
@@ -165,6 +169,14 @@ public sealed partial class OdeDynamicsGenerator : IIncrementalGenerator
             .Select(static (r, ct) => Guarded(r.Value!.Header.MethodName, () => SecondOrderEmitter.Emit(r.Value!)))
             .WithTrackingName(steps.EmitSecondOrder);
         context.RegisterSourceOutput(secondOrderFiles.Combine(hintPlan), AddFile);
+
+        // The one-sweep methods of a double system (EvaluateVjp, and with SecondOrder its divergence pairs) go to a fourth
+        // file; [Differentiable] functions and float systems have none, so this step sees only dynamics.
+        IncrementalValuesProvider<Result<GeneratedFile>> augmentedFiles = simplified
+            .Where(static r => r.Value?.Augmented is not null)
+            .Select(static (r, ct) => Guarded(r.Value!.Header.MethodName, () => AugmentedEmitter.Emit(r.Value!)))
+            .WithTrackingName(TrackingNames.EmitAugmented);
+        context.RegisterSourceOutput(augmentedFiles.Combine(hintPlan), AddFile);
     }
 
     private static void AddFile(SourceProductionContext context, (Result<GeneratedFile> File, HintPlan Plan) input)

@@ -54,7 +54,7 @@ internal static class SecondOrderEmitter
         w.Close();
     }
 
-    private static void LaneMethod(IndentedWriter w, string returnAndName, IrFunction body, string constraint, params string[] parameters)
+    internal static void LaneMethod(IndentedWriter w, string returnAndName, IrFunction body, string constraint, params string[] parameters)
     {
         w.Line()
          .Line("/// <inheritdoc/>")

@@ -52,7 +52,7 @@ public class NameCollisionTests
         Assert.All(refused, d => Assert.Equal("file", twin.Substring(d.Location.SourceSpan.Start, d.Location.SourceSpan.Length)));
         Assert.All(refused, d => Assert.Contains("'M' is a file-local type", d.GetMessage(), StringComparison.Ordinal));
 
-        Assert.Equal(new[] { "Other.RhsSystem.Lanes.g.cs", "Other.RhsSystem.g.cs" }, run.Sources.Keys.OrderBy(k => k, StringComparer.Ordinal));
+        Assert.Equal(new[] { "Other.RhsSystem.Augmented.g.cs", "Other.RhsSystem.Lanes.g.cs", "Other.RhsSystem.g.cs" }, run.Sources.Keys.OrderBy(k => k, StringComparer.Ordinal));
         Assert.Empty(GeneratorHarness.Errors(run.Output));
         Assert.Equal(new[] { 5.0 }, RunProbe(run));
     }
@@ -178,7 +178,7 @@ public class NameCollisionTests
         Diagnostic d = Assert.Single(run.Result.Diagnostics);
         Assert.Equal("ODE0012", d.Id);
         Assert.Contains("the nested type 'RhsSystem'", d.GetMessage(), StringComparison.Ordinal);
-        Assert.Equal(new[] { "Other.RhsSystem.Lanes.g.cs", "Other.RhsSystem.g.cs" }, run.Sources.Keys.OrderBy(k => k, StringComparer.Ordinal));
+        Assert.Equal(new[] { "Other.RhsSystem.Augmented.g.cs", "Other.RhsSystem.Lanes.g.cs", "Other.RhsSystem.g.cs" }, run.Sources.Keys.OrderBy(k => k, StringComparer.Ordinal));
         Assert.Empty(GeneratorHarness.Errors(run.Output));
         Assert.Equal(new[] { 3.0 }, RunProbe(run));
     }
@@ -205,7 +205,7 @@ public class NameCollisionTests
         GeneratorRun run = GeneratorHarness.Run(input);
         Assert.Null(run.Result.Results.Single().Exception);
         Assert.Empty(run.Result.Diagnostics);
-        Assert.Equal(new[] { "Other.RhsSystem.Lanes.g.cs", "Other.RhsSystem.g.cs" }, run.Sources.Keys.OrderBy(k => k, StringComparer.Ordinal));
+        Assert.Equal(new[] { "Other.RhsSystem.Augmented.g.cs", "Other.RhsSystem.Lanes.g.cs", "Other.RhsSystem.g.cs" }, run.Sources.Keys.OrderBy(k => k, StringComparer.Ordinal));
         Assert.Equal(new[] { "CS0261" }, GeneratorHarness.Errors(run.Output).Select(d => d.Id).Distinct());
         Assert.Equal(GeneratorHarness.Errors(input).Where(d => d.Id == "CS0261").Select(d => d.ToString()), GeneratorHarness.Errors(run.Output).Select(d => d.ToString()));
     }
