@@ -151,7 +151,7 @@ public class NameCollisionTests
             """;
         GeneratorRun run = AssertCompiles(source);
         Assert.Equal(new[] { 2.0, 3, 4, 5 }, RunProbe(run));
-        Assert.Equal(8, run.Sources.Keys.Distinct(StringComparer.OrdinalIgnoreCase).Count());
+        Assert.Equal(12, run.Sources.Keys.Distinct(StringComparer.OrdinalIgnoreCase).Count());   // four systems, three files each
         Assert.Contains("Bar.RhsSystem.g.cs", run.Sources.Keys);
         Assert.Contains("Foo.RhsSystem" + HintNames.CaseSuffix("Foo.RhsSystem") + ".Lanes.g.cs", run.Sources.Keys);
     }
@@ -225,7 +225,7 @@ public class NameCollisionTests
         var names = result.Results.Single().GeneratedSources.Select(s => s.HintName).ToList();
         Assert.Contains("Bar.RhsSystem.g.cs", names);
         Assert.DoesNotContain("Foo.RhsSystem.g.cs", names);
-        Assert.Equal(6, names.Distinct(StringComparer.OrdinalIgnoreCase).Count());
+        Assert.Equal(9, names.Distinct(StringComparer.OrdinalIgnoreCase).Count());   // three systems, three files each
         Assert.Empty(GeneratorHarness.Errors(output));
         Assert.Equal(2, Incrementality.Reasons(result, OdeDynamicsGenerator.TrackingNames.Emit).Count(r => r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged));
     }

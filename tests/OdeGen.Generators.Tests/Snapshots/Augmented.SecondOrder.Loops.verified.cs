@@ -999,7 +999,11 @@ namespace SecondOrder.Loops
                 double s19 = 0.0;
                 double s20 = 0.0;
                 double tBar = 0.0;
+
+                // for (int k = 0; k < n; k++)
                 double v21 = -energy;
+
+                // adjoint of: for (int k = 0; k < n; k++)
                 double pBar16 = 0.0;
                 for (int k = y.Length - 1; k >= 0; k--)
                 {
@@ -1780,7 +1784,11 @@ namespace SecondOrder.Loops
                 TLane s19 = TLane.Zero;
                 TLane s20 = TLane.Zero;
                 TLane tBar = TLane.Zero;
+
+                // for (int k = 0; k < n; k++)
                 TLane v21 = -energy;
+
+                // adjoint of: for (int k = 0; k < n; k++)
                 TLane pBar16 = TLane.Zero;
                 for (int k = y.Length - 1; k >= 0; k--)
                 {

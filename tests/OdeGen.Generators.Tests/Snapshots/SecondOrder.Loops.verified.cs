@@ -924,7 +924,11 @@ namespace SecondOrder.Loops
                 // adjoint of: for (int k = 0; k < n; k++)
                 double s15 = 0.0;
                 double s16 = 0.0;
+
+                // for (int k = 0; k < n; k++)
                 double v17 = -energy;
+
+                // adjoint of: for (int k = 0; k < n; k++)
                 double pBarDot16 = 0.0;
                 for (int k = y.Length - 1; k >= 0; k--)
                 {
@@ -2018,7 +2022,11 @@ namespace SecondOrder.Loops
                 // adjoint of: for (int k = 0; k < n; k++)
                 TLane s15 = TLane.Zero;
                 TLane s16 = TLane.Zero;
+
+                // for (int k = 0; k < n; k++)
                 TLane v17 = -energy;
+
+                // adjoint of: for (int k = 0; k < n; k++)
                 TLane pBarDot16 = TLane.Zero;
                 for (int k = y.Length - 1; k >= 0; k--)
                 {
