@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using OdeGen.Lanes;
 
 namespace OdeGen;
 
@@ -11,15 +10,14 @@ namespace OdeGen;
 /// <remarks>
 /// The casts box in IL; each method is compiled fully optimized from the start (<see cref="MethodImplOptions.AggressiveOptimization"/>),
 /// where the JIT devirtualizes the call on the exact struct type and removes the box, so nothing is allocated even while
-/// the caller still runs unoptimized code (tests/OdeGen.Tests/Sensitivity/OneSweepTests.cs asserts it).
+/// the caller still runs unoptimized code (tests/OdeGen.Tests/Sensitivity/OneSweepTests.cs asserts it). The lane methods
+/// are generic interface methods, which the JIT does not devirtualize that way: a caller boxes the system once and keeps
+/// the interface (<see cref="Flows.LaneCnfKernel{TSystem, TLane}"/>).
 /// </remarks>
 internal static class AugmentedCalls<TSystem> where TSystem : struct, IOdeSystem
 {
     /// <summary>Whether <typeparamref name="TSystem"/> computes f and its VJP in one sweep.</summary>
     public static bool HasEvaluateVjp => typeof(IOdeAugmentedSystem).IsAssignableFrom(typeof(TSystem));
-
-    /// <summary>Whether <typeparamref name="TSystem"/> has the lane form too.</summary>
-    public static bool HasEvaluateVjpLanes => typeof(IOdeAugmentedLaneSystem).IsAssignableFrom(typeof(TSystem));
 
     /// <summary>Whether <typeparamref name="TSystem"/> computes f with its divergence, and both VJPs, in one sweep each.</summary>
     public static bool HasDivergencePairs => typeof(IOdeAugmentedSystemSecondOrder).IsAssignableFrom(typeof(TSystem));
@@ -33,13 +31,6 @@ internal static class AugmentedCalls<TSystem> where TSystem : struct, IOdeSystem
         Span<double> dydt, Span<double> yBar, Span<double> pBar) =>
         ((IOdeAugmentedSystem)system).EvaluateVjp(t, y, p, a, dydt, yBar, pBar);
 
-    /// <inheritdoc cref="IOdeAugmentedLaneSystem.EvaluateVjpLanes"/>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static TLane EvaluateVjpLanes<TLane>(in TSystem system, double t, ReadOnlySpan<TLane> y, ReadOnlySpan<TLane> p, ReadOnlySpan<TLane> a,
-        Span<TLane> dydt, Span<TLane> yBar, Span<TLane> pBar)
-        where TLane : unmanaged, ILane<TLane> =>
-        ((IOdeAugmentedLaneSystem)system).EvaluateVjpLanes(t, y, p, a, dydt, yBar, pBar);
-
     /// <inheritdoc cref="IOdeAugmentedSystemSecondOrder.EvaluateDivergence"/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double EvaluateDivergence(in TSystem system, double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt) =>
@@ -50,17 +41,4 @@ internal static class AugmentedCalls<TSystem> where TSystem : struct, IOdeSystem
     public static double VjpDivergenceVjp(in TSystem system, double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, ReadOnlySpan<double> a, double s,
         Span<double> yBar, Span<double> pBar) =>
         ((IOdeAugmentedSystemSecondOrder)system).VjpDivergenceVjp(t, y, p, a, s, yBar, pBar);
-
-    /// <inheritdoc cref="IOdeAugmentedLaneSystemSecondOrder.EvaluateDivergenceLanes"/>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static TLane EvaluateDivergenceLanes<TLane>(in TSystem system, double t, ReadOnlySpan<TLane> y, ReadOnlySpan<TLane> p, Span<TLane> dydt)
-        where TLane : unmanaged, ILane<TLane> =>
-        ((IOdeAugmentedLaneSystemSecondOrder)system).EvaluateDivergenceLanes(t, y, p, dydt);
-
-    /// <inheritdoc cref="IOdeAugmentedLaneSystemSecondOrder.VjpDivergenceVjpLanes"/>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static TLane VjpDivergenceVjpLanes<TLane>(in TSystem system, double t, ReadOnlySpan<TLane> y, ReadOnlySpan<TLane> p, ReadOnlySpan<TLane> a,
-        TLane s, Span<TLane> yBar, Span<TLane> pBar)
-        where TLane : unmanaged, ILane<TLane> =>
-        ((IOdeAugmentedLaneSystemSecondOrder)system).VjpDivergenceVjpLanes(t, y, p, a, s, yBar, pBar);
 }

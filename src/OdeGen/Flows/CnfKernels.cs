@@ -80,6 +80,11 @@ internal readonly struct LaneCnfKernel<TSystem, TLane>(TSystem system) : ICnfKer
 {
     private readonly TSystem _system = system;
 
+    // The one-sweep lane methods are generic interface methods, which the JIT does not devirtualize on a boxed struct as it
+    // does the scalar ones (AugmentedCalls): the system is boxed once here, with the kernel (once per flow), and called
+    // through the interface; the call's dispatch is nothing beside a lane sweep of the field.
+    private readonly IOdeAugmentedLaneSystemSecondOrder? _oneSweep = AugmentedCalls<TSystem>.HasDivergencePairLanes ? (IOdeAugmentedLaneSystemSecondOrder)system : null;
+
     public int StateCount => _system.StateCount;
     public int ParameterCount => _system.ParameterCount;
 
@@ -98,14 +103,14 @@ internal readonly struct LaneCnfKernel<TSystem, TLane>(TSystem system) : ICnfKer
 
     public TLane EvaluateDivergence(double t, ReadOnlySpan<TLane> z, ReadOnlySpan<TLane> p, Span<TLane> f)
     {
-        if (AugmentedCalls<TSystem>.HasDivergencePairLanes) return AugmentedCalls<TSystem>.EvaluateDivergenceLanes(in _system, t, z, p, f);
+        if (_oneSweep is not null) return _oneSweep.EvaluateDivergenceLanes(t, z, p, f);
         _system.EvaluateLanes(t, z, p, f);
         return _system.DivergenceLanes(t, z, p);
     }
 
     public TLane VjpDivergenceVjp(double t, ReadOnlySpan<TLane> z, ReadOnlySpan<TLane> p, ReadOnlySpan<TLane> a, TLane s, Span<TLane> zBar, Span<TLane> pBar)
     {
-        if (AugmentedCalls<TSystem>.HasDivergencePairLanes) return AugmentedCalls<TSystem>.VjpDivergenceVjpLanes(in _system, t, z, p, a, s, zBar, pBar);
+        if (_oneSweep is not null) return _oneSweep.VjpDivergenceVjpLanes(t, z, p, a, s, zBar, pBar);
         TLane vjp = _system.VjpLanes(t, z, p, a, zBar, pBar);
         return vjp + _system.DivergenceVjpLanes(t, z, p, s, zBar, pBar);
     }
