@@ -1,11 +1,11 @@
 using OdeGen.Lanes;
 
-namespace OdeGen.Tests.TestSystems;
+namespace OdeGen.Testing;
 
 /// <summary>
 /// A generated system behind a wrapper that implements only <see cref="IOdeLaneSystem"/>: the runtime then takes the
 /// path of a system without the one-sweep methods (Evaluate then Vjp), so the two paths can be compared on the same
-/// arithmetic (tests/OdeGen.Tests/Sensitivity/OneSweepTests.cs; the benchmarks have their own twin).
+/// arithmetic (tests/OdeGen.Tests/Sensitivity/OneSweepTests.cs, and benchmarks/OdeGen.Benchmarks/OneSweepBenchmarks.cs, which links this file).
 /// </summary>
 internal readonly struct TwoCalls<TSystem>(TSystem system) : IOdeLaneSystem where TSystem : struct, IOdeLaneSystem
 {
