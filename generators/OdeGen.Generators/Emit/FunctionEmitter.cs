@@ -1,7 +1,6 @@
 using System.Collections.Generic;
 using OdeGen.Generators.Analyses;
 using OdeGen.Generators.Ir;
-using OdeGen.Generators.Optimize;
 
 namespace OdeGen.Generators.Emit;
 
@@ -41,8 +40,9 @@ internal sealed class FunctionEmitter
     /// <summary>The sums in memory now: their reads print their buffer's element.</summary>
     private readonly HashSet<int> _inMemory = new();
 
-    private FunctionEmitter(IrFunction function, IEnumerable<string> parameters, IReadOnlyList<LoopDecision>? loops, string method)
+    private FunctionEmitter(MethodPlan plan, IEnumerable<string> parameters, string method)
     {
+        IrFunction function = plan.Function;
         _function = function;
         _real = function.Single ? "float" : "double";
         var parameterList = new List<string>(parameters);
@@ -66,8 +66,7 @@ internal sealed class FunctionEmitter
             }
         }
 
-        EquatableArray<KeptAcrossCall> kept = RegisterEligibility.Plan(function, _names);
-        foreach (KeptAcrossCall k in kept)
+        foreach (KeptAcrossCall k in plan.KeptAcrossCalls)
         {
             Add(_stores, k.Store, k);
             if (k.Restore >= 0)
@@ -82,7 +81,7 @@ internal sealed class FunctionEmitter
         }
 
         int helpers = 0;
-        foreach (LoopDecision d in loops ?? System.Array.Empty<LoopDecision>())
+        foreach (LoopDecision d in plan.Loops)
         {
             if (d.Plan is not null)
             {
@@ -96,13 +95,13 @@ internal sealed class FunctionEmitter
     }
 
     /// <summary>
-    /// Writes the statements of <paramref name="function"/> to <paramref name="writer"/>; locals are
-    /// named so they never shadow <paramref name="parameters"/>. The vectorized ones of <paramref name="loops"/>
+    /// Writes the statements of <paramref name="plan"/>'s function to <paramref name="writer"/>; locals are
+    /// named so they never shadow <paramref name="parameters"/>. The vectorized ones of its loops
     /// run through the helpers <see cref="VectorLoopEmitter.HelperName"/> of <paramref name="method"/> before
     /// their scalar loops; the others are headed by the reason they stay scalar.
     /// </summary>
-    public static void EmitBody(IndentedWriter writer, IrFunction function, IEnumerable<string> parameters, IReadOnlyList<LoopDecision>? loops = null, string method = "") =>
-        new FunctionEmitter(function, parameters, loops, method).Emit(writer);
+    public static void EmitBody(IndentedWriter writer, MethodPlan plan, IEnumerable<string> parameters, string method = "") =>
+        new FunctionEmitter(plan, parameters, method).Emit(writer);
 
     private static void Add(Dictionary<int, List<KeptAcrossCall>> at, int line, KeptAcrossCall k)
     {

@@ -103,15 +103,15 @@ internal sealed partial class LaneFunctionEmitter
                         return (_tDotLane, PrecAtom);
                     case Slot.S:
                         return ("s", PrecAtom);   // DivergenceVjpLanes' seed is a TLane already
-                    case Slot.Index when _loop is not null && _loop.Strides[id] != 0:
+                    case Slot.Index when _loop is not null && _loop.Stride(id) != 0:
                         // Lane k runs iteration i + k: the index there is this one plus s·k, exactly (small integers).
-                        int s = _loop.Strides[id];
+                        int s = _loop.Stride(id);
                         string steps = s == 1 ? "TLane.Indices" : $"TLane.Create({Literals.Int(s)}) * TLane.Indices";
                         return ($"TLane.Create(({_number.Real})({Ix(x.Ix)})) + {steps}", PrecAdd);
                     case Slot.Index:
                         return ($"TLane.Create(({_number.Real})({Ix(x.Ix)}))", PrecAtom);
                     case Slot _ when _loop is not null:
-                        return (Load(SlotName(x.Slot), Ix(x.Element), _loop.Strides[id]), PrecAtom);
+                        return (Load(SlotName(x.Slot), Ix(x.Element), _loop.Stride(id)), PrecAtom);
                     default:
                         return (Element(x.Slot, SlotName(x.Slot), x.Element), PrecAtom);
                 }
@@ -119,7 +119,7 @@ internal sealed partial class LaneFunctionEmitter
             case Op.VarGet:
                 return (_names[x.A]!, PrecAtom);
             case Op.BufLoad when _loop is not null:
-                return (Load(BufName(x.A), Ix(x.Ix), _loop.Strides[id]), PrecAtom);
+                return (Load(BufName(x.A), Ix(x.Ix), _loop.Stride(id)), PrecAtom);
             case Op.BufLoad:
                 return (Element(_function.Body[x.A].Slot, BufName(x.A), x.Ix!), PrecAtom);
             case Op.Neg:
