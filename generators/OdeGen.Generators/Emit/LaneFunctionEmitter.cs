@@ -16,10 +16,8 @@ namespace OdeGen.Generators.Emit;
 /// vectorized across its index (LaneFunctionEmitter.Loops.cs): there the spans are the method's doubles, read
 /// and written TLane.Count elements at a time.
 /// </summary>
-internal sealed partial class LaneFunctionEmitter
+internal sealed partial class LaneFunctionEmitter : ExpressionPrinter
 {
-    private const int PrecAdd = 1, PrecMul = 2, PrecUnary = 3, PrecAtom = 4;
-
     private readonly IrFunction _function;
 
     /// <summary>The scalar type of the values and how its literals and bits are written.</summary>
@@ -57,6 +55,7 @@ internal sealed partial class LaneFunctionEmitter
     private readonly int _from, _to;
 
     private LaneFunctionEmitter(MethodPlan plan, IEnumerable<string> parameters, VectorLoop? loop = null, bool registers = false)
+        : base(plan.Function)
     {
         IrFunction function = plan.Function;
         _function = function;
@@ -69,7 +68,7 @@ internal sealed partial class LaneFunctionEmitter
         bool[] force = ForcedLocals(function);
         var parameterList = parameters.Append("TLane").ToList();
         _merges = MergeCoalescing.Plan(function, valuesInto: false);
-        _names = LocalNames.Assign(function, parameterList, _merges, i => force[i]);
+        Names = _names = LocalNames.Assign(function, parameterList, _merges, i => force[i]);
         LocalNames.CheckCount(_names, "lane method");
 
         // Helper names come last, unique against everything the body declares (loop variables keep the user's names).
@@ -101,9 +100,6 @@ internal sealed partial class LaneFunctionEmitter
 
     /// <summary>Element <paramref name="element"/> of <paramref name="span"/> (slot <paramref name="slot"/>): a field in register form.</summary>
     private string Element(Slot slot, string span, IndexExpr element) => Element(slot, span, Ix(element));
-
-    /// <summary>An index expression in the method's span names.</summary>
-    private string Ix(IndexExpr? index) => index!.Print(_function.Naming);
 
     /// <summary>Element <paramref name="index"/> (printed) of <paramref name="span"/> (slot <paramref name="slot"/>).</summary>
     private string Element(Slot slot, string span, string index) =>
@@ -445,9 +441,6 @@ internal sealed partial class LaneFunctionEmitter
     }
 
     /// <summary>The name a buffer is written and read by.</summary>
-    /// <summary>The parameter name of <paramref name="slot"/> in this method (a system's or a function's).</summary>
-    private string SlotName(Slot slot) => SpanNames.Of(slot, _function.Naming);
-
     private string BufName(int buffer)
     {
         Instr b = _function.Body[buffer];
