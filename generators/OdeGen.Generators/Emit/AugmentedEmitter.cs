@@ -1,4 +1,4 @@
-using OdeGen.Generators.Ir;
+using OdeGen.Generators.Analyses;
 using OdeGen.Generators.Model;
 
 namespace OdeGen.Generators.Emit;
@@ -13,11 +13,11 @@ internal static class AugmentedEmitter
     /// <summary>How the one-sweep file's hint name ends.</summary>
     public const string HintSuffix = ".Augmented.g.cs";
 
-    /// <summary>The one-sweep file of <paramref name="system"/>, which has <see cref="SystemIr.Augmented"/>.</summary>
-    public static GeneratedFile Emit(SystemIr system) =>
+    /// <summary>The one-sweep file of <paramref name="system"/>, which has <see cref="EmitPlan.Augmented"/>.</summary>
+    public static GeneratedFile Emit(EmitPlan system) =>
         new(system.Header.HintKey, HintSuffix, SystemEmitter.InContainingTypes(system.Header, w => EmitStruct(w, system.Header, system.Augmented!)));
 
-    private static void EmitStruct(IndentedWriter w, SystemHeader h, AugmentedIr s)
+    private static void EmitStruct(IndentedWriter w, SystemHeader h, AugmentedPlan s)
     {
         const string Ros = "global::System.ReadOnlySpan<double>", Span = "global::System.Span<double>";
         const string LRos = "global::System.ReadOnlySpan<TLane>", LSpan = "global::System.Span<TLane>";

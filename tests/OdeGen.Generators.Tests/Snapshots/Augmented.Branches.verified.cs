@@ -163,9 +163,7 @@ namespace Scenarios.Branches
                 else
                 {
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    double v15 = s12;
-                    s12 = 0.0;
-                    s11 += -v15;
+                    s11 += -s12;
                 }
 
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
@@ -173,31 +171,29 @@ namespace Scenarios.Branches
 
                 // i = 1
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                double s16 = 0.0;
-                double s17 = v9;
+                double s15 = 0.0;
+                double s16 = v9;
                 if (v3)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
                     double p3_2 = p[3];
 
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    double v18 = s17;
-                    s17 = 0.0;
-                    double v19 = v18 * y1;
-                    s16 += v18 * (p3_2 * y1);
-                    s16 += v19 * p3_2;
-                    pBar[3] += v19 * y1;
+                    double v17 = s16;
+                    s16 = 0.0;
+                    double v18 = v17 * y1;
+                    s15 += v17 * (p3_2 * y1);
+                    s15 += v18 * p3_2;
+                    pBar[3] += v18 * y1;
                 }
                 else
                 {
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    double v20 = s17;
-                    s17 = 0.0;
-                    s16 += -v20;
+                    s15 += -s16;
                 }
 
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                yBar[1] += s16;
+                yBar[1] += s15;
 
                 // i = 0
                 // adjoint of: total += gain * y[i];
@@ -205,60 +201,58 @@ namespace Scenarios.Branches
                 yBar[0] += v9 * gain;
 
                 // adjoint of: if (t > 0.5 && y[2] < 0.8)
-                double s21 = 0.0;
+                double s19 = 0.0;
                 double waveBar = 0.0;
                 double waveBar_2 = v8 * gain;
                 if (v4)
                 {
                     // adjoint of: dydt[2] = wave;
-                    double v22 = waveBar_2;
+                    double v20 = waveBar_2;
                     waveBar_2 = 0.0;
-                    double v23 = dydtBar[2];
+                    double v21 = dydtBar[2];
                     dydtBar[2] = 0.0;
-                    double waveBar_3 = v22 + v23;
+                    double waveBar_3 = v20 + v21;
 
                     // adjoint of: wave *= Math.Sin(y[2]);
                     waveBar += waveBar_3 * global::System.Math.Sin(y2);
-                    s21 += waveBar_3 * wave * global::System.Math.Cos(y2);
+                    s19 += waveBar_3 * wave * global::System.Math.Cos(y2);
                 }
                 else
                 {
                     // adjoint of: dydt[2] = -y[2];
-                    double v24 = dydtBar[2];
+                    double v22 = dydtBar[2];
                     dydtBar[2] = 0.0;
-                    s21 += -v24;
+                    s19 += -v22;
                 }
 
                 // adjoint of: if (t > 0.5 && y[2] < 0.8)
                 double waveBar_4 = waveBar + waveBar_2;
-                yBar[2] += s21;
+                yBar[2] += s19;
 
                 // adjoint of: double wave = p[2];
                 pBar[2] += waveBar_4;
 
                 // adjoint of: double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
                 double reluBar = global::System.Math.FusedMultiplyAdd(-v8, y0, v9);
-                double s25 = 0.0;
+                double s23 = 0.0;
                 if (v3)
                 {
                     // adjoint of: double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                    double v26 = reluBar;
-                    s25 += v26;
+                    double v24 = reluBar;
+                    s23 += v24;
                     reluBar = 0.0;
                 }
                 else
                 {
                     // adjoint of: double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                    double v27 = reluBar;
-                    reluBar = 0.0;
-                    s25 += v27 * 0.01;
+                    s23 += reluBar * 0.01;
                 }
 
                 // adjoint of: double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                yBar[1] += s25;
+                yBar[1] += s23;
 
                 // adjoint of: if (y[0] > 0.1)
-                double s28 = -(v8 * relu);
+                double s25 = -(v8 * relu);
                 double gainBar = s10;
                 double tBar = 0.0;
                 if (v1)
@@ -266,19 +260,17 @@ namespace Scenarios.Branches
                     // adjoint of: gain = p[0] * y[0];
                     double gainBar_2 = gainBar;
                     gainBar = 0.0;
-                    s28 += gainBar_2 * p[0];
+                    s25 += gainBar_2 * p[0];
                     pBar[0] += gainBar_2 * y0;
                 }
                 else
                 {
                     // if (y[0] < -0.5)
-                    bool v29 = (y0 < -0.5);
+                    bool v26 = (y0 < -0.5);
 
                     // adjoint of: if (y[0] < -0.5)
-                    double v30 = gainBar;
-                    gainBar = 0.0;
-                    double gainBar_3 = v30;
-                    if (v29)
+                    double gainBar_3 = gainBar;
+                    if (v26)
                     {
                         // gain = Math.Exp(y[1]);
                         double gain_2 = global::System.Math.Exp(y1);
@@ -291,15 +283,13 @@ namespace Scenarios.Branches
                     else
                     {
                         // adjoint of: gain = p[1] * t;
-                        double gainBar_5 = gainBar_3;
-                        gainBar_3 = 0.0;
-                        tBar += gainBar_5 * p[1];
-                        pBar[1] += gainBar_5 * t;
+                        tBar += gainBar_3 * p[1];
+                        pBar[1] += gainBar_3 * t;
                     }
                 }
 
                 // adjoint of: if (y[0] > 0.1)
-                yBar[0] += s28;
+                yBar[0] += s25;
                 return tBar;
             }
 
@@ -471,9 +461,7 @@ namespace Scenarios.Branches
                 // the other lanes: elseMask7
                 {
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    TLane v15 = s12;
-                    s12 = TLane.Select(elseMask7, TLane.Zero, s12);
-                    s11 = TLane.Select(elseMask7, s11 + -v15, s11);
+                    s11 = TLane.Select(elseMask7, s11 + -s12, s11);
                 }
 
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
@@ -481,32 +469,30 @@ namespace Scenarios.Branches
 
                 // i = 1
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                TLane s16 = TLane.Zero;
-                TLane s17 = v9;
+                TLane s15 = TLane.Zero;
+                TLane s16 = v9;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v3)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
                     TLane p3_2 = p[3];
 
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    TLane v18 = s17;
-                    s17 = TLane.Select(v3, TLane.Zero, s17);
-                    TLane v19 = v18 * y1;
-                    s16 = TLane.Select(v3, s16 + v18 * (p3_2 * y1), s16);
-                    s16 = TLane.Select(v3, s16 + v19 * p3_2, s16);
-                    pBar[3] = TLane.Select(v3, pBar[3] + v19 * y1, pBar[3]);
+                    TLane v17 = s16;
+                    s16 = TLane.Select(v3, TLane.Zero, s16);
+                    TLane v18 = v17 * y1;
+                    s15 = TLane.Select(v3, s15 + v17 * (p3_2 * y1), s15);
+                    s15 = TLane.Select(v3, s15 + v18 * p3_2, s15);
+                    pBar[3] = TLane.Select(v3, pBar[3] + v18 * y1, pBar[3]);
                 }
                 TLane elseMask8 = TLane.AndNot(allLanes, v3);
                 // the other lanes: elseMask8
                 {
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    TLane v20 = s17;
-                    s17 = TLane.Select(elseMask8, TLane.Zero, s17);
-                    s16 = TLane.Select(elseMask8, s16 + -v20, s16);
+                    s15 = TLane.Select(elseMask8, s15 + -s16, s15);
                 }
 
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                yBar[1] += s16;
+                yBar[1] += s15;
 
                 // i = 0
                 // adjoint of: total += gain * y[i];
@@ -514,62 +500,60 @@ namespace Scenarios.Branches
                 yBar[0] += v9 * gain;
 
                 // adjoint of: if (t > 0.5 && y[2] < 0.8)
-                TLane s21 = TLane.Zero;
+                TLane s19 = TLane.Zero;
                 TLane waveBar = TLane.Zero;
                 TLane waveBar_2 = v8 * gain;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v4)
                 {
                     // adjoint of: dydt[2] = wave;
-                    TLane v22 = waveBar_2;
+                    TLane v20 = waveBar_2;
                     waveBar_2 = TLane.Select(v4, TLane.Zero, waveBar_2);
-                    TLane v23 = dydtBar[2];
+                    TLane v21 = dydtBar[2];
                     dydtBar[2] = TLane.Select(v4, TLane.Zero, dydtBar[2]);
-                    TLane waveBar_3 = v22 + v23;
+                    TLane waveBar_3 = v20 + v21;
 
                     // adjoint of: wave *= Math.Sin(y[2]);
                     waveBar = TLane.Select(v4, waveBar + waveBar_3 * TLane.Sin(y2), waveBar);
-                    s21 = TLane.Select(v4, s21 + waveBar_3 * wave * TLane.Cos(y2), s21);
+                    s19 = TLane.Select(v4, s19 + waveBar_3 * wave * TLane.Cos(y2), s19);
                 }
                 TLane elseMask9 = TLane.AndNot(allLanes, v4);
                 // the other lanes: elseMask9
                 {
                     // adjoint of: dydt[2] = -y[2];
-                    TLane v24 = dydtBar[2];
+                    TLane v22 = dydtBar[2];
                     dydtBar[2] = TLane.Select(elseMask9, TLane.Zero, dydtBar[2]);
-                    s21 = TLane.Select(elseMask9, s21 + -v24, s21);
+                    s19 = TLane.Select(elseMask9, s19 + -v22, s19);
                 }
 
                 // adjoint of: if (t > 0.5 && y[2] < 0.8)
                 TLane waveBar_4 = waveBar + waveBar_2;
-                yBar[2] += s21;
+                yBar[2] += s19;
 
                 // adjoint of: double wave = p[2];
                 pBar[2] += waveBar_4;
 
                 // adjoint of: double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
                 TLane reluBar = TLane.FusedMultiplyAdd(-v8, y0, v9);
-                TLane s25 = TLane.Zero;
+                TLane s23 = TLane.Zero;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v3)
                 {
                     // adjoint of: double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                    TLane v26 = reluBar;
-                    s25 = TLane.Select(v3, s25 + v26, s25);
+                    TLane v24 = reluBar;
+                    s23 = TLane.Select(v3, s23 + v24, s23);
                     reluBar = TLane.Select(v3, TLane.Zero, reluBar);
                 }
                 TLane elseMask10 = TLane.AndNot(allLanes, v3);
                 // the other lanes: elseMask10
                 {
                     // adjoint of: double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                    TLane v27 = reluBar;
-                    reluBar = TLane.Select(elseMask10, TLane.Zero, reluBar);
-                    s25 = TLane.Select(elseMask10, s25 + v27 * c0_01, s25);
+                    s23 = TLane.Select(elseMask10, s23 + reluBar * c0_01, s23);
                 }
 
                 // adjoint of: double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                yBar[1] += s25;
+                yBar[1] += s23;
 
                 // adjoint of: if (y[0] > 0.1)
-                TLane s28 = -(v8 * relu);
+                TLane s25 = -(v8 * relu);
                 TLane gainBar = s10;
                 TLane tBar = TLane.Zero;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v1)
@@ -577,20 +561,18 @@ namespace Scenarios.Branches
                     // adjoint of: gain = p[0] * y[0];
                     TLane gainBar_2 = gainBar;
                     gainBar = TLane.Select(v1, TLane.Zero, gainBar);
-                    s28 = TLane.Select(v1, s28 + gainBar_2 * p[0], s28);
+                    s25 = TLane.Select(v1, s25 + gainBar_2 * p[0], s25);
                     pBar[0] = TLane.Select(v1, pBar[0] + gainBar_2 * y0, pBar[0]);
                 }
                 TLane elseMask11 = TLane.AndNot(allLanes, v1);
                 // the other lanes: elseMask11
                 {
                     // if (y[0] < -0.5)
-                    TLane v29 = TLane.LessThan(y0, cm0_5);
+                    TLane v26 = TLane.LessThan(y0, cm0_5);
 
                     // adjoint of: if (y[0] < -0.5)
-                    TLane v30 = gainBar;
-                    gainBar = TLane.Select(elseMask11, TLane.Zero, gainBar);
-                    TLane gainBar_3 = v30;
-                    TLane mask12 = TLane.And(elseMask11, v29);
+                    TLane gainBar_3 = gainBar;
+                    TLane mask12 = TLane.And(elseMask11, v26);
                     // both sides run in every lane; each write keeps the lanes of its side (here: mask12)
                     {
                         // gain = Math.Exp(y[1]);
@@ -601,19 +583,17 @@ namespace Scenarios.Branches
                         gainBar_3 = TLane.Select(mask12, TLane.Zero, gainBar_3);
                         yBar[1] = TLane.Select(mask12, yBar[1] + gainBar_4 * gain_2, yBar[1]);
                     }
-                    TLane elseMask12 = TLane.AndNot(elseMask11, v29);
+                    TLane elseMask12 = TLane.AndNot(elseMask11, v26);
                     // the other lanes: elseMask12
                     {
                         // adjoint of: gain = p[1] * t;
-                        TLane gainBar_5 = gainBar_3;
-                        gainBar_3 = TLane.Select(elseMask12, TLane.Zero, gainBar_3);
-                        tBar = TLane.Select(elseMask12, tBar + gainBar_5 * p[1], tBar);
-                        pBar[1] = TLane.Select(elseMask12, pBar[1] + gainBar_5 * tLane, pBar[1]);
+                        tBar = TLane.Select(elseMask12, tBar + gainBar_3 * p[1], tBar);
+                        pBar[1] = TLane.Select(elseMask12, pBar[1] + gainBar_3 * tLane, pBar[1]);
                     }
                 }
 
                 // adjoint of: if (y[0] > 0.1)
-                yBar[0] += s28;
+                yBar[0] += s25;
                 return tBar;
             }
         }

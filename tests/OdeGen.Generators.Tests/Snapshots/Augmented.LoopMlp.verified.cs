@@ -118,13 +118,7 @@ namespace Scenarios.Loops
                     double v5 = h[i];
 
                     // adjoint of: h[i] = Math.Tanh(s);
-                    double v6 = hBar_i;
-
-                    // adjoint of: dydt[k] = o;
-                    hBar_i = 0.0;
-
-                    // adjoint of: h[i] = Math.Tanh(s);
-                    double sBar = v6 * global::System.Math.FusedMultiplyAdd(-v5, v5, 1.0);
+                    double sBar = hBar_i * global::System.Math.FusedMultiplyAdd(-v5, v5, 1.0);
 
                     // adjoint of: s += p[W1 + i * In + j] * y[j];
                     yBar1 += sBar * p[i * 2 + 1];
@@ -253,13 +247,7 @@ namespace Scenarios.Loops
                     TLane v5 = h[i];
 
                     // adjoint of: h[i] = Math.Tanh(s);
-                    TLane v6 = hBar_i;
-
-                    // adjoint of: dydt[k] = o;
-                    hBar_i = TLane.Zero;
-
-                    // adjoint of: h[i] = Math.Tanh(s);
-                    TLane sBar = v6 * TLane.FusedMultiplyAdd(-v5, v5, c1);
+                    TLane sBar = hBar_i * TLane.FusedMultiplyAdd(-v5, v5, c1);
 
                     // adjoint of: s += p[W1 + i * In + j] * y[j];
                     yBar1 += sBar * p[i * 2 + 1];

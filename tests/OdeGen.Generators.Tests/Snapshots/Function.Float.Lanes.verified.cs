@@ -157,9 +157,7 @@ namespace Functions.Single
                     // the other lanes: elseMask1
                     {
                         // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        TLane v6 = s3;
-                        s3 = TLane.Select(elseMask1, TLane.Zero, s3);
-                        sBar = TLane.Select(elseMask1, sBar + v6 * c0_5 * TLane.Cos(s), sBar);
+                        sBar = TLane.Select(elseMask1, sBar + s3 * c0_5 * TLane.Cos(s), sBar);
                     }
 
                     // adjoint of: for (int i = 0; i < n; i++)

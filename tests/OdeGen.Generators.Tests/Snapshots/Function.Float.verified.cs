@@ -180,9 +180,7 @@ namespace Functions.Single
                     else
                     {
                         // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        float v6 = s3;
-                        s3 = 0.0f;
-                        sBar += v6 * 0.5f * global::System.MathF.Cos(s);
+                        sBar += s3 * 0.5f * global::System.MathF.Cos(s);
                     }
 
                     // adjoint of: for (int i = 0; i < n; i++)

@@ -71,13 +71,9 @@ namespace HvpFunctions.Single
                         float v13 = global::System.MathF.Cos(s);
 
                         // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        float v14 = s6;
-                        float v15 = s7;
-                        s6 = 0.0f;
-                        s7 = 0.0f;
-                        float v16 = v14 * 0.5f;
-                        sBar += v16 * v13;
-                        sBarDot += global::System.MathF.FusedMultiplyAdd(v15 * 0.5f, v13, -(sDot * global::System.MathF.Sin(s) * v16));
+                        float v14 = s6 * 0.5f;
+                        sBar += v14 * v13;
+                        sBarDot += global::System.MathF.FusedMultiplyAdd(s7 * 0.5f, v13, -(sDot * global::System.MathF.Sin(s) * v14));
                     }
 
                     // adjoint of: for (int i = 0; i < n; i++)
@@ -160,13 +156,9 @@ namespace HvpFunctions.Single
                         TLane v13 = TLane.Cos(s);
 
                         // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        TLane v14 = s6;
-                        TLane v15 = s7;
-                        s6 = TLane.Select(elseMask1, TLane.Zero, s6);
-                        s7 = TLane.Select(elseMask1, TLane.Zero, s7);
-                        TLane v16 = v14 * c0_5;
-                        sBar = TLane.Select(elseMask1, sBar + v16 * v13, sBar);
-                        sBarDot = TLane.Select(elseMask1, sBarDot + TLane.FusedMultiplyAdd(v15 * c0_5, v13, -(sDot * TLane.Sin(s) * v16)), sBarDot);
+                        TLane v14 = s6 * c0_5;
+                        sBar = TLane.Select(elseMask1, sBar + v14 * v13, sBar);
+                        sBarDot = TLane.Select(elseMask1, sBarDot + TLane.FusedMultiplyAdd(s7 * c0_5, v13, -(sDot * TLane.Sin(s) * v14)), sBarDot);
                     }
 
                     // adjoint of: for (int i = 0; i < n; i++)
