@@ -20,7 +20,8 @@ namespace OdeGen.Flows;
 /// derivatives are written once, here, from the field's generated code: the VJP combines Vjp (of f, and of ‖f‖² through
 /// a = a_z − 2a_k·f), DivergenceVjp (exact trace) and one Hvp along ε with c = a_l·ε − 2a_j·(∂f/∂z)ε, which is the
 /// gradient of both quadratic forms at once (Hvp is linear in its a). The time derivative of cᵀ(∂f/∂z)ε needs a second
-/// Hvp along t (the generated Hvp returns no time component).
+/// Hvp along t (the generated Hvp returns no time component). With the exact trace, f with its trace and the two VJPs
+/// go through the kernel's paired calls, one sweep each for a generated field (<see cref="IOdeAugmentedSystemSecondOrder"/>).
 /// <para>
 /// Samples go through the kernel <c>TLane.Count</c> at a time, one per lane, θ broadcast to every lane; the last group
 /// is padded with a copy of its last sample and zero adjoints, so padding adds nothing. With <see cref="Lane1"/> this is
