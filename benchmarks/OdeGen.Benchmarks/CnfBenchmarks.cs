@@ -136,12 +136,20 @@ public class CnfHyperBenchmarks
     [Params(1, 2)]
     public int Threads { get; set; } = 1;
 
+    /// <summary>
+    /// True: the fields as generated, whose f with its divergence and whose two VJPs are one sweep each
+    /// (<see cref="IOdeAugmentedSystemSecondOrder"/>); false: behind <see cref="OdeGen.Testing.TwoCallsSecondOrder{TSystem}"/>,
+    /// the separate calls of before (Evaluate and Divergence, Vjp and DivergenceVjp).
+    /// </summary>
+    [Params(true, false)]
+    public bool OneSweep { get; set; } = true;
+
     [GlobalSetup]
     public void Setup()
     {
-        _perSample = Build("PerSampleField", Threads);
-        _split = Build("SplitField", Threads);
-        _splitDiscrete = Build("SplitFieldDiscreteAdjoint", Threads);
+        _perSample = Build("PerSampleField", Threads, OneSweep);
+        _split = Build("SplitField", Threads, OneSweep);
+        _splitDiscrete = Build("SplitFieldDiscreteAdjoint", Threads, OneSweep);
         (_points, _p) = (Points(), OdeGen.Samples.Cnf.CnfHyper.Initial(0));
         _gradient = new double[_p.Length];
     }
@@ -155,7 +163,7 @@ public class CnfHyperBenchmarks
     [Benchmark]
     public double SplitFieldDiscreteAdjoint() => _splitDiscrete.LossGradient(_points, _p, _gradient, seed: 1).Loss;
 
-    private static CnfFlow Build(string method, int threads)
+    private static CnfFlow Build(string method, int threads, bool oneSweep = true)
     {
         bool split = method != "PerSampleField";
         var options = new CnfOptions
@@ -165,10 +173,16 @@ public class CnfHyperBenchmarks
             // Split: one chunk per thread (each chunk computes the hypernetwork once per evaluation); per sample: chunks of 64.
             ChunkSize = split ? 512 / threads : 64, MaxDegreeOfParallelism = threads,
         };
-        return split
-            ? ContinuousNormalizingFlow.WithHypernetwork(new OdeGen.Samples.Cnf.CnfHyperSplit.HypernetworkFunction(OdeGen.Samples.Cnf.CnfHyper.Size),
-                new OdeGen.Samples.Cnf.CnfHyperSplit.LayerSystem(), options)
-            : ContinuousNormalizingFlow.WithLanes(new OdeGen.Samples.Cnf.CnfHyper.RhsSystem(OdeGen.Samples.Cnf.CnfHyper.Size), options);
+        var hypernetwork = new OdeGen.Samples.Cnf.CnfHyperSplit.HypernetworkFunction(OdeGen.Samples.Cnf.CnfHyper.Size);
+        var layer = new OdeGen.Samples.Cnf.CnfHyperSplit.LayerSystem();
+        var field = new OdeGen.Samples.Cnf.CnfHyper.RhsSystem(OdeGen.Samples.Cnf.CnfHyper.Size);
+        return (split, oneSweep) switch
+        {
+            (true, true) => ContinuousNormalizingFlow.WithHypernetwork(hypernetwork, layer, options),
+            (true, false) => ContinuousNormalizingFlow.WithHypernetwork(hypernetwork, new OdeGen.Testing.TwoCallsSecondOrder<OdeGen.Samples.Cnf.CnfHyperSplit.LayerSystem>(layer), options),
+            (false, true) => ContinuousNormalizingFlow.WithLanes(field, options),
+            (false, false) => ContinuousNormalizingFlow.WithLanes(new OdeGen.Testing.TwoCallsSecondOrder<OdeGen.Samples.Cnf.CnfHyper.RhsSystem>(field), options),
+        };
     }
 
     private static double[] Points()

@@ -1,3 +1,4 @@
+using OdeGen.Generators.Analyses;
 using OdeGen.Generators.Emit;
 using OdeGen.Generators.Model;
 
@@ -8,13 +9,13 @@ public sealed partial class OdeDynamicsGenerator
     /// <summary>The generator's version, written into [GeneratedCode].</summary>
     private static readonly string Version = typeof(OdeDynamicsGenerator).Assembly.GetName().Version?.ToString() ?? "0.0.0.0";
 
-    /// <summary>Model → C# text; the emitter sees no Roslyn types.</summary>
-    private static GeneratedFile Emit(SystemIr system) => system.Header.Kind == TargetKind.Function
+    /// <summary>Plan → C# text; the emitter sees no Roslyn types and decides nothing.</summary>
+    private static GeneratedFile Emit(EmitPlan system) => system.Header.Kind == TargetKind.Function
         ? FunctionTargetEmitter.Emit(system, Version)
         : SystemEmitter.Emit(system, Version);
 
     /// <summary>Model → the lane methods' C# text, in a second file of the same partial struct.</summary>
-    private static GeneratedFile EmitLanes(SystemIr system) => system.Header.Kind == TargetKind.Function
+    private static GeneratedFile EmitLanes(EmitPlan system) => system.Header.Kind == TargetKind.Function
         ? FunctionTargetEmitter.EmitLanes(system)
         : LaneEmitter.Emit(system);
 }

@@ -4,6 +4,7 @@ using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using OdeGen.Generators.Analyses;
 using OdeGen.Generators.Differentiation;
 using OdeGen.Generators.Emit;
 using OdeGen.Generators.Model;
@@ -44,6 +45,9 @@ public sealed partial class OdeDynamicsGenerator : IIncrementalGenerator
         /// <summary>Folding, CSE and dead code.</summary>
         public const string Simplify = "OdeGen.Simplify";
 
+        /// <summary>The analyses whose answers the emitters print (<see cref="EmitPlan"/>): lane uniformity, register eligibility, loop vectorization.</summary>
+        public const string Plan = "OdeGen.Plan";
+
         /// <summary>C# text.</summary>
         public const string Emit = "OdeGen.Emit";
 
@@ -52,6 +56,9 @@ public sealed partial class OdeDynamicsGenerator : IIncrementalGenerator
 
         /// <summary>C# text of the second-order methods (SecondOrder = true).</summary>
         public const string EmitSecondOrder = "OdeGen.EmitSecondOrder";
+
+        /// <summary>C# text of the one-sweep methods (EvaluateVjp; EvaluateDivergence and VjpDivergenceVjp with SecondOrder = true).</summary>
+        public const string EmitAugmented = "OdeGen.EmitAugmented";
     }
 
     /// <summary>The same steps for [Differentiable] functions, under names of their own so each target's caching can be asserted.</summary>
@@ -69,6 +76,9 @@ public sealed partial class OdeDynamicsGenerator : IIncrementalGenerator
         /// <summary>Folding, CSE and dead code.</summary>
         public const string Simplify = "OdeGen.Function.Simplify";
 
+        /// <summary>The analyses whose answers the emitters print (<see cref="EmitPlan"/>).</summary>
+        public const string Plan = "OdeGen.Function.Plan";
+
         /// <summary>C# text.</summary>
         public const string Emit = "OdeGen.Function.Emit";
 
@@ -80,13 +90,13 @@ public sealed partial class OdeDynamicsGenerator : IIncrementalGenerator
     }
 
     /// <summary>One kind of target's step names.</summary>
-    private sealed record Steps(string Parse, string Model, string Differentiate, string Simplify, string Emit, string EmitLanes, string EmitSecondOrder);
+    private sealed record Steps(string Parse, string Model, string Differentiate, string Simplify, string Plan, string Emit, string EmitLanes, string EmitSecondOrder);
 
     private static readonly Steps DynamicsSteps = new(TrackingNames.Parse, TrackingNames.Model, TrackingNames.Differentiate,
-        TrackingNames.Simplify, TrackingNames.Emit, TrackingNames.EmitLanes, TrackingNames.EmitSecondOrder);
+        TrackingNames.Simplify, TrackingNames.Plan, TrackingNames.Emit, TrackingNames.EmitLanes, TrackingNames.EmitSecondOrder);
 
     private static readonly Steps FunctionSteps = new(FunctionTrackingNames.Parse, FunctionTrackingNames.Model, FunctionTrackingNames.Differentiate,
-        FunctionTrackingNames.Simplify, FunctionTrackingNames.Emit, FunctionTrackingNames.EmitLanes, FunctionTrackingNames.EmitSecondOrder);
+        FunctionTrackingNames.Simplify, FunctionTrackingNames.Plan, FunctionTrackingNames.Emit, FunctionTrackingNames.EmitLanes, FunctionTrackingNames.EmitSecondOrder);
 
     /// <inheritdoc/>
     public void Initialize(IncrementalGeneratorInitializationContext context)
@@ -128,12 +138,12 @@ public sealed partial class OdeDynamicsGenerator : IIncrementalGenerator
             .WithTrackingName(steps.Model);
     }
 
-    /// <summary>Differentiate → simplify → emit (scalar and lanes) for one kind of target.</summary>
+    /// <summary>Differentiate → simplify → plan → emit (scalar and lanes) for one kind of target.</summary>
     private static void Generate(IncrementalGeneratorInitializationContext context, IncrementalValuesProvider<SystemModel> models,
         IncrementalValueProvider<HintPlan> hintPlan, Steps steps)
     {
         IncrementalValuesProvider<Result<SystemIr>> simplified = models
-            .Select(static (m, ct) => Guarded(m.Header.MethodName, () => SecondOrder.Attach(SystemDifferentiator.Differentiate(m), m)))
+            .Select(static (m, ct) => Guarded(m.Header.MethodName, () => Augmented.Attach(SecondOrder.Attach(SystemDifferentiator.Differentiate(m), m), m)))
             .WithTrackingName(steps.Differentiate)
             .Select(static (r, ct) => Then(r, s => s with
             {
@@ -142,10 +152,17 @@ public sealed partial class OdeDynamicsGenerator : IIncrementalGenerator
                 Vjp = Optimizer.Run(s.Vjp, exact: false),
                 Jacobian = s.Jacobian is null ? null : Optimizer.Run(s.Jacobian, exact: false),
                 SecondOrder = s.SecondOrder?.Map(f => Optimizer.Run(f, exact: false)),
+                Augmented = s.Augmented?.Map(f => Optimizer.Run(f, exact: false)),
             }))
             .WithTrackingName(steps.Simplify);
 
-        IncrementalValuesProvider<Result<GeneratedFile>> files = simplified
+        // Every decision the emitters print (which loops run in SIMD, which sums wait in memory across calls, which
+        // conditions are lane masks, whether the lanes get the fused-step members) is made here, once per target.
+        IncrementalValuesProvider<Result<EmitPlan>> planned = simplified
+            .Select(static (r, ct) => Then(r, EmitPlan.Of))
+            .WithTrackingName(steps.Plan);
+
+        IncrementalValuesProvider<Result<GeneratedFile>> files = planned
             .Select(static (r, ct) => Then(r, Emit))
             .WithTrackingName(steps.Emit);
 
@@ -153,18 +170,26 @@ public sealed partial class OdeDynamicsGenerator : IIncrementalGenerator
 
         // The lane methods go to a second file of the partial struct (double and float targets alike): a failure
         // there (ODE0011) leaves the scalar struct intact; failures upstream are reported once, above.
-        IncrementalValuesProvider<Result<GeneratedFile>> laneFiles = simplified
+        IncrementalValuesProvider<Result<GeneratedFile>> laneFiles = planned
             .Where(static r => r.Value is not null)
             .Select(static (r, ct) => Guarded(r.Value!.Header.MethodName, () => EmitLanes(r.Value!)))
             .WithTrackingName(steps.EmitLanes);
         context.RegisterSourceOutput(laneFiles.Combine(hintPlan), AddFile);
 
         // Divergence, DivergenceVjp and Hvp (scalar and lanes; a function's Hvp only) go to a third file of the partial struct.
-        IncrementalValuesProvider<Result<GeneratedFile>> secondOrderFiles = simplified
+        IncrementalValuesProvider<Result<GeneratedFile>> secondOrderFiles = planned
             .Where(static r => r.Value?.SecondOrder is not null)
             .Select(static (r, ct) => Guarded(r.Value!.Header.MethodName, () => SecondOrderEmitter.Emit(r.Value!)))
             .WithTrackingName(steps.EmitSecondOrder);
         context.RegisterSourceOutput(secondOrderFiles.Combine(hintPlan), AddFile);
+
+        // The one-sweep methods of a double system (EvaluateVjp, and with SecondOrder its divergence pairs) go to a fourth
+        // file; [Differentiable] functions and float systems have none, so this step sees only dynamics.
+        IncrementalValuesProvider<Result<GeneratedFile>> augmentedFiles = planned
+            .Where(static r => r.Value?.Augmented is not null)
+            .Select(static (r, ct) => Guarded(r.Value!.Header.MethodName, () => AugmentedEmitter.Emit(r.Value!)))
+            .WithTrackingName(TrackingNames.EmitAugmented);
+        context.RegisterSourceOutput(augmentedFiles.Combine(hintPlan), AddFile);
     }
 
     private static void AddFile(SourceProductionContext context, (Result<GeneratedFile> File, HintPlan Plan) input)
@@ -196,7 +221,12 @@ public sealed partial class OdeDynamicsGenerator : IIncrementalGenerator
         where TOut : class =>
         input.Value is null ? new Result<TOut>(null, input.Diagnostics) : Guarded(StepName(input.Value), () => step(input.Value));
 
-    private static string StepName(object value) => value is SystemIr s ? s.Header.MethodName : value.GetType().Name;
+    private static string StepName(object value) => value switch
+    {
+        SystemIr s => s.Header.MethodName,
+        EmitPlan p => p.Header.MethodName,
+        _ => value.GetType().Name,
+    };
 
     /// <summary>The generator must never throw into the compiler: a bug becomes diagnostic ODE0011.</summary>
     internal static Result<T> Guarded<T>(string method, Func<T> step)

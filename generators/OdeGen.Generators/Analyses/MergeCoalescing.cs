@@ -14,6 +14,8 @@ namespace OdeGen.Generators.Analyses;
 /// <item>a value of the user's local that a side sets the merge variable to (<c>wave *= Math.Sin(y[2])</c>) is computed
 /// into the variable's local (<c>wave = wave * Math.Sin(y2);</c>), not into a local of its own copied at the side's end
 /// (scalar code only: lane code computes a side's values in every lane and blends only the writes).</item>
+/// <item>a reset of an adjoint that nothing reads afterwards (<c>gainBar = 0.0;</c> after <c>double gainBar_2 = gainBar;</c>) is
+/// not printed, so the read is <c>gainBar</c> itself.</item>
 /// </list>
 /// </summary>
 /// <remarks>
@@ -114,7 +116,64 @@ internal sealed record MergeCoalescing(int[] Host, bool[] Silent, bool[] Assigns
             ValuesInto(body, facts, host, silent, assignsInit, into);
         }
 
+        DeadResets(body, facts, host, silent);
         return new MergeCoalescing(host, silent, assignsInit, into);
+    }
+
+    /// <summary>
+    /// The fourth kind, for the derivative code: reverse mode zeroes an adjoint once a statement has taken its value
+    /// (<c>double gainBar_2 = gainBar; gainBar = 0.0;</c>), which matters only if something later adds to it again. When
+    /// nothing after the reset refers to the local (no read, write or value sharing it) and no loop lies between the
+    /// local's declaration and the reset (so no back edge carries the zero to an earlier read), the reset is silent;
+    /// with no write left after the read, the read prints as the local itself (<c>s20 += gainBar * p[0];</c>).
+    /// The user's own assignments are left as written.
+    /// </summary>
+    private static void DeadResets(EquatableArray<Instr> body, Facts facts, int[] host, bool[] silent)
+    {
+        int count = body.Count;
+        for (int s = 0; s < count; s++)
+        {
+            Instr set = body[s];
+            if (set.Op != Op.VarSet || silent[s] || set.Phase == Phase.Primal || body[set.B].Op != Op.Const || body[set.B].Value != 0)
+            {
+                continue;
+            }
+
+            int root = Root(host, set.A);
+            if (!facts.ByRef[set.A] && !facts.ByRef[root] && !facts.LoopBetween(root, s) && !ReferencedAfter(body, host, root, s))
+            {
+                silent[s] = true;
+            }
+        }
+    }
+
+    /// <summary>True when an instruction after <paramref name="s"/> refers to the local of <paramref name="root"/> in any way.</summary>
+    private static bool ReferencedAfter(EquatableArray<Instr> body, int[] host, int root, int s)
+    {
+        if (ClassReferenced(body, host, root, s + 1, body.Count))
+        {
+            return true;
+        }
+
+        for (int i = s + 1; i < body.Count; i++)
+        {
+            Instr x = body[i];
+            if (host[i] == root)
+            {
+                return true;   // a variable or a value declared into the same local
+            }
+
+            for (int k = 0; k < x.Arity; k++)
+            {
+                int o = x.Operand(k);
+                if (o == root || host[o] == root)
+                {
+                    return true;   // reads the value that holds the local, or one computed into it
+                }
+            }
+        }
+
+        return false;
     }
 
     /// <summary>

@@ -15,9 +15,10 @@ namespace OdeGen.Generators.Analyses;
 internal readonly record struct KeptAcrossCall(int Var, int Store, int Restore);
 
 /// <summary>
-/// Decides which loop accumulators may stay in registers across calls of functions that are real calls (Math.Tanh,
+/// Decides what may live in registers. (1) Which loop accumulators may stay in registers across calls of functions that are real calls (Math.Tanh,
 /// Exp, Sin, …, and the user's functions), and plans for the others a store before the call, after which their reads
-/// take the stored copy.
+/// take the stored copy. (2) Whether a double system's whole state fits the fields of one value (<see cref="FitsRegisters"/>),
+/// which gets it the fused-step members (Emit/RegisterEmitter.cs).
 /// </summary>
 /// <remarks>
 /// Why: a call clobbers every floating-point register on x64 (System V) and the upper halves of the vector registers
@@ -30,6 +31,43 @@ internal readonly record struct KeptAcrossCall(int Var, int Store, int Restore);
 /// </remarks>
 internal static class RegisterEligibility
 {
+    /// <summary>More states than this would not fit the SIMD registers anyway; such systems keep the span path.</summary>
+    public const int MaxRegisterStates = 32;
+
+    /// <summary>
+    /// True when the double system of <paramref name="header"/> gets the fused-step members: at most
+    /// <see cref="MaxRegisterStates"/> states, and Evaluate straight-line code over constant state indices
+    /// (<see cref="StraightLineOverStates"/>). Float systems never do: the fused steppers are double.
+    /// </summary>
+    public static bool FitsRegisters(Model.SystemHeader header, IrFunction evaluate) =>
+        header.Kind == Model.TargetKind.Dynamics && !header.Single && header.States is > 0 and <= MaxRegisterStates && StraightLineOverStates(evaluate);
+
+    /// <summary>
+    /// True when every read of y and every write and read of dydt has a constant index and no loop is left: the
+    /// function is straight-line code over the states, which can live in the fields of a value.
+    /// </summary>
+    public static bool StraightLineOverStates(IrFunction function)
+    {
+        foreach (Instr x in function.Body)
+        {
+            switch (x.Op)
+            {
+                case Op.For:
+                    return false;
+                case Op.Input when x.Slot == Slot.Y && !IsLiteral(x.Ix):
+                case Op.Store when x.Slot == Slot.Dydt && !IsLiteral(x.Ix):
+                    return false;
+                case Op.BufLoad when function.Body[x.A].Slot == Slot.Dydt && !IsLiteral(x.Ix):
+                case Op.BufStore when function.Body[x.B].Slot == Slot.Dydt && !IsLiteral(x.Ix):
+                    return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool IsLiteral(IndexExpr? index) => index is null or IndexExpr.Constant;
+
     /// <summary>True for instructions that call out of the method (the JIT inlines Sqrt, Abs, Min, Max, FusedMultiplyAdd and the like).</summary>
     public static bool IsCall(Instr x) => x.IsExtern || (x.Op == Op.Call && x.Fn is Fn.Sin or Fn.Cos or Fn.Tan or Fn.Exp or Fn.Log
         or Fn.Log10 or Fn.Cbrt or Fn.Pow or Fn.Tanh or Fn.Sinh or Fn.Cosh or Fn.Atan or Fn.Asin or Fn.Acos or Fn.Atan2);

@@ -15,8 +15,11 @@ namespace OdeGen.Generators.Differentiation;
 /// </summary>
 internal static class Divergence
 {
-    /// <summary>The Divergence method's IR: returns Σ_j ∂f_j/∂y_j; <paramref name="states"/> must be known at compile time.</summary>
-    public static IrFunction Build(IrFunction primal, int states)
+    /// <summary>
+    /// The Divergence method's IR: returns Σ_j ∂f_j/∂y_j; <paramref name="states"/> must be known at compile time. With
+    /// <paramref name="keepOutputs"/> it also writes f to dydt (EvaluateDivergence): the sweep computes f anyway.
+    /// </summary>
+    public static IrFunction Build(IrFunction primal, int states, bool keepOutputs = false)
     {
         bool readsOutputs = false;
         foreach (Instr x in primal.Body)
@@ -26,7 +29,7 @@ internal static class Divergence
 
         var b = new IrBuilder(exact: false, primal.Single);
         (int open, int close) = readsOutputs ? (-1, -1) : DiagonalLoop(primal);
-        var plan = new DiagonalPlan(states, readsOutputs, primal, open, close);
+        var plan = new DiagonalPlan(states, readsOutputs, primal, open, close, keepOutputs);
         if (open >= 0)
         {
             b.Stmt = -1;   // declared first, under no statement of the method
@@ -198,8 +201,12 @@ internal static class Divergence
         /// <summary>The loop whose iteration i needs only the direction e_i (<see cref="DiagonalLoop"/>), or -1.</summary>
         private readonly int _open, _close;
 
-        public DiagonalPlan(int states, bool readsOutputs, IrFunction primal, int open, int close)
+        /// <summary>Whether f itself is written too (its stores, and its dydt buffer as the output rather than scratch).</summary>
+        private readonly bool _keepOutputs;
+
+        public DiagonalPlan(int states, bool readsOutputs, IrFunction primal, int open, int close, bool keepOutputs)
         {
+            _keepOutputs = keepOutputs;
             _states = states;
             _readsOutputs = readsOutputs;
             _primal = primal;
@@ -256,8 +263,10 @@ internal static class Divergence
             }
         }
 
+        public override bool KeepsStores => _keepOutputs;
+
         public override int Buffer(IrBuilder b, Instr buffer) =>
-            buffer.Slot == Slot.Dydt ? b.Buf(Slot.None, buffer.Ix!, "dydt", zeroed: true) : base.Buffer(b, buffer);
+            buffer.Slot == Slot.Dydt && !_keepOutputs ? b.Buf(Slot.None, buffer.Ix!, "dydt", zeroed: true) : base.Buffer(b, buffer);
 
         public override int TangentBuffer(IrBuilder b, Instr buffer, int d)
         {

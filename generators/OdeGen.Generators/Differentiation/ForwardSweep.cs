@@ -47,6 +47,9 @@ internal static class ForwardSweep
             }
         }
 
+        /// <summary>Whether the function's own stores are kept beside their tangents' (f with its divergence); by default only the plan's stores are written.</summary>
+        public virtual bool KeepsStores => false;
+
         /// <summary>The readable name of a tangent of <paramref name="name"/> in direction <paramref name="d"/>.</summary>
         public virtual string Name(string name, int d) => name + "Dot";
     }
@@ -102,6 +105,11 @@ internal static class ForwardSweep
                 }
 
                 Simplifier.Attribute(b, x);
+                if (plan.KeepsStores)
+                {
+                    b.Store(x.Slot, x.Index, map[x.A], x.Ix);
+                }
+
                 plan.Store(b, x, tangents);
             }
         }

@@ -38,9 +38,13 @@ internal sealed class ReverseMode
     private readonly Dictionary<int, int> _varBarVariables = new();
     private int _tBar = -1, _tAccumulator = -1;
 
-    private ReverseMode(IrFunction primal)
+    /// <summary>Whether the forward sweep also writes the function's outputs (EvaluateVjp: f and the VJP from one primal sweep).</summary>
+    private readonly bool _keepOutputs;
+
+    private ReverseMode(IrFunction primal, bool keepOutputs = false)
     {
         _primal = primal;
+        _keepOutputs = keepOutputs;
         _b = new IrBuilder(exact: false, primal.Single);
         int n = primal.Body.Count;
         _map = new int[n];
@@ -73,6 +77,12 @@ internal sealed class ReverseMode
     public static IrFunction Vjp(IrFunction primal) => new ReverseMode(primal).Run();
 
     /// <summary>
+    /// The VJP whose forward sweep also stores f (Differentiation/Augmented.cs): the primal values it computes for the
+    /// reverse sweep are the ones f is made of, so writing them out is all f costs. The arithmetic is the Vjp's.
+    /// </summary>
+    public static IrFunction VjpKeepingOutputs(IrFunction primal) => new ReverseMode(primal, keepOutputs: true).Run();
+
+    /// <summary>
     /// The phase a value of the function being reversed is rebuilt in: the user's values as primal (bit-exact, so they
     /// round as the user's method does); a differentiated function's tangent code (Divergence's, reversed for
     /// DivergenceVjp) as tangent code, so the forward sweep computes what that function computes (its fused multiply-adds)
@@ -90,9 +100,9 @@ internal sealed class ReverseMode
             _b.Phase = ReplayPhase(x);
             if (x.Op == Op.Store)
             {
-                _map[i] = -1;
+                _map[i] = _keepOutputs ? Simplifier.Copy(_b, x, _map) : -1;
             }
-            else if (x.Op == Op.Buf && x.Slot == Slot.Dydt)
+            else if (x.Op == Op.Buf && x.Slot == Slot.Dydt && !_keepOutputs)
             {
                 // Vjp has no dydt: values of f that the body reads back live in a scratch buffer.
                 _map[i] = _b.Buf(Slot.None, new IndexExpr.Length(Slot.A), "dydt", zeroed: true);

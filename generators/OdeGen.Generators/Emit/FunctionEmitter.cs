@@ -1,7 +1,6 @@
 using System.Collections.Generic;
 using OdeGen.Generators.Analyses;
 using OdeGen.Generators.Ir;
-using OdeGen.Generators.Optimize;
 
 namespace OdeGen.Generators.Emit;
 
@@ -10,10 +9,8 @@ namespace OdeGen.Generators.Emit;
 /// used once are printed inline (pure arithmetic, so moving them changes no result); every other
 /// value becomes a local. Each group of lines is headed by the user statement it came from.
 /// </summary>
-internal sealed class FunctionEmitter
+internal sealed class FunctionEmitter : ExpressionPrinter
 {
-    private const int PrecAdd = 1, PrecMul = 2, PrecUnary = 3, PrecAtom = 4;
-
     private readonly IrFunction _function;
 
     /// <summary>The C# type of the values: double, or float for a float method.</summary>
@@ -41,13 +38,15 @@ internal sealed class FunctionEmitter
     /// <summary>The sums in memory now: their reads print their buffer's element.</summary>
     private readonly HashSet<int> _inMemory = new();
 
-    private FunctionEmitter(IrFunction function, IEnumerable<string> parameters, IReadOnlyList<LoopDecision>? loops, string method)
+    private FunctionEmitter(MethodPlan plan, IEnumerable<string> parameters, string method)
+        : base(plan.Function)
     {
+        IrFunction function = plan.Function;
         _function = function;
         _real = function.Single ? "float" : "double";
         var parameterList = new List<string>(parameters);
         _merges = MergeCoalescing.Plan(function);
-        _names = LocalNames.Assign(function, parameterList, _merges);
+        Names = _names = LocalNames.Assign(function, parameterList, _merges);
         LocalNames.CheckCount(_names, method.Length > 0 ? method : "method");
         _taken = new HashSet<string>(parameterList);
         foreach (Instr x in function.Body)
@@ -66,8 +65,7 @@ internal sealed class FunctionEmitter
             }
         }
 
-        EquatableArray<KeptAcrossCall> kept = RegisterEligibility.Plan(function, _names);
-        foreach (KeptAcrossCall k in kept)
+        foreach (KeptAcrossCall k in plan.KeptAcrossCalls)
         {
             Add(_stores, k.Store, k);
             if (k.Restore >= 0)
@@ -82,7 +80,7 @@ internal sealed class FunctionEmitter
         }
 
         int helpers = 0;
-        foreach (LoopDecision d in loops ?? System.Array.Empty<LoopDecision>())
+        foreach (LoopDecision d in plan.Loops)
         {
             if (d.Plan is not null)
             {
@@ -96,13 +94,13 @@ internal sealed class FunctionEmitter
     }
 
     /// <summary>
-    /// Writes the statements of <paramref name="function"/> to <paramref name="writer"/>; locals are
-    /// named so they never shadow <paramref name="parameters"/>. The vectorized ones of <paramref name="loops"/>
+    /// Writes the statements of <paramref name="plan"/>'s function to <paramref name="writer"/>; locals are
+    /// named so they never shadow <paramref name="parameters"/>. The vectorized ones of its loops
     /// run through the helpers <see cref="VectorLoopEmitter.HelperName"/> of <paramref name="method"/> before
     /// their scalar loops; the others are headed by the reason they stay scalar.
     /// </summary>
-    public static void EmitBody(IndentedWriter writer, IrFunction function, IEnumerable<string> parameters, IReadOnlyList<LoopDecision>? loops = null, string method = "") =>
-        new FunctionEmitter(function, parameters, loops, method).Emit(writer);
+    public static void EmitBody(IndentedWriter writer, MethodPlan plan, IEnumerable<string> parameters, string method = "") =>
+        new FunctionEmitter(plan, parameters, method).Emit(writer);
 
     private static void Add(Dictionary<int, List<KeptAcrossCall>> at, int line, KeptAcrossCall k)
     {
@@ -176,7 +174,7 @@ internal sealed class FunctionEmitter
                     headers.BlockOpened();
                     break;
                 case Op.If:
-                    writer.Open($"if ({Condition(x.A)})");
+                    writer.Open($"if ({UnwrappedCondition(x.A)})");
                     headers.BlockOpened();
                     break;
                 case Op.VarSet:
@@ -250,37 +248,9 @@ internal sealed class FunctionEmitter
         _ => Expr(q.Id).Text,
     };
 
-    /// <summary>A condition without the parentheses that make it an atom elsewhere.</summary>
-    private string Condition(int id)
-    {
-        string text = Expr(id).Text;
-        return _names[id] is null && text.StartsWith("(", System.StringComparison.Ordinal) && _function.Body[id].Op != Op.Not ? text.Substring(1, text.Length - 2) : text;
-    }
-
     /// <summary>Conditions print fully parenthesized (as atoms): their precedence never mixes with arithmetic.</summary>
-    private string ConditionExpr(Instr x)
-    {
-        switch (x.Op)
-        {
-            case Op.Compare:
-                string symbol = ((CompareKind)(int)x.Value) switch
-                {
-                    CompareKind.Less => "<",
-                    CompareKind.LessOrEqual => "<=",
-                    CompareKind.Greater => ">",
-                    CompareKind.GreaterOrEqual => ">=",
-                    CompareKind.Equal => "==",
-                    _ => "!=",
-                };
-                return x.A < 0 ? $"({Ix(x.Ix)} {symbol} {Ix(x.Ix2)})" : $"({Expr(x.A).Text} {symbol} {Expr(x.B).Text})";
-            case Op.And:
-                return $"({Expr(x.A).Text} && {Expr(x.B).Text})";
-            case Op.Or:
-                return $"({Expr(x.A).Text} || {Expr(x.B).Text})";
-            default:
-                return "!" + Expr(x.A).Text;
-        }
-    }
+    protected override string Condition(int id, Instr x) =>
+        x.Op == Op.Compare && x.A >= 0 ? $"({Expr(x.A).Text} {Symbol((CompareKind)(int)x.Value)} {Expr(x.B).Text})" : BoolCondition(x);
 
     /// <summary>Instructions printed as lines of their own whether or not they have a name.</summary>
     internal static bool IsStatement(Instr x) => x.Op is Op.Store or Op.For or Op.If or Op.Var or Op.VarAdd or Op.VarSet or Op.Buf or Op.BufStore or Op.ExternVjp;
@@ -341,67 +311,26 @@ internal sealed class FunctionEmitter
 
     private string Index(Instr x) => x.Element.Print(_function.Naming);
 
-    /// <summary>An index expression in the method's span names.</summary>
-    private string Ix(IndexExpr? index) => index!.Print(_function.Naming);
+    /// <inheritdoc/>
+    protected override string Literal(double value) => _function.Single ? Literals.Single(value) : Literals.Double(value);
 
-    /// <summary>
-    /// The C# text of value <paramref name="id"/> and its precedence: its local's name, unless
-    /// <paramref name="definition"/> asks for the right-hand side that defines that local.
-    /// </summary>
-    private (string Text, int Prec) Expr(int id, bool definition = false)
-    {
-        if (!definition && _names[id] is { } name)
-        {
-            return (name, PrecAtom);
-        }
+    /// <inheritdoc/>
+    protected override (string Text, int Prec) Input(int id, Instr x) =>
+        x.Slot == Slot.Index ? ($"({_real})({Ix(x.Ix)})", PrecUnary)
+            : (SlotFacts.IsScalar(x.Slot) ? SlotName(x.Slot) : $"{SlotName(x.Slot)}[{Index(x)}]", PrecAtom);
 
-        Instr x = _function.Body[id];
-        switch (x.Op)
-        {
-            case Op.Const:
-                string literal = _function.Single ? Literals.Single(x.Value) : Literals.Double(x.Value);
-                return (literal, literal.StartsWith("-", System.StringComparison.Ordinal) ? PrecUnary : PrecAtom);
-            case Op.Input:
-                return x.Slot == Slot.Index ? ($"({_real})({Ix(x.Ix)})", PrecUnary)
-                    : (SlotFacts.IsScalar(x.Slot) ? SlotName(x.Slot) : $"{SlotName(x.Slot)}[{Index(x)}]", PrecAtom);
-            case Op.VarGet:
-                return (_inMemory.Contains(x.A) ? _kept[x.A] + "[0]" : _names[x.A]!, PrecAtom);
-            case Op.BufLoad:
-                return ($"{BufName(x.A)}[{Ix(x.Ix)}]", PrecAtom);
-            case Op.Neg:
-                var operand = Expr(x.A);
-                bool wrap = operand.Prec < PrecAtom;   // never print "--x" or "-a * b" for -(a * b)
-                return ("-" + (wrap ? $"({operand.Text})" : operand.Text), PrecUnary);
-            case Op.Call:
-                return (Call(x), PrecAtom);
-            case Op.Compare or Op.And or Op.Or or Op.Not:
-                return (ConditionExpr(x), PrecAtom);
-            case Op.Extern or Op.ExternJvp:
-                return ($"{x.Callee}({string.Join(", ", System.Linq.Enumerable.Select(System.Linq.Enumerable.Take(x.Args, x.CallArity), a => Expr(a).Text))})", PrecAtom);
-            default:
-                return Binary(x);
-        }
-    }
+    /// <inheritdoc/>
+    protected override string VarGet(Instr x) => _inMemory.Contains(x.A) ? _kept[x.A] + "[0]" : _names[x.A]!;
 
-    private (string Text, int Prec) Binary(Instr x)
-    {
-        (string symbol, int prec) = x.Op switch
-        {
-            Op.Add => ("+", PrecAdd),
-            Op.Sub => ("-", PrecAdd),
-            Op.Mul => ("*", PrecMul),
-            _ => ("/", PrecMul),
-        };
-        var left = Expr(x.A);
-        var right = Expr(x.B);
+    /// <inheritdoc/>
+    protected override string BufLoad(int id, Instr x) => $"{BufName(x.A)}[{Ix(x.Ix)}]";
 
-        // Floating-point operations do not associate: keep the IR's grouping exactly.
-        string l = left.Prec < prec ? $"({left.Text})" : left.Text;
-        string r = right.Prec <= prec ? $"({right.Text})" : right.Text;
-        return ($"{l} {symbol} {r}", prec);
-    }
+    /// <inheritdoc/>
+    protected override string ExternCall(Instr x) =>
+        $"{x.Callee}({string.Join(", ", System.Linq.Enumerable.Select(System.Linq.Enumerable.Take(x.Args, x.CallArity), a => Expr(a).Text))})";
 
-    private string Call(Instr x)
+    /// <inheritdoc/>
+    protected override string Call(Instr x)
     {
         if (x.Fn == Fn.LessOrEqualIndicator)
         {
@@ -421,7 +350,4 @@ internal sealed class FunctionEmitter
         // Sign returns an int; the cast makes the whole call one value of the method's type.
         return x.Fn == Fn.Sign ? $"({_real}){call}" : call;
     }
-
-    /// <summary>The parameter name of <paramref name="slot"/> in this method (a system's or a function's).</summary>
-    private string SlotName(Slot slot) => SpanNames.Of(slot, _function.Naming);
 }

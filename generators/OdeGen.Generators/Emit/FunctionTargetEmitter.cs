@@ -1,6 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
-using OdeGen.Generators.Ir;
+using OdeGen.Generators.Analyses;
 using OdeGen.Generators.Model;
 
 namespace OdeGen.Generators.Emit;
@@ -9,19 +9,19 @@ namespace OdeGen.Generators.Emit;
 /// Writes the files of a [Differentiable] function's struct, <c>{Method}Function</c>: sizes, Evaluate, Jvp and Vjp
 /// (<c>IDifferentiableFunction</c>, or <c>IDifferentiableFunctionSingle</c>), and in a second file the lane methods.
 /// The bodies are printed by the emitters systems use, from the same kind of IR, renamed into the function's span
-/// names (<see cref="SpanNames.ForFunction"/>).
+/// names by the plan (<see cref="EmitPlan.Method"/>).
 /// </summary>
 internal static class FunctionTargetEmitter
 {
     /// <summary>The scalar file of <paramref name="function"/>; <paramref name="version"/> goes into [GeneratedCode].</summary>
-    public static GeneratedFile Emit(SystemIr function, string version) =>
+    public static GeneratedFile Emit(EmitPlan function, string version) =>
         new(function.Header.HintKey, HintNames.Extension, SystemEmitter.InContainingTypes(function.Header, w => EmitStruct(w, function, version)));
 
     /// <summary>The lane file of <paramref name="function"/> (the hint name ends like a system's, <see cref="LaneEmitter.HintSuffix"/>).</summary>
-    public static GeneratedFile EmitLanes(SystemIr function) =>
+    public static GeneratedFile EmitLanes(EmitPlan function) =>
         new(function.Header.HintKey, LaneEmitter.HintSuffix, SystemEmitter.InContainingTypes(function.Header, w => EmitLaneStruct(w, function), function.Header.Single ? LaneEmitter.FloatLanesPragma : null));
 
-    private static void EmitStruct(IndentedWriter w, SystemIr s, string version)
+    private static void EmitStruct(IndentedWriter w, EmitPlan s, string version)
     {
         SystemHeader h = s.Header;
         w.Line("/// <summary>")
@@ -97,18 +97,16 @@ internal static class FunctionTargetEmitter
     }
 
     /// <summary>One interface method with its body, then the helpers of its vectorized loops (none unless opted in).</summary>
-    private static void Method(IndentedWriter w, SystemHeader h, string name, IrFunction ir, params string[] parameters)
+    private static void Method(IndentedWriter w, SystemHeader h, string name, MethodPlan body, params string[] parameters)
     {
-        IrFunction body = SpanNames.ForFunction(ir);
         var names = Names(parameters);
-        var loops = VectorLoopEmitter.Decisions(h, body);
         w.Line().Line("/// <inheritdoc/>").Open($"public void {name}({string.Join(", ", parameters)})");
-        FunctionEmitter.EmitBody(w, body, names, loops, name);
+        FunctionEmitter.EmitBody(w, body, names, name);
         w.Close();
-        VectorLoopEmitter.Helpers(w, body, names, loops, name);
+        VectorLoopEmitter.Helpers(w, body, names, name);
     }
 
-    private static void EmitLaneStruct(IndentedWriter w, SystemIr s)
+    private static void EmitLaneStruct(IndentedWriter w, EmitPlan s)
     {
         const string Ros = "global::System.ReadOnlySpan<TLane>", Span = "global::System.Span<TLane>";
         LaneNumber number = LaneNumber.Of(s.Header.Single);
@@ -128,7 +126,7 @@ internal static class FunctionTargetEmitter
     /// held fixed, and HvpLanes (<c>IDifferentiableLaneFunctionSecondOrder</c>, or the Single flavour). The signature is the
     /// system's Hvp without t: (x, p, yBar) as Vjp takes them, the direction (xDot, pDot), and the outputs it adds to.
     /// </summary>
-    public static void EmitSecondOrder(IndentedWriter w, SystemHeader h, IrFunction hvp)
+    public static void EmitSecondOrder(IndentedWriter w, SystemHeader h, MethodPlan hvp)
     {
         string r = h.Single ? "float" : "double";
         string Ros = $"global::System.ReadOnlySpan<{r}>", Span = $"global::System.Span<{r}>";
@@ -146,7 +144,7 @@ internal static class FunctionTargetEmitter
         w.Close();
     }
 
-    private static void LaneMethod(IndentedWriter w, string name, IrFunction ir, string constraint, bool first, params string[] parameters)
+    private static void LaneMethod(IndentedWriter w, string name, MethodPlan ir, string constraint, bool first, params string[] parameters)
     {
         if (!first)
         {
@@ -157,7 +155,7 @@ internal static class FunctionTargetEmitter
          .Line($"public void {name}<TLane>({string.Join(", ", parameters)})")
          .Line(constraint)
          .Open();
-        LaneFunctionEmitter.EmitBody(w, SpanNames.ForFunction(ir), Names(parameters));
+        LaneFunctionEmitter.EmitBody(w, ir, Names(parameters));
         w.Close();
     }
 

@@ -1,5 +1,5 @@
 using System.Linq;
-using OdeGen.Generators.Ir;
+using OdeGen.Generators.Analyses;
 using OdeGen.Generators.Model;
 
 namespace OdeGen.Generators.Emit;
@@ -22,24 +22,24 @@ internal static class LaneEmitter
     public const string FloatLanesPragma = "#pragma warning disable ODEGEN001 // the float lane family is experimental (docs/lanes.md, \"Lane types\")";
 
     /// <summary>The lane file of <paramref name="system"/>.</summary>
-    public static GeneratedFile Emit(SystemIr system)
+    public static GeneratedFile Emit(EmitPlan system)
     {
         SystemHeader h = system.Header;
         return new GeneratedFile(h.HintKey, HintSuffix, SystemEmitter.InContainingTypes(h, w => EmitStruct(w, system), h.Single ? FloatLanesPragma : null));
     }
 
-    private static void EmitStruct(IndentedWriter w, SystemIr s)
+    private static void EmitStruct(IndentedWriter w, EmitPlan s)
     {
         const string Ros = "global::System.ReadOnlySpan<TLane>", Span = "global::System.Span<TLane>";
         LaneNumber number = LaneNumber.Of(s.Header.Single);
         string t = number.Real + " t", tDot = number.Real + " tDot", constraint = $"    where TLane : unmanaged, {number.LaneInterface}<TLane>";
         w.Line($"// The lane methods of {s.Header.StructName}: TLane.Count trajectories at once, one per SIMD lane, y[i] and p[k]")
          .Line("// holding state i and parameter k of every lane; each method means its scalar namesake, lane by lane.")
-         .Open($"public readonly partial struct {s.Header.StructName} : {(RegisterEmitter.Applies(s) ? "global::OdeGen.IOdeFusedLaneSystem" : number.SystemInterface)}");
+         .Open($"public readonly partial struct {s.Header.StructName} : {(s.FusedRegisters ? "global::OdeGen.IOdeFusedLaneSystem" : number.SystemInterface)}");
         Method(w, "void EvaluateLanes", s.Evaluate, constraint, first: true, t, $"{Ros} y", $"{Ros} p", $"{Span} dydt");
         Method(w, "void JvpLanes", s.Jvp, constraint, first: false, t, $"{Ros} y", $"{Ros} p", tDot, $"{Ros} yDot", $"{Ros} pDot", $"{Span} dydt", $"{Span} dydtDot");
         Method(w, "TLane VjpLanes", s.Vjp, constraint, first: false, t, $"{Ros} y", $"{Ros} p", $"{Ros} a", $"{Span} yBar", $"{Span} pBar");
-        if (RegisterEmitter.Applies(s))
+        if (s.FusedRegisters)
         {
             RegisterEmitter.Emit(w, s);
         }
@@ -47,7 +47,7 @@ internal static class LaneEmitter
         w.Close();
     }
 
-    private static void Method(IndentedWriter w, string returnAndName, IrFunction body, string constraint, bool first, params string[] parameters)
+    private static void Method(IndentedWriter w, string returnAndName, MethodPlan body, string constraint, bool first, params string[] parameters)
     {
         if (!first)
         {

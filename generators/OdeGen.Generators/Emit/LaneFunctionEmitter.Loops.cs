@@ -1,7 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using OdeGen.Generators.Ir;
-using OdeGen.Generators.Optimize;
+using OdeGen.Generators.Analyses;
 
 namespace OdeGen.Generators.Emit;
 
@@ -19,8 +19,8 @@ internal sealed partial class LaneFunctionEmitter
     /// argument on, TLane.Count at a time while a whole register's worth remains; returns the first index left
     /// for the scalar loop. <paramref name="parameters"/> are the scalar method's, so no local shadows them.
     /// </summary>
-    public static void EmitLoopHelper(IndentedWriter writer, IrFunction function, IEnumerable<string> parameters, VectorLoop loop, string name) =>
-        new LaneFunctionEmitter(function, parameters, loop).EmitHelper(writer, name);
+    public static void EmitLoopHelper(IndentedWriter writer, MethodPlan plan, IEnumerable<string> parameters, VectorLoop loop, string name) =>
+        new LaneFunctionEmitter(plan, parameters, loop).EmitHelper(writer, name);
 
     private void EmitHelper(IndentedWriter writer, string name)
     {
@@ -127,7 +127,7 @@ internal sealed partial class LaneFunctionEmitter
     /// </summary>
     private void MemoryWrite(IndentedWriter writer, string span, Instr x, int id, bool accumulate)
     {
-        int stride = _loop!.Strides[id];
+        int stride = _loop!.Stride(id);
         string index = Ix(x.Element), old = Load(span, index, stride);
         var value = Expr(x.A);
         string right = value.Prec <= PrecAdd ? $"({value.Text})" : value.Text;

@@ -2,7 +2,6 @@ using System.Collections.Generic;
 using System.Linq;
 using OdeGen.Generators.Analyses;
 using OdeGen.Generators.Ir;
-using OdeGen.Generators.Optimize;
 
 namespace OdeGen.Generators.Emit;
 
@@ -17,10 +16,8 @@ namespace OdeGen.Generators.Emit;
 /// vectorized across its index (LaneFunctionEmitter.Loops.cs): there the spans are the method's doubles, read
 /// and written TLane.Count elements at a time.
 /// </summary>
-internal sealed partial class LaneFunctionEmitter
+internal sealed partial class LaneFunctionEmitter : ExpressionPrinter
 {
-    private const int PrecAdd = 1, PrecMul = 2, PrecUnary = 3, PrecAtom = 4;
-
     private readonly IrFunction _function;
 
     /// <summary>The scalar type of the values and how its literals and bits are written.</summary>
@@ -30,8 +27,8 @@ internal sealed partial class LaneFunctionEmitter
     /// <summary>The branch-merge variables that write an earlier local (<see cref="MergeCoalescing"/>).</summary>
     private readonly MergeCoalescing _merges;
 
-    /// <summary>Conditions whose value differs between lanes (masks); the others are bools of loop indices and sizes.</summary>
-    private readonly bool[] _laneCondition;
+    /// <summary>Conditions whose value differs between lanes (masks); the others are bools of loop indices and sizes (<see cref="LaneUniformity"/>).</summary>
+    private readonly EquatableArray<bool> _laneCondition;
 
     /// <summary>Broadcast literals declared once at the top, by their bits.</summary>
     private readonly Dictionary<long, string> _hoisted = new();
@@ -57,31 +54,21 @@ internal sealed partial class LaneFunctionEmitter
     /// <summary>The instructions printed: the whole body, or the loop's body.</summary>
     private readonly int _from, _to;
 
-    private LaneFunctionEmitter(IrFunction function, IEnumerable<string> parameters, VectorLoop? loop = null, bool registers = false)
+    private LaneFunctionEmitter(MethodPlan plan, IEnumerable<string> parameters, VectorLoop? loop = null, bool registers = false)
+        : base(plan.Function)
     {
+        IrFunction function = plan.Function;
         _function = function;
         _registers = registers;
         _number = LaneNumber.Of(function.Single);
         _loop = loop;
         (_from, _to) = loop is null ? (0, function.Body.Count) : (loop.Open + 1, loop.Close);
-        int count = function.Body.Count;
-        _laneCondition = new bool[count];
-        for (int i = 0; i < count; i++)
-        {
-            Instr x = function.Body[i];
-            _laneCondition[i] = x.Op switch
-            {
-                Op.Compare => x.A >= 0,
-                Op.And or Op.Or => _laneCondition[x.A] || _laneCondition[x.B],
-                Op.Not => _laneCondition[x.A],
-                _ => false,
-            };
-        }
+        _laneCondition = plan.LaneConditions;
 
         bool[] force = ForcedLocals(function);
         var parameterList = parameters.Append("TLane").ToList();
         _merges = MergeCoalescing.Plan(function, valuesInto: false);
-        _names = LocalNames.Assign(function, parameterList, _merges, i => force[i]);
+        Names = _names = LocalNames.Assign(function, parameterList, _merges, i => force[i]);
         LocalNames.CheckCount(_names, "lane method");
 
         // Helper names come last, unique against everything the body declares (loop variables keep the user's names).
@@ -97,51 +84,22 @@ internal sealed partial class LaneFunctionEmitter
     }
 
     /// <summary>
-    /// Writes the lane form of <paramref name="function"/> to <paramref name="writer"/>; locals never shadow
+    /// Writes the lane form of <paramref name="plan"/>'s function to <paramref name="writer"/>; locals never shadow
     /// <paramref name="parameters"/>.
     /// </summary>
-    public static void EmitBody(IndentedWriter writer, IrFunction function, IEnumerable<string> parameters) =>
-        new LaneFunctionEmitter(function, parameters).Emit(writer);
+    public static void EmitBody(IndentedWriter writer, MethodPlan plan, IEnumerable<string> parameters) =>
+        new LaneFunctionEmitter(plan, parameters).Emit(writer);
 
     /// <summary>
     /// Writes Evaluate's lane form with y and dydt in registers: <c>y[i]</c> reads field <c>y.S{i}</c> and
     /// <c>dydt[i]</c> is field <c>dydt.S{i}</c> of a local the caller declares; otherwise the text of
-    /// <see cref="EmitBody"/>. Only for <see cref="CanUseRegisters"/> functions.
+    /// <see cref="EmitBody"/>. Only for functions <see cref="RegisterEligibility.StraightLineOverStates"/>.
     /// </summary>
-    public static void EmitRegisterBody(IndentedWriter writer, IrFunction function, IEnumerable<string> parameters) =>
-        new LaneFunctionEmitter(function, parameters, registers: true).Emit(writer);
-
-    /// <summary>
-    /// True when every read of y and every write and read of dydt has a constant index and no loop is left: the
-    /// function is straight-line code over the states, which can live in the fields of a value.
-    /// </summary>
-    public static bool CanUseRegisters(IrFunction function)
-    {
-        foreach (Instr x in function.Body)
-        {
-            switch (x.Op)
-            {
-                case Op.For:
-                    return false;
-                case Op.Input when x.Slot == Slot.Y && !IsLiteral(x.Ix):
-                case Op.Store when x.Slot == Slot.Dydt && !IsLiteral(x.Ix):
-                    return false;
-                case Op.BufLoad when function.Body[x.A].Slot == Slot.Dydt && !IsLiteral(x.Ix):
-                case Op.BufStore when function.Body[x.B].Slot == Slot.Dydt && !IsLiteral(x.Ix):
-                    return false;
-            }
-        }
-
-        return true;
-    }
-
-    private static bool IsLiteral(IndexExpr? index) => index is null or IndexExpr.Constant;
+    public static void EmitRegisterBody(IndentedWriter writer, MethodPlan plan, IEnumerable<string> parameters) =>
+        new LaneFunctionEmitter(plan, parameters, registers: true).Emit(writer);
 
     /// <summary>Element <paramref name="element"/> of <paramref name="span"/> (slot <paramref name="slot"/>): a field in register form.</summary>
     private string Element(Slot slot, string span, IndexExpr element) => Element(slot, span, Ix(element));
-
-    /// <summary>An index expression in the method's span names.</summary>
-    private string Ix(IndexExpr? index) => index!.Print(_function.Naming);
 
     /// <summary>Element <paramref name="index"/> (printed) of <paramref name="span"/> (slot <paramref name="slot"/>).</summary>
     private string Element(Slot slot, string span, string index) =>
@@ -483,9 +441,6 @@ internal sealed partial class LaneFunctionEmitter
     }
 
     /// <summary>The name a buffer is written and read by.</summary>
-    /// <summary>The parameter name of <paramref name="slot"/> in this method (a system's or a function's).</summary>
-    private string SlotName(Slot slot) => SpanNames.Of(slot, _function.Naming);
-
     private string BufName(int buffer)
     {
         Instr b = _function.Body[buffer];

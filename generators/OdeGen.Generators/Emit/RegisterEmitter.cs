@@ -1,4 +1,5 @@
 using System.Linq;
+using OdeGen.Generators.Analyses;
 using OdeGen.Generators.Ir;
 using OdeGen.Generators.Model;
 
@@ -6,25 +7,18 @@ namespace OdeGen.Generators.Emit;
 
 /// <summary>
 /// Writes the fused-step members of a lane system whose f is straight-line code over constant state indices
-/// (<see cref="LaneFunctionEmitter.CanUseRegisters"/>): <c>LaneRegisters&lt;TLane&gt;</c>, the whole state of one
+/// (<see cref="EmitPlan.FusedRegisters"/>, decided by <see cref="RegisterEligibility.FitsRegisters"/>): <c>LaneRegisters&lt;TLane&gt;</c>, the whole state of one
 /// register as fields, with Evaluate printed on it as <c>Derivative</c>, and <c>FusedFixedSteps</c>, which hands that
 /// type to the runtime's fused Runge–Kutta steppers (<c>global::OdeGen.Lanes.FusedFixedSteps</c>). Keeping the
 /// stages in fields lets the JIT hold them in registers: no store and reload between the stages of a step.
 /// </summary>
 internal static class RegisterEmitter
 {
-    /// <summary>More states than this would not fit the SIMD registers anyway; such systems keep the span path.</summary>
-    public const int MaxStates = 32;
-
     private const string Constraint = "    where TLane : unmanaged, global::OdeGen.Lanes.ILane<TLane>";
     private const string Inline = "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]";
 
-    /// <summary>True when <paramref name="s"/> gets the fused-step members (double systems only: the fused steppers are double).</summary>
-    public static bool Applies(SystemIr s) =>
-        !s.Header.Single && s.Header.States is > 0 and <= MaxStates && LaneFunctionEmitter.CanUseRegisters(s.Evaluate);
-
     /// <summary>FusedFixedSteps and the LaneRegisters type, inside the system's struct.</summary>
-    public static void Emit(IndentedWriter w, SystemIr s)
+    public static void Emit(IndentedWriter w, EmitPlan s)
     {
         w.Line()
          .Line("/// <inheritdoc/>")
@@ -63,7 +57,7 @@ internal static class RegisterEmitter
          .Line(Inline)
          .Open($"public static {type} Derivative(double t, in {type} y, global::System.ReadOnlySpan<TLane> p)")
          // Methods with branches or loops clear dydt first (their body says so and prints "dydt = default;").
-         .Line(s.Evaluate.Body.Any(x => x.Op == Op.Buf && x.Slot == Slot.Dydt) ? $"{type} dydt;" : $"{type} dydt = default;")
+         .Line(s.Evaluate.Function.Body.Any(x => x.Op == Op.Buf && x.Slot == Slot.Dydt) ? $"{type} dydt;" : $"{type} dydt = default;")
          .Line();
         LaneFunctionEmitter.EmitRegisterBody(w, s.Evaluate, new[] { "t", "y", "p", "dydt" });
         w.Line("return dydt;")

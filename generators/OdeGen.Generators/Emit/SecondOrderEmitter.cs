@@ -1,5 +1,5 @@
 using System.Linq;
-using OdeGen.Generators.Ir;
+using OdeGen.Generators.Analyses;
 using OdeGen.Generators.Model;
 
 namespace OdeGen.Generators.Emit;
@@ -16,10 +16,10 @@ internal static class SecondOrderEmitter
     public const string HintSuffix = ".SecondOrder.g.cs";
 
     /// <summary>
-    /// The second-order file of <paramref name="system"/>, which has <see cref="SystemIr.SecondOrder"/>; a [Differentiable]
+    /// The second-order file of <paramref name="system"/>, which has <see cref="EmitPlan.SecondOrder"/>; a [Differentiable]
     /// function's holds its Hvp (<see cref="FunctionTargetEmitter.EmitSecondOrder"/>).
     /// </summary>
-    public static GeneratedFile Emit(SystemIr system)
+    public static GeneratedFile Emit(EmitPlan system)
     {
         SystemHeader h = system.Header;
         string? pragma = h.Single ? LaneEmitter.FloatLanesPragma : null;
@@ -29,9 +29,9 @@ internal static class SecondOrderEmitter
         return new GeneratedFile(h.HintKey, HintSuffix, text);
     }
 
-    private static void EmitStruct(IndentedWriter w, SystemHeader h, SecondOrderIr s)
+    private static void EmitStruct(IndentedWriter w, SystemHeader h, SecondOrderPlan s)
     {
-        IrFunction divergence = s.Divergence!, divergenceVjp = s.DivergenceVjp!;
+        MethodPlan divergence = s.Divergence!, divergenceVjp = s.DivergenceVjp!;
         string r = h.Single ? "float" : "double";
         string Ros = $"global::System.ReadOnlySpan<{r}>", Span = $"global::System.Span<{r}>";
         string lanes = h.Single ? "IOdeLaneSystemSingleSecondOrder" : "IOdeLaneSystemSecondOrder";
@@ -54,7 +54,7 @@ internal static class SecondOrderEmitter
         w.Close();
     }
 
-    private static void LaneMethod(IndentedWriter w, string returnAndName, IrFunction body, string constraint, params string[] parameters)
+    internal static void LaneMethod(IndentedWriter w, string returnAndName, MethodPlan body, string constraint, params string[] parameters)
     {
         w.Line()
          .Line("/// <inheritdoc/>")

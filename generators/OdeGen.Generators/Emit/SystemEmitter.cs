@@ -1,4 +1,5 @@
 using System.Linq;
+using OdeGen.Generators.Analyses;
 using OdeGen.Generators.Ir;
 using OdeGen.Generators.Model;
 
@@ -8,7 +9,7 @@ namespace OdeGen.Generators.Emit;
 internal static class SystemEmitter
 {
     /// <summary>The generated source for <paramref name="system"/>; <paramref name="version"/> goes into [GeneratedCode].</summary>
-    public static GeneratedFile Emit(SystemIr system, string version) =>
+    public static GeneratedFile Emit(EmitPlan system, string version) =>
         new(system.Header.HintKey, HintNames.Extension, InContainingTypes(system.Header, w => EmitStruct(w, system, version)));
 
     /// <summary>
@@ -50,7 +51,7 @@ internal static class SystemEmitter
     }
 
     /// <summary>Writes the struct: sizes, then Evaluate, Jvp, Vjp and Jacobian.</summary>
-    private static void EmitStruct(IndentedWriter w, SystemIr s, string version)
+    private static void EmitStruct(IndentedWriter w, EmitPlan s, string version)
     {
         SystemHeader h = s.Header;
         w.Line($"/// <summary>")
@@ -183,14 +184,17 @@ internal static class SystemEmitter
     /// Writes one interface method, "public {returnAndName}({parameters})", with the body printed from
     /// <paramref name="body"/>, followed by the helpers of its vectorized loops (none unless the system opted in).
     /// </summary>
-    internal static void Method(IndentedWriter w, SystemHeader h, string returnAndName, IrFunction body, params string[] parameters)
+    internal static void Method(IndentedWriter w, SystemHeader h, string returnAndName, MethodPlan body, params string[] parameters)
     {
         string name = returnAndName.Substring(returnAndName.LastIndexOf(' ') + 1);
         var names = parameters.Select(p => p.Substring(p.LastIndexOf(' ') + 1)).ToList();
-        var loops = VectorLoopEmitter.Decisions(h, body);
         w.Line().Line("/// <inheritdoc/>").Open($"public {returnAndName}({string.Join(", ", parameters)})");
-        FunctionEmitter.EmitBody(w, body, names, loops, name);
+        FunctionEmitter.EmitBody(w, body, names, name);
         w.Close();
-        VectorLoopEmitter.Helpers(w, body, names, loops, name);
+        VectorLoopEmitter.Helpers(w, body, names, name);
     }
+
+    /// <summary>The same for IR that is not a field of the target's <see cref="EmitPlan"/>: planned here by <see cref="EmitPlan.Method"/>.</summary>
+    internal static void Method(IndentedWriter w, SystemHeader h, string returnAndName, IrFunction body, params string[] parameters) =>
+        Method(w, h, returnAndName, EmitPlan.Method(h, body), parameters);
 }

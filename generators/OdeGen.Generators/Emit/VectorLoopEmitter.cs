@@ -1,7 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using OdeGen.Generators.Ir;
-using OdeGen.Generators.Optimize;
+using OdeGen.Generators.Analyses;
 
 namespace OdeGen.Generators.Emit;
 
@@ -30,13 +30,6 @@ internal static class VectorLoopEmitter
         ("Vector128", "Lane128"),
     };
 
-    /// <summary>
-    /// The decision for every loop of <paramref name="function"/>: none unless the system opted in (double
-    /// methods only). The method prints the reason above each loop that stays scalar.
-    /// </summary>
-    public static IReadOnlyList<LoopDecision> Decisions(Model.SystemHeader header, IrFunction function) =>
-        header.VectorizeLoops && !function.Single ? LoopVectorizer.Analyze(function) : System.Array.Empty<LoopDecision>();
-
     /// <summary>The helper of the <paramref name="k"/>-th vectorized loop of <paramref name="method"/>.</summary>
     public static string HelperName(string method, int k) => method + "Loop" + Literals.Int(k);
 
@@ -57,16 +50,16 @@ internal static class VectorLoopEmitter
         }
     }
 
-    /// <summary>Writes the helpers of the vectorized loops among <paramref name="decisions"/> after their method.</summary>
-    public static void Helpers(IndentedWriter writer, IrFunction function, IEnumerable<string> parameters, IReadOnlyList<LoopDecision> decisions, string method)
+    /// <summary>Writes the helpers of the vectorized loops of <paramref name="plan"/> (<see cref="MethodPlan.Loops"/>) after their method.</summary>
+    public static void Helpers(IndentedWriter writer, MethodPlan plan, IEnumerable<string> parameters, string method)
     {
         var names = parameters.ToList();
-        var loops = decisions.Where(d => d.Plan is not null).Select(d => d.Plan!).ToList();
+        var loops = plan.Loops.Where(d => d.Plan is not null).Select(d => d.Plan!).ToList();
         for (int k = 0; k < loops.Count; k++)
         {
             writer.Line();
             writer.Line($"// the loop over {loops[k].Variable} of {method}, TLane.Count iterations at a time from {loops[k].Variable} on; returns where the scalar loop resumes");
-            LaneFunctionEmitter.EmitLoopHelper(writer, function, names, loops[k], HelperName(method, k));
+            LaneFunctionEmitter.EmitLoopHelper(writer, plan, names, loops[k], HelperName(method, k));
         }
     }
 }

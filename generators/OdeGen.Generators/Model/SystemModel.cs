@@ -40,8 +40,10 @@ internal sealed record SystemModel(SystemHeader Header, IrFunction Primal);
 /// <summary>
 /// The differentiated target: one IR function per generated method; no Jacobian IR when it is built from Vjp rows, and
 /// none for a function (which has no Jacobian method). The IR is in the dynamics' names for either kind of target.
+/// <see cref="AugmentedIr"/> holds a double system's one-sweep methods.
 /// </summary>
-internal sealed record SystemIr(SystemHeader Header, IrFunction Evaluate, IrFunction Jvp, IrFunction Vjp, IrFunction? Jacobian, SecondOrderIr? SecondOrder = null);
+internal sealed record SystemIr(SystemHeader Header, IrFunction Evaluate, IrFunction Jvp, IrFunction Vjp, IrFunction? Jacobian, SecondOrderIr? SecondOrder = null,
+    AugmentedIr? Augmented = null);
 
 /// <summary>
 /// A generated source file of the system <paramref name="HintKey"/>; its name is the key, a suffix when another

@@ -38,8 +38,12 @@ internal static class LoopInvariantHoisting
                 {
                     if (target[j] == i)
                     {
-                        // Headed by the loop's statement: it is computed for the loop, not where it was written.
-                        Simplifier.CopyNamed(builder, function.Body[j] with { Stmt = x.Stmt, Phase = x.Phase, Copy = x.Copy }, j, map);
+                        // Headed by the loop's statement: it is computed for the loop, not where it was written. The user's
+                        // arithmetic keeps its primal phase (bit-exact, never contracted), so a value the reverse sweep
+                        // recomputes in a reversed loop rounds as Evaluate's does wherever it lands.
+                        Instr value = function.Body[j];
+                        Phase phase = value.Phase == Phase.Primal ? Phase.Primal : x.Phase;
+                        Simplifier.CopyNamed(builder, value with { Stmt = x.Stmt, Phase = phase, Copy = x.Copy }, j, map);
                     }
                 }
             }

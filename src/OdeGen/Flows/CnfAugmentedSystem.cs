@@ -20,7 +20,8 @@ namespace OdeGen.Flows;
 /// derivatives are written once, here, from the field's generated code: the VJP combines Vjp (of f, and of ‖f‖² through
 /// a = a_z − 2a_k·f), DivergenceVjp (exact trace) and one Hvp along ε with c = a_l·ε − 2a_j·(∂f/∂z)ε, which is the
 /// gradient of both quadratic forms at once (Hvp is linear in its a). The time derivative of cᵀ(∂f/∂z)ε needs a second
-/// Hvp along t (the generated Hvp returns no time component).
+/// Hvp along t (the generated Hvp returns no time component). With the exact trace, f with its trace and the two VJPs
+/// go through the kernel's paired calls, one sweep each for a generated field (<see cref="IOdeAugmentedSystemSecondOrder"/>).
 /// <para>
 /// Samples go through the kernel <c>TLane.Count</c> at a time, one per lane, θ broadcast to every lane; the last group
 /// is padded with a copy of its last sample and zero adjoints, so padding adds nothing. With <see cref="Lane1"/> this is
@@ -194,10 +195,18 @@ internal readonly struct CnfAugmentedSystem<TKernel, TLane> : ICnfChunkSystem
             int first = g * L, count = Math.Min(L, _batch - first);
             Gather(y, first, count, 0, _z, pad: true);
             ReadOnlySpan<TLane> e = Noise(g);
-            if (_probe) _kernel.Jvp(t, _z, pl, 0.0, e, _zeroP, _f, _u);
-            else _kernel.Evaluate(t, _z, pl, _f);
+            TLane trace;
+            if (_probe)
+            {
+                _kernel.Jvp(t, _z, pl, 0.0, e, _zeroP, _f, _u);
+                trace = _exact ? _kernel.Divergence(t, _z, pl) : Dot(e, _u);
+            }
+            else
+            {
+                trace = _kernel.EvaluateDivergence(t, _z, pl, _f);   // no probe: the exact trace
+            }
             Scatter(_f, first, count, 0, dydt, add: false);
-            ScatterOne(_exact ? _kernel.Divergence(t, _z, pl) : Dot(e, _u), first, count, _d, dydt);
+            ScatterOne(trace, first, count, _d, dydt);
             if (_kinetic >= 0) ScatterOne(-Dot(_f, _f), first, count, _kinetic, dydt);
             if (_jacobian >= 0) ScatterOne(-Dot(_u, _u), first, count, _jacobian, dydt);
         }
@@ -225,10 +234,8 @@ internal readonly struct CnfAugmentedSystem<TKernel, TLane> : ICnfChunkSystem
                 for (int i = 0; i < _d; i++) _a[i] = TLane.FusedMultiplyAdd(w, _f[i], _a[i]);
             }
             Array.Clear(_zBar);
-            tBar += _kernel.Vjp(t, _z, pl, _a, _zBar, pb);
-
             TLane al = GatherOne(a, first, count, _d);
-            if (_exact) tBar += _kernel.DivergenceVjp(t, _z, pl, al, _zBar, pb);
+            tBar += _exact ? _kernel.VjpDivergenceVjp(t, _z, pl, _a, al, _zBar, pb) : _kernel.Vjp(t, _z, pl, _a, _zBar, pb);
 
             // a_l·εᵀJε − a_j·‖Jε‖² is, to first order, cᵀJε with c = a_l·ε − 2a_j·Jε (Jε held): one Hvp along ε.
             if (_probe)

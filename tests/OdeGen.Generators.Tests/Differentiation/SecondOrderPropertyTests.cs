@@ -37,6 +37,8 @@ public class SecondOrderPropertyTests
             var random = new Random(unchecked((PropertyTests.Seed * 13) + k));
             string context = $"seed {PropertyTests.Seed}, program {k}:\n{Program(k)}";
             SecondOrderCheck.All(system, random, context);
+            AugmentedCheck.EvaluateVjp((IOdeAugmentedLaneSystem)system, random, context);
+            AugmentedCheck.DivergencePairs((IOdeAugmentedLaneSystemSecondOrder)system, random, context);
 
             // Every fifth program's lane methods against its scalar ones (one lane bit for bit, and the widest).
             if (k % 5 == 0)

@@ -1,6 +1,6 @@
 using System.Reflection;
 using OdeGen.Generators.Model;
-using OdeGen.Generators.Optimize;
+using OdeGen.Generators.Analyses;
 using OdeGen.Generators.Tests.Differentiation;
 using OdeGen.Generators.Tests.Infrastructure;
 using OdeGen.Testing;
@@ -99,7 +99,7 @@ public class VectorizedLoopTests
         Assert.Equal(new string?[] { null }, Reasons(ir.Jvp));
         VectorLoop plan = Assert.Single(LoopVectorizer.Plan(ir.Evaluate));
         Assert.Contains(plan.Parameters, q => q.Kind == LoopParameterKind.Sum);
-        Assert.Equal(new[] { 1, 1, 2 }, plan.Strides.Values.Where(s => s != 0).OrderBy(s => s));
+        Assert.Equal(new[] { 1, 1, 2 }, plan.Strides.Select(a => a.Stride).Where(s => s != 0).OrderBy(s => s));
     }
 
     [Theory]
@@ -121,7 +121,7 @@ public class VectorizedLoopTests
     {
         SystemIr ir = Ir(Method("for (int i = 0; i < y.Length; i++) { dydt[i] = p[y.Length - 1 - i] * y[i]; }"));
         VectorLoop plan = Assert.Single(LoopVectorizer.Plan(ir.Evaluate));
-        Assert.Contains(-1, plan.Strides.Values);
+        Assert.Contains(-1, plan.Strides.Select(a => a.Stride));
         Assert.Contains(plan.Parameters, q => q.Kind == LoopParameterKind.Span && q.Slot == OdeGen.Generators.Ir.Slot.Y);
     }
 
@@ -148,7 +148,7 @@ public class VectorizedLoopTests
         SystemIr buffer = Ir(Method("Span<double> h = stackalloc double[16]; for (int i = 0; i < 16; i++) { h[i] = p[256 + i]; for (int j = 0; j < 16; j++) { h[i] += p[i * 16 + j] * y[j]; } } for (int k = 0; k < 16; k++) { dydt[k] = Math.Tanh(h[k]); }"));
         string?[] reasons = Reasons(buffer.Evaluate);
         Assert.Equal(new string?[] { null, "writes h[i], which is not an element of its own lane", null }, reasons);
-        Assert.Equal(16, LoopVectorizer.Plan(buffer.Evaluate)[0].Strides.Values.Max());
+        Assert.Equal(16, LoopVectorizer.Plan(buffer.Evaluate)[0].Strides.Max(a => a.Stride));
     }
 
     [Fact]

@@ -108,7 +108,7 @@ public class FunctionDiagnosticTests
             """));
         Assert.Empty(both.Result.Diagnostics);
         Assert.Empty(GeneratorHarness.Errors(both.Output));
-        Assert.Equal(new[] { "Sys.GFunction.Lanes.g.cs", "Sys.GFunction.g.cs", "Sys.GSystem.Lanes.g.cs", "Sys.GSystem.g.cs" },
+        Assert.Equal(new[] { "Sys.GFunction.Lanes.g.cs", "Sys.GFunction.g.cs", "Sys.GSystem.Augmented.g.cs", "Sys.GSystem.Lanes.g.cs", "Sys.GSystem.g.cs" },
             both.Sources.Keys.OrderBy(k => k, StringComparer.Ordinal));
     }
 

@@ -27,7 +27,7 @@ public class FunctionIncrementalityTests
         string edited = TestSources.Lorenz.Replace("- beta * y[2]", "- beta * y[2] * y[2]");
         GeneratorDriverRunResult second = first.Driver.RunGenerators(Replace(compilation, "Source1.cs", edited)).GetRunResult();
 
-        Incrementality.AssertAllStepsCached(second, Steps.Model, Steps.Differentiate, Steps.Simplify, Steps.Emit, Steps.EmitLanes);
+        Incrementality.AssertAllStepsCached(second, Steps.Model, Steps.Differentiate, Steps.Simplify, Steps.Plan, Steps.Emit, Steps.EmitLanes);
         Assert.Contains(IncrementalStepRunReason.Modified, Incrementality.Reasons(second, OdeDynamicsGenerator.TrackingNames.Emit));
     }
 
@@ -38,7 +38,7 @@ public class FunctionIncrementalityTests
         GeneratorRun first = GeneratorHarness.Run(compilation);
         string commented = FunctionSources.Conv2d.Replace("int outW = w - 2;", "// valid convolution\n        int outW = w - 2;");
         GeneratorDriverRunResult second = first.Driver.RunGenerators(Replace(compilation, "Source0.cs", commented)).GetRunResult();
-        Incrementality.AssertAllStepsCached(second, Steps.Model, Steps.Differentiate, Steps.Simplify, Steps.Emit, Steps.EmitLanes);
+        Incrementality.AssertAllStepsCached(second, Steps.Model, Steps.Differentiate, Steps.Simplify, Steps.Plan, Steps.Emit, Steps.EmitLanes);
     }
 
     [Fact]

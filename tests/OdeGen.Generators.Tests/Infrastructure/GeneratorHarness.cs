@@ -69,9 +69,16 @@ internal sealed record GeneratorRun(GeneratorDriver Driver, GeneratorDriverRunRe
     public IReadOnlyDictionary<string, string> Sources =>
         Result.Results.SelectMany(r => r.GeneratedSources).ToDictionary(s => s.HintName, s => s.SourceText.ToString());
 
-    /// <summary>The generated files of the scalar systems (IOdeSystem), without the lane files.</summary>
+    /// <summary>The generated files of the scalar systems (IOdeSystem), without the lane files and the one-sweep files.</summary>
     public IReadOnlyDictionary<string, string> ScalarSources =>
-        Sources.Where(s => !IsLaneFile(s.Key)).ToDictionary(s => s.Key, s => s.Value);
+        Sources.Where(s => !IsLaneFile(s.Key) && !IsAugmentedFile(s.Key)).ToDictionary(s => s.Key, s => s.Value);
+
+    /// <summary>The generated one-sweep files (IOdeAugmentedLaneSystem), one per double system.</summary>
+    public IReadOnlyDictionary<string, string> AugmentedSources =>
+        Sources.Where(s => IsAugmentedFile(s.Key)).ToDictionary(s => s.Key, s => s.Value);
+
+    /// <summary>True for the hint name of a one-sweep file.</summary>
+    public static bool IsAugmentedFile(string hintName) => hintName.EndsWith(".Augmented.g.cs", StringComparison.Ordinal);
 
     /// <summary>The generated lane files (IOdeLaneSystem), one per double system.</summary>
     public IReadOnlyDictionary<string, string> LaneSources =>

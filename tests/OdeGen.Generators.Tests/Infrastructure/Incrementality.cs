@@ -13,6 +13,7 @@ internal static class Incrementality
         OdeDynamicsGenerator.TrackingNames.FileNames,
         OdeDynamicsGenerator.TrackingNames.Differentiate,
         OdeDynamicsGenerator.TrackingNames.Simplify,
+        OdeDynamicsGenerator.TrackingNames.Plan,
         OdeDynamicsGenerator.TrackingNames.Emit,
     };
 
@@ -24,6 +25,7 @@ internal static class Incrementality
         OdeDynamicsGenerator.TrackingNames.FileNames,
         OdeDynamicsGenerator.FunctionTrackingNames.Differentiate,
         OdeDynamicsGenerator.FunctionTrackingNames.Simplify,
+        OdeDynamicsGenerator.FunctionTrackingNames.Plan,
         OdeDynamicsGenerator.FunctionTrackingNames.Emit,
         OdeDynamicsGenerator.FunctionTrackingNames.EmitLanes,
     };

@@ -52,7 +52,7 @@ public class NameCollisionTests
         Assert.All(refused, d => Assert.Equal("file", twin.Substring(d.Location.SourceSpan.Start, d.Location.SourceSpan.Length)));
         Assert.All(refused, d => Assert.Contains("'M' is a file-local type", d.GetMessage(), StringComparison.Ordinal));
 
-        Assert.Equal(new[] { "Other.RhsSystem.Lanes.g.cs", "Other.RhsSystem.g.cs" }, run.Sources.Keys.OrderBy(k => k, StringComparer.Ordinal));
+        Assert.Equal(new[] { "Other.RhsSystem.Augmented.g.cs", "Other.RhsSystem.Lanes.g.cs", "Other.RhsSystem.g.cs" }, run.Sources.Keys.OrderBy(k => k, StringComparer.Ordinal));
         Assert.Empty(GeneratorHarness.Errors(run.Output));
         Assert.Equal(new[] { 5.0 }, RunProbe(run));
     }
@@ -151,7 +151,7 @@ public class NameCollisionTests
             """;
         GeneratorRun run = AssertCompiles(source);
         Assert.Equal(new[] { 2.0, 3, 4, 5 }, RunProbe(run));
-        Assert.Equal(8, run.Sources.Keys.Distinct(StringComparer.OrdinalIgnoreCase).Count());
+        Assert.Equal(12, run.Sources.Keys.Distinct(StringComparer.OrdinalIgnoreCase).Count());   // four systems, three files each
         Assert.Contains("Bar.RhsSystem.g.cs", run.Sources.Keys);
         Assert.Contains("Foo.RhsSystem" + HintNames.CaseSuffix("Foo.RhsSystem") + ".Lanes.g.cs", run.Sources.Keys);
     }
@@ -178,7 +178,7 @@ public class NameCollisionTests
         Diagnostic d = Assert.Single(run.Result.Diagnostics);
         Assert.Equal("ODE0012", d.Id);
         Assert.Contains("the nested type 'RhsSystem'", d.GetMessage(), StringComparison.Ordinal);
-        Assert.Equal(new[] { "Other.RhsSystem.Lanes.g.cs", "Other.RhsSystem.g.cs" }, run.Sources.Keys.OrderBy(k => k, StringComparer.Ordinal));
+        Assert.Equal(new[] { "Other.RhsSystem.Augmented.g.cs", "Other.RhsSystem.Lanes.g.cs", "Other.RhsSystem.g.cs" }, run.Sources.Keys.OrderBy(k => k, StringComparer.Ordinal));
         Assert.Empty(GeneratorHarness.Errors(run.Output));
         Assert.Equal(new[] { 3.0 }, RunProbe(run));
     }
@@ -205,7 +205,7 @@ public class NameCollisionTests
         GeneratorRun run = GeneratorHarness.Run(input);
         Assert.Null(run.Result.Results.Single().Exception);
         Assert.Empty(run.Result.Diagnostics);
-        Assert.Equal(new[] { "Other.RhsSystem.Lanes.g.cs", "Other.RhsSystem.g.cs" }, run.Sources.Keys.OrderBy(k => k, StringComparer.Ordinal));
+        Assert.Equal(new[] { "Other.RhsSystem.Augmented.g.cs", "Other.RhsSystem.Lanes.g.cs", "Other.RhsSystem.g.cs" }, run.Sources.Keys.OrderBy(k => k, StringComparer.Ordinal));
         Assert.Equal(new[] { "CS0261" }, GeneratorHarness.Errors(run.Output).Select(d => d.Id).Distinct());
         Assert.Equal(GeneratorHarness.Errors(input).Where(d => d.Id == "CS0261").Select(d => d.ToString()), GeneratorHarness.Errors(run.Output).Select(d => d.ToString()));
     }
@@ -225,7 +225,7 @@ public class NameCollisionTests
         var names = result.Results.Single().GeneratedSources.Select(s => s.HintName).ToList();
         Assert.Contains("Bar.RhsSystem.g.cs", names);
         Assert.DoesNotContain("Foo.RhsSystem.g.cs", names);
-        Assert.Equal(6, names.Distinct(StringComparer.OrdinalIgnoreCase).Count());
+        Assert.Equal(9, names.Distinct(StringComparer.OrdinalIgnoreCase).Count());   // three systems, three files each
         Assert.Empty(GeneratorHarness.Errors(output));
         Assert.Equal(2, Incrementality.Reasons(result, OdeDynamicsGenerator.TrackingNames.Emit).Count(r => r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged));
     }

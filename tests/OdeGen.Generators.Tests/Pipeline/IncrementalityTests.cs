@@ -36,7 +36,7 @@ public class IncrementalityTests
         GeneratorDriverRunResult second = first.Driver.RunGenerators(compilation.ReplaceSyntaxTree(old, edited)).GetRunResult();
 
         Incrementality.AssertAllStepsCached(second, OdeDynamicsGenerator.TrackingNames.Model, OdeDynamicsGenerator.TrackingNames.FileNames,
-            OdeDynamicsGenerator.TrackingNames.Differentiate, OdeDynamicsGenerator.TrackingNames.Simplify, OdeDynamicsGenerator.TrackingNames.Emit,
+            OdeDynamicsGenerator.TrackingNames.Differentiate, OdeDynamicsGenerator.TrackingNames.Simplify, OdeDynamicsGenerator.TrackingNames.Plan, OdeDynamicsGenerator.TrackingNames.Emit,
             OdeDynamicsGenerator.TrackingNames.EmitLanes);
     }
 
@@ -50,6 +50,7 @@ public class IncrementalityTests
         SyntaxTree edited = CSharpSyntaxTree.ParseText(TestSources.Lorenz.Replace("- beta * y[2]", "- beta * y[2] * y[2]"), GeneratorHarness.ParseOptions, old.FilePath);
         GeneratorDriverRunResult second = first.Driver.RunGenerators(compilation.ReplaceSyntaxTree(old, edited)).GetRunResult();
 
+        Assert.Contains(IncrementalStepRunReason.Modified, Incrementality.Reasons(second, OdeDynamicsGenerator.TrackingNames.Plan));
         Assert.Contains(IncrementalStepRunReason.Modified, Incrementality.Reasons(second, OdeDynamicsGenerator.TrackingNames.Emit));
         Assert.Contains(IncrementalStepRunReason.Modified, Incrementality.Reasons(second, OdeDynamicsGenerator.TrackingNames.EmitLanes));
     }
@@ -86,7 +87,7 @@ public class IncrementalityTests
         GeneratorDriverRunResult second = first.Driver.RunGenerators(compilation.ReplaceSyntaxTree(old, edited)).GetRunResult();
 
         Incrementality.AssertAllStepsCached(second, OdeDynamicsGenerator.TrackingNames.Model,
-            OdeDynamicsGenerator.TrackingNames.Differentiate, OdeDynamicsGenerator.TrackingNames.Simplify, OdeDynamicsGenerator.TrackingNames.Emit,
+            OdeDynamicsGenerator.TrackingNames.Differentiate, OdeDynamicsGenerator.TrackingNames.Simplify, OdeDynamicsGenerator.TrackingNames.Plan, OdeDynamicsGenerator.TrackingNames.Emit,
             OdeDynamicsGenerator.TrackingNames.EmitLanes);
     }
 

@@ -387,9 +387,7 @@ namespace Scenarios.Branches
                 else
                 {
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    double v13 = s10;
-                    s10 = 0.0;
-                    s9 += -v13;
+                    s9 += -s10;
                 }
 
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
@@ -397,31 +395,29 @@ namespace Scenarios.Branches
 
                 // i = 1
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                double s14 = 0.0;
-                double s15 = v6;
+                double s13 = 0.0;
+                double s14 = v6;
                 if (v3)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
                     double p3_2 = p[3];
 
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    double v16 = s15;
-                    s15 = 0.0;
-                    double v17 = v16 * y1;
-                    s14 += v16 * (p3_2 * y1);
-                    s14 += v17 * p3_2;
-                    pBar[3] += v17 * y1;
+                    double v15 = s14;
+                    s14 = 0.0;
+                    double v16 = v15 * y1;
+                    s13 += v15 * (p3_2 * y1);
+                    s13 += v16 * p3_2;
+                    pBar[3] += v16 * y1;
                 }
                 else
                 {
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    double v18 = s15;
-                    s15 = 0.0;
-                    s14 += -v18;
+                    s13 += -s14;
                 }
 
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                yBar[1] += s14;
+                yBar[1] += s13;
 
                 // i = 0
                 // adjoint of: total += gain * y[i];
@@ -429,60 +425,58 @@ namespace Scenarios.Branches
                 yBar[0] += v6 * gain;
 
                 // adjoint of: if (t > 0.5 && y[2] < 0.8)
-                double s19 = 0.0;
+                double s17 = 0.0;
                 double waveBar = 0.0;
                 double waveBar_2 = v5 * gain;
                 if (v4)
                 {
                     // adjoint of: dydt[2] = wave;
-                    double v20 = waveBar_2;
+                    double v18 = waveBar_2;
                     waveBar_2 = 0.0;
-                    double v21 = dydtBar[2];
+                    double v19 = dydtBar[2];
                     dydtBar[2] = 0.0;
-                    double waveBar_3 = v20 + v21;
+                    double waveBar_3 = v18 + v19;
 
                     // adjoint of: wave *= Math.Sin(y[2]);
                     waveBar += waveBar_3 * global::System.Math.Sin(y2);
-                    s19 += waveBar_3 * wave * global::System.Math.Cos(y2);
+                    s17 += waveBar_3 * wave * global::System.Math.Cos(y2);
                 }
                 else
                 {
                     // adjoint of: dydt[2] = -y[2];
-                    double v22 = dydtBar[2];
+                    double v20 = dydtBar[2];
                     dydtBar[2] = 0.0;
-                    s19 += -v22;
+                    s17 += -v20;
                 }
 
                 // adjoint of: if (t > 0.5 && y[2] < 0.8)
                 double waveBar_4 = waveBar + waveBar_2;
-                yBar[2] += s19;
+                yBar[2] += s17;
 
                 // adjoint of: double wave = p[2];
                 pBar[2] += waveBar_4;
 
                 // adjoint of: double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
                 double reluBar = global::System.Math.FusedMultiplyAdd(-v5, y0, v6);
-                double s23 = 0.0;
+                double s21 = 0.0;
                 if (v3)
                 {
                     // adjoint of: double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                    double v24 = reluBar;
-                    s23 += v24;
+                    double v22 = reluBar;
+                    s21 += v22;
                     reluBar = 0.0;
                 }
                 else
                 {
                     // adjoint of: double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                    double v25 = reluBar;
-                    reluBar = 0.0;
-                    s23 += v25 * 0.01;
+                    s21 += reluBar * 0.01;
                 }
 
                 // adjoint of: double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                yBar[1] += s23;
+                yBar[1] += s21;
 
                 // adjoint of: if (y[0] > 0.1)
-                double s26 = -(v5 * relu);
+                double s23 = -(v5 * relu);
                 double gainBar = s7;
                 double tBar = 0.0;
                 if (v1)
@@ -490,19 +484,17 @@ namespace Scenarios.Branches
                     // adjoint of: gain = p[0] * y[0];
                     double gainBar_2 = gainBar;
                     gainBar = 0.0;
-                    s26 += gainBar_2 * p[0];
+                    s23 += gainBar_2 * p[0];
                     pBar[0] += gainBar_2 * y0;
                 }
                 else
                 {
                     // if (y[0] < -0.5)
-                    bool v27 = (y0 < -0.5);
+                    bool v24 = (y0 < -0.5);
 
                     // adjoint of: if (y[0] < -0.5)
-                    double v28 = gainBar;
-                    gainBar = 0.0;
-                    double gainBar_3 = v28;
-                    if (v27)
+                    double gainBar_3 = gainBar;
+                    if (v24)
                     {
                         // gain = Math.Exp(y[1]);
                         double gain_2 = global::System.Math.Exp(y1);
@@ -515,15 +507,13 @@ namespace Scenarios.Branches
                     else
                     {
                         // adjoint of: gain = p[1] * t;
-                        double gainBar_5 = gainBar_3;
-                        gainBar_3 = 0.0;
-                        tBar += gainBar_5 * p[1];
-                        pBar[1] += gainBar_5 * t;
+                        tBar += gainBar_3 * p[1];
+                        pBar[1] += gainBar_3 * t;
                     }
                 }
 
                 // adjoint of: if (y[0] > 0.1)
-                yBar[0] += s26;
+                yBar[0] += s23;
                 return tBar;
             }
 

@@ -334,38 +334,36 @@ namespace Scenarios.Single
                 // the other lanes: elseMask1
                 {
                     // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    TLane v10 = s8;
-                    s8 = TLane.Select(elseMask1, TLane.Zero, s8);
-                    oBar = TLane.Select(elseMask1, oBar + v10 * c0_33333334 * TLane.Cos(o), oBar);
+                    oBar = TLane.Select(elseMask1, oBar + s8 * c0_33333334 * TLane.Cos(o), oBar);
                 }
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                TLane v11 = h[7];
+                TLane v10 = h[7];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
                 hBar[7] += oBar * p31;
-                pBar[31] += oBar * v11;
+                pBar[31] += oBar * v10;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                TLane v12 = h[5];
+                TLane v11 = h[5];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
                 hBar[5] += oBar * p30;
-                pBar[30] += oBar * v12;
+                pBar[30] += oBar * v11;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                TLane v13 = h[3];
+                TLane v12 = h[3];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
                 hBar[3] += oBar * p29;
-                pBar[29] += oBar * v13;
+                pBar[29] += oBar * v12;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                TLane v14 = h[1];
+                TLane v13 = h[1];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
                 hBar[1] += oBar * p28;
-                pBar[28] += oBar * v14;
+                pBar[28] += oBar * v13;
 
                 // adjoint of: float o = p[32 + k] * 0.5f;
                 pBar[33] += oBar * c0_5;
@@ -376,69 +374,67 @@ namespace Scenarios.Single
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
                 TLane p24 = p[24];
-                TLane v15 = h[0];
-                o_2 += p24 * v15;
+                TLane v14 = h[0];
+                o_2 += p24 * v14;
                 TLane p25 = p[25];
-                TLane v16 = h[2];
-                o_2 += p25 * v16;
+                TLane v15 = h[2];
+                o_2 += p25 * v15;
                 TLane p26 = p[26];
-                TLane v17 = h[4];
-                o_2 += p26 * v17;
+                TLane v16 = h[4];
+                o_2 += p26 * v16;
                 TLane p27 = p[27];
-                TLane v18 = h[6];
-                o_2 += p27 * v18;
+                TLane v17 = h[6];
+                o_2 += p27 * v17;
 
                 // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                TLane v19 = TLane.GreaterThan(o_2, c0_25);
+                TLane v18 = TLane.GreaterThan(o_2, c0_25);
 
                 // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                TLane v20 = dydtBar[0];
+                TLane v19 = dydtBar[0];
                 dydtBar[0] = TLane.Zero;
-                TLane s21 = v20;
+                TLane s20 = v19;
                 TLane oBar_2 = TLane.Zero;
-                // both sides run in every lane; each write keeps the lanes of its side (here: v19)
+                // both sides run in every lane; each write keeps the lanes of its side (here: v18)
                 {
                     // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    TLane v22 = s21;
-                    oBar_2 = TLane.Select(v19, oBar_2 + v22, oBar_2);
-                    s21 = TLane.Select(v19, TLane.Zero, s21);
+                    TLane v21 = s20;
+                    oBar_2 = TLane.Select(v18, oBar_2 + v21, oBar_2);
+                    s20 = TLane.Select(v18, TLane.Zero, s20);
                 }
-                TLane elseMask2 = TLane.AndNot(allLanes, v19);
+                TLane elseMask2 = TLane.AndNot(allLanes, v18);
                 // the other lanes: elseMask2
                 {
                     // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    TLane v23 = s21;
-                    s21 = TLane.Select(elseMask2, TLane.Zero, s21);
-                    oBar_2 = TLane.Select(elseMask2, oBar_2 + v23 * c0_33333334 * TLane.Cos(o_2), oBar_2);
+                    oBar_2 = TLane.Select(elseMask2, oBar_2 + s20 * c0_33333334 * TLane.Cos(o_2), oBar_2);
                 }
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                TLane v24 = h[6];
+                TLane v22 = h[6];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
                 hBar[6] += oBar_2 * p27;
-                pBar[27] += oBar_2 * v24;
+                pBar[27] += oBar_2 * v22;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                TLane v25 = h[4];
+                TLane v23 = h[4];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
                 hBar[4] += oBar_2 * p26;
-                pBar[26] += oBar_2 * v25;
+                pBar[26] += oBar_2 * v23;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                TLane v26 = h[2];
+                TLane v24 = h[2];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
                 hBar[2] += oBar_2 * p25;
-                pBar[25] += oBar_2 * v26;
+                pBar[25] += oBar_2 * v24;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                TLane v27 = h[0];
+                TLane v25 = h[0];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
                 hBar[0] += oBar_2 * p24;
-                pBar[24] += oBar_2 * v27;
+                pBar[24] += oBar_2 * v25;
 
                 // adjoint of: float o = p[32 + k] * 0.5f;
                 pBar[32] += oBar_2 * c0_5;
@@ -450,12 +446,12 @@ namespace Scenarios.Single
                 for (int i = 8 - 1; i >= 0; i--)
                 {
                     // h[i] = MathF.Tanh(s);
-                    TLane v28 = h[i];
+                    TLane v26 = h[i];
 
                     // adjoint of: h[i] = MathF.Tanh(s);
-                    TLane v29 = hBar[i];
+                    TLane v27 = hBar[i];
                     hBar[i] = TLane.Zero;
-                    TLane sBar = v29 * TLane.FusedMultiplyAdd(-v28, v28, c1);
+                    TLane sBar = v27 * TLane.FusedMultiplyAdd(-v26, v26, c1);
 
                     // adjoint of: s += p[2 * i + j] * y[j];
                     yBar1 += sBar * p[2 * i + 1];

@@ -313,38 +313,36 @@ namespace Scenarios.Single
                 else
                 {
                     // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    float v10 = s8;
-                    s8 = 0.0f;
-                    oBar += v10 * 0.33333334f * global::System.MathF.Cos(o);
+                    oBar += s8 * 0.33333334f * global::System.MathF.Cos(o);
                 }
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                float v11 = h[7];
+                float v10 = h[7];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
                 hBar[7] += oBar * p31;
-                pBar[31] += oBar * v11;
+                pBar[31] += oBar * v10;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                float v12 = h[5];
+                float v11 = h[5];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
                 hBar[5] += oBar * p30;
-                pBar[30] += oBar * v12;
+                pBar[30] += oBar * v11;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                float v13 = h[3];
+                float v12 = h[3];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
                 hBar[3] += oBar * p29;
-                pBar[29] += oBar * v13;
+                pBar[29] += oBar * v12;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                float v14 = h[1];
+                float v13 = h[1];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
                 hBar[1] += oBar * p28;
-                pBar[28] += oBar * v14;
+                pBar[28] += oBar * v13;
 
                 // adjoint of: float o = p[32 + k] * 0.5f;
                 pBar[33] += oBar * 0.5f;
@@ -355,68 +353,66 @@ namespace Scenarios.Single
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
                 float p24 = p[24];
-                float v15 = h[0];
-                o_2 += p24 * v15;
+                float v14 = h[0];
+                o_2 += p24 * v14;
                 float p25 = p[25];
-                float v16 = h[2];
-                o_2 += p25 * v16;
+                float v15 = h[2];
+                o_2 += p25 * v15;
                 float p26 = p[26];
-                float v17 = h[4];
-                o_2 += p26 * v17;
+                float v16 = h[4];
+                o_2 += p26 * v16;
                 float p27 = p[27];
-                float v18 = h[6];
-                o_2 += p27 * v18;
+                float v17 = h[6];
+                o_2 += p27 * v17;
 
                 // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                bool v19 = (o_2 > 0.25f);
+                bool v18 = (o_2 > 0.25f);
 
                 // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                float v20 = dydtBar[0];
+                float v19 = dydtBar[0];
                 dydtBar[0] = 0.0f;
-                float s21 = v20;
+                float s20 = v19;
                 float oBar_2 = 0.0f;
-                if (v19)
+                if (v18)
                 {
                     // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    float v22 = s21;
-                    oBar_2 += v22;
-                    s21 = 0.0f;
+                    float v21 = s20;
+                    oBar_2 += v21;
+                    s20 = 0.0f;
                 }
                 else
                 {
                     // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    float v23 = s21;
-                    s21 = 0.0f;
-                    oBar_2 += v23 * 0.33333334f * global::System.MathF.Cos(o_2);
+                    oBar_2 += s20 * 0.33333334f * global::System.MathF.Cos(o_2);
                 }
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                float v24 = h[6];
+                float v22 = h[6];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
                 hBar[6] += oBar_2 * p27;
-                pBar[27] += oBar_2 * v24;
+                pBar[27] += oBar_2 * v22;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                float v25 = h[4];
+                float v23 = h[4];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
                 hBar[4] += oBar_2 * p26;
-                pBar[26] += oBar_2 * v25;
+                pBar[26] += oBar_2 * v23;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                float v26 = h[2];
+                float v24 = h[2];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
                 hBar[2] += oBar_2 * p25;
-                pBar[25] += oBar_2 * v26;
+                pBar[25] += oBar_2 * v24;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                float v27 = h[0];
+                float v25 = h[0];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
                 hBar[0] += oBar_2 * p24;
-                pBar[24] += oBar_2 * v27;
+                pBar[24] += oBar_2 * v25;
 
                 // adjoint of: float o = p[32 + k] * 0.5f;
                 pBar[32] += oBar_2 * 0.5f;
@@ -428,12 +424,12 @@ namespace Scenarios.Single
                 for (int i = 8 - 1; i >= 0; i--)
                 {
                     // h[i] = MathF.Tanh(s);
-                    float v28 = h[i];
+                    float v26 = h[i];
 
                     // adjoint of: h[i] = MathF.Tanh(s);
-                    float v29 = hBar[i];
+                    float v27 = hBar[i];
                     hBar[i] = 0.0f;
-                    float sBar = v29 * global::System.MathF.FusedMultiplyAdd(-v28, v28, 1.0f);
+                    float sBar = v27 * global::System.MathF.FusedMultiplyAdd(-v26, v26, 1.0f);
 
                     // adjoint of: s += p[2 * i + j] * y[j];
                     yBar1 += sBar * p[2 * i + 1];

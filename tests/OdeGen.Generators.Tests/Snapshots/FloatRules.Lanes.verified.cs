@@ -227,9 +227,7 @@ namespace Scenarios.SingleRules
                     // the other lanes: elseMask2
                     {
                         // adjoint of: float growth = y[i] > 0 ? Hill(y[i], p[0]) : -0.25f * y[i];
-                        TLane v10 = growthBar;
-                        growthBar = TLane.Select(elseMask2, TLane.Zero, growthBar);
-                        s6 = TLane.Select(elseMask2, s6 + v10 * cm0_25, s6);
+                        s6 = TLane.Select(elseMask2, s6 + growthBar * cm0_25, s6);
                     }
 
                     // adjoint of: float growth = y[i] > 0 ? Hill(y[i], p[0]) : -0.25f * y[i];

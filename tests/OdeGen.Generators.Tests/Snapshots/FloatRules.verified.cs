@@ -183,9 +183,7 @@ namespace Scenarios.SingleRules
                     else
                     {
                         // adjoint of: float growth = y[i] > 0 ? Hill(y[i], p[0]) : -0.25f * y[i];
-                        float v10 = growthBar;
-                        growthBar = 0.0f;
-                        s6 += v10 * -0.25f;
+                        s6 += growthBar * -0.25f;
                     }
 
                     // adjoint of: float growth = y[i] > 0 ? Hill(y[i], p[0]) : -0.25f * y[i];

@@ -234,73 +234,67 @@ namespace Functions.Branches
                     TLane v9 = TLane.Exp(x2);
 
                     // adjoint of: y[2] = x[2] < 0.0 ? gain * x[2] : Math.Exp(x[2]) * gain;
-                    TLane v10 = s7;
-                    s7 = TLane.Select(elseMask2, TLane.Zero, s7);
-                    s3 = TLane.Select(elseMask2, s3 + v10 * v9, s3);
-                    s6 = TLane.Select(elseMask2, s6 + v10 * gain * v9, s6);
+                    s3 = TLane.Select(elseMask2, s3 + s7 * v9, s3);
+                    s6 = TLane.Select(elseMask2, s6 + s7 * gain * v9, s6);
                 }
 
                 // adjoint of: y[2] = x[2] < 0.0 ? gain * x[2] : Math.Exp(x[2]) * gain;
                 xBar[2] += s6;
 
                 // adjoint of: y[1] = x[1] > p[1] - 1.0 ? Math.Sin(x[1] * p[1]) : x[2] * x[2];
-                TLane v11 = yBarWork[1];
+                TLane v10 = yBarWork[1];
                 yBarWork[1] = TLane.Zero;
+                TLane s11 = TLane.Zero;
                 TLane s12 = TLane.Zero;
-                TLane s13 = TLane.Zero;
-                TLane s14 = v11;
+                TLane s13 = v10;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v2)
                 {
                     // adjoint of: y[1] = x[1] > p[1] - 1.0 ? Math.Sin(x[1] * p[1]) : x[2] * x[2];
-                    TLane v15 = s14;
-                    s14 = TLane.Select(v2, TLane.Zero, s14);
-                    TLane v16 = v15 * TLane.Cos(x1 * p1);
-                    s12 = TLane.Select(v2, s12 + v16 * p1, s12);
-                    s13 = TLane.Select(v2, s13 + v16 * x1, s13);
+                    TLane v14 = s13;
+                    s13 = TLane.Select(v2, TLane.Zero, s13);
+                    TLane v15 = v14 * TLane.Cos(x1 * p1);
+                    s11 = TLane.Select(v2, s11 + v15 * p1, s11);
+                    s12 = TLane.Select(v2, s12 + v15 * x1, s12);
                 }
                 TLane elseMask3 = TLane.AndNot(allLanes, v2);
                 // the other lanes: elseMask3
                 {
                     // adjoint of: y[1] = x[1] > p[1] - 1.0 ? Math.Sin(x[1] * p[1]) : x[2] * x[2];
-                    TLane v17 = s14;
-                    s14 = TLane.Select(elseMask3, TLane.Zero, s14);
-                    TLane v18 = v17 * x2;
-                    xBar[2] = TLane.Select(elseMask3, xBar[2] + (v18 + v18), xBar[2]);
+                    TLane v16 = s13 * x2;
+                    xBar[2] = TLane.Select(elseMask3, xBar[2] + (v16 + v16), xBar[2]);
                 }
 
                 // adjoint of: y[1] = x[1] > p[1] - 1.0 ? Math.Sin(x[1] * p[1]) : x[2] * x[2];
-                pBar[1] += s13;
+                pBar[1] += s12;
 
                 // adjoint of: y[0] = gain * x[1];
-                TLane v19 = yBarWork[0];
+                TLane v17 = yBarWork[0];
                 yBarWork[0] = TLane.Zero;
-                xBar[1] += TLane.FusedMultiplyAdd(v19, gain, s12);
+                xBar[1] += TLane.FusedMultiplyAdd(v17, gain, s11);
 
                 // adjoint of: if (x[0] > 0.1)
-                TLane s20 = TLane.Zero;
-                TLane gainBar = TLane.FusedMultiplyAdd(v19, x1, s3);
+                TLane s18 = TLane.Zero;
+                TLane gainBar = TLane.FusedMultiplyAdd(v17, x1, s3);
                 // both sides run in every lane; each write keeps the lanes of its side (here: v1)
                 {
                     // adjoint of: gain = p[0] * x[0];
                     TLane gainBar_2 = gainBar;
                     gainBar = TLane.Select(v1, TLane.Zero, gainBar);
-                    s20 = TLane.Select(v1, s20 + gainBar_2 * p[0], s20);
+                    s18 = TLane.Select(v1, s18 + gainBar_2 * p[0], s18);
                     pBar[0] = TLane.Select(v1, pBar[0] + gainBar_2 * x0, pBar[0]);
                 }
                 TLane elseMask4 = TLane.AndNot(allLanes, v1);
                 // the other lanes: elseMask4
                 {
                     // adjoint of: gain = -x[0] * x[0] + 0.1 * p[0];
-                    TLane gainBar_3 = gainBar;
-                    gainBar = TLane.Select(elseMask4, TLane.Zero, gainBar);
-                    pBar[0] = TLane.Select(elseMask4, pBar[0] + gainBar_3 * c0_1, pBar[0]);
-                    TLane v21 = -(gainBar_3 * x0);
-                    s20 = TLane.Select(elseMask4, s20 + v21, s20);
-                    s20 = TLane.Select(elseMask4, s20 + v21, s20);
+                    pBar[0] = TLane.Select(elseMask4, pBar[0] + gainBar * c0_1, pBar[0]);
+                    TLane v19 = -(gainBar * x0);
+                    s18 = TLane.Select(elseMask4, s18 + v19, s18);
+                    s18 = TLane.Select(elseMask4, s18 + v19, s18);
                 }
 
                 // adjoint of: if (x[0] > 0.1)
-                xBar[0] += s20;
+                xBar[0] += s18;
             }
         }
     }

@@ -232,71 +232,65 @@ namespace Functions.Branches
                     double v9 = global::System.Math.Exp(x2);
 
                     // adjoint of: y[2] = x[2] < 0.0 ? gain * x[2] : Math.Exp(x[2]) * gain;
-                    double v10 = s7;
-                    s7 = 0.0;
-                    s3 += v10 * v9;
-                    s6 += v10 * gain * v9;
+                    s3 += s7 * v9;
+                    s6 += s7 * gain * v9;
                 }
 
                 // adjoint of: y[2] = x[2] < 0.0 ? gain * x[2] : Math.Exp(x[2]) * gain;
                 xBar[2] += s6;
 
                 // adjoint of: y[1] = x[1] > p[1] - 1.0 ? Math.Sin(x[1] * p[1]) : x[2] * x[2];
-                double v11 = yBarWork[1];
+                double v10 = yBarWork[1];
                 yBarWork[1] = 0.0;
+                double s11 = 0.0;
                 double s12 = 0.0;
-                double s13 = 0.0;
-                double s14 = v11;
+                double s13 = v10;
                 if (v2)
                 {
                     // adjoint of: y[1] = x[1] > p[1] - 1.0 ? Math.Sin(x[1] * p[1]) : x[2] * x[2];
-                    double v15 = s14;
-                    s14 = 0.0;
-                    double v16 = v15 * global::System.Math.Cos(x1 * p1);
-                    s12 += v16 * p1;
-                    s13 += v16 * x1;
+                    double v14 = s13;
+                    s13 = 0.0;
+                    double v15 = v14 * global::System.Math.Cos(x1 * p1);
+                    s11 += v15 * p1;
+                    s12 += v15 * x1;
                 }
                 else
                 {
                     // adjoint of: y[1] = x[1] > p[1] - 1.0 ? Math.Sin(x[1] * p[1]) : x[2] * x[2];
-                    double v17 = s14;
-                    s14 = 0.0;
-                    double v18 = v17 * x2;
-                    xBar[2] += v18 + v18;
+                    double v16 = s13 * x2;
+                    xBar[2] += v16 + v16;
                 }
 
                 // adjoint of: y[1] = x[1] > p[1] - 1.0 ? Math.Sin(x[1] * p[1]) : x[2] * x[2];
-                pBar[1] += s13;
+                pBar[1] += s12;
 
                 // adjoint of: y[0] = gain * x[1];
-                double v19 = yBarWork[0];
+                double v17 = yBarWork[0];
                 yBarWork[0] = 0.0;
-                xBar[1] += global::System.Math.FusedMultiplyAdd(v19, gain, s12);
+                xBar[1] += global::System.Math.FusedMultiplyAdd(v17, gain, s11);
 
                 // adjoint of: if (x[0] > 0.1)
-                double s20 = 0.0;
-                double gainBar = global::System.Math.FusedMultiplyAdd(v19, x1, s3);
+                double s18 = 0.0;
+                double gainBar = global::System.Math.FusedMultiplyAdd(v17, x1, s3);
                 if (v1)
                 {
                     // adjoint of: gain = p[0] * x[0];
                     double gainBar_2 = gainBar;
                     gainBar = 0.0;
-                    s20 += gainBar_2 * p[0];
+                    s18 += gainBar_2 * p[0];
                     pBar[0] += gainBar_2 * x0;
                 }
                 else
                 {
                     // adjoint of: gain = -x[0] * x[0] + 0.1 * p[0];
-                    double gainBar_3 = gainBar;
-                    gainBar = 0.0;
-                    pBar[0] += gainBar_3 * 0.1;
-                    double v21 = -(gainBar_3 * x0);
-                    s20 += v21;
-                    s20 += v21;
+                    pBar[0] += gainBar * 0.1;
+                    double v19 = -(gainBar * x0);
+                    s18 += v19;
+                    s18 += v19;
                 }
 
                 // adjoint of: if (x[0] > 0.1)
-                xBar[0] += s20;
+                xBar[0] += s18;
             }
         }
     }

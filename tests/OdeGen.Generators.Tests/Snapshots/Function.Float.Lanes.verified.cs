@@ -150,24 +150,14 @@ namespace Functions.Single
 
                         // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
                         TLane v5 = s3;
-
-                        // adjoint of: for (int o = 0; o < y.Length; o++)
                         s3 = TLane.Select(v1, TLane.Zero, s3);
-
-                        // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
                         sBar = TLane.Select(v1, sBar + v5 * TLane.FusedMultiplyAdd(-v4, v4, c1), sBar);
                     }
                     TLane elseMask1 = TLane.AndNot(allLanes, v1);
                     // the other lanes: elseMask1
                     {
                         // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        TLane v6 = s3;
-
-                        // adjoint of: for (int o = 0; o < y.Length; o++)
-                        s3 = TLane.Select(elseMask1, TLane.Zero, s3);
-
-                        // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        sBar = TLane.Select(elseMask1, sBar + v6 * c0_5 * TLane.Cos(s), sBar);
+                        sBar = TLane.Select(elseMask1, sBar + s3 * c0_5 * TLane.Cos(s), sBar);
                     }
 
                     // adjoint of: for (int i = 0; i < n; i++)

@@ -174,23 +174,13 @@ namespace Functions.Single
 
                         // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
                         float v5 = s3;
-
-                        // adjoint of: for (int o = 0; o < y.Length; o++)
                         s3 = 0.0f;
-
-                        // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
                         sBar += v5 * global::System.MathF.FusedMultiplyAdd(-v4, v4, 1.0f);
                     }
                     else
                     {
                         // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        float v6 = s3;
-
-                        // adjoint of: for (int o = 0; o < y.Length; o++)
-                        s3 = 0.0f;
-
-                        // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        sBar += v6 * 0.5f * global::System.MathF.Cos(s);
+                        sBar += s3 * 0.5f * global::System.MathF.Cos(s);
                     }
 
                     // adjoint of: for (int i = 0; i < n; i++)

@@ -224,13 +224,7 @@ namespace Functions.Layers
                     TLane v3 = h[j];
 
                     // adjoint of: h[j] = Math.Tanh(s);
-                    TLane v4 = hBar_j;
-
-                    // adjoint of: y[k] = s;
-                    hBar_j = TLane.Zero;
-
-                    // adjoint of: h[j] = Math.Tanh(s);
-                    TLane sBar_3 = v4 * TLane.FusedMultiplyAdd(-v3, v3, c1);
+                    TLane sBar_3 = hBar_j * TLane.FusedMultiplyAdd(-v3, v3, c1);
 
                     // adjoint of: s += p[j * In + i] * x[i];
                     yBar1 += sBar_3 * p[j * 2 + 1];

@@ -236,13 +236,7 @@ namespace Functions.Layers
                     double v3 = h[j];
 
                     // adjoint of: h[j] = Math.Tanh(s);
-                    double v4 = hBar_j;
-
-                    // adjoint of: y[k] = s;
-                    hBar_j = 0.0;
-
-                    // adjoint of: h[j] = Math.Tanh(s);
-                    double sBar_3 = v4 * global::System.Math.FusedMultiplyAdd(-v3, v3, 1.0);
+                    double sBar_3 = hBar_j * global::System.Math.FusedMultiplyAdd(-v3, v3, 1.0);
 
                     // adjoint of: s += p[j * In + i] * x[i];
                     yBar1 += sBar_3 * p[j * 2 + 1];

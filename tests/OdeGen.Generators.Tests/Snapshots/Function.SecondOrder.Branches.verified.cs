@@ -84,93 +84,81 @@ namespace HvpFunctions.Branches
                     double v15 = xDot2 * v14;
 
                     // adjoint of: y[2] = x[2] < 0.0 ? gain * x[2] : Math.Exp(x[2]) * gain;
-                    double v16 = s10;
-                    double v17 = s11;
-                    s10 = 0.0;
-                    s11 = 0.0;
-                    s4 += v16 * v14;
-                    s5 += global::System.Math.FusedMultiplyAdd(v17, v14, v15 * v16);
-                    s9 += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v17, gain, gainDot * v16), v14, v15 * (v16 * gain));
+                    s4 += s10 * v14;
+                    s5 += global::System.Math.FusedMultiplyAdd(s11, v14, v15 * s10);
+                    s9 += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(s11, gain, gainDot * s10), v14, v15 * (s10 * gain));
                 }
 
                 // adjoint of: y[2] = x[2] < 0.0 ? gain * x[2] : Math.Exp(x[2]) * gain;
                 xBarDot[2] += s9;
 
                 // adjoint of: y[1] = x[1] > p[1] - 1.0 ? Math.Sin(x[1] * p[1]) : x[2] * x[2];
-                double v18 = yBarWork[1];
-                double v19 = yBarWorkDot[1];
+                double v16 = yBarWork[1];
+                double v17 = yBarWorkDot[1];
                 yBarWork[1] = 0.0;
                 yBarWorkDot[1] = 0.0;
-                double s20 = 0.0;
-                double s21 = 0.0;
-                double s22 = v18;
-                double s23 = v19;
+                double s18 = 0.0;
+                double s19 = 0.0;
+                double s20 = v16;
+                double s21 = v17;
                 if (v3)
                 {
                     // y[1] = x[1] > p[1] - 1.0 ? Math.Sin(x[1] * p[1]) : x[2] * x[2];
-                    double v24 = x1 * p1;
-                    double v25 = global::System.Math.Cos(v24);
+                    double v22 = x1 * p1;
+                    double v23 = global::System.Math.Cos(v22);
 
                     // adjoint of: y[1] = x[1] > p[1] - 1.0 ? Math.Sin(x[1] * p[1]) : x[2] * x[2];
-                    double v26 = s22;
-                    double v27 = s23;
-                    s22 = 0.0;
-                    s23 = 0.0;
-                    double v28 = v26 * v25;
-                    double v29 = global::System.Math.FusedMultiplyAdd(v27, v25, -(global::System.Math.FusedMultiplyAdd(xDot1, p1, pDot1 * x1) * global::System.Math.Sin(v24) * v26));
-                    s20 += global::System.Math.FusedMultiplyAdd(v29, p1, pDot1 * v28);
-                    s21 += global::System.Math.FusedMultiplyAdd(v29, x1, xDot1 * v28);
+                    double v24 = s20;
+                    double v25 = s21;
+                    s20 = 0.0;
+                    s21 = 0.0;
+                    double v26 = v24 * v23;
+                    double v27 = global::System.Math.FusedMultiplyAdd(v25, v23, -(global::System.Math.FusedMultiplyAdd(xDot1, p1, pDot1 * x1) * global::System.Math.Sin(v22) * v24));
+                    s18 += global::System.Math.FusedMultiplyAdd(v27, p1, pDot1 * v26);
+                    s19 += global::System.Math.FusedMultiplyAdd(v27, x1, xDot1 * v26);
                 }
                 else
                 {
                     // adjoint of: y[1] = x[1] > p[1] - 1.0 ? Math.Sin(x[1] * p[1]) : x[2] * x[2];
-                    double v30 = s22;
-                    double v31 = s23;
-                    s22 = 0.0;
-                    s23 = 0.0;
-                    double v32 = global::System.Math.FusedMultiplyAdd(v31, x2, xDot2 * v30);
-                    xBarDot[2] += v32 + v32;
+                    double v28 = global::System.Math.FusedMultiplyAdd(s21, x2, xDot2 * s20);
+                    xBarDot[2] += v28 + v28;
                 }
 
                 // adjoint of: y[1] = x[1] > p[1] - 1.0 ? Math.Sin(x[1] * p[1]) : x[2] * x[2];
-                pBarDot[1] += s21;
+                pBarDot[1] += s19;
 
                 // adjoint of: y[0] = gain * x[1];
-                double v33 = yBarWork[0];
-                double v34 = yBarWorkDot[0];
+                double v29 = yBarWork[0];
+                double v30 = yBarWorkDot[0];
                 yBarWork[0] = 0.0;
                 yBarWorkDot[0] = 0.0;
-                xBarDot[1] += s20 + global::System.Math.FusedMultiplyAdd(v34, gain, gainDot * v33);
+                xBarDot[1] += s18 + global::System.Math.FusedMultiplyAdd(v30, gain, gainDot * v29);
 
                 // adjoint of: if (x[0] > 0.1)
-                double s35 = 0.0;
-                double gainBar = global::System.Math.FusedMultiplyAdd(v33, x1, s4);
-                double gainBarDot = s5 + global::System.Math.FusedMultiplyAdd(v34, x1, xDot1 * v33);
+                double s31 = 0.0;
+                double gainBar = global::System.Math.FusedMultiplyAdd(v29, x1, s4);
+                double gainBarDot = s5 + global::System.Math.FusedMultiplyAdd(v30, x1, xDot1 * v29);
                 if (v1)
                 {
                     // adjoint of: gain = p[0] * x[0];
                     double gainBar_2 = gainBar;
-                    double v36 = gainBarDot;
+                    double v32 = gainBarDot;
                     gainBar = 0.0;
                     gainBarDot = 0.0;
-                    s35 += global::System.Math.FusedMultiplyAdd(v36, p[0], pDot[0] * gainBar_2);
-                    pBarDot[0] += global::System.Math.FusedMultiplyAdd(v36, x0, xDot0 * gainBar_2);
+                    s31 += global::System.Math.FusedMultiplyAdd(v32, p[0], pDot[0] * gainBar_2);
+                    pBarDot[0] += global::System.Math.FusedMultiplyAdd(v32, x0, xDot0 * gainBar_2);
                 }
                 else
                 {
                     // adjoint of: gain = -x[0] * x[0] + 0.1 * p[0];
-                    double gainBar_3 = gainBar;
-                    double v37 = gainBarDot;
-                    gainBar = 0.0;
-                    gainBarDot = 0.0;
-                    pBarDot[0] += v37 * 0.1;
-                    double v38 = -global::System.Math.FusedMultiplyAdd(v37, x0, xDot0 * gainBar_3);
-                    s35 += v38;
-                    s35 += v38;
+                    pBarDot[0] += gainBarDot * 0.1;
+                    double v33 = -global::System.Math.FusedMultiplyAdd(gainBarDot, x0, xDot0 * gainBar);
+                    s31 += v33;
+                    s31 += v33;
                 }
 
                 // adjoint of: if (x[0] > 0.1)
-                xBarDot[0] += s35;
+                xBarDot[0] += s31;
             }
 
             /// <inheritdoc/>
@@ -254,95 +242,83 @@ namespace HvpFunctions.Branches
                     TLane v15 = xDot2 * v14;
 
                     // adjoint of: y[2] = x[2] < 0.0 ? gain * x[2] : Math.Exp(x[2]) * gain;
-                    TLane v16 = s10;
-                    TLane v17 = s11;
-                    s10 = TLane.Select(elseMask2, TLane.Zero, s10);
-                    s11 = TLane.Select(elseMask2, TLane.Zero, s11);
-                    s4 = TLane.Select(elseMask2, s4 + v16 * v14, s4);
-                    s5 = TLane.Select(elseMask2, s5 + TLane.FusedMultiplyAdd(v17, v14, v15 * v16), s5);
-                    s9 = TLane.Select(elseMask2, s9 + TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v17, gain, gainDot * v16), v14, v15 * (v16 * gain)), s9);
+                    s4 = TLane.Select(elseMask2, s4 + s10 * v14, s4);
+                    s5 = TLane.Select(elseMask2, s5 + TLane.FusedMultiplyAdd(s11, v14, v15 * s10), s5);
+                    s9 = TLane.Select(elseMask2, s9 + TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(s11, gain, gainDot * s10), v14, v15 * (s10 * gain)), s9);
                 }
 
                 // adjoint of: y[2] = x[2] < 0.0 ? gain * x[2] : Math.Exp(x[2]) * gain;
                 xBarDot[2] += s9;
 
                 // adjoint of: y[1] = x[1] > p[1] - 1.0 ? Math.Sin(x[1] * p[1]) : x[2] * x[2];
-                TLane v18 = yBarWork[1];
-                TLane v19 = yBarWorkDot[1];
+                TLane v16 = yBarWork[1];
+                TLane v17 = yBarWorkDot[1];
                 yBarWork[1] = TLane.Zero;
                 yBarWorkDot[1] = TLane.Zero;
-                TLane s20 = TLane.Zero;
-                TLane s21 = TLane.Zero;
-                TLane s22 = v18;
-                TLane s23 = v19;
+                TLane s18 = TLane.Zero;
+                TLane s19 = TLane.Zero;
+                TLane s20 = v16;
+                TLane s21 = v17;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v3)
                 {
                     // y[1] = x[1] > p[1] - 1.0 ? Math.Sin(x[1] * p[1]) : x[2] * x[2];
-                    TLane v24 = x1 * p1;
-                    TLane v25 = TLane.Cos(v24);
+                    TLane v22 = x1 * p1;
+                    TLane v23 = TLane.Cos(v22);
 
                     // adjoint of: y[1] = x[1] > p[1] - 1.0 ? Math.Sin(x[1] * p[1]) : x[2] * x[2];
-                    TLane v26 = s22;
-                    TLane v27 = s23;
-                    s22 = TLane.Select(v3, TLane.Zero, s22);
-                    s23 = TLane.Select(v3, TLane.Zero, s23);
-                    TLane v28 = v26 * v25;
-                    TLane v29 = TLane.FusedMultiplyAdd(v27, v25, -(TLane.FusedMultiplyAdd(xDot1, p1, pDot1 * x1) * TLane.Sin(v24) * v26));
-                    s20 = TLane.Select(v3, s20 + TLane.FusedMultiplyAdd(v29, p1, pDot1 * v28), s20);
-                    s21 = TLane.Select(v3, s21 + TLane.FusedMultiplyAdd(v29, x1, xDot1 * v28), s21);
+                    TLane v24 = s20;
+                    TLane v25 = s21;
+                    s20 = TLane.Select(v3, TLane.Zero, s20);
+                    s21 = TLane.Select(v3, TLane.Zero, s21);
+                    TLane v26 = v24 * v23;
+                    TLane v27 = TLane.FusedMultiplyAdd(v25, v23, -(TLane.FusedMultiplyAdd(xDot1, p1, pDot1 * x1) * TLane.Sin(v22) * v24));
+                    s18 = TLane.Select(v3, s18 + TLane.FusedMultiplyAdd(v27, p1, pDot1 * v26), s18);
+                    s19 = TLane.Select(v3, s19 + TLane.FusedMultiplyAdd(v27, x1, xDot1 * v26), s19);
                 }
                 TLane elseMask3 = TLane.AndNot(allLanes, v3);
                 // the other lanes: elseMask3
                 {
                     // adjoint of: y[1] = x[1] > p[1] - 1.0 ? Math.Sin(x[1] * p[1]) : x[2] * x[2];
-                    TLane v30 = s22;
-                    TLane v31 = s23;
-                    s22 = TLane.Select(elseMask3, TLane.Zero, s22);
-                    s23 = TLane.Select(elseMask3, TLane.Zero, s23);
-                    TLane v32 = TLane.FusedMultiplyAdd(v31, x2, xDot2 * v30);
-                    xBarDot[2] = TLane.Select(elseMask3, xBarDot[2] + (v32 + v32), xBarDot[2]);
+                    TLane v28 = TLane.FusedMultiplyAdd(s21, x2, xDot2 * s20);
+                    xBarDot[2] = TLane.Select(elseMask3, xBarDot[2] + (v28 + v28), xBarDot[2]);
                 }
 
                 // adjoint of: y[1] = x[1] > p[1] - 1.0 ? Math.Sin(x[1] * p[1]) : x[2] * x[2];
-                pBarDot[1] += s21;
+                pBarDot[1] += s19;
 
                 // adjoint of: y[0] = gain * x[1];
-                TLane v33 = yBarWork[0];
-                TLane v34 = yBarWorkDot[0];
+                TLane v29 = yBarWork[0];
+                TLane v30 = yBarWorkDot[0];
                 yBarWork[0] = TLane.Zero;
                 yBarWorkDot[0] = TLane.Zero;
-                xBarDot[1] += s20 + TLane.FusedMultiplyAdd(v34, gain, gainDot * v33);
+                xBarDot[1] += s18 + TLane.FusedMultiplyAdd(v30, gain, gainDot * v29);
 
                 // adjoint of: if (x[0] > 0.1)
-                TLane s35 = TLane.Zero;
-                TLane gainBar = TLane.FusedMultiplyAdd(v33, x1, s4);
-                TLane gainBarDot = s5 + TLane.FusedMultiplyAdd(v34, x1, xDot1 * v33);
+                TLane s31 = TLane.Zero;
+                TLane gainBar = TLane.FusedMultiplyAdd(v29, x1, s4);
+                TLane gainBarDot = s5 + TLane.FusedMultiplyAdd(v30, x1, xDot1 * v29);
                 // both sides run in every lane; each write keeps the lanes of its side (here: v1)
                 {
                     // adjoint of: gain = p[0] * x[0];
                     TLane gainBar_2 = gainBar;
-                    TLane v36 = gainBarDot;
+                    TLane v32 = gainBarDot;
                     gainBar = TLane.Select(v1, TLane.Zero, gainBar);
                     gainBarDot = TLane.Select(v1, TLane.Zero, gainBarDot);
-                    s35 = TLane.Select(v1, s35 + TLane.FusedMultiplyAdd(v36, p[0], pDot[0] * gainBar_2), s35);
-                    pBarDot[0] = TLane.Select(v1, pBarDot[0] + TLane.FusedMultiplyAdd(v36, x0, xDot0 * gainBar_2), pBarDot[0]);
+                    s31 = TLane.Select(v1, s31 + TLane.FusedMultiplyAdd(v32, p[0], pDot[0] * gainBar_2), s31);
+                    pBarDot[0] = TLane.Select(v1, pBarDot[0] + TLane.FusedMultiplyAdd(v32, x0, xDot0 * gainBar_2), pBarDot[0]);
                 }
                 TLane elseMask4 = TLane.AndNot(allLanes, v1);
                 // the other lanes: elseMask4
                 {
                     // adjoint of: gain = -x[0] * x[0] + 0.1 * p[0];
-                    TLane gainBar_3 = gainBar;
-                    TLane v37 = gainBarDot;
-                    gainBar = TLane.Select(elseMask4, TLane.Zero, gainBar);
-                    gainBarDot = TLane.Select(elseMask4, TLane.Zero, gainBarDot);
-                    pBarDot[0] = TLane.Select(elseMask4, pBarDot[0] + v37 * c0_1, pBarDot[0]);
-                    TLane v38 = -TLane.FusedMultiplyAdd(v37, x0, xDot0 * gainBar_3);
-                    s35 = TLane.Select(elseMask4, s35 + v38, s35);
-                    s35 = TLane.Select(elseMask4, s35 + v38, s35);
+                    pBarDot[0] = TLane.Select(elseMask4, pBarDot[0] + gainBarDot * c0_1, pBarDot[0]);
+                    TLane v33 = -TLane.FusedMultiplyAdd(gainBarDot, x0, xDot0 * gainBar);
+                    s31 = TLane.Select(elseMask4, s31 + v33, s31);
+                    s31 = TLane.Select(elseMask4, s31 + v33, s31);
                 }
 
                 // adjoint of: if (x[0] > 0.1)
-                xBarDot[0] += s35;
+                xBarDot[0] += s31;
             }
         }
     }

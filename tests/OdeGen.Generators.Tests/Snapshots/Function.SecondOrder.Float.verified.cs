@@ -45,11 +45,7 @@ namespace HvpFunctions.Single
                     float v4 = yBarWork[o];
                     float v5 = dydtBarDot_o;
                     yBarWork[o] = 0.0f;
-
-                    // adjoint of: for (int o = 0; o < y.Length; o++)
                     dydtBarDot_o = 0.0f;
-
-                    // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
                     float sBar = 0.0f;
                     float sBarDot = 0.0f;
                     float s6 = v4;
@@ -63,12 +59,8 @@ namespace HvpFunctions.Single
                         // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
                         float v10 = s6;
                         float v11 = s7;
-
-                        // adjoint of: for (int o = 0; o < y.Length; o++)
                         s6 = 0.0f;
                         s7 = 0.0f;
-
-                        // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
                         float v12 = sDot * v9 * v8;
                         sBar += v10 * v9;
                         sBarDot += global::System.MathF.FusedMultiplyAdd(v11, v9, -((v12 + v12) * v10));
@@ -79,17 +71,9 @@ namespace HvpFunctions.Single
                         float v13 = global::System.MathF.Cos(s);
 
                         // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        float v14 = s6;
-                        float v15 = s7;
-
-                        // adjoint of: for (int o = 0; o < y.Length; o++)
-                        s6 = 0.0f;
-                        s7 = 0.0f;
-
-                        // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        float v16 = v14 * 0.5f;
-                        sBar += v16 * v13;
-                        sBarDot += global::System.MathF.FusedMultiplyAdd(v15 * 0.5f, v13, -(sDot * global::System.MathF.Sin(s) * v16));
+                        float v14 = s6 * 0.5f;
+                        sBar += v14 * v13;
+                        sBarDot += global::System.MathF.FusedMultiplyAdd(s7 * 0.5f, v13, -(sDot * global::System.MathF.Sin(s) * v14));
                     }
 
                     // adjoint of: for (int i = 0; i < n; i++)
@@ -145,11 +129,7 @@ namespace HvpFunctions.Single
                     TLane v4 = yBarWork[o];
                     TLane v5 = dydtBarDot_o;
                     yBarWork[o] = TLane.Zero;
-
-                    // adjoint of: for (int o = 0; o < y.Length; o++)
                     dydtBarDot_o = TLane.Zero;
-
-                    // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
                     TLane sBar = TLane.Zero;
                     TLane sBarDot = TLane.Zero;
                     TLane s6 = v4;
@@ -163,12 +143,8 @@ namespace HvpFunctions.Single
                         // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
                         TLane v10 = s6;
                         TLane v11 = s7;
-
-                        // adjoint of: for (int o = 0; o < y.Length; o++)
                         s6 = TLane.Select(v3, TLane.Zero, s6);
                         s7 = TLane.Select(v3, TLane.Zero, s7);
-
-                        // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
                         TLane v12 = sDot * v9 * v8;
                         sBar = TLane.Select(v3, sBar + v10 * v9, sBar);
                         sBarDot = TLane.Select(v3, sBarDot + TLane.FusedMultiplyAdd(v11, v9, -((v12 + v12) * v10)), sBarDot);
@@ -180,17 +156,9 @@ namespace HvpFunctions.Single
                         TLane v13 = TLane.Cos(s);
 
                         // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        TLane v14 = s6;
-                        TLane v15 = s7;
-
-                        // adjoint of: for (int o = 0; o < y.Length; o++)
-                        s6 = TLane.Select(elseMask1, TLane.Zero, s6);
-                        s7 = TLane.Select(elseMask1, TLane.Zero, s7);
-
-                        // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        TLane v16 = v14 * c0_5;
-                        sBar = TLane.Select(elseMask1, sBar + v16 * v13, sBar);
-                        sBarDot = TLane.Select(elseMask1, sBarDot + TLane.FusedMultiplyAdd(v15 * c0_5, v13, -(sDot * TLane.Sin(s) * v16)), sBarDot);
+                        TLane v14 = s6 * c0_5;
+                        sBar = TLane.Select(elseMask1, sBar + v14 * v13, sBar);
+                        sBarDot = TLane.Select(elseMask1, sBarDot + TLane.FusedMultiplyAdd(s7 * c0_5, v13, -(sDot * TLane.Sin(s) * v14)), sBarDot);
                     }
 
                     // adjoint of: for (int i = 0; i < n; i++)

@@ -409,7 +409,11 @@ namespace Scenarios.Loops
                 double s4 = 0.0;
                 double s5 = -(v3 * p[19]);
                 double scaleBar = 0.0;
+
+                // for (int k = 0; k < n; k++)
                 double v6 = 0.1 * t;
+
+                // adjoint of: for (int k = 0; k < n; k++)
                 double pBar16 = 0.0;
                 for (int k = y.Length - 1; k >= 0; k--)
                 {

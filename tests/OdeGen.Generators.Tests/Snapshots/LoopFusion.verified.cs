@@ -239,26 +239,24 @@ namespace Scenarios.Fusion
                     double v14 = u[(i + 1) % 8];
 
                     // adjoint of: w[i] = u[i] * u[(i + 1) % 8] + p[7 - i];
-                    double v15 = wBar_i;
-                    wBar_i = 0.0;
-                    pBar[7 - i] += v15;
-                    uBar[(i + 1) % 8] += v15 * v13;
-                    uBar[i] += v15 * v14;
+                    pBar[7 - i] += wBar_i;
+                    uBar[(i + 1) % 8] += wBar_i * v13;
+                    uBar[i] += wBar_i * v14;
                 }
 
                 // adjoint of: for (int i = 0; i < 8; i++)
                 for (int i = 8 - 1; i >= 0; i--)
                 {
                     // u[i] = Math.Sin(p[i] * y[i % 4]);
-                    double v16 = p[i];
-                    double v17 = y[i % 4];
+                    double v15 = p[i];
+                    double v16 = y[i % 4];
 
                     // adjoint of: u[i] = Math.Sin(p[i] * y[i % 4]);
-                    double v18 = uBar[i];
+                    double v17 = uBar[i];
                     uBar[i] = 0.0;
-                    double v19 = v18 * global::System.Math.Cos(v16 * v17);
-                    yBar[i % 4] += v19 * v16;
-                    pBar[i] += v19 * v17;
+                    double v18 = v17 * global::System.Math.Cos(v15 * v16);
+                    yBar[i % 4] += v18 * v15;
+                    pBar[i] += v18 * v16;
                 }
                 return 0.0;
             }

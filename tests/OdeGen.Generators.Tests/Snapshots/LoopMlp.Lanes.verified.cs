@@ -224,13 +224,7 @@ namespace Scenarios.Loops
                     TLane v3 = h[i];
 
                     // adjoint of: h[i] = Math.Tanh(s);
-                    TLane v4 = hBar_i;
-
-                    // adjoint of: dydt[k] = o;
-                    hBar_i = TLane.Zero;
-
-                    // adjoint of: h[i] = Math.Tanh(s);
-                    TLane sBar = v4 * TLane.FusedMultiplyAdd(-v3, v3, c1);
+                    TLane sBar = hBar_i * TLane.FusedMultiplyAdd(-v3, v3, c1);
 
                     // adjoint of: s += p[W1 + i * In + j] * y[j];
                     yBar1 += sBar * p[i * 2 + 1];

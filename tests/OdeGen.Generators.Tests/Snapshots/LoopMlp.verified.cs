@@ -230,13 +230,7 @@ namespace Scenarios.Loops
                     double v3 = h[i];
 
                     // adjoint of: h[i] = Math.Tanh(s);
-                    double v4 = hBar_i;
-
-                    // adjoint of: dydt[k] = o;
-                    hBar_i = 0.0;
-
-                    // adjoint of: h[i] = Math.Tanh(s);
-                    double sBar = v4 * global::System.Math.FusedMultiplyAdd(-v3, v3, 1.0);
+                    double sBar = hBar_i * global::System.Math.FusedMultiplyAdd(-v3, v3, 1.0);
 
                     // adjoint of: s += p[W1 + i * In + j] * y[j];
                     yBar1 += sBar * p[i * 2 + 1];

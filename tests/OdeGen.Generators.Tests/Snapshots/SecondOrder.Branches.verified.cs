@@ -320,13 +320,8 @@ namespace SecondOrder.Branches
                 else
                 {
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    double v33 = s25;
-                    s25 = 0.0;
-                    s24 = 0.0;
-                    double v34 = s23;
-                    s23 = 0.0;
-                    pBar[2] += global::System.Math.FusedMultiplyAdd(-v34, y2, -v33);
-                    s22 += -(v34 * p[2]);
+                    pBar[2] += global::System.Math.FusedMultiplyAdd(-s23, y2, -s25);
+                    s22 += -(s23 * p[2]);
                 }
 
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
@@ -334,39 +329,36 @@ namespace SecondOrder.Branches
 
                 // i = 1
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                double s35 = 0.0;
-                double s36 = v16;
-                double s37 = v18;
+                double s33 = 0.0;
+                double s34 = v16;
+                double s35 = v18;
                 if (v2)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                     double p3_2 = p[3];
-                    double v38 = p3_2 * y1_2;
+                    double v36 = p3_2 * y1_2;
 
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    double v39 = s37;
-                    s37 = 0.0;
-                    double v40 = s36;
-                    s36 = 0.0;
-                    double v41 = global::System.Math.FusedMultiplyAdd(v40, y0, v39);
-                    s21 += v40 * (v38 * y1_2);
-                    double v42 = v41 * y1_2;
-                    s35 += v41 * v38;
-                    s35 += v42 * p3_2;
-                    pBar[3] += v42 * y1_2;
+                    double v37 = s35;
+                    s35 = 0.0;
+                    double v38 = s34;
+                    s34 = 0.0;
+                    double v39 = global::System.Math.FusedMultiplyAdd(v38, y0, v37);
+                    s21 += v38 * (v36 * y1_2);
+                    double v40 = v39 * y1_2;
+                    s33 += v39 * v36;
+                    s33 += v40 * p3_2;
+                    pBar[3] += v40 * y1_2;
                 }
                 else
                 {
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    s37 = 0.0;
-                    double v43 = s36;
-                    s36 = 0.0;
-                    pBar[2] += -(v43 * y1_2);
-                    s35 += -(v43 * p[2]);
+                    pBar[2] += -(s34 * y1_2);
+                    s33 += -(s34 * p[2]);
                 }
 
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                yBar[1] += s35;
+                yBar[1] += s33;
 
                 // i = 0
                 // adjoint of: total += gain * y[i];
@@ -376,29 +368,27 @@ namespace SecondOrder.Branches
                 yBar[0] += global::System.Math.FusedMultiplyAdd(v16, gain, global::System.Math.FusedMultiplyAdd(v15, gainDot2, v18 * gainDot0));
 
                 // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                double s44 = 0.0;
+                double s41 = 0.0;
                 double softDot1Bar = -(v17 * y0);
                 if (v2)
                 {
                     // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                    double v45 = softDot1Bar;
+                    double v42 = softDot1Bar;
                     softDot1Bar = 0.0;
-                    s44 += v45;
-                    s44 += v45;
+                    s41 += v42;
+                    s41 += v42;
                 }
                 else
                 {
                     // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                    double v46 = softDot1Bar;
-                    softDot1Bar = 0.0;
-                    yBar[2] += v46 * 0.01;
+                    yBar[2] += softDot1Bar * 0.01;
                 }
 
                 // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                yBar[1] += s44;
+                yBar[1] += s41;
 
                 // adjoint of: if (y[0] > 0.1)
-                double s47 = s21;
+                double s43 = s21;
                 double gainBar = s19;
                 double gainDot0Bar = s20;
                 double gainDot1Bar = v17 * global::System.Math.Sin(y2);
@@ -410,38 +400,33 @@ namespace SecondOrder.Branches
                     double gainDot1_2 = p0_2 * y0;
 
                     // adjoint of: gain = p[0] * y[0] * y[1];
-                    double v48 = gainDot1Bar;
+                    double v44 = gainDot1Bar;
                     gainDot1Bar = 0.0;
                     double gainDot0Bar_2 = gainDot0Bar;
                     gainDot0Bar = 0.0;
                     double gainBar_2 = gainBar;
                     gainBar = 0.0;
-                    double gainDot1Bar_2 = global::System.Math.FusedMultiplyAdd(gainBar_2, y1_2, v48);
+                    double gainDot1Bar_2 = global::System.Math.FusedMultiplyAdd(gainBar_2, y1_2, v44);
                     yBar[1] += global::System.Math.FusedMultiplyAdd(gainDot0Bar_2, p0_2, gainBar_2 * gainDot1_2);
-                    s47 += gainDot1Bar_2 * p0_2;
+                    s43 += gainDot1Bar_2 * p0_2;
                     pBar[0] += global::System.Math.FusedMultiplyAdd(gainDot0Bar_2, y1_2, gainDot1Bar_2 * y0);
                 }
                 else
                 {
                     // gain = Math.Exp(y[1]) * p[1] * t;
-                    double v49 = global::System.Math.Exp(y1_2);
+                    double v45 = global::System.Math.Exp(y1_2);
                     double p1 = p[1];
 
                     // adjoint of: gain = Math.Exp(y[1]) * p[1] * t;
-                    double v50 = gainDot1Bar;
-                    gainDot1Bar = 0.0;
-                    gainDot0Bar = 0.0;
-                    double v51 = gainBar;
-                    double gainBar_3 = v50 + v51;
-                    gainBar = 0.0;
-                    double v52 = gainBar_3 * t;
-                    tBar += gainBar_3 * (v49 * p1);
-                    pBar[1] += v52 * v49;
-                    yBar[1] += v52 * p1 * v49;
+                    double gainBar_3 = gainDot1Bar + gainBar;
+                    double v46 = gainBar_3 * t;
+                    tBar += gainBar_3 * (v45 * p1);
+                    pBar[1] += v46 * v45;
+                    yBar[1] += v46 * p1 * v45;
                 }
 
                 // adjoint of: if (y[0] > 0.1)
-                yBar[0] += s47;
+                yBar[0] += s43;
                 return tBar;
             }
 
@@ -632,12 +617,8 @@ namespace SecondOrder.Branches
                 else
                 {
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    double v46 = s36;
-                    double v47 = s37;
-                    s36 = 0.0;
-                    s37 = 0.0;
-                    pBarDot[2] += -global::System.Math.FusedMultiplyAdd(v47, y2_2, yDot2 * v46);
-                    s35 += -global::System.Math.FusedMultiplyAdd(v47, p[2], pDot[2] * v46);
+                    pBarDot[2] += -global::System.Math.FusedMultiplyAdd(s37, y2_2, yDot2 * s36);
+                    s35 += -global::System.Math.FusedMultiplyAdd(s37, p[2], pDot[2] * s36);
                 }
 
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
@@ -645,44 +626,40 @@ namespace SecondOrder.Branches
 
                 // i = 1
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                double s48 = 0.0;
-                double s49 = v30;
-                double s50 = v31;
+                double s46 = 0.0;
+                double s47 = v30;
+                double s48 = v31;
                 if (v5)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                     double p3_4 = p[3];
                     double pDot3_2 = pDot[3];
-                    double v51 = p3_4 * y1_2;
-                    double v52 = global::System.Math.FusedMultiplyAdd(pDot3_2, y1_2, yDot1 * p3_4);
+                    double v49 = p3_4 * y1_2;
+                    double v50 = global::System.Math.FusedMultiplyAdd(pDot3_2, y1_2, yDot1 * p3_4);
 
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    double v53 = s49;
-                    double v54 = s50;
-                    s49 = 0.0;
-                    s50 = 0.0;
-                    double v55 = v53 * y0;
-                    double v56 = global::System.Math.FusedMultiplyAdd(v54, y0, yDot0 * v53);
-                    s34 += global::System.Math.FusedMultiplyAdd(v54, v51 * y1_2, global::System.Math.FusedMultiplyAdd(v52, y1_2, yDot1 * v51) * v53);
-                    double v57 = v55 * y1_2;
-                    double v58 = global::System.Math.FusedMultiplyAdd(v56, y1_2, yDot1 * v55);
-                    s48 += global::System.Math.FusedMultiplyAdd(v56, v51, v52 * v55);
-                    s48 += global::System.Math.FusedMultiplyAdd(v58, p3_4, pDot3_2 * v57);
-                    pBarDot[3] += global::System.Math.FusedMultiplyAdd(v58, y1_2, yDot1 * v57);
+                    double v51 = s47;
+                    double v52 = s48;
+                    s47 = 0.0;
+                    s48 = 0.0;
+                    double v53 = v51 * y0;
+                    double v54 = global::System.Math.FusedMultiplyAdd(v52, y0, yDot0 * v51);
+                    s34 += global::System.Math.FusedMultiplyAdd(v52, v49 * y1_2, global::System.Math.FusedMultiplyAdd(v50, y1_2, yDot1 * v49) * v51);
+                    double v55 = v53 * y1_2;
+                    double v56 = global::System.Math.FusedMultiplyAdd(v54, y1_2, yDot1 * v53);
+                    s46 += global::System.Math.FusedMultiplyAdd(v54, v49, v50 * v53);
+                    s46 += global::System.Math.FusedMultiplyAdd(v56, p3_4, pDot3_2 * v55);
+                    pBarDot[3] += global::System.Math.FusedMultiplyAdd(v56, y1_2, yDot1 * v55);
                 }
                 else
                 {
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    double v59 = s49;
-                    double v60 = s50;
-                    s49 = 0.0;
-                    s50 = 0.0;
-                    pBarDot[2] += -global::System.Math.FusedMultiplyAdd(v60, y1_2, yDot1 * v59);
-                    s48 += -global::System.Math.FusedMultiplyAdd(v60, p[2], pDot[2] * v59);
+                    pBarDot[2] += -global::System.Math.FusedMultiplyAdd(s48, y1_2, yDot1 * s47);
+                    s46 += -global::System.Math.FusedMultiplyAdd(s48, p[2], pDot[2] * s47);
                 }
 
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                yBarDot[1] += s48;
+                yBarDot[1] += s46;
 
                 // i = 0
                 // adjoint of: total += gain * y[i];
@@ -691,36 +668,32 @@ namespace SecondOrder.Branches
                 yBarDot[0] += global::System.Math.FusedMultiplyAdd(v31, gain, gainDot * v30);
 
                 // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                double s61 = 0.0;
+                double s57 = 0.0;
                 double softBar = global::System.Math.FusedMultiplyAdd(-v26, y0, v28);
                 double softBarDot = v29 - global::System.Math.FusedMultiplyAdd(v27, y0, yDot0 * v26);
                 if (v5)
                 {
                     // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                    double v62 = softBar;
-                    double v63 = softBarDot;
+                    double v58 = softBar;
+                    double v59 = softBarDot;
                     softBar = 0.0;
                     softBarDot = 0.0;
-                    double v64 = global::System.Math.FusedMultiplyAdd(v63, y1_2, yDot1 * v62);
-                    s61 += v64;
-                    s61 += v64;
+                    double v60 = global::System.Math.FusedMultiplyAdd(v59, y1_2, yDot1 * v58);
+                    s57 += v60;
+                    s57 += v60;
                 }
                 else
                 {
                     // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                    double v65 = softBar;
-                    double v66 = softBarDot;
-                    softBar = 0.0;
-                    softBarDot = 0.0;
-                    yBarDot[2] += global::System.Math.FusedMultiplyAdd(v66, 0.01 * y1_2, yDot1 * 0.01 * v65);
-                    s61 += global::System.Math.FusedMultiplyAdd(v66, y2_2, yDot2 * v65) * 0.01;
+                    yBarDot[2] += global::System.Math.FusedMultiplyAdd(softBarDot, 0.01 * y1_2, yDot1 * 0.01 * softBar);
+                    s57 += global::System.Math.FusedMultiplyAdd(softBarDot, y2_2, yDot2 * softBar) * 0.01;
                 }
 
                 // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                yBarDot[1] += s61;
+                yBarDot[1] += s57;
 
                 // adjoint of: if (y[0] > 0.1)
-                double s67 = s34;
+                double s61 = s34;
                 double gainBar = s32;
                 double gainBarDot = s33;
                 if (v1)
@@ -731,35 +704,31 @@ namespace SecondOrder.Branches
 
                     // adjoint of: gain = p[0] * y[0] * y[1];
                     double gainBar_2 = gainBar;
-                    double v68 = gainBarDot;
+                    double v62 = gainBarDot;
                     gainBar = 0.0;
                     gainBarDot = 0.0;
-                    double v69 = gainBar_2 * y1_2;
-                    double v70 = global::System.Math.FusedMultiplyAdd(v68, y1_2, yDot1 * gainBar_2);
-                    yBarDot[1] += global::System.Math.FusedMultiplyAdd(v68, p0_2 * y0, global::System.Math.FusedMultiplyAdd(pDot0, y0, yDot0 * p0_2) * gainBar_2);
-                    s67 += global::System.Math.FusedMultiplyAdd(v70, p0_2, pDot0 * v69);
-                    pBarDot[0] += global::System.Math.FusedMultiplyAdd(v70, y0, yDot0 * v69);
+                    double v63 = gainBar_2 * y1_2;
+                    double v64 = global::System.Math.FusedMultiplyAdd(v62, y1_2, yDot1 * gainBar_2);
+                    yBarDot[1] += global::System.Math.FusedMultiplyAdd(v62, p0_2 * y0, global::System.Math.FusedMultiplyAdd(pDot0, y0, yDot0 * p0_2) * gainBar_2);
+                    s61 += global::System.Math.FusedMultiplyAdd(v64, p0_2, pDot0 * v63);
+                    pBarDot[0] += global::System.Math.FusedMultiplyAdd(v64, y0, yDot0 * v63);
                 }
                 else
                 {
                     // gain = Math.Exp(y[1]) * p[1] * t;
-                    double v71 = global::System.Math.Exp(y1_2);
-                    double v72 = yDot1 * v71;
+                    double v65 = global::System.Math.Exp(y1_2);
+                    double v66 = yDot1 * v65;
                     double p1_2 = p[1];
 
                     // adjoint of: gain = Math.Exp(y[1]) * p[1] * t;
-                    double gainBar_3 = gainBar;
-                    double v73 = gainBarDot;
-                    gainBar = 0.0;
-                    gainBarDot = 0.0;
-                    double v74 = gainBar_3 * t;
-                    double v75 = global::System.Math.FusedMultiplyAdd(v73, t, tDot * gainBar_3);
-                    pBarDot[1] += global::System.Math.FusedMultiplyAdd(v75, v71, v72 * v74);
-                    yBarDot[1] += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v75, p1_2, pDot[1] * v74), v71, v72 * (v74 * p1_2));
+                    double v67 = gainBar * t;
+                    double v68 = global::System.Math.FusedMultiplyAdd(gainBarDot, t, tDot * gainBar);
+                    pBarDot[1] += global::System.Math.FusedMultiplyAdd(v68, v65, v66 * v67);
+                    yBarDot[1] += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v68, p1_2, pDot[1] * v67), v65, v66 * (v67 * p1_2));
                 }
 
                 // adjoint of: if (y[0] > 0.1)
-                yBarDot[0] += s67;
+                yBarDot[0] += s61;
             }
 
             /// <inheritdoc/>
@@ -1095,13 +1064,8 @@ namespace SecondOrder.Branches
                 // the other lanes: elseMask5
                 {
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    TLane v33 = s25;
-                    s25 = TLane.Select(elseMask5, TLane.Zero, s25);
-                    s24 = TLane.Select(elseMask5, TLane.Zero, s24);
-                    TLane v34 = s23;
-                    s23 = TLane.Select(elseMask5, TLane.Zero, s23);
-                    pBar[2] = TLane.Select(elseMask5, pBar[2] + TLane.FusedMultiplyAdd(-v34, y2, -v33), pBar[2]);
-                    s22 = TLane.Select(elseMask5, s22 + -(v34 * p[2]), s22);
+                    pBar[2] = TLane.Select(elseMask5, pBar[2] + TLane.FusedMultiplyAdd(-s23, y2, -s25), pBar[2]);
+                    s22 = TLane.Select(elseMask5, s22 + -(s23 * p[2]), s22);
                 }
 
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
@@ -1109,40 +1073,37 @@ namespace SecondOrder.Branches
 
                 // i = 1
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                TLane s35 = TLane.Zero;
-                TLane s36 = v16;
-                TLane s37 = v18;
+                TLane s33 = TLane.Zero;
+                TLane s34 = v16;
+                TLane s35 = v18;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v2)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                     TLane p3_2 = p[3];
-                    TLane v38 = p3_2 * y1_2;
+                    TLane v36 = p3_2 * y1_2;
 
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    TLane v39 = s37;
-                    s37 = TLane.Select(v2, TLane.Zero, s37);
-                    TLane v40 = s36;
-                    s36 = TLane.Select(v2, TLane.Zero, s36);
-                    TLane v41 = TLane.FusedMultiplyAdd(v40, y0, v39);
-                    s21 = TLane.Select(v2, s21 + v40 * (v38 * y1_2), s21);
-                    TLane v42 = v41 * y1_2;
-                    s35 = TLane.Select(v2, s35 + v41 * v38, s35);
-                    s35 = TLane.Select(v2, s35 + v42 * p3_2, s35);
-                    pBar[3] = TLane.Select(v2, pBar[3] + v42 * y1_2, pBar[3]);
+                    TLane v37 = s35;
+                    s35 = TLane.Select(v2, TLane.Zero, s35);
+                    TLane v38 = s34;
+                    s34 = TLane.Select(v2, TLane.Zero, s34);
+                    TLane v39 = TLane.FusedMultiplyAdd(v38, y0, v37);
+                    s21 = TLane.Select(v2, s21 + v38 * (v36 * y1_2), s21);
+                    TLane v40 = v39 * y1_2;
+                    s33 = TLane.Select(v2, s33 + v39 * v36, s33);
+                    s33 = TLane.Select(v2, s33 + v40 * p3_2, s33);
+                    pBar[3] = TLane.Select(v2, pBar[3] + v40 * y1_2, pBar[3]);
                 }
                 TLane elseMask6 = TLane.AndNot(allLanes, v2);
                 // the other lanes: elseMask6
                 {
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    s37 = TLane.Select(elseMask6, TLane.Zero, s37);
-                    TLane v43 = s36;
-                    s36 = TLane.Select(elseMask6, TLane.Zero, s36);
-                    pBar[2] = TLane.Select(elseMask6, pBar[2] + -(v43 * y1_2), pBar[2]);
-                    s35 = TLane.Select(elseMask6, s35 + -(v43 * p[2]), s35);
+                    pBar[2] = TLane.Select(elseMask6, pBar[2] + -(s34 * y1_2), pBar[2]);
+                    s33 = TLane.Select(elseMask6, s33 + -(s34 * p[2]), s33);
                 }
 
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                yBar[1] += s35;
+                yBar[1] += s33;
 
                 // i = 0
                 // adjoint of: total += gain * y[i];
@@ -1152,30 +1113,28 @@ namespace SecondOrder.Branches
                 yBar[0] += TLane.FusedMultiplyAdd(v16, gain, TLane.FusedMultiplyAdd(v15, gainDot2, v18 * gainDot0));
 
                 // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                TLane s44 = TLane.Zero;
+                TLane s41 = TLane.Zero;
                 TLane softDot1Bar = -(v17 * y0);
                 // both sides run in every lane; each write keeps the lanes of its side (here: v2)
                 {
                     // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                    TLane v45 = softDot1Bar;
+                    TLane v42 = softDot1Bar;
                     softDot1Bar = TLane.Select(v2, TLane.Zero, softDot1Bar);
-                    s44 = TLane.Select(v2, s44 + v45, s44);
-                    s44 = TLane.Select(v2, s44 + v45, s44);
+                    s41 = TLane.Select(v2, s41 + v42, s41);
+                    s41 = TLane.Select(v2, s41 + v42, s41);
                 }
                 TLane elseMask7 = TLane.AndNot(allLanes, v2);
                 // the other lanes: elseMask7
                 {
                     // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                    TLane v46 = softDot1Bar;
-                    softDot1Bar = TLane.Select(elseMask7, TLane.Zero, softDot1Bar);
-                    yBar[2] = TLane.Select(elseMask7, yBar[2] + v46 * c0_01, yBar[2]);
+                    yBar[2] = TLane.Select(elseMask7, yBar[2] + softDot1Bar * c0_01, yBar[2]);
                 }
 
                 // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                yBar[1] += s44;
+                yBar[1] += s41;
 
                 // adjoint of: if (y[0] > 0.1)
-                TLane s47 = s21;
+                TLane s43 = s21;
                 TLane gainBar = s19;
                 TLane gainDot0Bar = s20;
                 TLane gainDot1Bar = v17 * TLane.Sin(y2);
@@ -1187,39 +1146,34 @@ namespace SecondOrder.Branches
                     TLane gainDot1_3 = p0_2 * y0;
 
                     // adjoint of: gain = p[0] * y[0] * y[1];
-                    TLane v48 = gainDot1Bar;
+                    TLane v44 = gainDot1Bar;
                     gainDot1Bar = TLane.Select(v1, TLane.Zero, gainDot1Bar);
                     TLane gainDot0Bar_2 = gainDot0Bar;
                     gainDot0Bar = TLane.Select(v1, TLane.Zero, gainDot0Bar);
                     TLane gainBar_2 = gainBar;
                     gainBar = TLane.Select(v1, TLane.Zero, gainBar);
-                    TLane gainDot1Bar_2 = TLane.FusedMultiplyAdd(gainBar_2, y1_2, v48);
+                    TLane gainDot1Bar_2 = TLane.FusedMultiplyAdd(gainBar_2, y1_2, v44);
                     yBar[1] = TLane.Select(v1, yBar[1] + TLane.FusedMultiplyAdd(gainDot0Bar_2, p0_2, gainBar_2 * gainDot1_3), yBar[1]);
-                    s47 = TLane.Select(v1, s47 + gainDot1Bar_2 * p0_2, s47);
+                    s43 = TLane.Select(v1, s43 + gainDot1Bar_2 * p0_2, s43);
                     pBar[0] = TLane.Select(v1, pBar[0] + TLane.FusedMultiplyAdd(gainDot0Bar_2, y1_2, gainDot1Bar_2 * y0), pBar[0]);
                 }
                 TLane elseMask8 = TLane.AndNot(allLanes, v1);
                 // the other lanes: elseMask8
                 {
                     // gain = Math.Exp(y[1]) * p[1] * t;
-                    TLane v49 = TLane.Exp(y1_2);
+                    TLane v45 = TLane.Exp(y1_2);
                     TLane p1 = p[1];
 
                     // adjoint of: gain = Math.Exp(y[1]) * p[1] * t;
-                    TLane v50 = gainDot1Bar;
-                    gainDot1Bar = TLane.Select(elseMask8, TLane.Zero, gainDot1Bar);
-                    gainDot0Bar = TLane.Select(elseMask8, TLane.Zero, gainDot0Bar);
-                    TLane v51 = gainBar;
-                    TLane gainBar_3 = v50 + v51;
-                    gainBar = TLane.Select(elseMask8, TLane.Zero, gainBar);
-                    TLane v52 = gainBar_3 * tLane;
-                    tBar = TLane.Select(elseMask8, tBar + gainBar_3 * (v49 * p1), tBar);
-                    pBar[1] = TLane.Select(elseMask8, pBar[1] + v52 * v49, pBar[1]);
-                    yBar[1] = TLane.Select(elseMask8, yBar[1] + v52 * p1 * v49, yBar[1]);
+                    TLane gainBar_3 = gainDot1Bar + gainBar;
+                    TLane v46 = gainBar_3 * tLane;
+                    tBar = TLane.Select(elseMask8, tBar + gainBar_3 * (v45 * p1), tBar);
+                    pBar[1] = TLane.Select(elseMask8, pBar[1] + v46 * v45, pBar[1]);
+                    yBar[1] = TLane.Select(elseMask8, yBar[1] + v46 * p1 * v45, yBar[1]);
                 }
 
                 // adjoint of: if (y[0] > 0.1)
-                yBar[0] += s47;
+                yBar[0] += s43;
                 return tBar;
             }
 
@@ -1422,12 +1376,8 @@ namespace SecondOrder.Branches
                 // the other lanes: elseMask5
                 {
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    TLane v46 = s36;
-                    TLane v47 = s37;
-                    s36 = TLane.Select(elseMask5, TLane.Zero, s36);
-                    s37 = TLane.Select(elseMask5, TLane.Zero, s37);
-                    pBarDot[2] = TLane.Select(elseMask5, pBarDot[2] + -TLane.FusedMultiplyAdd(v47, y2_2, yDot2 * v46), pBarDot[2]);
-                    s35 = TLane.Select(elseMask5, s35 + -TLane.FusedMultiplyAdd(v47, p[2], pDot[2] * v46), s35);
+                    pBarDot[2] = TLane.Select(elseMask5, pBarDot[2] + -TLane.FusedMultiplyAdd(s37, y2_2, yDot2 * s36), pBarDot[2]);
+                    s35 = TLane.Select(elseMask5, s35 + -TLane.FusedMultiplyAdd(s37, p[2], pDot[2] * s36), s35);
                 }
 
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
@@ -1435,45 +1385,41 @@ namespace SecondOrder.Branches
 
                 // i = 1
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                TLane s48 = TLane.Zero;
-                TLane s49 = v30;
-                TLane s50 = v31;
+                TLane s46 = TLane.Zero;
+                TLane s47 = v30;
+                TLane s48 = v31;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v5)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                     TLane p3_4 = p[3];
                     TLane pDot3_2 = pDot[3];
-                    TLane v51 = p3_4 * y1_2;
-                    TLane v52 = TLane.FusedMultiplyAdd(pDot3_2, y1_2, yDot1 * p3_4);
+                    TLane v49 = p3_4 * y1_2;
+                    TLane v50 = TLane.FusedMultiplyAdd(pDot3_2, y1_2, yDot1 * p3_4);
 
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    TLane v53 = s49;
-                    TLane v54 = s50;
-                    s49 = TLane.Select(v5, TLane.Zero, s49);
-                    s50 = TLane.Select(v5, TLane.Zero, s50);
-                    TLane v55 = v53 * y0;
-                    TLane v56 = TLane.FusedMultiplyAdd(v54, y0, yDot0 * v53);
-                    s34 = TLane.Select(v5, s34 + TLane.FusedMultiplyAdd(v54, v51 * y1_2, TLane.FusedMultiplyAdd(v52, y1_2, yDot1 * v51) * v53), s34);
-                    TLane v57 = v55 * y1_2;
-                    TLane v58 = TLane.FusedMultiplyAdd(v56, y1_2, yDot1 * v55);
-                    s48 = TLane.Select(v5, s48 + TLane.FusedMultiplyAdd(v56, v51, v52 * v55), s48);
-                    s48 = TLane.Select(v5, s48 + TLane.FusedMultiplyAdd(v58, p3_4, pDot3_2 * v57), s48);
-                    pBarDot[3] = TLane.Select(v5, pBarDot[3] + TLane.FusedMultiplyAdd(v58, y1_2, yDot1 * v57), pBarDot[3]);
+                    TLane v51 = s47;
+                    TLane v52 = s48;
+                    s47 = TLane.Select(v5, TLane.Zero, s47);
+                    s48 = TLane.Select(v5, TLane.Zero, s48);
+                    TLane v53 = v51 * y0;
+                    TLane v54 = TLane.FusedMultiplyAdd(v52, y0, yDot0 * v51);
+                    s34 = TLane.Select(v5, s34 + TLane.FusedMultiplyAdd(v52, v49 * y1_2, TLane.FusedMultiplyAdd(v50, y1_2, yDot1 * v49) * v51), s34);
+                    TLane v55 = v53 * y1_2;
+                    TLane v56 = TLane.FusedMultiplyAdd(v54, y1_2, yDot1 * v53);
+                    s46 = TLane.Select(v5, s46 + TLane.FusedMultiplyAdd(v54, v49, v50 * v53), s46);
+                    s46 = TLane.Select(v5, s46 + TLane.FusedMultiplyAdd(v56, p3_4, pDot3_2 * v55), s46);
+                    pBarDot[3] = TLane.Select(v5, pBarDot[3] + TLane.FusedMultiplyAdd(v56, y1_2, yDot1 * v55), pBarDot[3]);
                 }
                 TLane elseMask6 = TLane.AndNot(allLanes, v5);
                 // the other lanes: elseMask6
                 {
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    TLane v59 = s49;
-                    TLane v60 = s50;
-                    s49 = TLane.Select(elseMask6, TLane.Zero, s49);
-                    s50 = TLane.Select(elseMask6, TLane.Zero, s50);
-                    pBarDot[2] = TLane.Select(elseMask6, pBarDot[2] + -TLane.FusedMultiplyAdd(v60, y1_2, yDot1 * v59), pBarDot[2]);
-                    s48 = TLane.Select(elseMask6, s48 + -TLane.FusedMultiplyAdd(v60, p[2], pDot[2] * v59), s48);
+                    pBarDot[2] = TLane.Select(elseMask6, pBarDot[2] + -TLane.FusedMultiplyAdd(s48, y1_2, yDot1 * s47), pBarDot[2]);
+                    s46 = TLane.Select(elseMask6, s46 + -TLane.FusedMultiplyAdd(s48, p[2], pDot[2] * s47), s46);
                 }
 
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                yBarDot[1] += s48;
+                yBarDot[1] += s46;
 
                 // i = 0
                 // adjoint of: total += gain * y[i];
@@ -1482,37 +1428,33 @@ namespace SecondOrder.Branches
                 yBarDot[0] += TLane.FusedMultiplyAdd(v31, gain, gainDot * v30);
 
                 // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                TLane s61 = TLane.Zero;
+                TLane s57 = TLane.Zero;
                 TLane softBar = TLane.FusedMultiplyAdd(-v26, y0, v28);
                 TLane softBarDot = v29 - TLane.FusedMultiplyAdd(v27, y0, yDot0 * v26);
                 // both sides run in every lane; each write keeps the lanes of its side (here: v5)
                 {
                     // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                    TLane v62 = softBar;
-                    TLane v63 = softBarDot;
+                    TLane v58 = softBar;
+                    TLane v59 = softBarDot;
                     softBar = TLane.Select(v5, TLane.Zero, softBar);
                     softBarDot = TLane.Select(v5, TLane.Zero, softBarDot);
-                    TLane v64 = TLane.FusedMultiplyAdd(v63, y1_2, yDot1 * v62);
-                    s61 = TLane.Select(v5, s61 + v64, s61);
-                    s61 = TLane.Select(v5, s61 + v64, s61);
+                    TLane v60 = TLane.FusedMultiplyAdd(v59, y1_2, yDot1 * v58);
+                    s57 = TLane.Select(v5, s57 + v60, s57);
+                    s57 = TLane.Select(v5, s57 + v60, s57);
                 }
                 TLane elseMask7 = TLane.AndNot(allLanes, v5);
                 // the other lanes: elseMask7
                 {
                     // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                    TLane v65 = softBar;
-                    TLane v66 = softBarDot;
-                    softBar = TLane.Select(elseMask7, TLane.Zero, softBar);
-                    softBarDot = TLane.Select(elseMask7, TLane.Zero, softBarDot);
-                    yBarDot[2] = TLane.Select(elseMask7, yBarDot[2] + TLane.FusedMultiplyAdd(v66, c0_01 * y1_2, yDot1 * c0_01 * v65), yBarDot[2]);
-                    s61 = TLane.Select(elseMask7, s61 + TLane.FusedMultiplyAdd(v66, y2_2, yDot2 * v65) * c0_01, s61);
+                    yBarDot[2] = TLane.Select(elseMask7, yBarDot[2] + TLane.FusedMultiplyAdd(softBarDot, c0_01 * y1_2, yDot1 * c0_01 * softBar), yBarDot[2]);
+                    s57 = TLane.Select(elseMask7, s57 + TLane.FusedMultiplyAdd(softBarDot, y2_2, yDot2 * softBar) * c0_01, s57);
                 }
 
                 // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                yBarDot[1] += s61;
+                yBarDot[1] += s57;
 
                 // adjoint of: if (y[0] > 0.1)
-                TLane s67 = s34;
+                TLane s61 = s34;
                 TLane gainBar = s32;
                 TLane gainBarDot = s33;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v1)
@@ -1523,36 +1465,32 @@ namespace SecondOrder.Branches
 
                     // adjoint of: gain = p[0] * y[0] * y[1];
                     TLane gainBar_2 = gainBar;
-                    TLane v68 = gainBarDot;
+                    TLane v62 = gainBarDot;
                     gainBar = TLane.Select(v1, TLane.Zero, gainBar);
                     gainBarDot = TLane.Select(v1, TLane.Zero, gainBarDot);
-                    TLane v69 = gainBar_2 * y1_2;
-                    TLane v70 = TLane.FusedMultiplyAdd(v68, y1_2, yDot1 * gainBar_2);
-                    yBarDot[1] = TLane.Select(v1, yBarDot[1] + TLane.FusedMultiplyAdd(v68, p0_2 * y0, TLane.FusedMultiplyAdd(pDot0, y0, yDot0 * p0_2) * gainBar_2), yBarDot[1]);
-                    s67 = TLane.Select(v1, s67 + TLane.FusedMultiplyAdd(v70, p0_2, pDot0 * v69), s67);
-                    pBarDot[0] = TLane.Select(v1, pBarDot[0] + TLane.FusedMultiplyAdd(v70, y0, yDot0 * v69), pBarDot[0]);
+                    TLane v63 = gainBar_2 * y1_2;
+                    TLane v64 = TLane.FusedMultiplyAdd(v62, y1_2, yDot1 * gainBar_2);
+                    yBarDot[1] = TLane.Select(v1, yBarDot[1] + TLane.FusedMultiplyAdd(v62, p0_2 * y0, TLane.FusedMultiplyAdd(pDot0, y0, yDot0 * p0_2) * gainBar_2), yBarDot[1]);
+                    s61 = TLane.Select(v1, s61 + TLane.FusedMultiplyAdd(v64, p0_2, pDot0 * v63), s61);
+                    pBarDot[0] = TLane.Select(v1, pBarDot[0] + TLane.FusedMultiplyAdd(v64, y0, yDot0 * v63), pBarDot[0]);
                 }
                 TLane elseMask8 = TLane.AndNot(allLanes, v1);
                 // the other lanes: elseMask8
                 {
                     // gain = Math.Exp(y[1]) * p[1] * t;
-                    TLane v71 = TLane.Exp(y1_2);
-                    TLane v72 = yDot1 * v71;
+                    TLane v65 = TLane.Exp(y1_2);
+                    TLane v66 = yDot1 * v65;
                     TLane p1_2 = p[1];
 
                     // adjoint of: gain = Math.Exp(y[1]) * p[1] * t;
-                    TLane gainBar_3 = gainBar;
-                    TLane v73 = gainBarDot;
-                    gainBar = TLane.Select(elseMask8, TLane.Zero, gainBar);
-                    gainBarDot = TLane.Select(elseMask8, TLane.Zero, gainBarDot);
-                    TLane v74 = gainBar_3 * tLane;
-                    TLane v75 = TLane.FusedMultiplyAdd(v73, tLane, tDotLane * gainBar_3);
-                    pBarDot[1] = TLane.Select(elseMask8, pBarDot[1] + TLane.FusedMultiplyAdd(v75, v71, v72 * v74), pBarDot[1]);
-                    yBarDot[1] = TLane.Select(elseMask8, yBarDot[1] + TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v75, p1_2, pDot[1] * v74), v71, v72 * (v74 * p1_2)), yBarDot[1]);
+                    TLane v67 = gainBar * tLane;
+                    TLane v68 = TLane.FusedMultiplyAdd(gainBarDot, tLane, tDotLane * gainBar);
+                    pBarDot[1] = TLane.Select(elseMask8, pBarDot[1] + TLane.FusedMultiplyAdd(v68, v65, v66 * v67), pBarDot[1]);
+                    yBarDot[1] = TLane.Select(elseMask8, yBarDot[1] + TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v68, p1_2, pDot[1] * v67), v65, v66 * (v67 * p1_2)), yBarDot[1]);
                 }
 
                 // adjoint of: if (y[0] > 0.1)
-                yBarDot[0] += s67;
+                yBarDot[0] += s61;
             }
         }
     }

@@ -142,10 +142,7 @@ namespace SecondOrder.Dense
                     else
                     {
                         // adjoint of: double damping = y[i] > 0 ? 0.2 * y[i] * y[i] : -0.1 * y[i];
-                        dampingDotBar = 0.0;
-                        double v16 = dampingBar;
-                        dampingBar = 0.0;
-                        s13 += v16 * -0.1;
+                        s13 += dampingBar * -0.1;
                     }
 
                     // adjoint of: double damping = y[i] > 0 ? 0.2 * y[i] * y[i] : -0.1 * y[i];
@@ -266,10 +263,7 @@ namespace SecondOrder.Dense
                     else
                     {
                         // adjoint of: double damping = y[i] > 0 ? 0.2 * y[i] * y[i] : -0.1 * y[i];
-                        double v21 = dampingBarDot;
-                        dampingBar = 0.0;
-                        dampingBarDot = 0.0;
-                        s18 += v21 * -0.1;
+                        s18 += dampingBarDot * -0.1;
                     }
 
                     // adjoint of: double damping = y[i] > 0 ? 0.2 * y[i] * y[i] : -0.1 * y[i];
@@ -434,10 +428,7 @@ namespace SecondOrder.Dense
                     // the other lanes: elseMask2
                     {
                         // adjoint of: double damping = y[i] > 0 ? 0.2 * y[i] * y[i] : -0.1 * y[i];
-                        dampingDotBar = TLane.Select(elseMask2, TLane.Zero, dampingDotBar);
-                        TLane v16 = dampingBar;
-                        dampingBar = TLane.Select(elseMask2, TLane.Zero, dampingBar);
-                        s13 = TLane.Select(elseMask2, s13 + v16 * cm0_1, s13);
+                        s13 = TLane.Select(elseMask2, s13 + dampingBar * cm0_1, s13);
                     }
 
                     // adjoint of: double damping = y[i] > 0 ? 0.2 * y[i] * y[i] : -0.1 * y[i];
@@ -566,10 +557,7 @@ namespace SecondOrder.Dense
                     // the other lanes: elseMask2
                     {
                         // adjoint of: double damping = y[i] > 0 ? 0.2 * y[i] * y[i] : -0.1 * y[i];
-                        TLane v21 = dampingBarDot;
-                        dampingBar = TLane.Select(elseMask2, TLane.Zero, dampingBar);
-                        dampingBarDot = TLane.Select(elseMask2, TLane.Zero, dampingBarDot);
-                        s18 = TLane.Select(elseMask2, s18 + v21 * cm0_1, s18);
+                        s18 = TLane.Select(elseMask2, s18 + dampingBarDot * cm0_1, s18);
                     }
 
                     // adjoint of: double damping = y[i] > 0 ? 0.2 * y[i] * y[i] : -0.1 * y[i];

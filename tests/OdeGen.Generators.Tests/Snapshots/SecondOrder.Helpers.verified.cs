@@ -174,11 +174,15 @@ namespace SecondOrder.Helpers
 
                 // adjoint of: for (int i = 0; i < 2; i++)
                 double tBar = 0.0;
+
+                // for (int i = 0; i < 2; i++)
                 double p2 = p[2];
                 double v1 = -p2;
                 double v2 = global::System.Math.Sin(t);
                 double v3 = 0.1 * v2;
-                double v4 = global::System.Math.FusedMultiplyAdd(v3, v2, 1.0);
+                double v4 = 1.0 + v3 * v2;
+
+                // adjoint of: for (int i = 0; i < 2; i++)
                 double v5 = global::System.Math.Cos(t);
                 double pBar2 = 0.0;
                 for (int i = 2 - 1; i >= 0; i--)
@@ -747,11 +751,15 @@ namespace SecondOrder.Helpers
 
                 // adjoint of: for (int i = 0; i < 2; i++)
                 TLane tBar = TLane.Zero;
+
+                // for (int i = 0; i < 2; i++)
                 TLane p2 = p[2];
                 TLane v1 = -p2;
                 TLane v2 = TLane.Sin(tLane);
                 TLane v3 = c0_1 * v2;
-                TLane v4 = TLane.FusedMultiplyAdd(v3, v2, c1);
+                TLane v4 = c1 + v3 * v2;
+
+                // adjoint of: for (int i = 0; i < 2; i++)
                 TLane v5 = TLane.Cos(tLane);
                 TLane pBar2 = TLane.Zero;
                 for (int i = 2 - 1; i >= 0; i--)

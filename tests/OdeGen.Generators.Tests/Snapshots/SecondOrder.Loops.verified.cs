@@ -924,7 +924,11 @@ namespace SecondOrder.Loops
                 // adjoint of: for (int k = 0; k < n; k++)
                 double s15 = 0.0;
                 double s16 = 0.0;
+
+                // for (int k = 0; k < n; k++)
                 double v17 = -energy;
+
+                // adjoint of: for (int k = 0; k < n; k++)
                 double pBarDot16 = 0.0;
                 for (int k = y.Length - 1; k >= 0; k--)
                 {
@@ -977,54 +981,52 @@ namespace SecondOrder.Loops
 
                     // adjoint of: dydt[k] = acc * p[p.Length - 1];
                     double v45 = dydtBar[k];
-                    double v46 = dydtBarDot_k;
                     dydtBar[k] = 0.0;
-                    dydtBarDot_k = 0.0;
                     double accBar = v45 * v44;
-                    double accBarDot = global::System.Math.FusedMultiplyAdd(v46, v44, pDot[p.Length - 1] * v45);
-                    pBarDot[p.Length - 1] += global::System.Math.FusedMultiplyAdd(v46, acc, accDot * v45);
+                    double accBarDot = global::System.Math.FusedMultiplyAdd(dydtBarDot_k, v44, pDot[p.Length - 1] * v45);
+                    pBarDot[p.Length - 1] += global::System.Math.FusedMultiplyAdd(dydtBarDot_k, acc, accDot * v45);
 
                     // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    double v47 = h[3];
-                    double v48 = hDot[3];
+                    double v46 = h[3];
+                    double v47 = hDot[3];
 
                     // adjoint of: acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    double v49 = accBar * v27;
-                    double v50 = global::System.Math.FusedMultiplyAdd(accBarDot, v27, v28 * accBar);
-                    yBarDot[(k + 1) % y.Length] += global::System.Math.FusedMultiplyAdd(accBarDot, v47 * v41, global::System.Math.FusedMultiplyAdd(v48, v41, v42 * v47) * accBar);
-                    pBarDot[(3 + k) % 4] += global::System.Math.FusedMultiplyAdd(v50, v47, v48 * v49);
-                    hBar[3] += v49 * v41;
-                    hBarDot[3] += global::System.Math.FusedMultiplyAdd(v50, v41, v42 * v49);
+                    double v48 = accBar * v27;
+                    double v49 = global::System.Math.FusedMultiplyAdd(accBarDot, v27, v28 * accBar);
+                    yBarDot[(k + 1) % y.Length] += global::System.Math.FusedMultiplyAdd(accBarDot, v46 * v41, global::System.Math.FusedMultiplyAdd(v47, v41, v42 * v46) * accBar);
+                    pBarDot[(3 + k) % 4] += global::System.Math.FusedMultiplyAdd(v49, v46, v47 * v48);
+                    hBar[3] += v48 * v41;
+                    hBarDot[3] += global::System.Math.FusedMultiplyAdd(v49, v41, v42 * v48);
 
                     // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    double v51 = h[2];
-                    double v52 = hDot[2];
+                    double v50 = h[2];
+                    double v51 = hDot[2];
 
                     // adjoint of: acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    yBarDot[(k + 1) % y.Length] += global::System.Math.FusedMultiplyAdd(accBarDot, v51 * v36, global::System.Math.FusedMultiplyAdd(v52, v36, v37 * v51) * accBar);
-                    pBarDot[(2 + k) % 4] += global::System.Math.FusedMultiplyAdd(v50, v51, v52 * v49);
-                    hBar[2] += v49 * v36;
-                    hBarDot[2] += global::System.Math.FusedMultiplyAdd(v50, v36, v37 * v49);
+                    yBarDot[(k + 1) % y.Length] += global::System.Math.FusedMultiplyAdd(accBarDot, v50 * v36, global::System.Math.FusedMultiplyAdd(v51, v36, v37 * v50) * accBar);
+                    pBarDot[(2 + k) % 4] += global::System.Math.FusedMultiplyAdd(v49, v50, v51 * v48);
+                    hBar[2] += v48 * v36;
+                    hBarDot[2] += global::System.Math.FusedMultiplyAdd(v49, v36, v37 * v48);
 
                     // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    double v53 = h[1];
-                    double v54 = hDot[1];
+                    double v52 = h[1];
+                    double v53 = hDot[1];
 
                     // adjoint of: acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    yBarDot[(k + 1) % y.Length] += global::System.Math.FusedMultiplyAdd(accBarDot, v53 * v31, global::System.Math.FusedMultiplyAdd(v54, v31, v32 * v53) * accBar);
-                    pBarDot[(1 + k) % 4] += global::System.Math.FusedMultiplyAdd(v50, v53, v54 * v49);
-                    hBar[1] += v49 * v31;
-                    hBarDot[1] += global::System.Math.FusedMultiplyAdd(v50, v31, v32 * v49);
+                    yBarDot[(k + 1) % y.Length] += global::System.Math.FusedMultiplyAdd(accBarDot, v52 * v31, global::System.Math.FusedMultiplyAdd(v53, v31, v32 * v52) * accBar);
+                    pBarDot[(1 + k) % 4] += global::System.Math.FusedMultiplyAdd(v49, v52, v53 * v48);
+                    hBar[1] += v48 * v31;
+                    hBarDot[1] += global::System.Math.FusedMultiplyAdd(v49, v31, v32 * v48);
 
                     // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    double v55 = h[0];
-                    double v56 = hDot[0];
+                    double v54 = h[0];
+                    double v55 = hDot[0];
 
                     // adjoint of: acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    yBarDot[(k + 1) % y.Length] += global::System.Math.FusedMultiplyAdd(accBarDot, v55 * v24, global::System.Math.FusedMultiplyAdd(v56, v24, v25 * v55) * accBar);
-                    pBarDot[k % 4] += global::System.Math.FusedMultiplyAdd(v50, v55, v56 * v49);
-                    hBar[0] += v49 * v24;
-                    hBarDot[0] += global::System.Math.FusedMultiplyAdd(v50, v24, v25 * v49);
+                    yBarDot[(k + 1) % y.Length] += global::System.Math.FusedMultiplyAdd(accBarDot, v54 * v24, global::System.Math.FusedMultiplyAdd(v55, v24, v25 * v54) * accBar);
+                    pBarDot[k % 4] += global::System.Math.FusedMultiplyAdd(v49, v54, v55 * v48);
+                    hBar[0] += v48 * v24;
+                    hBarDot[0] += global::System.Math.FusedMultiplyAdd(v49, v24, v25 * v48);
 
                     // adjoint of: double acc = -energy * y[k] + 0.1 * t * p[16];
                     pBarDot16 += global::System.Math.FusedMultiplyAdd(accBarDot, v20, v21 * accBar);
@@ -1040,25 +1042,25 @@ namespace SecondOrder.Loops
                 for (int i = y.Length - 1; i >= 0; i--)
                 {
                     // adjoint of: energy += y[i] * y[i];
-                    double v57 = global::System.Math.FusedMultiplyAdd(s16, y[i], yDot[i] * s15);
-                    yBarDot[i] += v57 + v57;
+                    double v56 = global::System.Math.FusedMultiplyAdd(s16, y[i], yDot[i] * s15);
+                    yBarDot[i] += v56 + v56;
                 }
 
                 // adjoint of: for (int i = 0; i < H; i++), unrolled:
                 // i = 3
                 // h[i] = Math.Tanh(s);
-                double v58 = h[3];
-                double v59 = hDot[3];
+                double v57 = h[3];
+                double v58 = hDot[3];
 
                 // adjoint of: h[i] = Math.Tanh(s);
-                double v60 = hBar[3];
-                double v61 = hBarDot[3];
+                double v59 = hBar[3];
+                double v60 = hBarDot[3];
                 hBar[3] = 0.0;
                 hBarDot[3] = 0.0;
-                double v62 = v59 * v58;
-                double v63 = global::System.Math.FusedMultiplyAdd(-v58, v58, 1.0);
-                double sBar = v60 * v63;
-                double sBarDot = global::System.Math.FusedMultiplyAdd(v61, v63, -((v62 + v62) * v60));
+                double v61 = v58 * v57;
+                double v62 = global::System.Math.FusedMultiplyAdd(-v57, v57, 1.0);
+                double sBar = v59 * v62;
+                double sBarDot = global::System.Math.FusedMultiplyAdd(v60, v62, -((v61 + v61) * v59));
 
                 // adjoint of: for (int j = 0; j < n; j++)
                 for (int j = y.Length - 1; j >= 0; j--)
@@ -1073,18 +1075,18 @@ namespace SecondOrder.Loops
 
                 // i = 2
                 // h[i] = Math.Tanh(s);
-                double v64 = h[2];
-                double v65 = hDot[2];
+                double v63 = h[2];
+                double v64 = hDot[2];
 
                 // adjoint of: h[i] = Math.Tanh(s);
-                double v66 = hBar[2];
-                double v67 = hBarDot[2];
+                double v65 = hBar[2];
+                double v66 = hBarDot[2];
                 hBar[2] = 0.0;
                 hBarDot[2] = 0.0;
-                double v68 = v65 * v64;
-                double v69 = global::System.Math.FusedMultiplyAdd(-v64, v64, 1.0);
-                double sBar_2 = v66 * v69;
-                double sBarDot_2 = global::System.Math.FusedMultiplyAdd(v67, v69, -((v68 + v68) * v66));
+                double v67 = v64 * v63;
+                double v68 = global::System.Math.FusedMultiplyAdd(-v63, v63, 1.0);
+                double sBar_2 = v65 * v68;
+                double sBarDot_2 = global::System.Math.FusedMultiplyAdd(v66, v68, -((v67 + v67) * v65));
 
                 // adjoint of: for (int j = 0; j < n; j++)
                 for (int j = y.Length - 1; j >= 0; j--)
@@ -1099,18 +1101,18 @@ namespace SecondOrder.Loops
 
                 // i = 1
                 // h[i] = Math.Tanh(s);
-                double v70 = h[1];
-                double v71 = hDot[1];
+                double v69 = h[1];
+                double v70 = hDot[1];
 
                 // adjoint of: h[i] = Math.Tanh(s);
-                double v72 = hBar[1];
-                double v73 = hBarDot[1];
+                double v71 = hBar[1];
+                double v72 = hBarDot[1];
                 hBar[1] = 0.0;
                 hBarDot[1] = 0.0;
-                double v74 = v71 * v70;
-                double v75 = global::System.Math.FusedMultiplyAdd(-v70, v70, 1.0);
-                double sBar_3 = v72 * v75;
-                double sBarDot_3 = global::System.Math.FusedMultiplyAdd(v73, v75, -((v74 + v74) * v72));
+                double v73 = v70 * v69;
+                double v74 = global::System.Math.FusedMultiplyAdd(-v69, v69, 1.0);
+                double sBar_3 = v71 * v74;
+                double sBarDot_3 = global::System.Math.FusedMultiplyAdd(v72, v74, -((v73 + v73) * v71));
 
                 // adjoint of: for (int j = 0; j < n; j++)
                 for (int j = y.Length - 1; j >= 0; j--)
@@ -1125,18 +1127,18 @@ namespace SecondOrder.Loops
 
                 // i = 0
                 // h[i] = Math.Tanh(s);
-                double v76 = h[0];
-                double v77 = hDot[0];
+                double v75 = h[0];
+                double v76 = hDot[0];
 
                 // adjoint of: h[i] = Math.Tanh(s);
-                double v78 = hBar[0];
-                double v79 = hBarDot[0];
+                double v77 = hBar[0];
+                double v78 = hBarDot[0];
                 hBar[0] = 0.0;
                 hBarDot[0] = 0.0;
-                double v80 = v77 * v76;
-                double v81 = global::System.Math.FusedMultiplyAdd(-v76, v76, 1.0);
-                double sBar_4 = v78 * v81;
-                double sBarDot_4 = global::System.Math.FusedMultiplyAdd(v79, v81, -((v80 + v80) * v78));
+                double v79 = v76 * v75;
+                double v80 = global::System.Math.FusedMultiplyAdd(-v75, v75, 1.0);
+                double sBar_4 = v77 * v80;
+                double sBarDot_4 = global::System.Math.FusedMultiplyAdd(v78, v80, -((v79 + v79) * v77));
 
                 // adjoint of: for (int j = 0; j < n; j++)
                 for (int j = y.Length - 1; j >= 0; j--)
@@ -2018,7 +2020,11 @@ namespace SecondOrder.Loops
                 // adjoint of: for (int k = 0; k < n; k++)
                 TLane s15 = TLane.Zero;
                 TLane s16 = TLane.Zero;
+
+                // for (int k = 0; k < n; k++)
                 TLane v17 = -energy;
+
+                // adjoint of: for (int k = 0; k < n; k++)
                 TLane pBarDot16 = TLane.Zero;
                 for (int k = y.Length - 1; k >= 0; k--)
                 {
@@ -2071,54 +2077,52 @@ namespace SecondOrder.Loops
 
                     // adjoint of: dydt[k] = acc * p[p.Length - 1];
                     TLane v45 = dydtBar[k];
-                    TLane v46 = dydtBarDot_k;
                     dydtBar[k] = TLane.Zero;
-                    dydtBarDot_k = TLane.Zero;
                     TLane accBar = v45 * v44;
-                    TLane accBarDot = TLane.FusedMultiplyAdd(v46, v44, pDot[p.Length - 1] * v45);
-                    pBarDot[p.Length - 1] += TLane.FusedMultiplyAdd(v46, acc, accDot * v45);
+                    TLane accBarDot = TLane.FusedMultiplyAdd(dydtBarDot_k, v44, pDot[p.Length - 1] * v45);
+                    pBarDot[p.Length - 1] += TLane.FusedMultiplyAdd(dydtBarDot_k, acc, accDot * v45);
 
                     // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    TLane v47 = h[3];
-                    TLane v48 = hDot[3];
+                    TLane v46 = h[3];
+                    TLane v47 = hDot[3];
 
                     // adjoint of: acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    TLane v49 = accBar * v27;
-                    TLane v50 = TLane.FusedMultiplyAdd(accBarDot, v27, v28 * accBar);
-                    yBarDot[(k + 1) % y.Length] += TLane.FusedMultiplyAdd(accBarDot, v47 * v41, TLane.FusedMultiplyAdd(v48, v41, v42 * v47) * accBar);
-                    pBarDot[(3 + k) % 4] += TLane.FusedMultiplyAdd(v50, v47, v48 * v49);
-                    hBar[3] += v49 * v41;
-                    hBarDot[3] += TLane.FusedMultiplyAdd(v50, v41, v42 * v49);
+                    TLane v48 = accBar * v27;
+                    TLane v49 = TLane.FusedMultiplyAdd(accBarDot, v27, v28 * accBar);
+                    yBarDot[(k + 1) % y.Length] += TLane.FusedMultiplyAdd(accBarDot, v46 * v41, TLane.FusedMultiplyAdd(v47, v41, v42 * v46) * accBar);
+                    pBarDot[(3 + k) % 4] += TLane.FusedMultiplyAdd(v49, v46, v47 * v48);
+                    hBar[3] += v48 * v41;
+                    hBarDot[3] += TLane.FusedMultiplyAdd(v49, v41, v42 * v48);
 
                     // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    TLane v51 = h[2];
-                    TLane v52 = hDot[2];
+                    TLane v50 = h[2];
+                    TLane v51 = hDot[2];
 
                     // adjoint of: acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    yBarDot[(k + 1) % y.Length] += TLane.FusedMultiplyAdd(accBarDot, v51 * v36, TLane.FusedMultiplyAdd(v52, v36, v37 * v51) * accBar);
-                    pBarDot[(2 + k) % 4] += TLane.FusedMultiplyAdd(v50, v51, v52 * v49);
-                    hBar[2] += v49 * v36;
-                    hBarDot[2] += TLane.FusedMultiplyAdd(v50, v36, v37 * v49);
+                    yBarDot[(k + 1) % y.Length] += TLane.FusedMultiplyAdd(accBarDot, v50 * v36, TLane.FusedMultiplyAdd(v51, v36, v37 * v50) * accBar);
+                    pBarDot[(2 + k) % 4] += TLane.FusedMultiplyAdd(v49, v50, v51 * v48);
+                    hBar[2] += v48 * v36;
+                    hBarDot[2] += TLane.FusedMultiplyAdd(v49, v36, v37 * v48);
 
                     // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    TLane v53 = h[1];
-                    TLane v54 = hDot[1];
+                    TLane v52 = h[1];
+                    TLane v53 = hDot[1];
 
                     // adjoint of: acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    yBarDot[(k + 1) % y.Length] += TLane.FusedMultiplyAdd(accBarDot, v53 * v31, TLane.FusedMultiplyAdd(v54, v31, v32 * v53) * accBar);
-                    pBarDot[(1 + k) % 4] += TLane.FusedMultiplyAdd(v50, v53, v54 * v49);
-                    hBar[1] += v49 * v31;
-                    hBarDot[1] += TLane.FusedMultiplyAdd(v50, v31, v32 * v49);
+                    yBarDot[(k + 1) % y.Length] += TLane.FusedMultiplyAdd(accBarDot, v52 * v31, TLane.FusedMultiplyAdd(v53, v31, v32 * v52) * accBar);
+                    pBarDot[(1 + k) % 4] += TLane.FusedMultiplyAdd(v49, v52, v53 * v48);
+                    hBar[1] += v48 * v31;
+                    hBarDot[1] += TLane.FusedMultiplyAdd(v49, v31, v32 * v48);
 
                     // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    TLane v55 = h[0];
-                    TLane v56 = hDot[0];
+                    TLane v54 = h[0];
+                    TLane v55 = hDot[0];
 
                     // adjoint of: acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    yBarDot[(k + 1) % y.Length] += TLane.FusedMultiplyAdd(accBarDot, v55 * v24, TLane.FusedMultiplyAdd(v56, v24, v25 * v55) * accBar);
-                    pBarDot[k % 4] += TLane.FusedMultiplyAdd(v50, v55, v56 * v49);
-                    hBar[0] += v49 * v24;
-                    hBarDot[0] += TLane.FusedMultiplyAdd(v50, v24, v25 * v49);
+                    yBarDot[(k + 1) % y.Length] += TLane.FusedMultiplyAdd(accBarDot, v54 * v24, TLane.FusedMultiplyAdd(v55, v24, v25 * v54) * accBar);
+                    pBarDot[k % 4] += TLane.FusedMultiplyAdd(v49, v54, v55 * v48);
+                    hBar[0] += v48 * v24;
+                    hBarDot[0] += TLane.FusedMultiplyAdd(v49, v24, v25 * v48);
 
                     // adjoint of: double acc = -energy * y[k] + 0.1 * t * p[16];
                     pBarDot16 += TLane.FusedMultiplyAdd(accBarDot, v20, v21 * accBar);
@@ -2134,25 +2138,25 @@ namespace SecondOrder.Loops
                 for (int i = y.Length - 1; i >= 0; i--)
                 {
                     // adjoint of: energy += y[i] * y[i];
-                    TLane v57 = TLane.FusedMultiplyAdd(s16, y[i], yDot[i] * s15);
-                    yBarDot[i] += v57 + v57;
+                    TLane v56 = TLane.FusedMultiplyAdd(s16, y[i], yDot[i] * s15);
+                    yBarDot[i] += v56 + v56;
                 }
 
                 // adjoint of: for (int i = 0; i < H; i++), unrolled:
                 // i = 3
                 // h[i] = Math.Tanh(s);
-                TLane v58 = h[3];
-                TLane v59 = hDot[3];
+                TLane v57 = h[3];
+                TLane v58 = hDot[3];
 
                 // adjoint of: h[i] = Math.Tanh(s);
-                TLane v60 = hBar[3];
-                TLane v61 = hBarDot[3];
+                TLane v59 = hBar[3];
+                TLane v60 = hBarDot[3];
                 hBar[3] = TLane.Zero;
                 hBarDot[3] = TLane.Zero;
-                TLane v62 = v59 * v58;
-                TLane v63 = TLane.FusedMultiplyAdd(-v58, v58, c1);
-                TLane sBar = v60 * v63;
-                TLane sBarDot = TLane.FusedMultiplyAdd(v61, v63, -((v62 + v62) * v60));
+                TLane v61 = v58 * v57;
+                TLane v62 = TLane.FusedMultiplyAdd(-v57, v57, c1);
+                TLane sBar = v59 * v62;
+                TLane sBarDot = TLane.FusedMultiplyAdd(v60, v62, -((v61 + v61) * v59));
 
                 // adjoint of: for (int j = 0; j < n; j++)
                 for (int j = y.Length - 1; j >= 0; j--)
@@ -2167,18 +2171,18 @@ namespace SecondOrder.Loops
 
                 // i = 2
                 // h[i] = Math.Tanh(s);
-                TLane v64 = h[2];
-                TLane v65 = hDot[2];
+                TLane v63 = h[2];
+                TLane v64 = hDot[2];
 
                 // adjoint of: h[i] = Math.Tanh(s);
-                TLane v66 = hBar[2];
-                TLane v67 = hBarDot[2];
+                TLane v65 = hBar[2];
+                TLane v66 = hBarDot[2];
                 hBar[2] = TLane.Zero;
                 hBarDot[2] = TLane.Zero;
-                TLane v68 = v65 * v64;
-                TLane v69 = TLane.FusedMultiplyAdd(-v64, v64, c1);
-                TLane sBar_2 = v66 * v69;
-                TLane sBarDot_2 = TLane.FusedMultiplyAdd(v67, v69, -((v68 + v68) * v66));
+                TLane v67 = v64 * v63;
+                TLane v68 = TLane.FusedMultiplyAdd(-v63, v63, c1);
+                TLane sBar_2 = v65 * v68;
+                TLane sBarDot_2 = TLane.FusedMultiplyAdd(v66, v68, -((v67 + v67) * v65));
 
                 // adjoint of: for (int j = 0; j < n; j++)
                 for (int j = y.Length - 1; j >= 0; j--)
@@ -2193,18 +2197,18 @@ namespace SecondOrder.Loops
 
                 // i = 1
                 // h[i] = Math.Tanh(s);
-                TLane v70 = h[1];
-                TLane v71 = hDot[1];
+                TLane v69 = h[1];
+                TLane v70 = hDot[1];
 
                 // adjoint of: h[i] = Math.Tanh(s);
-                TLane v72 = hBar[1];
-                TLane v73 = hBarDot[1];
+                TLane v71 = hBar[1];
+                TLane v72 = hBarDot[1];
                 hBar[1] = TLane.Zero;
                 hBarDot[1] = TLane.Zero;
-                TLane v74 = v71 * v70;
-                TLane v75 = TLane.FusedMultiplyAdd(-v70, v70, c1);
-                TLane sBar_3 = v72 * v75;
-                TLane sBarDot_3 = TLane.FusedMultiplyAdd(v73, v75, -((v74 + v74) * v72));
+                TLane v73 = v70 * v69;
+                TLane v74 = TLane.FusedMultiplyAdd(-v69, v69, c1);
+                TLane sBar_3 = v71 * v74;
+                TLane sBarDot_3 = TLane.FusedMultiplyAdd(v72, v74, -((v73 + v73) * v71));
 
                 // adjoint of: for (int j = 0; j < n; j++)
                 for (int j = y.Length - 1; j >= 0; j--)
@@ -2219,18 +2223,18 @@ namespace SecondOrder.Loops
 
                 // i = 0
                 // h[i] = Math.Tanh(s);
-                TLane v76 = h[0];
-                TLane v77 = hDot[0];
+                TLane v75 = h[0];
+                TLane v76 = hDot[0];
 
                 // adjoint of: h[i] = Math.Tanh(s);
-                TLane v78 = hBar[0];
-                TLane v79 = hBarDot[0];
+                TLane v77 = hBar[0];
+                TLane v78 = hBarDot[0];
                 hBar[0] = TLane.Zero;
                 hBarDot[0] = TLane.Zero;
-                TLane v80 = v77 * v76;
-                TLane v81 = TLane.FusedMultiplyAdd(-v76, v76, c1);
-                TLane sBar_4 = v78 * v81;
-                TLane sBarDot_4 = TLane.FusedMultiplyAdd(v79, v81, -((v80 + v80) * v78));
+                TLane v79 = v76 * v75;
+                TLane v80 = TLane.FusedMultiplyAdd(-v75, v75, c1);
+                TLane sBar_4 = v77 * v80;
+                TLane sBarDot_4 = TLane.FusedMultiplyAdd(v78, v80, -((v79 + v79) * v77));
 
                 // adjoint of: for (int j = 0; j < n; j++)
                 for (int j = y.Length - 1; j >= 0; j--)

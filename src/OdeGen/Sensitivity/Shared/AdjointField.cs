@@ -4,8 +4,9 @@ namespace OdeGen;
 
 /// <summary>
 /// The augmented adjoint dynamics of Chen et al. (2018), Algorithm 2: state [z; a; a_p; a_t] of length
-/// 2n + m + 1, dynamics [f(t, z); −aᵀ∂f/∂z; −aᵀ∂f/∂p; −aᵀ∂f/∂t] from one <see cref="IOdeSystem.Evaluate"/>
-/// and one <see cref="IOdeSystem.Vjp"/>. The VJP writes straight into the output slots, so no scratch is needed.
+/// 2n + m + 1, dynamics [f(t, z); −aᵀ∂f/∂z; −aᵀ∂f/∂p; −aᵀ∂f/∂t] from one <see cref="IOdeAugmentedSystem.EvaluateVjp"/>
+/// when the system has it (every generated one), else one <see cref="IOdeSystem.Evaluate"/> and one <see cref="IOdeSystem.Vjp"/>.
+/// The VJP writes straight into the output slots, so no scratch is needed.
 /// </summary>
 internal readonly struct AdjointField<TSystem> : IVectorField where TSystem : struct, IOdeSystem
 {
@@ -35,11 +36,20 @@ internal readonly struct AdjointField<TSystem> : IVectorField where TSystem : st
         Span<double> dap = dydt.Slice(2 * n, m);
         _counter.Function++;
         _counter.Vjp++;
-        _system.Evaluate(t, z, _p, dydt[..n]);
         // Vjp accumulates: start from zero, then negate (the adjoint runs against the VJP's sign).
         da.Clear();
         dap.Clear();
-        double at = _system.Vjp(t, z, _p, a, da, dap);
+        double at;
+        if (AugmentedCalls<TSystem>.HasEvaluateVjp)
+        {
+            // f and the VJP from one primal sweep (generated systems): the same bits as the two calls below.
+            at = AugmentedCalls<TSystem>.EvaluateVjp(in _system, t, z, _p, a, dydt[..n], da, dap);
+        }
+        else
+        {
+            _system.Evaluate(t, z, _p, dydt[..n]);
+            at = _system.Vjp(t, z, _p, a, da, dap);
+        }
         for (int i = 0; i < n; i++) da[i] = -da[i];
         for (int k = 0; k < m; k++) dap[k] = -dap[k];
         dydt[2 * n + m] = -at;

@@ -2,12 +2,14 @@ using System.Collections.Generic;
 using System.Linq;
 using OdeGen.Generators.Ir;
 
-namespace OdeGen.Generators.Optimize;
+using OdeGen.Generators.Optimize;
+
+namespace OdeGen.Generators.Analyses;
 
 /// <summary>
 /// Which loops of a scalar method may run across their index in SIMD registers (the opt-in
 /// <c>[OdeDynamics(VectorizeLoops = true)]</c>), and what the vectorized body needs from around it.
-/// An analysis, not a rewrite: the IR is unchanged, and Emit/VectorLoopEmitter.cs prints the chosen loops
+/// An analysis, not a rewrite: the IR is unchanged; the decisions go into the emit plan (<see cref="EmitPlan"/>), and Emit/VectorLoopEmitter.cs prints the chosen loops
 /// as generic lane helpers plus the scalar loop for the remaining iterations.
 /// </summary>
 /// <remarks>
@@ -118,7 +120,9 @@ internal static class LoopVectorizer
         public VectorLoop Build()
         {
             Instr loop = _function.Body[_open];
-            return new VectorLoop(_open, _close, _v, loop.Ix!, loop.Ix2!, _strides, _parameters.OrderBy(p => p.Kind).ThenBy(p => p.Id).ToList());
+            return new VectorLoop(_open, _close, _v, loop.Ix!, loop.Ix2!,
+                _strides.OrderBy(s => s.Key).Select(s => new AccessStride(s.Key, s.Value)).ToEquatableArray(),
+                _parameters.OrderBy(p => p.Kind).ThenBy(p => p.Id).ToEquatableArray());
         }
 
         private string? Find()

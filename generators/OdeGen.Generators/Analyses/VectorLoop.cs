@@ -1,7 +1,7 @@
 using System.Collections.Generic;
 using OdeGen.Generators.Ir;
 
-namespace OdeGen.Generators.Optimize;
+namespace OdeGen.Generators.Analyses;
 
 /// <summary>The decision for the loop opened at <paramref name="Open"/>: vectorized (<paramref name="Plan"/>), or why not.</summary>
 internal sealed record LoopDecision(int Open, string Variable, string? Reason, VectorLoop? Plan);
@@ -38,5 +38,36 @@ internal sealed record LoopParameter(LoopParameterKind Kind, int Id, Slot Slot, 
 /// A loop chosen for vectorization: its region, variable and bounds, the stride of each access in the body
 /// by instruction (0: the same element in every lane), and the helper's parameters.
 /// </summary>
+/// <remarks>Equatable (the strides a sorted array, not a dictionary), so the plan that holds it is cached by the driver.</remarks>
 internal sealed record VectorLoop(int Open, int Close, string Variable, IndexExpr Lower, IndexExpr Upper,
-    IReadOnlyDictionary<int, int> Strides, IReadOnlyList<LoopParameter> Parameters);
+    EquatableArray<AccessStride> Strides, EquatableArray<LoopParameter> Parameters)
+{
+    /// <summary>The stride of the access at instruction <paramref name="id"/>; throws for an instruction that is none.</summary>
+    public int Stride(int id)
+    {
+        int lo = 0, hi = Strides.Count - 1;
+        while (lo <= hi)
+        {
+            int mid = (lo + hi) >> 1;
+            int at = Strides[mid].Id;
+            if (at == id)
+            {
+                return Strides[mid].Stride;
+            }
+
+            if (at < id)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
+        }
+
+        throw new KeyNotFoundException($"instruction {id} is no access of the loop at {Open}");
+    }
+}
+
+/// <summary>The stride of one access of a vectorized body: 0 the same element in every lane, 1 contiguous, s a strided load.</summary>
+internal readonly record struct AccessStride(int Id, int Stride);

@@ -1,0 +1,71 @@
+using System;
+using OdeGen.Generators.Emit;
+using OdeGen.Generators.Ir;
+using OdeGen.Generators.Model;
+
+namespace OdeGen.Generators.Analyses;
+
+/// <summary>
+/// What the emitters print for one generated method, decided before emit: the IR in the method's span names, and the
+/// analyses' answers about it. Equatable (no syntax, no symbols), so the plan is a cached step of its own.
+/// </summary>
+/// <param name="Function">The IR printed, renamed into a function's span names for a [Differentiable] target.</param>
+/// <param name="Loops">
+/// Loop-vectorization legality (<see cref="LoopVectorizer"/>): a decision for every loop of the scalar method when the
+/// target opted in (VectorizeLoops, double only), else none.
+/// </param>
+/// <param name="KeptAcrossCalls">Register eligibility (<see cref="RegisterEligibility.Plan"/>): the scalar method's loop sums that cross calls in memory.</param>
+/// <param name="LaneConditions">Lane uniformity (<see cref="LaneUniformity"/>): the conditions that are masks in the lane method.</param>
+internal sealed record MethodPlan(IrFunction Function, EquatableArray<LoopDecision> Loops, EquatableArray<KeptAcrossCall> KeptAcrossCalls,
+    EquatableArray<bool> LaneConditions);
+
+/// <summary>The plans of a target's second-order methods (<see cref="SecondOrderIr"/>); a function's has Hvp only.</summary>
+internal sealed record SecondOrderPlan(MethodPlan? Divergence, MethodPlan? DivergenceVjp, MethodPlan Hvp);
+
+/// <summary>The plans of a double system's one-sweep methods (<see cref="AugmentedIr"/>).</summary>
+internal sealed record AugmentedPlan(MethodPlan EvaluateVjp, MethodPlan? EvaluateDivergence, MethodPlan? VjpDivergenceVjp);
+
+/// <summary>
+/// Everything the emitters need about one target: its header and a <see cref="MethodPlan"/> per generated method, plus
+/// the target-wide decision whether its lanes get the fused-step members (<see cref="RegisterEligibility.FitsRegisters"/>), and the
+/// one-sweep methods' plans for a double system.
+/// </summary>
+/// <remarks>
+/// Recompute legality, the fourth analysis of #13, is not here: whether reverse mode may recompute a value instead of
+/// keeping it is decided before differentiation (the parser's ODE0014 rules) and used by ReverseMode while it builds
+/// the IR, so no emitter ever decides it.
+/// </remarks>
+internal sealed record EmitPlan(SystemHeader Header, MethodPlan Evaluate, MethodPlan Jvp, MethodPlan Vjp, MethodPlan? Jacobian,
+    SecondOrderPlan? SecondOrder, bool FusedRegisters, AugmentedPlan? Augmented = null)
+{
+    /// <summary>Runs the analyses over every method of <paramref name="target"/>.</summary>
+    public static EmitPlan Of(SystemIr target)
+    {
+        SystemHeader h = target.Header;
+        Func<IrFunction, MethodPlan> plan = f => Method(h, f);
+        SecondOrderPlan? second = target.SecondOrder is { } s
+            ? new SecondOrderPlan(s.Divergence is null ? null : plan(s.Divergence), s.DivergenceVjp is null ? null : plan(s.DivergenceVjp), plan(s.Hvp))
+            : null;
+        AugmentedPlan? augmented = target.Augmented is { } a
+            ? new AugmentedPlan(plan(a.EvaluateVjp), a.EvaluateDivergence is null ? null : plan(a.EvaluateDivergence), a.VjpDivergenceVjp is null ? null : plan(a.VjpDivergenceVjp))
+            : null;
+        return new EmitPlan(h, plan(target.Evaluate), plan(target.Jvp), plan(target.Vjp), target.Jacobian is null ? null : plan(target.Jacobian),
+            second, RegisterEligibility.FitsRegisters(h, target.Evaluate), augmented);
+    }
+
+    /// <summary>
+    /// The plan of one method of the target <paramref name="header"/>. Also the way for a method whose IR is not (yet) a
+    /// field of <see cref="SystemIr"/>: an emitter given bare IR plans it here, so the decisions are still this file's.
+    /// </summary>
+    public static MethodPlan Method(SystemHeader header, IrFunction ir)
+    {
+        IrFunction function = header.Kind == TargetKind.Function && ir.Naming != SpanNaming.Function ? SpanNames.ForFunction(ir) : ir;
+        EquatableArray<LoopDecision> loops = header.VectorizeLoops && !function.Single
+            ? LoopVectorizer.Analyze(function).ToEquatableArray()
+            : EquatableArray<LoopDecision>.Empty;
+
+        // Which values the scalar method prints inline does not depend on how its locals are spelled: no parameters needed.
+        string?[] locals = LocalNames.Assign(function, Array.Empty<string>(), MergeCoalescing.Plan(function));
+        return new MethodPlan(function, loops, RegisterEligibility.Plan(function, locals), LaneUniformity.LaneConditions(function));
+    }
+}
