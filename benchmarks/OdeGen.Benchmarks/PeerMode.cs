@@ -58,6 +58,16 @@ public static class PeerMode
         }
         Dictionary<string, double[]> reference = References();
 
+        if (args.Contains("--gradients-only"))
+        {
+            // Only the gradient cases (adjoint1, adjoint10, fsens1) against the peer results: for before/after runs of the adjoints.
+            Console.WriteLine($"# load before: {Load()}");
+            List<Result> gradients = MeasureGradients();
+            foreach (Result r in gradients) Console.WriteLine(r);
+            Console.WriteLine($"# load after: {Load()}");
+            PrintTable(gradients, theirs, reference);
+            return 0;
+        }
         Console.WriteLine($"# load before: {Load()}");
         PrintAllocations();
         PrintDerivativeRatios();
@@ -278,7 +288,15 @@ public static class PeerMode
             results.Add(new(c, "ours_handdopri5", handUs, hand.Steps, hand.Evaluations, handY));
         }
 
-        SolverOptions dopri5 = Problems.Options(OdeMethod.Dopri5);
+        results.AddRange(MeasureGradients());
+        results.AddRange(MeasureEnsembles());
+        return results;
+    }
+
+    /// <summary>The gradient cases: T = 1 by every method, T = 10 by the interpolating and the discrete adjoint.</summary>
+    public static List<Result> MeasureGradients()
+    {
+        var results = new List<Result>();
         foreach ((string c, string name, Sensitivity s) in new (string, string, Sensitivity)[]
         {
             ("fsens1", "ours_forward", Sensitivity.Forward),
@@ -298,6 +316,14 @@ public static class PeerMode
         {
             results.Add(MeasureGradient("adjoint10", name, s, 10.0));
         }
+        return results;
+    }
+
+    /// <summary>The RK4 ensembles.</summary>
+    public static List<Result> MeasureEnsembles()
+    {
+        var results = new List<Result>();
+        var lorenz = new Lorenz.RhsSystem();
 
         double[] parameters = Problems.EnsembleParameters(Problems.EnsembleSize);
         var rk4 = new SolverOptions { Method = OdeMethod.RK4, FixedStep = Problems.EnsembleDt };
