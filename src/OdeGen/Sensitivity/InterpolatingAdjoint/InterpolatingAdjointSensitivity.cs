@@ -38,7 +38,8 @@ public sealed class InterpolatingAdjointSensitivity : AdjointSensitivity
     /// Past the budget the method falls back to the checkpoints (<see cref="Checkpoints"/>): re-solving each segment costs a
     /// second forward solve but bounds the memory. A call whose forward pass outgrows the budget starts again with checkpoints
     /// (the work of the abandoned pass is at most the budget's steps), and its workspace remembers it until a checkpointed
-    /// forward pass shows that the whole solve would fit. 0: always checkpoint. Default <see cref="DefaultRecordBudgetBytes"/>.
+    /// forward pass shows that the whole solve would fit (the abandoned pass's steps are not in the result's statistics, which
+    /// are those of the checkpointed computation). 0: always checkpoint. Default <see cref="DefaultRecordBudgetBytes"/>.
     /// </summary>
     /// <remarks>
     /// Why it is on by default: for the Lorenz gradient at rtol 1e-8 (benchmarks/run-peers.sh, BENCHMARKS.md, 4 December 2026)
