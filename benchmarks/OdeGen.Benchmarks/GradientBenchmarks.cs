@@ -40,8 +40,13 @@ public class LorenzGradientBenchmarks
     /// <summary>Back-solve adjoint.</summary>
     [Benchmark] public double BacksolveAdjoint() => Run(Sensitivity.BacksolveAdjoint).Y0[0];
 
-    /// <summary>Interpolating adjoint with the default 16 checkpoints.</summary>
+    /// <summary>Interpolating adjoint with its defaults (the forward pass's record while it fits 1 MiB, else 16 checkpoints).</summary>
     [Benchmark] public double InterpolatingAdjoint() => Run(Sensitivity.InterpolatingAdjoint()).Y0[0];
+
+    /// <summary>Interpolating adjoint with 16 checkpoints and no record (re-solves every segment).</summary>
+    [Benchmark] public double InterpolatingAdjointCheckpointed() => Run(Checkpointed).Y0[0];
+
+    private static readonly Sensitivity Checkpointed = Sensitivity.InterpolatingAdjoint(recordBudgetBytes: 0);
 
     /// <summary>Discrete adjoint.</summary>
     [Benchmark] public double DiscreteAdjoint() => Run(Sensitivity.DiscreteAdjoint).Y0[0];
@@ -54,6 +59,7 @@ public class LorenzGradientBenchmarks
         nameof(Forward) => Sensitivity.Forward,
         nameof(BacksolveAdjoint) => Sensitivity.BacksolveAdjoint,
         nameof(InterpolatingAdjoint) => Sensitivity.InterpolatingAdjoint(),
+        nameof(InterpolatingAdjointCheckpointed) => Checkpointed,
         _ => Sensitivity.DiscreteAdjoint,
     };
 

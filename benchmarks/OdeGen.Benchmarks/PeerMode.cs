@@ -51,8 +51,23 @@ public static class PeerMode
             theirs.AddRange(File.ReadLines(peerFile).Select(Result.Parse).OfType<Result>());
         else
             Console.WriteLine("# no peer results given (--peer-results FILE): printing our side only");
+        if (args.Contains("--adjoint-breakdown"))
+        {
+            AdjointBreakdown.Run(s_quick);
+            return 0;
+        }
         Dictionary<string, double[]> reference = References();
 
+        if (args.Contains("--gradients-only"))
+        {
+            // Only the gradient cases (adjoint1, adjoint10, fsens1) against the peer results: for before/after runs of the adjoints.
+            Console.WriteLine($"# load before: {Load()}");
+            List<Result> gradients = MeasureGradients();
+            foreach (Result r in gradients) Console.WriteLine(r);
+            Console.WriteLine($"# load after: {Load()}");
+            PrintTable(gradients, theirs, reference);
+            return 0;
+        }
         Console.WriteLine($"# load before: {Load()}");
         PrintAllocations();
         PrintDerivativeRatios();
@@ -273,7 +288,15 @@ public static class PeerMode
             results.Add(new(c, "ours_handdopri5", handUs, hand.Steps, hand.Evaluations, handY));
         }
 
-        SolverOptions dopri5 = Problems.Options(OdeMethod.Dopri5);
+        results.AddRange(MeasureGradients());
+        results.AddRange(MeasureEnsembles());
+        return results;
+    }
+
+    /// <summary>The gradient cases: T = 1 by every method, T = 10 by the interpolating and the discrete adjoint.</summary>
+    public static List<Result> MeasureGradients()
+    {
+        var results = new List<Result>();
         foreach ((string c, string name, Sensitivity s) in new (string, string, Sensitivity)[]
         {
             ("fsens1", "ours_forward", Sensitivity.Forward),
@@ -282,13 +305,25 @@ public static class PeerMode
             ("adjoint1", "ours_discrete", Sensitivity.DiscreteAdjoint),
         })
         {
-            OdeGradient g = Ode.Gradient(lorenz, Problems.Y0, Problems.P, 0, [1.0], Problems.SumLoss, s, dopri5);
-            double us = Median(() => Ode.Gradient(lorenz, Problems.Y0, Problems.P, 0, [1.0], Problems.SumLoss, s, dopri5).Y0[0]);
-            GradientStats st = g.Stats;
-            long steps = st.Forward.Steps + st.Recompute.Steps + st.Backward.Steps;
-            long calls = st.FunctionEvaluations + st.JvpEvaluations + st.VjpEvaluations + st.JacobianEvaluations;
-            results.Add(new(c, name, us, steps, calls, [.. g.Y0, .. g.Parameters]));
+            results.Add(MeasureGradient(c, name, s, 1.0));
         }
+        // T = 10: the back-solve does not come back from the chaotic state integrated backwards (MaxStepsExceeded).
+        foreach ((string name, Sensitivity s) in new (string, Sensitivity)[]
+        {
+            ("ours_interpolating", Sensitivity.InterpolatingAdjoint()),
+            ("ours_discrete", Sensitivity.DiscreteAdjoint),
+        })
+        {
+            results.Add(MeasureGradient("adjoint10", name, s, 10.0));
+        }
+        return results;
+    }
+
+    /// <summary>The RK4 ensembles.</summary>
+    public static List<Result> MeasureEnsembles()
+    {
+        var results = new List<Result>();
+        var lorenz = new Lorenz.RhsSystem();
 
         double[] parameters = Problems.EnsembleParameters(Problems.EnsembleSize);
         var rk4 = new SolverOptions { Method = OdeMethod.RK4, FixedStep = Problems.EnsembleDt };
@@ -351,6 +386,19 @@ public static class PeerMode
         return results;
     }
 
+    // One Lorenz gradient of L = Σ y(T) at the peers' tolerance: its median time, the steps of every pass and every call into the system.
+    private static Result MeasureGradient(string c, string name, Sensitivity s, double t)
+    {
+        var lorenz = new Lorenz.RhsSystem();
+        SolverOptions dopri5 = Problems.Options(OdeMethod.Dopri5);
+        OdeGradient g = Ode.Gradient(lorenz, Problems.Y0, Problems.P, 0, [t], Problems.SumLoss, s, dopri5);
+        double us = Median(() => Ode.Gradient(lorenz, Problems.Y0, Problems.P, 0, [t], Problems.SumLoss, s, dopri5).Y0[0]);
+        GradientStats st = g.Stats;
+        long steps = st.Forward.Steps + st.Recompute.Steps + st.Backward.Steps;
+        long calls = st.FunctionEvaluations + st.JvpEvaluations + st.VjpEvaluations + st.JacobianEvaluations;
+        return new(c, name, us, steps, calls, [.. g.Y0, .. g.Parameters]);
+    }
+
     /// <summary>
     /// Median time of one call of <paramref name="op"/> in microseconds: warm up (so tiered JIT has reached its
     /// optimized code), choose a batch that takes at least ~5 ms, then take the median over the batches.
@@ -382,8 +430,8 @@ public static class PeerMode
     }
 
     /// <summary>
-    /// Tight references: y(10) and y(100) from DOP853 at rtol = atol = 1e-13, and the T = 1 gradient from forward
-    /// sensitivities with DOP853 at 1e-12; checked against tests/reference/lorenz_gradients.json when it is found.
+    /// Tight references: y(10) and y(100) from DOP853 at rtol = atol = 1e-13, and the T = 1 (T = 10) gradient from forward
+    /// sensitivities with DOP853 at 1e-12 (1e-13); checked against tests/reference/lorenz_gradients.json when it is found.
     /// </summary>
     public static Dictionary<string, double[]> References()
     {
@@ -397,6 +445,9 @@ public static class PeerMode
         OdeGradient g = Ode.Gradient(lorenz, Problems.Y0, Problems.P, 0, [1.0], Problems.SumLoss, Sensitivity.Forward,
             new SolverOptions { Method = OdeMethod.Dop853, RelTol = 1e-12, AbsTol = 1e-12 });
         refs["fsens1"] = refs["adjoint1"] = [.. g.Y0, .. g.Parameters];
+        OdeGradient g10 = Ode.Gradient(lorenz, Problems.Y0, Problems.P, 0, [10.0], Problems.SumLoss, Sensitivity.Forward,
+            new SolverOptions { Method = OdeMethod.Dop853, RelTol = 1e-13, AbsTol = 1e-13, MaxSteps = 10_000_000 });
+        refs["adjoint10"] = [.. g10.Y0, .. g10.Parameters];
 
         string? json = ReferenceFiles.Find("lorenz_gradients.json");
         if (json is not null)
@@ -404,7 +455,8 @@ public static class PeerMode
             using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(json));
             double[] Read(string t, string key) => doc.RootElement.GetProperty(t).GetProperty(key).EnumerateArray().Select(e => e.GetDouble()).ToArray();
             double[] shared1 = [.. Read("T=1", "dLdy0"), .. Read("T=1", "dLdp")];
-            Console.WriteLine(string.Create(Inv, $"# reference check against {json}: T=1 gradient {RelativeError(refs["fsens1"], shared1):E2}, y(10) {RelativeError(refs["solve10"], Read("T=10", "yT")):E2} (relative, max norm)"));
+            double[] shared10 = [.. Read("T=10", "dLdy0"), .. Read("T=10", "dLdp")];
+            Console.WriteLine(string.Create(Inv, $"# reference check against {json}: T=1 gradient {RelativeError(refs["fsens1"], shared1):E2}, T=10 gradient {RelativeError(refs["adjoint10"], shared10):E2}, y(10) {RelativeError(refs["solve10"], Read("T=10", "yT")):E2} (relative, max norm)"));
         }
         return refs;
     }
@@ -445,6 +497,8 @@ public static class PeerMode
         ("adjoint1", "ours_interpolating", "cvodes_asa"),
         ("adjoint1", "ours_backsolve", "cvodes_asa"),
         ("adjoint1", "ours_discrete", "cvodes_asa"),
+        ("adjoint10", "ours_interpolating", "cvodes_asa"),
+        ("adjoint10", "ours_discrete", "cvodes_asa"),
         ("rk4ens", "ours_integrator", "odeint_rk4"),
         ("rk4ens", "ours_odesolve", "odeint_rk4"),
         ("rk4ens", "ours_handrk4", "odeint_rk4"),
@@ -482,7 +536,7 @@ public static class PeerMode
                 $"| {c} | {o} | {t} | {a.MedianMicroseconds:F1} | {b.MedianMicroseconds:F1} | **{a.MedianMicroseconds / b.MedianMicroseconds:F2}** | {a.MedianMicroseconds / a.Steps / (b.MedianMicroseconds / b.Steps):F2} | {a.Steps} / {b.Steps} | {a.Calls} / {b.Calls} | {Err(a)} | {Err(b)} |"));
         }
         Console.WriteLine();
-        Console.WriteLine("error: ‖x − ref‖∞/‖ref‖∞ against DOP853 at 1e-13 (states) or forward sensitivities with DOP853 at 1e-12 (gradients at T = 1);");
+        Console.WriteLine("error: ‖x − ref‖∞/‖ref‖∞ against DOP853 at 1e-13 (states) or forward sensitivities with DOP853 at 1e-12 (gradients at T = 1) or 1e-13 (T = 10);");
         Console.WriteLine("y(100) is past Lorenz's predictability horizon (Lyapunov exponent ≈ 0.9: 1e-8 grows by ~e^90), so its error is O(1) for every solver and says nothing about accuracy;");
         if (!double.IsNaN(s_matchedTolerance))
             Console.WriteLine(string.Create(Inv, $"*_acc: rtol = atol = {s_matchedTolerance:G3}, the loosest (grid 10^(1/8)) at which our Dopri5's y(10) is at least as accurate as Boost.Odeint's dopri5 at 1e-8;"));
@@ -492,4 +546,169 @@ public static class PeerMode
 
     /// <summary>The load averages from /proc/loadavg (what `uptime` prints).</summary>
     public static string Load() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "unknown";
+}
+
+/// <summary>
+/// Where the interpolating adjoint's time goes on the peers' Lorenz gradient (T = 1 and T = 10, Dopri5, rtol = atol = 1e-8),
+/// beside the back-solve and the discrete adjoint: the work of every pass, and the time of each phase run on its own
+/// (the forward pass through the checkpoints against one plain solve, the re-solves with and without recording their dense
+/// output, the backward sweeps, one backward solve against a dense record of the whole span), plus the cost of one
+/// interpolation against one VJP. <c>dotnet run -c Release --project benchmarks/OdeGen.Benchmarks -- peers --adjoint-breakdown [--quick]</c>.
+/// </summary>
+internal static class AdjointBreakdown
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    public static void Run(bool quick)
+    {
+        var lorenz = new Lorenz.RhsSystem();
+        SolverOptions o = Problems.Options(OdeMethod.Dopri5);
+        double[] p = Problems.P, y0 = Problems.Y0;
+        Dictionary<double, double[]> reference = References();
+        Console.WriteLine($"# load before: {File.ReadAllText("/proc/loadavg").Trim()}");
+        foreach (double T in new[] { 1.0, 10.0 })
+        {
+            Console.WriteLine(string.Create(Inv, $"## T = {T}"));
+            foreach ((string name, Sensitivity s) in new (string, Sensitivity)[]
+            {
+                ("interpolating", Sensitivity.InterpolatingAdjoint()),
+                ("interpolating seminorm", Sensitivity.InterpolatingAdjoint(seminorm: true)),
+                ("interp. checkpointed", Sensitivity.InterpolatingAdjoint(recordBudgetBytes: 0)),
+                ("backsolve", Sensitivity.BacksolveAdjoint),
+                ("backsolve seminorm", Sensitivity.Backsolve(seminorm: true)),
+                ("discrete", Sensitivity.DiscreteAdjoint),
+            })
+            {
+                OdeGradient g = Ode.Gradient(lorenz, y0, p, 0, [T], Problems.SumLoss, s, o);
+                GradientStats st = g.Stats;
+                string err = g.IsSuccess && reference.TryGetValue(T, out double[]? r) ? PeerMode.RelativeError([.. g.Y0, .. g.Parameters], r).ToString("E1", Inv) : g.Status.ToString();
+                double us = g.IsSuccess ? PeerMode.Median(() => Ode.Gradient(lorenz, y0, p, 0, [T], Problems.SumLoss, s, o).Y0[0]) : double.NaN;
+                Console.WriteLine(string.Create(Inv,
+                    $"{name,-24} {us,9:F1} µs  steps fwd {st.Forward.Steps} (rej {st.Forward.RejectedSteps}), rec {st.Recompute.Steps}, bwd {st.Backward.Steps} (rej {st.Backward.RejectedSteps}); f {st.FunctionEvaluations}, vjp {st.VjpEvaluations}; error {err}"));
+            }
+
+            // Paired back-to-back samples (the machine is shared): the interpolating adjoint over the other two.
+            double Gradient(Sensitivity s) => Ode.Gradient(lorenz, y0, p, 0, [T], Problems.SumLoss, s, o).Y0[0];
+            Sensitivity interpolating = Sensitivity.InterpolatingAdjoint();
+            int batch = T == 1 ? 20 : 3;
+            double toDiscrete = PeerMode.MedianRatio(() => Gradient(interpolating), () => Gradient(Sensitivity.DiscreteAdjoint), batch);
+            Sensitivity checkpointed = Sensitivity.InterpolatingAdjoint(recordBudgetBytes: 0);
+            double toCheckpointed = PeerMode.MedianRatio(() => Gradient(interpolating), () => Gradient(checkpointed), batch);
+            double toBacksolve = T == 1 ? PeerMode.MedianRatio(() => Gradient(interpolating), () => Gradient(Sensitivity.BacksolveAdjoint), batch) : double.NaN;
+            Console.WriteLine(string.Create(Inv, $"paired: interpolating / discrete {toDiscrete:F2}, interpolating / backsolve {toBacksolve:F2}, interpolating / checkpointed {toCheckpointed:F2}"));
+
+            // The phases of the interpolating adjoint, each on its own (16 checkpoints, one observation at T).
+            const int K = InterpolatingAdjointSensitivity.DefaultCheckpoints;
+            double[] bounds = new double[K + 1];
+            for (int j = 0; j <= K; j++) bounds[j] = j == K ? T : j * (T / K);
+            var counter = new EvaluationCounter();
+            var field = new SystemField<Lorenz.RhsSystem>(lorenz, p);
+            var forward = o.Method.CreateIntegrator<SystemField<Lorenz.RhsSystem>>(3, o);
+            var plain = o.Method.CreateIntegrator<SystemField<Lorenz.RhsSystem>>(3, o);
+            var sweep = new InterpolatingAdjointSweep<Lorenz.RhsSystem>(lorenz, p, 3, 3, o, Sensitivity.InterpolatingAdjoint(), counter);
+            double[] states = new double[(K + 1) * 3];
+            double Forward()
+            {
+                y0.CopyTo(states, 0);
+                ObservationShell.SolveToObservations(forward, field, y0, 0, bounds.AsSpan(1), states, offset: 3);
+                return states[^1];
+            }
+            double Plain()
+            {
+                plain.Reset(field, y0, 0, T);
+                plain.Run();
+                return plain.State[0];
+            }
+            double ResolvePlain()
+            {
+                double sum = 0;
+                for (int b = K; b >= 1; b--)
+                {
+                    plain.Reset(field, states.AsSpan((b - 1) * 3, 3), bounds[b - 1], bounds[b]);
+                    plain.Run();
+                    sum += plain.State[0];
+                }
+                return sum;
+            }
+            double Resolve()
+            {
+                for (int b = K; b >= 1; b--) sweep.Resolve(field, states.AsSpan((b - 1) * 3, 3), bounds[b - 1], bounds[b]);
+                return 0;
+            }
+            double ResolveAndBackward()
+            {
+                Array.Clear(sweep.X);
+                for (int q = 0; q < 3; q++) sweep.X[q] = 1;
+                for (int b = K; b >= 1; b--)
+                {
+                    sweep.Resolve(field, states.AsSpan((b - 1) * 3, 3), bounds[b - 1], bounds[b]);
+                    sweep.Integrate(bounds[b], bounds[b - 1]);
+                }
+                return sweep.X[0];
+            }
+            // One dense record of the whole span from one plain solve, and one backward solve against it: no checkpoints.
+            var whole = new DenseSegment(3, o.Method);
+            var adjointField = new InterpolatedAdjointField<Lorenz.RhsSystem>(lorenz, p, whole, counter);
+            var backward = o.Method.CreateIntegrator<InterpolatedAdjointField<Lorenz.RhsSystem>>(7, o);
+            double[] x = new double[7];
+            double RecordWhole()
+            {
+                plain.Reset(field, y0, 0, T);
+                whole.Clear();
+                while (plain.Step()) whole.Add(plain);
+                return whole.Count;
+            }
+            double BackwardWhole()
+            {
+                Array.Clear(x);
+                x[0] = x[1] = x[2] = 1;
+                backward.Reset(adjointField, x, T, 0);
+                backward.Run();
+                return backward.State[0];
+            }
+            Forward();
+            RecordWhole();
+            BackwardWhole();
+            long wholeSteps = backward.Stats.Steps;
+            double[] probes = new double[6 * whole.Count];
+            for (int i = 0; i < probes.Length; i++) probes[i] = T * (1 - (i + 0.5) / probes.Length);
+            double[] z = new double[3], a = [1, 1, 1], yBar = new double[3], pBar = new double[3];
+            double Interpolations()
+            {
+                for (int i = 0; i < probes.Length; i++) whole.Evaluate(probes[i], z);
+                return z[0];
+            }
+            double Vjps()
+            {
+                double s = 0;
+                for (int i = 0; i < probes.Length; i++) s += lorenz.Vjp(probes[i], y0, p, a, yBar, pBar);
+                return s;
+            }
+
+            double tForward = PeerMode.Median(Forward), tPlain = PeerMode.Median(Plain);
+            double tResolvePlain = PeerMode.Median(ResolvePlain), tResolve = PeerMode.Median(Resolve);
+            double tBoth = PeerMode.Median(ResolveAndBackward);
+            double tRecordWhole = PeerMode.Median(RecordWhole), tBackwardWhole = PeerMode.Median(BackwardWhole);
+            double tInterp = PeerMode.Median(Interpolations) * 1000 / probes.Length, tVjp = PeerMode.Median(Vjps) * 1000 / probes.Length;
+            Console.WriteLine(string.Create(Inv, $"forward through {K} checkpoints {tForward,8:F1} µs   one plain solve to T {tPlain,8:F1} µs"));
+            Console.WriteLine(string.Create(Inv, $"re-solves, plain            {tResolvePlain,8:F1} µs   re-solves recording dense output {tResolve,8:F1} µs"));
+            Console.WriteLine(string.Create(Inv, $"backward sweeps (16)        {tBoth - tResolve,8:F1} µs   (re-solves + sweeps {tBoth:F1} µs)"));
+            Console.WriteLine(string.Create(Inv, $"whole-span record           {tRecordWhole,8:F1} µs   one backward solve on it {tBackwardWhole,8:F1} µs ({wholeSteps} steps)"));
+            Console.WriteLine(string.Create(Inv, $"one interpolation           {tInterp,8:F1} ns   one Lorenz VJP {tVjp,8:F1} ns"));
+        }
+        Console.WriteLine($"# load after: {File.ReadAllText("/proc/loadavg").Trim()}");
+    }
+
+    // tests/reference/lorenz_gradients.json (forward sensitivities agreeing to ~1e-11): dL/dy0 then dL/dp at T = 1 and 10.
+    private static Dictionary<double, double[]> References()
+    {
+        var refs = new Dictionary<double, double[]>();
+        string? json = ReferenceFiles.Find("lorenz_gradients.json");
+        if (json is null) return refs;
+        using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(json));
+        double[] Read(string t, string key) => doc.RootElement.GetProperty(t).GetProperty(key).EnumerateArray().Select(e => e.GetDouble()).ToArray();
+        refs[1.0] = [.. Read("T=1", "dLdy0"), .. Read("T=1", "dLdp")];
+        refs[10.0] = [.. Read("T=10", "dLdy0"), .. Read("T=10", "dLdp")];
+        return refs;
+    }
 }

@@ -7,7 +7,7 @@ namespace OdeGen;
 /// (and the ensemble gradients on an <see cref="EnsembleBatch"/>) differentiates a solve. Each method is a static member
 /// with its defaults and a factory whose optional arguments are its settings:
 /// <list type="table">
-/// <item><term>default (null)</term><description><see cref="InterpolatingAdjoint"/> with 16 checkpoints: stable, memory independent of the steps.</description></item>
+/// <item><term>default (null)</term><description><see cref="InterpolatingAdjoint"/>: stable; keeps the forward dense output up to 1 MiB, past that 16 checkpoints (memory independent of the steps).</description></item>
 /// <item><term><see cref="Forward"/> / <see cref="ForwardWith"/></term><description>forward sensitivities; cost grows with the inputs.</description></item>
 /// <item><term><see cref="InterpolatingAdjoint"/></term><description>checkpoints, backward tolerances, seminorm, interpolated observations.</description></item>
 /// <item><term><see cref="BacksolveAdjoint"/> / <see cref="Backsolve"/></term><description>the seeds' Algorithm 2; backward tolerances, seminorm.</description></item>
@@ -52,7 +52,9 @@ public abstract class Sensitivity
     /// segment's dense output. The state is never integrated backwards, so it is stable where
     /// <see cref="BacksolveAdjoint"/> is not (chaotic, stiff or dissipative systems, long spans). Costs a second
     /// forward solve; memory is O((checkpoints + observations)·n) plus one segment's dense output, so more
-    /// checkpoints mean less memory per segment. Works with stiff methods (Rodas4, Kvaerno5) in every pass; the backward
+    /// checkpoints mean less memory per segment. While the whole forward dense output fits in
+    /// <paramref name="recordBudgetBytes"/> (1 MiB by default) the forward pass keeps it instead, and there is no re-solve
+    /// and no checkpoint. Works with stiff methods (Rodas4, Kvaerno5) in every pass; the backward
     /// pass then uses the exact Jacobian of the adjoint system, built from the system's generated Jacobian.
     /// </summary>
     /// <param name="checkpoints">Number of evenly spaced segments over [t0, t_N] (at least 1).</param>
@@ -60,12 +62,19 @@ public abstract class Sensitivity
     /// <param name="absTol">Absolute tolerance of the backward pass; null: the forward pass's.</param>
     /// <param name="seminorm">Leave the parameter and time adjoints out of the backward step-size control (see <see cref="AdjointSensitivity.Seminorm"/>).</param>
     /// <param name="interpolateObservations">Take the states at the observation times from the dense output (see <see cref="InterpolatingAdjointSensitivity.InterpolateObservations"/>).</param>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="checkpoints"/> is less than 1, or a tolerance is negative or not finite.</exception>
+    /// <param name="recordBudgetBytes">Keep the whole forward dense output (no re-solve) while it fits in this many bytes; 0: always checkpoint (see <see cref="InterpolatingAdjointSensitivity.RecordBudgetBytes"/>).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="checkpoints"/> is less than 1, a tolerance is negative or not finite, or <paramref name="recordBudgetBytes"/> is negative.</exception>
     public static InterpolatingAdjointSensitivity InterpolatingAdjoint(int checkpoints = InterpolatingAdjointSensitivity.DefaultCheckpoints,
-        double? relTol = null, double? absTol = null, bool seminorm = false, bool interpolateObservations = false) =>
+        double? relTol = null, double? absTol = null, bool seminorm = false, bool interpolateObservations = false,
+        long recordBudgetBytes = InterpolatingAdjointSensitivity.DefaultRecordBudgetBytes) =>
         checkpoints == InterpolatingAdjointSensitivity.DefaultCheckpoints && relTol is null && absTol is null && !seminorm && !interpolateObservations
+            && recordBudgetBytes == InterpolatingAdjointSensitivity.DefaultRecordBudgetBytes
             ? DefaultInterpolatingAdjoint
-            : new(checkpoints) { RelTol = relTol, AbsTol = absTol, Seminorm = seminorm, InterpolateObservations = interpolateObservations };
+            : new(checkpoints)
+            {
+                RelTol = relTol, AbsTol = absTol, Seminorm = seminorm, InterpolateObservations = interpolateObservations,
+                RecordBudgetBytes = recordBudgetBytes,
+            };
 
     /// <summary>
     /// Forward sensitivities with settings (see <see cref="Forward"/>); with no arguments it is <see cref="Forward"/>.

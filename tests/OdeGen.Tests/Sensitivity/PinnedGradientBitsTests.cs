@@ -11,7 +11,10 @@ namespace OdeGen.Tests.Sensitivities;
 /// taken at commit 15cafd2): the refactors moved code, not arithmetic. Each case is computed twice on the thread, so the
 /// second call runs in the workspace the first one built. The systems are polynomial and the solvers' arithmetic is plain
 /// IEEE double (Math.FusedMultiplyAdd where the kernel fuses, exact on every platform), so the bits do not depend on the
-/// machine.
+/// machine. Re-pinned on purpose (4 December 2026, evening) for the four interpolating-adjoint cases without events: its dense
+/// record evaluates the integrator's own polynomial by Horner (it used to refit samples by Lagrange), and the forward pass keeps
+/// that record while it fits a budget instead of re-solving checkpointed segments, which changes its steps. Error against
+/// tests/reference/lorenz_gradients.json at T = 1, rtol 1e-8: 6.0e-9 before, 4.1e-9 after (BENCHMARKS.md).
 /// </summary>
 public class PinnedGradientBitsTests(ITestOutputHelper output)
 {
@@ -34,12 +37,12 @@ public class PinnedGradientBitsTests(ITestOutputHelper output)
     {
         { "Forward", "FDBA5710F30E05A4" },
         { "BacksolveAdjoint", "F7A250E9A96B1971" },
-        { "InterpolatingAdjoint", "E0993CC61306936C" },
+        { "InterpolatingAdjoint", "909731291ADB8716" },
         { "DiscreteAdjoint", "DE86C53ED8FC693F" },
-        { "InterpolatedObservations", "55ADDBD8253CEF0A" },
+        { "InterpolatedObservations", "22B6BF21870CB8F3" },
         { "LossForward", "BE610CFAD3A2DB4A" },
-        { "LossInterpolating", "357AAC0F5748E517" },
-        { "AtT0Interpolating", "113EB949026DDFBC" },
+        { "LossInterpolating", "55AEAEE12E12B952" },
+        { "AtT0Interpolating", "74CF4261950DEC32" },
         { "EventsForward", "7848876B505C1C9F" },
         { "EventsInterpolating", "A2C718EA9402307A" },
     };

@@ -26,8 +26,40 @@ public sealed class InterpolatingAdjointSensitivity : AdjointSensitivity
     /// </summary>
     public bool InterpolateObservations { get; init; }
 
+    /// <summary>The default <see cref="RecordBudgetBytes"/>: 1 MiB.</summary>
+    public const long DefaultRecordBudgetBytes = 1 << 20;
+
+    private readonly long _recordBudgetBytes = DefaultRecordBudgetBytes;
+
+    /// <summary>
+    /// While the dense output of the whole forward pass fits in this many bytes (about (d + 3)·n·8 bytes a step for an
+    /// interpolant of degree d: 136 bytes a step for Lorenz with Dopri5, so 1 MiB holds ~7,700 steps), the forward pass keeps
+    /// it and stops only at the observation times: no checkpoints, no re-solve, one backward sweep per observation interval.
+    /// Past the budget the method falls back to the checkpoints (<see cref="Checkpoints"/>): re-solving each segment costs a
+    /// second forward solve but bounds the memory. A call whose forward pass outgrows the budget starts again with checkpoints
+    /// (the work of the abandoned pass is at most the budget's steps), and its workspace remembers it until a checkpointed
+    /// forward pass shows that the whole solve would fit (the abandoned pass's steps are not in the result's statistics, which
+    /// are those of the checkpointed computation). 0: always checkpoint. Default <see cref="DefaultRecordBudgetBytes"/>.
+    /// </summary>
+    /// <remarks>
+    /// Why it is on by default: for the Lorenz gradient at rtol 1e-8 (benchmarks/run-peers.sh, BENCHMARKS.md, 4 December 2026)
+    /// the re-solve is a third of the steps; without it the method costs about what the discrete adjoint does. Julia's
+    /// SciMLSensitivity makes the same choice: its InterpolatingAdjoint keeps the whole forward solution unless asked to checkpoint.
+    /// </remarks>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    public long RecordBudgetBytes
+    {
+        get => _recordBudgetBytes;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            _recordBudgetBytes = value;
+        }
+    }
+
     /// <inheritdoc/>
-    public override string Name => $"InterpolatingAdjoint({Checkpoints})" + SettingsSuffix() + (InterpolateObservations ? " [interpolated observations]" : "");
+    public override string Name => $"InterpolatingAdjoint({Checkpoints})" + SettingsSuffix() + (InterpolateObservations ? " [interpolated observations]" : "")
+        + (RecordBudgetBytes == DefaultRecordBudgetBytes ? "" : RecordBudgetBytes == 0 ? " [always checkpoints]" : $" [record up to {RecordBudgetBytes} B]");
 
     internal override OdeGradient Compute<TSystem>(in TSystem system, GradientInputs inputs, SolverOptions options) =>
         options.Events is { Count: > 0 }

@@ -13,6 +13,9 @@ namespace OdeGen;
 /// <remarks>
 /// Each segment is solved from the same checkpoint with the same options in both passes, so the re-solve
 /// takes exactly the forward pass's steps: the interpolated state is the forward solution itself.
+/// While the forward pass's dense output fits the record budget (<see cref="InterpolatingAdjointSensitivity.RecordBudgetBytes"/>)
+/// there are no checkpoints: the forward pass stops only at the observation times and keeps every step's interpolant, and
+/// the backward pass integrates each observation interval against it, with no re-solve.
 /// </remarks>
 internal static class InterpolatingAdjointSolver
 {
@@ -34,8 +37,20 @@ internal static class InterpolatingAdjointSolver
         if (workspace.Work is not Work<TSystem> work || !work.Fits(sensitivity, options, n, m))
             workspace.Work = work = new Work<TSystem>(system, n, m, options, sensitivity, workspace.Counter);
         work.Bind(system, inputs, sensitivity.Checkpoints, workspace.Counter);
-        if (sensitivity.InterpolateObservations && inputs.Times[^1] != inputs.T0) ThroughObservations(system, workspace, work, sensitivity);
-        else AtObservations(system, workspace, work, sensitivity);
+        bool through = sensitivity.InterpolateObservations && inputs.Times[^1] != inputs.T0;
+        // First without checkpoints, the forward pass keeping its dense output, while the last call's trajectory fitted the budget.
+        int capacity = work.Sweep.RecordCapacity(sensitivity.RecordBudgetBytes);
+        if (capacity > 0 && !work.Overflowed)
+        {
+            bool done = through ? ThroughObservations(system, workspace, work, 1, capacity) : AtObservations(system, workspace, work, 1, capacity);
+            if (done) return;
+            work.Overflowed = true;
+            work.Bind(system, inputs, sensitivity.Checkpoints, workspace.Counter);
+        }
+        if (through) ThroughObservations(system, workspace, work, sensitivity.Checkpoints, 0);
+        else AtObservations(system, workspace, work, sensitivity.Checkpoints, 0);
+        // The checkpointed forward pass took at least the steps of one that does not stop at the checkpoints: when they fit, try the record again next time.
+        if (work.Forward.Stats.Steps <= capacity) work.Overflowed = false;
     }
 
     private static void RequireSeminormSupport(SolverOptions options, InterpolatingAdjointSensitivity sensitivity)
@@ -45,23 +60,39 @@ internal static class InterpolatingAdjointSolver
                 "Or set Seminorm = false.");
     }
 
-    // Segments at t0, every observation time and the checkpoints between: every y(t_i) is a step end point.
-    private static void AtObservations<TSystem>(in TSystem system, GradientWorkspace<TSystem> workspace, Work<TSystem> work, InterpolatingAdjointSensitivity sensitivity)
+    // Segments at t0, every observation time and the checkpoints between: every y(t_i) is a step end point. With a record
+    // capacity (checkpoints = 1) the forward pass keeps every step's dense output and no segment is re-solved; false when the
+    // record would pass the capacity (nothing is computed then: the caller starts again with checkpoints).
+    private static bool AtObservations<TSystem>(in TSystem system, GradientWorkspace<TSystem> workspace, Work<TSystem> work, int checkpoints, int capacity)
         where TSystem : struct, IOdeSystem
     {
         GradientInputs inputs = workspace.Inputs!;
         int n = inputs.StateCount, m = inputs.ParameterCount;
         EvaluationCounter counter = workspace.Counter;
-        int count = Boundaries(inputs, sensitivity.Checkpoints, work.Bounds, work.Observation);
+        int count = Boundaries(inputs, checkpoints, work.Bounds, work.Observation);
         ReadOnlySpan<double> bounds = work.Bounds.AsSpan(0, count);
         ReadOnlySpan<int> observation = work.Observation.AsSpan(0, count);
+        InterpolatingAdjointSweep<TSystem> sweep = work.Sweep;
+        bool recorded = capacity > 0;
 
-        // Forward pass: the shell's, through every boundary (bounds[0] = t0), keeping the state at each.
+        // Forward pass: the shell's, through every boundary (bounds[0] = t0), keeping the state at each (and every step's dense output when recorded).
         SystemField<TSystem> systemField = work.SystemField;
         IOdeIntegrator<SystemField<TSystem>> forward = work.Forward;
         Span<double> states = work.States.AsSpan(0, count * n);
         inputs.Y0.CopyTo(states);
-        OdeStatus status = ObservationShell.SolveToObservations(forward, systemField, inputs.Y0, bounds[0], bounds[1..], work.States, offset: n);
+        OdeStatus status;
+        if (recorded)
+        {
+            sweep.Record.Clear();
+            var run = new RecordingIntervals<SystemField<TSystem>>(sweep.Record, capacity);
+            var rows = new Rows(work.States, n, n, null, null);
+            status = ObservationShell.SolveToObservations(forward, systemField, inputs.Y0, bounds[0], bounds[1..], ref run, ref rows);
+            if (run.Overflowed) return false;
+        }
+        else
+        {
+            status = ObservationShell.SolveToObservations(forward, systemField, inputs.Y0, bounds[0], bounds[1..], work.States, offset: n);
+        }
         double[] ys = work.Ys;
         for (int b = 0; b < count && status == OdeStatus.Success; b++)
             if (observation[b] >= 0) states.Slice(b * n, n).CopyTo(ys.AsSpan(observation[b] * n, n));
@@ -69,7 +100,6 @@ internal static class InterpolatingAdjointSolver
         ObservationShell.Observe(system, inputs, status, ys, counter, gTimes, work.F);
 
         // Backward pass.
-        InterpolatingAdjointSweep<TSystem> sweep = work.Sweep;
         if (status == OdeStatus.Success)
         {
             int last = inputs.Count - 1;
@@ -77,7 +107,7 @@ internal static class InterpolatingAdjointSolver
             sweep.X[n + m] = -gTimes[last];
             for (int b = count - 1; b >= 1; b--)
             {
-                status = sweep.Resolve(systemField, states.Slice((b - 1) * n, n), bounds[b - 1], bounds[b]);
+                if (!recorded) status = sweep.Resolve(systemField, states.Slice((b - 1) * n, n), bounds[b - 1], bounds[b]);
                 if (status != OdeStatus.Success) break;
                 status = sweep.Integrate(bounds[b], bounds[b - 1]);
                 if (status != OdeStatus.Success) break;
@@ -87,15 +117,17 @@ internal static class InterpolatingAdjointSolver
         }
 
         sweep.Finish(workspace, forward.Stats, work.Options, status);
+        return true;
     }
 
     /// <summary>
     /// <see cref="InterpolatingAdjointSensitivity.InterpolateObservations"/>: segments only at t0, the even grid of
     /// checkpoints and t_N. Forward, the states at observation times inside a segment come from the dense output of
     /// the step that crosses them; backward, the adjoint stops at each observation time to add its loss term, with
-    /// the state interpolated from the segment's re-solve (which takes the forward pass's steps exactly).
+    /// the state interpolated from the segment's re-solve (which takes the forward pass's steps exactly). With a record
+    /// capacity (checkpoints = 1) the forward pass keeps every step's dense output instead, and false means it outgrew it.
     /// </summary>
-    private static void ThroughObservations<TSystem>(in TSystem system, GradientWorkspace<TSystem> workspace, Work<TSystem> work, InterpolatingAdjointSensitivity sensitivity)
+    private static bool ThroughObservations<TSystem>(in TSystem system, GradientWorkspace<TSystem> workspace, Work<TSystem> work, int checkpoints, int capacity)
         where TSystem : struct, IOdeSystem
     {
         GradientInputs inputs = workspace.Inputs!;
@@ -103,7 +135,9 @@ internal static class InterpolatingAdjointSolver
         EvaluationCounter counter = workspace.Counter;
         double[] times = inputs.Times;
         double t0 = inputs.T0, d = inputs.Direction;
-        int checkpoints = sensitivity.Checkpoints, count = checkpoints + 1;
+        int count = checkpoints + 1;
+        InterpolatingAdjointSweep<TSystem> sweep = work.Sweep;
+        bool recorded = capacity > 0;
         Span<double> bounds = work.Bounds.AsSpan(0, count);
         bounds[0] = t0;
         for (int j = 1; j < checkpoints; j++) bounds[j] = t0 + j * ((times[^1] - t0) / checkpoints);
@@ -115,12 +149,22 @@ internal static class InterpolatingAdjointSolver
         Span<double> states = work.States.AsSpan(0, count * n);
         double[] ys = work.Ys;
         inputs.Y0.CopyTo(states);
-        OdeStatus status = ObservationShell.SolveThroughObservations(forward, systemField, bounds, times, d, states, ys);
+        OdeStatus status;
+        if (recorded)
+        {
+            sweep.Record.Clear();
+            var run = new RecordingIntervals<SystemField<TSystem>>(sweep.Record, capacity);
+            status = ObservationShell.SolveThroughObservations(forward, systemField, bounds, times, d, states, ys, ref run);
+            if (run.Overflowed) return false;
+        }
+        else
+        {
+            status = ObservationShell.SolveThroughObservations(forward, systemField, bounds, times, d, states, ys);
+        }
         double[] gTimes = workspace.Times;
         ObservationShell.Observe(system, inputs, status, ys, counter, gTimes, work.F);
 
         // Backward pass, segment by segment; inside a segment, interval by interval between observation times.
-        InterpolatingAdjointSweep<TSystem> sweep = work.Sweep;
         if (status == OdeStatus.Success)
         {
             int i = total - 1;
@@ -129,7 +173,7 @@ internal static class InterpolatingAdjointSolver
             i--;
             for (int b = count - 1; b >= 1 && status == OdeStatus.Success; b--)
             {
-                status = sweep.Resolve(systemField, states.Slice((b - 1) * n, n), bounds[b - 1], bounds[b]);
+                if (!recorded) status = sweep.Resolve(systemField, states.Slice((b - 1) * n, n), bounds[b - 1], bounds[b]);
                 if (status != OdeStatus.Success) break;
 
                 double from = bounds[b], start = bounds[b - 1];
@@ -149,6 +193,7 @@ internal static class InterpolatingAdjointSolver
         }
 
         sweep.Finish(workspace, forward.Stats, work.Options, status);
+        return true;
     }
 
     /// <summary>The forward and re-solve integrators, the backward sweep and the buffers, kept between calls with the same options and settings.</summary>
@@ -158,17 +203,20 @@ internal static class InterpolatingAdjointSolver
         private readonly double? _relTol, _backwardAbsTol;
         private readonly bool _seminorm;
         private readonly int _n, _m, _checkpoints;
+        private readonly long _recordBudget;
 
         public Work(in TSystem system, int n, int m, SolverOptions options, InterpolatingAdjointSensitivity sensitivity, EvaluationCounter counter)
         {
             (Options, _absTol, _n, _m, _checkpoints) = (options, WorkKey.AbsTolCopy(options), n, m, sensitivity.Checkpoints);
-            (_relTol, _backwardAbsTol, _seminorm) = (sensitivity.RelTol, sensitivity.AbsTol, sensitivity.Seminorm);
+            (_relTol, _backwardAbsTol, _seminorm, _recordBudget) = (sensitivity.RelTol, sensitivity.AbsTol, sensitivity.Seminorm, sensitivity.RecordBudgetBytes);
             Forward = options.Method.CreateIntegrator<SystemField<TSystem>>(n, options);
             Sweep = new InterpolatingAdjointSweep<TSystem>(system, [], n, m, options, sensitivity, counter);
             F = new double[n];
         }
 
         public SolverOptions Options { get; }
+        /// <summary>The last call's forward pass outgrew the record budget (<see cref="InterpolatingAdjointSensitivity.RecordBudgetBytes"/>): checkpoint at once.</summary>
+        public bool Overflowed { get; set; }
         public IOdeIntegrator<SystemField<TSystem>> Forward { get; }
         public InterpolatingAdjointSweep<TSystem> Sweep { get; }
         public SystemField<TSystem> SystemField { get; private set; }
@@ -188,7 +236,7 @@ internal static class InterpolatingAdjointSolver
         // Another checkpoint count builds anew: it is the memory setting, and a segment's dense output keeps its largest size.
         public bool Fits(Sensitivity sensitivity, SolverOptions options, int n, int m) =>
             sensitivity is InterpolatingAdjointSensitivity s && s.RelTol == _relTol && s.AbsTol == _backwardAbsTol && s.Seminorm == _seminorm
-            && s.Checkpoints == _checkpoints && n == _n && m == _m && WorkKey.SameOptions(Options, _absTol, options);
+            && s.Checkpoints == _checkpoints && s.RecordBudgetBytes == _recordBudget && n == _n && m == _m && WorkKey.SameOptions(Options, _absTol, options);
 
         /// <summary>Points the fields at this call's system and parameters, clears the counters, sizes the buffers.</summary>
         public void Bind(in TSystem system, GradientInputs inputs, int checkpoints, EvaluationCounter counter)

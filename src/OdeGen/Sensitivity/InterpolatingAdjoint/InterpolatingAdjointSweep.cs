@@ -46,6 +46,12 @@ internal sealed class InterpolatingAdjointSweep<TSystem> where TSystem : struct,
     /// <summary>Bytes of the dense output and the adjoint state this sweep holds.</summary>
     public long HeldBytes => _segment.HeldBytes + sizeof(double) * (long)X.Length;
 
+    /// <summary>The dense record the backward field interpolates from: one re-solved segment, or the whole forward pass (<see cref="Record"/>).</summary>
+    public DenseSegment Record => _segment;
+
+    /// <summary>How many steps fit in <paramref name="budgetBytes"/> of dense record (its step times, 1/h and coefficients).</summary>
+    public int RecordCapacity(long budgetBytes) => (int)Math.Min(int.MaxValue / 2, budgetBytes / _segment.BytesPerStep);
+
     /// <summary>Re-solves the segment [<paramref name="from"/>, <paramref name="to"/>] from its checkpoint, recording its dense output.</summary>
     public OdeStatus Resolve(in SystemField<TSystem> field, ReadOnlySpan<double> checkpoint, double from, double to)
     {

@@ -286,6 +286,37 @@ internal readonly struct PlainIntervals<TField>(IStepObserver<Lane1>? observer) 
     }
 }
 
+/// <summary>
+/// An interval as one restarted run of the integrator (the same steps as <see cref="PlainIntervals{TField}"/>), every accepted
+/// step's dense output added to a record (the interpolating adjoint's forward pass when it keeps the whole trajectory). When
+/// the record would pass <paramref name="capacity"/> steps the run stops: <see cref="Overflowed"/> is set and the status is
+/// <see cref="OdeStatus.MaxStepsExceeded"/>, which ends the shell's loop.
+/// </summary>
+internal struct RecordingIntervals<TField>(DenseSegment record, int capacity) : IIntervalRun<TField> where TField : struct, IVectorField
+{
+    /// <summary>True once a run stopped because the record was full.</summary>
+    public bool Overflowed { get; private set; }
+
+    public readonly ReadOnlySpan<double> End(IOdeIntegrator<TField> integrator) => integrator.State;
+
+    public OdeStatus Run(IOdeIntegrator<TField> integrator, in TField field, ReadOnlySpan<double> start, double from, double to,
+        ref DenseObservations observations)
+    {
+        integrator.Reset(field, start, from, to);
+        while (integrator.Step())
+        {
+            if (record.Count >= capacity)
+            {
+                Overflowed = true;
+                return OdeStatus.MaxStepsExceeded;
+            }
+            record.Add(integrator);
+            observations.Through(integrator, integrator.Time, inclusive: true);
+        }
+        return integrator.Status;
+    }
+}
+
 /// <summary>Keeps y(t_i) as row i of a matrix from an offset in its array (and the observer's step count at each time in the marks).</summary>
 internal readonly struct Rows(double[] ys, int offset, int n, IStepObserver<Lane1>? observer, int[]? marks) : IObservationSink
 {
