@@ -145,11 +145,14 @@ public class CnfHyperBenchmarks
     public bool OneSweep { get; set; } = true;
 
     /// <summary>
-    /// The split field's per-sample arithmetic: double lanes, or <see cref="CnfPrecision.Single"/> (16 float lanes, the
-    /// solver's state double; torch's examples/cnf.py runs float32). The per-sample baseline stays double.
+    /// The split field's per-sample arithmetic: false, double lanes; true, <see cref="CnfPrecision.Single"/> (16 float
+    /// lanes, the solver's state double; torch's examples/cnf.py runs float32). The per-sample baseline stays double.
+    /// A bool, so that OdeGen.AbCompare can set it.
     /// </summary>
-    [Params(CnfPrecision.Double, CnfPrecision.Single)]
-    public CnfPrecision Precision { get; set; } = CnfPrecision.Double;
+    [Params(false, true)]
+    public bool Float32 { get; set; }
+
+    private CnfPrecision Precision => Float32 ? CnfPrecision.Single : CnfPrecision.Double;
 
     [GlobalSetup]
     public void Setup()
@@ -212,7 +215,7 @@ public class CnfHyperBenchmarks
         public Columns() => AddColumn(new InfoColumn("NFE f/b", c =>
         {
             double[] p = OdeGen.Samples.Cnf.CnfHyper.Initial(0);
-            var precision = c.Parameters.Items.FirstOrDefault(i => i.Name == nameof(Precision))?.Value is CnfPrecision value ? value : CnfPrecision.Double;
+            var precision = c.Parameters.Items.FirstOrDefault(i => i.Name == nameof(Float32))?.Value is true ? CnfPrecision.Single : CnfPrecision.Double;
             CnfLoss loss = Build(InfoColumn.Method(c), 1, precision: precision).LossGradient(Points(), p, new double[p.Length], seed: 1);
             return $"{loss.Forward.EvaluationsPerSolve:F0}/{loss.Backward.EvaluationsPerSolve:F0}";
         }));
