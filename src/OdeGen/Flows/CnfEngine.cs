@@ -89,6 +89,10 @@ internal abstract class CnfEngine
 
     private sealed class TypedChunk<TSystem>(TSystem system) : CnfChunk where TSystem : struct, ICnfChunkSystem
     {
+        // The discrete adjoint's backward pass recomputes the forward stages; they are answered from memory (made at its
+        // first gradient, then reused, cleared per call: see MemoizedSystem).
+        private EvaluationMemo? _memo;
+
         public override bool Fits(int count, bool exact, bool kinetic, bool jacobian) => system.Fits(count, exact, kinetic, jacobian);
 
         public override void LoadNoise(ReadOnlySpan<double> noise) => system.LoadNoise(noise);
@@ -97,8 +101,13 @@ internal abstract class CnfEngine
             Ode.Solve(system, y0, p, from, to, options);
 
         public override OdeGradient Gradient(double[] y0, double[] p, double from, double[] times, ObservationLoss loss, Sensitivity sensitivity,
-            SolverOptions options) =>
-            Ode.LossGradient(system, y0, p, from, times, loss, sensitivity, options);
+            SolverOptions options)
+        {
+            if (sensitivity is not DiscreteAdjointSensitivity) return Ode.LossGradient(system, y0, p, from, times, loss, sensitivity, options);
+            _memo ??= new EvaluationMemo(system.StateCount);
+            _memo.Clear();
+            return Ode.LossGradient(new MemoizedSystem<TSystem>(system, _memo), y0, p, from, times, loss, sensitivity, options);
+        }
     }
 }
 
