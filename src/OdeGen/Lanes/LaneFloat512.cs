@@ -14,7 +14,7 @@ namespace OdeGen.Lanes;
 /// <remarks>
 /// The opt-in single-precision kernel of a continuous normalizing flow (<see cref="Flows.CnfPrecision.Single"/>), as torch
 /// computes its float32 fields. <see cref="Tanh"/>, the activation those fields spend most of their time in, is a float
-/// kernel of its own (within 2 float ulp of the correctly rounded value; LaneFloat512Tests); the other transcendental
+/// kernel of its own (within 2 float ulp of the correctly rounded value; SinglePrecisionFlowTests); the other transcendental
 /// functions widen each half to <see cref="Lane512"/> and round back, as <see cref="LaneSingle512"/> does. On hardware
 /// without AVX-512 the JIT runs each 512-bit operation as two of 256 bits: correct, not faster.
 /// </remarks>
