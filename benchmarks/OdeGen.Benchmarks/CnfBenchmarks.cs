@@ -144,12 +144,22 @@ public class CnfHyperBenchmarks
     [Params(true, false)]
     public bool OneSweep { get; set; } = true;
 
+    /// <summary>
+    /// The split field's per-sample arithmetic: false, double lanes; true, <see cref="CnfPrecision.Single"/> (16 float
+    /// lanes, the solver's state double; torch's examples/cnf.py runs float32). The per-sample baseline stays double.
+    /// A bool, so that OdeGen.AbCompare can set it.
+    /// </summary>
+    [Params(false, true)]
+    public bool Float32 { get; set; }
+
+    private CnfPrecision Precision => Float32 ? CnfPrecision.Single : CnfPrecision.Double;
+
     [GlobalSetup]
     public void Setup()
     {
         _perSample = Build("PerSampleField", Threads, OneSweep);
-        _split = Build("SplitField", Threads, OneSweep);
-        _splitDiscrete = Build("SplitFieldDiscreteAdjoint", Threads, OneSweep);
+        _split = Build("SplitField", Threads, OneSweep, Precision);
+        _splitDiscrete = Build("SplitFieldDiscreteAdjoint", Threads, OneSweep, Precision);
         (_points, _p) = (Points(), OdeGen.Samples.Cnf.CnfHyper.Initial(0));
         _gradient = new double[_p.Length];
     }
@@ -163,7 +173,7 @@ public class CnfHyperBenchmarks
     [Benchmark]
     public double SplitFieldDiscreteAdjoint() => _splitDiscrete.LossGradient(_points, _p, _gradient, seed: 1).Loss;
 
-    private static CnfFlow Build(string method, int threads, bool oneSweep = true)
+    private static CnfFlow Build(string method, int threads, bool oneSweep = true, CnfPrecision precision = CnfPrecision.Double)
     {
         bool split = method != "PerSampleField";
         var options = new CnfOptions
@@ -172,6 +182,7 @@ public class CnfHyperBenchmarks
             Sensitivity = method == "SplitFieldDiscreteAdjoint" ? Sensitivity.DiscreteAdjoint : Sensitivity.InterpolatingAdjoint(checkpoints: 1),
             // Split: one chunk per thread (each chunk computes the hypernetwork once per evaluation); per sample: chunks of 64.
             ChunkSize = split ? 512 / threads : 64, MaxDegreeOfParallelism = threads,
+            Precision = split ? precision : CnfPrecision.Double,
         };
         var hypernetwork = new OdeGen.Samples.Cnf.CnfHyperSplit.HypernetworkFunction(OdeGen.Samples.Cnf.CnfHyper.Size);
         var layer = new OdeGen.Samples.Cnf.CnfHyperSplit.LayerSystem();
@@ -204,7 +215,8 @@ public class CnfHyperBenchmarks
         public Columns() => AddColumn(new InfoColumn("NFE f/b", c =>
         {
             double[] p = OdeGen.Samples.Cnf.CnfHyper.Initial(0);
-            CnfLoss loss = Build(InfoColumn.Method(c), 1).LossGradient(Points(), p, new double[p.Length], seed: 1);
+            var precision = c.Parameters.Items.FirstOrDefault(i => i.Name == nameof(Float32))?.Value is true ? CnfPrecision.Single : CnfPrecision.Double;
+            CnfLoss loss = Build(InfoColumn.Method(c), 1, precision: precision).LossGradient(Points(), p, new double[p.Length], seed: 1);
             return $"{loss.Forward.EvaluationsPerSolve:F0}/{loss.Backward.EvaluationsPerSolve:F0}";
         }));
     }

@@ -23,29 +23,38 @@ public static partial class CnfHyperSplit
     public static void Hypernetwork(ReadOnlySpan<double> x, ReadOnlySpan<double> p, Span<double> y)
     {
         Span<double> a1 = stackalloc double[Hidden];
+        Span<double> s2 = stackalloc double[Hidden];
         Span<double> a2 = stackalloc double[Hidden];
+        Span<double> u = stackalloc double[Block];
+        Span<double> g = stackalloc double[Block];
         double t = x[0];
         for (int i = 0; i < Hidden; i++) a1[i] = Math.Tanh(p[CnfHyper.B1 + i] + (p[CnfHyper.W1 + i] * t));
         for (int i = 0; i < Hidden; i++)
         {
             double s = p[CnfHyper.B2 + i];
             for (int j = 0; j < Hidden; j++) s += p[CnfHyper.W2 + (i * Hidden) + j] * a1[j];
-            a2[i] = Math.Tanh(s);
+            s2[i] = s;
         }
+
+        // The activations in loops of their own, which the generator runs in SIMD lanes (inside the dot products' loop
+        // they would be one scalar call per row).
+        for (int i = 0; i < Hidden; i++) a2[i] = Math.Tanh(s2[i]);
 
         // fc3's rows: [W | U | G | B]; W and B go straight to q, U·σ(G)/Width to V.
         for (int r = 0; r < Block; r++)
         {
-            double w = p[CnfHyper.B3 + r], u = p[CnfHyper.B3 + Block + r], g = p[CnfHyper.B3 + (2 * Block) + r];
+            double w = p[CnfHyper.B3 + r], ur = p[CnfHyper.B3 + Block + r], gr = p[CnfHyper.B3 + (2 * Block) + r];
             for (int j = 0; j < Hidden; j++)
             {
                 w += p[CnfHyper.W3 + (r * Hidden) + j] * a2[j];
-                u += p[CnfHyper.W3 + ((Block + r) * Hidden) + j] * a2[j];
-                g += p[CnfHyper.W3 + (((2 * Block) + r) * Hidden) + j] * a2[j];
+                ur += p[CnfHyper.W3 + ((Block + r) * Hidden) + j] * a2[j];
+                gr += p[CnfHyper.W3 + (((2 * Block) + r) * Hidden) + j] * a2[j];
             }
             y[r] = w;
-            y[V + r] = u / (Width * (1 + Math.Exp(-g)));
+            u[r] = ur;
+            g[r] = gr;
         }
+        for (int r = 0; r < Block; r++) y[V + r] = u[r] / (Width * (1 + Math.Exp(-g[r])));
         for (int k = 0; k < Width; k++)
         {
             double s = p[CnfHyper.B3 + (3 * Block) + k];

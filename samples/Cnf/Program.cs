@@ -8,7 +8,7 @@ using Spectre.Console;
 
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
-string data = "8gaussians", traceName = "exact", sensitivityName = "interpolating", model = "mlp", outDir = Directory.GetCurrentDirectory();
+string data = "8gaussians", traceName = "exact", sensitivityName = "interpolating", model = "mlp", precisionName = "double", outDir = Directory.GetCurrentDirectory();
 int? iterationsFlag = null;
 int seed = 0, batch = 128, threads = 0, chunk = 64, heldOutCount = 10000;
 double kinetic = 0, jacobian = 0, learningRate = 5e-3, finalLearningRate = 2.5e-4, tolerance = 1e-5, length = 1.0, massExtent = 6.0;
@@ -26,6 +26,7 @@ for (int i = 0; i < args.Length; i++)
         case "--kinetic": kinetic = Double(); break;
         case "--jacobian": jacobian = Double(); break;
         case "--sensitivity": sensitivityName = Value(); break;
+        case "--precision": precisionName = Value(); break;
         case "--seed": seed = Int(); break;
         case "--batch": batch = Int(); break;
         case "--lr": learningRate = Double(); break;
@@ -48,6 +49,8 @@ for (int i = 0; i < args.Length; i++)
                   --kinetic λ            weight of the kinetic energy ∫‖f‖² (RNODE; default 0)
                   --jacobian λ           weight of the Jacobian Frobenius norm ∫‖(∂f/∂z)ε‖² (RNODE; default 0)
                   --sensitivity NAME     interpolating | discrete (default interpolating)
+                  --precision P          double | single: the field's arithmetic in training (single: 16 float lanes, the solver in
+                                         double; the held-out NLL is always computed in double; default double)
                   --seed S               seed of the weights, the batches and the noise (default 0)
                   --batch B              samples per iteration (default 128)
                   --lr RATE              Adam's first learning rate (default 5e-3)
@@ -84,9 +87,15 @@ Sensitivity sensitivity = sensitivityName switch
     "discrete" => Sensitivity.DiscreteAdjoint,
     _ => throw new ArgumentException($"Unknown sensitivity '{sensitivityName}' (interpolating | discrete)."),
 };
+CnfPrecision precision = precisionName switch
+{
+    "double" => CnfPrecision.Double,
+    "single" => CnfPrecision.Single,
+    _ => throw new ArgumentException($"Unknown precision '{precisionName}' (double | single)."),
+};
 var training = new CnfOptions
 {
-    T1 = length, Trace = trace, KineticWeight = kinetic, JacobianWeight = jacobian, Sensitivity = sensitivity,
+    T1 = length, Trace = trace, KineticWeight = kinetic, JacobianWeight = jacobian, Sensitivity = sensitivity, Precision = precision,
     Solver = new SolverOptions { RelTol = tolerance, AbsTol = tolerance }, ChunkSize = chunk, MaxDegreeOfParallelism = threads,
 };
 // Evaluation always uses the exact trace at a tighter tolerance: the held-out NLL is then a number, not an estimate.
@@ -111,7 +120,7 @@ int Run(CnfFlow flow, CnfFlow exact, double[] p, string description)
 {
     Console.WriteLine($"CNF on {data}: field {description} ({p.Length} parameters), t ∈ [0, {length}], {traceName} trace" +
         (kinetic > 0 || jacobian > 0 ? $", RNODE λ_K = {kinetic}, λ_J = {jacobian}" : "") +
-        $", {sensitivity.Name}, {flow.LaneCount} lanes, Dopri5 tol {tolerance:G2}, batch {batch}, Adam lr {learningRate:G2} → {finalLearningRate:G2} (cosine), {iterations} iterations");
+        $", {sensitivity.Name}, {flow.LaneCount} {(precision == CnfPrecision.Single ? "float" : "double")} lanes, Dopri5 tol {tolerance:G2}, batch {batch}, Adam lr {learningRate:G2} → {finalLearningRate:G2} (cosine), {iterations} iterations");
     var (entropy, entropyError) = density.Entropy();
     if (density.HasDensity) Console.WriteLine($"True entropy of {data}: {entropy:F4} ± {entropyError:F4} nats ({(entropyError == 0 ? "exact" : "Monte Carlo")})");
 

@@ -170,21 +170,25 @@ internal readonly struct CnfAugmentedSystem<TKernel, TLane> : ICnfChunkSystem
         return TLane.Load(_lane);
     }
 
+    // The lanes go out through one store into _lane: a lane read at a variable index (GetLane) is a round trip through
+    // memory per lane for the wide types, one store per register here.
     private void Scatter(ReadOnlySpan<TLane> values, int first, int count, int offset, Span<double> destination, bool add)
     {
         for (int i = 0; i < values.Length; i++)
         {
+            TLane.Store(values[i], _lane);
             for (int k = 0; k < count; k++)
             {
                 ref double slot = ref destination[((first + k) * _stride) + offset + i];
-                slot = add ? slot + TLane.GetLane(values[i], k) : TLane.GetLane(values[i], k);
+                slot = add ? slot + _lane[k] : _lane[k];
             }
         }
     }
 
     private void ScatterOne(TLane value, int first, int count, int offset, Span<double> destination)
     {
-        for (int k = 0; k < count; k++) destination[((first + k) * _stride) + offset] = TLane.GetLane(value, k);
+        TLane.Store(value, _lane);
+        for (int k = 0; k < count; k++) destination[((first + k) * _stride) + offset] = _lane[k];
     }
 
     public void Evaluate(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)

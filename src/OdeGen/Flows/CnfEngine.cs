@@ -10,6 +10,9 @@ internal abstract class CnfEngine
 {
     public abstract int LaneCount { get; }
 
+    /// <summary>Whether the per-sample kernel runs in float (<see cref="CnfPrecision.Single"/>).</summary>
+    public virtual bool SinglePrecision => false;
+
     /// <summary>A new augmented system for <paramref name="count"/> samples with these states, noise loaded.</summary>
     public abstract CnfChunk Chunk(int count, bool exact, bool kinetic, bool jacobian, ReadOnlySpan<double> noise);
 
@@ -17,9 +20,12 @@ internal abstract class CnfEngine
     public static CnfEngine Scalar<TSystem>(TSystem system) where TSystem : struct, IOdeSystemSecondOrder =>
         new Engine<ScalarCnfKernel<TSystem>, Lane1>(new ScalarCnfKernel<TSystem>(system));
 
-    /// <summary>The generated lane methods at <paramref name="width"/> (Auto: the hardware's).</summary>
-    public static CnfEngine Lanes<TSystem>(TSystem system, LaneWidth width) where TSystem : struct, IOdeLaneSystemSecondOrder =>
-        (width == LaneWidth.Auto ? EnsembleOptions.HardwareWidth : width) switch
+    /// <summary>The generated lane methods at <paramref name="width"/> (Auto: the hardware's); in float lanes for <see cref="CnfPrecision.Single"/>.</summary>
+    public static CnfEngine Lanes<TSystem>(TSystem system, LaneWidth width, CnfPrecision precision = CnfPrecision.Double)
+        where TSystem : struct, IOdeLaneSystemSecondOrder =>
+        Single(width, precision)
+            ? new Engine<LaneCnfKernel<TSystem, LaneFloat512>, LaneFloat512>(new(system), single: true)
+            : (width == LaneWidth.Auto ? EnsembleOptions.HardwareWidth : width) switch
         {
             LaneWidth.Lane1 => new Engine<LaneCnfKernel<TSystem, Lane1>, Lane1>(new(system)),
             LaneWidth.Lane128 => new Engine<LaneCnfKernel<TSystem, Lane128>, Lane128>(new(system)),
@@ -33,10 +39,16 @@ internal abstract class CnfEngine
         where THypernetwork : struct, IDifferentiableFunction where TField : struct, IOdeSystemSecondOrder =>
         new HyperEngine<THypernetwork, ScalarCnfKernel<TField>, Lane1>(hypernetwork, new ScalarCnfKernel<TField>(field));
 
-    /// <summary>A split field's per-sample part in lanes at <paramref name="width"/> (Auto: the hardware's); the hypernetwork once per call.</summary>
-    public static CnfEngine HyperLanes<THypernetwork, TField>(THypernetwork hypernetwork, TField field, LaneWidth width)
+    /// <summary>
+    /// A split field's per-sample part in lanes at <paramref name="width"/> (Auto: the hardware's), in float lanes for
+    /// <see cref="CnfPrecision.Single"/>; the hypernetwork once per call, in double.
+    /// </summary>
+    public static CnfEngine HyperLanes<THypernetwork, TField>(THypernetwork hypernetwork, TField field, LaneWidth width,
+        CnfPrecision precision = CnfPrecision.Double)
         where THypernetwork : struct, IDifferentiableFunction where TField : struct, IOdeLaneSystemSecondOrder =>
-        (width == LaneWidth.Auto ? EnsembleOptions.HardwareWidth : width) switch
+        Single(width, precision)
+            ? new HyperEngine<THypernetwork, LaneCnfKernel<TField, LaneFloat512>, LaneFloat512>(hypernetwork, new(field), single: true)
+            : (width == LaneWidth.Auto ? EnsembleOptions.HardwareWidth : width) switch
         {
             LaneWidth.Lane1 => new HyperEngine<THypernetwork, LaneCnfKernel<TField, Lane1>, Lane1>(hypernetwork, new(field)),
             LaneWidth.Lane128 => new HyperEngine<THypernetwork, LaneCnfKernel<TField, Lane128>, Lane128>(hypernetwork, new(field)),
@@ -45,20 +57,30 @@ internal abstract class CnfEngine
             var other => throw new ArgumentOutOfRangeException(nameof(width), other, "Not a LaneWidth."),
         };
 
-    private sealed class Engine<TKernel, TLane>(TKernel kernel) : CnfEngine
+    // Single precision has one lane type (16 floats); an explicit width other than Auto is a contradiction, not a hint.
+    private static bool Single(LaneWidth width, CnfPrecision precision) =>
+        precision == CnfPrecision.Single && width != LaneWidth.Auto
+            ? throw new ArgumentException($"CnfPrecision.Single runs 16 float lanes (LaneFloat512); pass LaneWidth.Auto, not {width}.", nameof(width))
+            : precision == CnfPrecision.Single;
+
+    private sealed class Engine<TKernel, TLane>(TKernel kernel, bool single = false) : CnfEngine
         where TKernel : struct, ICnfKernel<TLane> where TLane : unmanaged, ILane<TLane>
     {
         public override int LaneCount => TLane.Count;
+
+        public override bool SinglePrecision => single;
 
         public override CnfChunk Chunk(int count, bool exact, bool kinetic, bool jacobian, ReadOnlySpan<double> noise) =>
             new TypedChunk<CnfAugmentedSystem<TKernel, TLane>>(new(kernel, count, exact, kinetic, jacobian, noise.ToArray()));
     }
 
-    private sealed class HyperEngine<THypernetwork, TKernel, TLane>(THypernetwork hypernetwork, TKernel kernel) : CnfEngine
+    private sealed class HyperEngine<THypernetwork, TKernel, TLane>(THypernetwork hypernetwork, TKernel kernel, bool single = false) : CnfEngine
         where THypernetwork : struct, IDifferentiableFunction
         where TKernel : struct, ICnfKernel<TLane> where TLane : unmanaged, ILane<TLane>
     {
         public override int LaneCount => TLane.Count;
+
+        public override bool SinglePrecision => single;
 
         public override CnfChunk Chunk(int count, bool exact, bool kinetic, bool jacobian, ReadOnlySpan<double> noise) =>
             new TypedChunk<CnfHyperSystem<THypernetwork, TKernel, TLane>>(
@@ -67,6 +89,10 @@ internal abstract class CnfEngine
 
     private sealed class TypedChunk<TSystem>(TSystem system) : CnfChunk where TSystem : struct, ICnfChunkSystem
     {
+        // The discrete adjoint's backward pass recomputes the forward stages; they are answered from memory (made at its
+        // first gradient, then reused, cleared per call: see MemoizedSystem).
+        private EvaluationMemo? _memo;
+
         public override bool Fits(int count, bool exact, bool kinetic, bool jacobian) => system.Fits(count, exact, kinetic, jacobian);
 
         public override void LoadNoise(ReadOnlySpan<double> noise) => system.LoadNoise(noise);
@@ -75,8 +101,13 @@ internal abstract class CnfEngine
             Ode.Solve(system, y0, p, from, to, options);
 
         public override OdeGradient Gradient(double[] y0, double[] p, double from, double[] times, ObservationLoss loss, Sensitivity sensitivity,
-            SolverOptions options) =>
-            Ode.LossGradient(system, y0, p, from, times, loss, sensitivity, options);
+            SolverOptions options)
+        {
+            if (sensitivity is not DiscreteAdjointSensitivity) return Ode.LossGradient(system, y0, p, from, times, loss, sensitivity, options);
+            _memo ??= new EvaluationMemo(system.StateCount);
+            _memo.Clear();
+            return Ode.LossGradient(new MemoizedSystem<TSystem>(system, _memo), y0, p, from, times, loss, sensitivity, options);
+        }
     }
 }
 

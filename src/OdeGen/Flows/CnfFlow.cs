@@ -27,6 +27,10 @@ public abstract class CnfFlow
         Guard.Interval(Options.T0, Options.T1, "options.T0", "options.T1");
         if (Options.T0 == Options.T1)
             throw new ArgumentException($"options.T0 and options.T1 are both {Options.T0}; the flow needs a time span (T1 ≠ T0).", nameof(options));
+        if ((Options.Precision == CnfPrecision.Single) != engine.SinglePrecision)
+            throw new ArgumentException(
+                "options.Precision is Single, which runs the field's generated lane methods in float lanes: build the flow with " +
+                "ContinuousNormalizingFlow.WithLanes or WithHypernetwork.", nameof(options));
         Dimension = dimension;
         ParameterCount = parameterCount;
         _engine = engine;

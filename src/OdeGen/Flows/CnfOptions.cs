@@ -63,5 +63,15 @@ public sealed class CnfOptions
         init => field = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(MaxDegreeOfParallelism), value, "MaxDegreeOfParallelism must be 0 (all cores) or positive.");
     }
 
+    /// <summary>
+    /// The number type of the per-sample field's arithmetic: <see cref="CnfPrecision.Double"/> (default) or
+    /// <see cref="CnfPrecision.Single"/> (float lanes, the solver's state still double; see there).
+    /// </summary>
+    public CnfPrecision Precision
+    {
+        get;
+        init => field = Enum.IsDefined(value) ? value : throw new ArgumentOutOfRangeException(nameof(Precision), value, "Not a CnfPrecision.");
+    }
+
     internal bool NeedsNoise => Trace == CnfTrace.Hutchinson || JacobianWeight > 0;
 }

@@ -41,12 +41,12 @@ public static class ContinuousNormalizingFlow
     /// </summary>
     /// <param name="field">The field, generated with <c>[OdeDynamics(SecondOrder = true)]</c> (it then has lane forms).</param>
     /// <param name="options">Settings; <see cref="CnfOptions.Default"/> when null.</param>
-    /// <param name="width">Lane width; Auto: the widest the hardware accelerates.</param>
+    /// <param name="width">Lane width; Auto: the widest the hardware accelerates (with <see cref="CnfPrecision.Single"/>: 16 float lanes, Auto only).</param>
     public static ContinuousNormalizingFlow<TSystem> WithLanes<TSystem>(TSystem field, CnfOptions? options = null, LaneWidth width = LaneWidth.Auto)
         where TSystem : struct, IOdeLaneSystemSecondOrder
     {
         if (!Enum.IsDefined(width)) throw new ArgumentOutOfRangeException(nameof(width), width, "Not a LaneWidth.");
-        return new ContinuousNormalizingFlow<TSystem>(field, options, CnfEngine.Lanes(field, width));
+        return new ContinuousNormalizingFlow<TSystem>(field, options, CnfEngine.Lanes(field, width, options?.Precision ?? CnfPrecision.Double));
     }
 
     /// <summary>
@@ -58,13 +58,13 @@ public static class ContinuousNormalizingFlow
     /// <param name="field">g(t, z, q), generated with <c>[OdeDynamics(SecondOrder = true)]</c>; its ParameterCount is H's OutputCount.</param>
     /// <param name="options">Settings; <see cref="CnfOptions.Default"/> when null. <see cref="CnfOptions.ChunkSize"/> 0 (the whole batch in one
     /// solve, as torch solves it) computes H least often; chunks buy parallelism at one H per chunk and evaluation.</param>
-    /// <param name="width">Lane width; Auto: the widest the hardware accelerates.</param>
+    /// <param name="width">Lane width; Auto: the widest the hardware accelerates (with <see cref="CnfPrecision.Single"/>: 16 float lanes, Auto only).</param>
     /// <exception cref="ArgumentException">H does not map one input to the field's parameters, or the field has no states.</exception>
     public static ContinuousNormalizingFlow<THypernetwork, TField> WithHypernetwork<THypernetwork, TField>(THypernetwork hypernetwork, TField field,
         CnfOptions? options = null, LaneWidth width = LaneWidth.Auto)
         where THypernetwork : struct, IDifferentiableFunction where TField : struct, IOdeLaneSystemSecondOrder
     {
         if (!Enum.IsDefined(width)) throw new ArgumentOutOfRangeException(nameof(width), width, "Not a LaneWidth.");
-        return new ContinuousNormalizingFlow<THypernetwork, TField>(hypernetwork, field, options, CnfEngine.HyperLanes(hypernetwork, field, width));
+        return new ContinuousNormalizingFlow<THypernetwork, TField>(hypernetwork, field, options, CnfEngine.HyperLanes(hypernetwork, field, width, options?.Precision ?? CnfPrecision.Double));
     }
 }
