@@ -22,7 +22,7 @@ internal static class AccumulatorPromotion
     /// <summary>Returns <paramref name="function"/> with loop-carried output adjoints kept in locals.</summary>
     public static IrFunction Run(IrFunction function)
     {
-        var builder = new IrBuilder(exact: false, function.Single);
+        var builder = new IrBuilder(exact: false, function.Single, function.Body.Count);
         var map = new int[function.Body.Count];
         var locals = new Dictionary<(Slot, int), int>();
         var order = new List<(Slot Slot, int Index)>();

@@ -26,7 +26,7 @@ internal static class BufferScalarization
             return function;
         }
 
-        var builder = new IrBuilder(exact, function.Single);
+        var builder = new IrBuilder(exact, function.Single, function.Body.Count);
         var map = new int[function.Body.Count];
         var local = new Dictionary<int, int>();   // buffer → its accumulator in the current loop
         int depth = 0;

@@ -20,7 +20,7 @@ internal static class FmaContraction
     public static IrFunction Run(IrFunction function)
     {
         int[] uses = Uses(function);
-        var builder = new IrBuilder(exact: false, function.Single);
+        var builder = new IrBuilder(exact: false, function.Single, function.Body.Count);
         var map = new int[function.Body.Count];
         for (int i = 0; i < function.Body.Count; i++)
         {

@@ -52,7 +52,7 @@ internal static class LoopFusion
             open = depth == 0 ? -1 : open;
         }
 
-        var builder = new IrBuilder(exact: false, function.Single);
+        var builder = new IrBuilder(exact: false, function.Single, function.Body.Count);
         var map = new int[body.Count];
         foreach (int i in order)
         {

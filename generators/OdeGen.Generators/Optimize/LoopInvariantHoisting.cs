@@ -21,7 +21,7 @@ internal static class LoopInvariantHoisting
     public static IrFunction Run(IrFunction function, bool exact)
     {
         int[] target = Targets(function.Body);
-        var builder = new IrBuilder(exact, function.Single);
+        var builder = new IrBuilder(exact, function.Single, function.Body.Count);
         var map = new int[function.Body.Count];
         for (int i = 0; i < function.Body.Count; i++)
         {

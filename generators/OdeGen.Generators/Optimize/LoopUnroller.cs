@@ -22,7 +22,7 @@ internal static class LoopUnroller
     /// <summary>Returns <paramref name="function"/> with its short constant loops unrolled.</summary>
     public static IrFunction Run(IrFunction function, bool exact)
     {
-        var builder = new IrBuilder(exact, function.Single);
+        var builder = new IrBuilder(exact, function.Single, function.Body.Count);
         var map = new int[function.Body.Count];
         new Copier(function, builder, map).Range(0, function.Body.Count);
         return DeadCode.Eliminate(builder.Build(function.Statements, function.UserStatements));
@@ -37,6 +37,9 @@ internal static class LoopUnroller
 
         // Conditions on indices that unrolling made constant, by instruction position (for the current copy).
         private readonly Dictionary<int, bool> _known = new();
+
+        // The current copy's heading, made once per copy rather than once per instruction (null: not made yet).
+        private UnrolledCopy? _copy;
 
         public void Range(int start, int end)
         {
@@ -55,6 +58,7 @@ internal static class LoopUnroller
                     for (int k = 0; k < bounds.Hi - bounds.Lo; k++)
                     {
                         _values[x.Name!] = x.Value == 1 ? bounds.Hi - 1 - k : bounds.Lo + k;
+                        _copy = null;
                         Range(i + 1, close);
                     }
 
@@ -64,6 +68,7 @@ internal static class LoopUnroller
                     }
 
                     _values.Remove(x.Name!);
+                    _copy = null;
                     i = close;
                     continue;
                 }
@@ -89,7 +94,7 @@ internal static class LoopUnroller
                 Simplifier.Attribute(builder, x);
                 if (_open.Count > 0)
                 {
-                    builder.Copy = new UnrolledCopy(_open[0].Stmt, string.Join(", ", _open.ConvertAll(l => l.Variable + " = " + _values[l.Variable].ToString(System.Globalization.CultureInfo.InvariantCulture))), _open[0].Phase);
+                    builder.Copy = _copy ??= new UnrolledCopy(_open[0].Stmt, string.Join(", ", _open.ConvertAll(l => l.Variable + " = " + _values[l.Variable].ToString(System.Globalization.CultureInfo.InvariantCulture))), _open[0].Phase);
                 }
 
                 Simplifier.Record(builder, x, i, map, x.Op == Op.Input && x.Slot == Slot.Index && x.Ix?.ConstantValue is int number

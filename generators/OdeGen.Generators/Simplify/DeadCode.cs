@@ -20,8 +20,21 @@ internal static class DeadCode
     {
         EquatableArray<Instr> body = function.Body;
         bool[] live = MarkLive(body);
+        int count = 0;
+        foreach (bool l in live)
+        {
+            count += l ? 1 : 0;
+        }
+
+        // Nothing dead (a common case between passes): the function as it is, not a copy of it.
+        if (count == body.Count)
+        {
+            return function;
+        }
+
         var map = new int[body.Count];
-        var kept = new List<Instr>(body.Count);
+        var kept = new Instr[count];
+        int n = 0;
         for (int i = 0; i < body.Count; i++)
         {
             map[i] = -1;
@@ -30,12 +43,11 @@ internal static class DeadCode
                 continue;
             }
 
-            Instr x = body[i];
-            map[i] = kept.Count;
-            kept.Add(x.Remapped(id => map[id]));
+            map[i] = n;
+            kept[n++] = body[i].Remapped(map);
         }
 
-        return function with { Body = new EquatableArray<Instr>(kept.ToArray()) };
+        return function with { Body = new EquatableArray<Instr>(kept) };
     }
 
     private static bool[] MarkLive(EquatableArray<Instr> body)

@@ -11,8 +11,8 @@ namespace OdeGen.Generators.Simplify;
 /// </summary>
 internal sealed class IrBuilder
 {
-    private readonly List<Instr> _body = new();
-    private readonly ValueNumbering _known = new();
+    private readonly List<Instr> _body;
+    private readonly ValueNumbering _known;
 
     private readonly bool _exact;
 
@@ -20,11 +20,15 @@ internal sealed class IrBuilder
     /// Creates a builder. With <paramref name="exact"/>, only rewrites that keep every IEEE result
     /// bit for bit are applied (used for Evaluate); otherwise 0·x = 0 and similar are allowed in
     /// derivative code (see <see cref="Exact"/>).
+    /// derivative code (see <see cref="Exact"/>). <paramref name="capacity"/> is how many instructions to make room for:
+    /// a pass that rebuilds a function passes the old size, so the list does not grow step by step.
     /// </summary>
-    public IrBuilder(bool exact, bool single = false)
+    public IrBuilder(bool exact, bool single = false, int capacity = 0)
     {
         _exact = exact;
         Single = single;
+        _body = new List<Instr>(capacity);
+        _known = new ValueNumbering(capacity);
     }
 
     /// <summary>
@@ -108,21 +112,21 @@ internal sealed class IrBuilder
     public int For(string variable, IndexExpr lo, IndexExpr hi, bool reversed)
     {
         _known.Push();
-        return Append(new Instr(Op.For, -1, -1, -1, reversed ? 1 : 0, Fn.None, Slot.None, 0, Stmt, Phase, variable, lo, hi));
+        return Append(new Instr(Op.For, -1, -1, -1, reversed ? 1 : 0, Fn.None, Slot.None, 0, Stmt, Phase, variable, lo, hi, Copy: Copy));
     }
 
     /// <summary>Closes the innermost loop.</summary>
     public void EndFor()
     {
         _known.Pop();
-        Append(new Instr(Op.EndFor, -1, -1, -1, 0, Fn.None, Slot.None, 0, Stmt, Phase, null));
+        Append(new Instr(Op.EndFor, -1, -1, -1, 0, Fn.None, Slot.None, 0, Stmt, Phase, null, Copy: Copy));
     }
 
     /// <summary>Opens a branch on <paramref name="condition"/>.</summary>
     public void If(int condition)
     {
         _known.Push();
-        Append(new Instr(Op.If, condition, -1, -1, 0, Fn.None, Slot.None, 0, Stmt, Phase, null));
+        Append(new Instr(Op.If, condition, -1, -1, 0, Fn.None, Slot.None, 0, Stmt, Phase, null, Copy: Copy));
     }
 
     /// <summary>Starts the else side of the innermost branch.</summary>
@@ -130,18 +134,18 @@ internal sealed class IrBuilder
     {
         _known.Pop();
         _known.Push();
-        Append(new Instr(Op.Else, -1, -1, -1, 0, Fn.None, Slot.None, 0, Stmt, Phase, null));
+        Append(new Instr(Op.Else, -1, -1, -1, 0, Fn.None, Slot.None, 0, Stmt, Phase, null, Copy: Copy));
     }
 
     /// <summary>Closes the innermost branch.</summary>
     public void EndIf()
     {
         _known.Pop();
-        Append(new Instr(Op.EndIf, -1, -1, -1, 0, Fn.None, Slot.None, 0, Stmt, Phase, null));
+        Append(new Instr(Op.EndIf, -1, -1, -1, 0, Fn.None, Slot.None, 0, Stmt, Phase, null, Copy: Copy));
     }
 
     /// <summary>Sets <paramref name="variable"/> to <paramref name="value"/>.</summary>
-    public void VarSet(int variable, int value) => Append(new Instr(Op.VarSet, variable, value, -1, 0, Fn.None, Slot.None, 0, Stmt, Phase, null));
+    public void VarSet(int variable, int value) => Append(new Instr(Op.VarSet, variable, value, -1, 0, Fn.None, Slot.None, 0, Stmt, Phase, null, Copy: Copy));
 
     /// <summary>A comparison of two doubles, or (with <paramref name="a"/> = -1) of the int expressions <paramref name="ix"/> and <paramref name="ix2"/>.</summary>
     public int Compare(CompareKind kind, int a, int b, IndexExpr? ix = null, IndexExpr? ix2 = null)
@@ -152,7 +156,7 @@ internal sealed class IrBuilder
             return existing;
         }
 
-        int id = Append(new Instr(Op.Compare, a, b, -1, (int)kind, Fn.None, Slot.None, 0, Stmt, Phase, null, ix, ix2));
+        int id = Append(new Instr(Op.Compare, a, b, -1, (int)kind, Fn.None, Slot.None, 0, Stmt, Phase, null, ix, ix2, Copy: Copy));
         _known.Add(Op.Compare, Fn.None, a, b, -1, (int)kind, Slot.None, 0, ix, ix2, id);
         return id;
     }
@@ -166,14 +170,14 @@ internal sealed class IrBuilder
     /// rest are the function's partial derivatives (<see cref="Instr.CallArity"/>).
     /// </summary>
     public int Extern(Op op, string method, int[] args, string? rules = null, int arity = 0) =>
-        Append(new Instr(op, -1, -1, -1, 0, Fn.None, Slot.None, arity, Stmt, Phase, null, Args: new EquatableArray<int>(args), Callee: method, Rules: rules));
+        Append(new Instr(op, -1, -1, -1, 0, Fn.None, Slot.None, arity, Stmt, Phase, null, Args: new EquatableArray<int>(args), Callee: method, Rules: rules, Copy: Copy));
 
     /// <summary>A call of the user's reverse rule on <paramref name="arity"/> arguments, the result's adjoint and <paramref name="arity"/> variables.</summary>
     public void ExternVjp(string method, int arity, int[] args) =>
-        Append(new Instr(Op.ExternVjp, -1, -1, -1, 0, Fn.None, Slot.None, arity, Stmt, Phase, null, Args: new EquatableArray<int>(args), Callee: method));
+        Append(new Instr(Op.ExternVjp, -1, -1, -1, 0, Fn.None, Slot.None, arity, Stmt, Phase, null, Args: new EquatableArray<int>(args), Callee: method, Copy: Copy));
 
     /// <summary>Declares an accumulator initialised to <paramref name="init"/>.</summary>
-    public int Var(int init, string? name) => Append(new Instr(Op.Var, init, -1, -1, 0, Fn.None, Slot.None, 0, Stmt, Phase, name));
+    public int Var(int init, string? name) => Append(new Instr(Op.Var, init, -1, -1, 0, Fn.None, Slot.None, 0, Stmt, Phase, name, Copy: Copy));
 
     /// <summary>Adds <paramref name="value"/> to accumulator <paramref name="variable"/> (nothing for a literal 0).</summary>
     public void VarAdd(int variable, int value)
@@ -183,22 +187,22 @@ internal sealed class IrBuilder
             return;
         }
 
-        Append(new Instr(Op.VarAdd, variable, value, -1, 0, Fn.None, Slot.None, 0, Stmt, Phase, null));
+        Append(new Instr(Op.VarAdd, variable, value, -1, 0, Fn.None, Slot.None, 0, Stmt, Phase, null, Copy: Copy));
     }
 
     /// <summary>The current value of accumulator <paramref name="variable"/>.</summary>
-    public int VarGet(int variable) => Append(new Instr(Op.VarGet, variable, -1, -1, 0, Fn.None, Slot.None, 0, Stmt, Phase, null));
+    public int VarGet(int variable) => Append(new Instr(Op.VarGet, variable, -1, -1, 0, Fn.None, Slot.None, 0, Stmt, Phase, null, Copy: Copy));
 
     /// <summary>Declares a buffer of <paramref name="size"/> elements (see <see cref="Op.Buf"/>).</summary>
     public int Buf(Slot slot, IndexExpr size, string? name, bool zeroed) =>
-        Append(new Instr(Op.Buf, -1, -1, -1, zeroed ? 1 : 0, Fn.None, slot, 0, Stmt, Phase, name, size));
+        Append(new Instr(Op.Buf, -1, -1, -1, zeroed ? 1 : 0, Fn.None, slot, 0, Stmt, Phase, name, size, Copy: Copy));
 
     /// <summary>Writes (or with <paramref name="accumulate"/>, adds) <paramref name="value"/> to <paramref name="buffer"/>[<paramref name="ix"/>].</summary>
     public void BufStore(int buffer, IndexExpr ix, int value, bool accumulate) =>
-        Append(new Instr(Op.BufStore, value, buffer, -1, accumulate ? 1 : 0, Fn.None, Slot.None, 0, Stmt, Phase, null, ix));
+        Append(new Instr(Op.BufStore, value, buffer, -1, accumulate ? 1 : 0, Fn.None, Slot.None, 0, Stmt, Phase, null, ix, Copy: Copy));
 
     /// <summary>Reads <paramref name="buffer"/>[<paramref name="ix"/>].</summary>
-    public int BufLoad(int buffer, IndexExpr ix) => Append(new Instr(Op.BufLoad, buffer, -1, -1, 0, Fn.None, Slot.None, 0, Stmt, Phase, null, ix));
+    public int BufLoad(int buffer, IndexExpr ix) => Append(new Instr(Op.BufLoad, buffer, -1, -1, 0, Fn.None, Slot.None, 0, Stmt, Phase, null, ix, Copy: Copy));
 
     /// <summary>Gives <paramref name="id"/> a readable name unless it has one or is a literal.</summary>
     public void Name(int id, string? name)
@@ -220,9 +224,10 @@ internal sealed class IrBuilder
     public IrFunction Build(EquatableArray<string> statements, int userStatements) =>
         new(new EquatableArray<Instr>(_body.ToArray()), statements, userStatements, Single);
 
+    // Every instruction is made with the current Stmt, Phase and Copy (no copy of it to set them afterwards).
     private int Append(Instr instr)
     {
-        _body.Add(instr.Copy == Copy ? instr : instr with { Copy = Copy });
+        _body.Add(instr);
         return _body.Count - 1;
     }
 

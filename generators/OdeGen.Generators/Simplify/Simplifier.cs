@@ -12,7 +12,7 @@ internal static class Simplifier
     public static IrFunction Run(IrFunction function, bool exact)
     {
         IrFunction live = DeadCode.Eliminate(function);
-        var builder = new IrBuilder(exact, live.Single);
+        var builder = new IrBuilder(exact, live.Single, live.Body.Count);
         var map = new int[live.Body.Count];
         for (int i = 0; i < live.Body.Count; i++)
         {
@@ -106,12 +106,24 @@ internal static class Simplifier
             case Op.Not:
                 return builder.Logic(Op.Not, map[x.A]);
             case Op.Extern or Op.ExternJvp:
-                return builder.Extern(x.Op, x.Callee!, System.Linq.Enumerable.ToArray(System.Linq.Enumerable.Select(x.Args, a => map[a])), x.Rules, x.Index);
+                return builder.Extern(x.Op, x.Callee!, Mapped(x.Args, map), x.Rules, x.Index);
             case Op.ExternVjp:
-                builder.ExternVjp(x.Callee!, x.Index, System.Linq.Enumerable.ToArray(System.Linq.Enumerable.Select(x.Args, a => map[a])));
+                builder.ExternVjp(x.Callee!, x.Index, Mapped(x.Args, map));
                 return -1;
             default:
                 return builder.Binary(x.Op, map[x.A], map[x.B]);
         }
+    }
+
+    // Not a lambda: one capturing map would be allocated on every call of Copy, not only for the calls that need it.
+    private static int[] Mapped(EquatableArray<int> args, int[] map)
+    {
+        var mapped = new int[args.Count];
+        for (int k = 0; k < mapped.Length; k++)
+        {
+            mapped[k] = map[args[k]];
+        }
+
+        return mapped;
     }
 }

@@ -15,20 +15,26 @@ namespace OdeGen.Generators.Simplify;
 /// </remarks>
 internal sealed class ValueNumbering
 {
-    private readonly Dictionary<(Op, Fn, int, int, int, long, Slot, int, IndexExpr?, IndexExpr?), int> _known = new();
-    private readonly Stack<List<(Op, Fn, int, int, int, long, Slot, int, IndexExpr?, IndexExpr?)>> _scopes = new();
+    private readonly Dictionary<Key, int> _known;
+    private readonly Stack<List<Key>> _scopes = new();
+
+    // Closed scopes' lists, reused: a rebuild opens a scope for every loop and branch it copies.
+    private readonly Stack<List<Key>> _spare = new();
+
+    /// <summary>A table with room for about <paramref name="capacity"/> values.</summary>
+    public ValueNumbering(int capacity = 0) => _known = new Dictionary<Key, int>(capacity);
 
     /// <summary>The id of an existing instruction computing the same value, or -1.</summary>
     public int Find(Op op, Fn fn, int a, int b, int c, double value, Slot slot, int index, IndexExpr? ix, IndexExpr? ix2)
     {
         long bits = BitConverter.DoubleToInt64Bits(value);
-        if (_known.TryGetValue((op, fn, a, b, c, bits, slot, index, ix, ix2), out int existing))
+        if (_known.TryGetValue(new Key(op, fn, a, b, c, bits, slot, index, ix, ix2), out int existing))
         {
             return existing;
         }
 
         // a+b and b+a are the same IEEE value (likewise a·b); reuse either order.
-        if (op is Op.Add or Op.Mul && _known.TryGetValue((op, fn, b, a, c, bits, slot, index, ix, ix2), out existing))
+        if (op is Op.Add or Op.Mul && _known.TryGetValue(new Key(op, fn, b, a, c, bits, slot, index, ix, ix2), out existing))
         {
             return existing;
         }
@@ -39,7 +45,7 @@ internal sealed class ValueNumbering
     /// <summary>Records that instruction <paramref name="id"/> computes this value.</summary>
     public void Add(Op op, Fn fn, int a, int b, int c, double value, Slot slot, int index, IndexExpr? ix, IndexExpr? ix2, int id)
     {
-        var key = (op, fn, a, b, c, BitConverter.DoubleToInt64Bits(value), slot, index, ix, ix2);
+        var key = new Key(op, fn, a, b, c, BitConverter.DoubleToInt64Bits(value), slot, index, ix, ix2);
         if (_scopes.Count > 0)
         {
             _scopes.Peek().Add(key);
@@ -49,14 +55,65 @@ internal sealed class ValueNumbering
     }
 
     /// <summary>Opens a loop body.</summary>
-    public void Push() => _scopes.Push(new());
+    public void Push() => _scopes.Push(_spare.Count > 0 ? _spare.Pop() : new());
 
     /// <summary>Closes the innermost loop body, forgetting what was defined in it.</summary>
     public void Pop()
     {
-        foreach (var key in _scopes.Pop())
+        List<Key> scope = _scopes.Pop();
+        foreach (Key key in scope)
         {
             _known.Remove(key);
         }
+
+        scope.Clear();
+        _spare.Push(scope);
+    }
+
+    /// <summary>
+    /// What an instruction computes. A struct of its own rather than a tuple: a tuple of more than seven elements
+    /// boxes its tail on every hash, and hashing is what this table does for every instruction of every rebuild.
+    /// </summary>
+    private readonly struct Key : IEquatable<Key>
+    {
+        private readonly int _ops;   // Op, Fn and Slot packed: each is a byte.
+        private readonly int _a, _b, _c, _index;
+        private readonly long _bits;
+        private readonly IndexExpr? _ix, _ix2;
+
+        public Key(Op op, Fn fn, int a, int b, int c, long bits, Slot slot, int index, IndexExpr? ix, IndexExpr? ix2)
+        {
+            _ops = (byte)op | ((byte)fn << 8) | ((byte)slot << 16);
+            _a = a;
+            _b = b;
+            _c = c;
+            _bits = bits;
+            _index = index;
+            _ix = ix;
+            _ix2 = ix2;
+        }
+
+        public bool Equals(Key other) =>
+            _ops == other._ops && _a == other._a && _b == other._b && _c == other._c && _bits == other._bits && _index == other._index
+            && Equals(_ix, other._ix) && Equals(_ix2, other._ix2);
+
+        public override bool Equals(object? obj) => obj is Key other && Equals(other);
+
+        public override int GetHashCode()
+        {
+            unchecked
+            {
+                int hash = _ops;
+                hash = (hash * -1521134295) + _a;
+                hash = (hash * -1521134295) + _b;
+                hash = (hash * -1521134295) + _c;
+                hash = (hash * -1521134295) + _bits.GetHashCode();
+                hash = (hash * -1521134295) + _index;
+                hash = (hash * -1521134295) + (_ix?.GetHashCode() ?? 0);
+                return (hash * -1521134295) + (_ix2?.GetHashCode() ?? 0);
+            }
+        }
+
+        private static bool Equals(IndexExpr? x, IndexExpr? y) => ReferenceEquals(x, y) || (x is not null && x.Equals(y));
     }
 }
