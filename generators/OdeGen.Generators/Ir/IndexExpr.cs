@@ -64,7 +64,23 @@ internal abstract record IndexExpr
     }
 
     /// <summary>The literal <paramref name="value"/>.</summary>
-    public static IndexExpr Of(int value) => new Constant(value);
+    public static IndexExpr Of(int value) => (uint)(value + SmallOffset) < (uint)Small.Length ? Small[value + SmallOffset] : new Constant(value);
+
+    // The literals unrolling and folding make most (loop indices, small sizes), made once: an unrolled copy
+    // substitutes one into every index it has. Sharing them is invisible, as a tree compares by value.
+    private const int SmallOffset = 64;
+    private static readonly Constant[] Small = MakeSmall();
+
+    private static Constant[] MakeSmall()
+    {
+        var small = new Constant[SmallOffset + 1024];
+        for (int i = 0; i < small.Length; i++)
+        {
+            small[i] = new Constant(i - SmallOffset);
+        }
+
+        return small;
+    }
 
     /// <summary>The loop variable <paramref name="name"/>.</summary>
     public static IndexExpr Of(string name) => new Variable(name);
@@ -184,10 +200,10 @@ internal abstract record IndexExpr
         switch (n)
         {
             case Variable v:
-                return values is not null && values.TryGetValue(v.Name, out int value) ? new Constant(value) : n;
+                return values is not null && values.TryGetValue(v.Name, out int value) ? Of(value) : n;
             case Negate neg:
                 IndexExpr operand = Fold(neg.Operand, values);
-                return operand is Constant c ? new Constant(unchecked(-c.Value)) : operand == neg.Operand ? n : new Negate(operand);
+                return operand is Constant c ? Of(unchecked(-c.Value)) : operand == neg.Operand ? n : new Negate(operand);
             case Binary b:
                 return FoldBinary(b, Fold(b.Left, values), Fold(b.Right, values));
             default:
@@ -199,7 +215,7 @@ internal abstract record IndexExpr
     {
         if (l is Constant lc && r is Constant rc && Evaluate(n.Op, lc.Value, rc.Value) is int c)
         {
-            return new Constant(c);
+            return Of(c);
         }
 
         // Identities that hold for every int (the operands are side-effect free): x + 0, 0 + x, x - 0,
@@ -211,7 +227,7 @@ internal abstract record IndexExpr
             IndexOp.Add when rz => l,
             IndexOp.Add when lz => r,
             IndexOp.Subtract when rz => l,
-            IndexOp.Multiply when lz || rz => new Constant(0),
+            IndexOp.Multiply when lz || rz => Of(0),
             IndexOp.Multiply when ro => l,
             IndexOp.Multiply when lo => r,
             IndexOp.Divide when ro => l,

@@ -207,7 +207,7 @@ internal static class LoopUnroller
                 return x with { Index = index, Ix = null };
             }
 
-            return x with { Ix = ix, Ix2 = ix2 };
+            return ReferenceEquals(ix, x.Ix) && ReferenceEquals(ix2, x.Ix2) ? x : x with { Ix = ix, Ix2 = ix2 };
         }
     }
 }

@@ -11,7 +11,9 @@ namespace OdeGen.Generators.Simplify;
 /// <remarks>
 /// Accumulators and buffers are live when something live reads them; their writes are then live.
 /// Inside a loop a read may come before the write that feeds it (the next iteration's read), so
-/// liveness is iterated to a fixed point. Only stores outside loops overwrite: a loop may run zero times.
+/// liveness spreads along a work list (operands, writers, enclosing regions) rather than in one
+/// backward sweep: each instruction is visited once, whatever the order of its uses. Only stores
+/// outside loops and branches overwrite: a loop may run zero times.
 /// </remarks>
 internal static class DeadCode
 {
@@ -52,115 +54,145 @@ internal static class DeadCode
 
     private static bool[] MarkLive(EquatableArray<Instr> body)
     {
-        var live = new bool[body.Count];
-        var overwritten = new HashSet<(Slot, int)>();
-        var depth = new int[body.Count];
-        int d = 0;
-        for (int i = 0; i < body.Count; i++)
+        int n = body.Count;
+        var live = new bool[n];
+
+        // The regions: each instruction's innermost enclosing opener (For or If; -1 at the top), and each opener's
+        // Else (or -1) and closing instruction. An Else or a closing instruction belongs to its own opener.
+        var parent = new int[n];
+        var otherwise = new int[n];
+        var close = new int[n];
+        var open = new Stack<int>();
+        for (int i = 0; i < n; i++)
         {
-            d -= body[i].Op is Op.EndFor or Op.EndIf ? 1 : 0;
-            depth[i] = d;
-            d += body[i].Op is Op.For or Op.If ? 1 : 0;
+            Op op = body[i].Op;
+            if (op is Op.EndFor or Op.EndIf)
+            {
+                int opener = open.Pop();
+                close[opener] = i;
+                parent[i] = opener;
+                continue;
+            }
+
+            parent[i] = open.Count > 0 ? open.Peek() : -1;
+            if (op == Op.Else)
+            {
+                otherwise[open.Peek()] = i;
+                parent[i] = open.Peek();
+            }
+            else if (op is Op.For or Op.If)
+            {
+                otherwise[i] = -1;
+                open.Push(i);
+            }
         }
 
-        for (int i = body.Count - 1; i >= 0; i--)
+        // The writers of each accumulator or buffer (VarAdd, VarSet, BufStore, and ExternVjp for the variables it sets):
+        // live when what they write is. As lists in one array, writers of v at [first[v], first[v + 1]).
+        var first = new int[n + 1];
+        ForEachWrite(body, (target, writer) => first[target + 1]++);
+        for (int v = 0; v < n; v++)
+        {
+            first[v + 1] += first[v];
+        }
+
+        var writers = new int[first[n]];
+        var filled = new int[n];
+        ForEachWrite(body, (target, writer) => writers[first[target] + filled[target]++] = writer);
+
+        // The roots: the stores that remain visible, and the output buffers.
+        var stack = new Stack<int>();
+        var overwritten = new HashSet<(Slot, int)>();
+        for (int i = n - 1; i >= 0; i--)
         {
             Instr x = body[i];
+            bool root = false;
             if (x.Op == Op.Store)
             {
-                // Accumulating slots (+=) keep every store; the others keep only the last one.
-                bool accumulates = SlotFacts.Accumulates(x.Slot);
-                live[i] = accumulates || x.Ix is not null || depth[i] > 0 || overwritten.Add((x.Slot, x.Index));
+                // Accumulating slots (+=) keep every store; the others keep only the last one. Only stores outside every
+                // region overwrite: a loop may run zero times, a branch may not be taken.
+                root = SlotFacts.Accumulates(x.Slot) || x.Ix is not null || parent[i] >= 0 || overwritten.Add((x.Slot, x.Index));
             }
 
             // An output buffer (dydt, dydtDot) is the method's result.
             if (x.Op == Op.Buf && x.Slot is Slot.Dydt or Slot.DydtDot)
             {
+                root = true;
+            }
+
+            if (root)
+            {
                 live[i] = true;
+                stack.Push(i);
             }
         }
 
-        bool changed = true;
-        while (changed)
+        // What the live instructions need: their operands, the writers of what they read, and the regions around them
+        // (a loop or branch is live when something in it is, with its Else and closing instruction). Each instruction
+        // enters the stack once, when it becomes live, so this is linear in the size of the body.
+        while (stack.Count > 0)
         {
-            changed = KeepNonEmptyRegions(body, live);
-            for (int i = body.Count - 1; i >= 0; i--)
+            int i = stack.Pop();
+            Instr x = body[i];
+            for (int k = 0; k < x.Arity; k++)
             {
-                Instr x = body[i];
-                if (!live[i] && ((x.Op is Op.VarAdd or Op.VarSet && live[x.A]) || (x.Op == Op.BufStore && live[x.B])
-                    || (x.Op == Op.ExternVjp && System.Linq.Enumerable.Any(System.Linq.Enumerable.Skip(x.Args, x.Index + 1), v => live[v]))))
-                {
-                    live[i] = true;
-                    changed = true;
-                }
+                Mark(x.Operand(k));
+            }
 
-                if (!live[i])
-                {
-                    continue;
-                }
+            for (int w = first[i]; w < first[i + 1]; w++)
+            {
+                Mark(writers[w]);
+            }
 
-                for (int k = 0; k < x.Arity; k++)
+            if (parent[i] >= 0)
+            {
+                Mark(parent[i]);
+            }
+
+            if (x.Op is Op.For or Op.If)
+            {
+                Mark(close[i]);
+                if (otherwise[i] >= 0)
                 {
-                    changed |= !live[x.Operand(k)];
-                    live[x.Operand(k)] = true;
+                    Mark(otherwise[i]);
                 }
             }
         }
 
         return live;
-    }
 
-    /// <summary>
-    /// A loop or branch is live when something in its body is; it then keeps its else and closing
-    /// instructions (and, through its operand, its condition). Returns whether anything became live.
-    /// </summary>
-    private static bool KeepNonEmptyRegions(EquatableArray<Instr> body, bool[] live)
-    {
-        bool changed = false;
-        var open = new Stack<(int Start, int Else)>();
-        var hasLive = new Stack<bool>();
-        for (int i = 0; i < body.Count; i++)
+        void Mark(int id)
         {
-            Op op = body[i].Op;
-            if (op is Op.For or Op.If)
+            if (!live[id])
             {
-                open.Push((i, -1));
-                hasLive.Push(false);
-            }
-            else if (op == Op.Else)
-            {
-                (int start, _) = open.Pop();
-                open.Push((start, i));
-            }
-            else if (op is Op.EndFor or Op.EndIf)
-            {
-                (int start, int otherwise) = open.Pop();
-                bool any = hasLive.Pop();
-                if (any && !live[start])
-                {
-                    live[start] = live[i] = true;
-                    if (otherwise >= 0)
-                    {
-                        live[otherwise] = true;
-                    }
-
-                    changed = true;
-                }
-
-                if (any && hasLive.Count > 0)
-                {
-                    hasLive.Pop();
-                    hasLive.Push(true);
-                }
-            }
-            else if (live[i] && hasLive.Count > 0)
-            {
-                hasLive.Pop();
-                hasLive.Push(true);
+                live[id] = true;
+                stack.Push(id);
             }
         }
-
-        return changed;
     }
 
+    /// <summary>Calls <paramref name="write"/>(target, writer) for each instruction that changes an accumulator or buffer.</summary>
+    private static void ForEachWrite(EquatableArray<Instr> body, System.Action<int, int> write)
+    {
+        for (int i = 0; i < body.Count; i++)
+        {
+            Instr x = body[i];
+            switch (x.Op)
+            {
+                case Op.VarAdd or Op.VarSet:
+                    write(x.A, i);
+                    break;
+                case Op.BufStore:
+                    write(x.B, i);
+                    break;
+                case Op.ExternVjp:
+                    for (int k = x.Index + 1; k < x.Args.Count; k++)
+                    {
+                        write(x.Args[k], i);
+                    }
+
+                    break;
+            }
+        }
+    }
 }
