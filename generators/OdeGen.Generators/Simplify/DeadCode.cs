@@ -57,11 +57,19 @@ internal static class DeadCode
         int n = body.Count;
         var live = new bool[n];
 
+        // The per-instruction tables live in one array kept for the next call on this thread: every pass ends with
+        // this one, and five arrays the size of the function each time would be much of what the passes allocate.
+        int[] scratch = s_scratch is { } kept && kept.Length >= (5 * n) + 1 ? kept : new int[(5 * n) + 1];
+        s_scratch = null;
+        System.Array.Clear(scratch, 0, (5 * n) + 1);
+        var parent = new System.Span<int>(scratch, 0, n);
+        var otherwise = new System.Span<int>(scratch, n, n);
+        var close = new System.Span<int>(scratch, 2 * n, n);
+        var filled = new System.Span<int>(scratch, 3 * n, n);
+        var first = new System.Span<int>(scratch, 4 * n, n + 1);
+
         // The regions: each instruction's innermost enclosing opener (For or If; -1 at the top), and each opener's
         // Else (or -1) and closing instruction. An Else or a closing instruction belongs to its own opener.
-        var parent = new int[n];
-        var otherwise = new int[n];
-        var close = new int[n];
         var open = new Stack<int>();
         for (int i = 0; i < n; i++)
         {
@@ -89,17 +97,30 @@ internal static class DeadCode
 
         // The writers of each accumulator or buffer (VarAdd, VarSet, BufStore, and ExternVjp for the variables it sets):
         // live when what they write is. As lists in one array, writers of v at [first[v], first[v + 1]).
-        var first = new int[n + 1];
-        ForEachWrite(body, (target, writer) => first[target + 1]++);
+        for (int i = 0; i < n; i++)
+        {
+            Instr x = body[i];
+            for (int k = FirstWritten(x); k < LastWritten(x); k++)
+            {
+                first[Written(x, k) + 1]++;
+            }
+        }
+
         for (int v = 0; v < n; v++)
         {
             first[v + 1] += first[v];
         }
 
         var writers = new int[first[n]];
-        var filled = new int[n];
-        ForEachWrite(body, (target, writer) => writers[first[target] + filled[target]++] = writer);
-
+        for (int i = 0; i < n; i++)
+        {
+            Instr x = body[i];
+            for (int k = FirstWritten(x); k < LastWritten(x); k++)
+            {
+                int target = Written(x, k);
+                writers[first[target] + filled[target]++] = i;
+            }
+        }
         // The roots: the stores that remain visible, and the output buffers.
         var stack = new Stack<int>();
         var overwritten = new HashSet<(Slot, int)>();
@@ -136,63 +157,62 @@ internal static class DeadCode
             Instr x = body[i];
             for (int k = 0; k < x.Arity; k++)
             {
-                Mark(x.Operand(k));
+                Mark(live, stack, x.Operand(k));
             }
 
             for (int w = first[i]; w < first[i + 1]; w++)
             {
-                Mark(writers[w]);
+                Mark(live, stack, writers[w]);
             }
 
             if (parent[i] >= 0)
             {
-                Mark(parent[i]);
+                Mark(live, stack, parent[i]);
             }
 
             if (x.Op is Op.For or Op.If)
             {
-                Mark(close[i]);
+                Mark(live, stack, close[i]);
                 if (otherwise[i] >= 0)
                 {
-                    Mark(otherwise[i]);
+                    Mark(live, stack, otherwise[i]);
                 }
             }
         }
 
+        s_scratch = scratch;
         return live;
-
-        void Mark(int id)
-        {
-            if (!live[id])
-            {
-                live[id] = true;
-                stack.Push(id);
-            }
-        }
     }
 
-    /// <summary>Calls <paramref name="write"/>(target, writer) for each instruction that changes an accumulator or buffer.</summary>
-    private static void ForEachWrite(EquatableArray<Instr> body, System.Action<int, int> write)
+    [System.ThreadStatic]
+    private static int[]? s_scratch;
+
+    private static void Mark(bool[] live, Stack<int> stack, int id)
     {
-        for (int i = 0; i < body.Count; i++)
+        if (!live[id])
         {
-            Instr x = body[i];
-            switch (x.Op)
-            {
-                case Op.VarAdd or Op.VarSet:
-                    write(x.A, i);
-                    break;
-                case Op.BufStore:
-                    write(x.B, i);
-                    break;
-                case Op.ExternVjp:
-                    for (int k = x.Index + 1; k < x.Args.Count; k++)
-                    {
-                        write(x.Args[k], i);
-                    }
-
-                    break;
-            }
+            live[id] = true;
+            stack.Push(id);
         }
     }
+
+    // The accumulators and buffers an instruction changes, as operands k in [FirstWritten, LastWritten) of it: VarAdd and
+    // VarSet change A, BufStore changes B, ExternVjp the variables after its arguments and the result's adjoint.
+    private static int FirstWritten(Instr x) => x.Op switch
+    {
+        Op.VarAdd or Op.VarSet => 0,
+        Op.BufStore => 1,
+        Op.ExternVjp => x.Index + 1,
+        _ => 0,
+    };
+
+    private static int LastWritten(Instr x) => x.Op switch
+    {
+        Op.VarAdd or Op.VarSet => 1,
+        Op.BufStore => 2,
+        Op.ExternVjp => x.Args.Count,
+        _ => 0,
+    };
+
+    private static int Written(Instr x, int k) => x.IsExtern ? x.Args[k] : k == 0 ? x.A : x.B;
 }

@@ -12,7 +12,7 @@ namespace OdeGen.Generators.Simplify;
 internal sealed class IrBuilder
 {
     private readonly List<Instr> _body;
-    private readonly ValueNumbering _known;
+    private ValueNumbering? _known;
 
     private readonly bool _exact;
 
@@ -111,36 +111,36 @@ internal sealed class IrBuilder
     /// <summary>Opens a loop over <paramref name="variable"/> from <paramref name="lo"/> to <paramref name="hi"/> (exclusive), descending when <paramref name="reversed"/>.</summary>
     public int For(string variable, IndexExpr lo, IndexExpr hi, bool reversed)
     {
-        _known.Push();
+        Known.Push();
         return Append(new Instr(Op.For, -1, -1, -1, reversed ? 1 : 0, Fn.None, Slot.None, 0, Stmt, Phase, variable, lo, hi, Copy: Copy));
     }
 
     /// <summary>Closes the innermost loop.</summary>
     public void EndFor()
     {
-        _known.Pop();
+        Known.Pop();
         Append(new Instr(Op.EndFor, -1, -1, -1, 0, Fn.None, Slot.None, 0, Stmt, Phase, null, Copy: Copy));
     }
 
     /// <summary>Opens a branch on <paramref name="condition"/>.</summary>
     public void If(int condition)
     {
-        _known.Push();
+        Known.Push();
         Append(new Instr(Op.If, condition, -1, -1, 0, Fn.None, Slot.None, 0, Stmt, Phase, null, Copy: Copy));
     }
 
     /// <summary>Starts the else side of the innermost branch.</summary>
     public void Else()
     {
-        _known.Pop();
-        _known.Push();
+        Known.Pop();
+        Known.Push();
         Append(new Instr(Op.Else, -1, -1, -1, 0, Fn.None, Slot.None, 0, Stmt, Phase, null, Copy: Copy));
     }
 
     /// <summary>Closes the innermost branch.</summary>
     public void EndIf()
     {
-        _known.Pop();
+        Known.Pop();
         Append(new Instr(Op.EndIf, -1, -1, -1, 0, Fn.None, Slot.None, 0, Stmt, Phase, null, Copy: Copy));
     }
 
@@ -150,14 +150,14 @@ internal sealed class IrBuilder
     /// <summary>A comparison of two doubles, or (with <paramref name="a"/> = -1) of the int expressions <paramref name="ix"/> and <paramref name="ix2"/>.</summary>
     public int Compare(CompareKind kind, int a, int b, IndexExpr? ix = null, IndexExpr? ix2 = null)
     {
-        int existing = _known.Find(Op.Compare, Fn.None, a, b, -1, (int)kind, Slot.None, 0, ix, ix2);
+        int existing = Known.Find(Op.Compare, Fn.None, a, b, -1, (int)kind, Slot.None, 0, ix, ix2);
         if (existing >= 0)
         {
             return existing;
         }
 
         int id = Append(new Instr(Op.Compare, a, b, -1, (int)kind, Fn.None, Slot.None, 0, Stmt, Phase, null, ix, ix2, Copy: Copy));
-        _known.Add(Op.Compare, Fn.None, a, b, -1, (int)kind, Slot.None, 0, ix, ix2, id);
+        Known.Add(Op.Compare, Fn.None, a, b, -1, (int)kind, Slot.None, 0, ix, ix2, id);
         return id;
     }
 
@@ -220,9 +220,15 @@ internal sealed class IrBuilder
         }
     }
 
-    /// <summary>Finishes the function.</summary>
-    public IrFunction Build(EquatableArray<string> statements, int userStatements) =>
-        new(new EquatableArray<Instr>(_body.ToArray()), statements, userStatements, Single);
+    /// <summary>Finishes the function. The builder is done: building more afterwards is a bug, and throws.</summary>
+    public IrFunction Build(EquatableArray<string> statements, int userStatements)
+    {
+        Known.Release();
+        _known = null;
+        return new(new EquatableArray<Instr>(_body.ToArray()), statements, userStatements, Single);
+    }
+
+    private ValueNumbering Known => _known ?? throw new InvalidOperationException("The function was already built.");
 
     // Every instruction is made with the current Stmt, Phase and Copy (no copy of it to set them afterwards).
     private int Append(Instr instr)
@@ -233,7 +239,7 @@ internal sealed class IrBuilder
 
     private int Intern(Op op, int a, int b, int c, double value, Fn fn, Slot slot, int index, IndexExpr? ix = null)
     {
-        int existing = _known.Find(op, fn, a, b, c, value, slot, index, ix, null);
+        int existing = Known.Find(op, fn, a, b, c, value, slot, index, ix, null);
         if (existing >= 0)
         {
             // Derivative code may have computed the user's value first (1 + x·x for Atan's slope, then Sqrt(1 + x·x)
@@ -249,7 +255,7 @@ internal sealed class IrBuilder
 
         // New code keeps the operand order it was given (the user's order, for readability).
         _body.Add(new Instr(op, a, b, c, value, fn, slot, index, Stmt, Phase, null, ix, Copy: Copy));
-        _known.Add(op, fn, a, b, c, value, slot, index, ix, null, _body.Count - 1);
+        Known.Add(op, fn, a, b, c, value, slot, index, ix, null, _body.Count - 1);
         return _body.Count - 1;
     }
 }

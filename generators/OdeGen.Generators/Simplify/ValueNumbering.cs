@@ -16,13 +16,32 @@ namespace OdeGen.Generators.Simplify;
 internal sealed class ValueNumbering
 {
     private readonly Dictionary<Key, int> _known;
+
+    // A table left by a finished builder on this thread, reused by the next: the passes rebuild every function
+    // several times, and a table the size of a function each time is most of what the garbage collector sees.
+    // One per thread: the compiler may run the generator on several threads at once.
+    [ThreadStatic]
+    private static Dictionary<Key, int>? s_spare;
     private readonly Stack<List<Key>> _scopes = new();
 
     // Closed scopes' lists, reused: a rebuild opens a scope for every loop and branch it copies.
     private readonly Stack<List<Key>> _spare = new();
 
     /// <summary>A table with room for about <paramref name="capacity"/> values.</summary>
-    public ValueNumbering(int capacity = 0) => _known = new Dictionary<Key, int>(capacity);
+    public ValueNumbering(int capacity = 0)
+    {
+        Dictionary<Key, int>? spare = s_spare;
+        s_spare = null;
+        _known = spare ?? new Dictionary<Key, int>(capacity);
+    }
+
+    /// <summary>Hands the table to the next builder on this thread; this instance must not be used afterwards.</summary>
+    public void Release()
+    {
+        _known.Clear();
+        _scopes.Clear();
+        s_spare = _known;
+    }
 
     /// <summary>The id of an existing instruction computing the same value, or -1.</summary>
     public int Find(Op op, Fn fn, int a, int b, int c, double value, Slot slot, int index, IndexExpr? ix, IndexExpr? ix2)
