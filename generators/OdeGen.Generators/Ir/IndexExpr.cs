@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 
 namespace OdeGen.Generators.Ir;
 
@@ -64,6 +65,7 @@ internal abstract record IndexExpr
     }
 
     /// <summary>The literal <paramref name="value"/>.</summary>
+    [MethodImpl(Hot.Optimize)]
     public static IndexExpr Of(int value) => (uint)(value + SmallOffset) < (uint)Small.Length ? Small[value + SmallOffset] : new Constant(value);
 
     // The literals unrolling and folding make most (loop indices, small sizes), made once: an unrolled copy
@@ -83,6 +85,7 @@ internal abstract record IndexExpr
     }
 
     /// <summary>The loop variable <paramref name="name"/>.</summary>
+    [MethodImpl(Hot.Optimize)]
     public static IndexExpr Of(string name) => new Variable(name);
 
     /// <summary>The value when the expression folds to a constant (2 + 1, but not i - i: only constant parts fold).</summary>
@@ -94,6 +97,7 @@ internal abstract record IndexExpr
     };
 
     /// <summary>Whether the expression mentions the loop variable <paramref name="name"/>.</summary>
+    [MethodImpl(Hot.Optimize)]
     public bool Mentions(string name) => this switch
     {
         Variable v => v.Name == name,
@@ -134,6 +138,7 @@ internal abstract record IndexExpr
     /// The expression with each loop variable of <paramref name="values"/> replaced by its value and the constant
     /// parts folded, so an unrolled copy's index reads as a person would write it (<c>i * 2 + 1</c>, not <c>i * 2 + (0 + 1)</c>).
     /// </summary>
+    [MethodImpl(Hot.Optimize)]
     public IndexExpr Substitute(IReadOnlyDictionary<string, int> values) => Fold(this, values);
 
     /// <summary>The expression with the length of <paramref name="from"/> written as the length of <paramref name="to"/>.</summary>
@@ -150,6 +155,7 @@ internal abstract record IndexExpr
     /// value of the other names (base + s·variable, base free of the variable): 0 when the variable does not
     /// occur; null when the expression is not of that form (i * i, i * n, i % 8, i / 2).
     /// </summary>
+    [MethodImpl(Hot.Optimize)]
     public int? Stride(string variable)
     {
         switch (this)
@@ -195,6 +201,7 @@ internal abstract record IndexExpr
 
     // ---- folding --------------------------------------------------------------------------------
 
+    [MethodImpl(Hot.Optimize)]
     private static IndexExpr Fold(IndexExpr n, IReadOnlyDictionary<string, int>? values)
     {
         switch (n)
@@ -211,6 +218,7 @@ internal abstract record IndexExpr
         }
     }
 
+    [MethodImpl(Hot.Optimize)]
     private static IndexExpr FoldBinary(Binary n, IndexExpr l, IndexExpr r)
     {
         if (l is Constant lc && r is Constant rc && Evaluate(n.Op, lc.Value, rc.Value) is int c)
@@ -235,6 +243,7 @@ internal abstract record IndexExpr
         };
     }
 
+    [MethodImpl(Hot.Optimize)]
     private static int? Evaluate(IndexOp op, int a, int b) => op switch
     {
         IndexOp.Add => unchecked(a + b),

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace OdeGen.Generators.Ir;
 
 /// <summary>
@@ -62,9 +63,11 @@ internal sealed record Instr(Op Op, int A, int B, int C, double Value, Fn Fn, Sl
     };
 
     /// <summary>Operand <paramref name="k"/> (0-based).</summary>
+    [MethodImpl(Hot.Optimize)]
     public int Operand(int k) => IsExtern ? Args[k] : k switch { 0 => A, 1 => B, _ => C };
 
     /// <summary>This instruction with every operand renamed by <paramref name="map"/> (operand id → new id); itself when none changes.</summary>
+    [MethodImpl(Hot.Optimize)]
     public Instr Remapped(int[] map)
     {
         bool same = (A < 0 || map[A] == A) && (B < 0 || map[B] == B) && (C < 0 || map[C] == C);

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using OdeGen.Generators.Ir;
 using OdeGen.Generators.Simplify;
+using System.Runtime.CompilerServices;
 
 namespace OdeGen.Generators.Optimize;
 
@@ -20,6 +21,7 @@ internal static class LoopUnroller
     public const int MaxCopiedInstructions = 400;
 
     /// <summary>Returns <paramref name="function"/> with its short constant loops unrolled.</summary>
+    [MethodImpl(Hot.Optimize)]
     public static IrFunction Run(IrFunction function, bool exact)
     {
         var builder = new IrBuilder(exact, function.Single, function.Body.Count);
@@ -41,6 +43,7 @@ internal static class LoopUnroller
         // The current copy's heading, made once per copy rather than once per instruction (null: not made yet).
         private UnrolledCopy? _copy;
 
+        [MethodImpl(Hot.Optimize)]
         public void Range(int start, int end)
         {
             for (int i = start; i < end; i++)
@@ -107,6 +110,7 @@ internal static class LoopUnroller
         /// True when the loop's body (with its inner loops) is one statement of the user's, a sum's term say: its copies
         /// read as one group of lines under that statement, without a heading for each.
         /// </summary>
+        [MethodImpl(Hot.Optimize)]
         private bool OneStatement(int open, int close)
         {
             int stmt = -1;
@@ -130,6 +134,7 @@ internal static class LoopUnroller
         }
 
         /// <summary>Records the value of a condition on indices that is now constant.</summary>
+        [MethodImpl(Hot.Optimize)]
         private void Know(Instr x, int at)
         {
             _known.Remove(at);
@@ -147,6 +152,7 @@ internal static class LoopUnroller
             }
         }
 
+        [MethodImpl(Hot.Optimize)]
         private static bool Compare(CompareKind kind, int l, int r) => kind switch
         {
             CompareKind.Less => l < r,
@@ -158,6 +164,7 @@ internal static class LoopUnroller
         };
 
         /// <summary>The Else (or -1) and EndIf of the branch opened at <paramref name="open"/>.</summary>
+        [MethodImpl(Hot.Optimize)]
         private (int Else, int Close) Sides(int open)
         {
             int close = Regions.Close(function.Body, open), depth = 0;
@@ -175,6 +182,7 @@ internal static class LoopUnroller
         }
 
         /// <summary>The loop's constant bounds when it is short.</summary>
+        [MethodImpl(Hot.Optimize)]
         private (int Lo, int Hi)? Unrollable(Instr loop, int at)
         {
             if (loop.Ix?.ConstantValue is not int lo || loop.Ix2?.ConstantValue is not int hi || hi - lo > MaxTrips || hi <= lo)
@@ -192,6 +200,7 @@ internal static class LoopUnroller
         }
 
         /// <summary><paramref name="x"/> with the unrolled loops' variables replaced in its indices.</summary>
+        [MethodImpl(Hot.Optimize)]
         private Instr Substituted(Instr x)
         {
             if (_values.Count == 0 || (x.Ix is null && x.Ix2 is null))

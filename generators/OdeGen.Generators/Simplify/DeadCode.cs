@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using OdeGen.Generators.Ir;
 using OdeGen.Generators.Model;
+using System.Runtime.CompilerServices;
 
 namespace OdeGen.Generators.Simplify;
 
@@ -18,6 +19,7 @@ namespace OdeGen.Generators.Simplify;
 internal static class DeadCode
 {
     /// <summary>Returns <paramref name="function"/> without dead instructions.</summary>
+    [MethodImpl(Hot.Optimize)]
     public static IrFunction Eliminate(IrFunction function)
     {
         EquatableArray<Instr> body = function.Body;
@@ -52,6 +54,7 @@ internal static class DeadCode
         return function with { Body = new EquatableArray<Instr>(kept) };
     }
 
+    [MethodImpl(Hot.Optimize)]
     private static bool[] MarkLive(EquatableArray<Instr> body)
     {
         int n = body.Count;
@@ -187,6 +190,7 @@ internal static class DeadCode
     [System.ThreadStatic]
     private static int[]? s_scratch;
 
+    [MethodImpl(Hot.Optimize)]
     private static void Mark(bool[] live, Stack<int> stack, int id)
     {
         if (!live[id])
@@ -198,6 +202,7 @@ internal static class DeadCode
 
     // The accumulators and buffers an instruction changes, as operands k in [FirstWritten, LastWritten) of it: VarAdd and
     // VarSet change A, BufStore changes B, ExternVjp the variables after its arguments and the result's adjoint.
+    [MethodImpl(Hot.Optimize)]
     private static int FirstWritten(Instr x) => x.Op switch
     {
         Op.VarAdd or Op.VarSet => 0,
@@ -206,6 +211,7 @@ internal static class DeadCode
         _ => 0,
     };
 
+    [MethodImpl(Hot.Optimize)]
     private static int LastWritten(Instr x) => x.Op switch
     {
         Op.VarAdd or Op.VarSet => 1,
@@ -214,5 +220,6 @@ internal static class DeadCode
         _ => 0,
     };
 
+    [MethodImpl(Hot.Optimize)]
     private static int Written(Instr x, int k) => x.IsExtern ? x.Args[k] : k == 0 ? x.A : x.B;
 }

@@ -1,4 +1,5 @@
 using OdeGen.Generators.Ir;
+using System.Runtime.CompilerServices;
 
 namespace OdeGen.Generators.Simplify;
 
@@ -9,6 +10,7 @@ namespace OdeGen.Generators.Simplify;
 internal static class Simplifier
 {
     /// <summary>Simplifies <paramref name="function"/>; <paramref name="exact"/> keeps results bit for bit.</summary>
+    [MethodImpl(Hot.Optimize)]
     public static IrFunction Run(IrFunction function, bool exact)
     {
         IrFunction live = DeadCode.Eliminate(function);
@@ -27,6 +29,7 @@ internal static class Simplifier
     /// its own statement and pass, keeping its readable name; <c>map[at]</c> becomes its new id. What every
     /// rebuilding pass does for the instructions it leaves as they are.
     /// </summary>
+    [MethodImpl(Hot.Optimize)]
     public static void CopyNamed(IrBuilder builder, Instr x, int at, int[] map)
     {
         Attribute(builder, x);
@@ -34,6 +37,7 @@ internal static class Simplifier
     }
 
     /// <summary>Attributes the instructions built next to the statement and pass of <paramref name="x"/>.</summary>
+    [MethodImpl(Hot.Optimize)]
     public static void Attribute(IrBuilder builder, Instr x)
     {
         builder.Stmt = x.Stmt;
@@ -42,6 +46,7 @@ internal static class Simplifier
     }
 
     /// <summary>Maps position <paramref name="at"/> to <paramref name="id"/> and gives the new value <paramref name="x"/>'s name.</summary>
+    [MethodImpl(Hot.Optimize)]
     public static void Record(IrBuilder builder, Instr x, int at, int[] map, int id)
     {
         map[at] = id;
@@ -52,6 +57,7 @@ internal static class Simplifier
     }
 
     /// <summary>Re-creates <paramref name="x"/> in <paramref name="builder"/> with operands renamed by <paramref name="map"/>; -1 for a store.</summary>
+    [MethodImpl(Hot.Optimize)]
     public static int Copy(IrBuilder builder, Instr x, int[] map)
     {
         switch (x.Op)
@@ -116,6 +122,7 @@ internal static class Simplifier
     }
 
     // Not a lambda: one capturing map would be allocated on every call of Copy, not only for the calls that need it.
+    [MethodImpl(Hot.Optimize)]
     private static int[] Mapped(EquatableArray<int> args, int[] map)
     {
         var mapped = new int[args.Count];

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using OdeGen.Generators.Ir;
+using System.Runtime.CompilerServices;
 
 namespace OdeGen.Generators.Simplify;
 
@@ -44,6 +45,7 @@ internal sealed class ValueNumbering
     }
 
     /// <summary>The id of an existing instruction computing the same value, or -1.</summary>
+    [MethodImpl(Hot.Optimize)]
     public int Find(Op op, Fn fn, int a, int b, int c, double value, Slot slot, int index, IndexExpr? ix, IndexExpr? ix2)
     {
         long bits = BitConverter.DoubleToInt64Bits(value);
@@ -62,6 +64,7 @@ internal sealed class ValueNumbering
     }
 
     /// <summary>Records that instruction <paramref name="id"/> computes this value.</summary>
+    [MethodImpl(Hot.Optimize)]
     public void Add(Op op, Fn fn, int a, int b, int c, double value, Slot slot, int index, IndexExpr? ix, IndexExpr? ix2, int id)
     {
         var key = new Key(op, fn, a, b, c, BitConverter.DoubleToInt64Bits(value), slot, index, ix, ix2);
@@ -77,6 +80,7 @@ internal sealed class ValueNumbering
     public void Push() => _scopes.Push(_spare.Count > 0 ? _spare.Pop() : new());
 
     /// <summary>Closes the innermost loop body, forgetting what was defined in it.</summary>
+    [MethodImpl(Hot.Optimize)]
     public void Pop()
     {
         List<Key> scope = _scopes.Pop();
@@ -100,6 +104,7 @@ internal sealed class ValueNumbering
         private readonly long _bits;
         private readonly IndexExpr? _ix, _ix2;
 
+        [MethodImpl(Hot.Optimize)]
         public Key(Op op, Fn fn, int a, int b, int c, long bits, Slot slot, int index, IndexExpr? ix, IndexExpr? ix2)
         {
             _ops = (byte)op | ((byte)fn << 8) | ((byte)slot << 16);
@@ -112,12 +117,15 @@ internal sealed class ValueNumbering
             _ix2 = ix2;
         }
 
+        [MethodImpl(Hot.Optimize)]
         public bool Equals(Key other) =>
             _ops == other._ops && _a == other._a && _b == other._b && _c == other._c && _bits == other._bits && _index == other._index
             && Equals(_ix, other._ix) && Equals(_ix2, other._ix2);
 
+        [MethodImpl(Hot.Optimize)]
         public override bool Equals(object? obj) => obj is Key other && Equals(other);
 
+        [MethodImpl(Hot.Optimize)]
         public override int GetHashCode()
         {
             unchecked
@@ -133,6 +141,7 @@ internal sealed class ValueNumbering
             }
         }
 
+        [MethodImpl(Hot.Optimize)]
         private static bool Equals(IndexExpr? x, IndexExpr? y) => ReferenceEquals(x, y) || (x is not null && x.Equals(y));
     }
 }
