@@ -32,7 +32,7 @@ namespace OdeGen.Generators.Analyses;
 /// <param name="Silent">Positions printed as nothing: the copies sharing makes needless and declarations whose initial value is never read.</param>
 /// <param name="AssignsInit">Hosted variables whose declaration prints as an assignment to the host's local.</param>
 /// <param name="Into">Values computed straight into the local <see cref="Host"/> names (their copy at the side's end is <see cref="Silent"/>).</param>
-internal sealed record MergeCoalescing(int[] Host, bool[] Silent, bool[] AssignsInit, bool[] Into)
+internal sealed record MergeCoalescing(EquatableArray<int> Host, EquatableArray<bool> Silent, EquatableArray<bool> AssignsInit, EquatableArray<bool> Into)
 {
     /// <summary>
     /// The plan for <paramref name="function"/>; <paramref name="valuesInto"/> allows the third kind of sharing (values
@@ -118,7 +118,7 @@ internal sealed record MergeCoalescing(int[] Host, bool[] Silent, bool[] Assigns
 
         DeadResets(body, facts, host, silent);
         CurrentCopies(body, facts, host, silent, assignsInit, into);
-        return new MergeCoalescing(host, silent, assignsInit, into);
+        return new MergeCoalescing(new EquatableArray<int>(host), new EquatableArray<bool>(silent), new EquatableArray<bool>(assignsInit), new EquatableArray<bool>(into));
     }
 
     /// <summary>
