@@ -27,14 +27,29 @@ internal abstract record IndexExpr
     {
     }
 
+    // The leaves hash without the record's generated code (which hashes the runtime type too): value numbering hashes
+    // an index for every instruction it meets. Equal leaves hash equal, which is all a hash must do.
+
     /// <summary>An int literal.</summary>
-    public sealed record Constant(int Value) : IndexExpr;
+    public sealed record Constant(int Value) : IndexExpr
+    {
+        /// <inheritdoc/>
+        public override int GetHashCode() => unchecked((Value * -1521134295) + 1);
+    }
 
     /// <summary>A loop variable (by the name the IR's <see cref="Op.For"/> gives it).</summary>
-    public sealed record Variable(string Name) : IndexExpr;
+    public sealed record Variable(string Name) : IndexExpr
+    {
+        /// <inheritdoc/>
+        public override int GetHashCode() => unchecked((Name.GetHashCode() * -1521134295) + 2);
+    }
 
     /// <summary>The length of one of the method's spans (printed in the target's names: y.Length, x.Length, a.Length, …).</summary>
-    public sealed record Length(Slot Span) : IndexExpr;
+    public sealed record Length(Slot Span) : IndexExpr
+    {
+        /// <inheritdoc/>
+        public override int GetHashCode() => unchecked(((int)Span * -1521134295) + 3);
+    }
 
     /// <summary>-Operand.</summary>
     public sealed record Negate(IndexExpr Operand) : IndexExpr
