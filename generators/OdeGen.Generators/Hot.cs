@@ -10,7 +10,7 @@ namespace OdeGen.Generators;
 /// The IDE runs the generator on a keystroke. Under tiered compilation a method starts unoptimized (and, with dynamic
 /// PGO, instrumented) and is promoted only after its calls are counted, which begins once the process has stopped
 /// compiling new methods for a while: inside a compiler that is rarely the case, and the generator's ten-thousand-call
-/// loops ran unoptimized for dozens of edits (the generator benchmark's Simplify step: about 2x slower after ten warm
+/// loops ran unoptimized for dozens of edits (the generator benchmark's Simplify step: 2-3x slower after ten warm
 /// runs than with every method optimized). These few methods skip the wait; they lose dynamic PGO, which they gain
 /// little from (their calls are monomorphic).
 /// </remarks>

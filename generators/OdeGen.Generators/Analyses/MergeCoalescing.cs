@@ -15,7 +15,9 @@ namespace OdeGen.Generators.Analyses;
 /// into the variable's local (<c>wave = wave * Math.Sin(y2);</c>), not into a local of its own copied at the side's end
 /// (scalar code only: lane code computes a side's values in every lane and blends only the writes).</item>
 /// <item>a reset of an adjoint that nothing reads afterwards (<c>gainBar = 0.0;</c> after <c>double gainBar_2 = gainBar;</c>) is
-/// not printed, so the read is <c>gainBar</c> itself.</item>
+/// not printed, so the read is <c>gainBar</c> itself (a later else side of the same branch does not count);</item>
+/// <item>a copy of an adjoint that is then only read (<c>double gainBar_2 = gainBar;</c> before a nested branch) is the
+/// adjoint's local itself.</item>
 /// </list>
 /// </summary>
 /// <remarks>
