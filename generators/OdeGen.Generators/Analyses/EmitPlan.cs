@@ -16,8 +16,10 @@ namespace OdeGen.Generators.Analyses;
 /// </param>
 /// <param name="KeptAcrossCalls">Register eligibility (<see cref="RegisterEligibility.Plan"/>): the scalar method's loop sums that cross calls in memory.</param>
 /// <param name="LaneConditions">Lane uniformity (<see cref="LaneUniformity"/>): the conditions that are masks in the lane method.</param>
+/// <param name="Merges">Which versions of a user's local share its local in the scalar method (<see cref="MergeCoalescing"/>).</param>
+/// <param name="LaneMerges">The same for the lane method, which runs both sides of a branch (no value is computed into a variable's local).</param>
 internal sealed record MethodPlan(IrFunction Function, EquatableArray<LoopDecision> Loops, EquatableArray<KeptAcrossCall> KeptAcrossCalls,
-    EquatableArray<bool> LaneConditions);
+    EquatableArray<bool> LaneConditions, MergeCoalescing Merges, MergeCoalescing LaneMerges);
 
 /// <summary>The plans of a target's second-order methods (<see cref="SecondOrderIr"/>); a function's has Hvp only.</summary>
 internal sealed record SecondOrderPlan(MethodPlan? Divergence, MethodPlan? DivergenceVjp, MethodPlan Hvp);
@@ -65,7 +67,9 @@ internal sealed record EmitPlan(SystemHeader Header, MethodPlan Evaluate, Method
             : EquatableArray<LoopDecision>.Empty;
 
         // Which values the scalar method prints inline does not depend on how its locals are spelled: no parameters needed.
-        string?[] locals = LocalNames.Assign(function, Array.Empty<string>(), MergeCoalescing.Plan(function));
-        return new MethodPlan(function, loops, RegisterEligibility.Plan(function, locals), LaneUniformity.LaneConditions(function));
+        MergeCoalescing merges = MergeCoalescing.Plan(function);
+        string?[] locals = LocalNames.Assign(function, Array.Empty<string>(), merges);
+        return new MethodPlan(function, loops, RegisterEligibility.Plan(function, locals), LaneUniformity.LaneConditions(function), merges,
+            MergeCoalescing.Plan(function, valuesInto: false));
     }
 }

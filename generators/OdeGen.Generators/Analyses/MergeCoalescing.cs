@@ -15,7 +15,9 @@ namespace OdeGen.Generators.Analyses;
 /// into the variable's local (<c>wave = wave * Math.Sin(y2);</c>), not into a local of its own copied at the side's end
 /// (scalar code only: lane code computes a side's values in every lane and blends only the writes).</item>
 /// <item>a reset of an adjoint that nothing reads afterwards (<c>gainBar = 0.0;</c> after <c>double gainBar_2 = gainBar;</c>) is
-/// not printed, so the read is <c>gainBar</c> itself.</item>
+/// not printed, so the read is <c>gainBar</c> itself (a later else side of the same branch does not count);</item>
+/// <item>a copy of an adjoint that is then only read (<c>double gainBar_2 = gainBar;</c> before a nested branch) is the
+/// adjoint's local itself.</item>
 /// </list>
 /// </summary>
 /// <remarks>
@@ -32,7 +34,7 @@ namespace OdeGen.Generators.Analyses;
 /// <param name="Silent">Positions printed as nothing: the copies sharing makes needless and declarations whose initial value is never read.</param>
 /// <param name="AssignsInit">Hosted variables whose declaration prints as an assignment to the host's local.</param>
 /// <param name="Into">Values computed straight into the local <see cref="Host"/> names (their copy at the side's end is <see cref="Silent"/>).</param>
-internal sealed record MergeCoalescing(int[] Host, bool[] Silent, bool[] AssignsInit, bool[] Into)
+internal sealed record MergeCoalescing(EquatableArray<int> Host, EquatableArray<bool> Silent, EquatableArray<bool> AssignsInit, EquatableArray<bool> Into)
 {
     /// <summary>
     /// The plan for <paramref name="function"/>; <paramref name="valuesInto"/> allows the third kind of sharing (values
@@ -117,7 +119,67 @@ internal sealed record MergeCoalescing(int[] Host, bool[] Silent, bool[] Assigns
         }
 
         DeadResets(body, facts, host, silent);
-        return new MergeCoalescing(host, silent, assignsInit, into);
+        CurrentCopies(body, facts, host, silent, assignsInit, into);
+        return new MergeCoalescing(new EquatableArray<int>(host), new EquatableArray<bool>(silent), new EquatableArray<bool>(assignsInit), new EquatableArray<bool>(into));
+    }
+
+    /// <summary>
+    /// The fifth kind, once the dead resets are known: a variable of the user's local that starts as a read of that local
+    /// (reverse mode's <c>double gainBar_2 = gainBar;</c> before a nested branch) and is never written where it is printed
+    /// (its resets are silent) is that local itself while it is read, when nothing writes the local from the read to the
+    /// last place a read of the variable is printed and no loop spans that stretch. Its declaration and the read it starts
+    /// from print as nothing; its reads print as the user's name (<c>tBar += gainBar * p[1];</c>).
+    /// </summary>
+    private static void CurrentCopies(EquatableArray<Instr> body, Facts facts, int[] host, bool[] silent, bool[] assignsInit, bool[] into)
+    {
+        int count = body.Count;
+        for (int v = 0; v < count; v++)
+        {
+            Instr x = body[v];
+            if (x.Op != Op.Var || host[v] >= 0 || silent[v] || facts.ByRef[v] || x.Name is null || body[x.A].Op != Op.VarGet)
+            {
+                continue;
+            }
+
+            int init = x.A, storage = Root(host, body[init].A);
+            if (storage == v || facts.ByRef[storage] || body[storage].Name != x.Name || facts.Uses(init) != 1)
+            {
+                continue;
+            }
+
+            // The variable is only read: no write of its own is printed, no other variable shares its local.
+            int lastRead = v;
+            bool written = false;
+            for (int i = v + 1; i < count && !written; i++)
+            {
+                Instr y = body[i];
+                written = WritesStorage(body, host, silent, assignsInit, into, i, v) || (y.Op == Op.Var && host[i] == v);
+                if (y.Op == Op.VarGet && y.A == v)
+                {
+                    lastRead = System.Math.Max(lastRead, facts.PrintedBy(i));
+                }
+            }
+
+            if (written || facts.LoopBetween(init, lastRead))
+            {
+                continue;
+            }
+
+            bool storageWritten = false;
+            for (int i = init + 1; i <= lastRead && !storageWritten; i++)
+            {
+                storageWritten = WritesStorage(body, host, silent, assignsInit, into, i, storage);
+            }
+
+            if (storageWritten)
+            {
+                continue;
+            }
+
+            host[v] = storage;
+            silent[v] = true;
+            silent[init] = true;
+        }
     }
 
     /// <summary>
@@ -126,6 +188,9 @@ internal sealed record MergeCoalescing(int[] Host, bool[] Silent, bool[] Assigns
     /// nothing after the reset refers to the local (no read, write or value sharing it) and no loop lies between the
     /// local's declaration and the reset (so no back edge carries the zero to an earlier read), the reset is silent;
     /// with no write left after the read, the read prints as the local itself (<c>s20 += gainBar * p[0];</c>).
+    /// "After" skips the else side of every branch whose then side holds the reset: scalar code never runs both, and lane
+    /// code runs the else side only under its mask, where the reset (a write under the then mask) was never seen. So the
+    /// adjoint of <c>if (…) gain = …; else gain = …;</c> reads <c>gainBar</c> on both sides, without a copy on the first.
     /// The user's own assignments are left as written.
     /// </summary>
     private static void DeadResets(EquatableArray<Instr> body, Facts facts, int[] host, bool[] silent)
@@ -140,22 +205,45 @@ internal sealed record MergeCoalescing(int[] Host, bool[] Silent, bool[] Assigns
             }
 
             int root = Root(host, set.A);
-            if (!facts.ByRef[set.A] && !facts.ByRef[root] && !facts.LoopBetween(root, s) && !ReferencedAfter(body, host, root, s))
+            if (!facts.ByRef[set.A] && !facts.ByRef[root] && !facts.LoopBetween(root, s) && !ReferencedAfter(body, facts, host, root, s))
             {
                 silent[s] = true;
             }
         }
     }
 
-    /// <summary>True when an instruction after <paramref name="s"/> refers to the local of <paramref name="root"/> in any way.</summary>
-    private static bool ReferencedAfter(EquatableArray<Instr> body, int[] host, int root, int s)
+    /// <summary>
+    /// True when an instruction that may run after <paramref name="s"/> refers to the local of <paramref name="root"/> in
+    /// any way: one later in the body, except on the else side of a branch whose then side holds <paramref name="s"/>.
+    /// </summary>
+    private static bool ReferencedAfter(EquatableArray<Instr> body, Facts facts, int[] host, int root, int s)
     {
-        if (ClassReferenced(body, host, root, s + 1, body.Count))
+        int from = s + 1;
+        for (int o = facts.Opener(s); o >= 0; o = facts.Opener(o))
+        {
+            if (body[o].Op == Op.If && facts.ElseOf(o) > s)
+            {
+                if (ReferencedIn(body, host, root, from, facts.ElseOf(o)))
+                {
+                    return true;
+                }
+
+                from = facts.CloseOf(o);
+            }
+        }
+
+        return ReferencedIn(body, host, root, from, body.Count);
+    }
+
+    /// <summary>True when an instruction in [<paramref name="from"/>, <paramref name="to"/>) refers to the local of <paramref name="root"/> in any way.</summary>
+    private static bool ReferencedIn(EquatableArray<Instr> body, int[] host, int root, int from, int to)
+    {
+        if (ClassReferenced(body, host, root, from, to))
         {
             return true;
         }
 
-        for (int i = s + 1; i < body.Count; i++)
+        for (int i = from; i < to; i++)
         {
             Instr x = body[i];
             if (host[i] == root)
@@ -446,7 +534,7 @@ internal sealed record MergeCoalescing(int[] Host, bool[] Silent, bool[] Assigns
     private sealed class Facts
     {
         private readonly EquatableArray<Instr> _body;
-        private readonly int[] _uses, _user, _loopsBefore;
+        private readonly int[] _uses, _user, _loopsBefore, _opener, _else, _close;
         private bool[]? _blocked;
 
         public Facts(EquatableArray<Instr> body)
@@ -462,6 +550,33 @@ internal sealed record MergeCoalescing(int[] Host, bool[] Silent, bool[] Assigns
             _uses = new int[count];
             _user = new int[count];
             _loopsBefore = new int[count + 1];
+            _opener = new int[count];
+            _else = new int[count];
+            _close = new int[count];
+            var openers = new Stack<int>();
+            for (int i = 0; i < count; i++)
+            {
+                Op op = body[i].Op;
+                _else[i] = -1;
+                if (op is Op.EndFor or Op.EndIf)
+                {
+                    int o = openers.Pop();
+                    _close[o] = i;
+                    _opener[i] = o;
+                    continue;
+                }
+
+                _opener[i] = openers.Count > 0 ? openers.Peek() : -1;
+                if (op == Op.Else)
+                {
+                    _else[openers.Peek()] = i;
+                }
+                else if (op is Op.For or Op.If)
+                {
+                    openers.Push(i);
+                }
+            }
+
             var parent = new List<int> { -1 };
             var open = new Stack<int>();
             open.Push(0);
@@ -541,6 +656,15 @@ internal sealed record MergeCoalescing(int[] Host, bool[] Silent, bool[] Assigns
 
         /// <summary>How many instructions use value <paramref name="id"/> as an operand.</summary>
         public int Uses(int id) => _uses[id];
+
+        /// <summary>The For or If whose region holds position <paramref name="i"/> most closely (an Else or closing instruction: its own), or -1.</summary>
+        public int Opener(int i) => _opener[i];
+
+        /// <summary>The Else of the If at <paramref name="opener"/>, or -1.</summary>
+        public int ElseOf(int opener) => _else[opener];
+
+        /// <summary>The EndFor or EndIf of the region opened at <paramref name="opener"/>.</summary>
+        public int CloseOf(int opener) => _close[opener];
 
         /// <summary>True when a loop opens or closes in [<paramref name="from"/>, <paramref name="to"/>].</summary>
         public bool LoopBetween(int from, int to) => _loopsBefore[to + 1] - _loopsBefore[from] > 0;

@@ -45,7 +45,7 @@ internal sealed class FunctionEmitter : ExpressionPrinter
         _function = function;
         _real = function.Single ? "float" : "double";
         var parameterList = new List<string>(parameters);
-        _merges = MergeCoalescing.Plan(function);
+        _merges = plan.Merges;
         Names = _names = LocalNames.Assign(function, parameterList, _merges);
         LocalNames.CheckCount(_names, method.Length > 0 ? method : "method");
         _taken = new HashSet<string>(parameterList);

@@ -67,7 +67,7 @@ internal sealed partial class LaneFunctionEmitter : ExpressionPrinter
 
         bool[] force = ForcedLocals(function);
         var parameterList = parameters.Append("TLane").ToList();
-        _merges = MergeCoalescing.Plan(function, valuesInto: false);
+        _merges = plan.LaneMerges;
         Names = _names = LocalNames.Assign(function, parameterList, _merges, i => force[i]);
         LocalNames.CheckCount(_names, "lane method");
 

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 
 namespace OdeGen.Generators.Ir;
 
@@ -26,14 +27,29 @@ internal abstract record IndexExpr
     {
     }
 
+    // The leaves hash without the record's generated code (which hashes the runtime type too): value numbering hashes
+    // an index for every instruction it meets. Equal leaves hash equal, which is all a hash must do.
+
     /// <summary>An int literal.</summary>
-    public sealed record Constant(int Value) : IndexExpr;
+    public sealed record Constant(int Value) : IndexExpr
+    {
+        /// <inheritdoc/>
+        public override int GetHashCode() => unchecked((Value * -1521134295) + 1);
+    }
 
     /// <summary>A loop variable (by the name the IR's <see cref="Op.For"/> gives it).</summary>
-    public sealed record Variable(string Name) : IndexExpr;
+    public sealed record Variable(string Name) : IndexExpr
+    {
+        /// <inheritdoc/>
+        public override int GetHashCode() => unchecked((Name.GetHashCode() * -1521134295) + 2);
+    }
 
     /// <summary>The length of one of the method's spans (printed in the target's names: y.Length, x.Length, a.Length, …).</summary>
-    public sealed record Length(Slot Span) : IndexExpr;
+    public sealed record Length(Slot Span) : IndexExpr
+    {
+        /// <inheritdoc/>
+        public override int GetHashCode() => unchecked(((int)Span * -1521134295) + 3);
+    }
 
     /// <summary>-Operand.</summary>
     public sealed record Negate(IndexExpr Operand) : IndexExpr
@@ -64,9 +80,27 @@ internal abstract record IndexExpr
     }
 
     /// <summary>The literal <paramref name="value"/>.</summary>
-    public static IndexExpr Of(int value) => new Constant(value);
+    [MethodImpl(Hot.Optimize)]
+    public static IndexExpr Of(int value) => (uint)(value + SmallOffset) < (uint)Small.Length ? Small[value + SmallOffset] : new Constant(value);
+
+    // The literals unrolling and folding make most (loop indices, small sizes), made once: an unrolled copy
+    // substitutes one into every index it has. Sharing them is invisible, as a tree compares by value.
+    private const int SmallOffset = 64;
+    private static readonly Constant[] Small = MakeSmall();
+
+    private static Constant[] MakeSmall()
+    {
+        var small = new Constant[SmallOffset + 1024];
+        for (int i = 0; i < small.Length; i++)
+        {
+            small[i] = new Constant(i - SmallOffset);
+        }
+
+        return small;
+    }
 
     /// <summary>The loop variable <paramref name="name"/>.</summary>
+    [MethodImpl(Hot.Optimize)]
     public static IndexExpr Of(string name) => new Variable(name);
 
     /// <summary>The value when the expression folds to a constant (2 + 1, but not i - i: only constant parts fold).</summary>
@@ -78,6 +112,7 @@ internal abstract record IndexExpr
     };
 
     /// <summary>Whether the expression mentions the loop variable <paramref name="name"/>.</summary>
+    [MethodImpl(Hot.Optimize)]
     public bool Mentions(string name) => this switch
     {
         Variable v => v.Name == name,
@@ -118,6 +153,7 @@ internal abstract record IndexExpr
     /// The expression with each loop variable of <paramref name="values"/> replaced by its value and the constant
     /// parts folded, so an unrolled copy's index reads as a person would write it (<c>i * 2 + 1</c>, not <c>i * 2 + (0 + 1)</c>).
     /// </summary>
+    [MethodImpl(Hot.Optimize)]
     public IndexExpr Substitute(IReadOnlyDictionary<string, int> values) => Fold(this, values);
 
     /// <summary>The expression with the length of <paramref name="from"/> written as the length of <paramref name="to"/>.</summary>
@@ -134,6 +170,7 @@ internal abstract record IndexExpr
     /// value of the other names (base + s·variable, base free of the variable): 0 when the variable does not
     /// occur; null when the expression is not of that form (i * i, i * n, i % 8, i / 2).
     /// </summary>
+    [MethodImpl(Hot.Optimize)]
     public int? Stride(string variable)
     {
         switch (this)
@@ -179,15 +216,16 @@ internal abstract record IndexExpr
 
     // ---- folding --------------------------------------------------------------------------------
 
+    [MethodImpl(Hot.Optimize)]
     private static IndexExpr Fold(IndexExpr n, IReadOnlyDictionary<string, int>? values)
     {
         switch (n)
         {
             case Variable v:
-                return values is not null && values.TryGetValue(v.Name, out int value) ? new Constant(value) : n;
+                return values is not null && values.TryGetValue(v.Name, out int value) ? Of(value) : n;
             case Negate neg:
                 IndexExpr operand = Fold(neg.Operand, values);
-                return operand is Constant c ? new Constant(unchecked(-c.Value)) : operand == neg.Operand ? n : new Negate(operand);
+                return operand is Constant c ? Of(unchecked(-c.Value)) : operand == neg.Operand ? n : new Negate(operand);
             case Binary b:
                 return FoldBinary(b, Fold(b.Left, values), Fold(b.Right, values));
             default:
@@ -195,11 +233,12 @@ internal abstract record IndexExpr
         }
     }
 
+    [MethodImpl(Hot.Optimize)]
     private static IndexExpr FoldBinary(Binary n, IndexExpr l, IndexExpr r)
     {
         if (l is Constant lc && r is Constant rc && Evaluate(n.Op, lc.Value, rc.Value) is int c)
         {
-            return new Constant(c);
+            return Of(c);
         }
 
         // Identities that hold for every int (the operands are side-effect free): x + 0, 0 + x, x - 0,
@@ -211,7 +250,7 @@ internal abstract record IndexExpr
             IndexOp.Add when rz => l,
             IndexOp.Add when lz => r,
             IndexOp.Subtract when rz => l,
-            IndexOp.Multiply when lz || rz => new Constant(0),
+            IndexOp.Multiply when lz || rz => Of(0),
             IndexOp.Multiply when ro => l,
             IndexOp.Multiply when lo => r,
             IndexOp.Divide when ro => l,
@@ -219,6 +258,7 @@ internal abstract record IndexExpr
         };
     }
 
+    [MethodImpl(Hot.Optimize)]
     private static int? Evaluate(IndexOp op, int a, int b) => op switch
     {
         IndexOp.Add => unchecked(a + b),

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace OdeGen.Generators.Ir;
 
 /// <summary>
@@ -62,14 +63,43 @@ internal sealed record Instr(Op Op, int A, int B, int C, double Value, Fn Fn, Sl
     };
 
     /// <summary>Operand <paramref name="k"/> (0-based).</summary>
+    [MethodImpl(Hot.Optimize)]
     public int Operand(int k) => IsExtern ? Args[k] : k switch { 0 => A, 1 => B, _ => C };
 
-    /// <summary>This instruction with every operand renamed by <paramref name="rename"/>.</summary>
-    public Instr Remapped(System.Func<int, int> rename) => this with
+    /// <summary>This instruction with every operand renamed by <paramref name="map"/> (operand id → new id); itself when none changes.</summary>
+    [MethodImpl(Hot.Optimize)]
+    public Instr Remapped(int[] map)
     {
-        A = A < 0 ? -1 : rename(A),
-        B = B < 0 ? -1 : rename(B),
-        C = C < 0 ? -1 : rename(C),
-        Args = IsExtern ? new EquatableArray<int>(System.Linq.Enumerable.ToArray(System.Linq.Enumerable.Select(Args, rename))) : Args,
-    };
+        bool same = (A < 0 || map[A] == A) && (B < 0 || map[B] == B) && (C < 0 || map[C] == C);
+        if (IsExtern)
+        {
+            for (int k = 0; k < Args.Count && same; k++)
+            {
+                same = map[Args[k]] == Args[k];
+            }
+        }
+
+        if (same)
+        {
+            return this;
+        }
+
+        int[]? args = null;
+        if (IsExtern)
+        {
+            args = new int[Args.Count];
+            for (int k = 0; k < args.Length; k++)
+            {
+                args[k] = map[Args[k]];
+            }
+        }
+
+        return this with
+        {
+            A = A < 0 ? -1 : map[A],
+            B = B < 0 ? -1 : map[B],
+            C = C < 0 ? -1 : map[C],
+            Args = args is null ? Args : new EquatableArray<int>(args),
+        };
+    }
 }

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using OdeGen.Generators.Ir;
 using OdeGen.Generators.Simplify;
+using System.Runtime.CompilerServices;
 
 namespace OdeGen.Generators.Optimize;
 
@@ -20,9 +21,10 @@ namespace OdeGen.Generators.Optimize;
 internal static class AccumulatorPromotion
 {
     /// <summary>Returns <paramref name="function"/> with loop-carried output adjoints kept in locals.</summary>
+    [MethodImpl(Hot.Optimize)]
     public static IrFunction Run(IrFunction function)
     {
-        var builder = new IrBuilder(exact: false, function.Single);
+        var builder = new IrBuilder(exact: false, function.Single, function.Body.Count);
         var map = new int[function.Body.Count];
         var locals = new Dictionary<(Slot, int), int>();
         var order = new List<(Slot Slot, int Index)>();
@@ -58,6 +60,7 @@ internal static class AccumulatorPromotion
     }
 
     /// <summary>One local, starting at 0, for each output element the loop from <paramref name="open"/> adds to.</summary>
+    [MethodImpl(Hot.Optimize)]
     private static void Declare(IrBuilder builder, IrFunction function, int open, int close,
         Dictionary<(Slot, int), int> locals, List<(Slot Slot, int Index)> order)
     {
@@ -78,6 +81,7 @@ internal static class AccumulatorPromotion
     }
 
     /// <summary>After the loop: each local is added to its output element once.</summary>
+    [MethodImpl(Hot.Optimize)]
     private static void Release(IrBuilder builder, Dictionary<(Slot, int), int> locals, List<(Slot Slot, int Index)> order)
     {
         foreach ((Slot slot, int index) in order)

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using OdeGen.Generators.Ir;
 using OdeGen.Generators.Simplify;
+using System.Runtime.CompilerServices;
 
 namespace OdeGen.Generators.Optimize;
 
@@ -18,6 +19,7 @@ namespace OdeGen.Generators.Optimize;
 internal static class BufferScalarization
 {
     /// <summary>Returns <paramref name="function"/> with its iteration-local buffers kept in locals.</summary>
+    [MethodImpl(Hot.Optimize)]
     public static IrFunction Run(IrFunction function, bool exact)
     {
         Dictionary<int, List<int>> locals = Candidates(function);
@@ -26,7 +28,7 @@ internal static class BufferScalarization
             return function;
         }
 
-        var builder = new IrBuilder(exact, function.Single);
+        var builder = new IrBuilder(exact, function.Single, function.Body.Count);
         var map = new int[function.Body.Count];
         var local = new Dictionary<int, int>();   // buffer → its accumulator in the current loop
         int depth = 0;
@@ -74,6 +76,7 @@ internal static class BufferScalarization
     }
 
     /// <summary>Top-level loops with the buffers that only they touch, at their variable.</summary>
+    [MethodImpl(Hot.Optimize)]
     private static Dictionary<int, List<int>> Candidates(IrFunction function)
     {
         var body = function.Body;
@@ -116,5 +119,6 @@ internal static class BufferScalarization
     }
 
     /// <summary>A zeroed stackalloc buffer (not dydt, not the adjoint seeded from a).</summary>
+    [MethodImpl(Hot.Optimize)]
     private static bool Qualifies(Instr buffer) => buffer.Op == Op.Buf && buffer.Slot == Slot.None && buffer.Value == 1;
 }

@@ -1,5 +1,6 @@
 using OdeGen.Generators.Ir;
 using OdeGen.Generators.Simplify;
+using System.Runtime.CompilerServices;
 
 namespace OdeGen.Generators.Optimize;
 
@@ -17,10 +18,11 @@ namespace OdeGen.Generators.Optimize;
 internal static class FmaContraction
 {
     /// <summary>Returns <paramref name="function"/> with its derivative products and sums fused.</summary>
+    [MethodImpl(Hot.Optimize)]
     public static IrFunction Run(IrFunction function)
     {
         int[] uses = Uses(function);
-        var builder = new IrBuilder(exact: false, function.Single);
+        var builder = new IrBuilder(exact: false, function.Single, function.Body.Count);
         var map = new int[function.Body.Count];
         for (int i = 0; i < function.Body.Count; i++)
         {
@@ -33,6 +35,7 @@ internal static class FmaContraction
     }
 
     /// <summary>The fused form of an Add or Sub in derivative code, or null.</summary>
+    [MethodImpl(Hot.Optimize)]
     private static int? Fused(IrBuilder builder, IrFunction function, Instr x, int[] uses, int[] map)
     {
         if (x.Phase == Phase.Primal || x.Op is not (Op.Add or Op.Sub))
@@ -60,8 +63,10 @@ internal static class FmaContraction
         return null;
     }
 
+    [MethodImpl(Hot.Optimize)]
     private static bool Product(IrFunction function, int id, int[] uses) => function.Body[id].Op == Op.Mul && uses[id] == 1;
 
+    [MethodImpl(Hot.Optimize)]
     private static int[] Uses(IrFunction function)
     {
         var uses = new int[function.Body.Count];

@@ -3,6 +3,7 @@ using System.Linq;
 using OdeGen.Generators.Ir;
 using OdeGen.Generators.Model;
 using OdeGen.Generators.Simplify;
+using System.Runtime.CompilerServices;
 
 namespace OdeGen.Generators.Optimize;
 
@@ -24,6 +25,7 @@ namespace OdeGen.Generators.Optimize;
 internal static class LoopFusion
 {
     /// <summary>Returns <paramref name="function"/> with its fusible top-level loops fused.</summary>
+    [MethodImpl(Hot.Optimize)]
     public static IrFunction Run(IrFunction function)
     {
         EquatableArray<Instr> body = function.Body;
@@ -52,7 +54,7 @@ internal static class LoopFusion
             open = depth == 0 ? -1 : open;
         }
 
-        var builder = new IrBuilder(exact: false, function.Single);
+        var builder = new IrBuilder(exact: false, function.Single, function.Body.Count);
         var map = new int[body.Count];
         foreach (int i in order)
         {
@@ -63,6 +65,7 @@ internal static class LoopFusion
     }
 
     /// <summary>The instructions in their fused order (the second loop's For and the first loop's EndFor dropped).</summary>
+    [MethodImpl(Hot.Optimize)]
     private static List<int> Order(EquatableArray<Instr> body)
     {
         var order = new List<int>();
@@ -107,6 +110,7 @@ internal static class LoopFusion
         return order;
     }
 
+    [MethodImpl(Hot.Optimize)]
     private static int CopyRegion(EquatableArray<Instr> body, int open, List<int> order)
     {
         int close = Regions.Close(body, open);
@@ -124,6 +128,7 @@ internal static class LoopFusion
     /// <paramref name="after"/> when they commute with the next loop and it does not use them; on failure
     /// nothing is added.
     /// </summary>
+    [MethodImpl(Hot.Optimize)]
     private static bool Next(EquatableArray<Instr> body, List<(int Open, int Close)> loops, int at, List<int> before, List<int> after, out int loop)
     {
         loop = -1;
@@ -196,10 +201,12 @@ internal static class LoopFusion
     /// iteration stay in a register. Forward loops stay apart: fusing the MLP's two output dot products into one loop
     /// with four accumulators measured slower (Jvp 1.10 → 1.18 × hand-written, BENCHMARKS.md).
     /// </summary>
+    [MethodImpl(Hot.Optimize)]
     private static bool SameRange(Instr a, Instr b) =>
         a.Ix == b.Ix && a.Ix2 == b.Ix2 && a.Value == b.Value && a.Name == b.Name && a.Phase == Phase.Adjoint && b.Phase == Phase.Adjoint;
 
     /// <summary>An instruction between two loops that may move before the first: it touches nothing the loops touch.</summary>
+    [MethodImpl(Hot.Optimize)]
     private static bool Movable(Instr x, Touches loops) => x.Op switch
     {
         _ when x.IsRegion || x.IsExtern => false,
@@ -210,6 +217,7 @@ internal static class LoopFusion
         _ => true,
     };
 
+    [MethodImpl(Hot.Optimize)]
     private static bool IsIdentity(List<int> order)
     {
         for (int i = 0; i < order.Count; i++)
@@ -233,6 +241,7 @@ internal static class LoopFusion
 
         public bool Opaque { get; private set; }
 
+        [MethodImpl(Hot.Optimize)]
         public static Touches Of(EquatableArray<Instr> body, List<(int Open, int Close)> loops)
         {
             var t = new Touches();
@@ -247,6 +256,7 @@ internal static class LoopFusion
             return t;
         }
 
+        [MethodImpl(Hot.Optimize)]
         private void Add(Instr x)
         {
             switch (x.Op)
@@ -272,6 +282,7 @@ internal static class LoopFusion
             }
         }
 
+        [MethodImpl(Hot.Optimize)]
         private void Index(int buffer, IndexExpr ix)
         {
             if (!Buffers.TryGetValue(buffer, out HashSet<IndexExpr>? indices))
@@ -283,6 +294,7 @@ internal static class LoopFusion
         }
 
         /// <summary>True when a loop touching <paramref name="other"/> may run interleaved, iteration by iteration, with these.</summary>
+        [MethodImpl(Hot.Optimize)]
         public bool FusesWith(Touches other, string variable)
         {
             if (Opaque || other.Opaque)
@@ -309,6 +321,7 @@ internal static class LoopFusion
             return true;
         }
 
+        [MethodImpl(Hot.Optimize)]
         private static bool OnlyAt(HashSet<IndexExpr> indices, string variable) => indices.Count == 1 && indices.Contains(IndexExpr.Of(variable));
     }
 }

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using OdeGen.Generators.Ir;
 using OdeGen.Generators.Simplify;
+using System.Runtime.CompilerServices;
 
 namespace OdeGen.Generators.Optimize;
 
@@ -18,10 +19,11 @@ namespace OdeGen.Generators.Optimize;
 internal static class LoopInvariantHoisting
 {
     /// <summary>Returns <paramref name="function"/> with its loop-invariant values computed before their loops.</summary>
+    [MethodImpl(Hot.Optimize)]
     public static IrFunction Run(IrFunction function, bool exact)
     {
         int[] target = Targets(function.Body);
-        var builder = new IrBuilder(exact, function.Single);
+        var builder = new IrBuilder(exact, function.Single, function.Body.Count);
         var map = new int[function.Body.Count];
         for (int i = 0; i < function.Body.Count; i++)
         {
@@ -55,6 +57,7 @@ internal static class LoopInvariantHoisting
     }
 
     /// <summary>For each instruction, the For it is hoisted before (the outermost loop it leaves), or -1.</summary>
+    [MethodImpl(Hot.Optimize)]
     private static int[] Targets(EquatableArray<Instr> body)
     {
         var target = new int[body.Count];
@@ -96,6 +99,7 @@ internal static class LoopInvariantHoisting
     }
 
     /// <summary>The shallowest depth <paramref name="x"/> may move to: not out of a branch, nor (for a read) out of a loop that may not run.</summary>
+    [MethodImpl(Hot.Optimize)]
     private static int Floor(EquatableArray<Instr> body, List<int> open, Instr x)
     {
         for (int d = open.Count - 1; d >= 0; d--)
@@ -112,6 +116,7 @@ internal static class LoopInvariantHoisting
     }
 
     /// <summary>Pure values whose operands are the whole of their inputs: no loads of mutable state, no calls of user code.</summary>
+    [MethodImpl(Hot.Optimize)]
     private static bool Movable(Instr x) => x.Op switch
     {
         Op.Const or Op.Neg or Op.Add or Op.Sub or Op.Mul or Op.Div or Op.Call => true,

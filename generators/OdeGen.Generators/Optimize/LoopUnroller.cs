@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using OdeGen.Generators.Ir;
 using OdeGen.Generators.Simplify;
+using System.Runtime.CompilerServices;
 
 namespace OdeGen.Generators.Optimize;
 
@@ -20,9 +21,10 @@ internal static class LoopUnroller
     public const int MaxCopiedInstructions = 400;
 
     /// <summary>Returns <paramref name="function"/> with its short constant loops unrolled.</summary>
+    [MethodImpl(Hot.Optimize)]
     public static IrFunction Run(IrFunction function, bool exact)
     {
-        var builder = new IrBuilder(exact, function.Single);
+        var builder = new IrBuilder(exact, function.Single, function.Body.Count);
         var map = new int[function.Body.Count];
         new Copier(function, builder, map).Range(0, function.Body.Count);
         return DeadCode.Eliminate(builder.Build(function.Statements, function.UserStatements));
@@ -38,6 +40,10 @@ internal static class LoopUnroller
         // Conditions on indices that unrolling made constant, by instruction position (for the current copy).
         private readonly Dictionary<int, bool> _known = new();
 
+        // The current copy's heading, made once per copy rather than once per instruction (null: not made yet).
+        private UnrolledCopy? _copy;
+
+        [MethodImpl(Hot.Optimize)]
         public void Range(int start, int end)
         {
             for (int i = start; i < end; i++)
@@ -55,6 +61,7 @@ internal static class LoopUnroller
                     for (int k = 0; k < bounds.Hi - bounds.Lo; k++)
                     {
                         _values[x.Name!] = x.Value == 1 ? bounds.Hi - 1 - k : bounds.Lo + k;
+                        _copy = null;
                         Range(i + 1, close);
                     }
 
@@ -64,6 +71,7 @@ internal static class LoopUnroller
                     }
 
                     _values.Remove(x.Name!);
+                    _copy = null;
                     i = close;
                     continue;
                 }
@@ -89,7 +97,7 @@ internal static class LoopUnroller
                 Simplifier.Attribute(builder, x);
                 if (_open.Count > 0)
                 {
-                    builder.Copy = new UnrolledCopy(_open[0].Stmt, string.Join(", ", _open.ConvertAll(l => l.Variable + " = " + _values[l.Variable].ToString(System.Globalization.CultureInfo.InvariantCulture))), _open[0].Phase);
+                    builder.Copy = _copy ??= new UnrolledCopy(_open[0].Stmt, string.Join(", ", _open.ConvertAll(l => l.Variable + " = " + _values[l.Variable].ToString(System.Globalization.CultureInfo.InvariantCulture))), _open[0].Phase);
                 }
 
                 Simplifier.Record(builder, x, i, map, x.Op == Op.Input && x.Slot == Slot.Index && x.Ix?.ConstantValue is int number
@@ -102,6 +110,7 @@ internal static class LoopUnroller
         /// True when the loop's body (with its inner loops) is one statement of the user's, a sum's term say: its copies
         /// read as one group of lines under that statement, without a heading for each.
         /// </summary>
+        [MethodImpl(Hot.Optimize)]
         private bool OneStatement(int open, int close)
         {
             int stmt = -1;
@@ -125,6 +134,7 @@ internal static class LoopUnroller
         }
 
         /// <summary>Records the value of a condition on indices that is now constant.</summary>
+        [MethodImpl(Hot.Optimize)]
         private void Know(Instr x, int at)
         {
             _known.Remove(at);
@@ -142,6 +152,7 @@ internal static class LoopUnroller
             }
         }
 
+        [MethodImpl(Hot.Optimize)]
         private static bool Compare(CompareKind kind, int l, int r) => kind switch
         {
             CompareKind.Less => l < r,
@@ -153,6 +164,7 @@ internal static class LoopUnroller
         };
 
         /// <summary>The Else (or -1) and EndIf of the branch opened at <paramref name="open"/>.</summary>
+        [MethodImpl(Hot.Optimize)]
         private (int Else, int Close) Sides(int open)
         {
             int close = Regions.Close(function.Body, open), depth = 0;
@@ -170,6 +182,7 @@ internal static class LoopUnroller
         }
 
         /// <summary>The loop's constant bounds when it is short.</summary>
+        [MethodImpl(Hot.Optimize)]
         private (int Lo, int Hi)? Unrollable(Instr loop, int at)
         {
             if (loop.Ix?.ConstantValue is not int lo || loop.Ix2?.ConstantValue is not int hi || hi - lo > MaxTrips || hi <= lo)
@@ -187,6 +200,7 @@ internal static class LoopUnroller
         }
 
         /// <summary><paramref name="x"/> with the unrolled loops' variables replaced in its indices.</summary>
+        [MethodImpl(Hot.Optimize)]
         private Instr Substituted(Instr x)
         {
             if (_values.Count == 0 || (x.Ix is null && x.Ix2 is null))
@@ -202,7 +216,7 @@ internal static class LoopUnroller
                 return x with { Index = index, Ix = null };
             }
 
-            return x with { Ix = ix, Ix2 = ix2 };
+            return ReferenceEquals(ix, x.Ix) && ReferenceEquals(ix2, x.Ix2) ? x : x with { Ix = ix, Ix2 = ix2 };
         }
     }
 }

@@ -1,5 +1,6 @@
 using OdeGen.Generators.Ir;
 using OdeGen.Generators.Model;
+using System.Runtime.CompilerServices;
 
 namespace OdeGen.Generators.Optimize;
 
@@ -7,6 +8,7 @@ namespace OdeGen.Generators.Optimize;
 internal static class Regions
 {
     /// <summary>The position of the EndFor or EndIf that closes the region opened at <paramref name="open"/>.</summary>
+    [MethodImpl(Hot.Optimize)]
     public static int Close(EquatableArray<Instr> body, int open)
     {
         int depth = 0;

@@ -1,4 +1,5 @@
 using OdeGen.Generators.Ir;
+using System.Runtime.CompilerServices;
 
 namespace OdeGen.Generators.Simplify;
 
@@ -15,6 +16,7 @@ namespace OdeGen.Generators.Simplify;
 internal static class Peephole
 {
     /// <summary>Rewrites -a.</summary>
+    [MethodImpl(Hot.Optimize)]
     public static int? Neg(IrBuilder b, int a)
     {
         Instr x = b[a];
@@ -29,6 +31,7 @@ internal static class Peephole
     }
 
     /// <summary>Rewrites a + b.</summary>
+    [MethodImpl(Hot.Optimize)]
     public static int? Add(IrBuilder b, int x, int y)
     {
         if (b.IsConst(x) && b.IsConst(y))
@@ -60,6 +63,7 @@ internal static class Peephole
     }
 
     /// <summary>Rewrites a - b.</summary>
+    [MethodImpl(Hot.Optimize)]
     public static int? Sub(IrBuilder b, int x, int y)
     {
         if (b.IsConst(x) && b.IsConst(y))
@@ -87,6 +91,7 @@ internal static class Peephole
     }
 
     /// <summary>Rewrites a * b.</summary>
+    [MethodImpl(Hot.Optimize)]
     public static int? Mul(IrBuilder b, int x, int y)
     {
         if (b.IsConst(x) && b.IsConst(y))
@@ -108,6 +113,7 @@ internal static class Peephole
     }
 
     /// <summary>Rewrites a / b.</summary>
+    [MethodImpl(Hot.Optimize)]
     public static int? Div(IrBuilder b, int x, int y)
     {
         if (b.IsConst(x) && b.IsConst(y))
@@ -139,6 +145,7 @@ internal static class Peephole
     }
 
     /// <summary>Rewrites calls: only exact identities of Pow in derivative code.</summary>
+    [MethodImpl(Hot.Optimize)]
     public static int? Call(IrBuilder b, Fn fn, int x, int y)
     {
         // [x <= y] of two literals is a literal (exact: the comparison is what the emitted code would do).
@@ -166,6 +173,7 @@ internal static class Peephole
         return b.IsConst(y, 0) ? b.Const(1) : null;
     }
 
+    [MethodImpl(Hot.Optimize)]
     private static int? MulInexact(IrBuilder b, int x, int y)
     {
         if (b.IsConst(x, 0) || b.IsConst(y, 0))

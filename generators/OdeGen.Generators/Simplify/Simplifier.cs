@@ -1,4 +1,5 @@
 using OdeGen.Generators.Ir;
+using System.Runtime.CompilerServices;
 
 namespace OdeGen.Generators.Simplify;
 
@@ -9,10 +10,11 @@ namespace OdeGen.Generators.Simplify;
 internal static class Simplifier
 {
     /// <summary>Simplifies <paramref name="function"/>; <paramref name="exact"/> keeps results bit for bit.</summary>
+    [MethodImpl(Hot.Optimize)]
     public static IrFunction Run(IrFunction function, bool exact)
     {
         IrFunction live = DeadCode.Eliminate(function);
-        var builder = new IrBuilder(exact, live.Single);
+        var builder = new IrBuilder(exact, live.Single, live.Body.Count);
         var map = new int[live.Body.Count];
         for (int i = 0; i < live.Body.Count; i++)
         {
@@ -27,6 +29,7 @@ internal static class Simplifier
     /// its own statement and pass, keeping its readable name; <c>map[at]</c> becomes its new id. What every
     /// rebuilding pass does for the instructions it leaves as they are.
     /// </summary>
+    [MethodImpl(Hot.Optimize)]
     public static void CopyNamed(IrBuilder builder, Instr x, int at, int[] map)
     {
         Attribute(builder, x);
@@ -34,6 +37,7 @@ internal static class Simplifier
     }
 
     /// <summary>Attributes the instructions built next to the statement and pass of <paramref name="x"/>.</summary>
+    [MethodImpl(Hot.Optimize)]
     public static void Attribute(IrBuilder builder, Instr x)
     {
         builder.Stmt = x.Stmt;
@@ -42,6 +46,7 @@ internal static class Simplifier
     }
 
     /// <summary>Maps position <paramref name="at"/> to <paramref name="id"/> and gives the new value <paramref name="x"/>'s name.</summary>
+    [MethodImpl(Hot.Optimize)]
     public static void Record(IrBuilder builder, Instr x, int at, int[] map, int id)
     {
         map[at] = id;
@@ -52,6 +57,7 @@ internal static class Simplifier
     }
 
     /// <summary>Re-creates <paramref name="x"/> in <paramref name="builder"/> with operands renamed by <paramref name="map"/>; -1 for a store.</summary>
+    [MethodImpl(Hot.Optimize)]
     public static int Copy(IrBuilder builder, Instr x, int[] map)
     {
         switch (x.Op)
@@ -106,12 +112,25 @@ internal static class Simplifier
             case Op.Not:
                 return builder.Logic(Op.Not, map[x.A]);
             case Op.Extern or Op.ExternJvp:
-                return builder.Extern(x.Op, x.Callee!, System.Linq.Enumerable.ToArray(System.Linq.Enumerable.Select(x.Args, a => map[a])), x.Rules, x.Index);
+                return builder.Extern(x.Op, x.Callee!, Mapped(x.Args, map), x.Rules, x.Index);
             case Op.ExternVjp:
-                builder.ExternVjp(x.Callee!, x.Index, System.Linq.Enumerable.ToArray(System.Linq.Enumerable.Select(x.Args, a => map[a])));
+                builder.ExternVjp(x.Callee!, x.Index, Mapped(x.Args, map));
                 return -1;
             default:
                 return builder.Binary(x.Op, map[x.A], map[x.B]);
         }
+    }
+
+    // Not a lambda: one capturing map would be allocated on every call of Copy, not only for the calls that need it.
+    [MethodImpl(Hot.Optimize)]
+    private static int[] Mapped(EquatableArray<int> args, int[] map)
+    {
+        var mapped = new int[args.Count];
+        for (int k = 0; k < mapped.Length; k++)
+        {
+            mapped[k] = map[args[k]];
+        }
+
+        return mapped;
     }
 }

@@ -56,6 +56,22 @@ public class SnapshotTests
         Assert.Contains("Scenarios.Constants.Ballistics.RhsSystem.g.cs", names);
     }
 
+    [Fact]
+    public void BranchesVjp_ReadsTheUsersAdjointOnEverySide_WithoutMergeCopies()
+    {
+        // if (…) gain = …; else if (…) gain = …; else gain = …; reversed: each side adds gainBar's share where it is read,
+        // with no copy of it before the else side (gainBar_2 = gainBar) and no reset that nothing reads (gainBar = 0.0).
+        RunScenario("Branches", out _, out var run);
+        string text = run.ScalarSources.Values.Single();
+        int from = text.IndexOf("public double Vjp(", StringComparison.Ordinal);
+        string vjp = text.Substring(from, text.IndexOf("public void Jacobian(", from, StringComparison.Ordinal) - from);
+        Assert.DoesNotContain("gainBar_", vjp);
+        Assert.DoesNotContain("gainBar = 0.0;", vjp);
+        Assert.Contains("pBar[0] += gainBar * y0;", vjp);
+        Assert.Contains("yBar[1] += gainBar * gain_2;", vjp);
+        Assert.Contains("tBar += gainBar * p[1];", vjp);
+    }
+
     private static void RunScenario(string scenario, out Compilation compilation, out GeneratorRun run)
     {
         compilation = GeneratorHarness.Compile(TestSources.All[scenario]);

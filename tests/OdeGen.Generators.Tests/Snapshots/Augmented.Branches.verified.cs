@@ -153,12 +153,10 @@ namespace Scenarios.Branches
                     double p3 = p[3];
 
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    double v13 = s12;
-                    s12 = 0.0;
-                    double v14 = v13 * y2;
-                    s11 += v13 * (p3 * y2);
-                    s11 += v14 * p3;
-                    pBar[3] += v14 * y2;
+                    double v13 = s12 * y2;
+                    s11 += s12 * (p3 * y2);
+                    s11 += v13 * p3;
+                    pBar[3] += v13 * y2;
                 }
                 else
                 {
@@ -171,29 +169,27 @@ namespace Scenarios.Branches
 
                 // i = 1
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                double s15 = 0.0;
-                double s16 = v9;
+                double s14 = 0.0;
+                double s15 = v9;
                 if (v3)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
                     double p3_2 = p[3];
 
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    double v17 = s16;
-                    s16 = 0.0;
-                    double v18 = v17 * y1;
-                    s15 += v17 * (p3_2 * y1);
-                    s15 += v18 * p3_2;
-                    pBar[3] += v18 * y1;
+                    double v16 = s15 * y1;
+                    s14 += s15 * (p3_2 * y1);
+                    s14 += v16 * p3_2;
+                    pBar[3] += v16 * y1;
                 }
                 else
                 {
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    s15 += -s16;
+                    s14 += -s15;
                 }
 
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                yBar[1] += s15;
+                yBar[1] += s14;
 
                 // i = 0
                 // adjoint of: total += gain * y[i];
@@ -201,95 +197,88 @@ namespace Scenarios.Branches
                 yBar[0] += v9 * gain;
 
                 // adjoint of: if (t > 0.5 && y[2] < 0.8)
-                double s19 = 0.0;
+                double s17 = 0.0;
                 double waveBar = 0.0;
                 double waveBar_2 = v8 * gain;
                 if (v4)
                 {
                     // adjoint of: dydt[2] = wave;
-                    double v20 = waveBar_2;
+                    double v18 = waveBar_2;
                     waveBar_2 = 0.0;
-                    double v21 = dydtBar[2];
+                    double v19 = dydtBar[2];
                     dydtBar[2] = 0.0;
-                    double waveBar_3 = v20 + v21;
+                    double waveBar_3 = v18 + v19;
 
                     // adjoint of: wave *= Math.Sin(y[2]);
                     waveBar += waveBar_3 * global::System.Math.Sin(y2);
-                    s19 += waveBar_3 * wave * global::System.Math.Cos(y2);
+                    s17 += waveBar_3 * wave * global::System.Math.Cos(y2);
                 }
                 else
                 {
                     // adjoint of: dydt[2] = -y[2];
-                    double v22 = dydtBar[2];
+                    double v20 = dydtBar[2];
                     dydtBar[2] = 0.0;
-                    s19 += -v22;
+                    s17 += -v20;
                 }
 
                 // adjoint of: if (t > 0.5 && y[2] < 0.8)
                 double waveBar_4 = waveBar + waveBar_2;
-                yBar[2] += s19;
+                yBar[2] += s17;
 
                 // adjoint of: double wave = p[2];
                 pBar[2] += waveBar_4;
 
                 // adjoint of: double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
                 double reluBar = global::System.Math.FusedMultiplyAdd(-v8, y0, v9);
-                double s23 = 0.0;
+                double s21 = 0.0;
                 if (v3)
                 {
                     // adjoint of: double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                    double v24 = reluBar;
-                    s23 += v24;
-                    reluBar = 0.0;
+                    s21 += reluBar;
                 }
                 else
                 {
                     // adjoint of: double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                    s23 += reluBar * 0.01;
+                    s21 += reluBar * 0.01;
                 }
 
                 // adjoint of: double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                yBar[1] += s23;
+                yBar[1] += s21;
 
                 // adjoint of: if (y[0] > 0.1)
-                double s25 = -(v8 * relu);
+                double s22 = -(v8 * relu);
                 double gainBar = s10;
                 double tBar = 0.0;
                 if (v1)
                 {
                     // adjoint of: gain = p[0] * y[0];
-                    double gainBar_2 = gainBar;
-                    gainBar = 0.0;
-                    s25 += gainBar_2 * p[0];
-                    pBar[0] += gainBar_2 * y0;
+                    s22 += gainBar * p[0];
+                    pBar[0] += gainBar * y0;
                 }
                 else
                 {
                     // if (y[0] < -0.5)
-                    bool v26 = (y0 < -0.5);
+                    bool v23 = (y0 < -0.5);
 
                     // adjoint of: if (y[0] < -0.5)
-                    double gainBar_3 = gainBar;
-                    if (v26)
+                    if (v23)
                     {
                         // gain = Math.Exp(y[1]);
                         double gain_2 = global::System.Math.Exp(y1);
 
                         // adjoint of: gain = Math.Exp(y[1]);
-                        double gainBar_4 = gainBar_3;
-                        gainBar_3 = 0.0;
-                        yBar[1] += gainBar_4 * gain_2;
+                        yBar[1] += gainBar * gain_2;
                     }
                     else
                     {
                         // adjoint of: gain = p[1] * t;
-                        tBar += gainBar_3 * p[1];
-                        pBar[1] += gainBar_3 * t;
+                        tBar += gainBar * p[1];
+                        pBar[1] += gainBar * t;
                     }
                 }
 
                 // adjoint of: if (y[0] > 0.1)
-                yBar[0] += s25;
+                yBar[0] += s22;
                 return tBar;
             }
 
@@ -450,12 +439,10 @@ namespace Scenarios.Branches
                     TLane p3 = p[3];
 
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    TLane v13 = s12;
-                    s12 = TLane.Select(v6, TLane.Zero, s12);
-                    TLane v14 = v13 * y2;
-                    s11 = TLane.Select(v6, s11 + v13 * (p3 * y2), s11);
-                    s11 = TLane.Select(v6, s11 + v14 * p3, s11);
-                    pBar[3] = TLane.Select(v6, pBar[3] + v14 * y2, pBar[3]);
+                    TLane v13 = s12 * y2;
+                    s11 = TLane.Select(v6, s11 + s12 * (p3 * y2), s11);
+                    s11 = TLane.Select(v6, s11 + v13 * p3, s11);
+                    pBar[3] = TLane.Select(v6, pBar[3] + v13 * y2, pBar[3]);
                 }
                 TLane elseMask7 = TLane.AndNot(allLanes, v6);
                 // the other lanes: elseMask7
@@ -469,30 +456,28 @@ namespace Scenarios.Branches
 
                 // i = 1
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                TLane s15 = TLane.Zero;
-                TLane s16 = v9;
+                TLane s14 = TLane.Zero;
+                TLane s15 = v9;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v3)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
                     TLane p3_2 = p[3];
 
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    TLane v17 = s16;
-                    s16 = TLane.Select(v3, TLane.Zero, s16);
-                    TLane v18 = v17 * y1;
-                    s15 = TLane.Select(v3, s15 + v17 * (p3_2 * y1), s15);
-                    s15 = TLane.Select(v3, s15 + v18 * p3_2, s15);
-                    pBar[3] = TLane.Select(v3, pBar[3] + v18 * y1, pBar[3]);
+                    TLane v16 = s15 * y1;
+                    s14 = TLane.Select(v3, s14 + s15 * (p3_2 * y1), s14);
+                    s14 = TLane.Select(v3, s14 + v16 * p3_2, s14);
+                    pBar[3] = TLane.Select(v3, pBar[3] + v16 * y1, pBar[3]);
                 }
                 TLane elseMask8 = TLane.AndNot(allLanes, v3);
                 // the other lanes: elseMask8
                 {
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    s15 = TLane.Select(elseMask8, s15 + -s16, s15);
+                    s14 = TLane.Select(elseMask8, s14 + -s15, s14);
                 }
 
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                yBar[1] += s15;
+                yBar[1] += s14;
 
                 // i = 0
                 // adjoint of: total += gain * y[i];
@@ -500,100 +485,93 @@ namespace Scenarios.Branches
                 yBar[0] += v9 * gain;
 
                 // adjoint of: if (t > 0.5 && y[2] < 0.8)
-                TLane s19 = TLane.Zero;
+                TLane s17 = TLane.Zero;
                 TLane waveBar = TLane.Zero;
                 TLane waveBar_2 = v8 * gain;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v4)
                 {
                     // adjoint of: dydt[2] = wave;
-                    TLane v20 = waveBar_2;
+                    TLane v18 = waveBar_2;
                     waveBar_2 = TLane.Select(v4, TLane.Zero, waveBar_2);
-                    TLane v21 = dydtBar[2];
+                    TLane v19 = dydtBar[2];
                     dydtBar[2] = TLane.Select(v4, TLane.Zero, dydtBar[2]);
-                    TLane waveBar_3 = v20 + v21;
+                    TLane waveBar_3 = v18 + v19;
 
                     // adjoint of: wave *= Math.Sin(y[2]);
                     waveBar = TLane.Select(v4, waveBar + waveBar_3 * TLane.Sin(y2), waveBar);
-                    s19 = TLane.Select(v4, s19 + waveBar_3 * wave * TLane.Cos(y2), s19);
+                    s17 = TLane.Select(v4, s17 + waveBar_3 * wave * TLane.Cos(y2), s17);
                 }
                 TLane elseMask9 = TLane.AndNot(allLanes, v4);
                 // the other lanes: elseMask9
                 {
                     // adjoint of: dydt[2] = -y[2];
-                    TLane v22 = dydtBar[2];
+                    TLane v20 = dydtBar[2];
                     dydtBar[2] = TLane.Select(elseMask9, TLane.Zero, dydtBar[2]);
-                    s19 = TLane.Select(elseMask9, s19 + -v22, s19);
+                    s17 = TLane.Select(elseMask9, s17 + -v20, s17);
                 }
 
                 // adjoint of: if (t > 0.5 && y[2] < 0.8)
                 TLane waveBar_4 = waveBar + waveBar_2;
-                yBar[2] += s19;
+                yBar[2] += s17;
 
                 // adjoint of: double wave = p[2];
                 pBar[2] += waveBar_4;
 
                 // adjoint of: double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
                 TLane reluBar = TLane.FusedMultiplyAdd(-v8, y0, v9);
-                TLane s23 = TLane.Zero;
+                TLane s21 = TLane.Zero;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v3)
                 {
                     // adjoint of: double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                    TLane v24 = reluBar;
-                    s23 = TLane.Select(v3, s23 + v24, s23);
-                    reluBar = TLane.Select(v3, TLane.Zero, reluBar);
+                    s21 = TLane.Select(v3, s21 + reluBar, s21);
                 }
                 TLane elseMask10 = TLane.AndNot(allLanes, v3);
                 // the other lanes: elseMask10
                 {
                     // adjoint of: double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                    s23 = TLane.Select(elseMask10, s23 + reluBar * c0_01, s23);
+                    s21 = TLane.Select(elseMask10, s21 + reluBar * c0_01, s21);
                 }
 
                 // adjoint of: double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                yBar[1] += s23;
+                yBar[1] += s21;
 
                 // adjoint of: if (y[0] > 0.1)
-                TLane s25 = -(v8 * relu);
+                TLane s22 = -(v8 * relu);
                 TLane gainBar = s10;
                 TLane tBar = TLane.Zero;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v1)
                 {
                     // adjoint of: gain = p[0] * y[0];
-                    TLane gainBar_2 = gainBar;
-                    gainBar = TLane.Select(v1, TLane.Zero, gainBar);
-                    s25 = TLane.Select(v1, s25 + gainBar_2 * p[0], s25);
-                    pBar[0] = TLane.Select(v1, pBar[0] + gainBar_2 * y0, pBar[0]);
+                    s22 = TLane.Select(v1, s22 + gainBar * p[0], s22);
+                    pBar[0] = TLane.Select(v1, pBar[0] + gainBar * y0, pBar[0]);
                 }
                 TLane elseMask11 = TLane.AndNot(allLanes, v1);
                 // the other lanes: elseMask11
                 {
                     // if (y[0] < -0.5)
-                    TLane v26 = TLane.LessThan(y0, cm0_5);
+                    TLane v23 = TLane.LessThan(y0, cm0_5);
 
                     // adjoint of: if (y[0] < -0.5)
-                    TLane gainBar_3 = gainBar;
-                    TLane mask12 = TLane.And(elseMask11, v26);
+                    TLane mask12 = TLane.And(elseMask11, v23);
                     // both sides run in every lane; each write keeps the lanes of its side (here: mask12)
                     {
                         // gain = Math.Exp(y[1]);
                         TLane gain_2 = TLane.Exp(y1);
 
                         // adjoint of: gain = Math.Exp(y[1]);
-                        TLane gainBar_4 = gainBar_3;
-                        gainBar_3 = TLane.Select(mask12, TLane.Zero, gainBar_3);
-                        yBar[1] = TLane.Select(mask12, yBar[1] + gainBar_4 * gain_2, yBar[1]);
+                        yBar[1] = TLane.Select(mask12, yBar[1] + gainBar * gain_2, yBar[1]);
                     }
-                    TLane elseMask12 = TLane.AndNot(elseMask11, v26);
+                    TLane elseMask12 = TLane.AndNot(elseMask11, v23);
                     // the other lanes: elseMask12
                     {
                         // adjoint of: gain = p[1] * t;
-                        tBar = TLane.Select(elseMask12, tBar + gainBar_3 * p[1], tBar);
-                        pBar[1] = TLane.Select(elseMask12, pBar[1] + gainBar_3 * tLane, pBar[1]);
+                        tBar = TLane.Select(elseMask12, tBar + gainBar * p[1], tBar);
+                        pBar[1] = TLane.Select(elseMask12, pBar[1] + gainBar * tLane, pBar[1]);
                     }
                 }
 
                 // adjoint of: if (y[0] > 0.1)
-                yBar[0] += s25;
+                yBar[0] += s22;
                 return tBar;
             }
         }

@@ -402,12 +402,10 @@ namespace Scenarios.Branches
                     TLane p3 = p[3];
 
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    TLane v11 = s10;
-                    s10 = TLane.Select(v8, TLane.Zero, s10);
-                    TLane v12 = v11 * y2;
-                    s9 = TLane.Select(v8, s9 + v11 * (p3 * y2), s9);
-                    s9 = TLane.Select(v8, s9 + v12 * p3, s9);
-                    pBar[3] = TLane.Select(v8, pBar[3] + v12 * y2, pBar[3]);
+                    TLane v11 = s10 * y2;
+                    s9 = TLane.Select(v8, s9 + s10 * (p3 * y2), s9);
+                    s9 = TLane.Select(v8, s9 + v11 * p3, s9);
+                    pBar[3] = TLane.Select(v8, pBar[3] + v11 * y2, pBar[3]);
                 }
                 TLane elseMask5 = TLane.AndNot(allLanes, v8);
                 // the other lanes: elseMask5
@@ -421,30 +419,28 @@ namespace Scenarios.Branches
 
                 // i = 1
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                TLane s13 = TLane.Zero;
-                TLane s14 = v6;
+                TLane s12 = TLane.Zero;
+                TLane s13 = v6;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v3)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
                     TLane p3_2 = p[3];
 
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    TLane v15 = s14;
-                    s14 = TLane.Select(v3, TLane.Zero, s14);
-                    TLane v16 = v15 * y1;
-                    s13 = TLane.Select(v3, s13 + v15 * (p3_2 * y1), s13);
-                    s13 = TLane.Select(v3, s13 + v16 * p3_2, s13);
-                    pBar[3] = TLane.Select(v3, pBar[3] + v16 * y1, pBar[3]);
+                    TLane v14 = s13 * y1;
+                    s12 = TLane.Select(v3, s12 + s13 * (p3_2 * y1), s12);
+                    s12 = TLane.Select(v3, s12 + v14 * p3_2, s12);
+                    pBar[3] = TLane.Select(v3, pBar[3] + v14 * y1, pBar[3]);
                 }
                 TLane elseMask6 = TLane.AndNot(allLanes, v3);
                 // the other lanes: elseMask6
                 {
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    s13 = TLane.Select(elseMask6, s13 + -s14, s13);
+                    s12 = TLane.Select(elseMask6, s12 + -s13, s12);
                 }
 
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                yBar[1] += s13;
+                yBar[1] += s12;
 
                 // i = 0
                 // adjoint of: total += gain * y[i];
@@ -452,100 +448,93 @@ namespace Scenarios.Branches
                 yBar[0] += v6 * gain;
 
                 // adjoint of: if (t > 0.5 && y[2] < 0.8)
-                TLane s17 = TLane.Zero;
+                TLane s15 = TLane.Zero;
                 TLane waveBar = TLane.Zero;
                 TLane waveBar_2 = v5 * gain;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v4)
                 {
                     // adjoint of: dydt[2] = wave;
-                    TLane v18 = waveBar_2;
+                    TLane v16 = waveBar_2;
                     waveBar_2 = TLane.Select(v4, TLane.Zero, waveBar_2);
-                    TLane v19 = dydtBar[2];
+                    TLane v17 = dydtBar[2];
                     dydtBar[2] = TLane.Select(v4, TLane.Zero, dydtBar[2]);
-                    TLane waveBar_3 = v18 + v19;
+                    TLane waveBar_3 = v16 + v17;
 
                     // adjoint of: wave *= Math.Sin(y[2]);
                     waveBar = TLane.Select(v4, waveBar + waveBar_3 * TLane.Sin(y2), waveBar);
-                    s17 = TLane.Select(v4, s17 + waveBar_3 * wave * TLane.Cos(y2), s17);
+                    s15 = TLane.Select(v4, s15 + waveBar_3 * wave * TLane.Cos(y2), s15);
                 }
                 TLane elseMask7 = TLane.AndNot(allLanes, v4);
                 // the other lanes: elseMask7
                 {
                     // adjoint of: dydt[2] = -y[2];
-                    TLane v20 = dydtBar[2];
+                    TLane v18 = dydtBar[2];
                     dydtBar[2] = TLane.Select(elseMask7, TLane.Zero, dydtBar[2]);
-                    s17 = TLane.Select(elseMask7, s17 + -v20, s17);
+                    s15 = TLane.Select(elseMask7, s15 + -v18, s15);
                 }
 
                 // adjoint of: if (t > 0.5 && y[2] < 0.8)
                 TLane waveBar_4 = waveBar + waveBar_2;
-                yBar[2] += s17;
+                yBar[2] += s15;
 
                 // adjoint of: double wave = p[2];
                 pBar[2] += waveBar_4;
 
                 // adjoint of: double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
                 TLane reluBar = TLane.FusedMultiplyAdd(-v5, y0, v6);
-                TLane s21 = TLane.Zero;
+                TLane s19 = TLane.Zero;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v3)
                 {
                     // adjoint of: double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                    TLane v22 = reluBar;
-                    s21 = TLane.Select(v3, s21 + v22, s21);
-                    reluBar = TLane.Select(v3, TLane.Zero, reluBar);
+                    s19 = TLane.Select(v3, s19 + reluBar, s19);
                 }
                 TLane elseMask8 = TLane.AndNot(allLanes, v3);
                 // the other lanes: elseMask8
                 {
                     // adjoint of: double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                    s21 = TLane.Select(elseMask8, s21 + reluBar * c0_01, s21);
+                    s19 = TLane.Select(elseMask8, s19 + reluBar * c0_01, s19);
                 }
 
                 // adjoint of: double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                yBar[1] += s21;
+                yBar[1] += s19;
 
                 // adjoint of: if (y[0] > 0.1)
-                TLane s23 = -(v5 * relu);
+                TLane s20 = -(v5 * relu);
                 TLane gainBar = s7;
                 TLane tBar = TLane.Zero;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v1)
                 {
                     // adjoint of: gain = p[0] * y[0];
-                    TLane gainBar_2 = gainBar;
-                    gainBar = TLane.Select(v1, TLane.Zero, gainBar);
-                    s23 = TLane.Select(v1, s23 + gainBar_2 * p[0], s23);
-                    pBar[0] = TLane.Select(v1, pBar[0] + gainBar_2 * y0, pBar[0]);
+                    s20 = TLane.Select(v1, s20 + gainBar * p[0], s20);
+                    pBar[0] = TLane.Select(v1, pBar[0] + gainBar * y0, pBar[0]);
                 }
                 TLane elseMask9 = TLane.AndNot(allLanes, v1);
                 // the other lanes: elseMask9
                 {
                     // if (y[0] < -0.5)
-                    TLane v24 = TLane.LessThan(y0, cm0_5);
+                    TLane v21 = TLane.LessThan(y0, cm0_5);
 
                     // adjoint of: if (y[0] < -0.5)
-                    TLane gainBar_3 = gainBar;
-                    TLane mask10 = TLane.And(elseMask9, v24);
+                    TLane mask10 = TLane.And(elseMask9, v21);
                     // both sides run in every lane; each write keeps the lanes of its side (here: mask10)
                     {
                         // gain = Math.Exp(y[1]);
                         TLane gain_2 = TLane.Exp(y1);
 
                         // adjoint of: gain = Math.Exp(y[1]);
-                        TLane gainBar_4 = gainBar_3;
-                        gainBar_3 = TLane.Select(mask10, TLane.Zero, gainBar_3);
-                        yBar[1] = TLane.Select(mask10, yBar[1] + gainBar_4 * gain_2, yBar[1]);
+                        yBar[1] = TLane.Select(mask10, yBar[1] + gainBar * gain_2, yBar[1]);
                     }
-                    TLane elseMask10 = TLane.AndNot(elseMask9, v24);
+                    TLane elseMask10 = TLane.AndNot(elseMask9, v21);
                     // the other lanes: elseMask10
                     {
                         // adjoint of: gain = p[1] * t;
-                        tBar = TLane.Select(elseMask10, tBar + gainBar_3 * p[1], tBar);
-                        pBar[1] = TLane.Select(elseMask10, pBar[1] + gainBar_3 * tLane, pBar[1]);
+                        tBar = TLane.Select(elseMask10, tBar + gainBar * p[1], tBar);
+                        pBar[1] = TLane.Select(elseMask10, pBar[1] + gainBar * tLane, pBar[1]);
                     }
                 }
 
                 // adjoint of: if (y[0] > 0.1)
-                yBar[0] += s23;
+                yBar[0] += s20;
                 return tBar;
             }
 

@@ -377,12 +377,10 @@ namespace Scenarios.Branches
                     double p3 = p[3];
 
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    double v11 = s10;
-                    s10 = 0.0;
-                    double v12 = v11 * y2;
-                    s9 += v11 * (p3 * y2);
-                    s9 += v12 * p3;
-                    pBar[3] += v12 * y2;
+                    double v11 = s10 * y2;
+                    s9 += s10 * (p3 * y2);
+                    s9 += v11 * p3;
+                    pBar[3] += v11 * y2;
                 }
                 else
                 {
@@ -395,29 +393,27 @@ namespace Scenarios.Branches
 
                 // i = 1
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                double s13 = 0.0;
-                double s14 = v6;
+                double s12 = 0.0;
+                double s13 = v6;
                 if (v3)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
                     double p3_2 = p[3];
 
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    double v15 = s14;
-                    s14 = 0.0;
-                    double v16 = v15 * y1;
-                    s13 += v15 * (p3_2 * y1);
-                    s13 += v16 * p3_2;
-                    pBar[3] += v16 * y1;
+                    double v14 = s13 * y1;
+                    s12 += s13 * (p3_2 * y1);
+                    s12 += v14 * p3_2;
+                    pBar[3] += v14 * y1;
                 }
                 else
                 {
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                    s13 += -s14;
+                    s12 += -s13;
                 }
 
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
-                yBar[1] += s13;
+                yBar[1] += s12;
 
                 // i = 0
                 // adjoint of: total += gain * y[i];
@@ -425,95 +421,88 @@ namespace Scenarios.Branches
                 yBar[0] += v6 * gain;
 
                 // adjoint of: if (t > 0.5 && y[2] < 0.8)
-                double s17 = 0.0;
+                double s15 = 0.0;
                 double waveBar = 0.0;
                 double waveBar_2 = v5 * gain;
                 if (v4)
                 {
                     // adjoint of: dydt[2] = wave;
-                    double v18 = waveBar_2;
+                    double v16 = waveBar_2;
                     waveBar_2 = 0.0;
-                    double v19 = dydtBar[2];
+                    double v17 = dydtBar[2];
                     dydtBar[2] = 0.0;
-                    double waveBar_3 = v18 + v19;
+                    double waveBar_3 = v16 + v17;
 
                     // adjoint of: wave *= Math.Sin(y[2]);
                     waveBar += waveBar_3 * global::System.Math.Sin(y2);
-                    s17 += waveBar_3 * wave * global::System.Math.Cos(y2);
+                    s15 += waveBar_3 * wave * global::System.Math.Cos(y2);
                 }
                 else
                 {
                     // adjoint of: dydt[2] = -y[2];
-                    double v20 = dydtBar[2];
+                    double v18 = dydtBar[2];
                     dydtBar[2] = 0.0;
-                    s17 += -v20;
+                    s15 += -v18;
                 }
 
                 // adjoint of: if (t > 0.5 && y[2] < 0.8)
                 double waveBar_4 = waveBar + waveBar_2;
-                yBar[2] += s17;
+                yBar[2] += s15;
 
                 // adjoint of: double wave = p[2];
                 pBar[2] += waveBar_4;
 
                 // adjoint of: double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
                 double reluBar = global::System.Math.FusedMultiplyAdd(-v5, y0, v6);
-                double s21 = 0.0;
+                double s19 = 0.0;
                 if (v3)
                 {
                     // adjoint of: double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                    double v22 = reluBar;
-                    s21 += v22;
-                    reluBar = 0.0;
+                    s19 += reluBar;
                 }
                 else
                 {
                     // adjoint of: double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                    s21 += reluBar * 0.01;
+                    s19 += reluBar * 0.01;
                 }
 
                 // adjoint of: double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
-                yBar[1] += s21;
+                yBar[1] += s19;
 
                 // adjoint of: if (y[0] > 0.1)
-                double s23 = -(v5 * relu);
+                double s20 = -(v5 * relu);
                 double gainBar = s7;
                 double tBar = 0.0;
                 if (v1)
                 {
                     // adjoint of: gain = p[0] * y[0];
-                    double gainBar_2 = gainBar;
-                    gainBar = 0.0;
-                    s23 += gainBar_2 * p[0];
-                    pBar[0] += gainBar_2 * y0;
+                    s20 += gainBar * p[0];
+                    pBar[0] += gainBar * y0;
                 }
                 else
                 {
                     // if (y[0] < -0.5)
-                    bool v24 = (y0 < -0.5);
+                    bool v21 = (y0 < -0.5);
 
                     // adjoint of: if (y[0] < -0.5)
-                    double gainBar_3 = gainBar;
-                    if (v24)
+                    if (v21)
                     {
                         // gain = Math.Exp(y[1]);
                         double gain_2 = global::System.Math.Exp(y1);
 
                         // adjoint of: gain = Math.Exp(y[1]);
-                        double gainBar_4 = gainBar_3;
-                        gainBar_3 = 0.0;
-                        yBar[1] += gainBar_4 * gain_2;
+                        yBar[1] += gainBar * gain_2;
                     }
                     else
                     {
                         // adjoint of: gain = p[1] * t;
-                        tBar += gainBar_3 * p[1];
-                        pBar[1] += gainBar_3 * t;
+                        tBar += gainBar * p[1];
+                        pBar[1] += gainBar * t;
                     }
                 }
 
                 // adjoint of: if (y[0] > 0.1)
-                yBar[0] += s23;
+                yBar[0] += s20;
                 return tBar;
             }
 

@@ -326,9 +326,7 @@ namespace Scenarios.Single
                 // both sides run in every lane; each write keeps the lanes of its side (here: v6)
                 {
                     // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    TLane v9 = s8;
-                    oBar = TLane.Select(v6, oBar + v9, oBar);
-                    s8 = TLane.Select(v6, TLane.Zero, s8);
+                    oBar = TLane.Select(v6, oBar + s8, oBar);
                 }
                 TLane elseMask1 = TLane.AndNot(allLanes, v6);
                 // the other lanes: elseMask1
@@ -338,32 +336,32 @@ namespace Scenarios.Single
                 }
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                TLane v10 = h[7];
+                TLane v9 = h[7];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
                 hBar[7] += oBar * p31;
-                pBar[31] += oBar * v10;
+                pBar[31] += oBar * v9;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                TLane v11 = h[5];
+                TLane v10 = h[5];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
                 hBar[5] += oBar * p30;
-                pBar[30] += oBar * v11;
+                pBar[30] += oBar * v10;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                TLane v12 = h[3];
+                TLane v11 = h[3];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
                 hBar[3] += oBar * p29;
-                pBar[29] += oBar * v12;
+                pBar[29] += oBar * v11;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                TLane v13 = h[1];
+                TLane v12 = h[1];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
                 hBar[1] += oBar * p28;
-                pBar[28] += oBar * v13;
+                pBar[28] += oBar * v12;
 
                 // adjoint of: float o = p[32 + k] * 0.5f;
                 pBar[33] += oBar * c0_5;
@@ -374,67 +372,65 @@ namespace Scenarios.Single
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
                 TLane p24 = p[24];
-                TLane v14 = h[0];
-                o_2 += p24 * v14;
+                TLane v13 = h[0];
+                o_2 += p24 * v13;
                 TLane p25 = p[25];
-                TLane v15 = h[2];
-                o_2 += p25 * v15;
+                TLane v14 = h[2];
+                o_2 += p25 * v14;
                 TLane p26 = p[26];
-                TLane v16 = h[4];
-                o_2 += p26 * v16;
+                TLane v15 = h[4];
+                o_2 += p26 * v15;
                 TLane p27 = p[27];
-                TLane v17 = h[6];
-                o_2 += p27 * v17;
+                TLane v16 = h[6];
+                o_2 += p27 * v16;
 
                 // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                TLane v18 = TLane.GreaterThan(o_2, c0_25);
+                TLane v17 = TLane.GreaterThan(o_2, c0_25);
 
                 // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                TLane v19 = dydtBar[0];
+                TLane v18 = dydtBar[0];
                 dydtBar[0] = TLane.Zero;
-                TLane s20 = v19;
+                TLane s19 = v18;
                 TLane oBar_2 = TLane.Zero;
-                // both sides run in every lane; each write keeps the lanes of its side (here: v18)
+                // both sides run in every lane; each write keeps the lanes of its side (here: v17)
                 {
                     // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    TLane v21 = s20;
-                    oBar_2 = TLane.Select(v18, oBar_2 + v21, oBar_2);
-                    s20 = TLane.Select(v18, TLane.Zero, s20);
+                    oBar_2 = TLane.Select(v17, oBar_2 + s19, oBar_2);
                 }
-                TLane elseMask2 = TLane.AndNot(allLanes, v18);
+                TLane elseMask2 = TLane.AndNot(allLanes, v17);
                 // the other lanes: elseMask2
                 {
                     // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    oBar_2 = TLane.Select(elseMask2, oBar_2 + s20 * c0_33333334 * TLane.Cos(o_2), oBar_2);
+                    oBar_2 = TLane.Select(elseMask2, oBar_2 + s19 * c0_33333334 * TLane.Cos(o_2), oBar_2);
                 }
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                TLane v22 = h[6];
+                TLane v20 = h[6];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
                 hBar[6] += oBar_2 * p27;
-                pBar[27] += oBar_2 * v22;
+                pBar[27] += oBar_2 * v20;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                TLane v23 = h[4];
+                TLane v21 = h[4];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
                 hBar[4] += oBar_2 * p26;
-                pBar[26] += oBar_2 * v23;
+                pBar[26] += oBar_2 * v21;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                TLane v24 = h[2];
+                TLane v22 = h[2];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
                 hBar[2] += oBar_2 * p25;
-                pBar[25] += oBar_2 * v24;
+                pBar[25] += oBar_2 * v22;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                TLane v25 = h[0];
+                TLane v23 = h[0];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
                 hBar[0] += oBar_2 * p24;
-                pBar[24] += oBar_2 * v25;
+                pBar[24] += oBar_2 * v23;
 
                 // adjoint of: float o = p[32 + k] * 0.5f;
                 pBar[32] += oBar_2 * c0_5;
@@ -446,12 +442,12 @@ namespace Scenarios.Single
                 for (int i = 8 - 1; i >= 0; i--)
                 {
                     // h[i] = MathF.Tanh(s);
-                    TLane v26 = h[i];
+                    TLane v24 = h[i];
 
                     // adjoint of: h[i] = MathF.Tanh(s);
-                    TLane v27 = hBar[i];
+                    TLane v25 = hBar[i];
                     hBar[i] = TLane.Zero;
-                    TLane sBar = v27 * TLane.FusedMultiplyAdd(-v26, v26, c1);
+                    TLane sBar = v25 * TLane.FusedMultiplyAdd(-v24, v24, c1);
 
                     // adjoint of: s += p[2 * i + j] * y[j];
                     yBar1 += sBar * p[2 * i + 1];

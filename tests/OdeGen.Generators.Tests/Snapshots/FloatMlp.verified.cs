@@ -306,9 +306,7 @@ namespace Scenarios.Single
                 if (v6)
                 {
                     // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    float v9 = s8;
-                    oBar += v9;
-                    s8 = 0.0f;
+                    oBar += s8;
                 }
                 else
                 {
@@ -317,32 +315,32 @@ namespace Scenarios.Single
                 }
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                float v10 = h[7];
+                float v9 = h[7];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
                 hBar[7] += oBar * p31;
-                pBar[31] += oBar * v10;
+                pBar[31] += oBar * v9;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                float v11 = h[5];
+                float v10 = h[5];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
                 hBar[5] += oBar * p30;
-                pBar[30] += oBar * v11;
+                pBar[30] += oBar * v10;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                float v12 = h[3];
+                float v11 = h[3];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
                 hBar[3] += oBar * p29;
-                pBar[29] += oBar * v12;
+                pBar[29] += oBar * v11;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                float v13 = h[1];
+                float v12 = h[1];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
                 hBar[1] += oBar * p28;
-                pBar[28] += oBar * v13;
+                pBar[28] += oBar * v12;
 
                 // adjoint of: float o = p[32 + k] * 0.5f;
                 pBar[33] += oBar * 0.5f;
@@ -353,66 +351,64 @@ namespace Scenarios.Single
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
                 float p24 = p[24];
-                float v14 = h[0];
-                o_2 += p24 * v14;
+                float v13 = h[0];
+                o_2 += p24 * v13;
                 float p25 = p[25];
-                float v15 = h[2];
-                o_2 += p25 * v15;
+                float v14 = h[2];
+                o_2 += p25 * v14;
                 float p26 = p[26];
-                float v16 = h[4];
-                o_2 += p26 * v16;
+                float v15 = h[4];
+                o_2 += p26 * v15;
                 float p27 = p[27];
-                float v17 = h[6];
-                o_2 += p27 * v17;
+                float v16 = h[6];
+                o_2 += p27 * v16;
 
                 // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                bool v18 = (o_2 > 0.25f);
+                bool v17 = (o_2 > 0.25f);
 
                 // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                float v19 = dydtBar[0];
+                float v18 = dydtBar[0];
                 dydtBar[0] = 0.0f;
-                float s20 = v19;
+                float s19 = v18;
                 float oBar_2 = 0.0f;
-                if (v18)
+                if (v17)
                 {
                     // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    float v21 = s20;
-                    oBar_2 += v21;
-                    s20 = 0.0f;
+                    oBar_2 += s19;
                 }
                 else
                 {
                     // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    oBar_2 += s20 * 0.33333334f * global::System.MathF.Cos(o_2);
+                    oBar_2 += s19 * 0.33333334f * global::System.MathF.Cos(o_2);
                 }
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                float v22 = h[6];
+                float v20 = h[6];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
                 hBar[6] += oBar_2 * p27;
-                pBar[27] += oBar_2 * v22;
+                pBar[27] += oBar_2 * v20;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                float v23 = h[4];
+                float v21 = h[4];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
                 hBar[4] += oBar_2 * p26;
-                pBar[26] += oBar_2 * v23;
+                pBar[26] += oBar_2 * v21;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                float v24 = h[2];
+                float v22 = h[2];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
                 hBar[2] += oBar_2 * p25;
-                pBar[25] += oBar_2 * v24;
+                pBar[25] += oBar_2 * v22;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                float v25 = h[0];
+                float v23 = h[0];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
                 hBar[0] += oBar_2 * p24;
-                pBar[24] += oBar_2 * v25;
+                pBar[24] += oBar_2 * v23;
 
                 // adjoint of: float o = p[32 + k] * 0.5f;
                 pBar[32] += oBar_2 * 0.5f;
@@ -424,12 +420,12 @@ namespace Scenarios.Single
                 for (int i = 8 - 1; i >= 0; i--)
                 {
                     // h[i] = MathF.Tanh(s);
-                    float v26 = h[i];
+                    float v24 = h[i];
 
                     // adjoint of: h[i] = MathF.Tanh(s);
-                    float v27 = hBar[i];
+                    float v25 = hBar[i];
                     hBar[i] = 0.0f;
-                    float sBar = v27 * global::System.MathF.FusedMultiplyAdd(-v26, v26, 1.0f);
+                    float sBar = v25 * global::System.MathF.FusedMultiplyAdd(-v24, v24, 1.0f);
 
                     // adjoint of: s += p[2 * i + j] * y[j];
                     yBar1 += sBar * p[2 * i + 1];

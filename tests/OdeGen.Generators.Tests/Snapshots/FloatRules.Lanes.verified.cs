@@ -205,7 +205,6 @@ namespace Scenarios.SingleRules
                     {
                         // adjoint of: float growth = y[i] > 0 ? Hill(y[i], p[0]) : -0.25f * y[i];
                         TLane v7 = growthBar;
-                        growthBar = TLane.Select(v3, TLane.Zero, growthBar);
                         TLane s8 = TLane.Zero;
                         TLane s9 = TLane.Zero;
                         for (int lane = 0; lane < TLane.Count; lane++)

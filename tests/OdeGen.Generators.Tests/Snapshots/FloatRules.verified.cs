@@ -172,13 +172,11 @@ namespace Scenarios.SingleRules
                     if (v3)
                     {
                         // adjoint of: float growth = y[i] > 0 ? Hill(y[i], p[0]) : -0.25f * y[i];
-                        float v7 = growthBar;
-                        growthBar = 0.0f;
+                        float s7 = 0.0f;
                         float s8 = 0.0f;
-                        float s9 = 0.0f;
-                        global::Scenarios.SingleRules.Colony.HillVjp(v2, p[0], v7, ref s8, ref s9);
-                        s6 += s8;
-                        pBar0 += s9;
+                        global::Scenarios.SingleRules.Colony.HillVjp(v2, p[0], growthBar, ref s7, ref s8);
+                        s6 += s7;
+                        pBar0 += s8;
                     }
                     else
                     {

@@ -222,79 +222,73 @@ namespace Functions.Branches
                 // both sides run in every lane; each write keeps the lanes of its side (here: v4)
                 {
                     // adjoint of: y[2] = x[2] < 0.0 ? gain * x[2] : Math.Exp(x[2]) * gain;
-                    TLane v8 = s7;
-                    s7 = TLane.Select(v4, TLane.Zero, s7);
-                    s3 = TLane.Select(v4, s3 + v8 * x2, s3);
-                    s6 = TLane.Select(v4, s6 + v8 * gain, s6);
+                    s3 = TLane.Select(v4, s3 + s7 * x2, s3);
+                    s6 = TLane.Select(v4, s6 + s7 * gain, s6);
                 }
                 TLane elseMask2 = TLane.AndNot(allLanes, v4);
                 // the other lanes: elseMask2
                 {
                     // y[2] = x[2] < 0.0 ? gain * x[2] : Math.Exp(x[2]) * gain;
-                    TLane v9 = TLane.Exp(x2);
+                    TLane v8 = TLane.Exp(x2);
 
                     // adjoint of: y[2] = x[2] < 0.0 ? gain * x[2] : Math.Exp(x[2]) * gain;
-                    s3 = TLane.Select(elseMask2, s3 + s7 * v9, s3);
-                    s6 = TLane.Select(elseMask2, s6 + s7 * gain * v9, s6);
+                    s3 = TLane.Select(elseMask2, s3 + s7 * v8, s3);
+                    s6 = TLane.Select(elseMask2, s6 + s7 * gain * v8, s6);
                 }
 
                 // adjoint of: y[2] = x[2] < 0.0 ? gain * x[2] : Math.Exp(x[2]) * gain;
                 xBar[2] += s6;
 
                 // adjoint of: y[1] = x[1] > p[1] - 1.0 ? Math.Sin(x[1] * p[1]) : x[2] * x[2];
-                TLane v10 = yBarWork[1];
+                TLane v9 = yBarWork[1];
                 yBarWork[1] = TLane.Zero;
+                TLane s10 = TLane.Zero;
                 TLane s11 = TLane.Zero;
-                TLane s12 = TLane.Zero;
-                TLane s13 = v10;
+                TLane s12 = v9;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v2)
                 {
                     // adjoint of: y[1] = x[1] > p[1] - 1.0 ? Math.Sin(x[1] * p[1]) : x[2] * x[2];
-                    TLane v14 = s13;
-                    s13 = TLane.Select(v2, TLane.Zero, s13);
-                    TLane v15 = v14 * TLane.Cos(x1 * p1);
-                    s11 = TLane.Select(v2, s11 + v15 * p1, s11);
-                    s12 = TLane.Select(v2, s12 + v15 * x1, s12);
+                    TLane v13 = s12 * TLane.Cos(x1 * p1);
+                    s10 = TLane.Select(v2, s10 + v13 * p1, s10);
+                    s11 = TLane.Select(v2, s11 + v13 * x1, s11);
                 }
                 TLane elseMask3 = TLane.AndNot(allLanes, v2);
                 // the other lanes: elseMask3
                 {
                     // adjoint of: y[1] = x[1] > p[1] - 1.0 ? Math.Sin(x[1] * p[1]) : x[2] * x[2];
-                    TLane v16 = s13 * x2;
-                    xBar[2] = TLane.Select(elseMask3, xBar[2] + (v16 + v16), xBar[2]);
+                    TLane v14 = s12 * x2;
+                    xBar[2] = TLane.Select(elseMask3, xBar[2] + (v14 + v14), xBar[2]);
                 }
 
                 // adjoint of: y[1] = x[1] > p[1] - 1.0 ? Math.Sin(x[1] * p[1]) : x[2] * x[2];
-                pBar[1] += s12;
+                pBar[1] += s11;
 
                 // adjoint of: y[0] = gain * x[1];
-                TLane v17 = yBarWork[0];
+                TLane v15 = yBarWork[0];
                 yBarWork[0] = TLane.Zero;
-                xBar[1] += TLane.FusedMultiplyAdd(v17, gain, s11);
+                xBar[1] += TLane.FusedMultiplyAdd(v15, gain, s10);
 
                 // adjoint of: if (x[0] > 0.1)
-                TLane s18 = TLane.Zero;
-                TLane gainBar = TLane.FusedMultiplyAdd(v17, x1, s3);
+                TLane s16 = TLane.Zero;
+                TLane gainBar = TLane.FusedMultiplyAdd(v15, x1, s3);
                 // both sides run in every lane; each write keeps the lanes of its side (here: v1)
                 {
                     // adjoint of: gain = p[0] * x[0];
-                    TLane gainBar_2 = gainBar;
-                    gainBar = TLane.Select(v1, TLane.Zero, gainBar);
-                    s18 = TLane.Select(v1, s18 + gainBar_2 * p[0], s18);
-                    pBar[0] = TLane.Select(v1, pBar[0] + gainBar_2 * x0, pBar[0]);
+                    s16 = TLane.Select(v1, s16 + gainBar * p[0], s16);
+                    pBar[0] = TLane.Select(v1, pBar[0] + gainBar * x0, pBar[0]);
                 }
                 TLane elseMask4 = TLane.AndNot(allLanes, v1);
                 // the other lanes: elseMask4
                 {
                     // adjoint of: gain = -x[0] * x[0] + 0.1 * p[0];
                     pBar[0] = TLane.Select(elseMask4, pBar[0] + gainBar * c0_1, pBar[0]);
-                    TLane v19 = -(gainBar * x0);
-                    s18 = TLane.Select(elseMask4, s18 + v19, s18);
-                    s18 = TLane.Select(elseMask4, s18 + v19, s18);
+                    TLane v17 = -(gainBar * x0);
+                    s16 = TLane.Select(elseMask4, s16 + v17, s16);
+                    s16 = TLane.Select(elseMask4, s16 + v17, s16);
                 }
 
                 // adjoint of: if (x[0] > 0.1)
-                xBar[0] += s18;
+                xBar[0] += s16;
             }
         }
     }

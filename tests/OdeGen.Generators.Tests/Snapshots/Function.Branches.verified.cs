@@ -221,76 +221,70 @@ namespace Functions.Branches
                 if (v4)
                 {
                     // adjoint of: y[2] = x[2] < 0.0 ? gain * x[2] : Math.Exp(x[2]) * gain;
-                    double v8 = s7;
-                    s7 = 0.0;
-                    s3 += v8 * x2;
-                    s6 += v8 * gain;
+                    s3 += s7 * x2;
+                    s6 += s7 * gain;
                 }
                 else
                 {
                     // y[2] = x[2] < 0.0 ? gain * x[2] : Math.Exp(x[2]) * gain;
-                    double v9 = global::System.Math.Exp(x2);
+                    double v8 = global::System.Math.Exp(x2);
 
                     // adjoint of: y[2] = x[2] < 0.0 ? gain * x[2] : Math.Exp(x[2]) * gain;
-                    s3 += s7 * v9;
-                    s6 += s7 * gain * v9;
+                    s3 += s7 * v8;
+                    s6 += s7 * gain * v8;
                 }
 
                 // adjoint of: y[2] = x[2] < 0.0 ? gain * x[2] : Math.Exp(x[2]) * gain;
                 xBar[2] += s6;
 
                 // adjoint of: y[1] = x[1] > p[1] - 1.0 ? Math.Sin(x[1] * p[1]) : x[2] * x[2];
-                double v10 = yBarWork[1];
+                double v9 = yBarWork[1];
                 yBarWork[1] = 0.0;
+                double s10 = 0.0;
                 double s11 = 0.0;
-                double s12 = 0.0;
-                double s13 = v10;
+                double s12 = v9;
                 if (v2)
                 {
                     // adjoint of: y[1] = x[1] > p[1] - 1.0 ? Math.Sin(x[1] * p[1]) : x[2] * x[2];
-                    double v14 = s13;
-                    s13 = 0.0;
-                    double v15 = v14 * global::System.Math.Cos(x1 * p1);
-                    s11 += v15 * p1;
-                    s12 += v15 * x1;
+                    double v13 = s12 * global::System.Math.Cos(x1 * p1);
+                    s10 += v13 * p1;
+                    s11 += v13 * x1;
                 }
                 else
                 {
                     // adjoint of: y[1] = x[1] > p[1] - 1.0 ? Math.Sin(x[1] * p[1]) : x[2] * x[2];
-                    double v16 = s13 * x2;
-                    xBar[2] += v16 + v16;
+                    double v14 = s12 * x2;
+                    xBar[2] += v14 + v14;
                 }
 
                 // adjoint of: y[1] = x[1] > p[1] - 1.0 ? Math.Sin(x[1] * p[1]) : x[2] * x[2];
-                pBar[1] += s12;
+                pBar[1] += s11;
 
                 // adjoint of: y[0] = gain * x[1];
-                double v17 = yBarWork[0];
+                double v15 = yBarWork[0];
                 yBarWork[0] = 0.0;
-                xBar[1] += global::System.Math.FusedMultiplyAdd(v17, gain, s11);
+                xBar[1] += global::System.Math.FusedMultiplyAdd(v15, gain, s10);
 
                 // adjoint of: if (x[0] > 0.1)
-                double s18 = 0.0;
-                double gainBar = global::System.Math.FusedMultiplyAdd(v17, x1, s3);
+                double s16 = 0.0;
+                double gainBar = global::System.Math.FusedMultiplyAdd(v15, x1, s3);
                 if (v1)
                 {
                     // adjoint of: gain = p[0] * x[0];
-                    double gainBar_2 = gainBar;
-                    gainBar = 0.0;
-                    s18 += gainBar_2 * p[0];
-                    pBar[0] += gainBar_2 * x0;
+                    s16 += gainBar * p[0];
+                    pBar[0] += gainBar * x0;
                 }
                 else
                 {
                     // adjoint of: gain = -x[0] * x[0] + 0.1 * p[0];
                     pBar[0] += gainBar * 0.1;
-                    double v19 = -(gainBar * x0);
-                    s18 += v19;
-                    s18 += v19;
+                    double v17 = -(gainBar * x0);
+                    s16 += v17;
+                    s16 += v17;
                 }
 
                 // adjoint of: if (x[0] > 0.1)
-                xBar[0] += s18;
+                xBar[0] += s16;
             }
         }
     }

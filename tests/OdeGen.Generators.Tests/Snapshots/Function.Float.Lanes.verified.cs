@@ -149,9 +149,7 @@ namespace Functions.Single
                         TLane v4 = TLane.Tanh(s);
 
                         // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        TLane v5 = s3;
-                        s3 = TLane.Select(v1, TLane.Zero, s3);
-                        sBar = TLane.Select(v1, sBar + v5 * TLane.FusedMultiplyAdd(-v4, v4, c1), sBar);
+                        sBar = TLane.Select(v1, sBar + s3 * TLane.FusedMultiplyAdd(-v4, v4, c1), sBar);
                     }
                     TLane elseMask1 = TLane.AndNot(allLanes, v1);
                     // the other lanes: elseMask1

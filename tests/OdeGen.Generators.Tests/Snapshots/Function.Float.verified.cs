@@ -173,9 +173,7 @@ namespace Functions.Single
                         float v4 = global::System.MathF.Tanh(s);
 
                         // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        float v5 = s3;
-                        s3 = 0.0f;
-                        sBar += v5 * global::System.MathF.FusedMultiplyAdd(-v4, v4, 1.0f);
+                        sBar += s3 * global::System.MathF.FusedMultiplyAdd(-v4, v4, 1.0f);
                     }
                     else
                     {

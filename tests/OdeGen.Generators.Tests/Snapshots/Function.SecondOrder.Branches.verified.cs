@@ -69,96 +69,84 @@ namespace HvpFunctions.Branches
                 if (v6)
                 {
                     // adjoint of: y[2] = x[2] < 0.0 ? gain * x[2] : Math.Exp(x[2]) * gain;
-                    double v12 = s10;
-                    double v13 = s11;
-                    s10 = 0.0;
-                    s11 = 0.0;
-                    s4 += v12 * x2;
-                    s5 += global::System.Math.FusedMultiplyAdd(v13, x2, xDot2 * v12);
-                    s9 += global::System.Math.FusedMultiplyAdd(v13, gain, gainDot * v12);
+                    s4 += s10 * x2;
+                    s5 += global::System.Math.FusedMultiplyAdd(s11, x2, xDot2 * s10);
+                    s9 += global::System.Math.FusedMultiplyAdd(s11, gain, gainDot * s10);
                 }
                 else
                 {
                     // y[2] = x[2] < 0.0 ? gain * x[2] : Math.Exp(x[2]) * gain;
-                    double v14 = global::System.Math.Exp(x2);
-                    double v15 = xDot2 * v14;
+                    double v12 = global::System.Math.Exp(x2);
+                    double v13 = xDot2 * v12;
 
                     // adjoint of: y[2] = x[2] < 0.0 ? gain * x[2] : Math.Exp(x[2]) * gain;
-                    s4 += s10 * v14;
-                    s5 += global::System.Math.FusedMultiplyAdd(s11, v14, v15 * s10);
-                    s9 += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(s11, gain, gainDot * s10), v14, v15 * (s10 * gain));
+                    s4 += s10 * v12;
+                    s5 += global::System.Math.FusedMultiplyAdd(s11, v12, v13 * s10);
+                    s9 += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(s11, gain, gainDot * s10), v12, v13 * (s10 * gain));
                 }
 
                 // adjoint of: y[2] = x[2] < 0.0 ? gain * x[2] : Math.Exp(x[2]) * gain;
                 xBarDot[2] += s9;
 
                 // adjoint of: y[1] = x[1] > p[1] - 1.0 ? Math.Sin(x[1] * p[1]) : x[2] * x[2];
-                double v16 = yBarWork[1];
-                double v17 = yBarWorkDot[1];
+                double v14 = yBarWork[1];
+                double v15 = yBarWorkDot[1];
                 yBarWork[1] = 0.0;
                 yBarWorkDot[1] = 0.0;
-                double s18 = 0.0;
-                double s19 = 0.0;
-                double s20 = v16;
-                double s21 = v17;
+                double s16 = 0.0;
+                double s17 = 0.0;
+                double s18 = v14;
+                double s19 = v15;
                 if (v3)
                 {
                     // y[1] = x[1] > p[1] - 1.0 ? Math.Sin(x[1] * p[1]) : x[2] * x[2];
-                    double v22 = x1 * p1;
-                    double v23 = global::System.Math.Cos(v22);
+                    double v20 = x1 * p1;
+                    double v21 = global::System.Math.Cos(v20);
 
                     // adjoint of: y[1] = x[1] > p[1] - 1.0 ? Math.Sin(x[1] * p[1]) : x[2] * x[2];
-                    double v24 = s20;
-                    double v25 = s21;
-                    s20 = 0.0;
-                    s21 = 0.0;
-                    double v26 = v24 * v23;
-                    double v27 = global::System.Math.FusedMultiplyAdd(v25, v23, -(global::System.Math.FusedMultiplyAdd(xDot1, p1, pDot1 * x1) * global::System.Math.Sin(v22) * v24));
-                    s18 += global::System.Math.FusedMultiplyAdd(v27, p1, pDot1 * v26);
-                    s19 += global::System.Math.FusedMultiplyAdd(v27, x1, xDot1 * v26);
+                    double v22 = s18 * v21;
+                    double v23 = global::System.Math.FusedMultiplyAdd(s19, v21, -(global::System.Math.FusedMultiplyAdd(xDot1, p1, pDot1 * x1) * global::System.Math.Sin(v20) * s18));
+                    s16 += global::System.Math.FusedMultiplyAdd(v23, p1, pDot1 * v22);
+                    s17 += global::System.Math.FusedMultiplyAdd(v23, x1, xDot1 * v22);
                 }
                 else
                 {
                     // adjoint of: y[1] = x[1] > p[1] - 1.0 ? Math.Sin(x[1] * p[1]) : x[2] * x[2];
-                    double v28 = global::System.Math.FusedMultiplyAdd(s21, x2, xDot2 * s20);
-                    xBarDot[2] += v28 + v28;
+                    double v24 = global::System.Math.FusedMultiplyAdd(s19, x2, xDot2 * s18);
+                    xBarDot[2] += v24 + v24;
                 }
 
                 // adjoint of: y[1] = x[1] > p[1] - 1.0 ? Math.Sin(x[1] * p[1]) : x[2] * x[2];
-                pBarDot[1] += s19;
+                pBarDot[1] += s17;
 
                 // adjoint of: y[0] = gain * x[1];
-                double v29 = yBarWork[0];
-                double v30 = yBarWorkDot[0];
+                double v25 = yBarWork[0];
+                double v26 = yBarWorkDot[0];
                 yBarWork[0] = 0.0;
                 yBarWorkDot[0] = 0.0;
-                xBarDot[1] += s18 + global::System.Math.FusedMultiplyAdd(v30, gain, gainDot * v29);
+                xBarDot[1] += s16 + global::System.Math.FusedMultiplyAdd(v26, gain, gainDot * v25);
 
                 // adjoint of: if (x[0] > 0.1)
-                double s31 = 0.0;
-                double gainBar = global::System.Math.FusedMultiplyAdd(v29, x1, s4);
-                double gainBarDot = s5 + global::System.Math.FusedMultiplyAdd(v30, x1, xDot1 * v29);
+                double s27 = 0.0;
+                double gainBar = global::System.Math.FusedMultiplyAdd(v25, x1, s4);
+                double gainBarDot = s5 + global::System.Math.FusedMultiplyAdd(v26, x1, xDot1 * v25);
                 if (v1)
                 {
                     // adjoint of: gain = p[0] * x[0];
-                    double gainBar_2 = gainBar;
-                    double v32 = gainBarDot;
-                    gainBar = 0.0;
-                    gainBarDot = 0.0;
-                    s31 += global::System.Math.FusedMultiplyAdd(v32, p[0], pDot[0] * gainBar_2);
-                    pBarDot[0] += global::System.Math.FusedMultiplyAdd(v32, x0, xDot0 * gainBar_2);
+                    s27 += global::System.Math.FusedMultiplyAdd(gainBarDot, p[0], pDot[0] * gainBar);
+                    pBarDot[0] += global::System.Math.FusedMultiplyAdd(gainBarDot, x0, xDot0 * gainBar);
                 }
                 else
                 {
                     // adjoint of: gain = -x[0] * x[0] + 0.1 * p[0];
                     pBarDot[0] += gainBarDot * 0.1;
-                    double v33 = -global::System.Math.FusedMultiplyAdd(gainBarDot, x0, xDot0 * gainBar);
-                    s31 += v33;
-                    s31 += v33;
+                    double v28 = -global::System.Math.FusedMultiplyAdd(gainBarDot, x0, xDot0 * gainBar);
+                    s27 += v28;
+                    s27 += v28;
                 }
 
                 // adjoint of: if (x[0] > 0.1)
-                xBarDot[0] += s31;
+                xBarDot[0] += s27;
             }
 
             /// <inheritdoc/>
@@ -226,99 +214,87 @@ namespace HvpFunctions.Branches
                 // both sides run in every lane; each write keeps the lanes of its side (here: v6)
                 {
                     // adjoint of: y[2] = x[2] < 0.0 ? gain * x[2] : Math.Exp(x[2]) * gain;
-                    TLane v12 = s10;
-                    TLane v13 = s11;
-                    s10 = TLane.Select(v6, TLane.Zero, s10);
-                    s11 = TLane.Select(v6, TLane.Zero, s11);
-                    s4 = TLane.Select(v6, s4 + v12 * x2, s4);
-                    s5 = TLane.Select(v6, s5 + TLane.FusedMultiplyAdd(v13, x2, xDot2 * v12), s5);
-                    s9 = TLane.Select(v6, s9 + TLane.FusedMultiplyAdd(v13, gain, gainDot * v12), s9);
+                    s4 = TLane.Select(v6, s4 + s10 * x2, s4);
+                    s5 = TLane.Select(v6, s5 + TLane.FusedMultiplyAdd(s11, x2, xDot2 * s10), s5);
+                    s9 = TLane.Select(v6, s9 + TLane.FusedMultiplyAdd(s11, gain, gainDot * s10), s9);
                 }
                 TLane elseMask2 = TLane.AndNot(allLanes, v6);
                 // the other lanes: elseMask2
                 {
                     // y[2] = x[2] < 0.0 ? gain * x[2] : Math.Exp(x[2]) * gain;
-                    TLane v14 = TLane.Exp(x2);
-                    TLane v15 = xDot2 * v14;
+                    TLane v12 = TLane.Exp(x2);
+                    TLane v13 = xDot2 * v12;
 
                     // adjoint of: y[2] = x[2] < 0.0 ? gain * x[2] : Math.Exp(x[2]) * gain;
-                    s4 = TLane.Select(elseMask2, s4 + s10 * v14, s4);
-                    s5 = TLane.Select(elseMask2, s5 + TLane.FusedMultiplyAdd(s11, v14, v15 * s10), s5);
-                    s9 = TLane.Select(elseMask2, s9 + TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(s11, gain, gainDot * s10), v14, v15 * (s10 * gain)), s9);
+                    s4 = TLane.Select(elseMask2, s4 + s10 * v12, s4);
+                    s5 = TLane.Select(elseMask2, s5 + TLane.FusedMultiplyAdd(s11, v12, v13 * s10), s5);
+                    s9 = TLane.Select(elseMask2, s9 + TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(s11, gain, gainDot * s10), v12, v13 * (s10 * gain)), s9);
                 }
 
                 // adjoint of: y[2] = x[2] < 0.0 ? gain * x[2] : Math.Exp(x[2]) * gain;
                 xBarDot[2] += s9;
 
                 // adjoint of: y[1] = x[1] > p[1] - 1.0 ? Math.Sin(x[1] * p[1]) : x[2] * x[2];
-                TLane v16 = yBarWork[1];
-                TLane v17 = yBarWorkDot[1];
+                TLane v14 = yBarWork[1];
+                TLane v15 = yBarWorkDot[1];
                 yBarWork[1] = TLane.Zero;
                 yBarWorkDot[1] = TLane.Zero;
-                TLane s18 = TLane.Zero;
-                TLane s19 = TLane.Zero;
-                TLane s20 = v16;
-                TLane s21 = v17;
+                TLane s16 = TLane.Zero;
+                TLane s17 = TLane.Zero;
+                TLane s18 = v14;
+                TLane s19 = v15;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v3)
                 {
                     // y[1] = x[1] > p[1] - 1.0 ? Math.Sin(x[1] * p[1]) : x[2] * x[2];
-                    TLane v22 = x1 * p1;
-                    TLane v23 = TLane.Cos(v22);
+                    TLane v20 = x1 * p1;
+                    TLane v21 = TLane.Cos(v20);
 
                     // adjoint of: y[1] = x[1] > p[1] - 1.0 ? Math.Sin(x[1] * p[1]) : x[2] * x[2];
-                    TLane v24 = s20;
-                    TLane v25 = s21;
-                    s20 = TLane.Select(v3, TLane.Zero, s20);
-                    s21 = TLane.Select(v3, TLane.Zero, s21);
-                    TLane v26 = v24 * v23;
-                    TLane v27 = TLane.FusedMultiplyAdd(v25, v23, -(TLane.FusedMultiplyAdd(xDot1, p1, pDot1 * x1) * TLane.Sin(v22) * v24));
-                    s18 = TLane.Select(v3, s18 + TLane.FusedMultiplyAdd(v27, p1, pDot1 * v26), s18);
-                    s19 = TLane.Select(v3, s19 + TLane.FusedMultiplyAdd(v27, x1, xDot1 * v26), s19);
+                    TLane v22 = s18 * v21;
+                    TLane v23 = TLane.FusedMultiplyAdd(s19, v21, -(TLane.FusedMultiplyAdd(xDot1, p1, pDot1 * x1) * TLane.Sin(v20) * s18));
+                    s16 = TLane.Select(v3, s16 + TLane.FusedMultiplyAdd(v23, p1, pDot1 * v22), s16);
+                    s17 = TLane.Select(v3, s17 + TLane.FusedMultiplyAdd(v23, x1, xDot1 * v22), s17);
                 }
                 TLane elseMask3 = TLane.AndNot(allLanes, v3);
                 // the other lanes: elseMask3
                 {
                     // adjoint of: y[1] = x[1] > p[1] - 1.0 ? Math.Sin(x[1] * p[1]) : x[2] * x[2];
-                    TLane v28 = TLane.FusedMultiplyAdd(s21, x2, xDot2 * s20);
-                    xBarDot[2] = TLane.Select(elseMask3, xBarDot[2] + (v28 + v28), xBarDot[2]);
+                    TLane v24 = TLane.FusedMultiplyAdd(s19, x2, xDot2 * s18);
+                    xBarDot[2] = TLane.Select(elseMask3, xBarDot[2] + (v24 + v24), xBarDot[2]);
                 }
 
                 // adjoint of: y[1] = x[1] > p[1] - 1.0 ? Math.Sin(x[1] * p[1]) : x[2] * x[2];
-                pBarDot[1] += s19;
+                pBarDot[1] += s17;
 
                 // adjoint of: y[0] = gain * x[1];
-                TLane v29 = yBarWork[0];
-                TLane v30 = yBarWorkDot[0];
+                TLane v25 = yBarWork[0];
+                TLane v26 = yBarWorkDot[0];
                 yBarWork[0] = TLane.Zero;
                 yBarWorkDot[0] = TLane.Zero;
-                xBarDot[1] += s18 + TLane.FusedMultiplyAdd(v30, gain, gainDot * v29);
+                xBarDot[1] += s16 + TLane.FusedMultiplyAdd(v26, gain, gainDot * v25);
 
                 // adjoint of: if (x[0] > 0.1)
-                TLane s31 = TLane.Zero;
-                TLane gainBar = TLane.FusedMultiplyAdd(v29, x1, s4);
-                TLane gainBarDot = s5 + TLane.FusedMultiplyAdd(v30, x1, xDot1 * v29);
+                TLane s27 = TLane.Zero;
+                TLane gainBar = TLane.FusedMultiplyAdd(v25, x1, s4);
+                TLane gainBarDot = s5 + TLane.FusedMultiplyAdd(v26, x1, xDot1 * v25);
                 // both sides run in every lane; each write keeps the lanes of its side (here: v1)
                 {
                     // adjoint of: gain = p[0] * x[0];
-                    TLane gainBar_2 = gainBar;
-                    TLane v32 = gainBarDot;
-                    gainBar = TLane.Select(v1, TLane.Zero, gainBar);
-                    gainBarDot = TLane.Select(v1, TLane.Zero, gainBarDot);
-                    s31 = TLane.Select(v1, s31 + TLane.FusedMultiplyAdd(v32, p[0], pDot[0] * gainBar_2), s31);
-                    pBarDot[0] = TLane.Select(v1, pBarDot[0] + TLane.FusedMultiplyAdd(v32, x0, xDot0 * gainBar_2), pBarDot[0]);
+                    s27 = TLane.Select(v1, s27 + TLane.FusedMultiplyAdd(gainBarDot, p[0], pDot[0] * gainBar), s27);
+                    pBarDot[0] = TLane.Select(v1, pBarDot[0] + TLane.FusedMultiplyAdd(gainBarDot, x0, xDot0 * gainBar), pBarDot[0]);
                 }
                 TLane elseMask4 = TLane.AndNot(allLanes, v1);
                 // the other lanes: elseMask4
                 {
                     // adjoint of: gain = -x[0] * x[0] + 0.1 * p[0];
                     pBarDot[0] = TLane.Select(elseMask4, pBarDot[0] + gainBarDot * c0_1, pBarDot[0]);
-                    TLane v33 = -TLane.FusedMultiplyAdd(gainBarDot, x0, xDot0 * gainBar);
-                    s31 = TLane.Select(elseMask4, s31 + v33, s31);
-                    s31 = TLane.Select(elseMask4, s31 + v33, s31);
+                    TLane v28 = -TLane.FusedMultiplyAdd(gainBarDot, x0, xDot0 * gainBar);
+                    s27 = TLane.Select(elseMask4, s27 + v28, s27);
+                    s27 = TLane.Select(elseMask4, s27 + v28, s27);
                 }
 
                 // adjoint of: if (x[0] > 0.1)
-                xBarDot[0] += s31;
+                xBarDot[0] += s27;
             }
         }
     }

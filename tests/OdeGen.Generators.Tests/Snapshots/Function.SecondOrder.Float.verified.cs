@@ -57,23 +57,19 @@ namespace HvpFunctions.Single
                         float v9 = global::System.MathF.FusedMultiplyAdd(-v8, v8, 1.0f);
 
                         // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        float v10 = s6;
-                        float v11 = s7;
-                        s6 = 0.0f;
-                        s7 = 0.0f;
-                        float v12 = sDot * v9 * v8;
-                        sBar += v10 * v9;
-                        sBarDot += global::System.MathF.FusedMultiplyAdd(v11, v9, -((v12 + v12) * v10));
+                        float v10 = sDot * v9 * v8;
+                        sBar += s6 * v9;
+                        sBarDot += global::System.MathF.FusedMultiplyAdd(s7, v9, -((v10 + v10) * s6));
                     }
                     else
                     {
                         // y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        float v13 = global::System.MathF.Cos(s);
+                        float v11 = global::System.MathF.Cos(s);
 
                         // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        float v14 = s6 * 0.5f;
-                        sBar += v14 * v13;
-                        sBarDot += global::System.MathF.FusedMultiplyAdd(s7 * 0.5f, v13, -(sDot * global::System.MathF.Sin(s) * v14));
+                        float v12 = s6 * 0.5f;
+                        sBar += v12 * v11;
+                        sBarDot += global::System.MathF.FusedMultiplyAdd(s7 * 0.5f, v11, -(sDot * global::System.MathF.Sin(s) * v12));
                     }
 
                     // adjoint of: for (int i = 0; i < n; i++)
@@ -141,24 +137,20 @@ namespace HvpFunctions.Single
                         TLane v9 = TLane.FusedMultiplyAdd(-v8, v8, c1);
 
                         // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        TLane v10 = s6;
-                        TLane v11 = s7;
-                        s6 = TLane.Select(v3, TLane.Zero, s6);
-                        s7 = TLane.Select(v3, TLane.Zero, s7);
-                        TLane v12 = sDot * v9 * v8;
-                        sBar = TLane.Select(v3, sBar + v10 * v9, sBar);
-                        sBarDot = TLane.Select(v3, sBarDot + TLane.FusedMultiplyAdd(v11, v9, -((v12 + v12) * v10)), sBarDot);
+                        TLane v10 = sDot * v9 * v8;
+                        sBar = TLane.Select(v3, sBar + s6 * v9, sBar);
+                        sBarDot = TLane.Select(v3, sBarDot + TLane.FusedMultiplyAdd(s7, v9, -((v10 + v10) * s6)), sBarDot);
                     }
                     TLane elseMask1 = TLane.AndNot(allLanes, v3);
                     // the other lanes: elseMask1
                     {
                         // y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        TLane v13 = TLane.Cos(s);
+                        TLane v11 = TLane.Cos(s);
 
                         // adjoint of: y[o] = s > 0.0f ? MathF.Tanh(s) : 0.5f * MathF.Sin(s);
-                        TLane v14 = s6 * c0_5;
-                        sBar = TLane.Select(elseMask1, sBar + v14 * v13, sBar);
-                        sBarDot = TLane.Select(elseMask1, sBarDot + TLane.FusedMultiplyAdd(s7 * c0_5, v13, -(sDot * TLane.Sin(s) * v14)), sBarDot);
+                        TLane v12 = s6 * c0_5;
+                        sBar = TLane.Select(elseMask1, sBar + v12 * v11, sBar);
+                        sBarDot = TLane.Select(elseMask1, sBarDot + TLane.FusedMultiplyAdd(s7 * c0_5, v11, -(sDot * TLane.Sin(s) * v12)), sBarDot);
                     }
 
                     // adjoint of: for (int i = 0; i < n; i++)

@@ -301,21 +301,15 @@ namespace SecondOrder.Branches
                     double v26 = p3 * y2;
 
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    double v27 = s25;
-                    s25 = 0.0;
-                    double v28 = s24;
-                    s24 = 0.0;
-                    double v29 = s23;
-                    s23 = 0.0;
-                    double v30 = v27 * y0;
-                    s21 += v27 * (v26 + v26);
-                    double v31 = global::System.Math.FusedMultiplyAdd(v29, y0, v28);
-                    s21 += v29 * (v26 * y2);
-                    s22 += v30 * p3;
-                    double v32 = global::System.Math.FusedMultiplyAdd(v31, y2, v30);
-                    s22 += v31 * v26;
-                    s22 += v32 * p3;
-                    pBar[3] += global::System.Math.FusedMultiplyAdd(v30, y2, v32 * y2);
+                    double v27 = s25 * y0;
+                    s21 += s25 * (v26 + v26);
+                    double v28 = global::System.Math.FusedMultiplyAdd(s23, y0, s24);
+                    s21 += s23 * (v26 * y2);
+                    s22 += v27 * p3;
+                    double v29 = global::System.Math.FusedMultiplyAdd(v28, y2, v27);
+                    s22 += v28 * v26;
+                    s22 += v29 * p3;
+                    pBar[3] += global::System.Math.FusedMultiplyAdd(v27, y2, v29 * y2);
                 }
                 else
                 {
@@ -329,36 +323,32 @@ namespace SecondOrder.Branches
 
                 // i = 1
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                double s33 = 0.0;
-                double s34 = v16;
-                double s35 = v18;
+                double s30 = 0.0;
+                double s31 = v16;
+                double s32 = v18;
                 if (v2)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                     double p3_2 = p[3];
-                    double v36 = p3_2 * y1_2;
+                    double v33 = p3_2 * y1_2;
 
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    double v37 = s35;
-                    s35 = 0.0;
-                    double v38 = s34;
-                    s34 = 0.0;
-                    double v39 = global::System.Math.FusedMultiplyAdd(v38, y0, v37);
-                    s21 += v38 * (v36 * y1_2);
-                    double v40 = v39 * y1_2;
-                    s33 += v39 * v36;
-                    s33 += v40 * p3_2;
-                    pBar[3] += v40 * y1_2;
+                    double v34 = global::System.Math.FusedMultiplyAdd(s31, y0, s32);
+                    s21 += s31 * (v33 * y1_2);
+                    double v35 = v34 * y1_2;
+                    s30 += v34 * v33;
+                    s30 += v35 * p3_2;
+                    pBar[3] += v35 * y1_2;
                 }
                 else
                 {
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    pBar[2] += -(s34 * y1_2);
-                    s33 += -(s34 * p[2]);
+                    pBar[2] += -(s31 * y1_2);
+                    s30 += -(s31 * p[2]);
                 }
 
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                yBar[1] += s33;
+                yBar[1] += s30;
 
                 // i = 0
                 // adjoint of: total += gain * y[i];
@@ -368,15 +358,13 @@ namespace SecondOrder.Branches
                 yBar[0] += global::System.Math.FusedMultiplyAdd(v16, gain, global::System.Math.FusedMultiplyAdd(v15, gainDot2, v18 * gainDot0));
 
                 // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                double s41 = 0.0;
+                double s36 = 0.0;
                 double softDot1Bar = -(v17 * y0);
                 if (v2)
                 {
                     // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                    double v42 = softDot1Bar;
-                    softDot1Bar = 0.0;
-                    s41 += v42;
-                    s41 += v42;
+                    s36 += softDot1Bar;
+                    s36 += softDot1Bar;
                 }
                 else
                 {
@@ -385,10 +373,10 @@ namespace SecondOrder.Branches
                 }
 
                 // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                yBar[1] += s41;
+                yBar[1] += s36;
 
                 // adjoint of: if (y[0] > 0.1)
-                double s43 = s21;
+                double s37 = s21;
                 double gainBar = s19;
                 double gainDot0Bar = s20;
                 double gainDot1Bar = v17 * global::System.Math.Sin(y2);
@@ -400,33 +388,27 @@ namespace SecondOrder.Branches
                     double gainDot1_2 = p0_2 * y0;
 
                     // adjoint of: gain = p[0] * y[0] * y[1];
-                    double v44 = gainDot1Bar;
-                    gainDot1Bar = 0.0;
-                    double gainDot0Bar_2 = gainDot0Bar;
-                    gainDot0Bar = 0.0;
-                    double gainBar_2 = gainBar;
-                    gainBar = 0.0;
-                    double gainDot1Bar_2 = global::System.Math.FusedMultiplyAdd(gainBar_2, y1_2, v44);
-                    yBar[1] += global::System.Math.FusedMultiplyAdd(gainDot0Bar_2, p0_2, gainBar_2 * gainDot1_2);
-                    s43 += gainDot1Bar_2 * p0_2;
-                    pBar[0] += global::System.Math.FusedMultiplyAdd(gainDot0Bar_2, y1_2, gainDot1Bar_2 * y0);
+                    double gainDot1Bar_2 = global::System.Math.FusedMultiplyAdd(gainBar, y1_2, gainDot1Bar);
+                    yBar[1] += global::System.Math.FusedMultiplyAdd(gainDot0Bar, p0_2, gainBar * gainDot1_2);
+                    s37 += gainDot1Bar_2 * p0_2;
+                    pBar[0] += global::System.Math.FusedMultiplyAdd(gainDot0Bar, y1_2, gainDot1Bar_2 * y0);
                 }
                 else
                 {
                     // gain = Math.Exp(y[1]) * p[1] * t;
-                    double v45 = global::System.Math.Exp(y1_2);
+                    double v38 = global::System.Math.Exp(y1_2);
                     double p1 = p[1];
 
                     // adjoint of: gain = Math.Exp(y[1]) * p[1] * t;
-                    double gainBar_3 = gainDot1Bar + gainBar;
-                    double v46 = gainBar_3 * t;
-                    tBar += gainBar_3 * (v45 * p1);
-                    pBar[1] += v46 * v45;
-                    yBar[1] += v46 * p1 * v45;
+                    double gainBar_2 = gainDot1Bar + gainBar;
+                    double v39 = gainBar_2 * t;
+                    tBar += gainBar_2 * (v38 * p1);
+                    pBar[1] += v39 * v38;
+                    yBar[1] += v39 * p1 * v38;
                 }
 
                 // adjoint of: if (y[0] > 0.1)
-                yBar[0] += s43;
+                yBar[0] += s37;
                 return tBar;
             }
 
@@ -601,18 +583,14 @@ namespace SecondOrder.Branches
                     double v39 = global::System.Math.FusedMultiplyAdd(pDot3, y2_2, yDot2 * p3_3);
 
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    double v40 = s36;
-                    double v41 = s37;
-                    s36 = 0.0;
-                    s37 = 0.0;
-                    double v42 = v40 * y0;
-                    double v43 = global::System.Math.FusedMultiplyAdd(v41, y0, yDot0 * v40);
-                    s34 += global::System.Math.FusedMultiplyAdd(v41, v38 * y2_2, global::System.Math.FusedMultiplyAdd(v39, y2_2, yDot2 * v38) * v40);
-                    double v44 = v42 * y2_2;
-                    double v45 = global::System.Math.FusedMultiplyAdd(v43, y2_2, yDot2 * v42);
-                    s35 += global::System.Math.FusedMultiplyAdd(v43, v38, v39 * v42);
-                    s35 += global::System.Math.FusedMultiplyAdd(v45, p3_3, pDot3 * v44);
-                    pBarDot[3] += global::System.Math.FusedMultiplyAdd(v45, y2_2, yDot2 * v44);
+                    double v40 = s36 * y0;
+                    double v41 = global::System.Math.FusedMultiplyAdd(s37, y0, yDot0 * s36);
+                    s34 += global::System.Math.FusedMultiplyAdd(s37, v38 * y2_2, global::System.Math.FusedMultiplyAdd(v39, y2_2, yDot2 * v38) * s36);
+                    double v42 = v40 * y2_2;
+                    double v43 = global::System.Math.FusedMultiplyAdd(v41, y2_2, yDot2 * v40);
+                    s35 += global::System.Math.FusedMultiplyAdd(v41, v38, v39 * v40);
+                    s35 += global::System.Math.FusedMultiplyAdd(v43, p3_3, pDot3 * v42);
+                    pBarDot[3] += global::System.Math.FusedMultiplyAdd(v43, y2_2, yDot2 * v42);
                 }
                 else
                 {
@@ -626,40 +604,36 @@ namespace SecondOrder.Branches
 
                 // i = 1
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                double s46 = 0.0;
-                double s47 = v30;
-                double s48 = v31;
+                double s44 = 0.0;
+                double s45 = v30;
+                double s46 = v31;
                 if (v5)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                     double p3_4 = p[3];
                     double pDot3_2 = pDot[3];
-                    double v49 = p3_4 * y1_2;
-                    double v50 = global::System.Math.FusedMultiplyAdd(pDot3_2, y1_2, yDot1 * p3_4);
+                    double v47 = p3_4 * y1_2;
+                    double v48 = global::System.Math.FusedMultiplyAdd(pDot3_2, y1_2, yDot1 * p3_4);
 
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    double v51 = s47;
-                    double v52 = s48;
-                    s47 = 0.0;
-                    s48 = 0.0;
-                    double v53 = v51 * y0;
-                    double v54 = global::System.Math.FusedMultiplyAdd(v52, y0, yDot0 * v51);
-                    s34 += global::System.Math.FusedMultiplyAdd(v52, v49 * y1_2, global::System.Math.FusedMultiplyAdd(v50, y1_2, yDot1 * v49) * v51);
-                    double v55 = v53 * y1_2;
-                    double v56 = global::System.Math.FusedMultiplyAdd(v54, y1_2, yDot1 * v53);
-                    s46 += global::System.Math.FusedMultiplyAdd(v54, v49, v50 * v53);
-                    s46 += global::System.Math.FusedMultiplyAdd(v56, p3_4, pDot3_2 * v55);
-                    pBarDot[3] += global::System.Math.FusedMultiplyAdd(v56, y1_2, yDot1 * v55);
+                    double v49 = s45 * y0;
+                    double v50 = global::System.Math.FusedMultiplyAdd(s46, y0, yDot0 * s45);
+                    s34 += global::System.Math.FusedMultiplyAdd(s46, v47 * y1_2, global::System.Math.FusedMultiplyAdd(v48, y1_2, yDot1 * v47) * s45);
+                    double v51 = v49 * y1_2;
+                    double v52 = global::System.Math.FusedMultiplyAdd(v50, y1_2, yDot1 * v49);
+                    s44 += global::System.Math.FusedMultiplyAdd(v50, v47, v48 * v49);
+                    s44 += global::System.Math.FusedMultiplyAdd(v52, p3_4, pDot3_2 * v51);
+                    pBarDot[3] += global::System.Math.FusedMultiplyAdd(v52, y1_2, yDot1 * v51);
                 }
                 else
                 {
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    pBarDot[2] += -global::System.Math.FusedMultiplyAdd(s48, y1_2, yDot1 * s47);
-                    s46 += -global::System.Math.FusedMultiplyAdd(s48, p[2], pDot[2] * s47);
+                    pBarDot[2] += -global::System.Math.FusedMultiplyAdd(s46, y1_2, yDot1 * s45);
+                    s44 += -global::System.Math.FusedMultiplyAdd(s46, p[2], pDot[2] * s45);
                 }
 
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                yBarDot[1] += s46;
+                yBarDot[1] += s44;
 
                 // i = 0
                 // adjoint of: total += gain * y[i];
@@ -668,32 +642,28 @@ namespace SecondOrder.Branches
                 yBarDot[0] += global::System.Math.FusedMultiplyAdd(v31, gain, gainDot * v30);
 
                 // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                double s57 = 0.0;
+                double s53 = 0.0;
                 double softBar = global::System.Math.FusedMultiplyAdd(-v26, y0, v28);
                 double softBarDot = v29 - global::System.Math.FusedMultiplyAdd(v27, y0, yDot0 * v26);
                 if (v5)
                 {
                     // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                    double v58 = softBar;
-                    double v59 = softBarDot;
-                    softBar = 0.0;
-                    softBarDot = 0.0;
-                    double v60 = global::System.Math.FusedMultiplyAdd(v59, y1_2, yDot1 * v58);
-                    s57 += v60;
-                    s57 += v60;
+                    double v54 = global::System.Math.FusedMultiplyAdd(softBarDot, y1_2, yDot1 * softBar);
+                    s53 += v54;
+                    s53 += v54;
                 }
                 else
                 {
                     // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
                     yBarDot[2] += global::System.Math.FusedMultiplyAdd(softBarDot, 0.01 * y1_2, yDot1 * 0.01 * softBar);
-                    s57 += global::System.Math.FusedMultiplyAdd(softBarDot, y2_2, yDot2 * softBar) * 0.01;
+                    s53 += global::System.Math.FusedMultiplyAdd(softBarDot, y2_2, yDot2 * softBar) * 0.01;
                 }
 
                 // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                yBarDot[1] += s57;
+                yBarDot[1] += s53;
 
                 // adjoint of: if (y[0] > 0.1)
-                double s61 = s34;
+                double s55 = s34;
                 double gainBar = s32;
                 double gainBarDot = s33;
                 if (v1)
@@ -703,32 +673,28 @@ namespace SecondOrder.Branches
                     double pDot0 = pDot[0];
 
                     // adjoint of: gain = p[0] * y[0] * y[1];
-                    double gainBar_2 = gainBar;
-                    double v62 = gainBarDot;
-                    gainBar = 0.0;
-                    gainBarDot = 0.0;
-                    double v63 = gainBar_2 * y1_2;
-                    double v64 = global::System.Math.FusedMultiplyAdd(v62, y1_2, yDot1 * gainBar_2);
-                    yBarDot[1] += global::System.Math.FusedMultiplyAdd(v62, p0_2 * y0, global::System.Math.FusedMultiplyAdd(pDot0, y0, yDot0 * p0_2) * gainBar_2);
-                    s61 += global::System.Math.FusedMultiplyAdd(v64, p0_2, pDot0 * v63);
-                    pBarDot[0] += global::System.Math.FusedMultiplyAdd(v64, y0, yDot0 * v63);
+                    double v56 = gainBar * y1_2;
+                    double v57 = global::System.Math.FusedMultiplyAdd(gainBarDot, y1_2, yDot1 * gainBar);
+                    yBarDot[1] += global::System.Math.FusedMultiplyAdd(gainBarDot, p0_2 * y0, global::System.Math.FusedMultiplyAdd(pDot0, y0, yDot0 * p0_2) * gainBar);
+                    s55 += global::System.Math.FusedMultiplyAdd(v57, p0_2, pDot0 * v56);
+                    pBarDot[0] += global::System.Math.FusedMultiplyAdd(v57, y0, yDot0 * v56);
                 }
                 else
                 {
                     // gain = Math.Exp(y[1]) * p[1] * t;
-                    double v65 = global::System.Math.Exp(y1_2);
-                    double v66 = yDot1 * v65;
+                    double v58 = global::System.Math.Exp(y1_2);
+                    double v59 = yDot1 * v58;
                     double p1_2 = p[1];
 
                     // adjoint of: gain = Math.Exp(y[1]) * p[1] * t;
-                    double v67 = gainBar * t;
-                    double v68 = global::System.Math.FusedMultiplyAdd(gainBarDot, t, tDot * gainBar);
-                    pBarDot[1] += global::System.Math.FusedMultiplyAdd(v68, v65, v66 * v67);
-                    yBarDot[1] += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v68, p1_2, pDot[1] * v67), v65, v66 * (v67 * p1_2));
+                    double v60 = gainBar * t;
+                    double v61 = global::System.Math.FusedMultiplyAdd(gainBarDot, t, tDot * gainBar);
+                    pBarDot[1] += global::System.Math.FusedMultiplyAdd(v61, v58, v59 * v60);
+                    yBarDot[1] += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v61, p1_2, pDot[1] * v60), v58, v59 * (v60 * p1_2));
                 }
 
                 // adjoint of: if (y[0] > 0.1)
-                yBarDot[0] += s61;
+                yBarDot[0] += s55;
             }
 
             /// <inheritdoc/>
@@ -1044,21 +1010,15 @@ namespace SecondOrder.Branches
                     TLane v26 = p3 * y2;
 
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    TLane v27 = s25;
-                    s25 = TLane.Select(v5, TLane.Zero, s25);
-                    TLane v28 = s24;
-                    s24 = TLane.Select(v5, TLane.Zero, s24);
-                    TLane v29 = s23;
-                    s23 = TLane.Select(v5, TLane.Zero, s23);
-                    TLane v30 = v27 * y0;
-                    s21 = TLane.Select(v5, s21 + v27 * (v26 + v26), s21);
-                    TLane v31 = TLane.FusedMultiplyAdd(v29, y0, v28);
-                    s21 = TLane.Select(v5, s21 + v29 * (v26 * y2), s21);
-                    s22 = TLane.Select(v5, s22 + v30 * p3, s22);
-                    TLane v32 = TLane.FusedMultiplyAdd(v31, y2, v30);
-                    s22 = TLane.Select(v5, s22 + v31 * v26, s22);
-                    s22 = TLane.Select(v5, s22 + v32 * p3, s22);
-                    pBar[3] = TLane.Select(v5, pBar[3] + TLane.FusedMultiplyAdd(v30, y2, v32 * y2), pBar[3]);
+                    TLane v27 = s25 * y0;
+                    s21 = TLane.Select(v5, s21 + s25 * (v26 + v26), s21);
+                    TLane v28 = TLane.FusedMultiplyAdd(s23, y0, s24);
+                    s21 = TLane.Select(v5, s21 + s23 * (v26 * y2), s21);
+                    s22 = TLane.Select(v5, s22 + v27 * p3, s22);
+                    TLane v29 = TLane.FusedMultiplyAdd(v28, y2, v27);
+                    s22 = TLane.Select(v5, s22 + v28 * v26, s22);
+                    s22 = TLane.Select(v5, s22 + v29 * p3, s22);
+                    pBar[3] = TLane.Select(v5, pBar[3] + TLane.FusedMultiplyAdd(v27, y2, v29 * y2), pBar[3]);
                 }
                 TLane elseMask5 = TLane.AndNot(allLanes, v5);
                 // the other lanes: elseMask5
@@ -1073,37 +1033,33 @@ namespace SecondOrder.Branches
 
                 // i = 1
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                TLane s33 = TLane.Zero;
-                TLane s34 = v16;
-                TLane s35 = v18;
+                TLane s30 = TLane.Zero;
+                TLane s31 = v16;
+                TLane s32 = v18;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v2)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                     TLane p3_2 = p[3];
-                    TLane v36 = p3_2 * y1_2;
+                    TLane v33 = p3_2 * y1_2;
 
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    TLane v37 = s35;
-                    s35 = TLane.Select(v2, TLane.Zero, s35);
-                    TLane v38 = s34;
-                    s34 = TLane.Select(v2, TLane.Zero, s34);
-                    TLane v39 = TLane.FusedMultiplyAdd(v38, y0, v37);
-                    s21 = TLane.Select(v2, s21 + v38 * (v36 * y1_2), s21);
-                    TLane v40 = v39 * y1_2;
-                    s33 = TLane.Select(v2, s33 + v39 * v36, s33);
-                    s33 = TLane.Select(v2, s33 + v40 * p3_2, s33);
-                    pBar[3] = TLane.Select(v2, pBar[3] + v40 * y1_2, pBar[3]);
+                    TLane v34 = TLane.FusedMultiplyAdd(s31, y0, s32);
+                    s21 = TLane.Select(v2, s21 + s31 * (v33 * y1_2), s21);
+                    TLane v35 = v34 * y1_2;
+                    s30 = TLane.Select(v2, s30 + v34 * v33, s30);
+                    s30 = TLane.Select(v2, s30 + v35 * p3_2, s30);
+                    pBar[3] = TLane.Select(v2, pBar[3] + v35 * y1_2, pBar[3]);
                 }
                 TLane elseMask6 = TLane.AndNot(allLanes, v2);
                 // the other lanes: elseMask6
                 {
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    pBar[2] = TLane.Select(elseMask6, pBar[2] + -(s34 * y1_2), pBar[2]);
-                    s33 = TLane.Select(elseMask6, s33 + -(s34 * p[2]), s33);
+                    pBar[2] = TLane.Select(elseMask6, pBar[2] + -(s31 * y1_2), pBar[2]);
+                    s30 = TLane.Select(elseMask6, s30 + -(s31 * p[2]), s30);
                 }
 
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                yBar[1] += s33;
+                yBar[1] += s30;
 
                 // i = 0
                 // adjoint of: total += gain * y[i];
@@ -1113,15 +1069,13 @@ namespace SecondOrder.Branches
                 yBar[0] += TLane.FusedMultiplyAdd(v16, gain, TLane.FusedMultiplyAdd(v15, gainDot2, v18 * gainDot0));
 
                 // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                TLane s41 = TLane.Zero;
+                TLane s36 = TLane.Zero;
                 TLane softDot1Bar = -(v17 * y0);
                 // both sides run in every lane; each write keeps the lanes of its side (here: v2)
                 {
                     // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                    TLane v42 = softDot1Bar;
-                    softDot1Bar = TLane.Select(v2, TLane.Zero, softDot1Bar);
-                    s41 = TLane.Select(v2, s41 + v42, s41);
-                    s41 = TLane.Select(v2, s41 + v42, s41);
+                    s36 = TLane.Select(v2, s36 + softDot1Bar, s36);
+                    s36 = TLane.Select(v2, s36 + softDot1Bar, s36);
                 }
                 TLane elseMask7 = TLane.AndNot(allLanes, v2);
                 // the other lanes: elseMask7
@@ -1131,10 +1085,10 @@ namespace SecondOrder.Branches
                 }
 
                 // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                yBar[1] += s41;
+                yBar[1] += s36;
 
                 // adjoint of: if (y[0] > 0.1)
-                TLane s43 = s21;
+                TLane s37 = s21;
                 TLane gainBar = s19;
                 TLane gainDot0Bar = s20;
                 TLane gainDot1Bar = v17 * TLane.Sin(y2);
@@ -1146,34 +1100,28 @@ namespace SecondOrder.Branches
                     TLane gainDot1_3 = p0_2 * y0;
 
                     // adjoint of: gain = p[0] * y[0] * y[1];
-                    TLane v44 = gainDot1Bar;
-                    gainDot1Bar = TLane.Select(v1, TLane.Zero, gainDot1Bar);
-                    TLane gainDot0Bar_2 = gainDot0Bar;
-                    gainDot0Bar = TLane.Select(v1, TLane.Zero, gainDot0Bar);
-                    TLane gainBar_2 = gainBar;
-                    gainBar = TLane.Select(v1, TLane.Zero, gainBar);
-                    TLane gainDot1Bar_2 = TLane.FusedMultiplyAdd(gainBar_2, y1_2, v44);
-                    yBar[1] = TLane.Select(v1, yBar[1] + TLane.FusedMultiplyAdd(gainDot0Bar_2, p0_2, gainBar_2 * gainDot1_3), yBar[1]);
-                    s43 = TLane.Select(v1, s43 + gainDot1Bar_2 * p0_2, s43);
-                    pBar[0] = TLane.Select(v1, pBar[0] + TLane.FusedMultiplyAdd(gainDot0Bar_2, y1_2, gainDot1Bar_2 * y0), pBar[0]);
+                    TLane gainDot1Bar_2 = TLane.FusedMultiplyAdd(gainBar, y1_2, gainDot1Bar);
+                    yBar[1] = TLane.Select(v1, yBar[1] + TLane.FusedMultiplyAdd(gainDot0Bar, p0_2, gainBar * gainDot1_3), yBar[1]);
+                    s37 = TLane.Select(v1, s37 + gainDot1Bar_2 * p0_2, s37);
+                    pBar[0] = TLane.Select(v1, pBar[0] + TLane.FusedMultiplyAdd(gainDot0Bar, y1_2, gainDot1Bar_2 * y0), pBar[0]);
                 }
                 TLane elseMask8 = TLane.AndNot(allLanes, v1);
                 // the other lanes: elseMask8
                 {
                     // gain = Math.Exp(y[1]) * p[1] * t;
-                    TLane v45 = TLane.Exp(y1_2);
+                    TLane v38 = TLane.Exp(y1_2);
                     TLane p1 = p[1];
 
                     // adjoint of: gain = Math.Exp(y[1]) * p[1] * t;
-                    TLane gainBar_3 = gainDot1Bar + gainBar;
-                    TLane v46 = gainBar_3 * tLane;
-                    tBar = TLane.Select(elseMask8, tBar + gainBar_3 * (v45 * p1), tBar);
-                    pBar[1] = TLane.Select(elseMask8, pBar[1] + v46 * v45, pBar[1]);
-                    yBar[1] = TLane.Select(elseMask8, yBar[1] + v46 * p1 * v45, yBar[1]);
+                    TLane gainBar_2 = gainDot1Bar + gainBar;
+                    TLane v39 = gainBar_2 * tLane;
+                    tBar = TLane.Select(elseMask8, tBar + gainBar_2 * (v38 * p1), tBar);
+                    pBar[1] = TLane.Select(elseMask8, pBar[1] + v39 * v38, pBar[1]);
+                    yBar[1] = TLane.Select(elseMask8, yBar[1] + v39 * p1 * v38, yBar[1]);
                 }
 
                 // adjoint of: if (y[0] > 0.1)
-                yBar[0] += s43;
+                yBar[0] += s37;
                 return tBar;
             }
 
@@ -1359,18 +1307,14 @@ namespace SecondOrder.Branches
                     TLane v39 = TLane.FusedMultiplyAdd(pDot3, y2_2, yDot2 * p3_3);
 
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    TLane v40 = s36;
-                    TLane v41 = s37;
-                    s36 = TLane.Select(v12, TLane.Zero, s36);
-                    s37 = TLane.Select(v12, TLane.Zero, s37);
-                    TLane v42 = v40 * y0;
-                    TLane v43 = TLane.FusedMultiplyAdd(v41, y0, yDot0 * v40);
-                    s34 = TLane.Select(v12, s34 + TLane.FusedMultiplyAdd(v41, v38 * y2_2, TLane.FusedMultiplyAdd(v39, y2_2, yDot2 * v38) * v40), s34);
-                    TLane v44 = v42 * y2_2;
-                    TLane v45 = TLane.FusedMultiplyAdd(v43, y2_2, yDot2 * v42);
-                    s35 = TLane.Select(v12, s35 + TLane.FusedMultiplyAdd(v43, v38, v39 * v42), s35);
-                    s35 = TLane.Select(v12, s35 + TLane.FusedMultiplyAdd(v45, p3_3, pDot3 * v44), s35);
-                    pBarDot[3] = TLane.Select(v12, pBarDot[3] + TLane.FusedMultiplyAdd(v45, y2_2, yDot2 * v44), pBarDot[3]);
+                    TLane v40 = s36 * y0;
+                    TLane v41 = TLane.FusedMultiplyAdd(s37, y0, yDot0 * s36);
+                    s34 = TLane.Select(v12, s34 + TLane.FusedMultiplyAdd(s37, v38 * y2_2, TLane.FusedMultiplyAdd(v39, y2_2, yDot2 * v38) * s36), s34);
+                    TLane v42 = v40 * y2_2;
+                    TLane v43 = TLane.FusedMultiplyAdd(v41, y2_2, yDot2 * v40);
+                    s35 = TLane.Select(v12, s35 + TLane.FusedMultiplyAdd(v41, v38, v39 * v40), s35);
+                    s35 = TLane.Select(v12, s35 + TLane.FusedMultiplyAdd(v43, p3_3, pDot3 * v42), s35);
+                    pBarDot[3] = TLane.Select(v12, pBarDot[3] + TLane.FusedMultiplyAdd(v43, y2_2, yDot2 * v42), pBarDot[3]);
                 }
                 TLane elseMask5 = TLane.AndNot(allLanes, v12);
                 // the other lanes: elseMask5
@@ -1385,41 +1329,37 @@ namespace SecondOrder.Branches
 
                 // i = 1
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                TLane s46 = TLane.Zero;
-                TLane s47 = v30;
-                TLane s48 = v31;
+                TLane s44 = TLane.Zero;
+                TLane s45 = v30;
+                TLane s46 = v31;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v5)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                     TLane p3_4 = p[3];
                     TLane pDot3_2 = pDot[3];
-                    TLane v49 = p3_4 * y1_2;
-                    TLane v50 = TLane.FusedMultiplyAdd(pDot3_2, y1_2, yDot1 * p3_4);
+                    TLane v47 = p3_4 * y1_2;
+                    TLane v48 = TLane.FusedMultiplyAdd(pDot3_2, y1_2, yDot1 * p3_4);
 
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    TLane v51 = s47;
-                    TLane v52 = s48;
-                    s47 = TLane.Select(v5, TLane.Zero, s47);
-                    s48 = TLane.Select(v5, TLane.Zero, s48);
-                    TLane v53 = v51 * y0;
-                    TLane v54 = TLane.FusedMultiplyAdd(v52, y0, yDot0 * v51);
-                    s34 = TLane.Select(v5, s34 + TLane.FusedMultiplyAdd(v52, v49 * y1_2, TLane.FusedMultiplyAdd(v50, y1_2, yDot1 * v49) * v51), s34);
-                    TLane v55 = v53 * y1_2;
-                    TLane v56 = TLane.FusedMultiplyAdd(v54, y1_2, yDot1 * v53);
-                    s46 = TLane.Select(v5, s46 + TLane.FusedMultiplyAdd(v54, v49, v50 * v53), s46);
-                    s46 = TLane.Select(v5, s46 + TLane.FusedMultiplyAdd(v56, p3_4, pDot3_2 * v55), s46);
-                    pBarDot[3] = TLane.Select(v5, pBarDot[3] + TLane.FusedMultiplyAdd(v56, y1_2, yDot1 * v55), pBarDot[3]);
+                    TLane v49 = s45 * y0;
+                    TLane v50 = TLane.FusedMultiplyAdd(s46, y0, yDot0 * s45);
+                    s34 = TLane.Select(v5, s34 + TLane.FusedMultiplyAdd(s46, v47 * y1_2, TLane.FusedMultiplyAdd(v48, y1_2, yDot1 * v47) * s45), s34);
+                    TLane v51 = v49 * y1_2;
+                    TLane v52 = TLane.FusedMultiplyAdd(v50, y1_2, yDot1 * v49);
+                    s44 = TLane.Select(v5, s44 + TLane.FusedMultiplyAdd(v50, v47, v48 * v49), s44);
+                    s44 = TLane.Select(v5, s44 + TLane.FusedMultiplyAdd(v52, p3_4, pDot3_2 * v51), s44);
+                    pBarDot[3] = TLane.Select(v5, pBarDot[3] + TLane.FusedMultiplyAdd(v52, y1_2, yDot1 * v51), pBarDot[3]);
                 }
                 TLane elseMask6 = TLane.AndNot(allLanes, v5);
                 // the other lanes: elseMask6
                 {
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    pBarDot[2] = TLane.Select(elseMask6, pBarDot[2] + -TLane.FusedMultiplyAdd(s48, y1_2, yDot1 * s47), pBarDot[2]);
-                    s46 = TLane.Select(elseMask6, s46 + -TLane.FusedMultiplyAdd(s48, p[2], pDot[2] * s47), s46);
+                    pBarDot[2] = TLane.Select(elseMask6, pBarDot[2] + -TLane.FusedMultiplyAdd(s46, y1_2, yDot1 * s45), pBarDot[2]);
+                    s44 = TLane.Select(elseMask6, s44 + -TLane.FusedMultiplyAdd(s46, p[2], pDot[2] * s45), s44);
                 }
 
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                yBarDot[1] += s46;
+                yBarDot[1] += s44;
 
                 // i = 0
                 // adjoint of: total += gain * y[i];
@@ -1428,33 +1368,29 @@ namespace SecondOrder.Branches
                 yBarDot[0] += TLane.FusedMultiplyAdd(v31, gain, gainDot * v30);
 
                 // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                TLane s57 = TLane.Zero;
+                TLane s53 = TLane.Zero;
                 TLane softBar = TLane.FusedMultiplyAdd(-v26, y0, v28);
                 TLane softBarDot = v29 - TLane.FusedMultiplyAdd(v27, y0, yDot0 * v26);
                 // both sides run in every lane; each write keeps the lanes of its side (here: v5)
                 {
                     // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                    TLane v58 = softBar;
-                    TLane v59 = softBarDot;
-                    softBar = TLane.Select(v5, TLane.Zero, softBar);
-                    softBarDot = TLane.Select(v5, TLane.Zero, softBarDot);
-                    TLane v60 = TLane.FusedMultiplyAdd(v59, y1_2, yDot1 * v58);
-                    s57 = TLane.Select(v5, s57 + v60, s57);
-                    s57 = TLane.Select(v5, s57 + v60, s57);
+                    TLane v54 = TLane.FusedMultiplyAdd(softBarDot, y1_2, yDot1 * softBar);
+                    s53 = TLane.Select(v5, s53 + v54, s53);
+                    s53 = TLane.Select(v5, s53 + v54, s53);
                 }
                 TLane elseMask7 = TLane.AndNot(allLanes, v5);
                 // the other lanes: elseMask7
                 {
                     // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
                     yBarDot[2] = TLane.Select(elseMask7, yBarDot[2] + TLane.FusedMultiplyAdd(softBarDot, c0_01 * y1_2, yDot1 * c0_01 * softBar), yBarDot[2]);
-                    s57 = TLane.Select(elseMask7, s57 + TLane.FusedMultiplyAdd(softBarDot, y2_2, yDot2 * softBar) * c0_01, s57);
+                    s53 = TLane.Select(elseMask7, s53 + TLane.FusedMultiplyAdd(softBarDot, y2_2, yDot2 * softBar) * c0_01, s53);
                 }
 
                 // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                yBarDot[1] += s57;
+                yBarDot[1] += s53;
 
                 // adjoint of: if (y[0] > 0.1)
-                TLane s61 = s34;
+                TLane s55 = s34;
                 TLane gainBar = s32;
                 TLane gainBarDot = s33;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v1)
@@ -1464,33 +1400,29 @@ namespace SecondOrder.Branches
                     TLane pDot0 = pDot[0];
 
                     // adjoint of: gain = p[0] * y[0] * y[1];
-                    TLane gainBar_2 = gainBar;
-                    TLane v62 = gainBarDot;
-                    gainBar = TLane.Select(v1, TLane.Zero, gainBar);
-                    gainBarDot = TLane.Select(v1, TLane.Zero, gainBarDot);
-                    TLane v63 = gainBar_2 * y1_2;
-                    TLane v64 = TLane.FusedMultiplyAdd(v62, y1_2, yDot1 * gainBar_2);
-                    yBarDot[1] = TLane.Select(v1, yBarDot[1] + TLane.FusedMultiplyAdd(v62, p0_2 * y0, TLane.FusedMultiplyAdd(pDot0, y0, yDot0 * p0_2) * gainBar_2), yBarDot[1]);
-                    s61 = TLane.Select(v1, s61 + TLane.FusedMultiplyAdd(v64, p0_2, pDot0 * v63), s61);
-                    pBarDot[0] = TLane.Select(v1, pBarDot[0] + TLane.FusedMultiplyAdd(v64, y0, yDot0 * v63), pBarDot[0]);
+                    TLane v56 = gainBar * y1_2;
+                    TLane v57 = TLane.FusedMultiplyAdd(gainBarDot, y1_2, yDot1 * gainBar);
+                    yBarDot[1] = TLane.Select(v1, yBarDot[1] + TLane.FusedMultiplyAdd(gainBarDot, p0_2 * y0, TLane.FusedMultiplyAdd(pDot0, y0, yDot0 * p0_2) * gainBar), yBarDot[1]);
+                    s55 = TLane.Select(v1, s55 + TLane.FusedMultiplyAdd(v57, p0_2, pDot0 * v56), s55);
+                    pBarDot[0] = TLane.Select(v1, pBarDot[0] + TLane.FusedMultiplyAdd(v57, y0, yDot0 * v56), pBarDot[0]);
                 }
                 TLane elseMask8 = TLane.AndNot(allLanes, v1);
                 // the other lanes: elseMask8
                 {
                     // gain = Math.Exp(y[1]) * p[1] * t;
-                    TLane v65 = TLane.Exp(y1_2);
-                    TLane v66 = yDot1 * v65;
+                    TLane v58 = TLane.Exp(y1_2);
+                    TLane v59 = yDot1 * v58;
                     TLane p1_2 = p[1];
 
                     // adjoint of: gain = Math.Exp(y[1]) * p[1] * t;
-                    TLane v67 = gainBar * tLane;
-                    TLane v68 = TLane.FusedMultiplyAdd(gainBarDot, tLane, tDotLane * gainBar);
-                    pBarDot[1] = TLane.Select(elseMask8, pBarDot[1] + TLane.FusedMultiplyAdd(v68, v65, v66 * v67), pBarDot[1]);
-                    yBarDot[1] = TLane.Select(elseMask8, yBarDot[1] + TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v68, p1_2, pDot[1] * v67), v65, v66 * (v67 * p1_2)), yBarDot[1]);
+                    TLane v60 = gainBar * tLane;
+                    TLane v61 = TLane.FusedMultiplyAdd(gainBarDot, tLane, tDotLane * gainBar);
+                    pBarDot[1] = TLane.Select(elseMask8, pBarDot[1] + TLane.FusedMultiplyAdd(v61, v58, v59 * v60), pBarDot[1]);
+                    yBarDot[1] = TLane.Select(elseMask8, yBarDot[1] + TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v61, p1_2, pDot[1] * v60), v58, v59 * (v60 * p1_2)), yBarDot[1]);
                 }
 
                 // adjoint of: if (y[0] > 0.1)
-                yBarDot[0] += s61;
+                yBarDot[0] += s55;
             }
         }
     }

@@ -132,12 +132,8 @@ namespace SecondOrder.Dense
                     if (v7)
                     {
                         // adjoint of: double damping = y[i] > 0 ? 0.2 * y[i] * y[i] : -0.1 * y[i];
-                        double v14 = dampingDotBar;
-                        dampingDotBar = 0.0;
-                        double v15 = dampingBar;
-                        dampingBar = 0.0;
-                        s13 += v15 * (0.2 * v5);
-                        s13 += global::System.Math.FusedMultiplyAdd(v15, v5, v14 + v14) * 0.2;
+                        s13 += dampingBar * (0.2 * v5);
+                        s13 += global::System.Math.FusedMultiplyAdd(dampingBar, v5, dampingDotBar + dampingDotBar) * 0.2;
                     }
                     else
                     {
@@ -253,12 +249,8 @@ namespace SecondOrder.Dense
                     if (v7)
                     {
                         // adjoint of: double damping = y[i] > 0 ? 0.2 * y[i] * y[i] : -0.1 * y[i];
-                        double v19 = dampingBar;
-                        double v20 = dampingBarDot;
-                        dampingBar = 0.0;
-                        dampingBarDot = 0.0;
-                        s18 += global::System.Math.FusedMultiplyAdd(v20, 0.2 * v5, v6 * 0.2 * v19);
-                        s18 += global::System.Math.FusedMultiplyAdd(v20, v5, v6 * v19) * 0.2;
+                        s18 += global::System.Math.FusedMultiplyAdd(dampingBarDot, 0.2 * v5, v6 * 0.2 * dampingBar);
+                        s18 += global::System.Math.FusedMultiplyAdd(dampingBarDot, v5, v6 * dampingBar) * 0.2;
                     }
                     else
                     {
@@ -417,12 +409,8 @@ namespace SecondOrder.Dense
                     // both sides run in every lane; each write keeps the lanes of its side (here: v7)
                     {
                         // adjoint of: double damping = y[i] > 0 ? 0.2 * y[i] * y[i] : -0.1 * y[i];
-                        TLane v14 = dampingDotBar;
-                        dampingDotBar = TLane.Select(v7, TLane.Zero, dampingDotBar);
-                        TLane v15 = dampingBar;
-                        dampingBar = TLane.Select(v7, TLane.Zero, dampingBar);
-                        s13 = TLane.Select(v7, s13 + v15 * (c0_2 * v5), s13);
-                        s13 = TLane.Select(v7, s13 + TLane.FusedMultiplyAdd(v15, v5, v14 + v14) * c0_2, s13);
+                        s13 = TLane.Select(v7, s13 + dampingBar * (c0_2 * v5), s13);
+                        s13 = TLane.Select(v7, s13 + TLane.FusedMultiplyAdd(dampingBar, v5, dampingDotBar + dampingDotBar) * c0_2, s13);
                     }
                     TLane elseMask2 = TLane.AndNot(allLanes, v7);
                     // the other lanes: elseMask2
@@ -546,12 +534,8 @@ namespace SecondOrder.Dense
                     // both sides run in every lane; each write keeps the lanes of its side (here: v7)
                     {
                         // adjoint of: double damping = y[i] > 0 ? 0.2 * y[i] * y[i] : -0.1 * y[i];
-                        TLane v19 = dampingBar;
-                        TLane v20 = dampingBarDot;
-                        dampingBar = TLane.Select(v7, TLane.Zero, dampingBar);
-                        dampingBarDot = TLane.Select(v7, TLane.Zero, dampingBarDot);
-                        s18 = TLane.Select(v7, s18 + TLane.FusedMultiplyAdd(v20, c0_2 * v5, v6 * c0_2 * v19), s18);
-                        s18 = TLane.Select(v7, s18 + TLane.FusedMultiplyAdd(v20, v5, v6 * v19) * c0_2, s18);
+                        s18 = TLane.Select(v7, s18 + TLane.FusedMultiplyAdd(dampingBarDot, c0_2 * v5, v6 * c0_2 * dampingBar), s18);
+                        s18 = TLane.Select(v7, s18 + TLane.FusedMultiplyAdd(dampingBarDot, v5, v6 * dampingBar) * c0_2, s18);
                     }
                     TLane elseMask2 = TLane.AndNot(allLanes, v7);
                     // the other lanes: elseMask2
