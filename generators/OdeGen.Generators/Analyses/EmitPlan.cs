@@ -33,9 +33,9 @@ internal sealed record AugmentedPlan(MethodPlan EvaluateVjp, MethodPlan? Evaluat
 /// one-sweep methods' plans for a double system.
 /// </summary>
 /// <remarks>
-/// Recompute legality, the fourth analysis of #13, is not here: whether reverse mode may recompute a value instead of
-/// keeping it is decided before differentiation (the parser's ODE0014 rules) and used by ReverseMode while it builds
-/// the IR, so no emitter ever decides it.
+/// Recompute legality, the fourth analysis, is not part of the plan because differentiation needs it before there is
+/// anything to plan: <see cref="RecomputeAnalysis"/> runs on the primal IR while ReverseMode builds the derivative, and
+/// the language rules behind it are the parser's ODE0014. No emitter ever decides it.
 /// </remarks>
 internal sealed record EmitPlan(SystemHeader Header, MethodPlan Evaluate, MethodPlan Jvp, MethodPlan Vjp, MethodPlan? Jacobian,
     SecondOrderPlan? SecondOrder, bool FusedRegisters, AugmentedPlan? Augmented = null)

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using OdeGen.Generators.Analyses;
 using OdeGen.Generators.Ir;
 using OdeGen.Generators.Simplify;
 
@@ -30,7 +31,7 @@ internal sealed class ReverseMode
     private readonly IrBuilder _b;
     private readonly int[] _map, _bar, _varBar, _bufBar, _open, _else;
 
-    /// <summary>For a value that is written to a buffer element which keeps it (see <see cref="KeptInBuffers"/>), that store; else -1.</summary>
+    /// <summary>For a value that is written to a buffer element which keeps it (see <see cref="RecomputeAnalysis.KeptInBuffers"/>), that store; else -1.</summary>
     private readonly int[] _keptBy;
     private readonly Dictionary<int, int> _accumulators = new();
 
@@ -53,7 +54,7 @@ internal sealed class ReverseMode
         _bufBar = Filled(n);
         _open = Filled(n);
         _else = Filled(n);
-        _keptBy = KeptInBuffers(primal);
+        _keptBy = RecomputeAnalysis.KeptInBuffers(primal);
         var stack = new Stack<int>();
         for (int i = 0; i < n; i++)
         {
@@ -453,50 +454,6 @@ internal sealed class ReverseMode
                 Accumulate(x.Args[k], _b.VarGet(holders[k]));
             }
         }
-    }
-
-    /// <summary>
-    /// Values that stay readable in a buffer after the forward sweep: stored by the only write to a
-    /// stackalloc buffer (so nothing overwrites the element), with '=', in the same loop body or branch
-    /// side as the value's definition (so the element's index means the same iteration, and the write
-    /// ran whenever the value was computed).
-    /// </summary>
-    private static int[] KeptInBuffers(IrFunction primal)
-    {
-        int n = primal.Body.Count;
-        int[] kept = Filled(n);
-        var writes = new Dictionary<int, int>();
-        for (int i = 0; i < n; i++)
-        {
-            Instr x = primal.Body[i];
-            if (x.Op == Op.BufStore)
-            {
-                writes[x.B] = writes.TryGetValue(x.B, out int count) ? count + 1 : 1;
-            }
-        }
-
-        for (int i = 0; i < n; i++)
-        {
-            Instr x = primal.Body[i];
-            if (x.Op != Op.BufStore || x.Value != 0 || writes[x.B] != 1 || primal.Body[x.B].Slot != Slot.None || primal.Body[x.A].IsLoad
-                || primal.Body[x.A].Op is Op.Const or Op.Input)
-            {
-                continue;
-            }
-
-            bool sameBlock = true;
-            for (int k = x.A + 1; k < i && sameBlock; k++)
-            {
-                sameBlock = !primal.Body[k].IsRegion;
-            }
-
-            if (sameBlock)
-            {
-                kept[x.A] = i;
-            }
-        }
-
-        return kept;
     }
 
     /// <summary>Pushes the adjoint of instruction <paramref name="i"/> to its operands (or out, for inputs).</summary>
