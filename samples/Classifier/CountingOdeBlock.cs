@@ -57,11 +57,12 @@ public sealed class EvaluationCounter
 /// Dynamics that count their calls on this thread (see <see cref="EvaluationCounter"/>) and otherwise are <typeparamref name="TSystem"/>;
 /// a batch call (<see cref="IBatchOdeSystem"/>) counts once, as every sample of the batch is evaluated once.
 /// </summary>
-public readonly struct CountingDynamics<TSystem>(TSystem inner) : IBatchOdeSystem
+public readonly struct CountingDynamics<TSystem>(TSystem inner) : IBatchOdeSystem, IOdeAugmentedSystem
     where TSystem : struct, IOdeSystem
 {
     private readonly TSystem _inner = inner;
     private readonly IBatchOdeSystem? _batch = inner is IBatchOdeSystem batch ? batch : null;   // boxed once
+    private readonly IOdeAugmentedSystem? _augmented = inner is IOdeAugmentedSystem augmented ? augmented : null;
 
     /// <summary>The counted dynamics.</summary>
     public TSystem Inner => _inner;
@@ -91,6 +92,17 @@ public readonly struct CountingDynamics<TSystem>(TSystem inner) : IBatchOdeSyste
     public double Vjp(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, ReadOnlySpan<double> a, Span<double> yBar, Span<double> pBar)
     {
         EvaluationCounter.Vjp();
+        return _inner.Vjp(t, y, p, a, yBar, pBar);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>Counted as the f evaluation and the VJP it stands for (the counts do not depend on whether the inner dynamics fuse them).</remarks>
+    public double EvaluateVjp(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, ReadOnlySpan<double> a, Span<double> dydt, Span<double> yBar, Span<double> pBar)
+    {
+        EvaluationCounter.Evaluation();
+        EvaluationCounter.Vjp();
+        if (_augmented is not null) return _augmented.EvaluateVjp(t, y, p, a, dydt, yBar, pBar);
+        _inner.Evaluate(t, y, p, dydt);
         return _inner.Vjp(t, y, p, a, yBar, pBar);
     }
 
