@@ -134,6 +134,25 @@ public readonly struct CountingDynamics<TSystem>(TSystem inner) : IBatchOdeSyste
         for (int s = 0; s < count; s++) tBar += _inner.Vjp(t, y.Slice(s * n, n), p, a.Slice(s * n, n), yBar.Slice(s * n, n), pBar);
         return tBar;
     }
+
+    /// <inheritdoc/>
+    /// <remarks>Counted as the batch evaluation and the batch VJP it stands for.</remarks>
+    public double EvaluateVjpBatch(int count, double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, ReadOnlySpan<double> a, Span<double> dydt,
+        Span<double> yBar, Span<double> pBar)
+    {
+        EvaluationCounter.Evaluation();
+        EvaluationCounter.Vjp();
+        if (_batch is not null) return _batch.EvaluateVjpBatch(count, t, y, p, a, dydt, yBar, pBar);
+        int n = _inner.StateCount;
+        double tBar = 0.0;
+        for (int s = 0; s < count; s++)
+        {
+            _inner.Evaluate(t, y.Slice(s * n, n), p, dydt.Slice(s * n, n));
+            tBar += _inner.Vjp(t, y.Slice(s * n, n), p, a.Slice(s * n, n), yBar.Slice(s * n, n), pBar);
+        }
+
+        return tBar;
+    }
 }
 
 /// <summary>An <see cref="OdeBlock{TSystem}"/> whose passes are counted by an <see cref="EvaluationCounter"/>.</summary>

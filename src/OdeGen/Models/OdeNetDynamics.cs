@@ -107,19 +107,25 @@ public readonly struct OdeNetDynamics : IBatchOdeSystem, IOdeAugmentedSystem
     /// back-solve needs f and the VJP at every point, and <see cref="Evaluate"/> then <see cref="Vjp"/> ran the forward pass
     /// twice. Bit for bit the results of the two calls.
     /// </remarks>
-    public double EvaluateVjp(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, ReadOnlySpan<double> a, Span<double> dydt, Span<double> yBar, Span<double> pBar)
+    public double EvaluateVjp(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, ReadOnlySpan<double> a, Span<double> dydt, Span<double> yBar, Span<double> pBar) =>
+        EvaluateVjpBatch(1, t, y, p, a, dydt, yBar, pBar);
+
+    /// <inheritdoc/>
+    public double EvaluateVjpBatch(int count, double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, ReadOnlySpan<double> a, Span<double> dydt,
+        Span<double> yBar, Span<double> pBar)
     {
         Stages s = RequireCreated();
-        int n = s.Size;
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        int n = count * s.Size;
         RequireLength(y.Length, n, nameof(y));
         RequireLength(p.Length, ParameterCount, nameof(p));
         RequireLength(a.Length, n, nameof(a));
         RequireLength(dydt.Length, n, nameof(dydt));
         RequireLength(yBar.Length, n, nameof(yBar));
         RequireLength(pBar.Length, ParameterCount, nameof(pBar));
-        Span<double> work = Work(s, 1);
-        Forward(s, 1, t, y, p, work, dydt);
-        return Backward(s, 1, t, y, p, a, work, yBar, pBar);
+        Span<double> work = Work(s, count);
+        Forward(s, count, t, y, p, work, dydt);
+        return Backward(s, count, t, y, p, a, work, yBar, pBar);
     }
 
     // Back through GN₃, conv₂, ReLU, GN₂, conv₁, ReLU, GN₁ from the images Forward left in work; adds into yBar and pBar,

@@ -62,7 +62,7 @@ public class OdeNetDynamicsTests
     }
 
     [Fact]
-    public void EvaluateVjp_IsEvaluateThenVjp_BitForBit()
+    public void EvaluateVjp_IsEvaluateThenVjp_BitForBit_OneSampleAndABatch()
     {
         // The adjoint's back-solve calls EvaluateVjp (one forward pass for f and the VJP); it must give what the two calls give.
         var (f, y, p) = Case(3, channels: 16, height: 6, width: 6, groups: 16);
@@ -78,6 +78,19 @@ public class OdeNetDynamicsTests
         Assert.Equal(yBar.Select(BitConverter.DoubleToInt64Bits), fusedYBar.Select(BitConverter.DoubleToInt64Bits));
         Assert.Equal(pBar.Select(BitConverter.DoubleToInt64Bits), fusedPBar.Select(BitConverter.DoubleToInt64Bits));
         Assert.Equal(BitConverter.DoubleToInt64Bits(tBar), BitConverter.DoubleToInt64Bits(fusedTBar));
+
+        // The batch form (the back-solve of a batch solved as one system), 3 samples, against EvaluateBatch then VjpBatch.
+        const int Count = 3;
+        double[] ys = LayerChecks.Random(random, Count * f.StateCount), as_ = LayerChecks.Random(random, Count * f.StateCount);
+        double[] dydts = new double[ys.Length], yBars = new double[ys.Length], pBars = new double[f.ParameterCount];
+        f.EvaluateBatch(Count, t, ys, p, dydts);
+        double tBars = f.VjpBatch(Count, t, ys, p, as_, yBars, pBars);
+        double[] fusedDydts = new double[ys.Length], fusedYBars = new double[ys.Length], fusedPBars = new double[f.ParameterCount];
+        double fusedTBars = ((IBatchOdeSystem)f).EvaluateVjpBatch(Count, t, ys, p, as_, fusedDydts, fusedYBars, fusedPBars);
+        Assert.Equal(dydts.Select(BitConverter.DoubleToInt64Bits), fusedDydts.Select(BitConverter.DoubleToInt64Bits));
+        Assert.Equal(yBars.Select(BitConverter.DoubleToInt64Bits), fusedYBars.Select(BitConverter.DoubleToInt64Bits));
+        Assert.Equal(pBars.Select(BitConverter.DoubleToInt64Bits), fusedPBars.Select(BitConverter.DoubleToInt64Bits));
+        Assert.Equal(BitConverter.DoubleToInt64Bits(tBars), BitConverter.DoubleToInt64Bits(fusedTBars));
     }
 
     [Fact]
