@@ -3,6 +3,7 @@
 # (docs/odenet.md, "Against PyTorch"): PyTorch first, then ours, each model on one and on all threads, so the two
 # blocks of output can be read as ratios (ours / theirs) per model and thread count.
 #   bash benchmarks/run-odenet-peers.sh [--channels C] [--repeats R] [--dtype float32|float64] [--models a,b]
+# Models: resnet, resnet1, rknet, odenet, odenet-adjoint (PyTorch only: its back-solve adjoint; ours is `odenet`).
 # Installs python3-torch if it is missing (needs root or sudo), as run-torch-peers.sh does.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +29,8 @@ echo "# load before PyTorch: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# load before ours: $(cut -d' ' -f1-3 /proc/loadavg)"
 IFS=, read -ra list <<<"$models"
 for model in "${list[@]}"; do
+  # Ours has no separate adjoint model: our `odenet` is the adjoint (PyTorch's `odenet` backpropagates through its solver).
+  [[ $model == odenet-adjoint ]] && continue
   for threads in 1 "$threads_all"; do
     echo "# ours: $model, $threads thread(s)"
     dotnet run -c Release --no-build --project samples/Classifier -- --bench --model "$model" --channels "$channels" \

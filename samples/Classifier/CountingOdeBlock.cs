@@ -57,11 +57,12 @@ public sealed class EvaluationCounter
 /// Dynamics that count their calls on this thread (see <see cref="EvaluationCounter"/>) and otherwise are <typeparamref name="TSystem"/>;
 /// a batch call (<see cref="IBatchOdeSystem"/>) counts once, as every sample of the batch is evaluated once.
 /// </summary>
-public readonly struct CountingDynamics<TSystem>(TSystem inner) : IBatchOdeSystem
+public readonly struct CountingDynamics<TSystem>(TSystem inner) : IBatchOdeSystem, IOdeAugmentedSystem
     where TSystem : struct, IOdeSystem
 {
     private readonly TSystem _inner = inner;
     private readonly IBatchOdeSystem? _batch = inner is IBatchOdeSystem batch ? batch : null;   // boxed once
+    private readonly IOdeAugmentedSystem? _augmented = inner is IOdeAugmentedSystem augmented ? augmented : null;
 
     /// <summary>The counted dynamics.</summary>
     public TSystem Inner => _inner;
@@ -95,6 +96,17 @@ public readonly struct CountingDynamics<TSystem>(TSystem inner) : IBatchOdeSyste
     }
 
     /// <inheritdoc/>
+    /// <remarks>Counted as the f evaluation and the VJP it stands for (the counts do not depend on whether the inner dynamics fuse them).</remarks>
+    public double EvaluateVjp(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, ReadOnlySpan<double> a, Span<double> dydt, Span<double> yBar, Span<double> pBar)
+    {
+        EvaluationCounter.Evaluation();
+        EvaluationCounter.Vjp();
+        if (_augmented is not null) return _augmented.EvaluateVjp(t, y, p, a, dydt, yBar, pBar);
+        _inner.Evaluate(t, y, p, dydt);
+        return _inner.Vjp(t, y, p, a, yBar, pBar);
+    }
+
+    /// <inheritdoc/>
     public void Jacobian(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dfdy, Span<double> dfdp) =>
         _inner.Jacobian(t, y, p, dfdy, dfdp);
 
@@ -120,6 +132,25 @@ public readonly struct CountingDynamics<TSystem>(TSystem inner) : IBatchOdeSyste
         int n = _inner.StateCount;
         double tBar = 0.0;
         for (int s = 0; s < count; s++) tBar += _inner.Vjp(t, y.Slice(s * n, n), p, a.Slice(s * n, n), yBar.Slice(s * n, n), pBar);
+        return tBar;
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>Counted as the batch evaluation and the batch VJP it stands for.</remarks>
+    public double EvaluateVjpBatch(int count, double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, ReadOnlySpan<double> a, Span<double> dydt,
+        Span<double> yBar, Span<double> pBar)
+    {
+        EvaluationCounter.Evaluation();
+        EvaluationCounter.Vjp();
+        if (_batch is not null) return _batch.EvaluateVjpBatch(count, t, y, p, a, dydt, yBar, pBar);
+        int n = _inner.StateCount;
+        double tBar = 0.0;
+        for (int s = 0; s < count; s++)
+        {
+            _inner.Evaluate(t, y.Slice(s * n, n), p, dydt.Slice(s * n, n));
+            tBar += _inner.Vjp(t, y.Slice(s * n, n), p, a.Slice(s * n, n), yBar.Slice(s * n, n), pBar);
+        }
+
         return tBar;
     }
 }

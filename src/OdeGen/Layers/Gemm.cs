@@ -59,25 +59,97 @@ internal static class Gemm
     /// </summary>
     public static void Multiply<T>(int m, int n, int k, ReadOnlySpan<T> a, int aRow, int aColumn, ReadOnlySpan<T> b, int bRow, int bColumn,
         Span<T> c, int ldc, bool accumulate, Span<T> work)
+        where T : unmanaged =>
+        Dispatch(m, n, k, a, aRow, aColumn, aPacked: false, b, bRow, bColumn, bPacked: false, c, ldc, accumulate, work);
+
+    /// <summary>Elements A takes packed (<see cref="Pack{T}"/>): its rows rounded up to <see cref="RowTile"/>, times k.</summary>
+    public static int PackedSize(int m, int k) => checked(RoundUp(m, RowTile) * k);
+
+    /// <summary>
+    /// Packs the m×k matrix A(i, p) = a[i·aRow + p·aColumn] once, every block the product visits, for
+    /// <see cref="MultiplyPacked{T}"/>: an operand used in many products (a layer's weights) is packed once instead of in
+    /// every product. <paramref name="packed"/> holds at least <see cref="PackedSize"/>(m, k) elements.
+    /// </summary>
+    public static void Pack<T>(int m, int k, ReadOnlySpan<T> a, int aRow, int aColumn, Span<T> packed)
+        where T : unmanaged
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(m);
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
+        if (m == 0 || k == 0) return;
+        RequireCovers(a.Length, ((long)(m - 1) * aRow) + ((long)(k - 1) * aColumn) + 1, nameof(a));
+        RequireCovers(packed.Length, PackedSize(m, k), nameof(packed));
+        for (int pc = 0; pc < k; pc += DepthBlock)
+        {
+            int kc = Math.Min(DepthBlock, k - pc);
+            for (int ic = 0; ic < m; ic += RowBlock)
+            {
+                int mc = Math.Min(RowBlock, m - ic);
+                PackA(a, aRow, aColumn, ic, pc, mc, kc, packed.Slice(PackedBlock(m, ic, pc, kc), RoundUp(mc, RowTile) * kc));
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Multiply{T}"/> with A already packed by <see cref="Pack{T}"/>(m, k, …): the same arithmetic in the same
+    /// order, so the same result to the bit, without packing A again.
+    /// </summary>
+    public static void MultiplyPacked<T>(int m, int n, int k, ReadOnlySpan<T> packedA, ReadOnlySpan<T> b, int bRow, int bColumn,
+        Span<T> c, int ldc, bool accumulate, Span<T> work)
+        where T : unmanaged =>
+        Dispatch(m, n, k, packedA, 0, 0, aPacked: true, b, bRow, bColumn, bPacked: false, c, ldc, accumulate, work);
+
+    /// <summary>
+    /// Columns of one packed panel of B at the width <see cref="Multiply{T}"/> runs for <typeparamref name="T"/> (two SIMD
+    /// vectors): the layout a caller writes B in for <see cref="MultiplyPackedB{T}"/>.
+    /// </summary>
+    public static int PanelWidth<T>()
+        where T : unmanaged =>
+        2 * (Vector512.IsHardwareAccelerated ? Vector512<T>.Count : Vector256.IsHardwareAccelerated ? Vector256<T>.Count
+            : Vector128.IsHardwareAccelerated ? Vector128<T>.Count : 1);
+
+    /// <summary>Elements the k×n matrix B takes packed for <see cref="MultiplyPackedB{T}"/>: k times n rounded up to <see cref="PanelWidth{T}"/>.</summary>
+    public static int PackedBSize<T>(int n, int k)
+        where T : unmanaged => checked(k * RoundUp(n, PanelWidth<T>()));
+
+    /// <summary>
+    /// Where the block of B's columns jc.. (a multiple of <see cref="ColumnBlock"/>) over depth pc.. (a multiple of
+    /// <see cref="DepthBlock"/>, kc = min(DepthBlock, k − pc) deep) starts in packed B. Inside a block, the panel of columns
+    /// jr.. (a multiple of the panel width nr) starts at jr·kc and holds B(pc + p, jc + jr + j) at p·nr + j, columns past n
+    /// zero: the order the kernel reads. A caller that produces B (a convolution's patches) writes it there directly.
+    /// </summary>
+    public static int PackedBBlock(int n, int k, int nr, int jc, int pc) => (jc * k) + (pc * RoundUp(Math.Min(ColumnBlock, n - jc), nr));
+
+    /// <summary>
+    /// <see cref="Multiply{T}"/> with B already packed (<see cref="PackedBBlock"/>), and A packed too when
+    /// <paramref name="aPacked"/> (<see cref="Pack{T}"/>; aRow and aColumn are then unused): the same arithmetic in the same
+    /// order, so the same result to the bit, without copying B.
+    /// </summary>
+    public static void MultiplyPackedB<T>(int m, int n, int k, ReadOnlySpan<T> a, int aRow, int aColumn, bool aPacked, ReadOnlySpan<T> packedB,
+        Span<T> c, int ldc, bool accumulate, Span<T> work)
+        where T : unmanaged =>
+        Dispatch(m, n, k, a, aRow, aColumn, aPacked, packedB, 0, 0, bPacked: true, c, ldc, accumulate, work);
+
+    private static void Dispatch<T>(int m, int n, int k, ReadOnlySpan<T> a, int aRow, int aColumn, bool aPacked, ReadOnlySpan<T> b, int bRow, int bColumn, bool bPacked,
+        Span<T> c, int ldc, bool accumulate, Span<T> work)
         where T : unmanaged
     {
         if (typeof(T) == typeof(double))
         {
             ReadOnlySpan<double> ad = MemoryMarshal.Cast<T, double>(a), bd = MemoryMarshal.Cast<T, double>(b);
             Span<double> cd = MemoryMarshal.Cast<T, double>(c), wd = MemoryMarshal.Cast<T, double>(work);
-            if (Vector512.IsHardwareAccelerated) Multiply<Double512, Vector512<double>, double>(m, n, k, ad, aRow, aColumn, bd, bRow, bColumn, cd, ldc, accumulate, wd);
-            else if (Vector256.IsHardwareAccelerated) Multiply<Double256, Vector256<double>, double>(m, n, k, ad, aRow, aColumn, bd, bRow, bColumn, cd, ldc, accumulate, wd);
-            else if (Vector128.IsHardwareAccelerated) Multiply<Double128, Vector128<double>, double>(m, n, k, ad, aRow, aColumn, bd, bRow, bColumn, cd, ldc, accumulate, wd);
-            else Multiply<Double1, double, double>(m, n, k, ad, aRow, aColumn, bd, bRow, bColumn, cd, ldc, accumulate, wd);
+            if (Vector512.IsHardwareAccelerated) Run<Double512, Vector512<double>, double>(m, n, k, ad, aRow, aColumn, aPacked, bd, bRow, bColumn, bPacked, cd, ldc, accumulate, wd);
+            else if (Vector256.IsHardwareAccelerated) Run<Double256, Vector256<double>, double>(m, n, k, ad, aRow, aColumn, aPacked, bd, bRow, bColumn, bPacked, cd, ldc, accumulate, wd);
+            else if (Vector128.IsHardwareAccelerated) Run<Double128, Vector128<double>, double>(m, n, k, ad, aRow, aColumn, aPacked, bd, bRow, bColumn, bPacked, cd, ldc, accumulate, wd);
+            else Run<Double1, double, double>(m, n, k, ad, aRow, aColumn, aPacked, bd, bRow, bColumn, bPacked, cd, ldc, accumulate, wd);
         }
         else if (typeof(T) == typeof(float))
         {
             ReadOnlySpan<float> af = MemoryMarshal.Cast<T, float>(a), bf = MemoryMarshal.Cast<T, float>(b);
             Span<float> cf = MemoryMarshal.Cast<T, float>(c), wf = MemoryMarshal.Cast<T, float>(work);
-            if (Vector512.IsHardwareAccelerated) Multiply<Single512, Vector512<float>, float>(m, n, k, af, aRow, aColumn, bf, bRow, bColumn, cf, ldc, accumulate, wf);
-            else if (Vector256.IsHardwareAccelerated) Multiply<Single256, Vector256<float>, float>(m, n, k, af, aRow, aColumn, bf, bRow, bColumn, cf, ldc, accumulate, wf);
-            else if (Vector128.IsHardwareAccelerated) Multiply<Single128, Vector128<float>, float>(m, n, k, af, aRow, aColumn, bf, bRow, bColumn, cf, ldc, accumulate, wf);
-            else Multiply<Single1, float, float>(m, n, k, af, aRow, aColumn, bf, bRow, bColumn, cf, ldc, accumulate, wf);
+            if (Vector512.IsHardwareAccelerated) Run<Single512, Vector512<float>, float>(m, n, k, af, aRow, aColumn, aPacked, bf, bRow, bColumn, bPacked, cf, ldc, accumulate, wf);
+            else if (Vector256.IsHardwareAccelerated) Run<Single256, Vector256<float>, float>(m, n, k, af, aRow, aColumn, aPacked, bf, bRow, bColumn, bPacked, cf, ldc, accumulate, wf);
+            else if (Vector128.IsHardwareAccelerated) Run<Single128, Vector128<float>, float>(m, n, k, af, aRow, aColumn, aPacked, bf, bRow, bColumn, bPacked, cf, ldc, accumulate, wf);
+            else Run<Single1, float, float>(m, n, k, af, aRow, aColumn, aPacked, bf, bRow, bColumn, bPacked, cf, ldc, accumulate, wf);
         }
         else
         {
@@ -87,6 +159,15 @@ internal static class Gemm
 
     /// <summary><see cref="Multiply{T}"/> at the width of <typeparamref name="TOps"/> (tests run every width against the scalar one).</summary>
     public static void Multiply<TOps, TVector, T>(int m, int n, int k, ReadOnlySpan<T> a, int aRow, int aColumn, ReadOnlySpan<T> b, int bRow, int bColumn,
+        Span<T> c, int ldc, bool accumulate, Span<T> work)
+        where TOps : struct, IGemmOps<TVector, T>
+        where TVector : unmanaged
+        where T : unmanaged =>
+        Run<TOps, TVector, T>(m, n, k, a, aRow, aColumn, aPacked: false, b, bRow, bColumn, bPacked: false, c, ldc, accumulate, work);
+
+    // The product; with aPacked, `a` is A as Pack left it (block (ic, pc) at PackedBlock) and aRow, aColumn are unused; with
+    // bPacked, `b` is B packed as PackedBBlock says and bRow, bColumn are unused.
+    private static void Run<TOps, TVector, T>(int m, int n, int k, ReadOnlySpan<T> a, int aRow, int aColumn, bool aPacked, ReadOnlySpan<T> b, int bRow, int bColumn, bool bPacked,
         Span<T> c, int ldc, bool accumulate, Span<T> work)
         where TOps : struct, IGemmOps<TVector, T>
         where TVector : unmanaged
@@ -103,14 +184,14 @@ internal static class Gemm
             return;
         }
 
-        RequireCovers(a.Length, ((long)(m - 1) * aRow) + ((long)(k - 1) * aColumn) + 1, nameof(a));
-        RequireCovers(b.Length, ((long)(k - 1) * bRow) + ((long)(n - 1) * bColumn) + 1, nameof(b));
+        RequireCovers(a.Length, aPacked ? PackedSize(m, k) : ((long)(m - 1) * aRow) + ((long)(k - 1) * aColumn) + 1, nameof(a));
+        int nr = 2 * TOps.Count;
+        RequireCovers(b.Length, bPacked ? (long)k * RoundUp(n, nr) : ((long)(k - 1) * bRow) + ((long)(n - 1) * bColumn) + 1, nameof(b));
         RequireCovers(work.Length, WorkspaceSize(m, n, k), nameof(work));
 
-        int nr = 2 * TOps.Count;
         int kcMax = Math.Min(DepthBlock, k);
-        Span<T> packedA = work[..(Math.Min(RowBlock, RoundUp(m, RowTile)) * kcMax)];
-        Span<T> packedB = work[packedA.Length..];
+        Span<T> packing = work[..(Math.Min(RowBlock, RoundUp(m, RowTile)) * kcMax)];
+        Span<T> packingB = work[packing.Length..];
         Span<T> edge = stackalloc T[RowTile * WidestColumnTile];
         for (int jc = 0; jc < n; jc += ColumnBlock)
         {
@@ -118,12 +199,32 @@ internal static class Gemm
             for (int pc = 0; pc < k; pc += DepthBlock)
             {
                 int kc = Math.Min(DepthBlock, k - pc);
-                PackB(b, bRow, bColumn, pc, jc, kc, nc, nr, packedB);
+                ReadOnlySpan<T> packedB;
+                if (bPacked)
+                {
+                    packedB = b.Slice(PackedBBlock(n, k, nr, jc, pc), RoundUp(nc, nr) * kc);
+                }
+                else
+                {
+                    PackB(b, bRow, bColumn, pc, jc, kc, nc, nr, packingB);
+                    packedB = packingB;
+                }
+
                 bool add = accumulate || pc > 0;
                 for (int ic = 0; ic < m; ic += RowBlock)
                 {
                     int mc = Math.Min(RowBlock, m - ic);
-                    PackA(a, aRow, aColumn, ic, pc, mc, kc, packedA);
+                    ReadOnlySpan<T> packedA;
+                    if (aPacked)
+                    {
+                        packedA = a.Slice(PackedBlock(m, ic, pc, kc), RoundUp(mc, RowTile) * kc);
+                    }
+                    else
+                    {
+                        PackA(a, aRow, aColumn, ic, pc, mc, kc, packing);
+                        packedA = packing;
+                    }
+
                     for (int jr = 0; jr < nc; jr += nr)
                     {
                         ReadOnlySpan<T> panelB = packedB.Slice(jr * kc, nr * kc);
@@ -284,6 +385,10 @@ internal static class Gemm
         Unsafe.WriteUnaligned(ref first, v0);
         Unsafe.WriteUnaligned(ref second, v1);
     }
+
+    // Where Pack puts the block of rows ic.. over depth pc..pc+kc: depth block after depth block, each RoundUp(m)·kc long,
+    // its row blocks (RowBlock rows, a multiple of RowTile) one after the other.
+    private static int PackedBlock(int m, int ic, int pc, int kc) => (pc * RoundUp(m, RowTile)) + (ic * kc);
 
     private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
 

@@ -7,11 +7,12 @@ namespace OdeGen.Models;
 /// ∂f/∂p stacks the samples' rows.
 /// </summary>
 /// <remarks>
-/// Evaluate and Vjp go through <see cref="IBatchOdeSystem"/> when the system has it (one batch-major call: one matrix product
-/// per convolution for the batch), else sample by sample. Jvp is sample by sample (each sample's tangent is its own Jvp with
+/// Evaluate, Vjp and EvaluateVjp (the adjoint's back-solve: f and the VJP from one forward pass) go through
+/// <see cref="IBatchOdeSystem"/> when the system has it (one batch-major call: one matrix product per convolution for the
+/// batch), else sample by sample. Jvp is sample by sample (each sample's tangent is its own Jvp with
 /// the shared parameter tangent), as is Jacobian.
 /// </remarks>
-internal readonly struct BatchSystem<TSystem> : IOdeSystem
+internal readonly struct BatchSystem<TSystem> : IOdeAugmentedSystem
     where TSystem : struct, IOdeSystem
 {
     [ThreadStatic]
@@ -68,6 +69,14 @@ internal readonly struct BatchSystem<TSystem> : IOdeSystem
         double tBar = 0.0;
         for (int s = 0; s < Count; s++) tBar += _system.Vjp(t, y.Slice(s * n, n), p, a.Slice(s * n, n), yBar.Slice(s * n, n), pBar);
         return tBar;
+    }
+
+    /// <inheritdoc/>
+    public double EvaluateVjp(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, ReadOnlySpan<double> a, Span<double> dydt, Span<double> yBar, Span<double> pBar)
+    {
+        if (_batch is not null) return _batch.EvaluateVjpBatch(Count, t, y, p, a, dydt, yBar, pBar);
+        Evaluate(t, y, p, dydt);
+        return Vjp(t, y, p, a, yBar, pBar);
     }
 
     /// <inheritdoc/>

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using OdeGen.Layers;
 
@@ -36,6 +37,7 @@ public class Conv2d : Layer
 
     private readonly LayerFunctions.LinearFunction _pixel;
     private readonly int _scratchSize;
+    private readonly ThreadLocal<PackedWeights> _packed;
 
     /// <summary>Creates the convolution.</summary>
     /// <param name="inChannels">Input channels (without the time channel).</param>
@@ -73,6 +75,8 @@ public class Conv2d : Layer
             Math.Max(Gemm.WorkspaceSize(outChannels, PatchSize, Pixels), Gemm.WorkspaceSize(PatchSize, Pixels, outChannels)));
         _scratchSize = checked((PatchSize * Pixels) + product);
         _gather = BuildGatherMap();
+        int weightCount = outChannels * PatchSize, patchSize = PatchSize;
+        _packed = new ThreadLocal<PackedWeights>(() => new PackedWeights(weightCount, Gemm.PackedSize(outChannels, patchSize), Gemm.PackedSize(patchSize, outChannels)));
     }
 
     /// <summary>Input channels (without the time channel).</summary>
@@ -135,7 +139,7 @@ public class Conv2d : Layer
         Span<double> cols = scratch[..(patch * pixels)], work = scratch[cols.Length..];
         Unfold(t, x, cols);
         for (int o = 0; o < OutChannels; o++) y.Slice(o * pixels, pixels).Fill(parameters[weights + o]);
-        Gemm.Multiply(OutChannels, pixels, patch, parameters, patch, 1, cols, pixels, 1, y, pixels, accumulate: true, work);
+        Gemm.MultiplyPacked(OutChannels, pixels, patch, Packed(parameters).Forward, cols, pixels, 1, y, pixels, accumulate: true, work);
     }
 
     /// <summary>
@@ -179,7 +183,7 @@ public class Conv2d : Layer
         Gemm.Multiply(OutChannels, patch, pixels, yBar, pixels, 1, cols, 1, pixels, parameterBar[..weights], patch, accumulate: true, work);
 
         // ∂L/∂cols = Wᵀ·∂L/∂y overwrites the patches (no longer needed), then folds onto the image.
-        Gemm.Multiply(patch, pixels, OutChannels, parameters, 1, patch, yBar, pixels, 1, cols, pixels, accumulate: false, work);
+        Gemm.MultiplyPacked(patch, pixels, OutChannels, Packed(parameters).Transposed, yBar, pixels, 1, cols, pixels, accumulate: false, work);
         return Fold(cols, xBar);
     }
 
@@ -230,7 +234,11 @@ public class Conv2d : Layer
             ReadOnlySpan<int> to = map.Slice(q * Pixels, Pixels);
             if (lanes == 1)
             {
-                for (int j = 0; j < to.Length; j++) target[to[j]] += row[j];
+                // Unchecked (a twentieth of an ODE-Net step): map entries are below InputSize + 2, the length of target.
+                ref double into = ref MemoryMarshal.GetReference(target);
+                ref double value = ref MemoryMarshal.GetReference(row);
+                ref int entry = ref MemoryMarshal.GetReference(to);
+                for (int j = 0; j < to.Length; j++) Unsafe.Add(ref into, Unsafe.Add(ref entry, j)) += Unsafe.Add(ref value, j);
             }
             else
             {
@@ -276,6 +284,24 @@ public class Conv2d : Layer
         }
 
         return map;
+    }
+
+    // This thread's packed weights (W for the forward product, Wᵀ for the input gradient's), packed again only when the
+    // weights differ from the copy they were packed from. The bit-for-bit comparison is one sequential pass, far cheaper than
+    // the packing's strided moves (which took 7 % of an ODE-Net step when every image and every evaluation repacked the
+    // same weights), and it keeps the cache invisible: a caller that updates the parameters in place (an optimizer step)
+    // or passes another parameter vector gets them packed again, with no call to say the weights changed. The products
+    // read the packed copy in the order they would have packed it, so the results are the same to the bit.
+    private PackedWeights Packed(ReadOnlySpan<double> parameters)
+    {
+        PackedWeights packed = _packed.Value!;
+        ReadOnlySpan<double> weights = parameters[..packed.Source.Length];
+        if (packed.Valid && MemoryMarshal.Cast<double, long>(weights).SequenceEqual(MemoryMarshal.Cast<double, long>(packed.Source))) return packed;
+        weights.CopyTo(packed.Source);
+        Gemm.Pack(OutChannels, PatchSize, weights, PatchSize, 1, packed.Forward);
+        Gemm.Pack(PatchSize, OutChannels, weights, 1, PatchSize, packed.Transposed);
+        packed.Valid = true;
+        return packed;
     }
 
     // This thread's copy of an input (or its adjoint) with the zero and t entries after it. Grown, never shrunk.
@@ -362,7 +388,79 @@ public class Conv2d : Layer
         int columns = checked(Pixels * Math.Min(count, ChunkLength));
         int product = Math.Max(Gemm.WorkspaceSize(OutChannels, columns, PatchSize),
             Math.Max(Gemm.WorkspaceSize(OutChannels, PatchSize, columns), Gemm.WorkspaceSize(PatchSize, columns, OutChannels)));
-        return checked((PatchSize * columns) + (OutChannels * columns) + product);
+        return checked(PackedPatchesSize(columns) + (OutChannels * columns) + product);
+    }
+
+    // Room for a chunk's patches: unfolded ([patch][columns], what the input gradient's product writes and Fold reads) or
+    // packed as either product's B (UnfoldPacked), whichever is largest.
+    private int PackedPatchesSize(int columns) =>
+        Math.Max(PatchSize * columns, Math.Max(Gemm.PackedBSize<double>(columns, PatchSize), Gemm.PackedBSize<double>(PatchSize, columns)));
+
+    // A chunk's patches (the values Unfold writes, from the same gather map) written straight into the packed panels the
+    // product's kernel reads (Gemm.PackedBBlock), so the product does not copy them again: as the forward product's B, cols
+    // = [patch][sample·pixel], or transposed as the weight gradient's B, colsᵀ. The unfolding and that copy were a quarter
+    // of an ODE-Net step on 6×6 images (LayerConvolutionBenchmarks, docs/odenet.md).
+    private void UnfoldPacked(double t, int count, ReadOnlySpan<double> x, bool transposed, Span<double> packed)
+    {
+        int inputs = InputSize + 2, pixels = Pixels, columns = count * pixels, nr = Gemm.PanelWidth<double>();
+        Span<double> source = Padded(count * inputs);
+        for (int s = 0; s < count; s++)
+        {
+            x.Slice(s * InputSize, InputSize).CopyTo(source[(s * inputs)..]);
+            source[(s * inputs) + InputSize] = 0.0;
+            source[(s * inputs) + InputSize + 1] = t;
+        }
+
+        ReadOnlySpan<int> map = _gather;
+        (int n, int k) = transposed ? (PatchSize, columns) : (columns, PatchSize);
+        for (int jc = 0; jc < n; jc += Gemm.ColumnBlock)
+        {
+            int nc = Math.Min(Gemm.ColumnBlock, n - jc);
+            for (int pc = 0; pc < k; pc += Gemm.DepthBlock)
+            {
+                int kc = Math.Min(Gemm.DepthBlock, k - pc);
+                Span<double> block = packed.Slice(Gemm.PackedBBlock(n, k, nr, jc, pc), ((nc + nr - 1) / nr) * nr * kc);
+                for (int jr = 0; jr < nc; jr += nr)
+                {
+                    int width = Math.Min(nr, nc - jr);
+                    Span<double> panel = block.Slice(jr * kc, nr * kc);
+                    for (int p = 0; p < kc; p++)
+                    {
+                        // Unchecked reads (the loops are a fifth of an ODE-Net step): every map entry is below InputSize + 2, so
+                        // at + entry stays inside the chunk's padded inputs; the row slice and the map slices are checked once.
+                        Span<double> row = panel.Slice(p * nr, nr);
+                        ref double target = ref MemoryMarshal.GetReference(row);
+                        if (transposed)
+                        {
+                            // Row p of colsᵀ is column pc + p of cols (sample s, pixel); its entries are taps jc + jr + j.
+                            int column = pc + p, s = column / pixels, pixel = column - (s * pixels);
+                            ref double input = ref MemoryMarshal.GetReference(source[((s * inputs))..((s + 1) * inputs)]);
+                            ref int from = ref MemoryMarshal.GetReference(map.Slice(((jc + jr) * pixels) + pixel, ((width - 1) * pixels) + 1));
+                            for (int j = 0; j < width; j++) Unsafe.Add(ref target, j) = Unsafe.Add(ref input, Unsafe.Add(ref from, j * pixels));
+                        }
+                        else
+                        {
+                            // Row p of cols is tap pc + p; its entries are columns jc + jr + j, sample by sample.
+                            int column = jc + jr, s = column / pixels, pixel = column - (s * pixels);
+                            ref int from = ref MemoryMarshal.GetReference(map.Slice((pc + p) * pixels, pixels));
+                            for (int j = 0; j < width;)
+                            {
+                                int run = Math.Min(width - j, pixels - pixel);                   // up to the end of this sample's pixels
+                                ref double input = ref MemoryMarshal.GetReference(source[(s * inputs)..((s + 1) * inputs)]);
+                                ref int entry = ref Unsafe.Add(ref from, pixel);
+                                ref double output = ref Unsafe.Add(ref target, j);
+                                for (int i = 0; i < run; i++) Unsafe.Add(ref output, i) = Unsafe.Add(ref input, Unsafe.Add(ref entry, i));
+                                j += run;
+                                pixel = 0;
+                                s++;
+                            }
+                        }
+
+                        for (int j = width; j < nr; j++) Unsafe.Add(ref target, j) = 0.0;     // past n (a loop: Clear's call costs more here)
+                    }
+                }
+            }
+        }
     }
 
     /// <inheritdoc/>
@@ -400,10 +498,12 @@ public class Conv2d : Layer
     private void ForwardChunk(double t, int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y, Span<double> scratch)
     {
         int patch = PatchSize, pixels = Pixels, columns = pixels * count, weights = OutChannels * patch;
-        Span<double> cols = scratch[..(patch * columns)], product = scratch.Slice(cols.Length, OutChannels * columns), work = scratch[(cols.Length + product.Length)..];
-        for (int s = 0; s < count; s++) Unfold(t, x.Slice(s * InputSize, InputSize), cols[(s * pixels)..], rowStride: columns);
+        Span<double> cols = scratch[..PackedPatchesSize(columns)], product = scratch.Slice(cols.Length, OutChannels * columns), work = scratch[(cols.Length + product.Length)..];
+        if (count == 1) product = y;                               // one sample's [channel][pixel] is already y's layout
+        UnfoldPacked(t, count, x, transposed: false, cols);
         for (int o = 0; o < OutChannels; o++) product.Slice(o * columns, columns).Fill(parameters[weights + o]);
-        Gemm.Multiply(OutChannels, columns, patch, parameters, patch, 1, cols, columns, 1, product, columns, accumulate: true, work);
+        Gemm.MultiplyPackedB(OutChannels, columns, patch, Packed(parameters).Forward, 0, 0, aPacked: true, cols, product, columns, accumulate: true, work);
+        if (count == 1) return;
         for (int s = 0; s < count; s++)
         {
             for (int o = 0; o < OutChannels; o++)
@@ -449,24 +549,26 @@ public class Conv2d : Layer
         Span<double> xBar, Span<double> parameterBar, Span<double> scratch)
     {
         int patch = PatchSize, pixels = Pixels, columns = pixels * count, weights = OutChannels * patch;
-        Span<double> cols = scratch[..(patch * columns)], bars = scratch.Slice(cols.Length, OutChannels * columns), work = scratch[(cols.Length + bars.Length)..];
+        Span<double> cols = scratch[..PackedPatchesSize(columns)], barsCopy = scratch.Slice(cols.Length, OutChannels * columns), work = scratch[(cols.Length + barsCopy.Length)..];
 
-        // ∂L/∂Y in channel-major order, [channel][sample·pixel]; the bias sums sample by sample as one sample's pass does.
+        // ∂L/∂Y in channel-major order, [channel][sample·pixel] (one sample's yBar already is); the bias sums sample by
+        // sample as one sample's pass does.
+        ReadOnlySpan<double> bars = count == 1 ? yBar : barsCopy;
         for (int s = 0; s < count; s++)
         {
             for (int o = 0; o < OutChannels; o++)
             {
                 ReadOnlySpan<double> row = yBar.Slice((s * OutputSize) + (o * pixels), pixels);
-                row.CopyTo(bars.Slice((o * columns) + (s * pixels), pixels));
+                if (count > 1) row.CopyTo(barsCopy.Slice((o * columns) + (s * pixels), pixels));
                 double sum = 0.0;
                 foreach (double v in row) sum += v;
                 parameterBar[weights + o] += sum;
             }
         }
 
-        for (int s = 0; s < count; s++) Unfold(t, x.Slice(s * InputSize, InputSize), cols[(s * pixels)..], rowStride: columns);
-        Gemm.Multiply(OutChannels, patch, columns, bars, columns, 1, cols, 1, columns, parameterBar[..weights], patch, accumulate: true, work);
-        Gemm.Multiply(patch, columns, OutChannels, parameters, 1, patch, bars, columns, 1, cols, columns, accumulate: false, work);
+        UnfoldPacked(t, count, x, transposed: true, cols);
+        Gemm.MultiplyPackedB(OutChannels, patch, columns, bars, columns, 1, aPacked: false, cols, parameterBar[..weights], patch, accumulate: true, work);
+        Gemm.MultiplyPacked(patch, columns, OutChannels, Packed(parameters).Transposed, bars, columns, 1, cols, columns, accumulate: false, work);
         double tBar = 0.0;
         for (int s = 0; s < count; s++) tBar += Fold(cols[(s * pixels)..], xBar.Slice(s * InputSize, InputSize), rowStride: columns);
         return tBar;
@@ -589,6 +691,18 @@ public class Conv2d : Layer
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(value, name);
         return value;
+    }
+
+    // One thread's packed weights and the weights they were packed from.
+    private sealed class PackedWeights(int weights, int forward, int transposed)
+    {
+        public double[] Source { get; } = new double[weights];
+
+        public double[] Forward { get; } = new double[forward];
+
+        public double[] Transposed { get; } = new double[transposed];
+
+        public bool Valid { get; set; }
     }
 
     private static int OutputExtent(int size, int kernel, int stride, int padding, string name)

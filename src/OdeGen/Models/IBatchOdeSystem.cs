@@ -14,4 +14,16 @@ public interface IBatchOdeSystem : IOdeSystem
     /// For each row s: yBar_s += a_sᵀ∂f/∂y at y_s; pBar += Σ_s a_sᵀ∂f/∂p; returns Σ_s a_sᵀ∂f/∂t.
     /// </summary>
     double VjpBatch(int count, double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, ReadOnlySpan<double> a, Span<double> yBar, Span<double> pBar);
+
+    /// <summary>
+    /// <see cref="EvaluateBatch"/> then <see cref="VjpBatch"/>, bit for bit, from one forward pass where the dynamics can
+    /// (<see cref="OdeNetDynamics"/>): what the adjoint's back-solve of a batch needs at every point. The default makes the
+    /// two calls.
+    /// </summary>
+    double EvaluateVjpBatch(int count, double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, ReadOnlySpan<double> a, Span<double> dydt,
+        Span<double> yBar, Span<double> pBar)
+    {
+        EvaluateBatch(count, t, y, p, dydt);
+        return VjpBatch(count, t, y, p, a, yBar, pBar);
+    }
 }

@@ -15,14 +15,15 @@ namespace OdeGen.Models;
 /// <para>
 /// Evaluate and Vjp are the batch methods (<see cref="IBatchOdeSystem"/>) on one sample: a batch runs each convolution as
 /// one matrix product over all its samples (an <see cref="OdeBlock{TSystem}"/> with
-/// <see cref="OdeBlock{TSystem}.BatchAsOneSystem"/>). Vjp re-runs the forward pass keeping the six intermediate images and goes back through the layers' Backward (the
+/// <see cref="OdeBlock{TSystem}.BatchAsOneSystem"/>). Vjp re-runs the forward pass keeping the six intermediate images and goes back through the layers' Backward
+/// (<see cref="EvaluateVjp"/>, which the adjoint's back-solve calls, returns that forward pass's output as f too; the
 /// convolutions' matrix products, the groups' generated Vjp); Jvp pushes tangents through the generated Jvp of the groups
 /// and ReLU and the convolutions' bilinearity. The work buffers are per thread and reused, so Evaluate, Jvp and Vjp
 /// allocate nothing after a thread's first call. Jacobian is built column by column from Jvp (StateCount + ParameterCount
 /// of them): right, but meant for small images, as any dense Jacobian of a convolutional field.
 /// </para>
 /// </remarks>
-public readonly struct OdeNetDynamics : IBatchOdeSystem
+public readonly struct OdeNetDynamics : IBatchOdeSystem, IOdeAugmentedSystem
 {
     [ThreadStatic]
     private static double[]? t_work;
@@ -96,12 +97,47 @@ public readonly struct OdeNetDynamics : IBatchOdeSystem
         RequireLength(yBar.Length, n, nameof(yBar));
         RequireLength(pBar.Length, ParameterCount, nameof(pBar));
         Span<double> work = Work(s, count);
-        Span<double> output = work.Slice(Stages.Images * n, n);
-        Forward(s, count, t, y, p, work, output);
+        Forward(s, count, t, y, p, work, work.Slice(Stages.Images * n, n));
+        return Backward(s, count, t, y, p, a, work, yBar, pBar);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// One forward pass for both (its output is f, its intermediate images are what the VJP goes back through): the adjoint's
+    /// back-solve needs f and the VJP at every point, and <see cref="Evaluate"/> then <see cref="Vjp"/> ran the forward pass
+    /// twice. Bit for bit the results of the two calls.
+    /// </remarks>
+    public double EvaluateVjp(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, ReadOnlySpan<double> a, Span<double> dydt, Span<double> yBar, Span<double> pBar) =>
+        EvaluateVjpBatch(1, t, y, p, a, dydt, yBar, pBar);
+
+    /// <inheritdoc/>
+    public double EvaluateVjpBatch(int count, double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, ReadOnlySpan<double> a, Span<double> dydt,
+        Span<double> yBar, Span<double> pBar)
+    {
+        Stages s = RequireCreated();
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        int n = count * s.Size;
+        RequireLength(y.Length, n, nameof(y));
+        RequireLength(p.Length, ParameterCount, nameof(p));
+        RequireLength(a.Length, n, nameof(a));
+        RequireLength(dydt.Length, n, nameof(dydt));
+        RequireLength(yBar.Length, n, nameof(yBar));
+        RequireLength(pBar.Length, ParameterCount, nameof(pBar));
+        Span<double> work = Work(s, count);
+        Forward(s, count, t, y, p, work, dydt);
+        return Backward(s, count, t, y, p, a, work, yBar, pBar);
+    }
+
+    // Back through GN₃, conv₂, ReLU, GN₂, conv₁, ReLU, GN₁ from the images Forward left in work; adds into yBar and pBar,
+    // returns aᵀ∂f/∂t.
+    private static double Backward(Stages s, int count, double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, ReadOnlySpan<double> a, Span<double> work,
+        Span<double> yBar, Span<double> pBar)
+    {
+        int n = count * s.Size;
         Span<double> n1 = Image(work, 0, n), r1 = Image(work, 1, n), c1 = Image(work, 2, n), n2 = Image(work, 3, n), r2 = Image(work, 4, n), c2 = Image(work, 5, n);
         Span<double> barA = Image(work, 7, n), barB = Image(work, 8, n), scratch = work[(Stages.Buffers * n)..];
 
-        // Back through GN₃, conv₂, ReLU, GN₂, conv₁, ReLU; GN₁ adds into yBar. Each Backward adds, so each target is cleared first.
+        // Each Backward adds, so each target is cleared first; GN₁ adds into yBar.
         barA.Clear();
         s.Norm3.BackwardBatch(count, c2, Slice(s, p, 4), a, barA, Slice(s, pBar, 4), scratch);
         barB.Clear();

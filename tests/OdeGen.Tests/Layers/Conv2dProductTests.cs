@@ -71,6 +71,37 @@ public class Conv2dProductTests
         Assert.Equal(biasBar, pBar.AsSpan(weights).ToArray().Sum(), 9);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(20)]
+    public void KeptPackedWeights_FollowWeightsChangedInPlace(int count)
+    {
+        // The convolution keeps its weights packed between calls; an in-place update (what an optimizer step does), even of
+        // one weight by one ulp or to −0, must give what a fresh convolution gives, forward and backward, one sample or a batch.
+        var random = new Random(count);
+        var conv = new TimeConv2d(4, 5, 6, 6, kernel: 3, padding: 1);
+        double[] x = LayerChecks.Random(random, count * conv.InputSize), p = LayerChecks.Random(random, conv.ParameterCount, 0.3);
+        double[] yBar = LayerChecks.Random(random, count * conv.OutputSize), scratch = new double[conv.BatchScratchSize(count)];
+        (double[] Y, double[] XBar, double[] PBar) Run(Conv2d layer)
+        {
+            double[] y = new double[count * layer.OutputSize], xBar = new double[count * layer.InputSize], pBar = new double[layer.ParameterCount];
+            ((TimeConv2d)layer).ForwardBatch(0.25, count, x, p, y, scratch);
+            ((TimeConv2d)layer).BackwardBatch(0.25, count, x, p, yBar, xBar, pBar, scratch);
+            return (y, xBar, pBar);
+        }
+
+        Run(conv);
+        foreach (Action change in new Action[] { () => p[7] = Math.BitIncrement(p[7]), () => p[0] = -0.0, () => p.AsSpan(0, 30).Reverse() })
+        {
+            change();
+            var kept = Run(conv);
+            var fresh = Run(new TimeConv2d(4, 5, 6, 6, kernel: 3, padding: 1));
+            Assert.Equal(fresh.Y, kept.Y);
+            Assert.Equal(fresh.XBar, kept.XBar);
+            Assert.Equal(fresh.PBar, kept.PBar);
+        }
+    }
+
     [Fact]
     public void ForwardAndBackward_AllocateNothing()
     {

@@ -89,6 +89,29 @@ public class GemmTests
         Assert.Equal(scalar, auto);
     }
 
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void PackedA_EqualsPackingInTheProduct_BitForBit(int m, int n, int k)
+    {
+        // A packed once (a layer's weights kept for a training step) gives the product that packs A itself, to the bit, for
+        // both of A's layouts and every block split (the shapes pass the row, depth and column blocks).
+        var random = new Random(11 + m + n + k);
+        foreach (bool transA in new[] { false, true })
+        {
+            foreach (bool accumulate in new[] { false, true })
+            {
+                double[] a = Random(random, m * k), b = Random(random, k * n), c0 = Random(random, m * n);
+                (int aRow, int aCol) = transA ? (1, m) : (k, 1);
+                double[] work = new double[Gemm.WorkspaceSize(m, n, k)], packed = Random(random, Gemm.PackedSize(m, k));
+                double[] expected = (double[])c0.Clone(), actual = (double[])c0.Clone();
+                Gemm.Multiply<double>(m, n, k, a, aRow, aCol, b, n, 1, expected, n, accumulate, work);
+                Gemm.Pack<double>(m, k, a, aRow, aCol, packed);
+                Gemm.MultiplyPacked<double>(m, n, k, packed, b, n, 1, actual, n, accumulate, work);
+                Assert.Equal(expected, actual);
+            }
+        }
+    }
+
     [Fact]
     public void Float_MatchesDouble_ToSinglePrecision()
     {

@@ -20,6 +20,9 @@ public class BatchMajorTests
         ["Conv2d k4 s2 p1"] = () => new Conv2d(3, 4, 6, 6, kernel: 4, stride: 2, padding: 1),
         // A patch of 20·16 = 320 taps: longer than one depth block of the product (256), so the sums run in two blocks.
         ["Conv2d k4 deep"] = () => new Conv2d(20, 7, 4, 4, kernel: 4, stride: 1, padding: 2),
+        // 36·16 = 576 taps (the 64-channel ODE-Net has 585): the weight gradient's B, the patches transposed and unfolded
+        // straight into the product's panels, spans two column blocks, and 13 samples' 325 columns two depth blocks.
+        ["Conv2d k4 wide patch"] = () => new Conv2d(36, 3, 4, 4, kernel: 4, stride: 1, padding: 2),
         // 100 pixels: the batch runs in chunks of five samples (one column block of the product each).
         ["Conv2d k3 in chunks"] = () => new Conv2d(2, 3, 10, 10, kernel: 3, stride: 1, padding: 1),
         // 256 pixels: a sample goes alone, through the one-sample passes.

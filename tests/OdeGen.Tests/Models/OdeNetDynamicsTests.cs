@@ -4,7 +4,8 @@ using OdeGen.Testing;
 namespace OdeGen.Tests.Models;
 
 /// <summary>
-/// The ready-made ODE-Net dynamics: Vjp against central differences in y, θ and t, Jvp against Vjp (dot-product identity),
+/// The ready-made ODE-Net dynamics: Vjp against central differences in y, θ and t, EvaluateVjp against Evaluate and Vjp
+/// (bit for bit), Jvp against Vjp (dot-product identity),
 /// the Jacobian against differences, a model with it as ODE block against differences of its loss, no allocation.
 /// </summary>
 public class OdeNetDynamicsTests
@@ -58,6 +59,38 @@ public class OdeNetDynamicsTests
         double[] yDot = LayerChecks.Random(random, y.Length), pDot = LayerChecks.Random(random, p.Length);
         double directional = LayerChecks.Central(e => Probe(f, t + (0.3 * e), LayerChecks.Axpy(y, e, yDot), LayerChecks.Axpy(p, e, pDot), a));
         LayerChecks.AssertClose(directional, LayerChecks.Dot(yBar, yDot) + LayerChecks.Dot(pBar, pDot) + (0.3 * tBar), 1e-6, "directional");
+    }
+
+    [Fact]
+    public void EvaluateVjp_IsEvaluateThenVjp_BitForBit_OneSampleAndABatch()
+    {
+        // The adjoint's back-solve calls EvaluateVjp (one forward pass for f and the VJP); it must give what the two calls give.
+        var (f, y, p) = Case(3, channels: 16, height: 6, width: 6, groups: 16);
+        var random = new Random(4);
+        double t = 0.7;
+        double[] a = LayerChecks.Random(random, f.StateCount), yBar0 = LayerChecks.Random(random, f.StateCount), pBar0 = LayerChecks.Random(random, f.ParameterCount);
+        double[] dydt = new double[f.StateCount], yBar = (double[])yBar0.Clone(), pBar = (double[])pBar0.Clone();
+        f.Evaluate(t, y, p, dydt);
+        double tBar = f.Vjp(t, y, p, a, yBar, pBar);
+        double[] fusedDydt = new double[f.StateCount], fusedYBar = (double[])yBar0.Clone(), fusedPBar = (double[])pBar0.Clone();
+        double fusedTBar = f.EvaluateVjp(t, y, p, a, fusedDydt, fusedYBar, fusedPBar);
+        Assert.Equal(dydt.Select(BitConverter.DoubleToInt64Bits), fusedDydt.Select(BitConverter.DoubleToInt64Bits));
+        Assert.Equal(yBar.Select(BitConverter.DoubleToInt64Bits), fusedYBar.Select(BitConverter.DoubleToInt64Bits));
+        Assert.Equal(pBar.Select(BitConverter.DoubleToInt64Bits), fusedPBar.Select(BitConverter.DoubleToInt64Bits));
+        Assert.Equal(BitConverter.DoubleToInt64Bits(tBar), BitConverter.DoubleToInt64Bits(fusedTBar));
+
+        // The batch form (the back-solve of a batch solved as one system), 3 samples, against EvaluateBatch then VjpBatch.
+        const int Count = 3;
+        double[] ys = LayerChecks.Random(random, Count * f.StateCount), as_ = LayerChecks.Random(random, Count * f.StateCount);
+        double[] dydts = new double[ys.Length], yBars = new double[ys.Length], pBars = new double[f.ParameterCount];
+        f.EvaluateBatch(Count, t, ys, p, dydts);
+        double tBars = f.VjpBatch(Count, t, ys, p, as_, yBars, pBars);
+        double[] fusedDydts = new double[ys.Length], fusedYBars = new double[ys.Length], fusedPBars = new double[f.ParameterCount];
+        double fusedTBars = ((IBatchOdeSystem)f).EvaluateVjpBatch(Count, t, ys, p, as_, fusedDydts, fusedYBars, fusedPBars);
+        Assert.Equal(dydts.Select(BitConverter.DoubleToInt64Bits), fusedDydts.Select(BitConverter.DoubleToInt64Bits));
+        Assert.Equal(yBars.Select(BitConverter.DoubleToInt64Bits), fusedYBars.Select(BitConverter.DoubleToInt64Bits));
+        Assert.Equal(pBars.Select(BitConverter.DoubleToInt64Bits), fusedPBars.Select(BitConverter.DoubleToInt64Bits));
+        Assert.Equal(BitConverter.DoubleToInt64Bits(tBars), BitConverter.DoubleToInt64Bits(fusedTBars));
     }
 
     [Fact]
@@ -129,6 +162,7 @@ public class OdeNetDynamicsTests
             f.Evaluate(0.5, y, p, dydt);
             f.Jvp(0.5, y, p, 1.0, a, pBar, dydt, dydtDot);
             f.Vjp(0.5, y, p, a, yBar, pBar);
+            f.EvaluateVjp(0.5, y, p, a, dydt, yBar, pBar);
         }
 
         All();
