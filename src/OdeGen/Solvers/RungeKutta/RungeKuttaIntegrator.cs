@@ -58,6 +58,19 @@ public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator<TField> where 
     }
 
     private int _errorComponents;
+    private RegisterStages? _registers;   // the stages in the system's register type (Ode.Solve, small generated systems), or null
+
+    /// <summary>
+    /// Computes the stages through <paramref name="stages"/> from now on: the same bits as the kernel, with f evaluated as
+    /// the generated register form bound to its parameters. Only for an integrator whose field is, for its whole life, the
+    /// <c>SystemField</c> of that system over those parameters (<c>Ode.Solve</c> creates one per call).
+    /// </summary>
+    internal void UseRegisterStages(RegisterStages stages)
+    {
+        if (stages.Tableau != _tableau || stages.StateCount != _n)
+            throw new ArgumentException($"The register stages are for {stages.Tableau.Name} with {stages.StateCount} states; this integrator steps {_tableau.Name} with {_n}.", nameof(stages));
+        _registers = stages;
+    }
 
     /// <summary>
     /// How many leading components enter the error norm and the automatic first step (default: all). Augmented systems put the
@@ -212,9 +225,16 @@ public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator<TField> where 
     {
         int s = _tableau.Stages, n = _n;
         Copy(_fNext, _k.AsSpan(0, n));
-        var f = new Stages(this);
-        _kernel.Stages(ref f, Time, h, L(_y), L(_k), L(_yStage));
-        _kernel.Candidate(L(_yStage), L(_y), L(_k), h);
+        if (_registers is not null && _registers.TryStep(Time, h, _y, _k, _yStage))
+        {
+            Stats.FunctionEvaluations += s - 1;
+        }
+        else
+        {
+            var f = new Stages(this);
+            _kernel.Stages(ref f, Time, h, L(_y), L(_k), L(_yStage));
+            _kernel.Candidate(L(_yStage), L(_y), L(_k), h);
+        }
         ReadOnlySpan<double> yNew = _yStage;
         error = 0.0;
         if (_tableau.IsAdaptive && !_fixed)

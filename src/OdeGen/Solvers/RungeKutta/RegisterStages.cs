@@ -1,0 +1,127 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using OdeGen.Lanes;
+
+namespace OdeGen.Solvers;
+
+/// <summary>
+/// The stages and the candidate of an explicit Runge–Kutta step computed in a system's one-lane register type
+/// (<see cref="ILaneRegisters{TSelf, TLane}"/> over <see cref="Lane1"/>): each stage's argument and f's result stay in
+/// registers from one stage to the next, where <see cref="RungeKuttaKernel{TLane}"/> stores the argument to an array for f
+/// to read back and stores f's result for the next sum to read back. <c>Ode.Solve</c> hands it to the scalar integrator
+/// for small generated systems whose f is straight-line code (<see cref="IOdeFusedLaneSystem"/>).
+/// </summary>
+/// <remarks>
+/// A deliberate copy of the kernel's <c>Stages</c> and <c>Candidate</c>, for speed: on Lorenz the kernel's six stages took
+/// 59 ns of a 136 ns step, f itself 8.5 ns, the rest the memory round trips on the step's chain of dependent operations
+/// (BENCHMARKS.md, 4 December 2026, afternoon and night). The arithmetic is the kernel's term for term: the same terms
+/// (a_ij ≠ 0, increasing j), each weight h·a_ij rounded, each product rounded before it is added
+/// (<see cref="ILaneRegisters{TSelf, TLane}.AddProduct"/>, no fused multiply-add), and f the generated Evaluate operation for
+/// operation. <c>tests/OdeGen.Tests/Solvers/RegisterStagesTests.cs</c> holds it bit for bit to the kernel; change both together.
+/// Every stage is still stored to its row of k (the error norm, the finiteness check and dense output read them there),
+/// but off the chain: no stage reads back the row just written.
+/// </remarks>
+internal abstract class RegisterStages
+{
+    /// <summary>
+    /// Systems with more states than this keep the kernel: their stages would not fit the registers anyway (the generator's
+    /// register form goes up to 32 states; the gain was measured on 3).
+    /// </summary>
+    public const int MaxStates = 8;
+
+    /// <summary>The method whose stages these are.</summary>
+    public abstract ButcherTableau Tableau { get; }
+
+    /// <summary>The system's number of states.</summary>
+    public abstract int StateCount { get; }
+
+    /// <summary>
+    /// Stages 1 … s − 1 of a step of size <paramref name="h"/> from (t, y) into rows 1 … s − 1 of <paramref name="k"/> (row 0
+    /// holds f(t, y) already), and the candidate y + h Σ b_i k_i into <paramref name="yNew"/>, bit for bit what
+    /// <see cref="RungeKuttaKernel{TLane}.Stages"/> and <see cref="RungeKuttaKernel{TLane}.Candidate"/> compute. Returns false,
+    /// computing nothing, when some weight h·a_ij or h·b_i underflows to 0 (the kernel then leaves that term out; the caller
+    /// takes the kernel's path for such a step).
+    /// </summary>
+    public abstract bool TryStep(double t, double h, double[] y, double[] k, double[] yNew);
+
+    /// <summary>
+    /// The register stages of <paramref name="system"/> for the explicit method of <paramref name="options"/> with
+    /// <paramref name="parameters"/> (held by reference), or null when the system has no register form, has more than
+    /// <see cref="MaxStates"/> states, or the method is not an explicit Runge–Kutta method.
+    /// </summary>
+    public static RegisterStages? For<TSystem>(in TSystem system, SolverOptions options, double[] parameters)
+        where TSystem : struct, IOdeSystem
+    {
+        if (options.Method is not ExplicitRungeKuttaMethod || system.StateCount > MaxStates || system is not IOdeFusedLaneSystem)
+            return null;
+        var create = new Create(options.Method.Tableau, parameters);
+        // Boxes the system once per solve (the call needs the interface); nothing per step.
+        return ((IOdeFusedLaneSystem)system).WithScalarRegisters<Create, RegisterStages>(ref create);
+    }
+
+    private readonly struct Create(ButcherTableau tableau, double[] parameters) : IScalarRegistersAction<RegisterStages>
+    {
+        public RegisterStages Invoke<TState>() where TState : unmanaged, ILaneRegisters<TState, Lane1> =>
+            new RegisterStages<TState>(tableau, parameters);
+    }
+}
+
+/// <summary><see cref="RegisterStages"/> for one system's register type.</summary>
+internal sealed class RegisterStages<TState> : RegisterStages where TState : unmanaged, ILaneRegisters<TState, Lane1>
+{
+    private readonly ButcherTableau _tableau;
+    private readonly RungeKuttaTerms _terms;
+    private readonly double[] _parameters;
+
+    public RegisterStages(ButcherTableau tableau, double[] parameters)
+    {
+        _tableau = tableau;
+        _terms = tableau.Terms;
+        _parameters = parameters;
+    }
+
+    public override ButcherTableau Tableau => _tableau;
+
+    public override int StateCount => TState.StateCount;
+
+    public override bool TryStep(double t, double h, double[] y, double[] k, double[] yNew)
+    {
+        // The kernel's test for a product that underflows (rounding is monotonic: when the smallest weight survives, all do).
+        if (Math.Abs(h) * _terms.SmallestCoefficient == 0) return false;
+        int s = _tableau.Stages, n = TState.StateCount;
+        Span<Lane1> rows = L(k.AsSpan(0, s * n));
+        ReadOnlySpan<Lane1> p = L(_parameters);
+        double[] c = _tableau.C;
+        TState y0 = TState.Load(L(y.AsSpan(0, n)));
+        TState last = TState.Load(rows.Slice(0, n));   // f(t, y): stage 0
+        TState arg = y0;
+        for (int i = 1; i < s; i++)
+        {
+            arg = Sum(y0, rows, last, i - 1, _terms.AIndex[i], _terms.ACoefficient[i], h);
+            last = TState.Derivative(t + c[i] * h, arg, p);
+            TState.Store(last, rows.Slice(i * n, n));
+        }
+        // FSAL methods: the last stage's argument is the candidate.
+        if (!_tableau.IsFsal) arg = Sum(y0, rows, last, s - 1, _terms.BIndex, _terms.BCoefficient, h);
+        TState.Store(arg, L(yNew.AsSpan(0, n)));
+        return true;
+    }
+
+    // y + Σ_t (h·coefficient_t)·k_{index_t}, term after term in increasing index order (the kernel's Sum); stage `latest` is
+    // taken from the register it was computed in, the earlier ones from their rows (stored at least one stage ago).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TState Sum(in TState y, Span<Lane1> rows, in TState last, int latest, int[] index, double[] coefficient, double h)
+    {
+        int n = TState.StateCount;
+        TState acc = y;
+        for (int t = 0; t < index.Length; t++)
+        {
+            int j = index[t];
+            TState kj = j == latest ? last : TState.Load(rows.Slice(j * n, n));
+            acc = TState.AddProduct(acc, Lane1.Create(h * coefficient[t]), kj);
+        }
+        return acc;
+    }
+
+    private static Span<Lane1> L(Span<double> values) => MemoryMarshal.Cast<double, Lane1>(values);
+}
