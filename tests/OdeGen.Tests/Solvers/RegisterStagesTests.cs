@@ -51,6 +51,19 @@ public class RegisterStagesTests
                 Assert.True(BitConverter.DoubleToInt64Bits(k1[i]) == BitConverter.DoubleToInt64Bits(k2[i]), $"{tableau.Name}, trial {trial}: k[{i}] {k1[i]:R} (kernel) vs {k2[i]:R}");
             for (int q = 0; q < n; q++)
                 Assert.True(BitConverter.DoubleToInt64Bits(yNew1[q]) == BitConverter.DoubleToInt64Bits(yNew2[q]), $"{tableau.Name}, trial {trial}: y_new[{q}] {yNew1[q]:R} (kernel) vs {yNew2[q]:R}");
+            if (!stages.HasStepErrorNorm)
+            {
+                Assert.True(tableau.ErrorWeights is null || tableau.SecondErrorWeights is not null, tableau.Name);
+                continue;
+            }
+            double[] atol = Enumerable.Range(0, n).Select(q => Math.Pow(10, -6 - q)).ToArray();
+            foreach (ErrorNorm norm in new[] { ErrorNorm.Rms, ErrorNorm.Max })
+                foreach (int components in new[] { n, 1 })
+                {
+                    double expected = kernel.SingleErrorNorm(h, L(k1), L(y), L(yNew1), components, atol, 1e-7, norm);
+                    double actual = stages.StepErrorNorm(h, y, yNew2, components, atol, 1e-7, norm);
+                    Assert.True(BitConverter.DoubleToInt64Bits(expected) == BitConverter.DoubleToInt64Bits(actual), $"{tableau.Name}, trial {trial}, {norm}, {components}: error {expected:R} (kernel) vs {actual:R}");
+                }
         }
     }
 

@@ -45,6 +45,19 @@ internal abstract class RegisterStages
     public abstract bool TryStep(double t, double h, double[] y, double[] k, double[] yNew);
 
     /// <summary>
+    /// True when <see cref="StepErrorNorm"/> serves the method: it has one error estimate (DOP853's combination of two is left to
+    /// the kernel).
+    /// </summary>
+    public bool HasStepErrorNorm => Tableau.ErrorWeights is not null && Tableau.SecondErrorWeights is null;
+
+    /// <summary>
+    /// After a <see cref="TryStep"/> that returned true, with the same h, y and yNew: the scaled error norm of that step, bit for bit
+    /// <see cref="RungeKuttaKernel{TLane}.SingleErrorNorm"/>. Its error h Σ (b_i − b̂_i) k_i was summed during the step, stage by
+    /// stage in registers, rather than read back from every row afterwards. Only when <see cref="HasStepErrorNorm"/>.
+    /// </summary>
+    public abstract double StepErrorNorm(double h, double[] y, double[] yNew, int components, double[] atol, double relTol, ErrorNorm norm);
+
+    /// <summary>
     /// The register stages of <paramref name="system"/> for the explicit method of <paramref name="options"/> with
     /// <paramref name="parameters"/> (held by reference), or null when the system has no register form, has more than
     /// <see cref="MaxStates"/> states, or the method is not an explicit Runge–Kutta method.
@@ -72,12 +85,16 @@ internal sealed class RegisterStages<TState> : RegisterStages where TState : unm
     private readonly ButcherTableau _tableau;
     private readonly RungeKuttaTerms _terms;
     private readonly double[] _parameters;
+    private readonly Lane1[] _errorWeight;   // b_i − b̂_i (empty unless HasStepErrorNorm)
+    private readonly double[] _error;        // Σ (b_i − b̂_i) k_i of the last step, one entry per state
 
     public RegisterStages(ButcherTableau tableau, double[] parameters)
     {
         _tableau = tableau;
         _terms = tableau.Terms;
         _parameters = parameters;
+        _errorWeight = HasStepErrorNorm ? tableau.ErrorWeights!.Select(Lane1.Create).ToArray() : [];
+        _error = new double[TState.StateCount];
     }
 
     public override ButcherTableau Tableau => _tableau;
@@ -95,16 +112,40 @@ internal sealed class RegisterStages<TState> : RegisterStages where TState : unm
         TState y0 = TState.Load(L(y.AsSpan(0, n)));
         TState last = TState.Load(rows.Slice(0, n));   // f(t, y): stage 0
         TState arg = y0;
+        // The error Σ e_i k_i in stage order, every stage (zero weights too: 0·∞ is NaN), from 0 as the kernel's norm starts.
+        Lane1[] e = _errorWeight;
+        bool error = e.Length == s;
+        TState err = default;
+        if (error) err = TState.AddProduct(err, e[0], last);
         for (int i = 1; i < s; i++)
         {
             arg = Sum(y0, rows, last, i - 1, _terms.AIndex[i], _terms.ACoefficient[i], h);
             last = TState.Derivative(t + c[i] * h, arg, p);
             TState.Store(last, rows.Slice(i * n, n));
+            if (error) err = TState.AddProduct(err, e[i], last);
         }
         // FSAL methods: the last stage's argument is the candidate.
         if (!_tableau.IsFsal) arg = Sum(y0, rows, last, s - 1, _terms.BIndex, _terms.BCoefficient, h);
         TState.Store(arg, L(yNew.AsSpan(0, n)));
+        if (error) TState.Store(err, L(_error));
         return true;
+    }
+
+    public override double StepErrorNorm(double h, double[] y, double[] yNew, int components, double[] atol, double relTol, ErrorNorm norm)
+    {
+        if (!HasStepErrorNorm) throw new InvalidOperationException($"{_tableau.Name}: the kernel computes this error norm.");
+        if ((uint)components > (uint)TState.StateCount || y.Length < components || yNew.Length < components || atol.Length < components)
+            throw new ArgumentException("The states or tolerances do not cover the components of the error norm.", nameof(components));
+        // The kernel's RegisterSums and Finish for one lane and one estimate, operation for operation.
+        bool max = norm == ErrorNorm.Max;
+        Lane1 rtol = Lane1.Create(relTol), hl = Lane1.Create(h), sum = Lane1.Zero;
+        for (int q = 0; q < components; q++)
+        {
+            Lane1 scale = Lane1.Create(atol[q]) + rtol * Lane1.Max(Lane1.Abs(Lane1.Create(y[q])), Lane1.Abs(Lane1.Create(yNew[q])));
+            Lane1 se = hl * Lane1.Create(_error[q]) / scale;
+            sum = max ? Lane1.Max(sum, Lane1.Abs(se)) : sum + se * se;
+        }
+        return StepControl.Finish(sum.Value, components, norm);
     }
 
     // y + Σ_t (h·coefficient_t)·k_{index_t}, term after term in increasing index order (the kernel's Sum); stage `latest` is

@@ -225,7 +225,8 @@ public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator<TField> where 
     {
         int s = _tableau.Stages, n = _n;
         Copy(_fNext, _k.AsSpan(0, n));
-        if (_registers is not null && _registers.TryStep(Time, h, _y, _k, _yStage))
+        bool registers = _registers is not null && _registers.TryStep(Time, h, _y, _k, _yStage);
+        if (registers)
         {
             Stats.FunctionEvaluations += s - 1;
         }
@@ -239,7 +240,9 @@ public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator<TField> where 
         error = 0.0;
         if (_tableau.IsAdaptive && !_fixed)
         {
-            error = _kernel.SingleErrorNorm(h, L(_k), L(_y), L(_yStage), _errorComponents, _atol, _options.RelTol, _options.Norm);
+            error = registers && _registers!.HasStepErrorNorm
+                ? _registers.StepErrorNorm(h, _y, _yStage, _errorComponents, _atol, _options.RelTol, _options.Norm)
+                : _kernel.SingleErrorNorm(h, L(_k), L(_y), L(_yStage), _errorComponents, _atol, _options.RelTol, _options.Norm);
         }
         return StepControl.AllFinite(yNew) && StepControl.AllFinite(_k.AsSpan(0, s * n)) && !double.IsNaN(error);
     }
