@@ -46,7 +46,8 @@ public class RegisterStagesTests
             var f = new Field<TSystem>(system, p);
             kernel.Stages(ref f, t, h, L(y), L(k1), L(yNew1));
             kernel.Candidate(L(yNew1), L(y), L(k1), h);
-            Assert.True(stages.TryStep(t, h, y, k2, yNew2));
+            Assert.True(stages.TryStep(t, h, y, k2, yNew2, out bool finite));
+            Assert.Equal(StepControl.AllFinite(k1.AsSpan(0, s * n)) && StepControl.AllFinite(yNew1), finite);
             for (int i = 0; i < s * n; i++)
                 Assert.True(BitConverter.DoubleToInt64Bits(k1[i]) == BitConverter.DoubleToInt64Bits(k2[i]), $"{tableau.Name}, trial {trial}: k[{i}] {k1[i]:R} (kernel) vs {k2[i]:R}");
             for (int q = 0; q < n; q++)
@@ -114,6 +115,10 @@ public class RegisterStagesTests
         double t1 = m.IsAdaptive ? 5 : 1;
         SolveEqualsKernel(new Lorenz.RhsSystem(), [1, 1, 1], [10, 28, 8.0 / 3], t1, m);
         SolveEqualsKernel(new Pendulum.RhsSystem(), [0.4, -0.1], [1.3, 0.2, 0.7, 1.9], t1, m);
+        // y' = y² from 1 blows up at t = 1: the non-finite stages, rejections and the failure, as the kernel meets them.
+        OdeSolution blowUp = Ode.Solve(new BlowUp.RhsSystem(), [1.0], [1.0], 0, 2, Options(m));
+        Assert.False(blowUp.IsSuccess);
+        SolveEqualsKernel(new BlowUp.RhsSystem(), [1.0], [1.0], 2, m);
         if (m.IsAdaptive)
         {
             // Backwards, with rejected steps from a large first step.
@@ -130,9 +135,10 @@ public class RegisterStagesTests
         var options = new SolverOptions { Method = OdeMethod.Dopri5 };
         RegisterStages stages = RegisterStages.For(new Lorenz.RhsSystem(), options, p)!;
         double[] y = [1, 2, 3], k = new double[7 * 3], yNew = [7, 7, 7];
-        Assert.False(stages.TryStep(0, double.Epsilon, y, k, yNew));
+        Assert.False(stages.TryStep(0, double.Epsilon, y, k, yNew, out _));
         Assert.Equal([7.0, 7, 7], yNew);   // nothing computed
-        Assert.True(stages.TryStep(0, 1e-3, y, k, yNew));
+        Assert.True(stages.TryStep(0, 1e-3, y, k, yNew, out bool finite));
+        Assert.True(finite);
     }
 
     [Fact]

@@ -40,9 +40,10 @@ internal abstract class RegisterStages
     /// holds f(t, y) already), and the candidate y + h Σ b_i k_i into <paramref name="yNew"/>, bit for bit what
     /// <see cref="RungeKuttaKernel{TLane}.Stages"/> and <see cref="RungeKuttaKernel{TLane}.Candidate"/> compute. Returns false,
     /// computing nothing, when some weight h·a_ij or h·b_i underflows to 0 (the kernel then leaves that term out; the caller
-    /// takes the kernel's path for such a step).
+    /// takes the kernel's path for such a step). <paramref name="finite"/>: every stage and the candidate are finite (what
+    /// <see cref="StepControl.AllFinite"/> of them would say, checked in registers on the way).
     /// </summary>
-    public abstract bool TryStep(double t, double h, double[] y, double[] k, double[] yNew);
+    public abstract bool TryStep(double t, double h, double[] y, double[] k, double[] yNew, out bool finite);
 
     /// <summary>
     /// True when <see cref="StepErrorNorm"/> serves the method: it has one error estimate (DOP853's combination of two is left to
@@ -101,9 +102,10 @@ internal sealed class RegisterStages<TState> : RegisterStages where TState : unm
 
     public override int StateCount => TState.StateCount;
 
-    public override bool TryStep(double t, double h, double[] y, double[] k, double[] yNew)
+    public override bool TryStep(double t, double h, double[] y, double[] k, double[] yNew, out bool finite)
     {
         // The kernel's test for a product that underflows (rounding is monotonic: when the smallest weight survives, all do).
+        finite = false;
         if (Math.Abs(h) * _terms.SmallestCoefficient == 0) return false;
         int s = _tableau.Stages, n = TState.StateCount;
         Span<Lane1> rows = L(k.AsSpan(0, s * n));
@@ -117,17 +119,20 @@ internal sealed class RegisterStages<TState> : RegisterStages where TState : unm
         bool error = e.Length == s;
         TState err = default;
         if (error) err = TState.AddProduct(err, e[0], last);
+        Lane1 bad = TState.NonFinite(last);   // Σ (v − v) over the stages and the candidate: 0 when all are finite, NaN otherwise
         for (int i = 1; i < s; i++)
         {
             arg = Sum(y0, rows, last, i - 1, _terms.AIndex[i], _terms.ACoefficient[i], h);
             last = TState.Derivative(t + c[i] * h, arg, p);
             TState.Store(last, rows.Slice(i * n, n));
             if (error) err = TState.AddProduct(err, e[i], last);
+            bad += TState.NonFinite(last);
         }
         // FSAL methods: the last stage's argument is the candidate.
         if (!_tableau.IsFsal) arg = Sum(y0, rows, last, s - 1, _terms.BIndex, _terms.BCoefficient, h);
         TState.Store(arg, L(yNew.AsSpan(0, n)));
         if (error) TState.Store(err, L(_error));
+        finite = (bad + TState.NonFinite(arg)).Value == 0;
         return true;
     }
 

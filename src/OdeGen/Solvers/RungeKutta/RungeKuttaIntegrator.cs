@@ -225,7 +225,8 @@ public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator<TField> where 
     {
         int s = _tableau.Stages, n = _n;
         Copy(_fNext, _k.AsSpan(0, n));
-        bool registers = _registers is not null && _registers.TryStep(Time, h, _y, _k, _yStage);
+        bool finite = false;
+        bool registers = _registers is not null && _registers.TryStep(Time, h, _y, _k, _yStage, out finite);
         if (registers)
         {
             Stats.FunctionEvaluations += s - 1;
@@ -244,6 +245,7 @@ public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator<TField> where 
                 ? _registers.StepErrorNorm(h, _y, _yStage, _errorComponents, _atol, _options.RelTol, _options.Norm)
                 : _kernel.SingleErrorNorm(h, L(_k), L(_y), L(_yStage), _errorComponents, _atol, _options.RelTol, _options.Norm);
         }
+        if (registers) return finite && !double.IsNaN(error);   // the stages and the candidate were checked in registers
         return StepControl.AllFinite(yNew) && StepControl.AllFinite(_k.AsSpan(0, s * n)) && !double.IsNaN(error);
     }
 
