@@ -29,8 +29,20 @@ internal abstract class RegisterStages
     /// </summary>
     public const int MaxStates = 8;
 
+    /// <summary>
+    /// Methods with more stages than this keep the kernel: DOP853's twelve ran 7 % slower in registers on Lorenz (BENCHMARKS.md,
+    /// 4 December 2026, night), where Dopri5's and Tsit5's seven ran 10–12 % faster.
+    /// </summary>
+    public const int MaxStages = 7;
+
+    private protected RegisterStages(ButcherTableau tableau)
+    {
+        Tableau = tableau;
+        HasStepErrorNorm = tableau.ErrorWeights is not null && tableau.SecondErrorWeights is null;
+    }
+
     /// <summary>The method whose stages these are.</summary>
-    public abstract ButcherTableau Tableau { get; }
+    public ButcherTableau Tableau { get; }
 
     /// <summary>The system's number of states.</summary>
     public abstract int StateCount { get; }
@@ -49,7 +61,7 @@ internal abstract class RegisterStages
     /// True when <see cref="StepErrorNorm"/> serves the method: it has one error estimate (DOP853's combination of two is left to
     /// the kernel).
     /// </summary>
-    public bool HasStepErrorNorm => Tableau.ErrorWeights is not null && Tableau.SecondErrorWeights is null;
+    public bool HasStepErrorNorm { get; }
 
     /// <summary>
     /// After a <see cref="TryStep"/> that returned true, with the same h, y and yNew: the scaled error norm of that step, bit for bit
@@ -61,12 +73,13 @@ internal abstract class RegisterStages
     /// <summary>
     /// The register stages of <paramref name="system"/> for the explicit method of <paramref name="options"/> with
     /// <paramref name="parameters"/> (held by reference), or null when the system has no register form, has more than
-    /// <see cref="MaxStates"/> states, or the method is not an explicit Runge–Kutta method.
+    /// <see cref="MaxStates"/> states, or the method is not an explicit Runge–Kutta method of at most <see cref="MaxStages"/> stages.
     /// </summary>
     public static RegisterStages? For<TSystem>(in TSystem system, SolverOptions options, double[] parameters)
         where TSystem : struct, IOdeSystem
     {
-        if (options.Method is not ExplicitRungeKuttaMethod || system.StateCount > MaxStates || system is not IOdeFusedLaneSystem)
+        if (options.Method is not ExplicitRungeKuttaMethod || options.Method.Tableau.Stages > MaxStages || system.StateCount > MaxStates
+            || system is not IOdeFusedLaneSystem)
             return null;
         var create = new Create(options.Method.Tableau, parameters);
         // Boxes the system once per solve (the call needs the interface); nothing per step.
@@ -89,7 +102,7 @@ internal sealed class RegisterStages<TState> : RegisterStages where TState : unm
     private readonly Lane1[] _errorWeight;   // b_i − b̂_i (empty unless HasStepErrorNorm)
     private readonly double[] _error;        // Σ (b_i − b̂_i) k_i of the last step, one entry per state
 
-    public RegisterStages(ButcherTableau tableau, double[] parameters)
+    public RegisterStages(ButcherTableau tableau, double[] parameters) : base(tableau)
     {
         _tableau = tableau;
         _terms = tableau.Terms;
@@ -97,8 +110,6 @@ internal sealed class RegisterStages<TState> : RegisterStages where TState : unm
         _errorWeight = HasStepErrorNorm ? tableau.ErrorWeights!.Select(Lane1.Create).ToArray() : [];
         _error = new double[TState.StateCount];
     }
-
-    public override ButcherTableau Tableau => _tableau;
 
     public override int StateCount => TState.StateCount;
 

@@ -221,32 +221,41 @@ public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator<TField> where 
     }
 
     // Computes every stage and the candidate solution in _yStage; returns false on a non-finite value.
-    private bool Attempt(double h, out double error)
+    private bool Attempt(double h, out double error) =>
+        _registers is { } registers ? RegisterAttempt(registers, h, out error) : KernelAttempt(h, out error);
+
+    private bool KernelAttempt(double h, out double error)
     {
         int s = _tableau.Stages, n = _n;
         Copy(_fNext, _k.AsSpan(0, n));
-        bool finite = false;
-        bool registers = _registers is not null && _registers.TryStep(Time, h, _y, _k, _yStage, out finite);
-        if (registers)
-        {
-            Stats.FunctionEvaluations += s - 1;
-        }
-        else
-        {
-            var f = new Stages(this);
-            _kernel.Stages(ref f, Time, h, L(_y), L(_k), L(_yStage));
-            _kernel.Candidate(L(_yStage), L(_y), L(_k), h);
-        }
+        var f = new Stages(this);
+        _kernel.Stages(ref f, Time, h, L(_y), L(_k), L(_yStage));
+        _kernel.Candidate(L(_yStage), L(_y), L(_k), h);
         ReadOnlySpan<double> yNew = _yStage;
         error = 0.0;
         if (_tableau.IsAdaptive && !_fixed)
         {
-            error = registers && _registers!.HasStepErrorNorm
-                ? _registers.StepErrorNorm(h, _y, _yStage, _errorComponents, _atol, _options.RelTol, _options.Norm)
+            error = _kernel.SingleErrorNorm(h, L(_k), L(_y), L(_yStage), _errorComponents, _atol, _options.RelTol, _options.Norm);
+        }
+        return StepControl.AllFinite(yNew) && StepControl.AllFinite(_k.AsSpan(0, s * n)) && !double.IsNaN(error);
+    }
+
+    // The same attempt with the stages in the system's register type (the kernel's bits, RegisterStages), their finiteness
+    // checked and, for methods with one error estimate, their error summed on the way. A step whose weights underflow goes to
+    // the kernel. Its own method, so that the kernel's path compiles as it did before.
+    private bool RegisterAttempt(RegisterStages registers, double h, out double error)
+    {
+        Copy(_fNext, _k.AsSpan(0, _n));
+        if (!registers.TryStep(Time, h, _y, _k, _yStage, out bool finite)) return KernelAttempt(h, out error);
+        Stats.FunctionEvaluations += _tableau.Stages - 1;
+        error = 0.0;
+        if (_tableau.IsAdaptive && !_fixed)
+        {
+            error = registers.HasStepErrorNorm
+                ? registers.StepErrorNorm(h, _y, _yStage, _errorComponents, _atol, _options.RelTol, _options.Norm)
                 : _kernel.SingleErrorNorm(h, L(_k), L(_y), L(_yStage), _errorComponents, _atol, _options.RelTol, _options.Norm);
         }
-        if (registers) return finite && !double.IsNaN(error);   // the stages and the candidate were checked in registers
-        return StepControl.AllFinite(yNew) && StepControl.AllFinite(_k.AsSpan(0, s * n)) && !double.IsNaN(error);
+        return finite && !double.IsNaN(error);
     }
 
     // F at the candidate point: FSAL methods already have it (the last stage, checked with the stages);
