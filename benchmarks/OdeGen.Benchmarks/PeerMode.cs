@@ -226,11 +226,14 @@ public static class PeerMode
 
     private static double s_matchedTolerance = double.NaN, s_matchedIntegralTolerance = double.NaN;
 
-    /// <summary>The largest rtol = atol on a grid of 1e-8·10^(k/8) whose Dopri5 y(10) error is at most <paramref name="target"/>.</summary>
+    /// <summary>
+    /// The largest rtol = atol on a grid of 1e-8·10^(k/8), k = −8 … 24, whose Dopri5 y(10) error is at most <paramref name="target"/>
+    /// (integral control needs tighter than 1e-8 to match Boost's accuracy; 1e-9 when none does).
+    /// </summary>
     public static double MatchTolerance(double target, double[] reference, StepSizeControl controller = StepSizeControl.ProportionalIntegral)
     {
-        double best = Problems.Tolerance;
-        for (int k = 0; k <= 24; k++)
+        double best = Problems.Tolerance / 10;
+        for (int k = -8; k <= 24; k++)
         {
             double tol = Problems.Tolerance * Math.Pow(10, k / 8.0);
             var o = new SolverOptions { RelTol = tol, AbsTol = tol, Controller = controller };
