@@ -16,7 +16,8 @@ public class LorenzSolveBenchmarks
 {
     private readonly Lorenz.RhsSystem _lorenz = new();
     private readonly SolverOptions _dopri5 = Problems.Options(OdeMethod.Dopri5), _tsit5 = Problems.Options(OdeMethod.Tsit5),
-        _dop853 = Problems.Options(OdeMethod.Dop853);
+        _dop853 = Problems.Options(OdeMethod.Dop853),
+        _dopri5Integral = new() { RelTol = Problems.Tolerance, AbsTol = Problems.Tolerance, Controller = StepSizeControl.Integral };
     private RungeKuttaIntegrator<SystemField<Lorenz.RhsSystem>> _reused = null!;
 
     /// <summary>End time of the solve.</summary>
@@ -37,6 +38,9 @@ public class LorenzSolveBenchmarks
 
     /// <summary>Ode.Solve with Dopri5.</summary>
     [Benchmark] public double Dopri5() => Ode.Solve(_lorenz, Problems.Y0, Problems.P, 0, T, _dopri5).FinalState[0];
+
+    /// <summary>Ode.Solve with Dopri5 and integral step-size control (β = 0: one Math.Pow a step, as Boost.Odeint's controller).</summary>
+    [Benchmark] public double Dopri5Integral() => Ode.Solve(_lorenz, Problems.Y0, Problems.P, 0, T, _dopri5Integral).FinalState[0];
 
     /// <summary>Ode.Solve with Tsit5.</summary>
     [Benchmark] public double Tsit5() => Ode.Solve(_lorenz, Problems.Y0, Problems.P, 0, T, _tsit5).FinalState[0];
@@ -62,6 +66,11 @@ public class LorenzSolveBenchmarks
             var s = new LoopDopri5(3);
             s.Solve(lorenz, Problems.Y0, Problems.P, 0, t1, Problems.Tolerance, Problems.Tolerance);
             return $"{s.Steps} ({s.Rejected}) / {s.Evaluations}";
+        }
+        if (method is nameof(Dopri5Integral))
+        {
+            SolverStats si = Ode.Solve(lorenz, Problems.Y0, Problems.P, 0, t1, new SolverOptions { RelTol = Problems.Tolerance, AbsTol = Problems.Tolerance, Controller = StepSizeControl.Integral }).Stats;
+            return $"{si.Steps} ({si.RejectedSteps}) / {si.FunctionEvaluations}";
         }
         OdeMethod m = method switch { nameof(Tsit5) => OdeMethod.Tsit5, nameof(Dop853) => OdeMethod.Dop853, _ => OdeMethod.Dopri5 };
         SolverStats st = Ode.Solve(lorenz, Problems.Y0, Problems.P, 0, t1, Problems.Options(m)).Stats;

@@ -29,7 +29,8 @@ public static partial class Ode
         options ??= SolverOptions.Default;
         double[] parameters = p.ToArray();
         // Stiff methods get the system's own Jacobian (IOdeSystem.Jacobian) and ∂f/∂t (IOdeSystem.Jvp with tDot = 1).
-        return SolveCore(new SystemField<TSystem>(system, parameters), y0, t0, t1, options, parameters);
+        return SolveCore(new SystemField<TSystem>(system, parameters), y0, t0, t1, options, parameters,
+            RegisterStages.For(system, options, parameters));
     }
 
     /// <summary>
@@ -71,11 +72,14 @@ public static partial class Ode
     }
 
     // Every method: its family creates the integrator, and one loop (Drive) saves, keeps dense output and locates events.
-    private static OdeSolution SolveCore<TField>(in TField field, ReadOnlySpan<double> y0, double t0, double t1, SolverOptions options, double[] p)
+    // Small generated systems bring their stages in registers (RegisterStages, the same bits as the kernel's).
+    private static OdeSolution SolveCore<TField>(in TField field, ReadOnlySpan<double> y0, double t0, double t1, SolverOptions options, double[] p,
+        RegisterStages? registers = null)
         where TField : struct, IJacobianField
     {
         Validate(t0, t1, options);
         IOdeIntegrator<TField> integrator = options.Method.CreateIntegrator<TField>(y0.Length, options);
+        if (registers is not null && integrator is RungeKuttaIntegrator<TField> explicitIntegrator) explicitIntegrator.UseRegisterStages(registers);
         var solution = CreateSolution(integrator, y0.Length, t0, t1, options);
         integrator.Reset(field, y0, t0, t1);
         return Drive(integrator, solution, y0, t0, t1, options, p);

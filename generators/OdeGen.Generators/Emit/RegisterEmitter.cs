@@ -9,7 +9,8 @@ namespace OdeGen.Generators.Emit;
 /// Writes the fused-step members of a lane system whose f is straight-line code over constant state indices
 /// (<see cref="EmitPlan.FusedRegisters"/>, decided by <see cref="RegisterEligibility.FitsRegisters"/>): <c>LaneRegisters&lt;TLane&gt;</c>, the whole state of one
 /// register as fields, with Evaluate printed on it as <c>Derivative</c>, and <c>FusedFixedSteps</c>, which hands that
-/// type to the runtime's fused Runge–Kutta steppers (<c>global::OdeGen.Lanes.FusedFixedSteps</c>). Keeping the
+/// type to the runtime's fused Runge–Kutta steppers (<c>global::OdeGen.Lanes.FusedFixedSteps</c>), and
+/// <c>WithScalarRegisters</c>, which hands its one-lane form to the scalar adaptive solve (<c>Ode.Solve</c>'s register stages). Keeping the
 /// stages in fields lets the JIT hold them in registers: no store and reload between the stages of a step.
 /// </summary>
 internal static class RegisterEmitter
@@ -25,6 +26,11 @@ internal static class RegisterEmitter
          .Line("public TLane FusedFixedSteps<TLane>(global::OdeGen.Lanes.FusedStepPlan plan, double t0, long firstStep, int steps, global::System.Span<TLane> y, global::System.ReadOnlySpan<TLane> p)")
          .Line(Constraint)
          .Line("    => global::OdeGen.Lanes.FusedFixedSteps.Run<LaneRegisters<TLane>, TLane>(plan, t0, firstStep, steps, y, p);")
+         .Line()
+         .Line("/// <inheritdoc/>")
+         .Line("public TResult WithScalarRegisters<TAction, TResult>(ref TAction action)")
+         .Line("    where TAction : struct, global::OdeGen.Lanes.IScalarRegistersAction<TResult>")
+         .Line("    => action.Invoke<LaneRegisters<global::OdeGen.Lanes.Lane1>>();")
          .Line();
         int n = s.Header.States;
         string type = "LaneRegisters<TLane>";
@@ -52,6 +58,8 @@ internal static class RegisterEmitter
         w.Close().Line();
         OneLiner(w, $"public static {type} MultiplyAdd(in {type} y, TLane w, in {type} k)",
             $"new() {{ {string.Join(", ", fields.Select(f => $"{f} = TLane.FusedMultiplyAdd(w, k.{f}, y.{f})"))} }}");
+        OneLiner(w, $"public static {type} AddProduct(in {type} y, TLane w, in {type} k)",
+            $"new() {{ {string.Join(", ", fields.Select(f => $"{f} = y.{f} + w * k.{f}"))} }}");
         OneLiner(w, $"public static TLane NonFinite(in {type} y)", string.Join(" + ", fields.Select(f => $"(y.{f} - y.{f})")));
         w.Line("/// <summary>f(t, y, p) in every lane: EvaluateLanes, operation for operation, on fields instead of spans.</summary>")
          .Line(Inline)

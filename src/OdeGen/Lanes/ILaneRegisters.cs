@@ -5,7 +5,8 @@ namespace OdeGen.Lanes;
 /// The whole state of one register of trajectories as a value: one <typeparamref name="TLane"/> per state, held in
 /// fields the JIT keeps in SIMD registers. The generator writes it (as <c>LaneRegisters&lt;TLane&gt;</c> inside the
 /// system) for dynamics that are straight-line code over constant indices, with f in this form; the fused steppers
-/// of <see cref="FusedFixedSteps"/> run a whole Runge–Kutta step on it without a store between the stages.
+/// of <see cref="FusedFixedSteps"/> run a whole Runge–Kutta step on it without a store between the stages, and the
+/// scalar solve (<c>Ode.Solve</c>, through <see cref="IOdeFusedLaneSystem.WithScalarRegisters"/>) its stages.
 /// </summary>
 // Public because generated code in the user's assembly implements or calls it; hidden from completion.
 [EditorBrowsable(EditorBrowsableState.Never)]
@@ -24,6 +25,12 @@ public interface ILaneRegisters<TSelf, TLane>
 
     /// <summary>y + w·k, state by state, each with one rounding (a fused multiply-add).</summary>
     static abstract TSelf MultiplyAdd(in TSelf y, TLane w, in TSelf k);
+
+    /// <summary>
+    /// y + w·k, state by state, the product rounded before it is added (two roundings, no fused multiply-add): the sums of the
+    /// scalar adaptive step, which adds its terms as <c>RungeKuttaKernel</c> does (<c>RegisterStages</c>).
+    /// </summary>
+    static abstract TSelf AddProduct(in TSelf y, TLane w, in TSelf k);
 
     /// <summary>Σ_i (y_i − y_i): 0 in a lane where every state is finite, NaN where one is not.</summary>
     static abstract TLane NonFinite(in TSelf y);

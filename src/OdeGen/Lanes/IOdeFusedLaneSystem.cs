@@ -22,4 +22,12 @@ public interface IOdeFusedLaneSystem : IOdeLaneSystem
     /// </summary>
     TLane FusedFixedSteps<TLane>(FusedStepPlan plan, double t0, long firstStep, int steps, Span<TLane> y, ReadOnlySpan<TLane> p)
         where TLane : unmanaged, ILane<TLane>;
+
+    /// <summary>
+    /// Calls <paramref name="action"/> with this system's one-lane register type (<c>LaneRegisters&lt;Lane1&gt;</c>): how the
+    /// runtime, generic over the system only, reaches the type in which <c>Ode.Solve</c> computes the stages of an explicit
+    /// Runge–Kutta step without storing them between f and the sums.
+    /// </summary>
+    TResult WithScalarRegisters<TAction, TResult>(ref TAction action)
+        where TAction : struct, IScalarRegistersAction<TResult>;
 }

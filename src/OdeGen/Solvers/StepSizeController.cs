@@ -57,9 +57,10 @@ internal struct StepSizeController
         LastWasNonFinite = false;
         if (error <= 1.0)
         {
+            // Integral control (β = 0) skips the second Math.Pow: errPrev^0 is 1 for every errPrev, and x·1 is x.
             double factor = error == 0
                 ? _maxFactor
-                : _safety * Math.Pow(error, -_alpha) * Math.Pow(_previousError, _beta);
+                : _safety * Math.Pow(error, -_alpha) * (_beta == 0 ? 1.0 : Math.Pow(_previousError, _beta));
             factor = Math.Clamp(factor, _minFactor, _lastRejected ? 1.0 : _maxFactor);
             _previousError = Math.Max(error, 1e-4);
             _lastRejected = false;

@@ -289,6 +289,11 @@ namespace Scenarios.Custom
                 where TLane : unmanaged, global::OdeGen.Lanes.ILane<TLane>
                 => global::OdeGen.Lanes.FusedFixedSteps.Run<LaneRegisters<TLane>, TLane>(plan, t0, firstStep, steps, y, p);
 
+            /// <inheritdoc/>
+            public TResult WithScalarRegisters<TAction, TResult>(ref TAction action)
+                where TAction : struct, global::OdeGen.Lanes.IScalarRegistersAction<TResult>
+                => action.Invoke<LaneRegisters<global::OdeGen.Lanes.Lane1>>();
+
             /// <summary>The states of one register of trajectories, state i in field S{i}: the value the fused steps keep in registers.</summary>
             public struct LaneRegisters<TLane> : global::OdeGen.Lanes.ILaneRegisters<LaneRegisters<TLane>, TLane>
                 where TLane : unmanaged, global::OdeGen.Lanes.ILane<TLane>
@@ -317,6 +322,11 @@ namespace Scenarios.Custom
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
                 public static LaneRegisters<TLane> MultiplyAdd(in LaneRegisters<TLane> y, TLane w, in LaneRegisters<TLane> k) =>
                     new() { S0 = TLane.FusedMultiplyAdd(w, k.S0, y.S0), S1 = TLane.FusedMultiplyAdd(w, k.S1, y.S1), S2 = TLane.FusedMultiplyAdd(w, k.S2, y.S2) };
+
+                /// <inheritdoc/>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                public static LaneRegisters<TLane> AddProduct(in LaneRegisters<TLane> y, TLane w, in LaneRegisters<TLane> k) =>
+                    new() { S0 = y.S0 + w * k.S0, S1 = y.S1 + w * k.S1, S2 = y.S2 + w * k.S2 };
 
                 /// <inheritdoc/>
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]

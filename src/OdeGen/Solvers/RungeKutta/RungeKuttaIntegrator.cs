@@ -58,6 +58,19 @@ public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator<TField> where 
     }
 
     private int _errorComponents;
+    private RegisterStages? _registers;   // the stages in the system's register type (Ode.Solve, small generated systems), or null
+
+    /// <summary>
+    /// Computes the stages through <paramref name="stages"/> from now on: the same bits as the kernel, with f evaluated as
+    /// the generated register form bound to its parameters. Only for an integrator whose field is, for its whole life, the
+    /// <c>SystemField</c> of that system over those parameters (<c>Ode.Solve</c> creates one per call).
+    /// </summary>
+    internal void UseRegisterStages(RegisterStages stages)
+    {
+        if (stages.Tableau != _tableau || stages.StateCount != _n)
+            throw new ArgumentException($"The register stages are for {stages.Tableau.Name} with {stages.StateCount} states; this integrator steps {_tableau.Name} with {_n}.", nameof(stages));
+        _registers = stages;
+    }
 
     /// <summary>
     /// How many leading components enter the error norm and the automatic first step (default: all). Augmented systems put the
@@ -208,7 +221,10 @@ public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator<TField> where 
     }
 
     // Computes every stage and the candidate solution in _yStage; returns false on a non-finite value.
-    private bool Attempt(double h, out double error)
+    private bool Attempt(double h, out double error) =>
+        _registers is { } registers ? RegisterAttempt(registers, h, out error) : KernelAttempt(h, out error);
+
+    private bool KernelAttempt(double h, out double error)
     {
         int s = _tableau.Stages, n = _n;
         Copy(_fNext, _k.AsSpan(0, n));
@@ -222,6 +238,24 @@ public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator<TField> where 
             error = _kernel.SingleErrorNorm(h, L(_k), L(_y), L(_yStage), _errorComponents, _atol, _options.RelTol, _options.Norm);
         }
         return StepControl.AllFinite(yNew) && StepControl.AllFinite(_k.AsSpan(0, s * n)) && !double.IsNaN(error);
+    }
+
+    // The same attempt with the stages in the system's register type (the kernel's bits, RegisterStages), their finiteness
+    // checked and, for methods with one error estimate, their error summed on the way. A step whose weights underflow goes to
+    // the kernel. Its own method, so that the kernel's path compiles as it did before.
+    private bool RegisterAttempt(RegisterStages registers, double h, out double error)
+    {
+        Copy(_fNext, _k.AsSpan(0, _n));
+        if (!registers.TryStep(Time, h, _y, _k, _yStage, out bool finite)) return KernelAttempt(h, out error);
+        Stats.FunctionEvaluations += _tableau.Stages - 1;
+        error = 0.0;
+        if (_tableau.IsAdaptive && !_fixed)
+        {
+            error = registers.HasStepErrorNorm
+                ? registers.StepErrorNorm(h, _y, _yStage, _errorComponents, _atol, _options.RelTol, _options.Norm)
+                : _kernel.SingleErrorNorm(h, L(_k), L(_y), L(_yStage), _errorComponents, _atol, _options.RelTol, _options.Norm);
+        }
+        return finite && !double.IsNaN(error);
     }
 
     // F at the candidate point: FSAL methods already have it (the last stage, checked with the stages);

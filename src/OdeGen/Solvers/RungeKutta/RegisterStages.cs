@@ -1,0 +1,184 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using OdeGen.Lanes;
+
+namespace OdeGen.Solvers;
+
+/// <summary>
+/// The stages and the candidate of an explicit Runge–Kutta step computed in a system's one-lane register type
+/// (<see cref="ILaneRegisters{TSelf, TLane}"/> over <see cref="Lane1"/>): each stage's argument and f's result stay in
+/// registers from one stage to the next, where <see cref="RungeKuttaKernel{TLane}"/> stores the argument to an array for f
+/// to read back and stores f's result for the next sum to read back. <c>Ode.Solve</c> hands it to the scalar integrator
+/// for small generated systems whose f is straight-line code (<see cref="IOdeFusedLaneSystem"/>).
+/// </summary>
+/// <remarks>
+/// A deliberate copy of the kernel's <c>Stages</c> and <c>Candidate</c>, for speed: on Lorenz the kernel's six stages took
+/// 59 ns of a 136 ns step, f itself 8.5 ns, the rest the memory round trips on the step's chain of dependent operations
+/// (BENCHMARKS.md, 4 December 2026, afternoon and night). The arithmetic is the kernel's term for term: the same terms
+/// (a_ij ≠ 0, increasing j), each weight h·a_ij rounded, each product rounded before it is added
+/// (<see cref="ILaneRegisters{TSelf, TLane}.AddProduct"/>, no fused multiply-add), and f the generated Evaluate operation for
+/// operation. <c>tests/OdeGen.Tests/Solvers/RegisterStagesTests.cs</c> holds it bit for bit to the kernel; change both together.
+/// Every stage is still stored to its row of k (the error norm, the finiteness check and dense output read them there),
+/// but off the chain: no stage reads back the row just written.
+/// </remarks>
+internal abstract class RegisterStages
+{
+    /// <summary>
+    /// Systems with more states than this keep the kernel: their stages would not fit the registers anyway (the generator's
+    /// register form goes up to 32 states; the gain was measured on 3).
+    /// </summary>
+    public const int MaxStates = 8;
+
+    /// <summary>
+    /// Methods with more stages than this keep the kernel: DOP853's twelve ran 7 % slower in registers on Lorenz (BENCHMARKS.md,
+    /// 4 December 2026, night), where Dopri5's and Tsit5's seven ran 10–12 % faster.
+    /// </summary>
+    public const int MaxStages = 7;
+
+    private protected RegisterStages(ButcherTableau tableau)
+    {
+        Tableau = tableau;
+        HasStepErrorNorm = tableau.ErrorWeights is not null && tableau.SecondErrorWeights is null;
+    }
+
+    /// <summary>The method whose stages these are.</summary>
+    public ButcherTableau Tableau { get; }
+
+    /// <summary>The system's number of states.</summary>
+    public abstract int StateCount { get; }
+
+    /// <summary>
+    /// Stages 1 … s − 1 of a step of size <paramref name="h"/> from (t, y) into rows 1 … s − 1 of <paramref name="k"/> (row 0
+    /// holds f(t, y) already), and the candidate y + h Σ b_i k_i into <paramref name="yNew"/>, bit for bit what
+    /// <see cref="RungeKuttaKernel{TLane}.Stages"/> and <see cref="RungeKuttaKernel{TLane}.Candidate"/> compute. Returns false,
+    /// computing nothing, when some weight h·a_ij or h·b_i underflows to 0 (the kernel then leaves that term out; the caller
+    /// takes the kernel's path for such a step). <paramref name="finite"/>: every stage and the candidate are finite (what
+    /// <see cref="StepControl.AllFinite"/> of them would say, checked in registers on the way).
+    /// </summary>
+    public abstract bool TryStep(double t, double h, double[] y, double[] k, double[] yNew, out bool finite);
+
+    /// <summary>
+    /// True when <see cref="StepErrorNorm"/> serves the method: it has one error estimate (DOP853's combination of two is left to
+    /// the kernel).
+    /// </summary>
+    public bool HasStepErrorNorm { get; }
+
+    /// <summary>
+    /// After a <see cref="TryStep"/> that returned true, with the same h, y and yNew: the scaled error norm of that step, bit for bit
+    /// <see cref="RungeKuttaKernel{TLane}.SingleErrorNorm"/>. Its error h Σ (b_i − b̂_i) k_i was summed during the step, stage by
+    /// stage in registers, rather than read back from every row afterwards. Only when <see cref="HasStepErrorNorm"/>.
+    /// </summary>
+    public abstract double StepErrorNorm(double h, double[] y, double[] yNew, int components, double[] atol, double relTol, ErrorNorm norm);
+
+    /// <summary>
+    /// The register stages of <paramref name="system"/> for the explicit method of <paramref name="options"/> with
+    /// <paramref name="parameters"/> (held by reference), or null when the system has no register form, has more than
+    /// <see cref="MaxStates"/> states, or the method is not an explicit Runge–Kutta method of at most <see cref="MaxStages"/> stages.
+    /// </summary>
+    public static RegisterStages? For<TSystem>(in TSystem system, SolverOptions options, double[] parameters)
+        where TSystem : struct, IOdeSystem
+    {
+        if (options.Method is not ExplicitRungeKuttaMethod || options.Method.Tableau.Stages > MaxStages || system.StateCount > MaxStates
+            || system is not IOdeFusedLaneSystem)
+            return null;
+        var create = new Create(options.Method.Tableau, parameters);
+        // Boxes the system once per solve (the call needs the interface); nothing per step.
+        return ((IOdeFusedLaneSystem)system).WithScalarRegisters<Create, RegisterStages>(ref create);
+    }
+
+    private readonly struct Create(ButcherTableau tableau, double[] parameters) : IScalarRegistersAction<RegisterStages>
+    {
+        public RegisterStages Invoke<TState>() where TState : unmanaged, ILaneRegisters<TState, Lane1> =>
+            new RegisterStages<TState>(tableau, parameters);
+    }
+}
+
+/// <summary><see cref="RegisterStages"/> for one system's register type.</summary>
+internal sealed class RegisterStages<TState> : RegisterStages where TState : unmanaged, ILaneRegisters<TState, Lane1>
+{
+    private readonly ButcherTableau _tableau;
+    private readonly RungeKuttaTerms _terms;
+    private readonly double[] _parameters;
+    private readonly Lane1[] _errorWeight;   // b_i − b̂_i (empty unless HasStepErrorNorm)
+    private readonly double[] _error;        // Σ (b_i − b̂_i) k_i of the last step, one entry per state
+
+    public RegisterStages(ButcherTableau tableau, double[] parameters) : base(tableau)
+    {
+        _tableau = tableau;
+        _terms = tableau.Terms;
+        _parameters = parameters;
+        _errorWeight = HasStepErrorNorm ? tableau.ErrorWeights!.Select(Lane1.Create).ToArray() : [];
+        _error = new double[TState.StateCount];
+    }
+
+    public override int StateCount => TState.StateCount;
+
+    public override bool TryStep(double t, double h, double[] y, double[] k, double[] yNew, out bool finite)
+    {
+        // The kernel's test for a product that underflows (rounding is monotonic: when the smallest weight survives, all do).
+        finite = false;
+        if (Math.Abs(h) * _terms.SmallestCoefficient == 0) return false;
+        int s = _tableau.Stages, n = TState.StateCount;
+        Span<Lane1> rows = L(k.AsSpan(0, s * n));
+        ReadOnlySpan<Lane1> p = L(_parameters);
+        double[] c = _tableau.C;
+        TState y0 = TState.Load(L(y.AsSpan(0, n)));
+        TState last = TState.Load(rows.Slice(0, n));   // f(t, y): stage 0
+        TState arg = y0;
+        // The error Σ e_i k_i in stage order, every stage (zero weights too: 0·∞ is NaN), from 0 as the kernel's norm starts.
+        Lane1[] e = _errorWeight;
+        bool error = e.Length == s;
+        TState err = default;
+        if (error) err = TState.AddProduct(err, e[0], last);
+        Lane1 bad = TState.NonFinite(last);   // Σ (v − v) over the stages and the candidate: 0 when all are finite, NaN otherwise
+        for (int i = 1; i < s; i++)
+        {
+            arg = Sum(y0, rows, last, i - 1, _terms.AIndex[i], _terms.ACoefficient[i], h);
+            last = TState.Derivative(t + c[i] * h, arg, p);
+            TState.Store(last, rows.Slice(i * n, n));
+            if (error) err = TState.AddProduct(err, e[i], last);
+            bad += TState.NonFinite(last);
+        }
+        // FSAL methods: the last stage's argument is the candidate.
+        if (!_tableau.IsFsal) arg = Sum(y0, rows, last, s - 1, _terms.BIndex, _terms.BCoefficient, h);
+        TState.Store(arg, L(yNew.AsSpan(0, n)));
+        if (error) TState.Store(err, L(_error));
+        finite = (bad + TState.NonFinite(arg)).Value == 0;
+        return true;
+    }
+
+    public override double StepErrorNorm(double h, double[] y, double[] yNew, int components, double[] atol, double relTol, ErrorNorm norm)
+    {
+        if (!HasStepErrorNorm) throw new InvalidOperationException($"{_tableau.Name}: the kernel computes this error norm.");
+        if ((uint)components > (uint)TState.StateCount || y.Length < components || yNew.Length < components || atol.Length < components)
+            throw new ArgumentException("The states or tolerances do not cover the components of the error norm.", nameof(components));
+        // The kernel's RegisterSums and Finish for one lane and one estimate, operation for operation.
+        bool max = norm == ErrorNorm.Max;
+        Lane1 rtol = Lane1.Create(relTol), hl = Lane1.Create(h), sum = Lane1.Zero;
+        for (int q = 0; q < components; q++)
+        {
+            Lane1 scale = Lane1.Create(atol[q]) + rtol * Lane1.Max(Lane1.Abs(Lane1.Create(y[q])), Lane1.Abs(Lane1.Create(yNew[q])));
+            Lane1 se = hl * Lane1.Create(_error[q]) / scale;
+            sum = max ? Lane1.Max(sum, Lane1.Abs(se)) : sum + se * se;
+        }
+        return StepControl.Finish(sum.Value, components, norm);
+    }
+
+    // y + Σ_t (h·coefficient_t)·k_{index_t}, term after term in increasing index order (the kernel's Sum); stage `latest` is
+    // taken from the register it was computed in, the earlier ones from their rows (stored at least one stage ago).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TState Sum(in TState y, Span<Lane1> rows, in TState last, int latest, int[] index, double[] coefficient, double h)
+    {
+        int n = TState.StateCount;
+        TState acc = y;
+        for (int t = 0; t < index.Length; t++)
+        {
+            int j = index[t];
+            TState kj = j == latest ? last : TState.Load(rows.Slice(j * n, n));
+            acc = TState.AddProduct(acc, Lane1.Create(h * coefficient[t]), kj);
+        }
+        return acc;
+    }
+
+    private static Span<Lane1> L(Span<double> values) => MemoryMarshal.Cast<double, Lane1>(values);
+}
