@@ -115,6 +115,15 @@ internal readonly struct CnfAugmentedSystem<TKernel, TLane> : ICnfChunkSystem
         }
     }
 
+    // θ's lane copy is already rebuilt only when its bits change (Parameters): nothing else depends on θ alone.
+    public void HoldParameters(double[] p)
+    {
+    }
+
+    public void ReleaseParameters()
+    {
+    }
+
     /// <summary>Whether this system has the layout a solve of <paramref name="batch"/> samples with these states needs (then <see cref="LoadNoise"/> makes it that solve's system).</summary>
     public bool Fits(int batch, bool exact, bool kinetic, bool jacobian) =>
         batch == _batch && exact == _exact && kinetic == (_kinetic >= 0) && jacobian == (_jacobian >= 0);
