@@ -153,8 +153,9 @@ internal readonly struct LaneFloat512 : ILane<LaneFloat512>
     public static LaneFloat512 Cosh(LaneFloat512 x) => Widened<WidenedFunctions.Cosh>(x);
 
     /// <summary>
-    /// tanh in float, inlined: one rational function x·P(x²)/Q(x²) (P of degree 6, Q of degree 3, fitted here to tanh on
-    /// [0, 9] for relative error: 6.6e-9 in exact arithmetic with these float coefficients), and ±1 where x² ≥ 81, where
+    /// tanh in float, inlined: one rational function x·P(x²)/Q(x²) (P of degree 6, Q of degree 3, fitted for this kernel
+    /// to tanh on [0, 9] for relative error, by linearized least squares on Chebyshev nodes with Lawson's reweighting:
+    /// 6.6e-9 in exact arithmetic before the coefficients were rounded to float), and ±1 where x² ≥ 81, where
     /// the correctly rounded value is within half an ulp of ±1 (1 − tanh 9 = 3.05e-8) and P/Q would leave [−1, 1]. Within
     /// <see cref="TanhUlps"/> float ulp of the correctly rounded value for every float (checked exhaustively on
     /// [1/16, 16) and by sampling elsewhere in SinglePrecisionFlowTests; once over all 2³¹ non-negative floats by hand).
