@@ -165,6 +165,12 @@ internal readonly struct CnfAugmentedSystem<TKernel, TLane> : ICnfChunkSystem
     // sample (pad = true: finite values for the field) or hold zero (adjoints and directions: they add nothing).
     private void Gather(ReadOnlySpan<double> source, int first, int count, int offset, Span<TLane> destination, bool pad)
     {
+        if (count == L)
+        {
+            // A full group: one strided load per entry (the same values and rounding as through _lane).
+            for (int i = 0; i < destination.Length; i++) destination[i] = TLane.LoadStrided(source, (first * _stride) + offset + i, _stride);
+            return;
+        }
         for (int i = 0; i < destination.Length; i++)
         {
             for (int k = 0; k < L; k++)
@@ -175,6 +181,7 @@ internal readonly struct CnfAugmentedSystem<TKernel, TLane> : ICnfChunkSystem
 
     private TLane GatherOne(ReadOnlySpan<double> source, int first, int count, int offset)
     {
+        if (count == L) return TLane.LoadStrided(source, (first * _stride) + offset, _stride);
         for (int k = 0; k < L; k++) _lane[k] = k < count ? source[((first + k) * _stride) + offset] : 0;
         return TLane.Load(_lane);
     }
