@@ -63,17 +63,23 @@ public static partial class CnfHyperSplit
         }
     }
 
-    /// <summary>The per-sample part: dz_d/dt = Σ_k V_kd·tanh(Σ_e W_ke z_e + B_k), parameters q from <see cref="Hypernetwork"/>.</summary>
+    /// <summary>
+    /// The per-sample part: dz_d/dt = Σ_k V_kd·tanh(Σ_e W_ke z_e + B_k), parameters q from <see cref="Hypernetwork"/>. The
+    /// two sums over k are locals, written to dzdt once: accumulated into dzdt[d] they would be a load and a store of the
+    /// output per unit in every generated sweep (and the same for the divergence's tangents), as a span may alias p.
+    /// </summary>
     [OdeDynamics(States = D, Parameters = LayerSize, SecondOrder = true)]
     public static void Layer(double t, ReadOnlySpan<double> z, ReadOnlySpan<double> p, Span<double> dzdt)
     {
-        for (int d = 0; d < D; d++) dzdt[d] = 0;
+        double f0 = 0, f1 = 0;
         for (int k = 0; k < Width; k++)
         {
-            double s = p[B + k];
-            for (int e = 0; e < D; e++) s += p[(k * D) + e] * z[e];
+            double s = p[B + k] + (p[k * D] * z[0]) + (p[(k * D) + 1] * z[1]);
             double h = Math.Tanh(s);
-            for (int d = 0; d < D; d++) dzdt[d] += p[V + (k * D) + d] * h;
+            f0 += p[V + (k * D)] * h;
+            f1 += p[V + (k * D) + 1] * h;
         }
+        dzdt[0] = f0;
+        dzdt[1] = f1;
     }
 }

@@ -115,6 +115,15 @@ internal readonly struct CnfAugmentedSystem<TKernel, TLane> : ICnfChunkSystem
         }
     }
 
+    // θ's lane copy is already rebuilt only when its bits change (Parameters): nothing else depends on θ alone.
+    public void HoldParameters(double[] p)
+    {
+    }
+
+    public void ReleaseParameters()
+    {
+    }
+
     /// <summary>Whether this system has the layout a solve of <paramref name="batch"/> samples with these states needs (then <see cref="LoadNoise"/> makes it that solve's system).</summary>
     public bool Fits(int batch, bool exact, bool kinetic, bool jacobian) =>
         batch == _batch && exact == _exact && kinetic == (_kinetic >= 0) && jacobian == (_jacobian >= 0);
@@ -156,6 +165,12 @@ internal readonly struct CnfAugmentedSystem<TKernel, TLane> : ICnfChunkSystem
     // sample (pad = true: finite values for the field) or hold zero (adjoints and directions: they add nothing).
     private void Gather(ReadOnlySpan<double> source, int first, int count, int offset, Span<TLane> destination, bool pad)
     {
+        if (count == L)
+        {
+            // A full group: one strided load per entry (the same values and rounding as through _lane).
+            for (int i = 0; i < destination.Length; i++) destination[i] = TLane.LoadStrided(source, (first * _stride) + offset + i, _stride);
+            return;
+        }
         for (int i = 0; i < destination.Length; i++)
         {
             for (int k = 0; k < L; k++)
@@ -166,6 +181,7 @@ internal readonly struct CnfAugmentedSystem<TKernel, TLane> : ICnfChunkSystem
 
     private TLane GatherOne(ReadOnlySpan<double> source, int first, int count, int offset)
     {
+        if (count == L) return TLane.LoadStrided(source, (first * _stride) + offset, _stride);
         for (int k = 0; k < L; k++) _lane[k] = k < count ? source[((first + k) * _stride) + offset] : 0;
         return TLane.Load(_lane);
     }

@@ -12,6 +12,16 @@ internal interface ICnfChunkSystem : IOdeSystem
 
     /// <summary>Replaces the noise vectors (count × D; empty when none are used). Not during a solve.</summary>
     void LoadNoise(ReadOnlySpan<double> noise);
+
+    /// <summary>
+    /// Declares that until <see cref="ReleaseParameters"/> θ is <paramref name="p"/> (one solve or gradient call of the
+    /// flow, during which nothing writes θ or the solvers' copies of it), so what depends on t and θ alone may be
+    /// remembered by t for calls whose parameters have p's bits. Calls with other parameters are computed as usual.
+    /// </summary>
+    void HoldParameters(double[] p);
+
+    /// <summary>Ends <see cref="HoldParameters"/> and forgets what it remembered.</summary>
+    void ReleaseParameters();
 }
 
 /// <summary>The dense Jacobians of an augmented system, one JVP per column: what the stiff solvers ask of it.</summary>

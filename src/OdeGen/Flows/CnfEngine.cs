@@ -97,16 +97,35 @@ internal abstract class CnfEngine
 
         public override void LoadNoise(ReadOnlySpan<double> noise) => system.LoadNoise(noise);
 
-        public override OdeSolution Solve(double[] y0, double[] p, double from, double to, SolverOptions options) =>
-            Ode.Solve(system, y0, p, from, to, options);
+        // θ is held for the call (ICnfChunkSystem.HoldParameters): what depends on t and θ alone is remembered within it.
+        public override OdeSolution Solve(double[] y0, double[] p, double from, double to, SolverOptions options)
+        {
+            system.HoldParameters(p);
+            try
+            {
+                return Ode.Solve(system, y0, p, from, to, options);
+            }
+            finally
+            {
+                system.ReleaseParameters();
+            }
+        }
 
         public override OdeGradient Gradient(double[] y0, double[] p, double from, double[] times, ObservationLoss loss, Sensitivity sensitivity,
             SolverOptions options)
         {
-            if (sensitivity is not DiscreteAdjointSensitivity) return Ode.LossGradient(system, y0, p, from, times, loss, sensitivity, options);
-            _memo ??= new EvaluationMemo(system.StateCount);
-            _memo.Clear();
-            return Ode.LossGradient(new MemoizedSystem<TSystem>(system, _memo), y0, p, from, times, loss, sensitivity, options);
+            system.HoldParameters(p);
+            try
+            {
+                if (sensitivity is not DiscreteAdjointSensitivity) return Ode.LossGradient(system, y0, p, from, times, loss, sensitivity, options);
+                _memo ??= new EvaluationMemo(system.StateCount);
+                _memo.Clear();
+                return Ode.LossGradient(new MemoizedSystem<TSystem>(system, _memo), y0, p, from, times, loss, sensitivity, options);
+            }
+            finally
+            {
+                system.ReleaseParameters();
+            }
         }
     }
 }

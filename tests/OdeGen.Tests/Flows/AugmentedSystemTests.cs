@@ -107,6 +107,45 @@ public class AugmentedSystemTests
         }
     }
 
+    /// <summary>
+    /// A full group of lanes is gathered by strided loads, a padded one element by element: the same samples in both give
+    /// the same bits (batch 2L − 1 whose second group repeats the first group's first L − 1 samples, noise included), for
+    /// double lanes and for the float lanes of CnfPrecision.Single.
+    /// </summary>
+    [Theory]
+    [InlineData(true, false, false)]
+    [InlineData(false, true, true)]
+    public void FullAndPaddedGroups_GatherTheSameBits(bool exact, bool kinetic, bool jacobian)
+    {
+        Check(Build<LaneCnfKernel<CnfField.RhsSystem, Lane256>, Lane256>(new(default), exact, kinetic, jacobian), FlowTestData.Weights(21));
+        Check(Build<LaneCnfKernel<CnfField.RhsSystem, LaneFloat512>, LaneFloat512>(new(default), exact, kinetic, jacobian), FlowTestData.Weights(21));
+
+        static CnfAugmentedSystem<TKernel, TLane> Build<TKernel, TLane>(TKernel kernel, bool exact, bool kinetic, bool jacobian)
+            where TKernel : struct, ICnfKernel<TLane> where TLane : unmanaged, ILane<TLane>
+        {
+            int l = TLane.Count, batch = (2 * l) - 1;
+            double[] noise = CnfNoiseSource.Draw(CnfNoise.Gaussian, 1, batch * 2);
+            Array.Copy(noise, 0, noise, 2 * l, 2 * (l - 1));
+            return new(kernel, batch, exact, kinetic, jacobian, noise);
+        }
+
+        static void Check<TKernel, TLane>(CnfAugmentedSystem<TKernel, TLane> system, double[] p)
+            where TKernel : struct, ICnfKernel<TLane> where TLane : unmanaged, ILane<TLane>
+        {
+            int l = TLane.Count, stride = system.Stride, n = system.StateCount;
+            double[] y = Random(22, n), a = Random(23, n), f = new double[n], yBar = new double[n], pBar = new double[system.ParameterCount];
+            Array.Copy(y, 0, y, l * stride, (l - 1) * stride);
+            Array.Copy(a, 0, a, l * stride, (l - 1) * stride);
+            system.Evaluate(0.3, y, p, f);
+            system.Vjp(0.3, y, p, a, yBar, pBar);
+            for (int q = 0; q < (l - 1) * stride; q++)
+            {
+                Assert.Equal(f[q], f[(l * stride) + q]);
+                Assert.Equal(yBar[q], yBar[(l * stride) + q]);
+            }
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Layouts))]
     public void Calls_AllocateNothing(bool exact, bool kinetic, bool jacobian, int lanes)
