@@ -10,6 +10,12 @@ public interface IOdeIntegrator
     double Time { get; }
     /// <summary>Time at the start of the last accepted step.</summary>
     double PreviousTime { get; }
+    /// <summary>
+    /// Signed size h of the last accepted step, the h its stages were formed with (0 before the first step). Time −
+    /// PreviousTime equals it only up to rounding (Time is PreviousTime + h rounded, or the end time, or t0 + k·h for
+    /// fixed steps): a replay of the step (the discrete adjoint's) must use this to reproduce its stages bit for bit.
+    /// </summary>
+    double LastStep { get; }
     /// <summary>Current state.</summary>
     ReadOnlySpan<double> State { get; }
     /// <summary>Success while running and after reaching the end; otherwise why the integration stopped.</summary>

@@ -66,6 +66,11 @@ internal struct StepLoop
     public double Time;
     /// <summary>Time at the start of the last accepted step.</summary>
     public double PreviousTime;
+    /// <summary>
+    /// Signed size of the last accepted step as its stages used it (0 before the first). Time − PreviousTime only up to
+    /// rounding: Time is PreviousTime + h rounded, the end time for the step that lands on it, t0 + k·h for fixed steps.
+    /// </summary>
+    public double LastStep;
     /// <summary>The end time and the start of the current run.</summary>
     public double End, Start;
     /// <summary>+1 forwards, −1 backwards.</summary>
@@ -88,6 +93,7 @@ internal struct StepLoop
     {
         Guard.Interval(t0, tEnd, nameof(t0), nameof(tEnd));
         Time = PreviousTime = Start = t0;
+        LastStep = 0;
         End = tEnd;
         Direction = tEnd >= t0 ? 1.0 : -1.0;
         _controller.Reset();
@@ -139,7 +145,7 @@ internal struct StepLoop
             if (_fixed)
             {
                 if (!finite || !kernel.EndpointDerivative(tNew)) return Fail(OdeStatus.NonFiniteValue);
-                Accept(kernel, tNew, ref stats);
+                Accept(kernel, h, tNew, ref stats);
                 NextStep = _options.FixedStep!.Value * Direction;
                 return true;
             }
@@ -148,7 +154,7 @@ internal struct StepLoop
             if (finite && error <= 1.0 && !kernel.EndpointDerivative(tNew)) finite = false;
             if (_controller.Decide(finite ? error : double.NaN, h, out double hNext))
             {
-                Accept(kernel, tNew, ref stats);
+                Accept(kernel, h, tNew, ref stats);
                 NextStep = hNext;
                 return true;
             }
@@ -174,10 +180,11 @@ internal struct StepLoop
         return Time + h;
     }
 
-    private void Accept<TKernel>(TKernel kernel, double tNew, ref SolverStats stats) where TKernel : struct, IStepKernel
+    private void Accept<TKernel>(TKernel kernel, double h, double tNew, ref SolverStats stats) where TKernel : struct, IStepKernel
     {
         kernel.Accept();
         PreviousTime = Time;
+        LastStep = h;
         Time = tNew;
         stats.Steps++;
         if (_fixed) _fixedSteps++;

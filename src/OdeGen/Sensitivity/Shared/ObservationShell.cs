@@ -47,7 +47,7 @@ internal static class ObservationShell
     /// into row i of <paramref name="ys"/> and stops at the first failure. Each restart gets the options' MaxSteps.
     /// </summary>
     /// <remarks>
-    /// An <paramref name="observer"/> sees every accepted step (start time, signed size, start state) and is started once
+    /// An <paramref name="observer"/> sees every accepted step (start time, signed size as the stages used it, start state) and is started once
     /// for the whole pass; <paramref name="marks"/> (times.Length long) then gets its <see cref="IStepObserver{TLane}.Count"/>
     /// at each times[i], so the steps before times[i] are its entries 0 … marks[i] − 1, as
     /// <c>LaneBlockSolver.SolveBlockThrough</c> marks a lane block's tape. Without one the integrator runs unobserved.
@@ -278,8 +278,9 @@ internal readonly struct PlainIntervals<TField>(IStepObserver<Lane1>? observer) 
         if (observer is null && observations.IsEmpty) return integrator.Run();
         while (integrator.Step())
         {
-            observer?.Accepted(integrator.PreviousTime, integrator.Time - integrator.PreviousTime,
-                MemoryMarshal.Cast<double, Lane1>(integrator.PreviousState));
+            // The h the stages used, not Time − PreviousTime (which differs from it in the last bits where t has fewer to
+            // spare): a replay of the record (the discrete adjoint's) then recomputes the forward pass's stages bit for bit.
+            observer?.Accepted(integrator.PreviousTime, integrator.LastStep, MemoryMarshal.Cast<double, Lane1>(integrator.PreviousState));
             observations.Through(integrator, integrator.Time, inclusive: true);
         }
         return integrator.Status;

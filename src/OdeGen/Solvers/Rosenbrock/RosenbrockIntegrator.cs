@@ -69,6 +69,8 @@ public sealed class RosenbrockIntegrator<TField> : IOdeIntegrator<TField> where 
     /// <inheritdoc/>
     public double PreviousTime => _loop.PreviousTime;
     /// <inheritdoc/>
+    public double LastStep => _loop.LastStep;
+    /// <inheritdoc/>
     public ReadOnlySpan<double> State => _y;
     /// <summary>State at the start of the last accepted step.</summary>
     public ReadOnlySpan<double> PreviousState => _yPrev;

@@ -111,8 +111,8 @@ public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator<TField> where 
     SolverStats IOdeIntegrator.Stats => Stats;
     /// <summary>Size of the next step attempt (signed).</summary>
     public double NextStep => _loop.NextStep;
-    /// <summary>Size of the last accepted step (signed).</summary>
-    public double LastStep => Time - PreviousTime;
+    /// <inheritdoc/>
+    public double LastStep => _loop.LastStep;
 
     /// <summary>
     /// Degree in θ of the dense output of one step (see <see cref="CopyDenseCoefficients"/>): the degree of the
@@ -121,7 +121,7 @@ public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator<TField> where 
     public int DenseDegree => _tableau.Dense is { } d ? d[0].Length : 3;
 
     /// <summary>
-    /// Writes the dense output of the last accepted step as polynomial coefficients in θ = (t − PreviousTime)/LastStep:
+    /// Writes the dense output of the last accepted step as polynomial coefficients in θ = (t − PreviousTime)/(Time − PreviousTime):
     /// y(θ) = Σ_{j=0..DenseDegree} θ^j·c_j, with c_j = destination[j·n .. (j+1)·n) and c_0 = PreviousState.
     /// Lets callers keep every step's continuous extension (<c>OdeSolution.Interpolate</c>) at (DenseDegree + 1)·n doubles a step.
     /// </summary>
