@@ -15,7 +15,8 @@ public interface IOdeIntegrator
     /// PreviousTime equals it only up to rounding (Time is PreviousTime + h rounded, or the end time, or t0 + k·h for
     /// fixed steps): a replay of the step (the discrete adjoint's) must use this to reproduce its stages bit for bit.
     /// </summary>
-    double LastStep { get; }
+    /// <remarks>The default, Time − PreviousTime, is for integrators written elsewhere; OdeGen's own return the h they used.</remarks>
+    double LastStep => Time - PreviousTime;
     /// <summary>Current state.</summary>
     ReadOnlySpan<double> State { get; }
     /// <summary>Success while running and after reaching the end; otherwise why the integration stopped.</summary>
