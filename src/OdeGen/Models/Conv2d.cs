@@ -35,6 +35,10 @@ public class Conv2d : Layer
 
     private readonly int[] _gather;
 
+    // _gather transposed ([pixel][tap]): the transposed unfolding's entries are consecutive taps of one pixel, which the
+    // [tap][pixel] map holds Pixels apart (a cache line per entry); this copy holds them side by side.
+    private readonly int[] _gatherByPixel;
+
     private readonly LayerFunctions.LinearFunction _pixel;
     private readonly int _scratchSize;
     private readonly ThreadLocal<PackedWeights> _packed;
@@ -75,6 +79,11 @@ public class Conv2d : Layer
             Math.Max(Gemm.WorkspaceSize(outChannels, PatchSize, Pixels), Gemm.WorkspaceSize(PatchSize, Pixels, outChannels)));
         _scratchSize = checked((PatchSize * Pixels) + product);
         _gather = BuildGatherMap();
+        _gatherByPixel = new int[_gather.Length];
+        for (int q = 0; q < PatchSize; q++)
+        {
+            for (int pixel = 0; pixel < Pixels; pixel++) _gatherByPixel[(pixel * PatchSize) + q] = _gather[(q * Pixels) + pixel];
+        }
         int weightCount = outChannels * PatchSize, patchSize = PatchSize;
         _packed = new ThreadLocal<PackedWeights>(() => new PackedWeights(weightCount, Gemm.PackedSize(outChannels, patchSize), Gemm.PackedSize(patchSize, outChannels)));
     }
@@ -411,7 +420,7 @@ public class Conv2d : Layer
             source[(s * inputs) + InputSize + 1] = t;
         }
 
-        ReadOnlySpan<int> map = _gather;
+        ReadOnlySpan<int> map = _gather, byPixel = _gatherByPixel;
         (int n, int k) = transposed ? (PatchSize, columns) : (columns, PatchSize);
         for (int jc = 0; jc < n; jc += Gemm.ColumnBlock)
         {
@@ -435,8 +444,8 @@ public class Conv2d : Layer
                             // Row p of colsᵀ is column pc + p of cols (sample s, pixel); its entries are taps jc + jr + j.
                             int column = pc + p, s = column / pixels, pixel = column - (s * pixels);
                             ref double input = ref MemoryMarshal.GetReference(source[((s * inputs))..((s + 1) * inputs)]);
-                            ref int from = ref MemoryMarshal.GetReference(map.Slice(((jc + jr) * pixels) + pixel, ((width - 1) * pixels) + 1));
-                            for (int j = 0; j < width; j++) Unsafe.Add(ref target, j) = Unsafe.Add(ref input, Unsafe.Add(ref from, j * pixels));
+                            ref int from = ref MemoryMarshal.GetReference(byPixel.Slice((pixel * PatchSize) + jc + jr, width));
+                            for (int j = 0; j < width; j++) Unsafe.Add(ref target, j) = Unsafe.Add(ref input, Unsafe.Add(ref from, j));
                         }
                         else
                         {
