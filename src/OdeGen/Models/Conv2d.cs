@@ -421,6 +421,9 @@ public class Conv2d : Layer
         }
 
         ReadOnlySpan<int> map = _gather, byPixel = _gatherByPixel;
+        ref double inputs0 = ref MemoryMarshal.GetReference(source);
+        ref int map0 = ref MemoryMarshal.GetReference(map);
+        Span<int> runs = stackalloc int[4 * nr];                          // a panel's runs of one sample: start, length, input offset, pixel
         (int n, int k) = transposed ? (PatchSize, columns) : (columns, PatchSize);
         for (int jc = 0; jc < n; jc += Gemm.ColumnBlock)
         {
@@ -433,6 +436,24 @@ public class Conv2d : Layer
                 {
                     int width = Math.Min(nr, nc - jr);
                     Span<double> panel = block.Slice(jr * kc, nr * kc);
+                    int runCount = 0;
+                    if (!transposed)
+                    {
+                        // The panel's columns jc + jr + j split into runs of one sample's consecutive pixels, the same for every row.
+                        int column = jc + jr, s = column / pixels, pixel = column - (s * pixels);
+                        for (int j = 0; j < width; runCount++)
+                        {
+                            int run = Math.Min(width - j, pixels - pixel);                       // up to the end of this sample's pixels
+                            runs[4 * runCount] = j;
+                            runs[(4 * runCount) + 1] = run;
+                            runs[(4 * runCount) + 2] = s * inputs;
+                            runs[(4 * runCount) + 3] = pixel;
+                            j += run;
+                            pixel = 0;
+                            s++;
+                        }
+                    }
+
                     for (int p = 0; p < kc; p++)
                     {
                         // Unchecked reads (the loops are a fifth of an ODE-Net step): every map entry is below InputSize + 2, so
@@ -449,19 +470,15 @@ public class Conv2d : Layer
                         }
                         else
                         {
-                            // Row p of cols is tap pc + p; its entries are columns jc + jr + j, sample by sample.
-                            int column = jc + jr, s = column / pixels, pixel = column - (s * pixels);
-                            ref int from = ref MemoryMarshal.GetReference(map.Slice((pc + p) * pixels, pixels));
-                            for (int j = 0; j < width;)
+                            // Row p of cols is tap pc + p; its entries are columns jc + jr + j, run by run. A run's input offset plus
+                            // a map entry stays inside its sample's padded input, its pixels inside the tap's row of the map.
+                            ref int from = ref Unsafe.Add(ref map0, (pc + p) * pixels);
+                            for (int r = 0; r < runCount; r++)
                             {
-                                int run = Math.Min(width - j, pixels - pixel);                   // up to the end of this sample's pixels
-                                ref double input = ref MemoryMarshal.GetReference(source[(s * inputs)..((s + 1) * inputs)]);
-                                ref int entry = ref Unsafe.Add(ref from, pixel);
-                                ref double output = ref Unsafe.Add(ref target, j);
-                                for (int i = 0; i < run; i++) Unsafe.Add(ref output, i) = Unsafe.Add(ref input, Unsafe.Add(ref entry, i));
-                                j += run;
-                                pixel = 0;
-                                s++;
+                                ref double input = ref Unsafe.Add(ref inputs0, runs[(4 * r) + 2]);
+                                ref int entry = ref Unsafe.Add(ref from, runs[(4 * r) + 3]);
+                                ref double output = ref Unsafe.Add(ref target, runs[4 * r]);
+                                for (int i = 0, run = runs[(4 * r) + 1]; i < run; i++) Unsafe.Add(ref output, i) = Unsafe.Add(ref input, Unsafe.Add(ref entry, i));
                             }
                         }
 
