@@ -35,6 +35,10 @@ public class Conv2d : Layer
 
     private readonly int[] _gather;
 
+    // _gather transposed ([pixel][tap]): the transposed unfolding's entries are consecutive taps of one pixel, which the
+    // [tap][pixel] map holds Pixels apart (a cache line per entry); this copy holds them side by side.
+    private readonly int[] _gatherByPixel;
+
     private readonly LayerFunctions.LinearFunction _pixel;
     private readonly int _scratchSize;
     private readonly ThreadLocal<PackedWeights> _packed;
@@ -75,6 +79,11 @@ public class Conv2d : Layer
             Math.Max(Gemm.WorkspaceSize(outChannels, PatchSize, Pixels), Gemm.WorkspaceSize(PatchSize, Pixels, outChannels)));
         _scratchSize = checked((PatchSize * Pixels) + product);
         _gather = BuildGatherMap();
+        _gatherByPixel = new int[_gather.Length];
+        for (int q = 0; q < PatchSize; q++)
+        {
+            for (int pixel = 0; pixel < Pixels; pixel++) _gatherByPixel[(pixel * PatchSize) + q] = _gather[(q * Pixels) + pixel];
+        }
         int weightCount = outChannels * PatchSize, patchSize = PatchSize;
         _packed = new ThreadLocal<PackedWeights>(() => new PackedWeights(weightCount, Gemm.PackedSize(outChannels, patchSize), Gemm.PackedSize(patchSize, outChannels)));
     }
@@ -411,7 +420,10 @@ public class Conv2d : Layer
             source[(s * inputs) + InputSize + 1] = t;
         }
 
-        ReadOnlySpan<int> map = _gather;
+        ReadOnlySpan<int> map = _gather, byPixel = _gatherByPixel;
+        ref double inputs0 = ref MemoryMarshal.GetReference(source);
+        ref int map0 = ref MemoryMarshal.GetReference(map);
+        Span<int> runs = stackalloc int[4 * nr];                          // a panel's runs of one sample: start, length, input offset, pixel
         (int n, int k) = transposed ? (PatchSize, columns) : (columns, PatchSize);
         for (int jc = 0; jc < n; jc += Gemm.ColumnBlock)
         {
@@ -424,6 +436,24 @@ public class Conv2d : Layer
                 {
                     int width = Math.Min(nr, nc - jr);
                     Span<double> panel = block.Slice(jr * kc, nr * kc);
+                    int runCount = 0;
+                    if (!transposed)
+                    {
+                        // The panel's columns jc + jr + j split into runs of one sample's consecutive pixels, the same for every row.
+                        int column = jc + jr, s = column / pixels, pixel = column - (s * pixels);
+                        for (int j = 0; j < width; runCount++)
+                        {
+                            int run = Math.Min(width - j, pixels - pixel);                       // up to the end of this sample's pixels
+                            runs[4 * runCount] = j;
+                            runs[(4 * runCount) + 1] = run;
+                            runs[(4 * runCount) + 2] = s * inputs;
+                            runs[(4 * runCount) + 3] = pixel;
+                            j += run;
+                            pixel = 0;
+                            s++;
+                        }
+                    }
+
                     for (int p = 0; p < kc; p++)
                     {
                         // Unchecked reads (the loops are a fifth of an ODE-Net step): every map entry is below InputSize + 2, so
@@ -435,24 +465,20 @@ public class Conv2d : Layer
                             // Row p of colsᵀ is column pc + p of cols (sample s, pixel); its entries are taps jc + jr + j.
                             int column = pc + p, s = column / pixels, pixel = column - (s * pixels);
                             ref double input = ref MemoryMarshal.GetReference(source[((s * inputs))..((s + 1) * inputs)]);
-                            ref int from = ref MemoryMarshal.GetReference(map.Slice(((jc + jr) * pixels) + pixel, ((width - 1) * pixels) + 1));
-                            for (int j = 0; j < width; j++) Unsafe.Add(ref target, j) = Unsafe.Add(ref input, Unsafe.Add(ref from, j * pixels));
+                            ref int from = ref MemoryMarshal.GetReference(byPixel.Slice((pixel * PatchSize) + jc + jr, width));
+                            for (int j = 0; j < width; j++) Unsafe.Add(ref target, j) = Unsafe.Add(ref input, Unsafe.Add(ref from, j));
                         }
                         else
                         {
-                            // Row p of cols is tap pc + p; its entries are columns jc + jr + j, sample by sample.
-                            int column = jc + jr, s = column / pixels, pixel = column - (s * pixels);
-                            ref int from = ref MemoryMarshal.GetReference(map.Slice((pc + p) * pixels, pixels));
-                            for (int j = 0; j < width;)
+                            // Row p of cols is tap pc + p; its entries are columns jc + jr + j, run by run. A run's input offset plus
+                            // a map entry stays inside its sample's padded input, its pixels inside the tap's row of the map.
+                            ref int from = ref Unsafe.Add(ref map0, (pc + p) * pixels);
+                            for (int r = 0; r < runCount; r++)
                             {
-                                int run = Math.Min(width - j, pixels - pixel);                   // up to the end of this sample's pixels
-                                ref double input = ref MemoryMarshal.GetReference(source[(s * inputs)..((s + 1) * inputs)]);
-                                ref int entry = ref Unsafe.Add(ref from, pixel);
-                                ref double output = ref Unsafe.Add(ref target, j);
-                                for (int i = 0; i < run; i++) Unsafe.Add(ref output, i) = Unsafe.Add(ref input, Unsafe.Add(ref entry, i));
-                                j += run;
-                                pixel = 0;
-                                s++;
+                                ref double input = ref Unsafe.Add(ref inputs0, runs[(4 * r) + 2]);
+                                ref int entry = ref Unsafe.Add(ref from, runs[(4 * r) + 3]);
+                                ref double output = ref Unsafe.Add(ref target, runs[4 * r]);
+                                for (int i = 0, run = runs[(4 * r) + 1]; i < run; i++) Unsafe.Add(ref output, i) = Unsafe.Add(ref input, Unsafe.Add(ref entry, i));
                             }
                         }
 
