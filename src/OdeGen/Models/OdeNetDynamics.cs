@@ -88,17 +88,11 @@ public readonly struct OdeNetDynamics : IBatchOdeSystem, IOdeAugmentedSystem
     /// <inheritdoc/>
     public double VjpBatch(int count, double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, ReadOnlySpan<double> a, Span<double> yBar, Span<double> pBar)
     {
+        // The one-pass method with f written to the workspace's spare image (the buffer Work returns again inside it).
         Stages s = RequireCreated();
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
         int n = count * s.Size;
-        RequireLength(y.Length, n, nameof(y));
-        RequireLength(p.Length, ParameterCount, nameof(p));
-        RequireLength(a.Length, n, nameof(a));
-        RequireLength(yBar.Length, n, nameof(yBar));
-        RequireLength(pBar.Length, ParameterCount, nameof(pBar));
-        Span<double> work = Work(s, count);
-        Forward(s, count, t, y, p, work, work.Slice(Stages.Images * n, n));
-        return Backward(s, count, t, y, p, a, work, yBar, pBar);
+        return EvaluateVjpBatch(count, t, y, p, a, Work(s, count).Slice(Stages.Images * n, n), yBar, pBar);
     }
 
     /// <inheritdoc/>
