@@ -9,7 +9,7 @@ namespace OdeGen.Samples.Cnf;
 /// <remarks>
 /// Written per sample, the field recomputes the hypernetwork (about 15,000 multiply-adds) for every sample, where the
 /// per-sample layer is about 260: torch evaluates it once per batch. So this copy measures our generated code on the same
-/// function, not on the same arithmetic; docs/cnf.md gives both numbers.
+/// function, not on the same arithmetic; BENCHMARKS.md (the CNF sections) gives both numbers.
 /// </remarks>
 public static partial class CnfHyper
 {
