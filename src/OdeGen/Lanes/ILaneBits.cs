@@ -2,7 +2,7 @@ namespace OdeGen.Lanes;
 
 /// <summary>
 /// The bit-level operations the vector math kernels (<see cref="LaneMath"/>) need beyond <see cref="ILane{TSelf}"/>:
-/// sign bits and the split of a double into exponent and significand. Internal, so the public lane contract the
+/// sign bits, the split of a double into exponent and significand, and powers of two. Internal, so the public lane contract the
 /// generator emits against stays as it is; the SIMD lane types implement it explicitly.
 /// </summary>
 internal interface ILaneBits<TSelf> where TSelf : unmanaged, ILane<TSelf>, ILaneBits<TSelf>
@@ -18,4 +18,7 @@ internal interface ILaneBits<TSelf> where TSelf : unmanaged, ILane<TSelf>, ILane
 
     /// <summary>Each lane with its exponent field set to that of 1: the significand of a normal number, in [1, 2).</summary>
     static abstract TSelf Significand(TSelf x);
+
+    /// <summary>2ᵏ for lanes holding integers k in [−1022, 1023] (the exponent field built directly).</summary>
+    static abstract TSelf Pow2(TSelf k);
 }

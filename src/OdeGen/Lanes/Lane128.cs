@@ -144,36 +144,19 @@ public readonly struct Lane128 : ILane<Lane128>, ILaneBits<Lane128>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Lane128 Floor(Lane128 x) => new(Vector128.Floor(x.Value));
 
-    // Exp, Sin and Cos: the vector kernels of .NET (Exp since .NET 9, Sin and Cos since .NET 10); on net8.0 lane by lane
-    // through Math. The rest, Log included (.NET's vector Log is up to 3 ulp off): LaneMath's kernels (docs/notes/lane-math.md,
-    // "Vector math kernels").
+    // Exp, Sin, Cos and Tan: LaneMath's kernels, not .NET's vector ones, whose results depend on the JIT tier
+    // (LaneMath.ExpTrig.cs says why); Log too (.NET's vector Log is up to 3 ulp off). docs/notes/lane-math.md has the
+    // accuracy of each.
     /// <inheritdoc/>
-#if NET9_0_OR_GREATER
-    public static Lane128 Exp(Lane128 x) => new(Vector128.Exp(x.Value));
-#else
-    public static Lane128 Exp(Lane128 x) => Map(x, Math.Exp);
-#endif
+    public static Lane128 Exp(Lane128 x) => LaneMath.Exp(x);
     /// <inheritdoc/>
     public static Lane128 Log(Lane128 x) => LaneMath.Log(x);
-#if NET10_0_OR_GREATER
     /// <inheritdoc/>
-    public static Lane128 Sin(Lane128 x) => new(Vector128.Sin(x.Value));
+    public static Lane128 Sin(Lane128 x) => LaneMath.Sin(x);
     /// <inheritdoc/>
-    public static Lane128 Cos(Lane128 x) => new(Vector128.Cos(x.Value));
+    public static Lane128 Cos(Lane128 x) => LaneMath.Cos(x);
     /// <inheritdoc/>
-    public static Lane128 Tan(Lane128 x)
-    {
-        (Vector128<double> sin, Vector128<double> cos) = Vector128.SinCos(x.Value);
-        return new(sin / cos);
-    }
-#else
-    /// <inheritdoc/>
-    public static Lane128 Sin(Lane128 x) => Map(x, Math.Sin);
-    /// <inheritdoc/>
-    public static Lane128 Cos(Lane128 x) => Map(x, Math.Cos);
-    /// <inheritdoc/>
-    public static Lane128 Tan(Lane128 x) => Map(x, Math.Tan);
-#endif
+    public static Lane128 Tan(Lane128 x) => LaneMath.TanFromSinCos(x);
     /// <inheritdoc/>
     public static Lane128 Log10(Lane128 x) => LaneMath.Log10(x);
     /// <inheritdoc/>
@@ -207,23 +190,7 @@ public readonly struct Lane128 : ILane<Lane128>, ILaneBits<Lane128>
     }
     static Lane128 ILaneBits<Lane128>.Significand(Lane128 x) =>
         new(((x.Value.AsUInt64() & Vector128.Create(0x000FFFFFFFFFFFFFUL)) | Vector128.Create(0x3FF0000000000000UL)).AsDouble());
-
-#if !NET10_0_OR_GREATER
-    private static Lane128 Map(Lane128 x, Func<double, double> f)
-    {
-        Span<double> v = stackalloc double[2];
-        x.Value.CopyTo(v);
-        for (int i = 0; i < 2; i++) v[i] = f(v[i]);
-        return Load(v);
-    }
-
-    private static Lane128 Map(Lane128 x, Lane128 y, Func<double, double, double> f)
-    {
-        Span<double> u = stackalloc double[2], v = stackalloc double[2];
-        x.Value.CopyTo(u);
-        y.Value.CopyTo(v);
-        for (int i = 0; i < 2; i++) u[i] = f(u[i], v[i]);
-        return Load(u);
-    }
-#endif
+    static Lane128 ILaneBits<Lane128>.Pow2(Lane128 k) =>
+        // k + 1023 + 1.5·2⁵² holds k + 1023 in its low bits; shifted up by 52 they are the exponent field of 2ᵏ.
+        new(Vector128.ShiftLeft((k.Value + Vector128.Create(1023.0 + 6755399441055744.0)).AsInt64(), 52).AsDouble());
 }

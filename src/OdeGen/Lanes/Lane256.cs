@@ -156,36 +156,19 @@ public readonly struct Lane256 : ILane<Lane256>, ILaneBits<Lane256>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Lane256 Floor(Lane256 x) => new(Vector256.Floor(x.Value));
 
-    // Exp, Sin and Cos: the vector kernels of .NET (Exp since .NET 9, Sin and Cos since .NET 10); on net8.0 lane by lane
-    // through Math. The rest, Log included (.NET's vector Log is up to 3 ulp off): LaneMath's kernels (docs/notes/lane-math.md,
-    // "Vector math kernels").
+    // Exp, Sin, Cos and Tan: LaneMath's kernels, not .NET's vector ones, whose results depend on the JIT tier
+    // (LaneMath.ExpTrig.cs says why); Log too (.NET's vector Log is up to 3 ulp off). docs/notes/lane-math.md has the
+    // accuracy of each.
     /// <inheritdoc/>
-#if NET9_0_OR_GREATER
-    public static Lane256 Exp(Lane256 x) => new(Vector256.Exp(x.Value));
-#else
-    public static Lane256 Exp(Lane256 x) => Map(x, Math.Exp);
-#endif
+    public static Lane256 Exp(Lane256 x) => LaneMath.Exp(x);
     /// <inheritdoc/>
     public static Lane256 Log(Lane256 x) => LaneMath.Log(x);
-#if NET10_0_OR_GREATER
     /// <inheritdoc/>
-    public static Lane256 Sin(Lane256 x) => new(Vector256.Sin(x.Value));
+    public static Lane256 Sin(Lane256 x) => LaneMath.Sin(x);
     /// <inheritdoc/>
-    public static Lane256 Cos(Lane256 x) => new(Vector256.Cos(x.Value));
+    public static Lane256 Cos(Lane256 x) => LaneMath.Cos(x);
     /// <inheritdoc/>
-    public static Lane256 Tan(Lane256 x)
-    {
-        (Vector256<double> sin, Vector256<double> cos) = Vector256.SinCos(x.Value);
-        return new(sin / cos);
-    }
-#else
-    /// <inheritdoc/>
-    public static Lane256 Sin(Lane256 x) => Map(x, Math.Sin);
-    /// <inheritdoc/>
-    public static Lane256 Cos(Lane256 x) => Map(x, Math.Cos);
-    /// <inheritdoc/>
-    public static Lane256 Tan(Lane256 x) => Map(x, Math.Tan);
-#endif
+    public static Lane256 Tan(Lane256 x) => LaneMath.TanFromSinCos(x);
     /// <inheritdoc/>
     public static Lane256 Log10(Lane256 x) => LaneMath.Log10(x);
     /// <inheritdoc/>
@@ -219,23 +202,7 @@ public readonly struct Lane256 : ILane<Lane256>, ILaneBits<Lane256>
     }
     static Lane256 ILaneBits<Lane256>.Significand(Lane256 x) =>
         new(((x.Value.AsUInt64() & Vector256.Create(0x000FFFFFFFFFFFFFUL)) | Vector256.Create(0x3FF0000000000000UL)).AsDouble());
-
-#if !NET10_0_OR_GREATER
-    private static Lane256 Map(Lane256 x, Func<double, double> f)
-    {
-        Span<double> v = stackalloc double[4];
-        x.Value.CopyTo(v);
-        for (int i = 0; i < 4; i++) v[i] = f(v[i]);
-        return Load(v);
-    }
-
-    private static Lane256 Map(Lane256 x, Lane256 y, Func<double, double, double> f)
-    {
-        Span<double> u = stackalloc double[4], v = stackalloc double[4];
-        x.Value.CopyTo(u);
-        y.Value.CopyTo(v);
-        for (int i = 0; i < 4; i++) u[i] = f(u[i], v[i]);
-        return Load(u);
-    }
-#endif
+    static Lane256 ILaneBits<Lane256>.Pow2(Lane256 k) =>
+        // k + 1023 + 1.5·2⁵² holds k + 1023 in its low bits; shifted up by 52 they are the exponent field of 2ᵏ.
+        new(Vector256.ShiftLeft((k.Value + Vector256.Create(1023.0 + 6755399441055744.0)).AsInt64(), 52).AsDouble());
 }

@@ -160,36 +160,19 @@ public readonly struct Lane512 : ILane<Lane512>, ILaneBits<Lane512>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Lane512 Floor(Lane512 x) => new(Vector512.Floor(x.Value));
 
-    // Exp, Sin and Cos: the vector kernels of .NET (Exp since .NET 9, Sin and Cos since .NET 10); on net8.0 lane by lane
-    // through Math. The rest, Log included (.NET's vector Log is up to 3 ulp off): LaneMath's kernels (docs/notes/lane-math.md,
-    // "Vector math kernels").
+    // Exp, Sin, Cos and Tan: LaneMath's kernels, not .NET's vector ones, whose results depend on the JIT tier
+    // (LaneMath.ExpTrig.cs says why); Log too (.NET's vector Log is up to 3 ulp off). docs/notes/lane-math.md has the
+    // accuracy of each.
     /// <inheritdoc/>
-#if NET9_0_OR_GREATER
-    public static Lane512 Exp(Lane512 x) => new(Vector512.Exp(x.Value));
-#else
-    public static Lane512 Exp(Lane512 x) => Map(x, Math.Exp);
-#endif
+    public static Lane512 Exp(Lane512 x) => LaneMath.Exp(x);
     /// <inheritdoc/>
     public static Lane512 Log(Lane512 x) => LaneMath.Log(x);
-#if NET10_0_OR_GREATER
     /// <inheritdoc/>
-    public static Lane512 Sin(Lane512 x) => new(Vector512.Sin(x.Value));
+    public static Lane512 Sin(Lane512 x) => LaneMath.Sin(x);
     /// <inheritdoc/>
-    public static Lane512 Cos(Lane512 x) => new(Vector512.Cos(x.Value));
+    public static Lane512 Cos(Lane512 x) => LaneMath.Cos(x);
     /// <inheritdoc/>
-    public static Lane512 Tan(Lane512 x)
-    {
-        (Vector512<double> sin, Vector512<double> cos) = Vector512.SinCos(x.Value);
-        return new(sin / cos);
-    }
-#else
-    /// <inheritdoc/>
-    public static Lane512 Sin(Lane512 x) => Map(x, Math.Sin);
-    /// <inheritdoc/>
-    public static Lane512 Cos(Lane512 x) => Map(x, Math.Cos);
-    /// <inheritdoc/>
-    public static Lane512 Tan(Lane512 x) => Map(x, Math.Tan);
-#endif
+    public static Lane512 Tan(Lane512 x) => LaneMath.TanFromSinCos(x);
     /// <inheritdoc/>
     public static Lane512 Log10(Lane512 x) => LaneMath.Log10(x);
     /// <inheritdoc/>
@@ -223,23 +206,7 @@ public readonly struct Lane512 : ILane<Lane512>, ILaneBits<Lane512>
     }
     static Lane512 ILaneBits<Lane512>.Significand(Lane512 x) =>
         new(((x.Value.AsUInt64() & Vector512.Create(0x000FFFFFFFFFFFFFUL)) | Vector512.Create(0x3FF0000000000000UL)).AsDouble());
-
-#if !NET10_0_OR_GREATER
-    private static Lane512 Map(Lane512 x, Func<double, double> f)
-    {
-        Span<double> v = stackalloc double[8];
-        x.Value.CopyTo(v);
-        for (int i = 0; i < 8; i++) v[i] = f(v[i]);
-        return Load(v);
-    }
-
-    private static Lane512 Map(Lane512 x, Lane512 y, Func<double, double, double> f)
-    {
-        Span<double> u = stackalloc double[8], v = stackalloc double[8];
-        x.Value.CopyTo(u);
-        y.Value.CopyTo(v);
-        for (int i = 0; i < 8; i++) u[i] = f(u[i], v[i]);
-        return Load(u);
-    }
-#endif
+    static Lane512 ILaneBits<Lane512>.Pow2(Lane512 k) =>
+        // k + 1023 + 1.5·2⁵² holds k + 1023 in its low bits; shifted up by 52 they are the exponent field of 2ᵏ.
+        new(Vector512.ShiftLeft((k.Value + Vector512.Create(1023.0 + 6755399441055744.0)).AsInt64(), 52).AsDouble());
 }

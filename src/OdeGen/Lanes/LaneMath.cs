@@ -13,7 +13,7 @@ namespace OdeGen.Lanes;
 /// are Moshier's Cephes minimax fits; sinh uses its Taylor series on |x| &lt; 1 (terms to x¹⁹/19!, below 2⁻⁵⁶ of the
 /// sum) and log for Pow the series 2·atanh(s) = 2s + 2s³/3 + … with |s| ≤ 0.1716 (terms to s²⁷).
 /// </remarks>
-internal static class LaneMath
+internal static partial class LaneMath
 {
     private const double PiOver2 = 1.5707963267948966, PiOver2Low = 6.123233995736766e-17;
     private const double Pi = 3.141592653589793, PiLow = 1.2246467991473532e-16;

@@ -50,7 +50,7 @@ internal static class AugmentedCheck
             LaneComparison.AssertClose(
                 LaneComparison.Unpack<TLane>(f, l).Concat(LaneComparison.Unpack<TLane>(yBar, l)).Concat(LaneComparison.Unpack<TLane>(pBar, l)).Append(TLane.GetLane(tBar, l)).ToArray(),
                 LaneComparison.Unpack<TLane>(f2, l).Concat(LaneComparison.Unpack<TLane>(yBar2, l)).Concat(LaneComparison.Unpack<TLane>(pBar2, l)).Append(TLane.GetLane(tBar2, l)).ToArray(),
-                $"{context}, {typeof(TLane).Name} lane {l}: EvaluateVjpLanes against EvaluateLanes and VjpLanes", exact: BitReproducible<TLane>());
+                $"{context}, {typeof(TLane).Name} lane {l}: EvaluateVjpLanes against EvaluateLanes and VjpLanes", exact: true);
         }
     }
 
@@ -115,7 +115,7 @@ internal static class AugmentedCheck
         for (int l = 0; l < count; l++)
         {
             string where = $"{context}, {typeof(TLane).Name} lane {l}";
-            LaneComparison.AssertClose(LaneComparison.Unpack<TLane>(f, l), LaneComparison.Unpack<TLane>(f2, l), where + ": EvaluateDivergenceLanes' f", exact: BitReproducible<TLane>());
+            LaneComparison.AssertClose(LaneComparison.Unpack<TLane>(f, l), LaneComparison.Unpack<TLane>(f2, l), where + ": EvaluateDivergenceLanes' f", exact: true);
             double tr = TLane.GetLane(trace, l);
             Close(new[] { tr }, new[] { TLane.GetLane(trace2, l) }, Math.Abs(tr) + 1, where + ": EvaluateDivergenceLanes' trace");
             double[] expected = LaneComparison.Unpack<TLane>(yBar, l).Concat(LaneComparison.Unpack<TLane>(pBar, l)).Append(TLane.GetLane(tBar, l)).ToArray();
@@ -129,17 +129,6 @@ internal static class AugmentedCheck
             LaneComparison.AssertClose(yb.Concat(pb).Append(tb).ToArray(), actual, where + ": VjpDivergenceVjpLanes against the scalar", exact: typeof(TLane) == typeof(Lane1));
         }
     }
-
-    /// <summary>
-    /// Whether two generated lane methods that do the same arithmetic must agree bit for bit: only for Lane1, whose
-    /// transcendental functions are Math's. The wide lanes take Exp, Sin and Cos from Vector128/256/512, whose bodies use
-    /// MultiplyAddEstimate: fused in optimized code, not in tier-0 code, so the same call can differ in the last bit
-    /// depending on which of its callers the JIT has tiered up yet (measured: 11 of 1,000 Vector512 Exp+Sin results
-    /// differ between a process's first calls and its later ones; none with DOTNET_TieredCompilation=0). The generated
-    /// arithmetic is the same generic method for every lane type, so Lane1's exact check covers its order of operations;
-    /// the wide lanes are held to the comparison's tolerance (1e-14 of the largest magnitude).
-    /// </summary>
-    private static bool BitReproducible<TLane>() => typeof(TLane) == typeof(Lane1);
 
     private static void Close(double[] expected, double[] actual, double scale, string what)
     {
