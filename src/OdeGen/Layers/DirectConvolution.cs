@@ -1,0 +1,251 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace OdeGen.Layers;
+
+/// <summary>
+/// A convolution's forward product and weight gradient read straight from a zero-padded image, without unfolding its patches
+/// (no im2col): a patch entry is <c>input[tapOffset[q] + pixelOffset[pixel]]</c>, one indexed broadcast in the kernel.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The sums are <see cref="Gemm"/>'s, term for term and in the same order, so the results are the product's to the bit:
+/// each output is a chain of fused multiply-adds from zero over one depth block (<see cref="Gemm.DepthBlock"/> terms) in
+/// order, added to what the output held, block after block. Only the tiling differs: the kernel keeps <see cref="Gemm.RowTile"/>
+/// rows (pixels, or taps for the weight gradient) by two vectors of output channels, so the channels fill the vectors (16
+/// of them fill a Vector512 tile exactly, where the product's 6-row tiles over 16 channels and 16-column tiles over 36 pixels
+/// ran two thirds full) and nothing is copied per call but the image into its padded frame. On the ODE-Net's 6×6 images
+/// the unfolding took as long as the product itself (BENCHMARKS.md, 5 December 2026).
+/// </para>
+/// <para>
+/// Weights are read as <see cref="PackedSize"/> lays them out (<see cref="Pack"/>): for each block of two vectors of output
+/// channels, [tap][channel], zero past the last channel. Padding zeros and the time plane's t are in the padded image, so
+/// the kernel multiplies exactly the values the unfolded patches held.
+/// </para>
+/// </remarks>
+internal static class DirectConvolution
+{
+    /// <summary>Output channels per kernel tile (two vectors of the width the hardware accelerates, as <see cref="Gemm.PanelWidth{T}"/>).</summary>
+    public static int ChannelTile => Gemm.PanelWidth<double>();
+
+    /// <summary>Doubles the packed weights of <paramref name="outChannels"/> × <paramref name="taps"/> take.</summary>
+    public static int PackedSize(int outChannels, int taps) => checked(RoundUp(outChannels, ChannelTile) * taps);
+
+    /// <summary>Packs W ([outChannel][tap], row-major) as the kernels read it: per channel tile, [tap][channel].</summary>
+    public static void Pack(int outChannels, int taps, ReadOnlySpan<double> weights, Span<double> packed)
+    {
+        int tile = ChannelTile;
+        packed[..PackedSize(outChannels, taps)].Clear();
+        for (int o = 0; o < outChannels; o++)
+        {
+            int block = o / tile, lane = o - (block * tile);
+            Span<double> target = packed[(block * tile * taps)..];
+            ReadOnlySpan<double> row = weights.Slice(o * taps, taps);
+            for (int q = 0; q < taps; q++) target[(q * tile) + lane] = row[q];
+        }
+    }
+
+    /// <summary>
+    /// y[o·pixels + j] += Σ_q W[o][q]·input[tapOffset[q] + pixelOffset[j]] for every output channel o and pixel j, summed as
+    /// <see cref="Gemm.MultiplyPacked{T}"/>(outChannels, pixels, taps, W, patches, …, accumulate: true) sums them.
+    /// </summary>
+    public static void Forward(int outChannels, int pixels, ReadOnlySpan<double> packedWeights, ReadOnlySpan<double> input,
+        ReadOnlySpan<int> tapOffset, ReadOnlySpan<int> pixelOffset, Span<double> y)
+    {
+        int taps = tapOffset.Length;
+        if (packedWeights.Length < PackedSize(outChannels, taps) || pixelOffset.Length < pixels || y.Length < outChannels * pixels)
+            throw new ArgumentException("Direct convolution: the packed weights, pixel offsets or output are too short.");
+        RequireInside(input.Length, tapOffset, pixelOffset[..pixels]);
+        if (Vector512.IsHardwareAccelerated) Forward<Double512, Vector512<double>>(outChannels, pixels, packedWeights, input, tapOffset, pixelOffset, y);
+        else if (Vector256.IsHardwareAccelerated) Forward<Double256, Vector256<double>>(outChannels, pixels, packedWeights, input, tapOffset, pixelOffset, y);
+        else if (Vector128.IsHardwareAccelerated) Forward<Double128, Vector128<double>>(outChannels, pixels, packedWeights, input, tapOffset, pixelOffset, y);
+        else Forward<Double1, double>(outChannels, pixels, packedWeights, input, tapOffset, pixelOffset, y);
+    }
+
+    /// <summary>
+    /// weightBar[o·taps + q] += Σ_j yBarT[j][o]·input[tapOffset[q] + columnOffset[j]] over the columns j (a chunk's pixels,
+    /// sample after sample), summed as <see cref="Gemm.MultiplyPackedB{T}"/>(outChannels, taps, columns, ∂L/∂Y, colsᵀ, …,
+    /// accumulate: true) sums them. <paramref name="yBarT"/> is ∂L/∂Y transposed, [column][channel], its rows
+    /// <see cref="RoundUp"/>(outChannels, <see cref="ChannelTile"/>) long (zero past the last channel).
+    /// </summary>
+    public static void WeightGradient(int outChannels, ReadOnlySpan<double> yBarT, ReadOnlySpan<double> input, ReadOnlySpan<int> tapOffset,
+        ReadOnlySpan<int> columnOffset, Span<double> weightBar)
+    {
+        int taps = tapOffset.Length, columns = columnOffset.Length;
+        if (yBarT.Length < columns * RoundUp(outChannels, ChannelTile) || weightBar.Length < outChannels * taps)
+            throw new ArgumentException("Direct convolution: the transposed output adjoint or the weight gradient is too short.");
+        RequireInside(input.Length, tapOffset, columnOffset);
+        if (Vector512.IsHardwareAccelerated) WeightGradient<Double512, Vector512<double>>(outChannels, yBarT, input, tapOffset, columnOffset, weightBar);
+        else if (Vector256.IsHardwareAccelerated) WeightGradient<Double256, Vector256<double>>(outChannels, yBarT, input, tapOffset, columnOffset, weightBar);
+        else if (Vector128.IsHardwareAccelerated) WeightGradient<Double128, Vector128<double>>(outChannels, yBarT, input, tapOffset, columnOffset, weightBar);
+        else WeightGradient<Double1, double>(outChannels, yBarT, input, tapOffset, columnOffset, weightBar);
+    }
+
+    /// <summary><paramref name="value"/> rounded up to a multiple of <paramref name="multiple"/>.</summary>
+    public static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
+
+    // Every read the kernels make is input[tapOffset[q] + offset[j]]: checked once here so the kernels can read unchecked.
+    private static void RequireInside(int length, ReadOnlySpan<int> tapOffset, ReadOnlySpan<int> offset)
+    {
+        int tapMin = int.MaxValue, tapMax = int.MinValue, min = int.MaxValue, max = int.MinValue;
+        foreach (int v in tapOffset) (tapMin, tapMax) = (Math.Min(tapMin, v), Math.Max(tapMax, v));
+        foreach (int v in offset) (min, max) = (Math.Min(min, v), Math.Max(max, v));
+        if (tapOffset.IsEmpty || offset.IsEmpty) return;
+        if (tapMin + min < 0 || (long)tapMax + max >= length)
+            throw new ArgumentException($"Direct convolution: the offsets reach outside the padded input of {length} values.");
+    }
+
+    // Loop order: depth block, channel tile, pixel tile; a tile's sums over the block are added to y as the product's Store adds them.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Forward<TOps, TVector>(int outChannels, int pixels, ReadOnlySpan<double> packedWeights, ReadOnlySpan<double> input,
+        ReadOnlySpan<int> tapOffset, ReadOnlySpan<int> pixelOffset, Span<double> y)
+        where TOps : struct, IGemmOps<TVector, double>
+        where TVector : unmanaged
+    {
+        int w = TOps.Count, tile = 2 * w, taps = tapOffset.Length;
+        Span<double> sums = stackalloc double[Gemm.RowTile * 32];
+        Span<int> at = stackalloc int[Gemm.RowTile];
+        ref double x = ref MemoryMarshal.GetReference(input);
+        for (int pc = 0; pc < taps; pc += Gemm.DepthBlock)
+        {
+            int kc = Math.Min(Gemm.DepthBlock, taps - pc);
+            ref int taps0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(tapOffset), pc);
+            for (int o0 = 0; o0 < outChannels; o0 += tile)
+            {
+                ReadOnlySpan<double> panel = packedWeights.Slice((o0 * taps) + (pc * tile), kc * tile);
+                ref double pw = ref MemoryMarshal.GetReference(panel);
+                int channels = Math.Min(tile, outChannels - o0);
+                for (int j0 = 0; j0 < pixels; j0 += Gemm.RowTile)
+                {
+                    int rows = Math.Min(Gemm.RowTile, pixels - j0);
+                    for (int r = 0; r < Gemm.RowTile; r++) at[r] = pixelOffset[j0 + Math.Min(r, rows - 1)];   // a short tile repeats its last pixel
+                    int a0 = at[0], a1 = at[1], a2 = at[2], a3 = at[3], a4 = at[4], a5 = at[5];
+                    TVector c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+                    TVector c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+                    for (int p = 0; p < kc; p++)
+                    {
+                        TVector b0 = Load<TVector>(ref pw, p * tile), b1 = Load<TVector>(ref pw, (p * tile) + w);
+                        ref double tap = ref Unsafe.Add(ref x, Unsafe.Add(ref taps0, p));
+                        TVector a = TOps.Broadcast(Unsafe.Add(ref tap, a0));
+                        c00 = TOps.MultiplyAdd(a, b0, c00);
+                        c01 = TOps.MultiplyAdd(a, b1, c01);
+                        a = TOps.Broadcast(Unsafe.Add(ref tap, a1));
+                        c10 = TOps.MultiplyAdd(a, b0, c10);
+                        c11 = TOps.MultiplyAdd(a, b1, c11);
+                        a = TOps.Broadcast(Unsafe.Add(ref tap, a2));
+                        c20 = TOps.MultiplyAdd(a, b0, c20);
+                        c21 = TOps.MultiplyAdd(a, b1, c21);
+                        a = TOps.Broadcast(Unsafe.Add(ref tap, a3));
+                        c30 = TOps.MultiplyAdd(a, b0, c30);
+                        c31 = TOps.MultiplyAdd(a, b1, c31);
+                        a = TOps.Broadcast(Unsafe.Add(ref tap, a4));
+                        c40 = TOps.MultiplyAdd(a, b0, c40);
+                        c41 = TOps.MultiplyAdd(a, b1, c41);
+                        a = TOps.Broadcast(Unsafe.Add(ref tap, a5));
+                        c50 = TOps.MultiplyAdd(a, b0, c50);
+                        c51 = TOps.MultiplyAdd(a, b1, c51);
+                    }
+
+                    StoreRows<TVector>(sums, tile, w, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51);
+                    // y is [channel][pixel]: the tile's row r is pixel j0 + r, its column l channel o0 + l.
+                    for (int l = 0; l < channels; l++)
+                    {
+                        Span<double> row = y.Slice(((o0 + l) * pixels) + j0, rows);
+                        for (int r = 0; r < rows; r++) row[r] += sums[(r * tile) + l];
+                    }
+                }
+            }
+        }
+    }
+
+    // Loop order: depth block (of columns), channel tile, tap tile; a tile's sums are added to weightBar[o][q] block after block.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void WeightGradient<TOps, TVector>(int outChannels, ReadOnlySpan<double> yBarT, ReadOnlySpan<double> input, ReadOnlySpan<int> tapOffset,
+        ReadOnlySpan<int> columnOffset, Span<double> weightBar)
+        where TOps : struct, IGemmOps<TVector, double>
+        where TVector : unmanaged
+    {
+        int w = TOps.Count, tile = 2 * w, taps = tapOffset.Length, columns = columnOffset.Length, stride = RoundUp(outChannels, tile);
+        Span<double> sums = stackalloc double[Gemm.RowTile * 32];
+        ref double x = ref MemoryMarshal.GetReference(input);
+        for (int pc = 0; pc < columns; pc += Gemm.DepthBlock)
+        {
+            int kc = Math.Min(Gemm.DepthBlock, columns - pc);
+            ref int columns0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(columnOffset), pc);
+            for (int o0 = 0; o0 < outChannels; o0 += tile)
+            {
+                ReadOnlySpan<double> bars = yBarT.Slice((pc * stride) + o0, ((kc - 1) * stride) + tile);
+                ref double pb = ref MemoryMarshal.GetReference(bars);
+                int channels = Math.Min(tile, outChannels - o0);
+                for (int q0 = 0; q0 < taps; q0 += Gemm.RowTile)
+                {
+                    int rows = Math.Min(Gemm.RowTile, taps - q0);
+                    int last = taps - 1;
+                    int a0 = tapOffset[q0], a1 = tapOffset[Math.Min(q0 + 1, last)], a2 = tapOffset[Math.Min(q0 + 2, last)];
+                    int a3 = tapOffset[Math.Min(q0 + 3, last)], a4 = tapOffset[Math.Min(q0 + 4, last)], a5 = tapOffset[Math.Min(q0 + 5, last)];
+                    TVector c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+                    TVector c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+                    for (int p = 0; p < kc; p++)
+                    {
+                        TVector b0 = Load<TVector>(ref pb, p * stride), b1 = Load<TVector>(ref pb, (p * stride) + w);
+                        ref double column = ref Unsafe.Add(ref x, Unsafe.Add(ref columns0, p));
+                        TVector a = TOps.Broadcast(Unsafe.Add(ref column, a0));
+                        c00 = TOps.MultiplyAdd(a, b0, c00);
+                        c01 = TOps.MultiplyAdd(a, b1, c01);
+                        a = TOps.Broadcast(Unsafe.Add(ref column, a1));
+                        c10 = TOps.MultiplyAdd(a, b0, c10);
+                        c11 = TOps.MultiplyAdd(a, b1, c11);
+                        a = TOps.Broadcast(Unsafe.Add(ref column, a2));
+                        c20 = TOps.MultiplyAdd(a, b0, c20);
+                        c21 = TOps.MultiplyAdd(a, b1, c21);
+                        a = TOps.Broadcast(Unsafe.Add(ref column, a3));
+                        c30 = TOps.MultiplyAdd(a, b0, c30);
+                        c31 = TOps.MultiplyAdd(a, b1, c31);
+                        a = TOps.Broadcast(Unsafe.Add(ref column, a4));
+                        c40 = TOps.MultiplyAdd(a, b0, c40);
+                        c41 = TOps.MultiplyAdd(a, b1, c41);
+                        a = TOps.Broadcast(Unsafe.Add(ref column, a5));
+                        c50 = TOps.MultiplyAdd(a, b0, c50);
+                        c51 = TOps.MultiplyAdd(a, b1, c51);
+                    }
+
+                    StoreRows<TVector>(sums, tile, w, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51);
+                    // weightBar is [channel][tap]: the tile's row r is tap q0 + r, its column l channel o0 + l.
+                    for (int l = 0; l < channels; l++)
+                    {
+                        Span<double> row = weightBar.Slice(((o0 + l) * taps) + q0, rows);
+                        for (int r = 0; r < rows; r++) row[r] += sums[(r * tile) + l];
+                    }
+                }
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVector Load<TVector>(ref double origin, int offset)
+        where TVector : unmanaged =>
+        Unsafe.ReadUnaligned<TVector>(ref Unsafe.As<double, byte>(ref Unsafe.Add(ref origin, offset)));
+
+    // The twelve accumulators as six rows of `tile` values.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRows<TVector>(Span<double> sums, int tile, int w, TVector c00, TVector c01, TVector c10, TVector c11, TVector c20, TVector c21,
+        TVector c30, TVector c31, TVector c40, TVector c41, TVector c50, TVector c51)
+        where TVector : unmanaged
+    {
+        ref byte s = ref Unsafe.As<double, byte>(ref MemoryMarshal.GetReference(sums[..(Gemm.RowTile * tile)]));
+        int row = tile * sizeof(double), half = w * sizeof(double);
+        Unsafe.WriteUnaligned(ref s, c00);
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref s, half), c01);
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref s, row), c10);
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref s, row + half), c11);
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref s, 2 * row), c20);
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref s, (2 * row) + half), c21);
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref s, 3 * row), c30);
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref s, (3 * row) + half), c31);
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref s, 4 * row), c40);
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref s, (4 * row) + half), c41);
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref s, 5 * row), c50);
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref s, (5 * row) + half), c51);
+    }
+}
