@@ -19,7 +19,7 @@ namespace OdeGen.Layers;
 /// the unfolding took as long as the product itself (BENCHMARKS.md, 5 December 2026).
 /// </para>
 /// <para>
-/// Weights are read as <see cref="PackedSize"/> lays them out (<see cref="Pack"/>): for each block of two vectors of output
+/// Weights are read as <see cref="PackedSize"/> lays them out (<see cref="Pack(int, int, ReadOnlySpan{double}, Span{double})"/>): for each block of two vectors of output
 /// channels, [tap][channel], zero past the last channel. Padding zeros and the time plane's t are in the padded image, so
 /// the kernel multiplies exactly the values the unfolded patches held.
 /// </para>
@@ -33,10 +33,13 @@ internal static class DirectConvolution
     public static int PackedSize(int outChannels, int taps) => checked(RoundUp(outChannels, ChannelTile) * taps);
 
     /// <summary>Packs W ([outChannel][tap], row-major) as the kernels read it: per channel tile, [tap][channel].</summary>
-    public static void Pack(int outChannels, int taps, ReadOnlySpan<double> weights, Span<double> packed)
+    public static void Pack(int outChannels, int taps, ReadOnlySpan<double> weights, Span<double> packed) =>
+        Pack(outChannels, taps, weights, packed, ChannelTile);
+
+    /// <summary><see cref="Pack(int, int, ReadOnlySpan{double}, Span{double})"/> for tiles of <paramref name="tile"/> channels (another width's).</summary>
+    internal static void Pack(int outChannels, int taps, ReadOnlySpan<double> weights, Span<double> packed, int tile)
     {
-        int tile = ChannelTile;
-        packed[..PackedSize(outChannels, taps)].Clear();
+        packed[..checked(RoundUp(outChannels, tile) * taps)].Clear();
         for (int o = 0; o < outChannels; o++)
         {
             int block = o / tile, lane = o - (block * tile);
@@ -96,9 +99,10 @@ internal static class DirectConvolution
             throw new ArgumentException($"Direct convolution: the offsets reach outside the padded input of {length} values.");
     }
 
-    // Loop order: depth block, channel tile, pixel tile; a tile's sums over the block are added to y as the product's Store adds them.
+    /// <summary><see cref="Forward(int, int, ReadOnlySpan{double}, ReadOnlySpan{double}, ReadOnlySpan{int}, ReadOnlySpan{int}, Span{double})"/> at the width of <typeparamref name="TOps"/>, unchecked (tests hold every width to the others); the weights packed for that width.</summary>
+    /// <remarks>Loop order: depth block, channel tile, pixel tile; a tile's sums over the block are added to y as the product's Store adds them.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Forward<TOps, TVector>(int outChannels, int pixels, ReadOnlySpan<double> packedWeights, ReadOnlySpan<double> input,
+    internal static void Forward<TOps, TVector>(int outChannels, int pixels, ReadOnlySpan<double> packedWeights, ReadOnlySpan<double> input,
         ReadOnlySpan<int> tapOffset, ReadOnlySpan<int> pixelOffset, Span<double> y)
         where TOps : struct, IGemmOps<TVector, double>
         where TVector : unmanaged
@@ -159,9 +163,10 @@ internal static class DirectConvolution
         }
     }
 
-    // Loop order: depth block (of columns), channel tile, tap tile; a tile's sums are added to weightBar[o][q] block after block.
+    /// <summary><see cref="WeightGradient(int, ReadOnlySpan{double}, ReadOnlySpan{double}, ReadOnlySpan{int}, ReadOnlySpan{int}, Span{double})"/> at the width of <typeparamref name="TOps"/>, unchecked; yBarT's rows RoundUp(outChannels, 2·width) long.</summary>
+    /// <remarks>Loop order: depth block (of columns), channel tile, tap tile; a tile's sums are added to weightBar[o][q] block after block.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void WeightGradient<TOps, TVector>(int outChannels, ReadOnlySpan<double> yBarT, ReadOnlySpan<double> input, ReadOnlySpan<int> tapOffset,
+    internal static void WeightGradient<TOps, TVector>(int outChannels, ReadOnlySpan<double> yBarT, ReadOnlySpan<double> input, ReadOnlySpan<int> tapOffset,
         ReadOnlySpan<int> columnOffset, Span<double> weightBar)
         where TOps : struct, IGemmOps<TVector, double>
         where TVector : unmanaged
