@@ -85,6 +85,235 @@ internal static class DirectConvolution
         else WeightGradient<Double1, double>(outChannels, yBarT, input, tapOffset, columnOffset, weightBar);
     }
 
+    /// <summary>Doubles the input gradient's packed weights take (<see cref="PackForInput(int, int, int, bool, ReadOnlySpan{double}, Span{double})"/>).</summary>
+    public static int InputPackedSize(int outChannels, int planes, int taps, bool timePlane) => InputPackedSize(outChannels, planes, taps, timePlane, ChannelTile);
+
+    /// <summary>
+    /// Packs W ([outChannel][plane·taps + tap], the time plane first when there is one) for the input gradient: per tile of the
+    /// image's planes, [tap][outChannel][plane], zero past the last plane; then the time plane's weights as [tap][outChannel].
+    /// </summary>
+    public static void PackForInput(int outChannels, int planes, int taps, bool timePlane, ReadOnlySpan<double> weights, Span<double> packed) =>
+        PackForInput(outChannels, planes, taps, timePlane, weights, packed, ChannelTile);
+
+    /// <summary><see cref="InputPackedSize(int, int, int, bool)"/> for tiles of <paramref name="tile"/> planes (another width's).</summary>
+    internal static int InputPackedSize(int outChannels, int planes, int taps, bool timePlane, int tile)
+    {
+        int first = timePlane ? 1 : 0;
+        return checked((RoundUp(planes - first, tile) + first) * taps * outChannels);
+    }
+
+    /// <summary><see cref="PackForInput(int, int, int, bool, ReadOnlySpan{double}, Span{double})"/> for tiles of <paramref name="tile"/> planes (another width's).</summary>
+    internal static void PackForInput(int outChannels, int planes, int taps, bool timePlane, ReadOnlySpan<double> weights, Span<double> packed, int tile)
+    {
+        int first = timePlane ? 1 : 0, images = planes - first, tiles = RoundUp(images, tile) * taps * outChannels;
+        packed[..InputPackedSize(outChannels, planes, taps, timePlane, tile)].Clear();
+        for (int c = 0; c < images; c++)
+        {
+            int block = c / tile, lane = c - (block * tile);
+            Span<double> target = packed[(block * tile * taps * outChannels)..];
+            for (int o = 0; o < outChannels; o++)
+            {
+                for (int k = 0; k < taps; k++) target[(((k * outChannels) + o) * tile) + lane] = weights[(o * planes * taps) + ((first + c) * taps) + k];
+            }
+        }
+
+        for (int o = 0; o < first * outChannels; o++)
+        {
+            for (int k = 0; k < taps; k++) packed[tiles + (k * outChannels) + o] = weights[(o * planes * taps) + k];
+        }
+    }
+
+    /// <summary>
+    /// The input gradient of a stride-1 convolution (<paramref name="kernel"/>², zero padding <paramref name="padding"/> &lt;
+    /// kernel, at most <see cref="Gemm.DepthBlock"/> output channels) of one sample: xBar += col2im(Wᵀ·∂L/∂Y), summed as the
+    /// product and the folding sum it, so the same bits: each patch adjoint is a chain of fused multiply-adds over the output
+    /// channels from zero (Wᵀ·∂L/∂Y, one depth block), and each input entry adds its patch adjoints in tap order. With
+    /// <paramref name="timePlane"/>, plane 0 of the weights is t's: its patch adjoints are summed in the folding's order (tap,
+    /// then output pixel) and returned as ∂L/∂t (0 otherwise); <paramref name="xBar"/> holds the image's planes.
+    /// <paramref name="yBar"/> is the sample's ∂L/∂Y ([channel][pixel]) and <paramref name="yBarFrame"/> the same in a frame of
+    /// kernel − 1 − padding zeros around each channel's image; <paramref name="timeValues"/> is scratch of
+    /// kernel²·outHeight·outWidth values (with a time plane).
+    /// </summary>
+    public static double InputGradient(int outChannels, int planes, int height, int width, int kernel, int padding, bool timePlane,
+        ReadOnlySpan<double> packedWeights, ReadOnlySpan<double> yBar, ReadOnlySpan<double> yBarFrame, Span<double> xBar, Span<double> timeValues)
+    {
+        var shape = new InputShape(outChannels, planes - (timePlane ? 1 : 0), height, width, kernel, padding, timePlane);
+        if (outChannels > Gemm.DepthBlock || padding >= kernel || packedWeights.Length < InputPackedSize(outChannels, planes, kernel * kernel, timePlane)
+            || yBar.Length < outChannels * shape.OutHeight * shape.OutWidth || yBarFrame.Length < outChannels * shape.FramePlane || xBar.Length < shape.Images * height * width
+            || (timePlane && timeValues.Length < kernel * kernel * shape.OutHeight * shape.OutWidth))
+            throw new ArgumentException("Direct input gradient: a size does not fit (stride 1, padding below the kernel, at most one depth block of output channels).");
+        if (Vector512.IsHardwareAccelerated) return InputGradient<Double512, Vector512<double>>(shape, packedWeights, yBar, yBarFrame, xBar, timeValues);
+        if (Vector256.IsHardwareAccelerated) return InputGradient<Double256, Vector256<double>>(shape, packedWeights, yBar, yBarFrame, xBar, timeValues);
+        if (Vector128.IsHardwareAccelerated) return InputGradient<Double128, Vector128<double>>(shape, packedWeights, yBar, yBarFrame, xBar, timeValues);
+        return InputGradient<Double1, double>(shape, packedWeights, yBar, yBarFrame, xBar, timeValues);
+    }
+
+    /// <summary>The geometry of the input gradient: the image (its planes without t's), the output and the output's zero frame.</summary>
+    internal readonly struct InputShape(int outChannels, int images, int height, int width, int kernel, int padding, bool timePlane)
+    {
+        public int OutChannels => outChannels;
+        public int Images => images;
+        public int Height => height;
+        public int Width => width;
+        public int Kernel => kernel;
+        public int Padding => padding;
+        public bool TimePlane => timePlane;
+        public int OutHeight => height + (2 * padding) - kernel + 1;
+        public int OutWidth => width + (2 * padding) - kernel + 1;
+
+        /// <summary>Width of the output's frame: kernel − 1 − padding zeros on each side.</summary>
+        public int FrameWidth => OutWidth + (2 * (kernel - 1 - padding));
+
+        public int FramePlane => (OutHeight + (2 * (kernel - 1 - padding))) * FrameWidth;
+    }
+
+    /// <summary><see cref="InputGradient(int, int, int, int, int, int, bool, ReadOnlySpan{double}, ReadOnlySpan{double}, ReadOnlySpan{double}, Span{double}, Span{double})"/> at the width of <typeparamref name="TOps"/>, unchecked; the weights packed for that width.</summary>
+    /// <remarks>
+    /// A tile is <see cref="Gemm.RowTile"/> input pixels by two vectors of planes, its running xBar in twelve registers; for each
+    /// tap in order, twelve more accumulate the patch adjoints over the output channels, read from the output's frame at the
+    /// pixel's offset plus the tap's (zero outside the output image), and are added where the tap reaches an output pixel.
+    /// The time plane's patch adjoints go apart, a vector of output pixels at a time, so they do not take a tile of their own.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static double InputGradient<TOps, TVector>(InputShape shape, ReadOnlySpan<double> packedWeights, ReadOnlySpan<double> yBar,
+        ReadOnlySpan<double> yBarFrame, Span<double> xBar, Span<double> timeValues)
+        where TOps : struct, IGemmOps<TVector, double>
+        where TVector : unmanaged
+    {
+        int w = TOps.Count, tile = 2 * w, k = shape.Kernel, taps = k * k, outChannels = shape.OutChannels, images = shape.Images;
+        int height = shape.Height, width = shape.Width, pixels = height * width, outHeight = shape.OutHeight, outWidth = shape.OutWidth;
+        int frameWidth = shape.FrameWidth, framePlane = shape.FramePlane, padding = shape.Padding;
+        Span<double> sums = stackalloc double[Gemm.RowTile * 32];
+        Span<int> at = stackalloc int[Gemm.RowTile], iy = stackalloc int[Gemm.RowTile], ix = stackalloc int[Gemm.RowTile];
+        ref double bars = ref MemoryMarshal.GetReference(yBarFrame);
+        for (int c0 = 0; c0 < images; c0 += tile)
+        {
+            ReadOnlySpan<double> block = packedWeights.Slice(c0 * taps * outChannels, taps * outChannels * tile);
+            int lanes = Math.Min(tile, images - c0);
+            for (int i0 = 0; i0 < pixels; i0 += Gemm.RowTile)
+            {
+                int rows = Math.Min(Gemm.RowTile, pixels - i0);
+                for (int r = 0; r < Gemm.RowTile; r++)
+                {
+                    int i = i0 + Math.Min(r, rows - 1);   // a short tile repeats its last pixel, and never adds it
+                    iy[r] = i / width;
+                    ix[r] = i - (iy[r] * width);
+                    at[r] = (iy[r] * frameWidth) + ix[r];
+                }
+
+                // The tile's running xBar, [pixel][plane].
+                sums.Clear();
+                for (int l = 0; l < lanes; l++)
+                {
+                    ReadOnlySpan<double> plane = xBar.Slice((c0 + l) * pixels, pixels);
+                    for (int r = 0; r < rows; r++) sums[(r * tile) + l] = plane[i0 + r];
+                }
+
+                ref double s0 = ref MemoryMarshal.GetReference(sums);
+                TVector x00 = Load<TVector>(ref s0, 0), x01 = Load<TVector>(ref s0, w), x10 = Load<TVector>(ref s0, tile), x11 = Load<TVector>(ref s0, tile + w);
+                TVector x20 = Load<TVector>(ref s0, 2 * tile), x21 = Load<TVector>(ref s0, (2 * tile) + w), x30 = Load<TVector>(ref s0, 3 * tile), x31 = Load<TVector>(ref s0, (3 * tile) + w);
+                TVector x40 = Load<TVector>(ref s0, 4 * tile), x41 = Load<TVector>(ref s0, (4 * tile) + w), x50 = Load<TVector>(ref s0, 5 * tile), x51 = Load<TVector>(ref s0, (5 * tile) + w);
+                int a0 = at[0], a1 = at[1], a2 = at[2], a3 = at[3], a4 = at[4], a5 = at[5];
+                for (int q = 0; q < taps; q++)
+                {
+                    int ky = q / k, kx = q - (ky * k);
+                    ReadOnlySpan<double> panel = block.Slice(q * outChannels * tile, outChannels * tile);
+                    ref double pw = ref MemoryMarshal.GetReference(panel);
+                    ref double tap = ref Unsafe.Add(ref bars, ((k - 1 - ky) * frameWidth) + (k - 1 - kx));
+                    TVector c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+                    TVector c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+                    for (int o = 0; o < outChannels; o++)
+                    {
+                        TVector b0 = Load<TVector>(ref pw, o * tile), b1 = Load<TVector>(ref pw, (o * tile) + w);
+                        ref double channel = ref Unsafe.Add(ref tap, o * framePlane);
+                        TVector a = TOps.Broadcast(Unsafe.Add(ref channel, a0));
+                        c00 = TOps.MultiplyAdd(a, b0, c00);
+                        c01 = TOps.MultiplyAdd(a, b1, c01);
+                        a = TOps.Broadcast(Unsafe.Add(ref channel, a1));
+                        c10 = TOps.MultiplyAdd(a, b0, c10);
+                        c11 = TOps.MultiplyAdd(a, b1, c11);
+                        a = TOps.Broadcast(Unsafe.Add(ref channel, a2));
+                        c20 = TOps.MultiplyAdd(a, b0, c20);
+                        c21 = TOps.MultiplyAdd(a, b1, c21);
+                        a = TOps.Broadcast(Unsafe.Add(ref channel, a3));
+                        c30 = TOps.MultiplyAdd(a, b0, c30);
+                        c31 = TOps.MultiplyAdd(a, b1, c31);
+                        a = TOps.Broadcast(Unsafe.Add(ref channel, a4));
+                        c40 = TOps.MultiplyAdd(a, b0, c40);
+                        c41 = TOps.MultiplyAdd(a, b1, c41);
+                        a = TOps.Broadcast(Unsafe.Add(ref channel, a5));
+                        c50 = TOps.MultiplyAdd(a, b0, c50);
+                        c51 = TOps.MultiplyAdd(a, b1, c51);
+                    }
+
+                    // Tap (ky, kx) of input pixel (y, x) reads output pixel (y + padding − ky, x + padding − kx): added only where
+                    // that pixel exists, as the folding adds only the patches' entries inside the image.
+                    int dy = padding - ky, dx = padding - kx;
+                    if (Reaches(iy[0] + dy, ix[0] + dx, outHeight, outWidth)) { x00 = TOps.Add(x00, c00); x01 = TOps.Add(x01, c01); }
+                    if (rows > 1 && Reaches(iy[1] + dy, ix[1] + dx, outHeight, outWidth)) { x10 = TOps.Add(x10, c10); x11 = TOps.Add(x11, c11); }
+                    if (rows > 2 && Reaches(iy[2] + dy, ix[2] + dx, outHeight, outWidth)) { x20 = TOps.Add(x20, c20); x21 = TOps.Add(x21, c21); }
+                    if (rows > 3 && Reaches(iy[3] + dy, ix[3] + dx, outHeight, outWidth)) { x30 = TOps.Add(x30, c30); x31 = TOps.Add(x31, c31); }
+                    if (rows > 4 && Reaches(iy[4] + dy, ix[4] + dx, outHeight, outWidth)) { x40 = TOps.Add(x40, c40); x41 = TOps.Add(x41, c41); }
+                    if (rows > 5 && Reaches(iy[5] + dy, ix[5] + dx, outHeight, outWidth)) { x50 = TOps.Add(x50, c50); x51 = TOps.Add(x51, c51); }
+                }
+
+                StoreRows<TVector>(sums, tile, w, x00, x01, x10, x11, x20, x21, x30, x31, x40, x41, x50, x51);
+                for (int l = 0; l < lanes; l++)
+                {
+                    Span<double> plane = xBar.Slice((c0 + l) * pixels, pixels);
+                    for (int r = 0; r < rows; r++) plane[i0 + r] = sums[(r * tile) + l];
+                }
+            }
+        }
+
+        if (!shape.TimePlane) return 0.0;
+
+        // The time plane's patch adjoints, [tap][output pixel]: the same chains over the output channels (one lane each).
+        int outPixels = outHeight * outWidth;
+        ReadOnlySpan<double> timeWeights = packedWeights.Slice(RoundUp(images, tile) * taps * outChannels, taps * outChannels);
+        ref double y0 = ref MemoryMarshal.GetReference(yBar);
+        for (int q = 0; q < taps; q++)
+        {
+            ReadOnlySpan<double> weights = timeWeights.Slice(q * outChannels, outChannels);
+            Span<double> values = timeValues.Slice(q * outPixels, outPixels);
+            int j = 0;
+            for (; j + w <= outPixels; j += w)
+            {
+                TVector sum = default;
+                for (int o = 0; o < outChannels; o++) sum = TOps.MultiplyAdd(TOps.Broadcast(weights[o]), Load<TVector>(ref y0, (o * outPixels) + j), sum);
+                Unsafe.WriteUnaligned(ref Unsafe.As<double, byte>(ref values[j]), sum);
+            }
+
+            for (; j < outPixels; j++)
+            {
+                double sum = 0.0;
+                for (int o = 0; o < outChannels; o++) sum = Math.FusedMultiplyAdd(weights[o], yBar[(o * outPixels) + j], sum);
+                values[j] = sum;
+            }
+        }
+
+        // ∂L/∂t: the folding adds the time plane's entries tap by tap, output pixel by pixel, where the tap reads inside the image.
+        double tBar = 0.0;
+        for (int q = 0; q < taps; q++)
+        {
+            int ky = q / k, kx = q - (ky * k);
+            for (int oy = 0; oy < outHeight; oy++)
+            {
+                int y = oy - padding + ky;
+                if ((uint)y >= (uint)height) continue;
+                for (int ox = 0; ox < outWidth; ox++)
+                {
+                    int x = ox - padding + kx;
+                    if ((uint)x < (uint)width) tBar += timeValues[(q * outPixels) + (oy * outWidth) + ox];
+                }
+            }
+        }
+
+        return 0.0 + tBar;
+    }
+
+    private static bool Reaches(int y, int x, int height, int width) => (uint)y < (uint)height && (uint)x < (uint)width;
+
     /// <summary><paramref name="value"/> rounded up to a multiple of <paramref name="multiple"/>.</summary>
     public static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
 

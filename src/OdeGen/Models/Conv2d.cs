@@ -36,6 +36,9 @@ public class Conv2d : Layer
     [ThreadStatic]
     private static double[]? t_frames;
 
+    [ThreadStatic]
+    private static double[]? t_outputFrame;
+
     private readonly int[] _gather;
 
     // The direct passes' addressing (DirectConvolution): tap q = (plane, ky, kx) of output pixel j reads the zero-padded frame
@@ -86,7 +89,7 @@ public class Conv2d : Layer
         (_tapOffset, _pixelOffset) = BuildFrameOffsets();
         int weightCount = outChannels * PatchSize, patchSize = PatchSize;
         _packed = new ThreadLocal<PackedWeights>(() => new PackedWeights(weightCount, Gemm.PackedSize(outChannels, patchSize), Gemm.PackedSize(patchSize, outChannels),
-            DirectConvolution.PackedSize(outChannels, patchSize)));
+            DirectConvolution.PackedSize(outChannels, patchSize), DirectInput ? DirectConvolution.InputPackedSize(outChannels, inChannels + (timeChannel ? 1 : 0), kernel * kernel, timeChannel) : 0));
     }
 
     /// <summary>Input channels (without the time channel).</summary>
@@ -363,6 +366,7 @@ public class Conv2d : Layer
         Gemm.Pack(OutChannels, PatchSize, weights, PatchSize, 1, packed.Forward);
         Gemm.Pack(PatchSize, OutChannels, weights, 1, PatchSize, packed.Transposed);
         DirectConvolution.Pack(OutChannels, PatchSize, weights, packed.ByTap);
+        if (DirectInput) DirectConvolution.PackForInput(OutChannels, InChannels + (TimeChannel ? 1 : 0), Kernel * Kernel, TimeChannel, weights, packed.ForInput);
         packed.Valid = true;
         return packed;
     }
@@ -457,6 +461,9 @@ public class Conv2d : Layer
             Math.Max(Gemm.WorkspaceSize(OutChannels, PatchSize, columns), Gemm.WorkspaceSize(PatchSize, columns, OutChannels)));
         return checked((PatchSize * columns) + (OutChannels * columns) + (columns * TransposedRow) + product);
     }
+
+    // Whether the batch's input gradient runs direct (DirectConvolution.InputGradient): stride 1, as the ODE block's convolutions.
+    private bool DirectInput => Stride == 1 && Padding < Kernel && OutChannels <= Gemm.DepthBlock;
 
     // Length of a row of ∂L/∂Y transposed ([column][channel]) as DirectConvolution.WeightGradient reads it.
     private int TransposedRow => DirectConvolution.RoundUp(OutChannels, DirectConvolution.ChannelTile);
@@ -570,9 +577,37 @@ public class Conv2d : Layer
 
         DirectConvolution.WeightGradient(OutChannels, barsT, frames, _tapOffset, columnOffset, parameterBar[..weights]);
 
+        double tBar = 0.0;
+        if (DirectInput)
+        {
+            // Sample by sample, Wᵀ·∂L/∂Y folded onto the image in one pass (the product's and the folding's sums, same bits).
+            int planes = InChannels + (TimeChannel ? 1 : 0), taps = Kernel * Kernel, margin = Kernel - 1 - Padding;
+            int frameWidth = OutWidth + (2 * margin), framePlane = (OutHeight + (2 * margin)) * frameWidth, frameLength = OutChannels * framePlane;
+            double[]? buffer = t_outputFrame;
+            if (buffer is null || buffer.Length < frameLength + (taps * pixels)) t_outputFrame = buffer = new double[frameLength + (taps * pixels)];
+            Span<double> frame = buffer.AsSpan(0, frameLength), timeValues = buffer.AsSpan(frameLength, taps * pixels);
+            double[] packed = Packed(parameters).ForInput;
+            for (int s = 0; s < count; s++)
+            {
+                frame.Clear();
+                for (int o = 0; o < OutChannels; o++)
+                {
+                    for (int oy = 0; oy < OutHeight; oy++)
+                    {
+                        yBar.Slice((s * OutputSize) + (o * pixels) + (oy * OutWidth), OutWidth)
+                            .CopyTo(frame.Slice((o * framePlane) + ((oy + margin) * frameWidth) + margin, OutWidth));
+                    }
+                }
+
+                tBar += DirectConvolution.InputGradient(OutChannels, planes, Height, Width, Kernel, Padding, TimeChannel, packed, yBar.Slice(s * OutputSize, OutputSize), frame,
+                    xBar.Slice(s * InputSize, InputSize), timeValues);
+            }
+
+            return tBar;
+        }
+
         // ∂L/∂cols = Wᵀ·∂L/∂Y, folded back onto each sample's image.
         Gemm.MultiplyPacked(patch, columns, OutChannels, Packed(parameters).Transposed, bars, columns, 1, cols, columns, accumulate: false, work);
-        double tBar = 0.0;
         for (int s = 0; s < count; s++) tBar += Fold(cols[(s * pixels)..], xBar.Slice(s * InputSize, InputSize), rowStride: columns);
         return tBar;
     }
@@ -697,7 +732,7 @@ public class Conv2d : Layer
     }
 
     // One thread's packed weights and the weights they were packed from.
-    private sealed class PackedWeights(int weights, int forward, int transposed, int byTap)
+    private sealed class PackedWeights(int weights, int forward, int transposed, int byTap, int forInput)
     {
         public double[] Source { get; } = new double[weights];
 
@@ -706,6 +741,8 @@ public class Conv2d : Layer
         public double[] Transposed { get; } = new double[transposed];
 
         public double[] ByTap { get; } = new double[byTap];
+
+        public double[] ForInput { get; } = new double[forInput];
 
         public bool Valid { get; set; }
     }

@@ -105,6 +105,75 @@ public class DirectConvolutionTests
         }
     }
 
+    // Stride-1 shapes (the direct input gradient's): (image planes, output channels, side, kernel, padding, time plane).
+    public static TheoryData<int, int, int, int, int, bool> InputShapes => new()
+    {
+        { 64, 64, 7, 3, 1, true },
+        { 16, 16, 6, 3, 1, true },
+        { 4, 7, 5, 4, 2, false },
+        { 2, 5, 5, 1, 0, true },
+    };
+
+    [Theory]
+    [MemberData(nameof(InputShapes))]
+    public void InputGradient_IsTheProductThenTheFolding_ToTheBit_AtEveryWidth(int images, int outChannels, int side, int kernel, int padding, bool timePlane)
+    {
+        int first = timePlane ? 1 : 0, planes = images + first, taps = kernel * kernel, patch = planes * taps;
+        int outSide = side + (2 * padding) - kernel + 1, outPixels = outSide * outSide, pixels = side * side;
+        var random = new Random((5 * images) + kernel);
+        double[] weights = LayerChecks.Random(random, outChannels * patch), yBar = LayerChecks.Random(random, outChannels * outPixels);
+        double[] xBar0 = LayerChecks.Random(random, images * pixels);
+
+        // The product and the folding: colsBar = Wᵀ·∂L/∂Y, then each entry added to the input it was read from, tap by tap,
+        // pixel by pixel; the time plane's entries summed into ∂L/∂t in the same order.
+        double[] colsBar = new double[patch * outPixels], work = new double[Gemm.WorkspaceSize(patch, outPixels, outChannels)];
+        Gemm.Multiply(patch, outPixels, outChannels, weights, 1, patch, yBar, outPixels, 1, colsBar, outPixels, accumulate: false, work);
+        double[] expected = (double[])xBar0.Clone();
+        double timeSum = 0.0;
+        for (int c = 0, q = 0; c < planes; c++)
+        {
+            for (int ky = 0; ky < kernel; ky++)
+            {
+                for (int kx = 0; kx < kernel; kx++, q++)
+                {
+                    for (int j = 0; j < outPixels; j++)
+                    {
+                        int y = (j / outSide) - padding + ky, x = (j % outSide) - padding + kx;
+                        if ((uint)y >= (uint)side || (uint)x >= (uint)side) continue;
+                        if (c < first) timeSum += colsBar[(q * outPixels) + j];
+                        else expected[((c - first) * pixels) + (y * side) + x] += colsBar[(q * outPixels) + j];
+                    }
+                }
+            }
+        }
+
+        double expectedT = timePlane ? 0.0 + timeSum : 0.0;
+
+        // ∂L/∂Y in its frame of kernel − 1 − padding zeros.
+        int margin = kernel - 1 - padding, frameSide = outSide + (2 * margin);
+        double[] frame = new double[outChannels * frameSide * frameSide];
+        for (int o = 0; o < outChannels; o++)
+        {
+            for (int j = 0; j < outPixels; j++) frame[(o * frameSide * frameSide) + (((j / outSide) + margin) * frameSide) + (j % outSide) + margin] = yBar[(o * outPixels) + j];
+        }
+
+        var shape = new DirectConvolution.InputShape(outChannels, images, side, side, kernel, padding, timePlane);
+        double[] timeValues = new double[taps * outPixels];
+        foreach ((string name, int tile, Func<double[], double[], double> run) in InputWidths(
+            (p, x) => DirectConvolution.InputGradient<Double1, double>(shape, p, yBar, frame, x, timeValues),
+            (p, x) => DirectConvolution.InputGradient<Double128, Vector128<double>>(shape, p, yBar, frame, x, timeValues),
+            (p, x) => DirectConvolution.InputGradient<Double256, Vector256<double>>(shape, p, yBar, frame, x, timeValues),
+            (p, x) => DirectConvolution.InputGradient<Double512, Vector512<double>>(shape, p, yBar, frame, x, timeValues)))
+        {
+            double[] packed = new double[DirectConvolution.InputPackedSize(outChannels, planes, taps, timePlane, tile)];
+            DirectConvolution.PackForInput(outChannels, planes, taps, timePlane, weights, packed, tile);
+            double[] xBar = (double[])xBar0.Clone();
+            double tBar = run(packed, xBar);
+            AssertBits(expected, xBar, name);
+            AssertBits([expectedT], [tBar], name + " tBar");
+        }
+    }
+
     [Fact]
     public void OffsetsOutsideTheInput_Throw()
     {
@@ -115,6 +184,15 @@ public class DirectConvolutionTests
     // The widths the hardware runs (the scalar always), each with its channel tile (two vectors).
     private static IEnumerable<(string Name, int Tile, Action<double[], double[]> Run)> Widths(Action<double[], double[]> scalar, Action<double[], double[]> v128,
         Action<double[], double[]> v256, Action<double[], double[]> v512)
+    {
+        yield return ("scalar", 2, scalar);
+        if (Vector128.IsHardwareAccelerated) yield return ("Vector128", 4, v128);
+        if (Vector256.IsHardwareAccelerated) yield return ("Vector256", 8, v256);
+        if (Vector512.IsHardwareAccelerated) yield return ("Vector512", 16, v512);
+    }
+
+    private static IEnumerable<(string Name, int Tile, Func<double[], double[], double> Run)> InputWidths(Func<double[], double[], double> scalar,
+        Func<double[], double[], double> v128, Func<double[], double[], double> v256, Func<double[], double[], double> v512)
     {
         yield return ("scalar", 2, scalar);
         if (Vector128.IsHardwareAccelerated) yield return ("Vector128", 4, v128);
