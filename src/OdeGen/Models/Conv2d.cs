@@ -33,11 +33,6 @@ public class Conv2d : Layer
     [ThreadStatic]
     private static double[]? t_padded;
 
-    [ThreadStatic]
-    private static double[]? t_frames;
-
-    [ThreadStatic]
-    private static double[]? t_outputFrame;
 
     private readonly int[] _gather;
 
@@ -49,6 +44,10 @@ public class Conv2d : Layer
     private readonly LayerFunctions.LinearFunction _pixel;
     private readonly int _scratchSize;
     private readonly ThreadLocal<PackedWeights> _packed;
+
+    // This layer's frames on each thread (the direct passes' zero-padded images): only their insides are ever written, so the
+    // zero borders stay zero and a call copies the image in without clearing the frame first.
+    private readonly ThreadLocal<FrameBuffers> _frames = new(() => new FrameBuffers());
 
     /// <summary>Creates the convolution.</summary>
     /// <param name="inChannels">Input channels (without the time channel).</param>
@@ -324,15 +323,14 @@ public class Conv2d : Layer
         return (taps, pixels);
     }
 
-    // Sample s of x (count of them) in frame s of this thread's frames: zero padding around each plane, t inside the time
+    // Sample s of x (count of them) in frame s of this layer's frames on this thread: zero padding around each plane (never written), t inside the time
     // plane: the values the gather map reads, so the direct passes multiply what the unfolded patches held.
     private Span<double> Frames(double t, int count, ReadOnlySpan<double> x)
     {
         int size = FrameSize, length = checked(count * size), width = FrameWidth, plane = (Height + (2 * Padding)) * width, first = TimeChannel ? 1 : 0;
-        double[]? buffer = t_frames;
-        if (buffer is null || buffer.Length < length) t_frames = buffer = new double[length];
-        Span<double> frames = buffer.AsSpan(0, length);
-        frames.Clear();
+        FrameBuffers buffers = _frames.Value!;
+        if (buffers.Input.Length < length) buffers.Input = new double[length];
+        Span<double> frames = buffers.Input.AsSpan(0, length);
         for (int s = 0; s < count; s++)
         {
             Span<double> frame = frames.Slice(s * size, size);
@@ -343,12 +341,25 @@ public class Conv2d : Layer
                 {
                     Span<double> row = frame.Slice((c * plane) + ((iy + Padding) * width) + Padding, Width);
                     if (c < first) row.Fill(t);
-                    else input.Slice((((c - first) * Height) + iy) * Width, Width).CopyTo(row);
+                    else CopyRow(input.Slice((((c - first) * Height) + iy) * Width, Width), row);
                 }
             }
         }
 
         return frames;
+    }
+
+    // A short row (the ODE-Net's are 6 values) copied in a loop: a call to the block move cost more than the moves.
+    private static void CopyRow(ReadOnlySpan<double> from, Span<double> to)
+    {
+        for (int i = 0; i < from.Length; i++) to[i] = from[i];
+    }
+
+    private sealed class FrameBuffers
+    {
+        public double[] Input { get; set; } = [];
+
+        public double[] Output { get; set; } = [];
     }
 
     // This thread's packed weights (W for the forward product, Wᵀ for the input gradient's), packed again only when the
@@ -583,19 +594,18 @@ public class Conv2d : Layer
             // Sample by sample, Wᵀ·∂L/∂Y folded onto the image in one pass (the product's and the folding's sums, same bits).
             int planes = InChannels + (TimeChannel ? 1 : 0), taps = Kernel * Kernel, margin = Kernel - 1 - Padding;
             int frameWidth = OutWidth + (2 * margin), framePlane = (OutHeight + (2 * margin)) * frameWidth, frameLength = OutChannels * framePlane;
-            double[]? buffer = t_outputFrame;
-            if (buffer is null || buffer.Length < frameLength + (taps * pixels)) t_outputFrame = buffer = new double[frameLength + (taps * pixels)];
-            Span<double> frame = buffer.AsSpan(0, frameLength), timeValues = buffer.AsSpan(frameLength, taps * pixels);
+            FrameBuffers buffers = _frames.Value!;
+            if (buffers.Output.Length < frameLength + (taps * pixels)) buffers.Output = new double[frameLength + (taps * pixels)];   // borders stay zero
+            Span<double> frame = buffers.Output.AsSpan(0, frameLength), timeValues = buffers.Output.AsSpan(frameLength, taps * pixels);
             double[] packed = Packed(parameters).ForInput;
             for (int s = 0; s < count; s++)
             {
-                frame.Clear();
                 for (int o = 0; o < OutChannels; o++)
                 {
                     for (int oy = 0; oy < OutHeight; oy++)
                     {
-                        yBar.Slice((s * OutputSize) + (o * pixels) + (oy * OutWidth), OutWidth)
-                            .CopyTo(frame.Slice((o * framePlane) + ((oy + margin) * frameWidth) + margin, OutWidth));
+                        CopyRow(yBar.Slice((s * OutputSize) + (o * pixels) + (oy * OutWidth), OutWidth),
+                            frame.Slice((o * framePlane) + ((oy + margin) * frameWidth) + margin, OutWidth));
                     }
                 }
 
