@@ -453,9 +453,8 @@ public class Conv2d : Layer
     /// Samples the backward pass takes together: enough to fill one column block of the products (<see cref="Gemm.ColumnBlock"/>),
     /// no more, so a chunk's patch adjoints stay in cache between the product and the folding (14 of the ODE-Net's 6×6
     /// images), and the weight gradient's sums run over the chunk's columns in the product's depth blocks. An image of
-    /// a quarter block or more (its 13×13 and 26×26 ones) already gives the kernel full tiles and goes alone, through the
-    /// one-sample passes: unfolding several at once spilled their patches out of cache and ran 1.1–1.4× slower than one at a
-    /// time (measured on the stem's 4×4 stride-2 convolution, 16 channels).
+    /// a quarter block or more (its 13×13 and 26×26 ones) goes alone: unfolding several at once spilled their patches out of
+    /// cache and ran 1.1–1.4× slower than one at a time (measured on the stem's 4×4 stride-2 convolution, 16 channels).
     /// </summary>
     private int ChunkLength => 4 * Pixels > Gemm.ColumnBlock ? 1 : Gemm.ColumnBlock / Pixels;
 
@@ -489,21 +488,15 @@ public class Conv2d : Layer
         BackwardBatchAt(0.0, count, x, parameters, yBar, xBar, parameterBar, scratch);
 
     /// <summary>
-    /// <see cref="ForwardAt"/> for <paramref name="count"/> samples. Small images (<see cref="ChunkLength"/> above 1) go sample by
-    /// sample through <see cref="DirectConvolution.Forward"/>, which reads each patch entry from the zero-padded image instead of
-    /// unfolding it and sums the product's terms in the product's order: equal to <see cref="ForwardAt"/> to the bit.
+    /// <see cref="ForwardAt"/> for <paramref name="count"/> samples, sample by sample through <see cref="DirectConvolution.Forward"/>,
+    /// which reads each patch entry from the zero-padded image instead of unfolding it and sums the product's terms in the
+    /// product's order: equal to <see cref="ForwardAt"/> to the bit (on the stem's 26×26 and 13×13 images too: the classifier's
+    /// ResNet step took 0.89–0.91× the time of the products with their unfolding).
     /// </summary>
     private protected void ForwardBatchAt(double t, int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y, Span<double> scratch)
     {
         RequireBatch(count, x.Length, y.Length, nameof(y));
         RequireParametersAndScratch(parameters.Length, scratch.Length, count);
-        if (ChunkLength == 1)
-        {
-            // The batch scratch covers one sample's (its patches, then more than the products' packing).
-            for (int s = 0; s < count; s++) ForwardAt(t, x.Slice(s * InputSize, InputSize), parameters, y.Slice(s * OutputSize, OutputSize), scratch);
-            return;
-        }
-
         // Sample by sample, straight from each one's padded frame (DirectConvolution: the product's sums, without the patches).
         int weights = OutChannels * PatchSize, pixels = Pixels;
         double[] packed = Packed(parameters).ByTap;
@@ -529,17 +522,6 @@ public class Conv2d : Layer
         if (xBar.Length != count * InputSize || parameterBar.Length != ParameterCount)
             throw new ArgumentException($"{Kind} backward: xBar has {xBar.Length} entries (needs {count * InputSize}), parameterBar {parameterBar.Length} (needs {ParameterCount}).");
         double tBar = 0.0;
-        if (ChunkLength == 1)
-        {
-            for (int s = 0; s < count; s++)
-            {
-                tBar += BackwardAt(t, x.Slice(s * InputSize, InputSize), parameters, yBar.Slice(s * OutputSize, OutputSize),
-                    xBar.Slice(s * InputSize, InputSize), parameterBar, scratch);
-            }
-
-            return tBar;
-        }
-
         for (int first = 0, chunk = ChunkLength; first < count; first += chunk)
         {
             int samples = Math.Min(chunk, count - first);
