@@ -443,9 +443,10 @@ public class Conv2d : Layer
 
     /// <inheritdoc/>
     /// <remarks>
-    /// The batch's patches side by side form one [patch][sample·pixel] matrix (im2col over the batch), so each of the three
-    /// products is one matrix product with count times the columns: the packed weights are reused across the whole batch
-    /// and the kernel's tiles run full where one 6×6 image leaves most of them ragged.
+    /// A batch runs the direct passes (<see cref="DirectConvolution"/>): no unfolded patches, the packed weights reused across
+    /// the whole batch, and tiles of output channels that run full where the products' tiles over one 6×6 image ran a third
+    /// empty. The weight gradient sums over a chunk's columns (<see cref="ChunkLength"/> samples) as the product over their
+    /// patches side by side did; a strided convolution's input gradient is still the product and the folding.
     /// </remarks>
     public override bool HasBatch => true;
 
