@@ -33,15 +33,21 @@ public class Conv2d : Layer
     [ThreadStatic]
     private static double[]? t_padded;
 
+
     private readonly int[] _gather;
 
-    // _gather transposed ([pixel][tap]): the transposed unfolding's entries are consecutive taps of one pixel, which the
-    // [tap][pixel] map holds Pixels apart (a cache line per entry); this copy holds them side by side.
-    private readonly int[] _gatherByPixel;
+    // The direct passes' addressing (DirectConvolution): tap q = (plane, ky, kx) of output pixel j reads the zero-padded frame
+    // ([plane][Height + 2·Padding][Width + 2·Padding], the time plane first) at _tapOffset[q] + _pixelOffset[j].
+    private readonly int[] _tapOffset;
+    private readonly int[] _pixelOffset;
 
     private readonly LayerFunctions.LinearFunction _pixel;
     private readonly int _scratchSize;
     private readonly ThreadLocal<PackedWeights> _packed;
+
+    // This layer's frames on each thread (the direct passes' zero-padded images): only their insides are ever written, so the
+    // zero borders stay zero and a call copies the image in without clearing the frame first.
+    private readonly ThreadLocal<FrameBuffers> _frames = new(() => new FrameBuffers());
 
     /// <summary>Creates the convolution.</summary>
     /// <param name="inChannels">Input channels (without the time channel).</param>
@@ -79,13 +85,10 @@ public class Conv2d : Layer
             Math.Max(Gemm.WorkspaceSize(outChannels, PatchSize, Pixels), Gemm.WorkspaceSize(PatchSize, Pixels, outChannels)));
         _scratchSize = checked((PatchSize * Pixels) + product);
         _gather = BuildGatherMap();
-        _gatherByPixel = new int[_gather.Length];
-        for (int q = 0; q < PatchSize; q++)
-        {
-            for (int pixel = 0; pixel < Pixels; pixel++) _gatherByPixel[(pixel * PatchSize) + q] = _gather[(q * Pixels) + pixel];
-        }
+        (_tapOffset, _pixelOffset) = BuildFrameOffsets();
         int weightCount = outChannels * PatchSize, patchSize = PatchSize;
-        _packed = new ThreadLocal<PackedWeights>(() => new PackedWeights(weightCount, Gemm.PackedSize(outChannels, patchSize), Gemm.PackedSize(patchSize, outChannels)));
+        _packed = new ThreadLocal<PackedWeights>(() => new PackedWeights(weightCount, Gemm.PackedSize(outChannels, patchSize), Gemm.PackedSize(patchSize, outChannels),
+            DirectConvolution.PackedSize(outChannels, patchSize), DirectInput ? DirectConvolution.InputPackedSize(outChannels, inChannels + (timeChannel ? 1 : 0), kernel * kernel, timeChannel) : 0));
     }
 
     /// <summary>Input channels (without the time channel).</summary>
@@ -295,6 +298,70 @@ public class Conv2d : Layer
         return map;
     }
 
+    // The frame's extents and where each tap and each output pixel sit in it (DirectConvolution's addressing).
+    private int FrameWidth => Width + (2 * Padding);
+
+    private int FrameSize => (InChannels + (TimeChannel ? 1 : 0)) * (Height + (2 * Padding)) * FrameWidth;
+
+    private (int[] Taps, int[] Pixels) BuildFrameOffsets()
+    {
+        int k = Kernel, width = FrameWidth, plane = (Height + (2 * Padding)) * width, q = 0;
+        int[] taps = new int[PatchSize], pixels = new int[Pixels];
+        for (int c = 0; c < InChannels + (TimeChannel ? 1 : 0); c++)
+        {
+            for (int ky = 0; ky < k; ky++)
+            {
+                for (int kx = 0; kx < k; kx++, q++) taps[q] = (c * plane) + (ky * width) + kx;
+            }
+        }
+
+        for (int oy = 0; oy < OutHeight; oy++)
+        {
+            for (int ox = 0; ox < OutWidth; ox++) pixels[(oy * OutWidth) + ox] = (oy * Stride * width) + (ox * Stride);
+        }
+
+        return (taps, pixels);
+    }
+
+    // Sample s of x (count of them) in frame s of this layer's frames on this thread: zero padding around each plane (never written), t inside the time
+    // plane: the values the gather map reads, so the direct passes multiply what the unfolded patches held.
+    private Span<double> Frames(double t, int count, ReadOnlySpan<double> x)
+    {
+        int size = FrameSize, length = checked(count * size), width = FrameWidth, plane = (Height + (2 * Padding)) * width, first = TimeChannel ? 1 : 0;
+        FrameBuffers buffers = _frames.Value!;
+        if (buffers.Input.Length < length) buffers.Input = new double[length];
+        Span<double> frames = buffers.Input.AsSpan(0, length);
+        for (int s = 0; s < count; s++)
+        {
+            Span<double> frame = frames.Slice(s * size, size);
+            ReadOnlySpan<double> input = x.Slice(s * InputSize, InputSize);
+            for (int c = 0; c < InChannels + first; c++)
+            {
+                for (int iy = 0; iy < Height; iy++)
+                {
+                    Span<double> row = frame.Slice((c * plane) + ((iy + Padding) * width) + Padding, Width);
+                    if (c < first) row.Fill(t);
+                    else CopyRow(input.Slice((((c - first) * Height) + iy) * Width, Width), row);
+                }
+            }
+        }
+
+        return frames;
+    }
+
+    // A short row (the ODE-Net's are 6 values) copied in a loop: a call to the block move cost more than the moves.
+    private static void CopyRow(ReadOnlySpan<double> from, Span<double> to)
+    {
+        for (int i = 0; i < from.Length; i++) to[i] = from[i];
+    }
+
+    private sealed class FrameBuffers
+    {
+        public double[] Input { get; set; } = [];
+
+        public double[] Output { get; set; } = [];
+    }
+
     // This thread's packed weights (W for the forward product, Wᵀ for the input gradient's), packed again only when the
     // weights differ from the copy they were packed from. The bit-for-bit comparison is one sequential pass, far cheaper than
     // the packing's strided moves (which took 7 % of an ODE-Net step when every image and every evaluation repacked the
@@ -309,6 +376,8 @@ public class Conv2d : Layer
         weights.CopyTo(packed.Source);
         Gemm.Pack(OutChannels, PatchSize, weights, PatchSize, 1, packed.Forward);
         Gemm.Pack(PatchSize, OutChannels, weights, 1, PatchSize, packed.Transposed);
+        DirectConvolution.Pack(OutChannels, PatchSize, weights, packed.ByTap);
+        if (DirectInput) DirectConvolution.PackForInput(OutChannels, InChannels + (TimeChannel ? 1 : 0), Kernel * Kernel, TimeChannel, weights, packed.ForInput);
         packed.Valid = true;
         return packed;
     }
@@ -374,120 +443,41 @@ public class Conv2d : Layer
 
     /// <inheritdoc/>
     /// <remarks>
-    /// The batch's patches side by side form one [patch][sample·pixel] matrix (im2col over the batch), so each of the three
-    /// products is one matrix product with count times the columns: the packed weights are reused across the whole batch
-    /// and the kernel's tiles run full where one 6×6 image leaves most of them ragged.
+    /// A batch runs the direct passes (<see cref="DirectConvolution"/>): no unfolded patches, the packed weights reused across
+    /// the whole batch, and tiles of output channels that run full where the products' tiles over one 6×6 image ran a third
+    /// empty. The weight gradient sums over a chunk's columns (<see cref="ChunkLength"/> samples) as the product over their
+    /// patches side by side did; a strided convolution's input gradient is still the product and the folding.
     /// </remarks>
     public override bool HasBatch => true;
 
     /// <summary>
-    /// Samples unfolded together: enough to fill one column block of the product (<see cref="Gemm.ColumnBlock"/>), no more, so
-    /// a chunk's patches stay in cache between the unfolding and the products (14 of the ODE-Net's 6×6 images). An image of
-    /// a quarter block or more (its 13×13 and 26×26 ones) already gives the kernel full tiles and goes alone, through the
-    /// one-sample passes: unfolding several at once spilled their patches out of cache and ran 1.1–1.4× slower than one at a
-    /// time (measured on the stem's 4×4 stride-2 convolution, 16 channels).
+    /// Samples the backward pass takes together: enough to fill one column block of the products (<see cref="Gemm.ColumnBlock"/>),
+    /// no more, so a chunk's patch adjoints stay in cache between the product and the folding (14 of the ODE-Net's 6×6
+    /// images), and the weight gradient's sums run over the chunk's columns in the product's depth blocks. An image of
+    /// a quarter block or more (its 13×13 and 26×26 ones) goes alone: unfolding several at once spilled their patches out of
+    /// cache and ran 1.1–1.4× slower than one at a time (measured on the stem's 4×4 stride-2 convolution, 16 channels).
     /// </summary>
     private int ChunkLength => 4 * Pixels > Gemm.ColumnBlock ? 1 : Gemm.ColumnBlock / Pixels;
 
     /// <inheritdoc/>
-    /// <remarks>A chunk's patches, its products in channel-major order ([channel][sample·pixel]) and the products' packing.</remarks>
+    /// <remarks>
+    /// A chunk's patch adjoints ([patch][sample·pixel]), its ∂L/∂Y in channel-major order and transposed, and the input
+    /// gradient's product's packing (the direct passes read the inputs from this thread's frames).
+    /// </remarks>
     public override int BatchScratchSize(int count)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
         int columns = checked(Pixels * Math.Min(count, ChunkLength));
         int product = Math.Max(Gemm.WorkspaceSize(OutChannels, columns, PatchSize),
             Math.Max(Gemm.WorkspaceSize(OutChannels, PatchSize, columns), Gemm.WorkspaceSize(PatchSize, columns, OutChannels)));
-        return checked(PackedPatchesSize(columns) + (OutChannels * columns) + product);
+        return checked((PatchSize * columns) + (OutChannels * columns) + (columns * TransposedRow) + product);
     }
 
-    // Room for a chunk's patches: unfolded ([patch][columns], what the input gradient's product writes and Fold reads) or
-    // packed as either product's B (UnfoldPacked), whichever is largest.
-    private int PackedPatchesSize(int columns) =>
-        Math.Max(PatchSize * columns, Math.Max(Gemm.PackedBSize<double>(columns, PatchSize), Gemm.PackedBSize<double>(PatchSize, columns)));
+    // Whether the batch's input gradient runs direct (DirectConvolution.InputGradient): stride 1, as the ODE block's convolutions.
+    private bool DirectInput => Stride == 1 && Padding < Kernel && OutChannels <= Gemm.DepthBlock;
 
-    // A chunk's patches (the values Unfold writes, from the same gather map) written straight into the packed panels the
-    // product's kernel reads (Gemm.PackedBBlock), so the product does not copy them again: as the forward product's B, cols
-    // = [patch][sample·pixel], or transposed as the weight gradient's B, colsᵀ. The unfolding and that copy were a quarter
-    // of an ODE-Net step on 6×6 images (LayerConvolutionBenchmarks, docs/odenet.md).
-    private void UnfoldPacked(double t, int count, ReadOnlySpan<double> x, bool transposed, Span<double> packed)
-    {
-        int inputs = InputSize + 2, pixels = Pixels, columns = count * pixels, nr = Gemm.PanelWidth<double>();
-        Span<double> source = Padded(count * inputs);
-        for (int s = 0; s < count; s++)
-        {
-            x.Slice(s * InputSize, InputSize).CopyTo(source[(s * inputs)..]);
-            source[(s * inputs) + InputSize] = 0.0;
-            source[(s * inputs) + InputSize + 1] = t;
-        }
-
-        ReadOnlySpan<int> map = _gather, byPixel = _gatherByPixel;
-        ref double inputs0 = ref MemoryMarshal.GetReference(source);
-        ref int map0 = ref MemoryMarshal.GetReference(map);
-        Span<int> runs = stackalloc int[4 * nr];                          // a panel's runs of one sample: start, length, input offset, pixel
-        (int n, int k) = transposed ? (PatchSize, columns) : (columns, PatchSize);
-        for (int jc = 0; jc < n; jc += Gemm.ColumnBlock)
-        {
-            int nc = Math.Min(Gemm.ColumnBlock, n - jc);
-            for (int pc = 0; pc < k; pc += Gemm.DepthBlock)
-            {
-                int kc = Math.Min(Gemm.DepthBlock, k - pc);
-                Span<double> block = packed.Slice(Gemm.PackedBBlock(n, k, nr, jc, pc), ((nc + nr - 1) / nr) * nr * kc);
-                for (int jr = 0; jr < nc; jr += nr)
-                {
-                    int width = Math.Min(nr, nc - jr);
-                    Span<double> panel = block.Slice(jr * kc, nr * kc);
-                    int runCount = 0;
-                    if (!transposed)
-                    {
-                        // The panel's columns jc + jr + j split into runs of one sample's consecutive pixels, the same for every row.
-                        int column = jc + jr, s = column / pixels, pixel = column - (s * pixels);
-                        for (int j = 0; j < width; runCount++)
-                        {
-                            int run = Math.Min(width - j, pixels - pixel);                       // up to the end of this sample's pixels
-                            runs[4 * runCount] = j;
-                            runs[(4 * runCount) + 1] = run;
-                            runs[(4 * runCount) + 2] = s * inputs;
-                            runs[(4 * runCount) + 3] = pixel;
-                            j += run;
-                            pixel = 0;
-                            s++;
-                        }
-                    }
-
-                    for (int p = 0; p < kc; p++)
-                    {
-                        // Unchecked reads (the loops are a fifth of an ODE-Net step): every map entry is below InputSize + 2, so
-                        // at + entry stays inside the chunk's padded inputs; the row slice and the map slices are checked once.
-                        Span<double> row = panel.Slice(p * nr, nr);
-                        ref double target = ref MemoryMarshal.GetReference(row);
-                        if (transposed)
-                        {
-                            // Row p of colsᵀ is column pc + p of cols (sample s, pixel); its entries are taps jc + jr + j.
-                            int column = pc + p, s = column / pixels, pixel = column - (s * pixels);
-                            ref double input = ref MemoryMarshal.GetReference(source[((s * inputs))..((s + 1) * inputs)]);
-                            ref int from = ref MemoryMarshal.GetReference(byPixel.Slice((pixel * PatchSize) + jc + jr, width));
-                            for (int j = 0; j < width; j++) Unsafe.Add(ref target, j) = Unsafe.Add(ref input, Unsafe.Add(ref from, j));
-                        }
-                        else
-                        {
-                            // Row p of cols is tap pc + p; its entries are columns jc + jr + j, run by run. A run's input offset plus
-                            // a map entry stays inside its sample's padded input, its pixels inside the tap's row of the map.
-                            ref int from = ref Unsafe.Add(ref map0, (pc + p) * pixels);
-                            for (int r = 0; r < runCount; r++)
-                            {
-                                ref double input = ref Unsafe.Add(ref inputs0, runs[(4 * r) + 2]);
-                                ref int entry = ref Unsafe.Add(ref from, runs[(4 * r) + 3]);
-                                ref double output = ref Unsafe.Add(ref target, runs[4 * r]);
-                                for (int i = 0, run = runs[(4 * r) + 1]; i < run; i++) Unsafe.Add(ref output, i) = Unsafe.Add(ref input, Unsafe.Add(ref entry, i));
-                            }
-                        }
-
-                        for (int j = width; j < nr; j++) Unsafe.Add(ref target, j) = 0.0;     // past n (a loop: Clear's call costs more here)
-                    }
-                }
-            }
-        }
-    }
+    // Length of a row of ∂L/∂Y transposed ([column][channel]) as DirectConvolution.WeightGradient reads it.
+    private int TransposedRow => DirectConvolution.RoundUp(OutChannels, DirectConvolution.ChannelTile);
 
     /// <inheritdoc/>
     public override void ForwardBatch(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y, Span<double> scratch) =>
@@ -499,47 +489,30 @@ public class Conv2d : Layer
         BackwardBatchAt(0.0, count, x, parameters, yBar, xBar, parameterBar, scratch);
 
     /// <summary>
-    /// <see cref="ForwardAt"/> for <paramref name="count"/> samples, a chunk (<see cref="ChunkLength"/>) at a time: Y = W·cols + b
-    /// with cols the chunk's patches, then each channel's row handed back to the samples. Every output is the same sum in the same order as one sample's (the
-    /// kernel's FMA chain over the patch does not depend on the column count), so it equals <see cref="ForwardAt"/> to the bit.
+    /// <see cref="ForwardAt"/> for <paramref name="count"/> samples, sample by sample through <see cref="DirectConvolution.Forward"/>,
+    /// which reads each patch entry from the zero-padded image instead of unfolding it and sums the product's terms in the
+    /// product's order: equal to <see cref="ForwardAt"/> to the bit (on the stem's 26×26 and 13×13 images too: the classifier's
+    /// ResNet step took 0.89–0.91× the time of the products with their unfolding).
     /// </summary>
     private protected void ForwardBatchAt(double t, int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y, Span<double> scratch)
     {
         RequireBatch(count, x.Length, y.Length, nameof(y));
         RequireParametersAndScratch(parameters.Length, scratch.Length, count);
-        if (ChunkLength == 1)
-        {
-            // The batch scratch covers one sample's (its patches, then more than the products' packing).
-            for (int s = 0; s < count; s++) ForwardAt(t, x.Slice(s * InputSize, InputSize), parameters, y.Slice(s * OutputSize, OutputSize), scratch);
-            return;
-        }
-
-        for (int first = 0, chunk = ChunkLength; first < count; first += chunk)
-        {
-            int samples = Math.Min(chunk, count - first);
-            ForwardChunk(t, samples, x.Slice(first * InputSize, samples * InputSize), parameters, y.Slice(first * OutputSize, samples * OutputSize), scratch);
-        }
-    }
-
-    private void ForwardChunk(double t, int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y, Span<double> scratch)
-    {
-        int patch = PatchSize, pixels = Pixels, columns = pixels * count, weights = OutChannels * patch;
-        Span<double> cols = scratch[..PackedPatchesSize(columns)], product = scratch.Slice(cols.Length, OutChannels * columns), work = scratch[(cols.Length + product.Length)..];
-        if (count == 1) product = y;                               // one sample's [channel][pixel] is already y's layout
-        UnfoldPacked(t, count, x, transposed: false, cols);
-        for (int o = 0; o < OutChannels; o++) product.Slice(o * columns, columns).Fill(parameters[weights + o]);
-        Gemm.MultiplyPackedB(OutChannels, columns, patch, Packed(parameters).Forward, 0, 0, aPacked: true, cols, product, columns, accumulate: true, work);
-        if (count == 1) return;
+        // Sample by sample, straight from each one's padded frame (DirectConvolution: the product's sums, without the patches).
+        int weights = OutChannels * PatchSize, pixels = Pixels;
+        double[] packed = Packed(parameters).ByTap;
         for (int s = 0; s < count; s++)
         {
-            for (int o = 0; o < OutChannels; o++)
-                product.Slice((o * columns) + (s * pixels), pixels).CopyTo(y.Slice((s * OutputSize) + (o * pixels), pixels));
+            Span<double> frame = Frames(t, 1, x.Slice(s * InputSize, InputSize)), ys = y.Slice(s * OutputSize, OutputSize);
+            for (int o = 0; o < OutChannels; o++) ys.Slice(o * pixels, pixels).Fill(parameters[weights + o]);
+            DirectConvolution.Forward(OutChannels, pixels, packed, frame, _tapOffset, _pixelOffset, ys);
         }
     }
 
     /// <summary>
     /// <see cref="BackwardAt"/> for <paramref name="count"/> samples, a chunk at a time: ∂L/∂W += ∂L/∂Y·colsᵀ over the chunk
-    /// (one product whose sum runs over every sample's pixels: equal to the per-sample sums to rounding), ∂L/∂cols = Wᵀ·∂L/∂Y
+    /// (<see cref="DirectConvolution.WeightGradient"/>, the product's sum over every sample's pixels read straight from the padded
+    /// images: equal to the per-sample sums to rounding, and to one sample's product to the bit), ∂L/∂cols = Wᵀ·∂L/∂Y
     /// folded back onto each sample's image; returns ∂L/∂t summed over the samples.
     /// </summary>
     private protected double BackwardBatchAt(double t, int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
@@ -550,17 +523,6 @@ public class Conv2d : Layer
         if (xBar.Length != count * InputSize || parameterBar.Length != ParameterCount)
             throw new ArgumentException($"{Kind} backward: xBar has {xBar.Length} entries (needs {count * InputSize}), parameterBar {parameterBar.Length} (needs {ParameterCount}).");
         double tBar = 0.0;
-        if (ChunkLength == 1)
-        {
-            for (int s = 0; s < count; s++)
-            {
-                tBar += BackwardAt(t, x.Slice(s * InputSize, InputSize), parameters, yBar.Slice(s * OutputSize, OutputSize),
-                    xBar.Slice(s * InputSize, InputSize), parameterBar, scratch);
-            }
-
-            return tBar;
-        }
-
         for (int first = 0, chunk = ChunkLength; first < count; first += chunk)
         {
             int samples = Math.Min(chunk, count - first);
@@ -574,28 +536,71 @@ public class Conv2d : Layer
     private double BackwardChunk(double t, int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
         Span<double> xBar, Span<double> parameterBar, Span<double> scratch)
     {
-        int patch = PatchSize, pixels = Pixels, columns = pixels * count, weights = OutChannels * patch;
-        Span<double> cols = scratch[..PackedPatchesSize(columns)], barsCopy = scratch.Slice(cols.Length, OutChannels * columns), work = scratch[(cols.Length + barsCopy.Length)..];
+        int patch = PatchSize, pixels = Pixels, columns = pixels * count, weights = OutChannels * patch, row = TransposedRow;
+        Span<double> cols = scratch[..(patch * columns)], barsCopy = scratch.Slice(cols.Length, OutChannels * columns);
+        Span<double> barsT = scratch.Slice(cols.Length + barsCopy.Length, columns * row), work = scratch[(cols.Length + barsCopy.Length + barsT.Length)..];
 
-        // ∂L/∂Y in channel-major order, [channel][sample·pixel] (one sample's yBar already is); the bias sums sample by
-        // sample as one sample's pass does.
+        // ∂L/∂Y in channel-major order, [channel][sample·pixel] (one sample's yBar already is), and transposed,
+        // [sample·pixel][channel]; the bias sums sample by sample as one sample's pass does.
         ReadOnlySpan<double> bars = count == 1 ? yBar : barsCopy;
+        barsT.Clear();
         for (int s = 0; s < count; s++)
         {
             for (int o = 0; o < OutChannels; o++)
             {
-                ReadOnlySpan<double> row = yBar.Slice((s * OutputSize) + (o * pixels), pixels);
-                if (count > 1) row.CopyTo(barsCopy.Slice((o * columns) + (s * pixels), pixels));
+                ReadOnlySpan<double> channel = yBar.Slice((s * OutputSize) + (o * pixels), pixels);
+                if (count > 1) channel.CopyTo(barsCopy.Slice((o * columns) + (s * pixels), pixels));
                 double sum = 0.0;
-                foreach (double v in row) sum += v;
+                for (int j = 0; j < pixels; j++)
+                {
+                    sum += channel[j];
+                    barsT[(((s * pixels) + j) * row) + o] = channel[j];
+                }
+
                 parameterBar[weights + o] += sum;
             }
         }
 
-        UnfoldPacked(t, count, x, transposed: true, cols);
-        Gemm.MultiplyPackedB(OutChannels, patch, columns, bars, columns, 1, aPacked: false, cols, parameterBar[..weights], patch, accumulate: true, work);
-        Gemm.MultiplyPacked(patch, columns, OutChannels, Packed(parameters).Transposed, bars, columns, 1, cols, columns, accumulate: false, work);
+        // ∂L/∂W += ∂L/∂Y·colsᵀ, straight from the chunk's frames: column j = (sample s, pixel) reads frame s at its pixel's offset.
+        Span<double> frames = Frames(t, count, x);
+        Span<int> columnOffset = stackalloc int[columns];
+        for (int s = 0, j = 0; s < count; s++)
+        {
+            for (int pixel = 0; pixel < pixels; pixel++, j++) columnOffset[j] = (s * FrameSize) + _pixelOffset[pixel];
+        }
+
+        DirectConvolution.WeightGradient(OutChannels, barsT, frames, _tapOffset, columnOffset, parameterBar[..weights]);
+
         double tBar = 0.0;
+        if (DirectInput)
+        {
+            // Sample by sample, Wᵀ·∂L/∂Y folded onto the image in one pass (the product's and the folding's sums, same bits).
+            int planes = InChannels + (TimeChannel ? 1 : 0), taps = Kernel * Kernel, margin = Kernel - 1 - Padding;
+            int frameWidth = OutWidth + (2 * margin), framePlane = (OutHeight + (2 * margin)) * frameWidth, frameLength = OutChannels * framePlane;
+            FrameBuffers buffers = _frames.Value!;
+            if (buffers.Output.Length < frameLength + (taps * pixels)) buffers.Output = new double[frameLength + (taps * pixels)];   // borders stay zero
+            Span<double> frame = buffers.Output.AsSpan(0, frameLength), timeValues = buffers.Output.AsSpan(frameLength, taps * pixels);
+            double[] packed = Packed(parameters).ForInput;
+            for (int s = 0; s < count; s++)
+            {
+                for (int o = 0; o < OutChannels; o++)
+                {
+                    for (int oy = 0; oy < OutHeight; oy++)
+                    {
+                        CopyRow(yBar.Slice((s * OutputSize) + (o * pixels) + (oy * OutWidth), OutWidth),
+                            frame.Slice((o * framePlane) + ((oy + margin) * frameWidth) + margin, OutWidth));
+                    }
+                }
+
+                tBar += DirectConvolution.InputGradient(OutChannels, planes, Height, Width, Kernel, Padding, TimeChannel, packed, yBar.Slice(s * OutputSize, OutputSize), frame,
+                    xBar.Slice(s * InputSize, InputSize), timeValues);
+            }
+
+            return tBar;
+        }
+
+        // ∂L/∂cols = Wᵀ·∂L/∂Y, folded back onto each sample's image.
+        Gemm.MultiplyPacked(patch, columns, OutChannels, Packed(parameters).Transposed, bars, columns, 1, cols, columns, accumulate: false, work);
         for (int s = 0; s < count; s++) tBar += Fold(cols[(s * pixels)..], xBar.Slice(s * InputSize, InputSize), rowStride: columns);
         return tBar;
     }
@@ -720,13 +725,17 @@ public class Conv2d : Layer
     }
 
     // One thread's packed weights and the weights they were packed from.
-    private sealed class PackedWeights(int weights, int forward, int transposed)
+    private sealed class PackedWeights(int weights, int forward, int transposed, int byTap, int forInput)
     {
         public double[] Source { get; } = new double[weights];
 
         public double[] Forward { get; } = new double[forward];
 
         public double[] Transposed { get; } = new double[transposed];
+
+        public double[] ByTap { get; } = new double[byTap];
+
+        public double[] ForInput { get; } = new double[forInput];
 
         public bool Valid { get; set; }
     }

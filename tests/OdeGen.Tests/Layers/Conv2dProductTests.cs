@@ -102,6 +102,79 @@ public class Conv2dProductTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Convolutions))]
+    public void BatchPasses_EqualOneSampleProducts_ToTheBit(string name)
+    {
+        // Small images run batches through the direct passes (DirectConvolution, no unfolded patches), one sample through the
+        // products: y, xBar and one sample's parameterBar the same bits (the weight gradient of 13 samples sums their pixels in
+        // one chain, equal to the per-sample sums to rounding).
+        Conv2d conv = Cases[name]();
+        var random = new Random(7 * name.Length);
+        const double t = 0.61;
+        foreach (int count in new[] { 1, 13 })
+        {
+            int n = conv.InputSize, m = conv.OutputSize;
+            double[] x = LayerChecks.Random(random, count * n), p = LayerChecks.Random(random, conv.ParameterCount, 0.3), yBar = LayerChecks.Random(random, count * m);
+            double[] xBar0 = LayerChecks.Random(random, count * n), pBar0 = LayerChecks.Random(random, conv.ParameterCount);
+            double[] y = new double[count * m], xBar = (double[])xBar0.Clone(), pBar = (double[])pBar0.Clone(), scratch = new double[conv.ScratchSize];
+            double tBar = 0.0;
+            for (int s = 0; s < count; s++)
+            {
+                double[] xs = x[(s * n)..((s + 1) * n)], ys = new double[m], xBars = xBar[(s * n)..((s + 1) * n)];
+                Forward(conv, t, xs, p, ys, scratch);
+                tBar += Backward(conv, t, xs, p, yBar[(s * m)..((s + 1) * m)], xBars, pBar, scratch);
+                ys.CopyTo(y, s * m);
+                xBars.CopyTo(xBar, s * n);
+            }
+
+            double[] yB = new double[count * m], xBarB = (double[])xBar0.Clone(), pBarB = (double[])pBar0.Clone(), scratchB = new double[conv.BatchScratchSize(count)];
+            double tBarB = 0.0;
+            if (conv is TimeConv2d timed)
+            {
+                timed.ForwardBatch(t, count, x, p, yB, scratchB);
+                tBarB = timed.BackwardBatch(t, count, x, p, yBar, xBarB, pBarB, scratchB);
+            }
+            else
+            {
+                conv.ForwardBatch(count, x, p, yB, scratchB);
+                conv.BackwardBatch(count, x, p, yBar, xBarB, pBarB, scratchB);
+            }
+
+            Assert.Equal(y.Select(BitConverter.DoubleToInt64Bits), yB.Select(BitConverter.DoubleToInt64Bits));
+            Assert.Equal(xBar.Select(BitConverter.DoubleToInt64Bits), xBarB.Select(BitConverter.DoubleToInt64Bits));
+            if (count == 1)
+            {
+                Assert.Equal(pBar.Select(BitConverter.DoubleToInt64Bits), pBarB.Select(BitConverter.DoubleToInt64Bits));
+                Assert.Equal(BitConverter.DoubleToInt64Bits(tBar), BitConverter.DoubleToInt64Bits(tBarB));
+            }
+            else
+            {
+                AssertClose(pBar, pBarB, "parameterBar of 13 samples");
+                AssertClose([tBar], [tBarB], "tBar of 13 samples");
+            }
+        }
+    }
+
+    [Fact]
+    public void BatchPasses_AllocateNothing()
+    {
+        var conv = new TimeConv2d(16, 16, 6, 6, kernel: 3, padding: 1);
+        var random = new Random(5);
+        const int count = 20;
+        double[] x = LayerChecks.Random(random, count * conv.InputSize), p = LayerChecks.Random(random, conv.ParameterCount), yBar = LayerChecks.Random(random, count * conv.OutputSize);
+        double[] y = new double[count * conv.OutputSize], xBar = new double[count * conv.InputSize], pBar = new double[conv.ParameterCount];
+        double[] scratch = new double[conv.BatchScratchSize(count)];
+        void Both()
+        {
+            conv.ForwardBatch(0.5, count, x, p, y, scratch);
+            conv.BackwardBatch(0.5, count, x, p, yBar, xBar, pBar, scratch);
+        }
+
+        Both();
+        Assert.Equal(0, Allocations.Least(Both, windows: 3));
+    }
+
     [Fact]
     public void ForwardAndBackward_AllocateNothing()
     {

@@ -1,0 +1,485 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace OdeGen.Layers;
+
+/// <summary>
+/// A convolution's forward product and weight gradient read straight from a zero-padded image, without unfolding its patches
+/// (no im2col): a patch entry is <c>input[tapOffset[q] + pixelOffset[pixel]]</c>, one indexed broadcast in the kernel.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The sums are <see cref="Gemm"/>'s, term for term and in the same order, so the results are the product's to the bit:
+/// each output is a chain of fused multiply-adds from zero over one depth block (<see cref="Gemm.DepthBlock"/> terms) in
+/// order, added to what the output held, block after block. Only the tiling differs: the kernel keeps <see cref="Gemm.RowTile"/>
+/// rows (pixels, or taps for the weight gradient) by two vectors of output channels, so the channels fill the vectors (16
+/// of them fill a Vector512 tile exactly, where the product's 6-row tiles over 16 channels and 16-column tiles over 36 pixels
+/// ran two thirds full) and nothing is copied per call but the image into its padded frame. On the ODE-Net's 6×6 images
+/// the unfolding took as long as the product itself (BENCHMARKS.md, 5 December 2026).
+/// </para>
+/// <para>
+/// Weights are read as <see cref="PackedSize"/> lays them out (<see cref="Pack(int, int, ReadOnlySpan{double}, Span{double})"/>): for each block of two vectors of output
+/// channels, [tap][channel], zero past the last channel. Padding zeros and the time plane's t are in the padded image, so
+/// the kernel multiplies exactly the values the unfolded patches held.
+/// </para>
+/// </remarks>
+internal static class DirectConvolution
+{
+    /// <summary>Output channels per kernel tile (two vectors of the width the hardware accelerates, as <see cref="Gemm.PanelWidth{T}"/>).</summary>
+    public static int ChannelTile => Gemm.PanelWidth<double>();
+
+    /// <summary>Doubles the packed weights of <paramref name="outChannels"/> × <paramref name="taps"/> take.</summary>
+    public static int PackedSize(int outChannels, int taps) => checked(RoundUp(outChannels, ChannelTile) * taps);
+
+    /// <summary>Packs W ([outChannel][tap], row-major) as the kernels read it: per channel tile, [tap][channel].</summary>
+    public static void Pack(int outChannels, int taps, ReadOnlySpan<double> weights, Span<double> packed) =>
+        Pack(outChannels, taps, weights, packed, ChannelTile);
+
+    /// <summary><see cref="Pack(int, int, ReadOnlySpan{double}, Span{double})"/> for tiles of <paramref name="tile"/> channels (another width's).</summary>
+    internal static void Pack(int outChannels, int taps, ReadOnlySpan<double> weights, Span<double> packed, int tile)
+    {
+        packed[..checked(RoundUp(outChannels, tile) * taps)].Clear();
+        for (int o = 0; o < outChannels; o++)
+        {
+            int block = o / tile, lane = o - (block * tile);
+            Span<double> target = packed[(block * tile * taps)..];
+            ReadOnlySpan<double> row = weights.Slice(o * taps, taps);
+            for (int q = 0; q < taps; q++) target[(q * tile) + lane] = row[q];
+        }
+    }
+
+    /// <summary>
+    /// y[o·pixels + j] += Σ_q W[o][q]·input[tapOffset[q] + pixelOffset[j]] for every output channel o and pixel j, summed as
+    /// <see cref="Gemm.MultiplyPacked{T}"/>(outChannels, pixels, taps, W, patches, …, accumulate: true) sums them.
+    /// </summary>
+    public static void Forward(int outChannels, int pixels, ReadOnlySpan<double> packedWeights, ReadOnlySpan<double> input,
+        ReadOnlySpan<int> tapOffset, ReadOnlySpan<int> pixelOffset, Span<double> y)
+    {
+        int taps = tapOffset.Length;
+        if (packedWeights.Length < PackedSize(outChannels, taps) || pixelOffset.Length < pixels || y.Length < outChannels * pixels)
+            throw new ArgumentException("Direct convolution: the packed weights, pixel offsets or output are too short.");
+        RequireInside(input.Length, tapOffset, pixelOffset[..pixels]);
+        if (Vector512.IsHardwareAccelerated) Forward<Double512, Vector512<double>>(outChannels, pixels, packedWeights, input, tapOffset, pixelOffset, y);
+        else if (Vector256.IsHardwareAccelerated) Forward<Double256, Vector256<double>>(outChannels, pixels, packedWeights, input, tapOffset, pixelOffset, y);
+        else if (Vector128.IsHardwareAccelerated) Forward<Double128, Vector128<double>>(outChannels, pixels, packedWeights, input, tapOffset, pixelOffset, y);
+        else Forward<Double1, double>(outChannels, pixels, packedWeights, input, tapOffset, pixelOffset, y);
+    }
+
+    /// <summary>
+    /// weightBar[o·taps + q] += Σ_j yBarT[j][o]·input[tapOffset[q] + columnOffset[j]] over the columns j (a chunk's pixels,
+    /// sample after sample), summed as <see cref="Gemm.MultiplyPackedB{T}"/>(outChannels, taps, columns, ∂L/∂Y, colsᵀ, …,
+    /// accumulate: true) sums them. <paramref name="yBarT"/> is ∂L/∂Y transposed, [column][channel], its rows
+    /// <see cref="RoundUp"/>(outChannels, <see cref="ChannelTile"/>) long (zero past the last channel).
+    /// </summary>
+    public static void WeightGradient(int outChannels, ReadOnlySpan<double> yBarT, ReadOnlySpan<double> input, ReadOnlySpan<int> tapOffset,
+        ReadOnlySpan<int> columnOffset, Span<double> weightBar)
+    {
+        int taps = tapOffset.Length, columns = columnOffset.Length;
+        if (yBarT.Length < columns * RoundUp(outChannels, ChannelTile) || weightBar.Length < outChannels * taps)
+            throw new ArgumentException("Direct convolution: the transposed output adjoint or the weight gradient is too short.");
+        RequireInside(input.Length, tapOffset, columnOffset);
+        if (Vector512.IsHardwareAccelerated) WeightGradient<Double512, Vector512<double>>(outChannels, yBarT, input, tapOffset, columnOffset, weightBar);
+        else if (Vector256.IsHardwareAccelerated) WeightGradient<Double256, Vector256<double>>(outChannels, yBarT, input, tapOffset, columnOffset, weightBar);
+        else if (Vector128.IsHardwareAccelerated) WeightGradient<Double128, Vector128<double>>(outChannels, yBarT, input, tapOffset, columnOffset, weightBar);
+        else WeightGradient<Double1, double>(outChannels, yBarT, input, tapOffset, columnOffset, weightBar);
+    }
+
+    /// <summary>Doubles the input gradient's packed weights take (<see cref="PackForInput(int, int, int, bool, ReadOnlySpan{double}, Span{double})"/>).</summary>
+    public static int InputPackedSize(int outChannels, int planes, int taps, bool timePlane) => InputPackedSize(outChannels, planes, taps, timePlane, ChannelTile);
+
+    /// <summary>
+    /// Packs W ([outChannel][plane·taps + tap], the time plane first when there is one) for the input gradient: per tile of the
+    /// image's planes, [tap][outChannel][plane], zero past the last plane; then the time plane's weights as [tap][outChannel].
+    /// </summary>
+    public static void PackForInput(int outChannels, int planes, int taps, bool timePlane, ReadOnlySpan<double> weights, Span<double> packed) =>
+        PackForInput(outChannels, planes, taps, timePlane, weights, packed, ChannelTile);
+
+    /// <summary><see cref="InputPackedSize(int, int, int, bool)"/> for tiles of <paramref name="tile"/> planes (another width's).</summary>
+    internal static int InputPackedSize(int outChannels, int planes, int taps, bool timePlane, int tile)
+    {
+        int first = timePlane ? 1 : 0;
+        return checked((RoundUp(planes - first, tile) + first) * taps * outChannels);
+    }
+
+    /// <summary><see cref="PackForInput(int, int, int, bool, ReadOnlySpan{double}, Span{double})"/> for tiles of <paramref name="tile"/> planes (another width's).</summary>
+    internal static void PackForInput(int outChannels, int planes, int taps, bool timePlane, ReadOnlySpan<double> weights, Span<double> packed, int tile)
+    {
+        int first = timePlane ? 1 : 0, images = planes - first, tiles = RoundUp(images, tile) * taps * outChannels;
+        packed[..InputPackedSize(outChannels, planes, taps, timePlane, tile)].Clear();
+        for (int c = 0; c < images; c++)
+        {
+            int block = c / tile, lane = c - (block * tile);
+            Span<double> target = packed[(block * tile * taps * outChannels)..];
+            for (int o = 0; o < outChannels; o++)
+            {
+                for (int k = 0; k < taps; k++) target[(((k * outChannels) + o) * tile) + lane] = weights[(o * planes * taps) + ((first + c) * taps) + k];
+            }
+        }
+
+        for (int o = 0; o < first * outChannels; o++)
+        {
+            for (int k = 0; k < taps; k++) packed[tiles + (k * outChannels) + o] = weights[(o * planes * taps) + k];
+        }
+    }
+
+    /// <summary>
+    /// The input gradient of a stride-1 convolution (<paramref name="kernel"/>², zero padding <paramref name="padding"/> &lt;
+    /// kernel, at most <see cref="Gemm.DepthBlock"/> output channels) of one sample: xBar += col2im(Wᵀ·∂L/∂Y), summed as the
+    /// product and the folding sum it, so the same bits: each patch adjoint is a chain of fused multiply-adds over the output
+    /// channels from zero (Wᵀ·∂L/∂Y, one depth block), and each input entry adds its patch adjoints in tap order. With
+    /// <paramref name="timePlane"/>, plane 0 of the weights is t's: its patch adjoints are summed in the folding's order (tap,
+    /// then output pixel) and returned as ∂L/∂t (0 otherwise); <paramref name="xBar"/> holds the image's planes.
+    /// <paramref name="yBar"/> is the sample's ∂L/∂Y ([channel][pixel]) and <paramref name="yBarFrame"/> the same in a frame of
+    /// kernel − 1 − padding zeros around each channel's image; <paramref name="timeValues"/> is scratch of
+    /// kernel²·outHeight·outWidth values (with a time plane).
+    /// </summary>
+    public static double InputGradient(int outChannels, int planes, int height, int width, int kernel, int padding, bool timePlane,
+        ReadOnlySpan<double> packedWeights, ReadOnlySpan<double> yBar, ReadOnlySpan<double> yBarFrame, Span<double> xBar, Span<double> timeValues)
+    {
+        var shape = new InputShape(outChannels, planes - (timePlane ? 1 : 0), height, width, kernel, padding, timePlane);
+        if (outChannels > Gemm.DepthBlock || padding >= kernel || packedWeights.Length < InputPackedSize(outChannels, planes, kernel * kernel, timePlane)
+            || yBar.Length < outChannels * shape.OutHeight * shape.OutWidth || yBarFrame.Length < outChannels * shape.FramePlane || xBar.Length < shape.Images * height * width
+            || (timePlane && timeValues.Length < kernel * kernel * shape.OutHeight * shape.OutWidth))
+            throw new ArgumentException("Direct input gradient: a size does not fit (stride 1, padding below the kernel, at most one depth block of output channels).");
+        if (Vector512.IsHardwareAccelerated) return InputGradient<Double512, Vector512<double>>(shape, packedWeights, yBar, yBarFrame, xBar, timeValues);
+        if (Vector256.IsHardwareAccelerated) return InputGradient<Double256, Vector256<double>>(shape, packedWeights, yBar, yBarFrame, xBar, timeValues);
+        if (Vector128.IsHardwareAccelerated) return InputGradient<Double128, Vector128<double>>(shape, packedWeights, yBar, yBarFrame, xBar, timeValues);
+        return InputGradient<Double1, double>(shape, packedWeights, yBar, yBarFrame, xBar, timeValues);
+    }
+
+    /// <summary>The geometry of the input gradient: the image (its planes without t's), the output and the output's zero frame.</summary>
+    internal readonly struct InputShape(int outChannels, int images, int height, int width, int kernel, int padding, bool timePlane)
+    {
+        public int OutChannels => outChannels;
+        public int Images => images;
+        public int Height => height;
+        public int Width => width;
+        public int Kernel => kernel;
+        public int Padding => padding;
+        public bool TimePlane => timePlane;
+        public int OutHeight => height + (2 * padding) - kernel + 1;
+        public int OutWidth => width + (2 * padding) - kernel + 1;
+
+        /// <summary>Width of the output's frame: kernel − 1 − padding zeros on each side.</summary>
+        public int FrameWidth => OutWidth + (2 * (kernel - 1 - padding));
+
+        public int FramePlane => (OutHeight + (2 * (kernel - 1 - padding))) * FrameWidth;
+    }
+
+    /// <summary><see cref="InputGradient(int, int, int, int, int, int, bool, ReadOnlySpan{double}, ReadOnlySpan{double}, ReadOnlySpan{double}, Span{double}, Span{double})"/> at the width of <typeparamref name="TOps"/>, unchecked; the weights packed for that width.</summary>
+    /// <remarks>
+    /// A tile is <see cref="Gemm.RowTile"/> input pixels by two vectors of planes, its running xBar in twelve registers; for each
+    /// tap in order, twelve more accumulate the patch adjoints over the output channels, read from the output's frame at the
+    /// pixel's offset plus the tap's (zero outside the output image), and are added where the tap reaches an output pixel.
+    /// The time plane's patch adjoints go apart, a vector of output pixels at a time, so they do not take a tile of their own.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static double InputGradient<TOps, TVector>(InputShape shape, ReadOnlySpan<double> packedWeights, ReadOnlySpan<double> yBar,
+        ReadOnlySpan<double> yBarFrame, Span<double> xBar, Span<double> timeValues)
+        where TOps : struct, IGemmOps<TVector, double>
+        where TVector : unmanaged
+    {
+        int w = TOps.Count, tile = 2 * w, k = shape.Kernel, taps = k * k, outChannels = shape.OutChannels, images = shape.Images;
+        int height = shape.Height, width = shape.Width, pixels = height * width, outHeight = shape.OutHeight, outWidth = shape.OutWidth;
+        int frameWidth = shape.FrameWidth, framePlane = shape.FramePlane, padding = shape.Padding;
+        Span<double> sums = stackalloc double[Gemm.RowTile * 32];
+        Span<int> at = stackalloc int[Gemm.RowTile], iy = stackalloc int[Gemm.RowTile], ix = stackalloc int[Gemm.RowTile];
+        ref double bars = ref MemoryMarshal.GetReference(yBarFrame);
+        for (int c0 = 0; c0 < images; c0 += tile)
+        {
+            ReadOnlySpan<double> block = packedWeights.Slice(c0 * taps * outChannels, taps * outChannels * tile);
+            int lanes = Math.Min(tile, images - c0);
+            for (int i0 = 0; i0 < pixels; i0 += Gemm.RowTile)
+            {
+                int rows = Math.Min(Gemm.RowTile, pixels - i0);
+                for (int r = 0; r < Gemm.RowTile; r++)
+                {
+                    int i = i0 + Math.Min(r, rows - 1);   // a short tile repeats its last pixel, and never adds it
+                    iy[r] = i / width;
+                    ix[r] = i - (iy[r] * width);
+                    at[r] = (iy[r] * frameWidth) + ix[r];
+                }
+
+                // The tile's running xBar, [pixel][plane].
+                sums.Clear();
+                for (int l = 0; l < lanes; l++)
+                {
+                    ReadOnlySpan<double> plane = xBar.Slice((c0 + l) * pixels, pixels);
+                    for (int r = 0; r < rows; r++) sums[(r * tile) + l] = plane[i0 + r];
+                }
+
+                ref double s0 = ref MemoryMarshal.GetReference(sums);
+                TVector x00 = Load<TVector>(ref s0, 0), x01 = Load<TVector>(ref s0, w), x10 = Load<TVector>(ref s0, tile), x11 = Load<TVector>(ref s0, tile + w);
+                TVector x20 = Load<TVector>(ref s0, 2 * tile), x21 = Load<TVector>(ref s0, (2 * tile) + w), x30 = Load<TVector>(ref s0, 3 * tile), x31 = Load<TVector>(ref s0, (3 * tile) + w);
+                TVector x40 = Load<TVector>(ref s0, 4 * tile), x41 = Load<TVector>(ref s0, (4 * tile) + w), x50 = Load<TVector>(ref s0, 5 * tile), x51 = Load<TVector>(ref s0, (5 * tile) + w);
+                int a0 = at[0], a1 = at[1], a2 = at[2], a3 = at[3], a4 = at[4], a5 = at[5];
+                for (int q = 0; q < taps; q++)
+                {
+                    int ky = q / k, kx = q - (ky * k);
+                    ReadOnlySpan<double> panel = block.Slice(q * outChannels * tile, outChannels * tile);
+                    ref double pw = ref MemoryMarshal.GetReference(panel);
+                    ref double tap = ref Unsafe.Add(ref bars, ((k - 1 - ky) * frameWidth) + (k - 1 - kx));
+                    TVector c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+                    TVector c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+                    for (int o = 0; o < outChannels; o++)
+                    {
+                        TVector b0 = Load<TVector>(ref pw, o * tile), b1 = Load<TVector>(ref pw, (o * tile) + w);
+                        ref double channel = ref Unsafe.Add(ref tap, o * framePlane);
+                        TVector a = TOps.Broadcast(Unsafe.Add(ref channel, a0));
+                        c00 = TOps.MultiplyAdd(a, b0, c00);
+                        c01 = TOps.MultiplyAdd(a, b1, c01);
+                        a = TOps.Broadcast(Unsafe.Add(ref channel, a1));
+                        c10 = TOps.MultiplyAdd(a, b0, c10);
+                        c11 = TOps.MultiplyAdd(a, b1, c11);
+                        a = TOps.Broadcast(Unsafe.Add(ref channel, a2));
+                        c20 = TOps.MultiplyAdd(a, b0, c20);
+                        c21 = TOps.MultiplyAdd(a, b1, c21);
+                        a = TOps.Broadcast(Unsafe.Add(ref channel, a3));
+                        c30 = TOps.MultiplyAdd(a, b0, c30);
+                        c31 = TOps.MultiplyAdd(a, b1, c31);
+                        a = TOps.Broadcast(Unsafe.Add(ref channel, a4));
+                        c40 = TOps.MultiplyAdd(a, b0, c40);
+                        c41 = TOps.MultiplyAdd(a, b1, c41);
+                        a = TOps.Broadcast(Unsafe.Add(ref channel, a5));
+                        c50 = TOps.MultiplyAdd(a, b0, c50);
+                        c51 = TOps.MultiplyAdd(a, b1, c51);
+                    }
+
+                    // Tap (ky, kx) of input pixel (y, x) reads output pixel (y + padding − ky, x + padding − kx): added only where
+                    // that pixel exists, as the folding adds only the patches' entries inside the image.
+                    int dy = padding - ky, dx = padding - kx;
+                    if (Reaches(iy[0] + dy, ix[0] + dx, outHeight, outWidth)) { x00 = TOps.Add(x00, c00); x01 = TOps.Add(x01, c01); }
+                    if (rows > 1 && Reaches(iy[1] + dy, ix[1] + dx, outHeight, outWidth)) { x10 = TOps.Add(x10, c10); x11 = TOps.Add(x11, c11); }
+                    if (rows > 2 && Reaches(iy[2] + dy, ix[2] + dx, outHeight, outWidth)) { x20 = TOps.Add(x20, c20); x21 = TOps.Add(x21, c21); }
+                    if (rows > 3 && Reaches(iy[3] + dy, ix[3] + dx, outHeight, outWidth)) { x30 = TOps.Add(x30, c30); x31 = TOps.Add(x31, c31); }
+                    if (rows > 4 && Reaches(iy[4] + dy, ix[4] + dx, outHeight, outWidth)) { x40 = TOps.Add(x40, c40); x41 = TOps.Add(x41, c41); }
+                    if (rows > 5 && Reaches(iy[5] + dy, ix[5] + dx, outHeight, outWidth)) { x50 = TOps.Add(x50, c50); x51 = TOps.Add(x51, c51); }
+                }
+
+                StoreRows<TVector>(sums, tile, w, x00, x01, x10, x11, x20, x21, x30, x31, x40, x41, x50, x51);
+                for (int l = 0; l < lanes; l++)
+                {
+                    Span<double> plane = xBar.Slice((c0 + l) * pixels, pixels);
+                    for (int r = 0; r < rows; r++) plane[i0 + r] = sums[(r * tile) + l];
+                }
+            }
+        }
+
+        if (!shape.TimePlane) return 0.0;
+
+        // The time plane's patch adjoints, [tap][output pixel]: the same chains over the output channels (one lane each).
+        int outPixels = outHeight * outWidth;
+        ReadOnlySpan<double> timeWeights = packedWeights.Slice(RoundUp(images, tile) * taps * outChannels, taps * outChannels);
+        ref double y0 = ref MemoryMarshal.GetReference(yBar);
+        for (int q = 0; q < taps; q++)
+        {
+            ReadOnlySpan<double> weights = timeWeights.Slice(q * outChannels, outChannels);
+            Span<double> values = timeValues.Slice(q * outPixels, outPixels);
+            int j = 0;
+            for (; j + w <= outPixels; j += w)
+            {
+                TVector sum = default;
+                for (int o = 0; o < outChannels; o++) sum = TOps.MultiplyAdd(TOps.Broadcast(weights[o]), Load<TVector>(ref y0, (o * outPixels) + j), sum);
+                Unsafe.WriteUnaligned(ref Unsafe.As<double, byte>(ref values[j]), sum);
+            }
+
+            for (; j < outPixels; j++)
+            {
+                double sum = 0.0;
+                for (int o = 0; o < outChannels; o++) sum = Math.FusedMultiplyAdd(weights[o], yBar[(o * outPixels) + j], sum);
+                values[j] = sum;
+            }
+        }
+
+        // ∂L/∂t: the folding adds the time plane's entries tap by tap, output pixel by pixel, where the tap reads inside the image.
+        double tBar = 0.0;
+        for (int q = 0; q < taps; q++)
+        {
+            int ky = q / k, kx = q - (ky * k);
+            for (int oy = 0; oy < outHeight; oy++)
+            {
+                int y = oy - padding + ky;
+                if ((uint)y >= (uint)height) continue;
+                for (int ox = 0; ox < outWidth; ox++)
+                {
+                    int x = ox - padding + kx;
+                    if ((uint)x < (uint)width) tBar += timeValues[(q * outPixels) + (oy * outWidth) + ox];
+                }
+            }
+        }
+
+        return 0.0 + tBar;
+    }
+
+    private static bool Reaches(int y, int x, int height, int width) => (uint)y < (uint)height && (uint)x < (uint)width;
+
+    /// <summary><paramref name="value"/> rounded up to a multiple of <paramref name="multiple"/>.</summary>
+    public static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
+
+    // Every read the kernels make is input[tapOffset[q] + offset[j]]: checked once here so the kernels can read unchecked.
+    private static void RequireInside(int length, ReadOnlySpan<int> tapOffset, ReadOnlySpan<int> offset)
+    {
+        int tapMin = int.MaxValue, tapMax = int.MinValue, min = int.MaxValue, max = int.MinValue;
+        foreach (int v in tapOffset) (tapMin, tapMax) = (Math.Min(tapMin, v), Math.Max(tapMax, v));
+        foreach (int v in offset) (min, max) = (Math.Min(min, v), Math.Max(max, v));
+        if (tapOffset.IsEmpty || offset.IsEmpty) return;
+        if (tapMin + min < 0 || (long)tapMax + max >= length)
+            throw new ArgumentException($"Direct convolution: the offsets reach outside the padded input of {length} values.");
+    }
+
+    /// <summary><see cref="Forward(int, int, ReadOnlySpan{double}, ReadOnlySpan{double}, ReadOnlySpan{int}, ReadOnlySpan{int}, Span{double})"/> at the width of <typeparamref name="TOps"/>, unchecked (tests hold every width to the others); the weights packed for that width.</summary>
+    /// <remarks>Loop order: depth block, channel tile, pixel tile; a tile's sums over the block are added to y as the product's Store adds them.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void Forward<TOps, TVector>(int outChannels, int pixels, ReadOnlySpan<double> packedWeights, ReadOnlySpan<double> input,
+        ReadOnlySpan<int> tapOffset, ReadOnlySpan<int> pixelOffset, Span<double> y)
+        where TOps : struct, IGemmOps<TVector, double>
+        where TVector : unmanaged
+    {
+        int w = TOps.Count, tile = 2 * w, taps = tapOffset.Length;
+        Span<double> sums = stackalloc double[Gemm.RowTile * 32];
+        Span<int> at = stackalloc int[Gemm.RowTile];
+        ref double x = ref MemoryMarshal.GetReference(input);
+        for (int pc = 0; pc < taps; pc += Gemm.DepthBlock)
+        {
+            int kc = Math.Min(Gemm.DepthBlock, taps - pc);
+            ref int taps0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(tapOffset), pc);
+            for (int o0 = 0; o0 < outChannels; o0 += tile)
+            {
+                ReadOnlySpan<double> panel = packedWeights.Slice((o0 * taps) + (pc * tile), kc * tile);
+                ref double pw = ref MemoryMarshal.GetReference(panel);
+                int channels = Math.Min(tile, outChannels - o0);
+                for (int j0 = 0; j0 < pixels; j0 += Gemm.RowTile)
+                {
+                    int rows = Math.Min(Gemm.RowTile, pixels - j0);
+                    for (int r = 0; r < Gemm.RowTile; r++) at[r] = pixelOffset[j0 + Math.Min(r, rows - 1)];   // a short tile repeats its last pixel
+                    int a0 = at[0], a1 = at[1], a2 = at[2], a3 = at[3], a4 = at[4], a5 = at[5];
+                    TVector c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+                    TVector c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+                    for (int p = 0; p < kc; p++)
+                    {
+                        TVector b0 = Load<TVector>(ref pw, p * tile), b1 = Load<TVector>(ref pw, (p * tile) + w);
+                        ref double tap = ref Unsafe.Add(ref x, Unsafe.Add(ref taps0, p));
+                        TVector a = TOps.Broadcast(Unsafe.Add(ref tap, a0));
+                        c00 = TOps.MultiplyAdd(a, b0, c00);
+                        c01 = TOps.MultiplyAdd(a, b1, c01);
+                        a = TOps.Broadcast(Unsafe.Add(ref tap, a1));
+                        c10 = TOps.MultiplyAdd(a, b0, c10);
+                        c11 = TOps.MultiplyAdd(a, b1, c11);
+                        a = TOps.Broadcast(Unsafe.Add(ref tap, a2));
+                        c20 = TOps.MultiplyAdd(a, b0, c20);
+                        c21 = TOps.MultiplyAdd(a, b1, c21);
+                        a = TOps.Broadcast(Unsafe.Add(ref tap, a3));
+                        c30 = TOps.MultiplyAdd(a, b0, c30);
+                        c31 = TOps.MultiplyAdd(a, b1, c31);
+                        a = TOps.Broadcast(Unsafe.Add(ref tap, a4));
+                        c40 = TOps.MultiplyAdd(a, b0, c40);
+                        c41 = TOps.MultiplyAdd(a, b1, c41);
+                        a = TOps.Broadcast(Unsafe.Add(ref tap, a5));
+                        c50 = TOps.MultiplyAdd(a, b0, c50);
+                        c51 = TOps.MultiplyAdd(a, b1, c51);
+                    }
+
+                    StoreRows<TVector>(sums, tile, w, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51);
+                    // y is [channel][pixel]: the tile's row r is pixel j0 + r, its column l channel o0 + l.
+                    for (int l = 0; l < channels; l++)
+                    {
+                        Span<double> row = y.Slice(((o0 + l) * pixels) + j0, rows);
+                        for (int r = 0; r < rows; r++) row[r] += sums[(r * tile) + l];
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary><see cref="WeightGradient(int, ReadOnlySpan{double}, ReadOnlySpan{double}, ReadOnlySpan{int}, ReadOnlySpan{int}, Span{double})"/> at the width of <typeparamref name="TOps"/>, unchecked; yBarT's rows RoundUp(outChannels, 2·width) long.</summary>
+    /// <remarks>Loop order: depth block (of columns), channel tile, tap tile; a tile's sums are added to weightBar[o][q] block after block.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void WeightGradient<TOps, TVector>(int outChannels, ReadOnlySpan<double> yBarT, ReadOnlySpan<double> input, ReadOnlySpan<int> tapOffset,
+        ReadOnlySpan<int> columnOffset, Span<double> weightBar)
+        where TOps : struct, IGemmOps<TVector, double>
+        where TVector : unmanaged
+    {
+        int w = TOps.Count, tile = 2 * w, taps = tapOffset.Length, columns = columnOffset.Length, stride = RoundUp(outChannels, tile);
+        Span<double> sums = stackalloc double[Gemm.RowTile * 32];
+        ref double x = ref MemoryMarshal.GetReference(input);
+        for (int pc = 0; pc < columns; pc += Gemm.DepthBlock)
+        {
+            int kc = Math.Min(Gemm.DepthBlock, columns - pc);
+            ref int columns0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(columnOffset), pc);
+            for (int o0 = 0; o0 < outChannels; o0 += tile)
+            {
+                ReadOnlySpan<double> bars = yBarT.Slice((pc * stride) + o0, ((kc - 1) * stride) + tile);
+                ref double pb = ref MemoryMarshal.GetReference(bars);
+                int channels = Math.Min(tile, outChannels - o0);
+                for (int q0 = 0; q0 < taps; q0 += Gemm.RowTile)
+                {
+                    int rows = Math.Min(Gemm.RowTile, taps - q0);
+                    int last = taps - 1;
+                    int a0 = tapOffset[q0], a1 = tapOffset[Math.Min(q0 + 1, last)], a2 = tapOffset[Math.Min(q0 + 2, last)];
+                    int a3 = tapOffset[Math.Min(q0 + 3, last)], a4 = tapOffset[Math.Min(q0 + 4, last)], a5 = tapOffset[Math.Min(q0 + 5, last)];
+                    TVector c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+                    TVector c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+                    for (int p = 0; p < kc; p++)
+                    {
+                        TVector b0 = Load<TVector>(ref pb, p * stride), b1 = Load<TVector>(ref pb, (p * stride) + w);
+                        ref double column = ref Unsafe.Add(ref x, Unsafe.Add(ref columns0, p));
+                        TVector a = TOps.Broadcast(Unsafe.Add(ref column, a0));
+                        c00 = TOps.MultiplyAdd(a, b0, c00);
+                        c01 = TOps.MultiplyAdd(a, b1, c01);
+                        a = TOps.Broadcast(Unsafe.Add(ref column, a1));
+                        c10 = TOps.MultiplyAdd(a, b0, c10);
+                        c11 = TOps.MultiplyAdd(a, b1, c11);
+                        a = TOps.Broadcast(Unsafe.Add(ref column, a2));
+                        c20 = TOps.MultiplyAdd(a, b0, c20);
+                        c21 = TOps.MultiplyAdd(a, b1, c21);
+                        a = TOps.Broadcast(Unsafe.Add(ref column, a3));
+                        c30 = TOps.MultiplyAdd(a, b0, c30);
+                        c31 = TOps.MultiplyAdd(a, b1, c31);
+                        a = TOps.Broadcast(Unsafe.Add(ref column, a4));
+                        c40 = TOps.MultiplyAdd(a, b0, c40);
+                        c41 = TOps.MultiplyAdd(a, b1, c41);
+                        a = TOps.Broadcast(Unsafe.Add(ref column, a5));
+                        c50 = TOps.MultiplyAdd(a, b0, c50);
+                        c51 = TOps.MultiplyAdd(a, b1, c51);
+                    }
+
+                    StoreRows<TVector>(sums, tile, w, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51);
+                    // weightBar is [channel][tap]: the tile's row r is tap q0 + r, its column l channel o0 + l.
+                    for (int l = 0; l < channels; l++)
+                    {
+                        Span<double> row = weightBar.Slice(((o0 + l) * taps) + q0, rows);
+                        for (int r = 0; r < rows; r++) row[r] += sums[(r * tile) + l];
+                    }
+                }
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVector Load<TVector>(ref double origin, int offset)
+        where TVector : unmanaged =>
+        Unsafe.ReadUnaligned<TVector>(ref Unsafe.As<double, byte>(ref Unsafe.Add(ref origin, offset)));
+
+    // The twelve accumulators as six rows of `tile` values.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRows<TVector>(Span<double> sums, int tile, int w, TVector c00, TVector c01, TVector c10, TVector c11, TVector c20, TVector c21,
+        TVector c30, TVector c31, TVector c40, TVector c41, TVector c50, TVector c51)
+        where TVector : unmanaged
+    {
+        ref byte s = ref Unsafe.As<double, byte>(ref MemoryMarshal.GetReference(sums[..(Gemm.RowTile * tile)]));
+        int row = tile * sizeof(double), half = w * sizeof(double);
+        Unsafe.WriteUnaligned(ref s, c00);
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref s, half), c01);
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref s, row), c10);
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref s, row + half), c11);
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref s, 2 * row), c20);
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref s, (2 * row) + half), c21);
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref s, 3 * row), c30);
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref s, (3 * row) + half), c31);
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref s, 4 * row), c40);
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref s, (4 * row) + half), c41);
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref s, 5 * row), c50);
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref s, (5 * row) + half), c51);
+    }
+}
