@@ -15,7 +15,8 @@ internal sealed class LaneTape<TLane> : IStepObserver<TLane> where TLane : unman
 {
     private readonly int _n, _rows;       // lane values of one state (registers × n); stage arguments kept per step
     private readonly int[] _slot;         // stage i's row among a step's kept arguments, or −1 (stage 0: the start state; dead stages)
-    private double[] _t = new double[64], _h = new double[64];
+    private const int InitialSteps = 16;   // a worker is created per call: start small, double as the longest block needs
+    private double[] _t = new double[InitialSteps], _h = new double[InitialSteps];
     private TLane[] _y, _stages;
 
     public LaneTape(int stateCount, ButcherTableau tableau)   // states per block: registers × n
@@ -25,8 +26,8 @@ internal sealed class LaneTape<TLane> : IStepObserver<TLane> where TLane : unman
         _slot = new int[tableau.Stages];
         _slot[0] = -1;
         for (int i = 1; i < _slot.Length; i++) _slot[i] = live[i] ? _rows++ : -1;
-        _y = new TLane[64 * Math.Max(stateCount, 1)];
-        _stages = new TLane[64 * Math.Max(_rows * stateCount, 1)];
+        _y = new TLane[InitialSteps * Math.Max(stateCount, 1)];
+        _stages = new TLane[InitialSteps * Math.Max(_rows * stateCount, 1)];
     }
 
     public int Count { get; private set; }
