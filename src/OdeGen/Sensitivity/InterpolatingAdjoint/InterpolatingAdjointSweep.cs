@@ -14,6 +14,7 @@ internal sealed class InterpolatingAdjointSweep<TSystem> where TSystem : struct,
     private readonly DenseSegment _segment;
     private InterpolatedAdjointField<TSystem> _field;
     private readonly IOdeIntegrator<InterpolatedAdjointField<TSystem>> _backward;
+    private double _nextStep;   // |the step the backward controller proposed last| (0: none yet in this call: choose automatically)
 
     public InterpolatingAdjointSweep(in TSystem system, double[] p, int n, int m, SolverOptions options,
         InterpolatingAdjointSensitivity sensitivity, EvaluationCounter counter)
@@ -79,7 +80,7 @@ internal sealed class InterpolatingAdjointSweep<TSystem> where TSystem : struct,
         if (_backward is RungeKuttaIntegrator<InterpolatedAdjointField<TSystem>> stepped)
         {
             // The last step usually lands on the interval's end, shorter than the controller proposed, and the controller's
-            // next proposal grows from that short step: carry the larger of that and the proposal the last step was cut from.
+            // next proposal grows from that short step: carry the larger of that and the proposal the last step started from.
             double proposed = 0;
             while (true)
             {
@@ -97,8 +98,6 @@ internal sealed class InterpolatingAdjointSweep<TSystem> where TSystem : struct,
         if (status == OdeStatus.Success) _backward.State.CopyTo(X);
         return status;
     }
-
-    private double _nextStep;   // |the step the backward controller proposed last| (0: none yet in this call, choose automatically)
 
     /// <summary>Adds the loss term of an observation: λ += ∂L/∂y(t_i), t̄ −= ∂L/∂t_i.</summary>
     public void AddObservation(ReadOnlySpan<double> dLdy, double dLdt)
