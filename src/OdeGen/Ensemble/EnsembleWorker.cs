@@ -25,7 +25,7 @@ internal sealed class EnsembleWorker<TSystem, TLane>
         int g = _solver.RegisterCount;
         if (gradient)
         {
-            _tape = new LaneTape<TLane>(g * problem.StateCount);
+            _tape = new LaneTape<TLane>(g * problem.StateCount, problem.Options.Method.Tableau);
             _solver.Observer = _tape;
             _reverse = new LaneReverseStep<TSystem, TLane>(system, problem.Options.Method.Tableau, problem.StateCount, problem.ParameterCount, g);
             _lambda = new TLane[g * problem.StateCount];
@@ -64,7 +64,7 @@ internal sealed class EnsembleWorker<TSystem, TLane>
         LaneTape<TLane> tape = _tape!;
         ReadOnlySpan<TLane> p = _solver.P;
         for (int k = tape.Count - 1; k >= 0; k--)
-            _reverse!.Reverse(tape.Time(k), tape.Size(k), tape.State(k), p, _lambda, _pBar);
+            _reverse!.Reverse(tape, k, p, _lambda, _pBar);
         OdeStatus[] statuses = _solver.LaneStatus;
         LaneGradientRows.Write<TLane>(_lambda, _pBar, statuses, _scratch, block, first, registers, count, n, m, output.Y0, output.Parameters, blockSums);
     }

@@ -307,14 +307,24 @@ internal sealed partial class LaneBlockSolver<TSystem, TLane>
     {
         int n = _g * _n;
         _fNext.AsSpan().CopyTo(_k.AsSpan(0, n));
-        var f = new Stages(this);
         if (_fma)
         {
+            var f = new Stages(this);
             _kernel.FusedStep(ref f, _time, h, _y, _k, _yStage);
         }
         else
         {
-            _kernel.Stages(ref f, _time, h, _y, _k, _yStage);
+            if (Observer is LaneTape<TLane> tape)
+            {
+                // A gradient's pass: the tape keeps the stage arguments, so the reverse sweep need not form them again.
+                var f = new RecordingStages(this, tape);
+                _kernel.Stages(ref f, _time, h, _y, _k, _yStage);
+            }
+            else
+            {
+                var f = new Stages(this);
+                _kernel.Stages(ref f, _time, h, _y, _k, _yStage);
+            }
             // Candidate solution y + h Σ b_i k_i; for FSAL methods it equals the last stage argument already.
             _kernel.Candidate(_yStage, _y, _k, h);
         }
@@ -397,7 +407,9 @@ internal sealed partial class LaneBlockSolver<TSystem, TLane>
         _stats.Steps++;
         if (_fixed) _fixedSteps++;
         _extraStagesReady = false;
-        Observer?.Accepted(_previousTime, tNew - _previousTime, _yPrev);
+        // The size the stages used (tNew − t may differ from it by rounding, and a fixed step's tNew is counted from t0):
+        // the reverse sweep pulls back through the step that was taken.
+        Observer?.Accepted(_previousTime, h, _yPrev);
         SaveThrough(tNew, output, atStart: false);
     }
 
@@ -447,6 +459,19 @@ internal sealed partial class LaneBlockSolver<TSystem, TLane>
     private readonly struct Stages(LaneBlockSolver<TSystem, TLane> owner) : IStageFunction<TLane>
     {
         public void Evaluate(double t, ReadOnlySpan<TLane> y, Span<TLane> dydt) => owner.Evaluate(t, y, dydt);
+    }
+
+    /// <summary><see cref="Stages"/> that also copies each stage's argument into the tape's pending entry (stages 1 … s − 1, in order).</summary>
+    private struct RecordingStages(LaneBlockSolver<TSystem, TLane> owner, LaneTape<TLane> tape) : IStageFunction<TLane>
+    {
+        private int _stage = 1;
+
+        public void Evaluate(double t, ReadOnlySpan<TLane> y, Span<TLane> dydt)
+        {
+            Span<TLane> kept = tape.PendingStage(_stage++);
+            if (!kept.IsEmpty) y.CopyTo(kept);
+            owner.Evaluate(t, y, dydt);
+        }
     }
 
     // f for every register of the block (one lane evaluation counted per call, whatever the registers).

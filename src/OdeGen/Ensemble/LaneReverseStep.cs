@@ -5,9 +5,9 @@ namespace OdeGen.Ensemble;
 
 /// <summary>
 /// The reverse of one explicit Runge–Kutta step for every lane of a block: the shared <see cref="RungeKuttaReverse{TLane}"/>
-/// (the scalar discrete adjoint's step, same stage recomputation, same order of operations) with
-/// <see cref="IOdeLaneSystem.VjpLanes{TLane}"/> at the stages. Only ∂L/∂y and ∂L/∂θ are propagated (the ensemble's times
-/// are not differentiated).
+/// (the scalar discrete adjoint's pull-back, same order of operations) with <see cref="IOdeLaneSystem.VjpLanes{TLane}"/> at
+/// the stage arguments the block's tape kept (<see cref="LaneTape{TLane}"/>: the forward pass's own, so no stage is
+/// evaluated again). Only ∂L/∂y and ∂L/∂θ are propagated (the ensemble's times are not differentiated).
 /// </summary>
 internal sealed class LaneReverseStep<TSystem, TLane>
     where TSystem : struct, IOdeLaneSystem
@@ -25,9 +25,12 @@ internal sealed class LaneReverseStep<TSystem, TLane>
     /// <summary>Lane evaluations and VJPs done so far.</summary>
     public long Evaluations, Vjps;
 
-    /// <summary>λ = ∂L/∂y_{k+1} in, ∂L/∂y_k out; adds ∂L/∂θ of every lane to <paramref name="pBar"/>.</summary>
-    public void Reverse(double t, double h, ReadOnlySpan<TLane> y0, ReadOnlySpan<TLane> p, Span<TLane> lambda, Span<TLane> pBar) =>
-        _reverse.Reverse(ref _stages, t, h, y0, p, lambda, pBar, out _, out _);
+    /// <summary>
+    /// Reverses step <paramref name="k"/> of <paramref name="tape"/> at the stage arguments it kept (VJPs only, no evaluation
+    /// of f): λ = ∂L/∂y_{k+1} in, ∂L/∂y_k out; adds ∂L/∂θ of every lane to <paramref name="pBar"/>.
+    /// </summary>
+    public void Reverse(LaneTape<TLane> tape, int k, ReadOnlySpan<TLane> p, Span<TLane> lambda, Span<TLane> pBar) =>
+        _reverse.ReverseAt(ref _stages, tape.Time(k), tape.Size(k), tape.State(k), tape.Stages(k), tape.Slots, p, lambda, pBar);
 
     // f and the VJP of every register of the block (one lane evaluation counted per call, whatever the registers).
     private readonly struct Stages(TSystem system, int n, int m, int registers, LaneReverseStep<TSystem, TLane> owner) : IStageAdjoint<TLane>

@@ -1,43 +1,76 @@
 using OdeGen.Lanes;
+using OdeGen.Solvers;
 
 namespace OdeGen.Ensemble;
 
 /// <summary>
-/// The accepted steps of one block for its discrete adjoint: start time, size and start state (all lanes) of each.
-/// Owned by one worker and reused across its blocks, so it grows to the longest block and then stops allocating.
-/// The block solver fills it as the observer of its accepted steps.
+/// The accepted steps of one block for its discrete adjoint: start time, the size the stages used, start state (all lanes)
+/// and the arguments of the step's live stages after the first (the states f was evaluated at, <see cref="RungeKuttaTerms.Live"/>),
+/// so that the reverse sweep takes its VJPs at the forward pass's own stage arguments instead of forming them again with
+/// fresh evaluations of f. Owned by one worker and reused across its blocks, so it grows to the longest block and then
+/// stops allocating. The block solver fills it as the observer of its accepted steps, writing each attempt's stage
+/// arguments into the next entry (<see cref="PendingStage"/>), which an accepted step keeps and a rejected one overwrites.
 /// </summary>
 internal sealed class LaneTape<TLane> : IStepObserver<TLane> where TLane : unmanaged, ILane<TLane>
 {
-    private readonly int _n;
-    private double[] _t = new double[64], _h = new double[64];
-    private TLane[] _y;
+    private readonly int _n, _rows;       // lane values of one state (registers × n); stage arguments kept per step
+    private readonly int[] _slot;         // stage i's row among a step's kept arguments, or −1 (stage 0: the start state; dead stages)
+    private const int InitialSteps = 16;   // a worker is created per call: start small, double as the longest block needs
+    private double[] _t = new double[InitialSteps], _h = new double[InitialSteps];
+    private TLane[] _y, _stages;
 
-    public LaneTape(int stateCount)   // states per block: registers × n
+    public LaneTape(int stateCount, ButcherTableau tableau)   // states per block: registers × n
     {
         _n = stateCount;
-        _y = new TLane[64 * Math.Max(stateCount, 1)];
+        bool[] live = tableau.Terms.Live;
+        _slot = new int[tableau.Stages];
+        _slot[0] = -1;
+        for (int i = 1; i < _slot.Length; i++) _slot[i] = live[i] ? _rows++ : -1;
+        _y = new TLane[InitialSteps * Math.Max(stateCount, 1)];
+        _stages = new TLane[InitialSteps * Math.Max(_rows * stateCount, 1)];
     }
 
     public int Count { get; private set; }
 
     public void Started() => Count = 0;
 
+    /// <summary>
+    /// Where stage <paramref name="stage"/>'s argument of the step being attempted goes (the entry after the last kept one),
+    /// or an empty span for a stage the reverse sweep does not evaluate at.
+    /// </summary>
+    public Span<TLane> PendingStage(int stage)
+    {
+        int row = _slot[stage];
+        if (row < 0) return default;
+        EnsureRoom();
+        return _stages.AsSpan((Count * _rows + row) * _n, _n);
+    }
+
     public void Accepted(double t, double h, ReadOnlySpan<TLane> y)
     {
-        if (Count == _t.Length)
-        {
-            Array.Resize(ref _t, 2 * Count);
-            Array.Resize(ref _h, 2 * Count);
-            Array.Resize(ref _y, 2 * Count * Math.Max(_n, 1));
-        }
+        EnsureRoom();
         _t[Count] = t;
         _h[Count] = h;
         y.CopyTo(_y.AsSpan(Count * _n, _n));
         Count++;
     }
 
+    private void EnsureRoom()
+    {
+        if (Count < _t.Length) return;
+        Array.Resize(ref _t, 2 * Count);
+        Array.Resize(ref _h, 2 * Count);
+        Array.Resize(ref _y, 2 * Count * Math.Max(_n, 1));
+        Array.Resize(ref _stages, 2 * Count * Math.Max(_rows * _n, 1));
+    }
+
     public double Time(int k) => _t[k];
     public double Size(int k) => _h[k];
     public ReadOnlySpan<TLane> State(int k) => _y.AsSpan(k * _n, _n);
+
+    /// <summary>Step k's kept stage arguments, row <see cref="Slots"/>[i] for stage i.</summary>
+    public ReadOnlySpan<TLane> Stages(int k) => _stages.AsSpan(k * _rows * _n, _rows * _n);
+
+    /// <summary>The row of stage i among a step's kept arguments, or −1.</summary>
+    public ReadOnlySpan<int> Slots => _slot;
 }

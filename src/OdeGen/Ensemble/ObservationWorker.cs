@@ -33,7 +33,7 @@ internal sealed class ObservationWorker<TSystem, TLane>
         _times = times;
         _solver = new LaneBlockSolver<TSystem, TLane>(system, problem);
         int g = _solver.RegisterCount;
-        _tape = new LaneTape<TLane>(g * problem.StateCount);
+        _tape = new LaneTape<TLane>(g * problem.StateCount, problem.Options.Method.Tableau);
         _solver.Observer = _tape;
         _reverse = new LaneReverseStep<TSystem, TLane>(system, problem.Options.Method.Tableau, problem.StateCount, problem.ParameterCount, g);
         _lambda = new TLane[g * problem.StateCount];
@@ -77,7 +77,7 @@ internal sealed class ObservationWorker<TSystem, TLane>
         {
             // Observations reached after step k: their ∂L/∂y enters λ before step k is reversed.
             for (; next >= 0 && _marks[next] > k; next--) AddSeed(next, first, statuses, output.DLdy);
-            _reverse.Reverse(_tape.Time(k), _tape.Size(k), _tape.State(k), p, _lambda, _pBar);
+            _reverse.Reverse(_tape, k, p, _lambda, _pBar);
         }
         for (; next >= 0; next--) AddSeed(next, first, statuses, output.DLdy);   // observations at t0
 

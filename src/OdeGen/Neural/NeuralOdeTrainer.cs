@@ -152,8 +152,17 @@ public sealed class NeuralOdeTrainer<TSystem> where TSystem : struct, IOdeSystem
         CheckBatch(parameters, batch);
         if (gradient.Length != m) throw new ArgumentException($"gradient has {gradient.Length} entries; the system has {m} parameters.", nameof(gradient));
         int count = EntryCount(batch);
-        double[] p = parameters.ToArray();
-        if (LaneBlocks is { } lanes) return lanes.Gradient(_system, p, batch, count, Loss, Sensitivity, Solver, MaxDegreeOfParallelism, gradient);
+        if (LaneBlocks is { } lanes) return lanes.Gradient(_system, parameters.ToArray(), batch, count, Loss, Sensitivity, Solver, MaxDegreeOfParallelism, gradient);
+        return MaxDegreeOfParallelism == 1 || batch.Count == 1
+            ? SequentialGradient(parameters, batch, count, gradient)
+            : ParallelGradient(parameters.ToArray(), batch, count, gradient);
+    }
+
+    // Samples on several threads, each into a slot of its own; the slots are reduced in sample order. (Its own method: the
+    // closure's captures would otherwise be allocated on entry to Gradient, on the sequential path too.)
+    private BatchResult ParallelGradient(double[] p, IReadOnlyList<TrajectorySample> batch, int count, Span<double> gradient)
+    {
+        int m = _system.ParameterCount;
         var slots = new SampleResult[batch.Count];
         Run(batch.Count, i => slots[i] = Sample(p, batch[i], count, withGradient: true));
 
@@ -178,6 +187,81 @@ public sealed class NeuralOdeTrainer<TSystem> where TSystem : struct, IOdeSystem
         double norm = 0;
         foreach (double g in gradient) norm += g * g;
         return new BatchResult(loss, Math.Sqrt(norm), evaluations, vjps, status);
+    }
+
+    // One sample after another on this thread, through the thread's gradient workspace: each sample's gradient is read from
+    // the workspace's buffers and added to the batch's as it comes (the parallel path's reduction, in the same order, so the
+    // same bits), its loss through one reused callback. After the first call of a shape nothing is allocated.
+    private BatchResult SequentialGradient(ReadOnlySpan<double> parameters, IReadOnlyList<TrajectorySample> batch, int count, Span<double> gradient)
+    {
+        int m = _system.ParameterCount;
+        Sensitivity sensitivity = Sensitivity;
+        SolverOptions options = Solver;
+        SampleLoss sampleLoss = Interlocked.Exchange(ref _sampleLoss, null) ?? new SampleLoss();
+        GradientWorkspace<TSystem> workspace = GradientWorkspace<TSystem>.Rent();
+        gradient.Clear();
+        double loss = 0;
+        long evaluations = 0, vjps = 0;
+        OdeStatus status = OdeStatus.Success;
+        try
+        {
+            sampleLoss.Kind = Loss;
+            sampleLoss.Count = count;
+            for (int i = 0; i < batch.Count; i++)   // indexed: an IReadOnlyList's enumerator is an allocation
+            {
+                TrajectorySample sample = batch[i];
+                sampleLoss.Target = sample.Target;
+                workspace.Inputs = GradientInputs.Create(_system, sample.Y0, parameters, sample.T0, sample.Times, sampleLoss.Callback, workspace.Inputs);
+                workspace.Start();
+                double[] g;
+                OdeStatus sampleStatus;
+                GradientStats stats;
+                if (sensitivity.ComputeInto(_system, workspace, options))
+                {
+                    (g, sampleStatus, stats) = (workspace.Parameters, workspace.Status, workspace.Stats);
+                }
+                else
+                {
+                    OdeGradient result = sensitivity.Compute(_system, workspace.Inputs, options);
+                    (g, sampleStatus, stats) = (result.Parameters, result.Status, result.Stats);
+                }
+                bool ok = OdeStatusText.IsSuccess(sampleStatus);
+                loss += ok ? workspace.Inputs.LossValue : double.NaN;
+                evaluations += stats.FunctionEvaluations;
+                vjps += stats.VjpEvaluations;
+                if (status == OdeStatus.Success) status = sampleStatus;
+                if (ok) for (int k = 0; k < m; k++) gradient[k] += g[k];
+            }
+        }
+        finally
+        {
+            workspace.Return();
+            sampleLoss.Target = [];
+            _sampleLoss = sampleLoss;
+        }
+        if (status != OdeStatus.Success)
+        {
+            gradient.Fill(double.NaN);
+            loss = double.NaN;
+        }
+        double norm = 0;
+        foreach (double x in gradient) norm += x * x;
+        return new BatchResult(loss, Math.Sqrt(norm), evaluations, vjps, status);
+    }
+
+    private SampleLoss? _sampleLoss;
+
+    /// <summary>The loss of the sample being differentiated, as one callback made once (the sequential path sets its target).</summary>
+    private sealed class SampleLoss
+    {
+        public SampleLoss() => Callback = Compute;
+
+        public TrajectoryLossKind Kind;
+        public double[] Target = [];
+        public int Count;
+        public readonly ObservationLoss Callback;
+
+        private double Compute(ReadOnlySpan<double> states, Span<double> dLdy) => TrajectoryLoss.Compute(Kind, states, Target, dLdy, Count);
     }
 
     /// <summary>The batch loss without the gradient (forward solves only).</summary>
@@ -315,7 +399,7 @@ public sealed class NeuralOdeTrainer<TSystem> where TSystem : struct, IOdeSystem
     private int EntryCount(IReadOnlyList<TrajectorySample> batch)
     {
         int count = 0;
-        foreach (TrajectorySample s in batch) count = checked(count + s.Target.Length);
+        for (int i = 0; i < batch.Count; i++) count = checked(count + batch[i].Target.Length);
         return count;
     }
 

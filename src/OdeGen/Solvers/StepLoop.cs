@@ -87,9 +87,11 @@ internal struct StepLoop
 
     /// <summary>
     /// Starts a run from <paramref name="t0"/> towards <paramref name="tEnd"/>: f is evaluated even for an empty interval
-    /// (so the kernel always holds f at the current point), then the first step is chosen.
+    /// (so the kernel always holds f at the current point), then the first step is chosen: <paramref name="firstStep"/> when
+    /// it is positive and the steps are adaptive (as <see cref="SolverOptions.InitialStep"/> would give it, for this run
+    /// only), else the kernel's automatic first step.
     /// </summary>
-    public void Begin<TKernel>(TKernel kernel, double t0, double tEnd) where TKernel : struct, IStepKernel
+    public void Begin<TKernel>(TKernel kernel, double t0, double tEnd, double firstStep = 0) where TKernel : struct, IStepKernel
     {
         Guard.Interval(t0, tEnd, nameof(t0), nameof(tEnd));
         Time = PreviousTime = Start = t0;
@@ -105,7 +107,7 @@ internal struct StepLoop
         bool finite = kernel.Begin(t0);
         if (t0 == tEnd) { Done = true; return; }
         if (!finite) { Fail(OdeStatus.NonFiniteValue); return; }
-        NextStep = Direction * kernel.InitialStepMagnitude(t0, tEnd, Direction);
+        NextStep = Direction * (firstStep > 0 && !_fixed ? firstStep : kernel.InitialStepMagnitude(t0, tEnd, Direction));
     }
 
     /// <summary>Takes one accepted step (retrying rejected attempts); false when the end was reached or the integration failed.</summary>

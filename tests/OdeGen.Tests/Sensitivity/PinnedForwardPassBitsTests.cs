@@ -15,6 +15,11 @@ namespace OdeGen.Tests.Sensitivities;
 /// work counters. The systems and events are polynomial (no Math.Sin), so the bits do not depend on the machine.
 /// The two interpolating-adjoint cases were re-pinned on 4 December 2026 (evening): the dense record of a re-solved segment
 /// now evaluates the integrator's own polynomial by Horner instead of refitting samples (the same polynomial, other rounding).
+/// Re-pinned on purpose (5 December 2026, early morning) for every interpolating-adjoint case: after its first interval the
+/// backward pass starts each observation (or segment) interval from the step its controller proposed at the end of the last
+/// one instead of choosing a first step afresh (InterpolatingAdjointSweep.Integrate), which saves a VJP per interval and
+/// changes the backward steps. Lorenz, 20 observations on [0, 1], rtol 1e-8, against a forward-sensitivity gradient at
+/// 1e-12: error 4.6e-9 before, 3.3e-9 after; backward VJPs 1,258 → 1,221 (T = 10: 1.44e-5 both, 7,840 → 7,821).
 /// </summary>
 public class PinnedForwardPassBitsTests(ITestOutputHelper output)
 {
@@ -52,11 +57,11 @@ public class PinnedForwardPassBitsTests(ITestOutputHelper output)
         { "SensitivitiesEvents", "71D1993EE2CEDF09" },
         { "SensitivitiesTerminal", "C5E9F61241910E13" },
         { "SensitivitiesFail", "586AC4A5CD6AF6C9" },
-        { "InterpolatingEvents2", "550628AA3ED6793F" },
-        { "InterpolatingEventsAtT0", "FC315296BE4972AE" },
-        { "InterpolatingEventsLoss", "A555C0231B281794" },
-        { "InterpolatingTerminal", "CE4D5E25475CC1ED" },
-        { "InterpolatingTerminal2", "1BA76FDA2AED7E5B" },
+        { "InterpolatingEvents2", "89CCFCFA3EE2CC0E" },
+        { "InterpolatingEventsAtT0", "1516EBCA5DADC317" },
+        { "InterpolatingEventsLoss", "B0D6E51E39FB36A8" },
+        { "InterpolatingTerminal", "6CC07BD712E7647E" },
+        { "InterpolatingTerminal2", "9339B5F5C2778B22" },
         { "InterpolatingEventsFail", "1DE06EAE3A49AC9F" },
         { "ForwardTerminal", "D80BE96A415105DF" },
     };

@@ -19,6 +19,11 @@ namespace OdeGen.Tests.Sensitivities;
 /// (IOdeIntegrator.LastStep) instead of Time − PreviousTime, so its backward pass recomputes the forward stages bit for bit
 /// (DiscreteAdjointReplayTests). Same states, steps and evaluations; the gradient's entries moved by 0 to 17 ulps
 /// (∂L/∂y0: −4, −4, +17; ∂L/∂p: +2, +14, +13; ∂L/∂t0: +5; ∂L/∂t_i: +9, +2, 0).
+/// Re-pinned on purpose (5 December 2026, early morning) for every interpolating-adjoint case: after its first interval the
+/// backward pass starts each observation (or segment) interval from the step its controller proposed at the end of the last
+/// one instead of choosing a first step afresh (InterpolatingAdjointSweep.Integrate), which saves a VJP per interval and
+/// changes the backward steps. Lorenz, 20 observations on [0, 1], rtol 1e-8, against a forward-sensitivity gradient at
+/// 1e-12: error 4.6e-9 before, 3.3e-9 after; backward VJPs 1,258 → 1,221 (T = 10: 1.44e-5 both, 7,840 → 7,821).
 /// </summary>
 public class PinnedGradientBitsTests(ITestOutputHelper output)
 {
@@ -41,14 +46,14 @@ public class PinnedGradientBitsTests(ITestOutputHelper output)
     {
         { "Forward", "FDBA5710F30E05A4" },
         { "BacksolveAdjoint", "F7A250E9A96B1971" },
-        { "InterpolatingAdjoint", "909731291ADB8716" },
+        { "InterpolatingAdjoint", "51D4130F8FF15DF7" },
         { "DiscreteAdjoint", "DB01C50FE49E67C0" },
-        { "InterpolatedObservations", "22B6BF21870CB8F3" },
+        { "InterpolatedObservations", "BDF2C8CA0A598DFD" },
         { "LossForward", "BE610CFAD3A2DB4A" },
-        { "LossInterpolating", "55AEAEE12E12B952" },
-        { "AtT0Interpolating", "74CF4261950DEC32" },
+        { "LossInterpolating", "7CD679F7EA05A737" },
+        { "AtT0Interpolating", "DB8460E956676621" },
         { "EventsForward", "7848876B505C1C9F" },
-        { "EventsInterpolating", "A2C718EA9402307A" },
+        { "EventsInterpolating", "3A0891EAB760BC22" },
     };
 
     private static OdeGradient Compute(string name)

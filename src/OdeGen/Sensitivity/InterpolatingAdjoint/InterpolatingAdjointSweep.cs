@@ -14,6 +14,7 @@ internal sealed class InterpolatingAdjointSweep<TSystem> where TSystem : struct,
     private readonly DenseSegment _segment;
     private InterpolatedAdjointField<TSystem> _field;
     private readonly IOdeIntegrator<InterpolatedAdjointField<TSystem>> _backward;
+    private double _nextStep;   // |the step the backward controller proposed last| (0: none yet in this call: choose automatically)
 
     public InterpolatingAdjointSweep(in TSystem system, double[] p, int n, int m, SolverOptions options,
         InterpolatingAdjointSensitivity sensitivity, EvaluationCounter counter)
@@ -38,6 +39,7 @@ internal sealed class InterpolatingAdjointSweep<TSystem> where TSystem : struct,
     public void Bind(in TSystem system, double[] p, EvaluationCounter counter)
     {
         _field = _field.Rebind(system, p, counter);
+        _nextStep = 0;
         Array.Clear(X);
         _recompute.ClearStats();
         _backward.ClearStats();
@@ -61,11 +63,38 @@ internal sealed class InterpolatingAdjointSweep<TSystem> where TSystem : struct,
         return _recompute.Status;
     }
 
-    /// <summary>Integrates <see cref="X"/> backwards from <paramref name="from"/> to <paramref name="to"/> inside the re-solved segment.</summary>
+    /// <summary>
+    /// Integrates <see cref="X"/> backwards from <paramref name="from"/> to <paramref name="to"/> inside the re-solved segment.
+    /// After the first interval of a call, an explicit method starts from the step its controller proposed at the end of the
+    /// previous one (the adjoint goes on from there, only λ has jumped by an observation's ∂L/∂y), instead of choosing a
+    /// first step afresh: that choice costs a VJP and two norms over the n + m + 1 components at every observation, and
+    /// error control still accepts or shrinks the carried step like any other.
+    /// </summary>
     public OdeStatus Integrate(double from, double to)
     {
-        _backward.Reset(_field, X, from, to);
-        OdeStatus status = _backward.Run();
+        if (_nextStep > 0 && _backward is RungeKuttaIntegrator<InterpolatedAdjointField<TSystem>> explicitMethod)
+            explicitMethod.ResetWithFirstStep(_field, X, from, to, _nextStep);
+        else
+            _backward.Reset(_field, X, from, to);
+        OdeStatus status;
+        if (_backward is RungeKuttaIntegrator<InterpolatedAdjointField<TSystem>> stepped)
+        {
+            // The last step usually lands on the interval's end, shorter than the controller proposed, and the controller's
+            // next proposal grows from that short step: carry the larger of that and the proposal the last step started from.
+            double proposed = 0;
+            while (true)
+            {
+                double before = Math.Abs(stepped.NextStep);
+                if (!stepped.Step()) break;
+                proposed = Math.Max(before, Math.Abs(stepped.NextStep));
+            }
+            status = stepped.Status;
+            if (proposed > 0) _nextStep = proposed;
+        }
+        else
+        {
+            status = _backward.Run();
+        }
         if (status == OdeStatus.Success) _backward.State.CopyTo(X);
         return status;
     }

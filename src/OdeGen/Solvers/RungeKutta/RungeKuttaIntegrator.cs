@@ -160,7 +160,15 @@ public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator<TField> where 
     /// Starts an integration of <paramref name="field"/> from (t0, y0) towards tEnd (either direction).
     /// Evaluates F once at the start, and once more to choose the first step when it is automatic.
     /// </summary>
-    public void Reset(in TField field, ReadOnlySpan<double> y0, double t0, double tEnd)
+    public void Reset(in TField field, ReadOnlySpan<double> y0, double t0, double tEnd) => ResetWithFirstStep(field, y0, t0, tEnd, 0);
+
+    /// <summary>
+    /// <see cref="Reset"/> with the first step's magnitude given
+    /// (<paramref name="firstStep"/> &gt; 0; adaptive steps only): a caller that continues an integration across a jump of
+    /// its state (the interpolating adjoint at an observation) starts from the step its last run's controller proposed
+    /// instead of choosing one afresh, which costs an evaluation of F. Error control accepts or shrinks it as any step.
+    /// </summary>
+    internal void ResetWithFirstStep(in TField field, ReadOnlySpan<double> y0, double t0, double tEnd, double firstStep)
     {
         if (y0.Length != _n) throw new ArgumentException($"Expected a state of length {_n}, got {y0.Length}.", nameof(y0));
         Guard.Interval(t0, tEnd, nameof(t0), nameof(tEnd));
@@ -168,7 +176,7 @@ public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator<TField> where 
         y0.CopyTo(_y);
         y0.CopyTo(_yPrev);
         _extraStagesReady = false;
-        _loop.Begin(new Kernel(this), t0, tEnd);
+        _loop.Begin(new Kernel(this), t0, tEnd, firstStep);
     }
 
     /// <inheritdoc/>

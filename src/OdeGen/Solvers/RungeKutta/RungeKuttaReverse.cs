@@ -83,9 +83,37 @@ internal sealed class RungeKuttaReverse<TLane> where TLane : unmanaged, ILane<TL
     public void Reverse<TFunction>(ref TFunction f, double t, double h, ReadOnlySpan<TLane> y0, ReadOnlySpan<TLane> p, Span<TLane> lambda, Span<TLane> pBar,
         out double tBar, out double hBar) where TFunction : struct, IStageAdjoint<TLane>
     {
-        int n = y0.Length, s = _tableau.Stages;
-        double[] a = _tableau.A, b = _tableau.B, c = _tableau.C;
         ComputeStages(ref f, t, h, y0, p);
+        Pull(ref f, t, h, p, lambda, pBar, out tBar, out hBar);
+    }
+
+    /// <summary>
+    /// <see cref="Reverse"/> at stage arguments the forward pass kept: stage 0's is <paramref name="y0"/>, live stage i's
+    /// (i ≥ 1) is row <paramref name="slots"/>[i] of <paramref name="stages"/> (rows of y0.Length). No evaluation of f:
+    /// the VJPs are taken at the forward pass's own stage arguments, so with the integrator's stages this gives
+    /// <see cref="Reverse"/>'s bits. Only for functions that do not differentiate time (the stage values K_i, which
+    /// ∂L/∂h needs, are not kept).
+    /// </summary>
+    public void ReverseAt<TFunction>(ref TFunction f, double t, double h, ReadOnlySpan<TLane> y0, ReadOnlySpan<TLane> stages, ReadOnlySpan<int> slots,
+        ReadOnlySpan<TLane> p, Span<TLane> lambda, Span<TLane> pBar) where TFunction : struct, IStageAdjoint<TLane>
+    {
+        if (TFunction.DifferentiatesTime) throw new InvalidOperationException("ReverseAt keeps no stage values, which the time derivatives need.");
+        int n = y0.Length, s = _tableau.Stages;
+        for (int i = 0; i < s; i++)
+        {
+            if (!_terms.Live[i]) continue;
+            ReadOnlySpan<TLane> source = i == 0 ? y0 : stages.Slice(slots[i] * n, n);
+            source.CopyTo(_y.AsSpan(i * n, n));
+        }
+        Pull(ref f, t, h, p, lambda, pBar, out _, out _);
+    }
+
+    // The pull-back through the step, with the stage arguments in _y (and, for time derivatives, the stages in _k).
+    private void Pull<TFunction>(ref TFunction f, double t, double h, ReadOnlySpan<TLane> p, Span<TLane> lambda, Span<TLane> pBar,
+        out double tBar, out double hBar) where TFunction : struct, IStageAdjoint<TLane>
+    {
+        int n = lambda.Length, s = _tableau.Stages;
+        double[] a = _tableau.A, b = _tableau.B, c = _tableau.C;
 
         // y_{k+1} = y_k + h Σ b_i K_i: ȳ_k = λ, K̄_i = h b_i λ, h̄ = Σ b_i λ·K_i.
         tBar = 0;
