@@ -118,7 +118,9 @@ public sealed class LaneTrainingTests(ITestOutputHelper output)
         kind == "fixed" ? new SolverOptions { Method = OdeMethod.RK4, FixedStep = 0.01 } : SpiralSetupSolver;
 
     // One thread: the trainer keeps its lane blocks' problem, worker (solver, tape, reverse step), result and buffers
-    // between calls, so after the first call of a shape an iteration's gradient allocates nothing.
+    // between calls, so after the first call of a shape an iteration's gradient allocates nothing. The least of three
+    // calls is asserted: the runtime itself now and then allocates a few hundred bytes on the thread (seen once in the full
+    // Neural/Ensemble run: 256 bytes, as tiered compilation swaps in optimized code); an allocation of the trainer's own comes in every call.
     [Theory]
     [MemberData(nameof(AllocationCases))]
     public void Gradient_InLaneBlocks_OnOneThread_AllocatesNothingAfterTheFirstCall(string kind, LaneWidth width)
@@ -129,12 +131,16 @@ public sealed class LaneTrainingTests(ITestOutputHelper output)
         BatchResult first = trainer.Gradient(reference.Parameters, reference.Batch, gradient);
         Assert.True(first.IsSuccess, first.Status.ToString());
         double[] expected = (double[])gradient.Clone();
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        BatchResult second = trainer.Gradient(reference.Parameters, reference.Batch, gradient);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.Equal(0, allocated);
-        Assert.Equal(first, second);
-        Assert.Equal(expected, gradient);
+        var allocated = new long[3];
+        for (int call = 0; call < allocated.Length; call++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            BatchResult again = trainer.Gradient(reference.Parameters, reference.Batch, gradient);
+            allocated[call] = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.Equal(first, again);
+            Assert.Equal(expected, gradient);
+        }
+        Assert.True(allocated.Min() == 0, $"Bytes allocated by calls 2, 3 and 4: {string.Join(", ", allocated)}.");
     }
 
     // What is kept between calls is reloaded, not reused stale: a trainer that has already run other parameters, another
