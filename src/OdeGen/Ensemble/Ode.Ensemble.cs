@@ -171,7 +171,8 @@ public static partial class Ode
         return new EnsembleProblem(count, system.StateCount, system.ParameterCount, y0s, ps, shared, t0, t1, options!) { FusedSteps = ensemble!.FusedSteps };
     }
 
-    // The checks of an ensemble call's inputs, on the calling thread (allocating nothing when they pass); returns the number of trajectories.
+    // The checks of an ensemble call's inputs, on the calling thread; returns the number of trajectories. They allocate
+    // nothing when they pass, except ValidateEnsembleOptions (StepControl.ValidateOptions formats its messages up front).
     // optionsChecked: the options are an instance these checks have passed before (SolverOptions is immutable), so
     // ValidateEnsembleOptions, whose messages are built as it goes, is not run again (a workspace's repeated calls).
     private static int CheckProblem<TSystem>(in TSystem system, ReadOnlySpan<double> y0s, ReadOnlySpan<double> ps, bool shared,
