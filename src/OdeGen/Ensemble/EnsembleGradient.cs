@@ -32,6 +32,26 @@ public class EnsembleGradient
     }
 
     /// <summary>
+    /// Prepares this gradient to be written again by an observation-time gradient of the same shape
+    /// (<see cref="Ensemble.LaneLossGradientWorkspace{TSystem}"/>): takes the new times (same count) and puts every
+    /// output back as the constructor leaves it. Allocates nothing.
+    /// </summary>
+    internal void Reuse(ReadOnlySpan<double> times)
+    {
+        times.CopyTo(Times);
+        States.AsSpan().Fill(double.NaN);
+        DLdy.AsSpan().Clear();
+        Y0.AsSpan().Clear();
+        Parameters.AsSpan().Clear();
+        SharedParameters?.AsSpan().Clear();
+        Losses.AsSpan().Fill(double.NaN);
+        Loss = double.NaN;
+        BackwardEvaluations = 0;
+        VjpEvaluations = 0;
+        Solution.Reuse(Solution.Count, Solution.StateCount, Solution.SaveAt, Solution.Width, Solution.LanesPerBlock);
+    }
+
+    /// <summary>
     /// The gradient of a loss on the final states at <paramref name="t1"/> (one observation time), for a solve whose
     /// <see cref="Y0"/>, <see cref="Parameters"/> and sums are written after this call (the lane final-state driver and the
     /// distributed ensembles of OdeGen.Orleans): call <see cref="CompleteFinalStates"/> once the solution is filled.

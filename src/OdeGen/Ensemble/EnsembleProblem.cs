@@ -21,10 +21,29 @@ internal sealed class EnsembleProblem : IDisposable
         T1 = t1;
         Options = options;
         InputFinite = System.Buffers.ArrayPool<bool>.Shared.Rent(count);
-        for (int j = 0; j < count; j++)
+        CheckInputs(y0s, ps);
+    }
+
+    /// <summary>
+    /// Takes the inputs of a new call of the same shape (count, sizes, layout, options), for a workspace that keeps its
+    /// problem and workers from call to call (<see cref="LaneLossGradientWorkspace{TSystem}"/>): nothing is allocated.
+    /// </summary>
+    public void Reload(ReadOnlySpan<double> y0s, ReadOnlySpan<double> ps, double t0, double t1)
+    {
+        y0s.CopyTo(Y0s);
+        ps.CopyTo(Ps);
+        T0 = t0;
+        T1 = t1;
+        CheckInputs(y0s, ps);
+    }
+
+    private void CheckInputs(ReadOnlySpan<double> y0s, ReadOnlySpan<double> ps)
+    {
+        int n = StateCount, m = ParameterCount;
+        for (int j = 0; j < Count; j++)
         {
-            bool finite = Finite(y0s.Slice(j * stateCount, stateCount));
-            if (!sharedParameters) finite &= Finite(ps.Slice(j * parameterCount, parameterCount));
+            bool finite = Finite(y0s.Slice(j * n, n));
+            if (!SharedParameters) finite &= Finite(ps.Slice(j * m, m));
             InputFinite[j] = finite;
         }
     }
@@ -37,8 +56,8 @@ internal sealed class EnsembleProblem : IDisposable
     /// <summary>Parameters: Count × ParameterCount, or one row shared by all when <see cref="SharedParameters"/> (pooled: it may be longer).</summary>
     public double[] Ps { get; }
     public bool SharedParameters { get; }
-    public double T0 { get; }
-    public double T1 { get; }
+    public double T0 { get; private set; }
+    public double T1 { get; private set; }
     public SolverOptions Options { get; }
     /// <summary>Whether solves without a tape may take fused fixed steps (<see cref="EnsembleOptions.FusedSteps"/>).</summary>
     public bool FusedSteps { get; init; }

@@ -45,6 +45,9 @@ internal sealed class ObservationWorker<TSystem, TLane>
     public long Evaluations => _reverse.Evaluations;
     public long Vjps => _reverse.Vjps;
 
+    /// <summary>Starts the work counts over, for a worker kept from one call to the next.</summary>
+    public void ResetCounts() => _reverse.Evaluations = _reverse.Vjps = 0;
+
     /// <summary>
     /// Solves block <paramref name="block"/> through the times, lets <paramref name="loss"/> (when given) fill the
     /// block's rows of dLdy from the states, then sweeps the steps backwards. Writes the block's rows of Y0 and
@@ -120,6 +123,27 @@ internal static class ObservationRunner<TSystem, TLane>
         EnsembleRunner<TSystem, TLane>.ForEachBlock(problem, ensemble, () => new ObservationWorker<TSystem, TLane>(copy, problem, times),
             (worker, block) => worker.Gradient(block, output, loss, sums),
             worker => { lock (gate) { evaluations += worker.Evaluations; vjps += worker.Vjps; } });
+        Reduce(problem, output, sums, blocks, evaluations, vjps);
+    }
+
+    /// <summary>
+    /// As <see cref="Gradient"/> on the calling thread with a worker and block sums kept from an earlier call of the same
+    /// shape (<see cref="LaneLossGradientWorkspace{TSystem}"/>): the same blocks in the same order and the same
+    /// reduction, so the same bits, and nothing allocated.
+    /// </summary>
+    public static void GradientOnThisThread(ObservationWorker<TSystem, TLane> worker, EnsembleProblem problem, EnsembleGradient output,
+        EnsembleObservationLoss? loss, double[]? sums)
+    {
+        int blocks = EnsembleRunner<TSystem, TLane>.Blocks(problem);
+        worker.ResetCounts();
+        for (int b = 0; b < blocks; b++) worker.Gradient(b, output, loss, sums);
+        Reduce(problem, output, sums, blocks, worker.Evaluations, worker.Vjps);
+    }
+
+    // The block sums in block order, the losses in trajectory order: the same bits on any thread count.
+    private static void Reduce(EnsembleProblem problem, EnsembleGradient output, double[]? sums, int blocks, long evaluations, long vjps)
+    {
+        int m = problem.ParameterCount;
         output.BackwardEvaluations = evaluations;
         output.VjpEvaluations = vjps;
         if (sums is not null)

@@ -131,9 +131,7 @@ public static partial class Ode
         where TSystem : struct, IOdeLaneSystem
     {
         sensitivity ??= Sensitivity.InterpolatingAdjoint();
-        if (options?.Events is { Count: > 0 })
-            throw new NotSupportedException(
-                $"Ensemble gradients do not locate events (SolverOptions.Events; the lanes share their steps): differentiate such trajectories one by one with Ode.Gradient and Sensitivity.InterpolatingAdjoint() or Sensitivity.Forward, which differentiate through events.");
+        RejectEnsembleEvents(options);
         if (sensitivity is not DiscreteAdjointSensitivity discrete)
             return PerTrajectoryGradient.Compute(system, batch, t0, times, dLdy, loss, sensitivity, options, ensemble);
         if (discrete.StepsPerCheckpoint != 1)
@@ -145,6 +143,13 @@ public static partial class Ode
         if (loss is null && times.Length == 1 && options?.SaveAt is not null && double.IsFinite(t0) && double.IsFinite(times[0]) && times[0] != t0)
             return FinalStateGradient(system, batch.InitialStates, batch.Parameters, batch.SharesParameters, t0, times[0], dLdy, options, ensemble);
         return ObservationGradient(system, batch.InitialStates, batch.Parameters, batch.SharesParameters, t0, times, dLdy, loss, options, ensemble, legacy: false);
+    }
+
+    private static void RejectEnsembleEvents(SolverOptions? options)
+    {
+        if (options?.Events is { Count: > 0 })
+            throw new NotSupportedException(
+                $"Ensemble gradients do not locate events (SolverOptions.Events; the lanes share their steps): differentiate such trajectories one by one with Ode.Gradient and Sensitivity.InterpolatingAdjoint() or Sensitivity.Forward, which differentiate through events.");
     }
 
     // The lane discrete adjoint of a loss on the final states (the obsolete GradientEnsemble, Orleans's blocks): dLdyT is N × StateCount.
@@ -162,6 +167,18 @@ public static partial class Ode
         double t0, double t1, ref SolverOptions? options, ref EnsembleOptions? ensemble)
         where TSystem : struct, IOdeLaneSystem
     {
+        int count = CheckProblem(system, y0s, ps, shared, t0, t1, ref options, ref ensemble);
+        return new EnsembleProblem(count, system.StateCount, system.ParameterCount, y0s, ps, shared, t0, t1, options!) { FusedSteps = ensemble!.FusedSteps };
+    }
+
+    // The checks of an ensemble call's inputs, on the calling thread; returns the number of trajectories. They allocate
+    // nothing when they pass, except ValidateEnsembleOptions (StepControl.ValidateOptions formats its messages up front).
+    // optionsChecked: the options are an instance these checks have passed before (SolverOptions is immutable), so
+    // ValidateEnsembleOptions, whose messages are built as it goes, is not run again (a workspace's repeated calls).
+    private static int CheckProblem<TSystem>(in TSystem system, ReadOnlySpan<double> y0s, ReadOnlySpan<double> ps, bool shared,
+        double t0, double t1, ref SolverOptions? options, ref EnsembleOptions? ensemble, bool optionsChecked = false)
+        where TSystem : struct, IOdeLaneSystem
+    {
         options ??= SolverOptions.Default;
         ensemble ??= EnsembleOptions.Default;
         ensemble.Validate();
@@ -175,11 +192,12 @@ public static partial class Ode
         else if (ps.Length != count * m)
             throw new ArgumentException(Format($"ps must hold one row of ParameterCount = {m} values per trajectory (N × {m} = {count * m} for the {count} rows of y0s), but has length {ps.Length}."), "ps");
         Guard.Interval(t0, t1);
-        ValidateEnsembleOptions<TSystem>(options);
+        if (!optionsChecked) ValidateEnsembleOptions<TSystem>(options);
         // Checked here, on the calling thread: inside the parallel loop it would surface as an AggregateException.
-        Solvers.StepControl.AbsoluteTolerances(options, n);
+        // (A scalar AbsTol always fits; only a vector can have the wrong length.)
+        if (options.AbsTolVector is not null) Solvers.StepControl.AbsoluteTolerances(options, n);
         if (options.SaveAt is { } saveAt) ValidateSaveAt(saveAt, t0, t1);
-        return new EnsembleProblem(count, n, m, y0s, ps, shared, t0, t1, options) { FusedSteps = ensemble.FusedSteps };
+        return count;
     }
 
     private static void ValidateEnsembleOptions<TSystem>(SolverOptions options) where TSystem : struct, IOdeSystem

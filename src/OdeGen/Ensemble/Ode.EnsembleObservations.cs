@@ -14,11 +14,7 @@ public static partial class Ode
         SolverOptions? options, EnsembleOptions? ensemble, bool legacy)
         where TSystem : struct, IOdeLaneSystem
     {
-        if (options is not null) Sensitivity.RejectEvents(options, "The ensemble gradient (lanes share their steps)", anyEvent: true);
-        Guard.FiniteTime(t0, nameof(t0));
-        ObservationTimes.Check(t0, times, nameof(times));
-        if (options?.SaveAt is not null)
-            throw new ArgumentException("The observation times are where this gradient saves (EnsembleGradient.States): leave SaveAt null (SaveAt works with one observation time after t0 and Sensitivity.DiscreteAdjoint).", nameof(options));
+        CheckObservationCall(t0, times, options);
         using EnsembleProblem problem = CreateProblem(system, y0s, ps, shared, t0, times[^1], ref options, ref ensemble);
         double[] timesCopy = times.ToArray();
         LaneWidth width = ensemble!.ResolvedWidth;
@@ -46,5 +42,35 @@ public static partial class Ode
             default: ObservationRunner<TSystem, Lane1>.Gradient(system, problem, ensemble, timesCopy, output, loss); break;
         }
         return output;
+    }
+
+    /// <summary>
+    /// <c>Ode.LossGradient(system, EnsembleBatch.Shared(y0s, p), t0, times, loss, Sensitivity.DiscreteAdjoint, options, ensemble)</c>
+    /// on the calling thread through <paramref name="workspace"/>, which keeps the problem, the worker and the result from
+    /// its last call of the same shape: the same checks and the same bits, and after the first call nothing allocated
+    /// (for the trainer's lane blocks). The result belongs to the workspace and is overwritten by its next call.
+    /// </summary>
+    internal static EnsembleGradient LossGradientReusing<TSystem>(in TSystem system, LaneLossGradientWorkspace<TSystem> workspace,
+        ReadOnlySpan<double> y0s, ReadOnlySpan<double> p, double t0, ReadOnlySpan<double> times, EnsembleObservationLoss loss,
+        SolverOptions? options, EnsembleOptions ensemble)
+        where TSystem : struct, IOdeLaneSystem
+    {
+        ArgumentNullException.ThrowIfNull(loss);
+        RejectEnsembleEvents(options);
+        CheckObservationCall(t0, times, options);
+        EnsembleOptions? checkedEnsemble = ensemble;
+        int count = CheckProblem(system, y0s, p, shared: true, t0, times[^1], ref options, ref checkedEnsemble,
+            optionsChecked: options is not null && ReferenceEquals(options, workspace.CheckedOptions));
+        workspace.CheckedOptions = options;
+        return workspace.Gradient(system, y0s, p, shared: true, count, t0, times, loss, options!, ensemble);
+    }
+
+    private static void CheckObservationCall(double t0, ReadOnlySpan<double> times, SolverOptions? options)
+    {
+        if (options is not null) Sensitivity.RejectEvents(options, "The ensemble gradient (lanes share their steps)", anyEvent: true);
+        Guard.FiniteTime(t0, nameof(t0));
+        ObservationTimes.Check(t0, times, nameof(times));
+        if (options?.SaveAt is not null)
+            throw new ArgumentException("The observation times are where this gradient saves (EnsembleGradient.States): leave SaveAt null (SaveAt works with one observation time after t0 and Sensitivity.DiscreteAdjoint).", nameof(options));
     }
 }

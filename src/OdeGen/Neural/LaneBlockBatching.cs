@@ -1,3 +1,4 @@
+using OdeGen.Ensemble;
 using OdeGen.Lanes;
 
 namespace OdeGen.Neural;
@@ -46,45 +47,60 @@ public abstract class LaneBlockBatching<TSystem> where TSystem : struct, IOdeSys
     /// <summary>The lane width of the blocks.</summary>
     public LaneWidth Width { get; }
 
-    internal abstract BatchResult Gradient(in TSystem system, double[] p, IReadOnlyList<TrajectorySample> batch, int count,
-        TrajectoryLossKind loss, Sensitivity sensitivity, SolverOptions solver, int threads, Span<double> gradient);
+    // workspace: the trainer's slot for what this mode keeps between calls (null at first; this mode fills it and the
+    // trainer hands it back on its next call), so that on one thread an iteration allocates nothing after the first.
+    internal abstract BatchResult Gradient(in TSystem system, ReadOnlySpan<double> p, IReadOnlyList<TrajectorySample> batch, int count,
+        TrajectoryLossKind loss, Sensitivity sensitivity, SolverOptions solver, int threads, Span<double> gradient, ref object? workspace);
 }
 
 internal sealed class LaneBlockEngine<TSystem>(LaneWidth width) : LaneBlockBatching<TSystem>(width)
     where TSystem : struct, IOdeLaneSystem
 {
-    internal override BatchResult Gradient(in TSystem system, double[] p, IReadOnlyList<TrajectorySample> batch, int count,
-        TrajectoryLossKind loss, Sensitivity sensitivity, SolverOptions solver, int threads, Span<double> gradient)
+    internal override BatchResult Gradient(in TSystem system, ReadOnlySpan<double> p, IReadOnlyList<TrajectorySample> batch, int count,
+        TrajectoryLossKind loss, Sensitivity sensitivity, SolverOptions solver, int threads, Span<double> gradient, ref object? workspace)
     {
         int n = system.StateCount, m = system.ParameterCount;
-        var ensemble = new EnsembleOptions { Width = Width, MaxDegreeOfParallelism = threads };
-        var losses = new double[batch.Count];
-        var statuses = new OdeStatus[batch.Count];
+        if (workspace is not Workspace w || w.Threads != threads) workspace = w = new Workspace(Width, threads);
+        int groups = w.Group(batch);
         gradient.Clear();
         long evaluations = 0, vjps = 0;
-        foreach (int[] group in Groups(batch))
+        GroupLoss groupLoss = w.Loss;
+        groupLoss.Kind = loss;
+        groupLoss.Count = count;
+        groupLoss.Batch = batch;
+        try
         {
-            TrajectorySample head = batch[group[0]];
-            var y0s = new double[group.Length * n];
-            for (int j = 0; j < group.Length; j++) batch[group[j]].Y0.CopyTo(y0s, j * n);
-            EnsembleGradient g = Ode.LossGradient(system, EnsembleBatch.Shared(y0s, p), head.T0, head.Times,
-                (j, states, dLdy) => TrajectoryLoss.Compute(loss, states, batch[group[j]].Target, dLdy, count), sensitivity, solver, ensemble);
-            evaluations += g.ForwardEvaluations + g.BackwardEvaluations;
-            vjps += g.VjpEvaluations;
-            for (int j = 0; j < group.Length; j++)
+            for (int group = 0; group < groups; group++)
             {
-                losses[group[j]] = g.Losses[j];
-                statuses[group[j]] = g.Statuses[j];
+                int size = w.Members(group, batch.Count);
+                TrajectorySample head = batch[w.MemberList[0]];
+                Span<double> y0s = w.InitialStates(size * n);
+                for (int j = 0; j < size; j++) batch[w.MemberList[j]].Y0.CopyTo(y0s.Slice(j * n, n));
+                // One thread: through the group's workspace (the same bits as the call below, nothing allocated after the first).
+                EnsembleGradient g = threads == 1
+                    ? Ode.LossGradientReusing(system, w.Session(group), y0s, p, head.T0, head.Times, groupLoss.Callback, solver, w.Ensemble)
+                    : Ode.LossGradient(system, EnsembleBatch.Shared(y0s, p), head.T0, head.Times, groupLoss.Callback, sensitivity, solver, w.Ensemble);
+                evaluations += g.ForwardEvaluations + g.BackwardEvaluations;
+                vjps += g.VjpEvaluations;
+                for (int j = 0; j < size; j++)
+                {
+                    w.Losses[w.MemberList[j]] = g.Losses[j];
+                    w.Statuses[w.MemberList[j]] = g.Statuses[j];
+                }
+                double[] shared = g.SharedParameters!;
+                for (int k = 0; k < m; k++) gradient[k] += shared[k];
             }
-            double[] shared = g.SharedParameters!;
-            for (int k = 0; k < m; k++) gradient[k] += shared[k];
+        }
+        finally
+        {
+            groupLoss.Batch = [];
         }
         double total = 0;
         OdeStatus status = OdeStatus.Success;
         for (int i = 0; i < batch.Count; i++)
         {
-            total += losses[i];
-            if (status == OdeStatus.Success) status = statuses[i];
+            total += w.Losses[i];
+            if (status == OdeStatus.Success) status = w.Statuses[i];
         }
         if (status != OdeStatus.Success)
         {
@@ -96,22 +112,83 @@ internal sealed class LaneBlockEngine<TSystem>(LaneWidth width) : LaneBlockBatch
         return new BatchResult(total, Math.Sqrt(norm), evaluations, vjps, status);
     }
 
-    // Indices of the samples with equal T0 and Times, groups in order of their first sample, samples in order within.
-    private static List<int[]> Groups(IReadOnlyList<TrajectorySample> batch)
+    /// <summary>The loss of a group's samples, as one callback made once (the group's members are set before each group).</summary>
+    private sealed class GroupLoss
     {
-        var groups = new List<List<int>>();
-        for (int i = 0; i < batch.Count; i++)
+        public GroupLoss(int[] members) { Members = members; Callback = Compute; }
+
+        public TrajectoryLossKind Kind;
+        public int Count;
+        public IReadOnlyList<TrajectorySample> Batch = [];
+        public int[] Members;
+        public readonly EnsembleObservationLoss Callback;
+
+        private double Compute(int j, ReadOnlySpan<double> states, Span<double> dLdy) => TrajectoryLoss.Compute(Kind, states, Batch[Members[j]].Target, dLdy, Count);
+    }
+
+    /// <summary>What a trainer's lane-block gradient keeps between calls: the grouping, the buffers, the loss callback and one ensemble workspace per group.</summary>
+    private sealed class Workspace(LaneWidth width, int threads)
+    {
+        public readonly int Threads = threads;
+        public readonly EnsembleOptions Ensemble = new() { Width = width, MaxDegreeOfParallelism = threads };
+        public double[] Losses = [];
+        public OdeStatus[] Statuses = [];
+        public int[] MemberList = [];
+        private int[] _groupOf = [], _heads = [];
+        private double[] _y0s = [];
+        private readonly List<LaneLossGradientWorkspace<TSystem>> _sessions = [];
+        private GroupLoss? _loss;
+
+        public GroupLoss Loss => _loss ??= new GroupLoss(MemberList);
+
+        // Groups the samples by equal (T0, Times), groups in order of their first sample; returns the number of groups.
+        public int Group(IReadOnlyList<TrajectorySample> batch)
         {
-            TrajectorySample s = batch[i];
-            List<int>? match = null;
-            foreach (List<int> g in groups)
+            int count = batch.Count;
+            if (_groupOf.Length != count)
             {
-                TrajectorySample h = batch[g[0]];
-                if (h.T0 == s.T0 && h.Times.AsSpan().SequenceEqual(s.Times)) { match = g; break; }
+                _groupOf = new int[count];
+                _heads = new int[count];
+                MemberList = new int[count];
+                Losses = new double[count];
+                Statuses = new OdeStatus[count];
+                _loss = null;
             }
-            if (match is null) groups.Add(match = []);
-            match.Add(i);
+            int groups = 0;
+            for (int i = 0; i < count; i++)
+            {
+                TrajectorySample s = batch[i];
+                int match = -1;
+                for (int g = 0; g < groups; g++)
+                {
+                    TrajectorySample h = batch[_heads[g]];
+                    if (h.T0 == s.T0 && h.Times.AsSpan().SequenceEqual(s.Times)) { match = g; break; }
+                }
+                if (match < 0) _heads[match = groups++] = i;
+                _groupOf[i] = match;
+            }
+            return groups;
         }
-        return groups.ConvertAll(g => g.ToArray());
+
+        // Writes the samples of group g, in sample order, to the front of MemberList; returns how many there are.
+        public int Members(int group, int count)
+        {
+            int size = 0;
+            for (int i = 0; i < count; i++)
+                if (_groupOf[i] == group) MemberList[size++] = i;
+            return size;
+        }
+
+        public Span<double> InitialStates(int length)
+        {
+            if (_y0s.Length < length) _y0s = new double[length];
+            return _y0s.AsSpan(0, length);
+        }
+
+        public LaneLossGradientWorkspace<TSystem> Session(int group)
+        {
+            while (_sessions.Count <= group) _sessions.Add(new LaneLossGradientWorkspace<TSystem>());
+            return _sessions[group];
+        }
     }
 }

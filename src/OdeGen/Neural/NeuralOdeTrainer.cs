@@ -152,7 +152,19 @@ public sealed class NeuralOdeTrainer<TSystem> where TSystem : struct, IOdeSystem
         CheckBatch(parameters, batch);
         if (gradient.Length != m) throw new ArgumentException($"gradient has {gradient.Length} entries; the system has {m} parameters.", nameof(gradient));
         int count = EntryCount(batch);
-        if (LaneBlocks is { } lanes) return lanes.Gradient(_system, parameters.ToArray(), batch, count, Loss, Sensitivity, Solver, MaxDegreeOfParallelism, gradient);
+        if (LaneBlocks is { } lanes)
+        {
+            // The lane blocks' buffers and ensemble workspaces, kept between calls (taken, so that concurrent calls never share them).
+            object? workspace = Interlocked.Exchange(ref _laneWorkspace, null);
+            try
+            {
+                return lanes.Gradient(_system, parameters, batch, count, Loss, Sensitivity, Solver, MaxDegreeOfParallelism, gradient, ref workspace);
+            }
+            finally
+            {
+                _laneWorkspace = workspace;
+            }
+        }
         return MaxDegreeOfParallelism == 1 || batch.Count == 1
             ? SequentialGradient(parameters, batch, count, gradient)
             : ParallelGradient(parameters.ToArray(), batch, count, gradient);
@@ -250,6 +262,7 @@ public sealed class NeuralOdeTrainer<TSystem> where TSystem : struct, IOdeSystem
     }
 
     private SampleLoss? _sampleLoss;
+    private object? _laneWorkspace;
 
     /// <summary>The loss of the sample being differentiated, as one callback made once (the sequential path sets its target).</summary>
     private sealed class SampleLoss

@@ -108,6 +108,69 @@ public sealed class LaneTrainingTests(ITestOutputHelper output)
         Assert.Equal(one.VjpEvaluations, two.VjpEvaluations);
     }
 
+    // The adaptive spiral setup and a fixed step (four registers per block), at Lane1 and the hardware width.
+    public static TheoryData<string, LaneWidth> AllocationCases => new()
+    {
+        { "adaptive", LaneWidth.Auto }, { "adaptive", LaneWidth.Lane1 }, { "fixed", LaneWidth.Auto }, { "fixed", LaneWidth.Lane1 },
+    };
+
+    private static SolverOptions AllocationSolver(string kind) =>
+        kind == "fixed" ? new SolverOptions { Method = OdeMethod.RK4, FixedStep = 0.01 } : SpiralSetupSolver;
+
+    // One thread: the trainer keeps its lane blocks' problem, worker (solver, tape, reverse step), result and buffers
+    // between calls, so after the first call of a shape an iteration's gradient allocates nothing. The least of three
+    // calls is asserted: the runtime itself now and then allocates a few hundred bytes on the thread (seen once in the full
+    // Neural/Ensemble run: 256 bytes, as tiered compilation swaps in optimized code); an allocation of the trainer's own comes in every call.
+    [Theory]
+    [MemberData(nameof(AllocationCases))]
+    public void Gradient_InLaneBlocks_OnOneThread_AllocatesNothingAfterTheFirstCall(string kind, LaneWidth width)
+    {
+        SpiralReference reference = Reference.Value;
+        var trainer = Trainer(AllocationSolver(kind), lanes: true, width: width);
+        var gradient = new double[Model.ParameterCount];
+        BatchResult first = trainer.Gradient(reference.Parameters, reference.Batch, gradient);
+        Assert.True(first.IsSuccess, first.Status.ToString());
+        double[] expected = (double[])gradient.Clone();
+        var allocated = new long[3];
+        for (int call = 0; call < allocated.Length; call++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            BatchResult again = trainer.Gradient(reference.Parameters, reference.Batch, gradient);
+            allocated[call] = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.Equal(first, again);
+            Assert.Equal(expected, gradient);
+        }
+        Assert.True(allocated.Min() == 0, $"Bytes allocated by calls 2, 3 and 4: {string.Join(", ", allocated)}.");
+    }
+
+    // What is kept between calls is reloaded, not reused stale: a trainer that has already run other parameters, another
+    // batch shape (two groups of times) and other times gives a fresh trainer's bits, and its second call the first's.
+    [Theory]
+    [MemberData(nameof(AllocationCases))]
+    public void Gradient_InLaneBlocks_AfterOtherCalls_IsAFreshTrainersBits(string kind, LaneWidth width)
+    {
+        SpiralReference reference = Reference.Value;
+        SolverOptions solver = AllocationSolver(kind);
+        double[] other = reference.Parameters.Select(x => 0.9 * x).ToArray();
+        var shifted = reference.Batch.Select((s, i) => i % 2 == 0 ? s : s with { T0 = s.T0 + 1, Times = s.Times.Select(t => t + 1).ToArray() }).ToList();
+        var later = reference.Batch.Select(s => s with { T0 = s.T0 + 0.5, Times = s.Times.Select(t => t + 0.5).ToArray() }).ToList();
+        var used = Trainer(solver, lanes: true, width: width);
+        var scratch = new double[Model.ParameterCount];
+        used.Gradient(other, reference.Batch.Take(7).ToList(), scratch);
+        used.Gradient(other, shifted, scratch);
+        used.Gradient(other, later, scratch);
+        foreach (var (p, batch) in new[] { (reference.Parameters, reference.Batch), (other, shifted), (reference.Parameters, later) })
+        {
+            var fresh = new double[Model.ParameterCount];
+            var reused = new double[Model.ParameterCount];
+            BatchResult a = Trainer(solver, lanes: true, width: width).Gradient(p, batch, fresh);
+            BatchResult b = used.Gradient(p, batch, reused);
+            Assert.True(a.IsSuccess, a.Status.ToString());
+            Assert.Equal(a, b);
+            Assert.Equal(fresh, reused);
+        }
+    }
+
     [Fact]
     public void SamplesWithTimesOfTheirOwn_AreGroupedByTimes()
     {

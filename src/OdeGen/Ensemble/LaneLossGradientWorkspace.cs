@@ -1,0 +1,84 @@
+using OdeGen.Lanes;
+
+namespace OdeGen.Ensemble;
+
+/// <summary>
+/// What the one-thread lane discrete adjoint of a loss at observation times keeps from one call to the next, for a
+/// caller that repeats calls of one shape (the trainer's lane blocks, <c>Ode.LossGradient</c> on an
+/// <see cref="EnsembleBatch"/> every iteration): the problem with its input copies, the block worker (solver, tape,
+/// reverse step), the result and the per-block sums. A call of the same shape (trajectory count, number of times,
+/// options, width) reloads them instead of allocating, so after the first call nothing is allocated; another shape
+/// replaces them. One call at a time; the system must be the same value on every call (the worker keeps a copy).
+/// </summary>
+/// <typeparam name="TSystem">The dynamics.</typeparam>
+internal sealed class LaneLossGradientWorkspace<TSystem> : IDisposable
+    where TSystem : struct, IOdeLaneSystem
+{
+    private EnsembleProblem? _problem;
+    private EnsembleGradient? _output;
+    private object? _worker;   // an ObservationWorker<TSystem, TLane> of _width's lane type
+    private double[]? _sums;
+    private LaneWidth _width;
+
+    /// <summary>The solver options the checks of an earlier call passed (immutable: not checked again).</summary>
+    public SolverOptions? CheckedOptions { get; set; }
+
+    /// <summary>
+    /// The gradient, computed as <c>ObservationRunner.Gradient</c> computes it on one thread (the same bits). The inputs
+    /// are checked by the caller. The result belongs to this workspace: the next call overwrites it.
+    /// </summary>
+    public EnsembleGradient Gradient(in TSystem system, ReadOnlySpan<double> y0s, ReadOnlySpan<double> ps, bool shared, int count,
+        double t0, ReadOnlySpan<double> times, EnsembleObservationLoss loss, SolverOptions options, EnsembleOptions ensemble)
+    {
+        LaneWidth width = ensemble.ResolvedWidth;
+        if (_problem is { } kept && _output is { } output && kept.Count == count && kept.SharedParameters == shared
+            && ReferenceEquals(kept.Options, options) && kept.FusedSteps == ensemble.FusedSteps && _width == width && output.Times.Length == times.Length)
+        {
+            kept.Reload(y0s, ps, t0, times[^1]);
+            output.Reuse(times);
+        }
+        else
+        {
+            Dispose();
+            var problem = new EnsembleProblem(count, system.StateCount, system.ParameterCount, y0s, ps, shared, t0, times[^1], options) { FusedSteps = ensemble.FusedSteps };
+            _problem = problem;
+            _width = width;
+            var solution = new EnsembleSolution(count, problem.StateCount, problem.Options.SaveAt, width,
+                EnsembleOptions.LaneCount(width) * EnsembleLayout.Registers(problem.Options));
+            _output = new EnsembleGradient(solution, times.ToArray(), problem.ParameterCount, shared, withLoss: true, Sensitivity.DiscreteAdjoint);
+            _worker = null;
+            _sums = null;
+        }
+        switch (width)
+        {
+            case LaneWidth.Lane512: Run<Lane512>(system, loss); break;
+            case LaneWidth.Lane256: Run<Lane256>(system, loss); break;
+            case LaneWidth.Lane128: Run<Lane128>(system, loss); break;
+            default: Run<Lane1>(system, loss); break;
+        }
+        return _output!;
+    }
+
+    private void Run<TLane>(in TSystem system, EnsembleObservationLoss loss) where TLane : unmanaged, ILane<TLane>
+    {
+        EnsembleProblem problem = _problem!;
+        EnsembleGradient output = _output!;
+        if (_worker is not ObservationWorker<TSystem, TLane> worker)
+        {
+            worker = new ObservationWorker<TSystem, TLane>(system, problem, output.Times);
+            _worker = worker;
+            _sums = problem.SharedParameters ? new double[EnsembleRunner<TSystem, TLane>.Blocks(problem) * problem.ParameterCount] : null;
+        }
+        ObservationRunner<TSystem, TLane>.GradientOnThisThread(worker, problem, output, loss, _sums);
+    }
+
+    /// <summary>Returns the problem's pooled input copies; the workspace starts over on its next call.</summary>
+    public void Dispose()
+    {
+        _problem?.Dispose();
+        _problem = null;
+        _output = null;
+        _worker = null;
+        _sums = null;
+    }
+}
