@@ -7,9 +7,11 @@ namespace OdeGen.Lanes;
 // results an ulp apart between a process's first calls and its later ones. These kernels use only operations IEEE 754
 // defines exactly (+, −, ×, ÷, fused multiply-add, floor, selects), so a lane's result depends on its argument alone:
 // the same at every tier and every width (Lane128, Lane256 and Lane512 agree bit for bit, LaneMathTests).
-// Each kernel is one call (NoInlining, its parts inlined into it): inlined into a large caller, a kernel this size used
-// up the JIT's inlining budget, and the caller's own lane operators were then left as calls (a micro-benchmark of Sin
-// under dynamic PGO went from 2.5 to 40 ns per value).
+// Sin, Cos and Tan are each one call (NoInlining, their parts inlined into them): inlined into a large caller, a kernel
+// that size used up the JIT's inlining budget and left the caller's own lane operators as calls (a micro-benchmark of
+// Sin under dynamic PGO went from 2.5 to 40 ns per value). Exp is small and inlined: as a call it cost the spiral's lane
+// blocks (tanh through Exp inside the generated loops) 1.2-1.5x their time, the caller's live vector registers being
+// all caller-saved on x64.
 internal static partial class LaneMath
 {
     // π/2 in three parts: P1 = double(π/2), P2 = double(π/2 − P1), P3 = double(π/2 − P1 − P2).
@@ -27,7 +29,7 @@ internal static partial class LaneMath
     /// halves, so results in the subnormal range are rounded once and e^709.78… reaches double.MaxValue. Within one ulp
     /// of the exact value; overflow gives +∞, underflow +0, NaN stays NaN.
     /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Exp<T>(T x) where T : unmanaged, ILane<T>, ILaneBits<T>
     {
         // Clamped so that k stays in [−1077, 1025] and its halves in [−539, 513], where 2^half is a normal number;
