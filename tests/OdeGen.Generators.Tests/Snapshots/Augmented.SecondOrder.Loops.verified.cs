@@ -133,56 +133,42 @@ namespace SecondOrder.Loops
                     // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
                     double v11 = h[0];
                     double v12 = p[k % 4];
-                    double v13 = y[(k + 1) % y.Length];
-                    acc_2 += v11 * v12 * v13;
-                    double v14 = h[1];
-                    double v15 = p[(1 + k) % 4];
-                    acc_2 += v14 * v15 * v13;
-                    double v16 = h[2];
-                    double v17 = p[(2 + k) % 4];
-                    acc_2 += v16 * v17 * v13;
-                    double v18 = h[3];
-                    double v19 = p[(3 + k) % 4];
-                    acc_2 += v18 * v19 * v13;
+                    double v13 = v11 * v12;
+                    double v14 = y[(k + 1) % y.Length];
+                    acc_2 += v13 * v14;
+                    double v15 = h[1];
+                    double v16 = p[(1 + k) % 4];
+                    double v17 = v15 * v16;
+                    acc_2 += v17 * v14;
+                    double v18 = h[2];
+                    double v19 = p[(2 + k) % 4];
+                    double v20 = v18 * v19;
+                    acc_2 += v20 * v14;
+                    double v21 = h[3];
+                    double v22 = p[(3 + k) % 4];
+                    double v23 = v21 * v22;
+                    acc_2 += v23 * v14;
 
                     // adjoint of: dydt[k] = acc * p[p.Length - 1];
-                    double v20 = dydtBar[k];
+                    double v24 = dydtBar[k];
                     dydtBar[k] = 0.0;
-                    double accBar = v20 * p[p.Length - 1];
-                    pBar[p.Length - 1] += v20 * acc_2;
-
-                    // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    double v21 = h[3];
+                    double accBar = v24 * p[p.Length - 1];
+                    pBar[p.Length - 1] += v24 * acc_2;
 
                     // adjoint of: acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    double v22 = accBar * v13;
-                    yBar[(k + 1) % y.Length] += accBar * (v21 * v19);
-                    pBar[(3 + k) % 4] += v22 * v21;
-                    hBar[3] += v22 * v19;
-
-                    // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    double v23 = h[2];
-
-                    // adjoint of: acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    yBar[(k + 1) % y.Length] += accBar * (v23 * v17);
-                    pBar[(2 + k) % 4] += v22 * v23;
-                    hBar[2] += v22 * v17;
-
-                    // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    double v24 = h[1];
-
-                    // adjoint of: acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    yBar[(k + 1) % y.Length] += accBar * (v24 * v15);
-                    pBar[(1 + k) % 4] += v22 * v24;
-                    hBar[1] += v22 * v15;
-
-                    // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    double v25 = h[0];
-
-                    // adjoint of: acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    yBar[(k + 1) % y.Length] += accBar * (v25 * v12);
-                    pBar[k % 4] += v22 * v25;
-                    hBar[0] += v22 * v12;
+                    double v25 = accBar * v14;
+                    yBar[(k + 1) % y.Length] += accBar * v23;
+                    pBar[(3 + k) % 4] += v25 * v21;
+                    hBar[3] += v25 * v22;
+                    yBar[(k + 1) % y.Length] += accBar * v20;
+                    pBar[(2 + k) % 4] += v25 * v18;
+                    hBar[2] += v25 * v19;
+                    yBar[(k + 1) % y.Length] += accBar * v17;
+                    pBar[(1 + k) % 4] += v25 * v15;
+                    hBar[1] += v25 * v16;
+                    yBar[(k + 1) % y.Length] += accBar * v13;
+                    pBar[k % 4] += v25 * v11;
+                    hBar[0] += v25 * v12;
 
                     // adjoint of: double acc = -energy * y[k] + 0.1 * t * p[16];
                     pBar16 += accBar * v10;
@@ -406,56 +392,42 @@ namespace SecondOrder.Loops
                     // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
                     TLane v11 = h[0];
                     TLane v12 = p[k % 4];
-                    TLane v13 = y[(k + 1) % y.Length];
-                    acc_2 += v11 * v12 * v13;
-                    TLane v14 = h[1];
-                    TLane v15 = p[(1 + k) % 4];
-                    acc_2 += v14 * v15 * v13;
-                    TLane v16 = h[2];
-                    TLane v17 = p[(2 + k) % 4];
-                    acc_2 += v16 * v17 * v13;
-                    TLane v18 = h[3];
-                    TLane v19 = p[(3 + k) % 4];
-                    acc_2 += v18 * v19 * v13;
+                    TLane v13 = v11 * v12;
+                    TLane v14 = y[(k + 1) % y.Length];
+                    acc_2 += v13 * v14;
+                    TLane v15 = h[1];
+                    TLane v16 = p[(1 + k) % 4];
+                    TLane v17 = v15 * v16;
+                    acc_2 += v17 * v14;
+                    TLane v18 = h[2];
+                    TLane v19 = p[(2 + k) % 4];
+                    TLane v20 = v18 * v19;
+                    acc_2 += v20 * v14;
+                    TLane v21 = h[3];
+                    TLane v22 = p[(3 + k) % 4];
+                    TLane v23 = v21 * v22;
+                    acc_2 += v23 * v14;
 
                     // adjoint of: dydt[k] = acc * p[p.Length - 1];
-                    TLane v20 = dydtBar[k];
+                    TLane v24 = dydtBar[k];
                     dydtBar[k] = TLane.Zero;
-                    TLane accBar = v20 * p[p.Length - 1];
-                    pBar[p.Length - 1] += v20 * acc_2;
-
-                    // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    TLane v21 = h[3];
+                    TLane accBar = v24 * p[p.Length - 1];
+                    pBar[p.Length - 1] += v24 * acc_2;
 
                     // adjoint of: acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    TLane v22 = accBar * v13;
-                    yBar[(k + 1) % y.Length] += accBar * (v21 * v19);
-                    pBar[(3 + k) % 4] += v22 * v21;
-                    hBar[3] += v22 * v19;
-
-                    // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    TLane v23 = h[2];
-
-                    // adjoint of: acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    yBar[(k + 1) % y.Length] += accBar * (v23 * v17);
-                    pBar[(2 + k) % 4] += v22 * v23;
-                    hBar[2] += v22 * v17;
-
-                    // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    TLane v24 = h[1];
-
-                    // adjoint of: acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    yBar[(k + 1) % y.Length] += accBar * (v24 * v15);
-                    pBar[(1 + k) % 4] += v22 * v24;
-                    hBar[1] += v22 * v15;
-
-                    // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    TLane v25 = h[0];
-
-                    // adjoint of: acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    yBar[(k + 1) % y.Length] += accBar * (v25 * v12);
-                    pBar[k % 4] += v22 * v25;
-                    hBar[0] += v22 * v12;
+                    TLane v25 = accBar * v14;
+                    yBar[(k + 1) % y.Length] += accBar * v23;
+                    pBar[(3 + k) % 4] += v25 * v21;
+                    hBar[3] += v25 * v22;
+                    yBar[(k + 1) % y.Length] += accBar * v20;
+                    pBar[(2 + k) % 4] += v25 * v18;
+                    hBar[2] += v25 * v19;
+                    yBar[(k + 1) % y.Length] += accBar * v17;
+                    pBar[(1 + k) % 4] += v25 * v15;
+                    hBar[1] += v25 * v16;
+                    yBar[(k + 1) % y.Length] += accBar * v13;
+                    pBar[k % 4] += v25 * v11;
+                    hBar[0] += v25 * v12;
 
                     // adjoint of: double acc = -energy * y[k] + 0.1 * t * p[16];
                     pBar16 += accBar * v10;

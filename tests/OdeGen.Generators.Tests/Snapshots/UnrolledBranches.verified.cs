@@ -86,10 +86,6 @@ namespace Scenarios.Unrolled
             /// <inheritdoc/>
             public double Vjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, global::System.Span<double> yBar, global::System.Span<double> pBar)
             {
-                // adjoint of: elements of dydt that are not written are 0
-                global::System.Span<double> dydtBar = stackalloc double[a.Length];
-                a.CopyTo(dydtBar);
-
                 // adjoint of: for (int i = 0; i < 3; i++), unrolled:
                 // i = 2
                 // dydt[i] = -p[0] * y[i] * y[(i + 1) % 3];
@@ -99,31 +95,28 @@ namespace Scenarios.Unrolled
                 double y0 = y[0];
 
                 // adjoint of: dydt[i] = -p[0] * y[i] * y[(i + 1) % 3];
-                double v2 = dydtBar[2];
-                dydtBar[2] = 0.0;
-                double v3 = v2 * y0;
-                yBar[0] += v2 * (v1 * y2);
-                yBar[2] += -(v3 * p0);
-                pBar[0] += -(v3 * y2);
+                double a2 = a[2];
+                double v2 = a2 * y0;
+                yBar[0] += a2 * (v1 * y2);
+                yBar[2] += -(v2 * p0);
+                pBar[0] += -(v2 * y2);
 
                 // i = 1
                 // dydt[i] = p[1] * Math.Sin(y[i]) + (double)i;
                 double y1 = y[1];
 
                 // adjoint of: dydt[i] = p[1] * Math.Sin(y[i]) + (double)i;
-                double v4 = dydtBar[1];
-                dydtBar[1] = 0.0;
-                yBar[1] += v4 * p[1] * global::System.Math.Cos(y1);
-                pBar[1] += v4 * global::System.Math.Sin(y1);
+                double a1 = a[1];
+                yBar[1] += a1 * p[1] * global::System.Math.Cos(y1);
+                pBar[1] += a1 * global::System.Math.Sin(y1);
 
                 // i = 0
                 // adjoint of: dydt[i] = -p[0] * y[i] * y[(i + 1) % 3];
-                double v5 = dydtBar[0];
-                dydtBar[0] = 0.0;
-                double v6 = v5 * y1;
-                yBar[1] += v5 * (v1 * y0);
-                yBar[0] += -(v6 * p0);
-                pBar[0] += -(v6 * y0);
+                double a0 = a[0];
+                double v3 = a0 * y1;
+                yBar[1] += a0 * (v1 * y0);
+                yBar[0] += -(v3 * p0);
+                pBar[0] += -(v3 * y0);
                 return 0.0;
             }
 
