@@ -16,6 +16,11 @@ namespace SecondOrder.Loops
             /// <inheritdoc/>
             public double EvaluateVjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, global::System.Span<double> dydt, global::System.Span<double> yBar, global::System.Span<double> pBar)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                a = a.Slice(0, States);
+                yBar = yBar.Slice(0, States);
+
                 // elements of dydt that are not written are 0
                 dydt.Clear();
 
@@ -528,6 +533,9 @@ namespace SecondOrder.Loops
             /// <inheritdoc/>
             public double EvaluateDivergence(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.Span<double> dydt)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+
                 // loop sums that cross calls of Math or user functions wait in memory, so the loops keep them in registers
                 global::System.Span<double> sDot0Kept = stackalloc double[1];
                 global::System.Span<double> sDot1Kept = stackalloc double[1];
@@ -787,6 +795,11 @@ namespace SecondOrder.Loops
             /// <inheritdoc/>
             public double VjpDivergenceVjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, double s, global::System.Span<double> yBar, global::System.Span<double> pBar)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                a = a.Slice(0, States);
+                yBar = yBar.Slice(0, States);
+
                 // loop sums that cross calls of Math or user functions wait in memory, so the loops keep them in registers
                 global::System.Span<double> sDot0Kept = stackalloc double[1];
                 global::System.Span<double> sDot1Kept = stackalloc double[1];

@@ -27,6 +27,10 @@ namespace Scenarios.Single
             /// <inheritdoc/>
             public void Evaluate(float t, global::System.ReadOnlySpan<float> y, global::System.ReadOnlySpan<float> p, global::System.Span<float> dydt)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                p = p.Slice(0, Parameters);
+
                 // elements of dydt that are not written are 0
                 dydt.Clear();
 
@@ -115,6 +119,12 @@ namespace Scenarios.Single
             /// <inheritdoc/>
             public void Jvp(float t, global::System.ReadOnlySpan<float> y, global::System.ReadOnlySpan<float> p, float tDot, global::System.ReadOnlySpan<float> yDot, global::System.ReadOnlySpan<float> pDot, global::System.Span<float> dydt, global::System.Span<float> dydtDot)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                p = p.Slice(0, Parameters);
+                yDot = yDot.Slice(0, States);
+                pDot = pDot.Slice(0, Parameters);
+
                 // elements of dydt that are not written are 0
                 dydt.Clear();
                 dydtDot.Clear();
@@ -248,6 +258,13 @@ namespace Scenarios.Single
             /// <inheritdoc/>
             public float Vjp(float t, global::System.ReadOnlySpan<float> y, global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> a, global::System.Span<float> yBar, global::System.Span<float> pBar)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                p = p.Slice(0, Parameters);
+                a = a.Slice(0, States);
+                yBar = yBar.Slice(0, States);
+                pBar = pBar.Slice(0, Parameters);
+
                 // Span<float> h = stackalloc float[Hidden];
                 global::System.Span<float> h = stackalloc float[8];
 

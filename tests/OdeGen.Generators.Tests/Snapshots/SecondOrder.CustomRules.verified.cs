@@ -14,6 +14,10 @@ namespace Scenarios.Custom
             /// <inheritdoc/>
             public double Divergence(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                p = p.Slice(0, Parameters);
+
                 // dydt[0] = -Series(y[0], p[0]) * y[1] + Logistic(t * p[1]);
                 double y0 = y[0];
                 double p0 = p[0];
@@ -32,6 +36,12 @@ namespace Scenarios.Custom
             /// <inheritdoc/>
             public double DivergenceVjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, double s, global::System.Span<double> yBar, global::System.Span<double> pBar)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                p = p.Slice(0, Parameters);
+                yBar = yBar.Slice(0, States);
+                pBar = pBar.Slice(0, Parameters);
+
                 // dydt[0] = -Series(y[0], p[0]) * y[1] + Logistic(t * p[1]);
                 double y0 = y[0];
                 double p0 = p[0];
@@ -91,6 +101,15 @@ namespace Scenarios.Custom
             /// <inheritdoc/>
             public void Hvp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, double tDot, global::System.ReadOnlySpan<double> yDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> yBarDot, global::System.Span<double> pBarDot)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                p = p.Slice(0, Parameters);
+                yDot = yDot.Slice(0, States);
+                pDot = pDot.Slice(0, Parameters);
+                a = a.Slice(0, States);
+                yBarDot = yBarDot.Slice(0, States);
+                pBarDot = pBarDot.Slice(0, Parameters);
+
                 // dydt[0] = -Series(y[0], p[0]) * y[1] + Logistic(t * p[1]);
                 double y0 = y[0];
                 double yDot0 = yDot[0];

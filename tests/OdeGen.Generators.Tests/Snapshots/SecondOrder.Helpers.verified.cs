@@ -14,6 +14,10 @@ namespace SecondOrder.Helpers
             /// <inheritdoc/>
             public double Divergence(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                p = p.Slice(0, Parameters);
+
                 // elements of dydt that are not written are 0
                 global::System.Span<double> dydtDot0 = stackalloc double[y.Length];
                 dydtDot0.Clear();
@@ -158,6 +162,12 @@ namespace SecondOrder.Helpers
             /// <inheritdoc/>
             public double DivergenceVjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, double s, global::System.Span<double> yBar, global::System.Span<double> pBar)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                p = p.Slice(0, Parameters);
+                yBar = yBar.Slice(0, States);
+                pBar = pBar.Slice(0, Parameters);
+
                 // adjoint of: elements of dydt that are not written are 0
                 global::System.Span<double> dydtDot0Bar = stackalloc double[y.Length];
                 dydtDot0Bar.Clear();
@@ -390,6 +400,15 @@ namespace SecondOrder.Helpers
             /// <inheritdoc/>
             public void Hvp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, double tDot, global::System.ReadOnlySpan<double> yDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> yBarDot, global::System.Span<double> pBarDot)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                p = p.Slice(0, Parameters);
+                yDot = yDot.Slice(0, States);
+                pDot = pDot.Slice(0, Parameters);
+                a = a.Slice(0, States);
+                yBarDot = yBarDot.Slice(0, States);
+                pBarDot = pBarDot.Slice(0, Parameters);
+
                 // adjoint of: for (int i = 0; i < 2; i++), unrolled:
                 // i = 1
                 // dydt[2 * i] = y[2 * i + 1] * y[2 * i];

@@ -14,6 +14,9 @@ namespace SecondOrder.Mlp
             /// <inheritdoc/>
             public double Divergence(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+
                 // loop sums that cross calls of Math or user functions wait in memory, so the loops keep them in registers
                 global::System.Span<double> sDot0_2Kept = stackalloc double[1];
                 global::System.Span<double> sDot1_2Kept = stackalloc double[1];
@@ -109,6 +112,10 @@ namespace SecondOrder.Mlp
             /// <inheritdoc/>
             public double DivergenceVjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, double s, global::System.Span<double> yBar, global::System.Span<double> pBar)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                yBar = yBar.Slice(0, States);
+
                 // loop sums that cross calls of Math or user functions wait in memory, so the loops keep them in registers
                 global::System.Span<double> sDot0_2Kept = stackalloc double[1];
                 global::System.Span<double> sDot1_2Kept = stackalloc double[1];
@@ -328,6 +335,12 @@ namespace SecondOrder.Mlp
             /// <inheritdoc/>
             public void Hvp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, double tDot, global::System.ReadOnlySpan<double> yDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> yBarDot, global::System.Span<double> pBarDot)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                yDot = yDot.Slice(0, States);
+                a = a.Slice(0, States);
+                yBarDot = yBarDot.Slice(0, States);
+
                 // loop sums that cross calls of Math or user functions wait in memory, so the loops keep them in registers
                 global::System.Span<double> sDot_2Kept = stackalloc double[1];
 
