@@ -127,7 +127,7 @@ namespace SecondOrder.Loops
                 double s8 = 0.0;
                 double tBar = 0.0;
                 double pBar16 = 0.0;
-                for (int k = y.Length - 1; k >= 0; k--)
+                for (int k = y.Length - 1; (uint)k < (uint)y.Length; k--)
                 {
                     // double acc = -energy * y[k] + 0.1 * t * p[16];
                     double v9 = y[k];
@@ -186,7 +186,7 @@ namespace SecondOrder.Loops
                 pBar[16] += pBar16;
 
                 // adjoint of: for (int i = 0; i < n; i++)
-                for (int i = y.Length - 1; i >= 0; i--)
+                for (int i = y.Length - 1; (uint)i < (uint)y.Length; i--)
                 {
                     // adjoint of: energy += y[i] * y[i];
                     double v26 = s8 * y[i];
@@ -240,7 +240,7 @@ namespace SecondOrder.Loops
                 double sBar_4 = v34 * global::System.Math.FusedMultiplyAdd(-v33, v33, 1.0);
 
                 // adjoint of: for (int j = 0; j < n; j++)
-                for (int j = y.Length - 1; j >= 0; j--)
+                for (int j = y.Length - 1; (uint)j < (uint)y.Length; j--)
                 {
                     // i = 3
                     // s += p[i * n + j] * y[j];
@@ -386,7 +386,7 @@ namespace SecondOrder.Loops
                 TLane s8 = TLane.Zero;
                 TLane tBar = TLane.Zero;
                 TLane pBar16 = TLane.Zero;
-                for (int k = y.Length - 1; k >= 0; k--)
+                for (int k = y.Length - 1; (uint)k < (uint)y.Length; k--)
                 {
                     // double acc = -energy * y[k] + 0.1 * t * p[16];
                     TLane v9 = y[k];
@@ -445,7 +445,7 @@ namespace SecondOrder.Loops
                 pBar[16] += pBar16;
 
                 // adjoint of: for (int i = 0; i < n; i++)
-                for (int i = y.Length - 1; i >= 0; i--)
+                for (int i = y.Length - 1; (uint)i < (uint)y.Length; i--)
                 {
                     // adjoint of: energy += y[i] * y[i];
                     TLane v26 = s8 * y[i];
@@ -499,7 +499,7 @@ namespace SecondOrder.Loops
                 TLane sBar_4 = v34 * TLane.FusedMultiplyAdd(-v33, v33, c1);
 
                 // adjoint of: for (int j = 0; j < n; j++)
-                for (int j = y.Length - 1; j >= 0; j--)
+                for (int j = y.Length - 1; (uint)j < (uint)y.Length; j--)
                 {
                     // i = 3
                     // s += p[i * n + j] * y[j];
@@ -990,7 +990,7 @@ namespace SecondOrder.Loops
 
                 // adjoint of: for (int k = 0; k < n; k++)
                 double pBar16 = 0.0;
-                for (int k = y.Length - 1; k >= 0; k--)
+                for (int k = y.Length - 1; (uint)k < (uint)y.Length; k--)
                 {
                     // double acc = -energy * y[k] + 0.1 * t * p[16];
                     double v22 = y[k];
@@ -1175,7 +1175,7 @@ namespace SecondOrder.Loops
                 double v86 = s20 + s20;
                 double v87 = s19 + s19;
                 double v88 = s18 + s18;
-                for (int i = y.Length - 1; i >= 0; i--)
+                for (int i = y.Length - 1; (uint)i < (uint)y.Length; i--)
                 {
                     // adjoint of: energy += y[i] * y[i];
                     double v89 = s17 * y[i];
@@ -1217,7 +1217,7 @@ namespace SecondOrder.Loops
                 double sBar = (v96 - v100 - v100) * v92;
 
                 // adjoint of: for (int j = 0; j < n; j++)
-                for (int j = y.Length - 1; j >= 0; j--)
+                for (int j = y.Length - 1; (uint)j < (uint)y.Length; j--)
                 {
                     // adjoint of: s += p[i * n + j] * y[j];
                     yBar[j] += sBar * p[3 * y.Length + j];
@@ -1261,7 +1261,7 @@ namespace SecondOrder.Loops
                 double sBar_2 = (v107 - v111 - v111) * v103;
 
                 // adjoint of: for (int j = 0; j < n; j++)
-                for (int j = y.Length - 1; j >= 0; j--)
+                for (int j = y.Length - 1; (uint)j < (uint)y.Length; j--)
                 {
                     // adjoint of: s += p[i * n + j] * y[j];
                     yBar[j] += sBar_2 * p[2 * y.Length + j];
@@ -1305,7 +1305,7 @@ namespace SecondOrder.Loops
                 double sBar_3 = (v118 - v122 - v122) * v114;
 
                 // adjoint of: for (int j = 0; j < n; j++)
-                for (int j = y.Length - 1; j >= 0; j--)
+                for (int j = y.Length - 1; (uint)j < (uint)y.Length; j--)
                 {
                     // adjoint of: s += p[i * n + j] * y[j];
                     yBar[j] += sBar_3 * p[y.Length + j];
@@ -1349,7 +1349,7 @@ namespace SecondOrder.Loops
                 double sBar_4 = (v129 - v133 - v133) * v125;
 
                 // adjoint of: for (int j = 0; j < n; j++)
-                for (int j = y.Length - 1; j >= 0; j--)
+                for (int j = y.Length - 1; (uint)j < (uint)y.Length; j--)
                 {
                     // adjoint of: s += p[i * n + j] * y[j];
                     yBar[j] += sBar_4 * p[j];
@@ -1775,7 +1775,7 @@ namespace SecondOrder.Loops
 
                 // adjoint of: for (int k = 0; k < n; k++)
                 TLane pBar16 = TLane.Zero;
-                for (int k = y.Length - 1; k >= 0; k--)
+                for (int k = y.Length - 1; (uint)k < (uint)y.Length; k--)
                 {
                     // double acc = -energy * y[k] + 0.1 * t * p[16];
                     TLane v22 = y[k];
@@ -1960,7 +1960,7 @@ namespace SecondOrder.Loops
                 TLane v86 = s20 + s20;
                 TLane v87 = s19 + s19;
                 TLane v88 = s18 + s18;
-                for (int i = y.Length - 1; i >= 0; i--)
+                for (int i = y.Length - 1; (uint)i < (uint)y.Length; i--)
                 {
                     // adjoint of: energy += y[i] * y[i];
                     TLane v89 = s17 * y[i];
@@ -2002,7 +2002,7 @@ namespace SecondOrder.Loops
                 TLane sBar = (v96 - v100 - v100) * v92;
 
                 // adjoint of: for (int j = 0; j < n; j++)
-                for (int j = y.Length - 1; j >= 0; j--)
+                for (int j = y.Length - 1; (uint)j < (uint)y.Length; j--)
                 {
                     // adjoint of: s += p[i * n + j] * y[j];
                     yBar[j] += sBar * p[3 * y.Length + j];
@@ -2046,7 +2046,7 @@ namespace SecondOrder.Loops
                 TLane sBar_2 = (v107 - v111 - v111) * v103;
 
                 // adjoint of: for (int j = 0; j < n; j++)
-                for (int j = y.Length - 1; j >= 0; j--)
+                for (int j = y.Length - 1; (uint)j < (uint)y.Length; j--)
                 {
                     // adjoint of: s += p[i * n + j] * y[j];
                     yBar[j] += sBar_2 * p[2 * y.Length + j];
@@ -2090,7 +2090,7 @@ namespace SecondOrder.Loops
                 TLane sBar_3 = (v118 - v122 - v122) * v114;
 
                 // adjoint of: for (int j = 0; j < n; j++)
-                for (int j = y.Length - 1; j >= 0; j--)
+                for (int j = y.Length - 1; (uint)j < (uint)y.Length; j--)
                 {
                     // adjoint of: s += p[i * n + j] * y[j];
                     yBar[j] += sBar_3 * p[y.Length + j];
@@ -2134,7 +2134,7 @@ namespace SecondOrder.Loops
                 TLane sBar_4 = (v129 - v133 - v133) * v125;
 
                 // adjoint of: for (int j = 0; j < n; j++)
-                for (int j = y.Length - 1; j >= 0; j--)
+                for (int j = y.Length - 1; (uint)j < (uint)y.Length; j--)
                 {
                     // adjoint of: s += p[i * n + j] * y[j];
                     yBar[j] += sBar_4 * p[j];

@@ -431,7 +431,7 @@ namespace Scenarios.Single
                 TLane tBar = TLane.Zero;
                 TLane yBar1 = TLane.Zero;
                 TLane yBar0 = TLane.Zero;
-                for (int i = 8 - 1; i >= 0; i--)
+                for (int i = 8 - 1; (uint)i < 8u; i--)
                 {
                     // h[i] = MathF.Tanh(s);
                     TLane v22 = h[i];

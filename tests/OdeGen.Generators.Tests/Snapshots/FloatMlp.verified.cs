@@ -426,7 +426,7 @@ namespace Scenarios.Single
                 float tBar = 0.0f;
                 float yBar1 = 0.0f;
                 float yBar0 = 0.0f;
-                for (int i = 8 - 1; i >= 0; i--)
+                for (int i = 8 - 1; (uint)i < 8u; i--)
                 {
                     // h[i] = MathF.Tanh(s);
                     float v22 = h[i];

@@ -152,7 +152,7 @@ namespace Scenarios.SingleRules
                 float v1 = global::System.MathF.Sin(t);
                 float pBar1 = 0.0f;
                 float pBar0 = 0.0f;
-                for (int i = 5 - 1; i >= 0; i--)
+                for (int i = 5 - 1; (uint)i < 5u; i--)
                 {
                     // float growth = y[i] > 0 ? Hill(y[i], p[0]) : -0.25f * y[i];
                     float v2 = y[i];

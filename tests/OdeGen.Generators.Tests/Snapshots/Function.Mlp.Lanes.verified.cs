@@ -193,7 +193,7 @@ namespace Functions.Layers
                 TLane yBar0 = TLane.Zero;
 
                 // adjoint of: for (int j = 0; j < Hidden; j++)
-                for (int j = 8 - 1; j >= 0; j--)
+                for (int j = 8 - 1; (uint)j < 8u; j--)
                 {
                     // k = 1
                     // s += p[In * Hidden + Hidden + k * Hidden + j] * h[j];

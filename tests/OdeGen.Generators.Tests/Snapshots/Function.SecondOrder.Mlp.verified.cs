@@ -56,7 +56,7 @@ namespace HvpFunctions.Layers
                 double sBar = yBar[1];
 
                 // adjoint of: for (int j = 0; j < Hidden; j++)
-                for (int j = 8 - 1; j >= 0; j--)
+                for (int j = 8 - 1; (uint)j < 8u; j--)
                 {
                     // s += p[In * Hidden + Hidden + k * Hidden + j] * h[j];
                     double v4 = hDot[j];
@@ -75,7 +75,7 @@ namespace HvpFunctions.Layers
                 double sBar_2 = yBar[0];
 
                 // adjoint of: for (int j = 0; j < Hidden; j++)
-                for (int j = 8 - 1; j >= 0; j--)
+                for (int j = 8 - 1; (uint)j < 8u; j--)
                 {
                     // s += p[In * Hidden + Hidden + k * Hidden + j] * h[j];
                     double v5 = hDot[j];
@@ -92,7 +92,7 @@ namespace HvpFunctions.Layers
                 // adjoint of: for (int j = 0; j < Hidden; j++)
                 double yBarDot1 = 0.0;
                 double yBarDot0 = 0.0;
-                for (int j = 8 - 1; j >= 0; j--)
+                for (int j = 8 - 1; (uint)j < 8u; j--)
                 {
                     // h[j] = Math.Tanh(s);
                     double v6 = h[j];
@@ -173,7 +173,7 @@ namespace HvpFunctions.Layers
                 TLane sBar = yBar[1];
 
                 // adjoint of: for (int j = 0; j < Hidden; j++)
-                for (int j = 8 - 1; j >= 0; j--)
+                for (int j = 8 - 1; (uint)j < 8u; j--)
                 {
                     // s += p[In * Hidden + Hidden + k * Hidden + j] * h[j];
                     TLane v4 = hDot[j];
@@ -192,7 +192,7 @@ namespace HvpFunctions.Layers
                 TLane sBar_2 = yBar[0];
 
                 // adjoint of: for (int j = 0; j < Hidden; j++)
-                for (int j = 8 - 1; j >= 0; j--)
+                for (int j = 8 - 1; (uint)j < 8u; j--)
                 {
                     // s += p[In * Hidden + Hidden + k * Hidden + j] * h[j];
                     TLane v5 = hDot[j];
@@ -209,7 +209,7 @@ namespace HvpFunctions.Layers
                 // adjoint of: for (int j = 0; j < Hidden; j++)
                 TLane yBarDot1 = TLane.Zero;
                 TLane yBarDot0 = TLane.Zero;
-                for (int j = 8 - 1; j >= 0; j--)
+                for (int j = 8 - 1; (uint)j < 8u; j--)
                 {
                     // h[j] = Math.Tanh(s);
                     TLane v6 = h[j];

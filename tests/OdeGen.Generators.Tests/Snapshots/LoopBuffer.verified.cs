@@ -424,7 +424,7 @@ namespace Scenarios.Loops
 
                 // adjoint of: for (int k = 0; k < n; k++)
                 double pBar16 = 0.0;
-                for (int k = y.Length - 1; k >= 0; k--)
+                for (int k = y.Length - 1; (uint)k < (uint)y.Length; k--)
                 {
                     // double acc = -energy * y[k] + 0.1 * t * p[16];
                     double v7 = y[k];
@@ -514,7 +514,7 @@ namespace Scenarios.Loops
                 pBar[16] += pBar16;
 
                 // adjoint of: for (int i = 0; i < n; i++)
-                for (int i = y.Length - 1; i >= 0; i--)
+                for (int i = y.Length - 1; (uint)i < (uint)y.Length; i--)
                 {
                     // adjoint of: energy += y[i] * y[i];
                     double v27 = s4 * y[i];
@@ -524,7 +524,7 @@ namespace Scenarios.Loops
                 // adjoint of: for (int i = 0; i < H; i++), unrolled:
                 // i = 3
                 // adjoint of: for (int j = 0; j < n; j++)
-                for (int j = y.Length - 1; j >= 0; j--)
+                for (int j = y.Length - 1; (uint)j < (uint)y.Length; j--)
                 {
                     // adjoint of: h[i] += p[i * n + j] * y[j];
                     double v28 = hBar[3];
@@ -539,7 +539,7 @@ namespace Scenarios.Loops
 
                 // i = 2
                 // adjoint of: for (int j = 0; j < n; j++)
-                for (int j = y.Length - 1; j >= 0; j--)
+                for (int j = y.Length - 1; (uint)j < (uint)y.Length; j--)
                 {
                     // adjoint of: h[i] += p[i * n + j] * y[j];
                     double v30 = hBar[2];
@@ -554,7 +554,7 @@ namespace Scenarios.Loops
 
                 // i = 1
                 // adjoint of: for (int j = 0; j < n; j++)
-                for (int j = y.Length - 1; j >= 0; j--)
+                for (int j = y.Length - 1; (uint)j < (uint)y.Length; j--)
                 {
                     // adjoint of: h[i] += p[i * n + j] * y[j];
                     double v32 = hBar[1];
@@ -569,7 +569,7 @@ namespace Scenarios.Loops
 
                 // i = 0
                 // adjoint of: for (int j = 0; j < n; j++)
-                for (int j = y.Length - 1; j >= 0; j--)
+                for (int j = y.Length - 1; (uint)j < (uint)y.Length; j--)
                 {
                     // adjoint of: h[i] += p[i * n + j] * y[j];
                     double v34 = hBar[0];

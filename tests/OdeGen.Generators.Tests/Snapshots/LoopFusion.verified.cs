@@ -226,7 +226,7 @@ namespace Scenarios.Fusion
                 yBar[0] += a0 * s;
 
                 // adjoint of: for (int i = 0; i < 8; i++)
-                for (int i = 8 - 1; i >= 0; i--)
+                for (int i = 8 - 1; (uint)i < 8u; i--)
                 {
                     // s += w[i] * w[i] * p[i];
                     double v5 = w[i];
@@ -248,7 +248,7 @@ namespace Scenarios.Fusion
                 }
 
                 // adjoint of: for (int i = 0; i < 8; i++)
-                for (int i = 8 - 1; i >= 0; i--)
+                for (int i = 8 - 1; (uint)i < 8u; i--)
                 {
                     // u[i] = Math.Sin(p[i] * y[i % 4]);
                     double v9 = p[i];

@@ -216,7 +216,7 @@ namespace Scenarios.Loops
                 double yBar0 = 0.0;
 
                 // adjoint of: for (int i = 0; i < Hidden; i++)
-                for (int i = 50 - 1; i >= 0; i--)
+                for (int i = 50 - 1; (uint)i < 50u; i--)
                 {
                     // k = 1
                     // o += p[W2 + k * Hidden + i] * h[i];

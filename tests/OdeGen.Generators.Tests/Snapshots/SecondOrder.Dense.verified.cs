@@ -90,7 +90,7 @@ namespace SecondOrder.Dense
                 double gainBar = 0.0;
                 double v2 = s * 0.05;
                 double v3 = s * gain;
-                for (int i = 6 - 1; i >= 0; i--)
+                for (int i = 6 - 1; (uint)i < 6u; i--)
                 {
                     // double s = p[N * N + i];
                     double s_2 = p[36 + i];
@@ -155,7 +155,7 @@ namespace SecondOrder.Dense
                     yBar[i] += s13;
 
                     // adjoint of: for (int j = 0; j < N; j++)
-                    for (int j = 6 - 1; j >= 0; j--)
+                    for (int j = 6 - 1; (uint)j < 6u; j--)
                     {
                         // adjoint of: s += p[i * N + j] * y[j];
                         yBar[j] += sBar * p[i * 6 + j];
@@ -200,7 +200,7 @@ namespace SecondOrder.Dense
                 // adjoint of: for (int i = 0; i < N; i++)
                 double gainBar = 0.0;
                 double gainBarDot = 0.0;
-                for (int i = 6 - 1; i >= 0; i--)
+                for (int i = 6 - 1; (uint)i < 6u; i--)
                 {
                     // adjoint of: for (int i = 0; i < N; i++)
                     double dydtBarDot_i = 0.0;
@@ -281,7 +281,7 @@ namespace SecondOrder.Dense
                     yBarDot[i] += s18;
 
                     // adjoint of: for (int j = 0; j < N; j++)
-                    for (int j = 6 - 1; j >= 0; j--)
+                    for (int j = 6 - 1; (uint)j < 6u; j--)
                     {
                         // adjoint of: s += p[i * N + j] * y[j];
                         yBarDot[j] += global::System.Math.FusedMultiplyAdd(sBarDot, p[i * 6 + j], pDot[i * 6 + j] * sBar);
@@ -376,7 +376,7 @@ namespace SecondOrder.Dense
                 TLane gainBar = TLane.Zero;
                 TLane v2 = s * TLane.Create(0.05);
                 TLane v3 = s * gain;
-                for (int i = 6 - 1; i >= 0; i--)
+                for (int i = 6 - 1; (uint)i < 6u; i--)
                 {
                     // double s = p[N * N + i];
                     TLane s_2 = p[36 + i];
@@ -442,7 +442,7 @@ namespace SecondOrder.Dense
                     yBar[i] += s13;
 
                     // adjoint of: for (int j = 0; j < N; j++)
-                    for (int j = 6 - 1; j >= 0; j--)
+                    for (int j = 6 - 1; (uint)j < 6u; j--)
                     {
                         // adjoint of: s += p[i * N + j] * y[j];
                         yBar[j] += sBar * p[i * 6 + j];
@@ -485,7 +485,7 @@ namespace SecondOrder.Dense
                 // adjoint of: for (int i = 0; i < N; i++)
                 TLane gainBar = TLane.Zero;
                 TLane gainBarDot = TLane.Zero;
-                for (int i = 6 - 1; i >= 0; i--)
+                for (int i = 6 - 1; (uint)i < 6u; i--)
                 {
                     // adjoint of: for (int i = 0; i < N; i++)
                     TLane dydtBarDot_i = TLane.Zero;
@@ -567,7 +567,7 @@ namespace SecondOrder.Dense
                     yBarDot[i] += s18;
 
                     // adjoint of: for (int j = 0; j < N; j++)
-                    for (int j = 6 - 1; j >= 0; j--)
+                    for (int j = 6 - 1; (uint)j < 6u; j--)
                     {
                         // adjoint of: s += p[i * N + j] * y[j];
                         yBarDot[j] += TLane.FusedMultiplyAdd(sBarDot, p[i * 6 + j], pDot[i * 6 + j] * sBar);

@@ -195,7 +195,7 @@ namespace SecondOrder.Helpers
                 // adjoint of: for (int i = 0; i < 2; i++)
                 double v5 = global::System.Math.Cos(t);
                 double pBar2 = 0.0;
-                for (int i = 2 - 1; i >= 0; i--)
+                for (int i = 2 - 1; (uint)i < 2u; i--)
                 {
                     // dydt[2 * i] = y[2 * i + 1] * y[2 * i];
                     double v6 = y[2 * i + 1];
@@ -753,7 +753,7 @@ namespace SecondOrder.Helpers
                 // adjoint of: for (int i = 0; i < 2; i++)
                 TLane v5 = TLane.Cos(tLane);
                 TLane pBar2 = TLane.Zero;
-                for (int i = 2 - 1; i >= 0; i--)
+                for (int i = 2 - 1; (uint)i < 2u; i--)
                 {
                     // dydt[2 * i] = y[2 * i + 1] * y[2 * i];
                     TLane v6 = y[2 * i + 1];

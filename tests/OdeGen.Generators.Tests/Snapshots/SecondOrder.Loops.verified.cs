@@ -453,7 +453,7 @@ namespace SecondOrder.Loops
                 double s18 = 0.0;
                 double s19 = 0.0;
                 double s20 = 0.0;
-                for (int k = y.Length - 1; k >= 0; k--)
+                for (int k = y.Length - 1; (uint)k < (uint)y.Length; k--)
                 {
                     // double acc = -energy * y[k] + 0.1 * t * p[16];
                     double v21 = y[k];
@@ -622,7 +622,7 @@ namespace SecondOrder.Loops
                 double v83 = s20 + s20;
                 double v84 = s19 + s19;
                 double v85 = s17 + s17;
-                for (int i = y.Length - 1; i >= 0; i--)
+                for (int i = y.Length - 1; (uint)i < (uint)y.Length; i--)
                 {
                     // adjoint of: energy += y[i] * y[i];
                     double v86 = s18 * y[i];
@@ -664,7 +664,7 @@ namespace SecondOrder.Loops
                 double sBar = (v93 - v97 - v97) * v89;
 
                 // adjoint of: for (int j = 0; j < n; j++)
-                for (int j = y.Length - 1; j >= 0; j--)
+                for (int j = y.Length - 1; (uint)j < (uint)y.Length; j--)
                 {
                     // adjoint of: s += p[i * n + j] * y[j];
                     yBar[j] += sBar * p[3 * y.Length + j];
@@ -708,7 +708,7 @@ namespace SecondOrder.Loops
                 double sBar_2 = (v104 - v108 - v108) * v100;
 
                 // adjoint of: for (int j = 0; j < n; j++)
-                for (int j = y.Length - 1; j >= 0; j--)
+                for (int j = y.Length - 1; (uint)j < (uint)y.Length; j--)
                 {
                     // adjoint of: s += p[i * n + j] * y[j];
                     yBar[j] += sBar_2 * p[2 * y.Length + j];
@@ -752,7 +752,7 @@ namespace SecondOrder.Loops
                 double sBar_3 = (v115 - v119 - v119) * v111;
 
                 // adjoint of: for (int j = 0; j < n; j++)
-                for (int j = y.Length - 1; j >= 0; j--)
+                for (int j = y.Length - 1; (uint)j < (uint)y.Length; j--)
                 {
                     // adjoint of: s += p[i * n + j] * y[j];
                     yBar[j] += sBar_3 * p[y.Length + j];
@@ -796,7 +796,7 @@ namespace SecondOrder.Loops
                 double sBar_4 = (v126 - v130 - v130) * v122;
 
                 // adjoint of: for (int j = 0; j < n; j++)
-                for (int j = y.Length - 1; j >= 0; j--)
+                for (int j = y.Length - 1; (uint)j < (uint)y.Length; j--)
                 {
                     // adjoint of: s += p[i * n + j] * y[j];
                     yBar[j] += sBar_4 * p[j];
@@ -943,7 +943,7 @@ namespace SecondOrder.Loops
 
                 // adjoint of: for (int k = 0; k < n; k++)
                 double pBarDot16 = 0.0;
-                for (int k = y.Length - 1; k >= 0; k--)
+                for (int k = y.Length - 1; (uint)k < (uint)y.Length; k--)
                 {
                     // adjoint of: for (int k = 0; k < n; k++)
                     double dydtBarDot_k = 0.0;
@@ -1034,7 +1034,7 @@ namespace SecondOrder.Loops
                 pBarDot[16] += pBarDot16;
 
                 // adjoint of: for (int i = 0; i < n; i++)
-                for (int i = y.Length - 1; i >= 0; i--)
+                for (int i = y.Length - 1; (uint)i < (uint)y.Length; i--)
                 {
                     // adjoint of: energy += y[i] * y[i];
                     double v52 = global::System.Math.FusedMultiplyAdd(s16, y[i], yDot[i] * s15);
@@ -1058,7 +1058,7 @@ namespace SecondOrder.Loops
                 double sBarDot = global::System.Math.FusedMultiplyAdd(v56, v58, -((v57 + v57) * v55));
 
                 // adjoint of: for (int j = 0; j < n; j++)
-                for (int j = y.Length - 1; j >= 0; j--)
+                for (int j = y.Length - 1; (uint)j < (uint)y.Length; j--)
                 {
                     // adjoint of: s += p[i * n + j] * y[j];
                     yBarDot[j] += global::System.Math.FusedMultiplyAdd(sBarDot, p[3 * y.Length + j], pDot[3 * y.Length + j] * sBar);
@@ -1084,7 +1084,7 @@ namespace SecondOrder.Loops
                 double sBarDot_2 = global::System.Math.FusedMultiplyAdd(v62, v64, -((v63 + v63) * v61));
 
                 // adjoint of: for (int j = 0; j < n; j++)
-                for (int j = y.Length - 1; j >= 0; j--)
+                for (int j = y.Length - 1; (uint)j < (uint)y.Length; j--)
                 {
                     // adjoint of: s += p[i * n + j] * y[j];
                     yBarDot[j] += global::System.Math.FusedMultiplyAdd(sBarDot_2, p[2 * y.Length + j], pDot[2 * y.Length + j] * sBar_2);
@@ -1110,7 +1110,7 @@ namespace SecondOrder.Loops
                 double sBarDot_3 = global::System.Math.FusedMultiplyAdd(v68, v70, -((v69 + v69) * v67));
 
                 // adjoint of: for (int j = 0; j < n; j++)
-                for (int j = y.Length - 1; j >= 0; j--)
+                for (int j = y.Length - 1; (uint)j < (uint)y.Length; j--)
                 {
                     // adjoint of: s += p[i * n + j] * y[j];
                     yBarDot[j] += global::System.Math.FusedMultiplyAdd(sBarDot_3, p[y.Length + j], pDot[y.Length + j] * sBar_3);
@@ -1136,7 +1136,7 @@ namespace SecondOrder.Loops
                 double sBarDot_4 = global::System.Math.FusedMultiplyAdd(v74, v76, -((v75 + v75) * v73));
 
                 // adjoint of: for (int j = 0; j < n; j++)
-                for (int j = y.Length - 1; j >= 0; j--)
+                for (int j = y.Length - 1; (uint)j < (uint)y.Length; j--)
                 {
                     // adjoint of: s += p[i * n + j] * y[j];
                     yBarDot[j] += global::System.Math.FusedMultiplyAdd(sBarDot_4, p[j], pDot[j] * sBar_4);
@@ -1540,7 +1540,7 @@ namespace SecondOrder.Loops
                 TLane s18 = TLane.Zero;
                 TLane s19 = TLane.Zero;
                 TLane s20 = TLane.Zero;
-                for (int k = y.Length - 1; k >= 0; k--)
+                for (int k = y.Length - 1; (uint)k < (uint)y.Length; k--)
                 {
                     // double acc = -energy * y[k] + 0.1 * t * p[16];
                     TLane v21 = y[k];
@@ -1709,7 +1709,7 @@ namespace SecondOrder.Loops
                 TLane v83 = s20 + s20;
                 TLane v84 = s19 + s19;
                 TLane v85 = s17 + s17;
-                for (int i = y.Length - 1; i >= 0; i--)
+                for (int i = y.Length - 1; (uint)i < (uint)y.Length; i--)
                 {
                     // adjoint of: energy += y[i] * y[i];
                     TLane v86 = s18 * y[i];
@@ -1751,7 +1751,7 @@ namespace SecondOrder.Loops
                 TLane sBar = (v93 - v97 - v97) * v89;
 
                 // adjoint of: for (int j = 0; j < n; j++)
-                for (int j = y.Length - 1; j >= 0; j--)
+                for (int j = y.Length - 1; (uint)j < (uint)y.Length; j--)
                 {
                     // adjoint of: s += p[i * n + j] * y[j];
                     yBar[j] += sBar * p[3 * y.Length + j];
@@ -1795,7 +1795,7 @@ namespace SecondOrder.Loops
                 TLane sBar_2 = (v104 - v108 - v108) * v100;
 
                 // adjoint of: for (int j = 0; j < n; j++)
-                for (int j = y.Length - 1; j >= 0; j--)
+                for (int j = y.Length - 1; (uint)j < (uint)y.Length; j--)
                 {
                     // adjoint of: s += p[i * n + j] * y[j];
                     yBar[j] += sBar_2 * p[2 * y.Length + j];
@@ -1839,7 +1839,7 @@ namespace SecondOrder.Loops
                 TLane sBar_3 = (v115 - v119 - v119) * v111;
 
                 // adjoint of: for (int j = 0; j < n; j++)
-                for (int j = y.Length - 1; j >= 0; j--)
+                for (int j = y.Length - 1; (uint)j < (uint)y.Length; j--)
                 {
                     // adjoint of: s += p[i * n + j] * y[j];
                     yBar[j] += sBar_3 * p[y.Length + j];
@@ -1883,7 +1883,7 @@ namespace SecondOrder.Loops
                 TLane sBar_4 = (v126 - v130 - v130) * v122;
 
                 // adjoint of: for (int j = 0; j < n; j++)
-                for (int j = y.Length - 1; j >= 0; j--)
+                for (int j = y.Length - 1; (uint)j < (uint)y.Length; j--)
                 {
                     // adjoint of: s += p[i * n + j] * y[j];
                     yBar[j] += sBar_4 * p[j];
@@ -2021,7 +2021,7 @@ namespace SecondOrder.Loops
 
                 // adjoint of: for (int k = 0; k < n; k++)
                 TLane pBarDot16 = TLane.Zero;
-                for (int k = y.Length - 1; k >= 0; k--)
+                for (int k = y.Length - 1; (uint)k < (uint)y.Length; k--)
                 {
                     // adjoint of: for (int k = 0; k < n; k++)
                     TLane dydtBarDot_k = TLane.Zero;
@@ -2112,7 +2112,7 @@ namespace SecondOrder.Loops
                 pBarDot[16] += pBarDot16;
 
                 // adjoint of: for (int i = 0; i < n; i++)
-                for (int i = y.Length - 1; i >= 0; i--)
+                for (int i = y.Length - 1; (uint)i < (uint)y.Length; i--)
                 {
                     // adjoint of: energy += y[i] * y[i];
                     TLane v52 = TLane.FusedMultiplyAdd(s16, y[i], yDot[i] * s15);
@@ -2136,7 +2136,7 @@ namespace SecondOrder.Loops
                 TLane sBarDot = TLane.FusedMultiplyAdd(v56, v58, -((v57 + v57) * v55));
 
                 // adjoint of: for (int j = 0; j < n; j++)
-                for (int j = y.Length - 1; j >= 0; j--)
+                for (int j = y.Length - 1; (uint)j < (uint)y.Length; j--)
                 {
                     // adjoint of: s += p[i * n + j] * y[j];
                     yBarDot[j] += TLane.FusedMultiplyAdd(sBarDot, p[3 * y.Length + j], pDot[3 * y.Length + j] * sBar);
@@ -2162,7 +2162,7 @@ namespace SecondOrder.Loops
                 TLane sBarDot_2 = TLane.FusedMultiplyAdd(v62, v64, -((v63 + v63) * v61));
 
                 // adjoint of: for (int j = 0; j < n; j++)
-                for (int j = y.Length - 1; j >= 0; j--)
+                for (int j = y.Length - 1; (uint)j < (uint)y.Length; j--)
                 {
                     // adjoint of: s += p[i * n + j] * y[j];
                     yBarDot[j] += TLane.FusedMultiplyAdd(sBarDot_2, p[2 * y.Length + j], pDot[2 * y.Length + j] * sBar_2);
@@ -2188,7 +2188,7 @@ namespace SecondOrder.Loops
                 TLane sBarDot_3 = TLane.FusedMultiplyAdd(v68, v70, -((v69 + v69) * v67));
 
                 // adjoint of: for (int j = 0; j < n; j++)
-                for (int j = y.Length - 1; j >= 0; j--)
+                for (int j = y.Length - 1; (uint)j < (uint)y.Length; j--)
                 {
                     // adjoint of: s += p[i * n + j] * y[j];
                     yBarDot[j] += TLane.FusedMultiplyAdd(sBarDot_3, p[y.Length + j], pDot[y.Length + j] * sBar_3);
@@ -2214,7 +2214,7 @@ namespace SecondOrder.Loops
                 TLane sBarDot_4 = TLane.FusedMultiplyAdd(v74, v76, -((v75 + v75) * v73));
 
                 // adjoint of: for (int j = 0; j < n; j++)
-                for (int j = y.Length - 1; j >= 0; j--)
+                for (int j = y.Length - 1; (uint)j < (uint)y.Length; j--)
                 {
                     // adjoint of: s += p[i * n + j] * y[j];
                     yBarDot[j] += TLane.FusedMultiplyAdd(sBarDot_4, p[j], pDot[j] * sBar_4);

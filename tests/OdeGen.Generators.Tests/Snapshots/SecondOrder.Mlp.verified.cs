@@ -211,7 +211,7 @@ namespace SecondOrder.Mlp
                 s14 += s;
 
                 // adjoint of: for (int i = 0; i < Hidden; i++)
-                for (int i = 64 - 1; i >= 0; i--)
+                for (int i = 64 - 1; (uint)i < 64u; i--)
                 {
                     // k = 1
                     // o += p[W3 + k * Hidden + i] * h2[i];
@@ -268,7 +268,7 @@ namespace SecondOrder.Mlp
                     double sBar = (-v29 - v29) * v24;
 
                     // adjoint of: for (int j = 0; j < Hidden; j++)
-                    for (int j = 64 - 1; j >= 0; j--)
+                    for (int j = 64 - 1; (uint)j < 64u; j--)
                     {
                         // s += p[W2 + i * Hidden + j] * h1[j];
                         double v30 = p[192 + i * 64 + j];
@@ -290,7 +290,7 @@ namespace SecondOrder.Mlp
                 // adjoint of: for (int i = 0; i < Hidden; i++)
                 double yBar1 = 0.0;
                 double yBar0 = 0.0;
-                for (int i = 64 - 1; i >= 0; i--)
+                for (int i = 64 - 1; (uint)i < 64u; i--)
                 {
                     // for (int j = 0; j < In; j++)
                     double sDot0_4 = 0.0;
@@ -422,7 +422,7 @@ namespace SecondOrder.Mlp
                 double oBar = a[1];
 
                 // adjoint of: for (int i = 0; i < Hidden; i++)
-                for (int i = 64 - 1; i >= 0; i--)
+                for (int i = 64 - 1; (uint)i < 64u; i--)
                 {
                     // o += p[W3 + k * Hidden + i] * h2[i];
                     double v8 = h2Dot[i];
@@ -441,7 +441,7 @@ namespace SecondOrder.Mlp
                 double oBar_2 = a[0];
 
                 // adjoint of: for (int i = 0; i < Hidden; i++)
-                for (int i = 64 - 1; i >= 0; i--)
+                for (int i = 64 - 1; (uint)i < 64u; i--)
                 {
                     // o += p[W3 + k * Hidden + i] * h2[i];
                     double v9 = h2Dot[i];
@@ -456,7 +456,7 @@ namespace SecondOrder.Mlp
                 pBarDot[4480] += 0.0;
 
                 // adjoint of: for (int i = 0; i < Hidden; i++)
-                for (int i = 64 - 1; i >= 0; i--)
+                for (int i = 64 - 1; (uint)i < 64u; i--)
                 {
                     // h2[i] = Math.Tanh(s);
                     double v10 = h2[i];
@@ -473,7 +473,7 @@ namespace SecondOrder.Mlp
                     double sBarDot = global::System.Math.FusedMultiplyAdd(v13, v15, -((v14 + v14) * v12));
 
                     // adjoint of: for (int j = 0; j < Hidden; j++)
-                    for (int j = 64 - 1; j >= 0; j--)
+                    for (int j = 64 - 1; (uint)j < 64u; j--)
                     {
                         // s += p[W2 + i * Hidden + j] * h1[j];
                         double v16 = p[192 + i * 64 + j];
@@ -493,7 +493,7 @@ namespace SecondOrder.Mlp
                 // adjoint of: for (int i = 0; i < Hidden; i++)
                 double yBarDot1 = 0.0;
                 double yBarDot0 = 0.0;
-                for (int i = 64 - 1; i >= 0; i--)
+                for (int i = 64 - 1; (uint)i < 64u; i--)
                 {
                     // h1[i] = Math.Tanh(s);
                     double v19 = h1[i];
@@ -711,7 +711,7 @@ namespace SecondOrder.Mlp
                 s14 += s;
 
                 // adjoint of: for (int i = 0; i < Hidden; i++)
-                for (int i = 64 - 1; i >= 0; i--)
+                for (int i = 64 - 1; (uint)i < 64u; i--)
                 {
                     // k = 1
                     // o += p[W3 + k * Hidden + i] * h2[i];
@@ -766,7 +766,7 @@ namespace SecondOrder.Mlp
                     TLane sBar = (-v29 - v29) * v24;
 
                     // adjoint of: for (int j = 0; j < Hidden; j++)
-                    for (int j = 64 - 1; j >= 0; j--)
+                    for (int j = 64 - 1; (uint)j < 64u; j--)
                     {
                         // s += p[W2 + i * Hidden + j] * h1[j];
                         TLane v30 = p[192 + i * 64 + j];
@@ -788,7 +788,7 @@ namespace SecondOrder.Mlp
                 // adjoint of: for (int i = 0; i < Hidden; i++)
                 TLane yBar1 = TLane.Zero;
                 TLane yBar0 = TLane.Zero;
-                for (int i = 64 - 1; i >= 0; i--)
+                for (int i = 64 - 1; (uint)i < 64u; i--)
                 {
                     // for (int j = 0; j < In; j++)
                     TLane sDot0_4 = TLane.Zero;
@@ -914,7 +914,7 @@ namespace SecondOrder.Mlp
                 TLane oBar = a[1];
 
                 // adjoint of: for (int i = 0; i < Hidden; i++)
-                for (int i = 64 - 1; i >= 0; i--)
+                for (int i = 64 - 1; (uint)i < 64u; i--)
                 {
                     // o += p[W3 + k * Hidden + i] * h2[i];
                     TLane v8 = h2Dot[i];
@@ -933,7 +933,7 @@ namespace SecondOrder.Mlp
                 TLane oBar_2 = a[0];
 
                 // adjoint of: for (int i = 0; i < Hidden; i++)
-                for (int i = 64 - 1; i >= 0; i--)
+                for (int i = 64 - 1; (uint)i < 64u; i--)
                 {
                     // o += p[W3 + k * Hidden + i] * h2[i];
                     TLane v9 = h2Dot[i];
@@ -948,7 +948,7 @@ namespace SecondOrder.Mlp
                 pBarDot[4480] += TLane.Zero;
 
                 // adjoint of: for (int i = 0; i < Hidden; i++)
-                for (int i = 64 - 1; i >= 0; i--)
+                for (int i = 64 - 1; (uint)i < 64u; i--)
                 {
                     // h2[i] = Math.Tanh(s);
                     TLane v10 = h2[i];
@@ -965,7 +965,7 @@ namespace SecondOrder.Mlp
                     TLane sBarDot = TLane.FusedMultiplyAdd(v13, v15, -((v14 + v14) * v12));
 
                     // adjoint of: for (int j = 0; j < Hidden; j++)
-                    for (int j = 64 - 1; j >= 0; j--)
+                    for (int j = 64 - 1; (uint)j < 64u; j--)
                     {
                         // s += p[W2 + i * Hidden + j] * h1[j];
                         TLane v16 = p[192 + i * 64 + j];
@@ -985,7 +985,7 @@ namespace SecondOrder.Mlp
                 // adjoint of: for (int i = 0; i < Hidden; i++)
                 TLane yBarDot1 = TLane.Zero;
                 TLane yBarDot0 = TLane.Zero;
-                for (int i = 64 - 1; i >= 0; i--)
+                for (int i = 64 - 1; (uint)i < 64u; i--)
                 {
                     // h1[i] = Math.Tanh(s);
                     TLane v19 = h1[i];

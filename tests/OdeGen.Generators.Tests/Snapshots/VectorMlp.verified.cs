@@ -591,7 +591,7 @@ namespace Scenarios.Vector
 
                 // adjoint of: for (int i = 0; i < Hidden; i++)
                 // stays scalar (VectorizeLoops): indexes with (i + 1) % 21, not base + s·i for a constant s
-                for (int i = 21 - 1; i >= 0; i--)
+                for (int i = 21 - 1; (uint)i < 21u; i--)
                 {
                     // ring += p[C + i] * h[i] * h[(i + 1) % Hidden];
                     double v4 = p[107 + i];
