@@ -83,7 +83,7 @@ public sealed partial class OdeDynamicsGenerator
         /// <summary>The method's number type: double, or float when t is float (the float flavour).</summary>
         private readonly SpecialType _real;
         private int _declaredStates, _declaredParameters, _maxState = -1, _maxParameter = -1;
-        private bool _vectorizeLoops;
+        private bool _vectorizeLoops, _fuseMultiplyAdds;
 
         /// <summary>
         /// Whether the method is a [Differentiable] function (x, p, y) rather than [OdeDynamics] (t, y, p, dydt). Its spans
@@ -167,7 +167,7 @@ public sealed partial class OdeDynamicsGenerator
             CheckSecondOrderSizes(states);
             string? ns = _method.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
             var header = new SystemHeader(ns, types, _method.Name, states, parameters, _real == SpecialType.System_Single, _vectorizeLoops, HintKey(), _secondOrder,
-                _isFunction ? TargetKind.Function : TargetKind.Dynamics, outputs);
+                _isFunction ? TargetKind.Function : TargetKind.Dynamics, outputs, _fuseMultiplyAdds);
             IrFunction primal = _builder.Build(_statements.ToEquatableArray(), userStatements);
             CheckSize(primal);
             CheckSecondOrderSize(primal, states);
@@ -221,6 +221,12 @@ public sealed partial class OdeDynamicsGenerator
                 if (arg.Key == "VectorizeLoops")
                 {
                     _vectorizeLoops = arg.Value.Value is true;
+                    continue;
+                }
+
+                if (arg.Key == "FuseMultiplyAdds")
+                {
+                    _fuseMultiplyAdds = arg.Value.Value is true;
                     continue;
                 }
 

@@ -138,12 +138,18 @@ public sealed partial class OdeDynamicsGenerator : IIncrementalGenerator
             .WithTrackingName(steps.Model);
     }
 
+    /// <summary>
+    /// The first-order methods of <paramref name="m"/>, with the second-order and one-sweep ones it asks for. With
+    /// FuseMultiplyAdds the caller passes the user's method already contracted, so every method differentiates that f.
+    /// </summary>
+    private static SystemIr Differentiate(SystemModel m) => Augmented.Attach(SecondOrder.Attach(SystemDifferentiator.Differentiate(m), m), m);
+
     /// <summary>Differentiate → simplify → plan → emit (scalar and lanes) for one kind of target.</summary>
     private static void Generate(IncrementalGeneratorInitializationContext context, IncrementalValuesProvider<SystemModel> models,
         IncrementalValueProvider<HintPlan> hintPlan, Steps steps)
     {
         IncrementalValuesProvider<Result<SystemIr>> simplified = models
-            .Select(static (m, ct) => Guarded(m.Header.MethodName, () => Augmented.Attach(SecondOrder.Attach(SystemDifferentiator.Differentiate(m), m), m)))
+            .Select(static (m, ct) => Guarded(m.Header.MethodName, () => Differentiate(m.Header.FuseMultiplyAdds ? m with { Primal = FmaContraction.RunPrimal(m.Primal) } : m)))
             .WithTrackingName(steps.Differentiate)
             .Select(static (r, ct) => Then(r, s => s with
             {

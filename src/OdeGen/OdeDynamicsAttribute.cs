@@ -31,6 +31,18 @@ public sealed class OdeDynamicsAttribute : Attribute
     public bool VectorizeLoops { get; set; }
 
     /// <summary>
+    /// Contracts your method's own <c>a * b + c</c>, <c>a * b - c</c> and <c>c ± a * b</c> into fused multiply-adds (one
+    /// rounding instead of two, one instruction on x64 with FMA and on Arm64) where the product is used only there,
+    /// as <c>gcc -ffp-contract=fast</c> does. The contracted f is the one every generated method computes and
+    /// differentiates (scalar, lane and fused-register forms alike, so <c>Lane1</c> still equals the scalar methods bit
+    /// for bit), which speeds up fixed-step ensembles (docs/lanes.md, "Fused multiply-adds"). Like
+    /// <see cref="VectorizeLoops"/>, this changes results in the last bits: <c>Evaluate</c> is no longer your method
+    /// bit for bit. Sums in loops (<c>s += a * b</c>) keep two roundings. On a CPU without FMA the fused operation is
+    /// exact but computed in software (slow). Off by default.
+    /// </summary>
+    public bool FuseMultiplyAdds { get; set; }
+
+    /// <summary>
     /// Adds the second derivatives a continuous normalizing flow needs: the generated struct then also implements
     /// <see cref="IOdeSystemSecondOrder"/> (<c>Divergence</c> = tr(∂f/∂y), <c>DivergenceVjp</c>, <c>Hvp</c>, forward over
     /// reverse) and its lane forms (<see cref="IOdeLaneSystemSecondOrder"/>), or their float flavours for a float method.

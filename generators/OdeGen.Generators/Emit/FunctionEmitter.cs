@@ -255,7 +255,13 @@ internal sealed class FunctionEmitter : ExpressionPrinter
     /// <summary>Instructions printed as lines of their own whether or not they have a name.</summary>
     internal static bool IsStatement(Instr x) => x.Op is Op.Store or Op.For or Op.If or Op.Var or Op.VarAdd or Op.VarSet or Op.Buf or Op.BufStore or Op.ExternVjp;
 
-    /// <summary>The header of the loop <paramref name="x"/>, its bounds printed in the span names of <paramref name="naming"/>.</summary>
+    /// <summary>
+    /// The header of the loop <paramref name="x"/>, its bounds printed in the span names of <paramref name="naming"/>.
+    /// A descending loop down to 0 (the reverse sweep's) tests <c>(uint)i &lt; hi</c>, which is <c>i &gt;= 0</c> there
+    /// (i starts below hi and only decreases): from that one test the JIT knows 0 ≤ i &lt; hi in the body, as it does
+    /// for an ascending loop, and drops the range checks of <c>p[200 + i]</c> that <c>i &gt;= 0</c> alone leaves
+    /// (.NET 10 bounds a decreasing index only from below). Not where hi may be negative (x.Length / 10 - 2).
+    /// </summary>
     internal static string ForLine(Instr x, SpanNaming naming)
     {
         string v = x.Name!, lo = x.Ix!.Print(naming), hi = x.Ix2!.Print(naming);
@@ -264,7 +270,15 @@ internal sealed class FunctionEmitter : ExpressionPrinter
             return $"for (int {v} = {lo}; {v} < {hi}; {v}++)";
         }
 
-        return $"for (int {v} = {(hi.IndexOf(' ') >= 0 ? $"({hi})" : hi)} - 1; {v} >= {lo}; {v}--)";
+        string start = $"{(hi.IndexOf(' ') >= 0 ? $"({hi})" : hi)} - 1";
+        // Only where hi cannot be negative (a literal, a span's length): for hi < 0, i would start below hi and pass the test.
+        if (x.Ix.ConstantValue == 0 && (x.Ix2.ConstantValue > 0 || x.Ix2 is IndexExpr.Length))
+        {
+            string bound = x.Ix2.ConstantValue is int n ? Literals.Int(n) + "u" : $"(uint){(hi.IndexOf(' ') >= 0 ? $"({hi})" : hi)}";
+            return $"for (int {v} = {start}; (uint){v} < {bound}; {v}--)";
+        }
+
+        return $"for (int {v} = {start}; {v} >= {lo}; {v}--)";
     }
 
     private void BufLines(IndentedWriter writer, Instr x, int id)

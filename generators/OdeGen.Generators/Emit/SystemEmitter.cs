@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Linq;
 using OdeGen.Generators.Analyses;
 using OdeGen.Generators.Ir;
@@ -189,9 +190,66 @@ internal static class SystemEmitter
         string name = returnAndName.Substring(returnAndName.LastIndexOf(' ') + 1);
         var names = parameters.Select(p => p.Substring(p.LastIndexOf(' ') + 1)).ToList();
         w.Line().Line("/// <inheritdoc/>").Open($"public {returnAndName}({string.Join(", ", parameters)})");
+        SliceToSizes(w, h, body.Function, names);
         FunctionEmitter.EmitBody(w, body, names, name);
         w.Close();
         VectorLoopEmitter.Helpers(w, body, names, name);
+    }
+
+    /// <summary>The spans a dynamics method reads or adds to, with the size each has when the system declares it.</summary>
+    private static readonly (Slot Slot, bool States)[] SizedSpans =
+    {
+        (Slot.Y, true), (Slot.P, false), (Slot.YDot, true), (Slot.PDot, false), (Slot.A, true),
+        (Slot.YBar, true), (Slot.PBar, false), (Slot.YBarDot, true), (Slot.PBarDot, false),
+    };
+
+    /// <summary>
+    /// With sizes known at compile time, the spans the body reads, and the adjoints it adds to, are first cut to them
+    /// (the runtime passes exactly these lengths): the JIT then knows each length, so an index that a constant-bound
+    /// loop keeps in range (p[200 + i], i &lt; 50) needs no range check, as in a hand-written loop over a slice. A span
+    /// shorter than its size throws on entry, before anything is written. dydt and the other outputs that are
+    /// overwritten keep their length (Evaluate clears all of dydt).
+    /// </summary>
+    private static void SliceToSizes(IndentedWriter w, SystemHeader h, IrFunction function, List<string> names)
+    {
+        if (h.Kind != TargetKind.Dynamics)
+        {
+            return;
+        }
+
+        var used = new HashSet<Slot>();
+        foreach (Instr x in function.Body)
+        {
+            used.Add(x.Slot);
+            foreach (IndexExpr? ix in new[] { x.Ix, x.Ix2 })
+            {
+                if (ix is not null)
+                {
+                    used.UnionWith(ix.Lengths());
+                }
+            }
+        }
+
+        bool any = false;
+        foreach ((Slot slot, bool states) in SizedSpans)
+        {
+            string name = SpanNames.Of(slot, SpanNaming.Dynamics);
+            if ((states ? h.States : h.Parameters) >= 0 && used.Contains(slot) && names.Contains(name))
+            {
+                if (!any)
+                {
+                    w.Line("// the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove");
+                    any = true;
+                }
+
+                w.Line($"{name} = {name}.Slice(0, {(states ? "States" : "Parameters")});");
+            }
+        }
+
+        if (any)
+        {
+            w.Line();
+        }
     }
 
     /// <summary>The same for IR that is not a field of the target's <see cref="EmitPlan"/>: planned here by <see cref="EmitPlan.Method"/>.</summary>

@@ -18,7 +18,7 @@ internal sealed record ContainingType(string Keywords, string Name);
 /// A <see cref="TargetKind.Function"/> reuses the dynamics' vocabulary: <paramref name="States"/> is its number of inputs (x),
 /// <paramref name="Outputs"/> its number of outputs (y), which for dynamics is <paramref name="States"/> again.
 internal sealed record SystemHeader(string? Namespace, EquatableArray<ContainingType> Types, string MethodName, int States, int Parameters, bool Single = false, bool VectorizeLoops = false, string HintKey = "", bool SecondOrder = false,
-    TargetKind Kind = TargetKind.Dynamics, int Outputs = 0)
+    TargetKind Kind = TargetKind.Dynamics, int Outputs = 0, bool FuseMultiplyAdds = false)
 {
     /// <summary>The generated struct's name, <c>{Method}System</c> or <c>{Method}Function</c>.</summary>
     public string StructName => MethodName + (Kind == TargetKind.Function ? "Function" : "System");

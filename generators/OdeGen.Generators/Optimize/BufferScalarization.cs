@@ -31,12 +31,22 @@ internal static class BufferScalarization
         var builder = new IrBuilder(exact, function.Single, function.Body.Count);
         var map = new int[function.Body.Count];
         var local = new Dictionary<int, int>();   // buffer → its accumulator in the current loop
+        var pending = new Dictionary<int, string>();   // accesses that declare their buffer's local with the value they store → the loop's variable
         int depth = 0;
         for (int i = 0; i < function.Body.Count; i++)
         {
             Instr x = function.Body[i];
             depth += x.Op is Op.For or Op.If ? 1 : x.Op is Op.EndFor or Op.EndIf ? -1 : 0;
             Simplifier.Attribute(builder, x);
+            if (pending.TryGetValue(i, out string? variable))
+            {
+                // The first access stores: the local starts at that value (0 + v for an addition, which the
+                // derivative builder folds to v; the user's own arithmetic keeps the addition).
+                int start = x.Value == 1 ? builder.Add(builder.Const(0), map[x.A]) : map[x.A];
+                local[x.B] = builder.Var(start, LocalName(function, x.B, variable));
+                continue;
+            }
+
             if (x.Op == Op.BufStore && local.TryGetValue(x.B, out int v))
             {
                 if (x.Value == 1)
@@ -63,7 +73,15 @@ internal static class BufferScalarization
             {
                 foreach (int buffer in buffers)
                 {
-                    local[buffer] = builder.Var(builder.Const(0), (function.Body[buffer].Name ?? "buffer") + "_" + x.Name);
+                    int first = FirstAccess(function, i, buffer);
+                    if (first >= 0)
+                    {
+                        pending[first] = x.Name!;
+                    }
+                    else
+                    {
+                        local[buffer] = builder.Var(builder.Const(0), LocalName(function, buffer, x.Name!));
+                    }
                 }
             }
             else if (depth == 0)
@@ -73,6 +91,35 @@ internal static class BufferScalarization
         }
 
         return DeadCode.Eliminate(builder.Build(function.Statements, function.UserStatements));
+    }
+
+    /// <summary>The local that holds <paramref name="buffer"/>'s element in an iteration of the loop over <paramref name="variable"/>.</summary>
+    private static string LocalName(IrFunction function, int buffer, string variable) => (function.Body[buffer].Name ?? "buffer") + "_" + variable;
+
+    /// <summary>
+    /// The position of the loop at <paramref name="loop"/>'s first access to <paramref name="buffer"/> when it is a store in
+    /// the loop's own body (not in a nested loop or branch), where the local can be declared with the stored value; else -1.
+    /// </summary>
+    [MethodImpl(Hot.Optimize)]
+    private static int FirstAccess(IrFunction function, int loop, int buffer)
+    {
+        int depth = 0;
+        for (int i = loop + 1; i < function.Body.Count; i++)
+        {
+            Instr x = function.Body[i];
+            if (x.Op is Op.EndFor or Op.EndIf && depth-- == 0)
+            {
+                return -1;
+            }
+
+            depth += x.Op is Op.For or Op.If ? 1 : 0;
+            if ((x.Op == Op.BufLoad && x.A == buffer) || (x.Op == Op.BufStore && x.B == buffer))
+            {
+                return x.Op == Op.BufStore && depth == 0 ? i : -1;
+            }
+        }
+
+        return -1;
     }
 
     /// <summary>Top-level loops with the buffers that only they touch, at their variable.</summary>

@@ -11,15 +11,28 @@ namespace OdeGen.Generators.Optimize;
 /// would compute it twice).
 /// </summary>
 /// <remarks>
-/// The user's own arithmetic (the primal phase) is never contracted: Evaluate, and the f that Jvp and
-/// the reverse sweep recompute, must round exactly as the user's method does. On a CPU without FMA,
-/// Math.FusedMultiplyAdd is exact but computed in software; docs/how-differentiation-works.md says so.
+/// The user's own arithmetic (the primal phase) is not contracted here: Evaluate, and the f that Jvp and
+/// the reverse sweep recompute, must round exactly as the user's method does. A system that opts in with
+/// FuseMultiplyAdds = true has its primal contracted before it is differentiated (<see cref="RunPrimal"/>), so
+/// every generated method, scalar, lane and register form, computes the same contracted f. On a CPU without
+/// FMA, Math.FusedMultiplyAdd is exact but computed in software; docs/how-differentiation-works.md says so.
 /// </remarks>
 internal static class FmaContraction
 {
     /// <summary>Returns <paramref name="function"/> with its derivative products and sums fused.</summary>
     [MethodImpl(Hot.Optimize)]
-    public static IrFunction Run(IrFunction function)
+    public static IrFunction Run(IrFunction function) => Run(function, primal: false);
+
+    /// <summary>
+    /// The user's method as parsed with its own products and sums fused (FuseMultiplyAdds = true): a·b + c, a·b − c and
+    /// c ± a·b where the product has no other use. Loop sums (s += a·b, a <see cref="Op.VarAdd"/>) keep their two roundings:
+    /// their accumulator's form is what the loop passes and the vectorizer work on.
+    /// </summary>
+    [MethodImpl(Hot.Optimize)]
+    public static IrFunction RunPrimal(IrFunction primal) => Run(primal, primal: true);
+
+    [MethodImpl(Hot.Optimize)]
+    private static IrFunction Run(IrFunction function, bool primal)
     {
         int[] uses = Uses(function);
         var builder = new IrBuilder(exact: false, function.Single, function.Body.Count);
@@ -28,7 +41,7 @@ internal static class FmaContraction
         {
             Instr x = function.Body[i];
             Simplifier.Attribute(builder, x);
-            Simplifier.Record(builder, x, i, map, Fused(builder, function, x, uses, map) ?? Simplifier.Copy(builder, x, map));
+            Simplifier.Record(builder, x, i, map, Fused(builder, function, x, uses, map, primal) ?? Simplifier.Copy(builder, x, map));
         }
 
         return DeadCode.Eliminate(builder.Build(function.Statements, function.UserStatements));
@@ -36,9 +49,9 @@ internal static class FmaContraction
 
     /// <summary>The fused form of an Add or Sub in derivative code, or null.</summary>
     [MethodImpl(Hot.Optimize)]
-    private static int? Fused(IrBuilder builder, IrFunction function, Instr x, int[] uses, int[] map)
+    private static int? Fused(IrBuilder builder, IrFunction function, Instr x, int[] uses, int[] map, bool primal)
     {
-        if (x.Phase == Phase.Primal || x.Op is not (Op.Add or Op.Sub))
+        if ((x.Phase == Phase.Primal && !primal) || x.Op is not (Op.Add or Op.Sub))
         {
             return null;
         }

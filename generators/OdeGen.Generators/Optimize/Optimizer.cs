@@ -8,7 +8,8 @@ namespace OdeGen.Generators.Optimize;
 /// zero/one propagation, common subexpressions, dead code) runs first and last; between them the loop
 /// passes: short constant loops unrolled and loop-invariant values moved before their loops; then, for the
 /// derivative methods only, loop-carried output adjoints kept in locals, loops over the same range fused (and
-/// buffers that only one iteration touches kept in locals), and products fused into their sums.
+/// buffers that only one iteration touches kept in locals), buffers touched only at constant elements in straight-line
+/// code replaced by values, repeated reads of a buffer element merged, and products fused into their sums.
 /// </summary>
 internal static class Optimizer
 {
@@ -18,7 +19,8 @@ internal static class Optimizer
         IrFunction f = LoopInvariantHoisting.Run(LoopUnroller.Run(Simplifier.Run(function, exact), exact), exact);
         if (!exact)
         {
-            f = FmaContraction.Run(BufferScalarization.Run(LoopFusion.Run(AccumulatorPromotion.Run(f)), exact));
+            f = BufferScalarization.Run(LoopFusion.Run(AccumulatorPromotion.Run(f)), exact);
+            f = FmaContraction.Run(LoadForwarding.Run(ConstantElements.Run(f)));
         }
 
         return Simplifier.Run(f, exact);

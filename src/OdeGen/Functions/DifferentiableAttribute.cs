@@ -35,6 +35,12 @@ public sealed class DifferentiableAttribute : Attribute
     public bool VectorizeLoops { get; set; }
 
     /// <summary>
+    /// Contracts the function's own products and sums into fused multiply-adds in every generated method, as
+    /// <see cref="OdeDynamicsAttribute.FuseMultiplyAdds"/> does for dynamics (results change in the last bits). Off by default.
+    /// </summary>
+    public bool FuseMultiplyAdds { get; set; }
+
+    /// <summary>
     /// Asks for the second-order method <c>Hvp</c> (forward over reverse: the derivative of <c>Vjp</c> along a direction
     /// of x and p, yBar fixed): the struct then implements <see cref="IDifferentiableFunctionSecondOrder"/> and its lane
     /// form (float: <see cref="IDifferentiableFunctionSingleSecondOrder"/>). Functions with user-supplied derivative rules

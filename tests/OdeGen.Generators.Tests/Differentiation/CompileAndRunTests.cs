@@ -213,15 +213,15 @@ public class CompileAndRunTests
         }
     }
 
-    private static void AssertClose(double expected, double actual, string what) =>
+    internal static void AssertClose(double expected, double actual, string what) =>
         Assert.True(Math.Abs(expected - actual) <= 1e-6 * (1 + Math.Abs(expected)), $"{what}: finite differences {expected:R}, generated {actual:R}");
 
     private static double[] Garbage(int length) => Enumerable.Repeat(double.NaN, length).ToArray();
 
-    private static double[] RandomVector(Random random, int length) => Enumerable.Range(0, length).Select(_ => (2 * random.NextDouble()) - 1).ToArray();
+    internal static double[] RandomVector(Random random, int length) => Enumerable.Range(0, length).Select(_ => (2 * random.NextDouble()) - 1).ToArray();
 
     /// <summary>Seeded points with y in [-0.9, 0.9], p in [0.5, 1.5], t in [0, 1].</summary>
-    private static IEnumerable<Point> Points(SystemUnderTest s)
+    internal static IEnumerable<Point> Points(SystemUnderTest s)
     {
         var random = new Random(StableSeed(s.Name));
         for (int k = 0; k < Samples; k++)

@@ -185,21 +185,22 @@ public class FunctionSecondOrderTests
     [Fact]
     public void LocalsNamedLikeHvpsParametersAndBuffers_AreRenamed_AndHvpIsRight()
     {
-        // Hvp's own names (xBarDot; yBarWorkDot, the tangent of the buffer of y's adjoint, there as y[2] is never written).
+        // Hvp's own names (xBarDot; yBarWorkDot, the tangent of the buffer of y's adjoint, there as y[5] is never written;
+        // five iterations, more than the unroller copies, at 4 - i, so the buffer stays a buffer: read in a loop, not at its index).
         const string Source = """
             using OdeGen;
             namespace N;
             public static partial class S
             {
-                [Differentiable(Inputs = 2, Parameters = 1, Outputs = 3, SecondOrder = true)]
+                [Differentiable(Inputs = 2, Parameters = 1, Outputs = 6, SecondOrder = true)]
                 public static void G(ReadOnlySpan<double> x, ReadOnlySpan<double> p, Span<double> y)
                 {
                     double yDot = x[0] * x[1];
                     double xBarDot = Math.Sin(yDot) * p[0];
                     double yBarWorkDot = xBarDot * xBarDot;
-                    for (int i = 0; i < 2; i++)
+                    for (int i = 0; i < 5; i++)
                     {
-                        y[i] = yBarWorkDot * x[i];
+                        y[4 - i] = yBarWorkDot * x[i % 2];
                     }
                 }
             }

@@ -52,9 +52,11 @@ internal static class CompiledSystems
         Compiled.Value.GetTypes().Where(t => t.IsValueType && typeof(IOdeSystemSingle).IsAssignableFrom(t))
             .ToDictionary(t => t.DeclaringType!.Name + "." + t.Name[..^"System".Length], t => (IOdeLaneSystemSingle)Activator.CreateInstance(t)!);
 
-    private static IReadOnlyDictionary<string, SystemUnderTest> Load()
+    private static IReadOnlyDictionary<string, SystemUnderTest> Load() => SystemsOf(Compiled.Value);
+
+    /// <summary>The double systems of <paramref name="assembly"/> (a compilation of scenarios) by "Type.Method" name.</summary>
+    public static IReadOnlyDictionary<string, SystemUnderTest> SystemsOf(Assembly assembly)
     {
-        Assembly assembly = Compiled.Value;
         var systems = new Dictionary<string, SystemUnderTest>();
         foreach (Type type in assembly.GetTypes().Where(t => t.IsValueType && typeof(IOdeSystem).IsAssignableFrom(t)))
         {

@@ -14,6 +14,13 @@ namespace Scenarios.Loops
             /// <inheritdoc/>
             public double EvaluateVjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, global::System.Span<double> dydt, global::System.Span<double> yBar, global::System.Span<double> pBar)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                p = p.Slice(0, Parameters);
+                a = a.Slice(0, States);
+                yBar = yBar.Slice(0, States);
+                pBar = pBar.Slice(0, Parameters);
+
                 // elements of dydt that are not written are 0
                 dydt.Clear();
 
@@ -67,23 +74,17 @@ namespace Scenarios.Loops
                 // dydt[k] = o;
                 dydt[1] = o_2;
 
-                // adjoint of: elements of dydt that are not written are 0
-                global::System.Span<double> dydtBar = stackalloc double[a.Length];
-                a.CopyTo(dydtBar);
-
                 // adjoint of: for (int k = 0; k < Out; k++), unrolled:
                 // k = 1
                 // adjoint of: dydt[k] = o;
-                double oBar = dydtBar[1];
-                dydtBar[1] = 0.0;
+                double oBar = a[1];
 
                 // adjoint of: double o = p[B2 + k];
                 pBar[251] += oBar;
 
                 // k = 0
                 // adjoint of: dydt[k] = o;
-                double oBar_2 = dydtBar[0];
-                dydtBar[0] = 0.0;
+                double oBar_2 = a[0];
 
                 // adjoint of: double o = p[B2 + k];
                 pBar[250] += oBar_2;
@@ -93,32 +94,23 @@ namespace Scenarios.Loops
                 double yBar0 = 0.0;
 
                 // adjoint of: for (int i = 0; i < Hidden; i++)
-                for (int i = 50 - 1; i >= 0; i--)
+                for (int i = 50 - 1; (uint)i < 50u; i--)
                 {
-                    // adjoint of: for (int i = 0; i < Hidden; i++)
-                    double hBar_i = 0.0;
-
                     // k = 1
                     // o += p[W2 + k * Hidden + i] * h[i];
                     double v3 = h[i];
 
                     // adjoint of: o += p[W2 + k * Hidden + i] * h[i];
-                    hBar_i += oBar * p[200 + i];
+                    double hBar_i = oBar * p[200 + i];
                     pBar[200 + i] += oBar * v3;
 
                     // k = 0
-                    // o += p[W2 + k * Hidden + i] * h[i];
-                    double v4 = h[i];
-
                     // adjoint of: o += p[W2 + k * Hidden + i] * h[i];
                     hBar_i += oBar_2 * p[150 + i];
-                    pBar[150 + i] += oBar_2 * v4;
-
-                    // h[i] = Math.Tanh(s);
-                    double v5 = h[i];
+                    pBar[150 + i] += oBar_2 * v3;
 
                     // adjoint of: h[i] = Math.Tanh(s);
-                    double sBar = hBar_i * global::System.Math.FusedMultiplyAdd(-v5, v5, 1.0);
+                    double sBar = hBar_i * global::System.Math.FusedMultiplyAdd(-v3, v3, 1.0);
 
                     // adjoint of: s += p[W1 + i * In + j] * y[j];
                     yBar1 += sBar * p[i * 2 + 1];
@@ -196,23 +188,17 @@ namespace Scenarios.Loops
                 // dydt[k] = o;
                 dydt[1] = o_2;
 
-                // adjoint of: elements of dydt that are not written are 0
-                global::System.Span<TLane> dydtBar = stackalloc TLane[a.Length];
-                a.CopyTo(dydtBar);
-
                 // adjoint of: for (int k = 0; k < Out; k++), unrolled:
                 // k = 1
                 // adjoint of: dydt[k] = o;
-                TLane oBar = dydtBar[1];
-                dydtBar[1] = TLane.Zero;
+                TLane oBar = a[1];
 
                 // adjoint of: double o = p[B2 + k];
                 pBar[251] += oBar;
 
                 // k = 0
                 // adjoint of: dydt[k] = o;
-                TLane oBar_2 = dydtBar[0];
-                dydtBar[0] = TLane.Zero;
+                TLane oBar_2 = a[0];
 
                 // adjoint of: double o = p[B2 + k];
                 pBar[250] += oBar_2;
@@ -222,32 +208,23 @@ namespace Scenarios.Loops
                 TLane yBar0 = TLane.Zero;
 
                 // adjoint of: for (int i = 0; i < Hidden; i++)
-                for (int i = 50 - 1; i >= 0; i--)
+                for (int i = 50 - 1; (uint)i < 50u; i--)
                 {
-                    // adjoint of: for (int i = 0; i < Hidden; i++)
-                    TLane hBar_i = TLane.Zero;
-
                     // k = 1
                     // o += p[W2 + k * Hidden + i] * h[i];
                     TLane v3 = h[i];
 
                     // adjoint of: o += p[W2 + k * Hidden + i] * h[i];
-                    hBar_i += oBar * p[200 + i];
+                    TLane hBar_i = oBar * p[200 + i];
                     pBar[200 + i] += oBar * v3;
 
                     // k = 0
-                    // o += p[W2 + k * Hidden + i] * h[i];
-                    TLane v4 = h[i];
-
                     // adjoint of: o += p[W2 + k * Hidden + i] * h[i];
                     hBar_i += oBar_2 * p[150 + i];
-                    pBar[150 + i] += oBar_2 * v4;
-
-                    // h[i] = Math.Tanh(s);
-                    TLane v5 = h[i];
+                    pBar[150 + i] += oBar_2 * v3;
 
                     // adjoint of: h[i] = Math.Tanh(s);
-                    TLane sBar = hBar_i * TLane.FusedMultiplyAdd(-v5, v5, c1);
+                    TLane sBar = hBar_i * TLane.FusedMultiplyAdd(-v3, v3, c1);
 
                     // adjoint of: s += p[W1 + i * In + j] * y[j];
                     yBar1 += sBar * p[i * 2 + 1];

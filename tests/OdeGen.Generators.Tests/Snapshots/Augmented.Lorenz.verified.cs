@@ -12,6 +12,13 @@ static partial class Lorenz
         /// <inheritdoc/>
         public double EvaluateVjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, global::System.Span<double> dydt, global::System.Span<double> yBar, global::System.Span<double> pBar)
         {
+            // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+            y = y.Slice(0, States);
+            p = p.Slice(0, Parameters);
+            a = a.Slice(0, States);
+            yBar = yBar.Slice(0, States);
+            pBar = pBar.Slice(0, Parameters);
+
             // double sigma = p[0], rho = p[1], beta = p[2];
             double sigma = p[0];
             double rho = p[1];

@@ -16,6 +16,11 @@ namespace SecondOrder.Loops
             /// <inheritdoc/>
             public double EvaluateVjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, global::System.Span<double> dydt, global::System.Span<double> yBar, global::System.Span<double> pBar)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                a = a.Slice(0, States);
+                yBar = yBar.Slice(0, States);
+
                 // elements of dydt that are not written are 0
                 dydt.Clear();
 
@@ -122,7 +127,7 @@ namespace SecondOrder.Loops
                 double s8 = 0.0;
                 double tBar = 0.0;
                 double pBar16 = 0.0;
-                for (int k = y.Length - 1; k >= 0; k--)
+                for (int k = y.Length - 1; (uint)k < (uint)y.Length; k--)
                 {
                     // double acc = -energy * y[k] + 0.1 * t * p[16];
                     double v9 = y[k];
@@ -133,56 +138,42 @@ namespace SecondOrder.Loops
                     // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
                     double v11 = h[0];
                     double v12 = p[k % 4];
-                    double v13 = y[(k + 1) % y.Length];
-                    acc_2 += v11 * v12 * v13;
-                    double v14 = h[1];
-                    double v15 = p[(1 + k) % 4];
-                    acc_2 += v14 * v15 * v13;
-                    double v16 = h[2];
-                    double v17 = p[(2 + k) % 4];
-                    acc_2 += v16 * v17 * v13;
-                    double v18 = h[3];
-                    double v19 = p[(3 + k) % 4];
-                    acc_2 += v18 * v19 * v13;
+                    double v13 = v11 * v12;
+                    double v14 = y[(k + 1) % y.Length];
+                    acc_2 += v13 * v14;
+                    double v15 = h[1];
+                    double v16 = p[(1 + k) % 4];
+                    double v17 = v15 * v16;
+                    acc_2 += v17 * v14;
+                    double v18 = h[2];
+                    double v19 = p[(2 + k) % 4];
+                    double v20 = v18 * v19;
+                    acc_2 += v20 * v14;
+                    double v21 = h[3];
+                    double v22 = p[(3 + k) % 4];
+                    double v23 = v21 * v22;
+                    acc_2 += v23 * v14;
 
                     // adjoint of: dydt[k] = acc * p[p.Length - 1];
-                    double v20 = dydtBar[k];
+                    double v24 = dydtBar[k];
                     dydtBar[k] = 0.0;
-                    double accBar = v20 * p[p.Length - 1];
-                    pBar[p.Length - 1] += v20 * acc_2;
-
-                    // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    double v21 = h[3];
+                    double accBar = v24 * p[p.Length - 1];
+                    pBar[p.Length - 1] += v24 * acc_2;
 
                     // adjoint of: acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    double v22 = accBar * v13;
-                    yBar[(k + 1) % y.Length] += accBar * (v21 * v19);
-                    pBar[(3 + k) % 4] += v22 * v21;
-                    hBar[3] += v22 * v19;
-
-                    // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    double v23 = h[2];
-
-                    // adjoint of: acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    yBar[(k + 1) % y.Length] += accBar * (v23 * v17);
-                    pBar[(2 + k) % 4] += v22 * v23;
-                    hBar[2] += v22 * v17;
-
-                    // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    double v24 = h[1];
-
-                    // adjoint of: acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    yBar[(k + 1) % y.Length] += accBar * (v24 * v15);
-                    pBar[(1 + k) % 4] += v22 * v24;
-                    hBar[1] += v22 * v15;
-
-                    // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    double v25 = h[0];
-
-                    // adjoint of: acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    yBar[(k + 1) % y.Length] += accBar * (v25 * v12);
-                    pBar[k % 4] += v22 * v25;
-                    hBar[0] += v22 * v12;
+                    double v25 = accBar * v14;
+                    yBar[(k + 1) % y.Length] += accBar * v23;
+                    pBar[(3 + k) % 4] += v25 * v21;
+                    hBar[3] += v25 * v22;
+                    yBar[(k + 1) % y.Length] += accBar * v20;
+                    pBar[(2 + k) % 4] += v25 * v18;
+                    hBar[2] += v25 * v19;
+                    yBar[(k + 1) % y.Length] += accBar * v17;
+                    pBar[(1 + k) % 4] += v25 * v15;
+                    hBar[1] += v25 * v16;
+                    yBar[(k + 1) % y.Length] += accBar * v13;
+                    pBar[k % 4] += v25 * v11;
+                    hBar[0] += v25 * v12;
 
                     // adjoint of: double acc = -energy * y[k] + 0.1 * t * p[16];
                     pBar16 += accBar * v10;
@@ -195,7 +186,7 @@ namespace SecondOrder.Loops
                 pBar[16] += pBar16;
 
                 // adjoint of: for (int i = 0; i < n; i++)
-                for (int i = y.Length - 1; i >= 0; i--)
+                for (int i = y.Length - 1; (uint)i < (uint)y.Length; i--)
                 {
                     // adjoint of: energy += y[i] * y[i];
                     double v26 = s8 * y[i];
@@ -249,7 +240,7 @@ namespace SecondOrder.Loops
                 double sBar_4 = v34 * global::System.Math.FusedMultiplyAdd(-v33, v33, 1.0);
 
                 // adjoint of: for (int j = 0; j < n; j++)
-                for (int j = y.Length - 1; j >= 0; j--)
+                for (int j = y.Length - 1; (uint)j < (uint)y.Length; j--)
                 {
                     // i = 3
                     // s += p[i * n + j] * y[j];
@@ -395,7 +386,7 @@ namespace SecondOrder.Loops
                 TLane s8 = TLane.Zero;
                 TLane tBar = TLane.Zero;
                 TLane pBar16 = TLane.Zero;
-                for (int k = y.Length - 1; k >= 0; k--)
+                for (int k = y.Length - 1; (uint)k < (uint)y.Length; k--)
                 {
                     // double acc = -energy * y[k] + 0.1 * t * p[16];
                     TLane v9 = y[k];
@@ -406,56 +397,42 @@ namespace SecondOrder.Loops
                     // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
                     TLane v11 = h[0];
                     TLane v12 = p[k % 4];
-                    TLane v13 = y[(k + 1) % y.Length];
-                    acc_2 += v11 * v12 * v13;
-                    TLane v14 = h[1];
-                    TLane v15 = p[(1 + k) % 4];
-                    acc_2 += v14 * v15 * v13;
-                    TLane v16 = h[2];
-                    TLane v17 = p[(2 + k) % 4];
-                    acc_2 += v16 * v17 * v13;
-                    TLane v18 = h[3];
-                    TLane v19 = p[(3 + k) % 4];
-                    acc_2 += v18 * v19 * v13;
+                    TLane v13 = v11 * v12;
+                    TLane v14 = y[(k + 1) % y.Length];
+                    acc_2 += v13 * v14;
+                    TLane v15 = h[1];
+                    TLane v16 = p[(1 + k) % 4];
+                    TLane v17 = v15 * v16;
+                    acc_2 += v17 * v14;
+                    TLane v18 = h[2];
+                    TLane v19 = p[(2 + k) % 4];
+                    TLane v20 = v18 * v19;
+                    acc_2 += v20 * v14;
+                    TLane v21 = h[3];
+                    TLane v22 = p[(3 + k) % 4];
+                    TLane v23 = v21 * v22;
+                    acc_2 += v23 * v14;
 
                     // adjoint of: dydt[k] = acc * p[p.Length - 1];
-                    TLane v20 = dydtBar[k];
+                    TLane v24 = dydtBar[k];
                     dydtBar[k] = TLane.Zero;
-                    TLane accBar = v20 * p[p.Length - 1];
-                    pBar[p.Length - 1] += v20 * acc_2;
-
-                    // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    TLane v21 = h[3];
+                    TLane accBar = v24 * p[p.Length - 1];
+                    pBar[p.Length - 1] += v24 * acc_2;
 
                     // adjoint of: acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    TLane v22 = accBar * v13;
-                    yBar[(k + 1) % y.Length] += accBar * (v21 * v19);
-                    pBar[(3 + k) % 4] += v22 * v21;
-                    hBar[3] += v22 * v19;
-
-                    // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    TLane v23 = h[2];
-
-                    // adjoint of: acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    yBar[(k + 1) % y.Length] += accBar * (v23 * v17);
-                    pBar[(2 + k) % 4] += v22 * v23;
-                    hBar[2] += v22 * v17;
-
-                    // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    TLane v24 = h[1];
-
-                    // adjoint of: acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    yBar[(k + 1) % y.Length] += accBar * (v24 * v15);
-                    pBar[(1 + k) % 4] += v22 * v24;
-                    hBar[1] += v22 * v15;
-
-                    // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    TLane v25 = h[0];
-
-                    // adjoint of: acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    yBar[(k + 1) % y.Length] += accBar * (v25 * v12);
-                    pBar[k % 4] += v22 * v25;
-                    hBar[0] += v22 * v12;
+                    TLane v25 = accBar * v14;
+                    yBar[(k + 1) % y.Length] += accBar * v23;
+                    pBar[(3 + k) % 4] += v25 * v21;
+                    hBar[3] += v25 * v22;
+                    yBar[(k + 1) % y.Length] += accBar * v20;
+                    pBar[(2 + k) % 4] += v25 * v18;
+                    hBar[2] += v25 * v19;
+                    yBar[(k + 1) % y.Length] += accBar * v17;
+                    pBar[(1 + k) % 4] += v25 * v15;
+                    hBar[1] += v25 * v16;
+                    yBar[(k + 1) % y.Length] += accBar * v13;
+                    pBar[k % 4] += v25 * v11;
+                    hBar[0] += v25 * v12;
 
                     // adjoint of: double acc = -energy * y[k] + 0.1 * t * p[16];
                     pBar16 += accBar * v10;
@@ -468,7 +445,7 @@ namespace SecondOrder.Loops
                 pBar[16] += pBar16;
 
                 // adjoint of: for (int i = 0; i < n; i++)
-                for (int i = y.Length - 1; i >= 0; i--)
+                for (int i = y.Length - 1; (uint)i < (uint)y.Length; i--)
                 {
                     // adjoint of: energy += y[i] * y[i];
                     TLane v26 = s8 * y[i];
@@ -522,7 +499,7 @@ namespace SecondOrder.Loops
                 TLane sBar_4 = v34 * TLane.FusedMultiplyAdd(-v33, v33, c1);
 
                 // adjoint of: for (int j = 0; j < n; j++)
-                for (int j = y.Length - 1; j >= 0; j--)
+                for (int j = y.Length - 1; (uint)j < (uint)y.Length; j--)
                 {
                     // i = 3
                     // s += p[i * n + j] * y[j];
@@ -556,6 +533,9 @@ namespace SecondOrder.Loops
             /// <inheritdoc/>
             public double EvaluateDivergence(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.Span<double> dydt)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+
                 // loop sums that cross calls of Math or user functions wait in memory, so the loops keep them in registers
                 global::System.Span<double> sDot0Kept = stackalloc double[1];
                 global::System.Span<double> sDot1Kept = stackalloc double[1];
@@ -815,6 +795,11 @@ namespace SecondOrder.Loops
             /// <inheritdoc/>
             public double VjpDivergenceVjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, double s, global::System.Span<double> yBar, global::System.Span<double> pBar)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                a = a.Slice(0, States);
+                yBar = yBar.Slice(0, States);
+
                 // loop sums that cross calls of Math or user functions wait in memory, so the loops keep them in registers
                 global::System.Span<double> sDot0Kept = stackalloc double[1];
                 global::System.Span<double> sDot1Kept = stackalloc double[1];
@@ -1005,7 +990,7 @@ namespace SecondOrder.Loops
 
                 // adjoint of: for (int k = 0; k < n; k++)
                 double pBar16 = 0.0;
-                for (int k = y.Length - 1; k >= 0; k--)
+                for (int k = y.Length - 1; (uint)k < (uint)y.Length; k--)
                 {
                     // double acc = -energy * y[k] + 0.1 * t * p[16];
                     double v22 = y[k];
@@ -1190,7 +1175,7 @@ namespace SecondOrder.Loops
                 double v86 = s20 + s20;
                 double v87 = s19 + s19;
                 double v88 = s18 + s18;
-                for (int i = y.Length - 1; i >= 0; i--)
+                for (int i = y.Length - 1; (uint)i < (uint)y.Length; i--)
                 {
                     // adjoint of: energy += y[i] * y[i];
                     double v89 = s17 * y[i];
@@ -1232,7 +1217,7 @@ namespace SecondOrder.Loops
                 double sBar = (v96 - v100 - v100) * v92;
 
                 // adjoint of: for (int j = 0; j < n; j++)
-                for (int j = y.Length - 1; j >= 0; j--)
+                for (int j = y.Length - 1; (uint)j < (uint)y.Length; j--)
                 {
                     // adjoint of: s += p[i * n + j] * y[j];
                     yBar[j] += sBar * p[3 * y.Length + j];
@@ -1276,7 +1261,7 @@ namespace SecondOrder.Loops
                 double sBar_2 = (v107 - v111 - v111) * v103;
 
                 // adjoint of: for (int j = 0; j < n; j++)
-                for (int j = y.Length - 1; j >= 0; j--)
+                for (int j = y.Length - 1; (uint)j < (uint)y.Length; j--)
                 {
                     // adjoint of: s += p[i * n + j] * y[j];
                     yBar[j] += sBar_2 * p[2 * y.Length + j];
@@ -1320,7 +1305,7 @@ namespace SecondOrder.Loops
                 double sBar_3 = (v118 - v122 - v122) * v114;
 
                 // adjoint of: for (int j = 0; j < n; j++)
-                for (int j = y.Length - 1; j >= 0; j--)
+                for (int j = y.Length - 1; (uint)j < (uint)y.Length; j--)
                 {
                     // adjoint of: s += p[i * n + j] * y[j];
                     yBar[j] += sBar_3 * p[y.Length + j];
@@ -1364,7 +1349,7 @@ namespace SecondOrder.Loops
                 double sBar_4 = (v129 - v133 - v133) * v125;
 
                 // adjoint of: for (int j = 0; j < n; j++)
-                for (int j = y.Length - 1; j >= 0; j--)
+                for (int j = y.Length - 1; (uint)j < (uint)y.Length; j--)
                 {
                     // adjoint of: s += p[i * n + j] * y[j];
                     yBar[j] += sBar_4 * p[j];
@@ -1790,7 +1775,7 @@ namespace SecondOrder.Loops
 
                 // adjoint of: for (int k = 0; k < n; k++)
                 TLane pBar16 = TLane.Zero;
-                for (int k = y.Length - 1; k >= 0; k--)
+                for (int k = y.Length - 1; (uint)k < (uint)y.Length; k--)
                 {
                     // double acc = -energy * y[k] + 0.1 * t * p[16];
                     TLane v22 = y[k];
@@ -1975,7 +1960,7 @@ namespace SecondOrder.Loops
                 TLane v86 = s20 + s20;
                 TLane v87 = s19 + s19;
                 TLane v88 = s18 + s18;
-                for (int i = y.Length - 1; i >= 0; i--)
+                for (int i = y.Length - 1; (uint)i < (uint)y.Length; i--)
                 {
                     // adjoint of: energy += y[i] * y[i];
                     TLane v89 = s17 * y[i];
@@ -2017,7 +2002,7 @@ namespace SecondOrder.Loops
                 TLane sBar = (v96 - v100 - v100) * v92;
 
                 // adjoint of: for (int j = 0; j < n; j++)
-                for (int j = y.Length - 1; j >= 0; j--)
+                for (int j = y.Length - 1; (uint)j < (uint)y.Length; j--)
                 {
                     // adjoint of: s += p[i * n + j] * y[j];
                     yBar[j] += sBar * p[3 * y.Length + j];
@@ -2061,7 +2046,7 @@ namespace SecondOrder.Loops
                 TLane sBar_2 = (v107 - v111 - v111) * v103;
 
                 // adjoint of: for (int j = 0; j < n; j++)
-                for (int j = y.Length - 1; j >= 0; j--)
+                for (int j = y.Length - 1; (uint)j < (uint)y.Length; j--)
                 {
                     // adjoint of: s += p[i * n + j] * y[j];
                     yBar[j] += sBar_2 * p[2 * y.Length + j];
@@ -2105,7 +2090,7 @@ namespace SecondOrder.Loops
                 TLane sBar_3 = (v118 - v122 - v122) * v114;
 
                 // adjoint of: for (int j = 0; j < n; j++)
-                for (int j = y.Length - 1; j >= 0; j--)
+                for (int j = y.Length - 1; (uint)j < (uint)y.Length; j--)
                 {
                     // adjoint of: s += p[i * n + j] * y[j];
                     yBar[j] += sBar_3 * p[y.Length + j];
@@ -2149,7 +2134,7 @@ namespace SecondOrder.Loops
                 TLane sBar_4 = (v129 - v133 - v133) * v125;
 
                 // adjoint of: for (int j = 0; j < n; j++)
-                for (int j = y.Length - 1; j >= 0; j--)
+                for (int j = y.Length - 1; (uint)j < (uint)y.Length; j--)
                 {
                     // adjoint of: s += p[i * n + j] * y[j];
                     yBar[j] += sBar_4 * p[j];

@@ -27,6 +27,10 @@ namespace Scenarios.Branches
             /// <inheritdoc/>
             public void Evaluate(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.Span<double> dydt)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                p = p.Slice(0, Parameters);
+
                 // elements of dydt that are not written are 0
                 dydt.Clear();
 
@@ -143,6 +147,12 @@ namespace Scenarios.Branches
             /// <inheritdoc/>
             public void Jvp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, double tDot, global::System.ReadOnlySpan<double> yDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> dydt, global::System.Span<double> dydtDot)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                p = p.Slice(0, Parameters);
+                yDot = yDot.Slice(0, States);
+                pDot = pDot.Slice(0, Parameters);
+
                 // elements of dydt that are not written are 0
                 dydt.Clear();
                 dydtDot.Clear();
@@ -295,6 +305,13 @@ namespace Scenarios.Branches
             /// <inheritdoc/>
             public double Vjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, global::System.Span<double> yBar, global::System.Span<double> pBar)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                p = p.Slice(0, Parameters);
+                a = a.Slice(0, States);
+                yBar = yBar.Slice(0, States);
+                pBar = pBar.Slice(0, Parameters);
+
                 // if (y[0] > 0.1)
                 double y0 = y[0];
                 bool v1 = (y0 > 0.1);

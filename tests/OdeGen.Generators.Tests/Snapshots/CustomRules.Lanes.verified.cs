@@ -188,10 +188,6 @@ namespace Scenarios.Custom
                 TLane p1 = p[1];
                 TLane v2 = tLane * p1;
 
-                // adjoint of: elements of dydt that are not written are 0
-                global::System.Span<TLane> dydtBar = stackalloc TLane[a.Length];
-                a.CopyTo(dydtBar);
-
                 // adjoint of: for (int i = 1; i < 3; i++)
                 TLane s3 = TLane.Zero;
 
@@ -200,88 +196,85 @@ namespace Scenarios.Custom
                 TLane v4 = y2 * y1;
 
                 // adjoint of: dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
-                TLane v5 = dydtBar[2];
-                dydtBar[2] = TLane.Zero;
+                TLane a2 = a[2];
+                TLane s5 = TLane.Zero;
                 TLane s6 = TLane.Zero;
+                for (int lane = 0; lane < TLane.Count; lane++)
+                {
+                    double bar0 = TLane.GetLane(s5, lane), bar1 = TLane.GetLane(s6, lane);
+                    global::Scenarios.Custom.Kinetics.SeriesVjp(TLane.GetLane(p1, lane), 0.5, TLane.GetLane(a2, lane), ref bar0, ref bar1);
+                    scalars[lane] = bar0;
+                    scalars[TLane.Count + lane] = bar1;
+                }
+                s5 = TLane.Load(scalars);
+                s6 = TLane.Load(scalars.Slice(TLane.Count));
+                s3 += s5;
                 TLane s7 = TLane.Zero;
                 for (int lane = 0; lane < TLane.Count; lane++)
                 {
-                    double bar0 = TLane.GetLane(s6, lane), bar1 = TLane.GetLane(s7, lane);
-                    global::Scenarios.Custom.Kinetics.SeriesVjp(TLane.GetLane(p1, lane), 0.5, TLane.GetLane(v5, lane), ref bar0, ref bar1);
+                    double bar0 = TLane.GetLane(s7, lane);
+                    global::Scenarios.Custom.Kinetics.LogisticVjp(TLane.GetLane(v4, lane), TLane.GetLane(a2, lane), ref bar0);
+                    scalars[lane] = bar0;
+                }
+                s7 = TLane.Load(scalars);
+                yBar[1] += s7 * y2;
+                yBar[2] += TLane.FusedMultiplyAdd(s7, y1, -(a2 * c0_5));
+
+                // dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
+                TLane v8 = y1 * y0;
+
+                // adjoint of: dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
+                TLane a1 = a[1];
+                TLane s9 = TLane.Zero;
+                TLane s10 = TLane.Zero;
+                for (int lane = 0; lane < TLane.Count; lane++)
+                {
+                    double bar0 = TLane.GetLane(s9, lane), bar1 = TLane.GetLane(s10, lane);
+                    global::Scenarios.Custom.Kinetics.SeriesVjp(TLane.GetLane(p1, lane), 0.5, TLane.GetLane(a1, lane), ref bar0, ref bar1);
                     scalars[lane] = bar0;
                     scalars[TLane.Count + lane] = bar1;
                 }
-                s6 = TLane.Load(scalars);
-                s7 = TLane.Load(scalars.Slice(TLane.Count));
-                s3 += s6;
-                TLane s8 = TLane.Zero;
+                s9 = TLane.Load(scalars);
+                s10 = TLane.Load(scalars.Slice(TLane.Count));
+                s3 += s9;
+                TLane s11 = TLane.Zero;
                 for (int lane = 0; lane < TLane.Count; lane++)
                 {
-                    double bar0 = TLane.GetLane(s8, lane);
-                    global::Scenarios.Custom.Kinetics.LogisticVjp(TLane.GetLane(v4, lane), TLane.GetLane(v5, lane), ref bar0);
+                    double bar0 = TLane.GetLane(s11, lane);
+                    global::Scenarios.Custom.Kinetics.LogisticVjp(TLane.GetLane(v8, lane), TLane.GetLane(a1, lane), ref bar0);
                     scalars[lane] = bar0;
                 }
-                s8 = TLane.Load(scalars);
-                yBar[1] += s8 * y2;
-                yBar[2] += TLane.FusedMultiplyAdd(s8, y1, -(v5 * c0_5));
+                s11 = TLane.Load(scalars);
+                yBar[0] += s11 * y1;
+                yBar[1] += TLane.FusedMultiplyAdd(s11, y0, -(a1 * c0_5));
 
-                // dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
-                TLane v9 = y1 * y0;
-
-                // adjoint of: dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
-                TLane v10 = dydtBar[1];
-                dydtBar[1] = TLane.Zero;
-                TLane s11 = TLane.Zero;
+                // adjoint of: dydt[0] = -Series(y[0], p[0]) * y[1] + Logistic(t * p[1]);
+                TLane a0 = a[0];
                 TLane s12 = TLane.Zero;
                 for (int lane = 0; lane < TLane.Count; lane++)
                 {
-                    double bar0 = TLane.GetLane(s11, lane), bar1 = TLane.GetLane(s12, lane);
-                    global::Scenarios.Custom.Kinetics.SeriesVjp(TLane.GetLane(p1, lane), 0.5, TLane.GetLane(v10, lane), ref bar0, ref bar1);
-                    scalars[lane] = bar0;
-                    scalars[TLane.Count + lane] = bar1;
-                }
-                s11 = TLane.Load(scalars);
-                s12 = TLane.Load(scalars.Slice(TLane.Count));
-                s3 += s11;
-                TLane s13 = TLane.Zero;
-                for (int lane = 0; lane < TLane.Count; lane++)
-                {
-                    double bar0 = TLane.GetLane(s13, lane);
-                    global::Scenarios.Custom.Kinetics.LogisticVjp(TLane.GetLane(v9, lane), TLane.GetLane(v10, lane), ref bar0);
+                    double bar0 = TLane.GetLane(s12, lane);
+                    global::Scenarios.Custom.Kinetics.LogisticVjp(TLane.GetLane(v2, lane), TLane.GetLane(a0, lane), ref bar0);
                     scalars[lane] = bar0;
                 }
-                s13 = TLane.Load(scalars);
-                yBar[0] += s13 * y1;
-                yBar[1] += TLane.FusedMultiplyAdd(s13, y0, -(v10 * c0_5));
-
-                // adjoint of: dydt[0] = -Series(y[0], p[0]) * y[1] + Logistic(t * p[1]);
-                TLane v14 = dydtBar[0];
-                dydtBar[0] = TLane.Zero;
+                s12 = TLane.Load(scalars);
+                pBar[1] += TLane.FusedMultiplyAdd(s12, tLane, s3);
+                yBar[1] += -(a0 * v1);
+                TLane v13 = -(a0 * y1);
+                TLane s14 = TLane.Zero;
                 TLane s15 = TLane.Zero;
                 for (int lane = 0; lane < TLane.Count; lane++)
                 {
-                    double bar0 = TLane.GetLane(s15, lane);
-                    global::Scenarios.Custom.Kinetics.LogisticVjp(TLane.GetLane(v2, lane), TLane.GetLane(v14, lane), ref bar0);
-                    scalars[lane] = bar0;
-                }
-                s15 = TLane.Load(scalars);
-                pBar[1] += TLane.FusedMultiplyAdd(s15, tLane, s3);
-                yBar[1] += -(v14 * v1);
-                TLane v16 = -(v14 * y1);
-                TLane s17 = TLane.Zero;
-                TLane s18 = TLane.Zero;
-                for (int lane = 0; lane < TLane.Count; lane++)
-                {
-                    double bar0 = TLane.GetLane(s17, lane), bar1 = TLane.GetLane(s18, lane);
-                    global::Scenarios.Custom.Kinetics.SeriesVjp(TLane.GetLane(y0, lane), TLane.GetLane(p0, lane), TLane.GetLane(v16, lane), ref bar0, ref bar1);
+                    double bar0 = TLane.GetLane(s14, lane), bar1 = TLane.GetLane(s15, lane);
+                    global::Scenarios.Custom.Kinetics.SeriesVjp(TLane.GetLane(y0, lane), TLane.GetLane(p0, lane), TLane.GetLane(v13, lane), ref bar0, ref bar1);
                     scalars[lane] = bar0;
                     scalars[TLane.Count + lane] = bar1;
                 }
-                s17 = TLane.Load(scalars);
-                s18 = TLane.Load(scalars.Slice(TLane.Count));
-                pBar[0] += s18;
-                yBar[0] += s17;
-                return s15 * p1;
+                s14 = TLane.Load(scalars);
+                s15 = TLane.Load(scalars.Slice(TLane.Count));
+                pBar[0] += s15;
+                yBar[0] += s14;
+                return s12 * p1;
             }
 
             /// <inheritdoc/>

@@ -27,6 +27,10 @@ namespace Scenarios.Custom
             /// <inheritdoc/>
             public void Evaluate(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.Span<double> dydt)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                p = p.Slice(0, Parameters);
+
                 // elements of dydt that are not written are 0
                 dydt.Clear();
 
@@ -51,6 +55,12 @@ namespace Scenarios.Custom
             /// <inheritdoc/>
             public void Jvp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, double tDot, global::System.ReadOnlySpan<double> yDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> dydt, global::System.Span<double> dydtDot)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                p = p.Slice(0, Parameters);
+                yDot = yDot.Slice(0, States);
+                pDot = pDot.Slice(0, Parameters);
+
                 // elements of dydt that are not written are 0
                 dydt.Clear();
                 dydtDot.Clear();
@@ -88,16 +98,19 @@ namespace Scenarios.Custom
             /// <inheritdoc/>
             public double Vjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, global::System.Span<double> yBar, global::System.Span<double> pBar)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                p = p.Slice(0, Parameters);
+                a = a.Slice(0, States);
+                yBar = yBar.Slice(0, States);
+                pBar = pBar.Slice(0, Parameters);
+
                 // dydt[0] = -Series(y[0], p[0]) * y[1] + Logistic(t * p[1]);
                 double y0 = y[0];
                 double p0 = p[0];
                 double v1 = global::Scenarios.Custom.Kinetics.Series(y0, p0);
                 double y1 = y[1];
                 double p1 = p[1];
-
-                // adjoint of: elements of dydt that are not written are 0
-                global::System.Span<double> dydtBar = stackalloc double[a.Length];
-                a.CopyTo(dydtBar);
 
                 // adjoint of: for (int i = 1; i < 3; i++)
                 double s2 = 0.0;
@@ -106,40 +119,37 @@ namespace Scenarios.Custom
                 double y2 = y[2];
 
                 // adjoint of: dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
-                double v3 = dydtBar[2];
-                dydtBar[2] = 0.0;
+                double a2 = a[2];
+                double s3 = 0.0;
                 double s4 = 0.0;
+                global::Scenarios.Custom.Kinetics.SeriesVjp(p1, 0.5, a2, ref s3, ref s4);
+                s2 += s3;
                 double s5 = 0.0;
-                global::Scenarios.Custom.Kinetics.SeriesVjp(p1, 0.5, v3, ref s4, ref s5);
-                s2 += s4;
+                global::Scenarios.Custom.Kinetics.LogisticVjp(y2 * y1, a2, ref s5);
+                yBar[1] += s5 * y2;
+                yBar[2] += global::System.Math.FusedMultiplyAdd(s5, y1, -(a2 * 0.5));
+                double a1 = a[1];
                 double s6 = 0.0;
-                global::Scenarios.Custom.Kinetics.LogisticVjp(y2 * y1, v3, ref s6);
-                yBar[1] += s6 * y2;
-                yBar[2] += global::System.Math.FusedMultiplyAdd(s6, y1, -(v3 * 0.5));
-                double v7 = dydtBar[1];
-                dydtBar[1] = 0.0;
+                double s7 = 0.0;
+                global::Scenarios.Custom.Kinetics.SeriesVjp(p1, 0.5, a1, ref s6, ref s7);
+                s2 += s6;
                 double s8 = 0.0;
-                double s9 = 0.0;
-                global::Scenarios.Custom.Kinetics.SeriesVjp(p1, 0.5, v7, ref s8, ref s9);
-                s2 += s8;
-                double s10 = 0.0;
-                global::Scenarios.Custom.Kinetics.LogisticVjp(y1 * y0, v7, ref s10);
-                yBar[0] += s10 * y1;
-                yBar[1] += global::System.Math.FusedMultiplyAdd(s10, y0, -(v7 * 0.5));
+                global::Scenarios.Custom.Kinetics.LogisticVjp(y1 * y0, a1, ref s8);
+                yBar[0] += s8 * y1;
+                yBar[1] += global::System.Math.FusedMultiplyAdd(s8, y0, -(a1 * 0.5));
 
                 // adjoint of: dydt[0] = -Series(y[0], p[0]) * y[1] + Logistic(t * p[1]);
-                double v11 = dydtBar[0];
-                dydtBar[0] = 0.0;
-                double s12 = 0.0;
-                global::Scenarios.Custom.Kinetics.LogisticVjp(t * p1, v11, ref s12);
-                pBar[1] += global::System.Math.FusedMultiplyAdd(s12, t, s2);
-                yBar[1] += -(v11 * v1);
-                double s13 = 0.0;
-                double s14 = 0.0;
-                global::Scenarios.Custom.Kinetics.SeriesVjp(y0, p0, -(v11 * y1), ref s13, ref s14);
-                pBar[0] += s14;
-                yBar[0] += s13;
-                return s12 * p1;
+                double a0 = a[0];
+                double s9 = 0.0;
+                global::Scenarios.Custom.Kinetics.LogisticVjp(t * p1, a0, ref s9);
+                pBar[1] += global::System.Math.FusedMultiplyAdd(s9, t, s2);
+                yBar[1] += -(a0 * v1);
+                double s10 = 0.0;
+                double s11 = 0.0;
+                global::Scenarios.Custom.Kinetics.SeriesVjp(y0, p0, -(a0 * y1), ref s10, ref s11);
+                pBar[0] += s11;
+                yBar[0] += s10;
+                return s9 * p1;
             }
 
             /// <inheritdoc/>

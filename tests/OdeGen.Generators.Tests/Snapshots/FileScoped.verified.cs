@@ -27,6 +27,9 @@ namespace Scenarios.FileScoped
             /// <inheritdoc/>
             public void Evaluate(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.Span<double> dydt)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                p = p.Slice(0, Parameters);
+
                 // dydt[0] = p[0] * t;
                 dydt[0] = p[0] * t;
             }
@@ -34,6 +37,10 @@ namespace Scenarios.FileScoped
             /// <inheritdoc/>
             public void Jvp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, double tDot, global::System.ReadOnlySpan<double> yDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> dydt, global::System.Span<double> dydtDot)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                p = p.Slice(0, Parameters);
+                pDot = pDot.Slice(0, Parameters);
+
                 // dydt[0] = p[0] * t;
                 double p0 = p[0];
                 dydt[0] = p0 * t;
@@ -43,6 +50,11 @@ namespace Scenarios.FileScoped
             /// <inheritdoc/>
             public double Vjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, global::System.Span<double> yBar, global::System.Span<double> pBar)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                p = p.Slice(0, Parameters);
+                a = a.Slice(0, States);
+                pBar = pBar.Slice(0, Parameters);
+
                 // adjoint of: dydt[0] = p[0] * t;
                 double a0 = a[0];
                 pBar[0] += a0 * t;

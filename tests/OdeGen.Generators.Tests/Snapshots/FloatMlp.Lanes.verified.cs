@@ -288,10 +288,6 @@ namespace Scenarios.Single
                     h[i] = TLane.Tanh(s);
                 }
 
-                // adjoint of: elements of dydt that are not written are 0
-                global::System.Span<TLane> dydtBar = stackalloc TLane[a.Length];
-                a.CopyTo(dydtBar);
-
                 // adjoint of: Span<float> h = stackalloc float[Hidden];
                 global::System.Span<TLane> hBar = stackalloc TLane[8];
                 hBar.Clear();
@@ -319,49 +315,47 @@ namespace Scenarios.Single
                 TLane v6 = TLane.GreaterThan(o, c0_25);
 
                 // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                TLane v7 = dydtBar[1];
-                dydtBar[1] = TLane.Zero;
-                TLane s8 = v7;
+                TLane s7 = a[1];
                 TLane oBar = TLane.Zero;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v6)
                 {
                     // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    oBar = TLane.Select(v6, oBar + s8, oBar);
+                    oBar = TLane.Select(v6, oBar + s7, oBar);
                 }
                 TLane elseMask1 = TLane.AndNot(allLanes, v6);
                 // the other lanes: elseMask1
                 {
                     // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    oBar = TLane.Select(elseMask1, oBar + s8 * c0_33333334 * TLane.Cos(o), oBar);
+                    oBar = TLane.Select(elseMask1, oBar + s7 * c0_33333334 * TLane.Cos(o), oBar);
                 }
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                TLane v9 = h[7];
+                TLane v8 = h[7];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
                 hBar[7] += oBar * p31;
-                pBar[31] += oBar * v9;
+                pBar[31] += oBar * v8;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                TLane v10 = h[5];
+                TLane v9 = h[5];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
                 hBar[5] += oBar * p30;
-                pBar[30] += oBar * v10;
+                pBar[30] += oBar * v9;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                TLane v11 = h[3];
+                TLane v10 = h[3];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
                 hBar[3] += oBar * p29;
-                pBar[29] += oBar * v11;
+                pBar[29] += oBar * v10;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                TLane v12 = h[1];
+                TLane v11 = h[1];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
                 hBar[1] += oBar * p28;
-                pBar[28] += oBar * v12;
+                pBar[28] += oBar * v11;
 
                 // adjoint of: float o = p[32 + k] * 0.5f;
                 pBar[33] += oBar * c0_5;
@@ -372,65 +366,63 @@ namespace Scenarios.Single
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
                 TLane p24 = p[24];
-                TLane v13 = h[0];
-                o_2 += p24 * v13;
+                TLane v12 = h[0];
+                o_2 += p24 * v12;
                 TLane p25 = p[25];
-                TLane v14 = h[2];
-                o_2 += p25 * v14;
+                TLane v13 = h[2];
+                o_2 += p25 * v13;
                 TLane p26 = p[26];
-                TLane v15 = h[4];
-                o_2 += p26 * v15;
+                TLane v14 = h[4];
+                o_2 += p26 * v14;
                 TLane p27 = p[27];
-                TLane v16 = h[6];
-                o_2 += p27 * v16;
+                TLane v15 = h[6];
+                o_2 += p27 * v15;
 
                 // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                TLane v17 = TLane.GreaterThan(o_2, c0_25);
+                TLane v16 = TLane.GreaterThan(o_2, c0_25);
 
                 // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                TLane v18 = dydtBar[0];
-                dydtBar[0] = TLane.Zero;
-                TLane s19 = v18;
+                TLane s17 = a[0];
                 TLane oBar_2 = TLane.Zero;
-                // both sides run in every lane; each write keeps the lanes of its side (here: v17)
+                // both sides run in every lane; each write keeps the lanes of its side (here: v16)
                 {
                     // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    oBar_2 = TLane.Select(v17, oBar_2 + s19, oBar_2);
+                    oBar_2 = TLane.Select(v16, oBar_2 + s17, oBar_2);
                 }
-                TLane elseMask2 = TLane.AndNot(allLanes, v17);
+                TLane elseMask2 = TLane.AndNot(allLanes, v16);
                 // the other lanes: elseMask2
                 {
                     // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    oBar_2 = TLane.Select(elseMask2, oBar_2 + s19 * c0_33333334 * TLane.Cos(o_2), oBar_2);
+                    oBar_2 = TLane.Select(elseMask2, oBar_2 + s17 * c0_33333334 * TLane.Cos(o_2), oBar_2);
                 }
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                TLane v20 = h[6];
+                TLane v18 = h[6];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
                 hBar[6] += oBar_2 * p27;
-                pBar[27] += oBar_2 * v20;
+                pBar[27] += oBar_2 * v18;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                TLane v21 = h[4];
+                TLane v19 = h[4];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
                 hBar[4] += oBar_2 * p26;
-                pBar[26] += oBar_2 * v21;
+                pBar[26] += oBar_2 * v19;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                TLane v22 = h[2];
+                TLane v20 = h[2];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
                 hBar[2] += oBar_2 * p25;
-                pBar[25] += oBar_2 * v22;
+                pBar[25] += oBar_2 * v20;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                TLane v23 = h[0];
+                TLane v21 = h[0];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
                 hBar[0] += oBar_2 * p24;
-                pBar[24] += oBar_2 * v23;
+                pBar[24] += oBar_2 * v21;
 
                 // adjoint of: float o = p[32 + k] * 0.5f;
                 pBar[32] += oBar_2 * c0_5;
@@ -439,15 +431,15 @@ namespace Scenarios.Single
                 TLane tBar = TLane.Zero;
                 TLane yBar1 = TLane.Zero;
                 TLane yBar0 = TLane.Zero;
-                for (int i = 8 - 1; i >= 0; i--)
+                for (int i = 8 - 1; (uint)i < 8u; i--)
                 {
                     // h[i] = MathF.Tanh(s);
-                    TLane v24 = h[i];
+                    TLane v22 = h[i];
 
                     // adjoint of: h[i] = MathF.Tanh(s);
-                    TLane v25 = hBar[i];
+                    TLane v23 = hBar[i];
                     hBar[i] = TLane.Zero;
-                    TLane sBar = v25 * TLane.FusedMultiplyAdd(-v24, v24, c1);
+                    TLane sBar = v23 * TLane.FusedMultiplyAdd(-v22, v22, c1);
 
                     // adjoint of: s += p[2 * i + j] * y[j];
                     yBar1 += sBar * p[2 * i + 1];

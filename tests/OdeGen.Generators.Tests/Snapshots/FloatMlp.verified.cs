@@ -27,6 +27,10 @@ namespace Scenarios.Single
             /// <inheritdoc/>
             public void Evaluate(float t, global::System.ReadOnlySpan<float> y, global::System.ReadOnlySpan<float> p, global::System.Span<float> dydt)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                p = p.Slice(0, Parameters);
+
                 // elements of dydt that are not written are 0
                 dydt.Clear();
 
@@ -115,6 +119,12 @@ namespace Scenarios.Single
             /// <inheritdoc/>
             public void Jvp(float t, global::System.ReadOnlySpan<float> y, global::System.ReadOnlySpan<float> p, float tDot, global::System.ReadOnlySpan<float> yDot, global::System.ReadOnlySpan<float> pDot, global::System.Span<float> dydt, global::System.Span<float> dydtDot)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                p = p.Slice(0, Parameters);
+                yDot = yDot.Slice(0, States);
+                pDot = pDot.Slice(0, Parameters);
+
                 // elements of dydt that are not written are 0
                 dydt.Clear();
                 dydtDot.Clear();
@@ -248,6 +258,13 @@ namespace Scenarios.Single
             /// <inheritdoc/>
             public float Vjp(float t, global::System.ReadOnlySpan<float> y, global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> a, global::System.Span<float> yBar, global::System.Span<float> pBar)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                p = p.Slice(0, Parameters);
+                a = a.Slice(0, States);
+                yBar = yBar.Slice(0, States);
+                pBar = pBar.Slice(0, Parameters);
+
                 // Span<float> h = stackalloc float[Hidden];
                 global::System.Span<float> h = stackalloc float[8];
 
@@ -267,10 +284,6 @@ namespace Scenarios.Single
                     // h[i] = MathF.Tanh(s);
                     h[i] = global::System.MathF.Tanh(s);
                 }
-
-                // adjoint of: elements of dydt that are not written are 0
-                global::System.Span<float> dydtBar = stackalloc float[a.Length];
-                a.CopyTo(dydtBar);
 
                 // adjoint of: Span<float> h = stackalloc float[Hidden];
                 global::System.Span<float> hBar = stackalloc float[8];
@@ -299,48 +312,46 @@ namespace Scenarios.Single
                 bool v6 = (o > 0.25f);
 
                 // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                float v7 = dydtBar[1];
-                dydtBar[1] = 0.0f;
-                float s8 = v7;
+                float s7 = a[1];
                 float oBar = 0.0f;
                 if (v6)
                 {
                     // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    oBar += s8;
+                    oBar += s7;
                 }
                 else
                 {
                     // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    oBar += s8 * 0.33333334f * global::System.MathF.Cos(o);
+                    oBar += s7 * 0.33333334f * global::System.MathF.Cos(o);
                 }
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                float v9 = h[7];
+                float v8 = h[7];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
                 hBar[7] += oBar * p31;
-                pBar[31] += oBar * v9;
+                pBar[31] += oBar * v8;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                float v10 = h[5];
+                float v9 = h[5];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
                 hBar[5] += oBar * p30;
-                pBar[30] += oBar * v10;
+                pBar[30] += oBar * v9;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                float v11 = h[3];
+                float v10 = h[3];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
                 hBar[3] += oBar * p29;
-                pBar[29] += oBar * v11;
+                pBar[29] += oBar * v10;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                float v12 = h[1];
+                float v11 = h[1];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
                 hBar[1] += oBar * p28;
-                pBar[28] += oBar * v12;
+                pBar[28] += oBar * v11;
 
                 // adjoint of: float o = p[32 + k] * 0.5f;
                 pBar[33] += oBar * 0.5f;
@@ -351,64 +362,62 @@ namespace Scenarios.Single
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
                 float p24 = p[24];
-                float v13 = h[0];
-                o_2 += p24 * v13;
+                float v12 = h[0];
+                o_2 += p24 * v12;
                 float p25 = p[25];
-                float v14 = h[2];
-                o_2 += p25 * v14;
+                float v13 = h[2];
+                o_2 += p25 * v13;
                 float p26 = p[26];
-                float v15 = h[4];
-                o_2 += p26 * v15;
+                float v14 = h[4];
+                o_2 += p26 * v14;
                 float p27 = p[27];
-                float v16 = h[6];
-                o_2 += p27 * v16;
+                float v15 = h[6];
+                o_2 += p27 * v15;
 
                 // dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                bool v17 = (o_2 > 0.25f);
+                bool v16 = (o_2 > 0.25f);
 
                 // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                float v18 = dydtBar[0];
-                dydtBar[0] = 0.0f;
-                float s19 = v18;
+                float s17 = a[0];
                 float oBar_2 = 0.0f;
-                if (v17)
+                if (v16)
                 {
                     // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    oBar_2 += s19;
+                    oBar_2 += s17;
                 }
                 else
                 {
                     // adjoint of: dydt[k] = o > 0.25f ? o : MathF.Sin(o) / 3;
-                    oBar_2 += s19 * 0.33333334f * global::System.MathF.Cos(o_2);
+                    oBar_2 += s17 * 0.33333334f * global::System.MathF.Cos(o_2);
                 }
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                float v20 = h[6];
+                float v18 = h[6];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
                 hBar[6] += oBar_2 * p27;
-                pBar[27] += oBar_2 * v20;
+                pBar[27] += oBar_2 * v18;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                float v21 = h[4];
+                float v19 = h[4];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
                 hBar[4] += oBar_2 * p26;
-                pBar[26] += oBar_2 * v21;
+                pBar[26] += oBar_2 * v19;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                float v22 = h[2];
+                float v20 = h[2];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
                 hBar[2] += oBar_2 * p25;
-                pBar[25] += oBar_2 * v22;
+                pBar[25] += oBar_2 * v20;
 
                 // o += p[24 + 4 * k + i] * h[2 * i + k];
-                float v23 = h[0];
+                float v21 = h[0];
 
                 // adjoint of: o += p[24 + 4 * k + i] * h[2 * i + k];
                 hBar[0] += oBar_2 * p24;
-                pBar[24] += oBar_2 * v23;
+                pBar[24] += oBar_2 * v21;
 
                 // adjoint of: float o = p[32 + k] * 0.5f;
                 pBar[32] += oBar_2 * 0.5f;
@@ -417,15 +426,15 @@ namespace Scenarios.Single
                 float tBar = 0.0f;
                 float yBar1 = 0.0f;
                 float yBar0 = 0.0f;
-                for (int i = 8 - 1; i >= 0; i--)
+                for (int i = 8 - 1; (uint)i < 8u; i--)
                 {
                     // h[i] = MathF.Tanh(s);
-                    float v24 = h[i];
+                    float v22 = h[i];
 
                     // adjoint of: h[i] = MathF.Tanh(s);
-                    float v25 = hBar[i];
+                    float v23 = hBar[i];
                     hBar[i] = 0.0f;
-                    float sBar = v25 * global::System.MathF.FusedMultiplyAdd(-v24, v24, 1.0f);
+                    float sBar = v23 * global::System.MathF.FusedMultiplyAdd(-v22, v22, 1.0f);
 
                     // adjoint of: s += p[2 * i + j] * y[j];
                     yBar1 += sBar * p[2 * i + 1];

@@ -167,7 +167,7 @@ namespace Scenarios.SingleRules
                 TLane v1 = TLane.Sin(tLane);
                 TLane pBar1 = TLane.Zero;
                 TLane pBar0 = TLane.Zero;
-                for (int i = 5 - 1; i >= 0; i--)
+                for (int i = 5 - 1; (uint)i < 5u; i--)
                 {
                     // float growth = y[i] > 0 ? Hill(y[i], p[0]) : -0.25f * y[i];
                     TLane v2 = y[i];

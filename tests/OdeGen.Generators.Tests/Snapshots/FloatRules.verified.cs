@@ -27,6 +27,10 @@ namespace Scenarios.SingleRules
             /// <inheritdoc/>
             public void Evaluate(float t, global::System.ReadOnlySpan<float> y, global::System.ReadOnlySpan<float> p, global::System.Span<float> dydt)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                p = p.Slice(0, Parameters);
+
                 // elements of dydt that are not written are 0
                 dydt.Clear();
 
@@ -70,6 +74,12 @@ namespace Scenarios.SingleRules
             /// <inheritdoc/>
             public void Jvp(float t, global::System.ReadOnlySpan<float> y, global::System.ReadOnlySpan<float> p, float tDot, global::System.ReadOnlySpan<float> yDot, global::System.ReadOnlySpan<float> pDot, global::System.Span<float> dydt, global::System.Span<float> dydtDot)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                p = p.Slice(0, Parameters);
+                yDot = yDot.Slice(0, States);
+                pDot = pDot.Slice(0, Parameters);
+
                 // elements of dydt that are not written are 0
                 dydt.Clear();
                 dydtDot.Clear();
@@ -126,6 +136,13 @@ namespace Scenarios.SingleRules
             /// <inheritdoc/>
             public float Vjp(float t, global::System.ReadOnlySpan<float> y, global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> a, global::System.Span<float> yBar, global::System.Span<float> pBar)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                p = p.Slice(0, Parameters);
+                a = a.Slice(0, States);
+                yBar = yBar.Slice(0, States);
+                pBar = pBar.Slice(0, Parameters);
+
                 // adjoint of: elements of dydt that are not written are 0
                 global::System.Span<float> dydtBar = stackalloc float[a.Length];
                 a.CopyTo(dydtBar);
@@ -135,7 +152,7 @@ namespace Scenarios.SingleRules
                 float v1 = global::System.MathF.Sin(t);
                 float pBar1 = 0.0f;
                 float pBar0 = 0.0f;
-                for (int i = 5 - 1; i >= 0; i--)
+                for (int i = 5 - 1; (uint)i < 5u; i--)
                 {
                     // float growth = y[i] > 0 ? Hill(y[i], p[0]) : -0.25f * y[i];
                     float v2 = y[i];

@@ -203,10 +203,6 @@ namespace Functions.Branches
                 TLane p1 = p[1];
                 TLane v2 = TLane.GreaterThan(x1, p1 - TLane.Create(1.0));
 
-                // adjoint of: elements of y that are not written are 0
-                global::System.Span<TLane> yBarWork = stackalloc TLane[yBar.Length];
-                yBar.CopyTo(yBarWork);
-
                 // adjoint of: for (int i = 0; i < 1; i++)
                 TLane s3 = TLane.Zero;
 
@@ -215,66 +211,61 @@ namespace Functions.Branches
                 TLane v4 = TLane.LessThan(x2, TLane.Zero);
 
                 // adjoint of: y[2] = x[2] < 0.0 ? gain * x[2] : Math.Exp(x[2]) * gain;
-                TLane v5 = yBarWork[2];
-                yBarWork[2] = TLane.Zero;
-                TLane s6 = TLane.Zero;
-                TLane s7 = v5;
+                TLane s5 = TLane.Zero;
+                TLane s6 = yBar[2];
                 // both sides run in every lane; each write keeps the lanes of its side (here: v4)
                 {
                     // adjoint of: y[2] = x[2] < 0.0 ? gain * x[2] : Math.Exp(x[2]) * gain;
-                    s3 = TLane.Select(v4, s3 + s7 * x2, s3);
-                    s6 = TLane.Select(v4, s6 + s7 * gain, s6);
+                    s3 = TLane.Select(v4, s3 + s6 * x2, s3);
+                    s5 = TLane.Select(v4, s5 + s6 * gain, s5);
                 }
                 TLane elseMask2 = TLane.AndNot(allLanes, v4);
                 // the other lanes: elseMask2
                 {
                     // y[2] = x[2] < 0.0 ? gain * x[2] : Math.Exp(x[2]) * gain;
-                    TLane v8 = TLane.Exp(x2);
+                    TLane v7 = TLane.Exp(x2);
 
                     // adjoint of: y[2] = x[2] < 0.0 ? gain * x[2] : Math.Exp(x[2]) * gain;
-                    s3 = TLane.Select(elseMask2, s3 + s7 * v8, s3);
-                    s6 = TLane.Select(elseMask2, s6 + s7 * gain * v8, s6);
+                    s3 = TLane.Select(elseMask2, s3 + s6 * v7, s3);
+                    s5 = TLane.Select(elseMask2, s5 + s6 * gain * v7, s5);
                 }
 
                 // adjoint of: y[2] = x[2] < 0.0 ? gain * x[2] : Math.Exp(x[2]) * gain;
-                xBar[2] += s6;
+                xBar[2] += s5;
 
                 // adjoint of: y[1] = x[1] > p[1] - 1.0 ? Math.Sin(x[1] * p[1]) : x[2] * x[2];
-                TLane v9 = yBarWork[1];
-                yBarWork[1] = TLane.Zero;
-                TLane s10 = TLane.Zero;
-                TLane s11 = TLane.Zero;
-                TLane s12 = v9;
+                TLane s8 = TLane.Zero;
+                TLane s9 = TLane.Zero;
+                TLane s10 = yBar[1];
                 // both sides run in every lane; each write keeps the lanes of its side (here: v2)
                 {
                     // adjoint of: y[1] = x[1] > p[1] - 1.0 ? Math.Sin(x[1] * p[1]) : x[2] * x[2];
-                    TLane v13 = s12 * TLane.Cos(x1 * p1);
-                    s10 = TLane.Select(v2, s10 + v13 * p1, s10);
-                    s11 = TLane.Select(v2, s11 + v13 * x1, s11);
+                    TLane v11 = s10 * TLane.Cos(x1 * p1);
+                    s8 = TLane.Select(v2, s8 + v11 * p1, s8);
+                    s9 = TLane.Select(v2, s9 + v11 * x1, s9);
                 }
                 TLane elseMask3 = TLane.AndNot(allLanes, v2);
                 // the other lanes: elseMask3
                 {
                     // adjoint of: y[1] = x[1] > p[1] - 1.0 ? Math.Sin(x[1] * p[1]) : x[2] * x[2];
-                    TLane v14 = s12 * x2;
-                    xBar[2] = TLane.Select(elseMask3, xBar[2] + (v14 + v14), xBar[2]);
+                    TLane v12 = s10 * x2;
+                    xBar[2] = TLane.Select(elseMask3, xBar[2] + (v12 + v12), xBar[2]);
                 }
 
                 // adjoint of: y[1] = x[1] > p[1] - 1.0 ? Math.Sin(x[1] * p[1]) : x[2] * x[2];
-                pBar[1] += s11;
+                pBar[1] += s9;
 
                 // adjoint of: y[0] = gain * x[1];
-                TLane v15 = yBarWork[0];
-                yBarWork[0] = TLane.Zero;
-                xBar[1] += TLane.FusedMultiplyAdd(v15, gain, s10);
+                TLane yBar0 = yBar[0];
+                xBar[1] += TLane.FusedMultiplyAdd(yBar0, gain, s8);
 
                 // adjoint of: if (x[0] > 0.1)
-                TLane s16 = TLane.Zero;
-                TLane gainBar = TLane.FusedMultiplyAdd(v15, x1, s3);
+                TLane s13 = TLane.Zero;
+                TLane gainBar = TLane.FusedMultiplyAdd(yBar0, x1, s3);
                 // both sides run in every lane; each write keeps the lanes of its side (here: v1)
                 {
                     // adjoint of: gain = p[0] * x[0];
-                    s16 = TLane.Select(v1, s16 + gainBar * p[0], s16);
+                    s13 = TLane.Select(v1, s13 + gainBar * p[0], s13);
                     pBar[0] = TLane.Select(v1, pBar[0] + gainBar * x0, pBar[0]);
                 }
                 TLane elseMask4 = TLane.AndNot(allLanes, v1);
@@ -282,13 +273,13 @@ namespace Functions.Branches
                 {
                     // adjoint of: gain = -x[0] * x[0] + 0.1 * p[0];
                     pBar[0] = TLane.Select(elseMask4, pBar[0] + gainBar * c0_1, pBar[0]);
-                    TLane v17 = -(gainBar * x0);
-                    s16 = TLane.Select(elseMask4, s16 + v17, s16);
-                    s16 = TLane.Select(elseMask4, s16 + v17, s16);
+                    TLane v14 = -(gainBar * x0);
+                    s13 = TLane.Select(elseMask4, s13 + v14, s13);
+                    s13 = TLane.Select(elseMask4, s13 + v14, s13);
                 }
 
                 // adjoint of: if (x[0] > 0.1)
-                xBar[0] += s16;
+                xBar[0] += s13;
             }
         }
     }

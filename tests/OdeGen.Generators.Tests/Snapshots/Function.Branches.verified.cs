@@ -202,10 +202,6 @@ namespace Functions.Branches
                 double p1 = p[1];
                 bool v2 = (x1 > p1 - 1.0);
 
-                // adjoint of: elements of y that are not written are 0
-                global::System.Span<double> yBarWork = stackalloc double[yBar.Length];
-                yBar.CopyTo(yBarWork);
-
                 // adjoint of: for (int i = 0; i < 1; i++)
                 double s3 = 0.0;
 
@@ -214,77 +210,72 @@ namespace Functions.Branches
                 bool v4 = (x2 < 0.0);
 
                 // adjoint of: y[2] = x[2] < 0.0 ? gain * x[2] : Math.Exp(x[2]) * gain;
-                double v5 = yBarWork[2];
-                yBarWork[2] = 0.0;
-                double s6 = 0.0;
-                double s7 = v5;
+                double s5 = 0.0;
+                double s6 = yBar[2];
                 if (v4)
                 {
                     // adjoint of: y[2] = x[2] < 0.0 ? gain * x[2] : Math.Exp(x[2]) * gain;
-                    s3 += s7 * x2;
-                    s6 += s7 * gain;
+                    s3 += s6 * x2;
+                    s5 += s6 * gain;
                 }
                 else
                 {
                     // y[2] = x[2] < 0.0 ? gain * x[2] : Math.Exp(x[2]) * gain;
-                    double v8 = global::System.Math.Exp(x2);
+                    double v7 = global::System.Math.Exp(x2);
 
                     // adjoint of: y[2] = x[2] < 0.0 ? gain * x[2] : Math.Exp(x[2]) * gain;
-                    s3 += s7 * v8;
-                    s6 += s7 * gain * v8;
+                    s3 += s6 * v7;
+                    s5 += s6 * gain * v7;
                 }
 
                 // adjoint of: y[2] = x[2] < 0.0 ? gain * x[2] : Math.Exp(x[2]) * gain;
-                xBar[2] += s6;
+                xBar[2] += s5;
 
                 // adjoint of: y[1] = x[1] > p[1] - 1.0 ? Math.Sin(x[1] * p[1]) : x[2] * x[2];
-                double v9 = yBarWork[1];
-                yBarWork[1] = 0.0;
-                double s10 = 0.0;
-                double s11 = 0.0;
-                double s12 = v9;
+                double s8 = 0.0;
+                double s9 = 0.0;
+                double s10 = yBar[1];
                 if (v2)
                 {
                     // adjoint of: y[1] = x[1] > p[1] - 1.0 ? Math.Sin(x[1] * p[1]) : x[2] * x[2];
-                    double v13 = s12 * global::System.Math.Cos(x1 * p1);
-                    s10 += v13 * p1;
-                    s11 += v13 * x1;
+                    double v11 = s10 * global::System.Math.Cos(x1 * p1);
+                    s8 += v11 * p1;
+                    s9 += v11 * x1;
                 }
                 else
                 {
                     // adjoint of: y[1] = x[1] > p[1] - 1.0 ? Math.Sin(x[1] * p[1]) : x[2] * x[2];
-                    double v14 = s12 * x2;
-                    xBar[2] += v14 + v14;
+                    double v12 = s10 * x2;
+                    xBar[2] += v12 + v12;
                 }
 
                 // adjoint of: y[1] = x[1] > p[1] - 1.0 ? Math.Sin(x[1] * p[1]) : x[2] * x[2];
-                pBar[1] += s11;
+                pBar[1] += s9;
 
                 // adjoint of: y[0] = gain * x[1];
-                double v15 = yBarWork[0];
-                yBarWork[0] = 0.0;
-                xBar[1] += global::System.Math.FusedMultiplyAdd(v15, gain, s10);
+                double yBar0 = yBar[0];
+                xBar[1] += global::System.Math.FusedMultiplyAdd(yBar0, gain, s8);
 
                 // adjoint of: if (x[0] > 0.1)
-                double s16 = 0.0;
-                double gainBar = global::System.Math.FusedMultiplyAdd(v15, x1, s3);
+                double s13 = 0.0;
+                double gainBar = global::System.Math.FusedMultiplyAdd(yBar0, x1, s3);
                 if (v1)
                 {
                     // adjoint of: gain = p[0] * x[0];
-                    s16 += gainBar * p[0];
+                    s13 += gainBar * p[0];
                     pBar[0] += gainBar * x0;
                 }
                 else
                 {
                     // adjoint of: gain = -x[0] * x[0] + 0.1 * p[0];
                     pBar[0] += gainBar * 0.1;
-                    double v17 = -(gainBar * x0);
-                    s16 += v17;
-                    s16 += v17;
+                    double v14 = -(gainBar * x0);
+                    s13 += v14;
+                    s13 += v14;
                 }
 
                 // adjoint of: if (x[0] > 0.1)
-                xBar[0] += s16;
+                xBar[0] += s13;
             }
         }
     }

@@ -82,7 +82,7 @@ namespace Functions.Layers
                 yBar.CopyTo(yBarWork);
 
                 // adjoint of: for (int o = 0; o < m; o++)
-                for (int o = yBar.Length - 1; o >= 0; o--)
+                for (int o = yBar.Length - 1; (uint)o < (uint)yBar.Length; o--)
                 {
                     // double s = p[m * n + o];
                     TLane s = p[yBar.Length * x.Length + o];
@@ -103,7 +103,7 @@ namespace Functions.Layers
                     TLane sBar = v2 * TLane.FusedMultiplyAdd(-v1, v1, c1);
 
                     // adjoint of: for (int i = 0; i < n; i++)
-                    for (int i = x.Length - 1; i >= 0; i--)
+                    for (int i = x.Length - 1; (uint)i < (uint)x.Length; i--)
                     {
                         // adjoint of: s += p[o * n + i] * x[i];
                         xBar[i] += sBar * p[o * x.Length + i];
@@ -202,7 +202,7 @@ namespace Functions.Layers
                 yBar.CopyTo(yBarWork);
 
                 // adjoint of: for (int o = 0; o < m; o++)
-                for (int o = yBar.Length - 1; o >= 0; o--)
+                for (int o = yBar.Length - 1; (uint)o < (uint)yBar.Length; o--)
                 {
                     // double s = p[m * n + o];
                     TLane s = p[yBar.Length * x.Length + o];
@@ -223,7 +223,7 @@ namespace Functions.Layers
                     TLane sBar = v2 * TLane.FusedMultiplyAdd(-v1, v1, c1);
 
                     // adjoint of: for (int i = 0; i < n; i++)
-                    for (int i = x.Length - 1; i >= 0; i--)
+                    for (int i = x.Length - 1; (uint)i < (uint)x.Length; i--)
                     {
                         // adjoint of: s += p[o * n + i] * x[i];
                         xBar[i] += sBar * p[o * x.Length + i];

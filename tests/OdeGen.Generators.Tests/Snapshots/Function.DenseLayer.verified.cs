@@ -121,7 +121,7 @@ namespace Functions.Layers
                 yBar.CopyTo(yBarWork);
 
                 // adjoint of: for (int o = 0; o < m; o++)
-                for (int o = yBar.Length - 1; o >= 0; o--)
+                for (int o = yBar.Length - 1; (uint)o < (uint)yBar.Length; o--)
                 {
                     // double s = p[m * n + o];
                     double s = p[yBar.Length * x.Length + o];
@@ -142,7 +142,7 @@ namespace Functions.Layers
                     double sBar = v2 * global::System.Math.FusedMultiplyAdd(-v1, v1, 1.0);
 
                     // adjoint of: for (int i = 0; i < n; i++)
-                    for (int i = x.Length - 1; i >= 0; i--)
+                    for (int i = x.Length - 1; (uint)i < (uint)x.Length; i--)
                     {
                         // adjoint of: s += p[o * n + i] * x[i];
                         xBar[i] += sBar * p[o * x.Length + i];
@@ -352,7 +352,7 @@ namespace Functions.Layers
 
                 // adjoint of: for (int o = 0; o < m; o++)
                 // stays scalar (VectorizeLoops): indexes with o * x.Length + i, not base + s·o for a constant s
-                for (int o = yBar.Length - 1; o >= 0; o--)
+                for (int o = yBar.Length - 1; (uint)o < (uint)yBar.Length; o--)
                 {
                     // double s = p[m * n + o];
                     double s = p[yBar.Length * x.Length + o];

@@ -147,7 +147,7 @@ namespace Functions.Single
                 yBar.CopyTo(yBarWork);
 
                 // adjoint of: for (int o = 0; o < y.Length; o++)
-                for (int o = yBar.Length - 1; o >= 0; o--)
+                for (int o = yBar.Length - 1; (uint)o < (uint)yBar.Length; o--)
                 {
                     // float s = p[o];
                     float s = p[o];
@@ -182,7 +182,7 @@ namespace Functions.Single
                     }
 
                     // adjoint of: for (int i = 0; i < n; i++)
-                    for (int i = x.Length - 1; i >= 0; i--)
+                    for (int i = x.Length - 1; (uint)i < (uint)x.Length; i--)
                     {
                         // adjoint of: s += p[y.Length + o * n + i] * x[i];
                         xBar[i] += sBar * p[yBar.Length + o * x.Length + i];

@@ -177,10 +177,6 @@ namespace Functions.Helpers
                 }
                 TLane v5 = TLane.Load(scalars);
 
-                // adjoint of: elements of y that are not written are 0
-                global::System.Span<TLane> yBarWork = stackalloc TLane[yBar.Length];
-                yBar.CopyTo(yBarWork);
-
                 // y[1] += Logistic(x[i] * p[i]) * Softplus(x[i]);
                 TLane x2 = x[2];
                 TLane p2 = p[2];
@@ -194,85 +190,79 @@ namespace Functions.Helpers
                 TLane v9 = c1 + v8;
 
                 // adjoint of: y[1] += Logistic(x[i] * p[i]) * Softplus(x[i]);
-                TLane v10 = yBarWork[1];
-                TLane v11 = v10 * TLane.Log(v9);
-                TLane s12 = TLane.Zero;
+                TLane yBar1 = yBar[1];
+                TLane v10 = yBar1 * TLane.Log(v9);
+                TLane s11 = TLane.Zero;
                 for (int lane = 0; lane < TLane.Count; lane++)
                 {
-                    double bar0 = TLane.GetLane(s12, lane);
-                    global::Functions.Helpers.Activations.LogisticVjp(TLane.GetLane(v6, lane), TLane.GetLane(v11, lane), ref bar0);
+                    double bar0 = TLane.GetLane(s11, lane);
+                    global::Functions.Helpers.Activations.LogisticVjp(TLane.GetLane(v6, lane), TLane.GetLane(v10, lane), ref bar0);
                     scalars[lane] = bar0;
                 }
-                s12 = TLane.Load(scalars);
-                pBar[2] += s12 * x2;
-                xBar[2] += TLane.FusedMultiplyAdd(v10 * v7 / v9, v8, s12 * p2);
+                s11 = TLane.Load(scalars);
+                pBar[2] += s11 * x2;
+                xBar[2] += TLane.FusedMultiplyAdd(yBar1 * v7 / v9, v8, s11 * p2);
 
                 // y[1] += Logistic(x[i] * p[i]) * Softplus(x[i]);
                 for (int lane = 0; lane < TLane.Count; lane++)
                 {
                     scalars[lane] = global::Functions.Helpers.Activations.Logistic(TLane.GetLane(v4, lane));
                 }
-                TLane v13 = TLane.Load(scalars);
-                TLane v14 = TLane.Exp(x1);
-                TLane v15 = c1 + v14;
+                TLane v12 = TLane.Load(scalars);
+                TLane v13 = TLane.Exp(x1);
+                TLane v14 = c1 + v13;
 
                 // adjoint of: y[1] += Logistic(x[i] * p[i]) * Softplus(x[i]);
-                TLane v16 = yBarWork[1];
-                TLane v17 = v16 * TLane.Log(v15);
-                TLane s18 = TLane.Zero;
+                TLane v15 = yBar1 * TLane.Log(v14);
+                TLane s16 = TLane.Zero;
                 for (int lane = 0; lane < TLane.Count; lane++)
                 {
-                    double bar0 = TLane.GetLane(s18, lane);
-                    global::Functions.Helpers.Activations.LogisticVjp(TLane.GetLane(v4, lane), TLane.GetLane(v17, lane), ref bar0);
+                    double bar0 = TLane.GetLane(s16, lane);
+                    global::Functions.Helpers.Activations.LogisticVjp(TLane.GetLane(v4, lane), TLane.GetLane(v15, lane), ref bar0);
                     scalars[lane] = bar0;
                 }
-                s18 = TLane.Load(scalars);
-                pBar[1] += s18 * x1;
-                xBar[1] += TLane.FusedMultiplyAdd(v16 * v13 / v15, v14, s18 * p1);
+                s16 = TLane.Load(scalars);
+                pBar[1] += s16 * x1;
+                xBar[1] += TLane.FusedMultiplyAdd(yBar1 * v12 / v14, v13, s16 * p1);
 
                 // y[1] += Logistic(x[i] * p[i]) * Softplus(x[i]);
                 for (int lane = 0; lane < TLane.Count; lane++)
                 {
                     scalars[lane] = global::Functions.Helpers.Activations.Logistic(TLane.GetLane(v1, lane));
                 }
-                TLane v19 = TLane.Load(scalars);
-                TLane v20 = TLane.Exp(x0);
-                TLane v21 = c1 + v20;
+                TLane v17 = TLane.Load(scalars);
+                TLane v18 = TLane.Exp(x0);
+                TLane v19 = c1 + v18;
 
                 // adjoint of: y[1] += Logistic(x[i] * p[i]) * Softplus(x[i]);
-                TLane v22 = yBarWork[1];
-                TLane v23 = v22 * TLane.Log(v21);
-                TLane s24 = TLane.Zero;
+                TLane v20 = yBar1 * TLane.Log(v19);
+                TLane s21 = TLane.Zero;
                 for (int lane = 0; lane < TLane.Count; lane++)
                 {
-                    double bar0 = TLane.GetLane(s24, lane);
-                    global::Functions.Helpers.Activations.LogisticVjp(TLane.GetLane(v1, lane), TLane.GetLane(v23, lane), ref bar0);
+                    double bar0 = TLane.GetLane(s21, lane);
+                    global::Functions.Helpers.Activations.LogisticVjp(TLane.GetLane(v1, lane), TLane.GetLane(v20, lane), ref bar0);
                     scalars[lane] = bar0;
                 }
-                s24 = TLane.Load(scalars);
-                pBar[0] += s24 * x0;
-                xBar[0] += TLane.FusedMultiplyAdd(v22 * v19 / v21, v20, s24 * p0);
-
-                // adjoint of: y[1] = 0;
-                yBarWork[1] = TLane.Zero;
+                s21 = TLane.Load(scalars);
+                pBar[0] += s21 * x0;
+                xBar[0] += TLane.FusedMultiplyAdd(yBar1 * v17 / v19, v18, s21 * p0);
 
                 // adjoint of: y[0] = Softplus(p[0] * x[0]) * Logistic(x[1] * p[1]);
-                TLane v25 = yBarWork[0];
-                yBarWork[0] = TLane.Zero;
-                TLane v26 = v25 * TLane.Log(v3);
-                TLane s27 = TLane.Zero;
+                TLane yBar0 = yBar[0];
+                TLane v22 = yBar0 * TLane.Log(v3);
+                TLane s23 = TLane.Zero;
                 for (int lane = 0; lane < TLane.Count; lane++)
                 {
-                    double bar0 = TLane.GetLane(s27, lane);
-                    global::Functions.Helpers.Activations.LogisticVjp(TLane.GetLane(v4, lane), TLane.GetLane(v26, lane), ref bar0);
+                    double bar0 = TLane.GetLane(s23, lane);
+                    global::Functions.Helpers.Activations.LogisticVjp(TLane.GetLane(v4, lane), TLane.GetLane(v22, lane), ref bar0);
                     scalars[lane] = bar0;
                 }
-                s27 = TLane.Load(scalars);
-                pBar[1] += s27 * x1;
-                xBar[1] += s27 * p1;
-                TLane v28 = v25 * v5 / v3 * v2;
-                xBar[0] += v28 * p0;
-                pBar[0] += v28 * x0;
+                s23 = TLane.Load(scalars);
+                pBar[1] += s23 * x1;
+                xBar[1] += s23 * p1;
+                TLane v24 = yBar0 * v5 / v3 * v2;
+                xBar[0] += v24 * p0;
+                pBar[0] += v24 * x0;
             }
         }
     }

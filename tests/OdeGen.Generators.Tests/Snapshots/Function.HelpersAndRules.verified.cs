@@ -125,10 +125,6 @@ namespace Functions.Helpers
                 double v4 = x1 * p1;
                 double v5 = global::Functions.Helpers.Activations.Logistic(v4);
 
-                // adjoint of: elements of y that are not written are 0
-                global::System.Span<double> yBarWork = stackalloc double[yBar.Length];
-                yBar.CopyTo(yBarWork);
-
                 // y[1] += Logistic(x[i] * p[i]) * Softplus(x[i]);
                 double x2 = x[2];
                 double p2 = p[2];
@@ -138,49 +134,43 @@ namespace Functions.Helpers
                 double v9 = 1.0 + v8;
 
                 // adjoint of: y[1] += Logistic(x[i] * p[i]) * Softplus(x[i]);
-                double v10 = yBarWork[1];
-                double s11 = 0.0;
-                global::Functions.Helpers.Activations.LogisticVjp(v6, v10 * global::System.Math.Log(v9), ref s11);
-                pBar[2] += s11 * x2;
-                xBar[2] += global::System.Math.FusedMultiplyAdd(v10 * v7 / v9, v8, s11 * p2);
+                double yBar1 = yBar[1];
+                double s10 = 0.0;
+                global::Functions.Helpers.Activations.LogisticVjp(v6, yBar1 * global::System.Math.Log(v9), ref s10);
+                pBar[2] += s10 * x2;
+                xBar[2] += global::System.Math.FusedMultiplyAdd(yBar1 * v7 / v9, v8, s10 * p2);
 
                 // y[1] += Logistic(x[i] * p[i]) * Softplus(x[i]);
-                double v12 = global::Functions.Helpers.Activations.Logistic(v4);
-                double v13 = global::System.Math.Exp(x1);
-                double v14 = 1.0 + v13;
+                double v11 = global::Functions.Helpers.Activations.Logistic(v4);
+                double v12 = global::System.Math.Exp(x1);
+                double v13 = 1.0 + v12;
 
                 // adjoint of: y[1] += Logistic(x[i] * p[i]) * Softplus(x[i]);
-                double v15 = yBarWork[1];
-                double s16 = 0.0;
-                global::Functions.Helpers.Activations.LogisticVjp(v4, v15 * global::System.Math.Log(v14), ref s16);
-                pBar[1] += s16 * x1;
-                xBar[1] += global::System.Math.FusedMultiplyAdd(v15 * v12 / v14, v13, s16 * p1);
+                double s14 = 0.0;
+                global::Functions.Helpers.Activations.LogisticVjp(v4, yBar1 * global::System.Math.Log(v13), ref s14);
+                pBar[1] += s14 * x1;
+                xBar[1] += global::System.Math.FusedMultiplyAdd(yBar1 * v11 / v13, v12, s14 * p1);
 
                 // y[1] += Logistic(x[i] * p[i]) * Softplus(x[i]);
-                double v17 = global::Functions.Helpers.Activations.Logistic(v1);
-                double v18 = global::System.Math.Exp(x0);
-                double v19 = 1.0 + v18;
+                double v15 = global::Functions.Helpers.Activations.Logistic(v1);
+                double v16 = global::System.Math.Exp(x0);
+                double v17 = 1.0 + v16;
 
                 // adjoint of: y[1] += Logistic(x[i] * p[i]) * Softplus(x[i]);
-                double v20 = yBarWork[1];
-                double s21 = 0.0;
-                global::Functions.Helpers.Activations.LogisticVjp(v1, v20 * global::System.Math.Log(v19), ref s21);
-                pBar[0] += s21 * x0;
-                xBar[0] += global::System.Math.FusedMultiplyAdd(v20 * v17 / v19, v18, s21 * p0);
-
-                // adjoint of: y[1] = 0;
-                yBarWork[1] = 0.0;
+                double s18 = 0.0;
+                global::Functions.Helpers.Activations.LogisticVjp(v1, yBar1 * global::System.Math.Log(v17), ref s18);
+                pBar[0] += s18 * x0;
+                xBar[0] += global::System.Math.FusedMultiplyAdd(yBar1 * v15 / v17, v16, s18 * p0);
 
                 // adjoint of: y[0] = Softplus(p[0] * x[0]) * Logistic(x[1] * p[1]);
-                double v22 = yBarWork[0];
-                yBarWork[0] = 0.0;
-                double s23 = 0.0;
-                global::Functions.Helpers.Activations.LogisticVjp(v4, v22 * global::System.Math.Log(v3), ref s23);
-                pBar[1] += s23 * x1;
-                xBar[1] += s23 * p1;
-                double v24 = v22 * v5 / v3 * v2;
-                xBar[0] += v24 * p0;
-                pBar[0] += v24 * x0;
+                double yBar0 = yBar[0];
+                double s19 = 0.0;
+                global::Functions.Helpers.Activations.LogisticVjp(v4, yBar0 * global::System.Math.Log(v3), ref s19);
+                pBar[1] += s19 * x1;
+                xBar[1] += s19 * p1;
+                double v20 = yBar0 * v5 / v3 * v2;
+                xBar[0] += v20 * p0;
+                pBar[0] += v20 * x0;
             }
         }
     }

@@ -173,23 +173,17 @@ namespace Functions.Layers
                     h[j] = TLane.Tanh(s);
                 }
 
-                // adjoint of: elements of y that are not written are 0
-                global::System.Span<TLane> yBarWork = stackalloc TLane[yBar.Length];
-                yBar.CopyTo(yBarWork);
-
                 // adjoint of: for (int k = 0; k < Out; k++), unrolled:
                 // k = 1
                 // adjoint of: y[k] = s;
-                TLane sBar = yBarWork[1];
-                yBarWork[1] = TLane.Zero;
+                TLane sBar = yBar[1];
 
                 // adjoint of: double s = p[In * Hidden + Hidden + Hidden * Out + k];
                 pBar[41] += sBar;
 
                 // k = 0
                 // adjoint of: y[k] = s;
-                TLane sBar_2 = yBarWork[0];
-                yBarWork[0] = TLane.Zero;
+                TLane sBar_2 = yBar[0];
 
                 // adjoint of: double s = p[In * Hidden + Hidden + Hidden * Out + k];
                 pBar[40] += sBar_2;
@@ -199,32 +193,23 @@ namespace Functions.Layers
                 TLane yBar0 = TLane.Zero;
 
                 // adjoint of: for (int j = 0; j < Hidden; j++)
-                for (int j = 8 - 1; j >= 0; j--)
+                for (int j = 8 - 1; (uint)j < 8u; j--)
                 {
-                    // adjoint of: for (int j = 0; j < Hidden; j++)
-                    TLane hBar_j = TLane.Zero;
-
                     // k = 1
                     // s += p[In * Hidden + Hidden + k * Hidden + j] * h[j];
                     TLane v1 = h[j];
 
                     // adjoint of: s += p[In * Hidden + Hidden + k * Hidden + j] * h[j];
-                    hBar_j += sBar * p[32 + j];
+                    TLane hBar_j = sBar * p[32 + j];
                     pBar[32 + j] += sBar * v1;
 
                     // k = 0
-                    // s += p[In * Hidden + Hidden + k * Hidden + j] * h[j];
-                    TLane v2 = h[j];
-
                     // adjoint of: s += p[In * Hidden + Hidden + k * Hidden + j] * h[j];
                     hBar_j += sBar_2 * p[24 + j];
-                    pBar[24 + j] += sBar_2 * v2;
-
-                    // h[j] = Math.Tanh(s);
-                    TLane v3 = h[j];
+                    pBar[24 + j] += sBar_2 * v1;
 
                     // adjoint of: h[j] = Math.Tanh(s);
-                    TLane sBar_3 = hBar_j * TLane.FusedMultiplyAdd(-v3, v3, c1);
+                    TLane sBar_3 = hBar_j * TLane.FusedMultiplyAdd(-v1, v1, c1);
 
                     // adjoint of: s += p[j * In + i] * x[i];
                     yBar1 += sBar_3 * p[j * 2 + 1];

@@ -185,23 +185,17 @@ namespace Functions.Layers
                     h[j] = global::System.Math.Tanh(s);
                 }
 
-                // adjoint of: elements of y that are not written are 0
-                global::System.Span<double> yBarWork = stackalloc double[yBar.Length];
-                yBar.CopyTo(yBarWork);
-
                 // adjoint of: for (int k = 0; k < Out; k++), unrolled:
                 // k = 1
                 // adjoint of: y[k] = s;
-                double sBar = yBarWork[1];
-                yBarWork[1] = 0.0;
+                double sBar = yBar[1];
 
                 // adjoint of: double s = p[In * Hidden + Hidden + Hidden * Out + k];
                 pBar[41] += sBar;
 
                 // k = 0
                 // adjoint of: y[k] = s;
-                double sBar_2 = yBarWork[0];
-                yBarWork[0] = 0.0;
+                double sBar_2 = yBar[0];
 
                 // adjoint of: double s = p[In * Hidden + Hidden + Hidden * Out + k];
                 pBar[40] += sBar_2;
@@ -211,32 +205,23 @@ namespace Functions.Layers
                 double yBar0 = 0.0;
 
                 // adjoint of: for (int j = 0; j < Hidden; j++)
-                for (int j = 8 - 1; j >= 0; j--)
+                for (int j = 8 - 1; (uint)j < 8u; j--)
                 {
-                    // adjoint of: for (int j = 0; j < Hidden; j++)
-                    double hBar_j = 0.0;
-
                     // k = 1
                     // s += p[In * Hidden + Hidden + k * Hidden + j] * h[j];
                     double v1 = h[j];
 
                     // adjoint of: s += p[In * Hidden + Hidden + k * Hidden + j] * h[j];
-                    hBar_j += sBar * p[32 + j];
+                    double hBar_j = sBar * p[32 + j];
                     pBar[32 + j] += sBar * v1;
 
                     // k = 0
-                    // s += p[In * Hidden + Hidden + k * Hidden + j] * h[j];
-                    double v2 = h[j];
-
                     // adjoint of: s += p[In * Hidden + Hidden + k * Hidden + j] * h[j];
                     hBar_j += sBar_2 * p[24 + j];
-                    pBar[24 + j] += sBar_2 * v2;
-
-                    // h[j] = Math.Tanh(s);
-                    double v3 = h[j];
+                    pBar[24 + j] += sBar_2 * v1;
 
                     // adjoint of: h[j] = Math.Tanh(s);
-                    double sBar_3 = hBar_j * global::System.Math.FusedMultiplyAdd(-v3, v3, 1.0);
+                    double sBar_3 = hBar_j * global::System.Math.FusedMultiplyAdd(-v1, v1, 1.0);
 
                     // adjoint of: s += p[j * In + i] * x[i];
                     yBar1 += sBar_3 * p[j * 2 + 1];

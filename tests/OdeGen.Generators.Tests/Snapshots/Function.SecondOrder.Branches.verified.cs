@@ -43,12 +43,6 @@ namespace HvpFunctions.Branches
                 double pDot1 = pDot[1];
                 bool v3 = (x1 > p1 - 1.0);
 
-                // adjoint of: elements of y that are not written are 0
-                global::System.Span<double> yBarWork = stackalloc double[yBar.Length];
-                yBar.CopyTo(yBarWork);
-                global::System.Span<double> yBarWorkDot = stackalloc double[yBar.Length];
-                yBarWorkDot.Clear();
-
                 // adjoint of: for (int i = 0; i < 1; i++)
                 double s4 = 0.0;
                 double s5 = 0.0;
@@ -59,94 +53,83 @@ namespace HvpFunctions.Branches
                 bool v6 = (x2 < 0.0);
 
                 // adjoint of: y[2] = x[2] < 0.0 ? gain * x[2] : Math.Exp(x[2]) * gain;
-                double v7 = yBarWork[2];
-                double v8 = yBarWorkDot[2];
-                yBarWork[2] = 0.0;
-                yBarWorkDot[2] = 0.0;
+                double s7 = 0.0;
+                double s8 = yBar[2];
                 double s9 = 0.0;
-                double s10 = v7;
-                double s11 = v8;
                 if (v6)
                 {
                     // adjoint of: y[2] = x[2] < 0.0 ? gain * x[2] : Math.Exp(x[2]) * gain;
-                    s4 += s10 * x2;
-                    s5 += global::System.Math.FusedMultiplyAdd(s11, x2, xDot2 * s10);
-                    s9 += global::System.Math.FusedMultiplyAdd(s11, gain, gainDot * s10);
+                    s4 += s8 * x2;
+                    s5 += global::System.Math.FusedMultiplyAdd(s9, x2, xDot2 * s8);
+                    s7 += global::System.Math.FusedMultiplyAdd(s9, gain, gainDot * s8);
                 }
                 else
                 {
                     // y[2] = x[2] < 0.0 ? gain * x[2] : Math.Exp(x[2]) * gain;
-                    double v12 = global::System.Math.Exp(x2);
-                    double v13 = xDot2 * v12;
+                    double v10 = global::System.Math.Exp(x2);
+                    double v11 = xDot2 * v10;
 
                     // adjoint of: y[2] = x[2] < 0.0 ? gain * x[2] : Math.Exp(x[2]) * gain;
-                    s4 += s10 * v12;
-                    s5 += global::System.Math.FusedMultiplyAdd(s11, v12, v13 * s10);
-                    s9 += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(s11, gain, gainDot * s10), v12, v13 * (s10 * gain));
+                    s4 += s8 * v10;
+                    s5 += global::System.Math.FusedMultiplyAdd(s9, v10, v11 * s8);
+                    s7 += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(s9, gain, gainDot * s8), v10, v11 * (s8 * gain));
                 }
 
                 // adjoint of: y[2] = x[2] < 0.0 ? gain * x[2] : Math.Exp(x[2]) * gain;
-                xBarDot[2] += s9;
+                xBarDot[2] += s7;
 
                 // adjoint of: y[1] = x[1] > p[1] - 1.0 ? Math.Sin(x[1] * p[1]) : x[2] * x[2];
-                double v14 = yBarWork[1];
-                double v15 = yBarWorkDot[1];
-                yBarWork[1] = 0.0;
-                yBarWorkDot[1] = 0.0;
-                double s16 = 0.0;
-                double s17 = 0.0;
-                double s18 = v14;
-                double s19 = v15;
+                double s12 = 0.0;
+                double s13 = 0.0;
+                double s14 = yBar[1];
+                double s15 = 0.0;
                 if (v3)
                 {
                     // y[1] = x[1] > p[1] - 1.0 ? Math.Sin(x[1] * p[1]) : x[2] * x[2];
-                    double v20 = x1 * p1;
-                    double v21 = global::System.Math.Cos(v20);
+                    double v16 = x1 * p1;
+                    double v17 = global::System.Math.Cos(v16);
 
                     // adjoint of: y[1] = x[1] > p[1] - 1.0 ? Math.Sin(x[1] * p[1]) : x[2] * x[2];
-                    double v22 = s18 * v21;
-                    double v23 = global::System.Math.FusedMultiplyAdd(s19, v21, -(global::System.Math.FusedMultiplyAdd(xDot1, p1, pDot1 * x1) * global::System.Math.Sin(v20) * s18));
-                    s16 += global::System.Math.FusedMultiplyAdd(v23, p1, pDot1 * v22);
-                    s17 += global::System.Math.FusedMultiplyAdd(v23, x1, xDot1 * v22);
+                    double v18 = s14 * v17;
+                    double v19 = global::System.Math.FusedMultiplyAdd(s15, v17, -(global::System.Math.FusedMultiplyAdd(xDot1, p1, pDot1 * x1) * global::System.Math.Sin(v16) * s14));
+                    s12 += global::System.Math.FusedMultiplyAdd(v19, p1, pDot1 * v18);
+                    s13 += global::System.Math.FusedMultiplyAdd(v19, x1, xDot1 * v18);
                 }
                 else
                 {
                     // adjoint of: y[1] = x[1] > p[1] - 1.0 ? Math.Sin(x[1] * p[1]) : x[2] * x[2];
-                    double v24 = global::System.Math.FusedMultiplyAdd(s19, x2, xDot2 * s18);
-                    xBarDot[2] += v24 + v24;
+                    double v20 = global::System.Math.FusedMultiplyAdd(s15, x2, xDot2 * s14);
+                    xBarDot[2] += v20 + v20;
                 }
 
                 // adjoint of: y[1] = x[1] > p[1] - 1.0 ? Math.Sin(x[1] * p[1]) : x[2] * x[2];
-                pBarDot[1] += s17;
+                pBarDot[1] += s13;
 
                 // adjoint of: y[0] = gain * x[1];
-                double v25 = yBarWork[0];
-                double v26 = yBarWorkDot[0];
-                yBarWork[0] = 0.0;
-                yBarWorkDot[0] = 0.0;
-                xBarDot[1] += s16 + global::System.Math.FusedMultiplyAdd(v26, gain, gainDot * v25);
+                double yBar0 = yBar[0];
+                xBarDot[1] += global::System.Math.FusedMultiplyAdd(gainDot, yBar0, s12);
 
                 // adjoint of: if (x[0] > 0.1)
-                double s27 = 0.0;
-                double gainBar = global::System.Math.FusedMultiplyAdd(v25, x1, s4);
-                double gainBarDot = s5 + global::System.Math.FusedMultiplyAdd(v26, x1, xDot1 * v25);
+                double s21 = 0.0;
+                double gainBar = global::System.Math.FusedMultiplyAdd(yBar0, x1, s4);
+                double gainBarDot = global::System.Math.FusedMultiplyAdd(xDot1, yBar0, s5);
                 if (v1)
                 {
                     // adjoint of: gain = p[0] * x[0];
-                    s27 += global::System.Math.FusedMultiplyAdd(gainBarDot, p[0], pDot[0] * gainBar);
+                    s21 += global::System.Math.FusedMultiplyAdd(gainBarDot, p[0], pDot[0] * gainBar);
                     pBarDot[0] += global::System.Math.FusedMultiplyAdd(gainBarDot, x0, xDot0 * gainBar);
                 }
                 else
                 {
                     // adjoint of: gain = -x[0] * x[0] + 0.1 * p[0];
                     pBarDot[0] += gainBarDot * 0.1;
-                    double v28 = -global::System.Math.FusedMultiplyAdd(gainBarDot, x0, xDot0 * gainBar);
-                    s27 += v28;
-                    s27 += v28;
+                    double v22 = -global::System.Math.FusedMultiplyAdd(gainBarDot, x0, xDot0 * gainBar);
+                    s21 += v22;
+                    s21 += v22;
                 }
 
                 // adjoint of: if (x[0] > 0.1)
-                xBarDot[0] += s27;
+                xBarDot[0] += s21;
             }
 
             /// <inheritdoc/>
@@ -188,12 +171,6 @@ namespace HvpFunctions.Branches
                 TLane pDot1 = pDot[1];
                 TLane v3 = TLane.GreaterThan(x1, p1 - TLane.Create(1.0));
 
-                // adjoint of: elements of y that are not written are 0
-                global::System.Span<TLane> yBarWork = stackalloc TLane[yBar.Length];
-                yBar.CopyTo(yBarWork);
-                global::System.Span<TLane> yBarWorkDot = stackalloc TLane[yBar.Length];
-                yBarWorkDot.Clear();
-
                 // adjoint of: for (int i = 0; i < 1; i++)
                 TLane s4 = TLane.Zero;
                 TLane s5 = TLane.Zero;
@@ -204,83 +181,72 @@ namespace HvpFunctions.Branches
                 TLane v6 = TLane.LessThan(x2, TLane.Zero);
 
                 // adjoint of: y[2] = x[2] < 0.0 ? gain * x[2] : Math.Exp(x[2]) * gain;
-                TLane v7 = yBarWork[2];
-                TLane v8 = yBarWorkDot[2];
-                yBarWork[2] = TLane.Zero;
-                yBarWorkDot[2] = TLane.Zero;
+                TLane s7 = TLane.Zero;
+                TLane s8 = yBar[2];
                 TLane s9 = TLane.Zero;
-                TLane s10 = v7;
-                TLane s11 = v8;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v6)
                 {
                     // adjoint of: y[2] = x[2] < 0.0 ? gain * x[2] : Math.Exp(x[2]) * gain;
-                    s4 = TLane.Select(v6, s4 + s10 * x2, s4);
-                    s5 = TLane.Select(v6, s5 + TLane.FusedMultiplyAdd(s11, x2, xDot2 * s10), s5);
-                    s9 = TLane.Select(v6, s9 + TLane.FusedMultiplyAdd(s11, gain, gainDot * s10), s9);
+                    s4 = TLane.Select(v6, s4 + s8 * x2, s4);
+                    s5 = TLane.Select(v6, s5 + TLane.FusedMultiplyAdd(s9, x2, xDot2 * s8), s5);
+                    s7 = TLane.Select(v6, s7 + TLane.FusedMultiplyAdd(s9, gain, gainDot * s8), s7);
                 }
                 TLane elseMask2 = TLane.AndNot(allLanes, v6);
                 // the other lanes: elseMask2
                 {
                     // y[2] = x[2] < 0.0 ? gain * x[2] : Math.Exp(x[2]) * gain;
-                    TLane v12 = TLane.Exp(x2);
-                    TLane v13 = xDot2 * v12;
+                    TLane v10 = TLane.Exp(x2);
+                    TLane v11 = xDot2 * v10;
 
                     // adjoint of: y[2] = x[2] < 0.0 ? gain * x[2] : Math.Exp(x[2]) * gain;
-                    s4 = TLane.Select(elseMask2, s4 + s10 * v12, s4);
-                    s5 = TLane.Select(elseMask2, s5 + TLane.FusedMultiplyAdd(s11, v12, v13 * s10), s5);
-                    s9 = TLane.Select(elseMask2, s9 + TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(s11, gain, gainDot * s10), v12, v13 * (s10 * gain)), s9);
+                    s4 = TLane.Select(elseMask2, s4 + s8 * v10, s4);
+                    s5 = TLane.Select(elseMask2, s5 + TLane.FusedMultiplyAdd(s9, v10, v11 * s8), s5);
+                    s7 = TLane.Select(elseMask2, s7 + TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(s9, gain, gainDot * s8), v10, v11 * (s8 * gain)), s7);
                 }
 
                 // adjoint of: y[2] = x[2] < 0.0 ? gain * x[2] : Math.Exp(x[2]) * gain;
-                xBarDot[2] += s9;
+                xBarDot[2] += s7;
 
                 // adjoint of: y[1] = x[1] > p[1] - 1.0 ? Math.Sin(x[1] * p[1]) : x[2] * x[2];
-                TLane v14 = yBarWork[1];
-                TLane v15 = yBarWorkDot[1];
-                yBarWork[1] = TLane.Zero;
-                yBarWorkDot[1] = TLane.Zero;
-                TLane s16 = TLane.Zero;
-                TLane s17 = TLane.Zero;
-                TLane s18 = v14;
-                TLane s19 = v15;
+                TLane s12 = TLane.Zero;
+                TLane s13 = TLane.Zero;
+                TLane s14 = yBar[1];
+                TLane s15 = TLane.Zero;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v3)
                 {
                     // y[1] = x[1] > p[1] - 1.0 ? Math.Sin(x[1] * p[1]) : x[2] * x[2];
-                    TLane v20 = x1 * p1;
-                    TLane v21 = TLane.Cos(v20);
+                    TLane v16 = x1 * p1;
+                    TLane v17 = TLane.Cos(v16);
 
                     // adjoint of: y[1] = x[1] > p[1] - 1.0 ? Math.Sin(x[1] * p[1]) : x[2] * x[2];
-                    TLane v22 = s18 * v21;
-                    TLane v23 = TLane.FusedMultiplyAdd(s19, v21, -(TLane.FusedMultiplyAdd(xDot1, p1, pDot1 * x1) * TLane.Sin(v20) * s18));
-                    s16 = TLane.Select(v3, s16 + TLane.FusedMultiplyAdd(v23, p1, pDot1 * v22), s16);
-                    s17 = TLane.Select(v3, s17 + TLane.FusedMultiplyAdd(v23, x1, xDot1 * v22), s17);
+                    TLane v18 = s14 * v17;
+                    TLane v19 = TLane.FusedMultiplyAdd(s15, v17, -(TLane.FusedMultiplyAdd(xDot1, p1, pDot1 * x1) * TLane.Sin(v16) * s14));
+                    s12 = TLane.Select(v3, s12 + TLane.FusedMultiplyAdd(v19, p1, pDot1 * v18), s12);
+                    s13 = TLane.Select(v3, s13 + TLane.FusedMultiplyAdd(v19, x1, xDot1 * v18), s13);
                 }
                 TLane elseMask3 = TLane.AndNot(allLanes, v3);
                 // the other lanes: elseMask3
                 {
                     // adjoint of: y[1] = x[1] > p[1] - 1.0 ? Math.Sin(x[1] * p[1]) : x[2] * x[2];
-                    TLane v24 = TLane.FusedMultiplyAdd(s19, x2, xDot2 * s18);
-                    xBarDot[2] = TLane.Select(elseMask3, xBarDot[2] + (v24 + v24), xBarDot[2]);
+                    TLane v20 = TLane.FusedMultiplyAdd(s15, x2, xDot2 * s14);
+                    xBarDot[2] = TLane.Select(elseMask3, xBarDot[2] + (v20 + v20), xBarDot[2]);
                 }
 
                 // adjoint of: y[1] = x[1] > p[1] - 1.0 ? Math.Sin(x[1] * p[1]) : x[2] * x[2];
-                pBarDot[1] += s17;
+                pBarDot[1] += s13;
 
                 // adjoint of: y[0] = gain * x[1];
-                TLane v25 = yBarWork[0];
-                TLane v26 = yBarWorkDot[0];
-                yBarWork[0] = TLane.Zero;
-                yBarWorkDot[0] = TLane.Zero;
-                xBarDot[1] += s16 + TLane.FusedMultiplyAdd(v26, gain, gainDot * v25);
+                TLane yBar0 = yBar[0];
+                xBarDot[1] += TLane.FusedMultiplyAdd(gainDot, yBar0, s12);
 
                 // adjoint of: if (x[0] > 0.1)
-                TLane s27 = TLane.Zero;
-                TLane gainBar = TLane.FusedMultiplyAdd(v25, x1, s4);
-                TLane gainBarDot = s5 + TLane.FusedMultiplyAdd(v26, x1, xDot1 * v25);
+                TLane s21 = TLane.Zero;
+                TLane gainBar = TLane.FusedMultiplyAdd(yBar0, x1, s4);
+                TLane gainBarDot = TLane.FusedMultiplyAdd(xDot1, yBar0, s5);
                 // both sides run in every lane; each write keeps the lanes of its side (here: v1)
                 {
                     // adjoint of: gain = p[0] * x[0];
-                    s27 = TLane.Select(v1, s27 + TLane.FusedMultiplyAdd(gainBarDot, p[0], pDot[0] * gainBar), s27);
+                    s21 = TLane.Select(v1, s21 + TLane.FusedMultiplyAdd(gainBarDot, p[0], pDot[0] * gainBar), s21);
                     pBarDot[0] = TLane.Select(v1, pBarDot[0] + TLane.FusedMultiplyAdd(gainBarDot, x0, xDot0 * gainBar), pBarDot[0]);
                 }
                 TLane elseMask4 = TLane.AndNot(allLanes, v1);
@@ -288,13 +254,13 @@ namespace HvpFunctions.Branches
                 {
                     // adjoint of: gain = -x[0] * x[0] + 0.1 * p[0];
                     pBarDot[0] = TLane.Select(elseMask4, pBarDot[0] + gainBarDot * c0_1, pBarDot[0]);
-                    TLane v28 = -TLane.FusedMultiplyAdd(gainBarDot, x0, xDot0 * gainBar);
-                    s27 = TLane.Select(elseMask4, s27 + v28, s27);
-                    s27 = TLane.Select(elseMask4, s27 + v28, s27);
+                    TLane v22 = -TLane.FusedMultiplyAdd(gainBarDot, x0, xDot0 * gainBar);
+                    s21 = TLane.Select(elseMask4, s21 + v22, s21);
+                    s21 = TLane.Select(elseMask4, s21 + v22, s21);
                 }
 
                 // adjoint of: if (x[0] > 0.1)
-                xBarDot[0] += s27;
+                xBarDot[0] += s21;
             }
         }
     }

@@ -19,7 +19,7 @@ namespace HvpFunctions.Single
                 yBar.CopyTo(yBarWork);
 
                 // adjoint of: for (int o = 0; o < y.Length; o++)
-                for (int o = yBar.Length - 1; o >= 0; o--)
+                for (int o = yBar.Length - 1; (uint)o < (uint)yBar.Length; o--)
                 {
                     // adjoint of: for (int o = 0; o < y.Length; o++)
                     float dydtBarDot_o = 0.0f;
@@ -73,7 +73,7 @@ namespace HvpFunctions.Single
                     }
 
                     // adjoint of: for (int i = 0; i < n; i++)
-                    for (int i = x.Length - 1; i >= 0; i--)
+                    for (int i = x.Length - 1; (uint)i < (uint)x.Length; i--)
                     {
                         // adjoint of: s += p[y.Length + o * n + i] * x[i];
                         xBarDot[i] += global::System.MathF.FusedMultiplyAdd(sBarDot, p[yBar.Length + o * x.Length + i], pDot[yBar.Length + o * x.Length + i] * sBar);
@@ -99,7 +99,7 @@ namespace HvpFunctions.Single
                 yBar.CopyTo(yBarWork);
 
                 // adjoint of: for (int o = 0; o < y.Length; o++)
-                for (int o = yBar.Length - 1; o >= 0; o--)
+                for (int o = yBar.Length - 1; (uint)o < (uint)yBar.Length; o--)
                 {
                     // adjoint of: for (int o = 0; o < y.Length; o++)
                     TLane dydtBarDot_o = TLane.Zero;
@@ -154,7 +154,7 @@ namespace HvpFunctions.Single
                     }
 
                     // adjoint of: for (int i = 0; i < n; i++)
-                    for (int i = x.Length - 1; i >= 0; i--)
+                    for (int i = x.Length - 1; (uint)i < (uint)x.Length; i--)
                     {
                         // adjoint of: s += p[y.Length + o * n + i] * x[i];
                         xBarDot[i] += TLane.FusedMultiplyAdd(sBarDot, p[yBar.Length + o * x.Length + i], pDot[yBar.Length + o * x.Length + i] * sBar);

@@ -44,12 +44,6 @@ namespace HvpFunctions.Layers
                     hDot[j] = sDot * global::System.Math.FusedMultiplyAdd(-v3, v3, 1.0);
                 }
 
-                // adjoint of: elements of y that are not written are 0
-                global::System.Span<double> yBarWork = stackalloc double[yBar.Length];
-                yBar.CopyTo(yBarWork);
-                global::System.Span<double> yBarWorkDot = stackalloc double[yBar.Length];
-                yBarWorkDot.Clear();
-
                 // adjoint of: Span<double> h = stackalloc double[Hidden];
                 global::System.Span<double> hBar = stackalloc double[8];
                 hBar.Clear();
@@ -59,70 +53,60 @@ namespace HvpFunctions.Layers
                 // adjoint of: for (int k = 0; k < Out; k++), unrolled:
                 // k = 1
                 // adjoint of: y[k] = s;
-                double sBar = yBarWork[1];
-                double v4 = yBarWorkDot[1];
-                yBarWork[1] = 0.0;
-                yBarWorkDot[1] = 0.0;
+                double sBar = yBar[1];
 
                 // adjoint of: for (int j = 0; j < Hidden; j++)
-                for (int j = 8 - 1; j >= 0; j--)
+                for (int j = 8 - 1; (uint)j < 8u; j--)
                 {
                     // s += p[In * Hidden + Hidden + k * Hidden + j] * h[j];
-                    double v5 = p[32 + j];
-                    double v6 = h[j];
-                    double v7 = hDot[j];
+                    double v4 = hDot[j];
 
                     // adjoint of: s += p[In * Hidden + Hidden + k * Hidden + j] * h[j];
-                    hBar[j] += sBar * v5;
-                    hBarDot[j] += global::System.Math.FusedMultiplyAdd(v4, v5, pDot[32 + j] * sBar);
-                    pBarDot[32 + j] += global::System.Math.FusedMultiplyAdd(v4, v6, v7 * sBar);
+                    hBar[j] += sBar * p[32 + j];
+                    hBarDot[j] += pDot[32 + j] * sBar;
+                    pBarDot[32 + j] += v4 * sBar;
                 }
 
                 // adjoint of: double s = p[In * Hidden + Hidden + Hidden * Out + k];
-                pBarDot[41] += v4;
+                pBarDot[41] += 0.0;
 
                 // k = 0
                 // adjoint of: y[k] = s;
-                double sBar_2 = yBarWork[0];
-                double v8 = yBarWorkDot[0];
-                yBarWork[0] = 0.0;
-                yBarWorkDot[0] = 0.0;
+                double sBar_2 = yBar[0];
 
                 // adjoint of: for (int j = 0; j < Hidden; j++)
-                for (int j = 8 - 1; j >= 0; j--)
+                for (int j = 8 - 1; (uint)j < 8u; j--)
                 {
                     // s += p[In * Hidden + Hidden + k * Hidden + j] * h[j];
-                    double v9 = p[24 + j];
-                    double v10 = h[j];
-                    double v11 = hDot[j];
+                    double v5 = hDot[j];
 
                     // adjoint of: s += p[In * Hidden + Hidden + k * Hidden + j] * h[j];
-                    hBar[j] += sBar_2 * v9;
-                    hBarDot[j] += global::System.Math.FusedMultiplyAdd(v8, v9, pDot[24 + j] * sBar_2);
-                    pBarDot[24 + j] += global::System.Math.FusedMultiplyAdd(v8, v10, v11 * sBar_2);
+                    hBar[j] += sBar_2 * p[24 + j];
+                    hBarDot[j] += pDot[24 + j] * sBar_2;
+                    pBarDot[24 + j] += v5 * sBar_2;
                 }
 
                 // adjoint of: double s = p[In * Hidden + Hidden + Hidden * Out + k];
-                pBarDot[40] += v8;
+                pBarDot[40] += 0.0;
 
                 // adjoint of: for (int j = 0; j < Hidden; j++)
                 double yBarDot1 = 0.0;
                 double yBarDot0 = 0.0;
-                for (int j = 8 - 1; j >= 0; j--)
+                for (int j = 8 - 1; (uint)j < 8u; j--)
                 {
                     // h[j] = Math.Tanh(s);
-                    double v12 = h[j];
-                    double v13 = hDot[j];
+                    double v6 = h[j];
+                    double v7 = hDot[j];
 
                     // adjoint of: h[j] = Math.Tanh(s);
-                    double v14 = hBar[j];
-                    double v15 = hBarDot[j];
+                    double v8 = hBar[j];
+                    double v9 = hBarDot[j];
                     hBar[j] = 0.0;
                     hBarDot[j] = 0.0;
-                    double v16 = v13 * v12;
-                    double v17 = global::System.Math.FusedMultiplyAdd(-v12, v12, 1.0);
-                    double sBar_3 = v14 * v17;
-                    double sBarDot = global::System.Math.FusedMultiplyAdd(v15, v17, -((v16 + v16) * v14));
+                    double v10 = v7 * v6;
+                    double v11 = global::System.Math.FusedMultiplyAdd(-v6, v6, 1.0);
+                    double sBar_3 = v8 * v11;
+                    double sBarDot = global::System.Math.FusedMultiplyAdd(v9, v11, -((v10 + v10) * v8));
 
                     // adjoint of: s += p[j * In + i] * x[i];
                     yBarDot1 += global::System.Math.FusedMultiplyAdd(sBarDot, p[j * 2 + 1], pDot[j * 2 + 1] * sBar_3);
@@ -177,12 +161,6 @@ namespace HvpFunctions.Layers
                     hDot[j] = sDot * TLane.FusedMultiplyAdd(-v3, v3, c1);
                 }
 
-                // adjoint of: elements of y that are not written are 0
-                global::System.Span<TLane> yBarWork = stackalloc TLane[yBar.Length];
-                yBar.CopyTo(yBarWork);
-                global::System.Span<TLane> yBarWorkDot = stackalloc TLane[yBar.Length];
-                yBarWorkDot.Clear();
-
                 // adjoint of: Span<double> h = stackalloc double[Hidden];
                 global::System.Span<TLane> hBar = stackalloc TLane[8];
                 hBar.Clear();
@@ -192,70 +170,60 @@ namespace HvpFunctions.Layers
                 // adjoint of: for (int k = 0; k < Out; k++), unrolled:
                 // k = 1
                 // adjoint of: y[k] = s;
-                TLane sBar = yBarWork[1];
-                TLane v4 = yBarWorkDot[1];
-                yBarWork[1] = TLane.Zero;
-                yBarWorkDot[1] = TLane.Zero;
+                TLane sBar = yBar[1];
 
                 // adjoint of: for (int j = 0; j < Hidden; j++)
-                for (int j = 8 - 1; j >= 0; j--)
+                for (int j = 8 - 1; (uint)j < 8u; j--)
                 {
                     // s += p[In * Hidden + Hidden + k * Hidden + j] * h[j];
-                    TLane v5 = p[32 + j];
-                    TLane v6 = h[j];
-                    TLane v7 = hDot[j];
+                    TLane v4 = hDot[j];
 
                     // adjoint of: s += p[In * Hidden + Hidden + k * Hidden + j] * h[j];
-                    hBar[j] += sBar * v5;
-                    hBarDot[j] += TLane.FusedMultiplyAdd(v4, v5, pDot[32 + j] * sBar);
-                    pBarDot[32 + j] += TLane.FusedMultiplyAdd(v4, v6, v7 * sBar);
+                    hBar[j] += sBar * p[32 + j];
+                    hBarDot[j] += pDot[32 + j] * sBar;
+                    pBarDot[32 + j] += v4 * sBar;
                 }
 
                 // adjoint of: double s = p[In * Hidden + Hidden + Hidden * Out + k];
-                pBarDot[41] += v4;
+                pBarDot[41] += TLane.Zero;
 
                 // k = 0
                 // adjoint of: y[k] = s;
-                TLane sBar_2 = yBarWork[0];
-                TLane v8 = yBarWorkDot[0];
-                yBarWork[0] = TLane.Zero;
-                yBarWorkDot[0] = TLane.Zero;
+                TLane sBar_2 = yBar[0];
 
                 // adjoint of: for (int j = 0; j < Hidden; j++)
-                for (int j = 8 - 1; j >= 0; j--)
+                for (int j = 8 - 1; (uint)j < 8u; j--)
                 {
                     // s += p[In * Hidden + Hidden + k * Hidden + j] * h[j];
-                    TLane v9 = p[24 + j];
-                    TLane v10 = h[j];
-                    TLane v11 = hDot[j];
+                    TLane v5 = hDot[j];
 
                     // adjoint of: s += p[In * Hidden + Hidden + k * Hidden + j] * h[j];
-                    hBar[j] += sBar_2 * v9;
-                    hBarDot[j] += TLane.FusedMultiplyAdd(v8, v9, pDot[24 + j] * sBar_2);
-                    pBarDot[24 + j] += TLane.FusedMultiplyAdd(v8, v10, v11 * sBar_2);
+                    hBar[j] += sBar_2 * p[24 + j];
+                    hBarDot[j] += pDot[24 + j] * sBar_2;
+                    pBarDot[24 + j] += v5 * sBar_2;
                 }
 
                 // adjoint of: double s = p[In * Hidden + Hidden + Hidden * Out + k];
-                pBarDot[40] += v8;
+                pBarDot[40] += TLane.Zero;
 
                 // adjoint of: for (int j = 0; j < Hidden; j++)
                 TLane yBarDot1 = TLane.Zero;
                 TLane yBarDot0 = TLane.Zero;
-                for (int j = 8 - 1; j >= 0; j--)
+                for (int j = 8 - 1; (uint)j < 8u; j--)
                 {
                     // h[j] = Math.Tanh(s);
-                    TLane v12 = h[j];
-                    TLane v13 = hDot[j];
+                    TLane v6 = h[j];
+                    TLane v7 = hDot[j];
 
                     // adjoint of: h[j] = Math.Tanh(s);
-                    TLane v14 = hBar[j];
-                    TLane v15 = hBarDot[j];
+                    TLane v8 = hBar[j];
+                    TLane v9 = hBarDot[j];
                     hBar[j] = TLane.Zero;
                     hBarDot[j] = TLane.Zero;
-                    TLane v16 = v13 * v12;
-                    TLane v17 = TLane.FusedMultiplyAdd(-v12, v12, c1);
-                    TLane sBar_3 = v14 * v17;
-                    TLane sBarDot = TLane.FusedMultiplyAdd(v15, v17, -((v16 + v16) * v14));
+                    TLane v10 = v7 * v6;
+                    TLane v11 = TLane.FusedMultiplyAdd(-v6, v6, c1);
+                    TLane sBar_3 = v8 * v11;
+                    TLane sBarDot = TLane.FusedMultiplyAdd(v9, v11, -((v10 + v10) * v8));
 
                     // adjoint of: s += p[j * In + i] * x[i];
                     yBarDot1 += TLane.FusedMultiplyAdd(sBarDot, p[j * 2 + 1], pDot[j * 2 + 1] * sBar_3);

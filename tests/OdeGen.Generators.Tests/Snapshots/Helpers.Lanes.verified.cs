@@ -189,10 +189,6 @@ namespace Scenarios.Helpers
                 TLane c0_5 = TLane.Create(0.5);
                 TLane c1 = TLane.Create(1.0);
 
-                // adjoint of: elements of dydt that are not written are 0
-                global::System.Span<TLane> dydtBar = stackalloc TLane[a.Length];
-                a.CopyTo(dydtBar);
-
                 // adjoint of: for (int i = 0; i < 2; i++)
                 TLane tBar = TLane.Zero;
 
@@ -218,17 +214,16 @@ namespace Scenarios.Helpers
                 TLane v7 = c1 + v6 * v4;
 
                 // adjoint of: dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
-                TLane v8 = dydtBar[3];
-                dydtBar[3] = TLane.Zero;
-                TLane v9 = v8 * v5;
-                TLane v10 = TLane.Cos(tLane);
-                tBar += TLane.FusedMultiplyAdd(v8 * v7, cm2, TLane.FusedMultiplyAdd(v9, v6, v9 * v4 * c0_1)) * v10;
-                TLane v11 = v8 * c0_01;
-                TLane v12 = v11 * (cm2 * y3);
+                TLane a3 = a[3];
+                TLane v8 = a3 * v5;
+                TLane v9 = TLane.Cos(tLane);
+                tBar += TLane.FusedMultiplyAdd(a3 * v7, cm2, TLane.FusedMultiplyAdd(v8, v6, v8 * v4 * c0_1)) * v9;
+                TLane v10 = a3 * c0_01;
+                TLane v11 = v10 * (cm2 * y3);
 
                 // adjoint of: if (velocity < 0)
                 TLane dragBar = TLane.Zero;
-                TLane dragBar_2 = -v8;
+                TLane dragBar_2 = -a3;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v2)
                 {
                     // adjoint of: drag *= 0.5;
@@ -242,15 +237,13 @@ namespace Scenarios.Helpers
 
                 // adjoint of: dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
                 pBar[2] += dragBar_4 * y3;
-                TLane v13 = v8 * (c1 + v1 * y2);
-                TLane v14 = v8 * (-p1 * y2);
-                pBar[1] += -(v13 * y2);
-                yBar[2] += TLane.FusedMultiplyAdd(-v13, p1, TLane.FusedMultiplyAdd(v14, v1, v14 * y2 * c0_1));
+                TLane v12 = a3 * (c1 + v1 * y2);
+                TLane v13 = a3 * (-p1 * y2);
+                pBar[1] += -(v12 * y2);
+                yBar[2] += TLane.FusedMultiplyAdd(-v12, p1, TLane.FusedMultiplyAdd(v13, v1, v13 * y2 * c0_1));
 
                 // adjoint of: dydt[2 * i] = y[2 * i + 1];
-                TLane v15 = dydtBar[2];
-                dydtBar[2] = TLane.Zero;
-                yBar[3] += TLane.FusedMultiplyAdd(dragBar_4, p2, TLane.FusedMultiplyAdd(v11 * (c1 + v3 * y3), cm2, TLane.FusedMultiplyAdd(v12, v3, v12 * y3 * c0_1))) + v15;
+                yBar[3] += TLane.FusedMultiplyAdd(dragBar_4, p2, TLane.FusedMultiplyAdd(v10 * (c1 + v3 * y3), cm2, TLane.FusedMultiplyAdd(v11, v3, v11 * y3 * c0_1))) + a[2];
 
                 // i = 0
                 // dydt[2 * i] = y[2 * i + 1];
@@ -259,31 +252,30 @@ namespace Scenarios.Helpers
                 // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
                 TLane y0 = y[0];
                 TLane p0 = p[0];
-                TLane v16 = c0_1 * y0;
+                TLane v14 = c0_1 * y0;
 
                 // if (velocity < 0)
-                TLane v17 = TLane.LessThan(y1, TLane.Zero);
+                TLane v15 = TLane.LessThan(y1, TLane.Zero);
 
                 // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
-                TLane v18 = c0_1 * y1;
+                TLane v16 = c0_1 * y1;
 
                 // adjoint of: dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
-                TLane v19 = dydtBar[1];
-                dydtBar[1] = TLane.Zero;
-                TLane v20 = v19 * v5;
-                tBar += TLane.FusedMultiplyAdd(v19 * v7, cm2, TLane.FusedMultiplyAdd(v20, v6, v20 * v4 * c0_1)) * v10;
-                TLane v21 = v19 * c0_01;
-                TLane v22 = v21 * (cm2 * y1);
+                TLane a1 = a[1];
+                TLane v17 = a1 * v5;
+                tBar += TLane.FusedMultiplyAdd(a1 * v7, cm2, TLane.FusedMultiplyAdd(v17, v6, v17 * v4 * c0_1)) * v9;
+                TLane v18 = a1 * c0_01;
+                TLane v19 = v18 * (cm2 * y1);
 
                 // adjoint of: if (velocity < 0)
                 TLane dragBar_5 = TLane.Zero;
-                TLane dragBar_6 = -v19;
-                // both sides run in every lane; each write keeps the lanes of its side (here: v17)
+                TLane dragBar_6 = -a1;
+                // both sides run in every lane; each write keeps the lanes of its side (here: v15)
                 {
                     // adjoint of: drag *= 0.5;
                     TLane dragBar_7 = dragBar_6;
-                    dragBar_6 = TLane.Select(v17, TLane.Zero, dragBar_6);
-                    dragBar_5 = TLane.Select(v17, dragBar_5 + dragBar_7 * c0_5, dragBar_5);
+                    dragBar_6 = TLane.Select(v15, TLane.Zero, dragBar_6);
+                    dragBar_5 = TLane.Select(v15, dragBar_5 + dragBar_7 * c0_5, dragBar_5);
                 }
 
                 // adjoint of: if (velocity < 0)
@@ -291,15 +283,13 @@ namespace Scenarios.Helpers
 
                 // adjoint of: dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
                 pBar[2] += dragBar_8 * y1;
-                TLane v23 = v19 * (c1 + v16 * y0);
-                TLane v24 = v19 * (-p0 * y0);
-                pBar[0] += -(v23 * y0);
-                yBar[0] += TLane.FusedMultiplyAdd(-v23, p0, TLane.FusedMultiplyAdd(v24, v16, v24 * y0 * c0_1));
+                TLane v20 = a1 * (c1 + v14 * y0);
+                TLane v21 = a1 * (-p0 * y0);
+                pBar[0] += -(v20 * y0);
+                yBar[0] += TLane.FusedMultiplyAdd(-v20, p0, TLane.FusedMultiplyAdd(v21, v14, v21 * y0 * c0_1));
 
                 // adjoint of: dydt[2 * i] = y[2 * i + 1];
-                TLane v25 = dydtBar[0];
-                dydtBar[0] = TLane.Zero;
-                yBar[1] += TLane.FusedMultiplyAdd(dragBar_8, p2, TLane.FusedMultiplyAdd(v21 * (c1 + v18 * y1), cm2, TLane.FusedMultiplyAdd(v22, v18, v22 * y1 * c0_1))) + v25;
+                yBar[1] += TLane.FusedMultiplyAdd(dragBar_8, p2, TLane.FusedMultiplyAdd(v18 * (c1 + v16 * y1), cm2, TLane.FusedMultiplyAdd(v19, v16, v19 * y1 * c0_1))) + a[0];
                 return tBar;
             }
 

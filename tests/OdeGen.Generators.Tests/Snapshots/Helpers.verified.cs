@@ -27,6 +27,10 @@ namespace Scenarios.Helpers
             /// <inheritdoc/>
             public void Evaluate(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.Span<double> dydt)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                p = p.Slice(0, Parameters);
+
                 // elements of dydt that are not written are 0
                 dydt.Clear();
 
@@ -84,6 +88,12 @@ namespace Scenarios.Helpers
             /// <inheritdoc/>
             public void Jvp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, double tDot, global::System.ReadOnlySpan<double> yDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> dydt, global::System.Span<double> dydtDot)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                p = p.Slice(0, Parameters);
+                yDot = yDot.Slice(0, States);
+                pDot = pDot.Slice(0, Parameters);
+
                 // elements of dydt that are not written are 0
                 dydt.Clear();
                 dydtDot.Clear();
@@ -176,9 +186,12 @@ namespace Scenarios.Helpers
             /// <inheritdoc/>
             public double Vjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, global::System.Span<double> yBar, global::System.Span<double> pBar)
             {
-                // adjoint of: elements of dydt that are not written are 0
-                global::System.Span<double> dydtBar = stackalloc double[a.Length];
-                a.CopyTo(dydtBar);
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                p = p.Slice(0, Parameters);
+                a = a.Slice(0, States);
+                yBar = yBar.Slice(0, States);
+                pBar = pBar.Slice(0, Parameters);
 
                 // adjoint of: for (int i = 0; i < 2; i++)
                 double tBar = 0.0;
@@ -205,17 +218,16 @@ namespace Scenarios.Helpers
                 double v7 = 1.0 + v6 * v4;
 
                 // adjoint of: dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
-                double v8 = dydtBar[3];
-                dydtBar[3] = 0.0;
-                double v9 = v8 * v5;
-                double v10 = global::System.Math.Cos(t);
-                tBar += global::System.Math.FusedMultiplyAdd(v8 * v7, -2.0, global::System.Math.FusedMultiplyAdd(v9, v6, v9 * v4 * 0.1)) * v10;
-                double v11 = v8 * 0.01;
-                double v12 = v11 * (-2.0 * y3);
+                double a3 = a[3];
+                double v8 = a3 * v5;
+                double v9 = global::System.Math.Cos(t);
+                tBar += global::System.Math.FusedMultiplyAdd(a3 * v7, -2.0, global::System.Math.FusedMultiplyAdd(v8, v6, v8 * v4 * 0.1)) * v9;
+                double v10 = a3 * 0.01;
+                double v11 = v10 * (-2.0 * y3);
 
                 // adjoint of: if (velocity < 0)
                 double dragBar = 0.0;
-                double dragBar_2 = -v8;
+                double dragBar_2 = -a3;
                 if (v2)
                 {
                     // adjoint of: drag *= 0.5;
@@ -229,15 +241,13 @@ namespace Scenarios.Helpers
 
                 // adjoint of: dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
                 pBar[2] += dragBar_4 * y3;
-                double v13 = v8 * (1.0 + v1 * y2);
-                double v14 = v8 * (-p1 * y2);
-                pBar[1] += -(v13 * y2);
-                yBar[2] += global::System.Math.FusedMultiplyAdd(-v13, p1, global::System.Math.FusedMultiplyAdd(v14, v1, v14 * y2 * 0.1));
+                double v12 = a3 * (1.0 + v1 * y2);
+                double v13 = a3 * (-p1 * y2);
+                pBar[1] += -(v12 * y2);
+                yBar[2] += global::System.Math.FusedMultiplyAdd(-v12, p1, global::System.Math.FusedMultiplyAdd(v13, v1, v13 * y2 * 0.1));
 
                 // adjoint of: dydt[2 * i] = y[2 * i + 1];
-                double v15 = dydtBar[2];
-                dydtBar[2] = 0.0;
-                yBar[3] += global::System.Math.FusedMultiplyAdd(dragBar_4, p2, global::System.Math.FusedMultiplyAdd(v11 * (1.0 + v3 * y3), -2.0, global::System.Math.FusedMultiplyAdd(v12, v3, v12 * y3 * 0.1))) + v15;
+                yBar[3] += global::System.Math.FusedMultiplyAdd(dragBar_4, p2, global::System.Math.FusedMultiplyAdd(v10 * (1.0 + v3 * y3), -2.0, global::System.Math.FusedMultiplyAdd(v11, v3, v11 * y3 * 0.1))) + a[2];
 
                 // i = 0
                 // dydt[2 * i] = y[2 * i + 1];
@@ -246,26 +256,25 @@ namespace Scenarios.Helpers
                 // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
                 double y0 = y[0];
                 double p0 = p[0];
-                double v16 = 0.1 * y0;
+                double v14 = 0.1 * y0;
 
                 // if (velocity < 0)
-                bool v17 = (y1 < 0.0);
+                bool v15 = (y1 < 0.0);
 
                 // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
-                double v18 = 0.1 * y1;
+                double v16 = 0.1 * y1;
 
                 // adjoint of: dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
-                double v19 = dydtBar[1];
-                dydtBar[1] = 0.0;
-                double v20 = v19 * v5;
-                tBar += global::System.Math.FusedMultiplyAdd(v19 * v7, -2.0, global::System.Math.FusedMultiplyAdd(v20, v6, v20 * v4 * 0.1)) * v10;
-                double v21 = v19 * 0.01;
-                double v22 = v21 * (-2.0 * y1);
+                double a1 = a[1];
+                double v17 = a1 * v5;
+                tBar += global::System.Math.FusedMultiplyAdd(a1 * v7, -2.0, global::System.Math.FusedMultiplyAdd(v17, v6, v17 * v4 * 0.1)) * v9;
+                double v18 = a1 * 0.01;
+                double v19 = v18 * (-2.0 * y1);
 
                 // adjoint of: if (velocity < 0)
                 double dragBar_5 = 0.0;
-                double dragBar_6 = -v19;
-                if (v17)
+                double dragBar_6 = -a1;
+                if (v15)
                 {
                     // adjoint of: drag *= 0.5;
                     double dragBar_7 = dragBar_6;
@@ -278,15 +287,13 @@ namespace Scenarios.Helpers
 
                 // adjoint of: dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
                 pBar[2] += dragBar_8 * y1;
-                double v23 = v19 * (1.0 + v16 * y0);
-                double v24 = v19 * (-p0 * y0);
-                pBar[0] += -(v23 * y0);
-                yBar[0] += global::System.Math.FusedMultiplyAdd(-v23, p0, global::System.Math.FusedMultiplyAdd(v24, v16, v24 * y0 * 0.1));
+                double v20 = a1 * (1.0 + v14 * y0);
+                double v21 = a1 * (-p0 * y0);
+                pBar[0] += -(v20 * y0);
+                yBar[0] += global::System.Math.FusedMultiplyAdd(-v20, p0, global::System.Math.FusedMultiplyAdd(v21, v14, v21 * y0 * 0.1));
 
                 // adjoint of: dydt[2 * i] = y[2 * i + 1];
-                double v25 = dydtBar[0];
-                dydtBar[0] = 0.0;
-                yBar[1] += global::System.Math.FusedMultiplyAdd(dragBar_8, p2, global::System.Math.FusedMultiplyAdd(v21 * (1.0 + v18 * y1), -2.0, global::System.Math.FusedMultiplyAdd(v22, v18, v22 * y1 * 0.1))) + v25;
+                yBar[1] += global::System.Math.FusedMultiplyAdd(dragBar_8, p2, global::System.Math.FusedMultiplyAdd(v18 * (1.0 + v16 * y1), -2.0, global::System.Math.FusedMultiplyAdd(v19, v16, v19 * y1 * 0.1))) + a[0];
                 return tBar;
             }
 

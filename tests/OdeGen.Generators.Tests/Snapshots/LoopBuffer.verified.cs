@@ -27,6 +27,10 @@ namespace Scenarios.Loops
             /// <inheritdoc/>
             public void Evaluate(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.Span<double> dydt)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                p = p.Slice(0, Parameters);
+
                 // elements of dydt that are not written are 0
                 dydt.Clear();
 
@@ -147,6 +151,12 @@ namespace Scenarios.Loops
             /// <inheritdoc/>
             public void Jvp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, double tDot, global::System.ReadOnlySpan<double> yDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> dydt, global::System.Span<double> dydtDot)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                p = p.Slice(0, Parameters);
+                yDot = yDot.Slice(0, States);
+                pDot = pDot.Slice(0, Parameters);
+
                 // elements of dydt that are not written are 0
                 dydt.Clear();
                 dydtDot.Clear();
@@ -259,67 +269,59 @@ namespace Scenarios.Loops
                     accDot += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(scaleDot, v19, v18 * global::System.Math.FusedMultiplyAdd(-v19, v19, 1.0) * scale), v21, pDot[k % 4] * v20);
 
                     // acc -= 0.01 * Math.Sin(h[i] * y[k]);
-                    double v22 = h[0];
-                    double v23 = hDot[0];
-                    double v24 = v22 * v15;
-                    acc += -(0.01 * global::System.Math.Sin(v24));
-                    accDot += -(global::System.Math.FusedMultiplyAdd(v23, v15, v16 * v22) * global::System.Math.Cos(v24) * 0.01);
+                    double v22 = v17 * v15;
+                    acc += -(0.01 * global::System.Math.Sin(v22));
+                    accDot += -(global::System.Math.FusedMultiplyAdd(v18, v15, v16 * v17) * global::System.Math.Cos(v22) * 0.01);
 
                     // i = 1
                     // acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
-                    double v25 = h[1];
-                    double v26 = hDot[1];
-                    double v27 = global::System.Math.Tanh(v25);
-                    double v28 = scale * v27;
-                    double v29 = p[(1 + k) % 4];
-                    acc += v28 * v29;
-                    accDot += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(scaleDot, v27, v26 * global::System.Math.FusedMultiplyAdd(-v27, v27, 1.0) * scale), v29, pDot[(1 + k) % 4] * v28);
+                    double v23 = h[1];
+                    double v24 = hDot[1];
+                    double v25 = global::System.Math.Tanh(v23);
+                    double v26 = scale * v25;
+                    double v27 = p[(1 + k) % 4];
+                    acc += v26 * v27;
+                    accDot += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(scaleDot, v25, v24 * global::System.Math.FusedMultiplyAdd(-v25, v25, 1.0) * scale), v27, pDot[(1 + k) % 4] * v26);
 
                     // acc -= 0.01 * Math.Sin(h[i] * y[k]);
-                    double v30 = h[1];
-                    double v31 = hDot[1];
-                    double v32 = v30 * v15;
-                    acc += -(0.01 * global::System.Math.Sin(v32));
-                    accDot += -(global::System.Math.FusedMultiplyAdd(v31, v15, v16 * v30) * global::System.Math.Cos(v32) * 0.01);
+                    double v28 = v23 * v15;
+                    acc += -(0.01 * global::System.Math.Sin(v28));
+                    accDot += -(global::System.Math.FusedMultiplyAdd(v24, v15, v16 * v23) * global::System.Math.Cos(v28) * 0.01);
 
                     // i = 2
                     // acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
-                    double v33 = h[2];
-                    double v34 = hDot[2];
-                    double v35 = global::System.Math.Tanh(v33);
-                    double v36 = scale * v35;
-                    double v37 = p[(2 + k) % 4];
-                    acc += v36 * v37;
-                    accDot += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(scaleDot, v35, v34 * global::System.Math.FusedMultiplyAdd(-v35, v35, 1.0) * scale), v37, pDot[(2 + k) % 4] * v36);
+                    double v29 = h[2];
+                    double v30 = hDot[2];
+                    double v31 = global::System.Math.Tanh(v29);
+                    double v32 = scale * v31;
+                    double v33 = p[(2 + k) % 4];
+                    acc += v32 * v33;
+                    accDot += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(scaleDot, v31, v30 * global::System.Math.FusedMultiplyAdd(-v31, v31, 1.0) * scale), v33, pDot[(2 + k) % 4] * v32);
 
                     // acc -= 0.01 * Math.Sin(h[i] * y[k]);
-                    double v38 = h[2];
-                    double v39 = hDot[2];
-                    double v40 = v38 * v15;
-                    acc += -(0.01 * global::System.Math.Sin(v40));
-                    accDot += -(global::System.Math.FusedMultiplyAdd(v39, v15, v16 * v38) * global::System.Math.Cos(v40) * 0.01);
+                    double v34 = v29 * v15;
+                    acc += -(0.01 * global::System.Math.Sin(v34));
+                    accDot += -(global::System.Math.FusedMultiplyAdd(v30, v15, v16 * v29) * global::System.Math.Cos(v34) * 0.01);
 
                     // i = 3
                     // acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
-                    double v41 = h[3];
-                    double v42 = hDot[3];
-                    double v43 = global::System.Math.Tanh(v41);
-                    double v44 = scale * v43;
-                    double v45 = p[(3 + k) % 4];
-                    acc += v44 * v45;
-                    accDot += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(scaleDot, v43, v42 * global::System.Math.FusedMultiplyAdd(-v43, v43, 1.0) * scale), v45, pDot[(3 + k) % 4] * v44);
+                    double v35 = h[3];
+                    double v36 = hDot[3];
+                    double v37 = global::System.Math.Tanh(v35);
+                    double v38 = scale * v37;
+                    double v39 = p[(3 + k) % 4];
+                    acc += v38 * v39;
+                    accDot += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(scaleDot, v37, v36 * global::System.Math.FusedMultiplyAdd(-v37, v37, 1.0) * scale), v39, pDot[(3 + k) % 4] * v38);
 
                     // acc -= 0.01 * Math.Sin(h[i] * y[k]);
-                    double v46 = h[3];
-                    double v47 = hDot[3];
-                    double v48 = v46 * v15;
-                    acc += -(0.01 * global::System.Math.Sin(v48));
-                    accDot += -(global::System.Math.FusedMultiplyAdd(v47, v15, v16 * v46) * global::System.Math.Cos(v48) * 0.01);
+                    double v40 = v35 * v15;
+                    acc += -(0.01 * global::System.Math.Sin(v40));
+                    accDot += -(global::System.Math.FusedMultiplyAdd(v36, v15, v16 * v35) * global::System.Math.Cos(v40) * 0.01);
 
                     // dydt[k] = acc * (1 + 0.1 * (double)k);
-                    double v49 = 1.0 + 0.1 * (double)(k);
-                    dydt[k] = acc * v49;
-                    dydtDot[k] = accDot * v49;
+                    double v41 = 1.0 + 0.1 * (double)(k);
+                    dydt[k] = acc * v41;
+                    dydtDot[k] = accDot * v41;
                 }
 
                 // dydt[0] -= p[19] * t;
@@ -331,6 +333,13 @@ namespace Scenarios.Loops
             /// <inheritdoc/>
             public double Vjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, global::System.Span<double> yBar, global::System.Span<double> pBar)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                p = p.Slice(0, Parameters);
+                a = a.Slice(0, States);
+                yBar = yBar.Slice(0, States);
+                pBar = pBar.Slice(0, Parameters);
+
                 // Span<double> h = stackalloc double[H];
                 global::System.Span<double> h = stackalloc double[4];
 
@@ -415,7 +424,7 @@ namespace Scenarios.Loops
 
                 // adjoint of: for (int k = 0; k < n; k++)
                 double pBar16 = 0.0;
-                for (int k = y.Length - 1; k >= 0; k--)
+                for (int k = y.Length - 1; (uint)k < (uint)y.Length; k--)
                 {
                     // double acc = -energy * y[k] + 0.1 * t * p[16];
                     double v7 = y[k];
@@ -434,77 +443,65 @@ namespace Scenarios.Loops
                     double v10 = h[3];
                     double v11 = global::System.Math.Tanh(v10);
 
-                    // acc -= 0.01 * Math.Sin(h[i] * y[k]);
-                    double v12 = h[3];
-
                     // adjoint of: acc -= 0.01 * Math.Sin(h[i] * y[k]);
-                    double v13 = accBar * 0.01;
-                    double v14 = v13 * global::System.Math.Cos(v12 * v7);
-                    s9 += -(v14 * v12);
-                    hBar[3] += -(v14 * v7);
+                    double v12 = accBar * 0.01;
+                    double v13 = v12 * global::System.Math.Cos(v10 * v7);
+                    s9 += -(v13 * v10);
+                    hBar[3] += -(v13 * v7);
 
                     // adjoint of: acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
-                    double v15 = accBar * p[(3 + k) % 4];
+                    double v14 = accBar * p[(3 + k) % 4];
                     pBar[(3 + k) % 4] += accBar * (scale * v11);
-                    scaleBar += v15 * v11;
-                    hBar[3] += v15 * scale * global::System.Math.FusedMultiplyAdd(-v11, v11, 1.0);
+                    scaleBar += v14 * v11;
+                    hBar[3] += v14 * scale * global::System.Math.FusedMultiplyAdd(-v11, v11, 1.0);
 
                     // i = 2
                     // acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
-                    double v16 = h[2];
-                    double v17 = global::System.Math.Tanh(v16);
-
-                    // acc -= 0.01 * Math.Sin(h[i] * y[k]);
-                    double v18 = h[2];
+                    double v15 = h[2];
+                    double v16 = global::System.Math.Tanh(v15);
 
                     // adjoint of: acc -= 0.01 * Math.Sin(h[i] * y[k]);
-                    double v19 = v13 * global::System.Math.Cos(v18 * v7);
-                    s9 += -(v19 * v18);
-                    hBar[2] += -(v19 * v7);
+                    double v17 = v12 * global::System.Math.Cos(v15 * v7);
+                    s9 += -(v17 * v15);
+                    hBar[2] += -(v17 * v7);
 
                     // adjoint of: acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
-                    double v20 = accBar * p[(2 + k) % 4];
-                    pBar[(2 + k) % 4] += accBar * (scale * v17);
-                    scaleBar += v20 * v17;
-                    hBar[2] += v20 * scale * global::System.Math.FusedMultiplyAdd(-v17, v17, 1.0);
+                    double v18 = accBar * p[(2 + k) % 4];
+                    pBar[(2 + k) % 4] += accBar * (scale * v16);
+                    scaleBar += v18 * v16;
+                    hBar[2] += v18 * scale * global::System.Math.FusedMultiplyAdd(-v16, v16, 1.0);
 
                     // i = 1
                     // acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
-                    double v21 = h[1];
-                    double v22 = global::System.Math.Tanh(v21);
-
-                    // acc -= 0.01 * Math.Sin(h[i] * y[k]);
-                    double v23 = h[1];
+                    double v19 = h[1];
+                    double v20 = global::System.Math.Tanh(v19);
 
                     // adjoint of: acc -= 0.01 * Math.Sin(h[i] * y[k]);
-                    double v24 = v13 * global::System.Math.Cos(v23 * v7);
-                    s9 += -(v24 * v23);
-                    hBar[1] += -(v24 * v7);
+                    double v21 = v12 * global::System.Math.Cos(v19 * v7);
+                    s9 += -(v21 * v19);
+                    hBar[1] += -(v21 * v7);
 
                     // adjoint of: acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
-                    double v25 = accBar * p[(1 + k) % 4];
-                    pBar[(1 + k) % 4] += accBar * (scale * v22);
-                    scaleBar += v25 * v22;
-                    hBar[1] += v25 * scale * global::System.Math.FusedMultiplyAdd(-v22, v22, 1.0);
+                    double v22 = accBar * p[(1 + k) % 4];
+                    pBar[(1 + k) % 4] += accBar * (scale * v20);
+                    scaleBar += v22 * v20;
+                    hBar[1] += v22 * scale * global::System.Math.FusedMultiplyAdd(-v20, v20, 1.0);
 
                     // i = 0
                     // acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
-                    double v26 = h[0];
-                    double v27 = global::System.Math.Tanh(v26);
-
-                    // acc -= 0.01 * Math.Sin(h[i] * y[k]);
-                    double v28 = h[0];
+                    double v23 = h[0];
+                    double v24 = global::System.Math.Tanh(v23);
 
                     // adjoint of: acc -= 0.01 * Math.Sin(h[i] * y[k]);
-                    double v29 = v13 * global::System.Math.Cos(v28 * v7);
-                    s9 += -(v29 * v28);
-                    hBar[0] += -(v29 * v7);
+                    double v25 = v12 * global::System.Math.Cos(v23 * v7);
+                    s9 += -(v25 * v23);
+                    hBar[0] += -(v25 * v7);
 
                     // adjoint of: acc += scale * Math.Tanh(h[i]) * p[(i + k) % H];
-                    double v30 = accBar * p[k % 4];
-                    pBar[k % 4] += accBar * (scale * v27);
-                    scaleBar += v30 * v27;
-                    hBar[0] += v30 * scale * global::System.Math.FusedMultiplyAdd(-v27, v27, 1.0);
+                    double v26 = accBar * p[k % 4];
+                    pBar[k % 4] += accBar * (scale * v24);
+                    scaleBar += v26 * v24;
+                    hBar[0] += v26 * scale * global::System.Math.FusedMultiplyAdd(-v24, v24, 1.0);
 
                     // adjoint of: double acc = -energy * y[k] + 0.1 * t * p[16];
                     pBar16 += accBar * v6;
@@ -517,73 +514,73 @@ namespace Scenarios.Loops
                 pBar[16] += pBar16;
 
                 // adjoint of: for (int i = 0; i < n; i++)
-                for (int i = y.Length - 1; i >= 0; i--)
+                for (int i = y.Length - 1; (uint)i < (uint)y.Length; i--)
                 {
                     // adjoint of: energy += y[i] * y[i];
-                    double v31 = s4 * y[i];
-                    yBar[i] += v31 + v31;
+                    double v27 = s4 * y[i];
+                    yBar[i] += v27 + v27;
                 }
 
                 // adjoint of: for (int i = 0; i < H; i++), unrolled:
                 // i = 3
                 // adjoint of: for (int j = 0; j < n; j++)
-                for (int j = y.Length - 1; j >= 0; j--)
+                for (int j = y.Length - 1; (uint)j < (uint)y.Length; j--)
                 {
                     // adjoint of: h[i] += p[i * n + j] * y[j];
-                    double v32 = hBar[3];
-                    yBar[j] += v32 * p[3 * y.Length + j];
-                    pBar[3 * y.Length + j] += v32 * y[j];
+                    double v28 = hBar[3];
+                    yBar[j] += v28 * p[3 * y.Length + j];
+                    pBar[3 * y.Length + j] += v28 * y[j];
                 }
 
                 // adjoint of: h[i] = p[12 + i];
-                double v33 = hBar[3];
+                double v29 = hBar[3];
                 hBar[3] = 0.0;
-                pBar[15] += v33;
+                pBar[15] += v29;
 
                 // i = 2
                 // adjoint of: for (int j = 0; j < n; j++)
-                for (int j = y.Length - 1; j >= 0; j--)
+                for (int j = y.Length - 1; (uint)j < (uint)y.Length; j--)
                 {
                     // adjoint of: h[i] += p[i * n + j] * y[j];
-                    double v34 = hBar[2];
-                    yBar[j] += v34 * p[2 * y.Length + j];
-                    pBar[2 * y.Length + j] += v34 * y[j];
+                    double v30 = hBar[2];
+                    yBar[j] += v30 * p[2 * y.Length + j];
+                    pBar[2 * y.Length + j] += v30 * y[j];
                 }
 
                 // adjoint of: h[i] = p[12 + i];
-                double v35 = hBar[2];
+                double v31 = hBar[2];
                 hBar[2] = 0.0;
-                pBar[14] += v35;
+                pBar[14] += v31;
 
                 // i = 1
                 // adjoint of: for (int j = 0; j < n; j++)
-                for (int j = y.Length - 1; j >= 0; j--)
+                for (int j = y.Length - 1; (uint)j < (uint)y.Length; j--)
                 {
                     // adjoint of: h[i] += p[i * n + j] * y[j];
-                    double v36 = hBar[1];
-                    yBar[j] += v36 * p[y.Length + j];
-                    pBar[y.Length + j] += v36 * y[j];
+                    double v32 = hBar[1];
+                    yBar[j] += v32 * p[y.Length + j];
+                    pBar[y.Length + j] += v32 * y[j];
                 }
 
                 // adjoint of: h[i] = p[12 + i];
-                double v37 = hBar[1];
+                double v33 = hBar[1];
                 hBar[1] = 0.0;
-                pBar[13] += v37;
+                pBar[13] += v33;
 
                 // i = 0
                 // adjoint of: for (int j = 0; j < n; j++)
-                for (int j = y.Length - 1; j >= 0; j--)
+                for (int j = y.Length - 1; (uint)j < (uint)y.Length; j--)
                 {
                     // adjoint of: h[i] += p[i * n + j] * y[j];
-                    double v38 = hBar[0];
-                    yBar[j] += v38 * p[j];
-                    pBar[j] += v38 * y[j];
+                    double v34 = hBar[0];
+                    yBar[j] += v34 * p[j];
+                    pBar[j] += v34 * y[j];
                 }
 
                 // adjoint of: h[i] = p[12 + i];
-                double v39 = hBar[0];
+                double v35 = hBar[0];
                 hBar[0] = 0.0;
-                pBar[12] += v39;
+                pBar[12] += v35;
 
                 // adjoint of: double scale = p[18] * Math.Cos(t);
                 pBar[18] += scaleBar * v1;

@@ -27,6 +27,10 @@ namespace Scenarios.Fusion
             /// <inheritdoc/>
             public void Evaluate(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.Span<double> dydt)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                p = p.Slice(0, Parameters);
+
                 // elements of dydt that are not written are 0
                 dydt.Clear();
 
@@ -76,6 +80,12 @@ namespace Scenarios.Fusion
             /// <inheritdoc/>
             public void Jvp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, double tDot, global::System.ReadOnlySpan<double> yDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> dydt, global::System.Span<double> dydtDot)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                p = p.Slice(0, Parameters);
+                yDot = yDot.Slice(0, States);
+                pDot = pDot.Slice(0, Parameters);
+
                 // elements of dydt that are not written are 0
                 dydt.Clear();
                 dydtDot.Clear();
@@ -119,40 +129,46 @@ namespace Scenarios.Fusion
                     // s += w[i] * w[i] * p[i];
                     double v8 = w[i];
                     double v9 = wDot[i];
-                    double v10 = w[i];
-                    double v11 = wDot[i];
-                    double v12 = v8 * v10;
-                    double v13 = p[i];
-                    s += v12 * v13;
-                    sDot += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v9, v10, v11 * v8), v13, pDot[i] * v12);
+                    double v10 = v8 * v8;
+                    double v11 = v9 * v8;
+                    double v12 = p[i];
+                    s += v10 * v12;
+                    sDot += global::System.Math.FusedMultiplyAdd(v11 + v11, v12, pDot[i] * v10);
                 }
 
                 // dydt[k] = s * y[k] - u[k + 4];
                 double y0 = y[0];
-                double v14 = u[4];
-                double v15 = uDot[4];
-                dydt[0] = s * y0 - v14;
-                dydtDot[0] = global::System.Math.FusedMultiplyAdd(sDot, y0, yDot[0] * s) - v15;
+                double v13 = u[4];
+                double v14 = uDot[4];
+                dydt[0] = s * y0 - v13;
+                dydtDot[0] = global::System.Math.FusedMultiplyAdd(sDot, y0, yDot[0] * s) - v14;
                 double y1 = y[1];
-                double v16 = u[5];
-                double v17 = uDot[5];
-                dydt[1] = s * y1 - v16;
-                dydtDot[1] = global::System.Math.FusedMultiplyAdd(sDot, y1, yDot[1] * s) - v17;
+                double v15 = u[5];
+                double v16 = uDot[5];
+                dydt[1] = s * y1 - v15;
+                dydtDot[1] = global::System.Math.FusedMultiplyAdd(sDot, y1, yDot[1] * s) - v16;
                 double y2 = y[2];
-                double v18 = u[6];
-                double v19 = uDot[6];
-                dydt[2] = s * y2 - v18;
-                dydtDot[2] = global::System.Math.FusedMultiplyAdd(sDot, y2, yDot[2] * s) - v19;
+                double v17 = u[6];
+                double v18 = uDot[6];
+                dydt[2] = s * y2 - v17;
+                dydtDot[2] = global::System.Math.FusedMultiplyAdd(sDot, y2, yDot[2] * s) - v18;
                 double y3 = y[3];
-                double v20 = u[7];
-                double v21 = uDot[7];
-                dydt[3] = s * y3 - v20;
-                dydtDot[3] = global::System.Math.FusedMultiplyAdd(sDot, y3, yDot[3] * s) - v21;
+                double v19 = u[7];
+                double v20 = uDot[7];
+                dydt[3] = s * y3 - v19;
+                dydtDot[3] = global::System.Math.FusedMultiplyAdd(sDot, y3, yDot[3] * s) - v20;
             }
 
             /// <inheritdoc/>
             public double Vjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, global::System.Span<double> yBar, global::System.Span<double> pBar)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                p = p.Slice(0, Parameters);
+                a = a.Slice(0, States);
+                yBar = yBar.Slice(0, States);
+                pBar = pBar.Slice(0, Parameters);
+
                 // Span<double> u = stackalloc double[8];
                 global::System.Span<double> u = stackalloc double[8];
 
@@ -181,82 +197,69 @@ namespace Scenarios.Fusion
                 {
                     // s += w[i] * w[i] * p[i];
                     double v3 = w[i];
-                    double v4 = w[i];
-                    s += v3 * v4 * p[i];
+                    s += v3 * v3 * p[i];
                 }
-
-                // adjoint of: elements of dydt that are not written are 0
-                global::System.Span<double> dydtBar = stackalloc double[a.Length];
-                a.CopyTo(dydtBar);
 
                 // adjoint of: Span<double> u = stackalloc double[8];
                 global::System.Span<double> uBar = stackalloc double[8];
                 uBar.Clear();
 
                 // adjoint of: for (int k = 0; k < 4; k++)
-                double s5 = 0.0;
+                double s4 = 0.0;
 
                 // adjoint of: dydt[k] = s * y[k] - u[k + 4];
-                double v6 = dydtBar[3];
-                dydtBar[3] = 0.0;
-                uBar[7] += -v6;
-                s5 += v6 * y[3];
-                yBar[3] += v6 * s;
-                double v7 = dydtBar[2];
-                dydtBar[2] = 0.0;
-                uBar[6] += -v7;
-                s5 += v7 * y[2];
-                yBar[2] += v7 * s;
-                double v8 = dydtBar[1];
-                dydtBar[1] = 0.0;
-                uBar[5] += -v8;
-                s5 += v8 * y[1];
-                yBar[1] += v8 * s;
-                double v9 = dydtBar[0];
-                dydtBar[0] = 0.0;
-                uBar[4] += -v9;
-                s5 += v9 * y[0];
-                yBar[0] += v9 * s;
+                double a3 = a[3];
+                uBar[7] += -a3;
+                s4 += a3 * y[3];
+                yBar[3] += a3 * s;
+                double a2 = a[2];
+                uBar[6] += -a2;
+                s4 += a2 * y[2];
+                yBar[2] += a2 * s;
+                double a1 = a[1];
+                uBar[5] += -a1;
+                s4 += a1 * y[1];
+                yBar[1] += a1 * s;
+                double a0 = a[0];
+                uBar[4] += -a0;
+                s4 += a0 * y[0];
+                yBar[0] += a0 * s;
 
                 // adjoint of: for (int i = 0; i < 8; i++)
-                for (int i = 8 - 1; i >= 0; i--)
+                for (int i = 8 - 1; (uint)i < 8u; i--)
                 {
-                    // adjoint of: for (int i = 0; i < 8; i++)
-                    double wBar_i = 0.0;
-
                     // s += w[i] * w[i] * p[i];
-                    double v10 = w[i];
-                    double v11 = w[i];
+                    double v5 = w[i];
 
                     // adjoint of: s += w[i] * w[i] * p[i];
-                    double v12 = s5 * p[i];
-                    pBar[i] += s5 * (v10 * v11);
-                    wBar_i += v12 * v10;
-                    wBar_i += v12 * v11;
+                    pBar[i] += s4 * (v5 * v5);
+                    double v6 = s4 * p[i] * v5;
+                    double wBar_i = v6;
+                    wBar_i += v6;
 
                     // w[i] = u[i] * u[(i + 1) % 8] + p[7 - i];
-                    double v13 = u[i];
-                    double v14 = u[(i + 1) % 8];
+                    double v7 = u[i];
+                    double v8 = u[(i + 1) % 8];
 
                     // adjoint of: w[i] = u[i] * u[(i + 1) % 8] + p[7 - i];
                     pBar[7 - i] += wBar_i;
-                    uBar[(i + 1) % 8] += wBar_i * v13;
-                    uBar[i] += wBar_i * v14;
+                    uBar[(i + 1) % 8] += wBar_i * v7;
+                    uBar[i] += wBar_i * v8;
                 }
 
                 // adjoint of: for (int i = 0; i < 8; i++)
-                for (int i = 8 - 1; i >= 0; i--)
+                for (int i = 8 - 1; (uint)i < 8u; i--)
                 {
                     // u[i] = Math.Sin(p[i] * y[i % 4]);
-                    double v15 = p[i];
-                    double v16 = y[i % 4];
+                    double v9 = p[i];
+                    double v10 = y[i % 4];
 
                     // adjoint of: u[i] = Math.Sin(p[i] * y[i % 4]);
-                    double v17 = uBar[i];
+                    double v11 = uBar[i];
                     uBar[i] = 0.0;
-                    double v18 = v17 * global::System.Math.Cos(v15 * v16);
-                    yBar[i % 4] += v18 * v15;
-                    pBar[i] += v18 * v16;
+                    double v12 = v11 * global::System.Math.Cos(v9 * v10);
+                    yBar[i % 4] += v12 * v9;
+                    pBar[i] += v12 * v10;
                 }
                 return 0.0;
             }

@@ -173,23 +173,17 @@ namespace Scenarios.Loops
                     h[i] = TLane.Tanh(s);
                 }
 
-                // adjoint of: elements of dydt that are not written are 0
-                global::System.Span<TLane> dydtBar = stackalloc TLane[a.Length];
-                a.CopyTo(dydtBar);
-
                 // adjoint of: for (int k = 0; k < Out; k++), unrolled:
                 // k = 1
                 // adjoint of: dydt[k] = o;
-                TLane oBar = dydtBar[1];
-                dydtBar[1] = TLane.Zero;
+                TLane oBar = a[1];
 
                 // adjoint of: double o = p[B2 + k];
                 pBar[251] += oBar;
 
                 // k = 0
                 // adjoint of: dydt[k] = o;
-                TLane oBar_2 = dydtBar[0];
-                dydtBar[0] = TLane.Zero;
+                TLane oBar_2 = a[0];
 
                 // adjoint of: double o = p[B2 + k];
                 pBar[250] += oBar_2;
@@ -199,32 +193,23 @@ namespace Scenarios.Loops
                 TLane yBar0 = TLane.Zero;
 
                 // adjoint of: for (int i = 0; i < Hidden; i++)
-                for (int i = 50 - 1; i >= 0; i--)
+                for (int i = 50 - 1; (uint)i < 50u; i--)
                 {
-                    // adjoint of: for (int i = 0; i < Hidden; i++)
-                    TLane hBar_i = TLane.Zero;
-
                     // k = 1
                     // o += p[W2 + k * Hidden + i] * h[i];
                     TLane v1 = h[i];
 
                     // adjoint of: o += p[W2 + k * Hidden + i] * h[i];
-                    hBar_i += oBar * p[200 + i];
+                    TLane hBar_i = oBar * p[200 + i];
                     pBar[200 + i] += oBar * v1;
 
                     // k = 0
-                    // o += p[W2 + k * Hidden + i] * h[i];
-                    TLane v2 = h[i];
-
                     // adjoint of: o += p[W2 + k * Hidden + i] * h[i];
                     hBar_i += oBar_2 * p[150 + i];
-                    pBar[150 + i] += oBar_2 * v2;
-
-                    // h[i] = Math.Tanh(s);
-                    TLane v3 = h[i];
+                    pBar[150 + i] += oBar_2 * v1;
 
                     // adjoint of: h[i] = Math.Tanh(s);
-                    TLane sBar = hBar_i * TLane.FusedMultiplyAdd(-v3, v3, c1);
+                    TLane sBar = hBar_i * TLane.FusedMultiplyAdd(-v1, v1, c1);
 
                     // adjoint of: s += p[W1 + i * In + j] * y[j];
                     yBar1 += sBar * p[i * 2 + 1];

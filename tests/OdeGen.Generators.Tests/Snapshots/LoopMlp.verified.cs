@@ -27,6 +27,10 @@ namespace Scenarios.Loops
             /// <inheritdoc/>
             public void Evaluate(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.Span<double> dydt)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                p = p.Slice(0, Parameters);
+
                 // elements of dydt that are not written are 0
                 dydt.Clear();
 
@@ -82,6 +86,12 @@ namespace Scenarios.Loops
             /// <inheritdoc/>
             public void Jvp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, double tDot, global::System.ReadOnlySpan<double> yDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> dydt, global::System.Span<double> dydtDot)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                p = p.Slice(0, Parameters);
+                yDot = yDot.Slice(0, States);
+                pDot = pDot.Slice(0, Parameters);
+
                 // elements of dydt that are not written are 0
                 dydt.Clear();
                 dydtDot.Clear();
@@ -160,6 +170,13 @@ namespace Scenarios.Loops
             /// <inheritdoc/>
             public double Vjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, global::System.Span<double> yBar, global::System.Span<double> pBar)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                p = p.Slice(0, Parameters);
+                a = a.Slice(0, States);
+                yBar = yBar.Slice(0, States);
+                pBar = pBar.Slice(0, Parameters);
+
                 // Span<double> h = stackalloc double[Hidden];
                 global::System.Span<double> h = stackalloc double[50];
 
@@ -179,23 +196,17 @@ namespace Scenarios.Loops
                     h[i] = global::System.Math.Tanh(s);
                 }
 
-                // adjoint of: elements of dydt that are not written are 0
-                global::System.Span<double> dydtBar = stackalloc double[a.Length];
-                a.CopyTo(dydtBar);
-
                 // adjoint of: for (int k = 0; k < Out; k++), unrolled:
                 // k = 1
                 // adjoint of: dydt[k] = o;
-                double oBar = dydtBar[1];
-                dydtBar[1] = 0.0;
+                double oBar = a[1];
 
                 // adjoint of: double o = p[B2 + k];
                 pBar[251] += oBar;
 
                 // k = 0
                 // adjoint of: dydt[k] = o;
-                double oBar_2 = dydtBar[0];
-                dydtBar[0] = 0.0;
+                double oBar_2 = a[0];
 
                 // adjoint of: double o = p[B2 + k];
                 pBar[250] += oBar_2;
@@ -205,32 +216,23 @@ namespace Scenarios.Loops
                 double yBar0 = 0.0;
 
                 // adjoint of: for (int i = 0; i < Hidden; i++)
-                for (int i = 50 - 1; i >= 0; i--)
+                for (int i = 50 - 1; (uint)i < 50u; i--)
                 {
-                    // adjoint of: for (int i = 0; i < Hidden; i++)
-                    double hBar_i = 0.0;
-
                     // k = 1
                     // o += p[W2 + k * Hidden + i] * h[i];
                     double v1 = h[i];
 
                     // adjoint of: o += p[W2 + k * Hidden + i] * h[i];
-                    hBar_i += oBar * p[200 + i];
+                    double hBar_i = oBar * p[200 + i];
                     pBar[200 + i] += oBar * v1;
 
                     // k = 0
-                    // o += p[W2 + k * Hidden + i] * h[i];
-                    double v2 = h[i];
-
                     // adjoint of: o += p[W2 + k * Hidden + i] * h[i];
                     hBar_i += oBar_2 * p[150 + i];
-                    pBar[150 + i] += oBar_2 * v2;
-
-                    // h[i] = Math.Tanh(s);
-                    double v3 = h[i];
+                    pBar[150 + i] += oBar_2 * v1;
 
                     // adjoint of: h[i] = Math.Tanh(s);
-                    double sBar = hBar_i * global::System.Math.FusedMultiplyAdd(-v3, v3, 1.0);
+                    double sBar = hBar_i * global::System.Math.FusedMultiplyAdd(-v1, v1, 1.0);
 
                     // adjoint of: s += p[W1 + i * In + j] * y[j];
                     yBar1 += sBar * p[i * 2 + 1];

@@ -71,7 +71,7 @@ namespace Scenarios.Loops
 
                 // adjoint of: for (int i = 0; i < n; i++)
                 TLane tBar = TLane.Zero;
-                for (int i = y.Length - 1; i >= 0; i--)
+                for (int i = y.Length - 1; (uint)i < (uint)y.Length; i--)
                 {
                     // double neighbour = y[(i + 1) % n];
                     TLane neighbour = y[(i + 1) % y.Length];

@@ -91,7 +91,7 @@ namespace Scenarios.Loops
 
                 // adjoint of: for (int i = 0; i < n; i++)
                 double tBar = 0.0;
-                for (int i = y.Length - 1; i >= 0; i--)
+                for (int i = y.Length - 1; (uint)i < (uint)y.Length; i--)
                 {
                     // double neighbour = y[(i + 1) % n];
                     double neighbour = y[(i + 1) % y.Length];

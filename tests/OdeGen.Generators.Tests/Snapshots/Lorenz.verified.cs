@@ -25,6 +25,10 @@ static partial class Lorenz
         /// <inheritdoc/>
         public void Evaluate(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.Span<double> dydt)
         {
+            // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+            y = y.Slice(0, States);
+            p = p.Slice(0, Parameters);
+
             // double sigma = p[0], rho = p[1], beta = p[2];
             double sigma = p[0];
             double rho = p[1];
@@ -46,6 +50,12 @@ static partial class Lorenz
         /// <inheritdoc/>
         public void Jvp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, double tDot, global::System.ReadOnlySpan<double> yDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> dydt, global::System.Span<double> dydtDot)
         {
+            // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+            y = y.Slice(0, States);
+            p = p.Slice(0, Parameters);
+            yDot = yDot.Slice(0, States);
+            pDot = pDot.Slice(0, Parameters);
+
             // double sigma = p[0], rho = p[1], beta = p[2];
             double sigma = p[0];
             double rho = p[1];
@@ -75,6 +85,13 @@ static partial class Lorenz
         /// <inheritdoc/>
         public double Vjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, global::System.Span<double> yBar, global::System.Span<double> pBar)
         {
+            // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+            y = y.Slice(0, States);
+            p = p.Slice(0, Parameters);
+            a = a.Slice(0, States);
+            yBar = yBar.Slice(0, States);
+            pBar = pBar.Slice(0, Parameters);
+
             // double sigma = p[0], rho = p[1], beta = p[2];
             double sigma = p[0];
             double rho = p[1];
@@ -113,6 +130,10 @@ static partial class Lorenz
         /// <inheritdoc/>
         public void Jacobian(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.Span<double> dfdy, global::System.Span<double> dfdp)
         {
+            // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+            y = y.Slice(0, States);
+            p = p.Slice(0, Parameters);
+
             // double sigma = p[0], rho = p[1], beta = p[2];
             double sigma = p[0];
             double rho = p[1];

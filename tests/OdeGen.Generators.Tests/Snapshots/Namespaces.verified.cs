@@ -30,6 +30,10 @@ namespace Scenarios.Outer.Inner
                 /// <inheritdoc/>
                 public void Evaluate(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.Span<double> dydt)
                 {
+                    // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                    y = y.Slice(0, States);
+                    p = p.Slice(0, Parameters);
+
                     // dydt[0] = -p[0] * y[0];
                     dydt[0] = -p[0] * y[0];
                 }
@@ -37,6 +41,12 @@ namespace Scenarios.Outer.Inner
                 /// <inheritdoc/>
                 public void Jvp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, double tDot, global::System.ReadOnlySpan<double> yDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> dydt, global::System.Span<double> dydtDot)
                 {
+                    // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                    y = y.Slice(0, States);
+                    p = p.Slice(0, Parameters);
+                    yDot = yDot.Slice(0, States);
+                    pDot = pDot.Slice(0, Parameters);
+
                     // dydt[0] = -p[0] * y[0];
                     double p0 = p[0];
                     double y0 = y[0];
@@ -47,6 +57,13 @@ namespace Scenarios.Outer.Inner
                 /// <inheritdoc/>
                 public double Vjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, global::System.Span<double> yBar, global::System.Span<double> pBar)
                 {
+                    // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                    y = y.Slice(0, States);
+                    p = p.Slice(0, Parameters);
+                    a = a.Slice(0, States);
+                    yBar = yBar.Slice(0, States);
+                    pBar = pBar.Slice(0, Parameters);
+
                     // adjoint of: dydt[0] = -p[0] * y[0];
                     double a0 = a[0];
                     yBar[0] += -(a0 * p[0]);
@@ -57,6 +74,10 @@ namespace Scenarios.Outer.Inner
                 /// <inheritdoc/>
                 public void Jacobian(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.Span<double> dfdy, global::System.Span<double> dfdp)
                 {
+                    // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                    y = y.Slice(0, States);
+                    p = p.Slice(0, Parameters);
+
                     // column 0 of dfdy: ∂f/∂y[0]
                     dfdy[0] = -p[0];
 
@@ -98,6 +119,10 @@ namespace Scenarios.Outer.Inner
             /// <inheritdoc/>
             public void Evaluate(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.Span<double> dydt)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                p = p.Slice(0, Parameters);
+
                 // rate[0] = theta[0] * state[0] * (1.0 - state[0]);
                 double y0 = y[0];
                 dydt[0] = p[0] * y0 * (1.0 - y0);
@@ -106,6 +131,12 @@ namespace Scenarios.Outer.Inner
             /// <inheritdoc/>
             public void Jvp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, double tDot, global::System.ReadOnlySpan<double> yDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> dydt, global::System.Span<double> dydtDot)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                p = p.Slice(0, Parameters);
+                yDot = yDot.Slice(0, States);
+                pDot = pDot.Slice(0, Parameters);
+
                 // rate[0] = theta[0] * state[0] * (1.0 - state[0]);
                 double p0 = p[0];
                 double y0 = y[0];
@@ -119,6 +150,13 @@ namespace Scenarios.Outer.Inner
             /// <inheritdoc/>
             public double Vjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, global::System.Span<double> yBar, global::System.Span<double> pBar)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                p = p.Slice(0, Parameters);
+                a = a.Slice(0, States);
+                yBar = yBar.Slice(0, States);
+                pBar = pBar.Slice(0, Parameters);
+
                 // rate[0] = theta[0] * state[0] * (1.0 - state[0]);
                 double p0 = p[0];
                 double y0 = y[0];
@@ -134,6 +172,10 @@ namespace Scenarios.Outer.Inner
             /// <inheritdoc/>
             public void Jacobian(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.Span<double> dfdy, global::System.Span<double> dfdp)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                p = p.Slice(0, Parameters);
+
                 // rate[0] = theta[0] * state[0] * (1.0 - state[0]);
                 double p0 = p[0];
                 double y0 = y[0];
@@ -179,6 +221,9 @@ namespace Scenarios.Outer.Inner
             /// <inheritdoc/>
             public void Evaluate(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.Span<double> dydt)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+
                 // dydt[0] = y[1];
                 dydt[0] = y[1];
 
@@ -189,6 +234,10 @@ namespace Scenarios.Outer.Inner
             /// <inheritdoc/>
             public void Jvp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, double tDot, global::System.ReadOnlySpan<double> yDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> dydt, global::System.Span<double> dydtDot)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                yDot = yDot.Slice(0, States);
+
                 // dydt[0] = y[1];
                 dydt[0] = y[1];
                 dydtDot[0] = yDot[1];
@@ -201,6 +250,10 @@ namespace Scenarios.Outer.Inner
             /// <inheritdoc/>
             public double Vjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, global::System.Span<double> yBar, global::System.Span<double> pBar)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                a = a.Slice(0, States);
+                yBar = yBar.Slice(0, States);
+
                 // adjoint of: dydt[1] = -y[0];
                 yBar[0] += -a[1];
 

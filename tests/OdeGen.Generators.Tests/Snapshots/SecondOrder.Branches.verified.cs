@@ -14,13 +14,9 @@ namespace SecondOrder.Branches
             /// <inheritdoc/>
             public double Divergence(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p)
             {
-                // elements of dydt that are not written are 0
-                global::System.Span<double> dydtDot0 = stackalloc double[y.Length];
-                dydtDot0.Clear();
-                global::System.Span<double> dydtDot1 = stackalloc double[y.Length];
-                dydtDot1.Clear();
-                global::System.Span<double> dydtDot2 = stackalloc double[y.Length];
-                dydtDot2.Clear();
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                p = p.Slice(0, Parameters);
 
                 // if (y[0] > 0.1)
                 double y0 = y[0];
@@ -134,24 +130,20 @@ namespace SecondOrder.Branches
                 totalDot0 += s9;
                 totalDot2 += s10;
 
-                // dydt[0] = total + soft;
-                dydtDot0[0] = totalDot0 + softDot0;
-
-                // dydt[1] = gain * Math.Sin(y[2]) - soft * y[0];
-                dydtDot1[1] = global::System.Math.FusedMultiplyAdd(gainDot1, global::System.Math.Sin(y2), -(softDot1 * y0));
-
                 // dydt[2] = Math.Tanh(total * y[2]);
                 double v13 = global::System.Math.Tanh(total * y2);
-                dydtDot2[2] = global::System.Math.FusedMultiplyAdd(totalDot2, y2, total) * global::System.Math.FusedMultiplyAdd(-v13, v13, 1.0);
-                double v14 = dydtDot0[0];
-                double v15 = dydtDot1[1];
-                double v16 = dydtDot2[2];
-                return v14 + v15 + v16;
+                return global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(totalDot2, y2, total), global::System.Math.FusedMultiplyAdd(-v13, v13, 1.0), totalDot0 + softDot0 + global::System.Math.FusedMultiplyAdd(gainDot1, global::System.Math.Sin(y2), -(softDot1 * y0)));
             }
 
             /// <inheritdoc/>
             public double DivergenceVjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, double s, global::System.Span<double> yBar, global::System.Span<double> pBar)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                p = p.Slice(0, Parameters);
+                yBar = yBar.Slice(0, States);
+                pBar = pBar.Slice(0, Parameters);
+
                 // if (y[0] > 0.1)
                 double y0 = y[0];
                 bool v1 = (y0 > 0.1);
@@ -253,118 +245,100 @@ namespace SecondOrder.Branches
                 double v9 = global::System.Math.Tanh(total * y2);
                 double v10 = global::System.Math.FusedMultiplyAdd(-v9, v9, 1.0);
 
-                // adjoint of: elements of dydt that are not written are 0
-                global::System.Span<double> dydtDot0Bar = stackalloc double[y.Length];
-                dydtDot0Bar.Clear();
-                global::System.Span<double> dydtDot1Bar = stackalloc double[y.Length];
-                dydtDot1Bar.Clear();
-                global::System.Span<double> dydtDot2Bar = stackalloc double[y.Length];
-                dydtDot2Bar.Clear();
-                dydtDot2Bar[2] += s;
-                dydtDot1Bar[1] += s;
-                dydtDot0Bar[0] += s;
-
                 // adjoint of: dydt[2] = Math.Tanh(total * y[2]);
-                double v11 = dydtDot2Bar[2];
-                dydtDot2Bar[2] = 0.0;
-                double v12 = v11 * v10;
-                double v13 = v11 * global::System.Math.FusedMultiplyAdd(totalDot2, y2, total) * v9;
-                double v14 = (-v13 - v13) * v10;
-                double v15 = v12 * y2;
-                double v16 = global::System.Math.FusedMultiplyAdd(v14, y2, v12);
+                double v11 = s * v10;
+                double v12 = s * global::System.Math.FusedMultiplyAdd(totalDot2, y2, total) * v9;
+                double v13 = (-v12 - v12) * v10;
+                double v14 = v11 * y2;
+                double v15 = global::System.Math.FusedMultiplyAdd(v13, y2, v11);
 
                 // adjoint of: dydt[1] = gain * Math.Sin(y[2]) - soft * y[0];
-                double v17 = dydtDot1Bar[1];
-                dydtDot1Bar[1] = 0.0;
-                yBar[2] += global::System.Math.FusedMultiplyAdd(v17 * gainDot1, global::System.Math.Cos(y2), global::System.Math.FusedMultiplyAdd(v12, totalDot2, v14 * total));
-
-                // adjoint of: dydt[0] = total + soft;
-                double v18 = dydtDot0Bar[0];
-                dydtDot0Bar[0] = 0.0;
+                double v16 = s * y0;
+                yBar[2] += global::System.Math.FusedMultiplyAdd(s * gainDot1, global::System.Math.Cos(y2), global::System.Math.FusedMultiplyAdd(v11, totalDot2, v13 * total));
 
                 // adjoint of: for (int i = 0; i < 3; i++)
-                double s19 = 0.0;
-                double s20 = 0.0;
-                double s21 = -(v17 * softDot1);
+                double s17 = 0.0;
+                double s18 = 0.0;
+                double s19 = -(s * softDot1);
 
                 // adjoint of: for (int i = 0; i < 3; i++), unrolled:
                 // i = 2
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                double s22 = 0.0;
-                double s23 = v16;
-                double s24 = v18;
-                double s25 = v15;
+                double s20 = 0.0;
+                double s21 = v15;
+                double s22 = s;
+                double s23 = v14;
                 if (v5)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                     double p3 = p[3];
-                    double v26 = p3 * y2;
+                    double v24 = p3 * y2;
 
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    double v27 = s25 * y0;
-                    s21 += s25 * (v26 + v26);
-                    double v28 = global::System.Math.FusedMultiplyAdd(s23, y0, s24);
-                    s21 += s23 * (v26 * y2);
-                    s22 += v27 * p3;
-                    double v29 = global::System.Math.FusedMultiplyAdd(v28, y2, v27);
-                    s22 += v28 * v26;
-                    s22 += v29 * p3;
-                    pBar[3] += global::System.Math.FusedMultiplyAdd(v27, y2, v29 * y2);
+                    double v25 = s23 * y0;
+                    s19 += s23 * (v24 + v24);
+                    double v26 = global::System.Math.FusedMultiplyAdd(s21, y0, s22);
+                    s19 += s21 * (v24 * y2);
+                    s20 += v25 * p3;
+                    double v27 = global::System.Math.FusedMultiplyAdd(v26, y2, v25);
+                    s20 += v26 * v24;
+                    s20 += v27 * p3;
+                    pBar[3] += global::System.Math.FusedMultiplyAdd(v25, y2, v27 * y2);
                 }
                 else
                 {
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    pBar[2] += global::System.Math.FusedMultiplyAdd(-s23, y2, -s25);
-                    s22 += -(s23 * p[2]);
+                    pBar[2] += global::System.Math.FusedMultiplyAdd(-s21, y2, -s23);
+                    s20 += -(s21 * p[2]);
                 }
 
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                yBar[2] += s22;
+                yBar[2] += s20;
 
                 // i = 1
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                double s30 = 0.0;
-                double s31 = v16;
-                double s32 = v18;
+                double s28 = 0.0;
+                double s29 = v15;
+                double s30 = s;
                 if (v2)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                     double p3_2 = p[3];
-                    double v33 = p3_2 * y1_2;
+                    double v31 = p3_2 * y1_2;
 
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    double v34 = global::System.Math.FusedMultiplyAdd(s31, y0, s32);
-                    s21 += s31 * (v33 * y1_2);
-                    double v35 = v34 * y1_2;
-                    s30 += v34 * v33;
-                    s30 += v35 * p3_2;
-                    pBar[3] += v35 * y1_2;
+                    double v32 = global::System.Math.FusedMultiplyAdd(s29, y0, s30);
+                    s19 += s29 * (v31 * y1_2);
+                    double v33 = v32 * y1_2;
+                    s28 += v32 * v31;
+                    s28 += v33 * p3_2;
+                    pBar[3] += v33 * y1_2;
                 }
                 else
                 {
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    pBar[2] += -(s31 * y1_2);
-                    s30 += -(s31 * p[2]);
+                    pBar[2] += -(s29 * y1_2);
+                    s28 += -(s29 * p[2]);
                 }
 
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                yBar[1] += s30;
+                yBar[1] += s28;
 
                 // i = 0
                 // adjoint of: total += gain * y[i];
-                s19 += v18;
-                s20 += v18 * y0;
-                s19 += v16 * y0;
-                yBar[0] += global::System.Math.FusedMultiplyAdd(v16, gain, global::System.Math.FusedMultiplyAdd(v15, gainDot2, v18 * gainDot0));
+                s17 += s;
+                s18 += v16;
+                s17 += v15 * y0;
+                yBar[0] += global::System.Math.FusedMultiplyAdd(v15, gain, global::System.Math.FusedMultiplyAdd(v14, gainDot2, s * gainDot0));
 
                 // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                double s36 = 0.0;
-                double softDot1Bar = -(v17 * y0);
+                double s34 = 0.0;
+                double softDot1Bar = -v16;
                 if (v2)
                 {
                     // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                    s36 += softDot1Bar;
-                    s36 += softDot1Bar;
+                    s34 += softDot1Bar;
+                    s34 += softDot1Bar;
                 }
                 else
                 {
@@ -373,13 +347,13 @@ namespace SecondOrder.Branches
                 }
 
                 // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                yBar[1] += s36;
+                yBar[1] += s34;
 
                 // adjoint of: if (y[0] > 0.1)
-                double s37 = s21;
-                double gainBar = s19;
-                double gainDot0Bar = s20;
-                double gainDot1Bar = v17 * global::System.Math.Sin(y2);
+                double s35 = s19;
+                double gainBar = s17;
+                double gainDot0Bar = s18;
+                double gainDot1Bar = s * global::System.Math.Sin(y2);
                 double tBar = 0.0;
                 if (v1)
                 {
@@ -390,31 +364,40 @@ namespace SecondOrder.Branches
                     // adjoint of: gain = p[0] * y[0] * y[1];
                     double gainDot1Bar_2 = global::System.Math.FusedMultiplyAdd(gainBar, y1_2, gainDot1Bar);
                     yBar[1] += global::System.Math.FusedMultiplyAdd(gainDot0Bar, p0_2, gainBar * gainDot1_2);
-                    s37 += gainDot1Bar_2 * p0_2;
+                    s35 += gainDot1Bar_2 * p0_2;
                     pBar[0] += global::System.Math.FusedMultiplyAdd(gainDot0Bar, y1_2, gainDot1Bar_2 * y0);
                 }
                 else
                 {
                     // gain = Math.Exp(y[1]) * p[1] * t;
-                    double v38 = global::System.Math.Exp(y1_2);
+                    double v36 = global::System.Math.Exp(y1_2);
                     double p1 = p[1];
 
                     // adjoint of: gain = Math.Exp(y[1]) * p[1] * t;
                     double gainBar_2 = gainDot1Bar + gainBar;
-                    double v39 = gainBar_2 * t;
-                    tBar += gainBar_2 * (v38 * p1);
-                    pBar[1] += v39 * v38;
-                    yBar[1] += v39 * p1 * v38;
+                    double v37 = gainBar_2 * t;
+                    tBar += gainBar_2 * (v36 * p1);
+                    pBar[1] += v37 * v36;
+                    yBar[1] += v37 * p1 * v36;
                 }
 
                 // adjoint of: if (y[0] > 0.1)
-                yBar[0] += s37;
+                yBar[0] += s35;
                 return tBar;
             }
 
             /// <inheritdoc/>
             public void Hvp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, double tDot, global::System.ReadOnlySpan<double> yDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> yBarDot, global::System.Span<double> pBarDot)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                p = p.Slice(0, Parameters);
+                yDot = yDot.Slice(0, States);
+                pDot = pDot.Slice(0, Parameters);
+                a = a.Slice(0, States);
+                yBarDot = yBarDot.Slice(0, States);
+                pBarDot = pBarDot.Slice(0, Parameters);
+
                 // if (y[0] > 0.1)
                 double y0 = y[0];
                 double yDot0 = yDot[0];
@@ -444,22 +427,17 @@ namespace SecondOrder.Branches
                 double y1_2 = y[1];
                 double yDot1 = yDot[1];
                 bool v5 = (y1_2 > 0.0);
-                double soft = 0.0;
                 double softDot = 0.0;
                 if (v5)
                 {
                     // double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
                     double v6 = yDot1 * y1_2;
-                    soft = y1_2 * y1_2;
                     softDot = v6 + v6;
                 }
                 else
                 {
                     // double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                    double v7 = 0.01 * y1_2;
-                    double y2 = y[2];
-                    soft = v7 * y2;
-                    softDot = global::System.Math.FusedMultiplyAdd(yDot1 * 0.01, y2, yDot[2] * v7);
+                    softDot = global::System.Math.FusedMultiplyAdd(yDot1 * 0.01, y[2], yDot[2] * (0.01 * y1_2));
                 }
 
                 // for (int i = 0; i < 3; i++)
@@ -474,198 +452,183 @@ namespace SecondOrder.Branches
 
                 // i = 1
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
+                double s7 = 0.0;
                 double s8 = 0.0;
-                double s9 = 0.0;
                 if (v5)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                     double p3 = p[3];
-                    double v10 = p3 * y1_2;
-                    double v11 = v10 * y1_2;
-                    s8 = v11 * y0;
-                    s9 = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(pDot[3], y1_2, yDot1 * p3), y1_2, yDot1 * v10), y0, yDot0 * v11);
+                    double v9 = p3 * y1_2;
+                    double v10 = v9 * y1_2;
+                    s7 = v10 * y0;
+                    s8 = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(pDot[3], y1_2, yDot1 * p3), y1_2, yDot1 * v9), y0, yDot0 * v10);
                 }
                 else
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                     double p2 = p[2];
-                    s8 = -y1_2 * p2;
-                    s9 = global::System.Math.FusedMultiplyAdd(-pDot[2], y1_2, -(yDot1 * p2));
+                    s7 = -y1_2 * p2;
+                    s8 = global::System.Math.FusedMultiplyAdd(-pDot[2], y1_2, -(yDot1 * p2));
                 }
 
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                total += s8;
-                totalDot += s9;
+                total += s7;
+                totalDot += s8;
 
                 // i = 2
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                double y2_2 = y[2];
+                double y2 = y[2];
                 double yDot2 = yDot[2];
-                bool v12 = (y2_2 > 0.0);
+                bool v11 = (y2 > 0.0);
+                double s12 = 0.0;
                 double s13 = 0.0;
-                double s14 = 0.0;
-                if (v12)
+                if (v11)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                     double p3_2 = p[3];
-                    double v15 = p3_2 * y2_2;
-                    double v16 = v15 * y2_2;
-                    s13 = v16 * y0;
-                    s14 = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(pDot[3], y2_2, yDot2 * p3_2), y2_2, yDot2 * v15), y0, yDot0 * v16);
+                    double v14 = p3_2 * y2;
+                    double v15 = v14 * y2;
+                    s12 = v15 * y0;
+                    s13 = global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(pDot[3], y2, yDot2 * p3_2), y2, yDot2 * v14), y0, yDot0 * v15);
                 }
                 else
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                     double p2_2 = p[2];
-                    s13 = -y2_2 * p2_2;
-                    s14 = global::System.Math.FusedMultiplyAdd(-pDot[2], y2_2, -(yDot2 * p2_2));
+                    s12 = -y2 * p2_2;
+                    s13 = global::System.Math.FusedMultiplyAdd(-pDot[2], y2, -(yDot2 * p2_2));
                 }
 
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                total += s13;
-                totalDot += s14;
+                total += s12;
+                totalDot += s13;
 
                 // dydt[1] = gain * Math.Sin(y[2]) - soft * y[0];
-                double v17 = global::System.Math.Sin(y2_2);
-                double v18 = global::System.Math.Cos(y2_2);
+                double v16 = global::System.Math.Sin(y2);
+                double v17 = global::System.Math.Cos(y2);
 
                 // dydt[2] = Math.Tanh(total * y[2]);
-                double v19 = global::System.Math.Tanh(total * y2_2);
-                double v20 = global::System.Math.FusedMultiplyAdd(-v19, v19, 1.0);
-
-                // adjoint of: elements of dydt that are not written are 0
-                global::System.Span<double> dydtBar = stackalloc double[a.Length];
-                a.CopyTo(dydtBar);
-                global::System.Span<double> dydtBarDot = stackalloc double[a.Length];
-                dydtBarDot.Clear();
+                double v18 = global::System.Math.Tanh(total * y2);
+                double v19 = global::System.Math.FusedMultiplyAdd(-v18, v18, 1.0);
 
                 // adjoint of: dydt[2] = Math.Tanh(total * y[2]);
-                double v21 = dydtBar[2];
-                double v22 = dydtBarDot[2];
-                dydtBar[2] = 0.0;
-                dydtBarDot[2] = 0.0;
-                double v23 = global::System.Math.FusedMultiplyAdd(totalDot, y2_2, yDot2 * total) * v20 * v19;
-                double v24 = v21 * v20;
-                double v25 = global::System.Math.FusedMultiplyAdd(v22, v20, -((v23 + v23) * v21));
+                double a2 = a[2];
+                double v20 = global::System.Math.FusedMultiplyAdd(totalDot, y2, yDot2 * total) * v19 * v18;
+                double v21 = a2 * v19;
+                double v22 = (v20 + v20) * a2;
+                double v23 = global::System.Math.FusedMultiplyAdd(yDot2, v21, -(v22 * y2));
 
                 // adjoint of: dydt[1] = gain * Math.Sin(y[2]) - soft * y[0];
-                double v26 = dydtBar[1];
-                double v27 = dydtBarDot[1];
-                dydtBar[1] = 0.0;
-                dydtBarDot[1] = 0.0;
-                yBarDot[2] += global::System.Math.FusedMultiplyAdd(v25, total, totalDot * v24) + global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v27, gain, gainDot * v26), v18, -(yDot2 * v17 * (v26 * gain)));
+                double a1 = a[1];
+                yBarDot[2] += global::System.Math.FusedMultiplyAdd(totalDot, v21, -(v22 * total)) + global::System.Math.FusedMultiplyAdd(gainDot * a1, v17, -(yDot2 * v16 * (a1 * gain)));
 
                 // adjoint of: dydt[0] = total + soft;
-                double v28 = dydtBar[0];
-                double v29 = dydtBarDot[0];
-                dydtBar[0] = 0.0;
-                dydtBarDot[0] = 0.0;
-                double v30 = global::System.Math.FusedMultiplyAdd(v24, y2_2, v28);
-                double v31 = global::System.Math.FusedMultiplyAdd(v25, y2_2, yDot2 * v24) + v29;
+                double a0 = a[0];
+                double v24 = global::System.Math.FusedMultiplyAdd(v21, y2, a0);
 
                 // adjoint of: for (int i = 0; i < 3; i++)
-                double s32 = v26 * v17;
-                double s33 = global::System.Math.FusedMultiplyAdd(v27, v17, yDot2 * v18 * v26);
-                double s34 = -global::System.Math.FusedMultiplyAdd(v27, soft, softDot * v26);
+                double s25 = a1 * v16;
+                double s26 = yDot2 * v17 * a1;
+                double s27 = -(softDot * a1);
 
                 // adjoint of: for (int i = 0; i < 3; i++), unrolled:
                 // i = 2
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                double s35 = 0.0;
-                double s36 = v30;
-                double s37 = v31;
-                if (v12)
+                double s28 = 0.0;
+                double s29 = v24;
+                double s30 = v23;
+                if (v11)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                     double p3_3 = p[3];
                     double pDot3 = pDot[3];
-                    double v38 = p3_3 * y2_2;
-                    double v39 = global::System.Math.FusedMultiplyAdd(pDot3, y2_2, yDot2 * p3_3);
+                    double v31 = p3_3 * y2;
+                    double v32 = global::System.Math.FusedMultiplyAdd(pDot3, y2, yDot2 * p3_3);
 
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    double v40 = s36 * y0;
-                    double v41 = global::System.Math.FusedMultiplyAdd(s37, y0, yDot0 * s36);
-                    s34 += global::System.Math.FusedMultiplyAdd(s37, v38 * y2_2, global::System.Math.FusedMultiplyAdd(v39, y2_2, yDot2 * v38) * s36);
-                    double v42 = v40 * y2_2;
-                    double v43 = global::System.Math.FusedMultiplyAdd(v41, y2_2, yDot2 * v40);
-                    s35 += global::System.Math.FusedMultiplyAdd(v41, v38, v39 * v40);
-                    s35 += global::System.Math.FusedMultiplyAdd(v43, p3_3, pDot3 * v42);
-                    pBarDot[3] += global::System.Math.FusedMultiplyAdd(v43, y2_2, yDot2 * v42);
+                    double v33 = s29 * y0;
+                    double v34 = global::System.Math.FusedMultiplyAdd(s30, y0, yDot0 * s29);
+                    s27 += global::System.Math.FusedMultiplyAdd(s30, v31 * y2, global::System.Math.FusedMultiplyAdd(v32, y2, yDot2 * v31) * s29);
+                    double v35 = v33 * y2;
+                    double v36 = global::System.Math.FusedMultiplyAdd(v34, y2, yDot2 * v33);
+                    s28 += global::System.Math.FusedMultiplyAdd(v34, v31, v32 * v33);
+                    s28 += global::System.Math.FusedMultiplyAdd(v36, p3_3, pDot3 * v35);
+                    pBarDot[3] += global::System.Math.FusedMultiplyAdd(v36, y2, yDot2 * v35);
                 }
                 else
                 {
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    pBarDot[2] += -global::System.Math.FusedMultiplyAdd(s37, y2_2, yDot2 * s36);
-                    s35 += -global::System.Math.FusedMultiplyAdd(s37, p[2], pDot[2] * s36);
+                    pBarDot[2] += -global::System.Math.FusedMultiplyAdd(s30, y2, yDot2 * s29);
+                    s28 += -global::System.Math.FusedMultiplyAdd(s30, p[2], pDot[2] * s29);
                 }
 
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                yBarDot[2] += s35;
+                yBarDot[2] += s28;
 
                 // i = 1
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                double s44 = 0.0;
-                double s45 = v30;
-                double s46 = v31;
+                double s37 = 0.0;
+                double s38 = v24;
+                double s39 = v23;
                 if (v5)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                     double p3_4 = p[3];
                     double pDot3_2 = pDot[3];
-                    double v47 = p3_4 * y1_2;
-                    double v48 = global::System.Math.FusedMultiplyAdd(pDot3_2, y1_2, yDot1 * p3_4);
+                    double v40 = p3_4 * y1_2;
+                    double v41 = global::System.Math.FusedMultiplyAdd(pDot3_2, y1_2, yDot1 * p3_4);
 
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    double v49 = s45 * y0;
-                    double v50 = global::System.Math.FusedMultiplyAdd(s46, y0, yDot0 * s45);
-                    s34 += global::System.Math.FusedMultiplyAdd(s46, v47 * y1_2, global::System.Math.FusedMultiplyAdd(v48, y1_2, yDot1 * v47) * s45);
-                    double v51 = v49 * y1_2;
-                    double v52 = global::System.Math.FusedMultiplyAdd(v50, y1_2, yDot1 * v49);
-                    s44 += global::System.Math.FusedMultiplyAdd(v50, v47, v48 * v49);
-                    s44 += global::System.Math.FusedMultiplyAdd(v52, p3_4, pDot3_2 * v51);
-                    pBarDot[3] += global::System.Math.FusedMultiplyAdd(v52, y1_2, yDot1 * v51);
+                    double v42 = s38 * y0;
+                    double v43 = global::System.Math.FusedMultiplyAdd(s39, y0, yDot0 * s38);
+                    s27 += global::System.Math.FusedMultiplyAdd(s39, v40 * y1_2, global::System.Math.FusedMultiplyAdd(v41, y1_2, yDot1 * v40) * s38);
+                    double v44 = v42 * y1_2;
+                    double v45 = global::System.Math.FusedMultiplyAdd(v43, y1_2, yDot1 * v42);
+                    s37 += global::System.Math.FusedMultiplyAdd(v43, v40, v41 * v42);
+                    s37 += global::System.Math.FusedMultiplyAdd(v45, p3_4, pDot3_2 * v44);
+                    pBarDot[3] += global::System.Math.FusedMultiplyAdd(v45, y1_2, yDot1 * v44);
                 }
                 else
                 {
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    pBarDot[2] += -global::System.Math.FusedMultiplyAdd(s46, y1_2, yDot1 * s45);
-                    s44 += -global::System.Math.FusedMultiplyAdd(s46, p[2], pDot[2] * s45);
+                    pBarDot[2] += -global::System.Math.FusedMultiplyAdd(s39, y1_2, yDot1 * s38);
+                    s37 += -global::System.Math.FusedMultiplyAdd(s39, p[2], pDot[2] * s38);
                 }
 
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                yBarDot[1] += s44;
+                yBarDot[1] += s37;
 
                 // i = 0
                 // adjoint of: total += gain * y[i];
-                s32 += v30 * y0;
-                s33 += global::System.Math.FusedMultiplyAdd(v31, y0, yDot0 * v30);
-                yBarDot[0] += global::System.Math.FusedMultiplyAdd(v31, gain, gainDot * v30);
+                s25 += v24 * y0;
+                s26 += global::System.Math.FusedMultiplyAdd(v23, y0, yDot0 * v24);
+                yBarDot[0] += global::System.Math.FusedMultiplyAdd(v23, gain, gainDot * v24);
 
                 // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                double s53 = 0.0;
-                double softBar = global::System.Math.FusedMultiplyAdd(-v26, y0, v28);
-                double softBarDot = v29 - global::System.Math.FusedMultiplyAdd(v27, y0, yDot0 * v26);
+                double s46 = 0.0;
+                double softBar = global::System.Math.FusedMultiplyAdd(-a1, y0, a0);
+                double softBarDot = -(yDot0 * a1);
                 if (v5)
                 {
                     // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                    double v54 = global::System.Math.FusedMultiplyAdd(softBarDot, y1_2, yDot1 * softBar);
-                    s53 += v54;
-                    s53 += v54;
+                    double v47 = global::System.Math.FusedMultiplyAdd(softBarDot, y1_2, yDot1 * softBar);
+                    s46 += v47;
+                    s46 += v47;
                 }
                 else
                 {
                     // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
                     yBarDot[2] += global::System.Math.FusedMultiplyAdd(softBarDot, 0.01 * y1_2, yDot1 * 0.01 * softBar);
-                    s53 += global::System.Math.FusedMultiplyAdd(softBarDot, y2_2, yDot2 * softBar) * 0.01;
+                    s46 += global::System.Math.FusedMultiplyAdd(softBarDot, y2, yDot2 * softBar) * 0.01;
                 }
 
                 // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                yBarDot[1] += s53;
+                yBarDot[1] += s46;
 
                 // adjoint of: if (y[0] > 0.1)
-                double s55 = s34;
-                double gainBar = s32;
-                double gainBarDot = s33;
+                double s48 = s27;
+                double gainBar = s25;
+                double gainBarDot = s26;
                 if (v1)
                 {
                     // gain = p[0] * y[0] * y[1];
@@ -673,28 +636,28 @@ namespace SecondOrder.Branches
                     double pDot0 = pDot[0];
 
                     // adjoint of: gain = p[0] * y[0] * y[1];
-                    double v56 = gainBar * y1_2;
-                    double v57 = global::System.Math.FusedMultiplyAdd(gainBarDot, y1_2, yDot1 * gainBar);
+                    double v49 = gainBar * y1_2;
+                    double v50 = global::System.Math.FusedMultiplyAdd(gainBarDot, y1_2, yDot1 * gainBar);
                     yBarDot[1] += global::System.Math.FusedMultiplyAdd(gainBarDot, p0_2 * y0, global::System.Math.FusedMultiplyAdd(pDot0, y0, yDot0 * p0_2) * gainBar);
-                    s55 += global::System.Math.FusedMultiplyAdd(v57, p0_2, pDot0 * v56);
-                    pBarDot[0] += global::System.Math.FusedMultiplyAdd(v57, y0, yDot0 * v56);
+                    s48 += global::System.Math.FusedMultiplyAdd(v50, p0_2, pDot0 * v49);
+                    pBarDot[0] += global::System.Math.FusedMultiplyAdd(v50, y0, yDot0 * v49);
                 }
                 else
                 {
                     // gain = Math.Exp(y[1]) * p[1] * t;
-                    double v58 = global::System.Math.Exp(y1_2);
-                    double v59 = yDot1 * v58;
+                    double v51 = global::System.Math.Exp(y1_2);
+                    double v52 = yDot1 * v51;
                     double p1_2 = p[1];
 
                     // adjoint of: gain = Math.Exp(y[1]) * p[1] * t;
-                    double v60 = gainBar * t;
-                    double v61 = global::System.Math.FusedMultiplyAdd(gainBarDot, t, tDot * gainBar);
-                    pBarDot[1] += global::System.Math.FusedMultiplyAdd(v61, v58, v59 * v60);
-                    yBarDot[1] += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v61, p1_2, pDot[1] * v60), v58, v59 * (v60 * p1_2));
+                    double v53 = gainBar * t;
+                    double v54 = global::System.Math.FusedMultiplyAdd(gainBarDot, t, tDot * gainBar);
+                    pBarDot[1] += global::System.Math.FusedMultiplyAdd(v54, v51, v52 * v53);
+                    yBarDot[1] += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v54, p1_2, pDot[1] * v53), v51, v52 * (v53 * p1_2));
                 }
 
                 // adjoint of: if (y[0] > 0.1)
-                yBarDot[0] += s55;
+                yBarDot[0] += s48;
             }
 
             /// <inheritdoc/>
@@ -704,14 +667,6 @@ namespace SecondOrder.Branches
                 // shared by the lanes: broadcast time and literals, the all-lanes mask
                 TLane tLane = TLane.Create(t);
                 TLane allLanes = TLane.Equal(TLane.Zero, TLane.Zero);
-
-                // elements of dydt that are not written are 0
-                global::System.Span<TLane> dydtDot0 = stackalloc TLane[y.Length];
-                dydtDot0.Clear();
-                global::System.Span<TLane> dydtDot1 = stackalloc TLane[y.Length];
-                dydtDot1.Clear();
-                global::System.Span<TLane> dydtDot2 = stackalloc TLane[y.Length];
-                dydtDot2.Clear();
 
                 // if (y[0] > 0.1)
                 TLane y0 = y[0];
@@ -831,19 +786,9 @@ namespace SecondOrder.Branches
                 totalDot0 += s9;
                 totalDot2 += s10;
 
-                // dydt[0] = total + soft;
-                dydtDot0[0] = totalDot0 + softDot0;
-
-                // dydt[1] = gain * Math.Sin(y[2]) - soft * y[0];
-                dydtDot1[1] = TLane.FusedMultiplyAdd(gainDot1, TLane.Sin(y2), -(softDot1 * y0));
-
                 // dydt[2] = Math.Tanh(total * y[2]);
                 TLane v13 = TLane.Tanh(total * y2);
-                dydtDot2[2] = TLane.FusedMultiplyAdd(totalDot2, y2, total) * TLane.FusedMultiplyAdd(-v13, v13, TLane.Create(1.0));
-                TLane v14 = dydtDot0[0];
-                TLane v15 = dydtDot1[1];
-                TLane v16 = dydtDot2[2];
-                return v14 + v15 + v16;
+                return TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(totalDot2, y2, total), TLane.FusedMultiplyAdd(-v13, v13, TLane.Create(1.0)), totalDot0 + softDot0 + TLane.FusedMultiplyAdd(gainDot1, TLane.Sin(y2), -(softDot1 * y0)));
             }
 
             /// <inheritdoc/>
@@ -962,120 +907,102 @@ namespace SecondOrder.Branches
                 TLane v9 = TLane.Tanh(total * y2);
                 TLane v10 = TLane.FusedMultiplyAdd(-v9, v9, TLane.Create(1.0));
 
-                // adjoint of: elements of dydt that are not written are 0
-                global::System.Span<TLane> dydtDot0Bar = stackalloc TLane[y.Length];
-                dydtDot0Bar.Clear();
-                global::System.Span<TLane> dydtDot1Bar = stackalloc TLane[y.Length];
-                dydtDot1Bar.Clear();
-                global::System.Span<TLane> dydtDot2Bar = stackalloc TLane[y.Length];
-                dydtDot2Bar.Clear();
-                dydtDot2Bar[2] += s;
-                dydtDot1Bar[1] += s;
-                dydtDot0Bar[0] += s;
-
                 // adjoint of: dydt[2] = Math.Tanh(total * y[2]);
-                TLane v11 = dydtDot2Bar[2];
-                dydtDot2Bar[2] = TLane.Zero;
-                TLane v12 = v11 * v10;
-                TLane v13 = v11 * TLane.FusedMultiplyAdd(totalDot2, y2, total) * v9;
-                TLane v14 = (-v13 - v13) * v10;
-                TLane v15 = v12 * y2;
-                TLane v16 = TLane.FusedMultiplyAdd(v14, y2, v12);
+                TLane v11 = s * v10;
+                TLane v12 = s * TLane.FusedMultiplyAdd(totalDot2, y2, total) * v9;
+                TLane v13 = (-v12 - v12) * v10;
+                TLane v14 = v11 * y2;
+                TLane v15 = TLane.FusedMultiplyAdd(v13, y2, v11);
 
                 // adjoint of: dydt[1] = gain * Math.Sin(y[2]) - soft * y[0];
-                TLane v17 = dydtDot1Bar[1];
-                dydtDot1Bar[1] = TLane.Zero;
-                yBar[2] += TLane.FusedMultiplyAdd(v17 * gainDot1, TLane.Cos(y2), TLane.FusedMultiplyAdd(v12, totalDot2, v14 * total));
-
-                // adjoint of: dydt[0] = total + soft;
-                TLane v18 = dydtDot0Bar[0];
-                dydtDot0Bar[0] = TLane.Zero;
+                TLane v16 = s * y0;
+                yBar[2] += TLane.FusedMultiplyAdd(s * gainDot1, TLane.Cos(y2), TLane.FusedMultiplyAdd(v11, totalDot2, v13 * total));
 
                 // adjoint of: for (int i = 0; i < 3; i++)
-                TLane s19 = TLane.Zero;
-                TLane s20 = TLane.Zero;
-                TLane s21 = -(v17 * softDot1);
+                TLane s17 = TLane.Zero;
+                TLane s18 = TLane.Zero;
+                TLane s19 = -(s * softDot1);
 
                 // adjoint of: for (int i = 0; i < 3; i++), unrolled:
                 // i = 2
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                TLane s22 = TLane.Zero;
-                TLane s23 = v16;
-                TLane s24 = v18;
-                TLane s25 = v15;
+                TLane s20 = TLane.Zero;
+                TLane s21 = v15;
+                TLane s22 = s;
+                TLane s23 = v14;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v5)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                     TLane p3 = p[3];
-                    TLane v26 = p3 * y2;
+                    TLane v24 = p3 * y2;
 
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    TLane v27 = s25 * y0;
-                    s21 = TLane.Select(v5, s21 + s25 * (v26 + v26), s21);
-                    TLane v28 = TLane.FusedMultiplyAdd(s23, y0, s24);
-                    s21 = TLane.Select(v5, s21 + s23 * (v26 * y2), s21);
-                    s22 = TLane.Select(v5, s22 + v27 * p3, s22);
-                    TLane v29 = TLane.FusedMultiplyAdd(v28, y2, v27);
-                    s22 = TLane.Select(v5, s22 + v28 * v26, s22);
-                    s22 = TLane.Select(v5, s22 + v29 * p3, s22);
-                    pBar[3] = TLane.Select(v5, pBar[3] + TLane.FusedMultiplyAdd(v27, y2, v29 * y2), pBar[3]);
+                    TLane v25 = s23 * y0;
+                    s19 = TLane.Select(v5, s19 + s23 * (v24 + v24), s19);
+                    TLane v26 = TLane.FusedMultiplyAdd(s21, y0, s22);
+                    s19 = TLane.Select(v5, s19 + s21 * (v24 * y2), s19);
+                    s20 = TLane.Select(v5, s20 + v25 * p3, s20);
+                    TLane v27 = TLane.FusedMultiplyAdd(v26, y2, v25);
+                    s20 = TLane.Select(v5, s20 + v26 * v24, s20);
+                    s20 = TLane.Select(v5, s20 + v27 * p3, s20);
+                    pBar[3] = TLane.Select(v5, pBar[3] + TLane.FusedMultiplyAdd(v25, y2, v27 * y2), pBar[3]);
                 }
                 TLane elseMask5 = TLane.AndNot(allLanes, v5);
                 // the other lanes: elseMask5
                 {
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    pBar[2] = TLane.Select(elseMask5, pBar[2] + TLane.FusedMultiplyAdd(-s23, y2, -s25), pBar[2]);
-                    s22 = TLane.Select(elseMask5, s22 + -(s23 * p[2]), s22);
+                    pBar[2] = TLane.Select(elseMask5, pBar[2] + TLane.FusedMultiplyAdd(-s21, y2, -s23), pBar[2]);
+                    s20 = TLane.Select(elseMask5, s20 + -(s21 * p[2]), s20);
                 }
 
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                yBar[2] += s22;
+                yBar[2] += s20;
 
                 // i = 1
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                TLane s30 = TLane.Zero;
-                TLane s31 = v16;
-                TLane s32 = v18;
+                TLane s28 = TLane.Zero;
+                TLane s29 = v15;
+                TLane s30 = s;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v2)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                     TLane p3_2 = p[3];
-                    TLane v33 = p3_2 * y1_2;
+                    TLane v31 = p3_2 * y1_2;
 
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    TLane v34 = TLane.FusedMultiplyAdd(s31, y0, s32);
-                    s21 = TLane.Select(v2, s21 + s31 * (v33 * y1_2), s21);
-                    TLane v35 = v34 * y1_2;
-                    s30 = TLane.Select(v2, s30 + v34 * v33, s30);
-                    s30 = TLane.Select(v2, s30 + v35 * p3_2, s30);
-                    pBar[3] = TLane.Select(v2, pBar[3] + v35 * y1_2, pBar[3]);
+                    TLane v32 = TLane.FusedMultiplyAdd(s29, y0, s30);
+                    s19 = TLane.Select(v2, s19 + s29 * (v31 * y1_2), s19);
+                    TLane v33 = v32 * y1_2;
+                    s28 = TLane.Select(v2, s28 + v32 * v31, s28);
+                    s28 = TLane.Select(v2, s28 + v33 * p3_2, s28);
+                    pBar[3] = TLane.Select(v2, pBar[3] + v33 * y1_2, pBar[3]);
                 }
                 TLane elseMask6 = TLane.AndNot(allLanes, v2);
                 // the other lanes: elseMask6
                 {
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    pBar[2] = TLane.Select(elseMask6, pBar[2] + -(s31 * y1_2), pBar[2]);
-                    s30 = TLane.Select(elseMask6, s30 + -(s31 * p[2]), s30);
+                    pBar[2] = TLane.Select(elseMask6, pBar[2] + -(s29 * y1_2), pBar[2]);
+                    s28 = TLane.Select(elseMask6, s28 + -(s29 * p[2]), s28);
                 }
 
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                yBar[1] += s30;
+                yBar[1] += s28;
 
                 // i = 0
                 // adjoint of: total += gain * y[i];
-                s19 += v18;
-                s20 += v18 * y0;
-                s19 += v16 * y0;
-                yBar[0] += TLane.FusedMultiplyAdd(v16, gain, TLane.FusedMultiplyAdd(v15, gainDot2, v18 * gainDot0));
+                s17 += s;
+                s18 += v16;
+                s17 += v15 * y0;
+                yBar[0] += TLane.FusedMultiplyAdd(v15, gain, TLane.FusedMultiplyAdd(v14, gainDot2, s * gainDot0));
 
                 // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                TLane s36 = TLane.Zero;
-                TLane softDot1Bar = -(v17 * y0);
+                TLane s34 = TLane.Zero;
+                TLane softDot1Bar = -v16;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v2)
                 {
                     // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                    s36 = TLane.Select(v2, s36 + softDot1Bar, s36);
-                    s36 = TLane.Select(v2, s36 + softDot1Bar, s36);
+                    s34 = TLane.Select(v2, s34 + softDot1Bar, s34);
+                    s34 = TLane.Select(v2, s34 + softDot1Bar, s34);
                 }
                 TLane elseMask7 = TLane.AndNot(allLanes, v2);
                 // the other lanes: elseMask7
@@ -1085,13 +1012,13 @@ namespace SecondOrder.Branches
                 }
 
                 // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                yBar[1] += s36;
+                yBar[1] += s34;
 
                 // adjoint of: if (y[0] > 0.1)
-                TLane s37 = s21;
-                TLane gainBar = s19;
-                TLane gainDot0Bar = s20;
-                TLane gainDot1Bar = v17 * TLane.Sin(y2);
+                TLane s35 = s19;
+                TLane gainBar = s17;
+                TLane gainDot0Bar = s18;
+                TLane gainDot1Bar = s * TLane.Sin(y2);
                 TLane tBar = TLane.Zero;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v1)
                 {
@@ -1102,26 +1029,26 @@ namespace SecondOrder.Branches
                     // adjoint of: gain = p[0] * y[0] * y[1];
                     TLane gainDot1Bar_2 = TLane.FusedMultiplyAdd(gainBar, y1_2, gainDot1Bar);
                     yBar[1] = TLane.Select(v1, yBar[1] + TLane.FusedMultiplyAdd(gainDot0Bar, p0_2, gainBar * gainDot1_3), yBar[1]);
-                    s37 = TLane.Select(v1, s37 + gainDot1Bar_2 * p0_2, s37);
+                    s35 = TLane.Select(v1, s35 + gainDot1Bar_2 * p0_2, s35);
                     pBar[0] = TLane.Select(v1, pBar[0] + TLane.FusedMultiplyAdd(gainDot0Bar, y1_2, gainDot1Bar_2 * y0), pBar[0]);
                 }
                 TLane elseMask8 = TLane.AndNot(allLanes, v1);
                 // the other lanes: elseMask8
                 {
                     // gain = Math.Exp(y[1]) * p[1] * t;
-                    TLane v38 = TLane.Exp(y1_2);
+                    TLane v36 = TLane.Exp(y1_2);
                     TLane p1 = p[1];
 
                     // adjoint of: gain = Math.Exp(y[1]) * p[1] * t;
                     TLane gainBar_2 = gainDot1Bar + gainBar;
-                    TLane v39 = gainBar_2 * tLane;
-                    tBar = TLane.Select(elseMask8, tBar + gainBar_2 * (v38 * p1), tBar);
-                    pBar[1] = TLane.Select(elseMask8, pBar[1] + v39 * v38, pBar[1]);
-                    yBar[1] = TLane.Select(elseMask8, yBar[1] + v39 * p1 * v38, yBar[1]);
+                    TLane v37 = gainBar_2 * tLane;
+                    tBar = TLane.Select(elseMask8, tBar + gainBar_2 * (v36 * p1), tBar);
+                    pBar[1] = TLane.Select(elseMask8, pBar[1] + v37 * v36, pBar[1]);
+                    yBar[1] = TLane.Select(elseMask8, yBar[1] + v37 * p1 * v36, yBar[1]);
                 }
 
                 // adjoint of: if (y[0] > 0.1)
-                yBar[0] += s37;
+                yBar[0] += s35;
                 return tBar;
             }
 
@@ -1165,23 +1092,18 @@ namespace SecondOrder.Branches
                 TLane y1_2 = y[1];
                 TLane yDot1 = yDot[1];
                 TLane v5 = TLane.GreaterThan(y1_2, TLane.Zero);
-                TLane soft = TLane.Zero;
                 TLane softDot = TLane.Zero;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v5)
                 {
                     // double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
                     TLane v6 = yDot1 * y1_2;
-                    soft = TLane.Select(v5, y1_2 * y1_2, soft);
                     softDot = TLane.Select(v5, v6 + v6, softDot);
                 }
                 TLane elseMask2 = TLane.AndNot(allLanes, v5);
                 // the other lanes: elseMask2
                 {
                     // double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                    TLane v7 = c0_01 * y1_2;
-                    TLane y2 = y[2];
-                    soft = TLane.Select(elseMask2, v7 * y2, soft);
-                    softDot = TLane.Select(elseMask2, TLane.FusedMultiplyAdd(yDot1 * c0_01, y2, yDot[2] * v7), softDot);
+                    softDot = TLane.Select(elseMask2, TLane.FusedMultiplyAdd(yDot1 * c0_01, y[2], yDot[2] * (c0_01 * y1_2)), softDot);
                 }
 
                 // for (int i = 0; i < 3; i++)
@@ -1196,203 +1118,188 @@ namespace SecondOrder.Branches
 
                 // i = 1
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
+                TLane s7 = TLane.Zero;
                 TLane s8 = TLane.Zero;
-                TLane s9 = TLane.Zero;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v5)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                     TLane p3 = p[3];
-                    TLane v10 = p3 * y1_2;
-                    TLane v11 = v10 * y1_2;
-                    s8 = TLane.Select(v5, v11 * y0, s8);
-                    s9 = TLane.Select(v5, TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(pDot[3], y1_2, yDot1 * p3), y1_2, yDot1 * v10), y0, yDot0 * v11), s9);
+                    TLane v9 = p3 * y1_2;
+                    TLane v10 = v9 * y1_2;
+                    s7 = TLane.Select(v5, v10 * y0, s7);
+                    s8 = TLane.Select(v5, TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(pDot[3], y1_2, yDot1 * p3), y1_2, yDot1 * v9), y0, yDot0 * v10), s8);
                 }
                 TLane elseMask3 = TLane.AndNot(allLanes, v5);
                 // the other lanes: elseMask3
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                     TLane p2 = p[2];
-                    s8 = TLane.Select(elseMask3, -y1_2 * p2, s8);
-                    s9 = TLane.Select(elseMask3, TLane.FusedMultiplyAdd(-pDot[2], y1_2, -(yDot1 * p2)), s9);
+                    s7 = TLane.Select(elseMask3, -y1_2 * p2, s7);
+                    s8 = TLane.Select(elseMask3, TLane.FusedMultiplyAdd(-pDot[2], y1_2, -(yDot1 * p2)), s8);
                 }
 
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                total += s8;
-                totalDot += s9;
+                total += s7;
+                totalDot += s8;
 
                 // i = 2
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                TLane y2_2 = y[2];
+                TLane y2 = y[2];
                 TLane yDot2 = yDot[2];
-                TLane v12 = TLane.GreaterThan(y2_2, TLane.Zero);
+                TLane v11 = TLane.GreaterThan(y2, TLane.Zero);
+                TLane s12 = TLane.Zero;
                 TLane s13 = TLane.Zero;
-                TLane s14 = TLane.Zero;
-                // both sides run in every lane; each write keeps the lanes of its side (here: v12)
+                // both sides run in every lane; each write keeps the lanes of its side (here: v11)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                     TLane p3_2 = p[3];
-                    TLane v15 = p3_2 * y2_2;
-                    TLane v16 = v15 * y2_2;
-                    s13 = TLane.Select(v12, v16 * y0, s13);
-                    s14 = TLane.Select(v12, TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(pDot[3], y2_2, yDot2 * p3_2), y2_2, yDot2 * v15), y0, yDot0 * v16), s14);
+                    TLane v14 = p3_2 * y2;
+                    TLane v15 = v14 * y2;
+                    s12 = TLane.Select(v11, v15 * y0, s12);
+                    s13 = TLane.Select(v11, TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(pDot[3], y2, yDot2 * p3_2), y2, yDot2 * v14), y0, yDot0 * v15), s13);
                 }
-                TLane elseMask4 = TLane.AndNot(allLanes, v12);
+                TLane elseMask4 = TLane.AndNot(allLanes, v11);
                 // the other lanes: elseMask4
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                     TLane p2_2 = p[2];
-                    s13 = TLane.Select(elseMask4, -y2_2 * p2_2, s13);
-                    s14 = TLane.Select(elseMask4, TLane.FusedMultiplyAdd(-pDot[2], y2_2, -(yDot2 * p2_2)), s14);
+                    s12 = TLane.Select(elseMask4, -y2 * p2_2, s12);
+                    s13 = TLane.Select(elseMask4, TLane.FusedMultiplyAdd(-pDot[2], y2, -(yDot2 * p2_2)), s13);
                 }
 
                 // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                total += s13;
-                totalDot += s14;
+                total += s12;
+                totalDot += s13;
 
                 // dydt[1] = gain * Math.Sin(y[2]) - soft * y[0];
-                TLane v17 = TLane.Sin(y2_2);
-                TLane v18 = TLane.Cos(y2_2);
+                TLane v16 = TLane.Sin(y2);
+                TLane v17 = TLane.Cos(y2);
 
                 // dydt[2] = Math.Tanh(total * y[2]);
-                TLane v19 = TLane.Tanh(total * y2_2);
-                TLane v20 = TLane.FusedMultiplyAdd(-v19, v19, TLane.Create(1.0));
-
-                // adjoint of: elements of dydt that are not written are 0
-                global::System.Span<TLane> dydtBar = stackalloc TLane[a.Length];
-                a.CopyTo(dydtBar);
-                global::System.Span<TLane> dydtBarDot = stackalloc TLane[a.Length];
-                dydtBarDot.Clear();
+                TLane v18 = TLane.Tanh(total * y2);
+                TLane v19 = TLane.FusedMultiplyAdd(-v18, v18, TLane.Create(1.0));
 
                 // adjoint of: dydt[2] = Math.Tanh(total * y[2]);
-                TLane v21 = dydtBar[2];
-                TLane v22 = dydtBarDot[2];
-                dydtBar[2] = TLane.Zero;
-                dydtBarDot[2] = TLane.Zero;
-                TLane v23 = TLane.FusedMultiplyAdd(totalDot, y2_2, yDot2 * total) * v20 * v19;
-                TLane v24 = v21 * v20;
-                TLane v25 = TLane.FusedMultiplyAdd(v22, v20, -((v23 + v23) * v21));
+                TLane a2 = a[2];
+                TLane v20 = TLane.FusedMultiplyAdd(totalDot, y2, yDot2 * total) * v19 * v18;
+                TLane v21 = a2 * v19;
+                TLane v22 = (v20 + v20) * a2;
+                TLane v23 = TLane.FusedMultiplyAdd(yDot2, v21, -(v22 * y2));
 
                 // adjoint of: dydt[1] = gain * Math.Sin(y[2]) - soft * y[0];
-                TLane v26 = dydtBar[1];
-                TLane v27 = dydtBarDot[1];
-                dydtBar[1] = TLane.Zero;
-                dydtBarDot[1] = TLane.Zero;
-                yBarDot[2] += TLane.FusedMultiplyAdd(v25, total, totalDot * v24) + TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v27, gain, gainDot * v26), v18, -(yDot2 * v17 * (v26 * gain)));
+                TLane a1 = a[1];
+                yBarDot[2] += TLane.FusedMultiplyAdd(totalDot, v21, -(v22 * total)) + TLane.FusedMultiplyAdd(gainDot * a1, v17, -(yDot2 * v16 * (a1 * gain)));
 
                 // adjoint of: dydt[0] = total + soft;
-                TLane v28 = dydtBar[0];
-                TLane v29 = dydtBarDot[0];
-                dydtBar[0] = TLane.Zero;
-                dydtBarDot[0] = TLane.Zero;
-                TLane v30 = TLane.FusedMultiplyAdd(v24, y2_2, v28);
-                TLane v31 = TLane.FusedMultiplyAdd(v25, y2_2, yDot2 * v24) + v29;
+                TLane a0 = a[0];
+                TLane v24 = TLane.FusedMultiplyAdd(v21, y2, a0);
 
                 // adjoint of: for (int i = 0; i < 3; i++)
-                TLane s32 = v26 * v17;
-                TLane s33 = TLane.FusedMultiplyAdd(v27, v17, yDot2 * v18 * v26);
-                TLane s34 = -TLane.FusedMultiplyAdd(v27, soft, softDot * v26);
+                TLane s25 = a1 * v16;
+                TLane s26 = yDot2 * v17 * a1;
+                TLane s27 = -(softDot * a1);
 
                 // adjoint of: for (int i = 0; i < 3; i++), unrolled:
                 // i = 2
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                TLane s35 = TLane.Zero;
-                TLane s36 = v30;
-                TLane s37 = v31;
-                // both sides run in every lane; each write keeps the lanes of its side (here: v12)
+                TLane s28 = TLane.Zero;
+                TLane s29 = v24;
+                TLane s30 = v23;
+                // both sides run in every lane; each write keeps the lanes of its side (here: v11)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                     TLane p3_3 = p[3];
                     TLane pDot3 = pDot[3];
-                    TLane v38 = p3_3 * y2_2;
-                    TLane v39 = TLane.FusedMultiplyAdd(pDot3, y2_2, yDot2 * p3_3);
+                    TLane v31 = p3_3 * y2;
+                    TLane v32 = TLane.FusedMultiplyAdd(pDot3, y2, yDot2 * p3_3);
 
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    TLane v40 = s36 * y0;
-                    TLane v41 = TLane.FusedMultiplyAdd(s37, y0, yDot0 * s36);
-                    s34 = TLane.Select(v12, s34 + TLane.FusedMultiplyAdd(s37, v38 * y2_2, TLane.FusedMultiplyAdd(v39, y2_2, yDot2 * v38) * s36), s34);
-                    TLane v42 = v40 * y2_2;
-                    TLane v43 = TLane.FusedMultiplyAdd(v41, y2_2, yDot2 * v40);
-                    s35 = TLane.Select(v12, s35 + TLane.FusedMultiplyAdd(v41, v38, v39 * v40), s35);
-                    s35 = TLane.Select(v12, s35 + TLane.FusedMultiplyAdd(v43, p3_3, pDot3 * v42), s35);
-                    pBarDot[3] = TLane.Select(v12, pBarDot[3] + TLane.FusedMultiplyAdd(v43, y2_2, yDot2 * v42), pBarDot[3]);
+                    TLane v33 = s29 * y0;
+                    TLane v34 = TLane.FusedMultiplyAdd(s30, y0, yDot0 * s29);
+                    s27 = TLane.Select(v11, s27 + TLane.FusedMultiplyAdd(s30, v31 * y2, TLane.FusedMultiplyAdd(v32, y2, yDot2 * v31) * s29), s27);
+                    TLane v35 = v33 * y2;
+                    TLane v36 = TLane.FusedMultiplyAdd(v34, y2, yDot2 * v33);
+                    s28 = TLane.Select(v11, s28 + TLane.FusedMultiplyAdd(v34, v31, v32 * v33), s28);
+                    s28 = TLane.Select(v11, s28 + TLane.FusedMultiplyAdd(v36, p3_3, pDot3 * v35), s28);
+                    pBarDot[3] = TLane.Select(v11, pBarDot[3] + TLane.FusedMultiplyAdd(v36, y2, yDot2 * v35), pBarDot[3]);
                 }
-                TLane elseMask5 = TLane.AndNot(allLanes, v12);
+                TLane elseMask5 = TLane.AndNot(allLanes, v11);
                 // the other lanes: elseMask5
                 {
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    pBarDot[2] = TLane.Select(elseMask5, pBarDot[2] + -TLane.FusedMultiplyAdd(s37, y2_2, yDot2 * s36), pBarDot[2]);
-                    s35 = TLane.Select(elseMask5, s35 + -TLane.FusedMultiplyAdd(s37, p[2], pDot[2] * s36), s35);
+                    pBarDot[2] = TLane.Select(elseMask5, pBarDot[2] + -TLane.FusedMultiplyAdd(s30, y2, yDot2 * s29), pBarDot[2]);
+                    s28 = TLane.Select(elseMask5, s28 + -TLane.FusedMultiplyAdd(s30, p[2], pDot[2] * s29), s28);
                 }
 
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                yBarDot[2] += s35;
+                yBarDot[2] += s28;
 
                 // i = 1
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                TLane s44 = TLane.Zero;
-                TLane s45 = v30;
-                TLane s46 = v31;
+                TLane s37 = TLane.Zero;
+                TLane s38 = v24;
+                TLane s39 = v23;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v5)
                 {
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
                     TLane p3_4 = p[3];
                     TLane pDot3_2 = pDot[3];
-                    TLane v47 = p3_4 * y1_2;
-                    TLane v48 = TLane.FusedMultiplyAdd(pDot3_2, y1_2, yDot1 * p3_4);
+                    TLane v40 = p3_4 * y1_2;
+                    TLane v41 = TLane.FusedMultiplyAdd(pDot3_2, y1_2, yDot1 * p3_4);
 
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    TLane v49 = s45 * y0;
-                    TLane v50 = TLane.FusedMultiplyAdd(s46, y0, yDot0 * s45);
-                    s34 = TLane.Select(v5, s34 + TLane.FusedMultiplyAdd(s46, v47 * y1_2, TLane.FusedMultiplyAdd(v48, y1_2, yDot1 * v47) * s45), s34);
-                    TLane v51 = v49 * y1_2;
-                    TLane v52 = TLane.FusedMultiplyAdd(v50, y1_2, yDot1 * v49);
-                    s44 = TLane.Select(v5, s44 + TLane.FusedMultiplyAdd(v50, v47, v48 * v49), s44);
-                    s44 = TLane.Select(v5, s44 + TLane.FusedMultiplyAdd(v52, p3_4, pDot3_2 * v51), s44);
-                    pBarDot[3] = TLane.Select(v5, pBarDot[3] + TLane.FusedMultiplyAdd(v52, y1_2, yDot1 * v51), pBarDot[3]);
+                    TLane v42 = s38 * y0;
+                    TLane v43 = TLane.FusedMultiplyAdd(s39, y0, yDot0 * s38);
+                    s27 = TLane.Select(v5, s27 + TLane.FusedMultiplyAdd(s39, v40 * y1_2, TLane.FusedMultiplyAdd(v41, y1_2, yDot1 * v40) * s38), s27);
+                    TLane v44 = v42 * y1_2;
+                    TLane v45 = TLane.FusedMultiplyAdd(v43, y1_2, yDot1 * v42);
+                    s37 = TLane.Select(v5, s37 + TLane.FusedMultiplyAdd(v43, v40, v41 * v42), s37);
+                    s37 = TLane.Select(v5, s37 + TLane.FusedMultiplyAdd(v45, p3_4, pDot3_2 * v44), s37);
+                    pBarDot[3] = TLane.Select(v5, pBarDot[3] + TLane.FusedMultiplyAdd(v45, y1_2, yDot1 * v44), pBarDot[3]);
                 }
                 TLane elseMask6 = TLane.AndNot(allLanes, v5);
                 // the other lanes: elseMask6
                 {
                     // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                    pBarDot[2] = TLane.Select(elseMask6, pBarDot[2] + -TLane.FusedMultiplyAdd(s46, y1_2, yDot1 * s45), pBarDot[2]);
-                    s44 = TLane.Select(elseMask6, s44 + -TLane.FusedMultiplyAdd(s46, p[2], pDot[2] * s45), s44);
+                    pBarDot[2] = TLane.Select(elseMask6, pBarDot[2] + -TLane.FusedMultiplyAdd(s39, y1_2, yDot1 * s38), pBarDot[2]);
+                    s37 = TLane.Select(elseMask6, s37 + -TLane.FusedMultiplyAdd(s39, p[2], pDot[2] * s38), s37);
                 }
 
                 // adjoint of: total += y[i] > 0 ? p[3] * y[i] * y[i] * y[0] : -y[i] * p[2];
-                yBarDot[1] += s44;
+                yBarDot[1] += s37;
 
                 // i = 0
                 // adjoint of: total += gain * y[i];
-                s32 += v30 * y0;
-                s33 += TLane.FusedMultiplyAdd(v31, y0, yDot0 * v30);
-                yBarDot[0] += TLane.FusedMultiplyAdd(v31, gain, gainDot * v30);
+                s25 += v24 * y0;
+                s26 += TLane.FusedMultiplyAdd(v23, y0, yDot0 * v24);
+                yBarDot[0] += TLane.FusedMultiplyAdd(v23, gain, gainDot * v24);
 
                 // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                TLane s53 = TLane.Zero;
-                TLane softBar = TLane.FusedMultiplyAdd(-v26, y0, v28);
-                TLane softBarDot = v29 - TLane.FusedMultiplyAdd(v27, y0, yDot0 * v26);
+                TLane s46 = TLane.Zero;
+                TLane softBar = TLane.FusedMultiplyAdd(-a1, y0, a0);
+                TLane softBarDot = -(yDot0 * a1);
                 // both sides run in every lane; each write keeps the lanes of its side (here: v5)
                 {
                     // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                    TLane v54 = TLane.FusedMultiplyAdd(softBarDot, y1_2, yDot1 * softBar);
-                    s53 = TLane.Select(v5, s53 + v54, s53);
-                    s53 = TLane.Select(v5, s53 + v54, s53);
+                    TLane v47 = TLane.FusedMultiplyAdd(softBarDot, y1_2, yDot1 * softBar);
+                    s46 = TLane.Select(v5, s46 + v47, s46);
+                    s46 = TLane.Select(v5, s46 + v47, s46);
                 }
                 TLane elseMask7 = TLane.AndNot(allLanes, v5);
                 // the other lanes: elseMask7
                 {
                     // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
                     yBarDot[2] = TLane.Select(elseMask7, yBarDot[2] + TLane.FusedMultiplyAdd(softBarDot, c0_01 * y1_2, yDot1 * c0_01 * softBar), yBarDot[2]);
-                    s53 = TLane.Select(elseMask7, s53 + TLane.FusedMultiplyAdd(softBarDot, y2_2, yDot2 * softBar) * c0_01, s53);
+                    s46 = TLane.Select(elseMask7, s46 + TLane.FusedMultiplyAdd(softBarDot, y2, yDot2 * softBar) * c0_01, s46);
                 }
 
                 // adjoint of: double soft = y[1] > 0 ? y[1] * y[1] : 0.01 * y[1] * y[2];
-                yBarDot[1] += s53;
+                yBarDot[1] += s46;
 
                 // adjoint of: if (y[0] > 0.1)
-                TLane s55 = s34;
-                TLane gainBar = s32;
-                TLane gainBarDot = s33;
+                TLane s48 = s27;
+                TLane gainBar = s25;
+                TLane gainBarDot = s26;
                 // both sides run in every lane; each write keeps the lanes of its side (here: v1)
                 {
                     // gain = p[0] * y[0] * y[1];
@@ -1400,29 +1307,29 @@ namespace SecondOrder.Branches
                     TLane pDot0 = pDot[0];
 
                     // adjoint of: gain = p[0] * y[0] * y[1];
-                    TLane v56 = gainBar * y1_2;
-                    TLane v57 = TLane.FusedMultiplyAdd(gainBarDot, y1_2, yDot1 * gainBar);
+                    TLane v49 = gainBar * y1_2;
+                    TLane v50 = TLane.FusedMultiplyAdd(gainBarDot, y1_2, yDot1 * gainBar);
                     yBarDot[1] = TLane.Select(v1, yBarDot[1] + TLane.FusedMultiplyAdd(gainBarDot, p0_2 * y0, TLane.FusedMultiplyAdd(pDot0, y0, yDot0 * p0_2) * gainBar), yBarDot[1]);
-                    s55 = TLane.Select(v1, s55 + TLane.FusedMultiplyAdd(v57, p0_2, pDot0 * v56), s55);
-                    pBarDot[0] = TLane.Select(v1, pBarDot[0] + TLane.FusedMultiplyAdd(v57, y0, yDot0 * v56), pBarDot[0]);
+                    s48 = TLane.Select(v1, s48 + TLane.FusedMultiplyAdd(v50, p0_2, pDot0 * v49), s48);
+                    pBarDot[0] = TLane.Select(v1, pBarDot[0] + TLane.FusedMultiplyAdd(v50, y0, yDot0 * v49), pBarDot[0]);
                 }
                 TLane elseMask8 = TLane.AndNot(allLanes, v1);
                 // the other lanes: elseMask8
                 {
                     // gain = Math.Exp(y[1]) * p[1] * t;
-                    TLane v58 = TLane.Exp(y1_2);
-                    TLane v59 = yDot1 * v58;
+                    TLane v51 = TLane.Exp(y1_2);
+                    TLane v52 = yDot1 * v51;
                     TLane p1_2 = p[1];
 
                     // adjoint of: gain = Math.Exp(y[1]) * p[1] * t;
-                    TLane v60 = gainBar * tLane;
-                    TLane v61 = TLane.FusedMultiplyAdd(gainBarDot, tLane, tDotLane * gainBar);
-                    pBarDot[1] = TLane.Select(elseMask8, pBarDot[1] + TLane.FusedMultiplyAdd(v61, v58, v59 * v60), pBarDot[1]);
-                    yBarDot[1] = TLane.Select(elseMask8, yBarDot[1] + TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v61, p1_2, pDot[1] * v60), v58, v59 * (v60 * p1_2)), yBarDot[1]);
+                    TLane v53 = gainBar * tLane;
+                    TLane v54 = TLane.FusedMultiplyAdd(gainBarDot, tLane, tDotLane * gainBar);
+                    pBarDot[1] = TLane.Select(elseMask8, pBarDot[1] + TLane.FusedMultiplyAdd(v54, v51, v52 * v53), pBarDot[1]);
+                    yBarDot[1] = TLane.Select(elseMask8, yBarDot[1] + TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v54, p1_2, pDot[1] * v53), v51, v52 * (v53 * p1_2)), yBarDot[1]);
                 }
 
                 // adjoint of: if (y[0] > 0.1)
-                yBarDot[0] += s55;
+                yBarDot[0] += s48;
             }
         }
     }

@@ -14,54 +14,39 @@ namespace Scenarios.Custom
             /// <inheritdoc/>
             public double Divergence(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p)
             {
-                // elements of dydt that are not written are 0
-                global::System.Span<double> dydtDot0 = stackalloc double[y.Length];
-                dydtDot0.Clear();
-                global::System.Span<double> dydtDot1 = stackalloc double[y.Length];
-                dydtDot1.Clear();
-                global::System.Span<double> dydtDot2 = stackalloc double[y.Length];
-                dydtDot2.Clear();
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                p = p.Slice(0, Parameters);
 
                 // dydt[0] = -Series(y[0], p[0]) * y[1] + Logistic(t * p[1]);
                 double y0 = y[0];
                 double p0 = p[0];
                 double y1 = y[1];
-                dydtDot0[0] = -(p0 * global::System.Math.Exp(p0 * y0) * y1);
 
                 // dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
                 double v1 = y1 * y0;
                 double v2 = global::Scenarios.Custom.Kinetics.Logistic(v1);
                 double v3 = global::Scenarios.Custom.Kinetics.Logistic(v1);
-                dydtDot1[1] = global::System.Math.FusedMultiplyAdd(v2 * (1.0 - v3), y0, -0.5);
                 double v4 = y[2] * y1;
                 double v5 = global::Scenarios.Custom.Kinetics.Logistic(v4);
                 double v6 = global::Scenarios.Custom.Kinetics.Logistic(v4);
-                dydtDot2[2] = global::System.Math.FusedMultiplyAdd(v5 * (1.0 - v6), y1, -0.5);
-                double v7 = dydtDot0[0];
-                double v8 = dydtDot1[1];
-                double v9 = dydtDot2[2];
-                return v7 + v8 + v9;
+                return global::System.Math.FusedMultiplyAdd(-(p0 * global::System.Math.Exp(p0 * y0)), y1, global::System.Math.FusedMultiplyAdd(v2 * (1.0 - v3), y0, -0.5)) + global::System.Math.FusedMultiplyAdd(v5 * (1.0 - v6), y1, -0.5);
             }
 
             /// <inheritdoc/>
             public double DivergenceVjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, double s, global::System.Span<double> yBar, global::System.Span<double> pBar)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                p = p.Slice(0, Parameters);
+                yBar = yBar.Slice(0, States);
+                pBar = pBar.Slice(0, Parameters);
+
                 // dydt[0] = -Series(y[0], p[0]) * y[1] + Logistic(t * p[1]);
                 double y0 = y[0];
                 double p0 = p[0];
                 double v1 = global::System.Math.Exp(p0 * y0);
                 double y1 = y[1];
-
-                // adjoint of: elements of dydt that are not written are 0
-                global::System.Span<double> dydtDot0Bar = stackalloc double[y.Length];
-                dydtDot0Bar.Clear();
-                global::System.Span<double> dydtDot1Bar = stackalloc double[y.Length];
-                dydtDot1Bar.Clear();
-                global::System.Span<double> dydtDot2Bar = stackalloc double[y.Length];
-                dydtDot2Bar.Clear();
-                dydtDot2Bar[2] += s;
-                dydtDot1Bar[1] += s;
-                dydtDot0Bar[0] += s;
 
                 // dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
                 double y2 = y[2];
@@ -73,55 +58,58 @@ namespace Scenarios.Custom
 
                 // adjoint of: dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
                 double s7 = 0.0;
-                double v8 = dydtDot2Bar[2];
-                dydtDot2Bar[2] = 0.0;
-                s7 += v8;
-                double s9 = 0.0;
-                double v10 = global::System.Math.FusedMultiplyAdd(s7, y1, s9 * y2);
+                s7 += s;
+                double s8 = 0.0;
+                double v9 = global::System.Math.FusedMultiplyAdd(s7, y1, s8 * y2);
+                double s10 = 0.0;
+                global::Scenarios.Custom.Kinetics.LogisticVjp(v2, -(v9 * v3), ref s10);
                 double s11 = 0.0;
-                global::Scenarios.Custom.Kinetics.LogisticVjp(v2, -(v10 * v3), ref s11);
-                double s12 = 0.0;
-                global::Scenarios.Custom.Kinetics.LogisticVjp(v2, v10 * v5, ref s12);
-                double v13 = s11 + s12;
-                yBar[1] += global::System.Math.FusedMultiplyAdd(s7, v6, v13 * y2);
-                yBar[2] += global::System.Math.FusedMultiplyAdd(s9, v6, v13 * y1);
+                global::Scenarios.Custom.Kinetics.LogisticVjp(v2, v9 * v5, ref s11);
+                double v12 = s10 + s11;
+                yBar[1] += global::System.Math.FusedMultiplyAdd(s7, v6, v12 * y2);
+                yBar[2] += global::System.Math.FusedMultiplyAdd(s8, v6, v12 * y1);
 
                 // dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
-                double v14 = y1 * y0;
-                double v15 = global::Scenarios.Custom.Kinetics.Logistic(v14);
-                double v16 = global::Scenarios.Custom.Kinetics.Logistic(v14);
-                double v17 = 1.0 - v16;
-                double v18 = v15 * v17;
+                double v13 = y1 * y0;
+                double v14 = global::Scenarios.Custom.Kinetics.Logistic(v13);
+                double v15 = global::Scenarios.Custom.Kinetics.Logistic(v13);
+                double v16 = 1.0 - v15;
+                double v17 = v14 * v16;
 
                 // adjoint of: dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
+                double s18 = 0.0;
+                s18 += s;
                 double s19 = 0.0;
-                double v20 = dydtDot1Bar[1];
-                dydtDot1Bar[1] = 0.0;
-                s19 += v20;
+                double v20 = global::System.Math.FusedMultiplyAdd(s18, y0, s19 * y1);
                 double s21 = 0.0;
-                double v22 = global::System.Math.FusedMultiplyAdd(s19, y0, s21 * y1);
-                double s23 = 0.0;
-                global::Scenarios.Custom.Kinetics.LogisticVjp(v14, -(v22 * v15), ref s23);
-                double s24 = 0.0;
-                global::Scenarios.Custom.Kinetics.LogisticVjp(v14, v22 * v17, ref s24);
-                double v25 = s23 + s24;
-                yBar[0] += global::System.Math.FusedMultiplyAdd(s19, v18, v25 * y1);
-                yBar[1] += global::System.Math.FusedMultiplyAdd(s21, v18, v25 * y0);
+                global::Scenarios.Custom.Kinetics.LogisticVjp(v13, -(v20 * v14), ref s21);
+                double s22 = 0.0;
+                global::Scenarios.Custom.Kinetics.LogisticVjp(v13, v20 * v16, ref s22);
+                double v23 = s21 + s22;
+                yBar[0] += global::System.Math.FusedMultiplyAdd(s18, v17, v23 * y1);
+                yBar[1] += global::System.Math.FusedMultiplyAdd(s19, v17, v23 * y0);
 
                 // adjoint of: dydt[0] = -Series(y[0], p[0]) * y[1] + Logistic(t * p[1]);
-                double v26 = dydtDot0Bar[0];
-                dydtDot0Bar[0] = 0.0;
-                double v27 = v26 * y1;
-                yBar[1] += -(v26 * (p0 * v1));
-                double v28 = v27 * p0 * v1;
-                pBar[0] += global::System.Math.FusedMultiplyAdd(-v28, y0, -(v27 * v1));
-                yBar[0] += -(v28 * p0);
+                double v24 = s * y1;
+                yBar[1] += -(s * (p0 * v1));
+                double v25 = v24 * p0 * v1;
+                pBar[0] += global::System.Math.FusedMultiplyAdd(-v25, y0, -(v24 * v1));
+                yBar[0] += -(v25 * p0);
                 return 0.0;
             }
 
             /// <inheritdoc/>
             public void Hvp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, double tDot, global::System.ReadOnlySpan<double> yDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> yBarDot, global::System.Span<double> pBarDot)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                p = p.Slice(0, Parameters);
+                yDot = yDot.Slice(0, States);
+                pDot = pDot.Slice(0, Parameters);
+                a = a.Slice(0, States);
+                yBarDot = yBarDot.Slice(0, States);
+                pBarDot = pBarDot.Slice(0, Parameters);
+
                 // dydt[0] = -Series(y[0], p[0]) * y[1] + Logistic(t * p[1]);
                 double y0 = y[0];
                 double yDot0 = yDot[0];
@@ -131,81 +119,60 @@ namespace Scenarios.Custom
                 double v2 = global::System.Math.FusedMultiplyAdd(pDot0, y0, yDot0 * p0) * v1;
                 double v3 = v1 * p0;
                 double v4 = v1 * y0;
-                double v5 = global::Scenarios.Custom.Kinetics.Series(y0, p0);
                 double y1 = y[1];
                 double yDot1 = yDot[1];
                 double p1 = p[1];
                 double pDot1 = pDot[1];
-                double v6 = t * p1;
-                double v7 = global::System.Math.FusedMultiplyAdd(tDot, p1, pDot1 * t);
-                double v8 = global::Scenarios.Custom.Kinetics.Logistic(v6);
-                double v9 = global::Scenarios.Custom.Kinetics.Logistic(v6);
-                double v10 = 1.0 - v9;
-                double v11 = v8 * v10;
-
-                // adjoint of: elements of dydt that are not written are 0
-                global::System.Span<double> dydtBar = stackalloc double[a.Length];
-                a.CopyTo(dydtBar);
-                global::System.Span<double> dydtBarDot = stackalloc double[a.Length];
-                dydtBarDot.Clear();
+                double v5 = t * p1;
+                double v6 = global::System.Math.FusedMultiplyAdd(tDot, p1, pDot1 * t);
+                double v7 = global::Scenarios.Custom.Kinetics.Logistic(v5);
+                double v8 = global::Scenarios.Custom.Kinetics.Logistic(v5);
+                double v9 = 1.0 - v8;
 
                 // adjoint of: for (int i = 1; i < 3; i++)
-                double s12 = 0.0;
+                double s10 = 0.0;
 
                 // dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
                 double y2 = y[2];
                 double yDot2 = yDot[2];
-                double v13 = y2 * y1;
-                double v14 = global::System.Math.FusedMultiplyAdd(yDot2, y1, yDot1 * y2);
-                double v15 = global::Scenarios.Custom.Kinetics.Logistic(v13);
-                double v16 = global::Scenarios.Custom.Kinetics.Logistic(v13);
-                double v17 = 1.0 - v16;
-                double v18 = v15 * v17;
-                double v19 = global::System.Math.Exp(0.5 * p1);
-                double v20 = v19 * 0.5;
-                double v21 = pDot1 * 0.5 * v19 * 0.5;
+                double v11 = y2 * y1;
+                double v12 = global::System.Math.FusedMultiplyAdd(yDot2, y1, yDot1 * y2);
+                double v13 = global::Scenarios.Custom.Kinetics.Logistic(v11);
+                double v14 = global::Scenarios.Custom.Kinetics.Logistic(v11);
+                double v15 = 1.0 - v14;
+                double v16 = pDot1 * 0.5 * global::System.Math.Exp(0.5 * p1) * 0.5;
 
                 // adjoint of: dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
-                double v22 = dydtBar[2];
-                double v23 = dydtBarDot[2];
-                dydtBar[2] = 0.0;
-                dydtBarDot[2] = 0.0;
-                s12 += global::System.Math.FusedMultiplyAdd(v23, v20, v21 * v22);
-                double v24 = v22 * v18;
-                double v25 = global::System.Math.FusedMultiplyAdd(v23, v18, global::System.Math.FusedMultiplyAdd(global::Scenarios.Custom.Kinetics.LogisticJvp(v13, v14), v17, -(global::Scenarios.Custom.Kinetics.LogisticJvp(v13, v14) * v15)) * v22);
-                yBarDot[1] += global::System.Math.FusedMultiplyAdd(v25, y2, yDot2 * v24);
-                yBarDot[2] += global::System.Math.FusedMultiplyAdd(-v23, 0.5, global::System.Math.FusedMultiplyAdd(v25, y1, yDot1 * v24));
+                double a2 = a[2];
+                s10 += v16 * a2;
+                double v17 = a2 * (v13 * v15);
+                double v18 = global::System.Math.FusedMultiplyAdd(global::Scenarios.Custom.Kinetics.LogisticJvp(v11, v12), v15, -(global::Scenarios.Custom.Kinetics.LogisticJvp(v11, v12) * v13)) * a2;
+                yBarDot[1] += global::System.Math.FusedMultiplyAdd(v18, y2, yDot2 * v17);
+                yBarDot[2] += global::System.Math.FusedMultiplyAdd(v18, y1, yDot1 * v17);
 
                 // dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
-                double v26 = y1 * y0;
-                double v27 = global::System.Math.FusedMultiplyAdd(yDot1, y0, yDot0 * y1);
-                double v28 = global::Scenarios.Custom.Kinetics.Logistic(v26);
-                double v29 = global::Scenarios.Custom.Kinetics.Logistic(v26);
-                double v30 = 1.0 - v29;
-                double v31 = v28 * v30;
+                double v19 = y1 * y0;
+                double v20 = global::System.Math.FusedMultiplyAdd(yDot1, y0, yDot0 * y1);
+                double v21 = global::Scenarios.Custom.Kinetics.Logistic(v19);
+                double v22 = global::Scenarios.Custom.Kinetics.Logistic(v19);
+                double v23 = 1.0 - v22;
 
                 // adjoint of: dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
-                double v32 = dydtBar[1];
-                double v33 = dydtBarDot[1];
-                dydtBar[1] = 0.0;
-                dydtBarDot[1] = 0.0;
-                s12 += global::System.Math.FusedMultiplyAdd(v33, v20, v21 * v32);
-                double v34 = v32 * v31;
-                double v35 = global::System.Math.FusedMultiplyAdd(v33, v31, global::System.Math.FusedMultiplyAdd(global::Scenarios.Custom.Kinetics.LogisticJvp(v26, v27), v30, -(global::Scenarios.Custom.Kinetics.LogisticJvp(v26, v27) * v28)) * v32);
-                yBarDot[0] += global::System.Math.FusedMultiplyAdd(v35, y1, yDot1 * v34);
-                yBarDot[1] += global::System.Math.FusedMultiplyAdd(-v33, 0.5, global::System.Math.FusedMultiplyAdd(v35, y0, yDot0 * v34));
+                double a1 = a[1];
+                s10 += v16 * a1;
+                double v24 = a1 * (v21 * v23);
+                double v25 = global::System.Math.FusedMultiplyAdd(global::Scenarios.Custom.Kinetics.LogisticJvp(v19, v20), v23, -(global::Scenarios.Custom.Kinetics.LogisticJvp(v19, v20) * v21)) * a1;
+                yBarDot[0] += global::System.Math.FusedMultiplyAdd(v25, y1, yDot1 * v24);
+                yBarDot[1] += global::System.Math.FusedMultiplyAdd(v25, y0, yDot0 * v24);
 
                 // adjoint of: dydt[0] = -Series(y[0], p[0]) * y[1] + Logistic(t * p[1]);
-                double v36 = dydtBar[0];
-                double v37 = dydtBarDot[0];
-                dydtBar[0] = 0.0;
-                dydtBarDot[0] = 0.0;
-                pBarDot[1] += s12 + global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v37, v11, global::System.Math.FusedMultiplyAdd(global::Scenarios.Custom.Kinetics.LogisticJvp(v6, v7), v10, -(global::Scenarios.Custom.Kinetics.LogisticJvp(v6, v7) * v8)) * v36), t, tDot * (v36 * v11));
-                double v38 = v36 * y1;
-                double v39 = global::System.Math.FusedMultiplyAdd(v37, y1, yDot1 * v36);
-                yBarDot[1] += -global::System.Math.FusedMultiplyAdd(v37, v5, global::System.Math.FusedMultiplyAdd(v3, yDot0, v4 * pDot0) * v36);
-                pBarDot[0] += -global::System.Math.FusedMultiplyAdd(v39, v4, global::System.Math.FusedMultiplyAdd(v2, y0, yDot0 * v1) * v38);
-                yBarDot[0] += -global::System.Math.FusedMultiplyAdd(v39, v3, global::System.Math.FusedMultiplyAdd(v2, p0, pDot0 * v1) * v38);
+                double a0 = a[0];
+                pBarDot[1] += s10 + global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(global::Scenarios.Custom.Kinetics.LogisticJvp(v5, v6), v9, -(global::Scenarios.Custom.Kinetics.LogisticJvp(v5, v6) * v7)) * a0, t, tDot * (a0 * (v7 * v9)));
+                double v26 = a0 * y1;
+                double v27 = yDot1 * a0;
+                yBarDot[1] += -(global::System.Math.FusedMultiplyAdd(v3, yDot0, v4 * pDot0) * a0);
+                pBarDot[0] += -global::System.Math.FusedMultiplyAdd(v27, v4, global::System.Math.FusedMultiplyAdd(v2, y0, yDot0 * v1) * v26);
+                yBarDot[0] += -global::System.Math.FusedMultiplyAdd(v27, v3, global::System.Math.FusedMultiplyAdd(v2, p0, pDot0 * v1) * v26);
             }
 
             /// <inheritdoc/>
@@ -217,19 +184,10 @@ namespace Scenarios.Custom
                 TLane c1 = TLane.Create(1.0);
                 global::System.Span<double> scalars = stackalloc double[TLane.Count];
 
-                // elements of dydt that are not written are 0
-                global::System.Span<TLane> dydtDot0 = stackalloc TLane[y.Length];
-                dydtDot0.Clear();
-                global::System.Span<TLane> dydtDot1 = stackalloc TLane[y.Length];
-                dydtDot1.Clear();
-                global::System.Span<TLane> dydtDot2 = stackalloc TLane[y.Length];
-                dydtDot2.Clear();
-
                 // dydt[0] = -Series(y[0], p[0]) * y[1] + Logistic(t * p[1]);
                 TLane y0 = y[0];
                 TLane p0 = p[0];
                 TLane y1 = y[1];
-                dydtDot0[0] = -(p0 * TLane.Exp(p0 * y0) * y1);
 
                 // dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
                 TLane v1 = y1 * y0;
@@ -243,7 +201,6 @@ namespace Scenarios.Custom
                     scalars[lane] = global::Scenarios.Custom.Kinetics.Logistic(TLane.GetLane(v1, lane));
                 }
                 TLane v3 = TLane.Load(scalars);
-                dydtDot1[1] = TLane.FusedMultiplyAdd(v2 * (c1 - v3), y0, cm0_5);
                 TLane v4 = y[2] * y1;
                 for (int lane = 0; lane < TLane.Count; lane++)
                 {
@@ -255,11 +212,7 @@ namespace Scenarios.Custom
                     scalars[lane] = global::Scenarios.Custom.Kinetics.Logistic(TLane.GetLane(v4, lane));
                 }
                 TLane v6 = TLane.Load(scalars);
-                dydtDot2[2] = TLane.FusedMultiplyAdd(v5 * (c1 - v6), y1, cm0_5);
-                TLane v7 = dydtDot0[0];
-                TLane v8 = dydtDot1[1];
-                TLane v9 = dydtDot2[2];
-                return v7 + v8 + v9;
+                return TLane.FusedMultiplyAdd(-(p0 * TLane.Exp(p0 * y0)), y1, TLane.FusedMultiplyAdd(v2 * (c1 - v3), y0, cm0_5)) + TLane.FusedMultiplyAdd(v5 * (c1 - v6), y1, cm0_5);
             }
 
             /// <inheritdoc/>
@@ -275,17 +228,6 @@ namespace Scenarios.Custom
                 TLane p0 = p[0];
                 TLane v1 = TLane.Exp(p0 * y0);
                 TLane y1 = y[1];
-
-                // adjoint of: elements of dydt that are not written are 0
-                global::System.Span<TLane> dydtDot0Bar = stackalloc TLane[y.Length];
-                dydtDot0Bar.Clear();
-                global::System.Span<TLane> dydtDot1Bar = stackalloc TLane[y.Length];
-                dydtDot1Bar.Clear();
-                global::System.Span<TLane> dydtDot2Bar = stackalloc TLane[y.Length];
-                dydtDot2Bar.Clear();
-                dydtDot2Bar[2] += s;
-                dydtDot1Bar[1] += s;
-                dydtDot0Bar[0] += s;
 
                 // dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
                 TLane y2 = y[2];
@@ -305,85 +247,79 @@ namespace Scenarios.Custom
 
                 // adjoint of: dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
                 TLane s7 = TLane.Zero;
-                TLane v8 = dydtDot2Bar[2];
-                dydtDot2Bar[2] = TLane.Zero;
-                s7 += v8;
-                TLane s9 = TLane.Zero;
-                TLane v10 = TLane.FusedMultiplyAdd(s7, y1, s9 * y2);
-                TLane v11 = v10 * v5;
-                TLane v12 = -(v10 * v3);
+                s7 += s;
+                TLane s8 = TLane.Zero;
+                TLane v9 = TLane.FusedMultiplyAdd(s7, y1, s8 * y2);
+                TLane v10 = v9 * v5;
+                TLane v11 = -(v9 * v3);
+                TLane s12 = TLane.Zero;
+                for (int lane = 0; lane < TLane.Count; lane++)
+                {
+                    double bar0 = TLane.GetLane(s12, lane);
+                    global::Scenarios.Custom.Kinetics.LogisticVjp(TLane.GetLane(v2, lane), TLane.GetLane(v11, lane), ref bar0);
+                    scalars[lane] = bar0;
+                }
+                s12 = TLane.Load(scalars);
                 TLane s13 = TLane.Zero;
                 for (int lane = 0; lane < TLane.Count; lane++)
                 {
                     double bar0 = TLane.GetLane(s13, lane);
-                    global::Scenarios.Custom.Kinetics.LogisticVjp(TLane.GetLane(v2, lane), TLane.GetLane(v12, lane), ref bar0);
+                    global::Scenarios.Custom.Kinetics.LogisticVjp(TLane.GetLane(v2, lane), TLane.GetLane(v10, lane), ref bar0);
                     scalars[lane] = bar0;
                 }
                 s13 = TLane.Load(scalars);
-                TLane s14 = TLane.Zero;
-                for (int lane = 0; lane < TLane.Count; lane++)
-                {
-                    double bar0 = TLane.GetLane(s14, lane);
-                    global::Scenarios.Custom.Kinetics.LogisticVjp(TLane.GetLane(v2, lane), TLane.GetLane(v11, lane), ref bar0);
-                    scalars[lane] = bar0;
-                }
-                s14 = TLane.Load(scalars);
-                TLane v15 = s13 + s14;
-                yBar[1] += TLane.FusedMultiplyAdd(s7, v6, v15 * y2);
-                yBar[2] += TLane.FusedMultiplyAdd(s9, v6, v15 * y1);
+                TLane v14 = s12 + s13;
+                yBar[1] += TLane.FusedMultiplyAdd(s7, v6, v14 * y2);
+                yBar[2] += TLane.FusedMultiplyAdd(s8, v6, v14 * y1);
 
                 // dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
-                TLane v16 = y1 * y0;
+                TLane v15 = y1 * y0;
                 for (int lane = 0; lane < TLane.Count; lane++)
                 {
-                    scalars[lane] = global::Scenarios.Custom.Kinetics.Logistic(TLane.GetLane(v16, lane));
+                    scalars[lane] = global::Scenarios.Custom.Kinetics.Logistic(TLane.GetLane(v15, lane));
+                }
+                TLane v16 = TLane.Load(scalars);
+                for (int lane = 0; lane < TLane.Count; lane++)
+                {
+                    scalars[lane] = global::Scenarios.Custom.Kinetics.Logistic(TLane.GetLane(v15, lane));
                 }
                 TLane v17 = TLane.Load(scalars);
-                for (int lane = 0; lane < TLane.Count; lane++)
-                {
-                    scalars[lane] = global::Scenarios.Custom.Kinetics.Logistic(TLane.GetLane(v16, lane));
-                }
-                TLane v18 = TLane.Load(scalars);
-                TLane v19 = c1 - v18;
-                TLane v20 = v17 * v19;
+                TLane v18 = c1 - v17;
+                TLane v19 = v16 * v18;
 
                 // adjoint of: dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
+                TLane s20 = TLane.Zero;
+                s20 += s;
                 TLane s21 = TLane.Zero;
-                TLane v22 = dydtDot1Bar[1];
-                dydtDot1Bar[1] = TLane.Zero;
-                s21 += v22;
-                TLane s23 = TLane.Zero;
-                TLane v24 = TLane.FusedMultiplyAdd(s21, y0, s23 * y1);
-                TLane v25 = v24 * v19;
-                TLane v26 = -(v24 * v17);
-                TLane s27 = TLane.Zero;
+                TLane v22 = TLane.FusedMultiplyAdd(s20, y0, s21 * y1);
+                TLane v23 = v22 * v18;
+                TLane v24 = -(v22 * v16);
+                TLane s25 = TLane.Zero;
                 for (int lane = 0; lane < TLane.Count; lane++)
                 {
-                    double bar0 = TLane.GetLane(s27, lane);
-                    global::Scenarios.Custom.Kinetics.LogisticVjp(TLane.GetLane(v16, lane), TLane.GetLane(v26, lane), ref bar0);
+                    double bar0 = TLane.GetLane(s25, lane);
+                    global::Scenarios.Custom.Kinetics.LogisticVjp(TLane.GetLane(v15, lane), TLane.GetLane(v24, lane), ref bar0);
                     scalars[lane] = bar0;
                 }
-                s27 = TLane.Load(scalars);
-                TLane s28 = TLane.Zero;
+                s25 = TLane.Load(scalars);
+                TLane s26 = TLane.Zero;
                 for (int lane = 0; lane < TLane.Count; lane++)
                 {
-                    double bar0 = TLane.GetLane(s28, lane);
-                    global::Scenarios.Custom.Kinetics.LogisticVjp(TLane.GetLane(v16, lane), TLane.GetLane(v25, lane), ref bar0);
+                    double bar0 = TLane.GetLane(s26, lane);
+                    global::Scenarios.Custom.Kinetics.LogisticVjp(TLane.GetLane(v15, lane), TLane.GetLane(v23, lane), ref bar0);
                     scalars[lane] = bar0;
                 }
-                s28 = TLane.Load(scalars);
-                TLane v29 = s27 + s28;
-                yBar[0] += TLane.FusedMultiplyAdd(s21, v20, v29 * y1);
-                yBar[1] += TLane.FusedMultiplyAdd(s23, v20, v29 * y0);
+                s26 = TLane.Load(scalars);
+                TLane v27 = s25 + s26;
+                yBar[0] += TLane.FusedMultiplyAdd(s20, v19, v27 * y1);
+                yBar[1] += TLane.FusedMultiplyAdd(s21, v19, v27 * y0);
 
                 // adjoint of: dydt[0] = -Series(y[0], p[0]) * y[1] + Logistic(t * p[1]);
-                TLane v30 = dydtDot0Bar[0];
-                dydtDot0Bar[0] = TLane.Zero;
-                TLane v31 = v30 * y1;
-                yBar[1] += -(v30 * (p0 * v1));
-                TLane v32 = v31 * p0 * v1;
-                pBar[0] += TLane.FusedMultiplyAdd(-v32, y0, -(v31 * v1));
-                yBar[0] += -(v32 * p0);
+                TLane v28 = s * y1;
+                yBar[1] += -(s * (p0 * v1));
+                TLane v29 = v28 * p0 * v1;
+                pBar[0] += TLane.FusedMultiplyAdd(-v29, y0, -(v28 * v1));
+                yBar[0] += -(v29 * p0);
                 return TLane.Zero;
             }
 
@@ -407,139 +343,114 @@ namespace Scenarios.Custom
                 TLane v2 = TLane.FusedMultiplyAdd(pDot0, y0, yDot0 * p0) * v1;
                 TLane v3 = v1 * p0;
                 TLane v4 = v1 * y0;
-                for (int lane = 0; lane < TLane.Count; lane++)
-                {
-                    scalars[lane] = global::Scenarios.Custom.Kinetics.Series(TLane.GetLane(y0, lane), TLane.GetLane(p0, lane));
-                }
-                TLane v5 = TLane.Load(scalars);
                 TLane y1 = y[1];
                 TLane yDot1 = yDot[1];
                 TLane p1 = p[1];
                 TLane pDot1 = pDot[1];
-                TLane v6 = tLane * p1;
-                TLane v7 = TLane.FusedMultiplyAdd(tDotLane, p1, pDot1 * tLane);
+                TLane v5 = tLane * p1;
+                TLane v6 = TLane.FusedMultiplyAdd(tDotLane, p1, pDot1 * tLane);
                 for (int lane = 0; lane < TLane.Count; lane++)
                 {
-                    scalars[lane] = global::Scenarios.Custom.Kinetics.Logistic(TLane.GetLane(v6, lane));
+                    scalars[lane] = global::Scenarios.Custom.Kinetics.Logistic(TLane.GetLane(v5, lane));
+                }
+                TLane v7 = TLane.Load(scalars);
+                for (int lane = 0; lane < TLane.Count; lane++)
+                {
+                    scalars[lane] = global::Scenarios.Custom.Kinetics.LogisticJvp(TLane.GetLane(v5, lane), TLane.GetLane(v6, lane));
                 }
                 TLane v8 = TLane.Load(scalars);
                 for (int lane = 0; lane < TLane.Count; lane++)
                 {
-                    scalars[lane] = global::Scenarios.Custom.Kinetics.LogisticJvp(TLane.GetLane(v6, lane), TLane.GetLane(v7, lane));
+                    scalars[lane] = global::Scenarios.Custom.Kinetics.Logistic(TLane.GetLane(v5, lane));
                 }
                 TLane v9 = TLane.Load(scalars);
                 for (int lane = 0; lane < TLane.Count; lane++)
                 {
-                    scalars[lane] = global::Scenarios.Custom.Kinetics.Logistic(TLane.GetLane(v6, lane));
+                    scalars[lane] = global::Scenarios.Custom.Kinetics.LogisticJvp(TLane.GetLane(v5, lane), TLane.GetLane(v6, lane));
                 }
                 TLane v10 = TLane.Load(scalars);
-                for (int lane = 0; lane < TLane.Count; lane++)
-                {
-                    scalars[lane] = global::Scenarios.Custom.Kinetics.LogisticJvp(TLane.GetLane(v6, lane), TLane.GetLane(v7, lane));
-                }
-                TLane v11 = TLane.Load(scalars);
-                TLane v12 = c1 - v10;
-                TLane v13 = v8 * v12;
-
-                // adjoint of: elements of dydt that are not written are 0
-                global::System.Span<TLane> dydtBar = stackalloc TLane[a.Length];
-                a.CopyTo(dydtBar);
-                global::System.Span<TLane> dydtBarDot = stackalloc TLane[a.Length];
-                dydtBarDot.Clear();
+                TLane v11 = c1 - v9;
 
                 // adjoint of: for (int i = 1; i < 3; i++)
-                TLane s14 = TLane.Zero;
+                TLane s12 = TLane.Zero;
 
                 // dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
                 TLane y2 = y[2];
                 TLane yDot2 = yDot[2];
-                TLane v15 = y2 * y1;
-                TLane v16 = TLane.FusedMultiplyAdd(yDot2, y1, yDot1 * y2);
+                TLane v13 = y2 * y1;
+                TLane v14 = TLane.FusedMultiplyAdd(yDot2, y1, yDot1 * y2);
                 for (int lane = 0; lane < TLane.Count; lane++)
                 {
-                    scalars[lane] = global::Scenarios.Custom.Kinetics.Logistic(TLane.GetLane(v15, lane));
+                    scalars[lane] = global::Scenarios.Custom.Kinetics.Logistic(TLane.GetLane(v13, lane));
+                }
+                TLane v15 = TLane.Load(scalars);
+                for (int lane = 0; lane < TLane.Count; lane++)
+                {
+                    scalars[lane] = global::Scenarios.Custom.Kinetics.LogisticJvp(TLane.GetLane(v13, lane), TLane.GetLane(v14, lane));
+                }
+                TLane v16 = TLane.Load(scalars);
+                for (int lane = 0; lane < TLane.Count; lane++)
+                {
+                    scalars[lane] = global::Scenarios.Custom.Kinetics.Logistic(TLane.GetLane(v13, lane));
                 }
                 TLane v17 = TLane.Load(scalars);
                 for (int lane = 0; lane < TLane.Count; lane++)
                 {
-                    scalars[lane] = global::Scenarios.Custom.Kinetics.LogisticJvp(TLane.GetLane(v15, lane), TLane.GetLane(v16, lane));
+                    scalars[lane] = global::Scenarios.Custom.Kinetics.LogisticJvp(TLane.GetLane(v13, lane), TLane.GetLane(v14, lane));
                 }
                 TLane v18 = TLane.Load(scalars);
-                for (int lane = 0; lane < TLane.Count; lane++)
-                {
-                    scalars[lane] = global::Scenarios.Custom.Kinetics.Logistic(TLane.GetLane(v15, lane));
-                }
-                TLane v19 = TLane.Load(scalars);
-                for (int lane = 0; lane < TLane.Count; lane++)
-                {
-                    scalars[lane] = global::Scenarios.Custom.Kinetics.LogisticJvp(TLane.GetLane(v15, lane), TLane.GetLane(v16, lane));
-                }
-                TLane v20 = TLane.Load(scalars);
-                TLane v21 = c1 - v19;
-                TLane v22 = v17 * v21;
-                TLane v23 = TLane.Exp(c0_5 * p1);
-                TLane v24 = v23 * c0_5;
-                TLane v25 = pDot1 * c0_5 * v23 * c0_5;
+                TLane v19 = c1 - v17;
+                TLane v20 = pDot1 * c0_5 * TLane.Exp(c0_5 * p1) * c0_5;
 
                 // adjoint of: dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
-                TLane v26 = dydtBar[2];
-                TLane v27 = dydtBarDot[2];
-                dydtBar[2] = TLane.Zero;
-                dydtBarDot[2] = TLane.Zero;
-                s14 += TLane.FusedMultiplyAdd(v27, v24, v25 * v26);
-                TLane v28 = v26 * v22;
-                TLane v29 = TLane.FusedMultiplyAdd(v27, v22, TLane.FusedMultiplyAdd(v18, v21, -(v20 * v17)) * v26);
-                yBarDot[1] += TLane.FusedMultiplyAdd(v29, y2, yDot2 * v28);
-                yBarDot[2] += TLane.FusedMultiplyAdd(-v27, c0_5, TLane.FusedMultiplyAdd(v29, y1, yDot1 * v28));
+                TLane a2 = a[2];
+                s12 += v20 * a2;
+                TLane v21 = a2 * (v15 * v19);
+                TLane v22 = TLane.FusedMultiplyAdd(v16, v19, -(v18 * v15)) * a2;
+                yBarDot[1] += TLane.FusedMultiplyAdd(v22, y2, yDot2 * v21);
+                yBarDot[2] += TLane.FusedMultiplyAdd(v22, y1, yDot1 * v21);
 
                 // dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
-                TLane v30 = y1 * y0;
-                TLane v31 = TLane.FusedMultiplyAdd(yDot1, y0, yDot0 * y1);
+                TLane v23 = y1 * y0;
+                TLane v24 = TLane.FusedMultiplyAdd(yDot1, y0, yDot0 * y1);
                 for (int lane = 0; lane < TLane.Count; lane++)
                 {
-                    scalars[lane] = global::Scenarios.Custom.Kinetics.Logistic(TLane.GetLane(v30, lane));
+                    scalars[lane] = global::Scenarios.Custom.Kinetics.Logistic(TLane.GetLane(v23, lane));
                 }
-                TLane v32 = TLane.Load(scalars);
+                TLane v25 = TLane.Load(scalars);
                 for (int lane = 0; lane < TLane.Count; lane++)
                 {
-                    scalars[lane] = global::Scenarios.Custom.Kinetics.LogisticJvp(TLane.GetLane(v30, lane), TLane.GetLane(v31, lane));
+                    scalars[lane] = global::Scenarios.Custom.Kinetics.LogisticJvp(TLane.GetLane(v23, lane), TLane.GetLane(v24, lane));
                 }
-                TLane v33 = TLane.Load(scalars);
+                TLane v26 = TLane.Load(scalars);
                 for (int lane = 0; lane < TLane.Count; lane++)
                 {
-                    scalars[lane] = global::Scenarios.Custom.Kinetics.Logistic(TLane.GetLane(v30, lane));
+                    scalars[lane] = global::Scenarios.Custom.Kinetics.Logistic(TLane.GetLane(v23, lane));
                 }
-                TLane v34 = TLane.Load(scalars);
+                TLane v27 = TLane.Load(scalars);
                 for (int lane = 0; lane < TLane.Count; lane++)
                 {
-                    scalars[lane] = global::Scenarios.Custom.Kinetics.LogisticJvp(TLane.GetLane(v30, lane), TLane.GetLane(v31, lane));
+                    scalars[lane] = global::Scenarios.Custom.Kinetics.LogisticJvp(TLane.GetLane(v23, lane), TLane.GetLane(v24, lane));
                 }
-                TLane v35 = TLane.Load(scalars);
-                TLane v36 = c1 - v34;
-                TLane v37 = v32 * v36;
+                TLane v28 = TLane.Load(scalars);
+                TLane v29 = c1 - v27;
 
                 // adjoint of: dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
-                TLane v38 = dydtBar[1];
-                TLane v39 = dydtBarDot[1];
-                dydtBar[1] = TLane.Zero;
-                dydtBarDot[1] = TLane.Zero;
-                s14 += TLane.FusedMultiplyAdd(v39, v24, v25 * v38);
-                TLane v40 = v38 * v37;
-                TLane v41 = TLane.FusedMultiplyAdd(v39, v37, TLane.FusedMultiplyAdd(v33, v36, -(v35 * v32)) * v38);
-                yBarDot[0] += TLane.FusedMultiplyAdd(v41, y1, yDot1 * v40);
-                yBarDot[1] += TLane.FusedMultiplyAdd(-v39, c0_5, TLane.FusedMultiplyAdd(v41, y0, yDot0 * v40));
+                TLane a1 = a[1];
+                s12 += v20 * a1;
+                TLane v30 = a1 * (v25 * v29);
+                TLane v31 = TLane.FusedMultiplyAdd(v26, v29, -(v28 * v25)) * a1;
+                yBarDot[0] += TLane.FusedMultiplyAdd(v31, y1, yDot1 * v30);
+                yBarDot[1] += TLane.FusedMultiplyAdd(v31, y0, yDot0 * v30);
 
                 // adjoint of: dydt[0] = -Series(y[0], p[0]) * y[1] + Logistic(t * p[1]);
-                TLane v42 = dydtBar[0];
-                TLane v43 = dydtBarDot[0];
-                dydtBar[0] = TLane.Zero;
-                dydtBarDot[0] = TLane.Zero;
-                pBarDot[1] += s14 + TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v43, v13, TLane.FusedMultiplyAdd(v9, v12, -(v11 * v8)) * v42), tLane, tDotLane * (v42 * v13));
-                TLane v44 = v42 * y1;
-                TLane v45 = TLane.FusedMultiplyAdd(v43, y1, yDot1 * v42);
-                yBarDot[1] += -TLane.FusedMultiplyAdd(v43, v5, TLane.FusedMultiplyAdd(v3, yDot0, v4 * pDot0) * v42);
-                pBarDot[0] += -TLane.FusedMultiplyAdd(v45, v4, TLane.FusedMultiplyAdd(v2, y0, yDot0 * v1) * v44);
-                yBarDot[0] += -TLane.FusedMultiplyAdd(v45, v3, TLane.FusedMultiplyAdd(v2, p0, pDot0 * v1) * v44);
+                TLane a0 = a[0];
+                pBarDot[1] += s12 + TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v8, v11, -(v10 * v7)) * a0, tLane, tDotLane * (a0 * (v7 * v11)));
+                TLane v32 = a0 * y1;
+                TLane v33 = yDot1 * a0;
+                yBarDot[1] += -(TLane.FusedMultiplyAdd(v3, yDot0, v4 * pDot0) * a0);
+                pBarDot[0] += -TLane.FusedMultiplyAdd(v33, v4, TLane.FusedMultiplyAdd(v2, y0, yDot0 * v1) * v32);
+                yBarDot[0] += -TLane.FusedMultiplyAdd(v33, v3, TLane.FusedMultiplyAdd(v2, p0, pDot0 * v1) * v32);
             }
         }
     }

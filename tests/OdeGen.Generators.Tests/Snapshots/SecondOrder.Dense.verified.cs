@@ -14,6 +14,10 @@ namespace SecondOrder.Dense
             /// <inheritdoc/>
             public double Divergence(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                p = p.Slice(0, Parameters);
+
                 // loop sums that cross calls of Math or user functions wait in memory, so the loops keep them in registers
                 global::System.Span<double> sDotKept = stackalloc double[1];
 
@@ -68,6 +72,12 @@ namespace SecondOrder.Dense
             /// <inheritdoc/>
             public double DivergenceVjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, double s, global::System.Span<double> yBar, global::System.Span<double> pBar)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                p = p.Slice(0, Parameters);
+                yBar = yBar.Slice(0, States);
+                pBar = pBar.Slice(0, Parameters);
+
                 // loop sums that cross calls of Math or user functions wait in memory, so the loops keep them in registers
                 global::System.Span<double> sDotKept = stackalloc double[1];
 
@@ -80,7 +90,7 @@ namespace SecondOrder.Dense
                 double gainBar = 0.0;
                 double v2 = s * 0.05;
                 double v3 = s * gain;
-                for (int i = 6 - 1; i >= 0; i--)
+                for (int i = 6 - 1; (uint)i < 6u; i--)
                 {
                     // double s = p[N * N + i];
                     double s_2 = p[36 + i];
@@ -145,7 +155,7 @@ namespace SecondOrder.Dense
                     yBar[i] += s13;
 
                     // adjoint of: for (int j = 0; j < N; j++)
-                    for (int j = 6 - 1; j >= 0; j--)
+                    for (int j = 6 - 1; (uint)j < 6u; j--)
                     {
                         // adjoint of: s += p[i * N + j] * y[j];
                         yBar[j] += sBar * p[i * 6 + j];
@@ -164,6 +174,15 @@ namespace SecondOrder.Dense
             /// <inheritdoc/>
             public void Hvp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, double tDot, global::System.ReadOnlySpan<double> yDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> yBarDot, global::System.Span<double> pBarDot)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                p = p.Slice(0, Parameters);
+                yDot = yDot.Slice(0, States);
+                pDot = pDot.Slice(0, Parameters);
+                a = a.Slice(0, States);
+                yBarDot = yBarDot.Slice(0, States);
+                pBarDot = pBarDot.Slice(0, Parameters);
+
                 // loop sums that cross calls of Math or user functions wait in memory, so the loops keep them in registers
                 global::System.Span<double> sDotKept = stackalloc double[1];
 
@@ -181,7 +200,7 @@ namespace SecondOrder.Dense
                 // adjoint of: for (int i = 0; i < N; i++)
                 double gainBar = 0.0;
                 double gainBarDot = 0.0;
-                for (int i = 6 - 1; i >= 0; i--)
+                for (int i = 6 - 1; (uint)i < 6u; i--)
                 {
                     // adjoint of: for (int i = 0; i < N; i++)
                     double dydtBarDot_i = 0.0;
@@ -262,7 +281,7 @@ namespace SecondOrder.Dense
                     yBarDot[i] += s18;
 
                     // adjoint of: for (int j = 0; j < N; j++)
-                    for (int j = 6 - 1; j >= 0; j--)
+                    for (int j = 6 - 1; (uint)j < 6u; j--)
                     {
                         // adjoint of: s += p[i * N + j] * y[j];
                         yBarDot[j] += global::System.Math.FusedMultiplyAdd(sBarDot, p[i * 6 + j], pDot[i * 6 + j] * sBar);
@@ -357,7 +376,7 @@ namespace SecondOrder.Dense
                 TLane gainBar = TLane.Zero;
                 TLane v2 = s * TLane.Create(0.05);
                 TLane v3 = s * gain;
-                for (int i = 6 - 1; i >= 0; i--)
+                for (int i = 6 - 1; (uint)i < 6u; i--)
                 {
                     // double s = p[N * N + i];
                     TLane s_2 = p[36 + i];
@@ -423,7 +442,7 @@ namespace SecondOrder.Dense
                     yBar[i] += s13;
 
                     // adjoint of: for (int j = 0; j < N; j++)
-                    for (int j = 6 - 1; j >= 0; j--)
+                    for (int j = 6 - 1; (uint)j < 6u; j--)
                     {
                         // adjoint of: s += p[i * N + j] * y[j];
                         yBar[j] += sBar * p[i * 6 + j];
@@ -466,7 +485,7 @@ namespace SecondOrder.Dense
                 // adjoint of: for (int i = 0; i < N; i++)
                 TLane gainBar = TLane.Zero;
                 TLane gainBarDot = TLane.Zero;
-                for (int i = 6 - 1; i >= 0; i--)
+                for (int i = 6 - 1; (uint)i < 6u; i--)
                 {
                     // adjoint of: for (int i = 0; i < N; i++)
                     TLane dydtBarDot_i = TLane.Zero;
@@ -548,7 +567,7 @@ namespace SecondOrder.Dense
                     yBarDot[i] += s18;
 
                     // adjoint of: for (int j = 0; j < N; j++)
-                    for (int j = 6 - 1; j >= 0; j--)
+                    for (int j = 6 - 1; (uint)j < 6u; j--)
                     {
                         // adjoint of: s += p[i * N + j] * y[j];
                         yBarDot[j] += TLane.FusedMultiplyAdd(sBarDot, p[i * 6 + j], pDot[i * 6 + j] * sBar);

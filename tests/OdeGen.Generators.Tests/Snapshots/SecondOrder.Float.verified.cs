@@ -15,6 +15,10 @@ namespace SecondOrder.Float
             /// <inheritdoc/>
             public float Divergence(float t, global::System.ReadOnlySpan<float> y, global::System.ReadOnlySpan<float> p)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                p = p.Slice(0, Parameters);
+
                 // float x = y[0], v = y[1];
                 float v = y[1];
 
@@ -26,6 +30,12 @@ namespace SecondOrder.Float
             /// <inheritdoc/>
             public float DivergenceVjp(float t, global::System.ReadOnlySpan<float> y, global::System.ReadOnlySpan<float> p, float s, global::System.Span<float> yBar, global::System.Span<float> pBar)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                p = p.Slice(0, Parameters);
+                yBar = yBar.Slice(0, States);
+                pBar = pBar.Slice(0, Parameters);
+
                 // float x = y[0], v = y[1];
                 float v = y[1];
 
@@ -48,6 +58,15 @@ namespace SecondOrder.Float
             /// <inheritdoc/>
             public void Hvp(float t, global::System.ReadOnlySpan<float> y, global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> a, float tDot, global::System.ReadOnlySpan<float> yDot, global::System.ReadOnlySpan<float> pDot, global::System.Span<float> yBarDot, global::System.Span<float> pBarDot)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                p = p.Slice(0, Parameters);
+                yDot = yDot.Slice(0, States);
+                pDot = pDot.Slice(0, Parameters);
+                a = a.Slice(0, States);
+                yBarDot = yBarDot.Slice(0, States);
+                pBarDot = pBarDot.Slice(0, Parameters);
+
                 // float x = y[0], v = y[1];
                 float x = y[0];
                 float yDot0 = yDot[0];

@@ -14,6 +14,10 @@ namespace SecondOrder.Helpers
             /// <inheritdoc/>
             public double Divergence(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                p = p.Slice(0, Parameters);
+
                 // elements of dydt that are not written are 0
                 global::System.Span<double> dydtDot0 = stackalloc double[y.Length];
                 dydtDot0.Clear();
@@ -158,6 +162,12 @@ namespace SecondOrder.Helpers
             /// <inheritdoc/>
             public double DivergenceVjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, double s, global::System.Span<double> yBar, global::System.Span<double> pBar)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                p = p.Slice(0, Parameters);
+                yBar = yBar.Slice(0, States);
+                pBar = pBar.Slice(0, Parameters);
+
                 // adjoint of: elements of dydt that are not written are 0
                 global::System.Span<double> dydtDot0Bar = stackalloc double[y.Length];
                 dydtDot0Bar.Clear();
@@ -185,7 +195,7 @@ namespace SecondOrder.Helpers
                 // adjoint of: for (int i = 0; i < 2; i++)
                 double v5 = global::System.Math.Cos(t);
                 double pBar2 = 0.0;
-                for (int i = 2 - 1; i >= 0; i--)
+                for (int i = 2 - 1; (uint)i < 2u; i--)
                 {
                     // dydt[2 * i] = y[2 * i + 1] * y[2 * i];
                     double v6 = y[2 * i + 1];
@@ -390,11 +400,14 @@ namespace SecondOrder.Helpers
             /// <inheritdoc/>
             public void Hvp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, double tDot, global::System.ReadOnlySpan<double> yDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> yBarDot, global::System.Span<double> pBarDot)
             {
-                // adjoint of: elements of dydt that are not written are 0
-                global::System.Span<double> dydtBar = stackalloc double[a.Length];
-                a.CopyTo(dydtBar);
-                global::System.Span<double> dydtBarDot = stackalloc double[a.Length];
-                dydtBarDot.Clear();
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                p = p.Slice(0, Parameters);
+                yDot = yDot.Slice(0, States);
+                pDot = pDot.Slice(0, Parameters);
+                a = a.Slice(0, States);
+                yBarDot = yBarDot.Slice(0, States);
+                pBarDot = pBarDot.Slice(0, Parameters);
 
                 // adjoint of: for (int i = 0; i < 2; i++), unrolled:
                 // i = 1
@@ -407,59 +420,51 @@ namespace SecondOrder.Helpers
                 // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
                 double p1 = p[1];
                 double pDot1 = pDot[1];
-                double v1 = -p1 * y2;
-                double v2 = 0.1 * y2;
-                double v3 = yDot2 * 0.1;
-                double v4 = 1.0 + v2 * y2;
+                double v1 = 0.1 * y2;
+                double v2 = yDot2 * 0.1;
                 double p2 = p[2];
                 double pDot2 = pDot[2];
 
                 // double drag = friction * velocity * velocity;
-                double v5 = pDot2 * y3;
-                double v6 = yDot3 * p2;
+                double v3 = pDot2 * y3;
+                double v4 = yDot3 * p2;
 
                 // if (velocity < 0)
-                bool v7 = (y3 < 0.0);
+                bool v5 = (y3 < 0.0);
 
                 // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
-                double v8 = -p2;
-                double v9 = v8 * y3;
-                double v10 = 0.1 * y3;
-                double v11 = yDot3 * 0.1;
-                double v12 = 1.0 + v10 * y3;
-                double v13 = global::System.Math.Sin(t);
-                double v14 = tDot * global::System.Math.Cos(t);
-                double v15 = 0.1 * v13;
-                double v16 = global::System.Math.FusedMultiplyAdd(v14 * 0.1, v13, v14 * v15);
-                double v17 = 1.0 + v15 * v13;
+                double v6 = -p2;
+                double v7 = 0.1 * y3;
+                double v8 = yDot3 * 0.1;
+                double v9 = global::System.Math.Sin(t);
+                double v10 = tDot * global::System.Math.Cos(t);
+                double v11 = 0.1 * v9;
+                double v12 = global::System.Math.FusedMultiplyAdd(v10 * 0.1, v9, v10 * v11);
+                double v13 = 1.0 + v11 * v9;
 
                 // adjoint of: dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
-                double v18 = dydtBar[3];
-                double v19 = dydtBarDot[3];
-                dydtBar[3] = 0.0;
-                dydtBarDot[3] = 0.0;
-                yBarDot[0] += -global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v19, v17, v16 * v18), v13, v14 * (v18 * v17));
-                double v20 = v18 * 0.01;
-                double v21 = v19 * 0.01;
-                double v22 = v20 * v12;
-                double v23 = global::System.Math.FusedMultiplyAdd(v21, v12, global::System.Math.FusedMultiplyAdd(v11, y3, yDot3 * v10) * v20);
-                double v24 = v20 * v9;
-                double v25 = global::System.Math.FusedMultiplyAdd(v21, v9, (-v5 - v6) * v20);
+                double a3 = a[3];
+                yBarDot[0] += -global::System.Math.FusedMultiplyAdd(v12 * a3, v9, v10 * (a3 * v13));
+                double v14 = a3 * 0.01;
+                double v15 = v14 * (1.0 + v7 * y3);
+                double v16 = global::System.Math.FusedMultiplyAdd(v8, y3, yDot3 * v7) * v14;
+                double v17 = v14 * (v6 * y3);
+                double v18 = (-v3 - v4) * v14;
 
                 // adjoint of: if (velocity < 0)
                 double dragBar = 0.0;
                 double dragBarDot = 0.0;
-                double dragBar_2 = -v18;
-                double dragBarDot_2 = -v19;
-                if (v7)
+                double dragBar_2 = -a3;
+                double dragBarDot_2 = 0.0;
+                if (v5)
                 {
                     // adjoint of: drag *= -0.5;
                     double dragBar_3 = dragBar_2;
-                    double v26 = dragBarDot_2;
+                    double v19 = dragBarDot_2;
                     dragBar_2 = 0.0;
                     dragBarDot_2 = 0.0;
                     dragBar += dragBar_3 * -0.5;
-                    dragBarDot += v26 * -0.5;
+                    dragBarDot += v19 * -0.5;
                 }
 
                 // adjoint of: if (velocity < 0)
@@ -467,24 +472,21 @@ namespace SecondOrder.Helpers
                 double dragBarDot_3 = dragBarDot + dragBarDot_2;
 
                 // adjoint of: double drag = friction * velocity * velocity;
-                double v27 = dragBar_4 * y3;
-                double v28 = global::System.Math.FusedMultiplyAdd(dragBarDot_3, y3, yDot3 * dragBar_4);
+                double v20 = dragBar_4 * y3;
+                double v21 = global::System.Math.FusedMultiplyAdd(dragBarDot_3, y3, yDot3 * dragBar_4);
 
                 // adjoint of: dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
-                pBarDot[2] += global::System.Math.FusedMultiplyAdd(v28, y3, yDot3 * v27) - global::System.Math.FusedMultiplyAdd(v23, y3, yDot3 * v22);
-                double v29 = v18 * v4;
-                double v30 = global::System.Math.FusedMultiplyAdd(v19, v4, global::System.Math.FusedMultiplyAdd(v3, y2, yDot2 * v2) * v18);
-                double v31 = v18 * v1;
-                double v32 = global::System.Math.FusedMultiplyAdd(v19, v1, global::System.Math.FusedMultiplyAdd(-yDot2, p1, -(pDot1 * y2)) * v18);
-                pBarDot[1] += -global::System.Math.FusedMultiplyAdd(v30, y2, yDot2 * v29);
+                pBarDot[2] += global::System.Math.FusedMultiplyAdd(v21, y3, yDot3 * v20) - global::System.Math.FusedMultiplyAdd(v16, y3, yDot3 * v15);
+                double v22 = a3 * (1.0 + v1 * y2);
+                double v23 = global::System.Math.FusedMultiplyAdd(v2, y2, yDot2 * v1) * a3;
+                double v24 = a3 * (-p1 * y2);
+                double v25 = global::System.Math.FusedMultiplyAdd(-yDot2, p1, -(pDot1 * y2)) * a3;
+                pBarDot[1] += -global::System.Math.FusedMultiplyAdd(v23, y2, yDot2 * v22);
 
                 // adjoint of: dydt[2 * i] = y[2 * i + 1] * y[2 * i];
-                double v33 = dydtBar[2];
-                double v34 = dydtBarDot[2];
-                dydtBar[2] = 0.0;
-                dydtBarDot[2] = 0.0;
-                yBarDot[2] += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v32, y2, yDot2 * v31), 0.1, global::System.Math.FusedMultiplyAdd(v32, v2, v3 * v31)) - global::System.Math.FusedMultiplyAdd(v30, p1, pDot1 * v29) + global::System.Math.FusedMultiplyAdd(v34, y3, yDot3 * v33);
-                yBarDot[3] += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v25, y3, yDot3 * v24), 0.1, global::System.Math.FusedMultiplyAdd(v25, v10, v11 * v24)) - global::System.Math.FusedMultiplyAdd(v23, p2, pDot2 * v22) + global::System.Math.FusedMultiplyAdd(dragBarDot_3, p2 * y3, (v5 + v6) * dragBar_4) + global::System.Math.FusedMultiplyAdd(v28, p2, pDot2 * v27) + global::System.Math.FusedMultiplyAdd(v34, y2, yDot2 * v33);
+                double a2 = a[2];
+                yBarDot[2] += global::System.Math.FusedMultiplyAdd(yDot3, a2, global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v25, y2, yDot2 * v24), 0.1, global::System.Math.FusedMultiplyAdd(v25, v1, v2 * v24)) - global::System.Math.FusedMultiplyAdd(v23, p1, pDot1 * v22));
+                yBarDot[3] += global::System.Math.FusedMultiplyAdd(yDot2, a2, global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v18, y3, yDot3 * v17), 0.1, global::System.Math.FusedMultiplyAdd(v18, v7, v8 * v17)) - global::System.Math.FusedMultiplyAdd(v16, p2, pDot2 * v15) + global::System.Math.FusedMultiplyAdd(dragBarDot_3, p2 * y3, (v3 + v4) * dragBar_4) + global::System.Math.FusedMultiplyAdd(v21, p2, pDot2 * v20));
 
                 // i = 0
                 // dydt[2 * i] = y[2 * i + 1] * y[2 * i];
@@ -496,51 +498,43 @@ namespace SecondOrder.Helpers
                 // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
                 double p0 = p[0];
                 double pDot0 = pDot[0];
-                double v35 = -p0 * y0;
-                double v36 = 0.1 * y0;
-                double v37 = yDot0 * 0.1;
-                double v38 = 1.0 + v36 * y0;
+                double v26 = 0.1 * y0;
+                double v27 = yDot0 * 0.1;
 
                 // double drag = friction * velocity * velocity;
-                double v39 = pDot2 * y1;
-                double v40 = yDot1 * p2;
+                double v28 = pDot2 * y1;
+                double v29 = yDot1 * p2;
 
                 // if (velocity < 0)
-                bool v41 = (y1 < 0.0);
+                bool v30 = (y1 < 0.0);
 
                 // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
-                double v42 = v8 * y1;
-                double v43 = 0.1 * y1;
-                double v44 = yDot1 * 0.1;
-                double v45 = 1.0 + v43 * y1;
+                double v31 = 0.1 * y1;
+                double v32 = yDot1 * 0.1;
 
                 // adjoint of: dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
-                double v46 = dydtBar[1];
-                double v47 = dydtBarDot[1];
-                dydtBar[1] = 0.0;
-                dydtBarDot[1] = 0.0;
-                yBarDot[0] += -global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v47, v17, v16 * v46), v13, v14 * (v46 * v17));
-                double v48 = v46 * 0.01;
-                double v49 = v47 * 0.01;
-                double v50 = v48 * v45;
-                double v51 = global::System.Math.FusedMultiplyAdd(v49, v45, global::System.Math.FusedMultiplyAdd(v44, y1, yDot1 * v43) * v48);
-                double v52 = v48 * v42;
-                double v53 = global::System.Math.FusedMultiplyAdd(v49, v42, (-v39 - v40) * v48);
+                double a1 = a[1];
+                yBarDot[0] += -global::System.Math.FusedMultiplyAdd(v12 * a1, v9, v10 * (a1 * v13));
+                double v33 = a1 * 0.01;
+                double v34 = v33 * (1.0 + v31 * y1);
+                double v35 = global::System.Math.FusedMultiplyAdd(v32, y1, yDot1 * v31) * v33;
+                double v36 = v33 * (v6 * y1);
+                double v37 = (-v28 - v29) * v33;
 
                 // adjoint of: if (velocity < 0)
                 double dragBar_5 = 0.0;
                 double dragBarDot_4 = 0.0;
-                double dragBar_6 = -v46;
-                double dragBarDot_5 = -v47;
-                if (v41)
+                double dragBar_6 = -a1;
+                double dragBarDot_5 = 0.0;
+                if (v30)
                 {
                     // adjoint of: drag *= -0.5;
                     double dragBar_7 = dragBar_6;
-                    double v54 = dragBarDot_5;
+                    double v38 = dragBarDot_5;
                     dragBar_6 = 0.0;
                     dragBarDot_5 = 0.0;
                     dragBar_5 += dragBar_7 * -0.5;
-                    dragBarDot_4 += v54 * -0.5;
+                    dragBarDot_4 += v38 * -0.5;
                 }
 
                 // adjoint of: if (velocity < 0)
@@ -548,24 +542,21 @@ namespace SecondOrder.Helpers
                 double dragBarDot_6 = dragBarDot_4 + dragBarDot_5;
 
                 // adjoint of: double drag = friction * velocity * velocity;
-                double v55 = dragBar_8 * y1;
-                double v56 = global::System.Math.FusedMultiplyAdd(dragBarDot_6, y1, yDot1 * dragBar_8);
+                double v39 = dragBar_8 * y1;
+                double v40 = global::System.Math.FusedMultiplyAdd(dragBarDot_6, y1, yDot1 * dragBar_8);
 
                 // adjoint of: dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
-                pBarDot[2] += global::System.Math.FusedMultiplyAdd(v56, y1, yDot1 * v55) - global::System.Math.FusedMultiplyAdd(v51, y1, yDot1 * v50);
-                double v57 = v46 * v38;
-                double v58 = global::System.Math.FusedMultiplyAdd(v47, v38, global::System.Math.FusedMultiplyAdd(v37, y0, yDot0 * v36) * v46);
-                double v59 = v46 * v35;
-                double v60 = global::System.Math.FusedMultiplyAdd(v47, v35, global::System.Math.FusedMultiplyAdd(-yDot0, p0, -(pDot0 * y0)) * v46);
-                pBarDot[0] += -global::System.Math.FusedMultiplyAdd(v58, y0, yDot0 * v57);
+                pBarDot[2] += global::System.Math.FusedMultiplyAdd(v40, y1, yDot1 * v39) - global::System.Math.FusedMultiplyAdd(v35, y1, yDot1 * v34);
+                double v41 = a1 * (1.0 + v26 * y0);
+                double v42 = global::System.Math.FusedMultiplyAdd(v27, y0, yDot0 * v26) * a1;
+                double v43 = a1 * (-p0 * y0);
+                double v44 = global::System.Math.FusedMultiplyAdd(-yDot0, p0, -(pDot0 * y0)) * a1;
+                pBarDot[0] += -global::System.Math.FusedMultiplyAdd(v42, y0, yDot0 * v41);
 
                 // adjoint of: dydt[2 * i] = y[2 * i + 1] * y[2 * i];
-                double v61 = dydtBar[0];
-                double v62 = dydtBarDot[0];
-                dydtBar[0] = 0.0;
-                dydtBarDot[0] = 0.0;
-                yBarDot[0] += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v60, y0, yDot0 * v59), 0.1, global::System.Math.FusedMultiplyAdd(v60, v36, v37 * v59)) - global::System.Math.FusedMultiplyAdd(v58, p0, pDot0 * v57) + global::System.Math.FusedMultiplyAdd(v62, y1, yDot1 * v61);
-                yBarDot[1] += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v53, y1, yDot1 * v52), 0.1, global::System.Math.FusedMultiplyAdd(v53, v43, v44 * v52)) - global::System.Math.FusedMultiplyAdd(v51, p2, pDot2 * v50) + global::System.Math.FusedMultiplyAdd(dragBarDot_6, p2 * y1, (v39 + v40) * dragBar_8) + global::System.Math.FusedMultiplyAdd(v56, p2, pDot2 * v55) + global::System.Math.FusedMultiplyAdd(v62, y0, yDot0 * v61);
+                double a0 = a[0];
+                yBarDot[0] += global::System.Math.FusedMultiplyAdd(yDot1, a0, global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v44, y0, yDot0 * v43), 0.1, global::System.Math.FusedMultiplyAdd(v44, v26, v27 * v43)) - global::System.Math.FusedMultiplyAdd(v42, p0, pDot0 * v41));
+                yBarDot[1] += global::System.Math.FusedMultiplyAdd(yDot0, a0, global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v37, y1, yDot1 * v36), 0.1, global::System.Math.FusedMultiplyAdd(v37, v31, v32 * v36)) - global::System.Math.FusedMultiplyAdd(v35, p2, pDot2 * v34) + global::System.Math.FusedMultiplyAdd(dragBarDot_6, p2 * y1, (v28 + v29) * dragBar_8) + global::System.Math.FusedMultiplyAdd(v40, p2, pDot2 * v39));
             }
 
             /// <inheritdoc/>
@@ -762,7 +753,7 @@ namespace SecondOrder.Helpers
                 // adjoint of: for (int i = 0; i < 2; i++)
                 TLane v5 = TLane.Cos(tLane);
                 TLane pBar2 = TLane.Zero;
-                for (int i = 2 - 1; i >= 0; i--)
+                for (int i = 2 - 1; (uint)i < 2u; i--)
                 {
                     // dydt[2 * i] = y[2 * i + 1] * y[2 * i];
                     TLane v6 = y[2 * i + 1];
@@ -976,12 +967,6 @@ namespace SecondOrder.Helpers
                 TLane c0_1 = TLane.Create(0.1);
                 TLane c1 = TLane.Create(1.0);
 
-                // adjoint of: elements of dydt that are not written are 0
-                global::System.Span<TLane> dydtBar = stackalloc TLane[a.Length];
-                a.CopyTo(dydtBar);
-                global::System.Span<TLane> dydtBarDot = stackalloc TLane[a.Length];
-                dydtBarDot.Clear();
-
                 // adjoint of: for (int i = 0; i < 2; i++), unrolled:
                 // i = 1
                 // dydt[2 * i] = y[2 * i + 1] * y[2 * i];
@@ -993,59 +978,51 @@ namespace SecondOrder.Helpers
                 // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
                 TLane p1 = p[1];
                 TLane pDot1 = pDot[1];
-                TLane v1 = -p1 * y2;
-                TLane v2 = c0_1 * y2;
-                TLane v3 = yDot2 * c0_1;
-                TLane v4 = c1 + v2 * y2;
+                TLane v1 = c0_1 * y2;
+                TLane v2 = yDot2 * c0_1;
                 TLane p2 = p[2];
                 TLane pDot2 = pDot[2];
 
                 // double drag = friction * velocity * velocity;
-                TLane v5 = pDot2 * y3;
-                TLane v6 = yDot3 * p2;
+                TLane v3 = pDot2 * y3;
+                TLane v4 = yDot3 * p2;
 
                 // if (velocity < 0)
-                TLane v7 = TLane.LessThan(y3, TLane.Zero);
+                TLane v5 = TLane.LessThan(y3, TLane.Zero);
 
                 // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
-                TLane v8 = -p2;
-                TLane v9 = v8 * y3;
-                TLane v10 = c0_1 * y3;
-                TLane v11 = yDot3 * c0_1;
-                TLane v12 = c1 + v10 * y3;
-                TLane v13 = TLane.Sin(tLane);
-                TLane v14 = tDotLane * TLane.Cos(tLane);
-                TLane v15 = c0_1 * v13;
-                TLane v16 = TLane.FusedMultiplyAdd(v14 * c0_1, v13, v14 * v15);
-                TLane v17 = c1 + v15 * v13;
+                TLane v6 = -p2;
+                TLane v7 = c0_1 * y3;
+                TLane v8 = yDot3 * c0_1;
+                TLane v9 = TLane.Sin(tLane);
+                TLane v10 = tDotLane * TLane.Cos(tLane);
+                TLane v11 = c0_1 * v9;
+                TLane v12 = TLane.FusedMultiplyAdd(v10 * c0_1, v9, v10 * v11);
+                TLane v13 = c1 + v11 * v9;
 
                 // adjoint of: dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
-                TLane v18 = dydtBar[3];
-                TLane v19 = dydtBarDot[3];
-                dydtBar[3] = TLane.Zero;
-                dydtBarDot[3] = TLane.Zero;
-                yBarDot[0] += -TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v19, v17, v16 * v18), v13, v14 * (v18 * v17));
-                TLane v20 = v18 * c0_01;
-                TLane v21 = v19 * c0_01;
-                TLane v22 = v20 * v12;
-                TLane v23 = TLane.FusedMultiplyAdd(v21, v12, TLane.FusedMultiplyAdd(v11, y3, yDot3 * v10) * v20);
-                TLane v24 = v20 * v9;
-                TLane v25 = TLane.FusedMultiplyAdd(v21, v9, (-v5 - v6) * v20);
+                TLane a3 = a[3];
+                yBarDot[0] += -TLane.FusedMultiplyAdd(v12 * a3, v9, v10 * (a3 * v13));
+                TLane v14 = a3 * c0_01;
+                TLane v15 = v14 * (c1 + v7 * y3);
+                TLane v16 = TLane.FusedMultiplyAdd(v8, y3, yDot3 * v7) * v14;
+                TLane v17 = v14 * (v6 * y3);
+                TLane v18 = (-v3 - v4) * v14;
 
                 // adjoint of: if (velocity < 0)
                 TLane dragBar = TLane.Zero;
                 TLane dragBarDot = TLane.Zero;
-                TLane dragBar_2 = -v18;
-                TLane dragBarDot_2 = -v19;
-                // both sides run in every lane; each write keeps the lanes of its side (here: v7)
+                TLane dragBar_2 = -a3;
+                TLane dragBarDot_2 = TLane.Zero;
+                // both sides run in every lane; each write keeps the lanes of its side (here: v5)
                 {
                     // adjoint of: drag *= -0.5;
                     TLane dragBar_3 = dragBar_2;
-                    TLane v26 = dragBarDot_2;
-                    dragBar_2 = TLane.Select(v7, TLane.Zero, dragBar_2);
-                    dragBarDot_2 = TLane.Select(v7, TLane.Zero, dragBarDot_2);
-                    dragBar = TLane.Select(v7, dragBar + dragBar_3 * cm0_5, dragBar);
-                    dragBarDot = TLane.Select(v7, dragBarDot + v26 * cm0_5, dragBarDot);
+                    TLane v19 = dragBarDot_2;
+                    dragBar_2 = TLane.Select(v5, TLane.Zero, dragBar_2);
+                    dragBarDot_2 = TLane.Select(v5, TLane.Zero, dragBarDot_2);
+                    dragBar = TLane.Select(v5, dragBar + dragBar_3 * cm0_5, dragBar);
+                    dragBarDot = TLane.Select(v5, dragBarDot + v19 * cm0_5, dragBarDot);
                 }
 
                 // adjoint of: if (velocity < 0)
@@ -1053,24 +1030,21 @@ namespace SecondOrder.Helpers
                 TLane dragBarDot_3 = dragBarDot + dragBarDot_2;
 
                 // adjoint of: double drag = friction * velocity * velocity;
-                TLane v27 = dragBar_4 * y3;
-                TLane v28 = TLane.FusedMultiplyAdd(dragBarDot_3, y3, yDot3 * dragBar_4);
+                TLane v20 = dragBar_4 * y3;
+                TLane v21 = TLane.FusedMultiplyAdd(dragBarDot_3, y3, yDot3 * dragBar_4);
 
                 // adjoint of: dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
-                pBarDot[2] += TLane.FusedMultiplyAdd(v28, y3, yDot3 * v27) - TLane.FusedMultiplyAdd(v23, y3, yDot3 * v22);
-                TLane v29 = v18 * v4;
-                TLane v30 = TLane.FusedMultiplyAdd(v19, v4, TLane.FusedMultiplyAdd(v3, y2, yDot2 * v2) * v18);
-                TLane v31 = v18 * v1;
-                TLane v32 = TLane.FusedMultiplyAdd(v19, v1, TLane.FusedMultiplyAdd(-yDot2, p1, -(pDot1 * y2)) * v18);
-                pBarDot[1] += -TLane.FusedMultiplyAdd(v30, y2, yDot2 * v29);
+                pBarDot[2] += TLane.FusedMultiplyAdd(v21, y3, yDot3 * v20) - TLane.FusedMultiplyAdd(v16, y3, yDot3 * v15);
+                TLane v22 = a3 * (c1 + v1 * y2);
+                TLane v23 = TLane.FusedMultiplyAdd(v2, y2, yDot2 * v1) * a3;
+                TLane v24 = a3 * (-p1 * y2);
+                TLane v25 = TLane.FusedMultiplyAdd(-yDot2, p1, -(pDot1 * y2)) * a3;
+                pBarDot[1] += -TLane.FusedMultiplyAdd(v23, y2, yDot2 * v22);
 
                 // adjoint of: dydt[2 * i] = y[2 * i + 1] * y[2 * i];
-                TLane v33 = dydtBar[2];
-                TLane v34 = dydtBarDot[2];
-                dydtBar[2] = TLane.Zero;
-                dydtBarDot[2] = TLane.Zero;
-                yBarDot[2] += TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v32, y2, yDot2 * v31), c0_1, TLane.FusedMultiplyAdd(v32, v2, v3 * v31)) - TLane.FusedMultiplyAdd(v30, p1, pDot1 * v29) + TLane.FusedMultiplyAdd(v34, y3, yDot3 * v33);
-                yBarDot[3] += TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v25, y3, yDot3 * v24), c0_1, TLane.FusedMultiplyAdd(v25, v10, v11 * v24)) - TLane.FusedMultiplyAdd(v23, p2, pDot2 * v22) + TLane.FusedMultiplyAdd(dragBarDot_3, p2 * y3, (v5 + v6) * dragBar_4) + TLane.FusedMultiplyAdd(v28, p2, pDot2 * v27) + TLane.FusedMultiplyAdd(v34, y2, yDot2 * v33);
+                TLane a2 = a[2];
+                yBarDot[2] += TLane.FusedMultiplyAdd(yDot3, a2, TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v25, y2, yDot2 * v24), c0_1, TLane.FusedMultiplyAdd(v25, v1, v2 * v24)) - TLane.FusedMultiplyAdd(v23, p1, pDot1 * v22));
+                yBarDot[3] += TLane.FusedMultiplyAdd(yDot2, a2, TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v18, y3, yDot3 * v17), c0_1, TLane.FusedMultiplyAdd(v18, v7, v8 * v17)) - TLane.FusedMultiplyAdd(v16, p2, pDot2 * v15) + TLane.FusedMultiplyAdd(dragBarDot_3, p2 * y3, (v3 + v4) * dragBar_4) + TLane.FusedMultiplyAdd(v21, p2, pDot2 * v20));
 
                 // i = 0
                 // dydt[2 * i] = y[2 * i + 1] * y[2 * i];
@@ -1082,51 +1056,43 @@ namespace SecondOrder.Helpers
                 // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
                 TLane p0 = p[0];
                 TLane pDot0 = pDot[0];
-                TLane v35 = -p0 * y0;
-                TLane v36 = c0_1 * y0;
-                TLane v37 = yDot0 * c0_1;
-                TLane v38 = c1 + v36 * y0;
+                TLane v26 = c0_1 * y0;
+                TLane v27 = yDot0 * c0_1;
 
                 // double drag = friction * velocity * velocity;
-                TLane v39 = pDot2 * y1;
-                TLane v40 = yDot1 * p2;
+                TLane v28 = pDot2 * y1;
+                TLane v29 = yDot1 * p2;
 
                 // if (velocity < 0)
-                TLane v41 = TLane.LessThan(y1, TLane.Zero);
+                TLane v30 = TLane.LessThan(y1, TLane.Zero);
 
                 // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
-                TLane v42 = v8 * y1;
-                TLane v43 = c0_1 * y1;
-                TLane v44 = yDot1 * c0_1;
-                TLane v45 = c1 + v43 * y1;
+                TLane v31 = c0_1 * y1;
+                TLane v32 = yDot1 * c0_1;
 
                 // adjoint of: dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
-                TLane v46 = dydtBar[1];
-                TLane v47 = dydtBarDot[1];
-                dydtBar[1] = TLane.Zero;
-                dydtBarDot[1] = TLane.Zero;
-                yBarDot[0] += -TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v47, v17, v16 * v46), v13, v14 * (v46 * v17));
-                TLane v48 = v46 * c0_01;
-                TLane v49 = v47 * c0_01;
-                TLane v50 = v48 * v45;
-                TLane v51 = TLane.FusedMultiplyAdd(v49, v45, TLane.FusedMultiplyAdd(v44, y1, yDot1 * v43) * v48);
-                TLane v52 = v48 * v42;
-                TLane v53 = TLane.FusedMultiplyAdd(v49, v42, (-v39 - v40) * v48);
+                TLane a1 = a[1];
+                yBarDot[0] += -TLane.FusedMultiplyAdd(v12 * a1, v9, v10 * (a1 * v13));
+                TLane v33 = a1 * c0_01;
+                TLane v34 = v33 * (c1 + v31 * y1);
+                TLane v35 = TLane.FusedMultiplyAdd(v32, y1, yDot1 * v31) * v33;
+                TLane v36 = v33 * (v6 * y1);
+                TLane v37 = (-v28 - v29) * v33;
 
                 // adjoint of: if (velocity < 0)
                 TLane dragBar_5 = TLane.Zero;
                 TLane dragBarDot_4 = TLane.Zero;
-                TLane dragBar_6 = -v46;
-                TLane dragBarDot_5 = -v47;
-                // both sides run in every lane; each write keeps the lanes of its side (here: v41)
+                TLane dragBar_6 = -a1;
+                TLane dragBarDot_5 = TLane.Zero;
+                // both sides run in every lane; each write keeps the lanes of its side (here: v30)
                 {
                     // adjoint of: drag *= -0.5;
                     TLane dragBar_7 = dragBar_6;
-                    TLane v54 = dragBarDot_5;
-                    dragBar_6 = TLane.Select(v41, TLane.Zero, dragBar_6);
-                    dragBarDot_5 = TLane.Select(v41, TLane.Zero, dragBarDot_5);
-                    dragBar_5 = TLane.Select(v41, dragBar_5 + dragBar_7 * cm0_5, dragBar_5);
-                    dragBarDot_4 = TLane.Select(v41, dragBarDot_4 + v54 * cm0_5, dragBarDot_4);
+                    TLane v38 = dragBarDot_5;
+                    dragBar_6 = TLane.Select(v30, TLane.Zero, dragBar_6);
+                    dragBarDot_5 = TLane.Select(v30, TLane.Zero, dragBarDot_5);
+                    dragBar_5 = TLane.Select(v30, dragBar_5 + dragBar_7 * cm0_5, dragBar_5);
+                    dragBarDot_4 = TLane.Select(v30, dragBarDot_4 + v38 * cm0_5, dragBarDot_4);
                 }
 
                 // adjoint of: if (velocity < 0)
@@ -1134,24 +1100,21 @@ namespace SecondOrder.Helpers
                 TLane dragBarDot_6 = dragBarDot_4 + dragBarDot_5;
 
                 // adjoint of: double drag = friction * velocity * velocity;
-                TLane v55 = dragBar_8 * y1;
-                TLane v56 = TLane.FusedMultiplyAdd(dragBarDot_6, y1, yDot1 * dragBar_8);
+                TLane v39 = dragBar_8 * y1;
+                TLane v40 = TLane.FusedMultiplyAdd(dragBarDot_6, y1, yDot1 * dragBar_8);
 
                 // adjoint of: dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(y[2 * i + 1], p[2]) + Spring(Math.Sin(t), y[0]);
-                pBarDot[2] += TLane.FusedMultiplyAdd(v56, y1, yDot1 * v55) - TLane.FusedMultiplyAdd(v51, y1, yDot1 * v50);
-                TLane v57 = v46 * v38;
-                TLane v58 = TLane.FusedMultiplyAdd(v47, v38, TLane.FusedMultiplyAdd(v37, y0, yDot0 * v36) * v46);
-                TLane v59 = v46 * v35;
-                TLane v60 = TLane.FusedMultiplyAdd(v47, v35, TLane.FusedMultiplyAdd(-yDot0, p0, -(pDot0 * y0)) * v46);
-                pBarDot[0] += -TLane.FusedMultiplyAdd(v58, y0, yDot0 * v57);
+                pBarDot[2] += TLane.FusedMultiplyAdd(v40, y1, yDot1 * v39) - TLane.FusedMultiplyAdd(v35, y1, yDot1 * v34);
+                TLane v41 = a1 * (c1 + v26 * y0);
+                TLane v42 = TLane.FusedMultiplyAdd(v27, y0, yDot0 * v26) * a1;
+                TLane v43 = a1 * (-p0 * y0);
+                TLane v44 = TLane.FusedMultiplyAdd(-yDot0, p0, -(pDot0 * y0)) * a1;
+                pBarDot[0] += -TLane.FusedMultiplyAdd(v42, y0, yDot0 * v41);
 
                 // adjoint of: dydt[2 * i] = y[2 * i + 1] * y[2 * i];
-                TLane v61 = dydtBar[0];
-                TLane v62 = dydtBarDot[0];
-                dydtBar[0] = TLane.Zero;
-                dydtBarDot[0] = TLane.Zero;
-                yBarDot[0] += TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v60, y0, yDot0 * v59), c0_1, TLane.FusedMultiplyAdd(v60, v36, v37 * v59)) - TLane.FusedMultiplyAdd(v58, p0, pDot0 * v57) + TLane.FusedMultiplyAdd(v62, y1, yDot1 * v61);
-                yBarDot[1] += TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v53, y1, yDot1 * v52), c0_1, TLane.FusedMultiplyAdd(v53, v43, v44 * v52)) - TLane.FusedMultiplyAdd(v51, p2, pDot2 * v50) + TLane.FusedMultiplyAdd(dragBarDot_6, p2 * y1, (v39 + v40) * dragBar_8) + TLane.FusedMultiplyAdd(v56, p2, pDot2 * v55) + TLane.FusedMultiplyAdd(v62, y0, yDot0 * v61);
+                TLane a0 = a[0];
+                yBarDot[0] += TLane.FusedMultiplyAdd(yDot1, a0, TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v44, y0, yDot0 * v43), c0_1, TLane.FusedMultiplyAdd(v44, v26, v27 * v43)) - TLane.FusedMultiplyAdd(v42, p0, pDot0 * v41));
+                yBarDot[1] += TLane.FusedMultiplyAdd(yDot0, a0, TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v37, y1, yDot1 * v36), c0_1, TLane.FusedMultiplyAdd(v37, v31, v32 * v36)) - TLane.FusedMultiplyAdd(v35, p2, pDot2 * v34) + TLane.FusedMultiplyAdd(dragBarDot_6, p2 * y1, (v28 + v29) * dragBar_8) + TLane.FusedMultiplyAdd(v40, p2, pDot2 * v39));
             }
         }
     }

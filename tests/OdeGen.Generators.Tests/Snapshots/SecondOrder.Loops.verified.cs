@@ -14,6 +14,9 @@ namespace SecondOrder.Loops
             /// <inheritdoc/>
             public double Divergence(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+
                 // loop sums that cross calls of Math or user functions wait in memory, so the loops keep them in registers
                 global::System.Span<double> sDot0Kept = stackalloc double[1];
                 global::System.Span<double> sDot1Kept = stackalloc double[1];
@@ -265,6 +268,10 @@ namespace SecondOrder.Loops
             /// <inheritdoc/>
             public double DivergenceVjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, double s, global::System.Span<double> yBar, global::System.Span<double> pBar)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                yBar = yBar.Slice(0, States);
+
                 // loop sums that cross calls of Math or user functions wait in memory, so the loops keep them in registers
                 global::System.Span<double> sDot0Kept = stackalloc double[1];
                 global::System.Span<double> sDot1Kept = stackalloc double[1];
@@ -446,7 +453,7 @@ namespace SecondOrder.Loops
                 double s18 = 0.0;
                 double s19 = 0.0;
                 double s20 = 0.0;
-                for (int k = y.Length - 1; k >= 0; k--)
+                for (int k = y.Length - 1; (uint)k < (uint)y.Length; k--)
                 {
                     // double acc = -energy * y[k] + 0.1 * t * p[16];
                     double v21 = y[k];
@@ -615,7 +622,7 @@ namespace SecondOrder.Loops
                 double v83 = s20 + s20;
                 double v84 = s19 + s19;
                 double v85 = s17 + s17;
-                for (int i = y.Length - 1; i >= 0; i--)
+                for (int i = y.Length - 1; (uint)i < (uint)y.Length; i--)
                 {
                     // adjoint of: energy += y[i] * y[i];
                     double v86 = s18 * y[i];
@@ -657,7 +664,7 @@ namespace SecondOrder.Loops
                 double sBar = (v93 - v97 - v97) * v89;
 
                 // adjoint of: for (int j = 0; j < n; j++)
-                for (int j = y.Length - 1; j >= 0; j--)
+                for (int j = y.Length - 1; (uint)j < (uint)y.Length; j--)
                 {
                     // adjoint of: s += p[i * n + j] * y[j];
                     yBar[j] += sBar * p[3 * y.Length + j];
@@ -701,7 +708,7 @@ namespace SecondOrder.Loops
                 double sBar_2 = (v104 - v108 - v108) * v100;
 
                 // adjoint of: for (int j = 0; j < n; j++)
-                for (int j = y.Length - 1; j >= 0; j--)
+                for (int j = y.Length - 1; (uint)j < (uint)y.Length; j--)
                 {
                     // adjoint of: s += p[i * n + j] * y[j];
                     yBar[j] += sBar_2 * p[2 * y.Length + j];
@@ -745,7 +752,7 @@ namespace SecondOrder.Loops
                 double sBar_3 = (v115 - v119 - v119) * v111;
 
                 // adjoint of: for (int j = 0; j < n; j++)
-                for (int j = y.Length - 1; j >= 0; j--)
+                for (int j = y.Length - 1; (uint)j < (uint)y.Length; j--)
                 {
                     // adjoint of: s += p[i * n + j] * y[j];
                     yBar[j] += sBar_3 * p[y.Length + j];
@@ -789,7 +796,7 @@ namespace SecondOrder.Loops
                 double sBar_4 = (v126 - v130 - v130) * v122;
 
                 // adjoint of: for (int j = 0; j < n; j++)
-                for (int j = y.Length - 1; j >= 0; j--)
+                for (int j = y.Length - 1; (uint)j < (uint)y.Length; j--)
                 {
                     // adjoint of: s += p[i * n + j] * y[j];
                     yBar[j] += sBar_4 * p[j];
@@ -804,6 +811,12 @@ namespace SecondOrder.Loops
             /// <inheritdoc/>
             public void Hvp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, double tDot, global::System.ReadOnlySpan<double> yDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> yBarDot, global::System.Span<double> pBarDot)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                yDot = yDot.Slice(0, States);
+                a = a.Slice(0, States);
+                yBarDot = yBarDot.Slice(0, States);
+
                 // loop sums that cross calls of Math or user functions wait in memory, so the loops keep them in registers
                 global::System.Span<double> sDotKept = stackalloc double[1];
                 global::System.Span<double> sDot_2Kept = stackalloc double[1];
@@ -930,7 +943,7 @@ namespace SecondOrder.Loops
 
                 // adjoint of: for (int k = 0; k < n; k++)
                 double pBarDot16 = 0.0;
-                for (int k = y.Length - 1; k >= 0; k--)
+                for (int k = y.Length - 1; (uint)k < (uint)y.Length; k--)
                 {
                     // adjoint of: for (int k = 0; k < n; k++)
                     double dydtBarDot_k = 0.0;
@@ -950,83 +963,65 @@ namespace SecondOrder.Loops
                     double v24 = p[k % 4];
                     double v25 = pDot[k % 4];
                     double v26 = v22 * v24;
-                    double v27 = y[(k + 1) % y.Length];
-                    double v28 = yDot[(k + 1) % y.Length];
-                    acc += v26 * v27;
-                    accDot += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v23, v24, v25 * v22), v27, v28 * v26);
-                    double v29 = h[1];
-                    double v30 = hDot[1];
-                    double v31 = p[(1 + k) % 4];
-                    double v32 = pDot[(1 + k) % 4];
-                    double v33 = v29 * v31;
-                    acc += v33 * v27;
-                    accDot += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v30, v31, v32 * v29), v27, v28 * v33);
-                    double v34 = h[2];
-                    double v35 = hDot[2];
-                    double v36 = p[(2 + k) % 4];
-                    double v37 = pDot[(2 + k) % 4];
-                    double v38 = v34 * v36;
-                    acc += v38 * v27;
-                    accDot += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v35, v36, v37 * v34), v27, v28 * v38);
-                    double v39 = h[3];
-                    double v40 = hDot[3];
-                    double v41 = p[(3 + k) % 4];
-                    double v42 = pDot[(3 + k) % 4];
-                    double v43 = v39 * v41;
-                    acc += v43 * v27;
-                    accDot += global::System.Math.FusedMultiplyAdd(global::System.Math.FusedMultiplyAdd(v40, v41, v42 * v39), v27, v28 * v43);
+                    double v27 = global::System.Math.FusedMultiplyAdd(v23, v24, v25 * v22);
+                    double v28 = y[(k + 1) % y.Length];
+                    double v29 = yDot[(k + 1) % y.Length];
+                    acc += v26 * v28;
+                    accDot += global::System.Math.FusedMultiplyAdd(v27, v28, v29 * v26);
+                    double v30 = h[1];
+                    double v31 = hDot[1];
+                    double v32 = p[(1 + k) % 4];
+                    double v33 = pDot[(1 + k) % 4];
+                    double v34 = v30 * v32;
+                    double v35 = global::System.Math.FusedMultiplyAdd(v31, v32, v33 * v30);
+                    acc += v34 * v28;
+                    accDot += global::System.Math.FusedMultiplyAdd(v35, v28, v29 * v34);
+                    double v36 = h[2];
+                    double v37 = hDot[2];
+                    double v38 = p[(2 + k) % 4];
+                    double v39 = pDot[(2 + k) % 4];
+                    double v40 = v36 * v38;
+                    double v41 = global::System.Math.FusedMultiplyAdd(v37, v38, v39 * v36);
+                    acc += v40 * v28;
+                    accDot += global::System.Math.FusedMultiplyAdd(v41, v28, v29 * v40);
+                    double v42 = h[3];
+                    double v43 = hDot[3];
+                    double v44 = p[(3 + k) % 4];
+                    double v45 = pDot[(3 + k) % 4];
+                    double v46 = v42 * v44;
+                    double v47 = global::System.Math.FusedMultiplyAdd(v43, v44, v45 * v42);
+                    acc += v46 * v28;
+                    accDot += global::System.Math.FusedMultiplyAdd(v47, v28, v29 * v46);
 
                     // dydt[k] = acc * p[p.Length - 1];
-                    double v44 = p[p.Length - 1];
+                    double v48 = p[p.Length - 1];
 
                     // adjoint of: dydt[k] = acc * p[p.Length - 1];
-                    double v45 = dydtBar[k];
+                    double v49 = dydtBar[k];
                     dydtBar[k] = 0.0;
-                    double accBar = v45 * v44;
-                    double accBarDot = global::System.Math.FusedMultiplyAdd(dydtBarDot_k, v44, pDot[p.Length - 1] * v45);
-                    pBarDot[p.Length - 1] += global::System.Math.FusedMultiplyAdd(dydtBarDot_k, acc, accDot * v45);
-
-                    // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    double v46 = h[3];
-                    double v47 = hDot[3];
+                    double accBar = v49 * v48;
+                    double accBarDot = global::System.Math.FusedMultiplyAdd(dydtBarDot_k, v48, pDot[p.Length - 1] * v49);
+                    pBarDot[p.Length - 1] += global::System.Math.FusedMultiplyAdd(dydtBarDot_k, acc, accDot * v49);
 
                     // adjoint of: acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    double v48 = accBar * v27;
-                    double v49 = global::System.Math.FusedMultiplyAdd(accBarDot, v27, v28 * accBar);
-                    yBarDot[(k + 1) % y.Length] += global::System.Math.FusedMultiplyAdd(accBarDot, v46 * v41, global::System.Math.FusedMultiplyAdd(v47, v41, v42 * v46) * accBar);
-                    pBarDot[(3 + k) % 4] += global::System.Math.FusedMultiplyAdd(v49, v46, v47 * v48);
-                    hBar[3] += v48 * v41;
-                    hBarDot[3] += global::System.Math.FusedMultiplyAdd(v49, v41, v42 * v48);
-
-                    // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    double v50 = h[2];
-                    double v51 = hDot[2];
-
-                    // adjoint of: acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    yBarDot[(k + 1) % y.Length] += global::System.Math.FusedMultiplyAdd(accBarDot, v50 * v36, global::System.Math.FusedMultiplyAdd(v51, v36, v37 * v50) * accBar);
-                    pBarDot[(2 + k) % 4] += global::System.Math.FusedMultiplyAdd(v49, v50, v51 * v48);
-                    hBar[2] += v48 * v36;
-                    hBarDot[2] += global::System.Math.FusedMultiplyAdd(v49, v36, v37 * v48);
-
-                    // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    double v52 = h[1];
-                    double v53 = hDot[1];
-
-                    // adjoint of: acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    yBarDot[(k + 1) % y.Length] += global::System.Math.FusedMultiplyAdd(accBarDot, v52 * v31, global::System.Math.FusedMultiplyAdd(v53, v31, v32 * v52) * accBar);
-                    pBarDot[(1 + k) % 4] += global::System.Math.FusedMultiplyAdd(v49, v52, v53 * v48);
-                    hBar[1] += v48 * v31;
-                    hBarDot[1] += global::System.Math.FusedMultiplyAdd(v49, v31, v32 * v48);
-
-                    // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    double v54 = h[0];
-                    double v55 = hDot[0];
-
-                    // adjoint of: acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    yBarDot[(k + 1) % y.Length] += global::System.Math.FusedMultiplyAdd(accBarDot, v54 * v24, global::System.Math.FusedMultiplyAdd(v55, v24, v25 * v54) * accBar);
-                    pBarDot[k % 4] += global::System.Math.FusedMultiplyAdd(v49, v54, v55 * v48);
-                    hBar[0] += v48 * v24;
-                    hBarDot[0] += global::System.Math.FusedMultiplyAdd(v49, v24, v25 * v48);
+                    double v50 = accBar * v28;
+                    double v51 = global::System.Math.FusedMultiplyAdd(accBarDot, v28, v29 * accBar);
+                    yBarDot[(k + 1) % y.Length] += global::System.Math.FusedMultiplyAdd(accBarDot, v46, v47 * accBar);
+                    pBarDot[(3 + k) % 4] += global::System.Math.FusedMultiplyAdd(v51, v42, v43 * v50);
+                    hBar[3] += v50 * v44;
+                    hBarDot[3] += global::System.Math.FusedMultiplyAdd(v51, v44, v45 * v50);
+                    yBarDot[(k + 1) % y.Length] += global::System.Math.FusedMultiplyAdd(accBarDot, v40, v41 * accBar);
+                    pBarDot[(2 + k) % 4] += global::System.Math.FusedMultiplyAdd(v51, v36, v37 * v50);
+                    hBar[2] += v50 * v38;
+                    hBarDot[2] += global::System.Math.FusedMultiplyAdd(v51, v38, v39 * v50);
+                    yBarDot[(k + 1) % y.Length] += global::System.Math.FusedMultiplyAdd(accBarDot, v34, v35 * accBar);
+                    pBarDot[(1 + k) % 4] += global::System.Math.FusedMultiplyAdd(v51, v30, v31 * v50);
+                    hBar[1] += v50 * v32;
+                    hBarDot[1] += global::System.Math.FusedMultiplyAdd(v51, v32, v33 * v50);
+                    yBarDot[(k + 1) % y.Length] += global::System.Math.FusedMultiplyAdd(accBarDot, v26, v27 * accBar);
+                    pBarDot[k % 4] += global::System.Math.FusedMultiplyAdd(v51, v22, v23 * v50);
+                    hBar[0] += v50 * v24;
+                    hBarDot[0] += global::System.Math.FusedMultiplyAdd(v51, v24, v25 * v50);
 
                     // adjoint of: double acc = -energy * y[k] + 0.1 * t * p[16];
                     pBarDot16 += global::System.Math.FusedMultiplyAdd(accBarDot, v20, v21 * accBar);
@@ -1039,31 +1034,31 @@ namespace SecondOrder.Loops
                 pBarDot[16] += pBarDot16;
 
                 // adjoint of: for (int i = 0; i < n; i++)
-                for (int i = y.Length - 1; i >= 0; i--)
+                for (int i = y.Length - 1; (uint)i < (uint)y.Length; i--)
                 {
                     // adjoint of: energy += y[i] * y[i];
-                    double v56 = global::System.Math.FusedMultiplyAdd(s16, y[i], yDot[i] * s15);
-                    yBarDot[i] += v56 + v56;
+                    double v52 = global::System.Math.FusedMultiplyAdd(s16, y[i], yDot[i] * s15);
+                    yBarDot[i] += v52 + v52;
                 }
 
                 // adjoint of: for (int i = 0; i < H; i++), unrolled:
                 // i = 3
                 // h[i] = Math.Tanh(s);
-                double v57 = h[3];
-                double v58 = hDot[3];
+                double v53 = h[3];
+                double v54 = hDot[3];
 
                 // adjoint of: h[i] = Math.Tanh(s);
-                double v59 = hBar[3];
-                double v60 = hBarDot[3];
+                double v55 = hBar[3];
+                double v56 = hBarDot[3];
                 hBar[3] = 0.0;
                 hBarDot[3] = 0.0;
-                double v61 = v58 * v57;
-                double v62 = global::System.Math.FusedMultiplyAdd(-v57, v57, 1.0);
-                double sBar = v59 * v62;
-                double sBarDot = global::System.Math.FusedMultiplyAdd(v60, v62, -((v61 + v61) * v59));
+                double v57 = v54 * v53;
+                double v58 = global::System.Math.FusedMultiplyAdd(-v53, v53, 1.0);
+                double sBar = v55 * v58;
+                double sBarDot = global::System.Math.FusedMultiplyAdd(v56, v58, -((v57 + v57) * v55));
 
                 // adjoint of: for (int j = 0; j < n; j++)
-                for (int j = y.Length - 1; j >= 0; j--)
+                for (int j = y.Length - 1; (uint)j < (uint)y.Length; j--)
                 {
                     // adjoint of: s += p[i * n + j] * y[j];
                     yBarDot[j] += global::System.Math.FusedMultiplyAdd(sBarDot, p[3 * y.Length + j], pDot[3 * y.Length + j] * sBar);
@@ -1075,21 +1070,21 @@ namespace SecondOrder.Loops
 
                 // i = 2
                 // h[i] = Math.Tanh(s);
-                double v63 = h[2];
-                double v64 = hDot[2];
+                double v59 = h[2];
+                double v60 = hDot[2];
 
                 // adjoint of: h[i] = Math.Tanh(s);
-                double v65 = hBar[2];
-                double v66 = hBarDot[2];
+                double v61 = hBar[2];
+                double v62 = hBarDot[2];
                 hBar[2] = 0.0;
                 hBarDot[2] = 0.0;
-                double v67 = v64 * v63;
-                double v68 = global::System.Math.FusedMultiplyAdd(-v63, v63, 1.0);
-                double sBar_2 = v65 * v68;
-                double sBarDot_2 = global::System.Math.FusedMultiplyAdd(v66, v68, -((v67 + v67) * v65));
+                double v63 = v60 * v59;
+                double v64 = global::System.Math.FusedMultiplyAdd(-v59, v59, 1.0);
+                double sBar_2 = v61 * v64;
+                double sBarDot_2 = global::System.Math.FusedMultiplyAdd(v62, v64, -((v63 + v63) * v61));
 
                 // adjoint of: for (int j = 0; j < n; j++)
-                for (int j = y.Length - 1; j >= 0; j--)
+                for (int j = y.Length - 1; (uint)j < (uint)y.Length; j--)
                 {
                     // adjoint of: s += p[i * n + j] * y[j];
                     yBarDot[j] += global::System.Math.FusedMultiplyAdd(sBarDot_2, p[2 * y.Length + j], pDot[2 * y.Length + j] * sBar_2);
@@ -1101,21 +1096,21 @@ namespace SecondOrder.Loops
 
                 // i = 1
                 // h[i] = Math.Tanh(s);
-                double v69 = h[1];
-                double v70 = hDot[1];
+                double v65 = h[1];
+                double v66 = hDot[1];
 
                 // adjoint of: h[i] = Math.Tanh(s);
-                double v71 = hBar[1];
-                double v72 = hBarDot[1];
+                double v67 = hBar[1];
+                double v68 = hBarDot[1];
                 hBar[1] = 0.0;
                 hBarDot[1] = 0.0;
-                double v73 = v70 * v69;
-                double v74 = global::System.Math.FusedMultiplyAdd(-v69, v69, 1.0);
-                double sBar_3 = v71 * v74;
-                double sBarDot_3 = global::System.Math.FusedMultiplyAdd(v72, v74, -((v73 + v73) * v71));
+                double v69 = v66 * v65;
+                double v70 = global::System.Math.FusedMultiplyAdd(-v65, v65, 1.0);
+                double sBar_3 = v67 * v70;
+                double sBarDot_3 = global::System.Math.FusedMultiplyAdd(v68, v70, -((v69 + v69) * v67));
 
                 // adjoint of: for (int j = 0; j < n; j++)
-                for (int j = y.Length - 1; j >= 0; j--)
+                for (int j = y.Length - 1; (uint)j < (uint)y.Length; j--)
                 {
                     // adjoint of: s += p[i * n + j] * y[j];
                     yBarDot[j] += global::System.Math.FusedMultiplyAdd(sBarDot_3, p[y.Length + j], pDot[y.Length + j] * sBar_3);
@@ -1127,21 +1122,21 @@ namespace SecondOrder.Loops
 
                 // i = 0
                 // h[i] = Math.Tanh(s);
-                double v75 = h[0];
-                double v76 = hDot[0];
+                double v71 = h[0];
+                double v72 = hDot[0];
 
                 // adjoint of: h[i] = Math.Tanh(s);
-                double v77 = hBar[0];
-                double v78 = hBarDot[0];
+                double v73 = hBar[0];
+                double v74 = hBarDot[0];
                 hBar[0] = 0.0;
                 hBarDot[0] = 0.0;
-                double v79 = v76 * v75;
-                double v80 = global::System.Math.FusedMultiplyAdd(-v75, v75, 1.0);
-                double sBar_4 = v77 * v80;
-                double sBarDot_4 = global::System.Math.FusedMultiplyAdd(v78, v80, -((v79 + v79) * v77));
+                double v75 = v72 * v71;
+                double v76 = global::System.Math.FusedMultiplyAdd(-v71, v71, 1.0);
+                double sBar_4 = v73 * v76;
+                double sBarDot_4 = global::System.Math.FusedMultiplyAdd(v74, v76, -((v75 + v75) * v73));
 
                 // adjoint of: for (int j = 0; j < n; j++)
-                for (int j = y.Length - 1; j >= 0; j--)
+                for (int j = y.Length - 1; (uint)j < (uint)y.Length; j--)
                 {
                     // adjoint of: s += p[i * n + j] * y[j];
                     yBarDot[j] += global::System.Math.FusedMultiplyAdd(sBarDot_4, p[j], pDot[j] * sBar_4);
@@ -1545,7 +1540,7 @@ namespace SecondOrder.Loops
                 TLane s18 = TLane.Zero;
                 TLane s19 = TLane.Zero;
                 TLane s20 = TLane.Zero;
-                for (int k = y.Length - 1; k >= 0; k--)
+                for (int k = y.Length - 1; (uint)k < (uint)y.Length; k--)
                 {
                     // double acc = -energy * y[k] + 0.1 * t * p[16];
                     TLane v21 = y[k];
@@ -1714,7 +1709,7 @@ namespace SecondOrder.Loops
                 TLane v83 = s20 + s20;
                 TLane v84 = s19 + s19;
                 TLane v85 = s17 + s17;
-                for (int i = y.Length - 1; i >= 0; i--)
+                for (int i = y.Length - 1; (uint)i < (uint)y.Length; i--)
                 {
                     // adjoint of: energy += y[i] * y[i];
                     TLane v86 = s18 * y[i];
@@ -1756,7 +1751,7 @@ namespace SecondOrder.Loops
                 TLane sBar = (v93 - v97 - v97) * v89;
 
                 // adjoint of: for (int j = 0; j < n; j++)
-                for (int j = y.Length - 1; j >= 0; j--)
+                for (int j = y.Length - 1; (uint)j < (uint)y.Length; j--)
                 {
                     // adjoint of: s += p[i * n + j] * y[j];
                     yBar[j] += sBar * p[3 * y.Length + j];
@@ -1800,7 +1795,7 @@ namespace SecondOrder.Loops
                 TLane sBar_2 = (v104 - v108 - v108) * v100;
 
                 // adjoint of: for (int j = 0; j < n; j++)
-                for (int j = y.Length - 1; j >= 0; j--)
+                for (int j = y.Length - 1; (uint)j < (uint)y.Length; j--)
                 {
                     // adjoint of: s += p[i * n + j] * y[j];
                     yBar[j] += sBar_2 * p[2 * y.Length + j];
@@ -1844,7 +1839,7 @@ namespace SecondOrder.Loops
                 TLane sBar_3 = (v115 - v119 - v119) * v111;
 
                 // adjoint of: for (int j = 0; j < n; j++)
-                for (int j = y.Length - 1; j >= 0; j--)
+                for (int j = y.Length - 1; (uint)j < (uint)y.Length; j--)
                 {
                     // adjoint of: s += p[i * n + j] * y[j];
                     yBar[j] += sBar_3 * p[y.Length + j];
@@ -1888,7 +1883,7 @@ namespace SecondOrder.Loops
                 TLane sBar_4 = (v126 - v130 - v130) * v122;
 
                 // adjoint of: for (int j = 0; j < n; j++)
-                for (int j = y.Length - 1; j >= 0; j--)
+                for (int j = y.Length - 1; (uint)j < (uint)y.Length; j--)
                 {
                     // adjoint of: s += p[i * n + j] * y[j];
                     yBar[j] += sBar_4 * p[j];
@@ -2026,7 +2021,7 @@ namespace SecondOrder.Loops
 
                 // adjoint of: for (int k = 0; k < n; k++)
                 TLane pBarDot16 = TLane.Zero;
-                for (int k = y.Length - 1; k >= 0; k--)
+                for (int k = y.Length - 1; (uint)k < (uint)y.Length; k--)
                 {
                     // adjoint of: for (int k = 0; k < n; k++)
                     TLane dydtBarDot_k = TLane.Zero;
@@ -2046,83 +2041,65 @@ namespace SecondOrder.Loops
                     TLane v24 = p[k % 4];
                     TLane v25 = pDot[k % 4];
                     TLane v26 = v22 * v24;
-                    TLane v27 = y[(k + 1) % y.Length];
-                    TLane v28 = yDot[(k + 1) % y.Length];
-                    acc += v26 * v27;
-                    accDot += TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v23, v24, v25 * v22), v27, v28 * v26);
-                    TLane v29 = h[1];
-                    TLane v30 = hDot[1];
-                    TLane v31 = p[(1 + k) % 4];
-                    TLane v32 = pDot[(1 + k) % 4];
-                    TLane v33 = v29 * v31;
-                    acc += v33 * v27;
-                    accDot += TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v30, v31, v32 * v29), v27, v28 * v33);
-                    TLane v34 = h[2];
-                    TLane v35 = hDot[2];
-                    TLane v36 = p[(2 + k) % 4];
-                    TLane v37 = pDot[(2 + k) % 4];
-                    TLane v38 = v34 * v36;
-                    acc += v38 * v27;
-                    accDot += TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v35, v36, v37 * v34), v27, v28 * v38);
-                    TLane v39 = h[3];
-                    TLane v40 = hDot[3];
-                    TLane v41 = p[(3 + k) % 4];
-                    TLane v42 = pDot[(3 + k) % 4];
-                    TLane v43 = v39 * v41;
-                    acc += v43 * v27;
-                    accDot += TLane.FusedMultiplyAdd(TLane.FusedMultiplyAdd(v40, v41, v42 * v39), v27, v28 * v43);
+                    TLane v27 = TLane.FusedMultiplyAdd(v23, v24, v25 * v22);
+                    TLane v28 = y[(k + 1) % y.Length];
+                    TLane v29 = yDot[(k + 1) % y.Length];
+                    acc += v26 * v28;
+                    accDot += TLane.FusedMultiplyAdd(v27, v28, v29 * v26);
+                    TLane v30 = h[1];
+                    TLane v31 = hDot[1];
+                    TLane v32 = p[(1 + k) % 4];
+                    TLane v33 = pDot[(1 + k) % 4];
+                    TLane v34 = v30 * v32;
+                    TLane v35 = TLane.FusedMultiplyAdd(v31, v32, v33 * v30);
+                    acc += v34 * v28;
+                    accDot += TLane.FusedMultiplyAdd(v35, v28, v29 * v34);
+                    TLane v36 = h[2];
+                    TLane v37 = hDot[2];
+                    TLane v38 = p[(2 + k) % 4];
+                    TLane v39 = pDot[(2 + k) % 4];
+                    TLane v40 = v36 * v38;
+                    TLane v41 = TLane.FusedMultiplyAdd(v37, v38, v39 * v36);
+                    acc += v40 * v28;
+                    accDot += TLane.FusedMultiplyAdd(v41, v28, v29 * v40);
+                    TLane v42 = h[3];
+                    TLane v43 = hDot[3];
+                    TLane v44 = p[(3 + k) % 4];
+                    TLane v45 = pDot[(3 + k) % 4];
+                    TLane v46 = v42 * v44;
+                    TLane v47 = TLane.FusedMultiplyAdd(v43, v44, v45 * v42);
+                    acc += v46 * v28;
+                    accDot += TLane.FusedMultiplyAdd(v47, v28, v29 * v46);
 
                     // dydt[k] = acc * p[p.Length - 1];
-                    TLane v44 = p[p.Length - 1];
+                    TLane v48 = p[p.Length - 1];
 
                     // adjoint of: dydt[k] = acc * p[p.Length - 1];
-                    TLane v45 = dydtBar[k];
+                    TLane v49 = dydtBar[k];
                     dydtBar[k] = TLane.Zero;
-                    TLane accBar = v45 * v44;
-                    TLane accBarDot = TLane.FusedMultiplyAdd(dydtBarDot_k, v44, pDot[p.Length - 1] * v45);
-                    pBarDot[p.Length - 1] += TLane.FusedMultiplyAdd(dydtBarDot_k, acc, accDot * v45);
-
-                    // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    TLane v46 = h[3];
-                    TLane v47 = hDot[3];
+                    TLane accBar = v49 * v48;
+                    TLane accBarDot = TLane.FusedMultiplyAdd(dydtBarDot_k, v48, pDot[p.Length - 1] * v49);
+                    pBarDot[p.Length - 1] += TLane.FusedMultiplyAdd(dydtBarDot_k, acc, accDot * v49);
 
                     // adjoint of: acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    TLane v48 = accBar * v27;
-                    TLane v49 = TLane.FusedMultiplyAdd(accBarDot, v27, v28 * accBar);
-                    yBarDot[(k + 1) % y.Length] += TLane.FusedMultiplyAdd(accBarDot, v46 * v41, TLane.FusedMultiplyAdd(v47, v41, v42 * v46) * accBar);
-                    pBarDot[(3 + k) % 4] += TLane.FusedMultiplyAdd(v49, v46, v47 * v48);
-                    hBar[3] += v48 * v41;
-                    hBarDot[3] += TLane.FusedMultiplyAdd(v49, v41, v42 * v48);
-
-                    // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    TLane v50 = h[2];
-                    TLane v51 = hDot[2];
-
-                    // adjoint of: acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    yBarDot[(k + 1) % y.Length] += TLane.FusedMultiplyAdd(accBarDot, v50 * v36, TLane.FusedMultiplyAdd(v51, v36, v37 * v50) * accBar);
-                    pBarDot[(2 + k) % 4] += TLane.FusedMultiplyAdd(v49, v50, v51 * v48);
-                    hBar[2] += v48 * v36;
-                    hBarDot[2] += TLane.FusedMultiplyAdd(v49, v36, v37 * v48);
-
-                    // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    TLane v52 = h[1];
-                    TLane v53 = hDot[1];
-
-                    // adjoint of: acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    yBarDot[(k + 1) % y.Length] += TLane.FusedMultiplyAdd(accBarDot, v52 * v31, TLane.FusedMultiplyAdd(v53, v31, v32 * v52) * accBar);
-                    pBarDot[(1 + k) % 4] += TLane.FusedMultiplyAdd(v49, v52, v53 * v48);
-                    hBar[1] += v48 * v31;
-                    hBarDot[1] += TLane.FusedMultiplyAdd(v49, v31, v32 * v48);
-
-                    // acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    TLane v54 = h[0];
-                    TLane v55 = hDot[0];
-
-                    // adjoint of: acc += h[i] * p[(i + k) % H] * y[(k + 1) % n];
-                    yBarDot[(k + 1) % y.Length] += TLane.FusedMultiplyAdd(accBarDot, v54 * v24, TLane.FusedMultiplyAdd(v55, v24, v25 * v54) * accBar);
-                    pBarDot[k % 4] += TLane.FusedMultiplyAdd(v49, v54, v55 * v48);
-                    hBar[0] += v48 * v24;
-                    hBarDot[0] += TLane.FusedMultiplyAdd(v49, v24, v25 * v48);
+                    TLane v50 = accBar * v28;
+                    TLane v51 = TLane.FusedMultiplyAdd(accBarDot, v28, v29 * accBar);
+                    yBarDot[(k + 1) % y.Length] += TLane.FusedMultiplyAdd(accBarDot, v46, v47 * accBar);
+                    pBarDot[(3 + k) % 4] += TLane.FusedMultiplyAdd(v51, v42, v43 * v50);
+                    hBar[3] += v50 * v44;
+                    hBarDot[3] += TLane.FusedMultiplyAdd(v51, v44, v45 * v50);
+                    yBarDot[(k + 1) % y.Length] += TLane.FusedMultiplyAdd(accBarDot, v40, v41 * accBar);
+                    pBarDot[(2 + k) % 4] += TLane.FusedMultiplyAdd(v51, v36, v37 * v50);
+                    hBar[2] += v50 * v38;
+                    hBarDot[2] += TLane.FusedMultiplyAdd(v51, v38, v39 * v50);
+                    yBarDot[(k + 1) % y.Length] += TLane.FusedMultiplyAdd(accBarDot, v34, v35 * accBar);
+                    pBarDot[(1 + k) % 4] += TLane.FusedMultiplyAdd(v51, v30, v31 * v50);
+                    hBar[1] += v50 * v32;
+                    hBarDot[1] += TLane.FusedMultiplyAdd(v51, v32, v33 * v50);
+                    yBarDot[(k + 1) % y.Length] += TLane.FusedMultiplyAdd(accBarDot, v26, v27 * accBar);
+                    pBarDot[k % 4] += TLane.FusedMultiplyAdd(v51, v22, v23 * v50);
+                    hBar[0] += v50 * v24;
+                    hBarDot[0] += TLane.FusedMultiplyAdd(v51, v24, v25 * v50);
 
                     // adjoint of: double acc = -energy * y[k] + 0.1 * t * p[16];
                     pBarDot16 += TLane.FusedMultiplyAdd(accBarDot, v20, v21 * accBar);
@@ -2135,31 +2112,31 @@ namespace SecondOrder.Loops
                 pBarDot[16] += pBarDot16;
 
                 // adjoint of: for (int i = 0; i < n; i++)
-                for (int i = y.Length - 1; i >= 0; i--)
+                for (int i = y.Length - 1; (uint)i < (uint)y.Length; i--)
                 {
                     // adjoint of: energy += y[i] * y[i];
-                    TLane v56 = TLane.FusedMultiplyAdd(s16, y[i], yDot[i] * s15);
-                    yBarDot[i] += v56 + v56;
+                    TLane v52 = TLane.FusedMultiplyAdd(s16, y[i], yDot[i] * s15);
+                    yBarDot[i] += v52 + v52;
                 }
 
                 // adjoint of: for (int i = 0; i < H; i++), unrolled:
                 // i = 3
                 // h[i] = Math.Tanh(s);
-                TLane v57 = h[3];
-                TLane v58 = hDot[3];
+                TLane v53 = h[3];
+                TLane v54 = hDot[3];
 
                 // adjoint of: h[i] = Math.Tanh(s);
-                TLane v59 = hBar[3];
-                TLane v60 = hBarDot[3];
+                TLane v55 = hBar[3];
+                TLane v56 = hBarDot[3];
                 hBar[3] = TLane.Zero;
                 hBarDot[3] = TLane.Zero;
-                TLane v61 = v58 * v57;
-                TLane v62 = TLane.FusedMultiplyAdd(-v57, v57, c1);
-                TLane sBar = v59 * v62;
-                TLane sBarDot = TLane.FusedMultiplyAdd(v60, v62, -((v61 + v61) * v59));
+                TLane v57 = v54 * v53;
+                TLane v58 = TLane.FusedMultiplyAdd(-v53, v53, c1);
+                TLane sBar = v55 * v58;
+                TLane sBarDot = TLane.FusedMultiplyAdd(v56, v58, -((v57 + v57) * v55));
 
                 // adjoint of: for (int j = 0; j < n; j++)
-                for (int j = y.Length - 1; j >= 0; j--)
+                for (int j = y.Length - 1; (uint)j < (uint)y.Length; j--)
                 {
                     // adjoint of: s += p[i * n + j] * y[j];
                     yBarDot[j] += TLane.FusedMultiplyAdd(sBarDot, p[3 * y.Length + j], pDot[3 * y.Length + j] * sBar);
@@ -2171,21 +2148,21 @@ namespace SecondOrder.Loops
 
                 // i = 2
                 // h[i] = Math.Tanh(s);
-                TLane v63 = h[2];
-                TLane v64 = hDot[2];
+                TLane v59 = h[2];
+                TLane v60 = hDot[2];
 
                 // adjoint of: h[i] = Math.Tanh(s);
-                TLane v65 = hBar[2];
-                TLane v66 = hBarDot[2];
+                TLane v61 = hBar[2];
+                TLane v62 = hBarDot[2];
                 hBar[2] = TLane.Zero;
                 hBarDot[2] = TLane.Zero;
-                TLane v67 = v64 * v63;
-                TLane v68 = TLane.FusedMultiplyAdd(-v63, v63, c1);
-                TLane sBar_2 = v65 * v68;
-                TLane sBarDot_2 = TLane.FusedMultiplyAdd(v66, v68, -((v67 + v67) * v65));
+                TLane v63 = v60 * v59;
+                TLane v64 = TLane.FusedMultiplyAdd(-v59, v59, c1);
+                TLane sBar_2 = v61 * v64;
+                TLane sBarDot_2 = TLane.FusedMultiplyAdd(v62, v64, -((v63 + v63) * v61));
 
                 // adjoint of: for (int j = 0; j < n; j++)
-                for (int j = y.Length - 1; j >= 0; j--)
+                for (int j = y.Length - 1; (uint)j < (uint)y.Length; j--)
                 {
                     // adjoint of: s += p[i * n + j] * y[j];
                     yBarDot[j] += TLane.FusedMultiplyAdd(sBarDot_2, p[2 * y.Length + j], pDot[2 * y.Length + j] * sBar_2);
@@ -2197,21 +2174,21 @@ namespace SecondOrder.Loops
 
                 // i = 1
                 // h[i] = Math.Tanh(s);
-                TLane v69 = h[1];
-                TLane v70 = hDot[1];
+                TLane v65 = h[1];
+                TLane v66 = hDot[1];
 
                 // adjoint of: h[i] = Math.Tanh(s);
-                TLane v71 = hBar[1];
-                TLane v72 = hBarDot[1];
+                TLane v67 = hBar[1];
+                TLane v68 = hBarDot[1];
                 hBar[1] = TLane.Zero;
                 hBarDot[1] = TLane.Zero;
-                TLane v73 = v70 * v69;
-                TLane v74 = TLane.FusedMultiplyAdd(-v69, v69, c1);
-                TLane sBar_3 = v71 * v74;
-                TLane sBarDot_3 = TLane.FusedMultiplyAdd(v72, v74, -((v73 + v73) * v71));
+                TLane v69 = v66 * v65;
+                TLane v70 = TLane.FusedMultiplyAdd(-v65, v65, c1);
+                TLane sBar_3 = v67 * v70;
+                TLane sBarDot_3 = TLane.FusedMultiplyAdd(v68, v70, -((v69 + v69) * v67));
 
                 // adjoint of: for (int j = 0; j < n; j++)
-                for (int j = y.Length - 1; j >= 0; j--)
+                for (int j = y.Length - 1; (uint)j < (uint)y.Length; j--)
                 {
                     // adjoint of: s += p[i * n + j] * y[j];
                     yBarDot[j] += TLane.FusedMultiplyAdd(sBarDot_3, p[y.Length + j], pDot[y.Length + j] * sBar_3);
@@ -2223,21 +2200,21 @@ namespace SecondOrder.Loops
 
                 // i = 0
                 // h[i] = Math.Tanh(s);
-                TLane v75 = h[0];
-                TLane v76 = hDot[0];
+                TLane v71 = h[0];
+                TLane v72 = hDot[0];
 
                 // adjoint of: h[i] = Math.Tanh(s);
-                TLane v77 = hBar[0];
-                TLane v78 = hBarDot[0];
+                TLane v73 = hBar[0];
+                TLane v74 = hBarDot[0];
                 hBar[0] = TLane.Zero;
                 hBarDot[0] = TLane.Zero;
-                TLane v79 = v76 * v75;
-                TLane v80 = TLane.FusedMultiplyAdd(-v75, v75, c1);
-                TLane sBar_4 = v77 * v80;
-                TLane sBarDot_4 = TLane.FusedMultiplyAdd(v78, v80, -((v79 + v79) * v77));
+                TLane v75 = v72 * v71;
+                TLane v76 = TLane.FusedMultiplyAdd(-v71, v71, c1);
+                TLane sBar_4 = v73 * v76;
+                TLane sBarDot_4 = TLane.FusedMultiplyAdd(v74, v76, -((v75 + v75) * v73));
 
                 // adjoint of: for (int j = 0; j < n; j++)
-                for (int j = y.Length - 1; j >= 0; j--)
+                for (int j = y.Length - 1; (uint)j < (uint)y.Length; j--)
                 {
                     // adjoint of: s += p[i * n + j] * y[j];
                     yBarDot[j] += TLane.FusedMultiplyAdd(sBarDot_4, p[j], pDot[j] * sBar_4);

@@ -14,15 +14,12 @@ namespace SecondOrder.Mlp
             /// <inheritdoc/>
             public double Divergence(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+
                 // loop sums that cross calls of Math or user functions wait in memory, so the loops keep them in registers
                 global::System.Span<double> sDot0_2Kept = stackalloc double[1];
                 global::System.Span<double> sDot1_2Kept = stackalloc double[1];
-
-                // elements of dydt that are not written are 0
-                global::System.Span<double> dydtDot0 = stackalloc double[y.Length];
-                dydtDot0.Clear();
-                global::System.Span<double> dydtDot1 = stackalloc double[y.Length];
-                dydtDot1.Clear();
 
                 // Span<double> h1 = stackalloc double[Hidden];
                 global::System.Span<double> h1 = stackalloc double[64];
@@ -100,9 +97,6 @@ namespace SecondOrder.Mlp
                     oDot0 += v11 * p[4352 + i];
                 }
 
-                // dydt[k] = o;
-                dydtDot0[0] = oDot0;
-
                 // k = 1
                 // for (int i = 0; i < Hidden; i++)
                 double oDot1 = 0.0;
@@ -112,17 +106,16 @@ namespace SecondOrder.Mlp
                     double v12 = h2Dot1[i];
                     oDot1 += v12 * p[4416 + i];
                 }
-
-                // dydt[k] = o;
-                dydtDot1[1] = oDot1;
-                double v13 = dydtDot0[0];
-                double v14 = dydtDot1[1];
-                return v13 + v14;
+                return oDot0 + oDot1;
             }
 
             /// <inheritdoc/>
             public double DivergenceVjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, double s, global::System.Span<double> yBar, global::System.Span<double> pBar)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                yBar = yBar.Slice(0, States);
+
                 // loop sums that cross calls of Math or user functions wait in memory, so the loops keep them in registers
                 global::System.Span<double> sDot0_2Kept = stackalloc double[1];
                 global::System.Span<double> sDot1_2Kept = stackalloc double[1];
@@ -196,12 +189,6 @@ namespace SecondOrder.Mlp
                     h2Dot1[i] = sDot1_2Kept[0] * v10;
                 }
 
-                // adjoint of: elements of dydt that are not written are 0
-                global::System.Span<double> dydtDot0Bar = stackalloc double[y.Length];
-                dydtDot0Bar.Clear();
-                global::System.Span<double> dydtDot1Bar = stackalloc double[y.Length];
-                dydtDot1Bar.Clear();
-
                 // adjoint of: Span<double> h1 = stackalloc double[Hidden];
                 global::System.Span<double> h1Bar = stackalloc double[64];
                 h1Bar.Clear();
@@ -209,54 +196,42 @@ namespace SecondOrder.Mlp
                 h1Dot0Bar.Clear();
                 global::System.Span<double> h1Dot1Bar = stackalloc double[64];
                 h1Dot1Bar.Clear();
-                dydtDot1Bar[1] += s;
-                dydtDot0Bar[0] += s;
 
                 // adjoint of: for (int k = 0; k < In; k++), unrolled:
                 // k = 1
                 // adjoint of: dydt[k] = o;
                 double s11 = 0.0;
-                double v12 = dydtDot1Bar[1];
-                dydtDot1Bar[1] = 0.0;
-                s11 += v12;
-                double s13 = 0.0;
+                s11 += s;
+                double s12 = 0.0;
 
                 // k = 0
                 // adjoint of: dydt[k] = o;
+                double s13 = 0.0;
                 double s14 = 0.0;
-                double s15 = 0.0;
-                double v16 = dydtDot0Bar[0];
-                dydtDot0Bar[0] = 0.0;
-                s15 += v16;
+                s14 += s;
 
                 // adjoint of: for (int i = 0; i < Hidden; i++)
-                for (int i = 64 - 1; i >= 0; i--)
+                for (int i = 64 - 1; (uint)i < 64u; i--)
                 {
-                    // adjoint of: for (int i = 0; i < Hidden; i++)
-                    double h2Dot1Bar_i = 0.0;
-                    double h2Dot0Bar_i = 0.0;
-
                     // k = 1
                     // o += p[W3 + k * Hidden + i] * h2[i];
-                    double v17 = p[4416 + i];
-                    double v18 = h2Dot0[i];
-                    double v19 = h2Dot1[i];
+                    double v15 = p[4416 + i];
+                    double v16 = h2Dot0[i];
+                    double v17 = h2Dot1[i];
 
                     // adjoint of: o += p[W3 + k * Hidden + i] * h2[i];
-                    h2Dot1Bar_i += s11 * v17;
-                    h2Dot0Bar_i += s13 * v17;
-                    pBar[4416 + i] += global::System.Math.FusedMultiplyAdd(s11, v19, s13 * v18);
+                    double h2Dot1Bar_i = s11 * v15;
+                    double h2Dot0Bar_i = s12 * v15;
+                    pBar[4416 + i] += global::System.Math.FusedMultiplyAdd(s11, v17, s12 * v16);
 
                     // k = 0
                     // o += p[W3 + k * Hidden + i] * h2[i];
-                    double v20 = p[4352 + i];
-                    double v21 = h2Dot0[i];
-                    double v22 = h2Dot1[i];
+                    double v18 = p[4352 + i];
 
                     // adjoint of: o += p[W3 + k * Hidden + i] * h2[i];
-                    h2Dot1Bar_i += s14 * v20;
-                    h2Dot0Bar_i += s15 * v20;
-                    pBar[4352 + i] += global::System.Math.FusedMultiplyAdd(s14, v22, s15 * v21);
+                    h2Dot1Bar_i += s13 * v18;
+                    h2Dot0Bar_i += s14 * v18;
+                    pBar[4352 + i] += global::System.Math.FusedMultiplyAdd(s13, v17, s14 * v16);
 
                     // double s = p[B2 + i];
                     double s_4 = p[4288 + i];
@@ -267,45 +242,45 @@ namespace SecondOrder.Mlp
                     for (int j = 0; j < 64; j++)
                     {
                         // s += p[W2 + i * Hidden + j] * h1[j];
-                        double v23 = p[192 + i * 64 + j];
-                        double v24 = h1[j];
-                        double v25 = h1Dot0[j];
-                        double v26 = h1Dot1[j];
-                        s_4 += v23 * v24;
-                        sDot0_3 += v25 * v23;
-                        sDot1_3 += v26 * v23;
+                        double v19 = p[192 + i * 64 + j];
+                        double v20 = h1[j];
+                        double v21 = h1Dot0[j];
+                        double v22 = h1Dot1[j];
+                        s_4 += v19 * v20;
+                        sDot0_3 += v21 * v19;
+                        sDot1_3 += v22 * v19;
                     }
 
                     // h2[i] = Math.Tanh(s);
                     sDot0_3Kept[0] = sDot0_3;
                     sDot1_3Kept[0] = sDot1_3;
-                    double v27 = global::System.Math.Tanh(s_4);
-                    double v28 = global::System.Math.FusedMultiplyAdd(-v27, v27, 1.0);
+                    double v23 = global::System.Math.Tanh(s_4);
+                    double v24 = global::System.Math.FusedMultiplyAdd(-v23, v23, 1.0);
 
                     // adjoint of: h2[i] = Math.Tanh(s);
-                    double v29 = h2Dot1Bar_i;
+                    double v25 = h2Dot1Bar_i;
                     h2Dot1Bar_i = 0.0;
-                    double v30 = h2Dot0Bar_i;
+                    double v26 = h2Dot0Bar_i;
                     h2Dot0Bar_i = 0.0;
-                    double v31 = v29 * v28;
-                    double v32 = v30 * v28;
-                    double v33 = global::System.Math.FusedMultiplyAdd(v29, sDot1_3Kept[0], v30 * sDot0_3Kept[0]) * v27;
-                    double sBar = (-v33 - v33) * v28;
+                    double v27 = v25 * v24;
+                    double v28 = v26 * v24;
+                    double v29 = global::System.Math.FusedMultiplyAdd(v25, sDot1_3Kept[0], v26 * sDot0_3Kept[0]) * v23;
+                    double sBar = (-v29 - v29) * v24;
 
                     // adjoint of: for (int j = 0; j < Hidden; j++)
-                    for (int j = 64 - 1; j >= 0; j--)
+                    for (int j = 64 - 1; (uint)j < 64u; j--)
                     {
                         // s += p[W2 + i * Hidden + j] * h1[j];
-                        double v34 = p[192 + i * 64 + j];
-                        double v35 = h1[j];
-                        double v36 = h1Dot0[j];
-                        double v37 = h1Dot1[j];
+                        double v30 = p[192 + i * 64 + j];
+                        double v31 = h1[j];
+                        double v32 = h1Dot0[j];
+                        double v33 = h1Dot1[j];
 
                         // adjoint of: s += p[W2 + i * Hidden + j] * h1[j];
-                        h1Dot1Bar[j] += v31 * v34;
-                        h1Dot0Bar[j] += v32 * v34;
-                        h1Bar[j] += sBar * v34;
-                        pBar[192 + i * 64 + j] += global::System.Math.FusedMultiplyAdd(sBar, v35, global::System.Math.FusedMultiplyAdd(v31, v37, v32 * v36));
+                        h1Dot1Bar[j] += v27 * v30;
+                        h1Dot0Bar[j] += v28 * v30;
+                        h1Bar[j] += sBar * v30;
+                        pBar[192 + i * 64 + j] += global::System.Math.FusedMultiplyAdd(sBar, v31, global::System.Math.FusedMultiplyAdd(v27, v33, v28 * v32));
                     }
 
                     // adjoint of: double s = p[B2 + i];
@@ -315,37 +290,37 @@ namespace SecondOrder.Mlp
                 // adjoint of: for (int i = 0; i < Hidden; i++)
                 double yBar1 = 0.0;
                 double yBar0 = 0.0;
-                for (int i = 64 - 1; i >= 0; i--)
+                for (int i = 64 - 1; (uint)i < 64u; i--)
                 {
                     // for (int j = 0; j < In; j++)
                     double sDot0_4 = 0.0;
                     double sDot1_4 = 0.0;
 
                     // s += p[W1 + i * In + j] * y[j];
-                    double v38 = p[i * 2];
-                    sDot0_4 += v38;
-                    double v39 = p[i * 2 + 1];
-                    sDot1_4 += v39;
+                    double v34 = p[i * 2];
+                    sDot0_4 += v34;
+                    double v35 = p[i * 2 + 1];
+                    sDot1_4 += v35;
 
                     // h1[i] = Math.Tanh(s);
-                    double v40 = h1[i];
-                    double v41 = global::System.Math.FusedMultiplyAdd(-v40, v40, 1.0);
+                    double v36 = h1[i];
+                    double v37 = global::System.Math.FusedMultiplyAdd(-v36, v36, 1.0);
 
                     // adjoint of: h1[i] = Math.Tanh(s);
-                    double v42 = h1Dot1Bar[i];
+                    double v38 = h1Dot1Bar[i];
                     h1Dot1Bar[i] = 0.0;
-                    double v43 = h1Dot0Bar[i];
+                    double v39 = h1Dot0Bar[i];
                     h1Dot0Bar[i] = 0.0;
-                    double v44 = h1Bar[i];
+                    double v40 = h1Bar[i];
                     h1Bar[i] = 0.0;
-                    double v45 = global::System.Math.FusedMultiplyAdd(v42, sDot1_4, v43 * sDot0_4) * v40;
-                    double sBar_2 = (v44 - v45 - v45) * v41;
+                    double v41 = global::System.Math.FusedMultiplyAdd(v38, sDot1_4, v39 * sDot0_4) * v36;
+                    double sBar_2 = (v40 - v41 - v41) * v37;
 
                     // adjoint of: s += p[W1 + i * In + j] * y[j];
-                    yBar1 += sBar_2 * v39;
-                    pBar[i * 2 + 1] += global::System.Math.FusedMultiplyAdd(v42, v41, sBar_2 * y1);
-                    yBar0 += sBar_2 * v38;
-                    pBar[i * 2] += global::System.Math.FusedMultiplyAdd(v43, v41, sBar_2 * y0);
+                    yBar1 += sBar_2 * v35;
+                    pBar[i * 2 + 1] += global::System.Math.FusedMultiplyAdd(v38, v37, sBar_2 * y1);
+                    yBar0 += sBar_2 * v34;
+                    pBar[i * 2] += global::System.Math.FusedMultiplyAdd(v39, v37, sBar_2 * y0);
 
                     // adjoint of: double s = p[B1 + i];
                     pBar[128 + i] += sBar_2;
@@ -360,6 +335,12 @@ namespace SecondOrder.Mlp
             /// <inheritdoc/>
             public void Hvp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, double tDot, global::System.ReadOnlySpan<double> yDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> yBarDot, global::System.Span<double> pBarDot)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                yDot = yDot.Slice(0, States);
+                a = a.Slice(0, States);
+                yBarDot = yBarDot.Slice(0, States);
+
                 // loop sums that cross calls of Math or user functions wait in memory, so the loops keep them in registers
                 global::System.Span<double> sDot_2Kept = stackalloc double[1];
 
@@ -423,12 +404,6 @@ namespace SecondOrder.Mlp
                     h2Dot[i] = sDot_2Kept[0] * global::System.Math.FusedMultiplyAdd(-v7, v7, 1.0);
                 }
 
-                // adjoint of: elements of dydt that are not written are 0
-                global::System.Span<double> dydtBar = stackalloc double[a.Length];
-                a.CopyTo(dydtBar);
-                global::System.Span<double> dydtBarDot = stackalloc double[a.Length];
-                dydtBarDot.Clear();
-
                 // adjoint of: Span<double> h1 = stackalloc double[Hidden];
                 global::System.Span<double> h1Bar = stackalloc double[64];
                 h1Bar.Clear();
@@ -444,81 +419,71 @@ namespace SecondOrder.Mlp
                 // adjoint of: for (int k = 0; k < In; k++), unrolled:
                 // k = 1
                 // adjoint of: dydt[k] = o;
-                double oBar = dydtBar[1];
-                double v8 = dydtBarDot[1];
-                dydtBar[1] = 0.0;
-                dydtBarDot[1] = 0.0;
+                double oBar = a[1];
 
                 // adjoint of: for (int i = 0; i < Hidden; i++)
-                for (int i = 64 - 1; i >= 0; i--)
+                for (int i = 64 - 1; (uint)i < 64u; i--)
                 {
                     // o += p[W3 + k * Hidden + i] * h2[i];
-                    double v9 = p[4416 + i];
-                    double v10 = h2[i];
-                    double v11 = h2Dot[i];
+                    double v8 = h2Dot[i];
 
                     // adjoint of: o += p[W3 + k * Hidden + i] * h2[i];
-                    h2Bar[i] += oBar * v9;
-                    h2BarDot[i] += global::System.Math.FusedMultiplyAdd(v8, v9, pDot[4416 + i] * oBar);
-                    pBarDot[4416 + i] += global::System.Math.FusedMultiplyAdd(v8, v10, v11 * oBar);
+                    h2Bar[i] += oBar * p[4416 + i];
+                    h2BarDot[i] += pDot[4416 + i] * oBar;
+                    pBarDot[4416 + i] += v8 * oBar;
                 }
 
                 // adjoint of: double o = p[B3 + k];
-                pBarDot[4481] += v8;
+                pBarDot[4481] += 0.0;
 
                 // k = 0
                 // adjoint of: dydt[k] = o;
-                double oBar_2 = dydtBar[0];
-                double v12 = dydtBarDot[0];
-                dydtBar[0] = 0.0;
-                dydtBarDot[0] = 0.0;
+                double oBar_2 = a[0];
 
                 // adjoint of: for (int i = 0; i < Hidden; i++)
-                for (int i = 64 - 1; i >= 0; i--)
+                for (int i = 64 - 1; (uint)i < 64u; i--)
                 {
                     // o += p[W3 + k * Hidden + i] * h2[i];
-                    double v13 = p[4352 + i];
-                    double v14 = h2[i];
-                    double v15 = h2Dot[i];
+                    double v9 = h2Dot[i];
 
                     // adjoint of: o += p[W3 + k * Hidden + i] * h2[i];
-                    h2Bar[i] += oBar_2 * v13;
-                    h2BarDot[i] += global::System.Math.FusedMultiplyAdd(v12, v13, pDot[4352 + i] * oBar_2);
-                    pBarDot[4352 + i] += global::System.Math.FusedMultiplyAdd(v12, v14, v15 * oBar_2);
+                    h2Bar[i] += oBar_2 * p[4352 + i];
+                    h2BarDot[i] += pDot[4352 + i] * oBar_2;
+                    pBarDot[4352 + i] += v9 * oBar_2;
                 }
 
                 // adjoint of: double o = p[B3 + k];
-                pBarDot[4480] += v12;
+                pBarDot[4480] += 0.0;
 
                 // adjoint of: for (int i = 0; i < Hidden; i++)
-                for (int i = 64 - 1; i >= 0; i--)
+                for (int i = 64 - 1; (uint)i < 64u; i--)
                 {
                     // h2[i] = Math.Tanh(s);
-                    double v16 = h2[i];
-                    double v17 = h2Dot[i];
+                    double v10 = h2[i];
+                    double v11 = h2Dot[i];
 
                     // adjoint of: h2[i] = Math.Tanh(s);
-                    double v18 = h2Bar[i];
-                    double v19 = h2BarDot[i];
+                    double v12 = h2Bar[i];
+                    double v13 = h2BarDot[i];
                     h2Bar[i] = 0.0;
                     h2BarDot[i] = 0.0;
-                    double v20 = v17 * v16;
-                    double v21 = global::System.Math.FusedMultiplyAdd(-v16, v16, 1.0);
-                    double sBar = v18 * v21;
-                    double sBarDot = global::System.Math.FusedMultiplyAdd(v19, v21, -((v20 + v20) * v18));
+                    double v14 = v11 * v10;
+                    double v15 = global::System.Math.FusedMultiplyAdd(-v10, v10, 1.0);
+                    double sBar = v12 * v15;
+                    double sBarDot = global::System.Math.FusedMultiplyAdd(v13, v15, -((v14 + v14) * v12));
 
                     // adjoint of: for (int j = 0; j < Hidden; j++)
-                    for (int j = 64 - 1; j >= 0; j--)
+                    for (int j = 64 - 1; (uint)j < 64u; j--)
                     {
                         // s += p[W2 + i * Hidden + j] * h1[j];
-                        double v22 = p[192 + i * 64 + j];
-                        double v23 = h1[j];
-                        double v24 = h1Dot[j];
+                        double v16 = p[192 + i * 64 + j];
+                        double v17 = h1[j];
+                        double v18 = h1Dot[j];
 
                         // adjoint of: s += p[W2 + i * Hidden + j] * h1[j];
-                        h1Bar[j] += sBar * v22;
-                        h1BarDot[j] += global::System.Math.FusedMultiplyAdd(sBarDot, v22, pDot[192 + i * 64 + j] * sBar);
-                        pBarDot[192 + i * 64 + j] += global::System.Math.FusedMultiplyAdd(sBarDot, v23, v24 * sBar);
+                        h1Bar[j] += sBar * v16;
+                        h1BarDot[j] += global::System.Math.FusedMultiplyAdd(sBarDot, v16, pDot[192 + i * 64 + j] * sBar);
+                        pBarDot[192 + i * 64 + j] += global::System.Math.FusedMultiplyAdd(sBarDot, v17, v18 * sBar);
                     }
 
                     // adjoint of: double s = p[B2 + i];
@@ -528,21 +493,21 @@ namespace SecondOrder.Mlp
                 // adjoint of: for (int i = 0; i < Hidden; i++)
                 double yBarDot1 = 0.0;
                 double yBarDot0 = 0.0;
-                for (int i = 64 - 1; i >= 0; i--)
+                for (int i = 64 - 1; (uint)i < 64u; i--)
                 {
                     // h1[i] = Math.Tanh(s);
-                    double v25 = h1[i];
-                    double v26 = h1Dot[i];
+                    double v19 = h1[i];
+                    double v20 = h1Dot[i];
 
                     // adjoint of: h1[i] = Math.Tanh(s);
-                    double v27 = h1Bar[i];
-                    double v28 = h1BarDot[i];
+                    double v21 = h1Bar[i];
+                    double v22 = h1BarDot[i];
                     h1Bar[i] = 0.0;
                     h1BarDot[i] = 0.0;
-                    double v29 = v26 * v25;
-                    double v30 = global::System.Math.FusedMultiplyAdd(-v25, v25, 1.0);
-                    double sBar_2 = v27 * v30;
-                    double sBarDot_2 = global::System.Math.FusedMultiplyAdd(v28, v30, -((v29 + v29) * v27));
+                    double v23 = v20 * v19;
+                    double v24 = global::System.Math.FusedMultiplyAdd(-v19, v19, 1.0);
+                    double sBar_2 = v21 * v24;
+                    double sBarDot_2 = global::System.Math.FusedMultiplyAdd(v22, v24, -((v23 + v23) * v21));
 
                     // adjoint of: s += p[W1 + i * In + j] * y[j];
                     yBarDot1 += global::System.Math.FusedMultiplyAdd(sBarDot_2, p[i * 2 + 1], pDot[i * 2 + 1] * sBar_2);
@@ -565,12 +530,6 @@ namespace SecondOrder.Mlp
             {
                 // shared by the lanes: broadcast literals
                 TLane c1 = TLane.Create(1.0);
-
-                // elements of dydt that are not written are 0
-                global::System.Span<TLane> dydtDot0 = stackalloc TLane[y.Length];
-                dydtDot0.Clear();
-                global::System.Span<TLane> dydtDot1 = stackalloc TLane[y.Length];
-                dydtDot1.Clear();
 
                 // Span<double> h1 = stackalloc double[Hidden];
                 global::System.Span<TLane> h1 = stackalloc TLane[64];
@@ -646,9 +605,6 @@ namespace SecondOrder.Mlp
                     oDot0 += v11 * p[4352 + i];
                 }
 
-                // dydt[k] = o;
-                dydtDot0[0] = oDot0;
-
                 // k = 1
                 // for (int i = 0; i < Hidden; i++)
                 TLane oDot1 = TLane.Zero;
@@ -658,12 +614,7 @@ namespace SecondOrder.Mlp
                     TLane v12 = h2Dot1[i];
                     oDot1 += v12 * p[4416 + i];
                 }
-
-                // dydt[k] = o;
-                dydtDot1[1] = oDot1;
-                TLane v13 = dydtDot0[0];
-                TLane v14 = dydtDot1[1];
-                return v13 + v14;
+                return oDot0 + oDot1;
             }
 
             /// <inheritdoc/>
@@ -738,12 +689,6 @@ namespace SecondOrder.Mlp
                     h2Dot1[i] = sDot1_2 * v10;
                 }
 
-                // adjoint of: elements of dydt that are not written are 0
-                global::System.Span<TLane> dydtDot0Bar = stackalloc TLane[y.Length];
-                dydtDot0Bar.Clear();
-                global::System.Span<TLane> dydtDot1Bar = stackalloc TLane[y.Length];
-                dydtDot1Bar.Clear();
-
                 // adjoint of: Span<double> h1 = stackalloc double[Hidden];
                 global::System.Span<TLane> h1Bar = stackalloc TLane[64];
                 h1Bar.Clear();
@@ -751,54 +696,42 @@ namespace SecondOrder.Mlp
                 h1Dot0Bar.Clear();
                 global::System.Span<TLane> h1Dot1Bar = stackalloc TLane[64];
                 h1Dot1Bar.Clear();
-                dydtDot1Bar[1] += s;
-                dydtDot0Bar[0] += s;
 
                 // adjoint of: for (int k = 0; k < In; k++), unrolled:
                 // k = 1
                 // adjoint of: dydt[k] = o;
                 TLane s11 = TLane.Zero;
-                TLane v12 = dydtDot1Bar[1];
-                dydtDot1Bar[1] = TLane.Zero;
-                s11 += v12;
-                TLane s13 = TLane.Zero;
+                s11 += s;
+                TLane s12 = TLane.Zero;
 
                 // k = 0
                 // adjoint of: dydt[k] = o;
+                TLane s13 = TLane.Zero;
                 TLane s14 = TLane.Zero;
-                TLane s15 = TLane.Zero;
-                TLane v16 = dydtDot0Bar[0];
-                dydtDot0Bar[0] = TLane.Zero;
-                s15 += v16;
+                s14 += s;
 
                 // adjoint of: for (int i = 0; i < Hidden; i++)
-                for (int i = 64 - 1; i >= 0; i--)
+                for (int i = 64 - 1; (uint)i < 64u; i--)
                 {
-                    // adjoint of: for (int i = 0; i < Hidden; i++)
-                    TLane h2Dot1Bar_i = TLane.Zero;
-                    TLane h2Dot0Bar_i = TLane.Zero;
-
                     // k = 1
                     // o += p[W3 + k * Hidden + i] * h2[i];
-                    TLane v17 = p[4416 + i];
-                    TLane v18 = h2Dot0[i];
-                    TLane v19 = h2Dot1[i];
+                    TLane v15 = p[4416 + i];
+                    TLane v16 = h2Dot0[i];
+                    TLane v17 = h2Dot1[i];
 
                     // adjoint of: o += p[W3 + k * Hidden + i] * h2[i];
-                    h2Dot1Bar_i += s11 * v17;
-                    h2Dot0Bar_i += s13 * v17;
-                    pBar[4416 + i] += TLane.FusedMultiplyAdd(s11, v19, s13 * v18);
+                    TLane h2Dot1Bar_i = s11 * v15;
+                    TLane h2Dot0Bar_i = s12 * v15;
+                    pBar[4416 + i] += TLane.FusedMultiplyAdd(s11, v17, s12 * v16);
 
                     // k = 0
                     // o += p[W3 + k * Hidden + i] * h2[i];
-                    TLane v20 = p[4352 + i];
-                    TLane v21 = h2Dot0[i];
-                    TLane v22 = h2Dot1[i];
+                    TLane v18 = p[4352 + i];
 
                     // adjoint of: o += p[W3 + k * Hidden + i] * h2[i];
-                    h2Dot1Bar_i += s14 * v20;
-                    h2Dot0Bar_i += s15 * v20;
-                    pBar[4352 + i] += TLane.FusedMultiplyAdd(s14, v22, s15 * v21);
+                    h2Dot1Bar_i += s13 * v18;
+                    h2Dot0Bar_i += s14 * v18;
+                    pBar[4352 + i] += TLane.FusedMultiplyAdd(s13, v17, s14 * v16);
 
                     // double s = p[B2 + i];
                     TLane s_4 = p[4288 + i];
@@ -809,43 +742,43 @@ namespace SecondOrder.Mlp
                     for (int j = 0; j < 64; j++)
                     {
                         // s += p[W2 + i * Hidden + j] * h1[j];
-                        TLane v23 = p[192 + i * 64 + j];
-                        TLane v24 = h1[j];
-                        TLane v25 = h1Dot0[j];
-                        TLane v26 = h1Dot1[j];
-                        s_4 += v23 * v24;
-                        sDot0_3 += v25 * v23;
-                        sDot1_3 += v26 * v23;
+                        TLane v19 = p[192 + i * 64 + j];
+                        TLane v20 = h1[j];
+                        TLane v21 = h1Dot0[j];
+                        TLane v22 = h1Dot1[j];
+                        s_4 += v19 * v20;
+                        sDot0_3 += v21 * v19;
+                        sDot1_3 += v22 * v19;
                     }
 
                     // h2[i] = Math.Tanh(s);
-                    TLane v27 = TLane.Tanh(s_4);
-                    TLane v28 = TLane.FusedMultiplyAdd(-v27, v27, c1);
+                    TLane v23 = TLane.Tanh(s_4);
+                    TLane v24 = TLane.FusedMultiplyAdd(-v23, v23, c1);
 
                     // adjoint of: h2[i] = Math.Tanh(s);
-                    TLane v29 = h2Dot1Bar_i;
+                    TLane v25 = h2Dot1Bar_i;
                     h2Dot1Bar_i = TLane.Zero;
-                    TLane v30 = h2Dot0Bar_i;
+                    TLane v26 = h2Dot0Bar_i;
                     h2Dot0Bar_i = TLane.Zero;
-                    TLane v31 = v29 * v28;
-                    TLane v32 = v30 * v28;
-                    TLane v33 = TLane.FusedMultiplyAdd(v29, sDot1_3, v30 * sDot0_3) * v27;
-                    TLane sBar = (-v33 - v33) * v28;
+                    TLane v27 = v25 * v24;
+                    TLane v28 = v26 * v24;
+                    TLane v29 = TLane.FusedMultiplyAdd(v25, sDot1_3, v26 * sDot0_3) * v23;
+                    TLane sBar = (-v29 - v29) * v24;
 
                     // adjoint of: for (int j = 0; j < Hidden; j++)
-                    for (int j = 64 - 1; j >= 0; j--)
+                    for (int j = 64 - 1; (uint)j < 64u; j--)
                     {
                         // s += p[W2 + i * Hidden + j] * h1[j];
-                        TLane v34 = p[192 + i * 64 + j];
-                        TLane v35 = h1[j];
-                        TLane v36 = h1Dot0[j];
-                        TLane v37 = h1Dot1[j];
+                        TLane v30 = p[192 + i * 64 + j];
+                        TLane v31 = h1[j];
+                        TLane v32 = h1Dot0[j];
+                        TLane v33 = h1Dot1[j];
 
                         // adjoint of: s += p[W2 + i * Hidden + j] * h1[j];
-                        h1Dot1Bar[j] += v31 * v34;
-                        h1Dot0Bar[j] += v32 * v34;
-                        h1Bar[j] += sBar * v34;
-                        pBar[192 + i * 64 + j] += TLane.FusedMultiplyAdd(sBar, v35, TLane.FusedMultiplyAdd(v31, v37, v32 * v36));
+                        h1Dot1Bar[j] += v27 * v30;
+                        h1Dot0Bar[j] += v28 * v30;
+                        h1Bar[j] += sBar * v30;
+                        pBar[192 + i * 64 + j] += TLane.FusedMultiplyAdd(sBar, v31, TLane.FusedMultiplyAdd(v27, v33, v28 * v32));
                     }
 
                     // adjoint of: double s = p[B2 + i];
@@ -855,37 +788,37 @@ namespace SecondOrder.Mlp
                 // adjoint of: for (int i = 0; i < Hidden; i++)
                 TLane yBar1 = TLane.Zero;
                 TLane yBar0 = TLane.Zero;
-                for (int i = 64 - 1; i >= 0; i--)
+                for (int i = 64 - 1; (uint)i < 64u; i--)
                 {
                     // for (int j = 0; j < In; j++)
                     TLane sDot0_4 = TLane.Zero;
                     TLane sDot1_4 = TLane.Zero;
 
                     // s += p[W1 + i * In + j] * y[j];
-                    TLane v38 = p[i * 2];
-                    sDot0_4 += v38;
-                    TLane v39 = p[i * 2 + 1];
-                    sDot1_4 += v39;
+                    TLane v34 = p[i * 2];
+                    sDot0_4 += v34;
+                    TLane v35 = p[i * 2 + 1];
+                    sDot1_4 += v35;
 
                     // h1[i] = Math.Tanh(s);
-                    TLane v40 = h1[i];
-                    TLane v41 = TLane.FusedMultiplyAdd(-v40, v40, c1);
+                    TLane v36 = h1[i];
+                    TLane v37 = TLane.FusedMultiplyAdd(-v36, v36, c1);
 
                     // adjoint of: h1[i] = Math.Tanh(s);
-                    TLane v42 = h1Dot1Bar[i];
+                    TLane v38 = h1Dot1Bar[i];
                     h1Dot1Bar[i] = TLane.Zero;
-                    TLane v43 = h1Dot0Bar[i];
+                    TLane v39 = h1Dot0Bar[i];
                     h1Dot0Bar[i] = TLane.Zero;
-                    TLane v44 = h1Bar[i];
+                    TLane v40 = h1Bar[i];
                     h1Bar[i] = TLane.Zero;
-                    TLane v45 = TLane.FusedMultiplyAdd(v42, sDot1_4, v43 * sDot0_4) * v40;
-                    TLane sBar_2 = (v44 - v45 - v45) * v41;
+                    TLane v41 = TLane.FusedMultiplyAdd(v38, sDot1_4, v39 * sDot0_4) * v36;
+                    TLane sBar_2 = (v40 - v41 - v41) * v37;
 
                     // adjoint of: s += p[W1 + i * In + j] * y[j];
-                    yBar1 += sBar_2 * v39;
-                    pBar[i * 2 + 1] += TLane.FusedMultiplyAdd(v42, v41, sBar_2 * y1);
-                    yBar0 += sBar_2 * v38;
-                    pBar[i * 2] += TLane.FusedMultiplyAdd(v43, v41, sBar_2 * y0);
+                    yBar1 += sBar_2 * v35;
+                    pBar[i * 2 + 1] += TLane.FusedMultiplyAdd(v38, v37, sBar_2 * y1);
+                    yBar0 += sBar_2 * v34;
+                    pBar[i * 2] += TLane.FusedMultiplyAdd(v39, v37, sBar_2 * y0);
 
                     // adjoint of: double s = p[B1 + i];
                     pBar[128 + i] += sBar_2;
@@ -963,12 +896,6 @@ namespace SecondOrder.Mlp
                     h2Dot[i] = sDot_2 * TLane.FusedMultiplyAdd(-v7, v7, c1);
                 }
 
-                // adjoint of: elements of dydt that are not written are 0
-                global::System.Span<TLane> dydtBar = stackalloc TLane[a.Length];
-                a.CopyTo(dydtBar);
-                global::System.Span<TLane> dydtBarDot = stackalloc TLane[a.Length];
-                dydtBarDot.Clear();
-
                 // adjoint of: Span<double> h1 = stackalloc double[Hidden];
                 global::System.Span<TLane> h1Bar = stackalloc TLane[64];
                 h1Bar.Clear();
@@ -984,81 +911,71 @@ namespace SecondOrder.Mlp
                 // adjoint of: for (int k = 0; k < In; k++), unrolled:
                 // k = 1
                 // adjoint of: dydt[k] = o;
-                TLane oBar = dydtBar[1];
-                TLane v8 = dydtBarDot[1];
-                dydtBar[1] = TLane.Zero;
-                dydtBarDot[1] = TLane.Zero;
+                TLane oBar = a[1];
 
                 // adjoint of: for (int i = 0; i < Hidden; i++)
-                for (int i = 64 - 1; i >= 0; i--)
+                for (int i = 64 - 1; (uint)i < 64u; i--)
                 {
                     // o += p[W3 + k * Hidden + i] * h2[i];
-                    TLane v9 = p[4416 + i];
-                    TLane v10 = h2[i];
-                    TLane v11 = h2Dot[i];
+                    TLane v8 = h2Dot[i];
 
                     // adjoint of: o += p[W3 + k * Hidden + i] * h2[i];
-                    h2Bar[i] += oBar * v9;
-                    h2BarDot[i] += TLane.FusedMultiplyAdd(v8, v9, pDot[4416 + i] * oBar);
-                    pBarDot[4416 + i] += TLane.FusedMultiplyAdd(v8, v10, v11 * oBar);
+                    h2Bar[i] += oBar * p[4416 + i];
+                    h2BarDot[i] += pDot[4416 + i] * oBar;
+                    pBarDot[4416 + i] += v8 * oBar;
                 }
 
                 // adjoint of: double o = p[B3 + k];
-                pBarDot[4481] += v8;
+                pBarDot[4481] += TLane.Zero;
 
                 // k = 0
                 // adjoint of: dydt[k] = o;
-                TLane oBar_2 = dydtBar[0];
-                TLane v12 = dydtBarDot[0];
-                dydtBar[0] = TLane.Zero;
-                dydtBarDot[0] = TLane.Zero;
+                TLane oBar_2 = a[0];
 
                 // adjoint of: for (int i = 0; i < Hidden; i++)
-                for (int i = 64 - 1; i >= 0; i--)
+                for (int i = 64 - 1; (uint)i < 64u; i--)
                 {
                     // o += p[W3 + k * Hidden + i] * h2[i];
-                    TLane v13 = p[4352 + i];
-                    TLane v14 = h2[i];
-                    TLane v15 = h2Dot[i];
+                    TLane v9 = h2Dot[i];
 
                     // adjoint of: o += p[W3 + k * Hidden + i] * h2[i];
-                    h2Bar[i] += oBar_2 * v13;
-                    h2BarDot[i] += TLane.FusedMultiplyAdd(v12, v13, pDot[4352 + i] * oBar_2);
-                    pBarDot[4352 + i] += TLane.FusedMultiplyAdd(v12, v14, v15 * oBar_2);
+                    h2Bar[i] += oBar_2 * p[4352 + i];
+                    h2BarDot[i] += pDot[4352 + i] * oBar_2;
+                    pBarDot[4352 + i] += v9 * oBar_2;
                 }
 
                 // adjoint of: double o = p[B3 + k];
-                pBarDot[4480] += v12;
+                pBarDot[4480] += TLane.Zero;
 
                 // adjoint of: for (int i = 0; i < Hidden; i++)
-                for (int i = 64 - 1; i >= 0; i--)
+                for (int i = 64 - 1; (uint)i < 64u; i--)
                 {
                     // h2[i] = Math.Tanh(s);
-                    TLane v16 = h2[i];
-                    TLane v17 = h2Dot[i];
+                    TLane v10 = h2[i];
+                    TLane v11 = h2Dot[i];
 
                     // adjoint of: h2[i] = Math.Tanh(s);
-                    TLane v18 = h2Bar[i];
-                    TLane v19 = h2BarDot[i];
+                    TLane v12 = h2Bar[i];
+                    TLane v13 = h2BarDot[i];
                     h2Bar[i] = TLane.Zero;
                     h2BarDot[i] = TLane.Zero;
-                    TLane v20 = v17 * v16;
-                    TLane v21 = TLane.FusedMultiplyAdd(-v16, v16, c1);
-                    TLane sBar = v18 * v21;
-                    TLane sBarDot = TLane.FusedMultiplyAdd(v19, v21, -((v20 + v20) * v18));
+                    TLane v14 = v11 * v10;
+                    TLane v15 = TLane.FusedMultiplyAdd(-v10, v10, c1);
+                    TLane sBar = v12 * v15;
+                    TLane sBarDot = TLane.FusedMultiplyAdd(v13, v15, -((v14 + v14) * v12));
 
                     // adjoint of: for (int j = 0; j < Hidden; j++)
-                    for (int j = 64 - 1; j >= 0; j--)
+                    for (int j = 64 - 1; (uint)j < 64u; j--)
                     {
                         // s += p[W2 + i * Hidden + j] * h1[j];
-                        TLane v22 = p[192 + i * 64 + j];
-                        TLane v23 = h1[j];
-                        TLane v24 = h1Dot[j];
+                        TLane v16 = p[192 + i * 64 + j];
+                        TLane v17 = h1[j];
+                        TLane v18 = h1Dot[j];
 
                         // adjoint of: s += p[W2 + i * Hidden + j] * h1[j];
-                        h1Bar[j] += sBar * v22;
-                        h1BarDot[j] += TLane.FusedMultiplyAdd(sBarDot, v22, pDot[192 + i * 64 + j] * sBar);
-                        pBarDot[192 + i * 64 + j] += TLane.FusedMultiplyAdd(sBarDot, v23, v24 * sBar);
+                        h1Bar[j] += sBar * v16;
+                        h1BarDot[j] += TLane.FusedMultiplyAdd(sBarDot, v16, pDot[192 + i * 64 + j] * sBar);
+                        pBarDot[192 + i * 64 + j] += TLane.FusedMultiplyAdd(sBarDot, v17, v18 * sBar);
                     }
 
                     // adjoint of: double s = p[B2 + i];
@@ -1068,21 +985,21 @@ namespace SecondOrder.Mlp
                 // adjoint of: for (int i = 0; i < Hidden; i++)
                 TLane yBarDot1 = TLane.Zero;
                 TLane yBarDot0 = TLane.Zero;
-                for (int i = 64 - 1; i >= 0; i--)
+                for (int i = 64 - 1; (uint)i < 64u; i--)
                 {
                     // h1[i] = Math.Tanh(s);
-                    TLane v25 = h1[i];
-                    TLane v26 = h1Dot[i];
+                    TLane v19 = h1[i];
+                    TLane v20 = h1Dot[i];
 
                     // adjoint of: h1[i] = Math.Tanh(s);
-                    TLane v27 = h1Bar[i];
-                    TLane v28 = h1BarDot[i];
+                    TLane v21 = h1Bar[i];
+                    TLane v22 = h1BarDot[i];
                     h1Bar[i] = TLane.Zero;
                     h1BarDot[i] = TLane.Zero;
-                    TLane v29 = v26 * v25;
-                    TLane v30 = TLane.FusedMultiplyAdd(-v25, v25, c1);
-                    TLane sBar_2 = v27 * v30;
-                    TLane sBarDot_2 = TLane.FusedMultiplyAdd(v28, v30, -((v29 + v29) * v27));
+                    TLane v23 = v20 * v19;
+                    TLane v24 = TLane.FusedMultiplyAdd(-v19, v19, c1);
+                    TLane sBar_2 = v21 * v24;
+                    TLane sBarDot_2 = TLane.FusedMultiplyAdd(v22, v24, -((v23 + v23) * v21));
 
                     // adjoint of: s += p[W1 + i * In + j] * y[j];
                     yBarDot1 += TLane.FusedMultiplyAdd(sBarDot_2, p[i * 2 + 1], pDot[i * 2 + 1] * sBar_2);

@@ -74,10 +74,6 @@ namespace Scenarios.Unrolled
             public TLane VjpLanes<TLane>(double t, global::System.ReadOnlySpan<TLane> y, global::System.ReadOnlySpan<TLane> p, global::System.ReadOnlySpan<TLane> a, global::System.Span<TLane> yBar, global::System.Span<TLane> pBar)
                 where TLane : unmanaged, global::OdeGen.Lanes.ILane<TLane>
             {
-                // adjoint of: elements of dydt that are not written are 0
-                global::System.Span<TLane> dydtBar = stackalloc TLane[a.Length];
-                a.CopyTo(dydtBar);
-
                 // adjoint of: for (int i = 0; i < 3; i++), unrolled:
                 // i = 2
                 // dydt[i] = -p[0] * y[i] * y[(i + 1) % 3];
@@ -87,31 +83,28 @@ namespace Scenarios.Unrolled
                 TLane y0 = y[0];
 
                 // adjoint of: dydt[i] = -p[0] * y[i] * y[(i + 1) % 3];
-                TLane v2 = dydtBar[2];
-                dydtBar[2] = TLane.Zero;
-                TLane v3 = v2 * y0;
-                yBar[0] += v2 * (v1 * y2);
-                yBar[2] += -(v3 * p0);
-                pBar[0] += -(v3 * y2);
+                TLane a2 = a[2];
+                TLane v2 = a2 * y0;
+                yBar[0] += a2 * (v1 * y2);
+                yBar[2] += -(v2 * p0);
+                pBar[0] += -(v2 * y2);
 
                 // i = 1
                 // dydt[i] = p[1] * Math.Sin(y[i]) + (double)i;
                 TLane y1 = y[1];
 
                 // adjoint of: dydt[i] = p[1] * Math.Sin(y[i]) + (double)i;
-                TLane v4 = dydtBar[1];
-                dydtBar[1] = TLane.Zero;
-                yBar[1] += v4 * p[1] * TLane.Cos(y1);
-                pBar[1] += v4 * TLane.Sin(y1);
+                TLane a1 = a[1];
+                yBar[1] += a1 * p[1] * TLane.Cos(y1);
+                pBar[1] += a1 * TLane.Sin(y1);
 
                 // i = 0
                 // adjoint of: dydt[i] = -p[0] * y[i] * y[(i + 1) % 3];
-                TLane v5 = dydtBar[0];
-                dydtBar[0] = TLane.Zero;
-                TLane v6 = v5 * y1;
-                yBar[1] += v5 * (v1 * y0);
-                yBar[0] += -(v6 * p0);
-                pBar[0] += -(v6 * y0);
+                TLane a0 = a[0];
+                TLane v3 = a0 * y1;
+                yBar[1] += a0 * (v1 * y0);
+                yBar[0] += -(v3 * p0);
+                pBar[0] += -(v3 * y0);
                 return TLane.Zero;
             }
 

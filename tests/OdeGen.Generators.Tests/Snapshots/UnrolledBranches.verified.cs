@@ -27,6 +27,10 @@ namespace Scenarios.Unrolled
             /// <inheritdoc/>
             public void Evaluate(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.Span<double> dydt)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                p = p.Slice(0, Parameters);
+
                 // elements of dydt that are not written are 0
                 dydt.Clear();
 
@@ -50,6 +54,12 @@ namespace Scenarios.Unrolled
             /// <inheritdoc/>
             public void Jvp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, double tDot, global::System.ReadOnlySpan<double> yDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> dydt, global::System.Span<double> dydtDot)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                p = p.Slice(0, Parameters);
+                yDot = yDot.Slice(0, States);
+                pDot = pDot.Slice(0, Parameters);
+
                 // elements of dydt that are not written are 0
                 dydt.Clear();
                 dydtDot.Clear();
@@ -86,9 +96,12 @@ namespace Scenarios.Unrolled
             /// <inheritdoc/>
             public double Vjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, global::System.Span<double> yBar, global::System.Span<double> pBar)
             {
-                // adjoint of: elements of dydt that are not written are 0
-                global::System.Span<double> dydtBar = stackalloc double[a.Length];
-                a.CopyTo(dydtBar);
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                p = p.Slice(0, Parameters);
+                a = a.Slice(0, States);
+                yBar = yBar.Slice(0, States);
+                pBar = pBar.Slice(0, Parameters);
 
                 // adjoint of: for (int i = 0; i < 3; i++), unrolled:
                 // i = 2
@@ -99,31 +112,28 @@ namespace Scenarios.Unrolled
                 double y0 = y[0];
 
                 // adjoint of: dydt[i] = -p[0] * y[i] * y[(i + 1) % 3];
-                double v2 = dydtBar[2];
-                dydtBar[2] = 0.0;
-                double v3 = v2 * y0;
-                yBar[0] += v2 * (v1 * y2);
-                yBar[2] += -(v3 * p0);
-                pBar[0] += -(v3 * y2);
+                double a2 = a[2];
+                double v2 = a2 * y0;
+                yBar[0] += a2 * (v1 * y2);
+                yBar[2] += -(v2 * p0);
+                pBar[0] += -(v2 * y2);
 
                 // i = 1
                 // dydt[i] = p[1] * Math.Sin(y[i]) + (double)i;
                 double y1 = y[1];
 
                 // adjoint of: dydt[i] = p[1] * Math.Sin(y[i]) + (double)i;
-                double v4 = dydtBar[1];
-                dydtBar[1] = 0.0;
-                yBar[1] += v4 * p[1] * global::System.Math.Cos(y1);
-                pBar[1] += v4 * global::System.Math.Sin(y1);
+                double a1 = a[1];
+                yBar[1] += a1 * p[1] * global::System.Math.Cos(y1);
+                pBar[1] += a1 * global::System.Math.Sin(y1);
 
                 // i = 0
                 // adjoint of: dydt[i] = -p[0] * y[i] * y[(i + 1) % 3];
-                double v5 = dydtBar[0];
-                dydtBar[0] = 0.0;
-                double v6 = v5 * y1;
-                yBar[1] += v5 * (v1 * y0);
-                yBar[0] += -(v6 * p0);
-                pBar[0] += -(v6 * y0);
+                double a0 = a[0];
+                double v3 = a0 * y1;
+                yBar[1] += a0 * (v1 * y0);
+                yBar[0] += -(v3 * p0);
+                pBar[0] += -(v3 * y0);
                 return 0.0;
             }
 

@@ -27,6 +27,10 @@ namespace Scenarios.Vector
             /// <inheritdoc/>
             public void Evaluate(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.Span<double> dydt)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                p = p.Slice(0, Parameters);
+
                 // elements of dydt that are not written are 0
                 dydt.Clear();
 
@@ -223,6 +227,12 @@ namespace Scenarios.Vector
             /// <inheritdoc/>
             public void Jvp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, double tDot, global::System.ReadOnlySpan<double> yDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> dydt, global::System.Span<double> dydtDot)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                p = p.Slice(0, Parameters);
+                yDot = yDot.Slice(0, States);
+                pDot = pDot.Slice(0, Parameters);
+
                 // elements of dydt that are not written are 0
                 dydt.Clear();
                 dydtDot.Clear();
@@ -475,6 +485,13 @@ namespace Scenarios.Vector
             /// <inheritdoc/>
             public double Vjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, global::System.Span<double> yBar, global::System.Span<double> pBar)
             {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = y.Slice(0, States);
+                p = p.Slice(0, Parameters);
+                a = a.Slice(0, States);
+                yBar = yBar.Slice(0, States);
+                pBar = pBar.Slice(0, Parameters);
+
                 // Span<double> h = stackalloc double[Hidden];
                 global::System.Span<double> h = stackalloc double[21];
 
@@ -517,10 +534,6 @@ namespace Scenarios.Vector
                     h[i] = global::System.Math.Tanh(s_2);
                 }
 
-                // adjoint of: elements of dydt that are not written are 0
-                global::System.Span<double> dydtBar = stackalloc double[a.Length];
-                a.CopyTo(dydtBar);
-
                 // adjoint of: Span<double> h = stackalloc double[Hidden];
                 global::System.Span<double> hBar = stackalloc double[21];
                 hBar.Clear();
@@ -531,8 +544,7 @@ namespace Scenarios.Vector
                 // adjoint of: for (int k = 0; k < Out; k++), unrolled:
                 // k = 1
                 // adjoint of: dydt[k] = o + 0.1 * ring;
-                double oBar = dydtBar[1];
-                dydtBar[1] = 0.0;
+                double oBar = a[1];
                 s2 += oBar * 0.1;
 
                 // adjoint of: double o = p[B2 + k];
@@ -540,8 +552,7 @@ namespace Scenarios.Vector
 
                 // k = 0
                 // adjoint of: dydt[k] = o + 0.1 * ring;
-                double oBar_2 = dydtBar[0];
-                dydtBar[0] = 0.0;
+                double oBar_2 = a[0];
                 s2 += oBar_2 * 0.1;
 
                 // adjoint of: for (int i = 0; i < Hidden; i++)
@@ -570,12 +581,9 @@ namespace Scenarios.Vector
                     pBar[84 + i] += oBar * v3;
 
                     // k = 0
-                    // o += p[W2 + k * Hidden + i] * h[i];
-                    double v4 = h[i];
-
                     // adjoint of: o += p[W2 + k * Hidden + i] * h[i];
                     hBar[i] += oBar_2 * p[63 + i];
-                    pBar[63 + i] += oBar_2 * v4;
+                    pBar[63 + i] += oBar_2 * v3;
                 }
 
                 // adjoint of: double o = p[B2 + k];
@@ -583,18 +591,18 @@ namespace Scenarios.Vector
 
                 // adjoint of: for (int i = 0; i < Hidden; i++)
                 // stays scalar (VectorizeLoops): indexes with (i + 1) % 21, not base + s·i for a constant s
-                for (int i = 21 - 1; i >= 0; i--)
+                for (int i = 21 - 1; (uint)i < 21u; i--)
                 {
                     // ring += p[C + i] * h[i] * h[(i + 1) % Hidden];
-                    double v5 = p[107 + i];
-                    double v6 = h[i];
-                    double v7 = h[(i + 1) % 21];
+                    double v4 = p[107 + i];
+                    double v5 = h[i];
+                    double v6 = h[(i + 1) % 21];
 
                     // adjoint of: ring += p[C + i] * h[i] * h[(i + 1) % Hidden];
-                    double v8 = s2 * v7;
-                    hBar[(i + 1) % 21] += s2 * (v5 * v6);
-                    hBar[i] += v8 * v5;
-                    pBar[107 + i] += v8 * v6;
+                    double v7 = s2 * v6;
+                    hBar[(i + 1) % 21] += s2 * (v4 * v5);
+                    hBar[i] += v7 * v4;
+                    pBar[107 + i] += v7 * v5;
                 }
 
                 // adjoint of: for (int i = 0; i < Hidden; i++)
@@ -620,39 +628,39 @@ namespace Scenarios.Vector
                     double s_3 = p[42 + i];
 
                     // s += p[W1 + i * In + j] * y[j];
-                    double v9 = p[i * 2];
-                    s_3 += v9 * y0;
-                    double v10 = p[i * 2 + 1];
-                    s_3 += v10 * y1;
+                    double v8 = p[i * 2];
+                    s_3 += v8 * y0;
+                    double v9 = p[i * 2 + 1];
+                    s_3 += v9 * y1;
 
                     // if (s > 2.5)
-                    bool v11 = (s_3 > 2.5);
+                    bool v10 = (s_3 > 2.5);
 
                     // h[i] = Math.Tanh(s);
-                    double v12 = h[i];
+                    double v11 = h[i];
 
                     // adjoint of: h[i] = Math.Tanh(s);
-                    double v13 = hBar[i];
+                    double v12 = hBar[i];
                     hBar[i] = 0.0;
 
                     // adjoint of: if (s > 2.5)
-                    double s14 = 0.0;
-                    double sBar = v13 * global::System.Math.FusedMultiplyAdd(-v12, v12, 1.0);
-                    if (v11)
+                    double s13 = 0.0;
+                    double sBar = v12 * global::System.Math.FusedMultiplyAdd(-v11, v11, 1.0);
+                    if (v10)
                     {
                         // adjoint of: s = 2.5 + 0.25 * (s - 2.5);
                         double sBar_2 = sBar;
                         sBar = 0.0;
-                        s14 += sBar_2 * 0.25;
+                        s13 += sBar_2 * 0.25;
                     }
 
                     // adjoint of: if (s > 2.5)
-                    double sBar_3 = s14 + sBar;
+                    double sBar_3 = s13 + sBar;
 
                     // adjoint of: s += p[W1 + i * In + j] * y[j];
-                    yBar1 += sBar_3 * v10;
+                    yBar1 += sBar_3 * v9;
                     pBar[i * 2 + 1] += sBar_3 * y1;
-                    yBar0 += sBar_3 * v9;
+                    yBar0 += sBar_3 * v8;
                     pBar[i * 2] += sBar_3 * y0;
 
                     // adjoint of: double s = p[B1 + i];
@@ -722,12 +730,9 @@ namespace Scenarios.Vector
                     TLane.Store(TLane.Load(pBar, 84 + i) + oBarLanes * v3, pBar, 84 + i);
 
                     // k = 0
-                    // o += p[W2 + k * Hidden + i] * h[i];
-                    TLane v4 = TLane.Load(h, i);
-
                     // adjoint of: o += p[W2 + k * Hidden + i] * h[i];
                     TLane.Store(TLane.Load(hBar, i) + oBar_2Lanes * TLane.Load(p, 63 + i), hBar, i);
-                    TLane.Store(TLane.Load(pBar, 63 + i) + oBar_2Lanes * v4, pBar, 63 + i);
+                    TLane.Store(TLane.Load(pBar, 63 + i) + oBar_2Lanes * v3, pBar, 63 + i);
                 }
 
                 return i;
@@ -753,39 +758,39 @@ namespace Scenarios.Vector
                     TLane s_3 = TLane.Load(p, 42 + i);
 
                     // s += p[W1 + i * In + j] * y[j];
-                    TLane v9 = TLane.LoadStrided(p, i * 2, 2);
-                    s_3 += v9 * y0Lanes;
-                    TLane v10 = TLane.LoadStrided(p, i * 2 + 1, 2);
-                    s_3 += v10 * y1Lanes;
+                    TLane v8 = TLane.LoadStrided(p, i * 2, 2);
+                    s_3 += v8 * y0Lanes;
+                    TLane v9 = TLane.LoadStrided(p, i * 2 + 1, 2);
+                    s_3 += v9 * y1Lanes;
 
                     // if (s > 2.5)
-                    TLane v11 = TLane.GreaterThan(s_3, c2_5);
+                    TLane v10 = TLane.GreaterThan(s_3, c2_5);
 
                     // h[i] = Math.Tanh(s);
-                    TLane v12 = TLane.Load(h, i);
+                    TLane v11 = TLane.Load(h, i);
 
                     // adjoint of: h[i] = Math.Tanh(s);
-                    TLane v13 = TLane.Load(hBar, i);
+                    TLane v12 = TLane.Load(hBar, i);
                     TLane.Store(TLane.Zero, hBar, i);
 
                     // adjoint of: if (s > 2.5)
-                    TLane s14 = TLane.Zero;
-                    TLane sBar = v13 * TLane.FusedMultiplyAdd(-v12, v12, c1);
-                    // both sides run in every lane; each write keeps the lanes of its side (here: v11)
+                    TLane s13 = TLane.Zero;
+                    TLane sBar = v12 * TLane.FusedMultiplyAdd(-v11, v11, c1);
+                    // both sides run in every lane; each write keeps the lanes of its side (here: v10)
                     {
                         // adjoint of: s = 2.5 + 0.25 * (s - 2.5);
                         TLane sBar_2 = sBar;
-                        sBar = TLane.Select(v11, TLane.Zero, sBar);
-                        s14 = TLane.Select(v11, s14 + sBar_2 * c0_25, s14);
+                        sBar = TLane.Select(v10, TLane.Zero, sBar);
+                        s13 = TLane.Select(v10, s13 + sBar_2 * c0_25, s13);
                     }
 
                     // adjoint of: if (s > 2.5)
-                    TLane sBar_3 = s14 + sBar;
+                    TLane sBar_3 = s13 + sBar;
 
                     // adjoint of: s += p[W1 + i * In + j] * y[j];
-                    yBar1Lanes += sBar_3 * v10;
+                    yBar1Lanes += sBar_3 * v9;
                     TLane.StoreStrided(TLane.LoadStrided(pBar, i * 2 + 1, 2) + sBar_3 * y1Lanes, pBar, i * 2 + 1, 2);
-                    yBar0Lanes += sBar_3 * v9;
+                    yBar0Lanes += sBar_3 * v8;
                     TLane.StoreStrided(TLane.LoadStrided(pBar, i * 2, 2) + sBar_3 * y0Lanes, pBar, i * 2, 2);
 
                     // adjoint of: double s = p[B1 + i];
