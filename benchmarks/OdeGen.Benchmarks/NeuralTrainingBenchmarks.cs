@@ -3,83 +3,9 @@ using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using OdeGen.Neural;
 using OdeGen.Samples;
+using OdeGen.Testing;
 
 namespace OdeGen.Benchmarks;
-
-/// <summary>
-/// The spiral demo's model, f(y) = W2·tanh(W1·y³ + b1) + b2 with 50 hidden units, written with loops as in
-/// samples/Spiral; the generator adds <c>RhsSystem</c>. Layout W1 [50][2], b1, W2 [2][50], b2 (PyTorch's).
-/// </summary>
-public static partial class SpiralMlp
-{
-    public const int In = 2, Hidden = 50, Out = 2;
-    private const int W1 = 0, B1 = W1 + Hidden * In, W2 = B1 + Hidden, B2 = W2 + Out * Hidden;
-
-    [OdeDynamics(States = 2, Parameters = 252)]
-    public static void Rhs(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
-    {
-        Span<double> h = stackalloc double[Hidden];
-        for (int i = 0; i < Hidden; i++)
-        {
-            double s = p[B1 + i];
-            for (int j = 0; j < In; j++)
-            {
-                s += p[W1 + i * In + j] * (y[j] * y[j] * y[j]);
-            }
-
-            h[i] = Math.Tanh(s);
-        }
-
-        for (int k = 0; k < Out; k++)
-        {
-            double o = p[B2 + k];
-            for (int i = 0; i < Hidden; i++)
-            {
-                o += p[W2 + k * Hidden + i] * h[i];
-            }
-
-            dydt[k] = o;
-        }
-    }
-}
-
-/// <summary>
-/// <see cref="SpiralMlp"/> with <c>VectorizeLoops = true</c>: the generator runs the hidden-unit loops of the scalar
-/// <c>Evaluate</c> and <c>Vjp</c> in SIMD registers, tanh from the vector kernel (1–3 ulp from <c>Math.Tanh</c>), so the
-/// per-sample adjoints no longer spend half their time in libm's tanh. The user's opt-in, not a change to the model.
-/// </summary>
-public static partial class SpiralMlpVectorized
-{
-    private const int In = 2, Hidden = 50, Out = 2;
-    private const int W1 = 0, B1 = W1 + Hidden * In, W2 = B1 + Hidden, B2 = W2 + Out * Hidden;
-
-    [OdeDynamics(States = 2, Parameters = 252, VectorizeLoops = true)]
-    public static void Rhs(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
-    {
-        Span<double> h = stackalloc double[Hidden];
-        for (int i = 0; i < Hidden; i++)
-        {
-            double s = p[B1 + i];
-            for (int j = 0; j < In; j++)
-            {
-                s += p[W1 + i * In + j] * (y[j] * y[j] * y[j]);
-            }
-
-            h[i] = Math.Tanh(s);
-        }
-
-        for (int k = 0; k < Out; k++)
-        {
-            double o = p[B2 + k];
-            for (int i = 0; i < Hidden; i++)
-            {
-                o += p[W2 + k * Hidden + i] * h[i];
-            }
-
-            dydt[k] = o;
-        }
-    }
-}
 
 /// <summary>
 /// One training iteration of the spiral demo: the loss (forward solves of the 20 ten-point segments) and its
@@ -93,15 +19,15 @@ public static partial class SpiralMlpVectorized
 /// lane blocks, one segment per lane, with the discrete adjoint of the shared lane steps
 /// (<see cref="NeuralOdeTrainer{TSystem}.LaneBlocks"/>); their Work column counts lane calls (one call evaluates a whole
 /// block: 8 segments with Lane512, 1 with Lane1), on one thread like the per-sample rows. The rows ending in
-/// <c>VectorizedLoops</c> train <see cref="SpiralMlpVectorized"/>, the same model generated with <c>VectorizeLoops = true</c>.
+/// <c>VectorizedLoops</c> train <see cref="SpiralModelVectorized"/>, the same model generated with <c>VectorizeLoops = true</c>.
 /// </summary>
 [MemoryDiagnoser]
 [Config(typeof(Columns))]
 public class NeuralTrainingBenchmarks
 {
-    private NeuralOdeTrainer<SpiralMlp.RhsSystem> _interpolating = null!, _throughObservations = null!, _backsolve = null!, _discrete = null!,
+    private NeuralOdeTrainer<SpiralModel.RhsSystem> _interpolating = null!, _throughObservations = null!, _backsolve = null!, _discrete = null!,
         _laneBlocks = null!, _laneBlocksLane1 = null!;
-    private NeuralOdeTrainer<SpiralMlpVectorized.RhsSystem> _interpolatingVectorized = null!, _throughObservationsVectorized = null!, _backsolveVectorized = null!;
+    private NeuralOdeTrainer<SpiralModelVectorized.RhsSystem> _interpolatingVectorized = null!, _throughObservationsVectorized = null!, _backsolveVectorized = null!;
     private readonly double[] _gradient = new double[252];
     private Problem _problem = null!;
 
@@ -163,20 +89,20 @@ public class NeuralTrainingBenchmarks
         _ => Sensitivity.DiscreteAdjoint,
     };
 
-    private static NeuralOdeTrainer<SpiralMlp.RhsSystem> Trainer(string method) =>
+    private static NeuralOdeTrainer<SpiralModel.RhsSystem> Trainer(string method) =>
         new(default)
         {
             Solver = new SolverOptions { RelTol = 1e-7, AbsTol = 1e-9 },
             Sensitivity = MethodOf(method),
             LaneBlocks = method switch
             {
-                nameof(DiscreteAdjointLaneBlocks) => LaneBlockBatching.For(default(SpiralMlp.RhsSystem)),
-                nameof(DiscreteAdjointLaneBlocksLane1) => LaneBlockBatching.For(default(SpiralMlp.RhsSystem), LaneWidth.Lane1),
+                nameof(DiscreteAdjointLaneBlocks) => LaneBlockBatching.For(default(SpiralModel.RhsSystem)),
+                nameof(DiscreteAdjointLaneBlocksLane1) => LaneBlockBatching.For(default(SpiralModel.RhsSystem), LaneWidth.Lane1),
                 _ => null,
             },
         };
 
-    private static NeuralOdeTrainer<SpiralMlpVectorized.RhsSystem> VectorizedTrainer(string method) =>
+    private static NeuralOdeTrainer<SpiralModelVectorized.RhsSystem> VectorizedTrainer(string method) =>
         new(default) { Solver = new SolverOptions { RelTol = 1e-7, AbsTol = 1e-9 }, Sensitivity = MethodOf(method) };
 
     /// <summary>One iteration's loss, gradient norm and work, outside the timed runs.</summary>

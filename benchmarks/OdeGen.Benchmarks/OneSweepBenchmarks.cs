@@ -42,11 +42,11 @@ public class OneSweepBenchmarks
 
     /// <summary>Back-solve adjoint on the spiral MLP, two calls (before).</summary>
     [Benchmark(Baseline = true), BenchmarkCategory("Backsolve spiral")]
-    public double BacksolveSpiralTwoCalls() => Spiral(new TwoCalls<SpiralMlp.RhsSystem>(new()), Sensitivity.BacksolveAdjoint);
+    public double BacksolveSpiralTwoCalls() => Spiral(new TwoCalls<SpiralModel.RhsSystem>(new()), Sensitivity.BacksolveAdjoint);
 
     /// <summary>Back-solve adjoint on the spiral MLP, one sweep.</summary>
     [Benchmark, BenchmarkCategory("Backsolve spiral")]
-    public double BacksolveSpiralOneSweep() => Spiral(new SpiralMlp.RhsSystem(), Sensitivity.BacksolveAdjoint);
+    public double BacksolveSpiralOneSweep() => Spiral(new SpiralModel.RhsSystem(), Sensitivity.BacksolveAdjoint);
 
     /// <summary>Interpolating adjoint on Lorenz behind the wrapper (control: its backward pass has no f).</summary>
     [Benchmark(Baseline = true), BenchmarkCategory("Interpolating Lorenz")]
@@ -58,11 +58,11 @@ public class OneSweepBenchmarks
 
     /// <summary>Interpolating adjoint on the spiral MLP behind the wrapper (control).</summary>
     [Benchmark(Baseline = true), BenchmarkCategory("Interpolating spiral")]
-    public double InterpolatingSpiralTwoCalls() => Spiral(new TwoCalls<SpiralMlp.RhsSystem>(new()), Sensitivity.InterpolatingAdjoint());
+    public double InterpolatingSpiralTwoCalls() => Spiral(new TwoCalls<SpiralModel.RhsSystem>(new()), Sensitivity.InterpolatingAdjoint());
 
     /// <summary>Interpolating adjoint on the spiral MLP as generated.</summary>
     [Benchmark, BenchmarkCategory("Interpolating spiral")]
-    public double InterpolatingSpiralOneSweep() => Spiral(new SpiralMlp.RhsSystem(), Sensitivity.InterpolatingAdjoint());
+    public double InterpolatingSpiralOneSweep() => Spiral(new SpiralModel.RhsSystem(), Sensitivity.InterpolatingAdjoint());
 
     private double Lorenz<TSystem>(TSystem system, Sensitivity s) where TSystem : struct, IOdeSystem =>
         Ode.Gradient(system, Problems.Y0, Problems.P, 0, Times, Problems.SumLoss, s, _options).Y0[0];

@@ -102,14 +102,7 @@ internal sealed class LaneBlockEngine<TSystem>(LaneWidth width) : LaneBlockBatch
             total += w.Losses[i];
             if (status == OdeStatus.Success) status = w.Statuses[i];
         }
-        if (status != OdeStatus.Success)
-        {
-            gradient.Fill(double.NaN);
-            total = double.NaN;
-        }
-        double norm = 0;
-        foreach (double x in gradient) norm += x * x;
-        return new BatchResult(total, Math.Sqrt(norm), evaluations, vjps, status);
+        return BatchResult.OfGradient(total, gradient, evaluations, vjps, status);
     }
 
     /// <summary>The loss of a group's samples, as one callback made once (the group's members are set before each group).</summary>

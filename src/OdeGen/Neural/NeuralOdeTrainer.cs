@@ -24,6 +24,20 @@ public readonly record struct BatchResult(double Loss, double GradientNorm, long
     /// <summary>True when every solve succeeded.</summary>
     public bool IsSuccess => Status == OdeStatus.Success;
 
+    // A gradient pass's result: on failure the loss and every gradient entry become NaN, so nothing downstream takes
+    // them for numbers; otherwise the gradient's norm. (One place for the three gradient paths of the trainer.)
+    internal static BatchResult OfGradient(double loss, Span<double> gradient, long evaluations, long vjps, OdeStatus status)
+    {
+        if (status != OdeStatus.Success)
+        {
+            gradient.Fill(double.NaN);
+            loss = double.NaN;
+        }
+        double norm = 0;
+        foreach (double g in gradient) norm += g * g;
+        return new BatchResult(loss, Math.Sqrt(norm), evaluations, vjps, status);
+    }
+
     /// <summary>A sentence that says how the batch went and, on failure, what to try.</summary>
     public string Message => IsSuccess
         ? FormattableString.Invariant($"Batch loss {Loss:G6}, gradient norm {GradientNorm:G6} ({FunctionEvaluations} f evaluations, {VjpEvaluations} VJPs).")
@@ -191,14 +205,7 @@ public sealed class NeuralOdeTrainer<TSystem> where TSystem : struct, IOdeSystem
             if (status == OdeStatus.Success) status = slot.Status;
             if (slot.Gradient is { } g) for (int k = 0; k < m; k++) gradient[k] += g[k];
         }
-        if (status != OdeStatus.Success)
-        {
-            gradient.Fill(double.NaN);
-            loss = double.NaN;
-        }
-        double norm = 0;
-        foreach (double g in gradient) norm += g * g;
-        return new BatchResult(loss, Math.Sqrt(norm), evaluations, vjps, status);
+        return BatchResult.OfGradient(loss, gradient, evaluations, vjps, status);
     }
 
     // One sample after another on this thread, through the thread's gradient workspace: each sample's gradient is read from
@@ -251,14 +258,7 @@ public sealed class NeuralOdeTrainer<TSystem> where TSystem : struct, IOdeSystem
             sampleLoss.Target = [];
             _sampleLoss = sampleLoss;
         }
-        if (status != OdeStatus.Success)
-        {
-            gradient.Fill(double.NaN);
-            loss = double.NaN;
-        }
-        double norm = 0;
-        foreach (double x in gradient) norm += x * x;
-        return new BatchResult(loss, Math.Sqrt(norm), evaluations, vjps, status);
+        return BatchResult.OfGradient(loss, gradient, evaluations, vjps, status);
     }
 
     private SampleLoss? _sampleLoss;

@@ -1,6 +1,11 @@
-namespace OdeGen.Tests.Neural;
+namespace OdeGen.Testing;
 
-/// <summary>The spiral model as an [OdeDynamics] loop method: the generated twin of TanhMlpSystem(2, 50, Cube).</summary>
+// The spiral demo's model, shared by the tests and the benchmarks (both compile this file), in its two generated forms.
+
+/// <summary>
+/// The spiral model, f(y) = W2·tanh(W1·y³ + b1) + b2 with 50 hidden units, as an [OdeDynamics] loop method (as in
+/// samples/Spiral): the generated twin of TanhMlpSystem(2, 50, Cube). Layout W1 [50][2], b1, W2 [2][50], b2 (PyTorch's).
+/// </summary>
 public static partial class SpiralModel
 {
     private const int In = 2, Hidden = 50, Out = 2;
@@ -36,7 +41,8 @@ public static partial class SpiralModel
 
 /// <summary>
 /// <see cref="SpiralModel"/> generated with <c>VectorizeLoops = true</c> (tanh from the vector kernel, sums lane by lane):
-/// the configuration of the benchmarks' fastest per-sample adjoint rows, held to torchdiffeq's numbers like the others.
+/// the configuration of the benchmarks' fastest per-sample adjoint rows (the user's opt-in, not a change to the model),
+/// held to torchdiffeq's numbers like the others.
 /// </summary>
 public static partial class SpiralModelVectorized
 {
