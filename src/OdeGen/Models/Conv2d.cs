@@ -501,6 +501,10 @@ public class Conv2d : Layer
         // Sample by sample, straight from each one's padded frame (DirectConvolution: the product's sums, without the patches).
         int weights = OutChannels * PatchSize, pixels = Pixels;
         double[] packed = Packed(parameters).ByTap;
+        // The backward pass of these samples will want all their frames at once: made here, so that it allocates nothing
+        // (Model counts what a backward pass allocates as memory held per sample).
+        FrameBuffers buffers = _frames.Value!;
+        if (buffers.Input.Length < checked(count * FrameSize)) buffers.Input = new double[count * FrameSize];
         for (int s = 0; s < count; s++)
         {
             Span<double> frame = Frames(t, 1, x.Slice(s * InputSize, InputSize)), ys = y.Slice(s * OutputSize, OutputSize);
