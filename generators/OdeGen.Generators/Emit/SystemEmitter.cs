@@ -207,7 +207,7 @@ internal static class SystemEmitter
     /// With sizes known at compile time, the spans the body reads, and the adjoints it adds to, are first cut to them
     /// (the runtime passes exactly these lengths): the JIT then knows each length, so an index that a constant-bound
     /// loop keeps in range (p[200 + i], i &lt; 50) needs no range check, as in a hand-written loop over a slice. A span
-    /// shorter than its size throws on entry, before anything is written. dydt and the other outputs that are
+    /// shorter than its size throws on entry, before anything is written, with a message that names it (GeneratedSpans). dydt and the other outputs that are
     /// overwritten keep their length (Evaluate clears all of dydt).
     /// </summary>
     private static void SliceToSizes(IndentedWriter w, SystemHeader h, IrFunction function, List<string> names)
@@ -242,7 +242,8 @@ internal static class SystemEmitter
                     any = true;
                 }
 
-                w.Line($"{name} = {name}.Slice(0, {(states ? "States" : "Parameters")});");
+                string size = states ? "States" : "Parameters";
+                w.Line($"{name} = global::OdeGen.GeneratedSpans.Sized({name}, {size}, \"{name}\", \"{size}\");");
             }
         }
 

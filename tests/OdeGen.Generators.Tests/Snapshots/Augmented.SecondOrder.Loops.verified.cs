@@ -17,9 +17,9 @@ namespace SecondOrder.Loops
             public double EvaluateVjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, global::System.Span<double> dydt, global::System.Span<double> yBar, global::System.Span<double> pBar)
             {
                 // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
-                y = y.Slice(0, States);
-                a = a.Slice(0, States);
-                yBar = yBar.Slice(0, States);
+                y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
+                a = global::OdeGen.GeneratedSpans.Sized(a, States, "a", "States");
+                yBar = global::OdeGen.GeneratedSpans.Sized(yBar, States, "yBar", "States");
 
                 // elements of dydt that are not written are 0
                 dydt.Clear();
@@ -534,7 +534,7 @@ namespace SecondOrder.Loops
             public double EvaluateDivergence(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.Span<double> dydt)
             {
                 // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
-                y = y.Slice(0, States);
+                y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
 
                 // loop sums that cross calls of Math or user functions wait in memory, so the loops keep them in registers
                 global::System.Span<double> sDot0Kept = stackalloc double[1];
@@ -796,9 +796,9 @@ namespace SecondOrder.Loops
             public double VjpDivergenceVjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, double s, global::System.Span<double> yBar, global::System.Span<double> pBar)
             {
                 // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
-                y = y.Slice(0, States);
-                a = a.Slice(0, States);
-                yBar = yBar.Slice(0, States);
+                y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
+                a = global::OdeGen.GeneratedSpans.Sized(a, States, "a", "States");
+                yBar = global::OdeGen.GeneratedSpans.Sized(yBar, States, "yBar", "States");
 
                 // loop sums that cross calls of Math or user functions wait in memory, so the loops keep them in registers
                 global::System.Span<double> sDot0Kept = stackalloc double[1];

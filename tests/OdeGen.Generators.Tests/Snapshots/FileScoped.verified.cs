@@ -28,7 +28,7 @@ namespace Scenarios.FileScoped
             public void Evaluate(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.Span<double> dydt)
             {
                 // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
-                p = p.Slice(0, Parameters);
+                p = global::OdeGen.GeneratedSpans.Sized(p, Parameters, "p", "Parameters");
 
                 // dydt[0] = p[0] * t;
                 dydt[0] = p[0] * t;
@@ -38,8 +38,8 @@ namespace Scenarios.FileScoped
             public void Jvp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, double tDot, global::System.ReadOnlySpan<double> yDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> dydt, global::System.Span<double> dydtDot)
             {
                 // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
-                p = p.Slice(0, Parameters);
-                pDot = pDot.Slice(0, Parameters);
+                p = global::OdeGen.GeneratedSpans.Sized(p, Parameters, "p", "Parameters");
+                pDot = global::OdeGen.GeneratedSpans.Sized(pDot, Parameters, "pDot", "Parameters");
 
                 // dydt[0] = p[0] * t;
                 double p0 = p[0];
@@ -51,9 +51,9 @@ namespace Scenarios.FileScoped
             public double Vjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, global::System.Span<double> yBar, global::System.Span<double> pBar)
             {
                 // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
-                p = p.Slice(0, Parameters);
-                a = a.Slice(0, States);
-                pBar = pBar.Slice(0, Parameters);
+                p = global::OdeGen.GeneratedSpans.Sized(p, Parameters, "p", "Parameters");
+                a = global::OdeGen.GeneratedSpans.Sized(a, States, "a", "States");
+                pBar = global::OdeGen.GeneratedSpans.Sized(pBar, Parameters, "pBar", "Parameters");
 
                 // adjoint of: dydt[0] = p[0] * t;
                 double a0 = a[0];

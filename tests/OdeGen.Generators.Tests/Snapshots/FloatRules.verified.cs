@@ -28,8 +28,8 @@ namespace Scenarios.SingleRules
             public void Evaluate(float t, global::System.ReadOnlySpan<float> y, global::System.ReadOnlySpan<float> p, global::System.Span<float> dydt)
             {
                 // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
-                y = y.Slice(0, States);
-                p = p.Slice(0, Parameters);
+                y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
+                p = global::OdeGen.GeneratedSpans.Sized(p, Parameters, "p", "Parameters");
 
                 // elements of dydt that are not written are 0
                 dydt.Clear();
@@ -75,10 +75,10 @@ namespace Scenarios.SingleRules
             public void Jvp(float t, global::System.ReadOnlySpan<float> y, global::System.ReadOnlySpan<float> p, float tDot, global::System.ReadOnlySpan<float> yDot, global::System.ReadOnlySpan<float> pDot, global::System.Span<float> dydt, global::System.Span<float> dydtDot)
             {
                 // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
-                y = y.Slice(0, States);
-                p = p.Slice(0, Parameters);
-                yDot = yDot.Slice(0, States);
-                pDot = pDot.Slice(0, Parameters);
+                y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
+                p = global::OdeGen.GeneratedSpans.Sized(p, Parameters, "p", "Parameters");
+                yDot = global::OdeGen.GeneratedSpans.Sized(yDot, States, "yDot", "States");
+                pDot = global::OdeGen.GeneratedSpans.Sized(pDot, Parameters, "pDot", "Parameters");
 
                 // elements of dydt that are not written are 0
                 dydt.Clear();
@@ -137,11 +137,11 @@ namespace Scenarios.SingleRules
             public float Vjp(float t, global::System.ReadOnlySpan<float> y, global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> a, global::System.Span<float> yBar, global::System.Span<float> pBar)
             {
                 // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
-                y = y.Slice(0, States);
-                p = p.Slice(0, Parameters);
-                a = a.Slice(0, States);
-                yBar = yBar.Slice(0, States);
-                pBar = pBar.Slice(0, Parameters);
+                y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
+                p = global::OdeGen.GeneratedSpans.Sized(p, Parameters, "p", "Parameters");
+                a = global::OdeGen.GeneratedSpans.Sized(a, States, "a", "States");
+                yBar = global::OdeGen.GeneratedSpans.Sized(yBar, States, "yBar", "States");
+                pBar = global::OdeGen.GeneratedSpans.Sized(pBar, Parameters, "pBar", "Parameters");
 
                 // adjoint of: elements of dydt that are not written are 0
                 global::System.Span<float> dydtBar = stackalloc float[a.Length];

@@ -26,8 +26,8 @@ static partial class Lorenz
         public void Evaluate(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.Span<double> dydt)
         {
             // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
-            y = y.Slice(0, States);
-            p = p.Slice(0, Parameters);
+            y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
+            p = global::OdeGen.GeneratedSpans.Sized(p, Parameters, "p", "Parameters");
 
             // double sigma = p[0], rho = p[1], beta = p[2];
             double sigma = p[0];
@@ -51,10 +51,10 @@ static partial class Lorenz
         public void Jvp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, double tDot, global::System.ReadOnlySpan<double> yDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> dydt, global::System.Span<double> dydtDot)
         {
             // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
-            y = y.Slice(0, States);
-            p = p.Slice(0, Parameters);
-            yDot = yDot.Slice(0, States);
-            pDot = pDot.Slice(0, Parameters);
+            y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
+            p = global::OdeGen.GeneratedSpans.Sized(p, Parameters, "p", "Parameters");
+            yDot = global::OdeGen.GeneratedSpans.Sized(yDot, States, "yDot", "States");
+            pDot = global::OdeGen.GeneratedSpans.Sized(pDot, Parameters, "pDot", "Parameters");
 
             // double sigma = p[0], rho = p[1], beta = p[2];
             double sigma = p[0];
@@ -86,11 +86,11 @@ static partial class Lorenz
         public double Vjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, global::System.Span<double> yBar, global::System.Span<double> pBar)
         {
             // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
-            y = y.Slice(0, States);
-            p = p.Slice(0, Parameters);
-            a = a.Slice(0, States);
-            yBar = yBar.Slice(0, States);
-            pBar = pBar.Slice(0, Parameters);
+            y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
+            p = global::OdeGen.GeneratedSpans.Sized(p, Parameters, "p", "Parameters");
+            a = global::OdeGen.GeneratedSpans.Sized(a, States, "a", "States");
+            yBar = global::OdeGen.GeneratedSpans.Sized(yBar, States, "yBar", "States");
+            pBar = global::OdeGen.GeneratedSpans.Sized(pBar, Parameters, "pBar", "Parameters");
 
             // double sigma = p[0], rho = p[1], beta = p[2];
             double sigma = p[0];
@@ -131,8 +131,8 @@ static partial class Lorenz
         public void Jacobian(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.Span<double> dfdy, global::System.Span<double> dfdp)
         {
             // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
-            y = y.Slice(0, States);
-            p = p.Slice(0, Parameters);
+            y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
+            p = global::OdeGen.GeneratedSpans.Sized(p, Parameters, "p", "Parameters");
 
             // double sigma = p[0], rho = p[1], beta = p[2];
             double sigma = p[0];

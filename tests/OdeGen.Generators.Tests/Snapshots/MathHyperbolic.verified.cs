@@ -28,8 +28,8 @@ namespace Scenarios.MathHyperbolic
             public void Evaluate(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.Span<double> dydt)
             {
                 // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
-                y = y.Slice(0, States);
-                p = p.Slice(0, Parameters);
+                y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
+                p = global::OdeGen.GeneratedSpans.Sized(p, Parameters, "p", "Parameters");
 
                 // dydt[0] = Math.Tanh(p[0] * y[0] + p[1] * y[1]);
                 double y0 = y[0];
@@ -44,10 +44,10 @@ namespace Scenarios.MathHyperbolic
             public void Jvp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, double tDot, global::System.ReadOnlySpan<double> yDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> dydt, global::System.Span<double> dydtDot)
             {
                 // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
-                y = y.Slice(0, States);
-                p = p.Slice(0, Parameters);
-                yDot = yDot.Slice(0, States);
-                pDot = pDot.Slice(0, Parameters);
+                y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
+                p = global::OdeGen.GeneratedSpans.Sized(p, Parameters, "p", "Parameters");
+                yDot = global::OdeGen.GeneratedSpans.Sized(yDot, States, "yDot", "States");
+                pDot = global::OdeGen.GeneratedSpans.Sized(pDot, Parameters, "pDot", "Parameters");
 
                 // dydt[0] = Math.Tanh(p[0] * y[0] + p[1] * y[1]);
                 double p0 = p[0];
@@ -71,11 +71,11 @@ namespace Scenarios.MathHyperbolic
             public double Vjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, global::System.Span<double> yBar, global::System.Span<double> pBar)
             {
                 // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
-                y = y.Slice(0, States);
-                p = p.Slice(0, Parameters);
-                a = a.Slice(0, States);
-                yBar = yBar.Slice(0, States);
-                pBar = pBar.Slice(0, Parameters);
+                y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
+                p = global::OdeGen.GeneratedSpans.Sized(p, Parameters, "p", "Parameters");
+                a = global::OdeGen.GeneratedSpans.Sized(a, States, "a", "States");
+                yBar = global::OdeGen.GeneratedSpans.Sized(yBar, States, "yBar", "States");
+                pBar = global::OdeGen.GeneratedSpans.Sized(pBar, Parameters, "pBar", "Parameters");
 
                 // dydt[0] = Math.Tanh(p[0] * y[0] + p[1] * y[1]);
                 double p0 = p[0];
@@ -101,8 +101,8 @@ namespace Scenarios.MathHyperbolic
             public void Jacobian(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.Span<double> dfdy, global::System.Span<double> dfdp)
             {
                 // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
-                y = y.Slice(0, States);
-                p = p.Slice(0, Parameters);
+                y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
+                p = global::OdeGen.GeneratedSpans.Sized(p, Parameters, "p", "Parameters");
 
                 // dydt[0] = Math.Tanh(p[0] * y[0] + p[1] * y[1]);
                 double p0 = p[0];

@@ -31,8 +31,8 @@ namespace Scenarios.Outer.Inner
                 public void Evaluate(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.Span<double> dydt)
                 {
                     // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
-                    y = y.Slice(0, States);
-                    p = p.Slice(0, Parameters);
+                    y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
+                    p = global::OdeGen.GeneratedSpans.Sized(p, Parameters, "p", "Parameters");
 
                     // dydt[0] = -p[0] * y[0];
                     dydt[0] = -p[0] * y[0];
@@ -42,10 +42,10 @@ namespace Scenarios.Outer.Inner
                 public void Jvp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, double tDot, global::System.ReadOnlySpan<double> yDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> dydt, global::System.Span<double> dydtDot)
                 {
                     // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
-                    y = y.Slice(0, States);
-                    p = p.Slice(0, Parameters);
-                    yDot = yDot.Slice(0, States);
-                    pDot = pDot.Slice(0, Parameters);
+                    y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
+                    p = global::OdeGen.GeneratedSpans.Sized(p, Parameters, "p", "Parameters");
+                    yDot = global::OdeGen.GeneratedSpans.Sized(yDot, States, "yDot", "States");
+                    pDot = global::OdeGen.GeneratedSpans.Sized(pDot, Parameters, "pDot", "Parameters");
 
                     // dydt[0] = -p[0] * y[0];
                     double p0 = p[0];
@@ -58,11 +58,11 @@ namespace Scenarios.Outer.Inner
                 public double Vjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, global::System.Span<double> yBar, global::System.Span<double> pBar)
                 {
                     // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
-                    y = y.Slice(0, States);
-                    p = p.Slice(0, Parameters);
-                    a = a.Slice(0, States);
-                    yBar = yBar.Slice(0, States);
-                    pBar = pBar.Slice(0, Parameters);
+                    y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
+                    p = global::OdeGen.GeneratedSpans.Sized(p, Parameters, "p", "Parameters");
+                    a = global::OdeGen.GeneratedSpans.Sized(a, States, "a", "States");
+                    yBar = global::OdeGen.GeneratedSpans.Sized(yBar, States, "yBar", "States");
+                    pBar = global::OdeGen.GeneratedSpans.Sized(pBar, Parameters, "pBar", "Parameters");
 
                     // adjoint of: dydt[0] = -p[0] * y[0];
                     double a0 = a[0];
@@ -75,8 +75,8 @@ namespace Scenarios.Outer.Inner
                 public void Jacobian(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.Span<double> dfdy, global::System.Span<double> dfdp)
                 {
                     // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
-                    y = y.Slice(0, States);
-                    p = p.Slice(0, Parameters);
+                    y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
+                    p = global::OdeGen.GeneratedSpans.Sized(p, Parameters, "p", "Parameters");
 
                     // column 0 of dfdy: ∂f/∂y[0]
                     dfdy[0] = -p[0];
@@ -120,8 +120,8 @@ namespace Scenarios.Outer.Inner
             public void Evaluate(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.Span<double> dydt)
             {
                 // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
-                y = y.Slice(0, States);
-                p = p.Slice(0, Parameters);
+                y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
+                p = global::OdeGen.GeneratedSpans.Sized(p, Parameters, "p", "Parameters");
 
                 // rate[0] = theta[0] * state[0] * (1.0 - state[0]);
                 double y0 = y[0];
@@ -132,10 +132,10 @@ namespace Scenarios.Outer.Inner
             public void Jvp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, double tDot, global::System.ReadOnlySpan<double> yDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> dydt, global::System.Span<double> dydtDot)
             {
                 // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
-                y = y.Slice(0, States);
-                p = p.Slice(0, Parameters);
-                yDot = yDot.Slice(0, States);
-                pDot = pDot.Slice(0, Parameters);
+                y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
+                p = global::OdeGen.GeneratedSpans.Sized(p, Parameters, "p", "Parameters");
+                yDot = global::OdeGen.GeneratedSpans.Sized(yDot, States, "yDot", "States");
+                pDot = global::OdeGen.GeneratedSpans.Sized(pDot, Parameters, "pDot", "Parameters");
 
                 // rate[0] = theta[0] * state[0] * (1.0 - state[0]);
                 double p0 = p[0];
@@ -151,11 +151,11 @@ namespace Scenarios.Outer.Inner
             public double Vjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, global::System.Span<double> yBar, global::System.Span<double> pBar)
             {
                 // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
-                y = y.Slice(0, States);
-                p = p.Slice(0, Parameters);
-                a = a.Slice(0, States);
-                yBar = yBar.Slice(0, States);
-                pBar = pBar.Slice(0, Parameters);
+                y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
+                p = global::OdeGen.GeneratedSpans.Sized(p, Parameters, "p", "Parameters");
+                a = global::OdeGen.GeneratedSpans.Sized(a, States, "a", "States");
+                yBar = global::OdeGen.GeneratedSpans.Sized(yBar, States, "yBar", "States");
+                pBar = global::OdeGen.GeneratedSpans.Sized(pBar, Parameters, "pBar", "Parameters");
 
                 // rate[0] = theta[0] * state[0] * (1.0 - state[0]);
                 double p0 = p[0];
@@ -173,8 +173,8 @@ namespace Scenarios.Outer.Inner
             public void Jacobian(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.Span<double> dfdy, global::System.Span<double> dfdp)
             {
                 // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
-                y = y.Slice(0, States);
-                p = p.Slice(0, Parameters);
+                y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
+                p = global::OdeGen.GeneratedSpans.Sized(p, Parameters, "p", "Parameters");
 
                 // rate[0] = theta[0] * state[0] * (1.0 - state[0]);
                 double p0 = p[0];
@@ -222,7 +222,7 @@ namespace Scenarios.Outer.Inner
             public void Evaluate(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.Span<double> dydt)
             {
                 // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
-                y = y.Slice(0, States);
+                y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
 
                 // dydt[0] = y[1];
                 dydt[0] = y[1];
@@ -235,8 +235,8 @@ namespace Scenarios.Outer.Inner
             public void Jvp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, double tDot, global::System.ReadOnlySpan<double> yDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> dydt, global::System.Span<double> dydtDot)
             {
                 // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
-                y = y.Slice(0, States);
-                yDot = yDot.Slice(0, States);
+                y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
+                yDot = global::OdeGen.GeneratedSpans.Sized(yDot, States, "yDot", "States");
 
                 // dydt[0] = y[1];
                 dydt[0] = y[1];
@@ -251,8 +251,8 @@ namespace Scenarios.Outer.Inner
             public double Vjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, global::System.Span<double> yBar, global::System.Span<double> pBar)
             {
                 // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
-                a = a.Slice(0, States);
-                yBar = yBar.Slice(0, States);
+                a = global::OdeGen.GeneratedSpans.Sized(a, States, "a", "States");
+                yBar = global::OdeGen.GeneratedSpans.Sized(yBar, States, "yBar", "States");
 
                 // adjoint of: dydt[1] = -y[0];
                 yBar[0] += -a[1];

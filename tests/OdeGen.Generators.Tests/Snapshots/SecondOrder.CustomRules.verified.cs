@@ -15,8 +15,8 @@ namespace Scenarios.Custom
             public double Divergence(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p)
             {
                 // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
-                y = y.Slice(0, States);
-                p = p.Slice(0, Parameters);
+                y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
+                p = global::OdeGen.GeneratedSpans.Sized(p, Parameters, "p", "Parameters");
 
                 // dydt[0] = -Series(y[0], p[0]) * y[1] + Logistic(t * p[1]);
                 double y0 = y[0];
@@ -37,10 +37,10 @@ namespace Scenarios.Custom
             public double DivergenceVjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, double s, global::System.Span<double> yBar, global::System.Span<double> pBar)
             {
                 // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
-                y = y.Slice(0, States);
-                p = p.Slice(0, Parameters);
-                yBar = yBar.Slice(0, States);
-                pBar = pBar.Slice(0, Parameters);
+                y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
+                p = global::OdeGen.GeneratedSpans.Sized(p, Parameters, "p", "Parameters");
+                yBar = global::OdeGen.GeneratedSpans.Sized(yBar, States, "yBar", "States");
+                pBar = global::OdeGen.GeneratedSpans.Sized(pBar, Parameters, "pBar", "Parameters");
 
                 // dydt[0] = -Series(y[0], p[0]) * y[1] + Logistic(t * p[1]);
                 double y0 = y[0];
@@ -102,13 +102,13 @@ namespace Scenarios.Custom
             public void Hvp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, double tDot, global::System.ReadOnlySpan<double> yDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> yBarDot, global::System.Span<double> pBarDot)
             {
                 // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
-                y = y.Slice(0, States);
-                p = p.Slice(0, Parameters);
-                yDot = yDot.Slice(0, States);
-                pDot = pDot.Slice(0, Parameters);
-                a = a.Slice(0, States);
-                yBarDot = yBarDot.Slice(0, States);
-                pBarDot = pBarDot.Slice(0, Parameters);
+                y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
+                p = global::OdeGen.GeneratedSpans.Sized(p, Parameters, "p", "Parameters");
+                yDot = global::OdeGen.GeneratedSpans.Sized(yDot, States, "yDot", "States");
+                pDot = global::OdeGen.GeneratedSpans.Sized(pDot, Parameters, "pDot", "Parameters");
+                a = global::OdeGen.GeneratedSpans.Sized(a, States, "a", "States");
+                yBarDot = global::OdeGen.GeneratedSpans.Sized(yBarDot, States, "yBarDot", "States");
+                pBarDot = global::OdeGen.GeneratedSpans.Sized(pBarDot, Parameters, "pBarDot", "Parameters");
 
                 // dydt[0] = -Series(y[0], p[0]) * y[1] + Logistic(t * p[1]);
                 double y0 = y[0];

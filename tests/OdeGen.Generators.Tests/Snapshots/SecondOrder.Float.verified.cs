@@ -16,8 +16,8 @@ namespace SecondOrder.Float
             public float Divergence(float t, global::System.ReadOnlySpan<float> y, global::System.ReadOnlySpan<float> p)
             {
                 // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
-                y = y.Slice(0, States);
-                p = p.Slice(0, Parameters);
+                y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
+                p = global::OdeGen.GeneratedSpans.Sized(p, Parameters, "p", "Parameters");
 
                 // float x = y[0], v = y[1];
                 float v = y[1];
@@ -31,10 +31,10 @@ namespace SecondOrder.Float
             public float DivergenceVjp(float t, global::System.ReadOnlySpan<float> y, global::System.ReadOnlySpan<float> p, float s, global::System.Span<float> yBar, global::System.Span<float> pBar)
             {
                 // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
-                y = y.Slice(0, States);
-                p = p.Slice(0, Parameters);
-                yBar = yBar.Slice(0, States);
-                pBar = pBar.Slice(0, Parameters);
+                y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
+                p = global::OdeGen.GeneratedSpans.Sized(p, Parameters, "p", "Parameters");
+                yBar = global::OdeGen.GeneratedSpans.Sized(yBar, States, "yBar", "States");
+                pBar = global::OdeGen.GeneratedSpans.Sized(pBar, Parameters, "pBar", "Parameters");
 
                 // float x = y[0], v = y[1];
                 float v = y[1];
@@ -59,13 +59,13 @@ namespace SecondOrder.Float
             public void Hvp(float t, global::System.ReadOnlySpan<float> y, global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> a, float tDot, global::System.ReadOnlySpan<float> yDot, global::System.ReadOnlySpan<float> pDot, global::System.Span<float> yBarDot, global::System.Span<float> pBarDot)
             {
                 // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
-                y = y.Slice(0, States);
-                p = p.Slice(0, Parameters);
-                yDot = yDot.Slice(0, States);
-                pDot = pDot.Slice(0, Parameters);
-                a = a.Slice(0, States);
-                yBarDot = yBarDot.Slice(0, States);
-                pBarDot = pBarDot.Slice(0, Parameters);
+                y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
+                p = global::OdeGen.GeneratedSpans.Sized(p, Parameters, "p", "Parameters");
+                yDot = global::OdeGen.GeneratedSpans.Sized(yDot, States, "yDot", "States");
+                pDot = global::OdeGen.GeneratedSpans.Sized(pDot, Parameters, "pDot", "Parameters");
+                a = global::OdeGen.GeneratedSpans.Sized(a, States, "a", "States");
+                yBarDot = global::OdeGen.GeneratedSpans.Sized(yBarDot, States, "yBarDot", "States");
+                pBarDot = global::OdeGen.GeneratedSpans.Sized(pBarDot, Parameters, "pBarDot", "Parameters");
 
                 // float x = y[0], v = y[1];
                 float x = y[0];

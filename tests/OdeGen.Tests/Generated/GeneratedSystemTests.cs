@@ -62,6 +62,30 @@ public class GeneratedSystemTests
     }
 
     [Fact]
+    public void ShortSpans_ThrowOnEntry_NamingTheSpanAndItsSize_BeforeWritingAnything()
+    {
+        var lorenz = new Lorenz.RhsSystem();
+        double[] dydt = { 7, 7, 7 };
+        var e = Assert.Throws<ArgumentException>(() => lorenz.Evaluate(0, Y.AsSpan(0, 2), P, dydt));
+        Assert.Equal("y", e.ParamName);
+        Assert.Contains("y has length 2, but the system's States is 3", e.Message);
+        Assert.Equal(new double[] { 7, 7, 7 }, dydt);
+
+        double[] yBar = new double[3], pBar = { 5, 5 };
+        e = Assert.Throws<ArgumentException>(() => lorenz.Vjp(0, Y, P, Y, yBar, pBar));
+        Assert.Equal("pBar", e.ParamName);
+        Assert.Contains("the system's Parameters is 3: pass a span of at least 3 elements", e.Message);
+        Assert.Equal(new double[3], yBar);
+
+        // Longer spans are fine: the method uses their first States or Parameters elements.
+        double[] longDydt = { 9, 9, 9, 9 };
+        lorenz.Evaluate(0, Y, [.. P, 123.0], longDydt);
+        double[] expected = new double[3];
+        lorenz.Evaluate(0, Y, P, expected);
+        Assert.Equal([.. expected, 9.0], longDydt);
+    }
+
+    [Fact]
     public void Pendulum_UsesTimeAndConstFields()
     {
         double[] y = { 0.3, -0.1 }, p = { 2.0, 0.5, 0.7, 3.0 }, f = new double[2], fDot = new double[2];
