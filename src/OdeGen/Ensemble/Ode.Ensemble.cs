@@ -240,6 +240,11 @@ public static partial class Ode
     private static void Solve<TSystem>(in TSystem system, EnsembleProblem problem, EnsembleOptions ensemble, EnsembleSolution solution)
         where TSystem : struct, IOdeLaneSystem
     {
+        if (ensemble.PerLaneSteps)
+        {
+            PerLaneEnsemble.Solve(system, problem, ensemble, solution);
+            return;
+        }
         switch (solution.Width)
         {
             case LaneWidth.Lane512: EnsembleRunner<TSystem, Lane512>.Solve(system, problem, ensemble, solution); break;
