@@ -20,7 +20,9 @@ namespace OdeGen.Lanes;
 /// stage sums (after <c>RungeKuttaKernel</c> and <c>RegisterStages</c>), kept because the step size differs from lane to
 /// lane; <c>tests/OdeGen.Tests/Ensemble/PerLaneStepTests.cs</c> holds every lane bit for bit to <c>Ode.Solve</c> at every width.
 /// f sees one time for the whole register (the generated register form takes a scalar t), so only dynamics that do not
-/// depend on t may run here (the caller checks).
+/// depend on t may run here (the caller checks). One difference is left: where a weight h·a_ij underflows to 0 (|h| near
+/// 1e-300, far below any step a solve reaches) the scalar solve leaves the term out and this adds 0·k_j, the same value
+/// unless y_i is −0 or k_j is not finite.
 /// </remarks>
 internal static class FusedAdaptiveSteps
 {
