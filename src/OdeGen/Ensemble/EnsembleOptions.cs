@@ -41,6 +41,18 @@ public sealed class EnsembleOptions
     /// </summary>
     public bool FusedSteps { get; init; } = true;
 
+    /// <summary>
+    /// Whether an adaptive solve gives every lane a step size of its own (off by default: the lanes of a block share each
+    /// step). On, each lane accepts or rejects its own attempts and a lane whose trajectory is done takes the next one, all
+    /// stages in registers (<see cref="IOdeFusedLaneSystem"/>), and every trajectory's result equals
+    /// <see cref="Ode.Solve{TSystem}(in TSystem, ReadOnlySpan{double}, ReadOnlySpan{double}, double, double, SolverOptions?)"/>'s
+    /// bit for bit (its final state, time, status and work) at every width and thread count. Needs generated straight-line
+    /// dynamics that do not depend on t, an explicit method with one error estimate (Dopri5, Tsit5, BogackiShampine3, …),
+    /// no fixed step and no SaveAt; otherwise the solve throws <see cref="NotSupportedException"/> saying which. Solves only:
+    /// gradients keep shared steps.
+    /// </summary>
+    public bool PerLaneSteps { get; init; }
+
     /// <summary>The width <see cref="LaneWidth.Auto"/> resolves to on this machine.</summary>
     public static LaneWidth HardwareWidth =>
         Vector512.IsHardwareAccelerated ? LaneWidth.Lane512

@@ -61,7 +61,8 @@ public sealed class EnsembleSolution
     public OdeStatus[] Statuses { get; }
     /// <summary>
     /// The work of each trajectory's block up to the trajectory's end: the shared steps it took part in, the block's
-    /// rejected attempts and its lane evaluations (one EvaluateLanes call counts once).
+    /// rejected attempts and its lane evaluations (one EvaluateLanes call counts once). With
+    /// <see cref="EnsembleOptions.PerLaneSteps"/>: the trajectory's own steps, rejections and evaluations, as Ode.Solve counts them.
     /// </summary>
     public SolverStats[] TrajectoryStats { get; }
     /// <summary>The work of each block (blocks in order: block b holds trajectories b·LanesPerBlock, …).</summary>

@@ -23,7 +23,8 @@ public static partial class Ode
     /// With an adaptive method the lanes of a block share their steps (the error is the largest of the lanes' norms),
     /// so a trajectory's result differs from <see cref="Solve{TSystem}(in TSystem, ReadOnlySpan{double}, ReadOnlySpan{double}, double, double, SolverOptions?)"/>
     /// at the level of the tolerance; with a fixed step (<see cref="EnsembleOptions.FusedSteps"/> off) or
-    /// <see cref="LaneWidth.Lane1"/> it is the same bits. A trajectory whose own y0 or θ is not finite ends with
+    /// <see cref="LaneWidth.Lane1"/> it is the same bits; with <see cref="EnsembleOptions.PerLaneSteps"/> each lane steps on
+    /// its own and every trajectory is the same bits as well. A trajectory whose own y0 or θ is not finite ends with
     /// <see cref="OdeStatus.NonFiniteValue"/> at t0; the others are solved.
     /// </remarks>
     public static EnsembleSolution Solve<TSystem>(in TSystem system, EnsembleBatch batch, double t0, double t1,
@@ -240,6 +241,11 @@ public static partial class Ode
     private static void Solve<TSystem>(in TSystem system, EnsembleProblem problem, EnsembleOptions ensemble, EnsembleSolution solution)
         where TSystem : struct, IOdeLaneSystem
     {
+        if (ensemble.PerLaneSteps)
+        {
+            PerLaneEnsemble.Solve(system, problem, ensemble, solution);
+            return;
+        }
         switch (solution.Width)
         {
             case LaneWidth.Lane512: EnsembleRunner<TSystem, Lane512>.Solve(system, problem, ensemble, solution); break;

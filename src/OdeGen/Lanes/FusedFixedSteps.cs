@@ -33,6 +33,12 @@ public static class FusedFixedSteps
         where TState : unmanaged, ILaneRegisters<TState, TLane>
         where TLane : unmanaged, ILane<TLane>
     {
+        if (plan.AdaptiveRun is { } adaptive)
+        {
+            // Not fixed steps: a per-lane adaptive run (FusedAdaptiveSteps), which needed this system's register type.
+            FusedAdaptiveSteps.Run<TState, TLane>((FusedAdaptiveRun<TLane>)adaptive);
+            return TLane.Zero;
+        }
         int n = TState.StateCount, registers = n == 0 ? 0 : y.Length / n;
         if (registers * n != y.Length || registers == 0 || p.Length % registers != 0)
             throw new ArgumentException($"y holds {y.Length} lane values and p {p.Length}: expected whole registers of {n} states.", nameof(y));

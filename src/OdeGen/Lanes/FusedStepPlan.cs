@@ -40,6 +40,20 @@ public sealed class FusedStepPlan
         Chain = chain;
     }
 
+    // A plan that carries a whole adaptive run instead of fixed steps (FusedAdaptiveSteps): the generated FusedFixedSteps
+    // is how the runtime reaches the system's register type for any lane width.
+    private FusedStepPlan(object adaptiveRun)
+    {
+        _a = _b = _offsets = [];
+        AdaptiveRun = adaptiveRun;
+    }
+
+    /// <summary>The <see cref="FusedAdaptiveRun{TLane}"/> this plan hands to the register form, or null for fixed steps.</summary>
+    internal object? AdaptiveRun { get; }
+
+    /// <summary>A plan that makes <see cref="IOdeFusedLaneSystem.FusedFixedSteps"/> run <paramref name="run"/> to its end.</summary>
+    internal static FusedStepPlan ForAdaptiveRun<TLane>(FusedAdaptiveRun<TLane> run) where TLane : unmanaged, ILane<TLane> => new(run);
+
     /// <summary>Number of stages (1 to 4).</summary>
     public int Stages { get; }
 

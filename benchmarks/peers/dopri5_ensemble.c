@@ -1,0 +1,195 @@
+/* The peer of OdeGen's per-lane adaptive ensemble (EnsembleOptions.PerLaneSteps): 10,000 Lorenz trajectories from spread
+ * initial conditions, t in [0, 10], Dormand-Prince 5(4) with rtol = atol = 1e-8, each trajectory with its own adaptive
+ * steps, written the plain C way: one trajectory at a time, its state in three locals, structure-of-arrays inputs and
+ * outputs, OpenMP over trajectories for more than one core. The step control is the one OdeGen's Ode.Solve uses
+ * (Hairer's automatic first step, RMS error norm with sc = atol + rtol*max(|y|, |y_new|), PI control with
+ * alpha = 0.7/5, beta = 0.4/5, safety 0.9, factors in [0.2, 10], no growth right after a rejection), so both take the
+ * same steps up to rounding and their accuracy can be compared against one reference.
+ *
+ * Built two ways:
+ *   gcc -O3 -march=native -fopenmp -o dopri5_ensemble dopri5_ensemble.c -lm      (run-peers.sh: prints its timings)
+ *   gcc -O3 -march=native -fopenmp -shared -fPIC -DPEER_LIBRARY ...               (the BenchmarkDotNet class
+ *       PerLaneEnsembleBenchmarks calls lorenz_dopri5_ensemble through a function pointer, same run window as ours) */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+/* Dormand & Prince (1980), the 5th-order solution and the difference to the 4th-order one (b - bhat). */
+static const double a21 = 1.0 / 5;
+static const double a31 = 3.0 / 40, a32 = 9.0 / 40;
+static const double a41 = 44.0 / 45, a42 = -56.0 / 15, a43 = 32.0 / 9;
+static const double a51 = 19372.0 / 6561, a52 = -25360.0 / 2187, a53 = 64448.0 / 6561, a54 = -212.0 / 729;
+static const double a61 = 9017.0 / 3168, a62 = -355.0 / 33, a63 = 46732.0 / 5247, a64 = 49.0 / 176, a65 = -5103.0 / 18656;
+static const double b1 = 35.0 / 384, b3 = 500.0 / 1113, b4 = 125.0 / 192, b5 = -2187.0 / 6784, b6 = 11.0 / 84;
+static const double e1 = 71.0 / 57600, e3 = -71.0 / 16695, e4 = 71.0 / 1920, e5 = -17253.0 / 339200, e6 = 22.0 / 525,
+                    e7 = -1.0 / 40;
+
+#define F(x, y, z, dx, dy, dz)          \
+    do {                                \
+        dx = s * ((y) - (x));           \
+        dy = (x) * (r - (z)) - (y);     \
+        dz = (x) * (y) - b * (z);       \
+    } while (0)
+
+static double sq(double v) { return v * v; }
+
+/* One trajectory from (x, y, z) at t = 0 to t1; returns its accepted steps (negative when it gave up). */
+static long solve_one(double* px, double* py, double* pz, double s, double r, double b, double t1, double rtol, double atol)
+{
+    double x = *px, y = *py, z = *pz;
+    double kx1, ky1, kz1;
+    F(x, y, z, kx1, ky1, kz1);
+    /* Hairer, Norsett & Wanner I, II.4: the automatic first step. */
+    double d0 = 0, d1 = 0, sc;
+    sc = atol + rtol * fabs(x); d0 += sq(x / sc); d1 += sq(kx1 / sc);
+    sc = atol + rtol * fabs(y); d0 += sq(y / sc); d1 += sq(ky1 / sc);
+    sc = atol + rtol * fabs(z); d0 += sq(z / sc); d1 += sq(kz1 / sc);
+    d0 = sqrt(d0 / 3);
+    d1 = sqrt(d1 / 3);
+    double h0 = d0 < 1e-5 || d1 < 1e-5 ? 1e-6 : 0.01 * d0 / d1;
+    if (h0 > t1) h0 = t1;
+    double ex, ey, ez;
+    F(x + h0 * kx1, y + h0 * ky1, z + h0 * kz1, ex, ey, ez);
+    double d2 = 0;
+    sc = atol + rtol * fabs(x); d2 += sq((ex - kx1) / sc);
+    sc = atol + rtol * fabs(y); d2 += sq((ey - ky1) / sc);
+    sc = atol + rtol * fabs(z); d2 += sq((ez - kz1) / sc);
+    d2 = sqrt(d2 / 3) / h0;
+    double dmax = d1 > d2 ? d1 : d2;
+    double h1 = dmax <= 1e-15 ? fmax(1e-6, h0 * 1e-3) : pow(0.01 / dmax, 1.0 / 5);
+    double h = fmin(100 * h0, h1);
+
+    const double alpha = 0.7 / 5, beta = 0.4 / 5, safety = 0.9, min_factor = 0.2, max_factor = 10;
+    double t = 0, previous_error = 1e-4;
+    int last_rejected = 0;
+    long steps = 0, attempts = 0;
+    while (t < t1) {
+        if (++attempts > 10000000) return -steps;
+        int to_end = h >= t1 - t;
+        if (to_end) h = t1 - t;
+        double ax, ay, az, kx2, ky2, kz2, kx3, ky3, kz3, kx4, ky4, kz4, kx5, ky5, kz5, kx6, ky6, kz6, kx7, ky7, kz7;
+        ax = x + h * a21 * kx1; ay = y + h * a21 * ky1; az = z + h * a21 * kz1;
+        F(ax, ay, az, kx2, ky2, kz2);
+        ax = x + h * (a31 * kx1 + a32 * kx2); ay = y + h * (a31 * ky1 + a32 * ky2); az = z + h * (a31 * kz1 + a32 * kz2);
+        F(ax, ay, az, kx3, ky3, kz3);
+        ax = x + h * (a41 * kx1 + a42 * kx2 + a43 * kx3);
+        ay = y + h * (a41 * ky1 + a42 * ky2 + a43 * ky3);
+        az = z + h * (a41 * kz1 + a42 * kz2 + a43 * kz3);
+        F(ax, ay, az, kx4, ky4, kz4);
+        ax = x + h * (a51 * kx1 + a52 * kx2 + a53 * kx3 + a54 * kx4);
+        ay = y + h * (a51 * ky1 + a52 * ky2 + a53 * ky3 + a54 * ky4);
+        az = z + h * (a51 * kz1 + a52 * kz2 + a53 * kz3 + a54 * kz4);
+        F(ax, ay, az, kx5, ky5, kz5);
+        ax = x + h * (a61 * kx1 + a62 * kx2 + a63 * kx3 + a64 * kx4 + a65 * kx5);
+        ay = y + h * (a61 * ky1 + a62 * ky2 + a63 * ky3 + a64 * ky4 + a65 * ky5);
+        az = z + h * (a61 * kz1 + a62 * kz2 + a63 * kz3 + a64 * kz4 + a65 * kz5);
+        F(ax, ay, az, kx6, ky6, kz6);
+        double nx = x + h * (b1 * kx1 + b3 * kx3 + b4 * kx4 + b5 * kx5 + b6 * kx6);
+        double ny = y + h * (b1 * ky1 + b3 * ky3 + b4 * ky4 + b5 * ky5 + b6 * ky6);
+        double nz = z + h * (b1 * kz1 + b3 * kz3 + b4 * kz4 + b5 * kz5 + b6 * kz6);
+        F(nx, ny, nz, kx7, ky7, kz7);
+        double errx = h * (e1 * kx1 + e3 * kx3 + e4 * kx4 + e5 * kx5 + e6 * kx6 + e7 * kx7);
+        double erry = h * (e1 * ky1 + e3 * ky3 + e4 * ky4 + e5 * ky5 + e6 * ky6 + e7 * ky7);
+        double errz = h * (e1 * kz1 + e3 * kz3 + e4 * kz4 + e5 * kz5 + e6 * kz6 + e7 * kz7);
+        double err = sq(errx / (atol + rtol * fmax(fabs(x), fabs(nx))))
+                   + sq(erry / (atol + rtol * fmax(fabs(y), fabs(ny))))
+                   + sq(errz / (atol + rtol * fmax(fabs(z), fabs(nz))));
+        err = sqrt(err / 3);
+        if (!(err == err)) return -steps; /* non-finite: give up (does not happen on this problem) */
+        if (err <= 1) {
+            double factor = err == 0 ? max_factor : safety * pow(err, -alpha) * pow(previous_error, beta);
+            factor = fmin(fmax(factor, min_factor), last_rejected ? 1.0 : max_factor);
+            previous_error = fmax(err, 1e-4);
+            last_rejected = 0;
+            x = nx; y = ny; z = nz;
+            kx1 = kx7; ky1 = ky7; kz1 = kz7; /* first same as last */
+            t = to_end ? t1 : t + h;
+            h *= factor;
+            steps++;
+        } else {
+            h *= fmax(min_factor, safety * pow(err, -alpha));
+            last_rejected = 1;
+        }
+    }
+    *px = x; *py = y; *pz = z;
+    return steps;
+}
+
+/* The ensemble: y0s and finals are count x 3 row-major (finals may alias y0s); returns the sum of the final states and
+ * stores the total of accepted steps in *steps. threads <= 0: OpenMP's default. */
+double lorenz_dopri5_ensemble(int count, const double* y0s, double sigma, double rho, double beta, double t1, double rtol,
+                              double atol, int threads, double* finals, long* steps)
+{
+    long total = 0;
+    int failed = 0;
+#ifdef _OPENMP
+    if (threads > 0) omp_set_num_threads(threads);
+#endif
+#pragma omp parallel for schedule(dynamic, 16) reduction(+ : total, failed)
+    for (int j = 0; j < count; j++) {
+        double x = y0s[3 * j], y = y0s[3 * j + 1], z = y0s[3 * j + 2];
+        long k = solve_one(&x, &y, &z, sigma, rho, beta, t1, rtol, atol);
+        if (k < 0) { failed++; k = -k; x = y = z = NAN; }
+        finals[3 * j] = x; finals[3 * j + 1] = y; finals[3 * j + 2] = z;
+        total += k;
+    }
+    *steps = total;
+    double sum = 0;
+    for (int i = 0; i < 3 * count; i++) sum += finals[i];
+    return failed ? NAN : sum;
+}
+
+#ifndef PEER_LIBRARY
+/* The inputs of PerLaneEnsembleBenchmarks: SplitMix64 seed 2026, x, y ~ U(-15, 15), z ~ U(5, 45). */
+static uint64_t next_bits(uint64_t* state)
+{
+    uint64_t z = (*state += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+static double next_double(uint64_t* state) { return (double)(next_bits(state) >> 11) * (1.0 / 9007199254740992.0); }
+
+static double seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+int main(int argc, char** argv)
+{
+    const int count = 10000;
+    int runs = argc > 1 && argv[1][0] == '-' ? 2 : 5; /* --quick: fewer runs */
+    double* y0s = malloc(sizeof(double) * 3 * count);
+    double* finals = malloc(sizeof(double) * 3 * count);
+    uint64_t state = 2026;
+    for (int j = 0; j < count; j++) {
+        y0s[3 * j] = -15 + 30 * next_double(&state);
+        y0s[3 * j + 1] = -15 + 30 * next_double(&state);
+        y0s[3 * j + 2] = 5 + 40 * next_double(&state);
+    }
+    for (int threads = 1; threads <= 2; threads++) {
+        double best = 1e300, sum = 0;
+        long steps = 0;
+        for (int r = 0; r < runs; r++) {
+            double start = seconds();
+            sum = lorenz_dopri5_ensemble(count, y0s, 10, 28, 8.0 / 3, 10, 1e-8, 1e-8, threads, finals, &steps);
+            double elapsed = seconds() - start;
+            if (elapsed < best) best = elapsed;
+        }
+        printf("# dopri5_ensemble (gcc -O3 -march=native, C loop per trajectory): %d trajectories, t in [0, 10], tol 1e-8, "
+               "%d thread(s): best of %d %.1f ms, %ld accepted steps (%.1f ns per step), sum of final states %.10g\n",
+               count, threads, runs, best * 1e3, steps, best * 1e9 / steps * threads, sum);
+    }
+    free(y0s);
+    free(finals);
+    return 0;
+}
+#endif
