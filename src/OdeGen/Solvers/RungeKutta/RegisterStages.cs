@@ -101,9 +101,7 @@ internal sealed class RegisterStages<TState> : RegisterStages where TState : unm
     private readonly double[] _parameters;
     private readonly Lane1[] _errorWeight;   // b_i − b̂_i (zeros unless HasStepErrorNorm: the sum is then formed and not used)
     private readonly double[] _error;        // Σ (b_i − b̂_i) k_i of the last step, one entry per state
-    // The terms of every sum of a step, stage after stage (rows 1 … s − 1 of A, then b unless the method is FSAL), in the
-    // kernel's order: sum i is terms _start[i] … _start[i + 1] − 1. _latestLast[i]: its last term is the stage just computed
-    // (indices increase, so the latest stage, when it has a term, has the last one).
+    // The terms of every sum of a step in one list (RungeKuttaTerms.StepIndex …, the tableau's, shared by every solve).
     private readonly int[] _index;
     private readonly double[] _coefficient;
     private readonly int[] _start;
@@ -117,23 +115,10 @@ internal sealed class RegisterStages<TState> : RegisterStages where TState : unm
         _parameters = parameters;
         _errorWeight = HasStepErrorNorm ? tableau.ErrorWeights!.Select(Lane1.Create).ToArray() : new Lane1[tableau.Stages];
         _error = new double[TState.StateCount];
-        int s = tableau.Stages;
-        var index = new List<int>();
-        var coefficient = new List<double>();
-        _start = new int[s + 2];
-        _latestLast = new bool[s + 1];
-        for (int i = 1; i <= s; i++)
-        {
-            _start[i] = index.Count;
-            if (i == s && tableau.IsFsal) break;
-            int[] rowIndex = i < s ? _terms.AIndex[i] : _terms.BIndex;
-            index.AddRange(rowIndex);
-            coefficient.AddRange(i < s ? _terms.ACoefficient[i] : _terms.BCoefficient);
-            _latestLast[i] = rowIndex.Length > 0 && rowIndex[^1] == i - 1;
-        }
-        _start[s + 1] = index.Count;
-        _index = [.. index];
-        _coefficient = [.. coefficient];
+        _index = _terms.StepIndex;
+        _coefficient = _terms.StepCoefficient;
+        _start = _terms.StepStart;
+        _latestLast = _terms.StepLatestLast;
         _weight = new Lane1[_coefficient.Length];
     }
 
