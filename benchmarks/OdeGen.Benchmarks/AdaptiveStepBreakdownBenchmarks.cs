@@ -24,7 +24,7 @@ public class AdaptiveStepBreakdownBenchmarks
     private double[] _y = null!, _k = null!, _arg = null!, _atol = null!, _copy = null!;
     private double _h, _t;
     private int _steps;
-    private LoopDopri5 _hand = null!;
+    private LoopDopri5 _hand = null!, _handWithoutPow = null!;
 
     /// <summary>Records one mid-solve step (state, f, step size) and counts the solve's accepted steps.</summary>
     [GlobalSetup]
@@ -48,6 +48,7 @@ public class AdaptiveStepBreakdownBenchmarks
         _steps = (int)_reused.Stats.Steps;
         _reused.ClearStats();
         _hand = new LoopDopri5(3);
+        _handWithoutPow = new LoopDopri5(3) { PowFreeController = true };
     }
 
     private static Span<Lane1> L(double[] values) => MemoryMarshal.Cast<double, Lane1>(values.AsSpan());
@@ -71,6 +72,19 @@ public class AdaptiveStepBreakdownBenchmarks
     {
         _hand.Solve(_lorenz, Problems.Y0, Problems.P, 0, 10, Problems.Tolerance, Problems.Tolerance);
         return _hand.State[0] / _hand.Steps;
+    }
+
+    /// <summary>
+    /// Ablation: the hand-written loop with its controller's Math.Pow replaced by a pow-free stand-in
+    /// (<see cref="LoopDopri5.PowFreeController"/>), per accepted step. HandStep minus this is what the pow costs where it sits,
+    /// on the chain of dependent operations from a step's error to the next step's size (a replay of Decide alone overlaps
+    /// its calls and shows their throughput instead, see ControllerDecide).
+    /// </summary>
+    [Benchmark]
+    public double HandStepWithoutPow()
+    {
+        _handWithoutPow.Solve(_lorenz, Problems.Y0, Problems.P, 0, 10, Problems.Tolerance, Problems.Tolerance);
+        return _handWithoutPow.State[0] / _handWithoutPow.Steps;
     }
 
     /// <summary>Six evaluations of f through the field, nothing else: the floor of any Dopri5 step.</summary>

@@ -51,6 +51,24 @@ public static class PeerMode
             theirs.AddRange(File.ReadLines(peerFile).Select(Result.Parse).OfType<Result>());
         else
             Console.WriteLine("# no peer results given (--peer-results FILE): printing our side only");
+        int loop = Array.IndexOf(args, "--loop-dopri5");
+        if (loop >= 0)
+        {
+            // Ode.Solve's Dopri5 to t = 10 (rtol = atol = 1e-8) over and over, for a sampling profiler to attribute its step
+            // (BENCHMARKS.md, 5 December 2026, early morning: DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 perf record).
+            double seconds = loop + 1 < args.Length ? double.Parse(args[loop + 1], Inv) : 15;
+            var lorenz = new Lorenz.RhsSystem();
+            SolverOptions o = Problems.Options(OdeMethod.Dopri5);
+            var clock = Stopwatch.StartNew();
+            long solves = 0, steps = 0;
+            while (clock.Elapsed.TotalSeconds < seconds)
+            {
+                steps += Ode.Solve(lorenz, Problems.Y0, Problems.P, 0, 10, o).Stats.Steps;
+                solves++;
+            }
+            Console.WriteLine(string.Create(Inv, $"# {solves} solves, {steps} accepted steps, {1e9 * clock.Elapsed.TotalSeconds / steps:F1} ns per accepted step (mean, profiler attached)"));
+            return 0;
+        }
         if (args.Contains("--adjoint-breakdown"))
         {
             AdjointBreakdown.Run(s_quick);

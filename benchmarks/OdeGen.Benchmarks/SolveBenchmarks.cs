@@ -48,6 +48,34 @@ public class LorenzSolveBenchmarks
     /// <summary>Ode.Solve with DOP853.</summary>
     [Benchmark] public double Dop853() => Ode.Solve(_lorenz, Problems.Y0, Problems.P, 0, T, _dop853).FinalState[0];
 
+    /// <summary>
+    /// rtol = atol at which Ode.Solve's Dopri5 (PI control) is as accurate at y(10) as Boost.Odeint's dopri5 at 1e-8: the
+    /// loosest on run-peers.sh's grid 1e-8·10^(k/8) (PeerMode.MatchTolerance, k = 3: 2.37e-8; 845 steps to t = 10, error 4.4e-7,
+    /// Boost's 4.9e-7 in 834 steps), fixed here so a least-of-N harness (OdeGen.AbCompare) can time the equal-accuracy solve.
+    /// </summary>
+    public static readonly double MatchedTolerance = Problems.Tolerance * Math.Pow(10, 3 / 8.0);
+
+    /// <summary>The same for integral control (k = −1: 7.5e-9; 833 steps to t = 10, error 4.8e-7).</summary>
+    public static readonly double MatchedIntegralTolerance = Problems.Tolerance * Math.Pow(10, -1 / 8.0);
+
+    private readonly SolverOptions _dopri5Matched = new() { RelTol = MatchedTolerance, AbsTol = MatchedTolerance },
+        _dopri5IntegralMatched = new() { RelTol = MatchedIntegralTolerance, AbsTol = MatchedIntegralTolerance, Controller = StepSizeControl.Integral };
+
+    /// <summary>Ode.Solve with Dopri5 at Boost.Odeint's accuracy (<see cref="MatchedTolerance"/>).</summary>
+    [Benchmark] public double Dopri5Matched() => Ode.Solve(_lorenz, Problems.Y0, Problems.P, 0, T, _dopri5Matched).FinalState[0];
+
+    /// <summary>Ode.Solve with Dopri5 and integral control at Boost.Odeint's accuracy (<see cref="MatchedIntegralTolerance"/>).</summary>
+    [Benchmark] public double Dopri5IntegralMatched() => Ode.Solve(_lorenz, Problems.Y0, Problems.P, 0, T, _dopri5IntegralMatched).FinalState[0];
+
+    /// <summary>The hand-written loop at <see cref="MatchedTolerance"/>.</summary>
+    [Benchmark]
+    public double HandDopri5Matched()
+    {
+        var solver = new LoopDopri5(3);
+        solver.Solve(_lorenz, Problems.Y0, Problems.P, 0, T, MatchedTolerance, MatchedTolerance);
+        return solver.State[0];
+    }
+
     /// <summary>The runtime's Dopri5 integrator, created once and reset per solve: what Ode.Solve costs without its allocations.</summary>
     [Benchmark]
     public double Dopri5Reused()

@@ -28,8 +28,12 @@ internal interface IStepKernel
     /// <summary>The signed magnitude of the automatic first step from the current point (called once f is known and finite).</summary>
     double InitialStepMagnitude(double t0, double tEnd, double direction);
 
-    /// <summary>Every stage of a step of size <paramref name="h"/> and the candidate; <paramref name="error"/> is the scaled error norm (0 for fixed steps).</summary>
-    StepOutcome Attempt(double h, out double error);
+    /// <summary>
+    /// Every stage of a step of size <paramref name="h"/> and the candidate; returns the scaled error norm (0 for fixed steps).
+    /// The error is the return value, not the outcome: it lies on the chain from one step's stages to the next step's size, and
+    /// an out parameter went through the stack on its way to the controller.
+    /// </summary>
+    double Attempt(double h, out StepOutcome outcome);
 
     /// <summary>f at the candidate, which starts the next step; false when it is not finite.</summary>
     bool EndpointDerivative(double tNew);
@@ -123,7 +127,7 @@ internal struct StepLoop
             if (!toEnd && Math.Abs(h) < StepControl.MinimumStep(_options.MinStep, Time))
                 return Fail(_controller.LastWasNonFinite ? OdeStatus.NonFiniteValue : OdeStatus.StepSizeTooSmall);
             _attempts++;
-            StepOutcome outcome = kernel.Attempt(h, out double error);
+            double error = kernel.Attempt(h, out StepOutcome outcome);
             switch (outcome)
             {
                 case StepOutcome.Failed:

@@ -30,7 +30,8 @@ public class RegisterStagesTests
     // One step from random points, forwards and backwards, against the kernel's Stages and Candidate: every stage row and the candidate.
     private static void StepEqualsKernel<TSystem>(TSystem system, double[] p, ButcherTableau tableau, int seed) where TSystem : struct, IOdeSystem
     {
-        var options = new SolverOptions { Method = OdeMethod.BuiltIn.Single(m => m.Tableau == tableau), FixedStep = tableau.IsAdaptive ? null : 0.1 };
+        OdeMethod method = OdeMethod.BuiltIn.SingleOrDefault(m => m.Tableau == tableau) ?? new ExplicitRungeKuttaMethod(tableau);
+        var options = new SolverOptions { Method = method, FixedStep = tableau.IsAdaptive ? null : 0.1 };
         RegisterStages stages = RegisterStages.For(system, options, p) ?? throw new InvalidOperationException($"{typeof(TSystem).Name} has no register stages");
         var kernel = new RungeKuttaKernel<Lane1>(tableau);
         int n = system.StateCount, s = tableau.Stages;
@@ -76,6 +77,28 @@ public class RegisterStagesTests
         StepEqualsKernel(new Lorenz.RhsSystem(), [10, 28, 8.0 / 3], tableau, seed: 1);
         StepEqualsKernel(new Pendulum.RhsSystem(), [1.3, 0.2, 0.7, 1.9], tableau, seed: 2);      // Sin, Cos and t
         StepEqualsKernel(new Ecology.Logistic.GrowthSystem(), [0.8, 3.0], tableau, seed: 3);      // one state, Tanh
+    }
+
+    // Every built-in tableau has a_{i,i−1} ≠ 0, so each stage sum ends with the stage just computed; TryStep takes that term from
+    // the register it was computed in and the others from their rows. These two (valid, second order; the second with an embedded
+    // first-order estimate) skip the latest stage in a sum: the sums must still be the kernel's, term for term.
+    public static TheoryData<string> SkippingTableaux => new(["skip-fixed", "skip-adaptive"]);
+
+    private static ButcherTableau Skipping(string name) => name == "skip-fixed"
+        // c = (0, ½, 1): stage 3 reads stage 1 only (a₃₂ = 0); b = (1/6, 2/3, 1/6).
+        ? new ButcherTableau(name, 2, [[], [0.5], [1.0, 0.0]], [1.0 / 6, 2.0 / 3, 1.0 / 6], [0, 0.5, 1])
+        // c = (0, ½, ½, 1): stage 3 reads stage 1 only (a₃₂ = 0), stage 4 stage 3 only; b = (1/6, 0, 2/3, 1/6), the embedded
+        // estimate Euler (b̂ = e₁). (Fehlberg45's b, whose last weight is 0, covers a candidate that skips the latest stage.)
+        : new ButcherTableau(name, 2, [[], [0.5], [0.5, 0.0], [0.0, 0.0, 1.0]], [1.0 / 6, 0.0, 2.0 / 3, 1.0 / 6], [0, 0.5, 0.5, 1],
+            errorWeights: [1.0 / 6 - 1, 0.0, 2.0 / 3, 1.0 / 6], errorOrder: 1);
+
+    [Theory]
+    [MemberData(nameof(SkippingTableaux))]
+    public void TryStep_IsTheKernelsStep_WhenASumSkipsTheLatestStage(string name)
+    {
+        ButcherTableau tableau = Skipping(name);
+        StepEqualsKernel(new Lorenz.RhsSystem(), [10, 28, 8.0 / 3], tableau, seed: 4);
+        StepEqualsKernel(new Pendulum.RhsSystem(), [1.3, 0.2, 0.7, 1.9], tableau, seed: 5);
     }
 
     // Whole solves: Ode.Solve (register stages) against the integrator stepped without them, every saved step and the statistics.

@@ -293,7 +293,11 @@ public sealed class EsdirkIntegrator<TField> : IOdeIntegrator<TField> where TFie
     {
         public bool Begin(double t0) => owner.Begin(t0);
         public double InitialStepMagnitude(double t0, double tEnd, double direction) => owner.InitialStepMagnitude(t0, tEnd, direction);
-        public StepOutcome Attempt(double h, out double error) => owner.Attempt(h, out error);
+        public double Attempt(double h, out StepOutcome outcome)
+        {
+            outcome = owner.Attempt(h, out double error);
+            return error;
+        }
         // Stiffly accurate with c_s = 1: the last stage's k is F at the new point already.
         public bool EndpointDerivative(double tNew) => true;
         public void Accept() => owner.Accept();

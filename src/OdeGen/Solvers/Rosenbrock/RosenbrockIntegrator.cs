@@ -257,7 +257,11 @@ public sealed class RosenbrockIntegrator<TField> : IOdeIntegrator<TField> where 
     {
         public bool Begin(double t0) => owner.Begin(t0);
         public double InitialStepMagnitude(double t0, double tEnd, double direction) => owner.InitialStepMagnitude(t0, tEnd, direction);
-        public StepOutcome Attempt(double h, out double error) => owner.Attempt(h, out error);
+        public double Attempt(double h, out StepOutcome outcome)
+        {
+            outcome = owner.Attempt(h, out double error);
+            return error;
+        }
         public bool EndpointDerivative(double tNew) => owner.EndpointDerivative(tNew);
         public void Accept() => owner.Accept();
     }

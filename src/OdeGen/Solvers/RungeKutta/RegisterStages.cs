@@ -99,16 +99,27 @@ internal sealed class RegisterStages<TState> : RegisterStages where TState : unm
     private readonly ButcherTableau _tableau;
     private readonly RungeKuttaTerms _terms;
     private readonly double[] _parameters;
-    private readonly Lane1[] _errorWeight;   // b_i − b̂_i (empty unless HasStepErrorNorm)
+    private readonly Lane1[] _errorWeight;   // b_i − b̂_i (zeros unless HasStepErrorNorm: the sum is then formed and not used)
     private readonly double[] _error;        // Σ (b_i − b̂_i) k_i of the last step, one entry per state
+    // The terms of every sum of a step in one list (RungeKuttaTerms.StepIndex …, the tableau's, shared by every solve).
+    private readonly int[] _index;
+    private readonly double[] _coefficient;
+    private readonly int[] _start;
+    private readonly bool[] _latestLast;
+    private readonly Lane1[] _weight;        // h·coefficient of every term, formed at the start of each step
 
     public RegisterStages(ButcherTableau tableau, double[] parameters) : base(tableau)
     {
         _tableau = tableau;
         _terms = tableau.Terms;
         _parameters = parameters;
-        _errorWeight = HasStepErrorNorm ? tableau.ErrorWeights!.Select(Lane1.Create).ToArray() : [];
+        _errorWeight = HasStepErrorNorm ? tableau.ErrorWeights!.Select(Lane1.Create).ToArray() : new Lane1[tableau.Stages];
         _error = new double[TState.StateCount];
+        _index = _terms.StepIndex;
+        _coefficient = _terms.StepCoefficient;
+        _start = _terms.StepStart;
+        _latestLast = _terms.StepLatestLast;
+        _weight = new Lane1[_coefficient.Length];
     }
 
     public override int StateCount => TState.StateCount;
@@ -122,27 +133,29 @@ internal sealed class RegisterStages<TState> : RegisterStages where TState : unm
         Span<Lane1> rows = L(k.AsSpan(0, s * n));
         ReadOnlySpan<Lane1> p = L(_parameters);
         double[] c = _tableau.C;
+        // Every weight h·a_ij (h·b_i) of the step first, the same products the kernel forms term by term: off the chain of
+        // stages, and h need not stay in a register through the sums (the JIT spilled it, and reloaded it for every term).
+        Lane1[] w = FormWeights(h);
         TState y0 = TState.Load(L(y.AsSpan(0, n)));
         TState last = TState.Load(rows.Slice(0, n));   // f(t, y): stage 0
         TState arg = y0;
         // The error Σ e_i k_i in stage order, every stage (zero weights too: 0·∞ is NaN), from 0 as the kernel's norm starts.
         Lane1[] e = _errorWeight;
-        bool error = e.Length == s;
-        TState err = default;
-        if (error) err = TState.AddProduct(err, e[0], last);
+        // Formed unconditionally (zero weights when unused): under a condition, the JIT stored and reloaded it at every stage.
+        TState err = TState.AddProduct(default, e[0], last);
         Lane1 bad = TState.NonFinite(last);   // Σ (v − v) over the stages and the candidate: 0 when all are finite, NaN otherwise
         for (int i = 1; i < s; i++)
         {
-            arg = Sum(y0, rows, last, i - 1, _terms.AIndex[i], _terms.ACoefficient[i], h);
+            arg = Sum(y0, rows, last, _start[i], _start[i + 1], _latestLast[i], w, _index);
             last = TState.Derivative(t + c[i] * h, arg, p);
             TState.Store(last, rows.Slice(i * n, n));
-            if (error) err = TState.AddProduct(err, e[i], last);
+            err = TState.AddProduct(err, e[i], last);
             bad += TState.NonFinite(last);
         }
         // FSAL methods: the last stage's argument is the candidate.
-        if (!_tableau.IsFsal) arg = Sum(y0, rows, last, s - 1, _terms.BIndex, _terms.BCoefficient, h);
+        if (!_tableau.IsFsal) arg = Sum(y0, rows, last, _start[s], _start[s + 1], _latestLast[s], w, _index);
         TState.Store(arg, L(yNew.AsSpan(0, n)));
-        if (error) TState.Store(err, L(_error));
+        if (HasStepErrorNorm) TState.Store(err, L(_error));
         finite = (bad + TState.NonFinite(arg)).Value == 0;
         return true;
     }
@@ -164,19 +177,27 @@ internal sealed class RegisterStages<TState> : RegisterStages where TState : unm
         return StepControl.Finish(sum.Value, components, norm);
     }
 
-    // y + Σ_t (h·coefficient_t)·k_{index_t}, term after term in increasing index order (the kernel's Sum); stage `latest` is
-    // taken from the register it was computed in, the earlier ones from their rows (stored at least one stage ago).
+    // A call of its own: inlined, its loop counter was spilled to the stack and reloaded at every term.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private Lane1[] FormWeights(double h)
+    {
+        Lane1[] w = _weight;
+        ReadOnlySpan<double> coefficient = _coefficient.AsSpan(0, w.Length);
+        for (int q = 0; q < w.Length; q++) w[q] = Lane1.Create(h * coefficient[q]);
+        return w;
+    }
+
+    // y + Σ_t weight_t·k_{index_t} over terms from … to − 1, in increasing index order (the kernel's Sum): the earlier stages
+    // from their rows (stored at least one stage ago), the stage just computed, when it has a term (the last), from the
+    // register it was computed in.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TState Sum(in TState y, Span<Lane1> rows, in TState last, int latest, int[] index, double[] coefficient, double h)
+    private static TState Sum(TState y, Span<Lane1> rows, TState last, int from, int to, bool latestLast, Lane1[] weight, int[] index)
     {
         int n = TState.StateCount;
         TState acc = y;
-        for (int t = 0; t < index.Length; t++)
-        {
-            int j = index[t];
-            TState kj = j == latest ? last : TState.Load(rows.Slice(j * n, n));
-            acc = TState.AddProduct(acc, Lane1.Create(h * coefficient[t]), kj);
-        }
+        int end = latestLast ? to - 1 : to;
+        for (int t = from; t < end; t++) acc = TState.AddProduct(acc, weight[t], TState.Load(rows.Slice(index[t] * n, n)));
+        if (latestLast) acc = TState.AddProduct(acc, weight[end], last);
         return acc;
     }
 

@@ -228,11 +228,11 @@ public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator<TField> where 
             owner.Evaluate(t, MemoryMarshal.Cast<Lane1, double>(y), MemoryMarshal.Cast<Lane1, double>(dydt));
     }
 
-    // Computes every stage and the candidate solution in _yStage; returns false on a non-finite value.
-    private bool Attempt(double h, out double error) =>
-        _registers is { } registers ? RegisterAttempt(registers, h, out error) : KernelAttempt(h, out error);
+    // Computes every stage and the candidate solution in _yStage; returns the error norm, finite false on a non-finite value.
+    private double Attempt(double h, out bool finite) =>
+        _registers is { } registers ? RegisterAttempt(registers, h, out finite) : KernelAttempt(h, out finite);
 
-    private bool KernelAttempt(double h, out double error)
+    private double KernelAttempt(double h, out bool finite)
     {
         int s = _tableau.Stages, n = _n;
         Copy(_fNext, _k.AsSpan(0, n));
@@ -240,30 +240,32 @@ public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator<TField> where 
         _kernel.Stages(ref f, Time, h, L(_y), L(_k), L(_yStage));
         _kernel.Candidate(L(_yStage), L(_y), L(_k), h);
         ReadOnlySpan<double> yNew = _yStage;
-        error = 0.0;
+        double error = 0.0;
         if (_tableau.IsAdaptive && !_fixed)
         {
             error = _kernel.SingleErrorNorm(h, L(_k), L(_y), L(_yStage), _errorComponents, _atol, _options.RelTol, _options.Norm);
         }
-        return StepControl.AllFinite(yNew) && StepControl.AllFinite(_k.AsSpan(0, s * n)) && !double.IsNaN(error);
+        finite = StepControl.AllFinite(yNew) && StepControl.AllFinite(_k.AsSpan(0, s * n)) && !double.IsNaN(error);
+        return error;
     }
 
     // The same attempt with the stages in the system's register type (the kernel's bits, RegisterStages), their finiteness
     // checked and, for methods with one error estimate, their error summed on the way. A step whose weights underflow goes to
     // the kernel. Its own method, so that the kernel's path compiles as it did before.
-    private bool RegisterAttempt(RegisterStages registers, double h, out double error)
+    private double RegisterAttempt(RegisterStages registers, double h, out bool finite)
     {
         Copy(_fNext, _k.AsSpan(0, _n));
-        if (!registers.TryStep(Time, h, _y, _k, _yStage, out bool finite)) return KernelAttempt(h, out error);
+        if (!registers.TryStep(Time, h, _y, _k, _yStage, out bool stagesFinite)) return KernelAttempt(h, out finite);
         Stats.FunctionEvaluations += _tableau.Stages - 1;
-        error = 0.0;
+        double error = 0.0;
         if (_tableau.IsAdaptive && !_fixed)
         {
             error = registers.HasStepErrorNorm
                 ? registers.StepErrorNorm(h, _y, _yStage, _errorComponents, _atol, _options.RelTol, _options.Norm)
                 : _kernel.SingleErrorNorm(h, L(_k), L(_y), L(_yStage), _errorComponents, _atol, _options.RelTol, _options.Norm);
         }
-        return finite && !double.IsNaN(error);
+        finite = stagesFinite && !double.IsNaN(error);
+        return error;
     }
 
     // F at the candidate point: FSAL methods already have it (the last stage, checked with the stages);
@@ -311,7 +313,12 @@ public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator<TField> where 
     {
         public bool Begin(double t0) => owner.Begin(t0);
         public double InitialStepMagnitude(double t0, double tEnd, double direction) => owner.InitialStepMagnitude(t0, tEnd, direction);
-        public StepOutcome Attempt(double h, out double error) => owner.Attempt(h, out error) ? StepOutcome.Finite : StepOutcome.NonFinite;
+        public double Attempt(double h, out StepOutcome outcome)
+        {
+            double error = owner.Attempt(h, out bool finite);
+            outcome = finite ? StepOutcome.Finite : StepOutcome.NonFinite;
+            return error;
+        }
         public bool EndpointDerivative(double tNew) => owner.EndpointDerivative(tNew);
         public void Accept() => owner.Accept();
     }

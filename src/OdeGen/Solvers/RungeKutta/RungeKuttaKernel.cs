@@ -392,6 +392,26 @@ internal sealed class RungeKuttaTerms
             for (int j = i + 1; j < s && !live; j++) live = Live[j] && tableau.A[j * s + i] != 0;
             Live[i] = live;
         }
+        // The step's sums in one list: rows 1 … s − 1 of A, then b unless the last row of A is b (FSAL).
+        int count = 0;
+        for (int i = 1; i < s; i++) count += AIndex[i].Length;
+        if (!tableau.IsFsal) count += BIndex.Length;
+        StepIndex = new int[count];
+        StepCoefficient = new double[count];
+        StepStart = new int[s + 2];
+        StepLatestLast = new bool[s + 1];
+        int at = 0;
+        for (int i = 1; i <= s; i++)
+        {
+            StepStart[i] = at;
+            if (i == s && tableau.IsFsal) break;
+            int[] index = i < s ? AIndex[i] : BIndex;
+            index.CopyTo(StepIndex, at);
+            (i < s ? ACoefficient[i] : BCoefficient).CopyTo(StepCoefficient, at);
+            at += index.Length;
+            StepLatestLast[i] = index.Length > 0 && index[^1] == i - 1;
+        }
+        StepStart[s + 1] = at;
     }
 
     /// <summary>Per stage i, the j with a_ij ≠ 0 in increasing order, and those a_ij.</summary>
@@ -412,6 +432,15 @@ internal sealed class RungeKuttaTerms
     public int EndpointStage { get; }
     /// <summary>Stage i feeds y_{k+1}, directly or through a later live stage (the reverse step skips the others).</summary>
     public bool[] Live { get; }
+    /// <summary>
+    /// The terms of every sum of a step, stage after stage (AIndex[1 …], then BIndex unless the method is FSAL), in one list for
+    /// <see cref="RegisterStages"/>: sum i (stage i; i = s is the candidate) is terms StepStart[i] … StepStart[i + 1] − 1.
+    /// </summary>
+    public int[] StepIndex { get; }
+    public double[] StepCoefficient { get; }
+    public int[] StepStart { get; }
+    /// <summary>Sum i's last term is stage i − 1, the one just computed (indices increase, so when it has a term, it is the last).</summary>
+    public bool[] StepLatestLast { get; }
 
     private static int[] Where(int count, Func<int, bool> keep) => Enumerable.Range(0, count).Where(keep).ToArray();
 
