@@ -197,7 +197,7 @@ public class Conv2d : Layer
     {
         if (Precision == ConvolutionPrecision.Single) return BackwardBatchAt(t, 1, x, parameters, yBar, xBar, parameterBar, scratch);
         RequireSizes(x.Length, parameters.Length, yBar.Length, scratch.Length, ScratchSize);
-        if (xBar.Length != InputSize || parameterBar.Length != ParameterCount)
+        if ((xBar.Length != InputSize && !NoInputGradient(xBar)) || parameterBar.Length != ParameterCount)
             throw new ArgumentException($"{Kind} backward: xBar has {xBar.Length} entries (needs {InputSize}), parameterBar {parameterBar.Length} (needs {ParameterCount}).");
         int patch = PatchSize, pixels = Pixels, weights = OutChannels * patch;
         Span<double> cols = scratch[..(patch * pixels)], work = scratch[cols.Length..];
@@ -211,6 +211,7 @@ public class Conv2d : Layer
         // ∂L/∂W[o][q] += Σ_pixel ∂L/∂y[o][pixel]·cols[q][pixel]: colsᵀ is cols read with its strides swapped.
         Unfold(t, x, cols);
         Gemm.Multiply(OutChannels, patch, pixels, yBar, pixels, 1, cols, 1, pixels, parameterBar[..weights], patch, accumulate: true, work);
+        if (xBar.IsEmpty) return 0.0;
 
         // ∂L/∂cols = Wᵀ·∂L/∂y overwrites the patches (no longer needed), then folds onto the image.
         Gemm.MultiplyPacked(patch, pixels, OutChannels, Packed(parameters).Transposed, yBar, pixels, 1, cols, pixels, accumulate: false, work);
@@ -443,6 +444,13 @@ public class Conv2d : Layer
     public override bool HasLanes => Precision == ConvolutionPrecision.Double;
 
     /// <inheritdoc/>
+    /// <remarks>Without a time channel (whose ∂L/∂t comes from the input gradient): an empty xBar skips the input gradient, the weight gradient is unchanged.</remarks>
+    public override bool AcceptsNoInputGradient => !TimeChannel;
+
+    // Whether a backward pass was asked for no ∂L/∂x (an empty xBar, when AcceptsNoInputGradient).
+    private bool NoInputGradient(Span<double> xBar) => xBar.IsEmpty && AcceptsNoInputGradient;
+
+    /// <inheritdoc/>
     public override void ForwardLanes<TLane>(ReadOnlySpan<TLane> x, ReadOnlySpan<TLane> parameters, Span<TLane> y)
     {
         int lanes = TLane.Count, patch = PatchSize, columns = Pixels * lanes, weights = OutChannels * patch;
@@ -575,14 +583,14 @@ public class Conv2d : Layer
     {
         RequireBatch(count, x.Length, yBar.Length, nameof(yBar));
         RequireParametersAndScratch(parameters.Length, scratch.Length, count);
-        if (xBar.Length != count * InputSize || parameterBar.Length != ParameterCount)
+        if ((xBar.Length != count * InputSize && !NoInputGradient(xBar)) || parameterBar.Length != ParameterCount)
             throw new ArgumentException($"{Kind} backward: xBar has {xBar.Length} entries (needs {count * InputSize}), parameterBar {parameterBar.Length} (needs {ParameterCount}).");
         double tBar = 0.0;
         for (int first = 0, chunk = ChunkLength; first < count; first += chunk)
         {
             int samples = Math.Min(chunk, count - first);
             tBar += BackwardChunk(t, samples, x.Slice(first * InputSize, samples * InputSize), parameters, yBar.Slice(first * OutputSize, samples * OutputSize),
-                xBar.Slice(first * InputSize, samples * InputSize), parameterBar, scratch);
+                xBar.IsEmpty ? default : xBar.Slice(first * InputSize, samples * InputSize), parameterBar, scratch);
         }
 
         return tBar;
@@ -675,6 +683,7 @@ public class Conv2d : Layer
         DirectConvolution.AddWidened(weightBar, parameterBar[..weights]);
 
         double tBar = 0.0;
+        if (xBar.IsEmpty) return tBar;
         if (!DirectInput)
         {
             // The stride-2 input gradient stays double: ∂L/∂cols = Wᵀ·∂L/∂Y, folded back onto each sample's image.
@@ -733,6 +742,7 @@ public class Conv2d : Layer
         DirectConvolution.WeightGradient(OutChannels, barsT, frames, _tapOffset, columnOffset, parameterBar[..weights]);
 
         double tBar = 0.0;
+        if (xBar.IsEmpty) return tBar;   // no ∂L/∂x wanted (AcceptsNoInputGradient)
         if (DirectInput)
         {
             // Sample by sample, Wᵀ·∂L/∂Y folded onto the image in one pass (the product's and the folding's sums, same bits).

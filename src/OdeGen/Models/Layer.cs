@@ -83,6 +83,13 @@ public abstract class Layer
         Span<double> xBar, Span<double> parameterBar, Span<double> scratch);
 
     /// <summary>
+    /// True when the backward passes accept an empty xBar and then skip ∂L/∂x (default false). A <see cref="Model"/> gives its
+    /// first layer an empty one when it can, since that layer's input is data and its gradient is not used (a convolution
+    /// stem then skips its input gradient).
+    /// </summary>
+    public virtual bool AcceptsNoInputGradient => false;
+
+    /// <summary>
     /// <see cref="Backward"/> given also the output <paramref name="y"/> that <see cref="Forward"/> wrote for this x and these
     /// parameters. A <see cref="Model"/> calls this one: it keeps y anyway (the next layer's input, or the model's output).
     /// The default ignores y; a layer whose backward pass would otherwise recompute its output starts from it instead (an

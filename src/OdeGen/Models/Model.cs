@@ -317,7 +317,8 @@ public sealed class Model
         for (int i = _layers.Length - 1; i >= 0; i--)
         {
             Layer layer = _layers[i];
-            Span<double> inBar = (intoA ? w.BarA : w.BarB).AsSpan(0, layer.InputSize);
+            // The first layer's ∂L/∂x (of the data) is not used: skipped when the layer can.
+            Span<double> inBar = i == 0 && layer.AcceptsNoInputGradient ? default : (intoA ? w.BarA : w.BarB).AsSpan(0, layer.InputSize);
             inBar.Clear();
             long before = GC.GetAllocatedBytesForCurrentThread();
             ReadOnlySpan<double> y = i + 1 < _layers.Length ? activations.Slice(_activationOffsets[i + 1], layer.OutputSize) : w.Output;
@@ -362,7 +363,7 @@ public sealed class Model
         for (int i = _layers.Length - 1; i >= 0; i--)
         {
             Layer layer = _layers[i];
-            Span<double> inBar = (intoA ? w.BatchBarA : w.BatchBarB).AsSpan(0, count * layer.InputSize);
+            Span<double> inBar = i == 0 && layer.AcceptsNoInputGradient ? default : (intoA ? w.BatchBarA : w.BatchBarB).AsSpan(0, count * layer.InputSize);
             inBar.Clear();
             long before = GC.GetAllocatedBytesForCurrentThread();
             ReadOnlySpan<double> y = i + 1 < _layers.Length ? activations.Slice(count * _activationOffsets[i + 1], count * layer.OutputSize) : output;

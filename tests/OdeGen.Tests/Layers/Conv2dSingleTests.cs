@@ -122,6 +122,35 @@ public class Conv2dSingleTests
         Assert.Equal(0, Allocations.Least(Step, windows: 3));
     }
 
+    [Theory]
+    [InlineData("time 17→16 6×6", ConvolutionPrecision.Double)]
+    [InlineData("stride-2 3→7 9×9", ConvolutionPrecision.Double)]
+    [InlineData("stride-2 3→7 9×9", ConvolutionPrecision.Single)]
+    public void EmptyInputGradient_SkipsIt_AndLeavesTheParameterGradientsBits(string name, ConvolutionPrecision precision)
+    {
+        Conv2d conv = Create(name, precision);
+        var random = new Random(25);
+        double[] x = LayerChecks.Random(random, Samples * conv.InputSize), p = LayerChecks.Random(random, conv.ParameterCount), yBar = LayerChecks.Random(random, Samples * conv.OutputSize);
+        (_, _, double[] pBar, _) = Run(conv, x, p, yBar);
+        double[] pBarSkipped = new double[p.Length], scratch = new double[conv.BatchScratchSize(Samples)];
+        if (conv is TimeConv2d)
+        {
+            // ∂L/∂t comes from the input gradient: a time convolution does not skip it.
+            Assert.False(conv.AcceptsNoInputGradient);
+            Assert.Throws<ArgumentException>(() => Backward(conv, 0.3, x, p, yBar, [], pBarSkipped, scratch));
+            return;
+        }
+
+        Assert.True(conv.AcceptsNoInputGradient);
+        Backward(conv, 0.3, x, p, yBar, [], pBarSkipped, scratch);
+        Assert.Equal(pBar.Select(BitConverter.DoubleToInt64Bits), pBarSkipped.Select(BitConverter.DoubleToInt64Bits));
+        double[] pBarOne = new double[p.Length], pBarOneSkipped = new double[p.Length], single = new double[conv.ScratchSize];
+        int n = conv.InputSize, m = conv.OutputSize;
+        conv.Backward(x.AsSpan(0, n), p, yBar.AsSpan(0, m), new double[n], pBarOne, single);
+        conv.Backward(x.AsSpan(0, n), p, yBar.AsSpan(0, m), [], pBarOneSkipped, single);
+        Assert.Equal(pBarOne.Select(BitConverter.DoubleToInt64Bits), pBarOneSkipped.Select(BitConverter.DoubleToInt64Bits));
+    }
+
     private static (double[] Y, double[] XBar, double[] PBar, double TBar) Run(Conv2d conv, double[] x, double[] p, double[] yBar)
     {
         double[] y = new double[yBar.Length], xBar = new double[x.Length], pBar = new double[p.Length], scratch = new double[conv.BatchScratchSize(Samples)];
