@@ -94,10 +94,10 @@ public class Conv2d : Layer
 
     /// <summary>
     /// The arithmetic of the passes (default <see cref="ConvolutionPrecision.Double"/>). With <see cref="ConvolutionPrecision.Single"/>
-    /// the forward product and the weight gradient, and the input gradient of a stride-1 convolution, run in float (one
-    /// sample's <see cref="Layer.Forward"/> and <see cref="Layer.Backward"/> as a batch of one); the bias, the stride-2 input
-    /// gradient, the tangent inside dynamics' Jvp and the lane passes stay double (a model runs such a layer batch-major,
-    /// not in lanes: <see cref="HasLanes"/> is false).
+    /// the forward product, the weight gradient and the input gradient run in float (one sample's <see cref="Layer.Forward"/>
+    /// and <see cref="Layer.Backward"/> as a batch of one; a strided convolution's patch adjoints are folded onto the image in
+    /// double); the bias, the tangent inside dynamics' Jvp and the lane passes stay double (a model runs such a layer
+    /// batch-major, not in lanes: <see cref="HasLanes"/> is false).
     /// </summary>
     public ConvolutionPrecision Precision { get; init; }
 
@@ -251,7 +251,11 @@ public class Conv2d : Layer
 
     // col2im, Unfold's adjoint: adds each entry of colsBar to the input value it was read from (in the order q, then pixel);
     // returns the sum over the time plane's entries inside the image (∂L/∂t, all lanes together). rowStride as for Unfold.
-    private double Fold(ReadOnlySpan<double> colsBar, Span<double> xBar, int lanes = 1, int rowStride = 0)
+    private double Fold(ReadOnlySpan<double> colsBar, Span<double> xBar, int lanes = 1, int rowStride = 0) => Fold<double>(colsBar, xBar, lanes, rowStride);
+
+    // Fold of patch adjoints in double or float (each float widened exactly, the sums in double).
+    private double Fold<T>(ReadOnlySpan<T> colsBar, Span<double> xBar, int lanes = 1, int rowStride = 0)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         int rowLength = Pixels * lanes, n = InputSize * lanes;
         if (rowStride == 0) rowStride = rowLength;
@@ -261,23 +265,23 @@ public class Conv2d : Layer
         ReadOnlySpan<int> map = _gather;
         for (int q = 0; q < PatchSize; q++)
         {
-            ReadOnlySpan<double> row = colsBar.Slice(q * rowStride, rowLength);
+            ReadOnlySpan<T> row = colsBar.Slice(q * rowStride, rowLength);
             ReadOnlySpan<int> to = map.Slice(q * Pixels, Pixels);
             if (lanes == 1)
             {
                 // Unchecked (a twentieth of an ODE-Net step): map entries are below InputSize + 2, the length of target.
                 ref double into = ref MemoryMarshal.GetReference(target);
-                ref double value = ref MemoryMarshal.GetReference(row);
+                ref T value = ref MemoryMarshal.GetReference(row);
                 ref int entry = ref MemoryMarshal.GetReference(to);
-                for (int j = 0; j < to.Length; j++) Unsafe.Add(ref into, Unsafe.Add(ref entry, j)) += Unsafe.Add(ref value, j);
+                for (int j = 0; j < to.Length; j++) Unsafe.Add(ref into, Unsafe.Add(ref entry, j)) += double.CreateTruncating(Unsafe.Add(ref value, j));
             }
             else
             {
                 for (int j = 0; j < to.Length; j++)
                 {
                     Span<double> entry = target.Slice(to[j] * lanes, lanes);
-                    ReadOnlySpan<double> value = row.Slice(j * lanes, lanes);
-                    for (int l = 0; l < lanes; l++) entry[l] += value[l];
+                    ReadOnlySpan<T> value = row.Slice(j * lanes, lanes);
+                    for (int l = 0; l < lanes; l++) entry[l] += double.CreateTruncating(value[l]);
                 }
             }
         }
@@ -392,6 +396,9 @@ public class Conv2d : Layer
         public float[] Bars = [];             // one sample's ∂L/∂Y
         public float[] BarsT = [];            // a chunk's ∂L/∂Y transposed
         public float[] WeightBar = [];        // a chunk's ∂L/∂W
+        public float[] ChannelBars = [];      // a chunk's ∂L/∂Y, [channel][sample·pixel] (the stride-2 input gradient)
+        public float[] Cols = [];             // its patch adjoints
+        public float[] Work = [];             // the product's packing
     }
 #pragma warning restore SA1401
 
@@ -416,7 +423,14 @@ public class Conv2d : Layer
             int tile = DirectConvolution.SingleChannelTile(OutChannels), planes = InChannels + (TimeChannel ? 1 : 0);
             packed.ByTapSingle ??= new float[DirectConvolution.RoundUp(OutChannels, tile) * PatchSize];
             DirectConvolution.Pack(OutChannels, PatchSize, weights, packed.ByTapSingle, tile);
-            if (DirectInput)
+            if (!DirectInput)
+            {
+                packed.Rounded ??= new float[weights.Length];
+                DirectConvolution.Narrow(weights, packed.Rounded);
+                packed.TransposedSingle ??= new float[Gemm.PackedSize(PatchSize, OutChannels)];
+                Gemm.Pack<float>(PatchSize, OutChannels, packed.Rounded, 1, PatchSize, packed.TransposedSingle);
+            }
+            else
             {
                 int inputTile = DirectConvolution.SingleChannelTile(InChannels);
                 packed.ForInputSingle ??= new float[DirectConvolution.InputPackedSize(OutChannels, planes, Kernel * Kernel, TimeChannel, inputTile)];
@@ -629,6 +643,13 @@ public class Conv2d : Layer
         if (b.BarsT.Length < checked(columns * row)) b.BarsT = new float[columns * row];
         if (b.WeightBar.Length < OutChannels * PatchSize) b.WeightBar = new float[OutChannels * PatchSize];
         if (DirectInput && b.OutputSingle.Length < outputFrame + (Kernel * Kernel * Pixels)) b.OutputSingle = new float[outputFrame + (Kernel * Kernel * Pixels)];   // borders stay zero
+        if (!DirectInput)
+        {
+            int work = Gemm.WorkspaceSize(PatchSize, columns, OutChannels);
+            if (b.ChannelBars.Length < checked(OutChannels * columns)) b.ChannelBars = new float[OutChannels * columns];
+            if (b.Cols.Length < checked(PatchSize * columns)) b.Cols = new float[PatchSize * columns];
+            if (b.Work.Length < work) b.Work = new float[work];
+        }
         return b;
     }
 
@@ -664,7 +685,7 @@ public class Conv2d : Layer
         int patch = PatchSize, pixels = Pixels, columns = pixels * count, weights = OutChannels * patch;
         int row = DirectConvolution.RoundUp(OutChannels, DirectConvolution.SingleChannelTile(OutChannels));
         FrameBuffers buffers = SingleBuffers(count);
-        Span<double> cols = scratch[..(patch * columns)], barsCopy = scratch.Slice(cols.Length, OutChannels * columns), work = scratch[(cols.Length + barsCopy.Length)..];
+        Span<double> barsCopy = scratch.Slice(patch * columns, OutChannels * columns);   // where the double pass keeps it
         Span<float> barsT = buffers.BarsT.AsSpan(0, columns * row);
         TransposeBars(count, yBar, DirectInput || count == 1 ? default : barsCopy, barsT, row, parameterBar);
 
@@ -686,10 +707,11 @@ public class Conv2d : Layer
         if (xBar.IsEmpty) return tBar;
         if (!DirectInput)
         {
-            // The stride-2 input gradient stays double: ∂L/∂cols = Wᵀ·∂L/∂Y, folded back onto each sample's image.
-            ReadOnlySpan<double> bars = count == 1 ? yBar : barsCopy;
-            Gemm.MultiplyPacked(patch, columns, OutChannels, Packed(parameters).Transposed, bars, columns, 1, cols, columns, accumulate: false, work);
-            for (int s = 0; s < count; s++) tBar += Fold(cols[(s * pixels)..], xBar.Slice(s * InputSize, InputSize), rowStride: columns);
+            // ∂L/∂cols = Wᵀ·∂L/∂Y in float (the product's kernel), folded back onto each sample's image in double.
+            Span<float> barsF = buffers.ChannelBars.AsSpan(0, OutChannels * columns), colsF = buffers.Cols.AsSpan(0, patch * columns);
+            DirectConvolution.Narrow(count == 1 ? yBar : barsCopy, barsF);
+            Gemm.MultiplyPacked(patch, columns, OutChannels, Packed(parameters).TransposedSingle!, barsF, columns, 1, colsF, columns, accumulate: false, buffers.Work);
+            for (int s = 0; s < count; s++) tBar += Fold<float>(colsF[(s * pixels)..], xBar.Slice(s * InputSize, InputSize), rowStride: columns);
             return tBar;
         }
 
@@ -911,6 +933,10 @@ public class Conv2d : Layer
         public float[]? ByTapSingle { get; set; }
 
         public float[]? ForInputSingle { get; set; }
+
+        public float[]? TransposedSingle { get; set; }
+
+        public float[]? Rounded { get; set; }
 
         public bool Valid { get; set; }
     }
