@@ -41,12 +41,13 @@ public class DirectConvolutionSingleTests
         }
 
         float[]? first = null;
-        foreach ((string name, int tile) in Widths())
+        foreach ((string name, int tile) in Widths(tall: true))
         {
             float[] packed = new float[DirectConvolution.RoundUp(outChannels, tile) * taps], y = new float[outChannels * pixels];
             DirectConvolution.Pack(outChannels, taps, Widen(weights), packed, tile);
-            switch (tile)
+            switch (name == "Vector512 tall" ? 0 : tile)
             {
+                case 0: DirectConvolution.ForwardTall<Single512, Vector512<float>, float>(outChannels, pixels, packed, frame, g.Taps, g.Pixels, y); break;
                 case 2: DirectConvolution.Forward<Single1, float, float>(outChannels, pixels, packed, frame, g.Taps, g.Pixels, y); break;
                 case 8: DirectConvolution.Forward<Single128, Vector128<float>, float>(outChannels, pixels, packed, frame, g.Taps, g.Pixels, y); break;
                 case 16: DirectConvolution.Forward<Single256, Vector256<float>, float>(outChannels, pixels, packed, frame, g.Taps, g.Pixels, y); break;
@@ -94,7 +95,7 @@ public class DirectConvolutionSingleTests
         }
 
         float[]? first = null;
-        foreach ((string name, int tile) in Widths())
+        foreach ((string name, int tile) in Widths(tall: true))
         {
             int row = DirectConvolution.RoundUp(outChannels, tile);
             float[] yBarT = new float[columns * row], weightBar = new float[outChannels * taps];
@@ -103,8 +104,9 @@ public class DirectConvolutionSingleTests
                 for (int j = 0; j < columns; j++) yBarT[(j * row) + o] = yBar[(o * columns) + j];
             }
 
-            switch (tile)
+            switch (name == "Vector512 tall" ? 0 : tile)
             {
+                case 0: DirectConvolution.WeightGradientTall<Single512, Vector512<float>, float>(outChannels, yBarT, frames, g.Taps, columnOffset, weightBar); break;
                 case 2: DirectConvolution.WeightGradient<Single1, float, float>(outChannels, yBarT, frames, g.Taps, columnOffset, weightBar); break;
                 case 8: DirectConvolution.WeightGradient<Single128, Vector128<float>, float>(outChannels, yBarT, frames, g.Taps, columnOffset, weightBar); break;
                 case 16: DirectConvolution.WeightGradient<Single256, Vector256<float>, float>(outChannels, yBarT, frames, g.Taps, columnOffset, weightBar); break;
@@ -210,13 +212,15 @@ public class DirectConvolutionSingleTests
         }
     }
 
-    // The float widths the hardware runs (the scalar always), each with its channel tile (two vectors).
-    private static IEnumerable<(string Name, int Tile)> Widths()
+    // The float widths the hardware runs (the scalar always), each with its channel tile (two vectors; the tall kernel's one
+    // Vector512, twelve rows, when asked for).
+    private static IEnumerable<(string Name, int Tile)> Widths(bool tall = false)
     {
         yield return ("scalar", 2);
         if (Vector128.IsHardwareAccelerated) yield return ("Vector128", 8);
         if (Vector256.IsHardwareAccelerated) yield return ("Vector256", 16);
         if (Vector512.IsHardwareAccelerated) yield return ("Vector512", 32);
+        if (tall && Vector512.IsHardwareAccelerated) yield return ("Vector512 tall", 16);
     }
 
     private static float[] Round(double[] values) => values.Select(v => (float)v).ToArray();
