@@ -7,12 +7,13 @@ namespace OdeGen.Benchmarks;
 /// The ODE-Net's convolution (TimeConv2d, 3×3, padding 1, on its 6×6 images) forward + backward over 128 samples on one
 /// thread: the matrix products on unfolded patches, one sample at a time (the baseline, <c>Forward</c>/<c>Backward</c>),
 /// against the batch passes, which read the padded images directly (<c>DirectConvolution</c>). Both give the same bits.
+/// <c>DirectBatchSingle</c>: the same batch passes with <see cref="ConvolutionPrecision.Single"/> (float sums, float tiles).
 /// </summary>
 [MemoryDiagnoser]
 public class DirectConvolutionBenchmarks
 {
     private const int Samples = 128;
-    private TimeConv2d _conv = null!;
+    private TimeConv2d _conv = null!, _single = null!;
     private double[] _x = [], _p = [], _yBar = [], _y = [], _xBar = [], _pBar = [], _scratch = [], _batchScratch = [];
 
     /// <summary>Channels in and out (16: the classifier's default; 64: the paper's).</summary>
@@ -23,6 +24,7 @@ public class DirectConvolutionBenchmarks
     public void Setup()
     {
         _conv = new TimeConv2d(Channels, Channels, 6, 6, kernel: 3, padding: 1);
+        _single = new TimeConv2d(Channels, Channels, 6, 6, kernel: 3, padding: 1) { Precision = ConvolutionPrecision.Single };
         var random = new Random(5);
         _x = Conv2dFormulationBenchmarks.Fill(random, Samples * _conv.InputSize);
         _p = Conv2dFormulationBenchmarks.Fill(random, _conv.ParameterCount);
@@ -31,7 +33,7 @@ public class DirectConvolutionBenchmarks
         _xBar = new double[Samples * _conv.InputSize];
         _pBar = new double[_conv.ParameterCount];
         _scratch = new double[_conv.ScratchSize];
-        _batchScratch = new double[_conv.BatchScratchSize(Samples)];
+        _batchScratch = new double[Math.Max(_conv.BatchScratchSize(Samples), _single.BatchScratchSize(Samples))];
     }
 
     /// <summary>The products on unfolded patches, one sample at a time.</summary>
@@ -55,5 +57,13 @@ public class DirectConvolutionBenchmarks
     {
         _conv.ForwardBatch(0.5, Samples, _x, _p, _y, _batchScratch);
         return _conv.BackwardBatch(0.5, Samples, _x, _p, _yBar, _xBar, _pBar, _batchScratch);
+    }
+
+    /// <summary>The batch passes in single precision.</summary>
+    [Benchmark]
+    public double DirectBatchSingle()
+    {
+        _single.ForwardBatch(0.5, Samples, _x, _p, _y, _batchScratch);
+        return _single.BackwardBatch(0.5, Samples, _x, _p, _yBar, _xBar, _pBar, _batchScratch);
     }
 }

@@ -13,8 +13,9 @@ namespace OdeGen.Samples.Classifier;
 /// <param name="BatchOde">Solve each run of samples as one system with shared steps (<see cref="OdeBlock{TSystem}.BatchAsOneSystem"/>, as torchdiffeq does) instead of one solve per sample.</param>
 /// <param name="Controller">The Dopri5 step-size controller (torchdiffeq's integral control by default; <see cref="StepSizeControl.ProportionalIntegral"/> is OdeGen's default elsewhere).</param>
 /// <param name="Seminorm">odenet: leave the parameter adjoint out of the backward solve's error norm (torchdiffeq's <c>adjoint_options=dict(norm="seminorm")</c>).</param>
+/// <param name="Precision">Every convolution's arithmetic (<see cref="Conv2d.Precision"/>; single is PyTorch's default float32).</param>
 public sealed record ClassifierSpec(string Model, int Channels, int Blocks = 0, int Steps = 4, double Tolerance = 1e-3, int Rows = 28, int Columns = 28, bool BatchOde = false,
-    StepSizeControl Controller = StepSizeControl.Integral, bool Seminorm = false)
+    StepSizeControl Controller = StepSizeControl.Integral, bool Seminorm = false, ConvolutionPrecision Precision = ConvolutionPrecision.Double)
 {
     /// <summary>The models this sample builds.</summary>
     public static readonly string[] Models = ["resnet", "resnet1", "rknet", "odenet", "odenet-discrete"];
@@ -67,9 +68,9 @@ public sealed class ClassifierNetwork
         int c = spec.Channels;
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(c);
         int groups = Math.Min(32, c);
-        var stem1 = new Conv2d(1, c, spec.Rows, spec.Columns, kernel: 3);
-        var stem2 = new Conv2d(c, c, stem1.OutHeight, stem1.OutWidth, kernel: 4, stride: 2, padding: 1);
-        var stem3 = new Conv2d(c, c, stem2.OutHeight, stem2.OutWidth, kernel: 4, stride: 2, padding: 1);
+        var stem1 = new Conv2d(1, c, spec.Rows, spec.Columns, kernel: 3) { Precision = spec.Precision };
+        var stem2 = new Conv2d(c, c, stem1.OutHeight, stem1.OutWidth, kernel: 4, stride: 2, padding: 1) { Precision = spec.Precision };
+        var stem3 = new Conv2d(c, c, stem2.OutHeight, stem2.OutWidth, kernel: 4, stride: 2, padding: 1) { Precision = spec.Precision };
         int h = stem3.OutHeight, w = stem3.OutWidth, image = c * h * w;
         var layers = new List<Layer>
         {
@@ -84,11 +85,11 @@ public sealed class ClassifierNetwork
         {
             case "resnet" or "resnet1":
                 blocks = spec.Model == "resnet1" ? 1 : spec.Blocks > 0 ? spec.Blocks : 6;
-                for (int i = 0; i < blocks; i++) layers.Add(new ResidualBlock(c, h, w, groups));
+                for (int i = 0; i < blocks; i++) layers.Add(new ResidualBlock(c, h, w, groups, spec.Precision));
                 break;
             case "rknet" or "odenet" or "odenet-discrete":
                 counter = new EvaluationCounter();
-                var f = new OdeNetDynamics(c, h, w, groups);
+                var f = new OdeNetDynamics(c, h, w, groups, spec.Precision);
                 (Sensitivity sensitivity, SolverOptions options) = spec.Model switch
                 {
                     // RK-Net: backpropagation through the fixed-step solver, i.e. the discrete adjoint of its steps.

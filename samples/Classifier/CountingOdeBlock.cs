@@ -182,6 +182,15 @@ public sealed class CountingOdeBlock<TSystem>(TSystem system, double t0, double 
     }
 
     /// <inheritdoc/>
+    public override void BackwardFromOutput(ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
+        Span<double> xBar, Span<double> parameterBar, Span<double> scratch)
+    {
+        EvaluationCounter.Begin();
+        base.BackwardFromOutput(x, y, parameters, yBar, xBar, parameterBar, scratch);
+        Counter.EndBackward();
+    }
+
+    /// <inheritdoc/>
     /// <remarks>A batch solved as one system is one pass whose evaluations each sample saw (one sample at a time, Forward counts).</remarks>
     public override void ForwardBatch(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y, Span<double> scratch)
     {
@@ -208,6 +217,21 @@ public sealed class CountingOdeBlock<TSystem>(TSystem system, double t0, double 
 
         EvaluationCounter.Begin();
         base.BackwardBatch(count, x, parameters, yBar, xBar, parameterBar, scratch);
+        Counter.EndBackward();
+    }
+
+    /// <inheritdoc/>
+    public override void BackwardBatchFromOutput(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<double> parameters,
+        ReadOnlySpan<double> yBar, Span<double> xBar, Span<double> parameterBar, Span<double> scratch)
+    {
+        if (!BatchAsOneSystem)
+        {
+            base.BackwardBatchFromOutput(count, x, y, parameters, yBar, xBar, parameterBar, scratch);   // one sample at a time, counted there
+            return;
+        }
+
+        EvaluationCounter.Begin();
+        base.BackwardBatchFromOutput(count, x, y, parameters, yBar, xBar, parameterBar, scratch);
         Counter.EndBackward();
     }
 }

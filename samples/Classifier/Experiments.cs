@@ -139,6 +139,6 @@ internal static class Experiments
         times.Sort();
         cpu.Sort();
         output.WriteLine(FormattableString.Invariant(
-            $"bench: {spec.Model}{(spec.BatchOde ? " (batch as one ODE)" : "")}{(spec.Model.StartsWith("odenet", StringComparison.Ordinal) ? $" ({spec.Controller} control{(spec.Seminorm ? ", seminorm" : "")})" : "")} channels {spec.Channels} threads {model.MaxDegreeOfParallelism}: {times[times.Count / 2]:F1} ms per batch of {batch} (min {times[0]:F1}, {repeats} repeats) | CPU: {cpu[cpu.Count / 2]:F1} ms | NFE forward/backward: {network.ForwardEvaluations:F1}/{network.BackwardEvaluations:F1} | allocated per step: {allocated / Math.Max(repeats, 1):N0} B"));
+            $"bench: {spec.Model}{(spec.BatchOde ? " (batch as one ODE)" : "")}{(spec.Precision == ConvolutionPrecision.Single ? " (single-precision convolutions)" : "")}{(spec.Model.StartsWith("odenet", StringComparison.Ordinal) ? $" ({spec.Controller} control{(spec.Seminorm ? ", seminorm" : "")})" : "")} channels {spec.Channels} threads {model.MaxDegreeOfParallelism}: {times[times.Count / 2]:F1} ms per batch of {batch} (min {times[0]:F1}, {repeats} repeats) | CPU: {cpu[cpu.Count / 2]:F1} ms | NFE forward/backward: {network.ForwardEvaluations:F1}/{network.BackwardEvaluations:F1} | allocated per step: {allocated / Math.Max(repeats, 1):N0} B"));
     }
 }

@@ -12,6 +12,7 @@ int channels = 16, epochs = 1, trainSubset = 0, testSubset = 0, seed = 0, thread
 double tol = 1e-3, learningRate = 0.1;
 bool bench = false, batchOde = false, seminorm = false;
 var controller = OdeGen.StepSizeControl.Integral;
+var precision = OdeGen.Models.ConvolutionPrecision.Double;
 try
 {
     for (int i = 0; i < args.Length; i++)
@@ -50,6 +51,14 @@ try
                 };
                 break;
             case "--bench-repeats": benchRepeats = Int(); break;
+            case "--precision":
+                precision = Value() switch
+                {
+                    "double" => OdeGen.Models.ConvolutionPrecision.Double,
+                    "single" => OdeGen.Models.ConvolutionPrecision.Single,
+                    string other => throw new ArgumentException($"--precision {other}: expected double (default) or single (float32 convolutions, as PyTorch)."),
+                };
+                break;
             case "--help" or "-h":
                 Console.WriteLine($"""
                     Classifier — ResNet, RK-Net and ODE-Net on Fashion-MNIST (the seeds' MNIST experiment).
@@ -66,6 +75,8 @@ try
                       --seminorm          odenet: leave dL/dθ out of the backward solve's error norm (torchdiffeq's seminorm)
                       --batch-ode         solve each run of up to 32 images as one ODE with shared steps (as torchdiffeq
                                           solves its batch) instead of one solve per image
+                      --precision P       the convolutions' arithmetic: double (default) | single (float32, PyTorch's
+                                          default: about twice as fast, results to float precision)
                       --steps K           rknet's fixed RK4 steps over [0, 1] (default 4)
                       --blocks L          resnet's residual blocks (default 6)
                       --threads T         cores used (default: all; the numbers do not depend on it)
@@ -89,7 +100,7 @@ catch (Exception e) when (e is FormatException or ArgumentException or OverflowE
     return 2;
 }
 
-var spec = new ClassifierSpec(model, channels, blocks, steps, tol, BatchOde: batchOde, Controller: controller, Seminorm: seminorm);
+var spec = new ClassifierSpec(model, channels, blocks, steps, tol, BatchOde: batchOde, Controller: controller, Seminorm: seminorm, Precision: precision);
 ClassifierNetwork network;
 try
 {

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using OdeGen.Layers;
@@ -91,6 +92,15 @@ public class Conv2d : Layer
             DirectConvolution.PackedSize(outChannels, patchSize), DirectInput ? DirectConvolution.InputPackedSize(outChannels, inChannels + (timeChannel ? 1 : 0), kernel * kernel, timeChannel) : 0));
     }
 
+    /// <summary>
+    /// The arithmetic of the passes (default <see cref="ConvolutionPrecision.Double"/>). With <see cref="ConvolutionPrecision.Single"/>
+    /// the forward product, the weight gradient and the input gradient run in float (one sample's <see cref="Layer.Forward"/>
+    /// and <see cref="Layer.Backward"/> as a batch of one; a strided convolution's patch adjoints are folded onto the image in
+    /// double); the bias, the tangent inside dynamics' Jvp and the lane passes stay double (a model runs such a layer
+    /// batch-major, not in lanes: <see cref="HasLanes"/> is false).
+    /// </summary>
+    public ConvolutionPrecision Precision { get; init; }
+
     /// <summary>Input channels (without the time channel).</summary>
     public int InChannels { get; }
 
@@ -129,7 +139,7 @@ public class Conv2d : Layer
 
     /// <inheritdoc/>
     /// <remarks>The unfolded patches ([patch][pixel]) and the matrix product's packed blocks.</remarks>
-    public override int ScratchSize => _scratchSize;
+    public override int ScratchSize => Precision == ConvolutionPrecision.Single ? Math.Max(_scratchSize, BatchScratchSize(1)) : _scratchSize;
 
     /// <summary>Scratch the per-pixel reference (<see cref="ForwardPerPixel"/>, <see cref="BackwardPerPixel"/>) needs.</summary>
     internal int PerPixelScratchSize => (2 * PatchSize) + (2 * OutChannels);
@@ -146,6 +156,13 @@ public class Conv2d : Layer
     /// <summary>The forward pass with the time plane at <paramref name="t"/> (ignored without a time channel): y = W·cols + b.</summary>
     private protected void ForwardAt(double t, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y, Span<double> scratch)
     {
+        if (Precision == ConvolutionPrecision.Single) ForwardBatchAt(t, 1, x, parameters, y, scratch);
+        else ForwardProductAt(t, x, parameters, y, scratch);
+    }
+
+    // ForwardAt in double through the matrix product on the unfolded patches (left in scratch for JvpAt).
+    private void ForwardProductAt(double t, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y, Span<double> scratch)
+    {
         RequireSizes(x.Length, parameters.Length, y.Length, scratch.Length, ScratchSize);
         int patch = PatchSize, pixels = Pixels, weights = OutChannels * patch;
         Span<double> cols = scratch[..(patch * pixels)], work = scratch[cols.Length..];
@@ -156,7 +173,7 @@ public class Conv2d : Layer
 
     /// <summary>
     /// The tangent of the forward pass: y = conv(t, x; W, b) and yDot = conv(tDot, xDot; W, 0) + conv(t, x; WDot, bDot), the
-    /// convolution being linear in (t, x) and in (W, b) separately (both overwritten).
+    /// convolution being linear in (t, x) and in (W, b) separately (both overwritten; in double whatever the <see cref="Precision"/>).
     /// </summary>
     internal void JvpAt(double t, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, double tDot, ReadOnlySpan<double> xDot,
         ReadOnlySpan<double> parameterDot, Span<double> y, Span<double> yDot, Span<double> scratch)
@@ -164,7 +181,7 @@ public class Conv2d : Layer
         RequireSizes(xDot.Length, parameterDot.Length, yDot.Length, scratch.Length, ScratchSize);
         int patch = PatchSize, pixels = Pixels, weights = OutChannels * patch;
         Span<double> cols = scratch[..(patch * pixels)], work = scratch[cols.Length..];
-        ForwardAt(t, x, parameters, y, scratch);                     // leaves cols = unfold(t, x)
+        ForwardProductAt(t, x, parameters, y, scratch);              // leaves cols = unfold(t, x)
         for (int o = 0; o < OutChannels; o++) yDot.Slice(o * pixels, pixels).Fill(parameterDot[weights + o]);
         Gemm.Multiply(OutChannels, pixels, patch, parameterDot, patch, 1, cols, pixels, 1, yDot, pixels, accumulate: true, work);
         Unfold(tDot, xDot, cols);
@@ -178,8 +195,9 @@ public class Conv2d : Layer
     private protected double BackwardAt(double t, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
         Span<double> xBar, Span<double> parameterBar, Span<double> scratch)
     {
+        if (Precision == ConvolutionPrecision.Single) return BackwardBatchAt(t, 1, x, parameters, yBar, xBar, parameterBar, scratch);
         RequireSizes(x.Length, parameters.Length, yBar.Length, scratch.Length, ScratchSize);
-        if (xBar.Length != InputSize || parameterBar.Length != ParameterCount)
+        if ((xBar.Length != InputSize && !NoInputGradient(xBar)) || parameterBar.Length != ParameterCount)
             throw new ArgumentException($"{Kind} backward: xBar has {xBar.Length} entries (needs {InputSize}), parameterBar {parameterBar.Length} (needs {ParameterCount}).");
         int patch = PatchSize, pixels = Pixels, weights = OutChannels * patch;
         Span<double> cols = scratch[..(patch * pixels)], work = scratch[cols.Length..];
@@ -193,6 +211,7 @@ public class Conv2d : Layer
         // ∂L/∂W[o][q] += Σ_pixel ∂L/∂y[o][pixel]·cols[q][pixel]: colsᵀ is cols read with its strides swapped.
         Unfold(t, x, cols);
         Gemm.Multiply(OutChannels, patch, pixels, yBar, pixels, 1, cols, 1, pixels, parameterBar[..weights], patch, accumulate: true, work);
+        if (xBar.IsEmpty) return 0.0;
 
         // ∂L/∂cols = Wᵀ·∂L/∂y overwrites the patches (no longer needed), then folds onto the image.
         Gemm.MultiplyPacked(patch, pixels, OutChannels, Packed(parameters).Transposed, yBar, pixels, 1, cols, pixels, accumulate: false, work);
@@ -232,7 +251,11 @@ public class Conv2d : Layer
 
     // col2im, Unfold's adjoint: adds each entry of colsBar to the input value it was read from (in the order q, then pixel);
     // returns the sum over the time plane's entries inside the image (∂L/∂t, all lanes together). rowStride as for Unfold.
-    private double Fold(ReadOnlySpan<double> colsBar, Span<double> xBar, int lanes = 1, int rowStride = 0)
+    private double Fold(ReadOnlySpan<double> colsBar, Span<double> xBar, int lanes = 1, int rowStride = 0) => Fold<double>(colsBar, xBar, lanes, rowStride);
+
+    // Fold of patch adjoints in double or float (each float widened exactly, the sums in double).
+    private double Fold<T>(ReadOnlySpan<T> colsBar, Span<double> xBar, int lanes = 1, int rowStride = 0)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         int rowLength = Pixels * lanes, n = InputSize * lanes;
         if (rowStride == 0) rowStride = rowLength;
@@ -242,23 +265,23 @@ public class Conv2d : Layer
         ReadOnlySpan<int> map = _gather;
         for (int q = 0; q < PatchSize; q++)
         {
-            ReadOnlySpan<double> row = colsBar.Slice(q * rowStride, rowLength);
+            ReadOnlySpan<T> row = colsBar.Slice(q * rowStride, rowLength);
             ReadOnlySpan<int> to = map.Slice(q * Pixels, Pixels);
             if (lanes == 1)
             {
                 // Unchecked (a twentieth of an ODE-Net step): map entries are below InputSize + 2, the length of target.
                 ref double into = ref MemoryMarshal.GetReference(target);
-                ref double value = ref MemoryMarshal.GetReference(row);
+                ref T value = ref MemoryMarshal.GetReference(row);
                 ref int entry = ref MemoryMarshal.GetReference(to);
-                for (int j = 0; j < to.Length; j++) Unsafe.Add(ref into, Unsafe.Add(ref entry, j)) += Unsafe.Add(ref value, j);
+                for (int j = 0; j < to.Length; j++) Unsafe.Add(ref into, Unsafe.Add(ref entry, j)) += double.CreateTruncating(Unsafe.Add(ref value, j));
             }
             else
             {
                 for (int j = 0; j < to.Length; j++)
                 {
                     Span<double> entry = target.Slice(to[j] * lanes, lanes);
-                    ReadOnlySpan<double> value = row.Slice(j * lanes, lanes);
-                    for (int l = 0; l < lanes; l++) entry[l] += value[l];
+                    ReadOnlySpan<T> value = row.Slice(j * lanes, lanes);
+                    for (int l = 0; l < lanes; l++) entry[l] += double.CreateTruncating(value[l]);
                 }
             }
         }
@@ -325,22 +348,26 @@ public class Conv2d : Layer
 
     // Sample s of x (count of them) in frame s of this layer's frames on this thread: zero padding around each plane (never written), t inside the time
     // plane: the values the gather map reads, so the direct passes multiply what the unfolded patches held.
-    private Span<double> Frames(double t, int count, ReadOnlySpan<double> x)
+    private Span<double> Frames(double t, int count, ReadOnlySpan<double> x) => Frames(t, count, x, ref _frames.Value!.Input);
+
+    // Frames of x (double, or already rounded to float) into `buffer` (grown, never shrunk).
+    private Span<T> Frames<T>(double t, int count, ReadOnlySpan<T> x, ref T[] buffer)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         int size = FrameSize, length = checked(count * size), width = FrameWidth, plane = (Height + (2 * Padding)) * width, first = TimeChannel ? 1 : 0;
-        FrameBuffers buffers = _frames.Value!;
-        if (buffers.Input.Length < length) buffers.Input = new double[length];
-        Span<double> frames = buffers.Input.AsSpan(0, length);
+        if (buffer.Length < length) buffer = new T[length];
+        T time = T.CreateTruncating(t);
+        Span<T> frames = buffer.AsSpan(0, length);
         for (int s = 0; s < count; s++)
         {
-            Span<double> frame = frames.Slice(s * size, size);
-            ReadOnlySpan<double> input = x.Slice(s * InputSize, InputSize);
+            Span<T> frame = frames.Slice(s * size, size);
+            ReadOnlySpan<T> input = x.Slice(s * InputSize, InputSize);
             for (int c = 0; c < InChannels + first; c++)
             {
                 for (int iy = 0; iy < Height; iy++)
                 {
-                    Span<double> row = frame.Slice((c * plane) + ((iy + Padding) * width) + Padding, Width);
-                    if (c < first) row.Fill(t);
+                    Span<T> row = frame.Slice((c * plane) + ((iy + Padding) * width) + Padding, Width);
+                    if (c < first) row.Fill(time);
                     else CopyRow(input.Slice((((c - first) * Height) + iy) * Width, Width), row);
                 }
             }
@@ -350,17 +377,30 @@ public class Conv2d : Layer
     }
 
     // A short row (the ODE-Net's are 6 values) copied in a loop: a call to the block move cost more than the moves.
-    private static void CopyRow(ReadOnlySpan<double> from, Span<double> to)
+    private static void CopyRow<T>(ReadOnlySpan<T> from, Span<T> to)
+        where T : unmanaged
     {
         for (int i = 0; i < from.Length; i++) to[i] = from[i];
     }
 
+    // This thread's frames and, for the single-precision passes, their float buffers. Fields, so Frames can grow them by reference.
+#pragma warning disable SA1401 // a private nested holder of buffers
     private sealed class FrameBuffers
     {
-        public double[] Input { get; set; } = [];
-
-        public double[] Output { get; set; } = [];
+        public double[] Input = [];
+        public double[] Output = [];
+        public float[] InputSingle = [];      // the frames
+        public float[] Samples = [];          // a chunk's inputs rounded to float
+        public float[] OutputSingle = [];     // ∂L/∂Y in its zero frame, then the time plane's patch adjoints
+        public float[] Result = [];           // one sample's y or xBar
+        public float[] Bars = [];             // one sample's ∂L/∂Y
+        public float[] BarsT = [];            // a chunk's ∂L/∂Y transposed
+        public float[] WeightBar = [];        // a chunk's ∂L/∂W
+        public float[] ChannelBars = [];      // a chunk's ∂L/∂Y, [channel][sample·pixel] (the stride-2 input gradient)
+        public float[] Cols = [];             // its patch adjoints
+        public float[] Work = [];             // the product's packing
     }
+#pragma warning restore SA1401
 
     // This thread's packed weights (W for the forward product, Wᵀ for the input gradient's), packed again only when the
     // weights differ from the copy they were packed from. The bit-for-bit comparison is one sequential pass, far cheaper than
@@ -378,6 +418,26 @@ public class Conv2d : Layer
         Gemm.Pack(PatchSize, OutChannels, weights, 1, PatchSize, packed.Transposed);
         DirectConvolution.Pack(OutChannels, PatchSize, weights, packed.ByTap);
         if (DirectInput) DirectConvolution.PackForInput(OutChannels, InChannels + (TimeChannel ? 1 : 0), Kernel * Kernel, TimeChannel, weights, packed.ForInput);
+        if (Precision == ConvolutionPrecision.Single)
+        {
+            int tile = DirectConvolution.SingleChannelTile(OutChannels), planes = InChannels + (TimeChannel ? 1 : 0);
+            packed.ByTapSingle ??= new float[DirectConvolution.RoundUp(OutChannels, tile) * PatchSize];
+            DirectConvolution.Pack(OutChannels, PatchSize, weights, packed.ByTapSingle, tile);
+            if (!DirectInput)
+            {
+                packed.Rounded ??= new float[weights.Length];
+                DirectConvolution.Narrow(weights, packed.Rounded);
+                packed.TransposedSingle ??= new float[Gemm.PackedSize(PatchSize, OutChannels)];
+                Gemm.Pack<float>(PatchSize, OutChannels, packed.Rounded, 1, PatchSize, packed.TransposedSingle);
+            }
+            else
+            {
+                int inputTile = DirectConvolution.SingleChannelTile(InChannels);
+                packed.ForInputSingle ??= new float[DirectConvolution.InputPackedSize(OutChannels, planes, Kernel * Kernel, TimeChannel, inputTile)];
+                DirectConvolution.PackForInput(OutChannels, planes, Kernel * Kernel, TimeChannel, weights, packed.ForInputSingle, inputTile);
+            }
+        }
+
         packed.Valid = true;
         return packed;
     }
@@ -395,7 +455,14 @@ public class Conv2d : Layer
     /// A lane group's patches side by side are one [patch][pixel·lanes] matrix (the lanes' structure of arrays is already
     /// that layout), so a group is the same three products with lanes times the columns: wider products, the same code.
     /// </remarks>
-    public override bool HasLanes => true;
+    public override bool HasLanes => Precision == ConvolutionPrecision.Double;
+
+    /// <inheritdoc/>
+    /// <remarks>Without a time channel (whose ∂L/∂t comes from the input gradient): an empty xBar skips the input gradient, the weight gradient is unchanged.</remarks>
+    public override bool AcceptsNoInputGradient => !TimeChannel;
+
+    // Whether a backward pass was asked for no ∂L/∂x (an empty xBar, when AcceptsNoInputGradient).
+    private bool NoInputGradient(Span<double> xBar) => xBar.IsEmpty && AcceptsNoInputGradient;
 
     /// <inheritdoc/>
     public override void ForwardLanes<TLane>(ReadOnlySpan<TLane> x, ReadOnlySpan<TLane> parameters, Span<TLane> y)
@@ -489,7 +556,7 @@ public class Conv2d : Layer
         BackwardBatchAt(0.0, count, x, parameters, yBar, xBar, parameterBar, scratch);
 
     /// <summary>
-    /// <see cref="ForwardAt"/> for <paramref name="count"/> samples, sample by sample through <see cref="DirectConvolution.Forward"/>,
+    /// <see cref="ForwardAt"/> for <paramref name="count"/> samples, sample by sample through <see cref="DirectConvolution.Forward(int, int, ReadOnlySpan{double}, ReadOnlySpan{double}, ReadOnlySpan{int}, ReadOnlySpan{int}, Span{double})"/>,
     /// which reads each patch entry from the zero-padded image instead of unfolding it and sums the product's terms in the
     /// product's order: equal to <see cref="ForwardAt"/> to the bit (on the stem's 26×26 and 13×13 images too: the classifier's
     /// ResNet step took 0.89–0.91× the time of the products with their unfolding).
@@ -498,6 +565,12 @@ public class Conv2d : Layer
     {
         RequireBatch(count, x.Length, y.Length, nameof(y));
         RequireParametersAndScratch(parameters.Length, scratch.Length, count);
+        if (Precision == ConvolutionPrecision.Single)
+        {
+            ForwardBatchSingle(t, count, x, parameters, y);
+            return;
+        }
+
         // Sample by sample, straight from each one's padded frame (DirectConvolution: the product's sums, without the patches).
         int weights = OutChannels * PatchSize, pixels = Pixels;
         double[] packed = Packed(parameters).ByTap;
@@ -515,7 +588,7 @@ public class Conv2d : Layer
 
     /// <summary>
     /// <see cref="BackwardAt"/> for <paramref name="count"/> samples, a chunk at a time: ∂L/∂W += ∂L/∂Y·colsᵀ over the chunk
-    /// (<see cref="DirectConvolution.WeightGradient"/>, the product's sum over every sample's pixels read straight from the padded
+    /// (<see cref="DirectConvolution.WeightGradient(int, ReadOnlySpan{double}, ReadOnlySpan{double}, ReadOnlySpan{int}, ReadOnlySpan{int}, Span{double})"/>, the product's sum over every sample's pixels read straight from the padded
     /// images: equal to the per-sample sums to rounding, and to one sample's product to the bit), ∂L/∂cols = Wᵀ·∂L/∂Y
     /// folded back onto each sample's image; returns ∂L/∂t summed over the samples.
     /// </summary>
@@ -524,14 +597,144 @@ public class Conv2d : Layer
     {
         RequireBatch(count, x.Length, yBar.Length, nameof(yBar));
         RequireParametersAndScratch(parameters.Length, scratch.Length, count);
-        if (xBar.Length != count * InputSize || parameterBar.Length != ParameterCount)
+        if ((xBar.Length != count * InputSize && !NoInputGradient(xBar)) || parameterBar.Length != ParameterCount)
             throw new ArgumentException($"{Kind} backward: xBar has {xBar.Length} entries (needs {count * InputSize}), parameterBar {parameterBar.Length} (needs {ParameterCount}).");
         double tBar = 0.0;
         for (int first = 0, chunk = ChunkLength; first < count; first += chunk)
         {
             int samples = Math.Min(chunk, count - first);
             tBar += BackwardChunk(t, samples, x.Slice(first * InputSize, samples * InputSize), parameters, yBar.Slice(first * OutputSize, samples * OutputSize),
-                xBar.Slice(first * InputSize, samples * InputSize), parameterBar, scratch);
+                xBar.IsEmpty ? default : xBar.Slice(first * InputSize, samples * InputSize), parameterBar, scratch);
+        }
+
+        return tBar;
+    }
+
+    // ForwardBatchAt in float: each sample's frame rounded to float, the float sums, y = bias + sum in double.
+    private void ForwardBatchSingle(double t, int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y)
+    {
+        int weights = OutChannels * PatchSize, pixels = Pixels;
+        float[] packed = Packed(parameters).ByTapSingle!;
+        FrameBuffers buffers = SingleBuffers(count);
+        Span<float> sums = buffers.Result.AsSpan(0, OutputSize);
+        Span<float> sample = buffers.Samples.AsSpan(0, InputSize);
+        for (int s = 0; s < count; s++)
+        {
+            DirectConvolution.Narrow(x.Slice(s * InputSize, InputSize), sample);
+            Span<float> frame = Frames(t, 1, sample, ref buffers.InputSingle);
+            sums.Clear();
+            DirectConvolution.Forward(OutChannels, pixels, packed, frame, _tapOffset, _pixelOffset, sums);
+            Span<double> ys = y.Slice(s * OutputSize, OutputSize);
+            for (int o = 0; o < OutChannels; o++) ys.Slice(o * pixels, pixels).Fill(parameters[weights + o]);
+            DirectConvolution.AddWidened(sums, ys);
+        }
+    }
+
+    // This thread's float buffers, sized in the forward pass for the backward pass of `count` samples (which then allocates nothing).
+    private FrameBuffers SingleBuffers(int count)
+    {
+        FrameBuffers b = _frames.Value!;
+        int columns = Pixels * Math.Min(count, ChunkLength), row = DirectConvolution.RoundUp(OutChannels, DirectConvolution.SingleChannelTile(OutChannels));
+        int margin = Kernel - 1 - Padding, outputFrame = OutChannels * (OutHeight + (2 * margin)) * (OutWidth + (2 * margin));
+        if (b.InputSingle.Length < checked(count * FrameSize)) b.InputSingle = new float[count * FrameSize];
+        if (b.Samples.Length < checked(Math.Min(count, ChunkLength) * InputSize)) b.Samples = new float[Math.Min(count, ChunkLength) * InputSize];
+        if (b.Result.Length < Math.Max(InputSize, OutputSize)) b.Result = new float[Math.Max(InputSize, OutputSize)];
+        if (b.Bars.Length < OutputSize) b.Bars = new float[OutputSize];
+        if (b.BarsT.Length < checked(columns * row)) b.BarsT = new float[columns * row];
+        if (b.WeightBar.Length < OutChannels * PatchSize) b.WeightBar = new float[OutChannels * PatchSize];
+        if (DirectInput && b.OutputSingle.Length < outputFrame + (Kernel * Kernel * Pixels)) b.OutputSingle = new float[outputFrame + (Kernel * Kernel * Pixels)];   // borders stay zero
+        if (!DirectInput)
+        {
+            int work = Gemm.WorkspaceSize(PatchSize, columns, OutChannels);
+            if (b.ChannelBars.Length < checked(OutChannels * columns)) b.ChannelBars = new float[OutChannels * columns];
+            if (b.Cols.Length < checked(PatchSize * columns)) b.Cols = new float[PatchSize * columns];
+            if (b.Work.Length < work) b.Work = new float[work];
+        }
+        return b;
+    }
+
+    // ∂L/∂Y of a chunk's samples transposed ([sample·pixel][channel], rows `row` long, zero past the last channel; in double or
+    // rounded to float), its channel-major copy ([channel][sample·pixel], when `copy` is not empty), and the bias's sums.
+    private void TransposeBars<T>(int count, ReadOnlySpan<double> yBar, Span<double> copy, Span<T> barsT, int row, Span<double> parameterBar)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int pixels = Pixels, columns = pixels * count, weights = OutChannels * PatchSize;
+        barsT.Clear();
+        for (int s = 0; s < count; s++)
+        {
+            for (int o = 0; o < OutChannels; o++)
+            {
+                ReadOnlySpan<double> channel = yBar.Slice((s * OutputSize) + (o * pixels), pixels);
+                if (!copy.IsEmpty) channel.CopyTo(copy.Slice((o * columns) + (s * pixels), pixels));
+                double sum = 0.0;
+                for (int j = 0; j < pixels; j++)
+                {
+                    sum += channel[j];
+                    barsT[(((s * pixels) + j) * row) + o] = T.CreateTruncating(channel[j]);
+                }
+
+                parameterBar[weights + o] += sum;
+            }
+        }
+    }
+
+    // BackwardChunk in float: the weight gradient and the direct input gradient on float frames, added to the double gradients.
+    private double BackwardChunkSingle(double t, int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
+        Span<double> xBar, Span<double> parameterBar, Span<double> scratch)
+    {
+        int patch = PatchSize, pixels = Pixels, columns = pixels * count, weights = OutChannels * patch;
+        int row = DirectConvolution.RoundUp(OutChannels, DirectConvolution.SingleChannelTile(OutChannels));
+        FrameBuffers buffers = SingleBuffers(count);
+        Span<double> barsCopy = scratch.Slice(patch * columns, OutChannels * columns);   // where the double pass keeps it
+        Span<float> barsT = buffers.BarsT.AsSpan(0, columns * row);
+        TransposeBars(count, yBar, DirectInput || count == 1 ? default : barsCopy, barsT, row, parameterBar);
+
+        Span<float> samples = buffers.Samples.AsSpan(0, count * InputSize);
+        DirectConvolution.Narrow(x, samples);
+        Span<float> frames = Frames(t, count, samples, ref buffers.InputSingle);
+        Span<int> columnOffset = stackalloc int[columns];
+        for (int s = 0, j = 0; s < count; s++)
+        {
+            for (int pixel = 0; pixel < pixels; pixel++, j++) columnOffset[j] = (s * FrameSize) + _pixelOffset[pixel];
+        }
+
+        Span<float> weightBar = buffers.WeightBar.AsSpan(0, weights);
+        weightBar.Clear();
+        DirectConvolution.WeightGradient(OutChannels, barsT, frames, _tapOffset, columnOffset, weightBar);
+        DirectConvolution.AddWidened(weightBar, parameterBar[..weights]);
+
+        double tBar = 0.0;
+        if (xBar.IsEmpty) return tBar;
+        if (!DirectInput)
+        {
+            // ∂L/∂cols = Wᵀ·∂L/∂Y in float (the product's kernel), folded back onto each sample's image in double.
+            Span<float> barsF = buffers.ChannelBars.AsSpan(0, OutChannels * columns), colsF = buffers.Cols.AsSpan(0, patch * columns);
+            DirectConvolution.Narrow(count == 1 ? yBar : barsCopy, barsF);
+            Gemm.MultiplyPacked(patch, columns, OutChannels, Packed(parameters).TransposedSingle!, barsF, columns, 1, colsF, columns, accumulate: false, buffers.Work);
+            for (int s = 0; s < count; s++) tBar += Fold<float>(colsF[(s * pixels)..], xBar.Slice(s * InputSize, InputSize), rowStride: columns);
+            return tBar;
+        }
+
+        int planes = InChannels + (TimeChannel ? 1 : 0), taps = Kernel * Kernel, margin = Kernel - 1 - Padding;
+        int frameWidth = OutWidth + (2 * margin), framePlane = (OutHeight + (2 * margin)) * frameWidth, frameLength = OutChannels * framePlane;
+        Span<float> frame = buffers.OutputSingle.AsSpan(0, frameLength), timeValues = buffers.OutputSingle.AsSpan(frameLength, taps * pixels);
+        Span<float> bar = buffers.Bars.AsSpan(0, OutputSize), sums = buffers.Result.AsSpan(0, InputSize);
+        float[] packed = Packed(parameters).ForInputSingle!;
+        for (int s = 0; s < count; s++)
+        {
+            ReadOnlySpan<double> sample = yBar.Slice(s * OutputSize, OutputSize);
+            DirectConvolution.Narrow(sample, bar);
+            for (int o = 0; o < OutChannels; o++)
+            {
+                for (int oy = 0; oy < OutHeight; oy++)
+                {
+                    bar.Slice((o * pixels) + (oy * OutWidth), OutWidth).CopyTo(frame.Slice((o * framePlane) + ((oy + margin) * frameWidth) + margin, OutWidth));
+                }
+            }
+
+            sums.Clear();
+            tBar += DirectConvolution.InputGradient(OutChannels, planes, Height, Width, Kernel, Padding, TimeChannel, packed, bar, frame, sums, timeValues);
+            DirectConvolution.AddWidened(sums, xBar.Slice(s * InputSize, InputSize));
         }
 
         return tBar;
@@ -540,6 +743,7 @@ public class Conv2d : Layer
     private double BackwardChunk(double t, int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
         Span<double> xBar, Span<double> parameterBar, Span<double> scratch)
     {
+        if (Precision == ConvolutionPrecision.Single) return BackwardChunkSingle(t, count, x, parameters, yBar, xBar, parameterBar, scratch);
         int patch = PatchSize, pixels = Pixels, columns = pixels * count, weights = OutChannels * patch, row = TransposedRow;
         Span<double> cols = scratch[..(patch * columns)], barsCopy = scratch.Slice(cols.Length, OutChannels * columns);
         Span<double> barsT = scratch.Slice(cols.Length + barsCopy.Length, columns * row), work = scratch[(cols.Length + barsCopy.Length + barsT.Length)..];
@@ -547,23 +751,7 @@ public class Conv2d : Layer
         // ∂L/∂Y in channel-major order, [channel][sample·pixel] (one sample's yBar already is), and transposed,
         // [sample·pixel][channel]; the bias sums sample by sample as one sample's pass does.
         ReadOnlySpan<double> bars = count == 1 ? yBar : barsCopy;
-        barsT.Clear();
-        for (int s = 0; s < count; s++)
-        {
-            for (int o = 0; o < OutChannels; o++)
-            {
-                ReadOnlySpan<double> channel = yBar.Slice((s * OutputSize) + (o * pixels), pixels);
-                if (count > 1) channel.CopyTo(barsCopy.Slice((o * columns) + (s * pixels), pixels));
-                double sum = 0.0;
-                for (int j = 0; j < pixels; j++)
-                {
-                    sum += channel[j];
-                    barsT[(((s * pixels) + j) * row) + o] = channel[j];
-                }
-
-                parameterBar[weights + o] += sum;
-            }
-        }
+        TransposeBars(count, yBar, count > 1 ? barsCopy : default, barsT, row, parameterBar);
 
         // ∂L/∂W += ∂L/∂Y·colsᵀ, straight from the chunk's frames: column j = (sample s, pixel) reads frame s at its pixel's offset.
         Span<double> frames = Frames(t, count, x);
@@ -576,6 +764,7 @@ public class Conv2d : Layer
         DirectConvolution.WeightGradient(OutChannels, barsT, frames, _tapOffset, columnOffset, parameterBar[..weights]);
 
         double tBar = 0.0;
+        if (xBar.IsEmpty) return tBar;   // no ∂L/∂x wanted (AcceptsNoInputGradient)
         if (DirectInput)
         {
             // Sample by sample, Wᵀ·∂L/∂Y folded onto the image in one pass (the product's and the folding's sums, same bits).
@@ -740,6 +929,14 @@ public class Conv2d : Layer
         public double[] ByTap { get; } = new double[byTap];
 
         public double[] ForInput { get; } = new double[forInput];
+
+        public float[]? ByTapSingle { get; set; }
+
+        public float[]? ForInputSingle { get; set; }
+
+        public float[]? TransposedSingle { get; set; }
+
+        public float[]? Rounded { get; set; }
 
         public bool Valid { get; set; }
     }

@@ -83,6 +83,31 @@ public abstract class Layer
         Span<double> xBar, Span<double> parameterBar, Span<double> scratch);
 
     /// <summary>
+    /// True when the backward passes accept an empty xBar and then skip ∂L/∂x (default false). A <see cref="Model"/> gives its
+    /// first layer an empty one when it can, since that layer's input is data and its gradient is not used (a convolution
+    /// stem then skips its input gradient).
+    /// </summary>
+    public virtual bool AcceptsNoInputGradient => false;
+
+    /// <summary>
+    /// <see cref="Backward"/> given also the output <paramref name="y"/> that <see cref="Forward"/> wrote for this x and these
+    /// parameters. A <see cref="Model"/> calls this one: it keeps y anyway (the next layer's input, or the model's output).
+    /// The default ignores y; a layer whose backward pass would otherwise recompute its output starts from it instead (an
+    /// <see cref="OdeBlock{TSystem}"/> with the back-solve adjoint skips its forward re-solve). y must be that forward output:
+    /// another value gives another layer's gradient.
+    /// </summary>
+    /// <param name="x">The input the forward pass saw.</param>
+    /// <param name="y">The output the forward pass wrote for <paramref name="x"/> and <paramref name="parameters"/>.</param>
+    /// <param name="parameters">This layer's parameters.</param>
+    /// <param name="yBar">∂L/∂y.</param>
+    /// <param name="xBar">Where ∂L/∂x is added.</param>
+    /// <param name="parameterBar">Where ∂L/∂θ is added.</param>
+    /// <param name="scratch">Work space of <see cref="ScratchSize"/> doubles, contents undefined on entry.</param>
+    public virtual void BackwardFromOutput(ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
+        Span<double> xBar, Span<double> parameterBar, Span<double> scratch) =>
+        Backward(x, parameters, yBar, xBar, parameterBar, scratch);
+
+    /// <summary>
     /// True when <see cref="ForwardBatch"/> and <see cref="BackwardBatch"/> do better than one sample at a time: a convolution
     /// unfolds every sample's patches into one matrix and multiplies it once, a linear layer is one matrix product over the
     /// batch. A model with such a layer runs its samples batch-major (see <see cref="Model.BatchMajor"/>).
@@ -120,6 +145,15 @@ public abstract class Layer
                 xBar.Slice(s * InputSize, InputSize), parameterBar, scratch);
         }
     }
+
+    /// <summary>
+    /// <see cref="BackwardBatch"/> given also the outputs <paramref name="y"/> (count × <see cref="OutputSize"/>) that
+    /// <see cref="ForwardBatch"/> wrote, as <see cref="BackwardFromOutput"/> for one sample. The default ignores y.
+    /// </summary>
+    /// <exception cref="ArgumentException">A span's length is not count times the layer's size.</exception>
+    public virtual void BackwardBatchFromOutput(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<double> parameters,
+        ReadOnlySpan<double> yBar, Span<double> xBar, Span<double> parameterBar, Span<double> scratch) =>
+        BackwardBatch(count, x, parameters, yBar, xBar, parameterBar, scratch);
 
     /// <summary>Throws unless x holds <paramref name="count"/> inputs and <paramref name="output"/> (y or yBar) as many outputs.</summary>
     private protected void RequireBatch(int count, int x, int output, string outputName)

@@ -317,10 +317,12 @@ public sealed class Model
         for (int i = _layers.Length - 1; i >= 0; i--)
         {
             Layer layer = _layers[i];
-            Span<double> inBar = (intoA ? w.BarA : w.BarB).AsSpan(0, layer.InputSize);
+            // The first layer's ∂L/∂x (of the data) is not used: skipped when the layer can.
+            Span<double> inBar = i == 0 && layer.AcceptsNoInputGradient ? default : (intoA ? w.BarA : w.BarB).AsSpan(0, layer.InputSize);
             inBar.Clear();
             long before = GC.GetAllocatedBytesForCurrentThread();
-            layer.Backward(activations.Slice(_activationOffsets[i], layer.InputSize), parameters.Slice(_offsets[i], layer.ParameterCount),
+            ReadOnlySpan<double> y = i + 1 < _layers.Length ? activations.Slice(_activationOffsets[i + 1], layer.OutputSize) : w.Output;
+            layer.BackwardFromOutput(activations.Slice(_activationOffsets[i], layer.InputSize), y, parameters.Slice(_offsets[i], layer.ParameterCount),
                 yBar[..layer.OutputSize], inBar, gradient.Slice(_offsets[i], layer.ParameterCount), scratch);
             // What the layer holds for its backward pass when it keeps a workspace; otherwise what the pass allocated.
             long bytes = layer is IBackwardMemory { HeldBackwardBytes: { } held } ? held : GC.GetAllocatedBytesForCurrentThread() - before;
@@ -361,11 +363,12 @@ public sealed class Model
         for (int i = _layers.Length - 1; i >= 0; i--)
         {
             Layer layer = _layers[i];
-            Span<double> inBar = (intoA ? w.BatchBarA : w.BatchBarB).AsSpan(0, count * layer.InputSize);
+            Span<double> inBar = i == 0 && layer.AcceptsNoInputGradient ? default : (intoA ? w.BatchBarA : w.BatchBarB).AsSpan(0, count * layer.InputSize);
             inBar.Clear();
             long before = GC.GetAllocatedBytesForCurrentThread();
-            layer.BackwardBatch(count, activations.Slice(count * _activationOffsets[i], count * layer.InputSize), parameters.Slice(_offsets[i], layer.ParameterCount),
-                yBar[..(count * layer.OutputSize)], inBar, gradient.Slice(_offsets[i], layer.ParameterCount), scratch);
+            ReadOnlySpan<double> y = i + 1 < _layers.Length ? activations.Slice(count * _activationOffsets[i + 1], count * layer.OutputSize) : output;
+            layer.BackwardBatchFromOutput(count, activations.Slice(count * _activationOffsets[i], count * layer.InputSize), y,
+                parameters.Slice(_offsets[i], layer.ParameterCount), yBar[..(count * layer.OutputSize)], inBar, gradient.Slice(_offsets[i], layer.ParameterCount), scratch);
             long bytes = layer is IBackwardMemory { HeldBackwardBytes: { } held } ? held : GC.GetAllocatedBytesForCurrentThread() - before;
             w.MaxBackwardBytes = Math.Max(w.MaxBackwardBytes, bytes);
             yBar = inBar;

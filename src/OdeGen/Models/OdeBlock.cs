@@ -13,9 +13,12 @@ public delegate void ParameterInitializer(Span<double> parameters, Random random
 /// <see cref="Ode.Gradient{TSystem}(in TSystem, ReadOnlySpan{double}, ReadOnlySpan{double}, double, ReadOnlySpan{double}, ReadOnlySpan{double}, OdeGen.Sensitivity?, SolverOptions?)"/>.
 /// </summary>
 /// <remarks>
-/// <para>The block keeps only its input between the passes: every sensitivity re-solves forward in the backward pass, and what it
-/// stores there (nothing per step for the back-solve adjoint; checkpoints and one segment's dense output for the interpolating
-/// adjoint; every step for the discrete adjoint) is what <see cref="Model.Memory"/> reports. A failed solve throws
+/// <para>The block keeps nothing between the passes. The back-solve adjoint starts its backward pass from the block's output
+/// z(t1) when it is given one (<see cref="BackwardFromOutput"/>: a <see cref="Model"/> keeps it as the next layer's input, so
+/// it costs no memory) and re-solves forward for it otherwise (<see cref="Backward"/>); both give the same bits, as the
+/// forward pass and the re-solve take the same steps. The other sensitivities re-solve forward in the backward pass, and
+/// what they store there (checkpoints and one segment's dense output for the interpolating adjoint; every step for the
+/// discrete adjoint; nothing per step for the back-solve adjoint) is what <see cref="Model.Memory"/> reports. A failed solve throws
 /// <see cref="OdeSolverException"/> with the solver's reason rather than handing on NaN.</para>
 /// <para>Each thread that runs the block keeps its integrator and its sensitivity's workspace (tape, dense segment,
 /// checkpoints) from one sample to the next, so after the first sample neither pass allocates: the adjoints' buffers keep
@@ -114,10 +117,24 @@ public class OdeBlock<TSystem> : Layer, IBackwardMemory
     }
 
     /// <inheritdoc/>
+    /// <remarks>The back-solve adjoint re-solves forward for z(t1) here; <see cref="BackwardFromOutput"/> starts from the output instead.</remarks>
     public override void Backward(ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
+        Span<double> xBar, Span<double> parameterBar, Span<double> scratch) =>
+        BackwardCore(x, default, parameters, yBar, xBar, parameterBar);
+
+    /// <inheritdoc/>
+    /// <remarks>The back-solve adjoint starts its backward pass from <paramref name="y"/> = z(t1) and does not re-solve forward.</remarks>
+    public override void BackwardFromOutput(ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
         Span<double> xBar, Span<double> parameterBar, Span<double> scratch)
     {
-        Differentiate(x, parameters, yBar, out double[] gY0, out double[] gP);
+        if (y.Length != OutputSize) throw new ArgumentException($"OdeBlock backward: y has {y.Length} entries; the block's output has {OutputSize}.", nameof(y));
+        BackwardCore(x, y, parameters, yBar, xBar, parameterBar);
+    }
+
+    private void BackwardCore(ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
+        Span<double> xBar, Span<double> parameterBar)
+    {
+        Differentiate(x, y, parameters, yBar, out double[] gY0, out double[] gP);
         for (int i = 0; i < xBar.Length; i++) xBar[i] += gY0[i];
         for (int k = 0; k < parameterBar.Length; k++) parameterBar[k] += gP[k];
     }
@@ -129,15 +146,26 @@ public class OdeBlock<TSystem> : Layer, IBackwardMemory
     /// <exception cref="OdeSolverException">A pass failed (the message says why).</exception>
     private protected void Differentiate(ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
         out double[] gY0, out double[] gP) =>
-        Differentiate(_system, _workspaces.Value!.Gradient, x, parameters, yBar, out gY0, out gP);
+        Differentiate(x, default, parameters, yBar, out gY0, out gP);
 
-    private void Differentiate<TS>(in TS system, GradientWorkspace<TS> w, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters,
+    private void Differentiate(ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
+        out double[] gY0, out double[] gP)
+    {
+        BlockWorkspace<TSystem> w = _workspaces.Value!;
+        Differentiate(_system, w.Gradient, w.Integrator is null ? default : y, x, parameters, yBar, out gY0, out gP);
+    }
+
+    // y: the forward pass's z(t1) (empty: not known, or computed through Ode.Solve, whose steps the back-solve would not repeat).
+    private void Differentiate<TS>(in TS system, GradientWorkspace<TS> w, ReadOnlySpan<double> y, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters,
         ReadOnlySpan<double> yBar, out double[] gY0, out double[] gP)
         where TS : struct, IOdeSystem
     {
         w.Inputs = GradientInputs.Create(system, x, parameters, T0, _times, yBar, w.Inputs);
         w.Start();
-        if (Sensitivity.ComputeInto(system, w, Options))
+        bool inWorkspace = !y.IsEmpty && Sensitivity is BacksolveAdjointSensitivity backsolve
+            ? backsolve.ComputeFromStatesInto(system, w, Options, y)
+            : Sensitivity.ComputeInto(system, w, Options);
+        if (inWorkspace)
         {
             if (!OdeStatusText.IsSuccess(w.Status)) w.ToGradient(Sensitivity).EnsureSuccess();
             gY0 = w.Y0;
@@ -180,10 +208,37 @@ public class OdeBlock<TSystem> : Layer, IBackwardMemory
             return;
         }
 
+        BackwardBatchCore(count, x, default, parameters, yBar, xBar, parameterBar);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>Each sample through <see cref="BackwardFromOutput"/>, or with <see cref="BatchAsOneSystem"/> the batch system's gradient from the outputs.</remarks>
+    public override void BackwardBatchFromOutput(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<double> parameters,
+        ReadOnlySpan<double> yBar, Span<double> xBar, Span<double> parameterBar, Span<double> scratch)
+    {
+        RequireBatch(count, x.Length, yBar.Length, nameof(yBar));
+        if (y.Length != yBar.Length) throw new ArgumentException($"OdeBlock backward: y has {y.Length} entries; {count} samples need {yBar.Length}.", nameof(y));
+        if (BatchAsOneSystem)
+        {
+            BackwardBatchCore(count, x, y, parameters, yBar, xBar, parameterBar);
+            return;
+        }
+
+        if (xBar.Length != x.Length) throw new ArgumentException($"OdeBlock backward: xBar has {xBar.Length} entries; {count} samples need {x.Length}.", nameof(xBar));
+        int n = InputSize;
+        for (int s = 0; s < count; s++)
+        {
+            BackwardFromOutput(x.Slice(s * n, n), y.Slice(s * n, n), parameters, yBar.Slice(s * n, n), xBar.Slice(s * n, n), parameterBar, scratch);
+        }
+    }
+
+    private void BackwardBatchCore(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
+        Span<double> xBar, Span<double> parameterBar)
+    {
         RequireBatch(count, x.Length, yBar.Length, nameof(yBar));
         if (xBar.Length != x.Length) throw new ArgumentException($"OdeBlock backward: xBar has {xBar.Length} entries; {count} samples need {x.Length}.", nameof(xBar));
         BlockWorkspace<BatchSystem<TSystem>> w = BatchWorkspace(count);
-        Differentiate(w.System, w.Gradient, x, parameters, yBar, out double[] gY0, out double[] gP);
+        Differentiate(w.System, w.Gradient, w.Integrator is null ? default : y, x, parameters, yBar, out double[] gY0, out double[] gP);
         for (int i = 0; i < xBar.Length; i++) xBar[i] += gY0[i];
         for (int k = 0; k < parameterBar.Length; k++) parameterBar[k] += gP[k];
     }

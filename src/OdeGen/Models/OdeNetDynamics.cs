@@ -35,12 +35,16 @@ public readonly struct OdeNetDynamics : IBatchOdeSystem, IOdeAugmentedSystem
     /// <param name="height">Image height (7 in the ODE-Net after its stem).</param>
     /// <param name="width">Image width.</param>
     /// <param name="groups">Groups of each GroupNorm (0: min(32, channels), torchdiffeq's choice).</param>
+    /// <param name="precision">The convolutions' arithmetic (<see cref="Conv2d.Precision"/>; Jvp's tangents stay double).</param>
     /// <exception cref="ArgumentException">A size is not positive, or the channels do not split into the groups.</exception>
-    public OdeNetDynamics(int channels, int height, int width, int groups = 0)
+    public OdeNetDynamics(int channels, int height, int width, int groups = 0, ConvolutionPrecision precision = ConvolutionPrecision.Double)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(groups);
-        _stages = new Stages(channels, height, width, groups == 0 ? Math.Min(32, channels) : groups);
+        _stages = new Stages(channels, height, width, groups == 0 ? Math.Min(32, channels) : groups, precision);
     }
+
+    /// <summary>The convolutions' arithmetic.</summary>
+    public ConvolutionPrecision Precision => _stages.Conv1.Precision;
 
     /// <summary>Channels of the state.</summary>
     public int Channels => _stages.Conv1.OutChannels;
@@ -241,14 +245,14 @@ public readonly struct OdeNetDynamics : IBatchOdeSystem, IOdeAugmentedSystem
     {
         public const int Images = 6, Buffers = 9;   // n1, r1, c1, n2, r2, c2; the output (Vjp); two adjoints
 
-        public Stages(int channels, int height, int width, int groups)
+        public Stages(int channels, int height, int width, int groups, ConvolutionPrecision precision)
         {
             int pixels = checked(Positive(height, nameof(height)) * Positive(width, nameof(width)));
             Norm1 = new GroupNorm(groups, channels, pixels);
             Norm2 = new GroupNorm(groups, channels, pixels);
             Norm3 = new GroupNorm(groups, channels, pixels);
-            Conv1 = new TimeConv2d(channels, channels, height, width, kernel: 3, padding: 1);
-            Conv2 = new TimeConv2d(channels, channels, height, width, kernel: 3, padding: 1);
+            Conv1 = new TimeConv2d(channels, channels, height, width, kernel: 3, padding: 1) { Precision = precision };
+            Conv2 = new TimeConv2d(channels, channels, height, width, kernel: 3, padding: 1) { Precision = precision };
             Relu = new Relu(Norm1.InputSize);
             Size = Norm1.InputSize;
             Offsets = new int[6];

@@ -32,9 +32,10 @@ public sealed class ResidualBlock : Layer
     /// <param name="height">Image height.</param>
     /// <param name="width">Image width.</param>
     /// <param name="groups">Groups of each GroupNorm (0: min(32, channels)).</param>
+    /// <param name="precision">The convolutions' arithmetic (<see cref="Conv2d.Precision"/>).</param>
     /// <exception cref="ArgumentException">A size is not positive, or the channels do not split into the groups.</exception>
-    public ResidualBlock(int channels, int height, int width, int groups = 0)
-        : this(Parts.Create(channels, height, width, groups))
+    public ResidualBlock(int channels, int height, int width, int groups = 0, ConvolutionPrecision precision = ConvolutionPrecision.Double)
+        : this(Parts.Create(channels, height, width, groups, precision))
     {
     }
 
@@ -156,15 +157,15 @@ public sealed class ResidualBlock : Layer
     // The four layers, built before the base constructor so their shapes name the block's parameters.
     private sealed record Parts(int Channels, GroupNorm Norm1, Conv2d Conv1, GroupNorm Norm2, Conv2d Conv2)
     {
-        public static Parts Create(int channels, int height, int width, int groups)
+        public static Parts Create(int channels, int height, int width, int groups, ConvolutionPrecision precision)
         {
             ArgumentOutOfRangeException.ThrowIfNegativeOrZero(channels);
             ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
             ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
             ArgumentOutOfRangeException.ThrowIfNegative(groups);
             int g = groups == 0 ? Math.Min(32, channels) : groups, pixels = checked(height * width);
-            return new Parts(channels, new GroupNorm(g, channels, pixels), new Conv2d(channels, channels, height, width, kernel: 3, padding: 1),
-                new GroupNorm(g, channels, pixels), new Conv2d(channels, channels, height, width, kernel: 3, padding: 1));
+            return new Parts(channels, new GroupNorm(g, channels, pixels), new Conv2d(channels, channels, height, width, kernel: 3, padding: 1) { Precision = precision },
+                new GroupNorm(g, channels, pixels), new Conv2d(channels, channels, height, width, kernel: 3, padding: 1) { Precision = precision });
         }
 
         public ParameterShape[] Shapes() =>

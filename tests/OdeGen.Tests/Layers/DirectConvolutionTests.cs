@@ -48,10 +48,10 @@ public class DirectConvolutionTests
         AssertBits(expected, y, "dispatched width");
 
         foreach ((string name, int tile, Action<double[], double[]> run) in Widths(
-            (p, o) => DirectConvolution.Forward<Double1, double>(outChannels, pixels, p, frame, g.Taps, g.Pixels, o),
-            (p, o) => DirectConvolution.Forward<Double128, Vector128<double>>(outChannels, pixels, p, frame, g.Taps, g.Pixels, o),
-            (p, o) => DirectConvolution.Forward<Double256, Vector256<double>>(outChannels, pixels, p, frame, g.Taps, g.Pixels, o),
-            (p, o) => DirectConvolution.Forward<Double512, Vector512<double>>(outChannels, pixels, p, frame, g.Taps, g.Pixels, o)))
+            (p, o) => DirectConvolution.Forward<Double1, double, double>(outChannels, pixels, p, frame, g.Taps, g.Pixels, o),
+            (p, o) => DirectConvolution.Forward<Double128, Vector128<double>, double>(outChannels, pixels, p, frame, g.Taps, g.Pixels, o),
+            (p, o) => DirectConvolution.Forward<Double256, Vector256<double>, double>(outChannels, pixels, p, frame, g.Taps, g.Pixels, o),
+            (p, o) => DirectConvolution.Forward<Double512, Vector512<double>, double>(outChannels, pixels, p, frame, g.Taps, g.Pixels, o)))
         {
             double[] packedAtWidth = new double[DirectConvolution.RoundUp(outChannels, tile) * taps];
             DirectConvolution.Pack(outChannels, taps, weights, packedAtWidth, tile);
@@ -87,10 +87,10 @@ public class DirectConvolutionTests
         Gemm.Multiply(outChannels, taps, columns, yBar, columns, 1, cols, 1, columns, expected, taps, accumulate: true, work);
 
         foreach ((string name, int tile, Action<double[], double[]> run) in Widths(
-            (b, o) => DirectConvolution.WeightGradient<Double1, double>(outChannels, b, frames, g.Taps, columnOffset, o),
-            (b, o) => DirectConvolution.WeightGradient<Double128, Vector128<double>>(outChannels, b, frames, g.Taps, columnOffset, o),
-            (b, o) => DirectConvolution.WeightGradient<Double256, Vector256<double>>(outChannels, b, frames, g.Taps, columnOffset, o),
-            (b, o) => DirectConvolution.WeightGradient<Double512, Vector512<double>>(outChannels, b, frames, g.Taps, columnOffset, o)))
+            (b, o) => DirectConvolution.WeightGradient<Double1, double, double>(outChannels, b, frames, g.Taps, columnOffset, o),
+            (b, o) => DirectConvolution.WeightGradient<Double128, Vector128<double>, double>(outChannels, b, frames, g.Taps, columnOffset, o),
+            (b, o) => DirectConvolution.WeightGradient<Double256, Vector256<double>, double>(outChannels, b, frames, g.Taps, columnOffset, o),
+            (b, o) => DirectConvolution.WeightGradient<Double512, Vector512<double>, double>(outChannels, b, frames, g.Taps, columnOffset, o)))
         {
             int row = DirectConvolution.RoundUp(outChannels, tile);
             double[] yBarT = new double[columns * row];
@@ -160,10 +160,10 @@ public class DirectConvolutionTests
         var shape = new DirectConvolution.InputShape(outChannels, images, side, side, kernel, padding, timePlane);
         double[] timeValues = new double[taps * outPixels];
         foreach ((string name, int tile, Func<double[], double[], double> run) in InputWidths(
-            (p, x) => DirectConvolution.InputGradient<Double1, double>(shape, p, yBar, frame, x, timeValues),
-            (p, x) => DirectConvolution.InputGradient<Double128, Vector128<double>>(shape, p, yBar, frame, x, timeValues),
-            (p, x) => DirectConvolution.InputGradient<Double256, Vector256<double>>(shape, p, yBar, frame, x, timeValues),
-            (p, x) => DirectConvolution.InputGradient<Double512, Vector512<double>>(shape, p, yBar, frame, x, timeValues)))
+            (p, x) => DirectConvolution.InputGradient<Double1, double, double>(shape, p, yBar, frame, x, timeValues),
+            (p, x) => DirectConvolution.InputGradient<Double128, Vector128<double>, double>(shape, p, yBar, frame, x, timeValues),
+            (p, x) => DirectConvolution.InputGradient<Double256, Vector256<double>, double>(shape, p, yBar, frame, x, timeValues),
+            (p, x) => DirectConvolution.InputGradient<Double512, Vector512<double>, double>(shape, p, yBar, frame, x, timeValues)))
         {
             double[] packed = new double[DirectConvolution.InputPackedSize(outChannels, planes, taps, timePlane, tile)];
             DirectConvolution.PackForInput(outChannels, planes, taps, timePlane, weights, packed, tile);
@@ -207,7 +207,7 @@ public class DirectConvolutionTests
     }
 
     // A square image's padded frame and its offsets, computed here from the definition (not from Conv2d's tables).
-    private sealed class Geometry
+    internal sealed class Geometry
     {
         public Geometry(int channels, int side, int kernel, int stride, int padding)
         {

@@ -14,13 +14,22 @@ public sealed class BacksolveAdjointSensitivity : AdjointSensitivity
         ComputeInWorkspace(system, inputs, options);
 
     /// <exception cref="NotSupportedException">The options' method does not support it (<see cref="OdeMethod.SupportsBacksolveAdjoint"/>).</exception>
-    internal override bool ComputeInto<TSystem>(in TSystem system, GradientWorkspace<TSystem> workspace, SolverOptions options)
+    internal override bool ComputeInto<TSystem>(in TSystem system, GradientWorkspace<TSystem> workspace, SolverOptions options) =>
+        ComputeFromStatesInto(system, workspace, options, default);
+
+    /// <summary>
+    /// <see cref="ComputeInto"/> from the forward pass's states y(t_i) (row i; empty: solve forward as ComputeInto does), which
+    /// the caller computed with the same options: the backward pass starts from them and the forward pass is not repeated.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The options' method does not support it (<see cref="OdeMethod.SupportsBacksolveAdjoint"/>).</exception>
+    internal bool ComputeFromStatesInto<TSystem>(in TSystem system, GradientWorkspace<TSystem> workspace, SolverOptions options, ReadOnlySpan<double> states)
+        where TSystem : struct, IOdeSystem
     {
         RejectEvents(options, "The back-solve adjoint");
         options.Method.Require(m => m.SupportsBacksolveAdjoint, "The back-solve adjoint",
             "Integrating a stiff state backwards is unstable, and its backward Jacobian would need second derivatives of f: " +
             "use Sensitivity.InterpolatingAdjoint(...) or Sensitivity.Forward with stiff methods.");
-        BacksolveAdjointSolver.Gradient(system, workspace, options, this);
+        BacksolveAdjointSolver.Gradient(system, workspace, options, this, states);
         return true;
     }
 }

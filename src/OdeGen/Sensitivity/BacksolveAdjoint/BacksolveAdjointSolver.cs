@@ -19,8 +19,14 @@ namespace OdeGen;
 /// </remarks>
 internal static class BacksolveAdjointSolver
 {
-    /// <summary>Computes the gradient of <paramref name="workspace"/>'s inputs into its result buffers.</summary>
-    public static void Gradient<TSystem>(in TSystem system, GradientWorkspace<TSystem> workspace, SolverOptions options, BacksolveAdjointSensitivity sensitivity)
+    /// <summary>
+    /// Computes the gradient of <paramref name="workspace"/>'s inputs into its result buffers. With <paramref name="states"/>
+    /// (y(t_i) as row i, from a forward pass the caller already made with these options: an ODE block's output), the forward
+    /// pass is not repeated and the backward pass starts from them; the integrator's restarted solve would compute the same
+    /// values (OdeBlockTests hold the two gradients to the bit).
+    /// </summary>
+    public static void Gradient<TSystem>(in TSystem system, GradientWorkspace<TSystem> workspace, SolverOptions options, BacksolveAdjointSensitivity sensitivity,
+        ReadOnlySpan<double> states = default)
         where TSystem : struct, IOdeSystem
     {
         GradientInputs inputs = workspace.Inputs!;
@@ -34,7 +40,18 @@ internal static class BacksolveAdjointSolver
         // Forward pass.
         RungeKuttaIntegrator<SystemField<TSystem>> forward = work.Forward;
         double[] ys = work.Ys;
-        OdeStatus status = ObservationShell.SolveToObservations(forward, work.SystemField, inputs, ys);
+        OdeStatus status;
+        if (states.IsEmpty)
+        {
+            status = ObservationShell.SolveToObservations(forward, work.SystemField, inputs, ys);
+        }
+        else
+        {
+            if (states.Length != ys.Length) throw new ArgumentException($"The back-solve adjoint: {count} observations of {n} states need {ys.Length} forward states, not {states.Length}.", nameof(states));
+            states.CopyTo(ys);
+            status = OdeStatus.Success;
+        }
+
         ObservationShell.Observe(system, inputs, status, ys, counter, gTimes, work.F);
 
         // Backward pass.

@@ -1,0 +1,244 @@
+using System.Runtime.Intrinsics;
+using OdeGen.Layers;
+using OdeGen.Tests.Models;
+
+namespace OdeGen.Tests.Layers;
+
+/// <summary>
+/// The direct convolution passes in single precision: at every SIMD width the same bits (each output is the same chain of
+/// float fused multiply-adds), and within float's rounding bound of the exact sums of the same float-rounded values (computed
+/// here from the definitions, in double): |error| ≤ (terms + 1)·2⁻²⁴·Σ|term|. A wrong term would be off by the term itself.
+/// </summary>
+public class DirectConvolutionSingleTests
+{
+    private const double Unit = 1.0 / (1 << 24);
+
+    public static TheoryData<int, int, int, int, int, int, int> Shapes => DirectConvolutionTests.Shapes;
+
+    public static TheoryData<int, int, int, int, int, bool> InputShapes => DirectConvolutionTests.InputShapes;
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Forward_IsTheSumOfTheRoundedTerms_ToFloatPrecision_TheSameBitsAtEveryWidth(int inChannels, int outChannels, int side, int kernel, int stride, int padding, int samples)
+    {
+        _ = samples;
+        var g = new DirectConvolutionTests.Geometry(inChannels, side, kernel, stride, padding);
+        var random = new Random(inChannels + outChannels);
+        float[] frame = Round(g.RandomFrame(random, 1)), weights = Round(LayerChecks.Random(random, outChannels * g.Taps.Length));
+        int taps = g.Taps.Length, pixels = g.Pixels.Length;
+        double[] exact = new double[outChannels * pixels], bound = new double[exact.Length];
+        for (int o = 0; o < outChannels; o++)
+        {
+            for (int j = 0; j < pixels; j++)
+            {
+                for (int q = 0; q < taps; q++)
+                {
+                    double term = (double)weights[(o * taps) + q] * frame[g.Taps[q] + g.Pixels[j]];
+                    exact[(o * pixels) + j] += term;
+                    bound[(o * pixels) + j] += Math.Abs(term);
+                }
+            }
+        }
+
+        float[]? first = null;
+        foreach ((string name, int tile) in Widths(tall: true))
+        {
+            float[] packed = new float[DirectConvolution.RoundUp(outChannels, tile) * taps], y = new float[outChannels * pixels];
+            DirectConvolution.Pack(outChannels, taps, Widen(weights), packed, tile);
+            switch (name == "Vector512 tall" ? 0 : tile)
+            {
+                case 0: DirectConvolution.ForwardTall<Single512, Vector512<float>, float>(outChannels, pixels, packed, frame, g.Taps, g.Pixels, y); break;
+                case 2: DirectConvolution.Forward<Single1, float, float>(outChannels, pixels, packed, frame, g.Taps, g.Pixels, y); break;
+                case 8: DirectConvolution.Forward<Single128, Vector128<float>, float>(outChannels, pixels, packed, frame, g.Taps, g.Pixels, y); break;
+                case 16: DirectConvolution.Forward<Single256, Vector256<float>, float>(outChannels, pixels, packed, frame, g.Taps, g.Pixels, y); break;
+                default: DirectConvolution.Forward<Single512, Vector512<float>, float>(outChannels, pixels, packed, frame, g.Taps, g.Pixels, y); break;
+            }
+
+            AssertWithin(exact, bound, taps, y, name);
+            AssertSameBits(first ??= y, y, name);
+        }
+
+        // The dispatched entry (its own tile choice) gives the same bits.
+        int chosen = DirectConvolution.SingleChannelTile(outChannels);
+        float[] packedChosen = new float[DirectConvolution.RoundUp(outChannels, chosen) * taps], yChosen = new float[outChannels * pixels];
+        DirectConvolution.Pack(outChannels, taps, Widen(weights), packedChosen, chosen);
+        DirectConvolution.Forward(outChannels, pixels, packedChosen, frame, g.Taps, g.Pixels, yChosen);
+        AssertSameBits(first!, yChosen, "dispatched");
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void WeightGradient_IsTheSumOfTheRoundedTerms_ToFloatPrecision_TheSameBitsAtEveryWidth(int inChannels, int outChannels, int side, int kernel, int stride, int padding, int samples)
+    {
+        var g = new DirectConvolutionTests.Geometry(inChannels, side, kernel, stride, padding);
+        var random = new Random((3 * inChannels) + samples);
+        int taps = g.Taps.Length, pixels = g.Pixels.Length, columns = samples * pixels;
+        float[] frames = Round(g.RandomFrame(random, samples)), yBar = Round(LayerChecks.Random(random, outChannels * columns));
+        int[] columnOffset = new int[columns];
+        for (int s = 0, j = 0; s < samples; s++)
+        {
+            for (int pixel = 0; pixel < pixels; pixel++, j++) columnOffset[j] = (s * g.FrameSize) + g.Pixels[pixel];
+        }
+
+        double[] exact = new double[outChannels * taps], bound = new double[exact.Length];
+        for (int o = 0; o < outChannels; o++)
+        {
+            for (int q = 0; q < taps; q++)
+            {
+                for (int j = 0; j < columns; j++)
+                {
+                    double term = (double)yBar[(o * columns) + j] * frames[g.Taps[q] + columnOffset[j]];
+                    exact[(o * taps) + q] += term;
+                    bound[(o * taps) + q] += Math.Abs(term);
+                }
+            }
+        }
+
+        float[]? first = null;
+        foreach ((string name, int tile) in Widths(tall: true))
+        {
+            int row = DirectConvolution.RoundUp(outChannels, tile);
+            float[] yBarT = new float[columns * row], weightBar = new float[outChannels * taps];
+            for (int o = 0; o < outChannels; o++)
+            {
+                for (int j = 0; j < columns; j++) yBarT[(j * row) + o] = yBar[(o * columns) + j];
+            }
+
+            switch (name == "Vector512 tall" ? 0 : tile)
+            {
+                case 0: DirectConvolution.WeightGradientTall<Single512, Vector512<float>, float>(outChannels, yBarT, frames, g.Taps, columnOffset, weightBar); break;
+                case 2: DirectConvolution.WeightGradient<Single1, float, float>(outChannels, yBarT, frames, g.Taps, columnOffset, weightBar); break;
+                case 8: DirectConvolution.WeightGradient<Single128, Vector128<float>, float>(outChannels, yBarT, frames, g.Taps, columnOffset, weightBar); break;
+                case 16: DirectConvolution.WeightGradient<Single256, Vector256<float>, float>(outChannels, yBarT, frames, g.Taps, columnOffset, weightBar); break;
+                default: DirectConvolution.WeightGradient<Single512, Vector512<float>, float>(outChannels, yBarT, frames, g.Taps, columnOffset, weightBar); break;
+            }
+
+            // Sums over more than one depth block of columns are added block by block: one more rounding per block.
+            AssertWithin(exact, bound, columns + (columns / Gemm.DepthBlock), weightBar, name);
+            AssertSameBits(first ??= weightBar, weightBar, name);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(InputShapes))]
+    public void InputGradient_IsTheSumOfTheRoundedTerms_ToFloatPrecision_TheSameBitsAtEveryWidth(int images, int outChannels, int side, int kernel, int padding, bool timePlane)
+    {
+        int first = timePlane ? 1 : 0, planes = images + first, taps = kernel * kernel, patch = planes * taps;
+        int outSide = side + (2 * padding) - kernel + 1, outPixels = outSide * outSide, pixels = side * side;
+        var random = new Random((5 * images) + kernel);
+        float[] weights = Round(LayerChecks.Random(random, outChannels * patch)), yBar = Round(LayerChecks.Random(random, outChannels * outPixels));
+
+        // From the definition: x[c][y][x] collects W[o][c, ky, kx]·∂L/∂Y[o][oy][ox] wherever tap (ky, kx) of output pixel (oy, ox) reads it.
+        double[] exact = new double[images * pixels], bound = new double[exact.Length];
+        double exactT = 0.0, boundT = 0.0;
+        int terms = 0;
+        for (int c = 0; c < planes; c++)
+        {
+            for (int ky = 0; ky < kernel; ky++)
+            {
+                for (int kx = 0; kx < kernel; kx++)
+                {
+                    for (int j = 0; j < outPixels; j++)
+                    {
+                        int y = (j / outSide) - padding + ky, x = (j % outSide) - padding + kx;
+                        if ((uint)y >= (uint)side || (uint)x >= (uint)side) continue;
+                        for (int o = 0; o < outChannels; o++)
+                        {
+                            double term = (double)weights[(o * patch) + (c * taps) + (ky * kernel) + kx] * yBar[(o * outPixels) + j];
+                            if (c < first)
+                            {
+                                (exactT, boundT) = (exactT + term, boundT + Math.Abs(term));
+                                terms++;
+                            }
+                            else
+                            {
+                                exact[((c - first) * pixels) + (y * side) + x] += term;
+                                bound[((c - first) * pixels) + (y * side) + x] += Math.Abs(term);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        int margin = kernel - 1 - padding, frameSide = outSide + (2 * margin);
+        float[] frame = new float[outChannels * frameSide * frameSide];
+        for (int o = 0; o < outChannels; o++)
+        {
+            for (int j = 0; j < outPixels; j++) frame[(o * frameSide * frameSide) + (((j / outSide) + margin) * frameSide) + (j % outSide) + margin] = yBar[(o * outPixels) + j];
+        }
+
+        var shape = new DirectConvolution.InputShape(outChannels, images, side, side, kernel, padding, timePlane);
+        float[] timeValues = new float[taps * outPixels];
+        float[]? firstX = null;
+        float firstT = 0;
+        foreach ((string name, int tile) in Widths())
+        {
+            float[] packed = new float[DirectConvolution.InputPackedSize(outChannels, planes, taps, timePlane, tile)], xBar = new float[images * pixels];
+            DirectConvolution.PackForInput(outChannels, planes, taps, timePlane, Widen(weights), packed, tile);
+            float tBar = tile switch
+            {
+                2 => DirectConvolution.InputGradient<Single1, float, float>(shape, packed, yBar, frame, xBar, timeValues),
+                8 => DirectConvolution.InputGradient<Single128, Vector128<float>, float>(shape, packed, yBar, frame, xBar, timeValues),
+                16 => DirectConvolution.InputGradient<Single256, Vector256<float>, float>(shape, packed, yBar, frame, xBar, timeValues),
+                _ => DirectConvolution.InputGradient<Single512, Vector512<float>, float>(shape, packed, yBar, frame, xBar, timeValues),
+            };
+
+            // Each entry: its taps' sums over the channels (a chain each), then added tap after tap.
+            AssertWithin(exact, bound, outChannels + taps, xBar, name);
+            AssertWithin([exactT], [boundT], outChannels + terms, [tBar], name + " tBar");
+            AssertSameBits(firstX ??= xBar, xBar, name);
+            if (firstX == xBar) firstT = tBar;
+            Assert.Equal(BitConverter.SingleToInt32Bits(firstT), BitConverter.SingleToInt32Bits(tBar));
+        }
+    }
+
+    [Fact]
+    public void NarrowAndAddWidened_EqualTheScalarConversions_AtEveryLength()
+    {
+        var random = new Random(9);
+        for (int n = 0; n < 40; n++)
+        {
+            double[] source = LayerChecks.Random(random, n, 1e3), destination = LayerChecks.Random(random, n);
+            float[] narrow = new float[n];
+            DirectConvolution.Narrow(source, narrow);
+            double[] added = (double[])destination.Clone();
+            DirectConvolution.AddWidened(narrow, added);
+            for (int i = 0; i < n; i++)
+            {
+                Assert.Equal(BitConverter.SingleToInt32Bits((float)source[i]), BitConverter.SingleToInt32Bits(narrow[i]));
+                Assert.Equal(BitConverter.DoubleToInt64Bits(destination[i] + narrow[i]), BitConverter.DoubleToInt64Bits(added[i]));
+            }
+        }
+    }
+
+    // The float widths the hardware runs (the scalar always), each with its channel tile (two vectors; the tall kernel's one
+    // Vector512, twelve rows, when asked for).
+    private static IEnumerable<(string Name, int Tile)> Widths(bool tall = false)
+    {
+        yield return ("scalar", 2);
+        if (Vector128.IsHardwareAccelerated) yield return ("Vector128", 8);
+        if (Vector256.IsHardwareAccelerated) yield return ("Vector256", 16);
+        if (Vector512.IsHardwareAccelerated) yield return ("Vector512", 32);
+        if (tall && Vector512.IsHardwareAccelerated) yield return ("Vector512 tall", 16);
+    }
+
+    private static float[] Round(double[] values) => values.Select(v => (float)v).ToArray();
+
+    private static double[] Widen(float[] values) => values.Select(v => (double)v).ToArray();
+
+    private static void AssertWithin(double[] exact, double[] bound, int terms, float[] actual, string what)
+    {
+        for (int i = 0; i < exact.Length; i++)
+        {
+            double allowed = ((terms + 1) * Unit * bound[i]) + 1e-30;
+            Assert.True(Math.Abs(actual[i] - exact[i]) <= allowed, $"{what}[{i}]: {actual[i]:R} vs {exact[i]:R} (allowed {allowed:E2})");
+        }
+    }
+
+    private static void AssertSameBits(float[] expected, float[] actual, string what)
+    {
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(actual[i]), $"{what}[{i}]: {actual[i]:R} vs {expected[i]:R} at the first width");
+    }
+}
