@@ -5,7 +5,7 @@ namespace OdeGen.Ensemble;
 /// <summary>
 /// What the one-thread lane discrete adjoint of a loss at observation times keeps from one call to the next, for a
 /// caller that repeats calls of one shape (the trainer's lane blocks, <c>Ode.LossGradient</c> on an
-/// <see cref="EnsembleBatch"/> every iteration): the problem with its input copies, the block worker (solver, tape,
+/// <see cref="EnsembleBatch"/> every iteration; a model's lane ODE block, whose seed ∂L/∂y(t1) is given rather than a loss): the problem with its input copies, the block worker (solver, tape,
 /// reverse step), the result and the per-block sums. A call of the same shape (trajectory count, number of times,
 /// options, width) reloads them instead of allocating, so after the first call nothing is allocated; another shape
 /// replaces them. One call at a time; the system must be the same value on every call (the worker keeps a copy).
@@ -19,19 +19,22 @@ internal sealed class LaneLossGradientWorkspace<TSystem> : IDisposable
     private object? _worker;   // an ObservationWorker<TSystem, TLane> of _width's lane type
     private double[]? _sums;
     private LaneWidth _width;
+    private bool _withLoss;
 
     /// <summary>The solver options the checks of an earlier call passed (immutable: not checked again).</summary>
     public SolverOptions? CheckedOptions { get; set; }
 
     /// <summary>
     /// The gradient, computed as <c>ObservationRunner.Gradient</c> computes it on one thread (the same bits). The inputs
-    /// are checked by the caller. The result belongs to this workspace: the next call overwrites it.
+    /// are checked by the caller. Without a loss, <paramref name="dLdy"/> (N × times × StateCount, trajectory-major, as
+    /// <c>Ode.Gradient</c> takes it) is the seed. The result belongs to this workspace: the next call overwrites it.
     /// </summary>
     public EnsembleGradient Gradient(in TSystem system, ReadOnlySpan<double> y0s, ReadOnlySpan<double> ps, bool shared, int count,
-        double t0, ReadOnlySpan<double> times, EnsembleObservationLoss loss, SolverOptions options, EnsembleOptions ensemble)
+        double t0, ReadOnlySpan<double> times, EnsembleObservationLoss? loss, ReadOnlySpan<double> dLdy, SolverOptions options, EnsembleOptions ensemble)
     {
         LaneWidth width = ensemble.ResolvedWidth;
-        if (_problem is { } kept && _output is { } output && kept.Count == count && kept.SharedParameters == shared
+        bool withLoss = loss is not null;
+        if (_problem is { } kept && _output is { } output && kept.Count == count && kept.SharedParameters == shared && _withLoss == withLoss
             && ReferenceEquals(kept.Options, options) && kept.FusedSteps == ensemble.FusedSteps && _width == width && output.Times.Length == times.Length)
         {
             kept.Reload(y0s, ps, t0, times[^1]);
@@ -45,10 +48,12 @@ internal sealed class LaneLossGradientWorkspace<TSystem> : IDisposable
             _width = width;
             var solution = new EnsembleSolution(count, problem.StateCount, problem.Options.SaveAt, width,
                 EnsembleOptions.LaneCount(width) * EnsembleLayout.Registers(problem.Options));
-            _output = new EnsembleGradient(solution, times.ToArray(), problem.ParameterCount, shared, withLoss: true, Sensitivity.DiscreteAdjoint);
+            _output = new EnsembleGradient(solution, times.ToArray(), problem.ParameterCount, shared, withLoss, Sensitivity.DiscreteAdjoint);
+            _withLoss = withLoss;
             _worker = null;
             _sums = null;
         }
+        if (!withLoss) dLdy.CopyTo(_output!.DLdy);
         switch (width)
         {
             case LaneWidth.Lane512: Run<Lane512>(system, loss); break;
@@ -59,7 +64,7 @@ internal sealed class LaneLossGradientWorkspace<TSystem> : IDisposable
         return _output!;
     }
 
-    private void Run<TLane>(in TSystem system, EnsembleObservationLoss loss) where TLane : unmanaged, ILane<TLane>
+    private void Run<TLane>(in TSystem system, EnsembleObservationLoss? loss) where TLane : unmanaged, ILane<TLane>
     {
         EnsembleProblem problem = _problem!;
         EnsembleGradient output = _output!;

@@ -164,6 +164,25 @@ public static partial class Ode
         return RunGradient(system, problem, ensemble!, seed);
     }
 
+    /// <summary>
+    /// <c>Ode.Solve(system, EnsembleBatch.Shared(y0s, p), t0, t1, options, ensemble)</c> on the calling thread through
+    /// <paramref name="workspace"/>, which keeps the problem, the worker and the solution from its last call of the same
+    /// shape: the same checks and the same bits, and after the first call nothing allocated (a model's lane ODE block).
+    /// The result belongs to the workspace and is overwritten by its next call. Shared steps only (no PerLaneSteps).
+    /// </summary>
+    internal static EnsembleSolution SolveReusing<TSystem>(in TSystem system, LaneSolveWorkspace<TSystem> workspace,
+        ReadOnlySpan<double> y0s, ReadOnlySpan<double> p, double t0, double t1, SolverOptions? options, EnsembleOptions ensemble)
+        where TSystem : struct, IOdeLaneSystem
+    {
+        if (ensemble.PerLaneSteps)
+            throw new ArgumentException("The reusing solve runs the shared-step lane blocks; per-lane steps go through Ode.Solve.", nameof(ensemble));
+        EnsembleOptions? checkedEnsemble = ensemble;
+        int count = CheckProblem(system, y0s, p, shared: true, t0, t1, ref options, ref checkedEnsemble,
+            optionsChecked: options is not null && ReferenceEquals(options, workspace.CheckedOptions));
+        workspace.CheckedOptions = options;
+        return workspace.Solve(system, y0s, p, shared: true, count, t0, t1, options!, ensemble);
+    }
+
     private static EnsembleProblem CreateProblem<TSystem>(in TSystem system, ReadOnlySpan<double> y0s, ReadOnlySpan<double> ps, bool shared,
         double t0, double t1, ref SolverOptions? options, ref EnsembleOptions? ensemble)
         where TSystem : struct, IOdeLaneSystem

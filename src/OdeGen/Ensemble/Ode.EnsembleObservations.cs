@@ -26,12 +26,7 @@ public static partial class Ode
 #pragma warning restore CS0618
         if (loss is null)
         {
-            int expected = problem.Count * times.Length * problem.StateCount;
-            if (dLdy.Length != expected)
-                throw new ArgumentException(Format($"dLdy must have length N × times.Length × StateCount = {problem.Count} × {times.Length} × {problem.StateCount} = {expected} (trajectory-major), but has length {dLdy.Length}."), nameof(dLdy));
-            for (int i = 0; i < dLdy.Length; i++)
-                if (!double.IsFinite(dLdy[i]))
-                    throw new ArgumentException(Format($"dLdy[{i}] is {dLdy[i]}; every entry must be finite."), nameof(dLdy));
+            CheckObservationSeed(dLdy, problem.Count, times.Length, problem.StateCount);
             dLdy.CopyTo(output.DLdy);
         }
         switch (width)
@@ -56,13 +51,39 @@ public static partial class Ode
         where TSystem : struct, IOdeLaneSystem
     {
         ArgumentNullException.ThrowIfNull(loss);
+        return GradientReusing(system, workspace, y0s, p, t0, times, loss, default, options, ensemble);
+    }
+
+    /// <summary>
+    /// As <see cref="LossGradientReusing{TSystem}"/>, with <paramref name="dLdy"/> (N × times × StateCount) as the seed when
+    /// <paramref name="loss"/> is null: <c>Ode.Gradient(system, EnsembleBatch.Shared(y0s, p), t0, times, dLdy,
+    /// Sensitivity.DiscreteAdjoint, options, ensemble)</c> on the calling thread, the same checks and bits, nothing
+    /// allocated after the first call (a model's lane ODE block).
+    /// </summary>
+    internal static EnsembleGradient GradientReusing<TSystem>(in TSystem system, LaneLossGradientWorkspace<TSystem> workspace,
+        ReadOnlySpan<double> y0s, ReadOnlySpan<double> p, double t0, ReadOnlySpan<double> times, EnsembleObservationLoss? loss,
+        ReadOnlySpan<double> dLdy, SolverOptions? options, EnsembleOptions ensemble)
+        where TSystem : struct, IOdeLaneSystem
+    {
         RejectEnsembleEvents(options);
         CheckObservationCall(t0, times, options);
         EnsembleOptions? checkedEnsemble = ensemble;
         int count = CheckProblem(system, y0s, p, shared: true, t0, times[^1], ref options, ref checkedEnsemble,
             optionsChecked: options is not null && ReferenceEquals(options, workspace.CheckedOptions));
         workspace.CheckedOptions = options;
-        return workspace.Gradient(system, y0s, p, shared: true, count, t0, times, loss, options!, ensemble);
+        if (loss is null) CheckObservationSeed(dLdy, count, times.Length, system.StateCount);
+        return workspace.Gradient(system, y0s, p, shared: true, count, t0, times, loss, dLdy, options!, ensemble);
+    }
+
+    // ∂L/∂y at every observation time of every trajectory: N × times × StateCount finite values.
+    private static void CheckObservationSeed(ReadOnlySpan<double> dLdy, int count, int times, int n)
+    {
+        int expected = count * times * n;
+        if (dLdy.Length != expected)
+            throw new ArgumentException(Format($"dLdy must have length N × times.Length × StateCount = {count} × {times} × {n} = {expected} (trajectory-major), but has length {dLdy.Length}."), nameof(dLdy));
+        for (int i = 0; i < dLdy.Length; i++)
+            if (!double.IsFinite(dLdy[i]))
+                throw new ArgumentException(Format($"dLdy[{i}] is {dLdy[i]}; every entry must be finite."), nameof(dLdy));
     }
 
     private static void CheckObservationCall(double t0, ReadOnlySpan<double> times, SolverOptions? options)

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using OdeGen.Ensemble;
 using OdeGen.Lanes;
 
 namespace OdeGen.Models;
@@ -39,6 +40,11 @@ public sealed class LaneOdeBlock<TSystem> : OdeBlock<TSystem>
 
     private readonly double[] _end;
 
+    // Each thread's ensemble solve and discrete-adjoint gradient keep their problem, workers and results from one group to
+    // the next (the same shape every time): after the first group nothing is allocated.
+    private readonly ThreadLocal<LaneSolveWorkspace<TSystem>> _solves = new(() => new LaneSolveWorkspace<TSystem>());
+    private readonly ThreadLocal<LaneLossGradientWorkspace<TSystem>> _gradients = new(() => new LaneLossGradientWorkspace<TSystem>());
+
     /// <summary>Creates the block (arguments as for <see cref="OdeBlock{TSystem}"/>).</summary>
     public LaneOdeBlock(in TSystem system, double t0, double t1, Sensitivity? sensitivity = null, SolverOptions? options = null,
         ParameterInitializer? initialize = null)
@@ -53,7 +59,7 @@ public sealed class LaneOdeBlock<TSystem> : OdeBlock<TSystem>
     {
         int lanes = TLane.Count, n = InputSize;
         (double[] states, double[] theta) = Unpack(x, parameters);
-        EnsembleSolution solution = Ode.Solve(System, EnsembleBatch.Shared(states.AsSpan(0, lanes * n), theta.AsSpan(0, ParameterCount)), T0, T1, Options,
+        EnsembleSolution solution = Ode.SolveReusing(System, _solves.Value!, states.AsSpan(0, lanes * n), theta.AsSpan(0, ParameterCount), T0, T1, Options,
             Ensemble<TLane>()).EnsureSuccess();
         Span<double> ys = MemoryMarshal.Cast<TLane, double>(y);
         for (int j = 0; j < lanes; j++)
@@ -93,8 +99,12 @@ public sealed class LaneOdeBlock<TSystem> : OdeBlock<TSystem>
             return;
         }
 
-        EnsembleGradient g = Ode.Gradient(System, EnsembleBatch.Shared(states.AsSpan(0, lanes * n), theta.AsSpan(0, ParameterCount)), T0, _end, dLdy,
-            Sensitivity, Options, Ensemble<TLane>()).EnsureSuccess();
+        EnsembleGradient g = (Sensitivity is DiscreteAdjointSensitivity { StepsPerCheckpoint: 1 }
+            ? Ode.GradientReusing(System, _gradients.Value!, states.AsSpan(0, lanes * n), theta.AsSpan(0, ParameterCount), T0, _end,
+                loss: null, dLdy, Options, Ensemble<TLane>())
+            // A checkpointed discrete adjoint: the lanes keep every step, and the public call says so.
+            : Ode.Gradient(System, EnsembleBatch.Shared(states.AsSpan(0, lanes * n), theta.AsSpan(0, ParameterCount)), T0, _end, dLdy,
+                Sensitivity, Options, Ensemble<TLane>())).EnsureSuccess();
         for (int j = 0; j < lanes; j++)
         {
             for (int i = 0; i < n; i++) xBars[(i * lanes) + j] += g.Y0[(j * n) + i];
