@@ -68,10 +68,17 @@ public class LaneModelTests
         Model model = LaneModel(name);
         model.MaxDegreeOfParallelism = 1;
         var random = new Random(6);
-        double[] p = model.CreateParameters(), inputs = LayerChecks.Random(random, 40 * model.InputSize), gradient = new double[p.Length];
-        double[] targets = Enumerable.Range(0, 40).Select(i => (double)(i % 3)).ToArray();
-        model.Gradient(p, inputs, targets, Loss.SoftmaxCrossEntropy, gradient);
-        model.Gradient(p, inputs, targets, Loss.SoftmaxCrossEntropy, gradient);
-        Assert.Equal(0, OdeGen.Testing.Allocations.Least(() => model.Gradient(p, inputs, targets, Loss.SoftmaxCrossEntropy, gradient), windows: 3));
+        // 16 runs of 8 samples: every width takes lane groups (40 samples left Lane256 and Lane512 one sample at a time).
+        const int Batch = Model.Partitions * 8;
+        double[] p = model.CreateParameters(), inputs = LayerChecks.Random(random, Batch * model.InputSize), gradient = new double[p.Length];
+        double[] targets = Enumerable.Range(0, Batch).Select(i => (double)(i % 3)).ToArray();
+        foreach (LaneWidth width in new[] { LaneWidth.Auto, LaneWidth.Lane512, LaneWidth.Lane256, LaneWidth.Lane128 })
+        {
+            model.Lanes = width;
+            model.Gradient(p, inputs, targets, Loss.SoftmaxCrossEntropy, gradient);
+            model.Gradient(p, inputs, targets, Loss.SoftmaxCrossEntropy, gradient);
+            long bytes = OdeGen.Testing.Allocations.Least(() => model.Gradient(p, inputs, targets, Loss.SoftmaxCrossEntropy, gradient), windows: 3);
+            Assert.True(bytes == 0, $"{width}: {bytes} B per batch after the first");
+        }
     }
 }
