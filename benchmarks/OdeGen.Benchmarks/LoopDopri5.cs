@@ -40,9 +40,9 @@ public sealed class LoopDopri5
     public int Steps, Rejected, Evaluations;
 
     /// <summary>
-    /// An ablation for <see cref="AdaptiveStepBreakdownBenchmarks"/>, not a solver: the controller's Math.Pow replaced by a
+    /// An ablation for <see cref="AdaptiveStepBreakdownBenchmarks"/>, not a solver: the controller's power replaced by a
     /// crude pow-free stand-in (2^(a·log2 x) from the exponent bits and a linear mantissa, a few % off), so that the time it
-    /// leaves shows what Math.Pow costs on the chain from one step's error to the next step's size. The steps differ a little
+    /// leaves shows what the power costs on the chain from one step's error to the next step's size. The steps differ a little
     /// (the stand-in is not err^(−α)); compare ns per accepted step, not whole solves.
     /// </summary>
     public bool PowFreeController { get; init; }
@@ -111,7 +111,8 @@ public sealed class LoopDopri5
         return false;
     }
 
-    private double Pow(double x, double a) => PowFreeController ? CrudePow(x, a) : Math.Pow(x, a);
+    // The runtime controller's own power (StepSizeController.Pow, not Math.Pow since 5 December 2026), so both take the same steps.
+    private double Pow(double x, double a) => PowFreeController ? CrudePow(x, a) : OdeGen.Solvers.StepSizeController.Pow(x, a);
 
     // x^a for x > 0 as 2^(a·log2 x), log2 x from the exponent bits plus the mantissa − 1 (exact at powers of two, a few % off
     // between), 2^z from the integer part's exponent bits times 1 + the fraction: a handful of instructions, no call.
@@ -150,7 +151,7 @@ public sealed class LoopDopri5
         }
         d2 = Math.Sqrt(d2 / n) / h0;
         double dMax = Math.Max(d1, d2);
-        double h1 = dMax <= 1e-15 ? Math.Max(1e-6, h0 * 1e-3) : Math.Pow(0.01 / dMax, 1.0 / 6);
+        double h1 = dMax <= 1e-15 ? Math.Max(1e-6, h0 * 1e-3) : OdeGen.Solvers.StepSizeController.Pow(0.01 / dMax, 1.0 / 6);
         return Math.Min(100 * h0, h1);
     }
 }

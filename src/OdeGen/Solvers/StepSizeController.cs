@@ -1,10 +1,14 @@
+using System.Runtime.CompilerServices;
+using OdeGen.Lanes;
+
 namespace OdeGen.Solvers;
 
 /// <summary>
 /// Proportional–integral step-size control (Gustafsson; Hairer &amp; Wanner, Solving ODEs II, IV.2):
 /// the next step is h·safety·err^(−α)·errPrev^(β), clamped to [MinFactor, MaxFactor], and never grows
 /// right after a rejection; with <see cref="StepSizeControl.Integral"/>, β = 0 and α = 1/q (torchdiffeq's, SciPy's).
-/// The stepper only reports the error; this decides.
+/// The stepper only reports the error; this decides. The powers are <see cref="Pow"/>'s, not Math.Pow's: the same bits on
+/// every platform and for the per-lane ensembles' lanes.
 /// </summary>
 internal struct StepSizeController
 {
@@ -57,19 +61,29 @@ internal struct StepSizeController
         LastWasNonFinite = false;
         if (error <= 1.0)
         {
-            // Integral control (β = 0) skips the second Math.Pow: errPrev^0 is 1 for every errPrev, and x·1 is x.
+            // Integral control (β = 0) skips the second power: errPrev^0 is 1 for every errPrev, and x·1 is x.
             double factor = error == 0
                 ? _maxFactor
-                : _safety * Math.Pow(error, -_alpha) * (_beta == 0 ? 1.0 : Math.Pow(_previousError, _beta));
+                : _safety * Pow(error, -_alpha) * (_beta == 0 ? 1.0 : Pow(_previousError, _beta));
             factor = Math.Clamp(factor, _minFactor, _lastRejected ? 1.0 : _maxFactor);
             _previousError = Math.Max(error, 1e-4);
             _lastRejected = false;
             hNext = h * factor;
             return true;
         }
-        double shrink = Math.Max(_minFactor, _safety * Math.Pow(error, -_alpha));
+        // +∞ (an error norm that overflowed) shrinks by the most, as ∞^(−α) = 0 would; Pow takes finite arguments.
+        double shrink = double.IsPositiveInfinity(error) ? _minFactor : Math.Max(_minFactor, _safety * Pow(error, -_alpha));
         _lastRejected = true;
         hNext = h * shrink;
         return false;
     }
+
+    /// <summary>
+    /// xᵃ for positive finite x and |a| ≤ 1 (the controller's and the initial step's case; error = 0 and NaN are handled
+    /// before): <see cref="LaneMath.PowPositive{T}"/> at one lane, within 1 ulp of Math.Pow (PowPositiveTests) and built
+    /// from IEEE 754's exact operations only, so the step sequences are the same on every platform and a lane-wide
+    /// controller computes the same bits.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double Pow(double x, double a) => LaneMath.PowPositive(new Lane1(x), new Lane1(a)).Value;
 }
