@@ -38,16 +38,6 @@ internal static partial class LaneMath
         T k = T.Floor(Fma(xc, C<T>(InvLn2), C<T>(0.5)));
         T r = Fma(-k, C<T>(Ln2Full), xc);
         r = Fma(-k, C<T>(Ln2Rest), r);
-        T e = ExpReduced(r);
-        T kHalf = T.Floor(k * C<T>(0.5));
-        e = e * T.Pow2(kHalf) * T.Pow2(k - kHalf);
-        return T.Select(IsNaN(x), x, e);
-    }
-
-    // e^r for |r| ≤ ln 2 / 2 (+ a rounding): Exp's polynomial, shared with PowPositive.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static T ExpReduced<T>(T r) where T : unmanaged, ILane<T>
-    {
         T q = C<T>(1.0 / 6227020800.0);               // 1/13!
         q = Fma(q, r, C<T>(1.0 / 479001600.0));
         q = Fma(q, r, C<T>(1.0 / 39916800.0));
@@ -60,7 +50,10 @@ internal static partial class LaneMath
         q = Fma(q, r, C<T>(1.0 / 24.0));
         q = Fma(q, r, C<T>(1.0 / 6.0));
         q = Fma(q, r, C<T>(0.5));
-        return C<T>(1.0) + Fma(r * r, q, r);
+        T e = C<T>(1.0) + Fma(r * r, q, r);
+        T kHalf = T.Floor(k * C<T>(0.5));
+        e = e * T.Pow2(kHalf) * T.Pow2(k - kHalf);
+        return T.Select(IsNaN(x), x, e);
     }
 
     /// <summary>sin x (within about one ulp; lanes beyond 2²⁰·π/2 in magnitude, ±∞ included, through Math.Sin).</summary>

@@ -25,7 +25,7 @@ namespace OdeGen.Tests.Sensitivities;
 /// changes the backward steps. Lorenz, 20 observations on [0, 1], rtol 1e-8, against a forward-sensitivity gradient at
 /// 1e-12: error 4.6e-9 before, 3.3e-9 after; backward VJPs 1,258 → 1,221 (T = 10: 1.44e-5 both, 7,840 → 7,821).
 /// Re-pinned on purpose (5 December 2026, early morning, every case whose steps are adaptive): the step-size controller's
-/// powers are LaneMath.PowPositive's (within 1 ulp of Math.Pow, built from IEEE 754's exact operations) instead of the C
+/// powers are LaneMath.PowPositive's (within 2 ulp of Math.Pow, built from IEEE 754's exact operations) instead of the C
 /// runtime's pow, whose last bits differed between glibc, the Windows CRT and Arm, so these digests were glibc's until now
 /// and hold on every platform from here. Step factors move in their last bit, and with them the steps.
 /// </summary>
@@ -48,16 +48,16 @@ public class PinnedGradientBitsTests(ITestOutputHelper output)
 
     public static TheoryData<string, string> Cases => new()
     {
-        { "Forward", "FBDF1ABFFFA2C6DB" },
-        { "BacksolveAdjoint", "9B59CAC762787835" },
-        { "InterpolatingAdjoint", "4E8A0E9686A8AEC3" },
-        { "DiscreteAdjoint", "B428810907AFDB93" },
-        { "InterpolatedObservations", "492300EB79613B4E" },
-        { "LossForward", "64D5DD5B7B8063AC" },
-        { "LossInterpolating", "1AA52DB1B8526114" },
-        { "AtT0Interpolating", "1891E3ACEB37C7A9" },
+        { "Forward", "1A88252648B597D1" },
+        { "BacksolveAdjoint", "FC9103EB26B125BF" },
+        { "InterpolatingAdjoint", "E5E023F031A08AA9" },
+        { "DiscreteAdjoint", "1676131F061FC308" },
+        { "InterpolatedObservations", "C5C0025DBE417775" },
+        { "LossForward", "90BA0B7D0EB27BFD" },
+        { "LossInterpolating", "DE0C2468B14D5540" },
+        { "AtT0Interpolating", "341EA130A61C2178" },
         { "EventsForward", "7848876B505C1C9F" },
-        { "EventsInterpolating", "146EE7BD854F296A" },
+        { "EventsInterpolating", "3A0891EAB760BC22" },
     };
 
     private static OdeGradient Compute(string name)
