@@ -90,7 +90,14 @@ public sealed class LoopDopri5
 
             if (error <= 1.0)
             {
-                double factor = error == 0 ? MaxFactor : Safety * Pow(error, -Alpha) * Pow(previousError, Beta);
+                double factor;
+                if (error == 0) factor = MaxFactor;
+                else if (PowFreeController) factor = Safety * CrudePow(error, -Alpha) * CrudePow(previousError, Beta);
+                else
+                {
+                    (double errorPower, double previousPower) = OdeGen.Solvers.StepSizeController.Pow(error, -Alpha, previousError, Beta);
+                    factor = Safety * errorPower * previousPower;
+                }
                 factor = Math.Clamp(factor, MinFactor, lastRejected ? 1.0 : MaxFactor);
                 previousError = Math.Max(error, 1e-4);
                 lastRejected = false;

@@ -8,7 +8,7 @@ namespace OdeGen.Solvers;
 /// Proportional–integral step-size control (Gustafsson; Hairer &amp; Wanner, Solving ODEs II, IV.2):
 /// the next step is h·safety·err^(−α)·errPrev^(β), clamped to [MinFactor, MaxFactor], and never grows
 /// right after a rejection; with <see cref="StepSizeControl.Integral"/>, β = 0 and α = 1/q (torchdiffeq's, SciPy's).
-/// The stepper only reports the error; this decides. The powers are <see cref="Pow"/>'s, not Math.Pow's: the same bits on
+/// The stepper only reports the error; this decides. The powers are <see cref="Pow(double, double)"/>'s, not Math.Pow's: the same bits on
 /// every platform and for the per-lane ensembles' lanes.
 /// </summary>
 internal struct StepSizeController
@@ -62,10 +62,19 @@ internal struct StepSizeController
     /// <summary>Accept or reject a step of size h with scaled error norm <paramref name="error"/> (NaN: non-finite).</summary>
     public bool Decide(double error, double h, out double hNext)
     {
-        // Both powers in one 128-bit register: the kernel's lanes are independent, so each gets the bits Pow gives it.
-        Vector128<double> powers = LaneMath.PowPositive(new Lane128(Vector128.Create(PowerArgument(error), _previousError)),
-            new Lane128(Vector128.Create(-_alpha, _beta))).Value;
-        return Decide(error, h, powers.GetElement(0), _beta == 0 ? 1.0 : powers.GetElement(1), out hNext);
+        (double errorPower, double previousPower) = Pow(PowerArgument(error), -_alpha, _previousError, _beta);
+        return Decide(error, h, errorPower, _beta == 0 ? 1.0 : previousPower, out hNext);
+    }
+
+    /// <summary>
+    /// x0^a0 and x1^a1 (as <see cref="Pow(double, double)"/>) in one 128-bit register, for the price of about one: the
+    /// kernel's lanes are independent, so each gets the bits Pow gives it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (double, double) Pow(double x0, double a0, double x1, double a1)
+    {
+        Vector128<double> powers = LaneMath.PowPositive(new Lane128(Vector128.Create(x0, x1)), new Lane128(Vector128.Create(a0, a1))).Value;
+        return (powers.GetElement(0), powers.GetElement(1));
     }
 
     /// <summary>
