@@ -40,9 +40,9 @@ public sealed class LoopDopri5
     public int Steps, Rejected, Evaluations;
 
     /// <summary>
-    /// An ablation for <see cref="AdaptiveStepBreakdownBenchmarks"/>, not a solver: the controller's Math.Pow replaced by a
+    /// An ablation for <see cref="AdaptiveStepBreakdownBenchmarks"/>, not a solver: the controller's power replaced by a
     /// crude pow-free stand-in (2^(a·log2 x) from the exponent bits and a linear mantissa, a few % off), so that the time it
-    /// leaves shows what Math.Pow costs on the chain from one step's error to the next step's size. The steps differ a little
+    /// leaves shows what the power costs on the chain from one step's error to the next step's size. The steps differ a little
     /// (the stand-in is not err^(−α)); compare ns per accepted step, not whole solves.
     /// </summary>
     public bool PowFreeController { get; init; }
@@ -90,7 +90,14 @@ public sealed class LoopDopri5
 
             if (error <= 1.0)
             {
-                double factor = error == 0 ? MaxFactor : Safety * Pow(error, -Alpha) * Pow(previousError, Beta);
+                double factor;
+                if (error == 0) factor = MaxFactor;
+                else if (PowFreeController) factor = Safety * CrudePow(error, -Alpha) * CrudePow(previousError, Beta);
+                else
+                {
+                    (double errorPower, double previousPower) = OdeGen.Solvers.StepSizeController.Pow(error, -Alpha, previousError, Beta);
+                    factor = Safety * errorPower * previousPower;
+                }
                 factor = Math.Clamp(factor, MinFactor, lastRejected ? 1.0 : MaxFactor);
                 previousError = Math.Max(error, 1e-4);
                 lastRejected = false;
@@ -111,7 +118,8 @@ public sealed class LoopDopri5
         return false;
     }
 
-    private double Pow(double x, double a) => PowFreeController ? CrudePow(x, a) : Math.Pow(x, a);
+    // The runtime controller's own power (StepSizeController.Pow, not Math.Pow since 5 December 2026), so both take the same steps.
+    private double Pow(double x, double a) => PowFreeController ? CrudePow(x, a) : OdeGen.Solvers.StepSizeController.Pow(x, a);
 
     // x^a for x > 0 as 2^(a·log2 x), log2 x from the exponent bits plus the mantissa − 1 (exact at powers of two, a few % off
     // between), 2^z from the integer part's exponent bits times 1 + the fraction: a handful of instructions, no call.
@@ -150,7 +158,7 @@ public sealed class LoopDopri5
         }
         d2 = Math.Sqrt(d2 / n) / h0;
         double dMax = Math.Max(d1, d2);
-        double h1 = dMax <= 1e-15 ? Math.Max(1e-6, h0 * 1e-3) : Math.Pow(0.01 / dMax, 1.0 / 6);
+        double h1 = dMax <= 1e-15 ? Math.Max(1e-6, h0 * 1e-3) : OdeGen.Solvers.StepSizeController.Pow(0.01 / dMax, 1.0 / 6);
         return Math.Min(100 * h0, h1);
     }
 }

@@ -537,7 +537,7 @@ internal sealed partial class LaneBlockSolver<TSystem, TLane>
             else
             {
                 double dMax = Math.Max(_scratch2[l], d2l);
-                double h1 = dMax <= 1e-15 ? Math.Max(1e-6, h0 * 1e-3) : Math.Pow(0.01 / dMax, 1.0 / (_tableau.Order + 1));
+                double h1 = dMax <= 1e-15 ? Math.Max(1e-6, h0 * 1e-3) : StepSizeController.Pow(0.01 / dMax, 1.0 / (_tableau.Order + 1));
                 hl = Math.Min(100 * h0, h1);
             }
             result = Math.Min(result, hl);

@@ -16,7 +16,8 @@ namespace OdeGen.Lanes;
 /// same terms in the same order, each weight h·a_ij rounded, each product rounded before it is added (no fused multiply-add),
 /// the error Σ (b_i − b̂_i) k_i summed stage by stage, its norm component by component; lane by lane these are the same IEEE
 /// operations as the one-lane code, so each lane computes the scalar solve's bits. The decisions are the scalar solve's own
-/// code (<see cref="StepControl"/>, <see cref="StepSizeController"/>), called per lane. This is therefore a third copy of the
+/// code (<see cref="StepControl"/>, <see cref="StepSizeController"/>), called per lane, with the controllers' powers
+/// computed for the whole register at once by the kernel the scalar controller runs at one lane (LaneMath.PowPositive). This is therefore a third copy of the
 /// stage sums (after <c>RungeKuttaKernel</c> and <c>RegisterStages</c>), kept because the step size differs from lane to
 /// lane; <c>tests/OdeGen.Tests/Ensemble/PerLaneStepTests.cs</c> holds every lane bit for bit to <c>Ode.Solve</c> at every width.
 /// f sees one time for the whole register (the generated register form takes a scalar t), so only dynamics that do not
@@ -124,7 +125,7 @@ internal abstract class FusedAdaptiveRun<TLane> where TLane : unmanaged, ILane<T
 {
     private readonly SolverOptions _options;
     private readonly TLane[] _y, _derivative, _k, _p, _candidate, _error, _endDerivative, _atol;
-    private readonly double[] _h, _errorSums, _nonFinite;
+    private readonly double[] _h, _errorSums, _nonFinite, _errors, _errorPowers, _previousPowers;
     private readonly StepSizeController[] _controllers;
     private readonly LaneState[] _lanes;
     private int _active;
@@ -170,6 +171,9 @@ internal abstract class FusedAdaptiveRun<TLane> where TLane : unmanaged, ILane<T
         _h = new double[w];
         _errorSums = new double[w];
         _nonFinite = new double[w];
+        _errors = new double[w];
+        _errorPowers = new double[w];
+        _previousPowers = new double[w];
         _controllers = new StepSizeController[w];
         for (int l = 0; l < w; l++) _controllers[l] = new StepSizeController(options, tableau);
         _lanes = new LaneState[w];
@@ -339,9 +343,14 @@ internal abstract class FusedAdaptiveRun<TLane> where TLane : unmanaged, ILane<T
         int w = TLane.Count, n = StateCount, s = Stages;
         Span<double> y = Lanes(_y), f = Lanes(_derivative);
         ReadOnlySpan<double> yNew = Lanes(_candidate), fNew = IsFsal ? Lanes(_k).Slice((s - 1) * n * w, n * w) : Lanes(_endDerivative);
+        // The errors first, then every lane's controller powers in one register (LaneMath.PowPositive: the bits the scalar
+        // controller's own Pow gives), then the decisions.
+        Span<double> errors = _errors, errorPowers = _errorPowers, previousPowers = _previousPowers;
         for (int l = 0; l < w; l++)
         {
             ref LaneState lane = ref _lanes[l];
+            errorPowers[l] = 1.0;
+            previousPowers[l] = 1.0;
             if (lane.Trajectory < 0) continue;
             lane.Stats.FunctionEvaluations += s - 1;
             double error = StepControl.Finish(_errorSums[l], ErrorComponents, Norm);
@@ -354,7 +363,20 @@ internal abstract class FusedAdaptiveRun<TLane> where TLane : unmanaged, ILane<T
                 for (int q = 0; q < n; q++) bad += fNew[q * w + l] - fNew[q * w + l];
                 finite = bad == 0;
             }
-            if (_controllers[l].Decide(finite ? error : double.NaN, lane.H, out double hNext))
+            errors[l] = finite ? error : double.NaN;
+            errorPowers[l] = StepSizeController.PowerArgument(errors[l]);
+            previousPowers[l] = _controllers[l].PreviousError;
+        }
+        // Every controller has the run's options and tableau, hence the same α and β.
+        double alpha = _controllers[0].Alpha, beta = _controllers[0].Beta;
+        TLane.Store(LaneMath.PowPositiveAnyLane(TLane.Load(errorPowers), TLane.Create(-alpha)), errorPowers);
+        if (beta != 0) TLane.Store(LaneMath.PowPositiveAnyLane(TLane.Load(previousPowers), TLane.Create(beta)), previousPowers);
+        else previousPowers.Fill(1.0);
+        for (int l = 0; l < w; l++)
+        {
+            ref LaneState lane = ref _lanes[l];
+            if (lane.Trajectory < 0) continue;
+            if (_controllers[l].Decide(errors[l], lane.H, errorPowers[l], previousPowers[l], out double hNext))
             {
                 for (int q = 0; q < n; q++)
                 {

@@ -7,7 +7,7 @@ namespace OdeGen.Lanes;
 /// testing the generated lane code against the scalar methods bit for bit. Masks are doubles whose bits are
 /// all set (true) or all clear (false), as in a SIMD register.
 /// </summary>
-public readonly struct Lane1 : ILane<Lane1>
+public readonly struct Lane1 : ILane<Lane1>, ILaneBits<Lane1>
 {
     private static readonly double True = BitConverter.Int64BitsToDouble(-1);
 
@@ -173,4 +173,17 @@ public readonly struct Lane1 : ILane<Lane1>
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Lane1 Tanh(Lane1 x) => new(Math.Tanh(x.Value));
+
+    // Bit-level helpers of LaneMath's kernels (ILaneBits), so a kernel run at this width gives the bits the SIMD widths
+    // give (the step-size controller's PowPositive runs here for the scalar solvers).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Lane1 ILaneBits<Lane1>.SignMask(Lane1 x) => Mask(Bits(x) < 0);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Lane1 ILaneBits<Lane1>.CopySign(Lane1 magnitude, Lane1 sign) => new(Math.CopySign(magnitude.Value, sign.Value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Lane1 ILaneBits<Lane1>.BiasedExponent(Lane1 x) => new((Bits(x) >> 52) & 0x7FF);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Lane1 ILaneBits<Lane1>.Significand(Lane1 x) => FromBits((Bits(x) & 0x000FFFFFFFFFFFFFL) | 0x3FF0000000000000L);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Lane1 ILaneBits<Lane1>.Pow2(Lane1 k) => FromBits(((long)k.Value + 1023) << 52);
 }

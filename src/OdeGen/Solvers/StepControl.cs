@@ -120,7 +120,7 @@ internal static class StepControl
         if (!double.IsFinite(d2)) return h0 * 1e-3;
         double dMax = Math.Max(d1, d2);
         // The local error of a method of order p is O(h^(p+1)), hence the exponent 1/(p+1).
-        double h1 = dMax <= 1e-15 ? Math.Max(1e-6, h0 * 1e-3) : Math.Pow(0.01 / dMax, 1.0 / (order + 1));
+        double h1 = dMax <= 1e-15 ? Math.Max(1e-6, h0 * 1e-3) : StepSizeController.Pow(0.01 / dMax, 1.0 / (order + 1));
         return Math.Min(100 * h0, h1);
     }
 

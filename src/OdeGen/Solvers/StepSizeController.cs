@@ -1,10 +1,15 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using OdeGen.Lanes;
+
 namespace OdeGen.Solvers;
 
 /// <summary>
 /// Proportional–integral step-size control (Gustafsson; Hairer &amp; Wanner, Solving ODEs II, IV.2):
 /// the next step is h·safety·err^(−α)·errPrev^(β), clamped to [MinFactor, MaxFactor], and never grows
 /// right after a rejection; with <see cref="StepSizeControl.Integral"/>, β = 0 and α = 1/q (torchdiffeq's, SciPy's).
-/// The stepper only reports the error; this decides.
+/// The stepper only reports the error; this decides. The powers are <see cref="Pow(double, double)"/>'s, not Math.Pow's: the same bits on
+/// every platform and for the per-lane ensembles' lanes.
 /// </summary>
 internal struct StepSizeController
 {
@@ -43,8 +48,41 @@ internal struct StepSizeController
         LastWasNonFinite = false;
     }
 
+    /// <summary>α of err^(−α).</summary>
+    public readonly double Alpha => _alpha;
+    /// <summary>β of errPrev^β (0 for integral control).</summary>
+    public readonly double Beta => _beta;
+    /// <summary>errPrev, the last accepted step's error (at least 1e-4).</summary>
+    public readonly double PreviousError => _previousError;
+
+    /// <summary>What <see cref="Decide(double, double, double, double, out double)"/> takes to the power −α: the error where it is
+    /// positive and finite, 1 (a power never used) where it is 0, +∞ or NaN.</summary>
+    public static double PowerArgument(double error) => error > 0 && error < double.PositiveInfinity ? error : 1.0;
+
     /// <summary>Accept or reject a step of size h with scaled error norm <paramref name="error"/> (NaN: non-finite).</summary>
     public bool Decide(double error, double h, out double hNext)
+    {
+        (double errorPower, double previousPower) = Pow(PowerArgument(error), -_alpha, _previousError, _beta);
+        return Decide(error, h, errorPower, _beta == 0 ? 1.0 : previousPower, out hNext);
+    }
+
+    /// <summary>
+    /// x0^a0 and x1^a1 (as <see cref="Pow(double, double)"/>) in one 128-bit register, for the price of about one: the
+    /// kernel's lanes are independent, so each gets the bits Pow gives it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (double, double) Pow(double x0, double a0, double x1, double a1)
+    {
+        Vector128<double> powers = LaneMath.PowPositive(new Lane128(Vector128.Create(x0, x1)), new Lane128(Vector128.Create(a0, a1))).Value;
+        return (powers.GetElement(0), powers.GetElement(1));
+    }
+
+    /// <summary>
+    /// <see cref="Decide(double, double, out double)"/> with its powers computed by the caller (the per-lane ensembles compute
+    /// a register of lanes' powers at once, with the same kernel, so the same bits): <paramref name="errorPower"/> =
+    /// Pow(PowerArgument(error), −Alpha), <paramref name="previousPower"/> = Pow(PreviousError, Beta), or 1 when Beta = 0.
+    /// </summary>
+    public bool Decide(double error, double h, double errorPower, double previousPower, out double hNext)
     {
         if (double.IsNaN(error))
         {
@@ -57,19 +95,30 @@ internal struct StepSizeController
         LastWasNonFinite = false;
         if (error <= 1.0)
         {
-            // Integral control (β = 0) skips the second Math.Pow: errPrev^0 is 1 for every errPrev, and x·1 is x.
-            double factor = error == 0
-                ? _maxFactor
-                : _safety * Math.Pow(error, -_alpha) * (_beta == 0 ? 1.0 : Math.Pow(_previousError, _beta));
+            // Integral control (β = 0) has previousPower = 1: errPrev^0 is 1 for every errPrev, and x·1 is x.
+            double factor = error == 0 ? _maxFactor : _safety * errorPower * previousPower;
             factor = Math.Clamp(factor, _minFactor, _lastRejected ? 1.0 : _maxFactor);
             _previousError = Math.Max(error, 1e-4);
             _lastRejected = false;
             hNext = h * factor;
             return true;
         }
-        double shrink = Math.Max(_minFactor, _safety * Math.Pow(error, -_alpha));
+        // +∞ (an error norm that overflowed) shrinks by the most, as ∞^(−α) = 0 would.
+        double shrink = double.IsPositiveInfinity(error) ? _minFactor : Math.Max(_minFactor, _safety * errorPower);
         _lastRejected = true;
         hNext = h * shrink;
         return false;
     }
+
+    /// <summary>
+    /// xᵃ for positive finite x and |a| ≤ 1 (the controller's and the initial step's case; error = 0 and NaN are handled
+    /// before): <see cref="LaneMath.PowPositive{T}"/>, within 2 ulp of Math.Pow (PowPositiveTests) and built
+    /// from IEEE 754's exact operations only, so the step sequences are the same on every platform and a lane-wide
+    /// controller computes the same bits.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    // Run in a 128-bit register, lane 0: the same bits as at Lane1 (PowPositiveTests), in about two thirds of the time
+    // (Lane1's selects and exponent-field operations go through general-purpose registers).
+    public static double Pow(double x, double a) =>
+        LaneMath.PowPositive(new Lane128(Vector128.Create(x)), new Lane128(Vector128.Create(a))).Value.ToScalar();
 }

@@ -20,6 +20,10 @@ namespace OdeGen.Tests.Sensitivities;
 /// one instead of choosing a first step afresh (InterpolatingAdjointSweep.Integrate), which saves a VJP per interval and
 /// changes the backward steps. Lorenz, 20 observations on [0, 1], rtol 1e-8, against a forward-sensitivity gradient at
 /// 1e-12: error 4.6e-9 before, 3.3e-9 after; backward VJPs 1,258 → 1,221 (T = 10: 1.44e-5 both, 7,840 → 7,821).
+/// Re-pinned on purpose (5 December 2026, early morning, every case whose steps are adaptive): the step-size controller's
+/// powers are LaneMath.PowPositive's (within 2 ulp of Math.Pow, built from IEEE 754's exact operations) instead of the C
+/// runtime's pow, whose last bits differed between glibc, the Windows CRT and Arm, so these digests were glibc's until now
+/// and hold on every platform from here. Step factors move in their last bit, and with them the steps.
 /// </summary>
 public class PinnedForwardPassBitsTests(ITestOutputHelper output)
 {
@@ -45,25 +49,25 @@ public class PinnedForwardPassBitsTests(ITestOutputHelper output)
 
     public static TheoryData<string, string> Cases => new()
     {
-        { "Jvp", "13968A734D9F583F" },
-        { "JvpStateOnlyErrorControl", "C0767084F9A81532" },
-        { "JvpBackwards", "77C1712B3D15C18D" },
-        { "JvpEvents", "8449528D420E6C3B" },
-        { "JvpTerminal", "23E59F6449578689" },
+        { "Jvp", "36E4345CBF7EA793" },
+        { "JvpStateOnlyErrorControl", "EA51D179ADAF3B7E" },
+        { "JvpBackwards", "BE41691F82278E79" },
+        { "JvpEvents", "D2588AE7ECF8ADD6" },
+        { "JvpTerminal", "D79037F22B1562EF" },
         { "JvpFails", "C17296BAAB20F64B" },
         { "JvpEventsFail", "75E77861BEFC574F" },
-        { "Sensitivities", "363E7F8ACAA10925" },
-        { "SensitivitiesStateOnlyErrorControl", "350FB35E7C6D0D5F" },
-        { "SensitivitiesEvents", "71D1993EE2CEDF09" },
-        { "SensitivitiesTerminal", "C5E9F61241910E13" },
+        { "Sensitivities", "C699B7D1F92DE51B" },
+        { "SensitivitiesStateOnlyErrorControl", "40EE50F6DD035AC8" },
+        { "SensitivitiesEvents", "7EC8A1A7915FF751" },
+        { "SensitivitiesTerminal", "2E5B368F623DAF94" },
         { "SensitivitiesFail", "586AC4A5CD6AF6C9" },
-        { "InterpolatingEvents2", "89CCFCFA3EE2CC0E" },
-        { "InterpolatingEventsAtT0", "1516EBCA5DADC317" },
+        { "InterpolatingEvents2", "0598BB324E67750E" },
+        { "InterpolatingEventsAtT0", "C241AB5DD25E8EF4" },
         { "InterpolatingEventsLoss", "B0D6E51E39FB36A8" },
-        { "InterpolatingTerminal", "6CC07BD712E7647E" },
-        { "InterpolatingTerminal2", "9339B5F5C2778B22" },
+        { "InterpolatingTerminal", "3616D0428D343819" },
+        { "InterpolatingTerminal2", "8495DA0903F3295A" },
         { "InterpolatingEventsFail", "1DE06EAE3A49AC9F" },
-        { "ForwardTerminal", "D80BE96A415105DF" },
+        { "ForwardTerminal", "41257D3B4BA66C36" },
     };
 
     private static double SquareLoss(ReadOnlySpan<double> states, Span<double> dLdy)
