@@ -192,9 +192,8 @@ public static partial class Ode
     }
 
     // The checks of an ensemble call's inputs, on the calling thread; returns the number of trajectories. They allocate
-    // nothing when they pass, except ValidateEnsembleOptions (StepControl.ValidateOptions formats its messages up front).
-    // optionsChecked: the options are an instance these checks have passed before (SolverOptions is immutable), so
-    // ValidateEnsembleOptions, whose messages are built as it goes, is not run again (a workspace's repeated calls).
+    // nothing when they pass. optionsChecked: the options are an instance these checks have passed before (SolverOptions
+    // is immutable), so ValidateEnsembleOptions is not run again (a workspace's repeated calls).
     private static int CheckProblem<TSystem>(in TSystem system, ReadOnlySpan<double> y0s, ReadOnlySpan<double> ps, bool shared,
         double t0, double t1, ref SolverOptions? options, ref EnsembleOptions? ensemble, bool optionsChecked = false)
         where TSystem : struct, IOdeLaneSystem

@@ -13,24 +13,23 @@ internal static class StepControl
     /// <summary>Checks the options every integrator shares (tolerances, step bounds, controller factors).</summary>
     internal static void ValidateOptions(SolverOptions o)
     {
-        static void Require(bool ok, string message)
-        {
-            if (!ok) throw new ArgumentException(message, "options");
-        }
-        Require(o.FixedStep is not { } fs || (fs > 0 && double.IsFinite(fs)), $"FixedStep must be positive and finite, not {o.FixedStep}.");
-        Require(!(o.FixedStep > o.MaxStep), $"FixedStep ({o.FixedStep}) exceeds MaxStep ({o.MaxStep}).");
-        Require(o.RelTol >= 0 && double.IsFinite(o.RelTol), $"RelTol must be finite and non-negative, not {o.RelTol}.");
-        Require(o.AbsTol >= 0 && double.IsFinite(o.AbsTol), $"AbsTol must be finite and non-negative, not {o.AbsTol}.");
-        Require(o.RelTol > 0 || o.AbsTol > 0 || o.AbsTolVector is not null, "RelTol and AbsTol cannot both be zero.");
-        Require(o.MaxSteps > 0, $"MaxSteps must be positive, not {o.MaxSteps}.");
-        Require(o.MinStep >= 0 && double.IsFinite(o.MinStep), $"MinStep must be finite and non-negative, not {o.MinStep}.");
-        Require(o.MaxStep > 0, $"MaxStep must be positive, not {o.MaxStep}.");
-        Require(o.MinStep <= o.MaxStep, $"MinStep ({o.MinStep}) exceeds MaxStep ({o.MaxStep}): no step could satisfy both; lower MinStep or raise MaxStep.");
-        Require(o.InitialStep is null || (o.InitialStep != 0 && double.IsFinite(o.InitialStep.Value)), $"InitialStep must be finite and non-zero, not {o.InitialStep}.");
-        Require(o.Safety > 0 && o.Safety <= 1, $"Safety must lie in (0, 1], not {o.Safety}.");
-        Require(o.MinFactor > 0 && o.MinFactor < 1, $"MinFactor must lie in (0, 1), not {o.MinFactor}.");
-        Require(o.MaxFactor >= 1 && double.IsFinite(o.MaxFactor), $"MaxFactor must be finite and at least 1, not {o.MaxFactor}.");
-        Require(Enum.IsDefined(o.Controller), $"Controller must be StepSizeControl.ProportionalIntegral or Integral, not {(int)o.Controller}.");
+        // Each message is formatted only when its check fails, so a call with good options allocates nothing
+        // (integrators are created per solve; the ensemble and workspace paths promise no allocation).
+        static ArgumentException Invalid(string message) => new(message, "options");
+        if (o.FixedStep is { } fs && !(fs > 0 && double.IsFinite(fs))) throw Invalid($"FixedStep must be positive and finite, not {o.FixedStep}.");
+        if (o.FixedStep > o.MaxStep) throw Invalid($"FixedStep ({o.FixedStep}) exceeds MaxStep ({o.MaxStep}).");
+        if (!(o.RelTol >= 0 && double.IsFinite(o.RelTol))) throw Invalid($"RelTol must be finite and non-negative, not {o.RelTol}.");
+        if (!(o.AbsTol >= 0 && double.IsFinite(o.AbsTol))) throw Invalid($"AbsTol must be finite and non-negative, not {o.AbsTol}.");
+        if (!(o.RelTol > 0 || o.AbsTol > 0 || o.AbsTolVector is not null)) throw Invalid("RelTol and AbsTol cannot both be zero.");
+        if (!(o.MaxSteps > 0)) throw Invalid($"MaxSteps must be positive, not {o.MaxSteps}.");
+        if (!(o.MinStep >= 0 && double.IsFinite(o.MinStep))) throw Invalid($"MinStep must be finite and non-negative, not {o.MinStep}.");
+        if (!(o.MaxStep > 0)) throw Invalid($"MaxStep must be positive, not {o.MaxStep}.");
+        if (!(o.MinStep <= o.MaxStep)) throw Invalid($"MinStep ({o.MinStep}) exceeds MaxStep ({o.MaxStep}): no step could satisfy both; lower MinStep or raise MaxStep.");
+        if (!(o.InitialStep is null || (o.InitialStep != 0 && double.IsFinite(o.InitialStep.Value)))) throw Invalid($"InitialStep must be finite and non-zero, not {o.InitialStep}.");
+        if (!(o.Safety > 0 && o.Safety <= 1)) throw Invalid($"Safety must lie in (0, 1], not {o.Safety}.");
+        if (!(o.MinFactor > 0 && o.MinFactor < 1)) throw Invalid($"MinFactor must lie in (0, 1), not {o.MinFactor}.");
+        if (!(o.MaxFactor >= 1 && double.IsFinite(o.MaxFactor))) throw Invalid($"MaxFactor must be finite and at least 1, not {o.MaxFactor}.");
+        if (!Enum.IsDefined(o.Controller)) throw Invalid($"Controller must be StepSizeControl.ProportionalIntegral or Integral, not {(int)o.Controller}.");
     }
 
     /// <summary>The absolute tolerance of each component: <see cref="SolverOptions.AbsTolVector"/> or the scalar.</summary>

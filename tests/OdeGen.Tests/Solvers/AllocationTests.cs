@@ -112,4 +112,21 @@ public class AllocationTests(ITestOutputHelper output)
         // now and then (seen: 3,640 against 3,400 bytes), and a miss allocates a few hundred bytes.
         Assert.True(Math.Abs(manyBytes - fewBytes) <= 1024, $"{fewBytes} bytes for {few.Stats.Steps} steps, {manyBytes} for {many.Stats.Steps}");
     }
+
+    [Fact]
+    public void OptionChecks_AllocateNothingWhenTheyPass()
+    {
+        // Every integrator and ensemble call runs them; their messages are formatted only when a check fails.
+        var options = new SolverOptions { RelTol = 1e-8, AbsTol = 1e-10, FixedStep = null, MinStep = 1e-12, InitialStep = 1e-3 };
+        StepControl.ValidateOptions(options);
+        long allocated = Allocations.Least(() =>
+        {
+            for (int i = 0; i < 100; i++) StepControl.ValidateOptions(options);
+        });
+        Assert.Equal(0, allocated);
+
+        var bad = Assert.Throws<ArgumentException>(() => StepControl.ValidateOptions(new SolverOptions { MinFactor = 2 }));
+        Assert.Equal("options", bad.ParamName);
+        Assert.StartsWith("MinFactor must lie in (0, 1), not 2.", bad.Message);
+    }
 }
