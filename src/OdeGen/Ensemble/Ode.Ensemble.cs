@@ -133,6 +133,15 @@ public static partial class Ode
     {
         sensitivity ??= Sensitivity.InterpolatingAdjoint();
         RejectEnsembleEvents(options);
+        if (ensemble?.PerLaneSteps == true)
+        {
+            // Per-lane steps are Ode.Solve's own steps, trajectory by trajectory: the discrete adjoint that keeps every step
+            // differentiates them in lanes; the others (the checkpointed discrete adjoint included) are the single-trajectory
+            // gradients, which run along those same steps.
+            if (sensitivity is DiscreteAdjointSensitivity { StepsPerCheckpoint: 1 })
+                return PerLaneObservationGradient(system, batch, t0, times, dLdy, loss, options, ensemble);
+            return PerTrajectoryGradient.Compute(system, batch, t0, times, dLdy, loss, sensitivity, options, ensemble);
+        }
         if (sensitivity is not DiscreteAdjointSensitivity discrete)
             return PerTrajectoryGradient.Compute(system, batch, t0, times, dLdy, loss, sensitivity, options, ensemble);
         if (discrete.StepsPerCheckpoint != 1)
