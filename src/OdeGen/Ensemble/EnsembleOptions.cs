@@ -66,6 +66,9 @@ public sealed class EnsembleOptions
     /// </summary>
     internal long? PerLaneRecordBytes { get; init; }
 
+    /// <summary>Where a thread of a per-lane discrete adjoint closes its round, in bytes of record (null: <see cref="Ensemble.PerLaneGradient.DefaultRoundBytes"/>).</summary>
+    internal long? PerLaneRoundBytes { get; init; }
+
     /// <summary>The width <see cref="LaneWidth.Auto"/> resolves to on this machine.</summary>
     public static LaneWidth HardwareWidth =>
         Vector512.IsHardwareAccelerated ? LaneWidth.Lane512

@@ -18,7 +18,7 @@ internal sealed class PerLaneGradientWorkspace<TSystem> : IDisposable
     private PerLaneGradientJob? _job;
     private object? _worker;   // a PerLaneGradientWorker<TSystem, TLane> of _width's lane type
     private LaneWidth _width;
-    private long? _budget;
+    private long? _budget, _round;
 
     /// <summary>The solver options the checks of an earlier call passed (immutable: not checked again).</summary>
     public SolverOptions? CheckedOptions { get; set; }
@@ -33,7 +33,7 @@ internal sealed class PerLaneGradientWorkspace<TSystem> : IDisposable
         LaneWidth width = ensemble.ResolvedWidth;
         bool withLoss = loss is not null;
         if (_problem is { } kept && _job is { } job && kept.Count == count && job.Output.HasLoss == withLoss && ReferenceEquals(kept.Options, options)
-            && _width == width && _budget == ensemble.PerLaneRecordBytes && job.Output.Times.Length == times.Length)
+            && _width == width && _budget == ensemble.PerLaneRecordBytes && _round == ensemble.PerLaneRoundBytes && job.Output.Times.Length == times.Length)
         {
             kept.Reload(y0s, p, t0, times[^1]);
             job.Output.Reuse(times);
@@ -45,6 +45,7 @@ internal sealed class PerLaneGradientWorkspace<TSystem> : IDisposable
             _problem = problem;
             _width = width;
             _budget = ensemble.PerLaneRecordBytes;
+            _round = ensemble.PerLaneRoundBytes;
             var solution = new EnsembleSolution(count, problem.StateCount, null, width,
                 EnsembleOptions.LaneCount(width) * EnsembleLayout.Registers(problem.Options));
             var output = new EnsembleGradient(solution, times.ToArray(), problem.ParameterCount, true, withLoss, Sensitivity.DiscreteAdjoint);
@@ -69,7 +70,7 @@ internal sealed class PerLaneGradientWorkspace<TSystem> : IDisposable
     private void Run<TLane>(in TSystem system, PerLaneGradientJob job) where TLane : unmanaged, ILane<TLane>
     {
         if (_worker is not PerLaneGradientWorker<TSystem, TLane> worker)
-            _worker = worker = new PerLaneGradientWorker<TSystem, TLane>(system, job, _budget ?? PerLaneGradient.DefaultRecordBytes);
+            _worker = worker = new PerLaneGradientWorker<TSystem, TLane>(system, job, _budget ?? PerLaneGradient.DefaultRecordBytes, _round ?? PerLaneGradient.DefaultRoundBytes);
         if (job.Problem.Count > 0) worker.Run();
     }
 
