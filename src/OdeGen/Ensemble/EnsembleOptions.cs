@@ -53,7 +53,7 @@ public sealed class EnsembleOptions
     /// same steps: with <see cref="Sensitivity.DiscreteAdjoint"/> (every step kept) the lanes record each trajectory's own steps and
     /// sweep them back in lanes, and every trajectory's dL/dy0 and dL/dθ equal the single-trajectory discrete adjoint's
     /// (<c>Ode.Gradient</c> with <c>Sensitivity.DiscreteAdjoint</c>) bit for bit. The record is bounded per thread
-    /// (64 MiB): a thread sweeps back what it holds before taking more trajectories, and a single trajectory too long for
+    /// (64 MiB; a thread sweeps back what it holds every 4 MiB before taking more trajectories), and a single trajectory too long for
     /// it is differentiated by the single-trajectory discrete adjoint (the same numbers, slower). A checkpointed discrete
     /// adjoint and the other sensitivities run trajectory by trajectory, as without per-lane steps: each trajectory is then
     /// differentiated along Ode.Solve's own steps too.</para>

@@ -82,7 +82,8 @@ public static partial class Ode
     /// <see cref="Sensitivity.DiscreteAdjoint"/> runs in lane blocks: the exact gradient of the discrete solution the
     /// blocks compute, one backward sweep per block (with an adaptive method the lanes of a block share their steps, so
     /// per trajectory it is the single-trajectory discrete adjoint to the solver's tolerance; with a fixed step or
-    /// <see cref="LaneWidth.Lane1"/>, to rounding). <see cref="Sensitivity.Forward"/>, <see cref="Sensitivity.InterpolatingAdjoint"/>
+    /// <see cref="LaneWidth.Lane1"/>, to rounding; with <see cref="EnsembleOptions.PerLaneSteps"/> each lane steps on its own and
+    /// every trajectory's gradient is the single-trajectory discrete adjoint's, bit for bit). <see cref="Sensitivity.Forward"/>, <see cref="Sensitivity.InterpolatingAdjoint"/>
     /// and <see cref="Sensitivity.BacksolveAdjoint"/> run trajectory by trajectory, in parallel, and give for each exactly
     /// what the single-trajectory call gives (stiff methods included).
     /// </param>

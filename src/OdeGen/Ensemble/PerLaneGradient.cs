@@ -21,7 +21,7 @@ namespace OdeGen.Ensemble;
 /// (<c>RungeKuttaReverse.Pull</c>) with the step size per lane; it is copied here because that one takes one h for every
 /// lane, and the tests hold every lane bit for bit to the scalar discrete adjoint (PerLaneGradientTests).</para>
 /// <para>Memory: the record of a thread is bounded (<see cref="EnsembleOptions.PerLaneRecordBytes"/>). A thread stops taking
-/// new trajectories once its record holds half the budget, finishes those in its lanes, sweeps them back and starts over
+/// new trajectories once its record holds a round (<see cref="DefaultRoundBytes"/>, at most half the budget), finishes those in its lanes, sweeps them back and starts over
 /// with an empty record. A trajectory that would push the record past the budget stops recording and, once its forward pass
 /// is done, is differentiated by the scalar discrete adjoint itself (<c>Ode.Gradient</c>, which keeps its own record of that
 /// one trajectory): the same numbers, more time, and its work counted in <see cref="EnsembleGradient.BackwardEvaluations"/>.</para>
