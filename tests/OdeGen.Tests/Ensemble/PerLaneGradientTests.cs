@@ -256,6 +256,22 @@ public class PerLaneGradientTests
     }
 
     [Fact]
+    public void OnlyTimeAtT0_AndALossThatThrows()
+    {
+        var options = new SolverOptions { Method = OdeMethod.Dopri5 };
+        double[] y0s = SpreadStates(5), ps = LorenzParameters(5), dLdy = Seeds(15);
+        EnsembleGradient g = Ode.Gradient(Lorenz, new EnsembleBatch(y0s, ps), 0.5, [0.5], dLdy, Sensitivity.DiscreteAdjoint, options, PerLane(LaneWidth.Lane256));
+        Assert.True(g.AllSucceeded);
+        AssertEqualsScalar(Lorenz, g, y0s, ps, false, 0.5, [0.5], options);
+        AssertBits(dLdy, g.Y0, "dL/dy0 with no step");
+        // The loss's own exception, not an AggregateException, from any thread.
+        EnsembleObservationLoss bad = (j, _, _) => j == 3 ? throw new InvalidOperationException("loss 3") : 0;
+        var e = Assert.Throws<InvalidOperationException>(() =>
+            Ode.LossGradient(Lorenz, new EnsembleBatch(y0s, ps), 0, Times, bad, Sensitivity.DiscreteAdjoint, options, PerLane(LaneWidth.Lane128, threads: 2)));
+        Assert.Equal("loss 3", e.Message);
+    }
+
+    [Fact]
     public void WhatItCannotDo_ItRefuses()
     {
         double[] y0s = SpreadStates(3), ps = LorenzParameters(3), dLdy = Seeds(9);
