@@ -48,10 +48,26 @@ public sealed class EnsembleOptions
     /// <see cref="Ode.Solve{TSystem}(in TSystem, ReadOnlySpan{double}, ReadOnlySpan{double}, double, double, SolverOptions?)"/>'s
     /// bit for bit (its final state, time, status and work) at every width and thread count. Needs generated straight-line
     /// dynamics that do not depend on t, an explicit method with one error estimate (Dopri5, Tsit5, BogackiShampine3, …),
-    /// no fixed step and no SaveAt; otherwise the solve throws <see cref="NotSupportedException"/> saying which. Solves only:
-    /// gradients keep shared steps.
+    /// no fixed step and no SaveAt; otherwise the solve throws <see cref="NotSupportedException"/> saying which.
+    /// <para>Gradients (<c>Ode.Gradient</c> and <c>Ode.LossGradient</c> on an <see cref="EnsembleBatch"/>) differentiate these
+    /// same steps: with <see cref="Sensitivity.DiscreteAdjoint"/> (every step kept) the lanes record each trajectory's own steps and
+    /// sweep them back in lanes, and every trajectory's dL/dy0 and dL/dθ equal the single-trajectory discrete adjoint's
+    /// (<c>Ode.Gradient</c> with <c>Sensitivity.DiscreteAdjoint</c>) bit for bit. The record is bounded per thread
+    /// (64 MiB; a thread sweeps back what it holds every 4 MiB before taking more trajectories), and a single trajectory too long for
+    /// it is differentiated by the single-trajectory discrete adjoint (the same numbers, slower). A checkpointed discrete
+    /// adjoint and the other sensitivities run trajectory by trajectory, as without per-lane steps: each trajectory is then
+    /// differentiated along Ode.Solve's own steps too.</para>
     /// </summary>
     public bool PerLaneSteps { get; init; }
+
+    /// <summary>
+    /// The record budget of one thread of a per-lane discrete adjoint, in bytes (null: <see cref="Ensemble.PerLaneGradient.DefaultRecordBytes"/>);
+    /// tests set it small to exercise the rounds and the fallback.
+    /// </summary>
+    internal long? PerLaneRecordBytes { get; init; }
+
+    /// <summary>Where a thread of a per-lane discrete adjoint closes its round, in bytes of record (null: <see cref="Ensemble.PerLaneGradient.DefaultRoundBytes"/>).</summary>
+    internal long? PerLaneRoundBytes { get; init; }
 
     /// <summary>The width <see cref="LaneWidth.Auto"/> resolves to on this machine.</summary>
     public static LaneWidth HardwareWidth =>

@@ -82,7 +82,8 @@ public static partial class Ode
     /// <see cref="Sensitivity.DiscreteAdjoint"/> runs in lane blocks: the exact gradient of the discrete solution the
     /// blocks compute, one backward sweep per block (with an adaptive method the lanes of a block share their steps, so
     /// per trajectory it is the single-trajectory discrete adjoint to the solver's tolerance; with a fixed step or
-    /// <see cref="LaneWidth.Lane1"/>, to rounding). <see cref="Sensitivity.Forward"/>, <see cref="Sensitivity.InterpolatingAdjoint"/>
+    /// <see cref="LaneWidth.Lane1"/>, to rounding; with <see cref="EnsembleOptions.PerLaneSteps"/> each lane steps on its own and
+    /// every trajectory's gradient is the single-trajectory discrete adjoint's, bit for bit). <see cref="Sensitivity.Forward"/>, <see cref="Sensitivity.InterpolatingAdjoint"/>
     /// and <see cref="Sensitivity.BacksolveAdjoint"/> run trajectory by trajectory, in parallel, and give for each exactly
     /// what the single-trajectory call gives (stiff methods included).
     /// </param>
@@ -133,6 +134,15 @@ public static partial class Ode
     {
         sensitivity ??= Sensitivity.InterpolatingAdjoint();
         RejectEnsembleEvents(options);
+        if (ensemble?.PerLaneSteps == true)
+        {
+            // Per-lane steps are Ode.Solve's own steps, trajectory by trajectory: the discrete adjoint that keeps every step
+            // differentiates them in lanes; the others (the checkpointed discrete adjoint included) are the single-trajectory
+            // gradients, which run along those same steps.
+            if (sensitivity is DiscreteAdjointSensitivity { StepsPerCheckpoint: 1 })
+                return PerLaneObservationGradient(system, batch, t0, times, dLdy, loss, options, ensemble);
+            return PerTrajectoryGradient.Compute(system, batch, t0, times, dLdy, loss, sensitivity, options, ensemble);
+        }
         if (sensitivity is not DiscreteAdjointSensitivity discrete)
             return PerTrajectoryGradient.Compute(system, batch, t0, times, dLdy, loss, sensitivity, options, ensemble);
         if (discrete.StepsPerCheckpoint != 1)

@@ -39,6 +39,59 @@ public static partial class Ode
         return output;
     }
 
+    // The lane discrete adjoint with a step size per lane (EnsembleOptions.PerLaneSteps): PerLaneGradient.
+    private static EnsembleGradient PerLaneObservationGradient<TSystem>(in TSystem system, EnsembleBatch batch, double t0, ReadOnlySpan<double> times,
+        ReadOnlySpan<double> dLdy, EnsembleObservationLoss? loss, SolverOptions? options, EnsembleOptions ensemble)
+        where TSystem : struct, IOdeLaneSystem
+    {
+        RejectPerLaneSaveAt(options);
+        CheckObservationCall(t0, times, options);
+        EnsembleOptions? checkedEnsemble = ensemble;
+        using EnsembleProblem problem = CreateProblem(system, batch.InitialStates, batch.Parameters, batch.SharesParameters, t0, times[^1], ref options, ref checkedEnsemble);
+        PerLaneEnsemble.Check(system, problem);
+        LaneWidth width = ensemble.ResolvedWidth;
+        var output = new EnsembleGradient(CreateEnsembleSolution(problem, width), times.ToArray(), problem.ParameterCount, problem.SharedParameters,
+            loss is not null, Sensitivity.DiscreteAdjoint);
+        if (loss is null)
+        {
+            CheckObservationSeed(dLdy, problem.Count, times.Length, problem.StateCount);
+            dLdy.CopyTo(output.DLdy);
+        }
+        PerLaneGradient.Compute(system, problem, ensemble, output, loss);
+        return output;
+    }
+
+    // Per-lane steps save nothing between t0 and t1: the same refusal as the per-lane solve's (a capability, not a bad argument).
+    private static void RejectPerLaneSaveAt(SolverOptions? options)
+    {
+        if (options?.SaveAt is not null)
+            throw new NotSupportedException("EnsembleOptions.PerLaneSteps: SaveAt is set (per-lane steps return the final states only; a gradient's states are at its observation times). Leave SaveAt null, or turn PerLaneSteps off.");
+    }
+
+    /// <summary>
+    /// As <see cref="GradientReusing{TSystem}(in TSystem, LaneLossGradientWorkspace{TSystem}, ReadOnlySpan{double}, ReadOnlySpan{double}, double, ReadOnlySpan{double}, EnsembleObservationLoss?, ReadOnlySpan{double}, SolverOptions?, EnsembleOptions)"/>
+    /// with per-lane steps (<see cref="EnsembleOptions.PerLaneSteps"/>): <c>Ode.Gradient</c> / <c>Ode.LossGradient</c> on
+    /// <c>EnsembleBatch.Shared(y0s, p)</c> with <c>Sensitivity.DiscreteAdjoint</c> on the calling thread, the same checks and
+    /// bits, nothing allocated after the first call of a shape. The result belongs to the workspace.
+    /// </summary>
+    internal static EnsembleGradient GradientReusing<TSystem>(in TSystem system, PerLaneGradientWorkspace<TSystem> workspace,
+        ReadOnlySpan<double> y0s, ReadOnlySpan<double> p, double t0, ReadOnlySpan<double> times, EnsembleObservationLoss? loss,
+        ReadOnlySpan<double> dLdy, SolverOptions? options, EnsembleOptions ensemble)
+        where TSystem : struct, IOdeLaneSystem
+    {
+        if (!ensemble.PerLaneSteps)
+            throw new ArgumentException("This workspace runs per-lane steps (EnsembleOptions.PerLaneSteps); shared steps take a LaneLossGradientWorkspace.", nameof(ensemble));
+        RejectEnsembleEvents(options);
+        RejectPerLaneSaveAt(options);
+        CheckObservationCall(t0, times, options);
+        EnsembleOptions? checkedEnsemble = ensemble;
+        int count = CheckProblem(system, y0s, p, shared: true, t0, times[^1], ref options, ref checkedEnsemble,
+            optionsChecked: options is not null && ReferenceEquals(options, workspace.CheckedOptions));
+        workspace.CheckedOptions = options;
+        if (loss is null) CheckObservationSeed(dLdy, count, times.Length, system.StateCount);
+        return workspace.Gradient(system, y0s, p, count, t0, times, loss, dLdy, options!, ensemble);
+    }
+
     /// <summary>
     /// <c>Ode.LossGradient(system, EnsembleBatch.Shared(y0s, p), t0, times, loss, Sensitivity.DiscreteAdjoint, options, ensemble)</c>
     /// on the calling thread through <paramref name="workspace"/>, which keeps the problem, the worker and the result from
@@ -65,6 +118,8 @@ public static partial class Ode
         ReadOnlySpan<double> dLdy, SolverOptions? options, EnsembleOptions ensemble)
         where TSystem : struct, IOdeLaneSystem
     {
+        if (ensemble.PerLaneSteps)
+            throw new ArgumentException("This workspace runs the shared-step lane blocks; per-lane steps take a PerLaneGradientWorkspace.", nameof(ensemble));
         RejectEnsembleEvents(options);
         CheckObservationCall(t0, times, options);
         EnsembleOptions? checkedEnsemble = ensemble;

@@ -60,10 +60,15 @@ internal static class PerLaneEnsemble
             case LaneWidth.Lane128: Run<TSystem, Lane128>(system, problem, ensemble, solution); break;
             default: Run<TSystem, Lane1>(system, problem, ensemble, solution); break;
         }
-        // Block b's work: the sum of its trajectories' (blocks of LanesPerBlock, as the shared-step solver reports them).
+        SumBlocks(solution);
+    }
+
+    /// <summary>Block b's work: the sum of its trajectories' (blocks of LanesPerBlock, as the shared-step solver reports them).</summary>
+    public static void SumBlocks(EnsembleSolution solution)
+    {
         SolverStats[] blocks = solution.BlockStats;
         blocks.AsSpan().Clear();
-        for (int j = 0; j < problem.Count; j++) blocks[j / solution.LanesPerBlock].Add(solution.TrajectoryStats[j]);
+        for (int j = 0; j < solution.Count; j++) blocks[j / solution.LanesPerBlock].Add(solution.TrajectoryStats[j]);
     }
 
     private static void Run<TSystem, TLane>(in TSystem system, EnsembleProblem problem, EnsembleOptions ensemble, EnsembleSolution solution)
@@ -104,41 +109,81 @@ internal sealed class PerLaneQueue
 }
 
 /// <summary>
+/// <c>Ode.Solve</c>'s start of a run on the scalar system (RungeKuttaIntegrator.Begin, StepLoop.Begin): f at the start, then
+/// the automatic (or given) first step. Shared by the per-lane solve and the per-lane gradient, which starts every
+/// interval between observation times this way, as the scalar discrete adjoint restarts its integrator there.
+/// </summary>
+internal sealed class PerLaneStart<TSystem> where TSystem : struct, IOdeSystem
+{
+    private readonly SolverOptions _options;
+    private readonly int _order;
+    private readonly double[] _f0, _y1, _f1, _atol;
+    private SystemField<TSystem> _field;
+
+    /// <param name="system">The scalar dynamics.</param>
+    /// <param name="parameters">The parameters f is evaluated with (held by reference: the caller copies each trajectory's in).</param>
+    /// <param name="options">The solve's options.</param>
+    public PerLaneStart(in TSystem system, double[] parameters, SolverOptions options)
+    {
+        _options = options;
+        _order = options.Method.Tableau.Order;
+        int n = system.StateCount;
+        _f0 = new double[n];
+        _y1 = new double[n];
+        _f1 = new double[n];
+        _atol = StepControl.AbsoluteTolerances(options, n);
+        _field = new SystemField<TSystem>(system, parameters);
+    }
+
+    /// <summary>f at the last start (<see cref="Begin"/>).</summary>
+    public ReadOnlySpan<double> F0 => _f0;
+
+    /// <summary>
+    /// Evaluates f at (<paramref name="t0"/>, <paramref name="y0"/>) into <see cref="F0"/> and chooses the first step's
+    /// magnitude, counting the evaluations in <paramref name="stats"/>. Returns null when the run goes on, or how it ends at
+    /// its start: <see cref="OdeStatus.Success"/> for an empty interval, <see cref="OdeStatus.NonFiniteValue"/> when f is not finite.
+    /// </summary>
+    public OdeStatus? Begin(ReadOnlySpan<double> y0, double t0, double t1, ref SolverStats stats, out double firstStep)
+    {
+        firstStep = 0;
+        stats.FunctionEvaluations++;
+        _field.Evaluate(t0, y0, _f0);
+        if (t0 == t1) return OdeStatus.Success;
+        if (!StepControl.AllFinite(_f0)) return OdeStatus.NonFiniteValue;
+        double direction = t1 >= t0 ? 1.0 : -1.0;
+        firstStep = StepControl.InitialStep(ref _field, _options, _atol, _order, y0.Length, t0, t1, direction, y0, _f0, _y1, _f1,
+            ref stats.FunctionEvaluations);
+        return null;
+    }
+}
+
+/// <summary>
 /// One thread's register of a per-lane run: loads trajectories as <c>Ode.Solve</c> starts them (f at t0 and the automatic first
-/// step, on the scalar system), and writes each one's row when its lane finishes it.
+/// step, on the scalar system, <see cref="PerLaneStart{TSystem}"/>), and writes each one's row when its lane finishes it.
 /// </summary>
 internal sealed class PerLaneWorker<TSystem, TLane> : FusedAdaptiveRun<TLane>
     where TSystem : struct, IOdeLaneSystem
     where TLane : unmanaged, ILane<TLane>
 {
-    private readonly TSystem _system;
     private readonly IOdeFusedLaneSystem _fused;   // boxed once per worker
     private readonly FusedStepPlan _plan;
     private readonly EnsembleProblem _problem;
     private readonly EnsembleSolution _solution;
     private readonly PerLaneQueue _queue;
-    private readonly SolverOptions _options;
-    private readonly double[] _parameters, _y0, _f0, _y1, _f1, _atol;
-    private SystemField<TSystem> _field;
+    private readonly double[] _parameters, _y0;
+    private readonly PerLaneStart<TSystem> _start;
 
     public PerLaneWorker(in TSystem system, EnsembleProblem problem, EnsembleSolution solution, PerLaneQueue queue)
         : base(problem.Options.Method.Tableau, problem.Options, problem.StateCount, problem.ParameterCount)
     {
-        _system = system;
         _fused = (IOdeFusedLaneSystem)system;
         _plan = FusedStepPlan.ForAdaptiveRun(this);
         _problem = problem;
         _solution = solution;
         _queue = queue;
-        _options = problem.Options;
-        int n = problem.StateCount;
         _parameters = new double[problem.ParameterCount];
-        _y0 = new double[n];
-        _f0 = new double[n];
-        _y1 = new double[n];
-        _f1 = new double[n];
-        _atol = StepControl.AbsoluteTolerances(_options, n);
-        _field = new SystemField<TSystem>(system, _parameters);
+        _y0 = new double[problem.StateCount];
+        _start = new PerLaneStart<TSystem>(system, _parameters, problem.Options);
         Time = problem.T0;
     }
 
@@ -161,23 +206,13 @@ internal sealed class PerLaneWorker<TSystem, TLane> : FusedAdaptiveRun<TLane>
                 Finish(j, _y0, t0, OdeStatus.NonFiniteValue, default);
                 continue;
             }
-            // Ode.Solve's start (RungeKuttaIntegrator.Begin, StepLoop.Begin): f at t0 on the scalar system, then the first step.
-            var stats = new SolverStats { FunctionEvaluations = 1 };
-            _field.Evaluate(t0, _y0, _f0);
-            if (t0 == t1)
+            var stats = new SolverStats();
+            if (_start.Begin(_y0, t0, t1, ref stats, out double first) is { } ended)
             {
-                Finish(j, _y0, t0, OdeStatus.Success, stats);
+                Finish(j, _y0, t0, ended, stats);
                 continue;
             }
-            if (!StepControl.AllFinite(_f0))
-            {
-                Finish(j, _y0, t0, OdeStatus.NonFiniteValue, stats);
-                continue;
-            }
-            double direction = t1 >= t0 ? 1.0 : -1.0;
-            double first = StepControl.InitialStep(ref _field, _options, _atol, Tableau.Order, n, t0, t1, direction, _y0, _f0, _y1, _f1,
-                ref stats.FunctionEvaluations);
-            Begin(lane, j, _y0, _parameters, _f0, t0, t1, first, stats);
+            Begin(lane, j, _y0, _parameters, _start.F0, t0, t1, first, stats);
             return true;
         }
     }

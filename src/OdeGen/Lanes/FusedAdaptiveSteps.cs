@@ -64,9 +64,14 @@ internal static class FusedAdaptiveSteps
         TState err = TState.AddProduct(default, e[0], last);
         TLane bad = TState.NonFinite(last);
         TState arg = y0;
+        // A gradient's run keeps the arguments of the live stages after the first (what its reverse sweep takes VJPs at).
+        bool record = run.RecordsStages;
+        Span<TLane> pending = run.PendingStages;
+        ReadOnlySpan<int> slots = run.StageSlots;
         for (int i = 1; i < s; i++)
         {
             arg = Sum(y0, rows, last, i - 1, aIndex[i], aCoefficient[i], h);
+            if (record && slots[i] >= 0) TState.Store(arg, pending.Slice(slots[i] * n, n));
             last = TState.Derivative(t, arg, p);
             TState.Store(last, rows.Slice(i * n, n));
             err = TState.AddProduct(err, e[i], last);
@@ -129,6 +134,8 @@ internal abstract class FusedAdaptiveRun<TLane> where TLane : unmanaged, ILane<T
     private readonly StepSizeController[] _controllers;
     private readonly LaneState[] _lanes;
     private int _active;
+    private TLane[] _pendingStages = [];
+    private int[] _stageSlots = [];
 
     /// <summary>Each lane's step loop: where it stands, its trajectory and its work.</summary>
     private struct LaneState
@@ -230,6 +237,57 @@ internal abstract class FusedAdaptiveRun<TLane> where TLane : unmanaged, ILane<T
     public Span<double> ErrorSums => _errorSums;
     /// <summary>0 in each lane whose stages and candidate were finite, NaN elsewhere.</summary>
     public Span<double> NonFinite => _nonFinite;
+
+    /// <summary>True when the run keeps each attempt's stage arguments (<see cref="RecordStages"/>).</summary>
+    public bool RecordsStages { get; private set; }
+    /// <summary>The last attempt's arguments of the live stages after the first, row <see cref="StageSlots"/>[i] for stage i (empty unless recording).</summary>
+    public Span<TLane> PendingStages => _pendingStages;
+    /// <summary>Stage i's row among <see cref="PendingStages"/>, or −1 (stage 0, whose argument is the step's start, and dead stages).</summary>
+    public ReadOnlySpan<int> StageSlots => _stageSlots;
+    /// <summary>Rows of <see cref="PendingStages"/>: the live stages after the first.</summary>
+    public int StageRows { get; private set; }
+
+    /// <summary>
+    /// From now on every attempt keeps the arguments of its live stages after the first (<see cref="PendingStages"/>) and
+    /// every accepted step is reported to <see cref="Accepted"/> before the lane moves on: what a discrete adjoint records.
+    /// </summary>
+    protected void RecordStages()
+    {
+        bool[] live = Tableau.Terms.Live;
+        _stageSlots = new int[Stages];
+        _stageSlots[0] = -1;
+        int rows = 0;
+        for (int i = 1; i < Stages; i++) _stageSlots[i] = live[i] ? rows++ : -1;
+        StageRows = rows;
+        _pendingStages = new TLane[Math.Max(rows * StateCount, 1)];
+        RecordsStages = true;
+    }
+
+    /// <summary>
+    /// (Recording runs.) <paramref name="lane"/> accepted a step of size <paramref name="h"/> (the size its stages used) from
+    /// its current state (<see cref="Y"/>, not yet moved), with its stage arguments in <see cref="PendingStages"/>.
+    /// </summary>
+    protected virtual void Accepted(int lane, int trajectory, double h) { }
+
+    /// <summary>
+    /// <paramref name="lane"/>'s trajectory reached the end of its interval. Return <see cref="OdeStatus.Success"/> or a
+    /// failure to end the trajectory with it, or null after restarting the lane on a next interval (<see cref="Begin"/>).
+    /// </summary>
+    protected virtual OdeStatus? Reached(int lane, int trajectory) => OdeStatus.Success;
+
+    /// <summary>The work of <paramref name="lane"/>'s trajectory so far.</summary>
+    protected SolverStats StatsOf(int lane) => _lanes[lane].Stats;
+
+    /// <summary>Adds <paramref name="count"/> evaluations of f to <paramref name="lane"/>'s work (a restart's, before it fails).</summary>
+    protected void AddEvaluations(int lane, long count) => _lanes[lane].Stats.FunctionEvaluations += count;
+
+    /// <summary>Copies <paramref name="lane"/>'s current state into <paramref name="y"/>.</summary>
+    protected void StateOf(int lane, Span<double> y)
+    {
+        int w = TLane.Count;
+        ReadOnlySpan<double> all = Lanes(_y);
+        for (int q = 0; q < StateCount; q++) y[q] = all[q * w + lane];
+    }
 
     /// <summary>
     /// Loads the run's next trajectory into <paramref name="lane"/>, or returns false when none is left. It calls
@@ -378,6 +436,7 @@ internal abstract class FusedAdaptiveRun<TLane> where TLane : unmanaged, ILane<T
             if (lane.Trajectory < 0) continue;
             if (_controllers[l].Decide(errors[l], lane.H, errorPowers[l], previousPowers[l], out double hNext))
             {
+                if (RecordsStages) Accepted(l, lane.Trajectory, lane.H);
                 for (int q = 0; q < n; q++)
                 {
                     y[q * w + l] = yNew[q * w + l];
@@ -386,7 +445,7 @@ internal abstract class FusedAdaptiveRun<TLane> where TLane : unmanaged, ILane<T
                 lane.Time = lane.ToEnd ? lane.End : lane.Time + lane.H;
                 lane.Stats.Steps++;
                 lane.NextStep = hNext;
-                if (lane.Time == lane.End) End(l, OdeStatus.Success);
+                if (lane.Time == lane.End && Reached(l, lane.Trajectory) is { } status) End(l, status);
                 continue;
             }
             lane.Stats.RejectedSteps++;
