@@ -50,6 +50,10 @@ public class Conv2d : Layer
     // zero borders stay zero and a call copies the image in without clearing the frame first.
     private readonly ThreadLocal<FrameBuffers> _frames = new(() => new FrameBuffers());
 
+    // The single-precision input gradient of a convolution whose input gradient does not run direct (a strided one), by
+    // phases of the input pixels (null with a time channel, whose ∂L/∂t the patch adjoints give).
+    private readonly PhasedInputGradient? _phased;
+
     /// <summary>Creates the convolution.</summary>
     /// <param name="inChannels">Input channels (without the time channel).</param>
     /// <param name="outChannels">Output channels.</param>
@@ -87,6 +91,7 @@ public class Conv2d : Layer
         _scratchSize = checked((PatchSize * Pixels) + product);
         _gather = BuildGatherMap();
         (_tapOffset, _pixelOffset) = BuildFrameOffsets();
+        if (!DirectInput && !timeChannel) _phased = new PhasedInputGradient(outChannels, inChannels, height, width, kernel, stride, padding);
         int weightCount = outChannels * PatchSize, patchSize = PatchSize;
         _packed = new ThreadLocal<PackedWeights>(() => new PackedWeights(weightCount, Gemm.PackedSize(outChannels, patchSize), Gemm.PackedSize(patchSize, outChannels),
             DirectConvolution.PackedSize(outChannels, patchSize), DirectInput ? DirectConvolution.InputPackedSize(outChannels, inChannels + (timeChannel ? 1 : 0), kernel * kernel, timeChannel) : 0));
@@ -95,8 +100,8 @@ public class Conv2d : Layer
     /// <summary>
     /// The arithmetic of the passes (default <see cref="ConvolutionPrecision.Double"/>). With <see cref="ConvolutionPrecision.Single"/>
     /// the forward product, the weight gradient and the input gradient run in float (one sample's <see cref="Layer.Forward"/>
-    /// and <see cref="Layer.Backward"/> as a batch of one; a strided convolution's patch adjoints are folded onto the image in
-    /// double); the bias, the tangent inside dynamics' Jvp and the lane passes stay double (a model runs such a layer
+    /// and <see cref="Layer.Backward"/> as a batch of one; a strided convolution's input gradient runs by phases of the input
+    /// pixels, <see cref="PhasedInputGradient"/>, its sums added to ∂L/∂x in double); the bias, the tangent inside dynamics' Jvp and the lane passes stay double (a model runs such a layer
     /// batch-major, not in lanes: <see cref="HasLanes"/> is false).
     /// </summary>
     public ConvolutionPrecision Precision { get; init; }
@@ -399,6 +404,8 @@ public class Conv2d : Layer
         public float[] ChannelBars = [];      // a chunk's ∂L/∂Y, [channel][sample·pixel] (the stride-2 input gradient)
         public float[] Cols = [];             // its patch adjoints
         public float[] Work = [];             // the product's packing
+        public float[] PhaseFrame = [];       // one sample's ∂L/∂Y in the phased input gradient's zero frame
+        public float[] PhaseResult = [];      // one phase's input gradient
     }
 #pragma warning restore SA1401
 
@@ -423,7 +430,13 @@ public class Conv2d : Layer
             int tile = DirectConvolution.SingleChannelTile(OutChannels), planes = InChannels + (TimeChannel ? 1 : 0);
             packed.ByTapSingle ??= new float[DirectConvolution.RoundUp(OutChannels, tile) * PatchSize];
             DirectConvolution.Pack(OutChannels, PatchSize, weights, packed.ByTapSingle, tile);
-            if (!DirectInput)
+            if (_phased is not null)
+            {
+                packed.PhasedSingle ??= new float[_phased.PackedSize];
+                packed.PhaseMatrix ??= new double[_phased.MatrixLength];
+                _phased.Pack(weights, packed.PhasedSingle, packed.PhaseMatrix);
+            }
+            else if (!DirectInput)
             {
                 packed.Rounded ??= new float[weights.Length];
                 DirectConvolution.Narrow(weights, packed.Rounded);
@@ -643,7 +656,12 @@ public class Conv2d : Layer
         if (b.BarsT.Length < checked(columns * row)) b.BarsT = new float[columns * row];
         if (b.WeightBar.Length < OutChannels * PatchSize) b.WeightBar = new float[OutChannels * PatchSize];
         if (DirectInput && b.OutputSingle.Length < outputFrame + (Kernel * Kernel * Pixels)) b.OutputSingle = new float[outputFrame + (Kernel * Kernel * Pixels)];   // borders stay zero
-        if (!DirectInput)
+        if (_phased is not null)
+        {
+            if (b.PhaseFrame.Length < _phased.FrameLength) b.PhaseFrame = new float[_phased.FrameLength];   // borders stay zero
+            if (b.PhaseResult.Length < _phased.ResultLength) b.PhaseResult = new float[_phased.ResultLength];
+        }
+        else if (!DirectInput)
         {
             int work = Gemm.WorkspaceSize(PatchSize, columns, OutChannels);
             if (b.ChannelBars.Length < checked(OutChannels * columns)) b.ChannelBars = new float[OutChannels * columns];
@@ -687,7 +705,7 @@ public class Conv2d : Layer
         FrameBuffers buffers = SingleBuffers(count);
         Span<double> barsCopy = scratch.Slice(patch * columns, OutChannels * columns);   // where the double pass keeps it
         Span<float> barsT = buffers.BarsT.AsSpan(0, columns * row);
-        TransposeBars(count, yBar, DirectInput || count == 1 ? default : barsCopy, barsT, row, parameterBar);
+        TransposeBars(count, yBar, DirectInput || _phased is not null || count == 1 ? default : barsCopy, barsT, row, parameterBar);
 
         Span<float> samples = buffers.Samples.AsSpan(0, count * InputSize);
         DirectConvolution.Narrow(x, samples);
@@ -705,6 +723,15 @@ public class Conv2d : Layer
 
         double tBar = 0.0;
         if (xBar.IsEmpty) return tBar;
+        if (_phased is not null)
+        {
+            // Phase by phase, sample by sample: each input entry written once (no patch adjoints to fold).
+            float[] phasedWeights = Packed(parameters).PhasedSingle!;
+            for (int s = 0; s < count; s++)
+                _phased.Apply(phasedWeights, yBar.Slice(s * OutputSize, OutputSize), buffers.PhaseFrame, buffers.PhaseResult, xBar.Slice(s * InputSize, InputSize));
+            return tBar;
+        }
+
         if (!DirectInput)
         {
             // ∂L/∂cols = Wᵀ·∂L/∂Y in float (the product's kernel), folded back onto each sample's image in double.
@@ -937,6 +964,10 @@ public class Conv2d : Layer
         public float[]? TransposedSingle { get; set; }
 
         public float[]? Rounded { get; set; }
+
+        public float[]? PhasedSingle { get; set; }
+
+        public double[]? PhaseMatrix { get; set; }
 
         public bool Valid { get; set; }
     }
