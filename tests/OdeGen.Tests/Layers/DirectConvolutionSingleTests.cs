@@ -172,12 +172,13 @@ public class DirectConvolutionSingleTests
         float[] timeValues = new float[taps * outPixels];
         float[]? firstX = null;
         float firstT = 0;
-        foreach ((string name, int tile) in Widths())
+        foreach ((string name, int tile) in Widths(tall: true))
         {
             float[] packed = new float[DirectConvolution.InputPackedSize(outChannels, planes, taps, timePlane, tile)], xBar = new float[images * pixels];
             DirectConvolution.PackForInput(outChannels, planes, taps, timePlane, Widen(weights), packed, tile);
-            float tBar = tile switch
+            float tBar = (name == "Vector512 tall" ? 0 : tile) switch
             {
+                0 => DirectConvolution.InputGradientTall<Single512, Vector512<float>, float>(shape, packed, yBar, frame, xBar, timeValues),
                 2 => DirectConvolution.InputGradient<Single1, float, float>(shape, packed, yBar, frame, xBar, timeValues),
                 8 => DirectConvolution.InputGradient<Single128, Vector128<float>, float>(shape, packed, yBar, frame, xBar, timeValues),
                 16 => DirectConvolution.InputGradient<Single256, Vector256<float>, float>(shape, packed, yBar, frame, xBar, timeValues),
@@ -191,6 +192,14 @@ public class DirectConvolutionSingleTests
             if (firstX == xBar) firstT = tBar;
             Assert.Equal(BitConverter.SingleToInt32Bits(firstT), BitConverter.SingleToInt32Bits(tBar));
         }
+
+        // The dispatched entry (its own tile choice: the tall kernel for 16 planes on Vector512) gives the same bits.
+        int chosen = DirectConvolution.SingleChannelTile(images);
+        float[] packedChosen = new float[DirectConvolution.InputPackedSize(outChannels, planes, taps, timePlane, chosen)], xBarChosen = new float[images * pixels];
+        DirectConvolution.PackForInput(outChannels, planes, taps, timePlane, Widen(weights), packedChosen, chosen);
+        float tBarChosen = DirectConvolution.InputGradient(outChannels, planes, side, side, kernel, padding, timePlane, packedChosen, yBar, frame, xBarChosen, timeValues);
+        AssertSameBits(firstX!, xBarChosen, "dispatched");
+        Assert.Equal(BitConverter.SingleToInt32Bits(firstT), BitConverter.SingleToInt32Bits(tBarChosen));
     }
 
     [Fact]

@@ -112,6 +112,7 @@ public class DirectConvolutionTests
         { 16, 16, 6, 3, 1, true },
         { 4, 7, 5, 4, 2, false },
         { 2, 5, 5, 1, 0, true },
+        { 20, 9, 5, 3, 1, true },   // two plane tiles, the second short; 25 pixels, a short last tile of every row count
     };
 
     [Theory]
