@@ -531,32 +531,40 @@ internal static class DirectConvolution
     }
 
     /// <summary>destination[i] += source[i] in double (each float widened exactly), a vector at a time: the single-precision passes' results.</summary>
-    public static void AddWidened(ReadOnlySpan<float> source, Span<double> destination)
+    public static void AddWidened(ReadOnlySpan<float> source, Span<double> destination) => Widened(source, destination, accumulate: true, 0.0);
+
+    /// <summary>destination[i] = shift + source[i] in double (each float widened exactly): a forward pass's sums after its bias.</summary>
+    public static void SetWidened(ReadOnlySpan<float> source, double shift, Span<double> destination) => Widened(source, destination, accumulate: false, shift);
+
+    // destination[i] = (accumulate ? destination[i] : shift) + (double)source[i].
+    private static void Widened(ReadOnlySpan<float> source, Span<double> destination, bool accumulate, double shift)
     {
         int n = source.Length, i = 0;
-        if (destination.Length < n) throw new ArgumentException("AddWidened: the destination is shorter than the source.", nameof(destination));
+        if (destination.Length < n) throw new ArgumentException("Widened: the destination is shorter than the source.", nameof(destination));
         ref float from = ref MemoryMarshal.GetReference(source);
         ref double to = ref MemoryMarshal.GetReference(destination);
         if (Vector256.IsHardwareAccelerated)
         {
+            Vector256<double> start = Vector256.Create(shift);
             for (; i + 8 <= n; i += 8)
             {
                 (Vector256<double> lower, Vector256<double> upper) = Vector256.Widen(Vector256.LoadUnsafe(ref from, (nuint)i));
-                (Vector256.LoadUnsafe(ref to, (nuint)i) + lower).StoreUnsafe(ref to, (nuint)i);
-                (Vector256.LoadUnsafe(ref to, (nuint)(i + 4)) + upper).StoreUnsafe(ref to, (nuint)(i + 4));
+                ((accumulate ? Vector256.LoadUnsafe(ref to, (nuint)i) : start) + lower).StoreUnsafe(ref to, (nuint)i);
+                ((accumulate ? Vector256.LoadUnsafe(ref to, (nuint)(i + 4)) : start) + upper).StoreUnsafe(ref to, (nuint)(i + 4));
             }
         }
         else if (Vector128.IsHardwareAccelerated)
         {
+            Vector128<double> start = Vector128.Create(shift);
             for (; i + 4 <= n; i += 4)
             {
                 (Vector128<double> lower, Vector128<double> upper) = Vector128.Widen(Vector128.LoadUnsafe(ref from, (nuint)i));
-                (Vector128.LoadUnsafe(ref to, (nuint)i) + lower).StoreUnsafe(ref to, (nuint)i);
-                (Vector128.LoadUnsafe(ref to, (nuint)(i + 2)) + upper).StoreUnsafe(ref to, (nuint)(i + 2));
+                ((accumulate ? Vector128.LoadUnsafe(ref to, (nuint)i) : start) + lower).StoreUnsafe(ref to, (nuint)i);
+                ((accumulate ? Vector128.LoadUnsafe(ref to, (nuint)(i + 2)) : start) + upper).StoreUnsafe(ref to, (nuint)(i + 2));
             }
         }
 
-        for (; i < n; i++) Unsafe.Add(ref to, i) += Unsafe.Add(ref from, i);
+        for (; i < n; i++) Unsafe.Add(ref to, i) = (accumulate ? Unsafe.Add(ref to, i) : shift) + Unsafe.Add(ref from, i);
     }
 
     private static bool Reaches(int y, int x, int height, int width) => (uint)y < (uint)height && (uint)x < (uint)width;

@@ -355,8 +355,9 @@ public class Conv2d : Layer
     // plane: the values the gather map reads, so the direct passes multiply what the unfolded patches held.
     private Span<double> Frames(double t, int count, ReadOnlySpan<double> x) => Frames(t, count, x, ref _frames.Value!.Input);
 
-    // Frames of x (double, or already rounded to float) into `buffer` (grown, never shrunk).
-    private Span<T> Frames<T>(double t, int count, ReadOnlySpan<T> x, ref T[] buffer)
+    // Frames of x into `buffer` (grown, never shrunk), in x's type or rounded to float on the way (each value as Narrow rounds it).
+    private Span<T> Frames<TInput, T>(double t, int count, ReadOnlySpan<TInput> x, ref T[] buffer)
+        where TInput : unmanaged, IFloatingPointIeee754<TInput>
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int size = FrameSize, length = checked(count * size), width = FrameWidth, plane = (Height + (2 * Padding)) * width, first = TimeChannel ? 1 : 0;
@@ -366,14 +367,14 @@ public class Conv2d : Layer
         for (int s = 0; s < count; s++)
         {
             Span<T> frame = frames.Slice(s * size, size);
-            ReadOnlySpan<T> input = x.Slice(s * InputSize, InputSize);
+            ReadOnlySpan<TInput> input = x.Slice(s * InputSize, InputSize);
             for (int c = 0; c < InChannels + first; c++)
             {
                 for (int iy = 0; iy < Height; iy++)
                 {
                     Span<T> row = frame.Slice((c * plane) + ((iy + Padding) * width) + Padding, Width);
                     if (c < first) row.Fill(time);
-                    else CopyRow(input.Slice((((c - first) * Height) + iy) * Width, Width), row);
+                    else ConvertRow(input.Slice((((c - first) * Height) + iy) * Width, Width), row);
                 }
             }
         }
@@ -388,6 +389,20 @@ public class Conv2d : Layer
         for (int i = 0; i < from.Length; i++) to[i] = from[i];
     }
 
+    // CopyRow converting (double to float rounds to nearest, as Narrow; the same type copies).
+    private static void ConvertRow<TInput, T>(ReadOnlySpan<TInput> from, Span<T> to)
+        where TInput : unmanaged, IFloatingPointIeee754<TInput>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(TInput) == typeof(T))
+        {
+            CopyRow(MemoryMarshal.Cast<TInput, T>(from), to);
+            return;
+        }
+
+        for (int i = 0; i < from.Length; i++) to[i] = T.CreateTruncating(from[i]);
+    }
+
     // This thread's frames and, for the single-precision passes, their float buffers. Fields, so Frames can grow them by reference.
 #pragma warning disable SA1401 // a private nested holder of buffers
     private sealed class FrameBuffers
@@ -395,7 +410,6 @@ public class Conv2d : Layer
         public double[] Input = [];
         public double[] Output = [];
         public float[] InputSingle = [];      // the frames
-        public float[] Samples = [];          // a chunk's inputs rounded to float
         public float[] OutputSingle = [];     // ∂L/∂Y in its zero frame, then the time plane's patch adjoints
         public float[] Result = [];           // one sample's y or xBar
         public float[] Bars = [];             // one sample's ∂L/∂Y
@@ -630,16 +644,13 @@ public class Conv2d : Layer
         float[] packed = Packed(parameters).ByTapSingle!;
         FrameBuffers buffers = SingleBuffers(count);
         Span<float> sums = buffers.Result.AsSpan(0, OutputSize);
-        Span<float> sample = buffers.Samples.AsSpan(0, InputSize);
         for (int s = 0; s < count; s++)
         {
-            DirectConvolution.Narrow(x.Slice(s * InputSize, InputSize), sample);
-            Span<float> frame = Frames(t, 1, sample, ref buffers.InputSingle);
+            Span<float> frame = Frames(t, 1, x.Slice(s * InputSize, InputSize), ref buffers.InputSingle);
             sums.Clear();
             DirectConvolution.Forward(OutChannels, pixels, packed, frame, _tapOffset, _pixelOffset, sums);
             Span<double> ys = y.Slice(s * OutputSize, OutputSize);
-            for (int o = 0; o < OutChannels; o++) ys.Slice(o * pixels, pixels).Fill(parameters[weights + o]);
-            DirectConvolution.AddWidened(sums, ys);
+            for (int o = 0; o < OutChannels; o++) DirectConvolution.SetWidened(sums.Slice(o * pixels, pixels), parameters[weights + o], ys.Slice(o * pixels, pixels));
         }
     }
 
@@ -650,7 +661,6 @@ public class Conv2d : Layer
         int columns = Pixels * Math.Min(count, ChunkLength), row = DirectConvolution.RoundUp(OutChannels, DirectConvolution.SingleChannelTile(OutChannels));
         int margin = Kernel - 1 - Padding, outputFrame = OutChannels * (OutHeight + (2 * margin)) * (OutWidth + (2 * margin));
         if (b.InputSingle.Length < checked(count * FrameSize)) b.InputSingle = new float[count * FrameSize];
-        if (b.Samples.Length < checked(Math.Min(count, ChunkLength) * InputSize)) b.Samples = new float[Math.Min(count, ChunkLength) * InputSize];
         if (b.Result.Length < Math.Max(InputSize, OutputSize)) b.Result = new float[Math.Max(InputSize, OutputSize)];
         if (b.Bars.Length < OutputSize) b.Bars = new float[OutputSize];
         if (b.BarsT.Length < checked(columns * row)) b.BarsT = new float[columns * row];
@@ -677,7 +687,7 @@ public class Conv2d : Layer
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int pixels = Pixels, columns = pixels * count, weights = OutChannels * PatchSize;
-        barsT.Clear();
+        if (row != OutChannels) barsT.Clear();   // else every entry is written below
         for (int s = 0; s < count; s++)
         {
             for (int o = 0; o < OutChannels; o++)
@@ -707,9 +717,7 @@ public class Conv2d : Layer
         Span<float> barsT = buffers.BarsT.AsSpan(0, columns * row);
         TransposeBars(count, yBar, DirectInput || _phased is not null || count == 1 ? default : barsCopy, barsT, row, parameterBar);
 
-        Span<float> samples = buffers.Samples.AsSpan(0, count * InputSize);
-        DirectConvolution.Narrow(x, samples);
-        Span<float> frames = Frames(t, count, samples, ref buffers.InputSingle);
+        Span<float> frames = Frames(t, count, x, ref buffers.InputSingle);
         Span<int> columnOffset = stackalloc int[columns];
         for (int s = 0, j = 0; s < count; s++)
         {

@@ -203,7 +203,7 @@ public class DirectConvolutionSingleTests
     }
 
     [Fact]
-    public void NarrowAndAddWidened_EqualTheScalarConversions_AtEveryLength()
+    public void NarrowAddWidenedAndSetWidened_EqualTheScalarConversions_AtEveryLength()
     {
         var random = new Random(9);
         for (int n = 0; n < 40; n++)
@@ -211,12 +211,14 @@ public class DirectConvolutionSingleTests
             double[] source = LayerChecks.Random(random, n, 1e3), destination = LayerChecks.Random(random, n);
             float[] narrow = new float[n];
             DirectConvolution.Narrow(source, narrow);
-            double[] added = (double[])destination.Clone();
+            double[] added = (double[])destination.Clone(), set = (double[])destination.Clone();
             DirectConvolution.AddWidened(narrow, added);
+            DirectConvolution.SetWidened(narrow, 0.375 * n, set);
             for (int i = 0; i < n; i++)
             {
                 Assert.Equal(BitConverter.SingleToInt32Bits((float)source[i]), BitConverter.SingleToInt32Bits(narrow[i]));
                 Assert.Equal(BitConverter.DoubleToInt64Bits(destination[i] + narrow[i]), BitConverter.DoubleToInt64Bits(added[i]));
+                Assert.Equal(BitConverter.DoubleToInt64Bits((0.375 * n) + narrow[i]), BitConverter.DoubleToInt64Bits(set[i]));
             }
         }
     }
