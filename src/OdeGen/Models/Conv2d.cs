@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using OdeGen.Layers;
 
 namespace OdeGen.Models;
@@ -389,7 +390,8 @@ public class Conv2d : Layer
         for (int i = 0; i < from.Length; i++) to[i] = from[i];
     }
 
-    // CopyRow converting (double to float rounds to nearest, as Narrow; the same type copies).
+    // CopyRow converting (double to float rounds to nearest, as Narrow: four at a time, the last four overlapping the ones
+    // before them, so a 6-value row is two conversions; the same type copies).
     private static void ConvertRow<TInput, T>(ReadOnlySpan<TInput> from, Span<T> to)
         where TInput : unmanaged, IFloatingPointIeee754<TInput>
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -400,7 +402,20 @@ public class Conv2d : Layer
             return;
         }
 
-        for (int i = 0; i < from.Length; i++) to[i] = T.CreateTruncating(from[i]);
+        int n = from.Length;
+        if (typeof(TInput) == typeof(double) && typeof(T) == typeof(float) && Vector128.IsHardwareAccelerated && n >= 4 && to.Length >= n)
+        {
+            ref double source = ref Unsafe.As<TInput, double>(ref MemoryMarshal.GetReference(from));
+            ref float target = ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(to));
+            for (int i = 0; ; i += 4)
+            {
+                i = Math.Min(i, n - 4);
+                Vector128.Narrow(Vector128.LoadUnsafe(ref source, (nuint)i), Vector128.LoadUnsafe(ref source, (nuint)(i + 2))).StoreUnsafe(ref target, (nuint)i);
+                if (i == n - 4) return;
+            }
+        }
+
+        for (int i = 0; i < n; i++) to[i] = T.CreateTruncating(from[i]);
     }
 
     // This thread's frames and, for the single-precision passes, their float buffers. Fields, so Frames can grow them by reference.
@@ -690,10 +705,43 @@ public class Conv2d : Layer
         if (row != OutChannels) barsT.Clear();   // else every entry is written below
         for (int s = 0; s < count; s++)
         {
-            for (int o = 0; o < OutChannels; o++)
+            ReadOnlySpan<double> sample = yBar.Slice(s * OutputSize, OutputSize);
+            if (!copy.IsEmpty)
             {
-                ReadOnlySpan<double> channel = yBar.Slice((s * OutputSize) + (o * pixels), pixels);
-                if (!copy.IsEmpty) channel.CopyTo(copy.Slice((o * columns) + (s * pixels), pixels));
+                for (int o = 0; o < OutChannels; o++) sample.Slice(o * pixels, pixels).CopyTo(copy.Slice((o * columns) + (s * pixels), pixels));
+            }
+
+            // Four channels at a time: four independent chains of the bias's sums (each still pixel after pixel, the same
+            // bits), where one chain at a time waited on each addition, and four adjacent entries of each transposed row.
+            int o0 = 0;
+            for (; o0 + 4 <= OutChannels; o0 += 4)
+            {
+                ReadOnlySpan<double> c0 = sample.Slice(o0 * pixels, pixels), c1 = sample.Slice((o0 + 1) * pixels, pixels);
+                ReadOnlySpan<double> c2 = sample.Slice((o0 + 2) * pixels, pixels), c3 = sample.Slice((o0 + 3) * pixels, pixels);
+                double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+                for (int j = 0; j < pixels; j++)
+                {
+                    double v0 = c0[j], v1 = c1[j], v2 = c2[j], v3 = c3[j];
+                    s0 += v0;
+                    s1 += v1;
+                    s2 += v2;
+                    s3 += v3;
+                    Span<T> entries = barsT.Slice((((s * pixels) + j) * row) + o0, 4);
+                    entries[0] = T.CreateTruncating(v0);
+                    entries[1] = T.CreateTruncating(v1);
+                    entries[2] = T.CreateTruncating(v2);
+                    entries[3] = T.CreateTruncating(v3);
+                }
+
+                parameterBar[weights + o0] += s0;
+                parameterBar[weights + o0 + 1] += s1;
+                parameterBar[weights + o0 + 2] += s2;
+                parameterBar[weights + o0 + 3] += s3;
+            }
+
+            for (int o = o0; o < OutChannels; o++)
+            {
+                ReadOnlySpan<double> channel = sample.Slice(o * pixels, pixels);
                 double sum = 0.0;
                 for (int j = 0; j < pixels; j++)
                 {
@@ -719,9 +767,9 @@ public class Conv2d : Layer
 
         Span<float> frames = Frames(t, count, x, ref buffers.InputSingle);
         Span<int> columnOffset = stackalloc int[columns];
-        for (int s = 0, j = 0; s < count; s++)
+        for (int s = 0, j = 0, frameSize = FrameSize; s < count; s++)
         {
-            for (int pixel = 0; pixel < pixels; pixel++, j++) columnOffset[j] = (s * FrameSize) + _pixelOffset[pixel];
+            for (int pixel = 0; pixel < pixels; pixel++, j++) columnOffset[j] = (s * frameSize) + _pixelOffset[pixel];
         }
 
         Span<float> weightBar = buffers.WeightBar.AsSpan(0, weights);
@@ -791,9 +839,9 @@ public class Conv2d : Layer
         // ∂L/∂W += ∂L/∂Y·colsᵀ, straight from the chunk's frames: column j = (sample s, pixel) reads frame s at its pixel's offset.
         Span<double> frames = Frames(t, count, x);
         Span<int> columnOffset = stackalloc int[columns];
-        for (int s = 0, j = 0; s < count; s++)
+        for (int s = 0, j = 0, frameSize = FrameSize; s < count; s++)
         {
-            for (int pixel = 0; pixel < pixels; pixel++, j++) columnOffset[j] = (s * FrameSize) + _pixelOffset[pixel];
+            for (int pixel = 0; pixel < pixels; pixel++, j++) columnOffset[j] = (s * frameSize) + _pixelOffset[pixel];
         }
 
         DirectConvolution.WeightGradient(OutChannels, barsT, frames, _tapOffset, columnOffset, parameterBar[..weights]);

@@ -105,18 +105,17 @@ public sealed class ResidualBlock : Layer
         Span<double> r2 = barB;   // free until conv₂'s adjoint is taken; keeps r1 intact for conv₁'s
         RunToSecondRelu(count, x, parameters, scratch, r2);
 
-        // The shortcut, then back through conv₂, ReLU, GN₂, conv₁, ReLU, GN₁. Each Backward adds, so each target is cleared first.
+        // The shortcut, then back through conv₂, ReLU, GN₂, conv₁, ReLU, GN₁. Each Backward adds, so each target is cleared first
+        // (the ReLUs' overwrite theirs: the same bits as adding to zeros).
         for (int i = 0; i < xBar.Length; i++) xBar[i] += yBar[i];
         barA.Clear();
         _conv2.BackwardBatch(count, r2, Slice(parameters, 3), yBar, barA, Slice(parameterBar, 3), convScratch);
-        barB.Clear();
-        _relu.BackwardBatch(count, n2, default, barA, barB, default, convScratch);
+        _relu.BackwardBatchOverwriting(count, n2, barA, barB);
         barA.Clear();
         _norm2.BackwardBatch(count, c1, Slice(parameters, 2), barB, barA, Slice(parameterBar, 2), convScratch);
         barB.Clear();
         _conv1.BackwardBatch(count, r1, Slice(parameters, 1), barA, barB, Slice(parameterBar, 1), convScratch);
-        barA.Clear();
-        _relu.BackwardBatch(count, n1, default, barB, barA, default, convScratch);
+        _relu.BackwardBatchOverwriting(count, n1, barB, barA);
         _norm1.BackwardBatch(count, x, Slice(parameters, 0), barA, xBar, Slice(parameterBar, 0), convScratch);
     }
 
