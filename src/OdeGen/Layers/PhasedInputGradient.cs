@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace OdeGen.Layers;
 
 /// <summary>
@@ -146,12 +149,13 @@ internal sealed class PhasedInputGradient
             sums.Clear();
             DirectConvolution.Forward(_planes, pixels, packed.Slice(phase.PackedAt, DirectConvolution.RoundUp(_planes, _tile) * count), frame,
                 phase.TapOffset, phase.PixelOffset, sums);
-            ReadOnlySpan<int> targets = phase.Targets;
+            // Unchecked: the targets are pixels of the image (built so), inside each plane of the checked xBar.
+            ref int targets = ref MemoryMarshal.GetArrayDataReference(phase.Targets);
             for (int c = 0; c < _planes; c++)
             {
-                Span<double> plane = xBar.Slice(c * _imagePixels, _imagePixels);
-                ReadOnlySpan<float> values = sums.Slice(c * pixels, pixels);
-                for (int j = 0; j < pixels; j++) plane[targets[j]] += values[j];
+                ref double plane = ref Unsafe.Add(ref MemoryMarshal.GetReference(xBar), c * _imagePixels);
+                ref float values = ref Unsafe.Add(ref MemoryMarshal.GetReference(sums), c * pixels);
+                for (int j = 0; j < pixels; j++) Unsafe.Add(ref plane, Unsafe.Add(ref targets, j)) += Unsafe.Add(ref values, j);
             }
         }
     }
