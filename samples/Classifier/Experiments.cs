@@ -141,6 +141,6 @@ internal static class Experiments
         times.Sort();
         cpu.Sort();
         output.WriteLine(FormattableString.Invariant(
-            $"bench: {spec.Model}{(spec.BatchOde ? " (batch as one ODE)" : "")}{(spec.Precision == ConvolutionPrecision.Single ? " (single-precision convolutions)" : "")}{(spec.Model.StartsWith("odenet", StringComparison.Ordinal) ? $" ({spec.Controller} control{(spec.Seminorm ? ", seminorm" : "")})" : "")} channels {spec.Channels} threads {model.MaxDegreeOfParallelism}: {times[times.Count / 2]:F1} ms per batch of {batch} (min {times[0]:F1}, {repeats} repeats) | CPU: {cpu[cpu.Count / 2]:F1} ms | NFE forward/backward: {network.ForwardEvaluations:F1}/{network.BackwardEvaluations:F1} | allocated per step: {(repeats > 0 ? allocated : 0):N0} B"));
+            $"bench: {spec.Model}{(spec.BatchOde ? " (batch as one ODE)" : "")}{(spec.Precision == ConvolutionPrecision.Single ? " (single-precision convolutions)" : "")}{(spec.Model.StartsWith("odenet", StringComparison.Ordinal) ? $" ({spec.Controller} control{(spec.Seminorm ? ", seminorm" : "")})" : "")} channels {spec.Channels} threads {model.MaxDegreeOfParallelism}: {times[times.Count / 2]:F1} ms per batch of {batch} (min {times[0]:F1}, {repeats} repeats) | CPU: {cpu[cpu.Count / 2]:F1} ms (min {cpu[0]:F1}) | NFE forward/backward: {network.ForwardEvaluations:F1}/{network.BackwardEvaluations:F1} | allocated per step: {(repeats > 0 ? allocated : 0):N0} B"));
     }
 }

@@ -224,6 +224,7 @@ internal static class DirectConvolution
         return tile switch
         {
             32 => InputGradient<Single512, Vector512<float>, float>(shape, packedWeights, yBar, yBarFrame, xBar, timeValues),
+            16 when Vector512.IsHardwareAccelerated => InputGradientTall<Single512, Vector512<float>, float>(shape, packedWeights, yBar, yBarFrame, xBar, timeValues),
             16 => InputGradient<Single256, Vector256<float>, float>(shape, packedWeights, yBar, yBarFrame, xBar, timeValues),
             8 => InputGradient<Single128, Vector128<float>, float>(shape, packedWeights, yBar, yBarFrame, xBar, timeValues),
             _ => InputGradient<Single1, float, float>(shape, packedWeights, yBar, yBarFrame, xBar, timeValues),
@@ -349,7 +350,120 @@ internal static class DirectConvolution
             }
         }
 
+        return TimePlaneGradient<TOps, TVector, T>(shape, packedWeights, tile, yBar, timeValues);
+    }
+
+    /// <summary>
+    /// <see cref="InputGradient{TOps, TVector, T}"/> on tiles of <see cref="TallRows"/> input pixels by one vector of planes (the
+    /// weights packed for the input with a tile of one vector): for 16 float planes on Vector512, where two Vector256 ran six
+    /// rows below the FMA rate (as <see cref="ForwardTall{TOps, TVector, T}"/> for the forward pass). Each entry's sums are the
+    /// same chains in the same order, so the same bits.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static T InputGradientTall<TOps, TVector, T>(InputShape shape, ReadOnlySpan<T> packedWeights, ReadOnlySpan<T> yBar,
+        ReadOnlySpan<T> yBarFrame, Span<T> xBar, Span<T> timeValues)
+        where TOps : struct, IGemmOps<TVector, T>
+        where TVector : unmanaged
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int tile = TOps.Count, k = shape.Kernel, taps = k * k, outChannels = shape.OutChannels, images = shape.Images;
+        int height = shape.Height, width = shape.Width, pixels = height * width, outHeight = shape.OutHeight, outWidth = shape.OutWidth;
+        int frameWidth = shape.FrameWidth, framePlane = shape.FramePlane, padding = shape.Padding;
+        Span<T> sums = stackalloc T[TallRows * 64];
+        Span<int> at = stackalloc int[TallRows], iy = stackalloc int[TallRows], ix = stackalloc int[TallRows];
+        ref T bars = ref MemoryMarshal.GetReference(yBarFrame);
+        for (int c0 = 0; c0 < images; c0 += tile)
+        {
+            ReadOnlySpan<T> block = packedWeights.Slice(c0 * taps * outChannels, taps * outChannels * tile);
+            int lanes = Math.Min(tile, images - c0);
+            for (int i0 = 0; i0 < pixels; i0 += TallRows)
+            {
+                int rows = Math.Min(TallRows, pixels - i0);
+                for (int r = 0; r < TallRows; r++)
+                {
+                    int i = i0 + Math.Min(r, rows - 1);   // a short tile repeats its last pixel, and never adds it
+                    iy[r] = i / width;
+                    ix[r] = i - (iy[r] * width);
+                    at[r] = (iy[r] * frameWidth) + ix[r];
+                }
+
+                // The tile's running xBar, [pixel][plane].
+                sums.Clear();
+                for (int l = 0; l < lanes; l++)
+                {
+                    ReadOnlySpan<T> plane = xBar.Slice((c0 + l) * pixels, pixels);
+                    for (int r = 0; r < rows; r++) sums[(r * tile) + l] = plane[i0 + r];
+                }
+
+                ref T s0 = ref MemoryMarshal.GetReference(sums);
+                TVector x0 = Load<TVector, T>(ref s0, 0), x1 = Load<TVector, T>(ref s0, tile), x2 = Load<TVector, T>(ref s0, 2 * tile), x3 = Load<TVector, T>(ref s0, 3 * tile);
+                TVector x4 = Load<TVector, T>(ref s0, 4 * tile), x5 = Load<TVector, T>(ref s0, 5 * tile), x6 = Load<TVector, T>(ref s0, 6 * tile), x7 = Load<TVector, T>(ref s0, 7 * tile);
+                TVector x8 = Load<TVector, T>(ref s0, 8 * tile), x9 = Load<TVector, T>(ref s0, 9 * tile), x10 = Load<TVector, T>(ref s0, 10 * tile), x11 = Load<TVector, T>(ref s0, 11 * tile);
+                int a0 = at[0], a1 = at[1], a2 = at[2], a3 = at[3], a4 = at[4], a5 = at[5], a6 = at[6], a7 = at[7], a8 = at[8], a9 = at[9], a10 = at[10], a11 = at[11];
+                for (int q = 0; q < taps; q++)
+                {
+                    int ky = q / k, kx = q - (ky * k);
+                    ReadOnlySpan<T> panel = block.Slice(q * outChannels * tile, outChannels * tile);
+                    ref T pw = ref MemoryMarshal.GetReference(panel);
+                    ref T tap = ref Unsafe.Add(ref bars, ((k - 1 - ky) * frameWidth) + (k - 1 - kx));
+                    TVector c0v = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default;
+                    TVector c6 = default, c7 = default, c8 = default, c9 = default, c10 = default, c11 = default;
+                    for (int o = 0; o < outChannels; o++)
+                    {
+                        TVector b = Load<TVector, T>(ref pw, o * tile);
+                        ref T channel = ref Unsafe.Add(ref tap, o * framePlane);
+                        c0v = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref channel, a0)), b, c0v);
+                        c1 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref channel, a1)), b, c1);
+                        c2 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref channel, a2)), b, c2);
+                        c3 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref channel, a3)), b, c3);
+                        c4 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref channel, a4)), b, c4);
+                        c5 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref channel, a5)), b, c5);
+                        c6 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref channel, a6)), b, c6);
+                        c7 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref channel, a7)), b, c7);
+                        c8 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref channel, a8)), b, c8);
+                        c9 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref channel, a9)), b, c9);
+                        c10 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref channel, a10)), b, c10);
+                        c11 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref channel, a11)), b, c11);
+                    }
+
+                    // As in InputGradient: added only where the tap reaches an output pixel.
+                    int dy = padding - ky, dx = padding - kx;
+                    if (Reaches(iy[0] + dy, ix[0] + dx, outHeight, outWidth)) x0 = TOps.Add(x0, c0v);
+                    if (rows > 1 && Reaches(iy[1] + dy, ix[1] + dx, outHeight, outWidth)) x1 = TOps.Add(x1, c1);
+                    if (rows > 2 && Reaches(iy[2] + dy, ix[2] + dx, outHeight, outWidth)) x2 = TOps.Add(x2, c2);
+                    if (rows > 3 && Reaches(iy[3] + dy, ix[3] + dx, outHeight, outWidth)) x3 = TOps.Add(x3, c3);
+                    if (rows > 4 && Reaches(iy[4] + dy, ix[4] + dx, outHeight, outWidth)) x4 = TOps.Add(x4, c4);
+                    if (rows > 5 && Reaches(iy[5] + dy, ix[5] + dx, outHeight, outWidth)) x5 = TOps.Add(x5, c5);
+                    if (rows > 6 && Reaches(iy[6] + dy, ix[6] + dx, outHeight, outWidth)) x6 = TOps.Add(x6, c6);
+                    if (rows > 7 && Reaches(iy[7] + dy, ix[7] + dx, outHeight, outWidth)) x7 = TOps.Add(x7, c7);
+                    if (rows > 8 && Reaches(iy[8] + dy, ix[8] + dx, outHeight, outWidth)) x8 = TOps.Add(x8, c8);
+                    if (rows > 9 && Reaches(iy[9] + dy, ix[9] + dx, outHeight, outWidth)) x9 = TOps.Add(x9, c9);
+                    if (rows > 10 && Reaches(iy[10] + dy, ix[10] + dx, outHeight, outWidth)) x10 = TOps.Add(x10, c10);
+                    if (rows > 11 && Reaches(iy[11] + dy, ix[11] + dx, outHeight, outWidth)) x11 = TOps.Add(x11, c11);
+                }
+
+                StoreTall<TVector, T>(sums, tile, x0, x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, x11);
+                for (int l = 0; l < lanes; l++)
+                {
+                    Span<T> plane = xBar.Slice((c0 + l) * pixels, pixels);
+                    for (int r = 0; r < rows; r++) plane[i0 + r] = sums[(r * tile) + l];
+                }
+            }
+        }
+
+        return TimePlaneGradient<TOps, TVector, T>(shape, packedWeights, tile, yBar, timeValues);
+    }
+
+    // ∂L/∂t of the input gradient (0 without a time plane): the time plane's patch adjoints, each a chain over the output
+    // channels, summed in the folding's order. `tile` is the packing's plane tile (the time weights follow the tiles).
+    private static T TimePlaneGradient<TOps, TVector, T>(InputShape shape, ReadOnlySpan<T> packedWeights, int tile, ReadOnlySpan<T> yBar, Span<T> timeValues)
+        where TOps : struct, IGemmOps<TVector, T>
+        where TVector : unmanaged
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
         if (!shape.TimePlane) return T.Zero;
+        int w = TOps.Count, k = shape.Kernel, taps = k * k, outChannels = shape.OutChannels, images = shape.Images;
+        int height = shape.Height, width = shape.Width, outHeight = shape.OutHeight, outWidth = shape.OutWidth, padding = shape.Padding;
 
         // The time plane's patch adjoints, [tap][output pixel]: the same chains over the output channels (one lane each).
         int outPixels = outHeight * outWidth;
@@ -365,6 +479,17 @@ internal static class DirectConvolution
                 TVector sum = default;
                 for (int o = 0; o < outChannels; o++) sum = TOps.MultiplyAdd(TOps.Broadcast(weights[o]), Load<TVector, T>(ref y0, (o * outPixels) + j), sum);
                 Unsafe.WriteUnaligned(ref Unsafe.As<T, byte>(ref values[j]), sum);
+            }
+
+            if (j < outPixels && outPixels >= w)
+            {
+                // The last vector of pixels, overlapping the ones before it: each lane is its pixel's chain, so the values
+                // written twice are the same bits (a scalar chain per remaining pixel cost more than the vectors).
+                j = outPixels - w;
+                TVector sum = default;
+                for (int o = 0; o < outChannels; o++) sum = TOps.MultiplyAdd(TOps.Broadcast(weights[o]), Load<TVector, T>(ref y0, (o * outPixels) + j), sum);
+                Unsafe.WriteUnaligned(ref Unsafe.As<T, byte>(ref values[j]), sum);
+                j = outPixels;
             }
 
             for (; j < outPixels; j++)
@@ -417,32 +542,40 @@ internal static class DirectConvolution
     }
 
     /// <summary>destination[i] += source[i] in double (each float widened exactly), a vector at a time: the single-precision passes' results.</summary>
-    public static void AddWidened(ReadOnlySpan<float> source, Span<double> destination)
+    public static void AddWidened(ReadOnlySpan<float> source, Span<double> destination) => Widened(source, destination, accumulate: true, 0.0);
+
+    /// <summary>destination[i] = shift + source[i] in double (each float widened exactly): a forward pass's sums after its bias.</summary>
+    public static void SetWidened(ReadOnlySpan<float> source, double shift, Span<double> destination) => Widened(source, destination, accumulate: false, shift);
+
+    // destination[i] = (accumulate ? destination[i] : shift) + (double)source[i].
+    private static void Widened(ReadOnlySpan<float> source, Span<double> destination, bool accumulate, double shift)
     {
         int n = source.Length, i = 0;
-        if (destination.Length < n) throw new ArgumentException("AddWidened: the destination is shorter than the source.", nameof(destination));
+        if (destination.Length < n) throw new ArgumentException("Widened: the destination is shorter than the source.", nameof(destination));
         ref float from = ref MemoryMarshal.GetReference(source);
         ref double to = ref MemoryMarshal.GetReference(destination);
         if (Vector256.IsHardwareAccelerated)
         {
+            Vector256<double> start = Vector256.Create(shift);
             for (; i + 8 <= n; i += 8)
             {
                 (Vector256<double> lower, Vector256<double> upper) = Vector256.Widen(Vector256.LoadUnsafe(ref from, (nuint)i));
-                (Vector256.LoadUnsafe(ref to, (nuint)i) + lower).StoreUnsafe(ref to, (nuint)i);
-                (Vector256.LoadUnsafe(ref to, (nuint)(i + 4)) + upper).StoreUnsafe(ref to, (nuint)(i + 4));
+                ((accumulate ? Vector256.LoadUnsafe(ref to, (nuint)i) : start) + lower).StoreUnsafe(ref to, (nuint)i);
+                ((accumulate ? Vector256.LoadUnsafe(ref to, (nuint)(i + 4)) : start) + upper).StoreUnsafe(ref to, (nuint)(i + 4));
             }
         }
         else if (Vector128.IsHardwareAccelerated)
         {
+            Vector128<double> start = Vector128.Create(shift);
             for (; i + 4 <= n; i += 4)
             {
                 (Vector128<double> lower, Vector128<double> upper) = Vector128.Widen(Vector128.LoadUnsafe(ref from, (nuint)i));
-                (Vector128.LoadUnsafe(ref to, (nuint)i) + lower).StoreUnsafe(ref to, (nuint)i);
-                (Vector128.LoadUnsafe(ref to, (nuint)(i + 2)) + upper).StoreUnsafe(ref to, (nuint)(i + 2));
+                ((accumulate ? Vector128.LoadUnsafe(ref to, (nuint)i) : start) + lower).StoreUnsafe(ref to, (nuint)i);
+                ((accumulate ? Vector128.LoadUnsafe(ref to, (nuint)(i + 2)) : start) + upper).StoreUnsafe(ref to, (nuint)(i + 2));
             }
         }
 
-        for (; i < n; i++) Unsafe.Add(ref to, i) += Unsafe.Add(ref from, i);
+        for (; i < n; i++) Unsafe.Add(ref to, i) = (accumulate ? Unsafe.Add(ref to, i) : shift) + Unsafe.Add(ref from, i);
     }
 
     private static bool Reaches(int y, int x, int height, int width) => (uint)y < (uint)height && (uint)x < (uint)width;
@@ -453,12 +586,34 @@ internal static class DirectConvolution
     // Every read the kernels make is input[tapOffset[q] + offset[j]]: checked once here so the kernels can read unchecked.
     private static void RequireInside(int length, ReadOnlySpan<int> tapOffset, ReadOnlySpan<int> offset)
     {
-        int tapMin = int.MaxValue, tapMax = int.MinValue, min = int.MaxValue, max = int.MinValue;
-        foreach (int v in tapOffset) (tapMin, tapMax) = (Math.Min(tapMin, v), Math.Max(tapMax, v));
-        foreach (int v in offset) (min, max) = (Math.Min(min, v), Math.Max(max, v));
         if (tapOffset.IsEmpty || offset.IsEmpty) return;
+        (int tapMin, int tapMax) = Range(tapOffset);
+        (int min, int max) = Range(offset);
         if (tapMin + min < 0 || (long)tapMax + max >= length)
             throw new ArgumentException($"Direct convolution: the offsets reach outside the padded input of {length} values.");
+    }
+
+    // The least and greatest of the values, eight at a time where the hardware has the vectors (the check ran a tenth as long
+    // as the 16-channel forward kernel it guarded, one value after another).
+    internal static (int Min, int Max) Range(ReadOnlySpan<int> values)
+    {
+        int i = 0, min = int.MaxValue, max = int.MinValue;
+        if (Vector256.IsHardwareAccelerated && values.Length >= Vector256<int>.Count)
+        {
+            ref int v0 = ref MemoryMarshal.GetReference(values);
+            Vector256<int> low = Vector256.Create(int.MaxValue), high = Vector256.Create(int.MinValue);
+            for (; i + Vector256<int>.Count <= values.Length; i += Vector256<int>.Count)
+            {
+                Vector256<int> v = Vector256.LoadUnsafe(ref v0, (nuint)i);
+                low = Vector256.Min(low, v);
+                high = Vector256.Max(high, v);
+            }
+
+            for (int l = 0; l < Vector256<int>.Count; l++) (min, max) = (Math.Min(min, low[l]), Math.Max(max, high[l]));
+        }
+
+        for (; i < values.Length; i++) (min, max) = (Math.Min(min, values[i]), Math.Max(max, values[i]));
+        return (min, max);
     }
 
     /// <summary><see cref="Forward(int, int, ReadOnlySpan{double}, ReadOnlySpan{double}, ReadOnlySpan{int}, ReadOnlySpan{int}, Span{double})"/> at the width of <typeparamref name="TOps"/>, unchecked (tests hold every width to the others); the weights packed for that width.</summary>
@@ -516,11 +671,7 @@ internal static class DirectConvolution
 
                     StoreRows<TVector, T>(sums, tile, w, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51);
                     // y is [channel][pixel]: the tile's row r is pixel j0 + r, its column l channel o0 + l.
-                    for (int l = 0; l < channels; l++)
-                    {
-                        Span<T> row = y.Slice(((o0 + l) * pixels) + j0, rows);
-                        for (int r = 0; r < rows; r++) row[r] += sums[(r * tile) + l];
-                    }
+                    AddTransposed(sums, tile, channels, rows, y, (o0 * pixels) + j0, pixels);
                 }
             }
         }
@@ -581,11 +732,7 @@ internal static class DirectConvolution
 
                     StoreRows<TVector, T>(sums, tile, w, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51);
                     // weightBar is [channel][tap]: the tile's row r is tap q0 + r, its column l channel o0 + l.
-                    for (int l = 0; l < channels; l++)
-                    {
-                        Span<T> row = weightBar.Slice(((o0 + l) * taps) + q0, rows);
-                        for (int r = 0; r < rows; r++) row[r] += sums[(r * tile) + l];
-                    }
+                    AddTransposed(sums, tile, channels, rows, weightBar, (o0 * taps) + q0, taps);
                 }
             }
         }
@@ -644,11 +791,7 @@ internal static class DirectConvolution
                     }
 
                     StoreTall<TVector, T>(sums, tile, c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11);
-                    for (int l = 0; l < channels; l++)
-                    {
-                        Span<T> row = y.Slice(((o0 + l) * pixels) + j0, rows);
-                        for (int r = 0; r < rows; r++) row[r] += sums[(r * tile) + l];
-                    }
+                    AddTransposed(sums, tile, channels, rows, y, (o0 * pixels) + j0, pixels);
                 }
             }
         }
@@ -700,13 +843,26 @@ internal static class DirectConvolution
                     }
 
                     StoreTall<TVector, T>(sums, tile, c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11);
-                    for (int l = 0; l < channels; l++)
-                    {
-                        Span<T> row = weightBar.Slice(((o0 + l) * taps) + q0, rows);
-                        for (int r = 0; r < rows; r++) row[r] += sums[(r * tile) + l];
-                    }
+                    AddTransposed(sums, tile, channels, rows, weightBar, (o0 * taps) + q0, taps);
                 }
             }
+        }
+    }
+
+    // Adds a tile's sums ([row][lane], `tile` values a row) to `channels` rows of `rows` values of the target, `stride` apart
+    // from `start`: the kernels' transposing store (the target is [channel][pixel or tap]), unchecked (the entries checked
+    // the target's length), by reference: no slice per channel, no bounds check per entry.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddTransposed<T>(ReadOnlySpan<T> sums, int tile, int channels, int rows, Span<T> target, int start, int stride)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ref T s0 = ref MemoryMarshal.GetReference(sums);
+        ref T t0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(target), start);
+        for (int l = 0; l < channels; l++)
+        {
+            ref T row = ref Unsafe.Add(ref t0, l * stride);
+            ref T column = ref Unsafe.Add(ref s0, l);
+            for (int r = 0; r < rows; r++) Unsafe.Add(ref row, r) += Unsafe.Add(ref column, r * tile);
         }
     }
 

@@ -20,10 +20,13 @@ internal static class GroupNormKernel
 
     /// <summary>
     /// y = γ_k·(x − μ_g)·inv_g + β_k for <paramref name="count"/> samples (rows of channels·pixels values, channel-major);
-    /// p is [groups][γ of the group's channels, then their β] (the layer's "affine" block).
+    /// p is [groups][γ of the group's channels, then their β] (the layer's "affine" block). With <paramref name="moments"/>
+    /// not empty, each group's (μ, inv) is kept there, [sample·groups + group][2], for <see cref="Backward"/> on the same x.
     /// </summary>
-    public static void Forward(int count, int groups, int channels, int pixels, ReadOnlySpan<double> x, ReadOnlySpan<double> p, Span<double> y)
+    public static void Forward(int count, int groups, int channels, int pixels, ReadOnlySpan<double> x, ReadOnlySpan<double> p, Span<double> y,
+        Span<double> moments = default)
     {
+        if (!moments.IsEmpty && moments.Length < 2 * count * groups) throw new ArgumentException("GroupNorm: the moments' buffer is too short.", nameof(moments));
         int perGroup = channels / groups, n = perGroup * pixels;
         for (int s = 0; s < count; s++)
         {
@@ -33,16 +36,21 @@ internal static class GroupNormKernel
                 ReadOnlySpan<double> xg = x.Slice(at, n);
                 ReadOnlySpan<double> pg = p.Slice(g * 2 * perGroup, 2 * perGroup);
                 (double mean, double inverse) = Moments(xg);
+                if (!moments.IsEmpty) (moments[2 * ((s * groups) + g)], moments[(2 * ((s * groups) + g)) + 1]) = (mean, inverse);
                 for (int k = 0; k < perGroup; k++)
                     Affine(xg.Slice(k * pixels, pixels), mean, pg[k] * inverse, pg[perGroup + k], y.Slice(at + (k * pixels), pixels));
             }
         }
     }
 
-    /// <summary>xBar += ∂L/∂x and parameterBar += Σ over the samples of ∂L/∂(γ, β), for the forward pass's inputs x.</summary>
+    /// <summary>
+    /// xBar += ∂L/∂x and parameterBar += Σ over the samples of ∂L/∂(γ, β), for the forward pass's inputs x; the groups' moments
+    /// computed again, or read from <paramref name="moments"/> (not empty) as <see cref="Forward"/> kept them for this x (the same bits).
+    /// </summary>
     public static void Backward(int count, int groups, int channels, int pixels, ReadOnlySpan<double> x, ReadOnlySpan<double> p,
-        ReadOnlySpan<double> yBar, Span<double> xBar, Span<double> parameterBar)
+        ReadOnlySpan<double> yBar, Span<double> xBar, Span<double> parameterBar, ReadOnlySpan<double> moments = default)
     {
+        if (!moments.IsEmpty && moments.Length < 2 * count * groups) throw new ArgumentException("GroupNorm: the moments' buffer is too short.", nameof(moments));
         int perGroup = channels / groups, n = perGroup * pixels;
         for (int s = 0; s < count; s++)
         {
@@ -51,7 +59,7 @@ internal static class GroupNormKernel
                 int at = ((s * groups) + g) * n;
                 ReadOnlySpan<double> xg = x.Slice(at, n), pg = p.Slice(g * 2 * perGroup, 2 * perGroup);
                 Span<double> pBar = parameterBar.Slice(g * 2 * perGroup, 2 * perGroup);
-                (double mean, double inverse) = Moments(xg);
+                (double mean, double inverse) = moments.IsEmpty ? Moments(xg) : (moments[2 * ((s * groups) + g)], moments[(2 * ((s * groups) + g)) + 1]);
 
                 // Per channel: Σ ∂L/∂y and Σ ∂L/∂y·(x − μ); the group's Σ g and Σ g·x̂ from them.
                 double sumG = 0, sumGxHat = 0;

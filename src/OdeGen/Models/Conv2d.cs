@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using OdeGen.Layers;
 
 namespace OdeGen.Models;
@@ -50,6 +51,10 @@ public class Conv2d : Layer
     // zero borders stay zero and a call copies the image in without clearing the frame first.
     private readonly ThreadLocal<FrameBuffers> _frames = new(() => new FrameBuffers());
 
+    // The single-precision input gradient of a convolution whose input gradient does not run direct (a strided one), by
+    // phases of the input pixels (null with a time channel, whose ∂L/∂t the patch adjoints give).
+    private readonly PhasedInputGradient? _phased;
+
     /// <summary>Creates the convolution.</summary>
     /// <param name="inChannels">Input channels (without the time channel).</param>
     /// <param name="outChannels">Output channels.</param>
@@ -87,6 +92,7 @@ public class Conv2d : Layer
         _scratchSize = checked((PatchSize * Pixels) + product);
         _gather = BuildGatherMap();
         (_tapOffset, _pixelOffset) = BuildFrameOffsets();
+        if (!DirectInput && !timeChannel) _phased = new PhasedInputGradient(outChannels, inChannels, height, width, kernel, stride, padding);
         int weightCount = outChannels * PatchSize, patchSize = PatchSize;
         _packed = new ThreadLocal<PackedWeights>(() => new PackedWeights(weightCount, Gemm.PackedSize(outChannels, patchSize), Gemm.PackedSize(patchSize, outChannels),
             DirectConvolution.PackedSize(outChannels, patchSize), DirectInput ? DirectConvolution.InputPackedSize(outChannels, inChannels + (timeChannel ? 1 : 0), kernel * kernel, timeChannel) : 0));
@@ -95,8 +101,8 @@ public class Conv2d : Layer
     /// <summary>
     /// The arithmetic of the passes (default <see cref="ConvolutionPrecision.Double"/>). With <see cref="ConvolutionPrecision.Single"/>
     /// the forward product, the weight gradient and the input gradient run in float (one sample's <see cref="Layer.Forward"/>
-    /// and <see cref="Layer.Backward"/> as a batch of one; a strided convolution's patch adjoints are folded onto the image in
-    /// double); the bias, the tangent inside dynamics' Jvp and the lane passes stay double (a model runs such a layer
+    /// and <see cref="Layer.Backward"/> as a batch of one; a strided convolution's input gradient runs by phases of the input
+    /// pixels, <see cref="PhasedInputGradient"/>, its sums added to ∂L/∂x in double); the bias, the tangent inside dynamics' Jvp and the lane passes stay double (a model runs such a layer
     /// batch-major, not in lanes: <see cref="HasLanes"/> is false).
     /// </summary>
     public ConvolutionPrecision Precision { get; init; }
@@ -350,8 +356,9 @@ public class Conv2d : Layer
     // plane: the values the gather map reads, so the direct passes multiply what the unfolded patches held.
     private Span<double> Frames(double t, int count, ReadOnlySpan<double> x) => Frames(t, count, x, ref _frames.Value!.Input);
 
-    // Frames of x (double, or already rounded to float) into `buffer` (grown, never shrunk).
-    private Span<T> Frames<T>(double t, int count, ReadOnlySpan<T> x, ref T[] buffer)
+    // Frames of x into `buffer` (grown, never shrunk), in x's type or rounded to float on the way (each value as Narrow rounds it).
+    private Span<T> Frames<TInput, T>(double t, int count, ReadOnlySpan<TInput> x, ref T[] buffer)
+        where TInput : unmanaged, IFloatingPointIeee754<TInput>
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int size = FrameSize, length = checked(count * size), width = FrameWidth, plane = (Height + (2 * Padding)) * width, first = TimeChannel ? 1 : 0;
@@ -361,14 +368,14 @@ public class Conv2d : Layer
         for (int s = 0; s < count; s++)
         {
             Span<T> frame = frames.Slice(s * size, size);
-            ReadOnlySpan<T> input = x.Slice(s * InputSize, InputSize);
+            ReadOnlySpan<TInput> input = x.Slice(s * InputSize, InputSize);
             for (int c = 0; c < InChannels + first; c++)
             {
                 for (int iy = 0; iy < Height; iy++)
                 {
                     Span<T> row = frame.Slice((c * plane) + ((iy + Padding) * width) + Padding, Width);
                     if (c < first) row.Fill(time);
-                    else CopyRow(input.Slice((((c - first) * Height) + iy) * Width, Width), row);
+                    else ConvertRow(input.Slice((((c - first) * Height) + iy) * Width, Width), row);
                 }
             }
         }
@@ -383,6 +390,34 @@ public class Conv2d : Layer
         for (int i = 0; i < from.Length; i++) to[i] = from[i];
     }
 
+    // CopyRow converting (double to float rounds to nearest, as Narrow: four at a time, the last four overlapping the ones
+    // before them, so a 6-value row is two conversions; the same type copies).
+    private static void ConvertRow<TInput, T>(ReadOnlySpan<TInput> from, Span<T> to)
+        where TInput : unmanaged, IFloatingPointIeee754<TInput>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(TInput) == typeof(T))
+        {
+            CopyRow(MemoryMarshal.Cast<TInput, T>(from), to);
+            return;
+        }
+
+        int n = from.Length;
+        if (typeof(TInput) == typeof(double) && typeof(T) == typeof(float) && Vector128.IsHardwareAccelerated && n >= 4 && to.Length >= n)
+        {
+            ref double source = ref Unsafe.As<TInput, double>(ref MemoryMarshal.GetReference(from));
+            ref float target = ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(to));
+            for (int i = 0; ; i += 4)
+            {
+                i = Math.Min(i, n - 4);
+                Vector128.Narrow(Vector128.LoadUnsafe(ref source, (nuint)i), Vector128.LoadUnsafe(ref source, (nuint)(i + 2))).StoreUnsafe(ref target, (nuint)i);
+                if (i == n - 4) return;
+            }
+        }
+
+        for (int i = 0; i < n; i++) to[i] = T.CreateTruncating(from[i]);
+    }
+
     // This thread's frames and, for the single-precision passes, their float buffers. Fields, so Frames can grow them by reference.
 #pragma warning disable SA1401 // a private nested holder of buffers
     private sealed class FrameBuffers
@@ -390,7 +425,6 @@ public class Conv2d : Layer
         public double[] Input = [];
         public double[] Output = [];
         public float[] InputSingle = [];      // the frames
-        public float[] Samples = [];          // a chunk's inputs rounded to float
         public float[] OutputSingle = [];     // ∂L/∂Y in its zero frame, then the time plane's patch adjoints
         public float[] Result = [];           // one sample's y or xBar
         public float[] Bars = [];             // one sample's ∂L/∂Y
@@ -399,6 +433,8 @@ public class Conv2d : Layer
         public float[] ChannelBars = [];      // a chunk's ∂L/∂Y, [channel][sample·pixel] (the stride-2 input gradient)
         public float[] Cols = [];             // its patch adjoints
         public float[] Work = [];             // the product's packing
+        public float[] PhaseFrame = [];       // one sample's ∂L/∂Y in the phased input gradient's zero frame
+        public float[] PhaseResult = [];      // one phase's input gradient
     }
 #pragma warning restore SA1401
 
@@ -423,7 +459,13 @@ public class Conv2d : Layer
             int tile = DirectConvolution.SingleChannelTile(OutChannels), planes = InChannels + (TimeChannel ? 1 : 0);
             packed.ByTapSingle ??= new float[DirectConvolution.RoundUp(OutChannels, tile) * PatchSize];
             DirectConvolution.Pack(OutChannels, PatchSize, weights, packed.ByTapSingle, tile);
-            if (!DirectInput)
+            if (_phased is not null)
+            {
+                packed.PhasedSingle ??= new float[_phased.PackedSize];
+                packed.PhaseMatrix ??= new double[_phased.MatrixLength];
+                _phased.Pack(weights, packed.PhasedSingle, packed.PhaseMatrix);
+            }
+            else if (!DirectInput)
             {
                 packed.Rounded ??= new float[weights.Length];
                 DirectConvolution.Narrow(weights, packed.Rounded);
@@ -617,16 +659,13 @@ public class Conv2d : Layer
         float[] packed = Packed(parameters).ByTapSingle!;
         FrameBuffers buffers = SingleBuffers(count);
         Span<float> sums = buffers.Result.AsSpan(0, OutputSize);
-        Span<float> sample = buffers.Samples.AsSpan(0, InputSize);
         for (int s = 0; s < count; s++)
         {
-            DirectConvolution.Narrow(x.Slice(s * InputSize, InputSize), sample);
-            Span<float> frame = Frames(t, 1, sample, ref buffers.InputSingle);
+            Span<float> frame = Frames(t, 1, x.Slice(s * InputSize, InputSize), ref buffers.InputSingle);
             sums.Clear();
             DirectConvolution.Forward(OutChannels, pixels, packed, frame, _tapOffset, _pixelOffset, sums);
             Span<double> ys = y.Slice(s * OutputSize, OutputSize);
-            for (int o = 0; o < OutChannels; o++) ys.Slice(o * pixels, pixels).Fill(parameters[weights + o]);
-            DirectConvolution.AddWidened(sums, ys);
+            for (int o = 0; o < OutChannels; o++) DirectConvolution.SetWidened(sums.Slice(o * pixels, pixels), parameters[weights + o], ys.Slice(o * pixels, pixels));
         }
     }
 
@@ -637,13 +676,17 @@ public class Conv2d : Layer
         int columns = Pixels * Math.Min(count, ChunkLength), row = DirectConvolution.RoundUp(OutChannels, DirectConvolution.SingleChannelTile(OutChannels));
         int margin = Kernel - 1 - Padding, outputFrame = OutChannels * (OutHeight + (2 * margin)) * (OutWidth + (2 * margin));
         if (b.InputSingle.Length < checked(count * FrameSize)) b.InputSingle = new float[count * FrameSize];
-        if (b.Samples.Length < checked(Math.Min(count, ChunkLength) * InputSize)) b.Samples = new float[Math.Min(count, ChunkLength) * InputSize];
         if (b.Result.Length < Math.Max(InputSize, OutputSize)) b.Result = new float[Math.Max(InputSize, OutputSize)];
         if (b.Bars.Length < OutputSize) b.Bars = new float[OutputSize];
         if (b.BarsT.Length < checked(columns * row)) b.BarsT = new float[columns * row];
         if (b.WeightBar.Length < OutChannels * PatchSize) b.WeightBar = new float[OutChannels * PatchSize];
         if (DirectInput && b.OutputSingle.Length < outputFrame + (Kernel * Kernel * Pixels)) b.OutputSingle = new float[outputFrame + (Kernel * Kernel * Pixels)];   // borders stay zero
-        if (!DirectInput)
+        if (_phased is not null)
+        {
+            if (b.PhaseFrame.Length < _phased.FrameLength) b.PhaseFrame = new float[_phased.FrameLength];   // borders stay zero
+            if (b.PhaseResult.Length < _phased.ResultLength) b.PhaseResult = new float[_phased.ResultLength];
+        }
+        else if (!DirectInput)
         {
             int work = Gemm.WorkspaceSize(PatchSize, columns, OutChannels);
             if (b.ChannelBars.Length < checked(OutChannels * columns)) b.ChannelBars = new float[OutChannels * columns];
@@ -659,13 +702,46 @@ public class Conv2d : Layer
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int pixels = Pixels, columns = pixels * count, weights = OutChannels * PatchSize;
-        barsT.Clear();
+        if (row != OutChannels) barsT.Clear();   // else every entry is written below
         for (int s = 0; s < count; s++)
         {
-            for (int o = 0; o < OutChannels; o++)
+            ReadOnlySpan<double> sample = yBar.Slice(s * OutputSize, OutputSize);
+            if (!copy.IsEmpty)
             {
-                ReadOnlySpan<double> channel = yBar.Slice((s * OutputSize) + (o * pixels), pixels);
-                if (!copy.IsEmpty) channel.CopyTo(copy.Slice((o * columns) + (s * pixels), pixels));
+                for (int o = 0; o < OutChannels; o++) sample.Slice(o * pixels, pixels).CopyTo(copy.Slice((o * columns) + (s * pixels), pixels));
+            }
+
+            // Four channels at a time: four independent chains of the bias's sums (each still pixel after pixel, the same
+            // bits), where one chain at a time waited on each addition, and four adjacent entries of each transposed row.
+            int o0 = 0;
+            for (; o0 + 4 <= OutChannels; o0 += 4)
+            {
+                ReadOnlySpan<double> c0 = sample.Slice(o0 * pixels, pixels), c1 = sample.Slice((o0 + 1) * pixels, pixels);
+                ReadOnlySpan<double> c2 = sample.Slice((o0 + 2) * pixels, pixels), c3 = sample.Slice((o0 + 3) * pixels, pixels);
+                double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+                for (int j = 0; j < pixels; j++)
+                {
+                    double v0 = c0[j], v1 = c1[j], v2 = c2[j], v3 = c3[j];
+                    s0 += v0;
+                    s1 += v1;
+                    s2 += v2;
+                    s3 += v3;
+                    Span<T> entries = barsT.Slice((((s * pixels) + j) * row) + o0, 4);
+                    entries[0] = T.CreateTruncating(v0);
+                    entries[1] = T.CreateTruncating(v1);
+                    entries[2] = T.CreateTruncating(v2);
+                    entries[3] = T.CreateTruncating(v3);
+                }
+
+                parameterBar[weights + o0] += s0;
+                parameterBar[weights + o0 + 1] += s1;
+                parameterBar[weights + o0 + 2] += s2;
+                parameterBar[weights + o0 + 3] += s3;
+            }
+
+            for (int o = o0; o < OutChannels; o++)
+            {
+                ReadOnlySpan<double> channel = sample.Slice(o * pixels, pixels);
                 double sum = 0.0;
                 for (int j = 0; j < pixels; j++)
                 {
@@ -687,15 +763,13 @@ public class Conv2d : Layer
         FrameBuffers buffers = SingleBuffers(count);
         Span<double> barsCopy = scratch.Slice(patch * columns, OutChannels * columns);   // where the double pass keeps it
         Span<float> barsT = buffers.BarsT.AsSpan(0, columns * row);
-        TransposeBars(count, yBar, DirectInput || count == 1 ? default : barsCopy, barsT, row, parameterBar);
+        TransposeBars(count, yBar, DirectInput || _phased is not null || count == 1 ? default : barsCopy, barsT, row, parameterBar);
 
-        Span<float> samples = buffers.Samples.AsSpan(0, count * InputSize);
-        DirectConvolution.Narrow(x, samples);
-        Span<float> frames = Frames(t, count, samples, ref buffers.InputSingle);
+        Span<float> frames = Frames(t, count, x, ref buffers.InputSingle);
         Span<int> columnOffset = stackalloc int[columns];
-        for (int s = 0, j = 0; s < count; s++)
+        for (int s = 0, j = 0, frameSize = FrameSize; s < count; s++)
         {
-            for (int pixel = 0; pixel < pixels; pixel++, j++) columnOffset[j] = (s * FrameSize) + _pixelOffset[pixel];
+            for (int pixel = 0; pixel < pixels; pixel++, j++) columnOffset[j] = (s * frameSize) + _pixelOffset[pixel];
         }
 
         Span<float> weightBar = buffers.WeightBar.AsSpan(0, weights);
@@ -705,6 +779,15 @@ public class Conv2d : Layer
 
         double tBar = 0.0;
         if (xBar.IsEmpty) return tBar;
+        if (_phased is not null)
+        {
+            // Phase by phase, sample by sample: each input entry written once (no patch adjoints to fold).
+            float[] phasedWeights = Packed(parameters).PhasedSingle!;
+            for (int s = 0; s < count; s++)
+                _phased.Apply(phasedWeights, yBar.Slice(s * OutputSize, OutputSize), buffers.PhaseFrame, buffers.PhaseResult, xBar.Slice(s * InputSize, InputSize));
+            return tBar;
+        }
+
         if (!DirectInput)
         {
             // ∂L/∂cols = Wᵀ·∂L/∂Y in float (the product's kernel), folded back onto each sample's image in double.
@@ -756,9 +839,9 @@ public class Conv2d : Layer
         // ∂L/∂W += ∂L/∂Y·colsᵀ, straight from the chunk's frames: column j = (sample s, pixel) reads frame s at its pixel's offset.
         Span<double> frames = Frames(t, count, x);
         Span<int> columnOffset = stackalloc int[columns];
-        for (int s = 0, j = 0; s < count; s++)
+        for (int s = 0, j = 0, frameSize = FrameSize; s < count; s++)
         {
-            for (int pixel = 0; pixel < pixels; pixel++, j++) columnOffset[j] = (s * FrameSize) + _pixelOffset[pixel];
+            for (int pixel = 0; pixel < pixels; pixel++, j++) columnOffset[j] = (s * frameSize) + _pixelOffset[pixel];
         }
 
         DirectConvolution.WeightGradient(OutChannels, barsT, frames, _tapOffset, columnOffset, parameterBar[..weights]);
@@ -937,6 +1020,10 @@ public class Conv2d : Layer
         public float[]? TransposedSingle { get; set; }
 
         public float[]? Rounded { get; set; }
+
+        public float[]? PhasedSingle { get; set; }
+
+        public double[]? PhaseMatrix { get; set; }
 
         public bool Valid { get; set; }
     }

@@ -76,6 +76,28 @@ public sealed class GroupNorm : Layer
         GroupNormKernel.Backward(count, Groups, Channels, Pixels, x, parameters, yBar, xBar, parameterBar);
     }
 
+    /// <summary>Doubles of the moments <see cref="ForwardBatchKeepingMoments"/> keeps for <paramref name="count"/> samples.</summary>
+    internal int MomentsSize(int count) => checked(2 * count * Groups);
+
+    /// <summary><see cref="ForwardBatch"/>, keeping each group's mean and inverse deviation for <see cref="BackwardBatchWithMoments"/> on the same x.</summary>
+    internal void ForwardBatchKeepingMoments(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y, Span<double> moments)
+    {
+        RequireBatch(count, x.Length, y.Length, nameof(y));
+        RequireParameters(parameters.Length);
+        GroupNormKernel.Forward(count, Groups, Channels, Pixels, x, parameters, y, moments[..MomentsSize(count)]);
+    }
+
+    /// <summary><see cref="BackwardBatch"/> with the moments <see cref="ForwardBatchKeepingMoments"/> kept for this x (the same bits, without computing them again).</summary>
+    internal void BackwardBatchWithMoments(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
+        Span<double> xBar, Span<double> parameterBar, ReadOnlySpan<double> moments)
+    {
+        RequireBatch(count, x.Length, yBar.Length, nameof(yBar));
+        if (xBar.Length != x.Length) throw new ArgumentException($"GroupNorm backward: xBar has {xBar.Length} entries; {count} samples need {x.Length}.", nameof(xBar));
+        RequireParameters(parameters.Length);
+        if (parameterBar.Length != ParameterCount) throw new ArgumentException($"GroupNorm backward: parameterBar has {parameterBar.Length} entries, not {ParameterCount}.", nameof(parameterBar));
+        GroupNormKernel.Backward(count, Groups, Channels, Pixels, x, parameters, yBar, xBar, parameterBar, moments[..MomentsSize(count)]);
+    }
+
     /// <summary>One sample through the generated function, group by group: the definition the kernel is held to.</summary>
     internal void ForwardGenerated(ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y)
     {

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using OdeGen.Layers;
 
 namespace OdeGen.Models;
@@ -109,7 +110,16 @@ public sealed class Relu(int size) : LaneFunctionLayer<LayerFunctions.ReluFuncti
 
     /// <inheritdoc/>
     public override void BackwardBatch(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
-        Span<double> xBar, Span<double> parameterBar, Span<double> scratch)
+        Span<double> xBar, Span<double> parameterBar, Span<double> scratch) => Backward(count, x, yBar, xBar, accumulate: true);
+
+    /// <summary>
+    /// <see cref="BackwardBatch"/> into an xBar it overwrites: xBar = x &gt; 0 ? 0 + yBar : 0, the bits BackwardBatch leaves in
+    /// a cleared xBar (the term is never −0, so adding it to +0 gives it back), without the clearing.
+    /// </summary>
+    internal void BackwardBatchOverwriting(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> yBar, Span<double> xBar) =>
+        Backward(count, x, yBar, xBar, accumulate: false);
+
+    private void Backward(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> yBar, Span<double> xBar, bool accumulate)
     {
         RequireBatch(count, x.Length, yBar.Length, nameof(yBar));
         if (xBar.Length != x.Length) throw new ArgumentException($"Relu backward: xBar has {xBar.Length} entries; {count} samples need {x.Length}.", nameof(xBar));
@@ -118,15 +128,20 @@ public sealed class Relu(int size) : LaneFunctionLayer<LayerFunctions.ReluFuncti
         {
             int w = System.Numerics.Vector<double>.Count;
             var zero = System.Numerics.Vector<double>.Zero;
+            ref double x0 = ref MemoryMarshal.GetReference(x), b0 = ref MemoryMarshal.GetReference(yBar), d0 = ref MemoryMarshal.GetReference(xBar);
             for (; i <= x.Length - w; i += w)
             {
-                var mask = System.Numerics.Vector.GreaterThan(new System.Numerics.Vector<double>(x[i..]), zero);
-                var bar = System.Numerics.Vector.ConditionalSelect(mask, zero + new System.Numerics.Vector<double>(yBar[i..]), zero);
-                (new System.Numerics.Vector<double>(xBar[i..]) + bar).CopyTo(xBar[i..]);
+                var mask = System.Numerics.Vector.GreaterThan(System.Numerics.Vector.LoadUnsafe(ref x0, (nuint)i), zero);
+                var bar = System.Numerics.Vector.ConditionalSelect(mask, zero + System.Numerics.Vector.LoadUnsafe(ref b0, (nuint)i), zero);
+                System.Numerics.Vector.StoreUnsafe(accumulate ? System.Numerics.Vector.LoadUnsafe(ref d0, (nuint)i) + bar : bar, ref d0, (nuint)i);
             }
         }
 
-        for (; i < x.Length; i++) xBar[i] += x[i] > 0 ? 0.0 + yBar[i] : 0.0;
+        for (; i < x.Length; i++)
+        {
+            double bar = x[i] > 0 ? 0.0 + yBar[i] : 0.0;
+            xBar[i] = accumulate ? xBar[i] + bar : bar;
+        }
     }
 }
 

@@ -69,7 +69,8 @@ public sealed class ResidualBlock : Layer
     public override int BatchScratchSize(int count)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
-        return checked(((Intermediates + 2) * count * InputSize) + Math.Max(_conv1.BatchScratchSize(count), _conv2.BatchScratchSize(count)));
+        return checked(((Intermediates + 2) * count * InputSize) + _norm1.MomentsSize(count) + _norm2.MomentsSize(count)
+            + Math.Max(_conv1.BatchScratchSize(count), _conv2.BatchScratchSize(count)));
     }
 
     /// <inheritdoc/>
@@ -103,21 +104,20 @@ public sealed class ResidualBlock : Layer
         Span<double> n1 = Intermediate(scratch, 0, count), r1 = Intermediate(scratch, 1, count), c1 = Intermediate(scratch, 2, count), n2 = Intermediate(scratch, 3, count);
         Span<double> barA = Intermediate(scratch, 4, count), barB = Intermediate(scratch, 5, count), convScratch = ConvScratch(scratch, count);
         Span<double> r2 = barB;   // free until conv₂'s adjoint is taken; keeps r1 intact for conv₁'s
-        RunToSecondRelu(count, x, parameters, scratch, r2);
+        RunToSecondRelu(count, x, parameters, scratch, r2, keepMoments: true);
 
-        // The shortcut, then back through conv₂, ReLU, GN₂, conv₁, ReLU, GN₁. Each Backward adds, so each target is cleared first.
+        // The shortcut, then back through conv₂, ReLU, GN₂, conv₁, ReLU, GN₁. Each Backward adds, so each target is cleared first
+        // (the ReLUs' overwrite theirs: the same bits as adding to zeros).
         for (int i = 0; i < xBar.Length; i++) xBar[i] += yBar[i];
         barA.Clear();
         _conv2.BackwardBatch(count, r2, Slice(parameters, 3), yBar, barA, Slice(parameterBar, 3), convScratch);
-        barB.Clear();
-        _relu.BackwardBatch(count, n2, default, barA, barB, default, convScratch);
+        _relu.BackwardBatchOverwriting(count, n2, barA, barB);
         barA.Clear();
-        _norm2.BackwardBatch(count, c1, Slice(parameters, 2), barB, barA, Slice(parameterBar, 2), convScratch);
+        _norm2.BackwardBatchWithMoments(count, c1, Slice(parameters, 2), barB, barA, Slice(parameterBar, 2), Moments(scratch, 1, count));
         barB.Clear();
         _conv1.BackwardBatch(count, r1, Slice(parameters, 1), barA, barB, Slice(parameterBar, 1), convScratch);
-        barA.Clear();
-        _relu.BackwardBatch(count, n1, default, barB, barA, default, convScratch);
-        _norm1.BackwardBatch(count, x, Slice(parameters, 0), barA, xBar, Slice(parameterBar, 0), convScratch);
+        _relu.BackwardBatchOverwriting(count, n1, barB, barA);
+        _norm1.BackwardBatchWithMoments(count, x, Slice(parameters, 0), barA, xBar, Slice(parameterBar, 0), Moments(scratch, 0, count));
     }
 
     /// <inheritdoc/>
@@ -127,22 +127,30 @@ public sealed class ResidualBlock : Layer
         for (int i = 0; i < layers.Length; i++) layers[i].Initialize(Slice(parameters, i), random);
     }
 
-    // GN₁ → ReLU → conv₁ → GN₂ → ReLU into r2, keeping GN₁'s output, conv₁'s output and GN₂'s output in images 0, 2, 3.
-    private void RunToSecondRelu(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> scratch, Span<double> r2)
+    // GN₁ → ReLU → conv₁ → GN₂ → ReLU into r2, keeping GN₁'s output, conv₁'s output and GN₂'s output in images 0, 2, 3 (and,
+    // for the backward pass, the GroupNorms' moments, which their adjoints would otherwise compute again from the same inputs).
+    private void RunToSecondRelu(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> scratch, Span<double> r2, bool keepMoments = false)
     {
         Span<double> n1 = Intermediate(scratch, 0, count), r1 = Intermediate(scratch, 1, count), c1 = Intermediate(scratch, 2, count), n2 = Intermediate(scratch, 3, count);
         Span<double> convScratch = ConvScratch(scratch, count);
-        _norm1.ForwardBatch(count, x, Slice(parameters, 0), n1, convScratch);
+        if (keepMoments) _norm1.ForwardBatchKeepingMoments(count, x, Slice(parameters, 0), n1, Moments(scratch, 0, count));
+        else _norm1.ForwardBatch(count, x, Slice(parameters, 0), n1, convScratch);
         _relu.ForwardBatch(count, n1, default, r1, convScratch);
         _conv1.ForwardBatch(count, r1, Slice(parameters, 1), c1, convScratch);
-        _norm2.ForwardBatch(count, c1, Slice(parameters, 2), n2, convScratch);
+        if (keepMoments) _norm2.ForwardBatchKeepingMoments(count, c1, Slice(parameters, 2), n2, Moments(scratch, 1, count));
+        else _norm2.ForwardBatch(count, c1, Slice(parameters, 2), n2, convScratch);
         _relu.ForwardBatch(count, n2, default, r2, convScratch);
     }
 
     // Image `index` of the scratch for `count` samples (count·InputSize values).
     private Span<double> Intermediate(Span<double> scratch, int index, int count) => scratch.Slice(index * count * InputSize, count * InputSize);
 
-    private Span<double> ConvScratch(Span<double> scratch, int count) => scratch[((Intermediates + 2) * count * InputSize)..];
+    private Span<double> ConvScratch(Span<double> scratch, int count) =>
+        scratch[(((Intermediates + 2) * count * InputSize) + _norm1.MomentsSize(count) + _norm2.MomentsSize(count))..];
+
+    // GroupNorm `index`'s moments (0: GN₁, 1: GN₂), after the images.
+    private Span<double> Moments(Span<double> scratch, int index, int count) =>
+        scratch.Slice(((Intermediates + 2) * count * InputSize) + (index * _norm1.MomentsSize(count)), _norm1.MomentsSize(count));
 
     private ReadOnlySpan<double> Slice(ReadOnlySpan<double> p, int stage) => p[_offsets[stage].._offsets[stage + 1]];
 

@@ -13,11 +13,16 @@ public class Conv2dSingleTests
 {
     private const int Samples = 15;   // two chunks of the 6×6 images' backward pass
 
-    public static TheoryData<string> Layers => new("time 17→16 6×6", "stride-2 3→7 9×9");
+    public static TheoryData<string> Layers => new("time 17→16 6×6", "stride-2 3→7 9×9", "stride-2 3×3 5→6 8×7", "stride-3 2×2 4→3 10×11", "stride-2 16→16 13×13");
 
     private static Conv2d Create(string name, ConvolutionPrecision precision) => name switch
     {
         "time 17→16 6×6" => new TimeConv2d(17, 16, 6, 6, kernel: 3, padding: 1) { Precision = precision },
+        // Strided, by phases of the input pixels: phases with different tap counts (3×3 over stride 2), pixels no tap reads
+        // (2×2 over stride 3), and the classifier's stem shape (16 channels, the 13×13 image, odd phases).
+        "stride-2 3×3 5→6 8×7" => new Conv2d(5, 6, 8, 7, kernel: 3, stride: 2, padding: 1) { Precision = precision },
+        "stride-3 2×2 4→3 10×11" => new Conv2d(4, 3, 10, 11, kernel: 2, stride: 3, padding: 0) { Precision = precision },
+        "stride-2 16→16 13×13" => new Conv2d(16, 16, 13, 13, kernel: 4, stride: 2, padding: 1) { Precision = precision },
         _ => new Conv2d(3, 7, 9, 9, kernel: 4, stride: 2, padding: 1) { Precision = precision },
     };
 

@@ -172,12 +172,13 @@ public class DirectConvolutionSingleTests
         float[] timeValues = new float[taps * outPixels];
         float[]? firstX = null;
         float firstT = 0;
-        foreach ((string name, int tile) in Widths())
+        foreach ((string name, int tile) in Widths(tall: true))
         {
             float[] packed = new float[DirectConvolution.InputPackedSize(outChannels, planes, taps, timePlane, tile)], xBar = new float[images * pixels];
             DirectConvolution.PackForInput(outChannels, planes, taps, timePlane, Widen(weights), packed, tile);
-            float tBar = tile switch
+            float tBar = (name == "Vector512 tall" ? 0 : tile) switch
             {
+                0 => DirectConvolution.InputGradientTall<Single512, Vector512<float>, float>(shape, packed, yBar, frame, xBar, timeValues),
                 2 => DirectConvolution.InputGradient<Single1, float, float>(shape, packed, yBar, frame, xBar, timeValues),
                 8 => DirectConvolution.InputGradient<Single128, Vector128<float>, float>(shape, packed, yBar, frame, xBar, timeValues),
                 16 => DirectConvolution.InputGradient<Single256, Vector256<float>, float>(shape, packed, yBar, frame, xBar, timeValues),
@@ -191,10 +192,18 @@ public class DirectConvolutionSingleTests
             if (firstX == xBar) firstT = tBar;
             Assert.Equal(BitConverter.SingleToInt32Bits(firstT), BitConverter.SingleToInt32Bits(tBar));
         }
+
+        // The dispatched entry (its own tile choice: the tall kernel for 16 planes on Vector512) gives the same bits.
+        int chosen = DirectConvolution.SingleChannelTile(images);
+        float[] packedChosen = new float[DirectConvolution.InputPackedSize(outChannels, planes, taps, timePlane, chosen)], xBarChosen = new float[images * pixels];
+        DirectConvolution.PackForInput(outChannels, planes, taps, timePlane, Widen(weights), packedChosen, chosen);
+        float tBarChosen = DirectConvolution.InputGradient(outChannels, planes, side, side, kernel, padding, timePlane, packedChosen, yBar, frame, xBarChosen, timeValues);
+        AssertSameBits(firstX!, xBarChosen, "dispatched");
+        Assert.Equal(BitConverter.SingleToInt32Bits(firstT), BitConverter.SingleToInt32Bits(tBarChosen));
     }
 
     [Fact]
-    public void NarrowAndAddWidened_EqualTheScalarConversions_AtEveryLength()
+    public void NarrowAddWidenedAndSetWidened_EqualTheScalarConversions_AtEveryLength()
     {
         var random = new Random(9);
         for (int n = 0; n < 40; n++)
@@ -202,12 +211,14 @@ public class DirectConvolutionSingleTests
             double[] source = LayerChecks.Random(random, n, 1e3), destination = LayerChecks.Random(random, n);
             float[] narrow = new float[n];
             DirectConvolution.Narrow(source, narrow);
-            double[] added = (double[])destination.Clone();
+            double[] added = (double[])destination.Clone(), set = (double[])destination.Clone();
             DirectConvolution.AddWidened(narrow, added);
+            DirectConvolution.SetWidened(narrow, 0.375 * n, set);
             for (int i = 0; i < n; i++)
             {
                 Assert.Equal(BitConverter.SingleToInt32Bits((float)source[i]), BitConverter.SingleToInt32Bits(narrow[i]));
                 Assert.Equal(BitConverter.DoubleToInt64Bits(destination[i] + narrow[i]), BitConverter.DoubleToInt64Bits(added[i]));
+                Assert.Equal(BitConverter.DoubleToInt64Bits((0.375 * n) + narrow[i]), BitConverter.DoubleToInt64Bits(set[i]));
             }
         }
     }

@@ -112,6 +112,7 @@ public class DirectConvolutionTests
         { 16, 16, 6, 3, 1, true },
         { 4, 7, 5, 4, 2, false },
         { 2, 5, 5, 1, 0, true },
+        { 20, 9, 5, 3, 1, true },   // two plane tiles, the second short; 25 pixels, a short last tile of every row count
     };
 
     [Theory]
@@ -179,6 +180,25 @@ public class DirectConvolutionTests
     {
         double[] packed = new double[DirectConvolution.PackedSize(2, 2)], y = new double[2];
         Assert.Throws<ArgumentException>(() => DirectConvolution.Forward(2, 1, packed, new double[4], [0, 3], [1], y));
+
+        // Past the end by one with the extremes in a vector's lanes and in the scalar tail, and before the start.
+        int[] taps = [.. Enumerable.Range(0, 19).Select(i => (i * 7) % 19)], pixels = [.. Enumerable.Range(0, 10)];
+        double[] input = new double[18 + 9 + 1], packed19 = new double[DirectConvolution.PackedSize(2, 19)], y10 = new double[20];
+        DirectConvolution.Forward(2, 10, packed19, input, taps, pixels, y10);
+        Assert.Throws<ArgumentException>(() => DirectConvolution.Forward(2, 10, packed19, new double[input.Length - 1], taps, pixels, y10));
+        pixels[4] = -1;
+        Assert.Throws<ArgumentException>(() => DirectConvolution.Forward(2, 10, packed19, input, taps, pixels, y10));
+    }
+
+    [Fact]
+    public void Range_IsTheLeastAndGreatest_AtEveryLength()
+    {
+        var random = new Random(31);
+        for (int n = 1; n < 40; n++)
+        {
+            int[] values = [.. Enumerable.Range(0, n).Select(_ => random.Next(-1000, 1000))];
+            Assert.Equal((values.Min(), values.Max()), DirectConvolution.Range(values));
+        }
     }
 
     // The widths the hardware runs (the scalar always), each with its channel tile (two vectors).

@@ -35,6 +35,25 @@ public class BatchMajorTests
         ["GroupNorm 13x13"] = () => new GroupNorm(groups: 3, channels: 3, pixels: 169),
     };
 
+    [Fact]
+    public void ReluOverwriting_IsBackwardBatchIntoZeros_ToTheBit()
+    {
+        var relu = new Relu(37);
+        const int Count = 13;
+        var random = new Random(41);
+        double[] x = LayerChecks.Random(random, Count * 37), yBar = LayerChecks.Random(random, Count * 37);
+        x[3] = 0.0;
+        x[4] = -0.0;
+        yBar[5] = -0.0;
+        yBar[6] = double.NaN;
+        x[5] = x[6] = 1.0;
+        double[] added = new double[x.Length], overwritten = LayerChecks.Random(random, x.Length);
+        relu.BackwardBatch(Count, x, default, yBar, added, default, default);
+        relu.BackwardBatchOverwriting(Count, x, yBar, overwritten);
+        Assert.Equal(added.Select(BitConverter.DoubleToInt64Bits), overwritten.Select(BitConverter.DoubleToInt64Bits));
+        Assert.Equal(0L, BitConverter.DoubleToInt64Bits(overwritten[5]));   // +0 from −0 both ways
+    }
+
     [Theory]
     [MemberData(nameof(LayerNames))]
     public void Batch_EqualsOneSampleAtATime(string name)

@@ -37,6 +37,33 @@ public class GroupNormKernelTests
         AssertClose(pBarGen, pBar, "parameterBar");
     }
 
+    [Theory]
+    [InlineData(2, 4, 6)]
+    [InlineData(16, 16, 36)]   // the ResNet blocks' GroupNorms
+    public void KeptMoments_GiveTheSameBits_AsComputingThemAgain(int groups, int channels, int pixels)
+    {
+        var layer = new GroupNorm(groups, channels, pixels);
+        const int Count = 5;
+        var random = new Random(groups + pixels);
+        double[] x = LayerChecks.Random(random, Count * layer.InputSize).Select(v => 3.0 + (2.0 * v)).ToArray();
+        double[] p = LayerChecks.Random(random, layer.ParameterCount), yBar = LayerChecks.Random(random, x.Length);
+        double[] y = new double[x.Length], yKept = new double[x.Length], moments = new double[layer.MomentsSize(Count)];
+        layer.ForwardBatch(Count, x, p, y, []);
+        layer.ForwardBatchKeepingMoments(Count, x, p, yKept, moments);
+        Assert.Equal(y.Select(BitConverter.DoubleToInt64Bits), yKept.Select(BitConverter.DoubleToInt64Bits));
+        double[] xBar = LayerChecks.Random(random, x.Length), pBar = LayerChecks.Random(random, p.Length);
+        double[] xBarKept = (double[])xBar.Clone(), pBarKept = (double[])pBar.Clone();
+        layer.BackwardBatch(Count, x, p, yBar, xBar, pBar, []);
+        layer.BackwardBatchWithMoments(Count, x, p, yBar, xBarKept, pBarKept, moments);
+        Assert.Equal(xBar.Select(BitConverter.DoubleToInt64Bits), xBarKept.Select(BitConverter.DoubleToInt64Bits));
+        Assert.Equal(pBar.Select(BitConverter.DoubleToInt64Bits), pBarKept.Select(BitConverter.DoubleToInt64Bits));
+
+        // And the moments are used: other moments give another gradient.
+        moments[1] *= 2;
+        layer.BackwardBatchWithMoments(Count, x, p, yBar, xBarKept, pBarKept, moments);
+        Assert.NotEqual(xBar.Select(BitConverter.DoubleToInt64Bits), xBarKept.Select(BitConverter.DoubleToInt64Bits));
+    }
+
     [Fact]
     public void Batch_AllocatesNothing()
     {
