@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using OdeGen.Lanes;
 using OdeGen.Solvers;
 
@@ -11,6 +12,14 @@ namespace OdeGen.Ensemble;
 /// stops allocating. The block solver fills it as the observer of its accepted steps, writing each attempt's stage
 /// arguments into the next entry (<see cref="PendingStage"/>), which an accepted step keeps and a rejected one overwrites.
 /// </summary>
+/// <remarks>
+/// For a system that implements <see cref="IOdeLaneSystemKept"/> the tape also keeps, beside each kept stage argument, the
+/// primal values the stage's evaluation computed for the reverse sweep (<see cref="PendingKept"/>; an MLP's activations),
+/// so that the reverse sweep's VJPs read them instead of computing them again. That memory grows with steps × kept stages ×
+/// <see cref="IOdeLaneSystemKept.KeptCount"/> × registers lane values; it is bounded by the problem's
+/// <see cref="EnsembleOptions.KeptBytes"/>: the first <see cref="KeptSteps"/> steps of a block keep them, later ones are
+/// reversed by computing them again (the same bits either way).
+/// </remarks>
 internal sealed class LaneTape<TLane> : IStepObserver<TLane> where TLane : unmanaged, ILane<TLane>
 {
     private readonly int _n, _rows;       // lane values of one state (registers × n); stage arguments kept per step
@@ -18,8 +27,14 @@ internal sealed class LaneTape<TLane> : IStepObserver<TLane> where TLane : unman
     private const int InitialSteps = 16;   // a worker is created per call: start small, double as the longest block needs
     private double[] _t = new double[InitialSteps], _h = new double[InitialSteps];
     private TLane[] _y, _stages;
+    private readonly int _keptPerStage, _keptSteps;   // lane values kept per stage (registers × KeptCount); steps that keep them
+    private TLane[] _kept = [];
 
-    public LaneTape(int stateCount, ButcherTableau tableau)   // states per block: registers × n
+    /// <param name="stateCount">Lane values of one state (registers × n).</param>
+    /// <param name="tableau">The method.</param>
+    /// <param name="keptPerStage">Lane values an evaluation keeps for the reverse sweep (registers × KeptCount), 0 for none.</param>
+    /// <param name="keptBytes">Most bytes those may take (<see cref="EnsembleOptions.KeptBytes"/>).</param>
+    public LaneTape(int stateCount, ButcherTableau tableau, int keptPerStage = 0, long keptBytes = 0)
     {
         _n = stateCount;
         bool[] live = tableau.Terms.Live;
@@ -28,6 +43,32 @@ internal sealed class LaneTape<TLane> : IStepObserver<TLane> where TLane : unman
         for (int i = 1; i < _slot.Length; i++) _slot[i] = live[i] ? _rows++ : -1;
         _y = new TLane[InitialSteps * Math.Max(stateCount, 1)];
         _stages = new TLane[InitialSteps * Math.Max(_rows * stateCount, 1)];
+        long perStep = (long)_rows * keptPerStage * Unsafe.SizeOf<TLane>();
+        if (perStep > 0 && keptBytes > 0)
+        {
+            _keptPerStage = keptPerStage;
+            _keptSteps = (int)Math.Min(keptBytes / perStep, int.MaxValue / Math.Max(_rows * keptPerStage, 1));
+        }
+    }
+
+    /// <summary>How many steps of a block keep their primal values (the first ones; 0 when the system keeps none).</summary>
+    public int KeptSteps => _keptSteps;
+
+    /// <summary>Lane values one stage keeps (registers × KeptCount), or 0.</summary>
+    public int KeptPerStage => _keptPerStage;
+
+    /// <summary>
+    /// Where the primal values of stage <paramref name="stage"/> of the step being attempted go, or an empty span when that
+    /// stage keeps none (stage 0, dead stages, a system without <see cref="IOdeLaneSystemKept"/>, a step past the budget).
+    /// </summary>
+    public Span<TLane> PendingKept(int stage)
+    {
+        int row = _slot[stage];
+        if (row < 0 || Count >= _keptSteps) return default;
+        int need = (Count + 1) * _rows * _keptPerStage;
+        if (_kept.Length < need)
+            Array.Resize(ref _kept, (int)Math.Min(Math.Max(2L * need, InitialSteps * (long)_rows * _keptPerStage), (long)_keptSteps * _rows * _keptPerStage));
+        return _kept.AsSpan((Count * _rows + row) * _keptPerStage, _keptPerStage);
     }
 
     public int Count { get; private set; }
@@ -70,6 +111,9 @@ internal sealed class LaneTape<TLane> : IStepObserver<TLane> where TLane : unman
 
     /// <summary>Step k's kept stage arguments, row <see cref="Slots"/>[i] for stage i.</summary>
     public ReadOnlySpan<TLane> Stages(int k) => _stages.AsSpan(k * _rows * _n, _rows * _n);
+
+    /// <summary>Step k's kept primal values, row <see cref="Slots"/>[i] (of <see cref="KeptPerStage"/>) for stage i; empty for a step that keeps none.</summary>
+    public ReadOnlySpan<TLane> Kept(int k) => k < _keptSteps ? _kept.AsSpan(k * _rows * _keptPerStage, _rows * _keptPerStage) : default;
 
     /// <summary>The row of stage i among a step's kept arguments, or −1.</summary>
     public ReadOnlySpan<int> Slots => _slot;
