@@ -40,7 +40,7 @@ public static class LaneBlockBatching
 }
 
 /// <summary>
-/// The lane-block mode of <see cref="NeuralOdeTrainer{TSystem}"/> (created by <see cref="LaneBlockBatching.For{TSystem}"/>):
+/// The lane-block mode of <see cref="NeuralOdeTrainer{TSystem}"/> (created by <see cref="LaneBlockBatching.For{TSystem}(in TSystem, LaneWidth)"/>):
 /// samples that share their start time and observation times are solved together, one per lane, with
 /// <c>Ode.LossGradient(system, EnsembleBatch.Shared(y0s, θ), …, Sensitivity.DiscreteAdjoint)</c> — a shared step per block, the discrete adjoint of the lane
 /// steps, and the parameter gradient summed across lanes without atomics.
