@@ -173,7 +173,7 @@ internal sealed partial class LaneBlockSolver<TSystem, TLane>
         _anyNonFinite = false;
         Observer?.Started();
         _y.AsSpan().CopyTo(_yPrev);
-        Evaluate(_t0, _y, _fNext);
+        EvaluateAtStart(_t0);
         _fNext.AsSpan().CopyTo(_fPrev);
         for (int l = 0; l < _lanes; l++)
             if (_alive[l] && !_problem.InputFinite[Trajectory(l)]) Retire(l, OdeStatus.NonFiniteValue, output);
@@ -319,6 +319,7 @@ internal sealed partial class LaneBlockSolver<TSystem, TLane>
             if (Observer is LaneTape<TLane> tape)
             {
                 // A gradient's pass: the tape keeps the stage arguments, so the reverse sweep need not form them again.
+                tape.BeginAttempt();
                 var f = new RecordingStages(this, tape);
                 _kernel.Stages(ref f, _time, h, _y, _k, _yStage);
             }
@@ -362,7 +363,9 @@ internal sealed partial class LaneBlockSolver<TSystem, TLane>
     // f at the candidate of a non-FSAL method into _fTrial; lanes where it is not finite get a NaN error.
     private void EndpointDerivative(double tNew)
     {
-        Evaluate(tNew, _yStage, _fTrial);
+        Span<TLane> kept = Observer is LaneTape<TLane> tape ? tape.CandidateKept(tNew) : default;
+        if (kept.IsEmpty) Evaluate(tNew, _yStage, _fTrial);
+        else EvaluateKeeping(tNew, _yStage, _fTrial, kept);   // f at the next step's start: its stage-0 values
         TLane acc = TLane.Zero;
         foreach (TLane x in _fTrial) acc += x - x;
         if (TLane.AllFinite(acc)) return;
@@ -476,10 +479,26 @@ internal sealed partial class LaneBlockSolver<TSystem, TLane>
         {
             Span<TLane> argument = tape.PendingStage(_stage);
             if (!argument.IsEmpty) y.CopyTo(argument);
-            Span<TLane> values = tape.PendingKept(_stage++);
-            if (values.IsEmpty) owner.Evaluate(t, y, dydt);
-            else owner.EvaluateKeeping(t, y, dydt, values);
+            Span<TLane> values = tape.PendingKept(_stage);
+            // An FSAL method's last stage is f at the candidate, the next step's stage 0: its values are that step's too.
+            Span<TLane> next = owner._tableau.IsFsal && _stage == owner._tableau.Stages - 1 ? tape.CandidateKept(t) : default;
+            _stage++;
+            if (values.IsEmpty && next.IsEmpty) owner.Evaluate(t, y, dydt);
+            else if (values.IsEmpty) owner.EvaluateKeeping(t, y, dydt, next);
+            else
+            {
+                owner.EvaluateKeeping(t, y, dydt, values);
+                if (!next.IsEmpty) values.CopyTo(next);
+            }
         }
+    }
+
+    // f at the current point into _fNext (a start or restart); a gradient's tape keeps its values for the step's stage 0.
+    private void EvaluateAtStart(double t)
+    {
+        Span<TLane> kept = Observer is LaneTape<TLane> tape ? tape.StartKept(t) : default;
+        if (kept.IsEmpty) Evaluate(t, _y, _fNext);
+        else EvaluateKeeping(t, _y, _fNext, kept);
     }
 
     // Evaluate, with each register's primal values for the reverse sweep written to its share of kept.

@@ -73,11 +73,12 @@ internal sealed class LaneReverseStep<TSystem, TLane>
             owner.Vjps++;
             do _stage--; while (_stage > 0 && !live[_stage]);
             LaneTape<TLane>? tape = _tape;
-            ReadOnlySpan<TLane> kept = tape is not null && _stage > 0 ? tape.Kept(_step) : default;
-            if (!kept.IsEmpty)
+            ReadOnlySpan<TLane> values = tape is null ? default
+                : _stage == 0 ? tape.KeptStart(_step)
+                : tape.Kept(_step) is { IsEmpty: false } rows ? rows.Slice(tape.Slots[_stage] * tape.KeptPerStage, tape.KeptPerStage) : default;
+            if (!values.IsEmpty)
             {
-                int per = tape!.KeptPerStage, row = tape.Slots[_stage], share = per / registers;
-                ReadOnlySpan<TLane> values = kept.Slice(row * per, per);
+                int share = values.Length / registers;
                 IOdeLaneSystemKept system = _keptSystem!;
                 for (int g = 0; g < registers; g++)
                     system.VjpKeptLanes(t, y.Slice(g * n, n), p.Slice(g * m, m), values.Slice(g * share, share), a.Slice(g * n, n), yBar.Slice(g * n, n), pBar.Slice(g * m, m));

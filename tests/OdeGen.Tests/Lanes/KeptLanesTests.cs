@@ -108,20 +108,41 @@ public class KeptLanesTests
         return bits.ToArray();
     }
 
-    // The spiral's 20 segments in lane blocks, a loss at four times, Dopri5: the tape keeps the activations of all steps
-    // (default budget), of the first ten of each block (a budget of ten steps) or of none; the gradients are the same bits.
-    [Theory]
-    [InlineData(LaneWidth.Lane1)]
-    [InlineData(LaneWidth.Lane256)]
-    [InlineData(LaneWidth.Lane512)]
-    public void LaneBlockGradient_KeptForAllSomeOrNoSteps_IsTheSameBits(LaneWidth width)
+    public static TheoryData<string, string, LaneWidth> GradientCases()
     {
-        var system = new SpiralModel.RhsSystem();
+        var data = new TheoryData<string, string, LaneWidth>();
+        foreach (string system in new[] { "Spiral", "Straight" })
+            foreach (string method in new[] { "Dopri5", "Tsit5", "Rk4" })
+                foreach (LaneWidth width in new[] { LaneWidth.Lane1, LaneWidth.Lane256, LaneWidth.Lane512 })
+                    data.Add(system, method, width);
+        return data;
+    }
+
+    // Lane blocks, a loss at four times (restarts at each), adaptive FSAL methods and RK4's fixed step (its stage 0 from the
+    // endpoint derivative); KeptStraight's kept values depend on t, and its times start at 10, where t + h is often not the
+    // next step's start in the last bit. The tape keeps the values of all steps (default budget), of the first three of each
+    // block or of none: the gradients are the same bits.
+    [Theory]
+    [MemberData(nameof(GradientCases))]
+    public void LaneBlockGradient_KeptForAllSomeOrNoSteps_IsTheSameBits(string system, string method, LaneWidth width)
+    {
+        if (system == "Spiral") SameGradient(new SpiralModel.RhsSystem(), 0.0, method, width);
+        else SameGradient(new KeptStraight.RhsSystem(), 10.0, method, width);
+    }
+
+    private static void SameGradient<TSystem>(TSystem system, double t0, string method, LaneWidth width) where TSystem : struct, IOdeLaneSystemKept
+    {
+        int n = system.StateCount, m = system.ParameterCount, count = 20;
         var r = new Random(3);
-        double[] p = Enumerable.Range(0, 252).Select(_ => 0.2 * (2 * r.NextDouble() - 1)).ToArray();
-        double[] y0s = Enumerable.Range(0, 40).Select(_ => 2 * r.NextDouble() - 1).ToArray();
-        double[] times = [0.1, 0.4, 0.6, 1.0];
-        var options = new SolverOptions { RelTol = 1e-7, AbsTol = 1e-9 };
+        double[] p = Enumerable.Range(0, m).Select(_ => (m > 10 ? 0.2 : 0.5) * (2 * r.NextDouble() - 1)).ToArray();
+        double[] y0s = Enumerable.Range(0, count * n).Select(_ => 2 * r.NextDouble() - 1).ToArray();
+        double[] times = [t0 + 0.1, t0 + 0.4, t0 + 0.6, t0 + 1.0];
+        SolverOptions options = method switch
+        {
+            "Dopri5" => new SolverOptions { Method = OdeMethod.Dopri5, RelTol = 1e-7, AbsTol = 1e-9 },
+            "Tsit5" => new SolverOptions { Method = OdeMethod.Tsit5, RelTol = 1e-7, AbsTol = 1e-9 },
+            _ => new SolverOptions { Method = OdeMethod.RK4, FixedStep = 0.0137 },
+        };
         static double Loss(int j, ReadOnlySpan<double> states, Span<double> dLdy)
         {
             double sum = 0;
@@ -135,13 +156,14 @@ public class KeptLanesTests
             return sum;
         }
 
-        int tapeBytesPerStep = 5 * 54 * 8 * EnsembleOptions.LaneCount(width);   // Dopri5 keeps stages 1 … 5, 54 lane values each
-        EnsembleGradient Run(long budget) => Ode.LossGradient(system, EnsembleBatch.Shared(y0s, p), 0.0, times, Loss, OdeGen.Sensitivity.DiscreteAdjoint, options,
+        int stages = method == "Rk4" ? 4 : 6;   // kept rows per step: live stages after the first, and stage 0
+        long bytesPerStep = (long)stages * system.KeptCount * 8 * EnsembleOptions.LaneCount(width) * EnsembleLayout.Registers(options);
+        EnsembleGradient Run(long budget) => Ode.LossGradient(system, EnsembleBatch.Shared(y0s, p), t0, times, Loss, OdeGen.Sensitivity.DiscreteAdjoint, options,
             new EnsembleOptions { Width = width, MaxDegreeOfParallelism = 1, KeptBytes = budget });
 
-        EnsembleGradient all = Run(64L << 20), some = Run(10L * tapeBytesPerStep), none = Run(0);
+        EnsembleGradient all = Run(64L << 20), some = Run(3 * bytesPerStep), none = Run(0);
         Assert.True(all.Solution.AllSucceeded);
-        Assert.True(all.Solution.Stats.Steps > 3 * 10, $"{all.Solution.Stats.Steps} steps: the ten-step budget must run out inside a block");
+        Assert.All(all.Solution.BlockStats, s => Assert.True(s.Steps > 3, $"{s.Steps} steps: the three-step budget must run out inside every block"));
         foreach (EnsembleGradient g in new[] { some, none })
         {
             Assert.Equal(all.Losses, g.Losses);
@@ -149,6 +171,38 @@ public class KeptLanesTests
             Assert.Equal(all.SharedParameters!, g.SharedParameters!);
             Assert.Equal(all.VjpEvaluations, g.VjpEvaluations);
             Assert.Equal(all.ForwardEvaluations, g.ForwardEvaluations);
+        }
+    }
+
+    // Which rows the tape fills: with a budget of k steps, steps 0 … k − 1 keep every live stage's values and (f at their
+    // start being evaluated at their own start time: the spiral does not read t) stage 0's; later steps keep none.
+    [Theory]
+    [InlineData(1000)]
+    [InlineData(7)]
+    public void Tape_KeepsEveryStageOfTheStepsWithinItsBudget(int steps)
+    {
+        var system = new SpiralModel.RhsSystem();
+        var options = new SolverOptions { Method = OdeMethod.Dopri5, RelTol = 1e-7, AbsTol = 1e-9 };
+        const int count = 8;
+        var r = new Random(4);
+        double[] y0s = Enumerable.Range(0, 2 * count).Select(_ => 2 * r.NextDouble() - 1).ToArray();
+        double[] p = Enumerable.Range(0, 252).Select(_ => 0.2 * (2 * r.NextDouble() - 1)).ToArray();
+        double[] times = [0.3, 0.5, 1.0];
+        int perStage = system.KeptCount;   // one register
+        using var problem = new EnsembleProblem(count, 2, 252, y0s, p, sharedParameters: true, 0.0, times[^1], options);
+        var solver = new LaneBlockSolver<SpiralModel.RhsSystem, Lane256>(system, problem);
+        var tape = new LaneTape<Lane256>(2, options.Method.Tableau, perStage, (long)steps * 6 * perStage * 32);
+        solver.Observer = tape;
+        var output = new EnsembleSolution(count, 2, null, LaneWidth.Lane256, Lane256.Count);
+        solver.SolveBlockThrough(0, output, times, new double[count * times.Length * 2], new int[times.Length]);
+        Assert.True(output.AllSucceeded);
+        Assert.True(tape.Count > 7, $"{tape.Count} steps");
+        Assert.Equal(Math.Min(steps, 1000), tape.KeptSteps);
+        for (int k = 0; k < tape.Count; k++)
+        {
+            bool kept = k < tape.KeptSteps;
+            Assert.Equal(kept ? 5 * perStage : 0, tape.Kept(k).Length);
+            Assert.Equal(kept ? perStage : 0, tape.KeptStart(k).Length);
         }
     }
 }
