@@ -44,7 +44,7 @@ internal sealed class LaneReverseStep<TSystem, TLane>
     // f and the VJP of every register of the block (one lane evaluation counted per call, whatever the registers). Where the
     // tape kept step k's primal values, a stage's VJP reads them (VjpKeptLanes, VjpLanes's bits). RungeKuttaReverse's pull-back
     // takes the live stages' VJPs from the last down to stage 0, once each, so the n-th VJP of a step is the n-th live stage
-    // from the top: Start sets the count, each Vjp steps it down (LaneTapeTests hold the bits to the recomputing path).
+    // from the top: Start sets the count, each Vjp steps it down (KeptLanesTests hold the gradient to the recomputing path bit for bit).
     private struct Stages(TSystem system, int n, int m, int registers, LaneReverseStep<TSystem, TLane> owner, bool[] live) : IStageAdjoint<TLane>
     {
         private readonly TSystem _system = system;

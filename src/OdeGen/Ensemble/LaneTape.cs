@@ -15,7 +15,8 @@ namespace OdeGen.Ensemble;
 /// <remarks>
 /// For a system that implements <see cref="IOdeLaneSystemKept"/> the tape also keeps, beside each kept stage argument, the
 /// primal values the stage's evaluation computed for the reverse sweep (<see cref="PendingKept"/>; an MLP's activations),
-/// so that the reverse sweep's VJPs read them instead of computing them again. That memory grows with steps × kept stages ×
+/// so that the reverse sweep's VJPs read them instead of computing them again, and stage 0's from the evaluation of f at the
+/// step's start (<see cref="StartKept"/>, <see cref="CandidateKept"/>). That memory grows with steps × (kept stages + 1) ×
 /// <see cref="IOdeLaneSystemKept.KeptCount"/> × registers lane values; it is bounded by the problem's
 /// <see cref="EnsembleOptions.KeptBytes"/>: the first <see cref="KeptSteps"/> steps of a block keep them, later ones are
 /// reversed by computing them again (the same bits either way).
