@@ -22,11 +22,19 @@ namespace OdeGen.Generators.Differentiation;
 /// <para>
 /// No split (null, and the system keeps only today's methods) when the reverse sweep reads something that cannot be kept as
 /// a number: a condition (a reversed branch reuses the forward sweep's), a variable it changes, a buffer it writes, a
-/// buffer of a size that is not a literal; or when nothing would be kept (the reverse sweep recomputes nothing).
+/// buffer of a size that is not a literal; when nothing worth keeping would be kept (no value made with a call); or when
+/// more than <see cref="MaxKept"/> values would be.
 /// </para>
 /// </remarks>
 internal static class KeptSplit
 {
+    /// <summary>
+    /// The most values a pair may keep per call. Beyond it (a chain of thousands of statements, each kept) a tape would hold
+    /// megabytes per step (4,096 × 6 stages × 64 bytes at Lane512 is 1.5 MB) and the pair would add as much code as the
+    /// one-sweep file already has, so such a system keeps today's methods only.
+    /// </summary>
+    public const int MaxKept = 4096;
+
     /// <summary>The pair for <paramref name="evaluateVjp"/> (optimized), or null when it does not split (see remarks).</summary>
     public static KeptIr? Split(IrFunction evaluateVjp)
     {
@@ -106,7 +114,7 @@ internal static class KeptSplit
             size += kind[i] switch { Kind.Scalar => 1, Kind.Buffer => body[i].Ix!.ConstantValue!.Value, _ => 0 };
         }
 
-        if (size == 0 || !SavesACall(body, cut, kind))
+        if (size == 0 || size > MaxKept || !SavesACall(body, cut, kind))
         {
             return null;
         }
