@@ -18,7 +18,8 @@ namespace OdeGen.Benchmarks;
 /// The interpolating adjoint is the baseline. The lane-block rows put the 20 segments (which share their ten times) into
 /// lane blocks, one segment per lane, with the discrete adjoint of the shared lane steps
 /// (<see cref="NeuralOdeTrainer{TSystem}.LaneBlocks"/>); their Work column counts lane calls (one call evaluates a whole
-/// block: 8 segments with Lane512, 1 with Lane1), on one thread like the per-sample rows. The rows ending in
+/// block: 8 segments with Lane512, 1 with Lane1), on one thread like the per-sample rows; the tape keeps each stage's
+/// activations for the reverse sweep (<see cref="IOdeLaneSystemKept"/>), and the <c>Recomputed</c> rows keep none. The rows ending in
 /// <c>VectorizedLoops</c> train <see cref="SpiralModelVectorized"/>, the same model generated with <c>VectorizeLoops = true</c>.
 /// </summary>
 [MemoryDiagnoser]
@@ -26,7 +27,7 @@ namespace OdeGen.Benchmarks;
 public class NeuralTrainingBenchmarks
 {
     private NeuralOdeTrainer<SpiralModel.RhsSystem> _interpolating = null!, _throughObservations = null!, _backsolve = null!, _discrete = null!,
-        _laneBlocks = null!, _laneBlocksLane1 = null!;
+        _laneBlocks = null!, _laneBlocksLane1 = null!, _laneBlocksRecomputed = null!, _laneBlocksLane1Recomputed = null!;
     private NeuralOdeTrainer<SpiralModelVectorized.RhsSystem> _interpolatingVectorized = null!, _throughObservationsVectorized = null!, _backsolveVectorized = null!;
     private readonly double[] _gradient = new double[252];
     private Problem _problem = null!;
@@ -42,6 +43,8 @@ public class NeuralTrainingBenchmarks
         _discrete = Trainer(nameof(DiscreteAdjoint));
         _laneBlocks = Trainer(nameof(DiscreteAdjointLaneBlocks));
         _laneBlocksLane1 = Trainer(nameof(DiscreteAdjointLaneBlocksLane1));
+        _laneBlocksRecomputed = Trainer(nameof(DiscreteAdjointLaneBlocksRecomputed));
+        _laneBlocksLane1Recomputed = Trainer(nameof(DiscreteAdjointLaneBlocksLane1Recomputed));
         _interpolatingVectorized = VectorizedTrainer(nameof(InterpolatingAdjointVectorizedLoops));
         _throughObservationsVectorized = VectorizedTrainer(nameof(InterpolatingAdjointThroughObservationsVectorizedLoops));
         _backsolveVectorized = VectorizedTrainer(nameof(BacksolveAdjointVectorizedLoops));
@@ -64,6 +67,12 @@ public class NeuralTrainingBenchmarks
 
     /// <summary>Lane blocks of one lane (Lane1): the ensemble machinery without SIMD, the same steps as the per-sample discrete adjoint.</summary>
     [Benchmark] public double DiscreteAdjointLaneBlocksLane1() => Run(_laneBlocksLane1);
+
+    /// <summary>Lane blocks with a tape that keeps no primal values (KeptBytes 0): every reverse VJP computes its activations again.</summary>
+    [Benchmark] public double DiscreteAdjointLaneBlocksRecomputed() => Run(_laneBlocksRecomputed);
+
+    /// <summary>Lane blocks of one lane, keeping no primal values.</summary>
+    [Benchmark] public double DiscreteAdjointLaneBlocksLane1Recomputed() => Run(_laneBlocksLane1Recomputed);
 
     /// <summary>The interpolating adjoint with the model's loops vectorized.</summary>
     [Benchmark] public double InterpolatingAdjointVectorizedLoops() => Run(_interpolatingVectorized);
@@ -98,6 +107,8 @@ public class NeuralTrainingBenchmarks
             {
                 nameof(DiscreteAdjointLaneBlocks) => LaneBlockBatching.For(default(SpiralModel.RhsSystem)),
                 nameof(DiscreteAdjointLaneBlocksLane1) => LaneBlockBatching.For(default(SpiralModel.RhsSystem), LaneWidth.Lane1),
+                nameof(DiscreteAdjointLaneBlocksRecomputed) => LaneBlockBatching.For(default(SpiralModel.RhsSystem), LaneWidth.Auto, keptBytes: 0),
+                nameof(DiscreteAdjointLaneBlocksLane1Recomputed) => LaneBlockBatching.For(default(SpiralModel.RhsSystem), LaneWidth.Lane1, keptBytes: 0),
                 _ => null,
             },
         };

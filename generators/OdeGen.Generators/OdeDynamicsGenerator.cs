@@ -158,7 +158,7 @@ public sealed partial class OdeDynamicsGenerator : IIncrementalGenerator
                 Vjp = Optimizer.Run(s.Vjp, exact: false),
                 Jacobian = s.Jacobian is null ? null : Optimizer.Run(s.Jacobian, exact: false),
                 SecondOrder = s.SecondOrder?.Map(f => Optimizer.Run(f, exact: false)),
-                Augmented = s.Augmented?.Map(f => Optimizer.Run(f, exact: false)),
+                Augmented = s.Augmented?.Map(f => Optimizer.Run(f, exact: false)) is { } a ? a with { Kept = KeptSplit.Split(a.EvaluateVjp) } : null,
             }))
             .WithTrackingName(steps.Simplify);
 

@@ -24,8 +24,12 @@ internal sealed record MethodPlan(IrFunction Function, EquatableArray<LoopDecisi
 /// <summary>The plans of a target's second-order methods (<see cref="SecondOrderIr"/>); a function's has Hvp only.</summary>
 internal sealed record SecondOrderPlan(MethodPlan? Divergence, MethodPlan? DivergenceVjp, MethodPlan Hvp);
 
-/// <summary>The plans of a double system's one-sweep methods (<see cref="AugmentedIr"/>).</summary>
-internal sealed record AugmentedPlan(MethodPlan EvaluateVjp, MethodPlan? EvaluateDivergence, MethodPlan? VjpDivergenceVjp);
+/// <summary>
+/// The plans of a double system's one-sweep methods (<see cref="AugmentedIr"/>), and of the tape-keeping pair split from
+/// EvaluateVjp (<see cref="KeptIr"/>; null, and KeptCount 0, where it does not split).
+/// </summary>
+internal sealed record AugmentedPlan(MethodPlan EvaluateVjp, MethodPlan? EvaluateDivergence, MethodPlan? VjpDivergenceVjp,
+    MethodPlan? EvaluateKeeping = null, MethodPlan? VjpKept = null, int KeptCount = 0);
 
 /// <summary>
 /// Everything the emitters need about one target: its header and a <see cref="MethodPlan"/> per generated method, plus
@@ -49,7 +53,8 @@ internal sealed record EmitPlan(SystemHeader Header, MethodPlan Evaluate, Method
             ? new SecondOrderPlan(s.Divergence is null ? null : plan(s.Divergence), s.DivergenceVjp is null ? null : plan(s.DivergenceVjp), plan(s.Hvp))
             : null;
         AugmentedPlan? augmented = target.Augmented is { } a
-            ? new AugmentedPlan(plan(a.EvaluateVjp), a.EvaluateDivergence is null ? null : plan(a.EvaluateDivergence), a.VjpDivergenceVjp is null ? null : plan(a.VjpDivergenceVjp))
+            ? new AugmentedPlan(plan(a.EvaluateVjp), a.EvaluateDivergence is null ? null : plan(a.EvaluateDivergence), a.VjpDivergenceVjp is null ? null : plan(a.VjpDivergenceVjp),
+                a.Kept is null ? null : plan(a.Kept.EvaluateKeeping), a.Kept is null ? null : plan(a.Kept.VjpKept), a.Kept?.Count ?? 0)
             : null;
         return new EmitPlan(h, plan(target.Evaluate), plan(target.Jvp), plan(target.Vjp), target.Jacobian is null ? null : plan(target.Jacobian),
             second, RegisterEligibility.FitsRegisters(h, target.Evaluate), augmented);

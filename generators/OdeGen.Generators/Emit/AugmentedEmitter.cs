@@ -22,8 +22,9 @@ internal static class AugmentedEmitter
         const string Ros = "global::System.ReadOnlySpan<double>", Span = "global::System.Span<double>";
         const string LRos = "global::System.ReadOnlySpan<TLane>", LSpan = "global::System.Span<TLane>";
         const string Constraint = "    where TLane : unmanaged, global::OdeGen.Lanes.ILane<TLane>";
-        bool secondOrder = s.EvaluateDivergence is not null;
-        w.Open($"public readonly partial struct {h.StructName} : global::OdeGen.{(secondOrder ? "IOdeAugmentedLaneSystemSecondOrder" : "IOdeAugmentedLaneSystem")}")
+        bool secondOrder = s.EvaluateDivergence is not null, kept = s.EvaluateKeeping is not null;
+        w.Open($"public readonly partial struct {h.StructName} : global::OdeGen.{(secondOrder ? "IOdeAugmentedLaneSystemSecondOrder" : "IOdeAugmentedLaneSystem")}"
+            + (kept ? ", global::OdeGen.IOdeLaneSystemKept" : string.Empty))
          .Line($"// The one-sweep methods of {h.StructName}: EvaluateVjp is Vjp whose forward sweep also writes f (the primal")
          .Line("// values the reverse sweep needs are the ones f is made of), for the augmented adjoint dynamics.");
         if (secondOrder)
@@ -42,6 +43,29 @@ internal static class AugmentedEmitter
             SecondOrderEmitter.LaneMethod(w, "TLane VjpDivergenceVjpLanes", s.VjpDivergenceVjp!, Constraint, "double t", $"{LRos} y", $"{LRos} p", $"{LRos} a", "TLane s", $"{LSpan} yBar", $"{LSpan} pBar");
         }
 
+        if (kept)
+        {
+            EmitKept(w, s, Constraint);
+        }
+
         w.Close();
+    }
+
+    /// <summary>
+    /// The tape-keeping pair (<see cref="Model.KeptIr"/>): EvaluateKeepingLanes is EvaluateVjpLanes's forward sweep writing
+    /// what its reverse sweep reads into kept; VjpKeptLanes is that reverse sweep reading them back.
+    /// </summary>
+    private static void EmitKept(IndentedWriter w, AugmentedPlan s, string constraint)
+    {
+        const string LRos = "global::System.ReadOnlySpan<TLane>", LSpan = "global::System.Span<TLane>";
+        w.Line()
+         .Line("// The tape-keeping pair: EvaluateKeepingLanes is EvaluateVjpLanes's forward sweep (f) that also writes the")
+         .Line("// primal values its reverse sweep reads into kept; VjpKeptLanes is that reverse sweep (VjpLanes's results)")
+         .Line("// reading them back instead of computing them again.")
+         .Line()
+         .Line("/// <inheritdoc/>")
+         .Line($"public int KeptCount => {Literals.Int(s.KeptCount)};");
+        SecondOrderEmitter.LaneMethod(w, "void EvaluateKeepingLanes", s.EvaluateKeeping!, constraint, "double t", $"{LRos} y", $"{LRos} p", $"{LSpan} dydt", $"{LSpan} kept");
+        SecondOrderEmitter.LaneMethod(w, "TLane VjpKeptLanes", s.VjpKept!, constraint, "double t", $"{LRos} y", $"{LRos} p", $"{LRos} kept", $"{LRos} a", $"{LSpan} yBar", $"{LSpan} pBar");
     }
 }

@@ -147,7 +147,7 @@ internal static class LocalNames
         }
     }
 
-    private static bool IsSpan(Slot slot) => slot is Slot.Y or Slot.P or Slot.YDot or Slot.PDot or Slot.A;
+    private static bool IsSpan(Slot slot) => slot is Slot.Y or Slot.P or Slot.YDot or Slot.PDot or Slot.A or Slot.Kept;
 
     /// <summary><paramref name="hint"/>, or with the first free suffix _2, _3, … when taken.</summary>
     public static string Unique(HashSet<string> taken, string hint)

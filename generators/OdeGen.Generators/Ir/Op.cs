@@ -150,6 +150,12 @@ internal enum Slot : byte
 
     /// <summary>Hvp's outputs, the tangents of yBar and pBar: accumulated (+=) like them.</summary>
     YBarDot, PBarDot,
+
+    /// <summary>
+    /// The primal values a forward sweep keeps for its reverse sweep (Differentiation/KeptSplit.cs): written (=) by
+    /// EvaluateKeepingLanes, read by VjpKeptLanes.
+    /// </summary>
+    Kept,
 }
 
 /// <summary>Which pass created an instruction; the emitter titles the user statement accordingly.</summary>

@@ -52,6 +52,7 @@ internal static class SpanNames
             Slot.PBarDot => "pBarDot",
             Slot.Dfdy => "dfdy",
             Slot.Dfdp => "dfdp",
+            Slot.Kept => "kept",
             _ => throw new System.ArgumentOutOfRangeException(nameof(slot), slot, null),
         };
 

@@ -12,9 +12,20 @@ namespace OdeGen.Generators.Model;
 /// Vjp plus DivergenceVjp from one reverse sweep over f and its trace, seeded by a and s: yBar += aᵀ∂f/∂y + s·∂tr/∂y,
 /// pBar likewise, returns aᵀ∂f/∂t + s·∂tr/∂t. Null without SecondOrder.
 /// </param>
-internal sealed record AugmentedIr(IrFunction EvaluateVjp, IrFunction? EvaluateDivergence, IrFunction? VjpDivergenceVjp)
+/// <param name="Kept">EvaluateVjp split into the tape-keeping pair (<see cref="KeptIr"/>), made after optimization; null where it does not split.</param>
+internal sealed record AugmentedIr(IrFunction EvaluateVjp, IrFunction? EvaluateDivergence, IrFunction? VjpDivergenceVjp, KeptIr? Kept = null)
 {
     /// <summary>The functions there are, each passed through <paramref name="pass"/> (the optimizer).</summary>
     public AugmentedIr Map(System.Func<IrFunction, IrFunction> pass) =>
-        new(pass(EvaluateVjp), EvaluateDivergence is null ? null : pass(EvaluateDivergence), VjpDivergenceVjp is null ? null : pass(VjpDivergenceVjp));
+        new(pass(EvaluateVjp), EvaluateDivergence is null ? null : pass(EvaluateDivergence), VjpDivergenceVjp is null ? null : pass(VjpDivergenceVjp),
+            Kept is null ? null : new KeptIr(pass(Kept.EvaluateKeeping), pass(Kept.VjpKept), Kept.Count));
 }
+
+/// <summary>
+/// EvaluateVjp cut in two at its reverse sweep (Differentiation/KeptSplit.cs), for an integrator that keeps each stage's
+/// primal values on its tape instead of computing them again in the reverse pass.
+/// </summary>
+/// <param name="EvaluateKeeping">f to dydt, and the values the reverse sweep reads to kept[0 … Count).</param>
+/// <param name="VjpKept">Vjp's yBar, pBar and return, reading those values from kept.</param>
+/// <param name="Count">Elements of kept one call writes (lane values in the lane methods).</param>
+internal sealed record KeptIr(IrFunction EvaluateKeeping, IrFunction VjpKept, int Count);

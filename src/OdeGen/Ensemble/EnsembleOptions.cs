@@ -69,6 +69,16 @@ public sealed class EnsembleOptions
     /// <summary>Where a thread of a per-lane discrete adjoint closes its round, in bytes of record (null: <see cref="Ensemble.PerLaneGradient.DefaultRoundBytes"/>).</summary>
     internal long? PerLaneRoundBytes { get; init; }
 
+    /// <summary>
+    /// Most bytes a thread's gradient tape may spend on kept primal values (64 MiB by default). A discrete-adjoint gradient
+    /// of a system that implements <see cref="IOdeLaneSystemKept"/> (generated dynamics whose VJP reads back values worth
+    /// keeping, such as an MLP's activations) keeps them for every stage of every step, so that the reverse sweep's VJPs do
+    /// not compute them again: stages × steps × <see cref="IOdeLaneSystemKept.KeptCount"/> lane values, growing with the
+    /// steps of a block. Steps past the budget are reversed by computing them again, with the same results bit for bit;
+    /// 0 keeps nothing.
+    /// </summary>
+    public long KeptBytes { get; init; } = 64L << 20;
+
     /// <summary>The width <see cref="LaneWidth.Auto"/> resolves to on this machine.</summary>
     public static LaneWidth HardwareWidth =>
         Vector512.IsHardwareAccelerated ? LaneWidth.Lane512

@@ -61,6 +61,8 @@ internal sealed class EnsembleProblem : IDisposable
     public SolverOptions Options { get; }
     /// <summary>Whether solves without a tape may take fused fixed steps (<see cref="EnsembleOptions.FusedSteps"/>).</summary>
     public bool FusedSteps { get; init; }
+    /// <summary>Most bytes a worker's tape keeps of primal values for the reverse sweep (<see cref="EnsembleOptions.KeptBytes"/>).</summary>
+    public long KeptBytes { get; init; }
     /// <summary>False for a trajectory whose own y0 or θ has a NaN or ±∞: it is not solved (status NonFiniteValue). Pooled: it may be longer.</summary>
     public bool[] InputFinite { get; }
 

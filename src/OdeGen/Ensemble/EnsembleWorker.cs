@@ -25,7 +25,8 @@ internal sealed class EnsembleWorker<TSystem, TLane>
         int g = _solver.RegisterCount;
         if (gradient)
         {
-            _tape = new LaneTape<TLane>(g * problem.StateCount, problem.Options.Method.Tableau);
+            _tape = new LaneTape<TLane>(g * problem.StateCount, problem.Options.Method.Tableau,
+            LaneReverseStep<TSystem, TLane>.KeptPerStage(system, g), problem.KeptBytes);
             _solver.Observer = _tape;
             _reverse = new LaneReverseStep<TSystem, TLane>(system, problem.Options.Method.Tableau, problem.StateCount, problem.ParameterCount, g);
             _lambda = new TLane[g * problem.StateCount];

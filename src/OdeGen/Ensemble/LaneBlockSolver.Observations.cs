@@ -53,7 +53,7 @@ internal sealed partial class LaneBlockSolver<TSystem, TLane>
         _laneError.AsSpan().Clear();
         _anyNonFinite = false;
         _y.AsSpan().CopyTo(_yPrev);
-        Evaluate(_t0, _y, _fNext);
+        EvaluateAtStart(_t0);
         _fNext.AsSpan().CopyTo(_fPrev);
         if (_t0 == _tEnd) return;
         LaneFinite(_fNext, _scratch);

@@ -34,6 +34,7 @@ internal sealed partial class LaneBlockSolver<TSystem, TLane>
     // Rotated, not copied, when a step is accepted (see Accept).
     private TLane[] _y, _yPrev, _yStage, _fNext, _fPrev, _fTrial;
     private readonly RungeKuttaKernel<TLane> _kernel;   // the Runge–Kutta arithmetic, shared with the scalar integrator
+    private readonly IOdeLaneSystemKept? _keptSystem;   // the system once boxed, when it keeps primal values for a tape (else null)
     private readonly double[] _atol;
     private readonly double[] _scratch, _scratch2, _laneError;
     private readonly bool[] _alive, _valid;
@@ -76,6 +77,7 @@ internal sealed partial class LaneBlockSolver<TSystem, TLane>
         _valid = new bool[_lanes];
         _kernel = new RungeKuttaKernel<TLane>(_tableau);
         _controller = new StepSizeController(_options, _tableau);
+        if (system is IOdeLaneSystemKept keeping) _keptSystem = keeping;
         if (problem.FusedSteps && system is IOdeFusedLaneSystem fused && FusedPlan(_tableau, _options, 1.0) is { } forward)
         {
             _fusedSystem = fused;
@@ -171,7 +173,7 @@ internal sealed partial class LaneBlockSolver<TSystem, TLane>
         _anyNonFinite = false;
         Observer?.Started();
         _y.AsSpan().CopyTo(_yPrev);
-        Evaluate(_t0, _y, _fNext);
+        EvaluateAtStart(_t0);
         _fNext.AsSpan().CopyTo(_fPrev);
         for (int l = 0; l < _lanes; l++)
             if (_alive[l] && !_problem.InputFinite[Trajectory(l)]) Retire(l, OdeStatus.NonFiniteValue, output);
@@ -317,6 +319,7 @@ internal sealed partial class LaneBlockSolver<TSystem, TLane>
             if (Observer is LaneTape<TLane> tape)
             {
                 // A gradient's pass: the tape keeps the stage arguments, so the reverse sweep need not form them again.
+                tape.BeginAttempt();
                 var f = new RecordingStages(this, tape);
                 _kernel.Stages(ref f, _time, h, _y, _k, _yStage);
             }
@@ -360,7 +363,9 @@ internal sealed partial class LaneBlockSolver<TSystem, TLane>
     // f at the candidate of a non-FSAL method into _fTrial; lanes where it is not finite get a NaN error.
     private void EndpointDerivative(double tNew)
     {
-        Evaluate(tNew, _yStage, _fTrial);
+        Span<TLane> kept = Observer is LaneTape<TLane> tape ? tape.CandidateKept(tNew) : default;
+        if (kept.IsEmpty) Evaluate(tNew, _yStage, _fTrial);
+        else EvaluateKeeping(tNew, _yStage, _fTrial, kept);   // f at the next step's start: its stage-0 values
         TLane acc = TLane.Zero;
         foreach (TLane x in _fTrial) acc += x - x;
         if (TLane.AllFinite(acc)) return;
@@ -461,17 +466,49 @@ internal sealed partial class LaneBlockSolver<TSystem, TLane>
         public void Evaluate(double t, ReadOnlySpan<TLane> y, Span<TLane> dydt) => owner.Evaluate(t, y, dydt);
     }
 
-    /// <summary><see cref="Stages"/> that also copies each stage's argument into the tape's pending entry (stages 1 … s − 1, in order).</summary>
+    /// <summary>
+    /// <see cref="Stages"/> that also copies each stage's argument into the tape's pending entry (stages 1 … s − 1, in order)
+    /// and, where the tape keeps them, lets the system write the stage's primal values beside it
+    /// (<see cref="IOdeLaneSystemKept.EvaluateKeepingLanes{TLane}"/>: f with EvaluateLanes's bits).
+    /// </summary>
     private struct RecordingStages(LaneBlockSolver<TSystem, TLane> owner, LaneTape<TLane> tape) : IStageFunction<TLane>
     {
         private int _stage = 1;
 
         public void Evaluate(double t, ReadOnlySpan<TLane> y, Span<TLane> dydt)
         {
-            Span<TLane> kept = tape.PendingStage(_stage++);
-            if (!kept.IsEmpty) y.CopyTo(kept);
-            owner.Evaluate(t, y, dydt);
+            Span<TLane> argument = tape.PendingStage(_stage);
+            if (!argument.IsEmpty) y.CopyTo(argument);
+            Span<TLane> values = tape.PendingKept(_stage);
+            // An FSAL method's last stage is f at the candidate, the next step's stage 0: its values are that step's too.
+            Span<TLane> next = owner._tableau.IsFsal && _stage == owner._tableau.Stages - 1 ? tape.CandidateKept(t) : default;
+            _stage++;
+            if (values.IsEmpty && next.IsEmpty) owner.Evaluate(t, y, dydt);
+            else if (values.IsEmpty) owner.EvaluateKeeping(t, y, dydt, next);
+            else
+            {
+                owner.EvaluateKeeping(t, y, dydt, values);
+                if (!next.IsEmpty) values.CopyTo(next);
+            }
         }
+    }
+
+    // f at the current point into _fNext (a start or restart); a gradient's tape keeps its values for the step's stage 0.
+    private void EvaluateAtStart(double t)
+    {
+        Span<TLane> kept = Observer is LaneTape<TLane> tape ? tape.StartKept(t) : default;
+        if (kept.IsEmpty) Evaluate(t, _y, _fNext);
+        else EvaluateKeeping(t, _y, _fNext, kept);
+    }
+
+    // Evaluate, with each register's primal values for the reverse sweep written to its share of kept.
+    private void EvaluateKeeping(double t, ReadOnlySpan<TLane> y, Span<TLane> dydt, Span<TLane> kept)
+    {
+        _stats.FunctionEvaluations++;
+        int n = _n, m = _m, per = kept.Length / _g;
+        IOdeLaneSystemKept system = _keptSystem!;
+        for (int g = 0; g < _g; g++)
+            system.EvaluateKeepingLanes(t, y.Slice(g * n, n), _p.AsSpan(g * m, m), dydt.Slice(g * n, n), kept.Slice(g * per, per));
     }
 
     // f for every register of the block (one lane evaluation counted per call, whatever the registers).

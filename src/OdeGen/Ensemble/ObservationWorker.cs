@@ -33,7 +33,8 @@ internal sealed class ObservationWorker<TSystem, TLane>
         _times = times;
         _solver = new LaneBlockSolver<TSystem, TLane>(system, problem);
         int g = _solver.RegisterCount;
-        _tape = new LaneTape<TLane>(g * problem.StateCount, problem.Options.Method.Tableau);
+        _tape = new LaneTape<TLane>(g * problem.StateCount, problem.Options.Method.Tableau,
+            LaneReverseStep<TSystem, TLane>.KeptPerStage(system, g), problem.KeptBytes);
         _solver.Observer = _tape;
         _reverse = new LaneReverseStep<TSystem, TLane>(system, problem.Options.Method.Tableau, problem.StateCount, problem.ParameterCount, g);
         _lambda = new TLane[g * problem.StateCount];

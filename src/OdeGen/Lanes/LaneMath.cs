@@ -32,18 +32,38 @@ internal static partial class LaneMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static T IsNaN<T>(T x) where T : unmanaged, ILane<T> => T.NotEqual(x, x);
 
-    /// <summary>tanh x: x + x³P(x²)/Q(x²) for |x| &lt; 0.625, 1 − 2/(e^{2|x|} + 1) with the sign of x above.</summary>
+    /// <summary>
+    /// tanh x: x + x³P(x²)/Q(x²) for |x| &lt; 0.625, 1 − 2/(e^{2|x|} + 1) with the sign of x above. When every lane is on
+    /// the same side only that side is computed (one division instead of two, and no exp for small arguments): the lanes
+    /// get the same bits either way, as each lane's value is the same expression.
+    /// </summary>
     public static T Tanh<T>(T x) where T : unmanaged, ILane<T>, ILaneBits<T>
     {
         T a = T.Abs(x);
+        T isSmall = T.LessThan(a, C<T>(0.625));
+        T inf = C<T>(double.PositiveInfinity);
+        // tanh is odd: the sign of x (also of −0, which x + x³… would turn into +0) goes on last. NaN lanes count as large.
+        if (T.AllFinite(T.Select(isSmall, T.Zero, inf))) return T.CopySign(TanhSmall(x), x);
+        if (T.AllFinite(T.Select(isSmall, inf, T.Zero))) return T.CopySign(TanhLarge(a), x);
+        return T.CopySign(T.Select(isSmall, TanhSmall(x), TanhLarge(a)), x);
+    }
+
+    // x + x³P(x²)/Q(x²), Cephes' minimax fit on |x| < 0.625.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T TanhSmall<T>(T x) where T : unmanaged, ILane<T>
+    {
         T z = x * x;
         T p = Fma(Fma(C<T>(-9.64399179425052238628E-1), z, C<T>(-9.92877231001918586564E1)), z, C<T>(-1.61468768441708447952E3));
         T q = Fma(Fma(z + C<T>(1.12811678491632931402E2), z, C<T>(2.23548839060100448583E3)), z, C<T>(4.84406305325125486048E3));
-        T small = Fma(x * z, p / q, x);
+        return Fma(x * z, p / q, x);
+    }
+
+    // 1 − 2/(e^{2a} + 1) for a = |x| (1 where e^{2a} overflows).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T TanhLarge<T>(T a) where T : unmanaged, ILane<T>
+    {
         T e = T.Exp(a + a);
-        T large = C<T>(1.0) - C<T>(2.0) / (e + C<T>(1.0));
-        // tanh is odd: the sign of x (also of −0, which x + x³… would turn into +0) goes on last.
-        return T.CopySign(T.Select(T.LessThan(a, C<T>(0.625)), small, large), x);
+        return C<T>(1.0) - C<T>(2.0) / (e + C<T>(1.0));
     }
 
     /// <summary>sinh x: its Taylor series for |x| &lt; 1, (e − 1/e)/2 above, e^{|x| − 64 ln 2}·2⁶³ where e^{|x|} overflows (|x| > 709.78).</summary>

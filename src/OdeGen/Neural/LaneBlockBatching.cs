@@ -19,12 +19,28 @@ public static class LaneBlockBatching
         where TSystem : struct, IOdeLaneSystem
     {
         if (!Enum.IsDefined(width)) throw new ArgumentException($"Width {(int)width} is not a LaneWidth.", nameof(width));
-        return new LaneBlockEngine<TSystem>(width);
+        return new LaneBlockEngine<TSystem>(width, EnsembleOptions.Default.KeptBytes);
+    }
+
+    /// <summary>
+    /// <see cref="For{TSystem}(in TSystem, LaneWidth)"/> with the bound on the memory each thread's gradient tape spends on
+    /// kept primal values (<see cref="EnsembleOptions.KeptBytes"/>: 64 MiB by default, 0 keeps none and every reverse
+    /// VJP computes its primal values again; the gradient is the same bits either way).
+    /// </summary>
+    /// <param name="system">The trainer's system (for the type).</param>
+    /// <param name="width">The lane width.</param>
+    /// <param name="keptBytes">Most bytes per thread for kept primal values (≥ 0).</param>
+    public static LaneBlockBatching<TSystem> For<TSystem>(in TSystem system, LaneWidth width, long keptBytes)
+        where TSystem : struct, IOdeLaneSystem
+    {
+        if (!Enum.IsDefined(width)) throw new ArgumentException($"Width {(int)width} is not a LaneWidth.", nameof(width));
+        ArgumentOutOfRangeException.ThrowIfNegative(keptBytes);
+        return new LaneBlockEngine<TSystem>(width, keptBytes);
     }
 }
 
 /// <summary>
-/// The lane-block mode of <see cref="NeuralOdeTrainer{TSystem}"/> (created by <see cref="LaneBlockBatching.For{TSystem}"/>):
+/// The lane-block mode of <see cref="NeuralOdeTrainer{TSystem}"/> (created by <see cref="LaneBlockBatching.For{TSystem}(in TSystem, LaneWidth)"/>):
 /// samples that share their start time and observation times are solved together, one per lane, with
 /// <c>Ode.LossGradient(system, EnsembleBatch.Shared(y0s, θ), …, Sensitivity.DiscreteAdjoint)</c> — a shared step per block, the discrete adjoint of the lane
 /// steps, and the parameter gradient summed across lanes without atomics.
@@ -42,10 +58,17 @@ public static class LaneBlockBatching
 /// <typeparam name="TSystem">The dynamics.</typeparam>
 public abstract class LaneBlockBatching<TSystem> where TSystem : struct, IOdeSystem
 {
-    private protected LaneBlockBatching(LaneWidth width) => Width = width;
+    private protected LaneBlockBatching(LaneWidth width, long keptBytes)
+    {
+        Width = width;
+        KeptBytes = keptBytes;
+    }
 
     /// <summary>The lane width of the blocks.</summary>
     public LaneWidth Width { get; }
+
+    /// <summary>Most bytes per thread the gradient tape spends on kept primal values (<see cref="EnsembleOptions.KeptBytes"/>).</summary>
+    public long KeptBytes { get; }
 
     // workspace: the trainer's slot for what this mode keeps between calls (null at first; this mode fills it and the
     // trainer hands it back on its next call), so that on one thread an iteration allocates nothing after the first.
@@ -53,14 +76,14 @@ public abstract class LaneBlockBatching<TSystem> where TSystem : struct, IOdeSys
         TrajectoryLossKind loss, Sensitivity sensitivity, SolverOptions solver, int threads, Span<double> gradient, ref object? workspace);
 }
 
-internal sealed class LaneBlockEngine<TSystem>(LaneWidth width) : LaneBlockBatching<TSystem>(width)
+internal sealed class LaneBlockEngine<TSystem>(LaneWidth width, long keptBytes) : LaneBlockBatching<TSystem>(width, keptBytes)
     where TSystem : struct, IOdeLaneSystem
 {
     internal override BatchResult Gradient(in TSystem system, ReadOnlySpan<double> p, IReadOnlyList<TrajectorySample> batch, int count,
         TrajectoryLossKind loss, Sensitivity sensitivity, SolverOptions solver, int threads, Span<double> gradient, ref object? workspace)
     {
         int n = system.StateCount, m = system.ParameterCount;
-        if (workspace is not Workspace w || w.Threads != threads) workspace = w = new Workspace(Width, threads);
+        if (workspace is not Workspace w || w.Threads != threads) workspace = w = new Workspace(Width, threads, KeptBytes);
         int groups = w.Group(batch);
         gradient.Clear();
         long evaluations = 0, vjps = 0;
@@ -120,10 +143,10 @@ internal sealed class LaneBlockEngine<TSystem>(LaneWidth width) : LaneBlockBatch
     }
 
     /// <summary>What a trainer's lane-block gradient keeps between calls: the grouping, the buffers, the loss callback and one ensemble workspace per group.</summary>
-    private sealed class Workspace(LaneWidth width, int threads)
+    private sealed class Workspace(LaneWidth width, int threads, long keptBytes)
     {
         public readonly int Threads = threads;
-        public readonly EnsembleOptions Ensemble = new() { Width = width, MaxDegreeOfParallelism = threads };
+        public readonly EnsembleOptions Ensemble = new() { Width = width, MaxDegreeOfParallelism = threads, KeptBytes = keptBytes };
         public double[] Losses = [];
         public OdeStatus[] Statuses = [];
         public int[] MemberList = [];

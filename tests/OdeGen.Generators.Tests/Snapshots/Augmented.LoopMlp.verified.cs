@@ -6,7 +6,7 @@ namespace Scenarios.Loops
 {
     static partial class Mlp
     {
-        public readonly partial struct RhsSystem : global::OdeGen.IOdeAugmentedLaneSystem
+        public readonly partial struct RhsSystem : global::OdeGen.IOdeAugmentedLaneSystem, global::OdeGen.IOdeLaneSystemKept
         {
             // The one-sweep methods of RhsSystem: EvaluateVjp is Vjp whose forward sweep also writes f (the primal
             // values the reverse sweep needs are the ones f is made of), for the augmented adjoint dynamics.
@@ -231,6 +231,138 @@ namespace Scenarios.Loops
                     pBar[i * 2 + 1] += sBar * y1;
                     yBar0 += sBar * p[i * 2];
                     pBar[i * 2] += sBar * y0;
+
+                    // adjoint of: double s = p[B1 + i];
+                    pBar[100 + i] += sBar;
+                }
+
+                // adjoint of: for (int i = 0; i < Hidden; i++)
+                yBar[1] += yBar1;
+                yBar[0] += yBar0;
+                return TLane.Zero;
+            }
+
+            // The tape-keeping pair: EvaluateKeepingLanes is EvaluateVjpLanes's forward sweep (f) that also writes the
+            // primal values its reverse sweep reads into kept; VjpKeptLanes is that reverse sweep (VjpLanes's results)
+            // reading them back instead of computing them again.
+
+            /// <inheritdoc/>
+            public int KeptCount => 50;
+
+            /// <inheritdoc/>
+            public void EvaluateKeepingLanes<TLane>(double t, global::System.ReadOnlySpan<TLane> y, global::System.ReadOnlySpan<TLane> p, global::System.Span<TLane> dydt, global::System.Span<TLane> kept)
+                where TLane : unmanaged, global::OdeGen.Lanes.ILane<TLane>
+            {
+                // elements of dydt that are not written are 0
+                dydt.Clear();
+
+                // Span<double> h = stackalloc double[Hidden];
+                global::System.Span<TLane> h = stackalloc TLane[50];
+
+                // for (int i = 0; i < Hidden; i++)
+                for (int i = 0; i < 50; i++)
+                {
+                    // double s = p[B1 + i];
+                    TLane s = p[100 + i];
+
+                    // s += p[W1 + i * In + j] * y[j];
+                    s += p[i * 2] * y[0];
+                    s += p[i * 2 + 1] * y[1];
+
+                    // h[i] = Math.Tanh(s);
+                    h[i] = TLane.Tanh(s);
+                }
+
+                // for (int k = 0; k < Out; k++), unrolled:
+                // k = 0
+                // double o = p[B2 + k];
+                TLane o = p[250];
+
+                // for (int i = 0; i < Hidden; i++)
+                for (int i = 0; i < 50; i++)
+                {
+                    // o += p[W2 + k * Hidden + i] * h[i];
+                    TLane v1 = h[i];
+                    o += p[150 + i] * v1;
+                }
+
+                // dydt[k] = o;
+                dydt[0] = o;
+
+                // k = 1
+                // double o = p[B2 + k];
+                TLane o_2 = p[251];
+
+                // for (int i = 0; i < Hidden; i++)
+                for (int i = 0; i < 50; i++)
+                {
+                    // o += p[W2 + k * Hidden + i] * h[i];
+                    TLane v2 = h[i];
+                    o_2 += p[200 + i] * v2;
+                }
+
+                // dydt[k] = o;
+                dydt[1] = o_2;
+
+                // Span<double> h = stackalloc double[Hidden];
+                for (int keptIndex = 0; keptIndex < 50; keptIndex++)
+                {
+                    // Span<double> h = stackalloc double[Hidden];
+                    TLane v3 = h[keptIndex];
+                    kept[keptIndex] = v3;
+                }
+            }
+
+            /// <inheritdoc/>
+            public TLane VjpKeptLanes<TLane>(double t, global::System.ReadOnlySpan<TLane> y, global::System.ReadOnlySpan<TLane> p, global::System.ReadOnlySpan<TLane> kept, global::System.ReadOnlySpan<TLane> a, global::System.Span<TLane> yBar, global::System.Span<TLane> pBar)
+                where TLane : unmanaged, global::OdeGen.Lanes.ILane<TLane>
+            {
+                // shared by the lanes: broadcast literals
+                TLane c1 = TLane.Create(1.0);
+
+                // adjoint of: for (int k = 0; k < Out; k++), unrolled:
+                // k = 1
+                // adjoint of: dydt[k] = o;
+                TLane oBar = a[1];
+
+                // adjoint of: double o = p[B2 + k];
+                pBar[251] += oBar;
+
+                // k = 0
+                // adjoint of: dydt[k] = o;
+                TLane oBar_2 = a[0];
+
+                // adjoint of: double o = p[B2 + k];
+                pBar[250] += oBar_2;
+
+                // adjoint of: for (int i = 0; i < Hidden; i++)
+                TLane yBar1 = TLane.Zero;
+                TLane yBar0 = TLane.Zero;
+
+                // adjoint of: for (int i = 0; i < Hidden; i++)
+                for (int i = 50 - 1; (uint)i < 50u; i--)
+                {
+                    // k = 1
+                    // o += p[W2 + k * Hidden + i] * h[i];
+                    TLane v1 = kept[i];
+
+                    // adjoint of: o += p[W2 + k * Hidden + i] * h[i];
+                    TLane hBar_i = oBar * p[200 + i];
+                    pBar[200 + i] += oBar * v1;
+
+                    // k = 0
+                    // adjoint of: o += p[W2 + k * Hidden + i] * h[i];
+                    hBar_i += oBar_2 * p[150 + i];
+                    pBar[150 + i] += oBar_2 * v1;
+
+                    // adjoint of: h[i] = Math.Tanh(s);
+                    TLane sBar = hBar_i * TLane.FusedMultiplyAdd(-v1, v1, c1);
+
+                    // adjoint of: s += p[W1 + i * In + j] * y[j];
+                    yBar1 += sBar * p[i * 2 + 1];
+                    pBar[i * 2 + 1] += sBar * y[1];
+                    yBar0 += sBar * p[i * 2];
+                    pBar[i * 2] += sBar * y[0];
 
                     // adjoint of: double s = p[B1 + i];
                     pBar[100 + i] += sBar;

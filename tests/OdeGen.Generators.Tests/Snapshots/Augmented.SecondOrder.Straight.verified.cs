@@ -6,7 +6,7 @@ namespace SecondOrder.Straight
 {
     static partial class Lorenz
     {
-        public readonly partial struct RhsSystem : global::OdeGen.IOdeAugmentedLaneSystemSecondOrder
+        public readonly partial struct RhsSystem : global::OdeGen.IOdeAugmentedLaneSystemSecondOrder, global::OdeGen.IOdeLaneSystemKept
         {
             // The one-sweep methods of RhsSystem: EvaluateVjp is Vjp whose forward sweep also writes f (the primal
             // values the reverse sweep needs are the ones f is made of), for the augmented adjoint dynamics.
@@ -306,6 +306,100 @@ namespace SecondOrder.Straight
                 pBar[1] += rhoBar;
                 pBar[0] += sigmaBar;
                 return v12 * y0 * TLane.Cos(tLane);
+            }
+
+            // The tape-keeping pair: EvaluateKeepingLanes is EvaluateVjpLanes's forward sweep (f) that also writes the
+            // primal values its reverse sweep reads into kept; VjpKeptLanes is that reverse sweep (VjpLanes's results)
+            // reading them back instead of computing them again.
+
+            /// <inheritdoc/>
+            public int KeptCount => 7;
+
+            /// <inheritdoc/>
+            public void EvaluateKeepingLanes<TLane>(double t, global::System.ReadOnlySpan<TLane> y, global::System.ReadOnlySpan<TLane> p, global::System.Span<TLane> dydt, global::System.Span<TLane> kept)
+                where TLane : unmanaged, global::OdeGen.Lanes.ILane<TLane>
+            {
+                // shared by the lanes: broadcast time and literals
+                TLane tLane = TLane.Create(t);
+
+                // double sigma = p[0], rho = p[1], beta = p[2];
+                TLane sigma = p[0];
+                TLane rho = p[1];
+                TLane beta = p[2];
+
+                // dydt[0] = sigma * (y[1] - y[0]) + Math.Sin(t) * y[0] * y[0];
+                TLane y1 = y[1];
+                TLane y0 = y[0];
+                TLane v1 = y1 - y0;
+                kept[0] = v1;
+                TLane v2 = TLane.Sin(tLane);
+                kept[1] = v2;
+                TLane v3 = v2 * y0;
+                kept[2] = v3;
+                dydt[0] = sigma * v1 + v3 * y0;
+
+                // dydt[1] = y[0] * (rho - y[2]) - y[1] * Math.Exp(-0.1 * y[1]);
+                TLane y2 = y[2];
+                TLane v4 = rho - y2;
+                kept[3] = v4;
+                TLane v5 = TLane.Exp(TLane.Create(-0.1) * y1);
+                kept[4] = v5;
+                dydt[1] = y0 * v4 - y1 * v5;
+
+                // dydt[2] = y[0] * y[1] - beta * y[2] / (1 + y[2] * y[2]);
+                TLane v6 = TLane.Create(1.0) + y2 * y2;
+                kept[5] = v6;
+                TLane v7 = beta * y2 / v6;
+                kept[6] = v7;
+                dydt[2] = y0 * y1 - v7;
+            }
+
+            /// <inheritdoc/>
+            public TLane VjpKeptLanes<TLane>(double t, global::System.ReadOnlySpan<TLane> y, global::System.ReadOnlySpan<TLane> p, global::System.ReadOnlySpan<TLane> kept, global::System.ReadOnlySpan<TLane> a, global::System.Span<TLane> yBar, global::System.Span<TLane> pBar)
+                where TLane : unmanaged, global::OdeGen.Lanes.ILane<TLane>
+            {
+                // shared by the lanes: broadcast time and literals
+                TLane tLane = TLane.Create(t);
+
+                // double sigma = p[0], rho = p[1], beta = p[2];
+                TLane sigma = p[0];
+                TLane beta = p[2];
+
+                // dydt[0] = sigma * (y[1] - y[0]) + Math.Sin(t) * y[0] * y[0];
+                TLane y1 = y[1];
+                TLane y0 = y[0];
+
+                // dydt[1] = y[0] * (rho - y[2]) - y[1] * Math.Exp(-0.1 * y[1]);
+                TLane y2 = y[2];
+                TLane kept4 = kept[4];
+
+                // dydt[2] = y[0] * y[1] - beta * y[2] / (1 + y[2] * y[2]);
+                TLane kept5 = kept[5];
+
+                // adjoint of: dydt[2] = y[0] * y[1] - beta * y[2] / (1 + y[2] * y[2]);
+                TLane a2 = a[2];
+                TLane v1 = a2 / kept5;
+                TLane v2 = a2 * (kept[6] / kept5) * y2;
+                TLane betaBar = -(v1 * y2);
+
+                // adjoint of: dydt[1] = y[0] * (rho - y[2]) - y[1] * Math.Exp(-0.1 * y[1]);
+                TLane a1 = a[1];
+                TLane rhoBar = a1 * y0;
+                yBar[2] += TLane.FusedMultiplyAdd(-v1, beta, v2 + v2) - rhoBar;
+
+                // adjoint of: dydt[0] = sigma * (y[1] - y[0]) + Math.Sin(t) * y[0] * y[0];
+                TLane a0 = a[0];
+                TLane v3 = a0 * y0;
+                TLane sigmaBar = a0 * kept[0];
+                TLane v4 = a0 * sigma;
+                yBar[0] += TLane.FusedMultiplyAdd(v3, kept[1], TLane.FusedMultiplyAdd(a0, kept[2], TLane.FusedMultiplyAdd(a2, y1, a1 * kept[3]))) - v4;
+                yBar[1] += TLane.FusedMultiplyAdd(-(a1 * y1 * kept4), TLane.Create(-0.1), TLane.FusedMultiplyAdd(a2, y0, -(a1 * kept4))) + v4;
+
+                // adjoint of: double sigma = p[0], rho = p[1], beta = p[2];
+                pBar[2] += betaBar;
+                pBar[1] += rhoBar;
+                pBar[0] += sigmaBar;
+                return v3 * y0 * TLane.Cos(tLane);
             }
         }
     }
