@@ -94,6 +94,8 @@ public sealed class EnsembleOptions
             throw new ArgumentException($"Width {(int)Width} is not a LaneWidth.", "ensemble");
         if (MaxDegreeOfParallelism is { } d && d < 1)
             throw new ArgumentException($"MaxDegreeOfParallelism must be at least 1 (or null for every core), not {d}.", "ensemble");
+        if (KeptBytes < 0)
+            throw new ArgumentException($"KeptBytes must be zero (keep nothing) or positive, not {KeptBytes}.", "ensemble");
     }
 
     /// <summary>Lanes per register of a width.</summary>

@@ -114,6 +114,8 @@ public class EnsembleFailureTests
         Assert.Throws<ArgumentException>(() => Ode.Solve(lorenz, new EnsembleBatch(y0s, ps), 0, 1, new SolverOptions { AbsTolVector = [1e-9, double.NaN, 1e-9] }));
         Assert.Throws<ArgumentException>(() => Ode.Solve(lorenz, new EnsembleBatch(y0s, ps), 0, 1, null, new EnsembleOptions { MaxDegreeOfParallelism = 0 }));
         Assert.Throws<ArgumentException>(() => Ode.Solve(lorenz, new EnsembleBatch(y0s, ps), 0, 1, null, new EnsembleOptions { Width = (LaneWidth)42 }));
+        var kept = Assert.Throws<ArgumentException>(() => Ode.Solve(lorenz, new EnsembleBatch(y0s, ps), 0, 1, null, new EnsembleOptions { KeptBytes = -1 }));
+        Assert.Contains("KeptBytes", kept.Message);
         Assert.Throws<ArgumentException>(() => Ode.Gradient(lorenz, new EnsembleBatch(y0s, ps), 0, [1], new double[5], Sensitivity.DiscreteAdjoint));
         var seed = new double[12];
         seed[3] = double.NaN;
