@@ -275,7 +275,7 @@ public class IntegratorTests
         var options = new SolverOptions { Method = OdeMethod.FromTableau(Ralston21), RelTol = 1e-6, AbsTol = 1e-8, SaveAt = [0.5, 1.25, 2] };
         double[] y0 = [1, 1, 1], p = [10, 28, 8.0 / 3];
         OdeSolution scalar = Ode.Solve(Lorenz, y0, p, 0, 2, options);
-        EnsembleSolution lanes = Ode.SolveEnsemble(Lorenz, y0, p, 0, 2, options, new EnsembleOptions { Width = width });
+        EnsembleSolution lanes = Ode.Solve(Lorenz, new EnsembleBatch(y0, p), 0, 2, options, new EnsembleOptions { Width = width });
         Assert.Equal(OdeStatus.Success, scalar.Status);
         Assert.Equal(scalar.Stats.Steps, lanes.TrajectoryStats[0].Steps);
         Assert.Equal(scalar.Stats.RejectedSteps, lanes.TrajectoryStats[0].RejectedSteps);
