@@ -277,21 +277,8 @@ internal static class DirectConvolution
             for (int i0 = 0; i0 < pixels; i0 += Gemm.RowTile)
             {
                 int rows = Math.Min(Gemm.RowTile, pixels - i0);
-                for (int r = 0; r < Gemm.RowTile; r++)
-                {
-                    int i = i0 + Math.Min(r, rows - 1);   // a short tile repeats its last pixel, and never adds it
-                    iy[r] = i / width;
-                    ix[r] = i - (iy[r] * width);
-                    at[r] = (iy[r] * frameWidth) + ix[r];
-                }
-
-                // The tile's running xBar, [pixel][plane].
-                sums.Clear();
-                for (int l = 0; l < lanes; l++)
-                {
-                    ReadOnlySpan<T> plane = xBar.Slice((c0 + l) * pixels, pixels);
-                    for (int r = 0; r < rows; r++) sums[(r * tile) + l] = plane[i0 + r];
-                }
+                InputTilePixels(i0, rows, width, frameWidth, iy, ix, at);
+                GatherInputTile(xBar, sums, c0, lanes, pixels, i0, rows, tile);   // the tile's running xBar, [pixel][plane]
 
                 ref T s0 = ref MemoryMarshal.GetReference(sums);
                 TVector x00 = Load<TVector, T>(ref s0, 0), x01 = Load<TVector, T>(ref s0, w), x10 = Load<TVector, T>(ref s0, tile), x11 = Load<TVector, T>(ref s0, tile + w);
@@ -342,11 +329,7 @@ internal static class DirectConvolution
                 }
 
                 StoreRows<TVector, T>(sums, tile, w, x00, x01, x10, x11, x20, x21, x30, x31, x40, x41, x50, x51);
-                for (int l = 0; l < lanes; l++)
-                {
-                    Span<T> plane = xBar.Slice((c0 + l) * pixels, pixels);
-                    for (int r = 0; r < rows; r++) plane[i0 + r] = sums[(r * tile) + l];
-                }
+                ScatterInputTile(sums, xBar, c0, lanes, pixels, i0, rows, tile);
             }
         }
 
@@ -379,21 +362,8 @@ internal static class DirectConvolution
             for (int i0 = 0; i0 < pixels; i0 += TallRows)
             {
                 int rows = Math.Min(TallRows, pixels - i0);
-                for (int r = 0; r < TallRows; r++)
-                {
-                    int i = i0 + Math.Min(r, rows - 1);   // a short tile repeats its last pixel, and never adds it
-                    iy[r] = i / width;
-                    ix[r] = i - (iy[r] * width);
-                    at[r] = (iy[r] * frameWidth) + ix[r];
-                }
-
-                // The tile's running xBar, [pixel][plane].
-                sums.Clear();
-                for (int l = 0; l < lanes; l++)
-                {
-                    ReadOnlySpan<T> plane = xBar.Slice((c0 + l) * pixels, pixels);
-                    for (int r = 0; r < rows; r++) sums[(r * tile) + l] = plane[i0 + r];
-                }
+                InputTilePixels(i0, rows, width, frameWidth, iy, ix, at);
+                GatherInputTile(xBar, sums, c0, lanes, pixels, i0, rows, tile);   // the tile's running xBar, [pixel][plane]
 
                 ref T s0 = ref MemoryMarshal.GetReference(sums);
                 TVector x0 = Load<TVector, T>(ref s0, 0), x1 = Load<TVector, T>(ref s0, tile), x2 = Load<TVector, T>(ref s0, 2 * tile), x3 = Load<TVector, T>(ref s0, 3 * tile);
@@ -443,11 +413,7 @@ internal static class DirectConvolution
                 }
 
                 StoreTall<TVector, T>(sums, tile, x0, x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, x11);
-                for (int l = 0; l < lanes; l++)
-                {
-                    Span<T> plane = xBar.Slice((c0 + l) * pixels, pixels);
-                    for (int r = 0; r < rows; r++) plane[i0 + r] = sums[(r * tile) + l];
-                }
+                ScatterInputTile(sums, xBar, c0, lanes, pixels, i0, rows, tile);
             }
         }
 
@@ -576,6 +542,41 @@ internal static class DirectConvolution
         }
 
         for (; i < n; i++) Unsafe.Add(ref to, i) = (accumulate ? Unsafe.Add(ref to, i) : shift) + Unsafe.Add(ref from, i);
+    }
+
+    // The input-gradient kernels' tile bookkeeping (both row counts): each row's input pixel, as (y, x) and as its offset in
+    // the ∂L/∂Y frame; a short tile repeats its last pixel, and never adds it.
+    private static void InputTilePixels(int i0, int rows, int width, int frameWidth, Span<int> iy, Span<int> ix, Span<int> at)
+    {
+        for (int r = 0; r < at.Length; r++)
+        {
+            int i = i0 + Math.Min(r, rows - 1);
+            iy[r] = i / width;
+            ix[r] = i - (iy[r] * width);
+            at[r] = (iy[r] * frameWidth) + ix[r];
+        }
+    }
+
+    // xBar's entries of a tile of input pixels by planes into sums ([pixel][plane], unused entries zero), and back.
+    private static void GatherInputTile<T>(ReadOnlySpan<T> xBar, Span<T> sums, int c0, int lanes, int pixels, int i0, int rows, int tile)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        sums.Clear();
+        for (int l = 0; l < lanes; l++)
+        {
+            ReadOnlySpan<T> plane = xBar.Slice((c0 + l) * pixels, pixels);
+            for (int r = 0; r < rows; r++) sums[(r * tile) + l] = plane[i0 + r];
+        }
+    }
+
+    private static void ScatterInputTile<T>(ReadOnlySpan<T> sums, Span<T> xBar, int c0, int lanes, int pixels, int i0, int rows, int tile)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int l = 0; l < lanes; l++)
+        {
+            Span<T> plane = xBar.Slice((c0 + l) * pixels, pixels);
+            for (int r = 0; r < rows; r++) plane[i0 + r] = sums[(r * tile) + l];
+        }
     }
 
     private static bool Reaches(int y, int x, int height, int width) => (uint)y < (uint)height && (uint)x < (uint)width;
