@@ -85,7 +85,9 @@ public class LaneOdeBlockTests
         {
             model.Lanes = width;
             model.Gradient(p, inputs, targets, Loss.SoftmaxCrossEntropy, gradient);
-            long bytes = Allocations.Least(() => model.Gradient(p, inputs, targets, Loss.SoftmaxCrossEntropy, gradient), windows: 3);
+            model.Gradient(p, inputs, targets, Loss.SoftmaxCrossEntropy, gradient);
+            // Five windows: under heavy load the runtime's own one-off work (tiering) once landed in all three of three.
+            long bytes = Allocations.Least(() => model.Gradient(p, inputs, targets, Loss.SoftmaxCrossEntropy, gradient), windows: 5);
             Assert.True(bytes == 0, $"{width}: {bytes} B per batch after the first");
         }
     }
