@@ -37,14 +37,26 @@ internal static partial class LaneMath
     /// the same side only that side is computed (one division instead of two, and no exp for small arguments): the lanes
     /// get the same bits either way, as each lane's value is the same expression.
     /// </summary>
+    /// <remarks>
+    /// Inlined, with the exp sides out of line: a generated MLP calls it in a loop, and a call that takes and returns a
+    /// 512-bit lane value passes both through memory (on Zen 4 a 64-byte reload of a just-stored value is slow), which
+    /// cost the spiral's lane blocks more than the arithmetic of the small side.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Tanh<T>(T x) where T : unmanaged, ILane<T>, ILaneBits<T>
     {
-        T a = T.Abs(x);
-        T isSmall = T.LessThan(a, C<T>(0.625));
-        T inf = C<T>(double.PositiveInfinity);
+        T isSmall = T.LessThan(T.Abs(x), C<T>(0.625));
         // tanh is odd: the sign of x (also of −0, which x + x³… would turn into +0) goes on last. NaN lanes count as large.
-        if (T.AllFinite(T.Select(isSmall, T.Zero, inf))) return T.CopySign(TanhSmall(x), x);
-        if (T.AllFinite(T.Select(isSmall, inf, T.Zero))) return T.CopySign(TanhLarge(a), x);
+        if (T.AllFinite(T.Select(isSmall, T.Zero, C<T>(double.PositiveInfinity)))) return T.CopySign(TanhSmall(x), x);
+        return TanhNotAllSmall(x, isSmall);
+    }
+
+    // Tanh where some lane is not below 0.625 (or NaN): the exp side alone when every lane is there, else both sides.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T TanhNotAllSmall<T>(T x, T isSmall) where T : unmanaged, ILane<T>, ILaneBits<T>
+    {
+        T a = T.Abs(x);
+        if (T.AllFinite(T.Select(isSmall, C<T>(double.PositiveInfinity), T.Zero))) return T.CopySign(TanhLarge(a), x);
         return T.CopySign(T.Select(isSmall, TanhSmall(x), TanhLarge(a)), x);
     }
 
