@@ -88,7 +88,8 @@ public sealed class EnsembleOptions
     /// the point is the one the last step ended with (an FSAL method's last stage, else its endpoint derivative) and the
     /// next step is the controller's proposal (shortened to the next time as any step is), which saves two evaluations of f
     /// per time. Both are discrete adjoints of the steps taken; they differ where the steps differ, at the level of the
-    /// solver's tolerance. Fixed steps restart either way (they are counted from each time).
+    /// solver's tolerance. Fixed steps restart either way (they are counted from each time), and <see cref="PerLaneSteps"/>
+    /// gradients, whose lanes take the single-trajectory discrete adjoint's own steps, do not read it.
     /// </summary>
     public bool ContinueAtObservations { get; init; }
 
