@@ -27,7 +27,8 @@ namespace OdeGen.Benchmarks;
 public class NeuralTrainingBenchmarks
 {
     private NeuralOdeTrainer<SpiralModel.RhsSystem> _interpolating = null!, _throughObservations = null!, _backsolve = null!, _discrete = null!,
-        _laneBlocks = null!, _laneBlocksLane1 = null!, _laneBlocksRecomputed = null!, _laneBlocksLane1Recomputed = null!;
+        _laneBlocks = null!, _laneBlocksLane1 = null!, _laneBlocksRecomputed = null!, _laneBlocksLane1Recomputed = null!,
+        _laneBlocksRestarting = null!, _laneBlocksLane1Restarting = null!;
     private NeuralOdeTrainer<SpiralModelVectorized.RhsSystem> _interpolatingVectorized = null!, _throughObservationsVectorized = null!, _backsolveVectorized = null!;
     private readonly double[] _gradient = new double[252];
     private Problem _problem = null!;
@@ -45,6 +46,8 @@ public class NeuralTrainingBenchmarks
         _laneBlocksLane1 = Trainer(nameof(DiscreteAdjointLaneBlocksLane1));
         _laneBlocksRecomputed = Trainer(nameof(DiscreteAdjointLaneBlocksRecomputed));
         _laneBlocksLane1Recomputed = Trainer(nameof(DiscreteAdjointLaneBlocksLane1Recomputed));
+        _laneBlocksRestarting = Trainer(nameof(DiscreteAdjointLaneBlocksRestarting));
+        _laneBlocksLane1Restarting = Trainer(nameof(DiscreteAdjointLaneBlocksLane1Restarting));
         _interpolatingVectorized = VectorizedTrainer(nameof(InterpolatingAdjointVectorizedLoops));
         _throughObservationsVectorized = VectorizedTrainer(nameof(InterpolatingAdjointThroughObservationsVectorizedLoops));
         _backsolveVectorized = VectorizedTrainer(nameof(BacksolveAdjointVectorizedLoops));
@@ -73,6 +76,12 @@ public class NeuralTrainingBenchmarks
 
     /// <summary>Lane blocks of one lane, keeping no primal values.</summary>
     [Benchmark] public double DiscreteAdjointLaneBlocksLane1Recomputed() => Run(_laneBlocksLane1Recomputed);
+
+    /// <summary>Lane blocks that restart at every observation time as the per-sample discrete adjoint does (ContinueAtObservations off).</summary>
+    [Benchmark] public double DiscreteAdjointLaneBlocksRestarting() => Run(_laneBlocksRestarting);
+
+    /// <summary>Lane blocks of one lane restarting at every observation time: the per-sample discrete adjoint's steps.</summary>
+    [Benchmark] public double DiscreteAdjointLaneBlocksLane1Restarting() => Run(_laneBlocksLane1Restarting);
 
     /// <summary>The interpolating adjoint with the model's loops vectorized.</summary>
     [Benchmark] public double InterpolatingAdjointVectorizedLoops() => Run(_interpolatingVectorized);
@@ -109,6 +118,10 @@ public class NeuralTrainingBenchmarks
                 nameof(DiscreteAdjointLaneBlocksLane1) => LaneBlockBatching.For(default(SpiralModel.RhsSystem), LaneWidth.Lane1),
                 nameof(DiscreteAdjointLaneBlocksRecomputed) => LaneBlockBatching.For(default(SpiralModel.RhsSystem), LaneWidth.Auto, keptBytes: 0),
                 nameof(DiscreteAdjointLaneBlocksLane1Recomputed) => LaneBlockBatching.For(default(SpiralModel.RhsSystem), LaneWidth.Lane1, keptBytes: 0),
+                nameof(DiscreteAdjointLaneBlocksRestarting) => LaneBlockBatching.For(default(SpiralModel.RhsSystem), LaneWidth.Auto,
+                    EnsembleOptions.Default.KeptBytes, continueAtObservations: false),
+                nameof(DiscreteAdjointLaneBlocksLane1Restarting) => LaneBlockBatching.For(default(SpiralModel.RhsSystem), LaneWidth.Lane1,
+                    EnsembleOptions.Default.KeptBytes, continueAtObservations: false),
                 _ => null,
             },
         };

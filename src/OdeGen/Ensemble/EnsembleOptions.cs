@@ -79,6 +79,20 @@ public sealed class EnsembleOptions
     /// </summary>
     public long KeptBytes { get; init; } = 64L << 20;
 
+    /// <summary>
+    /// Whether an adaptive discrete-adjoint gradient through observation times (<c>Ode.Gradient</c> and
+    /// <c>Ode.LossGradient</c> on an <see cref="EnsembleBatch"/>) integrates through them without restarting (off by default).
+    /// Off, a block stops at each time and restarts there as the scalar discrete adjoint does — a fresh f at the point, a
+    /// fresh automatic first step (one more f), the step-size controller reset — so at <see cref="LaneWidth.Lane1"/> the
+    /// steps and numbers equal the scalar discrete adjoint's. On, the block goes on as between two steps: the derivative at
+    /// the point is the one the last step ended with (an FSAL method's last stage, else its endpoint derivative) and the
+    /// next step is the controller's proposal (shortened to the next time as any step is), which saves two evaluations of f
+    /// per time. Both are discrete adjoints of the steps taken; they differ where the steps differ, at the level of the
+    /// solver's tolerance. Fixed steps restart either way (they are counted from each time), and <see cref="PerLaneSteps"/>
+    /// gradients, whose lanes take the single-trajectory discrete adjoint's own steps, do not read it.
+    /// </summary>
+    public bool ContinueAtObservations { get; init; }
+
     /// <summary>The width <see cref="LaneWidth.Auto"/> resolves to on this machine.</summary>
     public static LaneWidth HardwareWidth =>
         Vector512.IsHardwareAccelerated ? LaneWidth.Lane512

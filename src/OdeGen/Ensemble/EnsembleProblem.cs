@@ -63,6 +63,8 @@ internal sealed class EnsembleProblem : IDisposable
     public bool FusedSteps { get; init; }
     /// <summary>Most bytes a worker's tape keeps of primal values for the reverse sweep (<see cref="EnsembleOptions.KeptBytes"/>).</summary>
     public long KeptBytes { get; init; }
+    /// <summary>Whether a solve through observation times goes on at each one without restarting (<see cref="EnsembleOptions.ContinueAtObservations"/>).</summary>
+    public bool ContinueAtObservations { get; init; }
     /// <summary>False for a trajectory whose own y0 or θ has a NaN or ±∞: it is not solved (status NonFiniteValue). Pooled: it may be longer.</summary>
     public bool[] InputFinite { get; }
 

@@ -6,7 +6,8 @@ namespace OdeGen.Ensemble;
 // times (Ode.Gradient and Ode.LossGradient on an EnsembleBatch with the discrete adjoint). The block stops at each time and restarts there,
 // exactly as the scalar discrete adjoint's forward pass restarts its integrator at every observation time (a fresh
 // derivative at the point, a fresh automatic first step, the controller and MaxSteps reset, fixed steps counted from
-// the restart), so with Lane1 — or any width with a fixed step — every lane takes the scalar steps.
+// the restart), so with Lane1 — or any width with a fixed step — every lane takes the scalar steps. With
+// EnsembleOptions.ContinueAtObservations an adaptive block goes on through each time instead (see Restart).
 internal sealed partial class LaneBlockSolver<TSystem, TLane>
 {
     /// <summary>
@@ -43,6 +44,16 @@ internal sealed partial class LaneBlockSolver<TSystem, TLane>
     // work so far and the tape are kept.
     private void Restart(double tEnd, EnsembleSolution output)
     {
+        if (_problem.ContinueAtObservations && !_fixed)
+        {
+            // EnsembleOptions.ContinueAtObservations: on as between two steps. _fNext is f at the current point already
+            // (the accepted step's last stage or endpoint derivative, whose kept values the tape holds for the next
+            // step's stage 0), _h the controller's proposal; only the target moves (and the work limit counts afresh, as
+            // at a restart). The times are monotone, so the direction stays.
+            _tEnd = tEnd;
+            _attempts = 0;
+            return;
+        }
         _t0 = _previousTime = _time;
         _tEnd = tEnd;
         _direction = _tEnd >= _t0 ? 1.0 : -1.0;

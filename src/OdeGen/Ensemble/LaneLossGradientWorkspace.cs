@@ -35,7 +35,8 @@ internal sealed class LaneLossGradientWorkspace<TSystem> : IDisposable
         LaneWidth width = ensemble.ResolvedWidth;
         bool withLoss = loss is not null;
         if (_problem is { } kept && _output is { } output && kept.Count == count && kept.SharedParameters == shared && _withLoss == withLoss
-            && ReferenceEquals(kept.Options, options) && kept.FusedSteps == ensemble.FusedSteps && kept.KeptBytes == ensemble.KeptBytes && _width == width && output.Times.Length == times.Length)
+            && ReferenceEquals(kept.Options, options) && kept.FusedSteps == ensemble.FusedSteps && kept.KeptBytes == ensemble.KeptBytes
+            && kept.ContinueAtObservations == ensemble.ContinueAtObservations && _width == width && output.Times.Length == times.Length)
         {
             kept.Reload(y0s, ps, t0, times[^1]);
             output.Reuse(times);
@@ -43,7 +44,7 @@ internal sealed class LaneLossGradientWorkspace<TSystem> : IDisposable
         else
         {
             Dispose();
-            var problem = new EnsembleProblem(count, system.StateCount, system.ParameterCount, y0s, ps, shared, t0, times[^1], options) { FusedSteps = ensemble.FusedSteps, KeptBytes = ensemble.KeptBytes };
+            var problem = new EnsembleProblem(count, system.StateCount, system.ParameterCount, y0s, ps, shared, t0, times[^1], options) { FusedSteps = ensemble.FusedSteps, KeptBytes = ensemble.KeptBytes, ContinueAtObservations = ensemble.ContinueAtObservations };
             _problem = problem;
             _width = width;
             var solution = new EnsembleSolution(count, problem.StateCount, problem.Options.SaveAt, width,

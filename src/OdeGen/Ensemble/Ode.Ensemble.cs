@@ -198,7 +198,7 @@ public static partial class Ode
         where TSystem : struct, IOdeLaneSystem
     {
         int count = CheckProblem(system, y0s, ps, shared, t0, t1, ref options, ref ensemble);
-        return new EnsembleProblem(count, system.StateCount, system.ParameterCount, y0s, ps, shared, t0, t1, options!) { FusedSteps = ensemble!.FusedSteps, KeptBytes = ensemble.KeptBytes };
+        return new EnsembleProblem(count, system.StateCount, system.ParameterCount, y0s, ps, shared, t0, t1, options!) { FusedSteps = ensemble!.FusedSteps, KeptBytes = ensemble.KeptBytes, ContinueAtObservations = ensemble.ContinueAtObservations };
     }
 
     // The checks of an ensemble call's inputs, on the calling thread; returns the number of trajectories. They allocate

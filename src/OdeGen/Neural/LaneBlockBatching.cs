@@ -19,7 +19,7 @@ public static class LaneBlockBatching
         where TSystem : struct, IOdeLaneSystem
     {
         if (!Enum.IsDefined(width)) throw new ArgumentException($"Width {(int)width} is not a LaneWidth.", nameof(width));
-        return new LaneBlockEngine<TSystem>(width, EnsembleOptions.Default.KeptBytes);
+        return new LaneBlockEngine<TSystem>(width, EnsembleOptions.Default.KeptBytes, continueAtObservations: true);
     }
 
     /// <summary>
@@ -33,9 +33,25 @@ public static class LaneBlockBatching
     public static LaneBlockBatching<TSystem> For<TSystem>(in TSystem system, LaneWidth width, long keptBytes)
         where TSystem : struct, IOdeLaneSystem
     {
+        return For(system, width, keptBytes, continueAtObservations: true);
+    }
+
+    /// <summary>
+    /// <see cref="For{TSystem}(in TSystem, LaneWidth, long)"/> that also says whether an adaptive solve goes on through the
+    /// observation times (<see cref="EnsembleOptions.ContinueAtObservations"/>; the other overloads: yes) or restarts at each
+    /// as the per-sample discrete adjoint does (no: then at <see cref="LaneWidth.Lane1"/> the lanes take the per-sample
+    /// steps, and with one step per interval, as in the spiral demo, so do the wider blocks).
+    /// </summary>
+    /// <param name="system">The trainer's system (for the type).</param>
+    /// <param name="width">The lane width.</param>
+    /// <param name="keptBytes">Most bytes per thread for kept primal values (≥ 0).</param>
+    /// <param name="continueAtObservations">Whether adaptive solves go on through the observation times without restarting.</param>
+    public static LaneBlockBatching<TSystem> For<TSystem>(in TSystem system, LaneWidth width, long keptBytes, bool continueAtObservations)
+        where TSystem : struct, IOdeLaneSystem
+    {
         if (!Enum.IsDefined(width)) throw new ArgumentException($"Width {(int)width} is not a LaneWidth.", nameof(width));
         ArgumentOutOfRangeException.ThrowIfNegative(keptBytes);
-        return new LaneBlockEngine<TSystem>(width, keptBytes);
+        return new LaneBlockEngine<TSystem>(width, keptBytes, continueAtObservations);
     }
 }
 
@@ -53,15 +69,20 @@ public static class LaneBlockBatching
 /// <para>The gradient is the discrete adjoint of the lane steps: the trainer's <c>Sensitivity</c> reports
 /// <see cref="Sensitivity.DiscreteAdjoint"/> in this mode, and setting another one with it throws. With an adaptive method the lanes of a block share their steps (error = the largest of the lanes' norms), so the
 /// result differs from the per-sample discrete adjoint at the level of the solver's tolerance; with a fixed step it
-/// equals it up to the order of the sums.</para>
+/// equals it up to the order of the sums. By default an adaptive block goes on through the observation times as between
+/// two steps (<see cref="ContinueAtObservations"/>), where the per-sample discrete adjoint restarts its integrator at each
+/// (a fresh f and a fresh automatic first step): the steps, and so the numbers, differ from its at the level of the
+/// solver's tolerance even at <see cref="LaneWidth.Lane1"/> unless every interval is one step either way;
+/// <see cref="LaneBlockBatching.For{TSystem}(in TSystem, LaneWidth, long, bool)"/> with <c>false</c> restarts as it does.</para>
 /// </remarks>
 /// <typeparam name="TSystem">The dynamics.</typeparam>
 public abstract class LaneBlockBatching<TSystem> where TSystem : struct, IOdeSystem
 {
-    private protected LaneBlockBatching(LaneWidth width, long keptBytes)
+    private protected LaneBlockBatching(LaneWidth width, long keptBytes, bool continueAtObservations)
     {
         Width = width;
         KeptBytes = keptBytes;
+        ContinueAtObservations = continueAtObservations;
     }
 
     /// <summary>The lane width of the blocks.</summary>
@@ -70,20 +91,27 @@ public abstract class LaneBlockBatching<TSystem> where TSystem : struct, IOdeSys
     /// <summary>Most bytes per thread the gradient tape spends on kept primal values (<see cref="EnsembleOptions.KeptBytes"/>).</summary>
     public long KeptBytes { get; }
 
+    /// <summary>
+    /// Whether an adaptive solve goes on through the observation times (<see cref="EnsembleOptions.ContinueAtObservations"/>:
+    /// two evaluations of f fewer per time) rather than restarting at each as the per-sample discrete adjoint does.
+    /// </summary>
+    public bool ContinueAtObservations { get; }
+
     // workspace: the trainer's slot for what this mode keeps between calls (null at first; this mode fills it and the
     // trainer hands it back on its next call), so that on one thread an iteration allocates nothing after the first.
     internal abstract BatchResult Gradient(in TSystem system, ReadOnlySpan<double> p, IReadOnlyList<TrajectorySample> batch, int count,
         TrajectoryLossKind loss, Sensitivity sensitivity, SolverOptions solver, int threads, Span<double> gradient, ref object? workspace);
 }
 
-internal sealed class LaneBlockEngine<TSystem>(LaneWidth width, long keptBytes) : LaneBlockBatching<TSystem>(width, keptBytes)
+internal sealed class LaneBlockEngine<TSystem>(LaneWidth width, long keptBytes, bool continueAtObservations)
+    : LaneBlockBatching<TSystem>(width, keptBytes, continueAtObservations)
     where TSystem : struct, IOdeLaneSystem
 {
     internal override BatchResult Gradient(in TSystem system, ReadOnlySpan<double> p, IReadOnlyList<TrajectorySample> batch, int count,
         TrajectoryLossKind loss, Sensitivity sensitivity, SolverOptions solver, int threads, Span<double> gradient, ref object? workspace)
     {
         int n = system.StateCount, m = system.ParameterCount;
-        if (workspace is not Workspace w || w.Threads != threads) workspace = w = new Workspace(Width, threads, KeptBytes);
+        if (workspace is not Workspace w || w.Threads != threads) workspace = w = new Workspace(Width, threads, KeptBytes, ContinueAtObservations);
         int groups = w.Group(batch);
         gradient.Clear();
         long evaluations = 0, vjps = 0;
@@ -143,10 +171,13 @@ internal sealed class LaneBlockEngine<TSystem>(LaneWidth width, long keptBytes) 
     }
 
     /// <summary>What a trainer's lane-block gradient keeps between calls: the grouping, the buffers, the loss callback and one ensemble workspace per group.</summary>
-    private sealed class Workspace(LaneWidth width, int threads, long keptBytes)
+    private sealed class Workspace(LaneWidth width, int threads, long keptBytes, bool continueAtObservations)
     {
         public readonly int Threads = threads;
-        public readonly EnsembleOptions Ensemble = new() { Width = width, MaxDegreeOfParallelism = threads, KeptBytes = keptBytes };
+        public readonly EnsembleOptions Ensemble = new()
+        {
+            Width = width, MaxDegreeOfParallelism = threads, KeptBytes = keptBytes, ContinueAtObservations = continueAtObservations,
+        };
         public double[] Losses = [];
         public OdeStatus[] Statuses = [];
         public int[] MemberList = [];

@@ -93,6 +93,38 @@ public class EnsembleObservationGradientTests
 
     [Theory]
     [MemberData(nameof(AllWidths), MemberType = typeof(EnsembleTestSupport))]
+    public void ContinueAtObservations_MatchesScalarDiscreteAdjoint_ToTheTolerance_WithTwoEvaluationsFewerPerTime(LaneWidth width)
+    {
+        // Going on through the times instead of restarting at each: other steps (no fresh first step; the controller goes
+        // on), so another discretization of the same flow, within the tolerance's reach of the scalar discrete adjoint's
+        // (which restarts), as the wider blocks' shared steps are above.
+        var options = new SolverOptions { Method = OdeMethod.Dopri5, RelTol = 1e-9, AbsTol = 1e-12 };
+        int count = 9;
+        (double[] y0s, double[] ps) = MlpInputs(count);
+        double[] times = [0.3, 0.9, 1.5, 2.0], dLdy = Seed(count * times.Length * 2, 3);
+        var continuing = new EnsembleOptions { Width = width, ContinueAtObservations = true };
+        EnsembleGradient g = Ode.Gradient(Mlp, new EnsembleBatch(y0s, ps), 0, times, dLdy, Sensitivity.DiscreteAdjoint, options, continuing);
+        EnsembleGradient restarting = Ode.Gradient(Mlp, new EnsembleBatch(y0s, ps), 0, times, dLdy, Sensitivity.DiscreteAdjoint, options, Force(width));
+        Assert.True(g.AllSucceeded && restarting.AllSucceeded);
+        AssertMatchesScalar(Mlp, g, y0s, ps, times, dLdy, options, 1e-6);
+        // The option does act: other steps, other bits; and per block and time the restart's two evaluations are saved
+        // (fresh f, trial Euler step) unless the steps after the time cost more than the restart's did.
+        Assert.NotEqual(restarting.Y0Of(0).ToArray(), g.Y0Of(0).ToArray());
+        Assert.True(g.ForwardEvaluations < restarting.ForwardEvaluations, $"{g.ForwardEvaluations} vs {restarting.ForwardEvaluations}");
+
+        // Fixed steps restart either way (they are counted from each time): the same bits with the option on or off.
+        var fixedStep = new SolverOptions { Method = OdeMethod.Dopri5, FixedStep = 0.03 };
+        EnsembleGradient f1 = Ode.Gradient(Mlp, new EnsembleBatch(y0s, ps), 0, times, dLdy, Sensitivity.DiscreteAdjoint, fixedStep, continuing);
+        EnsembleGradient f0 = Ode.Gradient(Mlp, new EnsembleBatch(y0s, ps), 0, times, dLdy, Sensitivity.DiscreteAdjoint, fixedStep, Force(width));
+        for (int j = 0; j < count; j++)
+        {
+            Assert.Equal(f0.Y0Of(j).ToArray(), f1.Y0Of(j).ToArray());
+            Assert.Equal(f0.ParametersOf(j).ToArray(), f1.ParametersOf(j).ToArray());
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(AllWidths), MemberType = typeof(EnsembleTestSupport))]
     public void LossCallback_SharedTheta_EqualsSumOfSamples_OnAnyThreadCount(LaneWidth width)
     {
         var options = new SolverOptions { Method = OdeMethod.Dopri5, RelTol = 1e-8, AbsTol = 1e-10 };
@@ -267,10 +299,13 @@ public class EnsembleObservationGradientTests
     }
 
     // After warm-up a block's forward and backward passes through the times allocate nothing (this thread's bytes).
-    private static long BlockBytes<TLane>(SolverOptions options, double[] times) where TLane : unmanaged, ILane<TLane>
+    private static long BlockBytes<TLane>(SolverOptions options, double[] times, bool continueAtObservations = false) where TLane : unmanaged, ILane<TLane>
     {
         int lanes = EnsembleLayout.Registers(options) * TLane.Count, count = 2 * lanes;
-        var problem = new EnsembleProblem(count, 3, 3, LorenzStates(count), LorenzParameters(count)[..3], true, 0, times[^1], options);
+        var problem = new EnsembleProblem(count, 3, 3, LorenzStates(count), LorenzParameters(count)[..3], true, 0, times[^1], options)
+        {
+            ContinueAtObservations = continueAtObservations,
+        };
         var solution = new EnsembleSolution(count, 3, null, LaneWidth.Lane1, lanes);
         var output = new EnsembleGradient(solution, times, 3, shared: true, withLoss: true, OdeGen.Sensitivity.DiscreteAdjoint);
         var worker = new ObservationWorker<LorenzLanes, TLane>(new LorenzLanes(), problem, times);
@@ -287,5 +322,6 @@ public class EnsembleObservationGradientTests
         Assert.Equal(0, BlockBytes<Lane512>(new SolverOptions { Method = OdeMethod.RK4, FixedStep = 1e-3 }, times));
         Assert.Equal(0, BlockBytes<Lane256>(new SolverOptions { Method = OdeMethod.Dopri5, RelTol = 1e-8, AbsTol = 1e-10 }, times));
         Assert.Equal(0, BlockBytes<Lane1>(new SolverOptions { Method = OdeMethod.Tsit5 }, times));
+        Assert.Equal(0, BlockBytes<Lane512>(new SolverOptions { Method = OdeMethod.Dopri5, RelTol = 1e-8, AbsTol = 1e-10 }, times, continueAtObservations: true));
     }
 }
