@@ -130,7 +130,7 @@ public sealed partial class OdeDynamicsGenerator : IIncrementalGenerator
             .WithTrackingName(steps.Parse);
 
         // Diagnostics have their own output: a moved line changes them but not the code.
-        context.RegisterSourceOutput(parsed.Select(static (r, _) => r.Diagnostics), ReportDiagnostics);
+        ReportDiagnostics(context, parsed.Select(static (r, _) => r.Diagnostics));
 
         return parsed
             .Where(static r => r.Value is not null)
@@ -173,6 +173,7 @@ public sealed partial class OdeDynamicsGenerator : IIncrementalGenerator
             .WithTrackingName(steps.Emit);
 
         context.RegisterSourceOutput(files.Combine(hintPlan), AddFile);
+        ReportDiagnostics(context, files.Select(static (r, _) => r.Diagnostics));
 
         // The lane methods go to a second file of the partial struct (double and float targets alike): a failure
         // there (ODE0011) leaves the scalar struct intact; failures upstream are reported once, above.
@@ -181,6 +182,7 @@ public sealed partial class OdeDynamicsGenerator : IIncrementalGenerator
             .Select(static (r, ct) => Guarded(r.Value!.Header.MethodName, () => EmitLanes(r.Value!)))
             .WithTrackingName(steps.EmitLanes);
         context.RegisterSourceOutput(laneFiles.Combine(hintPlan), AddFile);
+        ReportDiagnostics(context, laneFiles.Select(static (r, _) => r.Diagnostics));
 
         // Divergence, DivergenceVjp and Hvp (scalar and lanes; a function's Hvp only) go to a third file of the partial struct.
         IncrementalValuesProvider<Result<GeneratedFile>> secondOrderFiles = planned
@@ -188,6 +190,7 @@ public sealed partial class OdeDynamicsGenerator : IIncrementalGenerator
             .Select(static (r, ct) => Guarded(r.Value!.Header.MethodName, () => SecondOrderEmitter.Emit(r.Value!)))
             .WithTrackingName(steps.EmitSecondOrder);
         context.RegisterSourceOutput(secondOrderFiles.Combine(hintPlan), AddFile);
+        ReportDiagnostics(context, secondOrderFiles.Select(static (r, _) => r.Diagnostics));
 
         // The one-sweep methods of a double system (EvaluateVjp, and with SecondOrder its divergence pairs) go to a fourth
         // file; [Differentiable] functions and float systems have none, so this step sees only dynamics.
@@ -196,12 +199,12 @@ public sealed partial class OdeDynamicsGenerator : IIncrementalGenerator
             .Select(static (r, ct) => Guarded(r.Value!.Header.MethodName, () => AugmentedEmitter.Emit(r.Value!)))
             .WithTrackingName(TrackingNames.EmitAugmented);
         context.RegisterSourceOutput(augmentedFiles.Combine(hintPlan), AddFile);
+        ReportDiagnostics(context, augmentedFiles.Select(static (r, _) => r.Diagnostics));
     }
 
     private static void AddFile(SourceProductionContext context, (Result<GeneratedFile> File, HintPlan Plan) input)
     {
         (Result<GeneratedFile> file, HintPlan plan) = input;
-        ReportDiagnostics(context, file.Diagnostics);
 
         // Hint names are unique: keys are one-to-one with the structs' full names (file-local types are rejected,
         // ODE0022), a type has one method of a name marked with each attribute (ODE0012) and a system's struct name
@@ -213,13 +216,21 @@ public sealed partial class OdeDynamicsGenerator : IIncrementalGenerator
         }
     }
 
-    private static void ReportDiagnostics(SourceProductionContext context, EquatableArray<DiagnosticInfo> diagnostics)
-    {
-        foreach (DiagnosticInfo info in diagnostics)
+    /// <summary>
+    /// Reports a step's diagnostics at locations in the compilation's own syntax trees. The pipeline carries locations as
+    /// plain data (<see cref="LocationInfo"/>), and a location rebuilt from a path alone is an external one, which the
+    /// compiler does not check against the user's <c>#pragma warning disable</c> or <c>[SuppressMessage]</c>: the
+    /// documented way to silence a warning such as ODE0016 would not work. The compilation is combined in only here, after
+    /// the cached steps, so an edit re-runs this loop over the (usually empty) lists and nothing else.
+    /// </summary>
+    private static void ReportDiagnostics(IncrementalGeneratorInitializationContext context, IncrementalValuesProvider<EquatableArray<DiagnosticInfo>> diagnostics) =>
+        context.RegisterSourceOutput(diagnostics.Where(static d => d.Count > 0).Combine(context.CompilationProvider), static (output, input) =>
         {
-            context.ReportDiagnostic(info.ToDiagnostic());
-        }
-    }
+            foreach (DiagnosticInfo info in input.Left)
+            {
+                output.ReportDiagnostic(info.ToDiagnostic(input.Right));
+            }
+        });
 
     /// <summary>Runs the next step on a successful result; failures pass through.</summary>
     private static Result<TOut> Then<TIn, TOut>(Result<TIn> input, Func<TIn, TOut> step)

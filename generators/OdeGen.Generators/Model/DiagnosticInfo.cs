@@ -12,8 +12,8 @@ internal sealed record DiagnosticInfo(string Id, LocationInfo? Location, Equatab
     /// <summary>True when the descriptor is an error (the method then gets no generated code).</summary>
     public bool IsError => DiagnosticDescriptors.ById(Id).DefaultSeverity == DiagnosticSeverity.Error;
 
-    /// <summary>Turns the info back into a reportable diagnostic.</summary>
-    public Diagnostic ToDiagnostic()
+    /// <summary>Turns the info back into a reportable diagnostic, located in <paramref name="compilation"/>'s tree of its file when it has one.</summary>
+    public Diagnostic ToDiagnostic(Compilation? compilation = null)
     {
         object[] args = new object[Arguments.Count];
         for (int i = 0; i < args.Length; i++)
@@ -21,6 +21,6 @@ internal sealed record DiagnosticInfo(string Id, LocationInfo? Location, Equatab
             args[i] = Arguments[i];
         }
 
-        return Diagnostic.Create(DiagnosticDescriptors.ById(Id), Location?.ToLocation() ?? Microsoft.CodeAnalysis.Location.None, args);
+        return Diagnostic.Create(DiagnosticDescriptors.ById(Id), Location?.ToLocation(compilation) ?? Microsoft.CodeAnalysis.Location.None, args);
     }
 }

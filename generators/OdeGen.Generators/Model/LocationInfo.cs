@@ -1,3 +1,4 @@
+using System;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Text;
 
@@ -20,6 +21,24 @@ internal sealed record LocationInfo(string FilePath, TextSpan Span, LinePosition
         return new LocationInfo(location.SourceTree!.FilePath, location.SourceSpan, location.GetLineSpan().Span);
     }
 
-    /// <summary>Rebuilds a Roslyn location for reporting.</summary>
-    public Location ToLocation() => Location.Create(FilePath, Span, LineSpan);
+    /// <summary>
+    /// Rebuilds a Roslyn location for reporting: in <paramref name="compilation"/>'s syntax tree of the same path when there
+    /// is one that still spans it (a source location, which the user's pragmas and suppressions apply to), else from the
+    /// path and spans alone.
+    /// </summary>
+    public Location ToLocation(Compilation? compilation = null)
+    {
+        if (compilation is not null)
+        {
+            foreach (SyntaxTree tree in compilation.SyntaxTrees)
+            {
+                if (string.Equals(tree.FilePath, FilePath, StringComparison.Ordinal) && Span.End <= tree.Length)
+                {
+                    return Location.Create(tree, Span);
+                }
+            }
+        }
+
+        return Location.Create(FilePath, Span, LineSpan);
+    }
 }

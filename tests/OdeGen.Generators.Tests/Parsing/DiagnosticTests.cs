@@ -221,6 +221,27 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void ODE0016_PragmaWarningDisable_SilencesIt_AsTheDocsSay()
+    {
+        // docs/diagnostics.md tells users to silence a deliberate branch with a pragma: the diagnostic must be located in
+        // the user's syntax tree, not at a path, or the compiler never checks it against the pragma.
+        const string branch = "dydt[0] = y[0] > 0 ? y[0] : 0.0; dydt[1] = y[1]; dydt[2] = y[2];";
+        string silenced = InMethod("#pragma warning disable ODE0016\n" + branch + "\n#pragma warning restore ODE0016",
+            "[OdeDynamics(States = 3, Parameters = 3)]");
+        string plain = InMethod(branch, "[OdeDynamics(States = 3, Parameters = 3)]");
+
+        GeneratorRun reported = GeneratorHarness.Run(GeneratorHarness.Compile(plain));
+        Diagnostic warning = Assert.Single(reported.Result.Diagnostics, d => d.Id == "ODE0016");
+        Assert.Equal(LocationKind.SourceFile, warning.Location.Kind);
+        Assert.False(warning.IsSuppressed);
+
+        GeneratorRun run = GeneratorHarness.Run(GeneratorHarness.Compile(silenced));
+        Assert.DoesNotContain(run.Result.Diagnostics, d => d.Id == "ODE0016" && !d.IsSuppressed);
+        Assert.NotEmpty(run.ScalarSources);
+        Assert.Empty(GeneratorHarness.Errors(run.Output));
+    }
+
+    [Fact]
     public void BranchOnTheLoopIndexOrConstants_DoesNotWarn()
     {
         GeneratorRun run = GeneratorHarness.Run(GeneratorHarness.Compile(InMethod(
