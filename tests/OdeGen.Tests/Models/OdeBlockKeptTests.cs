@@ -8,7 +8,8 @@ namespace OdeGen.Tests.Models;
 /// (<see cref="IBatchOdeSystemKept"/>, <see cref="DiscreteAdjointSensitivity.KeptBytes"/>) and its reverse sweep reads them:
 /// the kept forms give the plain forms' bits, the gradient has the same bits kept, partly kept and recomputed (Dopri5 and
 /// fixed RK4, double and single precision), every VJP reads a kept row when the budget allows, and nothing is allocated per
-/// batch after the first.
+/// batch after the first; once a thread has taken one gradient, the block's forward pass runs the discrete adjoint's and the
+/// backward pass does not solve forward again (the same bits).
 /// </summary>
 public class OdeBlockKeptTests
 {
@@ -62,10 +63,21 @@ public class OdeBlockKeptTests
         {
             Model model = ImageModel(new DiscreteAdjointSensitivity { KeptBytes = keptBytes }, options, single);
             model.MaxDegreeOfParallelism = 1;
-            double[] p = model.CreateParameters(seed: 17), gradient = new double[p.Length];
+            double[] p = model.CreateParameters(seed: 17), gradient = new double[p.Length], again = new double[p.Length];
             CountingKept.Reset();
             double loss = model.Gradient(p, inputs, targets, Loss.SoftmaxCrossEntropy, gradient);
-            return (loss, gradient, CountingKept.KeptVjps, CountingKept.PlainVjps, model.Memory.OdeBlockBytes);
+            var first = (loss, gradient, CountingKept.KeptVjps, CountingKept.PlainVjps, model.Memory.OdeBlockBytes);
+            long evaluations = CountingKept.Evaluations;
+
+            // Now the workspace exists, the block's forward pass runs the discrete adjoint's (Record) and the backward pass
+            // reverses it: no forward solve there, the same bits.
+            CountingKept.Reset();
+            double lossAgain = model.Gradient(p, inputs, targets, Loss.SoftmaxCrossEntropy, again);
+            Assert.Equal(BitConverter.DoubleToInt64Bits(loss), BitConverter.DoubleToInt64Bits(lossAgain));
+            AssertBits(gradient, again, $"{method}, second gradient");
+            if (first.KeptVjps > 0 && first.PlainVjps == 0) Assert.Equal(evaluations / 2, CountingKept.Evaluations);
+            else Assert.True(CountingKept.Evaluations < evaluations, $"{CountingKept.Evaluations} evaluations the second time, {evaluations} the first");
+            return first;
         }
 
         var recomputed = Run(0);
@@ -124,13 +136,15 @@ public class OdeBlockKeptTests
     // The ODE-Net's dynamics, counting the batch VJPs that read kept rows and those that recompute (one thread: the tests above set it).
     private readonly struct CountingKept(OdeNetDynamics inner) : IBatchOdeSystemKept
     {
-        private static long s_kept, s_plain;
+        private static long s_kept, s_plain, s_evaluations;
+
+        public static long Evaluations => Interlocked.Read(ref s_evaluations);
 
         public static long KeptVjps => Interlocked.Read(ref s_kept);
 
         public static long PlainVjps => Interlocked.Read(ref s_plain);
 
-        public static void Reset() => s_kept = s_plain = 0;
+        public static void Reset() => s_kept = s_plain = s_evaluations = 0;
 
         public OdeNetDynamics Inner => inner;
 
@@ -153,7 +167,11 @@ public class OdeBlockKeptTests
 
         public void Jacobian(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dfdy, Span<double> dfdp) => inner.Jacobian(t, y, p, dfdy, dfdp);
 
-        public void EvaluateBatch(int count, double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt) => inner.EvaluateBatch(count, t, y, p, dydt);
+        public void EvaluateBatch(int count, double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
+        {
+            Interlocked.Increment(ref s_evaluations);
+            inner.EvaluateBatch(count, t, y, p, dydt);
+        }
 
         public double VjpBatch(int count, double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, ReadOnlySpan<double> a, Span<double> yBar, Span<double> pBar)
         {
@@ -161,8 +179,11 @@ public class OdeBlockKeptTests
             return inner.VjpBatch(count, t, y, p, a, yBar, pBar);
         }
 
-        public void EvaluateBatchKeeping(int count, double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt, Span<double> kept) =>
+        public void EvaluateBatchKeeping(int count, double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt, Span<double> kept)
+        {
+            Interlocked.Increment(ref s_evaluations);
             inner.EvaluateBatchKeeping(count, t, y, p, dydt, kept);
+        }
 
         public void EvaluateBatchFromKept(int count, double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, ReadOnlySpan<double> kept, Span<double> dydt) =>
             inner.EvaluateBatchFromKept(count, t, y, p, kept, dydt);

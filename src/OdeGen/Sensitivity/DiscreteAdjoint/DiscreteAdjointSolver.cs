@@ -37,31 +37,26 @@ internal static class DiscreteAdjointSolver
         int n = inputs.StateCount, m = inputs.ParameterCount, count = inputs.Count, keptCount = KeptCalls<TSystem>.KeptCount(system);
         if (workspace.Work is not Work<TSystem> work || !work.Fits(sensitivity, options, n, m, keptCount))
             workspace.Work = work = new Work<TSystem>(system, n, m, options, sensitivity, workspace.Counter, keptCount);
+        // The parameters of this call (its reverse step's); a recorded forward pass ran on a bitwise-equal copy.
         work.Bind(system, inputs.P, workspace.Counter, count);
         EvaluationCounter counter = workspace.Counter;
         double[] p = inputs.P;
-
-        // Forward pass: the shell's, with the tape observing every accepted step (as a lane block's tape observes the
-        // ensemble's); marks[i] = steps taken before times[i].
         int every = sensitivity.StepsPerCheckpoint;
         StepRecord tape = work.Tape;
         int[] marks = work.Marks;
         double[] ys = work.Ys;
         OdeStatus status;
         SolverStats forwardStats;
-        if (work.Keeper is { } keeper)
+        if (work.Recorded.Matches(inputs))
         {
-            // The same loop with the field keeping each stage's values (KeptStages), told when the integrator restarts and steps.
-            tape.Started();
-            var run = new KeepingIntervals<TSystem>(tape, keeper);
-            var rows = new Rows(ys, 0, n, tape, marks);
-            status = ObservationShell.SolveToObservations(work.KeepingForward!, work.KeepingField, inputs.Y0, inputs.T0, inputs.Times, ref run, ref rows);
-            forwardStats = work.KeepingForward!.Stats;
+            // The forward pass already ran on these inputs (Record, in an ODE block's forward pass): its tape, kept stages and
+            // states are these inputs' to the bit.
+            (status, forwardStats) = (OdeStatus.Success, work.Recorded.Stats);
         }
         else
         {
-            status = ObservationShell.SolveToObservations(work.Forward, work.Field, inputs, ys, tape, marks);
-            forwardStats = work.Forward.Stats;
+            work.Recorded.Clear();
+            status = Forward(work, inputs.Y0, inputs.T0, inputs.Times, out forwardStats);
         }
         ObservationShell.Observe(inputs, status, ys);
         double[] gTimes = workspace.Times;
@@ -132,6 +127,102 @@ internal static class DiscreteAdjointSolver
         workspace.Finish(gT0, stats, status);
     }
 
+    /// <summary>
+    /// Runs now the forward pass that a later <see cref="Gradient"/> on the same y0, p, t0 and times (bit for bit) would run, and
+    /// hands it y(times[i]) in row i of <paramref name="ys"/>: an ODE block's forward pass, whose output is then the forward
+    /// pass's own (the same steps and bits as a plain solve), so that its backward pass does not solve forward again, as a
+    /// tape-based framework differentiates the forward pass it ran. The workspace must already hold this method's work for
+    /// these options and sizes (a first gradient made it), so that a model only evaluated never grows a tape; false
+    /// otherwise, or when the pass failed (the caller then solves as before and reports the failure).
+    /// </summary>
+    public static bool Record<TSystem>(in TSystem system, GradientWorkspace<TSystem> workspace, SolverOptions options, DiscreteAdjointSensitivity sensitivity,
+        ReadOnlySpan<double> y0, ReadOnlySpan<double> p, double t0, double[] times, out ReadOnlySpan<double> ys)
+        where TSystem : struct, IOdeSystem
+    {
+        ys = default;
+        if (workspace.Work is not Work<TSystem> work || !work.Fits(sensitivity, options, y0.Length, p.Length, KeptCalls<TSystem>.KeptCount(system))
+            || work.Marks.Length != times.Length)
+            return false;
+        double[] parameters = work.Recorded.Start(y0, p, t0, times);
+        work.Bind(system, parameters, workspace.Counter, times.Length);
+        OdeStatus status = Forward(work, work.Recorded.Y0, t0, times, out SolverStats stats);
+        if (status != OdeStatus.Success) return false;
+        work.Recorded.Finish(stats);
+        ys = work.Ys;
+        return true;
+    }
+
+    // The forward pass: the shell's, with the tape observing every accepted step (as a lane block's tape observes the
+    // ensemble's); marks[i] = steps taken before times[i]; y(times[i]) in row i of work.Ys.
+    private static OdeStatus Forward<TSystem>(Work<TSystem> work, ReadOnlySpan<double> y0, double t0, ReadOnlySpan<double> times, out SolverStats stats)
+        where TSystem : struct, IOdeSystem
+    {
+        OdeStatus status;
+        if (work.Keeper is { } keeper)
+        {
+            // The same loop with the field keeping each stage's values (KeptStages), told when the integrator restarts and steps.
+            work.Tape.Started();
+            var run = new KeepingIntervals<TSystem>(work.Tape, keeper);
+            var rows = new Rows(work.Ys, 0, y0.Length, work.Tape, work.Marks);
+            status = ObservationShell.SolveToObservations(work.KeepingForward!, work.KeepingField, y0, t0, times, ref run, ref rows);
+            stats = work.KeepingForward!.Stats;
+        }
+        else
+        {
+            status = ObservationShell.SolveToObservations(work.Forward, work.Field, y0, t0, times, work.Ys, 0, work.Tape, work.Marks);
+            stats = work.Forward.Stats;
+        }
+
+        return status;
+    }
+
+    /// <summary>
+    /// The inputs of a forward pass run ahead of its gradient (<see cref="Record"/>), bit for bit, and its counters; a gradient
+    /// whose inputs match reverses that pass instead of running it again.
+    /// </summary>
+    private sealed class Recording
+    {
+        private double[] _times = [];
+        private double _t0;
+        private bool _valid;
+
+        public double[] Y0 { get; private set; } = [];
+        public double[] P { get; private set; } = [];
+        public SolverStats Stats { get; private set; }
+
+        public long HeldBytes => sizeof(double) * ((long)Y0.Length + P.Length + _times.Length);
+
+        /// <summary>Copies the inputs (invalid until <see cref="Finish"/>); returns the parameter copy the pass runs on.</summary>
+        public double[] Start(ReadOnlySpan<double> y0, ReadOnlySpan<double> p, double t0, ReadOnlySpan<double> times)
+        {
+            _valid = false;
+            if (Y0.Length != y0.Length) Y0 = new double[y0.Length];
+            if (P.Length != p.Length) P = new double[p.Length];
+            if (_times.Length != times.Length) _times = new double[times.Length];
+            y0.CopyTo(Y0);
+            p.CopyTo(P);
+            times.CopyTo(_times);
+            _t0 = t0;
+            return P;
+        }
+
+        public void Finish(SolverStats stats)
+        {
+            Stats = stats;
+            _valid = true;
+        }
+
+        /// <summary>The tape no longer holds the recorded pass (another forward pass is about to overwrite it).</summary>
+        public void Clear() => _valid = false;
+
+        public bool Matches(GradientInputs inputs) =>
+            _valid && Same(Y0, inputs.Y0) && Same(P, inputs.P) && Same(_times, inputs.Times)
+            && BitConverter.DoubleToInt64Bits(_t0) == BitConverter.DoubleToInt64Bits(inputs.T0);
+
+        private static bool Same(ReadOnlySpan<double> a, ReadOnlySpan<double> b) =>
+            MemoryMarshal.Cast<double, long>(a).SequenceEqual(MemoryMarshal.Cast<double, long>(b));
+    }
+
     /// <summary>The forward integrator, the tape, the reverse step and the buffers, kept between calls with the same options and settings.</summary>
     private sealed class Work<TSystem> : IGradientWork where TSystem : struct, IOdeSystem
     {
@@ -162,6 +253,8 @@ internal static class DiscreteAdjointSolver
         /// <summary>The forward integrator when stage values are kept (its field keeps them), else null.</summary>
         public RungeKuttaIntegrator<KeepingField<TSystem>>? KeepingForward { get; }
         public KeepingField<TSystem> KeepingField { get; private set; }
+        /// <summary>A forward pass run ahead of its gradient (<see cref="Record"/>), if any.</summary>
+        public Recording Recorded { get; } = new();
         public StepRecord Tape { get; }
         public ReverseStep<TSystem> Stepper { get; }
         /// <summary>The states of one run of steps replayed from its checkpoint (empty without checkpoints).</summary>
@@ -173,7 +266,7 @@ internal static class DiscreteAdjointSolver
         /// <inheritdoc cref="Marks"/>
         public double[] Ys { get; private set; } = [];
 
-        public long HeldBytes => Tape.HeldBytes + (Keeper?.HeldBytes ?? 0) + sizeof(double) * ((long)Run.Length + F.Length + Ys.Length)
+        public long HeldBytes => Tape.HeldBytes + (Keeper?.HeldBytes ?? 0) + Recorded.HeldBytes + sizeof(double) * ((long)Run.Length + F.Length + Ys.Length)
             + sizeof(int) * (long)Marks.Length;
 
         public bool Fits(Sensitivity sensitivity, SolverOptions options, int n, int m) =>
@@ -191,6 +284,7 @@ internal static class DiscreteAdjointSolver
             if (Keeper is not null) KeepingField = new KeepingField<TSystem>(system, p, Keeper);
             Stepper.Bind(system, p, counter);
             Forward.ClearStats();
+            KeepingForward?.ClearStats();
             if (Marks.Length != count)
             {
                 Marks = new int[count];
