@@ -23,7 +23,7 @@ namespace OdeGen.Models;
 /// of them): right, but meant for small images, as any dense Jacobian of a convolutional field.
 /// </para>
 /// </remarks>
-public readonly struct OdeNetDynamics : IBatchOdeSystemKept, IOdeAugmentedSystem
+public readonly struct OdeNetDynamics : IBatchOdeSystemKept, IOdeAugmentedSystem, IOdeSystemKept
 {
     [ThreadStatic]
     private static double[]? t_work;
@@ -217,6 +217,19 @@ public readonly struct OdeNetDynamics : IBatchOdeSystemKept, IOdeAugmentedSystem
         s.Relu.ForwardBatch(count, n2, default, r2, scratch);
         return Backward(s, count, t, y, p, a, work, c1, c2, yBar, pBar);
     }
+
+    // The one-sample kept forms, for an OdeBlock that solves each sample on its own (the discrete adjoint keeps them too).
+    int IOdeSystemKept.KeptCount => KeptPerSample;
+
+    void IOdeSystemKept.EvaluateKeeping(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt, Span<double> kept) =>
+        EvaluateBatchKeeping(1, t, y, p, dydt, kept);
+
+    void IOdeSystemKept.EvaluateFromKept(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, ReadOnlySpan<double> kept, Span<double> dydt) =>
+        EvaluateBatchFromKept(1, t, y, p, kept, dydt);
+
+    double IOdeSystemKept.VjpKept(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, ReadOnlySpan<double> kept, ReadOnlySpan<double> a,
+        Span<double> yBar, Span<double> pBar) =>
+        VjpBatchKept(1, t, y, p, kept, a, yBar, pBar);
 
     /// <inheritdoc/>
     public void Jvp(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, double tDot, ReadOnlySpan<double> yDot, ReadOnlySpan<double> pDot,

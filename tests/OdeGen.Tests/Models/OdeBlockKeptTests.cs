@@ -98,6 +98,35 @@ public class OdeBlockKeptTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Precisions))]
+    public void OneSolvePerSample_KeptAndRecomputed_SameBits(bool single)
+    {
+        // OdeNetDynamics keeps its one-sample evaluations too (an OdeBlock without BatchAsOneSystem).
+        const int Batch = 3;
+        var random = new Random(19);
+        double[] inputs = LayerChecks.Random(random, Batch * 36), targets = Enumerable.Range(0, Batch).Select(i => (double)(i % 3)).ToArray();
+        (double Loss, double[] Gradient, long Bytes) Run(long keptBytes)
+        {
+            var f = new OdeNetDynamics(4, 3, 3, groups: 2, precision: single ? ConvolutionPrecision.Single : ConvolutionPrecision.Double);
+            var model = new Model(
+                new Conv2d(1, 4, 6, 6, kernel: 4, stride: 2, padding: 1), new Relu(36),
+                new OdeBlock<OdeNetDynamics>(f, 0, 1, new DiscreteAdjointSensitivity { KeptBytes = keptBytes }, new SolverOptions { RelTol = 1e-5, AbsTol = 1e-5 }, f.Initialize),
+                new GlobalAveragePool(4, 9), new Linear(4, 3)) { MaxDegreeOfParallelism = 1 };
+            double[] p = model.CreateParameters(seed: 23), gradient = new double[p.Length], again = new double[p.Length];
+            double loss = model.Gradient(p, inputs, targets, Loss.SoftmaxCrossEntropy, gradient);
+            Assert.Equal(BitConverter.DoubleToInt64Bits(loss), BitConverter.DoubleToInt64Bits(model.Gradient(p, inputs, targets, Loss.SoftmaxCrossEntropy, again)));
+            AssertBits(gradient, again, "second gradient");
+            return (loss, gradient, model.Memory.OdeBlockBytes);
+        }
+
+        var recomputed = Run(0);
+        var kept = Run(DiscreteAdjointSensitivity.DefaultKeptBytes);
+        Assert.True(kept.Bytes > recomputed.Bytes, "the kept rows are held for the backward pass and reported");
+        Assert.Equal(BitConverter.DoubleToInt64Bits(recomputed.Loss), BitConverter.DoubleToInt64Bits(kept.Loss));
+        AssertBits(recomputed.Gradient, kept.Gradient, "kept against recomputed");
+    }
+
     [Fact]
     public void KeptGradient_AllocatesNothingPerBatch_AfterTheFirst()
     {
