@@ -57,12 +57,13 @@ public sealed class EvaluationCounter
 /// Dynamics that count their calls on this thread (see <see cref="EvaluationCounter"/>) and otherwise are <typeparamref name="TSystem"/>;
 /// a batch call (<see cref="IBatchOdeSystem"/>) counts once, as every sample of the batch is evaluated once.
 /// </summary>
-public readonly struct CountingDynamics<TSystem>(TSystem inner) : IBatchOdeSystem, IOdeAugmentedSystem
+public readonly struct CountingDynamics<TSystem>(TSystem inner) : IBatchOdeSystemKept, IOdeAugmentedSystem
     where TSystem : struct, IOdeSystem
 {
     private readonly TSystem _inner = inner;
     private readonly IBatchOdeSystem? _batch = inner is IBatchOdeSystem batch ? batch : null;   // boxed once
     private readonly IOdeAugmentedSystem? _augmented = inner is IOdeAugmentedSystem augmented ? augmented : null;
+    private readonly IBatchOdeSystemKept? _kept = inner is IBatchOdeSystemKept kept ? kept : null;
 
     /// <summary>The counted dynamics.</summary>
     public TSystem Inner => _inner;
@@ -153,6 +154,35 @@ public readonly struct CountingDynamics<TSystem>(TSystem inner) : IBatchOdeSyste
 
         return tBar;
     }
+
+    /// <inheritdoc/>
+    /// <remarks>0 when the inner dynamics keep nothing: the discrete adjoint then keeps nothing and calls none of the kept forms.</remarks>
+    public int KeptPerSample => _kept?.KeptPerSample ?? 0;
+
+    /// <inheritdoc/>
+    /// <remarks>Counted as the evaluation it is.</remarks>
+    public void EvaluateBatchKeeping(int count, double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt, Span<double> kept)
+    {
+        EvaluationCounter.Evaluation();
+        RequireKept().EvaluateBatchKeeping(count, t, y, p, dydt, kept);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>Not counted: it reads what an evaluation kept (the dynamics' last layer on it), it does not evaluate f.</remarks>
+    public void EvaluateBatchFromKept(int count, double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, ReadOnlySpan<double> kept, Span<double> dydt) =>
+        RequireKept().EvaluateBatchFromKept(count, t, y, p, kept, dydt);
+
+    /// <inheritdoc/>
+    /// <remarks>Counted as the VJP it is.</remarks>
+    public double VjpBatchKept(int count, double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, ReadOnlySpan<double> kept, ReadOnlySpan<double> a,
+        Span<double> yBar, Span<double> pBar)
+    {
+        EvaluationCounter.Vjp();
+        return RequireKept().VjpBatchKept(count, t, y, p, kept, a, yBar, pBar);
+    }
+
+    private IBatchOdeSystemKept RequireKept() =>
+        _kept ?? throw new InvalidOperationException($"{typeof(TSystem).Name} keeps nothing for its VJP (KeptPerSample is 0).");
 }
 
 /// <summary>An <see cref="OdeBlock{TSystem}"/> whose passes are counted by an <see cref="EvaluationCounter"/>.</summary>

@@ -9,10 +9,11 @@ namespace OdeGen.Models;
 /// <remarks>
 /// Evaluate, Vjp and EvaluateVjp (the adjoint's back-solve: f and the VJP from one forward pass) go through
 /// <see cref="IBatchOdeSystem"/> when the system has it (one batch-major call: one matrix product per convolution for the
-/// batch), else sample by sample. Jvp is sample by sample (each sample's tangent is its own Jvp with
+/// batch), else sample by sample; so do the kept forms (<see cref="IOdeSystemKept"/>) through <see cref="IBatchOdeSystemKept"/>
+/// when the system has it (the discrete adjoint then keeps each stage's values for its VJP). Jvp is sample by sample (each sample's tangent is its own Jvp with
 /// the shared parameter tangent), as is Jacobian.
 /// </remarks>
-internal readonly struct BatchSystem<TSystem> : IOdeAugmentedSystem
+internal readonly struct BatchSystem<TSystem> : IOdeAugmentedSystem, IOdeSystemKept
     where TSystem : struct, IOdeSystem
 {
     [ThreadStatic]
@@ -20,6 +21,7 @@ internal readonly struct BatchSystem<TSystem> : IOdeAugmentedSystem
 
     private readonly TSystem _system;
     private readonly IBatchOdeSystem? _batch;
+    private readonly IBatchOdeSystemKept? _kept;
 
     /// <summary>Creates the batch; <paramref name="batch"/> is <paramref name="system"/> as an <see cref="IBatchOdeSystem"/> (boxed once by the caller) or null.</summary>
     public BatchSystem(in TSystem system, IBatchOdeSystem? batch, int count)
@@ -27,6 +29,7 @@ internal readonly struct BatchSystem<TSystem> : IOdeAugmentedSystem
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
         _system = system;
         _batch = batch;
+        _kept = batch as IBatchOdeSystemKept;
         Count = count;
     }
 
@@ -78,6 +81,26 @@ internal readonly struct BatchSystem<TSystem> : IOdeAugmentedSystem
         Evaluate(t, y, p, dydt);
         return Vjp(t, y, p, a, yBar, pBar);
     }
+
+    /// <inheritdoc/>
+    /// <remarks>Count · <see cref="IBatchOdeSystemKept.KeptPerSample"/> with <see cref="IBatchOdeSystemKept"/>, else 0 (nothing kept).</remarks>
+    public int KeptCount => _kept is null ? 0 : checked(Count * _kept.KeptPerSample);
+
+    /// <inheritdoc/>
+    public void EvaluateKeeping(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt, Span<double> kept) =>
+        RequireKept().EvaluateBatchKeeping(Count, t, y, p, dydt, kept);
+
+    /// <inheritdoc/>
+    public void EvaluateFromKept(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, ReadOnlySpan<double> kept, Span<double> dydt) =>
+        RequireKept().EvaluateBatchFromKept(Count, t, y, p, kept, dydt);
+
+    /// <inheritdoc/>
+    public double VjpKept(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, ReadOnlySpan<double> kept, ReadOnlySpan<double> a, Span<double> yBar,
+        Span<double> pBar) =>
+        RequireKept().VjpBatchKept(Count, t, y, p, kept, a, yBar, pBar);
+
+    private IBatchOdeSystemKept RequireKept() =>
+        _kept ?? throw new InvalidOperationException($"{typeof(TSystem).Name} keeps nothing (KeptCount is 0): it does not implement IBatchOdeSystemKept.");
 
     /// <inheritdoc/>
     /// <remarks>Block diagonal in y: each sample's n × n block from the system's Jacobian, zeros elsewhere.</remarks>

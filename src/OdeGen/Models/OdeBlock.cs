@@ -13,12 +13,16 @@ public delegate void ParameterInitializer(Span<double> parameters, Random random
 /// <see cref="Ode.Gradient{TSystem}(in TSystem, ReadOnlySpan{double}, ReadOnlySpan{double}, double, ReadOnlySpan{double}, ReadOnlySpan{double}, OdeGen.Sensitivity?, SolverOptions?)"/>.
 /// </summary>
 /// <remarks>
-/// <para>The block keeps nothing between the passes. The back-solve adjoint starts its backward pass from the block's output
+/// <para>The block keeps nothing between the passes but the discrete adjoint's tape (below). The back-solve adjoint starts its backward pass from the block's output
 /// z(t1) when it is given one (<see cref="BackwardFromOutput"/>: a <see cref="Model"/> keeps it as the next layer's input, so
 /// it costs no memory) and re-solves forward for it otherwise (<see cref="Backward"/>); both give the same bits, as the
 /// forward pass and the re-solve take the same steps. The other sensitivities re-solve forward in the backward pass, and
 /// what they store there (checkpoints and one segment's dense output for the interpolating adjoint; every step for the
-/// discrete adjoint; nothing per step for the back-solve adjoint) is what <see cref="Model.Memory"/> reports. A failed solve throws
+/// discrete adjoint; nothing per step for the back-solve adjoint) is what <see cref="Model.Memory"/> reports. The discrete
+/// adjoint is the exception once a thread has taken one gradient through the block: its forward pass then runs in the
+/// block's forward pass (the same steps and bits), keeping its tape and, for dynamics with <see cref="IBatchOdeSystemKept"/>,
+/// each stage's kept values (within <see cref="DiscreteAdjointSensitivity.KeptBytes"/>) for the backward pass, which reverses
+/// it when its input and parameters are the forward pass's (else it solves forward again). A failed solve throws
 /// <see cref="OdeSolverException"/> with the solver's reason rather than handing on NaN.</para>
 /// <para>Each thread that runs the block keeps its integrator and its sensitivity's workspace (tape, dense segment,
 /// checkpoints) from one sample to the next, so after the first sample neither pass allocates: the adjoints' buffers keep
@@ -102,6 +106,15 @@ public class OdeBlock<TSystem> : Layer, IBackwardMemory
     {
         if (w.Integrator is { } integrator)
         {
+            // The discrete adjoint runs its forward pass here once its workspace exists (after the thread's first gradient with
+            // these sizes): the same steps and output bits, and the backward pass then reverses it instead of solving again.
+            if (Sensitivity is DiscreteAdjointSensitivity discrete
+                && DiscreteAdjointSolver.Record(system, w.Gradient, Options, discrete, x, parameters, T0, _times, out ReadOnlySpan<double> recorded))
+            {
+                recorded.CopyTo(y);
+                return;
+            }
+
             parameters.CopyTo(w.Parameters);
             w.Field = w.Field.Rebind(system, w.Parameters);
             integrator.Reset(w.Field, x, T0, T1);

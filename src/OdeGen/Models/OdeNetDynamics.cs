@@ -23,7 +23,7 @@ namespace OdeGen.Models;
 /// of them): right, but meant for small images, as any dense Jacobian of a convolutional field.
 /// </para>
 /// </remarks>
-public readonly struct OdeNetDynamics : IBatchOdeSystem, IOdeAugmentedSystem
+public readonly struct OdeNetDynamics : IBatchOdeSystemKept, IOdeAugmentedSystem, IOdeSystemKept
 {
     [ThreadStatic]
     private static double[]? t_work;
@@ -129,10 +129,15 @@ public readonly struct OdeNetDynamics : IBatchOdeSystem, IOdeAugmentedSystem
     // Back through GN₃, conv₂, ReLU, GN₂, conv₁, ReLU, GN₁ from the images Forward left in work; adds into yBar and pBar,
     // returns aᵀ∂f/∂t.
     private static double Backward(Stages s, int count, double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, ReadOnlySpan<double> a, Span<double> work,
-        Span<double> yBar, Span<double> pBar)
+        Span<double> yBar, Span<double> pBar) =>
+        Backward(s, count, t, y, p, a, work, Image(work, 2, count * s.Size), Image(work, 5, count * s.Size), yBar, pBar);
+
+    // The same with c1 and c2 read from where the caller says (images 0, 1, 3, 4 of work hold n1, r1, n2, r2).
+    private static double Backward(Stages s, int count, double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, ReadOnlySpan<double> a, Span<double> work,
+        ReadOnlySpan<double> c1, ReadOnlySpan<double> c2, Span<double> yBar, Span<double> pBar)
     {
         int n = count * s.Size;
-        Span<double> n1 = Image(work, 0, n), r1 = Image(work, 1, n), c1 = Image(work, 2, n), n2 = Image(work, 3, n), r2 = Image(work, 4, n), c2 = Image(work, 5, n);
+        Span<double> n1 = Image(work, 0, n), r1 = Image(work, 1, n), n2 = Image(work, 3, n), r2 = Image(work, 4, n);
         Span<double> barA = Image(work, 7, n), barB = Image(work, 8, n), scratch = work[(Stages.Buffers * n)..];
 
         // Each Backward adds, so each target is cleared first; GN₁ adds into yBar.
@@ -151,6 +156,80 @@ public readonly struct OdeNetDynamics : IBatchOdeSystem, IOdeAugmentedSystem
         s.Norm1.BackwardBatch(count, y, Slice(s, p, 0), barB, yBar, Slice(s, pBar, 0), scratch);
         return tBar;
     }
+
+    /// <inheritdoc/>
+    /// <remarks>The convolutions' outputs c1 and c2 (two images a sample): the rest of the forward pass (the groups and ReLUs)
+    /// costs a few per cent of a convolution, so <see cref="VjpBatchKept"/> recomputes it from them and y instead of keeping six
+    /// images.</remarks>
+    public int KeptPerSample => 2 * RequireCreated().Size;
+
+    /// <inheritdoc/>
+    public void EvaluateBatchKeeping(int count, double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt, Span<double> kept)
+    {
+        Stages s = RequireCreated();
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        int n = count * s.Size;
+        RequireLength(y.Length, n, nameof(y));
+        RequireLength(p.Length, ParameterCount, nameof(p));
+        RequireLength(dydt.Length, n, nameof(dydt));
+        RequireLength(kept.Length, 2 * n, nameof(kept));
+        Forward(s, count, t, y, p, Work(s, count), kept[..n], kept[n..], dydt);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>GN₃ of the kept c2: Forward's last layer on Forward's own input.</remarks>
+    public void EvaluateBatchFromKept(int count, double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, ReadOnlySpan<double> kept, Span<double> dydt)
+    {
+        Stages s = RequireCreated();
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        int n = count * s.Size;
+        RequireLength(y.Length, n, nameof(y));
+        RequireLength(p.Length, ParameterCount, nameof(p));
+        RequireLength(kept.Length, 2 * n, nameof(kept));
+        RequireLength(dydt.Length, n, nameof(dydt));
+        s.Norm3.ForwardBatch(count, kept[n..], Slice(s, p, 4), dydt, Work(s, count)[(Stages.Buffers * n)..]);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// n1 = GN₁(y), r1 = ReLU(n1), n2 = GN₂(c1), r2 = ReLU(n2) recomputed (Forward's layers on Forward's inputs, so Forward's
+    /// bits), c1 and c2 read from <paramref name="kept"/>, then the Backward every VJP runs: no convolution forwards.
+    /// </remarks>
+    public double VjpBatchKept(int count, double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, ReadOnlySpan<double> kept, ReadOnlySpan<double> a,
+        Span<double> yBar, Span<double> pBar)
+    {
+        Stages s = RequireCreated();
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        int n = count * s.Size;
+        RequireLength(y.Length, n, nameof(y));
+        RequireLength(p.Length, ParameterCount, nameof(p));
+        RequireLength(kept.Length, 2 * n, nameof(kept));
+        RequireLength(a.Length, n, nameof(a));
+        RequireLength(yBar.Length, n, nameof(yBar));
+        RequireLength(pBar.Length, ParameterCount, nameof(pBar));
+        Span<double> work = Work(s, count);
+        Span<double> n1 = Image(work, 0, n), r1 = Image(work, 1, n), n2 = Image(work, 3, n), r2 = Image(work, 4, n);
+        Span<double> scratch = work[(Stages.Buffers * n)..];
+        ReadOnlySpan<double> c1 = kept[..n], c2 = kept[n..];
+        s.Norm1.ForwardBatch(count, y, Slice(s, p, 0), n1, scratch);
+        s.Relu.ForwardBatch(count, n1, default, r1, scratch);
+        s.Norm2.ForwardBatch(count, c1, Slice(s, p, 2), n2, scratch);
+        s.Relu.ForwardBatch(count, n2, default, r2, scratch);
+        return Backward(s, count, t, y, p, a, work, c1, c2, yBar, pBar);
+    }
+
+    // The one-sample kept forms, for an OdeBlock that solves each sample on its own (the discrete adjoint keeps them too).
+    int IOdeSystemKept.KeptCount => KeptPerSample;
+
+    void IOdeSystemKept.EvaluateKeeping(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt, Span<double> kept) =>
+        EvaluateBatchKeeping(1, t, y, p, dydt, kept);
+
+    void IOdeSystemKept.EvaluateFromKept(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, ReadOnlySpan<double> kept, Span<double> dydt) =>
+        EvaluateBatchFromKept(1, t, y, p, kept, dydt);
+
+    double IOdeSystemKept.VjpKept(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, ReadOnlySpan<double> kept, ReadOnlySpan<double> a,
+        Span<double> yBar, Span<double> pBar) =>
+        VjpBatchKept(1, t, y, p, kept, a, yBar, pBar);
 
     /// <inheritdoc/>
     public void Jvp(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, double tDot, ReadOnlySpan<double> yDot, ReadOnlySpan<double> pDot,
@@ -203,10 +282,15 @@ public readonly struct OdeNetDynamics : IBatchOdeSystem, IOdeAugmentedSystem
 
     // GN₁ → ReLU → conv₁ → GN₂ → ReLU → conv₂ → GN₃ for `count` samples, keeping n1, r1, c1, n2, r2, c2 in images 0..5 of work
     // (each count·Size values).
-    private static void Forward(Stages s, int count, double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> work, Span<double> output)
+    private static void Forward(Stages s, int count, double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> work, Span<double> output) =>
+        Forward(s, count, t, y, p, work, Image(work, 2, count * s.Size), Image(work, 5, count * s.Size), output);
+
+    // The same with the convolutions' outputs c1 and c2 written where the caller says (the kept values of EvaluateBatchKeeping).
+    private static void Forward(Stages s, int count, double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> work, Span<double> c1,
+        Span<double> c2, Span<double> output)
     {
         int n = count * s.Size;
-        Span<double> n1 = Image(work, 0, n), r1 = Image(work, 1, n), c1 = Image(work, 2, n), n2 = Image(work, 3, n), r2 = Image(work, 4, n), c2 = Image(work, 5, n);
+        Span<double> n1 = Image(work, 0, n), r1 = Image(work, 1, n), n2 = Image(work, 3, n), r2 = Image(work, 4, n);
         Span<double> scratch = work[(Stages.Buffers * n)..];
         s.Norm1.ForwardBatch(count, y, Slice(s, p, 0), n1, scratch);
         s.Relu.ForwardBatch(count, n1, default, r1, scratch);

@@ -30,6 +30,32 @@ public sealed class DiscreteAdjointSensitivity : Sensitivity
         }
     }
 
+    private readonly long _keptBytes = DefaultKeptBytes;
+
+    /// <summary>The default of <see cref="KeptBytes"/>: 256 MiB.</summary>
+    public const long DefaultKeptBytes = 256L << 20;
+
+    /// <summary>
+    /// Most bytes the forward pass may keep of its evaluations of f for the reverse sweep, for systems that can keep what their
+    /// VJP reads (<see cref="Models.IBatchOdeSystemKept"/>: the ODE-Net's batch keeps its two convolutions' outputs, 2·n
+    /// doubles an evaluation), per workspace (one per thread and block). Default <see cref="DefaultKeptBytes"/> (256 MiB); 0
+    /// keeps nothing. The first steps of a pass that fit keep a row per live stage; the reverse sweep then takes those
+    /// stages' f and VJP from it instead of evaluating f twice more (to form the stage, and inside the VJP), as a
+    /// tape-based framework keeps activations. Later steps are recomputed. The gradient has the same bits either way; only
+    /// time and memory change. Kept only with <see cref="StepsPerCheckpoint"/> 1, for FSAL methods whose last stage the
+    /// reverse sweep skips (Dopri5, Tsit5) and for fixed steps.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    public long KeptBytes
+    {
+        get => _keptBytes;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            _keptBytes = value;
+        }
+    }
+
     /// <inheritdoc/>
     public override string Name => _stepsPerCheckpoint == 1 ? "DiscreteAdjoint" : $"DiscreteAdjoint [checkpoint every {_stepsPerCheckpoint} steps]";
 

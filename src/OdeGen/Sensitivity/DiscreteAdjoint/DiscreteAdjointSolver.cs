@@ -34,21 +34,30 @@ internal static class DiscreteAdjointSolver
         where TSystem : struct, IOdeSystem
     {
         GradientInputs inputs = workspace.Inputs!;
-        int n = inputs.StateCount, m = inputs.ParameterCount, count = inputs.Count;
-        if (workspace.Work is not Work<TSystem> work || !work.Fits(sensitivity, options, n, m))
-            workspace.Work = work = new Work<TSystem>(system, n, m, options, sensitivity, workspace.Counter);
+        int n = inputs.StateCount, m = inputs.ParameterCount, count = inputs.Count, keptCount = KeptCalls<TSystem>.KeptCount(system);
+        if (workspace.Work is not Work<TSystem> work || !work.Fits(sensitivity, options, n, m, keptCount))
+            workspace.Work = work = new Work<TSystem>(system, n, m, options, sensitivity, workspace.Counter, keptCount);
+        // The parameters of this call (its reverse step's); a recorded forward pass ran on a bitwise-equal copy.
         work.Bind(system, inputs.P, workspace.Counter, count);
         EvaluationCounter counter = workspace.Counter;
         double[] p = inputs.P;
-
-        // Forward pass: the shell's, with the tape observing every accepted step (as a lane block's tape observes the
-        // ensemble's); marks[i] = steps taken before times[i].
-        RungeKuttaIntegrator<SystemField<TSystem>> forward = work.Forward;
         int every = sensitivity.StepsPerCheckpoint;
         StepRecord tape = work.Tape;
         int[] marks = work.Marks;
         double[] ys = work.Ys;
-        OdeStatus status = ObservationShell.SolveToObservations(forward, work.Field, inputs, ys, tape, marks);
+        OdeStatus status;
+        SolverStats forwardStats;
+        if (work.Recorded.Matches(inputs))
+        {
+            // The forward pass already ran on these inputs (Record, in an ODE block's forward pass): its tape, kept stages and
+            // states are these inputs' to the bit.
+            (status, forwardStats) = (OdeStatus.Success, work.Recorded.Stats);
+        }
+        else
+        {
+            work.Recorded.Clear();
+            status = Forward(work, inputs.Y0, inputs.T0, inputs.Times, out forwardStats);
+        }
         ObservationShell.Observe(inputs, status, ys);
         double[] gTimes = workspace.Times;
 
@@ -99,6 +108,7 @@ internal static class DiscreteAdjointSolver
                         }
                         yk = run.AsSpan((k - start) * n, n);
                     }
+                    work.Keeper?.Reversing(k);
                     stepper.Reverse(tape.Time(k), tape.Size(k), yk, lambda, gP, out double tBar, out double hBar);
                     tSum += tBar;
                     if (k == last) hLast = hBar;
@@ -111,10 +121,106 @@ internal static class DiscreteAdjointSolver
             }
             backward.FunctionEvaluations = counter.Function - recompute.FunctionEvaluations;
         }
-        var stats = new GradientStats(forward.Stats, backward,
-            forward.Stats.FunctionEvaluations + counter.Function, counter.Jvp, counter.Vjp, counter.Jacobian, recompute)
+        var stats = new GradientStats(forwardStats, backward,
+            forwardStats.FunctionEvaluations + counter.Function, counter.Jvp, counter.Vjp, counter.Jacobian, recompute)
         { WorkspaceBytes = workspace.HeldBytes };
         workspace.Finish(gT0, stats, status);
+    }
+
+    /// <summary>
+    /// Runs now the forward pass that a later <see cref="Gradient"/> on the same y0, p, t0 and times (bit for bit) would run, and
+    /// hands it y(times[i]) in row i of <paramref name="ys"/>: an ODE block's forward pass, whose output is then the forward
+    /// pass's own (the same steps and bits as a plain solve), so that its backward pass does not solve forward again, as a
+    /// tape-based framework differentiates the forward pass it ran. The workspace must already hold this method's work for
+    /// these options and sizes (a first gradient made it), so that a model only evaluated never grows a tape; false
+    /// otherwise, or when the pass failed (the caller then solves as before and reports the failure).
+    /// </summary>
+    public static bool Record<TSystem>(in TSystem system, GradientWorkspace<TSystem> workspace, SolverOptions options, DiscreteAdjointSensitivity sensitivity,
+        ReadOnlySpan<double> y0, ReadOnlySpan<double> p, double t0, double[] times, out ReadOnlySpan<double> ys)
+        where TSystem : struct, IOdeSystem
+    {
+        ys = default;
+        if (workspace.Work is not Work<TSystem> work || !work.Fits(sensitivity, options, y0.Length, p.Length, KeptCalls<TSystem>.KeptCount(system))
+            || work.Marks.Length != times.Length)
+            return false;
+        double[] parameters = work.Recorded.Start(y0, p, t0, times);
+        work.Bind(system, parameters, workspace.Counter, times.Length);
+        OdeStatus status = Forward(work, work.Recorded.Y0, t0, times, out SolverStats stats);
+        if (status != OdeStatus.Success) return false;
+        work.Recorded.Finish(stats);
+        ys = work.Ys;
+        return true;
+    }
+
+    // The forward pass: the shell's, with the tape observing every accepted step (as a lane block's tape observes the
+    // ensemble's); marks[i] = steps taken before times[i]; y(times[i]) in row i of work.Ys.
+    private static OdeStatus Forward<TSystem>(Work<TSystem> work, ReadOnlySpan<double> y0, double t0, ReadOnlySpan<double> times, out SolverStats stats)
+        where TSystem : struct, IOdeSystem
+    {
+        OdeStatus status;
+        if (work.Keeper is { } keeper)
+        {
+            // The same loop with the field keeping each stage's values (KeptStages), told when the integrator restarts and steps.
+            work.Tape.Started();
+            var run = new KeepingIntervals<TSystem>(work.Tape, keeper);
+            var rows = new Rows(work.Ys, 0, y0.Length, work.Tape, work.Marks);
+            status = ObservationShell.SolveToObservations(work.KeepingForward!, work.KeepingField, y0, t0, times, ref run, ref rows);
+            stats = work.KeepingForward!.Stats;
+        }
+        else
+        {
+            status = ObservationShell.SolveToObservations(work.Forward, work.Field, y0, t0, times, work.Ys, 0, work.Tape, work.Marks);
+            stats = work.Forward.Stats;
+        }
+
+        return status;
+    }
+
+    /// <summary>
+    /// The inputs of a forward pass run ahead of its gradient (<see cref="Record"/>), bit for bit, and its counters; a gradient
+    /// whose inputs match reverses that pass instead of running it again.
+    /// </summary>
+    private sealed class Recording
+    {
+        private double[] _times = [];
+        private double _t0;
+        private bool _valid;
+
+        public double[] Y0 { get; private set; } = [];
+        public double[] P { get; private set; } = [];
+        public SolverStats Stats { get; private set; }
+
+        public long HeldBytes => sizeof(double) * ((long)Y0.Length + P.Length + _times.Length);
+
+        /// <summary>Copies the inputs (invalid until <see cref="Finish"/>); returns the parameter copy the pass runs on.</summary>
+        public double[] Start(ReadOnlySpan<double> y0, ReadOnlySpan<double> p, double t0, ReadOnlySpan<double> times)
+        {
+            _valid = false;
+            if (Y0.Length != y0.Length) Y0 = new double[y0.Length];
+            if (P.Length != p.Length) P = new double[p.Length];
+            if (_times.Length != times.Length) _times = new double[times.Length];
+            y0.CopyTo(Y0);
+            p.CopyTo(P);
+            times.CopyTo(_times);
+            _t0 = t0;
+            return P;
+        }
+
+        public void Finish(SolverStats stats)
+        {
+            Stats = stats;
+            _valid = true;
+        }
+
+        /// <summary>The tape no longer holds the recorded pass (another forward pass is about to overwrite it).</summary>
+        public void Clear() => _valid = false;
+
+        public bool Matches(GradientInputs inputs) =>
+            _valid && Same(Y0, inputs.Y0) && Same(P, inputs.P) && Same(_times, inputs.Times)
+            && BitConverter.DoubleToInt64Bits(_t0) == BitConverter.DoubleToInt64Bits(inputs.T0);
+
+        private static bool Same(ReadOnlySpan<double> a, ReadOnlySpan<double> b) =>
+            MemoryMarshal.Cast<double, long>(a).SequenceEqual(MemoryMarshal.Cast<double, long>(b));
     }
 
     /// <summary>The forward integrator, the tape, the reverse step and the buffers, kept between calls with the same options and settings.</summary>
@@ -122,20 +228,33 @@ internal static class DiscreteAdjointSolver
     {
         private readonly SolverOptions _options;
         private readonly double[]? _absTol;
-        private readonly int _n, _m, _every;
+        private readonly int _n, _m, _every, _keptCount;
+        private readonly long _keptBytes;
 
-        public Work(in TSystem system, int n, int m, SolverOptions options, DiscreteAdjointSensitivity sensitivity, EvaluationCounter counter)
+        public Work(in TSystem system, int n, int m, SolverOptions options, DiscreteAdjointSensitivity sensitivity, EvaluationCounter counter, int keptCount)
         {
             (_options, _absTol, _n, _m, _every) = (options, WorkKey.AbsTolCopy(options), n, m, sensitivity.StepsPerCheckpoint);
+            (_keptCount, _keptBytes) = (keptCount, sensitivity.KeptBytes);
             Forward = new RungeKuttaIntegrator<SystemField<TSystem>>(n, options);
             Tape = new StepRecord(n, _every);
-            Stepper = new ReverseStep<TSystem>(system, [], options.Method.Tableau, counter);
+            // Stage values are kept only where every step's state is (with checkpoints the reverse sweep replays runs of steps).
+            Keeper = _every == 1 ? KeptStages.Create(options.Method.Tableau, options.FixedStep is not null, keptCount, _keptBytes) : null;
+            if (Keeper is not null) KeepingForward = new RungeKuttaIntegrator<KeepingField<TSystem>>(n, options);
+            Tape.Keeper = Keeper;
+            Stepper = new ReverseStep<TSystem>(system, [], options.Method.Tableau, counter, Keeper);
             Run = _every > 1 ? new double[_every * n] : [];
             F = new double[n];
         }
 
         public RungeKuttaIntegrator<SystemField<TSystem>> Forward { get; }
         public SystemField<TSystem> Field { get; private set; }
+        /// <summary>What the forward pass keeps of its stages for the reverse sweep (null: nothing, the system or method cannot, or no budget).</summary>
+        public KeptStages? Keeper { get; }
+        /// <summary>The forward integrator when stage values are kept (its field keeps them), else null.</summary>
+        public RungeKuttaIntegrator<KeepingField<TSystem>>? KeepingForward { get; }
+        public KeepingField<TSystem> KeepingField { get; private set; }
+        /// <summary>A forward pass run ahead of its gradient (<see cref="Record"/>), if any.</summary>
+        public Recording Recorded { get; } = new();
         public StepRecord Tape { get; }
         public ReverseStep<TSystem> Stepper { get; }
         /// <summary>The states of one run of steps replayed from its checkpoint (empty without checkpoints).</summary>
@@ -147,18 +266,25 @@ internal static class DiscreteAdjointSolver
         /// <inheritdoc cref="Marks"/>
         public double[] Ys { get; private set; } = [];
 
-        public long HeldBytes => Tape.HeldBytes + sizeof(double) * ((long)Run.Length + F.Length + Ys.Length) + sizeof(int) * (long)Marks.Length;
+        public long HeldBytes => Tape.HeldBytes + (Keeper?.HeldBytes ?? 0) + Recorded.HeldBytes + sizeof(double) * ((long)Run.Length + F.Length + Ys.Length)
+            + sizeof(int) * (long)Marks.Length;
 
         public bool Fits(Sensitivity sensitivity, SolverOptions options, int n, int m) =>
-            sensitivity is DiscreteAdjointSensitivity s && s.StepsPerCheckpoint == _every
+            sensitivity is DiscreteAdjointSensitivity s && s.StepsPerCheckpoint == _every && s.KeptBytes == _keptBytes
             && n == _n && m == _m && WorkKey.SameOptions(_options, _absTol, options);
+
+        /// <summary><see cref="Fits(Sensitivity, SolverOptions, int, int)"/> for a system that keeps <paramref name="keptCount"/> doubles an evaluation.</summary>
+        public bool Fits(Sensitivity sensitivity, SolverOptions options, int n, int m, int keptCount) =>
+            keptCount == _keptCount && Fits(sensitivity, options, n, m);
 
         /// <summary>Points the field and the reverse step at this call's system and parameters, clears the counters, sizes the observation rows.</summary>
         public void Bind(in TSystem system, double[] p, EvaluationCounter counter, int count)
         {
             Field = Field.Rebind(system, p);
+            if (Keeper is not null) KeepingField = new KeepingField<TSystem>(system, p, Keeper);
             Stepper.Bind(system, p, counter);
             Forward.ClearStats();
+            KeepingForward?.ClearStats();
             if (Marks.Length != count)
             {
                 Marks = new int[count];
@@ -182,10 +308,18 @@ internal static class DiscreteAdjointSolver
 
         public int Count { get; private set; }
 
-        public void Started() => Count = _checkpoints = 0;
+        /// <summary>What the forward pass keeps of each step's stages, told of every start and accepted step (null: nothing).</summary>
+        public KeptStages? Keeper { get; set; }
+
+        public void Started()
+        {
+            Count = _checkpoints = 0;
+            Keeper?.Started();
+        }
 
         public void Accepted(double t, double h, ReadOnlySpan<Lane1> yStart)
         {
+            Keeper?.Accepted(Count, t, h);
             ReadOnlySpan<double> y = MemoryMarshal.Cast<Lane1, double>(yStart);
             if (Count == _times.Length)
             {
@@ -218,21 +352,24 @@ internal static class DiscreteAdjointSolver
 internal sealed class ReverseStep<TSystem> where TSystem : struct, IOdeSystem
 {
     private readonly RungeKuttaReverse<Lane1> _reverse;
+    private readonly KeptStages? _kept;
     private double[] _p;
     private Stages _stages;
 
-    public ReverseStep(in TSystem system, double[] p, ButcherTableau tableau, EvaluationCounter counter)
+    // kept: the forward pass's kept stage values, read by Reverse after KeptStages.Reversing (null: none).
+    public ReverseStep(in TSystem system, double[] p, ButcherTableau tableau, EvaluationCounter counter, KeptStages? kept = null)
     {
         _reverse = new RungeKuttaReverse<Lane1>(tableau, system.StateCount);
+        _kept = kept;
         _p = p;
-        _stages = new Stages(system, counter);
+        _stages = new Stages(system, counter, kept);
     }
 
     /// <summary>Points the step at another call's system value, parameters and counter (a workspace keeps it between calls).</summary>
     public void Bind(in TSystem system, double[] p, EvaluationCounter counter)
     {
         _p = p;
-        _stages = new Stages(system, counter);
+        _stages = new Stages(system, counter, _kept);
     }
 
     /// <summary>One forward step from (t, y0) with size h, summed as the integrator sums it (replays a recorded step).</summary>
@@ -249,7 +386,10 @@ internal sealed class ReverseStep<TSystem> where TSystem : struct, IOdeSystem
     private static ReadOnlySpan<Lane1> L(ReadOnlySpan<double> v) => MemoryMarshal.Cast<double, Lane1>(v);
     private static Span<Lane1> L(Span<double> v) => MemoryMarshal.Cast<double, Lane1>(v);
 
-    private readonly struct Stages(TSystem system, EvaluationCounter counter) : IStageAdjoint<Lane1>
+    // f and the VJP at the stages; with kept values (the reverse step forms the live stages in order, then takes their VJPs in
+    // reverse order, and KeptStages follows that order) each reads its stage's row where the forward pass kept one: f from it
+    // is not an evaluation of f (not counted), the VJP is.
+    private readonly struct Stages(TSystem system, EvaluationCounter counter, KeptStages? kept) : IStageAdjoint<Lane1>
     {
         private readonly TSystem _system = system;
 
@@ -257,6 +397,13 @@ internal sealed class ReverseStep<TSystem> where TSystem : struct, IOdeSystem
 
         public void Evaluate(double t, ReadOnlySpan<Lane1> y, ReadOnlySpan<Lane1> p, Span<Lane1> dydt)
         {
+            if (kept is not null && kept.NextEvaluation() is { IsEmpty: false } row)
+            {
+                KeptCalls<TSystem>.EvaluateFromKept(_system, t, MemoryMarshal.Cast<Lane1, double>(y), MemoryMarshal.Cast<Lane1, double>(p), row,
+                    MemoryMarshal.Cast<Lane1, double>(dydt));
+                return;
+            }
+
             counter.Function++;
             _system.Evaluate(t, MemoryMarshal.Cast<Lane1, double>(y), MemoryMarshal.Cast<Lane1, double>(p), MemoryMarshal.Cast<Lane1, double>(dydt));
         }
@@ -264,6 +411,12 @@ internal sealed class ReverseStep<TSystem> where TSystem : struct, IOdeSystem
         public double Vjp(double t, ReadOnlySpan<Lane1> y, ReadOnlySpan<Lane1> p, ReadOnlySpan<Lane1> a, Span<Lane1> yBar, Span<Lane1> pBar)
         {
             counter.Vjp++;
+            if (kept is not null && kept.NextVjp() is { IsEmpty: false } row)
+            {
+                return KeptCalls<TSystem>.VjpKept(_system, t, MemoryMarshal.Cast<Lane1, double>(y), MemoryMarshal.Cast<Lane1, double>(p), row,
+                    MemoryMarshal.Cast<Lane1, double>(a), MemoryMarshal.Cast<Lane1, double>(yBar), MemoryMarshal.Cast<Lane1, double>(pBar));
+            }
+
             return _system.Vjp(t, MemoryMarshal.Cast<Lane1, double>(y), MemoryMarshal.Cast<Lane1, double>(p), MemoryMarshal.Cast<Lane1, double>(a),
                 MemoryMarshal.Cast<Lane1, double>(yBar), MemoryMarshal.Cast<Lane1, double>(pBar));
         }
