@@ -46,9 +46,10 @@ internal static class GroupNormKernel
     /// <summary>
     /// xBar += ∂L/∂x and parameterBar += Σ over the samples of ∂L/∂(γ, β), for the forward pass's inputs x; the groups' moments
     /// computed again, or read from <paramref name="moments"/> (not empty) as <see cref="Forward"/> kept them for this x (the same bits).
+    /// With <paramref name="overwrite"/>, xBar = 0 + ∂L/∂x: the bits the addition leaves in a cleared xBar, without the clearing.
     /// </summary>
     public static void Backward(int count, int groups, int channels, int pixels, ReadOnlySpan<double> x, ReadOnlySpan<double> p,
-        ReadOnlySpan<double> yBar, Span<double> xBar, Span<double> parameterBar, ReadOnlySpan<double> moments = default)
+        ReadOnlySpan<double> yBar, Span<double> xBar, Span<double> parameterBar, ReadOnlySpan<double> moments = default, bool overwrite = false)
     {
         if (!moments.IsEmpty && moments.Length < 2 * count * groups) throw new ArgumentException("GroupNorm: the moments' buffer is too short.", nameof(moments));
         int perGroup = channels / groups, n = perGroup * pixels;
@@ -77,7 +78,7 @@ internal static class GroupNormKernel
                 for (int k = 0; k < perGroup; k++)
                 {
                     AddInputAdjoint(yBar.Slice(at + (k * pixels), pixels), xg.Slice(k * pixels, pixels), mean, pg[k] * inverse, shift, slope,
-                        xBar.Slice(at + (k * pixels), pixels));
+                        xBar.Slice(at + (k * pixels), pixels), overwrite);
                 }
             }
         }
@@ -150,8 +151,9 @@ internal static class GroupNormKernel
         return (s, c);
     }
 
-    // xBar += scale·yBar + shift + slope·(x − mean) over one channel.
-    private static void AddInputAdjoint(ReadOnlySpan<double> yBar, ReadOnlySpan<double> x, double mean, double scale, double shift, double slope, Span<double> xBar)
+    // xBar += scale·yBar + shift + slope·(x − mean) over one channel (overwrite: xBar = 0 + …, the same sums from +0).
+    private static void AddInputAdjoint(ReadOnlySpan<double> yBar, ReadOnlySpan<double> x, double mean, double scale, double shift, double slope, Span<double> xBar,
+        bool overwrite)
     {
         if (xBar.Length != x.Length || yBar.Length != x.Length) throw new ArgumentException("GroupNorm: xBar, yBar and input channel lengths differ.", nameof(xBar));
         ref double b0 = ref MemoryMarshal.GetReference(yBar);
@@ -161,10 +163,10 @@ internal static class GroupNormKernel
         Vector<double> m = new(mean), a = new(scale), c = new(shift), k = new(slope);
         for (; i <= n - w; i += w)
         {
-            Vector<double> v = Vector.LoadUnsafe(ref d0, (nuint)i) + (a * Vector.LoadUnsafe(ref b0, (nuint)i)) + c + (k * (Vector.LoadUnsafe(ref x0, (nuint)i) - m));
+            Vector<double> v = (overwrite ? Vector<double>.Zero : Vector.LoadUnsafe(ref d0, (nuint)i)) + (a * Vector.LoadUnsafe(ref b0, (nuint)i)) + c + (k * (Vector.LoadUnsafe(ref x0, (nuint)i) - m));
             v.StoreUnsafe(ref d0, (nuint)i);
         }
 
-        for (; i < n; i++) Unsafe.Add(ref d0, i) += (scale * Unsafe.Add(ref b0, i)) + shift + (slope * (Unsafe.Add(ref x0, i) - mean));
+        for (; i < n; i++) Unsafe.Add(ref d0, i) = (overwrite ? 0.0 : Unsafe.Add(ref d0, i)) + ((scale * Unsafe.Add(ref b0, i)) + shift + (slope * (Unsafe.Add(ref x0, i) - mean)));
     }
 }

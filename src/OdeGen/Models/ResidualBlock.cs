@@ -101,21 +101,38 @@ public sealed class ResidualBlock : Layer
         RequireBatch(count, x.Length, yBar.Length, nameof(yBar));
         RequireScratch(scratch, count);
         if (xBar.Length != yBar.Length) throw new ArgumentException($"ResidualBlock backward: xBar has {xBar.Length} entries; {count} samples need {yBar.Length}.", nameof(xBar));
+        for (int i = 0; i < xBar.Length; i++) xBar[i] += yBar[i];
+        BackThroughBranch(count, x, parameters, yBar, xBar, parameterBar, scratch);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>xBar = 0 + ∂L/∂y (the shortcut), then the branch's adjoint added: the bits of the shortcut added to a cleared xBar.</remarks>
+    internal override bool OverwritesBatchInputGradient => true;
+
+    /// <inheritdoc/>
+    internal override void BackwardBatchOverwriting(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<double> parameters,
+        ReadOnlySpan<double> yBar, Span<double> xBar, Span<double> parameterBar, Span<double> scratch)
+    {
+        RequireBatch(count, x.Length, yBar.Length, nameof(yBar));
+        RequireScratch(scratch, count);
+        if (xBar.Length != yBar.Length) throw new ArgumentException($"ResidualBlock backward: xBar has {xBar.Length} entries; {count} samples need {yBar.Length}.", nameof(xBar));
+        for (int i = 0; i < xBar.Length; i++) xBar[i] = 0.0 + yBar[i];
+        BackThroughBranch(count, x, parameters, yBar, xBar, parameterBar, scratch);
+    }
+
+    // Back through conv₂, ReLU, GN₂, conv₁, ReLU, GN₁ (after the shortcut), adding GN₁'s adjoint to xBar. Each inner target is
+    // overwritten (the ReLUs, GN₂, the single-precision convolutions) or cleared first: the same bits as adding to zeros.
+    private void BackThroughBranch(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
+        Span<double> xBar, Span<double> parameterBar, Span<double> scratch)
+    {
         Span<double> n1 = Intermediate(scratch, 0, count), r1 = Intermediate(scratch, 1, count), c1 = Intermediate(scratch, 2, count), n2 = Intermediate(scratch, 3, count);
         Span<double> barA = Intermediate(scratch, 4, count), barB = Intermediate(scratch, 5, count), convScratch = ConvScratch(scratch, count);
         Span<double> r2 = barB;   // free until conv₂'s adjoint is taken; keeps r1 intact for conv₁'s
         RunToSecondRelu(count, x, parameters, scratch, r2, keepMoments: true);
-
-        // The shortcut, then back through conv₂, ReLU, GN₂, conv₁, ReLU, GN₁. Each Backward adds, so each target is cleared first
-        // (the ReLUs' overwrite theirs: the same bits as adding to zeros).
-        for (int i = 0; i < xBar.Length; i++) xBar[i] += yBar[i];
-        barA.Clear();
-        _conv2.BackwardBatch(count, r2, Slice(parameters, 3), yBar, barA, Slice(parameterBar, 3), convScratch);
+        _conv2.BackwardBatchInto(count, r2, default, Slice(parameters, 3), yBar, barA, Slice(parameterBar, 3), convScratch);
         _relu.BackwardBatchOverwriting(count, n2, barA, barB);
-        barA.Clear();
-        _norm2.BackwardBatchWithMoments(count, c1, Slice(parameters, 2), barB, barA, Slice(parameterBar, 2), Moments(scratch, 1, count));
-        barB.Clear();
-        _conv1.BackwardBatch(count, r1, Slice(parameters, 1), barA, barB, Slice(parameterBar, 1), convScratch);
+        _norm2.BackwardBatchWithMoments(count, c1, Slice(parameters, 2), barB, barA, Slice(parameterBar, 2), Moments(scratch, 1, count), overwrite: true);
+        _conv1.BackwardBatchInto(count, r1, default, Slice(parameters, 1), barA, barB, Slice(parameterBar, 1), convScratch);
         _relu.BackwardBatchOverwriting(count, n1, barB, barA);
         _norm1.BackwardBatchWithMoments(count, x, Slice(parameters, 0), barA, xBar, Slice(parameterBar, 0), Moments(scratch, 0, count));
     }
