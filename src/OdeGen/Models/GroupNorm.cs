@@ -93,6 +93,17 @@ public sealed class GroupNorm : Layer
     /// <summary>Doubles of the moments <see cref="ForwardBatchKeepingMoments"/> keeps for <paramref name="count"/> samples.</summary>
     internal int MomentsSize(int count) => checked(2 * count * Groups);
 
+    /// <summary>
+    /// ReLU(<see cref="ForwardBatch"/>) in one pass (the same bits as <see cref="Relu.ForwardBatch"/> after it), keeping each
+    /// group's mean and inverse deviation in <paramref name="moments"/> when it is not empty.
+    /// </summary>
+    internal void ForwardBatchRelu(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y, Span<double> moments)
+    {
+        RequireBatch(count, x.Length, y.Length, nameof(y));
+        RequireParameters(parameters.Length);
+        GroupNormKernel.Forward(count, Groups, Channels, Pixels, x, parameters, y, moments.IsEmpty ? default : moments[..MomentsSize(count)], relu: true);
+    }
+
     /// <summary><see cref="ForwardBatch"/>, keeping each group's mean and inverse deviation for <see cref="BackwardBatchWithMoments"/> on the same x.</summary>
     internal void ForwardBatchKeepingMoments(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y, Span<double> moments)
     {

@@ -15,13 +15,14 @@ namespace OdeGen.Models;
 /// <para>
 /// The block is composed of the layers, not written again: its arithmetic is theirs, batch-major (one sample is a batch of
 /// one), so its convolutions are one matrix product per batch. Like every layer it keeps only its
-/// input between the passes (what <see cref="Model.Memory"/> counts); the backward pass recomputes the four intermediate
-/// images in its scratch, which costs a second forward pass of the block and no memory that grows with depth.
+/// input between the passes (what <see cref="Model.Memory"/> counts); the backward pass recomputes the two intermediate
+/// images it needs (ReLU(GN₁) and conv₁'s output; each GroupNorm and its ReLU run as one pass, and the ReLUs' adjoints test
+/// their outputs) in its scratch, which costs the first half of a second forward pass and no memory that grows with depth.
 /// </para>
 /// </remarks>
 public sealed class ResidualBlock : Layer
 {
-    private const int Intermediates = 4;   // GN₁ output, ReLU of it, conv₁ output, GN₂ output (its ReLU reuses a buffer)
+    private const int Intermediates = 2;   // ReLU(GN₁), conv₁'s output (ReLU(GN₂) reuses a buffer; each GN and its ReLU are one pass)
     private readonly GroupNorm _norm1, _norm2;
     private readonly Conv2d _conv1, _conv2;
     private readonly Relu _relu;
@@ -57,7 +58,7 @@ public sealed class ResidualBlock : Layer
     public override string Kind => "ResidualBlock";
 
     /// <inheritdoc/>
-    /// <remarks>Four intermediate images and two adjoint images, then the convolutions' scratch.</remarks>
+    /// <remarks>Two intermediate images and two adjoint images, then the convolutions' scratch.</remarks>
     public override int ScratchSize => BatchScratchSize(1);
 
     /// <inheritdoc/>
@@ -65,7 +66,7 @@ public sealed class ResidualBlock : Layer
     public override bool HasBatch => true;
 
     /// <inheritdoc/>
-    /// <remarks>Four intermediate images and two adjoint images per sample, then the convolutions' scratch for the batch.</remarks>
+    /// <remarks>Two intermediate images and two adjoint images per sample, the GroupNorms' moments, then the convolutions' scratch for the batch.</remarks>
     public override int BatchScratchSize(int count)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
@@ -88,7 +89,7 @@ public sealed class ResidualBlock : Layer
     {
         RequireBatch(count, x.Length, y.Length, nameof(y));
         RequireScratch(scratch, count);
-        Span<double> r2 = Intermediate(scratch, 1, count);   // ReLU(GN₂) overwrites ReLU(GN₁), no longer needed
+        Span<double> r2 = Intermediate(scratch, 0, count);   // ReLU(GN₂) overwrites ReLU(GN₁), no longer needed
         RunToSecondRelu(count, x, parameters, scratch, r2);
         _conv2.ForwardBatch(count, r2, Slice(parameters, 3), y, ConvScratch(scratch, count));
         for (int i = 0; i < y.Length; i++) y[i] += x[i];
@@ -125,15 +126,16 @@ public sealed class ResidualBlock : Layer
     private void BackThroughBranch(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
         Span<double> xBar, Span<double> parameterBar, Span<double> scratch)
     {
-        Span<double> n1 = Intermediate(scratch, 0, count), r1 = Intermediate(scratch, 1, count), c1 = Intermediate(scratch, 2, count), n2 = Intermediate(scratch, 3, count);
-        Span<double> barA = Intermediate(scratch, 4, count), barB = Intermediate(scratch, 5, count), convScratch = ConvScratch(scratch, count);
+        Span<double> r1 = Intermediate(scratch, 0, count), c1 = Intermediate(scratch, 1, count);
+        Span<double> barA = Intermediate(scratch, 2, count), barB = Intermediate(scratch, 3, count), convScratch = ConvScratch(scratch, count);
         Span<double> r2 = barB;   // free until conv₂'s adjoint is taken; keeps r1 intact for conv₁'s
         RunToSecondRelu(count, x, parameters, scratch, r2, keepMoments: true);
         _conv2.BackwardBatchInto(count, r2, default, Slice(parameters, 3), yBar, barA, Slice(parameterBar, 3), convScratch);
-        _relu.BackwardBatchOverwriting(count, n2, barA, barB);
+        // The ReLUs' adjoints test their outputs (r > 0 exactly where the normalized value is > 0); the second's in place.
+        _relu.BackwardBatchOverwriting(count, r2, barA, barB);
         _norm2.BackwardBatchWithMoments(count, c1, Slice(parameters, 2), barB, barA, Slice(parameterBar, 2), Moments(scratch, 1, count), overwrite: true);
         _conv1.BackwardBatchInto(count, r1, default, Slice(parameters, 1), barA, barB, Slice(parameterBar, 1), convScratch);
-        _relu.BackwardBatchOverwriting(count, n1, barB, barA);
+        _relu.BackwardBatchOverwriting(count, r1, barB, barA);
         _norm1.BackwardBatchWithMoments(count, x, Slice(parameters, 0), barA, xBar, Slice(parameterBar, 0), Moments(scratch, 0, count));
     }
 
@@ -144,19 +146,15 @@ public sealed class ResidualBlock : Layer
         for (int i = 0; i < layers.Length; i++) layers[i].Initialize(Slice(parameters, i), random);
     }
 
-    // GN₁ → ReLU → conv₁ → GN₂ → ReLU into r2, keeping GN₁'s output, conv₁'s output and GN₂'s output in images 0, 2, 3 (and,
-    // for the backward pass, the GroupNorms' moments, which their adjoints would otherwise compute again from the same inputs).
+    // ReLU(GN₁) → conv₁ → ReLU(GN₂) into r2, keeping ReLU(GN₁) and conv₁'s output in images 0 and 1 (and, for the backward
+    // pass, the GroupNorms' moments, which their adjoints would otherwise compute again from the same inputs). Each GroupNorm
+    // and its ReLU are one pass (GroupNorm.ForwardBatchRelu, the same bits as the two).
     private void RunToSecondRelu(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> scratch, Span<double> r2, bool keepMoments = false)
     {
-        Span<double> n1 = Intermediate(scratch, 0, count), r1 = Intermediate(scratch, 1, count), c1 = Intermediate(scratch, 2, count), n2 = Intermediate(scratch, 3, count);
-        Span<double> convScratch = ConvScratch(scratch, count);
-        if (keepMoments) _norm1.ForwardBatchKeepingMoments(count, x, Slice(parameters, 0), n1, Moments(scratch, 0, count));
-        else _norm1.ForwardBatch(count, x, Slice(parameters, 0), n1, convScratch);
-        _relu.ForwardBatch(count, n1, default, r1, convScratch);
-        _conv1.ForwardBatch(count, r1, Slice(parameters, 1), c1, convScratch);
-        if (keepMoments) _norm2.ForwardBatchKeepingMoments(count, c1, Slice(parameters, 2), n2, Moments(scratch, 1, count));
-        else _norm2.ForwardBatch(count, c1, Slice(parameters, 2), n2, convScratch);
-        _relu.ForwardBatch(count, n2, default, r2, convScratch);
+        Span<double> r1 = Intermediate(scratch, 0, count), c1 = Intermediate(scratch, 1, count);
+        _norm1.ForwardBatchRelu(count, x, Slice(parameters, 0), r1, keepMoments ? Moments(scratch, 0, count) : default);
+        _conv1.ForwardBatch(count, r1, Slice(parameters, 1), c1, ConvScratch(scratch, count));
+        _norm2.ForwardBatchRelu(count, c1, Slice(parameters, 2), r2, keepMoments ? Moments(scratch, 1, count) : default);
     }
 
     // Image `index` of the scratch for `count` samples (count·InputSize values).
