@@ -225,11 +225,14 @@ public class DirectConvolutionSingleTests
 
     // The tall kernels' tiles go back transposed in registers when full (16 lanes by 12 rows on Vector512): onto targets that
     // already hold values (the forward output, the weight gradient, the input gradient all add), full tiles and short ones
-    // (6×6 = 3 full tiles of pixels; 13×13 ends in a short tile; 19 planes end in a 3-plane block), the scalar kernel's bits.
+    // (6×6 = 3 full tiles of pixels; 13×13 ends in a short tile; 19 planes end in a 3-plane block; 32·9 taps span two depth
+    // blocks), the scalar kernel's bits; the two-vector Vector512 kernels (32 channels a tile) too.
     [Theory]
     [InlineData(16, 16, 6, 3, 1, 1, 3)]
     [InlineData(3, 16, 13, 4, 1, 1, 2)]
     [InlineData(16, 32, 8, 3, 1, 0, 1)]
+    [InlineData(32, 64, 6, 3, 1, 1, 2)]
+    [InlineData(3, 48, 7, 3, 1, 1, 1)]
     public void TallKernels_AddOntoTheTarget_TheScalarKernelsBits(int inChannels, int outChannels, int side, int kernel, int stride, int padding, int samples)
     {
         if (!Vector512.IsHardwareAccelerated) return;   // the tall kernels run on Vector512 only (the widths' tests cover the others)
@@ -252,11 +255,20 @@ public class DirectConvolutionSingleTests
         DirectConvolution.Forward<Single1, float, float>(outChannels, pixels, packedScalar, frames, g.Taps, g.Pixels, yScalar);
         DirectConvolution.ForwardTall<Single512, Vector512<float>, float>(outChannels, pixels, packedTall, frames, g.Taps, g.Pixels, yTall);
         AssertSameBits(yScalar, yTall, "forward");
+        float[] packedWide = new float[DirectConvolution.RoundUp(outChannels, 32) * taps], yWide = (float[])y0.Clone();
+        DirectConvolution.Pack(outChannels, taps, Widen(weights), packedWide, 32);
+        DirectConvolution.Forward<Single512, Vector512<float>, float>(outChannels, pixels, packedWide, frames, g.Taps, g.Pixels, yWide);
+        AssertSameBits(yScalar, yWide, "forward, two vectors");
 
         float[] wScalar = (float[])weightBar0.Clone(), wTall = (float[])weightBar0.Clone();
         DirectConvolution.WeightGradient<Single1, float, float>(outChannels, yBarT, frames, g.Taps, columnOffset, wScalar);
         DirectConvolution.WeightGradientTall<Single512, Vector512<float>, float>(outChannels, yBarT, frames, g.Taps, columnOffset, wTall);
         AssertSameBits(wScalar, wTall, "weight gradient");
+        int wideRow = DirectConvolution.RoundUp(outChannels, 32);
+        float[] yBarTWide = new float[columns * wideRow], wWide = (float[])weightBar0.Clone();
+        for (int j = 0; j < columns; j++) yBarT.AsSpan(j * outChannels, outChannels).CopyTo(yBarTWide.AsSpan(j * wideRow));
+        DirectConvolution.WeightGradient<Single512, Vector512<float>, float>(outChannels, yBarTWide, frames, g.Taps, columnOffset, wWide);
+        AssertSameBits(wScalar, wWide, "weight gradient, two vectors");
 
         if (stride != 1) return;
         // The input gradient with outChannels as the image's planes (16 or 32 of them, and 19: a short block of planes).
