@@ -1,3 +1,7 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace OdeGen.Models;
 
 /// <summary>
@@ -92,7 +96,7 @@ public sealed class ResidualBlock : Layer
         Span<double> r2 = Intermediate(scratch, 0, count);   // ReLU(GN₂) overwrites ReLU(GN₁), no longer needed
         RunToSecondRelu(count, x, parameters, scratch, r2);
         _conv2.ForwardBatch(count, r2, Slice(parameters, 3), y, ConvScratch(scratch, count));
-        for (int i = 0; i < y.Length; i++) y[i] += x[i];
+        AddShortcut(x, y, overwrite: false);
     }
 
     /// <inheritdoc/>
@@ -102,7 +106,7 @@ public sealed class ResidualBlock : Layer
         RequireBatch(count, x.Length, yBar.Length, nameof(yBar));
         RequireScratch(scratch, count);
         if (xBar.Length != yBar.Length) throw new ArgumentException($"ResidualBlock backward: xBar has {xBar.Length} entries; {count} samples need {yBar.Length}.", nameof(xBar));
-        for (int i = 0; i < xBar.Length; i++) xBar[i] += yBar[i];
+        AddShortcut(yBar, xBar, overwrite: false);
         BackThroughBranch(count, x, parameters, yBar, xBar, parameterBar, scratch);
     }
 
@@ -117,7 +121,7 @@ public sealed class ResidualBlock : Layer
         RequireBatch(count, x.Length, yBar.Length, nameof(yBar));
         RequireScratch(scratch, count);
         if (xBar.Length != yBar.Length) throw new ArgumentException($"ResidualBlock backward: xBar has {xBar.Length} entries; {count} samples need {yBar.Length}.", nameof(xBar));
-        for (int i = 0; i < xBar.Length; i++) xBar[i] = 0.0 + yBar[i];
+        AddShortcut(yBar, xBar, overwrite: true);
         BackThroughBranch(count, x, parameters, yBar, xBar, parameterBar, scratch);
     }
 
@@ -155,6 +159,17 @@ public sealed class ResidualBlock : Layer
         _norm1.ForwardBatchRelu(count, x, Slice(parameters, 0), r1, keepMoments ? Moments(scratch, 0, count) : default);
         _conv1.ForwardBatch(count, r1, Slice(parameters, 1), c1, ConvScratch(scratch, count));
         _norm2.ForwardBatchRelu(count, c1, Slice(parameters, 2), r2, keepMoments ? Moments(scratch, 1, count) : default);
+    }
+
+    // target = (overwrite ? +0 : target) + source, entry by entry, a vector at a time (the same additions as the scalar loop).
+    private static void AddShortcut(ReadOnlySpan<double> source, Span<double> target, bool overwrite)
+    {
+        if (target.Length != source.Length) throw new ArgumentException("ResidualBlock: the shortcut's lengths differ.", nameof(target));
+        ref double s0 = ref MemoryMarshal.GetReference(source), t0 = ref MemoryMarshal.GetReference(target);
+        int n = source.Length, w = Vector<double>.Count, i = 0;
+        for (; i <= n - w; i += w)
+            ((overwrite ? Vector<double>.Zero : Vector.LoadUnsafe(ref t0, (nuint)i)) + Vector.LoadUnsafe(ref s0, (nuint)i)).StoreUnsafe(ref t0, (nuint)i);
+        for (; i < n; i++) Unsafe.Add(ref t0, i) = (overwrite ? 0.0 : Unsafe.Add(ref t0, i)) + Unsafe.Add(ref s0, i);
     }
 
     // Image `index` of the scratch for `count` samples (count·InputSize values).
