@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace OdeGen.Layers;
 
@@ -561,6 +562,14 @@ internal static class DirectConvolution
     private static void GatherInputTile<T>(ReadOnlySpan<T> xBar, Span<T> sums, int c0, int lanes, int pixels, int i0, int rows, int tile)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (InRegisters<T>(tile, lanes, rows))
+        {
+            if (xBar.Length < ((c0 + lanes - 1) * pixels) + i0 + rows) throw new ArgumentException("Direct input gradient: xBar is too short.");
+            TransposeTile(ref Unsafe.As<T, float>(ref Unsafe.Add(ref MemoryMarshal.GetReference(xBar), (c0 * pixels) + i0)), pixels,
+                ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(sums[..(TallRows * tile)])));
+            return;
+        }
+
         sums.Clear();
         for (int l = 0; l < lanes; l++)
         {
@@ -572,6 +581,14 @@ internal static class DirectConvolution
     private static void ScatterInputTile<T>(ReadOnlySpan<T> sums, Span<T> xBar, int c0, int lanes, int pixels, int i0, int rows, int tile)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (InRegisters<T>(tile, lanes, rows))
+        {
+            if (xBar.Length < ((c0 + lanes - 1) * pixels) + i0 + rows) throw new ArgumentException("Direct input gradient: xBar is too short.");
+            StoreTransposed(ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(sums[..(TallRows * tile)])),
+                ref Unsafe.As<T, float>(ref Unsafe.Add(ref MemoryMarshal.GetReference(xBar), (c0 * pixels) + i0)), pixels, add: false);
+            return;
+        }
+
         for (int l = 0; l < lanes; l++)
         {
             Span<T> plane = xBar.Slice((c0 + l) * pixels, pixels);
@@ -859,6 +876,12 @@ internal static class DirectConvolution
     {
         ref T s0 = ref MemoryMarshal.GetReference(sums);
         ref T t0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(target), start);
+        if (InRegisters<T>(tile, channels, rows))
+        {
+            StoreTransposed(ref Unsafe.As<T, float>(ref s0), ref Unsafe.As<T, float>(ref t0), stride, add: true);
+            return;
+        }
+
         for (int l = 0; l < channels; l++)
         {
             ref T row = ref Unsafe.Add(ref t0, l * stride);
@@ -866,6 +889,90 @@ internal static class DirectConvolution
             for (int r = 0; r < rows; r++) Unsafe.Add(ref row, r) += Unsafe.Add(ref column, r * tile);
         }
     }
+
+    // Whether a tile's transposition runs in registers: a full tile of the one-vector float kernels on Vector512 (16 lanes by
+    // TallRows rows; the 16-channel layers' tiles, all but an image's last). Each entry is moved, or added with one float
+    // addition, as the scalar loops do: the same bits.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool InRegisters<T>(int tile, int lanes, int rows) =>
+        typeof(T) == typeof(float) && Avx512F.IsSupported && tile == 16 && lanes == 16 && rows == TallRows;
+
+    // Rows 4g … 4g + 3 of a 16-lane tile as four vectors m0 … m3 whose 128-bit lane k holds column 4k + m of those rows (a 4 × 4
+    // transposition within each 128-bit lane: unpacking floats, then pairs). Its own inverse: m0 … m3 given back returns the rows.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void TransposeBlocks(Vector512<float> a, Vector512<float> b, Vector512<float> c, Vector512<float> d,
+        out Vector512<float> m0, out Vector512<float> m1, out Vector512<float> m2, out Vector512<float> m3)
+    {
+        Vector512<double> ab0 = Avx512F.UnpackLow(a, b).AsDouble(), ab1 = Avx512F.UnpackHigh(a, b).AsDouble();
+        Vector512<double> cd0 = Avx512F.UnpackLow(c, d).AsDouble(), cd1 = Avx512F.UnpackHigh(c, d).AsDouble();
+        m0 = Avx512F.UnpackLow(ab0, cd0).AsSingle();
+        m1 = Avx512F.UnpackHigh(ab0, cd0).AsSingle();
+        m2 = Avx512F.UnpackLow(ab1, cd1).AsSingle();
+        m3 = Avx512F.UnpackHigh(ab1, cd1).AsSingle();
+    }
+
+    // A tile of TallRows rows by 16 lanes ([row][lane], 16 floats a row) into (add: onto) 16 target rows `stride` apart, lane l
+    // to target row l's first TallRows entries: the 4 × 4 blocks transposed in registers, each written as four floats.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreTransposed(ref float sums, ref float target, int stride, bool add)
+    {
+        for (int g = 0; g < TallRows / 4; g++)
+        {
+            ref float rows = ref Unsafe.Add(ref sums, g * 64);
+            TransposeBlocks(Vector512.LoadUnsafe(ref rows), Vector512.LoadUnsafe(ref rows, 16), Vector512.LoadUnsafe(ref rows, 32), Vector512.LoadUnsafe(ref rows, 48),
+                out Vector512<float> m0, out Vector512<float> m1, out Vector512<float> m2, out Vector512<float> m3);
+            ref float at = ref Unsafe.Add(ref target, 4 * g);
+            StoreColumns(ref at, stride, m0, add);
+            StoreColumns(ref Unsafe.Add(ref at, stride), stride, m1, add);
+            StoreColumns(ref Unsafe.Add(ref at, 2 * stride), stride, m2, add);
+            StoreColumns(ref Unsafe.Add(ref at, 3 * stride), stride, m3, add);
+        }
+    }
+
+    // The four 128-bit lanes of m to (onto) four target rows 4·stride apart (lane k: row 4k).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreColumns(ref float at, int stride, Vector512<float> m, bool add)
+    {
+        ref float r1 = ref Unsafe.Add(ref at, 4 * stride), r2 = ref Unsafe.Add(ref at, 8 * stride), r3 = ref Unsafe.Add(ref at, 12 * stride);
+        Vector128<float> v0 = m.GetLower().GetLower(), v1 = Avx512F.ExtractVector128(m, 1), v2 = Avx512F.ExtractVector128(m, 2), v3 = Avx512F.ExtractVector128(m, 3);
+        if (add)
+        {
+            v0 += Vector128.LoadUnsafe(ref at);
+            v1 += Vector128.LoadUnsafe(ref r1);
+            v2 += Vector128.LoadUnsafe(ref r2);
+            v3 += Vector128.LoadUnsafe(ref r3);
+        }
+
+        v0.StoreUnsafe(ref at);
+        v1.StoreUnsafe(ref r1);
+        v2.StoreUnsafe(ref r2);
+        v3.StoreUnsafe(ref r3);
+    }
+
+    // The inverse of StoreTransposed(add: false): target row l's first TallRows entries (rows `stride` apart) as lane l of a
+    // tile's TallRows rows ([row][lane], 16 floats a row).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void TransposeTile(ref float source, int stride, ref float sums)
+    {
+        for (int g = 0; g < TallRows / 4; g++)
+        {
+            ref float at = ref Unsafe.Add(ref source, 4 * g);
+            TransposeBlocks(LoadColumns(ref at, stride), LoadColumns(ref Unsafe.Add(ref at, stride), stride),
+                LoadColumns(ref Unsafe.Add(ref at, 2 * stride), stride), LoadColumns(ref Unsafe.Add(ref at, 3 * stride), stride),
+                out Vector512<float> r0, out Vector512<float> r1, out Vector512<float> r2, out Vector512<float> r3);
+            ref float rows = ref Unsafe.Add(ref sums, g * 64);
+            r0.StoreUnsafe(ref rows);
+            r1.StoreUnsafe(ref rows, 16);
+            r2.StoreUnsafe(ref rows, 32);
+            r3.StoreUnsafe(ref rows, 48);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> LoadColumns(ref float at, int stride) =>
+        Vector512.Create(
+            Vector256.Create(Vector128.LoadUnsafe(ref at), Vector128.LoadUnsafe(ref Unsafe.Add(ref at, 4 * stride))),
+            Vector256.Create(Vector128.LoadUnsafe(ref Unsafe.Add(ref at, 8 * stride)), Vector128.LoadUnsafe(ref Unsafe.Add(ref at, 12 * stride))));
 
     // The twelve one-vector accumulators as twelve rows of `tile` values.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -22,9 +22,11 @@ internal static class GroupNormKernel
     /// y = γ_k·(x − μ_g)·inv_g + β_k for <paramref name="count"/> samples (rows of channels·pixels values, channel-major);
     /// p is [groups][γ of the group's channels, then their β] (the layer's "affine" block). With <paramref name="moments"/>
     /// not empty, each group's (μ, inv) is kept there, [sample·groups + group][2], for <see cref="Backward"/> on the same x.
+    /// With <paramref name="relu"/>, y = ReLU of that (v &gt; 0 ? v : 0, as <see cref="Models.Relu"/> selects): the same bits as the
+    /// two passes, without writing and reading the normalized image.
     /// </summary>
     public static void Forward(int count, int groups, int channels, int pixels, ReadOnlySpan<double> x, ReadOnlySpan<double> p, Span<double> y,
-        Span<double> moments = default)
+        Span<double> moments = default, bool relu = false)
     {
         if (!moments.IsEmpty && moments.Length < 2 * count * groups) throw new ArgumentException("GroupNorm: the moments' buffer is too short.", nameof(moments));
         int perGroup = channels / groups, n = perGroup * pixels;
@@ -38,7 +40,7 @@ internal static class GroupNormKernel
                 (double mean, double inverse) = Moments(xg);
                 if (!moments.IsEmpty) (moments[2 * ((s * groups) + g)], moments[(2 * ((s * groups) + g)) + 1]) = (mean, inverse);
                 for (int k = 0; k < perGroup; k++)
-                    Affine(xg.Slice(k * pixels, pixels), mean, pg[k] * inverse, pg[perGroup + k], y.Slice(at + (k * pixels), pixels));
+                    Affine(xg.Slice(k * pixels, pixels), mean, pg[k] * inverse, pg[perGroup + k], y.Slice(at + (k * pixels), pixels), relu);
             }
         }
     }
@@ -46,9 +48,10 @@ internal static class GroupNormKernel
     /// <summary>
     /// xBar += ∂L/∂x and parameterBar += Σ over the samples of ∂L/∂(γ, β), for the forward pass's inputs x; the groups' moments
     /// computed again, or read from <paramref name="moments"/> (not empty) as <see cref="Forward"/> kept them for this x (the same bits).
+    /// With <paramref name="overwrite"/>, xBar = 0 + ∂L/∂x: the bits the addition leaves in a cleared xBar, without the clearing.
     /// </summary>
     public static void Backward(int count, int groups, int channels, int pixels, ReadOnlySpan<double> x, ReadOnlySpan<double> p,
-        ReadOnlySpan<double> yBar, Span<double> xBar, Span<double> parameterBar, ReadOnlySpan<double> moments = default)
+        ReadOnlySpan<double> yBar, Span<double> xBar, Span<double> parameterBar, ReadOnlySpan<double> moments = default, bool overwrite = false)
     {
         if (!moments.IsEmpty && moments.Length < 2 * count * groups) throw new ArgumentException("GroupNorm: the moments' buffer is too short.", nameof(moments));
         int perGroup = channels / groups, n = perGroup * pixels;
@@ -77,7 +80,7 @@ internal static class GroupNormKernel
                 for (int k = 0; k < perGroup; k++)
                 {
                     AddInputAdjoint(yBar.Slice(at + (k * pixels), pixels), xg.Slice(k * pixels, pixels), mean, pg[k] * inverse, shift, slope,
-                        xBar.Slice(at + (k * pixels), pixels));
+                        xBar.Slice(at + (k * pixels), pixels), overwrite);
                 }
             }
         }
@@ -112,16 +115,25 @@ internal static class GroupNormKernel
         return (mean, 1.0 / Math.Sqrt((squares / n) + Epsilon));
     }
 
-    // y = scale·(x − mean) + shift over one channel.
-    private static void Affine(ReadOnlySpan<double> x, double mean, double scale, double shift, Span<double> y)
+    // y = scale·(x − mean) + shift over one channel (relu: then v > 0 ? v : 0).
+    private static void Affine(ReadOnlySpan<double> x, double mean, double scale, double shift, Span<double> y, bool relu)
     {
         if (y.Length != x.Length) throw new ArgumentException("GroupNorm: output and input channel lengths differ.", nameof(y));
         ref double x0 = ref MemoryMarshal.GetReference(x);
         ref double y0 = ref MemoryMarshal.GetReference(y);
         int n = x.Length, w = Vector<double>.Count, i = 0;
         Vector<double> m = new(mean), a = new(scale), b = new(shift);
-        for (; i <= n - w; i += w) ((a * (Vector.LoadUnsafe(ref x0, (nuint)i) - m)) + b).StoreUnsafe(ref y0, (nuint)i);
-        for (; i < n; i++) Unsafe.Add(ref y0, i) = (scale * (Unsafe.Add(ref x0, i) - mean)) + shift;
+        for (; i <= n - w; i += w)
+        {
+            Vector<double> v = (a * (Vector.LoadUnsafe(ref x0, (nuint)i) - m)) + b;
+            (relu ? Vector.ConditionalSelect(Vector.GreaterThan(v, Vector<double>.Zero), v, Vector<double>.Zero) : v).StoreUnsafe(ref y0, (nuint)i);
+        }
+
+        for (; i < n; i++)
+        {
+            double v = (scale * (Unsafe.Add(ref x0, i) - mean)) + shift;
+            Unsafe.Add(ref y0, i) = relu ? (v > 0 ? v : 0.0) : v;
+        }
     }
 
     // Σ yBar and Σ yBar·(x − mean) over one channel.
@@ -150,8 +162,9 @@ internal static class GroupNormKernel
         return (s, c);
     }
 
-    // xBar += scale·yBar + shift + slope·(x − mean) over one channel.
-    private static void AddInputAdjoint(ReadOnlySpan<double> yBar, ReadOnlySpan<double> x, double mean, double scale, double shift, double slope, Span<double> xBar)
+    // xBar += scale·yBar + shift + slope·(x − mean) over one channel (overwrite: xBar = 0 + …, the same sums from +0).
+    private static void AddInputAdjoint(ReadOnlySpan<double> yBar, ReadOnlySpan<double> x, double mean, double scale, double shift, double slope, Span<double> xBar,
+        bool overwrite)
     {
         if (xBar.Length != x.Length || yBar.Length != x.Length) throw new ArgumentException("GroupNorm: xBar, yBar and input channel lengths differ.", nameof(xBar));
         ref double b0 = ref MemoryMarshal.GetReference(yBar);
@@ -161,10 +174,10 @@ internal static class GroupNormKernel
         Vector<double> m = new(mean), a = new(scale), c = new(shift), k = new(slope);
         for (; i <= n - w; i += w)
         {
-            Vector<double> v = Vector.LoadUnsafe(ref d0, (nuint)i) + (a * Vector.LoadUnsafe(ref b0, (nuint)i)) + c + (k * (Vector.LoadUnsafe(ref x0, (nuint)i) - m));
+            Vector<double> v = (overwrite ? Vector<double>.Zero : Vector.LoadUnsafe(ref d0, (nuint)i)) + (a * Vector.LoadUnsafe(ref b0, (nuint)i)) + c + (k * (Vector.LoadUnsafe(ref x0, (nuint)i) - m));
             v.StoreUnsafe(ref d0, (nuint)i);
         }
 
-        for (; i < n; i++) Unsafe.Add(ref d0, i) += (scale * Unsafe.Add(ref b0, i)) + shift + (slope * (Unsafe.Add(ref x0, i) - mean));
+        for (; i < n; i++) Unsafe.Add(ref d0, i) = (overwrite ? 0.0 : Unsafe.Add(ref d0, i)) + ((scale * Unsafe.Add(ref b0, i)) + shift + (slope * (Unsafe.Add(ref x0, i) - mean)));
     }
 }

@@ -597,6 +597,18 @@ public class Conv2d : Layer
         Span<double> xBar, Span<double> parameterBar, Span<double> scratch) =>
         BackwardBatchAt(0.0, count, x, parameters, yBar, xBar, parameterBar, scratch);
 
+    /// <inheritdoc/>
+    /// <remarks>The single-precision stride-1 passes: each sample's input gradient is widened into xBar in one pass (0 + sum).</remarks>
+    internal override bool OverwritesBatchInputGradient => Precision == ConvolutionPrecision.Single && DirectInput;
+
+    /// <inheritdoc/>
+    internal override void BackwardBatchOverwriting(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<double> parameters,
+        ReadOnlySpan<double> yBar, Span<double> xBar, Span<double> parameterBar, Span<double> scratch)
+    {
+        if (!OverwritesBatchInputGradient || xBar.IsEmpty) throw new InvalidOperationException($"{Kind} backward: only the single-precision stride-1 passes overwrite a (non-empty) xBar.");
+        BackwardBatchAt(0.0, count, x, parameters, yBar, xBar, parameterBar, scratch, overwrite: true);
+    }
+
     /// <summary>
     /// <see cref="ForwardAt"/> for <paramref name="count"/> samples, sample by sample through <see cref="DirectConvolution.Forward(int, int, ReadOnlySpan{double}, ReadOnlySpan{double}, ReadOnlySpan{int}, ReadOnlySpan{int}, Span{double})"/>,
     /// which reads each patch entry from the zero-padded image instead of unfolding it and sums the product's terms in the
@@ -635,7 +647,7 @@ public class Conv2d : Layer
     /// folded back onto each sample's image; returns ∂L/∂t summed over the samples.
     /// </summary>
     private protected double BackwardBatchAt(double t, int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
-        Span<double> xBar, Span<double> parameterBar, Span<double> scratch)
+        Span<double> xBar, Span<double> parameterBar, Span<double> scratch, bool overwrite = false)
     {
         RequireBatch(count, x.Length, yBar.Length, nameof(yBar));
         RequireParametersAndScratch(parameters.Length, scratch.Length, count);
@@ -646,7 +658,7 @@ public class Conv2d : Layer
         {
             int samples = Math.Min(chunk, count - first);
             tBar += BackwardChunk(t, samples, x.Slice(first * InputSize, samples * InputSize), parameters, yBar.Slice(first * OutputSize, samples * OutputSize),
-                xBar.IsEmpty ? default : xBar.Slice(first * InputSize, samples * InputSize), parameterBar, scratch);
+                xBar.IsEmpty ? default : xBar.Slice(first * InputSize, samples * InputSize), parameterBar, scratch, overwrite);
         }
 
         return tBar;
@@ -755,8 +767,9 @@ public class Conv2d : Layer
     }
 
     // BackwardChunk in float: the weight gradient and the direct input gradient on float frames, added to the double gradients.
+    // With `overwrite` (the direct input gradient only), xBar = 0 + each entry's sum: the bits adding it to a cleared xBar leaves.
     private double BackwardChunkSingle(double t, int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
-        Span<double> xBar, Span<double> parameterBar, Span<double> scratch)
+        Span<double> xBar, Span<double> parameterBar, Span<double> scratch, bool overwrite)
     {
         int patch = PatchSize, pixels = Pixels, columns = pixels * count, weights = OutChannels * patch;
         int row = DirectConvolution.RoundUp(OutChannels, DirectConvolution.SingleChannelTile(OutChannels));
@@ -817,16 +830,18 @@ public class Conv2d : Layer
 
             sums.Clear();
             tBar += DirectConvolution.InputGradient(OutChannels, planes, Height, Width, Kernel, Padding, TimeChannel, packed, bar, frame, sums, timeValues);
-            DirectConvolution.AddWidened(sums, xBar.Slice(s * InputSize, InputSize));
+            if (overwrite) DirectConvolution.SetWidened(sums, 0.0, xBar.Slice(s * InputSize, InputSize));
+            else DirectConvolution.AddWidened(sums, xBar.Slice(s * InputSize, InputSize));
         }
 
         return tBar;
     }
 
     private double BackwardChunk(double t, int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
-        Span<double> xBar, Span<double> parameterBar, Span<double> scratch)
+        Span<double> xBar, Span<double> parameterBar, Span<double> scratch, bool overwrite)
     {
-        if (Precision == ConvolutionPrecision.Single) return BackwardChunkSingle(t, count, x, parameters, yBar, xBar, parameterBar, scratch);
+        if (Precision == ConvolutionPrecision.Single) return BackwardChunkSingle(t, count, x, parameters, yBar, xBar, parameterBar, scratch, overwrite);
+        if (overwrite) throw new InvalidOperationException("Conv2d: only the single-precision passes overwrite xBar.");
         int patch = PatchSize, pixels = Pixels, columns = pixels * count, weights = OutChannels * patch, row = TransposedRow;
         Span<double> cols = scratch[..(patch * columns)], barsCopy = scratch.Slice(cols.Length, OutChannels * columns);
         Span<double> barsT = scratch.Slice(cols.Length + barsCopy.Length, columns * row), work = scratch[(cols.Length + barsCopy.Length + barsT.Length)..];

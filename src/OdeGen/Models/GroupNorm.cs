@@ -76,8 +76,33 @@ public sealed class GroupNorm : Layer
         GroupNormKernel.Backward(count, Groups, Channels, Pixels, x, parameters, yBar, xBar, parameterBar);
     }
 
+    /// <inheritdoc/>
+    internal override bool OverwritesBatchInputGradient => true;
+
+    /// <inheritdoc/>
+    internal override void BackwardBatchOverwriting(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<double> parameters,
+        ReadOnlySpan<double> yBar, Span<double> xBar, Span<double> parameterBar, Span<double> scratch)
+    {
+        RequireBatch(count, x.Length, yBar.Length, nameof(yBar));
+        if (xBar.Length != x.Length) throw new ArgumentException($"GroupNorm backward: xBar has {xBar.Length} entries; {count} samples need {x.Length}.", nameof(xBar));
+        RequireParameters(parameters.Length);
+        if (parameterBar.Length != ParameterCount) throw new ArgumentException($"GroupNorm backward: parameterBar has {parameterBar.Length} entries, not {ParameterCount}.", nameof(parameterBar));
+        GroupNormKernel.Backward(count, Groups, Channels, Pixels, x, parameters, yBar, xBar, parameterBar, overwrite: true);
+    }
+
     /// <summary>Doubles of the moments <see cref="ForwardBatchKeepingMoments"/> keeps for <paramref name="count"/> samples.</summary>
     internal int MomentsSize(int count) => checked(2 * count * Groups);
+
+    /// <summary>
+    /// ReLU(<see cref="ForwardBatch"/>) in one pass (the same bits as <see cref="Relu.ForwardBatch"/> after it), keeping each
+    /// group's mean and inverse deviation in <paramref name="moments"/> when it is not empty.
+    /// </summary>
+    internal void ForwardBatchRelu(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y, Span<double> moments)
+    {
+        RequireBatch(count, x.Length, y.Length, nameof(y));
+        RequireParameters(parameters.Length);
+        GroupNormKernel.Forward(count, Groups, Channels, Pixels, x, parameters, y, moments.IsEmpty ? default : moments[..MomentsSize(count)], relu: true);
+    }
 
     /// <summary><see cref="ForwardBatch"/>, keeping each group's mean and inverse deviation for <see cref="BackwardBatchWithMoments"/> on the same x.</summary>
     internal void ForwardBatchKeepingMoments(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y, Span<double> moments)
@@ -87,15 +112,18 @@ public sealed class GroupNorm : Layer
         GroupNormKernel.Forward(count, Groups, Channels, Pixels, x, parameters, y, moments[..MomentsSize(count)]);
     }
 
-    /// <summary><see cref="BackwardBatch"/> with the moments <see cref="ForwardBatchKeepingMoments"/> kept for this x (the same bits, without computing them again).</summary>
+    /// <summary>
+    /// <see cref="BackwardBatch"/> with the moments <see cref="ForwardBatchKeepingMoments"/> kept for this x (the same bits, without
+    /// computing them again); with <paramref name="overwrite"/>, into an xBar it overwrites (<see cref="BackwardBatchOverwriting"/>).
+    /// </summary>
     internal void BackwardBatchWithMoments(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
-        Span<double> xBar, Span<double> parameterBar, ReadOnlySpan<double> moments)
+        Span<double> xBar, Span<double> parameterBar, ReadOnlySpan<double> moments, bool overwrite = false)
     {
         RequireBatch(count, x.Length, yBar.Length, nameof(yBar));
         if (xBar.Length != x.Length) throw new ArgumentException($"GroupNorm backward: xBar has {xBar.Length} entries; {count} samples need {x.Length}.", nameof(xBar));
         RequireParameters(parameters.Length);
         if (parameterBar.Length != ParameterCount) throw new ArgumentException($"GroupNorm backward: parameterBar has {parameterBar.Length} entries, not {ParameterCount}.", nameof(parameterBar));
-        GroupNormKernel.Backward(count, Groups, Channels, Pixels, x, parameters, yBar, xBar, parameterBar, moments[..MomentsSize(count)]);
+        GroupNormKernel.Backward(count, Groups, Channels, Pixels, x, parameters, yBar, xBar, parameterBar, moments[..MomentsSize(count)], overwrite);
     }
 
     /// <summary>One sample through the generated function, group by group: the definition the kernel is held to.</summary>

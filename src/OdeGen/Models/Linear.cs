@@ -119,6 +119,14 @@ public sealed class Relu(int size) : LaneFunctionLayer<LayerFunctions.ReluFuncti
     internal void BackwardBatchOverwriting(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> yBar, Span<double> xBar) =>
         Backward(count, x, yBar, xBar, accumulate: false);
 
+    /// <inheritdoc/>
+    internal override bool OverwritesBatchInputGradient => true;
+
+    /// <inheritdoc/>
+    internal override void BackwardBatchOverwriting(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<double> parameters,
+        ReadOnlySpan<double> yBar, Span<double> xBar, Span<double> parameterBar, Span<double> scratch) =>
+        Backward(count, x, yBar, xBar, accumulate: false);
+
     private void Backward(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> yBar, Span<double> xBar, bool accumulate)
     {
         RequireBatch(count, x.Length, yBar.Length, nameof(yBar));

@@ -364,10 +364,9 @@ public sealed class Model
         {
             Layer layer = _layers[i];
             Span<double> inBar = i == 0 && layer.AcceptsNoInputGradient ? default : (intoA ? w.BatchBarA : w.BatchBarB).AsSpan(0, count * layer.InputSize);
-            inBar.Clear();
             long before = GC.GetAllocatedBytesForCurrentThread();
             ReadOnlySpan<double> y = i + 1 < _layers.Length ? activations.Slice(count * _activationOffsets[i + 1], count * layer.OutputSize) : output;
-            layer.BackwardBatchFromOutput(count, activations.Slice(count * _activationOffsets[i], count * layer.InputSize), y,
+            layer.BackwardBatchInto(count, activations.Slice(count * _activationOffsets[i], count * layer.InputSize), y,
                 parameters.Slice(_offsets[i], layer.ParameterCount), yBar[..(count * layer.OutputSize)], inBar, gradient.Slice(_offsets[i], layer.ParameterCount), scratch);
             long bytes = layer is IBackwardMemory { HeldBackwardBytes: { } held } ? held : GC.GetAllocatedBytesForCurrentThread() - before;
             w.MaxBackwardBytes = Math.Max(w.MaxBackwardBytes, bytes);

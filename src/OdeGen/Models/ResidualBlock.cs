@@ -1,3 +1,7 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace OdeGen.Models;
 
 /// <summary>
@@ -15,13 +19,14 @@ namespace OdeGen.Models;
 /// <para>
 /// The block is composed of the layers, not written again: its arithmetic is theirs, batch-major (one sample is a batch of
 /// one), so its convolutions are one matrix product per batch. Like every layer it keeps only its
-/// input between the passes (what <see cref="Model.Memory"/> counts); the backward pass recomputes the four intermediate
-/// images in its scratch, which costs a second forward pass of the block and no memory that grows with depth.
+/// input between the passes (what <see cref="Model.Memory"/> counts); the backward pass recomputes the two intermediate
+/// images it needs (ReLU(GN₁) and conv₁'s output; each GroupNorm and its ReLU run as one pass, and the ReLUs' adjoints test
+/// their outputs) in its scratch, which costs the first half of a second forward pass and no memory that grows with depth.
 /// </para>
 /// </remarks>
 public sealed class ResidualBlock : Layer
 {
-    private const int Intermediates = 4;   // GN₁ output, ReLU of it, conv₁ output, GN₂ output (its ReLU reuses a buffer)
+    private const int Intermediates = 2;   // ReLU(GN₁), conv₁'s output (ReLU(GN₂) reuses a buffer; each GN and its ReLU are one pass)
     private readonly GroupNorm _norm1, _norm2;
     private readonly Conv2d _conv1, _conv2;
     private readonly Relu _relu;
@@ -57,7 +62,7 @@ public sealed class ResidualBlock : Layer
     public override string Kind => "ResidualBlock";
 
     /// <inheritdoc/>
-    /// <remarks>Four intermediate images and two adjoint images, then the convolutions' scratch.</remarks>
+    /// <remarks>Two intermediate images and two adjoint images, then the convolutions' scratch.</remarks>
     public override int ScratchSize => BatchScratchSize(1);
 
     /// <inheritdoc/>
@@ -65,7 +70,7 @@ public sealed class ResidualBlock : Layer
     public override bool HasBatch => true;
 
     /// <inheritdoc/>
-    /// <remarks>Four intermediate images and two adjoint images per sample, then the convolutions' scratch for the batch.</remarks>
+    /// <remarks>Two intermediate images and two adjoint images per sample, the GroupNorms' moments, then the convolutions' scratch for the batch.</remarks>
     public override int BatchScratchSize(int count)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
@@ -88,10 +93,10 @@ public sealed class ResidualBlock : Layer
     {
         RequireBatch(count, x.Length, y.Length, nameof(y));
         RequireScratch(scratch, count);
-        Span<double> r2 = Intermediate(scratch, 1, count);   // ReLU(GN₂) overwrites ReLU(GN₁), no longer needed
+        Span<double> r2 = Intermediate(scratch, 0, count);   // ReLU(GN₂) overwrites ReLU(GN₁), no longer needed
         RunToSecondRelu(count, x, parameters, scratch, r2);
         _conv2.ForwardBatch(count, r2, Slice(parameters, 3), y, ConvScratch(scratch, count));
-        for (int i = 0; i < y.Length; i++) y[i] += x[i];
+        AddShortcut(x, y, overwrite: false);
     }
 
     /// <inheritdoc/>
@@ -101,22 +106,40 @@ public sealed class ResidualBlock : Layer
         RequireBatch(count, x.Length, yBar.Length, nameof(yBar));
         RequireScratch(scratch, count);
         if (xBar.Length != yBar.Length) throw new ArgumentException($"ResidualBlock backward: xBar has {xBar.Length} entries; {count} samples need {yBar.Length}.", nameof(xBar));
-        Span<double> n1 = Intermediate(scratch, 0, count), r1 = Intermediate(scratch, 1, count), c1 = Intermediate(scratch, 2, count), n2 = Intermediate(scratch, 3, count);
-        Span<double> barA = Intermediate(scratch, 4, count), barB = Intermediate(scratch, 5, count), convScratch = ConvScratch(scratch, count);
+        AddShortcut(yBar, xBar, overwrite: false);
+        BackThroughBranch(count, x, parameters, yBar, xBar, parameterBar, scratch);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>xBar = 0 + ∂L/∂y (the shortcut), then the branch's adjoint added: the bits of the shortcut added to a cleared xBar.</remarks>
+    internal override bool OverwritesBatchInputGradient => true;
+
+    /// <inheritdoc/>
+    internal override void BackwardBatchOverwriting(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<double> parameters,
+        ReadOnlySpan<double> yBar, Span<double> xBar, Span<double> parameterBar, Span<double> scratch)
+    {
+        RequireBatch(count, x.Length, yBar.Length, nameof(yBar));
+        RequireScratch(scratch, count);
+        if (xBar.Length != yBar.Length) throw new ArgumentException($"ResidualBlock backward: xBar has {xBar.Length} entries; {count} samples need {yBar.Length}.", nameof(xBar));
+        AddShortcut(yBar, xBar, overwrite: true);
+        BackThroughBranch(count, x, parameters, yBar, xBar, parameterBar, scratch);
+    }
+
+    // Back through conv₂, ReLU, GN₂, conv₁, ReLU, GN₁ (after the shortcut), adding GN₁'s adjoint to xBar. Each inner target is
+    // overwritten (the ReLUs, GN₂, the single-precision convolutions) or cleared first: the same bits as adding to zeros.
+    private void BackThroughBranch(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
+        Span<double> xBar, Span<double> parameterBar, Span<double> scratch)
+    {
+        Span<double> r1 = Intermediate(scratch, 0, count), c1 = Intermediate(scratch, 1, count);
+        Span<double> barA = Intermediate(scratch, 2, count), barB = Intermediate(scratch, 3, count), convScratch = ConvScratch(scratch, count);
         Span<double> r2 = barB;   // free until conv₂'s adjoint is taken; keeps r1 intact for conv₁'s
         RunToSecondRelu(count, x, parameters, scratch, r2, keepMoments: true);
-
-        // The shortcut, then back through conv₂, ReLU, GN₂, conv₁, ReLU, GN₁. Each Backward adds, so each target is cleared first
-        // (the ReLUs' overwrite theirs: the same bits as adding to zeros).
-        for (int i = 0; i < xBar.Length; i++) xBar[i] += yBar[i];
-        barA.Clear();
-        _conv2.BackwardBatch(count, r2, Slice(parameters, 3), yBar, barA, Slice(parameterBar, 3), convScratch);
-        _relu.BackwardBatchOverwriting(count, n2, barA, barB);
-        barA.Clear();
-        _norm2.BackwardBatchWithMoments(count, c1, Slice(parameters, 2), barB, barA, Slice(parameterBar, 2), Moments(scratch, 1, count));
-        barB.Clear();
-        _conv1.BackwardBatch(count, r1, Slice(parameters, 1), barA, barB, Slice(parameterBar, 1), convScratch);
-        _relu.BackwardBatchOverwriting(count, n1, barB, barA);
+        _conv2.BackwardBatchInto(count, r2, default, Slice(parameters, 3), yBar, barA, Slice(parameterBar, 3), convScratch);
+        // The ReLUs' adjoints test their outputs (r > 0 exactly where the normalized value is > 0); the second's in place.
+        _relu.BackwardBatchOverwriting(count, r2, barA, barB);
+        _norm2.BackwardBatchWithMoments(count, c1, Slice(parameters, 2), barB, barA, Slice(parameterBar, 2), Moments(scratch, 1, count), overwrite: true);
+        _conv1.BackwardBatchInto(count, r1, default, Slice(parameters, 1), barA, barB, Slice(parameterBar, 1), convScratch);
+        _relu.BackwardBatchOverwriting(count, r1, barB, barA);
         _norm1.BackwardBatchWithMoments(count, x, Slice(parameters, 0), barA, xBar, Slice(parameterBar, 0), Moments(scratch, 0, count));
     }
 
@@ -127,19 +150,26 @@ public sealed class ResidualBlock : Layer
         for (int i = 0; i < layers.Length; i++) layers[i].Initialize(Slice(parameters, i), random);
     }
 
-    // GN₁ → ReLU → conv₁ → GN₂ → ReLU into r2, keeping GN₁'s output, conv₁'s output and GN₂'s output in images 0, 2, 3 (and,
-    // for the backward pass, the GroupNorms' moments, which their adjoints would otherwise compute again from the same inputs).
+    // ReLU(GN₁) → conv₁ → ReLU(GN₂) into r2, keeping ReLU(GN₁) and conv₁'s output in images 0 and 1 (and, for the backward
+    // pass, the GroupNorms' moments, which their adjoints would otherwise compute again from the same inputs). Each GroupNorm
+    // and its ReLU are one pass (GroupNorm.ForwardBatchRelu, the same bits as the two).
     private void RunToSecondRelu(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> scratch, Span<double> r2, bool keepMoments = false)
     {
-        Span<double> n1 = Intermediate(scratch, 0, count), r1 = Intermediate(scratch, 1, count), c1 = Intermediate(scratch, 2, count), n2 = Intermediate(scratch, 3, count);
-        Span<double> convScratch = ConvScratch(scratch, count);
-        if (keepMoments) _norm1.ForwardBatchKeepingMoments(count, x, Slice(parameters, 0), n1, Moments(scratch, 0, count));
-        else _norm1.ForwardBatch(count, x, Slice(parameters, 0), n1, convScratch);
-        _relu.ForwardBatch(count, n1, default, r1, convScratch);
-        _conv1.ForwardBatch(count, r1, Slice(parameters, 1), c1, convScratch);
-        if (keepMoments) _norm2.ForwardBatchKeepingMoments(count, c1, Slice(parameters, 2), n2, Moments(scratch, 1, count));
-        else _norm2.ForwardBatch(count, c1, Slice(parameters, 2), n2, convScratch);
-        _relu.ForwardBatch(count, n2, default, r2, convScratch);
+        Span<double> r1 = Intermediate(scratch, 0, count), c1 = Intermediate(scratch, 1, count);
+        _norm1.ForwardBatchRelu(count, x, Slice(parameters, 0), r1, keepMoments ? Moments(scratch, 0, count) : default);
+        _conv1.ForwardBatch(count, r1, Slice(parameters, 1), c1, ConvScratch(scratch, count));
+        _norm2.ForwardBatchRelu(count, c1, Slice(parameters, 2), r2, keepMoments ? Moments(scratch, 1, count) : default);
+    }
+
+    // target = (overwrite ? +0 : target) + source, entry by entry, a vector at a time (the same additions as the scalar loop).
+    private static void AddShortcut(ReadOnlySpan<double> source, Span<double> target, bool overwrite)
+    {
+        if (target.Length != source.Length) throw new ArgumentException("ResidualBlock: the shortcut's lengths differ.", nameof(target));
+        ref double s0 = ref MemoryMarshal.GetReference(source), t0 = ref MemoryMarshal.GetReference(target);
+        int n = source.Length, w = Vector<double>.Count, i = 0;
+        for (; i <= n - w; i += w)
+            ((overwrite ? Vector<double>.Zero : Vector.LoadUnsafe(ref t0, (nuint)i)) + Vector.LoadUnsafe(ref s0, (nuint)i)).StoreUnsafe(ref t0, (nuint)i);
+        for (; i < n; i++) Unsafe.Add(ref t0, i) = (overwrite ? 0.0 : Unsafe.Add(ref t0, i)) + Unsafe.Add(ref s0, i);
     }
 
     // Image `index` of the scratch for `count` samples (count·InputSize values).

@@ -223,6 +223,77 @@ public class DirectConvolutionSingleTests
         }
     }
 
+    // The tall kernels' tiles go back transposed in registers when full (16 lanes by 12 rows on Vector512): onto targets that
+    // already hold values (the forward output, the weight gradient, the input gradient all add), full tiles and short ones
+    // (6×6 = 3 full tiles of pixels; 13×13 ends in a short tile; 19 planes end in a 3-plane block; 32·9 taps span two depth
+    // blocks), the scalar kernel's bits; the two-vector Vector512 kernels (32 channels a tile) too.
+    [Theory]
+    [InlineData(16, 16, 6, 3, 1, 1, 3)]
+    [InlineData(3, 16, 13, 4, 1, 1, 2)]
+    [InlineData(16, 32, 8, 3, 1, 0, 1)]
+    [InlineData(32, 64, 6, 3, 1, 1, 2)]
+    [InlineData(3, 48, 7, 3, 1, 1, 1)]
+    public void TallKernels_AddOntoTheTarget_TheScalarKernelsBits(int inChannels, int outChannels, int side, int kernel, int stride, int padding, int samples)
+    {
+        if (!Vector512.IsHardwareAccelerated) return;   // the tall kernels run on Vector512 only (the widths' tests cover the others)
+        var g = new DirectConvolutionTests.Geometry(inChannels, side, kernel, stride, padding);
+        var random = new Random(outChannels + side);
+        int taps = g.Taps.Length, pixels = g.Pixels.Length, columns = samples * pixels;
+        float[] frames = Round(g.RandomFrame(random, samples)), weights = Round(LayerChecks.Random(random, outChannels * taps));
+        float[] y0 = Round(LayerChecks.Random(random, outChannels * pixels)), weightBar0 = Round(LayerChecks.Random(random, outChannels * taps));
+        float[] yBarT = Round(LayerChecks.Random(random, columns * outChannels));
+        int[] columnOffset = new int[columns];
+        for (int s = 0, j = 0; s < samples; s++)
+        {
+            for (int pixel = 0; pixel < pixels; pixel++, j++) columnOffset[j] = (s * g.FrameSize) + g.Pixels[pixel];
+        }
+
+        float[] packedScalar = new float[DirectConvolution.RoundUp(outChannels, 2) * taps], packedTall = new float[outChannels * taps];
+        DirectConvolution.Pack(outChannels, taps, Widen(weights), packedScalar, 2);
+        DirectConvolution.Pack(outChannels, taps, Widen(weights), packedTall, 16);
+        float[] yScalar = (float[])y0.Clone(), yTall = (float[])y0.Clone();
+        DirectConvolution.Forward<Single1, float, float>(outChannels, pixels, packedScalar, frames, g.Taps, g.Pixels, yScalar);
+        DirectConvolution.ForwardTall<Single512, Vector512<float>, float>(outChannels, pixels, packedTall, frames, g.Taps, g.Pixels, yTall);
+        AssertSameBits(yScalar, yTall, "forward");
+        float[] packedWide = new float[DirectConvolution.RoundUp(outChannels, 32) * taps], yWide = (float[])y0.Clone();
+        DirectConvolution.Pack(outChannels, taps, Widen(weights), packedWide, 32);
+        DirectConvolution.Forward<Single512, Vector512<float>, float>(outChannels, pixels, packedWide, frames, g.Taps, g.Pixels, yWide);
+        AssertSameBits(yScalar, yWide, "forward, two vectors");
+
+        float[] wScalar = (float[])weightBar0.Clone(), wTall = (float[])weightBar0.Clone();
+        DirectConvolution.WeightGradient<Single1, float, float>(outChannels, yBarT, frames, g.Taps, columnOffset, wScalar);
+        DirectConvolution.WeightGradientTall<Single512, Vector512<float>, float>(outChannels, yBarT, frames, g.Taps, columnOffset, wTall);
+        AssertSameBits(wScalar, wTall, "weight gradient");
+        int wideRow = DirectConvolution.RoundUp(outChannels, 32);
+        float[] yBarTWide = new float[columns * wideRow], wWide = (float[])weightBar0.Clone();
+        for (int j = 0; j < columns; j++) yBarT.AsSpan(j * outChannels, outChannels).CopyTo(yBarTWide.AsSpan(j * wideRow));
+        DirectConvolution.WeightGradient<Single512, Vector512<float>, float>(outChannels, yBarTWide, frames, g.Taps, columnOffset, wWide);
+        AssertSameBits(wScalar, wWide, "weight gradient, two vectors");
+
+        if (stride != 1) return;
+        // The input gradient with outChannels as the image's planes (16 or 32 of them, and 19: a short block of planes).
+        foreach (int images in new[] { outChannels, outChannels + 3 })
+        {
+            int planes = images, outputs = 8, inTaps = kernel * kernel, outSide = side + (2 * padding) - kernel + 1, margin = kernel - 1 - padding;
+            int frameSide = outSide + (2 * margin);
+            float[] w = Round(LayerChecks.Random(random, outputs * planes * inTaps)), frame = new float[outputs * frameSide * frameSide];
+            float[] yBar = Round(LayerChecks.Random(random, outputs * outSide * outSide)), xBar0 = Round(LayerChecks.Random(random, images * side * side));
+            for (int o = 0; o < outputs; o++)
+            {
+                for (int j = 0; j < outSide * outSide; j++) frame[(o * frameSide * frameSide) + (((j / outSide) + margin) * frameSide) + (j % outSide) + margin] = yBar[(o * outSide * outSide) + j];
+            }
+
+            var shape = new DirectConvolution.InputShape(outputs, images, side, side, kernel, padding, timePlane: false);
+            float[] pScalar = new float[DirectConvolution.InputPackedSize(outputs, planes, inTaps, false, 2)], pTall = new float[DirectConvolution.InputPackedSize(outputs, planes, inTaps, false, 16)];
+            DirectConvolution.PackForInput(outputs, planes, inTaps, false, Widen(w), pScalar, 2);
+            DirectConvolution.PackForInput(outputs, planes, inTaps, false, Widen(w), pTall, 16);
+            float[] xScalar = (float[])xBar0.Clone(), xTall = (float[])xBar0.Clone(), timeValues = [];
+            DirectConvolution.InputGradient<Single1, float, float>(shape, pScalar, yBar, frame, xScalar, timeValues);
+            DirectConvolution.InputGradientTall<Single512, Vector512<float>, float>(shape, pTall, yBar, frame, xTall, timeValues);
+            AssertSameBits(xScalar, xTall, $"input gradient, {images} planes");
+        }
+    }
+
     // The float widths the hardware runs (the scalar always), each with its channel tile (two vectors; the tall kernel's one
     // Vector512, twelve rows, when asked for).
     private static IEnumerable<(string Name, int Tile)> Widths(bool tall = false)

@@ -54,6 +54,49 @@ public class BatchMajorTests
         Assert.Equal(0L, BitConverter.DoubleToInt64Bits(overwritten[5]));   // +0 from −0 both ways
     }
 
+    // The layers whose backward pass can overwrite ∂L/∂x (the model and the residual block then skip clearing it), in double
+    // and with single-precision convolutions (16 channels: the tall kernels; 3: the narrow ones).
+    private static readonly Dictionary<string, Func<Layer>> Overwriting = new()
+    {
+        ["Relu"] = () => new Relu(37),
+        ["GroupNorm"] = () => new GroupNorm(groups: 2, channels: 4, pixels: 6),
+        ["GroupNorm 13x13"] = () => new GroupNorm(groups: 3, channels: 3, pixels: 169),
+        ["ResidualBlock"] = () => new ResidualBlock(4, 5, 5, groups: 2),
+        ["ResidualBlock single 16"] = () => new ResidualBlock(16, 6, 6, groups: 4, precision: ConvolutionPrecision.Single),
+        ["ResidualBlock single 3"] = () => new ResidualBlock(3, 5, 5, groups: 3, precision: ConvolutionPrecision.Single),
+        ["Conv2d single k3 s1 p1"] = () => new Conv2d(16, 16, 6, 6, kernel: 3, stride: 1, padding: 1) { Precision = ConvolutionPrecision.Single },
+        ["Conv2d single k3 in chunks"] = () => new Conv2d(2, 3, 10, 10, kernel: 3, stride: 1, padding: 1) { Precision = ConvolutionPrecision.Single },
+    };
+
+    public static TheoryData<string> OverwritingNames => new(Overwriting.Keys);
+
+    [Theory]
+    [MemberData(nameof(OverwritingNames))]
+    public void BackwardInto_IsBackwardIntoZeros_ToTheBit_WhateverTheTargetHeld(string name)
+    {
+        Layer layer = Overwriting[name]();
+        Assert.True(layer.OverwritesBatchInputGradient);
+        foreach (int count in new[] { 1, 13 })
+        {
+            var random = new Random(count + name.Length);
+            int n = layer.InputSize, m = layer.OutputSize;
+            double[] x = LayerChecks.Random(random, count * n), p = LayerChecks.Random(random, layer.ParameterCount, 0.5), yBar = LayerChecks.Random(random, count * m);
+            x[1] = -0.0;
+            yBar[2] = -0.0;
+            yBar[^1] = -0.0;
+            double[] y = new double[count * m], scratch = new double[layer.BatchScratchSize(count)];
+            layer.ForwardBatch(count, x, p, y, scratch);
+
+            double[] added = new double[count * n], pBar = new double[layer.ParameterCount];
+            layer.BackwardBatchFromOutput(count, x, y, p, yBar, added, pBar, scratch);
+            double[] into = LayerChecks.Random(random, count * n), pBarInto = new double[layer.ParameterCount];
+            into[0] = double.NaN;
+            layer.BackwardBatchInto(count, x, y, p, yBar, into, pBarInto, scratch);
+            Assert.Equal(added.Select(BitConverter.DoubleToInt64Bits), into.Select(BitConverter.DoubleToInt64Bits));
+            Assert.Equal(pBar.Select(BitConverter.DoubleToInt64Bits), pBarInto.Select(BitConverter.DoubleToInt64Bits));
+        }
+    }
+
     [Theory]
     [MemberData(nameof(LayerNames))]
     public void Batch_EqualsOneSampleAtATime(string name)

@@ -64,6 +64,30 @@ public class GroupNormKernelTests
         Assert.NotEqual(xBar.Select(BitConverter.DoubleToInt64Bits), xBarKept.Select(BitConverter.DoubleToInt64Bits));
     }
 
+    [Theory]
+    [InlineData(2, 4, 6)]
+    [InlineData(3, 3, 169)]    // a ragged SIMD tail
+    [InlineData(16, 16, 36)]   // the ResNet blocks' GroupNorms
+    public void FusedRelu_GivesTheSameBits_AsTheTwoPasses(int groups, int channels, int pixels)
+    {
+        var layer = new GroupNorm(groups, channels, pixels);
+        var relu = new Relu(layer.OutputSize);
+        const int Count = 3;
+        var random = new Random(groups + pixels + 7);
+        double[] x = LayerChecks.Random(random, Count * layer.InputSize), p = LayerChecks.Random(random, layer.ParameterCount);
+        p[layer.ParameterCount / 2] = 0.0;   // a zero γ with β = +0 or −0: normalized values of ±0, which the ReLU maps to +0
+        double[] n = new double[x.Length], expected = new double[x.Length], moments = new double[layer.MomentsSize(Count)], kept = new double[moments.Length];
+        layer.ForwardBatchKeepingMoments(Count, x, p, n, moments);
+        relu.ForwardBatch(Count, n, default, expected, default);
+        Assert.Contains(n, v => v < 0);
+        double[] fused = LayerChecks.Random(random, x.Length), fusedNoMoments = new double[x.Length];
+        layer.ForwardBatchRelu(Count, x, p, fused, kept);
+        layer.ForwardBatchRelu(Count, x, p, fusedNoMoments, default);
+        Assert.Equal(expected.Select(BitConverter.DoubleToInt64Bits), fused.Select(BitConverter.DoubleToInt64Bits));
+        Assert.Equal(expected.Select(BitConverter.DoubleToInt64Bits), fusedNoMoments.Select(BitConverter.DoubleToInt64Bits));
+        Assert.Equal(moments.Select(BitConverter.DoubleToInt64Bits), kept.Select(BitConverter.DoubleToInt64Bits));
+    }
+
     [Fact]
     public void Batch_AllocatesNothing()
     {
