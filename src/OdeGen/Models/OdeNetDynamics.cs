@@ -79,11 +79,7 @@ public readonly struct OdeNetDynamics : IBatchOdeSystemKept, IOdeAugmentedSystem
     /// <inheritdoc/>
     public void EvaluateBatch(int count, double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
     {
-        Stages s = RequireCreated();
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
-        int n = count * s.Size;
-        RequireLength(y.Length, n, nameof(y));
-        RequireLength(p.Length, ParameterCount, nameof(p));
+        Stages s = RequireBatch(count, y, p, out int n);
         RequireLength(dydt.Length, n, nameof(dydt));
         Span<double> work = Work(s, count);
         Forward(s, count, t, y, p, work, dydt);
@@ -112,11 +108,7 @@ public readonly struct OdeNetDynamics : IBatchOdeSystemKept, IOdeAugmentedSystem
     public double EvaluateVjpBatch(int count, double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, ReadOnlySpan<double> a, Span<double> dydt,
         Span<double> yBar, Span<double> pBar)
     {
-        Stages s = RequireCreated();
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
-        int n = count * s.Size;
-        RequireLength(y.Length, n, nameof(y));
-        RequireLength(p.Length, ParameterCount, nameof(p));
+        Stages s = RequireBatch(count, y, p, out int n);
         RequireLength(a.Length, n, nameof(a));
         RequireLength(dydt.Length, n, nameof(dydt));
         RequireLength(yBar.Length, n, nameof(yBar));
@@ -166,11 +158,7 @@ public readonly struct OdeNetDynamics : IBatchOdeSystemKept, IOdeAugmentedSystem
     /// <inheritdoc/>
     public void EvaluateBatchKeeping(int count, double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt, Span<double> kept)
     {
-        Stages s = RequireCreated();
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
-        int n = count * s.Size;
-        RequireLength(y.Length, n, nameof(y));
-        RequireLength(p.Length, ParameterCount, nameof(p));
+        Stages s = RequireBatch(count, y, p, out int n);
         RequireLength(dydt.Length, n, nameof(dydt));
         RequireLength(kept.Length, 2 * n, nameof(kept));
         Forward(s, count, t, y, p, Work(s, count), kept[..n], kept[n..], dydt);
@@ -180,11 +168,7 @@ public readonly struct OdeNetDynamics : IBatchOdeSystemKept, IOdeAugmentedSystem
     /// <remarks>GN₃ of the kept c2: Forward's last layer on Forward's own input.</remarks>
     public void EvaluateBatchFromKept(int count, double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, ReadOnlySpan<double> kept, Span<double> dydt)
     {
-        Stages s = RequireCreated();
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
-        int n = count * s.Size;
-        RequireLength(y.Length, n, nameof(y));
-        RequireLength(p.Length, ParameterCount, nameof(p));
+        Stages s = RequireBatch(count, y, p, out int n);
         RequireLength(kept.Length, 2 * n, nameof(kept));
         RequireLength(dydt.Length, n, nameof(dydt));
         s.Norm3.ForwardBatch(count, kept[n..], Slice(s, p, 4), dydt, Work(s, count)[(Stages.Buffers * n)..]);
@@ -198,11 +182,7 @@ public readonly struct OdeNetDynamics : IBatchOdeSystemKept, IOdeAugmentedSystem
     public double VjpBatchKept(int count, double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, ReadOnlySpan<double> kept, ReadOnlySpan<double> a,
         Span<double> yBar, Span<double> pBar)
     {
-        Stages s = RequireCreated();
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
-        int n = count * s.Size;
-        RequireLength(y.Length, n, nameof(y));
-        RequireLength(p.Length, ParameterCount, nameof(p));
+        Stages s = RequireBatch(count, y, p, out int n);
         RequireLength(kept.Length, 2 * n, nameof(kept));
         RequireLength(a.Length, n, nameof(a));
         RequireLength(yBar.Length, n, nameof(yBar));
@@ -318,6 +298,18 @@ public readonly struct OdeNetDynamics : IBatchOdeSystemKept, IOdeAugmentedSystem
 
     private Stages RequireCreated() =>
         _stages ?? throw new InvalidOperationException("This OdeNetDynamics is default(OdeNetDynamics): create it with new OdeNetDynamics(channels, height, width).");
+
+    // The entry checks every batch method shares: a created struct, a positive count, count states in y, all parameters in p;
+    // n = count · StateCount.
+    private Stages RequireBatch(int count, ReadOnlySpan<double> y, ReadOnlySpan<double> p, out int n)
+    {
+        Stages s = RequireCreated();
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        n = count * s.Size;
+        RequireLength(y.Length, n, nameof(y));
+        RequireLength(p.Length, s.Offsets[^1], nameof(p));
+        return s;
+    }
 
     private static void RequireLength(int actual, int expected, string name)
     {

@@ -39,6 +39,22 @@ public class OdeNetDynamicsTests
     }
 
     [Fact]
+    public void BatchMethods_RejectWrongSizes_NamingTheArgument()
+    {
+        var (f, y, p) = Case(3);
+        int n = 2 * f.StateCount, k = 2 * n;
+        double[] y2 = [.. y, .. y], a = new double[n], dydt = new double[n], yBar = new double[n], pBar = new double[p.Length], kept = new double[k];
+
+        Assert.Equal("y", Assert.Throws<ArgumentException>(() => f.EvaluateBatch(2, 0, y, p, dydt)).ParamName);
+        Assert.Equal("p", Assert.Throws<ArgumentException>(() => f.EvaluateVjpBatch(2, 0, y2, p.AsSpan(1), a, dydt, yBar, pBar)).ParamName);
+        Assert.Equal("dydt", Assert.Throws<ArgumentException>(() => f.EvaluateBatchKeeping(2, 0, y2, p, dydt.AsSpan(1), kept)).ParamName);
+        Assert.Equal("kept", Assert.Throws<ArgumentException>(() => f.EvaluateBatchFromKept(2, 0, y2, p, kept.AsSpan(1), dydt)).ParamName);
+        Assert.Equal("a", Assert.Throws<ArgumentException>(() => f.VjpBatchKept(2, 0, y2, p, kept, a.AsSpan(1), yBar, pBar)).ParamName);
+        Assert.Throws<ArgumentOutOfRangeException>(() => f.EvaluateBatch(0, 0, [], p, []));
+        Assert.Throws<InvalidOperationException>(() => default(OdeNetDynamics).VjpBatchKept(1, 0, y, p, kept, a, yBar, pBar));
+    }
+
+    [Fact]
     public void Vjp_MatchesCentralDifferences_InStateParametersAndTime()
     {
         var (f, y, p) = Case(1);
