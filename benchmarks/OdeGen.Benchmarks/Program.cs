@@ -14,6 +14,9 @@ using OdeGen.Benchmarks;
 // Side by side with SUNDIALS CVODES and Boost.Odeint (what benchmarks/run-peers.sh calls):
 //   dotnet run -c Release --project benchmarks/OdeGen.Benchmarks -- peers [--peer-results FILE] [--quick]
 if (args.Length > 0 && args[0] == "peers") return PeerMode.Run(args[1..]);
+// The classifier's convolutions and GroupNorms one at a time, processor time (beside odenet_torch.py --profile):
+//   dotnet run -c Release --project benchmarks/OdeGen.Benchmarks -- classifier-ops [--channels 64] [--repeats 9]
+if (args.Length > 0 && args[0] == "classifier-ops") return ClassifierOpsMode.Run(args[1..]);
 
 IConfig? config = null;
 if (args.Contains("--quick"))

@@ -4,7 +4,7 @@ written out in plain PyTorch (torchdiffeq is not packaged in Debian), timed per 
 28x28 images, on 1 and 2 threads.
 
   /usr/bin/python3 benchmarks/peers/odenet_torch.py [--channels C] [--repeats N] [--dtype float64|float32] [--models a,b]
-      [--tol 1e-3] [--seminorm] [--train-check | --grad-check]
+      [--tol 1e-3] [--seminorm] [--train-check | --grad-check | --profile]
 
 Models: resnet (six residual blocks), resnet1, rknet (four RK4 steps over [0, 1], backpropagation through them), odenet
 (Dopri5 at rtol = atol = --tol with torchdiffeq's step-size control, backpropagation through the solver) and
@@ -14,7 +14,12 @@ step is forward, cross-entropy, backward and an SGD step (momentum 0.9). Prints 
 median milliseconds and the NFE of the step. --train-check instead trains resnet1 for 20 steps on the first 2,560
 Fashion-MNIST images (as `Classifier --model resnet1 --train-subset 2560` does) and prints the training loss.
 --grad-check prints the adjoint's gradient against backpropagation through the solver at three tolerances (relative
-difference over all parameters, NFE of both), in float64 after the same check on a small smooth field.
+difference over all parameters, NFE of both), in float64 after the same check on a small smooth field. --profile (one
+thread count) prints, per model, torch.autograd.profiler's time per operator over --repeats steps, then each distinct
+convolution of the model timed alone on the batch: its forward pass, its input gradient and its weight gradient (with
+the bias's) as aten.convolution_backward computes them with one output mask each, median of --repeats, with GFLOP/s
+(2 * multiply-adds of the forward product; the input and weight gradients count the same), in processor time (the
+machine is shared: wall time there includes waiting).
 """
 import argparse
 import gzip
@@ -235,6 +240,61 @@ def bench(model, c, threads, repeats, dtype, tol, seminorm):
     return statistics.median(times), min(times), statistics.median(cpu), nfe
 
 
+def profile(model, c, threads, repeats, dtype, tol):
+    """Where the step's time goes by operator, and each convolution's three products timed alone (see the module's doc)."""
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    net = classifier(model, c, tol).to(dtype)
+    opt = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
+    x = torch.rand(128, 1, 28, 28, dtype=dtype)
+    y = torch.randint(0, 10, (128,))
+    shapes = {}
+
+    def record(module, inputs, output):
+        key = (module.in_channels, module.out_channels, module.kernel_size[0], module.stride[0], module.padding[0], tuple(inputs[0].shape[2:]))
+        shapes.setdefault(key, [module, 0])[1] += 1
+
+    hooks = [m.register_forward_hook(record) for m in net.modules() if isinstance(m, nn.Conv2d)]
+
+    def step():
+        opt.zero_grad()
+        F.cross_entropy(net(x), y).backward()
+        opt.step()
+
+    step()
+    for h in hooks:
+        h.remove()
+    with torch.autograd.profiler.profile() as prof:
+        for _ in range(repeats):
+            step()
+    print(f"# {model}, {c} channels, {threads} thread(s), {dtype}: operators over {repeats} steps (times per step = total / {repeats})")
+    print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=25))
+
+    def timed(f):
+        f()
+        times = []
+        for _ in range(repeats):
+            start = time.process_time()
+            f()
+            times.append((time.process_time() - start) * 1e3)
+        return statistics.median(times)
+
+    print("conv (in->out k s p, input)         calls/step | forward ms GFLOP/s | input grad ms GFLOP/s | weight grad ms GFLOP/s")
+    with torch.no_grad():
+        for (cin, cout, k, s, pad, (h, w)), (m, calls) in shapes.items():
+            xi = torch.rand(128, cin, h, w, dtype=dtype)
+            yo = F.conv2d(xi, m.weight, m.bias, s, pad)
+            gy = torch.rand_like(yo)
+            flop = 2.0 * 128 * cout * cin * k * k * yo.shape[2] * yo.shape[3]
+
+            def grad(mask):
+                return lambda: torch.ops.aten.convolution_backward(gy, xi, m.weight, [cout], [s, s], [pad, pad], [1, 1], False, [0, 0], 1, mask)
+
+            t = [timed(lambda: F.conv2d(xi, m.weight, m.bias, s, pad)), timed(grad([True, False, False])), timed(grad([False, True, True]))]
+            row = " | ".join(f"{ms:9.2f} {flop / ms / 1e6:6.1f}" for ms in t)
+            print(f"{cin:3d}->{cout:3d} {k}x{k} s{s} p{pad}, {h}x{w}          {calls:3d} | {row}")
+
+
 def smooth_check(dtype, seminorm):
     """The adjoint on a smooth field, dz/dt = tanh(W z + b t) with 8 states and 4 samples, against backpropagation through the
     same solver: the relative difference of the gradient in (W, b, z0) should fall about as the tolerance does."""
@@ -328,6 +388,7 @@ def main():
     p.add_argument("--seminorm", action="store_true")
     p.add_argument("--train-check", action="store_true")
     p.add_argument("--grad-check", action="store_true")
+    p.add_argument("--profile", action="store_true")
     a = p.parse_args()
     if a.train_check:
         train_check(a.channels)
@@ -337,6 +398,10 @@ def main():
         if a.dtype == "float64":
             smooth_check(dtype, a.seminorm)
         grad_check(a.channels, dtype, [1e-3, 1e-5, 1e-7] if a.dtype == "float64" else [1e-3, 1e-4, 1e-5], a.seminorm)
+        return
+    if a.profile:
+        for model in a.models.split(","):
+            profile(model, a.channels, int(a.threads.split(",")[0]), a.repeats, dtype, a.tol)
         return
     print(f"# torch {torch.__version__}, {a.dtype}, {a.channels} channels, batch 128, median of {a.repeats} steps after one warm-up")
     for model in a.models.split(","):

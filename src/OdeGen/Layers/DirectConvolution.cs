@@ -289,6 +289,7 @@ internal static class DirectConvolution
                 for (int q = 0; q < taps; q++)
                 {
                     int ky = q / k, kx = q - (ky * k);
+                    if (!ReachesAny(iy, ix, rows, padding - ky, padding - kx, outHeight, outWidth)) continue;   // every sum would be dropped below
                     ReadOnlySpan<T> panel = block.Slice(q * outChannels * tile, outChannels * tile);
                     ref T pw = ref MemoryMarshal.GetReference(panel);
                     ref T tap = ref Unsafe.Add(ref bars, ((k - 1 - ky) * frameWidth) + (k - 1 - kx));
@@ -374,6 +375,7 @@ internal static class DirectConvolution
                 for (int q = 0; q < taps; q++)
                 {
                     int ky = q / k, kx = q - (ky * k);
+                    if (!ReachesAny(iy, ix, rows, padding - ky, padding - kx, outHeight, outWidth)) continue;   // every sum would be dropped below
                     ReadOnlySpan<T> panel = block.Slice(q * outChannels * tile, outChannels * tile);
                     ref T pw = ref MemoryMarshal.GetReference(panel);
                     ref T tap = ref Unsafe.Add(ref bars, ((k - 1 - ky) * frameWidth) + (k - 1 - kx));
@@ -597,6 +599,20 @@ internal static class DirectConvolution
     }
 
     private static bool Reaches(int y, int x, int height, int width) => (uint)y < (uint)height && (uint)x < (uint)width;
+
+    // Whether a tap at (dy, dx) from the first `rows` pixels of a tile reaches an output pixel for any of them: when it reaches
+    // none (a tile of pixels along the image's edge, a tap into the output's zero frame), the input-gradient kernels skip the
+    // tap's multiply-adds, whose sums they would not add (3×3 taps, padding 1 on 6×6 images: a third of the taps of the first
+    // and the last row of pixels, a ninth of all).
+    private static bool ReachesAny(ReadOnlySpan<int> iy, ReadOnlySpan<int> ix, int rows, int dy, int dx, int height, int width)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            if (Reaches(iy[r] + dy, ix[r] + dx, height, width)) return true;
+        }
+
+        return false;
+    }
 
     /// <summary><paramref name="value"/> rounded up to a multiple of <paramref name="multiple"/>.</summary>
     public static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;

@@ -113,6 +113,8 @@ public class DirectConvolutionTests
         { 4, 7, 5, 4, 2, false },
         { 2, 5, 5, 1, 0, true },
         { 20, 9, 5, 3, 1, true },   // two plane tiles, the second short; 25 pixels, a short last tile of every row count
+        { 64, 8, 6, 3, 1, false },  // tiles of six pixels are rows: the first and last skip the taps that reach no output pixel
+        { 3, 5, 6, 3, 0, false },   // no padding: a smaller output, the edge rows' tiles reach it through one or two tap rows only
     };
 
     [Theory]
