@@ -418,6 +418,38 @@ public class Conv2d : Layer
         for (int i = 0; i < n; i++) to[i] = T.CreateTruncating(from[i]);
     }
 
+    // destination[i] = mask[i] > 0 ? 0 + (double)source[i] : 0, a vector at a time: DirectConvolution.SetWidened(source, 0, ·)
+    // then the ReLU's overwriting adjoint (Relu.Backward, whose select and 0 + this computes) in one pass.
+    private static void SetWidenedThroughRelu(ReadOnlySpan<float> source, ReadOnlySpan<double> mask, Span<double> destination)
+    {
+        int n = source.Length, i = 0;
+        if (mask.Length < n || destination.Length < n) throw new ArgumentException("Conv2d: the ReLU's outputs or the destination are shorter than the sums.", nameof(destination));
+        ref float from = ref MemoryMarshal.GetReference(source);
+        ref double m0 = ref MemoryMarshal.GetReference(mask), to = ref MemoryMarshal.GetReference(destination);
+        if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256<double> zero = Vector256<double>.Zero;
+            for (; i + 8 <= n; i += 8)
+            {
+                (Vector256<double> lower, Vector256<double> upper) = Vector256.Widen(Vector256.LoadUnsafe(ref from, (nuint)i));
+                Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref m0, (nuint)i), zero), zero + lower, zero).StoreUnsafe(ref to, (nuint)i);
+                Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref m0, (nuint)(i + 4)), zero), zero + upper, zero).StoreUnsafe(ref to, (nuint)(i + 4));
+            }
+        }
+        else if (Vector128.IsHardwareAccelerated)
+        {
+            Vector128<double> zero = Vector128<double>.Zero;
+            for (; i + 4 <= n; i += 4)
+            {
+                (Vector128<double> lower, Vector128<double> upper) = Vector128.Widen(Vector128.LoadUnsafe(ref from, (nuint)i));
+                Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref m0, (nuint)i), zero), zero + lower, zero).StoreUnsafe(ref to, (nuint)i);
+                Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref m0, (nuint)(i + 2)), zero), zero + upper, zero).StoreUnsafe(ref to, (nuint)(i + 2));
+            }
+        }
+
+        for (; i < n; i++) Unsafe.Add(ref to, i) = Unsafe.Add(ref m0, i) > 0 ? 0.0 + Unsafe.Add(ref from, i) : 0.0;
+    }
+
     // This thread's frames and, for the single-precision passes, their float buffers. Fields, so Frames can grow them by reference.
 #pragma warning disable SA1401 // a private nested holder of buffers
     private sealed class FrameBuffers
@@ -606,7 +638,35 @@ public class Conv2d : Layer
         ReadOnlySpan<double> yBar, Span<double> xBar, Span<double> parameterBar, Span<double> scratch)
     {
         if (!OverwritesBatchInputGradient || xBar.IsEmpty) throw new InvalidOperationException($"{Kind} backward: only the single-precision stride-1 passes overwrite a (non-empty) xBar.");
-        BackwardBatchAt(0.0, count, x, parameters, yBar, xBar, parameterBar, scratch, overwrite: true);
+        BackwardBatchAt(0.0, count, x, parameters, yBar, xBar, parameterBar, scratch, InputTarget.Overwrite);
+    }
+
+    /// <summary>
+    /// The backward pass of <paramref name="count"/> samples (at time t with a time channel) whose input x is a ReLU's output:
+    /// xBar = x &gt; 0 ? ∂L/∂x : 0, the adjoint of the ReLU's input, overwritten; returns ∂L/∂t. The bits of
+    /// <see cref="Layer.BackwardBatchInto"/> then <see cref="Relu.BackwardBatchOverwriting(int, ReadOnlySpan{double}, ReadOnlySpan{double}, Span{double})"/>
+    /// on x (a ReLU's adjoint may test its output: x &gt; 0 exactly where the ReLU's input is), in one pass over xBar where the
+    /// single-precision passes widen their sums (the ReLU's 0 + on an entry that is already 0 + a sum changes no bit); the
+    /// double passes clear, add and mask in place. xBar must not overlap x.
+    /// </summary>
+    internal double BackwardBatchThroughRelu(double t, int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
+        Span<double> xBar, Span<double> parameterBar, Span<double> scratch)
+    {
+        if (xBar.IsEmpty) throw new ArgumentException($"{Kind} backward through a ReLU: xBar is empty.", nameof(xBar));
+        if (OverwritesBatchInputGradient) return BackwardBatchAt(t, count, x, parameters, yBar, xBar, parameterBar, scratch, InputTarget.ThroughRelu);
+        xBar.Clear();
+        double tBar = BackwardBatchAt(t, count, x, parameters, yBar, xBar, parameterBar, scratch);
+        Relu.Backward(x, xBar, xBar, accumulate: false);
+        return tBar;
+    }
+
+    // What a batch's backward pass does with its input gradient: adds it to xBar, overwrites xBar with it (0 + each sum), or
+    // overwrites xBar with the adjoint of the ReLU whose output the input is (x > 0 ? 0 + sum : 0).
+    private protected enum InputTarget
+    {
+        Add,
+        Overwrite,
+        ThroughRelu,
     }
 
     /// <summary>
@@ -647,7 +707,7 @@ public class Conv2d : Layer
     /// folded back onto each sample's image; returns ∂L/∂t summed over the samples.
     /// </summary>
     private protected double BackwardBatchAt(double t, int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
-        Span<double> xBar, Span<double> parameterBar, Span<double> scratch, bool overwrite = false)
+        Span<double> xBar, Span<double> parameterBar, Span<double> scratch, InputTarget target = InputTarget.Add)
     {
         RequireBatch(count, x.Length, yBar.Length, nameof(yBar));
         RequireParametersAndScratch(parameters.Length, scratch.Length, count);
@@ -658,7 +718,7 @@ public class Conv2d : Layer
         {
             int samples = Math.Min(chunk, count - first);
             tBar += BackwardChunk(t, samples, x.Slice(first * InputSize, samples * InputSize), parameters, yBar.Slice(first * OutputSize, samples * OutputSize),
-                xBar.IsEmpty ? default : xBar.Slice(first * InputSize, samples * InputSize), parameterBar, scratch, overwrite);
+                xBar.IsEmpty ? default : xBar.Slice(first * InputSize, samples * InputSize), parameterBar, scratch, target);
         }
 
         return tBar;
@@ -767,9 +827,10 @@ public class Conv2d : Layer
     }
 
     // BackwardChunk in float: the weight gradient and the direct input gradient on float frames, added to the double gradients.
-    // With `overwrite` (the direct input gradient only), xBar = 0 + each entry's sum: the bits adding it to a cleared xBar leaves.
+    // With InputTarget.Overwrite (the direct input gradient only), xBar = 0 + each entry's sum: the bits adding it to a cleared
+    // xBar leaves; with ThroughRelu, x > 0 ? 0 + sum : 0 (BackwardBatchThroughRelu).
     private double BackwardChunkSingle(double t, int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
-        Span<double> xBar, Span<double> parameterBar, Span<double> scratch, bool overwrite)
+        Span<double> xBar, Span<double> parameterBar, Span<double> scratch, InputTarget target)
     {
         int patch = PatchSize, pixels = Pixels, columns = pixels * count, weights = OutChannels * patch;
         int row = DirectConvolution.RoundUp(OutChannels, DirectConvolution.SingleChannelTile(OutChannels));
@@ -818,19 +879,23 @@ public class Conv2d : Layer
         float[] packed = Packed(parameters).ForInputSingle!;
         for (int s = 0; s < count; s++)
         {
+            // ∂L/∂Y rounded into its frame; with a time plane, also rounded whole (the time plane's sums read it unframed).
             ReadOnlySpan<double> sample = yBar.Slice(s * OutputSize, OutputSize);
-            DirectConvolution.Narrow(sample, bar);
+            if (TimeChannel) DirectConvolution.Narrow(sample, bar);
             for (int o = 0; o < OutChannels; o++)
             {
                 for (int oy = 0; oy < OutHeight; oy++)
                 {
-                    bar.Slice((o * pixels) + (oy * OutWidth), OutWidth).CopyTo(frame.Slice((o * framePlane) + ((oy + margin) * frameWidth) + margin, OutWidth));
+                    Span<float> into = frame.Slice((o * framePlane) + ((oy + margin) * frameWidth) + margin, OutWidth);
+                    if (TimeChannel) bar.Slice((o * pixels) + (oy * OutWidth), OutWidth).CopyTo(into);
+                    else ConvertRow(sample.Slice((o * pixels) + (oy * OutWidth), OutWidth), into);
                 }
             }
 
             sums.Clear();
             tBar += DirectConvolution.InputGradient(OutChannels, planes, Height, Width, Kernel, Padding, TimeChannel, packed, bar, frame, sums, timeValues);
-            if (overwrite) DirectConvolution.SetWidened(sums, 0.0, xBar.Slice(s * InputSize, InputSize));
+            if (target == InputTarget.ThroughRelu) SetWidenedThroughRelu(sums, x.Slice(s * InputSize, InputSize), xBar.Slice(s * InputSize, InputSize));
+            else if (target == InputTarget.Overwrite) DirectConvolution.SetWidened(sums, 0.0, xBar.Slice(s * InputSize, InputSize));
             else DirectConvolution.AddWidened(sums, xBar.Slice(s * InputSize, InputSize));
         }
 
@@ -838,10 +903,10 @@ public class Conv2d : Layer
     }
 
     private double BackwardChunk(double t, int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
-        Span<double> xBar, Span<double> parameterBar, Span<double> scratch, bool overwrite)
+        Span<double> xBar, Span<double> parameterBar, Span<double> scratch, InputTarget target)
     {
-        if (Precision == ConvolutionPrecision.Single) return BackwardChunkSingle(t, count, x, parameters, yBar, xBar, parameterBar, scratch, overwrite);
-        if (overwrite) throw new InvalidOperationException("Conv2d: only the single-precision passes overwrite xBar.");
+        if (Precision == ConvolutionPrecision.Single) return BackwardChunkSingle(t, count, x, parameters, yBar, xBar, parameterBar, scratch, target);
+        if (target != InputTarget.Add) throw new InvalidOperationException("Conv2d: only the single-precision passes overwrite xBar.");
         int patch = PatchSize, pixels = Pixels, columns = pixels * count, weights = OutChannels * patch, row = TransposedRow;
         Span<double> cols = scratch[..(patch * columns)], barsCopy = scratch.Slice(cols.Length, OutChannels * columns);
         Span<double> barsT = scratch.Slice(cols.Length + barsCopy.Length, columns * row), work = scratch[(cols.Length + barsCopy.Length + barsT.Length)..];

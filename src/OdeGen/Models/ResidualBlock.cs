@@ -29,7 +29,6 @@ public sealed class ResidualBlock : Layer
     private const int Intermediates = 2;   // ReLU(GN₁), conv₁'s output (ReLU(GN₂) reuses a buffer; each GN and its ReLU are one pass)
     private readonly GroupNorm _norm1, _norm2;
     private readonly Conv2d _conv1, _conv2;
-    private readonly Relu _relu;
     private readonly int[] _offsets;
 
     /// <summary>Creates the block for <paramref name="channels"/> × <paramref name="height"/> × <paramref name="width"/> images.</summary>
@@ -48,7 +47,6 @@ public sealed class ResidualBlock : Layer
         : base(parts.Norm1.InputSize, parts.Norm1.InputSize, parts.Shapes())
     {
         (_norm1, _conv1, _norm2, _conv2) = (parts.Norm1, parts.Conv1, parts.Norm2, parts.Conv2);
-        _relu = new Relu(_norm1.InputSize);
         Channels = parts.Channels;
         _offsets = new int[5];
         Layer[] layers = [_norm1, _conv1, _norm2, _conv2];
@@ -126,21 +124,19 @@ public sealed class ResidualBlock : Layer
     }
 
     // Back through conv₂, ReLU, GN₂, conv₁, ReLU, GN₁ (after the shortcut), adding GN₁'s adjoint to xBar. Each inner target is
-    // overwritten (the ReLUs, GN₂, the single-precision convolutions) or cleared first: the same bits as adding to zeros.
+    // overwritten (GN₂, and each convolution with the ReLU before it: Conv2d.BackwardBatchThroughRelu, whose ReLU adjoint tests
+    // the convolution's input r, > 0 exactly where the normalized value is): the same bits as adding to zeros.
     private void BackThroughBranch(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
         Span<double> xBar, Span<double> parameterBar, Span<double> scratch)
     {
         Span<double> r1 = Intermediate(scratch, 0, count), c1 = Intermediate(scratch, 1, count);
         Span<double> barA = Intermediate(scratch, 2, count), barB = Intermediate(scratch, 3, count), convScratch = ConvScratch(scratch, count);
-        Span<double> r2 = barB;   // free until conv₂'s adjoint is taken; keeps r1 intact for conv₁'s
+        Span<double> r2 = barA;   // free until GN₂'s adjoint is taken; keeps r1 intact for conv₁'s
         RunToSecondRelu(count, x, parameters, scratch, r2, keepMoments: true);
-        _conv2.BackwardBatchInto(count, r2, default, Slice(parameters, 3), yBar, barA, Slice(parameterBar, 3), convScratch);
-        // The ReLUs' adjoints test their outputs (r > 0 exactly where the normalized value is > 0); the second's in place.
-        _relu.BackwardBatchOverwriting(count, r2, barA, barB);
+        _conv2.BackwardBatchThroughRelu(0.0, count, r2, Slice(parameters, 3), yBar, barB, Slice(parameterBar, 3), convScratch);
         _norm2.BackwardBatchWithMoments(count, c1, Slice(parameters, 2), barB, barA, Slice(parameterBar, 2), Moments(scratch, 1, count), overwrite: true);
-        _conv1.BackwardBatchInto(count, r1, default, Slice(parameters, 1), barA, barB, Slice(parameterBar, 1), convScratch);
-        _relu.BackwardBatchOverwriting(count, r1, barB, barA);
-        _norm1.BackwardBatchWithMoments(count, x, Slice(parameters, 0), barA, xBar, Slice(parameterBar, 0), Moments(scratch, 0, count));
+        _conv1.BackwardBatchThroughRelu(0.0, count, r1, Slice(parameters, 1), barA, barB, Slice(parameterBar, 1), convScratch);
+        _norm1.BackwardBatchWithMoments(count, x, Slice(parameters, 0), barB, xBar, Slice(parameterBar, 0), Moments(scratch, 0, count));
     }
 
     /// <inheritdoc/>

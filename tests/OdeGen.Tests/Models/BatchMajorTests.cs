@@ -97,6 +97,46 @@ public class BatchMajorTests
         }
     }
 
+    // A convolution whose input is a ReLU's output gives the adjoint of the ReLU's input (the residual block's and the ODE-Net
+    // dynamics' convolutions): against BackwardBatch into zeros then the ReLU's overwriting adjoint on x, ∂L/∂t included (at
+    // t ≠ 0), in double and single precision (16 channels: the tall float kernels; 3 in chunks: the narrow ones).
+    [Theory]
+    [InlineData(16, 6, false, false)]
+    [InlineData(16, 6, false, true)]
+    [InlineData(3, 10, false, true)]
+    [InlineData(16, 6, true, false)]
+    [InlineData(16, 6, true, true)]
+    [InlineData(3, 6, true, true)]
+    public void BackwardThroughRelu_IsBackwardIntoZerosThenRelu_ToTheBit(int channels, int size, bool time, bool single)
+    {
+        var precision = single ? ConvolutionPrecision.Single : ConvolutionPrecision.Double;
+        Conv2d conv = time ? new TimeConv2d(channels, channels, size, size, kernel: 3, padding: 1) { Precision = precision }
+            : new Conv2d(channels, channels, size, size, kernel: 3, padding: 1) { Precision = precision };
+        var relu = new Relu(conv.InputSize);
+        const double T = 0.37;
+        foreach (int count in new[] { 1, 13 })
+        {
+            var random = new Random(count + channels);
+            int n = conv.InputSize, m = conv.OutputSize;
+            double[] pre = LayerChecks.Random(random, count * n), x = new double[count * n], p = LayerChecks.Random(random, conv.ParameterCount, 0.5);
+            double[] yBar = LayerChecks.Random(random, count * m), scratch = new double[conv.BatchScratchSize(count)];
+            pre[1] = -0.0;
+            relu.ForwardBatch(count, pre, default, x, scratch);
+            yBar[2] = -0.0;
+            double[] added = new double[count * n], masked = new double[count * n], pBar = new double[conv.ParameterCount];
+            double tBar = time ? ((TimeConv2d)conv).BackwardBatch(T, count, x, p, yBar, added, pBar, scratch) : 0.0;
+            if (!time) conv.BackwardBatch(count, x, p, yBar, added, pBar, scratch);
+            relu.BackwardBatchOverwriting(count, x, added, masked);
+            double[] through = LayerChecks.Random(random, count * n), pBarThrough = new double[conv.ParameterCount];
+            through[0] = double.NaN;
+            double tBarThrough = conv.BackwardBatchThroughRelu(T, count, x, p, yBar, through, pBarThrough, scratch);
+            Assert.Equal(masked.Select(BitConverter.DoubleToInt64Bits), through.Select(BitConverter.DoubleToInt64Bits));
+            Assert.Equal(pBar.Select(BitConverter.DoubleToInt64Bits), pBarThrough.Select(BitConverter.DoubleToInt64Bits));
+            Assert.Equal(BitConverter.DoubleToInt64Bits(tBar), BitConverter.DoubleToInt64Bits(tBarThrough));
+            Assert.Contains(0.0, through);
+        }
+    }
+
     [Theory]
     [MemberData(nameof(LayerNames))]
     public void Batch_EqualsOneSampleAtATime(string name)
