@@ -279,6 +279,40 @@ public class BatchMajorTests
         }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Model_GroupNormThenRelu_AsOnePass_GivesTheBitsOfTheTwo(bool single)
+    {
+        // A batch runs each GroupNorm and the ReLU after it as one pass and never writes the normalized image; the loss, the
+        // gradient and the outputs must be those of the two layers run one after the other.
+        var precision = single ? ConvolutionPrecision.Single : ConvolutionPrecision.Double;
+        Layer[] Layers() =>
+        [
+            new Conv2d(1, 4, 8, 8, kernel: 3) { Precision = precision }, new GroupNorm(2, 4, 36), new Relu(4 * 36),
+            new Conv2d(4, 4, 6, 6, kernel: 3, padding: 1) { Precision = precision }, new GroupNorm(2, 4, 36), new Relu(4 * 36),
+            new GlobalAveragePool(4, 36), new Linear(4, 3),
+        ];
+        var random = new Random(31);
+        double[] inputs = LayerChecks.Random(random, 40 * 64), targets = Enumerable.Range(0, 40).Select(i => (double)(i % 3)).ToArray();
+        var results = new List<(double Loss, double[] Gradient, double[] Outputs)>();
+        foreach (bool fuse in new[] { true, false })
+        {
+            var model = new Model(Layers()) { MaxDegreeOfParallelism = 1, FuseNormRelu = fuse, Lanes = LaneWidth.Lane1 };
+            Assert.True(model.BatchMajor);
+            double[] p = model.CreateParameters(seed: 32), gradient = new double[p.Length], outputs = new double[40 * 3];
+            var nudge = new Random(33);
+            for (int k = 0; k < p.Length; k++) p[k] += 0.1 * ((2 * nudge.NextDouble()) - 1);
+            double loss = model.Gradient(p, inputs, targets, Loss.SoftmaxCrossEntropy, gradient);
+            model.Predict(p, inputs, outputs);
+            results.Add((loss, gradient, outputs));
+        }
+
+        Assert.Equal(BitConverter.DoubleToInt64Bits(results[1].Loss), BitConverter.DoubleToInt64Bits(results[0].Loss));
+        Assert.Equal(results[1].Gradient.Select(BitConverter.DoubleToInt64Bits), results[0].Gradient.Select(BitConverter.DoubleToInt64Bits));
+        Assert.Equal(results[1].Outputs.Select(BitConverter.DoubleToInt64Bits), results[0].Outputs.Select(BitConverter.DoubleToInt64Bits));
+    }
+
     [Fact]
     public void Model_BatchMajor_AllocatesNothingPerBatch_AfterTheFirst()
     {
