@@ -313,6 +313,54 @@ public class BatchMajorTests
         Assert.Equal(results[1].Outputs.Select(BitConverter.DoubleToInt64Bits), results[0].Outputs.Select(BitConverter.DoubleToInt64Bits));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ResidualBlock_KeptConvOutput_GivesTheBitsOfRecomputing_AndIsUsedOnlyForItsOwnForward(bool single)
+    {
+        // The block keeps conv₁'s output for the backward pass of the batch it ran forward; a backward pass on another x or
+        // other parameters must recompute (the kept values would give another gradient), and every case the bits of a block
+        // that keeps nothing.
+        var precision = single ? ConvolutionPrecision.Single : ConvolutionPrecision.Double;
+        var keeping = new ResidualBlock(16, 6, 6, groups: 4, precision: precision);
+        var recomputing = new ResidualBlock(16, 6, 6, groups: 4, precision: precision) { KeepsConvOutput = false };
+        Assert.True(keeping.KeepsConvOutput);
+        const int Count = 5;
+        var random = new Random(51);
+        int n = keeping.InputSize;
+        double[] x = LayerChecks.Random(random, Count * n), other = LayerChecks.Random(random, Count * n), yBar = LayerChecks.Random(random, Count * n);
+        double[] p = new double[keeping.ParameterCount];
+        keeping.Initialize(p, random);
+        for (int k = 0; k < p.Length; k++) p[k] += 0.1 * ((2 * random.NextDouble()) - 1);
+        double[] scratch = new double[keeping.BatchScratchSize(Count)], y = new double[Count * n];
+
+        (double[] XBar, double[] PBar) Backward(ResidualBlock block, double[] input, double[] parameters)
+        {
+            double[] xBar = new double[Count * n], pBar = new double[p.Length];
+            block.BackwardBatch(Count, input, parameters, yBar, xBar, pBar, scratch);
+            return (xBar, pBar);
+        }
+
+        static void Same((double[] XBar, double[] PBar) expected, (double[] XBar, double[] PBar) actual)
+        {
+            Assert.Equal(expected.XBar.Select(BitConverter.DoubleToInt64Bits), actual.XBar.Select(BitConverter.DoubleToInt64Bits));
+            Assert.Equal(expected.PBar.Select(BitConverter.DoubleToInt64Bits), actual.PBar.Select(BitConverter.DoubleToInt64Bits));
+        }
+
+        double[] p2 = (double[])p.Clone();
+        p2[^1] += 0.25;   // conv₂'s last bias: conv₁'s output is the same, but the kept parameters are not
+        double[] p3 = (double[])p.Clone();
+        p3[keeping.ParameterShapes[0].Length] += 0.25;   // conv₁'s first weight
+        keeping.ForwardBatch(Count, x, p, y, scratch);
+        Same(Backward(recomputing, x, p), Backward(keeping, x, p));          // from the kept output
+        Same(Backward(recomputing, other, p), Backward(keeping, other, p));  // another x: recomputed
+        Same(Backward(recomputing, x, p3), Backward(keeping, x, p3));        // other weights of conv₁: recomputed
+        Same(Backward(recomputing, x, p2), Backward(keeping, x, p2));
+        Same(Backward(recomputing, x, p), Backward(keeping, x, p));          // the kept output again
+        Assert.True(((IBackwardMemory)keeping).HeldBackwardBytes >= 2L * Count * n * sizeof(double));
+        Assert.Null(((IBackwardMemory)recomputing).HeldBackwardBytes);
+    }
+
     [Fact]
     public void Model_BatchMajor_AllocatesNothingPerBatch_AfterTheFirst()
     {
