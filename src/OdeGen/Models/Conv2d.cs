@@ -418,6 +418,38 @@ public class Conv2d : Layer
         for (int i = 0; i < n; i++) to[i] = T.CreateTruncating(from[i]);
     }
 
+    // destination[i] = mask[i] > 0 ? 0 + (double)source[i] : 0, a vector at a time: DirectConvolution.SetWidened(source, 0, ·)
+    // then the ReLU's overwriting adjoint (Relu.Backward, whose select and 0 + this computes) in one pass.
+    private static void SetWidenedThroughRelu(ReadOnlySpan<float> source, ReadOnlySpan<double> mask, Span<double> destination)
+    {
+        int n = source.Length, i = 0;
+        if (mask.Length < n || destination.Length < n) throw new ArgumentException("Conv2d: the ReLU's outputs or the destination are shorter than the sums.", nameof(destination));
+        ref float from = ref MemoryMarshal.GetReference(source);
+        ref double m0 = ref MemoryMarshal.GetReference(mask), to = ref MemoryMarshal.GetReference(destination);
+        if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256<double> zero = Vector256<double>.Zero;
+            for (; i + 8 <= n; i += 8)
+            {
+                (Vector256<double> lower, Vector256<double> upper) = Vector256.Widen(Vector256.LoadUnsafe(ref from, (nuint)i));
+                Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref m0, (nuint)i), zero), zero + lower, zero).StoreUnsafe(ref to, (nuint)i);
+                Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref m0, (nuint)(i + 4)), zero), zero + upper, zero).StoreUnsafe(ref to, (nuint)(i + 4));
+            }
+        }
+        else if (Vector128.IsHardwareAccelerated)
+        {
+            Vector128<double> zero = Vector128<double>.Zero;
+            for (; i + 4 <= n; i += 4)
+            {
+                (Vector128<double> lower, Vector128<double> upper) = Vector128.Widen(Vector128.LoadUnsafe(ref from, (nuint)i));
+                Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref m0, (nuint)i), zero), zero + lower, zero).StoreUnsafe(ref to, (nuint)i);
+                Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.LoadUnsafe(ref m0, (nuint)(i + 2)), zero), zero + upper, zero).StoreUnsafe(ref to, (nuint)(i + 2));
+            }
+        }
+
+        for (; i < n; i++) Unsafe.Add(ref to, i) = Unsafe.Add(ref m0, i) > 0 ? 0.0 + Unsafe.Add(ref from, i) : 0.0;
+    }
+
     // This thread's frames and, for the single-precision passes, their float buffers. Fields, so Frames can grow them by reference.
 #pragma warning disable SA1401 // a private nested holder of buffers
     private sealed class FrameBuffers
@@ -606,7 +638,35 @@ public class Conv2d : Layer
         ReadOnlySpan<double> yBar, Span<double> xBar, Span<double> parameterBar, Span<double> scratch)
     {
         if (!OverwritesBatchInputGradient || xBar.IsEmpty) throw new InvalidOperationException($"{Kind} backward: only the single-precision stride-1 passes overwrite a (non-empty) xBar.");
-        BackwardBatchAt(0.0, count, x, parameters, yBar, xBar, parameterBar, scratch, overwrite: true);
+        BackwardBatchAt(0.0, count, x, parameters, yBar, xBar, parameterBar, scratch, InputTarget.Overwrite);
+    }
+
+    /// <summary>
+    /// The backward pass of <paramref name="count"/> samples (at time t with a time channel) whose input x is a ReLU's output:
+    /// xBar = x &gt; 0 ? ∂L/∂x : 0, the adjoint of the ReLU's input, overwritten; returns ∂L/∂t. The bits of
+    /// <see cref="Layer.BackwardBatchInto"/> then <see cref="Relu.BackwardBatchOverwriting(int, ReadOnlySpan{double}, ReadOnlySpan{double}, Span{double})"/>
+    /// on x (a ReLU's adjoint may test its output: x &gt; 0 exactly where the ReLU's input is), in one pass over xBar where the
+    /// single-precision passes widen their sums (the ReLU's 0 + on an entry that is already 0 + a sum changes no bit); the
+    /// double passes clear, add and mask in place. xBar must not overlap x.
+    /// </summary>
+    internal double BackwardBatchThroughRelu(double t, int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
+        Span<double> xBar, Span<double> parameterBar, Span<double> scratch)
+    {
+        if (xBar.IsEmpty) throw new ArgumentException($"{Kind} backward through a ReLU: xBar is empty.", nameof(xBar));
+        if (OverwritesBatchInputGradient) return BackwardBatchAt(t, count, x, parameters, yBar, xBar, parameterBar, scratch, InputTarget.ThroughRelu);
+        xBar.Clear();
+        double tBar = BackwardBatchAt(t, count, x, parameters, yBar, xBar, parameterBar, scratch);
+        Relu.Backward(x, xBar, xBar, accumulate: false);
+        return tBar;
+    }
+
+    // What a batch's backward pass does with its input gradient: adds it to xBar, overwrites xBar with it (0 + each sum), or
+    // overwrites xBar with the adjoint of the ReLU whose output the input is (x > 0 ? 0 + sum : 0).
+    private protected enum InputTarget
+    {
+        Add,
+        Overwrite,
+        ThroughRelu,
     }
 
     /// <summary>
@@ -647,18 +707,21 @@ public class Conv2d : Layer
     /// folded back onto each sample's image; returns ∂L/∂t summed over the samples.
     /// </summary>
     private protected double BackwardBatchAt(double t, int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
-        Span<double> xBar, Span<double> parameterBar, Span<double> scratch, bool overwrite = false)
+        Span<double> xBar, Span<double> parameterBar, Span<double> scratch, InputTarget target = InputTarget.Add)
     {
         RequireBatch(count, x.Length, yBar.Length, nameof(yBar));
         RequireParametersAndScratch(parameters.Length, scratch.Length, count);
         if ((xBar.Length != count * InputSize && !NoInputGradient(xBar)) || parameterBar.Length != ParameterCount)
             throw new ArgumentException($"{Kind} backward: xBar has {xBar.Length} entries (needs {count * InputSize}), parameterBar {parameterBar.Length} (needs {ParameterCount}).");
+        // The packed weights' check once for the batch, not once a chunk: it compares every weight, and a chunk of the stem's
+        // 13×13 images is one sample (2 % of the 64-channel ResNet step went to comparing the same weights again).
+        PackedWeights? packed = xBar.IsEmpty ? null : Packed(parameters);
         double tBar = 0.0;
         for (int first = 0, chunk = ChunkLength; first < count; first += chunk)
         {
             int samples = Math.Min(chunk, count - first);
-            tBar += BackwardChunk(t, samples, x.Slice(first * InputSize, samples * InputSize), parameters, yBar.Slice(first * OutputSize, samples * OutputSize),
-                xBar.IsEmpty ? default : xBar.Slice(first * InputSize, samples * InputSize), parameterBar, scratch, overwrite);
+            tBar += BackwardChunk(t, samples, x.Slice(first * InputSize, samples * InputSize), parameters, packed, yBar.Slice(first * OutputSize, samples * OutputSize),
+                xBar.IsEmpty ? default : xBar.Slice(first * InputSize, samples * InputSize), parameterBar, scratch, target);
         }
 
         return tBar;
@@ -723,9 +786,49 @@ public class Conv2d : Layer
                 for (int o = 0; o < OutChannels; o++) sample.Slice(o * pixels, pixels).CopyTo(copy.Slice((o * columns) + (s * pixels), pixels));
             }
 
-            // Four channels at a time: four independent chains of the bias's sums (each still pixel after pixel, the same
-            // bits), where one chain at a time waited on each addition, and four adjacent entries of each transposed row.
+            // Eight channels at a time, then four: independent chains of the bias's sums (each still pixel after pixel, the same
+            // bits), where one chain at a time waited on each addition (four chains still waited: 2 % of the 64-channel ResNet
+            // step), and adjacent entries of each transposed row.
             int o0 = 0;
+            for (; o0 + 8 <= OutChannels; o0 += 8)
+            {
+                ref double c0 = ref Unsafe.AsRef(in sample[o0 * pixels]);
+                ref T row0 = ref barsT[(s * pixels * row) + o0];
+                double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, s4 = 0.0, s5 = 0.0, s6 = 0.0, s7 = 0.0;
+                for (int j = 0; j < pixels; j++)
+                {
+                    double v0 = Unsafe.Add(ref c0, j), v1 = Unsafe.Add(ref c0, pixels + j), v2 = Unsafe.Add(ref c0, (2 * pixels) + j), v3 = Unsafe.Add(ref c0, (3 * pixels) + j);
+                    double v4 = Unsafe.Add(ref c0, (4 * pixels) + j), v5 = Unsafe.Add(ref c0, (5 * pixels) + j), v6 = Unsafe.Add(ref c0, (6 * pixels) + j), v7 = Unsafe.Add(ref c0, (7 * pixels) + j);
+                    s0 += v0;
+                    s1 += v1;
+                    s2 += v2;
+                    s3 += v3;
+                    s4 += v4;
+                    s5 += v5;
+                    s6 += v6;
+                    s7 += v7;
+                    ref T entries = ref Unsafe.Add(ref row0, j * row);
+                    entries = T.CreateTruncating(v0);
+                    Unsafe.Add(ref entries, 1) = T.CreateTruncating(v1);
+                    Unsafe.Add(ref entries, 2) = T.CreateTruncating(v2);
+                    Unsafe.Add(ref entries, 3) = T.CreateTruncating(v3);
+                    Unsafe.Add(ref entries, 4) = T.CreateTruncating(v4);
+                    Unsafe.Add(ref entries, 5) = T.CreateTruncating(v5);
+                    Unsafe.Add(ref entries, 6) = T.CreateTruncating(v6);
+                    Unsafe.Add(ref entries, 7) = T.CreateTruncating(v7);
+                }
+
+                Span<double> biasBar = parameterBar.Slice(weights + o0, 8);
+                biasBar[0] += s0;
+                biasBar[1] += s1;
+                biasBar[2] += s2;
+                biasBar[3] += s3;
+                biasBar[4] += s4;
+                biasBar[5] += s5;
+                biasBar[6] += s6;
+                biasBar[7] += s7;
+            }
+
             for (; o0 + 4 <= OutChannels; o0 += 4)
             {
                 ReadOnlySpan<double> c0 = sample.Slice(o0 * pixels, pixels), c1 = sample.Slice((o0 + 1) * pixels, pixels);
@@ -767,9 +870,10 @@ public class Conv2d : Layer
     }
 
     // BackwardChunk in float: the weight gradient and the direct input gradient on float frames, added to the double gradients.
-    // With `overwrite` (the direct input gradient only), xBar = 0 + each entry's sum: the bits adding it to a cleared xBar leaves.
-    private double BackwardChunkSingle(double t, int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
-        Span<double> xBar, Span<double> parameterBar, Span<double> scratch, bool overwrite)
+    // With InputTarget.Overwrite (the direct input gradient only), xBar = 0 + each entry's sum: the bits adding it to a cleared
+    // xBar leaves; with ThroughRelu, x > 0 ? 0 + sum : 0 (BackwardBatchThroughRelu).
+    private double BackwardChunkSingle(double t, int count, ReadOnlySpan<double> x, PackedWeights? packedWeights, ReadOnlySpan<double> yBar,
+        Span<double> xBar, Span<double> parameterBar, Span<double> scratch, InputTarget target)
     {
         int patch = PatchSize, pixels = Pixels, columns = pixels * count, weights = OutChannels * patch;
         int row = DirectConvolution.RoundUp(OutChannels, DirectConvolution.SingleChannelTile(OutChannels));
@@ -795,7 +899,7 @@ public class Conv2d : Layer
         if (_phased is not null)
         {
             // Phase by phase, sample by sample: each input entry written once (no patch adjoints to fold).
-            float[] phasedWeights = Packed(parameters).PhasedSingle!;
+            float[] phasedWeights = packedWeights!.PhasedSingle!;
             for (int s = 0; s < count; s++)
                 _phased.Apply(phasedWeights, yBar.Slice(s * OutputSize, OutputSize), buffers.PhaseFrame, buffers.PhaseResult, xBar.Slice(s * InputSize, InputSize));
             return tBar;
@@ -806,7 +910,7 @@ public class Conv2d : Layer
             // ∂L/∂cols = Wᵀ·∂L/∂Y in float (the product's kernel), folded back onto each sample's image in double.
             Span<float> barsF = buffers.ChannelBars.AsSpan(0, OutChannels * columns), colsF = buffers.Cols.AsSpan(0, patch * columns);
             DirectConvolution.Narrow(count == 1 ? yBar : barsCopy, barsF);
-            Gemm.MultiplyPacked(patch, columns, OutChannels, Packed(parameters).TransposedSingle!, barsF, columns, 1, colsF, columns, accumulate: false, buffers.Work);
+            Gemm.MultiplyPacked(patch, columns, OutChannels, packedWeights!.TransposedSingle!, barsF, columns, 1, colsF, columns, accumulate: false, buffers.Work);
             for (int s = 0; s < count; s++) tBar += Fold<float>(colsF[(s * pixels)..], xBar.Slice(s * InputSize, InputSize), rowStride: columns);
             return tBar;
         }
@@ -815,33 +919,38 @@ public class Conv2d : Layer
         int frameWidth = OutWidth + (2 * margin), framePlane = (OutHeight + (2 * margin)) * frameWidth, frameLength = OutChannels * framePlane;
         Span<float> frame = buffers.OutputSingle.AsSpan(0, frameLength), timeValues = buffers.OutputSingle.AsSpan(frameLength, taps * pixels);
         Span<float> bar = buffers.Bars.AsSpan(0, OutputSize), sums = buffers.Result.AsSpan(0, InputSize);
-        float[] packed = Packed(parameters).ForInputSingle!;
+        float[] packed = packedWeights!.ForInputSingle!;
         for (int s = 0; s < count; s++)
         {
+            // ∂L/∂Y rounded into its frame; with a time plane, also rounded whole (the time plane's sums read it unframed).
             ReadOnlySpan<double> sample = yBar.Slice(s * OutputSize, OutputSize);
-            DirectConvolution.Narrow(sample, bar);
+            if (TimeChannel) DirectConvolution.Narrow(sample, bar);
             for (int o = 0; o < OutChannels; o++)
             {
                 for (int oy = 0; oy < OutHeight; oy++)
                 {
-                    bar.Slice((o * pixels) + (oy * OutWidth), OutWidth).CopyTo(frame.Slice((o * framePlane) + ((oy + margin) * frameWidth) + margin, OutWidth));
+                    Span<float> into = frame.Slice((o * framePlane) + ((oy + margin) * frameWidth) + margin, OutWidth);
+                    if (TimeChannel) bar.Slice((o * pixels) + (oy * OutWidth), OutWidth).CopyTo(into);
+                    else ConvertRow(sample.Slice((o * pixels) + (oy * OutWidth), OutWidth), into);
                 }
             }
 
             sums.Clear();
             tBar += DirectConvolution.InputGradient(OutChannels, planes, Height, Width, Kernel, Padding, TimeChannel, packed, bar, frame, sums, timeValues);
-            if (overwrite) DirectConvolution.SetWidened(sums, 0.0, xBar.Slice(s * InputSize, InputSize));
+            if (target == InputTarget.ThroughRelu) SetWidenedThroughRelu(sums, x.Slice(s * InputSize, InputSize), xBar.Slice(s * InputSize, InputSize));
+            else if (target == InputTarget.Overwrite) DirectConvolution.SetWidened(sums, 0.0, xBar.Slice(s * InputSize, InputSize));
             else DirectConvolution.AddWidened(sums, xBar.Slice(s * InputSize, InputSize));
         }
 
         return tBar;
     }
 
-    private double BackwardChunk(double t, int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
-        Span<double> xBar, Span<double> parameterBar, Span<double> scratch, bool overwrite)
+    // packedWeights: Packed(parameters), null when xBar is empty (the weight gradient does not read them).
+    private double BackwardChunk(double t, int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, PackedWeights? packedWeights, ReadOnlySpan<double> yBar,
+        Span<double> xBar, Span<double> parameterBar, Span<double> scratch, InputTarget target)
     {
-        if (Precision == ConvolutionPrecision.Single) return BackwardChunkSingle(t, count, x, parameters, yBar, xBar, parameterBar, scratch, overwrite);
-        if (overwrite) throw new InvalidOperationException("Conv2d: only the single-precision passes overwrite xBar.");
+        if (Precision == ConvolutionPrecision.Single) return BackwardChunkSingle(t, count, x, packedWeights, yBar, xBar, parameterBar, scratch, target);
+        if (target != InputTarget.Add) throw new InvalidOperationException("Conv2d: only the single-precision passes overwrite xBar.");
         int patch = PatchSize, pixels = Pixels, columns = pixels * count, weights = OutChannels * patch, row = TransposedRow;
         Span<double> cols = scratch[..(patch * columns)], barsCopy = scratch.Slice(cols.Length, OutChannels * columns);
         Span<double> barsT = scratch.Slice(cols.Length + barsCopy.Length, columns * row), work = scratch[(cols.Length + barsCopy.Length + barsT.Length)..];
@@ -871,7 +980,7 @@ public class Conv2d : Layer
             FrameBuffers buffers = _frames.Value!;
             if (buffers.Output.Length < frameLength + (taps * pixels)) buffers.Output = new double[frameLength + (taps * pixels)];   // borders stay zero
             Span<double> frame = buffers.Output.AsSpan(0, frameLength), timeValues = buffers.Output.AsSpan(frameLength, taps * pixels);
-            double[] packed = Packed(parameters).ForInput;
+            double[] packed = packedWeights!.ForInput;
             for (int s = 0; s < count; s++)
             {
                 for (int o = 0; o < OutChannels; o++)
@@ -891,7 +1000,7 @@ public class Conv2d : Layer
         }
 
         // ∂L/∂cols = Wᵀ·∂L/∂Y, folded back onto each sample's image.
-        Gemm.MultiplyPacked(patch, columns, OutChannels, Packed(parameters).Transposed, bars, columns, 1, cols, columns, accumulate: false, work);
+        Gemm.MultiplyPacked(patch, columns, OutChannels, packedWeights!.Transposed, bars, columns, 1, cols, columns, accumulate: false, work);
         for (int s = 0; s < count; s++) tBar += Fold(cols[(s * pixels)..], xBar.Slice(s * InputSize, InputSize), rowStride: columns);
         return tBar;
     }

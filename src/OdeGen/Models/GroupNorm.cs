@@ -114,7 +114,8 @@ public sealed class GroupNorm : Layer
 
     /// <summary>
     /// <see cref="BackwardBatch"/> with the moments <see cref="ForwardBatchKeepingMoments"/> kept for this x (the same bits, without
-    /// computing them again); with <paramref name="overwrite"/>, into an xBar it overwrites (<see cref="BackwardBatchOverwriting"/>).
+    /// computing them again; empty: computed again); with <paramref name="overwrite"/>, into an xBar it overwrites
+    /// (<see cref="BackwardBatchOverwriting"/>).
     /// </summary>
     internal void BackwardBatchWithMoments(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
         Span<double> xBar, Span<double> parameterBar, ReadOnlySpan<double> moments, bool overwrite = false)
@@ -123,7 +124,7 @@ public sealed class GroupNorm : Layer
         if (xBar.Length != x.Length) throw new ArgumentException($"GroupNorm backward: xBar has {xBar.Length} entries; {count} samples need {x.Length}.", nameof(xBar));
         RequireParameters(parameters.Length);
         if (parameterBar.Length != ParameterCount) throw new ArgumentException($"GroupNorm backward: parameterBar has {parameterBar.Length} entries, not {ParameterCount}.", nameof(parameterBar));
-        GroupNormKernel.Backward(count, Groups, Channels, Pixels, x, parameters, yBar, xBar, parameterBar, moments[..MomentsSize(count)], overwrite);
+        GroupNormKernel.Backward(count, Groups, Channels, Pixels, x, parameters, yBar, xBar, parameterBar, moments.IsEmpty ? default : moments[..MomentsSize(count)], overwrite);
     }
 
     /// <summary>One sample through the generated function, group by group: the definition the kernel is held to.</summary>

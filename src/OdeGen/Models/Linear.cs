@@ -130,7 +130,16 @@ public sealed class Relu(int size) : LaneFunctionLayer<LayerFunctions.ReluFuncti
     private void Backward(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> yBar, Span<double> xBar, bool accumulate)
     {
         RequireBatch(count, x.Length, yBar.Length, nameof(yBar));
-        if (xBar.Length != x.Length) throw new ArgumentException($"Relu backward: xBar has {xBar.Length} entries; {count} samples need {x.Length}.", nameof(xBar));
+        Backward(x, yBar, xBar, accumulate);
+    }
+
+    /// <summary>
+    /// xBar (+)= x &gt; 0 ? 0 + yBar : 0 entry by entry (the batch's adjoint; x may be the ReLU's input or its output). yBar may
+    /// be xBar itself (each entry is read before it is written).
+    /// </summary>
+    internal static void Backward(ReadOnlySpan<double> x, ReadOnlySpan<double> yBar, Span<double> xBar, bool accumulate)
+    {
+        if (xBar.Length != x.Length || yBar.Length != x.Length) throw new ArgumentException($"Relu backward: xBar has {xBar.Length} entries and yBar {yBar.Length}; x has {x.Length}.", nameof(xBar));
         int i = 0;
         if (System.Numerics.Vector.IsHardwareAccelerated)
         {

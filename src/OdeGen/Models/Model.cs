@@ -38,6 +38,9 @@ public sealed class Model
 
     private readonly Layer[] _layers;
     private readonly int[] _offsets, _activationOffsets;
+
+    // Layer i is a ReLU right after a GroupNorm: a batch runs the two as one pass (see RunBatch).
+    private readonly bool[] _reluAfterNorm;
     private readonly Action<int> _runPartition;
     private ModelWorkspace[] _workspaces = [];
     private double[] _parameters = [], _inputs = [], _targets = [];
@@ -69,8 +72,16 @@ public sealed class Model
             _activationOffsets[i + 1] = checked(_activationOffsets[i] + layer.InputSize);
         }
 
+        _reluAfterNorm = new bool[_layers.Length];
+        for (int i = 1; i < _layers.Length; i++) _reluAfterNorm[i] = _layers[i] is Relu && _layers[i - 1] is GroupNorm;
         _runPartition = RunPartition;
     }
+
+    /// <summary>
+    /// Whether a batch-major run takes a <see cref="GroupNorm"/> and the <see cref="Relu"/> after it as one pass (default true;
+    /// the same bits either way: false is for the tests that hold the two to each other).
+    /// </summary>
+    internal bool FuseNormRelu { get; set; } = true;
 
     /// <summary>The layers in order.</summary>
     public IReadOnlyList<Layer> Layers => _layers;
@@ -345,6 +356,17 @@ public sealed class Model
         for (int i = 0; i < _layers.Length; i++)
         {
             Layer layer = _layers[i];
+            if (FuseNormRelu && i + 1 < _layers.Length && _reluAfterNorm[i + 1])
+            {
+                // A GroupNorm and the ReLU after it in one pass (GroupNorm.ForwardBatchRelu, the bits of the two): the ReLU's
+                // output written, its input (the normalized image) never, nor read back. The backward passes do not read it
+                // either: the ReLU's adjoint tests its output, the GroupNorm's reads its own input.
+                ((GroupNorm)layer).ForwardBatchRelu(count, activations.Slice(count * _activationOffsets[i], count * layer.InputSize), parameters.Slice(_offsets[i], layer.ParameterCount),
+                    i + 2 < _layers.Length ? activations.Slice(count * _activationOffsets[i + 2], count * layer.OutputSize) : output, default);
+                i++;
+                continue;
+            }
+
             layer.ForwardBatch(count, activations.Slice(count * _activationOffsets[i], count * layer.InputSize), parameters.Slice(_offsets[i], layer.ParameterCount),
                 i + 1 < _layers.Length ? activations.Slice(count * _activationOffsets[i + 1], count * layer.OutputSize) : output, scratch);
         }
@@ -366,8 +388,17 @@ public sealed class Model
             Span<double> inBar = i == 0 && layer.AcceptsNoInputGradient ? default : (intoA ? w.BatchBarA : w.BatchBarB).AsSpan(0, count * layer.InputSize);
             long before = GC.GetAllocatedBytesForCurrentThread();
             ReadOnlySpan<double> y = i + 1 < _layers.Length ? activations.Slice(count * _activationOffsets[i + 1], count * layer.OutputSize) : output;
-            layer.BackwardBatchInto(count, activations.Slice(count * _activationOffsets[i], count * layer.InputSize), y,
-                parameters.Slice(_offsets[i], layer.ParameterCount), yBar[..(count * layer.OutputSize)], inBar, gradient.Slice(_offsets[i], layer.ParameterCount), scratch);
+            if (FuseNormRelu && _reluAfterNorm[i] && !inBar.IsEmpty)
+            {
+                // The ReLU's input was not written (the forward pass above): its overwriting adjoint tests the output, > 0
+                // exactly where the input is, so the bits are Relu.BackwardBatchOverwriting's.
+                Relu.Backward(y, yBar[..(count * layer.OutputSize)], inBar, accumulate: false);
+            }
+            else
+            {
+                layer.BackwardBatchInto(count, activations.Slice(count * _activationOffsets[i], count * layer.InputSize), y,
+                    parameters.Slice(_offsets[i], layer.ParameterCount), yBar[..(count * layer.OutputSize)], inBar, gradient.Slice(_offsets[i], layer.ParameterCount), scratch);
+            }
             long bytes = layer is IBackwardMemory { HeldBackwardBytes: { } held } ? held : GC.GetAllocatedBytesForCurrentThread() - before;
             w.MaxBackwardBytes = Math.Max(w.MaxBackwardBytes, bytes);
             yBar = inBar;

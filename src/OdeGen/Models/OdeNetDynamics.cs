@@ -15,7 +15,7 @@ namespace OdeGen.Models;
 /// <para>
 /// Evaluate and Vjp are the batch methods (<see cref="IBatchOdeSystem"/>) on one sample: a batch runs each convolution as
 /// one matrix product over all its samples (an <see cref="OdeBlock{TSystem}"/> with
-/// <see cref="OdeBlock{TSystem}.BatchAsOneSystem"/>). Vjp re-runs the forward pass keeping the six intermediate images and goes back through the layers' Backward
+/// <see cref="OdeBlock{TSystem}.BatchAsOneSystem"/>). Vjp re-runs the forward pass keeping four intermediate images and the groups' moments and goes back through the layers' Backward
 /// (<see cref="EvaluateVjp"/>, which the adjoint's back-solve calls, returns that forward pass's output as f too; the
 /// convolutions' matrix products, the groups' generated Vjp); Jvp pushes tangents through the generated Jvp of the groups
 /// and ReLU and the convolutions' bilinearity. The work buffers are per thread and reused, so Evaluate, Jvp and Vjp
@@ -118,34 +118,31 @@ public readonly struct OdeNetDynamics : IBatchOdeSystemKept, IOdeAugmentedSystem
         return Backward(s, count, t, y, p, a, work, yBar, pBar);
     }
 
-    // Back through GN₃, conv₂, ReLU, GN₂, conv₁, ReLU, GN₁ from the images Forward left in work; adds into yBar and pBar,
-    // returns aᵀ∂f/∂t.
+    // Back through GN₃, conv₂, ReLU, GN₂, conv₁, ReLU, GN₁ from the images and moments Forward left in work; adds into yBar
+    // and pBar, returns aᵀ∂f/∂t.
     private static double Backward(Stages s, int count, double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, ReadOnlySpan<double> a, Span<double> work,
         Span<double> yBar, Span<double> pBar) =>
-        Backward(s, count, t, y, p, a, work, Image(work, 2, count * s.Size), Image(work, 5, count * s.Size), yBar, pBar);
+        Backward(s, count, t, y, p, a, work, Image(work, Stages.C1, count * s.Size), Image(work, Stages.C2, count * s.Size), Moments(s, work, 2, count), yBar, pBar);
 
-    // The same with c1 and c2 read from where the caller says (images 0, 1, 3, 4 of work hold n1, r1, n2, r2).
+    // The same with c1 and c2 read from where the caller says (work holds r1, r2 and the moments of GN₁ and GN₂), and GN₃'s
+    // moments from moments3 (empty: computed again from c2).
+    // Each inner adjoint overwrites its target (GN₃, GN₂, and each convolution with the ReLU before it,
+    // Conv2d.BackwardBatchThroughRelu: overwritten by the single-precision passes, cleared first by the double ones): the bits
+    // the layers' adding passes leave in cleared targets, without six clears and two ReLU passes over the batch's images a
+    // VJP. GN₁ adds into yBar. The ReLUs' adjoints test their outputs r (r > 0 exactly where the normalized value is > 0), so
+    // the normalized images are never kept; the GroupNorms' adjoints read the moments their forward passes kept (the same bits
+    // as computing them again).
     private static double Backward(Stages s, int count, double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, ReadOnlySpan<double> a, Span<double> work,
-        ReadOnlySpan<double> c1, ReadOnlySpan<double> c2, Span<double> yBar, Span<double> pBar)
+        ReadOnlySpan<double> c1, ReadOnlySpan<double> c2, ReadOnlySpan<double> moments3, Span<double> yBar, Span<double> pBar)
     {
         int n = count * s.Size;
-        Span<double> n1 = Image(work, 0, n), r1 = Image(work, 1, n), n2 = Image(work, 3, n), r2 = Image(work, 4, n);
-        Span<double> barA = Image(work, 7, n), barB = Image(work, 8, n), scratch = work[(Stages.Buffers * n)..];
-
-        // Each Backward adds, so each target is cleared first; GN₁ adds into yBar.
-        barA.Clear();
-        s.Norm3.BackwardBatch(count, c2, Slice(s, p, 4), a, barA, Slice(s, pBar, 4), scratch);
-        barB.Clear();
-        double tBar = s.Conv2.BackwardBatch(t, count, r2, Slice(s, p, 3), barA, barB, Slice(s, pBar, 3), scratch);
-        barA.Clear();
-        s.Relu.BackwardBatch(count, n2, default, barB, barA, default, scratch);
-        barB.Clear();
-        s.Norm2.BackwardBatch(count, c1, Slice(s, p, 2), barA, barB, Slice(s, pBar, 2), scratch);
-        barA.Clear();
-        tBar += s.Conv1.BackwardBatch(t, count, r1, Slice(s, p, 1), barB, barA, Slice(s, pBar, 1), scratch);
-        barB.Clear();
-        s.Relu.BackwardBatch(count, n1, default, barA, barB, default, scratch);
-        s.Norm1.BackwardBatch(count, y, Slice(s, p, 0), barB, yBar, Slice(s, pBar, 0), scratch);
+        Span<double> r1 = Image(work, Stages.R1, n), r2 = Image(work, Stages.R2, n);
+        Span<double> barA = Image(work, Stages.BarA, n), barB = Image(work, Stages.BarB, n), scratch = Scratch(s, work, count);
+        s.Norm3.BackwardBatchWithMoments(count, c2, Slice(s, p, 4), a, barA, Slice(s, pBar, 4), moments3, overwrite: true);
+        double tBar = s.Conv2.BackwardBatchThroughRelu(t, count, r2, Slice(s, p, 3), barA, barB, Slice(s, pBar, 3), scratch);
+        s.Norm2.BackwardBatchWithMoments(count, c1, Slice(s, p, 2), barB, barA, Slice(s, pBar, 2), Moments(s, work, 1, count), overwrite: true);
+        tBar += s.Conv1.BackwardBatchThroughRelu(t, count, r1, Slice(s, p, 1), barA, barB, Slice(s, pBar, 1), scratch);
+        s.Norm1.BackwardBatchWithMoments(count, y, Slice(s, p, 0), barB, yBar, Slice(s, pBar, 0), Moments(s, work, 0, count));
         return tBar;
     }
 
@@ -171,13 +168,14 @@ public readonly struct OdeNetDynamics : IBatchOdeSystemKept, IOdeAugmentedSystem
         Stages s = RequireBatch(count, y, p, out int n);
         RequireLength(kept.Length, 2 * n, nameof(kept));
         RequireLength(dydt.Length, n, nameof(dydt));
-        s.Norm3.ForwardBatch(count, kept[n..], Slice(s, p, 4), dydt, Work(s, count)[(Stages.Buffers * n)..]);
+        Span<double> work = Work(s, count);
+        s.Norm3.ForwardBatch(count, kept[n..], Slice(s, p, 4), dydt, Scratch(s, work, count));
     }
 
     /// <inheritdoc/>
     /// <remarks>
-    /// n1 = GN₁(y), r1 = ReLU(n1), n2 = GN₂(c1), r2 = ReLU(n2) recomputed (Forward's layers on Forward's inputs, so Forward's
-    /// bits), c1 and c2 read from <paramref name="kept"/>, then the Backward every VJP runs: no convolution forwards.
+    /// r1 = ReLU(GN₁(y)) and r2 = ReLU(GN₂(c1)) recomputed with the groups' moments (Forward's passes on Forward's inputs, so
+    /// Forward's bits), c1 and c2 read from <paramref name="kept"/>, then the Backward every VJP runs: no convolution forwards.
     /// </remarks>
     public double VjpBatchKept(int count, double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, ReadOnlySpan<double> kept, ReadOnlySpan<double> a,
         Span<double> yBar, Span<double> pBar)
@@ -188,14 +186,10 @@ public readonly struct OdeNetDynamics : IBatchOdeSystemKept, IOdeAugmentedSystem
         RequireLength(yBar.Length, n, nameof(yBar));
         RequireLength(pBar.Length, ParameterCount, nameof(pBar));
         Span<double> work = Work(s, count);
-        Span<double> n1 = Image(work, 0, n), r1 = Image(work, 1, n), n2 = Image(work, 3, n), r2 = Image(work, 4, n);
-        Span<double> scratch = work[(Stages.Buffers * n)..];
         ReadOnlySpan<double> c1 = kept[..n], c2 = kept[n..];
-        s.Norm1.ForwardBatch(count, y, Slice(s, p, 0), n1, scratch);
-        s.Relu.ForwardBatch(count, n1, default, r1, scratch);
-        s.Norm2.ForwardBatch(count, c1, Slice(s, p, 2), n2, scratch);
-        s.Relu.ForwardBatch(count, n2, default, r2, scratch);
-        return Backward(s, count, t, y, p, a, work, c1, c2, yBar, pBar);
+        s.Norm1.ForwardBatchRelu(count, y, Slice(s, p, 0), Image(work, Stages.R1, n), Moments(s, work, 0, count));
+        s.Norm2.ForwardBatchRelu(count, c1, Slice(s, p, 2), Image(work, Stages.R2, n), Moments(s, work, 1, count));
+        return Backward(s, count, t, y, p, a, work, c1, c2, default, yBar, pBar);
     }
 
     // The one-sample kept forms, for an OdeBlock that solves each sample on its own (the discrete adjoint keeps them too).
@@ -224,7 +218,7 @@ public readonly struct OdeNetDynamics : IBatchOdeSystemKept, IOdeAugmentedSystem
         RequireLength(dydt.Length, n, nameof(dydt));
         RequireLength(dydtDot.Length, n, nameof(dydtDot));
         Span<double> work = Work(s, 1);
-        Span<double> u = Image(work, 0, n), v = Image(work, 1, n), uDot = Image(work, 2, n), vDot = Image(work, 3, n), scratch = work[(Stages.Buffers * n)..];
+        Span<double> u = Image(work, 0, n), v = Image(work, 1, n), uDot = Image(work, 2, n), vDot = Image(work, 3, n), scratch = Scratch(s, work, 1);
         var relu = s.Relu.Function;
         s.Norm1.Jvp(y, Slice(s, p, 0), yDot, Slice(s, pDot, 0), u, uDot);
         relu.Jvp(u, default, uDot, default, v, vDot);
@@ -260,28 +254,37 @@ public readonly struct OdeNetDynamics : IBatchOdeSystemKept, IOdeAugmentedSystem
     /// <inheritdoc/>
     public override string ToString() => _stages is null ? "OdeNetDynamics (default)" : $"OdeNetDynamics ({Channels}×{Height}×{Width}, {ParameterCount} parameters)";
 
-    // GN₁ → ReLU → conv₁ → GN₂ → ReLU → conv₂ → GN₃ for `count` samples, keeping n1, r1, c1, n2, r2, c2 in images 0..5 of work
-    // (each count·Size values).
+    // ReLU(GN₁) → conv₁ → ReLU(GN₂) → conv₂ → GN₃ for `count` samples, keeping r1, c1, r2, c2 in their images of work (each
+    // count·Size values) and the three GroupNorms' moments after the images. Each GroupNorm and its ReLU are one pass
+    // (GroupNorm.ForwardBatchRelu: the bits of the two passes, without writing and reading the normalized image).
     private static void Forward(Stages s, int count, double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> work, Span<double> output) =>
-        Forward(s, count, t, y, p, work, Image(work, 2, count * s.Size), Image(work, 5, count * s.Size), output);
+        Forward(s, count, t, y, p, work, Image(work, Stages.C1, count * s.Size), Image(work, Stages.C2, count * s.Size), output);
 
     // The same with the convolutions' outputs c1 and c2 written where the caller says (the kept values of EvaluateBatchKeeping).
     private static void Forward(Stages s, int count, double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> work, Span<double> c1,
         Span<double> c2, Span<double> output)
     {
         int n = count * s.Size;
-        Span<double> n1 = Image(work, 0, n), r1 = Image(work, 1, n), n2 = Image(work, 3, n), r2 = Image(work, 4, n);
-        Span<double> scratch = work[(Stages.Buffers * n)..];
-        s.Norm1.ForwardBatch(count, y, Slice(s, p, 0), n1, scratch);
-        s.Relu.ForwardBatch(count, n1, default, r1, scratch);
+        Span<double> r1 = Image(work, Stages.R1, n), r2 = Image(work, Stages.R2, n), scratch = Scratch(s, work, count);
+        s.Norm1.ForwardBatchRelu(count, y, Slice(s, p, 0), r1, Moments(s, work, 0, count));
         s.Conv1.ForwardBatch(t, count, r1, Slice(s, p, 1), c1, scratch);
-        s.Norm2.ForwardBatch(count, c1, Slice(s, p, 2), n2, scratch);
-        s.Relu.ForwardBatch(count, n2, default, r2, scratch);
+        s.Norm2.ForwardBatchRelu(count, c1, Slice(s, p, 2), r2, Moments(s, work, 1, count));
         s.Conv2.ForwardBatch(t, count, r2, Slice(s, p, 3), c2, scratch);
-        s.Norm3.ForwardBatch(count, c2, Slice(s, p, 4), output, scratch);
+        s.Norm3.ForwardBatchKeepingMoments(count, c2, Slice(s, p, 4), output, Moments(s, work, 2, count));
     }
 
     private static Span<double> Image(Span<double> work, int index, int size) => work.Slice(index * size, size);
+
+    // GroupNorm `index`'s moments (0: GN₁, 1: GN₂, 2: GN₃) for `count` samples, after the images.
+    private static Span<double> Moments(Stages s, Span<double> work, int index, int count)
+    {
+        int size = s.Norm1.MomentsSize(count);
+        return work.Slice((Stages.Buffers * count * s.Size) + (index * size), size);
+    }
+
+    // The convolutions' scratch, after the images and the moments.
+    private static Span<double> Scratch(Stages s, Span<double> work, int count) =>
+        work[((Stages.Buffers * count * s.Size) + (3 * s.Norm1.MomentsSize(count)))..];
 
     private static ReadOnlySpan<double> Slice(Stages s, ReadOnlySpan<double> p, int stage) => p[s.Offsets[stage]..s.Offsets[stage + 1]];
 
@@ -319,7 +322,8 @@ public readonly struct OdeNetDynamics : IBatchOdeSystemKept, IOdeAugmentedSystem
     // The layers and where each one's parameters start; shared by every copy of the struct, never written after construction.
     private sealed class Stages
     {
-        public const int Images = 6, Buffers = 9;   // n1, r1, c1, n2, r2, c2; the output (Vjp); two adjoints
+        // The images of work: r1, c1, r2, c2 (what the backward pass reads), the output (Vjp's f), two adjoints.
+        public const int R1 = 0, C1 = 1, R2 = 2, C2 = 3, Images = 4, BarA = 5, BarB = 6, Buffers = 7;
 
         public Stages(int channels, int height, int width, int groups, ConvolutionPrecision precision)
         {
@@ -335,9 +339,10 @@ public readonly struct OdeNetDynamics : IBatchOdeSystemKept, IOdeAugmentedSystem
             for (int i = 0; i < 5; i++) Offsets[i + 1] = checked(Offsets[i] + Layer(i).ParameterCount);
         }
 
-        // The images of `count` samples, then the larger of the convolutions' batch scratch (at least one sample's scratch, for Jvp).
+        // The images of `count` samples, the three GroupNorms' moments, then the larger of the convolutions' batch scratch (at
+        // least one sample's scratch, for Jvp).
         public int WorkLength(int count) =>
-            checked((Buffers * count * Size) + Math.Max(Conv1.ScratchSize, Conv1.BatchScratchSize(count)));
+            checked((Buffers * count * Size) + (3 * Norm1.MomentsSize(count)) + Math.Max(Conv1.ScratchSize, Conv1.BatchScratchSize(count)));
 
         public GroupNorm Norm1 { get; }
 

@@ -18,19 +18,23 @@ namespace OdeGen.Models;
 /// </para>
 /// <para>
 /// The block is composed of the layers, not written again: its arithmetic is theirs, batch-major (one sample is a batch of
-/// one), so its convolutions are one matrix product per batch. Like every layer it keeps only its
-/// input between the passes (what <see cref="Model.Memory"/> counts); the backward pass recomputes the two intermediate
-/// images it needs (ReLU(GN₁) and conv₁'s output; each GroupNorm and its ReLU run as one pass, and the ReLUs' adjoints test
-/// their outputs) in its scratch, which costs the first half of a second forward pass and no memory that grows with depth.
+/// one), so its convolutions are one matrix product per batch. The backward pass needs ReLU(GN₁), conv₁'s output and
+/// ReLU(GN₂) (each GroupNorm and its ReLU run as one pass, and the ReLUs' adjoints test their outputs). With
+/// <see cref="KeepsConvOutput"/> (the default) the forward pass keeps conv₁'s output on its thread and the backward pass of
+/// the same batch recomputes only the two GroupNorm passes; without it the block keeps nothing but its input (what
+/// <see cref="Model.Memory"/> counts) and the backward pass recomputes conv₁ too, the first half of a second forward pass,
+/// with no memory that grows with depth.
 /// </para>
 /// </remarks>
-public sealed class ResidualBlock : Layer
+public sealed class ResidualBlock : Layer, IBackwardMemory
 {
     private const int Intermediates = 2;   // ReLU(GN₁), conv₁'s output (ReLU(GN₂) reuses a buffer; each GN and its ReLU are one pass)
     private readonly GroupNorm _norm1, _norm2;
     private readonly Conv2d _conv1, _conv2;
-    private readonly Relu _relu;
     private readonly int[] _offsets;
+
+    // This thread's last forward batch: its input, its parameters and conv₁'s output (see KeepsConvOutput).
+    private readonly ThreadLocal<KeptForward> _kept = new(() => new KeptForward());
 
     /// <summary>Creates the block for <paramref name="channels"/> × <paramref name="height"/> × <paramref name="width"/> images.</summary>
     /// <param name="channels">Channels in and out.</param>
@@ -48,7 +52,6 @@ public sealed class ResidualBlock : Layer
         : base(parts.Norm1.InputSize, parts.Norm1.InputSize, parts.Shapes())
     {
         (_norm1, _conv1, _norm2, _conv2) = (parts.Norm1, parts.Conv1, parts.Norm2, parts.Conv2);
-        _relu = new Relu(_norm1.InputSize);
         Channels = parts.Channels;
         _offsets = new int[5];
         Layer[] layers = [_norm1, _conv1, _norm2, _conv2];
@@ -57,6 +60,18 @@ public sealed class ResidualBlock : Layer
 
     /// <summary>Channels in and out.</summary>
     public int Channels { get; }
+
+    /// <summary>
+    /// Whether a forward pass keeps conv₁'s output, with a copy of its input and parameters, on its thread for the backward pass
+    /// of the same batch (default true). That backward pass then runs no convolution forward (a seventh of the block's
+    /// convolution work; PyTorch keeps every intermediate too), at the price of two images per sample and the parameters, held
+    /// per block and thread until the next forward pass. It uses them only when its x and parameters are bit for bit the kept
+    /// ones, else it recomputes conv₁: the same bits either way. False: nothing kept, memory that does not grow with depth.
+    /// </summary>
+    public bool KeepsConvOutput { get; init; } = true;
+
+    /// <inheritdoc/>
+    long? IBackwardMemory.HeldBackwardBytes => KeepsConvOutput ? _kept.Value!.Bytes : null;
 
     /// <inheritdoc/>
     public override string Kind => "ResidualBlock";
@@ -94,7 +109,10 @@ public sealed class ResidualBlock : Layer
         RequireBatch(count, x.Length, y.Length, nameof(y));
         RequireScratch(scratch, count);
         Span<double> r2 = Intermediate(scratch, 0, count);   // ReLU(GN₂) overwrites ReLU(GN₁), no longer needed
-        RunToSecondRelu(count, x, parameters, scratch, r2);
+        KeptForward? kept = KeepsConvOutput ? _kept.Value! : null;
+        Span<double> c1 = kept is null ? Intermediate(scratch, 1, count) : kept.Start(count, x, parameters);
+        RunToSecondRelu(count, x, parameters, scratch, c1, r2);
+        kept?.Finish(count);
         _conv2.ForwardBatch(count, r2, Slice(parameters, 3), y, ConvScratch(scratch, count));
         AddShortcut(x, y, overwrite: false);
     }
@@ -126,21 +144,33 @@ public sealed class ResidualBlock : Layer
     }
 
     // Back through conv₂, ReLU, GN₂, conv₁, ReLU, GN₁ (after the shortcut), adding GN₁'s adjoint to xBar. Each inner target is
-    // overwritten (the ReLUs, GN₂, the single-precision convolutions) or cleared first: the same bits as adding to zeros.
+    // overwritten (GN₂, and each convolution with the ReLU before it: Conv2d.BackwardBatchThroughRelu, whose ReLU adjoint tests
+    // the convolution's input r, > 0 exactly where the normalized value is): the same bits as adding to zeros.
     private void BackThroughBranch(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
         Span<double> xBar, Span<double> parameterBar, Span<double> scratch)
     {
-        Span<double> r1 = Intermediate(scratch, 0, count), c1 = Intermediate(scratch, 1, count);
+        Span<double> r1 = Intermediate(scratch, 0, count);
         Span<double> barA = Intermediate(scratch, 2, count), barB = Intermediate(scratch, 3, count), convScratch = ConvScratch(scratch, count);
-        Span<double> r2 = barB;   // free until conv₂'s adjoint is taken; keeps r1 intact for conv₁'s
-        RunToSecondRelu(count, x, parameters, scratch, r2, keepMoments: true);
-        _conv2.BackwardBatchInto(count, r2, default, Slice(parameters, 3), yBar, barA, Slice(parameterBar, 3), convScratch);
-        // The ReLUs' adjoints test their outputs (r > 0 exactly where the normalized value is > 0); the second's in place.
-        _relu.BackwardBatchOverwriting(count, r2, barA, barB);
+        Span<double> r2 = barA;   // free until GN₂'s adjoint is taken; keeps r1 intact for conv₁'s
+        KeptForward? kept = KeepsConvOutput ? _kept.Value! : null;
+        Span<double> c1;
+        if (kept is not null && kept.Holds(count, x, parameters))
+        {
+            // conv₁'s output as the forward pass of this x and these parameters left it: only the GroupNorms run again.
+            c1 = kept.C1.AsSpan(0, count * InputSize);
+            _norm1.ForwardBatchRelu(count, x, Slice(parameters, 0), r1, Moments(scratch, 0, count));
+            _norm2.ForwardBatchRelu(count, c1, Slice(parameters, 2), r2, Moments(scratch, 1, count));
+        }
+        else
+        {
+            c1 = Intermediate(scratch, 1, count);
+            RunToSecondRelu(count, x, parameters, scratch, c1, r2, keepMoments: true);
+        }
+
+        _conv2.BackwardBatchThroughRelu(0.0, count, r2, Slice(parameters, 3), yBar, barB, Slice(parameterBar, 3), convScratch);
         _norm2.BackwardBatchWithMoments(count, c1, Slice(parameters, 2), barB, barA, Slice(parameterBar, 2), Moments(scratch, 1, count), overwrite: true);
-        _conv1.BackwardBatchInto(count, r1, default, Slice(parameters, 1), barA, barB, Slice(parameterBar, 1), convScratch);
-        _relu.BackwardBatchOverwriting(count, r1, barB, barA);
-        _norm1.BackwardBatchWithMoments(count, x, Slice(parameters, 0), barA, xBar, Slice(parameterBar, 0), Moments(scratch, 0, count));
+        _conv1.BackwardBatchThroughRelu(0.0, count, r1, Slice(parameters, 1), barA, barB, Slice(parameterBar, 1), convScratch);
+        _norm1.BackwardBatchWithMoments(count, x, Slice(parameters, 0), barB, xBar, Slice(parameterBar, 0), Moments(scratch, 0, count));
     }
 
     /// <inheritdoc/>
@@ -150,12 +180,13 @@ public sealed class ResidualBlock : Layer
         for (int i = 0; i < layers.Length; i++) layers[i].Initialize(Slice(parameters, i), random);
     }
 
-    // ReLU(GN₁) → conv₁ → ReLU(GN₂) into r2, keeping ReLU(GN₁) and conv₁'s output in images 0 and 1 (and, for the backward
+    // ReLU(GN₁) → conv₁ → ReLU(GN₂) into r2, keeping ReLU(GN₁) in image 0 and conv₁'s output in c1 (and, for the backward
     // pass, the GroupNorms' moments, which their adjoints would otherwise compute again from the same inputs). Each GroupNorm
     // and its ReLU are one pass (GroupNorm.ForwardBatchRelu, the same bits as the two).
-    private void RunToSecondRelu(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> scratch, Span<double> r2, bool keepMoments = false)
+    private void RunToSecondRelu(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> scratch, Span<double> c1, Span<double> r2,
+        bool keepMoments = false)
     {
-        Span<double> r1 = Intermediate(scratch, 0, count), c1 = Intermediate(scratch, 1, count);
+        Span<double> r1 = Intermediate(scratch, 0, count);
         _norm1.ForwardBatchRelu(count, x, Slice(parameters, 0), r1, keepMoments ? Moments(scratch, 0, count) : default);
         _conv1.ForwardBatch(count, r1, Slice(parameters, 1), c1, ConvScratch(scratch, count));
         _norm2.ForwardBatchRelu(count, c1, Slice(parameters, 2), r2, keepMoments ? Moments(scratch, 1, count) : default);
@@ -190,6 +221,37 @@ public sealed class ResidualBlock : Layer
     {
         if (scratch.Length < BatchScratchSize(count))
             throw new ArgumentException($"ResidualBlock on {count} samples needs {BatchScratchSize(count)} doubles of scratch, got {scratch.Length}.", nameof(scratch));
+    }
+
+    // One thread's last forward batch: a copy of x and of the parameters, and conv₁'s output. Grown, never shrunk.
+    private sealed class KeptForward
+    {
+        private double[] _x = [], _parameters = [];
+        private int _count;
+
+        public double[] C1 { get; private set; } = [];
+
+        public long Bytes => ((long)_x.Length + _parameters.Length + C1.Length) * sizeof(double);
+
+        // Copies x and the parameters and returns where conv₁'s output goes; the kept values count once Finish says so.
+        public Span<double> Start(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters)
+        {
+            _count = 0;
+            if (_x.Length < x.Length) _x = new double[x.Length];
+            if (C1.Length < x.Length) C1 = new double[x.Length];
+            if (_parameters.Length != parameters.Length) _parameters = new double[parameters.Length];
+            x.CopyTo(_x);
+            parameters.CopyTo(_parameters);
+            return C1.AsSpan(0, x.Length);
+        }
+
+        public void Finish(int count) => _count = count;
+
+        // Whether the kept values are those of a forward pass on these count samples and parameters, bit for bit.
+        public bool Holds(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters) =>
+            _count == count && parameters.Length == _parameters.Length
+            && MemoryMarshal.Cast<double, long>(x).SequenceEqual(MemoryMarshal.Cast<double, long>(_x.AsSpan(0, x.Length)))
+            && MemoryMarshal.Cast<double, long>(parameters).SequenceEqual(MemoryMarshal.Cast<double, long>(_parameters));
     }
 
     // The four layers, built before the base constructor so their shapes name the block's parameters.

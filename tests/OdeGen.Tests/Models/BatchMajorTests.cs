@@ -97,6 +97,46 @@ public class BatchMajorTests
         }
     }
 
+    // A convolution whose input is a ReLU's output gives the adjoint of the ReLU's input (the residual block's and the ODE-Net
+    // dynamics' convolutions): against BackwardBatch into zeros then the ReLU's overwriting adjoint on x, ∂L/∂t included (at
+    // t ≠ 0), in double and single precision (16 channels: the tall float kernels; 3 in chunks: the narrow ones).
+    [Theory]
+    [InlineData(16, 6, false, false)]
+    [InlineData(16, 6, false, true)]
+    [InlineData(3, 10, false, true)]
+    [InlineData(16, 6, true, false)]
+    [InlineData(16, 6, true, true)]
+    [InlineData(3, 6, true, true)]
+    public void BackwardThroughRelu_IsBackwardIntoZerosThenRelu_ToTheBit(int channels, int size, bool time, bool single)
+    {
+        var precision = single ? ConvolutionPrecision.Single : ConvolutionPrecision.Double;
+        Conv2d conv = time ? new TimeConv2d(channels, channels, size, size, kernel: 3, padding: 1) { Precision = precision }
+            : new Conv2d(channels, channels, size, size, kernel: 3, padding: 1) { Precision = precision };
+        var relu = new Relu(conv.InputSize);
+        const double T = 0.37;
+        foreach (int count in new[] { 1, 13 })
+        {
+            var random = new Random(count + channels);
+            int n = conv.InputSize, m = conv.OutputSize;
+            double[] pre = LayerChecks.Random(random, count * n), x = new double[count * n], p = LayerChecks.Random(random, conv.ParameterCount, 0.5);
+            double[] yBar = LayerChecks.Random(random, count * m), scratch = new double[conv.BatchScratchSize(count)];
+            pre[1] = -0.0;
+            relu.ForwardBatch(count, pre, default, x, scratch);
+            yBar[2] = -0.0;
+            double[] added = new double[count * n], masked = new double[count * n], pBar = new double[conv.ParameterCount];
+            double tBar = time ? ((TimeConv2d)conv).BackwardBatch(T, count, x, p, yBar, added, pBar, scratch) : 0.0;
+            if (!time) conv.BackwardBatch(count, x, p, yBar, added, pBar, scratch);
+            relu.BackwardBatchOverwriting(count, x, added, masked);
+            double[] through = LayerChecks.Random(random, count * n), pBarThrough = new double[conv.ParameterCount];
+            through[0] = double.NaN;
+            double tBarThrough = conv.BackwardBatchThroughRelu(T, count, x, p, yBar, through, pBarThrough, scratch);
+            Assert.Equal(masked.Select(BitConverter.DoubleToInt64Bits), through.Select(BitConverter.DoubleToInt64Bits));
+            Assert.Equal(pBar.Select(BitConverter.DoubleToInt64Bits), pBarThrough.Select(BitConverter.DoubleToInt64Bits));
+            Assert.Equal(BitConverter.DoubleToInt64Bits(tBar), BitConverter.DoubleToInt64Bits(tBarThrough));
+            Assert.Contains(0.0, through);
+        }
+    }
+
     [Theory]
     [MemberData(nameof(LayerNames))]
     public void Batch_EqualsOneSampleAtATime(string name)
@@ -237,6 +277,88 @@ public class BatchMajorTests
             double central = LayerChecks.Central(e => model.Evaluate(LayerChecks.Nudge(p, k, e), inputs, targets, Loss.SoftmaxCrossEntropy), 1e-5);
             LayerChecks.AssertClose(central, gradient[k], 1e-6, $"dL/dθ[{k}]");
         }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Model_GroupNormThenRelu_AsOnePass_GivesTheBitsOfTheTwo(bool single)
+    {
+        // A batch runs each GroupNorm and the ReLU after it as one pass and never writes the normalized image; the loss, the
+        // gradient and the outputs must be those of the two layers run one after the other.
+        var precision = single ? ConvolutionPrecision.Single : ConvolutionPrecision.Double;
+        Layer[] Layers() =>
+        [
+            new Conv2d(1, 4, 8, 8, kernel: 3) { Precision = precision }, new GroupNorm(2, 4, 36), new Relu(4 * 36),
+            new Conv2d(4, 4, 6, 6, kernel: 3, padding: 1) { Precision = precision }, new GroupNorm(2, 4, 36), new Relu(4 * 36),
+            new GlobalAveragePool(4, 36), new Linear(4, 3),
+        ];
+        var random = new Random(31);
+        double[] inputs = LayerChecks.Random(random, 40 * 64), targets = Enumerable.Range(0, 40).Select(i => (double)(i % 3)).ToArray();
+        var results = new List<(double Loss, double[] Gradient, double[] Outputs)>();
+        foreach (bool fuse in new[] { true, false })
+        {
+            var model = new Model(Layers()) { MaxDegreeOfParallelism = 1, FuseNormRelu = fuse, Lanes = LaneWidth.Lane1 };
+            Assert.True(model.BatchMajor);
+            double[] p = model.CreateParameters(seed: 32), gradient = new double[p.Length], outputs = new double[40 * 3];
+            var nudge = new Random(33);
+            for (int k = 0; k < p.Length; k++) p[k] += 0.1 * ((2 * nudge.NextDouble()) - 1);
+            double loss = model.Gradient(p, inputs, targets, Loss.SoftmaxCrossEntropy, gradient);
+            model.Predict(p, inputs, outputs);
+            results.Add((loss, gradient, outputs));
+        }
+
+        Assert.Equal(BitConverter.DoubleToInt64Bits(results[1].Loss), BitConverter.DoubleToInt64Bits(results[0].Loss));
+        Assert.Equal(results[1].Gradient.Select(BitConverter.DoubleToInt64Bits), results[0].Gradient.Select(BitConverter.DoubleToInt64Bits));
+        Assert.Equal(results[1].Outputs.Select(BitConverter.DoubleToInt64Bits), results[0].Outputs.Select(BitConverter.DoubleToInt64Bits));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ResidualBlock_KeptConvOutput_GivesTheBitsOfRecomputing_AndIsUsedOnlyForItsOwnForward(bool single)
+    {
+        // The block keeps conv₁'s output for the backward pass of the batch it ran forward; a backward pass on another x or
+        // other parameters must recompute (the kept values would give another gradient), and every case the bits of a block
+        // that keeps nothing.
+        var precision = single ? ConvolutionPrecision.Single : ConvolutionPrecision.Double;
+        var keeping = new ResidualBlock(16, 6, 6, groups: 4, precision: precision);
+        var recomputing = new ResidualBlock(16, 6, 6, groups: 4, precision: precision) { KeepsConvOutput = false };
+        Assert.True(keeping.KeepsConvOutput);
+        const int Count = 5;
+        var random = new Random(51);
+        int n = keeping.InputSize;
+        double[] x = LayerChecks.Random(random, Count * n), other = LayerChecks.Random(random, Count * n), yBar = LayerChecks.Random(random, Count * n);
+        double[] p = new double[keeping.ParameterCount];
+        keeping.Initialize(p, random);
+        for (int k = 0; k < p.Length; k++) p[k] += 0.1 * ((2 * random.NextDouble()) - 1);
+        double[] scratch = new double[keeping.BatchScratchSize(Count)], y = new double[Count * n];
+
+        (double[] XBar, double[] PBar) Backward(ResidualBlock block, double[] input, double[] parameters)
+        {
+            double[] xBar = new double[Count * n], pBar = new double[p.Length];
+            block.BackwardBatch(Count, input, parameters, yBar, xBar, pBar, scratch);
+            return (xBar, pBar);
+        }
+
+        static void Same((double[] XBar, double[] PBar) expected, (double[] XBar, double[] PBar) actual)
+        {
+            Assert.Equal(expected.XBar.Select(BitConverter.DoubleToInt64Bits), actual.XBar.Select(BitConverter.DoubleToInt64Bits));
+            Assert.Equal(expected.PBar.Select(BitConverter.DoubleToInt64Bits), actual.PBar.Select(BitConverter.DoubleToInt64Bits));
+        }
+
+        double[] p2 = (double[])p.Clone();
+        p2[^1] += 0.25;   // conv₂'s last bias: conv₁'s output is the same, but the kept parameters are not
+        double[] p3 = (double[])p.Clone();
+        p3[keeping.ParameterShapes[0].Length] += 0.25;   // conv₁'s first weight
+        keeping.ForwardBatch(Count, x, p, y, scratch);
+        Same(Backward(recomputing, x, p), Backward(keeping, x, p));          // from the kept output
+        Same(Backward(recomputing, other, p), Backward(keeping, other, p));  // another x: recomputed
+        Same(Backward(recomputing, x, p3), Backward(keeping, x, p3));        // other weights of conv₁: recomputed
+        Same(Backward(recomputing, x, p2), Backward(keeping, x, p2));
+        Same(Backward(recomputing, x, p), Backward(keeping, x, p));          // the kept output again
+        Assert.True(((IBackwardMemory)keeping).HeldBackwardBytes >= 2L * Count * n * sizeof(double));
+        Assert.Null(((IBackwardMemory)recomputing).HeldBackwardBytes);
     }
 
     [Fact]

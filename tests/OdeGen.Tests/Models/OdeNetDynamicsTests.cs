@@ -109,6 +109,78 @@ public class OdeNetDynamicsTests
         Assert.Equal(BitConverter.DoubleToInt64Bits(tBars), BitConverter.DoubleToInt64Bits(fusedTBars));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void BatchPasses_AreTheLayersPasses_ClearedAndAdded_BitForBit(bool single)
+    {
+        // The dynamics fuse each GroupNorm with its ReLU, keep the groups' moments and overwrite their adjoint images; the
+        // layers' own passes, one by one into cleared targets, must give the same bits (f, yBar added to, pBar, ∂L/∂t),
+        // through EvaluateVjpBatch and through the kept forms the discrete adjoint uses.
+        const int C = 16, H = 6, W = 6, G = 8, Count = 3;
+        const double T = 0.61;
+        var precision = single ? ConvolutionPrecision.Single : ConvolutionPrecision.Double;
+        var f = new OdeNetDynamics(C, H, W, G, precision);
+        var random = new Random(12);
+        double[] p = new double[f.ParameterCount];
+        f.Initialize(p, random);
+        for (int k = 0; k < p.Length; k++) p[k] += 0.2 * ((2 * random.NextDouble()) - 1);
+        int n = Count * f.StateCount;
+        double[] y = LayerChecks.Random(random, n), a = LayerChecks.Random(random, n), yBar0 = LayerChecks.Random(random, n), pBar0 = LayerChecks.Random(random, f.ParameterCount);
+
+        // The layers, one by one: GN₁, ReLU, conv₁, GN₂, ReLU, conv₂, GN₃, each adjoint into a cleared image.
+        var norm = new GroupNorm(G, C, H * W);
+        var conv = new TimeConv2d(C, C, H, W, kernel: 3, padding: 1) { Precision = precision };
+        var relu = new Relu(C * H * W);
+        int[] at = [0, norm.ParameterCount, norm.ParameterCount + conv.ParameterCount, (2 * norm.ParameterCount) + conv.ParameterCount,
+            (2 * norm.ParameterCount) + (2 * conv.ParameterCount), (3 * norm.ParameterCount) + (2 * conv.ParameterCount)];
+        Assert.Equal(f.ParameterCount, at[^1]);
+        double[] scratch = new double[conv.BatchScratchSize(Count)];
+        double[] n1 = new double[n], r1 = new double[n], c1 = new double[n], n2 = new double[n], r2 = new double[n], c2 = new double[n], dydt = new double[n];
+        norm.ForwardBatch(Count, y, p.AsSpan(at[0], norm.ParameterCount), n1, scratch);
+        relu.ForwardBatch(Count, n1, default, r1, scratch);
+        conv.ForwardBatch(T, Count, r1, p.AsSpan(at[1], conv.ParameterCount), c1, scratch);
+        norm.ForwardBatch(Count, c1, p.AsSpan(at[2], norm.ParameterCount), n2, scratch);
+        relu.ForwardBatch(Count, n2, default, r2, scratch);
+        conv.ForwardBatch(T, Count, r2, p.AsSpan(at[3], conv.ParameterCount), c2, scratch);
+        norm.ForwardBatch(Count, c2, p.AsSpan(at[4], norm.ParameterCount), dydt, scratch);
+        double[] yBar = (double[])yBar0.Clone(), pBar = (double[])pBar0.Clone(), barA = new double[n], barB = new double[n];
+        norm.BackwardBatch(Count, c2, p.AsSpan(at[4], norm.ParameterCount), a, barA, pBar.AsSpan(at[4], norm.ParameterCount), scratch);
+        double tBar = conv.BackwardBatch(T, Count, r2, p.AsSpan(at[3], conv.ParameterCount), barA, barB, pBar.AsSpan(at[3], conv.ParameterCount), scratch);
+        Array.Clear(barA);
+        relu.BackwardBatch(Count, n2, default, barB, barA, default, scratch);
+        Array.Clear(barB);
+        norm.BackwardBatch(Count, c1, p.AsSpan(at[2], norm.ParameterCount), barA, barB, pBar.AsSpan(at[2], norm.ParameterCount), scratch);
+        Array.Clear(barA);
+        tBar += conv.BackwardBatch(T, Count, r1, p.AsSpan(at[1], conv.ParameterCount), barB, barA, pBar.AsSpan(at[1], conv.ParameterCount), scratch);
+        Array.Clear(barB);
+        relu.BackwardBatch(Count, n1, default, barA, barB, default, scratch);
+        norm.BackwardBatch(Count, y, p.AsSpan(at[0], norm.ParameterCount), barB, yBar, pBar.AsSpan(at[0], norm.ParameterCount), scratch);
+
+        static void Same(double[] expected, double[] actual) =>
+            Assert.Equal(expected.Select(BitConverter.DoubleToInt64Bits), actual.Select(BitConverter.DoubleToInt64Bits));
+
+        double[] fDydt = new double[n], fYBar = (double[])yBar0.Clone(), fPBar = (double[])pBar0.Clone();
+        double fTBar = ((IBatchOdeSystem)f).EvaluateVjpBatch(Count, T, y, p, a, fDydt, fYBar, fPBar);
+        Same(dydt, fDydt);
+        Same(yBar, fYBar);
+        Same(pBar, fPBar);
+        Assert.Equal(BitConverter.DoubleToInt64Bits(tBar), BitConverter.DoubleToInt64Bits(fTBar));
+
+        double[] kept = new double[Count * f.KeptPerSample], kDydt = new double[n], fromKept = new double[n];
+        f.EvaluateBatchKeeping(Count, T, y, p, kDydt, kept);
+        f.EvaluateBatchFromKept(Count, T, y, p, kept, fromKept);
+        Same(dydt, kDydt);
+        Same(dydt, fromKept);
+        Same(c1, kept[..n]);
+        Same(c2, kept[n..]);
+        double[] kYBar = (double[])yBar0.Clone(), kPBar = (double[])pBar0.Clone();
+        double kTBar = f.VjpBatchKept(Count, T, y, p, kept, a, kYBar, kPBar);
+        Same(yBar, kYBar);
+        Same(pBar, kPBar);
+        Assert.Equal(BitConverter.DoubleToInt64Bits(tBar), BitConverter.DoubleToInt64Bits(kTBar));
+    }
+
     [Fact]
     public void Jvp_SatisfiesTheDotProductIdentity_WithVjp()
     {

@@ -148,11 +148,18 @@ public sealed class ClassifierTests
     public void ResidualBlock_BackwardMatchesFiniteDifferences() =>
         LayerChecks.AssertBackwardMatchesDifferences(new ResidualBlock(channels: 4, height: 3, width: 3, groups: 2), seed: 7);
 
-    [Fact]
-    public void ResidualNetwork_GradientOfABatchAllocatesNothingAfterTheFirst()
+    [Theory]
+    [InlineData("resnet", false)]
+    [InlineData("resnet", true)]
+    [InlineData("odenet", true)]
+    [InlineData("odenet-discrete", true)]
+    public void Network_GradientOfABatchAllocatesNothingAfterTheFirst(string model, bool single)
     {
-        // The residual blocks recompute their intermediates in the model's scratch: no buffer per call, per sample or per block.
-        (Model m, double[] theta, double[] inputs, double[] targets) = Tiny(new ClassifierSpec("resnet", Channels: 4, Blocks: 3, Rows: 16, Columns: 16));
+        // The residual blocks recompute their intermediates in the model's scratch: no buffer per call, per sample or per block;
+        // the ODE-Net's dynamics (a batch solved as one system) reuse their thread's buffers.
+        var spec = new ClassifierSpec(model, Channels: 4, Blocks: 3, Steps: 2, Tolerance: 1e-3, Rows: 16, Columns: 16, BatchOde: model != "resnet",
+            Precision: single ? ConvolutionPrecision.Single : ConvolutionPrecision.Double);
+        (Model m, double[] theta, double[] inputs, double[] targets) = Tiny(spec);
         var gradient = new double[theta.Length];
         m.Gradient(theta, inputs, targets, Loss.SoftmaxCrossEntropy, gradient);
         Assert.Equal(0, Allocations.Least(() => m.Gradient(theta, inputs, targets, Loss.SoftmaxCrossEntropy, gradient), windows: 3));
