@@ -201,7 +201,7 @@ public sealed class Model
             for (int k = 0; k < gradient.Length; k++) gradient[k] += g[k];
             int inFlight = _runBatches ? PartitionStart(j + 1) - PartitionStart(j) : SamplesInFlight;
             activations += (long)inFlight * _activationOffsets[^1] * sizeof(double);
-            odeBytes = Math.Max(odeBytes, w.MaxBackwardBytes);
+            odeBytes = Math.Max(odeBytes, w.MaxBackwardBytes + w.HeldBackwardBytes);
         }
 
         double scale = 1.0 / batch;
@@ -287,6 +287,7 @@ public sealed class Model
         int first = PartitionStart(j), end = PartitionStart(j + 1);
         w.LossSum = 0.0;
         w.MaxBackwardBytes = 0;
+        w.HeldBackwardBytes = 0;
         if (_withGradient) w.Gradient.AsSpan().Clear();
         if (_runBatches)
         {
@@ -336,8 +337,8 @@ public sealed class Model
             layer.BackwardFromOutput(activations.Slice(_activationOffsets[i], layer.InputSize), y, parameters.Slice(_offsets[i], layer.ParameterCount),
                 yBar[..layer.OutputSize], inBar, gradient.Slice(_offsets[i], layer.ParameterCount), scratch);
             // What the layer holds for its backward pass when it keeps a workspace; otherwise what the pass allocated.
-            long bytes = layer is IBackwardMemory { HeldBackwardBytes: { } held } ? held : GC.GetAllocatedBytesForCurrentThread() - before;
-            w.MaxBackwardBytes = Math.Max(w.MaxBackwardBytes, bytes);
+            if (layer is IBackwardMemory { HeldBackwardBytes: { } held }) w.HeldBackwardBytes += held;
+            else w.MaxBackwardBytes = Math.Max(w.MaxBackwardBytes, GC.GetAllocatedBytesForCurrentThread() - before);
             yBar = inBar;
             intoA = !intoA;
         }
@@ -399,8 +400,8 @@ public sealed class Model
                 layer.BackwardBatchInto(count, activations.Slice(count * _activationOffsets[i], count * layer.InputSize), y,
                     parameters.Slice(_offsets[i], layer.ParameterCount), yBar[..(count * layer.OutputSize)], inBar, gradient.Slice(_offsets[i], layer.ParameterCount), scratch);
             }
-            long bytes = layer is IBackwardMemory { HeldBackwardBytes: { } held } ? held : GC.GetAllocatedBytesForCurrentThread() - before;
-            w.MaxBackwardBytes = Math.Max(w.MaxBackwardBytes, bytes);
+            if (layer is IBackwardMemory { HeldBackwardBytes: { } held }) w.HeldBackwardBytes += held;
+            else w.MaxBackwardBytes = Math.Max(w.MaxBackwardBytes, GC.GetAllocatedBytesForCurrentThread() - before);
             yBar = inBar;
             intoA = !intoA;
         }
@@ -556,10 +557,11 @@ public sealed class Model
 /// <summary>What a model held for the backward pass of its last batch.</summary>
 /// <param name="ActivationBytes">Bytes of layer inputs kept from the forward to the backward pass (every layer's input for the samples in flight at once: one per run, a lane group per run, or the whole run when batch-major).</param>
 /// <param name="OdeBlockBytes">
-/// The most bytes one layer held or allocated for the backward pass of one sample (of one run, for an ODE block that solves
-/// a run as one system): for an ODE block differentiated by an
-/// adjoint, the workspace its sensitivity keeps (taped steps, checkpoints, dense output, states; the sizes of the buffers,
-/// which keep the largest solve's size); for other layers, what their backward pass allocated (measured).
+/// Bytes held for the backward pass of one sample beyond the layer inputs (of one run, for an ODE block that solves a run
+/// as one system): the sum over the layers that keep a workspace, which hold it at the same time (an ODE block differentiated
+/// by an adjoint: the workspace its sensitivity keeps, taped steps, checkpoints, dense output, states, the sizes of the
+/// buffers, which keep the largest solve's size; a residual block keeping conv₁'s output: two images and its parameters),
+/// plus the most any other layer's backward pass allocated (measured).
 /// </param>
 public readonly record struct ModelMemory(long ActivationBytes, long OdeBlockBytes)
 {
@@ -567,9 +569,9 @@ public readonly record struct ModelMemory(long ActivationBytes, long OdeBlockByt
     public long TotalBytes => ActivationBytes + OdeBlockBytes;
 }
 
-/// <summary>A layer that keeps a workspace for its backward pass and reports its size (an ODE block).</summary>
+/// <summary>A layer that keeps a workspace for its backward pass and reports its size (an ODE block, a residual block keeping conv₁'s output).</summary>
 internal interface IBackwardMemory
 {
-    /// <summary>Bytes the current thread's workspace holds, or null when the layer keeps none (then the model measures what the pass allocates).</summary>
+    /// <summary>Bytes the current thread's workspace holds for one sample (one run when the layer solves a run as one system), or null when the layer keeps none (then the model measures what the pass allocates).</summary>
     long? HeldBackwardBytes { get; }
 }

@@ -33,6 +33,13 @@ internal sealed class ModelWorkspace(int activations, int outputs, int widest, i
     /// <summary>The most bytes one layer's backward pass allocated for one sample in this run.</summary>
     public long MaxBackwardBytes { get; set; }
 
+    /// <summary>
+    /// What the layers that keep a workspace hold for the backward pass (<see cref="IBackwardMemory"/>), summed over those
+    /// layers: they hold it at the same time, from their forward pass to their backward pass (residual blocks keeping
+    /// conv₁'s output, one per block).
+    /// </summary>
+    public long HeldBackwardBytes { get; set; }
+
     /// <summary>Lane buffers (structure of arrays, entry i·width + lane): the layers' inputs, output, its adjoint, two adjoint buffers, each lane's parameter gradient.</summary>
     public double[] LaneActivations { get; private set; } = [];
 

@@ -71,7 +71,9 @@ public sealed class ResidualBlock : Layer, IBackwardMemory
     public bool KeepsConvOutput { get; init; } = true;
 
     /// <inheritdoc/>
-    long? IBackwardMemory.HeldBackwardBytes => KeepsConvOutput ? _kept.Value!.Bytes : null;
+    // Per sample, as the model counts it: the copy of x and conv₁'s output, two images, and the parameters' copy, counted
+    // whole as an ODE block counts its own (the buffers are a batch's; the model adds the blocks, which all hold theirs).
+    long? IBackwardMemory.HeldBackwardBytes => KeepsConvOutput ? (2L * InputSize + ParameterCount) * sizeof(double) : null;
 
     /// <inheritdoc/>
     public override string Kind => "ResidualBlock";
@@ -230,8 +232,6 @@ public sealed class ResidualBlock : Layer, IBackwardMemory
         private int _count;
 
         public double[] C1 { get; private set; } = [];
-
-        public long Bytes => ((long)_x.Length + _parameters.Length + C1.Length) * sizeof(double);
 
         // Copies x and the parameters and returns where conv₁'s output goes; the kept values count once Finish says so.
         public Span<double> Start(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters)

@@ -357,8 +357,40 @@ public class BatchMajorTests
         Same(Backward(recomputing, x, p3), Backward(keeping, x, p3));        // other weights of conv₁: recomputed
         Same(Backward(recomputing, x, p2), Backward(keeping, x, p2));
         Same(Backward(recomputing, x, p), Backward(keeping, x, p));          // the kept output again
-        Assert.True(((IBackwardMemory)keeping).HeldBackwardBytes >= 2L * Count * n * sizeof(double));
+        // Per sample, as the model counts it: the copy of x and conv₁'s output, and the parameters' copy.
+        Assert.Equal((2L * n + p.Length) * sizeof(double), ((IBackwardMemory)keeping).HeldBackwardBytes);
         Assert.Null(((IBackwardMemory)recomputing).HeldBackwardBytes);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Model_ResidualBlocksKeepingConvOutput_AddTheirHeldBytes(bool keep)
+    {
+        // Every block holds its conv₁ output from its forward to its backward pass, all at once: the model's figure is the
+        // blocks' sum (per sample), not the largest one's, so a deeper ResNet shows more memory, as it holds more.
+        Layer[] Layers(int blocks) =>
+        [
+            new Conv2d(1, 4, 8, 8, kernel: 3), new GroupNorm(2, 4, 36), new Relu(4 * 36),
+            .. Enumerable.Range(0, blocks).Select(_ => (Layer)new ResidualBlock(4, 6, 6, groups: 2) { KeepsConvOutput = keep }),
+            new GlobalAveragePool(4, 36), new Linear(4, 3),
+        ];
+        var random = new Random(41);
+        double[] inputs = LayerChecks.Random(random, 40 * 64), targets = Enumerable.Range(0, 40).Select(i => (double)(i % 3)).ToArray();
+        long Held(int blocks)
+        {
+            var model = new Model(Layers(blocks)) { MaxDegreeOfParallelism = 1 };
+            Assert.True(model.BatchMajor);
+            double[] p = model.CreateParameters(seed: 42), gradient = new double[p.Length];
+            model.Gradient(p, inputs, targets, Loss.SoftmaxCrossEntropy, gradient);
+            model.Gradient(p, inputs, targets, Loss.SoftmaxCrossEntropy, gradient);
+            return model.Memory.OdeBlockBytes;
+        }
+
+        var block = new ResidualBlock(4, 6, 6, groups: 2);
+        long perBlock = keep ? (2L * block.InputSize + block.ParameterCount) * sizeof(double) : 0;
+        Assert.Equal(perBlock, Held(1));
+        Assert.Equal(3 * perBlock, Held(3));
     }
 
     [Fact]
