@@ -16,7 +16,7 @@ internal static class Experiments
     {
         output.WriteLine($"Backward memory per image, {channels} channels, the second of two gradients of {batch} images at the initial weights (seed {seed}):");
         output.WriteLine();
-        output.WriteLine("| model | depth | layer inputs kept (B) | ODE block's backward (B) | total (B) | NFE forward/backward |");
+        output.WriteLine("| model | depth | layer inputs kept (B) | held by the middle blocks (B) | total (B) | NFE forward/backward |");
         output.WriteLine("|---|---|---:|---:|---:|---|");
         var specs = new List<(ClassifierSpec Spec, string Depth)>();
         for (int l = 1; l <= 12; l++) specs.Add((new ClassifierSpec("resnet", channels, Blocks: l), $"L = {l}"));
