@@ -18,8 +18,11 @@ namespace OdeGen.Generators.Analyses;
 /// <param name="LaneConditions">Lane uniformity (<see cref="LaneUniformity"/>): the conditions that are masks in the lane method.</param>
 /// <param name="Merges">Which versions of a user's local share its local in the scalar method (<see cref="MergeCoalescing"/>).</param>
 /// <param name="LaneMerges">The same for the lane method, which runs both sides of a branch (no value is computed into a variable's local).</param>
+/// <param name="BuffersApart">
+/// Buffer placement (<see cref="BufferPlacement"/>): the scalar method allocates its buffers and runs its body in a method of its own.
+/// </param>
 internal sealed record MethodPlan(IrFunction Function, EquatableArray<LoopDecision> Loops, EquatableArray<KeptAcrossCall> KeptAcrossCalls,
-    EquatableArray<bool> LaneConditions, MergeCoalescing Merges, MergeCoalescing LaneMerges);
+    EquatableArray<bool> LaneConditions, MergeCoalescing Merges, MergeCoalescing LaneMerges, bool BuffersApart = false);
 
 /// <summary>The plans of a target's second-order methods (<see cref="SecondOrderIr"/>); a function's has Hvp only.</summary>
 internal sealed record SecondOrderPlan(MethodPlan? Divergence, MethodPlan? DivergenceVjp, MethodPlan Hvp);
@@ -75,6 +78,6 @@ internal sealed record EmitPlan(SystemHeader Header, MethodPlan Evaluate, Method
         MergeCoalescing merges = MergeCoalescing.Plan(function);
         string?[] locals = LocalNames.Assign(function, Array.Empty<string>(), merges);
         return new MethodPlan(function, loops, RegisterEligibility.Plan(function, locals), LaneUniformity.LaneConditions(function), merges,
-            MergeCoalescing.Plan(function, valuesInto: false));
+            MergeCoalescing.Plan(function, valuesInto: false), BufferPlacement.Apart(header, function));
     }
 }

@@ -69,8 +69,7 @@ internal static class RegisterEligibility
     private static bool IsLiteral(IndexExpr? index) => index is null or IndexExpr.Constant;
 
     /// <summary>True for instructions that call out of the method (the JIT inlines Sqrt, Abs, Min, Max, FusedMultiplyAdd and the like).</summary>
-    public static bool IsCall(Instr x) => x.IsExtern || (x.Op == Op.Call && x.Fn is Fn.Sin or Fn.Cos or Fn.Tan or Fn.Exp or Fn.Log
-        or Fn.Log10 or Fn.Cbrt or Fn.Pow or Fn.Tanh or Fn.Sinh or Fn.Cosh or Fn.Atan or Fn.Asin or Fn.Acos or Fn.Atan2);
+    public static bool IsCall(Instr x) => x.IsExtern || BufferPlacement.CallsCRuntime(x);
 
     /// <summary>
     /// The accumulators of <paramref name="function"/> to keep in memory across calls, in order of <see cref="KeptAcrossCall.Store"/>;

@@ -38,6 +38,9 @@ internal sealed class FunctionEmitter : ExpressionPrinter
     /// <summary>The sums in memory now: their reads print their buffer's element.</summary>
     private readonly HashSet<int> _inMemory = new();
 
+    /// <summary>The buffers an entry method allocated (<see cref="EmitBuffers"/>): the body takes them as parameters.</summary>
+    private readonly HashSet<int> _allocated = new();
+
     private FunctionEmitter(MethodPlan plan, IEnumerable<string> parameters, string method)
         : base(plan.Function)
     {
@@ -94,13 +97,101 @@ internal sealed class FunctionEmitter : ExpressionPrinter
     }
 
     /// <summary>
-    /// Writes the statements of <paramref name="plan"/>'s function to <paramref name="writer"/>; locals are
-    /// named so they never shadow <paramref name="parameters"/>. The vectorized ones of its loops
-    /// run through the helpers <see cref="VectorLoopEmitter.HelperName"/> of <paramref name="method"/> before
-    /// their scalar loops; the others are headed by the reason they stay scalar.
+    /// Writes the method "{<paramref name="head"/>} <paramref name="method"/>(<paramref name="parameters"/>)" with the body of
+    /// <paramref name="plan"/>, <paramref name="entry"/>'s lines first. Where the plan keeps the buffers apart
+    /// (<see cref="BufferPlacement"/>), the method allocates the buffers and calls its body, a method of its own that takes
+    /// them and starts with <paramref name="entry"/>'s lines too; <paramref name="head"/> is the access and return type.
     /// </summary>
-    public static void EmitBody(IndentedWriter writer, MethodPlan plan, IEnumerable<string> parameters, string method = "") =>
-        new FunctionEmitter(plan, parameters, method).Emit(writer);
+    public static void EmitMethod(IndentedWriter writer, MethodPlan plan, string head, string method, IReadOnlyList<string> parameters,
+        System.Action<IndentedWriter> entry)
+    {
+        var names = new List<string>();
+        foreach (string p in parameters)
+        {
+            names.Add(p.Substring(p.LastIndexOf(' ') + 1));
+        }
+
+        var emitter = new FunctionEmitter(plan, names, method);
+        writer.Open($"{head} {method}({string.Join(", ", parameters)})");
+        entry(writer);
+        if (!plan.BuffersApart)
+        {
+            emitter.Emit(writer);
+            writer.Close();
+            return;
+        }
+
+        string body = method + "OnBuffers";
+        List<string> buffers = emitter.EmitBuffers(writer, body);
+        var arguments = new List<string>(names);
+        arguments.AddRange(buffers);
+        string returnType = head.Substring(head.LastIndexOf(' ') + 1);
+        writer.Line($"{(returnType == "void" ? "" : "return ")}{body}({string.Join(", ", arguments)});");
+        writer.Close();
+
+        var declarations = new List<string>(parameters);
+        foreach (string b in buffers)
+        {
+            declarations.Add($"global::System.Span<{emitter._real}> {b}");
+        }
+
+        writer.Line()
+              .Line($"/// <summary>The body of {method}, on the buffers {method} allocated.</summary>")
+              .Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]")
+              .Open($"private {returnType} {body}({string.Join(", ", declarations)})");
+        entry(writer);
+        emitter.SizeBuffers(writer);
+        emitter.Emit(writer);
+        writer.Close();
+    }
+
+    /// <summary>The body's first lines where the buffers come in as parameters: each cut to its size, so the JIT knows it as it knows a stackalloc's.</summary>
+    private void SizeBuffers(IndentedWriter writer)
+    {
+        writer.Line("// the buffers at their sizes: with their lengths known, the JIT drops the range checks it can prove");
+        for (int i = 0; i < _function.Body.Count; i++)
+        {
+            if (_allocated.Contains(i))
+            {
+                writer.Line($"{_names[i]} = {_names[i]}.Slice(0, {Ix(_function.Body[i].Ix)});");
+            }
+        }
+
+        writer.Line();
+    }
+
+    /// <summary>
+    /// The entry method's lines of a plan that keeps the buffers apart: each stackalloc (with its clearing), headed by its
+    /// statement; returns the buffers' names, in the order <paramref name="body"/> takes them. Emit then skips these lines.
+    /// </summary>
+    private List<string> EmitBuffers(IndentedWriter writer, string body)
+    {
+        writer.Line($"// the buffers live here and {body} runs on them: the JIT zeroes them with wide vector stores and no vzeroupper after,")
+              .Line($"// and the C runtime's math (Math.Tanh, Exp, …) is slow while the upper halves are dirty; {body} clears them on entry")
+              .Line();
+        var headers = new HeaderComments(_function);
+        var names = new List<string>();
+        for (int i = 0; i < _function.Body.Count; i++)
+        {
+            Instr x = _function.Body[i];
+            if (x.Op == Op.Buf && x.Slot is Slot.None or Slot.A)
+            {
+                headers.Before(writer, x, null);
+                writer.Line($"global::System.Span<{_real}> {_names[i]} = stackalloc {_real}[{Ix(x.Ix)}];");
+                if (x.Slot == Slot.None && x.Value == 1)
+                {
+                    // stackalloc is zeroed only without [SkipLocalsInit]; adjoints must start at 0 (nothing else sees the buffer before its body).
+                    writer.Line($"{_names[i]}.Clear();");
+                }
+
+                _allocated.Add(i);
+                names.Add(_names[i]!);
+            }
+        }
+
+        writer.Line();
+        return names;
+    }
 
     private static void Add(Dictionary<int, List<KeptAcrossCall>> at, int line, KeptAcrossCall k)
     {
@@ -151,6 +242,11 @@ internal sealed class FunctionEmitter : ExpressionPrinter
             if ((!IsStatement(x) && _names[i] is null) || _merges.Silent[i])
             {
                 continue;   // printed inline where it is used, or a copy or declaration the shared local makes needless
+            }
+
+            if (x.Op == Op.Buf && x.Slot == Slot.None && _allocated.Contains(i))
+            {
+                continue;   // allocated (and cleared) by the entry method
             }
 
             headers.Before(writer, x, x.Op == Op.VarSet && _names[x.B] is null ? _function.Body[x.B] : null);
@@ -291,8 +387,14 @@ internal sealed class FunctionEmitter : ExpressionPrinter
                 writer.Line($"{SlotName(x.Slot)}.Clear();");
                 return;
             case Slot.A:
-                writer.Line($"global::System.Span<{_real}> {_names[id]} = stackalloc {_real}[{Ix(x.Ix)}];");
+                if (!_allocated.Contains(id))
+                {
+                    writer.Line($"global::System.Span<{_real}> {_names[id]} = stackalloc {_real}[{Ix(x.Ix)}];");
+                }
+
                 writer.Line($"{SlotName(Slot.A)}.CopyTo({_names[id]});");
+                return;
+            case Slot.None when _allocated.Contains(id):
                 return;
             default:
                 writer.Line($"global::System.Span<{_real}> {_names[id]} = stackalloc {_real}[{Ix(x.Ix)}];");

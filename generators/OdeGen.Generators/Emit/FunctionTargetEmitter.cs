@@ -100,9 +100,8 @@ internal static class FunctionTargetEmitter
     private static void Method(IndentedWriter w, SystemHeader h, string name, MethodPlan body, params string[] parameters)
     {
         var names = Names(parameters);
-        w.Line().Line("/// <inheritdoc/>").Open($"public void {name}({string.Join(", ", parameters)})");
-        FunctionEmitter.EmitBody(w, body, names, name);
-        w.Close();
+        w.Line().Line("/// <inheritdoc/>");
+        FunctionEmitter.EmitMethod(w, body, "public void", name, parameters, _ => { });
         VectorLoopEmitter.Helpers(w, body, names, name);
     }
 

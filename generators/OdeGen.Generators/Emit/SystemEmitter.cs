@@ -187,12 +187,11 @@ internal static class SystemEmitter
     /// </summary>
     internal static void Method(IndentedWriter w, SystemHeader h, string returnAndName, MethodPlan body, params string[] parameters)
     {
-        string name = returnAndName.Substring(returnAndName.LastIndexOf(' ') + 1);
+        int space = returnAndName.LastIndexOf(' ');
+        string name = returnAndName.Substring(space + 1);
         var names = parameters.Select(p => p.Substring(p.LastIndexOf(' ') + 1)).ToList();
-        w.Line().Line("/// <inheritdoc/>").Open($"public {returnAndName}({string.Join(", ", parameters)})");
-        SliceToSizes(w, h, body.Function, names);
-        FunctionEmitter.EmitBody(w, body, names, name);
-        w.Close();
+        w.Line().Line("/// <inheritdoc/>");
+        FunctionEmitter.EmitMethod(w, body, "public " + returnAndName.Substring(0, space), name, parameters, writer => SliceToSizes(writer, h, body.Function, names));
         VectorLoopEmitter.Helpers(w, body, names, name);
     }
 

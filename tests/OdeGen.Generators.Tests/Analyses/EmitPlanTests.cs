@@ -156,6 +156,28 @@ public class EmitPlanTests
     }
 
     /// <summary>The one target's plan, as the tracked step handed it to the emitters.</summary>
+    [Fact]
+    public void BuffersWiderThan16Bytes_InMethodsThatCallTheCRuntime_AreAllocatedApart()
+    {
+        // The MLP's h (50 doubles) is zeroed with 512-bit stores, and every method calls Math.Tanh.
+        EmitPlan mlp = Plan(TestSources.LoopMlp);
+        Assert.All(new[] { mlp.Evaluate, mlp.Jvp, mlp.Vjp }, m => Assert.True(m.BuffersApart));
+
+        // Two hidden units: h and hDot hold 16 bytes each, one 128-bit store, which leaves the upper halves clean.
+        EmitPlan narrow = Plan(TestSources.LoopMlp.Replace("Hidden = 50", "Hidden = 2").Replace("Parameters = 252", "Parameters = 12"));
+        Assert.All(new[] { narrow.Evaluate, narrow.Jvp, narrow.Vjp }, m => Assert.False(m.BuffersApart));
+
+        // Without tanh nothing calls the C runtime; Lorenz has no buffer.
+        EmitPlan linear = Plan(TestSources.LoopMlp.Replace("Math.Tanh(s)", "s"));
+        Assert.All(new[] { linear.Evaluate, linear.Jvp, linear.Vjp }, m => Assert.False(m.BuffersApart));
+        Assert.False(Plan(TestSources.Lorenz).Vjp.BuffersApart);
+
+        // Branches' Vjp copies a (3 states, 24 bytes) and calls Exp and Sin; its Evaluate has no buffer.
+        EmitPlan branches = Plan(TestSources.Branches);
+        Assert.True(branches.Vjp.BuffersApart);
+        Assert.False(branches.Evaluate.BuffersApart);
+    }
+
     private static EmitPlan Plan(string source, string step = OdeDynamicsGenerator.TrackingNames.Plan)
     {
         GeneratorRun run = GeneratorHarness.Run(GeneratorHarness.Compile(source));

@@ -21,11 +21,31 @@ namespace Scenarios.Loops
                 yBar = global::OdeGen.GeneratedSpans.Sized(yBar, States, "yBar", "States");
                 pBar = global::OdeGen.GeneratedSpans.Sized(pBar, Parameters, "pBar", "Parameters");
 
-                // elements of dydt that are not written are 0
-                dydt.Clear();
+                // the buffers live here and EvaluateVjpOnBuffers runs on them: the JIT zeroes them with wide vector stores and no vzeroupper after,
+                // and the C runtime's math (Math.Tanh, Exp, …) is slow while the upper halves are dirty; EvaluateVjpOnBuffers clears them on entry
 
                 // Span<double> h = stackalloc double[Hidden];
                 global::System.Span<double> h = stackalloc double[50];
+
+                return EvaluateVjpOnBuffers(t, y, p, a, dydt, yBar, pBar, h);
+            }
+
+            /// <summary>The body of EvaluateVjp, on the buffers EvaluateVjp allocated.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+            private double EvaluateVjpOnBuffers(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, global::System.Span<double> dydt, global::System.Span<double> yBar, global::System.Span<double> pBar, global::System.Span<double> h)
+            {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
+                p = global::OdeGen.GeneratedSpans.Sized(p, Parameters, "p", "Parameters");
+                a = global::OdeGen.GeneratedSpans.Sized(a, States, "a", "States");
+                yBar = global::OdeGen.GeneratedSpans.Sized(yBar, States, "yBar", "States");
+                pBar = global::OdeGen.GeneratedSpans.Sized(pBar, Parameters, "pBar", "Parameters");
+
+                // the buffers at their sizes: with their lengths known, the JIT drops the range checks it can prove
+                h = h.Slice(0, 50);
+
+                // elements of dydt that are not written are 0
+                dydt.Clear();
 
                 // for (int i = 0; i < Hidden; i++)
                 double y0 = y[0];

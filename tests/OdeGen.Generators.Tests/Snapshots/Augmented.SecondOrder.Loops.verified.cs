@@ -21,11 +21,38 @@ namespace SecondOrder.Loops
                 a = global::OdeGen.GeneratedSpans.Sized(a, States, "a", "States");
                 yBar = global::OdeGen.GeneratedSpans.Sized(yBar, States, "yBar", "States");
 
-                // elements of dydt that are not written are 0
-                dydt.Clear();
+                // the buffers live here and EvaluateVjpOnBuffers runs on them: the JIT zeroes them with wide vector stores and no vzeroupper after,
+                // and the C runtime's math (Math.Tanh, Exp, …) is slow while the upper halves are dirty; EvaluateVjpOnBuffers clears them on entry
 
                 // Span<double> h = stackalloc double[H];
                 global::System.Span<double> h = stackalloc double[4];
+
+                // adjoint of: elements of dydt that are not written are 0
+                global::System.Span<double> dydtBar = stackalloc double[a.Length];
+
+                // adjoint of: Span<double> h = stackalloc double[H];
+                global::System.Span<double> hBar = stackalloc double[4];
+                hBar.Clear();
+
+                return EvaluateVjpOnBuffers(t, y, p, a, dydt, yBar, pBar, h, dydtBar, hBar);
+            }
+
+            /// <summary>The body of EvaluateVjp, on the buffers EvaluateVjp allocated.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+            private double EvaluateVjpOnBuffers(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, global::System.Span<double> dydt, global::System.Span<double> yBar, global::System.Span<double> pBar, global::System.Span<double> h, global::System.Span<double> dydtBar, global::System.Span<double> hBar)
+            {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
+                a = global::OdeGen.GeneratedSpans.Sized(a, States, "a", "States");
+                yBar = global::OdeGen.GeneratedSpans.Sized(yBar, States, "yBar", "States");
+
+                // the buffers at their sizes: with their lengths known, the JIT drops the range checks it can prove
+                h = h.Slice(0, 4);
+                dydtBar = dydtBar.Slice(0, a.Length);
+                hBar = hBar.Slice(0, 4);
+
+                // elements of dydt that are not written are 0
+                dydt.Clear();
 
                 // for (int i = 0; i < H; i++), unrolled:
                 // i = 0
@@ -116,12 +143,7 @@ namespace SecondOrder.Loops
                 }
 
                 // adjoint of: elements of dydt that are not written are 0
-                global::System.Span<double> dydtBar = stackalloc double[a.Length];
                 a.CopyTo(dydtBar);
-
-                // adjoint of: Span<double> h = stackalloc double[H];
-                global::System.Span<double> hBar = stackalloc double[4];
-                hBar.Clear();
 
                 // adjoint of: for (int k = 0; k < n; k++)
                 double s8 = 0.0;
@@ -536,6 +558,42 @@ namespace SecondOrder.Loops
                 // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
                 y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
 
+                // the buffers live here and EvaluateDivergenceOnBuffers runs on them: the JIT zeroes them with wide vector stores and no vzeroupper after,
+                // and the C runtime's math (Math.Tanh, Exp, …) is slow while the upper halves are dirty; EvaluateDivergenceOnBuffers clears them on entry
+
+                // elements of dydt that are not written are 0
+                global::System.Span<double> dydtDot0 = stackalloc double[y.Length];
+                dydtDot0.Clear();
+                global::System.Span<double> dydtDot1 = stackalloc double[y.Length];
+                dydtDot1.Clear();
+                global::System.Span<double> dydtDot2 = stackalloc double[y.Length];
+                dydtDot2.Clear();
+
+                // Span<double> h = stackalloc double[H];
+                global::System.Span<double> h = stackalloc double[4];
+                global::System.Span<double> hDot0 = stackalloc double[4];
+                global::System.Span<double> hDot1 = stackalloc double[4];
+                global::System.Span<double> hDot2 = stackalloc double[4];
+
+                return EvaluateDivergenceOnBuffers(t, y, p, dydt, dydtDot0, dydtDot1, dydtDot2, h, hDot0, hDot1, hDot2);
+            }
+
+            /// <summary>The body of EvaluateDivergence, on the buffers EvaluateDivergence allocated.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+            private double EvaluateDivergenceOnBuffers(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.Span<double> dydt, global::System.Span<double> dydtDot0, global::System.Span<double> dydtDot1, global::System.Span<double> dydtDot2, global::System.Span<double> h, global::System.Span<double> hDot0, global::System.Span<double> hDot1, global::System.Span<double> hDot2)
+            {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
+
+                // the buffers at their sizes: with their lengths known, the JIT drops the range checks it can prove
+                dydtDot0 = dydtDot0.Slice(0, y.Length);
+                dydtDot1 = dydtDot1.Slice(0, y.Length);
+                dydtDot2 = dydtDot2.Slice(0, y.Length);
+                h = h.Slice(0, 4);
+                hDot0 = hDot0.Slice(0, 4);
+                hDot1 = hDot1.Slice(0, 4);
+                hDot2 = hDot2.Slice(0, 4);
+
                 // loop sums that cross calls of Math or user functions wait in memory, so the loops keep them in registers
                 global::System.Span<double> sDot0Kept = stackalloc double[1];
                 global::System.Span<double> sDot1Kept = stackalloc double[1];
@@ -552,18 +610,6 @@ namespace SecondOrder.Loops
 
                 // elements of dydt that are not written are 0
                 dydt.Clear();
-                global::System.Span<double> dydtDot0 = stackalloc double[y.Length];
-                dydtDot0.Clear();
-                global::System.Span<double> dydtDot1 = stackalloc double[y.Length];
-                dydtDot1.Clear();
-                global::System.Span<double> dydtDot2 = stackalloc double[y.Length];
-                dydtDot2.Clear();
-
-                // Span<double> h = stackalloc double[H];
-                global::System.Span<double> h = stackalloc double[4];
-                global::System.Span<double> hDot0 = stackalloc double[4];
-                global::System.Span<double> hDot1 = stackalloc double[4];
-                global::System.Span<double> hDot2 = stackalloc double[4];
 
                 // for (int i = 0; i < H; i++), unrolled:
                 // i = 0
@@ -800,6 +846,60 @@ namespace SecondOrder.Loops
                 a = global::OdeGen.GeneratedSpans.Sized(a, States, "a", "States");
                 yBar = global::OdeGen.GeneratedSpans.Sized(yBar, States, "yBar", "States");
 
+                // the buffers live here and VjpDivergenceVjpOnBuffers runs on them: the JIT zeroes them with wide vector stores and no vzeroupper after,
+                // and the C runtime's math (Math.Tanh, Exp, …) is slow while the upper halves are dirty; VjpDivergenceVjpOnBuffers clears them on entry
+
+                // Span<double> h = stackalloc double[H];
+                global::System.Span<double> h = stackalloc double[4];
+                global::System.Span<double> hDot0 = stackalloc double[4];
+                global::System.Span<double> hDot1 = stackalloc double[4];
+                global::System.Span<double> hDot2 = stackalloc double[4];
+
+                // adjoint of: elements of dydt that are not written are 0
+                global::System.Span<double> dydtBar = stackalloc double[a.Length];
+                global::System.Span<double> dydtDot0Bar = stackalloc double[y.Length];
+                dydtDot0Bar.Clear();
+                global::System.Span<double> dydtDot1Bar = stackalloc double[y.Length];
+                dydtDot1Bar.Clear();
+                global::System.Span<double> dydtDot2Bar = stackalloc double[y.Length];
+                dydtDot2Bar.Clear();
+
+                // adjoint of: Span<double> h = stackalloc double[H];
+                global::System.Span<double> hBar = stackalloc double[4];
+                hBar.Clear();
+                global::System.Span<double> hDot0Bar = stackalloc double[4];
+                hDot0Bar.Clear();
+                global::System.Span<double> hDot1Bar = stackalloc double[4];
+                hDot1Bar.Clear();
+                global::System.Span<double> hDot2Bar = stackalloc double[4];
+                hDot2Bar.Clear();
+
+                return VjpDivergenceVjpOnBuffers(t, y, p, a, s, yBar, pBar, h, hDot0, hDot1, hDot2, dydtBar, dydtDot0Bar, dydtDot1Bar, dydtDot2Bar, hBar, hDot0Bar, hDot1Bar, hDot2Bar);
+            }
+
+            /// <summary>The body of VjpDivergenceVjp, on the buffers VjpDivergenceVjp allocated.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+            private double VjpDivergenceVjpOnBuffers(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, double s, global::System.Span<double> yBar, global::System.Span<double> pBar, global::System.Span<double> h, global::System.Span<double> hDot0, global::System.Span<double> hDot1, global::System.Span<double> hDot2, global::System.Span<double> dydtBar, global::System.Span<double> dydtDot0Bar, global::System.Span<double> dydtDot1Bar, global::System.Span<double> dydtDot2Bar, global::System.Span<double> hBar, global::System.Span<double> hDot0Bar, global::System.Span<double> hDot1Bar, global::System.Span<double> hDot2Bar)
+            {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
+                a = global::OdeGen.GeneratedSpans.Sized(a, States, "a", "States");
+                yBar = global::OdeGen.GeneratedSpans.Sized(yBar, States, "yBar", "States");
+
+                // the buffers at their sizes: with their lengths known, the JIT drops the range checks it can prove
+                h = h.Slice(0, 4);
+                hDot0 = hDot0.Slice(0, 4);
+                hDot1 = hDot1.Slice(0, 4);
+                hDot2 = hDot2.Slice(0, 4);
+                dydtBar = dydtBar.Slice(0, a.Length);
+                dydtDot0Bar = dydtDot0Bar.Slice(0, y.Length);
+                dydtDot1Bar = dydtDot1Bar.Slice(0, y.Length);
+                dydtDot2Bar = dydtDot2Bar.Slice(0, y.Length);
+                hBar = hBar.Slice(0, 4);
+                hDot0Bar = hDot0Bar.Slice(0, 4);
+                hDot1Bar = hDot1Bar.Slice(0, 4);
+                hDot2Bar = hDot2Bar.Slice(0, 4);
+
                 // loop sums that cross calls of Math or user functions wait in memory, so the loops keep them in registers
                 global::System.Span<double> sDot0Kept = stackalloc double[1];
                 global::System.Span<double> sDot1Kept = stackalloc double[1];
@@ -813,12 +913,6 @@ namespace SecondOrder.Loops
                 global::System.Span<double> sDot0_4Kept = stackalloc double[1];
                 global::System.Span<double> sDot1_4Kept = stackalloc double[1];
                 global::System.Span<double> sDot2_4Kept = stackalloc double[1];
-
-                // Span<double> h = stackalloc double[H];
-                global::System.Span<double> h = stackalloc double[4];
-                global::System.Span<double> hDot0 = stackalloc double[4];
-                global::System.Span<double> hDot1 = stackalloc double[4];
-                global::System.Span<double> hDot2 = stackalloc double[4];
 
                 // for (int i = 0; i < H; i++), unrolled:
                 // i = 0
@@ -956,24 +1050,7 @@ namespace SecondOrder.Loops
                 }
 
                 // adjoint of: elements of dydt that are not written are 0
-                global::System.Span<double> dydtBar = stackalloc double[a.Length];
                 a.CopyTo(dydtBar);
-                global::System.Span<double> dydtDot0Bar = stackalloc double[y.Length];
-                dydtDot0Bar.Clear();
-                global::System.Span<double> dydtDot1Bar = stackalloc double[y.Length];
-                dydtDot1Bar.Clear();
-                global::System.Span<double> dydtDot2Bar = stackalloc double[y.Length];
-                dydtDot2Bar.Clear();
-
-                // adjoint of: Span<double> h = stackalloc double[H];
-                global::System.Span<double> hBar = stackalloc double[4];
-                hBar.Clear();
-                global::System.Span<double> hDot0Bar = stackalloc double[4];
-                hDot0Bar.Clear();
-                global::System.Span<double> hDot1Bar = stackalloc double[4];
-                hDot1Bar.Clear();
-                global::System.Span<double> hDot2Bar = stackalloc double[4];
-                hDot2Bar.Clear();
                 dydtDot2Bar[2] += s;
                 dydtDot1Bar[1] += s;
                 dydtDot0Bar[0] += s;

@@ -31,11 +31,28 @@ namespace Scenarios.Single
                 y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
                 p = global::OdeGen.GeneratedSpans.Sized(p, Parameters, "p", "Parameters");
 
-                // elements of dydt that are not written are 0
-                dydt.Clear();
+                // the buffers live here and EvaluateOnBuffers runs on them: the JIT zeroes them with wide vector stores and no vzeroupper after,
+                // and the C runtime's math (Math.Tanh, Exp, …) is slow while the upper halves are dirty; EvaluateOnBuffers clears them on entry
 
                 // Span<float> h = stackalloc float[Hidden];
                 global::System.Span<float> h = stackalloc float[8];
+
+                EvaluateOnBuffers(t, y, p, dydt, h);
+            }
+
+            /// <summary>The body of Evaluate, on the buffers Evaluate allocated.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+            private void EvaluateOnBuffers(float t, global::System.ReadOnlySpan<float> y, global::System.ReadOnlySpan<float> p, global::System.Span<float> dydt, global::System.Span<float> h)
+            {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
+                p = global::OdeGen.GeneratedSpans.Sized(p, Parameters, "p", "Parameters");
+
+                // the buffers at their sizes: with their lengths known, the JIT drops the range checks it can prove
+                h = h.Slice(0, 8);
+
+                // elements of dydt that are not written are 0
+                dydt.Clear();
 
                 // for (int i = 0; i < Hidden; i++)
                 float v1 = 0.1f * t;
@@ -125,13 +142,33 @@ namespace Scenarios.Single
                 yDot = global::OdeGen.GeneratedSpans.Sized(yDot, States, "yDot", "States");
                 pDot = global::OdeGen.GeneratedSpans.Sized(pDot, Parameters, "pDot", "Parameters");
 
-                // elements of dydt that are not written are 0
-                dydt.Clear();
-                dydtDot.Clear();
+                // the buffers live here and JvpOnBuffers runs on them: the JIT zeroes them with wide vector stores and no vzeroupper after,
+                // and the C runtime's math (Math.Tanh, Exp, …) is slow while the upper halves are dirty; JvpOnBuffers clears them on entry
 
                 // Span<float> h = stackalloc float[Hidden];
                 global::System.Span<float> h = stackalloc float[8];
                 global::System.Span<float> hDot = stackalloc float[8];
+
+                JvpOnBuffers(t, y, p, tDot, yDot, pDot, dydt, dydtDot, h, hDot);
+            }
+
+            /// <summary>The body of Jvp, on the buffers Jvp allocated.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+            private void JvpOnBuffers(float t, global::System.ReadOnlySpan<float> y, global::System.ReadOnlySpan<float> p, float tDot, global::System.ReadOnlySpan<float> yDot, global::System.ReadOnlySpan<float> pDot, global::System.Span<float> dydt, global::System.Span<float> dydtDot, global::System.Span<float> h, global::System.Span<float> hDot)
+            {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
+                p = global::OdeGen.GeneratedSpans.Sized(p, Parameters, "p", "Parameters");
+                yDot = global::OdeGen.GeneratedSpans.Sized(yDot, States, "yDot", "States");
+                pDot = global::OdeGen.GeneratedSpans.Sized(pDot, Parameters, "pDot", "Parameters");
+
+                // the buffers at their sizes: with their lengths known, the JIT drops the range checks it can prove
+                h = h.Slice(0, 8);
+                hDot = hDot.Slice(0, 8);
+
+                // elements of dydt that are not written are 0
+                dydt.Clear();
+                dydtDot.Clear();
 
                 // for (int i = 0; i < Hidden; i++)
                 float v1 = 0.1f * t;
@@ -265,8 +302,33 @@ namespace Scenarios.Single
                 yBar = global::OdeGen.GeneratedSpans.Sized(yBar, States, "yBar", "States");
                 pBar = global::OdeGen.GeneratedSpans.Sized(pBar, Parameters, "pBar", "Parameters");
 
+                // the buffers live here and VjpOnBuffers runs on them: the JIT zeroes them with wide vector stores and no vzeroupper after,
+                // and the C runtime's math (Math.Tanh, Exp, …) is slow while the upper halves are dirty; VjpOnBuffers clears them on entry
+
                 // Span<float> h = stackalloc float[Hidden];
                 global::System.Span<float> h = stackalloc float[8];
+
+                // adjoint of: Span<float> h = stackalloc float[Hidden];
+                global::System.Span<float> hBar = stackalloc float[8];
+                hBar.Clear();
+
+                return VjpOnBuffers(t, y, p, a, yBar, pBar, h, hBar);
+            }
+
+            /// <summary>The body of Vjp, on the buffers Vjp allocated.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+            private float VjpOnBuffers(float t, global::System.ReadOnlySpan<float> y, global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> a, global::System.Span<float> yBar, global::System.Span<float> pBar, global::System.Span<float> h, global::System.Span<float> hBar)
+            {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
+                p = global::OdeGen.GeneratedSpans.Sized(p, Parameters, "p", "Parameters");
+                a = global::OdeGen.GeneratedSpans.Sized(a, States, "a", "States");
+                yBar = global::OdeGen.GeneratedSpans.Sized(yBar, States, "yBar", "States");
+                pBar = global::OdeGen.GeneratedSpans.Sized(pBar, Parameters, "pBar", "Parameters");
+
+                // the buffers at their sizes: with their lengths known, the JIT drops the range checks it can prove
+                h = h.Slice(0, 8);
+                hBar = hBar.Slice(0, 8);
 
                 // for (int i = 0; i < Hidden; i++)
                 float v1 = 0.1f * t;
@@ -284,10 +346,6 @@ namespace Scenarios.Single
                     // h[i] = MathF.Tanh(s);
                     h[i] = global::System.MathF.Tanh(s);
                 }
-
-                // adjoint of: Span<float> h = stackalloc float[Hidden];
-                global::System.Span<float> hBar = stackalloc float[8];
-                hBar.Clear();
 
                 // adjoint of: for (int k = 0; k < 2; k++), unrolled:
                 // k = 1

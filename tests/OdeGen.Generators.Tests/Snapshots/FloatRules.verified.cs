@@ -143,8 +143,30 @@ namespace Scenarios.SingleRules
                 yBar = global::OdeGen.GeneratedSpans.Sized(yBar, States, "yBar", "States");
                 pBar = global::OdeGen.GeneratedSpans.Sized(pBar, Parameters, "pBar", "Parameters");
 
+                // the buffers live here and VjpOnBuffers runs on them: the JIT zeroes them with wide vector stores and no vzeroupper after,
+                // and the C runtime's math (Math.Tanh, Exp, …) is slow while the upper halves are dirty; VjpOnBuffers clears them on entry
+
                 // adjoint of: elements of dydt that are not written are 0
                 global::System.Span<float> dydtBar = stackalloc float[a.Length];
+
+                return VjpOnBuffers(t, y, p, a, yBar, pBar, dydtBar);
+            }
+
+            /// <summary>The body of Vjp, on the buffers Vjp allocated.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+            private float VjpOnBuffers(float t, global::System.ReadOnlySpan<float> y, global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> a, global::System.Span<float> yBar, global::System.Span<float> pBar, global::System.Span<float> dydtBar)
+            {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
+                p = global::OdeGen.GeneratedSpans.Sized(p, Parameters, "p", "Parameters");
+                a = global::OdeGen.GeneratedSpans.Sized(a, States, "a", "States");
+                yBar = global::OdeGen.GeneratedSpans.Sized(yBar, States, "yBar", "States");
+                pBar = global::OdeGen.GeneratedSpans.Sized(pBar, Parameters, "pBar", "Parameters");
+
+                // the buffers at their sizes: with their lengths known, the JIT drops the range checks it can prove
+                dydtBar = dydtBar.Slice(0, a.Length);
+
+                // adjoint of: elements of dydt that are not written are 0
                 a.CopyTo(dydtBar);
 
                 // adjoint of: for (int i = 0; i < 5; i++)

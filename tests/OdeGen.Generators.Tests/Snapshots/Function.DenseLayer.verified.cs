@@ -116,8 +116,23 @@ namespace Functions.Layers
             /// <inheritdoc/>
             public void Vjp(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> yBar, global::System.Span<double> xBar, global::System.Span<double> pBar)
             {
+                // the buffers live here and VjpOnBuffers runs on them: the JIT zeroes them with wide vector stores and no vzeroupper after,
+                // and the C runtime's math (Math.Tanh, Exp, …) is slow while the upper halves are dirty; VjpOnBuffers clears them on entry
+
                 // adjoint of: elements of y that are not written are 0
                 global::System.Span<double> yBarWork = stackalloc double[yBar.Length];
+
+                VjpOnBuffers(x, p, yBar, xBar, pBar, yBarWork);
+            }
+
+            /// <summary>The body of Vjp, on the buffers Vjp allocated.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+            private void VjpOnBuffers(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> yBar, global::System.Span<double> xBar, global::System.Span<double> pBar, global::System.Span<double> yBarWork)
+            {
+                // the buffers at their sizes: with their lengths known, the JIT drops the range checks it can prove
+                yBarWork = yBarWork.Slice(0, yBar.Length);
+
+                // adjoint of: elements of y that are not written are 0
                 yBar.CopyTo(yBarWork);
 
                 // adjoint of: for (int o = 0; o < m; o++)
@@ -346,8 +361,23 @@ namespace Functions.Layers
             /// <inheritdoc/>
             public void Vjp(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> yBar, global::System.Span<double> xBar, global::System.Span<double> pBar)
             {
+                // the buffers live here and VjpOnBuffers runs on them: the JIT zeroes them with wide vector stores and no vzeroupper after,
+                // and the C runtime's math (Math.Tanh, Exp, …) is slow while the upper halves are dirty; VjpOnBuffers clears them on entry
+
                 // adjoint of: elements of y that are not written are 0
                 global::System.Span<double> yBarWork = stackalloc double[yBar.Length];
+
+                VjpOnBuffers(x, p, yBar, xBar, pBar, yBarWork);
+            }
+
+            /// <summary>The body of Vjp, on the buffers Vjp allocated.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+            private void VjpOnBuffers(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> yBar, global::System.Span<double> xBar, global::System.Span<double> pBar, global::System.Span<double> yBarWork)
+            {
+                // the buffers at their sizes: with their lengths known, the JIT drops the range checks it can prove
+                yBarWork = yBarWork.Slice(0, yBar.Length);
+
+                // adjoint of: elements of y that are not written are 0
                 yBar.CopyTo(yBarWork);
 
                 // adjoint of: for (int o = 0; o < m; o++)

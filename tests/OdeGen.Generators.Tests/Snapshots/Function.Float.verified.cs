@@ -142,8 +142,23 @@ namespace Functions.Single
             /// <inheritdoc/>
             public void Vjp(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> yBar, global::System.Span<float> xBar, global::System.Span<float> pBar)
             {
+                // the buffers live here and VjpOnBuffers runs on them: the JIT zeroes them with wide vector stores and no vzeroupper after,
+                // and the C runtime's math (Math.Tanh, Exp, …) is slow while the upper halves are dirty; VjpOnBuffers clears them on entry
+
                 // adjoint of: elements of y that are not written are 0
                 global::System.Span<float> yBarWork = stackalloc float[yBar.Length];
+
+                VjpOnBuffers(x, p, yBar, xBar, pBar, yBarWork);
+            }
+
+            /// <summary>The body of Vjp, on the buffers Vjp allocated.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+            private void VjpOnBuffers(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> yBar, global::System.Span<float> xBar, global::System.Span<float> pBar, global::System.Span<float> yBarWork)
+            {
+                // the buffers at their sizes: with their lengths known, the JIT drops the range checks it can prove
+                yBarWork = yBarWork.Slice(0, yBar.Length);
+
+                // adjoint of: elements of y that are not written are 0
                 yBar.CopyTo(yBarWork);
 
                 // adjoint of: for (int o = 0; o < y.Length; o++)

@@ -33,11 +33,24 @@ namespace Functions.Layers
             /// <inheritdoc/>
             public void Evaluate(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> p, global::System.Span<double> y)
             {
-                // elements of y that are not written are 0
-                y.Clear();
+                // the buffers live here and EvaluateOnBuffers runs on them: the JIT zeroes them with wide vector stores and no vzeroupper after,
+                // and the C runtime's math (Math.Tanh, Exp, …) is slow while the upper halves are dirty; EvaluateOnBuffers clears them on entry
 
                 // Span<double> h = stackalloc double[Hidden];
                 global::System.Span<double> h = stackalloc double[8];
+
+                EvaluateOnBuffers(x, p, y, h);
+            }
+
+            /// <summary>The body of Evaluate, on the buffers Evaluate allocated.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+            private void EvaluateOnBuffers(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> p, global::System.Span<double> y, global::System.Span<double> h)
+            {
+                // the buffers at their sizes: with their lengths known, the JIT drops the range checks it can prove
+                h = h.Slice(0, 8);
+
+                // elements of y that are not written are 0
+                y.Clear();
 
                 // for (int j = 0; j < Hidden; j++)
                 for (int j = 0; j < 8; j++)
@@ -88,13 +101,27 @@ namespace Functions.Layers
             /// <inheritdoc/>
             public void Jvp(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> xDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> y, global::System.Span<double> yDot)
             {
-                // elements of y that are not written are 0
-                y.Clear();
-                yDot.Clear();
+                // the buffers live here and JvpOnBuffers runs on them: the JIT zeroes them with wide vector stores and no vzeroupper after,
+                // and the C runtime's math (Math.Tanh, Exp, …) is slow while the upper halves are dirty; JvpOnBuffers clears them on entry
 
                 // Span<double> h = stackalloc double[Hidden];
                 global::System.Span<double> h = stackalloc double[8];
                 global::System.Span<double> hDot = stackalloc double[8];
+
+                JvpOnBuffers(x, p, xDot, pDot, y, yDot, h, hDot);
+            }
+
+            /// <summary>The body of Jvp, on the buffers Jvp allocated.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+            private void JvpOnBuffers(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> xDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> y, global::System.Span<double> yDot, global::System.Span<double> h, global::System.Span<double> hDot)
+            {
+                // the buffers at their sizes: with their lengths known, the JIT drops the range checks it can prove
+                h = h.Slice(0, 8);
+                hDot = hDot.Slice(0, 8);
+
+                // elements of y that are not written are 0
+                y.Clear();
+                yDot.Clear();
 
                 // for (int j = 0; j < Hidden; j++)
                 double x0 = x[0];
@@ -166,8 +193,21 @@ namespace Functions.Layers
             /// <inheritdoc/>
             public void Vjp(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> yBar, global::System.Span<double> xBar, global::System.Span<double> pBar)
             {
+                // the buffers live here and VjpOnBuffers runs on them: the JIT zeroes them with wide vector stores and no vzeroupper after,
+                // and the C runtime's math (Math.Tanh, Exp, …) is slow while the upper halves are dirty; VjpOnBuffers clears them on entry
+
                 // Span<double> h = stackalloc double[Hidden];
                 global::System.Span<double> h = stackalloc double[8];
+
+                VjpOnBuffers(x, p, yBar, xBar, pBar, h);
+            }
+
+            /// <summary>The body of Vjp, on the buffers Vjp allocated.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+            private void VjpOnBuffers(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> yBar, global::System.Span<double> xBar, global::System.Span<double> pBar, global::System.Span<double> h)
+            {
+                // the buffers at their sizes: with their lengths known, the JIT drops the range checks it can prove
+                h = h.Slice(0, 8);
 
                 // for (int j = 0; j < Hidden; j++)
                 double x0 = x[0];

@@ -14,8 +14,23 @@ namespace HvpFunctions.Single
             /// <inheritdoc/>
             public void Hvp(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> yBar, global::System.ReadOnlySpan<float> xDot, global::System.ReadOnlySpan<float> pDot, global::System.Span<float> xBarDot, global::System.Span<float> pBarDot)
             {
+                // the buffers live here and HvpOnBuffers runs on them: the JIT zeroes them with wide vector stores and no vzeroupper after,
+                // and the C runtime's math (Math.Tanh, Exp, …) is slow while the upper halves are dirty; HvpOnBuffers clears them on entry
+
                 // adjoint of: elements of y that are not written are 0
                 global::System.Span<float> yBarWork = stackalloc float[yBar.Length];
+
+                HvpOnBuffers(x, p, yBar, xDot, pDot, xBarDot, pBarDot, yBarWork);
+            }
+
+            /// <summary>The body of Hvp, on the buffers Hvp allocated.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+            private void HvpOnBuffers(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> yBar, global::System.ReadOnlySpan<float> xDot, global::System.ReadOnlySpan<float> pDot, global::System.Span<float> xBarDot, global::System.Span<float> pBarDot, global::System.Span<float> yBarWork)
+            {
+                // the buffers at their sizes: with their lengths known, the JIT drops the range checks it can prove
+                yBarWork = yBarWork.Slice(0, yBar.Length);
+
+                // adjoint of: elements of y that are not written are 0
                 yBar.CopyTo(yBarWork);
 
                 // adjoint of: for (int o = 0; o < y.Length; o++)

@@ -13,9 +13,31 @@ namespace HvpFunctions.Layers
             /// <inheritdoc/>
             public void Hvp(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> yBar, global::System.ReadOnlySpan<double> xDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> xBarDot, global::System.Span<double> pBarDot)
             {
+                // the buffers live here and HvpOnBuffers runs on them: the JIT zeroes them with wide vector stores and no vzeroupper after,
+                // and the C runtime's math (Math.Tanh, Exp, …) is slow while the upper halves are dirty; HvpOnBuffers clears them on entry
+
                 // Span<double> h = stackalloc double[Hidden];
                 global::System.Span<double> h = stackalloc double[8];
                 global::System.Span<double> hDot = stackalloc double[8];
+
+                // adjoint of: Span<double> h = stackalloc double[Hidden];
+                global::System.Span<double> hBar = stackalloc double[8];
+                hBar.Clear();
+                global::System.Span<double> hBarDot = stackalloc double[8];
+                hBarDot.Clear();
+
+                HvpOnBuffers(x, p, yBar, xDot, pDot, xBarDot, pBarDot, h, hDot, hBar, hBarDot);
+            }
+
+            /// <summary>The body of Hvp, on the buffers Hvp allocated.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+            private void HvpOnBuffers(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> yBar, global::System.ReadOnlySpan<double> xDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> xBarDot, global::System.Span<double> pBarDot, global::System.Span<double> h, global::System.Span<double> hDot, global::System.Span<double> hBar, global::System.Span<double> hBarDot)
+            {
+                // the buffers at their sizes: with their lengths known, the JIT drops the range checks it can prove
+                h = h.Slice(0, 8);
+                hDot = hDot.Slice(0, 8);
+                hBar = hBar.Slice(0, 8);
+                hBarDot = hBarDot.Slice(0, 8);
 
                 // for (int j = 0; j < Hidden; j++)
                 double x0 = x[0];
@@ -43,12 +65,6 @@ namespace HvpFunctions.Layers
                     h[j] = v3;
                     hDot[j] = sDot * global::System.Math.FusedMultiplyAdd(-v3, v3, 1.0);
                 }
-
-                // adjoint of: Span<double> h = stackalloc double[Hidden];
-                global::System.Span<double> hBar = stackalloc double[8];
-                hBar.Clear();
-                global::System.Span<double> hBarDot = stackalloc double[8];
-                hBarDot.Clear();
 
                 // adjoint of: for (int k = 0; k < Out; k++), unrolled:
                 // k = 1

@@ -31,11 +31,28 @@ namespace Scenarios.Loops
                 y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
                 p = global::OdeGen.GeneratedSpans.Sized(p, Parameters, "p", "Parameters");
 
-                // elements of dydt that are not written are 0
-                dydt.Clear();
+                // the buffers live here and EvaluateOnBuffers runs on them: the JIT zeroes them with wide vector stores and no vzeroupper after,
+                // and the C runtime's math (Math.Tanh, Exp, …) is slow while the upper halves are dirty; EvaluateOnBuffers clears them on entry
 
                 // Span<double> h = stackalloc double[H];
                 global::System.Span<double> h = stackalloc double[4];
+
+                EvaluateOnBuffers(t, y, p, dydt, h);
+            }
+
+            /// <summary>The body of Evaluate, on the buffers Evaluate allocated.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+            private void EvaluateOnBuffers(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.Span<double> dydt, global::System.Span<double> h)
+            {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
+                p = global::OdeGen.GeneratedSpans.Sized(p, Parameters, "p", "Parameters");
+
+                // the buffers at their sizes: with their lengths known, the JIT drops the range checks it can prove
+                h = h.Slice(0, 4);
+
+                // elements of dydt that are not written are 0
+                dydt.Clear();
 
                 // double scale = p[18] * Math.Cos(t);
                 double scale = p[18] * global::System.Math.Cos(t);
@@ -157,13 +174,33 @@ namespace Scenarios.Loops
                 yDot = global::OdeGen.GeneratedSpans.Sized(yDot, States, "yDot", "States");
                 pDot = global::OdeGen.GeneratedSpans.Sized(pDot, Parameters, "pDot", "Parameters");
 
-                // elements of dydt that are not written are 0
-                dydt.Clear();
-                dydtDot.Clear();
+                // the buffers live here and JvpOnBuffers runs on them: the JIT zeroes them with wide vector stores and no vzeroupper after,
+                // and the C runtime's math (Math.Tanh, Exp, …) is slow while the upper halves are dirty; JvpOnBuffers clears them on entry
 
                 // Span<double> h = stackalloc double[H];
                 global::System.Span<double> h = stackalloc double[4];
                 global::System.Span<double> hDot = stackalloc double[4];
+
+                JvpOnBuffers(t, y, p, tDot, yDot, pDot, dydt, dydtDot, h, hDot);
+            }
+
+            /// <summary>The body of Jvp, on the buffers Jvp allocated.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+            private void JvpOnBuffers(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, double tDot, global::System.ReadOnlySpan<double> yDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> dydt, global::System.Span<double> dydtDot, global::System.Span<double> h, global::System.Span<double> hDot)
+            {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
+                p = global::OdeGen.GeneratedSpans.Sized(p, Parameters, "p", "Parameters");
+                yDot = global::OdeGen.GeneratedSpans.Sized(yDot, States, "yDot", "States");
+                pDot = global::OdeGen.GeneratedSpans.Sized(pDot, Parameters, "pDot", "Parameters");
+
+                // the buffers at their sizes: with their lengths known, the JIT drops the range checks it can prove
+                h = h.Slice(0, 4);
+                hDot = hDot.Slice(0, 4);
+
+                // elements of dydt that are not written are 0
+                dydt.Clear();
+                dydtDot.Clear();
 
                 // double scale = p[18] * Math.Cos(t);
                 double p18 = p[18];
@@ -340,8 +377,37 @@ namespace Scenarios.Loops
                 yBar = global::OdeGen.GeneratedSpans.Sized(yBar, States, "yBar", "States");
                 pBar = global::OdeGen.GeneratedSpans.Sized(pBar, Parameters, "pBar", "Parameters");
 
+                // the buffers live here and VjpOnBuffers runs on them: the JIT zeroes them with wide vector stores and no vzeroupper after,
+                // and the C runtime's math (Math.Tanh, Exp, …) is slow while the upper halves are dirty; VjpOnBuffers clears them on entry
+
                 // Span<double> h = stackalloc double[H];
                 global::System.Span<double> h = stackalloc double[4];
+
+                // adjoint of: elements of dydt that are not written are 0
+                global::System.Span<double> dydtBar = stackalloc double[a.Length];
+
+                // adjoint of: Span<double> h = stackalloc double[H];
+                global::System.Span<double> hBar = stackalloc double[4];
+                hBar.Clear();
+
+                return VjpOnBuffers(t, y, p, a, yBar, pBar, h, dydtBar, hBar);
+            }
+
+            /// <summary>The body of Vjp, on the buffers Vjp allocated.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+            private double VjpOnBuffers(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, global::System.Span<double> yBar, global::System.Span<double> pBar, global::System.Span<double> h, global::System.Span<double> dydtBar, global::System.Span<double> hBar)
+            {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
+                p = global::OdeGen.GeneratedSpans.Sized(p, Parameters, "p", "Parameters");
+                a = global::OdeGen.GeneratedSpans.Sized(a, States, "a", "States");
+                yBar = global::OdeGen.GeneratedSpans.Sized(yBar, States, "yBar", "States");
+                pBar = global::OdeGen.GeneratedSpans.Sized(pBar, Parameters, "pBar", "Parameters");
+
+                // the buffers at their sizes: with their lengths known, the JIT drops the range checks it can prove
+                h = h.Slice(0, 4);
+                dydtBar = dydtBar.Slice(0, a.Length);
+                hBar = hBar.Slice(0, 4);
 
                 // double scale = p[18] * Math.Cos(t);
                 double p18 = p[18];
@@ -403,12 +469,7 @@ namespace Scenarios.Loops
                 }
 
                 // adjoint of: elements of dydt that are not written are 0
-                global::System.Span<double> dydtBar = stackalloc double[a.Length];
                 a.CopyTo(dydtBar);
-
-                // adjoint of: Span<double> h = stackalloc double[H];
-                global::System.Span<double> hBar = stackalloc double[4];
-                hBar.Clear();
 
                 // adjoint of: dydt[0] -= p[19] * t;
                 double v3 = dydtBar[0];

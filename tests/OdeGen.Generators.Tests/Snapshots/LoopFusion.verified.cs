@@ -31,14 +31,32 @@ namespace Scenarios.Fusion
                 y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
                 p = global::OdeGen.GeneratedSpans.Sized(p, Parameters, "p", "Parameters");
 
-                // elements of dydt that are not written are 0
-                dydt.Clear();
+                // the buffers live here and EvaluateOnBuffers runs on them: the JIT zeroes them with wide vector stores and no vzeroupper after,
+                // and the C runtime's math (Math.Tanh, Exp, …) is slow while the upper halves are dirty; EvaluateOnBuffers clears them on entry
 
                 // Span<double> u = stackalloc double[8];
                 global::System.Span<double> u = stackalloc double[8];
 
                 // Span<double> w = stackalloc double[8];
                 global::System.Span<double> w = stackalloc double[8];
+
+                EvaluateOnBuffers(t, y, p, dydt, u, w);
+            }
+
+            /// <summary>The body of Evaluate, on the buffers Evaluate allocated.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+            private void EvaluateOnBuffers(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.Span<double> dydt, global::System.Span<double> u, global::System.Span<double> w)
+            {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
+                p = global::OdeGen.GeneratedSpans.Sized(p, Parameters, "p", "Parameters");
+
+                // the buffers at their sizes: with their lengths known, the JIT drops the range checks it can prove
+                u = u.Slice(0, 8);
+                w = w.Slice(0, 8);
+
+                // elements of dydt that are not written are 0
+                dydt.Clear();
 
                 // for (int i = 0; i < 8; i++)
                 for (int i = 0; i < 8; i++)
@@ -86,9 +104,8 @@ namespace Scenarios.Fusion
                 yDot = global::OdeGen.GeneratedSpans.Sized(yDot, States, "yDot", "States");
                 pDot = global::OdeGen.GeneratedSpans.Sized(pDot, Parameters, "pDot", "Parameters");
 
-                // elements of dydt that are not written are 0
-                dydt.Clear();
-                dydtDot.Clear();
+                // the buffers live here and JvpOnBuffers runs on them: the JIT zeroes them with wide vector stores and no vzeroupper after,
+                // and the C runtime's math (Math.Tanh, Exp, …) is slow while the upper halves are dirty; JvpOnBuffers clears them on entry
 
                 // Span<double> u = stackalloc double[8];
                 global::System.Span<double> u = stackalloc double[8];
@@ -97,6 +114,29 @@ namespace Scenarios.Fusion
                 // Span<double> w = stackalloc double[8];
                 global::System.Span<double> w = stackalloc double[8];
                 global::System.Span<double> wDot = stackalloc double[8];
+
+                JvpOnBuffers(t, y, p, tDot, yDot, pDot, dydt, dydtDot, u, uDot, w, wDot);
+            }
+
+            /// <summary>The body of Jvp, on the buffers Jvp allocated.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+            private void JvpOnBuffers(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, double tDot, global::System.ReadOnlySpan<double> yDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> dydt, global::System.Span<double> dydtDot, global::System.Span<double> u, global::System.Span<double> uDot, global::System.Span<double> w, global::System.Span<double> wDot)
+            {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
+                p = global::OdeGen.GeneratedSpans.Sized(p, Parameters, "p", "Parameters");
+                yDot = global::OdeGen.GeneratedSpans.Sized(yDot, States, "yDot", "States");
+                pDot = global::OdeGen.GeneratedSpans.Sized(pDot, Parameters, "pDot", "Parameters");
+
+                // the buffers at their sizes: with their lengths known, the JIT drops the range checks it can prove
+                u = u.Slice(0, 8);
+                uDot = uDot.Slice(0, 8);
+                w = w.Slice(0, 8);
+                wDot = wDot.Slice(0, 8);
+
+                // elements of dydt that are not written are 0
+                dydt.Clear();
+                dydtDot.Clear();
 
                 // for (int i = 0; i < 8; i++)
                 for (int i = 0; i < 8; i++)
@@ -169,11 +209,37 @@ namespace Scenarios.Fusion
                 yBar = global::OdeGen.GeneratedSpans.Sized(yBar, States, "yBar", "States");
                 pBar = global::OdeGen.GeneratedSpans.Sized(pBar, Parameters, "pBar", "Parameters");
 
+                // the buffers live here and VjpOnBuffers runs on them: the JIT zeroes them with wide vector stores and no vzeroupper after,
+                // and the C runtime's math (Math.Tanh, Exp, …) is slow while the upper halves are dirty; VjpOnBuffers clears them on entry
+
                 // Span<double> u = stackalloc double[8];
                 global::System.Span<double> u = stackalloc double[8];
 
                 // Span<double> w = stackalloc double[8];
                 global::System.Span<double> w = stackalloc double[8];
+
+                // adjoint of: Span<double> u = stackalloc double[8];
+                global::System.Span<double> uBar = stackalloc double[8];
+                uBar.Clear();
+
+                return VjpOnBuffers(t, y, p, a, yBar, pBar, u, w, uBar);
+            }
+
+            /// <summary>The body of Vjp, on the buffers Vjp allocated.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+            private double VjpOnBuffers(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, global::System.Span<double> yBar, global::System.Span<double> pBar, global::System.Span<double> u, global::System.Span<double> w, global::System.Span<double> uBar)
+            {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
+                p = global::OdeGen.GeneratedSpans.Sized(p, Parameters, "p", "Parameters");
+                a = global::OdeGen.GeneratedSpans.Sized(a, States, "a", "States");
+                yBar = global::OdeGen.GeneratedSpans.Sized(yBar, States, "yBar", "States");
+                pBar = global::OdeGen.GeneratedSpans.Sized(pBar, Parameters, "pBar", "Parameters");
+
+                // the buffers at their sizes: with their lengths known, the JIT drops the range checks it can prove
+                u = u.Slice(0, 8);
+                w = w.Slice(0, 8);
+                uBar = uBar.Slice(0, 8);
 
                 // for (int i = 0; i < 8; i++)
                 for (int i = 0; i < 8; i++)
@@ -199,10 +265,6 @@ namespace Scenarios.Fusion
                     double v3 = w[i];
                     s += v3 * v3 * p[i];
                 }
-
-                // adjoint of: Span<double> u = stackalloc double[8];
-                global::System.Span<double> uBar = stackalloc double[8];
-                uBar.Clear();
 
                 // adjoint of: for (int k = 0; k < 4; k++)
                 double s4 = 0.0;

@@ -85,8 +85,23 @@ namespace Scenarios.Loops
             /// <inheritdoc/>
             public double Vjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, global::System.Span<double> yBar, global::System.Span<double> pBar)
             {
+                // the buffers live here and VjpOnBuffers runs on them: the JIT zeroes them with wide vector stores and no vzeroupper after,
+                // and the C runtime's math (Math.Tanh, Exp, …) is slow while the upper halves are dirty; VjpOnBuffers clears them on entry
+
                 // adjoint of: elements of dydt that are not written are 0
                 global::System.Span<double> dydtBar = stackalloc double[a.Length];
+
+                return VjpOnBuffers(t, y, p, a, yBar, pBar, dydtBar);
+            }
+
+            /// <summary>The body of Vjp, on the buffers Vjp allocated.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+            private double VjpOnBuffers(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, global::System.Span<double> yBar, global::System.Span<double> pBar, global::System.Span<double> dydtBar)
+            {
+                // the buffers at their sizes: with their lengths known, the JIT drops the range checks it can prove
+                dydtBar = dydtBar.Slice(0, a.Length);
+
+                // adjoint of: elements of dydt that are not written are 0
                 a.CopyTo(dydtBar);
 
                 // adjoint of: for (int i = 0; i < n; i++)

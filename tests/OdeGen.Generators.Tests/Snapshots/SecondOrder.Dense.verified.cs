@@ -183,6 +183,31 @@ namespace SecondOrder.Dense
                 yBarDot = global::OdeGen.GeneratedSpans.Sized(yBarDot, States, "yBarDot", "States");
                 pBarDot = global::OdeGen.GeneratedSpans.Sized(pBarDot, Parameters, "pBarDot", "Parameters");
 
+                // the buffers live here and HvpOnBuffers runs on them: the JIT zeroes them with wide vector stores and no vzeroupper after,
+                // and the C runtime's math (Math.Tanh, Exp, …) is slow while the upper halves are dirty; HvpOnBuffers clears them on entry
+
+                // adjoint of: elements of dydt that are not written are 0
+                global::System.Span<double> dydtBar = stackalloc double[a.Length];
+
+                HvpOnBuffers(t, y, p, a, tDot, yDot, pDot, yBarDot, pBarDot, dydtBar);
+            }
+
+            /// <summary>The body of Hvp, on the buffers Hvp allocated.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+            private void HvpOnBuffers(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, double tDot, global::System.ReadOnlySpan<double> yDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> yBarDot, global::System.Span<double> pBarDot, global::System.Span<double> dydtBar)
+            {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
+                p = global::OdeGen.GeneratedSpans.Sized(p, Parameters, "p", "Parameters");
+                yDot = global::OdeGen.GeneratedSpans.Sized(yDot, States, "yDot", "States");
+                pDot = global::OdeGen.GeneratedSpans.Sized(pDot, Parameters, "pDot", "Parameters");
+                a = global::OdeGen.GeneratedSpans.Sized(a, States, "a", "States");
+                yBarDot = global::OdeGen.GeneratedSpans.Sized(yBarDot, States, "yBarDot", "States");
+                pBarDot = global::OdeGen.GeneratedSpans.Sized(pBarDot, Parameters, "pBarDot", "Parameters");
+
+                // the buffers at their sizes: with their lengths known, the JIT drops the range checks it can prove
+                dydtBar = dydtBar.Slice(0, a.Length);
+
                 // loop sums that cross calls of Math or user functions wait in memory, so the loops keep them in registers
                 global::System.Span<double> sDotKept = stackalloc double[1];
 
@@ -194,7 +219,6 @@ namespace SecondOrder.Dense
                 double gainDot = global::System.Math.FusedMultiplyAdd(pDot[42], v1, -(v2 * p42));
 
                 // adjoint of: elements of dydt that are not written are 0
-                global::System.Span<double> dydtBar = stackalloc double[a.Length];
                 a.CopyTo(dydtBar);
 
                 // adjoint of: for (int i = 0; i < N; i++)

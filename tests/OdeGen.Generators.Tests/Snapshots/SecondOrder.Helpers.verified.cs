@@ -18,6 +18,9 @@ namespace SecondOrder.Helpers
                 y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
                 p = global::OdeGen.GeneratedSpans.Sized(p, Parameters, "p", "Parameters");
 
+                // the buffers live here and DivergenceOnBuffers runs on them: the JIT zeroes them with wide vector stores and no vzeroupper after,
+                // and the C runtime's math (Math.Tanh, Exp, …) is slow while the upper halves are dirty; DivergenceOnBuffers clears them on entry
+
                 // elements of dydt that are not written are 0
                 global::System.Span<double> dydtDot0 = stackalloc double[y.Length];
                 dydtDot0.Clear();
@@ -27,6 +30,23 @@ namespace SecondOrder.Helpers
                 dydtDot2.Clear();
                 global::System.Span<double> dydtDot3 = stackalloc double[y.Length];
                 dydtDot3.Clear();
+
+                return DivergenceOnBuffers(t, y, p, dydtDot0, dydtDot1, dydtDot2, dydtDot3);
+            }
+
+            /// <summary>The body of Divergence, on the buffers Divergence allocated.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+            private double DivergenceOnBuffers(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.Span<double> dydtDot0, global::System.Span<double> dydtDot1, global::System.Span<double> dydtDot2, global::System.Span<double> dydtDot3)
+            {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
+                p = global::OdeGen.GeneratedSpans.Sized(p, Parameters, "p", "Parameters");
+
+                // the buffers at their sizes: with their lengths known, the JIT drops the range checks it can prove
+                dydtDot0 = dydtDot0.Slice(0, y.Length);
+                dydtDot1 = dydtDot1.Slice(0, y.Length);
+                dydtDot2 = dydtDot2.Slice(0, y.Length);
+                dydtDot3 = dydtDot3.Slice(0, y.Length);
 
                 // for (int i = 0; i < 2; i++)
                 double p2 = p[2];
@@ -168,6 +188,9 @@ namespace SecondOrder.Helpers
                 yBar = global::OdeGen.GeneratedSpans.Sized(yBar, States, "yBar", "States");
                 pBar = global::OdeGen.GeneratedSpans.Sized(pBar, Parameters, "pBar", "Parameters");
 
+                // the buffers live here and DivergenceVjpOnBuffers runs on them: the JIT zeroes them with wide vector stores and no vzeroupper after,
+                // and the C runtime's math (Math.Tanh, Exp, …) is slow while the upper halves are dirty; DivergenceVjpOnBuffers clears them on entry
+
                 // adjoint of: elements of dydt that are not written are 0
                 global::System.Span<double> dydtDot0Bar = stackalloc double[y.Length];
                 dydtDot0Bar.Clear();
@@ -177,6 +200,26 @@ namespace SecondOrder.Helpers
                 dydtDot2Bar.Clear();
                 global::System.Span<double> dydtDot3Bar = stackalloc double[y.Length];
                 dydtDot3Bar.Clear();
+
+                return DivergenceVjpOnBuffers(t, y, p, s, yBar, pBar, dydtDot0Bar, dydtDot1Bar, dydtDot2Bar, dydtDot3Bar);
+            }
+
+            /// <summary>The body of DivergenceVjp, on the buffers DivergenceVjp allocated.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+            private double DivergenceVjpOnBuffers(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, double s, global::System.Span<double> yBar, global::System.Span<double> pBar, global::System.Span<double> dydtDot0Bar, global::System.Span<double> dydtDot1Bar, global::System.Span<double> dydtDot2Bar, global::System.Span<double> dydtDot3Bar)
+            {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
+                p = global::OdeGen.GeneratedSpans.Sized(p, Parameters, "p", "Parameters");
+                yBar = global::OdeGen.GeneratedSpans.Sized(yBar, States, "yBar", "States");
+                pBar = global::OdeGen.GeneratedSpans.Sized(pBar, Parameters, "pBar", "Parameters");
+
+                // the buffers at their sizes: with their lengths known, the JIT drops the range checks it can prove
+                dydtDot0Bar = dydtDot0Bar.Slice(0, y.Length);
+                dydtDot1Bar = dydtDot1Bar.Slice(0, y.Length);
+                dydtDot2Bar = dydtDot2Bar.Slice(0, y.Length);
+                dydtDot3Bar = dydtDot3Bar.Slice(0, y.Length);
+
                 dydtDot3Bar[3] += s;
                 dydtDot2Bar[2] += s;
                 dydtDot1Bar[1] += s;

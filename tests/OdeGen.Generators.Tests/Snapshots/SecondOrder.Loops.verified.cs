@@ -17,19 +17,8 @@ namespace SecondOrder.Loops
                 // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
                 y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
 
-                // loop sums that cross calls of Math or user functions wait in memory, so the loops keep them in registers
-                global::System.Span<double> sDot0Kept = stackalloc double[1];
-                global::System.Span<double> sDot1Kept = stackalloc double[1];
-                global::System.Span<double> sDot2Kept = stackalloc double[1];
-                global::System.Span<double> sDot0_2Kept = stackalloc double[1];
-                global::System.Span<double> sDot1_2Kept = stackalloc double[1];
-                global::System.Span<double> sDot2_2Kept = stackalloc double[1];
-                global::System.Span<double> sDot0_3Kept = stackalloc double[1];
-                global::System.Span<double> sDot1_3Kept = stackalloc double[1];
-                global::System.Span<double> sDot2_3Kept = stackalloc double[1];
-                global::System.Span<double> sDot0_4Kept = stackalloc double[1];
-                global::System.Span<double> sDot1_4Kept = stackalloc double[1];
-                global::System.Span<double> sDot2_4Kept = stackalloc double[1];
+                // the buffers live here and DivergenceOnBuffers runs on them: the JIT zeroes them with wide vector stores and no vzeroupper after,
+                // and the C runtime's math (Math.Tanh, Exp, …) is slow while the upper halves are dirty; DivergenceOnBuffers clears them on entry
 
                 // elements of dydt that are not written are 0
                 global::System.Span<double> dydtDot0 = stackalloc double[y.Length];
@@ -44,6 +33,39 @@ namespace SecondOrder.Loops
                 global::System.Span<double> hDot0 = stackalloc double[4];
                 global::System.Span<double> hDot1 = stackalloc double[4];
                 global::System.Span<double> hDot2 = stackalloc double[4];
+
+                return DivergenceOnBuffers(t, y, p, dydtDot0, dydtDot1, dydtDot2, h, hDot0, hDot1, hDot2);
+            }
+
+            /// <summary>The body of Divergence, on the buffers Divergence allocated.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+            private double DivergenceOnBuffers(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.Span<double> dydtDot0, global::System.Span<double> dydtDot1, global::System.Span<double> dydtDot2, global::System.Span<double> h, global::System.Span<double> hDot0, global::System.Span<double> hDot1, global::System.Span<double> hDot2)
+            {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
+
+                // the buffers at their sizes: with their lengths known, the JIT drops the range checks it can prove
+                dydtDot0 = dydtDot0.Slice(0, y.Length);
+                dydtDot1 = dydtDot1.Slice(0, y.Length);
+                dydtDot2 = dydtDot2.Slice(0, y.Length);
+                h = h.Slice(0, 4);
+                hDot0 = hDot0.Slice(0, 4);
+                hDot1 = hDot1.Slice(0, 4);
+                hDot2 = hDot2.Slice(0, 4);
+
+                // loop sums that cross calls of Math or user functions wait in memory, so the loops keep them in registers
+                global::System.Span<double> sDot0Kept = stackalloc double[1];
+                global::System.Span<double> sDot1Kept = stackalloc double[1];
+                global::System.Span<double> sDot2Kept = stackalloc double[1];
+                global::System.Span<double> sDot0_2Kept = stackalloc double[1];
+                global::System.Span<double> sDot1_2Kept = stackalloc double[1];
+                global::System.Span<double> sDot2_2Kept = stackalloc double[1];
+                global::System.Span<double> sDot0_3Kept = stackalloc double[1];
+                global::System.Span<double> sDot1_3Kept = stackalloc double[1];
+                global::System.Span<double> sDot2_3Kept = stackalloc double[1];
+                global::System.Span<double> sDot0_4Kept = stackalloc double[1];
+                global::System.Span<double> sDot1_4Kept = stackalloc double[1];
+                global::System.Span<double> sDot2_4Kept = stackalloc double[1];
 
                 // for (int i = 0; i < H; i++), unrolled:
                 // i = 0
@@ -272,6 +294,57 @@ namespace SecondOrder.Loops
                 y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
                 yBar = global::OdeGen.GeneratedSpans.Sized(yBar, States, "yBar", "States");
 
+                // the buffers live here and DivergenceVjpOnBuffers runs on them: the JIT zeroes them with wide vector stores and no vzeroupper after,
+                // and the C runtime's math (Math.Tanh, Exp, …) is slow while the upper halves are dirty; DivergenceVjpOnBuffers clears them on entry
+
+                // Span<double> h = stackalloc double[H];
+                global::System.Span<double> h = stackalloc double[4];
+                global::System.Span<double> hDot0 = stackalloc double[4];
+                global::System.Span<double> hDot1 = stackalloc double[4];
+                global::System.Span<double> hDot2 = stackalloc double[4];
+
+                // adjoint of: elements of dydt that are not written are 0
+                global::System.Span<double> dydtDot0Bar = stackalloc double[y.Length];
+                dydtDot0Bar.Clear();
+                global::System.Span<double> dydtDot1Bar = stackalloc double[y.Length];
+                dydtDot1Bar.Clear();
+                global::System.Span<double> dydtDot2Bar = stackalloc double[y.Length];
+                dydtDot2Bar.Clear();
+
+                // adjoint of: Span<double> h = stackalloc double[H];
+                global::System.Span<double> hBar = stackalloc double[4];
+                hBar.Clear();
+                global::System.Span<double> hDot0Bar = stackalloc double[4];
+                hDot0Bar.Clear();
+                global::System.Span<double> hDot1Bar = stackalloc double[4];
+                hDot1Bar.Clear();
+                global::System.Span<double> hDot2Bar = stackalloc double[4];
+                hDot2Bar.Clear();
+
+                return DivergenceVjpOnBuffers(t, y, p, s, yBar, pBar, h, hDot0, hDot1, hDot2, dydtDot0Bar, dydtDot1Bar, dydtDot2Bar, hBar, hDot0Bar, hDot1Bar, hDot2Bar);
+            }
+
+            /// <summary>The body of DivergenceVjp, on the buffers DivergenceVjp allocated.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+            private double DivergenceVjpOnBuffers(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, double s, global::System.Span<double> yBar, global::System.Span<double> pBar, global::System.Span<double> h, global::System.Span<double> hDot0, global::System.Span<double> hDot1, global::System.Span<double> hDot2, global::System.Span<double> dydtDot0Bar, global::System.Span<double> dydtDot1Bar, global::System.Span<double> dydtDot2Bar, global::System.Span<double> hBar, global::System.Span<double> hDot0Bar, global::System.Span<double> hDot1Bar, global::System.Span<double> hDot2Bar)
+            {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
+                yBar = global::OdeGen.GeneratedSpans.Sized(yBar, States, "yBar", "States");
+
+                // the buffers at their sizes: with their lengths known, the JIT drops the range checks it can prove
+                h = h.Slice(0, 4);
+                hDot0 = hDot0.Slice(0, 4);
+                hDot1 = hDot1.Slice(0, 4);
+                hDot2 = hDot2.Slice(0, 4);
+                dydtDot0Bar = dydtDot0Bar.Slice(0, y.Length);
+                dydtDot1Bar = dydtDot1Bar.Slice(0, y.Length);
+                dydtDot2Bar = dydtDot2Bar.Slice(0, y.Length);
+                hBar = hBar.Slice(0, 4);
+                hDot0Bar = hDot0Bar.Slice(0, 4);
+                hDot1Bar = hDot1Bar.Slice(0, 4);
+                hDot2Bar = hDot2Bar.Slice(0, 4);
+
                 // loop sums that cross calls of Math or user functions wait in memory, so the loops keep them in registers
                 global::System.Span<double> sDot0Kept = stackalloc double[1];
                 global::System.Span<double> sDot1Kept = stackalloc double[1];
@@ -285,12 +358,6 @@ namespace SecondOrder.Loops
                 global::System.Span<double> sDot0_4Kept = stackalloc double[1];
                 global::System.Span<double> sDot1_4Kept = stackalloc double[1];
                 global::System.Span<double> sDot2_4Kept = stackalloc double[1];
-
-                // Span<double> h = stackalloc double[H];
-                global::System.Span<double> h = stackalloc double[4];
-                global::System.Span<double> hDot0 = stackalloc double[4];
-                global::System.Span<double> hDot1 = stackalloc double[4];
-                global::System.Span<double> hDot2 = stackalloc double[4];
 
                 // for (int i = 0; i < H; i++), unrolled:
                 // i = 0
@@ -426,24 +493,6 @@ namespace SecondOrder.Loops
                     energyDot1 += v15 + v15;
                     energyDot2 += v16 + v16;
                 }
-
-                // adjoint of: elements of dydt that are not written are 0
-                global::System.Span<double> dydtDot0Bar = stackalloc double[y.Length];
-                dydtDot0Bar.Clear();
-                global::System.Span<double> dydtDot1Bar = stackalloc double[y.Length];
-                dydtDot1Bar.Clear();
-                global::System.Span<double> dydtDot2Bar = stackalloc double[y.Length];
-                dydtDot2Bar.Clear();
-
-                // adjoint of: Span<double> h = stackalloc double[H];
-                global::System.Span<double> hBar = stackalloc double[4];
-                hBar.Clear();
-                global::System.Span<double> hDot0Bar = stackalloc double[4];
-                hDot0Bar.Clear();
-                global::System.Span<double> hDot1Bar = stackalloc double[4];
-                hDot1Bar.Clear();
-                global::System.Span<double> hDot2Bar = stackalloc double[4];
-                hDot2Bar.Clear();
                 dydtDot2Bar[2] += s;
                 dydtDot1Bar[1] += s;
                 dydtDot0Bar[0] += s;
@@ -817,15 +866,47 @@ namespace SecondOrder.Loops
                 a = global::OdeGen.GeneratedSpans.Sized(a, States, "a", "States");
                 yBarDot = global::OdeGen.GeneratedSpans.Sized(yBarDot, States, "yBarDot", "States");
 
+                // the buffers live here and HvpOnBuffers runs on them: the JIT zeroes them with wide vector stores and no vzeroupper after,
+                // and the C runtime's math (Math.Tanh, Exp, …) is slow while the upper halves are dirty; HvpOnBuffers clears them on entry
+
+                // Span<double> h = stackalloc double[H];
+                global::System.Span<double> h = stackalloc double[4];
+                global::System.Span<double> hDot = stackalloc double[4];
+
+                // adjoint of: elements of dydt that are not written are 0
+                global::System.Span<double> dydtBar = stackalloc double[a.Length];
+
+                // adjoint of: Span<double> h = stackalloc double[H];
+                global::System.Span<double> hBar = stackalloc double[4];
+                hBar.Clear();
+                global::System.Span<double> hBarDot = stackalloc double[4];
+                hBarDot.Clear();
+
+                HvpOnBuffers(t, y, p, a, tDot, yDot, pDot, yBarDot, pBarDot, h, hDot, dydtBar, hBar, hBarDot);
+            }
+
+            /// <summary>The body of Hvp, on the buffers Hvp allocated.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+            private void HvpOnBuffers(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, double tDot, global::System.ReadOnlySpan<double> yDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> yBarDot, global::System.Span<double> pBarDot, global::System.Span<double> h, global::System.Span<double> hDot, global::System.Span<double> dydtBar, global::System.Span<double> hBar, global::System.Span<double> hBarDot)
+            {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
+                yDot = global::OdeGen.GeneratedSpans.Sized(yDot, States, "yDot", "States");
+                a = global::OdeGen.GeneratedSpans.Sized(a, States, "a", "States");
+                yBarDot = global::OdeGen.GeneratedSpans.Sized(yBarDot, States, "yBarDot", "States");
+
+                // the buffers at their sizes: with their lengths known, the JIT drops the range checks it can prove
+                h = h.Slice(0, 4);
+                hDot = hDot.Slice(0, 4);
+                dydtBar = dydtBar.Slice(0, a.Length);
+                hBar = hBar.Slice(0, 4);
+                hBarDot = hBarDot.Slice(0, 4);
+
                 // loop sums that cross calls of Math or user functions wait in memory, so the loops keep them in registers
                 global::System.Span<double> sDotKept = stackalloc double[1];
                 global::System.Span<double> sDot_2Kept = stackalloc double[1];
                 global::System.Span<double> sDot_3Kept = stackalloc double[1];
                 global::System.Span<double> sDot_4Kept = stackalloc double[1];
-
-                // Span<double> h = stackalloc double[H];
-                global::System.Span<double> h = stackalloc double[4];
-                global::System.Span<double> hDot = stackalloc double[4];
 
                 // for (int i = 0; i < H; i++), unrolled:
                 // i = 0
@@ -925,14 +1006,7 @@ namespace SecondOrder.Loops
                 }
 
                 // adjoint of: elements of dydt that are not written are 0
-                global::System.Span<double> dydtBar = stackalloc double[a.Length];
                 a.CopyTo(dydtBar);
-
-                // adjoint of: Span<double> h = stackalloc double[H];
-                global::System.Span<double> hBar = stackalloc double[4];
-                hBar.Clear();
-                global::System.Span<double> hBarDot = stackalloc double[4];
-                hBarDot.Clear();
 
                 // adjoint of: for (int k = 0; k < n; k++)
                 double s15 = 0.0;

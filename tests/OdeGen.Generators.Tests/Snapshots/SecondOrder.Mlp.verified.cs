@@ -17,9 +17,8 @@ namespace SecondOrder.Mlp
                 // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
                 y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
 
-                // loop sums that cross calls of Math or user functions wait in memory, so the loops keep them in registers
-                global::System.Span<double> sDot0_2Kept = stackalloc double[1];
-                global::System.Span<double> sDot1_2Kept = stackalloc double[1];
+                // the buffers live here and DivergenceOnBuffers runs on them: the JIT zeroes them with wide vector stores and no vzeroupper after,
+                // and the C runtime's math (Math.Tanh, Exp, …) is slow while the upper halves are dirty; DivergenceOnBuffers clears them on entry
 
                 // Span<double> h1 = stackalloc double[Hidden];
                 global::System.Span<double> h1 = stackalloc double[64];
@@ -29,6 +28,27 @@ namespace SecondOrder.Mlp
                 // Span<double> h2 = stackalloc double[Hidden];
                 global::System.Span<double> h2Dot0 = stackalloc double[64];
                 global::System.Span<double> h2Dot1 = stackalloc double[64];
+
+                return DivergenceOnBuffers(t, y, p, h1, h1Dot0, h1Dot1, h2Dot0, h2Dot1);
+            }
+
+            /// <summary>The body of Divergence, on the buffers Divergence allocated.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+            private double DivergenceOnBuffers(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.Span<double> h1, global::System.Span<double> h1Dot0, global::System.Span<double> h1Dot1, global::System.Span<double> h2Dot0, global::System.Span<double> h2Dot1)
+            {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
+
+                // the buffers at their sizes: with their lengths known, the JIT drops the range checks it can prove
+                h1 = h1.Slice(0, 64);
+                h1Dot0 = h1Dot0.Slice(0, 64);
+                h1Dot1 = h1Dot1.Slice(0, 64);
+                h2Dot0 = h2Dot0.Slice(0, 64);
+                h2Dot1 = h2Dot1.Slice(0, 64);
+
+                // loop sums that cross calls of Math or user functions wait in memory, so the loops keep them in registers
+                global::System.Span<double> sDot0_2Kept = stackalloc double[1];
+                global::System.Span<double> sDot1_2Kept = stackalloc double[1];
 
                 // for (int i = 0; i < Hidden; i++)
                 for (int i = 0; i < 64; i++)
@@ -116,11 +136,8 @@ namespace SecondOrder.Mlp
                 y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
                 yBar = global::OdeGen.GeneratedSpans.Sized(yBar, States, "yBar", "States");
 
-                // loop sums that cross calls of Math or user functions wait in memory, so the loops keep them in registers
-                global::System.Span<double> sDot0_2Kept = stackalloc double[1];
-                global::System.Span<double> sDot1_2Kept = stackalloc double[1];
-                global::System.Span<double> sDot0_3Kept = stackalloc double[1];
-                global::System.Span<double> sDot1_3Kept = stackalloc double[1];
+                // the buffers live here and DivergenceVjpOnBuffers runs on them: the JIT zeroes them with wide vector stores and no vzeroupper after,
+                // and the C runtime's math (Math.Tanh, Exp, …) is slow while the upper halves are dirty; DivergenceVjpOnBuffers clears them on entry
 
                 // Span<double> h1 = stackalloc double[Hidden];
                 global::System.Span<double> h1 = stackalloc double[64];
@@ -130,6 +147,41 @@ namespace SecondOrder.Mlp
                 // Span<double> h2 = stackalloc double[Hidden];
                 global::System.Span<double> h2Dot0 = stackalloc double[64];
                 global::System.Span<double> h2Dot1 = stackalloc double[64];
+
+                // adjoint of: Span<double> h1 = stackalloc double[Hidden];
+                global::System.Span<double> h1Bar = stackalloc double[64];
+                h1Bar.Clear();
+                global::System.Span<double> h1Dot0Bar = stackalloc double[64];
+                h1Dot0Bar.Clear();
+                global::System.Span<double> h1Dot1Bar = stackalloc double[64];
+                h1Dot1Bar.Clear();
+
+                return DivergenceVjpOnBuffers(t, y, p, s, yBar, pBar, h1, h1Dot0, h1Dot1, h2Dot0, h2Dot1, h1Bar, h1Dot0Bar, h1Dot1Bar);
+            }
+
+            /// <summary>The body of DivergenceVjp, on the buffers DivergenceVjp allocated.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+            private double DivergenceVjpOnBuffers(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, double s, global::System.Span<double> yBar, global::System.Span<double> pBar, global::System.Span<double> h1, global::System.Span<double> h1Dot0, global::System.Span<double> h1Dot1, global::System.Span<double> h2Dot0, global::System.Span<double> h2Dot1, global::System.Span<double> h1Bar, global::System.Span<double> h1Dot0Bar, global::System.Span<double> h1Dot1Bar)
+            {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
+                yBar = global::OdeGen.GeneratedSpans.Sized(yBar, States, "yBar", "States");
+
+                // the buffers at their sizes: with their lengths known, the JIT drops the range checks it can prove
+                h1 = h1.Slice(0, 64);
+                h1Dot0 = h1Dot0.Slice(0, 64);
+                h1Dot1 = h1Dot1.Slice(0, 64);
+                h2Dot0 = h2Dot0.Slice(0, 64);
+                h2Dot1 = h2Dot1.Slice(0, 64);
+                h1Bar = h1Bar.Slice(0, 64);
+                h1Dot0Bar = h1Dot0Bar.Slice(0, 64);
+                h1Dot1Bar = h1Dot1Bar.Slice(0, 64);
+
+                // loop sums that cross calls of Math or user functions wait in memory, so the loops keep them in registers
+                global::System.Span<double> sDot0_2Kept = stackalloc double[1];
+                global::System.Span<double> sDot1_2Kept = stackalloc double[1];
+                global::System.Span<double> sDot0_3Kept = stackalloc double[1];
+                global::System.Span<double> sDot1_3Kept = stackalloc double[1];
 
                 // for (int i = 0; i < Hidden; i++)
                 double y0 = y[0];
@@ -188,14 +240,6 @@ namespace SecondOrder.Mlp
                     h2Dot0[i] = sDot0_2Kept[0] * v10;
                     h2Dot1[i] = sDot1_2Kept[0] * v10;
                 }
-
-                // adjoint of: Span<double> h1 = stackalloc double[Hidden];
-                global::System.Span<double> h1Bar = stackalloc double[64];
-                h1Bar.Clear();
-                global::System.Span<double> h1Dot0Bar = stackalloc double[64];
-                h1Dot0Bar.Clear();
-                global::System.Span<double> h1Dot1Bar = stackalloc double[64];
-                h1Dot1Bar.Clear();
 
                 // adjoint of: for (int k = 0; k < In; k++), unrolled:
                 // k = 1
@@ -341,8 +385,8 @@ namespace SecondOrder.Mlp
                 a = global::OdeGen.GeneratedSpans.Sized(a, States, "a", "States");
                 yBarDot = global::OdeGen.GeneratedSpans.Sized(yBarDot, States, "yBarDot", "States");
 
-                // loop sums that cross calls of Math or user functions wait in memory, so the loops keep them in registers
-                global::System.Span<double> sDot_2Kept = stackalloc double[1];
+                // the buffers live here and HvpOnBuffers runs on them: the JIT zeroes them with wide vector stores and no vzeroupper after,
+                // and the C runtime's math (Math.Tanh, Exp, …) is slow while the upper halves are dirty; HvpOnBuffers clears them on entry
 
                 // Span<double> h1 = stackalloc double[Hidden];
                 global::System.Span<double> h1 = stackalloc double[64];
@@ -351,6 +395,44 @@ namespace SecondOrder.Mlp
                 // Span<double> h2 = stackalloc double[Hidden];
                 global::System.Span<double> h2 = stackalloc double[64];
                 global::System.Span<double> h2Dot = stackalloc double[64];
+
+                // adjoint of: Span<double> h1 = stackalloc double[Hidden];
+                global::System.Span<double> h1Bar = stackalloc double[64];
+                h1Bar.Clear();
+                global::System.Span<double> h1BarDot = stackalloc double[64];
+                h1BarDot.Clear();
+
+                // adjoint of: Span<double> h2 = stackalloc double[Hidden];
+                global::System.Span<double> h2Bar = stackalloc double[64];
+                h2Bar.Clear();
+                global::System.Span<double> h2BarDot = stackalloc double[64];
+                h2BarDot.Clear();
+
+                HvpOnBuffers(t, y, p, a, tDot, yDot, pDot, yBarDot, pBarDot, h1, h1Dot, h2, h2Dot, h1Bar, h1BarDot, h2Bar, h2BarDot);
+            }
+
+            /// <summary>The body of Hvp, on the buffers Hvp allocated.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+            private void HvpOnBuffers(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, double tDot, global::System.ReadOnlySpan<double> yDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> yBarDot, global::System.Span<double> pBarDot, global::System.Span<double> h1, global::System.Span<double> h1Dot, global::System.Span<double> h2, global::System.Span<double> h2Dot, global::System.Span<double> h1Bar, global::System.Span<double> h1BarDot, global::System.Span<double> h2Bar, global::System.Span<double> h2BarDot)
+            {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
+                yDot = global::OdeGen.GeneratedSpans.Sized(yDot, States, "yDot", "States");
+                a = global::OdeGen.GeneratedSpans.Sized(a, States, "a", "States");
+                yBarDot = global::OdeGen.GeneratedSpans.Sized(yBarDot, States, "yBarDot", "States");
+
+                // the buffers at their sizes: with their lengths known, the JIT drops the range checks it can prove
+                h1 = h1.Slice(0, 64);
+                h1Dot = h1Dot.Slice(0, 64);
+                h2 = h2.Slice(0, 64);
+                h2Dot = h2Dot.Slice(0, 64);
+                h1Bar = h1Bar.Slice(0, 64);
+                h1BarDot = h1BarDot.Slice(0, 64);
+                h2Bar = h2Bar.Slice(0, 64);
+                h2BarDot = h2BarDot.Slice(0, 64);
+
+                // loop sums that cross calls of Math or user functions wait in memory, so the loops keep them in registers
+                global::System.Span<double> sDot_2Kept = stackalloc double[1];
 
                 // for (int i = 0; i < Hidden; i++)
                 double y0 = y[0];
@@ -403,18 +485,6 @@ namespace SecondOrder.Mlp
                     h2[i] = v7;
                     h2Dot[i] = sDot_2Kept[0] * global::System.Math.FusedMultiplyAdd(-v7, v7, 1.0);
                 }
-
-                // adjoint of: Span<double> h1 = stackalloc double[Hidden];
-                global::System.Span<double> h1Bar = stackalloc double[64];
-                h1Bar.Clear();
-                global::System.Span<double> h1BarDot = stackalloc double[64];
-                h1BarDot.Clear();
-
-                // adjoint of: Span<double> h2 = stackalloc double[Hidden];
-                global::System.Span<double> h2Bar = stackalloc double[64];
-                h2Bar.Clear();
-                global::System.Span<double> h2BarDot = stackalloc double[64];
-                h2BarDot.Clear();
 
                 // adjoint of: for (int k = 0; k < In; k++), unrolled:
                 // k = 1

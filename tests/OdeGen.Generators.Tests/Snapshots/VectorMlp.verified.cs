@@ -31,11 +31,28 @@ namespace Scenarios.Vector
                 y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
                 p = global::OdeGen.GeneratedSpans.Sized(p, Parameters, "p", "Parameters");
 
-                // elements of dydt that are not written are 0
-                dydt.Clear();
+                // the buffers live here and EvaluateOnBuffers runs on them: the JIT zeroes them with wide vector stores and no vzeroupper after,
+                // and the C runtime's math (Math.Tanh, Exp, …) is slow while the upper halves are dirty; EvaluateOnBuffers clears them on entry
 
                 // Span<double> h = stackalloc double[Hidden];
                 global::System.Span<double> h = stackalloc double[21];
+
+                EvaluateOnBuffers(t, y, p, dydt, h);
+            }
+
+            /// <summary>The body of Evaluate, on the buffers Evaluate allocated.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+            private void EvaluateOnBuffers(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.Span<double> dydt, global::System.Span<double> h)
+            {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
+                p = global::OdeGen.GeneratedSpans.Sized(p, Parameters, "p", "Parameters");
+
+                // the buffers at their sizes: with their lengths known, the JIT drops the range checks it can prove
+                h = h.Slice(0, 21);
+
+                // elements of dydt that are not written are 0
+                dydt.Clear();
 
                 // for (int i = 0; i < Hidden; i++)
                 // vectorized across i (VectorizeLoops): TLane.Count iterations at a time at the widest width the hardware has, the rest one at a time below
@@ -233,13 +250,33 @@ namespace Scenarios.Vector
                 yDot = global::OdeGen.GeneratedSpans.Sized(yDot, States, "yDot", "States");
                 pDot = global::OdeGen.GeneratedSpans.Sized(pDot, Parameters, "pDot", "Parameters");
 
-                // elements of dydt that are not written are 0
-                dydt.Clear();
-                dydtDot.Clear();
+                // the buffers live here and JvpOnBuffers runs on them: the JIT zeroes them with wide vector stores and no vzeroupper after,
+                // and the C runtime's math (Math.Tanh, Exp, …) is slow while the upper halves are dirty; JvpOnBuffers clears them on entry
 
                 // Span<double> h = stackalloc double[Hidden];
                 global::System.Span<double> h = stackalloc double[21];
                 global::System.Span<double> hDot = stackalloc double[21];
+
+                JvpOnBuffers(t, y, p, tDot, yDot, pDot, dydt, dydtDot, h, hDot);
+            }
+
+            /// <summary>The body of Jvp, on the buffers Jvp allocated.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+            private void JvpOnBuffers(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, double tDot, global::System.ReadOnlySpan<double> yDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> dydt, global::System.Span<double> dydtDot, global::System.Span<double> h, global::System.Span<double> hDot)
+            {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
+                p = global::OdeGen.GeneratedSpans.Sized(p, Parameters, "p", "Parameters");
+                yDot = global::OdeGen.GeneratedSpans.Sized(yDot, States, "yDot", "States");
+                pDot = global::OdeGen.GeneratedSpans.Sized(pDot, Parameters, "pDot", "Parameters");
+
+                // the buffers at their sizes: with their lengths known, the JIT drops the range checks it can prove
+                h = h.Slice(0, 21);
+                hDot = hDot.Slice(0, 21);
+
+                // elements of dydt that are not written are 0
+                dydt.Clear();
+                dydtDot.Clear();
 
                 // for (int i = 0; i < Hidden; i++)
                 double y0 = y[0];
@@ -492,8 +529,33 @@ namespace Scenarios.Vector
                 yBar = global::OdeGen.GeneratedSpans.Sized(yBar, States, "yBar", "States");
                 pBar = global::OdeGen.GeneratedSpans.Sized(pBar, Parameters, "pBar", "Parameters");
 
+                // the buffers live here and VjpOnBuffers runs on them: the JIT zeroes them with wide vector stores and no vzeroupper after,
+                // and the C runtime's math (Math.Tanh, Exp, …) is slow while the upper halves are dirty; VjpOnBuffers clears them on entry
+
                 // Span<double> h = stackalloc double[Hidden];
                 global::System.Span<double> h = stackalloc double[21];
+
+                // adjoint of: Span<double> h = stackalloc double[Hidden];
+                global::System.Span<double> hBar = stackalloc double[21];
+                hBar.Clear();
+
+                return VjpOnBuffers(t, y, p, a, yBar, pBar, h, hBar);
+            }
+
+            /// <summary>The body of Vjp, on the buffers Vjp allocated.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+            private double VjpOnBuffers(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, global::System.Span<double> yBar, global::System.Span<double> pBar, global::System.Span<double> h, global::System.Span<double> hBar)
+            {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
+                p = global::OdeGen.GeneratedSpans.Sized(p, Parameters, "p", "Parameters");
+                a = global::OdeGen.GeneratedSpans.Sized(a, States, "a", "States");
+                yBar = global::OdeGen.GeneratedSpans.Sized(yBar, States, "yBar", "States");
+                pBar = global::OdeGen.GeneratedSpans.Sized(pBar, Parameters, "pBar", "Parameters");
+
+                // the buffers at their sizes: with their lengths known, the JIT drops the range checks it can prove
+                h = h.Slice(0, 21);
+                hBar = hBar.Slice(0, 21);
 
                 // for (int i = 0; i < Hidden; i++)
                 double y0 = y[0];
@@ -533,10 +595,6 @@ namespace Scenarios.Vector
                     // h[i] = Math.Tanh(s);
                     h[i] = global::System.Math.Tanh(s_2);
                 }
-
-                // adjoint of: Span<double> h = stackalloc double[Hidden];
-                global::System.Span<double> hBar = stackalloc double[21];
-                hBar.Clear();
 
                 // adjoint of: for (int k = 0; k < Out; k++)
                 double s2 = 0.0;
