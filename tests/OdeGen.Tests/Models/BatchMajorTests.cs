@@ -382,9 +382,16 @@ public class BatchMajorTests
             var model = new Model(Layers(blocks)) { MaxDegreeOfParallelism = 1 };
             Assert.True(model.BatchMajor);
             double[] p = model.CreateParameters(seed: 42), gradient = new double[p.Length];
-            model.Gradient(p, inputs, targets, Loss.SoftmaxCrossEntropy, gradient);
-            model.Gradient(p, inputs, targets, Loss.SoftmaxCrossEntropy, gradient);
-            return model.Memory.OdeBlockBytes;
+            // The least over calls: the figure also counts what a layer's backward pass allocated, and a call that lands on a
+            // pool thread for the first time allocates that thread's buffers; the held bytes are in every call.
+            long least = long.MaxValue;
+            for (int call = 0; call < 6; call++)
+            {
+                model.Gradient(p, inputs, targets, Loss.SoftmaxCrossEntropy, gradient);
+                least = Math.Min(least, model.Memory.OdeBlockBytes);
+            }
+
+            return least;
         }
 
         var block = new ResidualBlock(4, 6, 6, groups: 2);
