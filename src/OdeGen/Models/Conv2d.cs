@@ -745,6 +745,24 @@ public class Conv2d : Layer
     }
 
     // This thread's float buffers, sized in the forward pass for the backward pass of `count` samples (which then allocates nothing).
+    // Column j = (sample s, pixel) of a chunk's product reads frame s at this offset. On the heap, one array per thread grown
+    // as needed: pixels × samples can be far too large for the stack (a 224×224 image in a run of 32 is 1.6 M entries).
+    [ThreadStatic]
+    private static int[]? t_columnOffsets;
+
+    private Span<int> ColumnOffsets(int count)
+    {
+        int pixels = Pixels, columns = pixels * count;
+        int[] buffer = t_columnOffsets is { } kept && kept.Length >= columns ? kept : (t_columnOffsets = new int[columns]);
+        Span<int> offsets = buffer.AsSpan(0, columns);
+        for (int s = 0, j = 0, frameSize = FrameSize; s < count; s++)
+        {
+            for (int pixel = 0; pixel < pixels; pixel++, j++) offsets[j] = (s * frameSize) + _pixelOffset[pixel];
+        }
+
+        return offsets;
+    }
+
     private FrameBuffers SingleBuffers(int count)
     {
         FrameBuffers b = _frames.Value!;
@@ -883,11 +901,7 @@ public class Conv2d : Layer
         TransposeBars(count, yBar, DirectInput || _phased is not null || count == 1 ? default : barsCopy, barsT, row, parameterBar);
 
         Span<float> frames = Frames(t, count, x, ref buffers.InputSingle);
-        Span<int> columnOffset = stackalloc int[columns];
-        for (int s = 0, j = 0, frameSize = FrameSize; s < count; s++)
-        {
-            for (int pixel = 0; pixel < pixels; pixel++, j++) columnOffset[j] = (s * frameSize) + _pixelOffset[pixel];
-        }
+        Span<int> columnOffset = ColumnOffsets(count);
 
         Span<float> weightBar = buffers.WeightBar.AsSpan(0, weights);
         weightBar.Clear();
@@ -962,11 +976,7 @@ public class Conv2d : Layer
 
         // ∂L/∂W += ∂L/∂Y·colsᵀ, straight from the chunk's frames: column j = (sample s, pixel) reads frame s at its pixel's offset.
         Span<double> frames = Frames(t, count, x);
-        Span<int> columnOffset = stackalloc int[columns];
-        for (int s = 0, j = 0, frameSize = FrameSize; s < count; s++)
-        {
-            for (int pixel = 0; pixel < pixels; pixel++, j++) columnOffset[j] = (s * frameSize) + _pixelOffset[pixel];
-        }
+        Span<int> columnOffset = ColumnOffsets(count);
 
         DirectConvolution.WeightGradient(OutChannels, barsT, frames, _tapOffset, columnOffset, parameterBar[..weights]);
 
