@@ -14,8 +14,9 @@ namespace OdeGen.Samples.Classifier;
 /// <param name="Controller">The Dopri5 step-size controller (torchdiffeq's integral control by default; <see cref="StepSizeControl.ProportionalIntegral"/> is OdeGen's default elsewhere).</param>
 /// <param name="Seminorm">odenet: leave the parameter adjoint out of the backward solve's error norm (torchdiffeq's <c>adjoint_options=dict(norm="seminorm")</c>).</param>
 /// <param name="Precision">Every convolution's arithmetic (<see cref="Conv2d.Precision"/>; single is PyTorch's default float32).</param>
+/// <param name="Groups">Every GroupNorm's groups; 0 for torchdiffeq's min(32, <paramref name="Channels"/>).</param>
 public sealed record ClassifierSpec(string Model, int Channels, int Blocks = 0, int Steps = 4, double Tolerance = 1e-3, int Rows = 28, int Columns = 28, bool BatchOde = false,
-    StepSizeControl Controller = StepSizeControl.Integral, bool Seminorm = false, ConvolutionPrecision Precision = ConvolutionPrecision.Double)
+    StepSizeControl Controller = StepSizeControl.Integral, bool Seminorm = false, ConvolutionPrecision Precision = ConvolutionPrecision.Double, int Groups = 0)
 {
     /// <summary>The models this sample builds.</summary>
     public static readonly string[] Models = ["resnet", "resnet1", "rknet", "odenet", "odenet-discrete"];
@@ -61,13 +62,35 @@ public sealed class ClassifierNetwork
     /// <summary>Evaluations per sample in the backward pass: vector-Jacobian products of f, or residual blocks.</summary>
     public double BackwardEvaluations => Counter?.BackwardPerSample ?? Blocks;
 
+    /// <summary>
+    /// The GroupNorms' groups: <see cref="ClassifierSpec.Groups"/>, or torchdiffeq's min(32, C), which splits C only when C ≤ 32 or
+    /// C is a multiple of 32; any other width needs its groups given, and the message says so before any layer is built.
+    /// </summary>
+    /// <exception cref="ArgumentException">The groups do not split the channels evenly.</exception>
+    public static int NormGroups(ClassifierSpec spec)
+    {
+        int c = spec.Channels, groups = spec.Groups > 0 ? spec.Groups : Math.Min(32, c);
+        if (spec.Groups < 0 || c % groups != 0)
+            throw new ArgumentException(spec.Groups == 0
+                ? $"--channels {c}: the GroupNorms use min(32, C) = {groups} groups (torchdiffeq's rule), which do not split {c} channels evenly; " +
+                  $"choose C ≤ 32 or a multiple of 32, or give --groups G with G dividing {c} (e.g. --groups {LargestDivisorUpTo32(c)})."
+                : $"--groups {spec.Groups}: must be positive and divide --channels {c}.");
+        return groups;
+    }
+
+    private static int LargestDivisorUpTo32(int c)
+    {
+        for (int g = Math.Min(32, c); g > 1; g--) if (c % g == 0) return g;
+        return 1;
+    }
+
     /// <summary>Builds the model of <paramref name="spec"/>.</summary>
     /// <exception cref="ArgumentException">An unknown model name or a size that does not fit.</exception>
     public static ClassifierNetwork Create(ClassifierSpec spec)
     {
         int c = spec.Channels;
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(c);
-        int groups = Math.Min(32, c);
+        int groups = NormGroups(spec);
         var stem1 = new Conv2d(1, c, spec.Rows, spec.Columns, kernel: 3) { Precision = spec.Precision };
         var stem2 = new Conv2d(c, c, stem1.OutHeight, stem1.OutWidth, kernel: 4, stride: 2, padding: 1) { Precision = spec.Precision };
         var stem3 = new Conv2d(c, c, stem2.OutHeight, stem2.OutWidth, kernel: 4, stride: 2, padding: 1) { Precision = spec.Precision };

@@ -12,18 +12,18 @@ internal static class Experiments
     /// Backward memory per image for resnet with 1…12 blocks, rknet with 1…32 RK4 steps, odenet and odenet-discrete at
     /// tolerances 1e-1…1e-5, from the second gradient of a batch of <paramref name="batch"/> images at the initial weights (the first sizes buffers).
     /// </summary>
-    public static void MemorySweep(TextWriter output, ImageDataset train, int channels, int batch, int seed, int threads)
+    public static void MemorySweep(TextWriter output, ImageDataset train, int channels, int groups, int batch, int seed, int threads)
     {
         output.WriteLine($"Backward memory per image, {channels} channels, the second of two gradients of {batch} images at the initial weights (seed {seed}):");
         output.WriteLine();
         output.WriteLine("| model | depth | layer inputs kept (B) | held by the middle blocks (B) | total (B) | NFE forward/backward |");
         output.WriteLine("|---|---|---:|---:|---:|---|");
         var specs = new List<(ClassifierSpec Spec, string Depth)>();
-        for (int l = 1; l <= 12; l++) specs.Add((new ClassifierSpec("resnet", channels, Blocks: l), $"L = {l}"));
-        foreach (int s in new[] { 1, 2, 4, 8, 16, 32 }) specs.Add((new ClassifierSpec("rknet", channels, Steps: s), $"{s} steps"));
+        for (int l = 1; l <= 12; l++) specs.Add((new ClassifierSpec("resnet", channels, Blocks: l, Groups: groups), $"L = {l}"));
+        foreach (int s in new[] { 1, 2, 4, 8, 16, 32 }) specs.Add((new ClassifierSpec("rknet", channels, Steps: s, Groups: groups), $"{s} steps"));
         foreach (string model in new[] { "odenet", "odenet-discrete" })
         {
-            foreach (double tol in new[] { 1e-1, 1e-2, 1e-3, 1e-4, 1e-5 }) specs.Add((new ClassifierSpec(model, channels, Tolerance: tol), $"tol {tol:0e0}"));
+            foreach (double tol in new[] { 1e-1, 1e-2, 1e-3, 1e-4, 1e-5 }) specs.Add((new ClassifierSpec(model, channels, Tolerance: tol, Groups: groups), $"tol {tol:0e0}"));
         }
 
         var inputs = new double[batch * train.Size];

@@ -8,7 +8,7 @@ CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
 string dataDir = Idx.FashionMnistDirectory, model = "odenet", outDir = Directory.GetCurrentDirectory();
 string? save = null, load = null, sweep = null;
-int channels = 32, epochs = 1, trainSubset = 0, testSubset = 0, seed = 0, threads = 0, batch = 128, blocks = 0, steps = 4, benchRepeats = 5;
+int channels = 32, groups = 0, epochs = 1, trainSubset = 0, testSubset = 0, seed = 0, threads = 0, batch = 128, blocks = 0, steps = 4, benchRepeats = 5;
 double tol = 1e-3, learningRate = 0.1;
 bool bench = false, batchOde = false, seminorm = false;
 var controller = OdeGen.StepSizeControl.Integral;
@@ -25,6 +25,7 @@ try
             case "--data": dataDir = Value(); break;
             case "--model": model = Value(); break;
             case "--channels": channels = Int(); break;
+            case "--groups": groups = Int(); break;
             case "--epochs": epochs = Int(); break;
             case "--train-subset": trainSubset = Int(); break;
             case "--test-subset": testSubset = Int(); break;
@@ -66,6 +67,7 @@ try
                       --data DIR          MNIST-format files (default {Idx.FashionMnistDirectory}, from `apt-get install dataset-fashion-mnist`)
                       --channels C        channels of the stem and middle (default 32, the size of docs/odenet.md's table;
                                           the paper's 64 costs ~4× the time, 16 a quarter)
+                      --groups G          the GroupNorms' groups (default min(32, C), torchdiffeq's; G must divide C)
                       --epochs N          passes over the training images (default 1)
                       --train-subset N    train on the first N images (default: all 60,000)
                       --test-subset N     test on the first N images (default: all 10,000)
@@ -101,7 +103,7 @@ catch (Exception e) when (e is FormatException or ArgumentException or OverflowE
     return 2;
 }
 
-var spec = new ClassifierSpec(model, channels, blocks, steps, tol, BatchOde: batchOde, Controller: controller, Seminorm: seminorm, Precision: precision);
+var spec = new ClassifierSpec(model, channels, blocks, steps, tol, BatchOde: batchOde, Controller: controller, Seminorm: seminorm, Precision: precision, Groups: groups);
 ClassifierNetwork network;
 try
 {
@@ -157,7 +159,7 @@ switch (sweep)
     case null:
         break;
     case "memory":
-        Experiments.MemorySweep(Console.Out, train, channels, Math.Min(batch, 16), seed, threads);
+        Experiments.MemorySweep(Console.Out, train, channels, groups, Math.Min(batch, 16), seed, threads);
         return 0;
     case "tolerance" or "gradient" when theta is null:
         Console.Error.WriteLine($"--sweep {sweep} evaluates trained weights: pass --load FILE (saved by --save).");

@@ -224,6 +224,21 @@ public sealed class ClassifierTests
         Assert.Contains("resnet, resnet1, rknet, odenet, odenet-discrete", e.Message);
     }
 
+    [Fact]
+    public void Create_NamesTheGroupsFlag_WhenTorchdiffeqsGroupsDoNotSplitTheChannels()
+    {
+        // min(32, 40) = 32 groups cannot split 40 channels: the message names the rule and a --groups that would.
+        var e = Assert.Throws<ArgumentException>(() => ClassifierNetwork.Create(new ClassifierSpec("odenet", 40)));
+        Assert.Contains("--channels 40", e.Message);
+        Assert.Contains("--groups 20", e.Message);
+        e = Assert.Throws<ArgumentException>(() => ClassifierNetwork.Create(new ClassifierSpec("resnet", 8, Groups: 3)));
+        Assert.Contains("--groups 3", e.Message);
+
+        ClassifierNetwork network = ClassifierNetwork.Create(new ClassifierSpec("resnet1", 40, Groups: 20));
+        Assert.All(network.Model.Layers.OfType<GroupNorm>(), norm => Assert.Equal(20, norm.Groups));
+        Assert.All(ClassifierNetwork.Create(new ClassifierSpec("resnet1", 64)).Model.Layers.OfType<GroupNorm>(), norm => Assert.Equal(32, norm.Groups));
+    }
+
     private static double MeanLoss(ClassifierNetwork network, double[] theta, ImageDataset data)
     {
         var inputs = new double[data.Count * data.Size];
