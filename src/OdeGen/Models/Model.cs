@@ -1,7 +1,7 @@
-using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 using OdeGen.Lanes;
 using OdeGen.Neural;
+using OdeGen.Threading;
 
 namespace OdeGen.Models;
 
@@ -42,6 +42,7 @@ public sealed class Model
     // Layer i is a ReLU right after a GroupNorm: a batch runs the two as one pass (see RunBatch).
     private readonly bool[] _reluAfterNorm;
     private readonly Action<int> _runPartition;
+    private readonly PartitionRunner _runner = new();   // Parallel.For without its per-call allocations
     private ModelWorkspace[] _workspaces = [];
     private double[] _parameters = [], _inputs = [], _targets = [];
     private int _batch, _targetSize;
@@ -261,22 +262,8 @@ public sealed class Model
 
     private void Run()
     {
-        int partitions = PartitionCount(_batch), threads = Math.Min(MaxDegreeOfParallelism, partitions);
-        if (threads == 1)
-        {
-            for (int j = 0; j < partitions; j++) RunPartition(j);
-            return;
-        }
-
-        try
-        {
-            Parallel.For(0, partitions, new ParallelOptions { MaxDegreeOfParallelism = threads }, _runPartition);
-        }
-        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
-        {
-            ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
-            throw;
-        }
+        int partitions = PartitionCount(_batch);
+        _runner.Run(partitions, Math.Min(MaxDegreeOfParallelism, partitions), _runPartition);
     }
 
     // One run of consecutive samples, in sample order: groups of a lane width first when the model runs in lanes, then one

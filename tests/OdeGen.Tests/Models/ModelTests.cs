@@ -89,18 +89,22 @@ public class ModelTests(ITestOutputHelper output)
         }
     }
 
-    [Fact]
-    public void Batch_AllocatesNothing_AfterTheFirst()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Batch_AllocatesNothing_AfterTheFirst(int threads)
     {
-        // Layers made of generated functions, a convolution among them; one thread (Parallel.For allocates its own tasks).
+        // Layers made of generated functions, a convolution among them; on two threads the partitions go to the pool through
+        // the model's PartitionRunner, which (unlike Parallel.For) allocates nothing per call.
         var model = new Model(
             new Conv2d(1, 4, 6, 6, kernel: 3, padding: 1), new GroupNorm(2, 4, 36), new Relu(4 * 36),
             new Conv2d(4, 4, 6, 6, kernel: 4, stride: 2, padding: 1), new Tanh(4 * 9), new GlobalAveragePool(4, 9),
             new GruCell(2, 2), new Linear(2, 3))
-        { MaxDegreeOfParallelism = 1 };
+        { MaxDegreeOfParallelism = threads };
         var random = new Random(3);
-        double[] p = model.CreateParameters(), inputs = LayerChecks.Random(random, 20 * 36), gradient = new double[p.Length];
-        double[] targets = Enumerable.Range(0, 20).Select(i => (double)(i % 3)).ToArray();
+        // 70 samples: three runs of up to 32 for the batch-major layers, so two threads share them.
+        double[] p = model.CreateParameters(), inputs = LayerChecks.Random(random, 70 * 36), gradient = new double[p.Length];
+        double[] targets = Enumerable.Range(0, 70).Select(i => (double)(i % 3)).ToArray();
         model.Gradient(p, inputs, targets, Loss.SoftmaxCrossEntropy, gradient);
         model.Gradient(p, inputs, targets, Loss.SoftmaxCrossEntropy, gradient);
 
@@ -191,6 +195,10 @@ public class ModelTests(ITestOutputHelper output)
         double[] q = stiff.CreateParameters();
         q.AsSpan().Fill(3);
         Assert.Throws<OdeSolverException>(() => stiff.Gradient(q, [1, 1, 2, 2], [0, 0, 0, 0], Loss.MeanSquaredError, new double[q.Length]));
+        // On several threads too, as itself rather than wrapped, call after call.
+        stiff.MaxDegreeOfParallelism = 4;
+        for (int call = 0; call < 2; call++)
+            Assert.Throws<OdeSolverException>(() => stiff.Gradient(q, [1, 1, 2, 2, 1, 1, 2, 2], new double[8], Loss.MeanSquaredError, new double[q.Length]));
     }
 
     private static string SliceOf(Model model, int k) => model.Layout.Slices.First(s => k >= s.Offset && k < s.Offset + s.Length).Name;

@@ -1,0 +1,76 @@
+using OdeGen.Testing;
+using OdeGen.Threading;
+
+namespace OdeGen.Tests.Threading;
+
+public class PartitionRunnerTests
+{
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(7, 2)]
+    [InlineData(7, 3)]
+    [InlineData(3, 8)]
+    [InlineData(64, 4)]
+    public void EveryPartitionRunsOnce_PerCall(int count, int threads)
+    {
+        var runner = new PartitionRunner();
+        var runs = new int[count];
+        for (int call = 1; call <= 300; call++)
+        {
+            runner.Run(count, threads, j => Interlocked.Increment(ref runs[j]));
+            // Run returns only after every partition has finished, so each count is exactly the number of calls so far.
+            Assert.All(runs, r => Assert.Equal(call, r));
+        }
+    }
+
+    [Fact]
+    public void UsesMoreThanTheCallingThread_WhenGivenThreads()
+    {
+        var runner = new PartitionRunner();
+        int caller = Environment.CurrentManagedThreadId, others = 0;
+        for (int call = 0; call < 200 && Volatile.Read(ref others) == 0; call++)
+        {
+            runner.Run(4, 2, _ =>
+            {
+                if (Environment.CurrentManagedThreadId != caller) Interlocked.Increment(ref others);
+                Thread.SpinWait(20_000);
+            });
+        }
+
+        Assert.True(others > 0, "no partition ran on a pool thread in 200 calls");
+    }
+
+    [Fact]
+    public void RethrowsTheFirstException_AsItself_AndWorksAfterwards()
+    {
+        var runner = new PartitionRunner();
+        var e = Assert.Throws<InvalidOperationException>(() => runner.Run(16, 3, j =>
+        {
+            if (j == 5) throw new InvalidOperationException("partition 5");
+        }));
+        Assert.Equal("partition 5", e.Message);
+
+        var runs = new int[16];
+        runner.Run(16, 3, j => Interlocked.Increment(ref runs[j]));
+        Assert.All(runs, r => Assert.Equal(1, r));
+    }
+
+    [Fact]
+    public void AllocatesNothing_AfterTheFirstCall()
+    {
+        var runner = new PartitionRunner();
+        var sums = new double[8];
+        Action<int> body = j =>
+        {
+            double s = 0;
+            for (int i = 0; i < 20_000; i++) s += Math.Sqrt(i + j);
+            sums[j] = s;
+        };
+        runner.Run(sums.Length, 2, body);
+        runner.Run(sums.Length, 2, body);
+        Assert.Equal(0, Allocations.Least(() =>
+        {
+            for (int call = 0; call < 20; call++) runner.Run(sums.Length, 2, body);
+        }));
+    }
+}
