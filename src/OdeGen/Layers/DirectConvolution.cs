@@ -897,13 +897,14 @@ internal static class DirectConvolution
                 {
                     int rows = Math.Min(Gemm.RowTile, pixels - j0);
                     for (int r = 0; r < Gemm.RowTile; r++) at[r] = pixelOffset[j0 + Math.Min(r, rows - 1)];   // a short tile repeats its last pixel
-                    int a0 = at[0], a1 = at[1], a2 = at[2], a3 = at[3], a4 = at[4], a5 = at[5];
+                    // Native-sized offsets: as ints the JIT sign-extended each of them again at every tap.
+                    nint a0 = at[0], a1 = at[1], a2 = at[2], a3 = at[3], a4 = at[4], a5 = at[5];
                     (int start, int end) = TileTaps(skips, kinds, j0 / Gemm.RowTile, block, pc, kc);   // the block's taps, in order, less those skipped
                     TVector c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
                     TVector c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-                    for (int i = start; i < end; i++)
+                    for (nint i = start, stop = end; i < stop; i++)
                     {
-                        int q = Unsafe.Add(ref list, i);
+                        nint q = Unsafe.Add(ref list, i);
                         TVector b0 = Load<TVector, T>(ref pw, q * tile), b1 = Load<TVector, T>(ref pw, (q * tile) + w);
                         ref T tap = ref Unsafe.Add(ref x, Unsafe.Add(ref offsets, q));
                         TVector a = TOps.Broadcast(Unsafe.Add(ref tap, a0));
@@ -1030,12 +1031,12 @@ internal static class DirectConvolution
                 {
                     int rows = Math.Min(TallRows, pixels - j0);
                     for (int r = 0; r < TallRows; r++) at[r] = pixelOffset[j0 + Math.Min(r, rows - 1)];   // a short tile repeats its last pixel
-                    int a0 = at[0], a1 = at[1], a2 = at[2], a3 = at[3], a4 = at[4], a5 = at[5], a6 = at[6], a7 = at[7], a8 = at[8], a9 = at[9], a10 = at[10], a11 = at[11];
+                    nint a0 = at[0], a1 = at[1], a2 = at[2], a3 = at[3], a4 = at[4], a5 = at[5], a6 = at[6], a7 = at[7], a8 = at[8], a9 = at[9], a10 = at[10], a11 = at[11];
                     (int start, int end) = TileTaps(skips, kinds, j0 / TallRows, block, pc, kc);
                     TVector c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default, c8 = default, c9 = default, c10 = default, c11 = default;
-                    for (int i = start; i < end; i++)
+                    for (nint i = start, stop = end; i < stop; i++)
                     {
-                        int q = Unsafe.Add(ref list, i);
+                        nint q = Unsafe.Add(ref list, i);
                         TVector b = Load<TVector, T>(ref pw, q * tile);
                         ref T tap = ref Unsafe.Add(ref x, Unsafe.Add(ref offsets, q));
                         c0 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref tap, a0)), b, c0);
@@ -1243,6 +1244,11 @@ internal static class DirectConvolution
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TVector Load<TVector, T>(ref T origin, int offset)
+        where TVector : unmanaged =>
+        Unsafe.ReadUnaligned<TVector>(ref Unsafe.As<T, byte>(ref Unsafe.Add(ref origin, offset)));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVector Load<TVector, T>(ref T origin, nint offset)
         where TVector : unmanaged =>
         Unsafe.ReadUnaligned<TVector>(ref Unsafe.As<T, byte>(ref Unsafe.Add(ref origin, offset)));
 
