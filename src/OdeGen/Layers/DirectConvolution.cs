@@ -63,10 +63,30 @@ internal static class DirectConvolution
         if (packedWeights.Length < PackedSize(outChannels, taps) || pixelOffset.Length < pixels || y.Length < outChannels * pixels)
             throw new ArgumentException("Direct convolution: the packed weights, pixel offsets or output are too short.");
         RequireInside(input.Length, tapOffset, pixelOffset[..pixels]);
-        if (Vector512.IsHardwareAccelerated) Forward<Double512, Vector512<double>, double>(outChannels, pixels, packedWeights, input, tapOffset, pixelOffset, y);
-        else if (Vector256.IsHardwareAccelerated) Forward<Double256, Vector256<double>, double>(outChannels, pixels, packedWeights, input, tapOffset, pixelOffset, y);
-        else if (Vector128.IsHardwareAccelerated) Forward<Double128, Vector128<double>, double>(outChannels, pixels, packedWeights, input, tapOffset, pixelOffset, y);
-        else Forward<Double1, double, double>(outChannels, pixels, packedWeights, input, tapOffset, pixelOffset, y);
+        ForwardAtWidth(outChannels, pixels, packedWeights, input, tapOffset, pixelOffset, y, skips: null);
+    }
+
+    /// <summary>
+    /// <see cref="Forward(int, int, ReadOnlySpan{double}, ReadOnlySpan{double}, ReadOnlySpan{int}, ReadOnlySpan{int}, Span{double})"/>
+    /// with <paramref name="skips"/>' offsets, skipping the taps a tile of pixels reads only in the frame's zero margin: the
+    /// same bits (<see cref="PaddingSkips"/>). The margins of <paramref name="input"/> must be zero.
+    /// </summary>
+    public static void Forward(int outChannels, ReadOnlySpan<double> packedWeights, ReadOnlySpan<double> input, PaddingSkips skips, Span<double> y)
+    {
+        int pixels = skips.PixelOffset.Length;
+        if (packedWeights.Length < PackedSize(outChannels, skips.TapOffset.Length) || y.Length < outChannels * pixels)
+            throw new ArgumentException("Direct convolution: the packed weights or output are too short.");
+        RequireInside(input.Length, skips);
+        ForwardAtWidth(outChannels, pixels, packedWeights, input, skips.TapOffset, skips.PixelOffset, y, skips);
+    }
+
+    private static void ForwardAtWidth(int outChannels, int pixels, ReadOnlySpan<double> packedWeights, ReadOnlySpan<double> input,
+        ReadOnlySpan<int> tapOffset, ReadOnlySpan<int> pixelOffset, Span<double> y, PaddingSkips? skips)
+    {
+        if (Vector512.IsHardwareAccelerated) Forward<Double512, Vector512<double>, double>(outChannels, pixels, packedWeights, input, tapOffset, pixelOffset, y, skips);
+        else if (Vector256.IsHardwareAccelerated) Forward<Double256, Vector256<double>, double>(outChannels, pixels, packedWeights, input, tapOffset, pixelOffset, y, skips);
+        else if (Vector128.IsHardwareAccelerated) Forward<Double128, Vector128<double>, double>(outChannels, pixels, packedWeights, input, tapOffset, pixelOffset, y, skips);
+        else Forward<Double1, double, double>(outChannels, pixels, packedWeights, input, tapOffset, pixelOffset, y, skips);
     }
 
     /// <summary>
@@ -177,13 +197,33 @@ internal static class DirectConvolution
         if (packedWeights.Length < RoundUp(outChannels, tile) * taps || pixelOffset.Length < pixels || y.Length < outChannels * pixels)
             throw new ArgumentException("Direct convolution: the packed weights, pixel offsets or output are too short.");
         RequireInside(input.Length, tapOffset, pixelOffset[..pixels]);
+        ForwardAtWidth(outChannels, pixels, packedWeights, input, tapOffset, pixelOffset, y, tile, skips: null);
+    }
+
+    /// <summary>
+    /// <see cref="Forward(int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{int}, ReadOnlySpan{int}, Span{float})"/>
+    /// with <paramref name="skips"/>' offsets, skipping the taps a tile of pixels reads only in the frame's zero margin: the
+    /// same bits (<see cref="PaddingSkips"/>). The margins of <paramref name="input"/> must be zero.
+    /// </summary>
+    public static void Forward(int outChannels, ReadOnlySpan<float> packedWeights, ReadOnlySpan<float> input, PaddingSkips skips, Span<float> y)
+    {
+        int pixels = skips.PixelOffset.Length, tile = SingleChannelTile(outChannels);
+        if (packedWeights.Length < RoundUp(outChannels, tile) * skips.TapOffset.Length || y.Length < outChannels * pixels)
+            throw new ArgumentException("Direct convolution: the packed weights or output are too short.");
+        RequireInside(input.Length, skips);
+        ForwardAtWidth(outChannels, pixels, packedWeights, input, skips.TapOffset, skips.PixelOffset, y, tile, skips);
+    }
+
+    private static void ForwardAtWidth(int outChannels, int pixels, ReadOnlySpan<float> packedWeights, ReadOnlySpan<float> input,
+        ReadOnlySpan<int> tapOffset, ReadOnlySpan<int> pixelOffset, Span<float> y, int tile, PaddingSkips? skips)
+    {
         switch (tile)
         {
-            case 32: Forward<Single512, Vector512<float>, float>(outChannels, pixels, packedWeights, input, tapOffset, pixelOffset, y); break;
-            case 16 when Vector512.IsHardwareAccelerated: ForwardTall<Single512, Vector512<float>, float>(outChannels, pixels, packedWeights, input, tapOffset, pixelOffset, y); break;
-            case 16: Forward<Single256, Vector256<float>, float>(outChannels, pixels, packedWeights, input, tapOffset, pixelOffset, y); break;
-            case 8: Forward<Single128, Vector128<float>, float>(outChannels, pixels, packedWeights, input, tapOffset, pixelOffset, y); break;
-            default: Forward<Single1, float, float>(outChannels, pixels, packedWeights, input, tapOffset, pixelOffset, y); break;
+            case 32: Forward<Single512, Vector512<float>, float>(outChannels, pixels, packedWeights, input, tapOffset, pixelOffset, y, skips); break;
+            case 16 when Vector512.IsHardwareAccelerated: ForwardTall<Single512, Vector512<float>, float>(outChannels, pixels, packedWeights, input, tapOffset, pixelOffset, y, skips); break;
+            case 16: Forward<Single256, Vector256<float>, float>(outChannels, pixels, packedWeights, input, tapOffset, pixelOffset, y, skips); break;
+            case 8: Forward<Single128, Vector128<float>, float>(outChannels, pixels, packedWeights, input, tapOffset, pixelOffset, y, skips); break;
+            default: Forward<Single1, float, float>(outChannels, pixels, packedWeights, input, tapOffset, pixelOffset, y, skips); break;
         }
     }
 
@@ -614,8 +654,186 @@ internal static class DirectConvolution
         return false;
     }
 
+    /// <summary>
+    /// Which taps each tile of output pixels of a direct forward product reads inside the image, for the kernels to skip the
+    /// others: a tap every pixel of a tile reads in the frame's zero margin adds fused multiply-adds by zero only (3×3 taps with
+    /// padding 1 on 6×6 images: a tile of six pixels is a row of the image, and the first and the last row read a third of their
+    /// taps in the margin).
+    /// </summary>
+    /// <remarks>
+    /// Skipping keeps the bits: a chain of fused multiply-adds starts at +0, and in round-to-nearest it never holds −0 (an exact
+    /// zero sum is +0 unless both terms are −0), so fma(0, w, c) = c + (±0) = c for every finite weight w. The kernels keep
+    /// the depth blocks and each block's add to y, so every output is the same chain less its terms by zero. Built once per
+    /// layer geometry from the offsets themselves (whether tapOffset[q] + pixelOffset[j] lands inside the image of its plane),
+    /// so it assumes no tap order; the caller promises that the frame's margins hold zeros.
+    /// </remarks>
+    internal sealed class PaddingSkips
+    {
+        // Per tile of RowTile (Short) or TallRows (Tall) pixels its kind; per kind its taps (ascending, into Lists) from
+        // BlockStarts[kind·(Blocks + 1) + block] to the next entry, block by depth block.
+        private readonly int[] _short, _tall;
+
+        // Whether the tiles of RowTile (TallRows) pixels skip any tap.
+        private readonly bool _skipsShort, _skipsTall;
+
+        /// <summary>
+        /// Plans the skips of the product that reads tap q of pixel j at <paramref name="tapOffset"/>[q] + <paramref name="pixelOffset"/>[j]
+        /// of frames whose planes are <paramref name="planeLength"/> values, rows <paramref name="frameWidth"/> long, the image
+        /// the <paramref name="height"/> × <paramref name="width"/> rectangle at (<paramref name="top"/>, <paramref name="left"/>)
+        /// of each plane, zero around it. The arrays are kept, not copied: they are the product's offsets.
+        /// </summary>
+        public PaddingSkips(int[] tapOffset, int[] pixelOffset, int planeLength, int frameWidth, int top, int left, int height, int width)
+        {
+            if (tapOffset.Length == 0 || pixelOffset.Length == 0 || planeLength <= 0 || frameWidth <= 0)
+                throw new ArgumentException("Padding skips: no taps, no pixels or an empty frame.");
+            TapOffset = tapOffset;
+            PixelOffset = pixelOffset;
+            (int tapMin, int tapMax) = Range(tapOffset);
+            (int min, int max) = Range(pixelOffset);
+            Lowest = (long)tapMin + min;
+            Highest = (long)tapMax + max;
+            Blocks = (tapOffset.Length + Gemm.DepthBlock - 1) / Gemm.DepthBlock;
+
+            // Whether a read lands inside depends on the tap only through its offset within a plane: the taps fall into a few
+            // residues (k² for a k×k kernel), and a tile's kind is the residues it reads inside.
+            var residues = new Dictionary<int, int>();
+            int[] residueOf = new int[tapOffset.Length];
+            for (int q = 0; q < tapOffset.Length; q++)
+            {
+                int r = Mod(tapOffset[q], planeLength);
+                if (!residues.TryGetValue(r, out int index)) residues.Add(r, index = residues.Count);
+                residueOf[q] = index;
+            }
+
+            int[] residueValue = new int[residues.Count];
+            foreach ((int r, int index) in residues) residueValue[index] = r;
+            var kinds = new List<bool[]>();
+            var lists = new List<int>();
+            var starts = new List<int>();
+            int[] Plan(int rowTile)
+            {
+                int[] kindOfTile = new int[(pixelOffset.Length + rowTile - 1) / rowTile];
+                bool[] reads = new bool[residueValue.Length];
+                for (int t = 0; t < kindOfTile.Length; t++)
+                {
+                    int j0 = t * rowTile, rows = Math.Min(rowTile, pixelOffset.Length - j0);
+                    for (int i = 0; i < reads.Length; i++)
+                    {
+                        reads[i] = false;
+                        for (int r = 0; r < rows && !reads[i]; r++)
+                        {
+                            int at = Mod(residueValue[i] + pixelOffset[j0 + r], planeLength), row = at / frameWidth, column = at - (row * frameWidth);
+                            reads[i] = row >= top && row < top + height && column >= left && column < left + width;
+                        }
+                    }
+
+                    int kind = kinds.FindIndex(k => k.AsSpan().SequenceEqual(reads));
+                    if (kind < 0)
+                    {
+                        kind = kinds.Count;
+                        kinds.Add((bool[])reads.Clone());
+                        for (int block = 0; block < Blocks; block++)
+                        {
+                            starts.Add(lists.Count);
+                            for (int q = block * Gemm.DepthBlock; q < Math.Min(tapOffset.Length, (block + 1) * Gemm.DepthBlock); q++)
+                            {
+                                if (reads[residueOf[q]]) lists.Add(q);
+                            }
+                        }
+
+                        starts.Add(lists.Count);
+                    }
+
+                    kindOfTile[t] = kind;
+                }
+
+                return kindOfTile;
+            }
+
+            _short = Plan(Gemm.RowTile);
+            _tall = Plan(TallRows);
+            Lists = [.. lists];
+            BlockStarts = [.. starts];
+            _skipsShort = Reads(Gemm.RowTile) < (long)tapOffset.Length * pixelOffset.Length;
+            _skipsTall = Reads(TallRows) < (long)tapOffset.Length * pixelOffset.Length;
+        }
+
+        /// <summary>
+        /// The plan for the kernel with tiles of <paramref name="rowTile"/> pixels, or null where it skips nothing (no padding,
+        /// or tiles too tall): the kernel then reads its taps in order without looking up a tile's list, which on nine taps a
+        /// tile (the first convolution's one plane) cost 3–9 %.
+        /// </summary>
+        internal static PaddingSkips? For(PaddingSkips? skips, int rowTile) =>
+            skips is not null && (rowTile == TallRows ? skips._skipsTall : skips._skipsShort) ? skips : null;
+
+        /// <summary>The product's tap offsets (the array given).</summary>
+        public int[] TapOffset { get; }
+
+        /// <summary>The product's pixel offsets (the array given).</summary>
+        public int[] PixelOffset { get; }
+
+        /// <summary>The least and the greatest offset the product reads (the frame must hold Highest + 1 values).</summary>
+        public long Lowest { get; }
+
+        /// <inheritdoc cref="Lowest"/>
+        public long Highest { get; }
+
+        internal int Blocks { get; }
+
+        internal int[] Lists { get; }
+
+        internal int[] BlockStarts { get; }
+
+        /// <summary>The kinds of the tiles of <paramref name="rowTile"/> pixels (<see cref="Gemm.RowTile"/> or <see cref="TallRows"/>).</summary>
+        internal int[] KindsOf(int rowTile) => rowTile == TallRows ? _tall : rowTile == Gemm.RowTile ? _short : throw new ArgumentOutOfRangeException(nameof(rowTile));
+
+        /// <summary>The tap-pixel pairs the kernel with tiles of <paramref name="rowTile"/> pixels multiplies (a short tile counts its pixels): the work left.</summary>
+        public long Reads(int rowTile)
+        {
+            int[] kinds = KindsOf(rowTile);
+            long total = 0;
+            for (int t = 0; t < kinds.Length; t++)
+            {
+                int rows = Math.Min(rowTile, PixelOffset.Length - (t * rowTile));
+                total += (long)rows * (BlockStarts[(kinds[t] * (Blocks + 1)) + Blocks] - BlockStarts[kinds[t] * (Blocks + 1)]);
+            }
+
+            return total;
+        }
+
+        private static int Mod(int value, int modulus) => ((value % modulus) + modulus) % modulus;
+    }
+
+    // 0, 1, 2, …: the tap order of a product without skips (shared, grown as needed; an array once published is never written).
+    private static int[] s_identity = [];
+
+    private static int[] Identity(int count)
+    {
+        int[] identity = Volatile.Read(ref s_identity);
+        if (identity.Length >= count) return identity;
+        identity = new int[Math.Max(count, 2 * identity.Length)];
+        for (int i = 0; i < identity.Length; i++) identity[i] = i;
+        Volatile.Write(ref s_identity, identity);
+        return identity;
+    }
+
+    // Where a tile's taps of one depth block start and end in `list` (an identity list without skips).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (int Start, int End) TileTaps(PaddingSkips? skips, ReadOnlySpan<int> kinds, int tile, int block, int pc, int kc)
+    {
+        if (skips is null) return (pc, pc + kc);
+        int at = (kinds[tile] * (skips.Blocks + 1)) + block;
+        return (skips.BlockStarts[at], skips.BlockStarts[at + 1]);
+    }
+
     /// <summary><paramref name="value"/> rounded up to a multiple of <paramref name="multiple"/>.</summary>
     public static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
+
+    private static void RequireInside(int length, PaddingSkips skips)
+    {
+        if (skips.Lowest < 0 || skips.Highest >= length)
+            throw new ArgumentException($"Direct convolution: the offsets reach outside the padded input of {length} values.");
+    }
 
     // Every read the kernels make is input[tapOffset[q] + offset[j]]: checked once here so the kernels can read unchecked.
     private static void RequireInside(int length, ReadOnlySpan<int> tapOffset, ReadOnlySpan<int> offset)
@@ -654,7 +872,7 @@ internal static class DirectConvolution
     /// <remarks>Loop order: depth block, channel tile, pixel tile; a tile's sums over the block are added to y as the product's Store adds them.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Forward<TOps, TVector, T>(int outChannels, int pixels, ReadOnlySpan<T> packedWeights, ReadOnlySpan<T> input,
-        ReadOnlySpan<int> tapOffset, ReadOnlySpan<int> pixelOffset, Span<T> y)
+        ReadOnlySpan<int> tapOffset, ReadOnlySpan<int> pixelOffset, Span<T> y, PaddingSkips? skips = null)
         where TOps : struct, IGemmOps<TVector, T>
         where TVector : unmanaged
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -663,26 +881,32 @@ internal static class DirectConvolution
         Span<T> sums = stackalloc T[Gemm.RowTile * 32];
         Span<int> at = stackalloc int[Gemm.RowTile];
         ref T x = ref MemoryMarshal.GetReference(input);
-        for (int pc = 0; pc < taps; pc += Gemm.DepthBlock)
+        ref int offsets = ref MemoryMarshal.GetReference(tapOffset);
+        skips = PaddingSkips.For(skips, Gemm.RowTile);
+        ReadOnlySpan<int> kinds = skips is null ? default : skips.KindsOf(Gemm.RowTile);
+        ref int list = ref MemoryMarshal.GetArrayDataReference(skips is null ? Identity(taps) : skips.Lists);
+        for (int pc = 0, block = 0; pc < taps; pc += Gemm.DepthBlock, block++)
         {
             int kc = Math.Min(Gemm.DepthBlock, taps - pc);
-            ref int taps0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(tapOffset), pc);
             for (int o0 = 0; o0 < outChannels; o0 += tile)
             {
-                ReadOnlySpan<T> panel = packedWeights.Slice((o0 * taps) + (pc * tile), kc * tile);
+                ReadOnlySpan<T> panel = packedWeights.Slice(o0 * taps, taps * tile);
                 ref T pw = ref MemoryMarshal.GetReference(panel);
                 int channels = Math.Min(tile, outChannels - o0);
                 for (int j0 = 0; j0 < pixels; j0 += Gemm.RowTile)
                 {
                     int rows = Math.Min(Gemm.RowTile, pixels - j0);
                     for (int r = 0; r < Gemm.RowTile; r++) at[r] = pixelOffset[j0 + Math.Min(r, rows - 1)];   // a short tile repeats its last pixel
-                    int a0 = at[0], a1 = at[1], a2 = at[2], a3 = at[3], a4 = at[4], a5 = at[5];
+                    // Native-sized offsets: as ints the JIT sign-extended each of them again at every tap.
+                    nint a0 = at[0], a1 = at[1], a2 = at[2], a3 = at[3], a4 = at[4], a5 = at[5];
+                    (int start, int end) = TileTaps(skips, kinds, j0 / Gemm.RowTile, block, pc, kc);   // the block's taps, in order, less those skipped
                     TVector c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
                     TVector c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-                    for (int p = 0; p < kc; p++)
+                    for (nint i = start, stop = end; i < stop; i++)
                     {
-                        TVector b0 = Load<TVector, T>(ref pw, p * tile), b1 = Load<TVector, T>(ref pw, (p * tile) + w);
-                        ref T tap = ref Unsafe.Add(ref x, Unsafe.Add(ref taps0, p));
+                        nint q = Unsafe.Add(ref list, i);
+                        TVector b0 = Load<TVector, T>(ref pw, q * tile), b1 = Load<TVector, T>(ref pw, (q * tile) + w);
+                        ref T tap = ref Unsafe.Add(ref x, Unsafe.Add(ref offsets, q));
                         TVector a = TOps.Broadcast(Unsafe.Add(ref tap, a0));
                         c00 = TOps.MultiplyAdd(a, b0, c00);
                         c01 = TOps.MultiplyAdd(a, b1, c01);
@@ -782,7 +1006,7 @@ internal static class DirectConvolution
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void ForwardTall<TOps, TVector, T>(int outChannels, int pixels, ReadOnlySpan<T> packedWeights, ReadOnlySpan<T> input,
-        ReadOnlySpan<int> tapOffset, ReadOnlySpan<int> pixelOffset, Span<T> y)
+        ReadOnlySpan<int> tapOffset, ReadOnlySpan<int> pixelOffset, Span<T> y, PaddingSkips? skips = null)
         where TOps : struct, IGemmOps<TVector, T>
         where TVector : unmanaged
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -791,25 +1015,30 @@ internal static class DirectConvolution
         Span<T> sums = stackalloc T[TallRows * 64];
         Span<int> at = stackalloc int[TallRows];
         ref T x = ref MemoryMarshal.GetReference(input);
-        for (int pc = 0; pc < taps; pc += Gemm.DepthBlock)
+        ref int offsets = ref MemoryMarshal.GetReference(tapOffset);
+        skips = PaddingSkips.For(skips, TallRows);
+        ReadOnlySpan<int> kinds = skips is null ? default : skips.KindsOf(TallRows);
+        ref int list = ref MemoryMarshal.GetArrayDataReference(skips is null ? Identity(taps) : skips.Lists);
+        for (int pc = 0, block = 0; pc < taps; pc += Gemm.DepthBlock, block++)
         {
             int kc = Math.Min(Gemm.DepthBlock, taps - pc);
-            ref int taps0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(tapOffset), pc);
             for (int o0 = 0; o0 < outChannels; o0 += tile)
             {
-                ReadOnlySpan<T> panel = packedWeights.Slice((o0 * taps) + (pc * tile), kc * tile);
+                ReadOnlySpan<T> panel = packedWeights.Slice(o0 * taps, taps * tile);
                 ref T pw = ref MemoryMarshal.GetReference(panel);
                 int channels = Math.Min(tile, outChannels - o0);
                 for (int j0 = 0; j0 < pixels; j0 += TallRows)
                 {
                     int rows = Math.Min(TallRows, pixels - j0);
                     for (int r = 0; r < TallRows; r++) at[r] = pixelOffset[j0 + Math.Min(r, rows - 1)];   // a short tile repeats its last pixel
-                    int a0 = at[0], a1 = at[1], a2 = at[2], a3 = at[3], a4 = at[4], a5 = at[5], a6 = at[6], a7 = at[7], a8 = at[8], a9 = at[9], a10 = at[10], a11 = at[11];
+                    nint a0 = at[0], a1 = at[1], a2 = at[2], a3 = at[3], a4 = at[4], a5 = at[5], a6 = at[6], a7 = at[7], a8 = at[8], a9 = at[9], a10 = at[10], a11 = at[11];
+                    (int start, int end) = TileTaps(skips, kinds, j0 / TallRows, block, pc, kc);
                     TVector c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default, c8 = default, c9 = default, c10 = default, c11 = default;
-                    for (int p = 0; p < kc; p++)
+                    for (nint i = start, stop = end; i < stop; i++)
                     {
-                        TVector b = Load<TVector, T>(ref pw, p * tile);
-                        ref T tap = ref Unsafe.Add(ref x, Unsafe.Add(ref taps0, p));
+                        nint q = Unsafe.Add(ref list, i);
+                        TVector b = Load<TVector, T>(ref pw, q * tile);
+                        ref T tap = ref Unsafe.Add(ref x, Unsafe.Add(ref offsets, q));
                         c0 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref tap, a0)), b, c0);
                         c1 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref tap, a1)), b, c1);
                         c2 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref tap, a2)), b, c2);
@@ -1015,6 +1244,11 @@ internal static class DirectConvolution
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TVector Load<TVector, T>(ref T origin, int offset)
+        where TVector : unmanaged =>
+        Unsafe.ReadUnaligned<TVector>(ref Unsafe.As<T, byte>(ref Unsafe.Add(ref origin, offset)));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVector Load<TVector, T>(ref T origin, nint offset)
         where TVector : unmanaged =>
         Unsafe.ReadUnaligned<TVector>(ref Unsafe.As<T, byte>(ref Unsafe.Add(ref origin, offset)));
 

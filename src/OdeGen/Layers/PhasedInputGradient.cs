@@ -85,7 +85,9 @@ internal sealed class PhasedInputGradient
                     }
                 }
 
-                phases.Add(new Phase([.. pixels.Select(p => p.Target)], [.. pixels.Select(p => p.Offset)], tapOffset, weightAt, packedAt));
+                int[] pixelOffset = [.. pixels.Select(p => p.Offset)];
+                var skips = new DirectConvolution.PaddingSkips(tapOffset, pixelOffset, _framePlane, _frameWidth, _top, _left, _outHeight, _outWidth);
+                phases.Add(new Phase([.. pixels.Select(p => p.Target)], pixelOffset, tapOffset, weightAt, packedAt, skips));
                 packedAt += DirectConvolution.RoundUp(planes, _tile) * count;
             }
         }
@@ -147,8 +149,7 @@ internal sealed class PhasedInputGradient
             int pixels = phase.Targets.Length, count = phase.TapOffset.Length;
             Span<float> sums = result[..(_planes * pixels)];
             sums.Clear();
-            DirectConvolution.Forward(_planes, pixels, packed.Slice(phase.PackedAt, DirectConvolution.RoundUp(_planes, _tile) * count), frame,
-                phase.TapOffset, phase.PixelOffset, sums);
+            DirectConvolution.Forward(_planes, packed.Slice(phase.PackedAt, DirectConvolution.RoundUp(_planes, _tile) * count), frame, phase.Skips, sums);
             // Unchecked: the targets are pixels of the image (built so), inside each plane of the checked xBar.
             ref int targets = ref MemoryMarshal.GetArrayDataReference(phase.Targets);
             for (int c = 0; c < _planes; c++)
@@ -178,6 +179,7 @@ internal sealed class PhasedInputGradient
     }
 
     // One phase: its pixels (where their gradient goes, where their window starts in the frame), its taps (their offsets in the
-    // frame, relative to the window's start, and where their weight sits in W), and where its packed weights start.
-    private sealed record Phase(int[] Targets, int[] PixelOffset, int[] TapOffset, int[] WeightAt, int PackedAt);
+    // frame, relative to the window's start, and where their weight sits in W), where its packed weights start, and the taps
+    // each tile of its pixels reads inside ∂L/∂y (the others read the frame's zero margin only: skipped, the same bits).
+    private sealed record Phase(int[] Targets, int[] PixelOffset, int[] TapOffset, int[] WeightAt, int PackedAt, DirectConvolution.PaddingSkips Skips);
 }

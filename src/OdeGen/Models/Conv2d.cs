@@ -43,6 +43,10 @@ public class Conv2d : Layer
     private readonly int[] _tapOffset;
     private readonly int[] _pixelOffset;
 
+    // The forward passes' taps each tile of output pixels reads inside the image (the others read the frame's zero padding
+    // only, and the kernels skip them: the same bits).
+    private readonly DirectConvolution.PaddingSkips _skips;
+
     private readonly LayerFunctions.LinearFunction _pixel;
     private readonly int _scratchSize;
     private readonly ThreadLocal<PackedWeights> _packed;
@@ -92,6 +96,7 @@ public class Conv2d : Layer
         _scratchSize = checked((PatchSize * Pixels) + product);
         _gather = BuildGatherMap();
         (_tapOffset, _pixelOffset) = BuildFrameOffsets();
+        _skips = new DirectConvolution.PaddingSkips(_tapOffset, _pixelOffset, (height + (2 * padding)) * FrameWidth, FrameWidth, padding, padding, height, width);
         if (!DirectInput && !timeChannel) _phased = new PhasedInputGradient(outChannels, inChannels, height, width, kernel, stride, padding);
         int weightCount = outChannels * PatchSize, patchSize = PatchSize;
         _packed = new ThreadLocal<PackedWeights>(() => new PackedWeights(weightCount, Gemm.PackedSize(outChannels, patchSize), Gemm.PackedSize(patchSize, outChannels),
@@ -696,7 +701,7 @@ public class Conv2d : Layer
         {
             Span<double> frame = Frames(t, 1, x.Slice(s * InputSize, InputSize)), ys = y.Slice(s * OutputSize, OutputSize);
             for (int o = 0; o < OutChannels; o++) ys.Slice(o * pixels, pixels).Fill(parameters[weights + o]);
-            DirectConvolution.Forward(OutChannels, pixels, packed, frame, _tapOffset, _pixelOffset, ys);
+            DirectConvolution.Forward(OutChannels, packed, frame, _skips, ys);
         }
     }
 
@@ -738,7 +743,7 @@ public class Conv2d : Layer
         {
             Span<float> frame = Frames(t, 1, x.Slice(s * InputSize, InputSize), ref buffers.InputSingle);
             sums.Clear();
-            DirectConvolution.Forward(OutChannels, pixels, packed, frame, _tapOffset, _pixelOffset, sums);
+            DirectConvolution.Forward(OutChannels, packed, frame, _skips, sums);
             Span<double> ys = y.Slice(s * OutputSize, OutputSize);
             for (int o = 0; o < OutChannels; o++) DirectConvolution.SetWidened(sums.Slice(o * pixels, pixels), parameters[weights + o], ys.Slice(o * pixels, pixels));
         }

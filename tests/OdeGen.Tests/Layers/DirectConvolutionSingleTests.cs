@@ -66,6 +66,57 @@ public class DirectConvolutionSingleTests
         AssertSameBits(first!, yChosen, "dispatched");
     }
 
+    public static TheoryData<int, int, int, int, int, int, int> SkipShapes => DirectConvolutionTests.SkipShapes;
+
+    [Theory]
+    [MemberData(nameof(SkipShapes))]
+    public void Forward_SkippingThePadding_IsTheForwardWithoutSkips_ToTheBit_AtEveryWidth(int inChannels, int outChannels, int side, int kernel, int stride, int padding, int samples)
+    {
+        _ = samples;
+        var g = new DirectConvolutionTests.Geometry(inChannels, side, kernel, stride, padding);
+        var random = new Random((5 * inChannels) + outChannels);
+        float[] frame = Round(g.RandomFrame(random, 1)), weights = Round(LayerChecks.Random(random, outChannels * g.Taps.Length));
+        int taps = g.Taps.Length, pixels = g.Pixels.Length;
+        DirectConvolution.PaddingSkips skips = g.Skips();
+        foreach ((string name, int tile) in Widths(tall: true))
+        {
+            float[] packed = new float[DirectConvolution.RoundUp(outChannels, tile) * taps], y = new float[outChannels * pixels], skipping = new float[y.Length];
+            DirectConvolution.Pack(outChannels, taps, Widen(weights), packed, tile);
+            switch (name == "Vector512 tall" ? 0 : tile)
+            {
+                case 0:
+                    DirectConvolution.ForwardTall<Single512, Vector512<float>, float>(outChannels, pixels, packed, frame, g.Taps, g.Pixels, y);
+                    DirectConvolution.ForwardTall<Single512, Vector512<float>, float>(outChannels, pixels, packed, frame, g.Taps, g.Pixels, skipping, skips);
+                    break;
+                case 2:
+                    DirectConvolution.Forward<Single1, float, float>(outChannels, pixels, packed, frame, g.Taps, g.Pixels, y);
+                    DirectConvolution.Forward<Single1, float, float>(outChannels, pixels, packed, frame, g.Taps, g.Pixels, skipping, skips);
+                    break;
+                case 8:
+                    DirectConvolution.Forward<Single128, Vector128<float>, float>(outChannels, pixels, packed, frame, g.Taps, g.Pixels, y);
+                    DirectConvolution.Forward<Single128, Vector128<float>, float>(outChannels, pixels, packed, frame, g.Taps, g.Pixels, skipping, skips);
+                    break;
+                case 16:
+                    DirectConvolution.Forward<Single256, Vector256<float>, float>(outChannels, pixels, packed, frame, g.Taps, g.Pixels, y);
+                    DirectConvolution.Forward<Single256, Vector256<float>, float>(outChannels, pixels, packed, frame, g.Taps, g.Pixels, skipping, skips);
+                    break;
+                default:
+                    DirectConvolution.Forward<Single512, Vector512<float>, float>(outChannels, pixels, packed, frame, g.Taps, g.Pixels, y);
+                    DirectConvolution.Forward<Single512, Vector512<float>, float>(outChannels, pixels, packed, frame, g.Taps, g.Pixels, skipping, skips);
+                    break;
+            }
+
+            AssertSameBits(y, skipping, name + ", skipping");
+        }
+
+        int chosen = DirectConvolution.SingleChannelTile(outChannels);
+        float[] packedChosen = new float[DirectConvolution.RoundUp(outChannels, chosen) * taps], yChosen = new float[outChannels * pixels], skippingChosen = new float[yChosen.Length];
+        DirectConvolution.Pack(outChannels, taps, Widen(weights), packedChosen, chosen);
+        DirectConvolution.Forward(outChannels, pixels, packedChosen, frame, g.Taps, g.Pixels, yChosen);
+        DirectConvolution.Forward(outChannels, packedChosen, frame, skips, skippingChosen);
+        AssertSameBits(yChosen, skippingChosen, "dispatched, skipping");
+    }
+
     [Theory]
     [MemberData(nameof(Shapes))]
     public void WeightGradient_IsTheSumOfTheRoundedTerms_ToFloatPrecision_TheSameBitsAtEveryWidth(int inChannels, int outChannels, int side, int kernel, int stride, int padding, int samples)

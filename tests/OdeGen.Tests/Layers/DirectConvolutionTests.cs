@@ -61,6 +61,75 @@ public class DirectConvolutionTests
         }
     }
 
+    // Shapes whose tiles skip taps: rows of six on 6×6 images (the blocks), odd sides whose tiles straddle the rows (7×7 with
+    // 65 planes: three depth blocks; 13×13), the stem's stride 2, a 5×5 kernel with padding 2 (corners reading a ninth of
+    // it), output channels that fill no vector; and one without padding (nothing skipped).
+    public static TheoryData<int, int, int, int, int, int, int> SkipShapes => new()
+    {
+        { 16, 16, 6, 3, 1, 1, 1 },
+        { 65, 20, 7, 3, 1, 1, 1 },
+        { 6, 33, 13, 3, 1, 1, 1 },
+        { 9, 40, 26, 4, 2, 1, 1 },
+        { 3, 7, 9, 5, 1, 2, 1 },
+        { 2, 5, 5, 3, 1, 0, 1 },
+    };
+
+    [Theory]
+    [MemberData(nameof(SkipShapes))]
+    public void Forward_SkippingThePadding_IsTheProductOfTheUnfoldedPatches_ToTheBit_AtEveryWidth(int inChannels, int outChannels, int side, int kernel, int stride, int padding, int samples)
+    {
+        _ = samples;
+        var g = new Geometry(inChannels, side, kernel, stride, padding);
+        var random = new Random((7 * inChannels) + outChannels);
+        double[] frame = g.RandomFrame(random, 1), weights = LayerChecks.Random(random, outChannels * g.Taps.Length), bias = LayerChecks.Random(random, outChannels * g.Pixels.Length);
+        int taps = g.Taps.Length, pixels = g.Pixels.Length;
+        double[] cols = new double[taps * pixels];
+        for (int q = 0; q < taps; q++)
+        {
+            for (int j = 0; j < pixels; j++) cols[(q * pixels) + j] = frame[g.Taps[q] + g.Pixels[j]];
+        }
+
+        double[] expected = (double[])bias.Clone(), work = new double[Gemm.WorkspaceSize(outChannels, pixels, taps)];
+        Gemm.Multiply(outChannels, pixels, taps, weights, taps, 1, cols, pixels, 1, expected, pixels, accumulate: true, work);
+
+        DirectConvolution.PaddingSkips skips = g.Skips();
+        Assert.True(padding == 0 ? skips.Reads(Gemm.RowTile) == (long)taps * pixels : skips.Reads(Gemm.RowTile) < (long)taps * pixels, "what the plan skips");
+        double[] packed = new double[DirectConvolution.PackedSize(outChannels, taps)];
+        DirectConvolution.Pack(outChannels, taps, weights, packed);
+        double[] y = (double[])bias.Clone();
+        DirectConvolution.Forward(outChannels, packed, frame, skips, y);
+        AssertBits(expected, y, "dispatched width, skipping");
+
+        foreach ((string name, int tile, Action<double[], double[]> run) in Widths(
+            (p, o) => DirectConvolution.Forward<Double1, double, double>(outChannels, pixels, p, frame, g.Taps, g.Pixels, o, skips),
+            (p, o) => DirectConvolution.Forward<Double128, Vector128<double>, double>(outChannels, pixels, p, frame, g.Taps, g.Pixels, o, skips),
+            (p, o) => DirectConvolution.Forward<Double256, Vector256<double>, double>(outChannels, pixels, p, frame, g.Taps, g.Pixels, o, skips),
+            (p, o) => DirectConvolution.Forward<Double512, Vector512<double>, double>(outChannels, pixels, p, frame, g.Taps, g.Pixels, o, skips)))
+        {
+            double[] packedAtWidth = new double[DirectConvolution.RoundUp(outChannels, tile) * taps];
+            DirectConvolution.Pack(outChannels, taps, weights, packedAtWidth, tile);
+            double[] yAtWidth = (double[])bias.Clone();
+            run(packedAtWidth, yAtWidth);
+            AssertBits(expected, yAtWidth, name + ", skipping");
+        }
+    }
+
+    [Fact]
+    public void PaddingSkips_OnSixBySixImages_SkipTheEdgeRowsFirstTapRow_InTilesOfSix_AndNothingInTilesOfTwelve()
+    {
+        // 3×3 taps, padding 1: a tile of six pixels is a row; rows 0 and 5 read one tap row of three in the margin. A tile of
+        // twelve pixels is two rows, and one of them reads every tap row inside.
+        var g = new Geometry(5, 6, 3, 1, 1);
+        DirectConvolution.PaddingSkips skips = g.Skips();
+        Assert.Equal(5L * ((2 * 6 * 6) + (4 * 6 * 9)), skips.Reads(Gemm.RowTile));
+        Assert.Equal(5L * 36 * 9, skips.Reads(DirectConvolution.TallRows));
+
+        // A read outside the frame is refused with the plan as with the offsets.
+        double[] packed = new double[DirectConvolution.PackedSize(2, g.Taps.Length)], y = new double[2 * 36];
+        Assert.Throws<ArgumentException>(() => DirectConvolution.Forward(2, packed, new double[g.FrameSize - 1], skips, y));
+        DirectConvolution.Forward(2, packed, new double[g.FrameSize], skips, y);
+    }
+
     [Theory]
     [MemberData(nameof(Shapes))]
     public void WeightGradient_IsTheProductWithThePatchesTransposed_ToTheBit_AtEveryWidth(int inChannels, int outChannels, int side, int kernel, int stride, int padding, int samples)
@@ -263,6 +332,10 @@ public class DirectConvolutionTests
         private int Padding { get; }
 
         private int Width { get; }
+
+        /// <summary>The taps each tile of pixels reads inside the image, planned from these offsets and the frame.</summary>
+        public DirectConvolution.PaddingSkips Skips() =>
+            new(Taps, Pixels, Width * Width, Width, Padding, Padding, Width - (2 * Padding), Width - (2 * Padding));
 
         // Random values inside each plane, zero in its padding (a value past the padding would be read by no tap anyway).
         public double[] RandomFrame(Random random, int samples)
