@@ -26,39 +26,7 @@ public class DirectConvolutionTests
     public void Forward_IsTheProductOfTheUnfoldedPatches_ToTheBit_AtEveryWidth(int inChannels, int outChannels, int side, int kernel, int stride, int padding, int samples)
     {
         _ = samples;
-        var g = new Geometry(inChannels, side, kernel, stride, padding);
-        var random = new Random(inChannels + outChannels);
-        double[] frame = g.RandomFrame(random, 1), weights = LayerChecks.Random(random, outChannels * g.Taps.Length), bias = LayerChecks.Random(random, outChannels * g.Pixels.Length);
-
-        // The product: y = bias + W·cols, the patches unfolded from the frame.
-        int taps = g.Taps.Length, pixels = g.Pixels.Length;
-        double[] cols = new double[taps * pixels];
-        for (int q = 0; q < taps; q++)
-        {
-            for (int j = 0; j < pixels; j++) cols[(q * pixels) + j] = frame[g.Taps[q] + g.Pixels[j]];
-        }
-
-        double[] expected = (double[])bias.Clone(), work = new double[Gemm.WorkspaceSize(outChannels, pixels, taps)];
-        Gemm.Multiply(outChannels, pixels, taps, weights, taps, 1, cols, pixels, 1, expected, pixels, accumulate: true, work);
-
-        double[] packed = new double[DirectConvolution.PackedSize(outChannels, taps)];
-        DirectConvolution.Pack(outChannels, taps, weights, packed);
-        double[] y = (double[])bias.Clone();
-        DirectConvolution.Forward(outChannels, pixels, packed, frame, g.Taps, g.Pixels, y);
-        AssertBits(expected, y, "dispatched width");
-
-        foreach ((string name, int tile, Action<double[], double[]> run) in Widths(
-            (p, o) => DirectConvolution.Forward<Double1, double, double>(outChannels, pixels, p, frame, g.Taps, g.Pixels, o),
-            (p, o) => DirectConvolution.Forward<Double128, Vector128<double>, double>(outChannels, pixels, p, frame, g.Taps, g.Pixels, o),
-            (p, o) => DirectConvolution.Forward<Double256, Vector256<double>, double>(outChannels, pixels, p, frame, g.Taps, g.Pixels, o),
-            (p, o) => DirectConvolution.Forward<Double512, Vector512<double>, double>(outChannels, pixels, p, frame, g.Taps, g.Pixels, o)))
-        {
-            double[] packedAtWidth = new double[DirectConvolution.RoundUp(outChannels, tile) * taps];
-            DirectConvolution.Pack(outChannels, taps, weights, packedAtWidth, tile);
-            double[] yAtWidth = (double[])bias.Clone();
-            run(packedAtWidth, yAtWidth);
-            AssertBits(expected, yAtWidth, name);
-        }
+        AssertForwardIsTheUnfoldedProduct(new Geometry(inChannels, side, kernel, stride, padding), outChannels, new Random(inChannels + outChannels), skipping: false);
     }
 
     // Shapes whose tiles skip taps: rows of six on 6×6 images (the blocks), odd sides whose tiles straddle the rows (7×7 with
@@ -79,8 +47,13 @@ public class DirectConvolutionTests
     public void Forward_SkippingThePadding_IsTheProductOfTheUnfoldedPatches_ToTheBit_AtEveryWidth(int inChannels, int outChannels, int side, int kernel, int stride, int padding, int samples)
     {
         _ = samples;
-        var g = new Geometry(inChannels, side, kernel, stride, padding);
-        var random = new Random((7 * inChannels) + outChannels);
+        AssertForwardIsTheUnfoldedProduct(new Geometry(inChannels, side, kernel, stride, padding), outChannels, new Random((7 * inChannels) + outChannels), skipping: true);
+    }
+
+    // The forward product through the dispatched width and each width alone, with or without the padding plan, against
+    // y = bias + W·cols with the patches unfolded from a random frame: bit for bit (the same sums in the same order).
+    private static void AssertForwardIsTheUnfoldedProduct(Geometry g, int outChannels, Random random, bool skipping)
+    {
         double[] frame = g.RandomFrame(random, 1), weights = LayerChecks.Random(random, outChannels * g.Taps.Length), bias = LayerChecks.Random(random, outChannels * g.Pixels.Length);
         int taps = g.Taps.Length, pixels = g.Pixels.Length;
         double[] cols = new double[taps * pixels];
@@ -92,13 +65,24 @@ public class DirectConvolutionTests
         double[] expected = (double[])bias.Clone(), work = new double[Gemm.WorkspaceSize(outChannels, pixels, taps)];
         Gemm.Multiply(outChannels, pixels, taps, weights, taps, 1, cols, pixels, 1, expected, pixels, accumulate: true, work);
 
-        DirectConvolution.PaddingSkips skips = g.Skips();
-        Assert.True(padding == 0 ? skips.Reads(Gemm.RowTile) == (long)taps * pixels : skips.Reads(Gemm.RowTile) < (long)taps * pixels, "what the plan skips");
+        DirectConvolution.PaddingSkips? skips = null;
+        string suffix = skipping ? ", skipping" : "";
         double[] packed = new double[DirectConvolution.PackedSize(outChannels, taps)];
         DirectConvolution.Pack(outChannels, taps, weights, packed);
         double[] y = (double[])bias.Clone();
-        DirectConvolution.Forward(outChannels, packed, frame, skips, y);
-        AssertBits(expected, y, "dispatched width, skipping");
+        if (skipping)
+        {
+            skips = g.Skips();
+            bool noPadding = g.Padding == 0;
+            Assert.True(noPadding ? skips.Reads(Gemm.RowTile) == (long)taps * pixels : skips.Reads(Gemm.RowTile) < (long)taps * pixels, "what the plan skips");
+            DirectConvolution.Forward(outChannels, packed, frame, skips, y);
+        }
+        else
+        {
+            DirectConvolution.Forward(outChannels, pixels, packed, frame, g.Taps, g.Pixels, y);
+        }
+
+        AssertBits(expected, y, "dispatched width" + suffix);
 
         foreach ((string name, int tile, Action<double[], double[]> run) in Widths(
             (p, o) => DirectConvolution.Forward<Double1, double, double>(outChannels, pixels, p, frame, g.Taps, g.Pixels, o, skips),
@@ -110,7 +94,7 @@ public class DirectConvolutionTests
             DirectConvolution.Pack(outChannels, taps, weights, packedAtWidth, tile);
             double[] yAtWidth = (double[])bias.Clone();
             run(packedAtWidth, yAtWidth);
-            AssertBits(expected, yAtWidth, name + ", skipping");
+            AssertBits(expected, yAtWidth, name + suffix);
         }
     }
 
@@ -329,7 +313,7 @@ public class DirectConvolutionTests
 
         public int[] Pixels { get; }
 
-        private int Padding { get; }
+        public int Padding { get; }
 
         private int Width { get; }
 
