@@ -28,7 +28,10 @@ public class PartitionRunnerTests
     {
         var runner = new PartitionRunner();
         int caller = Environment.CurrentManagedThreadId, others = 0;
-        for (int call = 0; call < 200 && Volatile.Read(ref others) == 0; call++)
+        // Calls until a pool thread has taken a partition, for up to ten seconds: on a busy test machine the pool may run
+        // other tests' work first, and the caller then does every partition itself (correct, but not what this checks).
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (Volatile.Read(ref others) == 0 && clock.Elapsed < TimeSpan.FromSeconds(10))
         {
             runner.Run(4, 2, _ =>
             {
@@ -37,7 +40,7 @@ public class PartitionRunnerTests
             });
         }
 
-        Assert.True(others > 0, "no partition ran on a pool thread in 200 calls");
+        Assert.True(others > 0, "no partition ran on a pool thread in ten seconds of calls");
     }
 
     [Fact]
