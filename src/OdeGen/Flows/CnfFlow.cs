@@ -1,3 +1,5 @@
+using OdeGen.Threading;
+
 namespace OdeGen.Flows;
 
 /// <summary>
@@ -292,31 +294,22 @@ public abstract class CnfFlow
             return (system, y, first, count, s);
         }
 
+        // Chunks on the workspace's runner (Parallel.For without its per-call options, closures and tasks); an exception
+        // is rethrown as itself, what a single solve throws (OdeSolverException, ArgumentException).
         public void Run(Action<int> chunk)
         {
-            if (Chunks == 1)
-            {
-                chunk(0);
-                return;
-            }
             int threads = _flow.Options.MaxDegreeOfParallelism;
-            try
-            {
-                Parallel.For(0, Chunks, new ParallelOptions { MaxDegreeOfParallelism = threads == 0 ? Environment.ProcessorCount : threads }, chunk);
-            }
-            catch (AggregateException e) when (e.InnerExceptions.Count > 0)
-            {
-                // The caller sees what a single solve would throw (OdeSolverException, ArgumentException), not the wrapper.
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
-            }
+            _workspace.Runner.Run(Chunks, threads == 0 ? Environment.ProcessorCount : threads, chunk);
         }
 
         public void Dispose() => Volatile.Write(ref _flow._workspace, _workspace);
     }
 
-    // What the calls of a flow reuse: the batch, θ and noise copies, each chunk's initial state and augmented system.
+    // What the calls of a flow reuse: the batch, θ and noise copies, each chunk's initial state and augmented system, and
+    // the threads' runner.
     private sealed class Workspace
     {
+        public readonly PartitionRunner Runner = new();
         public double[] Points = [], P = [], Noise = [];
         public double[][] States = [];
         public CnfChunk?[] Systems = [];
