@@ -14,7 +14,7 @@ public sealed class WholeProcessAllocations
     /// Runs <paramref name="window"/> <paramref name="windows"/> times and returns the fewest bytes the whole process
     /// allocated during one run (the runtime's own occasional work on some thread is in one window, not in all).
     /// </summary>
-    public static long Least(Action window, int windows = 3)
+    public static long Least(Action window, int windows = 5)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(windows, 1);
         long least = long.MaxValue;
