@@ -1,3 +1,5 @@
+using OdeGen.Threading;
+
 namespace OdeGen.Flows;
 
 /// <summary>
@@ -90,7 +92,7 @@ public abstract class CnfFlow
         int batch = CheckBatch(points, p, nameof(points));
         if (logDensity.Length != batch)
             throw new ArgumentException($"logDensity must have length {batch} (one per point), but has {logDensity.Length}.", nameof(logDensity));
-        using var plan = new Plan(this, points, p, seed, regularizers: false);
+        using Plan plan = Plan.Start(this, points, p, seed, regularizers: false);
         var results = new double[batch];
         var costs = new CnfCost[plan.Chunks];
         plan.Run(c =>
@@ -125,7 +127,7 @@ public abstract class CnfFlow
             throw new ArgumentException($"samples must have length {baseSamples.Length} (B × D), but has {samples.Length}.", nameof(samples));
         if (logDensity.Length != 0 && logDensity.Length != batch)
             throw new ArgumentException($"logDensity must be empty or have length {batch}, but has {logDensity.Length}.", nameof(logDensity));
-        using var plan = new Plan(this, baseSamples, p, seed, regularizers: false);
+        using Plan plan = Plan.Start(this, baseSamples, p, seed, regularizers: false);
         var x = new double[baseSamples.Length];
         var logs = new double[batch];
         var costs = new CnfCost[plan.Chunks];
@@ -165,55 +167,26 @@ public abstract class CnfFlow
         int batch = CheckBatch(points, p, nameof(points));
         if (gradient.Length != ParameterCount)
             throw new ArgumentException($"gradient must have length {ParameterCount} (ParameterCount), but has {gradient.Length}.", nameof(gradient));
-        using var plan = new Plan(this, points, p, seed, regularizers: true);
-        var gradients = new double[plan.Chunks][];
-        var parts = new double[plan.Chunks * 3];
-        var forward = new CnfCost[plan.Chunks];
-        var backward = new CnfCost[plan.Chunks];
-        double weight = 1.0 / batch, lk = Options.KineticWeight, lj = Options.JacobianWeight;
-        double[] times = [Options.T0];
-        plan.Run(c =>
-        {
-            var (system, y, _, count, s) = plan.Chunk(c);
-            int d = Dimension, ki = plan.Kinetic ? d + 1 : -1, ji = plan.Jacobian ? d + 1 + (plan.Kinetic ? 1 : 0) : -1;
-            double nll = 0, kinetic = 0, jacobian = 0;
-            double Loss(ReadOnlySpan<double> end, Span<double> dLdy)
-            {
-                for (int i = 0; i < count; i++)
-                {
-                    ReadOnlySpan<double> row = end.Slice(i * s, s);
-                    Span<double> bar = dLdy.Slice(i * s, s);
-                    nll -= BaseLogDensity(row[..d]) + row[d];
-                    for (int j = 0; j < d; j++) bar[j] = weight * row[j];
-                    bar[d] = -weight;
-                    if (ki >= 0) { kinetic += row[ki]; bar[ki] = weight * lk; }
-                    if (ji >= 0) { jacobian += row[ji]; bar[ji] = weight * lj; }
-                }
-                return weight * (nll + (lk * kinetic) + (lj * jacobian));
-            }
-            OdeGradient g = system.Gradient(y, plan.P, Options.T1, times, Loss, Options.Sensitivity, Options.Solver).EnsureSuccess();
-            gradients[c] = g.Parameters;
-            parts[3 * c] = nll;
-            parts[(3 * c) + 1] = kinetic;
-            parts[(3 * c) + 2] = jacobian;
-            forward[c] = new CnfCost(1, g.Stats.Forward.Steps, g.Stats.Forward.FunctionEvaluations);
-            backward[c] = new CnfCost(1, g.Stats.Backward.Steps + g.Stats.Recompute.Steps,
-                g.Stats.Backward.FunctionEvaluations + g.Stats.Recompute.FunctionEvaluations);
-        });
+        using Plan plan = Plan.Start(this, points, p, seed, regularizers: true);
+        Training training = plan.Training;
+        training.Run(plan);
 
         // Chunk results are summed in chunk order, so the thread count never changes a bit of the result.
         gradient.Clear();
+        double weight = 1.0 / batch, lk = Options.KineticWeight, lj = Options.JacobianWeight;
         double totalNll = 0, totalKinetic = 0, totalJacobian = 0;
         for (int c = 0; c < plan.Chunks; c++)
         {
-            double[] gc = gradients[c];
+            double[] gc = training.Gradients[c]!;
             for (int k = 0; k < gc.Length; k++) gradient[k] += gc[k];
-            totalNll += parts[3 * c];
-            totalKinetic += parts[(3 * c) + 1];
-            totalJacobian += parts[(3 * c) + 2];
+            totalNll += training.Parts[3 * c];
+            totalKinetic += training.Parts[(3 * c) + 1];
+            totalJacobian += training.Parts[(3 * c) + 2];
         }
+        Array.Clear(training.Gradients);   // the solver's arrays, not kept past the call
         double meanNll = totalNll * weight, meanKinetic = totalKinetic * weight, meanJacobian = totalJacobian * weight;
-        return new CnfLoss(meanNll, meanKinetic, meanJacobian, meanNll + (lk * meanKinetic) + (lj * meanJacobian), Sum(forward), Sum(backward));
+        return new CnfLoss(meanNll, meanKinetic, meanJacobian, meanNll + (lk * meanKinetic) + (lj * meanJacobian),
+            Sum(training.Forward.AsSpan(0, plan.Chunks)), Sum(training.Backward.AsSpan(0, plan.Chunks)));
     }
 
     private int CheckBatch(ReadOnlySpan<double> points, ReadOnlySpan<double> p, string name)
@@ -226,7 +199,7 @@ public abstract class CnfFlow
         return points.Length / d;
     }
 
-    private static CnfCost Sum(CnfCost[] costs)
+    private static CnfCost Sum(ReadOnlySpan<CnfCost> costs)
     {
         int solves = 0;
         long steps = 0, evaluations = 0;
@@ -246,18 +219,31 @@ public abstract class CnfFlow
     {
         private readonly CnfFlow _flow;
         private readonly Workspace _workspace;
-        private readonly int _size, _batch;
+        private int _size, _batch;
 
-        public Plan(CnfFlow flow, ReadOnlySpan<double> points, ReadOnlySpan<double> p, int seed, bool regularizers)
+        private Plan(CnfFlow flow, Workspace workspace)
         {
             _flow = flow;
-            _workspace = Interlocked.Exchange(ref flow._workspace, null) ?? new Workspace();
+            _workspace = workspace;
+        }
+
+        /// <summary>The workspace's plan (made once), loaded with this call's batch, θ, noise and chunking.</summary>
+        public static Plan Start(CnfFlow flow, ReadOnlySpan<double> points, ReadOnlySpan<double> p, int seed, bool regularizers)
+        {
+            Workspace workspace = Interlocked.Exchange(ref flow._workspace, null) ?? new Workspace();
+            Plan plan = workspace.Plan ??= new Plan(flow, workspace);
+            plan.Load(points, p, seed, regularizers);
+            return plan;
+        }
+
+        private void Load(ReadOnlySpan<double> points, ReadOnlySpan<double> p, int seed, bool regularizers)
+        {
             Points = Workspace.Fit(ref _workspace.Points, points.Length);
             points.CopyTo(Points);
             P = Workspace.Fit(ref _workspace.P, p.Length);
             p.CopyTo(P);
-            CnfOptions o = flow.Options;
-            int d = flow.Dimension;
+            CnfOptions o = _flow.Options;
+            int d = _flow.Dimension;
             _batch = points.Length / d;
             _size = o.ChunkSize == 0 ? _batch : Math.Min(o.ChunkSize, _batch);
             Chunks = (_batch + _size - 1) / _size;
@@ -269,13 +255,17 @@ public abstract class CnfFlow
             _workspace.EnsureChunks(Chunks);
         }
 
-        public double[] Points { get; }
-        public double[] P { get; }
-        public double[] Noise { get; }
-        public int Chunks { get; }
-        public bool Exact { get; }
-        public bool Kinetic { get; }
-        public bool Jacobian { get; }
+        public double[] Points { get; private set; } = [];
+        public double[] P { get; private set; } = [];
+        public double[] Noise { get; private set; } = [];
+        public int Chunks { get; private set; }
+        public int Batch => _batch;
+        public bool Exact { get; private set; }
+        public bool Kinetic { get; private set; }
+        public bool Jacobian { get; private set; }
+
+        /// <summary>The training call's per-chunk state, kept with the workspace.</summary>
+        public Training Training => _workspace.Training ??= new Training(_flow);
 
         /// <summary>Chunk c's augmented system (its noise loaded), its initial state (z from the points; l, k, j zero), and its place in the batch.</summary>
         public (CnfChunk System, double[] Y, int First, int Count, int Stride) Chunk(int c)
@@ -292,31 +282,24 @@ public abstract class CnfFlow
             return (system, y, first, count, s);
         }
 
+        // Chunks on the workspace's runner (Parallel.For without its per-call options, closures and tasks); an exception
+        // is rethrown as itself, what a single solve throws (OdeSolverException, ArgumentException).
         public void Run(Action<int> chunk)
         {
-            if (Chunks == 1)
-            {
-                chunk(0);
-                return;
-            }
             int threads = _flow.Options.MaxDegreeOfParallelism;
-            try
-            {
-                Parallel.For(0, Chunks, new ParallelOptions { MaxDegreeOfParallelism = threads == 0 ? Environment.ProcessorCount : threads }, chunk);
-            }
-            catch (AggregateException e) when (e.InnerExceptions.Count > 0)
-            {
-                // The caller sees what a single solve would throw (OdeSolverException, ArgumentException), not the wrapper.
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
-            }
+            _workspace.Runner.Run(Chunks, threads == 0 ? Environment.ProcessorCount : threads, chunk);
         }
 
         public void Dispose() => Volatile.Write(ref _flow._workspace, _workspace);
     }
 
-    // What the calls of a flow reuse: the batch, θ and noise copies, each chunk's initial state and augmented system.
+    // What the calls of a flow reuse: the batch, θ and noise copies, each chunk's initial state and augmented system, and
+    // the threads' runner.
     private sealed class Workspace
     {
+        public readonly PartitionRunner Runner = new();
+        public Plan? Plan;
+        public Training? Training;
         public double[] Points = [], P = [], Noise = [];
         public double[][] States = [];
         public CnfChunk?[] Systems = [];
@@ -334,6 +317,112 @@ public abstract class CnfFlow
             int old = States.Length;
             Array.Resize(ref States, chunks);
             for (int c = old; c < chunks; c++) States[c] = [];
+        }
+    }
+
+    // What a training call keeps per chunk: the loss callback, the results (summed after the chunks, in chunk order), and
+    // the chunk body as one delegate, so that the call allocates nothing of its own but its result.
+    private sealed class Training
+    {
+        private readonly CnfFlow _flow;
+        private readonly Action<int> _body;
+        private readonly double[] _times;
+        private Plan? _plan;
+
+        public Training(CnfFlow flow)
+        {
+            _flow = flow;
+            _body = Chunk;
+            _times = [flow.Options.T0];
+        }
+
+        public double[]?[] Gradients { get; private set; } = [];
+        public double[] Parts { get; private set; } = [];
+        public CnfCost[] Forward { get; private set; } = [];
+        public CnfCost[] Backward { get; private set; } = [];
+        private ChunkLoss[] _losses = [];
+
+        /// <summary>Differentiates every chunk of <paramref name="plan"/> into its slots.</summary>
+        public void Run(Plan plan)
+        {
+            int chunks = plan.Chunks;
+            if (_losses.Length < chunks)
+            {
+                int old = _losses.Length;
+                Array.Resize(ref _losses, chunks);
+                for (int c = old; c < chunks; c++) _losses[c] = new ChunkLoss();
+                Gradients = new double[chunks][];
+                Parts = new double[chunks * 3];
+                Forward = new CnfCost[chunks];
+                Backward = new CnfCost[chunks];
+            }
+            _plan = plan;
+            try
+            {
+                plan.Run(_body);
+            }
+            finally
+            {
+                _plan = null;
+            }
+        }
+
+        private void Chunk(int c)
+        {
+            Plan plan = _plan!;
+            CnfOptions options = _flow.Options;
+            var (system, y, _, count, s) = plan.Chunk(c);
+            int d = _flow.Dimension;
+            ChunkLoss loss = _losses[c];
+            loss.Start(count, s, d, plan.Kinetic ? d + 1 : -1, plan.Jacobian ? d + 1 + (plan.Kinetic ? 1 : 0) : -1,
+                1.0 / plan.Batch, options.KineticWeight, options.JacobianWeight);
+            OdeGradient g = system.Gradient(y, plan.P, options.T1, _times, loss.Callback, options.Sensitivity, options.Solver).EnsureSuccess();
+            Gradients[c] = g.Parameters;
+            Parts[3 * c] = loss.Nll;
+            Parts[(3 * c) + 1] = loss.Kinetic;
+            Parts[(3 * c) + 2] = loss.Jacobian;
+            Forward[c] = new CnfCost(1, g.Stats.Forward.Steps, g.Stats.Forward.FunctionEvaluations);
+            Backward[c] = new CnfCost(1, g.Stats.Backward.Steps + g.Stats.Recompute.Steps,
+                g.Stats.Backward.FunctionEvaluations + g.Stats.Recompute.FunctionEvaluations);
+        }
+    }
+
+    // One chunk's part of the loss at t0 and its seed ∂L/∂[z, l, k, j], as one callback made once.
+    private sealed class ChunkLoss
+    {
+        private int _count, _stride, _dimension, _kineticIndex, _jacobianIndex;
+        private double _weight, _kineticWeight, _jacobianWeight;
+
+        public ChunkLoss() => Callback = Compute;
+
+        public ObservationLoss Callback { get; }
+        public double Nll { get; private set; }
+        public double Kinetic { get; private set; }
+        public double Jacobian { get; private set; }
+
+        public void Start(int count, int stride, int dimension, int kineticIndex, int jacobianIndex, double weight, double kineticWeight, double jacobianWeight)
+        {
+            (_count, _stride, _dimension, _kineticIndex, _jacobianIndex) = (count, stride, dimension, kineticIndex, jacobianIndex);
+            (_weight, _kineticWeight, _jacobianWeight) = (weight, kineticWeight, jacobianWeight);
+            Nll = Kinetic = Jacobian = 0;
+        }
+
+        private double Compute(ReadOnlySpan<double> end, Span<double> dLdy)
+        {
+            int s = _stride, d = _dimension, ki = _kineticIndex, ji = _jacobianIndex;
+            double weight = _weight, lk = _kineticWeight, lj = _jacobianWeight, nll = Nll, kinetic = Kinetic, jacobian = Jacobian;
+            for (int i = 0; i < _count; i++)
+            {
+                ReadOnlySpan<double> row = end.Slice(i * s, s);
+                Span<double> bar = dLdy.Slice(i * s, s);
+                nll -= BaseLogDensity(row[..d]) + row[d];
+                for (int j = 0; j < d; j++) bar[j] = weight * row[j];
+                bar[d] = -weight;
+                if (ki >= 0) { kinetic += row[ki]; bar[ki] = weight * lk; }
+                if (ji >= 0) { jacobian += row[ji]; bar[ji] = weight * lj; }
+            }
+            (Nll, Kinetic, Jacobian) = (nll, kinetic, jacobian);
+            return weight * (nll + (lk * kinetic) + (lj * jacobian));
         }
     }
 }

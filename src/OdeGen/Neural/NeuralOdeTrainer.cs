@@ -1,4 +1,5 @@
 using OdeGen.Solvers;
+using OdeGen.Threading;
 
 namespace OdeGen.Neural;
 
@@ -181,31 +182,42 @@ public sealed class NeuralOdeTrainer<TSystem> where TSystem : struct, IOdeSystem
         }
         return MaxDegreeOfParallelism == 1 || batch.Count == 1
             ? SequentialGradient(parameters, batch, count, gradient)
-            : ParallelGradient(parameters.ToArray(), batch, count, gradient);
+            : ParallelGradient(parameters, batch, count, gradient);
     }
 
-    // Samples on several threads, each into a slot of its own; the slots are reduced in sample order. (Its own method: the
-    // closure's captures would otherwise be allocated on entry to Gradient, on the sequential path too.)
-    private BatchResult ParallelGradient(double[] p, IReadOnlyList<TrajectorySample> batch, int count, Span<double> gradient)
+    // Samples on several threads, each into a slot of its own; the slots are reduced in sample order, so the sums are the
+    // sequential path's bits. The threads, their gradient workspaces and the slots are kept between calls (taken, so that
+    // concurrent calls never share them): after the first call of a shape nothing is allocated.
+    private BatchResult ParallelGradient(ReadOnlySpan<double> parameters, IReadOnlyList<TrajectorySample> batch, int count, Span<double> gradient)
     {
         int m = _system.ParameterCount;
-        var slots = new SampleResult[batch.Count];
-        Run(batch.Count, i => slots[i] = Sample(p, batch[i], count, withGradient: true));
-
-        // Reduce in sample order whatever the threads did: the sums are the same bits every run.
-        gradient.Clear();
-        double loss = 0;
-        long evaluations = 0, vjps = 0;
-        OdeStatus status = OdeStatus.Success;
-        foreach (SampleResult slot in slots)
+        ParallelSamples run = Interlocked.Exchange(ref _parallel, null) ?? new ParallelSamples(this);
+        try
         {
-            loss += slot.Loss;
-            evaluations += slot.FunctionEvaluations;
-            vjps += slot.VjpEvaluations;
-            if (status == OdeStatus.Success) status = slot.Status;
-            if (slot.Gradient is { } g) for (int k = 0; k < m; k++) gradient[k] += g[k];
+            run.Gradients(parameters, batch, count, Math.Min(MaxDegreeOfParallelism, batch.Count));
+            gradient.Clear();
+            double loss = 0;
+            long evaluations = 0, vjps = 0;
+            OdeStatus status = OdeStatus.Success;
+            for (int i = 0; i < batch.Count; i++)
+            {
+                loss += run.Losses[i];
+                evaluations += run.Stats[i].FunctionEvaluations;
+                vjps += run.Stats[i].VjpEvaluations;
+                if (status == OdeStatus.Success) status = run.Statuses[i];
+                if (OdeStatusText.IsSuccess(run.Statuses[i]))
+                {
+                    double[] g = run.Slots[i];
+                    for (int k = 0; k < m; k++) gradient[k] += g[k];
+                }
+            }
+            return BatchResult.OfGradient(loss, gradient, evaluations, vjps, status);
         }
-        return BatchResult.OfGradient(loss, gradient, evaluations, vjps, status);
+        finally
+        {
+            run.Release();
+            _parallel = run;
+        }
     }
 
     // One sample after another on this thread, through the thread's gradient workspace: each sample's gradient is read from
@@ -214,8 +226,6 @@ public sealed class NeuralOdeTrainer<TSystem> where TSystem : struct, IOdeSystem
     private BatchResult SequentialGradient(ReadOnlySpan<double> parameters, IReadOnlyList<TrajectorySample> batch, int count, Span<double> gradient)
     {
         int m = _system.ParameterCount;
-        Sensitivity sensitivity = Sensitivity;
-        SolverOptions options = Solver;
         SampleLoss sampleLoss = Interlocked.Exchange(ref _sampleLoss, null) ?? new SampleLoss();
         GradientWorkspace<TSystem> workspace = GradientWorkspace<TSystem>.Rent();
         gradient.Clear();
@@ -228,28 +238,12 @@ public sealed class NeuralOdeTrainer<TSystem> where TSystem : struct, IOdeSystem
             sampleLoss.Count = count;
             for (int i = 0; i < batch.Count; i++)   // indexed: an IReadOnlyList's enumerator is an allocation
             {
-                TrajectorySample sample = batch[i];
-                sampleLoss.Target = sample.Target;
-                workspace.Inputs = GradientInputs.Create(_system, sample.Y0, parameters, sample.T0, sample.Times, sampleLoss.Callback, workspace.Inputs);
-                workspace.Start();
-                double[] g;
-                OdeStatus sampleStatus;
-                GradientStats stats;
-                if (sensitivity.ComputeInto(_system, workspace, options))
-                {
-                    (g, sampleStatus, stats) = (workspace.Parameters, workspace.Status, workspace.Stats);
-                }
-                else
-                {
-                    OdeGradient result = sensitivity.Compute(_system, workspace.Inputs, options);
-                    (g, sampleStatus, stats) = (result.Parameters, result.Status, result.Stats);
-                }
-                bool ok = OdeStatusText.IsSuccess(sampleStatus);
-                loss += ok ? workspace.Inputs.LossValue : double.NaN;
+                double sampleValue = SampleGradient(workspace, sampleLoss, parameters, batch[i], out double[] g, out OdeStatus sampleStatus, out GradientStats stats);
+                loss += sampleValue;
                 evaluations += stats.FunctionEvaluations;
                 vjps += stats.VjpEvaluations;
                 if (status == OdeStatus.Success) status = sampleStatus;
-                if (ok) for (int k = 0; k < m; k++) gradient[k] += g[k];
+                if (OdeStatusText.IsSuccess(sampleStatus)) for (int k = 0; k < m; k++) gradient[k] += g[k];
             }
         }
         finally
@@ -261,8 +255,107 @@ public sealed class NeuralOdeTrainer<TSystem> where TSystem : struct, IOdeSystem
         return BatchResult.OfGradient(loss, gradient, evaluations, vjps, status);
     }
 
+    // One sample's loss (NaN when a solve failed) and gradient through workspace: the gradient is read from the workspace's
+    // buffer (or, for a sensitivity without a workspace, the result it returns) and is valid until the workspace's next use.
+    private double SampleGradient(GradientWorkspace<TSystem> workspace, SampleLoss sampleLoss, ReadOnlySpan<double> parameters, TrajectorySample sample,
+        out double[] gradient, out OdeStatus status, out GradientStats stats)
+    {
+        Sensitivity sensitivity = Sensitivity;
+        SolverOptions options = Solver;
+        sampleLoss.Target = sample.Target;
+        workspace.Inputs = GradientInputs.Create(_system, sample.Y0, parameters, sample.T0, sample.Times, sampleLoss.Callback, workspace.Inputs);
+        workspace.Start();
+        if (sensitivity.ComputeInto(_system, workspace, options))
+        {
+            (gradient, status, stats) = (workspace.Parameters, workspace.Status, workspace.Stats);
+        }
+        else
+        {
+            OdeGradient result = sensitivity.Compute(_system, workspace.Inputs, options);
+            (gradient, status, stats) = (result.Parameters, result.Status, result.Stats);
+        }
+        return OdeStatusText.IsSuccess(status) ? workspace.Inputs.LossValue : double.NaN;
+    }
+
     private SampleLoss? _sampleLoss;
+    private ParallelSamples? _parallel;
     private object? _laneWorkspace;
+
+    /// <summary>
+    /// What the parallel paths keep between calls: the thread runner, one gradient workspace and loss callback per worker
+    /// (a worker differentiates one sample at a time), and one slot per sample for its gradient, loss, status and work.
+    /// </summary>
+    private sealed class ParallelSamples
+    {
+        private readonly NeuralOdeTrainer<TSystem> _trainer;
+        private readonly Action<int, int> _gradientBody;
+        private GradientWorkspace<TSystem>[] _workspaces = [];
+        private SampleLoss[] _losses = [];
+        private double[] _parameters = [];
+        private IReadOnlyList<TrajectorySample> _batch = [];
+
+        public ParallelSamples(NeuralOdeTrainer<TSystem> trainer)
+        {
+            _trainer = trainer;
+            _gradientBody = GradientOfSample;
+        }
+
+        public PartitionRunner Runner { get; } = new();
+        public double[][] Slots { get; private set; } = [];
+        public double[] Losses { get; private set; } = [];
+        public OdeStatus[] Statuses { get; private set; } = [];
+        public GradientStats[] Stats { get; private set; } = [];
+
+        /// <summary>Differentiates every sample of <paramref name="batch"/> on up to <paramref name="threads"/> threads into its slot.</summary>
+        public void Gradients(ReadOnlySpan<double> parameters, IReadOnlyList<TrajectorySample> batch, int count, int threads)
+        {
+            int m = _trainer._system.ParameterCount;
+            if (_parameters.Length != parameters.Length) _parameters = new double[parameters.Length];
+            parameters.CopyTo(_parameters);
+            if (Slots.Length < batch.Count)
+            {
+                int old = Slots.Length;
+                Slots = [.. Slots, .. new double[batch.Count - old][]];
+                for (int i = old; i < Slots.Length; i++) Slots[i] = new double[m];
+                Losses = new double[batch.Count];
+                Statuses = new OdeStatus[batch.Count];
+                Stats = new GradientStats[batch.Count];
+            }
+            if (_workspaces.Length < threads)
+            {
+                int old = _workspaces.Length;
+                Array.Resize(ref _workspaces, threads);
+                Array.Resize(ref _losses, threads);
+                for (int w = old; w < threads; w++)
+                {
+                    _workspaces[w] = new GradientWorkspace<TSystem>();
+                    _losses[w] = new SampleLoss();
+                }
+            }
+            for (int w = 0; w < threads; w++)
+            {
+                _losses[w].Kind = _trainer.Loss;
+                _losses[w].Count = count;
+            }
+            _batch = batch;
+            Runner.Run(batch.Count, threads, _gradientBody);
+        }
+
+        /// <summary>Drops the call's references to the caller's data.</summary>
+        public void Release()
+        {
+            _batch = [];
+            foreach (SampleLoss loss in _losses) loss.Target = [];
+        }
+
+        private void GradientOfSample(int worker, int i)
+        {
+            Losses[i] = _trainer.SampleGradient(_workspaces[worker], _losses[worker], _parameters, _batch[i], out double[] g, out OdeStatus status, out GradientStats stats);
+            Statuses[i] = status;
+            Stats[i] = stats;
+            if (OdeStatusText.IsSuccess(status)) g.AsSpan(0, Slots[i].Length).CopyTo(Slots[i]);
+        }
+    }
 
     /// <summary>The loss of the sample being differentiated, as one callback made once (the sequential path sets its target).</summary>
     private sealed class SampleLoss
@@ -285,7 +378,7 @@ public sealed class NeuralOdeTrainer<TSystem> where TSystem : struct, IOdeSystem
         int count = EntryCount(batch);
         var slots = new SampleResult[batch.Count];
         double[] p = parameters.ToArray();
-        Run(batch.Count, i => slots[i] = Sample(p, batch[i], count, withGradient: false));
+        Run(batch.Count, i => slots[i] = EvaluateSample(p, batch[i], count));
         double loss = 0;
         long evaluations = 0;
         OdeStatus status = OdeStatus.Success;
@@ -306,11 +399,21 @@ public sealed class NeuralOdeTrainer<TSystem> where TSystem : struct, IOdeSystem
     public BatchResult Step(Span<double> parameters, Optimizer optimizer, IReadOnlyList<TrajectorySample> batch)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
-        var gradient = new double[_system.ParameterCount];
-        BatchResult result = Gradient(parameters, batch, gradient);
-        if (result.IsSuccess) optimizer.Step(parameters, gradient);
-        return result;
+        // The gradient buffer is kept between steps (taken, as the other buffers), so that an iteration allocates nothing.
+        double[] gradient = Interlocked.Exchange(ref _stepGradient, null) ?? new double[_system.ParameterCount];
+        try
+        {
+            BatchResult result = Gradient(parameters, batch, gradient);
+            if (result.IsSuccess) optimizer.Step(parameters, gradient);
+            return result;
+        }
+        finally
+        {
+            _stepGradient = gradient;
+        }
     }
+
+    private double[]? _stepGradient;
 
     /// <summary>
     /// Minibatch training: for iteration 1..<paramref name="iterations"/>, takes the batch
@@ -363,27 +466,22 @@ public sealed class NeuralOdeTrainer<TSystem> where TSystem : struct, IOdeSystem
         return last;
     }
 
-    private SampleResult Sample(double[] p, TrajectorySample sample, int count, bool withGradient)
+    // One sample's loss from forward solves alone (Evaluate).
+    private SampleResult EvaluateSample(double[] p, TrajectorySample sample, int count)
     {
-        if (withGradient)
-        {
-            // One forward solve for both: Ode.LossGradient hands its forward states to the loss, then runs the backward pass.
-            OdeGradient g = Ode.LossGradient(_system, sample.Y0, p, sample.T0, sample.Times,
-                (states, dLdy) => TrajectoryLoss.Compute(Loss, states, sample.Target, dLdy, count), Sensitivity, Solver);
-            return new SampleResult(g.Loss, g.IsSuccess ? g.Parameters : null, g.Stats.FunctionEvaluations, g.Stats.VjpEvaluations, g.Status);
-        }
         int n = _system.StateCount;
         var predicted = new double[sample.Times.Length * n];
         var integrator = new RungeKuttaIntegrator<SystemField<TSystem>>(n, Solver);
         var field = new SystemField<TSystem>(_system, p);
         OdeStatus status = ObservationShell.SolveToObservations(integrator, field, sample.Y0, sample.T0, sample.Times, predicted);
         long evaluations = integrator.Stats.FunctionEvaluations;
-        if (status != OdeStatus.Success) return new SampleResult(double.NaN, null, evaluations, 0, status);
+        if (status != OdeStatus.Success) return new SampleResult(double.NaN, evaluations, status);
         var dLdy = new double[predicted.Length];
         double loss = TrajectoryLoss.Compute(Loss, predicted, sample.Target, dLdy, count);
-        return new SampleResult(loss, null, evaluations, 0, status);
+        return new SampleResult(loss, evaluations, status);
     }
 
+    // Evaluate's samples on the parallel path's runner (taken as there); an exception is rethrown as itself.
     private void Run(int count, Action<int> body)
     {
         if (MaxDegreeOfParallelism == 1 || count == 1)
@@ -391,7 +489,15 @@ public sealed class NeuralOdeTrainer<TSystem> where TSystem : struct, IOdeSystem
             for (int i = 0; i < count; i++) body(i);
             return;
         }
-        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = MaxDegreeOfParallelism }, body);
+        ParallelSamples run = Interlocked.Exchange(ref _parallel, null) ?? new ParallelSamples(this);
+        try
+        {
+            run.Runner.Run(count, Math.Min(MaxDegreeOfParallelism, count), body);
+        }
+        finally
+        {
+            _parallel = run;
+        }
     }
 
     private void CheckBatch(ReadOnlySpan<double> parameters, IReadOnlyList<TrajectorySample> batch)
@@ -416,5 +522,5 @@ public sealed class NeuralOdeTrainer<TSystem> where TSystem : struct, IOdeSystem
         return count;
     }
 
-    private readonly record struct SampleResult(double Loss, double[]? Gradient, long FunctionEvaluations, long VjpEvaluations, OdeStatus Status);
+    private readonly record struct SampleResult(double Loss, long FunctionEvaluations, OdeStatus Status);
 }

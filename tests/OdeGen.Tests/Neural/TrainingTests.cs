@@ -8,7 +8,7 @@ public sealed class TrainingTests
     private const int Hidden = 12;
 
     /// <summary>The spiral over [0, 5] at 100 points, segments of 5, batches of 8 (a small, fast version of the demo).</summary>
-    private static (TanhMlpSystem Model, double[] P, SegmentSampler Sampler, double[] Times, double[] Truth) SmallSpiral(int seed)
+    internal static (TanhMlpSystem Model, double[] P, SegmentSampler Sampler, double[] Times, double[] Truth) SmallSpiral(int seed)
     {
         var truth = default(TrueSpiral.RhsSystem);
         double[] times = Enumerable.Range(0, 100).Select(i => 5.0 * i / 99).ToArray();

@@ -76,4 +76,61 @@ public class PartitionRunnerTests
             for (int call = 0; call < 20; call++) runner.Run(sums.Length, 2, body);
         }));
     }
+
+    [Theory]
+    [InlineData(7, 2)]
+    [InlineData(16, 3)]
+    [InlineData(3, 8)]
+    public void WorkerIndices_AreBelowTheThreads_AndNeverShared(int count, int threads)
+    {
+        var runner = new PartitionRunner();
+        int workers = Math.Min(threads, count);
+        var busy = new int[workers];
+        var runs = new int[count];
+        int clashes = 0, outside = 0;
+        for (int call = 1; call <= 300; call++)
+        {
+            runner.Run(count, threads, (worker, j) =>
+            {
+                if ((uint)worker >= (uint)workers)
+                {
+                    Interlocked.Increment(ref outside);
+                    return;
+                }
+                // Held for a moment, so that a second partition under the same index at the same time would be seen.
+                if (Interlocked.Exchange(ref busy[worker], 1) != 0) Interlocked.Increment(ref clashes);
+                Thread.SpinWait(200);
+                Volatile.Write(ref busy[worker], 0);
+                Interlocked.Increment(ref runs[j]);
+            });
+            Assert.All(runs, r => Assert.Equal(call, r));
+        }
+
+        Assert.Equal(0, outside);
+        Assert.Equal(0, clashes);
+    }
+
+    [Fact]
+    public void WorkerOverload_RethrowsAsItself_AndAllocatesNothing_AfterTheFirstCall()
+    {
+        var runner = new PartitionRunner();
+        Assert.Throws<ArgumentException>(() => runner.Run(9, 2, (_, j) =>
+        {
+            if (j == 4) throw new ArgumentException("partition 4");
+        }));
+
+        var sums = new double[8];
+        Action<int, int> body = (_, j) =>
+        {
+            double s = 0;
+            for (int i = 0; i < 20_000; i++) s += Math.Sqrt(i + j);
+            sums[j] = s;
+        };
+        runner.Run(sums.Length, 2, body);
+        runner.Run(sums.Length, 2, body);
+        Assert.Equal(0, Allocations.Least(() =>
+        {
+            for (int call = 0; call < 20; call++) runner.Run(sums.Length, 2, body);
+        }));
+    }
 }
