@@ -467,6 +467,7 @@ public class Conv2d : Layer
         public float[] Bars = [];             // one sample's ∂L/∂Y
         public float[] BarsT = [];            // a chunk's ∂L/∂Y transposed
         public float[] WeightBar = [];        // a chunk's ∂L/∂W
+        public double[] WideWeightBar = [];   // a batch's ∂L/∂W in the kernel's tiles (one depth block of columns a chunk)
         public float[] ChannelBars = [];      // a chunk's ∂L/∂Y, [channel][sample·pixel] (the stride-2 input gradient)
         public float[] Cols = [];             // its patch adjoints
         public float[] Work = [];             // the product's packing
@@ -721,16 +722,34 @@ public class Conv2d : Layer
         // The packed weights' check once for the batch, not once a chunk: it compares every weight, and a chunk of the stem's
         // 13×13 images is one sample (2 % of the 64-channel ResNet step went to comparing the same weights again).
         PackedWeights? packed = xBar.IsEmpty ? null : Packed(parameters);
+        // The float weight gradient over one depth block of columns a chunk (the stem's 26×26 images: one sample's 169) adds its
+        // sums in double as the kernel makes them, into ∂L/∂W laid out as the kernel's tiles: moved there and back once a batch.
+        Span<double> wide = WideWeightBar(count);
+        int weights = OutChannels * PatchSize, tile = DirectConvolution.SingleChannelTile(OutChannels);
+        if (!wide.IsEmpty) DirectConvolution.Pack(OutChannels, PatchSize, parameterBar[..weights], wide, tile);
         double tBar = 0.0;
         for (int first = 0, chunk = ChunkLength; first < count; first += chunk)
         {
             int samples = Math.Min(chunk, count - first);
             tBar += BackwardChunk(t, samples, x.Slice(first * InputSize, samples * InputSize), parameters, packed, yBar.Slice(first * OutputSize, samples * OutputSize),
-                xBar.IsEmpty ? default : xBar.Slice(first * InputSize, samples * InputSize), parameterBar, scratch, target);
+                xBar.IsEmpty ? default : xBar.Slice(first * InputSize, samples * InputSize), parameterBar, scratch, target, wide);
         }
 
+        if (!wide.IsEmpty) DirectConvolution.Unpack(OutChannels, PatchSize, wide, parameterBar[..weights], tile);
         return tBar;
     }
+
+    // The tiled ∂L/∂W of the single-precision weight gradient (DirectConvolution.WeightGradientWidened) for a batch of `count`
+    // samples, or empty: in double, or when a chunk's columns pass one depth block (their float sums are added first).
+    private Span<double> WideWeightBar(int count)
+    {
+        if (Precision != ConvolutionPrecision.Single || Pixels * Math.Min(count, ChunkLength) > Gemm.DepthBlock) return default;
+        return SingleBuffers(count).WideWeightBar.AsSpan(0, DirectConvolution.RoundUp(OutChannels, DirectConvolution.SingleChannelTile(OutChannels)) * PatchSize);
+    }
+
+    // Whether the float forward pass runs a vector of pixels at a time (DirectConvolution.ForwardByPixels): stride 1 and few taps,
+    // as the first convolution's nine (one plane, 3×3), where the six-pixel tiles' store per nine taps took most of the pass.
+    private bool ByPixels => Stride == 1 && PatchSize <= 16;
 
     // ForwardBatchAt in float: each sample's frame rounded to float, the float sums, y = bias + sum in double.
     private void ForwardBatchSingle(double t, int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y)
@@ -742,8 +761,13 @@ public class Conv2d : Layer
         for (int s = 0; s < count; s++)
         {
             Span<float> frame = Frames(t, 1, x.Slice(s * InputSize, InputSize), ref buffers.InputSingle);
-            sums.Clear();
-            DirectConvolution.Forward(OutChannels, packed, frame, _skips, sums);
+            if (ByPixels) DirectConvolution.ForwardByPixels(OutChannels, OutWidth, packed, frame, _tapOffset, _pixelOffset, sums);   // written whole
+            else
+            {
+                sums.Clear();
+                DirectConvolution.Forward(OutChannels, packed, frame, _skips, sums);
+            }
+
             Span<double> ys = y.Slice(s * OutputSize, OutputSize);
             for (int o = 0; o < OutChannels; o++) DirectConvolution.SetWidened(sums.Slice(o * pixels, pixels), parameters[weights + o], ys.Slice(o * pixels, pixels));
         }
@@ -778,6 +802,7 @@ public class Conv2d : Layer
         if (b.Bars.Length < OutputSize) b.Bars = new float[OutputSize];
         if (b.BarsT.Length < checked(columns * row)) b.BarsT = new float[columns * row];
         if (b.WeightBar.Length < OutChannels * PatchSize) b.WeightBar = new float[OutChannels * PatchSize];
+        if (b.WideWeightBar.Length < row * PatchSize) b.WideWeightBar = new double[row * PatchSize];
         if (DirectInput && b.OutputSingle.Length < outputFrame + (Kernel * Kernel * Pixels)) b.OutputSingle = new float[outputFrame + (Kernel * Kernel * Pixels)];   // borders stay zero
         if (_phased is not null)
         {
@@ -896,7 +921,7 @@ public class Conv2d : Layer
     // With InputTarget.Overwrite (the direct input gradient only), xBar = 0 + each entry's sum: the bits adding it to a cleared
     // xBar leaves; with ThroughRelu, x > 0 ? 0 + sum : 0 (BackwardBatchThroughRelu).
     private double BackwardChunkSingle(double t, int count, ReadOnlySpan<double> x, PackedWeights? packedWeights, ReadOnlySpan<double> yBar,
-        Span<double> xBar, Span<double> parameterBar, Span<double> scratch, InputTarget target)
+        Span<double> xBar, Span<double> parameterBar, Span<double> scratch, InputTarget target, Span<double> wide)
     {
         int patch = PatchSize, pixels = Pixels, columns = pixels * count, weights = OutChannels * patch;
         int row = DirectConvolution.RoundUp(OutChannels, DirectConvolution.SingleChannelTile(OutChannels));
@@ -908,10 +933,14 @@ public class Conv2d : Layer
         Span<float> frames = Frames(t, count, x, ref buffers.InputSingle);
         Span<int> columnOffset = ColumnOffsets(count);
 
-        Span<float> weightBar = buffers.WeightBar.AsSpan(0, weights);
-        weightBar.Clear();
-        DirectConvolution.WeightGradient(OutChannels, barsT, frames, _tapOffset, columnOffset, weightBar);
-        DirectConvolution.AddWidened(weightBar, parameterBar[..weights]);
+        if (!wide.IsEmpty) DirectConvolution.WeightGradientWidened(OutChannels, barsT, frames, _tapOffset, columnOffset, wide);
+        else
+        {
+            Span<float> weightBar = buffers.WeightBar.AsSpan(0, weights);
+            weightBar.Clear();
+            DirectConvolution.WeightGradient(OutChannels, barsT, frames, _tapOffset, columnOffset, weightBar);
+            DirectConvolution.AddWidened(weightBar, parameterBar[..weights]);
+        }
 
         double tBar = 0.0;
         if (xBar.IsEmpty) return tBar;
@@ -966,9 +995,9 @@ public class Conv2d : Layer
 
     // packedWeights: Packed(parameters), null when xBar is empty (the weight gradient does not read them).
     private double BackwardChunk(double t, int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, PackedWeights? packedWeights, ReadOnlySpan<double> yBar,
-        Span<double> xBar, Span<double> parameterBar, Span<double> scratch, InputTarget target)
+        Span<double> xBar, Span<double> parameterBar, Span<double> scratch, InputTarget target, Span<double> wide)
     {
-        if (Precision == ConvolutionPrecision.Single) return BackwardChunkSingle(t, count, x, packedWeights, yBar, xBar, parameterBar, scratch, target);
+        if (Precision == ConvolutionPrecision.Single) return BackwardChunkSingle(t, count, x, packedWeights, yBar, xBar, parameterBar, scratch, target, wide);
         if (target != InputTarget.Add) throw new InvalidOperationException("Conv2d: only the single-precision passes overwrite xBar.");
         int patch = PatchSize, pixels = Pixels, columns = pixels * count, weights = OutChannels * patch, row = TransposedRow;
         Span<double> cols = scratch[..(patch * columns)], barsCopy = scratch.Slice(cols.Length, OutChannels * columns);
