@@ -759,18 +759,6 @@ internal static class DirectConvolution
         if (destination.Length < n) throw new ArgumentException("Widened: the destination is shorter than the source.", nameof(destination));
         ref float from = ref MemoryMarshal.GetReference(source);
         ref double to = ref MemoryMarshal.GetReference(destination);
-        if (Vector512.IsHardwareAccelerated)
-        {
-            // Sixteen at a time where the hardware has them (the stride-2 weight gradient widens a tile's rows of 32 channels).
-            Vector512<double> start = Vector512.Create(shift);
-            for (; i + 16 <= n; i += 16)
-            {
-                (Vector512<double> lower, Vector512<double> upper) = Vector512.Widen(Vector512.LoadUnsafe(ref from, (nuint)i));
-                ((accumulate ? Vector512.LoadUnsafe(ref to, (nuint)i) : start) + lower).StoreUnsafe(ref to, (nuint)i);
-                ((accumulate ? Vector512.LoadUnsafe(ref to, (nuint)(i + 8)) : start) + upper).StoreUnsafe(ref to, (nuint)(i + 8));
-            }
-        }
-
         if (Vector256.IsHardwareAccelerated)
         {
             Vector256<double> start = Vector256.Create(shift);
@@ -1154,6 +1142,7 @@ internal static class DirectConvolution
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int w = TOps.Count, tile = 2 * w, taps = tapOffset.Length, columns = columnOffset.Length, stride = RoundUp(outChannels, tile);
+        nint step = stride;
         Span<T> sums = stackalloc T[Gemm.RowTile * 32];
         ref T x = ref MemoryMarshal.GetReference(input);
         for (int pc = 0; pc < columns; pc += Gemm.DepthBlock)
@@ -1169,13 +1158,18 @@ internal static class DirectConvolution
                 {
                     int rows = Math.Min(Gemm.RowTile, taps - q0);
                     int last = taps - 1;
-                    int a0 = tapOffset[q0], a1 = tapOffset[Math.Min(q0 + 1, last)], a2 = tapOffset[Math.Min(q0 + 2, last)];
-                    int a3 = tapOffset[Math.Min(q0 + 3, last)], a4 = tapOffset[Math.Min(q0 + 4, last)], a5 = tapOffset[Math.Min(q0 + 5, last)];
+                    // Native-sized offsets and a moving pointer into yBarT: with int offsets and p·stride the JIT sign-extended at
+                    // every column and, once the write-back chose between two targets, reloaded the loop's bound and base from
+                    // the stack at every column (the 6×6 blocks' weight gradient ran 1.25× as long).
+                    nint a0 = tapOffset[q0], a1 = tapOffset[Math.Min(q0 + 1, last)], a2 = tapOffset[Math.Min(q0 + 2, last)];
+                    nint a3 = tapOffset[Math.Min(q0 + 3, last)], a4 = tapOffset[Math.Min(q0 + 4, last)], a5 = tapOffset[Math.Min(q0 + 5, last)];
                     TVector c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
                     TVector c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-                    for (int p = 0; p < kc; p++)
+                    ref T bar = ref pb;
+                    for (nint p = 0, stop = kc; p < stop; p++)
                     {
-                        TVector b0 = Load<TVector, T>(ref pb, p * stride), b1 = Load<TVector, T>(ref pb, (p * stride) + w);
+                        TVector b0 = Load<TVector, T>(ref bar, 0), b1 = Load<TVector, T>(ref bar, w);
+                        bar = ref Unsafe.Add(ref bar, step);
                         ref T column = ref Unsafe.Add(ref x, Unsafe.Add(ref columns0, p));
                         TVector a = TOps.Broadcast(Unsafe.Add(ref column, a0));
                         c00 = TOps.MultiplyAdd(a, b0, c00);
@@ -1280,6 +1274,7 @@ internal static class DirectConvolution
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int tile = TOps.Count, taps = tapOffset.Length, columns = columnOffset.Length, stride = RoundUp(outChannels, tile);
+        nint step = stride;
         Span<T> sums = stackalloc T[TallRows * 64];
         Span<int> at = stackalloc int[TallRows];
         ref T x = ref MemoryMarshal.GetReference(input);
@@ -1296,11 +1291,13 @@ internal static class DirectConvolution
                 {
                     int rows = Math.Min(TallRows, taps - q0);
                     for (int r = 0; r < TallRows; r++) at[r] = tapOffset[q0 + Math.Min(r, rows - 1)];
-                    int a0 = at[0], a1 = at[1], a2 = at[2], a3 = at[3], a4 = at[4], a5 = at[5], a6 = at[6], a7 = at[7], a8 = at[8], a9 = at[9], a10 = at[10], a11 = at[11];
+                    nint a0 = at[0], a1 = at[1], a2 = at[2], a3 = at[3], a4 = at[4], a5 = at[5], a6 = at[6], a7 = at[7], a8 = at[8], a9 = at[9], a10 = at[10], a11 = at[11];
                     TVector c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default, c8 = default, c9 = default, c10 = default, c11 = default;
-                    for (int p = 0; p < kc; p++)
+                    ref T bar = ref pb;
+                    for (nint p = 0, stop = kc; p < stop; p++)
                     {
-                        TVector b = Load<TVector, T>(ref pb, p * stride);
+                        TVector b = Load<TVector, T>(ref bar, 0);
+                        bar = ref Unsafe.Add(ref bar, step);
                         ref T column = ref Unsafe.Add(ref x, Unsafe.Add(ref columns0, p));
                         c0 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref column, a0)), b, c0);
                         c1 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref column, a1)), b, c1);
