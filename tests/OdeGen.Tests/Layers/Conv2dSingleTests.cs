@@ -43,6 +43,34 @@ public class Conv2dSingleTests
     }
 
     [Theory]
+    [InlineData(36, 8)]
+    [InlineData(169, 16)]
+    [InlineData(3, 8)]
+    [InlineData(7, 40)]
+    public void TransposeEight_IsTheScalarTransposition_AndTheBiasSums_ToTheBit(int pixels, int row)
+    {
+        if (!System.Runtime.Intrinsics.X86.Avx.IsSupported) return;   // AVX only (the scalar loop elsewhere)
+        var random = new Random(pixels + row);
+        double[] bars = LayerChecks.Random(random, 8 * pixels), bias = LayerChecks.Random(random, 8), expectedBias = (double[])bias.Clone();
+        float[] barsT = new float[pixels * row], expected = new float[barsT.Length];
+        for (int k = 0; k < 8; k++)
+        {
+            double sum = 0.0;
+            for (int j = 0; j < pixels; j++)
+            {
+                sum += bars[(k * pixels) + j];
+                expected[(j * row) + k] = (float)bars[(k * pixels) + j];
+            }
+
+            expectedBias[k] += sum;
+        }
+
+        Conv2d.TransposeEight(bars, pixels, barsT, row, bias);
+        for (int i = 0; i < expected.Length; i++) Assert.Equal(BitConverter.SingleToInt32Bits(expected[i]), BitConverter.SingleToInt32Bits(barsT[i]));
+        for (int k = 0; k < 8; k++) Assert.Equal(BitConverter.DoubleToInt64Bits(expectedBias[k]), BitConverter.DoubleToInt64Bits(bias[k]));
+    }
+
+    [Theory]
     [MemberData(nameof(Layers))]
     public void Single_AgreesWithDouble_ToFloatPrecision(string name)
     {
