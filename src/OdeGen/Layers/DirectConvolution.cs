@@ -215,15 +215,161 @@ internal static class DirectConvolution
     }
 
     private static void ForwardAtWidth(int outChannels, int pixels, ReadOnlySpan<float> packedWeights, ReadOnlySpan<float> input,
-        ReadOnlySpan<int> tapOffset, ReadOnlySpan<int> pixelOffset, Span<float> y, int tile, PaddingSkips? skips)
+        ReadOnlySpan<int> tapOffset, ReadOnlySpan<int> pixelOffset, Span<float> y, int tile, PaddingSkips? skips, WideScatter wide = default)
     {
         switch (tile)
         {
-            case 32: Forward<Single512, Vector512<float>, float>(outChannels, pixels, packedWeights, input, tapOffset, pixelOffset, y, skips); break;
-            case 16 when Vector512.IsHardwareAccelerated: ForwardTall<Single512, Vector512<float>, float>(outChannels, pixels, packedWeights, input, tapOffset, pixelOffset, y, skips); break;
-            case 16: Forward<Single256, Vector256<float>, float>(outChannels, pixels, packedWeights, input, tapOffset, pixelOffset, y, skips); break;
-            case 8: Forward<Single128, Vector128<float>, float>(outChannels, pixels, packedWeights, input, tapOffset, pixelOffset, y, skips); break;
-            default: Forward<Single1, float, float>(outChannels, pixels, packedWeights, input, tapOffset, pixelOffset, y, skips); break;
+            case 32: Forward<Single512, Vector512<float>, float>(outChannels, pixels, packedWeights, input, tapOffset, pixelOffset, y, skips, wide); break;
+            case 16 when Vector512.IsHardwareAccelerated: ForwardTall<Single512, Vector512<float>, float>(outChannels, pixels, packedWeights, input, tapOffset, pixelOffset, y, skips, wide); break;
+            case 16: Forward<Single256, Vector256<float>, float>(outChannels, pixels, packedWeights, input, tapOffset, pixelOffset, y, skips, wide); break;
+            case 8: Forward<Single128, Vector128<float>, float>(outChannels, pixels, packedWeights, input, tapOffset, pixelOffset, y, skips, wide); break;
+            default: Forward<Single1, float, float>(outChannels, pixels, packedWeights, input, tapOffset, pixelOffset, y, skips, wide); break;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Forward(int, ReadOnlySpan{float}, ReadOnlySpan{float}, PaddingSkips, Span{float})"/> with its sums added in double
+    /// where they go: <paramref name="y"/>[c·<paramref name="planeLength"/> + <paramref name="targets"/>[j]] += (double)sum of
+    /// channel c and pixel j, for a product of at most one depth block of taps (<see cref="Gemm.DepthBlock"/>). The same bits as
+    /// the float product into a cleared output, its entries then widened and added there (each sum is one chain from zero, and
+    /// 0 + chain = chain), without the float output: its clearing, its transposing store and the pass that adds it.
+    /// </summary>
+    public static void ForwardWidened(int outChannels, ReadOnlySpan<float> packedWeights, ReadOnlySpan<float> input, PaddingSkips skips,
+        Span<double> y, ReadOnlySpan<int> targets, int planeLength)
+    {
+        int pixels = skips.PixelOffset.Length, tile = SingleChannelTile(outChannels);
+        if (skips.TapOffset.Length > Gemm.DepthBlock || packedWeights.Length < RoundUp(outChannels, tile) * skips.TapOffset.Length
+            || targets.Length < pixels || planeLength <= 0 || y.Length < outChannels * planeLength)
+            throw new ArgumentException("Direct convolution: more than one depth block of taps, or the packed weights, targets or output are too short.");
+        (int low, int high) = Range(targets[..pixels]);
+        if (low < 0 || high >= planeLength) throw new ArgumentException("Direct convolution: a target lies outside its plane.", nameof(targets));
+        RequireInside(input.Length, skips);
+        ForwardAtWidth(outChannels, pixels, packedWeights, input, skips.TapOffset, skips.PixelOffset, default, tile, skips, new WideScatter(y, targets, planeLength));
+    }
+
+    /// <summary>
+    /// <see cref="Forward(int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{int}, ReadOnlySpan{int}, Span{float})"/>
+    /// of a stride-1 product (each output row's pixels one after another in the input: pixelOffset[j] = the row's first +
+    /// its column) of at most one depth block of taps, a vector of a row's pixels at a time instead of a tile of six pixels by
+    /// two vectors of channels: y[o·pixels + j] = the chain of fused multiply-adds from zero over the taps in order, written,
+    /// not added: the bits the kernel leaves in a cleared y (0 + chain = chain). For few taps (the first convolution's nine on
+    /// 28×28), where the tile's transposing store into y, once per nine taps, took longer than its multiply-adds; the weights
+    /// packed as for <see cref="Forward(int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{int}, ReadOnlySpan{int}, Span{float})"/>.
+    /// </summary>
+    public static void ForwardByPixels(int outChannels, int outWidth, ReadOnlySpan<float> packedWeights, ReadOnlySpan<float> input,
+        ReadOnlySpan<int> tapOffset, ReadOnlySpan<int> pixelOffset, Span<float> y)
+    {
+        int taps = tapOffset.Length, pixels = pixelOffset.Length, tile = SingleChannelTile(outChannels);
+        if (taps == 0 || taps > Gemm.DepthBlock || outWidth <= 0 || pixels % outWidth != 0 || packedWeights.Length < RoundUp(outChannels, tile) * taps
+            || y.Length < outChannels * pixels)
+            throw new ArgumentException("Direct convolution by pixels: no taps or more than one depth block, whole rows of pixels, or the packed weights or output are too short.");
+        for (int j0 = 0; j0 < pixels; j0 += outWidth)
+        {
+            for (int column = 1; column < outWidth; column++)
+            {
+                if (pixelOffset[j0 + column] != pixelOffset[j0] + column) throw new ArgumentException("Direct convolution by pixels: a row's pixels are not one after another.", nameof(pixelOffset));
+            }
+        }
+
+        RequireInside(input.Length, tapOffset, pixelOffset);
+        if (Vector512.IsHardwareAccelerated && outWidth >= Vector512<float>.Count) ForwardByPixels<Single512, Vector512<float>>(outChannels, outWidth, tile, packedWeights, input, tapOffset, pixelOffset, y);
+        else if (Vector256.IsHardwareAccelerated && outWidth >= Vector256<float>.Count) ForwardByPixels<Single256, Vector256<float>>(outChannels, outWidth, tile, packedWeights, input, tapOffset, pixelOffset, y);
+        else if (Vector128.IsHardwareAccelerated && outWidth >= Vector128<float>.Count) ForwardByPixels<Single128, Vector128<float>>(outChannels, outWidth, tile, packedWeights, input, tapOffset, pixelOffset, y);
+        else ForwardByPixels<Single1, float>(outChannels, outWidth, tile, packedWeights, input, tapOffset, pixelOffset, y);
+    }
+
+    /// <summary><see cref="ForwardByPixels(int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{int}, ReadOnlySpan{int}, Span{float})"/> at the width of <typeparamref name="TOps"/> (at most outWidth lanes), unchecked.</summary>
+    /// <remarks>
+    /// Eight channels at a time, eight independent chains (each vector of input read once per tap for all eight); a row's last
+    /// vector overlaps the one before it where the width is not a multiple of the lanes: its pixels' chains are the same, so
+    /// the values written twice are the same bits.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void ForwardByPixels<TOps, TVector>(int outChannels, int outWidth, int tile, ReadOnlySpan<float> packedWeights, ReadOnlySpan<float> input,
+        ReadOnlySpan<int> tapOffset, ReadOnlySpan<int> pixelOffset, Span<float> y)
+        where TOps : struct, IGemmOps<TVector, float>
+        where TVector : unmanaged
+    {
+        int w = TOps.Count, taps = tapOffset.Length, pixels = pixelOffset.Length, rows = pixels / outWidth;
+        ref float x = ref MemoryMarshal.GetReference(input);
+        ref float pw = ref MemoryMarshal.GetReference(packedWeights);
+        ref float y0 = ref MemoryMarshal.GetReference(y);
+        ref int offsets = ref MemoryMarshal.GetReference(tapOffset);
+        Span<int> at = stackalloc int[8];
+        for (int o0 = 0; o0 < outChannels; o0 += 8)
+        {
+            // Where channel o0 + k's weight of tap 0 sits in the packing (per channel tile, [tap][channel]); past the last
+            // channel, the last one's (computed, never written).
+            for (int k = 0; k < 8; k++)
+            {
+                int o = Math.Min(o0 + k, outChannels - 1), block = o / tile;
+                at[k] = (block * tile * taps) + o - (block * tile);
+            }
+
+            nint b0 = at[0], b1 = at[1], b2 = at[2], b3 = at[3], b4 = at[4], b5 = at[5], b6 = at[6], b7 = at[7];
+            int channels = Math.Min(8, outChannels - o0);
+            for (int r = 0; r < rows; r++)
+            {
+                ref float row = ref Unsafe.Add(ref x, pixelOffset[r * outWidth]);
+                for (int x0 = 0; x0 < outWidth; x0 += w)
+                {
+                    int start = Math.Min(x0, outWidth - w);
+                    ref float from = ref Unsafe.Add(ref row, start);
+                    TVector c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+                    for (nint q = 0; q < taps; q++)
+                    {
+                        TVector v = Load<TVector, float>(ref from, (nint)Unsafe.Add(ref offsets, q));
+                        ref float wq = ref Unsafe.Add(ref pw, q * tile);
+                        c0 = TOps.MultiplyAdd(v, TOps.Broadcast(Unsafe.Add(ref wq, b0)), c0);
+                        c1 = TOps.MultiplyAdd(v, TOps.Broadcast(Unsafe.Add(ref wq, b1)), c1);
+                        c2 = TOps.MultiplyAdd(v, TOps.Broadcast(Unsafe.Add(ref wq, b2)), c2);
+                        c3 = TOps.MultiplyAdd(v, TOps.Broadcast(Unsafe.Add(ref wq, b3)), c3);
+                        c4 = TOps.MultiplyAdd(v, TOps.Broadcast(Unsafe.Add(ref wq, b4)), c4);
+                        c5 = TOps.MultiplyAdd(v, TOps.Broadcast(Unsafe.Add(ref wq, b5)), c5);
+                        c6 = TOps.MultiplyAdd(v, TOps.Broadcast(Unsafe.Add(ref wq, b6)), c6);
+                        c7 = TOps.MultiplyAdd(v, TOps.Broadcast(Unsafe.Add(ref wq, b7)), c7);
+                    }
+
+                    ref byte into = ref Unsafe.As<float, byte>(ref Unsafe.Add(ref y0, (o0 * pixels) + (r * outWidth) + start));
+                    nint plane = (nint)pixels * sizeof(float);
+                    Unsafe.WriteUnaligned(ref into, c0);
+                    if (channels > 1) Unsafe.WriteUnaligned(ref Unsafe.Add(ref into, plane), c1);
+                    if (channels > 2) Unsafe.WriteUnaligned(ref Unsafe.Add(ref into, 2 * plane), c2);
+                    if (channels > 3) Unsafe.WriteUnaligned(ref Unsafe.Add(ref into, 3 * plane), c3);
+                    if (channels > 4) Unsafe.WriteUnaligned(ref Unsafe.Add(ref into, 4 * plane), c4);
+                    if (channels > 5) Unsafe.WriteUnaligned(ref Unsafe.Add(ref into, 5 * plane), c5);
+                    if (channels > 6) Unsafe.WriteUnaligned(ref Unsafe.Add(ref into, 6 * plane), c6);
+                    if (channels > 7) Unsafe.WriteUnaligned(ref Unsafe.Add(ref into, 7 * plane), c7);
+                }
+            }
+        }
+    }
+
+    /// <summary>Where <see cref="ForwardWidened"/>'s kernels add a tile's sums: values[c·PlaneLength + Targets[j]] in double (empty: the float output).</summary>
+    internal readonly ref struct WideScatter(Span<double> values, ReadOnlySpan<int> targets, int planeLength)
+    {
+        public Span<double> Values { get; } = values;
+
+        public ReadOnlySpan<int> Targets { get; } = targets;
+
+        public int PlaneLength { get; } = planeLength;
+
+        public bool IsEmpty => Values.IsEmpty;
+    }
+
+    // A tile's sums ([row][lane], `tile` values a row; row r is pixel j0 + r, lane l channel o0 + l) widened and added at their
+    // targets, unchecked (ForwardWidened checked the targets and the output's length).
+    private static void AddWidenedScattered<T>(ReadOnlySpan<T> sums, int tile, int channels, int rows, WideScatter wide, int o0, int j0)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ref T s0 = ref MemoryMarshal.GetReference(sums);
+        ref int targets = ref Unsafe.Add(ref MemoryMarshal.GetReference(wide.Targets), j0);
+        ref double plane0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(wide.Values), (nint)o0 * wide.PlaneLength);
+        for (int r = 0; r < rows; r++)
+        {
+            ref double at = ref Unsafe.Add(ref plane0, Unsafe.Add(ref targets, r));
+            ref T row = ref Unsafe.Add(ref s0, r * tile);
+            for (int l = 0; l < channels; l++) Unsafe.Add(ref at, (nint)l * wide.PlaneLength) += double.CreateTruncating(Unsafe.Add(ref row, l));
         }
     }
 
@@ -245,6 +391,43 @@ internal static class DirectConvolution
             case 16: WeightGradient<Single256, Vector256<float>, float>(outChannels, yBarT, input, tapOffset, columnOffset, weightBar); break;
             case 8: WeightGradient<Single128, Vector128<float>, float>(outChannels, yBarT, input, tapOffset, columnOffset, weightBar); break;
             default: WeightGradient<Single1, float, float>(outChannels, yBarT, input, tapOffset, columnOffset, weightBar); break;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="WeightGradient(int, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{int}, ReadOnlySpan{int}, Span{float})"/>
+    /// over at most one depth block of columns (<see cref="Gemm.DepthBlock"/>), its sums widened and added in double to
+    /// <paramref name="wideWeightBar"/>, laid out as <see cref="Pack{T}"/> lays out weights with <see cref="SingleChannelTile"/>(outChannels):
+    /// per tile of channels, [tap][channel]. The same bits as the float sums into a cleared ∂L/∂W, then widened and added
+    /// (each is one chain from zero, 0 + chain = chain), without the float ∂L/∂W, its clearing, its transposing store and the
+    /// pass that widens it: the kernel adds a tile's rows as they are, a vector at a time.
+    /// </summary>
+    public static void WeightGradientWidened(int outChannels, ReadOnlySpan<float> yBarT, ReadOnlySpan<float> input, ReadOnlySpan<int> tapOffset,
+        ReadOnlySpan<int> columnOffset, Span<double> wideWeightBar)
+    {
+        int taps = tapOffset.Length, columns = columnOffset.Length, tile = SingleChannelTile(outChannels);
+        if (columns > Gemm.DepthBlock || yBarT.Length < columns * RoundUp(outChannels, tile) || wideWeightBar.Length < RoundUp(outChannels, tile) * taps)
+            throw new ArgumentException("Direct convolution: more than one depth block of columns, or the transposed output adjoint or the weight gradient is too short.");
+        RequireInside(input.Length, tapOffset, columnOffset);
+        switch (tile)
+        {
+            case 32: WeightGradient<Single512, Vector512<float>, float>(outChannels, yBarT, input, tapOffset, columnOffset, default, wideWeightBar); break;
+            case 16 when Vector512.IsHardwareAccelerated: WeightGradientTall<Single512, Vector512<float>, float>(outChannels, yBarT, input, tapOffset, columnOffset, default, wideWeightBar); break;
+            case 16: WeightGradient<Single256, Vector256<float>, float>(outChannels, yBarT, input, tapOffset, columnOffset, default, wideWeightBar); break;
+            case 8: WeightGradient<Single128, Vector128<float>, float>(outChannels, yBarT, input, tapOffset, columnOffset, default, wideWeightBar); break;
+            default: WeightGradient<Single1, float, float>(outChannels, yBarT, input, tapOffset, columnOffset, default, wideWeightBar); break;
+        }
+    }
+
+    /// <summary>The inverse of <see cref="Pack{T}"/> for doubles: weights[o·taps + q] = packed[per tile of <paramref name="tile"/> channels, q, lane].</summary>
+    internal static void Unpack(int outChannels, int taps, ReadOnlySpan<double> packed, Span<double> weights, int tile)
+    {
+        for (int o = 0; o < outChannels; o++)
+        {
+            int block = o / tile, lane = o - (block * tile);
+            ReadOnlySpan<double> source = packed[(block * tile * taps)..];
+            Span<double> row = weights.Slice(o * taps, taps);
+            for (int q = 0; q < taps; q++) row[q] = source[(q * tile) + lane];
         }
     }
 
@@ -552,6 +735,19 @@ internal static class DirectConvolution
 
     /// <summary>destination[i] += source[i] in double (each float widened exactly), a vector at a time: the single-precision passes' results.</summary>
     public static void AddWidened(ReadOnlySpan<float> source, Span<double> destination) => Widened(source, destination, accumulate: true, 0.0);
+
+    // AddWidened for the kernels' generic tiles (T is float where it is called; a double tile is added as it is).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddWidened<T>(ReadOnlySpan<T> source, Span<double> destination)
+        where T : unmanaged
+    {
+        if (typeof(T) == typeof(float)) Widened(MemoryMarshal.Cast<T, float>(source), destination, accumulate: true, 0.0);
+        else
+        {
+            ReadOnlySpan<double> values = MemoryMarshal.Cast<T, double>(source);
+            for (int i = 0; i < values.Length; i++) destination[i] += values[i];
+        }
+    }
 
     /// <summary>destination[i] = shift + source[i] in double (each float widened exactly): a forward pass's sums after its bias.</summary>
     public static void SetWidened(ReadOnlySpan<float> source, double shift, Span<double> destination) => Widened(source, destination, accumulate: false, shift);
@@ -872,7 +1068,7 @@ internal static class DirectConvolution
     /// <remarks>Loop order: depth block, channel tile, pixel tile; a tile's sums over the block are added to y as the product's Store adds them.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Forward<TOps, TVector, T>(int outChannels, int pixels, ReadOnlySpan<T> packedWeights, ReadOnlySpan<T> input,
-        ReadOnlySpan<int> tapOffset, ReadOnlySpan<int> pixelOffset, Span<T> y, PaddingSkips? skips = null)
+        ReadOnlySpan<int> tapOffset, ReadOnlySpan<int> pixelOffset, Span<T> y, PaddingSkips? skips = null, WideScatter wide = default)
         where TOps : struct, IGemmOps<TVector, T>
         where TVector : unmanaged
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -929,7 +1125,8 @@ internal static class DirectConvolution
 
                     StoreRows<TVector, T>(sums, tile, w, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51);
                     // y is [channel][pixel]: the tile's row r is pixel j0 + r, its column l channel o0 + l.
-                    AddTransposed(sums, tile, channels, rows, y, (o0 * pixels) + j0, pixels);
+                    if (wide.IsEmpty) AddTransposed(sums, tile, channels, rows, y, (o0 * pixels) + j0, pixels);
+                    else AddWidenedScattered(sums, tile, channels, rows, wide, o0, j0);
                 }
             }
         }
@@ -939,12 +1136,13 @@ internal static class DirectConvolution
     /// <remarks>Loop order: depth block (of columns), channel tile, tap tile; a tile's sums are added to weightBar[o][q] block after block.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void WeightGradient<TOps, TVector, T>(int outChannels, ReadOnlySpan<T> yBarT, ReadOnlySpan<T> input, ReadOnlySpan<int> tapOffset,
-        ReadOnlySpan<int> columnOffset, Span<T> weightBar)
+        ReadOnlySpan<int> columnOffset, Span<T> weightBar, Span<double> wide = default)
         where TOps : struct, IGemmOps<TVector, T>
         where TVector : unmanaged
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int w = TOps.Count, tile = 2 * w, taps = tapOffset.Length, columns = columnOffset.Length, stride = RoundUp(outChannels, tile);
+        nint step = stride;
         Span<T> sums = stackalloc T[Gemm.RowTile * 32];
         ref T x = ref MemoryMarshal.GetReference(input);
         for (int pc = 0; pc < columns; pc += Gemm.DepthBlock)
@@ -960,13 +1158,18 @@ internal static class DirectConvolution
                 {
                     int rows = Math.Min(Gemm.RowTile, taps - q0);
                     int last = taps - 1;
-                    int a0 = tapOffset[q0], a1 = tapOffset[Math.Min(q0 + 1, last)], a2 = tapOffset[Math.Min(q0 + 2, last)];
-                    int a3 = tapOffset[Math.Min(q0 + 3, last)], a4 = tapOffset[Math.Min(q0 + 4, last)], a5 = tapOffset[Math.Min(q0 + 5, last)];
+                    // Native-sized offsets and a moving pointer into yBarT: with int offsets and p·stride the JIT sign-extended at
+                    // every column and, once the write-back chose between two targets, reloaded the loop's bound and base from
+                    // the stack at every column (the 6×6 blocks' weight gradient ran 1.25× as long).
+                    nint a0 = tapOffset[q0], a1 = tapOffset[Math.Min(q0 + 1, last)], a2 = tapOffset[Math.Min(q0 + 2, last)];
+                    nint a3 = tapOffset[Math.Min(q0 + 3, last)], a4 = tapOffset[Math.Min(q0 + 4, last)], a5 = tapOffset[Math.Min(q0 + 5, last)];
                     TVector c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
                     TVector c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-                    for (int p = 0; p < kc; p++)
+                    ref T bar = ref pb;
+                    for (nint p = 0, stop = kc; p < stop; p++)
                     {
-                        TVector b0 = Load<TVector, T>(ref pb, p * stride), b1 = Load<TVector, T>(ref pb, (p * stride) + w);
+                        TVector b0 = Load<TVector, T>(ref bar, 0), b1 = Load<TVector, T>(ref bar, w);
+                        bar = ref Unsafe.Add(ref bar, step);
                         ref T column = ref Unsafe.Add(ref x, Unsafe.Add(ref columns0, p));
                         TVector a = TOps.Broadcast(Unsafe.Add(ref column, a0));
                         c00 = TOps.MultiplyAdd(a, b0, c00);
@@ -990,7 +1193,8 @@ internal static class DirectConvolution
 
                     StoreRows<TVector, T>(sums, tile, w, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51);
                     // weightBar is [channel][tap]: the tile's row r is tap q0 + r, its column l channel o0 + l.
-                    AddTransposed(sums, tile, channels, rows, weightBar, (o0 * taps) + q0, taps);
+                    if (wide.IsEmpty) AddTransposed(sums, tile, channels, rows, weightBar, (o0 * taps) + q0, taps);
+                    else AddWidened(sums[..(rows * tile)], wide.Slice((o0 * taps) + (q0 * tile), rows * tile));   // [tap][lane], as the tile
                 }
             }
         }
@@ -1006,7 +1210,7 @@ internal static class DirectConvolution
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void ForwardTall<TOps, TVector, T>(int outChannels, int pixels, ReadOnlySpan<T> packedWeights, ReadOnlySpan<T> input,
-        ReadOnlySpan<int> tapOffset, ReadOnlySpan<int> pixelOffset, Span<T> y, PaddingSkips? skips = null)
+        ReadOnlySpan<int> tapOffset, ReadOnlySpan<int> pixelOffset, Span<T> y, PaddingSkips? skips = null, WideScatter wide = default)
         where TOps : struct, IGemmOps<TVector, T>
         where TVector : unmanaged
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -1054,7 +1258,8 @@ internal static class DirectConvolution
                     }
 
                     StoreTall<TVector, T>(sums, tile, c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11);
-                    AddTransposed(sums, tile, channels, rows, y, (o0 * pixels) + j0, pixels);
+                    if (wide.IsEmpty) AddTransposed(sums, tile, channels, rows, y, (o0 * pixels) + j0, pixels);
+                    else AddWidenedScattered(sums, tile, channels, rows, wide, o0, j0);
                 }
             }
         }
@@ -1063,12 +1268,13 @@ internal static class DirectConvolution
     /// <summary><see cref="WeightGradient{TOps, TVector, T}"/> on tiles of <see cref="TallRows"/> taps by one vector of channels (yBarT's rows RoundUp(outChannels, width) long); the same bits.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void WeightGradientTall<TOps, TVector, T>(int outChannels, ReadOnlySpan<T> yBarT, ReadOnlySpan<T> input, ReadOnlySpan<int> tapOffset,
-        ReadOnlySpan<int> columnOffset, Span<T> weightBar)
+        ReadOnlySpan<int> columnOffset, Span<T> weightBar, Span<double> wide = default)
         where TOps : struct, IGemmOps<TVector, T>
         where TVector : unmanaged
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int tile = TOps.Count, taps = tapOffset.Length, columns = columnOffset.Length, stride = RoundUp(outChannels, tile);
+        nint step = stride;
         Span<T> sums = stackalloc T[TallRows * 64];
         Span<int> at = stackalloc int[TallRows];
         ref T x = ref MemoryMarshal.GetReference(input);
@@ -1085,11 +1291,13 @@ internal static class DirectConvolution
                 {
                     int rows = Math.Min(TallRows, taps - q0);
                     for (int r = 0; r < TallRows; r++) at[r] = tapOffset[q0 + Math.Min(r, rows - 1)];
-                    int a0 = at[0], a1 = at[1], a2 = at[2], a3 = at[3], a4 = at[4], a5 = at[5], a6 = at[6], a7 = at[7], a8 = at[8], a9 = at[9], a10 = at[10], a11 = at[11];
+                    nint a0 = at[0], a1 = at[1], a2 = at[2], a3 = at[3], a4 = at[4], a5 = at[5], a6 = at[6], a7 = at[7], a8 = at[8], a9 = at[9], a10 = at[10], a11 = at[11];
                     TVector c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default, c8 = default, c9 = default, c10 = default, c11 = default;
-                    for (int p = 0; p < kc; p++)
+                    ref T bar = ref pb;
+                    for (nint p = 0, stop = kc; p < stop; p++)
                     {
-                        TVector b = Load<TVector, T>(ref pb, p * stride);
+                        TVector b = Load<TVector, T>(ref bar, 0);
+                        bar = ref Unsafe.Add(ref bar, step);
                         ref T column = ref Unsafe.Add(ref x, Unsafe.Add(ref columns0, p));
                         c0 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref column, a0)), b, c0);
                         c1 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref column, a1)), b, c1);
@@ -1106,7 +1314,8 @@ internal static class DirectConvolution
                     }
 
                     StoreTall<TVector, T>(sums, tile, c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11);
-                    AddTransposed(sums, tile, channels, rows, weightBar, (o0 * taps) + q0, taps);
+                    if (wide.IsEmpty) AddTransposed(sums, tile, channels, rows, weightBar, (o0 * taps) + q0, taps);
+                    else AddWidened(sums[..(rows * tile)], wide.Slice((o0 * taps) + (q0 * tile), rows * tile));   // [tap][lane], as the tile
                 }
             }
         }

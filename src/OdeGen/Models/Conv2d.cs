@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using OdeGen.Layers;
 
 namespace OdeGen.Models;
@@ -467,6 +468,7 @@ public class Conv2d : Layer
         public float[] Bars = [];             // one sample's ∂L/∂Y
         public float[] BarsT = [];            // a chunk's ∂L/∂Y transposed
         public float[] WeightBar = [];        // a chunk's ∂L/∂W
+        public double[] WideWeightBar = [];   // a batch's ∂L/∂W in the kernel's tiles (one depth block of columns a chunk)
         public float[] ChannelBars = [];      // a chunk's ∂L/∂Y, [channel][sample·pixel] (the stride-2 input gradient)
         public float[] Cols = [];             // its patch adjoints
         public float[] Work = [];             // the product's packing
@@ -721,16 +723,34 @@ public class Conv2d : Layer
         // The packed weights' check once for the batch, not once a chunk: it compares every weight, and a chunk of the stem's
         // 13×13 images is one sample (2 % of the 64-channel ResNet step went to comparing the same weights again).
         PackedWeights? packed = xBar.IsEmpty ? null : Packed(parameters);
+        // The float weight gradient over one depth block of columns a chunk (the stem's 26×26 images: one sample's 169) adds its
+        // sums in double as the kernel makes them, into ∂L/∂W laid out as the kernel's tiles: moved there and back once a batch.
+        Span<double> wide = WideWeightBar(count);
+        int weights = OutChannels * PatchSize, tile = DirectConvolution.SingleChannelTile(OutChannels);
+        if (!wide.IsEmpty) DirectConvolution.Pack(OutChannels, PatchSize, parameterBar[..weights], wide, tile);
         double tBar = 0.0;
         for (int first = 0, chunk = ChunkLength; first < count; first += chunk)
         {
             int samples = Math.Min(chunk, count - first);
             tBar += BackwardChunk(t, samples, x.Slice(first * InputSize, samples * InputSize), parameters, packed, yBar.Slice(first * OutputSize, samples * OutputSize),
-                xBar.IsEmpty ? default : xBar.Slice(first * InputSize, samples * InputSize), parameterBar, scratch, target);
+                xBar.IsEmpty ? default : xBar.Slice(first * InputSize, samples * InputSize), parameterBar, scratch, target, wide);
         }
 
+        if (!wide.IsEmpty) DirectConvolution.Unpack(OutChannels, PatchSize, wide, parameterBar[..weights], tile);
         return tBar;
     }
+
+    // The tiled ∂L/∂W of the single-precision weight gradient (DirectConvolution.WeightGradientWidened) for a batch of `count`
+    // samples, or empty: in double, or when a chunk's columns pass one depth block (their float sums are added first).
+    private Span<double> WideWeightBar(int count)
+    {
+        if (Precision != ConvolutionPrecision.Single || Pixels * Math.Min(count, ChunkLength) > Gemm.DepthBlock) return default;
+        return SingleBuffers(count).WideWeightBar.AsSpan(0, DirectConvolution.RoundUp(OutChannels, DirectConvolution.SingleChannelTile(OutChannels)) * PatchSize);
+    }
+
+    // Whether the float forward pass runs a vector of pixels at a time (DirectConvolution.ForwardByPixels): stride 1 and few taps,
+    // as the first convolution's nine (one plane, 3×3), where the six-pixel tiles' store per nine taps took most of the pass.
+    private bool ByPixels => Stride == 1 && PatchSize <= 16;
 
     // ForwardBatchAt in float: each sample's frame rounded to float, the float sums, y = bias + sum in double.
     private void ForwardBatchSingle(double t, int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y)
@@ -742,8 +762,13 @@ public class Conv2d : Layer
         for (int s = 0; s < count; s++)
         {
             Span<float> frame = Frames(t, 1, x.Slice(s * InputSize, InputSize), ref buffers.InputSingle);
-            sums.Clear();
-            DirectConvolution.Forward(OutChannels, packed, frame, _skips, sums);
+            if (ByPixels) DirectConvolution.ForwardByPixels(OutChannels, OutWidth, packed, frame, _tapOffset, _pixelOffset, sums);   // written whole
+            else
+            {
+                sums.Clear();
+                DirectConvolution.Forward(OutChannels, packed, frame, _skips, sums);
+            }
+
             Span<double> ys = y.Slice(s * OutputSize, OutputSize);
             for (int o = 0; o < OutChannels; o++) DirectConvolution.SetWidened(sums.Slice(o * pixels, pixels), parameters[weights + o], ys.Slice(o * pixels, pixels));
         }
@@ -778,6 +803,7 @@ public class Conv2d : Layer
         if (b.Bars.Length < OutputSize) b.Bars = new float[OutputSize];
         if (b.BarsT.Length < checked(columns * row)) b.BarsT = new float[columns * row];
         if (b.WeightBar.Length < OutChannels * PatchSize) b.WeightBar = new float[OutChannels * PatchSize];
+        if (b.WideWeightBar.Length < row * PatchSize) b.WideWeightBar = new double[row * PatchSize];
         if (DirectInput && b.OutputSingle.Length < outputFrame + (Kernel * Kernel * Pixels)) b.OutputSingle = new float[outputFrame + (Kernel * Kernel * Pixels)];   // borders stay zero
         if (_phased is not null)
         {
@@ -811,8 +837,15 @@ public class Conv2d : Layer
 
             // Eight channels at a time, then four: independent chains of the bias's sums (each still pixel after pixel, the same
             // bits), where one chain at a time waited on each addition (four chains still waited: 2 % of the 64-channel ResNet
-            // step), and adjacent entries of each transposed row.
+            // step), and adjacent entries of each transposed row. In float with AVX, four pixels of eight channels at a time
+            // (TransposeEight).
             int o0 = 0;
+            if (typeof(T) == typeof(float) && Avx.IsSupported)
+            {
+                for (; o0 + 8 <= OutChannels; o0 += 8)
+                    TransposeEight(sample[(o0 * pixels)..], pixels, MemoryMarshal.Cast<T, float>(barsT)[((s * pixels * row) + o0)..], row, parameterBar.Slice(weights + o0, 8));
+            }
+
             for (; o0 + 8 <= OutChannels; o0 += 8)
             {
                 ref double c0 = ref Unsafe.AsRef(in sample[o0 * pixels]);
@@ -892,11 +925,77 @@ public class Conv2d : Layer
         }
     }
 
+    /// <summary>
+    /// Eight channels of one sample's ∂L/∂Y (<paramref name="bars"/>: eight rows of <paramref name="pixels"/>) rounded to float
+    /// into the transposed rows (pixel j's eight at <paramref name="barsT"/>[j·<paramref name="row"/>]), and biasBar[k] += the
+    /// sum of channel k: four pixels at a time, two 4×4 transpositions in registers, each lane's sum pixel after pixel as the
+    /// scalar loop adds it (the same bits; the first convolution's 676 pixels by 64 channels, 5.5 M values a batch, took four
+    /// times its weight-gradient kernel one value at a time).
+    /// </summary>
+    internal static void TransposeEight(ReadOnlySpan<double> bars, int pixels, Span<float> barsT, int row, Span<double> biasBar)
+    {
+        if (!Avx.IsSupported) throw new PlatformNotSupportedException();
+        if (pixels <= 0 || bars.Length < 8 * pixels || row < 8 || barsT.Length < ((pixels - 1) * row) + 8 || biasBar.Length < 8)
+            throw new ArgumentException("TransposeEight: a buffer is too short.");
+        ref double c0 = ref MemoryMarshal.GetReference(bars);
+        ref float t0 = ref MemoryMarshal.GetReference(barsT);
+        Vector256<double> low = Vector256<double>.Zero, high = Vector256<double>.Zero;
+        int j = 0;
+        for (; j + 4 <= pixels; j += 4)
+        {
+            Transpose(Vector256.LoadUnsafe(ref c0, (nuint)j), Vector256.LoadUnsafe(ref c0, (nuint)(pixels + j)),
+                Vector256.LoadUnsafe(ref c0, (nuint)((2 * pixels) + j)), Vector256.LoadUnsafe(ref c0, (nuint)((3 * pixels) + j)),
+                out Vector256<double> l0, out Vector256<double> l1, out Vector256<double> l2, out Vector256<double> l3);
+            Transpose(Vector256.LoadUnsafe(ref c0, (nuint)((4 * pixels) + j)), Vector256.LoadUnsafe(ref c0, (nuint)((5 * pixels) + j)),
+                Vector256.LoadUnsafe(ref c0, (nuint)((6 * pixels) + j)), Vector256.LoadUnsafe(ref c0, (nuint)((7 * pixels) + j)),
+                out Vector256<double> h0, out Vector256<double> h1, out Vector256<double> h2, out Vector256<double> h3);
+            low += l0;
+            high += h0;
+            Vector256.Narrow(l0, h0).StoreUnsafe(ref t0, (nuint)(j * row));
+            low += l1;
+            high += h1;
+            Vector256.Narrow(l1, h1).StoreUnsafe(ref t0, (nuint)((j + 1) * row));
+            low += l2;
+            high += h2;
+            Vector256.Narrow(l2, h2).StoreUnsafe(ref t0, (nuint)((j + 2) * row));
+            low += l3;
+            high += h3;
+            Vector256.Narrow(l3, h3).StoreUnsafe(ref t0, (nuint)((j + 3) * row));
+        }
+
+        Span<double> sums = stackalloc double[8];
+        low.CopyTo(sums);
+        high.CopyTo(sums[4..]);
+        for (; j < pixels; j++)
+        {
+            for (int k = 0; k < 8; k++)
+            {
+                double v = Unsafe.Add(ref c0, (k * pixels) + j);
+                sums[k] += v;
+                Unsafe.Add(ref t0, (j * row) + k) = (float)v;
+            }
+        }
+
+        for (int k = 0; k < 8; k++) biasBar[k] += sums[k];
+    }
+
+    // Rows a, b, c, d of a 4×4 block of doubles as its columns (unpacking pairs, then swapping 128-bit halves).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose(Vector256<double> a, Vector256<double> b, Vector256<double> c, Vector256<double> d,
+        out Vector256<double> r0, out Vector256<double> r1, out Vector256<double> r2, out Vector256<double> r3)
+    {
+        Vector256<double> ab0 = Avx.UnpackLow(a, b), ab1 = Avx.UnpackHigh(a, b), cd0 = Avx.UnpackLow(c, d), cd1 = Avx.UnpackHigh(c, d);
+        r0 = Avx.Permute2x128(ab0, cd0, 0x20);
+        r1 = Avx.Permute2x128(ab1, cd1, 0x20);
+        r2 = Avx.Permute2x128(ab0, cd0, 0x31);
+        r3 = Avx.Permute2x128(ab1, cd1, 0x31);
+    }
+
     // BackwardChunk in float: the weight gradient and the direct input gradient on float frames, added to the double gradients.
     // With InputTarget.Overwrite (the direct input gradient only), xBar = 0 + each entry's sum: the bits adding it to a cleared
     // xBar leaves; with ThroughRelu, x > 0 ? 0 + sum : 0 (BackwardBatchThroughRelu).
     private double BackwardChunkSingle(double t, int count, ReadOnlySpan<double> x, PackedWeights? packedWeights, ReadOnlySpan<double> yBar,
-        Span<double> xBar, Span<double> parameterBar, Span<double> scratch, InputTarget target)
+        Span<double> xBar, Span<double> parameterBar, Span<double> scratch, InputTarget target, Span<double> wide)
     {
         int patch = PatchSize, pixels = Pixels, columns = pixels * count, weights = OutChannels * patch;
         int row = DirectConvolution.RoundUp(OutChannels, DirectConvolution.SingleChannelTile(OutChannels));
@@ -908,10 +1007,14 @@ public class Conv2d : Layer
         Span<float> frames = Frames(t, count, x, ref buffers.InputSingle);
         Span<int> columnOffset = ColumnOffsets(count);
 
-        Span<float> weightBar = buffers.WeightBar.AsSpan(0, weights);
-        weightBar.Clear();
-        DirectConvolution.WeightGradient(OutChannels, barsT, frames, _tapOffset, columnOffset, weightBar);
-        DirectConvolution.AddWidened(weightBar, parameterBar[..weights]);
+        if (!wide.IsEmpty) DirectConvolution.WeightGradientWidened(OutChannels, barsT, frames, _tapOffset, columnOffset, wide);
+        else
+        {
+            Span<float> weightBar = buffers.WeightBar.AsSpan(0, weights);
+            weightBar.Clear();
+            DirectConvolution.WeightGradient(OutChannels, barsT, frames, _tapOffset, columnOffset, weightBar);
+            DirectConvolution.AddWidened(weightBar, parameterBar[..weights]);
+        }
 
         double tBar = 0.0;
         if (xBar.IsEmpty) return tBar;
@@ -966,9 +1069,9 @@ public class Conv2d : Layer
 
     // packedWeights: Packed(parameters), null when xBar is empty (the weight gradient does not read them).
     private double BackwardChunk(double t, int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, PackedWeights? packedWeights, ReadOnlySpan<double> yBar,
-        Span<double> xBar, Span<double> parameterBar, Span<double> scratch, InputTarget target)
+        Span<double> xBar, Span<double> parameterBar, Span<double> scratch, InputTarget target, Span<double> wide)
     {
-        if (Precision == ConvolutionPrecision.Single) return BackwardChunkSingle(t, count, x, packedWeights, yBar, xBar, parameterBar, scratch, target);
+        if (Precision == ConvolutionPrecision.Single) return BackwardChunkSingle(t, count, x, packedWeights, yBar, xBar, parameterBar, scratch, target, wide);
         if (target != InputTarget.Add) throw new InvalidOperationException("Conv2d: only the single-precision passes overwrite xBar.");
         int patch = PatchSize, pixels = Pixels, columns = pixels * count, weights = OutChannels * patch, row = TransposedRow;
         Span<double> cols = scratch[..(patch * columns)], barsCopy = scratch.Slice(cols.Length, OutChannels * columns);

@@ -13,7 +13,7 @@ public class Conv2dSingleTests
 {
     private const int Samples = 15;   // two chunks of the 6×6 images' backward pass
 
-    public static TheoryData<string> Layers => new("time 17→16 6×6", "stride-2 3→7 9×9", "stride-2 3×3 5→6 8×7", "stride-3 2×2 4→3 10×11", "stride-2 16→16 13×13");
+    public static TheoryData<string> Layers => new("time 17→16 6×6", "stride-2 3→7 9×9", "stride-2 3×3 5→6 8×7", "stride-3 2×2 4→3 10×11", "stride-2 16→16 13×13", "by pixels 1→9 3×3 20×18");
 
     private static Conv2d Create(string name, ConvolutionPrecision precision) => name switch
     {
@@ -23,6 +23,8 @@ public class Conv2dSingleTests
         "stride-2 3×3 5→6 8×7" => new Conv2d(5, 6, 8, 7, kernel: 3, stride: 2, padding: 1) { Precision = precision },
         "stride-3 2×2 4→3 10×11" => new Conv2d(4, 3, 10, 11, kernel: 2, stride: 3, padding: 0) { Precision = precision },
         "stride-2 16→16 13×13" => new Conv2d(16, 16, 13, 13, kernel: 4, stride: 2, padding: 1) { Precision = precision },
+        // The first convolution's shape (one plane, 3×3, no padding): the forward pass a vector of a row's pixels at a time.
+        "by pixels 1→9 3×3 20×18" => new Conv2d(1, 9, 20, 18, kernel: 3) { Precision = precision },
         _ => new Conv2d(3, 7, 9, 9, kernel: 4, stride: 2, padding: 1) { Precision = precision },
     };
 
@@ -38,6 +40,34 @@ public class Conv2dSingleTests
         if (conv is TimeConv2d time) return time.BackwardBatch(t, Samples, x, p, yBar, xBar, pBar, scratch);
         conv.BackwardBatch(Samples, x, p, yBar, xBar, pBar, scratch);
         return 0;
+    }
+
+    [Theory]
+    [InlineData(36, 8)]
+    [InlineData(169, 16)]
+    [InlineData(3, 8)]
+    [InlineData(7, 40)]
+    public void TransposeEight_IsTheScalarTransposition_AndTheBiasSums_ToTheBit(int pixels, int row)
+    {
+        if (!System.Runtime.Intrinsics.X86.Avx.IsSupported) return;   // AVX only (the scalar loop elsewhere)
+        var random = new Random(pixels + row);
+        double[] bars = LayerChecks.Random(random, 8 * pixels), bias = LayerChecks.Random(random, 8), expectedBias = (double[])bias.Clone();
+        float[] barsT = new float[pixels * row], expected = new float[barsT.Length];
+        for (int k = 0; k < 8; k++)
+        {
+            double sum = 0.0;
+            for (int j = 0; j < pixels; j++)
+            {
+                sum += bars[(k * pixels) + j];
+                expected[(j * row) + k] = (float)bars[(k * pixels) + j];
+            }
+
+            expectedBias[k] += sum;
+        }
+
+        Conv2d.TransposeEight(bars, pixels, barsT, row, bias);
+        for (int i = 0; i < expected.Length; i++) Assert.Equal(BitConverter.SingleToInt32Bits(expected[i]), BitConverter.SingleToInt32Bits(barsT[i]));
+        for (int k = 0; k < 8; k++) Assert.Equal(BitConverter.DoubleToInt64Bits(expectedBias[k]), BitConverter.DoubleToInt64Bits(bias[k]));
     }
 
     [Theory]

@@ -345,6 +345,201 @@ public class DirectConvolutionSingleTests
         }
     }
 
+    // Stride-1 shapes for the kernel by pixels (input channels, output channels, image side, kernel, padding): the first
+    // convolution's one plane of 3×3 taps without padding (9 channels: a partial group of eight), rows of 26, 18, 11 and 5
+    // pixels (each width's last vector overlapping the one before it, and rows narrower than a vector), padding 1.
+    public static TheoryData<int, int, int, int, int> ByPixelsShapes => new()
+    {
+        { 1, 9, 28, 3, 0 },
+        { 1, 64, 20, 3, 0 },
+        { 2, 16, 13, 3, 1 },
+        { 1, 3, 7, 3, 0 },
+        { 3, 17, 9, 5, 2 },
+    };
+
+    [Theory]
+    [MemberData(nameof(ByPixelsShapes))]
+    public void ForwardByPixels_WritesTheForwardsBitsIntoAClearedOutput_AtEveryWidth(int inChannels, int outChannels, int side, int kernel, int padding)
+    {
+        var g = new DirectConvolutionTests.Geometry(inChannels, side, kernel, 1, padding);
+        var random = new Random((7 * inChannels) + outChannels);
+        float[] frame = Round(g.RandomFrame(random, 1)), weights = Round(LayerChecks.Random(random, outChannels * g.Taps.Length));
+        int taps = g.Taps.Length, pixels = g.Pixels.Length, outWidth = side + (2 * padding) - kernel + 1;
+        int tile = DirectConvolution.SingleChannelTile(outChannels);
+        float[] packed = new float[DirectConvolution.RoundUp(outChannels, tile) * taps], expected = new float[outChannels * pixels];
+        DirectConvolution.Pack(outChannels, taps, Widen(weights), packed, tile);
+        DirectConvolution.Forward(outChannels, pixels, packed, frame, g.Taps, g.Pixels, expected);
+        foreach ((string name, int lanes) in new[] { ("scalar", 1), ("Vector128", 4), ("Vector256", 8), ("Vector512", 16) })
+        {
+            if (lanes > outWidth || (lanes == 4 && !Vector128.IsHardwareAccelerated) || (lanes == 8 && !Vector256.IsHardwareAccelerated) || (lanes == 16 && !Vector512.IsHardwareAccelerated)) continue;
+            float[] y = Enumerable.Repeat(float.NaN, expected.Length).ToArray();   // overwritten, not added to
+            switch (lanes)
+            {
+                case 1: DirectConvolution.ForwardByPixels<Single1, float>(outChannels, outWidth, tile, packed, frame, g.Taps, g.Pixels, y); break;
+                case 4: DirectConvolution.ForwardByPixels<Single128, Vector128<float>>(outChannels, outWidth, tile, packed, frame, g.Taps, g.Pixels, y); break;
+                case 8: DirectConvolution.ForwardByPixels<Single256, Vector256<float>>(outChannels, outWidth, tile, packed, frame, g.Taps, g.Pixels, y); break;
+                default: DirectConvolution.ForwardByPixels<Single512, Vector512<float>>(outChannels, outWidth, tile, packed, frame, g.Taps, g.Pixels, y); break;
+            }
+
+            AssertSameBits(expected, y, name + " by pixels");
+        }
+
+        float[] dispatched = new float[expected.Length];
+        DirectConvolution.ForwardByPixels(outChannels, outWidth, packed, frame, g.Taps, g.Pixels, dispatched);
+        AssertSameBits(expected, dispatched, "dispatched by pixels");
+    }
+
+    [Theory]
+    [MemberData(nameof(SkipShapes))]
+    public void ForwardWidened_AddsTheForwardsSums_InDouble_AtTheirTargets_ToTheBit_AtEveryWidth(int inChannels, int outChannels, int side, int kernel, int stride, int padding, int samples)
+    {
+        _ = samples;
+        var g = new DirectConvolutionTests.Geometry(inChannels, side, kernel, stride, padding);
+        int taps = g.Taps.Length, pixels = g.Pixels.Length;
+        if (taps > Gemm.DepthBlock) return;   // one depth block of taps only (the entry refuses more)
+        var random = new Random((11 * inChannels) + outChannels);
+        float[] frame = Round(g.RandomFrame(random, 1)), weights = Round(LayerChecks.Random(random, outChannels * taps));
+        DirectConvolution.PaddingSkips skips = g.Skips();
+
+        // The targets: every other entry of a plane twice the pixels long, backwards (any distinct places will do).
+        int planeLength = 2 * pixels;
+        int[] targets = Enumerable.Range(0, pixels).Select(j => planeLength - 1 - (2 * j)).ToArray();
+        double[] start = LayerChecks.Random(random, outChannels * planeLength);
+        foreach ((string name, int tile) in Widths(tall: true))
+        {
+            float[] packed = new float[DirectConvolution.RoundUp(outChannels, tile) * taps], y = new float[outChannels * pixels];
+            DirectConvolution.Pack(outChannels, taps, Widen(weights), packed, tile);
+            double[] wide = (double[])start.Clone();
+            var scatter = new DirectConvolution.WideScatter(wide, targets, planeLength);
+            switch (name == "Vector512 tall" ? 0 : tile)
+            {
+                case 0:
+                    DirectConvolution.ForwardTall<Single512, Vector512<float>, float>(outChannels, pixels, packed, frame, g.Taps, g.Pixels, y, skips);
+                    DirectConvolution.ForwardTall<Single512, Vector512<float>, float>(outChannels, pixels, packed, frame, g.Taps, g.Pixels, default, skips, scatter);
+                    break;
+                case 2:
+                    DirectConvolution.Forward<Single1, float, float>(outChannels, pixels, packed, frame, g.Taps, g.Pixels, y, skips);
+                    DirectConvolution.Forward<Single1, float, float>(outChannels, pixels, packed, frame, g.Taps, g.Pixels, default, skips, scatter);
+                    break;
+                case 8:
+                    DirectConvolution.Forward<Single128, Vector128<float>, float>(outChannels, pixels, packed, frame, g.Taps, g.Pixels, y, skips);
+                    DirectConvolution.Forward<Single128, Vector128<float>, float>(outChannels, pixels, packed, frame, g.Taps, g.Pixels, default, skips, scatter);
+                    break;
+                case 16:
+                    DirectConvolution.Forward<Single256, Vector256<float>, float>(outChannels, pixels, packed, frame, g.Taps, g.Pixels, y, skips);
+                    DirectConvolution.Forward<Single256, Vector256<float>, float>(outChannels, pixels, packed, frame, g.Taps, g.Pixels, default, skips, scatter);
+                    break;
+                default:
+                    DirectConvolution.Forward<Single512, Vector512<float>, float>(outChannels, pixels, packed, frame, g.Taps, g.Pixels, y, skips);
+                    DirectConvolution.Forward<Single512, Vector512<float>, float>(outChannels, pixels, packed, frame, g.Taps, g.Pixels, default, skips, scatter);
+                    break;
+            }
+
+            AssertScattered(start, y, targets, planeLength, outChannels, wide, name);
+        }
+
+        int chosen = DirectConvolution.SingleChannelTile(outChannels);
+        float[] packedChosen = new float[DirectConvolution.RoundUp(outChannels, chosen) * taps], yChosen = new float[outChannels * pixels];
+        DirectConvolution.Pack(outChannels, taps, Widen(weights), packedChosen, chosen);
+        DirectConvolution.Forward(outChannels, packedChosen, frame, skips, yChosen);
+        double[] wideChosen = (double[])start.Clone();
+        DirectConvolution.ForwardWidened(outChannels, packedChosen, frame, skips, wideChosen, targets, planeLength);
+        AssertScattered(start, yChosen, targets, planeLength, outChannels, wideChosen, "dispatched");
+        Assert.Throws<ArgumentException>(() => DirectConvolution.ForwardWidened(outChannels, packedChosen, frame, skips, wideChosen, targets.Select(t => t + planeLength).ToArray(), planeLength));
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void WeightGradientWidened_AddsTheFloatSums_InDouble_InTheTiledLayout_ToTheBit_AtEveryWidth(int inChannels, int outChannels, int side, int kernel, int stride, int padding, int samples)
+    {
+        var g = new DirectConvolutionTests.Geometry(inChannels, side, kernel, stride, padding);
+        int taps = g.Taps.Length, pixels = g.Pixels.Length;
+        samples = Math.Max(1, Math.Min(samples, Gemm.DepthBlock / pixels));   // one depth block of columns
+        int columns = samples * pixels;
+        var random = new Random((13 * inChannels) + samples);
+        float[] frames = Round(g.RandomFrame(random, samples)), yBar = Round(LayerChecks.Random(random, outChannels * columns));
+        int[] columnOffset = new int[columns];
+        for (int s = 0, j = 0; s < samples; s++)
+        {
+            for (int pixel = 0; pixel < pixels; pixel++, j++) columnOffset[j] = (s * g.FrameSize) + g.Pixels[pixel];
+        }
+
+        double[] start = LayerChecks.Random(random, outChannels * taps);
+        foreach ((string name, int tile) in Widths(tall: true))
+        {
+            int row = DirectConvolution.RoundUp(outChannels, tile);
+            float[] yBarT = new float[columns * row], weightBar = new float[outChannels * taps];
+            for (int o = 0; o < outChannels; o++)
+            {
+                for (int j = 0; j < columns; j++) yBarT[(j * row) + o] = yBar[(o * columns) + j];
+            }
+
+            double[] wide = new double[row * taps], expected = (double[])start.Clone(), actual = new double[start.Length];
+            DirectConvolution.Pack(outChannels, taps, start, wide, tile);
+            switch (name == "Vector512 tall" ? 0 : tile)
+            {
+                case 0:
+                    DirectConvolution.WeightGradientTall<Single512, Vector512<float>, float>(outChannels, yBarT, frames, g.Taps, columnOffset, weightBar);
+                    DirectConvolution.WeightGradientTall<Single512, Vector512<float>, float>(outChannels, yBarT, frames, g.Taps, columnOffset, default, wide);
+                    break;
+                case 2:
+                    DirectConvolution.WeightGradient<Single1, float, float>(outChannels, yBarT, frames, g.Taps, columnOffset, weightBar);
+                    DirectConvolution.WeightGradient<Single1, float, float>(outChannels, yBarT, frames, g.Taps, columnOffset, default, wide);
+                    break;
+                case 8:
+                    DirectConvolution.WeightGradient<Single128, Vector128<float>, float>(outChannels, yBarT, frames, g.Taps, columnOffset, weightBar);
+                    DirectConvolution.WeightGradient<Single128, Vector128<float>, float>(outChannels, yBarT, frames, g.Taps, columnOffset, default, wide);
+                    break;
+                case 16:
+                    DirectConvolution.WeightGradient<Single256, Vector256<float>, float>(outChannels, yBarT, frames, g.Taps, columnOffset, weightBar);
+                    DirectConvolution.WeightGradient<Single256, Vector256<float>, float>(outChannels, yBarT, frames, g.Taps, columnOffset, default, wide);
+                    break;
+                default:
+                    DirectConvolution.WeightGradient<Single512, Vector512<float>, float>(outChannels, yBarT, frames, g.Taps, columnOffset, weightBar);
+                    DirectConvolution.WeightGradient<Single512, Vector512<float>, float>(outChannels, yBarT, frames, g.Taps, columnOffset, default, wide);
+                    break;
+            }
+
+            DirectConvolution.AddWidened(weightBar, expected);
+            DirectConvolution.Unpack(outChannels, taps, wide, actual, tile);
+            AssertSameBits(expected, actual, name + " widened");
+        }
+
+        int chosen = DirectConvolution.SingleChannelTile(outChannels), rowChosen = DirectConvolution.RoundUp(outChannels, chosen);
+        float[] barsT = new float[columns * rowChosen], floatBar = new float[outChannels * taps];
+        for (int o = 0; o < outChannels; o++)
+        {
+            for (int j = 0; j < columns; j++) barsT[(j * rowChosen) + o] = yBar[(o * columns) + j];
+        }
+
+        double[] wideChosen = new double[rowChosen * taps], expectedChosen = (double[])start.Clone(), actualChosen = new double[start.Length];
+        DirectConvolution.Pack(outChannels, taps, start, wideChosen, chosen);
+        DirectConvolution.WeightGradient(outChannels, barsT, frames, g.Taps, columnOffset, floatBar);
+        DirectConvolution.WeightGradientWidened(outChannels, barsT, frames, g.Taps, columnOffset, wideChosen);
+        DirectConvolution.AddWidened(floatBar, expectedChosen);
+        DirectConvolution.Unpack(outChannels, taps, wideChosen, actualChosen, chosen);
+        AssertSameBits(expectedChosen, actualChosen, "dispatched widened");
+    }
+
+    // start, with y's float sums widened and added at their targets (channel c's pixel j at c·planeLength + targets[j]).
+    private static void AssertScattered(double[] start, float[] y, int[] targets, int planeLength, int channels, double[] actual, string what)
+    {
+        double[] expected = (double[])start.Clone();
+        int pixels = targets.Length;
+        for (int c = 0; c < channels; c++)
+        {
+            for (int j = 0; j < pixels; j++) expected[(c * planeLength) + targets[j]] += y[(c * pixels) + j];
+        }
+
+        AssertSameBits(expected, actual, what + " widened");
+    }
+
+    private static void AssertSameBits(double[] expected, double[] actual, string what)
+    {
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(BitConverter.DoubleToInt64Bits(expected[i]) == BitConverter.DoubleToInt64Bits(actual[i]), $"{what}[{i}]: {actual[i]:R} vs {expected[i]:R}");
+    }
+
     // The float widths the hardware runs (the scalar always), each with its channel tile (two vectors; the tall kernel's one
     // Vector512, twelve rows, when asked for).
     private static IEnumerable<(string Name, int Tile)> Widths(bool tall = false)
