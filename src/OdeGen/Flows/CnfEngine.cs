@@ -119,10 +119,12 @@ internal abstract class CnfEngine
             system.HoldParameters(p);
             try
             {
-                if (sensitivity is not DiscreteAdjointSensitivity) return Differentiate(system, kept.Plain ??= new(), y0, p, from, times, loss, sensitivity, options, out stats);
+                if (sensitivity is not DiscreteAdjointSensitivity)
+                    return Differentiate(system, kept.Plain ??= new(), y0, p, from, times, loss, sensitivity, options, out stats);
                 _memo ??= new EvaluationMemo(system.StateCount);
                 _memo.Clear();
-                return Differentiate(new MemoizedSystem<TSystem>(system, _memo), kept.Memoized ??= new(), y0, p, from, times, loss, sensitivity, options, out stats);
+                return Differentiate(new MemoizedSystem<TSystem>(system, _memo), kept.Memoized ??= new(), y0, p, from, times, loss, sensitivity,
+                    options, out stats);
             }
             finally
             {

@@ -293,7 +293,7 @@ public abstract class CnfFlow
             _workspace.Runner.Run(Chunks, threads, chunk);
         }
 
-        public int Threads => _flow.Options.MaxDegreeOfParallelism is var threads && threads == 0 ? Environment.ProcessorCount : threads;
+        public int Threads => _flow.Options.MaxDegreeOfParallelism is 0 ? Environment.ProcessorCount : _flow.Options.MaxDegreeOfParallelism;
 
         /// <summary>Worker <paramref name="worker"/>'s gradient workspaces (made by its chunk on first use; sized by <see cref="Run(Action{int, int})"/>), kept with the flow's workspace.</summary>
         public ref CnfGradientWork? GradientWork(int worker) => ref _workspace.GradientWork[worker];
