@@ -111,24 +111,60 @@ internal abstract class CnfEngine
             }
         }
 
-        public override OdeGradient Gradient(double[] y0, double[] p, double from, double[] times, ObservationLoss loss, Sensitivity sensitivity,
-            SolverOptions options)
+        public override double[] Gradient(ref CnfGradientWork? work, double[] y0, double[] p, double from, double[] times, ObservationLoss loss,
+            Sensitivity sensitivity, SolverOptions options, out GradientStats stats)
         {
+            // A worker's workspace is of its flow's one chunk type; a slot holding another (none yet) is replaced.
+            if (work is not GradientWork kept) work = kept = new GradientWork();
             system.HoldParameters(p);
             try
             {
-                if (sensitivity is not DiscreteAdjointSensitivity) return Ode.LossGradient(system, y0, p, from, times, loss, sensitivity, options);
+                if (sensitivity is not DiscreteAdjointSensitivity)
+                    return Differentiate(system, kept.Plain ??= new(), y0, p, from, times, loss, sensitivity, options, out stats);
                 _memo ??= new EvaluationMemo(system.StateCount);
                 _memo.Clear();
-                return Ode.LossGradient(new MemoizedSystem<TSystem>(system, _memo), y0, p, from, times, loss, sensitivity, options);
+                return Differentiate(new MemoizedSystem<TSystem>(system, _memo), kept.Memoized ??= new(), y0, p, from, times, loss, sensitivity,
+                    options, out stats);
             }
             finally
             {
                 system.ReleaseParameters();
             }
         }
+
+        // What Ode.LossGradient computes (the same inputs, checks, workspace path and fallback), into the worker's kept
+        // workspace: its dL/dθ buffer is returned instead of a copy. A failure throws as Ode.LossGradient's result's EnsureSuccess.
+        private static double[] Differentiate<TS>(in TS system, GradientWorkspace<TS> w, double[] y0, double[] p, double from, double[] times,
+            ObservationLoss loss, Sensitivity sensitivity, SolverOptions options, out GradientStats stats)
+            where TS : struct, IOdeSystem
+        {
+            GradientInputs inputs = w.Inputs = GradientInputs.Create(system, y0, p, from, times, loss, w.Inputs);
+            if (sensitivity is not null && options is not null)
+            {
+                w.Start();
+                if (sensitivity.ComputeInto(system, w, options))
+                {
+                    if (!OdeStatusText.IsSuccess(w.Status)) w.ToGradient(sensitivity).EnsureSuccess();
+                    stats = w.Stats;
+                    return w.Parameters;
+                }
+            }
+            // No workspace path (forward sensitivities, events) or a null setting: Ode.LossGradient's own fallback.
+            OdeGradient g = Ode.Compute(system, inputs, sensitivity, options).EnsureSuccess();
+            stats = g.Stats;
+            return g.Parameters;
+        }
+
+        private sealed class GradientWork : CnfGradientWork
+        {
+            public GradientWorkspace<TSystem>? Plain;
+            public GradientWorkspace<MemoizedSystem<TSystem>>? Memoized;
+        }
     }
 }
+
+/// <summary>A worker's gradient workspaces (the solver's integrators, tape, buffers and result), kept by the flow per worker.</summary>
+internal abstract class CnfGradientWork;
 
 /// <summary>
 /// One chunk's augmented system (its lane buffers hold θ broadcast to every lane: megabytes for a large field), kept by
@@ -142,6 +178,11 @@ internal abstract class CnfChunk
 
     public abstract OdeSolution Solve(double[] y0, double[] p, double from, double to, SolverOptions options);
 
-    public abstract OdeGradient Gradient(double[] y0, double[] p, double from, double[] times, ObservationLoss loss, Sensitivity sensitivity,
-        SolverOptions options);
+    /// <summary>
+    /// dL/dθ of this chunk's loss (as Ode.LossGradient's result would hold it) and the solver's work, computed in the
+    /// worker's <paramref name="work"/> (made here on first use): the array is the workspace's, valid until its next gradient.
+    /// </summary>
+    /// <exception cref="OdeSolverException">A forward or backward solve failed.</exception>
+    public abstract double[] Gradient(ref CnfGradientWork? work, double[] y0, double[] p, double from, double[] times, ObservationLoss loss,
+        Sensitivity sensitivity, SolverOptions options, out GradientStats stats);
 }

@@ -177,13 +177,12 @@ public abstract class CnfFlow
         double totalNll = 0, totalKinetic = 0, totalJacobian = 0;
         for (int c = 0; c < plan.Chunks; c++)
         {
-            double[] gc = training.Gradients[c]!;
+            double[] gc = training.Gradients[c];
             for (int k = 0; k < gc.Length; k++) gradient[k] += gc[k];
             totalNll += training.Parts[3 * c];
             totalKinetic += training.Parts[(3 * c) + 1];
             totalJacobian += training.Parts[(3 * c) + 2];
         }
-        Array.Clear(training.Gradients);   // the solver's arrays, not kept past the call
         double meanNll = totalNll * weight, meanKinetic = totalKinetic * weight, meanJacobian = totalJacobian * weight;
         return new CnfLoss(meanNll, meanKinetic, meanJacobian, meanNll + (lk * meanKinetic) + (lj * meanJacobian),
             Sum(training.Forward.AsSpan(0, plan.Chunks)), Sum(training.Backward.AsSpan(0, plan.Chunks)));
@@ -284,17 +283,26 @@ public abstract class CnfFlow
 
         // Chunks on the workspace's runner (Parallel.For without its per-call options, closures and tasks); an exception
         // is rethrown as itself, what a single solve throws (OdeSolverException, ArgumentException).
-        public void Run(Action<int> chunk)
+        public void Run(Action<int> chunk) => _workspace.Runner.Run(Chunks, Threads, chunk);
+
+        /// <summary>As <see cref="Run(Action{int})"/>, calling <c>chunk(worker, c)</c> with a worker index below <see cref="Threads"/>.</summary>
+        public void Run(Action<int, int> chunk)
         {
-            int threads = _flow.Options.MaxDegreeOfParallelism;
-            _workspace.Runner.Run(Chunks, threads == 0 ? Environment.ProcessorCount : threads, chunk);
+            int threads = Threads;
+            if (_workspace.GradientWork.Length < threads) Array.Resize(ref _workspace.GradientWork, threads);
+            _workspace.Runner.Run(Chunks, threads, chunk);
         }
+
+        public int Threads => _flow.Options.MaxDegreeOfParallelism is 0 ? Environment.ProcessorCount : _flow.Options.MaxDegreeOfParallelism;
+
+        /// <summary>Worker <paramref name="worker"/>'s gradient workspaces (made by its chunk on first use; sized by <see cref="Run(Action{int, int})"/>), kept with the flow's workspace.</summary>
+        public ref CnfGradientWork? GradientWork(int worker) => ref _workspace.GradientWork[worker];
 
         public void Dispose() => Volatile.Write(ref _flow._workspace, _workspace);
     }
 
-    // What the calls of a flow reuse: the batch, θ and noise copies, each chunk's initial state and augmented system, and
-    // the threads' runner.
+    // What the calls of a flow reuse: the batch, θ and noise copies, each chunk's initial state and augmented system, each
+    // worker's gradient workspaces, and the threads' runner.
     private sealed class Workspace
     {
         public readonly PartitionRunner Runner = new();
@@ -303,6 +311,7 @@ public abstract class CnfFlow
         public double[] Points = [], P = [], Noise = [];
         public double[][] States = [];
         public CnfChunk?[] Systems = [];
+        public CnfGradientWork?[] GradientWork = [];
 
         public static double[] Fit(ref double[] buffer, int length)
         {
@@ -320,12 +329,13 @@ public abstract class CnfFlow
         }
     }
 
-    // What a training call keeps per chunk: the loss callback, the results (summed after the chunks, in chunk order), and
-    // the chunk body as one delegate, so that the call allocates nothing of its own but its result.
+    // What a training call keeps per chunk: the loss callback, the results (summed after the chunks, in chunk order; dL/dθ
+    // copied out of the worker's gradient workspace), and the chunk body as one delegate, so that the call allocates
+    // nothing but its result.
     private sealed class Training
     {
         private readonly CnfFlow _flow;
-        private readonly Action<int> _body;
+        private readonly Action<int, int> _body;
         private readonly double[] _times;
         private Plan? _plan;
 
@@ -336,7 +346,7 @@ public abstract class CnfFlow
             _times = [flow.Options.T0];
         }
 
-        public double[]?[] Gradients { get; private set; } = [];
+        public double[][] Gradients { get; private set; } = [];
         public double[] Parts { get; private set; } = [];
         public CnfCost[] Forward { get; private set; } = [];
         public CnfCost[] Backward { get; private set; } = [];
@@ -352,6 +362,7 @@ public abstract class CnfFlow
                 Array.Resize(ref _losses, chunks);
                 for (int c = old; c < chunks; c++) _losses[c] = new ChunkLoss();
                 Gradients = new double[chunks][];
+                for (int c = 0; c < chunks; c++) Gradients[c] = new double[_flow.ParameterCount];
                 Parts = new double[chunks * 3];
                 Forward = new CnfCost[chunks];
                 Backward = new CnfCost[chunks];
@@ -367,7 +378,7 @@ public abstract class CnfFlow
             }
         }
 
-        private void Chunk(int c)
+        private void Chunk(int worker, int c)
         {
             Plan plan = _plan!;
             CnfOptions options = _flow.Options;
@@ -376,14 +387,15 @@ public abstract class CnfFlow
             ChunkLoss loss = _losses[c];
             loss.Start(count, s, d, plan.Kinetic ? d + 1 : -1, plan.Jacobian ? d + 1 + (plan.Kinetic ? 1 : 0) : -1,
                 1.0 / plan.Batch, options.KineticWeight, options.JacobianWeight);
-            OdeGradient g = system.Gradient(y, plan.P, options.T1, _times, loss.Callback, options.Sensitivity, options.Solver).EnsureSuccess();
-            Gradients[c] = g.Parameters;
+            double[] g = system.Gradient(ref plan.GradientWork(worker), y, plan.P, options.T1, _times, loss.Callback, options.Sensitivity,
+                options.Solver, out GradientStats stats);
+            g.CopyTo(Gradients[c], 0);
             Parts[3 * c] = loss.Nll;
             Parts[(3 * c) + 1] = loss.Kinetic;
             Parts[(3 * c) + 2] = loss.Jacobian;
-            Forward[c] = new CnfCost(1, g.Stats.Forward.Steps, g.Stats.Forward.FunctionEvaluations);
-            Backward[c] = new CnfCost(1, g.Stats.Backward.Steps + g.Stats.Recompute.Steps,
-                g.Stats.Backward.FunctionEvaluations + g.Stats.Recompute.FunctionEvaluations);
+            Forward[c] = new CnfCost(1, stats.Forward.Steps, stats.Forward.FunctionEvaluations);
+            Backward[c] = new CnfCost(1, stats.Backward.Steps + stats.Recompute.Steps,
+                stats.Backward.FunctionEvaluations + stats.Recompute.FunctionEvaluations);
         }
     }
 
