@@ -448,6 +448,7 @@ internal static class DirectConvolution
             throw new ArgumentException("Direct input gradient: a size does not fit (stride 1, padding below the kernel, at most one depth block of output channels).");
         return tile switch
         {
+            32 when RoundUp(shape.Images, 32) % 64 == 0 => InputGradientWide<Single512, Vector512<float>, float>(shape, packedWeights, yBar, yBarFrame, xBar, timeValues),
             32 => InputGradient<Single512, Vector512<float>, float>(shape, packedWeights, yBar, yBarFrame, xBar, timeValues),
             16 when Vector512.IsHardwareAccelerated => InputGradientTall<Single512, Vector512<float>, float>(shape, packedWeights, yBar, yBarFrame, xBar, timeValues),
             16 => InputGradient<Single256, Vector256<float>, float>(shape, packedWeights, yBar, yBarFrame, xBar, timeValues),
@@ -560,6 +561,116 @@ internal static class DirectConvolution
         }
 
         return TimePlaneGradient<TOps, TVector, T>(shape, packedWeights, tile, yBar, timeValues);
+    }
+
+    /// <summary>
+    /// <see cref="InputGradient{TOps, TVector, T}"/> on tiles of <see cref="Gemm.RowTile"/> input pixels by four vectors of planes
+    /// (two of its plane tiles: the weights packed for the input with 2·width): 24 accumulators, each broadcast feeding four
+    /// multiply-adds (for Zen 5's two 512-bit FMA pipes). The running xBar stays in the tile's rows in memory, as there are not
+    /// registers for it; each entry gets the same additions in the same order: the same bits. RoundUp(planes, 2·width) must be a
+    /// multiple of 4·width.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static T InputGradientWide<TOps, TVector, T>(InputShape shape, ReadOnlySpan<T> packedWeights, ReadOnlySpan<T> yBar,
+        ReadOnlySpan<T> yBarFrame, Span<T> xBar, Span<T> timeValues)
+        where TOps : struct, IGemmOps<TVector, T>
+        where TVector : unmanaged
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int w = TOps.Count, panelWidth = 2 * w, tile = 4 * w, k = shape.Kernel, taps = k * k, outChannels = shape.OutChannels, images = shape.Images;
+        int height = shape.Height, width = shape.Width, pixels = height * width, outHeight = shape.OutHeight, outWidth = shape.OutWidth;
+        int frameWidth = shape.FrameWidth, framePlane = shape.FramePlane, padding = shape.Padding;
+        Span<T> sums = stackalloc T[Gemm.RowTile * 64];
+        Span<int> at = stackalloc int[Gemm.RowTile], iy = stackalloc int[Gemm.RowTile], ix = stackalloc int[Gemm.RowTile];
+        ref T bars = ref MemoryMarshal.GetReference(yBarFrame);
+        nint second = (nint)panelWidth * taps * outChannels;   // from a panel of the first plane tile to the second tile's
+        for (int c0 = 0; c0 < images; c0 += tile)
+        {
+            ReadOnlySpan<T> block = packedWeights.Slice(c0 * taps * outChannels, taps * outChannels * tile);
+            int lanes = Math.Min(tile, images - c0);
+            for (int i0 = 0; i0 < pixels; i0 += Gemm.RowTile)
+            {
+                int rows = Math.Min(Gemm.RowTile, pixels - i0);
+                InputTilePixels(i0, rows, width, frameWidth, iy, ix, at);
+                GatherInputTile(xBar, sums, c0, lanes, pixels, i0, rows, tile);   // the tile's running xBar, [pixel][plane]
+                ref T s0 = ref MemoryMarshal.GetReference(sums);
+                int a0 = at[0], a1 = at[1], a2 = at[2], a3 = at[3], a4 = at[4], a5 = at[5];
+                for (int q = 0; q < taps; q++)
+                {
+                    int ky = q / k, kx = q - (ky * k);
+                    if (!ReachesAny(iy, ix, rows, padding - ky, padding - kx, outHeight, outWidth)) continue;
+                    ReadOnlySpan<T> panel = block.Slice(q * outChannels * panelWidth, outChannels * panelWidth);
+                    ref T pw = ref MemoryMarshal.GetReference(panel);
+                    ref T tap = ref Unsafe.Add(ref bars, ((k - 1 - ky) * frameWidth) + (k - 1 - kx));
+                    TVector c00 = default, c01 = default, c02 = default, c03 = default, c10 = default, c11 = default, c12 = default, c13 = default;
+                    TVector c20 = default, c21 = default, c22 = default, c23 = default, c30 = default, c31 = default, c32 = default, c33 = default;
+                    TVector c40 = default, c41 = default, c42 = default, c43 = default, c50 = default, c51 = default, c52 = default, c53 = default;
+                    for (int o = 0; o < outChannels; o++)
+                    {
+                        ref T wo = ref Unsafe.Add(ref pw, o * panelWidth);
+                        TVector b0 = Load<TVector, T>(ref wo, 0), b1 = Load<TVector, T>(ref wo, w);
+                        TVector b2 = Load<TVector, T>(ref wo, second), b3 = Load<TVector, T>(ref wo, second + w);
+                        ref T channel = ref Unsafe.Add(ref tap, o * framePlane);
+                        TVector a = TOps.Broadcast(Unsafe.Add(ref channel, a0));
+                        c00 = TOps.MultiplyAdd(a, b0, c00);
+                        c01 = TOps.MultiplyAdd(a, b1, c01);
+                        c02 = TOps.MultiplyAdd(a, b2, c02);
+                        c03 = TOps.MultiplyAdd(a, b3, c03);
+                        a = TOps.Broadcast(Unsafe.Add(ref channel, a1));
+                        c10 = TOps.MultiplyAdd(a, b0, c10);
+                        c11 = TOps.MultiplyAdd(a, b1, c11);
+                        c12 = TOps.MultiplyAdd(a, b2, c12);
+                        c13 = TOps.MultiplyAdd(a, b3, c13);
+                        a = TOps.Broadcast(Unsafe.Add(ref channel, a2));
+                        c20 = TOps.MultiplyAdd(a, b0, c20);
+                        c21 = TOps.MultiplyAdd(a, b1, c21);
+                        c22 = TOps.MultiplyAdd(a, b2, c22);
+                        c23 = TOps.MultiplyAdd(a, b3, c23);
+                        a = TOps.Broadcast(Unsafe.Add(ref channel, a3));
+                        c30 = TOps.MultiplyAdd(a, b0, c30);
+                        c31 = TOps.MultiplyAdd(a, b1, c31);
+                        c32 = TOps.MultiplyAdd(a, b2, c32);
+                        c33 = TOps.MultiplyAdd(a, b3, c33);
+                        a = TOps.Broadcast(Unsafe.Add(ref channel, a4));
+                        c40 = TOps.MultiplyAdd(a, b0, c40);
+                        c41 = TOps.MultiplyAdd(a, b1, c41);
+                        c42 = TOps.MultiplyAdd(a, b2, c42);
+                        c43 = TOps.MultiplyAdd(a, b3, c43);
+                        a = TOps.Broadcast(Unsafe.Add(ref channel, a5));
+                        c50 = TOps.MultiplyAdd(a, b0, c50);
+                        c51 = TOps.MultiplyAdd(a, b1, c51);
+                        c52 = TOps.MultiplyAdd(a, b2, c52);
+                        c53 = TOps.MultiplyAdd(a, b3, c53);
+                    }
+
+                    // Added only where the tap reaches an output pixel, as InputGradient adds them.
+                    int dy = padding - ky, dx = padding - kx;
+                    if (Reaches(iy[0] + dy, ix[0] + dx, outHeight, outWidth)) AddRow<TOps, TVector, T>(ref s0, w, c00, c01, c02, c03);
+                    if (rows > 1 && Reaches(iy[1] + dy, ix[1] + dx, outHeight, outWidth)) AddRow<TOps, TVector, T>(ref Unsafe.Add(ref s0, tile), w, c10, c11, c12, c13);
+                    if (rows > 2 && Reaches(iy[2] + dy, ix[2] + dx, outHeight, outWidth)) AddRow<TOps, TVector, T>(ref Unsafe.Add(ref s0, 2 * tile), w, c20, c21, c22, c23);
+                    if (rows > 3 && Reaches(iy[3] + dy, ix[3] + dx, outHeight, outWidth)) AddRow<TOps, TVector, T>(ref Unsafe.Add(ref s0, 3 * tile), w, c30, c31, c32, c33);
+                    if (rows > 4 && Reaches(iy[4] + dy, ix[4] + dx, outHeight, outWidth)) AddRow<TOps, TVector, T>(ref Unsafe.Add(ref s0, 4 * tile), w, c40, c41, c42, c43);
+                    if (rows > 5 && Reaches(iy[5] + dy, ix[5] + dx, outHeight, outWidth)) AddRow<TOps, TVector, T>(ref Unsafe.Add(ref s0, 5 * tile), w, c50, c51, c52, c53);
+                }
+
+                ScatterInputTile(sums, xBar, c0, lanes, pixels, i0, rows, tile);
+            }
+        }
+
+        return TimePlaneGradient<TOps, TVector, T>(shape, packedWeights, panelWidth, yBar, timeValues);
+    }
+
+    // row[0 … 4w) += (c0, c1, c2, c3), a vector at a time.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddRow<TOps, TVector, T>(ref T row, int w, TVector c0, TVector c1, TVector c2, TVector c3)
+        where TOps : struct, IGemmOps<TVector, T>
+        where TVector : unmanaged
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Unsafe.WriteUnaligned(ref Unsafe.As<T, byte>(ref row), TOps.Add(Load<TVector, T>(ref row, 0), c0));
+        Unsafe.WriteUnaligned(ref Unsafe.As<T, byte>(ref Unsafe.Add(ref row, w)), TOps.Add(Load<TVector, T>(ref row, w), c1));
+        Unsafe.WriteUnaligned(ref Unsafe.As<T, byte>(ref Unsafe.Add(ref row, 2 * w)), TOps.Add(Load<TVector, T>(ref row, 2 * w), c2));
+        Unsafe.WriteUnaligned(ref Unsafe.As<T, byte>(ref Unsafe.Add(ref row, 3 * w)), TOps.Add(Load<TVector, T>(ref row, 3 * w), c3));
     }
 
     /// <summary>

@@ -167,6 +167,7 @@ public class DirectConvolutionTests
         { 2, 5, 5, 1, 0, true },
         { 20, 9, 5, 3, 1, true },   // two plane tiles, the second short; 25 pixels, a short last tile of every row count
         { 64, 8, 6, 3, 1, false },  // tiles of six pixels are rows: the first and last skip the taps that reach no output pixel
+        { 40, 5, 6, 3, 1, true },   // 40 planes: the wide float kernel's tile of 64 planes, its second half short
         { 3, 5, 6, 3, 0, false },   // no padding: a smaller output, the edge rows' tiles reach it through one or two tap rows only
     };
 
