@@ -387,6 +387,7 @@ internal static class DirectConvolution
         RequireInside(input.Length, tapOffset, columnOffset);
         switch (tile)
         {
+            case 32 when RoundUp(outChannels, 32) % 64 == 0: WeightGradientWide<Single512, Vector512<float>, float>(outChannels, yBarT, input, tapOffset, columnOffset, weightBar); break;
             case 32: WeightGradient<Single512, Vector512<float>, float>(outChannels, yBarT, input, tapOffset, columnOffset, weightBar); break;
             case 16 when Vector512.IsHardwareAccelerated: WeightGradientTall<Single512, Vector512<float>, float>(outChannels, yBarT, input, tapOffset, columnOffset, weightBar); break;
             case 16: WeightGradient<Single256, Vector256<float>, float>(outChannels, yBarT, input, tapOffset, columnOffset, weightBar); break;
@@ -412,6 +413,7 @@ internal static class DirectConvolution
         RequireInside(input.Length, tapOffset, columnOffset);
         switch (tile)
         {
+            case 32 when RoundUp(outChannels, 32) % 64 == 0: WeightGradientWide<Single512, Vector512<float>, float>(outChannels, yBarT, input, tapOffset, columnOffset, default, wideWeightBar); break;
             case 32: WeightGradient<Single512, Vector512<float>, float>(outChannels, yBarT, input, tapOffset, columnOffset, default, wideWeightBar); break;
             case 16 when Vector512.IsHardwareAccelerated: WeightGradientTall<Single512, Vector512<float>, float>(outChannels, yBarT, input, tapOffset, columnOffset, default, wideWeightBar); break;
             case 16: WeightGradient<Single256, Vector256<float>, float>(outChannels, yBarT, input, tapOffset, columnOffset, default, wideWeightBar); break;
@@ -1461,6 +1463,97 @@ internal static class DirectConvolution
                     StoreTall<TVector, T>(sums, tile, c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11);
                     if (wide.IsEmpty) AddTransposed(sums, tile, channels, rows, y, (o0 * pixels) + j0, pixels);
                     else AddWidenedScattered(sums, tile, channels, rows, wide, o0, j0);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="WeightGradient{TOps, TVector, T}"/> on tiles of six taps by four vectors of channels (two of its channel tiles,
+    /// yBarT's rows RoundUp(outChannels, 2·width) long, a multiple of 4·width): 24 accumulators, each broadcast feeding four
+    /// multiply-adds (for Zen 5's two 512-bit FMA pipes). Each sum the same chain: the same bits.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void WeightGradientWide<TOps, TVector, T>(int outChannels, ReadOnlySpan<T> yBarT, ReadOnlySpan<T> input, ReadOnlySpan<int> tapOffset,
+        ReadOnlySpan<int> columnOffset, Span<T> weightBar, Span<double> wide = default)
+        where TOps : struct, IGemmOps<TVector, T>
+        where TVector : unmanaged
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int w = TOps.Count, panelWidth = 2 * w, tile = 4 * w, taps = tapOffset.Length, columns = columnOffset.Length, stride = RoundUp(outChannels, panelWidth);
+        nint step = stride;
+        Span<T> sums = stackalloc T[Gemm.RowTile * 64];
+        ref T x = ref MemoryMarshal.GetReference(input);
+        for (int pc = 0; pc < columns; pc += Gemm.DepthBlock)
+        {
+            int kc = Math.Min(Gemm.DepthBlock, columns - pc);
+            ref int columns0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(columnOffset), pc);
+            for (int o0 = 0; o0 < outChannels; o0 += tile)
+            {
+                ReadOnlySpan<T> bars = yBarT.Slice((pc * stride) + o0, ((kc - 1) * stride) + tile);
+                ref T pb = ref MemoryMarshal.GetReference(bars);
+                for (int q0 = 0; q0 < taps; q0 += Gemm.RowTile)
+                {
+                    int rows = Math.Min(Gemm.RowTile, taps - q0);
+                    int last = taps - 1;
+                    nint a0 = tapOffset[q0], a1 = tapOffset[Math.Min(q0 + 1, last)], a2 = tapOffset[Math.Min(q0 + 2, last)];
+                    nint a3 = tapOffset[Math.Min(q0 + 3, last)], a4 = tapOffset[Math.Min(q0 + 4, last)], a5 = tapOffset[Math.Min(q0 + 5, last)];
+                    TVector c00 = default, c01 = default, c02 = default, c03 = default, c10 = default, c11 = default, c12 = default, c13 = default;
+                    TVector c20 = default, c21 = default, c22 = default, c23 = default, c30 = default, c31 = default, c32 = default, c33 = default;
+                    TVector c40 = default, c41 = default, c42 = default, c43 = default, c50 = default, c51 = default, c52 = default, c53 = default;
+                    ref T bar = ref pb;
+                    for (nint p = 0, stop = kc; p < stop; p++)
+                    {
+                        TVector b0 = Load<TVector, T>(ref bar, 0), b1 = Load<TVector, T>(ref bar, w), b2 = Load<TVector, T>(ref bar, 2 * w), b3 = Load<TVector, T>(ref bar, 3 * w);
+                        bar = ref Unsafe.Add(ref bar, step);
+                        ref T column = ref Unsafe.Add(ref x, Unsafe.Add(ref columns0, p));
+                        TVector a = TOps.Broadcast(Unsafe.Add(ref column, a0));
+                        c00 = TOps.MultiplyAdd(a, b0, c00);
+                        c01 = TOps.MultiplyAdd(a, b1, c01);
+                        c02 = TOps.MultiplyAdd(a, b2, c02);
+                        c03 = TOps.MultiplyAdd(a, b3, c03);
+                        a = TOps.Broadcast(Unsafe.Add(ref column, a1));
+                        c10 = TOps.MultiplyAdd(a, b0, c10);
+                        c11 = TOps.MultiplyAdd(a, b1, c11);
+                        c12 = TOps.MultiplyAdd(a, b2, c12);
+                        c13 = TOps.MultiplyAdd(a, b3, c13);
+                        a = TOps.Broadcast(Unsafe.Add(ref column, a2));
+                        c20 = TOps.MultiplyAdd(a, b0, c20);
+                        c21 = TOps.MultiplyAdd(a, b1, c21);
+                        c22 = TOps.MultiplyAdd(a, b2, c22);
+                        c23 = TOps.MultiplyAdd(a, b3, c23);
+                        a = TOps.Broadcast(Unsafe.Add(ref column, a3));
+                        c30 = TOps.MultiplyAdd(a, b0, c30);
+                        c31 = TOps.MultiplyAdd(a, b1, c31);
+                        c32 = TOps.MultiplyAdd(a, b2, c32);
+                        c33 = TOps.MultiplyAdd(a, b3, c33);
+                        a = TOps.Broadcast(Unsafe.Add(ref column, a4));
+                        c40 = TOps.MultiplyAdd(a, b0, c40);
+                        c41 = TOps.MultiplyAdd(a, b1, c41);
+                        c42 = TOps.MultiplyAdd(a, b2, c42);
+                        c43 = TOps.MultiplyAdd(a, b3, c43);
+                        a = TOps.Broadcast(Unsafe.Add(ref column, a5));
+                        c50 = TOps.MultiplyAdd(a, b0, c50);
+                        c51 = TOps.MultiplyAdd(a, b1, c51);
+                        c52 = TOps.MultiplyAdd(a, b2, c52);
+                        c53 = TOps.MultiplyAdd(a, b3, c53);
+                    }
+
+                    // Each half as WeightGradient's tile of its 2·width channels: [tap][lane], written and added as it writes them.
+                    Span<T> second = sums[(Gemm.RowTile * panelWidth)..];
+                    StoreRows<TVector, T>(sums, panelWidth, w, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51);
+                    StoreRows<TVector, T>(second, panelWidth, w, c02, c03, c12, c13, c22, c23, c32, c33, c42, c43, c52, c53);
+                    int o1 = o0 + panelWidth;
+                    if (wide.IsEmpty)
+                    {
+                        AddTransposed(sums, panelWidth, Math.Min(panelWidth, outChannels - o0), rows, weightBar, (o0 * taps) + q0, taps);
+                        if (o1 < outChannels) AddTransposed(second, panelWidth, Math.Min(panelWidth, outChannels - o1), rows, weightBar, (o1 * taps) + q0, taps);
+                    }
+                    else
+                    {
+                        AddWidened(sums[..(rows * panelWidth)], wide.Slice((o0 * taps) + (q0 * panelWidth), rows * panelWidth));
+                        AddWidened(second[..(rows * panelWidth)], wide.Slice((o1 * taps) + (q0 * panelWidth), rows * panelWidth));
+                    }
                 }
             }
         }
