@@ -219,6 +219,7 @@ internal static class DirectConvolution
     {
         switch (tile)
         {
+            case 32 when RoundUp(outChannels, 32) % 64 == 0: ForwardWide<Single512, Vector512<float>, float>(outChannels, pixels, packedWeights, input, tapOffset, pixelOffset, y, skips, wide); break;
             case 32: Forward<Single512, Vector512<float>, float>(outChannels, pixels, packedWeights, input, tapOffset, pixelOffset, y, skips, wide); break;
             case 16 when Vector512.IsHardwareAccelerated: ForwardTall<Single512, Vector512<float>, float>(outChannels, pixels, packedWeights, input, tapOffset, pixelOffset, y, skips, wide); break;
             case 16: Forward<Single256, Vector256<float>, float>(outChannels, pixels, packedWeights, input, tapOffset, pixelOffset, y, skips, wide); break;
@@ -386,6 +387,7 @@ internal static class DirectConvolution
         RequireInside(input.Length, tapOffset, columnOffset);
         switch (tile)
         {
+            case 32 when RoundUp(outChannels, 32) % 64 == 0: WeightGradientWide<Single512, Vector512<float>, float>(outChannels, yBarT, input, tapOffset, columnOffset, weightBar); break;
             case 32: WeightGradient<Single512, Vector512<float>, float>(outChannels, yBarT, input, tapOffset, columnOffset, weightBar); break;
             case 16 when Vector512.IsHardwareAccelerated: WeightGradientTall<Single512, Vector512<float>, float>(outChannels, yBarT, input, tapOffset, columnOffset, weightBar); break;
             case 16: WeightGradient<Single256, Vector256<float>, float>(outChannels, yBarT, input, tapOffset, columnOffset, weightBar); break;
@@ -411,6 +413,7 @@ internal static class DirectConvolution
         RequireInside(input.Length, tapOffset, columnOffset);
         switch (tile)
         {
+            case 32 when RoundUp(outChannels, 32) % 64 == 0: WeightGradientWide<Single512, Vector512<float>, float>(outChannels, yBarT, input, tapOffset, columnOffset, default, wideWeightBar); break;
             case 32: WeightGradient<Single512, Vector512<float>, float>(outChannels, yBarT, input, tapOffset, columnOffset, default, wideWeightBar); break;
             case 16 when Vector512.IsHardwareAccelerated: WeightGradientTall<Single512, Vector512<float>, float>(outChannels, yBarT, input, tapOffset, columnOffset, default, wideWeightBar); break;
             case 16: WeightGradient<Single256, Vector256<float>, float>(outChannels, yBarT, input, tapOffset, columnOffset, default, wideWeightBar); break;
@@ -447,6 +450,7 @@ internal static class DirectConvolution
             throw new ArgumentException("Direct input gradient: a size does not fit (stride 1, padding below the kernel, at most one depth block of output channels).");
         return tile switch
         {
+            32 when RoundUp(shape.Images, 32) % 64 == 0 => InputGradientWide<Single512, Vector512<float>, float>(shape, packedWeights, yBar, yBarFrame, xBar, timeValues),
             32 => InputGradient<Single512, Vector512<float>, float>(shape, packedWeights, yBar, yBarFrame, xBar, timeValues),
             16 when Vector512.IsHardwareAccelerated => InputGradientTall<Single512, Vector512<float>, float>(shape, packedWeights, yBar, yBarFrame, xBar, timeValues),
             16 => InputGradient<Single256, Vector256<float>, float>(shape, packedWeights, yBar, yBarFrame, xBar, timeValues),
@@ -559,6 +563,116 @@ internal static class DirectConvolution
         }
 
         return TimePlaneGradient<TOps, TVector, T>(shape, packedWeights, tile, yBar, timeValues);
+    }
+
+    /// <summary>
+    /// <see cref="InputGradient{TOps, TVector, T}"/> on tiles of <see cref="Gemm.RowTile"/> input pixels by four vectors of planes
+    /// (two of its plane tiles: the weights packed for the input with 2·width): 24 accumulators, each broadcast feeding four
+    /// multiply-adds (for Zen 5's two 512-bit FMA pipes). The running xBar stays in the tile's rows in memory, as there are not
+    /// registers for it; each entry gets the same additions in the same order: the same bits. RoundUp(planes, 2·width) must be a
+    /// multiple of 4·width.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static T InputGradientWide<TOps, TVector, T>(InputShape shape, ReadOnlySpan<T> packedWeights, ReadOnlySpan<T> yBar,
+        ReadOnlySpan<T> yBarFrame, Span<T> xBar, Span<T> timeValues)
+        where TOps : struct, IGemmOps<TVector, T>
+        where TVector : unmanaged
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int w = TOps.Count, panelWidth = 2 * w, tile = 4 * w, k = shape.Kernel, taps = k * k, outChannels = shape.OutChannels, images = shape.Images;
+        int height = shape.Height, width = shape.Width, pixels = height * width, outHeight = shape.OutHeight, outWidth = shape.OutWidth;
+        int frameWidth = shape.FrameWidth, framePlane = shape.FramePlane, padding = shape.Padding;
+        Span<T> sums = stackalloc T[Gemm.RowTile * 64];
+        Span<int> at = stackalloc int[Gemm.RowTile], iy = stackalloc int[Gemm.RowTile], ix = stackalloc int[Gemm.RowTile];
+        ref T bars = ref MemoryMarshal.GetReference(yBarFrame);
+        nint second = (nint)panelWidth * taps * outChannels;   // from a panel of the first plane tile to the second tile's
+        for (int c0 = 0; c0 < images; c0 += tile)
+        {
+            ReadOnlySpan<T> block = packedWeights.Slice(c0 * taps * outChannels, taps * outChannels * tile);
+            int lanes = Math.Min(tile, images - c0);
+            for (int i0 = 0; i0 < pixels; i0 += Gemm.RowTile)
+            {
+                int rows = Math.Min(Gemm.RowTile, pixels - i0);
+                InputTilePixels(i0, rows, width, frameWidth, iy, ix, at);
+                GatherInputTile(xBar, sums, c0, lanes, pixels, i0, rows, tile);   // the tile's running xBar, [pixel][plane]
+                ref T s0 = ref MemoryMarshal.GetReference(sums);
+                int a0 = at[0], a1 = at[1], a2 = at[2], a3 = at[3], a4 = at[4], a5 = at[5];
+                for (int q = 0; q < taps; q++)
+                {
+                    int ky = q / k, kx = q - (ky * k);
+                    if (!ReachesAny(iy, ix, rows, padding - ky, padding - kx, outHeight, outWidth)) continue;
+                    ReadOnlySpan<T> panel = block.Slice(q * outChannels * panelWidth, outChannels * panelWidth);
+                    ref T pw = ref MemoryMarshal.GetReference(panel);
+                    ref T tap = ref Unsafe.Add(ref bars, ((k - 1 - ky) * frameWidth) + (k - 1 - kx));
+                    TVector c00 = default, c01 = default, c02 = default, c03 = default, c10 = default, c11 = default, c12 = default, c13 = default;
+                    TVector c20 = default, c21 = default, c22 = default, c23 = default, c30 = default, c31 = default, c32 = default, c33 = default;
+                    TVector c40 = default, c41 = default, c42 = default, c43 = default, c50 = default, c51 = default, c52 = default, c53 = default;
+                    for (int o = 0; o < outChannels; o++)
+                    {
+                        ref T wo = ref Unsafe.Add(ref pw, o * panelWidth);
+                        TVector b0 = Load<TVector, T>(ref wo, 0), b1 = Load<TVector, T>(ref wo, w);
+                        TVector b2 = Load<TVector, T>(ref wo, second), b3 = Load<TVector, T>(ref wo, second + w);
+                        ref T channel = ref Unsafe.Add(ref tap, o * framePlane);
+                        TVector a = TOps.Broadcast(Unsafe.Add(ref channel, a0));
+                        c00 = TOps.MultiplyAdd(a, b0, c00);
+                        c01 = TOps.MultiplyAdd(a, b1, c01);
+                        c02 = TOps.MultiplyAdd(a, b2, c02);
+                        c03 = TOps.MultiplyAdd(a, b3, c03);
+                        a = TOps.Broadcast(Unsafe.Add(ref channel, a1));
+                        c10 = TOps.MultiplyAdd(a, b0, c10);
+                        c11 = TOps.MultiplyAdd(a, b1, c11);
+                        c12 = TOps.MultiplyAdd(a, b2, c12);
+                        c13 = TOps.MultiplyAdd(a, b3, c13);
+                        a = TOps.Broadcast(Unsafe.Add(ref channel, a2));
+                        c20 = TOps.MultiplyAdd(a, b0, c20);
+                        c21 = TOps.MultiplyAdd(a, b1, c21);
+                        c22 = TOps.MultiplyAdd(a, b2, c22);
+                        c23 = TOps.MultiplyAdd(a, b3, c23);
+                        a = TOps.Broadcast(Unsafe.Add(ref channel, a3));
+                        c30 = TOps.MultiplyAdd(a, b0, c30);
+                        c31 = TOps.MultiplyAdd(a, b1, c31);
+                        c32 = TOps.MultiplyAdd(a, b2, c32);
+                        c33 = TOps.MultiplyAdd(a, b3, c33);
+                        a = TOps.Broadcast(Unsafe.Add(ref channel, a4));
+                        c40 = TOps.MultiplyAdd(a, b0, c40);
+                        c41 = TOps.MultiplyAdd(a, b1, c41);
+                        c42 = TOps.MultiplyAdd(a, b2, c42);
+                        c43 = TOps.MultiplyAdd(a, b3, c43);
+                        a = TOps.Broadcast(Unsafe.Add(ref channel, a5));
+                        c50 = TOps.MultiplyAdd(a, b0, c50);
+                        c51 = TOps.MultiplyAdd(a, b1, c51);
+                        c52 = TOps.MultiplyAdd(a, b2, c52);
+                        c53 = TOps.MultiplyAdd(a, b3, c53);
+                    }
+
+                    // Added only where the tap reaches an output pixel, as InputGradient adds them.
+                    int dy = padding - ky, dx = padding - kx;
+                    if (Reaches(iy[0] + dy, ix[0] + dx, outHeight, outWidth)) AddRow<TOps, TVector, T>(ref s0, w, c00, c01, c02, c03);
+                    if (rows > 1 && Reaches(iy[1] + dy, ix[1] + dx, outHeight, outWidth)) AddRow<TOps, TVector, T>(ref Unsafe.Add(ref s0, tile), w, c10, c11, c12, c13);
+                    if (rows > 2 && Reaches(iy[2] + dy, ix[2] + dx, outHeight, outWidth)) AddRow<TOps, TVector, T>(ref Unsafe.Add(ref s0, 2 * tile), w, c20, c21, c22, c23);
+                    if (rows > 3 && Reaches(iy[3] + dy, ix[3] + dx, outHeight, outWidth)) AddRow<TOps, TVector, T>(ref Unsafe.Add(ref s0, 3 * tile), w, c30, c31, c32, c33);
+                    if (rows > 4 && Reaches(iy[4] + dy, ix[4] + dx, outHeight, outWidth)) AddRow<TOps, TVector, T>(ref Unsafe.Add(ref s0, 4 * tile), w, c40, c41, c42, c43);
+                    if (rows > 5 && Reaches(iy[5] + dy, ix[5] + dx, outHeight, outWidth)) AddRow<TOps, TVector, T>(ref Unsafe.Add(ref s0, 5 * tile), w, c50, c51, c52, c53);
+                }
+
+                ScatterInputTile(sums, xBar, c0, lanes, pixels, i0, rows, tile);
+            }
+        }
+
+        return TimePlaneGradient<TOps, TVector, T>(shape, packedWeights, panelWidth, yBar, timeValues);
+    }
+
+    // row[0 … 4w) += (c0, c1, c2, c3), a vector at a time.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddRow<TOps, TVector, T>(ref T row, int w, TVector c0, TVector c1, TVector c2, TVector c3)
+        where TOps : struct, IGemmOps<TVector, T>
+        where TVector : unmanaged
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Unsafe.WriteUnaligned(ref Unsafe.As<T, byte>(ref row), TOps.Add(Load<TVector, T>(ref row, 0), c0));
+        Unsafe.WriteUnaligned(ref Unsafe.As<T, byte>(ref Unsafe.Add(ref row, w)), TOps.Add(Load<TVector, T>(ref row, w), c1));
+        Unsafe.WriteUnaligned(ref Unsafe.As<T, byte>(ref Unsafe.Add(ref row, 2 * w)), TOps.Add(Load<TVector, T>(ref row, 2 * w), c2));
+        Unsafe.WriteUnaligned(ref Unsafe.As<T, byte>(ref Unsafe.Add(ref row, 3 * w)), TOps.Add(Load<TVector, T>(ref row, 3 * w), c3));
     }
 
     /// <summary>
@@ -1132,6 +1246,95 @@ internal static class DirectConvolution
         }
     }
 
+    /// <summary>
+    /// <see cref="Forward{TOps, TVector, T}"/> on tiles of six pixels by four vectors of channels: two of its channel tiles (two
+    /// panels of weights packed for 2·width) at once, each broadcast feeding four multiply-adds and 24 accumulators in flight
+    /// (for Zen 5's two 512-bit FMA pipes, where 12 kept them half idle). Each output the same chain: the same bits.
+    /// RoundUp(outChannels, 2·width) must be a multiple of 4·width.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void ForwardWide<TOps, TVector, T>(int outChannels, int pixels, ReadOnlySpan<T> packedWeights, ReadOnlySpan<T> input,
+        ReadOnlySpan<int> tapOffset, ReadOnlySpan<int> pixelOffset, Span<T> y, PaddingSkips? skips = null, WideScatter wide = default)
+        where TOps : struct, IGemmOps<TVector, T>
+        where TVector : unmanaged
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int w = TOps.Count, panelWidth = 2 * w, tile = 4 * w, taps = tapOffset.Length;
+        Span<T> sums = stackalloc T[Gemm.RowTile * 64];
+        Span<int> at = stackalloc int[Gemm.RowTile];
+        ref T x = ref MemoryMarshal.GetReference(input);
+        ref int offsets = ref MemoryMarshal.GetReference(tapOffset);
+        skips = PaddingSkips.For(skips, Gemm.RowTile);
+        ReadOnlySpan<int> kinds = skips is null ? default : skips.KindsOf(Gemm.RowTile);
+        ref int list = ref MemoryMarshal.GetArrayDataReference(skips is null ? Identity(taps) : skips.Lists);
+        for (int pc = 0, block = 0; pc < taps; pc += Gemm.DepthBlock, block++)
+        {
+            int kc = Math.Min(Gemm.DepthBlock, taps - pc);
+            for (int o0 = 0; o0 < outChannels; o0 += tile)
+            {
+                // The tile's two panels, [tap][2·width channels] each, one after the other.
+                ReadOnlySpan<T> panels = packedWeights.Slice(o0 * taps, taps * tile);
+                ref T pw = ref MemoryMarshal.GetReference(panels);
+                nint second = (nint)panelWidth * taps;
+                int channels = Math.Min(tile, outChannels - o0);
+                for (int j0 = 0; j0 < pixels; j0 += Gemm.RowTile)
+                {
+                    int rows = Math.Min(Gemm.RowTile, pixels - j0);
+                    for (int r = 0; r < Gemm.RowTile; r++) at[r] = pixelOffset[j0 + Math.Min(r, rows - 1)];   // a short tile repeats its last pixel
+                    nint a0 = at[0], a1 = at[1], a2 = at[2], a3 = at[3], a4 = at[4], a5 = at[5];
+                    (int start, int end) = TileTaps(skips, kinds, j0 / Gemm.RowTile, block, pc, kc);
+                    TVector c00 = default, c01 = default, c02 = default, c03 = default, c10 = default, c11 = default, c12 = default, c13 = default;
+                    TVector c20 = default, c21 = default, c22 = default, c23 = default, c30 = default, c31 = default, c32 = default, c33 = default;
+                    TVector c40 = default, c41 = default, c42 = default, c43 = default, c50 = default, c51 = default, c52 = default, c53 = default;
+                    for (nint i = start, stop = end; i < stop; i++)
+                    {
+                        nint q = Unsafe.Add(ref list, i);
+                        ref T wq = ref Unsafe.Add(ref pw, q * panelWidth);
+                        TVector b0 = Load<TVector, T>(ref wq, 0), b1 = Load<TVector, T>(ref wq, w);
+                        TVector b2 = Load<TVector, T>(ref wq, second), b3 = Load<TVector, T>(ref wq, second + w);
+                        ref T tap = ref Unsafe.Add(ref x, Unsafe.Add(ref offsets, q));
+                        TVector a = TOps.Broadcast(Unsafe.Add(ref tap, a0));
+                        c00 = TOps.MultiplyAdd(a, b0, c00);
+                        c01 = TOps.MultiplyAdd(a, b1, c01);
+                        c02 = TOps.MultiplyAdd(a, b2, c02);
+                        c03 = TOps.MultiplyAdd(a, b3, c03);
+                        a = TOps.Broadcast(Unsafe.Add(ref tap, a1));
+                        c10 = TOps.MultiplyAdd(a, b0, c10);
+                        c11 = TOps.MultiplyAdd(a, b1, c11);
+                        c12 = TOps.MultiplyAdd(a, b2, c12);
+                        c13 = TOps.MultiplyAdd(a, b3, c13);
+                        a = TOps.Broadcast(Unsafe.Add(ref tap, a2));
+                        c20 = TOps.MultiplyAdd(a, b0, c20);
+                        c21 = TOps.MultiplyAdd(a, b1, c21);
+                        c22 = TOps.MultiplyAdd(a, b2, c22);
+                        c23 = TOps.MultiplyAdd(a, b3, c23);
+                        a = TOps.Broadcast(Unsafe.Add(ref tap, a3));
+                        c30 = TOps.MultiplyAdd(a, b0, c30);
+                        c31 = TOps.MultiplyAdd(a, b1, c31);
+                        c32 = TOps.MultiplyAdd(a, b2, c32);
+                        c33 = TOps.MultiplyAdd(a, b3, c33);
+                        a = TOps.Broadcast(Unsafe.Add(ref tap, a4));
+                        c40 = TOps.MultiplyAdd(a, b0, c40);
+                        c41 = TOps.MultiplyAdd(a, b1, c41);
+                        c42 = TOps.MultiplyAdd(a, b2, c42);
+                        c43 = TOps.MultiplyAdd(a, b3, c43);
+                        a = TOps.Broadcast(Unsafe.Add(ref tap, a5));
+                        c50 = TOps.MultiplyAdd(a, b0, c50);
+                        c51 = TOps.MultiplyAdd(a, b1, c51);
+                        c52 = TOps.MultiplyAdd(a, b2, c52);
+                        c53 = TOps.MultiplyAdd(a, b3, c53);
+                    }
+
+                    // The two halves as rows of 4·width values: channels o0 … o0 + 2w − 1, then the second panel's.
+                    StoreRows<TVector, T>(sums, tile, w, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51);
+                    StoreRows<TVector, T>(sums[panelWidth..], tile, w, c02, c03, c12, c13, c22, c23, c32, c33, c42, c43, c52, c53);
+                    if (wide.IsEmpty) AddTransposed(sums, tile, channels, rows, y, (o0 * pixels) + j0, pixels);
+                    else AddWidenedScattered(sums, tile, channels, rows, wide, o0, j0);
+                }
+            }
+        }
+    }
+
     /// <summary><see cref="WeightGradient(int, ReadOnlySpan{double}, ReadOnlySpan{double}, ReadOnlySpan{int}, ReadOnlySpan{int}, Span{double})"/> at the width of <typeparamref name="TOps"/>, unchecked; yBarT's rows RoundUp(outChannels, 2·width) long.</summary>
     /// <remarks>Loop order: depth block (of columns), channel tile, tap tile; a tile's sums are added to weightBar[o][q] block after block.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -1260,6 +1463,97 @@ internal static class DirectConvolution
                     StoreTall<TVector, T>(sums, tile, c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11);
                     if (wide.IsEmpty) AddTransposed(sums, tile, channels, rows, y, (o0 * pixels) + j0, pixels);
                     else AddWidenedScattered(sums, tile, channels, rows, wide, o0, j0);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="WeightGradient{TOps, TVector, T}"/> on tiles of six taps by four vectors of channels (two of its channel tiles,
+    /// yBarT's rows RoundUp(outChannels, 2·width) long, a multiple of 4·width): 24 accumulators, each broadcast feeding four
+    /// multiply-adds (for Zen 5's two 512-bit FMA pipes). Each sum the same chain: the same bits.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void WeightGradientWide<TOps, TVector, T>(int outChannels, ReadOnlySpan<T> yBarT, ReadOnlySpan<T> input, ReadOnlySpan<int> tapOffset,
+        ReadOnlySpan<int> columnOffset, Span<T> weightBar, Span<double> wide = default)
+        where TOps : struct, IGemmOps<TVector, T>
+        where TVector : unmanaged
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int w = TOps.Count, panelWidth = 2 * w, tile = 4 * w, taps = tapOffset.Length, columns = columnOffset.Length, stride = RoundUp(outChannels, panelWidth);
+        nint step = stride;
+        Span<T> sums = stackalloc T[Gemm.RowTile * 64];
+        ref T x = ref MemoryMarshal.GetReference(input);
+        for (int pc = 0; pc < columns; pc += Gemm.DepthBlock)
+        {
+            int kc = Math.Min(Gemm.DepthBlock, columns - pc);
+            ref int columns0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(columnOffset), pc);
+            for (int o0 = 0; o0 < outChannels; o0 += tile)
+            {
+                ReadOnlySpan<T> bars = yBarT.Slice((pc * stride) + o0, ((kc - 1) * stride) + tile);
+                ref T pb = ref MemoryMarshal.GetReference(bars);
+                for (int q0 = 0; q0 < taps; q0 += Gemm.RowTile)
+                {
+                    int rows = Math.Min(Gemm.RowTile, taps - q0);
+                    int last = taps - 1;
+                    nint a0 = tapOffset[q0], a1 = tapOffset[Math.Min(q0 + 1, last)], a2 = tapOffset[Math.Min(q0 + 2, last)];
+                    nint a3 = tapOffset[Math.Min(q0 + 3, last)], a4 = tapOffset[Math.Min(q0 + 4, last)], a5 = tapOffset[Math.Min(q0 + 5, last)];
+                    TVector c00 = default, c01 = default, c02 = default, c03 = default, c10 = default, c11 = default, c12 = default, c13 = default;
+                    TVector c20 = default, c21 = default, c22 = default, c23 = default, c30 = default, c31 = default, c32 = default, c33 = default;
+                    TVector c40 = default, c41 = default, c42 = default, c43 = default, c50 = default, c51 = default, c52 = default, c53 = default;
+                    ref T bar = ref pb;
+                    for (nint p = 0, stop = kc; p < stop; p++)
+                    {
+                        TVector b0 = Load<TVector, T>(ref bar, 0), b1 = Load<TVector, T>(ref bar, w), b2 = Load<TVector, T>(ref bar, 2 * w), b3 = Load<TVector, T>(ref bar, 3 * w);
+                        bar = ref Unsafe.Add(ref bar, step);
+                        ref T column = ref Unsafe.Add(ref x, Unsafe.Add(ref columns0, p));
+                        TVector a = TOps.Broadcast(Unsafe.Add(ref column, a0));
+                        c00 = TOps.MultiplyAdd(a, b0, c00);
+                        c01 = TOps.MultiplyAdd(a, b1, c01);
+                        c02 = TOps.MultiplyAdd(a, b2, c02);
+                        c03 = TOps.MultiplyAdd(a, b3, c03);
+                        a = TOps.Broadcast(Unsafe.Add(ref column, a1));
+                        c10 = TOps.MultiplyAdd(a, b0, c10);
+                        c11 = TOps.MultiplyAdd(a, b1, c11);
+                        c12 = TOps.MultiplyAdd(a, b2, c12);
+                        c13 = TOps.MultiplyAdd(a, b3, c13);
+                        a = TOps.Broadcast(Unsafe.Add(ref column, a2));
+                        c20 = TOps.MultiplyAdd(a, b0, c20);
+                        c21 = TOps.MultiplyAdd(a, b1, c21);
+                        c22 = TOps.MultiplyAdd(a, b2, c22);
+                        c23 = TOps.MultiplyAdd(a, b3, c23);
+                        a = TOps.Broadcast(Unsafe.Add(ref column, a3));
+                        c30 = TOps.MultiplyAdd(a, b0, c30);
+                        c31 = TOps.MultiplyAdd(a, b1, c31);
+                        c32 = TOps.MultiplyAdd(a, b2, c32);
+                        c33 = TOps.MultiplyAdd(a, b3, c33);
+                        a = TOps.Broadcast(Unsafe.Add(ref column, a4));
+                        c40 = TOps.MultiplyAdd(a, b0, c40);
+                        c41 = TOps.MultiplyAdd(a, b1, c41);
+                        c42 = TOps.MultiplyAdd(a, b2, c42);
+                        c43 = TOps.MultiplyAdd(a, b3, c43);
+                        a = TOps.Broadcast(Unsafe.Add(ref column, a5));
+                        c50 = TOps.MultiplyAdd(a, b0, c50);
+                        c51 = TOps.MultiplyAdd(a, b1, c51);
+                        c52 = TOps.MultiplyAdd(a, b2, c52);
+                        c53 = TOps.MultiplyAdd(a, b3, c53);
+                    }
+
+                    // Each half as WeightGradient's tile of its 2·width channels: [tap][lane], written and added as it writes them.
+                    Span<T> second = sums[(Gemm.RowTile * panelWidth)..];
+                    StoreRows<TVector, T>(sums, panelWidth, w, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51);
+                    StoreRows<TVector, T>(second, panelWidth, w, c02, c03, c12, c13, c22, c23, c32, c33, c42, c43, c52, c53);
+                    int o1 = o0 + panelWidth;
+                    if (wide.IsEmpty)
+                    {
+                        AddTransposed(sums, panelWidth, Math.Min(panelWidth, outChannels - o0), rows, weightBar, (o0 * taps) + q0, taps);
+                        if (o1 < outChannels) AddTransposed(second, panelWidth, Math.Min(panelWidth, outChannels - o1), rows, weightBar, (o1 * taps) + q0, taps);
+                    }
+                    else
+                    {
+                        AddWidened(sums[..(rows * panelWidth)], wide.Slice((o0 * taps) + (q0 * panelWidth), rows * panelWidth));
+                        AddWidened(second[..(rows * panelWidth)], wide.Slice((o1 * taps) + (q0 * panelWidth), rows * panelWidth));
+                    }
                 }
             }
         }
@@ -1468,7 +1762,7 @@ internal static class DirectConvolution
         where TVector : unmanaged
         where T : unmanaged
     {
-        ref byte s = ref Unsafe.As<T, byte>(ref MemoryMarshal.GetReference(sums[..(Gemm.RowTile * tile)]));
+        ref byte s = ref Unsafe.As<T, byte>(ref MemoryMarshal.GetReference(sums[..(((Gemm.RowTile - 1) * tile) + (2 * w))]));
         int row = tile * Unsafe.SizeOf<T>(), half = w * Unsafe.SizeOf<T>();
         Unsafe.WriteUnaligned(ref s, c00);
         Unsafe.WriteUnaligned(ref Unsafe.Add(ref s, half), c01);

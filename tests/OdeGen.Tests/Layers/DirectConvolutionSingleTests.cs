@@ -41,13 +41,15 @@ public class DirectConvolutionSingleTests
         }
 
         float[]? first = null;
-        foreach ((string name, int tile) in Widths(tall: true))
+        foreach ((string name, int tile) in Widths(tall: true, wide: true))
         {
+            if (name == "Vector512 wide" && DirectConvolution.RoundUp(outChannels, 32) % 64 != 0) continue;   // two 32-channel panels a tile
             float[] packed = new float[DirectConvolution.RoundUp(outChannels, tile) * taps], y = new float[outChannels * pixels];
             DirectConvolution.Pack(outChannels, taps, Widen(weights), packed, tile);
-            switch (name == "Vector512 tall" ? 0 : tile)
+            switch (Kernel(name, tile))
             {
                 case 0: DirectConvolution.ForwardTall<Single512, Vector512<float>, float>(outChannels, pixels, packed, frame, g.Taps, g.Pixels, y); break;
+                case 1: DirectConvolution.ForwardWide<Single512, Vector512<float>, float>(outChannels, pixels, packed, frame, g.Taps, g.Pixels, y); break;
                 case 2: DirectConvolution.Forward<Single1, float, float>(outChannels, pixels, packed, frame, g.Taps, g.Pixels, y); break;
                 case 8: DirectConvolution.Forward<Single128, Vector128<float>, float>(outChannels, pixels, packed, frame, g.Taps, g.Pixels, y); break;
                 case 16: DirectConvolution.Forward<Single256, Vector256<float>, float>(outChannels, pixels, packed, frame, g.Taps, g.Pixels, y); break;
@@ -78,15 +80,20 @@ public class DirectConvolutionSingleTests
         float[] frame = Round(g.RandomFrame(random, 1)), weights = Round(LayerChecks.Random(random, outChannels * g.Taps.Length));
         int taps = g.Taps.Length, pixels = g.Pixels.Length;
         DirectConvolution.PaddingSkips skips = g.Skips();
-        foreach ((string name, int tile) in Widths(tall: true))
+        foreach ((string name, int tile) in Widths(tall: true, wide: true))
         {
+            if (name == "Vector512 wide" && DirectConvolution.RoundUp(outChannels, 32) % 64 != 0) continue;   // two 32-channel panels a tile
             float[] packed = new float[DirectConvolution.RoundUp(outChannels, tile) * taps], y = new float[outChannels * pixels], skipping = new float[y.Length];
             DirectConvolution.Pack(outChannels, taps, Widen(weights), packed, tile);
-            switch (name == "Vector512 tall" ? 0 : tile)
+            switch (Kernel(name, tile))
             {
                 case 0:
                     DirectConvolution.ForwardTall<Single512, Vector512<float>, float>(outChannels, pixels, packed, frame, g.Taps, g.Pixels, y);
                     DirectConvolution.ForwardTall<Single512, Vector512<float>, float>(outChannels, pixels, packed, frame, g.Taps, g.Pixels, skipping, skips);
+                    break;
+                case 1:
+                    DirectConvolution.ForwardWide<Single512, Vector512<float>, float>(outChannels, pixels, packed, frame, g.Taps, g.Pixels, y);
+                    DirectConvolution.ForwardWide<Single512, Vector512<float>, float>(outChannels, pixels, packed, frame, g.Taps, g.Pixels, skipping, skips);
                     break;
                 case 2:
                     DirectConvolution.Forward<Single1, float, float>(outChannels, pixels, packed, frame, g.Taps, g.Pixels, y);
@@ -146,8 +153,9 @@ public class DirectConvolutionSingleTests
         }
 
         float[]? first = null;
-        foreach ((string name, int tile) in Widths(tall: true))
+        foreach ((string name, int tile) in Widths(tall: true, wide: true))
         {
+            if (name == "Vector512 wide" && DirectConvolution.RoundUp(outChannels, 32) % 64 != 0) continue;   // two 32-channel panels a tile
             int row = DirectConvolution.RoundUp(outChannels, tile);
             float[] yBarT = new float[columns * row], weightBar = new float[outChannels * taps];
             for (int o = 0; o < outChannels; o++)
@@ -155,9 +163,10 @@ public class DirectConvolutionSingleTests
                 for (int j = 0; j < columns; j++) yBarT[(j * row) + o] = yBar[(o * columns) + j];
             }
 
-            switch (name == "Vector512 tall" ? 0 : tile)
+            switch (Kernel(name, tile))
             {
                 case 0: DirectConvolution.WeightGradientTall<Single512, Vector512<float>, float>(outChannels, yBarT, frames, g.Taps, columnOffset, weightBar); break;
+                case 1: DirectConvolution.WeightGradientWide<Single512, Vector512<float>, float>(outChannels, yBarT, frames, g.Taps, columnOffset, weightBar); break;
                 case 2: DirectConvolution.WeightGradient<Single1, float, float>(outChannels, yBarT, frames, g.Taps, columnOffset, weightBar); break;
                 case 8: DirectConvolution.WeightGradient<Single128, Vector128<float>, float>(outChannels, yBarT, frames, g.Taps, columnOffset, weightBar); break;
                 case 16: DirectConvolution.WeightGradient<Single256, Vector256<float>, float>(outChannels, yBarT, frames, g.Taps, columnOffset, weightBar); break;
@@ -223,13 +232,15 @@ public class DirectConvolutionSingleTests
         float[] timeValues = new float[taps * outPixels];
         float[]? firstX = null;
         float firstT = 0;
-        foreach ((string name, int tile) in Widths(tall: true))
+        foreach ((string name, int tile) in Widths(tall: true, wide: true))
         {
+            if (name == "Vector512 wide" && DirectConvolution.RoundUp(images, 32) % 64 != 0) continue;   // two 32-plane panels a tile
             float[] packed = new float[DirectConvolution.InputPackedSize(outChannels, planes, taps, timePlane, tile)], xBar = new float[images * pixels];
             DirectConvolution.PackForInput(outChannels, planes, taps, timePlane, Widen(weights), packed, tile);
-            float tBar = (name == "Vector512 tall" ? 0 : tile) switch
+            float tBar = Kernel(name, tile) switch
             {
                 0 => DirectConvolution.InputGradientTall<Single512, Vector512<float>, float>(shape, packed, yBar, frame, xBar, timeValues),
+                1 => DirectConvolution.InputGradientWide<Single512, Vector512<float>, float>(shape, packed, yBar, frame, xBar, timeValues),
                 2 => DirectConvolution.InputGradient<Single1, float, float>(shape, packed, yBar, frame, xBar, timeValues),
                 8 => DirectConvolution.InputGradient<Single128, Vector128<float>, float>(shape, packed, yBar, frame, xBar, timeValues),
                 16 => DirectConvolution.InputGradient<Single256, Vector256<float>, float>(shape, packed, yBar, frame, xBar, timeValues),
@@ -405,17 +416,22 @@ public class DirectConvolutionSingleTests
         int planeLength = 2 * pixels;
         int[] targets = Enumerable.Range(0, pixels).Select(j => planeLength - 1 - (2 * j)).ToArray();
         double[] start = LayerChecks.Random(random, outChannels * planeLength);
-        foreach ((string name, int tile) in Widths(tall: true))
+        foreach ((string name, int tile) in Widths(tall: true, wide: true))
         {
+            if (name == "Vector512 wide" && DirectConvolution.RoundUp(outChannels, 32) % 64 != 0) continue;   // two 32-channel panels a tile
             float[] packed = new float[DirectConvolution.RoundUp(outChannels, tile) * taps], y = new float[outChannels * pixels];
             DirectConvolution.Pack(outChannels, taps, Widen(weights), packed, tile);
             double[] wide = (double[])start.Clone();
             var scatter = new DirectConvolution.WideScatter(wide, targets, planeLength);
-            switch (name == "Vector512 tall" ? 0 : tile)
+            switch (Kernel(name, tile))
             {
                 case 0:
                     DirectConvolution.ForwardTall<Single512, Vector512<float>, float>(outChannels, pixels, packed, frame, g.Taps, g.Pixels, y, skips);
                     DirectConvolution.ForwardTall<Single512, Vector512<float>, float>(outChannels, pixels, packed, frame, g.Taps, g.Pixels, default, skips, scatter);
+                    break;
+                case 1:
+                    DirectConvolution.ForwardWide<Single512, Vector512<float>, float>(outChannels, pixels, packed, frame, g.Taps, g.Pixels, y, skips);
+                    DirectConvolution.ForwardWide<Single512, Vector512<float>, float>(outChannels, pixels, packed, frame, g.Taps, g.Pixels, default, skips, scatter);
                     break;
                 case 2:
                     DirectConvolution.Forward<Single1, float, float>(outChannels, pixels, packed, frame, g.Taps, g.Pixels, y, skips);
@@ -465,8 +481,9 @@ public class DirectConvolutionSingleTests
         }
 
         double[] start = LayerChecks.Random(random, outChannels * taps);
-        foreach ((string name, int tile) in Widths(tall: true))
+        foreach ((string name, int tile) in Widths(tall: true, wide: true))
         {
+            if (name == "Vector512 wide" && DirectConvolution.RoundUp(outChannels, 32) % 64 != 0) continue;   // two 32-channel panels a tile
             int row = DirectConvolution.RoundUp(outChannels, tile);
             float[] yBarT = new float[columns * row], weightBar = new float[outChannels * taps];
             for (int o = 0; o < outChannels; o++)
@@ -476,11 +493,15 @@ public class DirectConvolutionSingleTests
 
             double[] wide = new double[row * taps], expected = (double[])start.Clone(), actual = new double[start.Length];
             DirectConvolution.Pack(outChannels, taps, start, wide, tile);
-            switch (name == "Vector512 tall" ? 0 : tile)
+            switch (Kernel(name, tile))
             {
                 case 0:
                     DirectConvolution.WeightGradientTall<Single512, Vector512<float>, float>(outChannels, yBarT, frames, g.Taps, columnOffset, weightBar);
                     DirectConvolution.WeightGradientTall<Single512, Vector512<float>, float>(outChannels, yBarT, frames, g.Taps, columnOffset, default, wide);
+                    break;
+                case 1:
+                    DirectConvolution.WeightGradientWide<Single512, Vector512<float>, float>(outChannels, yBarT, frames, g.Taps, columnOffset, weightBar);
+                    DirectConvolution.WeightGradientWide<Single512, Vector512<float>, float>(outChannels, yBarT, frames, g.Taps, columnOffset, default, wide);
                     break;
                 case 2:
                     DirectConvolution.WeightGradient<Single1, float, float>(outChannels, yBarT, frames, g.Taps, columnOffset, weightBar);
@@ -541,15 +562,19 @@ public class DirectConvolutionSingleTests
     }
 
     // The float widths the hardware runs (the scalar always), each with its channel tile (two vectors; the tall kernel's one
-    // Vector512, twelve rows, when asked for).
-    private static IEnumerable<(string Name, int Tile)> Widths(bool tall = false)
+    // Vector512, twelve rows, when asked for; the wide kernels' two panels of two Vector512, when asked for).
+    private static IEnumerable<(string Name, int Tile)> Widths(bool tall = false, bool wide = false)
     {
         yield return ("scalar", 2);
         if (Vector128.IsHardwareAccelerated) yield return ("Vector128", 8);
         if (Vector256.IsHardwareAccelerated) yield return ("Vector256", 16);
         if (Vector512.IsHardwareAccelerated) yield return ("Vector512", 32);
         if (tall && Vector512.IsHardwareAccelerated) yield return ("Vector512 tall", 16);
+        if (wide && Vector512.IsHardwareAccelerated) yield return ("Vector512 wide", 32);
     }
+
+    // The kernel a width's switch runs: 0 the tall one, 1 the wide one (four vectors), else the two-vector one of that tile.
+    private static int Kernel(string name, int tile) => name switch { "Vector512 tall" => 0, "Vector512 wide" => 1, _ => tile };
 
     private static float[] Round(double[] values) => values.Select(v => (float)v).ToArray();
 

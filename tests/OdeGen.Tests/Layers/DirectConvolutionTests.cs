@@ -16,6 +16,7 @@ public class DirectConvolutionTests
     public static TheoryData<int, int, int, int, int, int, int> Shapes => new()
     {
         { 65, 64, 7, 3, 1, 1, 1 },
+        { 5, 40, 6, 3, 1, 1, 1 },   // the wide float kernels' tile of 64 channels, its second half short
         { 17, 16, 6, 3, 1, 1, 13 },
         { 3, 7, 9, 4, 2, 1, 2 },
         { 2, 5, 5, 1, 1, 0, 3 },
@@ -167,6 +168,7 @@ public class DirectConvolutionTests
         { 2, 5, 5, 1, 0, true },
         { 20, 9, 5, 3, 1, true },   // two plane tiles, the second short; 25 pixels, a short last tile of every row count
         { 64, 8, 6, 3, 1, false },  // tiles of six pixels are rows: the first and last skip the taps that reach no output pixel
+        { 40, 5, 6, 3, 1, true },   // 40 planes: the wide float kernel's tile of 64 planes, its second half short
         { 3, 5, 6, 3, 0, false },   // no padding: a smaller output, the edge rows' tiles reach it through one or two tap rows only
     };
 
