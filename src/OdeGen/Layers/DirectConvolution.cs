@@ -18,7 +18,9 @@ namespace OdeGen.Layers;
 /// rows (pixels, or taps for the weight gradient) by two vectors of output channels, so the channels fill the vectors (16
 /// of them fill a Vector512 tile exactly, where the product's 6-row tiles over 16 channels and 16-column tiles over 36 pixels
 /// ran two thirds full) and nothing is copied per call but the image into its padded frame. On the ODE-Net's 6×6 images
-/// the unfolding took as long as the product itself (BENCHMARKS.md, 5 December 2026).
+/// the unfolding took as long as the product itself (BENCHMARKS.md, 5 December 2026). The float kernels over 64 channels
+/// (or planes) take two such blocks at once, four Vector512 a row (the "Wide" kernels): each broadcast then feeds four
+/// fused multiply-adds, which a core with two 512-bit FMA pipes needs to keep them busy; every output's chain is the same.
 /// </para>
 /// <para>
 /// Weights are read as <see cref="PackedSize"/> lays them out (<see cref="Pack(int, int, ReadOnlySpan{double}, Span{double})"/>): for each block of two vectors of output
