@@ -116,7 +116,7 @@ public sealed class DistributedEnsembleTests(ThreeSiloCluster fixture)
     public async Task Cancellation_ReachesTheWorker_WhichStopsBetweenBlocks()
     {
         // One request holding every block, so one silo's worker would solve the whole job after the client gave up if the
-        // token did not reach it. The silos run in this process: CountingLorenz shows how much they solve after the cancel.
+        // token did not reach it. The silos run in this process: EvaluationCounter shows how much they solve after the cancel.
         const int count = 20_000, sample = 64;
         double[] y0s = Problems.InitialStates(count, seed: 15), ps = Problems.Parameters(count, seed: 16);
         var options = new SolverOptions { Method = OdeMethod.Dopri5, RelTol = 1e-10, AbsTol = 1e-12 };
@@ -125,29 +125,29 @@ public sealed class DistributedEnsembleTests(ThreeSiloCluster fixture)
         // waiting for a quiet second keeps the test independent of the machine's load: a worker that stops between pieces
         // does a few pieces' worth after the cancel, one that ignores the token does the whole job.
         int n = default(CountingLorenz).StateCount, m = default(CountingLorenz).ParameterCount;
-        long beforeSample = CountingLorenz.Evaluations;
+        long beforeSample = EvaluationCounter.Evaluations;
         Ode.Solve(default(CountingLorenz), new EnsembleBatch(y0s.AsSpan(0, sample * n), ps.AsSpan(0, sample * m)), 0.0, 200.0, options);
-        double job = (double)(CountingLorenz.Evaluations - beforeSample) * count / sample;
+        double job = (double)(EvaluationCounter.Evaluations - beforeSample) * count / sample;
         long bound = (long)(job / 4);
 
         using var cancel = new CancellationTokenSource();
-        long before = CountingLorenz.Evaluations;
+        long before = EvaluationCounter.Evaluations;
         Task<EnsembleSolution> run = _cluster.Client.SolveEnsembleAsync(default(CountingLorenz), y0s, ps, 0.0, 200.0, options,
             distribution: new DistributedEnsembleOptions { BlocksPerRequest = 100_000 }, cancellationToken: cancel.Token);
-        while (CountingLorenz.Evaluations == before && !run.IsCompleted) await Task.Delay(5);
+        while (EvaluationCounter.Evaluations == before && !run.IsCompleted) await Task.Delay(5);
         cancel.Cancel();
-        long atCancel = CountingLorenz.Evaluations;
+        long atCancel = EvaluationCounter.Evaluations;
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
         Assert.True(atCancel > before, "the worker never started: the test proves nothing");
 
         // The pieces in progress finish, then the count stops moving. A worker that ignored the token passes the bound long
         // before it would finish; the two-minute limit only ends a wait that neither stops nor grows (a hung silo).
         var waited = Stopwatch.StartNew();
-        long settled = CountingLorenz.Evaluations;
+        long settled = EvaluationCounter.Evaluations;
         while (true)
         {
             await Task.Delay(TimeSpan.FromSeconds(1));
-            long now = CountingLorenz.Evaluations;
+            long now = EvaluationCounter.Evaluations;
             Assert.True(now - atCancel < bound,
                 $"the worker went on after the cancellation: {now - atCancel:N0} lane evaluations since, a quarter of the job is {bound:N0}");
             if (now == settled) break;

@@ -1,3 +1,7 @@
+using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using OdeGen.Orleans.Workers;
 using Orleans.TestingHost;
 
 namespace OdeGen.Orleans.Tests;
@@ -25,38 +29,61 @@ public sealed class SiloFailureTests : IAsyncLifetime
         var options = new SolverOptions { Method = OdeMethod.Dopri5, RelTol = 1e-8, AbsTol = 1e-10 };
         EnsembleGradient local = Ode.Gradient(System, EnsembleBatch.Shared(y0s, Problems.Shared), 0.0, [2.0], seed, Sensitivity.DiscreteAdjoint, options);
 
+        // Requests answer in milliseconds here, so a silo killed "while busy" had often answered everything it held by
+        // the time it went down, and nothing was lost (CI saw that). The gate holds every evaluation instead: the silo is
+        // killed while requests it holds are in progress, which it can never answer. The client learns of the loss from the
+        // dropped connection or, at the latest, from the 10 s timeout of a two-block request, then sends them again; held
+        // requests on the other silos time out too if the kill is slow, hence the attempts to spare.
         var log = new DistributedRunLog();
-        var distribution = new DistributedEnsembleOptions { BlocksPerRequest = 2, BlockTimeout = TimeSpan.FromSeconds(2), RetryDelay = TimeSpan.FromMilliseconds(50) };
-        Task<EnsembleGradient> run = _cluster.Client.GradientEnsembleSharedAsync(System, y0s, Problems.Shared, 0.0, 2.0, seed, options,
-            distribution: distribution, log: log);
+        var distribution = new DistributedEnsembleOptions
+        {
+            BlocksPerRequest = 2, MaxRequestsInFlight = 24, BlockTimeout = TimeSpan.FromSeconds(5), MaxAttempts = 10, RetryDelay = TimeSpan.FromMilliseconds(50),
+        };
+        EvaluationGate.Close();
+        try
+        {
+            Task<EnsembleGradient> run = _cluster.Client.GradientEnsembleSharedAsync(default(HeldLorenz), y0s, Problems.Shared, 0.0, 2.0, seed,
+                options, distribution: distribution, log: log);
 
-        // Requests answer in milliseconds here; 2 s per block is only there to give up on the killed silo's requests,
-        // whose answers never come (the client learns of the loss from the timeout, then sends them again).
-        // Kill (not stop: no graceful hand-over) a secondary silo as soon as it has answered a request, so it is busy.
-        SiloHandle victim = await AnsweringSecondary(log, run);
-        string victimName = log.Requests.First(r => IsSilo(victim, r.Silo)).Silo;
-        int answeredBefore = log.Requests.Count;
-        await _cluster.KillSiloAsync(victim);
+            // Kill (not stop: no graceful hand-over) a secondary silo that holds a request. The kill stops the silo, then
+            // disposes it, and the disposal waits for the requests its workers hold: the gate opens in between, once the
+            // silo has stopped and no answer can leave it.
+            SiloHandle victim = await SecondaryHoldingARequest(run);
+            var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            using var onStopped = ((InProcessSiloHandle)victim).SiloHost.Services.GetRequiredService<IHostApplicationLifetime>()
+                .ApplicationStopped.Register(() => stopped.TrySetResult());
+            Task kill = _cluster.KillSiloAsync(victim);
+            await stopped.Task.WaitAsync(TimeSpan.FromMinutes(1));
+            Assert.Empty(log.Requests);   // nothing could answer while the gate was closed
+            EvaluationGate.Release();
+            await kill.WaitAsync(TimeSpan.FromMinutes(1));
 
-        EnsembleGradient distributed = await run.WaitAsync(TimeSpan.FromMinutes(2));
+            EnsembleGradient distributed = await run.WaitAsync(TimeSpan.FromMinutes(2));
 
-        Same.Gradient(local, distributed);
-        Assert.True(answeredBefore < log.Requests.Count, "the run had finished before the silo was killed");
-        Assert.Contains(log.Requests.Skip(answeredBefore), r => !IsSilo(victim, r.Silo));
-        Assert.True(log.Retries >= 1, $"no request was re-sent (killed {victimName} after {answeredBefore} of {log.Requests.Count} requests)");
+            Same.Gradient(local, distributed);
+            string victimName = victim.SiloAddress.ToString();
+            Assert.DoesNotContain(log.Requests, r => r.Silo == victimName);
+            Assert.True(log.Retries >= 1, $"no request was re-sent (killed {victimName} holding requests; {log.Requests.Count} answered)");
+            Assert.Contains(log.Requests, r => r.Attempts > 1);
+        }
+        finally
+        {
+            EvaluationGate.Release();
+        }
     }
 
-    private async Task<SiloHandle> AnsweringSecondary(DistributedRunLog log, Task run)
+    private async Task<SiloHandle> SecondaryHoldingARequest(Task run)
     {
+        var waited = Stopwatch.StartNew();
         while (!run.IsCompleted)
         {
             foreach (SiloHandle silo in _cluster.SecondarySilos)
-                if (log.Requests.Any(r => IsSilo(silo, r.Silo))) return silo;
+                if (((InProcessSiloHandle)silo).SiloHost.Services.GetRequiredService<RunningRequests>().Count > 0) return silo;
+            if (waited.Elapsed > TimeSpan.FromMinutes(1)) break;
             await Task.Delay(5);
         }
-        throw new InvalidOperationException("The run ended before a secondary silo answered.");
+        EvaluationGate.Release();
+        await run.WaitAsync(TimeSpan.FromMinutes(1));   // shows why the run ended, if it failed
+        throw new InvalidOperationException($"No secondary silo received a request within {waited.Elapsed} (the run {(run.IsCompleted ? "ended" : "is still waiting")}).");
     }
-
-    // Grain.RuntimeIdentity is the silo address's string form.
-    private static bool IsSilo(SiloHandle silo, string identity) => identity == silo.SiloAddress.ToString();
 }

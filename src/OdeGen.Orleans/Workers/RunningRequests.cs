@@ -13,6 +13,9 @@ internal sealed class RunningRequests
     private readonly ConcurrentDictionary<Guid, CancellationTokenSource> _running = new();
     private readonly ConcurrentDictionary<Guid, DateTime> _cancelledEarly = new();
 
+    /// <summary>Requests in progress on this silo now.</summary>
+    public int Count => _running.Count;
+
     /// <summary>Registers a request; its token is cancelled by <see cref="Cancel"/> or by <paramref name="callToken"/>.</summary>
     public CancellationTokenSource Start(Guid id, CancellationToken callToken)
     {

@@ -1,0 +1,78 @@
+// The two probed systems the silos register (ClusterFixture's LorenzSilo), by the names the tests use.
+global using CountingLorenz = OdeGen.Orleans.Tests.ProbedLorenz<OdeGen.Orleans.Tests.EvaluationCounter>;
+global using HeldLorenz = OdeGen.Orleans.Tests.ProbedLorenz<OdeGen.Orleans.Tests.EvaluationGate>;
+
+using OdeGen.Lanes;
+
+namespace OdeGen.Orleans.Tests;
+
+/// <summary>What a <see cref="ProbedLorenz{TProbe}"/> does before each lane evaluation.</summary>
+public interface ILaneEvaluationProbe
+{
+    static abstract void Evaluating();
+}
+
+/// <summary>
+/// The generated Lorenz with a probe called before each lane evaluation. The TestingHost silos run in the test's process,
+/// so a static probe lets the test see (<see cref="EvaluationCounter"/>) or hold (<see cref="EvaluationGate"/>) what a
+/// silo's worker is solving. Each probe is its own system type, registered on the silos under its own name, so a test
+/// that holds evaluations does not hold another test's.
+/// </summary>
+public readonly struct ProbedLorenz<TProbe> : IOdeLaneSystem
+    where TProbe : ILaneEvaluationProbe
+{
+    private static readonly Lorenz.RhsSystem Inner = default;
+
+    public int StateCount => Inner.StateCount;
+    public int ParameterCount => Inner.ParameterCount;
+
+    public void Evaluate(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt) => Inner.Evaluate(t, y, p, dydt);
+
+    public void Jvp(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, double tDot, ReadOnlySpan<double> yDot, ReadOnlySpan<double> pDot,
+        Span<double> dydt, Span<double> dydtDot) => Inner.Jvp(t, y, p, tDot, yDot, pDot, dydt, dydtDot);
+
+    public double Vjp(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, ReadOnlySpan<double> a, Span<double> yBar, Span<double> pBar) =>
+        Inner.Vjp(t, y, p, a, yBar, pBar);
+
+    public void Jacobian(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dfdy, Span<double> dfdp) =>
+        Inner.Jacobian(t, y, p, dfdy, dfdp);
+
+    public void EvaluateLanes<TLane>(double t, ReadOnlySpan<TLane> y, ReadOnlySpan<TLane> p, Span<TLane> dydt)
+        where TLane : unmanaged, ILane<TLane>
+    {
+        TProbe.Evaluating();
+        Inner.EvaluateLanes(t, y, p, dydt);
+    }
+
+    public void JvpLanes<TLane>(double t, ReadOnlySpan<TLane> y, ReadOnlySpan<TLane> p, double tDot, ReadOnlySpan<TLane> yDot,
+        ReadOnlySpan<TLane> pDot, Span<TLane> dydt, Span<TLane> dydtDot)
+        where TLane : unmanaged, ILane<TLane> => Inner.JvpLanes(t, y, p, tDot, yDot, pDot, dydt, dydtDot);
+
+    public TLane VjpLanes<TLane>(double t, ReadOnlySpan<TLane> y, ReadOnlySpan<TLane> p, ReadOnlySpan<TLane> a, Span<TLane> yBar, Span<TLane> pBar)
+        where TLane : unmanaged, ILane<TLane> => Inner.VjpLanes(t, y, p, a, yBar, pBar);
+}
+
+/// <summary>Counts lane evaluations: the test sees whether a silo's worker is still solving.</summary>
+public sealed class EvaluationCounter : ILaneEvaluationProbe
+{
+    private static long s_evaluations;
+
+    public static long Evaluations => Interlocked.Read(ref s_evaluations);
+
+    public static void Evaluating() => Interlocked.Increment(ref s_evaluations);
+}
+
+/// <summary>
+/// Holds every lane evaluation while closed: the requests the silos are solving stay in progress, however fast the
+/// machine, until the test opens it. Only one test uses it (SiloFailureTests), so no other test waits on it.
+/// </summary>
+public sealed class EvaluationGate : ILaneEvaluationProbe
+{
+    private static readonly ManualResetEventSlim Open = new(initialState: true);
+
+    public static void Close() => Open.Reset();
+
+    public static void Release() => Open.Set();
+
+    public static void Evaluating() => Open.Wait();
+}
