@@ -3,13 +3,14 @@ namespace OdeGen.Models;
 /// <summary>
 /// The ODE-Net's dynamics over images (Chen et al. 2018, torchdiffeq's <c>odenet_mnist.py</c> ODEfunc), ready to put in an
 /// <see cref="OdeBlock{TSystem}"/>: f(t, z) = GN₃(conv₂(t, ReLU(GN₂(conv₁(t, ReLU(GN₁(z))))))), each conv a 3×3, padding 1
-/// <see cref="TimeConv2d"/> from channels + 1 (the plane of t) to channels, each GN a <see cref="GroupNorm"/> of
-/// min(32, channels) groups.
+/// <see cref="TimeConv2d"/> (the plane of t is one more input channel): conv₁ from channels to hidden channels, conv₂ back;
+/// each GN a <see cref="GroupNorm"/> of min(32, channels) groups. The hidden width is the channels' unless given (the
+/// paper's block); a wider one gives f more capacity without widening the state the solver carries.
 /// </summary>
 /// <remarks>
 /// <para>
-/// Parameters, in order: GN₁ (<see cref="GroupNorm"/>'s "affine" block), conv₁ (weight [channels][(channels + 1)·9], bias),
-/// GN₂, conv₂, GN₃; <see cref="Initialize"/> draws them as PyTorch does (convs U(±1/√fan_in), γ = 1, β = 0) and is the
+/// Parameters, in order: GN₁ (<see cref="GroupNorm"/>'s "affine" block), conv₁ (weight [hidden][(channels + 1)·9], bias),
+/// GN₂ (over the hidden channels), conv₂ (weight [channels][(hidden + 1)·9], bias), GN₃; <see cref="Initialize"/> draws them as PyTorch does (convs U(±1/√fan_in), γ = 1, β = 0) and is the
 /// block's initializer: <c>new OdeBlock&lt;OdeNetDynamics&gt;(f, 0, 1, initialize: f.Initialize)</c>.
 /// </para>
 /// <para>
@@ -36,18 +37,23 @@ public readonly struct OdeNetDynamics : IBatchOdeSystemKept, IOdeAugmentedSystem
     /// <param name="width">Image width.</param>
     /// <param name="groups">Groups of each GroupNorm (0: min(32, channels), torchdiffeq's choice).</param>
     /// <param name="precision">The convolutions' arithmetic (<see cref="Conv2d.Precision"/>; Jvp's tangents stay double).</param>
-    /// <exception cref="ArgumentException">A size is not positive, or the channels do not split into the groups.</exception>
-    public OdeNetDynamics(int channels, int height, int width, int groups = 0, ConvolutionPrecision precision = ConvolutionPrecision.Double)
+    /// <param name="hidden">Channels between the two convolutions (0: <paramref name="channels"/>, the paper's block).</param>
+    /// <exception cref="ArgumentException">A size is not positive, or the channels (or hidden channels) do not split into the groups.</exception>
+    public OdeNetDynamics(int channels, int height, int width, int groups = 0, ConvolutionPrecision precision = ConvolutionPrecision.Double, int hidden = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(groups);
-        _stages = new Stages(channels, height, width, groups == 0 ? Math.Min(32, channels) : groups, precision);
+        ArgumentOutOfRangeException.ThrowIfNegative(hidden);
+        _stages = new Stages(channels, hidden == 0 ? channels : hidden, height, width, groups == 0 ? Math.Min(32, channels) : groups, precision);
     }
 
     /// <summary>The convolutions' arithmetic.</summary>
     public ConvolutionPrecision Precision => _stages.Conv1.Precision;
 
     /// <summary>Channels of the state.</summary>
-    public int Channels => _stages.Conv1.OutChannels;
+    public int Channels => _stages.Conv2.OutChannels;
+
+    /// <summary>Channels between the two convolutions.</summary>
+    public int Hidden => _stages.Conv1.OutChannels;
 
     /// <summary>Image height.</summary>
     public int Height => _stages.Conv1.Height;
@@ -91,8 +97,7 @@ public readonly struct OdeNetDynamics : IBatchOdeSystemKept, IOdeAugmentedSystem
         // The one-pass method with f written to the workspace's spare image (the buffer Work returns again inside it).
         Stages s = RequireCreated();
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
-        int n = count * s.Size;
-        return EvaluateVjpBatch(count, t, y, p, a, Work(s, count).Slice(Stages.Images * n, n), yBar, pBar);
+        return EvaluateVjpBatch(count, t, y, p, a, Image(s, Work(s, count), Stages.Images, count)[..(count * s.Size)], yBar, pBar);
     }
 
     /// <inheritdoc/>
@@ -122,7 +127,8 @@ public readonly struct OdeNetDynamics : IBatchOdeSystemKept, IOdeAugmentedSystem
     // and pBar, returns aᵀ∂f/∂t.
     private static double Backward(Stages s, int count, double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, ReadOnlySpan<double> a, Span<double> work,
         Span<double> yBar, Span<double> pBar) =>
-        Backward(s, count, t, y, p, a, work, Image(work, Stages.C1, count * s.Size), Image(work, Stages.C2, count * s.Size), Moments(s, work, 2, count), yBar, pBar);
+        Backward(s, count, t, y, p, a, work, Image(s, work, Stages.C1, count)[..(count * s.HiddenSize)], Image(s, work, Stages.C2, count)[..(count * s.Size)],
+            Moments(s, work, 2, count), yBar, pBar);
 
     // The same with c1 and c2 read from where the caller says (work holds r1, r2 and the moments of GN₁ and GN₂), and GN₃'s
     // moments from moments3 (empty: computed again from c2).
@@ -135,30 +141,32 @@ public readonly struct OdeNetDynamics : IBatchOdeSystemKept, IOdeAugmentedSystem
     private static double Backward(Stages s, int count, double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, ReadOnlySpan<double> a, Span<double> work,
         ReadOnlySpan<double> c1, ReadOnlySpan<double> c2, ReadOnlySpan<double> moments3, Span<double> yBar, Span<double> pBar)
     {
-        int n = count * s.Size;
-        Span<double> r1 = Image(work, Stages.R1, n), r2 = Image(work, Stages.R2, n);
-        Span<double> barA = Image(work, Stages.BarA, n), barB = Image(work, Stages.BarB, n), scratch = Scratch(s, work, count);
-        s.Norm3.BackwardBatchWithMoments(count, c2, Slice(s, p, 4), a, barA, Slice(s, pBar, 4), moments3, overwrite: true);
-        double tBar = s.Conv2.BackwardBatchThroughRelu(t, count, r2, Slice(s, p, 3), barA, barB, Slice(s, pBar, 3), scratch);
-        s.Norm2.BackwardBatchWithMoments(count, c1, Slice(s, p, 2), barB, barA, Slice(s, pBar, 2), Moments(s, work, 1, count), overwrite: true);
-        tBar += s.Conv1.BackwardBatchThroughRelu(t, count, r1, Slice(s, p, 1), barA, barB, Slice(s, pBar, 1), scratch);
-        s.Norm1.BackwardBatchWithMoments(count, y, Slice(s, p, 0), barB, yBar, Slice(s, pBar, 0), Moments(s, work, 0, count));
+        // n values of the state's width, h of the hidden one; the two adjoint images hold either in turn.
+        int n = count * s.Size, h = count * s.HiddenSize;
+        Span<double> r1 = Image(s, work, Stages.R1, count)[..n], r2 = Image(s, work, Stages.R2, count)[..h];
+        Span<double> barA = Image(s, work, Stages.BarA, count), barB = Image(s, work, Stages.BarB, count), scratch = Scratch(s, work, count);
+        s.Norm3.BackwardBatchWithMoments(count, c2, Slice(s, p, 4), a, barA[..n], Slice(s, pBar, 4), moments3, overwrite: true);
+        double tBar = s.Conv2.BackwardBatchThroughRelu(t, count, r2, Slice(s, p, 3), barA[..n], barB[..h], Slice(s, pBar, 3), scratch);
+        s.Norm2.BackwardBatchWithMoments(count, c1, Slice(s, p, 2), barB[..h], barA[..h], Slice(s, pBar, 2), Moments(s, work, 1, count), overwrite: true);
+        tBar += s.Conv1.BackwardBatchThroughRelu(t, count, r1, Slice(s, p, 1), barA[..h], barB[..n], Slice(s, pBar, 1), scratch);
+        s.Norm1.BackwardBatchWithMoments(count, y, Slice(s, p, 0), barB[..n], yBar, Slice(s, pBar, 0), Moments(s, work, 0, count));
         return tBar;
     }
 
     /// <inheritdoc/>
-    /// <remarks>The convolutions' outputs c1 and c2 (two images a sample): the rest of the forward pass (the groups and ReLUs)
+    /// <remarks>The convolutions' outputs c1 (hidden channels) and c2 (two images a sample): the rest of the forward pass (the groups and ReLUs)
     /// costs a few per cent of a convolution, so <see cref="VjpBatchKept"/> recomputes it from them and y instead of keeping six
     /// images.</remarks>
-    public int KeptPerSample => 2 * RequireCreated().Size;
+    public int KeptPerSample => RequireCreated().HiddenSize + _stages.Size;
 
     /// <inheritdoc/>
     public void EvaluateBatchKeeping(int count, double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt, Span<double> kept)
     {
         Stages s = RequireBatch(count, y, p, out int n);
+        int h = count * s.HiddenSize;
         RequireLength(dydt.Length, n, nameof(dydt));
-        RequireLength(kept.Length, 2 * n, nameof(kept));
-        Forward(s, count, t, y, p, Work(s, count), kept[..n], kept[n..], dydt);
+        RequireLength(kept.Length, h + n, nameof(kept));
+        Forward(s, count, t, y, p, Work(s, count), kept[..h], kept[h..], dydt);
     }
 
     /// <inheritdoc/>
@@ -166,10 +174,11 @@ public readonly struct OdeNetDynamics : IBatchOdeSystemKept, IOdeAugmentedSystem
     public void EvaluateBatchFromKept(int count, double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, ReadOnlySpan<double> kept, Span<double> dydt)
     {
         Stages s = RequireBatch(count, y, p, out int n);
-        RequireLength(kept.Length, 2 * n, nameof(kept));
+        int h = count * s.HiddenSize;
+        RequireLength(kept.Length, h + n, nameof(kept));
         RequireLength(dydt.Length, n, nameof(dydt));
         Span<double> work = Work(s, count);
-        s.Norm3.ForwardBatch(count, kept[n..], Slice(s, p, 4), dydt, Scratch(s, work, count));
+        s.Norm3.ForwardBatch(count, kept[h..], Slice(s, p, 4), dydt, Scratch(s, work, count));
     }
 
     /// <inheritdoc/>
@@ -181,14 +190,15 @@ public readonly struct OdeNetDynamics : IBatchOdeSystemKept, IOdeAugmentedSystem
         Span<double> yBar, Span<double> pBar)
     {
         Stages s = RequireBatch(count, y, p, out int n);
-        RequireLength(kept.Length, 2 * n, nameof(kept));
+        int h = count * s.HiddenSize;
+        RequireLength(kept.Length, h + n, nameof(kept));
         RequireLength(a.Length, n, nameof(a));
         RequireLength(yBar.Length, n, nameof(yBar));
         RequireLength(pBar.Length, ParameterCount, nameof(pBar));
         Span<double> work = Work(s, count);
-        ReadOnlySpan<double> c1 = kept[..n], c2 = kept[n..];
-        s.Norm1.ForwardBatchRelu(count, y, Slice(s, p, 0), Image(work, Stages.R1, n), Moments(s, work, 0, count));
-        s.Norm2.ForwardBatchRelu(count, c1, Slice(s, p, 2), Image(work, Stages.R2, n), Moments(s, work, 1, count));
+        ReadOnlySpan<double> c1 = kept[..h], c2 = kept[h..];
+        s.Norm1.ForwardBatchRelu(count, y, Slice(s, p, 0), Image(s, work, Stages.R1, count)[..n], Moments(s, work, 0, count));
+        s.Norm2.ForwardBatchRelu(count, c1, Slice(s, p, 2), Image(s, work, Stages.R2, count)[..h], Moments(s, work, 1, count));
         return Backward(s, count, t, y, p, a, work, c1, c2, default, yBar, pBar);
     }
 
@@ -218,15 +228,16 @@ public readonly struct OdeNetDynamics : IBatchOdeSystemKept, IOdeAugmentedSystem
         RequireLength(dydt.Length, n, nameof(dydt));
         RequireLength(dydtDot.Length, n, nameof(dydtDot));
         Span<double> work = Work(s, 1);
-        Span<double> u = Image(work, 0, n), v = Image(work, 1, n), uDot = Image(work, 2, n), vDot = Image(work, 3, n), scratch = Scratch(s, work, 1);
-        var relu = s.Relu.Function;
-        s.Norm1.Jvp(y, Slice(s, p, 0), yDot, Slice(s, pDot, 0), u, uDot);
-        relu.Jvp(u, default, uDot, default, v, vDot);
-        s.Conv1.JvpAt(t, v, Slice(s, p, 1), tDot, vDot, Slice(s, pDot, 1), u, uDot, scratch);
-        s.Norm2.Jvp(u, Slice(s, p, 2), uDot, Slice(s, pDot, 2), v, vDot);
-        relu.Jvp(v, default, vDot, default, u, uDot);
-        s.Conv2.JvpAt(t, u, Slice(s, p, 3), tDot, uDot, Slice(s, pDot, 3), v, vDot, scratch);
-        s.Norm3.Jvp(v, Slice(s, p, 4), vDot, Slice(s, pDot, 4), dydt, dydtDot);
+        // Four images, each at the state's width (n) or the hidden one (h) as the stage goes.
+        int h = s.HiddenSize;
+        Span<double> u = Image(s, work, 0, 1), v = Image(s, work, 1, 1), uDot = Image(s, work, 2, 1), vDot = Image(s, work, 3, 1), scratch = Scratch(s, work, 1);
+        s.Norm1.Jvp(y, Slice(s, p, 0), yDot, Slice(s, pDot, 0), u[..n], uDot[..n]);
+        s.Relu1.Function.Jvp(u[..n], default, uDot[..n], default, v[..n], vDot[..n]);
+        s.Conv1.JvpAt(t, v[..n], Slice(s, p, 1), tDot, vDot[..n], Slice(s, pDot, 1), u[..h], uDot[..h], scratch);
+        s.Norm2.Jvp(u[..h], Slice(s, p, 2), uDot[..h], Slice(s, pDot, 2), v[..h], vDot[..h]);
+        s.Relu2.Function.Jvp(v[..h], default, vDot[..h], default, u[..h], uDot[..h]);
+        s.Conv2.JvpAt(t, u[..h], Slice(s, p, 3), tDot, uDot[..h], Slice(s, pDot, 3), v[..n], vDot[..n], scratch);
+        s.Norm3.Jvp(v[..n], Slice(s, p, 4), vDot[..n], Slice(s, pDot, 4), dydt, dydtDot);
     }
 
     /// <inheritdoc/>
@@ -252,20 +263,21 @@ public readonly struct OdeNetDynamics : IBatchOdeSystemKept, IOdeAugmentedSystem
     }
 
     /// <inheritdoc/>
-    public override string ToString() => _stages is null ? "OdeNetDynamics (default)" : $"OdeNetDynamics ({Channels}×{Height}×{Width}, {ParameterCount} parameters)";
+    public override string ToString() => _stages is null ? "OdeNetDynamics (default)"
+        : $"OdeNetDynamics ({Channels}×{Height}×{Width}{(Hidden == Channels ? "" : $", {Hidden} hidden channels")}, {ParameterCount} parameters)";
 
     // ReLU(GN₁) → conv₁ → ReLU(GN₂) → conv₂ → GN₃ for `count` samples, keeping r1, c1, r2, c2 in their images of work (each
-    // count·Size values) and the three GroupNorms' moments after the images. Each GroupNorm and its ReLU are one pass
+    // count·Slot values; c1 and r2 fill count·HiddenSize of theirs) and the three GroupNorms' moments after the images. Each GroupNorm and its ReLU are one pass
     // (GroupNorm.ForwardBatchRelu: the bits of the two passes, without writing and reading the normalized image).
     private static void Forward(Stages s, int count, double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> work, Span<double> output) =>
-        Forward(s, count, t, y, p, work, Image(work, Stages.C1, count * s.Size), Image(work, Stages.C2, count * s.Size), output);
+        Forward(s, count, t, y, p, work, Image(s, work, Stages.C1, count)[..(count * s.HiddenSize)], Image(s, work, Stages.C2, count)[..(count * s.Size)], output);
 
     // The same with the convolutions' outputs c1 and c2 written where the caller says (the kept values of EvaluateBatchKeeping).
     private static void Forward(Stages s, int count, double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> work, Span<double> c1,
         Span<double> c2, Span<double> output)
     {
-        int n = count * s.Size;
-        Span<double> r1 = Image(work, Stages.R1, n), r2 = Image(work, Stages.R2, n), scratch = Scratch(s, work, count);
+        Span<double> r1 = Image(s, work, Stages.R1, count)[..(count * s.Size)], r2 = Image(s, work, Stages.R2, count)[..(count * s.HiddenSize)];
+        Span<double> scratch = Scratch(s, work, count);
         s.Norm1.ForwardBatchRelu(count, y, Slice(s, p, 0), r1, Moments(s, work, 0, count));
         s.Conv1.ForwardBatch(t, count, r1, Slice(s, p, 1), c1, scratch);
         s.Norm2.ForwardBatchRelu(count, c1, Slice(s, p, 2), r2, Moments(s, work, 1, count));
@@ -273,18 +285,19 @@ public readonly struct OdeNetDynamics : IBatchOdeSystemKept, IOdeAugmentedSystem
         s.Norm3.ForwardBatchKeepingMoments(count, c2, Slice(s, p, 4), output, Moments(s, work, 2, count));
     }
 
-    private static Span<double> Image(Span<double> work, int index, int size) => work.Slice(index * size, size);
+    // Image `index` of work for `count` samples: count·Slot values, of which a stage uses the state's or the hidden width.
+    private static Span<double> Image(Stages s, Span<double> work, int index, int count) => work.Slice(index * count * s.Slot, count * s.Slot);
 
     // GroupNorm `index`'s moments (0: GN₁, 1: GN₂, 2: GN₃) for `count` samples, after the images.
     private static Span<double> Moments(Stages s, Span<double> work, int index, int count)
     {
         int size = s.Norm1.MomentsSize(count);
-        return work.Slice((Stages.Buffers * count * s.Size) + (index * size), size);
+        return work.Slice((Stages.Buffers * count * s.Slot) + (index * size), size);
     }
 
     // The convolutions' scratch, after the images and the moments.
     private static Span<double> Scratch(Stages s, Span<double> work, int count) =>
-        work[((Stages.Buffers * count * s.Size) + (3 * s.Norm1.MomentsSize(count)))..];
+        work[((Stages.Buffers * count * s.Slot) + (3 * s.Norm1.MomentsSize(count)))..];
 
     private static ReadOnlySpan<double> Slice(Stages s, ReadOnlySpan<double> p, int stage) => p[s.Offsets[stage]..s.Offsets[stage + 1]];
 
@@ -325,24 +338,28 @@ public readonly struct OdeNetDynamics : IBatchOdeSystemKept, IOdeAugmentedSystem
         // The images of work: r1, c1, r2, c2 (what the backward pass reads), the output (Vjp's f), two adjoints.
         public const int R1 = 0, C1 = 1, R2 = 2, C2 = 3, Images = 4, BarA = 5, BarB = 6, Buffers = 7;
 
-        public Stages(int channels, int height, int width, int groups, ConvolutionPrecision precision)
+        public Stages(int channels, int hidden, int height, int width, int groups, ConvolutionPrecision precision)
         {
             int pixels = checked(Positive(height, nameof(height)) * Positive(width, nameof(width)));
             Norm1 = new GroupNorm(groups, channels, pixels);
-            Norm2 = new GroupNorm(groups, channels, pixels);
+            Norm2 = new GroupNorm(groups, hidden, pixels);
             Norm3 = new GroupNorm(groups, channels, pixels);
-            Conv1 = new TimeConv2d(channels, channels, height, width, kernel: 3, padding: 1) { Precision = precision };
-            Conv2 = new TimeConv2d(channels, channels, height, width, kernel: 3, padding: 1) { Precision = precision };
-            Relu = new Relu(Norm1.InputSize);
+            Conv1 = new TimeConv2d(channels, hidden, height, width, kernel: 3, padding: 1) { Precision = precision };
+            Conv2 = new TimeConv2d(hidden, channels, height, width, kernel: 3, padding: 1) { Precision = precision };
+            Relu1 = new Relu(Norm1.InputSize);
+            Relu2 = new Relu(Norm2.InputSize);
             Size = Norm1.InputSize;
+            HiddenSize = Norm2.InputSize;
+            Slot = Math.Max(Size, HiddenSize);
             Offsets = new int[6];
             for (int i = 0; i < 5; i++) Offsets[i + 1] = checked(Offsets[i] + Layer(i).ParameterCount);
         }
 
-        // The images of `count` samples, the three GroupNorms' moments, then the larger of the convolutions' batch scratch (at
-        // least one sample's scratch, for Jvp).
+        // The images of `count` samples, the three GroupNorms' moments (the same groups in each), then the largest of the
+        // convolutions' batch scratch (at least one sample's scratch, for Jvp).
         public int WorkLength(int count) =>
-            checked((Buffers * count * Size) + (3 * Norm1.MomentsSize(count)) + Math.Max(Conv1.ScratchSize, Conv1.BatchScratchSize(count)));
+            checked((Buffers * count * Slot) + (3 * Norm1.MomentsSize(count))
+                + Math.Max(Math.Max(Conv1.ScratchSize, Conv1.BatchScratchSize(count)), Math.Max(Conv2.ScratchSize, Conv2.BatchScratchSize(count))));
 
         public GroupNorm Norm1 { get; }
 
@@ -354,9 +371,16 @@ public readonly struct OdeNetDynamics : IBatchOdeSystemKept, IOdeAugmentedSystem
 
         public TimeConv2d Conv2 { get; }
 
-        public Relu Relu { get; }
+        public Relu Relu1 { get; }
 
+        public Relu Relu2 { get; }
+
+        // Values a sample of the state, of the hidden images, and the larger: each work image's length a sample.
         public int Size { get; }
+
+        public int HiddenSize { get; }
+
+        public int Slot { get; }
 
         public int[] Offsets { get; }
 

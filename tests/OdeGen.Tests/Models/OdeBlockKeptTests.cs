@@ -15,11 +15,14 @@ public class OdeBlockKeptTests
 {
     public static TheoryData<bool> Precisions => new(false, true);
 
+    // Precision, and whether the dynamics' hidden width is 1.5× the state's channels (the kept c1 is then wider than c2).
+    public static TheoryData<bool, bool> PrecisionsAndWidths => new() { { false, false }, { true, false }, { false, true }, { true, true } };
+
     [Theory]
-    [MemberData(nameof(Precisions))]
-    public void KeptForms_GiveThePlainFormsBits(bool single)
+    [MemberData(nameof(PrecisionsAndWidths))]
+    public void KeptForms_GiveThePlainFormsBits(bool single, bool wider)
     {
-        var f = new OdeNetDynamics(6, 4, 4, groups: 3, precision: single ? ConvolutionPrecision.Single : ConvolutionPrecision.Double);
+        var f = new OdeNetDynamics(6, 4, 4, groups: 3, precision: single ? ConvolutionPrecision.Single : ConvolutionPrecision.Double, hidden: wider ? 9 : 0);
         var random = new Random(11);
         double[] p = new double[f.ParameterCount];
         f.Initialize(p, random);
@@ -99,8 +102,8 @@ public class OdeBlockKeptTests
     }
 
     [Theory]
-    [MemberData(nameof(Precisions))]
-    public void OneSolvePerSample_KeptAndRecomputed_SameBits(bool single)
+    [MemberData(nameof(PrecisionsAndWidths))]
+    public void OneSolvePerSample_KeptAndRecomputed_SameBits(bool single, bool wider)
     {
         // OdeNetDynamics keeps its one-sample evaluations too (an OdeBlock without BatchAsOneSystem).
         const int Batch = 3;
@@ -108,7 +111,7 @@ public class OdeBlockKeptTests
         double[] inputs = LayerChecks.Random(random, Batch * 36), targets = Enumerable.Range(0, Batch).Select(i => (double)(i % 3)).ToArray();
         (double Loss, double[] Gradient, long Bytes) Run(long keptBytes)
         {
-            var f = new OdeNetDynamics(4, 3, 3, groups: 2, precision: single ? ConvolutionPrecision.Single : ConvolutionPrecision.Double);
+            var f = new OdeNetDynamics(4, 3, 3, groups: 2, precision: single ? ConvolutionPrecision.Single : ConvolutionPrecision.Double, hidden: wider ? 6 : 0);
             var model = new Model(
                 new Conv2d(1, 4, 6, 6, kernel: 4, stride: 2, padding: 1), new Relu(36),
                 new OdeBlock<OdeNetDynamics>(f, 0, 1, new DiscreteAdjointSensitivity { KeptBytes = keptBytes }, new SolverOptions { RelTol = 1e-5, AbsTol = 1e-5 }, f.Initialize),

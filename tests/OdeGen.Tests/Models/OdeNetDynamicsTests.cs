@@ -6,13 +6,14 @@ namespace OdeGen.Tests.Models;
 /// <summary>
 /// The ready-made ODE-Net dynamics: Vjp against central differences in y, θ and t, EvaluateVjp against Evaluate and Vjp
 /// (bit for bit), Jvp against Vjp (dot-product identity),
-/// the Jacobian against differences, a model with it as ODE block against differences of its loss, no allocation.
+/// the Jacobian against differences, a model with it as ODE block against differences of its loss, no allocation; each
+/// with the hidden width between the convolutions equal to the channels (the paper's block), wider and narrower.
 /// </summary>
 public class OdeNetDynamicsTests
 {
-    private static (OdeNetDynamics F, double[] Y, double[] P) Case(int seed, int channels = 4, int height = 3, int width = 4, int groups = 2)
+    private static (OdeNetDynamics F, double[] Y, double[] P) Case(int seed, int channels = 4, int height = 3, int width = 4, int groups = 2, int hidden = 0)
     {
-        var f = new OdeNetDynamics(channels, height, width, groups);
+        var f = new OdeNetDynamics(channels, height, width, groups, hidden: hidden);
         var random = new Random(seed);
         double[] p = new double[f.ParameterCount];
         f.Initialize(p, random);
@@ -36,6 +37,15 @@ public class OdeNetDynamicsTests
         Assert.Equal((3 * 2 * 64) + (2 * ((64 * 65 * 9) + 64)), f.ParameterCount);
         Assert.Throws<InvalidOperationException>(() => default(OdeNetDynamics).Evaluate(0, [], [], []));
         Assert.Throws<ArgumentException>(() => new OdeNetDynamics(6, 3, 3, groups: 4));
+        Assert.Equal(64, f.Hidden);
+
+        // A wider block: conv₁ 33→64, GN₂ over 64 channels, conv₂ 65→32; the state keeps 32 channels.
+        var wide = new OdeNetDynamics(32, 7, 7, hidden: 64);
+        Assert.Equal((32, 64, 32 * 49), (wide.Channels, wide.Hidden, wide.StateCount));
+        Assert.Equal((2 * 2 * 32) + (64 * 33 * 9) + 64 + (2 * 64) + (32 * 65 * 9) + 32, wide.ParameterCount);
+        Assert.Equal((64 + 32) * 49, wide.KeptPerSample);
+        Assert.Throws<ArgumentException>(() => new OdeNetDynamics(6, 3, 3, groups: 3, hidden: 4));   // 3 groups do not split 4 channels
+        Assert.Throws<ArgumentOutOfRangeException>(() => new OdeNetDynamics(6, 3, 3, hidden: -1));
     }
 
     [Fact]
@@ -54,10 +64,13 @@ public class OdeNetDynamicsTests
         Assert.Throws<InvalidOperationException>(() => default(OdeNetDynamics).VjpBatchKept(1, 0, y, p, kept, a, yBar, pBar));
     }
 
-    [Fact]
-    public void Vjp_MatchesCentralDifferences_InStateParametersAndTime()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(6)]
+    [InlineData(2)]
+    public void Vjp_MatchesCentralDifferences_InStateParametersAndTime(int hidden)
     {
-        var (f, y, p) = Case(1);
+        var (f, y, p) = Case(1, hidden: hidden);
         var random = new Random(2);
         double t = 0.4;
         double[] a = LayerChecks.Random(random, f.StateCount), yBar = LayerChecks.Random(random, f.StateCount), pBar = LayerChecks.Random(random, f.ParameterCount);
@@ -77,11 +90,13 @@ public class OdeNetDynamicsTests
         LayerChecks.AssertClose(directional, LayerChecks.Dot(yBar, yDot) + LayerChecks.Dot(pBar, pDot) + (0.3 * tBar), 1e-6, "directional");
     }
 
-    [Fact]
-    public void EvaluateVjp_IsEvaluateThenVjp_BitForBit_OneSampleAndABatch()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(32)]
+    public void EvaluateVjp_IsEvaluateThenVjp_BitForBit_OneSampleAndABatch(int hidden)
     {
         // The adjoint's back-solve calls EvaluateVjp (one forward pass for f and the VJP); it must give what the two calls give.
-        var (f, y, p) = Case(3, channels: 16, height: 6, width: 6, groups: 16);
+        var (f, y, p) = Case(3, channels: 16, height: 6, width: 6, groups: 16, hidden: hidden);
         var random = new Random(4);
         double t = 0.7;
         double[] a = LayerChecks.Random(random, f.StateCount), yBar0 = LayerChecks.Random(random, f.StateCount), pBar0 = LayerChecks.Random(random, f.ParameterCount);
@@ -110,9 +125,11 @@ public class OdeNetDynamicsTests
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void BatchPasses_AreTheLayersPasses_ClearedAndAdded_BitForBit(bool single)
+    [InlineData(false, 16)]
+    [InlineData(true, 16)]
+    [InlineData(false, 24)]
+    [InlineData(true, 8)]
+    public void BatchPasses_AreTheLayersPasses_ClearedAndAdded_BitForBit(bool single, int hidden)
     {
         // The dynamics fuse each GroupNorm with its ReLU, keep the groups' moments and overwrite their adjoint images; the
         // layers' own passes, one by one into cleared targets, must give the same bits (f, yBar added to, pBar, ∂L/∂t),
@@ -120,42 +137,43 @@ public class OdeNetDynamicsTests
         const int C = 16, H = 6, W = 6, G = 8, Count = 3;
         const double T = 0.61;
         var precision = single ? ConvolutionPrecision.Single : ConvolutionPrecision.Double;
-        var f = new OdeNetDynamics(C, H, W, G, precision);
+        var f = new OdeNetDynamics(C, H, W, G, precision, hidden);
         var random = new Random(12);
         double[] p = new double[f.ParameterCount];
         f.Initialize(p, random);
         for (int k = 0; k < p.Length; k++) p[k] += 0.2 * ((2 * random.NextDouble()) - 1);
-        int n = Count * f.StateCount;
+        int n = Count * f.StateCount, nh = Count * hidden * H * W;
         double[] y = LayerChecks.Random(random, n), a = LayerChecks.Random(random, n), yBar0 = LayerChecks.Random(random, n), pBar0 = LayerChecks.Random(random, f.ParameterCount);
 
         // The layers, one by one: GN₁, ReLU, conv₁, GN₂, ReLU, conv₂, GN₃, each adjoint into a cleared image.
         var norm = new GroupNorm(G, C, H * W);
-        var conv = new TimeConv2d(C, C, H, W, kernel: 3, padding: 1) { Precision = precision };
+        var normHidden = new GroupNorm(G, hidden, H * W);
+        var conv1 = new TimeConv2d(C, hidden, H, W, kernel: 3, padding: 1) { Precision = precision };
+        var conv2 = new TimeConv2d(hidden, C, H, W, kernel: 3, padding: 1) { Precision = precision };
         var relu = new Relu(C * H * W);
-        int[] at = [0, norm.ParameterCount, norm.ParameterCount + conv.ParameterCount, (2 * norm.ParameterCount) + conv.ParameterCount,
-            (2 * norm.ParameterCount) + (2 * conv.ParameterCount), (3 * norm.ParameterCount) + (2 * conv.ParameterCount)];
+        var reluHidden = new Relu(hidden * H * W);
+        int[] at = [0, norm.ParameterCount, norm.ParameterCount + conv1.ParameterCount, norm.ParameterCount + conv1.ParameterCount + normHidden.ParameterCount,
+            norm.ParameterCount + conv1.ParameterCount + normHidden.ParameterCount + conv2.ParameterCount,
+            (2 * norm.ParameterCount) + conv1.ParameterCount + normHidden.ParameterCount + conv2.ParameterCount];
         Assert.Equal(f.ParameterCount, at[^1]);
-        double[] scratch = new double[conv.BatchScratchSize(Count)];
-        double[] n1 = new double[n], r1 = new double[n], c1 = new double[n], n2 = new double[n], r2 = new double[n], c2 = new double[n], dydt = new double[n];
+        double[] scratch = new double[Math.Max(conv1.BatchScratchSize(Count), conv2.BatchScratchSize(Count))];
+        double[] n1 = new double[n], r1 = new double[n], c1 = new double[nh], n2 = new double[nh], r2 = new double[nh], c2 = new double[n], dydt = new double[n];
         norm.ForwardBatch(Count, y, p.AsSpan(at[0], norm.ParameterCount), n1, scratch);
         relu.ForwardBatch(Count, n1, default, r1, scratch);
-        conv.ForwardBatch(T, Count, r1, p.AsSpan(at[1], conv.ParameterCount), c1, scratch);
-        norm.ForwardBatch(Count, c1, p.AsSpan(at[2], norm.ParameterCount), n2, scratch);
-        relu.ForwardBatch(Count, n2, default, r2, scratch);
-        conv.ForwardBatch(T, Count, r2, p.AsSpan(at[3], conv.ParameterCount), c2, scratch);
+        conv1.ForwardBatch(T, Count, r1, p.AsSpan(at[1], conv1.ParameterCount), c1, scratch);
+        normHidden.ForwardBatch(Count, c1, p.AsSpan(at[2], normHidden.ParameterCount), n2, scratch);
+        reluHidden.ForwardBatch(Count, n2, default, r2, scratch);
+        conv2.ForwardBatch(T, Count, r2, p.AsSpan(at[3], conv2.ParameterCount), c2, scratch);
         norm.ForwardBatch(Count, c2, p.AsSpan(at[4], norm.ParameterCount), dydt, scratch);
-        double[] yBar = (double[])yBar0.Clone(), pBar = (double[])pBar0.Clone(), barA = new double[n], barB = new double[n];
-        norm.BackwardBatch(Count, c2, p.AsSpan(at[4], norm.ParameterCount), a, barA, pBar.AsSpan(at[4], norm.ParameterCount), scratch);
-        double tBar = conv.BackwardBatch(T, Count, r2, p.AsSpan(at[3], conv.ParameterCount), barA, barB, pBar.AsSpan(at[3], conv.ParameterCount), scratch);
-        Array.Clear(barA);
-        relu.BackwardBatch(Count, n2, default, barB, barA, default, scratch);
-        Array.Clear(barB);
-        norm.BackwardBatch(Count, c1, p.AsSpan(at[2], norm.ParameterCount), barA, barB, pBar.AsSpan(at[2], norm.ParameterCount), scratch);
-        Array.Clear(barA);
-        tBar += conv.BackwardBatch(T, Count, r1, p.AsSpan(at[1], conv.ParameterCount), barB, barA, pBar.AsSpan(at[1], conv.ParameterCount), scratch);
-        Array.Clear(barB);
-        relu.BackwardBatch(Count, n1, default, barA, barB, default, scratch);
-        norm.BackwardBatch(Count, y, p.AsSpan(at[0], norm.ParameterCount), barB, yBar, pBar.AsSpan(at[0], norm.ParameterCount), scratch);
+        double[] yBar = (double[])yBar0.Clone(), pBar = (double[])pBar0.Clone();
+        double[] barC2 = new double[n], barR2 = new double[nh], barN2 = new double[nh], barC1 = new double[nh], barR1 = new double[n], barN1 = new double[n];
+        norm.BackwardBatch(Count, c2, p.AsSpan(at[4], norm.ParameterCount), a, barC2, pBar.AsSpan(at[4], norm.ParameterCount), scratch);
+        double tBar = conv2.BackwardBatch(T, Count, r2, p.AsSpan(at[3], conv2.ParameterCount), barC2, barR2, pBar.AsSpan(at[3], conv2.ParameterCount), scratch);
+        reluHidden.BackwardBatch(Count, n2, default, barR2, barN2, default, scratch);
+        normHidden.BackwardBatch(Count, c1, p.AsSpan(at[2], normHidden.ParameterCount), barN2, barC1, pBar.AsSpan(at[2], normHidden.ParameterCount), scratch);
+        tBar += conv1.BackwardBatch(T, Count, r1, p.AsSpan(at[1], conv1.ParameterCount), barC1, barR1, pBar.AsSpan(at[1], conv1.ParameterCount), scratch);
+        relu.BackwardBatch(Count, n1, default, barR1, barN1, default, scratch);
+        norm.BackwardBatch(Count, y, p.AsSpan(at[0], norm.ParameterCount), barN1, yBar, pBar.AsSpan(at[0], norm.ParameterCount), scratch);
 
         static void Same(double[] expected, double[] actual) =>
             Assert.Equal(expected.Select(BitConverter.DoubleToInt64Bits), actual.Select(BitConverter.DoubleToInt64Bits));
@@ -172,8 +190,8 @@ public class OdeNetDynamicsTests
         f.EvaluateBatchFromKept(Count, T, y, p, kept, fromKept);
         Same(dydt, kDydt);
         Same(dydt, fromKept);
-        Same(c1, kept[..n]);
-        Same(c2, kept[n..]);
+        Same(c1, kept[..nh]);
+        Same(c2, kept[nh..]);
         double[] kYBar = (double[])yBar0.Clone(), kPBar = (double[])pBar0.Clone();
         double kTBar = f.VjpBatchKept(Count, T, y, p, kept, a, kYBar, kPBar);
         Same(yBar, kYBar);
@@ -181,10 +199,13 @@ public class OdeNetDynamicsTests
         Assert.Equal(BitConverter.DoubleToInt64Bits(tBar), BitConverter.DoubleToInt64Bits(kTBar));
     }
 
-    [Fact]
-    public void Jvp_SatisfiesTheDotProductIdentity_WithVjp()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(9)]
+    [InlineData(3)]
+    public void Jvp_SatisfiesTheDotProductIdentity_WithVjp(int hidden)
     {
-        var (f, y, p) = Case(3, channels: 6, height: 4, width: 4, groups: 3);
+        var (f, y, p) = Case(3, channels: 6, height: 4, width: 4, groups: 3, hidden: hidden);
         var random = new Random(4);
         double t = -0.2, tDot = 0.7;
         double[] a = LayerChecks.Random(random, f.StateCount), yDot = LayerChecks.Random(random, f.StateCount), pDot = LayerChecks.Random(random, f.ParameterCount);
@@ -198,10 +219,12 @@ public class OdeNetDynamicsTests
         Assert.True(Math.Abs(left - right) <= 1e-11 * (1 + Math.Abs(left)), $"⟨a, J·v⟩ = {left}, ⟨Jᵀ·a, v⟩ = {right}");
     }
 
-    [Fact]
-    public void Jacobian_MatchesCentralDifferencesOfEvaluate()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(3)]
+    public void Jacobian_MatchesCentralDifferencesOfEvaluate(int hidden)
     {
-        var (f, y, p) = Case(5, channels: 2, height: 2, width: 3, groups: 1);
+        var (f, y, p) = Case(5, channels: 2, height: 2, width: 3, groups: 1, hidden: hidden);
         int n = f.StateCount, m = f.ParameterCount;
         double[] dfdy = new double[n * n], dfdp = new double[n * m];
         f.Jacobian(0.1, y, p, dfdy, dfdp);
@@ -220,10 +243,12 @@ public class OdeNetDynamicsTests
         }
     }
 
-    [Fact]
-    public void AsAnOdeBlock_TheModelGradientMatchesCentralDifferences()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(6)]
+    public void AsAnOdeBlock_TheModelGradientMatchesCentralDifferences(int hidden)
     {
-        var f = new OdeNetDynamics(4, 3, 3, groups: 2);
+        var f = new OdeNetDynamics(4, 3, 3, groups: 2, hidden: hidden);
         var options = new SolverOptions { Method = OdeMethod.RK4, FixedStep = 0.25 };
         var model = new Model(
             new OdeBlock<OdeNetDynamics>(f, 0, 1, Sensitivity.DiscreteAdjoint, options, f.Initialize),
@@ -239,10 +264,12 @@ public class OdeNetDynamicsTests
         }
     }
 
-    [Fact]
-    public void EvaluateJvpAndVjp_AllocateNothing_AfterTheFirstCall()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(96)]
+    public void EvaluateJvpAndVjp_AllocateNothing_AfterTheFirstCall(int hidden)
     {
-        var (f, y, p) = Case(7, channels: 64, height: 7, width: 7, groups: 32);
+        var (f, y, p) = Case(7, channels: 64, height: 7, width: 7, groups: 32, hidden: hidden);
         double[] a = new double[f.StateCount], dydt = new double[f.StateCount], dydtDot = new double[f.StateCount], yBar = new double[f.StateCount], pBar = new double[f.ParameterCount];
         a.AsSpan().Fill(0.01);
         void All()
