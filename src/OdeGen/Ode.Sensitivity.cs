@@ -295,7 +295,7 @@ public static partial class Ode
     /// arrays are the caller's: the workspace is the thread's, and its next call overwrites its buffers. A failure is
     /// returned in the result's status, as Ode.Gradient documents, not thrown.
     /// </summary>
-    internal static OdeGradient Compute<TSystem>(in TSystem system, GradientWorkspace<TSystem> workspace, Sensitivity? sensitivity, SolverOptions? options)
+    private static OdeGradient Compute<TSystem>(in TSystem system, GradientWorkspace<TSystem> workspace, Sensitivity? sensitivity, SolverOptions? options)
         where TSystem : struct, IOdeSystem =>
         workspace.Compute(system, sensitivity, options).ToGradient();
 
