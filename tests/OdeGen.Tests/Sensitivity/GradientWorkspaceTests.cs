@@ -14,8 +14,9 @@ public class GradientWorkspaceTests(ITestOutputHelper output)
 {
     public static TheoryData<string> Adjoints => new() { "InterpolatingAdjoint", "BacksolveAdjoint", "DiscreteAdjoint" };
 
-    private static OdeGen.Sensitivity Of(string name) => name switch
+    internal static OdeGen.Sensitivity Of(string name) => name switch
     {
+        "Forward" => OdeGen.Sensitivity.Forward,
         "InterpolatingAdjoint" => OdeGen.Sensitivity.InterpolatingAdjoint(),
         "BacksolveAdjoint" => OdeGen.Sensitivity.BacksolveAdjoint,
         _ => OdeGen.Sensitivity.DiscreteAdjoint,
@@ -110,7 +111,7 @@ public class GradientWorkspaceReuseTests
         Assert.NotEqual(c, d);
     }
 
-    private static double Square(ReadOnlySpan<double> states, Span<double> dLdy)
+    internal static double Square(ReadOnlySpan<double> states, Span<double> dLdy)
     {
         double sum = 0;
         for (int i = 0; i < states.Length; i++)
@@ -133,37 +134,18 @@ public class GradientDispatchTests
 
     public static TheoryData<string> Methods => new() { "Forward", "InterpolatingAdjoint", "BacksolveAdjoint", "DiscreteAdjoint" };
 
-    private static OdeGen.Sensitivity Of(string name) => name switch
-    {
-        "Forward" => OdeGen.Sensitivity.Forward,
-        "InterpolatingAdjoint" => OdeGen.Sensitivity.InterpolatingAdjoint(),
-        "BacksolveAdjoint" => OdeGen.Sensitivity.BacksolveAdjoint,
-        _ => OdeGen.Sensitivity.DiscreteAdjoint,
-    };
-
-    private static double Square(ReadOnlySpan<double> states, Span<double> dLdy)
-    {
-        double sum = 0;
-        for (int i = 0; i < states.Length; i++)
-        {
-            sum += 0.5 * states[i] * states[i];
-            dLdy[i] = states[i];
-        }
-        return sum;
-    }
-
     [Theory]
     [MemberData(nameof(Methods))]
     public void KeptWorkspace_GivesOdeLossGradientsBits(string name)
     {
         var system = new HandLorenz();
         var options = new SolverOptions { RelTol = 1e-8, AbsTol = 1e-8 };
-        OdeGradient expected = Ode.LossGradient(system, LorenzY0, LorenzP, 0, Times, Square, Of(name), options);
+        OdeGradient expected = Ode.LossGradient(system, LorenzY0, LorenzP, 0, Times, GradientWorkspaceReuseTests.Square, GradientWorkspaceTests.Of(name), options);
         var w = new GradientWorkspace<HandLorenz>();
         for (int call = 0; call < 2; call++)   // the second call reuses what the first built
         {
-            w.Inputs = GradientInputs.Create(system, LorenzY0, LorenzP, 0, Times, Square, w.Inputs);
-            GradientOutcome<HandLorenz> g = w.Compute(system, Of(name), options).EnsureSuccess();
+            w.Inputs = GradientInputs.Create(system, LorenzY0, LorenzP, 0, Times, GradientWorkspaceReuseTests.Square, w.Inputs);
+            GradientOutcome<HandLorenz> g = w.Compute(system, GradientWorkspaceTests.Of(name), options).EnsureSuccess();
             Assert.Equal(expected.Y0, g.Y0);
             Assert.Equal(expected.Parameters, g.Parameters);
             Assert.Equal(expected.Status, g.Status);
@@ -182,11 +164,11 @@ public class GradientDispatchTests
     {
         var system = new HandLorenz();
         var options = new SolverOptions { RelTol = 1e-8, AbsTol = 1e-8, MaxSteps = 5 };
-        OdeGradient expected = Ode.LossGradient(system, LorenzY0, LorenzP, 0, Times, Square, Of(name), options);
+        OdeGradient expected = Ode.LossGradient(system, LorenzY0, LorenzP, 0, Times, GradientWorkspaceReuseTests.Square, GradientWorkspaceTests.Of(name), options);
         Assert.False(expected.IsSuccess);
         var w = new GradientWorkspace<HandLorenz>();
-        w.Inputs = GradientInputs.Create(system, LorenzY0, LorenzP, 0, Times, Square, w.Inputs);
-        GradientOutcome<HandLorenz> g = w.Compute(system, Of(name), options);
+        w.Inputs = GradientInputs.Create(system, LorenzY0, LorenzP, 0, Times, GradientWorkspaceReuseTests.Square, w.Inputs);
+        GradientOutcome<HandLorenz> g = w.Compute(system, GradientWorkspaceTests.Of(name), options);
         Assert.Equal(expected.Status, g.Status);
         Assert.True(double.IsNaN(g.Loss));
         Assert.All(g.Parameters, v => Assert.True(double.IsNaN(v)));
