@@ -288,26 +288,16 @@ public static partial class Ode
     }
 
     /// <summary>The sensitivity of Ode.Gradient when none is given (one instance, so its workspace is found again).</summary>
-    private static readonly InterpolatingAdjointSensitivity DefaultSensitivity = Sensitivity.InterpolatingAdjoint();
+    internal static readonly InterpolatingAdjointSensitivity DefaultSensitivity = Sensitivity.InterpolatingAdjoint();
 
     /// <summary>
-    /// The gradient of <paramref name="workspace"/>'s inputs: through the workspace when the method keeps one (the
-    /// adjoints: nothing allocated after the first call of a shape but the result's copies), otherwise as the method
-    /// computes it on its own. The result's arrays are the caller's (the workspace's are overwritten by its next call).
+    /// The gradient of <paramref name="workspace"/>'s inputs (<see cref="GradientWorkspace{TSystem}.Compute"/>). The result's
+    /// arrays are the caller's: the workspace is the thread's, and its next call overwrites its buffers. A failure is
+    /// returned in the result's status, as Ode.Gradient documents, not thrown.
     /// </summary>
-    internal static OdeGradient Compute<TSystem>(in TSystem system, GradientWorkspace<TSystem> workspace, Sensitivity? sensitivity, SolverOptions? options)
-        where TSystem : struct, IOdeSystem
-    {
-        options ??= SolverOptions.Default;
-        sensitivity ??= DefaultSensitivity;
-        workspace.Start();
-        if (sensitivity.ComputeInto(system, workspace, options)) return workspace.ToGradient(sensitivity);
-        GradientInputs inputs = workspace.Inputs!;
-        OdeGradient g = sensitivity.Compute(system, inputs, options);
-        g.States = (double[])inputs.States.Clone();
-        g.Loss = g.IsSuccess ? inputs.LossValue : double.NaN;
-        return g;
-    }
+    private static OdeGradient Compute<TSystem>(in TSystem system, GradientWorkspace<TSystem> workspace, Sensitivity? sensitivity, SolverOptions? options)
+        where TSystem : struct, IOdeSystem =>
+        workspace.Compute(system, sensitivity, options).ToGradient();
 
     internal static OdeGradient Compute<TSystem>(in TSystem system, GradientInputs inputs, Sensitivity? sensitivity, SolverOptions? options)
         where TSystem : struct, IOdeSystem

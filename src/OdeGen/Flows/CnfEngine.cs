@@ -133,24 +133,14 @@ internal abstract class CnfEngine
         }
 
         // What Ode.LossGradient computes (the same inputs, checks, workspace path and fallback), into the worker's kept
-        // workspace: its dL/dθ buffer is returned instead of a copy. A failure throws as Ode.LossGradient's result's EnsureSuccess.
+        // workspace. The dL/dθ buffer is returned instead of a copy, since the flow adds it into its chunk slot at once; a
+        // failure throws (as Ode.LossGradient's result's EnsureSuccess would), since a flow's gradient has no status to return.
         private static double[] Differentiate<TS>(in TS system, GradientWorkspace<TS> w, double[] y0, double[] p, double from, double[] times,
             ObservationLoss loss, Sensitivity sensitivity, SolverOptions options, out GradientStats stats)
             where TS : struct, IOdeSystem
         {
-            GradientInputs inputs = w.Inputs = GradientInputs.Create(system, y0, p, from, times, loss, w.Inputs);
-            if (sensitivity is not null && options is not null)
-            {
-                w.Start();
-                if (sensitivity.ComputeInto(system, w, options))
-                {
-                    if (!OdeStatusText.IsSuccess(w.Status)) w.ToGradient(sensitivity).EnsureSuccess();
-                    stats = w.Stats;
-                    return w.Parameters;
-                }
-            }
-            // No workspace path (forward sensitivities, events) or a null setting: Ode.LossGradient's own fallback.
-            OdeGradient g = Ode.Compute(system, inputs, sensitivity, options).EnsureSuccess();
+            w.Inputs = GradientInputs.Create(system, y0, p, from, times, loss, w.Inputs);
+            GradientOutcome<TS> g = w.Compute(system, sensitivity, options).EnsureSuccess();
             stats = g.Stats;
             return g.Parameters;
         }

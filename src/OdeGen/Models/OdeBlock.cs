@@ -174,22 +174,11 @@ public class OdeBlock<TSystem> : Layer, IBackwardMemory
         where TS : struct, IOdeSystem
     {
         w.Inputs = GradientInputs.Create(system, x, parameters, T0, _times, yBar, w.Inputs);
-        w.Start();
-        bool inWorkspace = !y.IsEmpty && Sensitivity is BacksolveAdjointSensitivity backsolve
-            ? backsolve.ComputeFromStatesInto(system, w, Options, y)
-            : Sensitivity.ComputeInto(system, w, Options);
-        if (inWorkspace)
-        {
-            if (!OdeStatusText.IsSuccess(w.Status)) w.ToGradient(Sensitivity).EnsureSuccess();
-            gY0 = w.Y0;
-            gP = w.Parameters;
-        }
-        else
-        {
-            OdeGradient g = Ode.Compute(system, w, Sensitivity, Options).EnsureSuccess();
-            gY0 = g.Y0;
-            gP = g.Parameters;
-        }
+        // A layer's backward pass has no status to return, so a failure throws; the result is read in place, not copied
+        // (a block's backward pass allocates nothing after its first call), and is valid until this thread's next call.
+        GradientOutcome<TS> g = w.Compute(system, Sensitivity, Options, y).EnsureSuccess();
+        gY0 = g.Y0;
+        gP = g.Parameters;
     }
 
     /// <inheritdoc/>

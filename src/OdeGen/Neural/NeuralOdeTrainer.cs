@@ -257,24 +257,15 @@ public sealed class NeuralOdeTrainer<TSystem> where TSystem : struct, IOdeSystem
 
     // One sample's loss (NaN when a solve failed) and gradient through workspace: the gradient is read from the workspace's
     // buffer (or, for a sensitivity without a workspace, the result it returns) and is valid until the workspace's next use.
+    // A failure is not thrown: the batch reports the first failed sample's status and leaves its gradient out.
     private double SampleGradient(GradientWorkspace<TSystem> workspace, SampleLoss sampleLoss, ReadOnlySpan<double> parameters, TrajectorySample sample,
         out double[] gradient, out OdeStatus status, out GradientStats stats)
     {
-        Sensitivity sensitivity = Sensitivity;
-        SolverOptions options = Solver;
         sampleLoss.Target = sample.Target;
         workspace.Inputs = GradientInputs.Create(_system, sample.Y0, parameters, sample.T0, sample.Times, sampleLoss.Callback, workspace.Inputs);
-        workspace.Start();
-        if (sensitivity.ComputeInto(_system, workspace, options))
-        {
-            (gradient, status, stats) = (workspace.Parameters, workspace.Status, workspace.Stats);
-        }
-        else
-        {
-            OdeGradient result = sensitivity.Compute(_system, workspace.Inputs, options);
-            (gradient, status, stats) = (result.Parameters, result.Status, result.Stats);
-        }
-        return OdeStatusText.IsSuccess(status) ? workspace.Inputs.LossValue : double.NaN;
+        GradientOutcome<TSystem> g = workspace.Compute(_system, Sensitivity, Solver);
+        (gradient, status, stats) = (g.Parameters, g.Status, g.Stats);
+        return g.Loss;
     }
 
     private SampleLoss? _sampleLoss;

@@ -14,8 +14,9 @@ public class GradientWorkspaceTests(ITestOutputHelper output)
 {
     public static TheoryData<string> Adjoints => new() { "InterpolatingAdjoint", "BacksolveAdjoint", "DiscreteAdjoint" };
 
-    private static OdeGen.Sensitivity Of(string name) => name switch
+    internal static OdeGen.Sensitivity Of(string name) => name switch
     {
+        "Forward" => OdeGen.Sensitivity.Forward,
         "InterpolatingAdjoint" => OdeGen.Sensitivity.InterpolatingAdjoint(),
         "BacksolveAdjoint" => OdeGen.Sensitivity.BacksolveAdjoint,
         _ => OdeGen.Sensitivity.DiscreteAdjoint,
@@ -110,7 +111,7 @@ public class GradientWorkspaceReuseTests
         Assert.NotEqual(c, d);
     }
 
-    private static double Square(ReadOnlySpan<double> states, Span<double> dLdy)
+    internal static double Square(ReadOnlySpan<double> states, Span<double> dLdy)
     {
         double sum = 0;
         for (int i = 0; i < states.Length; i++)
@@ -119,5 +120,59 @@ public class GradientWorkspaceReuseTests
             dLdy[i] = states[i];
         }
         return sum;
+    }
+}
+
+/// <summary>
+/// GradientWorkspace.Compute, the dispatch that Ode.Gradient, OdeBlock, the CNF engine and the trainer share: through a
+/// kept workspace it gives what Ode.LossGradient gives, bit for bit, on both of its paths (the method's workspace, or the
+/// method's own computation for a sensitivity without one), and a failure throws what the result's EnsureSuccess throws.
+/// </summary>
+public class GradientDispatchTests
+{
+    private static readonly double[] Times = [0.5, 1.0];
+
+    public static TheoryData<string> Methods => new() { "Forward", "InterpolatingAdjoint", "BacksolveAdjoint", "DiscreteAdjoint" };
+
+    [Theory]
+    [MemberData(nameof(Methods))]
+    public void KeptWorkspace_GivesOdeLossGradientsBits(string name)
+    {
+        var system = new HandLorenz();
+        var options = new SolverOptions { RelTol = 1e-8, AbsTol = 1e-8 };
+        OdeGradient expected = Ode.LossGradient(system, LorenzY0, LorenzP, 0, Times, GradientWorkspaceReuseTests.Square, GradientWorkspaceTests.Of(name), options);
+        var w = new GradientWorkspace<HandLorenz>();
+        for (int call = 0; call < 2; call++)   // the second call reuses what the first built
+        {
+            w.Inputs = GradientInputs.Create(system, LorenzY0, LorenzP, 0, Times, GradientWorkspaceReuseTests.Square, w.Inputs);
+            GradientOutcome<HandLorenz> g = w.Compute(system, GradientWorkspaceTests.Of(name), options).EnsureSuccess();
+            Assert.Equal(expected.Y0, g.Y0);
+            Assert.Equal(expected.Parameters, g.Parameters);
+            Assert.Equal(expected.Status, g.Status);
+            Assert.Equal(expected.Stats.ToString(), g.Stats.ToString());
+            Assert.Equal(expected.Loss, g.Loss);
+            OdeGradient copy = g.ToGradient();
+            Assert.Equal(expected.T0, copy.T0);
+            Assert.Equal(expected.Times, copy.Times);
+            Assert.Equal(expected.States, copy.States);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Methods))]
+    public void AFailure_ThrowsWhatTheResultsEnsureSuccessThrows(string name)
+    {
+        var system = new HandLorenz();
+        var options = new SolverOptions { RelTol = 1e-8, AbsTol = 1e-8, MaxSteps = 5 };
+        OdeGradient expected = Ode.LossGradient(system, LorenzY0, LorenzP, 0, Times, GradientWorkspaceReuseTests.Square, GradientWorkspaceTests.Of(name), options);
+        Assert.False(expected.IsSuccess);
+        var w = new GradientWorkspace<HandLorenz>();
+        w.Inputs = GradientInputs.Create(system, LorenzY0, LorenzP, 0, Times, GradientWorkspaceReuseTests.Square, w.Inputs);
+        GradientOutcome<HandLorenz> g = w.Compute(system, GradientWorkspaceTests.Of(name), options);
+        Assert.Equal(expected.Status, g.Status);
+        Assert.True(double.IsNaN(g.Loss));
+        Assert.All(g.Parameters, v => Assert.True(double.IsNaN(v)));
+        var thrown = Assert.Throws<OdeSolverException>(() => g.EnsureSuccess());
+        Assert.Equal(Assert.Throws<OdeSolverException>(() => expected.EnsureSuccess()).Message, thrown.Message);
     }
 }

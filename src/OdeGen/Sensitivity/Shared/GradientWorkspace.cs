@@ -92,6 +92,32 @@ internal sealed class GradientWorkspace<TSystem> where TSystem : struct, IOdeSys
         T0 = double.NaN;
     }
 
+    /// <summary>
+    /// The gradient of <see cref="Inputs"/> (set them first), the one place that chooses how: <see cref="Start"/>, then the
+    /// method's workspace path into this workspace's buffers (the adjoints: nothing allocated after the first call of a
+    /// shape), or, when the method keeps no workspace for these options (forward sensitivities, events), the method's own
+    /// computation, which allocates its result. Null settings are Ode.Gradient's defaults. The caller decides what a
+    /// failure does (<see cref="GradientOutcome{TSystem}.EnsureSuccess"/>) and whether to copy the result out
+    /// (<see cref="GradientOutcome{TSystem}.ToGradient"/>) or read it in place.
+    /// </summary>
+    /// <param name="system">The dynamics.</param>
+    /// <param name="sensitivity">The method; null: Ode.Gradient's default.</param>
+    /// <param name="options">The solver options; null: <see cref="SolverOptions.Default"/>.</param>
+    /// <param name="states">
+    /// The forward pass's states at the observation times when the caller has them with these options (row i), or empty:
+    /// a back-solve adjoint then starts its backward pass from them and does not solve forward again.
+    /// </param>
+    public GradientOutcome<TSystem> Compute(in TSystem system, Sensitivity? sensitivity, SolverOptions? options, ReadOnlySpan<double> states = default)
+    {
+        options ??= SolverOptions.Default;
+        sensitivity ??= Ode.DefaultSensitivity;
+        Start();
+        bool inWorkspace = !states.IsEmpty && sensitivity is BacksolveAdjointSensitivity backsolve
+            ? backsolve.ComputeFromStatesInto(system, this, options, states)
+            : sensitivity.ComputeInto(system, this, options);
+        return new GradientOutcome<TSystem>(this, sensitivity, inWorkspace ? null : sensitivity.Compute(system, Inputs!, options));
+    }
+
     /// <summary>The result handed to a caller: copies of the buffers (the next call overwrites them), the states and the loss.</summary>
     public OdeGradient ToGradient(Sensitivity sensitivity)
     {
@@ -101,6 +127,66 @@ internal sealed class GradientWorkspace<TSystem> where TSystem : struct, IOdeSys
             States = (double[])inputs.States.Clone(),
             Loss = OdeStatusText.IsSuccess(Status) ? inputs.LossValue : double.NaN,
         };
+    }
+}
+
+/// <summary>
+/// What <see cref="GradientWorkspace{TSystem}.Compute"/> computed, read the same way whichever path computed it: the
+/// workspace's buffers, or the method's own result when it keeps no workspace. A value, so reading it allocates nothing;
+/// its arrays are valid until the workspace's next computation.
+/// </summary>
+internal readonly struct GradientOutcome<TSystem> where TSystem : struct, IOdeSystem
+{
+    private readonly GradientWorkspace<TSystem> _workspace;
+    private readonly Sensitivity _sensitivity;
+    private readonly OdeGradient? _own; // the method's own result; null: the result is in the workspace's buffers
+
+    internal GradientOutcome(GradientWorkspace<TSystem> workspace, Sensitivity sensitivity, OdeGradient? own)
+    {
+        _workspace = workspace;
+        _sensitivity = sensitivity;
+        _own = own;
+    }
+
+    /// <summary>dL/dy0 (NaN when the computation failed).</summary>
+    public double[] Y0 => _own is { } g ? g.Y0 : _workspace.Y0;
+
+    /// <summary>dL/dp (NaN when the computation failed).</summary>
+    public double[] Parameters => _own is { } g ? g.Parameters : _workspace.Parameters;
+
+    /// <summary>How the computation ended.</summary>
+    public OdeStatus Status => _own is { } g ? g.Status : _workspace.Status;
+
+    /// <summary>The work of the computation.</summary>
+    public GradientStats Stats => _own is { } g ? g.Stats : _workspace.Stats;
+
+    /// <summary>True when <see cref="Status"/> counts as success (<see cref="OdeGradient.IsSuccess"/>).</summary>
+    public bool IsSuccess => OdeStatusText.IsSuccess(Status);
+
+    /// <summary>The loss the inputs' <see cref="ObservationLoss"/> returned (NaN with dLdy given, or when the computation failed).</summary>
+    public double Loss => IsSuccess ? _workspace.Inputs!.LossValue : double.NaN;
+
+    /// <summary>
+    /// Throws the <see cref="OdeSolverException"/> that <see cref="OdeGradient.EnsureSuccess"/> of <see cref="ToGradient"/>
+    /// would (nothing is allocated unless it throws); returns this outcome for chaining.
+    /// </summary>
+    public GradientOutcome<TSystem> EnsureSuccess()
+    {
+        if (!IsSuccess) (_own ?? _workspace.ToGradient(_sensitivity)).EnsureSuccess();
+        return this;
+    }
+
+    /// <summary>
+    /// The result as Ode.Gradient hands it out, its arrays the caller's: copies of the workspace's buffers, or the method's
+    /// own result with a copy of the states (the workspace's inputs are overwritten by its next call) and the loss.
+    /// </summary>
+    public OdeGradient ToGradient()
+    {
+        if (_own is not { } g) return _workspace.ToGradient(_sensitivity);
+        GradientInputs inputs = _workspace.Inputs!;
+        g.States = (double[])inputs.States.Clone();
+        g.Loss = g.IsSuccess ? inputs.LossValue : double.NaN;
+        return g;
     }
 }
 
