@@ -15,8 +15,9 @@ namespace OdeGen.Samples.Classifier;
 /// <param name="Seminorm">odenet: leave the parameter adjoint out of the backward solve's error norm (torchdiffeq's <c>adjoint_options=dict(norm="seminorm")</c>).</param>
 /// <param name="Precision">Every convolution's arithmetic (<see cref="Conv2d.Precision"/>; single is PyTorch's default float32).</param>
 /// <param name="Groups">Every GroupNorm's groups; 0 for torchdiffeq's min(32, <paramref name="Channels"/>).</param>
+/// <param name="Hidden">The ODE models: channels between the dynamics' two convolutions (<see cref="OdeNetDynamics.Hidden"/>); 0 for <paramref name="Channels"/>, the paper's block.</param>
 public sealed record ClassifierSpec(string Model, int Channels, int Blocks = 0, int Steps = 4, double Tolerance = 1e-3, int Rows = 28, int Columns = 28, bool BatchOde = false,
-    StepSizeControl Controller = StepSizeControl.Integral, bool Seminorm = false, ConvolutionPrecision Precision = ConvolutionPrecision.Double, int Groups = 0)
+    StepSizeControl Controller = StepSizeControl.Integral, bool Seminorm = false, ConvolutionPrecision Precision = ConvolutionPrecision.Double, int Groups = 0, int Hidden = 0)
 {
     /// <summary>The models this sample builds.</summary>
     public static readonly string[] Models = ["resnet", "resnet1", "rknet", "odenet", "odenet-discrete"];
@@ -91,6 +92,10 @@ public sealed class ClassifierNetwork
         int c = spec.Channels;
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(c);
         int groups = NormGroups(spec);
+        if (spec.Hidden < 0 || (spec.Hidden > 0 && spec.Hidden % groups != 0))
+            throw new ArgumentException($"--hidden {spec.Hidden}: must be positive and a multiple of the GroupNorms' {groups} groups.");
+        if (spec.Hidden > 0 && spec.Model is not ("rknet" or "odenet" or "odenet-discrete"))
+            throw new ArgumentException($"--hidden is the ODE block's width; --model {spec.Model} has no ODE block.");
         var stem1 = new Conv2d(1, c, spec.Rows, spec.Columns, kernel: 3) { Precision = spec.Precision };
         var stem2 = new Conv2d(c, c, stem1.OutHeight, stem1.OutWidth, kernel: 4, stride: 2, padding: 1) { Precision = spec.Precision };
         var stem3 = new Conv2d(c, c, stem2.OutHeight, stem2.OutWidth, kernel: 4, stride: 2, padding: 1) { Precision = spec.Precision };
@@ -112,7 +117,7 @@ public sealed class ClassifierNetwork
                 break;
             case "rknet" or "odenet" or "odenet-discrete":
                 counter = new EvaluationCounter();
-                var f = new OdeNetDynamics(c, h, w, groups, spec.Precision);
+                var f = new OdeNetDynamics(c, h, w, groups, spec.Precision, spec.Hidden);
                 (Sensitivity sensitivity, SolverOptions options) = spec.Model switch
                 {
                     // RK-Net: backpropagation through the fixed-step solver, i.e. the discrete adjoint of its steps.

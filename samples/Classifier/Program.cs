@@ -8,7 +8,7 @@ CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
 string dataDir = Idx.FashionMnistDirectory, model = "odenet", outDir = Directory.GetCurrentDirectory();
 string? save = null, load = null, sweep = null;
-int channels = 32, groups = 0, epochs = 1, trainSubset = 0, testSubset = 0, seed = 0, threads = 0, batch = 128, blocks = 0, steps = 4, benchRepeats = 5;
+int channels = 32, groups = 0, hidden = 0, epochs = 1, trainSubset = 0, testSubset = 0, seed = 0, threads = 0, batch = 128, blocks = 0, steps = 4, benchRepeats = 5;
 double tol = 1e-3, learningRate = 0.1;
 bool bench = false, batchOde = false, seminorm = false;
 var controller = OdeGen.StepSizeControl.Integral;
@@ -26,6 +26,7 @@ try
             case "--model": model = Value(); break;
             case "--channels": channels = Int(); break;
             case "--groups": groups = Int(); break;
+            case "--hidden": hidden = Int(); break;
             case "--epochs": epochs = Int(); break;
             case "--train-subset": trainSubset = Int(); break;
             case "--test-subset": testSubset = Int(); break;
@@ -68,6 +69,8 @@ try
                       --channels C        channels of the stem and middle (default 32, the size of docs/odenet.md's table;
                                           the paper's 64 costs ~4× the time, 16 a quarter)
                       --groups G          the GroupNorms' groups (default min(32, C), torchdiffeq's; G must divide C)
+                      --hidden H          ODE models: channels between the dynamics' two convolutions (default C, the
+                                          paper's block; wider gives f more capacity at the same state, G must divide H)
                       --epochs N          passes over the training images (default 1)
                       --train-subset N    train on the first N images (default: all 60,000)
                       --test-subset N     test on the first N images (default: all 10,000)
@@ -103,7 +106,7 @@ catch (Exception e) when (e is FormatException or ArgumentException or OverflowE
     return 2;
 }
 
-var spec = new ClassifierSpec(model, channels, blocks, steps, tol, BatchOde: batchOde, Controller: controller, Seminorm: seminorm, Precision: precision, Groups: groups);
+var spec = new ClassifierSpec(model, channels, blocks, steps, tol, BatchOde: batchOde, Controller: controller, Seminorm: seminorm, Precision: precision, Groups: groups, Hidden: hidden);
 ClassifierNetwork network;
 try
 {

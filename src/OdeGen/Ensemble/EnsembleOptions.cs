@@ -102,9 +102,13 @@ public sealed class EnsembleOptions
 
     internal LaneWidth ResolvedWidth => Width == LaneWidth.Auto ? HardwareWidth : Width;
 
+    // A range check, not Enum.IsDefined: that reads the enum's values from a reflection cache the runtime holds weakly, so
+    // the first call after any garbage collection allocated to rebuild it (Validate runs on every ensemble call).
+    internal static bool IsLaneWidth(LaneWidth width) => width is >= LaneWidth.Auto and <= LaneWidth.Lane512;
+
     internal void Validate()
     {
-        if (!Enum.IsDefined(Width))
+        if (!IsLaneWidth(Width))
             throw new ArgumentException($"Width {(int)Width} is not a LaneWidth.", "ensemble");
         if (MaxDegreeOfParallelism is { } d && d < 1)
             throw new ArgumentException($"MaxDegreeOfParallelism must be at least 1 (or null for every core), not {d}.", "ensemble");

@@ -45,7 +45,7 @@ public static class ContinuousNormalizingFlow
     public static ContinuousNormalizingFlow<TSystem> WithLanes<TSystem>(TSystem field, CnfOptions? options = null, LaneWidth width = LaneWidth.Auto)
         where TSystem : struct, IOdeLaneSystemSecondOrder
     {
-        if (!Enum.IsDefined(width)) throw new ArgumentOutOfRangeException(nameof(width), width, "Not a LaneWidth.");
+        if (!EnsembleOptions.IsLaneWidth(width)) throw new ArgumentOutOfRangeException(nameof(width), width, "Not a LaneWidth.");
         return new ContinuousNormalizingFlow<TSystem>(field, options, CnfEngine.Lanes(field, width, options?.Precision ?? CnfPrecision.Double));
     }
 
@@ -64,7 +64,7 @@ public static class ContinuousNormalizingFlow
         CnfOptions? options = null, LaneWidth width = LaneWidth.Auto)
         where THypernetwork : struct, IDifferentiableFunction where TField : struct, IOdeLaneSystemSecondOrder
     {
-        if (!Enum.IsDefined(width)) throw new ArgumentOutOfRangeException(nameof(width), width, "Not a LaneWidth.");
+        if (!EnsembleOptions.IsLaneWidth(width)) throw new ArgumentOutOfRangeException(nameof(width), width, "Not a LaneWidth.");
         return new ContinuousNormalizingFlow<THypernetwork, TField>(hypernetwork, field, options, CnfEngine.HyperLanes(hypernetwork, field, width, options?.Precision ?? CnfPrecision.Double));
     }
 }

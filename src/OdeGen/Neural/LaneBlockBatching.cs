@@ -18,7 +18,7 @@ public static class LaneBlockBatching
     public static LaneBlockBatching<TSystem> For<TSystem>(in TSystem system, LaneWidth width = LaneWidth.Auto)
         where TSystem : struct, IOdeLaneSystem
     {
-        if (!Enum.IsDefined(width)) throw new ArgumentException($"Width {(int)width} is not a LaneWidth.", nameof(width));
+        if (!EnsembleOptions.IsLaneWidth(width)) throw new ArgumentException($"Width {(int)width} is not a LaneWidth.", nameof(width));
         return new LaneBlockEngine<TSystem>(width, EnsembleOptions.Default.KeptBytes, continueAtObservations: true);
     }
 
@@ -49,7 +49,7 @@ public static class LaneBlockBatching
     public static LaneBlockBatching<TSystem> For<TSystem>(in TSystem system, LaneWidth width, long keptBytes, bool continueAtObservations)
         where TSystem : struct, IOdeLaneSystem
     {
-        if (!Enum.IsDefined(width)) throw new ArgumentException($"Width {(int)width} is not a LaneWidth.", nameof(width));
+        if (!EnsembleOptions.IsLaneWidth(width)) throw new ArgumentException($"Width {(int)width} is not a LaneWidth.", nameof(width));
         ArgumentOutOfRangeException.ThrowIfNegative(keptBytes);
         return new LaneBlockEngine<TSystem>(width, keptBytes, continueAtObservations);
     }

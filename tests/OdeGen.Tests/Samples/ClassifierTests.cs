@@ -68,13 +68,15 @@ public sealed class ClassifierTests
     }
 
     [Theory]
-    [InlineData("rknet")]
-    [InlineData("resnet")]
-    public void TinyClassifier_FullGradientMatchesFiniteDifferences(string model)
+    [InlineData("rknet", 0)]
+    [InlineData("resnet", 0)]
+    [InlineData("rknet", 4)]
+    public void TinyClassifier_FullGradientMatchesFiniteDifferences(string model, int hidden)
     {
         // 16×16 images → 2 channels of 3×3 after the stem; every parameter of the model is checked. RK-Net's gradient is the
-        // exact derivative of its RK4 steps (the discrete adjoint), so it must agree with finite differences to their error.
-        (Model m, double[] theta, double[] inputs, double[] targets) = Tiny(new ClassifierSpec(model, Channels: 2, Blocks: 2, Steps: 3, Rows: 16, Columns: 16));
+        // exact derivative of its RK4 steps (the discrete adjoint), so it must agree with finite differences to their error;
+        // also with 4 channels between the dynamics' convolutions (--hidden).
+        (Model m, double[] theta, double[] inputs, double[] targets) = Tiny(new ClassifierSpec(model, Channels: 2, Blocks: 2, Steps: 3, Rows: 16, Columns: 16, Hidden: hidden));
         var gradient = new double[theta.Length];
         m.Gradient(theta, inputs, targets, Loss.SoftmaxCrossEntropy, gradient);
 
@@ -237,6 +239,21 @@ public sealed class ClassifierTests
         ClassifierNetwork network = ClassifierNetwork.Create(new ClassifierSpec("resnet1", 40, Groups: 20));
         Assert.All(network.Model.Layers.OfType<GroupNorm>(), norm => Assert.Equal(20, norm.Groups));
         Assert.All(ClassifierNetwork.Create(new ClassifierSpec("resnet1", 64)).Model.Layers.OfType<GroupNorm>(), norm => Assert.Equal(32, norm.Groups));
+    }
+
+    [Fact]
+    public void Hidden_WidensTheOdeBlockOnly_WithinHalfTheResNetsParameters()
+    {
+        // The 32-channel table's wider ODE-Net: 64 channels between the dynamics' convolutions, under half the six-block ResNet.
+        int resnet = ClassifierNetwork.Create(new ClassifierSpec("resnet", 32)).Model.ParameterCount;
+        int odenet = ClassifierNetwork.Create(new ClassifierSpec("odenet", 32)).Model.ParameterCount;
+        int wide = ClassifierNetwork.Create(new ClassifierSpec("odenet", 32, Hidden: 64)).Model.ParameterCount;
+        Assert.Equal((145_418, 52_938, 71_754), (resnet, odenet, wide));
+        Assert.True(2 * wide <= resnet);
+        Assert.Equal(odenet, ClassifierNetwork.Create(new ClassifierSpec("odenet", 32, Hidden: 32)).Model.ParameterCount);
+
+        Assert.Contains("--hidden 20", Assert.Throws<ArgumentException>(() => ClassifierNetwork.Create(new ClassifierSpec("odenet", 32, Hidden: 20, Groups: 8))).Message);
+        Assert.Contains("no ODE block", Assert.Throws<ArgumentException>(() => ClassifierNetwork.Create(new ClassifierSpec("resnet", 32, Hidden: 64))).Message);
     }
 
     private static double MeanLoss(ClassifierNetwork network, double[] theta, ImageDataset data)
