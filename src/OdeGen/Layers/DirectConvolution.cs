@@ -1265,25 +1265,31 @@ internal static class DirectConvolution
         Span<T> sums = stackalloc T[Gemm.RowTile * 64];
         Span<int> at = stackalloc int[Gemm.RowTile];
         ref T x = ref MemoryMarshal.GetReference(input);
+        ref T running = ref MemoryMarshal.GetReference(sums);
         ref int offsets = ref MemoryMarshal.GetReference(tapOffset);
         skips = PaddingSkips.For(skips, Gemm.RowTile);
         ReadOnlySpan<int> kinds = skips is null ? default : skips.KindsOf(Gemm.RowTile);
         ref int list = ref MemoryMarshal.GetArrayDataReference(skips is null ? Identity(taps) : skips.Lists);
-        for (int pc = 0, block = 0; pc < taps; pc += Gemm.DepthBlock, block++)
+        for (int o0 = 0; o0 < outChannels; o0 += tile)
         {
-            int kc = Math.Min(Gemm.DepthBlock, taps - pc);
-            for (int o0 = 0; o0 < outChannels; o0 += tile)
+            // The tile's two panels, [tap][2·width channels] each, one after the other.
+            ReadOnlySpan<T> panels = packedWeights.Slice(o0 * taps, taps * tile);
+            ref T pw = ref MemoryMarshal.GetReference(panels);
+            nint second = (nint)panelWidth * taps;
+            int channels = Math.Min(tile, outChannels - o0);
+            for (int j0 = 0; j0 < pixels; j0 += Gemm.RowTile)
             {
-                // The tile's two panels, [tap][2·width channels] each, one after the other.
-                ReadOnlySpan<T> panels = packedWeights.Slice(o0 * taps, taps * tile);
-                ref T pw = ref MemoryMarshal.GetReference(panels);
-                nint second = (nint)panelWidth * taps;
-                int channels = Math.Min(tile, outChannels - o0);
-                for (int j0 = 0; j0 < pixels; j0 += Gemm.RowTile)
+                int rows = Math.Min(Gemm.RowTile, pixels - j0);
+                for (int r = 0; r < Gemm.RowTile; r++) at[r] = pixelOffset[j0 + Math.Min(r, rows - 1)];   // a short tile repeats its last pixel
+                nint a0 = at[0], a1 = at[1], a2 = at[2], a3 = at[3], a4 = at[4], a5 = at[5];
+
+                // The tile's y, [row][4·width lanes], runs through every depth block here and goes back once: y += block 1's
+                // chain, then block 2's, … as the blocks' transposing adds made it, one transposition each way instead of one a
+                // block (a quarter of the 6×6 blocks' forward product went to those). ForwardWidened's one block starts at zero.
+                if (wide.IsEmpty) LoadTransposed(y, (o0 * pixels) + j0, pixels, channels, rows, sums, tile);
+                for (int pc = 0, block = 0; pc < taps; pc += Gemm.DepthBlock, block++)
                 {
-                    int rows = Math.Min(Gemm.RowTile, pixels - j0);
-                    for (int r = 0; r < Gemm.RowTile; r++) at[r] = pixelOffset[j0 + Math.Min(r, rows - 1)];   // a short tile repeats its last pixel
-                    nint a0 = at[0], a1 = at[1], a2 = at[2], a3 = at[3], a4 = at[4], a5 = at[5];
+                    int kc = Math.Min(Gemm.DepthBlock, taps - pc);
                     (int start, int end) = TileTaps(skips, kinds, j0 / Gemm.RowTile, block, pc, kc);
                     TVector c00 = default, c01 = default, c02 = default, c03 = default, c10 = default, c11 = default, c12 = default, c13 = default;
                     TVector c20 = default, c21 = default, c22 = default, c23 = default, c30 = default, c31 = default, c32 = default, c33 = default;
@@ -1327,14 +1333,112 @@ internal static class DirectConvolution
                         c53 = TOps.MultiplyAdd(a, b3, c53);
                     }
 
-                    // The two halves as rows of 4·width values: channels o0 … o0 + 2w − 1, then the second panel's.
-                    StoreRows<TVector, T>(sums, tile, w, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51);
-                    StoreRows<TVector, T>(sums[panelWidth..], tile, w, c02, c03, c12, c13, c22, c23, c32, c33, c42, c43, c52, c53);
-                    if (wide.IsEmpty) AddTransposed(sums, tile, channels, rows, y, (o0 * pixels) + j0, pixels);
-                    else AddWidenedScattered(sums, tile, channels, rows, wide, o0, j0);
+                    if (wide.IsEmpty)
+                    {
+                        // Row r += its four vectors: channels o0 … o0 + 2w − 1 (the first panel), then the second panel's.
+                        AddRow<TOps, TVector, T>(ref running, w, c00, c01, c02, c03);
+                        AddRow<TOps, TVector, T>(ref Unsafe.Add(ref running, tile), w, c10, c11, c12, c13);
+                        AddRow<TOps, TVector, T>(ref Unsafe.Add(ref running, 2 * tile), w, c20, c21, c22, c23);
+                        AddRow<TOps, TVector, T>(ref Unsafe.Add(ref running, 3 * tile), w, c30, c31, c32, c33);
+                        AddRow<TOps, TVector, T>(ref Unsafe.Add(ref running, 4 * tile), w, c40, c41, c42, c43);
+                        AddRow<TOps, TVector, T>(ref Unsafe.Add(ref running, 5 * tile), w, c50, c51, c52, c53);
+                    }
+                    else
+                    {
+                        StoreRows<TVector, T>(sums, tile, w, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51);
+                        StoreRows<TVector, T>(sums[panelWidth..], tile, w, c02, c03, c12, c13, c22, c23, c32, c33, c42, c43, c52, c53);
+                    }
                 }
+
+                if (wide.IsEmpty) StoreTransposed(sums, tile, channels, rows, y, (o0 * pixels) + j0, pixels);
+                else AddWidenedScattered(sums, tile, channels, rows, wide, o0, j0);
             }
         }
+    }
+
+    // The transposing load and store of ForwardWide's running tile: tile[r·`tile` + l] and target[start + l·stride + r] for the
+    // tile's `channels` lanes and `rows` rows. A full tile of 64 float lanes by six rows on AVX-512 moves 4 × 4 blocks in
+    // registers (rows 0–3, then 2–5: rows 2 and 3 moved twice, the same values); the others an entry at a time. Moves only:
+    // the same bits either way.
+    private static void LoadTransposed<T>(ReadOnlySpan<T> target, int start, int stride, int channels, int rows, Span<T> tile, int tileWidth)
+        where T : unmanaged
+    {
+        ref T t0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(target), start);
+        ref T s0 = ref MemoryMarshal.GetReference(tile);
+        if (SixByFour<T>(tileWidth, channels, rows))
+        {
+            for (int g = 0; g < 4; g++)
+            {
+                ref float from = ref Unsafe.As<T, float>(ref Unsafe.Add(ref t0, 16 * g * stride));
+                ref float into = ref Unsafe.As<T, float>(ref Unsafe.Add(ref s0, 16 * g));
+                LoadQuad(ref from, stride, ref into);
+                LoadQuad(ref Unsafe.Add(ref from, 2), stride, ref Unsafe.Add(ref into, 2 * 64));
+            }
+
+            return;
+        }
+
+        for (int l = 0; l < channels; l++)
+        {
+            ref T row = ref Unsafe.Add(ref t0, l * stride);
+            for (int r = 0; r < rows; r++) Unsafe.Add(ref s0, (r * tileWidth) + l) = Unsafe.Add(ref row, r);
+        }
+    }
+
+    // The inverse of LoadTransposed.
+    private static void StoreTransposed<T>(ReadOnlySpan<T> tile, int tileWidth, int channels, int rows, Span<T> target, int start, int stride)
+        where T : unmanaged
+    {
+        ref T t0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(target), start);
+        ref T s0 = ref MemoryMarshal.GetReference(tile);
+        if (SixByFour<T>(tileWidth, channels, rows))
+        {
+            for (int g = 0; g < 4; g++)
+            {
+                ref float into = ref Unsafe.As<T, float>(ref Unsafe.Add(ref t0, 16 * g * stride));
+                ref float from = ref Unsafe.As<T, float>(ref Unsafe.Add(ref s0, 16 * g));
+                StoreQuad(ref from, ref into, stride);
+                StoreQuad(ref Unsafe.Add(ref from, 2 * 64), ref Unsafe.Add(ref into, 2), stride);
+            }
+
+            return;
+        }
+
+        for (int l = 0; l < channels; l++)
+        {
+            ref T row = ref Unsafe.Add(ref t0, l * stride);
+            for (int r = 0; r < rows; r++) Unsafe.Add(ref row, r) = Unsafe.Add(ref s0, (r * tileWidth) + l);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool SixByFour<T>(int tileWidth, int channels, int rows) =>
+        typeof(T) == typeof(float) && Avx512F.IsSupported && tileWidth == 64 && channels == 64 && rows == Gemm.RowTile;
+
+    // Four rows of 16 lanes (64 floats apart, from `rows`) to 16 target rows `stride` apart: lane l's four values to target row
+    // l's first four entries.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreQuad(ref float rows, ref float target, int stride)
+    {
+        TransposeBlocks(Vector512.LoadUnsafe(ref rows), Vector512.LoadUnsafe(ref rows, 64), Vector512.LoadUnsafe(ref rows, 128), Vector512.LoadUnsafe(ref rows, 192),
+            out Vector512<float> m0, out Vector512<float> m1, out Vector512<float> m2, out Vector512<float> m3);
+        StoreColumns(ref target, stride, m0, add: false);
+        StoreColumns(ref Unsafe.Add(ref target, stride), stride, m1, add: false);
+        StoreColumns(ref Unsafe.Add(ref target, 2 * stride), stride, m2, add: false);
+        StoreColumns(ref Unsafe.Add(ref target, 3 * stride), stride, m3, add: false);
+    }
+
+    // The inverse of StoreQuad.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void LoadQuad(ref float source, int stride, ref float rows)
+    {
+        TransposeBlocks(LoadColumns(ref source, stride), LoadColumns(ref Unsafe.Add(ref source, stride), stride),
+            LoadColumns(ref Unsafe.Add(ref source, 2 * stride), stride), LoadColumns(ref Unsafe.Add(ref source, 3 * stride), stride),
+            out Vector512<float> r0, out Vector512<float> r1, out Vector512<float> r2, out Vector512<float> r3);
+        r0.StoreUnsafe(ref rows);
+        r1.StoreUnsafe(ref rows, 64);
+        r2.StoreUnsafe(ref rows, 128);
+        r3.StoreUnsafe(ref rows, 192);
     }
 
     /// <summary><see cref="WeightGradient(int, ReadOnlySpan{double}, ReadOnlySpan{double}, ReadOnlySpan{int}, ReadOnlySpan{int}, Span{double})"/> at the width of <typeparamref name="TOps"/>, unchecked; yBarT's rows RoundUp(outChannels, 2·width) long.</summary>
