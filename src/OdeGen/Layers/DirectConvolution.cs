@@ -912,7 +912,8 @@ internal static class DirectConvolution
         }
     }
 
-    // xBar's entries of a tile of input pixels by planes into sums ([pixel][plane], unused entries zero), and back.
+    // xBar's entries of a tile of input pixels by planes into sums ([pixel][plane], unused entries zero; a full tile of 64 float
+    // planes, the wide kernel's, in AVX-512 registers and without the zeros, which no store reads), and back.
     private static void GatherInputTile<T>(ReadOnlySpan<T> xBar, Span<T> sums, int c0, int lanes, int pixels, int i0, int rows, int tile)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -921,6 +922,13 @@ internal static class DirectConvolution
             if (xBar.Length < ((c0 + lanes - 1) * pixels) + i0 + rows) throw new ArgumentException("Direct input gradient: xBar is too short.");
             TransposeTile(ref Unsafe.As<T, float>(ref Unsafe.Add(ref MemoryMarshal.GetReference(xBar), (c0 * pixels) + i0)), pixels,
                 ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(sums[..(TallRows * tile)])));
+            return;
+        }
+
+        if (SixByFour<T>(tile, lanes, rows))
+        {
+            if (xBar.Length < ((c0 + lanes - 1) * pixels) + i0 + rows) throw new ArgumentException("Direct input gradient: xBar is too short.");
+            LoadTransposed(xBar, (c0 * pixels) + i0, pixels, lanes, rows, sums, tile);
             return;
         }
 
@@ -940,6 +948,13 @@ internal static class DirectConvolution
             if (xBar.Length < ((c0 + lanes - 1) * pixels) + i0 + rows) throw new ArgumentException("Direct input gradient: xBar is too short.");
             StoreTransposed(ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(sums[..(TallRows * tile)])),
                 ref Unsafe.As<T, float>(ref Unsafe.Add(ref MemoryMarshal.GetReference(xBar), (c0 * pixels) + i0)), pixels, add: false);
+            return;
+        }
+
+        if (SixByFour<T>(tile, lanes, rows))
+        {
+            if (xBar.Length < ((c0 + lanes - 1) * pixels) + i0 + rows) throw new ArgumentException("Direct input gradient: xBar is too short.");
+            StoreTransposed(sums, tile, lanes, rows, xBar, (c0 * pixels) + i0, pixels);
             return;
         }
 
@@ -1589,21 +1604,33 @@ internal static class DirectConvolution
         int w = TOps.Count, panelWidth = 2 * w, tile = 4 * w, taps = tapOffset.Length, columns = columnOffset.Length, stride = RoundUp(outChannels, panelWidth);
         nint step = stride;
         Span<T> sums = stackalloc T[Gemm.RowTile * 64];
+        ref T running = ref MemoryMarshal.GetReference(sums);
         ref T x = ref MemoryMarshal.GetReference(input);
         for (int pc = 0; pc < columns; pc += Gemm.DepthBlock)
         {
+            // Depth blocks outermost (unlike ForwardWide): a block's columns read a few samples' images, which stay in L2 while
+            // every tap tile reads them (the stem's 13×13 images, 14 samples a chunk, did not when each tile ran all blocks).
             int kc = Math.Min(Gemm.DepthBlock, columns - pc);
             ref int columns0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(columnOffset), pc);
             for (int o0 = 0; o0 < outChannels; o0 += tile)
             {
                 ReadOnlySpan<T> bars = yBarT.Slice((pc * stride) + o0, ((kc - 1) * stride) + tile);
                 ref T pb = ref MemoryMarshal.GetReference(bars);
+                int channels = Math.Min(tile, outChannels - o0), o1 = o0 + panelWidth;
                 for (int q0 = 0; q0 < taps; q0 += Gemm.RowTile)
                 {
                     int rows = Math.Min(Gemm.RowTile, taps - q0);
                     int last = taps - 1;
                     nint a0 = tapOffset[q0], a1 = tapOffset[Math.Min(q0 + 1, last)], a2 = tapOffset[Math.Min(q0 + 2, last)];
                     nint a3 = tapOffset[Math.Min(q0 + 3, last)], a4 = tapOffset[Math.Min(q0 + 4, last)], a5 = tapOffset[Math.Min(q0 + 5, last)];
+
+                    // ∂L/∂W += the block's chains, where the tile is full on AVX-512: the tile of ∂L/∂W, [tap][4·width channels],
+                    // in (before the chains: no call while they are live, or the JIT keeps them in memory), added, out, transposed
+                    // in registers (a scalar add an entry took a sixth of the 6×6 blocks' weight gradient). Not where ∂L/∂W's rows
+                    // lie a multiple of 4 KiB apart (the stems' 1,024 taps): all 64 in one L1 set, where the tile's two passes took
+                    // 1.5× as long as the add's one (BENCHMARKS.md, 5 December 2026, 20:41).
+                    bool inRegisters = wide.IsEmpty && SixByFour<T>(tile, channels, rows) && taps % 1024 != 0;
+                    if (inRegisters) LoadTransposed(weightBar, (o0 * taps) + q0, taps, channels, rows, sums, tile);
                     TVector c00 = default, c01 = default, c02 = default, c03 = default, c10 = default, c11 = default, c12 = default, c13 = default;
                     TVector c20 = default, c21 = default, c22 = default, c23 = default, c30 = default, c31 = default, c32 = default, c33 = default;
                     TVector c40 = default, c41 = default, c42 = default, c43 = default, c50 = default, c51 = default, c52 = default, c53 = default;
@@ -1645,21 +1672,32 @@ internal static class DirectConvolution
                         c53 = TOps.MultiplyAdd(a, b3, c53);
                     }
 
-                    // Each half as WeightGradient's tile of its 2·width channels: [tap][lane], written and added as it writes them.
+                    if (inRegisters)
+                    {
+                        AddRow<TOps, TVector, T>(ref running, w, c00, c01, c02, c03);
+                        AddRow<TOps, TVector, T>(ref Unsafe.Add(ref running, tile), w, c10, c11, c12, c13);
+                        AddRow<TOps, TVector, T>(ref Unsafe.Add(ref running, 2 * tile), w, c20, c21, c22, c23);
+                        AddRow<TOps, TVector, T>(ref Unsafe.Add(ref running, 3 * tile), w, c30, c31, c32, c33);
+                        AddRow<TOps, TVector, T>(ref Unsafe.Add(ref running, 4 * tile), w, c40, c41, c42, c43);
+                        AddRow<TOps, TVector, T>(ref Unsafe.Add(ref running, 5 * tile), w, c50, c51, c52, c53);
+                        StoreTransposed(sums, tile, channels, rows, weightBar, (o0 * taps) + q0, taps);
+                        continue;
+                    }
+
+                    // Each half as WeightGradient's tile of its 2·width channels, [tap][lane]: added where ∂L/∂W is [channel][tap]
+                    // an entry at a time, or in double as the layout of the wide ∂L/∂W has it.
                     Span<T> second = sums[(Gemm.RowTile * panelWidth)..];
                     StoreRows<TVector, T>(sums, panelWidth, w, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51);
                     StoreRows<TVector, T>(second, panelWidth, w, c02, c03, c12, c13, c22, c23, c32, c33, c42, c43, c52, c53);
-                    int o1 = o0 + panelWidth;
                     if (wide.IsEmpty)
                     {
                         AddTransposed(sums, panelWidth, Math.Min(panelWidth, outChannels - o0), rows, weightBar, (o0 * taps) + q0, taps);
                         if (o1 < outChannels) AddTransposed(second, panelWidth, Math.Min(panelWidth, outChannels - o1), rows, weightBar, (o1 * taps) + q0, taps);
+                        continue;
                     }
-                    else
-                    {
-                        AddWidened(sums[..(rows * panelWidth)], wide.Slice((o0 * taps) + (q0 * panelWidth), rows * panelWidth));
-                        AddWidened(second[..(rows * panelWidth)], wide.Slice((o1 * taps) + (q0 * panelWidth), rows * panelWidth));
-                    }
+
+                    AddWidened(sums[..(rows * panelWidth)], wide.Slice((o0 * taps) + (q0 * panelWidth), rows * panelWidth));
+                    AddWidened(second[..(rows * panelWidth)], wide.Slice((o1 * taps) + (q0 * panelWidth), rows * panelWidth));
                 }
             }
         }
