@@ -21,6 +21,9 @@ namespace OdeGen.Layers;
 /// the unfolding took as long as the product itself (BENCHMARKS.md, 5 December 2026). The float kernels over 64 channels
 /// (or planes) take two such blocks at once, four Vector512 a row (the "Wide" kernels): each broadcast then feeds four
 /// fused multiply-adds, which a core with two 512-bit FMA pipes needs to keep them busy; every output's chain is the same.
+/// Their tile of results (y, xBar or ∂L/∂W: six rows by 64 channels) goes to and from its [channel][pixel or tap] target
+/// transposed in AVX-512 registers, and the forward product's runs through every depth block before it goes back: an entry
+/// at a time, the transposition had taken a quarter of the 6×6 blocks' forward product.
 /// </para>
 /// <para>
 /// Weights are read as <see cref="PackedSize"/> lays them out (<see cref="Pack(int, int, ReadOnlySpan{double}, Span{double})"/>): for each block of two vectors of output
@@ -1627,8 +1630,8 @@ internal static class DirectConvolution
                     // ∂L/∂W += the block's chains, where the tile is full on AVX-512: the tile of ∂L/∂W, [tap][4·width channels],
                     // in (before the chains: no call while they are live, or the JIT keeps them in memory), added, out, transposed
                     // in registers (a scalar add an entry took a sixth of the 6×6 blocks' weight gradient). Not where ∂L/∂W's rows
-                    // lie a multiple of 4 KiB apart (the stems' 1,024 taps): all 64 in one L1 set, where the tile's two passes took
-                    // 1.5× as long as the add's one (BENCHMARKS.md, 5 December 2026, 20:41).
+                    // lie a multiple of 4 KiB apart (the stems' 1,024 taps): all 64 in one L1 set, where the weight gradient took 1.5×
+                    // as long so (BENCHMARKS.md, 5 December 2026, 20:41).
                     bool inRegisters = wide.IsEmpty && SixByFour<T>(tile, channels, rows) && taps % 1024 != 0;
                     if (inRegisters) LoadTransposed(weightBar, (o0 * taps) + q0, taps, channels, rows, sums, tile);
                     TVector c00 = default, c01 = default, c02 = default, c03 = default, c10 = default, c11 = default, c12 = default, c13 = default;
