@@ -21,6 +21,9 @@ namespace OdeGen.Layers;
 /// the unfolding took as long as the product itself (BENCHMARKS.md, 5 December 2026). The float kernels over 64 channels
 /// (or planes) take two such blocks at once, four Vector512 a row (the "Wide" kernels): each broadcast then feeds four
 /// fused multiply-adds, which a core with two 512-bit FMA pipes needs to keep them busy; every output's chain is the same.
+/// Their tile of results (y, xBar or ∂L/∂W: six rows by 64 channels) goes to and from its [channel][pixel or tap] target
+/// transposed in AVX-512 registers, and the forward product's runs through every depth block before it goes back: an entry
+/// at a time, the transposition had taken a quarter of the 6×6 blocks' forward product.
 /// </para>
 /// <para>
 /// Weights are read as <see cref="PackedSize"/> lays them out (<see cref="Pack(int, int, ReadOnlySpan{double}, Span{double})"/>): for each block of two vectors of output
@@ -912,7 +915,8 @@ internal static class DirectConvolution
         }
     }
 
-    // xBar's entries of a tile of input pixels by planes into sums ([pixel][plane], unused entries zero), and back.
+    // xBar's entries of a tile of input pixels by planes into sums ([pixel][plane], unused entries zero; a full tile of 64 float
+    // planes, the wide kernel's, in AVX-512 registers and without the zeros, which no store reads), and back.
     private static void GatherInputTile<T>(ReadOnlySpan<T> xBar, Span<T> sums, int c0, int lanes, int pixels, int i0, int rows, int tile)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -921,6 +925,13 @@ internal static class DirectConvolution
             if (xBar.Length < ((c0 + lanes - 1) * pixels) + i0 + rows) throw new ArgumentException("Direct input gradient: xBar is too short.");
             TransposeTile(ref Unsafe.As<T, float>(ref Unsafe.Add(ref MemoryMarshal.GetReference(xBar), (c0 * pixels) + i0)), pixels,
                 ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(sums[..(TallRows * tile)])));
+            return;
+        }
+
+        if (SixByFour<T>(tile, lanes, rows))
+        {
+            if (xBar.Length < ((c0 + lanes - 1) * pixels) + i0 + rows) throw new ArgumentException("Direct input gradient: xBar is too short.");
+            LoadTransposed(xBar, (c0 * pixels) + i0, pixels, lanes, rows, sums, tile);
             return;
         }
 
@@ -940,6 +951,13 @@ internal static class DirectConvolution
             if (xBar.Length < ((c0 + lanes - 1) * pixels) + i0 + rows) throw new ArgumentException("Direct input gradient: xBar is too short.");
             StoreTransposed(ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(sums[..(TallRows * tile)])),
                 ref Unsafe.As<T, float>(ref Unsafe.Add(ref MemoryMarshal.GetReference(xBar), (c0 * pixels) + i0)), pixels, add: false);
+            return;
+        }
+
+        if (SixByFour<T>(tile, lanes, rows))
+        {
+            if (xBar.Length < ((c0 + lanes - 1) * pixels) + i0 + rows) throw new ArgumentException("Direct input gradient: xBar is too short.");
+            StoreTransposed(sums, tile, lanes, rows, xBar, (c0 * pixels) + i0, pixels);
             return;
         }
 
@@ -1265,25 +1283,31 @@ internal static class DirectConvolution
         Span<T> sums = stackalloc T[Gemm.RowTile * 64];
         Span<int> at = stackalloc int[Gemm.RowTile];
         ref T x = ref MemoryMarshal.GetReference(input);
+        ref T running = ref MemoryMarshal.GetReference(sums);
         ref int offsets = ref MemoryMarshal.GetReference(tapOffset);
         skips = PaddingSkips.For(skips, Gemm.RowTile);
         ReadOnlySpan<int> kinds = skips is null ? default : skips.KindsOf(Gemm.RowTile);
         ref int list = ref MemoryMarshal.GetArrayDataReference(skips is null ? Identity(taps) : skips.Lists);
-        for (int pc = 0, block = 0; pc < taps; pc += Gemm.DepthBlock, block++)
+        for (int o0 = 0; o0 < outChannels; o0 += tile)
         {
-            int kc = Math.Min(Gemm.DepthBlock, taps - pc);
-            for (int o0 = 0; o0 < outChannels; o0 += tile)
+            // The tile's two panels, [tap][2·width channels] each, one after the other.
+            ReadOnlySpan<T> panels = packedWeights.Slice(o0 * taps, taps * tile);
+            ref T pw = ref MemoryMarshal.GetReference(panels);
+            nint second = (nint)panelWidth * taps;
+            int channels = Math.Min(tile, outChannels - o0);
+            for (int j0 = 0; j0 < pixels; j0 += Gemm.RowTile)
             {
-                // The tile's two panels, [tap][2·width channels] each, one after the other.
-                ReadOnlySpan<T> panels = packedWeights.Slice(o0 * taps, taps * tile);
-                ref T pw = ref MemoryMarshal.GetReference(panels);
-                nint second = (nint)panelWidth * taps;
-                int channels = Math.Min(tile, outChannels - o0);
-                for (int j0 = 0; j0 < pixels; j0 += Gemm.RowTile)
+                int rows = Math.Min(Gemm.RowTile, pixels - j0);
+                for (int r = 0; r < Gemm.RowTile; r++) at[r] = pixelOffset[j0 + Math.Min(r, rows - 1)];   // a short tile repeats its last pixel
+                nint a0 = at[0], a1 = at[1], a2 = at[2], a3 = at[3], a4 = at[4], a5 = at[5];
+
+                // The tile's y, [row][4·width lanes], runs through every depth block here and goes back once: y += block 1's
+                // chain, then block 2's, … as the blocks' transposing adds made it, one transposition each way instead of one a
+                // block (a quarter of the 6×6 blocks' forward product went to those). ForwardWidened's one block starts at zero.
+                if (wide.IsEmpty) LoadTransposed(y, (o0 * pixels) + j0, pixels, channels, rows, sums, tile);
+                for (int pc = 0, block = 0; pc < taps; pc += Gemm.DepthBlock, block++)
                 {
-                    int rows = Math.Min(Gemm.RowTile, pixels - j0);
-                    for (int r = 0; r < Gemm.RowTile; r++) at[r] = pixelOffset[j0 + Math.Min(r, rows - 1)];   // a short tile repeats its last pixel
-                    nint a0 = at[0], a1 = at[1], a2 = at[2], a3 = at[3], a4 = at[4], a5 = at[5];
+                    int kc = Math.Min(Gemm.DepthBlock, taps - pc);
                     (int start, int end) = TileTaps(skips, kinds, j0 / Gemm.RowTile, block, pc, kc);
                     TVector c00 = default, c01 = default, c02 = default, c03 = default, c10 = default, c11 = default, c12 = default, c13 = default;
                     TVector c20 = default, c21 = default, c22 = default, c23 = default, c30 = default, c31 = default, c32 = default, c33 = default;
@@ -1327,14 +1351,112 @@ internal static class DirectConvolution
                         c53 = TOps.MultiplyAdd(a, b3, c53);
                     }
 
-                    // The two halves as rows of 4·width values: channels o0 … o0 + 2w − 1, then the second panel's.
-                    StoreRows<TVector, T>(sums, tile, w, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51);
-                    StoreRows<TVector, T>(sums[panelWidth..], tile, w, c02, c03, c12, c13, c22, c23, c32, c33, c42, c43, c52, c53);
-                    if (wide.IsEmpty) AddTransposed(sums, tile, channels, rows, y, (o0 * pixels) + j0, pixels);
-                    else AddWidenedScattered(sums, tile, channels, rows, wide, o0, j0);
+                    if (wide.IsEmpty)
+                    {
+                        // Row r += its four vectors: channels o0 … o0 + 2w − 1 (the first panel), then the second panel's.
+                        AddRow<TOps, TVector, T>(ref running, w, c00, c01, c02, c03);
+                        AddRow<TOps, TVector, T>(ref Unsafe.Add(ref running, tile), w, c10, c11, c12, c13);
+                        AddRow<TOps, TVector, T>(ref Unsafe.Add(ref running, 2 * tile), w, c20, c21, c22, c23);
+                        AddRow<TOps, TVector, T>(ref Unsafe.Add(ref running, 3 * tile), w, c30, c31, c32, c33);
+                        AddRow<TOps, TVector, T>(ref Unsafe.Add(ref running, 4 * tile), w, c40, c41, c42, c43);
+                        AddRow<TOps, TVector, T>(ref Unsafe.Add(ref running, 5 * tile), w, c50, c51, c52, c53);
+                    }
+                    else
+                    {
+                        StoreRows<TVector, T>(sums, tile, w, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51);
+                        StoreRows<TVector, T>(sums[panelWidth..], tile, w, c02, c03, c12, c13, c22, c23, c32, c33, c42, c43, c52, c53);
+                    }
                 }
+
+                if (wide.IsEmpty) StoreTransposed(sums, tile, channels, rows, y, (o0 * pixels) + j0, pixels);
+                else AddWidenedScattered(sums, tile, channels, rows, wide, o0, j0);
             }
         }
+    }
+
+    // The transposing load and store of ForwardWide's running tile: tile[r·`tile` + l] and target[start + l·stride + r] for the
+    // tile's `channels` lanes and `rows` rows. A full tile of 64 float lanes by six rows on AVX-512 moves 4 × 4 blocks in
+    // registers (rows 0–3, then 2–5: rows 2 and 3 moved twice, the same values); the others an entry at a time. Moves only:
+    // the same bits either way.
+    private static void LoadTransposed<T>(ReadOnlySpan<T> target, int start, int stride, int channels, int rows, Span<T> tile, int tileWidth)
+        where T : unmanaged
+    {
+        ref T t0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(target), start);
+        ref T s0 = ref MemoryMarshal.GetReference(tile);
+        if (SixByFour<T>(tileWidth, channels, rows))
+        {
+            for (int g = 0; g < 4; g++)
+            {
+                ref float from = ref Unsafe.As<T, float>(ref Unsafe.Add(ref t0, 16 * g * stride));
+                ref float into = ref Unsafe.As<T, float>(ref Unsafe.Add(ref s0, 16 * g));
+                LoadQuad(ref from, stride, ref into);
+                LoadQuad(ref Unsafe.Add(ref from, 2), stride, ref Unsafe.Add(ref into, 2 * 64));
+            }
+
+            return;
+        }
+
+        for (int l = 0; l < channels; l++)
+        {
+            ref T row = ref Unsafe.Add(ref t0, l * stride);
+            for (int r = 0; r < rows; r++) Unsafe.Add(ref s0, (r * tileWidth) + l) = Unsafe.Add(ref row, r);
+        }
+    }
+
+    // The inverse of LoadTransposed.
+    private static void StoreTransposed<T>(ReadOnlySpan<T> tile, int tileWidth, int channels, int rows, Span<T> target, int start, int stride)
+        where T : unmanaged
+    {
+        ref T t0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(target), start);
+        ref T s0 = ref MemoryMarshal.GetReference(tile);
+        if (SixByFour<T>(tileWidth, channels, rows))
+        {
+            for (int g = 0; g < 4; g++)
+            {
+                ref float into = ref Unsafe.As<T, float>(ref Unsafe.Add(ref t0, 16 * g * stride));
+                ref float from = ref Unsafe.As<T, float>(ref Unsafe.Add(ref s0, 16 * g));
+                StoreQuad(ref from, ref into, stride);
+                StoreQuad(ref Unsafe.Add(ref from, 2 * 64), ref Unsafe.Add(ref into, 2), stride);
+            }
+
+            return;
+        }
+
+        for (int l = 0; l < channels; l++)
+        {
+            ref T row = ref Unsafe.Add(ref t0, l * stride);
+            for (int r = 0; r < rows; r++) Unsafe.Add(ref row, r) = Unsafe.Add(ref s0, (r * tileWidth) + l);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool SixByFour<T>(int tileWidth, int channels, int rows) =>
+        typeof(T) == typeof(float) && Avx512F.IsSupported && tileWidth == 64 && channels == 64 && rows == Gemm.RowTile;
+
+    // Four rows of 16 lanes (64 floats apart, from `rows`) to 16 target rows `stride` apart: lane l's four values to target row
+    // l's first four entries.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreQuad(ref float rows, ref float target, int stride)
+    {
+        TransposeBlocks(Vector512.LoadUnsafe(ref rows), Vector512.LoadUnsafe(ref rows, 64), Vector512.LoadUnsafe(ref rows, 128), Vector512.LoadUnsafe(ref rows, 192),
+            out Vector512<float> m0, out Vector512<float> m1, out Vector512<float> m2, out Vector512<float> m3);
+        StoreColumns(ref target, stride, m0, add: false);
+        StoreColumns(ref Unsafe.Add(ref target, stride), stride, m1, add: false);
+        StoreColumns(ref Unsafe.Add(ref target, 2 * stride), stride, m2, add: false);
+        StoreColumns(ref Unsafe.Add(ref target, 3 * stride), stride, m3, add: false);
+    }
+
+    // The inverse of StoreQuad.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void LoadQuad(ref float source, int stride, ref float rows)
+    {
+        TransposeBlocks(LoadColumns(ref source, stride), LoadColumns(ref Unsafe.Add(ref source, stride), stride),
+            LoadColumns(ref Unsafe.Add(ref source, 2 * stride), stride), LoadColumns(ref Unsafe.Add(ref source, 3 * stride), stride),
+            out Vector512<float> r0, out Vector512<float> r1, out Vector512<float> r2, out Vector512<float> r3);
+        r0.StoreUnsafe(ref rows);
+        r1.StoreUnsafe(ref rows, 64);
+        r2.StoreUnsafe(ref rows, 128);
+        r3.StoreUnsafe(ref rows, 192);
     }
 
     /// <summary><see cref="WeightGradient(int, ReadOnlySpan{double}, ReadOnlySpan{double}, ReadOnlySpan{int}, ReadOnlySpan{int}, Span{double})"/> at the width of <typeparamref name="TOps"/>, unchecked; yBarT's rows RoundUp(outChannels, 2·width) long.</summary>
@@ -1485,21 +1607,33 @@ internal static class DirectConvolution
         int w = TOps.Count, panelWidth = 2 * w, tile = 4 * w, taps = tapOffset.Length, columns = columnOffset.Length, stride = RoundUp(outChannels, panelWidth);
         nint step = stride;
         Span<T> sums = stackalloc T[Gemm.RowTile * 64];
+        ref T running = ref MemoryMarshal.GetReference(sums);
         ref T x = ref MemoryMarshal.GetReference(input);
         for (int pc = 0; pc < columns; pc += Gemm.DepthBlock)
         {
+            // Depth blocks outermost (unlike ForwardWide): a block's columns read a few samples' images, which stay in L2 while
+            // every tap tile reads them (the stem's 13×13 images, 14 samples a chunk, did not when each tile ran all blocks).
             int kc = Math.Min(Gemm.DepthBlock, columns - pc);
             ref int columns0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(columnOffset), pc);
             for (int o0 = 0; o0 < outChannels; o0 += tile)
             {
                 ReadOnlySpan<T> bars = yBarT.Slice((pc * stride) + o0, ((kc - 1) * stride) + tile);
                 ref T pb = ref MemoryMarshal.GetReference(bars);
+                int channels = Math.Min(tile, outChannels - o0), o1 = o0 + panelWidth;
                 for (int q0 = 0; q0 < taps; q0 += Gemm.RowTile)
                 {
                     int rows = Math.Min(Gemm.RowTile, taps - q0);
                     int last = taps - 1;
                     nint a0 = tapOffset[q0], a1 = tapOffset[Math.Min(q0 + 1, last)], a2 = tapOffset[Math.Min(q0 + 2, last)];
                     nint a3 = tapOffset[Math.Min(q0 + 3, last)], a4 = tapOffset[Math.Min(q0 + 4, last)], a5 = tapOffset[Math.Min(q0 + 5, last)];
+
+                    // ∂L/∂W += the block's chains, where the tile is full on AVX-512: the tile of ∂L/∂W, [tap][4·width channels],
+                    // in (before the chains: no call while they are live, or the JIT keeps them in memory), added, out, transposed
+                    // in registers (a scalar add an entry took a sixth of the 6×6 blocks' weight gradient). Not where ∂L/∂W's rows
+                    // lie a multiple of 4 KiB apart (the stems' 1,024 taps): all 64 in one L1 set, where the weight gradient took 1.5×
+                    // as long so (BENCHMARKS.md, 5 December 2026, 20:41).
+                    bool inRegisters = wide.IsEmpty && SixByFour<T>(tile, channels, rows) && taps % 1024 != 0;
+                    if (inRegisters) LoadTransposed(weightBar, (o0 * taps) + q0, taps, channels, rows, sums, tile);
                     TVector c00 = default, c01 = default, c02 = default, c03 = default, c10 = default, c11 = default, c12 = default, c13 = default;
                     TVector c20 = default, c21 = default, c22 = default, c23 = default, c30 = default, c31 = default, c32 = default, c33 = default;
                     TVector c40 = default, c41 = default, c42 = default, c43 = default, c50 = default, c51 = default, c52 = default, c53 = default;
@@ -1541,21 +1675,32 @@ internal static class DirectConvolution
                         c53 = TOps.MultiplyAdd(a, b3, c53);
                     }
 
-                    // Each half as WeightGradient's tile of its 2·width channels: [tap][lane], written and added as it writes them.
+                    if (inRegisters)
+                    {
+                        AddRow<TOps, TVector, T>(ref running, w, c00, c01, c02, c03);
+                        AddRow<TOps, TVector, T>(ref Unsafe.Add(ref running, tile), w, c10, c11, c12, c13);
+                        AddRow<TOps, TVector, T>(ref Unsafe.Add(ref running, 2 * tile), w, c20, c21, c22, c23);
+                        AddRow<TOps, TVector, T>(ref Unsafe.Add(ref running, 3 * tile), w, c30, c31, c32, c33);
+                        AddRow<TOps, TVector, T>(ref Unsafe.Add(ref running, 4 * tile), w, c40, c41, c42, c43);
+                        AddRow<TOps, TVector, T>(ref Unsafe.Add(ref running, 5 * tile), w, c50, c51, c52, c53);
+                        StoreTransposed(sums, tile, channels, rows, weightBar, (o0 * taps) + q0, taps);
+                        continue;
+                    }
+
+                    // Each half as WeightGradient's tile of its 2·width channels, [tap][lane]: added where ∂L/∂W is [channel][tap]
+                    // an entry at a time, or in double as the layout of the wide ∂L/∂W has it.
                     Span<T> second = sums[(Gemm.RowTile * panelWidth)..];
                     StoreRows<TVector, T>(sums, panelWidth, w, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51);
                     StoreRows<TVector, T>(second, panelWidth, w, c02, c03, c12, c13, c22, c23, c32, c33, c42, c43, c52, c53);
-                    int o1 = o0 + panelWidth;
                     if (wide.IsEmpty)
                     {
                         AddTransposed(sums, panelWidth, Math.Min(panelWidth, outChannels - o0), rows, weightBar, (o0 * taps) + q0, taps);
                         if (o1 < outChannels) AddTransposed(second, panelWidth, Math.Min(panelWidth, outChannels - o1), rows, weightBar, (o1 * taps) + q0, taps);
+                        continue;
                     }
-                    else
-                    {
-                        AddWidened(sums[..(rows * panelWidth)], wide.Slice((o0 * taps) + (q0 * panelWidth), rows * panelWidth));
-                        AddWidened(second[..(rows * panelWidth)], wide.Slice((o1 * taps) + (q0 * panelWidth), rows * panelWidth));
-                    }
+
+                    AddWidened(sums[..(rows * panelWidth)], wide.Slice((o0 * taps) + (q0 * panelWidth), rows * panelWidth));
+                    AddWidened(second[..(rows * panelWidth)], wide.Slice((o1 * taps) + (q0 * panelWidth), rows * panelWidth));
                 }
             }
         }

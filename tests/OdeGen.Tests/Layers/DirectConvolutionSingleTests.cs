@@ -356,6 +356,60 @@ public class DirectConvolutionSingleTests
         }
     }
 
+    // The wide kernels (64 channels a tile) add onto what the target held, as the scalar kernel does: 6×6 (full tiles of six
+    // pixels, whose running sums go to and from the target transposed in registers), 7×7 and 13×13 (a short last tile), 65
+    // and 33 planes (three and two depth blocks of taps: the tile's sums run through every block before they go back; 9 samples
+    // of 6×6, 324 columns: two depth blocks of the weight gradient's), 128 channels (two tiles), 40 (the tile's second panel
+    // short), the stem's 4×4 stride 2; with and without the padding's skips.
+    [Theory]
+    [InlineData(65, 64, 6, 3, 1, 1, 9)]
+    [InlineData(65, 64, 7, 3, 1, 1, 1)]
+    [InlineData(33, 128, 13, 3, 1, 1, 2)]
+    [InlineData(9, 64, 26, 4, 2, 1, 1)]
+    [InlineData(40, 40, 6, 3, 1, 1, 2)]
+    public void WideKernels_AddOntoTheTarget_TheScalarKernelsBits(int inChannels, int outChannels, int side, int kernel, int stride, int padding, int samples)
+    {
+        var g = new DirectConvolutionTests.Geometry(inChannels, side, kernel, stride, padding);
+        var random = new Random((11 * outChannels) + side);
+        int taps = g.Taps.Length, pixels = g.Pixels.Length, columns = samples * pixels;
+        float[] frames = Round(g.RandomFrame(random, samples)), weights = Round(LayerChecks.Random(random, outChannels * taps));
+        float[] y0 = Round(LayerChecks.Random(random, outChannels * pixels)), weightBar0 = Round(LayerChecks.Random(random, outChannels * taps));
+        float[] yBarT = Round(LayerChecks.Random(random, columns * outChannels));
+        int[] columnOffset = new int[columns];
+        for (int s = 0, j = 0; s < samples; s++)
+        {
+            for (int pixel = 0; pixel < pixels; pixel++, j++) columnOffset[j] = (s * g.FrameSize) + g.Pixels[pixel];
+        }
+
+        DirectConvolution.PaddingSkips skips = g.Skips();
+        float[] packedScalar = new float[DirectConvolution.RoundUp(outChannels, 2) * taps], packedWide = new float[DirectConvolution.RoundUp(outChannels, 32) * taps];
+        DirectConvolution.Pack(outChannels, taps, Widen(weights), packedScalar, 2);
+        DirectConvolution.Pack(outChannels, taps, Widen(weights), packedWide, 32);
+        for (int s = 0; s < samples; s++)
+        {
+            ReadOnlySpan<float> frame = frames.AsSpan(s * g.FrameSize, g.FrameSize);
+            float[] yScalar = (float[])y0.Clone(), yWide = (float[])y0.Clone(), ySkipping = (float[])y0.Clone();
+            DirectConvolution.Forward<Single1, float, float>(outChannels, pixels, packedScalar, frame, g.Taps, g.Pixels, yScalar);
+            DirectConvolution.ForwardWide<Single512, Vector512<float>, float>(outChannels, pixels, packedWide, frame, g.Taps, g.Pixels, yWide);
+            DirectConvolution.ForwardWide<Single512, Vector512<float>, float>(outChannels, pixels, packedWide, frame, g.Taps, g.Pixels, ySkipping, skips);
+            AssertSameBits(yScalar, yWide, $"forward, sample {s}");
+            AssertSameBits(yScalar, ySkipping, $"forward skipping the padding, sample {s}");
+        }
+
+        int wideRow = DirectConvolution.RoundUp(outChannels, 32);
+        float[] yBarTScalar = new float[columns * DirectConvolution.RoundUp(outChannels, 2)], yBarTWide = new float[columns * wideRow];
+        for (int j = 0; j < columns; j++)
+        {
+            yBarT.AsSpan(j * outChannels, outChannels).CopyTo(yBarTScalar.AsSpan(j * DirectConvolution.RoundUp(outChannels, 2)));
+            yBarT.AsSpan(j * outChannels, outChannels).CopyTo(yBarTWide.AsSpan(j * wideRow));
+        }
+
+        float[] wScalar = (float[])weightBar0.Clone(), wWide = (float[])weightBar0.Clone();
+        DirectConvolution.WeightGradient<Single1, float, float>(outChannels, yBarTScalar, frames, g.Taps, columnOffset, wScalar);
+        DirectConvolution.WeightGradientWide<Single512, Vector512<float>, float>(outChannels, yBarTWide, frames, g.Taps, columnOffset, wWide);
+        AssertSameBits(wScalar, wWide, "weight gradient");
+    }
+
     // Stride-1 shapes for the kernel by pixels (input channels, output channels, image side, kernel, padding): the first
     // convolution's one plane of 3×3 taps without padding (9 channels: a partial group of eight), rows of 26, 18, 11 and 5
     // pixels (each width's last vector overlapping the one before it, and rows narrower than a vector), padding 1.
