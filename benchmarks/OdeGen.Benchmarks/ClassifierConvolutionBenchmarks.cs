@@ -112,7 +112,9 @@ public static class ClassifierOpsMode
 
         foreach ((int side, string name) in new[] { (26, "GroupNorm 26x26"), (13, "GroupNorm 13x13"), (6, "GroupNorm 6x6") }.Where(_ => only.Length == 0))
         {
-            var norm = new GroupNorm(Math.Min(32, channels), channels, side * side);
+            // torchdiffeq's min(32, C) groups where they split C, else the most groups up to 32 that do (48 channels: 24).
+            int groups = Enumerable.Range(1, Math.Min(32, channels)).Last(g => channels % g == 0);
+            var norm = new GroupNorm(groups, channels, side * side);
             var random = new Random(3);
             double[] x = Conv2dFormulationBenchmarks.Fill(random, 128 * norm.InputSize), p = Conv2dFormulationBenchmarks.Fill(random, norm.ParameterCount);
             double[] yBar = Conv2dFormulationBenchmarks.Fill(random, 128 * norm.OutputSize), y = new double[x.Length], xBar = new double[x.Length], pBar = new double[p.Length];
