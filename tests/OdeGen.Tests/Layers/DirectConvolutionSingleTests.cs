@@ -289,6 +289,24 @@ public class DirectConvolutionSingleTests
     // already hold values (the forward output, the weight gradient, the input gradient all add), full tiles and short ones
     // (6×6 = 3 full tiles of pixels; 13×13 ends in a short tile; 19 planes end in a 3-plane block; 32·9 taps span two depth
     // blocks), the scalar kernel's bits; the two-vector Vector512 kernels (32 channels a tile) too.
+    // The float operands both kernel tests draw: frames, weights, a nonzero y and dL/dW to add onto, dL/dY transposed, and
+    // each column's offset into the frames (sample by sample, pixel by pixel).
+    private static (float[] Frames, float[] Weights, float[] Y0, float[] WeightBar0, float[] YBarT, int[] ColumnOffset) KernelOperands(
+        DirectConvolutionTests.Geometry g, Random random, int outChannels, int samples)
+    {
+        int taps = g.Taps.Length, pixels = g.Pixels.Length, columns = samples * pixels;
+        float[] frames = Round(g.RandomFrame(random, samples)), weights = Round(LayerChecks.Random(random, outChannels * taps));
+        float[] y0 = Round(LayerChecks.Random(random, outChannels * pixels)), weightBar0 = Round(LayerChecks.Random(random, outChannels * taps));
+        float[] yBarT = Round(LayerChecks.Random(random, columns * outChannels));
+        int[] columnOffset = new int[columns];
+        for (int s = 0, j = 0; s < samples; s++)
+        {
+            for (int pixel = 0; pixel < pixels; pixel++, j++) columnOffset[j] = (s * g.FrameSize) + g.Pixels[pixel];
+        }
+
+        return (frames, weights, y0, weightBar0, yBarT, columnOffset);
+    }
+
     [Theory]
     [InlineData(16, 16, 6, 3, 1, 1, 3)]
     [InlineData(3, 16, 13, 4, 1, 1, 2)]
@@ -301,14 +319,7 @@ public class DirectConvolutionSingleTests
         var g = new DirectConvolutionTests.Geometry(inChannels, side, kernel, stride, padding);
         var random = new Random(outChannels + side);
         int taps = g.Taps.Length, pixels = g.Pixels.Length, columns = samples * pixels;
-        float[] frames = Round(g.RandomFrame(random, samples)), weights = Round(LayerChecks.Random(random, outChannels * taps));
-        float[] y0 = Round(LayerChecks.Random(random, outChannels * pixels)), weightBar0 = Round(LayerChecks.Random(random, outChannels * taps));
-        float[] yBarT = Round(LayerChecks.Random(random, columns * outChannels));
-        int[] columnOffset = new int[columns];
-        for (int s = 0, j = 0; s < samples; s++)
-        {
-            for (int pixel = 0; pixel < pixels; pixel++, j++) columnOffset[j] = (s * g.FrameSize) + g.Pixels[pixel];
-        }
+        var (frames, weights, y0, weightBar0, yBarT, columnOffset) = KernelOperands(g, random, outChannels, samples);
 
         float[] packedScalar = new float[DirectConvolution.RoundUp(outChannels, 2) * taps], packedTall = new float[outChannels * taps];
         DirectConvolution.Pack(outChannels, taps, Widen(weights), packedScalar, 2);
@@ -372,14 +383,7 @@ public class DirectConvolutionSingleTests
         var g = new DirectConvolutionTests.Geometry(inChannels, side, kernel, stride, padding);
         var random = new Random((11 * outChannels) + side);
         int taps = g.Taps.Length, pixels = g.Pixels.Length, columns = samples * pixels;
-        float[] frames = Round(g.RandomFrame(random, samples)), weights = Round(LayerChecks.Random(random, outChannels * taps));
-        float[] y0 = Round(LayerChecks.Random(random, outChannels * pixels)), weightBar0 = Round(LayerChecks.Random(random, outChannels * taps));
-        float[] yBarT = Round(LayerChecks.Random(random, columns * outChannels));
-        int[] columnOffset = new int[columns];
-        for (int s = 0, j = 0; s < samples; s++)
-        {
-            for (int pixel = 0; pixel < pixels; pixel++, j++) columnOffset[j] = (s * g.FrameSize) + g.Pixels[pixel];
-        }
+        var (frames, weights, y0, weightBar0, yBarT, columnOffset) = KernelOperands(g, random, outChannels, samples);
 
         DirectConvolution.PaddingSkips skips = g.Skips();
         float[] packedScalar = new float[DirectConvolution.RoundUp(outChannels, 2) * taps], packedWide = new float[DirectConvolution.RoundUp(outChannels, 32) * taps];
