@@ -47,9 +47,9 @@ class ResBlock(nn.Module):
 
 
 class ConcatConv2d(nn.Module):
-    def __init__(self, c):
+    def __init__(self, c, out=None):
         super().__init__()
-        self.conv = nn.Conv2d(c + 1, c, 3, padding=1)
+        self.conv = nn.Conv2d(c + 1, out or c, 3, padding=1)
 
     def forward(self, t, x):
         tt = torch.ones_like(x[:, :1]) * t
@@ -57,10 +57,12 @@ class ConcatConv2d(nn.Module):
 
 
 class ODEfunc(nn.Module):
-    def __init__(self, c):
+    # hidden: the channels between the two convolutions (0: c, the paper's block; ours: --hidden, OdeNetDynamics.Hidden)
+    def __init__(self, c, hidden=0):
         super().__init__()
-        self.norm1, self.conv1 = norm(c), ConcatConv2d(c)
-        self.norm2, self.conv2 = norm(c), ConcatConv2d(c)
+        h = hidden or c
+        self.norm1, self.conv1 = norm(c), ConcatConv2d(c, h)
+        self.norm2, self.conv2 = norm(h), ConcatConv2d(h, c)
         self.norm3 = norm(c)
         self.nfe = 0
 
@@ -186,9 +188,9 @@ def rk4(f, y, steps):
 
 
 class ODEBlock(nn.Module):
-    def __init__(self, c, method, tol=1e-3, steps=4, seminorm=False):
+    def __init__(self, c, method, tol=1e-3, steps=4, seminorm=False, hidden=0):
         super().__init__()
-        self.f, self.method, self.tol, self.steps, self.seminorm = ODEfunc(c), method, tol, steps, seminorm
+        self.f, self.method, self.tol, self.steps, self.seminorm = ODEfunc(c, hidden), method, tol, steps, seminorm
 
     def forward(self, x):
         if self.method == "rk4":
@@ -198,12 +200,12 @@ class ODEBlock(nn.Module):
         return dopri5(lambda t, y: (self.f(t, y[0]),), (x,), 0.0, 1.0, self.tol)[0]
 
 
-def classifier(model, c, tol=1e-3, seminorm=False):
+def classifier(model, c, tol=1e-3, seminorm=False, hidden=0):
     stem = [nn.Conv2d(1, c, 3, 1), norm(c), nn.ReLU(inplace=True), nn.Conv2d(c, c, 4, 2, 1), norm(c), nn.ReLU(inplace=True),
             nn.Conv2d(c, c, 4, 2, 1)]
     middle = {"resnet": lambda: [ResBlock(c) for _ in range(6)], "resnet1": lambda: [ResBlock(c)],
-              "rknet": lambda: [ODEBlock(c, "rk4")], "odenet": lambda: [ODEBlock(c, "dopri5", tol)],
-              "odenet-adjoint": lambda: [ODEBlock(c, "adjoint", tol, seminorm=seminorm)]}[model]()
+              "rknet": lambda: [ODEBlock(c, "rk4", hidden=hidden)], "odenet": lambda: [ODEBlock(c, "dopri5", tol, hidden=hidden)],
+              "odenet-adjoint": lambda: [ODEBlock(c, "adjoint", tol, seminorm=seminorm, hidden=hidden)]}[model]()
     head = [norm(c), nn.ReLU(inplace=True), nn.AdaptiveAvgPool2d((1, 1)), nn.Flatten(), nn.Linear(c, 10)]
     return nn.Sequential(*stem, *middle, *head)
 
@@ -213,10 +215,10 @@ def nfe_counter(net):
     return fs[0] if fs else None
 
 
-def bench(model, c, threads, repeats, dtype, tol, seminorm):
+def bench(model, c, threads, repeats, dtype, tol, seminorm, hidden=0):
     torch.set_num_threads(threads)
     torch.manual_seed(0)
-    net = classifier(model, c, tol, seminorm).to(dtype)
+    net = classifier(model, c, tol, seminorm, hidden).to(dtype)
     opt = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
     x = torch.rand(128, 1, 28, 28, dtype=dtype)
     y = torch.randint(0, 10, (128,))
@@ -386,6 +388,7 @@ def main():
     p.add_argument("--threads", default="1,2")
     p.add_argument("--tol", type=float, default=1e-3)
     p.add_argument("--seminorm", action="store_true")
+    p.add_argument("--hidden", type=int, default=0, help="the ODE block's channels between its convolutions (0: --channels)")
     p.add_argument("--train-check", action="store_true")
     p.add_argument("--grad-check", action="store_true")
     p.add_argument("--profile", action="store_true")
@@ -403,10 +406,10 @@ def main():
         for model in a.models.split(","):
             profile(model, a.channels, int(a.threads.split(",")[0]), a.repeats, dtype, a.tol)
         return
-    print(f"# torch {torch.__version__}, {a.dtype}, {a.channels} channels, batch 128, median of {a.repeats} steps after one warm-up")
+    print(f"# torch {torch.__version__}, {a.dtype}, {a.channels} channels{f' (ODE block hidden {a.hidden})' if a.hidden else ''}, batch 128, median of {a.repeats} steps after one warm-up")
     for model in a.models.split(","):
         for threads in map(int, a.threads.split(",")):
-            median, fastest, cpu, (nf, nb) = bench(model, a.channels, threads, a.repeats, dtype, a.tol, a.seminorm)
+            median, fastest, cpu, (nf, nb) = bench(model, a.channels, threads, a.repeats, dtype, a.tol, a.seminorm, a.hidden)
             print(f"torch: {model} channels {a.channels} threads {threads}: {median:.1f} ms per batch of 128 (min {fastest:.1f}) | CPU: {cpu:.1f} ms | NFE forward/backward: {nf}/{nb}")
 
 
