@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace OdeGen.Lanes;
 
@@ -127,14 +128,23 @@ public static class FusedFixedSteps
         where TStep : IStep
     {
         if (from >= to) return;
-        int r = TGroup.StateCount / run.States, n = r * run.States, m = r * run.Parameters;
+        int r = TGroup.StateCount / run.States, n = r * run.States, m = r * run.Parameters, groups = (to - from) / r;
+        // Walked by reference (Run checked the lengths, Loop passes whole groups): with spans and indices the group loop
+        // kept integers on the stack, and in some processes (not others) 10,000 Lorenz trajectories took 11.6-12.0 ms
+        // instead of 8.3; without those loads such processes took 10.3 (likely 4K aliasing: a stack load waiting on a
+        // state's store a multiple of 4 KB away).
+        ref TLane y0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(y), from * run.States);
+        ref TLane p0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), from * run.Parameters);
         for (int j = 0; j < run.Steps; j++)
         {
             double t = run.T0 + (run.FirstStep + j) * w.H;
-            for (int g = from; g < to; g += r)
+            ref TLane yg = ref y0, pg = ref p0;
+            for (int g = 0; g < groups; g++)
             {
-                Span<TLane> yg = y.Slice(g * run.States, n);
-                TGroup.Store(TStep.Next(TGroup.Load(yg), t, p.Slice(g * run.Parameters, m), w), yg);
+                Span<TLane> ys = MemoryMarshal.CreateSpan(ref yg, n);
+                TGroup.Store(TStep.Next(TGroup.Load(ys), t, MemoryMarshal.CreateReadOnlySpan(ref pg, m), w), ys);
+                yg = ref Unsafe.Add(ref yg, n);
+                pg = ref Unsafe.Add(ref pg, m);
             }
         }
     }
