@@ -132,7 +132,7 @@ public sealed class LaneTrainingTests(ITestOutputHelper output)
         Assert.Equal(one.VjpEvaluations, two.VjpEvaluations);
     }
 
-    // The adaptive spiral setup and a fixed step (four registers per block), at Lane1 and the hardware width.
+    // The adaptive spiral setup and a fixed step (several registers per block: EnsembleLayout.Registers), at Lane1 and the hardware width.
     public static TheoryData<string, LaneWidth> AllocationCases => new()
     {
         { "adaptive", LaneWidth.Auto }, { "adaptive", LaneWidth.Lane1 }, { "fixed", LaneWidth.Auto }, { "fixed", LaneWidth.Lane1 },

@@ -1,0 +1,94 @@
+using OdeGen.Lanes;
+using OdeGen.Solvers;
+using OdeGen.Tests.Generated;
+
+namespace OdeGen.Tests.Lanes;
+
+/// <summary>
+/// FusedFixedSteps steps the registers of a run in pairs (their stages side by side) and an odd one alone. With a fixed
+/// step lanes never interact, so each register must end exactly as it ends when run alone, whatever the register count
+/// and whichever group it fell in; FusedKernelTests holds the run to the kernel's fused step. A run allocates nothing.
+/// </summary>
+public class FusedRegisterGroupTests
+{
+    private static readonly Lorenz.RhsSystem System = new();
+    private static readonly ButcherTableau Kutta3 = new("Kutta3", 3, [[], [0.5], [-1, 2]], [1.0 / 6, 2.0 / 3, 1.0 / 6], [0, 0.5, 1]);
+    private static readonly ButcherTableau ThreeEighths = new("3/8", 4, [[], [1.0 / 3], [-1.0 / 3, 1], [1, -1, 1]], [0.125, 0.375, 0.375, 0.125], [0, 1.0 / 3, 2.0 / 3, 1]);
+    private const int N = 3, M = 3, Steps = 200;
+    private const double H = 1.0 / 256, T0 = 0.25;
+
+    public static IEnumerable<object[]> Cases() =>
+        from tableau in new[] { "Euler", "Midpoint", "Kutta3", "RK4", "3/8" }
+        from registers in new[] { 1, 2, 3, 4, 5, 8 }
+        select new object[] { tableau, registers };
+
+    private static ButcherTableau Tableau(string name) => name switch
+    {
+        "Kutta3" => Kutta3,
+        "3/8" => ThreeEighths,
+        _ => OdeMethod.BuiltIn.Single(m => m.Name == name).Tableau,
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void EachRegister_EndsAsItEndsAlone_Lane1(string tableau, int registers) => Compare<Lane1>(Tableau(tableau), registers);
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void EachRegister_EndsAsItEndsAlone_Lane256(string tableau, int registers) => Compare<Lane256>(Tableau(tableau), registers);
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void EachRegister_EndsAsItEndsAlone_Lane512(string tableau, int registers) => Compare<Lane512>(Tableau(tableau), registers);
+
+    [Fact]
+    public void ARun_AllocatesNothing()
+    {
+        FusedStepPlan plan = FusedStepPlan.For(OdeMethod.RK4.Tableau, H)!;
+        (Lane512[] y, Lane512[] p) = Block<Lane512>(5);
+        System.FusedFixedSteps(plan, T0, 0, 4, y.AsSpan(), p);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        System.FusedFixedSteps(plan, T0, 4, Steps, y.AsSpan(), p);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    private static void Compare<TLane>(ButcherTableau tableau, int registers) where TLane : unmanaged, ILane<TLane>
+    {
+        FusedStepPlan plan = FusedStepPlan.For(tableau, H)!;
+        (TLane[] y, TLane[] p) = Block<TLane>(registers);
+        TLane bad = System.FusedFixedSteps(plan, T0, 0, Steps, y.AsSpan(), p);
+        Assert.True(TLane.AllFinite(bad));
+        (TLane[] all, TLane[] _) = Block<TLane>(registers);
+        for (int g = 0; g < registers; g++)
+        {
+            TLane[] alone = all.AsSpan(g * N, N).ToArray();
+            System.FusedFixedSteps(plan, T0, 0, Steps, alone.AsSpan(), p.AsSpan(g * M, M));
+            for (int q = 0; q < N; q++)
+                for (int l = 0; l < TLane.Count; l++)
+                    Assert.Equal(TLane.GetLane(alone[q], l), TLane.GetLane(y[g * N + q], l));
+        }
+    }
+
+    // Lorenz near its attractor, different in every lane and register.
+    private static (TLane[] Y, TLane[] P) Block<TLane>(int registers) where TLane : unmanaged, ILane<TLane>
+    {
+        int w = TLane.Count;
+        var y = new TLane[registers * N];
+        var p = new TLane[registers * M];
+        var lane = new double[w];
+        for (int g = 0; g < registers; g++)
+        {
+            for (int q = 0; q < N; q++)
+            {
+                for (int l = 0; l < w; l++) lane[l] = 1.0 + 0.1 * q + 0.01 * l + 0.3 * g;
+                y[g * N + q] = TLane.Load(lane);
+            }
+            for (int j = 0; j < M; j++)
+            {
+                for (int l = 0; l < w; l++) lane[l] = new[] { 10.0, 28.0, 8.0 / 3 }[j] * (1 + 0.01 * l + 0.02 * g);
+                p[g * M + j] = TLane.Load(lane);
+            }
+        }
+        return (y, p);
+    }
+}
