@@ -12,7 +12,8 @@ namespace OdeGen.Lanes;
 /// their chains sit side by side in the instruction stream rather than a whole step apart. Stage arguments and the
 /// update are the block solver's sums y + Σ (h·a_ij)·k_j in the same order, each term a fused multiply-add (one
 /// rounding where the unfused solver has two); zero weights of the tableau are multiplied rather than skipped (a finite
-/// value stays as it is), except the a_ij = 0 off the chain shape's sub-diagonal, which that kernel leaves out. The block solver's general step adds the same terms.
+/// value stays as it is), except the a_ij = 0 off the chain shape's sub-diagonal, which that kernel leaves out. The
+/// block solver's general step adds the same terms.
 /// </summary>
 /// <remarks>
 /// This is the one deliberate copy of the explicit Runge–Kutta arithmetic, which otherwise lives only in
