@@ -215,7 +215,7 @@ def nfe_counter(net):
     return fs[0] if fs else None
 
 
-def bench(model, c, threads, repeats, dtype, tol, seminorm, hidden=0):
+def bench(model, c, threads, repeats, dtype, tol, seminorm, hidden=0, warmup=3.0):
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     net = classifier(model, c, tol, seminorm, hidden).to(dtype)
@@ -224,7 +224,10 @@ def bench(model, c, threads, repeats, dtype, tol, seminorm, hidden=0):
     y = torch.randint(0, 10, (128,))
     f = nfe_counter(net)
     times, cpu, nfe = [], [], (6 if model == "resnet" else 1, 6 if model == "resnet" else 1)
-    for r in range(repeats + 1):
+    # Untimed steps for `warmup` seconds (at least one), as ours (Classifier --bench-warmup): oneDNN makes its primitives
+    # on the first calls, our JIT settles its tiers over the first seconds.
+    warmup_end, r = time.perf_counter() + warmup, 0
+    while r <= repeats:
         start, start_cpu = time.perf_counter(), time.process_time()
         if f:
             f.nfe = 0
@@ -236,6 +239,8 @@ def bench(model, c, threads, repeats, dtype, tol, seminorm, hidden=0):
         if r > 0:
             times.append((time.perf_counter() - start) * 1e3)
             cpu.append((time.process_time() - start_cpu) * 1e3)
+        if r > 0 or time.perf_counter() >= warmup_end:
+            r += 1
         # Backpropagation through the solver: one backward per forward evaluation; the adjoint counts its own.
         nfe = (forward, (f.nfe - forward if model == "odenet-adjoint" else forward) if f else nfe[1])
     # The processor time (all the process's threads) reads the step on a loaded machine: wall time there includes waiting.
@@ -388,6 +393,7 @@ def main():
     p.add_argument("--threads", default="1,2")
     p.add_argument("--tol", type=float, default=1e-3)
     p.add_argument("--seminorm", action="store_true")
+    p.add_argument("--warmup", type=float, default=3.0, help="seconds of untimed steps before the timed ones (at least one step)")
     p.add_argument("--hidden", type=int, default=0, help="the ODE block's channels between its convolutions (0: --channels)")
     p.add_argument("--train-check", action="store_true")
     p.add_argument("--grad-check", action="store_true")
@@ -406,10 +412,10 @@ def main():
         for model in a.models.split(","):
             profile(model, a.channels, int(a.threads.split(",")[0]), a.repeats, dtype, a.tol)
         return
-    print(f"# torch {torch.__version__}, {a.dtype}, {a.channels} channels{f' (ODE block hidden {a.hidden})' if a.hidden else ''}, batch 128, median of {a.repeats} steps after one warm-up")
+    print(f"# torch {torch.__version__}, {a.dtype}, {a.channels} channels{f' (ODE block hidden {a.hidden})' if a.hidden else ''}, batch 128, median of {a.repeats} steps after {a.warmup:g} s of warm-up")
     for model in a.models.split(","):
         for threads in map(int, a.threads.split(",")):
-            median, fastest, cpu, (nf, nb) = bench(model, a.channels, threads, a.repeats, dtype, a.tol, a.seminorm, a.hidden)
+            median, fastest, cpu, (nf, nb) = bench(model, a.channels, threads, a.repeats, dtype, a.tol, a.seminorm, a.hidden, a.warmup)
             print(f"torch: {model} channels {a.channels} threads {threads}: {median:.1f} ms per batch of 128 (min {fastest:.1f}) | CPU: {cpu:.1f} ms | NFE forward/backward: {nf}/{nb}")
 
 

@@ -100,12 +100,20 @@ internal static class Experiments
     }
 
     /// <summary>
-    /// Milliseconds per training step (forward, backward, SGD) on a batch of <paramref name="batch"/> random images: one step
-    /// to warm up, then the median of <paramref name="repeats"/>. The PyTorch peer (benchmarks/peers/odenet_torch.py) times
-    /// the same thing.
+    /// Milliseconds per training step (forward, backward, SGD) on a batch of <paramref name="batch"/> random images: untimed
+    /// steps for <paramref name="warmupSeconds"/> (at least one), then the median of <paramref name="repeats"/>. The PyTorch
+    /// peer (benchmarks/peers/odenet_torch.py) times the same thing, with the same warm-up.
     /// </summary>
-    public static void Bench(TextWriter output, ClassifierSpec spec, int batch, int repeats, int threads, int seed)
+    /// <remarks>
+    /// The warm-up is timed, not counted, because the JIT's tiers settle by time: with one untimed step the first timed
+    /// steps of a 64-channel RK-Net ran at 700-770 ms where the rest took 360 (a median of 10 at 413 ms, 370 with tiered
+    /// compilation off), which is the first-call cost (BENCHMARKS.md), not the step's. Pinned to one CPU (taskset), the
+    /// JIT's background compiles share it with the steps and take longer: 10 s there.
+    /// </remarks>
+    public static void Bench(TextWriter output, ClassifierSpec spec, int batch, int repeats, int threads, int seed, double warmupSeconds = 3)
     {
+        if (repeats < 1) throw new ArgumentException($"--bench-repeats {repeats}: the median needs at least one timed step.");
+        if (!(warmupSeconds >= 0)) throw new ArgumentException($"--bench-warmup {warmupSeconds}: seconds, zero or more.");
         ClassifierNetwork network = ClassifierNetwork.Create(spec);
         Model model = network.Model;
         model.MaxDegreeOfParallelism = threads > 0 ? threads : Environment.ProcessorCount;
@@ -121,26 +129,37 @@ internal static class Experiments
         // The least any timed step allocated: a pool thread that first joins in a later step sizes its workspaces then,
         // once; a step that allocates does so every time.
         long allocated = long.MaxValue;
-        for (int r = 0; r <= repeats; r++)
+        void Step()
         {
             network.Counter?.Reset();
+            model.Gradient(theta, inputs, targets, Loss.SoftmaxCrossEntropy, gradient);
+            sgd.Step(theta, gradient);
+        }
+
+        long warmupStart = Stopwatch.GetTimestamp();
+        int warmupSteps = 0;
+        do
+        {
+            Step();
+            warmupSteps++;
+        }
+        while (Stopwatch.GetElapsedTime(warmupStart).TotalSeconds < warmupSeconds);
+
+        for (int r = 0; r < repeats; r++)
+        {
             long bytes = GC.GetTotalAllocatedBytes(precise: true);
             TimeSpan startCpu = Environment.CpuUsage.TotalTime;
             long start = Stopwatch.GetTimestamp();
-            model.Gradient(theta, inputs, targets, Loss.SoftmaxCrossEntropy, gradient);
-            sgd.Step(theta, gradient);
-            if (r > 0)
-            {
-                times.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-                allocated = Math.Min(allocated, GC.GetTotalAllocatedBytes(precise: true) - bytes);
-                cpu.Add((Environment.CpuUsage.TotalTime - startCpu).TotalMilliseconds);
-            }
+            Step();
+            times.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            allocated = Math.Min(allocated, GC.GetTotalAllocatedBytes(precise: true) - bytes);
+            cpu.Add((Environment.CpuUsage.TotalTime - startCpu).TotalMilliseconds);
         }
 
         // The processor time of the whole process (every thread): on a loaded machine the wall time also counts the waits.
         times.Sort();
         cpu.Sort();
         output.WriteLine(FormattableString.Invariant(
-            $"bench: {spec.Model}{(spec.BatchOde ? " (batch as one ODE)" : "")}{(spec.Precision == ConvolutionPrecision.Single ? " (single-precision convolutions)" : "")}{(spec.Model.StartsWith("odenet", StringComparison.Ordinal) ? $" ({spec.Controller} control{(spec.Seminorm ? ", seminorm" : "")})" : "")} channels {spec.Channels} threads {model.MaxDegreeOfParallelism}: {times[times.Count / 2]:F1} ms per batch of {batch} (min {times[0]:F1}, {repeats} repeats) | CPU: {cpu[cpu.Count / 2]:F1} ms (min {cpu[0]:F1}) | NFE forward/backward: {network.ForwardEvaluations:F1}/{network.BackwardEvaluations:F1} | allocated per step: {(repeats > 0 ? allocated : 0):N0} B"));
+            $"bench: {spec.Model}{(spec.BatchOde ? " (batch as one ODE)" : "")}{(spec.Precision == ConvolutionPrecision.Single ? " (single-precision convolutions)" : "")}{(spec.Model.StartsWith("odenet", StringComparison.Ordinal) ? $" ({spec.Controller} control{(spec.Seminorm ? ", seminorm" : "")})" : "")} channels {spec.Channels} threads {model.MaxDegreeOfParallelism}: {times[times.Count / 2]:F1} ms per batch of {batch} (min {times[0]:F1}, {repeats} repeats after {warmupSteps} untimed) | CPU: {cpu[cpu.Count / 2]:F1} ms (min {cpu[0]:F1}) | NFE forward/backward: {network.ForwardEvaluations:F1}/{network.BackwardEvaluations:F1} | allocated per step: {allocated:N0} B"));
     }
 }

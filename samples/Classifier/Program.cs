@@ -9,6 +9,7 @@ CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 string dataDir = Idx.FashionMnistDirectory, model = "odenet", outDir = Directory.GetCurrentDirectory();
 string? save = null, load = null, sweep = null;
 int channels = 32, groups = 0, hidden = 0, epochs = 1, trainSubset = 0, testSubset = 0, seed = 0, threads = 0, batch = 128, blocks = 0, steps = 4, benchRepeats = 5;
+double benchWarmup = 3;
 double tol = 1e-3, learningRate = 0.1;
 bool bench = false, batchOde = false, seminorm = false;
 var controller = OdeGen.StepSizeControl.Integral;
@@ -53,6 +54,7 @@ try
                 };
                 break;
             case "--bench-repeats": benchRepeats = Int(); break;
+            case "--bench-warmup": benchWarmup = Double(); break;
             case "--precision":
                 precision = Value() switch
                 {
@@ -91,7 +93,8 @@ try
                       --out DIR           where training.svg and training.csv go (default: current folder)
                       --sweep WHAT        memory (backward memory vs depth) | tolerance (test error vs inference tolerance,
                                           needs --load) | gradient (adjoint vs discrete adjoint at the same weights, needs --load)
-                      --bench             time per training batch on random images (--bench-repeats N, default 5)
+                      --bench             time per training batch on random images (--bench-repeats N, default 5;
+                                          --bench-warmup S: untimed steps for S seconds first, default 3, at least one)
                     """);
                 return 0;
             default:
@@ -120,7 +123,16 @@ catch (ArgumentException e)
 
 if (bench)
 {
-    Experiments.Bench(Console.Out, spec, batch, benchRepeats, threads, seed);
+    try
+    {
+        Experiments.Bench(Console.Out, spec, batch, benchRepeats, threads, seed, benchWarmup);
+    }
+    catch (ArgumentException e)
+    {
+        Console.Error.WriteLine(e.Message);
+        return 2;
+    }
+
     return 0;
 }
 
