@@ -3,6 +3,7 @@ using OdeGen.Ensemble;
 using OdeGen.Lanes;
 using OdeGen.Solvers;
 using OdeGen.Tests.Generated;
+using OdeGen.Tests.TestSystems;
 using static OdeGen.Tests.Ensemble.EnsembleTestSupport;
 
 namespace OdeGen.Tests.Ensemble;
@@ -19,15 +20,7 @@ public class FusedStepTests
     private const double Dt = 1.0 / 1024;   // t0 + k·h exact, so the scalar reference's times are the solver's
 
     // Every kernel: 1, 2 (Midpoint has b1 = 0), 3 and 4 stages, the classic chain and a full 4-stage (3/8 rule).
-    private static readonly ButcherTableau Kutta3 = new("Kutta3", 3, [[], [0.5], [-1, 2]], [1.0 / 6, 2.0 / 3, 1.0 / 6], [0, 0.5, 1]);
-    private static readonly ButcherTableau ThreeEighths = new("3/8", 4, [[], [1.0 / 3], [-1.0 / 3, 1], [1, -1, 1]], [0.125, 0.375, 0.375, 0.125], [0, 1.0 / 3, 2.0 / 3, 1]);
-
-    private static OdeMethod Method(string name) => name switch
-    {
-        "Kutta3" => OdeMethod.FromTableau(Kutta3),
-        "3/8" => OdeMethod.FromTableau(ThreeEighths),
-        _ => OdeMethod.BuiltIn.Single(m => m.Name == name),
-    };
+    private static OdeMethod Method(string name) => FusedTableaux.Method(name);
 
     public static IEnumerable<object[]> Cases() =>
         from w in Widths

@@ -1,6 +1,7 @@
 using OdeGen.Lanes;
 using OdeGen.Solvers;
 using OdeGen.Tests.Generated;
+using OdeGen.Tests.TestSystems;
 
 namespace OdeGen.Tests.Lanes;
 
@@ -12,8 +13,6 @@ namespace OdeGen.Tests.Lanes;
 public class FusedRegisterGroupTests
 {
     private static readonly Lorenz.RhsSystem System = new();
-    private static readonly ButcherTableau Kutta3 = new("Kutta3", 3, [[], [0.5], [-1, 2]], [1.0 / 6, 2.0 / 3, 1.0 / 6], [0, 0.5, 1]);
-    private static readonly ButcherTableau ThreeEighths = new("3/8", 4, [[], [1.0 / 3], [-1.0 / 3, 1], [1, -1, 1]], [0.125, 0.375, 0.375, 0.125], [0, 1.0 / 3, 2.0 / 3, 1]);
     private const int N = 3, M = 3, Steps = 200;
     private const double H = 1.0 / 256, T0 = 0.25;
 
@@ -22,12 +21,7 @@ public class FusedRegisterGroupTests
         from registers in new[] { 1, 2, 3, 4, 5, 8 }
         select new object[] { tableau, registers };
 
-    private static ButcherTableau Tableau(string name) => name switch
-    {
-        "Kutta3" => Kutta3,
-        "3/8" => ThreeEighths,
-        _ => OdeMethod.BuiltIn.Single(m => m.Name == name).Tableau,
-    };
+    private static ButcherTableau Tableau(string name) => FusedTableaux.Tableau(name);
 
     [Theory]
     [MemberData(nameof(Cases))]

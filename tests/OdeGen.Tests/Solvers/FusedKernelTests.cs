@@ -1,6 +1,7 @@
 using OdeGen.Lanes;
 using OdeGen.Solvers;
 using OdeGen.Tests.Generated;
+using OdeGen.Tests.TestSystems;
 
 namespace OdeGen.Tests.Solvers;
 
@@ -13,20 +14,10 @@ public class FusedKernelTests
 {
     private static readonly Lorenz.RhsSystem System = new();
 
-    // A user tableau beside the built-ins: Kutta's third-order method (three stages, every a_ij used).
-    private static readonly ButcherTableau Kutta3 = new("Kutta3", 3, [[], [0.5], [-1, 2]], [1.0 / 6, 2.0 / 3, 1.0 / 6], [0, 0.5, 1]);
-    // Four stages that are not the chain shape (the 3/8 rule; RK4 is the chain).
-    private static readonly ButcherTableau ThreeEighths = new("3/8", 4, [[], [1.0 / 3], [-1.0 / 3, 1], [1, -1, 1]], [0.125, 0.375, 0.375, 0.125], [0, 1.0 / 3, 2.0 / 3, 1]);
-
     public static IEnumerable<object[]> Tableaux() =>
         new[] { "Euler", "Midpoint", "Heun", "HeunEuler", "RK4", "Kutta3", "3/8" }.Select(name => new object[] { name });
 
-    private static ButcherTableau Tableau(string name) => name switch
-    {
-        "Kutta3" => Kutta3,
-        "3/8" => ThreeEighths,
-        _ => OdeMethod.BuiltIn.Single(m => m.Name == name).Tableau,
-    };
+    private static ButcherTableau Tableau(string name) => FusedTableaux.Tableau(name);
 
     [Theory]
     [MemberData(nameof(Tableaux))]
