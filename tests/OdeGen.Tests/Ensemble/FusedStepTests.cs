@@ -20,7 +20,7 @@ public class FusedStepTests
     private const double Dt = 1.0 / 1024;   // t0 + k·h exact, so the scalar reference's times are the solver's
 
     // Every kernel: 1, 2 (Midpoint has b1 = 0), 3 and 4 stages, the classic chain and a full 4-stage (3/8 rule).
-    private static OdeMethod Method(string name) => FusedTableaux.Method(name);
+    private static OdeMethod Method(string name) => FusedStepCases.Method(name);
 
     public static IEnumerable<object[]> Cases() =>
         from w in Widths

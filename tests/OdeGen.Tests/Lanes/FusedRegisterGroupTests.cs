@@ -21,7 +21,7 @@ public class FusedRegisterGroupTests
         from registers in new[] { 1, 2, 3, 4, 5, 8 }
         select new object[] { tableau, registers };
 
-    private static ButcherTableau Tableau(string name) => FusedTableaux.Tableau(name);
+    private static ButcherTableau Tableau(string name) => FusedStepCases.Tableau(name);
 
     [Theory]
     [MemberData(nameof(Cases))]
@@ -39,7 +39,7 @@ public class FusedRegisterGroupTests
     public void ARun_AllocatesNothing()
     {
         FusedStepPlan plan = FusedStepPlan.For(OdeMethod.RK4.Tableau, H)!;
-        (Lane512[] y, Lane512[] p) = Block<Lane512>(5);
+        (Lane512[] y, Lane512[] p) = FusedStepCases.LorenzBlock<Lane512>(5);
         System.FusedFixedSteps(plan, T0, 0, 4, y.AsSpan(), p);
         long before = GC.GetAllocatedBytesForCurrentThread();
         System.FusedFixedSteps(plan, T0, 4, Steps, y.AsSpan(), p);
@@ -49,10 +49,10 @@ public class FusedRegisterGroupTests
     private static void Compare<TLane>(ButcherTableau tableau, int registers) where TLane : unmanaged, ILane<TLane>
     {
         FusedStepPlan plan = FusedStepPlan.For(tableau, H)!;
-        (TLane[] y, TLane[] p) = Block<TLane>(registers);
+        (TLane[] y, TLane[] p) = FusedStepCases.LorenzBlock<TLane>(registers);
         TLane bad = System.FusedFixedSteps(plan, T0, 0, Steps, y.AsSpan(), p);
         Assert.True(TLane.AllFinite(bad));
-        (TLane[] all, TLane[] _) = Block<TLane>(registers);
+        (TLane[] all, TLane[] _) = FusedStepCases.LorenzBlock<TLane>(registers);
         for (int g = 0; g < registers; g++)
         {
             TLane[] alone = all.AsSpan(g * N, N).ToArray();
@@ -61,28 +61,5 @@ public class FusedRegisterGroupTests
                 for (int l = 0; l < TLane.Count; l++)
                     Assert.Equal(TLane.GetLane(alone[q], l), TLane.GetLane(y[g * N + q], l));
         }
-    }
-
-    // Lorenz near its attractor, different in every lane and register.
-    private static (TLane[] Y, TLane[] P) Block<TLane>(int registers) where TLane : unmanaged, ILane<TLane>
-    {
-        int w = TLane.Count;
-        var y = new TLane[registers * N];
-        var p = new TLane[registers * M];
-        var lane = new double[w];
-        for (int g = 0; g < registers; g++)
-        {
-            for (int q = 0; q < N; q++)
-            {
-                for (int l = 0; l < w; l++) lane[l] = 1.0 + 0.1 * q + 0.01 * l + 0.3 * g;
-                y[g * N + q] = TLane.Load(lane);
-            }
-            for (int j = 0; j < M; j++)
-            {
-                for (int l = 0; l < w; l++) lane[l] = new[] { 10.0, 28.0, 8.0 / 3 }[j] * (1 + 0.01 * l + 0.02 * g);
-                p[g * M + j] = TLane.Load(lane);
-            }
-        }
-        return (y, p);
     }
 }

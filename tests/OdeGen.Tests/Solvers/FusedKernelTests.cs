@@ -17,7 +17,7 @@ public class FusedKernelTests
     public static IEnumerable<object[]> Tableaux() =>
         new[] { "Euler", "Midpoint", "Heun", "HeunEuler", "RK4", "Kutta3", "3/8" }.Select(name => new object[] { name });
 
-    private static ButcherTableau Tableau(string name) => FusedTableaux.Tableau(name);
+    private static ButcherTableau Tableau(string name) => FusedStepCases.Tableau(name);
 
     [Theory]
     [MemberData(nameof(Tableaux))]
@@ -33,22 +33,7 @@ public class FusedKernelTests
         double h = 1.0 / 256, t0 = 0.25;
         FusedStepPlan plan = FusedStepPlan.For(tableau, h) ?? throw new InvalidOperationException($"{tableau.Name} is not fusible");
         int w = TLane.Count;
-        var y = new TLane[registers * n];
-        var p = new TLane[registers * m];
-        var lane = new double[w];
-        for (int g = 0; g < registers; g++)
-        {
-            for (int q = 0; q < n; q++)
-            {
-                for (int l = 0; l < w; l++) lane[l] = 1.0 + 0.1 * q + 0.01 * l + 0.3 * g;
-                y[g * n + q] = TLane.Load(lane);
-            }
-            for (int j = 0; j < m; j++)
-            {
-                for (int l = 0; l < w; l++) lane[l] = new[] { 10.0, 28.0, 8.0 / 3 }[j] * (1 + 0.01 * l + 0.02 * g);
-                p[g * m + j] = TLane.Load(lane);
-            }
-        }
+        (TLane[] y, TLane[] p) = FusedStepCases.LorenzBlock<TLane>(registers);
 
         // The kernel's fused step, as the lane-block solver takes it: k_0 = f(t, y), then the stages and the candidate.
         var kernel = new RungeKuttaKernel<TLane>(tableau);
