@@ -110,7 +110,7 @@ internal static class Experiments
     /// compilation off), which is the first-call cost (BENCHMARKS.md), not the step's. Pinned to one CPU (taskset), the
     /// JIT's background compiles share it with the steps and take longer: 10 s there.
     /// </remarks>
-    public static void Bench(TextWriter output, ClassifierSpec spec, int batch, int repeats, int threads, int seed, double warmupSeconds = 3)
+    public static void Bench(TextWriter output, ClassifierSpec spec, int batch, int repeats, int threads, int seed, double warmupSeconds)
     {
         if (repeats < 1) throw new ArgumentException($"--bench-repeats {repeats}: the median needs at least one timed step.");
         if (!(warmupSeconds >= 0)) throw new ArgumentException($"--bench-warmup {warmupSeconds}: seconds, zero or more.");
