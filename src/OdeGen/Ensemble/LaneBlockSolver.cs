@@ -241,7 +241,9 @@ internal sealed partial class LaneBlockSolver<TSystem, TLane>
             double tNew = NewTime(h, toEnd);
             if (_fixed)
             {
-                if (!_tableau.IsFsal) EndpointDerivative(tNew);
+                // RungeKuttaIntegrator's rule: the last step leaves f at its end unevaluated unless a save time inside it
+                // needs the end's slope (Hermite output); no later step needs it (a restart evaluates f afresh).
+                if (!_tableau.IsFsal && (tNew != _tEnd || SaveBefore(output, tNew))) EndpointDerivative(tNew);
                 if (_anyNonFinite)
                 {
                     for (int l = 0; l < _lanes; l++)
@@ -375,6 +377,10 @@ internal sealed partial class LaneBlockSolver<TSystem, TLane>
             if (_scratch[l] != 0) _laneError[l] = double.NaN;
     }
 
+    // Whether a save time not yet written lies before t (in the direction of integration): accepting a step to t interpolates it.
+    private bool SaveBefore(EnsembleSolution output, double t) =>
+        _nextSave < output.SaveAt.Length && _direction * (output.SaveAt[_nextSave] - t) < 0;
+
     // Per lane of the block: 0 where every component of v is finite, NaN elsewhere.
     private void LaneFinite(ReadOnlySpan<TLane> v, Span<double> destination)
     {
@@ -405,6 +411,8 @@ internal sealed partial class LaneBlockSolver<TSystem, TLane>
         }
         else
         {
+            // After a last fixed step that left f at its end unevaluated (Step), _fNext holds no value; nothing reads it (no
+            // save time inside that step, no further step).
             (_fPrev, _fNext, _fTrial) = (_fNext, _fTrial, _fPrev);
         }
         _previousTime = _time;

@@ -18,7 +18,7 @@ namespace OdeGen;
 /// not kept); then every attempt of a step evaluates stages 1 … s − 1 in order, and, without FSAL, f at the candidate (fixed
 /// steps only: they never retry, so an attempt is always s evaluations). The last stage of an FSAL method (dead in the reverse
 /// sweep: Dopri5's, Tsit5's) and a non-FSAL method's end-point evaluation are f at the next step's start: they fill that step's
-/// stage-0 row. A rejected attempt's rows are overwritten by the next attempt's. When a step is accepted, each of its rows
+/// stage-0 row (the last step of a run has no end-point evaluation: no step follows it). A rejected attempt's rows are overwritten by the next attempt's. When a step is accepted, each of its rows
 /// counts only if it was evaluated at exactly that stage's time, t + c_i·h (bit for bit), else the reverse sweep recomputes that
 /// stage; so a broken assumption costs time, never a wrong gradient. Methods that could retry an attempt with a different
 /// number of evaluations (adaptive, neither FSAL nor with a dead last stage) keep nothing.</para>

@@ -23,12 +23,14 @@ public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator<TField> where 
     private readonly double[] _y;        // current state
     private readonly double[] _yPrev;    // state at the start of the last accepted step
     private readonly double[] _yStage;   // stage argument, then candidate solution
-    private readonly double[] _fNext;    // f(t, y) at the current point: the next step's first stage
+    private readonly double[] _fNext;    // f(t, y) at the current point: the next step's first stage (see _fNextPending)
     private readonly double[] _fPrev;    // f at the start of the last accepted step (Hermite output)
     private readonly RungeKuttaKernel<Lane1> _kernel;   // the stages, error norm and dense output every explicit path shares
     private readonly double[] _atol;     // absolute tolerance of each component
     private readonly double[] _fTrial;   // f at a candidate point of a non-FSAL method, before acceptance
     private readonly bool _fixed;        // FixedStep given: every step has that size (the last one may be shorter)
+    private bool _endpointDeferred;      // the fixed step being accepted is the last, and leaves f at its end for later (Accept)
+    private bool _fNextPending;          // _fNext is not yet f at the current point: the end, after a deferred last step
     private TField _field;
     private StepLoop _loop;              // the shared step loop: budget, end, underflow, fixed steps, accept or reject
     private bool _extraStagesReady;      // dense-only stages of the last accepted step are evaluated
@@ -100,8 +102,20 @@ public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator<TField> where 
     public ReadOnlySpan<double> State => _y;
     /// <summary>State at the start of the last accepted step.</summary>
     public ReadOnlySpan<double> PreviousState => _yPrev;
-    /// <summary>F(Time, State), already evaluated (it is the next step's first stage).</summary>
-    public ReadOnlySpan<double> Derivative => _fNext;
+    /// <summary>
+    /// F(Time, State): the next step's first stage. After the last fixed step of a method without FSAL (RK4), which no further
+    /// step needs it for, it is evaluated on first read (here or by the dense output of that step; counted in
+    /// <see cref="Stats"/> then), so a solve that reads only its final state does not pay for f at the end. If it is not
+    /// finite, <see cref="Status"/> becomes <see cref="OdeStatus.NonFiniteValue"/>, as an eager evaluation would have failed the step.
+    /// </summary>
+    public ReadOnlySpan<double> Derivative
+    {
+        get
+        {
+            EnsureDerivative();
+            return _fNext;
+        }
+    }
     /// <summary>Ok while running and after reaching the end; otherwise why the integration stopped.</summary>
     public OdeStatus Status => _loop.Status;
     /// <summary>True once the end time is reached or the integration failed.</summary>
@@ -150,6 +164,7 @@ public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator<TField> where 
             }
             return;
         }
+        EnsureDerivative();
         HermiteDense.Coefficients(h, _yPrev, _fPrev, _y, _fNext, destination);
     }
 
@@ -204,6 +219,7 @@ public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator<TField> where 
     {
         double h = Time - PreviousTime;
         if (h == 0) { _y.CopyTo(y); return; }
+        EnsureDerivative();
         EnsureExtraStages();
         _kernel.Interpolate((t - PreviousTime) / h, h, L(_yPrev), L(_y), L(_fPrev), L(_fNext), L(_k), L(y));
     }
@@ -214,6 +230,7 @@ public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator<TField> where 
     {
         if (_tableau.DenseStageC.Length == 0 || _extraStagesReady || Time == PreviousTime) return;
         _extraStagesReady = true;
+        EnsureDerivative();
         var f = new Stages(this);
         // _yStage is free between steps: its candidate was copied into _y on acceptance.
         _kernel.ExtraStages(ref f, PreviousTime, Time - PreviousTime, L(_yPrev), L(_fNext), L(_k), L(_yStage));
@@ -268,11 +285,18 @@ public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator<TField> where 
         return error;
     }
 
-    // F at the candidate point: FSAL methods already have it (the last stage, checked with the stages);
-    // others evaluate it into _fTrial. False when it is not finite.
+    // F at the candidate point: FSAL methods already have it (the last stage, checked with the stages); others evaluate it
+    // into _fTrial, except on the last fixed step, where only a reader needs it (EnsureDerivative): a solve to its end costs
+    // s·steps evaluations, not one more (torchdiffeq's fixed grid evaluates the same). Adaptive steps always evaluate it: a
+    // non-finite value there rejects the step, and so decides the steps. False when it is not finite.
     private bool EndpointDerivative(double tNew)
     {
         if (_tableau.IsFsal) return true;
+        if (_fixed && tNew == _loop.End)
+        {
+            _endpointDeferred = true;
+            return true;
+        }
         Evaluate(tNew, _yStage, _fTrial);
         return StepControl.AllFinite(_fTrial);
     }
@@ -283,8 +307,24 @@ public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator<TField> where 
         Copy(_y, _yPrev);
         Copy(_fNext, _fPrev);
         Copy(_yStage, _y);
-        Copy(_tableau.IsFsal ? _k.AsSpan((s - 1) * n, n) : _fTrial, _fNext);
+        if (_endpointDeferred)
+        {
+            _endpointDeferred = false;
+            _fNextPending = true;
+        }
+        else Copy(_tableau.IsFsal ? _k.AsSpan((s - 1) * n, n) : _fTrial, _fNext);
         _extraStagesReady = false;
+    }
+
+    // f at the end into _fNext when the last fixed step left it for a reader (EndpointDerivative): the same call on the same
+    // values as the evaluation at the candidate it replaces, so the same bits. A non-finite value fails the solve, as it would
+    // have failed the step, but the state stays the step's (finite) end.
+    private void EnsureDerivative()
+    {
+        if (!_fNextPending) return;
+        _fNextPending = false;
+        Evaluate(Time, _y, _fNext);
+        if (!StepControl.AllFinite(_fNext)) _loop.Fail(OdeStatus.NonFiniteValue);
     }
 
     private const int SmallState = 16;
@@ -303,6 +343,7 @@ public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator<TField> where 
     // Begin: f at the start (Derivative always holds F at the current point, even for an empty interval).
     private bool Begin(double t0)
     {
+        _fNextPending = _endpointDeferred = false;
         Evaluate(t0, _y, _fNext);
         _fNext.CopyTo(_fPrev);
         return StepControl.AllFinite(_fNext);
