@@ -496,26 +496,26 @@ public class Conv2d : Layer
         if (Precision == ConvolutionPrecision.Single)
         {
             int tile = DirectConvolution.SingleChannelTile(OutChannels), planes = InChannels + (TimeChannel ? 1 : 0);
-            packed.ByTapSingle ??= new float[DirectConvolution.RoundUp(OutChannels, tile) * PatchSize];
-            DirectConvolution.Pack(OutChannels, PatchSize, weights, packed.ByTapSingle, tile);
+            packed.ByTapSingle ??= new LineAlignedFloats(DirectConvolution.RoundUp(OutChannels, tile) * PatchSize);
+            DirectConvolution.Pack(OutChannels, PatchSize, weights, packed.ByTapSingle.Span, tile);
             if (_phased is not null)
             {
-                packed.PhasedSingle ??= new float[_phased.PackedSize];
+                packed.PhasedSingle ??= new LineAlignedFloats(_phased.PackedSize);
                 packed.PhaseMatrix ??= new double[_phased.MatrixLength];
-                _phased.Pack(weights, packed.PhasedSingle, packed.PhaseMatrix);
+                _phased.Pack(weights, packed.PhasedSingle.Span, packed.PhaseMatrix);
             }
             else if (!DirectInput)
             {
                 packed.Rounded ??= new float[weights.Length];
                 DirectConvolution.Narrow(weights, packed.Rounded);
-                packed.TransposedSingle ??= new float[Gemm.PackedSize(PatchSize, OutChannels)];
-                Gemm.Pack<float>(PatchSize, OutChannels, packed.Rounded, 1, PatchSize, packed.TransposedSingle);
+                packed.TransposedSingle ??= new LineAlignedFloats(Gemm.PackedSize(PatchSize, OutChannels));
+                Gemm.Pack<float>(PatchSize, OutChannels, packed.Rounded, 1, PatchSize, packed.TransposedSingle.Span);
             }
             else
             {
                 int inputTile = DirectConvolution.SingleChannelTile(InChannels);
-                packed.ForInputSingle ??= new float[DirectConvolution.InputPackedSize(OutChannels, planes, Kernel * Kernel, TimeChannel, inputTile)];
-                DirectConvolution.PackForInput(OutChannels, planes, Kernel * Kernel, TimeChannel, weights, packed.ForInputSingle, inputTile);
+                packed.ForInputSingle ??= new LineAlignedFloats(DirectConvolution.InputPackedSize(OutChannels, planes, Kernel * Kernel, TimeChannel, inputTile));
+                DirectConvolution.PackForInput(OutChannels, planes, Kernel * Kernel, TimeChannel, weights, packed.ForInputSingle.Span, inputTile);
             }
         }
 
@@ -756,7 +756,7 @@ public class Conv2d : Layer
     private void ForwardBatchSingle(double t, int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y)
     {
         int weights = OutChannels * PatchSize, pixels = Pixels;
-        float[] packed = Packed(parameters).ByTapSingle!;
+        ReadOnlySpan<float> packed = Packed(parameters).ByTapSingle!.Span;
         FrameBuffers buffers = SingleBuffers(count);
         Span<float> sums = buffers.Result.AsSpan(0, OutputSize);
         for (int s = 0; s < count; s++)
@@ -1021,7 +1021,7 @@ public class Conv2d : Layer
         if (_phased is not null)
         {
             // Phase by phase, sample by sample: each input entry written once (no patch adjoints to fold).
-            float[] phasedWeights = packedWeights!.PhasedSingle!;
+            ReadOnlySpan<float> phasedWeights = packedWeights!.PhasedSingle!.Span;
             for (int s = 0; s < count; s++)
                 _phased.Apply(phasedWeights, yBar.Slice(s * OutputSize, OutputSize), buffers.PhaseFrame, buffers.PhaseResult, xBar.Slice(s * InputSize, InputSize));
             return tBar;
@@ -1032,7 +1032,7 @@ public class Conv2d : Layer
             // ∂L/∂cols = Wᵀ·∂L/∂Y in float (the product's kernel), folded back onto each sample's image in double.
             Span<float> barsF = buffers.ChannelBars.AsSpan(0, OutChannels * columns), colsF = buffers.Cols.AsSpan(0, patch * columns);
             DirectConvolution.Narrow(count == 1 ? yBar : barsCopy, barsF);
-            Gemm.MultiplyPacked(patch, columns, OutChannels, packedWeights!.TransposedSingle!, barsF, columns, 1, colsF, columns, accumulate: false, buffers.Work);
+            Gemm.MultiplyPacked(patch, columns, OutChannels, packedWeights!.TransposedSingle!.Span, barsF, columns, 1, colsF, columns, accumulate: false, buffers.Work);
             for (int s = 0; s < count; s++) tBar += Fold<float>(colsF[(s * pixels)..], xBar.Slice(s * InputSize, InputSize), rowStride: columns);
             return tBar;
         }
@@ -1041,7 +1041,7 @@ public class Conv2d : Layer
         int frameWidth = OutWidth + (2 * margin), framePlane = (OutHeight + (2 * margin)) * frameWidth, frameLength = OutChannels * framePlane;
         Span<float> frame = buffers.OutputSingle.AsSpan(0, frameLength), timeValues = buffers.OutputSingle.AsSpan(frameLength, taps * pixels);
         Span<float> bar = buffers.Bars.AsSpan(0, OutputSize), sums = buffers.Result.AsSpan(0, InputSize);
-        float[] packed = packedWeights!.ForInputSingle!;
+        ReadOnlySpan<float> packed = packedWeights!.ForInputSingle!.Span;
         for (int s = 0; s < count; s++)
         {
             // ∂L/∂Y rounded into its frame; with a time plane, also rounded whole (the time plane's sums read it unframed).
@@ -1255,15 +1255,16 @@ public class Conv2d : Layer
 
         public double[] ForInput { get; } = new double[forInput];
 
-        public float[]? ByTapSingle { get; set; }
+        // The float kernels' packed weights, each on a 64-byte line (LineAlignedFloats says why).
+        public LineAlignedFloats? ByTapSingle { get; set; }
 
-        public float[]? ForInputSingle { get; set; }
+        public LineAlignedFloats? ForInputSingle { get; set; }
 
-        public float[]? TransposedSingle { get; set; }
+        public LineAlignedFloats? TransposedSingle { get; set; }
 
         public float[]? Rounded { get; set; }
 
-        public float[]? PhasedSingle { get; set; }
+        public LineAlignedFloats? PhasedSingle { get; set; }
 
         public double[]? PhaseMatrix { get; set; }
 
