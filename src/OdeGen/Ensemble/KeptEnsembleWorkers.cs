@@ -1,19 +1,18 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using OdeGen.Lanes;
-using OdeGen.Threading;
 
 namespace OdeGen.Ensemble;
 
 /// <summary>
-/// The workers of an ensemble solve (one block solver per thread, made on the thread that first needs it) and the
-/// runner that hands them blocks, kept by a solution that is solved into again and again (the Ode.Solve overload with a
-/// destination): a later call of the same shape rebinds the workers to its problem instead of making new ones and runs
-/// on the same runner, so after its first call on a number of threads it allocates nothing but its problem.
+/// The workers of an ensemble solve (one block solver per thread), kept by a solution that is solved into again and
+/// again (the Ode.Solve overload with a destination): a later call of the same shape rebinds them to its problem instead
+/// of making new ones, so after its first call a solve on one thread allocates nothing but its problem, and on more
+/// threads only what Parallel.For allocates for itself (<see cref="EnsembleRunner{TSystem, TLane}.ForEachBlock"/>).
 /// </summary>
 /// <remarks>
 /// <para>A later call fits when its system is the same value (compared bit for bit; a system that holds references is
-/// never reused, so a call with such a system makes its workers anew, as every call did before), its options the same
+/// never kept, so a call with such a system makes its workers anew, as every call did before), its options the same
 /// instance (SolverOptions is immutable: the tableau, step, tolerances and save times the solvers derived from it) and
 /// its fused-step choice the same. Sizes and width follow: the destination's shape was checked against the call.</para>
 /// <para>Which worker solves which block varies from call to call, but a block's result does not depend on the worker:
@@ -27,9 +26,11 @@ internal sealed class KeptEnsembleWorkers<TSystem, TLane>
     private readonly TSystem _system;
     private readonly SolverOptions _options;
     private readonly bool _fusedSteps;
-    private readonly PartitionRunner _runner = new();
-    private readonly Action<int, int> _solveBlock;   // made once: a call allocates no delegate
-    private EnsembleWorker<TSystem, TLane>?[] _workers = [];
+    // Made once, so that a call allocates no delegates of its own.
+    private readonly Func<EnsembleWorker<TSystem, TLane>> _take;
+    private readonly Action<EnsembleWorker<TSystem, TLane>, int> _solveBlock;
+    private readonly Action<EnsembleWorker<TSystem, TLane>> _giveBack;
+    private readonly Stack<EnsembleWorker<TSystem, TLane>> _idle = new();   // every worker made, between calls
     private EnsembleProblem? _problem;
     private EnsembleSolution? _output;
     private bool _finished;
@@ -39,7 +40,9 @@ internal sealed class KeptEnsembleWorkers<TSystem, TLane>
         _system = system;
         _options = problem.Options;
         _fusedSteps = problem.FusedSteps;
-        _solveBlock = SolveBlock;
+        _take = Take;
+        _solveBlock = (worker, block) => worker.Solve(block, _output!);
+        _giveBack = GiveBack;
     }
 
     /// <summary>Whether the last call finished (an exception from the system leaves workers that are not kept).</summary>
@@ -49,19 +52,16 @@ internal sealed class KeptEnsembleWorkers<TSystem, TLane>
     public bool Fits(in TSystem system, EnsembleProblem problem) =>
         ReferenceEquals(problem.Options, _options) && problem.FusedSteps == _fusedSteps && SameBits(system, _system);
 
-    /// <summary>Solves every block of <paramref name="problem"/> into <paramref name="output"/> on up to <paramref name="threads"/> threads.</summary>
-    public void Solve(EnsembleProblem problem, EnsembleSolution output, int threads)
+    /// <summary>Solves every block of <paramref name="problem"/> into <paramref name="output"/>.</summary>
+    public void Solve(EnsembleProblem problem, EnsembleSolution output, EnsembleOptions ensemble)
     {
         _finished = false;
-        int blocks = EnsembleRunner<TSystem, TLane>.Blocks(problem);
-        threads = Math.Max(1, Math.Min(threads, blocks));
-        if (_workers.Length < threads) Array.Resize(ref _workers, threads);
-        foreach (EnsembleWorker<TSystem, TLane>? worker in _workers) worker?.Rebind(problem);
+        foreach (EnsembleWorker<TSystem, TLane> worker in _idle) worker.Rebind(problem);
         _problem = problem;
         _output = output;
         try
         {
-            _runner.Run(blocks, threads, _solveBlock);
+            EnsembleRunner<TSystem, TLane>.ForEachBlock(problem, ensemble, _take, _solveBlock, _giveBack);
             _finished = true;
         }
         finally
@@ -72,8 +72,19 @@ internal sealed class KeptEnsembleWorkers<TSystem, TLane>
         }
     }
 
-    private void SolveBlock(int worker, int block) =>
-        (_workers[worker] ??= new EnsembleWorker<TSystem, TLane>(_system, _problem!, gradient: false)).Solve(block, _output!);
+    // A thread's worker: an idle one (already rebound to this call's problem) or a new one. Parallel.For may start more
+    // tasks than threads over a call; each gives its worker back when it ends, so the stack holds about one per thread.
+    private EnsembleWorker<TSystem, TLane> Take()
+    {
+        lock (_idle)
+            if (_idle.TryPop(out EnsembleWorker<TSystem, TLane>? worker)) return worker;
+        return new EnsembleWorker<TSystem, TLane>(_system, _problem!, gradient: false);
+    }
+
+    private void GiveBack(EnsembleWorker<TSystem, TLane> worker)
+    {
+        lock (_idle) _idle.Push(worker);
+    }
 
     // Bit-for-bit equality of two values of a type without references (false for one with references: see Keepable).
     private static bool SameBits(in TSystem a, in TSystem b)
