@@ -43,7 +43,7 @@ public class LorenzLaneEnsembleBenchmarks
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
     private delegate double LorenzRk4Soa(int count, double[] sigma, double[] rho, double beta, int steps, double dt);
     private LorenzRk4Soa? _c;
-    private EnsembleSolution? _into;
+    private EnsembleSolution? _into, _fmaIntoOne, _fmaIntoAll;
     private string? _cNote;
 
     /// <summary>The parameters (σ then ρ per trajectory from SplitMix64 seed 2026), y0 rows, and the C library.</summary>
@@ -64,7 +64,8 @@ public class LorenzLaneEnsembleBenchmarks
         _y0s.AsSpan().Fill(1.0);
         CompileC();
         double reference = ScalarRk4();
-        foreach ((string name, double value) in new[] { ("lanes", EnsembleOneCore()), ("fused multiply-adds", EnsembleFmaOneCore()), ("C", C()) })
+        foreach ((string name, double value) in new[] { ("lanes", EnsembleOneCore()), ("fused multiply-adds", EnsembleFmaOneCore()),
+            ("fused multiply-adds, into", EnsembleFmaIntoOneCore()), ("fused multiply-adds, into, all cores", EnsembleFmaIntoAllCores()), ("C", C()) })
         {
             if (double.IsNaN(value)) continue;
             if (Math.Abs(value - reference) > 1e-9 * Math.Abs(reference))
@@ -95,6 +96,19 @@ public class LorenzLaneEnsembleBenchmarks
     [Benchmark]
     [BenchmarkCategory("AllCores")]
     public double EnsembleFmaAllCores() => Run(_fmaLorenz, LaneWidth.Auto, null);
+
+    /// <summary>
+    /// As <see cref="EnsembleFmaOneCore"/>, into the solution of the previous call (the Ode.Solve overload with a
+    /// destination): no result arrays allocated, so no large-object-heap garbage and no gen-2 collections between calls.
+    /// </summary>
+    [Benchmark]
+    [BenchmarkCategory("OneCore")]
+    public double EnsembleFmaIntoOneCore() => RunInto(ref _fmaIntoOne, 1);
+
+    /// <summary>As <see cref="EnsembleFmaAllCores"/>, into the solution of the previous call.</summary>
+    [Benchmark]
+    [BenchmarkCategory("AllCores")]
+    public double EnsembleFmaIntoAllCores() => RunInto(ref _fmaIntoAll, null);
 
     /// <summary>Ode.SolveEnsemble, one core, 512-bit lanes (8 trajectories per register).</summary>
     [Benchmark]
@@ -154,6 +168,18 @@ public class LorenzLaneEnsembleBenchmarks
     public double EnsembleHandLanesOneCore() => Run(_lanes, LaneWidth.Auto, 1);
 
     private double Run(LaneWidth width, int? threads) => Run(_lorenz, width, threads);
+
+    // FmaLorenz at the hardware's width into a solution kept in `into` (made by the first call).
+    private double RunInto(ref EnsembleSolution? into, int? threads)
+    {
+        var ensemble = new EnsembleOptions { Width = LaneWidth.Auto, MaxDegreeOfParallelism = threads };
+        var batch = new EnsembleBatch(_y0s, _parameters);
+        into ??= Ode.Solve(_fmaLorenz, batch, 0, Steps * Dt, _rk4, ensemble);
+        Ode.Solve(_fmaLorenz, batch, 0, Steps * Dt, into, _rk4, ensemble);
+        double sum = 0;
+        foreach (double v in into.FinalStates) sum += v;
+        return sum;
+    }
 
     private double Run<TSystem>(in TSystem system, LaneWidth width, int? threads, bool fused = true) where TSystem : struct, IOdeLaneSystem
     {

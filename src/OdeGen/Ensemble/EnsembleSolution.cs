@@ -38,6 +38,14 @@ public sealed class EnsembleSolution
         SavedStates.AsSpan().Fill(double.NaN);
     }
 
+    // What a solve into this solution keeps for the next solve into it (KeptEnsembleWorkers): taken by a call and put back
+    // when it succeeds, so two calls at once into one destination never share workers.
+    private object? _kept;
+
+    internal object? TakeKept() => Interlocked.Exchange(ref _kept, null);
+
+    internal void Keep(object kept) => Volatile.Write(ref _kept, kept);
+
     /// <summary>Number of trajectories.</summary>
     public int Count { get; }
     /// <summary>States per trajectory (n).</summary>

@@ -10,7 +10,7 @@ internal sealed class EnsembleWorker<TSystem, TLane>
     where TSystem : struct, IOdeLaneSystem
     where TLane : unmanaged, ILane<TLane>
 {
-    private readonly EnsembleProblem _problem;
+    private EnsembleProblem _problem;
     private readonly LaneBlockSolver<TSystem, TLane> _solver;
     private readonly LaneReverseStep<TSystem, TLane>? _reverse;
     private readonly LaneTape<TLane>? _tape;
@@ -40,6 +40,13 @@ internal sealed class EnsembleWorker<TSystem, TLane>
     }
 
     public LaneBlockSolver<TSystem, TLane> Solver => _solver;
+
+    /// <summary>Takes a later call's problem of the same shape (<see cref="LaneBlockSolver{TSystem, TLane}.Rebind"/>).</summary>
+    public void Rebind(EnsembleProblem problem)
+    {
+        _problem = problem;
+        _solver.Rebind(problem);
+    }
 
     public long Vjps => _reverse?.Vjps ?? 0;
 

@@ -26,7 +26,7 @@ internal sealed partial class LaneBlockSolver<TSystem, TLane>
     where TLane : unmanaged, ILane<TLane>
 {
     private readonly TSystem _system;
-    private readonly EnsembleProblem _problem;
+    private EnsembleProblem _problem;   // replaced by Rebind between calls of the same shape
     private readonly SolverOptions _options;
     private readonly ButcherTableau _tableau;
     private readonly int _n, _m, _w, _g, _lanes;   // states, parameters, lanes per register, registers, lanes per block
@@ -85,6 +85,19 @@ internal sealed partial class LaneBlockSolver<TSystem, TLane>
             _forwardPlan = forward;
             _backwardPlan = FusedPlan(_tableau, _options, -1.0);
         }
+    }
+
+    /// <summary>
+    /// Solves the blocks of <paramref name="problem"/> from now on: a later call's problem of the shape this solver was
+    /// made for (its options instance, sizes and fused-step choice; what the constructor derived from the problem), so
+    /// that a kept solver serves the next call (<see cref="KeptEnsembleWorkers{TSystem, TLane}"/>). Everything a block
+    /// reads of the problem — inputs, count, t0, t1 — is read when the block starts.
+    /// </summary>
+    public void Rebind(EnsembleProblem problem)
+    {
+        System.Diagnostics.Debug.Assert(ReferenceEquals(problem.Options, _options) && problem.StateCount == _n && problem.ParameterCount == _m
+            && problem.FusedSteps == _problem.FusedSteps);
+        _problem = problem;
     }
 
     /// <summary>Registers per block of this solver.</summary>

@@ -57,7 +57,7 @@ public static partial class Ode
         using EnsembleProblem problem = CreateProblem(system, batch.InitialStates, batch.Parameters, batch.SharesParameters, t0, t1, ref options, ref ensemble);
         LaneWidth width = ensemble!.ResolvedWidth;
         destination.Reuse(problem.Count, problem.StateCount, problem.Options.SaveAt, width, LanesPerBlock(problem, width));
-        Solve(system, problem, ensemble, destination);
+        Solve(system, problem, ensemble, destination, keepWorkers: true);
     }
 
     /// <summary>
@@ -266,7 +266,9 @@ public static partial class Ode
         return solution;
     }
 
-    private static void Solve<TSystem>(in TSystem system, EnsembleProblem problem, EnsembleOptions ensemble, EnsembleSolution solution)
+    // keepWorkers: the solve into an earlier solution, which keeps its workers for the next such call (KeptEnsembleWorkers).
+    private static void Solve<TSystem>(in TSystem system, EnsembleProblem problem, EnsembleOptions ensemble, EnsembleSolution solution,
+        bool keepWorkers = false)
         where TSystem : struct, IOdeLaneSystem
     {
         if (ensemble.PerLaneSteps)
@@ -276,10 +278,10 @@ public static partial class Ode
         }
         switch (solution.Width)
         {
-            case LaneWidth.Lane512: EnsembleRunner<TSystem, Lane512>.Solve(system, problem, ensemble, solution); break;
-            case LaneWidth.Lane256: EnsembleRunner<TSystem, Lane256>.Solve(system, problem, ensemble, solution); break;
-            case LaneWidth.Lane128: EnsembleRunner<TSystem, Lane128>.Solve(system, problem, ensemble, solution); break;
-            default: EnsembleRunner<TSystem, Lane1>.Solve(system, problem, ensemble, solution); break;
+            case LaneWidth.Lane512: EnsembleRunner<TSystem, Lane512>.Solve(system, problem, ensemble, solution, keepWorkers); break;
+            case LaneWidth.Lane256: EnsembleRunner<TSystem, Lane256>.Solve(system, problem, ensemble, solution, keepWorkers); break;
+            case LaneWidth.Lane128: EnsembleRunner<TSystem, Lane128>.Solve(system, problem, ensemble, solution, keepWorkers); break;
+            default: EnsembleRunner<TSystem, Lane1>.Solve(system, problem, ensemble, solution, keepWorkers); break;
         }
     }
 

@@ -129,7 +129,8 @@ public class EnsembleAllocationTests
     [Fact]
     public void SolvingInto_AnEarlierSolution_AllocatesAlmostNothing()
     {
-        // One worker's workspace for its blocks and the call's bookkeeping, whatever the number of trajectories.
+        // The call's bookkeeping, whatever the number of trajectories (the workers are kept by the destination: see
+        // EnsembleKeptWorkerAllocationTests for the bound, on one thread and two).
         long small = BytesSolvingInto(2000), large = BytesSolvingInto(8000);
         Assert.True(small < 24 * 1024, $"{small} bytes allocated");
         Assert.True(Math.Abs(large - small) < 1024, $"{small} bytes for 2,000 trajectories, {large} for 8,000");
