@@ -1,5 +1,6 @@
 using OdeGen.Ensemble;
 using OdeGen.Lanes;
+using OdeGen.Tests.TestSystems;
 using static OdeGen.Tests.Ensemble.EnsembleTestSupport;
 
 namespace OdeGen.Tests.Ensemble;
@@ -203,29 +204,6 @@ public class EnsembleAllocationTests
 // An exception from the system's own code reaches the caller as itself, on one thread or many.
 public class EnsembleExceptionTests
 {
-    private readonly struct ThrowingLanes : IOdeLaneSystem
-    {
-        public int StateCount => 1;
-        public int ParameterCount => 1;
-        public void Evaluate(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt) => throw new InvalidOperationException("scalar");
-        public void Jvp(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, double tDot, ReadOnlySpan<double> yDot,
-            ReadOnlySpan<double> pDot, Span<double> dydt, Span<double> dydtDot) => throw new InvalidOperationException("scalar");
-        public double Vjp(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, ReadOnlySpan<double> a, Span<double> yBar, Span<double> pBar) =>
-            throw new InvalidOperationException("scalar");
-        public void Jacobian(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dfdy, Span<double> dfdp) =>
-            throw new InvalidOperationException("scalar");
-        public void EvaluateLanes<TLane>(double t, ReadOnlySpan<TLane> y, ReadOnlySpan<TLane> p, Span<TLane> dydt)
-            where TLane : unmanaged, ILane<TLane>
-        {
-            if (t > 0.5) throw new InvalidOperationException("the model failed");
-            dydt[0] = -y[0];
-        }
-        public void JvpLanes<TLane>(double t, ReadOnlySpan<TLane> y, ReadOnlySpan<TLane> p, double tDot, ReadOnlySpan<TLane> yDot,
-            ReadOnlySpan<TLane> pDot, Span<TLane> dydt, Span<TLane> dydtDot) where TLane : unmanaged, ILane<TLane> => throw new InvalidOperationException();
-        public TLane VjpLanes<TLane>(double t, ReadOnlySpan<TLane> y, ReadOnlySpan<TLane> p, ReadOnlySpan<TLane> a,
-            Span<TLane> yBar, Span<TLane> pBar) where TLane : unmanaged, ILane<TLane> => throw new InvalidOperationException();
-    }
-
     [Theory]
     [InlineData(1)]
     [InlineData(2)]

@@ -91,30 +91,6 @@ public class EnsembleKeptWorkerTests
         Assert.Equal(Math.Exp(-1.0), into.FinalStates[0], 1e-8);
     }
 
-    /// <summary>Fails after t = 0.5 (in every block).</summary>
-    private readonly struct FailingLater : IOdeLaneSystem
-    {
-        public int StateCount => 1;
-        public int ParameterCount => 1;
-        public void Evaluate(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt) => throw new NotSupportedException();
-        public void Jvp(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, double tDot, ReadOnlySpan<double> yDot,
-            ReadOnlySpan<double> pDot, Span<double> dydt, Span<double> dydtDot) => throw new NotSupportedException();
-        public double Vjp(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, ReadOnlySpan<double> a, Span<double> yBar, Span<double> pBar) =>
-            throw new NotSupportedException();
-        public void Jacobian(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dfdy, Span<double> dfdp) =>
-            throw new NotSupportedException();
-        public void EvaluateLanes<TLane>(double t, ReadOnlySpan<TLane> y, ReadOnlySpan<TLane> p, Span<TLane> dydt)
-            where TLane : unmanaged, ILane<TLane>
-        {
-            if (t > 0.5) throw new InvalidOperationException("the model failed");
-            dydt[0] = -(p[0] * y[0]);
-        }
-        public void JvpLanes<TLane>(double t, ReadOnlySpan<TLane> y, ReadOnlySpan<TLane> p, double tDot, ReadOnlySpan<TLane> yDot,
-            ReadOnlySpan<TLane> pDot, Span<TLane> dydt, Span<TLane> dydtDot) where TLane : unmanaged, ILane<TLane> => throw new NotSupportedException();
-        public TLane VjpLanes<TLane>(double t, ReadOnlySpan<TLane> y, ReadOnlySpan<TLane> p, ReadOnlySpan<TLane> a,
-            Span<TLane> yBar, Span<TLane> pBar) where TLane : unmanaged, ILane<TLane> => throw new NotSupportedException();
-    }
-
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
@@ -122,13 +98,13 @@ public class EnsembleKeptWorkerTests
     {
         double[] y0s = Enumerable.Repeat(1.0, 100).ToArray();
         var options = new SolverOptions { Method = OdeMethod.RK4, FixedStep = 0.01 };
-        EnsembleSolution into = Ode.Solve(new FailingLater(), new EnsembleBatch(y0s, y0s), 0, 0.4, options, Force(LaneWidth.Lane256, threads));
-        Ode.Solve(new FailingLater(), new EnsembleBatch(y0s, y0s), 0, 0.4, into, options, Force(LaneWidth.Lane256, threads));   // workers kept
+        EnsembleSolution into = Ode.Solve(new ThrowingLanes(), new EnsembleBatch(y0s, y0s), 0, 0.4, options, Force(LaneWidth.Lane256, threads));
+        Ode.Solve(new ThrowingLanes(), new EnsembleBatch(y0s, y0s), 0, 0.4, into, options, Force(LaneWidth.Lane256, threads));   // workers kept
         var e = Assert.Throws<InvalidOperationException>(() =>
-            Ode.Solve(new FailingLater(), new EnsembleBatch(y0s, y0s), 0, 1, into, options, Force(LaneWidth.Lane256, threads)));
+            Ode.Solve(new ThrowingLanes(), new EnsembleBatch(y0s, y0s), 0, 1, into, options, Force(LaneWidth.Lane256, threads)));
         Assert.Equal("the model failed", e.Message);
-        EnsembleSolution expected = Ode.Solve(new FailingLater(), new EnsembleBatch(y0s, y0s), 0, 0.45, options, Force(LaneWidth.Lane256, 1));
-        Ode.Solve(new FailingLater(), new EnsembleBatch(y0s, y0s), 0, 0.45, into, options, Force(LaneWidth.Lane256, threads));
+        EnsembleSolution expected = Ode.Solve(new ThrowingLanes(), new EnsembleBatch(y0s, y0s), 0, 0.45, options, Force(LaneWidth.Lane256, 1));
+        Ode.Solve(new ThrowingLanes(), new EnsembleBatch(y0s, y0s), 0, 0.45, into, options, Force(LaneWidth.Lane256, threads));
         AssertSameBits(expected, into);
     }
 }
