@@ -210,6 +210,29 @@ internal static class ClassifierKernelTimes
                 for (int s = 0; s < 128; s++) OdeGen.Layers.DirectConvolution.Forward(channels, packed, frames.AsSpan(s * frameSize, frameSize), skips, y);
             });
             Console.WriteLine($"{name,-36} | {forward,9:F2} {flop / forward / 1e6,6:F1} | skipping {skipping,9:F2} {flop / skipping / 1e6,6:F1} | {weight,9:F2} {flop / weight / 1e6,6:F1}");
+            if (stride > 1) PhasedTimes(name, channels, side, kernel, stride, padding, flop, repeats, median);
         }
+    }
+
+    // The strided convolutions' input gradient (PhasedInputGradient, as Conv2d runs it sample by sample): into a batch's ∂L/∂x
+    // (128 images, far past the caches), and into one image's ∂L/∂x 128 times (in cache), to tell the kernel from the memory.
+    private static void PhasedTimes(string name, int channels, int side, int kernel, int stride, int padding, double flop, int repeats, Func<int, Action, double> median)
+    {
+        var phased = new OdeGen.Layers.PhasedInputGradient(channels, channels, side, side, kernel, stride, padding);
+        var random = new Random(13);
+        double[] w = Conv2dFormulationBenchmarks.Fill(random, channels * channels * kernel * kernel);
+        float[] packed = new float[phased.PackedSize], frame = new float[phased.FrameLength], result = new float[phased.ResultLength];
+        phased.Pack(w, packed, new double[phased.MatrixLength]);
+        int outSide = ((side + (2 * padding) - kernel) / stride) + 1, outputSize = channels * outSide * outSide, inputSize = channels * side * side;
+        double[] yBar = Conv2dFormulationBenchmarks.Fill(random, 128 * outputSize), xBar = new double[128 * inputSize];
+        double batch = median(repeats, () =>
+        {
+            for (int s = 0; s < 128; s++) phased.Apply(packed, yBar.AsSpan(s * outputSize, outputSize), frame, result, xBar.AsSpan(s * inputSize, inputSize));
+        });
+        double inCache = median(repeats, () =>
+        {
+            for (int s = 0; s < 128; s++) phased.Apply(packed, yBar.AsSpan(s * outputSize, outputSize), frame, result, xBar.AsSpan(0, inputSize));
+        });
+        Console.WriteLine($"{name + " input grad",-36} | batch xBar {batch,9:F2} {flop / batch / 1e6,6:F1} | one xBar {inCache,9:F2} {flop / inCache / 1e6,6:F1}");
     }
 }

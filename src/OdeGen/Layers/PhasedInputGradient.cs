@@ -148,17 +148,8 @@ internal sealed class PhasedInputGradient
         {
             int pixels = phase.Targets.Length, count = phase.TapOffset.Length;
             ReadOnlySpan<float> weights = packed.Slice(phase.PackedAt, DirectConvolution.RoundUp(_planes, _tile) * count);
-            if (count <= Gemm.DepthBlock)
-            {
-                // One depth block of taps: the kernel adds each sum, widened, at its pixel of xBar (the same bits as the float
-                // sums, then the loop below, without them: 64 channels of the stem's 26×26 convolution, 2×2 taps a phase).
-                DirectConvolution.ForwardWidened(_planes, weights, frame, phase.Skips, xBar, phase.Targets, _imagePixels);
-                continue;
-            }
-
             Span<float> sums = result[..(_planes * pixels)];
-            sums.Clear();
-            DirectConvolution.Forward(_planes, weights, frame, phase.Skips, sums);
+            DirectConvolution.ForwardOverwriting(_planes, weights, frame, phase.Skips, sums);
             // Unchecked: the targets are pixels of the image (built so), inside each plane of the checked xBar.
             ref int targets = ref MemoryMarshal.GetArrayDataReference(phase.Targets);
             for (int c = 0; c < _planes; c++)
