@@ -127,11 +127,30 @@ public static class ClassifierOpsMode
         return 0;
     }
 
-    // The median processor time of `repeats` calls, in ms, after three calls and at least half a second of warm-up (tiered JIT).
+    // The tiered JIT's optimized code for every method the action calls, before it is timed. This mode compiles new code
+    // shape after shape, and each compilation put off the tier-up of the methods already called (call counting starts 100 ms
+    // after the last new method): kernel helpers such as DirectConvolution.Widened ran as tier-0 code for the whole run and
+    // the stem's widened weight gradient took 33 ms where its optimized code takes 17 (BENCHMARKS.md, 6 December 2026,
+    // 04:22). Idle past the delay, make the 30 calls that promote a method, idle while the background compiler works.
+    private static void Settle(Action action)
+    {
+        for (int round = 0; round < 2; round++)
+        {
+            Thread.Sleep(250);
+            var calls = System.Diagnostics.Stopwatch.StartNew();
+            for (int i = 0; i < 32 && (i < 2 || calls.ElapsedMilliseconds < 2000); i++) action();
+        }
+
+        Thread.Sleep(250);
+    }
+
+    // The median processor time of `repeats` calls, in ms, after three calls, at least half a second of warm-up and the
+    // tiered JIT's settling (Settle).
     internal static double Median(int repeats, Action action)
     {
         var warm = System.Diagnostics.Stopwatch.StartNew();
         for (int i = 0; i < 3 || warm.ElapsedMilliseconds < 500; i++) action();
+        Settle(action);
         var process = System.Diagnostics.Process.GetCurrentProcess();
         double[] times = new double[repeats];
         for (int i = 0; i < repeats; i++)
