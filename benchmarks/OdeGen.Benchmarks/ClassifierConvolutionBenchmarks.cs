@@ -231,27 +231,17 @@ internal static class ClassifierKernelTimes
             Console.WriteLine($"{name,-36} | {forward,9:F2} {flop / forward / 1e6,6:F1} | skipping {skipping,9:F2} {flop / skipping / 1e6,6:F1} | {weight,9:F2} {flop / weight / 1e6,6:F1}");
             if (pixels <= OdeGen.Layers.Gemm.DepthBlock && chunk == 1)
             {
-                // As Conv2d runs an image that goes alone: four samples a call, each its own block, widened into ∂L/∂W in double.
+                // As Conv2d runs an image that goes alone: its columns one block, the sums widened into ∂L/∂W in double.
                 double[] wide = new double[row * taps.Length];
-                int[] fourOffsets = new int[4 * pixels];
-                float[] fourBarsT = new float[4 * pixels * row];
-                for (int i = 0; i < fourBarsT.Length; i++) fourBarsT[i] = (float)(random.NextDouble() - 0.5);
-                foreach (int together in new[] { 1, 4 })
+                double widened = median(repeats, () =>
                 {
-                    double widened = median(repeats, () =>
+                    for (int s = 0; s < 128; s++)
                     {
-                        for (int first = 0; first < 128; first += together)
-                        {
-                            for (int s = 0, j = 0; s < together; s++)
-                            {
-                                for (int p = 0; p < pixels; p++, j++) fourOffsets[j] = ((first + s) * frameSize) + pixelOffset[p];
-                            }
-
-                            OdeGen.Layers.DirectConvolution.WeightGradientWidened(channels, fourBarsT.AsSpan(0, together * pixels * row), frames, taps, fourOffsets.AsSpan(0, together * pixels), wide, pixels);
-                        }
-                    });
-                    Console.WriteLine($"{name + " weight grad widened",-36} | {together} sample(s) a call, a block each {widened,9:F2} {flop / widened / 1e6,6:F1}");
-                }
+                        for (int p = 0; p < pixels; p++) columnOffset[p] = (s * frameSize) + pixelOffset[p];
+                        OdeGen.Layers.DirectConvolution.WeightGradientWidened(channels, barsT.AsSpan(0, pixels * row), frames, taps, columnOffset.AsSpan(0, pixels), wide);
+                    }
+                });
+                Console.WriteLine($"{name + " weight grad widened",-36} | a sample a call {widened,9:F2} {flop / widened / 1e6,6:F1}");
             }
 
             if (stride > 1) PhasedTimes(name, channels, side, kernel, stride, padding, flop, repeats, median);

@@ -369,30 +369,27 @@ internal static class DirectConvolution
 
     /// <summary>
     /// <see cref="WeightGradient(int, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{int}, ReadOnlySpan{int}, Span{float})"/>
-    /// with the columns in blocks of <paramref name="block"/> (at most one depth block, <see cref="Gemm.DepthBlock"/>; the last
-    /// may be shorter), each block's sums one chain from zero, widened and added in double to <paramref name="wideWeightBar"/>
-    /// block after block, laid out as <see cref="Pack{T}"/> lays out weights with <see cref="SingleChannelTile"/>(outChannels):
-    /// per tile of channels, [tap][channel]. The same bits as each block's float sums into a cleared ∂L/∂W, then widened and
-    /// added (each is one chain from zero, 0 + chain = chain), without the float ∂L/∂W, its clearing, its transposing store and
-    /// the pass that widens it: the kernel adds a tile's rows as they are, a vector at a time, and runs a tap tile through
-    /// every block before the next, so the wide ∂L/∂W (512 KiB at 64 channels and 1,024 taps) goes through the caches once a
-    /// call, not once a block.
+    /// over at most one depth block of columns (<see cref="Gemm.DepthBlock"/>), its sums widened and added in double to
+    /// <paramref name="wideWeightBar"/>, laid out as <see cref="Pack{T}"/> lays out weights with <see cref="SingleChannelTile"/>(outChannels):
+    /// per tile of channels, [tap][channel]. The same bits as the float sums into a cleared ∂L/∂W, then widened and added
+    /// (each is one chain from zero, 0 + chain = chain), without the float ∂L/∂W, its clearing, its transposing store and the
+    /// pass that widens it: the kernel adds a tile's rows as they are, a vector at a time.
     /// </summary>
     public static void WeightGradientWidened(int outChannels, ReadOnlySpan<float> yBarT, ReadOnlySpan<float> input, ReadOnlySpan<int> tapOffset,
-        ReadOnlySpan<int> columnOffset, Span<double> wideWeightBar, int block)
+        ReadOnlySpan<int> columnOffset, Span<double> wideWeightBar)
     {
         int taps = tapOffset.Length, columns = columnOffset.Length, tile = SingleChannelTile(outChannels);
-        if (block < 1 || block > Gemm.DepthBlock || yBarT.Length < columns * RoundUp(outChannels, tile) || wideWeightBar.Length < RoundUp(outChannels, tile) * taps)
-            throw new ArgumentException("Direct convolution: a block of columns is empty or longer than one depth block, or the transposed output adjoint or the weight gradient is too short.");
+        if (columns > Gemm.DepthBlock || yBarT.Length < columns * RoundUp(outChannels, tile) || wideWeightBar.Length < RoundUp(outChannels, tile) * taps)
+            throw new ArgumentException("Direct convolution: more than one depth block of columns, or the transposed output adjoint or the weight gradient is too short.");
         RequireInside(input.Length, tapOffset, columnOffset);
         switch (tile)
         {
-            case 32 when RoundUp(outChannels, 32) % 64 == 0: WeightGradientWide<Single512, Vector512<float>, float>(outChannels, yBarT, input, tapOffset, columnOffset, default, wideWeightBar, block); break;
-            case 32: WeightGradient<Single512, Vector512<float>, float>(outChannels, yBarT, input, tapOffset, columnOffset, default, wideWeightBar, block); break;
-            case 16 when Vector512.IsHardwareAccelerated: WeightGradientTall<Single512, Vector512<float>, float>(outChannels, yBarT, input, tapOffset, columnOffset, default, wideWeightBar, block); break;
-            case 16: WeightGradient<Single256, Vector256<float>, float>(outChannels, yBarT, input, tapOffset, columnOffset, default, wideWeightBar, block); break;
-            case 8: WeightGradient<Single128, Vector128<float>, float>(outChannels, yBarT, input, tapOffset, columnOffset, default, wideWeightBar, block); break;
-            default: WeightGradient<Single1, float, float>(outChannels, yBarT, input, tapOffset, columnOffset, default, wideWeightBar, block); break;
+            case 32 when RoundUp(outChannels, 32) % 64 == 0: WeightGradientWide<Single512, Vector512<float>, float>(outChannels, yBarT, input, tapOffset, columnOffset, default, wideWeightBar); break;
+            case 32: WeightGradient<Single512, Vector512<float>, float>(outChannels, yBarT, input, tapOffset, columnOffset, default, wideWeightBar); break;
+            case 16 when Vector512.IsHardwareAccelerated: WeightGradientTall<Single512, Vector512<float>, float>(outChannels, yBarT, input, tapOffset, columnOffset, default, wideWeightBar); break;
+            case 16: WeightGradient<Single256, Vector256<float>, float>(outChannels, yBarT, input, tapOffset, columnOffset, default, wideWeightBar); break;
+            case 8: WeightGradient<Single128, Vector128<float>, float>(outChannels, yBarT, input, tapOffset, columnOffset, default, wideWeightBar); break;
+            default: WeightGradient<Single1, float, float>(outChannels, yBarT, input, tapOffset, columnOffset, default, wideWeightBar); break;
         }
     }
 
@@ -1429,13 +1426,10 @@ internal static class DirectConvolution
     }
 
     /// <summary><see cref="WeightGradient(int, ReadOnlySpan{double}, ReadOnlySpan{double}, ReadOnlySpan{int}, ReadOnlySpan{int}, Span{double})"/> at the width of <typeparamref name="TOps"/>, unchecked; yBarT's rows RoundUp(outChannels, 2·width) long.</summary>
-    /// <remarks>
-    /// Loop order: depth block (of <paramref name="block"/> columns), channel tile, tap tile; a tile's sums are added to
-    /// weightBar[o][q] block after block. With <paramref name="wide"/>: channel tile, tap tile, then the blocks, in order.
-    /// </remarks>
+    /// <remarks>Loop order: depth block (of columns), channel tile, tap tile; a tile's sums are added to weightBar[o][q] block after block.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void WeightGradient<TOps, TVector, T>(int outChannels, ReadOnlySpan<T> yBarT, ReadOnlySpan<T> input, ReadOnlySpan<int> tapOffset,
-        ReadOnlySpan<int> columnOffset, Span<T> weightBar, Span<double> wide = default, int block = Gemm.DepthBlock)
+        ReadOnlySpan<int> columnOffset, Span<T> weightBar, Span<double> wide = default)
         where TOps : struct, IGemmOps<TVector, T>
         where TVector : unmanaged
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -1444,13 +1438,14 @@ internal static class DirectConvolution
         nint step = stride;
         Span<T> sums = stackalloc T[Gemm.RowTile * 32];
         ref T x = ref MemoryMarshal.GetReference(input);
-        // With the wide ∂L/∂W, a tap tile runs every block of the call, its sums added while the tile of ∂L/∂W is in L1.
-        int group = wide.IsEmpty ? block : columns;
-        for (int g = 0; g < columns; g += group)
+        for (int pc = 0; pc < columns; pc += Gemm.DepthBlock)
         {
-            int groupEnd = Math.Min(columns, g + group);
+            int kc = Math.Min(Gemm.DepthBlock, columns - pc);
+            ref int columns0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(columnOffset), pc);
             for (int o0 = 0; o0 < outChannels; o0 += tile)
             {
+                ReadOnlySpan<T> bars = yBarT.Slice((pc * stride) + o0, ((kc - 1) * stride) + tile);
+                ref T pb = ref MemoryMarshal.GetReference(bars);
                 int channels = Math.Min(tile, outChannels - o0);
                 for (int q0 = 0; q0 < taps; q0 += Gemm.RowTile)
                 {
@@ -1461,45 +1456,38 @@ internal static class DirectConvolution
                     // the stack at every column (the 6×6 blocks' weight gradient ran 1.25× as long).
                     nint a0 = tapOffset[q0], a1 = tapOffset[Math.Min(q0 + 1, last)], a2 = tapOffset[Math.Min(q0 + 2, last)];
                     nint a3 = tapOffset[Math.Min(q0 + 3, last)], a4 = tapOffset[Math.Min(q0 + 4, last)], a5 = tapOffset[Math.Min(q0 + 5, last)];
-                    for (int pc = g; pc < groupEnd; pc += block)
+                    TVector c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+                    TVector c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+                    ref T bar = ref pb;
+                    for (nint p = 0, stop = kc; p < stop; p++)
                     {
-                        int kc = Math.Min(block, groupEnd - pc);
-                        ref int columns0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(columnOffset), pc);
-                        ReadOnlySpan<T> bars = yBarT.Slice((pc * stride) + o0, ((kc - 1) * stride) + tile);
-                        ref T pb = ref MemoryMarshal.GetReference(bars);
-                        TVector c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
-                        TVector c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-                        ref T bar = ref pb;
-                        for (nint p = 0, stop = kc; p < stop; p++)
-                        {
-                            TVector b0 = Load<TVector, T>(ref bar, 0), b1 = Load<TVector, T>(ref bar, w);
-                            bar = ref Unsafe.Add(ref bar, step);
-                            ref T column = ref Unsafe.Add(ref x, Unsafe.Add(ref columns0, p));
-                            TVector a = TOps.Broadcast(Unsafe.Add(ref column, a0));
-                            c00 = TOps.MultiplyAdd(a, b0, c00);
-                            c01 = TOps.MultiplyAdd(a, b1, c01);
-                            a = TOps.Broadcast(Unsafe.Add(ref column, a1));
-                            c10 = TOps.MultiplyAdd(a, b0, c10);
-                            c11 = TOps.MultiplyAdd(a, b1, c11);
-                            a = TOps.Broadcast(Unsafe.Add(ref column, a2));
-                            c20 = TOps.MultiplyAdd(a, b0, c20);
-                            c21 = TOps.MultiplyAdd(a, b1, c21);
-                            a = TOps.Broadcast(Unsafe.Add(ref column, a3));
-                            c30 = TOps.MultiplyAdd(a, b0, c30);
-                            c31 = TOps.MultiplyAdd(a, b1, c31);
-                            a = TOps.Broadcast(Unsafe.Add(ref column, a4));
-                            c40 = TOps.MultiplyAdd(a, b0, c40);
-                            c41 = TOps.MultiplyAdd(a, b1, c41);
-                            a = TOps.Broadcast(Unsafe.Add(ref column, a5));
-                            c50 = TOps.MultiplyAdd(a, b0, c50);
-                            c51 = TOps.MultiplyAdd(a, b1, c51);
-                        }
-
-                        StoreRows<TVector, T>(sums, tile, w, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51);
-                        // weightBar is [channel][tap]: the tile's row r is tap q0 + r, its column l channel o0 + l.
-                        if (wide.IsEmpty) AddTransposed(sums, tile, channels, rows, weightBar, (o0 * taps) + q0, taps);
-                        else AddWidened(sums[..(rows * tile)], wide.Slice((o0 * taps) + (q0 * tile), rows * tile));   // [tap][lane], as the tile
+                        TVector b0 = Load<TVector, T>(ref bar, 0), b1 = Load<TVector, T>(ref bar, w);
+                        bar = ref Unsafe.Add(ref bar, step);
+                        ref T column = ref Unsafe.Add(ref x, Unsafe.Add(ref columns0, p));
+                        TVector a = TOps.Broadcast(Unsafe.Add(ref column, a0));
+                        c00 = TOps.MultiplyAdd(a, b0, c00);
+                        c01 = TOps.MultiplyAdd(a, b1, c01);
+                        a = TOps.Broadcast(Unsafe.Add(ref column, a1));
+                        c10 = TOps.MultiplyAdd(a, b0, c10);
+                        c11 = TOps.MultiplyAdd(a, b1, c11);
+                        a = TOps.Broadcast(Unsafe.Add(ref column, a2));
+                        c20 = TOps.MultiplyAdd(a, b0, c20);
+                        c21 = TOps.MultiplyAdd(a, b1, c21);
+                        a = TOps.Broadcast(Unsafe.Add(ref column, a3));
+                        c30 = TOps.MultiplyAdd(a, b0, c30);
+                        c31 = TOps.MultiplyAdd(a, b1, c31);
+                        a = TOps.Broadcast(Unsafe.Add(ref column, a4));
+                        c40 = TOps.MultiplyAdd(a, b0, c40);
+                        c41 = TOps.MultiplyAdd(a, b1, c41);
+                        a = TOps.Broadcast(Unsafe.Add(ref column, a5));
+                        c50 = TOps.MultiplyAdd(a, b0, c50);
+                        c51 = TOps.MultiplyAdd(a, b1, c51);
                     }
+
+                    StoreRows<TVector, T>(sums, tile, w, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51);
+                    // weightBar is [channel][tap]: the tile's row r is tap q0 + r, its column l channel o0 + l.
+                    if (wide.IsEmpty) AddTransposed(sums, tile, channels, rows, weightBar, (o0 * taps) + q0, taps);
+                    else AddWidened(sums[..(rows * tile)], wide.Slice((o0 * taps) + (q0 * tile), rows * tile));   // [tap][lane], as the tile
                 }
             }
         }
@@ -1577,7 +1565,7 @@ internal static class DirectConvolution
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void WeightGradientWide<TOps, TVector, T>(int outChannels, ReadOnlySpan<T> yBarT, ReadOnlySpan<T> input, ReadOnlySpan<int> tapOffset,
-        ReadOnlySpan<int> columnOffset, Span<T> weightBar, Span<double> wide = default, int block = Gemm.DepthBlock)
+        ReadOnlySpan<int> columnOffset, Span<T> weightBar, Span<double> wide = default)
         where TOps : struct, IGemmOps<TVector, T>
         where TVector : unmanaged
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -1587,15 +1575,16 @@ internal static class DirectConvolution
         Span<T> sums = stackalloc T[Gemm.RowTile * 64];
         ref T running = ref MemoryMarshal.GetReference(sums);
         ref T x = ref MemoryMarshal.GetReference(input);
-        // Depth blocks outermost (unlike ForwardWide): a block's columns read a few samples' images, which stay in L2 while
-        // every tap tile reads them (the stem's 13×13 images, 14 samples a chunk, did not when each tile ran all blocks). With
-        // the wide ∂L/∂W, a tap tile runs every block of the call (a few samples of one block each), its tile of ∂L/∂W in L1.
-        int group = wide.IsEmpty ? block : columns;
-        for (int g = 0; g < columns; g += group)
+        for (int pc = 0; pc < columns; pc += Gemm.DepthBlock)
         {
-            int groupEnd = Math.Min(columns, g + group);
+            // Depth blocks outermost (unlike ForwardWide): a block's columns read a few samples' images, which stay in L2 while
+            // every tap tile reads them (the stem's 13×13 images, 14 samples a chunk, did not when each tile ran all blocks).
+            int kc = Math.Min(Gemm.DepthBlock, columns - pc);
+            ref int columns0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(columnOffset), pc);
             for (int o0 = 0; o0 < outChannels; o0 += tile)
             {
+                ReadOnlySpan<T> bars = yBarT.Slice((pc * stride) + o0, ((kc - 1) * stride) + tile);
+                ref T pb = ref MemoryMarshal.GetReference(bars);
                 int channels = Math.Min(tile, outChannels - o0), o1 = o0 + panelWidth;
                 for (int q0 = 0; q0 < taps; q0 += Gemm.RowTile)
                 {
@@ -1604,87 +1593,80 @@ internal static class DirectConvolution
                     nint a0 = tapOffset[q0], a1 = tapOffset[Math.Min(q0 + 1, last)], a2 = tapOffset[Math.Min(q0 + 2, last)];
                     nint a3 = tapOffset[Math.Min(q0 + 3, last)], a4 = tapOffset[Math.Min(q0 + 4, last)], a5 = tapOffset[Math.Min(q0 + 5, last)];
 
-                    for (int pc = g; pc < groupEnd; pc += block)
+                    // ∂L/∂W += the block's chains, where the tile is full on AVX-512: the tile of ∂L/∂W, [tap][4·width channels],
+                    // in (before the chains: no call while they are live, or the JIT keeps them in memory), added, out, transposed
+                    // in registers (a scalar add an entry took a sixth of the 6×6 blocks' weight gradient). Not where ∂L/∂W's rows
+                    // lie a multiple of 4 KiB apart (the stems' 1,024 taps): all 64 in one L1 set, where the weight gradient took 1.5×
+                    // as long so (BENCHMARKS.md, 5 December 2026, 20:41).
+                    bool inRegisters = wide.IsEmpty && SixByFour<T>(tile, channels, rows) && taps % 1024 != 0;
+                    if (inRegisters) LoadTransposed(weightBar, (o0 * taps) + q0, taps, channels, rows, sums, tile);
+                    TVector c00 = default, c01 = default, c02 = default, c03 = default, c10 = default, c11 = default, c12 = default, c13 = default;
+                    TVector c20 = default, c21 = default, c22 = default, c23 = default, c30 = default, c31 = default, c32 = default, c33 = default;
+                    TVector c40 = default, c41 = default, c42 = default, c43 = default, c50 = default, c51 = default, c52 = default, c53 = default;
+                    ref T bar = ref pb;
+                    for (nint p = 0, stop = kc; p < stop; p++)
                     {
-                        int kc = Math.Min(block, groupEnd - pc);
-                        ref int columns0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(columnOffset), pc);
-                        ReadOnlySpan<T> bars = yBarT.Slice((pc * stride) + o0, ((kc - 1) * stride) + tile);
-                        ref T pb = ref MemoryMarshal.GetReference(bars);
-                        // ∂L/∂W += the block's chains, where the tile is full on AVX-512: the tile of ∂L/∂W, [tap][4·width channels],
-                        // in (before the chains: no call while they are live, or the JIT keeps them in memory), added, out, transposed
-                        // in registers (a scalar add an entry took a sixth of the 6×6 blocks' weight gradient). Not where ∂L/∂W's rows
-                        // lie a multiple of 4 KiB apart (the stems' 1,024 taps): all 64 in one L1 set, where the weight gradient took 1.5×
-                        // as long so (BENCHMARKS.md, 5 December 2026, 20:41).
-                        bool inRegisters = wide.IsEmpty && SixByFour<T>(tile, channels, rows) && taps % 1024 != 0;
-                        if (inRegisters) LoadTransposed(weightBar, (o0 * taps) + q0, taps, channels, rows, sums, tile);
-                        TVector c00 = default, c01 = default, c02 = default, c03 = default, c10 = default, c11 = default, c12 = default, c13 = default;
-                        TVector c20 = default, c21 = default, c22 = default, c23 = default, c30 = default, c31 = default, c32 = default, c33 = default;
-                        TVector c40 = default, c41 = default, c42 = default, c43 = default, c50 = default, c51 = default, c52 = default, c53 = default;
-                        ref T bar = ref pb;
-                        for (nint p = 0, stop = kc; p < stop; p++)
-                        {
-                            TVector b0 = Load<TVector, T>(ref bar, 0), b1 = Load<TVector, T>(ref bar, w), b2 = Load<TVector, T>(ref bar, 2 * w), b3 = Load<TVector, T>(ref bar, 3 * w);
-                            bar = ref Unsafe.Add(ref bar, step);
-                            ref T column = ref Unsafe.Add(ref x, Unsafe.Add(ref columns0, p));
-                            TVector a = TOps.Broadcast(Unsafe.Add(ref column, a0));
-                            c00 = TOps.MultiplyAdd(a, b0, c00);
-                            c01 = TOps.MultiplyAdd(a, b1, c01);
-                            c02 = TOps.MultiplyAdd(a, b2, c02);
-                            c03 = TOps.MultiplyAdd(a, b3, c03);
-                            a = TOps.Broadcast(Unsafe.Add(ref column, a1));
-                            c10 = TOps.MultiplyAdd(a, b0, c10);
-                            c11 = TOps.MultiplyAdd(a, b1, c11);
-                            c12 = TOps.MultiplyAdd(a, b2, c12);
-                            c13 = TOps.MultiplyAdd(a, b3, c13);
-                            a = TOps.Broadcast(Unsafe.Add(ref column, a2));
-                            c20 = TOps.MultiplyAdd(a, b0, c20);
-                            c21 = TOps.MultiplyAdd(a, b1, c21);
-                            c22 = TOps.MultiplyAdd(a, b2, c22);
-                            c23 = TOps.MultiplyAdd(a, b3, c23);
-                            a = TOps.Broadcast(Unsafe.Add(ref column, a3));
-                            c30 = TOps.MultiplyAdd(a, b0, c30);
-                            c31 = TOps.MultiplyAdd(a, b1, c31);
-                            c32 = TOps.MultiplyAdd(a, b2, c32);
-                            c33 = TOps.MultiplyAdd(a, b3, c33);
-                            a = TOps.Broadcast(Unsafe.Add(ref column, a4));
-                            c40 = TOps.MultiplyAdd(a, b0, c40);
-                            c41 = TOps.MultiplyAdd(a, b1, c41);
-                            c42 = TOps.MultiplyAdd(a, b2, c42);
-                            c43 = TOps.MultiplyAdd(a, b3, c43);
-                            a = TOps.Broadcast(Unsafe.Add(ref column, a5));
-                            c50 = TOps.MultiplyAdd(a, b0, c50);
-                            c51 = TOps.MultiplyAdd(a, b1, c51);
-                            c52 = TOps.MultiplyAdd(a, b2, c52);
-                            c53 = TOps.MultiplyAdd(a, b3, c53);
-                        }
-
-                        if (inRegisters)
-                        {
-                            AddRow<TOps, TVector, T>(ref running, w, c00, c01, c02, c03);
-                            AddRow<TOps, TVector, T>(ref Unsafe.Add(ref running, tile), w, c10, c11, c12, c13);
-                            AddRow<TOps, TVector, T>(ref Unsafe.Add(ref running, 2 * tile), w, c20, c21, c22, c23);
-                            AddRow<TOps, TVector, T>(ref Unsafe.Add(ref running, 3 * tile), w, c30, c31, c32, c33);
-                            AddRow<TOps, TVector, T>(ref Unsafe.Add(ref running, 4 * tile), w, c40, c41, c42, c43);
-                            AddRow<TOps, TVector, T>(ref Unsafe.Add(ref running, 5 * tile), w, c50, c51, c52, c53);
-                            StoreTransposed(sums, tile, channels, rows, weightBar, (o0 * taps) + q0, taps);
-                            continue;
-                        }
-
-                        // Each half as WeightGradient's tile of its 2·width channels, [tap][lane]: added where ∂L/∂W is [channel][tap]
-                        // an entry at a time, or in double as the layout of the wide ∂L/∂W has it.
-                        Span<T> second = sums[(Gemm.RowTile * panelWidth)..];
-                        StoreRows<TVector, T>(sums, panelWidth, w, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51);
-                        StoreRows<TVector, T>(second, panelWidth, w, c02, c03, c12, c13, c22, c23, c32, c33, c42, c43, c52, c53);
-                        if (wide.IsEmpty)
-                        {
-                            AddTransposed(sums, panelWidth, Math.Min(panelWidth, outChannels - o0), rows, weightBar, (o0 * taps) + q0, taps);
-                            if (o1 < outChannels) AddTransposed(second, panelWidth, Math.Min(panelWidth, outChannels - o1), rows, weightBar, (o1 * taps) + q0, taps);
-                            continue;
-                        }
-
-                        AddWidened(sums[..(rows * panelWidth)], wide.Slice((o0 * taps) + (q0 * panelWidth), rows * panelWidth));
-                        AddWidened(second[..(rows * panelWidth)], wide.Slice((o1 * taps) + (q0 * panelWidth), rows * panelWidth));
+                        TVector b0 = Load<TVector, T>(ref bar, 0), b1 = Load<TVector, T>(ref bar, w), b2 = Load<TVector, T>(ref bar, 2 * w), b3 = Load<TVector, T>(ref bar, 3 * w);
+                        bar = ref Unsafe.Add(ref bar, step);
+                        ref T column = ref Unsafe.Add(ref x, Unsafe.Add(ref columns0, p));
+                        TVector a = TOps.Broadcast(Unsafe.Add(ref column, a0));
+                        c00 = TOps.MultiplyAdd(a, b0, c00);
+                        c01 = TOps.MultiplyAdd(a, b1, c01);
+                        c02 = TOps.MultiplyAdd(a, b2, c02);
+                        c03 = TOps.MultiplyAdd(a, b3, c03);
+                        a = TOps.Broadcast(Unsafe.Add(ref column, a1));
+                        c10 = TOps.MultiplyAdd(a, b0, c10);
+                        c11 = TOps.MultiplyAdd(a, b1, c11);
+                        c12 = TOps.MultiplyAdd(a, b2, c12);
+                        c13 = TOps.MultiplyAdd(a, b3, c13);
+                        a = TOps.Broadcast(Unsafe.Add(ref column, a2));
+                        c20 = TOps.MultiplyAdd(a, b0, c20);
+                        c21 = TOps.MultiplyAdd(a, b1, c21);
+                        c22 = TOps.MultiplyAdd(a, b2, c22);
+                        c23 = TOps.MultiplyAdd(a, b3, c23);
+                        a = TOps.Broadcast(Unsafe.Add(ref column, a3));
+                        c30 = TOps.MultiplyAdd(a, b0, c30);
+                        c31 = TOps.MultiplyAdd(a, b1, c31);
+                        c32 = TOps.MultiplyAdd(a, b2, c32);
+                        c33 = TOps.MultiplyAdd(a, b3, c33);
+                        a = TOps.Broadcast(Unsafe.Add(ref column, a4));
+                        c40 = TOps.MultiplyAdd(a, b0, c40);
+                        c41 = TOps.MultiplyAdd(a, b1, c41);
+                        c42 = TOps.MultiplyAdd(a, b2, c42);
+                        c43 = TOps.MultiplyAdd(a, b3, c43);
+                        a = TOps.Broadcast(Unsafe.Add(ref column, a5));
+                        c50 = TOps.MultiplyAdd(a, b0, c50);
+                        c51 = TOps.MultiplyAdd(a, b1, c51);
+                        c52 = TOps.MultiplyAdd(a, b2, c52);
+                        c53 = TOps.MultiplyAdd(a, b3, c53);
                     }
+
+                    if (inRegisters)
+                    {
+                        AddRow<TOps, TVector, T>(ref running, w, c00, c01, c02, c03);
+                        AddRow<TOps, TVector, T>(ref Unsafe.Add(ref running, tile), w, c10, c11, c12, c13);
+                        AddRow<TOps, TVector, T>(ref Unsafe.Add(ref running, 2 * tile), w, c20, c21, c22, c23);
+                        AddRow<TOps, TVector, T>(ref Unsafe.Add(ref running, 3 * tile), w, c30, c31, c32, c33);
+                        AddRow<TOps, TVector, T>(ref Unsafe.Add(ref running, 4 * tile), w, c40, c41, c42, c43);
+                        AddRow<TOps, TVector, T>(ref Unsafe.Add(ref running, 5 * tile), w, c50, c51, c52, c53);
+                        StoreTransposed(sums, tile, channels, rows, weightBar, (o0 * taps) + q0, taps);
+                        continue;
+                    }
+
+                    // Each half as WeightGradient's tile of its 2·width channels, [tap][lane]: added where ∂L/∂W is [channel][tap]
+                    // an entry at a time, or in double as the layout of the wide ∂L/∂W has it.
+                    Span<T> second = sums[(Gemm.RowTile * panelWidth)..];
+                    StoreRows<TVector, T>(sums, panelWidth, w, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51);
+                    StoreRows<TVector, T>(second, panelWidth, w, c02, c03, c12, c13, c22, c23, c32, c33, c42, c43, c52, c53);
+                    if (wide.IsEmpty)
+                    {
+                        AddTransposed(sums, panelWidth, Math.Min(panelWidth, outChannels - o0), rows, weightBar, (o0 * taps) + q0, taps);
+                        if (o1 < outChannels) AddTransposed(second, panelWidth, Math.Min(panelWidth, outChannels - o1), rows, weightBar, (o1 * taps) + q0, taps);
+                        continue;
+                    }
+
+                    AddWidened(sums[..(rows * panelWidth)], wide.Slice((o0 * taps) + (q0 * panelWidth), rows * panelWidth));
+                    AddWidened(second[..(rows * panelWidth)], wide.Slice((o1 * taps) + (q0 * panelWidth), rows * panelWidth));
                 }
             }
         }
@@ -1693,7 +1675,7 @@ internal static class DirectConvolution
     /// <summary><see cref="WeightGradient{TOps, TVector, T}"/> on tiles of <see cref="TallRows"/> taps by one vector of channels (yBarT's rows RoundUp(outChannels, width) long); the same bits.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void WeightGradientTall<TOps, TVector, T>(int outChannels, ReadOnlySpan<T> yBarT, ReadOnlySpan<T> input, ReadOnlySpan<int> tapOffset,
-        ReadOnlySpan<int> columnOffset, Span<T> weightBar, Span<double> wide = default, int block = Gemm.DepthBlock)
+        ReadOnlySpan<int> columnOffset, Span<T> weightBar, Span<double> wide = default)
         where TOps : struct, IGemmOps<TVector, T>
         where TVector : unmanaged
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -1703,50 +1685,44 @@ internal static class DirectConvolution
         Span<T> sums = stackalloc T[TallRows * 64];
         Span<int> at = stackalloc int[TallRows];
         ref T x = ref MemoryMarshal.GetReference(input);
-        // With the wide ∂L/∂W, a tap tile runs every block of the call, its sums added while the tile of ∂L/∂W is in L1.
-        int group = wide.IsEmpty ? block : columns;
-        for (int g = 0; g < columns; g += group)
+        for (int pc = 0; pc < columns; pc += Gemm.DepthBlock)
         {
-            int groupEnd = Math.Min(columns, g + group);
+            int kc = Math.Min(Gemm.DepthBlock, columns - pc);
+            ref int columns0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(columnOffset), pc);
             for (int o0 = 0; o0 < outChannels; o0 += tile)
             {
+                ReadOnlySpan<T> bars = yBarT.Slice((pc * stride) + o0, ((kc - 1) * stride) + tile);
+                ref T pb = ref MemoryMarshal.GetReference(bars);
                 int channels = Math.Min(tile, outChannels - o0);
                 for (int q0 = 0; q0 < taps; q0 += TallRows)
                 {
                     int rows = Math.Min(TallRows, taps - q0);
                     for (int r = 0; r < TallRows; r++) at[r] = tapOffset[q0 + Math.Min(r, rows - 1)];
                     nint a0 = at[0], a1 = at[1], a2 = at[2], a3 = at[3], a4 = at[4], a5 = at[5], a6 = at[6], a7 = at[7], a8 = at[8], a9 = at[9], a10 = at[10], a11 = at[11];
-                    for (int pc = g; pc < groupEnd; pc += block)
+                    TVector c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default, c8 = default, c9 = default, c10 = default, c11 = default;
+                    ref T bar = ref pb;
+                    for (nint p = 0, stop = kc; p < stop; p++)
                     {
-                        int kc = Math.Min(block, groupEnd - pc);
-                        ref int columns0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(columnOffset), pc);
-                        ReadOnlySpan<T> bars = yBarT.Slice((pc * stride) + o0, ((kc - 1) * stride) + tile);
-                        ref T pb = ref MemoryMarshal.GetReference(bars);
-                        TVector c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default, c8 = default, c9 = default, c10 = default, c11 = default;
-                        ref T bar = ref pb;
-                        for (nint p = 0, stop = kc; p < stop; p++)
-                        {
-                            TVector b = Load<TVector, T>(ref bar, 0);
-                            bar = ref Unsafe.Add(ref bar, step);
-                            ref T column = ref Unsafe.Add(ref x, Unsafe.Add(ref columns0, p));
-                            c0 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref column, a0)), b, c0);
-                            c1 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref column, a1)), b, c1);
-                            c2 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref column, a2)), b, c2);
-                            c3 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref column, a3)), b, c3);
-                            c4 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref column, a4)), b, c4);
-                            c5 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref column, a5)), b, c5);
-                            c6 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref column, a6)), b, c6);
-                            c7 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref column, a7)), b, c7);
-                            c8 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref column, a8)), b, c8);
-                            c9 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref column, a9)), b, c9);
-                            c10 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref column, a10)), b, c10);
-                            c11 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref column, a11)), b, c11);
-                        }
-
-                        StoreTall<TVector, T>(sums, tile, c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11);
-                        if (wide.IsEmpty) AddTransposed(sums, tile, channels, rows, weightBar, (o0 * taps) + q0, taps);
-                        else AddWidened(sums[..(rows * tile)], wide.Slice((o0 * taps) + (q0 * tile), rows * tile));   // [tap][lane], as the tile
+                        TVector b = Load<TVector, T>(ref bar, 0);
+                        bar = ref Unsafe.Add(ref bar, step);
+                        ref T column = ref Unsafe.Add(ref x, Unsafe.Add(ref columns0, p));
+                        c0 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref column, a0)), b, c0);
+                        c1 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref column, a1)), b, c1);
+                        c2 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref column, a2)), b, c2);
+                        c3 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref column, a3)), b, c3);
+                        c4 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref column, a4)), b, c4);
+                        c5 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref column, a5)), b, c5);
+                        c6 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref column, a6)), b, c6);
+                        c7 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref column, a7)), b, c7);
+                        c8 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref column, a8)), b, c8);
+                        c9 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref column, a9)), b, c9);
+                        c10 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref column, a10)), b, c10);
+                        c11 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref column, a11)), b, c11);
                     }
+
+                    StoreTall<TVector, T>(sums, tile, c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11);
+                    if (wide.IsEmpty) AddTransposed(sums, tile, channels, rows, weightBar, (o0 * taps) + q0, taps);
+                    else AddWidened(sums[..(rows * tile)], wide.Slice((o0 * taps) + (q0 * tile), rows * tile));   // [tap][lane], as the tile
                 }
             }
         }

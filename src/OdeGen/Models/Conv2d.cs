@@ -391,8 +391,9 @@ public class Conv2d : Layer
 
     // A plane of `rows` rows of `width` values, one after another in `from`, into rows `stride` apart from the start of `to`:
     // copied, or rounded to float (to nearest, as Narrow rounds; four at a time, the last four of a row overlapping the ones
-    // before them, so a 6-value row is two conversions). One call and one bounds check a plane: a call and two slices a row
-    // took about 5 % of the 64-channel RK-Net's step (its 6-value rows, 4.8 million a step, forward and backward).
+    // before them, so a 6-value row is two conversions). One call and one bounds check a plane, not a call and two slices a
+    // row: 4.8 million 6-value rows a 64-channel RK-Net step, forward and backward (with the row calls kept out of line, a
+    // profile put 4.7 % of the step in them).
     private static void ConvertPlane<TInput, T>(ReadOnlySpan<TInput> from, int rows, int width, Span<T> to, int stride)
         where TInput : unmanaged, IFloatingPointIeee754<TInput>
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -612,15 +613,6 @@ public class Conv2d : Layer
     /// </summary>
     private int ChunkLength => 4 * Pixels > Gemm.ColumnBlock ? 1 : Gemm.ColumnBlock / Pixels;
 
-    /// <summary>
-    /// Samples the single-precision backward pass takes together: <see cref="ChunkLength"/>, but four of the images that go
-    /// alone there and fit one depth block (the 26×26 stem's 169 columns), when their input gradient runs sample by sample (phased
-    /// or direct). Each of the four stays its own block of chains (the same bits as one at a time), and the weight-gradient
-    /// kernel runs every tap tile through the four before the next: its wide ∂L/∂W (512 KiB at 64 channels) passed through the
-    /// caches once a sample, a quarter of the stem's weight gradient.
-    /// </summary>
-    private int SingleChunkLength => ChunkLength == 1 && Pixels <= Gemm.DepthBlock && (DirectInput || _phased is not null) ? 4 : ChunkLength;
-
     /// <inheritdoc/>
     /// <remarks>
     /// A chunk's patch adjoints ([patch][sample·pixel]), its ∂L/∂Y in channel-major order and transposed, and the input
@@ -743,7 +735,7 @@ public class Conv2d : Layer
         int weights = OutChannels * PatchSize, tile = DirectConvolution.SingleChannelTile(OutChannels);
         if (!wide.IsEmpty) DirectConvolution.Pack(OutChannels, PatchSize, parameterBar[..weights], wide, tile);
         double tBar = 0.0;
-        for (int first = 0, chunk = Precision == ConvolutionPrecision.Single ? SingleChunkLength : ChunkLength; first < count; first += chunk)
+        for (int first = 0, chunk = ChunkLength; first < count; first += chunk)
         {
             int samples = Math.Min(chunk, count - first);
             tBar += BackwardChunk(t, samples, x.Slice(first * InputSize, samples * InputSize), parameters, packed, yBar.Slice(first * OutputSize, samples * OutputSize),
@@ -810,7 +802,7 @@ public class Conv2d : Layer
     private FrameBuffers SingleBuffers(int count)
     {
         FrameBuffers b = _frames.Value!;
-        int columns = Pixels * Math.Min(count, SingleChunkLength), row = DirectConvolution.RoundUp(OutChannels, DirectConvolution.SingleChannelTile(OutChannels));
+        int columns = Pixels * Math.Min(count, ChunkLength), row = DirectConvolution.RoundUp(OutChannels, DirectConvolution.SingleChannelTile(OutChannels));
         int margin = Kernel - 1 - Padding, outputFrame = OutChannels * (OutHeight + (2 * margin)) * (OutWidth + (2 * margin));
         if (b.InputSingle.Length < checked(count * FrameSize)) b.InputSingle = new float[count * FrameSize];
         if (b.Result.Length < Math.Max(InputSize, OutputSize)) b.Result = new float[Math.Max(InputSize, OutputSize)];
@@ -1014,16 +1006,14 @@ public class Conv2d : Layer
         int patch = PatchSize, pixels = Pixels, columns = pixels * count, weights = OutChannels * patch;
         int row = DirectConvolution.RoundUp(OutChannels, DirectConvolution.SingleChannelTile(OutChannels));
         FrameBuffers buffers = SingleBuffers(count);
-        bool copied = !DirectInput && _phased is null && count > 1;   // the product below reads ∂L/∂Y channel-major
-        Span<double> barsCopy = copied ? scratch.Slice(patch * columns, OutChannels * columns) : default;   // where the double pass keeps it
+        Span<double> barsCopy = scratch.Slice(patch * columns, OutChannels * columns);   // where the double pass keeps it
         Span<float> barsT = buffers.BarsT.AsSpan(0, columns * row);
-        TransposeBars(count, yBar, barsCopy, barsT, row, parameterBar);
+        TransposeBars(count, yBar, DirectInput || _phased is not null || count == 1 ? default : barsCopy, barsT, row, parameterBar);
 
         Span<float> frames = Frames(t, count, x, ref buffers.InputSingle);
         Span<int> columnOffset = ColumnOffsets(count);
 
-        // A block of chains a sample where samples go alone (ChunkLength 1), else the chunk's columns as one block.
-        if (!wide.IsEmpty) DirectConvolution.WeightGradientWidened(OutChannels, barsT, frames, _tapOffset, columnOffset, wide, ChunkLength == 1 ? pixels : columns);
+        if (!wide.IsEmpty) DirectConvolution.WeightGradientWidened(OutChannels, barsT, frames, _tapOffset, columnOffset, wide);
         else
         {
             Span<float> weightBar = buffers.WeightBar.AsSpan(0, weights);

@@ -528,89 +528,80 @@ public class DirectConvolutionSingleTests
 
     [Theory]
     [MemberData(nameof(Shapes))]
-    public void WeightGradientWidened_AddsEachBlocksFloatSums_InDouble_InTheTiledLayout_ToTheBit_AtEveryWidth(int inChannels, int outChannels, int side, int kernel, int stride, int padding, int samples)
+    public void WeightGradientWidened_AddsTheFloatSums_InDouble_InTheTiledLayout_ToTheBit_AtEveryWidth(int inChannels, int outChannels, int side, int kernel, int stride, int padding, int samples)
     {
         var g = new DirectConvolutionTests.Geometry(inChannels, side, kernel, stride, padding);
         int taps = g.Taps.Length, pixels = g.Pixels.Length;
-        if (pixels > Gemm.DepthBlock) return;   // a sample's columns are one block at most
-        // One block of every column (as many samples as fit), and a block a sample over three samples (the last two blocks
-        // of a run of ten shorter where a sample fits a block twice: the last may be short).
-        foreach ((int count, int block) in new[] { (Math.Max(1, Math.Min(samples, Gemm.DepthBlock / pixels)), 0), (3, pixels), (2, Math.Max(1, (pixels / 2) + 1)) })
+        samples = Math.Max(1, Math.Min(samples, Gemm.DepthBlock / pixels));   // one depth block of columns
+        int columns = samples * pixels;
+        var random = new Random((13 * inChannels) + samples);
+        float[] frames = Round(g.RandomFrame(random, samples)), yBar = Round(LayerChecks.Random(random, outChannels * columns));
+        int[] columnOffset = new int[columns];
+        for (int s = 0, j = 0; s < samples; s++)
         {
-            int columns = count * pixels, length = block == 0 ? columns : block;
-            var random = new Random((13 * inChannels) + count + block);
-            float[] frames = Round(g.RandomFrame(random, count)), yBar = Round(LayerChecks.Random(random, outChannels * columns));
-            int[] columnOffset = new int[columns];
-            for (int s = 0, j = 0; s < count; s++)
-            {
-                for (int pixel = 0; pixel < pixels; pixel++, j++) columnOffset[j] = (s * g.FrameSize) + g.Pixels[pixel];
-            }
-
-            double[] start = LayerChecks.Random(random, outChannels * taps);
-            foreach ((string name, int tile) in Widths(tall: true, wide: true))
-            {
-                if (name == "Vector512 wide" && DirectConvolution.RoundUp(outChannels, 32) % 64 != 0) continue;   // two 32-channel panels a tile
-                float[] yBarT = Transposed(yBar, outChannels, columns, DirectConvolution.RoundUp(outChannels, tile));
-                double[] wide = new double[DirectConvolution.RoundUp(outChannels, tile) * taps], expected = (double[])start.Clone(), actual = new double[start.Length];
-                DirectConvolution.Pack(outChannels, taps, start, wide, tile);
-                for (int first = 0; first < columns; first += length)
-                {
-                    // The expected: each block's float sums into a cleared ∂L/∂W, widened and added, block after block.
-                    float[] weightBar = new float[outChannels * taps];
-                    RunWeightGradient(name, tile, outChannels, yBarT.AsSpan(first * DirectConvolution.RoundUp(outChannels, tile)), frames, g.Taps,
-                        columnOffset.AsSpan(first, Math.Min(length, columns - first)), weightBar, default, Gemm.DepthBlock);
-                    DirectConvolution.AddWidened(weightBar, expected);
-                }
-
-                RunWeightGradient(name, tile, outChannels, yBarT, frames, g.Taps, columnOffset, default, wide, length);
-                DirectConvolution.Unpack(outChannels, taps, wide, actual, tile);
-                AssertSameBits(expected, actual, $"{name} widened, blocks of {length}");
-            }
-
-            int chosen = DirectConvolution.SingleChannelTile(outChannels), rowChosen = DirectConvolution.RoundUp(outChannels, chosen);
-            float[] barsT = Transposed(yBar, outChannels, columns, rowChosen);
-            double[] wideChosen = new double[rowChosen * taps], expectedChosen = (double[])start.Clone(), actualChosen = new double[start.Length];
-            DirectConvolution.Pack(outChannels, taps, start, wideChosen, chosen);
-            for (int first = 0; first < columns; first += length)
-            {
-                float[] floatBar = new float[outChannels * taps];
-                DirectConvolution.WeightGradient(outChannels, barsT.AsSpan(first * rowChosen), frames, g.Taps, columnOffset.AsSpan(first, Math.Min(length, columns - first)), floatBar);
-                DirectConvolution.AddWidened(floatBar, expectedChosen);
-            }
-
-            DirectConvolution.WeightGradientWidened(outChannels, barsT, frames, g.Taps, columnOffset, wideChosen, length);
-            DirectConvolution.Unpack(outChannels, taps, wideChosen, actualChosen, chosen);
-            AssertSameBits(expectedChosen, actualChosen, $"dispatched widened, blocks of {length}");
-            Assert.Throws<ArgumentException>(() => DirectConvolution.WeightGradientWidened(outChannels, barsT, frames, g.Taps, columnOffset, wideChosen, Gemm.DepthBlock + 1));
-            Assert.Throws<ArgumentException>(() => DirectConvolution.WeightGradientWidened(outChannels, barsT, frames, g.Taps, columnOffset, wideChosen, 0));
-        }
-    }
-
-    // ∂L/∂Y ([channel][column]) transposed into rows `row` long ([column][channel], zero past the last channel).
-    private static float[] Transposed(float[] yBar, int channels, int columns, int row)
-    {
-        float[] t = new float[columns * row];
-        for (int o = 0; o < channels; o++)
-        {
-            for (int j = 0; j < columns; j++) t[(j * row) + o] = yBar[(o * columns) + j];
+            for (int pixel = 0; pixel < pixels; pixel++, j++) columnOffset[j] = (s * g.FrameSize) + g.Pixels[pixel];
         }
 
-        return t;
-    }
-
-    // The weight-gradient kernel of one width (Kernel(name, tile)), into the float ∂L/∂W or, with `wide`, the wide one.
-    private static void RunWeightGradient(string name, int tile, int outChannels, ReadOnlySpan<float> yBarT, float[] frames, int[] taps, ReadOnlySpan<int> columnOffset,
-        Span<float> weightBar, Span<double> wide, int block)
-    {
-        switch (Kernel(name, tile))
+        double[] start = LayerChecks.Random(random, outChannels * taps);
+        foreach ((string name, int tile) in Widths(tall: true, wide: true))
         {
-            case 0: DirectConvolution.WeightGradientTall<Single512, Vector512<float>, float>(outChannels, yBarT, frames, taps, columnOffset, weightBar, wide, block); break;
-            case 1: DirectConvolution.WeightGradientWide<Single512, Vector512<float>, float>(outChannels, yBarT, frames, taps, columnOffset, weightBar, wide, block); break;
-            case 2: DirectConvolution.WeightGradient<Single1, float, float>(outChannels, yBarT, frames, taps, columnOffset, weightBar, wide, block); break;
-            case 8: DirectConvolution.WeightGradient<Single128, Vector128<float>, float>(outChannels, yBarT, frames, taps, columnOffset, weightBar, wide, block); break;
-            case 16: DirectConvolution.WeightGradient<Single256, Vector256<float>, float>(outChannels, yBarT, frames, taps, columnOffset, weightBar, wide, block); break;
-            default: DirectConvolution.WeightGradient<Single512, Vector512<float>, float>(outChannels, yBarT, frames, taps, columnOffset, weightBar, wide, block); break;
+            if (name == "Vector512 wide" && DirectConvolution.RoundUp(outChannels, 32) % 64 != 0) continue;   // two 32-channel panels a tile
+            int row = DirectConvolution.RoundUp(outChannels, tile);
+            float[] yBarT = new float[columns * row], weightBar = new float[outChannels * taps];
+            for (int o = 0; o < outChannels; o++)
+            {
+                for (int j = 0; j < columns; j++) yBarT[(j * row) + o] = yBar[(o * columns) + j];
+            }
+
+            double[] wide = new double[row * taps], expected = (double[])start.Clone(), actual = new double[start.Length];
+            DirectConvolution.Pack(outChannels, taps, start, wide, tile);
+            switch (Kernel(name, tile))
+            {
+                case 0:
+                    DirectConvolution.WeightGradientTall<Single512, Vector512<float>, float>(outChannels, yBarT, frames, g.Taps, columnOffset, weightBar);
+                    DirectConvolution.WeightGradientTall<Single512, Vector512<float>, float>(outChannels, yBarT, frames, g.Taps, columnOffset, default, wide);
+                    break;
+                case 1:
+                    DirectConvolution.WeightGradientWide<Single512, Vector512<float>, float>(outChannels, yBarT, frames, g.Taps, columnOffset, weightBar);
+                    DirectConvolution.WeightGradientWide<Single512, Vector512<float>, float>(outChannels, yBarT, frames, g.Taps, columnOffset, default, wide);
+                    break;
+                case 2:
+                    DirectConvolution.WeightGradient<Single1, float, float>(outChannels, yBarT, frames, g.Taps, columnOffset, weightBar);
+                    DirectConvolution.WeightGradient<Single1, float, float>(outChannels, yBarT, frames, g.Taps, columnOffset, default, wide);
+                    break;
+                case 8:
+                    DirectConvolution.WeightGradient<Single128, Vector128<float>, float>(outChannels, yBarT, frames, g.Taps, columnOffset, weightBar);
+                    DirectConvolution.WeightGradient<Single128, Vector128<float>, float>(outChannels, yBarT, frames, g.Taps, columnOffset, default, wide);
+                    break;
+                case 16:
+                    DirectConvolution.WeightGradient<Single256, Vector256<float>, float>(outChannels, yBarT, frames, g.Taps, columnOffset, weightBar);
+                    DirectConvolution.WeightGradient<Single256, Vector256<float>, float>(outChannels, yBarT, frames, g.Taps, columnOffset, default, wide);
+                    break;
+                default:
+                    DirectConvolution.WeightGradient<Single512, Vector512<float>, float>(outChannels, yBarT, frames, g.Taps, columnOffset, weightBar);
+                    DirectConvolution.WeightGradient<Single512, Vector512<float>, float>(outChannels, yBarT, frames, g.Taps, columnOffset, default, wide);
+                    break;
+            }
+
+            DirectConvolution.AddWidened(weightBar, expected);
+            DirectConvolution.Unpack(outChannels, taps, wide, actual, tile);
+            AssertSameBits(expected, actual, name + " widened");
         }
+
+        int chosen = DirectConvolution.SingleChannelTile(outChannels), rowChosen = DirectConvolution.RoundUp(outChannels, chosen);
+        float[] barsT = new float[columns * rowChosen], floatBar = new float[outChannels * taps];
+        for (int o = 0; o < outChannels; o++)
+        {
+            for (int j = 0; j < columns; j++) barsT[(j * rowChosen) + o] = yBar[(o * columns) + j];
+        }
+
+        double[] wideChosen = new double[rowChosen * taps], expectedChosen = (double[])start.Clone(), actualChosen = new double[start.Length];
+        DirectConvolution.Pack(outChannels, taps, start, wideChosen, chosen);
+        DirectConvolution.WeightGradient(outChannels, barsT, frames, g.Taps, columnOffset, floatBar);
+        DirectConvolution.WeightGradientWidened(outChannels, barsT, frames, g.Taps, columnOffset, wideChosen);
+        DirectConvolution.AddWidened(floatBar, expectedChosen);
+        DirectConvolution.Unpack(outChannels, taps, wideChosen, actualChosen, chosen);
+        AssertSameBits(expectedChosen, actualChosen, "dispatched widened");
     }
 
     private static void AssertSameBits(double[] expected, double[] actual, string what)
