@@ -148,6 +148,9 @@ internal sealed class PhasedInputGradient
         {
             int pixels = phase.Targets.Length, count = phase.TapOffset.Length;
             ReadOnlySpan<float> weights = packed.Slice(phase.PackedAt, DirectConvolution.RoundUp(_planes, _tile) * count);
+            // The phase's sums in a compact float result, then added plane by plane. Widened into xBar straight from each tile
+            // of six pixels, they touched every plane (5.4 KB apart on the 26×26 stem) per tile: the stem's input gradient took
+            // 67–100 ms a batch so, 26–37 this way, timed alike (BENCHMARKS.md, 6 December 2026, 04:22).
             Span<float> sums = result[..(_planes * pixels)];
             DirectConvolution.ForwardOverwriting(_planes, weights, frame, phase.Skips, sums);
             // Unchecked: the targets are pixels of the image (built so), inside each plane of the checked xBar.
