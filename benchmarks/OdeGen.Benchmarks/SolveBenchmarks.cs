@@ -76,6 +76,26 @@ public class LorenzSolveBenchmarks
         return solver.State[0];
     }
 
+    /// <summary>The floor: Dopri5 written for Lorenz alone in locals, with Ode.Solve's controller (<see cref="LorenzRegisterDopri5"/>).</summary>
+    [Benchmark]
+    public double RegisterLoopDopri5Matched()
+    {
+        Span<double> y = stackalloc double[3];
+        Problems.Y0.CopyTo(y);
+        LorenzRegisterDopri5.Solve(Problems.P, y, T, MatchedTolerance, 0.01, boostLike: false);
+        return y[0];
+    }
+
+    /// <summary>The same loop with Boost.Odeint's error norm and controller, at Boost's tolerance (1e-8).</summary>
+    [Benchmark]
+    public double RegisterLoopBoostLike()
+    {
+        Span<double> y = stackalloc double[3];
+        Problems.Y0.CopyTo(y);
+        LorenzRegisterDopri5.Solve(Problems.P, y, T, Problems.Tolerance, 0.01, boostLike: true);
+        return y[0];
+    }
+
     /// <summary>The runtime's Dopri5 integrator, created once and reset per solve: what Ode.Solve costs without its allocations.</summary>
     [Benchmark]
     public double Dopri5Reused()
