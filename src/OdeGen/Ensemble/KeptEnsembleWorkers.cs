@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using OdeGen.Lanes;
+using OdeGen.Solvers;
 
 namespace OdeGen.Ensemble;
 
@@ -13,7 +14,7 @@ namespace OdeGen.Ensemble;
 /// <remarks>
 /// <para>A later call fits when its system is the same value (compared bit for bit; a system that holds references is
 /// never kept, so a call with such a system makes its workers anew, as every call did before), its options the same
-/// instance (SolverOptions is immutable: the tableau, step, tolerances and save times the solvers derived from it) and
+/// instance with the same array contents (SolverOptionsKey: the tableau, step, tolerances and save times the solvers derived from it) and
 /// its fused-step choice the same. Sizes and width follow: the destination's shape was checked against the call.</para>
 /// <para>Which worker solves which block varies from call to call, but a block's result does not depend on the worker:
 /// every block starts from its own inputs (the solver resets all its state), so the bits are those of new workers on
@@ -24,7 +25,7 @@ internal sealed class KeptEnsembleWorkers<TSystem, TLane>
     where TLane : unmanaged, ILane<TLane>
 {
     private readonly TSystem _system;
-    private readonly SolverOptions _options;
+    private readonly SolverOptionsKey _options;
     private readonly bool _fusedSteps;
     // Made once, so that a call allocates no delegates of its own.
     private readonly Func<EnsembleWorker<TSystem, TLane>> _take;
@@ -38,7 +39,7 @@ internal sealed class KeptEnsembleWorkers<TSystem, TLane>
     public KeptEnsembleWorkers(in TSystem system, EnsembleProblem problem)
     {
         _system = system;
-        _options = problem.Options;
+        _options = new SolverOptionsKey(problem.Options);
         _fusedSteps = problem.FusedSteps;
         _take = Take;
         _solveBlock = (worker, block) => worker.Solve(block, _output!);
@@ -50,7 +51,7 @@ internal sealed class KeptEnsembleWorkers<TSystem, TLane>
 
     /// <summary>Whether these workers can solve <paramref name="problem"/> with <paramref name="system"/> (see the remarks).</summary>
     public bool Fits(in TSystem system, EnsembleProblem problem) =>
-        ReferenceEquals(problem.Options, _options) && problem.FusedSteps == _fusedSteps && SameBits(system, _system);
+        _options.Matches(problem.Options) && problem.FusedSteps == _fusedSteps && SameBits(system, _system);
 
     /// <summary>Solves every block of <paramref name="problem"/> into <paramref name="output"/>.</summary>
     public void Solve(EnsembleProblem problem, EnsembleSolution output, EnsembleOptions ensemble)

@@ -1,4 +1,5 @@
 using OdeGen.Lanes;
+using OdeGen.Solvers;
 
 namespace OdeGen.Ensemble;
 
@@ -15,14 +16,15 @@ internal sealed class LaneLossGradientWorkspace<TSystem> : IDisposable
     where TSystem : struct, IOdeLaneSystem
 {
     private EnsembleProblem? _problem;
+    private SolverOptionsKey? _problemOptions;   // the options the kept problem was built from, with their arrays
     private EnsembleGradient? _output;
     private object? _worker;   // an ObservationWorker<TSystem, TLane> of _width's lane type
     private double[]? _sums;
     private LaneWidth _width;
     private bool _withLoss;
 
-    /// <summary>The solver options the checks of an earlier call passed (immutable: not checked again).</summary>
-    public SolverOptions? CheckedOptions { get; set; }
+    /// <summary>The solver options (and their arrays' contents) the checks of an earlier call passed: not checked again.</summary>
+    public SolverOptionsKey? CheckedOptions { get; set; }
 
     /// <summary>
     /// The gradient, computed as <c>ObservationRunner.Gradient</c> computes it on one thread (the same bits). The inputs
@@ -35,7 +37,7 @@ internal sealed class LaneLossGradientWorkspace<TSystem> : IDisposable
         LaneWidth width = ensemble.ResolvedWidth;
         bool withLoss = loss is not null;
         if (_problem is { } kept && _output is { } output && kept.Count == count && kept.SharedParameters == shared && _withLoss == withLoss
-            && ReferenceEquals(kept.Options, options) && kept.FusedSteps == ensemble.FusedSteps && kept.KeptBytes == ensemble.KeptBytes
+            && _problemOptions!.Matches(options) && kept.FusedSteps == ensemble.FusedSteps && kept.KeptBytes == ensemble.KeptBytes
             && kept.ContinueAtObservations == ensemble.ContinueAtObservations && _width == width && output.Times.Length == times.Length)
         {
             kept.Reload(y0s, ps, t0, times[^1]);
@@ -46,6 +48,7 @@ internal sealed class LaneLossGradientWorkspace<TSystem> : IDisposable
             Dispose();
             var problem = new EnsembleProblem(count, system.StateCount, system.ParameterCount, y0s, ps, shared, t0, times[^1], options) { FusedSteps = ensemble.FusedSteps, KeptBytes = ensemble.KeptBytes, ContinueAtObservations = ensemble.ContinueAtObservations };
             _problem = problem;
+            _problemOptions = new SolverOptionsKey(options);
             _width = width;
             var solution = new EnsembleSolution(count, problem.StateCount, problem.Options.SaveAt, width,
                 EnsembleOptions.LaneCount(width) * EnsembleLayout.Registers(problem.Options));

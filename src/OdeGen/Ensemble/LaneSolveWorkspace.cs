@@ -1,4 +1,5 @@
 using OdeGen.Lanes;
+using OdeGen.Solvers;
 
 namespace OdeGen.Ensemble;
 
@@ -15,12 +16,13 @@ internal sealed class LaneSolveWorkspace<TSystem> : IDisposable
     where TSystem : struct, IOdeLaneSystem
 {
     private EnsembleProblem? _problem;
+    private SolverOptionsKey? _problemOptions;   // the options the kept problem was built from, with their arrays
     private EnsembleSolution? _solution;
     private object? _worker;   // an EnsembleWorker<TSystem, TLane> of _width's lane type
     private LaneWidth _width;
 
-    /// <summary>The solver options the checks of an earlier call passed (immutable: not checked again).</summary>
-    public SolverOptions? CheckedOptions { get; set; }
+    /// <summary>The solver options (and their arrays' contents) the checks of an earlier call passed: not checked again.</summary>
+    public SolverOptionsKey? CheckedOptions { get; set; }
 
     /// <summary>Solves every trajectory (inputs checked by the caller). The result belongs to this workspace: the next call overwrites it.</summary>
     public EnsembleSolution Solve(in TSystem system, ReadOnlySpan<double> y0s, ReadOnlySpan<double> ps, bool shared, int count,
@@ -28,7 +30,7 @@ internal sealed class LaneSolveWorkspace<TSystem> : IDisposable
     {
         LaneWidth width = ensemble.ResolvedWidth;
         if (_problem is { } kept && _solution is { } solution && kept.Count == count && kept.SharedParameters == shared
-            && ReferenceEquals(kept.Options, options) && kept.FusedSteps == ensemble.FusedSteps && _width == width)
+            && _problemOptions!.Matches(options) && kept.FusedSteps == ensemble.FusedSteps && _width == width)
         {
             kept.Reload(y0s, ps, t0, t1);
             solution.Reuse(solution.Count, solution.StateCount, solution.SaveAt, solution.Width, solution.LanesPerBlock);
@@ -38,6 +40,7 @@ internal sealed class LaneSolveWorkspace<TSystem> : IDisposable
             Dispose();
             var problem = new EnsembleProblem(count, system.StateCount, system.ParameterCount, y0s, ps, shared, t0, t1, options) { FusedSteps = ensemble.FusedSteps };
             _problem = problem;
+            _problemOptions = new SolverOptionsKey(options);
             _width = width;
             _solution = new EnsembleSolution(count, problem.StateCount, problem.Options.SaveAt, width,
                 EnsembleOptions.LaneCount(width) * EnsembleLayout.Registers(problem.Options));

@@ -1,5 +1,6 @@
 using OdeGen.Ensemble;
 using OdeGen.Lanes;
+using OdeGen.Solvers;
 
 namespace OdeGen;
 
@@ -188,8 +189,8 @@ public static partial class Ode
             throw new ArgumentException("The reusing solve runs the shared-step lane blocks; per-lane steps go through Ode.Solve.", nameof(ensemble));
         EnsembleOptions? checkedEnsemble = ensemble;
         int count = CheckProblem(system, y0s, p, shared: true, t0, t1, ref options, ref checkedEnsemble,
-            optionsChecked: options is not null && ReferenceEquals(options, workspace.CheckedOptions));
-        workspace.CheckedOptions = options;
+            optionsChecked: workspace.CheckedOptions?.Matches(options) == true);
+        if (workspace.CheckedOptions?.Matches(options) != true) workspace.CheckedOptions = new SolverOptionsKey(options!);
         return workspace.Solve(system, y0s, p, shared: true, count, t0, t1, options!, ensemble);
     }
 

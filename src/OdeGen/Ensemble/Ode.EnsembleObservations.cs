@@ -1,5 +1,6 @@
 using OdeGen.Ensemble;
 using OdeGen.Lanes;
+using OdeGen.Solvers;
 
 namespace OdeGen;
 
@@ -86,8 +87,8 @@ public static partial class Ode
         CheckObservationCall(t0, times, options);
         EnsembleOptions? checkedEnsemble = ensemble;
         int count = CheckProblem(system, y0s, p, shared: true, t0, times[^1], ref options, ref checkedEnsemble,
-            optionsChecked: options is not null && ReferenceEquals(options, workspace.CheckedOptions));
-        workspace.CheckedOptions = options;
+            optionsChecked: workspace.CheckedOptions?.Matches(options) == true);
+        if (workspace.CheckedOptions?.Matches(options) != true) workspace.CheckedOptions = new SolverOptionsKey(options!);
         if (loss is null) CheckObservationSeed(dLdy, count, times.Length, system.StateCount);
         return workspace.Gradient(system, y0s, p, count, t0, times, loss, dLdy, options!, ensemble);
     }
@@ -124,8 +125,8 @@ public static partial class Ode
         CheckObservationCall(t0, times, options);
         EnsembleOptions? checkedEnsemble = ensemble;
         int count = CheckProblem(system, y0s, p, shared: true, t0, times[^1], ref options, ref checkedEnsemble,
-            optionsChecked: options is not null && ReferenceEquals(options, workspace.CheckedOptions));
-        workspace.CheckedOptions = options;
+            optionsChecked: workspace.CheckedOptions?.Matches(options) == true);
+        if (workspace.CheckedOptions?.Matches(options) != true) workspace.CheckedOptions = new SolverOptionsKey(options!);
         if (loss is null) CheckObservationSeed(dLdy, count, times.Length, system.StateCount);
         return workspace.Gradient(system, y0s, p, shared: true, count, t0, times, loss, dLdy, options!, ensemble);
     }

@@ -1,4 +1,5 @@
 using OdeGen.Lanes;
+using OdeGen.Solvers;
 
 namespace OdeGen.Ensemble;
 
@@ -15,13 +16,14 @@ internal sealed class PerLaneGradientWorkspace<TSystem> : IDisposable
     where TSystem : struct, IOdeLaneSystem
 {
     private EnsembleProblem? _problem;
+    private SolverOptionsKey? _problemOptions;   // the options the kept problem was built from, with their arrays
     private PerLaneGradientJob? _job;
     private object? _worker;   // a PerLaneGradientWorker<TSystem, TLane> of _width's lane type
     private LaneWidth _width;
     private long? _budget, _round;
 
-    /// <summary>The solver options the checks of an earlier call passed (immutable: not checked again).</summary>
-    public SolverOptions? CheckedOptions { get; set; }
+    /// <summary>The solver options (and their arrays' contents) the checks of an earlier call passed: not checked again.</summary>
+    public SolverOptionsKey? CheckedOptions { get; set; }
 
     /// <summary>
     /// The gradient, as <see cref="PerLaneGradient.Compute{TSystem}"/> computes it on one thread (the same bits). The inputs are
@@ -32,7 +34,7 @@ internal sealed class PerLaneGradientWorkspace<TSystem> : IDisposable
     {
         LaneWidth width = ensemble.ResolvedWidth;
         bool withLoss = loss is not null;
-        if (_problem is { } kept && _job is { } job && kept.Count == count && job.Output.HasLoss == withLoss && ReferenceEquals(kept.Options, options)
+        if (_problem is { } kept && _job is { } job && kept.Count == count && job.Output.HasLoss == withLoss && _problemOptions!.Matches(options)
             && _width == width && _budget == ensemble.PerLaneRecordBytes && _round == ensemble.PerLaneRoundBytes && job.Output.Times.Length == times.Length)
         {
             kept.Reload(y0s, p, t0, times[^1]);
@@ -43,6 +45,7 @@ internal sealed class PerLaneGradientWorkspace<TSystem> : IDisposable
             Dispose();
             var problem = new EnsembleProblem(count, system.StateCount, system.ParameterCount, y0s, p, true, t0, times[^1], options);
             _problem = problem;
+            _problemOptions = new SolverOptionsKey(options);
             _width = width;
             _budget = ensemble.PerLaneRecordBytes;
             _round = ensemble.PerLaneRoundBytes;

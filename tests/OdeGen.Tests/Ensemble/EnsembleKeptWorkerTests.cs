@@ -91,6 +91,28 @@ public class EnsembleKeptWorkerTests
         Assert.Equal(Math.Exp(-1.0), into.FinalStates[0], 1e-8);
     }
 
+    // SolverOptions is immutable but for its arrays' contents: a caller may change an absolute tolerance vector in place
+    // between calls. The kept workers took their tolerances from it, so the next call must not reuse them.
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void AnAbsoluteToleranceVectorChangedInPlace_IsTheNextCallsTolerance(int threads)
+    {
+        double[] ps = LorenzParameters(N), y0s = LorenzStates(N, seed: 3), atol = [1e-3, 1e-3, 1e-3];
+        var options = new SolverOptions { Method = OdeMethod.Dopri5, RelTol = 1e-3, AbsTolVector = atol };
+        EnsembleSolution into = Ode.Solve(new Lorenz.RhsSystem(), new EnsembleBatch(y0s, ps), 0, 1, options, Force(LaneWidth.Lane256, threads));
+        Ode.Solve(new Lorenz.RhsSystem(), new EnsembleBatch(y0s, ps), 0, 1, into, options, Force(LaneWidth.Lane256, threads));   // workers kept
+        atol.AsSpan().Fill(1e-9);
+        var fresh = new SolverOptions { Method = OdeMethod.Dopri5, RelTol = 1e-3, AbsTolVector = [1e-9, 1e-9, 1e-9] };
+        EnsembleSolution expected = Ode.Solve(new Lorenz.RhsSystem(), new EnsembleBatch(y0s, ps), 0, 1, fresh, Force(LaneWidth.Lane256, 1));
+        Ode.Solve(new Lorenz.RhsSystem(), new EnsembleBatch(y0s, ps), 0, 1, into, options, Force(LaneWidth.Lane256, threads));
+        AssertSameBits(expected, into);
+        // A negative tolerance written in place is refused as it would be in a new options object.
+        atol[1] = -1;
+        Assert.Throws<ArgumentException>(() =>
+            Ode.Solve(new Lorenz.RhsSystem(), new EnsembleBatch(y0s, ps), 0, 1, into, options, Force(LaneWidth.Lane256, threads)));
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
