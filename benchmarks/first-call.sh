@@ -12,14 +12,15 @@
 # the SDK ignores when the app is framework-dependent (it composes only self-contained apps), so it is r2r again;
 # r2r-bubble: r2r with the app and OdeGen.dll in one version bubble (-p:VersionBubble=true, see OdeGen.FirstCall.csproj);
 # r2r-sc-composite: self-contained, the framework, OdeGen and the app in one composite image (one bubble);
-# aot: NativeAOT. The processes run interleaved (one of each variant in turn), so a change in the machine's load falls on all.
+# aot: NativeAOT; aot-v3: NativeAOT for x86-64-v3 (AVX2, FMA: -p:IlcInstructionSet=x86-64-v3; by default NativeAOT assumes
+# only x86-64-v2, where the 256-bit paths do not run; the binary then fails on a processor without AVX2). The processes run interleaved (one of each variant in turn), so a change in the machine's load falls on all.
 # Prints, per variant, the median over the processes of each number OdeGen.FirstCall prints (see its Program.cs):
 # first / hundredth = ms from process start to the end of the 1st / 100th gradient, firstCall = ms of the first call,
 # steady = µs of a warm call, ratio = firstCall / steady (goal ≤ 10), plateau = ms from start until calls are within 1.5× steady.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-7}
-variants=${VARIANTS:-"jit jit-nopgo jit-notiered jit-r2rlib r2r r2r-composite r2r-bubble r2r-sc-composite aot"}
+variants=${VARIANTS:-"jit jit-nopgo jit-notiered jit-r2rlib r2r r2r-composite r2r-bubble r2r-sc-composite aot aot-v3"}
 out=${OUT:-/tmp/odegen-first-call}
 mkdir -p "$out"
 project=benchmarks/OdeGen.FirstCall
@@ -35,6 +36,7 @@ build() {
     r2r-bubble) dotnet publish "$project" -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -p:VersionBubble=true -o "$out/r2r-bubble" -v quiet -nologo >/dev/null ;;
     r2r-sc-composite) dotnet publish "$project" -c Release -r linux-x64 --self-contained true -p:PublishReadyToRun=true -p:PublishReadyToRunComposite=true -o "$out/r2r-sc-composite" -v quiet -nologo >/dev/null ;;
     aot) dotnet publish "$project" -c Release -r linux-x64 -p:NativeAot=true -o "$out/aot" -v quiet -nologo >/dev/null ;;
+    aot-v3) dotnet publish "$project" -c Release -r linux-x64 -p:NativeAot=true -p:IlcInstructionSet=x86-64-v3 -o "$out/aot-v3" -v quiet -nologo >/dev/null ;;
   esac
 }
 
@@ -45,7 +47,7 @@ run() {
     jit-notiered) DOTNET_TieredCompilation=0 dotnet "$out/jit/OdeGen.FirstCall.dll" ;;
     jit-r2rlib) dotnet "$out/jit-r2rlib/OdeGen.FirstCall.dll" ;;
     r2r | r2r-composite | r2r-bubble | r2r-sc-composite) "$out/$1/OdeGen.FirstCall" ;;
-    aot) "$out/aot/OdeGen.FirstCall" ;;
+    aot | aot-v3) "$out/$1/OdeGen.FirstCall" ;;
   esac
 }
 
