@@ -9,11 +9,12 @@
 # Variants: jit, jit-nopgo (DOTNET_TieredPGO=0), jit-notiered (DOTNET_TieredCompilation=0): `dotnet app.dll` of one build;
 # jit-r2rlib: that build with only OdeGen.dll ReadyToRun-compiled (what shipping a precompiled OdeGen.dll in the package gives);
 # r2r: -p:PublishReadyToRun=true, framework-dependent; r2r-composite: the same with -p:PublishReadyToRunComposite=true, which
-# the SDK ignores when the app is framework-dependent (it composes only self-contained apps), so it is r2r again;
-# r2r-bubble: r2r with the app and OdeGen.dll in one version bubble (-p:VersionBubble=true, see OdeGen.FirstCall.csproj);
-# r2r-sc-composite: self-contained, the framework, OdeGen and the app in one composite image (one bubble);
-# aot: NativeAOT; aot-v3: NativeAOT for x86-64-v3 (AVX2, FMA: -p:IlcInstructionSet=x86-64-v3; by default NativeAOT assumes
-# only x86-64-v2, where the 256-bit paths do not run; the binary then fails on a processor without AVX2). The processes run interleaved (one of each variant in turn), so a change in the machine's load falls on all.
+# composes the app and OdeGen.dll (one version bubble) when given on the command line, as here (in the project file of a
+# framework-dependent app the SDK turns it off); r2r-bubble: r2r with the app and OdeGen.dll in one version bubble
+# (-p:VersionBubble=true, see OdeGen.FirstCall.csproj); r2r-sc-composite: self-contained, the framework, OdeGen and the app
+# in one composite image; aot: NativeAOT; aot-v3: NativeAOT for x86-64-v3 (-p:IlcInstructionSet=x86-64-v3: AVX2 and FMA;
+# by default NativeAOT assumes x86-64-v2, where each fused multiply-add is a call; the binary fails without AVX2).
+# The processes run interleaved (one of each variant in turn), so a change in the machine's load falls on all.
 # Prints, per variant, the median over the processes of each number OdeGen.FirstCall prints (see its Program.cs):
 # first / hundredth = ms from process start to the end of the 1st / 100th gradient, firstCall = ms of the first call,
 # steady = µs of a warm call, ratio = firstCall / steady (goal ≤ 10), plateau = ms from start until calls are within 1.5× steady.
