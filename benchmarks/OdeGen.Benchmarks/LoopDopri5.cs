@@ -11,14 +11,15 @@ namespace OdeGen.Benchmarks;
 public sealed class LoopDopri5
 {
     private const double C2 = 1.0 / 5, C3 = 3.0 / 10, C4 = 4.0 / 5, C5 = 8.0 / 9;
-    private const double A21 = 1.0 / 5;
-    private const double A31 = 3.0 / 40, A32 = 9.0 / 40;
-    private const double A41 = 44.0 / 45, A42 = -56.0 / 15, A43 = 32.0 / 9;
-    private const double A51 = 19372.0 / 6561, A52 = -25360.0 / 2187, A53 = 64448.0 / 6561, A54 = -212.0 / 729;
-    private const double A61 = 9017.0 / 3168, A62 = -355.0 / 33, A63 = 46732.0 / 5247, A64 = 49.0 / 176, A65 = -5103.0 / 18656;
-    private const double A71 = 35.0 / 384, A73 = 500.0 / 1113, A74 = 125.0 / 192, A75 = -2187.0 / 6784, A76 = 11.0 / 84;
+    // Internal: LorenzRegisterDopri5 takes its tableau from here.
+    internal const double A21 = 1.0 / 5;
+    internal const double A31 = 3.0 / 40, A32 = 9.0 / 40;
+    internal const double A41 = 44.0 / 45, A42 = -56.0 / 15, A43 = 32.0 / 9;
+    internal const double A51 = 19372.0 / 6561, A52 = -25360.0 / 2187, A53 = 64448.0 / 6561, A54 = -212.0 / 729;
+    internal const double A61 = 9017.0 / 3168, A62 = -355.0 / 33, A63 = 46732.0 / 5247, A64 = 49.0 / 176, A65 = -5103.0 / 18656;
+    internal const double A71 = 35.0 / 384, A73 = 500.0 / 1113, A74 = 125.0 / 192, A75 = -2187.0 / 6784, A76 = 11.0 / 84;
     // Error weights: the fifth-order weights (the last row of A) minus the embedded fourth-order ones.
-    private const double E1 = 71.0 / 57600, E3 = -71.0 / 16695, E4 = 71.0 / 1920, E5 = -17253.0 / 339200, E6 = 22.0 / 525, E7 = -1.0 / 40;
+    internal const double E1 = 71.0 / 57600, E3 = -71.0 / 16695, E4 = 71.0 / 1920, E5 = -17253.0 / 339200, E6 = 22.0 / 525, E7 = -1.0 / 40;
     private const double Alpha = 0.7 / 5, Beta = 0.4 / 5, Safety = 0.9, MinFactor = 0.2, MaxFactor = 10;
 
     private readonly int _n;
