@@ -188,9 +188,10 @@ public static partial class Ode
         if (ensemble.PerLaneSteps)
             throw new ArgumentException("The reusing solve runs the shared-step lane blocks; per-lane steps go through Ode.Solve.", nameof(ensemble));
         EnsembleOptions? checkedEnsemble = ensemble;
-        int count = CheckProblem(system, y0s, p, shared: true, t0, t1, ref options, ref checkedEnsemble,
-            optionsChecked: workspace.CheckedOptions?.Matches(options) == true);
-        if (workspace.CheckedOptions?.Matches(options) != true) workspace.CheckedOptions = new SolverOptionsKey(options!);
+        // Checked before: the same options object with the same arrays (SolverOptionsKey); its checks are not repeated.
+        bool optionsChecked = workspace.CheckedOptions?.Matches(options) == true;
+        int count = CheckProblem(system, y0s, p, shared: true, t0, t1, ref options, ref checkedEnsemble, optionsChecked);
+        if (!optionsChecked) workspace.CheckedOptions = new SolverOptionsKey(options!);
         return workspace.Solve(system, y0s, p, shared: true, count, t0, t1, options!, ensemble);
     }
 
@@ -203,8 +204,8 @@ public static partial class Ode
     }
 
     // The checks of an ensemble call's inputs, on the calling thread; returns the number of trajectories. They allocate
-    // nothing when they pass. optionsChecked: the options are an instance these checks have passed before (SolverOptions
-    // is immutable), so ValidateEnsembleOptions is not run again (a workspace's repeated calls).
+    // nothing when they pass. optionsChecked: the options are an instance these checks have passed before, with the same
+    // array contents (SolverOptionsKey), so ValidateEnsembleOptions is not run again (a workspace's repeated calls).
     private static int CheckProblem<TSystem>(in TSystem system, ReadOnlySpan<double> y0s, ReadOnlySpan<double> ps, bool shared,
         double t0, double t1, ref SolverOptions? options, ref EnsembleOptions? ensemble, bool optionsChecked = false)
         where TSystem : struct, IOdeLaneSystem

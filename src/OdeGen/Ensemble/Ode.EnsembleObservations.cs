@@ -86,9 +86,10 @@ public static partial class Ode
         RejectPerLaneSaveAt(options);
         CheckObservationCall(t0, times, options);
         EnsembleOptions? checkedEnsemble = ensemble;
-        int count = CheckProblem(system, y0s, p, shared: true, t0, times[^1], ref options, ref checkedEnsemble,
-            optionsChecked: workspace.CheckedOptions?.Matches(options) == true);
-        if (workspace.CheckedOptions?.Matches(options) != true) workspace.CheckedOptions = new SolverOptionsKey(options!);
+        // Checked before: the same options object with the same arrays (SolverOptionsKey); its checks are not repeated.
+        bool optionsChecked = workspace.CheckedOptions?.Matches(options) == true;
+        int count = CheckProblem(system, y0s, p, shared: true, t0, times[^1], ref options, ref checkedEnsemble, optionsChecked);
+        if (!optionsChecked) workspace.CheckedOptions = new SolverOptionsKey(options!);
         if (loss is null) CheckObservationSeed(dLdy, count, times.Length, system.StateCount);
         return workspace.Gradient(system, y0s, p, count, t0, times, loss, dLdy, options!, ensemble);
     }
@@ -124,9 +125,10 @@ public static partial class Ode
         RejectEnsembleEvents(options);
         CheckObservationCall(t0, times, options);
         EnsembleOptions? checkedEnsemble = ensemble;
-        int count = CheckProblem(system, y0s, p, shared: true, t0, times[^1], ref options, ref checkedEnsemble,
-            optionsChecked: workspace.CheckedOptions?.Matches(options) == true);
-        if (workspace.CheckedOptions?.Matches(options) != true) workspace.CheckedOptions = new SolverOptionsKey(options!);
+        // Checked before: the same options object with the same arrays (SolverOptionsKey); its checks are not repeated.
+        bool optionsChecked = workspace.CheckedOptions?.Matches(options) == true;
+        int count = CheckProblem(system, y0s, p, shared: true, t0, times[^1], ref options, ref checkedEnsemble, optionsChecked);
+        if (!optionsChecked) workspace.CheckedOptions = new SolverOptionsKey(options!);
         if (loss is null) CheckObservationSeed(dLdy, count, times.Length, system.StateCount);
         return workspace.Gradient(system, y0s, p, shared: true, count, t0, times, loss, dLdy, options!, ensemble);
     }

@@ -113,6 +113,25 @@ public class EnsembleKeptWorkerTests
             Ode.Solve(new Lorenz.RhsSystem(), new EnsembleBatch(y0s, ps), 0, 1, into, options, Force(LaneWidth.Lane256, threads)));
     }
 
+    // The models' reusing solve (LaneOdeBlock): its workspace keeps the problem and skips the option checks for options it
+    // has checked; a tolerance vector or save times changed in place make both stale.
+    [Fact]
+    public void TheReusingSolve_SeesArraysOfItsOptionsChangedInPlace()
+    {
+        double[] p = [10, 28, 8.0 / 3], y0s = LorenzStates(N, seed: 5), atol = [1e-3, 1e-3, 1e-3], saveAt = [0.25];
+        var options = new SolverOptions { Method = OdeMethod.Dopri5, RelTol = 1e-3, AbsTolVector = atol, SaveAt = saveAt };
+        var ensemble = Force(LaneWidth.Lane256, 1);
+        var workspace = new global::OdeGen.Ensemble.LaneSolveWorkspace<Lorenz.RhsSystem>();
+        Ode.SolveReusing(new Lorenz.RhsSystem(), workspace, y0s, p, 0, 1, options, ensemble);
+        atol.AsSpan().Fill(1e-9);
+        saveAt[0] = 0.5;
+        var fresh = new SolverOptions { Method = OdeMethod.Dopri5, RelTol = 1e-3, AbsTolVector = [1e-9, 1e-9, 1e-9], SaveAt = [0.5] };
+        EnsembleSolution expected = Ode.Solve(new Lorenz.RhsSystem(), EnsembleBatch.Shared(y0s, p), 0, 1, fresh, ensemble);
+        AssertSameBits(expected, Ode.SolveReusing(new Lorenz.RhsSystem(), workspace, y0s, p, 0, 1, options, ensemble));
+        saveAt[0] = 2;   // outside [t0, t1]: refused, not skipped as checked
+        Assert.Throws<ArgumentException>(() => { Ode.SolveReusing(new Lorenz.RhsSystem(), workspace, y0s, p, 0, 1, options, ensemble); });
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]

@@ -1,4 +1,5 @@
 using OdeGen.Solvers;
+
 namespace OdeGen;
 
 /// <summary>
@@ -209,7 +210,7 @@ internal static class WorkKey
     /// in place: its values are compared with the copy taken when the workspace was built).
     /// </summary>
     public static bool SameOptions(SolverOptions built, double[]? builtAbsTol, SolverOptions options) =>
-        ReferenceEquals(built, options) && (builtAbsTol is null || SolverOptionsKey.SameValues(builtAbsTol, options.AbsTolVector));
+        ReferenceEquals(built, options) && SolverOptionsKey.SameValues(builtAbsTol, options.AbsTolVector);
 
     /// <summary>A copy of the options' absolute tolerance vector, for <see cref="SameOptions"/>.</summary>
     public static double[]? AbsTolCopy(SolverOptions options) => options.AbsTolVector is { } v ? (double[])v.Clone() : null;
