@@ -13,7 +13,7 @@ namespace OdeGen.Benchmarks;
 /// 0.9·max(err, 5^−5)^(−1/5) only when err &lt; 0.5, and keeps its size otherwise (so most steps call no pow at all).</item>
 /// </list>
 /// Not a solver (no end-time checks beyond landing on t1, no failure statuses): what the step costs when nothing but its
-/// arithmetic and its controller is left, measured beside Ode.Solve and Boost (BENCHMARKS.md, 6 December 2026, 06:49–).
+/// arithmetic and its controller is left, measured beside Ode.Solve and Boost (BENCHMARKS.md, 6 December 2026, 06:49–07:50).
 /// </summary>
 public static class LorenzRegisterDopri5
 {

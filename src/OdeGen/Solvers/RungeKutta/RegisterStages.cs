@@ -1,4 +1,3 @@
-using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using OdeGen.Lanes;
@@ -181,22 +180,13 @@ internal sealed class RegisterStages<TState> : RegisterStages where TState : unm
         return StepControl.Finish(sum.Value, components, norm);
     }
 
-    // A call of its own: inlined, its loop counter was spilled to the stack and reloaded at every term. A vector of weights
-    // at a time (each element the same IEEE product as one at a time): Dopri5 has 21 and Tsit5 27, one per term of the step.
+    // A call of its own: inlined, its loop counter was spilled to the stack and reloaded at every term.
     [MethodImpl(MethodImplOptions.NoInlining)]
     private Lane1[] FormWeights(double h)
     {
         Lane1[] w = _weight;
-        Span<double> weight = MemoryMarshal.Cast<Lane1, double>(w.AsSpan());
-        ReadOnlySpan<double> coefficient = _coefficient.AsSpan(0, weight.Length);
-        int q = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            var hv = new Vector<double>(h);
-            for (; q <= weight.Length - Vector<double>.Count; q += Vector<double>.Count)
-                (hv * new Vector<double>(coefficient.Slice(q))).CopyTo(weight.Slice(q));
-        }
-        for (; q < weight.Length; q++) weight[q] = h * coefficient[q];
+        ReadOnlySpan<double> coefficient = _coefficient.AsSpan(0, w.Length);
+        for (int q = 0; q < w.Length; q++) w[q] = Lane1.Create(h * coefficient[q]);
         return w;
     }
 
