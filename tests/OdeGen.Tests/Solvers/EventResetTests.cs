@@ -55,6 +55,39 @@ public class EventResetTests(ITestOutputHelper output)
         output.WriteLine($"Zeno ball: {zeno.Events.Count} bounces, {zeno.Message}");
     }
 
+    [Theory]
+    [InlineData("RK4")]
+    [InlineData("Rodas4")]
+    [InlineData("Kvaerno5")]
+    public void MaxSteps_CountsEveryAttemptAcrossResets_AndAResetOnTheEndIsNoOverrun(string method)
+    {
+        // Fixed steps of 0.1: ten steps reach t = 1 exactly, so MaxSteps = 10 is enough for [0, 1] and not for [0, 1.4].
+        var m = OdeMethod.All.Single(x => x.Name == method);
+        var dose = new OdeReset((y, p, yp) => yp[0] = y[0] + 1, (y, p, dhdy, dhdp) => dhdy[0] = 1);
+        SolverOptions Options(double at) => new() { Method = m, FixedStep = 0.1, MaxSteps = 10, Events = [OdeEvent.AtTime(at, dose)] };
+        double[] y0 = [1.0], p = [1.0];
+
+        // A reset on t1 itself, after the tenth step: the solve is complete, with the reset state.
+        OdeSolution atEnd = Ode.Solve(new MonomialDecay(), y0, p, 0, 1, Options(1.0));
+        OdeSolution plain = Ode.Solve(new MonomialDecay(), y0, p, 0, 1, new SolverOptions { Method = m, FixedStep = 0.1, MaxSteps = 10 });
+        Assert.Equal(OdeStatus.Success, plain.Status);
+        Assert.Equal(OdeStatus.Success, atEnd.Status);
+        Assert.Equal(plain.FinalState[0] + 1, atEnd.FinalState[0], 14);
+        foreach (Sensitivity s in new Sensitivity[] { Sensitivity.Forward, Sensitivity.InterpolatingAdjoint() })
+        {
+            OdeGradient g = Ode.Gradient(new MonomialDecay(), y0, p, 0, [1.0], [1.0], s, Options(1.0));
+            Assert.True(g.Status == OdeStatus.Success, $"{s.Name}: {g.Status}");
+        }
+
+        // Fourteen steps with a reset after the fifth: over the budget of ten, however the attempts fall around the restart
+        // (the forward sensitivities run the same restarts; the interpolating adjoint's checkpoint segments are runs of their own).
+        OdeSolution over = Ode.Solve(new MonomialDecay(), y0, p, 0, 1.4, Options(0.5));
+        Assert.Equal(OdeStatus.MaxStepsExceeded, over.Status);
+        Assert.True(over.Stats.Steps + over.Stats.RejectedSteps <= 10, over.Stats.ToString());
+        Assert.Equal(OdeStatus.MaxStepsExceeded, Ode.Gradient(new MonomialDecay(), y0, p, 0, [1.4], [1.0], Sensitivity.Forward, Options(0.5)).Status);
+        Assert.Equal(OdeStatus.MaxStepsExceeded, Ode.Sensitivities(new MonomialDecay(), y0, p, 0, 1.4, Options(0.5)).Status);
+    }
+
     /// <summary>y' = −p·y.</summary>
     private readonly struct MonomialDecay : IOdeSystem
     {
