@@ -152,6 +152,18 @@ public class BadInputAndFailureTests
     }
 
     [Fact]
+    public void InterpolatingAdjoint_WithMoreCheckpointsThanAnArrayHolds_IsAnArgumentError()
+    {
+        // times.Length + checkpoints + 1 overflowed int: an IndexOutOfRangeException (and, through events, an OverflowException).
+        var s = OdeGen.Sensitivity.InterpolatingAdjoint(int.MaxValue, recordBudgetBytes: 0);
+        var e = Assert.Throws<ArgumentException>(() => Ode.Gradient(System, LorenzY0, LorenzP, 0, [1.0], Ones, s));
+        Assert.Contains("fewer checkpoints", e.Message);
+        var events = new SolverOptions { Events = [OdeEvent.StateCrossing(0, 100.0, terminal: true)] };
+        e = Assert.Throws<ArgumentException>(() => Ode.Gradient(System, LorenzY0, LorenzP, 0, [1.0], Ones, s, events));
+        Assert.Contains("fewer checkpoints", e.Message);
+    }
+
+    [Fact]
     public void FailedBackwardPass_IsReportedToo()
     {
         // At T = 10 the forward pass succeeds but back-solving the chaotic Lorenz state blows up.
