@@ -18,6 +18,9 @@ internal static class StepControl
         static ArgumentException Invalid(string message) => new(message, "options");
         if (o.FixedStep is { } fs && !(fs > 0 && double.IsFinite(fs))) throw Invalid($"FixedStep must be positive and finite, not {o.FixedStep}.");
         if (o.FixedStep > o.MaxStep) throw Invalid($"FixedStep ({o.FixedStep}) exceeds MaxStep ({o.MaxStep}).");
+        // The step loop holds every step but a last one shortened to land on t1 to MinStep: a fixed step below it failed at
+        // once with StepSizeTooSmall, a failure that blamed the problem.
+        if (o.FixedStep < o.MinStep) throw Invalid($"FixedStep ({o.FixedStep}) is below MinStep ({o.MinStep}): every step would be too small; lower MinStep or raise FixedStep.");
         if (!(o.RelTol >= 0 && double.IsFinite(o.RelTol))) throw Invalid($"RelTol must be finite and non-negative, not {o.RelTol}.");
         if (!(o.AbsTol >= 0 && double.IsFinite(o.AbsTol))) throw Invalid($"AbsTol must be finite and non-negative, not {o.AbsTol}.");
         if (!(o.RelTol > 0 || o.AbsTol > 0 || o.AbsTolVector is not null)) throw Invalid("RelTol and AbsTol cannot both be zero.");
