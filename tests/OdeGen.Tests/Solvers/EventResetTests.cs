@@ -88,6 +88,35 @@ public class EventResetTests(ITestOutputHelper output)
         Assert.Equal(OdeStatus.MaxStepsExceeded, Ode.Sensitivities(new MonomialDecay(), y0, p, 0, 1.4, Options(0.5)).Status);
     }
 
+    [Theory]
+    [InlineData("Dopri5")]
+    [InlineData("Rodas4")]
+    public void TwoResetsDueAtOneTime_AreBothApplied_AndDifferentiated(string method)
+    {
+        // Two doses at t = 1 (y⁺ = y⁻ + 1 each, the second scaled by θ): the restart after the first read the second's
+        // g = t − 1 as exactly zero, no crossing, and the solve ended with Success and one dose.
+        var m = OdeMethod.All.Single(x => x.Name == method);
+        var first = OdeEvent.AtTime(1.0, new OdeReset((y, p, yp) => yp[0] = y[0] + 1, (y, p, dhdy, dhdp) => dhdy[0] = 1));
+        var second = OdeEvent.AtTime(1.0, new OdeReset((y, p, yp) => yp[0] = y[0] + p[0], (y, p, dhdy, dhdp) => { dhdy[0] = 1; dhdp[0] = 1; }));
+        var options = new SolverOptions { Method = m, RelTol = 1e-11, AbsTol = 1e-13, Events = [first, second] };
+        const double k = 0.5;
+        OdeSolution s = Ode.Solve(new MonomialDecay(), [1.0], [k], 0, 2, options);
+        Assert.Equal(OdeStatus.Success, s.Status);
+        Assert.Equal(2, s.Events.Count);
+        // y(2) = ((e^−k + 1) + k)·e^−k.
+        double expected = (Math.Exp(-k) + 1 + k) * Math.Exp(-k);
+        Assert.Equal(expected, s.FinalState[0], 8);
+        // dy(2)/dk = (−e^−k + 1)·e^−k − ((e^−k + 1) + k)·e^−k, and dy(2)/dy0 = e^−2k.
+        double dk = (1 - Math.Exp(-k)) * Math.Exp(-k) - expected;
+        foreach (Sensitivity sens in new Sensitivity[] { Sensitivity.Forward, Sensitivity.InterpolatingAdjoint(), Sensitivity.InterpolatingAdjoint(3, recordBudgetBytes: 0) })
+        {
+            OdeGradient g = Ode.Gradient(new MonomialDecay(), [1.0], [k], 0, [2.0], [1.0], sens, options);
+            Assert.True(g.Status == OdeStatus.Success, $"{sens.Name}: {g.Status}");
+            Assert.Equal(Math.Exp(-2 * k), g.Y0[0], 7);
+            Assert.Equal(dk, g.Parameters[0], 7);
+        }
+    }
+
     /// <summary>y' = −p·y.</summary>
     private readonly struct MonomialDecay : IOdeSystem
     {
