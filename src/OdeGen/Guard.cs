@@ -48,6 +48,23 @@ internal static class Guard
             throw new ArgumentException($"{typeof(TSystem).Name}.ParameterCount is {system.ParameterCount}; it cannot be negative.", nameof(system));
     }
 
+    /// <summary>
+    /// Throws unless every entry of the ∂L/∂y a loss callback wrote (row i = times[i], <paramref name="stateCount"/> wide) is
+    /// finite: the same rule as for a dLdy argument, where a NaN or ∞ made the forward sensitivities and the discrete adjoint
+    /// return NaN gradients with status Success and the other adjoints NonFiniteValue. <paramref name="trajectory"/>: the
+    /// ensemble trajectory whose loss it was (−1: a single trajectory). Nothing is allocated unless it throws.
+    /// </summary>
+    public static void FiniteLossDerivative(ReadOnlySpan<double> dLdy, int stateCount, int trajectory = -1)
+    {
+        for (int k = 0; k < dLdy.Length; k++)
+        {
+            if (double.IsFinite(dLdy[k])) continue;
+            string of = trajectory >= 0 ? $" of trajectory {trajectory}" : "";
+            throw new ArgumentException(FormattableString.Invariant(
+                $"The loss{of} wrote ∂L/∂y = {dLdy[k]} at times[{k / stateCount}], component {k % stateCount}: every entry of its dLdy must be finite."), "loss");
+        }
+    }
+
     /// <summary>Checks y0 and p against the system's sizes.</summary>
     public static void StateAndParameters<TSystem>(in TSystem system, ReadOnlySpan<double> y0, ReadOnlySpan<double> p)
         where TSystem : struct, IOdeSystem

@@ -78,7 +78,7 @@ public static partial class Ode
         if (options.Events is { Count: > 0 } list)
         {
             EventJump.Require(list, "Ode.Jvp");
-            events = new ForwardEventRun<TSystem>(system, pArray, list, 1, pDot.ToArray(), options.MaxSteps);
+            events = new ForwardEventRun<TSystem>(system, pArray, list, 1, pDot.ToArray());
             events.Start(t0, x0);
         }
         OdeStatus status = SolveThroughSaveTimes(integrator, field, events, x0, t0, t1, saveTimes, saved);
@@ -152,7 +152,7 @@ public static partial class Ode
         if (options.Events is { Count: > 0 } list)
         {
             EventJump.Require(list, "Ode.Sensitivities");
-            events = new ForwardEventRun<TSystem>(system, pArray, list, n + m, ForwardSensitivitySolver.ParameterSeed(n, m), options.MaxSteps);
+            events = new ForwardEventRun<TSystem>(system, pArray, list, n + m, ForwardSensitivitySolver.ParameterSeed(n, m));
             events.Start(t0, x0);
         }
         OdeStatus status = SolveThroughSaveTimes(integrator, field, events, x0, t0, t1, saveTimes, saved);
@@ -222,7 +222,8 @@ public static partial class Ode
     /// must be asked for by name (<see cref="Sensitivity.BacksolveAdjoint"/>).
     /// </param>
     /// <param name="options">
-    /// Solver options for every pass (SaveAt is not used). MaxSteps bounds each pass as a whole. A stiff method
+    /// Solver options for every pass (SaveAt is not used). MaxSteps bounds each run of a pass: the run from one observation
+    /// time (or checkpoint) to the next, across the restarts of the events' resets in it. A stiff method
     /// (<see cref="OdeMethod.Rodas4"/>, <see cref="OdeMethod.Kvaerno5"/>) works with <see cref="Sensitivity.Forward"/> and
     /// <see cref="Sensitivity.InterpolatingAdjoint"/>, which then use it for every pass, forward and backward.
     /// </param>

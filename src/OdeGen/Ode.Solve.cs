@@ -160,16 +160,11 @@ public static partial class Ode
             events.StopOccurrence!.SetStateAfter(after);
             if (saveAt is not null) while (next < saveAt.Length && saveAt[next] == t) after.CopyTo(solution.AddSaved(saveAt[next++]));
             else if (saveSteps) after.CopyTo(solution.AddSaved(t));
+            // The restart keeps counting attempts against MaxSteps: the budget holds for the whole solve (a Zeno sequence of
+            // resets, like a ball whose bounces accumulate, ends with MaxStepsExceeded instead of looping), and a reset on t1
+            // itself ends the solve.
             integrator.Restart(t, after);
             events.Restart(t, after, fired);
-            // Each restart resets the integrator's own count of attempts; the budget holds for the whole solve
-            // (a Zeno sequence of resets, like a ball whose bounces accumulate, ends here instead of looping).
-            SolverStats stats = integrator.Stats;
-            if (stats.Steps + stats.RejectedSteps >= options.MaxSteps)
-            {
-                solution.Finish(OdeStatus.MaxStepsExceeded, t, after, stats);
-                return solution;
-            }
         }
 
         if (terminated)

@@ -36,7 +36,7 @@ internal sealed partial class LaneBlockSolver<TSystem, TLane>
     private readonly RungeKuttaKernel<TLane> _kernel;   // the Runge–Kutta arithmetic, shared with the scalar integrator
     private readonly IOdeLaneSystemKept? _keptSystem;   // the system once boxed, when it keeps primal values for a tape (else null)
     private readonly double[] _atol;
-    private readonly double[] _scratch, _scratch2, _laneError;
+    private readonly double[] _scratch, _scratch2, _measured, _laneError;
     private readonly bool[] _alive, _valid;
     private readonly bool _fixed;
     private StepSizeController _controller;
@@ -72,6 +72,7 @@ internal sealed partial class LaneBlockSolver<TSystem, TLane>
         _atol = StepControl.AbsoluteTolerances(_options, _n);
         _scratch = new double[_lanes];
         _scratch2 = new double[_lanes];
+        _measured = new double[_lanes];
         _laneError = new double[_lanes];
         _alive = new bool[_lanes];
         _valid = new bool[_lanes];
@@ -549,24 +550,30 @@ internal sealed partial class LaneBlockSolver<TSystem, TLane>
         if (_options.FixedStep is { } fixedStep) return fixedStep;
         if (_options.InitialStep is { } given) return Math.Abs(given);
         int n = _n, w = _lanes, gn = _g * _n;
-        TLane rtol = TLane.Create(_options.RelTol);
+        TLane rtol = TLane.Create(_options.RelTol), smallest = TLane.Create(StepControl.SmallestNormal), one = TLane.Create(1.0);
+        // As StepControl.InitialStep: only the components with a scale count (a zero under pure relative control has none),
+        // each lane its own; _measured holds how many, per lane.
         for (int g = 0; g < _g; g++)
         {
-            TLane d0 = TLane.Zero, d1 = TLane.Zero;
+            TLane d0 = TLane.Zero, d1 = TLane.Zero, measured = TLane.Zero;
             for (int q = 0; q < n; q++)
             {
                 TLane scale = TLane.Create(_atol[q]) + rtol * TLane.Abs(_y[g * n + q]);
+                TLane has = TLane.GreaterThanOrEqual(scale, smallest);
                 TLane u = _y[g * n + q] / scale, v = _fNext[g * n + q] / scale;
-                d0 += u * u;
-                d1 += v * v;
+                d0 += TLane.Select(has, u * u, TLane.Zero);
+                d1 += TLane.Select(has, v * v, TLane.Zero);
+                measured += TLane.Select(has, one, TLane.Zero);
             }
             TLane.Store(d0, _scratch.AsSpan(g * _w, _w));
             TLane.Store(d1, _scratch2.AsSpan(g * _w, _w));
+            TLane.Store(measured, _measured.AsSpan(g * _w, _w));
         }
         double h0 = double.PositiveInfinity;
         for (int l = 0; l < w; l++)
         {
-            double a = Math.Sqrt(_scratch[l] / Math.Max(n, 1)), b = Math.Sqrt(_scratch2[l] / Math.Max(n, 1));
+            double count = Math.Max(_measured[l], 1);
+            double a = Math.Sqrt(_scratch[l] / count), b = Math.Sqrt(_scratch2[l] / count);
             _scratch2[l] = b;   // d1 of the lane, kept for the second stage
             double hl = a < 1e-5 || b < 1e-5 ? 1e-6 : 0.01 * a / b;
             hl = Math.Min(hl, Math.Min(Math.Abs(_tEnd - _time), _options.MaxStep));
@@ -582,7 +589,7 @@ internal sealed partial class LaneBlockSolver<TSystem, TLane>
             {
                 TLane scale = TLane.Create(_atol[q]) + rtol * TLane.Abs(_y[g * n + q]);
                 TLane u = (_fTrial[g * n + q] - _fNext[g * n + q]) / scale;
-                d2 += u * u;
+                d2 += TLane.Select(TLane.GreaterThanOrEqual(scale, smallest), u * u, TLane.Zero);
             }
             TLane.Store(d2, _scratch.AsSpan(g * _w, _w));
         }
@@ -590,7 +597,7 @@ internal sealed partial class LaneBlockSolver<TSystem, TLane>
         for (int l = 0; l < w; l++)
         {
             if (!_alive[l]) continue;
-            double d2l = Math.Sqrt(_scratch[l] / Math.Max(n, 1)) / h0, hl;
+            double d2l = Math.Sqrt(_scratch[l] / Math.Max(_measured[l], 1)) / h0, hl;
             if (!double.IsFinite(d2l)) hl = h0 * 1e-3;
             else
             {

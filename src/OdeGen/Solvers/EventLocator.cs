@@ -10,7 +10,7 @@ internal sealed class EventLocator
 {
     private const int MaxIterations = 200;
     private readonly OdeEvent[] _events;
-    private readonly double[] _gPrev, _gNew, _x, _hitTimes, _stop;
+    private readonly double[] _gPrev, _gNew, _gStart, _x, _hitTimes, _stop;
     private readonly int[] _hits;
     private readonly int _n;
     private int _hitCount;
@@ -23,6 +23,7 @@ internal sealed class EventLocator
         _n = stateCount;
         _gPrev = new double[_events.Length];
         _gNew = new double[_events.Length];
+        _gStart = new double[_events.Length];
         _hitTimes = new double[_events.Length];
         _hits = new int[_events.Length];
         _x = new double[dimension];
@@ -48,12 +49,21 @@ internal sealed class EventLocator
 
     /// <summary>
     /// After a reset at <paramref name="t"/>: g at the new state, except the event that fired, which counts as zero there
-    /// (so the restart on its surface is not a crossing of its own, and cannot fire again at once).
+    /// (so the restart on its surface is not a crossing of its own, and cannot fire again at once), and the other events
+    /// that stop or reset and crossed at that same time: they keep g from before the step, so the next step finds their
+    /// crossing (within a few ulps of t) and they fire too. Evaluated at the restart they would read zero or their far
+    /// side, no crossing, and two resets due at one time (two doses at t = 1) applied only the first.
     /// </summary>
     public void Restart(double t, ReadOnlySpan<double> x, int fired)
     {
         Start(t, x);
         _gPrev[fired] = 0.0;
+        for (int k = 0; k < _hitCount; k++)
+        {
+            int i = _hits[k];
+            OdeEvent ev = _events[i];
+            if (i != fired && _hitTimes[k] == t && (ev.Terminal || ev.Reset is not null)) _gPrev[i] = _gStart[i];
+        }
     }
 
     /// <summary>
@@ -68,6 +78,7 @@ internal sealed class EventLocator
         double direction = t >= tPrev ? 1.0 : -1.0;
         ReadOnlySpan<double> state = integrator.State;
         _hitCount = 0;
+        _gPrev.AsSpan().CopyTo(_gStart);   // g at the step's start, for a restart at a crossing shared with another event
         for (int i = 0; i < _events.Length; i++)
         {
             double g0 = _gPrev[i], g1 = _events[i].Condition(t, state[.._n]);

@@ -68,6 +68,9 @@ public interface IOdeIntegrator<TField> : IOdeIntegrator where TField : struct, 
     /// <summary>Sets the work counters (<see cref="IOdeIntegrator.Stats"/>, cumulative over every <see cref="Reset"/>) back to zero, for an integrator reused by another computation.</summary>
     void ClearStats();
 
-    /// <summary>Continues from (<paramref name="t"/>, <paramref name="y"/>) towards the same end with the same field (after an event's reset).</summary>
+    /// <summary>
+    /// Continues from (<paramref name="t"/>, <paramref name="y"/>) towards the same end with the same field (after an event's reset);
+    /// the step attempts since the last <see cref="Reset"/> still count against <see cref="SolverOptions.MaxSteps"/>.
+    /// </summary>
     void Restart(double t, ReadOnlySpan<double> y);
 }

@@ -10,7 +10,14 @@ public sealed class SolverOptions
     public static SolverOptions Default { get; } = new();
 
     /// <summary>The method (default <see cref="OdeMethod.Dopri5"/>); a stiff one (<see cref="OdeMethod.IsStiff"/>, e.g. <see cref="OdeMethod.Rodas4"/>) uses the Jacobian.</summary>
-    public OdeMethod Method { get; init; } = OdeMethod.Dopri5;
+    /// <exception cref="ArgumentNullException">Set to null (every solve and gradient would otherwise fail with a NullReferenceException).</exception>
+    public OdeMethod Method
+    {
+        get => _method;
+        init => _method = value ?? throw new ArgumentNullException(nameof(Method), "SolverOptions.Method cannot be null: choose one of OdeMethod.All (Dopri5 is the default).");
+    }
+
+    private readonly OdeMethod _method = OdeMethod.Dopri5;
 
     /// <summary>Relative tolerance of the local error (adaptive methods).</summary>
     public double RelTol { get; init; } = 1e-6;

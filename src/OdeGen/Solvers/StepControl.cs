@@ -18,6 +18,9 @@ internal static class StepControl
         static ArgumentException Invalid(string message) => new(message, "options");
         if (o.FixedStep is { } fs && !(fs > 0 && double.IsFinite(fs))) throw Invalid($"FixedStep must be positive and finite, not {o.FixedStep}.");
         if (o.FixedStep > o.MaxStep) throw Invalid($"FixedStep ({o.FixedStep}) exceeds MaxStep ({o.MaxStep}).");
+        // The step loop holds every step but a last one shortened to land on t1 to MinStep: a fixed step below it failed at
+        // once with StepSizeTooSmall, a failure that blamed the problem.
+        if (o.FixedStep < o.MinStep) throw Invalid($"FixedStep ({o.FixedStep}) is below MinStep ({o.MinStep}): every step would be too small; lower MinStep or raise FixedStep.");
         if (!(o.RelTol >= 0 && double.IsFinite(o.RelTol))) throw Invalid($"RelTol must be finite and non-negative, not {o.RelTol}.");
         if (!(o.AbsTol >= 0 && double.IsFinite(o.AbsTol))) throw Invalid($"AbsTol must be finite and non-negative, not {o.AbsTol}.");
         if (!(o.RelTol > 0 || o.AbsTol > 0 || o.AbsTolVector is not null)) throw Invalid("RelTol and AbsTol cannot both be zero.");
@@ -35,13 +38,19 @@ internal static class StepControl
         if (o.Controller is not (StepSizeControl.ProportionalIntegral or StepSizeControl.Integral)) throw Invalid($"Controller must be StepSizeControl.ProportionalIntegral or Integral, not {(int)o.Controller}.");
     }
 
-    /// <summary>The absolute tolerance of each component: <see cref="SolverOptions.AbsTolVector"/> or the scalar.</summary>
+    /// <summary>
+    /// The absolute tolerance of each component: <see cref="SolverOptions.AbsTolVector"/> or the scalar, with a zero one (pure
+    /// relative control) raised to <see cref="double.Epsilon"/>, the smallest positive double. The scale atol + rtol·|y| of a
+    /// component that is exactly zero is then not zero, so its error norm term is 0/ε = 0 where it would be 0/0 = NaN (which
+    /// rejected every step of a solve with a component that stays at zero); beside any normal rtol·|y| the ε rounds away, so
+    /// every other scale is the one a zero tolerance gives, to the bit.
+    /// </summary>
     public static double[] AbsoluteTolerances(SolverOptions options, int dimension)
     {
         var result = new double[dimension];
         if (options.AbsTolVector is not { } atol)
         {
-            result.AsSpan().Fill(options.AbsTol);
+            result.AsSpan().Fill(Math.Max(options.AbsTol, double.Epsilon));
             return result;
         }
         if (atol.Length != dimension)
@@ -53,9 +62,15 @@ internal static class StepControl
             if (atol[q] == 0 && options.RelTol == 0)
                 throw new ArgumentException($"AbsTolVector[{q}] and RelTol cannot both be zero.", nameof(options));
         }
-        atol.AsSpan().CopyTo(result);
+        for (int q = 0; q < dimension; q++) result[q] = Math.Max(atol[q], double.Epsilon);
         return result;
     }
+
+    /// <summary>
+    /// The smallest normal double. A component whose scale atol + rtol·|y| is below it (zero atol and y = 0: pure relative
+    /// control of a zero, see <see cref="AbsoluteTolerances"/>) has no scale to measure a first step against.
+    /// </summary>
+    internal const double SmallestNormal = 2.2250738585072014E-308;
 
     /// <summary>
     /// The signed step to attempt from <paramref name="time"/>: |h| bounded by MaxStep, and the end taken
@@ -87,8 +102,9 @@ internal static class StepControl
 
     /// <summary>
     /// Hairer, Nørsett &amp; Wanner, Solving ODEs I, II.4: a first step whose Euler error matches the tolerance,
-    /// refined by one extra evaluation of F. Only the first <paramref name="controlled"/> components count.
-    /// <paramref name="y1"/> and <paramref name="f1"/> are scratch.
+    /// refined by one extra evaluation of F. Only the first <paramref name="controlled"/> components count, and of those only
+    /// the ones with a scale (<see cref="SmallestNormal"/>): a zero under pure relative control would make the norms ∞ or NaN
+    /// and the step 0 or NaN. With none, the step is Hairer's fallback 1e-6. <paramref name="y1"/> and <paramref name="f1"/> are scratch.
     /// </summary>
     public static double InitialStep<TField>(ref TField field, SolverOptions options, ReadOnlySpan<double> atol, int order,
         int controlled, double t0, double tEnd, double direction, ReadOnlySpan<double> y, ReadOnlySpan<double> f,
@@ -97,16 +113,18 @@ internal static class StepControl
     {
         if (options.FixedStep is { } fixedStep) return fixedStep;
         if (options.InitialStep is { } given) return Math.Abs(given);
-        int n = y.Length, m = controlled;
+        int n = y.Length, m = controlled, measured = 0;
         double d0 = 0, d1 = 0;
         for (int q = 0; q < m; q++)
         {
             double scale = atol[q] + options.RelTol * Math.Abs(y[q]);
+            if (!(scale >= SmallestNormal)) continue;
+            measured++;
             d0 += Sq(y[q] / scale);
             d1 += Sq(f[q] / scale);
         }
-        d0 = Math.Sqrt(d0 / Math.Max(m, 1));
-        d1 = Math.Sqrt(d1 / Math.Max(m, 1));
+        d0 = Math.Sqrt(d0 / Math.Max(measured, 1));
+        d1 = Math.Sqrt(d1 / Math.Max(measured, 1));
         double h0 = d0 < 1e-5 || d1 < 1e-5 ? 1e-6 : 0.01 * d0 / d1;
         h0 = Math.Min(h0, Math.Min(Math.Abs(tEnd - t0), options.MaxStep));
         for (int q = 0; q < n; q++) y1[q] = y[q] + direction * h0 * f[q];
@@ -116,9 +134,10 @@ internal static class StepControl
         for (int q = 0; q < m; q++)
         {
             double scale = atol[q] + options.RelTol * Math.Abs(y[q]);
+            if (!(scale >= SmallestNormal)) continue;
             d2 += Sq((f1[q] - f[q]) / scale);
         }
-        d2 = Math.Sqrt(d2 / Math.Max(m, 1)) / h0;
+        d2 = Math.Sqrt(d2 / Math.Max(measured, 1)) / h0;
         if (!double.IsFinite(d2)) return h0 * 1e-3;
         double dMax = Math.Max(d1, d2);
         // The local error of a method of order p is O(h^(p+1)), hence the exponent 1/(p+1).

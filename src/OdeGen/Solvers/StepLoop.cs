@@ -55,7 +55,7 @@ internal struct StepLoop
     private readonly SolverOptions _options;
     private readonly bool _fixed;
     private StepSizeController _controller;
-    private long _attempts;      // step attempts since Start (MaxSteps counts these, not the cumulative stats)
+    private long _attempts;      // step attempts since Begin, or since the Begin before a run of restarts (MaxSteps counts these)
     private long _fixedSteps;    // accepted fixed steps since Start: t = t0 + k·h avoids drift from summing h
     private int _singular;       // consecutive singular iteration matrices
 
@@ -93,9 +93,10 @@ internal struct StepLoop
     /// Starts a run from <paramref name="t0"/> towards <paramref name="tEnd"/>: f is evaluated even for an empty interval
     /// (so the kernel always holds f at the current point), then the first step is chosen: <paramref name="firstStep"/> when
     /// it is positive and the steps are adaptive (as <see cref="SolverOptions.InitialStep"/> would give it, for this run
-    /// only), else the kernel's automatic first step.
+    /// only), else the kernel's automatic first step. With <paramref name="continueBudget"/> (a restart after an event's reset)
+    /// the attempts of the runs before count against <see cref="SolverOptions.MaxSteps"/>: the budget is the whole solve's.
     /// </summary>
-    public void Begin<TKernel>(TKernel kernel, double t0, double tEnd, double firstStep = 0) where TKernel : struct, IStepKernel
+    public void Begin<TKernel>(TKernel kernel, double t0, double tEnd, double firstStep = 0, bool continueBudget = false) where TKernel : struct, IStepKernel
     {
         Guard.Interval(t0, tEnd, nameof(t0), nameof(tEnd));
         Time = PreviousTime = Start = t0;
@@ -103,7 +104,7 @@ internal struct StepLoop
         End = tEnd;
         Direction = tEnd >= t0 ? 1.0 : -1.0;
         _controller.Reset();
-        _attempts = 0;
+        if (!continueBudget) _attempts = 0;
         _fixedSteps = 0;
         _singular = 0;
         Status = OdeStatus.Success;

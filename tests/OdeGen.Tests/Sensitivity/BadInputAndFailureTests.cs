@@ -129,6 +129,40 @@ public class BadInputAndFailureTests
         Assert.True(Ode.Sensitivities(System, LorenzY0, LorenzP, 0, 1, options).IsSuccess);
     }
 
+    [Theory]
+    [InlineData(2)]
+    [InlineData(4)]
+    public void AbsTolVector_OfAnotherLength_IsAnArgumentErrorForEveryCall(int length)
+    {
+        // Ode.Solve and the adjoints rejected it; Ode.Jvp, Ode.Sensitivities and the forward gradient laid out what fitted
+        // (a short vector's missing entries took the scalar AbsTol, a long one was cut) and returned Success.
+        var options = new SolverOptions { RelTol = 1e-10, AbsTol = 1e-10, AbsTolVector = Enumerable.Repeat(1e-10, length).ToArray() };
+        void Rejects(Action call)
+        {
+            var e = Assert.Throws<ArgumentException>(call);
+            Assert.Contains($"AbsTolVector must have length 3", e.Message);
+            Assert.Contains($"has length {length}", e.Message);
+        }
+        Rejects(() => Ode.Solve(System, LorenzY0, LorenzP, 0, 1, options));
+        Rejects(() => Ode.Jvp(System, LorenzY0, LorenzP, 0, 1, [1.0, 0, 0], [0.0, 0, 0], options: options));
+        Rejects(() => Ode.Sensitivities(System, LorenzY0, LorenzP, 0, 1, options));
+        foreach (OdeGen.Sensitivity method in new OdeGen.Sensitivity[] { OdeGen.Sensitivity.Forward, OdeGen.Sensitivity.BacksolveAdjoint,
+            OdeGen.Sensitivity.InterpolatingAdjoint(), OdeGen.Sensitivity.DiscreteAdjoint })
+            Rejects(() => Ode.Gradient(System, LorenzY0, LorenzP, 0, [1.0], Ones, method, options));
+    }
+
+    [Fact]
+    public void InterpolatingAdjoint_WithMoreCheckpointsThanAnArrayHolds_IsAnArgumentError()
+    {
+        // times.Length + checkpoints + 1 overflowed int: an IndexOutOfRangeException (and, through events, an OverflowException).
+        var s = OdeGen.Sensitivity.InterpolatingAdjoint(int.MaxValue, recordBudgetBytes: 0);
+        var e = Assert.Throws<ArgumentException>(() => Ode.Gradient(System, LorenzY0, LorenzP, 0, [1.0], Ones, s));
+        Assert.Contains("fewer checkpoints", e.Message);
+        var events = new SolverOptions { Events = [OdeEvent.StateCrossing(0, 100.0, terminal: true)] };
+        e = Assert.Throws<ArgumentException>(() => Ode.Gradient(System, LorenzY0, LorenzP, 0, [1.0], Ones, s, events));
+        Assert.Contains("fewer checkpoints", e.Message);
+    }
+
     [Fact]
     public void FailedBackwardPass_IsReportedToo()
     {

@@ -106,4 +106,25 @@ public class DiscreteAdjointReplayTests(ITestOutputHelper output)
         Assert.True(later > 0);
         Assert.Equal(0, missing);
     }
+    /// <summary>
+    /// More steps per checkpoint than the pass takes (int.MaxValue: keep y0 only, replay everything) is the same gradient, and
+    /// its replay buffer holds the steps there are, not StepsPerCheckpoint of them (it was allocated up front: int.MaxValue
+    /// threw OutOfMemoryException, 2^20 held 16 MiB for a two-state system).
+    /// </summary>
+    [Theory]
+    [InlineData(1 << 20)]
+    [InlineData(int.MaxValue)]
+    public void StepsPerCheckpoint_BeyondTheSteps_IsTheSameGradient_WithABufferOfTheStepsTaken(int stepsPerCheckpoint)
+    {
+        var system = new OdeGen.Tests.TestSystems.OscillatorSystem();
+        double[] dLdy = [1.0, 0.5, -0.25, 1.0, 0.5, 0.75];
+        OdeGradient every = Ode.Gradient(system, Y0, P, T0, Times, dLdy, OdeGen.Sensitivity.DiscreteAdjoint, Options);
+        OdeGradient replayed = Ode.Gradient(system, Y0, P, T0, Times, dLdy, OdeGen.Sensitivity.Discrete(stepsPerCheckpoint), Options);
+        Assert.True(replayed.IsSuccess, replayed.Message);
+        double[] a = [.. every.Y0, .. every.Parameters, every.T0, .. every.Times], b = [.. replayed.Y0, .. replayed.Parameters, replayed.T0, .. replayed.Times];
+        for (int i = 0; i < a.Length; i++) Assert.Equal(a[i], b[i], 1e-12 * Math.Max(1, Math.Abs(a[i])));
+        long steps = replayed.Stats.Forward.Steps;
+        output.WriteLine($"{steps} steps, workspace {replayed.Stats.WorkspaceBytes} bytes");
+        Assert.True(replayed.Stats.WorkspaceBytes < 64 * steps * Y0.Length + (1 << 12), $"{replayed.Stats.WorkspaceBytes} bytes for {steps} steps");
+    }
 }

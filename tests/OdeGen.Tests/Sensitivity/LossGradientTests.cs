@@ -87,4 +87,39 @@ public sealed class LossGradientTests
         Assert.All(g.Parameters, x => Assert.True(double.IsNaN(x)));
         Assert.Throws<ArgumentNullException>(() => Ode.LossGradient(new Lorenz.RhsSystem(), SensitivityTestSupport.LorenzY0, SensitivityTestSupport.LorenzP, 0.0, Times, null!));
     }
+    /// <summary>
+    /// A loss that writes a NaN or ∞ into ∂L/∂y is bad input, as the same value in Ode.Gradient's dLdy is: the forward
+    /// sensitivities and the discrete adjoint returned NaN or ∞ gradients with status Success, the other adjoints
+    /// NonFiniteValue, which blames the ODE.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Methods))]
+    public void NonFiniteLossDerivative_IsAnArgumentError(string method)
+    {
+        var lorenz = new Lorenz.RhsSystem();
+        double[] y0 = [1, 1, 1], p = [10, 28, 8.0 / 3];
+        foreach (double bad in new[] { double.NaN, double.PositiveInfinity })
+        {
+            var e = Assert.Throws<ArgumentException>(() => Ode.LossGradient(lorenz, y0, p, 0, [0.2, 0.5], (states, d) => { d[4] = bad; return 1.0; },
+                MethodOf(method), Options));
+            Assert.Equal("loss", e.ParamName);
+            Assert.Contains("times[1], component 1", e.Message);
+        }
+    }
+
+    [Theory]
+    [InlineData("DiscreteAdjoint", false)]
+    [InlineData("DiscreteAdjoint", true)]
+    [InlineData("InterpolatingAdjoint(16)", false)]
+    public void NonFiniteLossDerivative_OfAnEnsembleTrajectory_IsAnArgumentError(string method, bool perLane)
+    {
+        var lorenz = new Lorenz.RhsSystem();
+        double[] y0s = [1, 1, 1, 2, 1, 1, 1, 2, 1], p = [10, 28, 8.0 / 3];
+        var e = Assert.Throws<ArgumentException>(() => Ode.LossGradient(lorenz, EnsembleBatch.Shared(y0s, p), 0, [0.2, 0.5],
+            (j, states, d) => { if (j == 2) d[0] = double.NaN; return 1.0; }, MethodOf(method), Options,
+            new EnsembleOptions { PerLaneSteps = perLane, MaxDegreeOfParallelism = 1 }));
+        Assert.Equal("loss", e.ParamName);
+        Assert.Contains("times[0], component 0", e.Message);
+        Assert.Contains("trajectory 2", e.Message);
+    }
 }

@@ -97,6 +97,25 @@ public class StatusAndArgumentTests
     }
 
     [Fact]
+    public void FixedStepBelowMinStep_IsAnArgumentErrorNotAStepSizeFailure()
+    {
+        // Every fixed step but a shortened last one is below MinStep: the solve failed at its first step with
+        // StepSizeTooSmall ("the solution may blow up or be singular"), an ensemble's every trajectory too.
+        var options = new SolverOptions { Method = OdeMethod.RK4, FixedStep = 0.001, MinStep = 0.01 };
+        foreach (Action call in new Action[]
+        {
+            () => Ode.Solve(System, LorenzY0, LorenzP, 0, 1, options),
+            () => Ode.Gradient(System, LorenzY0, LorenzP, 0, [1.0], [1.0, 1, 1], Sensitivity.DiscreteAdjoint, options),
+            () => Ode.Jvp(System, LorenzY0, LorenzP, 0, 1, [1.0, 0, 0], [0.0, 0, 0], options: options),
+            () => Ode.Solve(new Lorenz.RhsSystem(), EnsembleBatch.Shared(LorenzY0, LorenzP), 0, 1, options),
+        })
+        {
+            var e = Assert.ThrowsAny<ArgumentException>(call);
+            Assert.Contains("FixedStep (0.001) is below MinStep (0.01)", e.Message);
+        }
+    }
+
+    [Fact]
     public void SpanThatOverflowsToInfinity_IsAnArgumentError()
     {
         const double Low = -1e308, High = 1e308;

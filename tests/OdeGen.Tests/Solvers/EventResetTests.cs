@@ -55,6 +55,68 @@ public class EventResetTests(ITestOutputHelper output)
         output.WriteLine($"Zeno ball: {zeno.Events.Count} bounces, {zeno.Message}");
     }
 
+    [Theory]
+    [InlineData("RK4")]
+    [InlineData("Rodas4")]
+    [InlineData("Kvaerno5")]
+    public void MaxSteps_CountsEveryAttemptAcrossResets_AndAResetOnTheEndIsNoOverrun(string method)
+    {
+        // Fixed steps of 0.1: ten steps reach t = 1 exactly, so MaxSteps = 10 is enough for [0, 1] and not for [0, 1.4].
+        var m = OdeMethod.All.Single(x => x.Name == method);
+        var dose = new OdeReset((y, p, yp) => yp[0] = y[0] + 1, (y, p, dhdy, dhdp) => dhdy[0] = 1);
+        SolverOptions Options(double at) => new() { Method = m, FixedStep = 0.1, MaxSteps = 10, Events = [OdeEvent.AtTime(at, dose)] };
+        double[] y0 = [1.0], p = [1.0];
+
+        // A reset on t1 itself, after the tenth step: the solve is complete, with the reset state.
+        OdeSolution atEnd = Ode.Solve(new MonomialDecay(), y0, p, 0, 1, Options(1.0));
+        OdeSolution plain = Ode.Solve(new MonomialDecay(), y0, p, 0, 1, new SolverOptions { Method = m, FixedStep = 0.1, MaxSteps = 10 });
+        Assert.Equal(OdeStatus.Success, plain.Status);
+        Assert.Equal(OdeStatus.Success, atEnd.Status);
+        Assert.Equal(plain.FinalState[0] + 1, atEnd.FinalState[0], 14);
+        foreach (Sensitivity s in new Sensitivity[] { Sensitivity.Forward, Sensitivity.InterpolatingAdjoint() })
+        {
+            OdeGradient g = Ode.Gradient(new MonomialDecay(), y0, p, 0, [1.0], [1.0], s, Options(1.0));
+            Assert.True(g.Status == OdeStatus.Success, $"{s.Name}: {g.Status}");
+        }
+
+        // Fourteen steps with a reset after the fifth: over the budget of ten, however the attempts fall around the restart
+        // (the forward sensitivities run the same restarts; the interpolating adjoint's checkpoint segments are runs of their own).
+        OdeSolution over = Ode.Solve(new MonomialDecay(), y0, p, 0, 1.4, Options(0.5));
+        Assert.Equal(OdeStatus.MaxStepsExceeded, over.Status);
+        Assert.True(over.Stats.Steps + over.Stats.RejectedSteps <= 10, over.Stats.ToString());
+        Assert.Equal(OdeStatus.MaxStepsExceeded, Ode.Gradient(new MonomialDecay(), y0, p, 0, [1.4], [1.0], Sensitivity.Forward, Options(0.5)).Status);
+        Assert.Equal(OdeStatus.MaxStepsExceeded, Ode.Sensitivities(new MonomialDecay(), y0, p, 0, 1.4, Options(0.5)).Status);
+    }
+
+    [Theory]
+    [InlineData("Dopri5")]
+    [InlineData("Rodas4")]
+    public void TwoResetsDueAtOneTime_AreBothApplied_AndDifferentiated(string method)
+    {
+        // Two doses at t = 1 (y⁺ = y⁻ + 1 each, the second scaled by θ): the restart after the first read the second's
+        // g = t − 1 as exactly zero, no crossing, and the solve ended with Success and one dose.
+        var m = OdeMethod.All.Single(x => x.Name == method);
+        var first = OdeEvent.AtTime(1.0, new OdeReset((y, p, yp) => yp[0] = y[0] + 1, (y, p, dhdy, dhdp) => dhdy[0] = 1));
+        var second = OdeEvent.AtTime(1.0, new OdeReset((y, p, yp) => yp[0] = y[0] + p[0], (y, p, dhdy, dhdp) => { dhdy[0] = 1; dhdp[0] = 1; }));
+        var options = new SolverOptions { Method = m, RelTol = 1e-11, AbsTol = 1e-13, Events = [first, second] };
+        const double k = 0.5;
+        OdeSolution s = Ode.Solve(new MonomialDecay(), [1.0], [k], 0, 2, options);
+        Assert.Equal(OdeStatus.Success, s.Status);
+        Assert.Equal(2, s.Events.Count);
+        // y(2) = ((e^−k + 1) + k)·e^−k.
+        double expected = (Math.Exp(-k) + 1 + k) * Math.Exp(-k);
+        Assert.Equal(expected, s.FinalState[0], 8);
+        // dy(2)/dk = (−e^−k + 1)·e^−k − ((e^−k + 1) + k)·e^−k, and dy(2)/dy0 = e^−2k.
+        double dk = (1 - Math.Exp(-k)) * Math.Exp(-k) - expected;
+        foreach (Sensitivity sens in new Sensitivity[] { Sensitivity.Forward, Sensitivity.InterpolatingAdjoint(), Sensitivity.InterpolatingAdjoint(3, recordBudgetBytes: 0) })
+        {
+            OdeGradient g = Ode.Gradient(new MonomialDecay(), [1.0], [k], 0, [2.0], [1.0], sens, options);
+            Assert.True(g.Status == OdeStatus.Success, $"{sens.Name}: {g.Status}");
+            Assert.Equal(Math.Exp(-2 * k), g.Y0[0], 7);
+            Assert.Equal(dk, g.Parameters[0], 7);
+        }
+    }
+
     /// <summary>y' = −p·y.</summary>
     private readonly struct MonomialDecay : IOdeSystem
     {

@@ -202,12 +202,16 @@ public class IntegratorTests
         Assert.Equal(4, integrator.Stats.Steps);
         Assert.Equal(Math.Exp(-1), integrator.State[0], method.Order >= 3 ? 2e-3 : method.Order == 2 ? 2e-2 : 0.1);
 
-        // And its budget: attempts since the last Reset, whatever the family.
+        // And its budget: attempts since the last Reset, whatever the family; a Restart (after an event's reset) does not
+        // renew it, a Reset does.
         var budget = method.CreateIntegrator<Decay>(1, new SolverOptions { Method = method, FixedStep = 0.01, MaxSteps = 10 });
         budget.Reset(default, [1.0], 0, 1);
         Assert.Equal(OdeStatus.MaxStepsExceeded, budget.Run());
         Assert.Equal(10, budget.Stats.Steps);
         budget.Restart(budget.Time, budget.State);
+        Assert.False(budget.Step());
+        Assert.Equal(OdeStatus.MaxStepsExceeded, budget.Status);
+        budget.Reset(default, budget.State, budget.Time, 1);
         Assert.True(budget.Step());
     }
 

@@ -25,6 +25,15 @@ public class OdeSolveTests(ITestOutputHelper output)
     // ---- accuracy against exact solutions ----
 
     [Fact]
+    public void NullMethod_IsRejectedWhereItIsSet()
+    {
+        // A method looked up by name that is not there (FirstOrDefault) reached every call as a NullReferenceException.
+        OdeMethod? missing = OdeMethod.All.FirstOrDefault(m => m.Name == "NoSuchMethod");
+        var e = Assert.Throws<ArgumentNullException>(() => new SolverOptions { Method = missing! });
+        Assert.Equal("Method", e.ParamName);
+    }
+
+    [Fact]
     public void Dopri5_ExponentialDecay_MatchesExact()
     {
         var solution = Ode.Solve(new DecaySystem(), [1.0], DecayP, 0, 5, new SolverOptions { RelTol = 1e-10, AbsTol = 1e-12 });

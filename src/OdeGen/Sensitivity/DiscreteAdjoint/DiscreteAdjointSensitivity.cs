@@ -16,7 +16,7 @@ public sealed class DiscreteAdjointSensitivity : Sensitivity
     /// Keep the state of every this-many-th step only (default 1: every step). The backward pass then recomputes
     /// the states of one run of steps at a time from its checkpoint, replaying the recorded step sizes with the
     /// solver's own arithmetic, so the gradient is the same (to rounding). Memory becomes 2 doubles a step (time
-    /// and size) plus n doubles a checkpoint plus n·StepsPerCheckpoint of workspace, instead of n + 2 doubles a
+    /// and size) plus n doubles a checkpoint plus n·min(StepsPerCheckpoint, steps) of workspace, instead of n + 2 doubles a
     /// step; about √steps minimizes it. Costs one more evaluation of the live stages for most steps.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>

@@ -70,7 +70,7 @@ internal static class DiscreteAdjointSolver
         {
             ReverseStep<TSystem> stepper = work.Stepper;
             // With checkpoints, the states of one run of steps at a time, replayed from its checkpoint.
-            double[] run = work.Run;
+            double[] run = every > 1 ? work.RunFor(Math.Min(every, tape.Count)) : [];
             int cachedRun = -1;
             double[] lambda = gY0;   // ∂L/∂y at the current point of the backward sweep; ends as dL/dy0
             double[] f = work.F;
@@ -242,7 +242,6 @@ internal static class DiscreteAdjointSolver
             if (Keeper is not null) KeepingForward = new RungeKuttaIntegrator<KeepingField<TSystem>>(n, options);
             Tape.Keeper = Keeper;
             Stepper = new ReverseStep<TSystem>(system, [], options.Method.Tableau, counter, Keeper);
-            Run = _every > 1 ? new double[_every * n] : [];
             F = new double[n];
         }
 
@@ -257,8 +256,20 @@ internal static class DiscreteAdjointSolver
         public Recording Recorded { get; } = new();
         public StepRecord Tape { get; }
         public ReverseStep<TSystem> Stepper { get; }
-        /// <summary>The states of one run of steps replayed from its checkpoint (empty without checkpoints).</summary>
-        public double[] Run { get; }
+        /// <summary>The states of one run of steps replayed from its checkpoint (empty without checkpoints; see <see cref="RunFor"/>).</summary>
+        public double[] Run { get; private set; } = [];
+
+        /// <summary>
+        /// <see cref="Run"/> with room for <paramref name="steps"/> states: the longest run the tape holds, at most
+        /// StepsPerCheckpoint, so a setting above the steps taken (int.MaxValue: replay everything from y0) holds the steps
+        /// there are. It keeps its largest size.
+        /// </summary>
+        public double[] RunFor(int steps)
+        {
+            long length = (long)steps * _n;
+            if (Run.Length < length) Run = new double[length];
+            return Run;
+        }
         /// <summary>f at t0 for an empty first interval.</summary>
         public double[] F { get; }
         /// <summary>Steps taken before each observation time, and y(times[i]) as row i.</summary>

@@ -16,22 +16,19 @@ internal sealed class ForwardEventRun<TSystem> where TSystem : struct, IOdeSyste
     private readonly EventLocator _locator;
     private readonly EventJump _jump;
     private readonly int _n, _cols;
-    private readonly long _maxSteps;
 
     /// <param name="system">The dynamics.</param>
     /// <param name="p">θ.</param>
     /// <param name="events">The events (checked by <see cref="EventJump.Require"/>).</param>
     /// <param name="cols">Directions in s.</param>
     /// <param name="pSeed">θ's direction of each column, m × cols row-major (empty: none).</param>
-    /// <param name="maxSteps">Step attempts for the whole run, across restarts.</param>
-    public ForwardEventRun(in TSystem system, double[] p, IReadOnlyList<OdeEvent> events, int cols, double[] pSeed, long maxSteps)
+    public ForwardEventRun(in TSystem system, double[] p, IReadOnlyList<OdeEvent> events, int cols, double[] pSeed)
     {
         _system = system;
         _p = p;
         _n = system.StateCount;
         _cols = cols;
         _pSeed = pSeed;
-        _maxSteps = maxSteps;
         _locator = new EventLocator(events, _n, _n + _n * cols);
         _jump = new EventJump(_n, system.ParameterCount);
         _yPlus = new double[_n];
@@ -110,8 +107,6 @@ internal sealed class ForwardEventRun<TSystem> where TSystem : struct, IOdeSyste
             observations.At(t, xs);
             stepper.Restart(t, xs);
             _locator.Restart(t, xs, fired);
-            SolverStats stats = stepper.Stats;
-            if (stats.Steps + stats.RejectedSteps >= _maxSteps) return OdeStatus.MaxStepsExceeded;
         }
         if (stepper.Status == OdeStatus.Success) stepper.State.CopyTo(x);
         return stepper.Status;

@@ -38,7 +38,7 @@ internal static class InterpolatingAdjointEvents
         var forward = options.Method.CreateIntegrator<SystemField<TSystem>>(n, options);
         var ys = new double[inputs.Count * n];
         if (observation[0] >= 0) inputs.Y0.CopyTo(ys.AsSpan(observation[0] * n, n));
-        var pass = new ForwardPass<TSystem>(events, inputs, p, bounds, observation, ys, options.MaxSteps);
+        var pass = new ForwardPass<TSystem>(events, inputs, p, bounds, observation, ys);
         var intervals = new Intervals<TSystem>(pass);
         var ends = intervals;
         OdeStatus status = ObservationShell.SolveToObservations(forward, systemField, inputs.Y0, bounds[0], bounds.AsSpan(1), ref intervals, ref ends);
@@ -95,7 +95,7 @@ internal static class InterpolatingAdjointEvents
     /// so far, the located events, and the state held after a terminal event.
     /// </summary>
     private sealed class ForwardPass<TSystem>(IReadOnlyList<OdeEvent> events, GradientInputs inputs, double[] p, double[] bounds,
-        int[] observation, double[] ys, long maxSteps) where TSystem : struct, IOdeSystem
+        int[] observation, double[] ys) where TSystem : struct, IOdeSystem
     {
         private readonly int _n = inputs.StateCount;
         private readonly EventLocator _locator = Started(events, inputs, bounds[0]);
@@ -140,8 +140,6 @@ internal static class InterpolatingAdjointEvents
                 _from = t;
                 forward.Restart(t, _y);
                 _locator.Restart(t, _y, fired);
-                SolverStats stats = forward.Stats;
-                if (stats.Steps + stats.RejectedSteps >= maxSteps) return OdeStatus.MaxStepsExceeded;
             }
             return forward.Status;
         }

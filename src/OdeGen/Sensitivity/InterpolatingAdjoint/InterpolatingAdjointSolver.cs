@@ -244,7 +244,7 @@ internal static class InterpolatingAdjointSolver
             SystemField = SystemField.Rebind(system, inputs.P);
             Sweep.Bind(system, inputs.P, counter);
             Forward.ClearStats();
-            int boundaries = inputs.Count + checkpoints + 1;
+            int boundaries = BoundaryCapacity(inputs, checkpoints);
             if (Bounds.Length < boundaries)
             {
                 Bounds = new double[boundaries];
@@ -263,11 +263,26 @@ internal static class InterpolatingAdjointSolver
     /// </summary>
     internal static void Boundaries(GradientInputs inputs, int checkpoints, out double[] bounds, out int[] observation)
     {
-        var b = new double[inputs.Count + checkpoints + 1];
+        var b = new double[BoundaryCapacity(inputs, checkpoints)];
         var o = new int[b.Length];
         int count = Boundaries(inputs, checkpoints, b, o);
         bounds = b[..count];
         observation = o[..count];
+    }
+
+    /// <summary>
+    /// times.Length + <paramref name="checkpoints"/> + 1, the most boundaries there can be; an ArgumentException when their
+    /// states (n each) would not fit in an array, where the sum overflowed int and the call failed with an
+    /// IndexOutOfRangeException or OverflowException (Sensitivity.InterpolatingAdjoint(int.MaxValue)).
+    /// </summary>
+    internal static int BoundaryCapacity(GradientInputs inputs, int checkpoints)
+    {
+        long boundaries = (long)inputs.Count + checkpoints + 1;
+        if (boundaries * Math.Max(inputs.StateCount, 1) > Array.MaxLength)
+            throw new ArgumentException(
+                $"The interpolating adjoint with {checkpoints} checkpoints and {inputs.Count} observation times keeps the state at up to {boundaries} boundaries, " +
+                $"{inputs.StateCount} values each: more than an array holds. Use fewer checkpoints (memory is O((checkpoints + observations)·n); a few dozen usually suffice).", "sensitivity");
+        return (int)boundaries;
     }
 
     /// <summary>

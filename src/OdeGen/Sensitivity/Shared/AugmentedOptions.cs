@@ -21,11 +21,17 @@ internal static class AugmentedOptions
     /// The absolute tolerances of a <paramref name="dimension"/>-component augmented state: <paramref name="scale"/>
     /// times the state's vector on the first <paramref name="stateComponents"/>, <paramref name="absTol"/> elsewhere.
     /// </summary>
+    /// <exception cref="ArgumentException">The vector does not have one entry per state component (as Ode.Solve requires).</exception>
     public static double[] Expand(double[] stateVector, int dimension, int stateComponents, double absTol, double scale)
     {
+        // Laid out as far as it fitted, a vector of another length gave its missing components the scalar AbsTol (or lost
+        // its extra entries) and the call succeeded, where Ode.Solve with the same options throws.
+        if (stateVector.Length != stateComponents)
+            throw new ArgumentException(
+                $"AbsTolVector must have length {stateComponents} (the system's StateCount; the derivative components take AbsTol), but has length {stateVector.Length}.", "options");
         var v = new double[dimension];
         v.AsSpan().Fill(absTol);
-        for (int i = 0; i < Math.Min(stateComponents, stateVector.Length); i++) v[i] = scale * stateVector[i];
+        for (int i = 0; i < stateComponents; i++) v[i] = scale * stateVector[i];
         return v;
     }
 

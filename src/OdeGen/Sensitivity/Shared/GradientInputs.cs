@@ -57,6 +57,7 @@ internal sealed class GradientInputs
         if (Loss is null) return;
         Array.Clear(DLdy);
         LossValue = Loss(states, DLdy);
+        Guard.FiniteLossDerivative(DLdy, StateCount);
     }
 
     public double[] Y0 { get; }

@@ -91,7 +91,10 @@ public sealed class RosenbrockIntegrator<TField> : IOdeIntegrator<TField> where 
     public void ClearStats() => _stats = default;
 
     /// <summary>Starts an integration from (t0, y0) towards tEnd (either direction).</summary>
-    public void Reset(in TField field, ReadOnlySpan<double> y0, double t0, double tEnd)
+    public void Reset(in TField field, ReadOnlySpan<double> y0, double t0, double tEnd) => Reset(field, y0, t0, tEnd, continueBudget: false);
+
+    // continueBudget: a restart (Restart), whose attempts count on from the runs before it against MaxSteps.
+    private void Reset(in TField field, ReadOnlySpan<double> y0, double t0, double tEnd, bool continueBudget)
     {
         if (y0.Length != _n) throw new ArgumentException($"Expected a state of length {_n}, got {y0.Length}.", nameof(y0));
         _field = field;
@@ -99,11 +102,11 @@ public sealed class RosenbrockIntegrator<TField> : IOdeIntegrator<TField> where 
         y0.CopyTo(_yPrev);
         _dense.AsSpan().Clear();
         _jacobianCurrent = false;
-        _loop.Begin(new Kernel(this), t0, tEnd);
+        _loop.Begin(new Kernel(this), t0, tEnd, continueBudget: continueBudget);
     }
 
     /// <inheritdoc/>
-    public void Restart(double t, ReadOnlySpan<double> y) => Reset(_field, y, t, _loop.End);
+    public void Restart(double t, ReadOnlySpan<double> y) => Reset(_field, y, t, _loop.End, continueBudget: true);
 
     /// <inheritdoc/>
     /// <exception cref="NotSupportedException">Set to fewer than every component: the stiff integrators control the error of all of them.</exception>

@@ -183,7 +183,7 @@ public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator<TField> where 
     /// its state (the interpolating adjoint at an observation) starts from the step its last run's controller proposed
     /// instead of choosing one afresh, which costs an evaluation of F. Error control accepts or shrinks it as any step.
     /// </summary>
-    internal void ResetWithFirstStep(in TField field, ReadOnlySpan<double> y0, double t0, double tEnd, double firstStep)
+    internal void ResetWithFirstStep(in TField field, ReadOnlySpan<double> y0, double t0, double tEnd, double firstStep, bool continueBudget = false)
     {
         if (y0.Length != _n) throw new ArgumentException($"Expected a state of length {_n}, got {y0.Length}.", nameof(y0));
         Guard.Interval(t0, tEnd, nameof(t0), nameof(tEnd));
@@ -191,11 +191,11 @@ public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator<TField> where 
         y0.CopyTo(_y);
         y0.CopyTo(_yPrev);
         _extraStagesReady = false;
-        _loop.Begin(new Kernel(this), t0, tEnd, firstStep);
+        _loop.Begin(new Kernel(this), t0, tEnd, firstStep, continueBudget);
     }
 
     /// <inheritdoc/>
-    public void Restart(double t, ReadOnlySpan<double> y) => Reset(_field, y, t, _loop.End);
+    public void Restart(double t, ReadOnlySpan<double> y) => ResetWithFirstStep(_field, y, t, _loop.End, 0, continueBudget: true);
 
     /// <summary>
     /// Takes one accepted step towards the end time (retrying rejected attempts inside).
