@@ -132,6 +132,21 @@ public class EnsembleKeptWorkerTests
         Assert.Throws<ArgumentException>(() => { Ode.SolveReusing(new Lorenz.RhsSystem(), workspace, y0s, p, 0, 1, options, ensemble); });
     }
 
+    // Ensembles refuse events (the lanes share their steps). An event added in place to the options' list after a first
+    // call must be refused by the next call too, not skipped as checked and then ignored.
+    [Fact]
+    public void TheReusingSolve_RefusesAnEventAddedInPlace()
+    {
+        double[] p = [10, 28, 8.0 / 3], y0s = LorenzStates(N, seed: 7);
+        var events = new List<OdeEvent>();
+        var options = new SolverOptions { Method = OdeMethod.Dopri5, RelTol = 1e-3, AbsTol = 1e-3, Events = events };
+        var ensemble = Force(LaneWidth.Lane256, 1);
+        var workspace = new global::OdeGen.Ensemble.LaneSolveWorkspace<Lorenz.RhsSystem>();
+        Ode.SolveReusing(new Lorenz.RhsSystem(), workspace, y0s, p, 0, 1, options, ensemble);
+        events.Add(OdeEvent.StateCrossing(0, level: 0.0));
+        Assert.Throws<ArgumentException>(() => { Ode.SolveReusing(new Lorenz.RhsSystem(), workspace, y0s, p, 0, 1, options, ensemble); });
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
