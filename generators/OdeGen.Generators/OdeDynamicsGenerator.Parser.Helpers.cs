@@ -33,7 +33,7 @@ public sealed partial class OdeDynamicsGenerator
                 foreach (InvocationExpressionSyntax call in pending.Pop().DescendantNodes().OfType<InvocationExpressionSyntax>())
                 {
                     if (_semantic.GetSymbolInfo(call, _cancellationToken).Symbol is IMethodSymbol method && IsHelper(method)
-                        && method.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(_cancellationToken) is MethodDeclarationSyntax declaration
+                        && Declaration(method) is { } declaration
                         && declaration.SyntaxTree == _syntax.SyntaxTree && seen.Add(declaration))
                     {
                         yield return declaration;
@@ -43,11 +43,18 @@ public sealed partial class OdeDynamicsGenerator
             }
         }
 
+        /// <summary>
+        /// The declaration that holds <paramref name="method"/>'s body: for a partial method the implementing part (a call
+        /// binds to the declaring part, which has none); null for a method not declared in source.
+        /// </summary>
+        private MethodDeclarationSyntax? Declaration(IMethodSymbol method) =>
+            (method.PartialImplementationPart ?? method).DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(_cancellationToken) as MethodDeclarationSyntax;
+
         /// <summary>Inlines the helper <paramref name="method"/> called by <paramref name="invocation"/>; -1 after a diagnostic.</summary>
         private int Helper(InvocationExpressionSyntax invocation, IMethodSymbol method)
         {
             string name = method.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat);
-            var declaration = method.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(_cancellationToken) as MethodDeclarationSyntax;
+            MethodDeclarationSyntax? declaration = Declaration(method);
             if (declaration is null || declaration.SyntaxTree != _syntax.SyntaxTree)
             {
                 Report(DiagnosticDescriptors.UnsupportedHelper, invocation, name, "it is declared in another file; move it into the file of the [OdeDynamics] method so edits to it regenerate the code");
@@ -59,6 +66,12 @@ public sealed partial class OdeDynamicsGenerator
                 || declaration.ContainsDiagnostics)
             {
                 Report(DiagnosticDescriptors.UnsupportedHelper, invocation, name, "a helper must be 'static double H(double a, ...)' with double parameters passed by value");
+                return -1;
+            }
+
+            if (declaration.Body is null && declaration.ExpressionBody is null)
+            {
+                Report(DiagnosticDescriptors.UnsupportedHelper, invocation, name, "it has no body to differentiate; write its body in C#, or give it rules with [OdeCustomDerivative]");
                 return -1;
             }
 
@@ -90,10 +103,12 @@ public sealed partial class OdeDynamicsGenerator
         /// <summary>Lowers the body of <paramref name="method"/> in place with its parameters bound to <paramref name="values"/>; -1 after a diagnostic.</summary>
         private int Inline(IMethodSymbol method, MethodDeclarationSyntax declaration, int[] values, string name)
         {
+            // The body names the parameters of the part that holds it (a partial method's implementing part).
             var saved = new Dictionary<ISymbol, int>(_arguments, SymbolEqualityComparer.Default);
+            IMethodSymbol bodyPart = method.PartialImplementationPart ?? method;
             for (int i = 0; i < values.Length; i++)
             {
-                _arguments[method.Parameters[i]] = values[i];
+                _arguments[bodyPart.Parameters[i]] = values[i];
             }
 
             _inlining.Add(method);

@@ -263,6 +263,7 @@ public class DiagnosticTests
     [InlineData("[OdeDifferentiable] static double H(ref double x) => x;", "double a = y[0]; dydt[0] = [|H(ref a)|];")]
     [InlineData("[OdeDifferentiable] static float H(double x) => (float)x;", "dydt[0] = [|H(y[0])|];")]
     [InlineData("[OdeDifferentiable] static double H(double x) { if (x > 0) return x; return -x; }", "dydt[0] = [|H(y[0])|];")]
+    [InlineData("[OdeDifferentiable] static extern double H(double x);", "dydt[0] = [|H(y[0])|];")]
     public void ODE0017_UnsupportedHelper(string helper, string body)
     {
         string source = InMethod(body, "[OdeDynamics(States = 3, Parameters = 3)]").Replace("private static int Index = 1;", "private static int Index = 1;\n    " + helper);

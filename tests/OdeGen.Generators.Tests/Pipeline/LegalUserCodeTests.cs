@@ -1,0 +1,100 @@
+using System.Reflection;
+using Microsoft.CodeAnalysis;
+using OdeGen.Generators.Tests.Differentiation;
+using OdeGen.Generators.Tests.Infrastructure;
+using OdeGen.Lanes;
+using OdeGen.Testing;
+
+namespace OdeGen.Generators.Tests.Pipeline;
+
+/// <summary>
+/// Legal C# as an outside user writes it, each case found by an adversarial hunt to break one of the generator's three
+/// promises: it never throws into the compiler, it never emits code that does not compile (a construct is supported or
+/// refused with a located ODE diagnostic), and the derivatives of what it supports are right.
+/// </summary>
+public class LegalUserCodeTests
+{
+    private const string Signature = "(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)";
+
+    /// <summary>A partial class C with one marked Rhs of <paramref name="body"/> and the members <paramref name="members"/>.</summary>
+    private static string Dynamics(string body, string attribute = "[OdeDynamics]", string members = "") => $$"""
+        using OdeGen;
+        namespace Users;
+        public static partial class C
+        {
+            {{attribute}}
+            public static void Rhs{{Signature}}
+            {
+                {{body}}
+            }
+
+            {{members}}
+        }
+        """;
+
+    [Fact]
+    public void PartialMethodHelper_IsInlinedFromItsImplementation()
+    {
+        // As found: the call binds to the declaration without a body, and the inliner read its missing body (ODE0011).
+        SystemUnderTest s = SingleSystem(Dynamics("dydt[0] = H(y[0]) * p[0];", members: """
+            [OdeDifferentiable] public static partial double H(double a);
+            public static partial double H(double a) => a * Math.Sin(a);
+            """));
+        AssertDerivativesRight(s);
+    }
+
+    /// <summary>Runs the generator on <paramref name="source"/> (legal C#), asserts it reported no error and its output compiles; its one double system.</summary>
+    private static SystemUnderTest SingleSystem(string source)
+    {
+        Compilation input = GeneratorHarness.Compile(source);
+        Assert.Empty(GeneratorHarness.Errors(input));
+        GeneratorRun run = GeneratorHarness.Run(input);
+        Assert.Null(run.Result.Results.Single().Exception);
+        Assert.DoesNotContain(run.Result.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
+        Assembly assembly = CompiledSystems.EmitAndLoad(run.Output);
+        return Assert.Single(CompiledSystems.SystemsOf(assembly).Values);
+    }
+
+    /// <summary>
+    /// Evaluate is the user's method bit for bit and Jvp's f is Evaluate; Jvp matches central differences; Vjp passes the
+    /// dot-product test against Jvp; the lane methods mean the scalar ones at every width.
+    /// </summary>
+    private static void AssertDerivativesRight(SystemUnderTest s)
+    {
+        int n = s.System.StateCount, m = s.System.ParameterCount;
+        var random = new Random(20261206);
+        for (int sample = 0; sample < 4; sample++)
+        {
+            var x = new Point(random.NextDouble(), Vector(random, n, -0.9, 0.9), Vector(random, m, 0.5, 1.5), random);
+            double[] expected = new double[n], f = new double[n], fDot = new double[n];
+            s.User(x.T, x.Y, x.P, expected);
+            Direction v = Direction.Random(random, s.System);
+            s.System.Jvp(x.T, x.Y, x.P, v.T, v.Y, v.P, f, fDot);
+            Assert.Equal(expected.Select(BitConverter.DoubleToInt64Bits), f.Select(BitConverter.DoubleToInt64Bits));
+
+            FiniteDifferences fd = FiniteDifferences.Of(s.System, x);
+            for (int i = 0; i < n; i++)
+            {
+                CompileAndRunTests.AssertClose(fd.Apply(i, v), fDot[i], $"dydtDot[{i}]");
+            }
+
+            double[] a = Vector(random, n, -1, 1), yBar = new double[n], pBar = new double[m];
+            double tBar = s.System.Vjp(x.T, x.Y, x.P, a, yBar, pBar);
+            double forward = a.Zip(fDot, (ai, d) => ai * d).Sum();
+            double reverse = (tBar * v.T) + yBar.Zip(v.Y, (g, d) => g * d).Sum() + pBar.Zip(v.P, (g, d) => g * d).Sum();
+            Assert.True(Math.Abs(forward - reverse) <= 1e-12 * (1 + Math.Abs(forward)), $"<a, J v> = {forward:R} but <Jᵀa, v> = {reverse:R}");
+        }
+
+        var lanes = (IOdeLaneSystem)s.System;
+        LaneComparison.AssertLanesMatchScalar<Lane1>(lanes, Points(random, 1, n, m), 0.3, 0.7, s.Name);
+        LaneComparison.AssertLanesMatchScalar<Lane128>(lanes, Points(random, Lane128.Count, n, m), 0.3, 0.7, s.Name);
+        LaneComparison.AssertLanesMatchScalar<Lane256>(lanes, Points(random, Lane256.Count, n, m), 0.3, 0.7, s.Name);
+        LaneComparison.AssertLanesMatchScalar<Lane512>(lanes, Points(random, Lane512.Count, n, m), 0.3, 0.7, s.Name);
+    }
+
+    private static List<LanePoint> Points(Random random, int count, int n, int m) =>
+        Enumerable.Range(0, count).Select(_ => LanePoint.Random(random, n, m)).ToList();
+
+    private static double[] Vector(Random random, int length, double lo, double hi) =>
+        Enumerable.Range(0, length).Select(_ => lo + ((hi - lo) * random.NextDouble())).ToArray();
+}
