@@ -1,6 +1,7 @@
 using System.Reflection;
 using Microsoft.CodeAnalysis;
 using OdeGen.Generators.Tests.Differentiation;
+using OdeGen.Generators.Tests.Emit;
 using OdeGen.Generators.Tests.Infrastructure;
 using OdeGen.Lanes;
 using OdeGen.Testing;
@@ -41,6 +42,22 @@ public class LegalUserCodeTests
             public static partial double H(double a) => a * Math.Sin(a);
             """));
         AssertDerivativesRight(s);
+    }
+
+    [Fact]
+    public void YLengthAsANumber_InAFixedSizeLoop_KeepsTheSpanForm()
+    {
+        // As found: the loop unrolled to straight-line code got the fused-step register form, which printed y.Length on
+        // its struct of states (CS1061 in generated code). p.Length stays a span's length there and is fine.
+        SystemUnderTest s = SingleSystem(Dynamics("for (int i = 0; i < 2; i++) dydt[i] = y.Length * y[i] * y[i] + p.Length * p[i];",
+            "[OdeDynamics(States = 2, Parameters = 2)]"));
+        AssertDerivativesRight(s);
+        Assert.False(s.System is IOdeFusedLaneSystem);
+
+        SystemUnderTest fused = SingleSystem(Dynamics("for (int i = 0; i < 2; i++) dydt[i] = y[i] * y[i] + p.Length * p[i];",
+            "[OdeDynamics(States = 2, Parameters = 2)]"));
+        AssertDerivativesRight(fused);
+        FusedRegisterTests.AtEveryWidth(Assert.IsAssignableFrom<IOdeFusedLaneSystem>(fused.System), new Random(2));
     }
 
     /// <summary>Runs the generator on <paramref name="source"/> (legal C#), asserts it reported no error and its output compiles; its one double system.</summary>
