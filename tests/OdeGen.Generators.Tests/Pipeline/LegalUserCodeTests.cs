@@ -60,6 +60,29 @@ public class LegalUserCodeTests
         FusedRegisterTests.AtEveryWidth(Assert.IsAssignableFrom<IOdeFusedLaneSystem>(fused.System), new Random(2));
     }
 
+    [Theory]
+    [InlineData("States", false)]
+    [InlineData("Parameters", false)]
+    [InlineData("States", true)]
+    [InlineData("VjpOnBuffers", true)]
+    [InlineData("EvaluateLoop0", true)]
+    public void LocalsNamedLikeMembersOfTheStruct_AreRenamedInTheGeneratedCode(string name, bool buffer)
+    {
+        // As found: a local 'States' hid the struct's constant in 'y = GeneratedSpans.Sized(y, States, …)' (CS0844), and a
+        // stackalloc buffer 'VjpOnBuffers' hid the method Vjp calls with its buffers (CS0149), both in generated code.
+        string body = buffer
+            ? $"Span<double> {name} = stackalloc double[3];\n"
+              + $"for (int i = 0; i < 3; i++) {name}[i] = Math.Tanh(y[i] * p[i]);\n"
+              + $"for (int i = 0; i < 3; i++) dydt[i] = {name}[(i + 1) % 3] * y[i];"
+            : $"double {name} = y[0] * p[0];\n"
+              + $"dydt[0] = {name} * Math.Sin({name}) + (y[1] > 0 ? {name} : y[1]);\n"
+              + $"dydt[1] = {name} * y[1] * Math.Exp(y[2]);\n"
+              + $"dydt[2] = Math.Max({name}, y[2]);";
+        SystemUnderTest s = SingleSystem(Dynamics(body, "[OdeDynamics(States = 3, Parameters = 3, SecondOrder = true, VectorizeLoops = true)]"));
+        AssertDerivativesRight(s);
+        SecondOrderCheck.All((IOdeSystemSecondOrder)s.System, new Random(3), name);
+    }
+
     /// <summary>Runs the generator on <paramref name="source"/> (legal C#), asserts it reported no error and its output compiles; its one double system.</summary>
     private static SystemUnderTest SingleSystem(string source)
     {
