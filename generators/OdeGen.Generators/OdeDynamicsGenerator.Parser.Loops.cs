@@ -326,6 +326,11 @@ public sealed partial class OdeDynamicsGenerator
             }
 
             string name = Reserved.Contains(variable!.Name) || (_isFunction && FunctionReserved.Contains(variable.Name)) ? variable.Name + "_" : variable.Name;
+            while (_loopVariables.ContainsValue(name))
+            {
+                name += "_";   // a helper's loop inlined into a caller's loop of the same variable name: C# has each in its own method
+            }
+
             _loopVariables[variable] = name;
             int id = ++_loopCount;
             _builder.For(name, lo!, hi!, reversed: false);

@@ -83,6 +83,20 @@ public class LegalUserCodeTests
         SecondOrderCheck.All((IOdeSystemSecondOrder)s.System, new Random(3), name);
     }
 
+    [Theory]
+    [InlineData(2)]
+    [InlineData(40)]
+    public void HelperLoop_InsideACallersLoopOfTheSameVariableName_GetsANameOfItsOwn(int states)
+    {
+        // As found: both loops were 'i' in the IR, and the inner one's end removed the outer 'i' (ODE0011, KeyNotFoundException).
+        // With 2 states the loops unroll; with 40 they stay loops and are printed nested.
+        SystemUnderTest s = SingleSystem(Dynamics($"for (int i = 0; i < {states}; i++) dydt[i] = H(y[i]) * p[i];",
+            $"[OdeDynamics(States = {states}, Parameters = {states}, SecondOrder = true)]",
+            "[OdeDifferentiable] static double H(double a) { double s = 0; for (int i = 1; i <= 3; i++) s += Math.Pow(a, i) / i; return s; }"));
+        AssertDerivativesRight(s);
+        SecondOrderCheck.All((IOdeSystemSecondOrder)s.System, new Random(4), "helper loop");
+    }
+
     /// <summary>Runs the generator on <paramref name="source"/> (legal C#), asserts it reported no error and its output compiles; its one double system.</summary>
     private static SystemUnderTest SingleSystem(string source)
     {
