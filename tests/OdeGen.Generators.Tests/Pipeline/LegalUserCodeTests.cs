@@ -2,6 +2,7 @@ using System.Reflection;
 using Microsoft.CodeAnalysis;
 using OdeGen.Generators.Tests.Differentiation;
 using OdeGen.Generators.Tests.Emit;
+using OdeGen.Generators.Tests.Functions;
 using OdeGen.Generators.Tests.Infrastructure;
 using OdeGen.Lanes;
 using OdeGen.Testing;
@@ -97,16 +98,62 @@ public class LegalUserCodeTests
         SecondOrderCheck.All((IOdeSystemSecondOrder)s.System, new Random(4), "helper loop");
     }
 
+    [Theory]
+    [InlineData("s")]
+    [InlineData("yBarDot")]
+    [InlineData("pBarDot")]
+    [InlineData("TLane")]
+    public void LoopVariablesNamedLikeParametersOfTheSecondOrderMethods_AreRenamed(string name)
+    {
+        // As found: DivergenceVjp's 's' and Hvp's 'yBarDot', 'pBarDot' were redeclared by the loop (CS0136 in generated code),
+        // and 'TLane' named a local after the lane methods' type parameter (CS0412).
+        // 40 trips keep the loops (3 would be unrolled, and the name gone).
+        SystemUnderTest s = SingleSystem(Dynamics(
+            $"double q = 0;\nfor (int {name} = 0; {name} < 40; {name}++) {{ double r = y[{name}] * p[{name}]; q += Math.Tanh(r) * r; }}\n"
+            + $"for (int {name} = 0; {name} < 40; {name}++) dydt[{name}] = y[{name}] > 0 ? q * y[{name}] : y[({name} + 1) % 40];",
+            "[OdeDynamics(States = 40, Parameters = 40, SecondOrder = true)]"));
+        AssertDerivativesRight(s);
+        SecondOrderCheck.All((IOdeSystemSecondOrder)s.System, new Random(5), name);
+    }
+
+    [Theory]
+    [InlineData("xBarDot")]
+    [InlineData("pBarDot")]
+    public void FunctionLoopVariablesNamedLikeParametersOfHvp_AreRenamed(string name)
+    {
+        string source = $$"""
+            using OdeGen;
+            namespace Users;
+            public static partial class F
+            {
+                [Differentiable(Inputs = 40, Outputs = 40, Parameters = 40, SecondOrder = true)]
+                public static void M(ReadOnlySpan<double> x, ReadOnlySpan<double> p, Span<double> y)
+                {
+                    double q = 0;
+                    for (int {{name}} = 0; {{name}} < 40; {{name}}++) { double r = x[{{name}}] * p[{{name}}]; q += Math.Tanh(r) * r; }
+                    for (int {{name}} = 0; {{name}} < 40; {{name}}++) y[{{name}}] = x[{{name}}] > 0 ? q * x[{{name}}] : x[({{name}} + 1) % 40];
+                }
+            }
+            """;
+        Assembly assembly = Generate(source);
+        Type type = assembly.GetType("Users.F+MFunction")!;
+        var g = (IDifferentiableFunctionSecondOrder)Activator.CreateInstance(type)!;
+        FunctionChecks.All(g, type.DeclaringType!.GetMethod("M")!.CreateDelegate<UserFunction>(), new Random(6), name);
+        FunctionSecondOrderChecks.All(g, new Random(7), name);
+    }
+
     /// <summary>Runs the generator on <paramref name="source"/> (legal C#), asserts it reported no error and its output compiles; its one double system.</summary>
-    private static SystemUnderTest SingleSystem(string source)
+    private static SystemUnderTest SingleSystem(string source) => Assert.Single(CompiledSystems.SystemsOf(Generate(source)).Values);
+
+    /// <summary>Runs the generator on <paramref name="source"/> (legal C#), asserts it reported no error; the loaded assembly with its output.</summary>
+    private static Assembly Generate(string source)
     {
         Compilation input = GeneratorHarness.Compile(source);
         Assert.Empty(GeneratorHarness.Errors(input));
         GeneratorRun run = GeneratorHarness.Run(input);
         Assert.Null(run.Result.Results.Single().Exception);
         Assert.DoesNotContain(run.Result.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
-        Assembly assembly = CompiledSystems.EmitAndLoad(run.Output);
-        return Assert.Single(CompiledSystems.SystemsOf(assembly).Values);
+        return CompiledSystems.EmitAndLoad(run.Output);
     }
 
     /// <summary>
