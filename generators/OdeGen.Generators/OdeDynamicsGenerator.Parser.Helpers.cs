@@ -22,7 +22,10 @@ public sealed partial class OdeDynamicsGenerator
         private static bool IsHelper(IMethodSymbol method) =>
             method.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == HelperAttributeName);
 
-        /// <summary>The helpers reachable from <paramref name="node"/>'s calls (declared in this file), transitively.</summary>
+        /// <summary>
+        /// The helpers reachable from <paramref name="node"/>'s calls (declared in this file), transitively; with second
+        /// order also the forward rules of functions with custom derivatives, which are read like helpers then.
+        /// </summary>
         private IEnumerable<SyntaxNode> HelperBodies(SyntaxNode node)
         {
             var seen = new HashSet<SyntaxNode>();
@@ -32,8 +35,20 @@ public sealed partial class OdeDynamicsGenerator
             {
                 foreach (InvocationExpressionSyntax call in pending.Pop().DescendantNodes().OfType<InvocationExpressionSyntax>())
                 {
-                    if (_semantic.GetSymbolInfo(call, _cancellationToken).Symbol is IMethodSymbol method && IsHelper(method)
-                        && Declaration(method) is { } declaration
+                    IMethodSymbol? method = _semantic.GetSymbolInfo(call, _cancellationToken).Symbol as IMethodSymbol;
+                    if (_secondOrder && method is not null && CustomRules(method) is { } rules)
+                    {
+                        int arity = method.Parameters.Length;
+                        method = rules.ConstructorArguments.Length == 2 && rules.ConstructorArguments[0].Value is string jvp
+                            ? method.ContainingType.GetMembers(jvp).OfType<IMethodSymbol>().FirstOrDefault(m => m.Parameters.Length == 2 * arity)
+                            : null;
+                    }
+                    else if (method is not null && !IsHelper(method))
+                    {
+                        method = null;
+                    }
+
+                    if (method is not null && Declaration(method) is { } declaration
                         && declaration.SyntaxTree == _syntax.SyntaxTree && seen.Add(declaration))
                     {
                         yield return declaration;

@@ -142,6 +142,21 @@ public class LegalUserCodeTests
         FunctionSecondOrderChecks.All(g, new Random(7), name);
     }
 
+    [Fact]
+    public void SecondOrder_ThroughAForwardRuleWithAConditional_InAMethodWithoutBranches()
+    {
+        // As found: only the method and its helpers were searched for branches, so the forward rule's '?:' was lowered
+        // as straight-line code, which has none: ODE0004 on it, then ODE0040 on the call, for a rule in the documented subset.
+        SystemUnderTest s = SingleSystem(Dynamics("dydt[0] = F(y[0]) * p[0];\ndydt[1] = F(y[1] * y[0]);",
+            "[OdeDynamics(SecondOrder = true)]", """
+            [OdeCustomDerivative(nameof(FJvp), nameof(FVjp))] static double F(double x) => x > 0 ? x * x : -x;
+            static double FJvp(double x, double xDot) { double d = x > 0 ? 2 * x : -1; return d * xDot; }
+            static void FVjp(double x, double yBar, ref double xBar) { xBar += (x > 0 ? 2 * x : -1) * yBar; }
+            """));
+        AssertDerivativesRight(s);
+        SecondOrderCheck.All((IOdeSystemSecondOrder)s.System, new Random(8), "forward rule");
+    }
+
     /// <summary>Runs the generator on <paramref name="source"/> (legal C#), asserts it reported no error and its output compiles; its one double system.</summary>
     private static SystemUnderTest SingleSystem(string source) => Assert.Single(CompiledSystems.SystemsOf(Generate(source)).Values);
 
