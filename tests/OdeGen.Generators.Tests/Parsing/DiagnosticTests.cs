@@ -294,6 +294,7 @@ public class DiagnosticTests
     [InlineData("[OdeCustomDerivative(nameof(J), nameof(V))] static double F(double x) => x; static double J(double x, double d) => d; static void V(double x, double b, double xb) { }", "reverse rule")]
     [InlineData("[OdeCustomDerivative(nameof(J), nameof(V))] static double F(ref double x) => x; static double J(double x, double d) => d; static void V(double x, double b, ref double xb) { }", "function")]
     [InlineData("[OdeCustomDerivative(\"J\", \"Missing\")] static double F(double x) => x; static double J(double x, double d) => d;", "Missing")]
+    [InlineData("[OdeCustomDerivative(nameof(J), nameof(V))] static double F(double x) => x; [Obsolete(\"old\", true)] static double J(double x, double d) => d; static void V(double x, double b, ref double xb) { }", "Obsolete")]
     public void ODE0018_InvalidCustomDerivative(string declarations, string mentioned)
     {
         string call = declarations.Contains("ref double x)", StringComparison.Ordinal) ? "double q = y[0]; dydt[0] = [|F(ref q)|];" : "dydt[0] = [|F(y[0])|];";
