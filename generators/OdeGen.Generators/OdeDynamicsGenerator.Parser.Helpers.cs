@@ -22,7 +22,10 @@ public sealed partial class OdeDynamicsGenerator
         private static bool IsHelper(IMethodSymbol method) =>
             method.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == HelperAttributeName);
 
-        /// <summary>The helpers reachable from <paramref name="node"/>'s calls (declared in this file), transitively.</summary>
+        /// <summary>
+        /// The helpers reachable from <paramref name="node"/>'s calls (declared in this file), transitively; with second
+        /// order also the forward rules of functions with custom derivatives, which are read like helpers then.
+        /// </summary>
         private IEnumerable<SyntaxNode> HelperBodies(SyntaxNode node)
         {
             var seen = new HashSet<SyntaxNode>();
@@ -32,8 +35,20 @@ public sealed partial class OdeDynamicsGenerator
             {
                 foreach (InvocationExpressionSyntax call in pending.Pop().DescendantNodes().OfType<InvocationExpressionSyntax>())
                 {
-                    if (_semantic.GetSymbolInfo(call, _cancellationToken).Symbol is IMethodSymbol method && IsHelper(method)
-                        && method.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(_cancellationToken) is MethodDeclarationSyntax declaration
+                    IMethodSymbol? method = _semantic.GetSymbolInfo(call, _cancellationToken).Symbol as IMethodSymbol;
+                    if (_secondOrder && method is not null && CustomRules(method) is { } rules)
+                    {
+                        int arity = method.Parameters.Length;
+                        method = rules.ConstructorArguments.Length == 2 && rules.ConstructorArguments[0].Value is string jvp
+                            ? method.ContainingType.GetMembers(jvp).OfType<IMethodSymbol>().FirstOrDefault(m => m.Parameters.Length == 2 * arity)
+                            : null;
+                    }
+                    else if (method is not null && !IsHelper(method))
+                    {
+                        method = null;
+                    }
+
+                    if (method is not null && Declaration(method) is { } declaration
                         && declaration.SyntaxTree == _syntax.SyntaxTree && seen.Add(declaration))
                     {
                         yield return declaration;
@@ -43,11 +58,18 @@ public sealed partial class OdeDynamicsGenerator
             }
         }
 
+        /// <summary>
+        /// The declaration that holds <paramref name="method"/>'s body: for a partial method the implementing part (a call
+        /// binds to the declaring part, which has none); null for a method not declared in source.
+        /// </summary>
+        private MethodDeclarationSyntax? Declaration(IMethodSymbol method) =>
+            (method.PartialImplementationPart ?? method).DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(_cancellationToken) as MethodDeclarationSyntax;
+
         /// <summary>Inlines the helper <paramref name="method"/> called by <paramref name="invocation"/>; -1 after a diagnostic.</summary>
         private int Helper(InvocationExpressionSyntax invocation, IMethodSymbol method)
         {
             string name = method.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat);
-            var declaration = method.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(_cancellationToken) as MethodDeclarationSyntax;
+            MethodDeclarationSyntax? declaration = Declaration(method);
             if (declaration is null || declaration.SyntaxTree != _syntax.SyntaxTree)
             {
                 Report(DiagnosticDescriptors.UnsupportedHelper, invocation, name, "it is declared in another file; move it into the file of the [OdeDynamics] method so edits to it regenerate the code");
@@ -59,6 +81,12 @@ public sealed partial class OdeDynamicsGenerator
                 || declaration.ContainsDiagnostics)
             {
                 Report(DiagnosticDescriptors.UnsupportedHelper, invocation, name, "a helper must be 'static double H(double a, ...)' with double parameters passed by value");
+                return -1;
+            }
+
+            if (declaration.Body is null && declaration.ExpressionBody is null)
+            {
+                Report(DiagnosticDescriptors.UnsupportedHelper, invocation, name, "it has no body to differentiate; write its body in C#, or give it rules with [OdeCustomDerivative]");
                 return -1;
             }
 
@@ -90,10 +118,12 @@ public sealed partial class OdeDynamicsGenerator
         /// <summary>Lowers the body of <paramref name="method"/> in place with its parameters bound to <paramref name="values"/>; -1 after a diagnostic.</summary>
         private int Inline(IMethodSymbol method, MethodDeclarationSyntax declaration, int[] values, string name)
         {
+            // The body names the parameters of the part that holds it (a partial method's implementing part).
             var saved = new Dictionary<ISymbol, int>(_arguments, SymbolEqualityComparer.Default);
+            IMethodSymbol bodyPart = method.PartialImplementationPart ?? method;
             for (int i = 0; i < values.Length; i++)
             {
-                _arguments[method.Parameters[i]] = values[i];
+                _arguments[bodyPart.Parameters[i]] = values[i];
             }
 
             _inlining.Add(method);
@@ -232,6 +262,16 @@ public sealed partial class OdeDynamicsGenerator
                 var parameters = method.Parameters.Select(p => "double " + p.Name).Concat(new[] { "double resultBar" })
                     .Concat(method.Parameters.Select(p => "ref double " + p.Name + "Bar"));
                 return $"its reverse rule must be 'static void {vjpName}({string.Join(", ", parameters)})' in the same type";
+            }
+
+            // The generated code calls the rules, where an [Obsolete(..., true)] one is an error of its own (CS0619).
+            foreach (IMethodSymbol called in new[] { method, jvp, vjp })
+            {
+                if (called.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "System.ObsoleteAttribute"
+                    && a.ConstructorArguments.Length == 2 && a.ConstructorArguments[1].Value is true))
+                {
+                    return $"'{called.Name}' is marked [Obsolete] as an error, and the generated code calls it; remove the attribute or its error flag";
+                }
             }
 
             return _semantic.IsAccessible(_syntax.SpanStart, method) ? null : "it is not accessible from the [OdeDynamics] method";

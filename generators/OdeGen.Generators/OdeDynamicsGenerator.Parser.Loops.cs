@@ -21,10 +21,11 @@ public sealed partial class OdeDynamicsGenerator
         private static readonly HashSet<string> Reserved = new()
         {
             "t", "y", "p", "a", "tDot", "yDot", "pDot", "yBar", "pBar", "dydt", "dydtDot", "dfdy", "dfdp",
+            "s", "yBarDot", "pBarDot", "TLane",   // DivergenceVjp's and Hvp's parameters, the lane methods' type parameter
         };
 
         /// <summary>The names a function's generated methods use besides <see cref="Reserved"/>.</summary>
-        private static readonly HashSet<string> FunctionReserved = new() { "x", "xDot", "xBar" };
+        private static readonly HashSet<string> FunctionReserved = new() { "x", "xDot", "xBar", "xBarDot" };
 
         private readonly Dictionary<ISymbol, BufferState> _buffers = new(SymbolEqualityComparer.Default);
         private readonly Dictionary<ISymbol, IndexExpr> _intLocals = new(SymbolEqualityComparer.Default);
@@ -326,6 +327,11 @@ public sealed partial class OdeDynamicsGenerator
             }
 
             string name = Reserved.Contains(variable!.Name) || (_isFunction && FunctionReserved.Contains(variable.Name)) ? variable.Name + "_" : variable.Name;
+            while (_loopVariables.ContainsValue(name))
+            {
+                name += "_";   // a helper's loop inlined into a caller's loop of the same variable name: C# has each in its own method
+            }
+
             _loopVariables[variable] = name;
             int id = ++_loopCount;
             _builder.For(name, lo!, hi!, reversed: false);

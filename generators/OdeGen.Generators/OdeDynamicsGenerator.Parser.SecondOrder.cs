@@ -82,7 +82,7 @@ public sealed partial class OdeDynamicsGenerator
         /// </summary>
         private int[]? Partials(InvocationExpressionSyntax invocation, string name, IMethodSymbol jvp, int[] args)
         {
-            var declaration = jvp.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(_cancellationToken) as MethodDeclarationSyntax;
+            MethodDeclarationSyntax? declaration = Declaration(jvp);
             string? problem = declaration is null || declaration.SyntaxTree != _syntax.SyntaxTree ? "it is declared in another file"
                 : declaration.ExpressionBody is null && declaration.Body is null ? "it has no body"
                 : null;

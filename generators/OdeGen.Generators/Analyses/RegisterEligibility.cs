@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using OdeGen.Generators.Ir;
 
 namespace OdeGen.Generators.Analyses;
@@ -43,13 +44,19 @@ internal static class RegisterEligibility
         header.Kind == Model.TargetKind.Dynamics && !header.Single && header.States is > 0 and <= MaxRegisterStates && StraightLineOverStates(evaluate);
 
     /// <summary>
-    /// True when every read of y and every write and read of dydt has a constant index and no loop is left: the
-    /// function is straight-line code over the states, which can live in the fields of a value.
+    /// True when every read of y and every write and read of dydt has a constant index, no loop is left and no index
+    /// but dydt's own size names y.Length or dydt.Length: the function is straight-line code over the states, which can
+    /// live in the fields of a value (which has no Length).
     /// </summary>
     public static bool StraightLineOverStates(IrFunction function)
     {
         foreach (Instr x in function.Body)
         {
+            if (x.Op != Op.Buf && (NamesStateLength(x.Ix) || NamesStateLength(x.Ix2)))
+            {
+                return false;
+            }
+
             switch (x.Op)
             {
                 case Op.For:
@@ -67,6 +74,8 @@ internal static class RegisterEligibility
     }
 
     private static bool IsLiteral(IndexExpr? index) => index is null or IndexExpr.Constant;
+
+    private static bool NamesStateLength(IndexExpr? index) => index is not null && index.Lengths().Any(s => s is Slot.Y or Slot.Dydt);
 
     /// <summary>True for instructions that call out of the method (the JIT inlines Sqrt, Abs, Min, Max, FusedMultiplyAdd and the like).</summary>
     public static bool IsCall(Instr x) => x.IsExtern || BufferPlacement.CallsCRuntime(x);

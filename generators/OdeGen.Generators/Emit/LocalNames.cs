@@ -149,11 +149,11 @@ internal static class LocalNames
 
     private static bool IsSpan(Slot slot) => slot is Slot.Y or Slot.P or Slot.YDot or Slot.PDot or Slot.A or Slot.Kept;
 
-    /// <summary><paramref name="hint"/>, or with the first free suffix _2, _3, … when taken.</summary>
+    /// <summary><paramref name="hint"/>, or with the first free suffix _2, _3, … when taken or a member's name.</summary>
     public static string Unique(HashSet<string> taken, string hint)
     {
         string name = hint;
-        for (int k = 2; !taken.Add(name); k++)
+        for (int k = 2; IsMemberName(name) || !taken.Add(name); k++)
         {
             name = hint + "_" + Literals.Int(k);
         }
@@ -168,7 +168,35 @@ internal static class LocalNames
         {
             name = prefix + Literals.Int(++counter);
         }
-        while (!taken.Add(name));
+        while (IsMemberName(name) || !taken.Add(name));
         return name;
+    }
+
+    /// <summary>The generated struct's members that its methods name unqualified: a local of one of these names would hide it.</summary>
+    private static readonly HashSet<string> MemberNames = new()
+    {
+        "States", "Parameters", "Inputs", "Outputs", "StateCount", "ParameterCount", "InputCount", "OutputCount", "KeptCount",
+        "_states", "_parameters", "_inputs", "_outputs", "LaneRegisters",
+    };
+
+    /// <summary>
+    /// True for a name a generated method may use for a member of its struct: the sizes, and the methods it calls, whose
+    /// names end in "OnBuffers" (FunctionEmitter.EmitMethod) or "Loop" and a number (VectorLoopEmitter.HelperName). A user's
+    /// local named so (a buffer 'VjpOnBuffers', a local 'States') gets a suffix in the generated code.
+    /// </summary>
+    private static bool IsMemberName(string name)
+    {
+        if (MemberNames.Contains(name) || name.EndsWith("OnBuffers", System.StringComparison.Ordinal))
+        {
+            return true;
+        }
+
+        int digits = name.Length;
+        while (digits > 0 && char.IsDigit(name[digits - 1]))
+        {
+            digits--;
+        }
+
+        return digits < name.Length && name.Substring(0, digits).EndsWith("Loop", System.StringComparison.Ordinal);
     }
 }

@@ -49,7 +49,7 @@ public class FusedRegisterTests
         }
     }
 
-    private static void AtEveryWidth(IOdeLaneSystem system, Random random)
+    internal static void AtEveryWidth(IOdeLaneSystem system, Random random)
     {
         Check<Lane1>(system, random);
         Check<Lane128>(system, random);

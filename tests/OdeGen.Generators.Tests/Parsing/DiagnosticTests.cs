@@ -263,6 +263,7 @@ public class DiagnosticTests
     [InlineData("[OdeDifferentiable] static double H(ref double x) => x;", "double a = y[0]; dydt[0] = [|H(ref a)|];")]
     [InlineData("[OdeDifferentiable] static float H(double x) => (float)x;", "dydt[0] = [|H(y[0])|];")]
     [InlineData("[OdeDifferentiable] static double H(double x) { if (x > 0) return x; return -x; }", "dydt[0] = [|H(y[0])|];")]
+    [InlineData("[OdeDifferentiable] static extern double H(double x);", "dydt[0] = [|H(y[0])|];")]
     public void ODE0017_UnsupportedHelper(string helper, string body)
     {
         string source = InMethod(body, "[OdeDynamics(States = 3, Parameters = 3)]").Replace("private static int Index = 1;", "private static int Index = 1;\n    " + helper);
@@ -293,6 +294,7 @@ public class DiagnosticTests
     [InlineData("[OdeCustomDerivative(nameof(J), nameof(V))] static double F(double x) => x; static double J(double x, double d) => d; static void V(double x, double b, double xb) { }", "reverse rule")]
     [InlineData("[OdeCustomDerivative(nameof(J), nameof(V))] static double F(ref double x) => x; static double J(double x, double d) => d; static void V(double x, double b, ref double xb) { }", "function")]
     [InlineData("[OdeCustomDerivative(\"J\", \"Missing\")] static double F(double x) => x; static double J(double x, double d) => d;", "Missing")]
+    [InlineData("[OdeCustomDerivative(nameof(J), nameof(V))] static double F(double x) => x; [Obsolete(\"old\", true)] static double J(double x, double d) => d; static void V(double x, double b, ref double xb) { }", "Obsolete")]
     public void ODE0018_InvalidCustomDerivative(string declarations, string mentioned)
     {
         string call = declarations.Contains("ref double x)", StringComparison.Ordinal) ? "double q = y[0]; dydt[0] = [|F(ref q)|];" : "dydt[0] = [|F(y[0])|];";
