@@ -1097,7 +1097,7 @@ public sealed partial class OdeDynamicsGenerator
             return (int)index;
         }
 
-        /// <summary>A System.Math function on doubles (MathF on floats, and Math.Clamp's float overload); everything else is ODE0005.</summary>
+        /// <summary>A System.Math function on doubles (MathF on floats, and Math's float overloads); everything else is ODE0005.</summary>
         private int Call(InvocationExpressionSyntax invocation)
         {
             var method = _semantic.GetSymbolInfo(invocation, _cancellationToken).Symbol as IMethodSymbol;
@@ -1121,8 +1121,10 @@ public sealed partial class OdeDynamicsGenerator
 
             Fn fn = method is not null
                 && method.ContainingType?.ToDisplayString() is { } container
+                // In float code, System.Math's float overloads (Abs, Min, Max, Sign, Clamp: MathF has no Clamp) are MathF's
+                // functions, to the bit; its double-only functions fail the parameter test below.
                 && (container == (_real == SpecialType.System_Single ? "System.MathF" : "System.Math")
-                    || (container == "System.Math" && method.Name == "Clamp"))   // MathF has no Clamp: floats use Math.Clamp(float, float, float)
+                    || (container == "System.Math" && _real == SpecialType.System_Single))
                 && (method.ReturnType.SpecialType == _real || (method.Name == "Sign" && method.ReturnType.SpecialType == SpecialType.System_Int32))
                 && method.Parameters.All(p => p.Type.SpecialType == _real)
                 ? FnInfo.FromMathName(method.Name)

@@ -110,6 +110,55 @@ public class FloatTests
         }
     }
 
+    [Fact]
+    public void MathFloatOverloads_AreMathFsFunctions_ToTheBit()
+    {
+        // Math.Abs/Min/Max/Sign on floats (what a port from double code keeps) were ODE0005, whose message pointed at double.
+        // They are the same functions as MathF's: the system written with either gives the same bits, value and derivatives.
+        const string body = """
+            dydt[0] = p[0] * Math.Abs(y[0]) + Math.Min(y[0], y[1]) * Math.Max(y[1], p[1]);
+            dydt[1] = Math.Sign(y[1]) * y[0] * p[1] - Math.Clamp(y[1], -0.5f, 0.5f);
+            """;
+        string Source(string ns, string text) => $$"""
+            using System;
+            using OdeGen;
+            namespace Scenarios.{{ns}};
+            public static partial class Ported
+            {
+                [OdeDynamics]
+                public static void Rhs(float t, ReadOnlySpan<float> y, ReadOnlySpan<float> p, Span<float> dydt)
+                {
+            {{text}}
+                }
+            }
+            """;
+        string mathF = body.Replace("Math.Abs", "MathF.Abs").Replace("Math.Min", "MathF.Min").Replace("Math.Max", "MathF.Max").Replace("Math.Sign", "MathF.Sign");
+        GeneratorRun run = GeneratorHarness.Run(GeneratorHarness.Compile(Source("MathOverloads", body), Source("MathFFunctions", mathF)));
+        Assert.DoesNotContain(run.Result.Diagnostics, d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error);
+        Assembly assembly = CompiledSystems.EmitAndLoad(run.Output);
+        var math = (IOdeSystemSingle)Activator.CreateInstance(assembly.GetType("Scenarios.MathOverloads.Ported+RhsSystem")!)!;
+        var mathf = (IOdeSystemSingle)Activator.CreateInstance(assembly.GetType("Scenarios.MathFFunctions.Ported+RhsSystem")!)!;
+        var random = new Random(11);
+        for (int trial = 0; trial < 20; trial++)
+        {
+            float[] y = [R(random), R(random)], p = [R(random), R(random)], yDot = [R(random), R(random)], pDot = [R(random), R(random)], a = [R(random), R(random)];
+            float[] f1 = new float[2], f2 = new float[2], d1 = new float[2], d2 = new float[2];
+            math.Evaluate(0, y, p, f1);
+            mathf.Evaluate(0, y, p, f2);
+            Assert.Equal(f2, f1);
+            math.Jvp(0, y, p, 0, yDot, pDot, f1, d1);
+            mathf.Jvp(0, y, p, 0, yDot, pDot, f2, d2);
+            Assert.Equal(d2, d1);
+            float[] yBar1 = new float[2], pBar1 = new float[2], yBar2 = new float[2], pBar2 = new float[2];
+            math.Vjp(0, y, p, a, yBar1, pBar1);
+            mathf.Vjp(0, y, p, a, yBar2, pBar2);
+            Assert.Equal(yBar2, yBar1);
+            Assert.Equal(pBar2, pBar1);
+        }
+
+        static float R(Random random) => (float)(2 * random.NextDouble() - 1);
+    }
+
     private static void AssertClose(double[] expected, float[] actual, string what)
     {
         for (int i = 0; i < expected.Length; i++)
