@@ -455,6 +455,26 @@ public class EventGradientTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void AnEventGradientThatIsNotFinite_IsAnArgumentException_NotAGrazingEvent()
+    {
+        // The ball's first bounce, with an event gradient that returns NaN (dg/dt) or writes ∞ (dg/dy): the callback is wrong,
+        // not the crossing, so the calls say so instead of reporting a tangential crossing.
+        var nanTime = new OdeEvent((t, y) => y[0], (t, y, dgdy) => { dgdy[0] = 1; return double.NaN; }) { Terminal = true, Name = "floor" };
+        var infState = new OdeEvent((t, y) => y[0], (t, y, dgdy) => { dgdy[0] = double.PositiveInfinity; return 0; }) { Terminal = true, Name = "floor" };
+        foreach (OdeEvent ev in new[] { nanTime, infState })
+        {
+            var options = new SolverOptions { Events = [ev] };
+            Assert.True(Ode.Solve(new BouncingBall(), [H, 0.0], [G, E], 0, 1, options).TerminatedByEvent);
+            foreach (Sensitivity method in new Sensitivity[] { Sensitivity.InterpolatingAdjoint(), Sensitivity.Forward })
+            {
+                var e = Assert.Throws<ArgumentException>(() => Ode.Gradient(new BouncingBall(), [H, 0.0], [G, E], 0, [1.0], [1.0, 0.0], method, options));
+                Assert.Contains("gradient of event 'floor'", e.Message);
+            }
+            Assert.Throws<ArgumentException>(() => Ode.Jvp(new BouncingBall(), [H, 0.0], [G, E], 0, 1, [1.0, 0.0], [0.0, 0.0], options: options));
+        }
+    }
+
+    [Fact]
     public void GrazingCrossing_IsTheStatusGrazingEvent_WithNaNResults()
     {
         // h = t (g = 0 in the ball's dynamics, v = 1), event (h − 1)³ = 0: it crosses at t = 1 with dg/dt = 0 there.

@@ -73,6 +73,7 @@ internal sealed class EventJump
         int n = _n;
         Array.Clear(_gy);
         double gt = ev.Gradient!(t, yMinus, _gy);
+        RequireFiniteGradient(ev, t, gt);
         system.Evaluate(t, yMinus, p, _fMinus);
         double d = gt, scale = Math.Abs(gt);
         for (int i = 0; i < n; i++)
@@ -100,6 +101,19 @@ internal sealed class EventJump
             && !(meanSlope * d < 0)
             && !(Math.Abs(d) <= SlopeRatio * Math.Abs(meanSlope));
         return transversal;
+    }
+
+    // The user's dg/dt and dg/dy: a NaN or ∞ there would make the crossing look tangential (GrazingEvent, whose message
+    // sends the user to the event surface) or the gradients NaN; it is the gradient callback that needs fixing.
+    private void RequireFiniteGradient(OdeEvent ev, double t, double gt)
+    {
+        if (!double.IsFinite(gt))
+            throw new ArgumentException(FormattableString.Invariant($"The gradient of event '{ev}' returned dg/dt = {gt} at t = {t}: it must be finite."), "options");
+        for (int i = 0; i < _n; i++)
+        {
+            if (!double.IsFinite(_gy[i]))
+                throw new ArgumentException(FormattableString.Invariant($"The gradient of event '{ev}' wrote dg/dy[{i}] = {_gy[i]} at t = {t}: every entry must be finite."), "options");
+        }
     }
 
     /// <summary>
