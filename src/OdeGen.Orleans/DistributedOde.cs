@@ -28,7 +28,7 @@ public static class DistributedOde
     /// <param name="t0">Start time.</param>
     /// <param name="t1">End time.</param>
     /// <param name="options">As for the local call.</param>
-    /// <param name="ensemble">Width and fused steps as for the local call (threads are each silo's own: <see cref="OdeWorkerOptions"/>).</param>
+    /// <param name="ensemble">As for the local call: width, fused steps, per-lane steps, kept bytes (threads are each silo's own: <see cref="OdeWorkerOptions"/>).</param>
     /// <param name="distribution">Request size, retries, timeout.</param>
     /// <param name="log">Filled with a record per request, when given.</param>
     /// <param name="cancellationToken">Cancels the call and the workers' outstanding blocks.</param>
@@ -48,7 +48,7 @@ public static class DistributedOde
     /// <param name="t0">Start time.</param>
     /// <param name="t1">End time.</param>
     /// <param name="options">As for the local call.</param>
-    /// <param name="ensemble">Width and fused steps.</param>
+    /// <param name="ensemble">As for the local call (threads are each silo's own).</param>
     /// <param name="distribution">Request size, retries, timeout.</param>
     /// <param name="log">Filled with a record per request, when given.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
@@ -69,7 +69,7 @@ public static class DistributedOde
     /// <param name="t1">End time.</param>
     /// <param name="dLdyT">∂L/∂y(t1), row-major N × StateCount.</param>
     /// <param name="options">As for the local call.</param>
-    /// <param name="ensemble">Width.</param>
+    /// <param name="ensemble">As for the local call (threads are each silo's own).</param>
     /// <param name="distribution">Request size, retries, timeout.</param>
     /// <param name="log">Filled with a record per request, when given.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
@@ -93,7 +93,7 @@ public static class DistributedOde
     /// <param name="t1">End time.</param>
     /// <param name="dLdyT">∂L/∂y(t1), row-major N × StateCount.</param>
     /// <param name="options">As for the local call.</param>
-    /// <param name="ensemble">Width.</param>
+    /// <param name="ensemble">As for the local call (threads are each silo's own).</param>
     /// <param name="distribution">Request size, retries, timeout.</param>
     /// <param name="log">Filled with a record per request, when given.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
@@ -142,16 +142,25 @@ public static class DistributedOde
         Fill(solution, plan, results);
         var gradient = EnsembleGradient.ForFinalStates(solution, plan.ParameterCount, shared, t1, dLdyT.Span);
         int n = plan.StateCount, m = plan.ParameterCount;
-        long vjps = 0;
-        foreach (BlockResult r in results) vjps += r.VjpEvaluations;
+        long vjps = 0, backward = 0;
+        foreach (BlockResult r in results)
+        {
+            vjps += r.VjpEvaluations;
+            backward += r.BackwardEvaluations;
+        }
         gradient.VjpEvaluations = vjps;
+        gradient.BackwardEvaluations = backward;
         for (int i = 0; i < results.Length; i++)
         {
             (int firstBlock, _, int first, _) = plan.Request(i);
             results[i].Y0!.CopyTo(gradient.Y0, first * n);
             results[i].Parameters!.CopyTo(gradient.Parameters, first * m);
         }
-        if (shared)
+        if (shared && plan.PerLaneSteps)
+        {
+            gradient.SumSharedParametersByTrajectory();
+        }
+        else if (shared)
         {
             // The local reduction: total += block b's sum, for b = 0, 1, … in order (EnsembleRunner.Gradient).
             double[] total = gradient.SharedParameters!;
@@ -169,7 +178,7 @@ public static class DistributedOde
 
     // What the client decides before sending anything: sizes, width, blocks, requests.
     private sealed record Plan(int Count, int StateCount, int ParameterCount, string SystemName, LaneWidth Width, int LanesPerBlock,
-        int Blocks, int BlocksPerRequest, SolverOptions Options, WireSolverOptions Wire, bool FusedSteps)
+        int Blocks, int BlocksPerRequest, SolverOptions Options, WireSolverOptions Wire, bool FusedSteps, bool PerLaneSteps, long KeptBytes)
     {
         public int Requests => (Blocks + BlocksPerRequest - 1) / BlocksPerRequest;
 
@@ -205,7 +214,8 @@ public static class DistributedOde
         int blocks = EnsembleLayout.Blocks(count, lanesPerBlock);
         // Wire is set by the callers once the local call has validated the options (WireSolverOptions.From).
         return new Plan(count, n, m, OdeSystemName.Of<TSystem>(), width, lanesPerBlock, blocks,
-            (distribution ?? DistributedEnsembleOptions.Default).BlocksPerRequest, options, null!, ensemble.FusedSteps);
+            (distribution ?? DistributedEnsembleOptions.Default).BlocksPerRequest, options, null!, ensemble.FusedSteps, ensemble.PerLaneSteps,
+            ensemble.KeptBytes);
     }
 
     private static void CheckFinite(ReadOnlySpan<double> dLdyT)
@@ -271,6 +281,8 @@ public static class DistributedOde
                 Options = plan.Wire,
                 Width = (int)plan.Width,
                 FusedSteps = plan.FusedSteps,
+                PerLaneSteps = plan.PerLaneSteps,
+                KeptBytes = plan.KeptBytes,
             };
             tasks[i] = SendAsync(cluster, request, i, tasks.Length, gate, distribution, log, abort);
         }

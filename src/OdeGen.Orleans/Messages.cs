@@ -160,6 +160,10 @@ public sealed record BlockRequest
     [Id(16)] public bool FusedSteps { get; init; }
     /// <summary>This attempt's id, which <see cref="Workers.IEnsembleWorkerGrain.CancelAsync"/> names.</summary>
     [Id(17)] public Guid RequestId { get; init; }
+    /// <summary><see cref="EnsembleOptions.PerLaneSteps"/> (it changes the steps, so the result).</summary>
+    [Id(18)] public bool PerLaneSteps { get; init; }
+    /// <summary><see cref="EnsembleOptions.KeptBytes"/> (memory only: the same bits whatever it is).</summary>
+    [Id(19)] public long KeptBytes { get; init; } = EnsembleOptions.Default.KeptBytes;
 }
 
 /// <summary>What a worker returns for a <see cref="BlockRequest"/>: the rows of its trajectories and blocks.</summary>
@@ -182,7 +186,10 @@ public sealed record BlockResult
     [Id(6)] public double[]? Y0 { get; init; }
     /// <summary>dL/dθ rows (gradients), Count × ParameterCount.</summary>
     [Id(7)] public double[]? Parameters { get; init; }
-    /// <summary>Shared θ: each block's own sum of dL/dθ, BlockCount × ParameterCount, for the client to add in block order.</summary>
+    /// <summary>
+    /// Shared θ with shared steps: each block's own sum of dL/dθ, BlockCount × ParameterCount, for the client to add in block
+    /// order; null with per-lane steps, whose sum the client forms from the rows in trajectory order (as the local call).
+    /// </summary>
     [Id(8)] public double[]? BlockSums { get; init; }
     /// <summary>Lane VJPs of the backward passes.</summary>
     [Id(9)] public long VjpEvaluations { get; init; }
@@ -190,6 +197,8 @@ public sealed record BlockResult
     [Id(10)] public required string Silo { get; init; }
     /// <summary>Wall time the silo spent on it.</summary>
     [Id(11)] public TimeSpan Elapsed { get; init; }
+    /// <summary>Evaluations of f in the backward passes (<see cref="EnsembleGradient.BackwardEvaluations"/>).</summary>
+    [Id(12)] public long BackwardEvaluations { get; init; }
 }
 
 /// <summary>SolverStats flattened to longs: Steps, RejectedSteps, FunctionEvaluations, JacobianEvaluations, Factorizations.</summary>

@@ -75,6 +75,46 @@ public sealed class DistributedEnsembleTests(ThreeSiloCluster fixture)
         Assert.Null(distributed.SharedParameters);
     }
 
+    // PerLaneSteps changes the steps (each trajectory's are Ode.Solve's own), so it must reach the silos: the call once
+    // ignored it and returned the shared-step solution, which differs from the local call's at the tolerance's level.
+    [Fact]
+    public async Task SolveEnsemble_PerLaneSteps_EqualsLocalCall_BitForBit()
+    {
+        const int count = 203;
+        double[] y0s = Problems.InitialStates(count, seed: 21, nonFinite: 2), ps = Problems.Parameters(count, seed: 22);
+        var options = new SolverOptions { Method = OdeMethod.Dopri5, RelTol = 1e-7, AbsTol = 1e-9 };
+        var perLane = new EnsembleOptions { PerLaneSteps = true };
+
+        EnsembleSolution local = Ode.Solve(System, new EnsembleBatch(y0s, ps), 0.0, 2.0, options, perLane);
+        EnsembleSolution shared = Ode.Solve(System, new EnsembleBatch(y0s, ps), 0.0, 2.0, options);
+        EnsembleSolution distributed = await _cluster.Client.SolveEnsembleAsync(System, y0s, ps, 0.0, 2.0, options, perLane, ManyRequests);
+
+        Assert.NotEqual(shared.FinalStates, local.FinalStates);   // the test would not see the option dropped otherwise
+        Same.Solution(local, distributed);
+    }
+
+    // The shared-θ sum of a per-lane gradient adds the rows in trajectory order (as the local call does), not block sums.
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task GradientEnsemble_PerLaneSteps_EqualsLocalCall_BitForBit(bool sharedTheta)
+    {
+        const int count = 157;
+        double[] y0s = Problems.InitialStates(count, seed: 23, nonFinite: 2), seed = Problems.Seed(count, seed: 24);
+        double[] ps = sharedTheta ? Problems.Shared : Problems.Parameters(count, seed: 25);
+        var options = new SolverOptions { Method = OdeMethod.Tsit5, RelTol = 1e-6, AbsTol = 1e-8 };
+        var perLane = new EnsembleOptions { PerLaneSteps = true };
+        EnsembleBatch batch = sharedTheta ? EnsembleBatch.Shared(y0s, ps) : new EnsembleBatch(y0s, ps);
+
+        EnsembleGradient local = Ode.Gradient(System, batch, 0.0, [1.0], seed, Sensitivity.DiscreteAdjoint, options, perLane);
+        EnsembleGradient distributed = sharedTheta
+            ? await _cluster.Client.GradientEnsembleSharedAsync(System, y0s, ps, 0.0, 1.0, seed, options, perLane, ManyRequests)
+            : await _cluster.Client.GradientEnsembleAsync(System, y0s, ps, 0.0, 1.0, seed, options, perLane, ManyRequests);
+
+        Same.Gradient(local, distributed, countsWork: false);
+        Assert.True(distributed.VjpEvaluations > 0);
+    }
+
     [Fact]
     public async Task UnregisteredSystem_FailsPromptly_WithAnErrorNamingTheTypeAndHowToRegisterIt()
     {

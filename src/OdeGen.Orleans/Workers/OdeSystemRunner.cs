@@ -34,7 +34,11 @@ internal sealed class OdeSystemRunner<TSystem>(TSystem system) : IOdeSystemRunne
                 + "Register the system with the same sizes on every silo (services.AddOdeGenSystem(new ...System(...))).");
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         SolverOptions options = request.Options.ToOptions();
-        var ensemble = new EnsembleOptions { Width = (LaneWidth)request.Width, MaxDegreeOfParallelism = 1, FusedSteps = request.FusedSteps };
+        var ensemble = new EnsembleOptions
+        {
+            Width = (LaneWidth)request.Width, MaxDegreeOfParallelism = 1, FusedSteps = request.FusedSteps,
+            PerLaneSteps = request.PerLaneSteps, KeptBytes = request.KeptBytes,
+        };
         bool gradient = request.Kind is EnsembleKind.Gradient or EnsembleKind.GradientShared;
         bool shared = request.Kind is EnsembleKind.SolveShared or EnsembleKind.GradientShared;
         EnsembleParameters layout = shared ? EnsembleParameters.Shared : EnsembleParameters.PerTrajectory;
@@ -47,8 +51,10 @@ internal sealed class OdeSystemRunner<TSystem>(TSystem system) : IOdeSystemRunne
         var blockStats = new long[request.BlockCount * WireStats.Width];
         double[]? y0Bar = gradient ? new double[count * n] : null;
         double[]? pBar = gradient ? new double[count * m] : null;
-        double[]? blockSums = request.Kind == EnsembleKind.GradientShared ? new double[request.BlockCount * m] : null;
-        long vjps = 0;
+        // Per-block sums for the shared-steps gradient only: the per-lane one sums rows in trajectory order (on the client).
+        bool blockSumsWanted = request.Kind == EnsembleKind.GradientShared && !request.PerLaneSteps;
+        double[]? blockSums = blockSumsWanted ? new double[request.BlockCount * m] : null;
+        long vjps = 0, backward = 0;
 
         // Runs blocks [from, to) of the request as one local call: for everything but the shared-θ gradient, whose
         // per-block sums need one call per block (a call's SharedParameters is the sum over its blocks).
@@ -66,8 +72,9 @@ internal sealed class OdeSystemRunner<TSystem>(TSystem system) : IOdeSystemRunne
                 solution = g.Solution;
                 g.Y0.CopyTo(y0Bar!, first * n);
                 g.Parameters.CopyTo(pBar!, first * m);
-                g.SharedParameters?.CopyTo(blockSums!, from * m);
+                if (blockSums is not null) g.SharedParameters!.CopyTo(blockSums, from * m);
                 Interlocked.Add(ref vjps, g.VjpEvaluations);
+                Interlocked.Add(ref backward, g.BackwardEvaluations);
             }
             else
             {
@@ -86,11 +93,11 @@ internal sealed class OdeSystemRunner<TSystem>(TSystem system) : IOdeSystemRunne
             for (int b = from; b < to; b++) WireStats.Write(solution.BlockStats[b - from], blockStats, b);
         }
 
-        // Pieces of contiguous blocks, one local call each: one block per piece for the shared-θ gradient, else at least
-        // one per thread and at most MaxBlocksPerPiece blocks each (fewer calls, each reusing its workspace over its
-        // blocks; cancellation is seen between pieces, so a piece must stay short).
+        // Pieces of contiguous blocks, one local call each: one block per piece for the shared-θ gradient with shared steps
+        // (its per-block sums), else at least one per thread and at most MaxBlocksPerPiece blocks each (fewer calls, each
+        // reusing its workspace over its blocks; cancellation is seen between pieces, so a piece must stay short).
         int blocks = request.BlockCount;
-        int pieces = request.Kind == EnsembleKind.GradientShared ? blocks
+        int pieces = blockSumsWanted ? blocks
             : Math.Max(Math.Min(blocks, Math.Max(1, maxDegreeOfParallelism)), (blocks + MaxBlocksPerPiece - 1) / MaxBlocksPerPiece);
         void Piece(int i) => Run((int)((long)blocks * i / pieces), (int)((long)blocks * (i + 1) / pieces));
 
@@ -137,6 +144,7 @@ internal sealed class OdeSystemRunner<TSystem>(TSystem system) : IOdeSystemRunne
             Parameters = pBar,
             BlockSums = blockSums,
             VjpEvaluations = vjps,
+            BackwardEvaluations = backward,
             Silo = silo,
             Elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started),
         };

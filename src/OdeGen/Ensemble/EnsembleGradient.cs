@@ -63,6 +63,21 @@ public class EnsembleGradient
         return g;
     }
 
+    /// <summary>
+    /// <see cref="SharedParameters"/> as the per-lane gradient forms it: the successful trajectories' dL/dθ rows added in
+    /// trajectory order (also the distributed per-lane call's, which has the rows but not the order they were summed in).
+    /// </summary>
+    internal void SumSharedParametersByTrajectory()
+    {
+        if (SharedParameters is not { } total) return;
+        int m = ParameterCount;
+        for (int j = 0; j < Count; j++)
+        {
+            if (Statuses[j] != OdeStatus.Success) continue;
+            for (int k = 0; k < m; k++) total[k] += Parameters[j * m + k];
+        }
+    }
+
     /// <summary>Copies the final states of the trajectories that reached t1 into <see cref="States"/> (NaN rows for the others).</summary>
     internal void CompleteFinalStates()
     {

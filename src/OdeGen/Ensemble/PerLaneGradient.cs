@@ -134,18 +134,10 @@ internal sealed class PerLaneGradientJob
     public void Complete()
     {
         EnsembleGradient output = Output;
-        int m = Problem.ParameterCount;
         output.VjpEvaluations = _vjps;
         output.BackwardEvaluations = _backward;
         PerLaneEnsemble.SumBlocks(output.Solution);
-        if (output.SharedParameters is { } total)
-        {
-            for (int j = 0; j < output.Count; j++)
-            {
-                if (output.Statuses[j] != OdeStatus.Success) continue;
-                for (int k = 0; k < m; k++) total[k] += output.Parameters[j * m + k];
-            }
-        }
+        output.SumSharedParametersByTrajectory();
         if (output.HasLoss)
         {
             double sum = 0;
