@@ -18,7 +18,8 @@ public sealed class DistributedEnsembleOptions
     /// <summary>
     /// Time allowed per block: a request of k blocks that has not answered after k × BlockTimeout is cancelled (the
     /// cancellation reaches the worker, which stops between blocks) and sent again, up to <see cref="MaxAttempts"/>;
-    /// then the call fails with a <see cref="TimeoutException"/>. Default 5 minutes.
+    /// then the call fails with a <see cref="TimeoutException"/>. Default 5 minutes. A timer waits at most about 49.7 days,
+    /// so a longer k × BlockTimeout (<see cref="TimeSpan.MaxValue"/> for none) waits that long.
     /// </summary>
     public TimeSpan BlockTimeout { get; init; } = TimeSpan.FromMinutes(5);
 

@@ -327,7 +327,8 @@ public static class DistributedOde
                 var worker = cluster.GetGrain<IEnsembleWorkerGrain>(index + (long)(attempt - 1) * requests);
                 BlockRequest sent = request with { RequestId = Guid.NewGuid() };
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stop);
-                timeout.CancelAfter(distribution.BlockTimeout * request.BlockCount);
+                TimeSpan allowed = TimerSpan(distribution.BlockTimeout, request.BlockCount);
+                timeout.CancelAfter(allowed);
                 long started = Stopwatch.GetTimestamp();
                 Exception failure;
                 try
@@ -348,7 +349,7 @@ public static class DistributedOde
                 {
                     CancelOnSilo(worker, sent.RequestId);
                     failure = new TimeoutException(
-                        $"Blocks {request.FirstBlock}–{request.FirstBlock + request.BlockCount - 1} did not answer within {distribution.BlockTimeout * request.BlockCount} "
+                        $"Blocks {request.FirstBlock}–{request.FirstBlock + request.BlockCount - 1} did not answer within {allowed} "
                         + $"({request.BlockCount} × BlockTimeout {distribution.BlockTimeout}) after {attempt} attempt(s).");
                 }
                 catch (Exception e) when (Lost(e) && !stop.IsCancellationRequested)
@@ -363,7 +364,7 @@ public static class DistributedOde
                         $"Blocks {request.FirstBlock}–{request.FirstBlock + request.BlockCount - 1} were lost {attempt} times (last: {failure.GetType().Name}: {failure.Message}).", failure);
                 }
                 log?.Retried();
-                await Task.Delay(distribution.RetryDelay * attempt, stop).ConfigureAwait(false);
+                await Task.Delay(TimerSpan(distribution.RetryDelay, attempt), stop).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -376,6 +377,13 @@ public static class DistributedOde
             gate.Release();
         }
     }
+
+    // span × count, at most the longest wait a timer takes (uint.MaxValue − 1 ms, about 49.7 days): CancelAfter and Task.Delay
+    // throw beyond it, and TimeSpan.MaxValue (a user's "never") overflows when multiplied.
+    private static readonly TimeSpan LongestTimer = TimeSpan.FromMilliseconds(uint.MaxValue - 1.0);
+
+    private static TimeSpan TimerSpan(TimeSpan span, int count) =>
+        span.Ticks >= LongestTimer.Ticks / count ? LongestTimer : span * count;
 
     // Cancellation is sent as a call of its own, with the request's key (so to the silo the request entered), where the
     // worker stops between blocks: the call token given to RunAsync alone did not stop a running stateless worker in

@@ -214,6 +214,24 @@ public sealed class DistributedEnsembleTests(ThreeSiloCluster fixture)
         Assert.True(log.Retries >= 1, "the timed-out request was not sent again");
     }
 
+    // A timeout longer than a timer can wait (about 49.7 days; TimeSpan.MaxValue for "never") once threw from the
+    // multiplication by the request's blocks or from CancelAfter, after the options had been accepted.
+    [Fact]
+    public async Task LongestTimeouts_AreAccepted_AndChangeNothing()
+    {
+        const int count = 40;
+        double[] y0s = Problems.InitialStates(count, seed: 26), ps = Problems.Parameters(count, seed: 27);
+        var options = new SolverOptions { Method = OdeMethod.Dopri5 };
+
+        EnsembleSolution local = Ode.Solve(System, new EnsembleBatch(y0s, ps), 0.0, 1.0, options);
+        foreach (TimeSpan longest in new[] { TimeSpan.MaxValue, TimeSpan.FromDays(60) })
+        {
+            EnsembleSolution distributed = await _cluster.Client.SolveEnsembleAsync(System, y0s, ps, 0.0, 1.0, options,
+                distribution: new DistributedEnsembleOptions { BlocksPerRequest = 3, BlockTimeout = longest, RetryDelay = longest });
+            Same.Solution(local, distributed);
+        }
+    }
+
     [Fact]
     public async Task InvalidOptions_ThrowTheLocalCallsException_BeforeAnythingIsSent()
     {
