@@ -69,6 +69,13 @@ internal static class Same
     {
         Solution(expected.Solution, actual.Solution);
         Assert.Equal(expected.ParameterCount, actual.ParameterCount);
+        Bits(expected.Times, actual.Times, "Times");
+        Bits(expected.States, actual.States, "States");
+        Bits(expected.DLdy, actual.DLdy, "DLdy");
+        Assert.Equal(expected.HasLoss, actual.HasLoss);
+        Bits(expected.Losses, actual.Losses, "Losses");
+        Bits([expected.Loss], [actual.Loss], "Loss");
+        Assert.Equal(expected.Sensitivity.Name, actual.Sensitivity.Name);
         Bits(expected.Y0, actual.Y0, "Y0");
         Bits(expected.Parameters, actual.Parameters, "Parameters");
         Assert.Equal(expected.SharedParameters is null, actual.SharedParameters is null);
