@@ -167,7 +167,7 @@ public sealed partial class OdeDynamicsGenerator
             CheckSecondOrderSizes(states);
             string? ns = _method.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
             var header = new SystemHeader(ns, types, _method.Name, states, parameters, _real == SpecialType.System_Single, _vectorizeLoops, HintKey(), _secondOrder,
-                _isFunction ? TargetKind.Function : TargetKind.Dynamics, outputs, _fuseMultiplyAdds);
+                _isFunction ? TargetKind.Function : TargetKind.Dynamics, outputs, _fuseMultiplyAdds, _callsObsolete);
             IrFunction primal = _builder.Build(_statements.ToEquatableArray(), userStatements);
             CheckSize(primal);
             CheckSecondOrderSize(primal, states);

@@ -31,6 +31,11 @@ internal static class SystemEmitter
             w.Line($"#pragma warning disable CS0693 // the generated methods' type parameter {LaneTypeParameter} hides a containing type's of that name, which they never mean");
         }
 
+        if (h.CallsObsolete)
+        {
+            w.Line("#pragma warning disable CS0612, CS0618 // the generated code calls an [Obsolete] function or rule; the user's own call already warns");
+        }
+
         w.Line();
         if (h.Namespace is not null)
         {

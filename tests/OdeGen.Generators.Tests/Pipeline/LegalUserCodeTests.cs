@@ -193,6 +193,28 @@ public class LegalUserCodeTests
         SecondOrderCheck.All((IOdeSystemSecondOrder)s.System, new Random(13), "G<TLane>.Rhs");
     }
 
+    [Theory]
+    [InlineData(false, "[Obsolete(\"use G\")]", "")]
+    [InlineData(true, "[Obsolete]", "")]
+    [InlineData(true, "", "[Obsolete(\"old rule\", false)]")]
+    public void ObsoleteCustomDerivative_WarnsOnlyAtTheUsersCall(bool secondOrder, string onFunction, string onRules)
+    {
+        // As found: the user's call to an [Obsolete] function (a warning) is copied into the generated code, with the calls
+        // of its rules, and each copy repeated CS0618 (or CS0612) in the generated files.
+        string rules = $$"""
+            [OdeCustomDerivative(nameof(FJvp), nameof(FVjp))] {{onFunction}} static double F(double a, double b) => a * Math.Sin(b);
+            {{onRules}} static double FJvp(double a, double b, double aDot, double bDot) => (aDot * Math.Sin(b)) + (a * Math.Cos(b) * bDot);
+            {{onRules}} static void FVjp(double a, double b, double resultBar, ref double aBar, ref double bBar) { aBar += resultBar * Math.Sin(b); bBar += resultBar * a * Math.Cos(b); }
+            """;
+        SystemUnderTest s = SingleSystem(Dynamics("dydt[0] = F(y[0], p[0]) + y[1];\ndydt[1] = F(y[1] * y[0], p[1]);",
+            $"[OdeDynamics(SecondOrder = {(secondOrder ? "true" : "false")})]", rules));
+        AssertDerivativesRight(s);
+        if (secondOrder)
+        {
+            SecondOrderCheck.All((IOdeSystemSecondOrder)s.System, new Random(14), "obsolete rule");
+        }
+    }
+
     /// <summary>Runs the generator on <paramref name="source"/> (legal C#), asserts it reported no error and its output compiles; its one double system.</summary>
     private static SystemUnderTest SingleSystem(string source) => Assert.Single(CompiledSystems.SystemsOf(Generate(source)).Values);
 
