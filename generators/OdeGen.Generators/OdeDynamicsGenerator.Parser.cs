@@ -78,6 +78,9 @@ public sealed partial class OdeDynamicsGenerator
         private readonly IrBuilder _builder;
         private readonly List<string> _statements = new();
         private readonly Dictionary<ISymbol, int> _locals = new(SymbolEqualityComparer.Default);
+
+        /// <summary>Locals whose declaration or assignment was reported: reads of them stay quiet (one diagnostic, not a trail of ODE0009).</summary>
+        private readonly HashSet<ISymbol> _refusedLocals = new(SymbolEqualityComparer.Default);
         private readonly Dictionary<int, int> _dydt = new();
 
         /// <summary>The method's number type: double, or float when t is float (the float flavour).</summary>
@@ -661,6 +664,7 @@ public sealed partial class OdeDynamicsGenerator
                 {
                     Report(DiagnosticDescriptors.UnsupportedExpression, declaration.Declaration.Type,
                         $"A local of type '{local.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)}'");
+                    _refusedLocals.Add(local);
                     continue;
                 }
 
@@ -734,6 +738,7 @@ public sealed partial class OdeDynamicsGenerator
             if (value < 0)
             {
                 _locals.Remove(local);   // already reported; later reads stay quiet
+                _refusedLocals.Add(local);
                 return;
             }
 
@@ -791,6 +796,11 @@ public sealed partial class OdeDynamicsGenerator
                 return new AssignTarget(local, 0);
             }
 
+            if (left is IdentifierNameSyntax && symbol is ILocalSymbol refused && _refusedLocals.Contains(refused))
+            {
+                return null;   // its declaration was reported
+            }
+
             if (left is IdentifierNameSyntax && role >= 0)
             {
                 Report(DiagnosticDescriptors.WriteToInput, left, symbol!.Name);
@@ -821,7 +831,26 @@ public sealed partial class OdeDynamicsGenerator
             }
 
             Report(DiagnosticDescriptors.UnsupportedExpression, left, $"Assigning to '{left}'");
+            RefuseLocalsIn(left);
             return null;
+        }
+
+        /// <summary>Marks the locals that <paramref name="left"/> (an assignment's target that was reported) declares or names as refused.</summary>
+        private void RefuseLocalsIn(ExpressionSyntax left)
+        {
+            foreach (SyntaxNode node in left.DescendantNodesAndSelf())
+            {
+                ISymbol? symbol = node switch
+                {
+                    SingleVariableDesignationSyntax designation => _semantic.GetDeclaredSymbol(designation, _cancellationToken),
+                    IdentifierNameSyntax name => _semantic.GetSymbolInfo(name, _cancellationToken).Symbol,
+                    _ => null,
+                };
+                if (symbol is ILocalSymbol local)
+                {
+                    _refusedLocals.Add(local);
+                }
+            }
         }
 
         private int ReadTarget(AssignTarget target, ExpressionSyntax left)
@@ -854,7 +883,11 @@ public sealed partial class OdeDynamicsGenerator
                 return value;
             }
 
-            Report(DiagnosticDescriptors.ReadBeforeWrite, at, local.Name);
+            if (!_refusedLocals.Contains(local))
+            {
+                Report(DiagnosticDescriptors.ReadBeforeWrite, at, local.Name);
+            }
+
             return -1;
         }
 
@@ -955,6 +988,11 @@ public sealed partial class OdeDynamicsGenerator
                     return Conditional(conditional);
                 default:
                     Report(DiagnosticDescriptors.UnsupportedExpression, expression, Describe(expression));
+                    if (expression is AssignmentExpressionSyntax assignment)
+                    {
+                        RefuseLocalsIn(assignment.Left);
+                    }
+
                     return -1;
             }
         }
@@ -986,7 +1024,7 @@ public sealed partial class OdeDynamicsGenerator
         private int Identifier(IdentifierNameSyntax identifier)
         {
             ISymbol? symbol = _semantic.GetSymbolInfo(identifier, _cancellationToken).Symbol;
-            if (symbol is ILocalSymbol local && local.Type.SpecialType == _real)
+            if (symbol is ILocalSymbol local && (local.Type.SpecialType == _real || _refusedLocals.Contains(local)))
             {
                 return ReadLocal(local, identifier);
             }

@@ -117,6 +117,24 @@ public class DiagnosticTests
     public void ODE0009_ReadBeforeWrite(string body) => AssertDiagnostic("ODE0009", InMethod(body));
 
     [Theory]
+    [InlineData("[|var (a, b)|] = (y[0], y[1]); dydt[0] = a * b; dydt[1] = a + p[0];")]
+    [InlineData("double a = y[0], b = y[1]; [|(a, b)|] = (b, a); dydt[0] = a * b; dydt[1] = a + p[0];")]
+    [InlineData("double a; dydt[0] = 2 * ([|a = y[0] * p[0]|]); dydt[1] = a;")]
+    [InlineData("double a; dydt[0] = [|a = y[0]|]; dydt[1] = a * a;")]
+    [InlineData("[|float|] f = (float)y[0]; dydt[0] = f * p[0]; dydt[1] = f;")]
+    [InlineData("[|ref double|] a = ref dydt[0]; a = y[0] * p[0]; dydt[1] = a;")]
+    [InlineData("double s = 0; [|var (a, b)|] = (y[0], y[1]); for (int i = 0; i < 2; i++) { a += y[i]; s += a; } dydt[0] = s; dydt[1] = b;")]
+    public void ODE0004_OnALocal_IsTheOnlyDiagnostic_NotFollowedByODE0009AtItsReads(string body)
+    {
+        // As found: the first diagnostic was followed by ODE0009 ("read before it is assigned") at every read of the locals it
+        // declared or assigned, or by another ODE0004 at each use of a local of a refused type.
+        string source = InMethod(body);
+        AssertDiagnostic("ODE0004", source);
+        GeneratorRun run = GeneratorHarness.Run(GeneratorHarness.Compile(source.Replace("[|", "").Replace("|]", "")));
+        Assert.Single(run.Result.Diagnostics);
+    }
+
+    [Theory]
     [InlineData("dydt[0] = [|Math.Abs(y[0])|];")]
     [InlineData("dydt[0] = [|Math.Min(y[0], p[0])|];")]
     [InlineData("dydt[0] = [|Math.Max(y[0], 1)|];")]
