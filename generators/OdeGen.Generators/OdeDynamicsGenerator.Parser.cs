@@ -662,8 +662,10 @@ public sealed partial class OdeDynamicsGenerator
 
                 if (local.Type.SpecialType != _real || local.RefKind != RefKind.None)
                 {
-                    Report(DiagnosticDescriptors.UnsupportedExpression, declaration.Declaration.Type,
-                        $"A local of type '{local.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)}'");
+                    string type = local.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat);
+                    Report(DiagnosticDescriptors.UnsupportedExpression, declaration.Declaration.Type, local.RefKind == RefKind.None
+                        ? $"A local of type '{type}'"
+                        : $"The {(local.RefKind == RefKind.RefReadOnly ? "'ref readonly'" : "'ref'")} local '{local.Name}' (a reference to another variable; declare a plain '{type}' local holding a copy of the value)");
                     _refusedLocals.Add(local);
                     continue;
                 }

@@ -135,6 +135,18 @@ public class DiagnosticTests
     }
 
     [Theory]
+    [InlineData("[|ref readonly double|] a = ref y[0]; dydt[0] = a * p[0];", "The 'ref readonly' local 'a'")]
+    [InlineData("[|ref double|] a = ref dydt[0]; a = y[0] * p[0];", "The 'ref' local 'a'")]
+    public void ODE0004_RefLocal_SaysItIsAReference(string body, string expected)
+    {
+        // As found: the message was "A local of type 'double' is not supported", of a double local.
+        Diagnostic d = AssertDiagnostic("ODE0004", InMethod(body));
+        Assert.Contains(expected, d.GetMessage());
+        Assert.Contains("declare a plain 'double' local holding a copy of the value", d.GetMessage());
+        Assert.DoesNotContain("A local of type", d.GetMessage());
+    }
+
+    [Theory]
     [InlineData("dydt[0] = [|Math.Abs(y[0])|];")]
     [InlineData("dydt[0] = [|Math.Min(y[0], p[0])|];")]
     [InlineData("dydt[0] = [|Math.Max(y[0], 1)|];")]
