@@ -75,6 +75,7 @@ public sealed partial class OdeDynamicsGenerator
         private readonly SemanticModel _semantic;
         private readonly CancellationToken _cancellationToken;
         private readonly List<DiagnosticInfo> _diagnostics = new();
+        private readonly HashSet<DiagnosticInfo> _reported = new();
         private readonly IrBuilder _builder;
         private readonly List<string> _statements = new();
         private readonly Dictionary<ISymbol, int> _locals = new(SymbolEqualityComparer.Default);
@@ -207,8 +208,15 @@ public sealed partial class OdeDynamicsGenerator
             return new Result<SystemModel>(failed ? null : model, _diagnostics.ToEquatableArray());
         }
 
-        private void Report(DiagnosticDescriptor descriptor, SyntaxNodeOrToken at, params string[] args) =>
-            _diagnostics.Add(DiagnosticInfo.Create(descriptor, at.GetLocation(), args));
+        /// <summary>Adds the diagnostic once: a helper inlined at several calls reports what is in its body once, not per call.</summary>
+        private void Report(DiagnosticDescriptor descriptor, SyntaxNodeOrToken at, params string[] args)
+        {
+            var diagnostic = DiagnosticInfo.Create(descriptor, at.GetLocation(), args);
+            if (_reported.Add(diagnostic))
+            {
+                _diagnostics.Add(diagnostic);
+            }
+        }
 
         /// <summary>
         /// Dense Jacobians grow with the square of the sizes; beyond this the generated file would be

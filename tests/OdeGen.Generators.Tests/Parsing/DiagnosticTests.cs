@@ -135,6 +135,34 @@ public class DiagnosticTests
     }
 
     [Theory]
+    [InlineData("ODE0017", "static double H(double a) => [|P(a, 3)|];\n[OdeDifferentiable] static double P(double a, int n) => a * n;")]
+    [InlineData("ODE0017", "static double [|H|](double a) { if (a > 0) return a; return -a; }")]
+    [InlineData("ODE0010", "static double H(double a) => [|Math.Abs(a)|] * a;")]
+    public void ADiagnosticInAHelperCalledThreeTimes_IsReportedOnce(string id, string helper)
+    {
+        // As found: the helper is inlined at each call, and what its body reported was repeated per call, at the same place.
+        string source = $$"""
+            using OdeGen;
+            public static partial class Sys
+            {
+                [OdeDynamics]
+                public static void F{{Signature}}
+                {
+                    dydt[0] = H(y[0]) * p[0];
+                    dydt[1] = H(y[1]);
+                    dydt[2] = H(y[2] * y[0]);
+                }
+
+                [OdeDifferentiable]
+                {{helper}}
+            }
+            """;
+        AssertDiagnostic(id, source, expectCode: id == "ODE0010");
+        GeneratorRun run = GeneratorHarness.Run(GeneratorHarness.Compile(source.Replace("[|", "").Replace("|]", "")));
+        Assert.Single(run.Result.Diagnostics);
+    }
+
+    [Theory]
     [InlineData("[|ref readonly double|] a = ref y[0]; dydt[0] = a * p[0];", "The 'ref readonly' local 'a'")]
     [InlineData("[|ref double|] a = ref dydt[0]; a = y[0] * p[0];", "The 'ref' local 'a'")]
     public void ODE0004_RefLocal_SaysItIsAReference(string body, string expected)
