@@ -1149,6 +1149,11 @@ public sealed partial class OdeDynamicsGenerator
         private int Call(InvocationExpressionSyntax invocation)
         {
             var method = _semantic.GetSymbolInfo(invocation, _cancellationToken).Symbol as IMethodSymbol;
+            if (method is { MethodKind: MethodKind.LocalFunction })
+            {
+                return -1;   // its declaration in the method is ODE0003 already; one diagnostic, not one more per call
+            }
+
             if (method is not null && IsHelper(method))
             {
                 return Helper(invocation, method);

@@ -163,6 +163,19 @@ public class DiagnosticTests
     }
 
     [Theory]
+    [InlineData("[|double|] Sq(double v) => v * v; dydt[0] = Sq(y[0]) * p[0]; dydt[1] = Sq(y[1]);")]
+    [InlineData("[|static|] double Sq(double v) => v * v; for (int i = 0; i < 2; i++) dydt[i] = Sq(y[i]);")]
+    [InlineData("dydt[0] = Sq(y[0]); dydt[1] = y[1]; [|double|] Sq(double v) { return v * v; }")]
+    public void ODE0003_LocalFunction_IsTheOnlyDiagnostic_NotFollowedByODE0005AtItsCalls(string body)
+    {
+        // As found: each call of the refused local function added ODE0005, whose advice (mark the helper [OdeDifferentiable])
+        // does not apply to a local function.
+        string source = InMethod(body);
+        AssertDiagnostic("ODE0003", source);
+        Assert.Single(GeneratorHarness.Run(GeneratorHarness.Compile(source.Replace("[|", "").Replace("|]", ""))).Result.Diagnostics);
+    }
+
+    [Theory]
     [InlineData("[|ref readonly double|] a = ref y[0]; dydt[0] = a * p[0];", "The 'ref readonly' local 'a'")]
     [InlineData("[|ref double|] a = ref dydt[0]; a = y[0] * p[0];", "The 'ref' local 'a'")]
     public void ODE0004_RefLocal_SaysItIsAReference(string body, string expected)
