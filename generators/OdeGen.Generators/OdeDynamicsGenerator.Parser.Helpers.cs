@@ -264,14 +264,17 @@ public sealed partial class OdeDynamicsGenerator
                 return $"its reverse rule must be 'static void {vjpName}({string.Join(", ", parameters)})' in the same type";
             }
 
-            // The generated code calls the rules, where an [Obsolete(..., true)] one is an error of its own (CS0619).
+            // The generated code calls the rules, where an [Obsolete(..., true)] one is an error of its own (CS0619); a
+            // warning one the user sees at their call, and the generated files do not repeat it (CS0612, CS0618).
             foreach (IMethodSymbol called in new[] { method, jvp, vjp })
             {
-                if (called.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "System.ObsoleteAttribute"
-                    && a.ConstructorArguments.Length == 2 && a.ConstructorArguments[1].Value is true))
+                AttributeData? obsolete = called.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == "System.ObsoleteAttribute");
+                if (obsolete is { ConstructorArguments: { Length: 2 } arguments } && arguments[1].Value is true)
                 {
                     return $"'{called.Name}' is marked [Obsolete] as an error, and the generated code calls it; remove the attribute or its error flag";
                 }
+
+                _callsObsolete |= obsolete is not null;
             }
 
             return _semantic.IsAccessible(_syntax.SpanStart, method) ? null : "it is not accessible from the [OdeDynamics] method";

@@ -317,7 +317,11 @@ public sealed partial class OdeDynamicsGenerator
                 {
                     if (!_locals.TryGetValue(local, out int init))
                     {
-                        Report(DiagnosticDescriptors.ReadBeforeWrite, assignment.Left, local.Name);
+                        if (!_refusedLocals.Contains(local))
+                        {
+                            Report(DiagnosticDescriptors.ReadBeforeWrite, assignment.Left, local.Name);
+                        }
+
                         continue;
                     }
 

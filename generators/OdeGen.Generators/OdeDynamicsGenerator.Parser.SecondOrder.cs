@@ -17,6 +17,9 @@ public sealed partial class OdeDynamicsGenerator
         /// <summary>The attribute's SecondOrder: Divergence, DivergenceVjp and Hvp are generated too (a function: Hvp).</summary>
         private bool _secondOrder;
 
+        /// <summary>True once a call goes to a function or rule marked [Obsolete] as a warning (<see cref="SystemHeader.CallsObsolete"/>).</summary>
+        private bool _callsObsolete;
+
         /// <summary>
         /// Divergence carries one tangent per state through one sweep, so the number of states must be known when the
         /// code is generated (ODE0041 on the attribute otherwise).

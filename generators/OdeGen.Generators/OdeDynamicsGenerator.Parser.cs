@@ -75,9 +75,13 @@ public sealed partial class OdeDynamicsGenerator
         private readonly SemanticModel _semantic;
         private readonly CancellationToken _cancellationToken;
         private readonly List<DiagnosticInfo> _diagnostics = new();
+        private readonly HashSet<DiagnosticInfo> _reported = new();
         private readonly IrBuilder _builder;
         private readonly List<string> _statements = new();
         private readonly Dictionary<ISymbol, int> _locals = new(SymbolEqualityComparer.Default);
+
+        /// <summary>Locals whose declaration or assignment was reported: reads of them stay quiet (one diagnostic, not a trail of ODE0009).</summary>
+        private readonly HashSet<ISymbol> _refusedLocals = new(SymbolEqualityComparer.Default);
         private readonly Dictionary<int, int> _dydt = new();
 
         /// <summary>The method's number type: double, or float when t is float (the float flavour).</summary>
@@ -167,7 +171,7 @@ public sealed partial class OdeDynamicsGenerator
             CheckSecondOrderSizes(states);
             string? ns = _method.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
             var header = new SystemHeader(ns, types, _method.Name, states, parameters, _real == SpecialType.System_Single, _vectorizeLoops, HintKey(), _secondOrder,
-                _isFunction ? TargetKind.Function : TargetKind.Dynamics, outputs, _fuseMultiplyAdds);
+                _isFunction ? TargetKind.Function : TargetKind.Dynamics, outputs, _fuseMultiplyAdds, _callsObsolete);
             IrFunction primal = _builder.Build(_statements.ToEquatableArray(), userStatements);
             CheckSize(primal);
             CheckSecondOrderSize(primal, states);
@@ -204,8 +208,15 @@ public sealed partial class OdeDynamicsGenerator
             return new Result<SystemModel>(failed ? null : model, _diagnostics.ToEquatableArray());
         }
 
-        private void Report(DiagnosticDescriptor descriptor, SyntaxNodeOrToken at, params string[] args) =>
-            _diagnostics.Add(DiagnosticInfo.Create(descriptor, at.GetLocation(), args));
+        /// <summary>Adds the diagnostic once: a helper inlined at several calls reports what is in its body once, not per call.</summary>
+        private void Report(DiagnosticDescriptor descriptor, SyntaxNodeOrToken at, params string[] args)
+        {
+            var diagnostic = DiagnosticInfo.Create(descriptor, at.GetLocation(), args);
+            if (_reported.Add(diagnostic))
+            {
+                _diagnostics.Add(diagnostic);
+            }
+        }
 
         /// <summary>
         /// Dense Jacobians grow with the square of the sizes; beyond this the generated file would be
@@ -659,8 +670,11 @@ public sealed partial class OdeDynamicsGenerator
 
                 if (local.Type.SpecialType != _real || local.RefKind != RefKind.None)
                 {
-                    Report(DiagnosticDescriptors.UnsupportedExpression, declaration.Declaration.Type,
-                        $"A local of type '{local.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)}'");
+                    string type = local.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat);
+                    Report(DiagnosticDescriptors.UnsupportedExpression, declaration.Declaration.Type, local.RefKind == RefKind.None
+                        ? $"A local of type '{type}'"
+                        : $"The {(local.RefKind == RefKind.RefReadOnly ? "'ref readonly'" : "'ref'")} local '{local.Name}' (a reference to another variable; declare a plain '{type}' local holding a copy of the value)");
+                    _refusedLocals.Add(local);
                     continue;
                 }
 
@@ -734,6 +748,7 @@ public sealed partial class OdeDynamicsGenerator
             if (value < 0)
             {
                 _locals.Remove(local);   // already reported; later reads stay quiet
+                _refusedLocals.Add(local);
                 return;
             }
 
@@ -791,6 +806,11 @@ public sealed partial class OdeDynamicsGenerator
                 return new AssignTarget(local, 0);
             }
 
+            if (left is IdentifierNameSyntax && symbol is ILocalSymbol refused && _refusedLocals.Contains(refused))
+            {
+                return null;   // its declaration was reported
+            }
+
             if (left is IdentifierNameSyntax && role >= 0)
             {
                 Report(DiagnosticDescriptors.WriteToInput, left, symbol!.Name);
@@ -821,7 +841,26 @@ public sealed partial class OdeDynamicsGenerator
             }
 
             Report(DiagnosticDescriptors.UnsupportedExpression, left, $"Assigning to '{left}'");
+            RefuseLocalsIn(left);
             return null;
+        }
+
+        /// <summary>Marks the locals that <paramref name="left"/> (an assignment's target that was reported) declares or names as refused.</summary>
+        private void RefuseLocalsIn(ExpressionSyntax left)
+        {
+            foreach (SyntaxNode node in left.DescendantNodesAndSelf())
+            {
+                ISymbol? symbol = node switch
+                {
+                    SingleVariableDesignationSyntax designation => _semantic.GetDeclaredSymbol(designation, _cancellationToken),
+                    IdentifierNameSyntax name => _semantic.GetSymbolInfo(name, _cancellationToken).Symbol,
+                    _ => null,
+                };
+                if (symbol is ILocalSymbol local)
+                {
+                    _refusedLocals.Add(local);
+                }
+            }
         }
 
         private int ReadTarget(AssignTarget target, ExpressionSyntax left)
@@ -854,7 +893,11 @@ public sealed partial class OdeDynamicsGenerator
                 return value;
             }
 
-            Report(DiagnosticDescriptors.ReadBeforeWrite, at, local.Name);
+            if (!_refusedLocals.Contains(local))
+            {
+                Report(DiagnosticDescriptors.ReadBeforeWrite, at, local.Name);
+            }
+
             return -1;
         }
 
@@ -955,6 +998,11 @@ public sealed partial class OdeDynamicsGenerator
                     return Conditional(conditional);
                 default:
                     Report(DiagnosticDescriptors.UnsupportedExpression, expression, Describe(expression));
+                    if (expression is AssignmentExpressionSyntax assignment)
+                    {
+                        RefuseLocalsIn(assignment.Left);
+                    }
+
                     return -1;
             }
         }
@@ -986,7 +1034,7 @@ public sealed partial class OdeDynamicsGenerator
         private int Identifier(IdentifierNameSyntax identifier)
         {
             ISymbol? symbol = _semantic.GetSymbolInfo(identifier, _cancellationToken).Symbol;
-            if (symbol is ILocalSymbol local && local.Type.SpecialType == _real)
+            if (symbol is ILocalSymbol local && (local.Type.SpecialType == _real || _refusedLocals.Contains(local)))
             {
                 return ReadLocal(local, identifier);
             }
@@ -1101,6 +1149,11 @@ public sealed partial class OdeDynamicsGenerator
         private int Call(InvocationExpressionSyntax invocation)
         {
             var method = _semantic.GetSymbolInfo(invocation, _cancellationToken).Symbol as IMethodSymbol;
+            if (method is { MethodKind: MethodKind.LocalFunction })
+            {
+                return -1;   // its declaration in the method is ODE0003 already; one diagnostic, not one more per call
+            }
+
             if (method is not null && IsHelper(method))
             {
                 return Helper(invocation, method);

@@ -26,6 +26,16 @@ internal static class SystemEmitter
             w.Line(pragma);
         }
 
+        if (h.Types.Any(type => HasTypeParameter(type, LaneTypeParameter)))
+        {
+            w.Line($"#pragma warning disable CS0693 // the generated methods' type parameter {LaneTypeParameter} hides a containing type's of that name, which they never mean");
+        }
+
+        if (h.CallsObsolete)
+        {
+            w.Line("#pragma warning disable CS0612, CS0618 // the generated code calls an [Obsolete] function or rule; the user's own call already warns");
+        }
+
         w.Line();
         if (h.Namespace is not null)
         {
@@ -49,6 +59,17 @@ internal static class SystemEmitter
         }
 
         return w.ToString();
+    }
+
+    /// <summary>The type parameter of every generated lane method (and of the register struct).</summary>
+    private const string LaneTypeParameter = "TLane";
+
+    /// <summary>True when <paramref name="type"/> (its name as re-opened, "G&lt;T, out U&gt;") declares a type parameter named <paramref name="name"/>.</summary>
+    private static bool HasTypeParameter(ContainingType type, string name)
+    {
+        int open = type.Name.IndexOf('<');
+        return open >= 0 && type.Name.Substring(open + 1, type.Name.Length - open - 2).Split(',')
+            .Any(parameter => parameter.Trim().Split(' ').Last() == name);
     }
 
     /// <summary>Writes the struct: sizes, then Evaluate, Jvp, Vjp and Jacobian.</summary>

@@ -13,12 +13,13 @@ internal sealed record ContainingType(string Keywords, string Name);
 /// A size of -1 is known only at run time: the struct then takes it in its constructor. <paramref name="VectorizeLoops"/>
 /// is the attribute's opt-in to loops run across their index in SIMD (Emit/VectorLoopEmitter.cs). <paramref name="HintKey"/>
 /// names the system's files, one-to-one with the struct's fully qualified name (<see cref="HintNames"/>). <paramref name="SecondOrder"/>
-/// is the attribute's request for Divergence, DivergenceVjp and Hvp (<see cref="SecondOrderIr"/>).
+/// is the attribute's request for Divergence, DivergenceVjp and Hvp (<see cref="SecondOrderIr"/>). <paramref name="CallsObsolete"/>
+/// is true when the generated code calls a user's function or rule marked [Obsolete] (as a warning; the user sees it at their call).
 /// </remarks>
 /// A <see cref="TargetKind.Function"/> reuses the dynamics' vocabulary: <paramref name="States"/> is its number of inputs (x),
 /// <paramref name="Outputs"/> its number of outputs (y), which for dynamics is <paramref name="States"/> again.
 internal sealed record SystemHeader(string? Namespace, EquatableArray<ContainingType> Types, string MethodName, int States, int Parameters, bool Single = false, bool VectorizeLoops = false, string HintKey = "", bool SecondOrder = false,
-    TargetKind Kind = TargetKind.Dynamics, int Outputs = 0, bool FuseMultiplyAdds = false)
+    TargetKind Kind = TargetKind.Dynamics, int Outputs = 0, bool FuseMultiplyAdds = false, bool CallsObsolete = false)
 {
     /// <summary>The generated struct's name, <c>{Method}System</c> or <c>{Method}Function</c>.</summary>
     public string StructName => MethodName + (Kind == TargetKind.Function ? "Function" : "System");

@@ -117,6 +117,77 @@ public class DiagnosticTests
     public void ODE0009_ReadBeforeWrite(string body) => AssertDiagnostic("ODE0009", InMethod(body));
 
     [Theory]
+    [InlineData("[|var (a, b)|] = (y[0], y[1]); dydt[0] = a * b; dydt[1] = a + p[0];")]
+    [InlineData("double a = y[0], b = y[1]; [|(a, b)|] = (b, a); dydt[0] = a * b; dydt[1] = a + p[0];")]
+    [InlineData("double a; dydt[0] = 2 * ([|a = y[0] * p[0]|]); dydt[1] = a;")]
+    [InlineData("double a; dydt[0] = [|a = y[0]|]; dydt[1] = a * a;")]
+    [InlineData("[|float|] f = (float)y[0]; dydt[0] = f * p[0]; dydt[1] = f;")]
+    [InlineData("[|ref double|] a = ref dydt[0]; a = y[0] * p[0]; dydt[1] = a;")]
+    [InlineData("double s = 0; [|var (a, b)|] = (y[0], y[1]); for (int i = 0; i < 2; i++) { a += y[i]; s += a; } dydt[0] = s; dydt[1] = b;")]
+    public void ODE0004_OnALocal_IsTheOnlyDiagnostic_NotFollowedByODE0009AtItsReads(string body)
+    {
+        // As found: the first diagnostic was followed by ODE0009 ("read before it is assigned") at every read of the locals it
+        // declared or assigned, or by another ODE0004 at each use of a local of a refused type.
+        string source = InMethod(body);
+        AssertDiagnostic("ODE0004", source);
+        GeneratorRun run = GeneratorHarness.Run(GeneratorHarness.Compile(source.Replace("[|", "").Replace("|]", "")));
+        Assert.Single(run.Result.Diagnostics);
+    }
+
+    [Theory]
+    [InlineData("ODE0017", "static double H(double a) => [|P(a, 3)|];\n[OdeDifferentiable] static double P(double a, int n) => a * n;")]
+    [InlineData("ODE0017", "static double [|H|](double a) { if (a > 0) return a; return -a; }")]
+    [InlineData("ODE0010", "static double H(double a) => [|Math.Abs(a)|] * a;")]
+    public void ADiagnosticInAHelperCalledThreeTimes_IsReportedOnce(string id, string helper)
+    {
+        // As found: the helper is inlined at each call, and what its body reported was repeated per call, at the same place.
+        string source = $$"""
+            using OdeGen;
+            public static partial class Sys
+            {
+                [OdeDynamics]
+                public static void F{{Signature}}
+                {
+                    dydt[0] = H(y[0]) * p[0];
+                    dydt[1] = H(y[1]);
+                    dydt[2] = H(y[2] * y[0]);
+                }
+
+                [OdeDifferentiable]
+                {{helper}}
+            }
+            """;
+        AssertDiagnostic(id, source, expectCode: id == "ODE0010");
+        GeneratorRun run = GeneratorHarness.Run(GeneratorHarness.Compile(source.Replace("[|", "").Replace("|]", "")));
+        Assert.Single(run.Result.Diagnostics);
+    }
+
+    [Theory]
+    [InlineData("[|double|] Sq(double v) => v * v; dydt[0] = Sq(y[0]) * p[0]; dydt[1] = Sq(y[1]);")]
+    [InlineData("[|static|] double Sq(double v) => v * v; for (int i = 0; i < 2; i++) dydt[i] = Sq(y[i]);")]
+    [InlineData("dydt[0] = Sq(y[0]); dydt[1] = y[1]; [|double|] Sq(double v) { return v * v; }")]
+    public void ODE0003_LocalFunction_IsTheOnlyDiagnostic_NotFollowedByODE0005AtItsCalls(string body)
+    {
+        // As found: each call of the refused local function added ODE0005, whose advice (mark the helper [OdeDifferentiable])
+        // does not apply to a local function.
+        string source = InMethod(body);
+        AssertDiagnostic("ODE0003", source);
+        Assert.Single(GeneratorHarness.Run(GeneratorHarness.Compile(source.Replace("[|", "").Replace("|]", ""))).Result.Diagnostics);
+    }
+
+    [Theory]
+    [InlineData("[|ref readonly double|] a = ref y[0]; dydt[0] = a * p[0];", "The 'ref readonly' local 'a'")]
+    [InlineData("[|ref double|] a = ref dydt[0]; a = y[0] * p[0];", "The 'ref' local 'a'")]
+    public void ODE0004_RefLocal_SaysItIsAReference(string body, string expected)
+    {
+        // As found: the message was "A local of type 'double' is not supported", of a double local.
+        Diagnostic d = AssertDiagnostic("ODE0004", InMethod(body));
+        Assert.Contains(expected, d.GetMessage());
+        Assert.Contains("declare a plain 'double' local holding a copy of the value", d.GetMessage());
+        Assert.DoesNotContain("A local of type", d.GetMessage());
+    }
+
+    [Theory]
     [InlineData("dydt[0] = [|Math.Abs(y[0])|];")]
     [InlineData("dydt[0] = [|Math.Min(y[0], p[0])|];")]
     [InlineData("dydt[0] = [|Math.Max(y[0], 1)|];")]

@@ -157,10 +157,68 @@ public class LegalUserCodeTests
         SecondOrderCheck.All((IOdeSystemSecondOrder)s.System, new Random(8), "forward rule");
     }
 
+    [Fact]
+    public void ContainingTypeParameterNamedTLane_AddsNoWarningInTheGeneratedFiles()
+    {
+        // As found: the lane methods' type parameter TLane hid G<TLane>'s (CS0693 in the generated lane and second-order
+        // files, which breaks a warnings-as-errors build).
+        Assembly assembly = Generate($$"""
+            using OdeGen;
+            namespace Users;
+            public static partial class G<TLane>
+            {
+                [Differentiable(Inputs = 2, Parameters = 2, Outputs = 2, SecondOrder = true)]
+                public static void M(ReadOnlySpan<double> x, ReadOnlySpan<double> p, Span<double> y)
+                {
+                    y[0] = x[0] * Math.Sin(p[0] * x[1]);
+                    y[1] = Math.Exp(x[1]) * p[1];
+                }
+
+                [OdeDynamics(States = 2, Parameters = 2, SecondOrder = true)]
+                public static void Rhs{{Signature}}
+                {
+                    dydt[0] = y[1] * p[0];
+                    dydt[1] = -p[1] * Math.Sin(y[0]) + t;
+                }
+            }
+            """);
+        Type owner = assembly.GetType("Users.G`1")!.MakeGenericType(typeof(object));
+        var g = (IDifferentiableLaneFunctionSecondOrder)Activator.CreateInstance(owner.GetNestedType("MFunction")!.MakeGenericType(typeof(object)))!;
+        FunctionChecks.All(g, owner.GetMethod("M")!.CreateDelegate<UserFunction>(), new Random(9), "G<TLane>.M");
+        FunctionChecks.LanesEqualScalar(g, new Random(10), "G<TLane>.M");
+        FunctionSecondOrderChecks.All(g, new Random(11), "G<TLane>.M");
+        FunctionSecondOrderChecks.LanesEqualScalar(g, new Random(12), "G<TLane>.M");
+        SystemUnderTest s = Assert.Single(CompiledSystems.SystemsOf(assembly).Values);
+        AssertDerivativesRight(s);
+        SecondOrderCheck.All((IOdeSystemSecondOrder)s.System, new Random(13), "G<TLane>.Rhs");
+    }
+
+    [Theory]
+    [InlineData(false, "[Obsolete(\"use G\")]", "")]
+    [InlineData(true, "[Obsolete]", "")]
+    [InlineData(true, "", "[Obsolete(\"old rule\", false)]")]
+    public void ObsoleteCustomDerivative_WarnsOnlyAtTheUsersCall(bool secondOrder, string onFunction, string onRules)
+    {
+        // As found: the user's call to an [Obsolete] function (a warning) is copied into the generated code, with the calls
+        // of its rules, and each copy repeated CS0618 (or CS0612) in the generated files.
+        string rules = $$"""
+            [OdeCustomDerivative(nameof(FJvp), nameof(FVjp))] {{onFunction}} static double F(double a, double b) => a * Math.Sin(b);
+            {{onRules}} static double FJvp(double a, double b, double aDot, double bDot) => (aDot * Math.Sin(b)) + (a * Math.Cos(b) * bDot);
+            {{onRules}} static void FVjp(double a, double b, double resultBar, ref double aBar, ref double bBar) { aBar += resultBar * Math.Sin(b); bBar += resultBar * a * Math.Cos(b); }
+            """;
+        SystemUnderTest s = SingleSystem(Dynamics("dydt[0] = F(y[0], p[0]) + y[1];\ndydt[1] = F(y[1] * y[0], p[1]);",
+            $"[OdeDynamics(SecondOrder = {(secondOrder ? "true" : "false")})]", rules));
+        AssertDerivativesRight(s);
+        if (secondOrder)
+        {
+            SecondOrderCheck.All((IOdeSystemSecondOrder)s.System, new Random(14), "obsolete rule");
+        }
+    }
+
     /// <summary>Runs the generator on <paramref name="source"/> (legal C#), asserts it reported no error and its output compiles; its one double system.</summary>
     private static SystemUnderTest SingleSystem(string source) => Assert.Single(CompiledSystems.SystemsOf(Generate(source)).Values);
 
-    /// <summary>Runs the generator on <paramref name="source"/> (legal C#), asserts it reported no error; the loaded assembly with its output.</summary>
+    /// <summary>Runs the generator on <paramref name="source"/> (legal C#), asserts it reported no error and its files no warning; the loaded assembly with its output.</summary>
     private static Assembly Generate(string source)
     {
         Compilation input = GeneratorHarness.Compile(source);
@@ -168,6 +226,9 @@ public class LegalUserCodeTests
         GeneratorRun run = GeneratorHarness.Run(input);
         Assert.Null(run.Result.Results.Single().Exception);
         Assert.DoesNotContain(run.Result.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
+
+        // The generated files add no warning of their own (a user's warnings-as-errors build stays green).
+        Assert.Empty(run.Output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Warning && !input.SyntaxTrees.Contains(d.Location.SourceTree)));
         return CompiledSystems.EmitAndLoad(run.Output);
     }
 
