@@ -89,7 +89,14 @@ public sealed class LatentOdeModel
     public LaneWidth Width { get; }
 
     /// <summary>Weight of the KL term in the loss (1: the ELBO; smaller while annealing).</summary>
-    public double KlWeight { get; set; } = 1.0;
+    /// <exception cref="ArgumentOutOfRangeException">Set to a negative, NaN or infinite weight.</exception>
+    public double KlWeight
+    {
+        get;
+        set => field = value >= 0 && double.IsFinite(value)
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(value), value, "The KL weight must be finite and non-negative (0 drops the KL term, 1 is the ELBO).");
+    } = 1.0;
 
     internal int EncoderInputs { get; }
     internal ParameterSlice EncoderGru { get; }

@@ -58,4 +58,18 @@ public class LatentOdeGradientTests
         LatentElbo with = model.Elbo(theta, batch, eps, new double[theta.Length]);
         Assert.Equal(alone, with);
     }
+
+    // The KL weight had no check: NaN made every loss and gradient NaN, a negative weight rewarded divergence from the prior.
+    [Theory]
+    [InlineData(double.NaN)]
+    [InlineData(double.PositiveInfinity)]
+    [InlineData(-0.5)]
+    public void KlWeight_RefusesNaNInfiniteAndNegative(double weight)
+    {
+        var model = new LatentOdeModel(LatentTestData.Options(LatentEncoder.OdeRnn, LatentDecoder.Ode, false, LaneWidth.Lane1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.KlWeight = weight);
+        Assert.Equal(1.0, model.KlWeight);
+        model.KlWeight = 0;
+        Assert.Equal(0.0, model.KlWeight);
+    }
 }
