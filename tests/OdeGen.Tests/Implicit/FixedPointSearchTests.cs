@@ -136,6 +136,29 @@ public class FixedPointSearchTests
         Assert.All(pBar4, v => Assert.True(double.IsFinite(v), $"pBar = {v}"));
     }
 
+    // AndersonMemory or BroydenMemory = int.MaxValue overflowed memory × n in the searches' constructors (an OverflowException
+    // from new double[negative]); a history longer than the iterations is never filled, so it is kept at that length.
+    [Theory]
+    [InlineData(FixedPointMethod.Anderson)]
+    [InlineData(FixedPointMethod.Broyden)]
+    public void HugeMemory_IsTheSameAsAMemoryOfMaxIterations(FixedPointMethod method)
+    {
+        (double[] p, double[] expected) = Contraction();
+        FixedPointReport Run(int memory, double[] z) => new FixedPointLayer<ImplicitCells.AffineFunction>(new ImplicitCells.AffineFunction(),
+            new FixedPointOptions { Method = method, MaxIterations = 40, AndersonMemory = memory, BroydenMemory = memory, Tolerance = 1e-6 }).Forward([], p, z);
+        double[] huge = new double[4], exact = new double[4];
+        FixedPointReport a = Run(int.MaxValue, huge), b = Run(40, exact);
+        Assert.True(a.IsConverged, a.ToString());
+        Assert.Equal(b, a);
+        Assert.Equal(exact, huge);
+        for (int i = 0; i < 4; i++) Assert.Equal(expected[i], huge[i], 5);
+
+        // Both int.MaxValue: no array could hold the history, which the message says.
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new FixedPointLayer<ImplicitCells.AffineFunction>(new ImplicitCells.AffineFunction(),
+            new FixedPointOptions { Method = method, MaxIterations = int.MaxValue, AndersonMemory = int.MaxValue }));
+        Assert.Equal(nameof(FixedPointOptions.AndersonMemory), e.ParamName);
+    }
+
     [Fact]
     public void BudgetExhausted_IsNotConverged_WithoutFallback()
     {
