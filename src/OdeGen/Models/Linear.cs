@@ -14,7 +14,7 @@ public sealed class Linear : LaneFunctionLayer<LayerFunctions.LinearFunction>
     /// <summary>Creates the layer.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A size is not positive.</exception>
     public Linear(int inputs, int outputs)
-        : base(new LayerFunctions.LinearFunction(Positive(inputs), checked((outputs * inputs) + outputs), Positive(outputs)),
+        : base(new LayerFunctions.LinearFunction(Positive(inputs), ParameterCountOf(inputs, outputs), Positive(outputs)),
                new ParameterShape("weight", outputs, inputs), new ParameterShape("bias", outputs))
     {
     }
@@ -74,6 +74,15 @@ public sealed class Linear : LaneFunctionLayer<LayerFunctions.LinearFunction>
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(size, name);
         return size;
+    }
+
+    // outputs·inputs + outputs, refused by name when no array holds it (it was an OverflowException).
+    private static int ParameterCountOf(int inputs, int outputs)
+    {
+        long count = ((long)outputs * inputs) + outputs;
+        return count <= Array.MaxLength
+            ? (int)count
+            : throw new ArgumentOutOfRangeException(nameof(inputs), $"A {inputs} → {outputs} linear layer has {count} parameters, more than an array holds.");
     }
 }
 

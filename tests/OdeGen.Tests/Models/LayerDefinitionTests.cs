@@ -61,4 +61,19 @@ public class LayerDefinitionTests
         Assert.Equal(model.Layout.Count, model.Layers.Sum(l => l.ParameterCount));
         Assert.Equal((3 * 2 * 2) + (3 * 2 * 2), model.Layout["2.GruCell.bias_ih"].Offset - model.Layout["2.GruCell.weight_ih"].Offset);
     }
+
+    // Sizes no array holds: the weight of Conv2d(65536, 65536, 3×3) has 65536 × 589824 = 9·2³² entries, which wrapped to 0 in
+    // int, so the layer claimed its bias alone (65536 parameters) and raised nothing; Linear and GroupNorm threw
+    // OverflowException from checked arithmetic. Now each is an ArgumentOutOfRangeException that says so.
+    [Fact]
+    public void SizesBeyondAnArray_AreArgumentOutOfRange_NeverAWrongCount()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Conv2d(65536, 65536, 3, 3, 3));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Conv2d(1, 1, 50000, 50000, 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Conv2d(1, 1, 1, 1, 3, padding: int.MaxValue));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Linear(65536, 65536));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new GroupNorm(1, 65536, 65536));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new FunctionLayer<OdeGen.Tests.Functions.FunctionModels.DenseFunction>(new(2, 2, 1),
+            new ParameterShape("a", 65536, 65536), new ParameterShape("b", 2)));
+    }
 }
