@@ -113,4 +113,13 @@ public class IrregularSeriesCsvTests
         IReadOnlyList<IrregularSeries> back = Parse(writer.ToString());
         Assert.Equal(["a", "s#1"], back.Select(s => s.Id));
     }
+
+    // times.Length × features wrapped around in int (3 × 1431655766 = 2 mod 2³²): two values passed the size check and the
+    // copy loop ran off them (IndexOutOfRangeException).
+    [Fact]
+    public void FeatureCountWhoseProductWraps_IsAnArgumentException()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new IrregularSeries("a", [1.0, 2.0, 3.0], [0.5, 0.5], features: 1431655766));
+        Assert.Contains("4294967298", e.Message, StringComparison.Ordinal);
+    }
 }

@@ -18,4 +18,10 @@ public class ParameterLayoutTests
         Assert.Single(layout.Slices);
         Assert.Equal(6, layout.AddMatrix("W", 1, 3).Offset + 3);
     }
+
+    // times.Length × stateCount wrapped around in int: the sampler took two states for three rows of 1431655766 and failed
+    // only when cutting a segment.
+    [Fact]
+    public void SegmentSampler_StateCountWhoseProductWraps_IsAnArgumentException() =>
+        Assert.Throws<ArgumentException>(() => new SegmentSampler([0.0, 1.0, 2.0], [0.5, 0.5], 1431655766, 2, 1, 0));
 }
