@@ -72,4 +72,15 @@ public class LatentOdeGradientTests
         model.KlWeight = 0;
         Assert.Equal(0.0, model.KlWeight);
     }
+
+    // EncoderHidden = 37835: the GRU's 3·h·(inputs + h) + 6h parameters wrapped around in int to 175409, and the model was
+    // built with a parameter layout that did not fit its cells.
+    [Fact]
+    public void SizesWhoseParameterCountsWrap_AreArgumentOutOfRange()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new LatentOdeModel(new LatentOdeOptions { Features = 2, EncoderHidden = 37835, Lanes = LaneWidth.Lane1 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new LatentOdeModel(new LatentOdeOptions { Features = 2, DynamicsHidden = int.MaxValue / 4, Lanes = LaneWidth.Lane1 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new OdeGen.Neural.TanhMlpSystem(65536, 32768));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new OdeGen.Neural.TanhMlpSystem(2, 3, (OdeGen.Neural.MlpInput)5));
+    }
 }
