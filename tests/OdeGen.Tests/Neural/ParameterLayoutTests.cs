@@ -24,4 +24,15 @@ public class ParameterLayoutTests
     [Fact]
     public void SegmentSampler_StateCountWhoseProductWraps_IsAnArgumentException() =>
         Assert.Throws<ArgumentException>(() => new SegmentSampler([0.0, 1.0, 2.0], [0.5, 0.5], 1431655766, 2, 1, 0));
+
+    // A NaN or infinite mean filled the parameters with NaN or ∞ (only the deviation was checked); Uniform(−1e308, 1e308)
+    // has finite bounds but an infinite width, and drew ±∞.
+    [Fact]
+    public void Initializers_RefuseBoundsThatGiveNonFiniteParameters()
+    {
+        double[] p = new double[4];
+        Assert.Throws<ArgumentOutOfRangeException>(() => Initializers.Normal(p, new Random(1), mean: double.NaN));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Initializers.Normal(p, new Random(1), mean: double.PositiveInfinity));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Initializers.Uniform(p, new Random(1), -1e308, 1e308));
+    }
 }
