@@ -73,6 +73,8 @@ public class LayerDefinitionTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new Conv2d(1, 1, 1, 1, 3, padding: int.MaxValue));
         Assert.Throws<ArgumentOutOfRangeException>(() => new Linear(65536, 65536));
         Assert.Throws<ArgumentOutOfRangeException>(() => new GroupNorm(1, 65536, 65536));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new GlobalAveragePool(65536, 65536));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new GruCell(65536, 65536));
         Assert.Throws<ArgumentOutOfRangeException>(() => new FunctionLayer<OdeGen.Tests.Functions.FunctionModels.DenseFunction>(new(2, 2, 1),
             new ParameterShape("a", 65536, 65536), new ParameterShape("b", 2)));
     }
