@@ -16,10 +16,20 @@ public sealed class CnfOptions
     public double T1 { get; init; } = 1.0;
 
     /// <summary>Exact trace or Hutchinson's estimate.</summary>
-    public CnfTrace Trace { get; init; } = CnfTrace.Exact;
+    /// <exception cref="ArgumentOutOfRangeException">Not a <see cref="CnfTrace"/> (an undefined value ran as Hutchinson's).</exception>
+    public CnfTrace Trace
+    {
+        get;
+        init => field = Enum.IsDefined(value) ? value : throw new ArgumentOutOfRangeException(nameof(Trace), value, "Not a CnfTrace.");
+    } = CnfTrace.Exact;
 
     /// <summary>The distribution of the noise vectors (Hutchinson's trace and the Jacobian regularizer's probe).</summary>
-    public CnfNoise Noise { get; init; } = CnfNoise.Rademacher;
+    /// <exception cref="ArgumentOutOfRangeException">Not a <see cref="CnfNoise"/> (an undefined value drew Gaussian noise).</exception>
+    public CnfNoise Noise
+    {
+        get;
+        init => field = Enum.IsDefined(value) ? value : throw new ArgumentOutOfRangeException(nameof(Noise), value, "Not a CnfNoise.");
+    } = CnfNoise.Rademacher;
 
     /// <summary>Weight λ_K of the kinetic energy ∫‖f‖² dt in the training loss (RNODE); 0 leaves the state out.</summary>
     public double KineticWeight
@@ -36,14 +46,24 @@ public sealed class CnfOptions
     }
 
     /// <summary>Solver for every pass (forward, sampling, backward). Dopri5 at RelTol 1e-6, AbsTol 1e-8 by default.</summary>
-    public SolverOptions Solver { get; init; } = new() { RelTol = 1e-6, AbsTol = 1e-8 };
+    /// <exception cref="ArgumentNullException">Set to null.</exception>
+    public SolverOptions Solver
+    {
+        get;
+        init => field = value ?? throw new ArgumentNullException(nameof(Solver));
+    } = new() { RelTol = 1e-6, AbsTol = 1e-8 };
 
     /// <summary>
     /// How training gradients are computed: the interpolating adjoint with one checkpoint (default: more checkpoints would
     /// force at least that many forward steps, and one segment's dense output of a chunk is small) or
     /// <see cref="Sensitivity.DiscreteAdjoint"/>; any method of <see cref="OdeGen.Sensitivity"/> works.
     /// </summary>
-    public Sensitivity Sensitivity { get; init; } = Sensitivity.InterpolatingAdjoint(checkpoints: 1);
+    /// <exception cref="ArgumentNullException">Set to null.</exception>
+    public Sensitivity Sensitivity
+    {
+        get;
+        init => field = value ?? throw new ArgumentNullException(nameof(Sensitivity));
+    } = Sensitivity.InterpolatingAdjoint(checkpoints: 1);
 
     /// <summary>
     /// Samples per solve. A batch is cut into chunks of this size, in order; each chunk is one augmented system with its

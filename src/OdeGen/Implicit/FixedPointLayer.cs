@@ -43,8 +43,10 @@ public sealed class FixedPointLayer<TFunction>
         _u = new double[_n];
         _w = new double[_n];
         _accumulated = new double[_n];
-        _forward = new FixedPointSearch(_n, Options.AndersonMemory, Options.AndersonRegularization, Options.AndersonMixing, Options.BroydenMemory);
-        _backward = new FixedPointSearch(_n, Options.AndersonMemory, Options.AndersonRegularization, Options.AndersonMixing, 1);
+        _forward = new FixedPointSearch(_n, History(Options.AndersonMemory, Options.MaxIterations, _n, nameof(Options.AndersonMemory), square: true),
+            Options.AndersonRegularization, Options.AndersonMixing, History(Options.BroydenMemory, Options.MaxIterations, _n, nameof(Options.BroydenMemory), square: false));
+        _backward = new FixedPointSearch(_n, History(Options.AndersonMemory, Options.BackwardMaxIterations, _n, nameof(Options.AndersonMemory), square: true),
+            Options.AndersonRegularization, Options.AndersonMixing, 1);
         _gmres = new Gmres(_n, Options.GmresRestart);
         _forwardSettings = new SearchSettings(
             Options.Method, [.. Options.Fallbacks], Options.MaxIterations, Options.Tolerance, Options.Criterion, Options.StallIterations, Options.DivergenceFactor, Options.Damping);
@@ -180,6 +182,22 @@ public sealed class FixedPointLayer<TFunction>
         Array.Clear(_pScratch);
         _cell.Vjp(_input, _p, v, _inputBar, _pScratch);
         _inputBar.AsSpan(0, _n).CopyTo(result);
+    }
+
+    // The history a search keeps: never more entries than it has iterations (a longer memory is never filled, so the result is
+    // the same bits), and refused when the buffers (memory × n, Anderson's (memory + 1)² system) could not be arrays at all
+    // (int.MaxValue overflowed their sizes: an OverflowException from the constructor).
+    private static int History(int memory, int iterations, int n, string name, bool square)
+    {
+        int kept = Math.Min(memory, iterations);
+        long size = Math.Max((long)kept * n, square ? (long)(kept + 1) * (kept + 1) : 0);
+        if (size > Array.MaxLength)
+        {
+            throw new ArgumentOutOfRangeException(name, memory,
+                $"{name} = {memory} with {iterations} iterations and {n} states needs buffers of {size} entries, more than an array holds; use a smaller memory.");
+        }
+
+        return kept;
     }
 
     private void Check(ReadOnlySpan<double> x, ReadOnlySpan<double> p, ReadOnlySpan<double> z, string zName)

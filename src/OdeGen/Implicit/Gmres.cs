@@ -41,7 +41,8 @@ internal sealed class Gmres
     {
         int products = 0;
         double residual = double.PositiveInfinity;
-        while (products < maxProducts)
+        bool singular = false;
+        while (products < maxProducts && !singular)
         {
             // r = b − A·x, the first basis vector r/‖r‖.
             Span<double> v0 = _basis.AsSpan(0, _n);
@@ -84,6 +85,16 @@ internal sealed class Gmres
                 }
 
                 double diagonal = _hessenberg[(j * _k) + j], radius = Math.Sqrt((diagonal * diagonal) + (norm * norm));
+                if (radius == 0)
+                {
+                    // The new column vanished: A maps v_j into the span of the earlier basis vectors and is singular there, so no
+                    // combination that includes v_j lowers the residual (the triangular solve would divide by zero). The least-
+                    // squares residual stays that of the first j columns, and a restart would meet the same column again.
+                    residual = Math.Abs(_g[j]);
+                    singular = true;
+                    break;
+                }
+
                 _cos[j] = radius == 0 ? 1 : diagonal / radius;
                 _sin[j] = radius == 0 ? 0 : norm / radius;
                 _hessenberg[(j * _k) + j] = radius;

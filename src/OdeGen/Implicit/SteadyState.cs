@@ -104,7 +104,9 @@ public static class SteadyState
             YScratch = new double[_n];
             _zeroP = new double[m];
             _pScratch = new double[m];
-            _dense = _n <= options.DenseLimit;
+            // Dense only while its matrices fit arrays (n² and n·m entries): past that GMRES, whatever DenseLimit says
+            // (DenseLimit = int.MaxValue overflowed the sizes).
+            _dense = _n <= options.DenseLimit && (long)_n * _n <= Array.MaxLength && (long)_n * m <= Array.MaxLength;
             _dfdy = _dense ? new double[_n * _n] : [];
             _dfdp = _dense ? new double[_n * m] : [];
             _pivots = new int[_n];

@@ -21,8 +21,8 @@ public sealed class IrregularSeries
         ArgumentNullException.ThrowIfNull(id);
         if (times.Length == 0) throw new ArgumentException($"Series '{id}' has no observation times.", nameof(times));
         int d = features > 0 ? features : values.Length / times.Length;
-        if (d <= 0 || values.Length != times.Length * d)
-            throw new ArgumentException($"Series '{id}': values must hold times.Length × features = {times.Length} × {d} numbers, not {values.Length}.", nameof(values));
+        if (d <= 0 || values.Length != (long)times.Length * d)   // long: the int product wrapped around to a small length
+            throw new ArgumentException($"Series '{id}': values must hold times.Length × features = {times.Length} × {d} = {(long)times.Length * d} numbers, not {values.Length}.", nameof(values));
         if (!mask.IsEmpty && mask.Length != values.Length)
             throw new ArgumentException($"Series '{id}': mask must have the length of values ({values.Length}), not {mask.Length}.", nameof(mask));
         Id = id;

@@ -92,21 +92,21 @@ public static class IrregularSeriesCsv
     }
 
     /// <summary>Writes <paramref name="series"/> in the format <see cref="Load"/> reads (missing values as empty fields).</summary>
+    /// <exception cref="ArgumentException">No series, different feature counts, two series with one id, or an id or feature
+    /// name that would not read back as written (checked before the file is created).</exception>
     public static void Save(string path, IReadOnlyList<IrregularSeries> series, IReadOnlyList<string>? featureNames = null)
     {
+        CheckWritable(series, featureNames);
         using var writer = new StreamWriter(path);
         Write(writer, series, featureNames);
     }
 
     /// <summary>Writes <paramref name="series"/> as CSV to <paramref name="writer"/>.</summary>
+    /// <exception cref="ArgumentException">As <see cref="Save"/>, checked before anything is written.</exception>
     public static void Write(TextWriter writer, IReadOnlyList<IrregularSeries> series, IReadOnlyList<string>? featureNames = null)
     {
         ArgumentNullException.ThrowIfNull(writer);
-        ArgumentNullException.ThrowIfNull(series);
-        if (series.Count == 0) throw new ArgumentException("There are no series to write.", nameof(series));
-        int d = series[0].FeatureCount;
-        if (featureNames is not null && featureNames.Count != d)
-            throw new ArgumentException($"featureNames has {featureNames.Count} names for {d} features.", nameof(featureNames));
+        int d = CheckWritable(series, featureNames);
         var header = new StringBuilder("id,time");
         for (int q = 0; q < d; q++) header.Append(',').Append(featureNames?[q] ?? $"x{q + 1}");
         for (int q = 0; q < d; q++) header.Append(",mask_").Append(featureNames?[q] ?? $"x{q + 1}");
@@ -114,8 +114,6 @@ public static class IrregularSeriesCsv
         var row = new StringBuilder();
         foreach (IrregularSeries s in series)
         {
-            if (s.FeatureCount != d) throw new ArgumentException($"Series '{s.Id}' has {s.FeatureCount} features, the first has {d}.", nameof(series));
-            if (s.Id.Contains(',', StringComparison.Ordinal)) throw new ArgumentException($"Series id '{s.Id}' contains a comma.", nameof(series));
             for (int i = 0; i < s.Count; i++)
             {
                 row.Clear().Append(s.Id).Append(',').Append(s.Times[i].ToString("R", CultureInfo.InvariantCulture));
@@ -129,6 +127,47 @@ public static class IrregularSeriesCsv
                 writer.WriteLine(row.ToString());
             }
         }
+    }
+
+    // What Write can write so that Read gives back the same series; returns the feature count. Checked before a line is
+    // written, so a refused call leaves no half-written file.
+    private static int CheckWritable(IReadOnlyList<IrregularSeries> series, IReadOnlyList<string>? featureNames)
+    {
+        ArgumentNullException.ThrowIfNull(series);
+        if (series.Count == 0) throw new ArgumentException("There are no series to write.", nameof(series));
+        int d = (series[0] ?? throw new ArgumentException("series[0] is null.", nameof(series))).FeatureCount;
+        if (featureNames is not null && featureNames.Count != d)
+            throw new ArgumentException($"featureNames has {featureNames.Count} names for {d} features.", nameof(featureNames));
+        if (featureNames is not null)
+        {
+            for (int q = 0; q < d; q++) CheckField(featureNames[q], $"Feature name {q + 1}", nameof(featureNames), isId: false);
+        }
+
+        // Two series with one id would be read back as one (their rows merged, or refused when the times interleave).
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        for (int j = 0; j < series.Count; j++)
+        {
+            IrregularSeries s = series[j] ?? throw new ArgumentException($"series[{j}] is null.", nameof(series));
+            if (s.FeatureCount != d) throw new ArgumentException($"Series '{s.Id}' has {s.FeatureCount} features, the first has {d}.", nameof(series));
+            CheckField(s.Id, "Series id", nameof(series), isId: true);
+            if (!ids.Add(s.Id)) throw new ArgumentException($"Two series have the id '{s.Id}': the CSV would read them back as one.", nameof(series));
+        }
+
+        return d;
+    }
+
+    // A field Read gives back unchanged: no comma or line break (they would split it); an id also not empty (Read refuses an
+    // empty id), without surrounding white space (Read trims it), and not starting with '#' (Read skips the line as a comment).
+    private static void CheckField(string? text, string what, string parameter, bool isId)
+    {
+        string? problem = text is null ? "is null"
+            : text.AsSpan().IndexOfAny(",\r\n") >= 0 ? "contains a comma or a line break"
+            : !isId ? null
+            : text.Length == 0 ? "is empty"
+            : text[0] == '#' ? "starts with '#', which marks a comment line"
+            : text.Trim().Length != text.Length ? "starts or ends with white space, which reading trims"
+            : null;
+        if (problem is not null) throw new ArgumentException($"{what} '{text}' {problem}: the CSV could not be read back as written.", parameter);
     }
 
     private static double Number(string field, string source, int line, string what)

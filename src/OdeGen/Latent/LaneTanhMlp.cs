@@ -15,6 +15,10 @@ internal sealed class LaneTanhMlp
 
     public LaneTanhMlp(int size, int hidden)
     {
+        // In long: (2·hidden + 1)·size + hidden wrapped around in int for a large latent or hidden size.
+        long parameters = (2L * hidden * size) + hidden + size;
+        if (parameters > Array.MaxLength)
+            throw new ArgumentOutOfRangeException(nameof(hidden), $"Dynamics of {size} states and {hidden} hidden units make {parameters} parameters, more than an array holds.");
         Size = size;
         Hidden = hidden;
         _firstCount = (hidden * size) + hidden;

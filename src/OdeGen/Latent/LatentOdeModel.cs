@@ -32,7 +32,9 @@ public sealed class LatentOdeModel
         options.Validate();
         Options = options;
         int d = options.Features, l = options.LatentSize, he = options.EncoderHidden;
-        int encoderInputs = (2 * d) + (options.Encoder == LatentEncoder.RnnDeltaT ? 1 : 0);
+        long inputs = (2L * d) + (options.Encoder == LatentEncoder.RnnDeltaT ? 1 : 0);
+        if (inputs + he > Array.MaxLength) throw new ArgumentOutOfRangeException(nameof(options), $"Features = {d} and EncoderHidden = {he} are too large for an encoder's input.");
+        int encoderInputs = (int)inputs;
         EncoderInputs = encoderInputs;
         var layout = new ParameterLayout();
         EncoderGru = layout.AddVector("encoder.gru", GruCount(encoderInputs, he));
@@ -89,7 +91,14 @@ public sealed class LatentOdeModel
     public LaneWidth Width { get; }
 
     /// <summary>Weight of the KL term in the loss (1: the ELBO; smaller while annealing).</summary>
-    public double KlWeight { get; set; } = 1.0;
+    /// <exception cref="ArgumentOutOfRangeException">Set to a negative, NaN or infinite weight.</exception>
+    public double KlWeight
+    {
+        get;
+        set => field = value >= 0 && double.IsFinite(value)
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(value), value, "The KL weight must be finite and non-negative (0 drops the KL term, 1 is the ELBO).");
+    } = 1.0;
 
     internal int EncoderInputs { get; }
     internal ParameterSlice EncoderGru { get; }
@@ -231,7 +240,14 @@ public sealed class LatentOdeModel
         if (s.Times[0] < Options.T0) throw new ArgumentException($"{name}[{j}] ('{s.Id}') starts at t = {s.Times[0]}, before T0 = {Options.T0}.", name);
     }
 
-    private static int GruCount(int inputs, int hidden) => (3 * hidden * (inputs + hidden)) + (6 * hidden);
+    // In long: 3·hidden·(inputs + hidden) wrapped around in int (EncoderHidden = 70000 gave a positive, wrong slice length).
+    private static int GruCount(long inputs, long hidden)
+    {
+        long count = (3 * hidden * (inputs + hidden)) + (6 * hidden);
+        return count <= Array.MaxLength
+            ? (int)count
+            : throw new ArgumentOutOfRangeException(nameof(hidden), $"A GRU cell of {inputs} inputs and {hidden} hidden units has {count} parameters, more than an array holds.");
+    }
 
     private static void Mlp(Span<double> p, LaneTanhMlp f, Random random)
     {

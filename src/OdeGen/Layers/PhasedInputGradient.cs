@@ -49,9 +49,12 @@ internal sealed class PhasedInputGradient
 
         var phases = new List<Phase>();
         int packedAt = 0;
-        for (int ry = 0; ry < stride; ry++)
+        // A phase r ≥ kernel has no taps (skipped below): only r < min(stride, kernel) can hold any, so a stride far beyond the
+        // kernel costs nothing (stride² empty phases were visited, for ever at int.MaxValue).
+        int residues = Math.Min(stride, kernel);
+        for (int ry = 0; ry < residues; ry++)
         {
-            for (int rx = 0; rx < stride; rx++)
+            for (int rx = 0; rx < residues; rx++)
             {
                 // The phase's taps, ky = ry, ry + stride, …; each reads ∂L/∂y (jy, jx) rows and columns before the pixel's last.
                 int tapsY = ry < kernel ? ((kernel - 1 - ry) / stride) + 1 : 0, tapsX = rx < kernel ? ((kernel - 1 - rx) / stride) + 1 : 0;
@@ -171,9 +174,9 @@ internal sealed class PhasedInputGradient
         int low = int.MaxValue, high = int.MinValue;
         for (int i = 0; i < size; i++)
         {
-            for (int k = (i + padding) % stride; k < kernel; k += stride)
+            for (long k = (i + padding) % stride; k < kernel; k += stride)   // long: k + stride overflowed for a large stride
             {
-                int o = (i + padding - k) / stride;
+                int o = (int)((i + padding - k) / stride);
                 (low, high) = (Math.Min(low, o), Math.Max(high, o));
             }
         }

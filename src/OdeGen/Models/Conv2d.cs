@@ -75,9 +75,9 @@ public class Conv2d : Layer
     }
 
     private protected Conv2d(int inChannels, int outChannels, int height, int width, int kernel, int stride, int padding, bool timeChannel)
-        : base(checked(Positive(inChannels, nameof(inChannels)) * Positive(height, nameof(height)) * Positive(width, nameof(width))),
-               checked(Positive(outChannels, nameof(outChannels)) * OutputExtent(height, kernel, stride, padding, nameof(height)) * OutputExtent(width, kernel, stride, padding, nameof(width))),
-               new ParameterShape("weight", outChannels, (inChannels + (timeChannel ? 1 : 0)) * kernel * kernel), new ParameterShape("bias", outChannels))
+        : base(Product("input", Positive(inChannels, nameof(inChannels)), Positive(height, nameof(height)), Positive(width, nameof(width))),
+               Product("output", Positive(outChannels, nameof(outChannels)), OutputExtent(height, kernel, stride, padding, nameof(height)), OutputExtent(width, kernel, stride, padding, nameof(width))),
+               new ParameterShape("weight", outChannels, Product("patch", inChannels + (timeChannel ? 1L : 0L), kernel, kernel)), new ParameterShape("bias", outChannels))
     {
         InChannels = inChannels;
         OutChannels = outChannels;
@@ -87,10 +87,11 @@ public class Conv2d : Layer
         Stride = stride;
         Padding = padding;
         TimeChannel = timeChannel;
-        OutHeight = OutputExtent(height, kernel, stride, padding, nameof(height));
-        OutWidth = OutputExtent(width, kernel, stride, padding, nameof(width));
+        OutHeight = (int)OutputExtent(height, kernel, stride, padding, nameof(height));
+        OutWidth = (int)OutputExtent(width, kernel, stride, padding, nameof(width));
         PatchSize = (inChannels + (timeChannel ? 1 : 0)) * kernel * kernel;
         Pixels = OutHeight * OutWidth;
+        Product("unfolded patches", PatchSize, Pixels, 1);
         _pixel = new LayerFunctions.LinearFunction(PatchSize, ParameterCount, outChannels);
         int product = Math.Max(Gemm.WorkspaceSize(outChannels, Pixels, PatchSize),
             Math.Max(Gemm.WorkspaceSize(outChannels, PatchSize, Pixels), Gemm.WorkspaceSize(PatchSize, Pixels, outChannels)));
@@ -1268,14 +1269,23 @@ public class Conv2d : Layer
         public bool Valid { get; set; }
     }
 
-    private static int OutputExtent(int size, int kernel, int stride, int padding, string name)
+    private static long OutputExtent(int size, int kernel, int stride, int padding, string name)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(kernel);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(stride);
         ArgumentOutOfRangeException.ThrowIfNegative(padding);
-        int span = size + (2 * padding) - kernel;
+        long span = size + (2L * padding) - kernel;   // long: 2·padding overflowed int
         if (span < 0) throw new ArgumentOutOfRangeException(name, size, $"A {kernel}×{kernel} kernel does not fit an extent of {size} with padding {padding}.");
         return (span / stride) + 1;
+    }
+
+    // a·b·c as an array length, refused by name when no array holds it: in int the products overflowed (an
+    // OverflowException) or, for the weight's patch size, wrapped around to a wrong parameter count.
+    private static int Product(string what, long a, long b, long c)
+    {
+        if (a > Array.MaxLength || b > Array.MaxLength || c > Array.MaxLength || a * b > Array.MaxLength || a * b * c > Array.MaxLength)
+            throw new ArgumentOutOfRangeException(what, $"The convolution's {what} would hold {(Int128)a * b * c} values, more than an array holds.");
+        return (int)(a * b * c);
     }
 }
 

@@ -24,7 +24,7 @@ public sealed class GroupNorm : Layer
     /// <summary>Creates the layer for images of <paramref name="channels"/> × <paramref name="pixels"/> values (channel-major).</summary>
     /// <exception cref="ArgumentException">The channels do not divide into <paramref name="groups"/>.</exception>
     public GroupNorm(int groups, int channels, int pixels)
-        : base(checked(channels * pixels), checked(channels * pixels), new ParameterShape("affine", groups, 2 * (channels / Math.Max(groups, 1))))
+        : base(Size(channels, pixels), Size(channels, pixels), new ParameterShape("affine", groups, 2 * (channels / Math.Max(groups, 1))))
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(groups);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(pixels);
@@ -34,6 +34,15 @@ public sealed class GroupNorm : Layer
         Pixels = pixels;
         int perGroup = channels / groups;
         _group = new LayerFunctions.GroupNormGroupFunction(perGroup * pixels, 2 * perGroup, perGroup * pixels);
+    }
+
+    // channels × pixels as an array length, refused by name when no array holds it (checked int arithmetic threw OverflowException).
+    private static int Size(int channels, int pixels)
+    {
+        long size = (long)channels * pixels;
+        return size <= Array.MaxLength
+            ? (int)size
+            : throw new ArgumentOutOfRangeException(nameof(pixels), $"{channels} channels × {pixels} pixels = {size} values, more than an array holds.");
     }
 
     /// <summary>Number of groups.</summary>

@@ -28,22 +28,26 @@ public abstract class Layer
     private readonly ParameterShape[] _shapes;
 
     /// <summary>Creates a layer from <paramref name="inputSize"/> values to <paramref name="outputSize"/> values with parameters of the given shapes.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">A size is not positive, or a shape is negative.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A size is not positive, a shape is negative, or the parameters would outgrow an array.</exception>
     protected Layer(int inputSize, int outputSize, params ParameterShape[] shapes)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inputSize);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(outputSize);
         ArgumentNullException.ThrowIfNull(shapes);
-        int count = 0;
+        // In long: Rows × Columns wrapped around in int (a 65536 × 589824 weight had Length 0, and the layer then claimed the
+        // bias alone as its parameters), and the sum overflowed into an OverflowException.
+        long count = 0;
         foreach (ParameterShape s in shapes)
         {
             if (s.Rows < 0 || s.Columns < 0) throw new ArgumentOutOfRangeException(nameof(shapes), $"Parameter block '{s.Name}' has a negative size ({s.Rows}×{s.Columns}).");
-            count = checked(count + s.Length);
+            count += (long)s.Rows * s.Columns;
+            if (count > Array.MaxLength)
+                throw new ArgumentOutOfRangeException(nameof(shapes), $"Parameter block '{s.Name}' ({s.Rows}×{s.Columns}) makes the layer's parameters {count} long, more than an array holds.");
         }
 
         InputSize = inputSize;
         OutputSize = outputSize;
-        ParameterCount = count;
+        ParameterCount = (int)count;
         _shapes = shapes;
     }
 

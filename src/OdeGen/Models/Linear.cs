@@ -14,7 +14,7 @@ public sealed class Linear : LaneFunctionLayer<LayerFunctions.LinearFunction>
     /// <summary>Creates the layer.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A size is not positive.</exception>
     public Linear(int inputs, int outputs)
-        : base(new LayerFunctions.LinearFunction(Positive(inputs), checked((outputs * inputs) + outputs), Positive(outputs)),
+        : base(new LayerFunctions.LinearFunction(Positive(inputs), ParameterCountOf(inputs, outputs), Positive(outputs)),
                new ParameterShape("weight", outputs, inputs), new ParameterShape("bias", outputs))
     {
     }
@@ -75,6 +75,16 @@ public sealed class Linear : LaneFunctionLayer<LayerFunctions.LinearFunction>
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(size, name);
         return size;
     }
+
+    // outputs·inputs + outputs, refused by name when no array holds it (it was an OverflowException).
+    private static int ParameterCountOf(int inputs, int outputs) => ArraySize(((long)outputs * inputs) + outputs, nameof(inputs), "parameter vector");
+
+    // A size computed in long, refused by name when no array holds it (the layers' checked int arithmetic threw
+    // OverflowException instead).
+    internal static int ArraySize(long size, string parameter, string what) =>
+        size <= Array.MaxLength
+            ? (int)size
+            : throw new ArgumentOutOfRangeException(parameter, $"The layer's {what} would hold {size} values, more than an array holds.");
 }
 
 /// <summary>y = max(x, 0) element by element (generated <see cref="LayerFunctions.ReluFunction"/>); no parameters.</summary>
@@ -178,7 +188,7 @@ public sealed class Tanh(int size) : LaneFunctionLayer<LayerFunctions.TanhFuncti
 /// <param name="channels">Number of channels.</param>
 /// <param name="pixels">Values per channel (height × width).</param>
 public sealed class GlobalAveragePool(int channels, int pixels)
-    : LaneFunctionLayer<LayerFunctions.GlobalAveragePoolFunction>(new LayerFunctions.GlobalAveragePoolFunction(checked(channels * pixels), channels));
+    : LaneFunctionLayer<LayerFunctions.GlobalAveragePoolFunction>(new LayerFunctions.GlobalAveragePoolFunction(Linear.ArraySize((long)channels * pixels, nameof(pixels), "input"), channels));
 
 /// <summary>
 /// A GRU cell (PyTorch's <c>GRUCell</c>, generated <see cref="LayerFunctions.GruCellFunction"/>): the input is
@@ -189,7 +199,8 @@ public sealed class GruCell : LaneFunctionLayer<LayerFunctions.GruCellFunction>
 {
     /// <summary>Creates the cell.</summary>
     public GruCell(int inputs, int hidden)
-        : base(new LayerFunctions.GruCellFunction(checked(inputs + hidden), checked((3 * hidden * (inputs + hidden)) + (6 * hidden)), hidden),
+        : base(new LayerFunctions.GruCellFunction(Linear.ArraySize((long)inputs + hidden, nameof(hidden), "input"),
+                   Linear.ArraySize((3L * hidden * ((long)inputs + hidden)) + (6L * hidden), nameof(hidden), "parameter vector"), hidden),
                new ParameterShape("weight_ih", 3 * hidden, inputs), new ParameterShape("weight_hh", 3 * hidden, hidden),
                new ParameterShape("bias_ih", 3 * hidden), new ParameterShape("bias_hh", 3 * hidden))
     {

@@ -32,11 +32,23 @@ public abstract class Loss
     public abstract int TargetSize(int outputSize);
 
     /// <summary>Returns L(output, target) and writes ∂L/∂output into <paramref name="gradient"/> (overwritten).</summary>
-    /// <exception cref="ArgumentException">The target is not valid for this loss (a class index out of range, …).</exception>
+    /// <exception cref="ArgumentException">The target is not valid for this loss (a class index out of range, …), or (built-in losses) a span's length does not fit the output's.</exception>
     public abstract double Evaluate(ReadOnlySpan<double> output, ReadOnlySpan<double> target, Span<double> gradient);
 
     /// <inheritdoc/>
     public override string ToString() => Name;
+
+    // The built-in losses' span checks (a model always passes matching spans; a direct call may not): the target's length
+    // is the loss's TargetSize for this output, the gradient's the output's.
+    private protected void CheckSpans(ReadOnlySpan<double> output, ReadOnlySpan<double> target, Span<double> gradient)
+    {
+        if (output.IsEmpty) throw new ArgumentException($"{Name}: the output is empty.", nameof(output));
+        int targetSize = TargetSize(output.Length);
+        if (target.Length != targetSize)
+            throw new ArgumentException($"{Name}: target has {target.Length} entries; {output.Length} outputs need {targetSize}.", nameof(target));
+        if (gradient.Length != output.Length)
+            throw new ArgumentException($"{Name}: gradient has {gradient.Length} entries; it needs one per output ({output.Length}).", nameof(gradient));
+    }
 
     private protected static int Halves(int outputSize, string name) =>
         outputSize % 2 == 0 ? outputSize / 2
@@ -52,6 +64,7 @@ internal sealed class SoftmaxCrossEntropyLoss : Loss
 
     public override double Evaluate(ReadOnlySpan<double> output, ReadOnlySpan<double> target, Span<double> gradient)
     {
+        CheckSpans(output, target, gradient);
         double label = target[0];
         int c = (int)label;
         if (c != label || c < 0 || c >= output.Length)
@@ -76,6 +89,7 @@ internal sealed class MeanSquaredErrorLoss : Loss
 
     public override double Evaluate(ReadOnlySpan<double> output, ReadOnlySpan<double> target, Span<double> gradient)
     {
+        CheckSpans(output, target, gradient);
         double sum = 0.0, scale = 1.0 / output.Length;
         for (int k = 0; k < output.Length; k++)
         {
@@ -98,6 +112,7 @@ internal sealed class GaussianNllLoss : Loss
 
     public override double Evaluate(ReadOnlySpan<double> output, ReadOnlySpan<double> target, Span<double> gradient)
     {
+        CheckSpans(output, target, gradient);
         int k = output.Length / 2;
         double sum = 0.0;
         for (int i = 0; i < k; i++)
@@ -124,6 +139,7 @@ internal sealed class DiagonalGaussianKlLoss : Loss
 
     public override double Evaluate(ReadOnlySpan<double> output, ReadOnlySpan<double> target, Span<double> gradient)
     {
+        CheckSpans(output, target, gradient);
         int k = output.Length / 2;
         double sum = 0.0;
         for (int i = 0; i < k; i++)

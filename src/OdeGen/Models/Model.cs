@@ -168,6 +168,7 @@ public sealed class Model
     /// <exception cref="ArgumentException">A size does not match or a value is not finite.</exception>
     public double Evaluate(ReadOnlySpan<double> parameters, ReadOnlySpan<double> inputs, ReadOnlySpan<double> targets, Loss loss)
     {
+        ArgumentNullException.ThrowIfNull(loss);   // null is Predict's "no loss": the mean loss came back as 0
         int batch = Prepare(parameters, inputs, targets, loss, withGradient: false);
         Run();
         return SumLoss() / batch;
@@ -186,6 +187,7 @@ public sealed class Model
     /// <exception cref="OdeSolverException">An ODE block's solve failed (the message says why).</exception>
     public double Gradient(ReadOnlySpan<double> parameters, ReadOnlySpan<double> inputs, ReadOnlySpan<double> targets, Loss loss, Span<double> gradient)
     {
+        ArgumentNullException.ThrowIfNull(loss);   // null is Predict's "no loss": the loss and gradient came back as zeros
         if (gradient.Length != ParameterCount)
             throw new ArgumentException($"gradient has {gradient.Length} entries; the model has {ParameterCount} parameters.", nameof(gradient));
         int batch = Prepare(parameters, inputs, targets, loss, withGradient: true);

@@ -12,6 +12,7 @@ public static class Initializers
     {
         ArgumentNullException.ThrowIfNull(random);
         if (!(std >= 0 && double.IsFinite(std))) throw new ArgumentOutOfRangeException(nameof(std), std, "The standard deviation must be finite and non-negative.");
+        if (!double.IsFinite(mean)) throw new ArgumentOutOfRangeException(nameof(mean), mean, "The mean must be finite.");
         for (int i = 0; i < values.Length; i += 2)
         {
             // 1 − NextDouble() lies in (0, 1], so the logarithm is finite.
@@ -27,7 +28,7 @@ public static class Initializers
     public static void Uniform(Span<double> values, Random random, double low, double high)
     {
         ArgumentNullException.ThrowIfNull(random);
-        if (!(double.IsFinite(low) && double.IsFinite(high) && high >= low))
+        if (!(double.IsFinite(low) && double.IsFinite(high) && high >= low && double.IsFinite(high - low)))
             throw new ArgumentOutOfRangeException(nameof(high), high, $"Uniform needs finite bounds with low ≤ high, not [{low}, {high}).");
         for (int i = 0; i < values.Length; i++) values[i] = low + (high - low) * random.NextDouble();
     }

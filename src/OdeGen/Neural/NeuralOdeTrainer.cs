@@ -491,18 +491,40 @@ public sealed class NeuralOdeTrainer<TSystem> where TSystem : struct, IOdeSystem
         }
     }
 
+    // Every check a sample's solve would make, made up front for both Gradient and Evaluate (which solves without
+    // Ode.Gradient's checks: unsorted times or a NaN target gave it a loss with Success), so the two refuse the same batches
+    // with the same messages. Nothing is formatted unless a check fails (a training step allocates nothing).
     private void CheckBatch(ReadOnlySpan<double> parameters, IReadOnlyList<TrajectorySample> batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
         if (batch.Count == 0) throw new ArgumentException("The batch is empty.", nameof(batch));
         int n = _system.StateCount, m = _system.ParameterCount;
         if (parameters.Length != m) throw new ArgumentException($"parameters has {parameters.Length} entries; the system has {m} (ParameterCount).", nameof(parameters));
+        for (int k = 0; k < m; k++)
+        {
+            if (!double.IsFinite(parameters[k])) throw new ArgumentException($"parameters[{k}] is {parameters[k]}; every entry must be finite.", nameof(parameters));
+        }
+
         for (int i = 0; i < batch.Count; i++)
         {
-            TrajectorySample s = batch[i];
+            TrajectorySample? s = batch[i];
+            if (s is null) throw new ArgumentException($"Sample {i} is null.", nameof(batch));
+            if (s.Y0 is null || s.Times is null || s.Target is null)
+                throw new ArgumentException($"Sample {i}: {(s.Y0 is null ? "Y0" : s.Times is null ? "Times" : "Target")} is null.", nameof(batch));
             if (s.Y0.Length != n) throw new ArgumentException($"Sample {i}: Y0 has {s.Y0.Length} entries; the system has {n} states.", nameof(batch));
-            if (s.Target.Length != s.Times.Length * n)
-                throw new ArgumentException($"Sample {i}: Target has {s.Target.Length} entries; expected Times.Length × StateCount = {s.Times.Length * n}.", nameof(batch));
+            if (s.Target.Length != (long)s.Times.Length * n)
+                throw new ArgumentException($"Sample {i}: Target has {s.Target.Length} entries; expected Times.Length × StateCount = {(long)s.Times.Length * n}.", nameof(batch));
+            try
+            {
+                Guard.FiniteVector(s.Y0, n, nameof(TrajectorySample.Y0), "StateCount");
+                Guard.FiniteVector(s.Target, s.Target.Length, nameof(TrajectorySample.Target), "Times.Length × StateCount");
+                Guard.FiniteTime(s.T0, nameof(TrajectorySample.T0));
+                ObservationTimes.Check(s.T0, s.Times, nameof(TrajectorySample.Times));
+            }
+            catch (ArgumentException e)
+            {
+                throw new ArgumentException($"Sample {i}: {e.Message}", nameof(batch), e);
+            }
         }
     }
 

@@ -29,7 +29,7 @@ public sealed class ParameterLayout
 
     /// <summary>Appends a row-major matrix slice (a weight, [rows][columns]) and returns it.</summary>
     /// <exception cref="ArgumentException">The name is taken or empty.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">A size is negative.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A size is negative, or the layout would outgrow an array.</exception>
     public ParameterSlice AddMatrix(string name, int rows, int columns) => Add(name, rows, columns);
 
     /// <summary>A zero vector of length <see cref="Count"/>.</summary>
@@ -41,10 +41,18 @@ public sealed class ParameterLayout
         ArgumentOutOfRangeException.ThrowIfNegative(rows);
         ArgumentOutOfRangeException.ThrowIfNegative(columns);
         if (_byName.ContainsKey(name)) throw new ArgumentException($"The layout already has a slice named '{name}'.", nameof(name));
+        // Checked before the slice is added, so a refused slice leaves the layout as it was (and the vector fits an array).
+        long total = Count + ((long)rows * columns);
+        if (total > Array.MaxLength)
+        {
+            throw new ArgumentOutOfRangeException(nameof(rows),
+                $"Slice '{name}' [{rows}×{columns}] would make the layout {total} parameters long; a parameter vector holds at most {Array.MaxLength}.");
+        }
+
         var slice = new ParameterSlice(name, Count, rows, columns);
         _byName.Add(name, _slices.Count);
         _slices.Add(slice);
-        Count = checked(Count + rows * columns);
+        Count = (int)total;
         return slice;
     }
 }

@@ -26,8 +26,8 @@ public sealed class SegmentSampler
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(stateCount);
         ArgumentOutOfRangeException.ThrowIfLessThan(segmentLength, 2);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
-        if (states.Length != times.Length * stateCount)
-            throw new ArgumentException($"states has {states.Length} entries; expected times.Length × stateCount = {times.Length * stateCount}.", nameof(states));
+        if (states.Length != (long)times.Length * stateCount)   // long: the int product wrapped around to a small length
+            throw new ArgumentException($"states has {states.Length} entries; expected times.Length × stateCount = {(long)times.Length * stateCount}.", nameof(states));
         if (times.Length - segmentLength < batchSize)
             throw new ArgumentException($"{times.Length} points leave {times.Length - segmentLength} segment starts, fewer than the batch size {batchSize}.", nameof(batchSize));
         (_times, _states, _n) = (times, states, stateCount);

@@ -31,6 +31,11 @@ public readonly struct TanhMlpSystem : IOdeSystem
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(states);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(hidden);
+        if (!Enum.IsDefined(input)) throw new ArgumentOutOfRangeException(nameof(input), input, "Not an MlpInput.");
+        // In long: 2·hidden·states wrapped around in int (65536 states × 32768 hidden gave ParameterCount 98304).
+        long parameters = (2L * hidden * states) + hidden + states;
+        if (parameters > Array.MaxLength)
+            throw new ArgumentOutOfRangeException(nameof(hidden), $"{states} states and {hidden} hidden units make {parameters} parameters, more than an array holds.");
         StateCount = states;
         Hidden = hidden;
         Input = input;

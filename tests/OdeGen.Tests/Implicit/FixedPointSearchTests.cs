@@ -109,6 +109,57 @@ public class FixedPointSearchTests
     }
 
     [Fact]
+    public void GmresBackward_OnASingularResolvent_IsNotConverged_NeverInfinite()
+    {
+        // g(z) = z + θ at θ = 0: every z is a fixed point, I − ∂g/∂z = 0, so (I − ∂g/∂zᵀ)u = z̄ has no solution. GMRES's
+        // Hessenberg column vanished and its triangular solve divided by zero: u = ∞, θ̄ = ∞, reported as Converged.
+        var shift = new FixedPointLayer<ImplicitCells.ShiftFunction>(new ImplicitCells.ShiftFunction(),
+            new FixedPointOptions { Backward = ImplicitBackward.Gmres, ThrowOnFailure = false });
+        double[] z = [0.5], pBar = new double[1];
+        Assert.True(shift.Forward([], [0.0], z).IsConverged);
+        ImplicitBackwardReport report = shift.Backward([], [0.0], z, [1.0], [], pBar);
+        Assert.False(report.IsConverged, report.ToString());
+        Assert.True(double.IsFinite(pBar[0]), $"pBar = {pBar[0]}");
+        Assert.Throws<FixedPointException>(() => new FixedPointLayer<ImplicitCells.ShiftFunction>(new ImplicitCells.ShiftFunction(),
+            new FixedPointOptions { Backward = ImplicitBackward.Gmres }).Backward([], [0.0], z, [1.0], [], new double[1]));
+
+        // A = diag(1, ½, ½, ½), c = 0: singular in one direction only, after a few Krylov vectors.
+        double[] p = new double[20];
+        p[0] = 1;
+        for (int i = 1; i < 4; i++) p[(i * 4) + i] = 0.5;
+        var affine = new FixedPointLayer<ImplicitCells.AffineFunction>(new ImplicitCells.AffineFunction(),
+            new FixedPointOptions { Backward = ImplicitBackward.Gmres, ThrowOnFailure = false });
+        double[] z4 = [0.3, 0, 0, 0], pBar4 = new double[20];
+        Assert.True(affine.Forward([], p, z4).IsConverged);
+        ImplicitBackwardReport report4 = affine.Backward([], p, z4, [1.0, 1.0, -1.0, 0.5], [], pBar4);
+        Assert.False(report4.IsConverged, report4.ToString());
+        Assert.All(pBar4, v => Assert.True(double.IsFinite(v), $"pBar = {v}"));
+    }
+
+    // AndersonMemory or BroydenMemory = int.MaxValue overflowed memory × n in the searches' constructors (an OverflowException
+    // from new double[negative]); a history longer than the iterations is never filled, so it is kept at that length.
+    [Theory]
+    [InlineData(FixedPointMethod.Anderson)]
+    [InlineData(FixedPointMethod.Broyden)]
+    public void HugeMemory_IsTheSameAsAMemoryOfMaxIterations(FixedPointMethod method)
+    {
+        (double[] p, double[] expected) = Contraction();
+        FixedPointReport Run(int memory, double[] z) => new FixedPointLayer<ImplicitCells.AffineFunction>(new ImplicitCells.AffineFunction(),
+            new FixedPointOptions { Method = method, MaxIterations = 40, AndersonMemory = memory, BroydenMemory = memory, Tolerance = 1e-6 }).Forward([], p, z);
+        double[] huge = new double[4], exact = new double[4];
+        FixedPointReport a = Run(int.MaxValue, huge), b = Run(40, exact);
+        Assert.True(a.IsConverged, a.ToString());
+        Assert.Equal(b, a);
+        Assert.Equal(exact, huge);
+        for (int i = 0; i < 4; i++) Assert.Equal(expected[i], huge[i], 5);
+
+        // Both int.MaxValue: no array could hold the history, which the message says.
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new FixedPointLayer<ImplicitCells.AffineFunction>(new ImplicitCells.AffineFunction(),
+            new FixedPointOptions { Method = method, MaxIterations = int.MaxValue, AndersonMemory = int.MaxValue }));
+        Assert.Equal(nameof(FixedPointOptions.AndersonMemory), e.ParamName);
+    }
+
+    [Fact]
     public void BudgetExhausted_IsNotConverged_WithoutFallback()
     {
         (double[] p, _) = Contraction();

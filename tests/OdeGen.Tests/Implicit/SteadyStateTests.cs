@@ -129,4 +129,15 @@ public class SteadyStateTests
         Assert.Throws<ArgumentException>(() => SteadyState.Gradient(system, new double[3], p, [1.0, 0, 0], new double[11]));
         Assert.Throws<ArgumentOutOfRangeException>(() => SteadyState.Solve(system, new double[3], p, new SteadyStateOptions { Tolerance = 0 }));
     }
+
+    // DenseLimit = int.MaxValue with 50 000 states: n² overflowed int in the workspace's constructor (OverflowException).
+    // Past what an array holds the solve goes by GMRES, as above DenseLimit.
+    [Fact]
+    public void DenseLimitBeyondArrays_FallsBackToGmres()
+    {
+        var system = new OdeGen.Neural.TanhMlpSystem(50_000, 1);
+        double[] y = new double[50_000], p = new double[system.ParameterCount];
+        SteadyStateReport report = SteadyState.Solve(system, y, p, new SteadyStateOptions { DenseLimit = int.MaxValue });
+        Assert.True(report.IsConverged, report.ToString());
+    }
 }

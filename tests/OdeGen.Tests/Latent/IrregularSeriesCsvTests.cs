@@ -79,4 +79,47 @@ public class IrregularSeriesCsvTests
         Assert.Contains(reason, e.Message, StringComparison.Ordinal);
         Assert.StartsWith($"test.csv, line {line}: ", e.Message, StringComparison.Ordinal);
     }
+
+    // Ids that Read would not give back: "#7" made its rows comment lines (the series vanished), " a " came back as "a", two
+    // series with one id came back as one, a comma in a feature name shifted the header's columns.
+    [Theory]
+    [InlineData("#7")]
+    [InlineData(" a ")]
+    [InlineData("")]
+    [InlineData("a\nb")]
+    [InlineData("a,b")]
+    public void Write_RefusesAnIdThatWouldNotReadBack(string id)
+    {
+        IrregularSeries good = new("ok", [1.0, 2.0], [1.0, 2.0], features: 1), bad = new(id, [1.0, 2.0], [3.0, 4.0], features: 1);
+        var writer = new StringWriter();
+        Assert.Throws<ArgumentException>(() => IrregularSeriesCsv.Write(writer, [good, bad]));
+        Assert.Equal("", writer.ToString());   // nothing half-written
+    }
+
+    [Fact]
+    public void Write_RefusesDuplicateIdsAndCommasInFeatureNames()
+    {
+        IrregularSeries first = new("a", [1.0, 2.0], [1.0, 2.0], features: 1), second = new("a", [3.0, 4.0], [3.0, 4.0], features: 1);
+        Assert.Contains("Two series have the id 'a'", Assert.Throws<ArgumentException>(() => IrregularSeriesCsv.Write(new StringWriter(), [first, second])).Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => IrregularSeriesCsv.Write(new StringWriter(), [first], ["x,y"]));
+        string path = Path.Combine(Path.GetTempPath(), $"odegen-csv-{Guid.NewGuid():N}.csv");
+        Assert.Throws<ArgumentException>(() => IrregularSeriesCsv.Save(path, [first, second]));
+        Assert.False(File.Exists(path), "Save checks before it creates the file");
+
+        // What is written reads back as written: "#b" is fine after the first column, a '#' inside an id too.
+        IrregularSeries hashInside = new("s#1", [0.5, 1.5], [1.0, 2.0], features: 1);
+        var writer = new StringWriter();
+        IrregularSeriesCsv.Write(writer, [first, hashInside], ["#b"]);
+        IReadOnlyList<IrregularSeries> back = Parse(writer.ToString());
+        Assert.Equal(["a", "s#1"], back.Select(s => s.Id));
+    }
+
+    // times.Length × features wrapped around in int (3 × 1431655766 = 2 mod 2³²): two values passed the size check and the
+    // copy loop ran off them (IndexOutOfRangeException).
+    [Fact]
+    public void FeatureCountWhoseProductWraps_IsAnArgumentException()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new IrregularSeries("a", [1.0, 2.0, 3.0], [0.5, 0.5], features: 1431655766));
+        Assert.Contains("4294967298", e.Message, StringComparison.Ordinal);
+    }
 }

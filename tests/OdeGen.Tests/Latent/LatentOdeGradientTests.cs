@@ -58,4 +58,29 @@ public class LatentOdeGradientTests
         LatentElbo with = model.Elbo(theta, batch, eps, new double[theta.Length]);
         Assert.Equal(alone, with);
     }
+
+    // The KL weight had no check: NaN made every loss and gradient NaN, a negative weight rewarded divergence from the prior.
+    [Theory]
+    [InlineData(double.NaN)]
+    [InlineData(double.PositiveInfinity)]
+    [InlineData(-0.5)]
+    public void KlWeight_RefusesNaNInfiniteAndNegative(double weight)
+    {
+        var model = new LatentOdeModel(LatentTestData.Options(LatentEncoder.OdeRnn, LatentDecoder.Ode, false, LaneWidth.Lane1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.KlWeight = weight);
+        Assert.Equal(1.0, model.KlWeight);
+        model.KlWeight = 0;
+        Assert.Equal(0.0, model.KlWeight);
+    }
+
+    // EncoderHidden = 37835: the GRU's 3·h·(inputs + h) + 6h parameters wrapped around in int to 175409, and the model was
+    // built with a parameter layout that did not fit its cells.
+    [Fact]
+    public void SizesWhoseParameterCountsWrap_AreArgumentOutOfRange()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new LatentOdeModel(new LatentOdeOptions { Features = 2, EncoderHidden = 37835, Lanes = LaneWidth.Lane1 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new LatentOdeModel(new LatentOdeOptions { Features = 2, DynamicsHidden = int.MaxValue / 4, Lanes = LaneWidth.Lane1 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new OdeGen.Neural.TanhMlpSystem(65536, 32768));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new OdeGen.Neural.TanhMlpSystem(2, 3, (OdeGen.Neural.MlpInput)5));
+    }
 }

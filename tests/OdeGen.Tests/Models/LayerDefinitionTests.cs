@@ -61,4 +61,42 @@ public class LayerDefinitionTests
         Assert.Equal(model.Layout.Count, model.Layers.Sum(l => l.ParameterCount));
         Assert.Equal((3 * 2 * 2) + (3 * 2 * 2), model.Layout["2.GruCell.bias_ih"].Offset - model.Layout["2.GruCell.weight_ih"].Offset);
     }
+
+    // Sizes no array holds: the weight of Conv2d(65536, 65536, 3×3) has 65536 × 589824 = 9·2³² entries, which wrapped to 0 in
+    // int, so the layer claimed its bias alone (65536 parameters) and raised nothing; Linear and GroupNorm threw
+    // OverflowException from checked arithmetic. Now each is an ArgumentOutOfRangeException that says so.
+    [Fact]
+    public void SizesBeyondAnArray_AreArgumentOutOfRange_NeverAWrongCount()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Conv2d(65536, 65536, 3, 3, 3));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Conv2d(1, 1, 50000, 50000, 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Conv2d(1, 1, 1, 1, 3, padding: int.MaxValue));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Linear(65536, 65536));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new GroupNorm(1, 65536, 65536));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new GlobalAveragePool(65536, 65536));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new GruCell(65536, 65536));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new FunctionLayer<OdeGen.Tests.Functions.FunctionModels.DenseFunction>(new(2, 2, 1),
+            new ParameterShape("a", 65536, 65536), new ParameterShape("b", 2)));
+    }
+
+    // A stride beyond the image (PyTorch allows it: one output pixel per window that fits) visited stride² phases of the
+    // input gradient, and at int.MaxValue looped for ever (k + stride overflowed).
+    [Fact]
+    public void StrideBeyondTheImage_BuildsAtOnce_AndDifferentiates()
+    {
+        var huge = new Conv2d(2, 3, 4, 4, 3, stride: int.MaxValue, padding: 1) { Precision = ConvolutionPrecision.Single };
+        Assert.Equal((1, 1), (huge.OutHeight, huge.OutWidth));
+        LayerChecks.AssertBackwardMatchesDifferences(new Conv2d(2, 3, 4, 4, 3, stride: int.MaxValue, padding: 1), seed: 3);
+
+        // The single-precision input gradient (by phases) against the double one.
+        var single = new Conv2d(2, 3, 5, 5, 2, stride: 7, padding: 1) { Precision = ConvolutionPrecision.Single };
+        var exact = new Conv2d(2, 3, 5, 5, 2, stride: 7, padding: 1);
+        var random = new Random(4);
+        double[] x = LayerChecks.Random(random, exact.InputSize), p = LayerChecks.Random(random, exact.ParameterCount), yBar = LayerChecks.Random(random, exact.OutputSize);
+        double[] xs = new double[x.Length], xd = new double[x.Length], ps = new double[p.Length], pd = new double[p.Length];
+        single.Backward(x, p, yBar, xs, ps, new double[single.ScratchSize]);
+        exact.Backward(x, p, yBar, xd, pd, new double[exact.ScratchSize]);
+        for (int i = 0; i < x.Length; i++) Assert.True(Math.Abs(xs[i] - xd[i]) <= 1e-5 * (1 + Math.Abs(xd[i])), $"xBar[{i}]: {xs[i]} vs {xd[i]}");
+        for (int k = 0; k < p.Length; k++) Assert.True(Math.Abs(ps[k] - pd[k]) <= 1e-5 * (1 + Math.Abs(pd[k])), $"pBar[{k}]: {ps[k]} vs {pd[k]}");
+    }
 }

@@ -54,4 +54,17 @@ public class LossTests
         Assert.Contains("even number of outputs", Assert.Throws<ArgumentException>(() => Loss.GaussianNegativeLogLikelihood.TargetSize(3)).Message);
         Assert.Contains("even number of outputs", Assert.Throws<ArgumentException>(() => Loss.DiagonalGaussianKl.TargetSize(5)).Message);
     }
+
+    // A direct call with spans that do not fit the output: an IndexOutOfRangeException from inside the loop, or (a target too
+    // long) a loss computed from the first entries as if nothing were wrong.
+    [Theory]
+    [MemberData(nameof(LossNames))]
+    public void SpansOfTheWrongLength_AreArgumentExceptions(string name)
+    {
+        (Loss loss, double[] output, double[] target) = Cases[name];
+        Assert.Contains("target has", Assert.Throws<ArgumentException>(() => loss.Evaluate(output, target[..^1], new double[output.Length])).Message, StringComparison.Ordinal);
+        Assert.Contains("target has", Assert.Throws<ArgumentException>(() => loss.Evaluate(output, [.. target, 0.0], new double[output.Length])).Message, StringComparison.Ordinal);
+        Assert.Contains("gradient has", Assert.Throws<ArgumentException>(() => loss.Evaluate(output, target, new double[output.Length - 1])).Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => loss.Evaluate([], [], []));
+    }
 }

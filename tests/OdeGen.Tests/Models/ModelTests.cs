@@ -175,6 +175,17 @@ public class ModelTests(ITestOutputHelper output)
         Assert.Equal(4 * Activations(1), Activations(4));
     }
 
+    // A null loss is how Predict runs without one: Evaluate and Gradient took it too and returned a loss of 0 (and a zero
+    // gradient) for any parameters.
+    [Fact]
+    public void NullLoss_IsArgumentNull_NotALossOfZero()
+    {
+        Model model = new(new Linear(3, 2));
+        double[] p = model.CreateParameters(seed: 1), g = new double[p.Length];
+        Assert.Throws<ArgumentNullException>(() => model.Evaluate(p, [1, 2, 3], [0, 1], null!));
+        Assert.Throws<ArgumentNullException>(() => model.Gradient(p, [1, 2, 3], [0, 1], null!, g));
+    }
+
     [Fact]
     public void BadInput_GivesSpecificExceptions()
     {
