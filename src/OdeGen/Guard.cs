@@ -49,19 +49,22 @@ internal static class Guard
     }
 
     /// <summary>
-    /// Throws unless every entry of the ∂L/∂y a loss callback wrote (row i = times[i], <paramref name="stateCount"/> wide) is
-    /// finite: the same rule as for a dLdy argument, where a NaN or ∞ made the forward sensitivities and the discrete adjoint
-    /// return NaN gradients with status Success and the other adjoints NonFiniteValue. <paramref name="trajectory"/>: the
+    /// Throws unless the value a loss callback returned and every entry of the ∂L/∂y it wrote (row i = times[i],
+    /// <paramref name="stateCount"/> wide) are finite: the same rule as for a dLdy argument, where a NaN or ∞ made the forward
+    /// sensitivities and the discrete adjoint return NaN gradients with status Success and the other adjoints NonFiniteValue;
+    /// a NaN value was returned as the loss (and summed into an ensemble's) with Success. <paramref name="trajectory"/>: the
     /// ensemble trajectory whose loss it was (−1: a single trajectory). Nothing is allocated unless it throws.
     /// </summary>
-    public static void FiniteLossDerivative(ReadOnlySpan<double> dLdy, int stateCount, int trajectory = -1)
+    public static void FiniteLoss(double value, ReadOnlySpan<double> dLdy, int stateCount, int trajectory = -1)
     {
+        string Of() => trajectory >= 0 ? $" of trajectory {trajectory}" : "";
+        if (!double.IsFinite(value))
+            throw new ArgumentException(FormattableString.Invariant($"The loss{Of()} returned {value}: its value must be finite."), "loss");
         for (int k = 0; k < dLdy.Length; k++)
         {
             if (double.IsFinite(dLdy[k])) continue;
-            string of = trajectory >= 0 ? $" of trajectory {trajectory}" : "";
             throw new ArgumentException(FormattableString.Invariant(
-                $"The loss{of} wrote ∂L/∂y = {dLdy[k]} at times[{k / stateCount}], component {k % stateCount}: every entry of its dLdy must be finite."), "loss");
+                $"The loss{Of()} wrote ∂L/∂y = {dLdy[k]} at times[{k / stateCount}], component {k % stateCount}: every entry of its dLdy must be finite."), "loss");
         }
     }
 

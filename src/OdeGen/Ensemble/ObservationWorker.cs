@@ -70,7 +70,7 @@ internal sealed class ObservationWorker<TSystem, TLane>
                 Span<double> dLdy = output.DLdy.AsSpan(j * rows, rows);
                 dLdy.Clear();
                 output.Losses[j] = loss(j, output.States.AsSpan(j * rows, rows), dLdy);
-                Guard.FiniteLossDerivative(dLdy, n, j);
+                Guard.FiniteLoss(output.Losses[j], dLdy, n, j);
             }
         }
 

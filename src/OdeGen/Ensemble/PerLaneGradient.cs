@@ -364,7 +364,7 @@ internal sealed class PerLaneGradientWorker<TSystem, TLane> : FusedAdaptiveRun<T
             Span<double> dLdy = output.DLdy.AsSpan(trajectory * rows, rows);
             dLdy.Clear();
             output.Losses[trajectory] = loss(trajectory, output.States.AsSpan(trajectory * rows, rows), dLdy);
-            Guard.FiniteLossDerivative(dLdy, n, trajectory);
+            Guard.FiniteLoss(output.Losses[trajectory], dLdy, n, trajectory);
         }
     }
 

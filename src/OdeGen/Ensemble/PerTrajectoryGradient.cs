@@ -66,7 +66,7 @@ internal static class PerTrajectoryGradient
                 : GradientInputs.Create(copy, y0, p, t0Copy, timesCopy, (states, d) =>
                 {
                     double value = loss(j, states, d);
-                    Guard.FiniteLossDerivative(d, n, j);
+                    Guard.FiniteLoss(value, d, n, j);
                     d.CopyTo(output.DLdy.AsSpan(j * rows, rows));
                     return value;
                 });

@@ -122,4 +122,38 @@ public sealed class LossGradientTests
         Assert.Contains("times[0], component 0", e.Message);
         Assert.Contains("trajectory 2", e.Message);
     }
+
+    /// <summary>
+    /// A loss that returns NaN or ∞ (with a finite ∂L/∂y) is refused as a non-finite ∂L/∂y is: the gradient came back with
+    /// status Success and that value as its loss, and an ensemble summed it into its total.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Methods))]
+    public void NonFiniteLossValue_IsAnArgumentError(string method)
+    {
+        var lorenz = new Lorenz.RhsSystem();
+        double[] y0 = [1, 1, 1], p = [10, 28, 8.0 / 3];
+        foreach (double bad in new[] { double.NaN, double.NegativeInfinity })
+        {
+            var e = Assert.Throws<ArgumentException>(() => Ode.LossGradient(lorenz, y0, p, 0, [0.2, 0.5], (states, d) => { d[4] = 1.0; return bad; },
+                MethodOf(method), Options));
+            Assert.Equal("loss", e.ParamName);
+            Assert.Contains($"returned {bad.ToString(System.Globalization.CultureInfo.InvariantCulture)}", e.Message);
+        }
+    }
+
+    [Theory]
+    [InlineData("DiscreteAdjoint", false)]
+    [InlineData("DiscreteAdjoint", true)]
+    [InlineData("InterpolatingAdjoint(16)", false)]
+    public void NonFiniteLossValue_OfAnEnsembleTrajectory_IsAnArgumentError(string method, bool perLane)
+    {
+        var lorenz = new Lorenz.RhsSystem();
+        double[] y0s = [1, 1, 1, 2, 1, 1, 1, 2, 1], p = [10, 28, 8.0 / 3];
+        var e = Assert.Throws<ArgumentException>(() => Ode.LossGradient(lorenz, EnsembleBatch.Shared(y0s, p), 0, [0.2, 0.5],
+            (j, states, d) => { d[0] = 1.0; return j == 2 ? double.NaN : 1.0; }, MethodOf(method), Options,
+            new EnsembleOptions { PerLaneSteps = perLane, MaxDegreeOfParallelism = 1 }));
+        Assert.Equal("loss", e.ParamName);
+        Assert.Contains("trajectory 2 returned NaN", e.Message);
+    }
 }

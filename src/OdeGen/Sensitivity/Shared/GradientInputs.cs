@@ -57,7 +57,7 @@ internal sealed class GradientInputs
         if (Loss is null) return;
         Array.Clear(DLdy);
         LossValue = Loss(states, DLdy);
-        Guard.FiniteLossDerivative(DLdy, StateCount);
+        Guard.FiniteLoss(LossValue, DLdy, StateCount);
     }
 
     public double[] Y0 { get; }
