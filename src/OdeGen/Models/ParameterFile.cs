@@ -29,22 +29,25 @@ public static class ParameterFile
 
     private static ReadOnlySpan<byte> Magic => "OdeGenP\0"u8;
 
+    /// <summary>The longest slice name a file holds, in UTF-8 bytes (a reader takes a longer length for damage).</summary>
+    public const int MaxNameBytes = 4096;
+
     /// <summary>Writes <paramref name="parameters"/> and its <paramref name="layout"/> to the file at <paramref name="path"/> (replaced if it exists).</summary>
-    /// <exception cref="ArgumentException">The vector's length differs from the layout's count.</exception>
+    /// <exception cref="ArgumentException">The vector's length differs from the layout's count, or a slice's name is longer than <see cref="MaxNameBytes"/>; the file is then left as it was.</exception>
     public static void Save(string path, ParameterLayout layout, ReadOnlySpan<double> parameters)
     {
+        // Checked before File.Create, which empties an existing file: a refused save once destroyed the last good one.
+        CheckSavable(layout, parameters);
         using FileStream stream = File.Create(path);
         Save(stream, layout, parameters);
     }
 
     /// <summary>Writes <paramref name="parameters"/> and its <paramref name="layout"/> to <paramref name="stream"/>.</summary>
-    /// <exception cref="ArgumentException">The vector's length differs from the layout's count.</exception>
+    /// <exception cref="ArgumentException">The vector's length differs from the layout's count, or a slice's name is longer than <see cref="MaxNameBytes"/>; nothing is then written.</exception>
     public static void Save(Stream stream, ParameterLayout layout, ReadOnlySpan<double> parameters)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        ArgumentNullException.ThrowIfNull(layout);
-        if (parameters.Length != layout.Count)
-            throw new ArgumentException($"parameters has {parameters.Length} entries; the layout has {layout.Count}.", nameof(parameters));
+        CheckSavable(layout, parameters);
         Span<byte> word = stackalloc byte[8];
         stream.Write(Magic);
         WriteInt32(stream, Version, word);
@@ -94,7 +97,7 @@ public static class ParameterFile
         {
             ParameterSlice want = expected.Slices[i];
             int length = ReadInt32(stream, word, $"the name of slice {i}");
-            if (length < 0 || length > 4096) throw new InvalidDataException($"The parameter file is damaged: slice {i}'s name claims {length} bytes.");
+            if (length < 0 || length > MaxNameBytes) throw new InvalidDataException($"The parameter file is damaged: slice {i}'s name claims {length} bytes.");
             byte[] bytes = new byte[length];
             if (!TryRead(stream, bytes)) throw Truncated($"the name of slice {i}");
             string name = Encoding.UTF8.GetString(bytes);
@@ -122,6 +125,20 @@ public static class ParameterFile
 
     private static string Describe(ParameterLayout layout) =>
         string.Join(", ", layout.Slices.Select(s => $"'{s.Name}' [{s.Rows}×{s.Columns}]"));
+
+    // What Save refuses before it writes anything: a file Load would refuse (a name too long) or that would not fit the layout.
+    private static void CheckSavable(ParameterLayout layout, ReadOnlySpan<double> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        if (parameters.Length != layout.Count)
+            throw new ArgumentException($"parameters has {parameters.Length} entries; the layout has {layout.Count}.", nameof(parameters));
+        foreach (ParameterSlice s in layout.Slices)
+        {
+            int bytes = Encoding.UTF8.GetByteCount(s.Name);
+            if (bytes > MaxNameBytes)
+                throw new ArgumentException($"Slice '{s.Name[..32]}…' has a name of {bytes} UTF-8 bytes; a parameter file holds names of at most {MaxNameBytes}.", nameof(layout));
+        }
+    }
 
     private static InvalidDataException Truncated(string what) => new($"The parameter file is truncated: it ends in {what}.");
 

@@ -76,4 +76,44 @@ public class ParameterFileTests
         Model model = SmallModel();
         Assert.Equal("parameters", Assert.Throws<ArgumentException>(() => ParameterFile.Save(new MemoryStream(), model.Layout, new double[3])).ParamName);
     }
+
+    // Was: File.Create emptied the file before the length check threw, so a refused save destroyed the last good one.
+    [Fact]
+    public void RefusedSave_LeavesTheFileAsItWas()
+    {
+        Model model = SmallModel();
+        double[] p = Enumerable.Range(0, model.ParameterCount).Select(i => 0.1 * i).ToArray();
+        string path = Path.Combine(Path.GetTempPath(), $"odegen-params-{Guid.NewGuid():N}.bin");
+        try
+        {
+            ParameterFile.Save(path, model.Layout, p);
+            byte[] good = File.ReadAllBytes(path);
+            Assert.Throws<ArgumentException>(() => ParameterFile.Save(path, model.Layout, new double[3]));
+            Assert.Equal(good, File.ReadAllBytes(path));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    // Was: Save wrote a name of any length, and Load refused the file it wrote as damaged.
+    [Fact]
+    public void Save_RefusesANameLoadWouldRefuse_AndWritesNothing()
+    {
+        var layout = new ParameterLayout();
+        layout.AddVector(new string('w', ParameterFile.MaxNameBytes), 2);
+        using (var fits = new MemoryStream())
+        {
+            ParameterFile.Save(fits, layout, [1.0, 2.0]);
+            Assert.Equal([1.0, 2.0], ParameterFile.Load(new MemoryStream(fits.ToArray()), layout));
+        }
+        var tooLong = new ParameterLayout();
+        tooLong.AddVector(new string('é', ParameterFile.MaxNameBytes / 2 + 1), 2);   // 2 bytes each in UTF-8
+        var stream = new MemoryStream();
+        var e = Assert.Throws<ArgumentException>(() => ParameterFile.Save(stream, tooLong, [1.0, 2.0]));
+        Assert.Equal("layout", e.ParamName);
+        Assert.Contains($"at most {ParameterFile.MaxNameBytes}", e.Message);
+        Assert.Equal(0, stream.Length);
+    }
 }
