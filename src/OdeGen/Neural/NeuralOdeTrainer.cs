@@ -412,6 +412,7 @@ public sealed class NeuralOdeTrainer<TSystem> where TSystem : struct, IOdeSystem
     /// Stops early (and returns the failed result) when a solve fails.
     /// </summary>
     /// <returns>The last iteration's result.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="iterations"/> is below 1 (there would be no result to return).</exception>
     public BatchResult Train(Span<double> parameters, Optimizer optimizer, int iterations,
         Func<int, IReadOnlyList<TrajectorySample>> batches, Action<TrainingProgress>? progress = null) =>
         TrainCore(parameters, optimizer, schedule: null, iterations, batches, progress);
@@ -436,7 +437,8 @@ public sealed class NeuralOdeTrainer<TSystem> where TSystem : struct, IOdeSystem
     {
         ArgumentNullException.ThrowIfNull(optimizer);
         ArgumentNullException.ThrowIfNull(batches);
-        ArgumentOutOfRangeException.ThrowIfNegative(iterations);
+        // At least one: zero iterations returned default(BatchResult), which reads as Success with loss 0.
+        ArgumentOutOfRangeException.ThrowIfLessThan(iterations, 1);
         double initialRate = optimizer.LearningRate;
         BatchResult last = default;
         try

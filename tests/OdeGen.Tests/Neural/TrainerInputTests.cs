@@ -68,4 +68,16 @@ public class TrainerInputTests
         Assert.True(trainer.Gradient(Parameters(), batch, new double[12]).IsSuccess);
         Assert.True(trainer.Evaluate(Parameters(), batch).IsSuccess);
     }
+
+    // Was: zero iterations returned default(BatchResult), which reads as Success with loss 0 and gradient norm 0.
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    public void Train_WithoutAnIteration_IsRefused(int iterations)
+    {
+        double[] p = Parameters();
+        var sample = new TrajectorySample([1, 1, 1], 0, [0.5], [1, 1, 1]);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Trainer().Train(p, new Adam(1e-3), iterations, _ => [sample]));
+        Assert.Equal(Parameters(), p);
+    }
 }
