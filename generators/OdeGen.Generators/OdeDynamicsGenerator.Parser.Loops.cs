@@ -196,7 +196,7 @@ public sealed partial class OdeDynamicsGenerator
             if (text is null)
             {
                 Report(DiagnosticDescriptors.UnsupportedExpression, (SyntaxNode?)variable.Initializer?.Value ?? type,
-                    $"The int local '{local.Name}' (its value must be built from constants, loop variables, int locals, y.Length and p.Length)");
+                    $"The int local '{local.Name}' (its value must be built from {IntTerms("constants", "loop variables", "int locals")})");
                 return;
             }
 
