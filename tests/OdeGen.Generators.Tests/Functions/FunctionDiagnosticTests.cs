@@ -206,6 +206,14 @@ public class FunctionDiagnosticTests
             "'while' statements are not supported in [OdeDifferentiable] helpers", "a last 'return value;'");
 
     [Fact]
+    public void ODE0003_InAForwardRuleReadForSecondOrder_NamesTheRule() =>
+        AssertFunctionWording(AssertDiagnostic("ODE0003", InMethod("y[0] = F(x[0]);", "[Differentiable(SecondOrder = true)]", """
+            [OdeCustomDerivative(nameof(FJvp), nameof(FVjp))] static double F(double a) => a;
+            static double FJvp(double a, double aDot) { [|while|] (true) { } return aDot; }
+            static void FVjp(double a, double b, ref double aBar) { aBar += b; }
+            """)), "'while' statements are not supported in [OdeCustomDerivative] forward rules", "a last 'return value;'");
+
+    [Fact]
     public void ODE0005_TitleNamesBothAttributes()
     {
         Diagnostic d = AssertDiagnostic("ODE0005", InMethod("y[0] = [|Console.Read()|];"));
@@ -259,6 +267,23 @@ public class FunctionDiagnosticTests
         string helper = "using OdeGen; public static partial class Other { [OdeDifferentiable] public static double H(double a) => 2 * a; }";
         GeneratorRun run = GeneratorHarness.Run(GeneratorHarness.Compile(InMethod("y[0] = Other.H(x[0]);"), helper));
         AssertFunctionWording(Assert.Single(run.Result.Diagnostics, x => x.Id == "ODE0017"), "move it into the file of the [Differentiable] method");
+    }
+
+    [Fact]
+    public void ODE0026_TooLargeFunction_SaysSplitIntoSmallerFunctions()
+    {
+        // The dynamics' 9,100-statement chain (Pipeline/LargeProgramTests) as a function: x for y, y for dydt.
+        string source = LargePrograms.Chain(9_100)
+            .Replace("[OdeDynamics]", "[Differentiable]", StringComparison.Ordinal)
+            .Replace("Rhs(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)",
+                "Rhs(ReadOnlySpan<double> x, ReadOnlySpan<double> p, Span<double> y)", StringComparison.Ordinal)
+            .Replace(" = y[", " = x[", StringComparison.Ordinal)
+            .Replace("dydt[", "y[", StringComparison.Ordinal);
+        GeneratorRun run = Pipeline.LargeProgramTests.RunOnSmallStack(GeneratorHarness.Compile(source));
+        Diagnostic error = Assert.Single(run.Result.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
+        Assert.Equal("ODE0026", error.Id);
+        Assert.Equal("Rhs", source.Substring(error.Location.SourceSpan.Start, error.Location.SourceSpan.Length));
+        AssertFunctionWording(error, "split it into smaller functions");
     }
 
     /// <summary>The message says <paramref name="expected"/> and nothing of the dynamics: no [OdeDynamics], no dydt.</summary>
