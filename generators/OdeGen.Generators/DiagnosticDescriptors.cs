@@ -16,33 +16,33 @@ internal static class DiagnosticDescriptors
 
     /// <summary>ODE0002: the struct is nested into the user's type, which therefore must be partial.</summary>
     public static readonly DiagnosticDescriptor TypeNotPartial = Error("ODE0002",
-        "Type containing an [OdeDynamics] method must be partial",
+        "Type containing an [OdeDynamics] or [Differentiable] method must be partial",
         "Type '{0}' must be declared 'partial' so OdeGen can add the generated '{1}' struct to it");
 
     /// <summary>ODE0003: a statement outside the supported subset.</summary>
     public static readonly DiagnosticDescriptor UnsupportedStatement = Error("ODE0003",
-        "Unsupported statement in [OdeDynamics] method",
-        "'{0}' statements are not supported in [OdeDynamics] methods; use double locals, assignments (=, +=, -=, *=, /=) and writes to dydt[constant]");
+        "Unsupported statement in an [OdeDynamics] or [Differentiable] method",
+        "'{0}' statements are not supported in {1}; use {2}");
 
     /// <summary>ODE0004: an expression outside the supported subset.</summary>
     public static readonly DiagnosticDescriptor UnsupportedExpression = Error("ODE0004",
-        "Unsupported expression in [OdeDynamics] method",
-        "{0} is not supported in [OdeDynamics] methods; use double arithmetic (+ - * /), numeric or const values, t, y[i], p[i], double locals and System.Math functions");
+        "Unsupported expression in an [OdeDynamics] or [Differentiable] method",
+        "{0} is not supported in {1}; use {2}");
 
     /// <summary>ODE0005: a call to something that is not a known differentiable function.</summary>
     public static readonly DiagnosticDescriptor UnsupportedCall = Error("ODE0005",
-        "Unsupported method call in [OdeDynamics] method",
+        "Unsupported method call in an [OdeDynamics] or [Differentiable] method",
         "Call to '{0}' is not supported; mark your own helper [OdeDifferentiable], or use the System.Math functions on double: Sin, Cos, Tan, Exp, Log, Log10, Sqrt, Cbrt, Pow, Tanh, Sinh, Cosh, Atan, Asin, Acos, Atan2, Abs, Min, Max, Clamp, Sign, FusedMultiplyAdd");
 
     /// <summary>ODE0006: span indices must be known at compile time.</summary>
     public static readonly DiagnosticDescriptor NonConstantIndex = Error("ODE0006",
         "Span index must be a compile-time constant",
-        "Index '{0}' into '{1}' is not a compile-time constant; use an integer literal or a const int (inside a 'for' loop: an int expression of constants, loop variables, int locals, y.Length and p.Length)");
+        "Index '{0}' into '{1}' is not a compile-time constant; use an integer literal or a const int (inside a 'for' loop: an int expression of {2})");
 
     /// <summary>ODE0007: y and p are inputs; parameters are not reassigned.</summary>
     public static readonly DiagnosticDescriptor WriteToInput = Error("ODE0007",
-        "Inputs of an [OdeDynamics] method are read-only",
-        "'{0}' is an input and cannot be assigned; copy it into a double local and change the local, or write results to dydt");
+        "Inputs of an [OdeDynamics] or [Differentiable] method are read-only",
+        "'{0}' is an input and cannot be assigned; copy it into a {1} local and change the local, or write results to {2}");
 
     /// <summary>ODE0008: an index outside the declared (or any) size.</summary>
     public static readonly DiagnosticDescriptor IndexOutOfRange = Error("ODE0008",
@@ -56,7 +56,7 @@ internal static class DiagnosticDescriptors
 
     /// <summary>ODE0010: kinks break the smoothness the derivative code and adjoint method assume.</summary>
     public static readonly DiagnosticDescriptor NonSmoothFunction = new("ODE0010",
-        "Non-smooth function in [OdeDynamics] method",
+        "Non-smooth function in an [OdeDynamics] or [Differentiable] method",
         "'Math.{0}' is not differentiable everywhere; at its kink or jump the generated derivative uses one side's slope, and adjoint gradients assume f is smooth",
         Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink("ODE0010"));
 
@@ -82,13 +82,13 @@ internal static class DiagnosticDescriptors
 
     /// <summary>ODE0015: a loop that is not a counted loop with fixed bounds.</summary>
     public static readonly DiagnosticDescriptor UnsupportedLoop = Error("ODE0015",
-        "Unsupported loop in [OdeDynamics] method",
-        "This 'for' loop is not supported: {0}; write 'for (int i = start; i < end; i++)' with start and end built from constants, int locals, loop variables, y.Length and p.Length");
+        "Unsupported loop in an [OdeDynamics] or [Differentiable] method",
+        "This 'for' loop is not supported: {0}; write 'for (int i = start; i < end; i++)' with start and end built from {1}");
 
     /// <summary>ODE0016: a branch on a differentiated value puts a kink or jump into f.</summary>
     public static readonly DiagnosticDescriptor NonSmoothBranch = new("ODE0016",
         "Branch on a differentiated value",
-        "The condition '{0}' depends on t, y or p: f may have a kink or jump where it switches, the derivative is that of the branch taken, and adjoint gradients assume f is smooth",
+        "The condition '{0}' depends on {1}: f may have a kink or jump where it switches, the derivative is that of the branch taken, and adjoint gradients assume f is smooth",
         Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink("ODE0016"));
 
     /// <summary>ODE0017: a call to an [OdeDifferentiable] helper that cannot be inlined.</summary>
@@ -103,12 +103,12 @@ internal static class DiagnosticDescriptors
 
     /// <summary>ODE0019: a parameter passed by reference or as params, which the dynamics signature does not take.</summary>
     public static readonly DiagnosticDescriptor ParameterModifier = Error("ODE0019",
-        "Parameter modifier not allowed on an [OdeDynamics] method",
-        "The '{0}' modifier on parameter '{1}' of [OdeDynamics] method '{2}' is not allowed; declare it '{3} {1}', by value, without ref, in, out, ref readonly or params");
+        "Parameter modifier not allowed on an [OdeDynamics] or [Differentiable] method",
+        "The '{0}' modifier on parameter '{1}' of {4} method '{2}' is not allowed; declare it '{3} {1}', by value, without ref, in, out, ref readonly or params");
 
     /// <summary>ODE0020: [OdeDynamics] on a local function, a lambda, an accessor or an operator, which have no type to add the struct to.</summary>
     public static readonly DiagnosticDescriptor NotATypeMethod = Error("ODE0020",
-        "[OdeDynamics] must mark a method declared in a type",
+        "[OdeDynamics] or [Differentiable] must mark a method declared in a type",
         "[{1}] cannot mark {0}: OdeGen adds the generated '{{Method}}{2}' struct to the type that declares the method; make it a static method of a partial class or struct");
 
     /// <summary>ODE0021: a constant index outside a stackalloc buffer.</summary>
@@ -118,7 +118,7 @@ internal static class DiagnosticDescriptors
 
     /// <summary>ODE0022: a method in a file-local type, which no other file can add a part to.</summary>
     public static readonly DiagnosticDescriptor FileLocalType = Error("ODE0022",
-        "[OdeDynamics] method in a file-local type",
+        "[OdeDynamics] or [Differentiable] method in a file-local type",
         "'{0}' is a file-local type: a 'file' type's parts must all be in one file, so OdeGen cannot add the generated '{1}' struct to it from its own file; remove 'file' (make the type 'internal' to keep it out of the assembly's API)");
 
     /// <summary>ODE0023: a variant interface, which cannot contain a struct.</summary>
@@ -133,8 +133,8 @@ internal static class DiagnosticDescriptors
 
     /// <summary>ODE0026: a method whose generated code would pass the limits of the runtime or of a sensible build.</summary>
     public static readonly DiagnosticDescriptor MethodTooLarge = Error("ODE0026",
-        "[OdeDynamics] method too large",
-        "'{0}' is too large to generate: {1}, more than the {2} OdeGen supports (its derivatives need up to six times as many, and a .NET method can have at most 65,534); compute it in a loop, or split it into smaller systems");
+        "[OdeDynamics] or [Differentiable] method too large",
+        "'{0}' is too large to generate: {1}, more than the {2} OdeGen supports (its derivatives need up to six times as many, and a .NET method can have at most 65,534); compute it in a loop, or split it into smaller {3}");
 
     /// <summary>ODE0030: a [Differentiable] method's shape is not the function signature.</summary>
     public static readonly DiagnosticDescriptor InvalidFunctionSignature = Error("ODE0030",

@@ -72,7 +72,7 @@ public sealed partial class OdeDynamicsGenerator
             MethodDeclarationSyntax? declaration = Declaration(method);
             if (declaration is null || declaration.SyntaxTree != _syntax.SyntaxTree)
             {
-                Report(DiagnosticDescriptors.UnsupportedHelper, invocation, name, "it is declared in another file; move it into the file of the [OdeDynamics] method so edits to it regenerate the code");
+                Report(DiagnosticDescriptors.UnsupportedHelper, invocation, name, $"it is declared in another file; move it into the file of the {AttributeText} method so edits to it regenerate the code");
                 return -1;
             }
 
@@ -237,7 +237,7 @@ public sealed partial class OdeDynamicsGenerator
 
             if (method.DeclaringSyntaxReferences.FirstOrDefault()?.SyntaxTree != _syntax.SyntaxTree)
             {
-                return "it is declared in another file; declare it and its rules in the file of the [OdeDynamics] method so edits regenerate the code";
+                return $"it is declared in another file; declare it and its rules in the file of the {AttributeText} method so edits regenerate the code";
             }
 
             if (rules.ConstructorArguments.Length != 2 || rules.ConstructorArguments[0].Value is not string jvpName || rules.ConstructorArguments[1].Value is not string vjpName)
@@ -277,7 +277,7 @@ public sealed partial class OdeDynamicsGenerator
                 _callsObsolete |= obsolete is not null;
             }
 
-            return _semantic.IsAccessible(_syntax.SpanStart, method) ? null : "it is not accessible from the [OdeDynamics] method";
+            return _semantic.IsAccessible(_syntax.SpanStart, method) ? null : $"it is not accessible from the {AttributeText} method";
         }
 
         private bool IsDoubleIn(IParameterSymbol p) => p.Type.SpecialType == _real && p.RefKind == RefKind.None && !p.IsParams;

@@ -78,7 +78,7 @@ public sealed partial class OdeDynamicsGenerator
             {
                 _statements.Add($"elements of {(_isFunction ? "y" : "dydt")} that are not written are 0");
                 _builder.Stmt = _statements.Count - 1;
-                _dydtBuffer = new BufferState(_builder.Buf(Slot.Dydt, _isFunction ? SpanNames.OutputLength : new IndexExpr.Length(Slot.Y), null, zeroed: true), "dydt", new IndexExpr.Length(Slot.Dydt));
+                _dydtBuffer = new BufferState(_builder.Buf(Slot.Dydt, _isFunction ? SpanNames.OutputLength : new IndexExpr.Length(Slot.Y), null, zeroed: true), ParameterName(3), new IndexExpr.Length(Slot.Dydt));
             }
         }
 
@@ -196,7 +196,7 @@ public sealed partial class OdeDynamicsGenerator
             if (text is null)
             {
                 Report(DiagnosticDescriptors.UnsupportedExpression, (SyntaxNode?)variable.Initializer?.Value ?? type,
-                    $"The int local '{local.Name}' (its value must be built from constants, loop variables, int locals, y.Length and p.Length)");
+                    $"The int local '{local.Name}' (its value must be built from {IntTerms("constants", "loop variables", "int locals")})");
                 return;
             }
 

@@ -208,10 +208,13 @@ public sealed partial class OdeDynamicsGenerator
             return new Result<SystemModel>(failed ? null : model, _diagnostics.ToEquatableArray());
         }
 
-        /// <summary>Adds the diagnostic once: a helper inlined at several calls reports what is in its body once, not per call.</summary>
+        /// <summary>
+        /// Adds the diagnostic once: a helper inlined at several calls reports what is in its body once, not per call. The
+        /// words of the message that depend on the kind of code it is about follow <paramref name="args"/> (<see cref="KindWords"/>).
+        /// </summary>
         private void Report(DiagnosticDescriptor descriptor, SyntaxNodeOrToken at, params string[] args)
         {
-            var diagnostic = DiagnosticInfo.Create(descriptor, at.GetLocation(), args);
+            var diagnostic = DiagnosticInfo.Create(descriptor, at.GetLocation(), args.Concat(KindWords(descriptor)).ToArray());
             if (_reported.Add(diagnostic))
             {
                 _diagnostics.Add(diagnostic);
@@ -479,7 +482,7 @@ public sealed partial class OdeDynamicsGenerator
             string text = string.Join(" ", rejected.Select(m => m.Text));
             var span = Microsoft.CodeAnalysis.Text.TextSpan.FromBounds(rejected[0].SpanStart, rejected[rejected.Count - 1].Span.End);
             _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ParameterModifier, Location.Create(_syntax.SyntaxTree, span),
-                text, parameter.Identifier.ValueText, method, expectedType));
+                text, parameter.Identifier.ValueText, method, expectedType, AttributeText));
         }
 
         /// <summary>A function's three parameters: ReadOnlySpan x, ReadOnlySpan p, Span y of its number type (ODE0030, ODE0019).</summary>
@@ -1220,7 +1223,7 @@ public sealed partial class OdeDynamicsGenerator
                 PostfixUnaryExpressionSyntax or PrefixUnaryExpressionSyntax => $"The expression '{expression}'",
                 CastExpressionSyntax => $"The cast '{expression}'",
                 IdentifierNameSyntax when _semantic.GetSymbolInfo(expression, _cancellationToken).Symbol is IFieldSymbol field =>
-                    $"The non-const field '{field.Name}' (make it const or pass it in p)",
+                    $"The non-const field '{field.Name}' (make it const or pass it in {(InHelper ? "an argument" : ParameterName(2))})",
                 _ => $"The expression '{expression}'{typed}",
             };
         }

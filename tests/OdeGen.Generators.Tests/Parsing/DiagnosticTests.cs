@@ -620,6 +620,32 @@ public class DiagnosticTests
     /// Compiles <paramref name="marked"/> and asserts exactly one diagnostic <paramref name="id"/>,
     /// located on the [| |] span (same start, length, line and column), and no output on errors.
     /// </summary>
+    /// <summary>
+    /// The messages of dynamics keep their words: the attribute, t, y, p and dydt (a [Differentiable] function's messages name its
+    /// own attribute and parameters instead; see FunctionDiagnosticTests).
+    /// </summary>
+    [Theory]
+    [InlineData("ODE0003", "[|while|] (y[0] > 0) { dydt[0] = 1; }", false,
+        "'while' statements are not supported in [OdeDynamics] methods; use double locals, assignments (=, +=, -=, *=, /=) and writes to dydt[constant]")]
+    [InlineData("ODE0004", "dydt[0] = [|Field|] * y[0];", false,
+        "The non-const field 'Field' (make it const or pass it in p) is not supported in [OdeDynamics] methods; use double arithmetic (+ - * /), numeric or const values, t, y[i], p[i], double locals and System.Math functions")]
+    [InlineData("ODE0006", "int k = 1; dydt[0] = y[[|k|]];", false,
+        "Index 'k' into 'y' is not a compile-time constant; use an integer literal or a const int (inside a 'for' loop: an int expression of constants, loop variables, int locals, y.Length and p.Length)")]
+    [InlineData("ODE0007", "[|y[0]|] = 1; dydt[0] = y[0];", false,
+        "'y' is an input and cannot be assigned; copy it into a double local and change the local, or write results to dydt")]
+    [InlineData("ODE0015", "for (int i = 0; i < y.Length; [|i += 2|]) { dydt[i] = y[i]; }", false,
+        "This 'for' loop is not supported: it must step by 'i++'; write 'for (int i = start; i < end; i++)' with start and end built from constants, int locals, loop variables, y.Length and p.Length")]
+    [InlineData("ODE0016", "dydt[0] = [|y[0] > 0|] ? y[0] : -y[0];", true,
+        "The condition 'y[0] > 0' depends on t, y or p: f may have a kink or jump where it switches, the derivative is that of the branch taken, and adjoint gradients assume f is smooth")]
+    public void DynamicsMessages_KeepTheirWording(string id, string body, bool expectCode, string message) =>
+        Assert.Equal(message, AssertDiagnostic(id, InMethod(body), expectCode).GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+
+    [Fact]
+    public void ODE0019_DynamicsMessage_KeepsItsWording() => Assert.Equal(
+        "The 'in' modifier on parameter 't' of [OdeDynamics] method 'F' is not allowed; declare it 'double t', by value, without ref, in, out, ref readonly or params",
+        AssertDiagnostic("ODE0019", InType("public static void F([|in|] double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt) { dydt[0] = y[0]; }"))
+            .GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+
     internal static Diagnostic AssertDiagnostic(string id, string marked, bool expectCode = false)
     {
         int start = marked.IndexOf("[|", StringComparison.Ordinal);
