@@ -51,6 +51,15 @@ public abstract class Layer
         _shapes = shapes;
     }
 
+    /// <summary>
+    /// A size a layer computed in long (its input, its parameter vector), refused by name when no array holds it: the layers'
+    /// checked int arithmetic threw OverflowException, and unchecked products wrapped to a wrong count.
+    /// </summary>
+    private protected static int ArraySize(long size, string parameter, string what) =>
+        size <= Array.MaxLength
+            ? (int)size
+            : throw new ArgumentOutOfRangeException(parameter, $"The layer's {what} would hold {size} values, more than an array holds.");
+
     /// <summary>Length of one sample's input.</summary>
     public int InputSize { get; }
 

@@ -78,13 +78,6 @@ public sealed class Linear : LaneFunctionLayer<LayerFunctions.LinearFunction>
 
     // outputs·inputs + outputs, refused by name when no array holds it (it was an OverflowException).
     private static int ParameterCountOf(int inputs, int outputs) => ArraySize(((long)outputs * inputs) + outputs, nameof(inputs), "parameter vector");
-
-    // A size computed in long, refused by name when no array holds it (the layers' checked int arithmetic threw
-    // OverflowException instead).
-    internal static int ArraySize(long size, string parameter, string what) =>
-        size <= Array.MaxLength
-            ? (int)size
-            : throw new ArgumentOutOfRangeException(parameter, $"The layer's {what} would hold {size} values, more than an array holds.");
 }
 
 /// <summary>y = max(x, 0) element by element (generated <see cref="LayerFunctions.ReluFunction"/>); no parameters.</summary>
@@ -188,7 +181,7 @@ public sealed class Tanh(int size) : LaneFunctionLayer<LayerFunctions.TanhFuncti
 /// <param name="channels">Number of channels.</param>
 /// <param name="pixels">Values per channel (height × width).</param>
 public sealed class GlobalAveragePool(int channels, int pixels)
-    : LaneFunctionLayer<LayerFunctions.GlobalAveragePoolFunction>(new LayerFunctions.GlobalAveragePoolFunction(Linear.ArraySize((long)channels * pixels, nameof(pixels), "input"), channels));
+    : LaneFunctionLayer<LayerFunctions.GlobalAveragePoolFunction>(new LayerFunctions.GlobalAveragePoolFunction(ArraySize((long)channels * pixels, nameof(pixels), "input"), channels));
 
 /// <summary>
 /// A GRU cell (PyTorch's <c>GRUCell</c>, generated <see cref="LayerFunctions.GruCellFunction"/>): the input is
@@ -199,8 +192,8 @@ public sealed class GruCell : LaneFunctionLayer<LayerFunctions.GruCellFunction>
 {
     /// <summary>Creates the cell.</summary>
     public GruCell(int inputs, int hidden)
-        : base(new LayerFunctions.GruCellFunction(Linear.ArraySize((long)inputs + hidden, nameof(hidden), "input"),
-                   Linear.ArraySize((3L * hidden * ((long)inputs + hidden)) + (6L * hidden), nameof(hidden), "parameter vector"), hidden),
+        : base(new LayerFunctions.GruCellFunction(ArraySize((long)inputs + hidden, nameof(hidden), "input"),
+                   ArraySize((3L * hidden * ((long)inputs + hidden)) + (6L * hidden), nameof(hidden), "parameter vector"), hidden),
                new ParameterShape("weight_ih", 3 * hidden, inputs), new ParameterShape("weight_hh", 3 * hidden, hidden),
                new ParameterShape("bias_ih", 3 * hidden), new ParameterShape("bias_hh", 3 * hidden))
     {
