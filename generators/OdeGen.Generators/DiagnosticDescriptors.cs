@@ -32,7 +32,7 @@ internal static class DiagnosticDescriptors
     /// <summary>ODE0005: a call to something that is not a known differentiable function.</summary>
     public static readonly DiagnosticDescriptor UnsupportedCall = Error("ODE0005",
         "Unsupported method call in an [OdeDynamics] or [Differentiable] method",
-        "Call to '{0}' is not supported; mark your own helper [OdeDifferentiable], or use the System.Math functions on double: Sin, Cos, Tan, Exp, Log, Log10, Sqrt, Cbrt, Pow, Tanh, Sinh, Cosh, Atan, Asin, Acos, Atan2, Abs, Min, Max, Clamp, Sign, FusedMultiplyAdd");
+        "Call to '{0}' is not supported; mark your own helper [OdeDifferentiable], or use {1}: Sin, Cos, Tan, Exp, Log, Log10, Sqrt, Cbrt, Pow, Tanh, Sinh, Cosh, Atan, Asin, Acos, Atan2, Abs, Min, Max, Clamp, Sign, FusedMultiplyAdd");
 
     /// <summary>ODE0006: span indices must be known at compile time.</summary>
     public static readonly DiagnosticDescriptor NonConstantIndex = Error("ODE0006",
@@ -57,7 +57,7 @@ internal static class DiagnosticDescriptors
     /// <summary>ODE0010: kinks break the smoothness the derivative code and adjoint method assume.</summary>
     public static readonly DiagnosticDescriptor NonSmoothFunction = new("ODE0010",
         "Non-smooth function in an [OdeDynamics] or [Differentiable] method",
-        "'Math.{0}' is not differentiable everywhere; at its kink or jump the generated derivative uses one side's slope, and adjoint gradients assume f is smooth",
+        "'Math.{0}' is not differentiable everywhere; at its kink or jump the generated derivative uses one side's slope{1}",
         Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink("ODE0010"));
 
     /// <summary>ODE0011: a bug in the generator, reported instead of crashing the compiler.</summary>
@@ -88,7 +88,7 @@ internal static class DiagnosticDescriptors
     /// <summary>ODE0016: a branch on a differentiated value puts a kink or jump into f.</summary>
     public static readonly DiagnosticDescriptor NonSmoothBranch = new("ODE0016",
         "Branch on a differentiated value",
-        "The condition '{0}' depends on {1}: f may have a kink or jump where it switches, the derivative is that of the branch taken, and adjoint gradients assume f is smooth",
+        "The condition '{0}' depends on {1}: {2} may have a kink or jump where it switches, the derivative is that of the branch taken{3}",
         Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink("ODE0016"));
 
     /// <summary>ODE0017: a call to an [OdeDifferentiable] helper that cannot be inlined.</summary>

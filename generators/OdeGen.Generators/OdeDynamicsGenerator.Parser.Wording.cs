@@ -55,6 +55,17 @@ public sealed partial class OdeDynamicsGenerator
         private string InputsText => _isFunction ? $"{ParameterName(1)} or {ParameterName(2)}"
             : $"{ParameterName(0)}, {ParameterName(1)} or {ParameterName(2)}";
 
+        /// <summary>ODE0005's advice: the library functions the code may call (a float method calls MathF's, or Math's float overloads).</summary>
+        private string MathFunctionsText => _real == SpecialType.System_Single
+            ? "the System.MathF functions (and Math.Abs, Min, Max, Sign, Clamp on float)"
+            : "the System.Math functions on double";
+
+        /// <summary>
+        /// What a kink costs beyond the one-sided derivative (ODE0010, ODE0016): for dynamics, the adjoint's assumption that f
+        /// is smooth; a function's derivatives are used as they are.
+        /// </summary>
+        private string SmoothnessCaveat => _isFunction ? "" : ", and adjoint gradients assume f is smooth";
+
         /// <summary>
         /// The words of <paramref name="descriptor"/>'s message that depend on the kind of code, after the arguments of the
         /// place that reports it (their positions in the message are fixed per code: see DiagnosticDescriptors).
@@ -66,7 +77,9 @@ public sealed partial class OdeDynamicsGenerator
             "ODE0006" => new[] { IntTerms("constants", "loop variables", "int locals") },
             "ODE0007" => new[] { RealText, ParameterName(3) },
             "ODE0015" => new[] { IntTerms("constants", "int locals", "loop variables") },
-            "ODE0016" => new[] { InputsText },
+            "ODE0005" => new[] { MathFunctionsText },
+            "ODE0010" => new[] { SmoothnessCaveat },
+            "ODE0016" => new[] { InputsText, _isFunction ? "the function" : "f", SmoothnessCaveat },
             "ODE0026" => new[] { _isFunction ? "functions" : "systems" },
             _ => System.Array.Empty<string>(),
         };

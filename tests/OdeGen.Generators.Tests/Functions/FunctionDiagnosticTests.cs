@@ -256,6 +256,42 @@ public class FunctionDiagnosticTests
         Assert.DoesNotContain("t, y or p", d.GetMessage(), StringComparison.Ordinal);
     }
 
+    // A function's derivatives are used as they are: the adjoint's smoothness assumption is the dynamics' caveat only.
+    [Fact]
+    public void ODE0010_ForAFunction_LeavesOutTheAdjointsCaveat()
+    {
+        Diagnostic d = AssertDiagnostic("ODE0010", InMethod("y[0] = [|Math.Abs(x[0])|];"), expectCode: true);
+        AssertFunctionWording(d, "'Math.Abs' is not differentiable everywhere; at its kink or jump the generated derivative uses one side's slope");
+        Assert.DoesNotContain("adjoint", d.GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ODE0016_ForAFunction_NamesTheFunction_NotF()
+    {
+        Diagnostic d = AssertDiagnostic("ODE0016", InMethod("y[0] = [|x[0] > 0|] ? x[0] : -x[0];"), expectCode: true);
+        AssertFunctionWording(d, "depends on x or p: the function may have a kink or jump where it switches, the derivative is that of the branch taken");
+        Assert.DoesNotContain("adjoint", d.GetMessage(), StringComparison.Ordinal);
+    }
+
+    // A float method calls MathF's functions (or Math's float overloads): the advice named "System.Math functions on double".
+    [Fact]
+    public void ODE0005_InAFloatFunction_NamesMathF()
+    {
+        Diagnostic d = AssertDiagnostic("ODE0005", """
+            using OdeGen;
+            public static partial class Sys
+            {
+                [Differentiable]
+                public static void G(ReadOnlySpan<float> x, ReadOnlySpan<float> p, Span<float> y)
+                {
+                    y[0] = [|Console.Read()|];
+                }
+            }
+            """);
+        AssertFunctionWording(d, "or use the System.MathF functions (and Math.Abs, Min, Max, Sign, Clamp on float): Sin, Cos");
+        Assert.DoesNotContain("on double", d.GetMessage(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void ODE0019_NamesTheFunctionsAttribute() =>
         AssertFunctionWording(AssertDiagnostic("ODE0019", InType("public static void G([|in|] ReadOnlySpan<double> x, ReadOnlySpan<double> p, Span<double> y) { y[0] = x[0]; }")),

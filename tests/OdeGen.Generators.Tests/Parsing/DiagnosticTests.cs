@@ -85,7 +85,8 @@ public class DiagnosticTests
     [InlineData("dydt[0] = [|Helper(y[0])|];")]
     [InlineData("dydt[0] = [|Math.Round(y[0])|];")]
     [InlineData("dydt[0] = [|MathF.Sin(1f)|] * y[0];")]
-    public void ODE0005_UnsupportedCall(string body) => AssertDiagnostic("ODE0005", InMethod(body));
+    public void ODE0005_UnsupportedCall(string body) =>
+        Assert.Contains("or use the System.Math functions on double: Sin,", AssertDiagnostic("ODE0005", InMethod(body)).GetMessage(), StringComparison.Ordinal);
 
     [Theory]
     [InlineData("dydt[0] = y[[|Index|]];")]
@@ -197,6 +198,7 @@ public class DiagnosticTests
     {
         Diagnostic d = AssertDiagnostic("ODE0010", InMethod(body), expectCode: true);
         Assert.Equal(DiagnosticSeverity.Warning, d.Severity);
+        Assert.EndsWith("uses one side's slope, and adjoint gradients assume f is smooth", d.GetMessage(), StringComparison.Ordinal);
     }
 
     [Fact]
