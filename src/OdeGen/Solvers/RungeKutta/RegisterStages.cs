@@ -6,7 +6,7 @@ namespace OdeGen.Solvers;
 
 /// <summary>
 /// The stages and the candidate of an explicit Runge–Kutta step computed in a system's one-lane register type
-/// (<see cref="ILaneRegisters{TSelf, TLane}"/> over <see cref="Lane1"/>): each stage's argument and f's result stay in
+/// (<see cref="IScalarRegisters{TSelf}"/>, doubles): each stage's argument and f's result stay in
 /// registers from one stage to the next, where <see cref="RungeKuttaKernel{TLane}"/> stores the argument to an array for f
 /// to read back and stores f's result for the next sum to read back. <c>Ode.Solve</c> hands it to the scalar integrator
 /// for small generated systems whose f is straight-line code (<see cref="IOdeFusedLaneSystem"/>).
@@ -16,7 +16,7 @@ namespace OdeGen.Solvers;
 /// 59 ns of a 136 ns step, f itself 8.5 ns, the rest the memory round trips on the step's chain of dependent operations
 /// (BENCHMARKS.md, 4 December 2026, afternoon and night). The arithmetic is the kernel's term for term: the same terms
 /// (a_ij ≠ 0, increasing j), each weight h·a_ij rounded, each product rounded before it is added
-/// (<see cref="ILaneRegisters{TSelf, TLane}.AddProduct"/>, no fused multiply-add), and f the generated Evaluate operation for
+/// (<see cref="IScalarRegisters{TSelf}.AddProduct"/>, no fused multiply-add), and f the generated Evaluate operation for
 /// operation. <c>tests/OdeGen.Tests/Solvers/RegisterStagesTests.cs</c> holds it bit for bit to the kernel; change both together.
 /// Every stage is still stored to its row of k (the error norm, the finiteness check and dense output read them there),
 /// but off the chain: no stage reads back the row just written.
@@ -88,32 +88,32 @@ internal abstract class RegisterStages
 
     private readonly struct Create(ButcherTableau tableau, double[] parameters) : IScalarRegistersAction<RegisterStages>
     {
-        public RegisterStages Invoke<TState>() where TState : unmanaged, ILaneRegisters<TState, Lane1> =>
+        public RegisterStages Invoke<TState>() where TState : unmanaged, IScalarRegisters<TState> =>
             new RegisterStages<TState>(tableau, parameters);
     }
 }
 
 /// <summary><see cref="RegisterStages"/> for one system's register type.</summary>
-internal sealed class RegisterStages<TState> : RegisterStages where TState : unmanaged, ILaneRegisters<TState, Lane1>
+internal sealed class RegisterStages<TState> : RegisterStages where TState : unmanaged, IScalarRegisters<TState>
 {
     private readonly ButcherTableau _tableau;
     private readonly RungeKuttaTerms _terms;
     private readonly double[] _parameters;
-    private readonly Lane1[] _errorWeight;   // b_i − b̂_i (zeros unless HasStepErrorNorm: the sum is then formed and not used)
+    private readonly double[] _errorWeight;   // b_i − b̂_i (zeros unless HasStepErrorNorm: the sum is then formed and not used)
     private readonly double[] _error;        // Σ (b_i − b̂_i) k_i of the last step, one entry per state
     // The terms of every sum of a step in one list (RungeKuttaTerms.StepIndex …, the tableau's, shared by every solve).
     private readonly int[] _offset;          // where each term's stage starts among the rows: index·n (bounds checked here, once)
     private readonly double[] _coefficient;
     private readonly int[] _start;
     private readonly bool[] _latestLast;
-    private readonly Lane1[] _weight;        // h·coefficient of every term, formed at the start of each step
+    private readonly double[] _weight;        // h·coefficient of every term, formed at the start of each step
 
     public RegisterStages(ButcherTableau tableau, double[] parameters) : base(tableau)
     {
         _tableau = tableau;
         _terms = tableau.Terms;
         _parameters = parameters;
-        _errorWeight = HasStepErrorNorm ? tableau.ErrorWeights!.Select(Lane1.Create).ToArray() : new Lane1[tableau.Stages];
+        _errorWeight = HasStepErrorNorm ? (double[])tableau.ErrorWeights!.Clone() : new double[tableau.Stages];
         _error = new double[TState.StateCount];
         _offset = _terms.StepIndex.Select(j => j * TState.StateCount).ToArray();
         // What the unchecked reads of Sum rely on.
@@ -122,7 +122,7 @@ internal sealed class RegisterStages<TState> : RegisterStages where TState : unm
         _coefficient = _terms.StepCoefficient;
         _start = _terms.StepStart;
         _latestLast = _terms.StepLatestLast;
-        _weight = new Lane1[_coefficient.Length];
+        _weight = new double[_coefficient.Length];
     }
 
     public override int StateCount => TState.StateCount;
@@ -133,20 +133,20 @@ internal sealed class RegisterStages<TState> : RegisterStages where TState : unm
         finite = false;
         if (Math.Abs(h) * _terms.SmallestCoefficient == 0) return false;
         int s = _tableau.Stages, n = TState.StateCount;
-        Span<Lane1> rows = L(k.AsSpan(0, s * n));
-        ReadOnlySpan<Lane1> p = L(_parameters);
+        Span<double> rows = k.AsSpan(0, s * n);
+        ReadOnlySpan<double> p = _parameters;
         double[] c = _tableau.C;
         // Every weight h·a_ij (h·b_i) of the step first, the same products the kernel forms term by term: off the chain of
         // stages, and h need not stay in a register through the sums (the JIT spilled it, and reloaded it for every term).
-        Lane1[] w = FormWeights(h);
-        TState y0 = TState.Load(L(y.AsSpan(0, n)));
+        double[] w = FormWeights(h);
+        TState y0 = TState.Load(y.AsSpan(0, n));
         TState last = TState.Load(rows.Slice(0, n));   // f(t, y): stage 0
         TState arg = y0;
         // The error Σ e_i k_i in stage order, every stage (zero weights too: 0·∞ is NaN), from 0 as the kernel's norm starts.
-        Lane1[] e = _errorWeight;
+        double[] e = _errorWeight;
         // Formed unconditionally (zero weights when unused): under a condition, the JIT stored and reloaded it at every stage.
         TState err = TState.AddProduct(default, e[0], last);
-        Lane1 bad = TState.NonFinite(last);   // Σ (v − v) over the stages and the candidate: 0 when all are finite, NaN otherwise
+        double bad = TState.NonFinite(last);   // Σ (v − v) over the stages and the candidate: 0 when all are finite, NaN otherwise
         for (int i = 1; i < s; i++)
         {
             arg = Sum(y0, rows, last, _start[i], _start[i + 1], _latestLast[i], w, _offset);
@@ -157,9 +157,9 @@ internal sealed class RegisterStages<TState> : RegisterStages where TState : unm
         }
         // FSAL methods: the last stage's argument is the candidate.
         if (!_tableau.IsFsal) arg = Sum(y0, rows, last, _start[s], _start[s + 1], _latestLast[s], w, _offset);
-        TState.Store(arg, L(yNew.AsSpan(0, n)));
-        if (HasStepErrorNorm) TState.Store(err, L(_error));
-        finite = (bad + TState.NonFinite(arg)).Value == 0;
+        TState.Store(arg, yNew.AsSpan(0, n));
+        if (HasStepErrorNorm) TState.Store(err, _error);
+        finite = bad + TState.NonFinite(arg) == 0;
         return true;
     }
 
@@ -182,11 +182,11 @@ internal sealed class RegisterStages<TState> : RegisterStages where TState : unm
 
     // A call of its own: inlined, its loop counter was spilled to the stack and reloaded at every term.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private Lane1[] FormWeights(double h)
+    private double[] FormWeights(double h)
     {
-        Lane1[] w = _weight;
+        double[] w = _weight;
         ReadOnlySpan<double> coefficient = _coefficient.AsSpan(0, w.Length);
-        for (int q = 0; q < w.Length; q++) w[q] = Lane1.Create(h * coefficient[q]);
+        for (int q = 0; q < w.Length; q++) w[q] = h * coefficient[q];
         return w;
     }
 
@@ -196,11 +196,11 @@ internal sealed class RegisterStages<TState> : RegisterStages where TState : unm
     // s·n and every term within the weights (the constructor checked the tableau's terms); with the checks, the term loop ran
     // about twice the instructions of its arithmetic, on a step that is as much throughput- as latency-bound.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TState Sum(TState y, Span<Lane1> rows, TState last, int from, int to, bool latestLast, Lane1[] weight, int[] offset)
+    private static TState Sum(TState y, Span<double> rows, TState last, int from, int to, bool latestLast, double[] weight, int[] offset)
     {
         int n = TState.StateCount;
-        ref Lane1 row0 = ref MemoryMarshal.GetReference(rows);
-        ref Lane1 w = ref MemoryMarshal.GetArrayDataReference(weight);
+        ref double row0 = ref MemoryMarshal.GetReference(rows);
+        ref double w = ref MemoryMarshal.GetArrayDataReference(weight);
         ref int o = ref MemoryMarshal.GetArrayDataReference(offset);
         TState acc = y;
         int end = latestLast ? to - 1 : to;
@@ -209,6 +209,4 @@ internal sealed class RegisterStages<TState> : RegisterStages where TState : unm
         if (latestLast) acc = TState.AddProduct(acc, Unsafe.Add(ref w, end), last);
         return acc;
     }
-
-    private static Span<Lane1> L(Span<double> values) => MemoryMarshal.Cast<double, Lane1>(values);
 }
