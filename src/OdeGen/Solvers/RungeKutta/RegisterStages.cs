@@ -58,6 +58,22 @@ internal abstract class RegisterStages
     public abstract bool TryStep(double t, double h, double[] y, double[] k, double[] yNew, out bool finite);
 
     /// <summary>
+    /// True when <see cref="Solve"/> serves a solve with <paramref name="options"/>: adaptive steps of a method of at least two
+    /// stages with one error estimate, and nothing wanted but the end (no events, save times, saved steps or dense output).
+    /// </summary>
+    public bool SolvesWhole(SolverOptions options) =>
+        HasStepErrorNorm && Tableau.Stages >= 2 && Tableau.IsAdaptive && options.FixedStep is null && options.Events is not { Count: > 0 }
+        && options.SaveAt is null && !options.SaveSteps && !options.Dense;
+
+    /// <summary>
+    /// The whole solve from (t0, y0) to t1 in registers (<see cref="RegisterSteps{TState}"/>), when <see cref="SolvesWhole"/>:
+    /// the state where it stopped into <paramref name="yEnd"/>, and the status, time and work the integrator would report,
+    /// bit for bit. Options and tolerances are checked as the integrator checks them.
+    /// </summary>
+    public abstract OdeStatus Solve(ReadOnlySpan<double> y0, double t0, double t1, SolverOptions options, Span<double> yEnd,
+        out double time, out SolverStats stats);
+
+    /// <summary>
     /// True when <see cref="StepErrorNorm"/> serves the method: it has one error estimate (DOP853's combination of two is left to
     /// the kernel).
     /// </summary>
@@ -123,9 +139,64 @@ internal sealed class RegisterStages<TState> : RegisterStages where TState : unm
         _start = _terms.StepStart;
         _latestLast = _terms.StepLatestLast;
         _weight = new double[_coefficient.Length];
+        if (Unsafe.SizeOf<TState>() != TState.StateCount * sizeof(double))
+            throw new ArgumentException($"{typeof(TState).Name} is not {TState.StateCount} doubles.", nameof(TState));
+        int s = tableau.Stages;
+        for (int i = 0; i < s; i++)
+        {
+            for (int j = 0; j < i; j++) A7[i * MaxStages + j] = tableau.A[i * s + j];
+            B7[i] = tableau.B[i];
+            C7[i] = tableau.C[i];
+            E7[i] = _errorWeight[i];
+        }
+        Shape = ShapeOf(tableau);
+    }
+
+    // The shape whose stage count and zeros are the tableau's exactly (a weight that underflows is tested at run time).
+    private static StageShape ShapeOf(ButcherTableau tableau)
+    {
+        if (Fits<Dopri5Shape>(tableau)) return StageShape.Dopri5;
+        if (Fits<Tsit5Shape>(tableau)) return StageShape.Tsit5;
+        if (Fits<Bs3Shape>(tableau)) return StageShape.BogackiShampine3;
+        return StageShape.Any;
+    }
+
+    private static bool Fits<TShape>(ButcherTableau tableau) where TShape : struct, IStageShape
+    {
+        int s = tableau.Stages;
+        for (int i = 1; i < MaxStages; i++)
+        {
+            if (TShape.HasStage(i, int.MaxValue) != i < s || TShape.IsFsal(false) != tableau.IsFsal) return false;
+            for (int j = 0; j < i && i < s; j++)
+                if (TShape.LeavesOut(i, j, 1.0) != (tableau.A[i * s + j] == 0)) return false;
+        }
+        return true;
     }
 
     public override int StateCount => TState.StateCount;
+
+    /// <summary>The parameters f reads (held by reference).</summary>
+    public double[] Parameters => _parameters;
+
+    /// <summary>
+    /// The tableau for <see cref="RegisterSteps{TState}"/>, padded with zeros to <see cref="RegisterStages.MaxStages"/> stages:
+    /// a_ij (row-major, MaxStages × MaxStages), b_i, c_i and the error weights e_i (read without bounds checks there).
+    /// </summary>
+    public readonly double[] A7 = new double[MaxStages * MaxStages], B7 = new double[MaxStages], C7 = new double[MaxStages], E7 = new double[MaxStages];
+
+    /// <summary>Which of <see cref="RegisterSteps{TState}"/>'s compile-time shapes the tableau has (its stages and zero a_ij).</summary>
+    public StageShape Shape { get; }
+
+    public override OdeStatus Solve(ReadOnlySpan<double> y0, double t0, double t1, SolverOptions options, Span<double> yEnd,
+        out double time, out SolverStats stats)
+    {
+        if (!SolvesWhole(options)) throw new ArgumentException("These options need the integrator (events, saving or fixed steps).", nameof(options));
+        if (y0.Length != TState.StateCount || yEnd.Length != TState.StateCount)
+            throw new ArgumentException($"Expected states of length {TState.StateCount}.", nameof(y0));
+        StepControl.ValidateOptions(options);
+        double[] atol = StepControl.AbsoluteTolerances(options, TState.StateCount);
+        return RegisterSteps<TState>.Run(this, options, atol, y0, t0, t1, yEnd, out time, out stats);
+    }
 
     public override bool TryStep(double t, double h, double[] y, double[] k, double[] yNew, out bool finite)
     {
@@ -168,17 +239,40 @@ internal sealed class RegisterStages<TState> : RegisterStages where TState : unm
         if (!HasStepErrorNorm) throw new InvalidOperationException($"{_tableau.Name}: the kernel computes this error norm.");
         if ((uint)components > (uint)TState.StateCount || y.Length < components || yNew.Length < components || atol.Length < components)
             throw new ArgumentException("The states or tolerances do not cover the components of the error norm.", nameof(components));
-        // The kernel's RegisterSums and Finish for one lane and one estimate, operation for operation.
+        return Norm(h, y, yNew, _error, components, atol, relTol, norm);
+    }
+
+    /// <summary>
+    /// <see cref="StepErrorNorm"/> of a step whose state, candidate and error sum Σ e_i k_i are registers
+    /// (<see cref="RegisterSteps{TState}"/>; every component is controlled).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public double RegisterErrorNorm(double h, in TState y, in TState yNew, in TState error, double[] atol, double relTol, ErrorNorm norm)
+    {
+        // Copies, so that only they go to memory to be read as spans (the originals stay in registers).
+        TState yc = y, yNewc = yNew, errorc = error;
+        int n = TState.StateCount;
+        return Norm(h, Doubles(ref yc, n), Doubles(ref yNewc, n), Doubles(ref errorc, n), n, atol, relTol, norm);
+    }
+
+    // The kernel's RegisterSums and Finish for one lane and one estimate, operation for operation (Lane1's operations are these).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double Norm(double h, ReadOnlySpan<double> y, ReadOnlySpan<double> yNew, ReadOnlySpan<double> error, int components,
+        double[] atol, double relTol, ErrorNorm norm)
+    {
         bool max = norm == ErrorNorm.Max;
-        Lane1 rtol = Lane1.Create(relTol), hl = Lane1.Create(h), sum = Lane1.Zero;
+        double sum = 0;
         for (int q = 0; q < components; q++)
         {
-            Lane1 scale = Lane1.Create(atol[q]) + rtol * Lane1.Max(Lane1.Abs(Lane1.Create(y[q])), Lane1.Abs(Lane1.Create(yNew[q])));
-            Lane1 se = hl * Lane1.Create(_error[q]) / scale;
-            sum = max ? Lane1.Max(sum, Lane1.Abs(se)) : sum + se * se;
+            double scale = atol[q] + relTol * Math.Max(Math.Abs(y[q]), Math.Abs(yNew[q]));
+            double se = h * error[q] / scale;
+            sum = max ? Math.Max(sum, Math.Abs(se)) : sum + se * se;
         }
-        return StepControl.Finish(sum.Value, components, norm);
+        return StepControl.Finish(sum, components, norm);
     }
+
+    // The fields of a register value as doubles (the constructor checked that it is StateCount doubles).
+    private static ReadOnlySpan<double> Doubles(ref TState value, int n) => MemoryMarshal.CreateReadOnlySpan(ref Unsafe.As<TState, double>(ref value), n);
 
     // A call of its own: inlined, its loop counter was spilled to the stack and reloaded at every term.
     [MethodImpl(MethodImplOptions.NoInlining)]
