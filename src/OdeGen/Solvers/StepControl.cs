@@ -33,10 +33,10 @@ internal static class StepControl
         if (!(o.Safety > 0 && o.Safety <= 1)) throw Invalid($"Safety must lie in (0, 1], not {o.Safety}.");
         if (!(o.MinFactor > 0 && o.MinFactor < 1)) throw Invalid($"MinFactor must lie in (0, 1), not {o.MinFactor}.");
         if (!(o.MaxFactor >= 1 && double.IsFinite(o.MaxFactor))) throw Invalid($"MaxFactor must be finite and at least 1, not {o.MaxFactor}.");
+        if (o.HoldBand is { } hold && !(hold > 0 && hold <= 1)) throw Invalid($"HoldBand must lie in (0, 1], not {hold}: it is the lowest error at which an accepted step keeps its size.");
         // A pattern, not Enum.IsDefined: that reads the enum's names and values from its type's reflection cache, which the
         // runtime holds weakly, so the first integrator created after any GC allocated 240 bytes rebuilding it (seen as
         // AllocationTests.BytesAllocated_DoNotGrowWithSteps("Jvp") failing when other tests' GCs fell inside its long runs).
-        if (o.HoldBand is { } hold && !(hold > 0 && hold <= 1)) throw Invalid($"HoldBand must lie in (0, 1], not {hold}: it is the lowest error at which an accepted step keeps its size.");
         if (o.Controller is not (StepSizeControl.ProportionalIntegral or StepSizeControl.Integral)) throw Invalid($"Controller must be StepSizeControl.ProportionalIntegral or Integral, not {(int)o.Controller}.");
     }
 
@@ -79,7 +79,7 @@ internal static class StepControl
     /// exactly when it is within reach or when stopping short would leave a sliver (rounding in t, or a
     /// remainder too short to step). Stretching a step by 1e-8 of itself is harmless.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]   // RegisterSteps' loop: a call there clobbers every vector register
     public static double ClampToEnd(double h, double time, double tEnd, double direction, double maxStep)
     {
         double remaining = tEnd - time, absRemaining = Math.Abs(remaining);
