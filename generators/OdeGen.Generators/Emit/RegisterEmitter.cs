@@ -106,12 +106,6 @@ internal static class RegisterEmitter
         OneLiner(w, $"public static {type} AddProduct(in {type} y, double w, in {type} k)",
             $"new() {{ {string.Join(", ", fields.Select(f => $"{f} = y.{f} + w * k.{f}"))} }}");
         OneLiner(w, $"public static double NonFinite(in {type} y)", string.Join(" + ", fields.Select(f => $"(y.{f} - y.{f})")));
-        OneLiner(w, $"public static {type} Multiply(double w, in {type} y)", $"new() {{ {string.Join(", ", fields.Select(f => $"{f} = w * y.{f}"))} }}");
-        OneLiner(w, $"public static {type} Divide(in {type} y, in {type} z)", $"new() {{ {string.Join(", ", fields.Select(f => $"{f} = y.{f} / z.{f}"))} }}");
-        OneLiner(w, $"public static {type} MaxOfMagnitudes(in {type} y, in {type} z)",
-            $"new() {{ {string.Join(", ", fields.Select(f => $"{f} = global::System.Math.Max(global::System.Math.Abs(y.{f}), global::System.Math.Abs(z.{f}))"))} }}");
-        OneLiner(w, $"public static double SumOfSquares(in {type} y)", fields.Aggregate("0.0", (acc, f) => $"{(acc == "0.0" ? acc : $"({acc})")} + y.{f} * y.{f}"));
-        OneLiner(w, $"public static double MaxMagnitude(in {type} y)", fields.Aggregate("0.0", (acc, f) => $"global::System.Math.Max({acc}, global::System.Math.Abs(y.{f}))"));
         w.Line("/// <summary>f(t, y, p): Evaluate, operation for operation, on fields instead of spans.</summary>")
          .Line(Inline)
          .Open($"public static {type} Derivative(double t, in {type} y, global::System.ReadOnlySpan<double> p)")

@@ -32,21 +32,6 @@ public interface IScalarRegisters<TSelf> where TSelf : unmanaged, IScalarRegiste
     /// <summary>Σ_i (y_i − y_i): 0 when every state is finite, NaN when one is not.</summary>
     static abstract double NonFinite(in TSelf y);
 
-    /// <summary>w·y, state by state.</summary>
-    static abstract TSelf Multiply(double w, in TSelf y);
-
-    /// <summary>y / z, state by state.</summary>
-    static abstract TSelf Divide(in TSelf y, in TSelf z);
-
-    /// <summary>Math.Max(|y_i|, |z_i|), state by state.</summary>
-    static abstract TSelf MaxOfMagnitudes(in TSelf y, in TSelf z);
-
-    /// <summary>((0 + y_0·y_0) + y_1·y_1) + …: the sum of squares in state order, from 0.</summary>
-    static abstract double SumOfSquares(in TSelf y);
-
-    /// <summary>Math.Max(… Math.Max(Math.Max(0, |y_0|), |y_1|) …): the largest magnitude in state order, from 0.</summary>
-    static abstract double MaxMagnitude(in TSelf y);
-
     /// <summary>f(t, y, p): the generated Evaluate on fields instead of spans.</summary>
     static abstract TSelf Derivative(double t, in TSelf y, ReadOnlySpan<double> p);
 }

@@ -753,31 +753,6 @@ namespace Scenarios.Branches
                 public static double NonFinite(in ScalarRegisters y) =>
                     (y.S0 - y.S0) + (y.S1 - y.S1) + (y.S2 - y.S2);
 
-                /// <inheritdoc/>
-                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-                public static ScalarRegisters Multiply(double w, in ScalarRegisters y) =>
-                    new() { S0 = w * y.S0, S1 = w * y.S1, S2 = w * y.S2 };
-
-                /// <inheritdoc/>
-                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-                public static ScalarRegisters Divide(in ScalarRegisters y, in ScalarRegisters z) =>
-                    new() { S0 = y.S0 / z.S0, S1 = y.S1 / z.S1, S2 = y.S2 / z.S2 };
-
-                /// <inheritdoc/>
-                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-                public static ScalarRegisters MaxOfMagnitudes(in ScalarRegisters y, in ScalarRegisters z) =>
-                    new() { S0 = global::System.Math.Max(global::System.Math.Abs(y.S0), global::System.Math.Abs(z.S0)), S1 = global::System.Math.Max(global::System.Math.Abs(y.S1), global::System.Math.Abs(z.S1)), S2 = global::System.Math.Max(global::System.Math.Abs(y.S2), global::System.Math.Abs(z.S2)) };
-
-                /// <inheritdoc/>
-                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-                public static double SumOfSquares(in ScalarRegisters y) =>
-                    ((0.0 + y.S0 * y.S0) + y.S1 * y.S1) + y.S2 * y.S2;
-
-                /// <inheritdoc/>
-                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-                public static double MaxMagnitude(in ScalarRegisters y) =>
-                    global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(0.0, global::System.Math.Abs(y.S0)), global::System.Math.Abs(y.S1)), global::System.Math.Abs(y.S2));
-
                 /// <summary>f(t, y, p): Evaluate, operation for operation, on fields instead of spans.</summary>
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
                 public static ScalarRegisters Derivative(double t, in ScalarRegisters y, global::System.ReadOnlySpan<double> p)

@@ -57,7 +57,6 @@ internal static class RegisterSteps<TState> where TState : unmanaged, IScalarReg
         {
             double direction = t1 >= t0 ? 1.0 : -1.0;
             double next = direction * InitialStep(o, options, atol, y, f, t0, t1, direction, ref evaluations);
-            TState atolState = TState.Load(atol);
             var controller = new StepSizeController(options, o.Tableau);
             long attempts = 0, maxSteps = options.MaxSteps;
             double maxStep = options.MaxStep, minStep = options.MinStep, relTol = options.RelTol, smallest = o.Tableau.Terms.SmallestCoefficient;
@@ -82,9 +81,9 @@ internal static class RegisterSteps<TState> where TState : unmanaged, IScalarReg
                 // A weight h·a_ij that underflows to 0 is left out, as the kernel does: the shapes that know their zeros test none,
                 // so such a step (|h| near 1e-300) takes the path that tests every weight, out of line.
                 if (Math.Abs(h) * smallest != 0)
-                    error = Attempt<TShape>(o, stages, fsal, t, h, y, f, atolState, relTol, norm, out candidate, out fCandidate, out finite);
+                    error = Attempt<TShape>(o, stages, fsal, t, h, y, f, atol, relTol, norm, out candidate, out fCandidate, out finite);
                 else
-                    (error, candidate, fCandidate, finite) = AttemptTestingWeights(o, stages, fsal, t, h, y, f, atolState, relTol, norm);
+                    (error, candidate, fCandidate, finite) = AttemptTestingWeights(o, stages, fsal, t, h, y, f, atol, relTol, norm);
                 evaluations += stages - 1;
                 double tNew = toEnd ? t1 : t + h;
                 // f at the new point, for methods without FSAL, only for a step that passes the error test (StepLoop's rule).
@@ -131,7 +130,7 @@ internal static class RegisterSteps<TState> where TState : unmanaged, IScalarReg
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static (double Error, TState Candidate, TState FCandidate, bool Finite) AttemptTestingWeights(RegisterStages<TState> o, int s, bool fsal,
-        double t, double h, TState y, TState k0, TState atol, double relTol, ErrorNorm norm)
+        double t, double h, TState y, TState k0, double[] atol, double relTol, ErrorNorm norm)
     {
         double error = Attempt<AnyShape>(o, s, fsal, t, h, y, k0, atol, relTol, norm, out TState candidate, out TState fCandidate, out bool finite);
         return (error, candidate, fCandidate, finite);
@@ -140,7 +139,7 @@ internal static class RegisterSteps<TState> where TState : unmanaged, IScalarReg
     // The stages, the candidate, and the error norm of a step of size h from (t, y) with f(t, y) = k0.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static double Attempt<TShape>(RegisterStages<TState> o, int s, bool fsal, double t, double h, in TState y, in TState k0,
-        in TState atol, double relTol, ErrorNorm norm, out TState candidate, out TState fCandidate, out bool finite)
+        double[] atol, double relTol, ErrorNorm norm, out TState candidate, out TState fCandidate, out bool finite)
         where TShape : struct, IStageShape
     {
         ReadOnlySpan<double> p = o.Parameters;
