@@ -8,7 +8,7 @@ namespace OdeGen.Solvers;
 /// Proportional–integral step-size control (Gustafsson; Hairer &amp; Wanner, Solving ODEs II, IV.2):
 /// the next step is h·safety·err^(−α)·errPrev^(β), clamped to [MinFactor, MaxFactor], and never grows
 /// right after a rejection; with <see cref="StepSizeControl.Integral"/>, β = 0 and α = 1/q (torchdiffeq's, SciPy's). With a
-/// <see cref="SolverOptions.HoldBand"/> b, an accepted step whose error lies in [b, 1] keeps its size (factor 1).
+/// <see cref="SolverOptions.HoldBand"/> b, an accepted step whose error lies in [b, 1] keeps its size, decided before any power.
 /// The stepper only reports the error; this decides. The powers are <see cref="Pow(double, double)"/>'s, not Math.Pow's: the same bits on
 /// every platform and for the per-lane ensembles' lanes.
 /// </summary>
@@ -62,31 +62,22 @@ internal struct StepSizeController
     public static double PowerArgument(double error) => error > 0 && error < double.PositiveInfinity ? error : 1.0;
 
     /// <summary>Accept or reject a step of size h with scaled error norm <paramref name="error"/> (NaN: non-finite).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool Decide(double error, double h, out double hNext)
+    {
+        // Tested ahead of the powers, inline: a step in the band leaves the next step's size waiting on nothing but this
+        // branch, and calls nothing (a call clobbers every vector register of RegisterSteps' loop).
+        if (error >= _holdFrom && error <= 1.0) return Hold(error, h, out hNext);
+        return DecideWithPowers(error, h, out hNext);
+    }
+
+    // Out of line: inlined into RegisterSteps' loop, the power's many small helpers ran the JIT out of its inlining budget.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool DecideWithPowers(double error, double h, out double hNext)
     {
         (double errorPower, double previousPower) = Pow(PowerArgument(error), -_alpha, _previousError, _beta);
         return Decide(error, h, errorPower, _beta == 0 ? 1.0 : previousPower, out hNext);
     }
-
-    /// <summary>
-    /// <see cref="Decide(double, double, out double)"/> with the hold band tested first, inline, and the rest out of line, for
-    /// <c>RegisterSteps</c>' loop: a step in the band leaves the next step's size waiting on nothing but this branch and calls
-    /// nothing (a call clobbers every vector register of the loop); inlined, the powers' many small helpers ran the JIT out of
-    /// its inlining budget for the whole loop. The same decisions and state as Decide.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool DecideHoldingFirst(double error, double h, out double hNext)
-    {
-        if (!(error >= _holdFrom && error <= 1.0)) return DecideOutOfLine(error, h, out hNext);
-        LastWasNonFinite = false;
-        _previousError = Math.Max(error, 1e-4);
-        _lastRejected = false;
-        hNext = h;
-        return true;
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private bool DecideOutOfLine(double error, double h, out double hNext) => Decide(error, h, out hNext);
 
     /// <summary>
     /// x0^a0 and x1^a1 (as <see cref="Pow(double, double)"/>) in one 128-bit register, for the price of about one: the
@@ -106,6 +97,7 @@ internal struct StepSizeController
     /// </summary>
     public bool Decide(double error, double h, double errorPower, double previousPower, out double hNext)
     {
+        if (error >= _holdFrom && error <= 1.0) return Hold(error, h, out hNext);
         if (double.IsNaN(error))
         {
             // f blew up somewhere in the step: retreat hard, as a large error would.
@@ -117,9 +109,8 @@ internal struct StepSizeController
         LastWasNonFinite = false;
         if (error <= 1.0)
         {
-            // Integral control (β = 0) has previousPower = 1: errPrev^0 is 1 for every errPrev, and x·1 is x. In the hold band
-            // the factor is 1 whatever the powers (HoldsFirst decides the same without them).
-            double factor = error >= _holdFrom ? 1.0 : error == 0 ? _maxFactor : _safety * errorPower * previousPower;
+            // Integral control (β = 0) has previousPower = 1: errPrev^0 is 1 for every errPrev, and x·1 is x.
+            double factor = error == 0 ? _maxFactor : _safety * errorPower * previousPower;
             factor = Math.Clamp(factor, _minFactor, _lastRejected ? 1.0 : _maxFactor);
             _previousError = Math.Max(error, 1e-4);
             _lastRejected = false;
@@ -131,6 +122,17 @@ internal struct StepSizeController
         _lastRejected = true;
         hNext = h * shrink;
         return false;
+    }
+
+    // An accepted step in the hold band: the next step has this one's size (not grown after a rejection either: factor 1).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool Hold(double error, double h, out double hNext)
+    {
+        LastWasNonFinite = false;
+        _previousError = Math.Max(error, 1e-4);
+        _lastRejected = false;
+        hNext = h;
+        return true;
     }
 
     /// <summary>

@@ -64,19 +64,20 @@ public class StepSizeControlTests
     {
         var options = new SolverOptions { Controller = StepSizeControl.Integral, HoldBand = 0.5 };
         var c = new StepSizeController(options, 5.0);
-        var inline = new StepSizeController(options, 5.0);
-        // In [0.5, 1]: accepted, the same size; below the band the integral factor, above 1 a rejection; both entries agree.
+        var lanes = new StepSizeController(options, 5.0);
+        // In [0.5, 1]: accepted, the same size; below the band the integral factor, above 1 a rejection; the per-lane entry
+        // (powers given) agrees.
         foreach ((double error, bool accepted, double next) in new[] { (0.5, true, 1.0), (1.0, true, 1.0), (0.75, true, 1.0),
             (0.25, true, 0.9 * Math.Pow(0.25, -0.2)), (2.0, false, 0.9 * Math.Pow(2.0, -0.2)), (0.6, true, 1.0), (double.NaN, false, 0.2) })
         {
             Assert.Equal(accepted, c.Decide(error, 1.0, out double h));
             Assert.Equal(next, h, 1e-15);
-            Assert.Equal(accepted, inline.DecideHoldingFirst(error, 1.0, out double hInline));
-            Assert.Equal(h, hInline);
-            Assert.Equal(c.LastWasNonFinite, inline.LastWasNonFinite);
+            double power = StepSizeController.Pow(StepSizeController.PowerArgument(error), -lanes.Alpha);
+            Assert.Equal(accepted, lanes.Decide(error, 1.0, power, 1.0, out double hLanes));
+            Assert.Equal(h, hLanes);
+            Assert.Equal(c.LastWasNonFinite, lanes.LastWasNonFinite);
         }
-        // With the powers given (the per-lane ensembles' entry), a step in the band ignores them.
-        var lanes = new StepSizeController(options, 5.0);
+        // With the powers given, a step in the band ignores them.
         Assert.True(lanes.Decide(0.7, 2.0, errorPower: 123.0, previousPower: 1.0, out double held));
         Assert.Equal(2.0, held);
     }

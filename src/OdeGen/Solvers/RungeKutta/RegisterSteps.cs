@@ -93,7 +93,7 @@ internal static class RegisterSteps<TState> where TState : unmanaged, IScalarReg
                     evaluations++;
                     finite = TState.NonFinite(fCandidate) == 0;
                 }
-                if (controller.DecideHoldingFirst(finite ? error : double.NaN, h, out double hNext))
+                if (controller.Decide(finite ? error : double.NaN, h, out double hNext))
                 {
                     y = candidate;
                     f = fCandidate;
