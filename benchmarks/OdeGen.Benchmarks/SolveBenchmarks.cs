@@ -86,6 +86,7 @@ public class LorenzSolveBenchmarks
     /// <summary>Ode.Solve with Dopri5, integral control and the hold band [0.3, 1] at Boost's accuracy (<see cref="MatchedWideHoldTolerance"/>).</summary>
     [Benchmark] public double Dopri5WideHoldMatched() => Ode.Solve(_lorenz, Problems.Y0, Problems.P, 0, T, _dopri5WideHold).FinalState[0];
 
+
     /// <summary>The hand-written loop at <see cref="MatchedTolerance"/>.</summary>
     [Benchmark]
     public double HandDopri5Matched()

@@ -102,8 +102,8 @@ public sealed class SolverOptions
     /// The lower end b of a band [b, 1] of scaled errors in which an accepted step keeps its size instead of the controller's
     /// choice (adaptive methods); null (the default) for no band. Boost.Odeint's controlled steppers hold from 0.5. A step in
     /// the band needs no power of its error, so the next step can start before the controller would have finished: with
-    /// <see cref="StepSizeControl.Integral"/> and b = 0.5, Ode.Solve's Dopri5 on a small generated system runs its steps about
-    /// 40 % faster, in slightly more steps at the same tolerance (BENCHMARKS.md, 6 December 2026, afternoon). The steps, and
+    /// <see cref="StepSizeControl.Integral"/> and b = 0.5, Ode.Solve's Dopri5 on a small generated system runs its attempts
+    /// about 35 % faster, in a few more steps at the same accuracy (BENCHMARKS.md, 6 December 2026, afternoon). The steps, and
     /// so the results' last digits, differ from those without the band. Must lie in (0, 1].
     /// </summary>
     public double? HoldBand { get; init; }
