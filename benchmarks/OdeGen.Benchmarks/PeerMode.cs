@@ -102,6 +102,11 @@ public static class PeerMode
             // Like with like: Boost's controller is integral (one pow), so ours with integral control at its own matched tolerance.
             s_matchedIntegralTolerance = MatchTolerance(target, reference["solve10"], StepSizeControl.Integral);
             ours.AddRange(MeasureMatchedIntegral(s_matchedIntegralTolerance));
+            // Boost's controller in full: integral control that keeps the step while the error is in [0.5, 1] (SolverOptions.HoldBand).
+            s_matchedHoldTolerance = MatchTolerance(target, reference["solve10"], StepSizeControl.Integral, holdBand: 0.5);
+            ours.AddRange(MeasureMatchedIntegral(s_matchedHoldTolerance, holdBand: 0.5));
+            s_matchedWideHoldTolerance = MatchTolerance(target, reference["solve10"], StepSizeControl.Integral, holdBand: 0.3);
+            ours.AddRange(MeasureMatchedIntegral(s_matchedWideHoldTolerance, holdBand: 0.3));
         }
         foreach (Result r in ours) Console.WriteLine(r);
         Console.WriteLine($"# load after: {Load()}");
@@ -242,19 +247,19 @@ public static class PeerMode
         }
     }
 
-    private static double s_matchedTolerance = double.NaN, s_matchedIntegralTolerance = double.NaN;
+    private static double s_matchedTolerance = double.NaN, s_matchedIntegralTolerance = double.NaN, s_matchedHoldTolerance = double.NaN, s_matchedWideHoldTolerance = double.NaN;
 
     /// <summary>
     /// The largest rtol = atol on a grid of 1e-8·10^(k/8), k = −8 … 24, whose Dopri5 y(10) error is at most <paramref name="target"/>
     /// (integral control needs tighter than 1e-8 to match Boost's accuracy; 1e-9 when none does).
     /// </summary>
-    public static double MatchTolerance(double target, double[] reference, StepSizeControl controller = StepSizeControl.ProportionalIntegral)
+    public static double MatchTolerance(double target, double[] reference, StepSizeControl controller = StepSizeControl.ProportionalIntegral, double? holdBand = null)
     {
         double best = Problems.Tolerance / 10;
         for (int k = -8; k <= 24; k++)
         {
             double tol = Problems.Tolerance * Math.Pow(10, k / 8.0);
-            var o = new SolverOptions { RelTol = tol, AbsTol = tol, Controller = controller };
+            var o = new SolverOptions { RelTol = tol, AbsTol = tol, Controller = controller, HoldBand = holdBand };
             double err = RelativeError(Ode.Solve(new Lorenz.RhsSystem(), Problems.Y0, Problems.P, 0, 10, o).FinalState.ToArray(), reference);
             if (err <= target) best = tol;
         }
@@ -286,15 +291,15 @@ public static class PeerMode
     }
 
     /// <summary>Ode.Solve's Dopri5 with integral control (<see cref="StepSizeControl.Integral"/>) at its matched tolerance, to t = 10 and 100.</summary>
-    public static IEnumerable<Result> MeasureMatchedIntegral(double tol)
+    public static IEnumerable<Result> MeasureMatchedIntegral(double tol, double? holdBand = null)
     {
         var lorenz = new Lorenz.RhsSystem();
-        var o = new SolverOptions { RelTol = tol, AbsTol = tol, Controller = StepSizeControl.Integral };
+        var o = new SolverOptions { RelTol = tol, AbsTol = tol, Controller = StepSizeControl.Integral, HoldBand = holdBand };
         foreach (double t1 in new[] { 10.0, 100.0 })
         {
             OdeSolution s = Ode.Solve(lorenz, Problems.Y0, Problems.P, 0, t1, o);
             double us = Median(() => Ode.Solve(lorenz, Problems.Y0, Problems.P, 0, t1, o).FinalState[0]);
-            yield return new(t1 == 10 ? "solve10" : "solve100", "ours_dopri5_int_acc", us, s.Stats.Steps, s.Stats.FunctionEvaluations, s.FinalState.ToArray());
+            yield return new(t1 == 10 ? "solve10" : "solve100", holdBand switch { null => "ours_dopri5_int_acc", 0.5 => "ours_dopri5_hold_acc", _ => "ours_dopri5_hold3_acc" }, us, s.Stats.Steps, s.Stats.FunctionEvaluations, s.FinalState.ToArray());
         }
     }
 
@@ -519,6 +524,8 @@ public static class PeerMode
         ("solve10", "ours_dopri5_acc", "odeint_dopri5_controlled"),
         ("solve10", "ours_handdopri5_acc", "odeint_dopri5_controlled"),
         ("solve10", "ours_dopri5_int_acc", "odeint_dopri5_controlled"),
+        ("solve10", "ours_dopri5_hold_acc", "odeint_dopri5_controlled"),
+        ("solve10", "ours_dopri5_hold3_acc", "odeint_dopri5_controlled"),
         ("solve10", "ours_dopri5", "cvodes"),
         ("solve10", "ours_dopri5", "cvodes_fixedpoint"),
         ("solve10", "ours_dop853", "cvodes"),
@@ -530,6 +537,8 @@ public static class PeerMode
         ("solve100", "ours_dopri5_acc", "odeint_dopri5_controlled"),
         ("solve100", "ours_handdopri5_acc", "odeint_dopri5_controlled"),
         ("solve100", "ours_dopri5_int_acc", "odeint_dopri5_controlled"),
+        ("solve100", "ours_dopri5_hold_acc", "odeint_dopri5_controlled"),
+        ("solve100", "ours_dopri5_hold3_acc", "odeint_dopri5_controlled"),
         ("solve100", "ours_dopri5", "cvodes"),
         ("solve100", "ours_dopri5", "cvodes_fixedpoint"),
         ("fsens1", "ours_forward", "cvodes_fsa"),
@@ -581,6 +590,10 @@ public static class PeerMode
             Console.WriteLine(string.Create(Inv, $"*_acc: rtol = atol = {s_matchedTolerance:G3}, the loosest (grid 10^(1/8)) at which our Dopri5's y(10) is at least as accurate as Boost.Odeint's dopri5 at 1e-8;"));
         if (!double.IsNaN(s_matchedIntegralTolerance))
             Console.WriteLine(string.Create(Inv, $"*_int_acc: integral step-size control (one Math.Pow a step, as Boost's controller), rtol = atol = {s_matchedIntegralTolerance:G3}, matched the same way;"));
+        if (!double.IsNaN(s_matchedHoldTolerance))
+            Console.WriteLine(string.Create(Inv, $"*_hold_acc: integral control with Boost's hold band (HoldBand = 0.5: an accepted step with error in [0.5, 1] keeps its size), rtol = atol = {s_matchedHoldTolerance:G3}, matched the same way;"));
+        if (!double.IsNaN(s_matchedWideHoldTolerance))
+            Console.WriteLine(string.Create(Inv, $"*_hold3_acc: the same with the wider band HoldBand = 0.3, rtol = atol = {s_matchedWideHoldTolerance:G3}, matched the same way;"));
         Console.WriteLine("per step: the ratio of time per accepted step (gradients: steps of all passes);");
         Console.WriteLine("rk4ens: Δ is the relative difference of the checksum Σ y(T) from the hand-written RK4 loop.");
     }

@@ -67,6 +67,26 @@ public class LorenzSolveBenchmarks
     /// <summary>Ode.Solve with Dopri5 and integral control at Boost.Odeint's accuracy (<see cref="MatchedIntegralTolerance"/>).</summary>
     [Benchmark] public double Dopri5IntegralMatched() => Ode.Solve(_lorenz, Problems.Y0, Problems.P, 0, T, _dopri5IntegralMatched).FinalState[0];
 
+    /// <summary>
+    /// rtol = atol at which integral control with Boost.Odeint's hold band (<see cref="SolverOptions.HoldBand"/> = 0.5) is as accurate at
+    /// y(10) as Boost.Odeint's dopri5 at 1e-8, on run-peers.sh's grid (k = −2: 5.62e-9; 866 steps, error 4.0e-7).
+    /// </summary>
+    public static readonly double MatchedHoldTolerance = Problems.Tolerance * Math.Pow(10, -2 / 8.0);
+
+    private readonly SolverOptions _dopri5Hold = new() { RelTol = MatchedHoldTolerance, AbsTol = MatchedHoldTolerance, Controller = StepSizeControl.Integral, HoldBand = 0.5 };
+
+    /// <summary>Ode.Solve with Dopri5, integral control and Boost.Odeint's hold band at Boost's accuracy (<see cref="MatchedHoldTolerance"/>).</summary>
+    [Benchmark] public double Dopri5HoldMatched() => Ode.Solve(_lorenz, Problems.Y0, Problems.P, 0, T, _dopri5Hold).FinalState[0];
+
+    /// <summary>The same with a wider hold band (0.3: err in [0.3, 1] keeps the step; 7.5e-9 is its matched tolerance, error 4.85e-7).</summary>
+    public static readonly double MatchedWideHoldTolerance = Problems.Tolerance * Math.Pow(10, -1 / 8.0);
+
+    private readonly SolverOptions _dopri5WideHold = new() { RelTol = MatchedWideHoldTolerance, AbsTol = MatchedWideHoldTolerance, Controller = StepSizeControl.Integral, HoldBand = 0.3 };
+
+    /// <summary>Ode.Solve with Dopri5, integral control and the hold band [0.3, 1] at Boost's accuracy (<see cref="MatchedWideHoldTolerance"/>).</summary>
+    [Benchmark] public double Dopri5WideHoldMatched() => Ode.Solve(_lorenz, Problems.Y0, Problems.P, 0, T, _dopri5WideHold).FinalState[0];
+
+
     /// <summary>The hand-written loop at <see cref="MatchedTolerance"/>.</summary>
     [Benchmark]
     public double HandDopri5Matched()
@@ -130,3 +150,4 @@ public class LorenzSolveBenchmarks
         public Columns() => AddColumn(new InfoColumn("Steps (rej) / nfe", c => Work(InfoColumn.Method(c), InfoColumn.Param(c, nameof(T), 100.0))));
     }
 }
+

@@ -56,6 +56,8 @@ public sealed record WireSolverOptions
     [Id(15)] public double MaxFactor { get; init; }
     /// <summary><see cref="SolverOptions.Controller"/>.</summary>
     [Id(16)] public int Controller { get; init; }
+    /// <summary><see cref="SolverOptions.HoldBand"/>.</summary>
+    [Id(17)] public double? HoldBand { get; init; }
 
     /// <summary>The options as they travel; throws for what cannot travel (events, a method that is not built in).</summary>
     public static WireSolverOptions From(SolverOptions options)
@@ -86,6 +88,7 @@ public sealed record WireSolverOptions
             MinFactor = options.MinFactor,
             MaxFactor = options.MaxFactor,
             Controller = (int)options.Controller,
+            HoldBand = options.HoldBand,
         };
     }
 
@@ -113,6 +116,7 @@ public sealed record WireSolverOptions
             MinFactor = MinFactor,
             MaxFactor = MaxFactor,
             Controller = (StepSizeControl)Controller,
+            HoldBand = HoldBand,
         };
     }
 }

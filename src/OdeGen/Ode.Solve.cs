@@ -78,11 +78,25 @@ public static partial class Ode
         where TField : struct, IJacobianField
     {
         Validate(t0, t1, options);
+        if (registers is not null && registers.SolvesWhole(options)) return SolveInRegisters(registers, y0, t0, t1, options);
         IOdeIntegrator<TField> integrator = options.Method.CreateIntegrator<TField>(y0.Length, options);
         if (registers is not null && integrator is RungeKuttaIntegrator<TField> explicitIntegrator) explicitIntegrator.UseRegisterStages(registers);
         var solution = CreateSolution(integrator, y0.Length, t0, t1, options);
         integrator.Reset(field, y0, t0, t1);
         return Drive(integrator, solution, y0, t0, t1, options, p);
+    }
+
+    // The whole solve in the system's registers (RegisterSteps): the integrator's result bit for bit, when only the end is wanted.
+    private static OdeSolution SolveInRegisters(RegisterStages registers, ReadOnlySpan<double> y0, double t0, double t1, SolverOptions options)
+    {
+        int n = y0.Length;
+        var solution = new OdeSolution(n, t0, t1, options, registers.Tableau.Dense is { } d ? d[0].Length : 3, 2);
+        y0.CopyTo(solution.AddSaved(t0));
+        Span<double> end = stackalloc double[n];
+        OdeStatus status = registers.Solve(y0, t0, t1, options, end, out double time, out SolverStats stats);
+        end.CopyTo(solution.AddSaved(time));
+        solution.Finish(status, time, end, stats);
+        return solution;
     }
 
     private static void Validate(double t0, double t1, SolverOptions options)

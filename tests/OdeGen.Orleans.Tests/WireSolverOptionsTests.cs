@@ -32,6 +32,7 @@ public class WireSolverOptionsTests
             MinFactor = 0.3,
             MaxFactor = 4.0,
             Controller = StepSizeControl.Integral,
+            HoldBand = 0.5,
         };
         SolverOptions back = WireSolverOptions.From(options).ToOptions();
 

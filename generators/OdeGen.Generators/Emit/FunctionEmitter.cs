@@ -41,11 +41,15 @@ internal sealed class FunctionEmitter : ExpressionPrinter
     /// <summary>The buffers an entry method allocated (<see cref="EmitBuffers"/>): the body takes them as parameters.</summary>
     private readonly HashSet<int> _allocated = new();
 
-    private FunctionEmitter(MethodPlan plan, IEnumerable<string> parameters, string method)
+    /// <summary>y and dydt are <c>ScalarRegisters</c> values (fields S0, S1, …), not spans (see <see cref="EmitRegisterBody"/>).</summary>
+    private readonly bool _registers;
+
+    private FunctionEmitter(MethodPlan plan, IEnumerable<string> parameters, string method, bool registers = false)
         : base(plan.Function)
     {
         IrFunction function = plan.Function;
         _function = function;
+        _registers = registers;
         _real = function.Single ? "float" : "double";
         var parameterList = new List<string>(parameters);
         _merges = plan.Merges;
@@ -95,6 +99,14 @@ internal sealed class FunctionEmitter : ExpressionPrinter
             }
         }
     }
+
+    /// <summary>
+    /// Writes Evaluate's body with y and dydt in registers: <c>y[i]</c> reads field <c>y.S{i}</c> and <c>dydt[i]</c> is field
+    /// <c>dydt.S{i}</c> of a local the caller declares; otherwise Evaluate's text, operation for operation (so the same bits).
+    /// Only for functions <see cref="RegisterEligibility.StraightLineOverStates"/>: every such index is a literal.
+    /// </summary>
+    public static void EmitRegisterBody(IndentedWriter writer, MethodPlan plan, IEnumerable<string> parameters) =>
+        new FunctionEmitter(plan, parameters, "Derivative", registers: true).Emit(writer);
 
     /// <summary>
     /// Writes the method "{<paramref name="head"/>} <paramref name="method"/>(<paramref name="parameters"/>)" with the body of
@@ -298,7 +310,7 @@ internal sealed class FunctionEmitter : ExpressionPrinter
                     writer.Line($"{_names[x.A]} += {Expr(x.B).Text};");
                     break;
                 case Op.BufStore:
-                    writer.Line($"{BufName(x.B)}[{Ix(x.Ix)}] {(x.Value == 1 ? "+=" : "=")} {Expr(x.A).Text};");
+                    writer.Line($"{Element(BufName(x.B), _function.Body[x.B].Slot, Ix(x.Ix))} {(x.Value == 1 ? "+=" : "=")} {Expr(x.A).Text};");
                     break;
                 case Op.Store:
                     writer.Line(StoreLine(x));
@@ -381,6 +393,9 @@ internal sealed class FunctionEmitter : ExpressionPrinter
     {
         switch (x.Slot)
         {
+            case Slot.Dydt when _registers:
+                writer.Line($"{SlotName(x.Slot)} = default;");
+                return;
             case Slot.Dydt:
             case Slot.DydtDot:
                 // Elements the loops never write are 0, as for straight-line dynamics.
@@ -420,10 +435,14 @@ internal sealed class FunctionEmitter : ExpressionPrinter
         return x.Slot switch
         {
             Slot.Return => $"return {value};",
-            _ when SlotFacts.Accumulates(x.Slot) => $"{SlotName(x.Slot)}[{Index(x)}] += {value};",
-            _ => $"{SlotName(x.Slot)}[{Index(x)}] = {value};",
+            _ when SlotFacts.Accumulates(x.Slot) => $"{Element(SlotName(x.Slot), x.Slot, Index(x))} += {value};",
+            _ => $"{Element(SlotName(x.Slot), x.Slot, Index(x))} = {value};",
         };
     }
+
+    /// <summary>Element <paramref name="index"/> (printed) of <paramref name="span"/> (slot <paramref name="slot"/>): a field in register form.</summary>
+    private string Element(string span, Slot slot, string index) =>
+        _registers && slot is Slot.Y or Slot.Dydt ? $"{span}.S{index}" : $"{span}[{index}]";
 
     private string Index(Instr x) => x.Element.Print(_function.Naming);
 
@@ -433,13 +452,13 @@ internal sealed class FunctionEmitter : ExpressionPrinter
     /// <inheritdoc/>
     protected override (string Text, int Prec) Input(int id, Instr x) =>
         x.Slot == Slot.Index ? ($"({_real})({Ix(x.Ix)})", PrecUnary)
-            : (SlotFacts.IsScalar(x.Slot) ? SlotName(x.Slot) : $"{SlotName(x.Slot)}[{Index(x)}]", PrecAtom);
+            : (SlotFacts.IsScalar(x.Slot) ? SlotName(x.Slot) : Element(SlotName(x.Slot), x.Slot, Index(x)), PrecAtom);
 
     /// <inheritdoc/>
     protected override string VarGet(Instr x) => _inMemory.Contains(x.A) ? _kept[x.A] + "[0]" : _names[x.A]!;
 
     /// <inheritdoc/>
-    protected override string BufLoad(int id, Instr x) => $"{BufName(x.A)}[{Ix(x.Ix)}]";
+    protected override string BufLoad(int id, Instr x) => Element(BufName(x.A), _function.Body[x.A].Slot, Ix(x.Ix));
 
     /// <inheritdoc/>
     protected override string ExternCall(Instr x) =>

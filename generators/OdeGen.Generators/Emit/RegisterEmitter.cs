@@ -10,7 +10,8 @@ namespace OdeGen.Generators.Emit;
 /// (<see cref="EmitPlan.FusedRegisters"/>, decided by <see cref="RegisterEligibility.FitsRegisters"/>): <c>LaneRegisters&lt;TLane&gt;</c>, the whole state of one
 /// register as fields, with Evaluate printed on it as <c>Derivative</c>, and <c>FusedFixedSteps</c>, which hands that
 /// type to the runtime's fused Runge–Kutta steppers (<c>global::OdeGen.Lanes.FusedFixedSteps</c>), and
-/// <c>WithScalarRegisters</c>, which hands its one-lane form to the scalar adaptive solve (<c>Ode.Solve</c>'s register stages). Keeping the
+/// <c>WithScalarRegisters</c>, which hands the one-trajectory form in doubles (<c>ScalarRegisters</c>) to the scalar adaptive solve
+/// (<c>Ode.Solve</c>'s register stages and steps). Keeping the
 /// stages in fields lets the JIT hold them in registers: no store and reload between the stages of a step.
 /// </summary>
 internal static class RegisterEmitter
@@ -30,7 +31,7 @@ internal static class RegisterEmitter
          .Line("/// <inheritdoc/>")
          .Line("public TResult WithScalarRegisters<TAction, TResult>(ref TAction action)")
          .Line("    where TAction : struct, global::OdeGen.Lanes.IScalarRegistersAction<TResult>")
-         .Line("    => action.Invoke<LaneRegisters<global::OdeGen.Lanes.Lane1>>();")
+         .Line("    => action.Invoke<ScalarRegisters>();")
          .Line();
         int n = s.Header.States;
         string type = "LaneRegisters<TLane>";
@@ -71,6 +72,49 @@ internal static class RegisterEmitter
         w.Line("return dydt;")
          .Close()
          .Close();
+        EmitScalar(w, s, fields);
+    }
+
+    // The one-trajectory form in doubles: Ode.Solve's stages and its whole step loop run on it. Not LaneRegisters<Lane1>,
+    // whose every operation is a call the JIT must inline: a Dopri5 step written on it ran out of the JIT's inlining budget
+    // and left the sums as calls (BENCHMARKS.md, 6 December 2026, afternoon).
+    private static void EmitScalar(IndentedWriter w, EmitPlan s, string[] fields)
+    {
+        int n = fields.Length;
+        const string type = "ScalarRegisters";
+        w.Line()
+         .Line("/// <summary>The states of one trajectory, state i in field S{i}: the value Ode.Solve's register steps keep in registers.</summary>")
+         .Line($"public struct {type} : global::OdeGen.Lanes.IScalarRegisters<{type}>")
+         .Open()
+         .Line("/// <summary>State i.</summary>")
+         .Line($"public double {string.Join(", ", fields)};")
+         .Line()
+         .Line("/// <inheritdoc/>")
+         .Line($"public static int StateCount => {Literals.Int(n)};")
+         .Line();
+        OneLiner(w, $"public static {type} Load(global::System.ReadOnlySpan<double> y)",
+            $"new() {{ {string.Join(", ", Enumerable.Range(0, n).Reverse().Select(i => $"S{Literals.Int(i)} = y[{Literals.Int(i)}]"))} }}");   // the last first: one bounds check
+        w.Line("/// <inheritdoc/>")
+         .Line(Inline)
+         .Open($"public static void Store(in {type} value, global::System.Span<double> y)");
+        for (int i = n - 1; i >= 0; i--)
+        {
+            w.Line($"y[{Literals.Int(i)}] = value.S{Literals.Int(i)};");   // the last first: one bounds check
+        }
+
+        w.Close().Line();
+        OneLiner(w, $"public static {type} AddProduct(in {type} y, double w, in {type} k)",
+            $"new() {{ {string.Join(", ", fields.Select(f => $"{f} = y.{f} + w * k.{f}"))} }}");
+        OneLiner(w, $"public static double NonFinite(in {type} y)", string.Join(" + ", fields.Select(f => $"(y.{f} - y.{f})")));
+        w.Line("/// <summary>f(t, y, p): Evaluate, operation for operation, on fields instead of spans.</summary>")
+         .Line(Inline)
+         .Open($"public static {type} Derivative(double t, in {type} y, global::System.ReadOnlySpan<double> p)")
+         .Line(s.Evaluate.Function.Body.Any(x => x.Op == Op.Buf && x.Slot == Slot.Dydt) ? $"{type} dydt;" : $"{type} dydt = default;")
+         .Line();
+        FunctionEmitter.EmitRegisterBody(w, s.Evaluate, new[] { "t", "y", "p", "dydt" });
+        w.Line("return dydt;")
+         .Close();
+        w.Close();
     }
 
     private static void OneLiner(IndentedWriter w, string signature, string body) =>

@@ -5,8 +5,9 @@ namespace OdeGen.Lanes;
 /// The whole state of one register of trajectories as a value: one <typeparamref name="TLane"/> per state, held in
 /// fields the JIT keeps in SIMD registers. The generator writes it (as <c>LaneRegisters&lt;TLane&gt;</c> inside the
 /// system) for dynamics that are straight-line code over constant indices, with f in this form; the fused steppers
-/// of <see cref="FusedFixedSteps"/> run a whole Runge–Kutta step on it without a store between the stages, and the
-/// scalar solve (<c>Ode.Solve</c>, through <see cref="IOdeFusedLaneSystem.WithScalarRegisters"/>) its stages.
+/// of <see cref="FusedFixedSteps"/> and the per-lane adaptive steps run whole Runge–Kutta steps on it without a store
+/// between the stages. The scalar solve (<c>Ode.Solve</c>) uses its one-trajectory sibling in doubles,
+/// <see cref="IScalarRegisters{TSelf}"/>.
 /// </summary>
 // Public because generated code in the user's assembly implements or calls it; hidden from completion.
 [EditorBrowsable(EditorBrowsableState.Never)]

@@ -24,7 +24,7 @@ public interface IOdeFusedLaneSystem : IOdeLaneSystem
         where TLane : unmanaged, ILane<TLane>;
 
     /// <summary>
-    /// Calls <paramref name="action"/> with this system's one-lane register type (<c>LaneRegisters&lt;Lane1&gt;</c>): how the
+    /// Calls <paramref name="action"/> with this system's one-trajectory register type (<c>ScalarRegisters</c>, doubles): how the
     /// runtime, generic over the system only, reaches the type in which <c>Ode.Solve</c> computes the stages of an explicit
     /// Runge–Kutta step without storing them between f and the sums.
     /// </summary>

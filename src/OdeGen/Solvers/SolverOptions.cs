@@ -97,6 +97,16 @@ public sealed class SolverOptions
     /// controller of torchdiffeq and SciPy, for comparing step counts with them like for like.
     /// </summary>
     public StepSizeControl Controller { get; init; } = StepSizeControl.ProportionalIntegral;
+
+    /// <summary>
+    /// The lower end b of a band [b, 1] of scaled errors in which an accepted step keeps its size instead of the controller's
+    /// choice (adaptive methods); null (the default) for no band. Boost.Odeint's controlled steppers hold from 0.5. A step in
+    /// the band needs no power of its error, so the next step can start before the controller would have finished: with
+    /// <see cref="StepSizeControl.Integral"/> and b = 0.5, Ode.Solve's Dopri5 on a small generated system runs its attempts
+    /// about 35 % faster, in a few more steps at the same accuracy (BENCHMARKS.md, 6 December 2026, afternoon). The steps, and
+    /// so the results' last digits, differ from those without the band. Must lie in (0, 1].
+    /// </summary>
+    public double? HoldBand { get; init; }
 }
 
 /// <summary>

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
@@ -32,6 +33,7 @@ internal static class StepControl
         if (!(o.Safety > 0 && o.Safety <= 1)) throw Invalid($"Safety must lie in (0, 1], not {o.Safety}.");
         if (!(o.MinFactor > 0 && o.MinFactor < 1)) throw Invalid($"MinFactor must lie in (0, 1), not {o.MinFactor}.");
         if (!(o.MaxFactor >= 1 && double.IsFinite(o.MaxFactor))) throw Invalid($"MaxFactor must be finite and at least 1, not {o.MaxFactor}.");
+        if (o.HoldBand is { } hold && !(hold > 0 && hold <= 1)) throw Invalid($"HoldBand must lie in (0, 1], not {hold}: it is the lowest error at which an accepted step keeps its size.");
         // A pattern, not Enum.IsDefined: that reads the enum's names and values from its type's reflection cache, which the
         // runtime holds weakly, so the first integrator created after any GC allocated 240 bytes rebuilding it (seen as
         // AllocationTests.BytesAllocated_DoNotGrowWithSteps("Jvp") failing when other tests' GCs fell inside its long runs).
@@ -77,6 +79,7 @@ internal static class StepControl
     /// exactly when it is within reach or when stopping short would leave a sliver (rounding in t, or a
     /// remainder too short to step). Stretching a step by 1e-8 of itself is harmless.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]   // RegisterSteps' loop: a call there clobbers every vector register
     public static double ClampToEnd(double h, double time, double tEnd, double direction, double maxStep)
     {
         double remaining = tEnd - time, absRemaining = Math.Abs(remaining);
@@ -91,13 +94,18 @@ internal static class StepControl
     }
 
     /// <summary>A step shorter than a few units in the last place of t would not move t at all.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double MinimumStep(double minStep, double t) => Math.Max(minStep, UnitsInLastPlace(t));
 
     /// <summary>Four units in the last place of |t|.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double UnitsInLastPlace(double t)
     {
         double at = Math.Abs(t);
-        return 4 * (Math.BitIncrement(at) - at);
+        // Math.BitIncrement(at) written out for finite at ≥ 0 (the next double up is the next bit pattern): the call clobbered
+        // every vector register of the step loop, which runs this at every attempt.
+        double next = double.IsFinite(at) ? BitConverter.Int64BitsToDouble(BitConverter.DoubleToInt64Bits(at) + 1) : Math.BitIncrement(at);
+        return 4 * (next - at);
     }
 
     /// <summary>

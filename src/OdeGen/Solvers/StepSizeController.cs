@@ -7,13 +7,14 @@ namespace OdeGen.Solvers;
 /// <summary>
 /// Proportional–integral step-size control (Gustafsson; Hairer &amp; Wanner, Solving ODEs II, IV.2):
 /// the next step is h·safety·err^(−α)·errPrev^(β), clamped to [MinFactor, MaxFactor], and never grows
-/// right after a rejection; with <see cref="StepSizeControl.Integral"/>, β = 0 and α = 1/q (torchdiffeq's, SciPy's).
+/// right after a rejection; with <see cref="StepSizeControl.Integral"/>, β = 0 and α = 1/q (torchdiffeq's, SciPy's). With a
+/// <see cref="SolverOptions.HoldBand"/> b, an accepted step whose error lies in [b, 1] keeps its size, decided before any power.
 /// The stepper only reports the error; this decides. The powers are <see cref="Pow(double, double)"/>'s, not Math.Pow's: the same bits on
 /// every platform and for the per-lane ensembles' lanes.
 /// </summary>
 internal struct StepSizeController
 {
-    private readonly double _alpha, _beta, _safety, _minFactor, _maxFactor;
+    private readonly double _alpha, _beta, _safety, _minFactor, _maxFactor, _holdFrom;
     private double _previousError;
     private bool _lastRejected;
 
@@ -33,6 +34,7 @@ internal struct StepSizeController
         _safety = options.Safety;
         _minFactor = options.MinFactor;
         _maxFactor = options.MaxFactor;
+        _holdFrom = options.HoldBand ?? double.PositiveInfinity;   // +∞: no error is in the band
         _previousError = 1e-4;
         _lastRejected = false;
         LastWasNonFinite = false;
@@ -60,7 +62,18 @@ internal struct StepSizeController
     public static double PowerArgument(double error) => error > 0 && error < double.PositiveInfinity ? error : 1.0;
 
     /// <summary>Accept or reject a step of size h with scaled error norm <paramref name="error"/> (NaN: non-finite).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool Decide(double error, double h, out double hNext)
+    {
+        // Tested ahead of the powers, inline: a step in the band leaves the next step's size waiting on nothing but this
+        // branch, and calls nothing (a call clobbers every vector register of RegisterSteps' loop).
+        if (error >= _holdFrom && error <= 1.0) return Hold(error, h, out hNext);
+        return DecideWithPowers(error, h, out hNext);
+    }
+
+    // Out of line: inlined into RegisterSteps' loop, the power's many small helpers ran the JIT out of its inlining budget.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool DecideWithPowers(double error, double h, out double hNext)
     {
         (double errorPower, double previousPower) = Pow(PowerArgument(error), -_alpha, _previousError, _beta);
         return Decide(error, h, errorPower, _beta == 0 ? 1.0 : previousPower, out hNext);
@@ -84,6 +97,7 @@ internal struct StepSizeController
     /// </summary>
     public bool Decide(double error, double h, double errorPower, double previousPower, out double hNext)
     {
+        if (error >= _holdFrom && error <= 1.0) return Hold(error, h, out hNext);
         if (double.IsNaN(error))
         {
             // f blew up somewhere in the step: retreat hard, as a large error would.
@@ -108,6 +122,17 @@ internal struct StepSizeController
         _lastRejected = true;
         hNext = h * shrink;
         return false;
+    }
+
+    // An accepted step in the hold band: the next step has this one's size (not grown after a rejection either: factor 1).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool Hold(double error, double h, out double hNext)
+    {
+        LastWasNonFinite = false;
+        _previousError = Math.Max(error, 1e-4);
+        _lastRejected = false;
+        hNext = h;
+        return true;
     }
 
     /// <summary>

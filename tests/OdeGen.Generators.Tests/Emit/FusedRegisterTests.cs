@@ -6,8 +6,9 @@ using OdeGen.Testing;
 namespace OdeGen.Generators.Tests.Emit;
 
 /// <summary>
-/// The fused-step members (RegisterEmitter): which systems get them, and that <c>LaneRegisters.Derivative</c> is
-/// EvaluateLanes in every lane at every width (bit for bit with one lane), for every scenario and random program that has it.
+/// The fused-step members (RegisterEmitter): which systems get them, that <c>LaneRegisters.Derivative</c> is
+/// EvaluateLanes in every lane at every width (bit for bit with one lane), and that <c>ScalarRegisters.Derivative</c> is
+/// Evaluate bit for bit, for every scenario and random program that has them.
 /// </summary>
 public class FusedRegisterTests
 {
@@ -29,6 +30,7 @@ public class FusedRegisterTests
         {
             bool hasRegisters = s.System.GetType().GetNestedType("LaneRegisters`1") is not null;
             Assert.True(hasRegisters == s.System is IOdeFusedLaneSystem, name);
+            Assert.True((s.System.GetType().GetNestedType("ScalarRegisters") is not null) == hasRegisters, name);
         }
     }
 
@@ -47,6 +49,51 @@ public class FusedRegisterTests
         {
             AtEveryWidth(system, random);
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(FusedNames))]
+    public void ScalarDerivative_IsEvaluate(string name) =>
+        ScalarIsEvaluate((IOdeSystem)CompiledSystems.All[name].System, new Random(name.Length * 104729 + name[0]));
+
+    [Fact]
+    public void RandomPrograms_ScalarDerivative_IsEvaluate()
+    {
+        var random = new Random(20261206);
+        foreach (IOdeLaneSystem system in LaneCompileAndRunTests.RandomSystems.Value.Where(s => s is IOdeFusedLaneSystem))
+        {
+            ScalarIsEvaluate((IOdeSystem)system, random);
+        }
+    }
+
+    // ScalarRegisters.Derivative against Evaluate at random points, bit for bit: the same text on doubles.
+    private static void ScalarIsEvaluate(IOdeSystem system, Random random)
+    {
+        int n = system.StateCount, m = system.ParameterCount;
+        // Nested in a generic type, ScalarRegisters takes that type's arguments.
+        Type registers = system.GetType().GetNestedType("ScalarRegisters")!;
+        if (registers.IsGenericTypeDefinition) registers = registers.MakeGenericType(system.GetType().GetGenericArguments());
+        MethodInfo harness = ScalarHarness.MakeGenericMethod(registers);
+        for (int trial = 0; trial < 8; trial++)
+        {
+            LanePoint point = LanePoint.Random(random, n, m);
+            double t = 0.3 + random.NextDouble();
+            var expected = new double[n];
+            var actual = new double[n];
+            system.Evaluate(t, point.Y, point.P, expected);
+            harness.Invoke(null, new object[] { t, point.Y, point.P, actual });
+            Assert.True(expected.Select(BitConverter.DoubleToInt64Bits).SequenceEqual(actual.Select(BitConverter.DoubleToInt64Bits)),
+                $"{system.GetType().FullName}: Evaluate [{string.Join(", ", expected.Select(v => v.ToString("R")))}], ScalarRegisters.Derivative [{string.Join(", ", actual.Select(v => v.ToString("R")))}]");
+        }
+    }
+
+    private static readonly MethodInfo ScalarHarness = typeof(FusedRegisterTests).GetMethod(nameof(ScalarDerivative), BindingFlags.NonPublic | BindingFlags.Static)!;
+
+    private static void ScalarDerivative<TRegisters>(double t, double[] y, double[] p, double[] dydt)
+        where TRegisters : unmanaged, IScalarRegisters<TRegisters>
+    {
+        Assert.Equal(y.Length, TRegisters.StateCount);
+        TRegisters.Store(TRegisters.Derivative(t, TRegisters.Load(y), p), dydt);
     }
 
     internal static void AtEveryWidth(IOdeLaneSystem system, Random random)

@@ -546,7 +546,7 @@ namespace Scenarios.Branches
             /// <inheritdoc/>
             public TResult WithScalarRegisters<TAction, TResult>(ref TAction action)
                 where TAction : struct, global::OdeGen.Lanes.IScalarRegistersAction<TResult>
-                => action.Invoke<LaneRegisters<global::OdeGen.Lanes.Lane1>>();
+                => action.Invoke<ScalarRegisters>();
 
             /// <summary>The states of one register of trajectories, state i in field S{i}: the value the fused steps keep in registers.</summary>
             public struct LaneRegisters<TLane> : global::OdeGen.Lanes.ILaneRegisters<LaneRegisters<TLane>, TLane>
@@ -706,6 +706,160 @@ namespace Scenarios.Branches
                     {
                         // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
                         s7 = TLane.Select(elseMask6, -y2, s7);
+                    }
+
+                    // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                    total += s7;
+
+                    // dydt[0] = total + relu;
+                    dydt.S0 = total + relu;
+
+                    // dydt[1] = gain * wave - relu * y[0];
+                    dydt.S1 = gain * wave - relu * y0;
+                    return dydt;
+                }
+            }
+
+            /// <summary>The states of one trajectory, state i in field S{i}: the value Ode.Solve's register steps keep in registers.</summary>
+            public struct ScalarRegisters : global::OdeGen.Lanes.IScalarRegisters<ScalarRegisters>
+            {
+                /// <summary>State i.</summary>
+                public double S0, S1, S2;
+
+                /// <inheritdoc/>
+                public static int StateCount => 3;
+
+                /// <inheritdoc/>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                public static ScalarRegisters Load(global::System.ReadOnlySpan<double> y) =>
+                    new() { S2 = y[2], S1 = y[1], S0 = y[0] };
+
+                /// <inheritdoc/>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                public static void Store(in ScalarRegisters value, global::System.Span<double> y)
+                {
+                    y[2] = value.S2;
+                    y[1] = value.S1;
+                    y[0] = value.S0;
+                }
+
+                /// <inheritdoc/>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                public static ScalarRegisters AddProduct(in ScalarRegisters y, double w, in ScalarRegisters k) =>
+                    new() { S0 = y.S0 + w * k.S0, S1 = y.S1 + w * k.S1, S2 = y.S2 + w * k.S2 };
+
+                /// <inheritdoc/>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                public static double NonFinite(in ScalarRegisters y) =>
+                    (y.S0 - y.S0) + (y.S1 - y.S1) + (y.S2 - y.S2);
+
+                /// <summary>f(t, y, p): Evaluate, operation for operation, on fields instead of spans.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                public static ScalarRegisters Derivative(double t, in ScalarRegisters y, global::System.ReadOnlySpan<double> p)
+                {
+                    ScalarRegisters dydt;
+
+                    // elements of dydt that are not written are 0
+                    dydt = default;
+
+                    // if (y[0] > 0.1)
+                    double y0 = y.S0;
+                    bool v1 = (y0 > 0.1);
+                    double gain = 0.0;
+                    if (v1)
+                    {
+                        // gain = p[0] * y[0];
+                        gain = p[0] * y0;
+                    }
+                    else
+                    {
+                        // if (y[0] < -0.5)
+                        bool v2 = (y0 < -0.5);
+                        if (v2)
+                        {
+                            // gain = Math.Exp(y[1]);
+                            gain = global::System.Math.Exp(y.S1);
+                        }
+                        else
+                        {
+                            // gain = p[1] * t;
+                            gain = p[1] * t;
+                        }
+                    }
+
+                    // double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
+                    double y1 = y.S1;
+                    bool v3 = (y1 > 0.0);
+                    double relu = 0.0;
+                    if (v3)
+                    {
+                        // double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
+                        relu = y1;
+                    }
+                    else
+                    {
+                        // double relu = y[1] > 0 ? y[1] : 0.01 * y[1];
+                        relu = 0.01 * y1;
+                    }
+
+                    // double wave = p[2];
+                    double wave = p[2];
+
+                    // if (t > 0.5 && y[2] < 0.8)
+                    double y2 = y.S2;
+                    bool v4 = ((t > 0.5) && (y2 < 0.8));
+                    if (v4)
+                    {
+                        // wave *= Math.Sin(y[2]);
+                        wave = wave * global::System.Math.Sin(y2);
+
+                        // dydt[2] = wave;
+                        dydt.S2 = wave;
+                    }
+                    else
+                    {
+                        // dydt[2] = -y[2];
+                        dydt.S2 = -y2;
+                    }
+
+                    // for (int i = 0; i < 3; i++)
+                    double total = 0.0;
+
+                    // for (int i = 0; i < 3; i++), unrolled:
+                    // i = 0
+                    // total += gain * y[i];
+                    total += gain * y0;
+
+                    // i = 1
+                    // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                    double s5 = 0.0;
+                    if (v3)
+                    {
+                        // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                        s5 = p[3] * y1 * y1;
+                    }
+                    else
+                    {
+                        // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                        s5 = -y1;
+                    }
+
+                    // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                    total += s5;
+
+                    // i = 2
+                    // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                    bool v6 = (y2 > 0.0);
+                    double s7 = 0.0;
+                    if (v6)
+                    {
+                        // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                        s7 = p[3] * y2 * y2;
+                    }
+                    else
+                    {
+                        // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];
+                        s7 = -y2;
                     }
 
                     // total += y[i] > 0 ? p[3] * y[i] * y[i] : -y[i];

@@ -285,7 +285,7 @@ namespace Scenarios.Custom
             /// <inheritdoc/>
             public TResult WithScalarRegisters<TAction, TResult>(ref TAction action)
                 where TAction : struct, global::OdeGen.Lanes.IScalarRegistersAction<TResult>
-                => action.Invoke<LaneRegisters<global::OdeGen.Lanes.Lane1>>();
+                => action.Invoke<ScalarRegisters>();
 
             /// <summary>The states of one register of trajectories, state i in field S{i}: the value the fused steps keep in registers.</summary>
             public struct LaneRegisters<TLane> : global::OdeGen.Lanes.ILaneRegisters<LaneRegisters<TLane>, TLane>
@@ -383,6 +383,68 @@ namespace Scenarios.Custom
                     }
                     TLane v9 = TLane.Load(scalars);
                     dydt.S2 = v8 - c0_5 * y2 + v9;
+                    return dydt;
+                }
+            }
+
+            /// <summary>The states of one trajectory, state i in field S{i}: the value Ode.Solve's register steps keep in registers.</summary>
+            public struct ScalarRegisters : global::OdeGen.Lanes.IScalarRegisters<ScalarRegisters>
+            {
+                /// <summary>State i.</summary>
+                public double S0, S1, S2;
+
+                /// <inheritdoc/>
+                public static int StateCount => 3;
+
+                /// <inheritdoc/>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                public static ScalarRegisters Load(global::System.ReadOnlySpan<double> y) =>
+                    new() { S2 = y[2], S1 = y[1], S0 = y[0] };
+
+                /// <inheritdoc/>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                public static void Store(in ScalarRegisters value, global::System.Span<double> y)
+                {
+                    y[2] = value.S2;
+                    y[1] = value.S1;
+                    y[0] = value.S0;
+                }
+
+                /// <inheritdoc/>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                public static ScalarRegisters AddProduct(in ScalarRegisters y, double w, in ScalarRegisters k) =>
+                    new() { S0 = y.S0 + w * k.S0, S1 = y.S1 + w * k.S1, S2 = y.S2 + w * k.S2 };
+
+                /// <inheritdoc/>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                public static double NonFinite(in ScalarRegisters y) =>
+                    (y.S0 - y.S0) + (y.S1 - y.S1) + (y.S2 - y.S2);
+
+                /// <summary>f(t, y, p): Evaluate, operation for operation, on fields instead of spans.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                public static ScalarRegisters Derivative(double t, in ScalarRegisters y, global::System.ReadOnlySpan<double> p)
+                {
+                    ScalarRegisters dydt;
+
+                    // elements of dydt that are not written are 0
+                    dydt = default;
+
+                    // dydt[0] = -Series(y[0], p[0]) * y[1] + Logistic(t * p[1]);
+                    double y0 = y.S0;
+                    double v1 = global::Scenarios.Custom.Kinetics.Series(y0, p[0]);
+                    double y1 = y.S1;
+                    double p1 = p[1];
+                    double v2 = global::Scenarios.Custom.Kinetics.Logistic(t * p1);
+                    dydt.S0 = -v1 * y1 + v2;
+
+                    // dydt[i] = Logistic(y[i] * y[i - 1]) - 0.5 * y[i] + Series(p[1], 0.5);
+                    double v3 = global::Scenarios.Custom.Kinetics.Logistic(y1 * y0);
+                    double v4 = global::Scenarios.Custom.Kinetics.Series(p1, 0.5);
+                    dydt.S1 = v3 - 0.5 * y1 + v4;
+                    double y2 = y.S2;
+                    double v5 = global::Scenarios.Custom.Kinetics.Logistic(y2 * y1);
+                    double v6 = global::Scenarios.Custom.Kinetics.Series(p1, 0.5);
+                    dydt.S2 = v5 - 0.5 * y2 + v6;
                     return dydt;
                 }
             }

@@ -301,7 +301,7 @@ namespace Scenarios.Helpers
             /// <inheritdoc/>
             public TResult WithScalarRegisters<TAction, TResult>(ref TAction action)
                 where TAction : struct, global::OdeGen.Lanes.IScalarRegistersAction<TResult>
-                => action.Invoke<LaneRegisters<global::OdeGen.Lanes.Lane1>>();
+                => action.Invoke<ScalarRegisters>();
 
             /// <summary>The states of one register of trajectories, state i in field S{i}: the value the fused steps keep in registers.</summary>
             public struct LaneRegisters<TLane> : global::OdeGen.Lanes.ILaneRegisters<LaneRegisters<TLane>, TLane>
@@ -409,6 +409,102 @@ namespace Scenarios.Helpers
 
                     // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
                     dydt.S3 = -p[1] * y2 * (c1 + c0_1 * y2 * y2) + (-drag_4 + c0_01 * (cm2 * y3 * (c1 + c0_1 * y3 * y3))) + v3;
+                    return dydt;
+                }
+            }
+
+            /// <summary>The states of one trajectory, state i in field S{i}: the value Ode.Solve's register steps keep in registers.</summary>
+            public struct ScalarRegisters : global::OdeGen.Lanes.IScalarRegisters<ScalarRegisters>
+            {
+                /// <summary>State i.</summary>
+                public double S0, S1, S2, S3;
+
+                /// <inheritdoc/>
+                public static int StateCount => 4;
+
+                /// <inheritdoc/>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                public static ScalarRegisters Load(global::System.ReadOnlySpan<double> y) =>
+                    new() { S3 = y[3], S2 = y[2], S1 = y[1], S0 = y[0] };
+
+                /// <inheritdoc/>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                public static void Store(in ScalarRegisters value, global::System.Span<double> y)
+                {
+                    y[3] = value.S3;
+                    y[2] = value.S2;
+                    y[1] = value.S1;
+                    y[0] = value.S0;
+                }
+
+                /// <inheritdoc/>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                public static ScalarRegisters AddProduct(in ScalarRegisters y, double w, in ScalarRegisters k) =>
+                    new() { S0 = y.S0 + w * k.S0, S1 = y.S1 + w * k.S1, S2 = y.S2 + w * k.S2, S3 = y.S3 + w * k.S3 };
+
+                /// <inheritdoc/>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                public static double NonFinite(in ScalarRegisters y) =>
+                    (y.S0 - y.S0) + (y.S1 - y.S1) + (y.S2 - y.S2) + (y.S3 - y.S3);
+
+                /// <summary>f(t, y, p): Evaluate, operation for operation, on fields instead of spans.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                public static ScalarRegisters Derivative(double t, in ScalarRegisters y, global::System.ReadOnlySpan<double> p)
+                {
+                    ScalarRegisters dydt;
+
+                    // elements of dydt that are not written are 0
+                    dydt = default;
+
+                    // for (int i = 0; i < 2; i++), unrolled:
+                    // i = 0
+                    // dydt[2 * i] = y[2 * i + 1];
+                    double y1 = y.S1;
+                    dydt.S0 = y1;
+
+                    // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
+                    double y0 = y.S0;
+                    double p2 = p[2];
+
+                    // double drag = friction * velocity;
+                    double drag = p2 * y1;
+
+                    // if (velocity < 0)
+                    bool v1 = (y1 < 0.0);
+                    double drag_2 = drag;
+                    if (v1)
+                    {
+                        // drag *= 0.5;
+                        drag_2 = drag * 0.5;
+                    }
+
+                    // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
+                    double v2 = global::System.Math.Sin(t);
+                    double v3 = -2.0 * v2 * (1.0 + 0.1 * v2 * v2);
+                    dydt.S1 = -p[0] * y0 * (1.0 + 0.1 * y0 * y0) + (-drag_2 + 0.01 * (-2.0 * y1 * (1.0 + 0.1 * y1 * y1))) + v3;
+
+                    // i = 1
+                    // dydt[2 * i] = y[2 * i + 1];
+                    double y3 = y.S3;
+                    dydt.S2 = y3;
+
+                    // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
+                    double y2 = y.S2;
+
+                    // double drag = friction * velocity;
+                    double drag_3 = p2 * y3;
+
+                    // if (velocity < 0)
+                    bool v4 = (y3 < 0.0);
+                    double drag_4 = drag_3;
+                    if (v4)
+                    {
+                        // drag *= 0.5;
+                        drag_4 = drag_3 * 0.5;
+                    }
+
+                    // dydt[2 * i + 1] = Spring(y[2 * i], p[i]) + Damped(friction: p[2], velocity: y[2 * i + 1]) + Spring(Math.Sin(t));
+                    dydt.S3 = -p[1] * y2 * (1.0 + 0.1 * y2 * y2) + (-drag_4 + 0.01 * (-2.0 * y3 * (1.0 + 0.1 * y3 * y3))) + v3;
                     return dydt;
                 }
             }

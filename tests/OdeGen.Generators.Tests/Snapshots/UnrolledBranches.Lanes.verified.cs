@@ -116,7 +116,7 @@ namespace Scenarios.Unrolled
             /// <inheritdoc/>
             public TResult WithScalarRegisters<TAction, TResult>(ref TAction action)
                 where TAction : struct, global::OdeGen.Lanes.IScalarRegistersAction<TResult>
-                => action.Invoke<LaneRegisters<global::OdeGen.Lanes.Lane1>>();
+                => action.Invoke<ScalarRegisters>();
 
             /// <summary>The states of one register of trajectories, state i in field S{i}: the value the fused steps keep in registers.</summary>
             public struct LaneRegisters<TLane> : global::OdeGen.Lanes.ILaneRegisters<LaneRegisters<TLane>, TLane>
@@ -177,6 +177,67 @@ namespace Scenarios.Unrolled
                     // i = 1
                     // dydt[i] = p[1] * Math.Sin(y[i]) + (double)i;
                     dydt.S1 = p[1] * TLane.Sin(y1) + TLane.Create(1.0);
+
+                    // i = 2
+                    // dydt[i] = -p[0] * y[i] * y[(i + 1) % 3];
+                    dydt.S2 = v1 * y.S2 * y0;
+                    return dydt;
+                }
+            }
+
+            /// <summary>The states of one trajectory, state i in field S{i}: the value Ode.Solve's register steps keep in registers.</summary>
+            public struct ScalarRegisters : global::OdeGen.Lanes.IScalarRegisters<ScalarRegisters>
+            {
+                /// <summary>State i.</summary>
+                public double S0, S1, S2;
+
+                /// <inheritdoc/>
+                public static int StateCount => 3;
+
+                /// <inheritdoc/>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                public static ScalarRegisters Load(global::System.ReadOnlySpan<double> y) =>
+                    new() { S2 = y[2], S1 = y[1], S0 = y[0] };
+
+                /// <inheritdoc/>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                public static void Store(in ScalarRegisters value, global::System.Span<double> y)
+                {
+                    y[2] = value.S2;
+                    y[1] = value.S1;
+                    y[0] = value.S0;
+                }
+
+                /// <inheritdoc/>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                public static ScalarRegisters AddProduct(in ScalarRegisters y, double w, in ScalarRegisters k) =>
+                    new() { S0 = y.S0 + w * k.S0, S1 = y.S1 + w * k.S1, S2 = y.S2 + w * k.S2 };
+
+                /// <inheritdoc/>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                public static double NonFinite(in ScalarRegisters y) =>
+                    (y.S0 - y.S0) + (y.S1 - y.S1) + (y.S2 - y.S2);
+
+                /// <summary>f(t, y, p): Evaluate, operation for operation, on fields instead of spans.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                public static ScalarRegisters Derivative(double t, in ScalarRegisters y, global::System.ReadOnlySpan<double> p)
+                {
+                    ScalarRegisters dydt;
+
+                    // elements of dydt that are not written are 0
+                    dydt = default;
+
+                    // for (int i = 0; i < 3; i++), unrolled:
+                    // i = 0
+                    // dydt[i] = -p[0] * y[i] * y[(i + 1) % 3];
+                    double v1 = -p[0];
+                    double y0 = y.S0;
+                    double y1 = y.S1;
+                    dydt.S0 = v1 * y0 * y1;
+
+                    // i = 1
+                    // dydt[i] = p[1] * Math.Sin(y[i]) + (double)i;
+                    dydt.S1 = p[1] * global::System.Math.Sin(y1) + 1.0;
 
                     // i = 2
                     // dydt[i] = -p[0] * y[i] * y[(i + 1) % 3];

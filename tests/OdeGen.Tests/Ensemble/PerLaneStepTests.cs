@@ -77,6 +77,10 @@ public class PerLaneStepTests
         var given = new SolverOptions { Method = OdeMethod.Dopri5, InitialStep = 1e-3, MinFactor = 0.3, MaxFactor = 4 };
         e = Ode.Solve(Lorenz, new EnsembleBatch(y0s, p, EnsembleParameters.Shared), 0, 1, given, PerLane(width));
         AssertEqualsSolve(Lorenz, e, y0s, p, true, 0, 1, given);
+        // Boost.Odeint's hold band: each lane holds its own step as Ode.Solve does.
+        var hold = new SolverOptions { Method = OdeMethod.Dopri5, Controller = StepSizeControl.Integral, HoldBand = 0.5 };
+        e = Ode.Solve(Lorenz, new EnsembleBatch(y0s, p, EnsembleParameters.Shared), 0, 1, hold, PerLane(width));
+        AssertEqualsSolve(Lorenz, e, y0s, p, true, 0, 1, hold);
     }
 
     [Theory]

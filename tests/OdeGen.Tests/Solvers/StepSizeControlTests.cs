@@ -60,6 +60,55 @@ public class StepSizeControlTests
     }
 
     [Fact]
+    public void HoldBand_KeepsTheStepInTheBand_AndDecidesAsDecideElsewhere()
+    {
+        var options = new SolverOptions { Controller = StepSizeControl.Integral, HoldBand = 0.5 };
+        var c = new StepSizeController(options, 5.0);
+        var lanes = new StepSizeController(options, 5.0);
+        // In [0.5, 1]: accepted, the same size; below the band the integral factor, above 1 a rejection; the per-lane entry
+        // (powers given) agrees.
+        foreach ((double error, bool accepted, double next) in new[] { (0.5, true, 1.0), (1.0, true, 1.0), (0.75, true, 1.0),
+            (0.25, true, 0.9 * Math.Pow(0.25, -0.2)), (2.0, false, 0.9 * Math.Pow(2.0, -0.2)), (0.6, true, 1.0), (double.NaN, false, 0.2) })
+        {
+            Assert.Equal(accepted, c.Decide(error, 1.0, out double h));
+            Assert.Equal(next, h, 1e-15);
+            double power = StepSizeController.Pow(StepSizeController.PowerArgument(error), -lanes.Alpha);
+            Assert.Equal(accepted, lanes.Decide(error, 1.0, power, 1.0, out double hLanes));
+            Assert.Equal(h, hLanes);
+            Assert.Equal(c.LastWasNonFinite, lanes.LastWasNonFinite);
+        }
+        // With the powers given, a step in the band ignores them.
+        Assert.True(lanes.Decide(0.7, 2.0, errorPower: 123.0, previousPower: 1.0, out double held));
+        Assert.Equal(2.0, held);
+    }
+
+    [Fact]
+    public void HoldBand_HoldsTheStepsOfASolve_AndIsOptIn()
+    {
+        // A band from 1e-12: after the first step no accepted step changes size; only rejections shrink it.
+        double[] y0 = [1.0, 0.0], p = [2.0];
+        OdeSolution held = Ode.Solve(new OscillatorSystem(), y0, p, 0, 1, new SolverOptions { InitialStep = 0.01, HoldBand = 1e-12, SaveSteps = true }).EnsureSuccess();
+        Assert.Equal(0, held.Stats.RejectedSteps);
+        for (int i = 1; i < held.Times.Length; i++) Assert.Equal(0.01, held.Times[i] - held.Times[i - 1], 1e-12);
+        // Off by default: the same solve without it grows its steps.
+        OdeSolution free = Ode.Solve(new OscillatorSystem(), y0, p, 0, 1, new SolverOptions { InitialStep = 0.01, SaveSteps = true }).EnsureSuccess();
+        Assert.True(free.Times.Length < held.Times.Length);
+        Assert.Null(SolverOptions.Default.HoldBand);
+    }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(-0.5)]
+    [InlineData(1.5)]
+    [InlineData(double.NaN)]
+    public void HoldBand_OutsideZeroToOne_IsRejected(double band)
+    {
+        var e = Assert.Throws<ArgumentException>(() =>
+            Ode.Solve(new OscillatorSystem(), [1.0, 0.0], [2.0], 0, 1, new SolverOptions { HoldBand = band }));
+        Assert.Contains("HoldBand", e.Message);
+    }
+
+    [Fact]
     public void UndefinedController_IsRejected()
     {
         var e = Assert.Throws<ArgumentException>(() =>

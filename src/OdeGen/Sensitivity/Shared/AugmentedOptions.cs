@@ -55,5 +55,6 @@ internal static class AugmentedOptions
         MaxFactor = options.MaxFactor,
         Norm = options.Norm,
         Controller = options.Controller,
+        HoldBand = options.HoldBand,
     };
 }

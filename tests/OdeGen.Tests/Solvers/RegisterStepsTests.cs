@@ -1,0 +1,111 @@
+using OdeGen.Solvers;
+using OdeGen.Tests.Generated;
+using OdeGen.Tests.TestSystems;
+
+namespace OdeGen.Tests.Solvers;
+
+/// <summary>
+/// <see cref="RegisterSteps{TState}"/>, the whole solve in a generated system's registers that Ode.Solve takes when only the end
+/// is wanted, is a copy of the integrator's stages and step loop for speed: for every explicit tableau it serves, and every way a
+/// solve ends, it must report the integrator's result bit for bit (state, status, time and work).
+/// </summary>
+public class RegisterStepsTests
+{
+    public static TheoryData<string> AdaptiveMethods => new(OdeMethod.BuiltIn
+        .Where(m => m.IsAdaptive && m.Tableau.Stages <= RegisterStages.MaxStages && m is ExplicitRungeKuttaMethod).Select(m => m.Name));
+
+    // Ode.Solve on the system (the register steps, checked to be taken) against the integrator on the same system as a field.
+    private static OdeSolution SolveEqualsIntegrator<TSystem>(TSystem system, double[] y0, double[] p, double t0, double t1, SolverOptions options)
+        where TSystem : struct, IOdeSystem
+    {
+        RegisterStages? stages = RegisterStages.For(system, options, p);
+        Assert.True(stages is not null && stages.SolvesWhole(options), $"{typeof(TSystem).Name}, {options.Method.Name}: the register steps are not taken");
+        OdeSolution fast = Ode.Solve(system, y0, p, t0, t1, options);
+        OdeSolution reference = Ode.Solve(new SystemField<TSystem>(system, p), y0, t0, t1, options);
+        string where = $"{typeof(TSystem).Name}, {options.Method.Name}, t {t0} → {t1}";
+        Assert.Equal(reference.Status, fast.Status);
+        Assert.True(BitConverter.DoubleToInt64Bits(reference.FinalTime) == BitConverter.DoubleToInt64Bits(fast.FinalTime), $"{where}: time {reference.FinalTime:R} vs {fast.FinalTime:R}");
+        Assert.Equal(reference.Stats.Steps, fast.Stats.Steps);
+        Assert.Equal(reference.Stats.RejectedSteps, fast.Stats.RejectedSteps);
+        Assert.Equal(reference.Stats.FunctionEvaluations, fast.Stats.FunctionEvaluations);
+        for (int q = 0; q < y0.Length; q++)
+            Assert.True(BitConverter.DoubleToInt64Bits(reference.FinalState[q]) == BitConverter.DoubleToInt64Bits(fast.FinalState[q]),
+                $"{where}: y[{q}] {reference.FinalState[q]:R} (integrator) vs {fast.FinalState[q]:R}");
+        Assert.Equal(reference.Times.ToArray(), fast.Times.ToArray());
+        return fast;
+    }
+
+    [Theory]
+    [MemberData(nameof(AdaptiveMethods))]
+    public void Solve_IsTheIntegratorsSolve_BitForBit(string name)
+    {
+        OdeMethod method = OdeMethod.BuiltIn.Single(m => m.Name == name);
+        double[] lorenz = [10, 28, 8.0 / 3], pendulum = [1.3, 0.2, 0.7, 1.9];
+        foreach (StepSizeControl controller in new[] { StepSizeControl.ProportionalIntegral, StepSizeControl.Integral })
+            foreach (double? hold in new double?[] { null, 0.5 })
+                foreach (ErrorNorm norm in new[] { ErrorNorm.Rms, ErrorNorm.Max })
+                {
+                    var options = new SolverOptions { Method = method, RelTol = 1e-7, AbsTol = 1e-9, Controller = controller, HoldBand = hold, Norm = norm };
+                    SolveEqualsIntegrator(new Lorenz.RhsSystem(), [1, 1, 1], lorenz, 0, 3, options);
+                    SolveEqualsIntegrator(new Lorenz.RhsSystem(), [1, 1, 1], lorenz, 0.5, -1, options);                      // backwards
+                    SolveEqualsIntegrator(new Pendulum.RhsSystem(), [0.4, -0.1], pendulum, 0.25, 4, options);                 // Sin, Cos and t
+                    SolveEqualsIntegrator(new Ecology.Logistic.GrowthSystem(), [0.1], [0.8, 3.0], 0, 5, options);             // one state
+                }
+        // A given first step, a step bound, per-component tolerances, an empty interval.
+        SolveEqualsIntegrator(new Lorenz.RhsSystem(), [1, 1, 1], lorenz, 0, 2, new SolverOptions { Method = method, InitialStep = 0.5 });
+        SolveEqualsIntegrator(new Lorenz.RhsSystem(), [1, 1, 1], lorenz, 0, 2, new SolverOptions { Method = method, MaxStep = 1e-2, HoldBand = 0.3 });
+        SolveEqualsIntegrator(new Lorenz.RhsSystem(), [1, 1, 1], lorenz, 0, 2, new SolverOptions { Method = method, AbsTolVector = [1e-6, 1e-8, 1e-10] });
+        SolveEqualsIntegrator(new Lorenz.RhsSystem(), [1, 1, 1], lorenz, 1, 1, new SolverOptions { Method = method });
+    }
+
+    [Theory]
+    [MemberData(nameof(AdaptiveMethods))]
+    public void Solve_FailsAsTheIntegratorFails(string name)
+    {
+        OdeMethod method = OdeMethod.BuiltIn.Single(m => m.Name == name);
+        // Blow-up: the steps shrink until they underflow (y' = y², y(0) = 1 has a pole at t = 1).
+        OdeSolution blowUp = SolveEqualsIntegrator(new BlowUp.RhsSystem(), [1.0], [1.0], 0, 2, new SolverOptions { Method = method });
+        Assert.NotEqual(OdeStatus.Success, blowUp.Status);
+        // The step budget.
+        OdeSolution budget = SolveEqualsIntegrator(new Lorenz.RhsSystem(), [1, 1, 1], [10, 28, 8.0 / 3], 0, 10, new SolverOptions { Method = method, MaxSteps = 40 });
+        Assert.Equal(OdeStatus.MaxStepsExceeded, budget.Status);
+        // A step bound below what the end needs: MinStep above the controller's steps.
+        SolveEqualsIntegrator(new Lorenz.RhsSystem(), [1, 1, 1], [10, 28, 8.0 / 3], 0, 10, new SolverOptions { Method = method, MinStep = 0.05, RelTol = 1e-10, AbsTol = 1e-10 });
+        // f not finite at the start.
+        OdeSolution start = SolveEqualsIntegrator(new BlowUp.RhsSystem(), [double.MaxValue], [1.0], 0, 1, new SolverOptions { Method = method });
+        Assert.Equal(OdeStatus.NonFiniteValue, start.Status);
+    }
+
+    [Fact]
+    public void Solve_StaysTheIntegrators_WhenTheStepsWeightsUnderflow()
+    {
+        // A first step so small that h·a_ij underflows for the smallest coefficients: those terms are left out, as the kernel does.
+        foreach (OdeMethod method in new[] { OdeMethod.Dopri5, OdeMethod.Tsit5, OdeMethod.BogackiShampine3, OdeMethod.Fehlberg45 })
+            SolveEqualsIntegrator(new Lorenz.RhsSystem(), [1, 1, 1], [10, 28, 8.0 / 3], 0, 1e-300,
+                new SolverOptions { Method = method, InitialStep = 4e-322, MaxSteps = 50 });
+    }
+
+    [Fact]
+    public void Shapes_AreTheTableausZeros()
+    {
+        double[] p = [10, 28, 8.0 / 3];
+        StageShape Shape(OdeMethod m) => ((RegisterStages<Lorenz.RhsSystem.ScalarRegisters>)RegisterStages.For(new Lorenz.RhsSystem(), new SolverOptions { Method = m }, p)!).Shape;
+        Assert.Equal(StageShape.Dopri5, Shape(OdeMethod.Dopri5));
+        Assert.Equal(StageShape.Tsit5, Shape(OdeMethod.Tsit5));
+        Assert.Equal(StageShape.BogackiShampine3, Shape(OdeMethod.BogackiShampine3));
+        Assert.Equal(StageShape.Any, Shape(OdeMethod.CashKarp));
+    }
+
+    [Fact]
+    public void SolvesWhole_OnlyWhenTheEndIsAllThatIsWanted()
+    {
+        double[] p = [10, 28, 8.0 / 3];
+        RegisterStages stages = RegisterStages.For(new Lorenz.RhsSystem(), new SolverOptions(), p)!;
+        Assert.True(stages.SolvesWhole(new SolverOptions()));
+        Assert.False(stages.SolvesWhole(new SolverOptions { SaveSteps = true }));
+        Assert.False(stages.SolvesWhole(new SolverOptions { SaveAt = [0.5, 1] }));
+        Assert.False(stages.SolvesWhole(new SolverOptions { Dense = true }));
+        Assert.False(stages.SolvesWhole(new SolverOptions { FixedStep = 0.01 }));
+        Assert.False(stages.SolvesWhole(new SolverOptions { Events = [new OdeEvent((t, y) => y[0] - 5)] }));
+    }
+}
