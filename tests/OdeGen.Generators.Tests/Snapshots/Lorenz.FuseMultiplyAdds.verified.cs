@@ -218,7 +218,7 @@ static partial class Lorenz
         /// <inheritdoc/>
         public TResult WithScalarRegisters<TAction, TResult>(ref TAction action)
             where TAction : struct, global::OdeGen.Lanes.IScalarRegistersAction<TResult>
-            => action.Invoke<LaneRegisters<global::OdeGen.Lanes.Lane1>>();
+            => action.Invoke<ScalarRegisters>();
 
         /// <summary>The states of one register of trajectories, state i in field S{i}: the value the fused steps keep in registers.</summary>
         public struct LaneRegisters<TLane> : global::OdeGen.Lanes.ILaneRegisters<LaneRegisters<TLane>, TLane>
@@ -281,6 +281,65 @@ static partial class Lorenz
 
                 // dydt[2] = y[0] * y[1] - beta * y[2];
                 dydt.S2 = TLane.FusedMultiplyAdd(y0, y1, -(beta * y2));
+                return dydt;
+            }
+        }
+
+        /// <summary>The states of one trajectory, state i in field S{i}: the value Ode.Solve's register steps keep in registers.</summary>
+        public struct ScalarRegisters : global::OdeGen.Lanes.IScalarRegisters<ScalarRegisters>
+        {
+            /// <summary>State i.</summary>
+            public double S0, S1, S2;
+
+            /// <inheritdoc/>
+            public static int StateCount => 3;
+
+            /// <inheritdoc/>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public static ScalarRegisters Load(global::System.ReadOnlySpan<double> y) =>
+                new() { S2 = y[2], S1 = y[1], S0 = y[0] };
+
+            /// <inheritdoc/>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public static void Store(in ScalarRegisters value, global::System.Span<double> y)
+            {
+                y[2] = value.S2;
+                y[1] = value.S1;
+                y[0] = value.S0;
+            }
+
+            /// <inheritdoc/>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public static ScalarRegisters AddProduct(in ScalarRegisters y, double w, in ScalarRegisters k) =>
+                new() { S0 = y.S0 + w * k.S0, S1 = y.S1 + w * k.S1, S2 = y.S2 + w * k.S2 };
+
+            /// <inheritdoc/>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public static double NonFinite(in ScalarRegisters y) =>
+                (y.S0 - y.S0) + (y.S1 - y.S1) + (y.S2 - y.S2);
+
+            /// <summary>f(t, y, p): Evaluate, operation for operation, on fields instead of spans.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public static ScalarRegisters Derivative(double t, in ScalarRegisters y, global::System.ReadOnlySpan<double> p)
+            {
+                ScalarRegisters dydt = default;
+
+                // double sigma = p[0], rho = p[1], beta = p[2];
+                double sigma = p[0];
+                double rho = p[1];
+                double beta = p[2];
+
+                // dydt[0] = sigma * (y[1] - y[0]);
+                double y1 = y.S1;
+                double y0 = y.S0;
+                dydt.S0 = sigma * (y1 - y0);
+
+                // dydt[1] = y[0] * (rho - y[2]) - y[1];
+                double y2 = y.S2;
+                dydt.S1 = global::System.Math.FusedMultiplyAdd(y0, rho - y2, -y1);
+
+                // dydt[2] = y[0] * y[1] - beta * y[2];
+                dydt.S2 = global::System.Math.FusedMultiplyAdd(y0, y1, -(beta * y2));
                 return dydt;
             }
         }
