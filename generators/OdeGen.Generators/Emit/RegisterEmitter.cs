@@ -33,41 +33,19 @@ internal static class RegisterEmitter
          .Line("    where TAction : struct, global::OdeGen.Lanes.IScalarRegistersAction<TResult>")
          .Line("    => action.Invoke<ScalarRegisters>();")
          .Line();
-        int n = s.Header.States;
-        string type = "LaneRegisters<TLane>";
-        string[] fields = Enumerable.Range(0, n).Select(i => "S" + Literals.Int(i)).ToArray();
+        string[] fields = Enumerable.Range(0, s.Header.States).Select(i => "S" + Literals.Int(i)).ToArray();
+        const string type = "LaneRegisters<TLane>";
         w.Line("/// <summary>The states of one register of trajectories, state i in field S{i}: the value the fused steps keep in registers.</summary>")
          .Line($"public struct {type} : global::OdeGen.Lanes.ILaneRegisters<{type}, TLane>")
          .Line(Constraint)
          .Open()
-         .Line("/// <summary>State i of every lane.</summary>")
-         .Line($"public TLane {string.Join(", ", fields)};")
-         .Line()
-         .Line("/// <inheritdoc/>")
-         .Line($"public static int StateCount => {Literals.Int(n)};")
-         .Line();
-        OneLiner(w, $"public static {type} Load(global::System.ReadOnlySpan<TLane> y)",
-            $"new() {{ {string.Join(", ", Enumerable.Range(0, n).Reverse().Select(i => $"S{Literals.Int(i)} = y[{Literals.Int(i)}]"))} }}");   // the last first: one bounds check
-        w.Line("/// <inheritdoc/>")
-         .Line(Inline)
-         .Open($"public static void Store(in {type} value, global::System.Span<TLane> y)");
-        for (int i = n - 1; i >= 0; i--)
-        {
-            w.Line($"y[{Literals.Int(i)}] = value.S{Literals.Int(i)};");   // the last first: one bounds check
-        }
-
-        w.Close().Line();
+         .Line("/// <summary>State i of every lane.</summary>");
+        Fields(w, type, "TLane", fields);
         OneLiner(w, $"public static {type} MultiplyAdd(in {type} y, TLane w, in {type} k)",
             $"new() {{ {string.Join(", ", fields.Select(f => $"{f} = TLane.FusedMultiplyAdd(w, k.{f}, y.{f})"))} }}");
-        OneLiner(w, $"public static {type} AddProduct(in {type} y, TLane w, in {type} k)",
-            $"new() {{ {string.Join(", ", fields.Select(f => $"{f} = y.{f} + w * k.{f}"))} }}");
-        OneLiner(w, $"public static TLane NonFinite(in {type} y)", string.Join(" + ", fields.Select(f => $"(y.{f} - y.{f})")));
-        w.Line("/// <summary>f(t, y, p) in every lane: EvaluateLanes, operation for operation, on fields instead of spans.</summary>")
-         .Line(Inline)
-         .Open($"public static {type} Derivative(double t, in {type} y, global::System.ReadOnlySpan<TLane> p)")
-         // Methods with branches or loops clear dydt first (their body says so and prints "dydt = default;").
-         .Line(s.Evaluate.Function.Body.Any(x => x.Op == Op.Buf && x.Slot == Slot.Dydt) ? $"{type} dydt;" : $"{type} dydt = default;")
-         .Line();
+        Sums(w, type, "TLane", fields);
+        w.Line("/// <summary>f(t, y, p) in every lane: EvaluateLanes, operation for operation, on fields instead of spans.</summary>");
+        DerivativeHead(w, s, type, "TLane");
         LaneFunctionEmitter.EmitRegisterBody(w, s.Evaluate, new[] { "t", "y", "p", "dydt" });
         w.Line("return dydt;")
          .Close()
@@ -80,42 +58,59 @@ internal static class RegisterEmitter
     // and left the sums as calls (BENCHMARKS.md, 6 December 2026, afternoon).
     private static void EmitScalar(IndentedWriter w, EmitPlan s, string[] fields)
     {
-        int n = fields.Length;
         const string type = "ScalarRegisters";
         w.Line()
          .Line("/// <summary>The states of one trajectory, state i in field S{i}: the value Ode.Solve's register steps keep in registers.</summary>")
          .Line($"public struct {type} : global::OdeGen.Lanes.IScalarRegisters<{type}>")
          .Open()
-         .Line("/// <summary>State i.</summary>")
-         .Line($"public double {string.Join(", ", fields)};")
+         .Line("/// <summary>State i.</summary>");
+        Fields(w, type, "double", fields);
+        Sums(w, type, "double", fields);
+        w.Line("/// <summary>f(t, y, p): Evaluate, operation for operation, on fields instead of spans.</summary>");
+        DerivativeHead(w, s, type, "double");
+        FunctionEmitter.EmitRegisterBody(w, s.Evaluate, new[] { "t", "y", "p", "dydt" });
+        w.Line("return dydt;")
+         .Close()
+         .Close();
+    }
+
+    // The fields (of type element), StateCount, Load and Store of a register type.
+    private static void Fields(IndentedWriter w, string type, string element, string[] fields)
+    {
+        int n = fields.Length;
+        w.Line($"public {element} {string.Join(", ", fields)};")
          .Line()
          .Line("/// <inheritdoc/>")
          .Line($"public static int StateCount => {Literals.Int(n)};")
          .Line();
-        OneLiner(w, $"public static {type} Load(global::System.ReadOnlySpan<double> y)",
+        OneLiner(w, $"public static {type} Load(global::System.ReadOnlySpan<{element}> y)",
             $"new() {{ {string.Join(", ", Enumerable.Range(0, n).Reverse().Select(i => $"S{Literals.Int(i)} = y[{Literals.Int(i)}]"))} }}");   // the last first: one bounds check
         w.Line("/// <inheritdoc/>")
          .Line(Inline)
-         .Open($"public static void Store(in {type} value, global::System.Span<double> y)");
+         .Open($"public static void Store(in {type} value, global::System.Span<{element}> y)");
         for (int i = n - 1; i >= 0; i--)
         {
             w.Line($"y[{Literals.Int(i)}] = value.S{Literals.Int(i)};");   // the last first: one bounds check
         }
 
         w.Close().Line();
-        OneLiner(w, $"public static {type} AddProduct(in {type} y, double w, in {type} k)",
+    }
+
+    // AddProduct (two roundings, as the scalar kernel adds its terms) and NonFinite of a register type.
+    private static void Sums(IndentedWriter w, string type, string element, string[] fields)
+    {
+        OneLiner(w, $"public static {type} AddProduct(in {type} y, {element} w, in {type} k)",
             $"new() {{ {string.Join(", ", fields.Select(f => $"{f} = y.{f} + w * k.{f}"))} }}");
-        OneLiner(w, $"public static double NonFinite(in {type} y)", string.Join(" + ", fields.Select(f => $"(y.{f} - y.{f})")));
-        w.Line("/// <summary>f(t, y, p): Evaluate, operation for operation, on fields instead of spans.</summary>")
-         .Line(Inline)
-         .Open($"public static {type} Derivative(double t, in {type} y, global::System.ReadOnlySpan<double> p)")
+        OneLiner(w, $"public static {element} NonFinite(in {type} y)", string.Join(" + ", fields.Select(f => $"(y.{f} - y.{f})")));
+    }
+
+    // Derivative's signature and its dydt local. Methods with branches or loops clear dydt first (their body says so and
+    // prints "dydt = default;").
+    private static void DerivativeHead(IndentedWriter w, EmitPlan s, string type, string element) =>
+        w.Line(Inline)
+         .Open($"public static {type} Derivative(double t, in {type} y, global::System.ReadOnlySpan<{element}> p)")
          .Line(s.Evaluate.Function.Body.Any(x => x.Op == Op.Buf && x.Slot == Slot.Dydt) ? $"{type} dydt;" : $"{type} dydt = default;")
          .Line();
-        FunctionEmitter.EmitRegisterBody(w, s.Evaluate, new[] { "t", "y", "p", "dydt" });
-        w.Line("return dydt;")
-         .Close();
-        w.Close();
-    }
 
     private static void OneLiner(IndentedWriter w, string signature, string body) =>
         w.Line("/// <inheritdoc/>")
