@@ -72,7 +72,15 @@ public readonly record struct ParameterSlice(string Name, int Offset, int Rows, 
     public int Length => Rows * Columns;
 
     /// <summary>Index in the flat vector of entry (<paramref name="row"/>, <paramref name="column"/>).</summary>
-    public int Index(int row, int column) => Offset + row * Columns + column;
+    /// <exception cref="ArgumentOutOfRangeException">The entry lies outside the slice (it would name another slice's entry).</exception>
+    public int Index(int row, int column)
+    {
+        if ((uint)row >= (uint)Rows)
+            throw new ArgumentOutOfRangeException(nameof(row), row, $"Slice {Name} has {Rows} rows (0 … {Rows - 1}).");
+        if ((uint)column >= (uint)Columns)
+            throw new ArgumentOutOfRangeException(nameof(column), column, $"Slice {Name} has {Columns} columns (0 … {Columns - 1}).");
+        return Offset + row * Columns + column;
+    }
 
     /// <summary>This slice of <paramref name="parameters"/>, writable.</summary>
     public Span<double> Of(Span<double> parameters) => parameters.Slice(Offset, Length);

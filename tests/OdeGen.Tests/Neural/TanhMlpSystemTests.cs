@@ -101,6 +101,11 @@ public sealed class TanhMlpSystemTests
         Assert.Equal((0, 50, 2), (layout["W1"].Offset, layout["W1"].Rows, layout["W1"].Columns));
         Assert.Equal(100, layout["b1"].Offset);
         Assert.Equal(150 + 50 + 3, layout["W2"].Index(1, 3));
+        // An entry outside the slice would be another slice's: W2 is 2 × 50, so (1, 50) would be b2[0] and (2, 0) past the end.
+        Assert.Throws<ArgumentOutOfRangeException>(() => layout["W2"].Index(1, 50));
+        Assert.Throws<ArgumentOutOfRangeException>(() => layout["W2"].Index(2, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => layout["b1"].Index(-1, 0));
+        Assert.Equal(249, layout["W2"].Index(1, 49));
         Assert.Equal(250, layout["b2"].Offset);
         Assert.Throws<KeyNotFoundException>(() => layout["W3"]);
         Assert.Throws<ArgumentException>(() => layout.AddVector("b1", 2));
