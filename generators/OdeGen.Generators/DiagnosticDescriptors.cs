@@ -39,7 +39,7 @@ internal static class DiagnosticDescriptors
         "Span index must be a compile-time constant",
         "Index '{0}' into '{1}' is not a compile-time constant; use an integer literal or a const int (inside a 'for' loop: an int expression of {2})");
 
-    /// <summary>ODE0007: y and p are inputs; parameters are not reassigned.</summary>
+    /// <summary>ODE0007: t, y and p (a function's x and p) are inputs, not assigned; the output span's own case is ODE0043.</summary>
     public static readonly DiagnosticDescriptor WriteToInput = Error("ODE0007",
         "Inputs of an [OdeDynamics] or [Differentiable] method are read-only",
         "'{0}' is an input and cannot be assigned; copy it into a {1} local and change the local, or write results to {2}");
@@ -156,8 +156,17 @@ internal static class DiagnosticDescriptors
         "Second-order code too large",
         "'{0}' is too large for SecondOrder = true: its largest second-order method would hold {1} instructions, more than the {2} OdeGen generates; compute it in loops (a loop body is differentiated once), split it into smaller methods, or remove SecondOrder = true");
 
+    /// <summary>
+    /// ODE0043: the output span itself is assigned (ODE0007 is for the inputs); its elements are the results, the
+    /// parameter is not replaced.
+    /// </summary>
+    public static readonly DiagnosticDescriptor AssignToOutput = Error("ODE0043",
+        "The output span of an [OdeDynamics] or [Differentiable] method cannot be replaced",
+        "'{0}' is the output span and cannot be replaced; write its elements instead ({0}[i] = ...)");
+
     private static readonly Dictionary<string, DiagnosticDescriptor> All = new()
     {
+        [AssignToOutput.Id] = AssignToOutput,
         [SecondOrderTooLarge.Id] = SecondOrderTooLarge,
         [InvalidFunctionSignature.Id] = InvalidFunctionSignature,
         [SecondOrderCustomDerivative.Id] = SecondOrderCustomDerivative,

@@ -814,9 +814,11 @@ public sealed partial class OdeDynamicsGenerator
                 return null;   // its declaration was reported
             }
 
+            // The output span (role 3 for dynamics and functions alike) is written element by element: replacing the
+            // parameter itself has its own message, as "an input" would be wrong and its advice would not fit.
             if (left is IdentifierNameSyntax && role >= 0)
             {
-                Report(DiagnosticDescriptors.WriteToInput, left, symbol!.Name);
+                Report(role == 3 ? DiagnosticDescriptors.AssignToOutput : DiagnosticDescriptors.WriteToInput, left, symbol!.Name);
                 return null;
             }
 
