@@ -14,7 +14,8 @@ namespace OdeGen.Generators.Tests.Parsing;
 public class GenericMathTests
 {
     /// <summary>
-    /// A double system, a float system and a double [Differentiable] function using every mapped name. "M." is Math. or
+    /// A double system (with an [OdeDifferentiable] helper), a float system and a double [Differentiable] function using
+    /// every mapped name. "M." is Math. or
     /// double., "MF." MathF. or float.; Clamp stays Math.Clamp in both (double.Clamp is not mapped, see below).
     /// </summary>
     private const string Template = """
@@ -26,7 +27,7 @@ public class GenericMathTests
             [OdeDynamics]
             public static void Rhs(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
             {
-                double s = M.Sin(y[0] * p[0]) + M.Cos(t * y[1]) + M.Tan(0.5 * y[2]);
+                double s = M.Sin(y[0] * p[0]) + M.Cos(t * y[1]) + M.Tan(0.5 * y[2]) + H(y[2] * p[1]);
                 dydt[0] = M.Exp(-y[0] * y[0]) * M.Log(1 + y[1] * y[1]) + M.Sqrt(1 + y[2] * y[2]) + M.Log10(p[2]);
                 dydt[1] = M.Tanh(s) * M.Pow(p[1], y[1]) + M.Max(y[0], p[2] - 1) - M.Abs(y[2]) + M.Sinh(y[0]) * M.Cosh(y[1]);
                 dydt[2] = M.Min(y[1], p[0] - 1) * Math.Clamp(y[2], -0.5, 0.5) + M.Atan2(y[0], p[1]) + M.FusedMultiplyAdd(y[0], y[1], p[2])
@@ -41,6 +42,9 @@ public class GenericMathTests
                 dydt[1] = MF.Tanh(s) * MF.Pow(p[1], y[1]) + MF.Max(y[0], p[2] - 1) - MF.Abs(y[2]);
                 dydt[2] = MF.Min(y[1], p[0] - 1) * Math.Clamp(y[2], -0.5f, 0.5f) + MF.Atan2(y[0], p[1]) + MF.Sign(y[0]) * MF.Cbrt(p[0]);
             }
+
+            [OdeDifferentiable]
+            private static double H(double a) => a * M.Exp(-a * a) + M.Sqrt(1 + a * a);
 
             [Differentiable]
             public static void G(ReadOnlySpan<double> x, ReadOnlySpan<double> p, Span<double> y)
