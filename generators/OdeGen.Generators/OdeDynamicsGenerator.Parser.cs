@@ -1150,7 +1150,24 @@ public sealed partial class OdeDynamicsGenerator
             return (int)index;
         }
 
-        /// <summary>A System.Math function on doubles (MathF on floats, and Math's float overloads); everything else is ODE0005.</summary>
+        /// <summary>
+        /// The generic-math statics of double and float (.NET 7+) that are the Math (MathF) function of the same name, to the
+        /// bit (double.Max is Math.Max with its NaN and ±0 rules, float.Sin is MathF.Sin). They get the Math function's IR
+        /// and so its derivative rules; the same name with other parameters (double.Log(x, b)) fails the arity test as
+        /// Math's would, and members not listed stay ODE0005: MaxMagnitude, Round, … and Clamp, whose generic form returns
+        /// +0 for Clamp(-0.0, 0, 1) where Math.Clamp returns -0 (.NET 10). Add a name only after checking it against Math's
+        /// at NaN, ±0 and ±∞ (GenericMathTests does for these).
+        /// </summary>
+        private static readonly HashSet<string> GenericMathForwarders = new(StringComparer.Ordinal)
+        {
+            "Sin", "Cos", "Tan", "Exp", "Log", "Log10", "Sqrt", "Cbrt", "Pow", "Tanh", "Sinh", "Cosh",
+            "Atan", "Asin", "Acos", "Atan2", "Abs", "Min", "Max", "FusedMultiplyAdd", "Sign",
+        };
+
+        /// <summary>
+        /// A System.Math function on doubles (MathF on floats, and Math's float overloads), or its generic-math form on the
+        /// method's own type (double.Sin, float.Sin); everything else is ODE0005.
+        /// </summary>
         private int Call(InvocationExpressionSyntax invocation)
         {
             var method = _semantic.GetSymbolInfo(invocation, _cancellationToken).Symbol as IMethodSymbol;
@@ -1182,7 +1199,8 @@ public sealed partial class OdeDynamicsGenerator
                 // In float code, System.Math's float overloads (Abs, Min, Max, Sign, Clamp: MathF has no Clamp) are MathF's
                 // functions, to the bit; its double-only functions fail the parameter test below.
                 && (container == (_real == SpecialType.System_Single ? "System.MathF" : "System.Math")
-                    || (container == "System.Math" && _real == SpecialType.System_Single))
+                    || (container == "System.Math" && _real == SpecialType.System_Single)
+                    || (method.ContainingType.SpecialType == _real && GenericMathForwarders.Contains(method.Name)))
                 && (method.ReturnType.SpecialType == _real || (method.Name == "Sign" && method.ReturnType.SpecialType == SpecialType.System_Int32))
                 && method.Parameters.All(p => p.Type.SpecialType == _real)
                 ? FnInfo.FromMathName(method.Name)
