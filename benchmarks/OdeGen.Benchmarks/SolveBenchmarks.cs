@@ -87,6 +87,15 @@ public class LorenzSolveBenchmarks
     [Benchmark] public double Dopri5WideHoldMatched() => Ode.Solve(_lorenz, Problems.Y0, Problems.P, 0, T, _dopri5WideHold).FinalState[0];
 
 
+    private SolverOptions? _saveAt;
+    private SolverOptions SaveAtOptions => _saveAt ??= new() { RelTol = MatchedTolerance, AbsTol = MatchedTolerance, SaveAt = Enumerable.Range(0, 1001).Select(i => T * i / 1000).ToArray() };
+
+    /// <summary>Ode.Solve, matched accuracy, 1,001 save times (the register path saves from the stages' dense output).</summary>
+    [Benchmark] public double Dopri5SaveAt() => Ode.Solve(_lorenz, Problems.Y0, Problems.P, 0, T, SaveAtOptions).FinalState[0];
+
+    /// <summary>The same through the integrator (a vector field: no register path), the baseline of <see cref="Dopri5SaveAt"/>.</summary>
+    [Benchmark] public double Dopri5SaveAtIntegrator() => Ode.Solve(new SystemField<Lorenz.RhsSystem>(_lorenz, Problems.P), Problems.Y0, 0, T, SaveAtOptions).FinalState[0];
+
     /// <summary>The hand-written loop at <see cref="MatchedTolerance"/>.</summary>
     [Benchmark]
     public double HandDopri5Matched()

@@ -86,15 +86,16 @@ public static partial class Ode
         return Drive(integrator, solution, y0, t0, t1, options, p);
     }
 
-    // The whole solve in the system's registers (RegisterSteps): the integrator's result bit for bit, when only the end is wanted.
+    // The whole solve in the system's registers (RegisterSteps): the integrator's result bit for bit, when the end or save times
+    // are wanted. It saves as Drive does: SaveAt's times (during the solve), or t0 and the end.
     private static OdeSolution SolveInRegisters(RegisterStages registers, ReadOnlySpan<double> y0, double t0, double t1, SolverOptions options)
     {
         int n = y0.Length;
-        var solution = new OdeSolution(n, t0, t1, options, registers.Tableau.Dense is { } d ? d[0].Length : 3, 2);
-        y0.CopyTo(solution.AddSaved(t0));
+        var solution = new OdeSolution(n, t0, t1, options, registers.Tableau.Dense is { } d ? d[0].Length : 3, options.SaveAt?.Length ?? 2);
+        if (options.SaveAt is null) y0.CopyTo(solution.AddSaved(t0));
         Span<double> end = stackalloc double[n];
-        OdeStatus status = registers.Solve(y0, t0, t1, options, end, out double time, out SolverStats stats);
-        end.CopyTo(solution.AddSaved(time));
+        OdeStatus status = registers.Solve(y0, t0, t1, options, end, solution, out double time, out SolverStats stats);
+        if (options.SaveAt is null) end.CopyTo(solution.AddSaved(time));
         solution.Finish(status, time, end, stats);
         return solution;
     }

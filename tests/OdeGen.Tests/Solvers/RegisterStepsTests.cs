@@ -5,8 +5,8 @@ using OdeGen.Tests.TestSystems;
 namespace OdeGen.Tests.Solvers;
 
 /// <summary>
-/// <see cref="RegisterSteps{TState}"/>, the whole solve in a generated system's registers that Ode.Solve takes when only the end
-/// is wanted, is a copy of the integrator's stages and step loop for speed: for every explicit tableau it serves, and every way a
+/// <see cref="RegisterSteps{TState}"/>, the whole solve in a generated system's registers that Ode.Solve takes when the end or
+/// save times are wanted, is a copy of the integrator's stages and step loop for speed: for every explicit tableau it serves, and every way a
 /// solve ends, it must report the integrator's result bit for bit (state, status, time and work).
 /// </summary>
 public class RegisterStepsTests
@@ -32,6 +32,10 @@ public class RegisterStepsTests
             Assert.True(BitConverter.DoubleToInt64Bits(reference.FinalState[q]) == BitConverter.DoubleToInt64Bits(fast.FinalState[q]),
                 $"{where}: y[{q}] {reference.FinalState[q]:R} (integrator) vs {fast.FinalState[q]:R}");
         Assert.Equal(reference.Times.ToArray(), fast.Times.ToArray());
+        for (int i = 0; i < reference.Times.Length; i++)
+            for (int q = 0; q < y0.Length; q++)
+                Assert.True(BitConverter.DoubleToInt64Bits(reference.State(i)[q]) == BitConverter.DoubleToInt64Bits(fast.State(i)[q]),
+                    $"{where}: saved state {i} (t = {reference.Times[i]:R}), y[{q}] {reference.State(i)[q]:R} (integrator) vs {fast.State(i)[q]:R}");
         return fast;
     }
 
@@ -56,6 +60,29 @@ public class RegisterStepsTests
         SolveEqualsIntegrator(new Lorenz.RhsSystem(), [1, 1, 1], lorenz, 0, 2, new SolverOptions { Method = method, MaxStep = 1e-2, HoldBand = 0.3 });
         SolveEqualsIntegrator(new Lorenz.RhsSystem(), [1, 1, 1], lorenz, 0, 2, new SolverOptions { Method = method, AbsTolVector = [1e-6, 1e-8, 1e-10] });
         SolveEqualsIntegrator(new Lorenz.RhsSystem(), [1, 1, 1], lorenz, 1, 1, new SolverOptions { Method = method });
+    }
+
+    [Theory]
+    [MemberData(nameof(AdaptiveMethods))]
+    public void SaveAt_IsTheIntegratorsDenseOutput_BitForBit(string name)
+    {
+        OdeMethod method = OdeMethod.BuiltIn.Single(m => m.Name == name);
+        double[] lorenz = [10, 28, 8.0 / 3];
+        // Many save times per step and several steps between save times; t0 and t1 among them, repeated times, backwards.
+        double[] dense = Enumerable.Range(0, 301).Select(i => i / 100.0).ToArray();
+        double[] sparse = [0, 0, 0.37, 0.37, 1.5, 2.999, 3];
+        foreach (double? hold in new double?[] { null, 0.5 })
+        {
+            SolveEqualsIntegrator(new Lorenz.RhsSystem(), [1, 1, 1], lorenz, 0, 3, new SolverOptions { Method = method, RelTol = 1e-7, AbsTol = 1e-9, SaveAt = dense, HoldBand = hold });
+            SolveEqualsIntegrator(new Lorenz.RhsSystem(), [1, 1, 1], lorenz, 0, 3, new SolverOptions { Method = method, SaveAt = sparse, HoldBand = hold });
+            SolveEqualsIntegrator(new Lorenz.RhsSystem(), [1, 1, 1], lorenz, 3, 0, new SolverOptions { Method = method, SaveAt = sparse.Reverse().ToArray(), HoldBand = hold });
+            SolveEqualsIntegrator(new Pendulum.RhsSystem(), [0.4, -0.1], [1.3, 0.2, 0.7, 1.9], 0, 3, new SolverOptions { Method = method, SaveAt = dense, HoldBand = hold });
+        }
+        // Save times at an empty interval, and a solve that fails before its last save time.
+        SolveEqualsIntegrator(new Lorenz.RhsSystem(), [1, 1, 1], lorenz, 1, 1, new SolverOptions { Method = method, SaveAt = [1, 1] });
+        OdeSolution budget = SolveEqualsIntegrator(new Lorenz.RhsSystem(), [1, 1, 1], lorenz, 0, 10,
+            new SolverOptions { Method = method, MaxSteps = 40, SaveAt = Enumerable.Range(0, 11).Select(i => (double)i).ToArray() });
+        Assert.Equal(OdeStatus.MaxStepsExceeded, budget.Status);
     }
 
     [Theory]
@@ -97,13 +124,13 @@ public class RegisterStepsTests
     }
 
     [Fact]
-    public void SolvesWhole_OnlyWhenTheEndIsAllThatIsWanted()
+    public void SolvesWhole_OnlyWhenTheEndOrSaveTimesAreWanted()
     {
         double[] p = [10, 28, 8.0 / 3];
         RegisterStages stages = RegisterStages.For(new Lorenz.RhsSystem(), new SolverOptions(), p)!;
         Assert.True(stages.SolvesWhole(new SolverOptions()));
+        Assert.True(stages.SolvesWhole(new SolverOptions { SaveAt = [0.5, 1] }));
         Assert.False(stages.SolvesWhole(new SolverOptions { SaveSteps = true }));
-        Assert.False(stages.SolvesWhole(new SolverOptions { SaveAt = [0.5, 1] }));
         Assert.False(stages.SolvesWhole(new SolverOptions { Dense = true }));
         Assert.False(stages.SolvesWhole(new SolverOptions { FixedStep = 0.01 }));
         Assert.False(stages.SolvesWhole(new SolverOptions { Events = [new OdeEvent((t, y) => y[0] - 5)] }));

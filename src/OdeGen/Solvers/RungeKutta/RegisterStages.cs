@@ -59,19 +59,21 @@ internal abstract class RegisterStages
 
     /// <summary>
     /// True when <see cref="Solve"/> serves a solve with <paramref name="options"/>: adaptive steps of a method of at least two
-    /// stages with one error estimate, and nothing wanted but the end (no events, save times, saved steps or dense output).
+    /// stages with one error estimate and no dense-only stages, wanting the end or save times (no events, saved steps or dense
+    /// output).
     /// </summary>
     public bool SolvesWhole(SolverOptions options) =>
-        HasStepErrorNorm && Tableau.Stages >= 2 && Tableau.IsAdaptive && options.FixedStep is null && options.Events is not { Count: > 0 }
-        && options.SaveAt is null && !options.SaveSteps && !options.Dense;
+        HasStepErrorNorm && Tableau.Stages >= 2 && Tableau.IsAdaptive && Tableau.DenseStageC.Length == 0 && options.FixedStep is null
+        && options.Events is not { Count: > 0 } && !options.SaveSteps && !options.Dense;
 
     /// <summary>
     /// The whole solve from (t0, y0) to t1 in registers (<see cref="RegisterSteps{TState}"/>), when <see cref="SolvesWhole"/>:
-    /// the state where it stopped into <paramref name="yEnd"/>, and the status, time and work the integrator would report,
-    /// bit for bit. Options and tolerances are checked as the integrator checks them.
+    /// the state where it stopped into <paramref name="yEnd"/>, each of <see cref="SolverOptions.SaveAt"/>'s times into
+    /// <paramref name="solution"/> (t0's included) as <c>Ode.Solve</c>'s loop saves them, and the status, time and work the
+    /// integrator would report, bit for bit. Options and tolerances are checked as the integrator checks them.
     /// </summary>
     public abstract OdeStatus Solve(ReadOnlySpan<double> y0, double t0, double t1, SolverOptions options, Span<double> yEnd,
-        out double time, out SolverStats stats);
+        OdeSolution solution, out double time, out SolverStats stats);
 
     /// <summary>
     /// True when <see cref="StepErrorNorm"/> serves the method: it has one error estimate (DOP853's combination of two is left to
@@ -175,6 +177,10 @@ internal sealed class RegisterStages<TState> : RegisterStages where TState : unm
 
     public override int StateCount => TState.StateCount;
 
+    /// <summary>The kernel whose continuous extension <see cref="RegisterSteps{TState}"/> saves with (one place for it).</summary>
+    public RungeKuttaKernel<Lane1> Kernel => _kernel ??= new RungeKuttaKernel<Lane1>(_tableau);
+    private RungeKuttaKernel<Lane1>? _kernel;
+
     /// <summary>The parameters f reads (held by reference).</summary>
     public double[] Parameters => _parameters;
 
@@ -188,14 +194,14 @@ internal sealed class RegisterStages<TState> : RegisterStages where TState : unm
     public StageShape Shape { get; }
 
     public override OdeStatus Solve(ReadOnlySpan<double> y0, double t0, double t1, SolverOptions options, Span<double> yEnd,
-        out double time, out SolverStats stats)
+        OdeSolution solution, out double time, out SolverStats stats)
     {
         if (!SolvesWhole(options)) throw new ArgumentException("These options need the integrator (events, saving or fixed steps).", nameof(options));
         if (y0.Length != TState.StateCount || yEnd.Length != TState.StateCount)
             throw new ArgumentException($"Expected states of length {TState.StateCount}.", nameof(y0));
         StepControl.ValidateOptions(options);
         double[] atol = StepControl.AbsoluteTolerances(options, TState.StateCount);
-        return RegisterSteps<TState>.Run(this, options, atol, y0, t0, t1, yEnd, out time, out stats);
+        return RegisterSteps<TState>.Run(this, options, atol, y0, t0, t1, yEnd, solution, out time, out stats);
     }
 
     public override bool TryStep(double t, double h, double[] y, double[] k, double[] yNew, out bool finite)

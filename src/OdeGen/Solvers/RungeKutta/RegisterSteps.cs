@@ -7,15 +7,16 @@ namespace OdeGen.Solvers;
 /// <summary>
 /// A whole adaptive solve of an explicit Runge–Kutta method of at most <see cref="RegisterStages.MaxStages"/> stages in a
 /// system's <see cref="IScalarRegisters{TSelf}"/>: the state, f there, every stage and the candidate stay in registers from
-/// one step to the next. <c>Ode.Solve</c> takes it for small generated systems when it needs nothing but the end (no events,
-/// save times, saved steps or dense output).
+/// one step to the next. <c>Ode.Solve</c> takes it for small generated systems when it needs the end or save times (no events,
+/// saved steps or dense output); a step that reaches save times stores its stages for the kernel's continuous extension.
 /// </summary>
 /// <remarks>
 /// A deliberate copy, for speed, of two things. (1) The kernel's stages and candidate, as <see cref="RegisterStages{TState}.TryStep"/>
 /// is: the sums written out stage by stage for up to seven stages, the same terms in the same order (each weight h·a_ij
 /// rounded, a term whose weight is 0 left out, each product rounded before it is added), the error Σ e_i k_i and its norm as
 /// RegisterStages forms them, f the generated Evaluate on fields. (2) <see cref="StepLoop.Step{TKernel}"/>'s adaptive path
-/// (budget, landing on the end, underflow, the controller's decision), with the loop's state in locals. Driven through
+/// (budget, landing on the end, underflow, the controller's decision), with the loop's state in locals, and Ode.Solve's
+/// rule for save times (its <c>Drive</c>; the dense output itself is the kernel's, called, not copied). Driven through
 /// StepLoop and the kernel interface instead, the JIT kept the state in memory between the inlined pieces and the step took
 /// as long as the integrator's (BENCHMARKS.md, 6 December 2026, afternoon); on Lorenz at Boost.Odeint's accuracy the
 /// integrator's attempt took 107 ns, this one 89 (58 with Boost's hold band). <c>tests/OdeGen.Tests/Solvers/RegisterStepsTests.cs</c> holds every solve (result, status, time, work)
@@ -28,12 +29,12 @@ internal static class RegisterSteps<TState> where TState : unmanaged, IScalarReg
     /// Returns the status; <paramref name="time"/> and <paramref name="stats"/> as the integrator reports them.
     /// </summary>
     public static OdeStatus Run(RegisterStages<TState> o, SolverOptions options, double[] atol, ReadOnlySpan<double> y0, double t0, double t1,
-        Span<double> yEnd, out double time, out SolverStats stats) => o.Shape switch
+        Span<double> yEnd, OdeSolution solution, out double time, out SolverStats stats) => o.Shape switch
     {
-        StageShape.Dopri5 => Run<Dopri5Shape>(o, options, atol, y0, t0, t1, yEnd, out time, out stats),
-        StageShape.Tsit5 => Run<Tsit5Shape>(o, options, atol, y0, t0, t1, yEnd, out time, out stats),
-        StageShape.BogackiShampine3 => Run<Bs3Shape>(o, options, atol, y0, t0, t1, yEnd, out time, out stats),
-        _ => Run<AnyShape>(o, options, atol, y0, t0, t1, yEnd, out time, out stats),
+        StageShape.Dopri5 => Run<Dopri5Shape>(o, options, atol, y0, t0, t1, yEnd, solution, out time, out stats),
+        StageShape.Tsit5 => Run<Tsit5Shape>(o, options, atol, y0, t0, t1, yEnd, solution, out time, out stats),
+        StageShape.BogackiShampine3 => Run<Bs3Shape>(o, options, atol, y0, t0, t1, yEnd, solution, out time, out stats),
+        _ => Run<AnyShape>(o, options, atol, y0, t0, t1, yEnd, solution, out time, out stats),
     };
 
     // StepLoop.Begin, then StepLoop.Step's adaptive path until the end or a failure, with the loop's state in locals.
@@ -41,12 +42,18 @@ internal static class RegisterSteps<TState> where TState : unmanaged, IScalarReg
     // above, which would take in every shape's loop and run out of registers and of the JIT's inlining budget.
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static OdeStatus Run<TShape>(RegisterStages<TState> o, SolverOptions options, double[] atol, ReadOnlySpan<double> y0, double t0, double t1,
-        Span<double> yEnd, out double time, out SolverStats stats)
+        Span<double> yEnd, OdeSolution solution, out double time, out SolverStats stats)
         where TShape : struct, IStageShape
     {
         double[] parameters = o.Parameters;
         stats = default;
         time = t0;
+        // Save times (Drive's rule): those at t0 first; then, after each accepted step, those it reached, from its dense output
+        // (the kernel's continuous extension on the step's stages, which each attempt stores for that when there are any).
+        double[]? saveAt = options.SaveAt;
+        int nextSave = 0;
+        if (saveAt is not null) while (nextSave < saveAt.Length && saveAt[nextSave] == t0) y0.CopyTo(solution.AddSaved(saveAt[nextSave++]));
+        Span<double> stageRows = saveAt is null ? default : stackalloc double[o.Tableau.Stages * TState.StateCount];
         // f at the start even for an empty interval.
         TState y = TState.Load(y0);
         TState f = TState.Derivative(t0, y, parameters);
@@ -81,9 +88,9 @@ internal static class RegisterSteps<TState> where TState : unmanaged, IScalarReg
                 // A weight h·a_ij that underflows to 0 is left out, as the kernel does: the shapes that know their zeros test none,
                 // so such a step (|h| near 1e-300) takes the path that tests every weight, out of line.
                 if (Math.Abs(h) * smallest != 0)
-                    error = Attempt<TShape>(o, stages, fsal, t, h, y, f, atol, relTol, norm, out candidate, out fCandidate, out finite);
+                    error = Attempt<TShape>(o, stages, fsal, t, h, y, f, atol, relTol, norm, stageRows, out candidate, out fCandidate, out finite);
                 else
-                    (error, candidate, fCandidate, finite) = AttemptTestingWeights(o, stages, fsal, t, h, y, f, atol, relTol, norm);
+                    (error, candidate, fCandidate, finite) = AttemptTestingWeights(o, stages, fsal, t, h, y, f, atol, relTol, norm, stageRows);
                 evaluations += stages - 1;
                 double tNew = toEnd ? t1 : t + h;
                 // f at the new point, for methods without FSAL, only for a step that passes the error test (StepLoop's rule).
@@ -95,6 +102,8 @@ internal static class RegisterSteps<TState> where TState : unmanaged, IScalarReg
                 }
                 if (controller.Decide(finite ? error : double.NaN, h, out double hNext))
                 {
+                    if (saveAt is not null && nextSave < saveAt.Length && direction * (saveAt[nextSave] - tNew) <= 0)
+                        nextSave = Save(o, solution, saveAt, nextSave, direction, t, tNew, y, f, candidate, fCandidate, stageRows);
                     y = candidate;
                     f = fCandidate;
                     t = tNew;
@@ -130,16 +139,16 @@ internal static class RegisterSteps<TState> where TState : unmanaged, IScalarReg
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static (double Error, TState Candidate, TState FCandidate, bool Finite) AttemptTestingWeights(RegisterStages<TState> o, int s, bool fsal,
-        double t, double h, TState y, TState k0, double[] atol, double relTol, ErrorNorm norm)
+        double t, double h, TState y, TState k0, double[] atol, double relTol, ErrorNorm norm, Span<double> stageRows)
     {
-        double error = Attempt<AnyShape>(o, s, fsal, t, h, y, k0, atol, relTol, norm, out TState candidate, out TState fCandidate, out bool finite);
+        double error = Attempt<AnyShape>(o, s, fsal, t, h, y, k0, atol, relTol, norm, stageRows, out TState candidate, out TState fCandidate, out bool finite);
         return (error, candidate, fCandidate, finite);
     }
 
     // The stages, the candidate, and the error norm of a step of size h from (t, y) with f(t, y) = k0.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static double Attempt<TShape>(RegisterStages<TState> o, int s, bool fsal, double t, double h, in TState y, in TState k0,
-        double[] atol, double relTol, ErrorNorm norm, out TState candidate, out TState fCandidate, out bool finite)
+        double[] atol, double relTol, ErrorNorm norm, Span<double> stageRows, out TState candidate, out TState fCandidate, out bool finite)
         where TShape : struct, IStageShape
     {
         ReadOnlySpan<double> p = o.Parameters;
@@ -208,10 +217,50 @@ internal static class RegisterSteps<TState> where TState : unmanaged, IScalarReg
             fCandidate = default;
         }
         bad += TState.NonFinite(candidate);
+        // The stages in rows, for the dense output of a step that reaches save times (Save); empty when nothing is saved.
+        if (!stageRows.IsEmpty) StoreStages(stageRows, s, k0, k1, k2, k3, k4, k5, k6);
         double error = RegisterStages<TState>.RegisterErrorNorm(h, y, candidate, err, atol, relTol, norm);
         finite = bad == 0 && !double.IsNaN(error);
         return error;
     }
+
+    private static void StoreStages(Span<double> rows, int s, in TState k0, in TState k1, in TState k2, in TState k3, in TState k4, in TState k5, in TState k6)
+    {
+        int n = TState.StateCount;
+        TState.Store(k0, rows.Slice(0, n));
+        TState.Store(k1, rows.Slice(n, n));
+        if (s > 2) TState.Store(k2, rows.Slice(2 * n, n));
+        if (s > 3) TState.Store(k3, rows.Slice(3 * n, n));
+        if (s > 4) TState.Store(k4, rows.Slice(4 * n, n));
+        if (s > 5) TState.Store(k5, rows.Slice(5 * n, n));
+        if (s > 6) TState.Store(k6, rows.Slice(6 * n, n));
+    }
+
+    // Drive's saves after the step from (tPrev, yPrev) to (tNew, yNew) was accepted: every save time it reached, the one on
+    // tNew as the state, the others from the step's dense output as the integrator's Interpolate computes it (the kernel's
+    // continuous extension, or cubic Hermite). Returns the next save time's index.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int Save(RegisterStages<TState> o, OdeSolution solution, double[] saveAt, int next, double direction, double tPrev, double tNew,
+        TState yPrev, TState fPrev, TState yNew, TState fNew, Span<double> stageRows)
+    {
+        int n = TState.StateCount;
+        Span<double> start = stackalloc double[n], end = stackalloc double[n], fStart = stackalloc double[n], fEnd = stackalloc double[n];
+        TState.Store(yPrev, start);
+        TState.Store(yNew, end);
+        TState.Store(fPrev, fStart);
+        TState.Store(fNew, fEnd);
+        double h = tNew - tPrev;
+        while (next < saveAt.Length && direction * (saveAt[next] - tNew) <= 0)
+        {
+            double ts = saveAt[next++];
+            Span<double> slot = solution.AddSaved(ts);
+            if (ts == tNew || h == 0) end.CopyTo(slot);
+            else o.Kernel.Interpolate((ts - tPrev) / h, h, L(start), L(end), L(fStart), L(fEnd), L(stageRows), L(slot));
+        }
+        return next;
+    }
+
+    private static Span<Lane1> L(Span<double> values) => MemoryMarshal.Cast<double, Lane1>(values);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static double A(ref double a, int i, int j) => Unsafe.Add(ref a, i * RegisterStages.MaxStages + j);
