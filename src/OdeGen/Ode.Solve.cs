@@ -91,7 +91,7 @@ public static partial class Ode
     private static OdeSolution SolveInRegisters(RegisterStages registers, ReadOnlySpan<double> y0, double t0, double t1, SolverOptions options)
     {
         int n = y0.Length;
-        var solution = new OdeSolution(n, t0, t1, options, registers.Tableau.Dense is { } d ? d[0].Length : 3, options.SaveAt?.Length ?? 2);
+        var solution = new OdeSolution(n, t0, t1, options, options.Method.DenseDegree, options.SaveAt?.Length ?? 2);
         if (options.SaveAt is null) y0.CopyTo(solution.AddSaved(t0));
         Span<double> end = stackalloc double[n];
         OdeStatus status = registers.Solve(y0, t0, t1, options, end, solution, out double time, out SolverStats stats);
