@@ -166,9 +166,10 @@ internal sealed class RegisterStages<TState> : RegisterStages where TState : unm
     private static bool Fits<TShape>(ButcherTableau tableau) where TShape : struct, IStageShape
     {
         int s = tableau.Stages;
+        if (TShape.IsFsal(false) != tableau.IsFsal) return false;
         for (int i = 1; i < MaxStages; i++)
         {
-            if (TShape.HasStage(i, int.MaxValue) != i < s || TShape.IsFsal(false) != tableau.IsFsal) return false;
+            if (TShape.HasStage(i, int.MaxValue) != i < s) return false;
             for (int j = 0; j < i && i < s; j++)
                 if (TShape.LeavesOut(i, j, 1.0) != (tableau.A[i * s + j] == 0)) return false;
         }

@@ -124,8 +124,8 @@ internal static class RegisterSteps<TState> where TState : unmanaged, IScalarReg
 
     // StepLoop.Begin's first step: the given one, or the automatic one of the integrator (StepControl.InitialStep, two more
     // evaluations of f through the register form, whose bits are Evaluate's).
-    [MethodImpl(MethodImplOptions.NoInlining)]
     // y and f by value: by reference, they would be memory for the whole solve.
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static double InitialStep(RegisterStages<TState> o, SolverOptions options, double[] atol, TState y, TState f,
         double t0, double t1, double direction, ref long evaluations)
     {
