@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using OdeGen.Solvers;
 
 namespace OdeGen;
@@ -130,16 +131,35 @@ public abstract class Sensitivity
     /// Computes the gradient for inputs that <see cref="Ode.Gradient{TSystem}(in TSystem, ReadOnlySpan{double}, ReadOnlySpan{double}, double, ReadOnlySpan{double}, ReadOnlySpan{double}, Sensitivity?, SolverOptions?)"/> has already checked:
     /// sizes match, everything is finite, times are monotone away from t0.
     /// </summary>
-    internal abstract OdeGradient Compute<TSystem>(in TSystem system, GradientInputs inputs, SolverOptions options)
-        where TSystem : struct, IOdeSystem;
+    /// <remarks>
+    /// A type switch over this assembly's sealed methods rather than a generic virtual method (here and in
+    /// <see cref="ComputeInto{TSystem}"/>): crossgen2 (.NET 10) does not follow a generic virtual call to its overrides, so an
+    /// application's ReadyToRun image held none of the gradient's code over the user's system and the first gradient was
+    /// left to the JIT (BENCHMARKS.md, 6 December 2026, 06:50). The constructor is private protected: no other subclass exists.
+    /// </remarks>
+    internal OdeGradient Compute<TSystem>(in TSystem system, GradientInputs inputs, SolverOptions options)
+        where TSystem : struct, IOdeSystem => this switch
+    {
+        InterpolatingAdjointSensitivity interpolating => interpolating.ComputeGradient(system, inputs, options),
+        DiscreteAdjointSensitivity discrete => discrete.ComputeGradient(system, inputs, options),
+        BacksolveAdjointSensitivity backsolve => backsolve.ComputeGradient(system, inputs, options),
+        ForwardSensitivity forward => forward.ComputeGradient(system, inputs, options),
+        _ => throw new UnreachableException($"{GetType().Name} is not one of OdeGen's sensitivity methods."),
+    };
 
     /// <summary>
     /// Computes the gradient of <paramref name="workspace"/>'s checked inputs into its result buffers, reusing the
     /// workspace's integrators and buffers (<see cref="GradientWorkspace{TSystem}.Start"/> called); false when this method
     /// keeps no workspace for these options (the caller then uses <see cref="Compute{TSystem}"/>, which allocates its own).
     /// </summary>
-    internal virtual bool ComputeInto<TSystem>(in TSystem system, GradientWorkspace<TSystem> workspace, SolverOptions options)
-        where TSystem : struct, IOdeSystem => false;
+    internal bool ComputeInto<TSystem>(in TSystem system, GradientWorkspace<TSystem> workspace, SolverOptions options)
+        where TSystem : struct, IOdeSystem => this switch
+    {
+        InterpolatingAdjointSensitivity interpolating => interpolating.ComputeGradientInto(system, workspace, options),
+        DiscreteAdjointSensitivity discrete => discrete.ComputeGradientInto(system, workspace, options),
+        BacksolveAdjointSensitivity backsolve => backsolve.ComputeGradientInto(system, workspace, options),
+        _ => false,
+    };
 
     /// <summary><see cref="Compute{TSystem}"/> for a method with a workspace path: through this thread's workspace, the result copied out.</summary>
     private protected OdeGradient ComputeInWorkspace<TSystem>(in TSystem system, GradientInputs inputs, SolverOptions options)

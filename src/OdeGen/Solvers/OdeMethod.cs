@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using OdeGen.Solvers;
 
 namespace OdeGen;
@@ -8,7 +9,7 @@ namespace OdeGen;
 /// (<see cref="CreateIntegrator{TField}"/>) and declares what it supports (<see cref="IsAdaptive"/>, <see cref="IsStiff"/>,
 /// <see cref="SupportsDiscreteAdjoint"/>, <see cref="SupportsLanes"/> …); callers ask these instead of testing the family.
 /// </summary>
-/// <remarks>A new family is one folder under <c>src/OdeGen/Solvers/</c>: its tableau, its integrator and a subclass of this type.</remarks>
+/// <remarks>A new family is one folder under <c>src/OdeGen/Solvers/</c>: its tableau, its integrator, a sealed subclass of this type and its arm in <see cref="CreateIntegrator{TField}"/>.</remarks>
 public abstract class OdeMethod
 {
     private protected OdeMethod()
@@ -129,7 +130,20 @@ public abstract class OdeMethod
     /// Methods that are not <see cref="IsStiff"/> ignore the field's derivatives.
     /// </summary>
     /// <exception cref="ArgumentException">An option is invalid for the method (for example no FixedStep for a method that is not adaptive).</exception>
-    public abstract IOdeIntegrator<TField> CreateIntegrator<TField>(int dimension, SolverOptions options) where TField : struct, IJacobianField;
+    /// <remarks>
+    /// A type switch over the three sealed families rather than a generic virtual method: crossgen2 (.NET 10) does not follow
+    /// a generic virtual call to its overrides, so an application's ReadyToRun image held no integrator over the user's system
+    /// and the first solve was left to the JIT (BENCHMARKS.md, 6 December 2026, 06:50). The constructor is private protected:
+    /// no other subclass exists.
+    /// </remarks>
+    public IOdeIntegrator<TField> CreateIntegrator<TField>(int dimension, SolverOptions options) where TField : struct, IJacobianField =>
+        this switch
+        {
+            ExplicitRungeKuttaMethod explicitMethod => explicitMethod.CreateRungeKutta<TField>(dimension, options),
+            RosenbrockMethod rosenbrock => rosenbrock.CreateRosenbrock<TField>(dimension, options),
+            EsdirkMethod esdirk => esdirk.CreateEsdirk<TField>(dimension, options),
+            _ => throw new UnreachableException($"{GetType().Name} is not one of OdeGen's method families."),
+        };
 
     /// <summary>
     /// Throws a <see cref="NotSupportedException"/> for <paramref name="operation"/> when this method lacks the capability,

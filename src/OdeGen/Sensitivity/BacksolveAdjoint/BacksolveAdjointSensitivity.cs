@@ -10,15 +10,17 @@ public sealed class BacksolveAdjointSensitivity : AdjointSensitivity
     public override string Name => "BacksolveAdjoint" + SettingsSuffix();
 
     /// <exception cref="NotSupportedException">The options' method does not support it (<see cref="OdeMethod.SupportsBacksolveAdjoint"/>).</exception>
-    internal override OdeGradient Compute<TSystem>(in TSystem system, GradientInputs inputs, SolverOptions options) =>
+    internal OdeGradient ComputeGradient<TSystem>(in TSystem system, GradientInputs inputs, SolverOptions options)
+        where TSystem : struct, IOdeSystem =>
         ComputeInWorkspace(system, inputs, options);
 
     /// <exception cref="NotSupportedException">The options' method does not support it (<see cref="OdeMethod.SupportsBacksolveAdjoint"/>).</exception>
-    internal override bool ComputeInto<TSystem>(in TSystem system, GradientWorkspace<TSystem> workspace, SolverOptions options) =>
+    internal bool ComputeGradientInto<TSystem>(in TSystem system, GradientWorkspace<TSystem> workspace, SolverOptions options)
+        where TSystem : struct, IOdeSystem =>
         ComputeFromStatesInto(system, workspace, options, default);
 
     /// <summary>
-    /// <see cref="ComputeInto"/> from the forward pass's states y(t_i) (row i; empty: solve forward as ComputeInto does), which
+    /// <see cref="ComputeGradientInto{TSystem}"/> from the forward pass's states y(t_i) (row i; empty: solve forward as ComputeGradientInto does), which
     /// the caller computed with the same options: the backward pass starts from them and the forward pass is not repeated.
     /// </summary>
     /// <exception cref="NotSupportedException">The options' method does not support it (<see cref="OdeMethod.SupportsBacksolveAdjoint"/>).</exception>

@@ -60,11 +60,13 @@ public sealed class DiscreteAdjointSensitivity : Sensitivity
     public override string Name => _stepsPerCheckpoint == 1 ? "DiscreteAdjoint" : $"DiscreteAdjoint [checkpoint every {_stepsPerCheckpoint} steps]";
 
     /// <exception cref="NotSupportedException">The options' method does not support it (<see cref="OdeMethod.SupportsDiscreteAdjoint"/>).</exception>
-    internal override OdeGradient Compute<TSystem>(in TSystem system, GradientInputs inputs, SolverOptions options) =>
+    internal OdeGradient ComputeGradient<TSystem>(in TSystem system, GradientInputs inputs, SolverOptions options)
+        where TSystem : struct, IOdeSystem =>
         ComputeInWorkspace(system, inputs, options);
 
     /// <exception cref="NotSupportedException">The options' method does not support it (<see cref="OdeMethod.SupportsDiscreteAdjoint"/>).</exception>
-    internal override bool ComputeInto<TSystem>(in TSystem system, GradientWorkspace<TSystem> workspace, SolverOptions options)
+    internal bool ComputeGradientInto<TSystem>(in TSystem system, GradientWorkspace<TSystem> workspace, SolverOptions options)
+        where TSystem : struct, IOdeSystem
     {
         RejectEvents(options, "The discrete adjoint");
         options.Method.Require(m => m.SupportsDiscreteAdjoint, "The discrete adjoint (it differentiates explicit Runge–Kutta steps)",

@@ -18,6 +18,7 @@ public sealed class ForwardSensitivity : Sensitivity
     /// <inheritdoc/>
     public override string Name => SensitivitiesInErrorControl ? "Forward" : "Forward (state-only error control)";
 
-    internal override OdeGradient Compute<TSystem>(in TSystem system, GradientInputs inputs, SolverOptions options) =>
+    internal OdeGradient ComputeGradient<TSystem>(in TSystem system, GradientInputs inputs, SolverOptions options)
+        where TSystem : struct, IOdeSystem =>
         ForwardSensitivitySolver.Gradient(system, inputs, options, this);
 }

@@ -61,13 +61,15 @@ public sealed class InterpolatingAdjointSensitivity : AdjointSensitivity
     public override string Name => $"InterpolatingAdjoint({Checkpoints})" + SettingsSuffix() + (InterpolateObservations ? " [interpolated observations]" : "")
         + (RecordBudgetBytes == DefaultRecordBudgetBytes ? "" : RecordBudgetBytes == 0 ? " [always checkpoints]" : $" [record up to {RecordBudgetBytes} B]");
 
-    internal override OdeGradient Compute<TSystem>(in TSystem system, GradientInputs inputs, SolverOptions options) =>
+    internal OdeGradient ComputeGradient<TSystem>(in TSystem system, GradientInputs inputs, SolverOptions options)
+        where TSystem : struct, IOdeSystem =>
         options.Events is { Count: > 0 }
             ? InterpolatingAdjointSolver.Gradient(system, inputs, options, this)
             : ComputeInWorkspace(system, inputs, options);
 
     // Through events the adjoint keeps no workspace (InterpolatingAdjointEvents allocates its own per call).
-    internal override bool ComputeInto<TSystem>(in TSystem system, GradientWorkspace<TSystem> workspace, SolverOptions options)
+    internal bool ComputeGradientInto<TSystem>(in TSystem system, GradientWorkspace<TSystem> workspace, SolverOptions options)
+        where TSystem : struct, IOdeSystem
     {
         if (options.Events is { Count: > 0 }) return false;
         InterpolatingAdjointSolver.Gradient(system, workspace, options, this);

@@ -11,6 +11,7 @@ internal sealed class EsdirkMethod(EsdirkTableau tableau) : OdeMethod
     public override int DenseOutputOrder => 3;
     public override int DenseDegree => 3;
 
-    public override IOdeIntegrator<TField> CreateIntegrator<TField>(int dimension, SolverOptions options) =>
+    /// <summary>The family's own <see cref="OdeMethod.CreateIntegrator{TField}"/> (called from it, not virtually).</summary>
+    internal IOdeIntegrator<TField> CreateEsdirk<TField>(int dimension, SolverOptions options) where TField : struct, IJacobianField =>
         new EsdirkIntegrator<TField>(dimension, options);
 }

@@ -12,6 +12,7 @@ internal sealed class RosenbrockMethod(RosenbrockTableau tableau) : OdeMethod
     public override int DenseDegree => 3;
     public override bool UsesTimeDerivative => true;
 
-    public override IOdeIntegrator<TField> CreateIntegrator<TField>(int dimension, SolverOptions options) =>
+    /// <summary>The family's own <see cref="OdeMethod.CreateIntegrator{TField}"/> (called from it, not virtually).</summary>
+    internal IOdeIntegrator<TField> CreateRosenbrock<TField>(int dimension, SolverOptions options) where TField : struct, IJacobianField =>
         new RosenbrockIntegrator<TField>(dimension, options);
 }

@@ -19,6 +19,7 @@ internal sealed class ExplicitRungeKuttaMethod(ButcherTableau tableau) : OdeMeth
     public override bool SupportsBacksolveAdjoint => true;
     public override bool SupportsLanes => true;
 
-    public override IOdeIntegrator<TField> CreateIntegrator<TField>(int dimension, SolverOptions options) =>
+    /// <summary>The family's own <see cref="OdeMethod.CreateIntegrator{TField}"/> (called from it, not virtually).</summary>
+    internal IOdeIntegrator<TField> CreateRungeKutta<TField>(int dimension, SolverOptions options) where TField : struct, IJacobianField =>
         new RungeKuttaIntegrator<TField>(dimension, options);
 }
