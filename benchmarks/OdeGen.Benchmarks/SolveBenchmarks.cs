@@ -96,6 +96,15 @@ public class LorenzSolveBenchmarks
     /// <summary>The same through the integrator (a vector field: no register path), the baseline of <see cref="Dopri5SaveAt"/>.</summary>
     [Benchmark] public double Dopri5SaveAtIntegrator() => Ode.Solve(new SystemField<Lorenz.RhsSystem>(_lorenz, Problems.P), Problems.Y0, 0, T, SaveAtOptions).FinalState[0];
 
+    private SolverOptions? _saveSteps;
+    private SolverOptions SaveStepsOptions => _saveSteps ??= new() { RelTol = MatchedTolerance, AbsTol = MatchedTolerance, SaveSteps = true };
+
+    /// <summary>Ode.Solve, matched accuracy, every accepted step saved (a Boost.Odeint observer's use).</summary>
+    [Benchmark] public double Dopri5SaveSteps() => Ode.Solve(_lorenz, Problems.Y0, Problems.P, 0, T, SaveStepsOptions).FinalState[0];
+
+    /// <summary>The same through the integrator (a vector field: no register path), the baseline of <see cref="Dopri5SaveSteps"/>.</summary>
+    [Benchmark] public double Dopri5SaveStepsIntegrator() => Ode.Solve(new SystemField<Lorenz.RhsSystem>(_lorenz, Problems.P), Problems.Y0, 0, T, SaveStepsOptions).FinalState[0];
+
     /// <summary>The hand-written loop at <see cref="MatchedTolerance"/>.</summary>
     [Benchmark]
     public double HandDopri5Matched()

@@ -86,16 +86,18 @@ public static partial class Ode
         return Drive(integrator, solution, y0, t0, t1, options, p);
     }
 
-    // The whole solve in the system's registers (RegisterSteps): the integrator's result bit for bit, when the end or save times
-    // are wanted. It saves as Drive does: SaveAt's times (during the solve), or t0 and the end.
+    // The whole solve in the system's registers (RegisterSteps): the integrator's result bit for bit, when the end, save times or
+    // every step are wanted. It saves as Drive does: SaveAt's times (during the solve); or t0 and then every accepted step
+    // (SaveSteps, during the solve) or the end.
     private static OdeSolution SolveInRegisters(RegisterStages registers, ReadOnlySpan<double> y0, double t0, double t1, SolverOptions options)
     {
         int n = y0.Length;
-        var solution = new OdeSolution(n, t0, t1, options, options.Method.DenseDegree, options.SaveAt?.Length ?? 2);
+        bool saveSteps = options.SaveAt is null && options.SaveSteps;
+        var solution = new OdeSolution(n, t0, t1, options, options.Method.DenseDegree, options.SaveAt?.Length ?? (saveSteps ? 64 : 2));
         if (options.SaveAt is null) y0.CopyTo(solution.AddSaved(t0));
         Span<double> end = stackalloc double[n];
         OdeStatus status = registers.Solve(y0, t0, t1, options, end, solution, out double time, out SolverStats stats);
-        if (options.SaveAt is null) end.CopyTo(solution.AddSaved(time));
+        if (options.SaveAt is null && !saveSteps) end.CopyTo(solution.AddSaved(time));
         solution.Finish(status, time, end, stats);
         return solution;
     }

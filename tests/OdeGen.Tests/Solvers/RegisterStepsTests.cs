@@ -5,8 +5,8 @@ using OdeGen.Tests.TestSystems;
 namespace OdeGen.Tests.Solvers;
 
 /// <summary>
-/// <see cref="RegisterSteps{TState}"/>, the whole solve in a generated system's registers that Ode.Solve takes when the end or
-/// save times are wanted, is a copy of the integrator's stages and step loop for speed: for every explicit tableau it serves, and every way a
+/// <see cref="RegisterSteps{TState}"/>, the whole solve in a generated system's registers that Ode.Solve takes when the end,
+/// save times or every step are wanted, is a copy of the integrator's stages and step loop for speed: for every explicit tableau it serves, and every way a
 /// solve ends, it must report the integrator's result bit for bit (state, status, time and work).
 /// </summary>
 public class RegisterStepsTests
@@ -87,6 +87,29 @@ public class RegisterStepsTests
 
     [Theory]
     [MemberData(nameof(AdaptiveMethods))]
+    public void SaveSteps_AreTheIntegratorsSteps_BitForBit(string name)
+    {
+        OdeMethod method = OdeMethod.BuiltIn.Single(m => m.Name == name);
+        double[] lorenz = [10, 28, 8.0 / 3];
+        foreach (double? hold in new double?[] { null, 0.5 })
+        {
+            OdeSolution forward = SolveEqualsIntegrator(new Lorenz.RhsSystem(), [1, 1, 1], lorenz, 0, 3,
+                new SolverOptions { Method = method, RelTol = 1e-7, AbsTol = 1e-9, SaveSteps = true, HoldBand = hold });
+            Assert.Equal(forward.Stats.Steps + 1, forward.Times.Length);   // t0 and every accepted step, the end once
+            SolveEqualsIntegrator(new Lorenz.RhsSystem(), [1, 1, 1], lorenz, 3, 0, new SolverOptions { Method = method, SaveSteps = true, HoldBand = hold });
+            SolveEqualsIntegrator(new Pendulum.RhsSystem(), [0.4, -0.1], [1.3, 0.2, 0.7, 1.9], 0, 3, new SolverOptions { Method = method, SaveSteps = true, HoldBand = hold });
+        }
+        // SaveAt wins over SaveSteps; an empty interval; a solve that fails keeps the steps it accepted.
+        SolveEqualsIntegrator(new Lorenz.RhsSystem(), [1, 1, 1], lorenz, 0, 3, new SolverOptions { Method = method, SaveSteps = true, SaveAt = [0, 1.5, 3] });
+        SolveEqualsIntegrator(new Lorenz.RhsSystem(), [1, 1, 1], lorenz, 1, 1, new SolverOptions { Method = method, SaveSteps = true });
+        OdeSolution budget = SolveEqualsIntegrator(new Lorenz.RhsSystem(), [1, 1, 1], lorenz, 0, 10, new SolverOptions { Method = method, MaxSteps = 40, SaveSteps = true });
+        Assert.Equal(OdeStatus.MaxStepsExceeded, budget.Status);
+        OdeSolution blowUp = SolveEqualsIntegrator(new BlowUp.RhsSystem(), [1.0], [1.0], 0, 2, new SolverOptions { Method = method, SaveSteps = true });
+        Assert.NotEqual(OdeStatus.Success, blowUp.Status);
+    }
+
+    [Theory]
+    [MemberData(nameof(AdaptiveMethods))]
     public void Solve_FailsAsTheIntegratorFails(string name)
     {
         OdeMethod method = OdeMethod.BuiltIn.Single(m => m.Name == name);
@@ -130,7 +153,7 @@ public class RegisterStepsTests
         RegisterStages stages = RegisterStages.For(new Lorenz.RhsSystem(), new SolverOptions(), p)!;
         Assert.True(stages.SolvesWhole(new SolverOptions()));
         Assert.True(stages.SolvesWhole(new SolverOptions { SaveAt = [0.5, 1] }));
-        Assert.False(stages.SolvesWhole(new SolverOptions { SaveSteps = true }));
+        Assert.True(stages.SolvesWhole(new SolverOptions { SaveSteps = true }));
         Assert.False(stages.SolvesWhole(new SolverOptions { Dense = true }));
         Assert.False(stages.SolvesWhole(new SolverOptions { FixedStep = 0.01 }));
         Assert.False(stages.SolvesWhole(new SolverOptions { Events = [new OdeEvent((t, y) => y[0] - 5)] }));

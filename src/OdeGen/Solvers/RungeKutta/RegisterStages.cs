@@ -64,7 +64,7 @@ internal abstract class RegisterStages
     /// </summary>
     public bool SolvesWhole(SolverOptions options) =>
         HasStepErrorNorm && Tableau.Stages >= 2 && Tableau.IsAdaptive && Tableau.DenseStageC.Length == 0 && options.FixedStep is null
-        && options.Events is not { Count: > 0 } && !options.SaveSteps && !options.Dense;
+        && options.Events is not { Count: > 0 } && !options.Dense;
 
     /// <summary>
     /// The whole solve from (t0, y0) to t1 in registers (<see cref="RegisterSteps{TState}"/>), when <see cref="SolvesWhole"/>:
@@ -197,7 +197,7 @@ internal sealed class RegisterStages<TState> : RegisterStages where TState : unm
     public override OdeStatus Solve(ReadOnlySpan<double> y0, double t0, double t1, SolverOptions options, Span<double> yEnd,
         OdeSolution solution, out double time, out SolverStats stats)
     {
-        if (!SolvesWhole(options)) throw new ArgumentException("These options need the integrator (events, saving or fixed steps).", nameof(options));
+        if (!SolvesWhole(options)) throw new ArgumentException("These options need the integrator (events, dense output or fixed steps).", nameof(options));
         if (y0.Length != TState.StateCount || yEnd.Length != TState.StateCount)
             throw new ArgumentException($"Expected states of length {TState.StateCount}.", nameof(y0));
         StepControl.ValidateOptions(options);

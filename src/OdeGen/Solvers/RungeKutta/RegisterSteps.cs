@@ -7,8 +7,8 @@ namespace OdeGen.Solvers;
 /// <summary>
 /// A whole adaptive solve of an explicit Runge–Kutta method of at most <see cref="RegisterStages.MaxStages"/> stages in a
 /// system's <see cref="IScalarRegisters{TSelf}"/>: the state, f there, every stage and the candidate stay in registers from
-/// one step to the next. <c>Ode.Solve</c> takes it for small generated systems when it needs the end or save times (no events,
-/// saved steps or dense output); a step that reaches save times stores its stages for the kernel's continuous extension.
+/// one step to the next. <c>Ode.Solve</c> takes it for small generated systems when it needs the end, save times or every step
+/// (no events or dense output); a step that reaches save times stores its stages for the kernel's continuous extension.
 /// </summary>
 /// <remarks>
 /// A deliberate copy, for speed, of two things. (1) The kernel's stages and candidate, as <see cref="RegisterStages{TState}.TryStep"/>
@@ -51,6 +51,7 @@ internal static class RegisterSteps<TState> where TState : unmanaged, IScalarReg
         // Save times (Drive's rule): those at t0 first; then, after each accepted step, those it reached, from its dense output
         // (the kernel's continuous extension on the step's stages, which each attempt stores for that when there are any).
         double[]? saveAt = options.SaveAt;
+        bool saveSteps = saveAt is null && options.SaveSteps;   // every accepted step's state (t0's is the caller's)
         int nextSave = 0;
         if (saveAt is not null) while (nextSave < saveAt.Length && saveAt[nextSave] == t0) y0.CopyTo(solution.AddSaved(saveAt[nextSave++]));
         Span<double> stageRows = saveAt is null ? default : stackalloc double[o.Tableau.Stages * TState.StateCount];
@@ -104,6 +105,7 @@ internal static class RegisterSteps<TState> where TState : unmanaged, IScalarReg
                 {
                     if (saveAt is not null && nextSave < saveAt.Length && direction * (saveAt[nextSave] - tNew) <= 0)
                         nextSave = Save(o, solution, saveAt, nextSave, direction, t, tNew, y, f, candidate, fCandidate, stageRows);
+                    else if (saveSteps) SaveStep(solution, tNew, candidate);
                     y = candidate;
                     f = fCandidate;
                     t = tNew;
@@ -259,6 +261,10 @@ internal static class RegisterSteps<TState> where TState : unmanaged, IScalarReg
         }
         return next;
     }
+
+    // Drive's save of an accepted step's state with SaveSteps. Out of line: the call is on the saving path only.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void SaveStep(OdeSolution solution, double tNew, TState yNew) => TState.Store(yNew, solution.AddSaved(tNew));
 
     private static Span<Lane1> L(Span<double> values) => MemoryMarshal.Cast<double, Lane1>(values);
 
