@@ -133,6 +133,9 @@ public sealed class FixedPointLayer<TFunction>
             {
                 zBar.CopyTo(_u);   // the first Neumann term is a good start
                 var a = new ResolventMap(this);
+                // The residual GMRES returns is ‖∂L/∂z* − (I − ∂g/∂zᵀ)u‖ measured with a product at the u it returns, not its
+                // Arnoldi estimate (which can sit far below the truth when I − ∂g/∂zᵀ is ill-conditioned): it alone decides
+                // Converged, and it is what the report carries.
                 (int products, double residual) = _gmres.Solve(ref a, zBar, _u, Options.BackwardTolerance * scale, Options.BackwardMaxIterations);
                 double relative = scale == 0 ? 0 : residual / scale;
                 bool converged = residual <= Options.BackwardTolerance * scale;
