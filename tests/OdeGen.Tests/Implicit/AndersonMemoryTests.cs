@@ -93,4 +93,59 @@ public class AndersonMemoryTests
         Assert.True(report.Residual <= 1e-14, report.ToString());
         Assert.True(RelativeResidual(n, z) <= (report.IsConverged ? 0 : 1e-14), $"{report}: relative residual {RelativeResidual(n, z):G3}");
     }
+
+    [Fact]
+    public void DependentColumn_IsDroppedWithTheOlderEntries_NotTheWholeHistory()
+    {
+        // Residuals a = (1, 0, 0), b = (0, 1, 0), c = (2, −1, 0): the differences a − c and b − c are parallel, so the
+        // three-entry system is singular. The old mixer restarted from c alone; the drop test keeps b and c, whose best
+        // combination c + ¾(b − c) = (½, ½, 0) is the least-squares answer, and a stays dropped.
+        var mixer = new AndersonMixer(3, 4, regularization: 0, mixing: 1);
+        mixer.Reset();
+        double[][] r = [[1, 0, 0], [0, 1, 0], [2, -1, 0]];
+        double[][] z = [[0.1, 0.2, 0.3], [0.4, -0.5, 0.6], [-0.7, 0.8, 0.9]];
+        double[][] g = [.. z.Select((v, k) => v.Zip(r[k], (x, d) => x + d).ToArray())];
+        double[] next = [];
+        for (int k = 0; k < 3; k++)
+        {
+            next = (double[])z[k].Clone();
+            Assert.False(mixer.Next(next, g[k], r[k]), $"step {k} restarted the history");
+        }
+
+        for (int i = 0; i < 3; i++) Assert.Equal(g[2][i] + (0.75 * (g[1][i] - g[2][i])), next[i], 14);
+
+        // A fourth residual, independent of b and c: the history is now b, c, d (a stays gone), and the step mixes those
+        // three by the constrained least-squares weights, computed independently here.
+        double[] rd = [0.3, 0.2, 1], zd = [1, 1, 1], gd = [1.3, 1.2, 2];
+        next = (double[])zd.Clone();
+        Assert.False(mixer.Next(next, gd, rd));
+        double[,] rows = { { 0, 2, 0.3 }, { 1, -1, 0.2 }, { 0, 0, 1 } };   // columns r_b, r_c, r_d
+        double[] alpha = ConstrainedLeastSquares(rows);
+        for (int i = 0; i < 3; i++)
+        {
+            double expected = (alpha[0] * g[1][i]) + (alpha[1] * g[2][i]) + (alpha[2] * gd[i]);
+            Assert.Equal(expected, next[i], 12);
+        }
+    }
+
+    /// <summary>argmin ‖R·α‖ subject to Σα = 1 for a 3 × 3 R, by the bordered (KKT) system solved independently.</summary>
+    private static double[] ConstrainedLeastSquares(double[,] r)
+    {
+        var kkt = new double[4, 4];
+        for (int i = 0; i < 3; i++)
+        {
+            for (int j = 0; j < 3; j++)
+            {
+                double h = 0;
+                for (int q = 0; q < 3; q++) h += r[q, i] * r[q, j];
+                kkt[i, j] = h;
+            }
+
+            kkt[i, 3] = 1;
+            kkt[3, i] = 1;
+        }
+
+        double[] solution = LinearAlgebra.Solve(kkt, [0, 0, 0, 1]);
+        return solution[..3];
+    }
 }

@@ -23,14 +23,14 @@ public class GmresTests
         }
     }
 
-    /// <summary>Q·diag(σ)·Qᵀ-like: a random orthogonal-ish mix of singular values from 1 down to 1/condition.</summary>
+    /// <summary>Q·diag(σ)·Qᵀ with Q a product of random plane rotations: symmetric, eigenvalues from 1 down to 1/condition.</summary>
     private static double[,] Operator(int n, double condition, int seed)
     {
         var random = new Random(seed);
         var a = new double[n, n];
         for (int i = 0; i < n; i++) a[i, i] = Math.Pow(condition, -(double)i / (n - 1));
 
-        // Two sweeps of random plane rotations on both sides keep the singular values and spread them over every entry.
+        // The same rotation on rows and columns (a similarity) keeps the eigenvalues and spreads them over every entry.
         for (int sweep = 0; sweep < 2 * n; sweep++)
         {
             int p = random.Next(n), q = (p + 1 + random.Next(n - 1)) % n;
