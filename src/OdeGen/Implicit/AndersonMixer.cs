@@ -1,43 +1,64 @@
-using OdeGen.Solvers;
-
 namespace OdeGen.Implicit;
 
 /// <summary>
 /// Anderson acceleration (type II, Walker and Ni 2011): keep the last m iterates zᵢ, images g(zᵢ) and residuals
 /// rᵢ = g(zᵢ) − zᵢ; choose weights α with Σα = 1 that minimise ‖Σ αᵢrᵢ‖² + λ‖α‖², and move to
-/// β·Σ αᵢg(zᵢ) + (1 − β)·Σ αᵢzᵢ. The weights solve the bordered system [0 1ᵀ; 1 H + λI]·[ν; α] = [1; 0] with
-/// H the Gram matrix of the residuals, kept up to date one row per iteration.
+/// β·Σ αᵢg(zᵢ) + (1 − β)·Σ αᵢzᵢ. The Gram matrix H of the residuals is kept up to date one row per iteration; the
+/// constraint is eliminated with the newest entry e as reference (αₑ = 1 − Σ aᵢ over the others), which leaves the
+/// normal equations (DᵀD + λ(I + 11ᵀ))·a = −Dᵀrₑ + λ1 of the differences dᵢ = rᵢ − rₑ, read off H.
 /// </summary>
 /// <remarks>
-/// Safeguard: when the residuals become linearly dependent (H singular and λ = 0, or λ too small to matter) the
-/// weights are meaningless. Then the history restarts from the newest entry alone, which is a plain mixing step;
-/// the search counts it as a restart.
+/// <para>
+/// The history never holds more than n + 1 entries (n the state length): k residuals in ℝⁿ leave k − 1 differences,
+/// and more than n of those are linearly dependent whatever the map, so the least-squares system of a longer history is
+/// singular in exact arithmetic and its extra weights could only add rounding. A memory m &gt; n + 1 therefore behaves
+/// as m = n + 1 (for a linear map, n + 1 entries already make Anderson exact, as GMRES is after n products).
+/// </para>
+/// <para>
+/// Within that cap the differences can still be (nearly) dependent: a map that is locally affine on a subspace, or
+/// residuals at rounding level. The normal equations are factored by Cholesky with the newest difference first, and
+/// the first difference whose part outside the span of the newer ones is too small to survive rounding (see
+/// <see cref="DropTolerance"/>) is dropped together with every older entry, for good: a condition-number based drop of
+/// the oldest columns (Walker and Ni 2011, §5; Fang and Saad 2009), where the whole history used to restart. Only when
+/// nothing but the newest entry is left is the step plain mixing, which the search counts as a restart.
+/// </para>
 /// </remarks>
 internal sealed class AndersonMixer
 {
+    /// <summary>
+    /// A difference dᵢ is kept while its Cholesky pivot (its squared distance from the span of the newer differences)
+    /// exceeds this fraction of ‖rᵢ‖² + ‖rₑ‖²: that sum bounds what rounding spoiled when the entries of DᵀD were formed
+    /// from H (a few ε times it), so a pivot 1e-10 above it leaves the weights about 1e-6 of relative accuracy per column
+    /// (ε/1e-10), where a smaller pivot would hand the step weights made of rounding.
+    /// </summary>
+    internal const double DropTolerance = 1e-10;
+
     private readonly int _n, _m;
     private readonly double _lambda, _beta;
     private readonly double[] _z, _g, _r;     // ring buffers, m rows of length n
     private readonly double[] _gram;          // m × m, indexed by ring slot
-    private readonly double[] _system, _rhs;  // the bordered system, (k + 1)²
-    private readonly int[] _pivots, _slots;
+    private readonly double[] _factor;        // the reduced normal equations and their Cholesky factor, (m − 1)²
+    private readonly double[] _weights;       // a, newest-but-one first
+    private readonly int[] _slots;
     private int _count, _newest;
 
     public AndersonMixer(int length, int memory, double regularization, double mixing)
     {
         _n = length;
-        _m = memory;
+        _m = Memory(memory, length);
         _lambda = regularization;
         _beta = mixing;
-        _z = new double[memory * length];
-        _g = new double[memory * length];
-        _r = new double[memory * length];
-        _gram = new double[memory * memory];
-        _system = new double[(memory + 1) * (memory + 1)];
-        _rhs = new double[memory + 1];
-        _pivots = new int[memory + 1];
-        _slots = new int[memory];
+        _z = new double[_m * length];
+        _g = new double[_m * length];
+        _r = new double[_m * length];
+        _gram = new double[_m * _m];
+        _factor = new double[(_m - 1) * (_m - 1)];
+        _weights = new double[_m - 1];
+        _slots = new int[_m];
     }
+
+    /// <summary>The entries a history of <paramref name="memory"/> over states of <paramref name="length"/> keeps: at most length + 1 (see the remarks).</summary>
+    public static int Memory(int memory, int length) => (int)Math.Min(memory, (long)length + 1);
 
     public void Reset()
     {
@@ -49,26 +70,22 @@ internal sealed class AndersonMixer
     public bool Next(Span<double> z, ReadOnlySpan<double> gz, ReadOnlySpan<double> r)
     {
         Push(z, gz, r);
-        bool restarted = false;
-        if (!Weights())
+        int before = _count;
+        int kept = Weights();
+        _count = kept + 1;   // the dropped entries are the oldest: they leave the ring for good
+
+        // z = β·gₑ + (1 − β)·zₑ + Σ aᵢ·(β·(gᵢ − gₑ) + (1 − β)·(zᵢ − zₑ)), the differences taken entry by entry.
+        ReadOnlySpan<double> ge = _g.AsSpan(_newest * _n, _n), ze = _z.AsSpan(_newest * _n, _n);
+        for (int j = 0; j < _n; j++) z[j] = (_beta * ge[j]) + ((1 - _beta) * ze[j]);
+        for (int c = 0; c < kept; c++)
         {
-            // Keep only the newest entry: its weight is 1 and the step is plain mixing.
-            _count = 1;
-            _slots[0] = _newest;
-            _rhs[1] = 1;
-            restarted = true;
+            double a = _weights[c];
+            int slot = _slots[c];
+            ReadOnlySpan<double> gi = _g.AsSpan(slot * _n, _n), zi = _z.AsSpan(slot * _n, _n);
+            for (int j = 0; j < _n; j++) z[j] += a * ((_beta * (gi[j] - ge[j])) + ((1 - _beta) * (zi[j] - ze[j])));
         }
 
-        z.Clear();
-        for (int i = 0; i < _count; i++)
-        {
-            double a = _rhs[i + 1];
-            int slot = _slots[i];
-            Vectors.AddScaled(z, a * _beta, _g.AsSpan(slot * _n, _n));
-            if (_beta != 1) Vectors.AddScaled(z, a * (1 - _beta), _z.AsSpan(slot * _n, _n));
-        }
-
-        return restarted;
+        return kept == 0 && before > 1;
     }
 
     private void Push(ReadOnlySpan<double> z, ReadOnlySpan<double> gz, ReadOnlySpan<double> r)
@@ -92,45 +109,71 @@ internal sealed class AndersonMixer
     // The slot of the i-th entry, oldest first.
     private int Slot(int i) => ((_newest - _count + 1 + i) % _m + _m) % _m;
 
-    /// <summary>Solves for the weights into _rhs[1..k]; false when the system is singular or the weights are not usable.</summary>
-    private bool Weights()
-    {
-        int k = _count, size = k + 1;
-        for (int i = 0; i < k; i++) _slots[i] = Slot(i);
-        if (k == 1)
-        {
-            _rhs[1] = 1;
-            return true;
-        }
+    private double Gram(int a, int b) => _gram[(a * _m) + b];
 
+    /// <summary>
+    /// Solves for the weights a (into _weights, column c the (c + 1)-th newest entry, slot in _slots[c]); returns how
+    /// many columns were kept: the Cholesky factorisation stops at the first column that fails the drop test.
+    /// </summary>
+    private int Weights()
+    {
+        int columns = _count - 1, e = _newest;
+        if (columns == 0) return 0;
+        for (int c = 0; c < columns; c++) _slots[c] = Slot(columns - 1 - c);
+
+        // λ is relative to the largest squared residual in the window, as FixedPointOptions documents.
         double largest = 0;
-        for (int i = 0; i < k; i++) largest = Math.Max(largest, _gram[(_slots[i] * _m) + _slots[i]]);
-        Span<double> a = _system.AsSpan(0, size * size);
-        a[0] = 0;
-        for (int i = 0; i < k; i++)
+        for (int i = 0; i < _count; i++) largest = Math.Max(largest, Gram(Slot(i), Slot(i)));
+        double lambda = _lambda * largest, hee = Gram(e, e);
+
+        // M = DᵀD + λ(I + 11ᵀ) (lower triangle) and b = −Dᵀrₑ + λ1, with dᵢ·dⱼ = Hᵢⱼ − Hᵢₑ − Hₑⱼ + Hₑₑ.
+        Span<double> l = _factor.AsSpan(0, columns * columns), b = _weights.AsSpan(0, columns);
+        for (int c = 0; c < columns; c++)
         {
-            a[i + 1] = 1;
-            a[(i + 1) * size] = 1;
-            for (int j = 0; j < k; j++)
+            int i = _slots[c];
+            double hie = Gram(i, e);
+            b[c] = -(hie - hee) + lambda;
+            for (int d = 0; d <= c; d++)
             {
-                a[((i + 1) * size) + j + 1] = _gram[(_slots[i] * _m) + _slots[j]] + (i == j ? _lambda * largest : 0);
+                int j = _slots[d];
+                l[(c * columns) + d] = Gram(i, j) - hie - Gram(e, j) + hee + lambda + (c == d ? lambda : 0);
             }
         }
 
-        Span<double> rhs = _rhs.AsSpan(0, size);
-        rhs.Clear();
-        rhs[0] = 1;
-        if (!DenseLU.Factor(a, size, _pivots)) return false;
-        DenseLU.Solve(a, size, _pivots, rhs);
-
-        // Rounding turns an exactly singular system into a nearly singular one with huge, cancelling weights: as unusable.
-        double sum = 0, magnitude = 0;
-        for (int i = 1; i < size; i++)
+        // Cholesky, row by row, newest difference first; stop before the first column that is (nearly) dependent.
+        int kept = 0;
+        for (int c = 0; c < columns; c++)
         {
-            sum += rhs[i];
-            magnitude += Math.Abs(rhs[i]);
+            for (int d = 0; d < c; d++)
+            {
+                double s = l[(c * columns) + d];
+                for (int q = 0; q < d; q++) s -= l[(c * columns) + q] * l[(d * columns) + q];
+                l[(c * columns) + d] = s / l[(d * columns) + d];
+            }
+
+            double pivot = l[(c * columns) + c];
+            for (int q = 0; q < c; q++) pivot -= l[(c * columns) + q] * l[(c * columns) + q];
+            int i = _slots[c];
+            if (!(pivot > DropTolerance * (Gram(i, i) + hee)) || !double.IsFinite(pivot)) break;
+            l[(c * columns) + c] = Math.Sqrt(pivot);
+            kept = c + 1;
         }
 
-        return double.IsFinite(magnitude) && magnitude < 1e8 && Math.Abs(sum - 1) < 1e-6;
+        // L·Lᵀ·a = b on the kept leading block (the leading block of a Cholesky factor is the factor of the leading block).
+        for (int c = 0; c < kept; c++)
+        {
+            double s = b[c];
+            for (int q = 0; q < c; q++) s -= l[(c * columns) + q] * b[q];
+            b[c] = s / l[(c * columns) + c];
+        }
+
+        for (int c = kept - 1; c >= 0; c--)
+        {
+            double s = b[c];
+            for (int q = c + 1; q < kept; q++) s -= l[(q * columns) + c] * b[q];
+            b[c] = s / l[(c * columns) + c];
+        }
+
+        return kept;
     }
 }

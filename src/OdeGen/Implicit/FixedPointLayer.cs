@@ -43,9 +43,9 @@ public sealed class FixedPointLayer<TFunction>
         _u = new double[_n];
         _w = new double[_n];
         _accumulated = new double[_n];
-        _forward = new FixedPointSearch(_n, History(Options.AndersonMemory, Options.MaxIterations, _n, nameof(Options.AndersonMemory), square: true),
-            Options.AndersonRegularization, Options.AndersonMixing, History(Options.BroydenMemory, Options.MaxIterations, _n, nameof(Options.BroydenMemory), square: false));
-        _backward = new FixedPointSearch(_n, History(Options.AndersonMemory, Options.BackwardMaxIterations, _n, nameof(Options.AndersonMemory), square: true),
+        _forward = new FixedPointSearch(_n, History(Options.AndersonMemory, Options.MaxIterations, _n, nameof(Options.AndersonMemory), anderson: true),
+            Options.AndersonRegularization, Options.AndersonMixing, History(Options.BroydenMemory, Options.MaxIterations, _n, nameof(Options.BroydenMemory), anderson: false));
+        _backward = new FixedPointSearch(_n, History(Options.AndersonMemory, Options.BackwardMaxIterations, _n, nameof(Options.AndersonMemory), anderson: true),
             Options.AndersonRegularization, Options.AndersonMixing, 1);
         _gmres = new Gmres(_n, Options.GmresRestart);
         _forwardSettings = new SearchSettings(
@@ -133,6 +133,9 @@ public sealed class FixedPointLayer<TFunction>
             {
                 zBar.CopyTo(_u);   // the first Neumann term is a good start
                 var a = new ResolventMap(this);
+                // The residual GMRES returns is ‖∂L/∂z* − (I − ∂g/∂zᵀ)u‖ measured with a product at the u it returns, not its
+                // Arnoldi estimate (which can sit far below the truth when I − ∂g/∂zᵀ is ill-conditioned): it alone decides
+                // Converged, and it is what the report carries.
                 (int products, double residual) = _gmres.Solve(ref a, zBar, _u, Options.BackwardTolerance * scale, Options.BackwardMaxIterations);
                 double relative = scale == 0 ? 0 : residual / scale;
                 bool converged = residual <= Options.BackwardTolerance * scale;
@@ -185,12 +188,14 @@ public sealed class FixedPointLayer<TFunction>
     }
 
     // The history a search keeps: never more entries than it has iterations (a longer memory is never filled, so the result is
-    // the same bits), and refused when the buffers (memory × n, Anderson's (memory + 1)² system) could not be arrays at all
-    // (int.MaxValue overflowed their sizes: an OverflowException from the constructor).
-    private static int History(int memory, int iterations, int n, string name, bool square)
+    // the same bits), for Anderson never more than n + 1 (AndersonMixer.Memory: more residuals than that are dependent), and
+    // refused when the buffers (memory × n, Anderson's memory² system) could not be arrays at all (int.MaxValue overflowed
+    // their sizes: an OverflowException from the constructor).
+    private static int History(int memory, int iterations, int n, string name, bool anderson)
     {
         int kept = Math.Min(memory, iterations);
-        long size = Math.Max((long)kept * n, square ? (long)(kept + 1) * (kept + 1) : 0);
+        if (anderson) kept = AndersonMixer.Memory(kept, n);
+        long size = Math.Max((long)kept * n, anderson ? (long)kept * kept : 0);
         if (size > Array.MaxLength)
         {
             throw new ArgumentOutOfRangeException(name, memory,

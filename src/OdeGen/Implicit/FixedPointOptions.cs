@@ -63,7 +63,10 @@ public sealed record FixedPointOptions
     /// <summary>Whether <see cref="Tolerance"/> bounds the absolute or the relative residual.</summary>
     public ResidualCriterion Criterion { get; init; } = ResidualCriterion.Relative;
 
-    /// <summary>Anderson's memory m: how many past iterates enter the mixing (≥ 1).</summary>
+    /// <summary>
+    /// Anderson's memory m: how many past iterates enter the mixing (≥ 1). At most n + 1 are kept for n states: more
+    /// residuals than that are linearly dependent, so a longer memory behaves as n + 1.
+    /// </summary>
     public int AndersonMemory { get; init; } = 5;
 
     /// <summary>

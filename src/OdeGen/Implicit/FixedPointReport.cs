@@ -35,6 +35,16 @@ public readonly record struct FixedPointReport(
 }
 
 /// <summary>What the backward pass (the implicit function theorem's linear solve) did.</summary>
+/// <param name="Status">Converged when <paramref name="RelativeResidual"/> met <see cref="FixedPointOptions.BackwardTolerance"/>.</param>
+/// <param name="Method">The backward solve that ran.</param>
+/// <param name="Iterations">
+/// Products (∂g/∂z)ᵀ·v spent: for GMRES every product, the ones that measure the true residual at the end of each cycle
+/// included; for Anderson and the iteration the evaluations of the map u ↦ ∂L/∂z* + (∂g/∂z)ᵀu.
+/// </param>
+/// <param name="RelativeResidual">
+/// ‖∂L/∂z* − (I − (∂g/∂z)ᵀ)u‖ / ‖∂L/∂z*‖ at the u the gradient is made from, measured by a product (never a solver's own
+/// estimate, such as GMRES's Arnoldi recurrence); 0 for the phantom gradient, which solves no system.
+/// </param>
 public readonly record struct ImplicitBackwardReport(FixedPointStatus Status, ImplicitBackward Method, int Iterations, double RelativeResidual)
 {
     /// <summary>True when the linear solve met its tolerance (the phantom gradient always does: it solves nothing).</summary>

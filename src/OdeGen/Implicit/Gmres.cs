@@ -34,29 +34,38 @@ internal sealed class Gmres
 
     /// <summary>
     /// Improves <paramref name="x"/> (the initial guess in, the solution out) until ‖b − A·x‖ ≤ tolerance or
-    /// <paramref name="maxProducts"/> products are spent. Returns the products used and the last residual norm.
+    /// <paramref name="maxProducts"/> products are spent. Returns the products used (every product, the residual checks
+    /// included) and the true residual norm ‖b − A·x‖ of the returned x, computed with a product, never the estimate.
     /// </summary>
+    /// <remarks>
+    /// The Arnoldi recurrence's |gₖ₊₁| equals the residual only in exact arithmetic: with an ill-conditioned A, or once the
+    /// basis has lost its orthogonality, it keeps falling while ‖b − A·x‖ stalls at about ε·‖A‖·‖x‖, so a solve that stops on
+    /// it can call a wrong x converged. The estimate therefore only ends a cycle; each cycle ends with one more product that
+    /// measures the true residual (one product reserved for it out of the budget), which alone decides convergence, and a
+    /// true residual above the tolerance restarts from the current x while the budget lasts.
+    /// </remarks>
     public (int Products, double Residual) Solve<TMap>(ref TMap a, ReadOnlySpan<double> b, Span<double> x, double tolerance, int maxProducts)
         where TMap : struct, ILinearMap
     {
         int products = 0;
-        double residual = double.PositiveInfinity;
+        double residual;
         bool singular = false;
-        while (products < maxProducts && !singular)
+        while (true)
         {
-            // r = b − A·x, the first basis vector r/‖r‖.
+            // r = b − A·x, the true residual of the current x, and the first basis vector r/‖r‖.
             Span<double> v0 = _basis.AsSpan(0, _n);
             a.Apply(x, _work);
             products++;
             for (int i = 0; i < _n; i++) v0[i] = b[i] - _work[i];
             residual = Vectors.Norm(v0);
-            if (residual <= tolerance || !double.IsFinite(residual)) break;
+            if (residual <= tolerance || !double.IsFinite(residual) || singular || products >= maxProducts - 1) break;
             for (int i = 0; i < _n; i++) v0[i] /= residual;
             Array.Clear(_g);
             _g[0] = residual;
 
+            // Arnoldi steps while one product stays in the budget for the true residual after the cycle.
             int columns = 0;
-            for (int j = 0; j < _k && products < maxProducts; j++)
+            for (int j = 0; j < _k && products < maxProducts - 1; j++)
             {
                 Span<double> w = _basis.AsSpan((j + 1) * _n, _n);
                 a.Apply(_basis.AsSpan(j * _n, _n), w);
@@ -90,7 +99,6 @@ internal sealed class Gmres
                     // The new column vanished: A maps v_j into the span of the earlier basis vectors and is singular there, so no
                     // combination that includes v_j lowers the residual (the triangular solve would divide by zero). The least-
                     // squares residual stays that of the first j columns, and a restart would meet the same column again.
-                    residual = Math.Abs(_g[j]);
                     singular = true;
                     break;
                 }
@@ -102,8 +110,8 @@ internal sealed class Gmres
                 _g[j + 1] = -_sin[j] * _g[j];
                 _g[j] = _cos[j] * _g[j];
                 columns = j + 1;
-                residual = Math.Abs(_g[j + 1]);
-                if (residual <= tolerance || norm == 0) break;   // converged, or the Krylov space is invariant (exact solution)
+                // The estimate may end the cycle (it says the least-squares solution is good enough), never the solve.
+                if (Math.Abs(_g[j + 1]) <= tolerance || norm == 0) break;   // or the Krylov space is invariant (exact solution)
             }
 
             // x += V·y with H·y = g (upper triangular, back substitution).
@@ -115,7 +123,6 @@ internal sealed class Gmres
             }
 
             for (int j = 0; j < columns; j++) Vectors.AddScaled(x, _y[j], _basis.AsSpan(j * _n, _n));
-            if (residual <= tolerance) break;
         }
 
         return (products, residual);

@@ -58,22 +58,25 @@ public class FixedPointSearchTests
     }
 
     [Fact]
-    public void Anderson_InOneDimension_GoesSingularWithoutRegularization_AndIsSafeguarded()
+    public void Anderson_InOneDimension_KeepsTwoEntries_AndNeedsNoRestartWithoutRegularization()
     {
-        // In one dimension every residual is a multiple of every other: the Gram matrix has rank 1, and with three or
-        // more entries the bordered least-squares system is singular. λ = 0 must be caught (a restart), λ > 0 solves it.
+        // In one dimension every residual is a multiple of every other: with three or more entries the least-squares
+        // system is singular, and with λ = 0 the whole history used to restart (a restart per few steps). Two entries are
+        // all a history in ℝ¹ can use (the secant step), so memory 5 is memory 2, and neither λ = 0 nor λ > 0 restarts.
         const double dottie = 0.7390851332151607;
-        FixedPointReport Run(double lambda, double[] z)
+        FixedPointReport Run(double lambda, int memory, double[] z)
         {
             var layer = new FixedPointLayer<ImplicitCells.CosineFunction>(new ImplicitCells.CosineFunction(),
-                new FixedPointOptions { AndersonRegularization = lambda, AndersonMemory = 5, Fallbacks = [], Criterion = ResidualCriterion.Absolute, Tolerance = 1e-14 });
+                new FixedPointOptions { AndersonRegularization = lambda, AndersonMemory = memory, Fallbacks = [], Criterion = ResidualCriterion.Absolute, Tolerance = 1e-14 });
             return layer.Forward([], [], z);
         }
 
-        double[] plain = new double[1], regularized = new double[1];
-        FixedPointReport withoutLambda = Run(0, plain), withLambda = Run(1e-6, regularized);
-        Assert.True(withoutLambda.Restarts > 0, $"λ = 0 should have needed the safeguard: {withoutLambda}");
+        double[] plain = new double[1], regularized = new double[1], secant = new double[1];
+        FixedPointReport withoutLambda = Run(0, 5, plain), withLambda = Run(1e-6, 5, regularized), twoEntries = Run(0, 2, secant);
         Assert.Equal(FixedPointStatus.Converged, withoutLambda.Status);
+        Assert.Equal(0, withoutLambda.Restarts);
+        Assert.Equal(twoEntries, withoutLambda);
+        Assert.True(withoutLambda.Iterations <= 10, withoutLambda.ToString());   // the secant method's superlinear rate
         Assert.Equal(FixedPointStatus.Converged, withLambda.Status);
         Assert.Equal(0, withLambda.Restarts);
         Assert.Equal(dottie, plain[0], 13);
@@ -153,10 +156,14 @@ public class FixedPointSearchTests
         Assert.Equal(exact, huge);
         for (int i = 0; i < 4; i++) Assert.Equal(expected[i], huge[i], 5);
 
-        // Both int.MaxValue: no array could hold the history, which the message says.
+        // Both int.MaxValue: no array could hold Broyden's history, which the message says. Anderson's keeps n + 1 entries
+        // whatever the memory (more residuals than that are linearly dependent), so it is built and converges.
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => new FixedPointLayer<ImplicitCells.AffineFunction>(new ImplicitCells.AffineFunction(),
-            new FixedPointOptions { Method = method, MaxIterations = int.MaxValue, AndersonMemory = int.MaxValue }));
-        Assert.Equal(nameof(FixedPointOptions.AndersonMemory), e.ParamName);
+            new FixedPointOptions { Method = method, MaxIterations = int.MaxValue, BroydenMemory = int.MaxValue }));
+        Assert.Equal(nameof(FixedPointOptions.BroydenMemory), e.ParamName);
+        FixedPointReport unbounded = new FixedPointLayer<ImplicitCells.AffineFunction>(new ImplicitCells.AffineFunction(),
+            new FixedPointOptions { Method = FixedPointMethod.Anderson, MaxIterations = int.MaxValue, AndersonMemory = int.MaxValue, Tolerance = 1e-6 }).Forward([], p, new double[4]);
+        Assert.True(unbounded.IsConverged, unbounded.ToString());
     }
 
     [Fact]
