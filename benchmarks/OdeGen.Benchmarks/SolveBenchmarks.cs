@@ -105,6 +105,15 @@ public class LorenzSolveBenchmarks
     /// <summary>The same through the integrator (a vector field: no register path), the baseline of <see cref="Dopri5SaveSteps"/>.</summary>
     [Benchmark] public double Dopri5SaveStepsIntegrator() => Ode.Solve(new SystemField<Lorenz.RhsSystem>(_lorenz, Problems.P), Problems.Y0, 0, T, SaveStepsOptions).FinalState[0];
 
+    private SolverOptions? _dense;
+    private SolverOptions DenseOptions => _dense ??= new() { RelTol = MatchedTolerance, AbsTol = MatchedTolerance, Dense = true };
+
+    /// <summary>Ode.Solve, matched accuracy, with dense output (every step's continuous extension kept).</summary>
+    [Benchmark] public double Dopri5Dense() => Ode.Solve(_lorenz, Problems.Y0, Problems.P, 0, T, DenseOptions).FinalState[0];
+
+    /// <summary>The same through the integrator (a vector field: no register path), the baseline of <see cref="Dopri5Dense"/>.</summary>
+    [Benchmark] public double Dopri5DenseIntegrator() => Ode.Solve(new SystemField<Lorenz.RhsSystem>(_lorenz, Problems.P), Problems.Y0, 0, T, DenseOptions).FinalState[0];
+
     /// <summary>The hand-written loop at <see cref="MatchedTolerance"/>.</summary>
     [Benchmark]
     public double HandDopri5Matched()

@@ -86,9 +86,9 @@ public static partial class Ode
         return Drive(integrator, solution, y0, t0, t1, options, p);
     }
 
-    // The whole solve in the system's registers (RegisterSteps): the integrator's result bit for bit, when the end, save times or
-    // every step are wanted. It saves as Drive does: SaveAt's times (during the solve); or t0 and then every accepted step
-    // (SaveSteps, during the solve) or the end.
+    // The whole solve in the system's registers (RegisterSteps): the integrator's result bit for bit, with no events. It saves
+    // as Drive does: SaveAt's times (during the solve); or t0 and then every accepted step (SaveSteps, during the solve) or the
+    // end; and with Dense every accepted step's continuous extension.
     private static OdeSolution SolveInRegisters(RegisterStages registers, ReadOnlySpan<double> y0, double t0, double t1, SolverOptions options)
     {
         int n = y0.Length;

@@ -147,6 +147,24 @@ public class OdeSolveTests(ITestOutputHelper output)
             Assert.Equal(Math.Pow(t, 4), solution.Interpolate(t)[0], 1e-12);
     }
 
+    // The coefficients are kept in chunks of whole steps: across many chunks (n = 300 with Dopri5's quartic: 5 steps a chunk;
+    // 200 steps) each step's θ = 0 is the state saved at its start, bit for bit.
+    [Fact]
+    public void DenseOutput_AtEveryStepsStart_IsTheSavedState_AcrossChunks()
+    {
+        int n = 300;
+        var solution = Ode.Solve(new DecoupledDecayField(n), Enumerable.Range(1, n).Select(i => (double)i).ToArray(), 0, 1,
+            new SolverOptions { Method = OdeMethod.Dopri5, FixedStep = 5e-3, Dense = true, SaveSteps = true }).EnsureSuccess();
+        Assert.Equal(200, solution.Stats.Steps);
+        double[] y = new double[n];
+        for (int k = 0; k < solution.Times.Length - 1; k++)
+        {
+            solution.Interpolate(solution.Times[k], y);
+            for (int q = 0; q < n; q++)
+                Assert.True(BitConverter.DoubleToInt64Bits(solution.State(k)[q]) == BitConverter.DoubleToInt64Bits(y[q]), $"step {k}, y[{q}]");
+        }
+    }
+
     // RK4 has no continuous extension; cubic Hermite from the step's end values and slopes is exact for y = t³.
     [Fact]
     public void RK4_DenseOutput_IsCubicHermite()

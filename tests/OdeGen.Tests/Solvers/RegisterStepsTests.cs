@@ -110,6 +110,41 @@ public class RegisterStepsTests
 
     [Theory]
     [MemberData(nameof(AdaptiveMethods))]
+    public void Dense_IsTheIntegratorsDenseOutput_BitForBit(string name)
+    {
+        OdeMethod method = OdeMethod.BuiltIn.Single(m => m.Name == name);
+        double[] lorenz = [10, 28, 8.0 / 3], pendulum = [1.3, 0.2, 0.7, 1.9];
+        // The dense output between and on the steps, against the integrator's, bit for bit (forwards, backwards, with the band,
+        // with save times and every step saved beside it, and a solve that fails).
+        void DenseEqual<TSystem>(TSystem system, double[] y0, double[] p, double t0, double t1, SolverOptions options) where TSystem : struct, IOdeSystem
+        {
+            OdeSolution fast = SolveEqualsIntegrator(system, y0, p, t0, t1, options);
+            OdeSolution reference = Ode.Solve(new SystemField<TSystem>(system, p), y0, t0, t1, options);
+            Assert.True(fast.HasDenseOutput);
+            double[] a = new double[y0.Length], b = new double[y0.Length];
+            for (int i = 0; i <= 997; i++)
+            {
+                double t = t0 + (reference.FinalTime - t0) * i / 997.0;
+                reference.Interpolate(t, a);
+                fast.Interpolate(t, b);
+                for (int q = 0; q < y0.Length; q++)
+                    Assert.True(BitConverter.DoubleToInt64Bits(a[q]) == BitConverter.DoubleToInt64Bits(b[q]), $"{method.Name}: y[{q}]({t:R}) {a[q]:R} (integrator) vs {b[q]:R}");
+            }
+        }
+        foreach (double? hold in new double?[] { null, 0.5 })
+        {
+            DenseEqual(new Lorenz.RhsSystem(), [1, 1, 1], lorenz, 0, 3, new SolverOptions { Method = method, RelTol = 1e-7, AbsTol = 1e-9, Dense = true, HoldBand = hold });
+            DenseEqual(new Lorenz.RhsSystem(), [1, 1, 1], lorenz, 3, 0, new SolverOptions { Method = method, Dense = true, HoldBand = hold });
+            DenseEqual(new Pendulum.RhsSystem(), [0.4, -0.1], pendulum, 0, 3, new SolverOptions { Method = method, Dense = true, HoldBand = hold, SaveAt = [0, 0.5, 2.5] });
+            DenseEqual(new Pendulum.RhsSystem(), [0.4, -0.1], pendulum, 0, 3, new SolverOptions { Method = method, Dense = true, HoldBand = hold, SaveSteps = true });
+        }
+        OdeSolution budget = SolveEqualsIntegrator(new Lorenz.RhsSystem(), [1, 1, 1], lorenz, 0, 10, new SolverOptions { Method = method, MaxSteps = 40, Dense = true });
+        Assert.Equal(OdeStatus.MaxStepsExceeded, budget.Status);
+        DenseEqual(new Lorenz.RhsSystem(), [1, 1, 1], lorenz, 0, 10, new SolverOptions { Method = method, MaxSteps = 40, Dense = true });
+    }
+
+    [Theory]
+    [MemberData(nameof(AdaptiveMethods))]
     public void Solve_FailsAsTheIntegratorFails(string name)
     {
         OdeMethod method = OdeMethod.BuiltIn.Single(m => m.Name == name);
@@ -154,7 +189,7 @@ public class RegisterStepsTests
         Assert.True(stages.SolvesWhole(new SolverOptions()));
         Assert.True(stages.SolvesWhole(new SolverOptions { SaveAt = [0.5, 1] }));
         Assert.True(stages.SolvesWhole(new SolverOptions { SaveSteps = true }));
-        Assert.False(stages.SolvesWhole(new SolverOptions { Dense = true }));
+        Assert.True(stages.SolvesWhole(new SolverOptions { Dense = true }));
         Assert.False(stages.SolvesWhole(new SolverOptions { FixedStep = 0.01 }));
         Assert.False(stages.SolvesWhole(new SolverOptions { Events = [new OdeEvent((t, y) => y[0] - 5)] }));
     }

@@ -18,6 +18,16 @@ internal readonly struct MonomialField(int k) : IVectorField
     public void Evaluate(double t, ReadOnlySpan<double> y, Span<double> dydt) => dydt[0] = k * Math.Pow(t, k - 1);
 }
 
+/// <summary>y_q' = −(q + 1)/n·y_q for q &lt; n: n independent decays, a field of any size.</summary>
+internal readonly struct DecoupledDecayField(int n) : IVectorField
+{
+    public int Dimension => n;
+    public void Evaluate(double t, ReadOnlySpan<double> y, Span<double> dydt)
+    {
+        for (int q = 0; q < n; q++) dydt[q] = -(q + 1.0) / n * y[q];
+    }
+}
+
 /// <summary>Lorenz as a plain vector field with σ = 10, ρ = 28, β = 8/3.</summary>
 internal readonly struct LorenzField : IVectorField
 {

@@ -59,12 +59,12 @@ internal abstract class RegisterStages
 
     /// <summary>
     /// True when <see cref="Solve"/> serves a solve with <paramref name="options"/>: adaptive steps of a method of at least two
-    /// stages with one error estimate and no dense-only stages, wanting the end or save times (no events, saved steps or dense
-    /// output).
+    /// stages with one error estimate and no dense-only stages, wanting the end, save times, every step or the dense output
+    /// (no events).
     /// </summary>
     public bool SolvesWhole(SolverOptions options) =>
         HasStepErrorNorm && Tableau.Stages >= 2 && Tableau.IsAdaptive && Tableau.DenseStageC.Length == 0 && options.FixedStep is null
-        && options.Events is not { Count: > 0 } && !options.Dense;
+        && options.Events is not { Count: > 0 };
 
     /// <summary>
     /// The whole solve from (t0, y0) to t1 in registers (<see cref="RegisterSteps{TState}"/>), when <see cref="SolvesWhole"/>:
@@ -197,7 +197,7 @@ internal sealed class RegisterStages<TState> : RegisterStages where TState : unm
     public override OdeStatus Solve(ReadOnlySpan<double> y0, double t0, double t1, SolverOptions options, Span<double> yEnd,
         OdeSolution solution, out double time, out SolverStats stats)
     {
-        if (!SolvesWhole(options)) throw new ArgumentException("These options need the integrator (events, dense output or fixed steps).", nameof(options));
+        if (!SolvesWhole(options)) throw new ArgumentException("These options need the integrator (events or fixed steps).", nameof(options));
         if (y0.Length != TState.StateCount || yEnd.Length != TState.StateCount)
             throw new ArgumentException($"Expected states of length {TState.StateCount}.", nameof(y0));
         StepControl.ValidateOptions(options);

@@ -7,8 +7,9 @@ namespace OdeGen.Solvers;
 /// <summary>
 /// A whole adaptive solve of an explicit Runge–Kutta method of at most <see cref="RegisterStages.MaxStages"/> stages in a
 /// system's <see cref="IScalarRegisters{TSelf}"/>: the state, f there, every stage and the candidate stay in registers from
-/// one step to the next. <c>Ode.Solve</c> takes it for small generated systems when it needs the end, save times or every step
-/// (no events or dense output); a step that reaches save times stores its stages for the kernel's continuous extension.
+/// one step to the next. <c>Ode.Solve</c> takes it for small generated systems when it needs the end, save times, every step
+/// or the dense output (no events); a step that reaches save times, or any step of a dense solve, stores its stages for the
+/// continuous extension.
 /// </summary>
 /// <remarks>
 /// A deliberate copy, for speed, of two things. (1) The kernel's stages and candidate, as <see cref="RegisterStages{TState}.TryStep"/>
@@ -52,9 +53,10 @@ internal static class RegisterSteps<TState> where TState : unmanaged, IScalarReg
         // (the kernel's continuous extension on the step's stages, which each attempt stores for that when there are any).
         double[]? saveAt = options.SaveAt;
         bool saveSteps = saveAt is null && options.SaveSteps;   // every accepted step's state (t0's is the caller's)
+        bool dense = options.Dense;                              // every accepted step's continuous extension
         int nextSave = 0;
         if (saveAt is not null) while (nextSave < saveAt.Length && saveAt[nextSave] == t0) y0.CopyTo(solution.AddSaved(saveAt[nextSave++]));
-        Span<double> stageRows = saveAt is null ? default : stackalloc double[o.Tableau.Stages * TState.StateCount];
+        Span<double> stageRows = saveAt is null && !dense ? default : stackalloc double[o.Tableau.Stages * TState.StateCount];
         // f at the start even for an empty interval.
         TState y = TState.Load(y0);
         TState f = TState.Derivative(t0, y, parameters);
@@ -103,6 +105,7 @@ internal static class RegisterSteps<TState> where TState : unmanaged, IScalarReg
                 }
                 if (controller.Decide(finite ? error : double.NaN, h, out double hNext))
                 {
+                    if (dense) SaveDense(o, solution, t, tNew, y, f, candidate, fCandidate, stageRows);
                     if (saveAt is not null && nextSave < saveAt.Length && direction * (saveAt[nextSave] - tNew) <= 0)
                         nextSave = Save(o, solution, saveAt, nextSave, direction, t, tNew, y, f, candidate, fCandidate, stageRows);
                     else if (saveSteps) SaveStep(solution, tNew, candidate);
@@ -260,6 +263,22 @@ internal static class RegisterSteps<TState> where TState : unmanaged, IScalarReg
             else o.Kernel.Interpolate((ts - tPrev) / h, h, L(start), L(end), L(fStart), L(fEnd), L(stageRows), L(slot));
         }
         return next;
+    }
+
+    // Drive's dense output of an accepted step: the coefficients as the integrator's CopyDenseCoefficients writes them (the
+    // shared RungeKuttaDense, called, not copied).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void SaveDense(RegisterStages<TState> o, OdeSolution solution, double tPrev, double tNew,
+        TState yPrev, TState fPrev, TState yNew, TState fNew, Span<double> stageRows)
+    {
+        int n = TState.StateCount;
+        Span<double> start = stackalloc double[n], end = stackalloc double[n], fStart = stackalloc double[n], fEnd = stackalloc double[n];
+        TState.Store(yPrev, start);
+        TState.Store(yNew, end);
+        TState.Store(fPrev, fStart);
+        TState.Store(fNew, fEnd);
+        RungeKuttaDense.Coefficients(o.Tableau, tNew - tPrev, start, end, fStart, fEnd, stageRows, solution.NextDenseStep());
+        solution.EndDenseStep(tNew);
     }
 
     // Drive's save of an accepted step's state with SaveSteps. Out of line: the call is on the saving path only.

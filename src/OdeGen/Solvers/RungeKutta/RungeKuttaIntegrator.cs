@@ -144,28 +144,10 @@ public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator<TField> where 
         int n = _n, degree = DenseDegree;
         if (destination.Length < (degree + 1) * n)
             throw new ArgumentException($"destination must have length at least {(degree + 1) * n} ((DenseDegree + 1)·n), but has length {destination.Length}.", nameof(destination));
-        double h = Time - PreviousTime;
-        _yPrev.AsSpan().CopyTo(destination);
-        if (_tableau.Dense is { } dense)
-        {
-            EnsureExtraStages();
-            int s = _tableau.DenseStages;
-            for (int j = 1; j <= degree; j++)
-            {
-                Span<double> cj = destination.Slice(j * n, n);
-                cj.Clear();
-                for (int i = 0; i < s; i++)
-                {
-                    double w = h * dense[i][j - 1];
-                    if (w == 0) continue;
-                    ReadOnlySpan<double> ki = _k.AsSpan(i * n, n);
-                    for (int q = 0; q < n; q++) cj[q] += w * ki[q];
-                }
-            }
-            return;
-        }
-        EnsureDerivative();
-        HermiteDense.Coefficients(h, _yPrev, _fPrev, _y, _fNext, destination);
+        // The extension's dense-only stages, or Hermite's slope at the end, before the shared arithmetic.
+        if (_tableau.Dense is not null) EnsureExtraStages();
+        else EnsureDerivative();
+        RungeKuttaDense.Coefficients(_tableau, Time - PreviousTime, _yPrev, _y, _fPrev, _fNext, _k, destination);
     }
 
     /// <summary>Sets the counters to zero.</summary>
