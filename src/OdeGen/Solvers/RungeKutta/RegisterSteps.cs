@@ -229,7 +229,10 @@ internal static class RegisterSteps<TState> where TState : unmanaged, IScalarReg
         return error;
     }
 
-    private static void StoreStages(Span<double> rows, int s, in TState k0, in TState k1, in TState k2, in TState k3, in TState k4, in TState k5, in TState k6)
+    // The stages by value and out of line: passed by reference (in), they were address-exposed, and every attempt kept them in
+    // memory (zeroed, stored and reloaded) even when nothing is saved.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void StoreStages(Span<double> rows, int s, TState k0, TState k1, TState k2, TState k3, TState k4, TState k5, TState k6)
     {
         int n = TState.StateCount;
         TState.Store(k0, rows.Slice(0, n));
