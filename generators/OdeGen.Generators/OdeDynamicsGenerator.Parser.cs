@@ -84,6 +84,9 @@ public sealed partial class OdeDynamicsGenerator
         private readonly HashSet<ISymbol> _refusedLocals = new(SymbolEqualityComparer.Default);
         private readonly Dictionary<int, int> _dydt = new();
 
+        /// <summary>The static readonly fields read so far, numbered in order of first use (their IR <see cref="Slot.Field"/> index).</summary>
+        private readonly Dictionary<ISymbol, int> _fields = new(SymbolEqualityComparer.Default);
+
         /// <summary>The method's number type: double, or float when t is float (the float flavour).</summary>
         private readonly SpecialType _real;
         private int _declaredStates, _declaredParameters, _maxState = -1, _maxParameter = -1;
@@ -997,6 +1000,8 @@ public sealed partial class OdeDynamicsGenerator
                     return ReadElement(access);
                 case IdentifierNameSyntax identifier:
                     return Identifier(identifier);
+                case MemberAccessExpressionSyntax member when _semantic.GetSymbolInfo(member, _cancellationToken).Symbol is IFieldSymbol field && IsReadOnlyNumber(field):
+                    return Field(field, member);
                 case InvocationExpressionSyntax invocation:
                     return Call(invocation);
                 case ConditionalExpressionSyntax conditional when _loopMode:
@@ -1054,8 +1059,42 @@ public sealed partial class OdeDynamicsGenerator
                 return argument;
             }
 
+            if (symbol is IFieldSymbol field && IsReadOnlyNumber(field))
+            {
+                return Field(field, identifier);
+            }
+
             Report(DiagnosticDescriptors.UnsupportedExpression, identifier, Describe(identifier));
             return -1;
+        }
+
+        /// <summary>A static readonly field of the method's number type (a const field is a constant and never comes here).</summary>
+        private bool IsReadOnlyNumber(IFieldSymbol field) =>
+            field is { IsStatic: true, IsReadOnly: true, IsConst: false } && field.Type.SpecialType == _real && !field.ContainingType.IsTupleType;
+
+        /// <summary>
+        /// A static readonly field: a run-time constant, read by its fully qualified name in the generated code (its value is
+        /// not known at compile time, so it is not folded), with derivative 0. The generated struct is nested in the marked
+        /// method's type, so a field the method can see is one it can see, except a field only a helper in another type can
+        /// see (ODE0004 there).
+        /// </summary>
+        private int Field(IFieldSymbol field, ExpressionSyntax at)
+        {
+            if (!_semantic.IsAccessible(_syntax.SpanStart, field))
+            {
+                Report(DiagnosticDescriptors.UnsupportedExpression, at,
+                    $"The field '{field.Name}', which the {AttributeText} method cannot see (make it internal, or pass it in an argument)");
+                return -1;
+            }
+
+            if (!_fields.TryGetValue(field, out int number))
+            {
+                number = _fields.Count;
+                _fields.Add(field, number);
+            }
+
+            string name = SyntaxFacts.GetKeywordKind(field.Name) != SyntaxKind.None ? "@" + field.Name : field.Name;
+            return _builder.Field(number, field.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "." + name);
         }
 
         /// <summary>y[i], p[k] or an earlier-written dydt[i].</summary>
@@ -1161,7 +1200,7 @@ public sealed partial class OdeDynamicsGenerator
         private static readonly HashSet<string> GenericMathForwarders = new(StringComparer.Ordinal)
         {
             "Sin", "Cos", "Tan", "Exp", "Log", "Log10", "Sqrt", "Cbrt", "Pow", "Tanh", "Sinh", "Cosh",
-            "Atan", "Asin", "Acos", "Atan2", "Abs", "Min", "Max", "FusedMultiplyAdd", "Sign",
+            "Atan", "Asin", "Acos", "Atan2", "Abs", "Min", "Max", "FusedMultiplyAdd", "Sign", "CopySign",
         };
 
         /// <summary>
@@ -1242,6 +1281,8 @@ public sealed partial class OdeDynamicsGenerator
                 AssignmentExpressionSyntax => $"An assignment used as a value ('{expression}')",
                 PostfixUnaryExpressionSyntax or PrefixUnaryExpressionSyntax => $"The expression '{expression}'",
                 CastExpressionSyntax => $"The cast '{expression}'",
+                ElementAccessExpressionSyntax element when _semantic.GetSymbolInfo(element.Expression, _cancellationToken).Symbol is IFieldSymbol array =>
+                    $"An element of the array field '{array.Name}' (its elements can change at run time, unseen by the generator: pass them in {(InHelper ? "an argument" : ParameterName(2))}, or use const or static readonly {(_real == SpecialType.System_Single ? "float" : "double")} fields)",
                 IdentifierNameSyntax when _semantic.GetSymbolInfo(expression, _cancellationToken).Symbol is IFieldSymbol field =>
                     $"The non-const field '{field.Name}' (make it const or pass it in {(InHelper ? "an argument" : ParameterName(2))})",
                 _ => $"The expression '{expression}'{typed}",
