@@ -10,8 +10,8 @@ namespace OdeGen.Generators.Tests.Pipeline;
 public delegate void SingleDynamics(float t, ReadOnlySpan<float> y, ReadOnlySpan<float> p, Span<float> dydt);
 
 /// <summary>
-/// Simple legal C# that outside users wrote and the generator once refused (ODE0004, ODE0005): Math.CopySign,
-/// the generic-math constants (double.Pi, …), static readonly fields. Each is generated as code whose
+/// Simple legal C# that outside users wrote and the generator once refused (ODE0004, ODE0005, ODE0015): Math.CopySign,
+/// the generic-math constants (double.Pi, …), static readonly fields, count-down loops. Each is generated as code whose
 /// Evaluate is the user's method bit for bit, whose derivatives pass finite differences and the dot-product test, whose
 /// lane methods equal the scalar ones at every width, and which equals, bit for bit in every output, the same program
 /// written in a form the generator accepted before. Each runs in float too.
@@ -57,6 +57,12 @@ public class OutsideUserConstructsTests
             "double s = 0;\nfor (int i = 0; i < 3; i++) s += 1.4142135623730951 * y[i] * p[i];\nfor (int i = 0; i < y.Length; i++) dydt[i] = s * 0.75 - y[i] * 1.4142135623730951;",
             "private static readonly double K = Math.Sqrt(2.0);"
         },
+        {
+            "CountDownLoops",
+            "double s = 0;\nfor (int i = 2; i >= 0; i--) s += y[i] * p[i];\nfor (int i = y.Length - 1; i > -1; i -= 1) dydt[i] = s * y[i] - y[(i + 1) % 3];\nfor (int j = 2; j >= 1; --j) dydt[j] += y[j - 1];",
+            "double s = 0;\nfor (int k = 0; k < 3; k++) { int i = 2 - k; s += y[i] * p[i]; }\nfor (int k = 0; k < y.Length; k++) { int i = y.Length - 1 - k; dydt[i] = s * y[i] - y[(i + 1) % 3]; }\nfor (int k = 0; k < 2; k++) { int j = 2 - k; dydt[j] += y[j - 1]; }",
+            ""
+        },
     };
 
     [Theory]
@@ -100,6 +106,65 @@ public class OutsideUserConstructsTests
         Lanes<LaneSingle256>(system, random, name);
         Lanes<LaneSingle512>(system, random, name);
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void LongCountDownLoops_StayLoops_AndEqualTheUpCountingLoopWrittenByHand(bool vectorize)
+    {
+        // 40 trips are not unrolled: the loop, its reverse sweep (counting its step up) and, with VectorizeLoops, the
+        // vectorized form run; an accumulation in the count-down order rounds as the user's method does.
+        string attribute = $"[OdeDynamics(States = 40, Parameters = 40, SecondOrder = true, VectorizeLoops = {(vectorize ? "true" : "false")})]";
+        string down = "double s = 0;\nfor (int i = y.Length - 1; i >= 0; i--) s += y[i] * p[i] / (1 + y[i] * y[i]) * (i + 1);\n"
+            + "for (int i = 39; i > 0; --i) dydt[i] = s * y[i] - y[i - 1] * p[39 - i];\ndydt[0] = s;";
+        string up = "double s = 0;\nfor (int k = 0; k < y.Length; k++) { int i = y.Length - 1 - k; s += y[i] * p[i] / (1 + y[i] * y[i]) * (i + 1); }\n"
+            + "for (int k = 0; k < 39; k++) { int i = 39 - k; dydt[i] = s * y[i] - y[i - 1] * p[39 - i]; }\ndydt[0] = s;";
+        SystemUnderTest s = LegalUserCodeTests.SingleSystem(LongSource(attribute, down));
+        if (!vectorize)
+        {
+            // VectorizeLoops sums TLane.Count partial sums, so f is not the user's order to the bit (the up-counting loop's
+            // neither); the comparison with that loop below holds it to the same code.
+            LegalUserCodeTests.AssertDerivativesRight(s);
+        }
+
+        SecondOrderCheck.All((IOdeSystemSecondOrder)s.System, new Random(40), "count-down loops");
+        SystemUnderTest reference = LegalUserCodeTests.SingleSystem(LongSource(attribute, up));
+        AssertSameOutputs(reference.System, s.System, new Random(41), Array.Empty<double[]>());
+    }
+
+    [Theory]
+    [InlineData("for (int i = 2; i >= 0; [|i++|]) dydt[i] = y[i];", "a loop that counts down must step by 'i--'")]
+    [InlineData("for (int i = 2; i >= 0; [|i -= 2|]) dydt[i] = y[i];", "a loop that counts down must step by 'i--'")]
+    [InlineData("for (int i = 0; i < 3; [|i--|]) dydt[i] = y[i];", "it must step by 'i++'")]
+    [InlineData("for (int i = 2; [|0 <= i|]; i--) dydt[i] = y[i];", "counting down: 'i >= end' or 'i > end'")]
+    public void LoopsThatAreNotCountedUpOrDownByOne_KeepODE0015(string body, string what)
+    {
+        string source = $$"""
+            using OdeGen;
+            public static partial class Sys
+            {
+                [OdeDynamics(States = 3, Parameters = 3)]
+                public static void F(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
+                {
+                    {{body}}
+                }
+            }
+            """;
+        Assert.Contains(what, Parsing.DiagnosticTests.AssertDiagnostic("ODE0015", source).GetMessage(), StringComparison.Ordinal);
+    }
+
+    private static string LongSource(string attribute, string body) => $$"""
+        using OdeGen;
+        namespace Users;
+        public static partial class Long
+        {
+            {{attribute}}
+            public static void Rhs(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
+            {
+                {{body}}
+            }
+        }
+        """;
 
     [Fact]
     public void CopySign_HasAbssSlopeAtPlusAndMinusZero_AndTheSignsSlopeIsZero()
