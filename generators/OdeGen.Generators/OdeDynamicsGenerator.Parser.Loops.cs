@@ -176,7 +176,14 @@ public sealed partial class OdeDynamicsGenerator
             if (access.ArgumentList.Arguments.Count == 1 && _loopMode)
             {
                 ExpressionSyntax argument = access.ArgumentList.Arguments[0].Expression;
-                if (!_semantic.GetConstantValue(argument, _cancellationToken).HasValue && IndexTree(argument) is { } text)
+                int declared = role == 3 && _isFunction ? _declaredOutputs : role == 2 ? _declaredParameters : _declaredStates;
+
+                // y[^k] is y[y.Length - k] (a literal index when the size is declared and k a constant: Index below).
+                IndexExpr? text = argument is PrefixUnaryExpressionSyntax hat && hat.IsKind(SyntaxKind.IndexExpression)
+                    ? (declared > 0 && _semantic.GetConstantValue(hat.Operand, _cancellationToken).HasValue ? null
+                        : IndexTree(hat.Operand) is { } k ? new IndexExpr.Binary(IndexOp.Subtract, role == 3 && _isFunction ? SpanNames.OutputLength : new IndexExpr.Length(role == 2 ? Slot.P : Slot.Y), k) : null)
+                    : !_semantic.GetConstantValue(argument, _cancellationToken).HasValue ? IndexTree(argument) : null;
+                if (text is not null)
                 {
                     ix = text;
                     _dynamicStates |= role == 1 || (role == 3 && !_isFunction);

@@ -588,6 +588,13 @@ public sealed partial class OdeDynamicsGenerator
                 case BlockSyntax block:
                     Statements(block.Statements, topLevel: false);
                     return;
+                case CheckedStatementSyntax context:
+                    if (!IntArithmeticIn(context, context.Keyword.ValueText))
+                    {
+                        Statements(context.Block.Statements, topLevel: false);
+                    }
+
+                    return;
                 case EmptyStatementSyntax:
                     return;
                 case ReturnStatementSyntax { Expression: null } when isLast && topLevel:
@@ -953,6 +960,16 @@ public sealed partial class OdeDynamicsGenerator
                     {
                         e = plus.Operand;
                     }
+                    else if (e is CheckedExpressionSyntax context)
+                    {
+                        if (IntArithmeticIn(context, context.Keyword.ValueText))
+                        {
+                            value = -1;
+                            break;
+                        }
+
+                        e = context.Expression;
+                    }
                     else if (e is BinaryExpressionSyntax binary && BinaryOp(binary) is { } op && IsDouble(binary))
                     {
                         chain.Add((op, binary.Right));
@@ -984,6 +1001,31 @@ public sealed partial class OdeDynamicsGenerator
             {
                 _nesting--;
             }
+        }
+
+        /// <summary>
+        /// Whether <paramref name="context"/>, a checked or unchecked expression or block, holds int arithmetic that is not a
+        /// constant (reported, ODE0004 on the first). Floating-point arithmetic never overflows, so around double code the
+        /// context changes nothing and is read through; the generated code does int arithmetic (indices, loop steps) in the
+        /// project's default context, which would drop the user's overflow checks, so int arithmetic inside it is refused.
+        /// </summary>
+        private bool IntArithmeticIn(SyntaxNode context, string keyword)
+        {
+            foreach (SyntaxNode node in context.DescendantNodes())
+            {
+                if (node is BinaryExpressionSyntax or PrefixUnaryExpressionSyntax or PostfixUnaryExpressionSyntax or CastExpressionSyntax or AssignmentExpressionSyntax
+                    && _semantic.GetTypeInfo(node, _cancellationToken).Type?.SpecialType is SpecialType.System_Int32 or SpecialType.System_Int64
+                        or SpecialType.System_Int16 or SpecialType.System_SByte or SpecialType.System_Byte or SpecialType.System_UInt16
+                        or SpecialType.System_UInt32 or SpecialType.System_UInt64
+                    && !_semantic.GetConstantValue(node, _cancellationToken).HasValue)
+                {
+                    Report(DiagnosticDescriptors.UnsupportedExpression, node,
+                        $"The int arithmetic '{node}' inside '{keyword}' (the generated code does not check its overflow as '{keyword}' would; move it out of the '{keyword}' context, or make it a constant)");
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         /// <summary>Lowers what is not a constant, an index, parentheses, unary plus or a binary operator on doubles.</summary>
@@ -1154,7 +1196,10 @@ public sealed partial class OdeDynamicsGenerator
             }
 
             ExpressionSyntax argument = access.ArgumentList.Arguments[0].Expression;
-            Optional<object?> constant = _semantic.GetConstantValue(argument, _cancellationToken);
+            bool isOutput = isState && _isFunction && Role(_semantic.GetSymbolInfo(access.Expression, _cancellationToken).Symbol) == 3;
+            int declared = isOutput ? _declaredOutputs : isState ? _declaredStates : _declaredParameters;
+            bool fromEnd = argument is PrefixUnaryExpressionSyntax hat && hat.IsKind(SyntaxKind.IndexExpression);
+            Optional<object?> constant = _semantic.GetConstantValue(fromEnd ? ((PrefixUnaryExpressionSyntax)argument).Operand : argument, _cancellationToken);
             if (!constant.HasValue || constant.Value is not (int or long or short or sbyte or byte or uint or ushort))
             {
                 Report(DiagnosticDescriptors.NonConstantIndex, argument, argument.ToString(), span);
@@ -1162,8 +1207,16 @@ public sealed partial class OdeDynamicsGenerator
             }
 
             long index = Convert.ToInt64(constant.Value, System.Globalization.CultureInfo.InvariantCulture);
-            bool isOutput = isState && _isFunction && Role(_semantic.GetSymbolInfo(access.Expression, _cancellationToken).Symbol) == 3;
-            int declared = isOutput ? _declaredOutputs : isState ? _declaredStates : _declaredParameters;
+            if (fromEnd && declared <= 0)
+            {
+                // ^k is span.Length - k; with no declared size the length is inferred from the indices, this one among them.
+                string size = isOutput ? "Outputs" : !isState ? "Parameters" : _isFunction ? "Inputs" : "States";
+                Report(DiagnosticDescriptors.UnsupportedExpression, argument,
+                    $"The index from the end '{argument}' into '{span}' of a length not declared (declare it, [{(_isFunction ? "Differentiable" : "OdeDynamics")}({size} = n)], write the index itself, or use it inside a 'for' loop, where it means {span}.Length - {index})");
+                return -1;
+            }
+
+            index = fromEnd ? declared - index : index;
             if (index < 0 || (declared > 0 && index >= declared) || index >= MaxSize)
             {
                 string length = declared > 0 ? declared.ToString(System.Globalization.CultureInfo.InvariantCulture) : $"inferred from the indices used (at most {MaxSize})";

@@ -10,8 +10,9 @@ namespace OdeGen.Generators.Tests.Pipeline;
 public delegate void SingleDynamics(float t, ReadOnlySpan<float> y, ReadOnlySpan<float> p, Span<float> dydt);
 
 /// <summary>
-/// Simple legal C# that outside users wrote and the generator once refused (ODE0004, ODE0005, ODE0015): Math.CopySign,
-/// the generic-math constants (double.Pi, …), static readonly fields, count-down loops. Each is generated as code whose
+/// Simple legal C# that outside users wrote and the generator once refused (ODE0003, ODE0004, ODE0005, ODE0006, ODE0015):
+/// Math.CopySign, the generic-math constants (double.Pi, …), static readonly fields, count-down loops, checked and unchecked
+/// around double arithmetic, indices from the end (y[^1]). Each is generated as code whose
 /// Evaluate is the user's method bit for bit, whose derivatives pass finite differences and the dot-product test, whose
 /// lane methods equal the scalar ones at every width, and which equals, bit for bit in every output, the same program
 /// written in a form the generator accepted before. Each runs in float too.
@@ -61,6 +62,24 @@ public class OutsideUserConstructsTests
             "CountDownLoops",
             "double s = 0;\nfor (int i = 2; i >= 0; i--) s += y[i] * p[i];\nfor (int i = y.Length - 1; i > -1; i -= 1) dydt[i] = s * y[i] - y[(i + 1) % 3];\nfor (int j = 2; j >= 1; --j) dydt[j] += y[j - 1];",
             "double s = 0;\nfor (int k = 0; k < 3; k++) { int i = 2 - k; s += y[i] * p[i]; }\nfor (int k = 0; k < y.Length; k++) { int i = y.Length - 1 - k; dydt[i] = s * y[i] - y[(i + 1) % 3]; }\nfor (int k = 0; k < 2; k++) { int j = 2 - k; dydt[j] += y[j - 1]; }",
+            ""
+        },
+        {
+            "CheckedAroundDoubleArithmetic",
+            "dydt[0] = checked(y[0] * p[0] - y[1]);\nchecked { double a = y[1] * y[2]; dydt[1] = a + checked(p[1] * y[0]); }\ndydt[2] = unchecked(y[2] * 2) + checked(3 * 4) * y[0];",
+            "dydt[0] = y[0] * p[0] - y[1];\n{ double a = y[1] * y[2]; dydt[1] = a + p[1] * y[0]; }\ndydt[2] = y[2] * 2 + 12 * y[0];",
+            ""
+        },
+        {
+            "IndexFromEnd",
+            "dydt[0] = y[^1] * p[^3];\ndydt[^2] = y[^3] - p[^1];\ndydt[^1] = y[0] * y[^2];",
+            "dydt[0] = y[2] * p[0];\ndydt[1] = y[0] - p[2];\ndydt[2] = y[0] * y[1];",
+            ""
+        },
+        {
+            "IndexFromEndInLoops",
+            "double s = 0;\nfor (int i = 1; i <= 3; i++) s += y[^i] * p[^i];\nfor (int i = 0; i < y.Length; i++) dydt[i] = s * y[^(i + 1)] + p[^1];",
+            "double s = 0;\nfor (int i = 1; i <= 3; i++) s += y[y.Length - i] * p[p.Length - i];\nfor (int i = 0; i < y.Length; i++) dydt[i] = s * y[y.Length - (i + 1)] + p[p.Length - 1];",
             ""
         },
     };
@@ -151,6 +170,28 @@ public class OutsideUserConstructsTests
             }
             """;
         Assert.Contains(what, Parsing.DiagnosticTests.AssertDiagnostic("ODE0015", source).GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("dydt[0] = checked(y[[|i + 1|]] * 2.0);", "The int arithmetic 'i + 1' inside 'checked'")]
+    [InlineData("checked { for (int i = 0; i < 3; [|i++|]) dydt[i] = y[i]; }", "The int arithmetic 'i++' inside 'checked'")]
+    [InlineData("dydt[0] = unchecked(y[0] * ([|i + 1|]));", "The int arithmetic 'i + 1' inside 'unchecked'")]
+    [InlineData("dydt[0] = y[[|^1|]];", "The index from the end '^1' into 'y' of a length not declared (declare it, [OdeDynamics(States = n)]")]
+    public void IntArithmeticInCheckedContexts_AndIndicesFromTheEndOfUndeclaredLengths_GetODE0004(string body, string what)
+    {
+        string source = $$"""
+            using OdeGen;
+            public static partial class Sys
+            {
+                [OdeDynamics]
+                public static void F(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
+                {
+                    int i = 0;
+                    {{body}}
+                }
+            }
+            """;
+        Assert.StartsWith(what, Parsing.DiagnosticTests.AssertDiagnostic("ODE0004", source).GetMessage(), StringComparison.Ordinal);
     }
 
     private static string LongSource(string attribute, string body) => $$"""
