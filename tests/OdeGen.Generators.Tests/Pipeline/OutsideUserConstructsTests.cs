@@ -90,6 +90,7 @@ public class OutsideUserConstructsTests
     {
         SystemUnderTest s = LegalUserCodeTests.SingleSystem(Source("C", body, members));
         LegalUserCodeTests.AssertDerivativesRight(s);
+        SecondOrderCheck.All((IOdeSystemSecondOrder)s.System, new Random(name.Length + 2), name);
         SystemUnderTest reference = LegalUserCodeTests.SingleSystem(Source("C", equivalent, members));
         AssertSameOutputs(reference.System, s.System, new Random(name.Length), Edges(name));
     }
@@ -271,6 +272,26 @@ public class OutsideUserConstructsTests
         Incrementality.AssertAllStepsCached(run.Driver.RunGenerators(compilation.Clone()).GetRunResult());
     }
 
+    [Fact]
+    public void GeneratedLoops_MatchSnapshot()
+    {
+        // A count-down loop (kept: 40 trips), an index from the end in a loop, checked double arithmetic, a field in a loop.
+        string source = LongSource("[OdeDynamics(States = 40, Parameters = 40)]", """
+            double s = 0;
+            for (int i = y.Length - 1; i >= 0; i--) s += checked(y[i] * p[i]) * p[^(i + 1)] * Scale;
+            checked { dydt[0] = s; }
+            for (int i = 39; i > 0; i -= 1) dydt[i] = s * y[i] - y[^1] * Scale;
+            """).Replace("public static partial class Long\n{", "public static partial class Long\n{\n    internal static readonly double Scale = 1.0 / 3.0;", StringComparison.Ordinal);
+        Compilation compilation = GeneratorHarness.Compile(source);
+        GeneratorRun run = GeneratorHarness.Run(compilation);
+        Assert.Empty(run.Result.Diagnostics);
+        Assert.Empty(run.Output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning && !compilation.SyntaxTrees.Contains(d.Location.SourceTree)));
+        string text = string.Join("\n", run.ScalarSources.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => $"// ===== {s.Key} =====\n{s.Value}"));
+        Assert.Contains("for (int iStep = 0; iStep < y.Length; iStep++)", text, StringComparison.Ordinal);
+        Snapshot.Verify("OutsideUserConstructs.Loops", text);
+        Incrementality.AssertAllStepsCached(run.Driver.RunGenerators(compilation.Clone()).GetRunResult());
+    }
+
     [Theory]
     [InlineData("dydt[0] = [|W[0]|] * y[0];", "An element of the array field 'W' (its elements can change at run time, unseen by the generator: pass them in p, or use const or static readonly double fields)")]
     [InlineData("dydt[0] = [|Mutable|] * y[0];", "The non-const field 'Mutable' (make it const or pass it in p)")]
@@ -303,13 +324,13 @@ public class OutsideUserConstructsTests
         Assert.StartsWith(what, message, StringComparison.Ordinal);
     }
 
-    /// <summary>Rhs of <paramref name="body"/> in the partial class <paramref name="type"/> with 3 states and 3 parameters; a class Other with a static readonly Gain.</summary>
+    /// <summary>Rhs of <paramref name="body"/> in the partial class <paramref name="type"/> with 3 states and 3 parameters (and second order); a class Other with a static readonly Gain.</summary>
     internal static string Source(string type, string body, string members) => $$"""
         using OdeGen;
         namespace Users;
         public static partial class {{type}}
         {
-            [OdeDynamics(States = 3, Parameters = 3)]
+            [OdeDynamics(States = 3, Parameters = 3, SecondOrder = true)]
             public static void Rhs(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
             {
                 {{body}}

@@ -6,10 +6,12 @@ namespace Users
 {
     static partial class Snap
     {
-        public readonly partial struct RhsSystem : global::OdeGen.IOdeAugmentedLaneSystem
+        public readonly partial struct RhsSystem : global::OdeGen.IOdeAugmentedLaneSystemSecondOrder
         {
             // The one-sweep methods of RhsSystem: EvaluateVjp is Vjp whose forward sweep also writes f (the primal
             // values the reverse sweep needs are the ones f is made of), for the augmented adjoint dynamics.
+            // EvaluateDivergence is Divergence's sweep writing f too; VjpDivergenceVjp reverses it with f's adjoint
+            // seeded by a and the trace's by s, for a continuous normalizing flow's field and its gradient.
 
             /// <inheritdoc/>
             public double EvaluateVjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, global::System.Span<double> dydt, global::System.Span<double> yBar, global::System.Span<double> pBar)
@@ -90,6 +92,120 @@ namespace Users
                 pBar[0] += v3 * y0;
                 yBar[0] += v3 * p0;
                 return a2 * c2_718281828459045;
+            }
+
+            /// <inheritdoc/>
+            public double EvaluateDivergence(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.Span<double> dydt)
+            {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
+                p = global::OdeGen.GeneratedSpans.Sized(p, Parameters, "p", "Parameters");
+
+                // dydt[0] = Math.CopySign(y[0] * p[0], y[1]) + double.Pi * K;
+                double p0 = p[0];
+                double v1 = y[0] * p0;
+                double y1 = y[1];
+                double v2 = global::System.Math.CopySign(1.0, y1);
+                dydt[0] = global::System.Math.CopySign(v1, y1) + 3.141592653589793 * global::Users.Snap.K;
+
+                // dydt[1] = Other.Gain * double.CopySign(y[1], -1.0) - Math.Tau * y[2];
+                double y2 = y[2];
+                dydt[1] = global::Users.Other.Gain * global::System.Math.CopySign(y1, -1.0) - 6.283185307179586 * y2;
+
+                // dydt[2] = K * Math.Sin(y[2]) + double.E * t;
+                dydt[2] = global::Users.Snap.K * global::System.Math.Sin(y2) + 2.718281828459045 * t;
+                return p0 * (global::System.Math.CopySign(1.0, v1) * v2) + -(v2 * global::Users.Other.Gain) + global::System.Math.Cos(y2) * global::Users.Snap.K;
+            }
+
+            /// <inheritdoc/>
+            public double VjpDivergenceVjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, double s, global::System.Span<double> yBar, global::System.Span<double> pBar)
+            {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
+                p = global::OdeGen.GeneratedSpans.Sized(p, Parameters, "p", "Parameters");
+                a = global::OdeGen.GeneratedSpans.Sized(a, States, "a", "States");
+                yBar = global::OdeGen.GeneratedSpans.Sized(yBar, States, "yBar", "States");
+                pBar = global::OdeGen.GeneratedSpans.Sized(pBar, Parameters, "pBar", "Parameters");
+
+                // dydt[0] = Math.CopySign(y[0] * p[0], y[1]) + double.Pi * K;
+                double y0 = y[0];
+                double p0 = p[0];
+                double v1 = global::System.Math.CopySign(1.0, y[1]);
+                double v2 = global::System.Math.CopySign(1.0, y0 * p0) * v1;
+
+                // dydt[1] = Other.Gain * double.CopySign(y[1], -1.0) - Math.Tau * y[2];
+                double y2 = y[2];
+
+                // adjoint of: dydt[2] = K * Math.Sin(y[2]) + double.E * t;
+                double a2 = a[2];
+
+                // adjoint of: dydt[1] = Other.Gain * double.CopySign(y[1], -1.0) - Math.Tau * y[2];
+                double a1 = a[1];
+                yBar[2] += global::System.Math.FusedMultiplyAdd(-a1, 6.283185307179586, global::System.Math.FusedMultiplyAdd(a2 * global::Users.Snap.K, global::System.Math.Cos(y2), -(s * global::Users.Snap.K * global::System.Math.Sin(y2))));
+
+                // adjoint of: dydt[0] = Math.CopySign(y[0] * p[0], y[1]) + double.Pi * K;
+                double v3 = a[0] * v2;
+                yBar[1] += -(a1 * global::Users.Other.Gain * v1);
+                pBar[0] += global::System.Math.FusedMultiplyAdd(s, v2, v3 * y0);
+                yBar[0] += v3 * p0;
+                return a2 * 2.718281828459045;
+            }
+
+            /// <inheritdoc/>
+            public TLane EvaluateDivergenceLanes<TLane>(double t, global::System.ReadOnlySpan<TLane> y, global::System.ReadOnlySpan<TLane> p, global::System.Span<TLane> dydt)
+                where TLane : unmanaged, global::OdeGen.Lanes.ILane<TLane>
+            {
+                // shared by the lanes: broadcast time and literals
+                TLane tLane = TLane.Create(t);
+                TLane signBit = TLane.Create(-0.0);
+                TLane c1 = TLane.Create(1.0);
+
+                // dydt[0] = Math.CopySign(y[0] * p[0], y[1]) + double.Pi * K;
+                TLane p0 = p[0];
+                TLane v1 = y[0] * p0;
+                TLane y1 = y[1];
+                TLane v2 = TLane.Or(c1, TLane.And(y1, signBit));
+                dydt[0] = TLane.Or(TLane.AndNot(v1, signBit), TLane.And(y1, signBit)) + TLane.Create(3.141592653589793) * TLane.Create(global::Users.Snap.K);
+
+                // dydt[1] = Other.Gain * double.CopySign(y[1], -1.0) - Math.Tau * y[2];
+                TLane y2 = y[2];
+                dydt[1] = TLane.Create(global::Users.Other.Gain) * TLane.Or(TLane.AndNot(y1, signBit), TLane.And(TLane.Create(-1.0), signBit)) - TLane.Create(6.283185307179586) * y2;
+
+                // dydt[2] = K * Math.Sin(y[2]) + double.E * t;
+                dydt[2] = TLane.Create(global::Users.Snap.K) * TLane.Sin(y2) + TLane.Create(2.718281828459045) * tLane;
+                return p0 * (TLane.Or(c1, TLane.And(v1, signBit)) * v2) + -(v2 * TLane.Create(global::Users.Other.Gain)) + TLane.Cos(y2) * TLane.Create(global::Users.Snap.K);
+            }
+
+            /// <inheritdoc/>
+            public TLane VjpDivergenceVjpLanes<TLane>(double t, global::System.ReadOnlySpan<TLane> y, global::System.ReadOnlySpan<TLane> p, global::System.ReadOnlySpan<TLane> a, TLane s, global::System.Span<TLane> yBar, global::System.Span<TLane> pBar)
+                where TLane : unmanaged, global::OdeGen.Lanes.ILane<TLane>
+            {
+                // shared by the lanes: broadcast literals
+                TLane signBit = TLane.Create(-0.0);
+                TLane c1 = TLane.Create(1.0);
+
+                // dydt[0] = Math.CopySign(y[0] * p[0], y[1]) + double.Pi * K;
+                TLane y0 = y[0];
+                TLane p0 = p[0];
+                TLane v1 = TLane.Or(c1, TLane.And(y[1], signBit));
+                TLane v2 = TLane.Or(c1, TLane.And(y0 * p0, signBit)) * v1;
+
+                // dydt[1] = Other.Gain * double.CopySign(y[1], -1.0) - Math.Tau * y[2];
+                TLane y2 = y[2];
+
+                // adjoint of: dydt[2] = K * Math.Sin(y[2]) + double.E * t;
+                TLane a2 = a[2];
+
+                // adjoint of: dydt[1] = Other.Gain * double.CopySign(y[1], -1.0) - Math.Tau * y[2];
+                TLane a1 = a[1];
+                yBar[2] += TLane.FusedMultiplyAdd(-a1, TLane.Create(6.283185307179586), TLane.FusedMultiplyAdd(a2 * TLane.Create(global::Users.Snap.K), TLane.Cos(y2), -(s * TLane.Create(global::Users.Snap.K) * TLane.Sin(y2))));
+
+                // adjoint of: dydt[0] = Math.CopySign(y[0] * p[0], y[1]) + double.Pi * K;
+                TLane v3 = a[0] * v2;
+                yBar[1] += -(a1 * TLane.Create(global::Users.Other.Gain) * v1);
+                pBar[0] += TLane.FusedMultiplyAdd(s, v2, v3 * y0);
+                yBar[0] += v3 * p0;
+                return a2 * TLane.Create(2.718281828459045);
             }
         }
     }
@@ -311,6 +427,121 @@ namespace Users
                     dydt.S2 = global::Users.Snap.K * global::System.Math.Sin(y2) + 2.718281828459045 * t;
                     return dydt;
                 }
+            }
+        }
+    }
+}
+
+// ===== Users.Snap.RhsSystem.SecondOrder.g.cs =====
+// <auto-generated/>
+#nullable enable
+
+namespace Users
+{
+    static partial class Snap
+    {
+        public readonly partial struct RhsSystem : global::OdeGen.IOdeLaneSystemSecondOrder
+        {
+            // The second-order methods of RhsSystem, derived from its own first-order code: Divergence keeps the
+            // diagonal of the forward sweep seeded by unit vectors (direction j keeps output j only), DivergenceVjp
+            // reverses it, Hvp is forward mode over Vjp with a held fixed.
+
+            /// <inheritdoc/>
+            public double Divergence(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p)
+            {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
+                p = global::OdeGen.GeneratedSpans.Sized(p, Parameters, "p", "Parameters");
+
+                // dydt[0] = Math.CopySign(y[0] * p[0], y[1]) + double.Pi * K;
+                double p0 = p[0];
+                double v1 = global::System.Math.CopySign(1.0, y[1]);
+                return p0 * (global::System.Math.CopySign(1.0, y[0] * p0) * v1) + -(v1 * global::Users.Other.Gain) + global::System.Math.Cos(y[2]) * global::Users.Snap.K;
+            }
+
+            /// <inheritdoc/>
+            public double DivergenceVjp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, double s, global::System.Span<double> yBar, global::System.Span<double> pBar)
+            {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
+                p = global::OdeGen.GeneratedSpans.Sized(p, Parameters, "p", "Parameters");
+                yBar = global::OdeGen.GeneratedSpans.Sized(yBar, States, "yBar", "States");
+                pBar = global::OdeGen.GeneratedSpans.Sized(pBar, Parameters, "pBar", "Parameters");
+
+                // adjoint of: dydt[1] = Other.Gain * double.CopySign(y[1], -1.0) - Math.Tau * y[2];
+                yBar[2] += -(s * global::Users.Snap.K * global::System.Math.Sin(y[2]));
+
+                // adjoint of: dydt[0] = Math.CopySign(y[0] * p[0], y[1]) + double.Pi * K;
+                pBar[0] += s * (global::System.Math.CopySign(1.0, y[0] * p[0]) * global::System.Math.CopySign(1.0, y[1]));
+                return 0.0;
+            }
+
+            /// <inheritdoc/>
+            public void Hvp(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.ReadOnlySpan<double> a, double tDot, global::System.ReadOnlySpan<double> yDot, global::System.ReadOnlySpan<double> pDot, global::System.Span<double> yBarDot, global::System.Span<double> pBarDot)
+            {
+                // the spans cut to the system's sizes: with their lengths known, the JIT drops the range checks it can prove
+                y = global::OdeGen.GeneratedSpans.Sized(y, States, "y", "States");
+                p = global::OdeGen.GeneratedSpans.Sized(p, Parameters, "p", "Parameters");
+                yDot = global::OdeGen.GeneratedSpans.Sized(yDot, States, "yDot", "States");
+                pDot = global::OdeGen.GeneratedSpans.Sized(pDot, Parameters, "pDot", "Parameters");
+                a = global::OdeGen.GeneratedSpans.Sized(a, States, "a", "States");
+                yBarDot = global::OdeGen.GeneratedSpans.Sized(yBarDot, States, "yBarDot", "States");
+                pBarDot = global::OdeGen.GeneratedSpans.Sized(pBarDot, Parameters, "pBarDot", "Parameters");
+
+                // adjoint of: dydt[1] = Other.Gain * double.CopySign(y[1], -1.0) - Math.Tau * y[2];
+                yBarDot[2] += -(yDot[2] * global::System.Math.Sin(y[2]) * (a[2] * global::Users.Snap.K));
+
+                // adjoint of: dydt[0] = Math.CopySign(y[0] * p[0], y[1]) + double.Pi * K;
+                double v1 = a[0] * (global::System.Math.CopySign(1.0, y[0] * p[0]) * global::System.Math.CopySign(1.0, y[1]));
+                pBarDot[0] += yDot[0] * v1;
+                yBarDot[0] += pDot[0] * v1;
+            }
+
+            /// <inheritdoc/>
+            public TLane DivergenceLanes<TLane>(double t, global::System.ReadOnlySpan<TLane> y, global::System.ReadOnlySpan<TLane> p)
+                where TLane : unmanaged, global::OdeGen.Lanes.ILane<TLane>
+            {
+                // shared by the lanes: broadcast literals
+                TLane signBit = TLane.Create(-0.0);
+                TLane c1 = TLane.Create(1.0);
+
+                // dydt[0] = Math.CopySign(y[0] * p[0], y[1]) + double.Pi * K;
+                TLane p0 = p[0];
+                TLane v1 = TLane.Or(c1, TLane.And(y[1], signBit));
+                return p0 * (TLane.Or(c1, TLane.And(y[0] * p0, signBit)) * v1) + -(v1 * TLane.Create(global::Users.Other.Gain)) + TLane.Cos(y[2]) * TLane.Create(global::Users.Snap.K);
+            }
+
+            /// <inheritdoc/>
+            public TLane DivergenceVjpLanes<TLane>(double t, global::System.ReadOnlySpan<TLane> y, global::System.ReadOnlySpan<TLane> p, TLane s, global::System.Span<TLane> yBar, global::System.Span<TLane> pBar)
+                where TLane : unmanaged, global::OdeGen.Lanes.ILane<TLane>
+            {
+                // shared by the lanes: broadcast literals
+                TLane signBit = TLane.Create(-0.0);
+                TLane c1 = TLane.Create(1.0);
+
+                // adjoint of: dydt[1] = Other.Gain * double.CopySign(y[1], -1.0) - Math.Tau * y[2];
+                yBar[2] += -(s * TLane.Create(global::Users.Snap.K) * TLane.Sin(y[2]));
+
+                // adjoint of: dydt[0] = Math.CopySign(y[0] * p[0], y[1]) + double.Pi * K;
+                pBar[0] += s * (TLane.Or(c1, TLane.And(y[0] * p[0], signBit)) * TLane.Or(c1, TLane.And(y[1], signBit)));
+                return TLane.Zero;
+            }
+
+            /// <inheritdoc/>
+            public void HvpLanes<TLane>(double t, global::System.ReadOnlySpan<TLane> y, global::System.ReadOnlySpan<TLane> p, global::System.ReadOnlySpan<TLane> a, double tDot, global::System.ReadOnlySpan<TLane> yDot, global::System.ReadOnlySpan<TLane> pDot, global::System.Span<TLane> yBarDot, global::System.Span<TLane> pBarDot)
+                where TLane : unmanaged, global::OdeGen.Lanes.ILane<TLane>
+            {
+                // shared by the lanes: broadcast literals
+                TLane signBit = TLane.Create(-0.0);
+                TLane c1 = TLane.Create(1.0);
+
+                // adjoint of: dydt[1] = Other.Gain * double.CopySign(y[1], -1.0) - Math.Tau * y[2];
+                yBarDot[2] += -(yDot[2] * TLane.Sin(y[2]) * (a[2] * TLane.Create(global::Users.Snap.K)));
+
+                // adjoint of: dydt[0] = Math.CopySign(y[0] * p[0], y[1]) + double.Pi * K;
+                TLane v1 = a[0] * (TLane.Or(c1, TLane.And(y[0] * p[0], signBit)) * TLane.Or(c1, TLane.And(y[1], signBit)));
+                pBarDot[0] += yDot[0] * v1;
+                yBarDot[0] += pDot[0] * v1;
             }
         }
     }
