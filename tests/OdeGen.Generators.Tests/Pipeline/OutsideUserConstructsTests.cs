@@ -1,5 +1,6 @@
 using System.Reflection;
 using Microsoft.CodeAnalysis;
+using OdeGen.Generators.Tests.Functions;
 using OdeGen.Generators.Tests.Infrastructure;
 using OdeGen.Lanes;
 using OdeGen.Testing;
@@ -207,6 +208,45 @@ public class OutsideUserConstructsTests
             }
         }
         """;
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void DifferentiableFunctions_TakeTheConstructsToo(bool loops)
+    {
+        // A [Differentiable] function: x[^1] and y[^1] by the declared Inputs and Outputs (straight-line) or by the spans'
+        // lengths (in loops), a field, CopySign, a count-down loop, checked double arithmetic.
+        string body = loops
+            ? "double s = 0;\nfor (int i = x.Length - 1; i > -1; --i) s += checked(x[i] * p[^1]) * Gain;\nfor (int i = 0; i < y.Length; i++) y[^(i + 1)] = Math.CopySign(s, x[i]) + double.Tau * x[^(i + 1)];"
+            : "y[0] = Math.CopySign(x[^1] * p[0], x[0]) * Gain;\ny[^1] = checked(x[0] * x[^1]) + double.Pi * p[^1];";
+        Assembly assembly = LegalUserCodeTests.Generate($$"""
+            using OdeGen;
+            namespace Users;
+            public static partial class F
+            {
+                private static readonly double Gain = Math.Log(3.0);
+
+                [Differentiable(Inputs = 3, Parameters = 2, Outputs = {{(loops ? 3 : 2)}}, SecondOrder = true)]
+                public static void M(ReadOnlySpan<double> x, ReadOnlySpan<double> p, Span<double> y)
+                {
+                    {{body}}
+                }
+            }
+            """);
+        Type type = assembly.GetType("Users.F+MFunction")!;
+        var g = (IDifferentiableLaneFunctionSecondOrder)Activator.CreateInstance(type)!;
+        FunctionChecks.All(g, type.DeclaringType!.GetMethod("M")!.CreateDelegate<UserFunction>(), new Random(50), "F.M");
+        FunctionChecks.LanesEqualScalar(g, new Random(51), "F.M");
+        FunctionSecondOrderChecks.All(g, new Random(52), "F.M");
+    }
+
+    [Fact]
+    public void ALocalNamedLikeTheCountDownLoopsStep_KeepsItsValue()
+    {
+        SystemUnderTest s = LegalUserCodeTests.SingleSystem(Source("C",
+            "double iStep = y[0] * p[0];\nfor (int i = 2; i >= 0; i--) dydt[i] = iStep * y[i] + i;\nfor (int iStep_ = 0; iStep_ < 1; iStep_++) dydt[0] += iStep;", ""));
+        LegalUserCodeTests.AssertDerivativesRight(s);
+    }
 
     [Fact]
     public void CopySign_HasAbssSlopeAtPlusAndMinusZero_AndTheSignsSlopeIsZero()
