@@ -1129,6 +1129,16 @@ public sealed partial class OdeDynamicsGenerator
                 return -1;
             }
 
+            for (INamedTypeSymbol? owner = field.ContainingType; owner is not null; owner = owner.ContainingType)
+            {
+                if (owner.IsFileLocal)
+                {
+                    Report(DiagnosticDescriptors.UnsupportedExpression, at,
+                        $"The field '{field.Name}' of the file-local type '{owner.Name}', which the generated code, in a file of its own, cannot name (declare it in a type that is not 'file')");
+                    return -1;
+                }
+            }
+
             if (!_fields.TryGetValue(field, out int number))
             {
                 number = _fields.Count;

@@ -336,6 +336,7 @@ public class OutsideUserConstructsTests
     [InlineData("dydt[0] = [|W[0]|] * y[0];", "An element of the array field 'W' (its elements can change at run time, unseen by the generator: pass them in p, or use const or static readonly double fields)")]
     [InlineData("dydt[0] = [|Mutable|] * y[0];", "The non-const field 'Mutable' (make it const or pass it in p)")]
     [InlineData("dydt[0] = Elsewhere.H(y[0]);", "The field 'Hidden', which the [OdeDynamics] method cannot see (make it internal, or pass it in an argument)")]
+    [InlineData("dydt[0] = [|Local.Gain|] * y[0];", "The field 'Gain' of the file-local type 'Local', which the generated code, in a file of its own, cannot name (declare it in a type that is not 'file')")]
     public void FieldsThatAreNotRunTimeConstants_OrNotVisible_KeepODE0004(string body, string what)
     {
         string source = $$"""
@@ -350,6 +351,11 @@ public class OutsideUserConstructsTests
                 {
                     {{body}}
                 }
+            }
+
+            file static class Local
+            {
+                public static readonly double Gain = 2;
             }
 
             public static class Elsewhere
