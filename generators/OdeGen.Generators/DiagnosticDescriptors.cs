@@ -32,7 +32,7 @@ internal static class DiagnosticDescriptors
     /// <summary>ODE0005: a call to something that is not a known differentiable function.</summary>
     public static readonly DiagnosticDescriptor UnsupportedCall = Error("ODE0005",
         "Unsupported method call in an [OdeDynamics] or [Differentiable] method",
-        "Call to '{0}' is not supported; mark your own helper [OdeDifferentiable], or use {1}: Sin, Cos, Tan, Exp, Log, Log10, Sqrt, Cbrt, Pow, Tanh, Sinh, Cosh, Atan, Asin, Acos, Atan2, Abs, Min, Max, Clamp, Sign, FusedMultiplyAdd");
+        "Call to '{0}' is not supported; mark your own helper [OdeDifferentiable], or use {1}: Sin, Cos, Tan, Exp, Log, Log10, Sqrt, Cbrt, Pow, Tanh, Sinh, Cosh, Atan, Asin, Acos, Atan2, Abs, Min, Max, Clamp, Sign, CopySign, FusedMultiplyAdd");
 
     /// <summary>ODE0006: span indices must be known at compile time.</summary>
     public static readonly DiagnosticDescriptor NonConstantIndex = Error("ODE0006",

@@ -30,6 +30,9 @@ public sealed partial class OdeDynamicsGenerator
         private readonly Dictionary<ISymbol, BufferState> _buffers = new(SymbolEqualityComparer.Default);
         private readonly Dictionary<ISymbol, IndexExpr> _intLocals = new(SymbolEqualityComparer.Default);
         private readonly Dictionary<ISymbol, string> _loopVariables = new(SymbolEqualityComparer.Default);
+
+        /// <summary>The variables of count-down loops: the index each one is, in terms of its loop's up-counting variable.</summary>
+        private readonly Dictionary<ISymbol, IndexExpr> _countDownVariables = new(SymbolEqualityComparer.Default);
         private readonly Dictionary<ISymbol, int> _accumulators = new(SymbolEqualityComparer.Default);
         private readonly List<int> _openLoops = new();
 
@@ -123,7 +126,7 @@ public sealed partial class OdeDynamicsGenerator
                     ISymbol? symbol = _semantic.GetSymbolInfo(identifier, _cancellationToken).Symbol;
                     if (symbol is not null && _loopVariables.TryGetValue(symbol, out string? loop))
                     {
-                        return IndexExpr.Of(loop);
+                        return _countDownVariables.TryGetValue(symbol, out IndexExpr? down) ? down : IndexExpr.Of(loop);
                     }
 
                     return symbol is not null && _intLocals.TryGetValue(symbol, out IndexExpr? alias) ? alias : null;
@@ -173,7 +176,14 @@ public sealed partial class OdeDynamicsGenerator
             if (access.ArgumentList.Arguments.Count == 1 && _loopMode)
             {
                 ExpressionSyntax argument = access.ArgumentList.Arguments[0].Expression;
-                if (!_semantic.GetConstantValue(argument, _cancellationToken).HasValue && IndexTree(argument) is { } text)
+                int declared = role == 3 && _isFunction ? _declaredOutputs : role == 2 ? _declaredParameters : _declaredStates;
+
+                // y[^k] is y[y.Length - k] (a literal index when the size is declared and k a constant: Index below).
+                IndexExpr? text = argument is PrefixUnaryExpressionSyntax hat && hat.IsKind(SyntaxKind.IndexExpression)
+                    ? (declared > 0 && _semantic.GetConstantValue(hat.Operand, _cancellationToken).HasValue ? null
+                        : IndexTree(hat.Operand) is { } k ? new IndexExpr.Binary(IndexOp.Subtract, role == 3 && _isFunction ? SpanNames.OutputLength : new IndexExpr.Length(role == 2 ? Slot.P : Slot.Y), k) : null)
+                    : !_semantic.GetConstantValue(argument, _cancellationToken).HasValue ? IndexTree(argument) : null;
+                if (text is not null)
                 {
                     ix = text;
                     _dynamicStates |= role == 1 || (role == 3 && !_isFunction);
@@ -291,10 +301,15 @@ public sealed partial class OdeDynamicsGenerator
 
         // ---- loops --------------------------------------------------------------------------------
 
-        /// <summary><c>for (int i = lo; i &lt; hi; i++) body</c> with bounds that are index expressions.</summary>
+        /// <summary>
+        /// <c>for (int i = lo; i &lt; hi; i++) body</c> with bounds that are index expressions, or a count-down loop
+        /// <c>for (int i = start; i &gt;= end; i--) body</c>, which becomes <c>for (int iStep = 0; iStep &lt; start + 1 - end; iStep++)</c>
+        /// with i read as <c>start - iStep</c>: the same iterations in the same order (so sums round as the user's do), and a
+        /// loop every pass already knows, whose reverse sweep counts iStep down.
+        /// </summary>
         private void ForLoop(ForStatementSyntax loop)
         {
-            if (!LoopHeader(loop, out ILocalSymbol? variable, out IndexExpr? lo, out IndexExpr? hi))
+            if (!LoopHeader(loop, out ILocalSymbol? variable, out IndexExpr? lo, out IndexExpr? hi, out IndexExpr? start))
             {
                 return;
             }
@@ -330,13 +345,19 @@ public sealed partial class OdeDynamicsGenerator
                 }
             }
 
-            string name = Reserved.Contains(variable!.Name) || (_isFunction && FunctionReserved.Contains(variable.Name)) ? variable.Name + "_" : variable.Name;
+            string name = start is not null ? variable!.Name + "Step"
+                : Reserved.Contains(variable!.Name) || (_isFunction && FunctionReserved.Contains(variable.Name)) ? variable.Name + "_" : variable.Name;
             while (_loopVariables.ContainsValue(name))
             {
                 name += "_";   // a helper's loop inlined into a caller's loop of the same variable name: C# has each in its own method
             }
 
             _loopVariables[variable] = name;
+            if (start is not null)
+            {
+                _countDownVariables[variable] = new IndexExpr.Binary(IndexOp.Subtract, start, IndexExpr.Of(name));
+            }
+
             int id = ++_loopCount;
             _builder.For(name, lo!, hi!, reversed: false);
             _openLoops.Add(id);
@@ -345,6 +366,7 @@ public sealed partial class OdeDynamicsGenerator
             _builder.Stmt = stmt;
             _builder.EndFor();
             _loopVariables.Remove(variable);
+            _countDownVariables.Remove(variable);
 
             foreach (ILocalSymbol local in accumulated)
             {
@@ -354,11 +376,14 @@ public sealed partial class OdeDynamicsGenerator
             }
         }
 
-        /// <summary>Checks the loop's shape; reports ODE0015 on the part that does not fit.</summary>
-        private bool LoopHeader(ForStatementSyntax loop, out ILocalSymbol? variable, out IndexExpr? lo, out IndexExpr? hi)
+        /// <summary>
+        /// Checks the loop's shape; reports ODE0015 on the part that does not fit. A count-down loop gets the bounds of its
+        /// up-counting form, 0 and start + 1 - end (end + 1 for '&gt;'), and its <paramref name="start"/>; null for other loops.
+        /// </summary>
+        private bool LoopHeader(ForStatementSyntax loop, out ILocalSymbol? variable, out IndexExpr? lo, out IndexExpr? hi, out IndexExpr? start)
         {
             variable = null;
-            lo = hi = null;
+            lo = hi = start = null;
             VariableDeclaratorSyntax? declarator = loop.Declaration is { Variables.Count: 1 } declaration ? declaration.Variables[0] : null;
             if (declarator?.Initializer is not { } init
                 || _semantic.GetDeclaredSymbol(declarator, _cancellationToken) is not ILocalSymbol local
@@ -377,11 +402,13 @@ public sealed partial class OdeDynamicsGenerator
                 return false;
             }
 
+            bool down = loop.Condition is BinaryExpressionSyntax d2 && (d2.IsKind(SyntaxKind.GreaterThanExpression) || d2.IsKind(SyntaxKind.GreaterThanOrEqualExpression));
             if (loop.Condition is not BinaryExpressionSyntax condition
-                || !condition.IsKind(SyntaxKind.LessThanExpression) && !condition.IsKind(SyntaxKind.LessThanOrEqualExpression)
+                || !condition.IsKind(SyntaxKind.LessThanExpression) && !condition.IsKind(SyntaxKind.LessThanOrEqualExpression) && !down
                 || !SymbolEqualityComparer.Default.Equals(_semantic.GetSymbolInfo(condition.Left, _cancellationToken).Symbol, local))
             {
-                Report(DiagnosticDescriptors.UnsupportedLoop, loop.Condition is { } c ? c : (SyntaxNodeOrToken)loop.ForKeyword, $"its condition must be '{local.Name} < end' or '{local.Name} <= end'");
+                Report(DiagnosticDescriptors.UnsupportedLoop, loop.Condition is { } c ? c : (SyntaxNodeOrToken)loop.ForKeyword,
+                    $"its condition must be '{local.Name} < end' or '{local.Name} <= end' (counting down: '{local.Name} >= end' or '{local.Name} > end')");
                 return false;
             }
 
@@ -392,24 +419,50 @@ public sealed partial class OdeDynamicsGenerator
                 return false;
             }
 
-            hi = condition.IsKind(SyntaxKind.LessThanExpression) ? end : new IndexExpr.Binary(IndexOp.Add, end, IndexExpr.Of(1));
+            if (down)
+            {
+                // i from start down to first (inclusive): trips start + 1 - first, none when start < first.
+                IndexExpr first = condition.IsKind(SyntaxKind.GreaterThanOrEqualExpression) ? end : PlusOne(end);
+                start = lo;
+                lo = IndexExpr.Of(0);
+                hi = new IndexExpr.Binary(IndexOp.Subtract, PlusOne(start), first).Substitute(NoValues);   // folded: 40 - 1 is 39, n - 0 is n
+            }
+            else
+            {
+                hi = condition.IsKind(SyntaxKind.LessThanExpression) ? end : new IndexExpr.Binary(IndexOp.Add, end, IndexExpr.Of(1));
+            }
+
+            SyntaxKind increment = down ? SyntaxKind.PostDecrementExpression : SyntaxKind.PostIncrementExpression;
+            SyntaxKind preIncrement = down ? SyntaxKind.PreDecrementExpression : SyntaxKind.PreIncrementExpression;
+            SyntaxKind addAssign = down ? SyntaxKind.SubtractAssignmentExpression : SyntaxKind.AddAssignmentExpression;
             bool step = loop.Incrementors.Count == 1 && loop.Incrementors[0] switch
             {
-                PostfixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.PostIncrementExpression } post => IsVariable(post.Operand, local),
-                PrefixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.PreIncrementExpression } pre => IsVariable(pre.Operand, local),
-                AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.AddAssignmentExpression } add =>
+                PostfixUnaryExpressionSyntax post when post.IsKind(increment) => IsVariable(post.Operand, local),
+                PrefixUnaryExpressionSyntax pre when pre.IsKind(preIncrement) => IsVariable(pre.Operand, local),
+                AssignmentExpressionSyntax add when add.IsKind(addAssign) =>
                     IsVariable(add.Left, local) && _semantic.GetConstantValue(add.Right, _cancellationToken).Value is 1,
                 _ => false,
             };
             if (!step)
             {
-                Report(DiagnosticDescriptors.UnsupportedLoop, loop.Incrementors.Count > 0 ? loop.Incrementors[0] : (SyntaxNodeOrToken)loop.ForKeyword, $"it must step by '{local.Name}++'");
+                Report(DiagnosticDescriptors.UnsupportedLoop, loop.Incrementors.Count > 0 ? loop.Incrementors[0] : (SyntaxNodeOrToken)loop.ForKeyword,
+                    down ? $"a loop that counts down must step by '{local.Name}--'" : $"it must step by '{local.Name}++'");
                 return false;
             }
 
             // The loop variable is read-only inside the body (assignments to it are ODE0004), so the trip count is fixed.
             return true;
         }
+
+        private static readonly Dictionary<string, int> NoValues = new();
+
+        /// <summary><paramref name="e"/> + 1, written without a new term where it ends in "- 1" or is a literal (y.Length - 1 + 1 is y.Length).</summary>
+        private static IndexExpr PlusOne(IndexExpr e) => e switch
+        {
+            IndexExpr.Constant c => IndexExpr.Of(unchecked(c.Value + 1)),
+            IndexExpr.Binary { Op: IndexOp.Subtract, Right: IndexExpr.Constant { Value: 1 } } b => b.Left,
+            _ => new IndexExpr.Binary(IndexOp.Add, e, IndexExpr.Of(1)),
+        };
 
         private bool IsVariable(ExpressionSyntax expression, ILocalSymbol local) =>
             SymbolEqualityComparer.Default.Equals(_semantic.GetSymbolInfo(expression, _cancellationToken).Symbol, local);

@@ -84,6 +84,9 @@ public sealed partial class OdeDynamicsGenerator
         private readonly HashSet<ISymbol> _refusedLocals = new(SymbolEqualityComparer.Default);
         private readonly Dictionary<int, int> _dydt = new();
 
+        /// <summary>The static readonly fields read so far, numbered in order of first use (their IR <see cref="Slot.Field"/> index).</summary>
+        private readonly Dictionary<ISymbol, int> _fields = new(SymbolEqualityComparer.Default);
+
         /// <summary>The method's number type: double, or float when t is float (the float flavour).</summary>
         private readonly SpecialType _real;
         private int _declaredStates, _declaredParameters, _maxState = -1, _maxParameter = -1;
@@ -585,6 +588,13 @@ public sealed partial class OdeDynamicsGenerator
                 case BlockSyntax block:
                     Statements(block.Statements, topLevel: false);
                     return;
+                case CheckedStatementSyntax context:
+                    if (!IntArithmeticIn(context, context.Keyword.ValueText))
+                    {
+                        Statements(context.Block.Statements, topLevel: false);
+                    }
+
+                    return;
                 case EmptyStatementSyntax:
                     return;
                 case ReturnStatementSyntax { Expression: null } when isLast && topLevel:
@@ -950,6 +960,16 @@ public sealed partial class OdeDynamicsGenerator
                     {
                         e = plus.Operand;
                     }
+                    else if (e is CheckedExpressionSyntax context)
+                    {
+                        if (IntArithmeticIn(context, context.Keyword.ValueText))
+                        {
+                            value = -1;
+                            break;
+                        }
+
+                        e = context.Expression;
+                    }
                     else if (e is BinaryExpressionSyntax binary && BinaryOp(binary) is { } op && IsDouble(binary))
                     {
                         chain.Add((op, binary.Right));
@@ -983,6 +1003,31 @@ public sealed partial class OdeDynamicsGenerator
             }
         }
 
+        /// <summary>
+        /// Whether <paramref name="context"/>, a checked or unchecked expression or block, holds int arithmetic that is not a
+        /// constant (reported, ODE0004 on the first). Floating-point arithmetic never overflows, so around double code the
+        /// context changes nothing and is read through; the generated code does int arithmetic (indices, loop steps) in the
+        /// project's default context, which would drop the user's overflow checks, so int arithmetic inside it is refused.
+        /// </summary>
+        private bool IntArithmeticIn(SyntaxNode context, string keyword)
+        {
+            foreach (SyntaxNode node in context.DescendantNodes())
+            {
+                if (node is BinaryExpressionSyntax or PrefixUnaryExpressionSyntax or PostfixUnaryExpressionSyntax or CastExpressionSyntax or AssignmentExpressionSyntax
+                    && _semantic.GetTypeInfo(node, _cancellationToken).Type?.SpecialType is SpecialType.System_Int32 or SpecialType.System_Int64
+                        or SpecialType.System_Int16 or SpecialType.System_SByte or SpecialType.System_Byte or SpecialType.System_UInt16
+                        or SpecialType.System_UInt32 or SpecialType.System_UInt64
+                    && !_semantic.GetConstantValue(node, _cancellationToken).HasValue)
+                {
+                    Report(DiagnosticDescriptors.UnsupportedExpression, node,
+                        $"The int arithmetic '{node}' inside '{keyword}' (the generated code does not check its overflow as '{keyword}' would; move it out of the '{keyword}' context, or make it a constant)");
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
         /// <summary>Lowers what is not a constant, an index, parentheses, unary plus or a binary operator on doubles.</summary>
         private int LowerOperand(ExpressionSyntax expression)
         {
@@ -997,6 +1042,8 @@ public sealed partial class OdeDynamicsGenerator
                     return ReadElement(access);
                 case IdentifierNameSyntax identifier:
                     return Identifier(identifier);
+                case MemberAccessExpressionSyntax member when _semantic.GetSymbolInfo(member, _cancellationToken).Symbol is IFieldSymbol field && IsReadOnlyNumber(field):
+                    return Field(field, member);
                 case InvocationExpressionSyntax invocation:
                     return Call(invocation);
                 case ConditionalExpressionSyntax conditional when _loopMode:
@@ -1054,8 +1101,52 @@ public sealed partial class OdeDynamicsGenerator
                 return argument;
             }
 
+            if (symbol is IFieldSymbol field && IsReadOnlyNumber(field))
+            {
+                return Field(field, identifier);
+            }
+
             Report(DiagnosticDescriptors.UnsupportedExpression, identifier, Describe(identifier));
             return -1;
+        }
+
+        /// <summary>A static readonly field of the method's number type (a const field is a constant and never comes here).</summary>
+        private bool IsReadOnlyNumber(IFieldSymbol field) =>
+            field is { IsStatic: true, IsReadOnly: true, IsConst: false } && field.Type.SpecialType == _real && !field.ContainingType.IsTupleType;
+
+        /// <summary>
+        /// A static readonly field: a run-time constant, read by its fully qualified name in the generated code (its value is
+        /// not known at compile time, so it is not folded), with derivative 0. The generated struct is nested in the marked
+        /// method's type, so a field the method can see is one it can see, except a field only a helper in another type can
+        /// see (ODE0004 there).
+        /// </summary>
+        private int Field(IFieldSymbol field, ExpressionSyntax at)
+        {
+            if (!_semantic.IsAccessible(_syntax.SpanStart, field))
+            {
+                Report(DiagnosticDescriptors.UnsupportedExpression, at,
+                    $"The field '{field.Name}', which the {AttributeText} method cannot see (make it internal, or pass it in an argument)");
+                return -1;
+            }
+
+            for (INamedTypeSymbol? owner = field.ContainingType; owner is not null; owner = owner.ContainingType)
+            {
+                if (owner.IsFileLocal)
+                {
+                    Report(DiagnosticDescriptors.UnsupportedExpression, at,
+                        $"The field '{field.Name}' of the file-local type '{owner.Name}', which the generated code, in a file of its own, cannot name (declare it in a type that is not 'file')");
+                    return -1;
+                }
+            }
+
+            if (!_fields.TryGetValue(field, out int number))
+            {
+                number = _fields.Count;
+                _fields.Add(field, number);
+            }
+
+            string name = SyntaxFacts.GetKeywordKind(field.Name) != SyntaxKind.None ? "@" + field.Name : field.Name;
+            return _builder.Field(number, field.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "." + name);
         }
 
         /// <summary>y[i], p[k] or an earlier-written dydt[i].</summary>
@@ -1115,7 +1206,10 @@ public sealed partial class OdeDynamicsGenerator
             }
 
             ExpressionSyntax argument = access.ArgumentList.Arguments[0].Expression;
-            Optional<object?> constant = _semantic.GetConstantValue(argument, _cancellationToken);
+            bool isOutput = isState && _isFunction && Role(_semantic.GetSymbolInfo(access.Expression, _cancellationToken).Symbol) == 3;
+            int declared = isOutput ? _declaredOutputs : isState ? _declaredStates : _declaredParameters;
+            bool fromEnd = argument is PrefixUnaryExpressionSyntax hat && hat.IsKind(SyntaxKind.IndexExpression);
+            Optional<object?> constant = _semantic.GetConstantValue(fromEnd ? ((PrefixUnaryExpressionSyntax)argument).Operand : argument, _cancellationToken);
             if (!constant.HasValue || constant.Value is not (int or long or short or sbyte or byte or uint or ushort))
             {
                 Report(DiagnosticDescriptors.NonConstantIndex, argument, argument.ToString(), span);
@@ -1123,8 +1217,16 @@ public sealed partial class OdeDynamicsGenerator
             }
 
             long index = Convert.ToInt64(constant.Value, System.Globalization.CultureInfo.InvariantCulture);
-            bool isOutput = isState && _isFunction && Role(_semantic.GetSymbolInfo(access.Expression, _cancellationToken).Symbol) == 3;
-            int declared = isOutput ? _declaredOutputs : isState ? _declaredStates : _declaredParameters;
+            if (fromEnd && declared <= 0)
+            {
+                // ^k is span.Length - k; with no declared size the length is inferred from the indices, this one among them.
+                string size = isOutput ? "Outputs" : !isState ? "Parameters" : _isFunction ? "Inputs" : "States";
+                Report(DiagnosticDescriptors.UnsupportedExpression, argument,
+                    $"The index from the end '{argument}' into '{span}' of a length not declared (declare it, [{(_isFunction ? "Differentiable" : "OdeDynamics")}({size} = n)], write the index itself, or use it inside a 'for' loop, where it means {span}.Length - {index})");
+                return -1;
+            }
+
+            index = fromEnd ? declared - index : index;
             if (index < 0 || (declared > 0 && index >= declared) || index >= MaxSize)
             {
                 string length = declared > 0 ? declared.ToString(System.Globalization.CultureInfo.InvariantCulture) : $"inferred from the indices used (at most {MaxSize})";
@@ -1161,7 +1263,7 @@ public sealed partial class OdeDynamicsGenerator
         private static readonly HashSet<string> GenericMathForwarders = new(StringComparer.Ordinal)
         {
             "Sin", "Cos", "Tan", "Exp", "Log", "Log10", "Sqrt", "Cbrt", "Pow", "Tanh", "Sinh", "Cosh",
-            "Atan", "Asin", "Acos", "Atan2", "Abs", "Min", "Max", "FusedMultiplyAdd", "Sign",
+            "Atan", "Asin", "Acos", "Atan2", "Abs", "Min", "Max", "FusedMultiplyAdd", "Sign", "CopySign",
         };
 
         /// <summary>
@@ -1242,6 +1344,8 @@ public sealed partial class OdeDynamicsGenerator
                 AssignmentExpressionSyntax => $"An assignment used as a value ('{expression}')",
                 PostfixUnaryExpressionSyntax or PrefixUnaryExpressionSyntax => $"The expression '{expression}'",
                 CastExpressionSyntax => $"The cast '{expression}'",
+                ElementAccessExpressionSyntax element when _semantic.GetSymbolInfo(element.Expression, _cancellationToken).Symbol is IFieldSymbol array =>
+                    $"An element of the array field '{array.Name}' (its elements can change at run time, unseen by the generator: pass them in {(InHelper ? "an argument" : ParameterName(2))}, or use const or static readonly {(_real == SpecialType.System_Single ? "float" : "double")} fields)",
                 IdentifierNameSyntax when _semantic.GetSymbolInfo(expression, _cancellationToken).Symbol is IFieldSymbol field =>
                     $"The non-const field '{field.Name}' (make it const or pass it in {(InHelper ? "an argument" : ParameterName(2))})",
                 _ => $"The expression '{expression}'{typed}",

@@ -55,8 +55,8 @@ internal static class DerivativeRules
             case Fn.Max: return MinMax(b, k, args[1], args[0]);
             case Fn.FusedMultiplyAdd: return k == 2 ? b.Const(1) : args[1 - k];
             case Fn.Clamp: return Clamp(b, k, args);
+            case Fn.CopySign: return k == 0 ? CopySign(b, args) : b.Const(0);
             case Fn.Sign:
-            case Fn.CopySign:
             case Fn.LessOrEqualIndicator:
                 return b.Const(0);                                              // piecewise constant
             default:
@@ -68,6 +68,12 @@ internal static class DerivativeRules
     private static int Pow(IrBuilder b, int k, int[] args, int r) => k == 0
         ? b.Mul(args[1], b.Call(Fn.Pow, args[0], b.Sub(args[1], b.Const(1))))
         : b.Mul(r, b.Call(Fn.Log, args[0]));
+
+    // copysign(x, s) = |x|·sgn(s): ∂x is copysign(1, x)·copysign(1, s), Abs's slope (one side at ±0 by x's sign bit) times
+    // s's sign; ∂s is 0 (a jump at s = ±0). Abs's own slope, CopySign(1, x), has a literal first operand, so k = 0 never
+    // comes here for it and its second derivative is 0 as before.
+    private static int CopySign(IrBuilder b, int[] args) =>
+        b.Mul(b.Call(Fn.CopySign, b.Const(1), args[0]), b.Call(Fn.CopySign, b.Const(1), args[1]));
 
     // atan2(y, x): ∂y = x/(x²+y²), ∂x = -y/(x²+y²).
     private static int Atan2(IrBuilder b, int k, int[] args)

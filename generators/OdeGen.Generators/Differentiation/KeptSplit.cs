@@ -86,7 +86,7 @@ internal static class KeptSplit
                 switch (d.Op)
                 {
                     case Op.Const:
-                    case Op.Input when d.Slot is Slot.T or Slot.Y or Slot.P && (d.Ix is null || d.Ix.Variables().Count == 0):
+                    case Op.Input when d.Slot is Slot.T or Slot.Y or Slot.P or Slot.Field && (d.Ix is null || d.Ix.Variables().Count == 0):
                         kind[o] = Kind.Copied;
                         break;
                     case Op.Buf when d.Slot == Slot.None && x.Op == Op.BufLoad && d.Ix?.ConstantValue is > 0:

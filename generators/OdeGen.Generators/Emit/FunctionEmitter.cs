@@ -452,6 +452,7 @@ internal sealed class FunctionEmitter : ExpressionPrinter
     /// <inheritdoc/>
     protected override (string Text, int Prec) Input(int id, Instr x) =>
         x.Slot == Slot.Index ? ($"({_real})({Ix(x.Ix)})", PrecUnary)
+            : x.Slot == Slot.Field ? (x.Callee!, PrecAtom)
             : (SlotFacts.IsScalar(x.Slot) ? SlotName(x.Slot) : Element(SlotName(x.Slot), x.Slot, Index(x)), PrecAtom);
 
     /// <inheritdoc/>

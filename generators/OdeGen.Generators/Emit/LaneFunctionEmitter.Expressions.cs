@@ -73,6 +73,8 @@ internal sealed partial class LaneFunctionEmitter
                 return ($"TLane.Create(({_number.Real})({Ix(x.Ix)})) + {steps}", PrecAdd);
             case Slot.Index:
                 return ($"TLane.Create(({_number.Real})({Ix(x.Ix)}))", PrecAtom);
+            case Slot.Field:
+                return ($"TLane.Create({x.Callee})", PrecAtom);   // one value for every lane
             case Slot _ when _loop is not null:
                 return (Load(SlotName(x.Slot), Ix(x.Element), _loop.Stride(id)), PrecAtom);
             default:

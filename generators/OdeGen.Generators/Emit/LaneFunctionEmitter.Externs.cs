@@ -83,6 +83,8 @@ internal sealed partial class LaneFunctionEmitter
                     break;
                 case Op.Input when x.Slot == Slot.Index:
                     return $"({_number.Real})({Ix(x.Ix)})";
+                case Op.Input when x.Slot == Slot.Field:
+                    return x.Callee!;
             }
         }
 

@@ -124,7 +124,7 @@ internal enum Fn : byte
     /// <summary>Sign(A) as a number (-1, 0 or 1): piecewise constant, so its derivative is 0.</summary>
     Sign,
 
-    /// <summary>CopySign(A, B): the slope of Abs is CopySign(1, x).</summary>
+    /// <summary>CopySign(A, B): |A| with B's sign bit; the user's Math.CopySign, and the slope of Abs, CopySign(1, x).</summary>
     CopySign,
 
     /// <summary>A &lt;= B ? 1 : 0: the slope of Min and Max, picking the first argument at a tie.</summary>
@@ -156,6 +156,13 @@ internal enum Slot : byte
     /// EvaluateKeepingLanes, read by VjpKeptLanes.
     /// </summary>
     Kept,
+
+    /// <summary>
+    /// A static readonly field of the method's number type, read by its name (<see cref="Instr.Callee"/>, fully qualified):
+    /// a run-time constant, never differentiated, never folded (its value is not known when the generator runs), one
+    /// value for every lane. <see cref="Instr.Index"/> numbers the method's fields, so two fields are never one value.
+    /// </summary>
+    Field,
 }
 
 /// <summary>Which pass created an instruction; the emitter titles the user statement accordingly.</summary>

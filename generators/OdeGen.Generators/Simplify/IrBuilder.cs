@@ -80,6 +80,9 @@ internal sealed class IrBuilder
     [MethodImpl(Hot.Optimize)]
     public int Input(Slot slot, int index, IndexExpr? ix = null) => Intern(Op.Input, -1, -1, -1, 0, Fn.None, slot, index, ix);
 
+    /// <summary>A read of the static readonly field <paramref name="name"/> (fully qualified), the method's field number <paramref name="number"/>.</summary>
+    public int Field(int number, string name) => Intern(Op.Input, -1, -1, -1, 0, Fn.None, Slot.Field, number, callee: name);
+
     /// <summary>-a.</summary>
     [MethodImpl(Hot.Optimize)]
     public int Neg(int a) => Peephole.Neg(this, a) ?? Intern(Op.Neg, a, -1, -1, 0, Fn.None, Slot.None, 0);
@@ -270,7 +273,7 @@ internal sealed class IrBuilder
     }
 
     [MethodImpl(Hot.Optimize)]
-    private int Intern(Op op, int a, int b, int c, double value, Fn fn, Slot slot, int index, IndexExpr? ix = null)
+    private int Intern(Op op, int a, int b, int c, double value, Fn fn, Slot slot, int index, IndexExpr? ix = null, string? callee = null)
     {
         int existing = Known.Find(op, fn, a, b, c, value, slot, index, ix, null);
         if (existing >= 0)
@@ -287,7 +290,7 @@ internal sealed class IrBuilder
         }
 
         // New code keeps the operand order it was given (the user's order, for readability).
-        _body.Add(new Instr(op, a, b, c, value, fn, slot, index, Stmt, Phase, null, ix, Copy: Copy));
+        _body.Add(new Instr(op, a, b, c, value, fn, slot, index, Stmt, Phase, null, ix, Callee: callee, Copy: Copy));
         Known.Add(op, fn, a, b, c, value, slot, index, ix, null, _body.Count - 1);
         return _body.Count - 1;
     }

@@ -1,3 +1,4 @@
+using System;
 using OdeGen.Generators.Ir;
 using System.Runtime.CompilerServices;
 
@@ -152,6 +153,13 @@ internal static class Peephole
         if (fn == Fn.LessOrEqualIndicator && b.IsConst(x) && b.IsConst(y))
         {
             return b.Const(b[x].Value <= b[y].Value ? 1 : 0);
+        }
+
+        // CopySign of two literals is a literal (exact: the magnitude of one with the sign bit of the other).
+        if (fn == Fn.CopySign && b.IsConst(x) && b.IsConst(y))
+        {
+            long magnitude = BitConverter.DoubleToInt64Bits(b[x].Value) & long.MaxValue, sign = BitConverter.DoubleToInt64Bits(b[y].Value) & long.MinValue;
+            return b.Const(BitConverter.Int64BitsToDouble(magnitude | sign));
         }
 
         // An index is an integer, never NaN: [i <= i] is 1.

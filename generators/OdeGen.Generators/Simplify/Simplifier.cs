@@ -65,7 +65,7 @@ internal static class Simplifier
             case Op.Const:
                 return builder.Const(x.Value);
             case Op.Input:
-                return builder.Input(x.Slot, x.Index, x.Ix);
+                return x.Slot == Slot.Field ? builder.Field(x.Index, x.Callee!) : builder.Input(x.Slot, x.Index, x.Ix);
             case Op.Neg:
                 return builder.Neg(map[x.A]);
             case Op.Call:

@@ -91,7 +91,7 @@ public class DiagnosticTests
     [Theory]
     [InlineData("dydt[0] = y[[|Index|]];")]
     [InlineData("dydt[[|Index|]] = y[0];")]
-    [InlineData("dydt[0] = y[[|^1|]];")]
+    [InlineData("dydt[0] = y[[|^Index|]];")]   // ^1 with States undeclared is ODE0004 (OutsideUserConstructsTests)
     public void ODE0006_NonConstantIndex(string body) => AssertDiagnostic("ODE0006", InMethod(body));
 
     [Theory]

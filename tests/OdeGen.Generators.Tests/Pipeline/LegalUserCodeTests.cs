@@ -216,10 +216,10 @@ public class LegalUserCodeTests
     }
 
     /// <summary>Runs the generator on <paramref name="source"/> (legal C#), asserts it reported no error and its output compiles; its one double system.</summary>
-    private static SystemUnderTest SingleSystem(string source) => Assert.Single(CompiledSystems.SystemsOf(Generate(source)).Values);
+    internal static SystemUnderTest SingleSystem(string source) => Assert.Single(CompiledSystems.SystemsOf(Generate(source)).Values);
 
     /// <summary>Runs the generator on <paramref name="source"/> (legal C#), asserts it reported no error and its files no warning; the loaded assembly with its output.</summary>
-    private static Assembly Generate(string source)
+    internal static Assembly Generate(string source)
     {
         Compilation input = GeneratorHarness.Compile(source);
         Assert.Empty(GeneratorHarness.Errors(input));
@@ -236,7 +236,7 @@ public class LegalUserCodeTests
     /// Evaluate is the user's method bit for bit and Jvp's f is Evaluate; Jvp matches central differences; Vjp passes the
     /// dot-product test against Jvp; the lane methods mean the scalar ones at every width.
     /// </summary>
-    private static void AssertDerivativesRight(SystemUnderTest s)
+    internal static void AssertDerivativesRight(SystemUnderTest s)
     {
         int n = s.System.StateCount, m = s.System.ParameterCount;
         var random = new Random(20261206);
