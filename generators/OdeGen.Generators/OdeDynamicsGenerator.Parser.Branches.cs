@@ -32,8 +32,8 @@ public sealed partial class OdeDynamicsGenerator
             var merged = new List<(ILocalSymbol Local, int Variable, int Before)>();
             foreach (AssignmentExpressionSyntax assignment in statement.DescendantNodes().OfType<AssignmentExpressionSyntax>())
             {
-                if (_semantic.GetSymbolInfo(assignment.Left, _cancellationToken).Symbol is ILocalSymbol local
-                    && assignment.Left is IdentifierNameSyntax
+                if (_semantic.GetSymbolInfo(AssignedTo(assignment), _cancellationToken).Symbol is ILocalSymbol local
+                    && AssignedTo(assignment) is IdentifierNameSyntax
                     && local.Type.SpecialType == _real
                     && !_accumulators.ContainsKey(local)
                     && !merged.Any(m => SymbolEqualityComparer.Default.Equals(m.Local, local))

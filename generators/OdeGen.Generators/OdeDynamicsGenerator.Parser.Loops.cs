@@ -323,8 +323,8 @@ public sealed partial class OdeDynamicsGenerator
             var accumulated = new List<ILocalSymbol>();
             foreach (AssignmentExpressionSyntax assignment in loop.Statement.DescendantNodesAndSelf().OfType<AssignmentExpressionSyntax>())
             {
-                if (_semantic.GetSymbolInfo(assignment.Left, _cancellationToken).Symbol is ILocalSymbol local
-                    && assignment.Left is IdentifierNameSyntax
+                if (_semantic.GetSymbolInfo(AssignedTo(assignment), _cancellationToken).Symbol is ILocalSymbol local
+                    && AssignedTo(assignment) is IdentifierNameSyntax
                     && local.Type.SpecialType == _real
                     && !_accumulators.ContainsKey(local)
                     && !accumulated.Contains(local, SymbolEqualityComparer.Default)
@@ -334,7 +334,7 @@ public sealed partial class OdeDynamicsGenerator
                     {
                         if (!_refusedLocals.Contains(local))
                         {
-                            Report(DiagnosticDescriptors.ReadBeforeWrite, assignment.Left, local.Name);
+                            Report(DiagnosticDescriptors.ReadBeforeWrite, AssignedTo(assignment), local.Name);
                         }
 
                         continue;

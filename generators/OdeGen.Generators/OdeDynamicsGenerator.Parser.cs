@@ -715,7 +715,7 @@ public sealed partial class OdeDynamicsGenerator
                 return;
             }
 
-            if (Target(assignment.Left) is not { } target)
+            if (Target(AssignedTo(assignment)) is not { } target)
             {
                 return;
             }
@@ -733,7 +733,7 @@ public sealed partial class OdeDynamicsGenerator
             }
 
             // Compound assignment x op= e means x = x op (e); the old value is read first.
-            int old = op is null ? 0 : ReadTarget(target, assignment.Left);
+            int old = op is null ? 0 : ReadTarget(target, AssignedTo(assignment));
             int value = Lower(assignment.Right);
             if (old < 0 || value < 0)
             {
@@ -808,6 +808,18 @@ public sealed partial class OdeDynamicsGenerator
             }
 
             return text;
+        }
+
+        /// <summary>An assignment's target without its parentheses: (x) = … and ((dydt[0])) += … assign x and dydt[0].</summary>
+        private static ExpressionSyntax AssignedTo(AssignmentExpressionSyntax assignment)
+        {
+            ExpressionSyntax left = assignment.Left;
+            while (left is ParenthesizedExpressionSyntax parenthesized)
+            {
+                left = parenthesized.Expression;
+            }
+
+            return left;
         }
 
         private AssignTarget? Target(ExpressionSyntax left)

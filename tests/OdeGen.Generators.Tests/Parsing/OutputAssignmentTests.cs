@@ -15,6 +15,7 @@ public class OutputAssignmentTests
     [InlineData("[|ds|] = new double[1]; ds[0] = s[0];")]
     [InlineData("ds[0] = s[0]; [|ds|] = ds.Slice(1);")]
     [InlineData("[|ds|] = default;")]
+    [InlineData("([|ds|]) = default;")]
     [InlineData("if (s.Length > 1) { [|ds|] = new double[1]; } ds[0] = s[0];")]
     [InlineData("for (int i = 0; i < s.Length; i++) { ds[i] = s[i]; } [|ds|] = Span<double>.Empty;")]
     public void Dynamics_AssigningTheOutputSpan_IsODE0043_OnItsName_Only(string body) =>

@@ -13,7 +13,7 @@ public delegate void SingleDynamics(float t, ReadOnlySpan<float> y, ReadOnlySpan
 /// <summary>
 /// Simple legal C# that outside users wrote and the generator once refused (ODE0003, ODE0004, ODE0005, ODE0006, ODE0015):
 /// Math.CopySign, the generic-math constants (double.Pi, …), static readonly fields, count-down loops, checked and unchecked
-/// around double arithmetic, indices from the end (y[^1]). Each is generated as code whose
+/// around double arithmetic, indices from the end (y[^1]), parenthesized assignment targets ((x) = …). Each is generated as code whose
 /// Evaluate is the user's method bit for bit, whose derivatives pass finite differences and the dot-product test, whose
 /// lane methods equal the scalar ones at every width, and which equals, bit for bit in every output, the same program
 /// written in a form the generator accepted before. Each runs in float too.
@@ -69,6 +69,12 @@ public class OutsideUserConstructsTests
             "CheckedAroundDoubleArithmetic",
             "dydt[0] = checked(y[0] * p[0] - y[1]);\nchecked { double a = y[1] * y[2]; dydt[1] = a + checked(p[1] * y[0]); }\ndydt[2] = unchecked(y[2] * 2) + checked(3 * 4) * y[0];",
             "dydt[0] = y[0] * p[0] - y[1];\n{ double a = y[1] * y[2]; dydt[1] = a + p[1] * y[0]; }\ndydt[2] = y[2] * 2 + 12 * y[0];",
+            ""
+        },
+        {
+            "ParenthesizedTargets",
+            "double s = 0;\nfor (int i = 0; i < 3; i++) (s) += y[i] * p[i];\ndouble a = y[0];\nif (y[1] > 0) { (a) = y[1] * 2; } else { ((a)) -= p[0]; }\n(dydt[0]) = s * a;\n((dydt[1])) = y[2] - a;\n(dydt[2]) = s;\n(dydt[2]) += y[0];",
+            "double s = 0;\nfor (int i = 0; i < 3; i++) s += y[i] * p[i];\ndouble a = y[0];\nif (y[1] > 0) { a = y[1] * 2; } else { a -= p[0]; }\ndydt[0] = s * a;\ndydt[1] = y[2] - a;\ndydt[2] = s;\ndydt[2] += y[0];",
             ""
         },
         {
