@@ -253,10 +253,7 @@ internal static class RegisterSteps<TState> where TState : unmanaged, IScalarReg
     {
         int n = TState.StateCount;
         Span<double> start = stackalloc double[n], end = stackalloc double[n], fStart = stackalloc double[n], fEnd = stackalloc double[n];
-        TState.Store(yPrev, start);
-        TState.Store(yNew, end);
-        TState.Store(fPrev, fStart);
-        TState.Store(fNew, fEnd);
+        StoreEnds(yPrev, fPrev, yNew, fNew, start, fStart, end, fEnd);
         double h = tNew - tPrev;
         while (next < saveAt.Length && direction * (saveAt[next] - tNew) <= 0)
         {
@@ -276,12 +273,19 @@ internal static class RegisterSteps<TState> where TState : unmanaged, IScalarReg
     {
         int n = TState.StateCount;
         Span<double> start = stackalloc double[n], end = stackalloc double[n], fStart = stackalloc double[n], fEnd = stackalloc double[n];
+        StoreEnds(yPrev, fPrev, yNew, fNew, start, fStart, end, fEnd);
+        RungeKuttaDense.Coefficients(o.Tableau, tNew - tPrev, start, end, fStart, fEnd, stageRows, solution.NextDenseStep());
+        solution.EndDenseStep(tNew);
+    }
+
+    // A step's two ends, values and slopes, as doubles for the span-based continuous extension (Save, SaveDense).
+    private static void StoreEnds(TState yPrev, TState fPrev, TState yNew, TState fNew, Span<double> start, Span<double> fStart,
+        Span<double> end, Span<double> fEnd)
+    {
         TState.Store(yPrev, start);
         TState.Store(yNew, end);
         TState.Store(fPrev, fStart);
         TState.Store(fNew, fEnd);
-        RungeKuttaDense.Coefficients(o.Tableau, tNew - tPrev, start, end, fStart, fEnd, stageRows, solution.NextDenseStep());
-        solution.EndDenseStep(tNew);
     }
 
     // Drive's save of an accepted step's state with SaveSteps. Out of line: the call is on the saving path only.
