@@ -203,11 +203,23 @@ public static class SteadyState
             double scale = Vectors.Norm(dLdy);
             if (!solved) return new SteadyStateGradientReport(FixedPointStatus.Stalled, _dense, _products, double.NaN);
 
-            // The residual of the solve, measured with one more product (cheap next to the solve).
-            TransposeProduct(yStar, Lambda, _trial);
-            for (int i = 0; i < _n; i++) _trial[i] -= dLdy[i];
-            double residual = Vectors.Norm(_trial);
-            double floor = _dense ? ResidualFloor.Of(scale, _jacobianNorm, Vectors.Norm(Lambda)) : _linear.RoundingFloor;
+            double residual, floor;
+            if (_dense)
+            {
+                // LU reports no residual: measure it with one more product (cheap next to the factorisation).
+                TransposeProduct(yStar, Lambda, _trial);
+                for (int i = 0; i < _n; i++) _trial[i] -= dLdy[i];
+                residual = Vectors.Norm(_trial);
+                floor = ResidualFloor.Of(scale, _jacobianNorm, Vectors.Norm(Lambda));
+            }
+            else
+            {
+                // GMRES measured ‖dLdy − (∂f/∂y)ᵀλ‖ at the λ it returned, with this same VJP at y* and this same norm (of the
+                // exact negation of the vector measured here before): a second product would give the same bits.
+                residual = _linear.Residual;
+                floor = _linear.RoundingFloor;
+            }
+
             bool ok = ResidualFloor.Certifies(residual, floor, _options.GradientTolerance * scale);
             return new SteadyStateGradientReport(ok ? FixedPointStatus.Converged : FixedPointStatus.NotConverged, _dense, _products,
                 scale == 0 ? 0 : residual / scale)
