@@ -162,6 +162,50 @@ public class SteadyStateTests
         Assert.InRange(report.RoundingFloor, 1e-17, 1e-3 * 1e-8);   // far below the gradient's tolerance at the defaults
     }
 
+    /// <summary>A = −H·diag(1, 1/√cond, 1/cond)·H with H = I − 2vvᵀ/‖v‖² (v = (1, 2, 3)), and b such that y* = (1, 2, 3).</summary>
+    private static double[] SymmetricFlow(double condition)
+    {
+        double[] v = [1, 2, 3], d = [1, 1 / Math.Sqrt(condition), 1 / condition], p = new double[12];
+        double H(int i, int j) => (i == j ? 1 : 0) - (2 * v[i] * v[j] / 14);
+        for (int i = 0; i < 3; i++)
+        {
+            for (int j = 0; j < 3; j++)
+            {
+                double s = 0;
+                for (int k = 0; k < 3; k++) s -= H(i, k) * d[k] * H(j, k);
+                p[(i * 3) + j] = s;
+            }
+        }
+
+        for (int i = 0; i < 3; i++) p[9 + i] = -((p[i * 3] * 1) + (p[(i * 3) + 1] * 2) + (p[(i * 3) + 2] * 3));
+        return p;
+    }
+
+    // At condition 1e8, λ ≈ 1e8 has a residual no double arithmetic certifies below about 8ε·‖A‖·‖λ‖ ≈ 6e-8·‖c‖, above the
+    // gradient's tolerance (1e-8). Both solves computed residuals below it (GMRES 7e-10 after 500 products, LU 7e-10) while
+    // the exact ones, summed in decimal, were 2.6e-8 and 1.6e-8, and both were reported Converged. At 1e6 the floor is 6e-10.
+    [Theory]
+    [InlineData("Krylov Newton", 1e8, false)]
+    [InlineData("dense Newton", 1e8, false)]
+    [InlineData("Krylov Newton", 1e6, true)]
+    [InlineData("dense Newton", 1e6, true)]
+    public void IllConditionedJacobian_GradientIsNotConverged_BelowTheRoundingFloor(string search, double condition, bool certifiable)
+    {
+        double[] p = SymmetricFlow(condition), c = [0.7, -1.1, 0.4], pBar = new double[12];
+        SteadyStateOptions options = Options(search) with { ThrowOnFailure = false };
+        SteadyStateGradientReport report = SteadyState.Gradient(new ImplicitCells.LinearFlowSystem(), [1.0, 2.0, 3.0], p, c, pBar, options);
+        Assert.Equal(certifiable ? FixedPointStatus.Converged : FixedPointStatus.NotConverged, report.Status);
+        Assert.Equal(certifiable, report.RoundingFloor <= 1e-8);
+        Assert.InRange(report.RoundingFloor, 1e-2 * condition * 1e-16, 1e2 * condition * 1e-16);   // ≈ 8ε·cond
+        Assert.True(report.Products <= (search == "dense Newton" ? 0 : 20), report.ToString());   // GMRES stops at the floor
+        if (certifiable) return;
+
+        Assert.All(pBar, v => Assert.Equal(0, v));
+        var e = Assert.Throws<FixedPointException>(() => SteadyState.Gradient(new ImplicitCells.LinearFlowSystem(), [1.0, 2.0, 3.0], p, c, pBar, options with { ThrowOnFailure = true }));
+        Assert.Contains("below the residual's rounding floor", e.Message, StringComparison.Ordinal);
+        Assert.Contains("achievable relative residual is about", e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void SingularJacobian_HasNoGradient_AndSaysSo()
     {
