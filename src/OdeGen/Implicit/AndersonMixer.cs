@@ -2,7 +2,7 @@ namespace OdeGen.Implicit;
 
 /// <summary>
 /// Anderson acceleration (type II, Walker and Ni 2011): keep the last m iterates zᵢ, images g(zᵢ) and residuals
-/// rᵢ = g(zᵢ) − zᵢ; choose weights α with Σα = 1 that minimise ‖Σ αᵢrᵢ‖² + λ‖α‖², and move to
+/// rᵢ = g(zᵢ) − zᵢ; choose weights α with Σα = 1 that minimise ‖Σ αᵢrᵢ‖² + λ‖rₑ‖²‖α‖² (rₑ the newest), and move to
 /// β·Σ αᵢg(zᵢ) + (1 − β)·Σ αᵢzᵢ. The Gram matrix H of the residuals is kept up to date one row per iteration; the
 /// constraint is eliminated with the newest entry e as reference (αₑ = 1 − Σ aᵢ over the others), which leaves the
 /// normal equations (DᵀD + λ(I + 11ᵀ))·a = −Dᵀrₑ + λ1 of the differences dᵢ = rᵢ − rₑ, read off H.
@@ -121,10 +121,15 @@ internal sealed class AndersonMixer
         if (columns == 0) return 0;
         for (int c = 0; c < columns; c++) _slots[c] = Slot(columns - 1 - c);
 
-        // λ is relative to the largest squared residual in the window, as FixedPointOptions documents.
-        double largest = 0;
-        for (int i = 0; i < _count; i++) largest = Math.Max(largest, Gram(Slot(i), Slot(i)));
-        double lambda = _lambda * largest, hee = Gram(e, e);
+        // λ is relative to the newest squared residual ‖rₑ‖², as FixedPointOptions documents. The objective is ‖rₑ‖²(1 + λ)
+        // at the trivial choice α = eₑ, so at the minimiser λ‖rₑ‖²‖α‖² stays below it: ‖α‖² ≤ (1 + λ)/λ, a bound on the
+        // weights that means the same at every scale of the iteration. The largest residual of the window, the former
+        // reference, is the oldest one while the search converges, larger than ‖rₑ‖ by the whole window's contraction, so a
+        // λ of 1e-8 grew into a pull on the weights near convergence (a 20-state tanh cell with memory 21: 28 evaluations to
+        // 1e-10 against 11 unregularised; now 11). The trace of DᵀD over its size follows the old entries as well
+        // (‖dᵢ‖ ≈ ‖rᵢ‖ there; the same 28), so it is not the scale either.
+        double hee = Gram(e, e);
+        double lambda = _lambda * hee;
 
         // M = DᵀD + λ(I + 11ᵀ) (lower triangle) and b = −Dᵀrₑ + λ1, with dᵢ·dⱼ = Hᵢⱼ − Hᵢₑ − Hₑⱼ + Hₑₑ.
         Span<double> l = _factor.AsSpan(0, columns * columns), b = _weights.AsSpan(0, columns);

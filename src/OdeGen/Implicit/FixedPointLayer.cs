@@ -108,6 +108,12 @@ public sealed class FixedPointLayer<TFunction>
         ImplicitBackwardReport report = Solve(zBar);
         if (!report.IsConverged && Options.ThrowOnFailure)
         {
+            if (report.RoundingFloor > Options.BackwardTolerance)
+            {
+                throw new FixedPointException(FormattableString.Invariant(
+                    $"The backward solve of the implicit layer did not converge: {report}. BackwardTolerance = {Options.BackwardTolerance:G3} is below the residual's rounding floor for this operator: I − (∂g/∂z)ᵀ is so ill-conditioned at z* that forming its product in double errs by about {report.RoundingFloor:G3}·‖∂L/∂z*‖, so no residual can certify less, and the achievable relative residual is about {report.RoundingFloor:G3}. More products cannot help, and a looser tolerance would only accept a gradient that inaccurate: make I − ∂g/∂z better conditioned at the fixed point (smaller weights, Jacobian regularisation) or check that the forward pass found an isolated fixed point."));
+            }
+
             throw new FixedPointException(
                 $"The backward solve of the implicit layer did not converge: {report}. Use Backward = Gmres, raise BackwardMaxIterations, or check that the forward pass converged (I − ∂g/∂z must be invertible).");
         }
@@ -134,13 +140,16 @@ public sealed class FixedPointLayer<TFunction>
                 zBar.CopyTo(_u);   // the first Neumann term is a good start
                 var a = new ResolventMap(this);
                 // The residual GMRES returns is ‖∂L/∂z* − (I − ∂g/∂zᵀ)u‖ measured with a product at the u it returns, not its
-                // Arnoldi estimate (which can sit far below the truth when I − ∂g/∂zᵀ is ill-conditioned): it alone decides
-                // Converged, and it is what the report carries.
-                (int products, double residual) = _gmres.Solve(ref a, zBar, _u, Options.BackwardTolerance * scale, Options.BackwardMaxIterations);
-                double relative = scale == 0 ? 0 : residual / scale;
-                bool converged = residual <= Options.BackwardTolerance * scale;
-                return new ImplicitBackwardReport(converged ? FixedPointStatus.Converged : double.IsFinite(residual) ? FixedPointStatus.NotConverged : FixedPointStatus.Diverged,
-                    ImplicitBackward.Gmres, products, relative);
+                // Arnoldi estimate (which can sit far below the truth when I − ∂g/∂zᵀ is ill-conditioned): with its rounding
+                // floor it alone decides Converged, and it is what the report carries.
+                double tolerance = Options.BackwardTolerance * scale;
+                GmresResult result = _gmres.Solve(ref a, zBar, _u, tolerance, Options.BackwardMaxIterations);
+                FixedPointStatus status = result.Meets(tolerance) ? FixedPointStatus.Converged
+                    : double.IsFinite(result.Residual) ? FixedPointStatus.NotConverged : FixedPointStatus.Diverged;
+                return new ImplicitBackwardReport(status, ImplicitBackward.Gmres, result.Products, scale == 0 ? 0 : result.Residual / scale)
+                {
+                    RoundingFloor = scale == 0 ? 0 : result.RoundingFloor / scale,
+                };
             }
 
             default:

@@ -70,8 +70,9 @@ public sealed record FixedPointOptions
     public int AndersonMemory { get; init; } = 5;
 
     /// <summary>
-    /// Anderson's Tikhonov regularisation λ of the least-squares weights, relative to the largest squared residual
-    /// in the window. λ &gt; 0 keeps the system solvable when the residuals become linearly dependent.
+    /// Anderson's Tikhonov regularisation λ of the least-squares weights, relative to the newest squared residual (so
+    /// that it bounds the weights at every scale, ‖α‖² ≲ 1/λ, instead of growing relative to the residuals as they fall).
+    /// λ &gt; 0 keeps the system solvable when the residuals become linearly dependent.
     /// </summary>
     public double AndersonRegularization { get; init; } = 1e-8;
 

@@ -6,7 +6,11 @@ public enum FixedPointStatus
     /// <summary>The residual met the tolerance.</summary>
     Converged,
 
-    /// <summary>The iteration budget ran out while the residual was still falling.</summary>
+    /// <summary>
+    /// The iteration budget ran out while the residual was still falling; or, for a linear solve, the tolerance lies below
+    /// the residual's rounding floor (see <see cref="ImplicitBackwardReport.RoundingFloor"/>), so no residual computed in
+    /// double can certify it.
+    /// </summary>
     NotConverged,
 
     /// <summary>Every solver of the chain stopped making progress (the map may have no fixed point).</summary>
@@ -35,7 +39,10 @@ public readonly record struct FixedPointReport(
 }
 
 /// <summary>What the backward pass (the implicit function theorem's linear solve) did.</summary>
-/// <param name="Status">Converged when <paramref name="RelativeResidual"/> met <see cref="FixedPointOptions.BackwardTolerance"/>.</param>
+/// <param name="Status">
+/// Converged when <paramref name="RelativeResidual"/> met <see cref="FixedPointOptions.BackwardTolerance"/> and, for GMRES,
+/// the tolerance is not below <see cref="RoundingFloor"/>.
+/// </param>
 /// <param name="Method">The backward solve that ran.</param>
 /// <param name="Iterations">
 /// Products (∂g/∂z)ᵀ·v spent: for GMRES every product, the ones that measure the true residual at the end of each cycle
@@ -50,8 +57,20 @@ public readonly record struct ImplicitBackwardReport(FixedPointStatus Status, Im
     /// <summary>True when the linear solve met its tolerance (the phantom gradient always does: it solves nothing).</summary>
     public bool IsConverged => Status == FixedPointStatus.Converged;
 
+    /// <summary>
+    /// GMRES only (0 otherwise): how accurate <see cref="RelativeResidual"/> itself is, 8ε·(‖∂L/∂z*‖ + ‖A‖·‖u‖)/‖∂L/∂z*‖
+    /// for A = I − (∂g/∂z)ᵀ (‖A‖ estimated from the solve's own products). Forming A·u in double costs about ε·‖A‖·‖u‖,
+    /// which on an ill-conditioned A is far above the residual GMRES drives down, so a small computed residual there says
+    /// nothing: a <see cref="FixedPointOptions.BackwardTolerance"/> below this floor is reported
+    /// <see cref="FixedPointStatus.NotConverged"/> however small <see cref="RelativeResidual"/> is. The floor is the best
+    /// relative residual this operator allows in double; a looser tolerance would only accept a gradient that inaccurate.
+    /// </summary>
+    public double RoundingFloor { get; init; }
+
     /// <summary>One line for logs.</summary>
-    public override string ToString() => FormattableString.Invariant($"{Status} by {Method} after {Iterations} products: relative residual {RelativeResidual:G3}");
+    public override string ToString() => RoundingFloor > 0
+        ? FormattableString.Invariant($"{Status} by {Method} after {Iterations} products: relative residual {RelativeResidual:G3} (rounding floor {RoundingFloor:G3})")
+        : FormattableString.Invariant($"{Status} by {Method} after {Iterations} products: relative residual {RelativeResidual:G3}");
 }
 
 /// <summary>Thrown when a pass of an implicit layer does not converge and the options ask for an exception.</summary>

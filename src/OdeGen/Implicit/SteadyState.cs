@@ -52,6 +52,12 @@ public static class SteadyState
         SteadyStateGradientReport report = work.Adjoint(yStar, dLdy);
         if (!report.IsConverged)
         {
+            if (options.ThrowOnFailure && report.RoundingFloor > options.GradientTolerance)
+            {
+                throw new FixedPointException(FormattableString.Invariant(
+                    $"The steady-state gradient's linear solve failed: {report}. Its tolerance {options.GradientTolerance:G3} is below the residual's rounding floor for this Jacobian: ∂f/∂y is so ill-conditioned at this point that forming (∂f/∂y)ᵀλ in double errs by about {report.RoundingFloor:G3}·‖∂L/∂y*‖, so no residual can certify less, and the achievable relative residual is about {report.RoundingFloor:G3}. A looser LinearTolerance would only accept a gradient that inaccurate: check that this is an isolated, well-conditioned equilibrium (rescale the states or parameters if their magnitudes differ widely)."));
+            }
+
             if (options.ThrowOnFailure)
                 throw new FixedPointException($"The steady-state gradient's linear solve failed: {report}. ∂f/∂y is singular or ill-conditioned at this point; check that it is an isolated equilibrium.");
             return report;
@@ -88,6 +94,8 @@ public static class SteadyState
         private readonly SteadyStateOptions _options;
         private readonly Gmres _gmres;
         private int _products;
+        private GmresResult _linear;      // the last Krylov solve's result
+        private double _jacobianNorm;     // the largest column norm of the last dense Jacobian: a lower estimate of ‖∂f/∂y‖₂
 
         public Workspace(TSystem system, ReadOnlySpan<double> p, SteadyStateOptions options)
         {
@@ -195,12 +203,29 @@ public static class SteadyState
             double scale = Vectors.Norm(dLdy);
             if (!solved) return new SteadyStateGradientReport(FixedPointStatus.Stalled, _dense, _products, double.NaN);
 
-            // The residual of the solve, measured with one more product (cheap next to the solve).
-            TransposeProduct(yStar, Lambda, _trial);
-            for (int i = 0; i < _n; i++) _trial[i] -= dLdy[i];
-            double relative = scale == 0 ? 0 : Vectors.Norm(_trial) / scale;
-            bool ok = double.IsFinite(relative) && relative <= Math.Max(1e3 * _options.LinearTolerance, 1e-8);
-            return new SteadyStateGradientReport(ok ? FixedPointStatus.Converged : FixedPointStatus.NotConverged, _dense, _products, relative);
+            double residual, floor;
+            if (_dense)
+            {
+                // LU reports no residual: measure it with one more product (cheap next to the factorisation).
+                TransposeProduct(yStar, Lambda, _trial);
+                for (int i = 0; i < _n; i++) _trial[i] -= dLdy[i];
+                residual = Vectors.Norm(_trial);
+                floor = ResidualFloor.Of(scale, _jacobianNorm, Vectors.Norm(Lambda));
+            }
+            else
+            {
+                // GMRES measured ‖dLdy − (∂f/∂y)ᵀλ‖ at the λ it returned, with this same VJP at y* and this same norm (of the
+                // exact negation of the vector measured here before): a second product would give the same bits.
+                residual = _linear.Residual;
+                floor = _linear.RoundingFloor;
+            }
+
+            bool ok = ResidualFloor.Certifies(residual, floor, _options.GradientTolerance * scale);
+            return new SteadyStateGradientReport(ok ? FixedPointStatus.Converged : FixedPointStatus.NotConverged, _dense, _products,
+                scale == 0 ? 0 : residual / scale)
+            {
+                RoundingFloor = scale == 0 ? 0 : floor / scale,
+            };
         }
 
         private double Residual(ReadOnlySpan<double> y, Span<double> f)
@@ -215,6 +240,7 @@ public static class SteadyState
             if (_dense)
             {
                 System.Jacobian(_options.Time, y, _p, _dfdy, _dfdp);
+                _jacobianNorm = LargestColumnNorm(_dfdy, _n);
                 if (transpose)
                 {
                     for (int i = 0; i < _n; i++)
@@ -236,22 +262,35 @@ public static class SteadyState
             b.CopyTo(_fTrial);
             b.Clear();
             double tolerance = _options.LinearTolerance * Vectors.Norm(_fTrial);
-            (int products, double residual) result;
             y.CopyTo(YScratch);
             if (transpose)
             {
                 var map = new TransposeJacobianMap(this);
-                result = _gmres.Solve(ref map, _fTrial, b, tolerance, _options.LinearMaxIterations);
+                _linear = _gmres.Solve(ref map, _fTrial, b, tolerance, _options.LinearMaxIterations);
             }
             else
             {
                 var map = new JacobianMap(this);
-                result = _gmres.Solve(ref map, _fTrial, b, tolerance, _options.LinearMaxIterations);
+                _linear = _gmres.Solve(ref map, _fTrial, b, tolerance, _options.LinearMaxIterations);
             }
 
-            _products += result.products;
+            _products += _linear.Products;
             // An inexact Newton step is still a descent direction when the solve got most of the way.
-            return double.IsFinite(result.residual) && result.residual <= Math.Max(tolerance, 1e-3 * Vectors.Norm(_fTrial));
+            return double.IsFinite(_linear.Residual) && _linear.Residual <= Math.Max(tolerance, 1e-3 * Vectors.Norm(_fTrial));
+        }
+
+        /// <summary>max_j ‖column j‖₂ of an n×n row-major matrix: ‖A·e_j‖ ≤ ‖A‖₂, so a lower estimate of the 2-norm.</summary>
+        private static double LargestColumnNorm(ReadOnlySpan<double> a, int n)
+        {
+            double largest = 0;
+            for (int j = 0; j < n; j++)
+            {
+                double s = 0;
+                for (int i = 0; i < n; i++) s += a[(i * n) + j] * a[(i * n) + j];
+                largest = Math.Max(largest, Math.Sqrt(s));
+            }
+
+            return largest;
         }
 
         private void TransposeProduct(ReadOnlySpan<double> y, ReadOnlySpan<double> v, Span<double> result)

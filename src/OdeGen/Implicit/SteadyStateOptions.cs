@@ -52,6 +52,12 @@ public sealed record SteadyStateOptions
     /// <summary>Throw a <see cref="FixedPointException"/> when the search or the gradient's linear solve fails (the default).</summary>
     public bool ThrowOnFailure { get; init; } = true;
 
+    /// <summary>
+    /// The relative residual at which the gradient's linear solve counts as converged: GMRES aims at
+    /// <see cref="LinearTolerance"/>, and the gradient accepts a thousand times that (at least 1e-8).
+    /// </summary>
+    internal double GradientTolerance => Math.Max(1e3 * LinearTolerance, 1e-8);
+
     internal void Validate()
     {
         static void Positive(double v, string name)
@@ -90,12 +96,27 @@ public readonly record struct SteadyStateReport(
 }
 
 /// <summary>What the steady-state gradient's linear solve (∂f/∂y)ᵀλ = ∂L/∂y* did.</summary>
+/// <param name="Status">
+/// Converged when <paramref name="RelativeResidual"/> met the gradient's tolerance (1e3 · <see cref="SteadyStateOptions.LinearTolerance"/>,
+/// at least 1e-8) and that tolerance is not below <see cref="RoundingFloor"/>.
+/// </param>
+/// <param name="DenseJacobian">True for the dense LU solve, false for GMRES on generated VJPs.</param>
+/// <param name="Products">VJPs the GMRES solve spent, its residual checks included (0 for dense LU).</param>
+/// <param name="RelativeResidual">‖∂L/∂y* − (∂f/∂y)ᵀλ‖ / ‖∂L/∂y*‖ at the λ the gradient is made from, computed with a VJP.</param>
 public readonly record struct SteadyStateGradientReport(FixedPointStatus Status, bool DenseJacobian, int Products, double RelativeResidual)
 {
     /// <summary>True when λ solved the system to the linear tolerance.</summary>
     public bool IsConverged => Status == FixedPointStatus.Converged;
 
+    /// <summary>
+    /// How accurate <see cref="RelativeResidual"/> itself is: 8ε·(‖∂L/∂y*‖ + ‖∂f/∂y‖·‖λ‖)/‖∂L/∂y*‖ (‖∂f/∂y‖ estimated from below).
+    /// On an ill-conditioned Jacobian the computed residual can sit far below the exact one; a tolerance below this floor
+    /// cannot be certified and is reported <see cref="FixedPointStatus.NotConverged"/>. It is the best relative residual
+    /// this Jacobian allows in double.
+    /// </summary>
+    public double RoundingFloor { get; init; }
+
     /// <summary>One line for logs.</summary>
     public override string ToString() => FormattableString.Invariant(
-        $"{Status} by {(DenseJacobian ? "dense LU" : "GMRES")} ({Products} products): relative residual {RelativeResidual:G3}");
+        $"{Status} by {(DenseJacobian ? "dense LU" : "GMRES")} ({Products} products): relative residual {RelativeResidual:G3} (rounding floor {RoundingFloor:G3})");
 }

@@ -146,6 +146,22 @@ public class ImplicitGradientTests
         for (int k = 0; k < Nx; k++) Assert.Equal(2 * xOnce[k], xTwice[k], 12);
     }
 
+    // GMRES's rounding floor must stay out of the way of ordinary cells: at the default tolerance (1e-10) and at the tight
+    // one the tests use (1e-13) this contractive cell's floor, 8ε·(‖b‖ + ‖A‖·‖u‖)/‖b‖, is near 1e-14 or below.
+    [Theory]
+    [InlineData(1e-10)]
+    [InlineData(1e-13)]
+    public void GmresRoundingFloor_StaysFarBelowTheTolerance_OnAContractiveCell(double tolerance)
+    {
+        (double[] p, double[] x, double[] w) = Problem();
+        var layer = new FixedPointLayer<FunctionModels.DenseFunction>(Cell, new FixedPointOptions { BackwardTolerance = tolerance });
+        double[] z = new double[N];
+        layer.Forward(x, p, z);
+        ImplicitBackwardReport report = layer.Backward(x, p, z, w, new double[Nx], new double[M]);
+        Assert.True(report.IsConverged, report.ToString());
+        Assert.InRange(report.RoundingFloor, 1e-16, tolerance / 5);
+    }
+
     [Fact]
     public void BackwardThatCannotConverge_Throws_OrReportsWhenAsked()
     {

@@ -25,6 +25,36 @@ public class SteadyStateTests
         return a;
     }
 
+    /// <summary>A system that counts the products asked of it (VJPs, JVPs, Jacobians), else the wrapped one.</summary>
+    private readonly struct Counting<TSystem>(TSystem inner, int[] counts) : IOdeSystem
+        where TSystem : struct, IOdeSystem
+    {
+        public int StateCount => inner.StateCount;
+
+        public int ParameterCount => inner.ParameterCount;
+
+        public void Evaluate(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt) => inner.Evaluate(t, y, p, dydt);
+
+        public void Jvp(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, double tDot, ReadOnlySpan<double> yDot, ReadOnlySpan<double> pDot,
+            Span<double> dydt, Span<double> dydtDot)
+        {
+            counts[1]++;
+            inner.Jvp(t, y, p, tDot, yDot, pDot, dydt, dydtDot);
+        }
+
+        public double Vjp(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, ReadOnlySpan<double> a, Span<double> yBar, Span<double> pBar)
+        {
+            counts[0]++;
+            return inner.Vjp(t, y, p, a, yBar, pBar);
+        }
+
+        public void Jacobian(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dfdy, Span<double> dfdp)
+        {
+            counts[2]++;
+            inner.Jacobian(t, y, p, dfdy, dfdp);
+        }
+    }
+
     public static TheoryData<string> Searches() => new() { "dense Newton", "Krylov Newton", "integrate" };
 
     private static SteadyStateOptions Options(string search) => search switch
@@ -91,6 +121,89 @@ public class SteadyStateTests
             double fd = (Loss(plus) - Loss(minus)) / (2 * h);
             Assert.True(Math.Abs(fd - pBar[k]) <= 1e-7 * (1 + Math.Abs(fd)), $"dL/dθ[{k}]: differences {fd:R}, implicit {pBar[k]:R}");
         }
+    }
+
+    // The gradient by GMRES costs its products and the one VJP that makes dL/dθ, nothing more: GMRES measured the residual of
+    // the λ it returned, and the report carries that measurement (a second VJP, which the gradient spent before, gives the
+    // same bits, as the test checks by making it). The dense solve measures its residual with one VJP, as LU reports none.
+    [Theory]
+    [InlineData("Krylov Newton")]
+    [InlineData("dense Newton")]
+    public void Gradient_SpendsTheLinearSolvesProductsAndOneVjp_AndReportsTheResidualOfItsLambda(string search)
+    {
+        double[] p = LinearParameters(), c = [0.7, -1.1, 0.4];
+        double[] yStar = LinearAlgebra.Solve(A(p), p[9..].Select(v => -v).ToArray());
+        double[] pBar = new double[12];
+        int[] counts = new int[3];
+        var system = new Counting<ImplicitCells.LinearFlowSystem>(new ImplicitCells.LinearFlowSystem(), counts);
+        SteadyStateGradientReport report = SteadyState.Gradient(system, yStar, p, c, pBar, Options(search));
+        Assert.True(report.IsConverged, report.ToString());
+        bool dense = search == "dense Newton";
+        Assert.Equal(dense, report.DenseJacobian);
+        Assert.Equal(0, counts[1]);
+        if (dense)
+        {
+            Assert.Equal(0, report.Products);
+            Assert.Equal(2, counts[0]);   // the residual's VJP and the dL/dθ VJP
+            Assert.Equal(1, counts[2]);
+        }
+        else
+        {
+            Assert.True(report.Products > 0, report.ToString());
+            Assert.Equal(report.Products + 1, counts[0]);   // GMRES's products and the dL/dθ VJP
+            Assert.Equal(0, counts[2]);
+        }
+
+        // λ is −dL/db = −pBar[9..12] (exactly: dL/db_i = −λ_i·1); its residual, measured with the same VJP, is the one reported.
+        double[] lambda = pBar[9..].Select(v => -v).ToArray(), r = new double[3];
+        new ImplicitCells.LinearFlowSystem().Vjp(0, yStar, p, lambda, r, new double[12]);
+        for (int i = 0; i < 3; i++) r[i] -= c[i];
+        Assert.Equal(Vectors.Norm(r) / Vectors.Norm(c), report.RelativeResidual);
+        Assert.InRange(report.RoundingFloor, 1e-17, 1e-3 * 1e-8);   // far below the gradient's tolerance at the defaults
+    }
+
+    /// <summary>A = −H·diag(1, 1/√cond, 1/cond)·H with H = I − 2vvᵀ/‖v‖² (v = (1, 2, 3)), and b such that y* = (1, 2, 3).</summary>
+    private static double[] SymmetricFlow(double condition)
+    {
+        double[] v = [1, 2, 3], d = [1, 1 / Math.Sqrt(condition), 1 / condition], p = new double[12];
+        double H(int i, int j) => (i == j ? 1 : 0) - (2 * v[i] * v[j] / 14);
+        for (int i = 0; i < 3; i++)
+        {
+            for (int j = 0; j < 3; j++)
+            {
+                double s = 0;
+                for (int k = 0; k < 3; k++) s -= H(i, k) * d[k] * H(j, k);
+                p[(i * 3) + j] = s;
+            }
+        }
+
+        for (int i = 0; i < 3; i++) p[9 + i] = -((p[i * 3] * 1) + (p[(i * 3) + 1] * 2) + (p[(i * 3) + 2] * 3));
+        return p;
+    }
+
+    // At condition 1e8, λ ≈ 1e8 has a residual no double arithmetic certifies below about 8ε·‖A‖·‖λ‖ ≈ 6e-8·‖c‖, above the
+    // gradient's tolerance (1e-8). Both solves computed residuals below it (GMRES 7e-10 after 500 products, LU 7e-10) while
+    // the exact ones, summed in decimal, were 2.6e-8 and 1.6e-8, and both were reported Converged. At 1e6 the floor is 6e-10.
+    [Theory]
+    [InlineData("Krylov Newton", 1e8, false)]
+    [InlineData("dense Newton", 1e8, false)]
+    [InlineData("Krylov Newton", 1e6, true)]
+    [InlineData("dense Newton", 1e6, true)]
+    public void IllConditionedJacobian_GradientIsNotConverged_BelowTheRoundingFloor(string search, double condition, bool certifiable)
+    {
+        double[] p = SymmetricFlow(condition), c = [0.7, -1.1, 0.4], pBar = new double[12];
+        SteadyStateOptions options = Options(search) with { ThrowOnFailure = false };
+        SteadyStateGradientReport report = SteadyState.Gradient(new ImplicitCells.LinearFlowSystem(), [1.0, 2.0, 3.0], p, c, pBar, options);
+        Assert.Equal(certifiable ? FixedPointStatus.Converged : FixedPointStatus.NotConverged, report.Status);
+        Assert.Equal(certifiable, report.RoundingFloor <= 1e-8);
+        Assert.InRange(report.RoundingFloor, 1e-2 * condition * 1e-16, 1e2 * condition * 1e-16);   // ≈ 8ε·cond
+        Assert.True(report.Products <= (search == "dense Newton" ? 0 : 20), report.ToString());   // GMRES stops at the floor
+        if (certifiable) return;
+
+        Assert.All(pBar, v => Assert.Equal(0, v));
+        var e = Assert.Throws<FixedPointException>(() => SteadyState.Gradient(new ImplicitCells.LinearFlowSystem(), [1.0, 2.0, 3.0], p, c, pBar, options with { ThrowOnFailure = true }));
+        Assert.Contains("below the residual's rounding floor", e.Message, StringComparison.Ordinal);
+        Assert.Contains("achievable relative residual is about", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
