@@ -75,6 +75,7 @@ public sealed record LatentOdeOptions
         if (!(NoiseStd > 0) || !double.IsFinite(NoiseStd)) throw new ArgumentException($"NoiseStd must be positive and finite, not {NoiseStd}.", nameof(NoiseStd));
         if (!Enum.IsDefined(Encoder)) throw new ArgumentException($"Unknown encoder {Encoder}.", nameof(Encoder));
         if (!Enum.IsDefined(Decoder)) throw new ArgumentException($"Unknown decoder {Decoder}.", nameof(Decoder));
+        if (!EnsembleOptions.IsLaneWidth(Lanes)) throw new ArgumentException($"Lanes {(int)Lanes} is not a LaneWidth.", nameof(Lanes));
     }
 }
 

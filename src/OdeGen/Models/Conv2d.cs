@@ -112,7 +112,15 @@ public class Conv2d : Layer
     /// pixels, <see cref="PhasedInputGradient"/>, its sums added to ∂L/∂x in double); the bias, the tangent inside dynamics' Jvp and the lane passes stay double (a model runs such a layer
     /// batch-major, not in lanes: <see cref="HasLanes"/> is false).
     /// </summary>
-    public ConvolutionPrecision Precision { get; init; }
+    /// <exception cref="ArgumentException">The value is not a <see cref="ConvolutionPrecision"/> (it ran in double).</exception>
+    public ConvolutionPrecision Precision
+    {
+        get => _precision;
+        init => _precision = value is ConvolutionPrecision.Double or ConvolutionPrecision.Single ? value
+            : throw new ArgumentException($"Precision {(int)value} is not a ConvolutionPrecision.", nameof(value));
+    }
+
+    private readonly ConvolutionPrecision _precision;
 
     /// <summary>Input channels (without the time channel).</summary>
     public int InChannels { get; }

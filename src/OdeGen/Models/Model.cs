@@ -122,7 +122,14 @@ public sealed class Model
     /// rounding (the lanes' parameter gradients are added in another order); for a given width they do not depend on the
     /// thread count.
     /// </summary>
-    public LaneWidth Lanes { get; set; } = LaneWidth.Auto;
+    /// <exception cref="ArgumentException">The value is not a <see cref="LaneWidth"/> (it would have run one sample at a time).</exception>
+    public LaneWidth Lanes
+    {
+        get => _lanes;
+        set => _lanes = EnsembleOptions.IsLaneWidth(value) ? value : throw new ArgumentException($"Lanes {(int)value} is not a LaneWidth.", nameof(value));
+    }
+
+    private LaneWidth _lanes = LaneWidth.Auto;
 
     /// <summary>
     /// Whether a model with a layer that runs batches (<see cref="Layer.HasBatch"/>: <see cref="Conv2d"/>,

@@ -101,7 +101,15 @@ public sealed class OdeEvent
     public OdeReset? Reset { get; init; }
 
     /// <summary>Which crossings count (default: both).</summary>
-    public EventDirection Direction { get; init; }
+    /// <exception cref="ArgumentException">The value is not an <see cref="EventDirection"/> (it counted crossings both ways).</exception>
+    public EventDirection Direction
+    {
+        get => _direction;
+        init => _direction = value is EventDirection.Both or EventDirection.Rising or EventDirection.Falling ? value
+            : throw new ArgumentException($"Direction {(int)value} is not an EventDirection.", nameof(value));
+    }
+
+    private readonly EventDirection _direction;
 
     /// <summary>When true, the first such crossing ends the solve at the event time.</summary>
     public bool Terminal { get; init; }

@@ -73,7 +73,10 @@ public sealed class SolverOptions
     /// </summary>
     public double? FixedStep { get; init; }
 
-    /// <summary>The first step of an adaptive solve; when null it is chosen automatically (Hairer's procedure).</summary>
+    /// <summary>
+    /// The first step of an adaptive solve, as a magnitude (the step takes the direction from t0 to t1, so −0.01 and 0.01 are
+    /// the same); when null it is chosen automatically (Hairer's procedure).
+    /// </summary>
     public double? InitialStep { get; init; }
 
     /// <summary>Smallest step magnitude an adaptive solve may take before <see cref="OdeStatus.StepSizeTooSmall"/>.</summary>

@@ -38,6 +38,9 @@ internal static class StepControl
         // runtime holds weakly, so the first integrator created after any GC allocated 240 bytes rebuilding it (seen as
         // AllocationTests.BytesAllocated_DoNotGrowWithSteps("Jvp") failing when other tests' GCs fell inside its long runs).
         if (o.Controller is not (StepSizeControl.ProportionalIntegral or StepSizeControl.Integral)) throw Invalid($"Controller must be StepSizeControl.ProportionalIntegral or Integral, not {(int)o.Controller}.");
+        // An undefined norm was taken as the RMS norm (every test of it asks for Max), so a cast value solved "successfully"
+        // under a norm the caller did not ask for.
+        if (o.Norm is not (ErrorNorm.Rms or ErrorNorm.Max)) throw Invalid($"Norm must be ErrorNorm.Rms or ErrorNorm.Max, not {(int)o.Norm}.");
     }
 
     /// <summary>

@@ -116,6 +116,14 @@ public class StepSizeControlTests
         Assert.Contains("Controller", e.Message);
     }
 
+    [Fact]
+    public void UndefinedNorm_IsRejected()
+    {
+        var e = Assert.Throws<ArgumentException>(() =>
+            Ode.Solve(new OscillatorSystem(), [1.0, 0.0], [2.0], 0, 1, new SolverOptions { Norm = (ErrorNorm)7 }));
+        Assert.Contains("Norm", e.Message);
+    }
+
     // Dormand–Prince 5(4) with the integral controller, written out as torchdiffeq's RK loop does it (the tableau is the
     // published one): RMS of err / (atol + rtol·max(|y0|, |y1|)), factor 0.9·err^(−1/5) in [0.2, 10], no growth right
     // after a rejection. Returns the accepted times, t0 first.
