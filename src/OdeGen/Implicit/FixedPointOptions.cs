@@ -139,5 +139,17 @@ public sealed record FixedPointOptions
             throw new ArgumentOutOfRangeException(nameof(AndersonRegularization), AndersonRegularization, "AndersonRegularization must be finite and ≥ 0.");
         if (PhantomDamping > 1) throw new ArgumentOutOfRangeException(nameof(PhantomDamping), PhantomDamping, "PhantomDamping must lie in (0, 1].");
         ArgumentNullException.ThrowIfNull(Fallbacks, nameof(Fallbacks));
+        // Undefined values (a cast int) ran as damped iteration, relative residuals and a GMRES backward: refuse them instead.
+        // Patterns, not Enum.IsDefined (SolverOptions' reason: no reflection cache to rebuild after a GC).
+        if (!IsMethod(Method)) throw Undefined(nameof(Method), Method);
+        foreach (FixedPointMethod fallback in Fallbacks) if (!IsMethod(fallback)) throw Undefined(nameof(Fallbacks), fallback);
+        if (Criterion is not (ResidualCriterion.Absolute or ResidualCriterion.Relative)) throw Undefined(nameof(Criterion), Criterion);
+        if (Backward is not (ImplicitBackward.Gmres or ImplicitBackward.Anderson or ImplicitBackward.Iteration or ImplicitBackward.Phantom))
+            throw Undefined(nameof(Backward), Backward);
     }
+
+    private static bool IsMethod(FixedPointMethod m) => m is FixedPointMethod.Anderson or FixedPointMethod.Broyden or FixedPointMethod.Damped;
+
+    private static ArgumentOutOfRangeException Undefined<TEnum>(string name, TEnum value) where TEnum : struct, Enum =>
+        new(name, value, $"{name} holds {Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture)}, which is not a {typeof(TEnum).Name}.");
 }

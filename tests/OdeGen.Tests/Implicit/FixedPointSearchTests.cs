@@ -191,4 +191,16 @@ public class FixedPointSearchTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new FixedPointLayer<ImplicitCells.AffineFunction>(new ImplicitCells.AffineFunction(), new FixedPointOptions { Tolerance = double.NaN }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new FixedPointLayer<ImplicitCells.AffineFunction>(new ImplicitCells.AffineFunction(), new FixedPointOptions { PhantomDamping = 1.5 }));
     }
+
+    // Undefined enum values (a cast int) ran as damped iteration, relative residuals or a GMRES backward.
+    [Fact]
+    public void UndefinedEnumOptions_AreRefused()
+    {
+        static string Refused(FixedPointOptions options) => Assert.Throws<ArgumentOutOfRangeException>(() =>
+            new FixedPointLayer<ImplicitCells.AffineFunction>(new ImplicitCells.AffineFunction(), options)).ParamName!;
+        Assert.Equal("Method", Refused(new FixedPointOptions { Method = (FixedPointMethod)3 }));
+        Assert.Equal("Fallbacks", Refused(new FixedPointOptions { Fallbacks = [FixedPointMethod.Broyden, (FixedPointMethod)(-1)] }));
+        Assert.Equal("Criterion", Refused(new FixedPointOptions { Criterion = (ResidualCriterion)2 }));
+        Assert.Equal("Backward", Refused(new FixedPointOptions { Backward = (ImplicitBackward)4 }));
+    }
 }

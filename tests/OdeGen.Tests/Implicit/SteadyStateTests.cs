@@ -64,6 +64,15 @@ public class SteadyStateTests
         _ => new SteadyStateOptions { Method = SteadyStateMethod.Integrate },
     };
 
+    [Fact]
+    public void UndefinedMethod_IsRefused()
+    {
+        double[] y = [5, -5, 5];
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() =>
+            SteadyState.Solve(new ImplicitCells.LinearFlowSystem(), y, LinearParameters(), new SteadyStateOptions { Method = (SteadyStateMethod)2 }));
+        Assert.Equal("Method", e.ParamName);
+    }
+
     [Theory]
     [MemberData(nameof(Searches))]
     public void LinearFlow_SettlesAtMinusAInverseB(string search)
