@@ -156,7 +156,9 @@ internal static class LoopVectorizer
                     Op.Compare when x.A < 0 => Names(x.Ix!) ?? Names(x.Ix2!),
                     Op.Input when x.Slot is Slot.T or Slot.TDot => Use(LoopParameterKind.Time, -1, x.Slot),
                     Op.Input when x.Slot == Slot.Index => Number(i, x.Ix!),
-                    Op.Input when x.Slot == Slot.Field => "reads a static readonly field",
+                    // A static readonly field is one run-time constant in every iteration, so the loop may run in lanes with
+                    // it broadcast, as a literal is: the helper reads it by its name once, before its loop.
+                    Op.Input when x.Slot == Slot.Field => Use(LoopParameterKind.Field, x.Index, x.Slot, x.Callee),
                     Op.Input => Access(i, x.Ix, x.Slot, write: false),
                     Op.Store when x.Slot is not (Slot.YBar or Slot.PBar) => $"writes {x.Slot}",
                     Op.Store => Access(i, x.Ix, x.Slot, write: true),

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using OdeGen.Generators.Ir;
 
 namespace OdeGen.Generators.Analyses;
@@ -29,6 +30,13 @@ internal enum LoopParameterKind
 
     /// <summary>t or tDot.</summary>
     Time,
+
+    /// <summary>
+    /// A static readonly field the body reads, by its number (<see cref="LoopParameter.Id"/>) and full name
+    /// (<see cref="LoopParameter.Name"/>): the helper reads it by that name and broadcasts it before its loop, so it is
+    /// no parameter of the helper.
+    /// </summary>
+    Field,
 }
 
 /// <summary>One parameter of a vectorized loop's helper.</summary>
@@ -42,6 +50,9 @@ internal sealed record LoopParameter(LoopParameterKind Kind, int Id, Slot Slot, 
 internal sealed record VectorLoop(int Open, int Close, string Variable, IndexExpr Lower, IndexExpr Upper,
     EquatableArray<AccessStride> Strides, EquatableArray<LoopParameter> Parameters)
 {
+    /// <summary>The parameters the method passes to the helper, in order: all but the fields, which the helper reads itself.</summary>
+    public IEnumerable<LoopParameter> Arguments => Parameters.Where(q => q.Kind != LoopParameterKind.Field);
+
     /// <summary>The stride of the access at instruction <paramref name="id"/>; throws for an instruction that is none.</summary>
     public int Stride(int id)
     {

@@ -268,7 +268,7 @@ internal sealed class FunctionEmitter : ExpressionPrinter
                 case Op.For when _vectorized.TryGetValue(i, out var vector):
                     // The helper runs the iterations that fill whole registers; this loop runs the rest.
                     string from = LocalNames.Unique(_taken, x.Name + "From");
-                    VectorLoopEmitter.Dispatch(writer, vector.Loop, _function.Naming, vector.Helper, from, System.Linq.Enumerable.Select(vector.Loop.Parameters, Argument));
+                    VectorLoopEmitter.Dispatch(writer, vector.Loop, _function.Naming, vector.Helper, from, System.Linq.Enumerable.Select(vector.Loop.Arguments, Argument));
                     writer.Open(ForLine(x with { Ix = IndexExpr.Of(from) }, _function.Naming));
                     headers.BlockOpened();
                     break;

@@ -74,7 +74,8 @@ internal sealed partial class LaneFunctionEmitter
             case Slot.Index:
                 return ($"TLane.Create(({_number.Real})({Ix(x.Ix)}))", PrecAtom);
             case Slot.Field:
-                return ($"TLane.Create({x.Callee})", PrecAtom);   // one value for every lane
+                // One value for every lane: in a vectorized loop's helper, broadcast before the loop.
+                return (_fieldLanes.TryGetValue(x.Callee!, out string? lanes) ? lanes : $"TLane.Create({x.Callee})", PrecAtom);
             case Slot _ when _loop is not null:
                 return (Load(SlotName(x.Slot), Ix(x.Element), _loop.Stride(id)), PrecAtom);
             default:

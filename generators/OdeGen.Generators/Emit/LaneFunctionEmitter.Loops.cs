@@ -27,6 +27,7 @@ internal sealed partial class LaneFunctionEmitter
         VectorLoop loop = _loop!;
         var signature = new List<string> { "int " + loop.Variable };
         var broadcasts = new List<string>();
+        var fields = new List<string>();
         var sums = new List<string>();
         foreach (LoopParameter q in loop.Parameters)
         {
@@ -44,6 +45,15 @@ internal sealed partial class LaneFunctionEmitter
                     break;
                 case LoopParameterKind.Time:
                     signature.Add("double " + SlotName(q.Slot));
+                    break;
+                case LoopParameterKind.Field:
+                    // Read by its name and broadcast first: where the JIT cannot take the field for a constant, as it takes a
+                    // literal (a collectible or not yet initialized type), the read is a call, and a sum's lanes set before it
+                    // were kept in memory for the whole loop. (Passed as a value instead, it made big helpers exceed the
+                    // JIT's inlining budget.)
+                    string fieldLanes = LocalNames.Unique(_taken, FieldLanesName(q.Name!));
+                    fields.Add($"TLane {fieldLanes} = TLane.Create({q.Name});");
+                    _fieldLanes[q.Name!] = fieldLanes;
                     break;
                 case LoopParameterKind.Sum:
                     // Each lane sums its own iterations; the lanes are added to the variable after the loop.
@@ -67,10 +77,10 @@ internal sealed partial class LaneFunctionEmitter
         EmitStatements(body);
 
         writer.Line($"private static int {name}<TLane>({string.Join(", ", signature)})").Line(Constraint).Open();
-        List<string> prologue = Prologue().Concat(broadcasts).ToList();
+        List<string> prologue = fields.Concat(Prologue()).Concat(broadcasts).ToList();
         if (prologue.Count > 0)
         {
-            IEnumerable<string> what = Describe();
+            IEnumerable<string> what = fields.Count > 0 ? Describe().Prepend("the static readonly fields, broadcast") : Describe();
             if (loop.Parameters.Any(q => q.Kind is LoopParameterKind.Value or LoopParameterKind.Variable))
             {
                 what = what.Append("broadcast values from before the loop");
@@ -111,6 +121,13 @@ internal sealed partial class LaneFunctionEmitter
         return x.Op == Op.Input && x.Ix is null && x.Slot is Slot.Y or Slot.P or Slot.YDot or Slot.PDot or Slot.A
             ? SlotName(x.Slot) + Literals.Int(x.Index)
             : "outer";
+    }
+
+    /// <summary>The local of a field's broadcast: global::N.T.Gain is gainLanes, @double doubleLanes (no keyword ends in Lanes).</summary>
+    private static string FieldLanesName(string field)
+    {
+        string name = field.Substring(field.LastIndexOf('.') + 1).TrimStart('@');
+        return char.ToLowerInvariant(name[0]) + name.Substring(1) + "Lanes";
     }
 
     /// <summary>Elements <c>index</c>, <c>index + stride</c>, … of a span as one TLane (stride 0: one element broadcast).</summary>

@@ -35,6 +35,9 @@ internal sealed partial class LaneFunctionEmitter : ExpressionPrinter
     private readonly HashSet<long> _hoistedUsed = new();
     private readonly Dictionary<long, double> _hoistedValues = new();
 
+    /// <summary>In a vectorized loop's helper, the broadcast of each static readonly field the loop reads, by its full name.</summary>
+    private readonly Dictionary<string, string> _fieldLanes = new();
+
     private readonly HashSet<string> _taken;
     private readonly string _lane, _scratch, _allLanes, _tLane, _tDotLane;
     private readonly string[] _bars;

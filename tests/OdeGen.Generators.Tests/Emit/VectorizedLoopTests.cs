@@ -263,10 +263,10 @@ public class VectorizedLoopTests
         Enumerable.Range(0, length).Select(_ => lo + ((hi - lo) * random.NextDouble())).ToArray();
 
     /// <summary>The reason each loop of <paramref name="function"/> stays scalar, in program order (null: vectorized).</summary>
-    private static string?[] Reasons(OdeGen.Generators.Ir.IrFunction function) => LoopVectorizer.Analyze(function).Select(d => d.Reason).ToArray();
+    internal static string?[] Reasons(OdeGen.Generators.Ir.IrFunction function) => LoopVectorizer.Analyze(function).Select(d => d.Reason).ToArray();
 
     /// <summary>The optimized IR of the one system in <paramref name="source"/>.</summary>
-    private static SystemIr Ir(string source)
+    internal static SystemIr Ir(string source)
     {
         GeneratorRun run = GeneratorHarness.Run(GeneratorHarness.Compile(source));
         Assert.Empty(run.Result.Diagnostics.Where(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error));
