@@ -5,7 +5,7 @@ namespace OdeGen.Generators.Tests.Infrastructure;
 
 /// <summary>One fuzzed program: its source, where its marked method is, and what kind of method it is.</summary>
 internal sealed record FuzzProgram(int Seed, int Index, string Source, string Namespace, string TypeName, string Method, bool IsFunction, bool IsFloat,
-    bool SecondOrder, bool Vectorized)
+    bool SecondOrder, bool Vectorized, int Size = 3)
 {
     /// <summary>The reflection name of the containing type.</summary>
     public string FullTypeName => Namespace + "." + TypeName;
@@ -32,8 +32,11 @@ internal sealed record FuzzProgram(int Seed, int Index, string Source, string Na
 /// </summary>
 internal sealed class LegalCSharpFuzz
 {
-    /// <summary>Every span has this many elements (declared in the attribute, or passed to the constructor).</summary>
-    public const int Size = 3;
+    /// <summary>
+    /// Every span of a program has this many elements (declared in the attribute, or passed to the constructor): 3, whose
+    /// constant loops the optimizer unrolls, or 6, whose loops stay loops.
+    /// </summary>
+    private readonly int size;
 
     private readonly Random r;
     private readonly bool fl;
@@ -51,6 +54,7 @@ internal sealed class LegalCSharpFuzz
     private LegalCSharpFuzz(Random random, bool isFloat, bool isFunction)
     {
         r = random;
+        size = random.Next(3) == 0 ? 6 : 3;
         fl = isFloat;
         function = isFunction;
         t = "t";
@@ -110,7 +114,7 @@ internal sealed class LegalCSharpFuzz
         }
 
         // Most programs write every output at the end, so the derivative check sees all of them.
-        for (int i = 0; i < Size; i++)
+        for (int i = 0; i < size; i++)
         {
             if (r.Next(4) != 0 || !scope.Written.Contains(i))
             {
@@ -125,12 +129,18 @@ internal sealed class LegalCSharpFuzz
         }
 
         string attribute = Attribute(secondOrder, vectorize);
+        bool expressionBodied = r.Next(20) == 0;
+        string methodBody = expressionBodied
+            ? $"    => {outSpan}[{r.Next(size)}] = {Expr(new Scope(), Depth(), null)};"
+            : $"{{\n{Indent(body.ToString(), 8)}    }}";
         string signature = function
             ? $"(ReadOnlySpan<{num}> {y}, ReadOnlySpan<{num}> {p}, Span<{num}> {outSpan})"
             : $"({num} {t}, ReadOnlySpan<{num}> {y}, ReadOnlySpan<{num}> {p}, Span<{num}> {outSpan})";
         string typeKeyword = r.Next(5) == 0 ? "partial struct" : r.Next(3) == 0 ? "partial class" : "static partial class";
         string source = $$"""
             using OdeGen;
+            using static System.{{math}};
+            using M = System.{{math}};
 
             namespace {{ns}};
 
@@ -140,12 +150,10 @@ internal sealed class LegalCSharpFuzz
 
                 {{attribute}}
                 public static void {{method}}{{signature}}
-                {
-            {{Indent(body.ToString(), 8)}}
-                }
+                {{methodBody}}
             }
             """;
-        return new FuzzProgram(seed, index, source, ns, type, method, function, fl, secondOrder, vectorize);
+        return new FuzzProgram(seed, index, source, ns, type, method, function, fl, secondOrder, vectorize, size);
     }
 
     private string Attribute(bool secondOrder, bool vectorize)
@@ -155,8 +163,8 @@ internal sealed class LegalCSharpFuzz
         if (r.Next(5) != 0)
         {
             args.AddRange(function
-                ? new[] { $"Inputs = {Size}", $"Parameters = {Size}", $"Outputs = {Size}" }
-                : new[] { $"States = {Size}", $"Parameters = {Size}" });
+                ? new[] { $"Inputs = {size}", $"Parameters = {size}", $"Outputs = {size}" }
+                : new[] { $"States = {size}", $"Parameters = {size}" });
         }
 
         if (secondOrder)
@@ -245,7 +253,7 @@ internal sealed class LegalCSharpFuzz
 
     private string Out(int i) => r.Next(8) switch
     {
-        0 when i == Size - 1 => $"{outSpan}[^1]",
+        0 when i == size - 1 => $"{outSpan}[^1]",
         1 => $"({outSpan}[{i}])",
         _ => $"{outSpan}[{i}]",
     };
@@ -294,7 +302,7 @@ internal sealed class LegalCSharpFuzz
 
             case 3:
             {
-                int i = r.Next(Size);
+                int i = r.Next(size);
                 bool written = scope.Written.Contains(i);
                 string op = written && r.Next(2) == 0 ? new[] { "+=", "-=", "*=" }[r.Next(3)] : "=";
                 body.AppendLine($"{Out(i)} {op} {Expr(scope, Depth(), loopVar)};");
@@ -320,8 +328,8 @@ internal sealed class LegalCSharpFuzz
                 string name = Fresh("k");
                 body.AppendLine((Wild() ? r.Next(3) : 3) switch
                 {
-                    0 => $"int {name} = (int)({y}[{r.Next(Size)}] * 1.9 + 2);",
-                    1 => $"int {name} = {y}.Length - {1 + r.Next(Size)};",
+                    0 => $"int {name} = (int)({y}[{r.Next(size)}] * 1.9 + 2);",
+                    1 => $"int {name} = {y}.Length - {1 + r.Next(size)};",
                     2 => $"var {name} = nameof({p}).Length - 1;",
                     _ => $"int {name} = {r.Next(3)};",
                 });
@@ -364,8 +372,8 @@ internal sealed class LegalCSharpFuzz
             case 10 when depth == 1 && loopVar is null:
             {
                 string name = Fresh("h");
-                body.AppendLine($"Span<{num}> {name} = stackalloc {num}[{Size}];");
-                for (int i = 0; i < Size; i++)
+                body.AppendLine($"Span<{num}> {name} = stackalloc {num}[{size}];");
+                for (int i = 0; i < size; i++)
                 {
                     body.AppendLine($"{name}[{i}] = {Expr(scope, 2, null)};");
                 }
@@ -390,9 +398,9 @@ internal sealed class LegalCSharpFuzz
             case 12:
                 body.AppendLine(r.Next(3) switch
                 {
-                    0 => $"if ({p}.Length < {Size}) throw new ArgumentException(\"too short\", nameof({p}));",
+                    0 => $"if ({p}.Length < {size}) throw new ArgumentException(\"too short\", nameof({p}));",
                     1 => $"if ({num}.IsNaN({y}[0])) {{ throw new ArgumentOutOfRangeException(nameof({y})); }}",
-                    _ => $"_ = {y}.Length >= {Size} ? 0 : throw new InvalidOperationException(nameof({y}));",
+                    _ => $"_ = {y}.Length >= {size} ? 0 : throw new InvalidOperationException(nameof({y}));",
                 });
                 break;
 
@@ -409,7 +417,7 @@ internal sealed class LegalCSharpFuzz
                 // Early return: the outputs written so far are the result.
                 body.AppendLine($"if ({Condition(scope, loopVar)})");
                 body.AppendLine("{");
-                int i = r.Next(Size);
+                int i = r.Next(size);
                 body.AppendLine($"    {outSpan}[{i}] = {Expr(scope, 2, loopVar)};");
                 body.AppendLine("    return;");
                 body.AppendLine("}");
@@ -462,6 +470,45 @@ internal sealed class LegalCSharpFuzz
                     1 => $"{k} += {1 + r.Next(2)};",
                     _ => $"{k} = {k} % 2;",
                 });
+                break;
+            }
+
+            case 19 when Assignable(scope.Numbers).Count > 0 && depth == 1:
+            {
+                // Chained assignment: an output and a local get the same value.
+                List<string> targets = Assignable(scope.Numbers);
+                int i = r.Next(size);
+                body.AppendLine($"{Out(i)} = {targets[r.Next(targets.Count)]} = {Expr(scope, Depth(), loopVar)};");
+                scope.Written.Add(i);
+                break;
+            }
+
+            case 20 when Assignable(scope.Numbers).Count > 1:
+            {
+                // An assignment used as a value.
+                List<string> targets = Assignable(scope.Numbers);
+                string u = targets[r.Next(targets.Count)], w = targets[r.Next(targets.Count)];
+                body.AppendLine($"{u} = ({w} = {Expr(scope, Depth(), loopVar)}) * {Lit(0.5)} + {w};");
+                break;
+            }
+
+            case 21 when scope.Written.Count > 0:
+            {
+                int i = scope.Written.First();
+                body.AppendLine(r.Next(3) switch
+                {
+                    0 => $"{outSpan}[{i}]++;",
+                    1 => $"--{outSpan}[{i}];",
+                    _ => $"{outSpan}[{i}] -= -{Expr(scope, 2, loopVar)};",
+                });
+                break;
+            }
+
+            case 22 when Assignable(scope.Numbers).Count > 0:
+            {
+                List<string> targets = Assignable(scope.Numbers);
+                body.AppendLine($"if ({Condition(scope, loopVar)}) {{ }} else {targets[r.Next(targets.Count)]} = {Expr(scope, 2, loopVar)};");
+                body.AppendLine(";");
                 break;
             }
 
@@ -522,7 +569,7 @@ internal sealed class LegalCSharpFuzz
     {
         string acc = Fresh("acc");
         body.AppendLine($"{num} {acc} = {Const()};");
-        string bound = r.Next(3) switch { 0 => $"{y}.Length", 1 => $"{outSpan}.Length", _ => Size.ToString(CultureInfo.InvariantCulture) };
+        string bound = r.Next(3) switch { 0 => $"{y}.Length", 1 => $"{outSpan}.Length", _ => size.ToString(CultureInfo.InvariantCulture) };
         var inner = scope.Clone();
         string i = Fresh("i");
         inner.Ints.Add(i);
@@ -533,7 +580,7 @@ internal sealed class LegalCSharpFuzz
         string? buffer = r.Next(3) == 0 ? Fresh("hb") : null;
         if (buffer is not null)
         {
-            body.AppendLine($"Span<{num}> {buffer} = stackalloc {num}[{Size}];");
+            body.AppendLine($"Span<{num}> {buffer} = stackalloc {num}[{size}];");
             text.AppendLine($"{buffer}[{i}] = {Expr(inner, Depth(), i)};");
         }
 
@@ -542,7 +589,8 @@ internal sealed class LegalCSharpFuzz
             string j = Fresh("j");
             var nested = inner.Clone();
             nested.Ints.Add(j);
-            text.AppendLine($"for (int {j} = 0; {j} < {Size}; {j}++) {{ {acc} += {y}[{j}] * {Expr(nested, 2, i)}; }}");
+            string jBound = r.Next(2) == 0 ? size.ToString(CultureInfo.InvariantCulture) : i; // square or triangular
+            text.AppendLine($"for (int {j} = 0; {j} < {jBound}; {j}++) {{ {acc} += {y}[{j}] * {Expr(nested, 2, i)}; }}");
         }
 
         int count = r.Next(3);
@@ -558,7 +606,7 @@ internal sealed class LegalCSharpFuzz
 
         if (Wild())
         {
-            text.AppendLine($"if ({i} == {r.Next(Size)}) {(r.Next(2) == 0 ? "continue" : "break")};");
+            text.AppendLine($"if ({i} == {r.Next(size)}) {(r.Next(2) == 0 ? "continue" : "break")};");
             text.AppendLine($"{acc} -= {Expr(inner, 1, i)};");
         }
 
@@ -604,7 +652,7 @@ internal sealed class LegalCSharpFuzz
                 string k = Fresh("i");
                 var after = scope.Clone();
                 after.Ints.Add(k);
-                body.AppendLine($"for (int {k} = 0; {k} < {Size}; {k}++) {outSpan}[{k}] {(r.Next(2) == 0 ? "=" : "+=")} {buffer}[({k} + 1) % {Size}] * {Expr(after, 2, k)};");
+                body.AppendLine($"for (int {k} = 0; {k} < {size}; {k}++) {outSpan}[{k}] {(r.Next(2) == 0 ? "=" : "+=")} {buffer}[({k} + 1) % {size}] * {Expr(after, 2, k)};");
             }
         }
     }
@@ -663,8 +711,8 @@ internal sealed class LegalCSharpFuzz
         string a = $"({Expr(scope, depth - 1, loopVar, inputs)})", b = $"({Expr(scope, depth - 1, loopVar, inputs)})";
         string m = math;
         string g = fl ? "float" : "double";
-        int choice = r.Next(34);
-        while (choice is 17 or 23 or 25 or 26 or 27 && !Wild())
+        int choice = r.Next(46);
+        while (choice is 17 or 23 or 25 or 26 or 27 or 43 or 44 && !Wild())
         {
             choice = r.Next(34);
         }
@@ -701,6 +749,18 @@ internal sealed class LegalCSharpFuzz
             30 => $"{m}.Atan({a}) + {m}.Asin({Lit(0.5)} * {m}.Tanh({b}))",
             31 => $"{g}.CopySign({a}, {b})",
             32 => $"{m}.Sinh({m}.Tanh({a})) + {m}.Cosh({m}.Sin({b}))",
+            // Spellings of the same calls: named arguments in another order, using static, an alias, global::, int arguments.
+            34 => $"{m}.Atan2(x: {Lit(2.0)} + {m}.Cos({b}), y: {m}.Sin({a}))",
+            35 => $"{m}.Pow(y: {Lit(0.5)} + {Lit(0.25)} * {m}.Sin({b}), x: {Lit(1.5)} + {m}.Sin({a}))",
+            36 => $"Tanh({a}) * Sin({b})",
+            37 => $"M.Exp(M.Sin({a}))",
+            38 => $"global::System.{m}.Cos({a}) * {b}",
+            39 => $"{m}.Pow({a}, 2) + Math.Max({b}, 0)",
+            40 => $"{m}.FusedMultiplyAdd(z: {Lit(0.5)}, x: {m}.Tanh({a}), y: {b})",
+            41 => fl ? $"{a} * MathF.PI + {b} * MathF.E" : $"{a} * Math.PI + {b} * Math.E",
+            42 => $"{a} * {Lit(1e-1)} + {b} * {(fl ? "1_0.0f" : "1_0.0")} * {(fl ? ".5f" : ".5")}",
+            43 => $"({num})({a}) + default({num}) * {b}",
+            44 => $"{(fl ? "float" : "double")}.Hypot({a}, {b})",
             _ => $"{a} * {b}",
         };
     }
@@ -726,27 +786,27 @@ internal sealed class LegalCSharpFuzz
 
         return choice switch
         {
-            0 or 1 => $"{y}[{r.Next(Size)}]",
-            2 => $"{p}[{r.Next(Size)}]",
+            0 or 1 => $"{y}[{r.Next(size)}]",
+            2 => $"{p}[{r.Next(size)}]",
             3 when !function => t,
-            4 => $"{y}[^{1 + r.Next(Size)}]",
+            4 => $"{y}[^{1 + r.Next(size)}]",
             5 => $"{p}[^1]",
             6 when fields.Count > 0 => fields[r.Next(fields.Count)],
             7 or 8 when scope.Numbers.Count > 0 => scope.Numbers[r.Next(scope.Numbers.Count)],
             9 when scope.Ints.Count > 0 => $"({num}){scope.Ints[r.Next(scope.Ints.Count)]}",
-            10 when scope.Ints.Count > 0 => $"{scope.Ints[r.Next(scope.Ints.Count)]} * {y}[{r.Next(Size)}]",
+            10 when scope.Ints.Count > 0 => $"{scope.Ints[r.Next(scope.Ints.Count)]} * {y}[{r.Next(size)}]",
             11 when loopVar is not null => $"{y}[{loopVar}]",
             12 when loopVar is not null => r.Next(3) switch
             {
-                0 => $"{p}[({loopVar} + 1) % {Size}]",
+                0 => $"{p}[({loopVar} + 1) % {size}]",
                 1 => $"{y}[^({loopVar} + 1)]",
-                _ => $"{p}[{Size - 1} - {loopVar}]",
+                _ => $"{p}[{size - 1} - {loopVar}]",
             },
-            13 when scope.Buffers.Count > 0 => $"{scope.Buffers[r.Next(scope.Buffers.Count)]}[{r.Next(Size)}]",
+            13 when scope.Buffers.Count > 0 => $"{scope.Buffers[r.Next(scope.Buffers.Count)]}[{r.Next(size)}]",
             14 when scope.Slices.Count > 0 => $"{scope.Slices[r.Next(scope.Slices.Count)]}[{r.Next(2)}]",
             15 when scope.Written.Count > 0 => $"{outSpan}[{scope.Written.First()}]",
             16 => $"{y}[1..][{r.Next(2)}]",
-            17 => $"({y}[{r.Next(Size)}])",
+            17 => $"({y}[{r.Next(size)}])",
             _ => Const(),
         };
     }

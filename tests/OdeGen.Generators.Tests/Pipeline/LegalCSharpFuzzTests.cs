@@ -14,7 +14,7 @@ namespace OdeGen.Generators.Tests.Pipeline;
 /// Legal C# beyond the supported subset (<see cref="LegalCSharpFuzz"/>) holds the generator to its three promises: it
 /// never throws into the compiler, never emits code that does not compile, and for each program either generates
 /// derivatives that agree with finite differences of the generated f (and an f equal to the user's method) or reports a
-/// located ODE diagnostic. CI runs a few dozen programs; <c>ODEGEN_FUZZ_COUNT</c> and <c>ODEGEN_FUZZ_SEEDS</c>
+/// located ODE diagnostic. CI runs 80 programs (about 25 s); <c>ODEGEN_FUZZ_COUNT</c> and <c>ODEGEN_FUZZ_SEEDS</c>
 /// (comma-separated) run a local sweep, which reports every failing program at once.
 /// </summary>
 public class LegalCSharpFuzzTests
@@ -26,7 +26,7 @@ public class LegalCSharpFuzzTests
     [Fact]
     public void FuzzedLegalPrograms_GenerateRightDerivativesOrLocatedDiagnostics()
     {
-        int count = int.TryParse(Environment.GetEnvironmentVariable("ODEGEN_FUZZ_COUNT"), out int c) ? c : 40;
+        int count = int.TryParse(Environment.GetEnvironmentVariable("ODEGEN_FUZZ_COUNT"), out int c) ? c : 80;
         int[] seeds = (Environment.GetEnvironmentVariable("ODEGEN_FUZZ_SEEDS") ?? "20261206")
             .Split(',', StringSplitOptions.RemoveEmptyEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
         const int Batch = 60;
@@ -196,6 +196,15 @@ public class LegalCSharpFuzzTests
             stats.Refused += refused.Count;
             var generated = remaining.Where(x => !refused.Contains(x)).ToList();
             stats.Generated += generated.Count;
+            foreach (FuzzProgram x in generated)
+            {
+                stats.Kinds.AddRange(new[]
+                {
+                    x.IsFunction ? "function" : "dynamics", x.IsFloat ? "float" : "double", x.SecondOrder ? "second order" : "",
+                    x.Vectorized ? "VectorizeLoops" : "", x.Size == 6 ? "size 6" : "", x.Source.Contains("for (", StringComparison.Ordinal) ? "loops" : "",
+                }.Where(k => k.Length > 0));
+            }
+
             if (generated.Count == 0)
             {
                 return failures;
@@ -260,6 +269,9 @@ internal sealed class FuzzStats
     /// <summary>Derivative samples skipped because the point was within a step of a kink or a jump.</summary>
     public int Skipped { get; set; }
 
+    /// <summary>What the generated programs were (function, float, second order, loops, …), one entry per trait.</summary>
+    public List<string> Kinds { get; } = new();
+
     /// <summary>How often each error code refused a program.</summary>
     public Dictionary<string, int> Codes { get; } = new();
 
@@ -268,7 +280,8 @@ internal sealed class FuzzStats
 
     /// <inheritdoc/>
     public override string ToString() =>
-        $"{Programs} programs, {Legal} legal C#, {Generated} generated, {Refused} refused with a diagnostic, {Skipped} samples near a kink skipped; errors "
+        $"{Programs} programs, {Legal} legal C#, {Generated} generated, {Refused} refused with a diagnostic, {Skipped} samples near a kink skipped; generated "
+        + string.Join(", ", Kinds.GroupBy(k => k).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} ×{g.Count()}")) + "; errors "
         + string.Join(", ", Codes.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key} ×{c.Value}"));
 }
 
@@ -312,7 +325,7 @@ internal sealed class FuzzTarget
         // Sizes the attribute leaves out come from the constructor.
         ConstructorInfo? sized = generated.GetConstructors().FirstOrDefault(ci => ci.GetParameters().Length > 0);
         object instance = sized is null ? Activator.CreateInstance(generated)!
-            : sized.Invoke(sized.GetParameters().Select(_ => (object)LegalCSharpFuzz.Size).ToArray());
+            : sized.Invoke(sized.GetParameters().Select(_ => (object)x.Size).ToArray());
         return (x.IsFunction, x.IsFloat) switch
         {
             (false, false) => Dynamics(x, (IOdeSystem)instance, user.CreateDelegate<Dynamics>()),
