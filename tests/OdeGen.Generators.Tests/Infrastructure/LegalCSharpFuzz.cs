@@ -136,6 +136,13 @@ internal sealed class LegalCSharpFuzz
         string signature = function
             ? $"(ReadOnlySpan<{num}> {y}, ReadOnlySpan<{num}> {p}, Span<{num}> {outSpan})"
             : $"({num} {t}, ReadOnlySpan<{num}> {y}, ReadOnlySpan<{num}> {p}, Span<{num}> {outSpan})";
+        // Sometimes a partial method, marked on its defining declaration (as [GeneratedRegex] is) or on its implementation.
+        string declaration = r.Next(8) switch
+        {
+            0 => $"{attribute}\n    public static partial void {method}{signature};\n\n    public static partial void {method}{signature}\n    {methodBody}",
+            1 => $"public static partial void {method}{signature};\n\n    {attribute}\n    public static partial void {method}{signature}\n    {methodBody}",
+            _ => $"{attribute}\n    public static void {method}{signature}\n    {methodBody}",
+        };
         string typeKeyword = r.Next(5) == 0 ? "partial struct" : r.Next(3) == 0 ? "partial class" : "static partial class";
         string source = $$"""
             using OdeGen;
@@ -148,9 +155,7 @@ internal sealed class LegalCSharpFuzz
             {
                 {{string.Join("\n    ", members)}}
 
-                {{attribute}}
-                public static void {{method}}{{signature}}
-                {{methodBody}}
+                {{declaration}}
             }
             """;
         return new FuzzProgram(seed, index, source, ns, type, method, function, fl, secondOrder, vectorize, size);

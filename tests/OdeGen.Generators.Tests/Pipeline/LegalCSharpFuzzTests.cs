@@ -320,7 +320,8 @@ internal sealed class FuzzTarget
     {
         Type owner = assembly.GetType(x.FullTypeName) ?? throw new InvalidOperationException($"no type {x.FullTypeName}");
         Type generated = assembly.GetType(x.GeneratedTypeName) ?? throw new InvalidOperationException($"no generated {x.GeneratedTypeName}");
-        MethodInfo user = owner.GetMethod(x.Method, BindingFlags.Public | BindingFlags.Static)!;
+        MethodInfo user = owner.GetMethods(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static)
+            .Single(m => m.Name == x.Method && m.GetParameters().Any(p => p.ParameterType.IsByRefLike));
 
         // Sizes the attribute leaves out come from the constructor.
         ConstructorInfo? sized = generated.GetConstructors().FirstOrDefault(ci => ci.GetParameters().Length > 0);
