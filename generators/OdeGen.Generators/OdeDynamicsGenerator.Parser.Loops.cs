@@ -227,8 +227,8 @@ public sealed partial class OdeDynamicsGenerator
             if (!_loopMode || size is null || _openLoops.Count > 0)
             {
                 string why = _openLoops.Count > 0 ? "A stackalloc inside a loop (declare the buffer before the loop)"
-                    : !_loopMode ? "A Span<double> local in a method without loops (use double locals)"
-                    : "This Span<double> local (write 'Span<double> name = stackalloc double[size];' with an int size)";
+                    : !_loopMode ? $"A Span<{RealText}> local in a method without loops (use {RealText} locals)"
+                    : $"This Span<{RealText}> local (write 'Span<{RealText}> name = stackalloc {RealText}[size];' with an int size)";
                 Report(DiagnosticDescriptors.UnsupportedExpression, (SyntaxNode?)value ?? type, why);
                 _rejectedBuffers.Add(local);
                 return;

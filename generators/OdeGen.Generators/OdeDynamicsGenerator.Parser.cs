@@ -107,8 +107,20 @@ public sealed partial class OdeDynamicsGenerator
         public Parser(GeneratorAttributeSyntaxContext context, MethodDeclarationSyntax syntax, CancellationToken cancellationToken)
         {
             _context = context;
-            _syntax = syntax;
             _method = (IMethodSymbol)context.TargetSymbol;
+
+            // The attribute on a partial method's defining declaration ('static partial void Rhs(…);'), as on [GeneratedRegex]:
+            // the body is its implementation's. Only one in the same file is read: the generator re-runs when the marked
+            // method's file changes, so a body elsewhere could go stale (the check for a body then reports it).
+            if (syntax.Body is null && syntax.ExpressionBody is null && _method.PartialImplementationPart is { } implementation
+                && implementation.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) is MethodDeclarationSyntax body
+                && body.SyntaxTree == syntax.SyntaxTree)
+            {
+                _method = implementation;
+                syntax = body;
+            }
+
+            _syntax = syntax;
             _isFunction = context.Attributes[0].AttributeClass?.ToDisplayString() == FunctionAttributeName;
             ITypeSymbol? first = _method.Parameters.Length > 0 ? _method.Parameters[0].Type : null;
             if (_isFunction && first is INamedTypeSymbol { TypeArguments.Length: 1 } span)
@@ -433,7 +445,8 @@ public sealed partial class OdeDynamicsGenerator
 
             if (_syntax.Body is null && _syntax.ExpressionBody is null)
             {
-                Report(invalid, _syntax.Identifier, name, "must have a body");
+                Report(invalid, _syntax.Identifier, name, _method.PartialImplementationPart is null ? "must have a body"
+                    : "must have its body in the same file (its partial implementation is in another file, whose edits would not regenerate the code)");
             }
 
             CheckParameters(name);
