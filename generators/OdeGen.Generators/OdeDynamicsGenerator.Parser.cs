@@ -970,8 +970,9 @@ public sealed partial class OdeDynamicsGenerator
                         break;
                     }
 
-                    // An int index expression used as a number ((i + 1) * y[i]): converted as C# converts it.
-                    if (_loopMode && IndexTree(e) is { } index)
+                    // An int index expression used as a number ((i + 1) * y[i], k * y[0]): converted as C# converts it. In
+                    // straight-line methods too: the emitters write an index input as (double)(index) wherever it stands.
+                    if (IndexTree(e) is { } index)
                     {
                         value = _builder.Input(Slot.Index, 0, index);
                         break;
@@ -1061,8 +1062,11 @@ public sealed partial class OdeDynamicsGenerator
                 case PrefixUnaryExpressionSyntax unary when unary.IsKind(SyntaxKind.UnaryMinusExpression):
                     int operand = Lower(unary.Operand);
                     return operand < 0 ? -1 : _builder.Neg(operand);
-                case CastExpressionSyntax cast when _loopMode && IsDouble(cast) && IndexTree(cast.Expression) is { } castIndex:
+                case CastExpressionSyntax cast when IsDouble(cast) && IndexTree(cast.Expression) is { } castIndex:
                     return _builder.Input(Slot.Index, 0, castIndex);
+                // (double)x on a double (float on a float in a float method) is x: the cast changes nothing.
+                case CastExpressionSyntax cast when IsDouble(cast) && IsDouble(cast.Expression):
+                    return Lower(cast.Expression);
                 case ElementAccessExpressionSyntax access:
                     return ReadElement(access);
                 case IdentifierNameSyntax identifier:

@@ -66,7 +66,7 @@ public class DiagnosticTests
 
     [Theory]
     [InlineData("[|string|] s = \"x\"; dydt[0] = y[0];")]
-    [InlineData("dydt[0] = [|y.Length|];")]
+    [InlineData("dydt[0] = [|(long)y.Length|];")]
     [InlineData("dydt[0] = [|Field|];")]
     [InlineData("double a = 0; a [|%=|] 2; dydt[0] = a;")]
     [InlineData("double a = 0; dydt[0] = [|a = 2|];")]

@@ -78,6 +78,18 @@ public class OutsideUserConstructsTests
             ""
         },
         {
+            "IntLocalsAsNumbersStraightLine",
+            "int k = 2;\nint n = y.Length;\ndydt[0] = (double)k * y[0] + n;\ndydt[1] = k * y[1] - (k + 1) * p[1];\ndydt[2] = y[2] * n - (double)(n + k) * p[2];",
+            "dydt[0] = 2.0 * y[0] + 3.0;\ndydt[1] = 2.0 * y[1] - 3.0 * p[1];\ndydt[2] = y[2] * 3.0 - 5.0 * p[2];",
+            ""
+        },
+        {
+            "IdentityCasts",
+            "double a = (double)y[0] * p[0];\ndydt[0] = (double)a + (double)(y[1] * 2);\ndydt[1] = Math.Sin((double)y[2]);\ndydt[2] = (double)p[1] - y[0];",
+            "double a = y[0] * p[0];\ndydt[0] = a + (y[1] * 2);\ndydt[1] = Math.Sin(y[2]);\ndydt[2] = p[1] - y[0];",
+            ""
+        },
+        {
             "IndexFromEnd",
             "dydt[0] = y[^1] * p[^3];\ndydt[^2] = y[^3] - p[^1];\ndydt[^1] = y[0] * y[^2];",
             "dydt[0] = y[2] * p[0];\ndydt[1] = y[0] - p[2];\ndydt[2] = y[0] * y[1];",
