@@ -75,8 +75,8 @@ public sealed record SteadyStateOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(GmresRestart, 1, nameof(GmresRestart));
         ArgumentOutOfRangeException.ThrowIfLessThan(LinearMaxIterations, 1, nameof(LinearMaxIterations));
         if (!double.IsFinite(Time)) throw new ArgumentOutOfRangeException(nameof(Time), Time, "Time must be finite.");
-        // An undefined value (a cast int) ran as Newton: refuse it instead.
-        // A pattern, not Enum.IsDefined: this runs on every solve (SolverOptions' reason: no reflection cache to rebuild after a GC).
+        // An undefined value (a cast int) ran as Newton. A pattern, not Enum.IsDefined: this runs on every solve, and
+        // Enum.IsDefined rebuilds a reflection cache after a GC (SolverOptions' reason).
         if (Method is not (SteadyStateMethod.Newton or SteadyStateMethod.Integrate))
             throw new ArgumentOutOfRangeException(nameof(Method), Method, $"Method holds {(int)Method}, which is not a SteadyStateMethod.");
     }

@@ -331,6 +331,27 @@ public class OutsideUserConstructsTests
     }
 
     [Fact]
+    public void GeneratedIntNumbersAndIdentityCasts_MatchSnapshot()
+    {
+        // Straight-line code: int locals and a length used as numbers (an index input, written (double)(…) in every form)
+        // and casts to double that change nothing (read as their operand).
+        string source = Source("Ints", """
+            int k = 2;
+            int n = y.Length;
+            dydt[0] = (double)k * y[0] + n;
+            dydt[1] = k * y[1] - (double)(n + k) * p[1];
+            dydt[2] = (double)y[2] * p[2];
+            """, "");
+        Compilation compilation = GeneratorHarness.Compile(source);
+        GeneratorRun run = GeneratorHarness.Run(compilation);
+        Assert.Empty(run.Result.Diagnostics);
+        Assert.Empty(GeneratorHarness.Errors(run.Output));
+        string text = string.Join("\n", run.Sources.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => $"// ===== {s.Key} =====\n{s.Value}"));
+        Assert.Contains("(double)(y.Length)", text, StringComparison.Ordinal);
+        Snapshot.Verify("OutsideUserConstructs.IntNumbers", text);
+    }
+
+    [Fact]
     public void GeneratedLoops_MatchSnapshot()
     {
         // A count-down loop (kept: 40 trips), an index from the end in a loop, checked double arithmetic, a field in a loop.
