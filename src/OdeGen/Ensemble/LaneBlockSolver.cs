@@ -256,15 +256,22 @@ internal sealed partial class LaneBlockSolver<TSystem, TLane>
             if (_fixed)
             {
                 // RungeKuttaIntegrator's rule: the last step leaves f at its end unevaluated unless a save time inside it
-                // needs the end's slope (Hermite output); no later step needs it (a restart evaluates f afresh).
-                if (!_tableau.IsFsal && (tNew != _tEnd || SaveBefore(output, tNew))) EndpointDerivative(tNew);
-                if (_anyNonFinite)
-                {
-                    for (int l = 0; l < _lanes; l++)
-                        if (_alive[l] && double.IsNaN(_laneError[l])) Retire(l, OdeStatus.NonFiniteValue, output);
-                }
+                // needs the end's slope (Hermite output); no later step needs it (a restart evaluates f afresh). When it is
+                // read there and is not finite, the step's finite end stands and the lane fails after it, as the scalar
+                // solve does (final time t1, the step counted).
+                // A lane whose stages failed retires before f at the end is evaluated, as the scalar solve stops there.
+                bool last = tNew == _tEnd, endpoint = !_tableau.IsFsal && (!last || SaveBefore(output, tNew));
+                RetireNonFinite(output);
                 if (!AnyAlive()) return false;
+                if (endpoint && !last)
+                {
+                    EndpointDerivative(tNew);
+                    RetireNonFinite(output);
+                    if (!AnyAlive()) return false;
+                }
+                if (endpoint && last) EndpointDerivative(tNew);
                 Accept(tNew, h, output);
+                if (endpoint && last) RetireNonFinite(output);
                 _h = _options.FixedStep!.Value * _direction;
                 return true;
             }
@@ -283,6 +290,14 @@ internal sealed partial class LaneBlockSolver<TSystem, TLane>
             _stats.RejectedSteps++;
             _h = hNext;
         }
+    }
+
+    // Retires the live lanes whose last attempt or endpoint derivative was not finite (a fixed step's lanes fail at once).
+    private void RetireNonFinite(EnsembleSolution output)
+    {
+        if (!_anyNonFinite) return;
+        for (int l = 0; l < _lanes; l++)
+            if (_alive[l] && double.IsNaN(_laneError[l])) Retire(l, OdeStatus.NonFiniteValue, output);
     }
 
     // The largest error norm of the live lanes; NaN when one of them is not finite.

@@ -128,6 +128,10 @@ public sealed class OdeSolution
             $"Stopped at t = {FinalTime} before reaching t1 = {EndTime}: the stiff solver's iteration matrix I/(hγ) − J was singular for several step sizes in a row ({Stats}). Check the Jacobian; the problem may not have a unique solution near t = {FinalTime}."),
         OdeStatus.ConvergenceFailure => Format(
             $"Stopped at t = {FinalTime} before reaching t1 = {EndTime}: the Newton iterations of the implicit stages did not converge with the fixed step {Options.FixedStep} ({Stats}). Use a smaller FixedStep or an adaptive solve."),
+        // A fixed-step solve reads f at t1 only when the last step's dense output needs it (SaveAt, Interpolate): the state
+        // at t1 is then finite and the solve stopped at t1, but that step's interpolant cannot be formed.
+        OdeStatus.NonFiniteValue when FinalTime == EndTime && FinalTime != InitialTime => Format(
+            $"Reached t1 = {EndTime} with a finite state, but f at t1 is non-finite (NaN or ±∞), so the dense output of the last step (SaveAt, Interpolate) cannot be formed ({Stats})."),
         OdeStatus.NonFiniteValue => Format(
             $"Stopped at t = {FinalTime} before reaching t1 = {EndTime}: f or the state became non-finite (NaN or ±∞) just after t = {FinalTime}, and smaller steps did not help ({Stats})."),
         _ => Format($"Stopped at t = {FinalTime} with status {Status}."),

@@ -123,4 +123,33 @@ public class LastFixedStepTests
                 }
             }
     }
+    // A save time inside the last step reads f at t1; where that is not finite while the state is (y' = y², y(t1) ≈ 1e200),
+    // the scalar solve keeps the step's finite end and fails after it: final time t1, the step counted. Each lane does the
+    // same (it used to fail the step instead, reporting t0 and no step), and its neighbour is not disturbed.
+    [Theory]
+    [MemberData(nameof(AllWidths), MemberType = typeof(Ensemble.EnsembleTestSupport))]
+    public void LaneBlocks_ANonFiniteEndRead_FailsAfterTheStep_AsTheScalarSolve(LaneWidth width)
+    {
+        var blowUp = new BlowUp.RhsSystem();
+        double[] y0s = [1e150, 1.0], p = [1.0];
+        const double t1 = 1e-100;
+        var options = new SolverOptions { Method = OdeMethod.Euler, FixedStep = t1, SaveAt = [0.5 * t1] };
+        foreach (bool fused in new[] { true, false })
+        {
+            EnsembleSolution e = Ode.Solve(blowUp, EnsembleBatch.Shared(y0s, p), 0, t1, options, new EnsembleOptions { Width = width, FusedSteps = fused });
+            for (int j = 0; j < 2; j++)
+            {
+                OdeSolution s = Ode.Solve(blowUp, y0s.AsSpan(j, 1), p, 0, t1, options);
+                Assert.Equal(j == 0 ? OdeStatus.NonFiniteValue : OdeStatus.Success, s.Status);
+                Assert.Equal(s.Status, e.Statuses[j]);
+                Assert.Equal(t1, s.FinalTime);
+                Assert.Equal(s.FinalTime, e.FinalTimes[j]);
+                Assert.Equal(s.FinalState[0], e.FinalState(j)[0]);
+                Assert.True(double.IsFinite(e.FinalState(j)[0]));
+                Assert.Equal(s.Stats.Steps, e.TrajectoryStats[j].Steps);
+                Assert.Equal(s.Stats.FunctionEvaluations, e.TrajectoryStats[j].FunctionEvaluations);
+            }
+        }
+        Assert.StartsWith("Reached t1 = 1E-100 with a finite state, but f at t1 is non-finite", Ode.Solve(blowUp, y0s.AsSpan(0, 1), p, 0, t1, options).Message);
+    }
 }
