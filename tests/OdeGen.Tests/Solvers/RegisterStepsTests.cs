@@ -62,6 +62,33 @@ public class RegisterStepsTests
         SolveEqualsIntegrator(new Lorenz.RhsSystem(), [1, 1, 1], lorenz, 1, 1, new SolverOptions { Method = method });
     }
 
+    // Seeded random options (RandomSolverOptions: tolerances, norms, controllers, hold band, step bounds, first step,
+    // controller factors, budgets, save times, every step saved, dense output, backwards) on Lorenz and the pendulum (t and
+    // Sin/Cos): the register copy must stay the integrator's solve bit for bit whatever the user sets.
+    // ODEGEN_REGFUZZ_COUNT / ODEGEN_REGFUZZ_SEED run a sweep.
+    [Fact]
+    public void RandomOptions_AreTheIntegratorsSolve_BitForBit()
+    {
+        int count = int.TryParse(Environment.GetEnvironmentVariable("ODEGEN_REGFUZZ_COUNT"), out int c) ? c : 60;
+        int seed = int.TryParse(Environment.GetEnvironmentVariable("ODEGEN_REGFUZZ_SEED"), out int sd) ? sd : 1;
+        var r = new Random(seed * 7919 + 5);
+        string[] methods = OdeMethod.BuiltIn.Where(m => m.IsAdaptive && m.Tableau.Stages <= RegisterStages.MaxStages && m is ExplicitRungeKuttaMethod).Select(m => m.Name).ToArray();
+        int succeeded = 0;
+        for (int i = 0; i < count; i++)
+        {
+            var (t0, t1) = RandomSolverOptions.RandomInterval(r);
+            int outputs = r.Next(4);
+            bool lorenz = r.Next(2) == 0;
+            SolverOptions o = RandomSolverOptions.RandomOptions(r, methods[r.Next(methods.Length)], false, Math.Abs(t1 - t0), r.Next(2) == 0, t0, t1,
+                saveSteps: outputs == 0, dense: outputs == 1, dimension: lorenz ? 3 : 2);
+            OdeSolution s = lorenz
+                ? SolveEqualsIntegrator(new Lorenz.RhsSystem(), [20 * r.NextDouble() - 10, 20 * r.NextDouble() - 10, 40 * r.NextDouble()], [10, 28, 8.0 / 3], t0, t1, o)
+                : SolveEqualsIntegrator(new Pendulum.RhsSystem(), [2 * r.NextDouble() - 1, 2 * r.NextDouble() - 1], [1.3, 0.2, 0.7, 1.9], t0, t1, o);
+            if (s.IsSuccess) succeeded++;
+        }
+        Assert.True(succeeded >= count / 3, $"only {succeeded} of {count} solves succeeded: the draws test little");
+    }
+
     [Theory]
     [MemberData(nameof(AdaptiveMethods))]
     public void SaveAt_IsTheIntegratorsDenseOutput_BitForBit(string name)
