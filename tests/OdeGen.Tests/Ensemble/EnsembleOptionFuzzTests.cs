@@ -72,63 +72,38 @@ public class EnsembleOptionFuzzTests
     private static void AssertMostlySolved(int succeeded, int trajectories) =>
         Assert.True(succeeded >= trajectories / 3, $"only {succeeded} of {trajectories} trajectories succeeded");
 
-    [Fact]
-    public void Lane1SharedSteps_AreTheScalarSolve()
+    public enum SolveMode { Lane1SharedSteps, UnfusedFixedSteps, PerLaneSteps }
+
+    // Lane1 (shared steps, adaptive or fixed) is the scalar solve exactly; unfused fixed steps and per-lane adaptive steps
+    // equal it at every width. Saved states are compared where the mode saves (per-lane steps keep final states only).
+    [Theory]
+    [InlineData(SolveMode.Lane1SharedSteps)]
+    [InlineData(SolveMode.UnfusedFixedSteps)]
+    [InlineData(SolveMode.PerLaneSteps)]
+    public void EveryTrajectory_EqualsOdeSolve(SolveMode mode)
     {
         int succeeded = 0, trajectories = 0;
-        var r = new Random(Seed * 7919 + 1);
+        var r = new Random(Seed * 7919 + (int)mode + 1);
         for (int c = 0; c < Count(25); c++)
         {
             var (t0, t1) = RandomInterval(r);
-            bool fixedStep = r.Next(3) == 0;
-            string method = fixedStep ? Fixed[r.Next(Fixed.Length)] : Adaptive[r.Next(Adaptive.Length)];
-            SolverOptions o = RandomOptions(r, method, fixedStep, Math.Abs(t1 - t0), r.Next(2) == 0, t0, t1);
-            var (y0s, ps) = RandomBatch(r, 1 + r.Next(5), r.Next(6) == 0);
-            var ens = new EnsembleOptions { Width = LaneWidth.Lane1, MaxDegreeOfParallelism = 1 + r.Next(2), FusedSteps = false };
+            bool fixedStep = mode == SolveMode.UnfusedFixedSteps || (mode == SolveMode.Lane1SharedSteps && r.Next(3) == 0);
+            string[] methods = mode == SolveMode.PerLaneSteps ? PerLaneMethods : fixedStep ? Fixed : Adaptive;
+            bool saves = mode != SolveMode.PerLaneSteps;
+            SolverOptions o = RandomOptions(r, methods[r.Next(methods.Length)], fixedStep, Math.Abs(t1 - t0), saves && r.Next(2) == 0, t0, t1);
+            var (y0s, ps) = RandomBatch(r, mode == SolveMode.Lane1SharedSteps ? 1 + r.Next(5) : 1 + r.Next(19), r.Next(6) == 0);
+            var ens = new EnsembleOptions
+            {
+                Width = mode == SolveMode.Lane1SharedSteps ? LaneWidth.Lane1 : Widths[r.Next(Widths.Length)],
+                MaxDegreeOfParallelism = 1 + r.Next(2), FusedSteps = false, PerLaneSteps = mode == SolveMode.PerLaneSteps,
+            };
             EnsembleSolution e = Ode.Solve(Lorenz, new EnsembleBatch(y0s, ps), t0, t1, o, ens);
-            succeeded += AssertEqualsSolve(e, y0s, ps, t0, t1, o, savedToo: true, $"case {c}: {Describe(o, t0, t1)}");
+            succeeded += AssertEqualsSolve(e, y0s, ps, t0, t1, o, saves, $"case {c}, {ens.Width}: {Describe(o, t0, t1)}");
             trajectories += e.Count;
         }
         AssertMostlySolved(succeeded, trajectories);
     }
 
-    [Fact]
-    public void UnfusedFixedSteps_EqualOdeSolve_AtEveryWidth()
-    {
-        int succeeded = 0, trajectories = 0;
-        var r = new Random(Seed * 7919 + 2);
-        for (int c = 0; c < Count(20); c++)
-        {
-            var (t0, t1) = RandomInterval(r);
-            string method = Fixed[r.Next(Fixed.Length)];
-            SolverOptions o = RandomOptions(r, method, true, Math.Abs(t1 - t0), r.Next(2) == 0, t0, t1);
-            var (y0s, ps) = RandomBatch(r, 1 + r.Next(19), r.Next(6) == 0);
-            var ens = new EnsembleOptions { Width = Widths[r.Next(Widths.Length)], MaxDegreeOfParallelism = 1 + r.Next(2), FusedSteps = false };
-            EnsembleSolution e = Ode.Solve(Lorenz, new EnsembleBatch(y0s, ps), t0, t1, o, ens);
-            succeeded += AssertEqualsSolve(e, y0s, ps, t0, t1, o, savedToo: true, $"case {c}, {ens.Width}: {Describe(o, t0, t1)}");
-            trajectories += e.Count;
-        }
-        AssertMostlySolved(succeeded, trajectories);
-    }
-
-    [Fact]
-    public void PerLaneSteps_EqualOdeSolve_AtEveryWidth()
-    {
-        int succeeded = 0, trajectories = 0;
-        var r = new Random(Seed * 7919 + 3);
-        for (int c = 0; c < Count(25); c++)
-        {
-            var (t0, t1) = RandomInterval(r);
-            string method = PerLaneMethods[r.Next(PerLaneMethods.Length)];
-            SolverOptions o = RandomOptions(r, method, false, Math.Abs(t1 - t0), false, t0, t1);
-            var (y0s, ps) = RandomBatch(r, 1 + r.Next(19), r.Next(6) == 0);
-            var ens = new EnsembleOptions { Width = Widths[r.Next(Widths.Length)], MaxDegreeOfParallelism = 1 + r.Next(2), PerLaneSteps = true };
-            EnsembleSolution e = Ode.Solve(Lorenz, new EnsembleBatch(y0s, ps), t0, t1, o, ens);
-            succeeded += AssertEqualsSolve(e, y0s, ps, t0, t1, o, savedToo: false, $"case {c}, {ens.Width}: {Describe(o, t0, t1)}");
-            trajectories += e.Count;
-        }
-        AssertMostlySolved(succeeded, trajectories);
-    }
     // The lanes' discrete adjoint (docs/lanes.md, "Gradients"): per-lane steps give each trajectory's Ode.Gradient with
     // Sensitivity.DiscreteAdjoint bit for bit; Lane1 and unfused fixed steps give it to rounding (10⁻¹¹ asked, as the
     // hand-written tests do). Observation times, ∂L/∂y and options are drawn at random; a failed trajectory has NaN rows.
