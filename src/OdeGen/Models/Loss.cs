@@ -51,8 +51,8 @@ public abstract class Loss
     }
 
     private protected static int Halves(int outputSize, string name) =>
-        outputSize % 2 == 0 ? outputSize / 2
-            : throw new ArgumentException($"{name} reads the output as [mean, log-variance] halves, so it needs an even number of outputs, not {outputSize}.", nameof(outputSize));
+        outputSize >= 2 && outputSize % 2 == 0 ? outputSize / 2
+            : throw new ArgumentException($"{name} reads the output as [mean, log-variance] halves, so it needs a positive, even number of outputs, not {outputSize}.", nameof(outputSize));
 }
 
 internal sealed class SoftmaxCrossEntropyLoss : Loss
@@ -85,7 +85,8 @@ internal sealed class MeanSquaredErrorLoss : Loss
 {
     public override string Name => "mean squared error";
 
-    public override int TargetSize(int outputSize) => outputSize;
+    public override int TargetSize(int outputSize) =>
+        outputSize >= 1 ? outputSize : throw new ArgumentOutOfRangeException(nameof(outputSize), outputSize, "The mean squared error needs at least one output.");
 
     public override double Evaluate(ReadOnlySpan<double> output, ReadOnlySpan<double> target, Span<double> gradient)
     {

@@ -109,6 +109,7 @@ public sealed class ResidualBlock : Layer, IBackwardMemory
     public override void ForwardBatch(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y, Span<double> scratch)
     {
         RequireBatch(count, x.Length, y.Length, nameof(y));
+        RequireParameters(parameters.Length);
         RequireScratch(scratch, count);
         Span<double> r2 = Intermediate(scratch, 0, count);   // ReLU(GN₂) overwrites ReLU(GN₁), no longer needed
         KeptForward? kept = KeepsConvOutput ? _kept.Value! : null;
@@ -126,6 +127,8 @@ public sealed class ResidualBlock : Layer, IBackwardMemory
         RequireBatch(count, x.Length, yBar.Length, nameof(yBar));
         RequireScratch(scratch, count);
         if (xBar.Length != yBar.Length) throw new ArgumentException($"ResidualBlock backward: xBar has {xBar.Length} entries; {count} samples need {yBar.Length}.", nameof(xBar));
+        RequireParameters(parameters.Length);
+        RequireParameters(parameterBar.Length, nameof(parameterBar));
         AddShortcut(yBar, xBar, overwrite: false);
         BackThroughBranch(count, x, parameters, yBar, xBar, parameterBar, scratch);
     }
@@ -141,6 +144,8 @@ public sealed class ResidualBlock : Layer, IBackwardMemory
         RequireBatch(count, x.Length, yBar.Length, nameof(yBar));
         RequireScratch(scratch, count);
         if (xBar.Length != yBar.Length) throw new ArgumentException($"ResidualBlock backward: xBar has {xBar.Length} entries; {count} samples need {yBar.Length}.", nameof(xBar));
+        RequireParameters(parameters.Length);
+        RequireParameters(parameterBar.Length, nameof(parameterBar));
         AddShortcut(yBar, xBar, overwrite: true);
         BackThroughBranch(count, x, parameters, yBar, xBar, parameterBar, scratch);
     }
@@ -178,6 +183,7 @@ public sealed class ResidualBlock : Layer, IBackwardMemory
     /// <inheritdoc/>
     public override void Initialize(Span<double> parameters, Random random)
     {
+        RequireParameters(parameters.Length);
         Layer[] layers = [_norm1, _conv1, _norm2, _conv2];
         for (int i = 0; i < layers.Length; i++) layers[i].Initialize(Slice(parameters, i), random);
     }
