@@ -48,6 +48,11 @@ public abstract class Loss
             throw new ArgumentException($"{Name}: target has {target.Length} entries; {output.Length} outputs need {targetSize}.", nameof(target));
         if (gradient.Length != output.Length)
             throw new ArgumentException($"{Name}: gradient has {gradient.Length} entries; it needs one per output ({output.Length}).", nameof(gradient));
+        // A model checks its targets once per batch; a direct call with a NaN target returned a NaN loss and gradient.
+        for (int i = 0; i < target.Length; i++)
+        {
+            if (!double.IsFinite(target[i])) throw new ArgumentException($"{Name}: target[{i}] is {target[i]}; every target must be finite.", nameof(target));
+        }
     }
 
     private protected static int Halves(int outputSize, string name) =>

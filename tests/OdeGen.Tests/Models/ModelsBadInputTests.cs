@@ -219,6 +219,19 @@ public class ModelsBadInputTests
         Assert.Throws<ArgumentException>(() => Loss.DiagonalGaussianKl.TargetSize(-2));
     }
 
+    [Fact]
+    public void Loss_DirectCallWithANonFiniteTarget_ThrowsNamingIt()
+    {
+        // A model checks its targets once per batch; called directly, the losses returned NaN with a NaN gradient.
+        foreach (Loss loss in new[] { Loss.MeanSquaredError, Loss.GaussianNegativeLogLikelihood, Loss.DiagonalGaussianKl })
+        {
+            double[] target = new double[loss.TargetSize(4)];
+            target[^1] = double.NaN;
+            var e = Assert.Throws<ArgumentException>(() => loss.Evaluate([0.1, 0.2, 0.3, 0.4], target, new double[4]));
+            Assert.Equal("target", e.ParamName);
+        }
+    }
+
     // The identity on `size` values whose first Forward (while Blocking) signals `inside` and waits for `release`.
     private sealed class GateLayer(int size, ManualResetEventSlim inside, ManualResetEventSlim release) : Layer(size, size)
     {

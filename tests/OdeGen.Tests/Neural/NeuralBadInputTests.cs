@@ -96,6 +96,17 @@ public class NeuralBadInputTests
         Assert.Equal(3, layout["b"].Of(new double[15]).Length);
     }
 
+    [Theory]
+    [InlineData(TrajectoryLossKind.MeanAbsolute)]
+    [InlineData(TrajectoryLossKind.MeanSquared)]
+    public void TrajectoryLoss_NonFiniteTarget_ThrowsNamingIt(TrajectoryLossKind kind)
+    {
+        // The mean absolute error returned a NaN loss with ∂L/∂ŷ = 0 at the NaN entry: a gradient that ignored it.
+        var e = Assert.Throws<ArgumentException>(() => TrajectoryLoss.Compute(kind, [0.1, 0.2, 0.3], [0, double.NaN, 0], new double[3]));
+        Assert.Equal("target", e.ParamName);
+        Assert.Contains("target[1]", e.Message);
+    }
+
     private static class LayerChecksData
     {
         public static double[] Ramp(int n) => Enumerable.Range(0, n).Select(i => 0.1 * i).ToArray();
