@@ -31,6 +31,8 @@ public class FunctionLayer<TFunction> : Layer
     public override void Forward(ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y, Span<double> scratch)
     {
         RequireSample(x.Length, parameters.Length, y.Length, nameof(y));
+        RequireApart(x, y, nameof(x), nameof(y));
+        RequireApart(parameters, y, nameof(parameters), nameof(y));
         _function.Evaluate(x, parameters, y);
     }
 
@@ -41,6 +43,10 @@ public class FunctionLayer<TFunction> : Layer
     {
         RequireSample(x.Length, parameters.Length, yBar.Length, nameof(yBar));
         RequireBars(1, xBar.Length, parameterBar.Length);
+        RequireApart(x, xBar, nameof(x), nameof(xBar));
+        RequireApart(parameters, xBar, nameof(parameters), nameof(xBar));
+        RequireApart(x, parameterBar, nameof(x), nameof(parameterBar));
+        RequireApart(parameters, parameterBar, nameof(parameters), nameof(parameterBar));
         _function.Vjp(x, parameters, yBar, xBar, parameterBar);
     }
 
@@ -68,6 +74,8 @@ public class LaneFunctionLayer<TFunction> : FunctionLayer<TFunction>
     public override void ForwardLanes<TLane>(ReadOnlySpan<TLane> x, ReadOnlySpan<TLane> parameters, Span<TLane> y)
     {
         RequireSample(x.Length, parameters.Length, y.Length, nameof(y));
+        RequireApart(x, y, nameof(x), nameof(y));
+        RequireApart(parameters, y, nameof(parameters), nameof(y));
         Function.EvaluateLanes(x, parameters, y);
     }
 
@@ -77,6 +85,10 @@ public class LaneFunctionLayer<TFunction> : FunctionLayer<TFunction>
     {
         RequireSample(x.Length, parameters.Length, yBar.Length, nameof(yBar));
         RequireBars(1, xBar.Length, parameterBar.Length);
+        RequireApart(x, xBar, nameof(x), nameof(xBar));
+        RequireApart(parameters, xBar, nameof(parameters), nameof(xBar));
+        RequireApart(x, parameterBar, nameof(x), nameof(parameterBar));
+        RequireApart(parameters, parameterBar, nameof(parameters), nameof(parameterBar));
         Function.VjpLanes(x, parameters, yBar, xBar, parameterBar);
     }
 }

@@ -81,7 +81,7 @@ public abstract class Layer
     /// <summary>y = g(x, θ) for one sample (overwrites y).</summary>
     /// <param name="x">The input (length <see cref="InputSize"/>).</param>
     /// <param name="parameters">This layer's slice of the model's parameters (length <see cref="ParameterCount"/>).</param>
-    /// <param name="y">The output (length <see cref="OutputSize"/>).</param>
+    /// <param name="y">The output (length <see cref="OutputSize"/>); it must not overlap <paramref name="x"/> or <paramref name="parameters"/>.</param>
     /// <param name="scratch">Work space of <see cref="ScratchSize"/> doubles, contents undefined on entry.</param>
     public abstract void Forward(ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y, Span<double> scratch);
 
@@ -89,8 +89,8 @@ public abstract class Layer
     /// <param name="x">The input the forward pass saw.</param>
     /// <param name="parameters">This layer's parameters.</param>
     /// <param name="yBar">∂L/∂y.</param>
-    /// <param name="xBar">Where ∂L/∂x is added.</param>
-    /// <param name="parameterBar">Where ∂L/∂θ is added.</param>
+    /// <param name="xBar">Where ∂L/∂x is added (must not overlap <paramref name="x"/> or <paramref name="parameters"/>).</param>
+    /// <param name="parameterBar">Where ∂L/∂θ is added (must not overlap <paramref name="x"/> or <paramref name="parameters"/>).</param>
     /// <param name="scratch">Work space of <see cref="ScratchSize"/> doubles, contents undefined on entry.</param>
     public abstract void Backward(ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
         Span<double> xBar, Span<double> parameterBar, Span<double> scratch);
@@ -233,6 +233,17 @@ public abstract class Layer
     private protected void RequireParameters(int parameters, string name = "parameters")
     {
         if (parameters != ParameterCount) throw SizeError(name, parameters, ParameterCount, "ParameterCount");
+    }
+
+    /// <summary>
+    /// Throws when <paramref name="output"/> shares memory with <paramref name="input"/>: the passes read their inputs while
+    /// they write their outputs (a generated function's loops, a block's intermediate images), so y = x in place gave
+    /// another layer's numbers without an error. Two pointer comparisons.
+    /// </summary>
+    private protected void RequireApart<T>(ReadOnlySpan<T> input, ReadOnlySpan<T> output, string inputName, string outputName)
+    {
+        if (input.Overlaps(output))
+            throw new ArgumentException($"{Kind}: {outputName} overlaps {inputName}; the layer reads {inputName} while it writes {outputName}, so they must not share memory.", outputName);
     }
 
     /// <summary>The exception for a span of the wrong length (built only when thrown).</summary>

@@ -110,6 +110,7 @@ public sealed class ResidualBlock : Layer, IBackwardMemory
     {
         RequireBatch(count, x.Length, y.Length, nameof(y));
         RequireParameters(parameters.Length);
+        RequireApart(x, y, nameof(x), nameof(y));   // the shortcut adds x to y after the branch has written y
         RequireScratch(scratch, count);
         Span<double> r2 = Intermediate(scratch, 0, count);   // ReLU(GN₂) overwrites ReLU(GN₁), no longer needed
         KeptForward? kept = KeepsConvOutput ? _kept.Value! : null;
@@ -129,6 +130,8 @@ public sealed class ResidualBlock : Layer, IBackwardMemory
         if (xBar.Length != yBar.Length) throw new ArgumentException($"ResidualBlock backward: xBar has {xBar.Length} entries; {count} samples need {yBar.Length}.", nameof(xBar));
         RequireParameters(parameters.Length);
         RequireParameters(parameterBar.Length, nameof(parameterBar));
+        RequireApart(x, xBar, nameof(x), nameof(xBar));
+        RequireApart(yBar, xBar, nameof(yBar), nameof(xBar));   // the shortcut writes xBar before the branch reads yBar
         AddShortcut(yBar, xBar, overwrite: false);
         BackThroughBranch(count, x, parameters, yBar, xBar, parameterBar, scratch);
     }
@@ -146,6 +149,8 @@ public sealed class ResidualBlock : Layer, IBackwardMemory
         if (xBar.Length != yBar.Length) throw new ArgumentException($"ResidualBlock backward: xBar has {xBar.Length} entries; {count} samples need {yBar.Length}.", nameof(xBar));
         RequireParameters(parameters.Length);
         RequireParameters(parameterBar.Length, nameof(parameterBar));
+        RequireApart(x, xBar, nameof(x), nameof(xBar));
+        RequireApart(yBar, xBar, nameof(yBar), nameof(xBar));   // the shortcut writes xBar before the branch reads yBar
         AddShortcut(yBar, xBar, overwrite: true);
         BackThroughBranch(count, x, parameters, yBar, xBar, parameterBar, scratch);
     }

@@ -232,6 +232,25 @@ public class ModelsBadInputTests
         }
     }
 
+    [Fact]
+    public void InPlace_WhereTheLayerReadsWhatItWrites_IsRefused()
+    {
+        // y = x in place gave other numbers without an error: Linear(3, 3) read inputs it had overwritten, Tanh wrote 0, and
+        // the residual block's shortcut added the overwritten x (its backward pass the same with xBar = yBar).
+        double[] buffer = [0.3, -0.2, 0.5];
+        Assert.Equal("y", Assert.Throws<ArgumentException>(() => new Linear(3, 3).Forward(buffer, new double[12], buffer, [])).ParamName);
+        Assert.Equal("y", Assert.Throws<ArgumentException>(() => new Tanh(3).Forward(buffer, [], buffer, [])).ParamName);
+        Assert.Equal("xBar", Assert.Throws<ArgumentException>(() => new Linear(3, 3).Backward(buffer, new double[12], new double[3], buffer, new double[12], [])).ParamName);
+        var block = new ResidualBlock(2, 3, 3, 1);
+        double[] p = new double[block.ParameterCount], image = new double[block.InputSize], scratch = new double[block.ScratchSize];
+        block.Initialize(p, new Random(1));
+        Assert.Equal("y", Assert.Throws<ArgumentException>(() => block.Forward(image, p, image, scratch)).ParamName);
+        Assert.Equal("xBar", Assert.Throws<ArgumentException>(() => block.Backward(new double[block.InputSize], p, image, image, new double[p.Length], scratch)).ParamName);
+        // The passes that are safe in place take it: Relu's batch and the generated Vjp, which copies yBar before writing xBar.
+        double[] bar = [1, 2, 3];
+        new Linear(3, 3).Backward(buffer, new double[12], bar, bar, new double[12], []);
+    }
+
     // The identity on `size` values whose first Forward (while Blocking) signals `inside` and waits for `release`.
     private sealed class GateLayer(int size, ManualResetEventSlim inside, ManualResetEventSlim release) : Layer(size, size)
     {
