@@ -20,6 +20,8 @@ public sealed class IrregularSeries
     {
         ArgumentNullException.ThrowIfNull(id);
         if (times.Length == 0) throw new ArgumentException($"Series '{id}' has no observation times.", nameof(times));
+        if (features == 0 || features < -1)
+            throw new ArgumentOutOfRangeException(nameof(features), features, $"Series '{id}': features is the number of values per time (positive), or -1 to infer it from the lengths.");
         int d = features > 0 ? features : values.Length / times.Length;
         if (d <= 0 || values.Length != (long)times.Length * d)   // long: the int product wrapped around to a small length
             throw new ArgumentException($"Series '{id}': values must hold times.Length × features = {times.Length} × {d} = {(long)times.Length * d} numbers, not {values.Length}.", nameof(values));
@@ -78,12 +80,16 @@ public sealed class IrregularSeries
     }
 
     /// <summary>The observations at indices <paramref name="indices"/> (increasing), as a new series with the same id.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An index is not an observation's.</exception>
+    /// <exception cref="ArgumentException">No indices, or they do not increase strictly.</exception>
     public IrregularSeries Subset(ReadOnlySpan<int> indices)
     {
         int d = FeatureCount;
         double[] t = new double[indices.Length], v = new double[indices.Length * d], m = new double[indices.Length * d];
         for (int i = 0; i < indices.Length; i++)
         {
+            if ((uint)indices[i] >= (uint)_times.Length)
+                throw new ArgumentOutOfRangeException(nameof(indices), indices[i], $"Series '{Id}': indices[{i}] is not an observation index (0 … {_times.Length - 1}).");
             t[i] = _times[indices[i]];
             _values.AsSpan(indices[i] * d, d).CopyTo(v.AsSpan(i * d));
             _mask.AsSpan(indices[i] * d, d).CopyTo(m.AsSpan(i * d));

@@ -479,9 +479,11 @@ internal sealed class LatentBlock<TLane> where TLane : unmanaged, ILane<TLane>
             Finish();
         }
 
-        private static int Count(IrregularSeries s, LatentOdeOptions o, bool decoder = false)
+        private int Count(IrregularSeries s, LatentOdeOptions o, bool decoder = false)
         {
-            int ticks = 0;
+            // In double, then refused by name: (int)Math.Ceiling(gap / MaxStep) of a long series (t = 1e9 at MaxStep 0.25)
+            // wrapped the step count, and the schedule's buffers were sized from it (IndexOutOfRangeException in Array.Clear).
+            double ticks = 0;
             double previous = o.T0;
             if (decoder)
             {
@@ -489,20 +491,32 @@ internal sealed class LatentBlock<TLane> where TLane : unmanaged, ILane<TLane>
                 {
                     double gap = s.Times[i] - previous;
                     previous = s.Times[i];
-                    ticks += o.Decoder == LatentDecoder.Ode && gap > 0 ? (int)Math.Ceiling(gap / o.MaxStep) : 1;
+                    ticks += o.Decoder == LatentDecoder.Ode && gap > 0 ? Math.Ceiling(gap / o.MaxStep) : 1;
                 }
 
-                return ticks;
+                return CheckTicks(ticks, s, o, decoder);
             }
 
             for (int i = s.Count - 1; i >= -1; i--)
             {
                 double from = i == s.Count - 1 ? s.Times[i] : s.Times[i + 1], to = i >= 0 ? s.Times[i] : o.T0, gap = from - to;
                 if (o.Encoder == LatentEncoder.RnnDeltaT) ticks += i < 0 && gap == 0 ? 0 : 1;
-                else ticks += gap > 0 ? (int)Math.Ceiling(gap / o.EncoderMaxStep) : i >= 0 ? 1 : 0;
+                else ticks += gap > 0 ? Math.Ceiling(gap / o.EncoderMaxStep) : i >= 0 ? 1 : 0;
             }
 
-            return ticks;
+            return CheckTicks(ticks, s, o, decoder);
+        }
+
+        // The schedule holds ticks × W entries of three arrays, and the tapes and encoder inputs up to ticks × W × (the widest of
+        // the hidden state, the latent state and an input row): a count no array holds is an input error.
+        private int CheckTicks(double ticks, IrregularSeries s, LatentOdeOptions o, bool decoder)
+        {
+            double perTick = (double)W * Math.Max(Math.Max(o.EncoderHidden, o.LatentSize), (2 * o.Features) + 1);
+            if (ticks * perTick <= Array.MaxLength) return (int)ticks;
+            string step = decoder ? nameof(LatentOdeOptions.MaxStep) : nameof(LatentOdeOptions.EncoderMaxStep);
+            throw new ArgumentException(FormattableString.Invariant(
+                $"Series '{s.Id}' runs from T0 = {o.T0} to t = {s.Times[s.Count - 1]}: at {step} = {(decoder ? o.MaxStep : o.EncoderMaxStep)} its {(decoder ? "decoder" : "encoder")} takes {ticks} steps, more than a batch's buffers can hold. Rescale the times or raise {step}."),
+                decoder ? "targets" : "inputs");
         }
 
         private void Reset(int ticks)

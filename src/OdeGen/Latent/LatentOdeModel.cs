@@ -16,7 +16,8 @@ namespace OdeGen.Latent;
 /// times (the dynamics are autonomous, so lanes need not share t), and a lane whose series has ended idles with h = 0.
 /// No series is padded to the union of the block's times. The gradient is the discrete adjoint of those steps, the
 /// GRU updates and the decoder: the exact gradient of the computed loss. Missing values (mask 0) enter neither the
-/// encoder (its input is [x⊙m, m]) nor the likelihood. One instance keeps its work space between calls; use one per thread.
+/// encoder (its input is [x⊙m, m]) nor the likelihood. One instance keeps its work space between calls; use one per thread
+/// (a call made while another runs on another thread throws <see cref="InvalidOperationException"/>).
 /// </remarks>
 public sealed class LatentOdeModel
 {
@@ -161,13 +162,21 @@ public sealed class LatentOdeModel
         for (int j = 0; j < targets.Count; j++) CheckSeries(targets[j], j, nameof(targets));
         if (!gradient.IsEmpty && gradient.Length != ParameterCount)
             throw new ArgumentException($"gradient must have length {ParameterCount} (or be empty), not {gradient.Length}.", nameof(gradient));
-        return Width switch
+        Enter();
+        try
         {
-            LaneWidth.Lane512 => _lane512!.Elbo(theta, inputs, targets, epsilon, gradient),
-            LaneWidth.Lane256 => _lane256!.Elbo(theta, inputs, targets, epsilon, gradient),
-            LaneWidth.Lane128 => _lane128!.Elbo(theta, inputs, targets, epsilon, gradient),
-            _ => _lane1!.Elbo(theta, inputs, targets, epsilon, gradient),
-        };
+            return Width switch
+            {
+                LaneWidth.Lane512 => _lane512!.Elbo(theta, inputs, targets, epsilon, gradient),
+                LaneWidth.Lane256 => _lane256!.Elbo(theta, inputs, targets, epsilon, gradient),
+                LaneWidth.Lane128 => _lane128!.Elbo(theta, inputs, targets, epsilon, gradient),
+                _ => _lane1!.Elbo(theta, inputs, targets, epsilon, gradient),
+            };
+        }
+        finally
+        {
+            Exit();
+        }
     }
 
     /// <summary>
@@ -192,12 +201,20 @@ public sealed class LatentOdeModel
         }
 
         if (predictions.Length != total) throw new ArgumentException($"predictions must have length Σ queryTimes[j].Length × Features = {total}, not {predictions.Length}.", nameof(predictions));
-        switch (Width)
+        Enter();
+        try
         {
-            case LaneWidth.Lane512: _lane512!.Predict(theta, inputs, targets, epsilon, predictions); break;
-            case LaneWidth.Lane256: _lane256!.Predict(theta, inputs, targets, epsilon, predictions); break;
-            case LaneWidth.Lane128: _lane128!.Predict(theta, inputs, targets, epsilon, predictions); break;
-            default: _lane1!.Predict(theta, inputs, targets, epsilon, predictions); break;
+            switch (Width)
+            {
+                case LaneWidth.Lane512: _lane512!.Predict(theta, inputs, targets, epsilon, predictions); break;
+                case LaneWidth.Lane256: _lane256!.Predict(theta, inputs, targets, epsilon, predictions); break;
+                case LaneWidth.Lane128: _lane128!.Predict(theta, inputs, targets, epsilon, predictions); break;
+                default: _lane1!.Predict(theta, inputs, targets, epsilon, predictions); break;
+            }
+        }
+        finally
+        {
+            Exit();
         }
     }
 
@@ -212,18 +229,42 @@ public sealed class LatentOdeModel
         int n = inputs.Count * Options.LatentSize;
         if (mean.Length != n || logVariance.Length != n)
             throw new ArgumentException($"mean and logVariance must each have length batch × LatentSize = {n}, not {mean.Length} and {logVariance.Length}.", nameof(mean));
-        switch (Width)
+        Enter();
+        try
         {
-            case LaneWidth.Lane512: _lane512!.Encode(theta, inputs, mean, logVariance); break;
-            case LaneWidth.Lane256: _lane256!.Encode(theta, inputs, mean, logVariance); break;
-            case LaneWidth.Lane128: _lane128!.Encode(theta, inputs, mean, logVariance); break;
-            default: _lane1!.Encode(theta, inputs, mean, logVariance); break;
+            switch (Width)
+            {
+                case LaneWidth.Lane512: _lane512!.Encode(theta, inputs, mean, logVariance); break;
+                case LaneWidth.Lane256: _lane256!.Encode(theta, inputs, mean, logVariance); break;
+                case LaneWidth.Lane128: _lane128!.Encode(theta, inputs, mean, logVariance); break;
+                default: _lane1!.Encode(theta, inputs, mean, logVariance); break;
+            }
+        }
+        finally
+        {
+            Exit();
         }
     }
+
+    // 1 while an Elbo, Predict or Encode runs. The instance's work space is shared by its calls ("use one per thread"), and
+    // two calls at once on different threads returned wrong losses and gradients without an error; now the second throws.
+    private int _busy;
+
+    private void Enter()
+    {
+        if (Interlocked.Exchange(ref _busy, 1) != 0)
+            throw new InvalidOperationException(
+                "This LatentOdeModel is already running an Elbo, Predict or Encode call on another thread: its work space is shared by its calls, so use one instance per thread.");
+    }
+
+    private void Exit() => Volatile.Write(ref _busy, 0);
 
     private void Check(ReadOnlySpan<double> theta, IReadOnlyList<IrregularSeries> inputs, ReadOnlySpan<double> epsilon, string name)
     {
         if (theta.Length != ParameterCount) throw new ArgumentException($"theta must have length {ParameterCount} (Layout.Count), not {theta.Length}.", nameof(theta));
+        // An infinite θ gave a finite ELBO (tanh and the GRU's gates saturate) and a NaN one was reported as the encoder's failure.
+        for (int k = 0; k < theta.Length; k++)
+            if (!double.IsFinite(theta[k])) throw new ArgumentException($"theta[{k}] is {theta[k]}; every parameter must be finite.", nameof(theta));
         ArgumentNullException.ThrowIfNull(inputs, name);
         if (inputs.Count == 0) throw new ArgumentException("The batch is empty.", name);
         for (int j = 0; j < inputs.Count; j++) CheckSeries(inputs[j], j, name);

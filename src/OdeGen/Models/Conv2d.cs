@@ -217,9 +217,10 @@ public class Conv2d : Layer
         Span<double> xBar, Span<double> parameterBar, Span<double> scratch)
     {
         if (Precision == ConvolutionPrecision.Single) return BackwardBatchAt(t, 1, x, parameters, yBar, xBar, parameterBar, scratch);
-        RequireSizes(x.Length, parameters.Length, yBar.Length, scratch.Length, ScratchSize);
+        RequireSizes(x.Length, parameters.Length, yBar.Length, scratch.Length, ScratchSize, nameof(yBar));
         if ((xBar.Length != InputSize && !NoInputGradient(xBar)) || parameterBar.Length != ParameterCount)
-            throw new ArgumentException($"{Kind} backward: xBar has {xBar.Length} entries (needs {InputSize}), parameterBar {parameterBar.Length} (needs {ParameterCount}).");
+            throw new ArgumentException($"{Kind} backward: xBar has {xBar.Length} entries (needs {InputSize}), parameterBar {parameterBar.Length} (needs {ParameterCount}).",
+                parameterBar.Length != ParameterCount ? nameof(parameterBar) : nameof(xBar));
         int patch = PatchSize, pixels = Pixels, weights = OutChannels * patch;
         Span<double> cols = scratch[..(patch * pixels)], work = scratch[cols.Length..];
         for (int o = 0; o < OutChannels; o++)
@@ -584,7 +585,10 @@ public class Conv2d : Layer
         Span<TLane> xBar, Span<TLane> parameterBar)
     {
         int lanes = TLane.Count, patch = PatchSize, columns = Pixels * lanes, weights = OutChannels * patch;
-        RequireSizes(x.Length, parameters.Length, yBar.Length, int.MaxValue, 0);
+        RequireSizes(x.Length, parameters.Length, yBar.Length, int.MaxValue, 0, nameof(yBar));
+        // The lane passes always fold the input gradient: xBar is never empty here.
+        if (xBar.Length != InputSize) throw SizeError(nameof(xBar), xBar.Length, InputSize, "InputSize");
+        RequireParameters(parameterBar.Length, nameof(parameterBar));
         ReadOnlySpan<double> xs = MemoryMarshal.Cast<TLane, double>(x), ps = MemoryMarshal.Cast<TLane, double>(parameters);
         ReadOnlySpan<double> yBars = MemoryMarshal.Cast<TLane, double>(yBar);
         Span<double> xBars = MemoryMarshal.Cast<TLane, double>(xBar), pBars = MemoryMarshal.Cast<TLane, double>(parameterBar);
@@ -734,7 +738,8 @@ public class Conv2d : Layer
         RequireBatch(count, x.Length, yBar.Length, nameof(yBar));
         RequireParametersAndScratch(parameters.Length, scratch.Length, count);
         if ((xBar.Length != count * InputSize && !NoInputGradient(xBar)) || parameterBar.Length != ParameterCount)
-            throw new ArgumentException($"{Kind} backward: xBar has {xBar.Length} entries (needs {count * InputSize}), parameterBar {parameterBar.Length} (needs {ParameterCount}).");
+            throw new ArgumentException($"{Kind} backward: xBar has {xBar.Length} entries (needs {count * InputSize}), parameterBar {parameterBar.Length} (needs {ParameterCount}).",
+                parameterBar.Length != ParameterCount ? nameof(parameterBar) : nameof(xBar));
         // The packed weights' check once for the batch, not once a chunk: it compares every weight, and a chunk of the stem's
         // 13×13 images is one sample (2 % of the 64-channel ResNet step went to comparing the same weights again).
         PackedWeights? packed = xBar.IsEmpty ? null : Packed(parameters);
@@ -1132,7 +1137,8 @@ public class Conv2d : Layer
     private void RequireParametersAndScratch(int parameters, int scratch, int count)
     {
         if (parameters != ParameterCount || scratch < BatchScratchSize(count))
-            throw new ArgumentException($"{Kind} on {count} samples takes {ParameterCount} parameters and scratch of at least {BatchScratchSize(count)}; got {parameters}, {scratch}.");
+            throw new ArgumentException($"{Kind} on {count} samples takes {ParameterCount} parameters and scratch of at least {BatchScratchSize(count)}; got {parameters}, {scratch}.",
+                parameters != ParameterCount ? nameof(parameters) : nameof(scratch));
     }
 
     // This thread's lane buffers: the group's patches, the weight gradient, the products' packing. Grown, never shrunk.
@@ -1148,10 +1154,11 @@ public class Conv2d : Layer
         return work.AsSpan(0, length);
     }
 
-    private void RequireSizes(int x, int parameters, int y, int scratch, int scratchNeeded)
+    private void RequireSizes(int x, int parameters, int y, int scratch, int scratchNeeded, string outputName = "y")
     {
         if (x != InputSize || parameters != ParameterCount || y != OutputSize || scratch < scratchNeeded)
-            throw new ArgumentException($"{Kind} takes x of {InputSize}, {ParameterCount} parameters, y of {OutputSize} and scratch of at least {scratchNeeded}; got {x}, {parameters}, {y}, {scratch}.");
+            throw new ArgumentException($"{Kind} takes x of {InputSize}, {ParameterCount} parameters, y of {OutputSize} and scratch of at least {scratchNeeded}; got {x}, {parameters}, {y}, {scratch}.",
+                x != InputSize ? "x" : parameters != ParameterCount ? "parameters" : y != OutputSize ? outputName : "scratch");
     }
 
     /// <summary>
@@ -1179,7 +1186,7 @@ public class Conv2d : Layer
     internal double BackwardPerPixel(double t, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
         Span<double> xBar, Span<double> parameterBar, Span<double> scratch)
     {
-        RequireSizes(x.Length, parameters.Length, yBar.Length, scratch.Length, PerPixelScratchSize);
+        RequireSizes(x.Length, parameters.Length, yBar.Length, scratch.Length, PerPixelScratchSize, nameof(yBar));
         Span<double> patch = scratch[..PatchSize], patchBar = scratch.Slice(PatchSize, PatchSize);
         Span<double> pixelBar = scratch.Slice((2 * PatchSize) + OutChannels, OutChannels);
         int pixels = Pixels;

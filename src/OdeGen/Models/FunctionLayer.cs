@@ -15,7 +15,8 @@ public class FunctionLayer<TFunction> : Layer
     /// <summary>Wraps <paramref name="function"/>, its parameters one block called "p" unless <paramref name="shapes"/> names them.</summary>
     /// <exception cref="ArgumentException">The shapes do not add up to the function's parameter count.</exception>
     public FunctionLayer(in TFunction function, params ParameterShape[] shapes)
-        : base(function.InputCount, function.OutputCount, shapes.Length > 0 ? shapes : DefaultShapes(function.ParameterCount))
+        : base(function.InputCount, function.OutputCount,
+               (shapes ?? throw new ArgumentNullException(nameof(shapes))).Length > 0 ? shapes : DefaultShapes(function.ParameterCount))
     {
         if (ParameterCount != function.ParameterCount)
             throw new ArgumentException($"The parameter shapes hold {ParameterCount} entries; the function has {function.ParameterCount} parameters.", nameof(shapes));
@@ -26,13 +27,28 @@ public class FunctionLayer<TFunction> : Layer
     public TFunction Function => _function;
 
     /// <inheritdoc/>
-    public override void Forward(ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y, Span<double> scratch) =>
+    /// <exception cref="ArgumentException">A span's length is not the layer's size (the message names it).</exception>
+    public override void Forward(ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y, Span<double> scratch)
+    {
+        RequireSample(x.Length, parameters.Length, y.Length, nameof(y));
+        RequireApart(x, y, nameof(x), nameof(y));
+        RequireApart(parameters, y, nameof(parameters), nameof(y));
         _function.Evaluate(x, parameters, y);
+    }
 
     /// <inheritdoc/>
+    /// <exception cref="ArgumentException">A span's length is not the layer's size (the message names it).</exception>
     public override void Backward(ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
-        Span<double> xBar, Span<double> parameterBar, Span<double> scratch) =>
+        Span<double> xBar, Span<double> parameterBar, Span<double> scratch)
+    {
+        RequireSample(x.Length, parameters.Length, yBar.Length, nameof(yBar));
+        RequireBars(1, xBar.Length, parameterBar.Length);
+        RequireApart(x, xBar, nameof(x), nameof(xBar));
+        RequireApart(parameters, xBar, nameof(parameters), nameof(xBar));
+        RequireApart(x, parameterBar, nameof(x), nameof(parameterBar));
+        RequireApart(parameters, parameterBar, nameof(parameters), nameof(parameterBar));
         _function.Vjp(x, parameters, yBar, xBar, parameterBar);
+    }
 
     private static ParameterShape[] DefaultShapes(int count) => count == 0 ? [] : [new ParameterShape("p", count)];
 }
@@ -55,11 +71,24 @@ public class LaneFunctionLayer<TFunction> : FunctionLayer<TFunction>
     public override bool HasLanes => true;
 
     /// <inheritdoc/>
-    public override void ForwardLanes<TLane>(ReadOnlySpan<TLane> x, ReadOnlySpan<TLane> parameters, Span<TLane> y) =>
+    public override void ForwardLanes<TLane>(ReadOnlySpan<TLane> x, ReadOnlySpan<TLane> parameters, Span<TLane> y)
+    {
+        RequireSample(x.Length, parameters.Length, y.Length, nameof(y));
+        RequireApart(x, y, nameof(x), nameof(y));
+        RequireApart(parameters, y, nameof(parameters), nameof(y));
         Function.EvaluateLanes(x, parameters, y);
+    }
 
     /// <inheritdoc/>
     public override void BackwardLanes<TLane>(ReadOnlySpan<TLane> x, ReadOnlySpan<TLane> parameters, ReadOnlySpan<TLane> yBar,
-        Span<TLane> xBar, Span<TLane> parameterBar) =>
+        Span<TLane> xBar, Span<TLane> parameterBar)
+    {
+        RequireSample(x.Length, parameters.Length, yBar.Length, nameof(yBar));
+        RequireBars(1, xBar.Length, parameterBar.Length);
+        RequireApart(x, xBar, nameof(x), nameof(xBar));
+        RequireApart(parameters, xBar, nameof(parameters), nameof(xBar));
+        RequireApart(x, parameterBar, nameof(x), nameof(parameterBar));
+        RequireApart(parameters, parameterBar, nameof(parameters), nameof(parameterBar));
         Function.VjpLanes(x, parameters, yBar, xBar, parameterBar);
+    }
 }

@@ -180,6 +180,7 @@ public sealed class GroupNorm : Layer
     /// <inheritdoc/>
     public override void ForwardLanes<TLane>(ReadOnlySpan<TLane> x, ReadOnlySpan<TLane> parameters, Span<TLane> y)
     {
+        RequireSample(x.Length, parameters.Length, y.Length, nameof(y));
         int n = _group.InputCount, m = _group.ParameterCount;
         for (int g = 0; g < Groups; g++)
             _group.EvaluateLanes(x.Slice(g * n, n), parameters.Slice(g * m, m), y.Slice(g * n, n));
@@ -189,6 +190,8 @@ public sealed class GroupNorm : Layer
     public override void BackwardLanes<TLane>(ReadOnlySpan<TLane> x, ReadOnlySpan<TLane> parameters, ReadOnlySpan<TLane> yBar,
         Span<TLane> xBar, Span<TLane> parameterBar)
     {
+        RequireSample(x.Length, parameters.Length, yBar.Length, nameof(yBar));
+        RequireBars(1, xBar.Length, parameterBar.Length);
         int n = _group.InputCount, m = _group.ParameterCount;
         for (int g = 0; g < Groups; g++)
             _group.VjpLanes(x.Slice(g * n, n), parameters.Slice(g * m, m), yBar.Slice(g * n, n), xBar.Slice(g * n, n), parameterBar.Slice(g * m, m));
@@ -197,6 +200,7 @@ public sealed class GroupNorm : Layer
     /// <inheritdoc/>
     public override void Initialize(Span<double> parameters, Random random)
     {
+        RequireParameters(parameters.Length);
         int half = _group.ParameterCount / 2;
         for (int g = 0; g < Groups; g++)
         {

@@ -57,6 +57,7 @@ public sealed class LaneOdeBlock<TSystem> : OdeBlock<TSystem>
     /// <inheritdoc/>
     public override void ForwardLanes<TLane>(ReadOnlySpan<TLane> x, ReadOnlySpan<TLane> parameters, Span<TLane> y)
     {
+        RequireSample(x.Length, parameters.Length, y.Length, nameof(y));
         int lanes = TLane.Count, n = InputSize;
         (double[] states, double[] theta) = Unpack(x, parameters);
         EnsembleSolution solution = Ode.SolveReusing(System, _solves.Value!, states.AsSpan(0, lanes * n), theta.AsSpan(0, ParameterCount), T0, T1, Options,
@@ -74,6 +75,10 @@ public sealed class LaneOdeBlock<TSystem> : OdeBlock<TSystem>
     public override void BackwardLanes<TLane>(ReadOnlySpan<TLane> x, ReadOnlySpan<TLane> parameters, ReadOnlySpan<TLane> yBar,
         Span<TLane> xBar, Span<TLane> parameterBar)
     {
+        RequireSample(x.Length, parameters.Length, yBar.Length, nameof(yBar));
+        // The lane passes always write the input gradient: xBar is never empty here.
+        if (xBar.Length != InputSize) throw SizeError(nameof(xBar), xBar.Length, InputSize, "InputSize");
+        RequireParameters(parameterBar.Length, nameof(parameterBar));
         int lanes = TLane.Count, n = InputSize;
         (double[] states, double[] theta) = Unpack(x, parameters);
         ReadOnlySpan<double> yBars = MemoryMarshal.Cast<TLane, double>(yBar);

@@ -81,7 +81,7 @@ public abstract class Layer
     /// <summary>y = g(x, θ) for one sample (overwrites y).</summary>
     /// <param name="x">The input (length <see cref="InputSize"/>).</param>
     /// <param name="parameters">This layer's slice of the model's parameters (length <see cref="ParameterCount"/>).</param>
-    /// <param name="y">The output (length <see cref="OutputSize"/>).</param>
+    /// <param name="y">The output (length <see cref="OutputSize"/>); it must not overlap <paramref name="x"/> or <paramref name="parameters"/>.</param>
     /// <param name="scratch">Work space of <see cref="ScratchSize"/> doubles, contents undefined on entry.</param>
     public abstract void Forward(ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y, Span<double> scratch);
 
@@ -89,8 +89,8 @@ public abstract class Layer
     /// <param name="x">The input the forward pass saw.</param>
     /// <param name="parameters">This layer's parameters.</param>
     /// <param name="yBar">∂L/∂y.</param>
-    /// <param name="xBar">Where ∂L/∂x is added.</param>
-    /// <param name="parameterBar">Where ∂L/∂θ is added.</param>
+    /// <param name="xBar">Where ∂L/∂x is added (must not overlap <paramref name="x"/> or <paramref name="parameters"/>).</param>
+    /// <param name="parameterBar">Where ∂L/∂θ is added (must not overlap <paramref name="x"/> or <paramref name="parameters"/>).</param>
     /// <param name="scratch">Work space of <see cref="ScratchSize"/> doubles, contents undefined on entry.</param>
     public abstract void Backward(ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
         Span<double> xBar, Span<double> parameterBar, Span<double> scratch);
@@ -117,8 +117,12 @@ public abstract class Layer
     /// <param name="parameterBar">Where ∂L/∂θ is added.</param>
     /// <param name="scratch">Work space of <see cref="ScratchSize"/> doubles, contents undefined on entry.</param>
     public virtual void BackwardFromOutput(ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
-        Span<double> xBar, Span<double> parameterBar, Span<double> scratch) =>
+        Span<double> xBar, Span<double> parameterBar, Span<double> scratch)
+    {
+        // y is ignored here, but a y of another length is another sample's (or another layer's) output.
+        if (y.Length != OutputSize) throw SizeError(nameof(y), y.Length, OutputSize, "OutputSize");
         Backward(x, parameters, yBar, xBar, parameterBar, scratch);
+    }
 
     /// <summary>
     /// True when <see cref="ForwardBatch"/> and <see cref="BackwardBatch"/> do better than one sample at a time: a convolution
@@ -139,6 +143,7 @@ public abstract class Layer
     public virtual void ForwardBatch(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y, Span<double> scratch)
     {
         RequireBatch(count, x.Length, y.Length, nameof(y));
+        RequireParameters(parameters.Length);
         for (int s = 0; s < count; s++) Forward(x.Slice(s * InputSize, InputSize), parameters, y.Slice(s * OutputSize, OutputSize), scratch);
     }
 
@@ -152,6 +157,8 @@ public abstract class Layer
     {
         RequireBatch(count, x.Length, yBar.Length, nameof(yBar));
         if (xBar.Length != count * InputSize) throw new ArgumentException($"{Kind}: xBar has {xBar.Length} entries; {count} samples × {InputSize} need {count * InputSize}.", nameof(xBar));
+        RequireParameters(parameters.Length);
+        RequireParameters(parameterBar.Length, nameof(parameterBar));
         for (int s = 0; s < count; s++)
         {
             Backward(x.Slice(s * InputSize, InputSize), parameters, yBar.Slice(s * OutputSize, OutputSize),
@@ -165,8 +172,11 @@ public abstract class Layer
     /// </summary>
     /// <exception cref="ArgumentException">A span's length is not count times the layer's size.</exception>
     public virtual void BackwardBatchFromOutput(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<double> parameters,
-        ReadOnlySpan<double> yBar, Span<double> xBar, Span<double> parameterBar, Span<double> scratch) =>
+        ReadOnlySpan<double> yBar, Span<double> xBar, Span<double> parameterBar, Span<double> scratch)
+    {
+        if (y.Length != (long)count * OutputSize) throw SizeError(nameof(y), y.Length, (long)count * OutputSize, $"{count} samples × OutputSize");
         BackwardBatch(count, x, parameters, yBar, xBar, parameterBar, scratch);
+    }
 
     /// <summary>
     /// True when <see cref="BackwardBatchOverwriting"/> writes every entry of xBar, so that <see cref="BackwardBatchInto"/> need
@@ -196,12 +206,57 @@ public abstract class Layer
         BackwardBatchFromOutput(count, x, y, parameters, yBar, xBar, parameterBar, scratch);
     }
 
+    /// <summary>
+    /// Throws unless one sample's spans have this layer's sizes: x <see cref="InputSize"/>, parameters
+    /// <see cref="ParameterCount"/>, <paramref name="outputName"/> (y or yBar) <see cref="OutputSize"/>. The generated
+    /// functions size their loops by the spans they are given, so a short x read weights as biases and a long p was ignored
+    /// in silence; the lane forms take one lane vector per value, so the same counts apply to them.
+    /// </summary>
+    private protected void RequireSample(int x, int parameters, int output, string outputName)
+    {
+        if (x != InputSize) throw SizeError("x", x, InputSize, "InputSize");
+        if (parameters != ParameterCount) throw SizeError("parameters", parameters, ParameterCount, "ParameterCount");
+        if (output != OutputSize) throw SizeError(outputName, output, OutputSize, "OutputSize");
+    }
+
+    /// <summary>
+    /// Throws unless a backward pass's gradients have this layer's sizes: xBar <see cref="InputSize"/> (or empty when
+    /// <see cref="AcceptsNoInputGradient"/>) times <paramref name="count"/>, parameterBar <see cref="ParameterCount"/>.
+    /// </summary>
+    private protected void RequireBars(int count, int xBar, int parameterBar)
+    {
+        if (xBar != (long)count * InputSize && !(xBar == 0 && AcceptsNoInputGradient)) throw SizeError("xBar", xBar, (long)count * InputSize, count == 1 ? "InputSize" : $"{count} samples × InputSize");
+        if (parameterBar != ParameterCount) throw SizeError("parameterBar", parameterBar, ParameterCount, "ParameterCount");
+    }
+
+    /// <summary>Throws unless <paramref name="parameters"/> has <see cref="ParameterCount"/> entries.</summary>
+    private protected void RequireParameters(int parameters, string name = "parameters")
+    {
+        if (parameters != ParameterCount) throw SizeError(name, parameters, ParameterCount, "ParameterCount");
+    }
+
+    /// <summary>
+    /// Throws when <paramref name="output"/> shares memory with <paramref name="input"/>: the passes read their inputs while
+    /// they write their outputs (a generated function's loops, a block's intermediate images), so y = x in place gave
+    /// another layer's numbers without an error. Two pointer comparisons.
+    /// </summary>
+    private protected void RequireApart<T>(ReadOnlySpan<T> input, ReadOnlySpan<T> output, string inputName, string outputName)
+    {
+        if (input.Overlaps(output))
+            throw new ArgumentException($"{Kind}: {outputName} overlaps {inputName}; the layer reads {inputName} while it writes {outputName}, so they must not share memory.", outputName);
+    }
+
+    /// <summary>The exception for a span of the wrong length (built only when thrown).</summary>
+    private protected ArgumentException SizeError(string name, int actual, long expected, string what) =>
+        new($"{Kind}: {name} has {actual} entries; it needs {expected} (the layer's {what}).", name);
+
     /// <summary>Throws unless x holds <paramref name="count"/> inputs and <paramref name="output"/> (y or yBar) as many outputs.</summary>
     private protected void RequireBatch(int count, int x, int output, string outputName)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
         if (x != (long)count * InputSize || output != (long)count * OutputSize)
-            throw new ArgumentException($"{Kind}: {count} samples need x of {(long)count * InputSize} and {outputName} of {(long)count * OutputSize} entries; got {x} and {output}.", outputName);
+            throw new ArgumentException($"{Kind}: {count} samples need x of {(long)count * InputSize} and {outputName} of {(long)count * OutputSize} entries; got {x} and {output}.",
+                x != (long)count * InputSize ? "x" : outputName);
     }
 
     /// <summary>
@@ -234,8 +289,10 @@ public abstract class Layer
     /// ±1/√fan_in with fan_in = the number of columns of the first block when it is a matrix (the inputs a weight row
     /// sees), else <see cref="InputSize"/>.
     /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="parameters"/> is not <see cref="ParameterCount"/> long.</exception>
     public virtual void Initialize(Span<double> parameters, Random random)
     {
+        RequireParameters(parameters.Length);
         int fanIn = _shapes.Length > 0 && _shapes[0].Columns > 1 ? _shapes[0].Columns : InputSize;
         double bound = 1.0 / Math.Sqrt(fanIn);
         Neural.Initializers.Uniform(parameters, random, -bound, bound);

@@ -51,7 +51,8 @@ public sealed class Linear : LaneFunctionLayer<LayerFunctions.LinearFunction>
         RequireParametersAndScratch(parameters.Length, scratch.Length, count);
         int inputs = InputSize, outputs = OutputSize, weights = inputs * outputs;
         if (xBar.Length != count * inputs || parameterBar.Length != ParameterCount)
-            throw new ArgumentException($"Linear backward: xBar has {xBar.Length} entries (needs {count * inputs}), parameterBar {parameterBar.Length} (needs {ParameterCount}).");
+            throw new ArgumentException($"Linear backward: xBar has {xBar.Length} entries (needs {count * inputs}), parameterBar {parameterBar.Length} (needs {ParameterCount}).",
+                xBar.Length != count * inputs ? nameof(xBar) : nameof(parameterBar));
         Span<double> biasBar = parameterBar.Slice(weights, outputs);
         for (int s = 0; s < count; s++)
         {
@@ -67,7 +68,8 @@ public sealed class Linear : LaneFunctionLayer<LayerFunctions.LinearFunction>
     private void RequireParametersAndScratch(int parameters, int scratch, int count)
     {
         if (parameters != ParameterCount || scratch < BatchScratchSize(count))
-            throw new ArgumentException($"Linear on {count} samples takes {ParameterCount} parameters and scratch of at least {BatchScratchSize(count)}; got {parameters}, {scratch}.");
+            throw new ArgumentException($"Linear on {count} samples takes {ParameterCount} parameters and scratch of at least {BatchScratchSize(count)}; got {parameters}, {scratch}.",
+                parameters != ParameterCount ? nameof(parameters) : nameof(scratch));
     }
 
     private static int Positive(int size, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(size))] string? name = null)
@@ -96,6 +98,7 @@ public sealed class Relu(int size) : LaneFunctionLayer<LayerFunctions.ReluFuncti
     public override void ForwardBatch(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y, Span<double> scratch)
     {
         RequireBatch(count, x.Length, y.Length, nameof(y));
+        RequireParameters(parameters.Length);
         int i = 0;
         if (System.Numerics.Vector.IsHardwareAccelerated)
         {
@@ -113,7 +116,12 @@ public sealed class Relu(int size) : LaneFunctionLayer<LayerFunctions.ReluFuncti
 
     /// <inheritdoc/>
     public override void BackwardBatch(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
-        Span<double> xBar, Span<double> parameterBar, Span<double> scratch) => Backward(count, x, yBar, xBar, accumulate: true);
+        Span<double> xBar, Span<double> parameterBar, Span<double> scratch)
+    {
+        RequireParameters(parameters.Length);
+        RequireParameters(parameterBar.Length, nameof(parameterBar));
+        Backward(count, x, yBar, xBar, accumulate: true);
+    }
 
     /// <summary>
     /// <see cref="BackwardBatch"/> into an xBar it overwrites: xBar = x &gt; 0 ? 0 + yBar : 0, the bits BackwardBatch leaves in
@@ -207,6 +215,7 @@ public sealed class GruCell : LaneFunctionLayer<LayerFunctions.GruCellFunction>
     /// <inheritdoc/>
     public override void Initialize(Span<double> parameters, Random random)
     {
+        RequireParameters(parameters.Length);
         double bound = 1.0 / Math.Sqrt(Hidden);
         Neural.Initializers.Uniform(parameters, random, -bound, bound);
     }

@@ -48,11 +48,16 @@ public abstract class Loss
             throw new ArgumentException($"{Name}: target has {target.Length} entries; {output.Length} outputs need {targetSize}.", nameof(target));
         if (gradient.Length != output.Length)
             throw new ArgumentException($"{Name}: gradient has {gradient.Length} entries; it needs one per output ({output.Length}).", nameof(gradient));
+        // A model checks its targets once per batch; a direct call with a NaN target returned a NaN loss and gradient.
+        for (int i = 0; i < target.Length; i++)
+        {
+            if (!double.IsFinite(target[i])) throw new ArgumentException($"{Name}: target[{i}] is {target[i]}; every target must be finite.", nameof(target));
+        }
     }
 
     private protected static int Halves(int outputSize, string name) =>
-        outputSize % 2 == 0 ? outputSize / 2
-            : throw new ArgumentException($"{name} reads the output as [mean, log-variance] halves, so it needs an even number of outputs, not {outputSize}.", nameof(outputSize));
+        outputSize >= 2 && outputSize % 2 == 0 ? outputSize / 2
+            : throw new ArgumentException($"{name} reads the output as [mean, log-variance] halves, so it needs a positive, even number of outputs, not {outputSize}.", nameof(outputSize));
 }
 
 internal sealed class SoftmaxCrossEntropyLoss : Loss
@@ -85,7 +90,8 @@ internal sealed class MeanSquaredErrorLoss : Loss
 {
     public override string Name => "mean squared error";
 
-    public override int TargetSize(int outputSize) => outputSize;
+    public override int TargetSize(int outputSize) =>
+        outputSize >= 1 ? outputSize : throw new ArgumentOutOfRangeException(nameof(outputSize), outputSize, "The mean squared error needs at least one output.");
 
     public override double Evaluate(ReadOnlySpan<double> output, ReadOnlySpan<double> target, Span<double> gradient)
     {

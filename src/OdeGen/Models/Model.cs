@@ -15,7 +15,9 @@ namespace OdeGen.Models;
 /// <para>
 /// Threads: a batch is cut into at most <see cref="Partitions"/> runs of consecutive samples, fixed by the batch size
 /// alone. Each run sums its samples' gradients in order into a buffer of its own and the runs are added in order, so the
-/// numbers are bit for bit the same for every <see cref="MaxDegreeOfParallelism"/>.
+/// numbers are bit for bit the same for every <see cref="MaxDegreeOfParallelism"/>. A model runs one batch call
+/// (<see cref="Predict"/>, <see cref="Evaluate"/>, <see cref="Gradient"/>) at a time: they share its buffers, and a call made
+/// while another runs on another thread throws <see cref="InvalidOperationException"/> (use one model per thread).
 /// </para>
 /// <para>
 /// Memory: each run keeps every layer's input for the backward pass (<see cref="ModelMemory.ActivationBytes"/>) and the
@@ -51,6 +53,10 @@ public sealed class Model
     private bool _withGradient;
     private LaneWidth _width = LaneWidth.Lane1;
     private bool _runBatches;
+
+    // 1 while a Predict, Evaluate or Gradient runs: they share the model's buffers, and a second call at the same time
+    // overwrote the first's inputs and sums (wrong losses and gradients, no error). One interlocked exchange per batch.
+    private int _busy;
 
     /// <summary>Creates a model of <paramref name="layers"/>, applied in order.</summary>
     /// <exception cref="ArgumentException">No layers, or a layer's input size differs from the previous layer's output size.</exception>
@@ -148,7 +154,16 @@ public sealed class Model
     public ModelMemory Memory { get; private set; }
 
     /// <summary>This layer's slice of <paramref name="parameters"/>.</summary>
-    public Span<double> ParametersOf(int layer, Span<double> parameters) => parameters.Slice(_offsets[layer], _layers[layer].ParameterCount);
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="layer"/> is not the index of a layer.</exception>
+    /// <exception cref="ArgumentException"><paramref name="parameters"/> is not <see cref="ParameterCount"/> long.</exception>
+    public Span<double> ParametersOf(int layer, Span<double> parameters)
+    {
+        if ((uint)layer >= (uint)_layers.Length)
+            throw new ArgumentOutOfRangeException(nameof(layer), layer, $"The model has layers 0 … {_layers.Length - 1}.");
+        if (parameters.Length != ParameterCount)
+            throw new ArgumentException($"parameters has {parameters.Length} entries; the model has {ParameterCount}.", nameof(parameters));
+        return parameters.Slice(_offsets[layer], _layers[layer].ParameterCount);
+    }
 
     /// <summary>A new parameter vector, each layer's slice drawn by its <see cref="Layer.Initialize"/> from <c>new Random(seed)</c>, layer by layer.</summary>
     public double[] CreateParameters(int seed = 0)
@@ -161,7 +176,21 @@ public sealed class Model
 
     /// <summary>The outputs for a batch of inputs (batch × InputSize, row-major) into <paramref name="outputs"/> (batch × OutputSize).</summary>
     /// <exception cref="ArgumentException">A size does not match (the message names it) or a value is not finite.</exception>
+    /// <exception cref="OdeSolverException">Status NonFiniteValue: a layer overflowed (an output, the loss or the gradient was not finite); or an ODE block's solve failed.</exception>
     public void Predict(ReadOnlySpan<double> parameters, ReadOnlySpan<double> inputs, Span<double> outputs)
+    {
+        Enter();
+        try
+        {
+            PredictCore(parameters, inputs, outputs);
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    private void PredictCore(ReadOnlySpan<double> parameters, ReadOnlySpan<double> inputs, Span<double> outputs)
     {
         int batch = Prepare(parameters, inputs, default, null, withGradient: false);
         if (outputs.Length != batch * OutputSize)
@@ -169,16 +198,39 @@ public sealed class Model
         Run();
         for (int s = 0; s < batch; s++)
             _workspaces[PartitionOf(s)].Outputs.AsSpan((s - PartitionStart(PartitionOf(s))) * OutputSize, OutputSize).CopyTo(outputs.Slice(s * OutputSize, OutputSize));
+        for (int k = 0; k < outputs.Length; k++)
+        {
+            if (!double.IsFinite(outputs[k]))
+                throw Overflowed($"output {k % OutputSize} of sample {k / OutputSize} is {outputs[k]}");
+        }
     }
+
+    // Finite parameters and inputs (Prepare checks them) can still overflow inside the layers: the outputs, the loss and the
+    // gradient then came back as ∞ or NaN with no error. The status is the solvers' for the same event.
+    private static OdeSolverException Overflowed(string what) =>
+        new(OdeStatus.NonFiniteValue, double.NaN, FormattableString.Invariant(
+            $"The model's {what} although the parameters and inputs are finite: a layer overflowed. Lower the learning rate, or scale the inputs or the parameters."));
+
+    private static double FiniteLoss(double loss) =>
+        double.IsFinite(loss) ? loss : throw Overflowed(FormattableString.Invariant($"mean loss over the batch is {loss}"));
 
     /// <summary>The mean loss over a batch, without the gradient.</summary>
     /// <exception cref="ArgumentException">A size does not match or a value is not finite.</exception>
+    /// <exception cref="OdeSolverException">Status NonFiniteValue: a layer overflowed (an output, the loss or the gradient was not finite); or an ODE block's solve failed.</exception>
     public double Evaluate(ReadOnlySpan<double> parameters, ReadOnlySpan<double> inputs, ReadOnlySpan<double> targets, Loss loss)
     {
         ArgumentNullException.ThrowIfNull(loss);   // null is Predict's "no loss": the mean loss came back as 0
-        int batch = Prepare(parameters, inputs, targets, loss, withGradient: false);
-        Run();
-        return SumLoss() / batch;
+        Enter();
+        try
+        {
+            int batch = Prepare(parameters, inputs, targets, loss, withGradient: false);
+            Run();
+            return FiniteLoss(SumLoss() / batch);
+        }
+        finally
+        {
+            Exit();
+        }
     }
 
     /// <summary>
@@ -191,12 +243,26 @@ public sealed class Model
     /// <param name="loss">The per-sample loss.</param>
     /// <param name="gradient">Where d(mean loss)/dθ goes (length <see cref="ParameterCount"/>).</param>
     /// <exception cref="ArgumentException">A size does not match (the message names it), a value is not finite, or a target is invalid for the loss.</exception>
+    /// <exception cref="OdeSolverException">Status NonFiniteValue: a layer overflowed, so the outputs, the loss or the gradient were not finite.</exception>
     /// <exception cref="OdeSolverException">An ODE block's solve failed (the message says why).</exception>
     public double Gradient(ReadOnlySpan<double> parameters, ReadOnlySpan<double> inputs, ReadOnlySpan<double> targets, Loss loss, Span<double> gradient)
     {
         ArgumentNullException.ThrowIfNull(loss);   // null is Predict's "no loss": the loss and gradient came back as zeros
         if (gradient.Length != ParameterCount)
             throw new ArgumentException($"gradient has {gradient.Length} entries; the model has {ParameterCount} parameters.", nameof(gradient));
+        Enter();
+        try
+        {
+            return GradientCore(parameters, inputs, targets, loss, gradient);
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    private double GradientCore(ReadOnlySpan<double> parameters, ReadOnlySpan<double> inputs, ReadOnlySpan<double> targets, Loss loss, Span<double> gradient)
+    {
         int batch = Prepare(parameters, inputs, targets, loss, withGradient: true);
         Run();
 
@@ -217,8 +283,33 @@ public sealed class Model
         double scale = 1.0 / batch;
         for (int k = 0; k < gradient.Length; k++) gradient[k] *= scale;
         Memory = new ModelMemory(activations, odeBytes);
-        return SumLoss() * scale;
+        double mean = FiniteLoss(SumLoss() * scale);
+        for (int k = 0; k < gradient.Length; k++)
+        {
+            if (!double.IsFinite(gradient[k])) throw Overflowed(FormattableString.Invariant($"gradient[{k}] ({Layout.Slices[SliceOf(k)].Name}) is {gradient[k]}"));
+        }
+
+        return mean;
     }
+
+    // The layout slice that holds parameter k (for messages).
+    private int SliceOf(int k)
+    {
+        int i = 0;
+        while (i + 1 < Layout.Slices.Count && Layout.Slices[i + 1].Offset <= k) i++;
+        return i;
+    }
+
+    // One batch call at a time: a second one while another runs throws instead of sharing its buffers.
+    private void Enter()
+    {
+        if (Interlocked.Exchange(ref _busy, 1) != 0)
+            throw new InvalidOperationException(
+                "This Model is already running a Predict, Evaluate or Gradient call on another thread: a model's calls share its buffers, " +
+                "so make one call at a time (its batches already use MaxDegreeOfParallelism threads), or use one Model per thread.");
+    }
+
+    private void Exit() => Volatile.Write(ref _busy, 0);
 
     private double SumLoss()
     {

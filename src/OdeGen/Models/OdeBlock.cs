@@ -48,10 +48,10 @@ public class OdeBlock<TSystem> : Layer, IBackwardMemory
     /// <param name="sensitivity">How the backward pass differentiates (null: the interpolating adjoint, as Ode.Gradient).</param>
     /// <param name="options">Solver options of every pass (null: <see cref="SolverOptions.Default"/>).</param>
     /// <param name="initialize">How to draw θ (null: normal with standard deviation 0.1, small dynamics to start near the identity).</param>
-    /// <exception cref="ArgumentException">The times are not finite or equal.</exception>
+    /// <exception cref="ArgumentException">The times are not finite or equal, or the system has no state (a runtime-sized system made with default).</exception>
     public OdeBlock(in TSystem system, double t0, double t1, Sensitivity? sensitivity = null, SolverOptions? options = null,
         ParameterInitializer? initialize = null)
-        : base(system.StateCount, system.StateCount, system.ParameterCount == 0 ? [] : [new ParameterShape("theta", system.ParameterCount)])
+        : base(RequireStates(system), system.StateCount, system.ParameterCount == 0 ? [] : [new ParameterShape("theta", system.ParameterCount)])
     {
         if (!double.IsFinite(t0) || !double.IsFinite(t1) || t0 == t1)
             throw new ArgumentException($"An ODE block needs finite, different start and end times, not t0 = {t0}, t1 = {t1}.", nameof(t1));
@@ -65,6 +65,14 @@ public class OdeBlock<TSystem> : Layer, IBackwardMemory
         _workspaces = new ThreadLocal<BlockWorkspace<TSystem>>(() => new BlockWorkspace<TSystem>(_system.StateCount, _system.ParameterCount, Options));
         _batchWorkspaces = new ThreadLocal<BatchWorkspaces>(() => new BatchWorkspaces());
         _batchSystem = system is IBatchOdeSystem batch ? batch : null;   // boxed once: the batch calls go through it
+    }
+
+    // The block's size, refused by name when the system has no state (a runtime-sized system made with default): the layer's
+    // own check only said "inputSize ('0') must be a non-negative and non-zero value".
+    private static int RequireStates(in TSystem system)
+    {
+        Guard.Sizes(system);
+        return system.StateCount;
     }
 
     /// <summary>
@@ -97,8 +105,12 @@ public class OdeBlock<TSystem> : Layer, IBackwardMemory
     public override string Kind => "OdeBlock";
 
     /// <inheritdoc/>
-    public override void Forward(ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y, Span<double> scratch) =>
+    public override void Forward(ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y, Span<double> scratch)
+    {
+        // A short parameter span was copied over the front of the last call's and solved with its tail.
+        RequireSample(x.Length, parameters.Length, y.Length, nameof(y));
         Solve(_system, _workspaces.Value!, x, parameters, y);
+    }
 
     // The steps Ode.Solve takes (same integrator, same options), without its solution object, in this thread's workspace.
     private void Solve<TS>(in TS system, BlockWorkspace<TS> w, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y)
@@ -147,6 +159,8 @@ public class OdeBlock<TSystem> : Layer, IBackwardMemory
     private void BackwardCore(ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<double> parameters, ReadOnlySpan<double> yBar,
         Span<double> xBar, Span<double> parameterBar)
     {
+        RequireSample(x.Length, parameters.Length, yBar.Length, nameof(yBar));
+        RequireBars(1, xBar.Length, parameterBar.Length);
         Differentiate(x, y, parameters, yBar, out double[] gY0, out double[] gP);
         for (int i = 0; i < xBar.Length; i++) xBar[i] += gY0[i];
         for (int k = 0; k < parameterBar.Length; k++) parameterBar[k] += gP[k];
@@ -195,6 +209,7 @@ public class OdeBlock<TSystem> : Layer, IBackwardMemory
         }
 
         RequireBatch(count, x.Length, y.Length, nameof(y));
+        RequireParameters(parameters.Length);
         BlockWorkspace<BatchSystem<TSystem>> w = BatchWorkspace(count);
         Solve(w.System, w, x, parameters, y);
     }
@@ -239,6 +254,8 @@ public class OdeBlock<TSystem> : Layer, IBackwardMemory
     {
         RequireBatch(count, x.Length, yBar.Length, nameof(yBar));
         if (xBar.Length != x.Length) throw new ArgumentException($"OdeBlock backward: xBar has {xBar.Length} entries; {count} samples need {x.Length}.", nameof(xBar));
+        RequireParameters(parameters.Length);
+        RequireParameters(parameterBar.Length, nameof(parameterBar));
         BlockWorkspace<BatchSystem<TSystem>> w = BatchWorkspace(count);
         Differentiate(w.System, w.Gradient, w.Integrator is null ? default : y, x, parameters, yBar, out double[] gY0, out double[] gP);
         for (int i = 0; i < xBar.Length; i++) xBar[i] += gY0[i];
@@ -272,6 +289,7 @@ public class OdeBlock<TSystem> : Layer, IBackwardMemory
     /// <inheritdoc/>
     public override void Initialize(Span<double> parameters, Random random)
     {
+        RequireParameters(parameters.Length);
         if (_initialize is not null) _initialize(parameters, random);
         else Neural.Initializers.Normal(parameters, random, 0.0, 0.1);
     }

@@ -62,10 +62,11 @@ public readonly struct OdeNetDynamics : IBatchOdeSystemKept, IOdeAugmentedSystem
     public int Width => _stages.Conv1.Width;
 
     /// <inheritdoc/>
-    public int StateCount => _stages.Size;
+    /// <remarks>0 for <c>default</c> (no layers): the runtime's size checks then say the system must be created with its sizes.</remarks>
+    public int StateCount => _stages is null ? 0 : _stages.Size;
 
     /// <inheritdoc/>
-    public int ParameterCount => _stages.Offsets[^1];
+    public int ParameterCount => _stages is null ? 0 : _stages.Offsets[^1];
 
     /// <summary>Draws the parameters as PyTorch initializes the layers (a <see cref="ParameterInitializer"/>).</summary>
     public void Initialize(Span<double> parameters, Random random)

@@ -109,6 +109,8 @@ public sealed class ResidualBlock : Layer, IBackwardMemory
     public override void ForwardBatch(int count, ReadOnlySpan<double> x, ReadOnlySpan<double> parameters, Span<double> y, Span<double> scratch)
     {
         RequireBatch(count, x.Length, y.Length, nameof(y));
+        RequireParameters(parameters.Length);
+        RequireApart(x, y, nameof(x), nameof(y));   // the shortcut adds x to y after the branch has written y
         RequireScratch(scratch, count);
         Span<double> r2 = Intermediate(scratch, 0, count);   // ReLU(GN₂) overwrites ReLU(GN₁), no longer needed
         KeptForward? kept = KeepsConvOutput ? _kept.Value! : null;
@@ -126,6 +128,10 @@ public sealed class ResidualBlock : Layer, IBackwardMemory
         RequireBatch(count, x.Length, yBar.Length, nameof(yBar));
         RequireScratch(scratch, count);
         if (xBar.Length != yBar.Length) throw new ArgumentException($"ResidualBlock backward: xBar has {xBar.Length} entries; {count} samples need {yBar.Length}.", nameof(xBar));
+        RequireParameters(parameters.Length);
+        RequireParameters(parameterBar.Length, nameof(parameterBar));
+        RequireApart(x, xBar, nameof(x), nameof(xBar));
+        RequireApart(yBar, xBar, nameof(yBar), nameof(xBar));   // the shortcut writes xBar before the branch reads yBar
         AddShortcut(yBar, xBar, overwrite: false);
         BackThroughBranch(count, x, parameters, yBar, xBar, parameterBar, scratch);
     }
@@ -141,6 +147,10 @@ public sealed class ResidualBlock : Layer, IBackwardMemory
         RequireBatch(count, x.Length, yBar.Length, nameof(yBar));
         RequireScratch(scratch, count);
         if (xBar.Length != yBar.Length) throw new ArgumentException($"ResidualBlock backward: xBar has {xBar.Length} entries; {count} samples need {yBar.Length}.", nameof(xBar));
+        RequireParameters(parameters.Length);
+        RequireParameters(parameterBar.Length, nameof(parameterBar));
+        RequireApart(x, xBar, nameof(x), nameof(xBar));
+        RequireApart(yBar, xBar, nameof(yBar), nameof(xBar));   // the shortcut writes xBar before the branch reads yBar
         AddShortcut(yBar, xBar, overwrite: true);
         BackThroughBranch(count, x, parameters, yBar, xBar, parameterBar, scratch);
     }
@@ -178,6 +188,7 @@ public sealed class ResidualBlock : Layer, IBackwardMemory
     /// <inheritdoc/>
     public override void Initialize(Span<double> parameters, Random random)
     {
+        RequireParameters(parameters.Length);
         Layer[] layers = [_norm1, _conv1, _norm2, _conv2];
         for (int i = 0; i < layers.Length; i++) layers[i].Initialize(Slice(parameters, i), random);
     }

@@ -23,11 +23,22 @@ public abstract class Optimizer
     public int StepCount { get; private set; }
 
     /// <summary>Updates <paramref name="parameters"/> in place from <paramref name="gradient"/> (the gradient of the loss to minimize).</summary>
-    /// <exception cref="ArgumentException">The lengths differ, or differ from the first step's.</exception>
+    /// <exception cref="ArgumentException">
+    /// The lengths differ, or differ from the first step's, or an entry of either is NaN or infinite (the step would have
+    /// written NaN into the parameters and the optimizer's state, and every later step kept it). Nothing is changed then.
+    /// </exception>
     public void Step(Span<double> parameters, ReadOnlySpan<double> gradient)
     {
         if (parameters.Length != gradient.Length)
             throw new ArgumentException($"The gradient has {gradient.Length} entries; the parameters have {parameters.Length}.", nameof(gradient));
+        for (int i = 0; i < gradient.Length; i++)
+        {
+            if (!double.IsFinite(gradient[i]))
+                throw new ArgumentException($"gradient[{i}] is {gradient[i]}; every entry must be finite (lower the learning rate, or clip the gradient).", nameof(gradient));
+            if (!double.IsFinite(parameters[i]))
+                throw new ArgumentException($"parameters[{i}] is {parameters[i]}; every entry must be finite.", nameof(parameters));
+        }
+
         EnsureState(parameters.Length);
         StepCount++;
         Update(parameters, gradient);
@@ -55,6 +66,12 @@ public abstract class Optimizer
             throw new ArgumentException($"This optimizer was sized for {StateLength} parameters on its first step, not {length}; call Reset to reuse it.", nameof(length));
     }
 
+    // ε divides: with ε = 0 a zero gradient (a parameter the loss does not reach) gave 0/0 and a NaN parameter.
+    private protected static double CheckEpsilon(double value, string name) =>
+        value > 0 && double.IsFinite(value)
+            ? value
+            : throw new ArgumentOutOfRangeException(name, value, $"{name} must be positive and finite: it keeps the step finite where the running average of g² is 0.");
+
     private protected static double CheckRate(double value, string name, double upperExclusive = double.PositiveInfinity) =>
         value >= 0 && value < upperExclusive && double.IsFinite(value)
             ? value
@@ -73,7 +90,7 @@ public sealed class Sgd : Optimizer
     /// <summary>Creates the optimizer.</summary>
     /// <param name="learningRate">Step size lr.</param>
     /// <param name="momentum">Momentum μ (0: plain SGD).</param>
-    /// <param name="dampening">Dampening of the gradient in the momentum buffer.</param>
+    /// <param name="dampening">Dampening of the gradient in the momentum buffer, in [0, 1].</param>
     /// <param name="nesterov">Nesterov momentum (needs μ &gt; 0 and no dampening).</param>
     /// <param name="weightDecay">L2 penalty λ added to the gradient.</param>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
@@ -82,7 +99,9 @@ public sealed class Sgd : Optimizer
         : base(learningRate)
     {
         Momentum = CheckRate(momentum, nameof(momentum));
-        Dampening = CheckRate(dampening, nameof(dampening));
+        // Dampening above 1 turned the momentum buffer against the gradient: the steps went uphill.
+        Dampening = dampening is >= 0 and <= 1 ? dampening
+            : throw new ArgumentOutOfRangeException(nameof(dampening), dampening, "dampening must be in [0, 1].");
         WeightDecay = CheckRate(weightDecay, nameof(weightDecay));
         if (nesterov && (momentum <= 0 || dampening != 0)) throw new ArgumentException("Nesterov momentum needs momentum > 0 and zero dampening.", nameof(nesterov));
         Nesterov = nesterov;
@@ -134,7 +153,7 @@ public sealed class RmsProp : Optimizer
     /// <summary>Creates the optimizer (defaults: PyTorch's, α = 0.99, ε = 1e-8).</summary>
     /// <param name="learningRate">Step size lr (PyTorch's default is 0.01).</param>
     /// <param name="alpha">Smoothing constant α of the running mean of g².</param>
-    /// <param name="epsilon">ε added to the root for stability.</param>
+    /// <param name="epsilon">ε added to the root for stability (positive).</param>
     /// <param name="momentum">Momentum μ (0: none).</param>
     /// <param name="centered">Normalize by the estimated variance instead of the uncentered second moment.</param>
     /// <param name="weightDecay">L2 penalty λ added to the gradient.</param>
@@ -143,7 +162,7 @@ public sealed class RmsProp : Optimizer
         : base(learningRate)
     {
         Alpha = CheckRate(alpha, nameof(alpha), 1.0);
-        Epsilon = CheckRate(epsilon, nameof(epsilon));
+        Epsilon = CheckEpsilon(epsilon, nameof(epsilon));
         Momentum = CheckRate(momentum, nameof(momentum));
         WeightDecay = CheckRate(weightDecay, nameof(weightDecay));
         Centered = centered;
@@ -186,7 +205,9 @@ public sealed class RmsProp : Optimizer
             if (Centered)
             {
                 _average[i] = alpha * _average[i] + (1 - alpha) * g;
-                variance -= _average[i] * _average[i];
+                // v − ḡ² ≥ 0 in exact arithmetic, but for a steady gradient the two are equal up to rounding and the difference
+                // came out slightly negative: √ gave NaN and wrote it into the parameter.
+                variance = Math.Max(variance - (_average[i] * _average[i]), 0.0);
             }
             double scaled = g / (Math.Sqrt(variance) + Epsilon);
             if (Momentum != 0)
@@ -211,7 +232,7 @@ public sealed class Adam : Optimizer
     /// <param name="learningRate">Step size lr.</param>
     /// <param name="beta1">Decay β₁ of the first moment.</param>
     /// <param name="beta2">Decay β₂ of the second moment.</param>
-    /// <param name="epsilon">ε added to the bias-corrected root.</param>
+    /// <param name="epsilon">ε added to the bias-corrected root (positive).</param>
     /// <param name="weightDecay">L2 penalty λ added to the gradient (Adam's, not AdamW's decoupled decay).</param>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
     public Adam(double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, double weightDecay = 0)
@@ -219,7 +240,7 @@ public sealed class Adam : Optimizer
     {
         Beta1 = CheckRate(beta1, nameof(beta1), 1.0);
         Beta2 = CheckRate(beta2, nameof(beta2), 1.0);
-        Epsilon = CheckRate(epsilon, nameof(epsilon));
+        Epsilon = CheckEpsilon(epsilon, nameof(epsilon));
         WeightDecay = CheckRate(weightDecay, nameof(weightDecay));
     }
 

@@ -83,11 +83,20 @@ public readonly record struct ParameterSlice(string Name, int Offset, int Rows, 
     }
 
     /// <summary>This slice of <paramref name="parameters"/>, writable.</summary>
-    public Span<double> Of(Span<double> parameters) => parameters.Slice(Offset, Length);
+    /// <exception cref="ArgumentException"><paramref name="parameters"/> ends before the slice does (it is not the layout's vector).</exception>
+    public Span<double> Of(Span<double> parameters) => parameters.Slice(Offset, Reach(parameters.Length));
 
     /// <summary>This slice of <paramref name="parameters"/>, read-only.</summary>
-    public ReadOnlySpan<double> Of(ReadOnlySpan<double> parameters) => parameters.Slice(Offset, Length);
+    /// <exception cref="ArgumentException"><paramref name="parameters"/> ends before the slice does.</exception>
+    public ReadOnlySpan<double> Of(ReadOnlySpan<double> parameters) => parameters.Slice(Offset, Reach(parameters.Length));
 
     /// <summary>This slice of <paramref name="parameters"/> (an array, so the call is not ambiguous).</summary>
-    public Span<double> Of(double[] parameters) => parameters.AsSpan(Offset, Length);
+    /// <exception cref="ArgumentException"><paramref name="parameters"/> ends before the slice does.</exception>
+    public Span<double> Of(double[] parameters) => parameters.AsSpan(Offset, Reach((parameters ?? throw new ArgumentNullException(nameof(parameters))).Length));
+
+    // The slice's length, once a vector of `length` entries is known to hold it (Span.Slice said only "Specified argument was out of range").
+    private int Reach(int length) =>
+        (long)Offset + Length <= length
+            ? Length
+            : throw new ArgumentException($"Slice {Name} is entries {Offset} … {(long)Offset + Length - 1} of the layout's vector, but parameters has {length}; pass the whole vector (ParameterLayout.Count entries).", "parameters");
 }

@@ -18,7 +18,7 @@ public sealed class SegmentSampler
     /// <param name="segmentLength">Points per segment (at least 2).</param>
     /// <param name="batchSize">Segments per batch, drawn without replacement.</param>
     /// <param name="seed">Seed of the draws.</param>
-    /// <exception cref="ArgumentException">The sizes do not fit together.</exception>
+    /// <exception cref="ArgumentException">The sizes do not fit together, a time or state is not finite, or the times do not increase strictly.</exception>
     public SegmentSampler(double[] times, double[] states, int stateCount, int segmentLength, int batchSize, int seed)
     {
         ArgumentNullException.ThrowIfNull(times);
@@ -30,6 +30,21 @@ public sealed class SegmentSampler
             throw new ArgumentException($"states has {states.Length} entries; expected times.Length × stateCount = {(long)times.Length * stateCount}.", nameof(states));
         if (times.Length - segmentLength < batchSize)
             throw new ArgumentException($"{times.Length} points leave {times.Length - segmentLength} segment starts, fewer than the batch size {batchSize}.", nameof(batchSize));
+        // Checked here, where the message can name the point: a NaN state became a segment's y0 or target, and a time out of
+        // order a segment the solver could not take, found only when a batch that drew it was trained.
+        for (int i = 0; i < times.Length; i++)
+        {
+            if (!double.IsFinite(times[i])) throw new ArgumentException($"times[{i}] is {times[i]}; times must be finite.", nameof(times));
+            if (i > 0 && !(times[i] > times[i - 1]))
+                throw new ArgumentException($"times[{i}] = {times[i]} is not after times[{i - 1}] = {times[i - 1]}; times must increase strictly.", nameof(times));
+        }
+
+        for (int k = 0; k < states.Length; k++)
+        {
+            if (!double.IsFinite(states[k]))
+                throw new ArgumentException($"states[{k}] (point {k / stateCount}, state {k % stateCount}) is {states[k]}; every state must be finite.", nameof(states));
+        }
+
         (_times, _states, _n) = (times, states, stateCount);
         SegmentLength = segmentLength;
         BatchSize = batchSize;

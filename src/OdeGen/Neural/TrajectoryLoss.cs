@@ -22,7 +22,7 @@ public enum TrajectoryLossKind
 public static class TrajectoryLoss
 {
     /// <summary>L = Σ|ŷ − y| / count; writes ∂L/∂ŷ = sign(ŷ − y) / count (0 where ŷ = y, as PyTorch's <c>abs</c>).</summary>
-    /// <exception cref="ArgumentException">The lengths differ, or count is smaller than the number of entries.</exception>
+    /// <exception cref="ArgumentException">The lengths differ, count is smaller than the number of entries, or a target is not finite.</exception>
     public static double MeanAbsoluteError(ReadOnlySpan<double> predicted, ReadOnlySpan<double> target, Span<double> dLdy, int count = 0)
     {
         double scale = 1.0 / Check(predicted, target, dLdy, ref count);
@@ -37,7 +37,7 @@ public static class TrajectoryLoss
     }
 
     /// <summary>L = Σ(ŷ − y)² / count; writes ∂L/∂ŷ = 2(ŷ − y) / count.</summary>
-    /// <exception cref="ArgumentException">The lengths differ, or count is smaller than the number of entries.</exception>
+    /// <exception cref="ArgumentException">The lengths differ, count is smaller than the number of entries, or a target is not finite.</exception>
     public static double MeanSquaredError(ReadOnlySpan<double> predicted, ReadOnlySpan<double> target, Span<double> dLdy, int count = 0)
     {
         double scale = 1.0 / Check(predicted, target, dLdy, ref count);
@@ -67,6 +67,12 @@ public static class TrajectoryLoss
         if (count == 0) count = predicted.Length;
         if (count < predicted.Length || count <= 0)
             throw new ArgumentException($"count ({count}) must be at least the number of entries ({predicted.Length}) and positive.", nameof(count));
+        // A NaN target gave a NaN loss, and the mean absolute error's ∂L/∂ŷ = 0 there: a gradient that ignored the entry.
+        for (int i = 0; i < target.Length; i++)
+        {
+            if (!double.IsFinite(target[i])) throw new ArgumentException($"target[{i}] is {target[i]}; every target must be finite.", nameof(target));
+        }
+
         return count;
     }
 }
