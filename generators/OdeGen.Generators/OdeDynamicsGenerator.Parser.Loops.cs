@@ -4,6 +4,7 @@ using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using OdeGen.Generators.Analyses;
 using OdeGen.Generators.Ir;
 
 namespace OdeGen.Generators;
@@ -36,6 +37,9 @@ public sealed partial class OdeDynamicsGenerator
         private readonly Dictionary<ISymbol, int> _accumulators = new(SymbolEqualityComparer.Default);
         private readonly List<int> _openLoops = new();
 
+        /// <summary>The ranges of <see cref="_openLoops"/>, in the same order.</summary>
+        private readonly List<LoopRange> _openRanges = new();
+
         /// <summary>Buffers whose declaration was reported: their uses stay quiet.</summary>
         private readonly HashSet<ISymbol> _rejectedBuffers = new(SymbolEqualityComparer.Default);
         private bool _loopMode, _dynamicStates, _dynamicParameters, _dynamicOutputs;
@@ -62,12 +66,24 @@ public sealed partial class OdeDynamicsGenerator
             /// <summary>The length when it is a compile-time constant (a stackalloc of constant size), else null.</summary>
             public int? ConstantSize { get; }
 
-            /// <summary>Whether a value of it has been read (other than by its own += and -=).</summary>
-            public bool Read { get; set; }
+            /// <summary>Its reads so far (not its own += and -=, which read nothing back): a later write must miss their elements.</summary>
+            public List<Access> Reads { get; } = new();
 
-            /// <summary>The loops around its writes.</summary>
-            public HashSet<int> WriteLoops { get; } = new();
+            /// <summary>Its writes so far: a read inside a loop around one of them must miss its elements.</summary>
+            public List<Access> Writes { get; } = new();
         }
+
+        /// <summary>
+        /// One read or write of a buffer: the loops around it (ids, outermost first), the elements it may touch (null: any),
+        /// and its text for a diagnostic.
+        /// </summary>
+        private sealed record Access(int[] Loops, ElementRanges.Interval? Elements, string Text);
+
+        /// <summary>Whether <paramref name="a"/> and <paramref name="b"/> may touch one element (<see cref="ElementRanges"/>).</summary>
+        private static bool MayOverlap(Access a, Access b) => !ElementRanges.Disjoint(a.Elements, b.Elements);
+
+        private Access Here(IndexExpr ix, SyntaxNode at) =>
+            new(_openLoops.ToArray(), ElementRanges.Of(ix, _openRanges), (at is AssignmentExpressionSyntax assignment ? AssignedTo(assignment) : at).ToString());
 
         /// <summary>
         /// Methods with loops or branches keep dydt in a buffer (writes at run-time indices, += and read-backs),
@@ -241,21 +257,31 @@ public sealed partial class OdeDynamicsGenerator
 
         // ---- buffers and accumulators -----------------------------------------------------------
 
-        /// <summary>A read of <paramref name="buffer"/>[<paramref name="ix"/>]: not inside a loop that writes the buffer.</summary>
+        /// <summary>
+        /// A read of <paramref name="buffer"/>[<paramref name="ix"/>]: not inside a loop that writes the buffer at an element
+        /// this read may touch (over all of both loops' iterations, so an iteration never reads what another one writes).
+        /// </summary>
         private int BufferRead(BufferState buffer, IndexExpr ix, SyntaxNode at)
         {
-            if (_openLoops.Any(buffer.WriteLoops.Contains))
+            Access read = Here(ix, at);
+            foreach (Access write in buffer.Writes)
             {
-                Report(DiagnosticDescriptors.OverwrittenValue, at, buffer.Name,
-                    "a loop that writes it also reads it; read it in a separate loop after the one that writes it");
-                return -1;
+                if (write.Loops.Any(_openLoops.Contains) && MayOverlap(write, read))
+                {
+                    Report(DiagnosticDescriptors.OverwrittenValue, at, buffer.Name,
+                        $"a loop that writes '{write.Text}' also reads it here, and the two may be the same element; read it in a separate loop after the one that writes it");
+                    return -1;
+                }
             }
 
-            buffer.Read = true;
+            buffer.Reads.Add(read);
             return _builder.BufLoad(buffer.Id, ix);
         }
 
-        /// <summary>A write (=, +=, -=) to <paramref name="buffer"/>[<paramref name="ix"/>]: never after the buffer was read.</summary>
+        /// <summary>
+        /// A write (=, +=, -=) to <paramref name="buffer"/>[<paramref name="ix"/>]: never to an element that was read before
+        /// (the reverse sweep recomputes that read and must find the same value), nor one that may be it.
+        /// </summary>
         private void BufferWrite(BufferState buffer, IndexExpr ix, Op? op, ExpressionSyntax right, SyntaxNode at)
         {
             if (op is Op.Mul or Op.Div)
@@ -271,14 +297,18 @@ public sealed partial class OdeDynamicsGenerator
                 return;
             }
 
-            if (buffer.Read)
+            Access write = Here(ix, at);
+            foreach (Access read in buffer.Reads)
             {
-                Report(DiagnosticDescriptors.OverwrittenValue, at, buffer.Name,
-                    "it was read before this write; write the new values to a second buffer");
-                return;
+                if (MayOverlap(read, write))
+                {
+                    Report(DiagnosticDescriptors.OverwrittenValue, at, buffer.Name,
+                        $"'{read.Text}' was read before this write, which may replace that element; write the new values to a second buffer, or to elements that were not read");
+                    return;
+                }
             }
 
-            buffer.WriteLoops.UnionWith(_openLoops);
+            buffer.Writes.Add(write);
             _builder.BufStore(buffer.Id, ix, op == Op.Sub ? _builder.Neg(value) : value, accumulate: op is not null);
         }
 
@@ -361,8 +391,10 @@ public sealed partial class OdeDynamicsGenerator
             int id = ++_loopCount;
             _builder.For(name, lo!, hi!, reversed: false);
             _openLoops.Add(id);
+            _openRanges.Add(new LoopRange(name, lo!, hi!));
             Statement(loop.Statement, isLast: false, topLevel: false);
             _openLoops.RemoveAt(_openLoops.Count - 1);
+            _openRanges.RemoveAt(_openRanges.Count - 1);
             _builder.Stmt = stmt;
             _builder.EndFor();
             _loopVariables.Remove(variable);

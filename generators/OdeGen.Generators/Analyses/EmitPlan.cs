@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using OdeGen.Generators.Emit;
 using OdeGen.Generators.Ir;
 using OdeGen.Generators.Model;
@@ -31,8 +32,20 @@ internal sealed record SecondOrderPlan(MethodPlan? Divergence, MethodPlan? Diver
 /// The plans of a double system's one-sweep methods (<see cref="AugmentedIr"/>), and of the tape-keeping pair split from
 /// EvaluateVjp (<see cref="KeptIr"/>; null, and KeptCount 0, where it does not split).
 /// </summary>
+/// <param name="EvaluateVjp">EvaluateVjp's plan.</param>
+/// <param name="EvaluateDivergence">EvaluateDivergence's (its lane form's, where <paramref name="DivergenceAfterEvaluate"/>); null without SecondOrder.</param>
+/// <param name="VjpDivergenceVjp">VjpDivergenceVjp's; null without SecondOrder.</param>
+/// <param name="EvaluateKeeping">EvaluateKeepingLanes's, where EvaluateVjp splits.</param>
+/// <param name="VjpKept">VjpKeptLanes's, where EvaluateVjp splits.</param>
+/// <param name="KeptCount">How many values per lane the pair keeps (0 where it does not split).</param>
+/// <param name="DivergenceAfterEvaluate">
+/// Whether the scalar EvaluateDivergence calls Evaluate and then Divergence instead of running its one sweep: where
+/// Evaluate runs a loop in SIMD registers (VectorizeLoops), its sums are grouped by lane and its functions are the lane
+/// kernels, which the sweep's scalar loop does not reproduce to the bit; f must be Evaluate's bits all the same (a
+/// continuous normalizing flow's field and Evaluate agree). The price is one more primal sweep.
+/// </param>
 internal sealed record AugmentedPlan(MethodPlan EvaluateVjp, MethodPlan? EvaluateDivergence, MethodPlan? VjpDivergenceVjp,
-    MethodPlan? EvaluateKeeping = null, MethodPlan? VjpKept = null, int KeptCount = 0);
+    MethodPlan? EvaluateKeeping = null, MethodPlan? VjpKept = null, int KeptCount = 0, bool DivergenceAfterEvaluate = false);
 
 /// <summary>
 /// Everything the emitters need about one target: its header and a <see cref="MethodPlan"/> per generated method, plus
@@ -55,11 +68,13 @@ internal sealed record EmitPlan(SystemHeader Header, MethodPlan Evaluate, Method
         SecondOrderPlan? second = target.SecondOrder is { } s
             ? new SecondOrderPlan(s.Divergence is null ? null : plan(s.Divergence), s.DivergenceVjp is null ? null : plan(s.DivergenceVjp), plan(s.Hvp))
             : null;
+        MethodPlan evaluate = plan(target.Evaluate);
         AugmentedPlan? augmented = target.Augmented is { } a
             ? new AugmentedPlan(plan(a.EvaluateVjp), a.EvaluateDivergence is null ? null : plan(a.EvaluateDivergence), a.VjpDivergenceVjp is null ? null : plan(a.VjpDivergenceVjp),
-                a.Kept is null ? null : plan(a.Kept.EvaluateKeeping), a.Kept is null ? null : plan(a.Kept.VjpKept), a.Kept?.Count ?? 0)
+                a.Kept is null ? null : plan(a.Kept.EvaluateKeeping), a.Kept is null ? null : plan(a.Kept.VjpKept), a.Kept?.Count ?? 0,
+                DivergenceAfterEvaluate: a.EvaluateDivergence is not null && second?.Divergence is not null && evaluate.Loops.Any(l => l.Plan is not null))
             : null;
-        return new EmitPlan(h, plan(target.Evaluate), plan(target.Jvp), plan(target.Vjp), target.Jacobian is null ? null : plan(target.Jacobian),
+        return new EmitPlan(h, evaluate, plan(target.Jvp), plan(target.Vjp), target.Jacobian is null ? null : plan(target.Jacobian),
             second, RegisterEligibility.FitsRegisters(h, target.Evaluate), augmented);
     }
 

@@ -7,8 +7,8 @@ namespace OdeGen.Generators.Analyses;
 /// Recompute legality, reverse mode's analysis of what its forward sweep may read back instead of recomputing.
 /// Reverse mode keeps no tape: the reversed body of a loop or branch side recomputes that iteration's primal values.
 /// Two things make that legal. The language rules, which need the user's syntax to point at, stay in the parser and
-/// are reported as ODE0014: no buffer element is replaced after it was read or by '*=' / '/=', no loop both writes and
-/// reads a buffer, and a local declared outside a loop changes inside it only by += and -= (and is read after it).
+/// are reported as ODE0014: no buffer element is replaced after it was read or by '*=' / '/=', no loop reads an element
+/// of a buffer that it may write (<see cref="ElementRanges"/> tells elements apart), and a local declared outside a loop changes inside it only by += and -= (and is read after it).
 /// Given a program that passes them, this analysis decides, per value, whether a buffer element still holds it after
 /// the forward sweep, so that the reversed body reads the element back (<c>h[i] = tanh(s)</c>: the reverse sweep reads
 /// <c>h[i]</c>) and what only served to compute it becomes dead code.

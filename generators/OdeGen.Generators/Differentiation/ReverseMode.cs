@@ -15,8 +15,8 @@ namespace OdeGen.Generators.Differentiation;
 /// A loop is reversed as a descending loop whose body first recomputes the iteration's own primal
 /// values (cheap: the body's locals are per-iteration) and then runs the body's adjoint backwards.
 /// What the recomputation reads must still hold the iteration's values; the parser guarantees it:
-/// buffers are never written after they were read, a loop never reads a buffer it writes, and a
-/// local assigned in a loop but declared outside is a pure accumulator (only += and -=, never read
+/// a buffer element is never written after it was read, a loop never reads an element it may write
+/// (both decided per element, Analyses/ElementRanges.cs), and a local assigned in a loop but declared outside is a pure accumulator (only += and -=, never read
 /// in the loop), whose adjoint is the same in every iteration.
 /// </para>
 /// <para>

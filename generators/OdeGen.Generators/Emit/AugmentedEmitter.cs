@@ -37,7 +37,15 @@ internal static class AugmentedEmitter
         SecondOrderEmitter.LaneMethod(w, "TLane EvaluateVjpLanes", s.EvaluateVjp, Constraint, "double t", $"{LRos} y", $"{LRos} p", $"{LRos} a", $"{LSpan} dydt", $"{LSpan} yBar", $"{LSpan} pBar");
         if (secondOrder)
         {
-            SystemEmitter.Method(w, h, "double EvaluateDivergence", s.EvaluateDivergence!, "double t", $"{Ros} y", $"{Ros} p", $"{Span} dydt");
+            if (s.DivergenceAfterEvaluate)
+            {
+                EvaluateThenDivergence(w);
+            }
+            else
+            {
+                SystemEmitter.Method(w, h, "double EvaluateDivergence", s.EvaluateDivergence!, "double t", $"{Ros} y", $"{Ros} p", $"{Span} dydt");
+            }
+
             SystemEmitter.Method(w, h, "double VjpDivergenceVjp", s.VjpDivergenceVjp!, "double t", $"{Ros} y", $"{Ros} p", $"{Ros} a", "double s", $"{Span} yBar", $"{Span} pBar");
             SecondOrderEmitter.LaneMethod(w, "TLane EvaluateDivergenceLanes", s.EvaluateDivergence!, Constraint, "double t", $"{LRos} y", $"{LRos} p", $"{LSpan} dydt");
             SecondOrderEmitter.LaneMethod(w, "TLane VjpDivergenceVjpLanes", s.VjpDivergenceVjp!, Constraint, "double t", $"{LRos} y", $"{LRos} p", $"{LRos} a", "TLane s", $"{LSpan} yBar", $"{LSpan} pBar");
@@ -49,6 +57,22 @@ internal static class AugmentedEmitter
         }
 
         w.Close();
+    }
+
+    /// <summary>
+    /// EvaluateDivergence as Evaluate and then Divergence (<see cref="AugmentedPlan.DivergenceAfterEvaluate"/>): f from
+    /// Evaluate's vectorized loops, the same bits as Evaluate, and the trace from Divergence, the same bits as Divergence.
+    /// </summary>
+    private static void EvaluateThenDivergence(IndentedWriter w)
+    {
+        w.Line()
+         .Line("/// <inheritdoc/>")
+         .Open("public double EvaluateDivergence(double t, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> p, global::System.Span<double> dydt)")
+         .Line("// Evaluate runs loops in SIMD registers (VectorizeLoops), which one scalar sweep would not round alike: f is")
+         .Line("// Evaluate's, to the bit, and the trace Divergence's, at the cost of computing the primal values twice.")
+         .Line("Evaluate(t, y, p, dydt);")
+         .Line("return Divergence(t, y, p);")
+         .Close();
     }
 
     /// <summary>

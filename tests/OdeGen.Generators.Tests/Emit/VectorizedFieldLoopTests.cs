@@ -159,7 +159,7 @@ public class VectorizedFieldLoopTests
 
     /// <summary>
     /// EvaluateDivergence and VjpDivergenceVjp of <paramref name="actual"/> equal <paramref name="expected"/>'s bit for bit. (Under
-    /// VectorizeLoops, EvaluateDivergence's f is not Evaluate's to the bit, fields or not, so AugmentedCheck.DivergencePairs does not apply.)
+    /// VectorizeLoops, the scalar methods are not their Lane1 forms to the bit, fields or not, so AugmentedCheck.DivergencePairs does not apply.)
     /// </summary>
     private static void AssertSameDivergencePairs(IOdeAugmentedSystemSecondOrder expected, IOdeAugmentedSystemSecondOrder actual, Random random)
     {

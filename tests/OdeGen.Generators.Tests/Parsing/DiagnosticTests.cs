@@ -259,7 +259,7 @@ public class DiagnosticTests
     [InlineData("Span<double> h = stackalloc double[3]; for (int i = 0; i < 3; i++) { h[i] = y[i]; } for (int i = 0; i < 3; i++) { [|h[i] = Math.Tanh(h[i])|]; dydt[i] = h[i]; }")]
     [InlineData("Span<double> h = stackalloc double[3]; for (int i = 0; i < 3; i++) { h[i] = y[i]; dydt[i] = [|h[i]|]; }")]
     [InlineData("Span<double> h = stackalloc double[3]; for (int i = 0; i < 3; i++) { h[i] = y[i]; } for (int i = 0; i < 3; i++) { [|h[i] *= 2|]; } dydt[0] = h[0];")]
-    [InlineData("for (int i = 0; i < 3; i++) { dydt[i] = y[i]; } double e = dydt[0]; [|dydt[1] += e|];")]
+    [InlineData("for (int i = 0; i < 3; i++) { dydt[i] = y[i]; } double e = dydt[0]; [|dydt[0] += e|];")]
     public void ODE0014_OverwrittenValue(string body) => AssertDiagnostic("ODE0014", InMethod(body, "[OdeDynamics(States = 3, Parameters = 3)]"));
 
     [Theory]
