@@ -431,6 +431,47 @@ public class EventGradientTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void ObservingEvents_EveryGradientReportsTheOccurrencesOfTheSolve()
+    {
+        // Events that neither stop nor reset: v = −1 (both ways), the apex v = 0 (falling) and a time t = 1.3, over a ball that
+        // bounces with no event of its own, observed at four times; times[1] is the time event's. Every method, the back-solve
+        // and discrete adjoints included (they located nothing and reported an empty list), reports what Ode.Solve finds.
+        var events = new[] { OdeEvent.StateCrossing(1, -1.0), OdeEvent.StateCrossing(1, 0.0, EventDirection.Falling), OdeEvent.AtTime(1.3) };
+        var options = new SolverOptions { RelTol = 1e-10, AbsTol = 1e-12, Events = events };
+        double[] times = [0.4, 1.3, 2.0, 3.1];
+        double[] dLdy = [1.0, 0.5, -0.3, 0.2, 0.7, -0.1, 0.4, 0.6];
+        double[] y0 = [0.5, 1.5];
+        var solution = Ode.Solve(new DrivenPendulum(), y0, [4.0, 0.2, 0.1], 0, times[^1],
+            new SolverOptions { RelTol = 1e-10, AbsTol = 1e-12, Events = events, SaveAt = times }).EnsureSuccess();
+        Assert.InRange(solution.Events.Count, 4, 20);
+        Assert.Contains(solution.Events, o => o.EventIndex == 2 && Math.Abs(o.Time - 1.3) < 1e-12);
+        var methods = new Sensitivity[]
+        {
+            Sensitivity.Forward, Sensitivity.InterpolatingAdjoint(), Sensitivity.BacksolveAdjoint, Sensitivity.Backsolve(seminorm: true),
+            Sensitivity.DiscreteAdjoint, Sensitivity.Discrete(stepsPerCheckpoint: 3),
+        };
+        foreach (Sensitivity method in methods)
+        {
+            for (int call = 0; call < 2; call++)   // the second call reuses the thread's workspace
+            {
+                var g = Ode.Gradient(new DrivenPendulum(), y0, [4.0, 0.2, 0.1], 0, times, dLdy, method, options);
+                Assert.Equal(OdeStatus.Success, g.Status);
+                Assert.True(g.Events.Count == solution.Events.Count, $"{method}: {g.Events.Count} events, Ode.Solve found {solution.Events.Count}");
+                for (int k = 0; k < g.Events.Count; k++)
+                {
+                    Assert.Equal(solution.Events[k].EventIndex, g.Events[k].EventIndex);
+                    Assert.Equal(solution.Events[k].Time, g.Events[k].Time, 8);
+                    Assert.Equal(solution.Events[k].State[1], g.Events[k].State[1], 8);
+                }
+            }
+        }
+        // The workspace's list is the call's: a later call without events reports none.
+        var plain = Ode.Gradient(new DrivenPendulum(), y0, [4.0, 0.2, 0.1], 0, times, dLdy, Sensitivity.BacksolveAdjoint,
+            new SolverOptions { RelTol = 1e-10, AbsTol = 1e-12 });
+        Assert.Empty(plain.Events);
+    }
+
+    [Fact]
     public void EventWithoutGradient_OrResetWithoutJacobian_IsAnArgumentException_SayingWhatToSupply()
     {
         double[] times = [1.0];
