@@ -471,6 +471,43 @@ public class EventGradientTests(ITestOutputHelper output)
         Assert.Empty(plain.Events);
     }
 
+    [Theory]
+    [InlineData(1e-2)]
+    [InlineData(1e-4)]
+    public void AResetThatMovesTheStateOffItsSurface_ItsCrossingBackIsFound_WhateverTheSteps(double jump)
+    {
+        // h = t (the ball without gravity, v = 1) crosses h = 1 at t = 1; the reset h⁺ = h⁻ + jump, v⁺ = −v⁻ sends it back, so
+        // it crosses h = 1 again at t = 1 + jump, where the same reset sends it up for good: two events. Counted as zero after
+        // the reset, the event missed the crossing back whenever the first step after the restart passed it (found with short
+        // steps, missed with long ones), and Ode.Solve and the sensitivities' passes, whose steps differ, disagreed on the
+        // events and on the solution with a Success status.
+        var reset = new OdeReset((y, p, yp) => { yp[0] = y[0] + jump; yp[1] = -y[1]; }, (y, p, dhdy, dhdp) => { dhdy[0] = 1; dhdy[3] = -1; });
+        var ev = OdeEvent.StateCrossing(0, 1.0, EventDirection.Both, reset);
+        double[] y0 = [0.0, 1.0], p = [0.0, 1.0];
+        foreach (double maxStep in new[] { double.PositiveInfinity, jump / 4 })
+        {
+            var solution = Ode.Solve(new BouncingBall(), y0, p, 0, 2, new SolverOptions { Events = [ev], MaxStep = maxStep });
+            Assert.True(solution.IsSuccess, solution.Message);
+            Assert.Equal(2, solution.Events.Count);
+            Assert.Equal(1.0, solution.Events[0].Time, 9);
+            Assert.Equal(1.0 + jump, solution.Events[1].Time, 9);
+            Assert.Equal(2.0, solution.FinalState[0], 8);
+        }
+        // L = h(2), against central differences of Ode.Solve in h0 and v0.
+        var options = new SolverOptions { RelTol = 1e-10, AbsTol = 1e-12, Events = [ev] };
+        foreach (Sensitivity method in new Sensitivity[] { Sensitivity.Forward, Sensitivity.InterpolatingAdjoint() })
+        {
+            var g = Ode.Gradient(new BouncingBall(), y0, p, 0, [2.0], [1.0, 0.0], method, options);
+            Assert.Equal(OdeStatus.Success, g.Status);
+            Assert.Equal(2, g.Events.Count);
+            Assert.Equal(2.0, g.States[0], 8);
+            double Loss(double h0, double v0) => Ode.Solve(new BouncingBall(), [h0, v0], p, 0, 2,
+                new SolverOptions { RelTol = 1e-12, AbsTol = 1e-14, Events = [ev] }).EnsureSuccess().FinalState[0];
+            Assert.Equal((Loss(1e-6, 1.0) - Loss(-1e-6, 1.0)) / 2e-6, g.Y0[0], 6);
+            Assert.Equal((Loss(0, 1.0 + 1e-6) - Loss(0, 1.0 - 1e-6)) / 2e-6, g.Y0[1], 6);
+        }
+    }
+
     [Fact]
     public void EventWithoutGradient_OrResetWithoutJacobian_IsAnArgumentException_SayingWhatToSupply()
     {
