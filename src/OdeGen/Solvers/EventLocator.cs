@@ -14,6 +14,9 @@ internal sealed class EventLocator
     private readonly int[] _hits;
     private readonly int _n;
     private int _hitCount;
+    // How far from zero g may be on the surface of the event Check stopped at: the residual of the located crossing and the
+    // move of g over a few ulps of t at the step's mean slope, with room for the rounding of g itself.
+    private double _stopResidual;
 
     public EventLocator(IReadOnlyList<OdeEvent> events, int stateCount, int dimension)
     {
@@ -48,16 +51,20 @@ internal sealed class EventLocator
     }
 
     /// <summary>
-    /// After a reset at <paramref name="t"/>: g at the new state, except the event that fired, which counts as zero there
-    /// (so the restart on its surface is not a crossing of its own, and cannot fire again at once), and the other events
-    /// that stop or reset and crossed at that same time: they keep g from before the step, so the next step finds their
-    /// crossing (within a few ulps of t) and they fire too. Evaluated at the restart they would read zero or their far
+    /// After a reset at <paramref name="t"/>: g at the new state, except the event that fired when the reset left the state on
+    /// its surface (|g(t, y⁺)| within the precision the crossing was located to: a bounce that keeps the height, a dose at a
+    /// time): it counts as zero there, so the restart on its surface is not a crossing of its own and cannot fire again at
+    /// once. A reset that moves the state off the surface keeps its g(t, y⁺), so a crossing back within the first step after
+    /// the restart is found as a later one is (counted as zero it was missed, and which crossings a solve found depended on
+    /// the size of that step: Ode.Solve and a sensitivity's pass, whose steps differ, reported different events and solutions).
+    /// The other events that stop or reset and crossed at that same time keep g from before the step, so the next step finds
+    /// their crossing (within a few ulps of t) and they fire too. Evaluated at the restart they would read zero or their far
     /// side, no crossing, and two resets due at one time (two doses at t = 1) applied only the first.
     /// </summary>
     public void Restart(double t, ReadOnlySpan<double> x, int fired)
     {
         Start(t, x);
-        _gPrev[fired] = 0.0;
+        if (!(Math.Abs(_gPrev[fired]) > _stopResidual)) _gPrev[fired] = 0.0;
         for (int k = 0; k < _hitCount; k++)
         {
             int i = _hits[k];
@@ -114,6 +121,9 @@ internal sealed class EventLocator
             StopTime = time;
             StopOccurrence = occurrence;
             stopped = i;
+            double residual = ev.Condition(time, x[.._n]);
+            _stopResidual = 8 * Math.Max(double.IsFinite(residual) ? Math.Abs(residual) : 0, Math.Abs(slope) * 4 * Ulp(Math.Abs(time)))
+                + 1e-12 * (Math.Abs(_gPrev[i]) + Math.Abs(_gNew[i]));
         }
         _gNew.AsSpan().CopyTo(_gPrev);
         return stopped;

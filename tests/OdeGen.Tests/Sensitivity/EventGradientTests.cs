@@ -431,6 +431,84 @@ public class EventGradientTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void ObservingEvents_EveryGradientReportsTheOccurrencesOfTheSolve()
+    {
+        // Events that neither stop nor reset: v = −1 (both ways), the apex v = 0 (falling) and a time t = 1.3, over a ball that
+        // bounces with no event of its own, observed at four times; times[1] is the time event's. Every method, the back-solve
+        // and discrete adjoints included (they located nothing and reported an empty list), reports what Ode.Solve finds.
+        var events = new[] { OdeEvent.StateCrossing(1, -1.0), OdeEvent.StateCrossing(1, 0.0, EventDirection.Falling), OdeEvent.AtTime(1.3) };
+        var options = new SolverOptions { RelTol = 1e-10, AbsTol = 1e-12, Events = events };
+        double[] times = [0.4, 1.3, 2.0, 3.1];
+        double[] dLdy = [1.0, 0.5, -0.3, 0.2, 0.7, -0.1, 0.4, 0.6];
+        double[] y0 = [0.5, 1.5];
+        var solution = Ode.Solve(new DrivenPendulum(), y0, [4.0, 0.2, 0.1], 0, times[^1],
+            new SolverOptions { RelTol = 1e-10, AbsTol = 1e-12, Events = events, SaveAt = times }).EnsureSuccess();
+        Assert.InRange(solution.Events.Count, 4, 20);
+        Assert.Contains(solution.Events, o => o.EventIndex == 2 && Math.Abs(o.Time - 1.3) < 1e-12);
+        var methods = new Sensitivity[]
+        {
+            Sensitivity.Forward, Sensitivity.InterpolatingAdjoint(), Sensitivity.BacksolveAdjoint, Sensitivity.Backsolve(seminorm: true),
+            Sensitivity.DiscreteAdjoint, Sensitivity.Discrete(stepsPerCheckpoint: 3),
+        };
+        foreach (Sensitivity method in methods)
+        {
+            for (int call = 0; call < 2; call++)   // the second call reuses the thread's workspace
+            {
+                var g = Ode.Gradient(new DrivenPendulum(), y0, [4.0, 0.2, 0.1], 0, times, dLdy, method, options);
+                Assert.Equal(OdeStatus.Success, g.Status);
+                Assert.True(g.Events.Count == solution.Events.Count, $"{method}: {g.Events.Count} events, Ode.Solve found {solution.Events.Count}");
+                for (int k = 0; k < g.Events.Count; k++)
+                {
+                    Assert.Equal(solution.Events[k].EventIndex, g.Events[k].EventIndex);
+                    Assert.Equal(solution.Events[k].Time, g.Events[k].Time, 8);
+                    Assert.Equal(solution.Events[k].State[1], g.Events[k].State[1], 8);
+                }
+            }
+        }
+        // The workspace's list is the call's: a later call without events reports none.
+        var plain = Ode.Gradient(new DrivenPendulum(), y0, [4.0, 0.2, 0.1], 0, times, dLdy, Sensitivity.BacksolveAdjoint,
+            new SolverOptions { RelTol = 1e-10, AbsTol = 1e-12 });
+        Assert.Empty(plain.Events);
+    }
+
+    [Theory]
+    [InlineData(1e-2)]
+    [InlineData(1e-4)]
+    public void AResetThatMovesTheStateOffItsSurface_ItsCrossingBackIsFound_WhateverTheSteps(double jump)
+    {
+        // h = t (the ball without gravity, v = 1) crosses h = 1 at t = 1; the reset h⁺ = h⁻ + jump, v⁺ = −v⁻ sends it back, so
+        // it crosses h = 1 again at t = 1 + jump, where the same reset sends it up for good: two events. Counted as zero after
+        // the reset, the event missed the crossing back whenever the first step after the restart passed it (found with short
+        // steps, missed with long ones), and Ode.Solve and the sensitivities' passes, whose steps differ, disagreed on the
+        // events and on the solution with a Success status.
+        var reset = new OdeReset((y, p, yp) => { yp[0] = y[0] + jump; yp[1] = -y[1]; }, (y, p, dhdy, dhdp) => { dhdy[0] = 1; dhdy[3] = -1; });
+        var ev = OdeEvent.StateCrossing(0, 1.0, EventDirection.Both, reset);
+        double[] y0 = [0.0, 1.0], p = [0.0, 1.0];
+        foreach (double maxStep in new[] { double.PositiveInfinity, jump / 4 })
+        {
+            var solution = Ode.Solve(new BouncingBall(), y0, p, 0, 2, new SolverOptions { Events = [ev], MaxStep = maxStep });
+            Assert.True(solution.IsSuccess, solution.Message);
+            Assert.Equal(2, solution.Events.Count);
+            Assert.Equal(1.0, solution.Events[0].Time, 9);
+            Assert.Equal(1.0 + jump, solution.Events[1].Time, 9);
+            Assert.Equal(2.0, solution.FinalState[0], 8);
+        }
+        // L = h(2), against central differences of Ode.Solve in h0 and v0.
+        var options = new SolverOptions { RelTol = 1e-10, AbsTol = 1e-12, Events = [ev] };
+        foreach (Sensitivity method in new Sensitivity[] { Sensitivity.Forward, Sensitivity.InterpolatingAdjoint() })
+        {
+            var g = Ode.Gradient(new BouncingBall(), y0, p, 0, [2.0], [1.0, 0.0], method, options);
+            Assert.Equal(OdeStatus.Success, g.Status);
+            Assert.Equal(2, g.Events.Count);
+            Assert.Equal(2.0, g.States[0], 8);
+            double Loss(double h0, double v0) => Ode.Solve(new BouncingBall(), [h0, v0], p, 0, 2,
+                new SolverOptions { RelTol = 1e-12, AbsTol = 1e-14, Events = [ev] }).EnsureSuccess().FinalState[0];
+            Assert.Equal((Loss(1e-6, 1.0) - Loss(-1e-6, 1.0)) / 2e-6, g.Y0[0], 6);
+            Assert.Equal((Loss(0, 1.0 + 1e-6) - Loss(0, 1.0 - 1e-6)) / 2e-6, g.Y0[1], 6);
+        }
+    }
+
+    [Fact]
     public void EventWithoutGradient_OrResetWithoutJacobian_IsAnArgumentException_SayingWhatToSupply()
     {
         double[] times = [1.0];

@@ -43,7 +43,10 @@ internal static class BacksolveAdjointSolver
         OdeStatus status;
         if (states.IsEmpty)
         {
-            status = ObservationShell.SolveToObservations(forward, work.SystemField, inputs, ys);
+            // Events can only observe the solution here (RejectEvents): located in the pass, they change neither it nor the gradient.
+            ObservedEvents? events = ObservedEvents.For(options, inputs.T0, inputs.Y0);
+            status = ObservationShell.SolveToObservations(forward, work.SystemField, inputs, ys, events: events);
+            workspace.Events = events?.Occurrences ?? [];
         }
         else
         {

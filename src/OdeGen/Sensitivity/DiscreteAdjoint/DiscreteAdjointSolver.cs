@@ -56,8 +56,9 @@ internal static class DiscreteAdjointSolver
         else
         {
             work.Recorded.Clear();
-            status = Forward(work, inputs.Y0, inputs.T0, inputs.Times, out forwardStats);
+            status = Forward(work, inputs.Y0, inputs.T0, inputs.Times, out forwardStats, options);
         }
+        workspace.Events = work.Events;
         ObservationShell.Observe(inputs, status, ys);
         double[] gTimes = workspace.Times;
 
@@ -145,7 +146,7 @@ internal static class DiscreteAdjointSolver
             return false;
         double[] parameters = work.Recorded.Start(y0, p, t0, times);
         work.Bind(system, parameters, workspace.Counter, times.Length);
-        OdeStatus status = Forward(work, work.Recorded.Y0, t0, times, out SolverStats stats);
+        OdeStatus status = Forward(work, work.Recorded.Y0, t0, times, out SolverStats stats, options);
         if (status != OdeStatus.Success) return false;
         work.Recorded.Finish(stats);
         ys = work.Ys;
@@ -153,25 +154,29 @@ internal static class DiscreteAdjointSolver
     }
 
     // The forward pass: the shell's, with the tape observing every accepted step (as a lane block's tape observes the
-    // ensemble's); marks[i] = steps taken before times[i]; y(times[i]) in row i of work.Ys.
-    private static OdeStatus Forward<TSystem>(Work<TSystem> work, ReadOnlySpan<double> y0, double t0, ReadOnlySpan<double> times, out SolverStats stats)
+    // ensemble's); marks[i] = steps taken before times[i]; y(times[i]) in row i of work.Ys; the located events (which can only
+    // observe the solution here: RejectEvents) in work.Events.
+    private static OdeStatus Forward<TSystem>(Work<TSystem> work, ReadOnlySpan<double> y0, double t0, ReadOnlySpan<double> times, out SolverStats stats,
+        SolverOptions options)
         where TSystem : struct, IOdeSystem
     {
         OdeStatus status;
+        ObservedEvents? events = ObservedEvents.For(options, t0, y0);
         if (work.Keeper is { } keeper)
         {
             // The same loop with the field keeping each stage's values (KeptStages), told when the integrator restarts and steps.
             work.Tape.Started();
-            var run = new KeepingIntervals<TSystem>(work.Tape, keeper);
+            var run = new KeepingIntervals<TSystem>(work.Tape, keeper, events);
             var rows = new Rows(work.Ys, 0, y0.Length, work.Tape, work.Marks);
             status = ObservationShell.SolveToObservations(work.KeepingForward!, work.KeepingField, y0, t0, times, ref run, ref rows);
             stats = work.KeepingForward!.Stats;
         }
         else
         {
-            status = ObservationShell.SolveToObservations(work.Forward, work.Field, y0, t0, times, work.Ys, 0, work.Tape, work.Marks);
+            status = ObservationShell.SolveToObservations(work.Forward, work.Field, y0, t0, times, work.Ys, 0, work.Tape, work.Marks, events);
             stats = work.Forward.Stats;
         }
+        work.Events = events?.Occurrences ?? [];
 
         return status;
     }
@@ -272,6 +277,8 @@ internal static class DiscreteAdjointSolver
         }
         /// <summary>f at t0 for an empty first interval.</summary>
         public double[] F { get; }
+        /// <summary>The events the last forward pass located (a list of its own per pass; empty without events).</summary>
+        public IReadOnlyList<OdeEventOccurrence> Events { get; set; } = [];
         /// <summary>Steps taken before each observation time, and y(times[i]) as row i.</summary>
         public int[] Marks { get; private set; } = [];
         /// <inheritdoc cref="Marks"/>

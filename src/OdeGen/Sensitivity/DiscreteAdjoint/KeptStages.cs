@@ -201,9 +201,10 @@ internal readonly struct KeepingField<TSystem>(TSystem system, double[] paramete
 
 /// <summary>
 /// An interval of the discrete adjoint's forward pass as one restarted run (the steps of <see cref="PlainIntervals{TField}"/>),
-/// telling the <see cref="KeptStages"/> when the integrator restarts and when it steps, and the tape every accepted step.
+/// telling the <see cref="KeptStages"/> when the integrator restarts and when it steps, and the tape (and the events that only
+/// observe the solution, if any) every accepted step.
 /// </summary>
-internal readonly struct KeepingIntervals<TSystem>(IStepObserver<Lanes.Lane1> tape, KeptStages keeper) : IIntervalRun<KeepingField<TSystem>>
+internal readonly struct KeepingIntervals<TSystem>(IStepObserver<Lanes.Lane1> tape, KeptStages keeper, ObservedEvents? events) : IIntervalRun<KeepingField<TSystem>>
     where TSystem : struct, IOdeSystem
 {
     public ReadOnlySpan<double> End(IOdeIntegrator<KeepingField<TSystem>> integrator) => integrator.State;
@@ -219,6 +220,7 @@ internal readonly struct KeepingIntervals<TSystem>(IStepObserver<Lanes.Lane1> ta
             if (!integrator.Step()) break;
             // As PlainIntervals: the h the stages used.
             tape.Accepted(integrator.PreviousTime, integrator.LastStep, System.Runtime.InteropServices.MemoryMarshal.Cast<double, Lanes.Lane1>(integrator.PreviousState));
+            events?.Stepped(integrator);
             observations.Through(integrator, integrator.Time, inclusive: true);
         }
 

@@ -50,6 +50,12 @@ internal sealed class GradientWorkspace<TSystem> where TSystem : struct, IOdeSys
     /// <summary>The work of the last computation.</summary>
     public GradientStats Stats { get; set; }
 
+    /// <summary>
+    /// The events the last computation's forward pass located (events that only observe the solution: the methods with a
+    /// workspace path do not go through the others); a list of its own per computation, handed to the result as it is.
+    /// </summary>
+    public IReadOnlyList<OdeEventOccurrence> Events { get; set; } = [];
+
     /// <summary>Bytes held between calls: the method's buffers (<see cref="IGradientWork.HeldBytes"/>), the inputs and the results.</summary>
     public long HeldBytes =>
         (Work?.HeldBytes ?? 0) + sizeof(double) * ((long)Y0.Length + Parameters.Length + Times.Length
@@ -78,6 +84,7 @@ internal sealed class GradientWorkspace<TSystem> where TSystem : struct, IOdeSys
         Array.Clear(Parameters);
         Array.Clear(Times);
         T0 = 0;
+        Events = [];
         Counter.Clear();
     }
 
@@ -128,6 +135,7 @@ internal sealed class GradientWorkspace<TSystem> where TSystem : struct, IOdeSys
         {
             States = (double[])inputs.States.Clone(),
             Loss = OdeStatusText.IsSuccess(Status) ? inputs.LossValue : double.NaN,
+            Events = Events,
         };
     }
 }

@@ -5,7 +5,7 @@ namespace OdeGen;
 
 /// <summary>
 /// Sees the accepted steps of a forward pass as they are taken. Two passes take one: the scalar discrete adjoint's
-/// (<see cref="ObservationShell.SolveToObservations{TSystem}(IOdeIntegrator{SystemField{TSystem}}, in SystemField{TSystem}, ReadOnlySpan{double}, double, ReadOnlySpan{double}, double[], int, IStepObserver{Lane1}?, int[])"/>,
+/// (<see cref="ObservationShell.SolveToObservations{TSystem}(IOdeIntegrator{SystemField{TSystem}}, in SystemField{TSystem}, ReadOnlySpan{double}, double, ReadOnlySpan{double}, double[], int, IStepObserver{Lane1}?, int[], ObservedEvents?)"/>,
 /// with <see cref="Lane1"/>) and a lane block's (<c>LaneBlockSolver</c>, one lane type per SIMD width). Neither knows of
 /// tapes or gradients: a pass without an observer records nothing (and a lane block may fuse its fixed steps), a
 /// discrete adjoint attaches its tape.

@@ -34,12 +34,13 @@ internal static class ObservationShell
 {
     /// <summary>
     /// Solves the plain system from t0 through every observation time, restarting at each so y(t_i) is a step
-    /// end point; writes y(t_i) into row i of <paramref name="ys"/>. See <see cref="SolveToObservations{TSystem}(IOdeIntegrator{SystemField{TSystem}}, in SystemField{TSystem}, ReadOnlySpan{double}, double, ReadOnlySpan{double}, double[], int, IStepObserver{Lane1}?, int[])"/>.
+    /// end point; writes y(t_i) into row i of <paramref name="ys"/>. See <see cref="SolveToObservations{TSystem}(IOdeIntegrator{SystemField{TSystem}}, in SystemField{TSystem}, ReadOnlySpan{double}, double, ReadOnlySpan{double}, double[], int, IStepObserver{Lane1}?, int[], ObservedEvents?)"/>.
     /// </summary>
     public static OdeStatus SolveToObservations<TSystem>(IOdeIntegrator<SystemField<TSystem>> integrator,
-        in SystemField<TSystem> field, GradientInputs inputs, double[] ys, IStepObserver<Lane1>? observer = null, int[]? marks = null)
+        in SystemField<TSystem> field, GradientInputs inputs, double[] ys, IStepObserver<Lane1>? observer = null, int[]? marks = null,
+        ObservedEvents? events = null)
         where TSystem : struct, IOdeSystem =>
-        SolveToObservations(integrator, field, inputs.Y0, inputs.T0, inputs.Times, ys, 0, observer, marks);
+        SolveToObservations(integrator, field, inputs.Y0, inputs.T0, inputs.Times, ys, 0, observer, marks, events);
 
     /// <summary>
     /// The forward pass from (<paramref name="t0"/>, <paramref name="y0"/>) through <paramref name="times"/> (monotone away
@@ -51,14 +52,15 @@ internal static class ObservationShell
     /// for the whole pass; <paramref name="marks"/> (times.Length long) then gets its <see cref="IStepObserver{TLane}.Count"/>
     /// at each times[i], so the steps before times[i] are its entries 0 … marks[i] − 1, as
     /// <c>LaneBlockSolver.SolveBlockThrough</c> marks a lane block's tape. Without one the integrator runs unobserved.
+    /// <paramref name="events"/> (events that only observe the solution) sees every accepted step too.
     /// </remarks>
     public static OdeStatus SolveToObservations<TSystem>(IOdeIntegrator<SystemField<TSystem>> integrator,
         in SystemField<TSystem> field, ReadOnlySpan<double> y0, double t0, ReadOnlySpan<double> times, double[] ys, int offset = 0,
-        IStepObserver<Lane1>? observer = null, int[]? marks = null)
+        IStepObserver<Lane1>? observer = null, int[]? marks = null, ObservedEvents? events = null)
         where TSystem : struct, IOdeSystem
     {
         observer?.Started();
-        var run = new PlainIntervals<SystemField<TSystem>>(observer);
+        var run = new PlainIntervals<SystemField<TSystem>>(observer, events);
         var rows = new Rows(ys, offset, y0.Length, observer, marks);
         return SolveToObservations(integrator, field, y0, t0, times, ref run, ref rows);
     }
@@ -266,8 +268,12 @@ internal interface IObservationSink
     ReadOnlySpan<double> Reached(int i, ReadOnlySpan<double> x);
 }
 
-/// <summary>An interval as one restarted run of the integrator, every accepted step shown to the observer if there is one (and to the observations).</summary>
-internal readonly struct PlainIntervals<TField>(IStepObserver<Lane1>? observer) : IIntervalRun<TField> where TField : struct, IVectorField
+/// <summary>
+/// An interval as one restarted run of the integrator, every accepted step shown to the observer if there is one, to the
+/// events that only observe the solution if there are some, and to the observations.
+/// </summary>
+internal readonly struct PlainIntervals<TField>(IStepObserver<Lane1>? observer, ObservedEvents? events = null) : IIntervalRun<TField>
+    where TField : struct, IVectorField
 {
     public ReadOnlySpan<double> End(IOdeIntegrator<TField> integrator) => integrator.State;
 
@@ -275,9 +281,10 @@ internal readonly struct PlainIntervals<TField>(IStepObserver<Lane1>? observer) 
         ref DenseObservations observations)
     {
         integrator.Reset(field, start, from, to);
-        if (observer is null && observations.IsEmpty) return integrator.Run();
+        if (observer is null && events is null && observations.IsEmpty) return integrator.Run();
         while (integrator.Step())
         {
+            events?.Stepped(integrator);
             // The h the stages used, not Time − PreviousTime (which differs from it in the last bits where t has fewer to
             // spare): a replay of the record (the discrete adjoint's) then recomputes the forward pass's stages bit for bit.
             observer?.Accepted(integrator.PreviousTime, integrator.LastStep, MemoryMarshal.Cast<double, Lane1>(integrator.PreviousState));
