@@ -43,10 +43,7 @@ public class FunctionLayer<TFunction> : Layer
     {
         RequireSample(x.Length, parameters.Length, yBar.Length, nameof(yBar));
         RequireBars(1, xBar.Length, parameterBar.Length);
-        RequireApart(x, xBar, nameof(x), nameof(xBar));
-        RequireApart(parameters, xBar, nameof(parameters), nameof(xBar));
-        RequireApart(x, parameterBar, nameof(x), nameof(parameterBar));
-        RequireApart(parameters, parameterBar, nameof(parameters), nameof(parameterBar));
+        RequireBarsApart(x, parameters, xBar, parameterBar);
         _function.Vjp(x, parameters, yBar, xBar, parameterBar);
     }
 
@@ -85,10 +82,7 @@ public class LaneFunctionLayer<TFunction> : FunctionLayer<TFunction>
     {
         RequireSample(x.Length, parameters.Length, yBar.Length, nameof(yBar));
         RequireBars(1, xBar.Length, parameterBar.Length);
-        RequireApart(x, xBar, nameof(x), nameof(xBar));
-        RequireApart(parameters, xBar, nameof(parameters), nameof(xBar));
-        RequireApart(x, parameterBar, nameof(x), nameof(parameterBar));
-        RequireApart(parameters, parameterBar, nameof(parameters), nameof(parameterBar));
+        RequireBarsApart(x, parameters, xBar, parameterBar);
         Function.VjpLanes(x, parameters, yBar, xBar, parameterBar);
     }
 }

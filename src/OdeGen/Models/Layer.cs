@@ -246,6 +246,15 @@ public abstract class Layer
             throw new ArgumentException($"{Kind}: {outputName} overlaps {inputName}; the layer reads {inputName} while it writes {outputName}, so they must not share memory.", outputName);
     }
 
+    /// <summary>A backward pass's outputs (x̄, θ̄) apart from the inputs it reads (x, θ): <see cref="RequireApart"/> for each pair.</summary>
+    private protected void RequireBarsApart<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> parameters, ReadOnlySpan<T> xBar, ReadOnlySpan<T> parameterBar)
+    {
+        RequireApart(x, xBar, nameof(x), nameof(xBar));
+        RequireApart(parameters, xBar, nameof(parameters), nameof(xBar));
+        RequireApart(x, parameterBar, nameof(x), nameof(parameterBar));
+        RequireApart(parameters, parameterBar, nameof(parameters), nameof(parameterBar));
+    }
+
     /// <summary>The exception for a span of the wrong length (built only when thrown).</summary>
     private protected ArgumentException SizeError(string name, int actual, long expected, string what) =>
         new($"{Kind}: {name} has {actual} entries; it needs {expected} (the layer's {what}).", name);
