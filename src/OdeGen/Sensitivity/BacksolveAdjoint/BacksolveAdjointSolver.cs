@@ -46,7 +46,7 @@ internal static class BacksolveAdjointSolver
             // Events can only observe the solution here (RejectEvents): located in the pass, they change neither it nor the gradient.
             ObservedEvents? events = ObservedEvents.For(options, inputs.T0, inputs.Y0);
             status = ObservationShell.SolveToObservations(forward, work.SystemField, inputs, ys, events: events);
-            workspace.Events = events?.Occurrences ?? [];
+            workspace.Events = events is null ? Array.Empty<OdeEventOccurrence>() : events.Occurrences;   // not "?? []": that is a new List per call
         }
         else
         {

@@ -176,7 +176,7 @@ internal static class DiscreteAdjointSolver
             status = ObservationShell.SolveToObservations(work.Forward, work.Field, y0, t0, times, work.Ys, 0, work.Tape, work.Marks, events);
             stats = work.Forward.Stats;
         }
-        work.Events = events?.Occurrences ?? [];
+        work.Events = events is null ? Array.Empty<OdeEventOccurrence>() : events.Occurrences;   // not "?? []": that is a new List per call
 
         return status;
     }
