@@ -6,7 +6,7 @@ namespace OdeGen.Tests.Models;
 /// <summary>
 /// The model's gradient against central differences of its loss on shapes where SIMD tails do the work: width-1 layers,
 /// sizes that are no multiple of any vector width, batches smaller than a lane group (1) and one past a batch-major run (33),
-/// at every lane width and batch-major. Whatever instruction sets the process has (DOTNET_EnableAVX512F=0,
+/// at every lane width and batch-major. Whatever instruction sets the process has (DOTNET_EnableAVX512=0, the name .NET 10 reads,
 /// DOTNET_EnableAVX2=0 change the paths the JIT takes), the derivative is the loss's.
 /// </summary>
 public class OddShapeGradientTests
