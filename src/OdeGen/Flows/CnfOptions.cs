@@ -10,10 +10,20 @@ public sealed class CnfOptions
     public static CnfOptions Default { get; } = new();
 
     /// <summary>Time of the base distribution N(0, I).</summary>
-    public double T0 { get; init; }
+    /// <exception cref="ArgumentOutOfRangeException">Not finite (refused here, as the other settings are, not first by the flow).</exception>
+    public double T0
+    {
+        get;
+        init => field = double.IsFinite(value) ? value : throw new ArgumentOutOfRangeException(nameof(T0), value, "The base distribution's time must be finite.");
+    }
 
     /// <summary>Time of the data. Must differ from <see cref="T0"/>.</summary>
-    public double T1 { get; init; } = 1.0;
+    /// <exception cref="ArgumentOutOfRangeException">Not finite.</exception>
+    public double T1
+    {
+        get;
+        init => field = double.IsFinite(value) ? value : throw new ArgumentOutOfRangeException(nameof(T1), value, "The data's time must be finite.");
+    } = 1.0;
 
     /// <summary>Exact trace or Hutchinson's estimate.</summary>
     /// <exception cref="ArgumentOutOfRangeException">Not a <see cref="CnfTrace"/> (an undefined value ran as Hutchinson's).</exception>

@@ -229,6 +229,9 @@ public sealed class LatentOdeModel
         int n = inputs.Count * Options.LatentSize;
         if (mean.Length != n || logVariance.Length != n)
             throw new ArgumentException($"mean and logVariance must each have length batch × LatentSize = {n}, not {mean.Length} and {logVariance.Length}.", nameof(mean));
+        // Sharing memory, one would overwrite the other: the means came back as log variances, with no error.
+        if (mean.Overlaps(logVariance))
+            throw new ArgumentException("mean and logVariance share memory; give each a buffer of its own.", nameof(logVariance));
         Enter();
         try
         {

@@ -18,4 +18,16 @@ public class OptionsTests
         var flow = new ContinuousNormalizingFlow<CnfField.RhsSystem>(default, new CnfOptions { Trace = CnfTrace.Hutchinson, Noise = CnfNoise.Gaussian });
         Assert.Equal(CnfTrace.Hutchinson, flow.Options.Trace);
     }
+
+    // A NaN or infinite time was accepted here and refused only when the flow used it.
+    [Theory]
+    [InlineData(double.NaN)]
+    [InlineData(double.PositiveInfinity)]
+    [InlineData(double.NegativeInfinity)]
+    public void NonFiniteTimes_AreRefusedWhereTheyAreSet(double bad)
+    {
+        Assert.Equal("T0", Assert.Throws<ArgumentOutOfRangeException>(() => new CnfOptions { T0 = bad }).ParamName);
+        Assert.Equal("T1", Assert.Throws<ArgumentOutOfRangeException>(() => new CnfOptions { T1 = bad }).ParamName);
+        Assert.Equal(-2.0, new CnfOptions { T0 = -2 }.T0);
+    }
 }

@@ -57,6 +57,21 @@ public class LatentBadInputTests
     }
 
     [Fact]
+    public void Encode_MeanAndLogVarianceSharingMemory_ThrowsNamingIt()
+    {
+        // One buffer for both returned the log variances as the means, with no error.
+        LatentOdeModel model = Model();
+        double[] theta = model.CreateParameters(1);
+        IrregularSeries[] batch = LatentTestData.Series(2, 5);
+        int n = 2 * model.Options.LatentSize;
+        double[] both = new double[2 * n];
+        Assert.Equal("logVariance", Assert.Throws<ArgumentException>(() => model.Encode(theta, batch, both.AsSpan(0, n), both.AsSpan(0, n))).ParamName);
+        Assert.Equal("logVariance", Assert.Throws<ArgumentException>(() => model.Encode(theta, batch, both.AsSpan(0, n), both.AsSpan(1, n))).ParamName);
+        model.Encode(theta, batch, both.AsSpan(0, n), both.AsSpan(n, n));   // side by side in one array is fine
+        Assert.All(both, v => Assert.True(double.IsFinite(v)));
+    }
+
+    [Fact]
     public void ConcurrentCalls_OnOneModel_NeverReturnAWrongNumber()
     {
         // The instance's work space is shared ("use one per thread"); two Elbo calls at once returned wrong losses and
