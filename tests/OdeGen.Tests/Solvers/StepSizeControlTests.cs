@@ -96,6 +96,61 @@ public class StepSizeControlTests
         Assert.Null(SolverOptions.Default.HoldBand);
     }
 
+    /// <summary>
+    /// RegisterSteps decides from the error norm's accumulator (<see cref="StepSizeController.DecideAccumulated"/>), testing
+    /// the hold band on it before the norm's division and root. That must be the decision and the bits of
+    /// <see cref="StepSizeController.Decide(double, double, out double)"/> on the finished norm for every accumulator, above
+    /// all the few doubles at the band's two ends, for every component count, band, norm and controller.
+    /// </summary>
+    [Theory]
+    [InlineData(ErrorNorm.Rms, StepSizeControl.Integral)]
+    [InlineData(ErrorNorm.Rms, StepSizeControl.ProportionalIntegral)]
+    [InlineData(ErrorNorm.Max, StepSizeControl.Integral)]
+    [InlineData(ErrorNorm.Max, StepSizeControl.ProportionalIntegral)]
+    public void DecideAccumulated_IsDecideOfTheFinishedNorm_BitForBit_AtTheBandsEnds(ErrorNorm norm, StepSizeControl control)
+    {
+        var random = new Random(20261207);
+        int held = 0, compared = 0;
+        foreach (double? band in new double?[] { null, 0.5, 0.3, 1.0, 0.1 + 1e-17, 1.0 / 3, random.NextDouble() })
+        {
+            var options = new SolverOptions { Norm = norm, Controller = control, HoldBand = band };
+            foreach (int n in new[] { 0, 1, 2, 3, 5, 7, 10, 49, 1000, 123457 })
+            {
+                var accumulated = new StepSizeController(options, 5.0);
+                accumulated.AccumulateOver(n, norm);
+                var finished = new StepSizeController(options, 5.0);
+                foreach (double x in Accumulators(n, band ?? 0.5, norm, random))
+                {
+                    double h = 0.5 + random.NextDouble();
+                    bool a = accumulated.DecideAccumulated(x, h, out double hA);
+                    bool f = finished.Decide(StepControl.Finish(x, n, norm), h, out double hF);
+                    Assert.True(a == f && hA.Equals(hF) && accumulated.LastWasNonFinite == finished.LastWasNonFinite
+                        && accumulated.PreviousError.Equals(finished.PreviousError),
+                        $"n = {n}, band {band}, accumulator {x:R}: {a}/{hA:R} against {f}/{hF:R}");
+                    compared++;
+                    if (a && hA == h && band is not null) held++;
+                }
+            }
+        }
+        Assert.True(held > 1000, $"only {held} of {compared} decisions held the step: the band's ends were not reached");
+    }
+
+    // Accumulators at and around both ends of the band (± a few doubles from b²·n and n, or b and 1 for the max norm),
+    // random ones over many decades, 0, the extremes, ∞ and NaN.
+    private static IEnumerable<double> Accumulators(int n, double band, ErrorNorm norm, Random random)
+    {
+        double scale = norm == ErrorNorm.Max ? 1 : Math.Max(n, 1);
+        double power = norm == ErrorNorm.Max ? 1 : 2;
+        foreach (double end in new[] { Math.Pow(band, power) * scale, scale })
+        {
+            double x = end;
+            for (int i = 0; i < 8; i++) x = Math.BitDecrement(x);
+            for (int i = 0; i < 17; i++, x = Math.BitIncrement(x)) yield return x;
+        }
+        for (int i = 0; i < 200; i++) yield return scale * Math.Pow(10, 8 * random.NextDouble() - 6);
+        foreach (double x in new[] { 0.0, double.Epsilon, double.MaxValue, double.PositiveInfinity, double.NaN }) yield return x;
+    }
+
     [Theory]
     [InlineData(0.0)]
     [InlineData(-0.5)]

@@ -250,17 +250,19 @@ internal sealed class RegisterStages<TState> : RegisterStages where TState : unm
     }
 
     /// <summary>
-    /// <see cref="StepErrorNorm"/> of a step whose state, candidate and error sum Σ e_i k_i are registers, every component
-    /// controlled (<see cref="RegisterSteps{TState}"/>): <see cref="Norm"/> on copies of them.
+    /// The accumulator of <see cref="StepErrorNorm"/> (<see cref="StepControl.Accumulate"/> over every component; its
+    /// <see cref="StepControl.Finish"/> is the norm) of a step whose state, candidate and error sum Σ e_i k_i are registers
+    /// (<see cref="RegisterSteps{TState}"/>, which hands it to <see cref="StepSizeController.DecideAccumulated"/>): the norm's
+    /// division and root are then taken only where the controller needs the error itself, not on the way to the next step.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static double RegisterErrorNorm(double h, in TState y, in TState yNew, in TState error, double[] atol, double relTol, ErrorNorm norm)
+    public static double RegisterErrorAccumulator(double h, in TState y, in TState yNew, in TState error, double[] atol, double relTol, ErrorNorm norm)
     {
         // Copies, so that only they go to memory to be read as spans (the originals stay in registers). Written out on the
         // registers instead (generated element-wise operations), the norm measured 1–2 % slower.
         TState yc = y, yNewc = yNew, errorc = error;
         int n = TState.StateCount;
-        return Norm(h, Doubles(ref yc, n), Doubles(ref yNewc, n), Doubles(ref errorc, n), n, atol, relTol, norm);
+        return Accumulator(h, Doubles(ref yc, n), Doubles(ref yNewc, n), Doubles(ref errorc, n), n, atol, relTol, norm);
     }
 
     // The fields of a register value as doubles (the constructor checked that it is StateCount doubles).
@@ -269,6 +271,12 @@ internal sealed class RegisterStages<TState> : RegisterStages where TState : unm
     // The kernel's RegisterSums and Finish for one lane and one estimate, operation for operation (Lane1's operations are these).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static double Norm(double h, ReadOnlySpan<double> y, ReadOnlySpan<double> yNew, ReadOnlySpan<double> error, int components,
+        double[] atol, double relTol, ErrorNorm norm) =>
+        StepControl.Finish(Accumulator(h, y, yNew, error, components, atol, relTol, norm), components, norm);
+
+    // The kernel's RegisterSums for one lane and one estimate: the norm before its Finish.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double Accumulator(double h, ReadOnlySpan<double> y, ReadOnlySpan<double> yNew, ReadOnlySpan<double> error, int components,
         double[] atol, double relTol, ErrorNorm norm)
     {
         bool max = norm == ErrorNorm.Max;
@@ -279,7 +287,7 @@ internal sealed class RegisterStages<TState> : RegisterStages where TState : unm
             double se = h * error[q] / scale;
             sum = max ? Math.Max(sum, Math.Abs(se)) : sum + se * se;
         }
-        return StepControl.Finish(sum, components, norm);
+        return sum;
     }
 
     // A call of its own: inlined, its loop counter was spilled to the stack and reloaded at every term.

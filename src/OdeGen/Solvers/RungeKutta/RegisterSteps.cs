@@ -68,6 +68,7 @@ internal static class RegisterSteps<TState> where TState : unmanaged, IScalarReg
             double direction = t1 >= t0 ? 1.0 : -1.0;
             double next = direction * InitialStep(o, options, atol, y, f, t0, t1, direction, ref evaluations);
             var controller = new StepSizeController(options, o.Tableau);
+            controller.AccumulateOver(TState.StateCount, options.Norm);
             long attempts = 0, maxSteps = options.MaxSteps;
             double maxStep = options.MaxStep, minStep = options.MinStep, relTol = options.RelTol, smallest = o.Tableau.Terms.SmallestCoefficient;
             ErrorNorm norm = options.Norm;
@@ -87,23 +88,23 @@ internal static class RegisterSteps<TState> where TState : unmanaged, IScalarReg
                 attempts++;
                 TState candidate, fCandidate;
                 bool finite;
-                double error;
+                double errorAccumulator;   // the error norm before StepControl.Finish
                 // A weight h·a_ij that underflows to 0 is left out, as the kernel does: the shapes that know their zeros test none,
                 // so such a step (|h| near 1e-300) takes the path that tests every weight, out of line.
                 if (Math.Abs(h) * smallest != 0)
-                    error = Attempt<TShape>(o, stages, fsal, t, h, y, f, atol, relTol, norm, stageRows, out candidate, out fCandidate, out finite);
+                    errorAccumulator = Attempt<TShape>(o, stages, fsal, t, h, y, f, atol, relTol, norm, stageRows, out candidate, out fCandidate, out finite);
                 else
-                    (error, candidate, fCandidate, finite) = AttemptTestingWeights(o, stages, fsal, t, h, y, f, atol, relTol, norm, stageRows);
+                    (errorAccumulator, candidate, fCandidate, finite) = AttemptTestingWeights(o, stages, fsal, t, h, y, f, atol, relTol, norm, stageRows);
                 evaluations += stages - 1;
                 double tNew = toEnd ? t1 : t + h;
                 // f at the new point, for methods without FSAL, only for a step that passes the error test (StepLoop's rule).
-                if (!TShape.IsFsal(fsal) && finite && error <= 1.0)
+                if (!TShape.IsFsal(fsal) && finite && StepControl.Finish(errorAccumulator, TState.StateCount, norm) <= 1.0)
                 {
                     fCandidate = TState.Derivative(tNew, candidate, parameters);
                     evaluations++;
                     finite = TState.NonFinite(fCandidate) == 0;
                 }
-                if (controller.Decide(finite ? error : double.NaN, h, out double hNext))
+                if (controller.DecideAccumulated(finite ? errorAccumulator : double.NaN, h, out double hNext))
                 {
                     if (dense) SaveDense(o, solution, t, tNew, y, f, candidate, fCandidate, stageRows);
                     if (saveAt is not null && nextSave < saveAt.Length && direction * (saveAt[nextSave] - tNew) <= 0)
@@ -143,14 +144,14 @@ internal static class RegisterSteps<TState> where TState : unmanaged, IScalarReg
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static (double Error, TState Candidate, TState FCandidate, bool Finite) AttemptTestingWeights(RegisterStages<TState> o, int s, bool fsal,
+    private static (double ErrorAccumulator, TState Candidate, TState FCandidate, bool Finite) AttemptTestingWeights(RegisterStages<TState> o, int s, bool fsal,
         double t, double h, TState y, TState k0, double[] atol, double relTol, ErrorNorm norm, Span<double> stageRows)
     {
-        double error = Attempt<AnyShape>(o, s, fsal, t, h, y, k0, atol, relTol, norm, stageRows, out TState candidate, out TState fCandidate, out bool finite);
-        return (error, candidate, fCandidate, finite);
+        double errorAccumulator = Attempt<AnyShape>(o, s, fsal, t, h, y, k0, atol, relTol, norm, stageRows, out TState candidate, out TState fCandidate, out bool finite);
+        return (errorAccumulator, candidate, fCandidate, finite);
     }
 
-    // The stages, the candidate, and the error norm of a step of size h from (t, y) with f(t, y) = k0.
+    // The stages, the candidate, and the error norm's accumulator (RegisterStages.RegisterErrorAccumulator) of a step of size h from (t, y) with f(t, y) = k0.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static double Attempt<TShape>(RegisterStages<TState> o, int s, bool fsal, double t, double h, in TState y, in TState k0,
         double[] atol, double relTol, ErrorNorm norm, Span<double> stageRows, out TState candidate, out TState fCandidate, out bool finite)
@@ -224,9 +225,9 @@ internal static class RegisterSteps<TState> where TState : unmanaged, IScalarReg
         bad += TState.NonFinite(candidate);
         // The stages in rows, for the dense output of a step that reaches save times (Save); empty when nothing is saved.
         if (!stageRows.IsEmpty) StoreStages(stageRows, s, k0, k1, k2, k3, k4, k5, k6);
-        double error = RegisterStages<TState>.RegisterErrorNorm(h, y, candidate, err, atol, relTol, norm);
-        finite = bad == 0 && !double.IsNaN(error);
-        return error;
+        double errorAccumulator = RegisterStages<TState>.RegisterErrorAccumulator(h, y, candidate, err, atol, relTol, norm);
+        finite = bad == 0 && !double.IsNaN(errorAccumulator);
+        return errorAccumulator;
     }
 
     // The stages by value and out of line: passed by reference (in), they were address-exposed, and every attempt kept them in
