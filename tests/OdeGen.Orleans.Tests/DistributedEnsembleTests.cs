@@ -111,7 +111,7 @@ public sealed class DistributedEnsembleTests(ThreeSiloCluster fixture)
             ? await _cluster.Client.GradientEnsembleSharedAsync(System, y0s, ps, 0.0, 1.0, seed, options, perLane, ManyRequests)
             : await _cluster.Client.GradientEnsembleAsync(System, y0s, ps, 0.0, 1.0, seed, options, perLane, ManyRequests);
 
-        Same.Gradient(local, distributed, countsWork: false);
+        Same.Gradient(local, distributed, countsVjps: false);
         Assert.True(distributed.VjpEvaluations > 0);
     }
 

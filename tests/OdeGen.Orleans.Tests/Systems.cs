@@ -22,3 +22,16 @@ public static partial class Unregistered
         dydt[0] = -p[0] * y[0];
     }
 }
+
+// A tank that drains: y0' = −k·√y0 empties at t = 2√y0(0)/k, after which √ of a negative level makes f NaN, so a
+// trajectory fails mid-run (NonFiniteValue or a collapsing step) depending on its own y0 and k; y1 follows the level.
+// Straight-line and independent of t, so per-lane steps accept it.
+public static partial class Drain
+{
+    [OdeDynamics]
+    public static void Tank(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
+    {
+        dydt[0] = -p[0] * Math.Sqrt(y[0]);
+        dydt[1] = p[1] * y[0] - y[1];
+    }
+}
