@@ -111,7 +111,7 @@ public static class DistributedOde
         where TSystem : struct, IOdeLaneSystem
     {
         bool shared = kind == EnsembleKind.SolveShared;
-        Plan plan = Prepare(cluster, system, shared, y0s, ps, null, options, ensemble, distribution);
+        Plan plan = Prepare(cluster, system, shared, y0s, ps, options, ensemble, distribution);
         // Validated the way the local call validates, by the local call itself on no trajectories (cheap: no blocks).
         EnsembleSolution empty = shared
             ? Ode.Solve(system, EnsembleBatch.Shared([], ps.Span), t0, t1, options, ensemble)
@@ -130,11 +130,12 @@ public static class DistributedOde
         where TSystem : struct, IOdeLaneSystem
     {
         bool shared = kind == EnsembleKind.GradientShared;
-        Plan plan = Prepare(cluster, system, shared, y0s, ps, dLdyT, options, ensemble, distribution);
+        Plan plan = Prepare(cluster, system, shared, y0s, ps, options, ensemble, distribution);
         EnsembleGradient empty = shared
             ? Ode.Gradient(system, EnsembleBatch.Shared([], ps.Span), t0, [t1], [], Sensitivity.DiscreteAdjoint, options, ensemble)
             : Ode.Gradient(system, new EnsembleBatch([], []), t0, [t1], [], Sensitivity.DiscreteAdjoint, options, ensemble);
-        CheckFinite(dLdyT.Span);
+        // The seed last, as the local call checks it last: a call with two faults is refused for the one the local call names.
+        CheckSeed(dLdyT.Span, plan.Count * plan.StateCount);
         if (plan.Blocks == 0) return empty;
         plan = plan with { Wire = WireSolverOptions.From(plan.Options) };
         BlockResult[] results = await GatherAsync(cluster, plan, kind, y0s, ps, dLdyT, t0, t1, distribution, log, cancellationToken).ConfigureAwait(false);
@@ -191,7 +192,7 @@ public static class DistributedOde
     }
 
     private static Plan Prepare<TSystem>(IGrainFactory cluster, TSystem system, bool shared, ReadOnlyMemory<double> y0s, ReadOnlyMemory<double> ps,
-        ReadOnlyMemory<double>? dLdyT, SolverOptions? options, EnsembleOptions? ensemble, DistributedEnsembleOptions? distribution)
+        SolverOptions? options, EnsembleOptions? ensemble, DistributedEnsembleOptions? distribution)
         where TSystem : struct, IOdeLaneSystem
     {
         ArgumentNullException.ThrowIfNull(cluster);
@@ -207,8 +208,6 @@ public static class DistributedOde
         int count = y0s.Length / n;
         if (!shared && ps.Length != count * m)
             throw new ArgumentException($"ps must hold one row of ParameterCount = {m} values per trajectory (N × {m} = {count * m} for the {count} rows of y0s), but has length {ps.Length}.", "ps");
-        if (dLdyT is { } seed && seed.Length != count * n)
-            throw new ArgumentException($"dLdyT must have length N × StateCount = {count * n}, but has length {seed.Length}.", nameof(dLdyT));
         LaneWidth width = ensemble.Width == LaneWidth.Auto ? EnsembleOptions.HardwareWidth : ensemble.Width;
         int lanesPerBlock = EnsembleOptions.LaneCount(width) * EnsembleLayout.Registers(options);
         int blocks = EnsembleLayout.Blocks(count, lanesPerBlock);
@@ -218,8 +217,10 @@ public static class DistributedOde
             ensemble.KeptBytes);
     }
 
-    private static void CheckFinite(ReadOnlySpan<double> dLdyT)
+    private static void CheckSeed(ReadOnlySpan<double> dLdyT, int expected)
     {
+        if (dLdyT.Length != expected)
+            throw new ArgumentException($"dLdyT must have length N × StateCount = {expected}, but has length {dLdyT.Length}.", nameof(dLdyT));
         for (int i = 0; i < dLdyT.Length; i++)
             if (!double.IsFinite(dLdyT[i]))
                 throw new ArgumentException($"dLdyT[{i}] is {dLdyT[i]}; every entry must be finite.", nameof(dLdyT));

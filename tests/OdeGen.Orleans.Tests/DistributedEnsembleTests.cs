@@ -246,6 +246,26 @@ public sealed class DistributedEnsembleTests(ThreeSiloCluster fixture)
         Assert.Equal("ps", shortRows.ParamName);
     }
 
+    // A call with two faults is refused for the one the local call names: the seed's length is checked last, as locally
+    // (the cluster once checked it first and named the seed where the local call names the options).
+    [Fact]
+    public async Task GradientWithTwoFaults_IsRefusedForTheFaultTheLocalCallNames()
+    {
+        double[] y0s = Problems.InitialStates(10, seed: 17), longSeed = Problems.Seed(10, seed: 18).Append(0.5).ToArray();
+        var fixedStep = new SolverOptions { Method = OdeMethod.RK4, FixedStep = 0.01 };
+        var perLane = new EnsembleOptions { PerLaneSteps = true };
+
+        var local = Assert.Throws<NotSupportedException>(() =>
+            Ode.Gradient(System, EnsembleBatch.Shared(y0s, Problems.Shared), 0.0, [1.0], longSeed, Sensitivity.DiscreteAdjoint, fixedStep, perLane));
+        var distributed = await Assert.ThrowsAsync<NotSupportedException>(() =>
+            _cluster.Client.GradientEnsembleSharedAsync(System, y0s, Problems.Shared, 0.0, 1.0, longSeed, fixedStep, perLane));
+        Assert.Equal(local.Message, distributed.Message);
+
+        var shortSeed = await Assert.ThrowsAsync<ArgumentException>(() =>
+            _cluster.Client.GradientEnsembleSharedAsync(System, y0s, Problems.Shared, 0.0, 1.0, longSeed, fixedStep));
+        Assert.Equal("dLdyT", shortSeed.ParamName);
+    }
+
     [Fact]
     public async Task EmptyEnsemble_IsTheLocalEmptyResult()
     {
