@@ -117,7 +117,7 @@ public static class DistributedOde
             ? Ode.Solve(system, EnsembleBatch.Shared([], ps.Span), t0, t1, options, ensemble)
             : Ode.Solve(system, new EnsembleBatch([], []), t0, t1, options, ensemble);
         if (plan.Blocks == 0) return empty;
-        plan = plan with { Wire = WireSolverOptions.From(plan.Options) };
+        plan = Ready(plan, distribution, gradient: false);
         BlockResult[] results = await GatherAsync(cluster, plan, kind, y0s, ps, null, t0, t1, distribution, log, cancellationToken).ConfigureAwait(false);
         var solution = new EnsembleSolution(plan.Count, plan.StateCount, plan.Options.SaveAt, plan.Width, plan.LanesPerBlock);
         Fill(solution, plan, results);
@@ -137,7 +137,7 @@ public static class DistributedOde
         // The seed last, as the local call checks it last: a call with two faults is refused for the one the local call names.
         CheckSeed(dLdyT.Span, plan.Count * plan.StateCount);
         if (plan.Blocks == 0) return empty;
-        plan = plan with { Wire = WireSolverOptions.From(plan.Options) };
+        plan = Ready(plan, distribution, gradient: true);
         BlockResult[] results = await GatherAsync(cluster, plan, kind, y0s, ps, dLdyT, t0, t1, distribution, log, cancellationToken).ConfigureAwait(false);
         var solution = new EnsembleSolution(plan.Count, plan.StateCount, plan.Options.SaveAt, plan.Width, plan.LanesPerBlock);
         Fill(solution, plan, results);
@@ -178,7 +178,7 @@ public static class DistributedOde
     }
 
     // What the client decides before sending anything: sizes, width, blocks, requests.
-    private sealed record Plan(int Count, int StateCount, int ParameterCount, string SystemName, LaneWidth Width, int LanesPerBlock,
+    private sealed record Plan(int Count, int StateCount, int ParameterCount, bool Shared, string SystemName, LaneWidth Width, int LanesPerBlock,
         int Blocks, int BlocksPerRequest, SolverOptions Options, WireSolverOptions Wire, bool FusedSteps, bool PerLaneSteps, long KeptBytes)
     {
         public int Requests => (Blocks + BlocksPerRequest - 1) / BlocksPerRequest;
@@ -212,9 +212,35 @@ public static class DistributedOde
         int lanesPerBlock = EnsembleOptions.LaneCount(width) * EnsembleLayout.Registers(options);
         int blocks = EnsembleLayout.Blocks(count, lanesPerBlock);
         // Wire is set by the callers once the local call has validated the options (WireSolverOptions.From).
-        return new Plan(count, n, m, OdeSystemName.Of<TSystem>(), width, lanesPerBlock, blocks,
+        return new Plan(count, n, m, shared, OdeSystemName.Of<TSystem>(), width, lanesPerBlock, blocks,
             (distribution ?? DistributedEnsembleOptions.Default).BlocksPerRequest, options, null!, ensemble.FusedSteps, ensemble.PerLaneSteps,
             ensemble.KeptBytes);
+    }
+
+    // Once the local call has validated the options: the options as they travel, and requests cut small enough that each
+    // request and each answer fits in MaxMessageBytes. Orleans closes a connection that carries a larger message, so the
+    // answer never came: the request timed out, was sent again and timed out again (with every other request on that
+    // connection). The result does not depend on the request size, so the client is free to cut.
+    private static Plan Ready(Plan plan, DistributedEnsembleOptions? distribution, bool gradient)
+    {
+        distribution ??= DistributedEnsembleOptions.Default;
+        WireSolverOptions wire = WireSolverOptions.From(plan.Options);
+        long n = plan.StateCount, m = plan.ParameterCount, saves = plan.Options.SaveAt?.Length ?? 0;
+        bool shared = plan.Shared;
+        // Doubles per trajectory each way: y0, its θ row and its seed there; final state, time, saved states, status and
+        // statistics (counted as doubles), and the gradient rows back. Per block, its statistics and shared-θ sum.
+        long sent = n + (shared ? 0 : m) + (gradient ? n : 0);
+        long returned = n + 1 + saves * n + 1 + WireStats.Width + (gradient ? n + m : 0);
+        long blockBytes = 8 * (plan.LanesPerBlock * Math.Max(sent, returned) + WireStats.Width + m);
+        // What every request carries whatever its size: the options (SaveAt, AbsTolVector), a shared θ, names and headers.
+        long fixedBytes = 8 * (saves + n + m) + 4096;
+        long fits = (distribution.MaxMessageBytes - fixedBytes) / blockBytes;
+        if (fits < 1)
+            throw new ArgumentException(
+                $"One lane block of {plan.LanesPerBlock} trajectories sends or returns about {blockBytes + fixedBytes:N0} bytes ({saves} save times × {n} states a trajectory), "
+                + $"more than MaxMessageBytes = {distribution.MaxMessageBytes:N0}: save at fewer times, use a narrower EnsembleOptions.Width, or raise "
+                + "MaxMessageBytes together with Orleans' MessagingOptions.MaxMessageBodySize on every silo and client.", "distribution");
+        return plan with { Wire = wire, BlocksPerRequest = (int)Math.Min(plan.BlocksPerRequest, fits) };
     }
 
     private static void CheckSeed(ReadOnlySpan<double> dLdyT, int expected)

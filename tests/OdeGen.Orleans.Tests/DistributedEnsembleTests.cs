@@ -246,6 +246,43 @@ public sealed class DistributedEnsembleTests(ThreeSiloCluster fixture)
         Assert.Equal("ps", shortRows.ParamName);
     }
 
+    // An answer larger than Orleans' MaxMessageBodySize (100 MB by default) made Orleans close the connection: the answer
+    // never came, and the request timed out and was re-sent until the attempts ran out. Requests are now cut so that each
+    // request and each answer fits in MaxMessageBytes; here BlocksPerRequest asks for one request of about 108 MB.
+    [Fact]
+    public async Task AnswerLargerThanAnOrleansMessage_IsCutIntoRequestsThatFit()
+    {
+        const int count = 64, saves = 70_000;
+        double[] y0s = Problems.InitialStates(count, seed: 33), ps = Problems.Parameters(count, seed: 34);
+        var options = new SolverOptions { Method = OdeMethod.Dopri5, SaveAt = Enumerable.Range(1, saves).Select(i => (double)i / saves).ToArray() };
+        EnsembleSolution local = Ode.Solve(System, new EnsembleBatch(y0s, ps), 0.0, 1.0, options);
+        var log = new DistributedRunLog();
+
+        var distribution = new DistributedEnsembleOptions { BlocksPerRequest = 1000, BlockTimeout = TimeSpan.FromSeconds(10), MaxAttempts = 1 };
+        EnsembleSolution distributed = await _cluster.Client.SolveEnsembleAsync(System, y0s, ps, 0.0, 1.0, options, distribution: distribution, log: log);
+
+        Same.Solution(local, distributed);
+        Assert.True(log.Requests.Count > 1, "one request carried everything");
+        Assert.All(log.Requests, r => Assert.True(8L * r.Trajectories * saves * 3 <= distribution.MaxMessageBytes, $"a request of {r.Trajectories} trajectories"));
+    }
+
+    [Fact]
+    public async Task LaneBlockLargerThanMaxMessageBytes_IsRefusedBeforeAnythingIsSent()
+    {
+        const int count = 20, saves = 50_000;   // 1.2 MB of saved states per trajectory
+        double[] y0s = Problems.InitialStates(count, seed: 35), ps = Problems.Parameters(count, seed: 36);
+        var options = new SolverOptions { SaveAt = Enumerable.Range(1, saves).Select(i => (double)i / saves).ToArray() };
+        var log = new DistributedRunLog();
+
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => _cluster.Client.SolveEnsembleAsync(System, y0s, ps, 0.0, 1.0, options,
+            distribution: new DistributedEnsembleOptions { MaxMessageBytes = 1 << 20 }, log: log));
+
+        Assert.Equal("distribution", e.ParamName);
+        Assert.Contains("MaxMessageBytes", e.Message);
+        Assert.Contains("MaxMessageBodySize", e.Message);
+        Assert.Empty(log.Requests);
+    }
+
     // A call with two faults is refused for the one the local call names: the seed's length is checked last, as locally
     // (the cluster once checked it first and named the seed where the local call names the options).
     [Fact]
