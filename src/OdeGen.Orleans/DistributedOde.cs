@@ -181,7 +181,9 @@ public static class DistributedOde
     private sealed record Plan(int Count, int StateCount, int ParameterCount, bool Shared, string SystemName, LaneWidth Width, int LanesPerBlock,
         int Blocks, int BlocksPerRequest, SolverOptions Options, WireSolverOptions Wire, bool FusedSteps, bool PerLaneSteps, long KeptBytes)
     {
-        public int Requests => (Blocks + BlocksPerRequest - 1) / BlocksPerRequest;
+        // Not (Blocks + BlocksPerRequest − 1) / BlocksPerRequest: that overflowed for BlocksPerRequest near int.MaxValue to
+        // 0 requests, and the call returned zeros with Success statuses.
+        public int Requests => Blocks == 0 ? 0 : 1 + (Blocks - 1) / BlocksPerRequest;
 
         public (int FirstBlock, int BlockCount, int FirstTrajectory, int Count) Request(int i)
         {
@@ -255,6 +257,10 @@ public static class DistributedOde
     private static void Fill(EnsembleSolution solution, Plan plan, BlockResult[] results)
     {
         int n = plan.StateCount, saves = solution.SaveAt.Length;
+        // Every trajectory must come from an answer: rows no request covered would read as zeros with a Success status.
+        int covered = results.Length == 0 ? 0 : plan.Request(results.Length - 1).FirstTrajectory + plan.Request(results.Length - 1).Count;
+        if (covered != plan.Count)
+            throw new InvalidOperationException($"The {results.Length} requests cover {covered} of the {plan.Count} trajectories (a bug in cutting the ensemble into requests).");
         for (int i = 0; i < results.Length; i++)
         {
             (int firstBlock, int blockCount, int first, int count) = plan.Request(i);

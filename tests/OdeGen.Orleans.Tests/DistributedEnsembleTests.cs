@@ -283,6 +283,24 @@ public sealed class DistributedEnsembleTests(ThreeSiloCluster fixture)
         Assert.Empty(log.Requests);
     }
 
+    // BlocksPerRequest = int.MaxValue ("one request") once overflowed the number of requests to 0: nothing was sent and
+    // the call returned zeros with Success statuses (found by the fuzzer, case 20261207:Solve:16).
+    [Fact]
+    public async Task LargestBlocksPerRequest_SendsOneRequest_AndEqualsLocalCall()
+    {
+        const int count = 118;
+        double[] y0s = Problems.InitialStates(count, seed: 37), ps = Problems.Parameters(count, seed: 38);
+        var options = new SolverOptions { Method = OdeMethod.Dopri5, RelTol = 1e-8 };
+        EnsembleSolution local = Ode.Solve(System, new EnsembleBatch(y0s, ps), 0.0, 1.0, options);
+        var log = new DistributedRunLog();
+
+        EnsembleSolution distributed = await _cluster.Client.SolveEnsembleAsync(System, y0s, ps, 0.0, 1.0, options,
+            distribution: new DistributedEnsembleOptions { BlocksPerRequest = int.MaxValue, MaxMessageBytes = long.MaxValue }, log: log);
+
+        Same.Solution(local, distributed);
+        Assert.Equal(count, Assert.Single(log.Requests).Trajectories);
+    }
+
     // A call with two faults is refused for the one the local call names: the seed's length is checked last, as locally
     // (the cluster once checked it first and named the seed where the local call names the options).
     [Fact]

@@ -266,11 +266,13 @@ public sealed class DistributedFuzzTests(ThreeSiloCluster fixture, ITestOutputHe
                 KeptBytes = r.Next(3) switch { 0 => 0, 1 => 1000, _ => 64L << 20 },
                 ContinueAtObservations = r.NextDouble() < 0.5,
             };
-            int[] blocksPerRequest = [1, 2, 3, 4, 7, 8, 16, 1000];
+            int[] blocksPerRequest = [1, 2, 3, 4, 7, 8, 16, 1000, int.MaxValue];
             var distribution = new DistributedEnsembleOptions
             {
                 BlocksPerRequest = blocksPerRequest[r.Next(blocksPerRequest.Length)],
                 MaxRequestsInFlight = r.Next(4) switch { 0 => null, 1 => 1, 2 => 3, _ => 16 },
+                // Small enough to cut requests (a block here is at most 64 lanes of a few saves: under 20 kB), or no limit.
+                MaxMessageBytes = r.Next(4) switch { 0 => 64 << 10, 1 => long.MaxValue, _ => new DistributedEnsembleOptions().MaxMessageBytes },
             };
             double[]? seed = gradient ? Enumerable.Range(0, count * n).Select(_ => 2 * r.NextDouble() - 1).ToArray() : null;
 
@@ -370,7 +372,7 @@ public sealed class DistributedFuzzTests(ThreeSiloCluster fixture, ITestOutputHe
             else
                 s.Append(CultureInfo.InvariantCulture,
                     $"{e.Width}, threads {e.MaxDegreeOfParallelism}, fused {e.FusedSteps}, per-lane {e.PerLaneSteps}, kept {e.KeptBytes}, continue {e.ContinueAtObservations}; ");
-            s.Append(CultureInfo.InvariantCulture, $"{Distribution.BlocksPerRequest} blocks per request, in flight {Distribution.MaxRequestsInFlight}");
+            s.Append(CultureInfo.InvariantCulture, $"{Distribution.BlocksPerRequest} blocks per request, in flight {Distribution.MaxRequestsInFlight}, MaxMessageBytes {Distribution.MaxMessageBytes}");
             return s.ToString();
         }
     }
