@@ -301,6 +301,29 @@ public sealed class DistributedEnsembleTests(ThreeSiloCluster fixture)
         Assert.Equal(count, Assert.Single(log.Requests).Trajectories);
     }
 
+    // Calls at the same time share the silos' workers (the same grain keys, interleaved requests of one block each); each
+    // must still be its own local result.
+    [Fact]
+    public async Task ConcurrentCalls_EachEqualsItsLocalCall()
+    {
+        const int count = 301;
+        double[] y0s = Problems.InitialStates(count, seed: 39, nonFinite: 2), ps = Problems.Parameters(count, seed: 40), seed = Problems.Seed(count, seed: 41);
+        var adaptive = new SolverOptions { Method = OdeMethod.Dopri5, RelTol = 1e-7, SaveAt = [0.5] };
+        var fixedStep = new SolverOptions { Method = OdeMethod.RK4, FixedStep = 0.01 };
+        var oneBlock = new DistributedEnsembleOptions { BlocksPerRequest = 1 };
+
+        Task<EnsembleSolution> solve = _cluster.Client.SolveEnsembleAsync(System, y0s, ps, 0.0, 1.0, adaptive, distribution: oneBlock);
+        Task<EnsembleSolution> solveShared = _cluster.Client.SolveEnsembleSharedAsync(System, y0s, Problems.Shared, 0.0, 1.0, fixedStep, distribution: oneBlock);
+        Task<EnsembleGradient> gradient = _cluster.Client.GradientEnsembleAsync(System, y0s, ps, 0.0, 1.0, seed, adaptive, distribution: oneBlock);
+        Task<EnsembleGradient> gradientShared = _cluster.Client.GradientEnsembleSharedAsync(System, y0s, Problems.Shared, 0.0, 1.0, seed, fixedStep, distribution: oneBlock);
+        await Task.WhenAll(solve, solveShared, gradient, gradientShared).WaitAsync(TimeSpan.FromMinutes(5));
+
+        Same.Solution(Ode.Solve(System, new EnsembleBatch(y0s, ps), 0.0, 1.0, adaptive), await solve);
+        Same.Solution(Ode.Solve(System, EnsembleBatch.Shared(y0s, Problems.Shared), 0.0, 1.0, fixedStep), await solveShared);
+        Same.Gradient(Ode.Gradient(System, new EnsembleBatch(y0s, ps), 0.0, [1.0], seed, Sensitivity.DiscreteAdjoint, adaptive), await gradient);
+        Same.Gradient(Ode.Gradient(System, EnsembleBatch.Shared(y0s, Problems.Shared), 0.0, [1.0], seed, Sensitivity.DiscreteAdjoint, fixedStep), await gradientShared);
+    }
+
     // A call with two faults is refused for the one the local call names: the seed's length is checked last, as locally
     // (the cluster once checked it first and named the seed where the local call names the options).
     [Fact]

@@ -49,8 +49,8 @@ public sealed class DistributedFuzzTests(ThreeSiloCluster fixture, ITestOutputHe
             var random = new Random(unchecked(seed * 7919 + (int)kind * 1_000_003 + i));
             FuzzCase c = FuzzCase.Draw(random, kind, $"{seed}:{kind}:{i}");
             Outcome outcome = c.Drain
-                ? await RunAsync(default(Drain.TankSystem), c)
-                : await RunAsync(default(Lorenz.RhsSystem), c);
+                ? await RunAsync(default(Drain.TankSystem), c, tally)
+                : await RunAsync(default(Lorenz.RhsSystem), c, tally);
             tally.Add(outcome);
         }
         output.WriteLine($"{kind}, seed {seed}, {cases} cases: {tally}");
@@ -58,7 +58,7 @@ public sealed class DistributedFuzzTests(ThreeSiloCluster fixture, ITestOutputHe
         Assert.True(tally.Solved * 2 >= cases, $"only {tally.Solved} of {cases} cases solved a trajectory ({tally})");
     }
 
-    private async Task<Outcome> RunAsync<TSystem>(TSystem system, FuzzCase c) where TSystem : struct, IOdeLaneSystem
+    private async Task<Outcome> RunAsync<TSystem>(TSystem system, FuzzCase c, Tally tally) where TSystem : struct, IOdeLaneSystem
     {
         object? local = null;
         Exception? localError = null;
@@ -102,6 +102,7 @@ public sealed class DistributedFuzzTests(ThreeSiloCluster fixture, ITestOutputHe
                 Same.Solution(solution, (EnsembleSolution)remote);
             }
             Assert.Equal(solution.Count, log.Requests.Sum(r => r.Trajectories));
+            tally.Saw(c, solution);
             if (solution.Statuses.Contains(OdeStatus.Success)) return Outcome.Solved;
             output.WriteLine($"{c.Name}: no trajectory succeeded: {string.Join(", ", solution.Statuses.Distinct())}");
             return Outcome.NoneSolved;
@@ -135,11 +136,32 @@ public sealed class DistributedFuzzTests(ThreeSiloCluster fixture, ITestOutputHe
 
         public int Solved => _counts.GetValueOrDefault(Outcome.Solved);
 
+        // What the compared cases covered, to read the sweep by (not asserted: a small count cannot promise each).
+        private readonly SortedDictionary<string, int> _seen = new(StringComparer.Ordinal);
+
         public void Add(Outcome outcome) => _counts[outcome] = _counts.GetValueOrDefault(outcome) + 1;
+
+        public void Saw(FuzzCase c, EnsembleSolution solution)
+        {
+            void Count(string what, bool when)
+            {
+                if (when) _seen[what] = _seen.GetValueOrDefault(what) + 1;
+            }
+            Count("per-lane steps", c.Ensemble.PerLaneSteps);
+            Count("fixed step", c.Options?.FixedStep is not null);
+            Count("SaveAt", c.Options?.SaveAt is not null);
+            Count("backward", c.T1 < c.T0);
+            Count("empty interval", c.T1 == c.T0);
+            Count("over 400 trajectories", solution.Count >= 400);
+            Count("ragged last block", solution.Count % solution.LanesPerBlock != 0);
+            Count("several requests", solution.Count > solution.LanesPerBlock * (long)Math.Min(c.Distribution.BlocksPerRequest, int.MaxValue));
+            foreach (OdeStatus status in solution.Statuses.Distinct()) Count(status.ToString(), status != OdeStatus.Success);
+        }
 
         public override string ToString() =>
             $"{Solved} solved (equal bit for bit), {_counts.GetValueOrDefault(Outcome.NoneSolved)} with no successful trajectory (equal bit for bit), "
-            + $"{_counts.GetValueOrDefault(Outcome.Refused)} refused by both with the same exception";
+            + $"{_counts.GetValueOrDefault(Outcome.Refused)} refused by both with the same exception; cases with: "
+            + string.Join(", ", _seen.Select(kv => $"{kv.Key} {kv.Value}"));
     }
 
     /// <summary>One drawn case: the problem, the options, and the call to make locally and on the cluster.</summary>
