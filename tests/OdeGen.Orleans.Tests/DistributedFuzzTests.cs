@@ -156,6 +156,9 @@ public sealed class DistributedFuzzTests(ThreeSiloCluster fixture, ITestOutputHe
             Count("ragged last block", solution.Count % solution.LanesPerBlock != 0);
             Count("several requests", solution.Count > solution.LanesPerBlock * (long)Math.Min(c.Distribution.BlocksPerRequest, int.MaxValue));
             foreach (OdeStatus status in solution.Statuses.Distinct()) Count(status.ToString(), status != OdeStatus.Success);
+            // f turned NaN mid-run (not a non-finite row, which ends at t0).
+            Count("NonFiniteValue after t0", Enumerable.Range(0, solution.Count)
+                .Any(j => solution.Statuses[j] == OdeStatus.NonFiniteValue && solution.FinalTimes[j] != c.T0));
         }
 
         public override string ToString() =>
@@ -268,6 +271,7 @@ public sealed class DistributedFuzzTests(ThreeSiloCluster fixture, ITestOutputHe
                 MaxSteps = r.NextDouble() < 0.08 ? r.Next(1, 40) : 20_000,
                 InitialStep = r.NextDouble() < 0.15 ? 1e-3 * (1 + r.NextDouble()) : null,
                 MaxStep = r.NextDouble() < 0.15 ? 0.05 + r.NextDouble() : double.PositiveInfinity,
+                MinStep = r.NextDouble() < 0.1 ? Math.Pow(10, -2 - 3 * r.NextDouble()) : 0,
                 Controller = r.NextDouble() < 0.3 ? StepSizeControl.Integral : StepSizeControl.ProportionalIntegral,
                 HoldBand = r.NextDouble() < 0.15 ? 0.25 + 0.75 * r.NextDouble() : null,
                 Safety = r.NextDouble() < 0.1 ? 0.8 : 0.9,
@@ -388,7 +392,7 @@ public sealed class DistributedFuzzTests(ThreeSiloCluster fixture, ITestOutputHe
             else
                 s.Append(CultureInfo.InvariantCulture,
                     $"{o.Method.Name}, FixedStep {o.FixedStep?.ToString("R", CultureInfo.InvariantCulture) ?? "-"}, RelTol {o.RelTol:R}, AbsTol {o.AbsTol:R}, AbsTolVector {(o.AbsTolVector is null ? "-" : "set")}, "
-                    + $"SaveAt [{string.Join(", ", (o.SaveAt ?? []).Select(t => t.ToString("R", CultureInfo.InvariantCulture)))}], Norm {o.Norm}, MaxSteps {o.MaxSteps}, InitialStep {o.InitialStep}, MaxStep {o.MaxStep}, "
+                    + $"SaveAt [{string.Join(", ", (o.SaveAt ?? []).Select(t => t.ToString("R", CultureInfo.InvariantCulture)))}], Norm {o.Norm}, MaxSteps {o.MaxSteps}, InitialStep {o.InitialStep}, MaxStep {o.MaxStep}, MinStep {o.MinStep}, "
                     + $"{o.Controller}, HoldBand {o.HoldBand}, Safety {o.Safety}; ");
             if (EnsembleOrNull is not { } e) s.Append("ensemble null; ");
             else
