@@ -134,6 +134,25 @@ public sealed class DistributedEnsembleTests(ThreeSiloCluster fixture)
         Assert.Empty(log.Requests);
     }
 
+    // A system sized at run time and registered on the silos with 4 states, sent by a client that built it with 3: the silo
+    // says both sizes at once, and the call is not retried (an error of the problem, not a lost silo).
+    [Fact]
+    public async Task SystemRegisteredWithOtherSizes_FailsPromptly_NamingBothSizes()
+    {
+        var decay = new SizedDecay(3);
+        double[] y0s = Enumerable.Range(1, 3 * 20).Select(i => (double)i).ToArray(), ps = Enumerable.Repeat(0.5, 20).ToArray();
+        Assert.Equal(OdeStatus.Success, Ode.Solve(decay, new EnsembleBatch(y0s, ps), 0.0, 1.0).Statuses.Distinct().Single());   // fine locally
+        var log = new DistributedRunLog();
+
+        var e = await Assert.ThrowsAsync<ArgumentException>(() =>
+            _cluster.Client.SolveEnsembleAsync(decay, y0s, ps, 0.0, 1.0, log: log).WaitAsync(TimeSpan.FromSeconds(60)));
+
+        Assert.Contains("has 3 states and 1 parameters", e.Message);
+        Assert.Contains("has 4 and 1", e.Message);
+        Assert.Equal(0, log.Retries);
+        Assert.Empty(log.Requests);
+    }
+
     [Fact]
     public async Task Cancellation_EndsTheCall_WithOperationCanceled()
     {
