@@ -12,6 +12,15 @@ public sealed class DistributedEnsembleOptions
     /// <summary>Lane blocks per request (default 8): fewer means finer load balance and smaller retries, more means fewer messages.</summary>
     public int BlocksPerRequest { get; init; } = 8;
 
+    /// <summary>
+    /// Most bytes one request or its answer may carry (default 32 MiB): requests are cut to fewer blocks than
+    /// <see cref="BlocksPerRequest"/> where needed (the result is the same), and a call whose single lane block would not fit
+    /// (many SaveAt times) is refused with an <see cref="ArgumentException"/> before anything is sent. Orleans closes a
+    /// connection that carries a message over its MessagingOptions.MaxMessageBodySize (100 MB by default), so keep this
+    /// below that, with room for the serializer's overhead; raise both together for larger messages.
+    /// </summary>
+    public long MaxMessageBytes { get; init; } = 32L << 20;
+
     /// <summary>Requests sent and not yet answered; null (default) is twice the number of active silos when the call starts.</summary>
     public int? MaxRequestsInFlight { get; init; }
 
@@ -37,6 +46,8 @@ public sealed class DistributedEnsembleOptions
     {
         if (BlocksPerRequest < 1)
             throw new ArgumentException($"BlocksPerRequest must be at least 1, not {BlocksPerRequest}.", "distribution");
+        if (MaxMessageBytes < 1)
+            throw new ArgumentException($"MaxMessageBytes must be positive, not {MaxMessageBytes}.", "distribution");
         if (MaxRequestsInFlight is { } f && f < 1)
             throw new ArgumentException($"MaxRequestsInFlight must be at least 1 (or null for twice the silos), not {f}.", "distribution");
         if (!(BlockTimeout > TimeSpan.Zero))

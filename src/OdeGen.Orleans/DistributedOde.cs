@@ -111,13 +111,13 @@ public static class DistributedOde
         where TSystem : struct, IOdeLaneSystem
     {
         bool shared = kind == EnsembleKind.SolveShared;
-        Plan plan = Prepare(cluster, system, shared, y0s, ps, null, options, ensemble, distribution);
+        Plan plan = Prepare(cluster, system, shared, y0s, ps, options, ensemble, distribution);
         // Validated the way the local call validates, by the local call itself on no trajectories (cheap: no blocks).
         EnsembleSolution empty = shared
             ? Ode.Solve(system, EnsembleBatch.Shared([], ps.Span), t0, t1, options, ensemble)
             : Ode.Solve(system, new EnsembleBatch([], []), t0, t1, options, ensemble);
         if (plan.Blocks == 0) return empty;
-        plan = plan with { Wire = WireSolverOptions.From(plan.Options) };
+        plan = Ready(plan, distribution, gradient: false);
         BlockResult[] results = await GatherAsync(cluster, plan, kind, y0s, ps, null, t0, t1, distribution, log, cancellationToken).ConfigureAwait(false);
         var solution = new EnsembleSolution(plan.Count, plan.StateCount, plan.Options.SaveAt, plan.Width, plan.LanesPerBlock);
         Fill(solution, plan, results);
@@ -130,13 +130,14 @@ public static class DistributedOde
         where TSystem : struct, IOdeLaneSystem
     {
         bool shared = kind == EnsembleKind.GradientShared;
-        Plan plan = Prepare(cluster, system, shared, y0s, ps, dLdyT, options, ensemble, distribution);
+        Plan plan = Prepare(cluster, system, shared, y0s, ps, options, ensemble, distribution);
         EnsembleGradient empty = shared
             ? Ode.Gradient(system, EnsembleBatch.Shared([], ps.Span), t0, [t1], [], Sensitivity.DiscreteAdjoint, options, ensemble)
             : Ode.Gradient(system, new EnsembleBatch([], []), t0, [t1], [], Sensitivity.DiscreteAdjoint, options, ensemble);
-        CheckFinite(dLdyT.Span);
+        // The seed last, as the local call checks it last: a call with two faults is refused for the one the local call names.
+        CheckSeed(dLdyT.Span, plan.Count * plan.StateCount);
         if (plan.Blocks == 0) return empty;
-        plan = plan with { Wire = WireSolverOptions.From(plan.Options) };
+        plan = Ready(plan, distribution, gradient: true);
         BlockResult[] results = await GatherAsync(cluster, plan, kind, y0s, ps, dLdyT, t0, t1, distribution, log, cancellationToken).ConfigureAwait(false);
         var solution = new EnsembleSolution(plan.Count, plan.StateCount, plan.Options.SaveAt, plan.Width, plan.LanesPerBlock);
         Fill(solution, plan, results);
@@ -177,10 +178,12 @@ public static class DistributedOde
     }
 
     // What the client decides before sending anything: sizes, width, blocks, requests.
-    private sealed record Plan(int Count, int StateCount, int ParameterCount, string SystemName, LaneWidth Width, int LanesPerBlock,
+    private sealed record Plan(int Count, int StateCount, int ParameterCount, bool Shared, string SystemName, LaneWidth Width, int LanesPerBlock,
         int Blocks, int BlocksPerRequest, SolverOptions Options, WireSolverOptions Wire, bool FusedSteps, bool PerLaneSteps, long KeptBytes)
     {
-        public int Requests => (Blocks + BlocksPerRequest - 1) / BlocksPerRequest;
+        // Not (Blocks + BlocksPerRequest − 1) / BlocksPerRequest: that overflowed for BlocksPerRequest near int.MaxValue to
+        // 0 requests, and the call returned zeros with Success statuses.
+        public int Requests => Blocks == 0 ? 0 : 1 + (Blocks - 1) / BlocksPerRequest;
 
         public (int FirstBlock, int BlockCount, int FirstTrajectory, int Count) Request(int i)
         {
@@ -191,7 +194,7 @@ public static class DistributedOde
     }
 
     private static Plan Prepare<TSystem>(IGrainFactory cluster, TSystem system, bool shared, ReadOnlyMemory<double> y0s, ReadOnlyMemory<double> ps,
-        ReadOnlyMemory<double>? dLdyT, SolverOptions? options, EnsembleOptions? ensemble, DistributedEnsembleOptions? distribution)
+        SolverOptions? options, EnsembleOptions? ensemble, DistributedEnsembleOptions? distribution)
         where TSystem : struct, IOdeLaneSystem
     {
         ArgumentNullException.ThrowIfNull(cluster);
@@ -207,19 +210,45 @@ public static class DistributedOde
         int count = y0s.Length / n;
         if (!shared && ps.Length != count * m)
             throw new ArgumentException($"ps must hold one row of ParameterCount = {m} values per trajectory (N × {m} = {count * m} for the {count} rows of y0s), but has length {ps.Length}.", "ps");
-        if (dLdyT is { } seed && seed.Length != count * n)
-            throw new ArgumentException($"dLdyT must have length N × StateCount = {count * n}, but has length {seed.Length}.", nameof(dLdyT));
         LaneWidth width = ensemble.Width == LaneWidth.Auto ? EnsembleOptions.HardwareWidth : ensemble.Width;
         int lanesPerBlock = EnsembleOptions.LaneCount(width) * EnsembleLayout.Registers(options);
         int blocks = EnsembleLayout.Blocks(count, lanesPerBlock);
         // Wire is set by the callers once the local call has validated the options (WireSolverOptions.From).
-        return new Plan(count, n, m, OdeSystemName.Of<TSystem>(), width, lanesPerBlock, blocks,
+        return new Plan(count, n, m, shared, OdeSystemName.Of<TSystem>(), width, lanesPerBlock, blocks,
             (distribution ?? DistributedEnsembleOptions.Default).BlocksPerRequest, options, null!, ensemble.FusedSteps, ensemble.PerLaneSteps,
             ensemble.KeptBytes);
     }
 
-    private static void CheckFinite(ReadOnlySpan<double> dLdyT)
+    // Once the local call has validated the options: the options as they travel, and requests cut small enough that each
+    // request and each answer fits in MaxMessageBytes. Orleans closes a connection that carries a larger message, so the
+    // answer never came: the request timed out, was sent again and timed out again (with every other request on that
+    // connection). The result does not depend on the request size, so the client is free to cut.
+    private static Plan Ready(Plan plan, DistributedEnsembleOptions? distribution, bool gradient)
     {
+        distribution ??= DistributedEnsembleOptions.Default;
+        WireSolverOptions wire = WireSolverOptions.From(plan.Options);
+        long n = plan.StateCount, m = plan.ParameterCount, saves = plan.Options.SaveAt?.Length ?? 0;
+        bool shared = plan.Shared;
+        // Doubles per trajectory each way: y0, its θ row and its seed there; final state, time, saved states, status and
+        // statistics (counted as doubles), and the gradient rows back. Per block, its statistics and shared-θ sum.
+        long sent = n + (shared ? 0 : m) + (gradient ? n : 0);
+        long returned = n + 1 + saves * n + 1 + WireStats.Width + (gradient ? n + m : 0);
+        long blockBytes = 8 * (plan.LanesPerBlock * Math.Max(sent, returned) + WireStats.Width + m);
+        // What every request carries whatever its size: the options (SaveAt, AbsTolVector), a shared θ, names and headers.
+        long fixedBytes = 8 * (saves + n + m) + 4096;
+        long fits = (distribution.MaxMessageBytes - fixedBytes) / blockBytes;
+        if (fits < 1)
+            throw new ArgumentException(
+                $"One lane block of {plan.LanesPerBlock} trajectories sends or returns about {blockBytes + fixedBytes:N0} bytes ({saves} save times × {n} states a trajectory), "
+                + $"more than MaxMessageBytes = {distribution.MaxMessageBytes:N0}: save at fewer times, use a narrower EnsembleOptions.Width, or raise "
+                + "MaxMessageBytes together with Orleans' MessagingOptions.MaxMessageBodySize on every silo and client.", "distribution");
+        return plan with { Wire = wire, BlocksPerRequest = (int)Math.Min(plan.BlocksPerRequest, fits) };
+    }
+
+    private static void CheckSeed(ReadOnlySpan<double> dLdyT, int expected)
+    {
+        if (dLdyT.Length != expected)
+            throw new ArgumentException($"dLdyT must have length N × StateCount = {expected}, but has length {dLdyT.Length}.", nameof(dLdyT));
         for (int i = 0; i < dLdyT.Length; i++)
             if (!double.IsFinite(dLdyT[i]))
                 throw new ArgumentException($"dLdyT[{i}] is {dLdyT[i]}; every entry must be finite.", nameof(dLdyT));
@@ -228,6 +257,10 @@ public static class DistributedOde
     private static void Fill(EnsembleSolution solution, Plan plan, BlockResult[] results)
     {
         int n = plan.StateCount, saves = solution.SaveAt.Length;
+        // Every trajectory must come from an answer: rows no request covered would read as zeros with a Success status.
+        int covered = results.Length == 0 ? 0 : plan.Request(results.Length - 1).FirstTrajectory + plan.Request(results.Length - 1).Count;
+        if (covered != plan.Count)
+            throw new InvalidOperationException($"The {results.Length} requests cover {covered} of the {plan.Count} trajectories (a bug in cutting the ensemble into requests).");
         for (int i = 0; i < results.Length; i++)
         {
             (int firstBlock, int blockCount, int first, int count) = plan.Request(i);

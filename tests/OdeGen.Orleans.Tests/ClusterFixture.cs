@@ -8,7 +8,8 @@ namespace OdeGen.Orleans.Tests;
 public sealed class LorenzSilo : ISiloConfigurator
 {
     public void Configure(ISiloBuilder siloBuilder) =>
-        siloBuilder.Services.AddOdeGenSystem<Lorenz.RhsSystem>().AddOdeGenSystem<CountingLorenz>().AddOdeGenSystem<HeldLorenz>();
+        siloBuilder.Services.AddOdeGenSystem<Lorenz.RhsSystem>().AddOdeGenSystem<Drain.TankSystem>().AddOdeGenSystem<CountingLorenz>().AddOdeGenSystem<HeldLorenz>()
+            .AddOdeGenSystem<SlowLorenz>().AddOdeGenSystem(new SizedDecay(4));
 }
 
 /// <summary>An in-process TestingHost cluster of three silos that run Lorenz.</summary>

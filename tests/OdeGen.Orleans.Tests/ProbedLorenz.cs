@@ -1,6 +1,7 @@
-// The two probed systems the silos register (ClusterFixture's LorenzSilo), by the names the tests use.
+// The probed systems the silos register (ClusterFixture's LorenzSilo), by the names the tests use.
 global using CountingLorenz = OdeGen.Orleans.Tests.ProbedLorenz<OdeGen.Orleans.Tests.EvaluationCounter>;
 global using HeldLorenz = OdeGen.Orleans.Tests.ProbedLorenz<OdeGen.Orleans.Tests.EvaluationGate>;
+global using SlowLorenz = OdeGen.Orleans.Tests.ProbedLorenz<OdeGen.Orleans.Tests.EvaluationDelay>;
 
 using OdeGen.Lanes;
 
@@ -75,4 +76,25 @@ public sealed class EvaluationGate : ILaneEvaluationProbe
     public static void Release() => Open.Set();
 
     public static void Evaluating() => Open.Wait();
+}
+
+/// <summary>
+/// Delays every lane evaluation by <see cref="Milliseconds"/> (0 by default): a request that takes as long as the test
+/// needs, whatever the machine. Only ResponseTimeoutTests sets it.
+/// </summary>
+public sealed class EvaluationDelay : ILaneEvaluationProbe
+{
+    private static int s_milliseconds;
+
+    public static int Milliseconds
+    {
+        get => Volatile.Read(ref s_milliseconds);
+        set => Volatile.Write(ref s_milliseconds, value);
+    }
+
+    public static void Evaluating()
+    {
+        int delay = Milliseconds;
+        if (delay > 0) Thread.Sleep(delay);
+    }
 }

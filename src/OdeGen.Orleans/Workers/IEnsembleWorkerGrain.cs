@@ -10,6 +10,13 @@ namespace OdeGen.Orleans.Workers;
 public interface IEnsembleWorkerGrain : IGrainWithIntegerKey
 {
     /// <summary>Solves or differentiates the blocks of <paramref name="request"/>; stops between blocks when cancelled.</summary>
+    /// <remarks>
+    /// The client times a request itself (<see cref="DistributedEnsembleOptions.BlockTimeout"/> × its blocks, at most about
+    /// 49.7 days, the longest a timer waits), so Orleans' own response timeout (MessagingOptions.ResponseTimeout, 30 s by
+    /// default) must not end it first: without this attribute every request longer than that failed and was re-sent until
+    /// the attempts ran out, whatever BlockTimeout allowed. 50 days is longer than any timeout the client sets.
+    /// </remarks>
+    [ResponseTimeout("50.00:00:00")]
     Task<BlockResult> RunAsync(BlockRequest request, CancellationToken cancellationToken = default);
 
     /// <summary>
