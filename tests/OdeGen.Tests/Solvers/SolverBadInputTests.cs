@@ -1,3 +1,5 @@
+using OdeGen.Solvers;
+
 namespace OdeGen.Tests.Solvers;
 
 /// <summary>Events refuse input that would crash or silently never fire: found by probing the public API with bad input.</summary>
@@ -62,5 +64,50 @@ public class SolverBadInputTests
         Assert.Equal("level", Assert.Throws<ArgumentOutOfRangeException>(() => OdeEvent.StateCrossing(0, double.NaN)).ParamName);
         Assert.Equal("level", Assert.Throws<ArgumentOutOfRangeException>(() => OdeEvent.StateCrossing(0, double.PositiveInfinity)).ParamName);
         Assert.Equal("Direction", Assert.Throws<ArgumentException>(() => new OdeEvent((t, y) => 1) { Direction = (EventDirection)9 }).ParamName);
+    }
+
+    private static IOdeIntegrator<SystemField<DecaySystem>> Started(string method, int dimension = 1)
+    {
+        OdeMethod m = OdeMethod.All.Single(x => x.ToString() == method);
+        IOdeIntegrator<SystemField<DecaySystem>> integrator = m.CreateIntegrator<SystemField<DecaySystem>>(dimension, new SolverOptions { Method = m });
+        if (dimension == 1) integrator.Reset(new SystemField<DecaySystem>(Decay, K), Y0, 0, 2);
+        return integrator;
+    }
+
+    // A public integrator's continuous extension covers its last accepted step only. Outside it (or at a NaN t, or between
+    // t0 and tEnd before any step) it returned a number from no step; a short y threw IndexOutOfRangeException (Rodas4, Kvaerno5)
+    // or an ArgumentException about a 'destination' the caller never passed.
+    [Theory]
+    [MemberData(nameof(Methods))]
+    public void IntegratorInterpolate_OutsideTheLastStepOrIntoAShortSpan_IsRefusedByName(string method)
+    {
+        IOdeIntegrator<SystemField<DecaySystem>> integrator = Started(method);
+        var y = new double[1];
+        Assert.Equal("t", Assert.Throws<ArgumentOutOfRangeException>(() => integrator.Interpolate(0.5, y)).ParamName);   // before any step
+        integrator.Interpolate(0, y);
+        Assert.Equal(1.0, y[0]);
+
+        Assert.True(integrator.Step());
+        double a = integrator.PreviousTime, b = integrator.Time;
+        Assert.Equal("t", Assert.Throws<ArgumentOutOfRangeException>(() => integrator.Interpolate(b + 0.5 * (b - a), y)).ParamName);
+        Assert.Equal("t", Assert.Throws<ArgumentOutOfRangeException>(() => integrator.Interpolate(double.NaN, y)).ParamName);
+        Assert.Equal("y", Assert.Throws<ArgumentException>(() => integrator.Interpolate(0.5 * (a + b), Span<double>.Empty)).ParamName);
+
+        // Inside and at both ends the extension is what it was.
+        integrator.Interpolate(0.5 * (a + b), y);
+        Assert.Equal(Math.Exp(-0.7 * 0.5 * (a + b)), y[0], 1e-5);
+        integrator.Interpolate(b, y);
+        Assert.Equal(integrator.State[0], y[0], 1e-14);
+    }
+
+    // An integrator created for two components stepped a one-component field with Success (the second stayed as it was).
+    [Theory]
+    [MemberData(nameof(Methods))]
+    public void IntegratorReset_WithAFieldOfAnotherDimension_IsRefusedByName(string method)
+    {
+        IOdeIntegrator<SystemField<DecaySystem>> integrator = Started(method, dimension: 2);
+        var e = Assert.Throws<ArgumentException>(() => integrator.Reset(new SystemField<DecaySystem>(Decay, K), [1.0, 1.0], 0, 2));
+        Assert.Equal("field", e.ParamName);
+        Assert.Contains("Dimension 1", e.Message);
     }
 }
