@@ -110,4 +110,15 @@ public class SolverBadInputTests
         Assert.Equal("field", e.ParamName);
         Assert.Contains("Dimension 1", e.Message);
     }
+
+    // A user's own tableau that fails its consistency checks threw ArgumentException with no parameter name.
+    [Fact]
+    public void InconsistentTableau_NamesTheArgumentAtFault()
+    {
+        Assert.Equal("b", Assert.Throws<ArgumentException>(() => new ButcherTableau("mine", 2, [[], [0.5]], [0.3, 0.3], [0.0, 0.5])).ParamName);
+        Assert.Equal("b", Assert.Throws<ArgumentException>(() => new ButcherTableau("mine", 2, [[], [0.5]], [double.NaN, 1.0], [0.0, 0.5])).ParamName);
+        Assert.Equal("c", Assert.Throws<ArgumentException>(() => new ButcherTableau("mine", 2, [[], [0.5]], [0.0, 1.0], [0.0, 0.7])).ParamName);
+        Assert.Equal("errorWeights", Assert.Throws<ArgumentException>(() =>
+            new ButcherTableau("mine", 2, [[], [0.5]], [0.0, 1.0], [0.0, 0.5], errorWeights: [0.5, 0.5], errorOrder: 1)).ParamName);
+    }
 }
