@@ -74,6 +74,7 @@ internal sealed class EnsembleWorker<TSystem, TLane>
         for (int k = tape.Count - 1; k >= 0; k--)
             _reverse!.Reverse(tape, k, p, _lambda, _pBar);
         OdeStatus[] statuses = _solver.LaneStatus;
-        LaneGradientRows.Write<TLane>(_lambda, _pBar, statuses, _scratch, block, first, registers, count, n, m, output.Y0, output.Parameters, blockSums);
+        LaneGradientRows.Write<TLane>(_lambda, _pBar, statuses, _scratch, block, first, registers, count, n, m, output.Y0, output.Parameters, blockSums,
+            output.Solution.Statuses);
     }
 }

@@ -86,7 +86,8 @@ internal sealed class ObservationWorker<TSystem, TLane>
         }
         for (; next >= 0; next--) AddSeed(next, first, statuses, output.DLdy);   // observations at t0
 
-        LaneGradientRows.Write<TLane>(_lambda, _pBar, statuses, _scratch, block, first, registers, count, n, m, output.Y0, output.Parameters, blockSums);
+        LaneGradientRows.Write<TLane>(_lambda, _pBar, statuses, _scratch, block, first, registers, count, n, m, output.Y0, output.Parameters, blockSums,
+            output.Solution.Statuses);
     }
 
     // λ += ∂L/∂y(times[i]) for every lane (0 for padding lanes and failed trajectories).

@@ -50,6 +50,7 @@ public static partial class Ode
     /// <param name="options">As for the solve that returns a new solution.</param>
     /// <param name="ensemble">Lane width and threads.</param>
     /// <exception cref="ArgumentException">As for the solve that returns a new solution, or a destination of another shape.</exception>
+    /// <exception cref="InvalidOperationException">Another solve into <paramref name="destination"/> is running on another thread.</exception>
     public static void Solve<TSystem>(in TSystem system, EnsembleBatch batch, double t0, double t1, EnsembleSolution destination,
         SolverOptions? options = null, EnsembleOptions? ensemble = null)
         where TSystem : struct, IOdeLaneSystem
@@ -57,8 +58,16 @@ public static partial class Ode
         ArgumentNullException.ThrowIfNull(destination);
         using EnsembleProblem problem = CreateProblem(system, batch.InitialStates, batch.Parameters, batch.SharesParameters, t0, t1, ref options, ref ensemble);
         LaneWidth width = ensemble!.ResolvedWidth;
-        destination.Reuse(problem.Count, problem.StateCount, problem.Options.SaveAt, width, LanesPerBlock(problem, width));
-        Solve(system, problem, ensemble, destination, keepWorkers: true);
+        destination.EnterWrite();
+        try
+        {
+            destination.Reuse(problem.Count, problem.StateCount, problem.Options.SaveAt, width, LanesPerBlock(problem, width));
+            Solve(system, problem, ensemble, destination, keepWorkers: true);
+        }
+        finally
+        {
+            destination.ExitWrite();
+        }
     }
 
     /// <summary>

@@ -449,8 +449,17 @@ internal sealed class PerLaneGradientWorker<TSystem, TLane> : FusedAdaptiveRun<T
         for (; _rNext[l] >= 0; _rNext[l]--) Seed(l, j, _rNext[l]);
         ReadOnlySpan<double> lambda = MemoryMarshal.Cast<TLane, double>(_lambda.AsSpan()), pBar = MemoryMarshal.Cast<TLane, double>(_pBar.AsSpan());
         Span<double> y0 = _job.Output.Y0.AsSpan(j * n, n), parameters = _job.Output.Parameters.AsSpan(j * m, m);
-        for (int q = 0; q < n; q++) y0[q] = lambda[q * w + l];
-        for (int k = 0; k < m; k++) parameters[k] = pBar[k * w + l];
+        bool finite = true;
+        for (int q = 0; q < n; q++) finite &= double.IsFinite(y0[q] = lambda[q * w + l]);
+        for (int k = 0; k < m; k++) finite &= double.IsFinite(parameters[k] = pBar[k * w + l]);
+        if (!finite)
+        {
+            // A derivative of f was NaN or ∞ where f was finite (the reverse sweep has no error control to see it): a failure,
+            // as the scalar discrete adjoint reports it, not rows returned with Success.
+            _job.Output.Statuses[j] = OdeStatus.NonFiniteValue;
+            y0.Fill(double.NaN);
+            parameters.Fill(double.NaN);
+        }
         _rTrajectory[l] = -1;
     }
 
@@ -520,6 +529,7 @@ internal sealed class PerLaneGradientWorker<TSystem, TLane> : FusedAdaptiveRun<T
             problem.T0, _times, _job.Output.DLdy.AsSpan(j * rows, rows), Sensitivity.DiscreteAdjoint, problem.Options);
         g.Y0.AsSpan(0, n).CopyTo(_job.Output.Y0.AsSpan(j * n, n));
         g.Parameters.AsSpan(0, m).CopyTo(_job.Output.Parameters.AsSpan(j * m, m));
+        if (!g.IsSuccess) _job.Output.Statuses[j] = g.Status;   // its NaN rows are a failure, as the lanes' are (Complete)
         _vjps += g.Stats.VjpEvaluations;
         _backward += g.Stats.FunctionEvaluations;
     }

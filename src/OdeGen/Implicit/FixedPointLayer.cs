@@ -19,6 +19,7 @@ public sealed class FixedPointLayer<TFunction>
     private readonly FixedPointSearch _forward, _backward;
     private readonly Gmres _gmres;
     private readonly SearchSettings _forwardSettings, _backwardSettings;
+    private int _busy;
 
     /// <summary>A layer over <paramref name="cell"/>, searched and differentiated as <paramref name="options"/> say.</summary>
     public FixedPointLayer(TFunction cell, FixedPointOptions? options = null)
@@ -75,17 +76,25 @@ public sealed class FixedPointLayer<TFunction>
     public FixedPointReport Forward(ReadOnlySpan<double> x, ReadOnlySpan<double> p, Span<double> z)
     {
         Check(x, p, z, nameof(z));
-        x.CopyTo(_input.AsSpan(_n));
-        p.CopyTo(_p);
-        var map = new CellMap(this);
-        FixedPointReport report = _forward.Solve(ref map, z, _forwardSettings);
-        if (!report.IsConverged && Options.ThrowOnFailure)
+        Enter();
+        try
         {
-            throw new FixedPointException(
-                $"The fixed-point search did not converge: {report}. Raise MaxIterations, loosen Tolerance, add Fallbacks, or make the cell contractive (smaller weights, Jacobian regularisation).");
-        }
+            x.CopyTo(_input.AsSpan(_n));
+            p.CopyTo(_p);
+            var map = new CellMap(this);
+            FixedPointReport report = _forward.Solve(ref map, z, _forwardSettings);
+            if (!report.IsConverged && Options.ThrowOnFailure)
+            {
+                throw new FixedPointException(
+                    $"The fixed-point search did not converge: {report}. Raise MaxIterations, loosen Tolerance, add Fallbacks, or make the cell contractive (smaller weights, Jacobian regularisation).");
+            }
 
-        return report;
+            return report;
+        }
+        finally
+        {
+            Exit();
+        }
     }
 
     /// <summary>
@@ -101,6 +110,32 @@ public sealed class FixedPointLayer<TFunction>
         if (zBar.Length != _n) throw new ArgumentException($"zBar must have length {_n} (the layer's StateCount), but has length {zBar.Length}.", nameof(zBar));
         if (xBar.Length != _nx) throw new ArgumentException($"xBar must have length {_nx} (the layer's InputCount), but has length {xBar.Length}.", nameof(xBar));
         if (pBar.Length != _m) throw new ArgumentException($"pBar must have length {_m} (the layer's ParameterCount), but has length {pBar.Length}.", nameof(pBar));
+        Enter();
+        try
+        {
+            return BackwardCore(x, p, zStar, zBar, xBar, pBar);
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    // One Forward or Backward at a time: they share the layer's buffers (_input, _p, the searches' histories), and two threads
+    // in one layer mixed each other's x and θ into their fixed points or threw from inside the search.
+    private void Enter()
+    {
+        if (Interlocked.Exchange(ref _busy, 1) != 0)
+            throw new InvalidOperationException(
+                "This FixedPointLayer is already running a Forward or Backward call on another thread: its calls share the layer's buffers, " +
+                "so make one call at a time, or use one layer per thread.");
+    }
+
+    private void Exit() => Volatile.Write(ref _busy, 0);
+
+    private ImplicitBackwardReport BackwardCore(ReadOnlySpan<double> x, ReadOnlySpan<double> p, ReadOnlySpan<double> zStar,
+        ReadOnlySpan<double> zBar, Span<double> xBar, Span<double> pBar)
+    {
         zStar.CopyTo(_input);
         x.CopyTo(_input.AsSpan(_n));
         p.CopyTo(_p);
@@ -222,6 +257,12 @@ public sealed class FixedPointLayer<TFunction>
         for (int i = 0; i < x.Length; i++)
         {
             if (!double.IsFinite(x[i])) throw new ArgumentException($"x[{i}] is {x[i]}; inputs must be finite.", nameof(x));
+        }
+
+        // A non-finite θ was reported by Forward as a search that diverged, and Backward returned NaN gradients.
+        for (int i = 0; i < p.Length; i++)
+        {
+            if (!double.IsFinite(p[i])) throw new ArgumentException($"p[{i}] is {p[i]}; parameters must be finite.", nameof(p));
         }
 
         for (int i = 0; i < z.Length; i++)

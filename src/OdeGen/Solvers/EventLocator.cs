@@ -22,7 +22,13 @@ internal sealed class EventLocator
     {
         _events = [.. events];
         for (int i = 0; i < _events.Length; i++)
+        {
             if (_events[i] is null) throw new ArgumentException($"Events[{i}] is null.", "options");
+            // The factory cannot know the size; its condition read y[component] out of range (an IndexOutOfRangeException).
+            if (_events[i].Component >= stateCount)
+                throw new ArgumentException(
+                    $"Events[{i}] ({_events[i]}) reads state component {_events[i].Component}, but the system has StateCount {stateCount}.", "options");
+        }
         _n = stateCount;
         _gPrev = new double[_events.Length];
         _gNew = new double[_events.Length];
@@ -47,7 +53,18 @@ internal sealed class EventLocator
 
     public void Start(double t0, ReadOnlySpan<double> x0)
     {
-        for (int i = 0; i < _events.Length; i++) _gPrev[i] = _events[i].Condition(t0, x0[.._n]);
+        for (int i = 0; i < _events.Length; i++) _gPrev[i] = Evaluate(i, t0, x0);
+    }
+
+    // g of event i at an accepted state. NaN has no sign, so no crossing could be seen: an event whose condition returned NaN
+    // never fired, and the solve reported Success without it. (Inside Locate a NaN only moves the bracket.)
+    private double Evaluate(int i, double t, ReadOnlySpan<double> x)
+    {
+        double g = _events[i].Condition(t, x[.._n]);
+        if (double.IsNaN(g))
+            throw new ArgumentException(FormattableString.Invariant(
+                $"Events[{i}] ({_events[i]}): its condition returned NaN at t = {t}. An event's g must be a number (±∞ counts by its sign) at every accepted state, or its crossings cannot be found; check it where the state leaves its domain."), "options");
+        return g;
     }
 
     /// <summary>
@@ -88,7 +105,7 @@ internal sealed class EventLocator
         _gPrev.AsSpan().CopyTo(_gStart);   // g at the step's start, for a restart at a crossing shared with another event
         for (int i = 0; i < _events.Length; i++)
         {
-            double g0 = _gPrev[i], g1 = _events[i].Condition(t, state[.._n]);
+            double g0 = _gPrev[i], g1 = Evaluate(i, t, state);
             _gNew[i] = g1;
             if (!Crosses(_events[i].Direction, g0, g1)) continue;
             double root = g1 == 0 ? t : Locate(_events[i].Condition, integrator, tPrev, g0, t, g1);
@@ -158,8 +175,11 @@ internal sealed class EventLocator
             if (iteration % 2 == 0) widthBefore = Math.Abs(b - a);
             integrator.Interpolate(c, _x);
             double gc = g(c, _x.AsSpan(0, _n));
-            if (!double.IsFinite(gc)) { c = 0.5 * (a + b); integrator.Interpolate(c, _x); gc = g(c, _x.AsSpan(0, _n)); }
-            if (gc == 0 || Math.Sign(gc) == Math.Sign(gb) || !double.IsFinite(gc))
+            // Only NaN is signless. ±∞ has the side of its sign: taken as the side after the crossing like NaN, a g that is −∞
+            // before its crossing (log y, a pole) had its bracket pulled back to the step's start, and the event was reported
+            // there, a step early, with Success.
+            if (double.IsNaN(gc)) { c = 0.5 * (a + b); integrator.Interpolate(c, _x); gc = g(c, _x.AsSpan(0, _n)); }
+            if (gc == 0 || Math.Sign(gc) == Math.Sign(gb) || double.IsNaN(gc))
             {
                 b = c; gb = gc;
                 if (gc == 0) break;

@@ -63,8 +63,11 @@ public sealed class OdeEvent
         OdeReset? reset = null, bool terminal = false)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(component);
+        // A NaN level made g NaN everywhere: the event never fired and the solve reported Success.
+        if (!double.IsFinite(level)) throw new ArgumentOutOfRangeException(nameof(level), level, "The level must be finite.");
         return new OdeEvent((t, y) => y[component] - level, (t, y, dgdy) => { dgdy[component] = 1.0; return 0.0; })
         {
+            Component = component,
             Direction = direction,
             Reset = reset,
             Terminal = terminal,
@@ -91,6 +94,9 @@ public sealed class OdeEvent
     /// <summary>g(t, y).</summary>
     public EventCondition Condition { get; }
 
+    /// <summary>The state component a <see cref="StateCrossing"/> event reads (checked against the system's size by the solve), or −1.</summary>
+    internal int Component { get; private init; } = -1;
+
     /// <summary>∂g/∂y and ∂g/∂t (optional; required when the event is used by a differentiating call).</summary>
     public EventConditionGradient? Gradient { get; init; }
 
@@ -106,7 +112,7 @@ public sealed class OdeEvent
     {
         get => _direction;
         init => _direction = value is EventDirection.Both or EventDirection.Rising or EventDirection.Falling ? value
-            : throw new ArgumentException($"Direction {(int)value} is not an EventDirection.", nameof(value));
+            : throw new ArgumentException($"Direction {(int)value} is not an EventDirection.", nameof(Direction));
     }
 
     private readonly EventDirection _direction;

@@ -13,7 +13,7 @@ internal static class OdeStatusText
         OdeStatus.EventTerminated => "a terminal event ended it (not a failure)",
         OdeStatus.MaxStepsExceeded => "the step attempts (SolverOptions.MaxSteps) were used up; the problem may be stiff (try a stiff method) or the tolerances too tight",
         OdeStatus.StepSizeTooSmall => "the step size fell below SolverOptions.MinStep or the resolution of t; the solution may blow up or be singular there",
-        OdeStatus.NonFiniteValue => "f or the state became NaN or ±∞ and smaller steps did not help",
+        OdeStatus.NonFiniteValue => "f, the state or a derivative of f along it (its JVP, VJP or Jacobian) became NaN or ±∞ and smaller steps did not help",
         OdeStatus.SingularMatrix => "the stiff solver's iteration matrix was singular for several step sizes in a row; check the Jacobian",
         OdeStatus.ConvergenceFailure => "the Newton iterations of the implicit stages did not converge at the fixed step; use a smaller FixedStep or an adaptive solve",
         OdeStatus.GrazingEvent => "an event's crossing was tangential (g_t + g_y·f = 0 at the event), so the event time has no derivative there; move the event surface or the start so the crossing is transversal",

@@ -187,4 +187,26 @@ internal static class StepControl
         count == 0 ? 0 : norm == ErrorNorm.Max ? accumulator : Math.Sqrt(accumulator / count);
 
     private static double Sq(double x) => x * x;
+
+    /// <summary>
+    /// Checks an integrator's <c>Interpolate(t, y)</c>: t inside the last accepted step [PreviousTime, Time] (the step's start
+    /// and end included; only Time itself before any step) and y with room for the state. The continuous extension of one step
+    /// extrapolated silently outside it (a number from no step, or from y0 before the first), a NaN t gave NaN, and a short y
+    /// threw IndexOutOfRangeException from the stiff methods. Two compares on the hot path; the message only when it throws.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void CheckInterpolation(double t, double previousTime, double time, int length, int dimension)
+    {
+        if (!(t >= Math.Min(previousTime, time) && t <= Math.Max(previousTime, time)) || length < dimension)
+            ThrowInterpolation(t, previousTime, time, length, dimension);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowInterpolation(double t, double previousTime, double time, int length, int dimension)
+    {
+        if (length < dimension)
+            throw new ArgumentException($"y must have length at least {dimension} (the integrator's dimension), but has length {length}.", "y");
+        throw new ArgumentOutOfRangeException("t", t, FormattableString.Invariant(
+            $"An integrator interpolates inside its last accepted step only, [{Math.Min(previousTime, time)}, {Math.Max(previousTime, time)}] (PreviousTime to Time); keep dense output of the whole solve with Ode.Solve and SolverOptions.Dense."));
+    }
 }

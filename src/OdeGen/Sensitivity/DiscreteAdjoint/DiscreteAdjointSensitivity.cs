@@ -25,7 +25,8 @@ public sealed class DiscreteAdjointSensitivity : Sensitivity
         get => _stepsPerCheckpoint;
         init
         {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            // Named for the setting: ThrowIfLessThan(value, 1) named the setter's own parameter, "value".
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1, nameof(StepsPerCheckpoint));
             _stepsPerCheckpoint = value;
         }
     }
@@ -51,7 +52,7 @@ public sealed class DiscreteAdjointSensitivity : Sensitivity
         get => _keptBytes;
         init
         {
-            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            ArgumentOutOfRangeException.ThrowIfNegative(value, nameof(KeptBytes));
             _keptBytes = value;
         }
     }

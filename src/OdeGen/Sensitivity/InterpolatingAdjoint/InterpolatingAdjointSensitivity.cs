@@ -52,7 +52,7 @@ public sealed class InterpolatingAdjointSensitivity : AdjointSensitivity
         get => _recordBudgetBytes;
         init
         {
-            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            ArgumentOutOfRangeException.ThrowIfNegative(value, nameof(RecordBudgetBytes));
             _recordBudgetBytes = value;
         }
     }

@@ -88,9 +88,16 @@ internal sealed class GradientWorkspace<TSystem> where TSystem : struct, IOdeSys
         Counter.Clear();
     }
 
-    /// <summary>Ends a computation with <paramref name="status"/>: every gradient entry NaN unless it succeeded, so a failed gradient cannot pass for a small one.</summary>
+    /// <summary>
+    /// Ends a computation with <paramref name="status"/>: every gradient entry NaN unless it succeeded, so a failed gradient cannot
+    /// pass for a small one. A successful pass whose gradient is not finite ends as <see cref="OdeStatus.NonFiniteValue"/>: the
+    /// discrete adjoint reverses the forward pass's steps without an error control that would see a NaN or ∞ coming from the
+    /// derivatives alone (a VJP infinite where f is finite, √θ at θ = 0), and returned such a gradient with Success.
+    /// </summary>
     public void Finish(double gT0, GradientStats stats, OdeStatus status)
     {
+        if (status == OdeStatus.Success && !(double.IsFinite(gT0) && AllFinite(Y0) && AllFinite(Parameters) && AllFinite(Times)))
+            status = OdeStatus.NonFiniteValue;
         T0 = gT0;
         Status = status;
         Stats = stats;
@@ -99,6 +106,12 @@ internal sealed class GradientWorkspace<TSystem> where TSystem : struct, IOdeSys
         Array.Fill(Parameters, double.NaN);
         Array.Fill(Times, double.NaN);
         T0 = double.NaN;
+    }
+
+    private static bool AllFinite(double[] values)
+    {
+        foreach (double v in values) if (!double.IsFinite(v)) return false;
+        return true;
     }
 
     /// <summary>

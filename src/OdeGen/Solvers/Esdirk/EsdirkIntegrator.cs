@@ -103,6 +103,8 @@ public sealed class EsdirkIntegrator<TField> : IOdeIntegrator<TField> where TFie
     private void Reset(in TField field, ReadOnlySpan<double> y0, double t0, double tEnd, bool continueBudget)
     {
         if (y0.Length != _n) throw new ArgumentException($"Expected a state of length {_n}, got {y0.Length}.", nameof(y0));
+        if (field.Dimension != _n)
+            throw new ArgumentException($"The field has Dimension {field.Dimension}, but this integrator was created for {_n} components: create it with the field's dimension.", nameof(field));
         _field = field;
         y0.CopyTo(_y);
         y0.CopyTo(_yPrev);
@@ -140,6 +142,7 @@ public sealed class EsdirkIntegrator<TField> : IOdeIntegrator<TField> where TFie
     /// <remarks>Cubic Hermite through (PreviousTime, PreviousState, F there) and (Time, State, F there).</remarks>
     public void Interpolate(double t, Span<double> y)
     {
+        StepControl.CheckInterpolation(t, PreviousTime, Time, y.Length, _n);
         double h = Time - PreviousTime;
         if (h == 0) { _y.CopyTo(y); return; }
         HermiteDense.Interpolate<Lane1>((t - PreviousTime) / h, h, L(_yPrev), L(_fPrev), L(_y), L(_f), L(y));

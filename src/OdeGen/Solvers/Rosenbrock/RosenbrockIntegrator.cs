@@ -97,6 +97,8 @@ public sealed class RosenbrockIntegrator<TField> : IOdeIntegrator<TField> where 
     private void Reset(in TField field, ReadOnlySpan<double> y0, double t0, double tEnd, bool continueBudget)
     {
         if (y0.Length != _n) throw new ArgumentException($"Expected a state of length {_n}, got {y0.Length}.", nameof(y0));
+        if (field.Dimension != _n)
+            throw new ArgumentException($"The field has Dimension {field.Dimension}, but this integrator was created for {_n} components: create it with the field's dimension.", nameof(field));
         _field = field;
         y0.CopyTo(_y);
         y0.CopyTo(_yPrev);
@@ -136,6 +138,7 @@ public sealed class RosenbrockIntegrator<TField> : IOdeIntegrator<TField> where 
     /// <remarks>The method's own third-order continuous extension; valid after a successful <see cref="Step"/>.</remarks>
     public void Interpolate(double t, Span<double> y)
     {
+        StepControl.CheckInterpolation(t, PreviousTime, Time, y.Length, _n);
         double h = Time - PreviousTime;
         if (h == 0) { _y.CopyTo(y); return; }
         double theta = (t - PreviousTime) / h;

@@ -45,7 +45,7 @@ public sealed class ButcherTableau
         A = Flatten(a, Stages);
         SecondErrorWeights = secondErrorWeights;
         if ((denseStagesA is null) != (denseStagesC is null))
-            throw new ArgumentException($"{name}: give both denseStagesA and denseStagesC, or neither.");
+            throw new ArgumentException($"{name}: give both denseStagesA and denseStagesC, or neither.", denseStagesA is null ? "denseStagesA" : "denseStagesC");
         DenseStageC = denseStagesC ?? [];
         DenseStages = Stages + DenseStageC.Length;
         DenseStageA = FlattenExtra(denseStagesA ?? [], Stages, DenseStages);
@@ -143,45 +143,46 @@ public sealed class ButcherTableau
         return Math.Abs(sum - expected) <= 1e-14 * magnitude;
     }
 
-    // Consistency conditions every explicit tableau must meet; a typo in a coefficient fails here, at startup.
+    // Consistency conditions every explicit tableau must meet; a typo in a coefficient fails here, at startup. Each exception
+    // names the constructor's argument at fault (they named none, so a user's own tableau failed without saying where).
     private void Validate()
     {
-        if (C.Length != Stages) throw new ArgumentException($"{Name}: c has {C.Length} entries, b has {Stages}.");
-        if (!SumsTo(B, 1.0)) throw new ArgumentException($"{Name}: Σb = {B.Sum()}, not 1.");
+        if (C.Length != Stages) throw new ArgumentException($"{Name}: c has {C.Length} entries, b has {Stages}.", "c");
+        if (!SumsTo(B, 1.0)) throw new ArgumentException($"{Name}: Σb = {B.Sum()}, not 1.", "b");
         for (int i = 0; i < Stages; i++)
         {
             ReadOnlySpan<double> row = A.AsSpan(i * Stages, Stages);
             for (int j = i; j < Stages; j++)
-                if (row[j] != 0) throw new ArgumentException($"{Name}: a[{i}][{j}] makes the method implicit.");
-            if (!SumsTo(row, C[i])) throw new ArgumentException($"{Name}: row {i} of a sums to {row.ToArray().Sum()}, c = {C[i]}.");
+                if (row[j] != 0) throw new ArgumentException($"{Name}: a[{i}][{j}] makes the method implicit.", "a");
+            if (!SumsTo(row, C[i])) throw new ArgumentException($"{Name}: row {i} of a sums to {row.ToArray().Sum()}, c = {C[i]}.", "c");
         }
         for (int e = 0; e < DenseStageC.Length; e++)
         {
             ReadOnlySpan<double> row = DenseStageA.AsSpan(e * DenseStages, DenseStages);
-            if (!SumsTo(row, DenseStageC[e])) throw new ArgumentException($"{Name}: extra dense stage {e} sums to {row.ToArray().Sum()}, c = {DenseStageC[e]}.");
+            if (!SumsTo(row, DenseStageC[e])) throw new ArgumentException($"{Name}: extra dense stage {e} sums to {row.ToArray().Sum()}, c = {DenseStageC[e]}.", "denseStagesC");
         }
-        foreach (var (weights, what) in new[] { (ErrorWeights, "b − b̂"), (SecondErrorWeights, "b − b̌") })
+        foreach (var (weights, what, parameter) in new[] { (ErrorWeights, "b − b̂", "errorWeights"), (SecondErrorWeights, "b − b̌", "secondErrorWeights") })
         {
             if (weights is null) continue;
-            if (weights.Length != Stages) throw new ArgumentException($"{Name}: {what} has {weights.Length} entries, not {Stages}.");
-            if (!SumsTo(weights, 0)) throw new ArgumentException($"{Name}: Σ({what}) = {weights.Sum()}, not 0.");
+            if (weights.Length != Stages) throw new ArgumentException($"{Name}: {what} has {weights.Length} entries, not {Stages}.", parameter);
+            if (!SumsTo(weights, 0)) throw new ArgumentException($"{Name}: Σ({what}) = {weights.Sum()}, not 0.", parameter);
         }
         if (SecondErrorWeights is not null && ErrorWeights is null)
-            throw new ArgumentException($"{Name}: a second error estimate needs the first.");
+            throw new ArgumentException($"{Name}: a second error estimate needs the first.", "errorWeights");
         if (Dense is { } d)
         {
-            if (d.Length != DenseStages) throw new ArgumentException($"{Name}: dense output has {d.Length} rows, not {DenseStages}.");
+            if (d.Length != DenseStages) throw new ArgumentException($"{Name}: dense output has {d.Length} rows, not {DenseStages}.", "dense");
             for (int i = 0; i < DenseStages; i++)
             {
-                if (d[i].Length != d[0].Length) throw new ArgumentException($"{Name}: dense row {i} has degree {d[i].Length}, row 0 has {d[0].Length}.");
+                if (d[i].Length != d[0].Length) throw new ArgumentException($"{Name}: dense row {i} has degree {d[i].Length}, row 0 has {d[0].Length}.", "dense");
                 // b_i(1) must equal b_i (0 for extra stages): the interpolant ends on the step's solution.
                 double bi = i < Stages ? B[i] : 0;
-                if (!SumsTo(d[i], bi)) throw new ArgumentException($"{Name}: b_{i}(1) = {d[i].Sum()}, b = {bi}.");
+                if (!SumsTo(d[i], bi)) throw new ArgumentException($"{Name}: b_{i}(1) = {d[i].Sum()}, b = {bi}.", "dense");
             }
         }
         else if (DenseStageC.Length > 0)
         {
-            throw new ArgumentException($"{Name}: extra dense stages without a continuous extension.");
+            throw new ArgumentException($"{Name}: extra dense stages without a continuous extension.", "dense");
         }
     }
 }

@@ -168,6 +168,8 @@ public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator<TField> where 
     internal void ResetWithFirstStep(in TField field, ReadOnlySpan<double> y0, double t0, double tEnd, double firstStep, bool continueBudget = false)
     {
         if (y0.Length != _n) throw new ArgumentException($"Expected a state of length {_n}, got {y0.Length}.", nameof(y0));
+        if (field.Dimension != _n)
+            throw new ArgumentException($"The field has Dimension {field.Dimension}, but this integrator was created for {_n} components: create it with the field's dimension.", nameof(field));
         Guard.Interval(t0, tEnd, nameof(t0), nameof(tEnd));
         _field = field;
         y0.CopyTo(_y);
@@ -199,6 +201,7 @@ public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator<TField> where 
     /// </summary>
     public void Interpolate(double t, Span<double> y)
     {
+        StepControl.CheckInterpolation(t, PreviousTime, Time, y.Length, _n);
         double h = Time - PreviousTime;
         if (h == 0) { _y.CopyTo(y); return; }
         EnsureDerivative();
