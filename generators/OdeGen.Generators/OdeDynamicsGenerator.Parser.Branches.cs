@@ -30,10 +30,10 @@ public sealed partial class OdeDynamicsGenerator
 
             // Locals declared outside and assigned inside (not accumulators of an open loop) get a variable.
             var merged = new List<(ILocalSymbol Local, int Variable, int Before)>();
-            foreach (AssignmentExpressionSyntax assignment in statement.DescendantNodes().OfType<AssignmentExpressionSyntax>())
+            foreach (ExpressionSyntax written in statement.DescendantNodes().Select(Written).OfType<ExpressionSyntax>())
             {
-                if (_semantic.GetSymbolInfo(AssignedTo(assignment), _cancellationToken).Symbol is ILocalSymbol local
-                    && AssignedTo(assignment) is IdentifierNameSyntax
+                if (_semantic.GetSymbolInfo(written, _cancellationToken).Symbol is ILocalSymbol local
+                    && written is IdentifierNameSyntax
                     && local.Type.SpecialType == _real
                     && !_accumulators.ContainsKey(local)
                     && !merged.Any(m => SymbolEqualityComparer.Default.Equals(m.Local, local))
@@ -68,7 +68,9 @@ public sealed partial class OdeDynamicsGenerator
         private void Side(StatementSyntax side, List<(ILocalSymbol Local, int Variable, int Before)> merged)
         {
             var saved = new Dictionary<ISymbol, int>(_locals, SymbolEqualityComparer.Default);
+            _openBranches++;
             Statement(side, isLast: false, topLevel: false);
+            _openBranches--;
             foreach ((ILocalSymbol local, int variable, int before) in merged)
             {
                 if (_locals.TryGetValue(local, out int after) && after != before)
@@ -94,7 +96,10 @@ public sealed partial class OdeDynamicsGenerator
             }
 
             int result = _builder.Var(_builder.Const(0), null);
+            string? outer = _sideEffectsRefused;
+            _sideEffectsRefused ??= "a side of '?:' (it would run only when that side is taken; assign the local in an if/else statement instead)";
             _builder.If(condition);
+            _openBranches++;
             int whenTrue = Lower(conditional.WhenTrue);
             if (whenTrue >= 0)
             {
@@ -108,7 +113,9 @@ public sealed partial class OdeDynamicsGenerator
                 _builder.VarSet(result, whenFalse);
             }
 
+            _openBranches--;
             _builder.EndIf();
+            _sideEffectsRefused = outer;
             return whenTrue < 0 || whenFalse < 0 ? -1 : _builder.VarGet(result);
         }
 
@@ -123,6 +130,8 @@ public sealed partial class OdeDynamicsGenerator
                 return -1;
             }
 
+            string? outer = _sideEffectsRefused;
+            _sideEffectsRefused ??= "a condition (assign the local in a statement before the condition)";
             try
             {
                 return ConditionAt(expression);
@@ -130,6 +139,7 @@ public sealed partial class OdeDynamicsGenerator
             finally
             {
                 _nesting--;
+                _sideEffectsRefused = outer;
             }
         }
 

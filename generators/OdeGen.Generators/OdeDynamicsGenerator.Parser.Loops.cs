@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
@@ -75,15 +76,20 @@ public sealed partial class OdeDynamicsGenerator
 
         /// <summary>
         /// One read or write of a buffer: the loops around it (ids, outermost first), the elements it may touch (null: any),
-        /// and its text for a diagnostic.
+        /// its text for a diagnostic, and whether it runs once at the top of the method (outside every loop, branch and
+        /// side of '?:'). A read there is a value the reverse sweep keeps from its forward sweep, never reads again.
         /// </summary>
-        private sealed record Access(int[] Loops, ElementRanges.Interval? Elements, string Text);
+        private sealed record Access(int[] Loops, ElementRanges.Interval? Elements, string Text, bool TopLevel);
 
         /// <summary>Whether <paramref name="a"/> and <paramref name="b"/> may touch one element (<see cref="ElementRanges"/>).</summary>
         private static bool MayOverlap(Access a, Access b) => !ElementRanges.Disjoint(a.Elements, b.Elements);
 
         private Access Here(IndexExpr ix, SyntaxNode at) =>
-            new(_openLoops.ToArray(), ElementRanges.Of(ix, _openRanges), (at is AssignmentExpressionSyntax assignment ? AssignedTo(assignment) : at).ToString());
+            new(_openLoops.ToArray(), ElementRanges.Of(ix, _openRanges), (at is AssignmentExpressionSyntax assignment ? AssignedTo(assignment) : at).ToString(),
+                _openLoops.Count == 0 && _openBranches == 0);
+
+        /// <summary>How many branch sides (of 'if' statements and of '?:') the parser is inside: their values are recomputed in reverse.</summary>
+        private int _openBranches;
 
         /// <summary>
         /// Methods with loops or branches keep dydt in a buffer (writes at run-time indices, += and read-backs),
@@ -282,51 +288,56 @@ public sealed partial class OdeDynamicsGenerator
         /// A write (=, +=, -=) to <paramref name="buffer"/>[<paramref name="ix"/>]: never to an element that was read before
         /// (the reverse sweep recomputes that read and must find the same value), nor one that may be it.
         /// </summary>
-        private void BufferWrite(BufferState buffer, IndexExpr ix, Op? op, ExpressionSyntax right, SyntaxNode at)
+        private int BufferWrite(BufferState buffer, IndexExpr ix, Op? op, Func<int> right, SyntaxNode at)
         {
             if (op is Op.Mul or Op.Div)
             {
                 Report(DiagnosticDescriptors.OverwrittenValue, at, buffer.Name,
-                    "'*=' and '/=' replace an element with a value computed from it; write the product to a second buffer");
-                return;
+                    "inside a loop or a branch, '*=' and '/=' replace an element with a value computed from it; write the product to a second buffer, or scale the element after the loop or branch");
+                return -1;
             }
 
-            int value = Lower(right);
+            int value = right();
             if (value < 0)
             {
-                return;
+                return -1;
             }
 
+            // A read at the top of the method is kept as a value by the reverse sweep (computed once, in its forward sweep), so
+            // a later write may replace its element; a read inside a loop or a branch is recomputed from the buffer there.
             Access write = Here(ix, at);
             foreach (Access read in buffer.Reads)
             {
-                if (MayOverlap(read, write))
+                if (!read.TopLevel && MayOverlap(read, write))
                 {
                     Report(DiagnosticDescriptors.OverwrittenValue, at, buffer.Name,
                         $"'{read.Text}' was read before this write, which may replace that element; write the new values to a second buffer, or to elements that were not read");
-                    return;
+                    return -1;
                 }
             }
 
             buffer.Writes.Add(write);
             _builder.BufStore(buffer.Id, ix, op == Op.Sub ? _builder.Neg(value) : value, accumulate: op is not null);
+            return value;
         }
 
-        /// <summary>An assignment to a local that accumulates over an open loop: only += and -=.</summary>
-        private void AccumulatorWrite(ILocalSymbol local, int variable, Op? op, ExpressionSyntax right, SyntaxNode at)
+        /// <summary>An assignment to a local that accumulates over an open loop: only += and -=; the value added, or -1.</summary>
+        private int AccumulatorWrite(ILocalSymbol local, int variable, Op? op, Func<int> right, SyntaxNode at)
         {
             if (op is not (Op.Add or Op.Sub))
             {
                 Report(DiagnosticDescriptors.OverwrittenValue, at, local.Name,
                     "it is declared outside the loop, where only += and -= may change it; declare it inside the loop or accumulate into it");
-                return;
+                return -1;
             }
 
-            int value = Lower(right);
+            int value = right();
             if (value >= 0)
             {
                 _builder.VarAdd(variable, op == Op.Sub ? _builder.Neg(value) : value);
             }
+
+            return value;
         }
 
         // ---- loops --------------------------------------------------------------------------------
@@ -351,10 +362,10 @@ public sealed partial class OdeDynamicsGenerator
 
             // Locals declared outside and assigned inside become accumulators for the loop's duration.
             var accumulated = new List<ILocalSymbol>();
-            foreach (AssignmentExpressionSyntax assignment in loop.Statement.DescendantNodesAndSelf().OfType<AssignmentExpressionSyntax>())
+            foreach (ExpressionSyntax written in loop.Statement.DescendantNodesAndSelf().Select(Written).OfType<ExpressionSyntax>())
             {
-                if (_semantic.GetSymbolInfo(AssignedTo(assignment), _cancellationToken).Symbol is ILocalSymbol local
-                    && AssignedTo(assignment) is IdentifierNameSyntax
+                if (_semantic.GetSymbolInfo(written, _cancellationToken).Symbol is ILocalSymbol local
+                    && written is IdentifierNameSyntax
                     && local.Type.SpecialType == _real
                     && !_accumulators.ContainsKey(local)
                     && !accumulated.Contains(local, SymbolEqualityComparer.Default)
@@ -364,7 +375,7 @@ public sealed partial class OdeDynamicsGenerator
                     {
                         if (!_refusedLocals.Contains(local))
                         {
-                            Report(DiagnosticDescriptors.ReadBeforeWrite, AssignedTo(assignment), local.Name);
+                            Report(DiagnosticDescriptors.ReadBeforeWrite, written, local.Name);
                         }
 
                         continue;
