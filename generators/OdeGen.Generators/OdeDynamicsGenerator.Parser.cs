@@ -704,6 +704,13 @@ public sealed partial class OdeDynamicsGenerator
                     continue;
                 }
 
+                if (local.RefKind == RefKind.None && IsReadOnlyRealSpan(local.Type) && variable.Initializer is { } sliced
+                    && Slice(sliced.Value) is { } alias)
+                {
+                    _slices[local] = alias;   // never assigned again: a read-only span local of a slice is a name for it
+                    continue;
+                }
+
                 if (local.Type.SpecialType != _real || local.RefKind != RefKind.None)
                 {
                     string type = local.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat);
@@ -1294,6 +1301,11 @@ public sealed partial class OdeDynamicsGenerator
             }
 
             int role = Role(symbol);
+            if (role is not (1 or 2 or 3) && Slice(access.Expression) is { } slice)
+            {
+                return SliceElement(access, slice);
+            }
+
             if (role is not (1 or 2 or 3))
             {
                 Report(DiagnosticDescriptors.UnsupportedExpression, access, Describe(access));
@@ -1346,6 +1358,16 @@ public sealed partial class OdeDynamicsGenerator
             }
 
             long index = Convert.ToInt64(constant.Value, System.Globalization.CultureInfo.InvariantCulture);
+            return CheckedIndex(index, fromEnd, argument, span, isState, isOutput);
+        }
+
+        /// <summary>
+        /// The constant index <paramref name="index"/> (from the end with <paramref name="fromEnd"/>) into <paramref name="span"/>,
+        /// checked against the declared or inferred size (ODE0004, ODE0008 on <paramref name="argument"/>); -1 after a diagnostic.
+        /// </summary>
+        private int CheckedIndex(long index, bool fromEnd, ExpressionSyntax argument, string span, bool isState, bool isOutput)
+        {
+            int declared = isOutput ? _declaredOutputs : isState ? _declaredStates : _declaredParameters;
             if (fromEnd && declared <= 0)
             {
                 // ^k is span.Length - k; with no declared size the length is inferred from the indices, this one among them.
