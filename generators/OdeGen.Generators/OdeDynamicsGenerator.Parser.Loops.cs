@@ -146,6 +146,11 @@ public sealed partial class OdeDynamicsGenerator
                     return IndexTree(parenthesized.Expression);
                 case IdentifierNameSyntax identifier:
                     ISymbol? symbol = _semantic.GetSymbolInfo(identifier, _cancellationToken).Symbol;
+                    if (symbol is not null && _unrolledVariables.TryGetValue(symbol, out int copy))
+                    {
+                        return IndexExpr.Of(copy);
+                    }
+
                     if (symbol is not null && _loopVariables.TryGetValue(symbol, out string? loop))
                     {
                         return _countDownVariables.TryGetValue(symbol, out IndexExpr? down) ? down : IndexExpr.Of(loop);
@@ -205,6 +210,13 @@ public sealed partial class OdeDynamicsGenerator
                     ? (declared > 0 && _semantic.GetConstantValue(hat.Operand, _cancellationToken).HasValue ? null
                         : IndexTree(hat.Operand) is { } k ? new IndexExpr.Binary(IndexOp.Subtract, role == 3 && _isFunction ? SpanNames.OutputLength : new IndexExpr.Length(role == 2 ? Slot.P : Slot.Y), k) : null)
                     : !_semantic.GetConstantValue(argument, _cancellationToken).HasValue ? IndexTree(argument) : null;
+                if (_unrolledVariables.Count > 0 && text?.ConstantValue is int known && !text.Lengths().Any())
+                {
+                    // An index that folds to a constant (in a loop unrolled by the parser, y[i + 1] with i = 2) is a constant index.
+                    index = CheckedIndex(known, fromEnd: false, argument, access.Expression.ToString(), isState: role != 2, isOutput: role == 3 && _isFunction);
+                    return index >= 0;
+                }
+
                 if (text is not null)
                 {
                     ix = text;
@@ -327,7 +339,7 @@ public sealed partial class OdeDynamicsGenerator
             if (op is not (Op.Add or Op.Sub))
             {
                 Report(DiagnosticDescriptors.OverwrittenValue, at, local.Name,
-                    "it is declared outside the loop, where only += and -= may change it; declare it inside the loop or accumulate into it");
+                    $"it is declared outside the loop, where only += and -= may change it; declare it inside the loop, accumulate into it, or give the loop constant bounds (the declared sizes count) of at most {MaxParseTimeTrips} iterations, which are unrolled");
                 return -1;
             }
 
@@ -356,6 +368,13 @@ public sealed partial class OdeDynamicsGenerator
             }
 
             string header = $"for ({loop.Declaration}; {loop.Condition}; {string.Join(", ", loop.Incrementors)})";
+            if (ParseTimeTrips(loop, start ?? lo!, lo!, hi!) is { } trips)
+            {
+                Unrolled(loop, variable!, KnownSizes(start ?? lo!).ConstantValue!.Value, down: start is not null, trips,
+                    System.Text.RegularExpressions.Regex.Replace(header, @"\s+", " "));
+                return;
+            }
+
             _statements.Add(System.Text.RegularExpressions.Regex.Replace(header, @"\s+", " "));
             int stmt = _statements.Count - 1;
             _builder.Stmt = stmt;
@@ -417,6 +436,95 @@ public sealed partial class OdeDynamicsGenerator
                 _accumulators.Remove(local);
                 _locals[local] = value;
             }
+        }
+
+        /// <summary>The most iterations a loop is unrolled in the parser (<see cref="ParseTimeTrips"/>).</summary>
+        private const int MaxParseTimeTrips = 8;
+
+        /// <summary>The loop variables of loops unrolled in the parser, each with its value in the copy being lowered.</summary>
+        private readonly Dictionary<ISymbol, int> _unrolledVariables = new(SymbolEqualityComparer.Default);
+
+        /// <summary>
+        /// The trip count of a loop to unroll while parsing, or null to keep it a loop: one whose body changes a local
+        /// declared outside it other than by accumulating (<c>b = b * 0.5 + a</c>, <c>v = …</c>, <c>s *= …</c>), or reads
+        /// such a local it changes, and whose bounds are constants (lengths count as the sizes the attribute declares) with
+        /// at most <see cref="MaxParseTimeTrips"/> iterations. As a loop it would need the local's value from every
+        /// iteration in its reverse sweep (ODE0014); unrolled, each iteration's value is a value of its own, which the
+        /// reverse sweep keeps as it keeps any other. Loops that accumulate only are left as they were.
+        /// </summary>
+        private int? ParseTimeTrips(ForStatementSyntax loop, IndexExpr first, IndexExpr lo, IndexExpr hi)
+        {
+            int? trips = KnownSizes(hi).ConstantValue - KnownSizes(lo).ConstantValue;
+            if (trips is not (>= 0 and <= MaxParseTimeTrips) || KnownSizes(first).ConstantValue is null || !CarriesALocal(loop))
+            {
+                return null;
+            }
+
+            return trips;
+        }
+
+        /// <summary><paramref name="e"/> with the lengths of y, p and the output replaced by their declared sizes.</summary>
+        private IndexExpr KnownSizes(IndexExpr e)
+        {
+            int outputs = _isFunction ? _declaredOutputs : _declaredStates;
+            return e switch
+            {
+                IndexExpr.Length { Span: Slot.Y } when _declaredStates > 0 => IndexExpr.Of(_declaredStates),
+                IndexExpr.Length { Span: Slot.P } when _declaredParameters > 0 => IndexExpr.Of(_declaredParameters),
+                IndexExpr.Length { Span: Slot.Dydt } when outputs > 0 => IndexExpr.Of(outputs),
+                IndexExpr.Negate n => new IndexExpr.Negate(KnownSizes(n.Operand)),
+                IndexExpr.Binary b => new IndexExpr.Binary(b.Op, KnownSizes(b.Left), KnownSizes(b.Right)),
+                _ => e,
+            };
+        }
+
+        /// <summary>
+        /// Whether the body changes a number local declared outside the loop with something other than a statement
+        /// <c>+=</c>, <c>-=</c>, <c>++</c> or <c>--</c>, or reads a local it changes.
+        /// </summary>
+        private bool CarriesALocal(ForStatementSyntax loop)
+        {
+            var changed = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+            var targets = new HashSet<SyntaxNode>();
+            bool carries = false;
+            foreach (SyntaxNode node in loop.Statement.DescendantNodesAndSelf())
+            {
+                if (Written(node) is IdentifierNameSyntax target
+                    && _semantic.GetSymbolInfo(target, _cancellationToken).Symbol is ILocalSymbol local
+                    && local.Type.SpecialType == _real
+                    && local.DeclaringSyntaxReferences.All(r => !loop.Span.Contains(r.Span)))
+                {
+                    changed.Add(local);
+                    targets.Add(target);
+                    bool accumulates = node is not AssignmentExpressionSyntax assignment
+                        || assignment.IsKind(SyntaxKind.AddAssignmentExpression) || assignment.IsKind(SyntaxKind.SubtractAssignmentExpression);
+                    carries |= !accumulates || node.Parent is not ExpressionStatementSyntax;
+                }
+            }
+
+            return carries || loop.Statement.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>().Any(name => !targets.Contains(name)
+                && _semantic.GetSymbolInfo(name, _cancellationToken).Symbol is ILocalSymbol read && changed.Contains(read));
+        }
+
+        /// <summary>Lowers the body once per iteration, the loop variable a constant in each copy (count-down loops count down).</summary>
+        private void Unrolled(ForStatementSyntax loop, ILocalSymbol variable, int first, bool down, int trips, string header)
+        {
+            // One heading for the loop, and each copy labelled with its index as the optimizer's unrolled loops are.
+            _statements.Add(header);
+            int stmt = _statements.Count - 1;
+            UnrolledCopy? outer = _builder.Copy;
+            for (int k = 0; k < trips; k++)
+            {
+                int value = down ? first - k : first + k;
+                string label = variable.Name + " = " + value.ToString(CultureInfo.InvariantCulture);
+                _builder.Stmt = stmt;
+                _builder.Copy = outer is null ? new UnrolledCopy(stmt, label, Phase.Primal) : outer with { Label = outer.Label + ", " + label };
+                _unrolledVariables[variable] = value;
+                Statement(loop.Statement, isLast: false, topLevel: false);
+            }
+
+            _builder.Copy = outer;
+            _unrolledVariables.Remove(variable);
         }
 
         /// <summary>

@@ -900,6 +900,11 @@ public sealed partial class OdeDynamicsGenerator
 
             ExpressionSyntax? argument = access.ArgumentList.Arguments.Count == 1 ? access.ArgumentList.Arguments[0].Expression : null;
             IndexExpr? text = argument is null ? null : IndexTree(argument);
+            if (_unrolledVariables.Count > 0 && text?.ConstantValue is int folded)
+            {
+                text = IndexExpr.Of(folded);   // h[(i + 1) % 3] in a copy of an unrolled loop is a constant element
+            }
+
             if (text is null)
             {
                 Report(DiagnosticDescriptors.NonConstantIndex, (SyntaxNode?)argument ?? access.ArgumentList, argument?.ToString() ?? access.ArgumentList.ToString(), access.Expression.ToString());
@@ -1019,7 +1024,7 @@ public sealed partial class OdeDynamicsGenerator
             if (_accumulators.ContainsKey(local))
             {
                 Report(DiagnosticDescriptors.OverwrittenValue, at, local.Name,
-                    "it is read inside a loop that accumulates into it; read it after the loop, or declare it inside the loop");
+                    $"it is read inside a loop that accumulates into it; read it after the loop, declare it inside the loop, or give the loop constant bounds (the declared sizes count) of at most {MaxParseTimeTrips} iterations, which are unrolled");
                 return -1;
             }
 
