@@ -92,13 +92,14 @@ public sealed partial class OdeDynamicsGenerator
         private int _openBranches;
 
         /// <summary>
-        /// Methods with loops or branches keep dydt in a buffer (writes at run-time indices, += and read-backs),
-        /// cleared first so elements no loop writes are 0.
+        /// Methods with loops, branches or stackalloc buffers keep dydt in a buffer (writes at run-time indices, += and
+        /// read-backs), cleared first so elements no loop writes are 0.
         /// </summary>
         private void BeginLoopMode(SyntaxNode body)
         {
             _loopMode = new[] { body }.Concat(HelperBodies(body))
-                .Any(b => b.DescendantNodes().Any(n => n is ForStatementSyntax or IfStatementSyntax or ConditionalExpressionSyntax));
+                .Any(b => b.DescendantNodes().Any(n => n is ForStatementSyntax or IfStatementSyntax or ConditionalExpressionSyntax
+                    or StackAllocArrayCreationExpressionSyntax));
             if (_loopMode)
             {
                 _statements.Add($"elements of {(_isFunction ? "y" : "dydt")} that are not written are 0");

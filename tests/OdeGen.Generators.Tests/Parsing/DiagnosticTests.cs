@@ -253,9 +253,9 @@ public class DiagnosticTests
     public void ODE0008_InferredSizeBeyondTheSupportedMaximum() => AssertDiagnostic("ODE0008", InMethod("dydt[0] = y[[|1000|]];"));
 
     [Theory]
-    [InlineData("double s = 0; for (int i = 0; i < 3; i++) { s += y[i]; dydt[i] = [|s|]; }")]
-    [InlineData("double s = 0; for (int i = 0; i < 3; i++) { [|s = y[i]|]; } dydt[0] = s;")]
-    [InlineData("double s = 1; for (int i = 0; i < 3; i++) { [|s *= y[i]|]; } dydt[0] = s;")]
+    [InlineData("double s = 0; for (int i = 0; i < 20; i++) { s += y[i % 3]; dydt[i % 3] = [|s|]; }")]
+    [InlineData("double s = 0; for (int i = 0; i < 20; i++) { [|s = y[i % 3]|]; } dydt[0] = s;")]
+    [InlineData("double s = 1; for (int i = 0; i < 20; i++) { [|s *= y[i % 3]|]; } dydt[0] = s;")]
     [InlineData("Span<double> h = stackalloc double[3]; for (int i = 0; i < 3; i++) { h[i] = y[i]; } for (int i = 0; i < 3; i++) { [|h[i] = Math.Tanh(h[i])|]; dydt[i] = h[i]; }")]
     [InlineData("Span<double> h = stackalloc double[3]; for (int i = 0; i < 3; i++) { h[i] = y[i]; dydt[i] = [|h[i]|]; }")]
     [InlineData("Span<double> h = stackalloc double[3]; for (int i = 0; i < 3; i++) { h[i] = y[i]; } for (int i = 0; i < 3; i++) { [|h[i] *= 2|]; } dydt[0] = h[0];")]

@@ -100,7 +100,7 @@ public class AssignmentFormsTests
     [InlineData("dydt[0] = y[0];\nif (y[1] > 0) { double e = dydt[0]; [|dydt[0] = e * e|]; }\ndydt[1] = y[1];", "ODE0014", "'dydt[0]' was read before this write")]
     [InlineData("dydt[0] = y[0];\ndydt[1] = y[1];\nfor (int i = 0; i < 2; i++) { [|dydt[i] *= y[i]|]; }", "ODE0014", "inside a loop or a branch, '*=' and '/='")]
     [InlineData("dydt[0] = y[0];\ndydt[1] = y[1];\nif (y[0] > 0) { [|dydt[1] /= 2|]; }", "ODE0014", "inside a loop or a branch, '*=' and '/='")]
-    [InlineData("double s = 0;\nfor (int i = 0; i < 2; i++) { dydt[i] = [|s|]++ * y[i]; }", "ODE0014", "read inside a loop that accumulates into it")]
+    [InlineData("double s = 0;\nfor (int i = 0; i < 20; i++) { dydt[i % 4] = [|s|]++ * y[i % 4]; }", "ODE0014", "read inside a loop that accumulates into it")]
     public void ShapesWhoseValueWouldBeLost_AreLocatedDiagnostics(string body, string code, string what)
     {
         Diagnostic d = Parsing.DiagnosticTests.AssertDiagnostic(code, Source("R", body));
