@@ -324,7 +324,8 @@ public sealed partial class OdeDynamicsGenerator
                 if (!read.TopLevel && MayOverlap(read, write))
                 {
                     Report(DiagnosticDescriptors.OverwrittenValue, at, buffer.Name,
-                        $"'{read.Text}' was read before this write, which may replace that element; write the new values to a second buffer, or to elements that were not read");
+                        $"'{read.Text}' was read before this write, which may replace that element, and the read is inside a {(read.Loops.Length > 0 ? "loop" : "branch")}, whose values the derivative computes again; "
+                        + "read the element into a local before that " + (read.Loops.Length > 0 ? "loop" : "branch") + ", or write the new values to a second buffer, or to elements that were not read");
                     return -1;
                 }
             }
