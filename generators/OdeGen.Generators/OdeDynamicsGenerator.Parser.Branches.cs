@@ -30,10 +30,10 @@ public sealed partial class OdeDynamicsGenerator
 
             // Locals declared outside and assigned inside (not accumulators of an open loop) get a variable.
             var merged = new List<(ILocalSymbol Local, int Variable, int Before)>();
-            foreach (AssignmentExpressionSyntax assignment in statement.DescendantNodes().OfType<AssignmentExpressionSyntax>())
+            foreach (ExpressionSyntax written in statement.DescendantNodes().Select(Written).OfType<ExpressionSyntax>())
             {
-                if (_semantic.GetSymbolInfo(AssignedTo(assignment), _cancellationToken).Symbol is ILocalSymbol local
-                    && AssignedTo(assignment) is IdentifierNameSyntax
+                if (_semantic.GetSymbolInfo(written, _cancellationToken).Symbol is ILocalSymbol local
+                    && written is IdentifierNameSyntax
                     && local.Type.SpecialType == _real
                     && !_accumulators.ContainsKey(local)
                     && !merged.Any(m => SymbolEqualityComparer.Default.Equals(m.Local, local))
@@ -68,7 +68,9 @@ public sealed partial class OdeDynamicsGenerator
         private void Side(StatementSyntax side, List<(ILocalSymbol Local, int Variable, int Before)> merged)
         {
             var saved = new Dictionary<ISymbol, int>(_locals, SymbolEqualityComparer.Default);
+            _openBranches++;
             Statement(side, isLast: false, topLevel: false);
+            _openBranches--;
             foreach ((ILocalSymbol local, int variable, int before) in merged)
             {
                 if (_locals.TryGetValue(local, out int after) && after != before)
@@ -94,7 +96,10 @@ public sealed partial class OdeDynamicsGenerator
             }
 
             int result = _builder.Var(_builder.Const(0), null);
+            string? outer = _sideEffectsRefused;
+            _sideEffectsRefused ??= "a side of '?:' (it would run only when that side is taken; assign the local in an if/else statement instead)";
             _builder.If(condition);
+            _openBranches++;
             int whenTrue = Lower(conditional.WhenTrue);
             if (whenTrue >= 0)
             {
@@ -108,7 +113,9 @@ public sealed partial class OdeDynamicsGenerator
                 _builder.VarSet(result, whenFalse);
             }
 
+            _openBranches--;
             _builder.EndIf();
+            _sideEffectsRefused = outer;
             return whenTrue < 0 || whenFalse < 0 ? -1 : _builder.VarGet(result);
         }
 
@@ -123,6 +130,8 @@ public sealed partial class OdeDynamicsGenerator
                 return -1;
             }
 
+            string? outer = _sideEffectsRefused;
+            _sideEffectsRefused ??= "a condition (assign the local in a statement before the condition)";
             try
             {
                 return ConditionAt(expression);
@@ -130,6 +139,7 @@ public sealed partial class OdeDynamicsGenerator
             finally
             {
                 _nesting--;
+                _sideEffectsRefused = outer;
             }
         }
 
@@ -149,6 +159,8 @@ public sealed partial class OdeDynamicsGenerator
                     return right < 0 ? -1 : _builder.Logic(logic.IsKind(SyntaxKind.LogicalAndExpression) ? Op.And : Op.Or, left, right);
                 case BinaryExpressionSyntax comparison when CompareOf(comparison) is { } kind:
                     return Comparison(comparison, kind);
+                case IsPatternExpressionSyntax test:
+                    return IsPattern(test);
                 case LiteralExpressionSyntax literal when literal.IsKind(SyntaxKind.TrueLiteralExpression) || literal.IsKind(SyntaxKind.FalseLiteralExpression):
                     bool value = literal.IsKind(SyntaxKind.TrueLiteralExpression);
                     return _builder.Compare(value ? CompareKind.Equal : CompareKind.NotEqual, -1, -1, IndexExpr.Of(0), IndexExpr.Of(0));
@@ -187,6 +199,93 @@ public sealed partial class OdeDynamicsGenerator
 
             return _builder.Compare(kind, left, right);
         }
+
+        /// <summary>
+        /// <c>x is &gt; a and &lt; b</c>, <c>x is not &gt; a</c>, <c>k is 0 or 2</c>: relational and constant patterns joined by
+        /// <c>and</c>, <c>or</c>, <c>not</c> and parentheses, on a number or an int index expression, with x evaluated once.
+        /// The same comparisons as written with &amp;&amp;, || and ! (a relational pattern is false for NaN, as &gt; is); a
+        /// constant pattern of NaN, which matches NaN where == does not, stays ODE0004.
+        /// </summary>
+        private int IsPattern(IsPatternExpressionSyntax test)
+        {
+            IndexExpr? index = IndexTree(test.Expression);
+            int value = -1;
+            if (index is null)
+            {
+                if (!IsNumeric(test.Expression))
+                {
+                    Report(DiagnosticDescriptors.UnsupportedExpression, test, $"The condition '{test}'");
+                    return -1;
+                }
+
+                value = Lower(test.Expression);
+                if (value < 0)
+                {
+                    return -1;
+                }
+            }
+
+            int result = Pattern(test.Pattern, value, index);
+            if (result >= 0 && index is null && !_builder.IsConst(value))
+            {
+                Report(DiagnosticDescriptors.NonSmoothBranch, test, test.ToString());
+            }
+
+            return result;
+        }
+
+        /// <summary>One pattern against the tested number <paramref name="value"/> (or int <paramref name="index"/>); -1 after a diagnostic.</summary>
+        private int Pattern(PatternSyntax pattern, int value, IndexExpr? index)
+        {
+            switch (pattern)
+            {
+                case ParenthesizedPatternSyntax parenthesized:
+                    return Pattern(parenthesized.Pattern, value, index);
+                case UnaryPatternSyntax not when not.OperatorToken.IsKind(SyntaxKind.NotKeyword):
+                    int operand = Pattern(not.Pattern, value, index);
+                    return operand < 0 ? -1 : _builder.Logic(Op.Not, operand);
+                case BinaryPatternSyntax both:
+                    int left = Pattern(both.Left, value, index);
+                    int right = left < 0 ? -1 : Pattern(both.Right, value, index);
+                    return right < 0 ? -1 : _builder.Logic(both.OperatorToken.IsKind(SyntaxKind.AndKeyword) ? Op.And : Op.Or, left, right);
+                case RelationalPatternSyntax relational when RelationOf(relational.OperatorToken) is { } kind:
+                    return PatternCompare(kind, relational.Expression, value, index, pattern);
+                case ConstantPatternSyntax constant:
+                    return PatternCompare(CompareKind.Equal, constant.Expression, value, index, pattern);
+                default:
+                    Report(DiagnosticDescriptors.UnsupportedExpression, pattern, $"The pattern '{pattern}'");
+                    return -1;
+            }
+        }
+
+        private int PatternCompare(CompareKind kind, ExpressionSyntax operand, int value, IndexExpr? index, PatternSyntax at)
+        {
+            Optional<object?> constant = _semantic.GetConstantValue(operand, _cancellationToken);
+            if (index is not null)
+            {
+                if (constant.Value is int other)
+                {
+                    return _builder.Compare(kind, -1, -1, index, IndexExpr.Of(other));
+                }
+            }
+            else if (constant.Value is double or float or int or long or short or sbyte or byte or uint or ulong or ushort
+                && !double.IsNaN(System.Convert.ToDouble(constant.Value, System.Globalization.CultureInfo.InvariantCulture)))
+            {
+                return _builder.Compare(kind, value, Lower(operand));
+            }
+
+            Report(DiagnosticDescriptors.UnsupportedExpression, at, $"The pattern '{at}' (compare with a number other than NaN)");
+            return -1;
+        }
+
+        private static CompareKind? RelationOf(SyntaxToken token) => token.Kind() switch
+        {
+            SyntaxKind.LessThanToken => CompareKind.Less,
+            SyntaxKind.LessThanEqualsToken => CompareKind.LessOrEqual,
+            SyntaxKind.GreaterThanToken => CompareKind.Greater,
+            SyntaxKind.GreaterThanEqualsToken => CompareKind.GreaterOrEqual,
+            _ => null,
+        };
 
         private bool IsNumeric(ExpressionSyntax expression) =>
             _semantic.GetTypeInfo(expression, _cancellationToken).ConvertedType?.SpecialType == _real;

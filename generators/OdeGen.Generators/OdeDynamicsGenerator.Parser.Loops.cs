@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
@@ -75,24 +76,30 @@ public sealed partial class OdeDynamicsGenerator
 
         /// <summary>
         /// One read or write of a buffer: the loops around it (ids, outermost first), the elements it may touch (null: any),
-        /// and its text for a diagnostic.
+        /// its text for a diagnostic, and whether it runs once at the top of the method (outside every loop, branch and
+        /// side of '?:'). A read there is a value the reverse sweep keeps from its forward sweep, never reads again.
         /// </summary>
-        private sealed record Access(int[] Loops, ElementRanges.Interval? Elements, string Text);
+        private sealed record Access(int[] Loops, ElementRanges.Interval? Elements, string Text, bool TopLevel);
 
         /// <summary>Whether <paramref name="a"/> and <paramref name="b"/> may touch one element (<see cref="ElementRanges"/>).</summary>
         private static bool MayOverlap(Access a, Access b) => !ElementRanges.Disjoint(a.Elements, b.Elements);
 
         private Access Here(IndexExpr ix, SyntaxNode at) =>
-            new(_openLoops.ToArray(), ElementRanges.Of(ix, _openRanges), (at is AssignmentExpressionSyntax assignment ? AssignedTo(assignment) : at).ToString());
+            new(_openLoops.ToArray(), ElementRanges.Of(ix, _openRanges), (at is AssignmentExpressionSyntax assignment ? AssignedTo(assignment) : at).ToString(),
+                _openLoops.Count == 0 && _openBranches == 0);
+
+        /// <summary>How many branch sides (of 'if' statements and of '?:') the parser is inside: their values are recomputed in reverse.</summary>
+        private int _openBranches;
 
         /// <summary>
-        /// Methods with loops or branches keep dydt in a buffer (writes at run-time indices, += and read-backs),
-        /// cleared first so elements no loop writes are 0.
+        /// Methods with loops, branches or stackalloc buffers keep dydt in a buffer (writes at run-time indices, += and
+        /// read-backs), cleared first so elements no loop writes are 0.
         /// </summary>
         private void BeginLoopMode(SyntaxNode body)
         {
             _loopMode = new[] { body }.Concat(HelperBodies(body))
-                .Any(b => b.DescendantNodes().Any(n => n is ForStatementSyntax or IfStatementSyntax or ConditionalExpressionSyntax));
+                .Any(b => b.DescendantNodes().Any(n => n is ForStatementSyntax or IfStatementSyntax or ConditionalExpressionSyntax
+                    or StackAllocArrayCreationExpressionSyntax));
             if (_loopMode)
             {
                 _statements.Add($"elements of {(_isFunction ? "y" : "dydt")} that are not written are 0");
@@ -140,6 +147,11 @@ public sealed partial class OdeDynamicsGenerator
                     return IndexTree(parenthesized.Expression);
                 case IdentifierNameSyntax identifier:
                     ISymbol? symbol = _semantic.GetSymbolInfo(identifier, _cancellationToken).Symbol;
+                    if (symbol is not null && _unrolledVariables.TryGetValue(symbol, out int copy))
+                    {
+                        return IndexExpr.Of(copy);
+                    }
+
                     if (symbol is not null && _loopVariables.TryGetValue(symbol, out string? loop))
                     {
                         return _countDownVariables.TryGetValue(symbol, out IndexExpr? down) ? down : IndexExpr.Of(loop);
@@ -199,6 +211,13 @@ public sealed partial class OdeDynamicsGenerator
                     ? (declared > 0 && _semantic.GetConstantValue(hat.Operand, _cancellationToken).HasValue ? null
                         : IndexTree(hat.Operand) is { } k ? new IndexExpr.Binary(IndexOp.Subtract, role == 3 && _isFunction ? SpanNames.OutputLength : new IndexExpr.Length(role == 2 ? Slot.P : Slot.Y), k) : null)
                     : !_semantic.GetConstantValue(argument, _cancellationToken).HasValue ? IndexTree(argument) : null;
+                if (_unrolledVariables.Count > 0 && text?.ConstantValue is int known && !text.Lengths().Any())
+                {
+                    // An index that folds to a constant (in a loop unrolled by the parser, y[i + 1] with i = 2) is a constant index.
+                    index = CheckedIndex(known, fromEnd: false, argument, access.Expression.ToString(), isState: role != 2, isOutput: role == 3 && _isFunction);
+                    return index >= 0;
+                }
+
                 if (text is not null)
                 {
                     ix = text;
@@ -282,51 +301,57 @@ public sealed partial class OdeDynamicsGenerator
         /// A write (=, +=, -=) to <paramref name="buffer"/>[<paramref name="ix"/>]: never to an element that was read before
         /// (the reverse sweep recomputes that read and must find the same value), nor one that may be it.
         /// </summary>
-        private void BufferWrite(BufferState buffer, IndexExpr ix, Op? op, ExpressionSyntax right, SyntaxNode at)
+        private int BufferWrite(BufferState buffer, IndexExpr ix, Op? op, Func<int> right, SyntaxNode at)
         {
             if (op is Op.Mul or Op.Div)
             {
                 Report(DiagnosticDescriptors.OverwrittenValue, at, buffer.Name,
-                    "'*=' and '/=' replace an element with a value computed from it; write the product to a second buffer");
-                return;
+                    "inside a loop or a branch, '*=' and '/=' replace an element with a value computed from it; write the product to a second buffer, or scale the element after the loop or branch");
+                return -1;
             }
 
-            int value = Lower(right);
+            int value = right();
             if (value < 0)
             {
-                return;
+                return -1;
             }
 
+            // A read at the top of the method is kept as a value by the reverse sweep (computed once, in its forward sweep), so
+            // a later write may replace its element; a read inside a loop or a branch is recomputed from the buffer there.
             Access write = Here(ix, at);
             foreach (Access read in buffer.Reads)
             {
-                if (MayOverlap(read, write))
+                if (!read.TopLevel && MayOverlap(read, write))
                 {
                     Report(DiagnosticDescriptors.OverwrittenValue, at, buffer.Name,
-                        $"'{read.Text}' was read before this write, which may replace that element; write the new values to a second buffer, or to elements that were not read");
-                    return;
+                        $"'{read.Text}' was read before this write, which may replace that element, and the read is inside a {(read.Loops.Length > 0 ? "loop" : "branch")}, whose values the derivative computes again; "
+                        + "read the element into a local before that " + (read.Loops.Length > 0 ? "loop" : "branch") + ", or write the new values to a second buffer, or to elements that were not read");
+                    return -1;
                 }
             }
 
             buffer.Writes.Add(write);
             _builder.BufStore(buffer.Id, ix, op == Op.Sub ? _builder.Neg(value) : value, accumulate: op is not null);
+            return value;
         }
 
-        /// <summary>An assignment to a local that accumulates over an open loop: only += and -=.</summary>
-        private void AccumulatorWrite(ILocalSymbol local, int variable, Op? op, ExpressionSyntax right, SyntaxNode at)
+        /// <summary>An assignment to a local that accumulates over an open loop: only += and -=; the value added, or -1.</summary>
+        private int AccumulatorWrite(ILocalSymbol local, int variable, Op? op, Func<int> right, SyntaxNode at)
         {
             if (op is not (Op.Add or Op.Sub))
             {
                 Report(DiagnosticDescriptors.OverwrittenValue, at, local.Name,
-                    "it is declared outside the loop, where only += and -= may change it; declare it inside the loop or accumulate into it");
-                return;
+                    $"it is declared outside the loop, where only += and -= may change it; declare it inside the loop, accumulate into it, or give the loop constant bounds (the declared sizes count) of at most {MaxParseTimeTrips} iterations, which are unrolled");
+                return -1;
             }
 
-            int value = Lower(right);
+            int value = right();
             if (value >= 0)
             {
                 _builder.VarAdd(variable, op == Op.Sub ? _builder.Neg(value) : value);
             }
+
+            return value;
         }
 
         // ---- loops --------------------------------------------------------------------------------
@@ -345,16 +370,23 @@ public sealed partial class OdeDynamicsGenerator
             }
 
             string header = $"for ({loop.Declaration}; {loop.Condition}; {string.Join(", ", loop.Incrementors)})";
+            if (ParseTimeTrips(loop, start ?? lo!, lo!, hi!) is { } trips)
+            {
+                Unrolled(loop, variable!, KnownSizes(start ?? lo!).ConstantValue!.Value, down: start is not null, trips,
+                    System.Text.RegularExpressions.Regex.Replace(header, @"\s+", " "));
+                return;
+            }
+
             _statements.Add(System.Text.RegularExpressions.Regex.Replace(header, @"\s+", " "));
             int stmt = _statements.Count - 1;
             _builder.Stmt = stmt;
 
             // Locals declared outside and assigned inside become accumulators for the loop's duration.
             var accumulated = new List<ILocalSymbol>();
-            foreach (AssignmentExpressionSyntax assignment in loop.Statement.DescendantNodesAndSelf().OfType<AssignmentExpressionSyntax>())
+            foreach (ExpressionSyntax written in loop.Statement.DescendantNodesAndSelf().Select(Written).OfType<ExpressionSyntax>())
             {
-                if (_semantic.GetSymbolInfo(AssignedTo(assignment), _cancellationToken).Symbol is ILocalSymbol local
-                    && AssignedTo(assignment) is IdentifierNameSyntax
+                if (_semantic.GetSymbolInfo(written, _cancellationToken).Symbol is ILocalSymbol local
+                    && written is IdentifierNameSyntax
                     && local.Type.SpecialType == _real
                     && !_accumulators.ContainsKey(local)
                     && !accumulated.Contains(local, SymbolEqualityComparer.Default)
@@ -364,7 +396,7 @@ public sealed partial class OdeDynamicsGenerator
                     {
                         if (!_refusedLocals.Contains(local))
                         {
-                            Report(DiagnosticDescriptors.ReadBeforeWrite, AssignedTo(assignment), local.Name);
+                            Report(DiagnosticDescriptors.ReadBeforeWrite, written, local.Name);
                         }
 
                         continue;
@@ -406,6 +438,95 @@ public sealed partial class OdeDynamicsGenerator
                 _accumulators.Remove(local);
                 _locals[local] = value;
             }
+        }
+
+        /// <summary>The most iterations a loop is unrolled in the parser (<see cref="ParseTimeTrips"/>).</summary>
+        private const int MaxParseTimeTrips = 8;
+
+        /// <summary>The loop variables of loops unrolled in the parser, each with its value in the copy being lowered.</summary>
+        private readonly Dictionary<ISymbol, int> _unrolledVariables = new(SymbolEqualityComparer.Default);
+
+        /// <summary>
+        /// The trip count of a loop to unroll while parsing, or null to keep it a loop: one whose body changes a local
+        /// declared outside it other than by accumulating (<c>b = b * 0.5 + a</c>, <c>v = …</c>, <c>s *= …</c>), or reads
+        /// such a local it changes, and whose bounds are constants (lengths count as the sizes the attribute declares) with
+        /// at most <see cref="MaxParseTimeTrips"/> iterations. As a loop it would need the local's value from every
+        /// iteration in its reverse sweep (ODE0014); unrolled, each iteration's value is a value of its own, which the
+        /// reverse sweep keeps as it keeps any other. Loops that accumulate only are left as they were.
+        /// </summary>
+        private int? ParseTimeTrips(ForStatementSyntax loop, IndexExpr first, IndexExpr lo, IndexExpr hi)
+        {
+            int? trips = KnownSizes(hi).ConstantValue - KnownSizes(lo).ConstantValue;
+            if (trips is not (>= 0 and <= MaxParseTimeTrips) || KnownSizes(first).ConstantValue is null || !CarriesALocal(loop))
+            {
+                return null;
+            }
+
+            return trips;
+        }
+
+        /// <summary><paramref name="e"/> with the lengths of y, p and the output replaced by their declared sizes.</summary>
+        private IndexExpr KnownSizes(IndexExpr e)
+        {
+            int outputs = _isFunction ? _declaredOutputs : _declaredStates;
+            return e switch
+            {
+                IndexExpr.Length { Span: Slot.Y } when _declaredStates > 0 => IndexExpr.Of(_declaredStates),
+                IndexExpr.Length { Span: Slot.P } when _declaredParameters > 0 => IndexExpr.Of(_declaredParameters),
+                IndexExpr.Length { Span: Slot.Dydt } when outputs > 0 => IndexExpr.Of(outputs),
+                IndexExpr.Negate n => new IndexExpr.Negate(KnownSizes(n.Operand)),
+                IndexExpr.Binary b => new IndexExpr.Binary(b.Op, KnownSizes(b.Left), KnownSizes(b.Right)),
+                _ => e,
+            };
+        }
+
+        /// <summary>
+        /// Whether the body changes a number local declared outside the loop with something other than a statement
+        /// <c>+=</c>, <c>-=</c>, <c>++</c> or <c>--</c>, or reads a local it changes.
+        /// </summary>
+        private bool CarriesALocal(ForStatementSyntax loop)
+        {
+            var changed = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+            var targets = new HashSet<SyntaxNode>();
+            bool carries = false;
+            foreach (SyntaxNode node in loop.Statement.DescendantNodesAndSelf())
+            {
+                if (Written(node) is IdentifierNameSyntax target
+                    && _semantic.GetSymbolInfo(target, _cancellationToken).Symbol is ILocalSymbol local
+                    && local.Type.SpecialType == _real
+                    && local.DeclaringSyntaxReferences.All(r => !loop.Span.Contains(r.Span)))
+                {
+                    changed.Add(local);
+                    targets.Add(target);
+                    bool accumulates = node is not AssignmentExpressionSyntax assignment
+                        || assignment.IsKind(SyntaxKind.AddAssignmentExpression) || assignment.IsKind(SyntaxKind.SubtractAssignmentExpression);
+                    carries |= !accumulates || node.Parent is not ExpressionStatementSyntax;
+                }
+            }
+
+            return carries || loop.Statement.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>().Any(name => !targets.Contains(name)
+                && _semantic.GetSymbolInfo(name, _cancellationToken).Symbol is ILocalSymbol read && changed.Contains(read));
+        }
+
+        /// <summary>Lowers the body once per iteration, the loop variable a constant in each copy (count-down loops count down).</summary>
+        private void Unrolled(ForStatementSyntax loop, ILocalSymbol variable, int first, bool down, int trips, string header)
+        {
+            // One heading for the loop, and each copy labelled with its index as the optimizer's unrolled loops are.
+            _statements.Add(header);
+            int stmt = _statements.Count - 1;
+            UnrolledCopy? outer = _builder.Copy;
+            for (int k = 0; k < trips; k++)
+            {
+                int value = down ? first - k : first + k;
+                string label = variable.Name + " = " + value.ToString(CultureInfo.InvariantCulture);
+                _builder.Stmt = stmt;
+                _builder.Copy = outer is null ? new UnrolledCopy(stmt, label, Phase.Primal) : outer with { Label = outer.Label + ", " + label };
+                _unrolledVariables[variable] = value;
+                Statement(loop.Statement, isLast: false, topLevel: false);
+            }
+
+            _builder.Copy = outer;
+            _unrolledVariables.Remove(variable);
         }
 
         /// <summary>

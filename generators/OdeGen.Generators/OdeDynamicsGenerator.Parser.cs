@@ -84,6 +84,12 @@ public sealed partial class OdeDynamicsGenerator
         private readonly HashSet<ISymbol> _refusedLocals = new(SymbolEqualityComparer.Default);
         private readonly Dictionary<int, int> _dydt = new();
 
+        /// <summary>
+        /// Where an assignment used as a value would run only sometimes, said for its ODE0004 ("a condition (…)", "a side of
+        /// '?:' (…)"); null where assignments inside expressions run as C# runs them, in order, once.
+        /// </summary>
+        private string? _sideEffectsRefused;
+
         /// <summary>The static readonly fields read so far, numbered in order of first use (their IR <see cref="Slot.Field"/> index).</summary>
         private readonly Dictionary<ISymbol, int> _fields = new(SymbolEqualityComparer.Default);
 
@@ -638,7 +644,11 @@ public sealed partial class OdeDynamicsGenerator
             {
                 case AssignmentExpressionSyntax assignment:
                     BeginStatement(source);
-                    Assignment(assignment);
+                    Assignment(assignment, asValue: false);
+                    return;
+                case PostfixUnaryExpressionSyntax or PrefixUnaryExpressionSyntax when IncrementOf(expression) is { } step:
+                    BeginStatement(source);
+                    Increment(expression, step, asValue: false);
                     return;
                 case InvocationExpressionSyntax invocation:
                     // Lower reports ODE0005 for anything but Math; a Math call's discarded result is ODE0003.
@@ -694,6 +704,13 @@ public sealed partial class OdeDynamicsGenerator
                     continue;
                 }
 
+                if (local.RefKind == RefKind.None && IsReadOnlyRealSpan(local.Type) && variable.Initializer is { } sliced
+                    && Slice(sliced.Value) is { } alias)
+                {
+                    _slices[local] = alias;   // never assigned again: a read-only span local of a slice is a name for it
+                    continue;
+                }
+
                 if (local.Type.SpecialType != _real || local.RefKind != RefKind.None)
                 {
                     string type = local.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat);
@@ -711,7 +728,11 @@ public sealed partial class OdeDynamicsGenerator
             }
         }
 
-        private void Assignment(AssignmentExpressionSyntax assignment)
+        /// <summary>
+        /// An assignment (=, +=, -=, *=, /=), as a statement or as a value: the value it yields is the one assigned, as in C#
+        /// (<c>dydt[0] = v = e;</c>, <c>u = (w = e) * 0.5 + w;</c>); -1 after a diagnostic.
+        /// </summary>
+        private int Assignment(AssignmentExpressionSyntax assignment, bool asValue)
         {
             Op? op = assignment.Kind() switch
             {
@@ -725,48 +746,122 @@ public sealed partial class OdeDynamicsGenerator
             if (op == Op.Store)
             {
                 Report(DiagnosticDescriptors.UnsupportedExpression, assignment.OperatorToken, $"The '{assignment.OperatorToken.Text}' operator");
-                return;
+                return -1;
             }
 
-            if (Target(AssignedTo(assignment)) is not { } target)
+            return Update(AssignedTo(assignment), op, () => Lower(assignment.Right), assignment, yieldOld: false, asValue);
+        }
+
+        /// <summary>
+        /// <c>x++</c>, <c>++x</c>, <c>x--</c>, <c>--x</c> on a number: <c>x += 1</c> (or <c>-= 1</c>), whose value is x's new
+        /// value for the prefix forms and its old one for the postfix forms, as in C#; -1 after a diagnostic.
+        /// </summary>
+        private int Increment(ExpressionSyntax expression, Op step, bool asValue) =>
+            Update(Written(expression)!, step, () => _builder.Const(1), expression, yieldOld: expression is PostfixUnaryExpressionSyntax, asValue);
+
+        /// <summary>
+        /// What an assignment or an increment (<c>x++</c>, <c>--dydt[0]</c>) writes, without its parentheses; null for other
+        /// expressions. Branches and loops look for the locals their bodies write with it.
+        /// </summary>
+        private static ExpressionSyntax? Written(SyntaxNode node)
+        {
+            ExpressionSyntax? left = node switch
             {
-                return;
+                AssignmentExpressionSyntax assignment => assignment.Left,
+                PostfixUnaryExpressionSyntax post when post.IsKind(SyntaxKind.PostIncrementExpression) || post.IsKind(SyntaxKind.PostDecrementExpression) => post.Operand,
+                PrefixUnaryExpressionSyntax pre when pre.IsKind(SyntaxKind.PreIncrementExpression) || pre.IsKind(SyntaxKind.PreDecrementExpression) => pre.Operand,
+                _ => null,
+            };
+            while (left is ParenthesizedExpressionSyntax parenthesized)
+            {
+                left = parenthesized.Expression;
+            }
+
+            return left;
+        }
+
+        /// <summary>Op.Add for ++, Op.Sub for --, on an operand of the method's number type; null for anything else.</summary>
+        private Op? IncrementOf(ExpressionSyntax expression)
+        {
+            SyntaxKind kind = expression.Kind();
+            Op? step = kind is SyntaxKind.PostIncrementExpression or SyntaxKind.PreIncrementExpression ? Op.Add
+                : kind is SyntaxKind.PostDecrementExpression or SyntaxKind.PreDecrementExpression ? Op.Sub
+                : null;
+            ExpressionSyntax? operand = expression switch
+            {
+                PostfixUnaryExpressionSyntax post => post.Operand,
+                PrefixUnaryExpressionSyntax pre => pre.Operand,
+                _ => null,
+            };
+            return step is not null && operand is not null && IsDouble(operand) ? step : null;
+        }
+
+        /// <summary>
+        /// Assigns <c>left = left op value()</c> (just <c>value()</c> when <paramref name="op"/> is null) and returns the value
+        /// the expression has in C#: the new value, or with <paramref name="yieldOld"/> (a postfix ++ or --) the old one.
+        /// The old value is read before <paramref name="value"/> is lowered, as C# evaluates a compound assignment.
+        /// </summary>
+        private int Update(ExpressionSyntax left, Op? op, Func<int> value, SyntaxNode at, bool yieldOld, bool asValue)
+        {
+            if (Target(left) is not { } target)
+            {
+                return -1;
             }
 
             if (target.Buffer is { } buffer)
             {
-                BufferWrite(buffer, target.Ix!, op, assignment.Right, assignment);
-                return;
+                if (op is Op.Mul or Op.Div && _openLoops.Count == 0 && _openBranches == 0)
+                {
+                    // At the top of the method, x *= e is x = x * (e) on the element: its old value is read once and kept
+                    // (the reverse sweep never reads it again), then replaced. Inside a loop or a branch it stays ODE0014.
+                    int kept = BufferRead(buffer, target.Ix!, left);
+                    int factor = kept < 0 ? -1 : value();
+                    int product = factor < 0 ? -1 : BufferWrite(buffer, target.Ix!, null, () => _builder.Binary(op.Value, kept, factor), at);
+                    return product < 0 ? -1 : product;
+                }
+
+                // An element's old value is a read of it (for a postfix ++ used as a value), made before the write.
+                int before = yieldOld && asValue ? BufferRead(buffer, target.Ix!, left) : 0;
+                int written = before < 0 ? -1 : BufferWrite(buffer, target.Ix!, op, value, at);
+                if (written < 0)
+                {
+                    return -1;
+                }
+
+                return !asValue ? written : yieldOld ? before : op is null ? written : BufferRead(buffer, target.Ix!, left);
             }
 
             if (target.Local is { } accumulated && _accumulators.TryGetValue(accumulated, out int variable))
             {
-                AccumulatorWrite(accumulated, variable, op, assignment.Right, assignment);
-                return;
+                // The new value of an accumulator inside its loop would be a read of it there (ODE0014 in ReadLocal).
+                int added = AccumulatorWrite(accumulated, variable, op, value, at);
+                return added < 0 || !asValue ? added : ReadLocal(accumulated, left);
             }
 
             // Compound assignment x op= e means x = x op (e); the old value is read first.
-            int old = op is null ? 0 : ReadTarget(target, AssignedTo(assignment));
-            int value = Lower(assignment.Right);
-            if (old < 0 || value < 0)
+            int old = op is null ? 0 : ReadTarget(target, left);
+            int result = old < 0 ? -1 : value();
+            if (old < 0 || result < 0)
             {
-                return;
+                return -1;
             }
 
             if (op is { } binary)
             {
-                value = _builder.Binary(binary, old, value);
+                result = _builder.Binary(binary, old, result);
             }
 
             if (target.Local is { } local)
             {
-                SetLocal(local, value);
+                SetLocal(local, result);
             }
             else
             {
-                _dydt[target.Index] = value;
-                _builder.Store(Slot.Dydt, target.Index, value);
+                _dydt[target.Index] = result;
+                _builder.Store(Slot.Dydt, target.Index, result);
             }
+
+            return yieldOld ? old : result;
         }
 
         private void SetLocal(ILocalSymbol local, int value)
@@ -805,6 +900,11 @@ public sealed partial class OdeDynamicsGenerator
 
             ExpressionSyntax? argument = access.ArgumentList.Arguments.Count == 1 ? access.ArgumentList.Arguments[0].Expression : null;
             IndexExpr? text = argument is null ? null : IndexTree(argument);
+            if (_unrolledVariables.Count > 0 && text?.ConstantValue is int folded)
+            {
+                text = IndexExpr.Of(folded);   // h[(i + 1) % 3] in a copy of an unrolled loop is a constant element
+            }
+
             if (text is null)
             {
                 Report(DiagnosticDescriptors.NonConstantIndex, (SyntaxNode?)argument ?? access.ArgumentList, argument?.ToString() ?? access.ArgumentList.ToString(), access.Expression.ToString());
@@ -924,7 +1024,7 @@ public sealed partial class OdeDynamicsGenerator
             if (_accumulators.ContainsKey(local))
             {
                 Report(DiagnosticDescriptors.OverwrittenValue, at, local.Name,
-                    "it is read inside a loop that accumulates into it; read it after the loop, or declare it inside the loop");
+                    $"it is read inside a loop that accumulates into it; read it after the loop, declare it inside the loop, or give the loop constant bounds (the declared sizes count) of at most {MaxParseTimeTrips} iterations, which are unrolled");
                 return -1;
             }
 
@@ -1077,6 +1177,18 @@ public sealed partial class OdeDynamicsGenerator
                     return Call(invocation);
                 case ConditionalExpressionSyntax conditional when _loopMode:
                     return Conditional(conditional);
+                case AssignmentExpressionSyntax or PostfixUnaryExpressionSyntax or PrefixUnaryExpressionSyntax when _sideEffectsRefused is null
+                    && (expression is AssignmentExpressionSyntax || IncrementOf(expression) is not null):
+                    return expression is AssignmentExpressionSyntax valueOf ? Assignment(valueOf, asValue: true) : Increment(expression, IncrementOf(expression)!.Value, asValue: true);
+                case AssignmentExpressionSyntax or PostfixUnaryExpressionSyntax or PrefixUnaryExpressionSyntax when _sideEffectsRefused is not null
+                    && (expression is AssignmentExpressionSyntax || IncrementOf(expression) is not null):
+                    Report(DiagnosticDescriptors.UnsupportedExpression, expression, $"The assignment '{expression}' inside {_sideEffectsRefused}");
+                    if (expression is AssignmentExpressionSyntax refused)
+                    {
+                        RefuseLocalsIn(refused.Left);
+                    }
+
+                    return -1;
                 default:
                     Report(DiagnosticDescriptors.UnsupportedExpression, expression, Describe(expression));
                     if (expression is AssignmentExpressionSyntax assignment)
@@ -1194,6 +1306,11 @@ public sealed partial class OdeDynamicsGenerator
             }
 
             int role = Role(symbol);
+            if (role is not (1 or 2 or 3) && Slice(access.Expression) is { } slice)
+            {
+                return SliceElement(access, slice);
+            }
+
             if (role is not (1 or 2 or 3))
             {
                 Report(DiagnosticDescriptors.UnsupportedExpression, access, Describe(access));
@@ -1246,6 +1363,16 @@ public sealed partial class OdeDynamicsGenerator
             }
 
             long index = Convert.ToInt64(constant.Value, System.Globalization.CultureInfo.InvariantCulture);
+            return CheckedIndex(index, fromEnd, argument, span, isState, isOutput);
+        }
+
+        /// <summary>
+        /// The constant index <paramref name="index"/> (from the end with <paramref name="fromEnd"/>) into <paramref name="span"/>,
+        /// checked against the declared or inferred size (ODE0004, ODE0008 on <paramref name="argument"/>); -1 after a diagnostic.
+        /// </summary>
+        private int CheckedIndex(long index, bool fromEnd, ExpressionSyntax argument, string span, bool isState, bool isOutput)
+        {
+            int declared = isOutput ? _declaredOutputs : isState ? _declaredStates : _declaredParameters;
             if (fromEnd && declared <= 0)
             {
                 // ^k is span.Length - k; with no declared size the length is inferred from the indices, this one among them.

@@ -69,7 +69,7 @@ public class DiagnosticTests
     [InlineData("dydt[0] = [|(long)y.Length|];")]
     [InlineData("dydt[0] = [|Field|];")]
     [InlineData("double a = 0; a [|%=|] 2; dydt[0] = a;")]
-    [InlineData("double a = 0; dydt[0] = [|a = 2|];")]
+    [InlineData("double a = 0; dydt[0] = y[0] > 0 ? ([|a = 2|]) : 1.0;")]
     [InlineData("dydt[0] = [|(double)(float)y[0]|];")]
     public void ODE0004_UnsupportedExpression(string body) => AssertDiagnostic("ODE0004", InMethod(body));
 
@@ -120,8 +120,8 @@ public class DiagnosticTests
     [Theory]
     [InlineData("[|var (a, b)|] = (y[0], y[1]); dydt[0] = a * b; dydt[1] = a + p[0];")]
     [InlineData("double a = y[0], b = y[1]; [|(a, b)|] = (b, a); dydt[0] = a * b; dydt[1] = a + p[0];")]
-    [InlineData("double a; dydt[0] = 2 * ([|a = y[0] * p[0]|]); dydt[1] = a;")]
-    [InlineData("double a; dydt[0] = [|a = y[0]|]; dydt[1] = a * a;")]
+    [InlineData("double a; if (([|a = y[0] * p[0]|]) > 1) { } dydt[1] = 2 * a;")]
+    [InlineData("double a; dydt[0] = 1; if (!(([|a = y[0]|]) < 0)) { dydt[0] = 2; } dydt[1] = a * a;")]
     [InlineData("[|float|] f = (float)y[0]; dydt[0] = f * p[0]; dydt[1] = f;")]
     [InlineData("[|ref double|] a = ref dydt[0]; a = y[0] * p[0]; dydt[1] = a;")]
     [InlineData("double s = 0; [|var (a, b)|] = (y[0], y[1]); for (int i = 0; i < 2; i++) { a += y[i]; s += a; } dydt[0] = s; dydt[1] = b;")]
@@ -253,13 +253,13 @@ public class DiagnosticTests
     public void ODE0008_InferredSizeBeyondTheSupportedMaximum() => AssertDiagnostic("ODE0008", InMethod("dydt[0] = y[[|1000|]];"));
 
     [Theory]
-    [InlineData("double s = 0; for (int i = 0; i < 3; i++) { s += y[i]; dydt[i] = [|s|]; }")]
-    [InlineData("double s = 0; for (int i = 0; i < 3; i++) { [|s = y[i]|]; } dydt[0] = s;")]
-    [InlineData("double s = 1; for (int i = 0; i < 3; i++) { [|s *= y[i]|]; } dydt[0] = s;")]
+    [InlineData("double s = 0; for (int i = 0; i < 20; i++) { s += y[i % 3]; dydt[i % 3] = [|s|]; }")]
+    [InlineData("double s = 0; for (int i = 0; i < 20; i++) { [|s = y[i % 3]|]; } dydt[0] = s;")]
+    [InlineData("double s = 1; for (int i = 0; i < 20; i++) { [|s *= y[i % 3]|]; } dydt[0] = s;")]
     [InlineData("Span<double> h = stackalloc double[3]; for (int i = 0; i < 3; i++) { h[i] = y[i]; } for (int i = 0; i < 3; i++) { [|h[i] = Math.Tanh(h[i])|]; dydt[i] = h[i]; }")]
     [InlineData("Span<double> h = stackalloc double[3]; for (int i = 0; i < 3; i++) { h[i] = y[i]; dydt[i] = [|h[i]|]; }")]
     [InlineData("Span<double> h = stackalloc double[3]; for (int i = 0; i < 3; i++) { h[i] = y[i]; } for (int i = 0; i < 3; i++) { [|h[i] *= 2|]; } dydt[0] = h[0];")]
-    [InlineData("for (int i = 0; i < 3; i++) { dydt[i] = y[i]; } double e = dydt[0]; [|dydt[0] += e|];")]
+    [InlineData("for (int i = 0; i < 3; i++) { dydt[i] = y[i]; } if (y[1] > 0) { double e = dydt[0]; [|dydt[0] += e|]; }")]
     public void ODE0014_OverwrittenValue(string body) => AssertDiagnostic("ODE0014", InMethod(body, "[OdeDynamics(States = 3, Parameters = 3)]"));
 
     [Theory]
