@@ -1,3 +1,5 @@
+using OdeGen.Threading;
+
 namespace OdeGen;
 
 /// <summary>
@@ -48,17 +50,13 @@ public sealed class EnsembleSolution
 
     // One solve into this solution at a time: two at once wrote their rows into the same arrays, and each caller got a mix of
     // both calls' trajectories with Success (the kept workers were already taken, not shared, so nothing else told).
-    private int _writing;
+    private OneCallAtATime _writing;
 
-    internal void EnterWrite()
-    {
-        if (Interlocked.Exchange(ref _writing, 1) != 0)
-            throw new InvalidOperationException(
-                "This EnsembleSolution is already the destination of an Ode.Solve call on another thread: two solves into one destination " +
-                "would write their rows into the same arrays. Make one call at a time into it, or give each thread its own destination.");
-    }
+    internal void EnterWrite() => _writing.Enter(
+        "This EnsembleSolution is already the destination of an Ode.Solve call on another thread: two solves into one destination " +
+        "would write their rows into the same arrays. Make one call at a time into it, or give each thread its own destination.");
 
-    internal void ExitWrite() => Volatile.Write(ref _writing, 0);
+    internal void ExitWrite() => _writing.Exit();
 
     /// <summary>Number of trajectories.</summary>
     public int Count { get; }

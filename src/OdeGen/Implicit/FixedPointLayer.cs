@@ -1,3 +1,5 @@
+using OdeGen.Threading;
+
 namespace OdeGen.Implicit;
 
 /// <summary>
@@ -19,7 +21,7 @@ public sealed class FixedPointLayer<TFunction>
     private readonly FixedPointSearch _forward, _backward;
     private readonly Gmres _gmres;
     private readonly SearchSettings _forwardSettings, _backwardSettings;
-    private int _busy;
+    private OneCallAtATime _calls;
 
     /// <summary>A layer over <paramref name="cell"/>, searched and differentiated as <paramref name="options"/> say.</summary>
     public FixedPointLayer(TFunction cell, FixedPointOptions? options = null)
@@ -123,15 +125,11 @@ public sealed class FixedPointLayer<TFunction>
 
     // One Forward or Backward at a time: they share the layer's buffers (_input, _p, the searches' histories), and two threads
     // in one layer mixed each other's x and θ into their fixed points or threw from inside the search.
-    private void Enter()
-    {
-        if (Interlocked.Exchange(ref _busy, 1) != 0)
-            throw new InvalidOperationException(
-                "This FixedPointLayer is already running a Forward or Backward call on another thread: its calls share the layer's buffers, " +
-                "so make one call at a time, or use one layer per thread.");
-    }
+    private void Enter() => _calls.Enter(
+        "This FixedPointLayer is already running a Forward or Backward call on another thread: its calls share the layer's buffers, " +
+        "so make one call at a time, or use one layer per thread.");
 
-    private void Exit() => Volatile.Write(ref _busy, 0);
+    private void Exit() => _calls.Exit();
 
     private ImplicitBackwardReport BackwardCore(ReadOnlySpan<double> x, ReadOnlySpan<double> p, ReadOnlySpan<double> zStar,
         ReadOnlySpan<double> zBar, Span<double> xBar, Span<double> pBar)

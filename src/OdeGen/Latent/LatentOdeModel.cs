@@ -1,6 +1,7 @@
 using OdeGen.Lanes;
 using OdeGen.Layers;
 using OdeGen.Neural;
+using OdeGen.Threading;
 
 namespace OdeGen.Latent;
 
@@ -249,18 +250,14 @@ public sealed class LatentOdeModel
         }
     }
 
-    // 1 while an Elbo, Predict or Encode runs. The instance's work space is shared by its calls ("use one per thread"), and
+    // Held while an Elbo, Predict or Encode runs. The instance's work space is shared by its calls ("use one per thread"), and
     // two calls at once on different threads returned wrong losses and gradients without an error; now the second throws.
-    private int _busy;
+    private OneCallAtATime _calls;
 
-    private void Enter()
-    {
-        if (Interlocked.Exchange(ref _busy, 1) != 0)
-            throw new InvalidOperationException(
-                "This LatentOdeModel is already running an Elbo, Predict or Encode call on another thread: its work space is shared by its calls, so use one instance per thread.");
-    }
+    private void Enter() => _calls.Enter(
+        "This LatentOdeModel is already running an Elbo, Predict or Encode call on another thread: its work space is shared by its calls, so use one instance per thread.");
 
-    private void Exit() => Volatile.Write(ref _busy, 0);
+    private void Exit() => _calls.Exit();
 
     private void Check(ReadOnlySpan<double> theta, IReadOnlyList<IrregularSeries> inputs, ReadOnlySpan<double> epsilon, string name)
     {

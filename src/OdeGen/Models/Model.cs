@@ -54,9 +54,9 @@ public sealed class Model
     private LaneWidth _width = LaneWidth.Lane1;
     private bool _runBatches;
 
-    // 1 while a Predict, Evaluate or Gradient runs: they share the model's buffers, and a second call at the same time
+    // Held while a Predict, Evaluate or Gradient runs: they share the model's buffers, and a second call at the same time
     // overwrote the first's inputs and sums (wrong losses and gradients, no error). One interlocked exchange per batch.
-    private int _busy;
+    private OneCallAtATime _calls;
 
     /// <summary>Creates a model of <paramref name="layers"/>, applied in order.</summary>
     /// <exception cref="ArgumentException">No layers, or a layer's input size differs from the previous layer's output size.</exception>
@@ -301,15 +301,11 @@ public sealed class Model
     }
 
     // One batch call at a time: a second one while another runs throws instead of sharing its buffers.
-    private void Enter()
-    {
-        if (Interlocked.Exchange(ref _busy, 1) != 0)
-            throw new InvalidOperationException(
-                "This Model is already running a Predict, Evaluate or Gradient call on another thread: a model's calls share its buffers, " +
-                "so make one call at a time (its batches already use MaxDegreeOfParallelism threads), or use one Model per thread.");
-    }
+    private void Enter() => _calls.Enter(
+        "This Model is already running a Predict, Evaluate or Gradient call on another thread: a model's calls share its buffers, " +
+        "so make one call at a time (its batches already use MaxDegreeOfParallelism threads), or use one Model per thread.");
 
-    private void Exit() => Volatile.Write(ref _busy, 0);
+    private void Exit() => _calls.Exit();
 
     private double SumLoss()
     {
