@@ -1,5 +1,6 @@
 using OdeGen.Lanes;
 using OdeGen.Tests.Sensitivities;
+using OdeGen.Tests.TestSystems;
 using static OdeGen.Tests.Ensemble.EnsembleTestSupport;
 
 namespace OdeGen.Tests.Ensemble;
@@ -56,29 +57,8 @@ public class EnsembleBadInputTests
         Assert.False(g.Solution.AllSucceeded);
     }
 
-    /// <summary>Holds the first evaluation anywhere until the gate opens; later ones pass.</summary>
-    private sealed class Gate : IDisposable
-    {
-        private int _held;
-        public ManualResetEventSlim Entered { get; } = new();
-        public ManualResetEventSlim Open { get; } = new();
-
-        public void Pass()
-        {
-            if (Interlocked.Exchange(ref _held, 1) != 0) return;
-            Entered.Set();
-            Open.Wait(TimeSpan.FromSeconds(60));
-        }
-
-        public void Dispose()
-        {
-            Entered.Dispose();
-            Open.Dispose();
-        }
-    }
-
     /// <summary>y' = −θ·y in lanes, whose first evaluation waits at a gate.</summary>
-    private readonly struct GatedDecayLanes(Gate gate) : IOdeLaneSystem
+    private readonly struct GatedDecayLanes(EvaluationGate gate) : IOdeLaneSystem
     {
         public int StateCount => 1;
         public int ParameterCount => 1;
@@ -131,14 +111,14 @@ public class EnsembleBadInputTests
     [MemberData(nameof(WidthData))]
     public void SecondSolveIntoADestinationInUse_IsRefusedByName_AndTheFirstIsUnharmed(LaneWidth width)
     {
-        using var gate = new Gate();
+        using var gate = new EvaluationGate();
         var system = new GatedDecayLanes(gate);
         double[] ones = [1.0, 1.0, 1.0, 1.0, 1.0], threes = [3.0, 3.0, 3.0, 3.0, 3.0], ps = [0.5, 0.6, 0.7, 0.8, 0.9];
         var ensemble = new EnsembleOptions { Width = width, MaxDegreeOfParallelism = 1 };
         var options = new SolverOptions { RelTol = 1e-10, AbsTol = 1e-12 };
         gate.Open.Set();
         EnsembleSolution destination = Ode.Solve(system, new EnsembleBatch(ones, ps), 0, 1, options, ensemble);
-        using var gate2 = new Gate();
+        using var gate2 = new EvaluationGate();
         var held = new GatedDecayLanes(gate2);
 
         Exception? firstError = null;

@@ -1,33 +1,13 @@
 using OdeGen.Implicit;
+using OdeGen.Tests.TestSystems;
 
 namespace OdeGen.Tests.Implicit;
 
 /// <summary>The implicit layer refuses input and use it cannot serve: found by probing the public API with bad input.</summary>
 public class ImplicitBadInputTests
 {
-    /// <summary>Holds the first evaluation of a <see cref="GatedCosine"/> until the gate opens; later ones (any thread) pass.</summary>
-    private sealed class Gate : IDisposable
-    {
-        private int _held;
-        public ManualResetEventSlim Entered { get; } = new();
-        public ManualResetEventSlim Open { get; } = new();
-
-        public void Pass()
-        {
-            if (Interlocked.Exchange(ref _held, 1) != 0) return;
-            Entered.Set();
-            Open.Wait(TimeSpan.FromSeconds(60));
-        }
-
-        public void Dispose()
-        {
-            Entered.Dispose();
-            Open.Dispose();
-        }
-    }
-
     /// <summary>z ↦ θ·cos(z), whose first Evaluate can be held at a gate, so that a second call can be made while a first is inside.</summary>
-    private readonly struct GatedCosine(Gate? gate) : IDifferentiableFunction
+    private readonly struct GatedCosine(EvaluationGate? gate) : IDifferentiableFunction
     {
         public int InputCount => 1;
         public int ParameterCount => 1;
@@ -57,7 +37,7 @@ public class ImplicitBadInputTests
     [Fact]
     public void SecondCallWhileOneRuns_IsRefusedByName_AndTheFirstIsUnharmed()
     {
-        using var gate = new Gate();
+        using var gate = new EvaluationGate();
         var layer = new FixedPointLayer<GatedCosine>(new GatedCosine(gate));
         double[] first = [0.0];
         Exception? firstError = null;
