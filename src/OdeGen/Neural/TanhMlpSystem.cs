@@ -73,6 +73,9 @@ public readonly struct TanhMlpSystem : IOdeSystem
     /// <inheritdoc/>
     public void Evaluate(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dydt)
     {
+        y = Sized(y, "y");
+        p = SizedParameters(p, "p");
+        dydt = Sized(dydt, "dydt");
         Span<double> h = Hidden <= StackLimit ? stackalloc double[Hidden] : new double[Hidden];
         HiddenLayer(y, p, h);
         OutputLayer(p, h, dydt);
@@ -82,6 +85,12 @@ public readonly struct TanhMlpSystem : IOdeSystem
     public void Jvp(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, double tDot, ReadOnlySpan<double> yDot,
         ReadOnlySpan<double> pDot, Span<double> dydt, Span<double> dydtDot)
     {
+        y = Sized(y, "y");
+        p = SizedParameters(p, "p");
+        yDot = Sized(yDot, "yDot");
+        pDot = SizedParameters(pDot, "pDot");
+        dydt = Sized(dydt, "dydt");
+        dydtDot = Sized(dydtDot, "dydtDot");
         int n = StateCount, hidden = Hidden;
         Span<double> h = hidden <= StackLimit ? stackalloc double[hidden] : new double[hidden];
         Span<double> hDot = hidden <= StackLimit ? stackalloc double[hidden] : new double[hidden];
@@ -116,6 +125,11 @@ public readonly struct TanhMlpSystem : IOdeSystem
     /// <inheritdoc/>
     public double Vjp(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, ReadOnlySpan<double> a, Span<double> yBar, Span<double> pBar)
     {
+        y = Sized(y, "y");
+        p = SizedParameters(p, "p");
+        a = Sized(a, "a");
+        yBar = Sized(yBar, "yBar");
+        pBar = SizedParameters(pBar, "pBar");
         int n = StateCount, hidden = Hidden;
         Span<double> h = hidden <= StackLimit ? stackalloc double[hidden] : new double[hidden];
         HiddenLayer(y, p, h);
@@ -145,7 +159,11 @@ public readonly struct TanhMlpSystem : IOdeSystem
     /// <inheritdoc/>
     public void Jacobian(double t, ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> dfdy, Span<double> dfdp)
     {
+        y = Sized(y, "y");
+        p = SizedParameters(p, "p");
         int n = StateCount, hidden = Hidden, m = ParameterCount;
+        dfdy = GeneratedSpans.Sized(dfdy, n * n, "dfdy", "StateCount²");
+        dfdp = GeneratedSpans.Sized(dfdp, n * m, "dfdp", "StateCount × ParameterCount");
         Span<double> h = hidden <= StackLimit ? stackalloc double[hidden] : new double[hidden];
         HiddenLayer(y, p, h);
         dfdy[..(n * n)].Clear();
@@ -167,6 +185,16 @@ public readonly struct TanhMlpSystem : IOdeSystem
             }
         }
     }
+
+    // The spans cut to the system's sizes, as generated systems cut theirs (GeneratedSpans): a short one fails by name before
+    // anything is written (it threw IndexOutOfRangeException part-way through), and the JIT knows the lengths.
+    private ReadOnlySpan<double> Sized(ReadOnlySpan<double> span, string name) => GeneratedSpans.Sized(span, StateCount, name, "StateCount");
+
+    private Span<double> Sized(Span<double> span, string name) => GeneratedSpans.Sized(span, StateCount, name, "StateCount");
+
+    private ReadOnlySpan<double> SizedParameters(ReadOnlySpan<double> span, string name) => GeneratedSpans.Sized(span, ParameterCount, name, "ParameterCount");
+
+    private Span<double> SizedParameters(Span<double> span, string name) => GeneratedSpans.Sized(span, ParameterCount, name, "ParameterCount");
 
     private void HiddenLayer(ReadOnlySpan<double> y, ReadOnlySpan<double> p, Span<double> h)
     {

@@ -111,4 +111,34 @@ public class NeuralBadInputTests
     {
         public static double[] Ramp(int n) => Enumerable.Range(0, n).Select(i => 0.1 * i).ToArray();
     }
+    /// <summary>
+    /// <see cref="TanhMlpSystem"/> cuts its spans to its sizes as generated systems do: a short one fails by name before
+    /// anything is written (each threw IndexOutOfRangeException part-way through), and longer ones are read to the sizes.
+    /// </summary>
+    [Fact]
+    public void TanhMlpSystem_ShortSpans_ThrowNamingThem_LongerOnesAreCut()
+    {
+        var s = new TanhMlpSystem(states: 2, hidden: 3);
+        int n = s.StateCount, m = s.ParameterCount;
+        double[] y = [0.3, -0.2], p = Enumerable.Range(0, m).Select(i => 0.1 * Math.Sin(i + 1)).ToArray();
+        double[] shortN = new double[n - 1], shortM = new double[m - 1], f = new double[n], g = new double[n];
+
+        Assert.Equal("y", Assert.Throws<ArgumentException>(() => s.Evaluate(0, shortN, p, f)).ParamName);
+        Assert.Equal("p", Assert.Throws<ArgumentException>(() => s.Evaluate(0, y, shortM, f)).ParamName);
+        double[] untouched = [7, 7];
+        Assert.Equal("dydt", Assert.Throws<ArgumentException>(() => s.Evaluate(0, y, p, untouched.AsSpan(0, 1))).ParamName);
+        Assert.Equal(7, untouched[0]);
+        Assert.Equal("pDot", Assert.Throws<ArgumentException>(() => s.Jvp(0, y, p, 0, y, shortM, f, g)).ParamName);
+        Assert.Equal("dydtDot", Assert.Throws<ArgumentException>(() => s.Jvp(0, y, p, 0, y, p, f, shortN)).ParamName);
+        Assert.Equal("a", Assert.Throws<ArgumentException>(() => s.Vjp(0, y, p, shortN, new double[n], new double[m])).ParamName);
+        Assert.Equal("pBar", Assert.Throws<ArgumentException>(() => s.Vjp(0, y, p, y, new double[n], shortM)).ParamName);
+        Assert.Equal("dfdp", Assert.Throws<ArgumentException>(() => s.Jacobian(0, y, p, new double[n * n], new double[n * m - 1])).ParamName);
+
+        // Longer spans: the same numbers as exact ones.
+        s.Evaluate(0, y, p, f);
+        double[] longF = [9, 9, 9];
+        s.Evaluate(0, [.. y, 5.0], [.. p, 5.0], longF);
+        Assert.Equal(f, longF[..n]);
+        Assert.Equal(9, longF[n]);
+    }
 }
