@@ -34,19 +34,39 @@ public sealed partial class OdeDynamicsGenerator
 
         private bool OutputCovered(IndexExpr ix)
         {
-            if (ElementRanges.Affine.Of(ix) is { } element && _outputWritten.Any(w => NotAbove(w.Min, element) && NotAbove(element, w.Max)))
+            // Every element written: any index reads a written one (or throws in the user's method), dydt[i % 4] too.
+            ix = KnownSizes(ix);
+            ElementRanges.Affine zero = ElementRanges.Affine.One.Plus(ElementRanges.Affine.One, -1)!;
+            if (_outputWritten.Any(w => NotAbove(w.Min, zero) && LastOrAbove(w.Max)))
             {
                 return true;
             }
 
-            return ElementRanges.Of(ix, _openRanges) is { } reads
-                && _outputWritten.Any(w => NotAbove(w.Min, reads.Min) && NotAbove(reads.Max, w.Max));
+            if (ElementRanges.Affine.Of(ix) is { } element && _outputWritten.Any(w => NotAbove(w.Min, element) && UpTo(element, w.Max)))
+            {
+                return true;
+            }
+
+            var ranges = _openRanges.Select(r => new LoopRange(r.Name, KnownSizes(r.Lo), KnownSizes(r.Hi))).ToList();
+            return ElementRanges.Of(ix, ranges) is { } reads
+                && _outputWritten.Any(w => NotAbove(w.Min, reads.Min) && UpTo(reads.Max, w.Max));
         }
+
+        /// <summary>
+        /// x ≤ <paramref name="max"/>, or <paramref name="max"/> is the output's last element: a read past it throws in the
+        /// user's method, so every element it can read is below.
+        /// </summary>
+        private bool UpTo(ElementRanges.Affine x, ElementRanges.Affine max) => NotAbove(x, max) || LastOrAbove(max);
+
+        /// <summary>Whether <paramref name="max"/> is at least the output's last index.</summary>
+        private bool LastOrAbove(ElementRanges.Affine max) =>
+            ElementRanges.Affine.Of(KnownSizes(_isFunction ? SpanNames.OutputLength : new IndexExpr.Length(Slot.Y))) is { } length
+            && NotAbove(length, max.Plus(ElementRanges.Affine.One, 1));
 
         /// <summary>Records a write (=, += or -=) of the output element <paramref name="ix"/>.</summary>
         private void OutputWritten(BufferState buffer, IndexExpr ix)
         {
-            if (buffer == _dydtBuffer && ElementRanges.Affine.Of(ix) is { } element)
+            if (buffer == _dydtBuffer && ElementRanges.Affine.Of(KnownSizes(ix)) is { } element)
             {
                 AddWritten(_outputWritten, new ElementRanges.Interval(element, element));
             }
@@ -60,14 +80,15 @@ public sealed partial class OdeDynamicsGenerator
             _outputWritten = whenTrue.Where(w => whenFalse.Any(o => NotAbove(o.Min, w.Min) && NotAbove(w.Max, o.Max))).ToList();
 
         /// <summary>
-        /// After a loop over <paramref name="range"/>: what its body wrote at its variable with coefficient ±1 becomes the
-        /// range swept (empty when it runs no iteration); other writes of its body count only when it surely runs once.
+        /// After a loop over <paramref name="range"/>: what its body wrote at its variable becomes the range swept when the
+        /// iterations' elements tile it without a gap (dydt[i], dydt[3 * i + j] after a loop over j in [0, 3)), empty when
+        /// it runs no iteration; other writes of its body count only when it surely runs once.
         /// </summary>
         private void CloseLoopWritten(List<ElementRanges.Interval> before, LoopRange range)
         {
             List<ElementRanges.Interval> body = _outputWritten;
             _outputWritten = before;
-            if (ElementRanges.Affine.Of(range.Lo) is not { } lo || ElementRanges.Affine.Of(range.Hi)?.Plus(ElementRanges.Affine.One, -1) is not { } last)
+            if (ElementRanges.Affine.Of(KnownSizes(range.Lo)) is not { } lo || ElementRanges.Affine.Of(KnownSizes(range.Hi))?.Plus(ElementRanges.Affine.One, -1) is not { } last)
             {
                 return;
             }
@@ -83,8 +104,8 @@ public sealed partial class OdeDynamicsGenerator
                         AddWritten(_outputWritten, w);
                     }
                 }
-                else if (cMin == cMax && cMin is 1 or -1 && w.Max.Plus(w.Min, -1) is { IsConstant: true } width
-                    && (width.Constant == 0 || (runs && width.Constant > 0)))
+                else if (cMin == cMax && w.Max.Plus(w.Min, -1) is { IsConstant: true } width
+                    && (width.Constant + 1 == System.Math.Abs(cMin) || (runs && width.Constant + 1 > System.Math.Abs(cMin))))
                 {
                     AddWritten(_outputWritten, new ElementRanges.Interval(
                         w.Min.Eliminate(range.Name, lo, last, least: true), w.Max.Eliminate(range.Name, lo, last, least: false)));
