@@ -3,6 +3,7 @@ using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using OdeGen.Generators.Analyses;
 using OdeGen.Generators.Ir;
 
 namespace OdeGen.Generators;
@@ -47,14 +48,20 @@ public sealed partial class OdeDynamicsGenerator
             }
 
             _builder.If(condition);
+            List<ElementRanges.Interval> writtenBefore = SaveWritten();
             Side(statement.Statement, merged);
+            List<ElementRanges.Interval> writtenWhenTrue = SaveWritten();
+            _outputWritten = writtenBefore;
             if (statement.Else is { } otherwise)
             {
                 _statements.Add("else");
                 _builder.Stmt = _statements.Count - 1;
                 _builder.Else();
+                _outputWritten = new List<ElementRanges.Interval>(writtenBefore);
                 Side(otherwise.Statement, merged);
             }
+
+            JoinWritten(writtenWhenTrue, _outputWritten);
 
             _builder.Stmt = stmt;
             _builder.EndIf();

@@ -293,6 +293,11 @@ public sealed partial class OdeDynamicsGenerator
                 }
             }
 
+            if (!OutputWrittenBefore(buffer, ix, at))
+            {
+                return -1;
+            }
+
             buffer.Reads.Add(read);
             return _builder.BufLoad(buffer.Id, ix);
         }
@@ -307,6 +312,12 @@ public sealed partial class OdeDynamicsGenerator
             {
                 Report(DiagnosticDescriptors.OverwrittenValue, at, buffer.Name,
                     "inside a loop or a branch, '*=' and '/=' replace an element with a value computed from it; write the product to a second buffer, or scale the element after the loop or branch");
+                return -1;
+            }
+
+            // += and -= add to the element's old value, which the caller's buffer holds until the method writes it.
+            if (op is not null && !OutputWrittenBefore(buffer, ix, at))
+            {
                 return -1;
             }
 
@@ -331,6 +342,7 @@ public sealed partial class OdeDynamicsGenerator
             }
 
             buffer.Writes.Add(write);
+            OutputWritten(buffer, ix);
             _builder.BufStore(buffer.Id, ix, op == Op.Sub ? _builder.Neg(value) : value, accumulate: op is not null);
             return value;
         }
@@ -424,9 +436,11 @@ public sealed partial class OdeDynamicsGenerator
             _builder.For(name, lo!, hi!, reversed: false);
             _openLoops.Add(id);
             _openRanges.Add(new LoopRange(name, lo!, hi!));
+            List<ElementRanges.Interval> writtenBefore = SaveWritten();
             Statement(loop.Statement, isLast: false, topLevel: false);
             _openLoops.RemoveAt(_openLoops.Count - 1);
             _openRanges.RemoveAt(_openRanges.Count - 1);
+            CloseLoopWritten(writtenBefore, new LoopRange(name, lo!, hi!));
             _builder.Stmt = stmt;
             _builder.EndFor();
             _loopVariables.Remove(variable);

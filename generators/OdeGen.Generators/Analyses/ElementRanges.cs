@@ -191,6 +191,10 @@ internal static class ElementRanges
             return Checked(Constant * factor, terms);
         }
 
+        /// <summary>The coefficient of the loop variable <paramref name="name"/> (0 when the form does not mention it).</summary>
+        public long Coefficient(string name) =>
+            Terms.TryGetValue(IndexExpr.Of(name), out long coefficient) ? coefficient : 0;
+
         /// <summary>
         /// The form with the loop variable <paramref name="name"/> replaced by the end of its range [lo, last] that makes
         /// the value least (or greatest): its lower end where its coefficient has the sign that asks for it, else its upper.
