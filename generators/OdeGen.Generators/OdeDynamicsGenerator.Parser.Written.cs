@@ -75,9 +75,27 @@ public sealed partial class OdeDynamicsGenerator
         /// <summary>The output writes known before a branch or a loop, to restore and combine after it.</summary>
         private List<ElementRanges.Interval> SaveWritten() => new(_outputWritten);
 
-        /// <summary>After an if/else: written on both sides (a missing else writes nothing).</summary>
-        private void JoinWritten(List<ElementRanges.Interval> whenTrue, List<ElementRanges.Interval> whenFalse) =>
-            _outputWritten = whenTrue.Where(w => whenFalse.Any(o => NotAbove(o.Min, w.Min) && NotAbove(w.Max, o.Max))).ToList();
+        /// <summary>
+        /// After an if/else: written on both sides (a missing else writes nothing), the overlaps of the two sides' intervals.
+        /// Not only the intervals one side holds whole: a side's writes merge with the earlier ones into wider intervals
+        /// ([1, 1] written before, [0] in one arm: [0, 1]), which the other side, holding [1, 1], does not contain.
+        /// </summary>
+        private void JoinWritten(List<ElementRanges.Interval> whenTrue, List<ElementRanges.Interval> whenFalse)
+        {
+            var joined = new List<ElementRanges.Interval>();
+            foreach (ElementRanges.Interval w in whenTrue)
+            {
+                foreach (ElementRanges.Interval o in whenFalse)
+                {
+                    if (Least(w.Min, o.Min, least: false) is { } min && Least(w.Max, o.Max, least: true) is { } max && NotAbove(min, max))
+                    {
+                        AddWritten(joined, new ElementRanges.Interval(min, max));
+                    }
+                }
+            }
+
+            _outputWritten = joined;
+        }
 
         /// <summary>
         /// After a loop over <paramref name="range"/>: what its body wrote at its variable becomes the range swept when the

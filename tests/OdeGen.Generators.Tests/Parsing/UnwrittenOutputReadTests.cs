@@ -56,6 +56,10 @@ public class UnwrittenOutputReadTests
     [InlineData("if (y[0] > 0) { dydt[0] = y[0]; dydt[1] = 1; } else { dydt[1] = 2; dydt[0] = y[1]; } dydt[2] = dydt[0] + dydt[1];")]
     [InlineData("for (int i = 0; i < 3; i++) { if (y[i] > 0) dydt[i] = y[i]; else dydt[i] = p[0]; } for (int i = 0; i < 3; i++) dydt[i] += y[0];")]
     [InlineData("for (int i = 0; i < 3; i++) dydt[i] = 0; if (y[0] > 0) dydt[0] = y[0]; dydt[1] += dydt[0]; dydt[2] += y[2];")]
+    // An arm's write merges with the earlier ones into a wider interval ([1] before, [0] in the arm: [0, 1]); the join keeps
+    // [1] (the legal-C# fuzzer's programs 502:22 and 502:100 were refused for it).
+    [InlineData("dydt[1] = y[1]; if (y[0] > 0) dydt[0] = y[0]; --dydt[1]; dydt[0] = y[2]; dydt[2] = dydt[1];")]
+    [InlineData("dydt[1] = y[1]; if (y[0] > 0) { } else if (y[2] > 0) { dydt[0] = y[0]; } dydt[2] = dydt[1]; dydt[0] = 1;")]
     public void Dynamics_ReadOfAnElementWrittenOnEveryPath_IsGenerated_AndMatchesTheUsersMethod(string body)
     {
         Assembly assembly = Generated(Dynamics(body));
