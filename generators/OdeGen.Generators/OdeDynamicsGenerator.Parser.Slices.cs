@@ -78,7 +78,9 @@ public sealed partial class OdeDynamicsGenerator
             // A slice of a slice starts where both say; y[1..][1..] is y[2..].
             if (Slice(owner) is { } outer)
             {
-                if (outer.Length is { } room && (start > room || (length is { } n && start + n > room)))
+                // A negative start or length throws in the user's method (Slice checks both); the generated code would read
+                // an element before the slice instead.
+                if (start < 0 || length < 0 || (outer.Length is { } room && (start > room || (length is { } n && start + n > room))))
                 {
                     return null;
                 }

@@ -65,6 +65,7 @@ public class SliceReadTests
     [InlineData("dydt[0] = y[1..3][[|2|]];", "ODE0021", "Index 2 is outside the buffer 'y[1..3]', whose length is 2")]
     [InlineData("ReadOnlySpan<double> s = y.Slice(2, 1);\ndydt[0] = s[[|1|]];", "ODE0021", "whose length is 1")]
     [InlineData("dydt[0] = y[1..][[|3|]];", "ODE0008", "Index 4")]
+    [InlineData("dydt[0] = [|y[1..].Slice(-1, 1)[0]|];", "ODE0004", "Slice(-1, 1)")]
     [InlineData("for (int i = 0; i < 2; i++) dydt[i] = y[1..][[|i|]];", "ODE0006", "'i'")]
     public void SliceElementsOutsideTheSliceOrNotConstant_AreLocatedDiagnostics(string body, string code, string what)
     {
