@@ -20,7 +20,7 @@ public static class SteadyState
     {
         options ??= new SteadyStateOptions();
         options.Validate();
-        Guard.StateAndParameters(system, y, p);
+        StateAndParameters(system, y, p, nameof(y));
         var work = new Workspace<TSystem>(system, p, options);
         double integrated = 0;
         SteadyStateReport report;
@@ -51,7 +51,7 @@ public static class SteadyState
     {
         options ??= new SteadyStateOptions();
         options.Validate();
-        Guard.StateAndParameters(system, yStar, p);
+        StateAndParameters(system, yStar, p, nameof(yStar));
         Guard.FiniteVector(dLdy, system.StateCount, nameof(dLdy), "StateCount");
         if (pBar.Length != system.ParameterCount)
             throw new ArgumentException($"pBar must have length {system.ParameterCount} (the system's ParameterCount), but has length {pBar.Length}.", nameof(pBar));
@@ -89,6 +89,16 @@ public static class SteadyState
         Array.Clear(work.YScratch);
         work.System.Vjp(options.Time, yStar, p, work.Lambda, work.YScratch, pBar);
         return report;
+    }
+
+    // Guard.StateAndParameters names the state y0, an argument these methods do not have: a NaN in y or yStar was refused
+    // as "y0".
+    private static void StateAndParameters<TSystem>(in TSystem system, ReadOnlySpan<double> y, ReadOnlySpan<double> p, string yName)
+        where TSystem : struct, IOdeSystem
+    {
+        Guard.Sizes(system);
+        Guard.FiniteVector(y, system.StateCount, yName, "StateCount");
+        Guard.FiniteVector(p, system.ParameterCount, nameof(p), "ParameterCount");
     }
 
     private static SteadyStateReport Finish(SteadyStateReport report, SteadyStateOptions options)

@@ -187,4 +187,17 @@ public class ImplicitBadInputTests
         Assert.Equal("yStar", Assert.Throws<ArgumentException>(() => SteadyState.Gradient(system, early, p, w, untouched, options)).ParamName);
         Assert.Equal(found.Residual, SteadyState.Gradient(system, early, p, w, untouched, options with { ThrowOnFailure = false }).PointResidual);
     }
+
+    // SteadyState refused a NaN or a wrong length in its state naming y0, which neither Solve (y) nor Gradient (yStar) has.
+    [Fact]
+    public void SteadyState_BadState_IsRefusedNamingItsOwnArgument()
+    {
+        var system = new ImplicitCells.RingSystem();
+        double[] p = [0.3, -0.8, 1.2, 0.1];
+        Assert.Equal("y", Assert.Throws<ArgumentException>(() => SteadyState.Solve(system, [0.0, double.NaN, 0.0, 0.0], p)).ParamName);
+        Assert.Equal("y", Assert.Throws<ArgumentException>(() => SteadyState.Solve(system, new double[3], p)).ParamName);
+        Assert.Equal("yStar", Assert.Throws<ArgumentException>(() =>
+            SteadyState.Gradient(system, [0.0, 0.0, double.PositiveInfinity, 0.0], p, [1.0, 0, 0, 0], new double[4])).ParamName);
+        Assert.Equal("p", Assert.Throws<ArgumentException>(() => SteadyState.Solve(system, new double[4], [0.3, double.NaN, 1.2, 0.1])).ParamName);
+    }
 }
