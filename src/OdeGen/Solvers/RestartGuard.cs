@@ -11,6 +11,9 @@ internal static class RestartGuard
     /// </summary>
     public static void Arguments(double t, ReadOnlySpan<double> y, int n, double origin, double end)
     {
+        // Before any Reset the loop's interval was [0, 0] with a default field: a restart from t integrated that field to 0.
+        if (double.IsNaN(origin)) throw new InvalidOperationException("Restart continues the integration a Reset started, but this integrator has not been Reset: call Reset first.");
+
         // Named here: Reset's own check named y0, which Restart does not have.
         if (y.Length != n) throw new ArgumentException($"y must have length {n} (the integrator's dimension), but has length {y.Length}.", nameof(y));
         if (!double.IsFinite(t)) throw new ArgumentException($"t is {t}; a restart's time must be finite.", nameof(t));

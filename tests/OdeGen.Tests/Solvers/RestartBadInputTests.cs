@@ -88,4 +88,18 @@ public class RestartBadInputTests
         integrator.Reset(default, [1.0], 2, 2);
         Assert.Equal(OdeStatus.Success, integrator.Run());
     }
+
+    // Before any Reset the step loop's interval was [0, 0] and the field a default one: Restart(1, y) integrated that field
+    // from 1 back to 0 and reported Success.
+    [Theory]
+    [MemberData(nameof(Families))]
+    public void Restart_BeforeAnyReset_IsAnInvalidOperation(string name)
+    {
+        IOdeIntegrator<Decay> integrator = Create(name);
+        Assert.Contains("call Reset first", Assert.Throws<InvalidOperationException>(() => integrator.Restart(1.0, [1.0])).Message, StringComparison.Ordinal);
+        Assert.Throws<InvalidOperationException>(() => integrator.Restart(0.0, [1.0]));
+        integrator.Reset(default, [1.0], 0, 1);
+        integrator.Restart(0.0, [1.0]);
+        Assert.Equal(OdeStatus.Success, integrator.Run());
+    }
 }
