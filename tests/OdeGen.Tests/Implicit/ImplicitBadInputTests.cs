@@ -200,4 +200,46 @@ public class ImplicitBadInputTests
             SteadyState.Gradient(system, [0.0, 0.0, double.PositiveInfinity, 0.0], p, [1.0, 0, 0, 0], new double[4])).ParamName);
         Assert.Equal("p", Assert.Throws<ArgumentException>(() => SteadyState.Solve(system, new double[4], [0.3, double.NaN, 1.2, 0.1])).ParamName);
     }
+
+    // Probes that already held, kept so that they go on holding. A singular I − ∂g/∂z (g = z + θ at θ = 0: every z is a fixed
+    // point) gives no gradient, whichever backward solve runs: never Converged, the accumulated values finite.
+    [Theory]
+    [InlineData(ImplicitBackward.Gmres)]
+    [InlineData(ImplicitBackward.Anderson)]
+    [InlineData(ImplicitBackward.Iteration)]
+    public void Backward_WithASingularResolvent_IsNeverConverged(ImplicitBackward backward)
+    {
+        var layer = new FixedPointLayer<ImplicitCells.ShiftFunction>(new ImplicitCells.ShiftFunction(),
+            new FixedPointOptions { Backward = backward, ThrowOnFailure = false, BackwardMaxIterations = 50 });
+        double[] z = [0.5], pBar = new double[1];
+        Assert.True(layer.Forward([], [0.0], z).IsConverged);
+        ImplicitBackwardReport report = layer.Backward([], [0.0], z, [1.0], [], pBar);
+        Assert.False(report.IsConverged, report.ToString());
+        Assert.True(double.IsFinite(pBar[0]), $"pBar = {pBar[0]}");
+        Assert.Throws<FixedPointException>(() => new FixedPointLayer<ImplicitCells.ShiftFunction>(new ImplicitCells.ShiftFunction(),
+            new FixedPointOptions { Backward = backward, BackwardMaxIterations = 50 }).Backward([], [0.0], z, [1.0], [], new double[1]));
+    }
+
+    // Zero, negative, NaN tolerances and empty budgets are refused by the option's name when a layer or a solve is set up.
+    [Fact]
+    public void ZeroTolerancesAndBudgets_AreRefusedByName()
+    {
+        string Refused(FixedPointOptions o) =>
+            Assert.Throws<ArgumentOutOfRangeException>(() => new FixedPointLayer<GatedCosine>(new GatedCosine(null), o)).ParamName!;
+        Assert.Equal("Tolerance", Refused(new FixedPointOptions { Tolerance = 0 }));
+        Assert.Equal("Tolerance", Refused(new FixedPointOptions { Tolerance = double.NaN }));
+        Assert.Equal("BackwardTolerance", Refused(new FixedPointOptions { BackwardTolerance = -1e-10 }));
+        Assert.Equal("MaxIterations", Refused(new FixedPointOptions { MaxIterations = 0 }));
+        Assert.Equal("BackwardMaxIterations", Refused(new FixedPointOptions { BackwardMaxIterations = 0 }));
+        Assert.Equal("PhantomSteps", Refused(new FixedPointOptions { PhantomSteps = 0 }));
+
+        var system = new ImplicitCells.RingSystem();
+        double[] p = [0.3, -0.8, 1.2, 0.1];
+        string SteadyRefused(SteadyStateOptions o) =>
+            Assert.Throws<ArgumentOutOfRangeException>(() => SteadyState.Gradient(system, new double[4], p, [1.0, 0, 0, 0], new double[4], o)).ParamName!;
+        Assert.Equal("Tolerance", SteadyRefused(new SteadyStateOptions { Tolerance = 0 }));
+        Assert.Equal("LinearTolerance", SteadyRefused(new SteadyStateOptions { LinearTolerance = -1 }));
+        Assert.Equal("MaxNewtonIterations", SteadyRefused(new SteadyStateOptions { MaxNewtonIterations = 0 }));
+        Assert.Equal("LinearMaxIterations", SteadyRefused(new SteadyStateOptions { LinearMaxIterations = 0 }));
+    }
 }
