@@ -17,7 +17,7 @@ public sealed class FixedPointLayer<TFunction>
 {
     private readonly TFunction _cell;
     private readonly int _n, _nx, _m;
-    private readonly double[] _input, _p, _inputBar, _pScratch, _u, _w, _accumulated;
+    private readonly double[] _input, _p, _inputBar, _pScratch, _u, _w, _accumulated, _image;
     private readonly FixedPointSearch _forward, _backward;
     private readonly Gmres _gmres;
     private readonly SearchSettings _forwardSettings, _backwardSettings;
@@ -46,6 +46,7 @@ public sealed class FixedPointLayer<TFunction>
         _u = new double[_n];
         _w = new double[_n];
         _accumulated = new double[_n];
+        _image = new double[_n];
         _forward = new FixedPointSearch(_n, History(Options.AndersonMemory, Options.MaxIterations, _n, nameof(Options.AndersonMemory), anderson: true),
             Options.AndersonRegularization, Options.AndersonMixing, History(Options.BroydenMemory, Options.MaxIterations, _n, nameof(Options.BroydenMemory), anderson: false));
         _backward = new FixedPointSearch(_n, History(Options.AndersonMemory, Options.BackwardMaxIterations, _n, nameof(Options.AndersonMemory), anderson: true),
@@ -55,7 +56,7 @@ public sealed class FixedPointLayer<TFunction>
             Options.Method, [.. Options.Fallbacks], Options.MaxIterations, Options.Tolerance, Options.Criterion, Options.StallIterations, Options.DivergenceFactor, Options.Damping);
         FixedPointMethod backwardMethod = Options.Backward == ImplicitBackward.Anderson ? FixedPointMethod.Anderson : FixedPointMethod.Damped;
         _backwardSettings = new SearchSettings(
-            backwardMethod, [], Options.BackwardMaxIterations, Options.BackwardTolerance, ResidualCriterion.Absolute, Options.BackwardMaxIterations + 1, Options.DivergenceFactor, 1.0);
+            backwardMethod, [], Options.BackwardMaxIterations, Options.BackwardTolerance, ResidualCriterion.Absolute, NeverStalls(Options.BackwardMaxIterations), Options.DivergenceFactor, 1.0);
     }
 
     /// <summary>The settings this layer was built with.</summary>
@@ -105,6 +106,15 @@ public sealed class FixedPointLayer<TFunction>
     /// xBar += uᵀ∂g/∂x, pBar += uᵀ∂g/∂θ (as generated VJPs do). Throws a <see cref="FixedPointException"/> when the
     /// linear solve does not converge, unless <see cref="FixedPointOptions.ThrowOnFailure"/> is false.
     /// </summary>
+    /// <remarks>
+    /// The implicit function theorem gives the gradient only at a fixed point, so the pass first measures z*'s residual
+    /// with one evaluation of g, as <see cref="Forward"/> measures it (<see cref="FixedPointOptions.Criterion"/>,
+    /// <see cref="FixedPointOptions.Tolerance"/>). A z* that fails the test (a <see cref="Forward"/> that did not converge,
+    /// or x or θ changed since) is an <see cref="ArgumentException"/> naming <paramref name="zStar"/>; with
+    /// <see cref="FixedPointOptions.ThrowOnFailure"/> false the gradient at that point is accumulated all the same (training
+    /// through an inexact forward pass, as deep equilibrium models do) and the status is
+    /// <see cref="FixedPointStatus.NotASolution"/>, never <see cref="FixedPointStatus.Converged"/>.
+    /// </remarks>
     public ImplicitBackwardReport Backward(ReadOnlySpan<double> x, ReadOnlySpan<double> p, ReadOnlySpan<double> zStar,
         ReadOnlySpan<double> zBar, Span<double> xBar, Span<double> pBar)
     {
@@ -112,6 +122,7 @@ public sealed class FixedPointLayer<TFunction>
         if (zBar.Length != _n) throw new ArgumentException($"zBar must have length {_n} (the layer's StateCount), but has length {zBar.Length}.", nameof(zBar));
         if (xBar.Length != _nx) throw new ArgumentException($"xBar must have length {_nx} (the layer's InputCount), but has length {xBar.Length}.", nameof(xBar));
         if (pBar.Length != _m) throw new ArgumentException($"pBar must have length {_m} (the layer's ParameterCount), but has length {pBar.Length}.", nameof(pBar));
+        if (!double.IsFinite(Vectors.Norm(zBar))) throw new ArgumentException("zBar holds NaN or ∞.", nameof(zBar));
         Enter();
         try
         {
@@ -134,11 +145,25 @@ public sealed class FixedPointLayer<TFunction>
     private ImplicitBackwardReport BackwardCore(ReadOnlySpan<double> x, ReadOnlySpan<double> p, ReadOnlySpan<double> zStar,
         ReadOnlySpan<double> zBar, Span<double> xBar, Span<double> pBar)
     {
-        zStar.CopyTo(_input);
         x.CopyTo(_input.AsSpan(_n));
         p.CopyTo(_p);
 
-        ImplicitBackwardReport report = Solve(zBar);
+        // Is z* a fixed point for this x and θ? The forward pass's own test, on the residual it measured (the same bits for
+        // the z it returned): differentiating anywhere else gave a wrong gradient marked Converged.
+        zStar.CopyTo(_input);
+        _cell.Evaluate(_input, _p, _image);
+        double absolute = FixedPointSearch.Residual(zStar, _image, _accumulated, out double relative);
+        double pointResidual = Options.Criterion == ResidualCriterion.Absolute ? absolute : relative;
+        bool atFixedPoint = FixedPointSearch.Meets(absolute, relative, Options.Criterion, Options.Tolerance);
+        if (!atFixedPoint && Options.ThrowOnFailure)
+        {
+            throw new ArgumentException(FormattableString.Invariant(
+                $"zStar is not a fixed point of the cell for this x and θ: its residual ‖g(z*) − z*‖ is {absolute:G3} (relative {relative:G3}), above the forward pass's {Options.Criterion} Tolerance = {Options.Tolerance:G3}, and the implicit function theorem gives the gradient only at a fixed point. Pass the z that Forward returned converged for the same x and p."),
+                nameof(zStar));
+        }
+
+        ImplicitBackwardReport report = Solve(zBar) with { PointResidual = pointResidual };
+        if (!atFixedPoint) report = report with { Status = FixedPointStatus.NotASolution };
         if (!report.IsConverged && Options.ThrowOnFailure)
         {
             if (report.RoundingFloor > Options.BackwardTolerance)
@@ -163,7 +188,6 @@ public sealed class FixedPointLayer<TFunction>
     private ImplicitBackwardReport Solve(ReadOnlySpan<double> zBar)
     {
         double scale = Vectors.Norm(zBar);
-        if (!double.IsFinite(scale)) throw new ArgumentException("zBar holds NaN or ∞.", nameof(zBar));
         switch (Options.Backward)
         {
             case ImplicitBackward.Phantom:
@@ -228,6 +252,11 @@ public sealed class FixedPointLayer<TFunction>
         _cell.Vjp(_input, _p, v, _inputBar, _pScratch);
         _inputBar.AsSpan(0, _n).CopyTo(result);
     }
+
+    // The backward iteration never stops for a stall (a linear iteration's slow phases end), so its stall count lies past
+    // its budget; BackwardMaxIterations = int.MaxValue overflowed that count to int.MinValue, and the first iteration that
+    // fell by less than 1 % ended the solve as Stalled.
+    private static int NeverStalls(int iterations) => iterations == int.MaxValue ? int.MaxValue : iterations + 1;
 
     // The history a search keeps: never more entries than it has iterations (a longer memory is never filled, so the result is
     // the same bits), for Anderson never more than n + 1 (AndersonMixer.Memory: more residuals than that are dependent), and

@@ -18,6 +18,14 @@ public enum FixedPointStatus
 
     /// <summary>The residual grew without bound or became NaN/∞ in every solver of the chain.</summary>
     Diverged,
+
+    /// <summary>
+    /// Backward passes only (<see cref="FixedPointLayer{TFunction}.Backward"/>, <see cref="SteadyState.Gradient"/>): the point
+    /// they were given fails the forward pass's own convergence test for the x and θ they were given (the forward did not
+    /// converge, or the point, x or θ changed since), so the implicit function theorem, which holds only at a solution, does
+    /// not give the gradient there. The report's <c>PointResidual</c> says how far off the point is.
+    /// </summary>
+    NotASolution,
 }
 
 /// <summary>What one pass did: which solver finished, after how many evaluations, at what residual.</summary>
@@ -54,8 +62,18 @@ public readonly record struct FixedPointReport(
 /// </param>
 public readonly record struct ImplicitBackwardReport(FixedPointStatus Status, ImplicitBackward Method, int Iterations, double RelativeResidual)
 {
-    /// <summary>True when the linear solve met its tolerance (the phantom gradient always does: it solves nothing).</summary>
+    /// <summary>
+    /// True when z* passed the forward pass's convergence test and the linear solve met its tolerance (the phantom gradient
+    /// always does: it solves nothing).
+    /// </summary>
     public bool IsConverged => Status == FixedPointStatus.Converged;
+
+    /// <summary>
+    /// The residual of z* measured as <see cref="FixedPointOptions.Criterion"/> says, ‖g(z*) − z*‖ (relative: divided by
+    /// ‖g(z*)‖), with the x and θ of this call: what <see cref="FixedPointLayer{TFunction}.Forward"/> compares with
+    /// <see cref="FixedPointOptions.Tolerance"/>. Above it, the status is <see cref="FixedPointStatus.NotASolution"/>.
+    /// </summary>
+    public double PointResidual { get; init; }
 
     /// <summary>
     /// GMRES only (0 otherwise): how accurate <see cref="RelativeResidual"/> itself is, 8ε·(‖∂L/∂z*‖ + ‖A‖·‖u‖)/‖∂L/∂z*‖
@@ -69,8 +87,8 @@ public readonly record struct ImplicitBackwardReport(FixedPointStatus Status, Im
 
     /// <summary>One line for logs.</summary>
     public override string ToString() => RoundingFloor > 0
-        ? FormattableString.Invariant($"{Status} by {Method} after {Iterations} products: relative residual {RelativeResidual:G3} (rounding floor {RoundingFloor:G3})")
-        : FormattableString.Invariant($"{Status} by {Method} after {Iterations} products: relative residual {RelativeResidual:G3}");
+        ? FormattableString.Invariant($"{Status} by {Method} after {Iterations} products: relative residual {RelativeResidual:G3} (rounding floor {RoundingFloor:G3}), z* residual {PointResidual:G3}")
+        : FormattableString.Invariant($"{Status} by {Method} after {Iterations} products: relative residual {RelativeResidual:G3}, z* residual {PointResidual:G3}");
 }
 
 /// <summary>Thrown when a pass of an implicit layer does not converge and the options ask for an exception.</summary>

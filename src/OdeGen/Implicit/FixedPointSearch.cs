@@ -59,8 +59,7 @@ internal sealed class FixedPointSearch
 
             map.Apply(_z, _gz);
             evaluations++;
-            for (int i = 0; i < _n; i++) _r[i] = _gz[i] - _z[i];
-            double residual = Vectors.Norm(_r), relative = residual / (Vectors.Norm(_gz) + double.Epsilon);
+            double residual = Residual(_z, _gz, _r, out double relative);
 
             FixedPointStatus? failure = null;
             if (!double.IsFinite(residual))
@@ -77,7 +76,7 @@ internal sealed class FixedPointSearch
                     haveBest = true;
                 }
 
-                if ((s.Criterion == ResidualCriterion.Absolute ? residual : relative) <= s.Tolerance)
+                if (Meets(residual, relative, s.Criterion, s.Tolerance))
                 {
                     status = FixedPointStatus.Converged;
                     break;
@@ -126,6 +125,22 @@ internal sealed class FixedPointSearch
         if (haveBest) _best.CopyTo(z);
         return new FixedPointReport(status, method, evaluations, bestResidual, bestRelative, fallbacks, restarts);
     }
+
+    /// <summary>
+    /// r = g(z) − z; returns ‖r‖₂ and, in <paramref name="relative"/>, ‖r‖₂ / (‖g(z)‖₂ + ε): the residuals every stopping
+    /// test compares, the search's and the backward pass's check that its point is a fixed point alike.
+    /// </summary>
+    public static double Residual(ReadOnlySpan<double> z, ReadOnlySpan<double> gz, Span<double> r, out double relative)
+    {
+        for (int i = 0; i < z.Length; i++) r[i] = gz[i] - z[i];
+        double residual = Vectors.Norm(r);
+        relative = residual / (Vectors.Norm(gz) + double.Epsilon);
+        return residual;
+    }
+
+    /// <summary>The stopping test: the residual <paramref name="criterion"/> names is at most <paramref name="tolerance"/> (false for NaN).</summary>
+    public static bool Meets(double residual, double relative, ResidualCriterion criterion, double tolerance) =>
+        (criterion == ResidualCriterion.Absolute ? residual : relative) <= tolerance;
 
     private static bool TryNextMethod(in SearchSettings s, FixedPointMethod current, ref int next, out FixedPointMethod method)
     {

@@ -20,7 +20,7 @@ public static class SteadyState
     {
         options ??= new SteadyStateOptions();
         options.Validate();
-        Guard.StateAndParameters(system, y, p);
+        StateAndParameters(system, y, p, nameof(y));
         var work = new Workspace<TSystem>(system, p, options);
         double integrated = 0;
         SteadyStateReport report;
@@ -38,18 +38,39 @@ public static class SteadyState
     /// Throws a <see cref="FixedPointException"/> when ∂f/∂y is singular there (the equilibrium is not isolated, so
     /// its derivative does not exist) or the linear solve fails, unless <see cref="SteadyStateOptions.ThrowOnFailure"/> is false.
     /// </summary>
+    /// <remarks>
+    /// The implicit function theorem gives the gradient only at an equilibrium, so the call first measures ‖f(y*, θ)‖ with
+    /// one evaluation and compares it with <see cref="SteadyStateOptions.Tolerance"/>, as <see cref="Solve"/> does. A point
+    /// that fails (a search that did not converge, or θ changed since) is an <see cref="ArgumentException"/> naming
+    /// <paramref name="yStar"/>; with <see cref="SteadyStateOptions.ThrowOnFailure"/> false the report says
+    /// <see cref="FixedPointStatus.NotASolution"/> and <paramref name="pBar"/> is left as it was, as for the other failures.
+    /// </remarks>
     public static SteadyStateGradientReport Gradient<TSystem>(in TSystem system, ReadOnlySpan<double> yStar, ReadOnlySpan<double> p,
         ReadOnlySpan<double> dLdy, Span<double> pBar, SteadyStateOptions? options = null)
         where TSystem : struct, IOdeSystem
     {
         options ??= new SteadyStateOptions();
         options.Validate();
-        Guard.StateAndParameters(system, yStar, p);
+        StateAndParameters(system, yStar, p, nameof(yStar));
         Guard.FiniteVector(dLdy, system.StateCount, nameof(dLdy), "StateCount");
         if (pBar.Length != system.ParameterCount)
             throw new ArgumentException($"pBar must have length {system.ParameterCount} (the system's ParameterCount), but has length {pBar.Length}.", nameof(pBar));
         var work = new Workspace<TSystem>(system, p, options);
-        SteadyStateGradientReport report = work.Adjoint(yStar, dLdy);
+        // Is y* an equilibrium for this θ? Solve's own test; differentiating anywhere else gave a wrong gradient marked Converged.
+        double pointResidual = work.Residual(yStar);
+        if (!(pointResidual <= options.Tolerance))
+        {
+            if (options.ThrowOnFailure)
+            {
+                throw new ArgumentException(FormattableString.Invariant(
+                    $"yStar is not a steady state for this θ: ‖f(y*, θ)‖ = {pointResidual:G3} is above Tolerance = {options.Tolerance:G3}, and the implicit function theorem gives the gradient only at an equilibrium. Pass the y that SteadyState.Solve returned converged for the same p and options."),
+                    nameof(yStar));
+            }
+
+            return new SteadyStateGradientReport(FixedPointStatus.NotASolution, work.IsDense, 0, double.NaN) { PointResidual = pointResidual };
+        }
+
+        SteadyStateGradientReport report = work.Adjoint(yStar, dLdy) with { PointResidual = pointResidual };
         if (!report.IsConverged)
         {
             if (options.ThrowOnFailure && report.RoundingFloor > options.GradientTolerance)
@@ -68,6 +89,16 @@ public static class SteadyState
         Array.Clear(work.YScratch);
         work.System.Vjp(options.Time, yStar, p, work.Lambda, work.YScratch, pBar);
         return report;
+    }
+
+    // Guard.StateAndParameters names the state y0, an argument these methods do not have: a NaN in y or yStar was refused
+    // as "y0".
+    private static void StateAndParameters<TSystem>(in TSystem system, ReadOnlySpan<double> y, ReadOnlySpan<double> p, string yName)
+        where TSystem : struct, IOdeSystem
+    {
+        Guard.Sizes(system);
+        Guard.FiniteVector(y, system.StateCount, yName, "StateCount");
+        Guard.FiniteVector(p, system.ParameterCount, nameof(p), "ParameterCount");
     }
 
     private static SteadyStateReport Finish(SteadyStateReport report, SteadyStateOptions options)
@@ -96,6 +127,12 @@ public static class SteadyState
         private int _products;
         private GmresResult _linear;      // the last Krylov solve's result
         private double _jacobianNorm;     // the largest column norm of the last dense Jacobian: a lower estimate of ‖∂f/∂y‖₂
+
+        /// <summary>True when linear solves go by dense LU, false for GMRES.</summary>
+        public bool IsDense => _dense;
+
+        /// <summary>‖f(y, θ)‖₂, the residual Newton drives to <see cref="SteadyStateOptions.Tolerance"/>.</summary>
+        public double Residual(ReadOnlySpan<double> y) => Residual(y, _f);
 
         public Workspace(TSystem system, ReadOnlySpan<double> p, SteadyStateOptions options)
         {

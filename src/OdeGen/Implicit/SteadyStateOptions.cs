@@ -109,8 +109,14 @@ public readonly record struct SteadyStateReport(
 /// <param name="RelativeResidual">‖∂L/∂y* − (∂f/∂y)ᵀλ‖ / ‖∂L/∂y*‖ at the λ the gradient is made from, computed with a VJP.</param>
 public readonly record struct SteadyStateGradientReport(FixedPointStatus Status, bool DenseJacobian, int Products, double RelativeResidual)
 {
-    /// <summary>True when λ solved the system to the linear tolerance.</summary>
+    /// <summary>True when y* passed the search's tolerance and λ solved the system to the linear tolerance.</summary>
     public bool IsConverged => Status == FixedPointStatus.Converged;
+
+    /// <summary>
+    /// ‖f(y*, θ)‖₂ at the point and θ of this call, what <see cref="SteadyState.Solve"/> compares with
+    /// <see cref="SteadyStateOptions.Tolerance"/>. Above it, the status is <see cref="FixedPointStatus.NotASolution"/>.
+    /// </summary>
+    public double PointResidual { get; init; }
 
     /// <summary>
     /// How accurate <see cref="RelativeResidual"/> itself is: 8ε·(‖∂L/∂y*‖ + ‖∂f/∂y‖·‖λ‖)/‖∂L/∂y*‖ (‖∂f/∂y‖ estimated from below).
@@ -122,5 +128,5 @@ public readonly record struct SteadyStateGradientReport(FixedPointStatus Status,
 
     /// <summary>One line for logs.</summary>
     public override string ToString() => FormattableString.Invariant(
-        $"{Status} by {(DenseJacobian ? "dense LU" : "GMRES")} ({Products} products): relative residual {RelativeResidual:G3} (rounding floor {RoundingFloor:G3})");
+        $"{Status} by {(DenseJacobian ? "dense LU" : "GMRES")} ({Products} products): relative residual {RelativeResidual:G3} (rounding floor {RoundingFloor:G3}), ‖f(y*)‖ = {PointResidual:G3}");
 }

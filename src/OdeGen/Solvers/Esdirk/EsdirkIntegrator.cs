@@ -36,6 +36,7 @@ public sealed class EsdirkIntegrator<TField> : IOdeIntegrator<TField> where TFie
     private readonly double[] _atol;
     private TField _field;
     private StepLoop _loop;                       // the shared step loop: budget, end, underflow, fixed steps, accept or reject
+    private double _origin = double.NaN;          // t0 of the last Reset (NaN before the first): a Restart stays in [t0, tEnd]
     private double _eta = 1;
     private bool _jacobianCurrent;
     private SolverStats _stats;
@@ -111,10 +112,18 @@ public sealed class EsdirkIntegrator<TField> : IOdeIntegrator<TField> where TFie
         _eta = 1;
         _jacobianCurrent = false;
         _loop.Begin(new Kernel(this), t0, tEnd, continueBudget: continueBudget);
+        if (!continueBudget) _origin = t0;   // after Begin: a Reset it refuses leaves the last interval
+        RestartGuard.FailOnNonFiniteState(ref _loop, y0);
     }
 
     /// <inheritdoc/>
-    public void Restart(double t, ReadOnlySpan<double> y) => Reset(_field, y, t, _loop.End, continueBudget: true);
+    /// <exception cref="ArgumentException"><paramref name="t"/> is not finite, or lies outside the interval of the last Reset.</exception>
+    /// <exception cref="InvalidOperationException">No Reset has started an integration to continue.</exception>
+    public void Restart(double t, ReadOnlySpan<double> y)
+    {
+        RestartGuard.Arguments(t, y, _n, _origin, _loop.End);
+        Reset(_field, y, t, _loop.End, continueBudget: true);
+    }
 
     /// <inheritdoc/>
     /// <exception cref="NotSupportedException">Set to fewer than every component: the stiff integrators control the error of all of them.</exception>

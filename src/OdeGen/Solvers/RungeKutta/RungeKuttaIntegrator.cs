@@ -33,6 +33,7 @@ public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator<TField> where 
     private bool _fNextPending;          // _fNext is not yet f at the current point: the end, after a deferred last step
     private TField _field;
     private StepLoop _loop;              // the shared step loop: budget, end, underflow, fixed steps, accept or reject
+    private double _origin = double.NaN; // t0 of the last Reset (NaN before the first): a Restart stays in [t0, tEnd]
     private bool _extraStagesReady;      // dense-only stages of the last accepted step are evaluated
 
     /// <summary>Allocates the workspace for fields of <paramref name="dimension"/> components.</summary>
@@ -176,10 +177,18 @@ public sealed class RungeKuttaIntegrator<TField> : IOdeIntegrator<TField> where 
         y0.CopyTo(_yPrev);
         _extraStagesReady = false;
         _loop.Begin(new Kernel(this), t0, tEnd, firstStep, continueBudget);
+        if (!continueBudget) _origin = t0;   // after Begin: a Reset it refuses leaves the last interval
+        RestartGuard.FailOnNonFiniteState(ref _loop, y0);
     }
 
     /// <inheritdoc/>
-    public void Restart(double t, ReadOnlySpan<double> y) => ResetWithFirstStep(_field, y, t, _loop.End, 0, continueBudget: true);
+    /// <exception cref="ArgumentException"><paramref name="t"/> is not finite, or lies outside the interval of the last Reset.</exception>
+    /// <exception cref="InvalidOperationException">No Reset has started an integration to continue.</exception>
+    public void Restart(double t, ReadOnlySpan<double> y)
+    {
+        RestartGuard.Arguments(t, y, _n, _origin, _loop.End);
+        ResetWithFirstStep(_field, y, t, _loop.End, 0, continueBudget: true);
+    }
 
     /// <summary>
     /// Takes one accepted step towards the end time (retrying rejected attempts inside).
