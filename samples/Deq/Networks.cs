@@ -130,7 +130,8 @@ internal sealed class EquilibriumWorker : Worker
 
         ImplicitBackwardReport backward = _layer.Backward(image, cellP, _z, _zBar, _imageBar, cellBar);
         BackwardIterations += backward.Iterations;
-        if (!backward.IsConverged) Unconverged++;
+        // NotASolution: the forward solve above did not converge, and Features counted it already.
+        if (!backward.IsConverged && backward.Status != FixedPointStatus.NotASolution) Unconverged++;
         return loss;
     }
 
