@@ -22,6 +22,7 @@ internal sealed class EventLocator
     private readonly OdeEvent[] _events;
     private readonly double[] _gPrev, _gNew, _x, _hitTimes, _hitBefore, _hitSlopes, _stop, _sampleTimes, _samples;
     private readonly double[] _partStart, _partEnd, _partG;   // the parts of the step in which one event crosses
+    private double[] _coefficients = [];                       // the dense output of the step, for the interior points
     private readonly int[] _hits;
     private readonly int _n, _interior;
     private readonly bool _anySampled;
@@ -200,20 +201,30 @@ internal sealed class EventLocator
     }
 
     // g of every event that is not monotone in t at the interior points of the step (row j: the events at _sampleTimes[j]),
-    // from the dense output; returns how many points there are (0 for a step of no length or when no event needs them).
-    // A NaN is kept: it has no sign, and Check skips it.
+    // from the step's dense output; returns how many points there are (0 for a step of no length or when no event needs
+    // them). The dense output's polynomial is copied once per step and evaluated by Horner for the events' components only:
+    // through Interpolate each point cost a call that rebuilt its weights and filled the whole (augmented) state. The points
+    // only look for signs; a crossing is located through Interpolate. A NaN is kept: it has no sign, and Check skips it.
     private int Sample(IOdeIntegrator integrator, double tPrev, double t)
     {
         int points = _interior;
         if (points == 0 || !_anySampled || t == tPrev) return 0;
-        int e = _events.Length;
+        int e = _events.Length, n = _n, dimension = _x.Length, terms = integrator.DenseDegree + 1;
+        if (_coefficients.Length < terms * dimension) _coefficients = new double[terms * dimension];   // on the first step only
+        integrator.CopyDenseCoefficients(_coefficients);
+        ReadOnlySpan<double> c = _coefficients;
+        Span<double> y = _x.AsSpan(0, n);
         double h = t - tPrev;
         for (int j = 0; j < points; j++)
         {
-            double tj = tPrev + h * ((j + 1.0) / (points + 1));
+            double theta = (j + 1.0) / (points + 1), tj = tPrev + h * theta;
             _sampleTimes[j] = tj;
-            integrator.Interpolate(tj, _x);
-            ReadOnlySpan<double> y = _x.AsSpan(0, _n);
+            for (int q = 0; q < n; q++)
+            {
+                double acc = c[(terms - 1) * dimension + q];
+                for (int k = terms - 2; k >= 0; k--) acc = acc * theta + c[k * dimension + q];
+                y[q] = acc;
+            }
             for (int i = 0; i < e; i++)
                 _samples[j * e + i] = _events[i].MonotoneInTime ? 0 : _events[i].Condition(tj, y);
         }
