@@ -93,4 +93,25 @@ public class EventInteriorGradientTests(ITestOutputHelper output)
         Assert.Equal(dLdg, g.Parameters[0], 1e-9);
         Assert.Equal(0.0, g.Parameters[1], 1e-12);
     }
+
+    [Fact]
+    public void ObservingEventInsideAStep_EveryGradientReportsBothCrossings_AsTheSolveDoes()
+    {
+        // The level crossed both ways inside the step [0.8, 1.2]; the event only observes, so every method takes it, the
+        // back-solve and discrete adjoints through their plain forward passes.
+        var options = new SolverOptions { FixedStep = Step, Events = [OdeEvent.StateCrossing(0, Level)] };
+        var solution = Ode.Solve(new BouncingBall(), Y0, P, 0, Times[^1], options).EnsureSuccess();
+        double v0 = Y0[1], grav = P[0], s = Math.Sqrt(v0 * v0 - 2 * grav * Level);
+        Assert.Equal(2, solution.Events.Count);
+        Assert.Equal((v0 - s) / grav, solution.Events[0].Time, 1e-12);
+        Assert.Equal((v0 + s) / grav, solution.Events[1].Time, 1e-12);
+        var methods = new Sensitivity[] { Sensitivity.Forward, Sensitivity.InterpolatingAdjoint(4), Sensitivity.BacksolveAdjoint, Sensitivity.DiscreteAdjoint };
+        foreach (Sensitivity method in methods)
+        {
+            var g = Ode.Gradient(new BouncingBall(), Y0, P, 0, Times, DLdy, method, options);
+            Assert.Equal(OdeStatus.Success, g.Status);
+            Assert.True(g.Events.Count == 2, $"{method}: {g.Events.Count} events");
+            for (int k = 0; k < 2; k++) Assert.Equal(solution.Events[k].Time, g.Events[k].Time, 1e-12);
+        }
+    }
 }
