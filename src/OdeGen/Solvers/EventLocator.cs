@@ -28,7 +28,8 @@ internal sealed class EventLocator
     private readonly bool _anySampled;
     private int _hitCount;
     // How far from zero g may be on the surface of the event Check stopped at: the residual of the located crossing and the
-    // move of g over a few ulps of t at the step's mean slope, with room for the rounding of g itself.
+    // move of g over a few ulps of t at the mean slope across the part of the step that held it, with room for the rounding
+    // of g itself.
     private double _stopResidual;
 
     public EventLocator(IReadOnlyList<OdeEvent> events, int interiorPoints, int stateCount, int dimension)
