@@ -78,7 +78,7 @@ public static partial class Ode
         if (options.Events is { Count: > 0 } list)
         {
             EventJump.Require(list, "Ode.Jvp");
-            events = new ForwardEventRun<TSystem>(system, pArray, list, 1, pDot.ToArray());
+            events = new ForwardEventRun<TSystem>(system, pArray, list, options.EventInteriorPoints, 1, pDot.ToArray());
             events.Start(t0, x0);
         }
         OdeStatus status = SolveThroughSaveTimes(integrator, field, events, x0, t0, t1, saveTimes, saved);
@@ -152,7 +152,7 @@ public static partial class Ode
         if (options.Events is { Count: > 0 } list)
         {
             EventJump.Require(list, "Ode.Sensitivities");
-            events = new ForwardEventRun<TSystem>(system, pArray, list, n + m, ForwardSensitivitySolver.ParameterSeed(n, m));
+            events = new ForwardEventRun<TSystem>(system, pArray, list, options.EventInteriorPoints, n + m, ForwardSensitivitySolver.ParameterSeed(n, m));
             events.Start(t0, x0);
         }
         OdeStatus status = SolveThroughSaveTimes(integrator, field, events, x0, t0, t1, saveTimes, saved);

@@ -125,7 +125,7 @@ public static partial class Ode
         bool saveSteps = saveAt is null && options.SaveSteps;
         double direction = t1 >= t0 ? 1.0 : -1.0;
         int n = y0.Length;
-        EventLocator? events = options.Events is { Count: > 0 } list ? new EventLocator(list, n, n) : null;
+        EventLocator? events = options.Events is { Count: > 0 } list ? new EventLocator(list, options.EventInteriorPoints, n, n) : null;
         events?.Start(t0, y0);
 
         int next = 0;

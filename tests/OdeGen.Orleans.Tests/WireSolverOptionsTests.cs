@@ -36,9 +36,10 @@ public class WireSolverOptionsTests
         };
         SolverOptions back = WireSolverOptions.From(options).ToOptions();
 
-        // Events cannot travel (ensembles reject them); every other property must.
+        // Events cannot travel (ensembles reject them), nor the setting that only the events read (EventInteriorPoints);
+        // every other property must.
         PropertyInfo[] properties = typeof(SolverOptions).GetProperties(BindingFlags.Public | BindingFlags.Instance)
-            .Where(p => p.Name != nameof(SolverOptions.Events)).ToArray();
+            .Where(p => p.Name is not (nameof(SolverOptions.Events) or nameof(SolverOptions.EventInteriorPoints))).ToArray();
         var defaults = new SolverOptions();
         foreach (PropertyInfo property in properties)
         {

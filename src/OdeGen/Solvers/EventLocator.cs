@@ -6,19 +6,33 @@ namespace OdeGen;
 /// Evaluates the events after each step and locates crossings on the step's dense output. The integrated state may be
 /// augmented (a state with its sensitivities): the events see its first <c>stateCount</c> components.
 /// </summary>
+/// <remarks>
+/// Each event's g is compared at the step's ends and at <see cref="SolverOptions.EventInteriorPoints"/> equally spaced
+/// points inside it, so a crossing and its return within one step are found. Every caller that locates events (Ode.Solve,
+/// the forward sensitivities' event run, the gradients' forward passes) goes through <see cref="Check"/>. All scratch is
+/// allocated here: a step allocates only the occurrences it finds.
+/// </remarks>
 internal sealed class EventLocator
 {
+    /// <summary>The default of <see cref="SolverOptions.EventInteriorPoints"/>.</summary>
+    public const int DefaultInteriorPoints = 8;
+    /// <summary>The largest <see cref="SolverOptions.EventInteriorPoints"/> accepted.</summary>
+    public const int MaxInteriorPoints = 1000;
     private const int MaxIterations = 200;
     private readonly OdeEvent[] _events;
-    private readonly double[] _gPrev, _gNew, _gStart, _x, _hitTimes, _stop;
+    private readonly double[] _gPrev, _gNew, _x, _hitTimes, _hitBefore, _hitSlopes, _stop, _sampleTimes, _samples;
+    private readonly double[] _partStart, _partEnd, _partG;   // the parts of the step in which one event crosses
+    private double[] _coefficients = [];                       // the dense output of the step, for the interior points
     private readonly int[] _hits;
-    private readonly int _n;
+    private readonly int _n, _interior;
+    private readonly bool _anySampled;
     private int _hitCount;
     // How far from zero g may be on the surface of the event Check stopped at: the residual of the located crossing and the
-    // move of g over a few ulps of t at the step's mean slope, with room for the rounding of g itself.
+    // move of g over a few ulps of t at the mean slope across the part of the step that held it, with room for the rounding
+    // of g itself.
     private double _stopResidual;
 
-    public EventLocator(IReadOnlyList<OdeEvent> events, int stateCount, int dimension)
+    public EventLocator(IReadOnlyList<OdeEvent> events, int interiorPoints, int stateCount, int dimension)
     {
         _events = [.. events];
         for (int i = 0; i < _events.Length; i++)
@@ -28,13 +42,25 @@ internal sealed class EventLocator
             if (_events[i].Component >= stateCount)
                 throw new ArgumentException(
                     $"Events[{i}] ({_events[i]}) reads state component {_events[i].Component}, but the system has StateCount {stateCount}.", "options");
+            _anySampled |= !_events[i].MonotoneInTime;
         }
+        if (interiorPoints is < 0 or > MaxInteriorPoints)
+            throw new ArgumentException(
+                $"EventInteriorPoints must lie in [0, {MaxInteriorPoints}], not {interiorPoints}: it is how many points inside each step the events are checked at (0: the step's ends only).", "options");
         _n = stateCount;
-        _gPrev = new double[_events.Length];
-        _gNew = new double[_events.Length];
-        _gStart = new double[_events.Length];
-        _hitTimes = new double[_events.Length];
-        _hits = new int[_events.Length];
+        _interior = interiorPoints;
+        int e = _events.Length, hits = e * (interiorPoints + 1);   // at most one crossing per event in each part of the step
+        _gPrev = new double[e];
+        _gNew = new double[e];
+        _hitTimes = new double[hits];
+        _hitBefore = new double[hits];
+        _hitSlopes = new double[hits];
+        _hits = new int[hits];
+        _sampleTimes = new double[interiorPoints];
+        _samples = new double[interiorPoints * e];
+        _partStart = new double[interiorPoints + 1];
+        _partEnd = new double[interiorPoints + 1];
+        _partG = new double[2 * (interiorPoints + 1)];
         _x = new double[dimension];
         _stop = new double[dimension];
     }
@@ -74,9 +100,10 @@ internal sealed class EventLocator
     /// once. A reset that moves the state off the surface keeps its g(t, y⁺), so a crossing back within the first step after
     /// the restart is found as a later one is (counted as zero it was missed, and which crossings a solve found depended on
     /// the size of that step: Ode.Solve and a sensitivity's pass, whose steps differ, reported different events and solutions).
-    /// The other events that stop or reset and crossed at that same time keep g from before the step, so the next step finds
-    /// their crossing (within a few ulps of t) and they fire too. Evaluated at the restart they would read zero or their far
-    /// side, no crossing, and two resets due at one time (two doses at t = 1) applied only the first.
+    /// The other events that stop or reset and crossed at that same time keep g from before their crossing (the start of the
+    /// part of the step it was found in), so the next step finds their crossing (within a few ulps of t) and they fire too.
+    /// Evaluated at the restart they would read zero or their far side, no crossing, and two resets due at one time (two
+    /// doses at t = 1) applied only the first.
     /// </summary>
     public void Restart(double t, ReadOnlySpan<double> x, int fired)
     {
@@ -86,15 +113,18 @@ internal sealed class EventLocator
         {
             int i = _hits[k];
             OdeEvent ev = _events[i];
-            if (i != fired && _hitTimes[k] == t && (ev.Terminal || ev.Reset is not null)) _gPrev[i] = _gStart[i];
+            if (i != fired && _hitTimes[k] == t && (ev.Terminal || ev.Reset is not null)) _gPrev[i] = _hitBefore[k];
         }
     }
 
     /// <summary>
     /// Looks for crossings in the integrator's last step and adds them to <paramref name="sink"/> in time order, up to and
     /// including the first that is terminal or has a reset (later crossings in the step belong to a trajectory that the
-    /// stop or the reset replaces). Returns that event's index, with <see cref="StopTime"/>, <see cref="StopState"/> and
-    /// <see cref="StopOccurrence"/>, or −1. Allocates the state of each occurrence.
+    /// stop or the reset replaces). g is compared at the step's ends and at the interior points, in order: each sign change
+    /// between neighbours is a crossing, located inside that part of the step, so an event can cross more than once in a
+    /// step (an event that stops or resets counts its first only). A lone crossing that the step's ends show too is located
+    /// across the whole step, as before there were interior points. Returns that event's index, with <see cref="StopTime"/>,
+    /// <see cref="StopState"/> and <see cref="StopOccurrence"/>, or −1. Allocates the state of each occurrence.
     /// </summary>
     public int Check(IOdeIntegrator integrator, List<OdeEventOccurrence> sink)
     {
@@ -102,23 +132,48 @@ internal sealed class EventLocator
         double direction = t >= tPrev ? 1.0 : -1.0;
         ReadOnlySpan<double> state = integrator.State;
         _hitCount = 0;
-        _gPrev.AsSpan().CopyTo(_gStart);   // g at the step's start, for a restart at a crossing shared with another event
+        int points = Sample(integrator, tPrev, t);
         for (int i = 0; i < _events.Length; i++)
         {
-            double g0 = _gPrev[i], g1 = Evaluate(i, t, state);
+            double g1 = Evaluate(i, t, state);
             _gNew[i] = g1;
-            if (!Crosses(_events[i].Direction, g0, g1)) continue;
-            double root = g1 == 0 ? t : Locate(_events[i].Condition, integrator, tPrev, g0, t, g1);
-            // Insert in time order.
-            int k = _hitCount++;
-            while (k > 0 && direction * (_hitTimes[k - 1] - root) > 0)
+            OdeEvent ev = _events[i];
+            bool stops = ev.Terminal || ev.Reset is not null;
+            int last = ev.MonotoneInTime ? 0 : points, found = 0;
+            // The parts [a, b] of the step between neighbouring points, in time order (the last ends at the step's end); each
+            // sign change between a part's ends is a crossing in it.
+            double a = tPrev, ga = _gPrev[i];
+            for (int j = 0; j <= last; j++)
             {
-                _hitTimes[k] = _hitTimes[k - 1];
-                _hits[k] = _hits[k - 1];
-                k--;
+                double b = j < last ? _sampleTimes[j] : t, gb = j < last ? _samples[j * _events.Length + i] : g1;
+                // NaN has no sign: an interior point where the dense output leaves g's domain widens the part around it.
+                if (double.IsNaN(gb)) continue;
+                if (Crosses(ev.Direction, ga, gb))
+                {
+                    _partStart[found] = a;
+                    _partEnd[found] = b;
+                    _partG[2 * found] = ga;
+                    _partG[2 * found + 1] = gb;
+                    found++;
+                }
+                a = b;
+                ga = gb;
             }
-            _hitTimes[k] = root;
-            _hits[k] = i;
+            if (found == 1 && Crosses(ev.Direction, _gPrev[i], g1))
+            {
+                // One crossing, which the step's ends show as well: it is located across the whole step, as a check of the ends
+                // alone would, so the points inside change no event that such a check finds (to the bit).
+                double root = g1 == 0 ? t : Locate(ev.Condition, integrator, tPrev, _gPrev[i], t, g1);
+                Insert(i, root, _gPrev[i], (g1 - _gPrev[i]) / (t - tPrev), direction);
+                continue;
+            }
+            // Each crossing in its own part; one that stops or resets the solve needs its first only.
+            for (int k = 0; k < (stops ? Math.Min(found, 1) : found); k++)
+            {
+                double pa = _partStart[k], pb = _partEnd[k], pga = _partG[2 * k], pgb = _partG[2 * k + 1];
+                double root = pgb == 0 ? pb : Locate(ev.Condition, integrator, pa, pga, pb, pgb);
+                Insert(i, root, pga, (pgb - pga) / (pb - pa), direction);
+            }
         }
         StopOccurrence = null;
         int stopped = -1;
@@ -131,7 +186,7 @@ internal sealed class EventLocator
             Span<double> x = stops ? _stop : _x;
             if (time == t) state.CopyTo(x);
             else integrator.Interpolate(time, x);
-            double slope = (_gNew[i] - _gPrev[i]) / (t - tPrev);
+            double slope = _hitSlopes[k];
             var occurrence = new OdeEventOccurrence(i, ev, time, x[.._n].ToArray()) { MeanSlope = slope };
             sink.Add(occurrence);
             if (!stops) continue;
@@ -144,6 +199,57 @@ internal sealed class EventLocator
         }
         _gNew.AsSpan().CopyTo(_gPrev);
         return stopped;
+    }
+
+    // g of every event that is not monotone in t at the interior points of the step (row j: the events at _sampleTimes[j]),
+    // from the step's dense output; returns how many points there are (0 for a step of no length or when no event needs
+    // them). The dense output's polynomial is copied once per step and evaluated by Horner for the events' components only:
+    // through Interpolate each point cost a call that rebuilt its weights and filled the whole (augmented) state. The points
+    // only look for signs; a crossing is located through Interpolate. A NaN is kept: it has no sign, and Check skips it.
+    private int Sample(IOdeIntegrator integrator, double tPrev, double t)
+    {
+        int points = _interior;
+        if (points == 0 || !_anySampled || t == tPrev) return 0;
+        int e = _events.Length, n = _n, dimension = _x.Length, terms = integrator.DenseDegree + 1;
+        if (_coefficients.Length < terms * dimension) _coefficients = new double[terms * dimension];   // on the first step only
+        integrator.CopyDenseCoefficients(_coefficients);
+        ReadOnlySpan<double> c = _coefficients;
+        Span<double> y = _x.AsSpan(0, n);
+        double h = t - tPrev;
+        for (int j = 0; j < points; j++)
+        {
+            double theta = (j + 1.0) / (points + 1), tj = tPrev + h * theta;
+            _sampleTimes[j] = tj;
+            for (int q = 0; q < n; q++)
+            {
+                double acc = c[(terms - 1) * dimension + q];
+                for (int k = terms - 2; k >= 0; k--) acc = acc * theta + c[k * dimension + q];
+                y[q] = acc;
+            }
+            for (int i = 0; i < e; i++)
+                _samples[j * e + i] = _events[i].MonotoneInTime ? 0 : _events[i].Condition(tj, y);
+        }
+        return points;
+    }
+
+    // Adds a crossing of event i at root, keeping the list in time order: g before it (the start of its part of the step),
+    // and the mean slope of g across that part, the scale against which its own slope is judged grazing and whose sign is
+    // the crossing's.
+    private void Insert(int i, double root, double before, double slope, double direction)
+    {
+        int k = _hitCount++;
+        while (k > 0 && direction * (_hitTimes[k - 1] - root) > 0)
+        {
+            _hitTimes[k] = _hitTimes[k - 1];
+            _hitBefore[k] = _hitBefore[k - 1];
+            _hitSlopes[k] = _hitSlopes[k - 1];
+            _hits[k] = _hits[k - 1];
+            k--;
+        }
+        _hitTimes[k] = root;
+        _hitBefore[k] = before;
+        _hitSlopes[k] = slope;
+        _hits[k] = i;
     }
 
     private static bool Crosses(EventDirection direction, double g0, double g1)

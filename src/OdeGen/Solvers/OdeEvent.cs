@@ -27,13 +27,15 @@ public enum EventDirection
 /// <summary>
 /// An event to locate during <c>Ode.Solve</c> (set <see cref="SolverOptions.Events"/>): a time where g(t, y(t))
 /// crosses zero in the chosen <see cref="Direction"/>. After every accepted step the solver evaluates g at the new
-/// point; a sign change since the previous point is located on the step's dense output by a safeguarded
-/// regula falsi (Illinois) to a few ulps of t. Found events are listed in <see cref="OdeSolution.Events"/>;
+/// point and at a few points inside the step; a sign change between neighbouring points is located on the step's dense
+/// output by a safeguarded regula falsi (Illinois) to a few ulps of t. Found events are listed in <see cref="OdeSolution.Events"/>;
 /// a <see cref="Terminal"/> event also ends the solve there (status <see cref="OdeStatus.EventTerminated"/>).
 /// </summary>
 /// <remarks>
-/// Detection looks at signs at step ends only: two crossings inside one step (g returns to its sign) are missed;
-/// bound the step with <see cref="SolverOptions.MaxStep"/> when g can oscillate faster than the solution.
+/// Detection compares signs at the step's ends and at <see cref="SolverOptions.EventInteriorPoints"/> equally spaced points
+/// inside it (default 8), on the dense output: a crossing and its return within one step are found when a point falls between
+/// them. Two crossings closer together than the points' spacing are still missed; bound the step with
+/// <see cref="SolverOptions.MaxStep"/> when g can oscillate faster than that.
 /// A g that is exactly zero at a step's start (e.g. at t0, or right after a restart on the event surface) does not
 /// count as a crossing there. A non-finite g is treated as no crossing.
 /// <para>With a <see cref="Reset"/> the solve stops at the event, replaces the state by y⁺ = h(y⁻, θ) and restarts the
@@ -86,6 +88,7 @@ public sealed class OdeEvent
         if (!double.IsFinite(time)) throw new ArgumentOutOfRangeException(nameof(time), time, "The event time must be finite.");
         return new OdeEvent((t, y) => t - time, (t, y, dgdy) => 1.0)
         {
+            MonotoneInTime = true,
             Reset = reset,
             Name = string.Create(CultureInfo.InvariantCulture, $"t = {time}"),
         };
@@ -96,6 +99,12 @@ public sealed class OdeEvent
 
     /// <summary>The state component a <see cref="StateCrossing"/> event reads (checked against the system's size by the solve), or −1.</summary>
     internal int Component { get; private init; } = -1;
+
+    /// <summary>
+    /// True when g increases with t whatever the state (<see cref="AtTime"/>): it cannot cross and come back inside a step, so
+    /// the locator checks it at the step's ends only (<see cref="SolverOptions.EventInteriorPoints"/>).
+    /// </summary>
+    internal bool MonotoneInTime { get; private init; }
 
     /// <summary>∂g/∂y and ∂g/∂t (optional; required when the event is used by a differentiating call).</summary>
     public EventConditionGradient? Gradient { get; init; }

@@ -57,6 +57,16 @@ public sealed class SolverOptions
     public IReadOnlyList<OdeEvent>? Events { get; init; }
 
     /// <summary>
+    /// How many equally spaced points inside each accepted step the <see cref="Events"/> are also evaluated at, on the step's
+    /// dense output (default 8; 0 checks the step's ends only). A crossing and its return within one step leave g with the
+    /// same sign at both ends; a sign change between two neighbouring points finds them (the earliest is located first).
+    /// Crossings closer together than the spacing h/(points + 1) can still be missed: bound the step with
+    /// <see cref="MaxStep"/> for faster ones. Events built with <see cref="OdeEvent.AtTime"/> are monotone in t and are
+    /// checked at the ends only. Must lie in [0, 1000].
+    /// </summary>
+    public int EventInteriorPoints { get; init; } = EventLocator.DefaultInteriorPoints;
+
+    /// <summary>
     /// How the scaled local errors of the components combine into the one number the step-size controller
     /// compares with 1: <see cref="ErrorNorm.Rms"/> (the default, as in Hairer's codes, torchdiffeq and Diffrax)
     /// or <see cref="ErrorNorm.Max"/> (every component within tolerance; stricter for large systems).

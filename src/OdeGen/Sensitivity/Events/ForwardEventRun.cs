@@ -20,16 +20,17 @@ internal sealed class ForwardEventRun<TSystem> where TSystem : struct, IOdeSyste
     /// <param name="system">The dynamics.</param>
     /// <param name="p">θ.</param>
     /// <param name="events">The events (checked by <see cref="EventJump.Require"/>).</param>
+    /// <param name="interiorPoints">The points inside each step the events are checked at (<see cref="SolverOptions.EventInteriorPoints"/>).</param>
     /// <param name="cols">Directions in s.</param>
     /// <param name="pSeed">θ's direction of each column, m × cols row-major (empty: none).</param>
-    public ForwardEventRun(in TSystem system, double[] p, IReadOnlyList<OdeEvent> events, int cols, double[] pSeed)
+    public ForwardEventRun(in TSystem system, double[] p, IReadOnlyList<OdeEvent> events, int interiorPoints, int cols, double[] pSeed)
     {
         _system = system;
         _p = p;
         _n = system.StateCount;
         _cols = cols;
         _pSeed = pSeed;
-        _locator = new EventLocator(events, _n, _n + _n * cols);
+        _locator = new EventLocator(events, interiorPoints, _n, _n + _n * cols);
         _jump = new EventJump(_n, system.ParameterCount);
         _yPlus = new double[_n];
         _x = new double[_n + _n * cols];

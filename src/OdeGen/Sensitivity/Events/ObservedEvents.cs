@@ -19,9 +19,9 @@ internal sealed class ObservedEvents
 {
     private readonly EventLocator _locator;
 
-    private ObservedEvents(IReadOnlyList<OdeEvent> events, int n, double t0, ReadOnlySpan<double> y0)
+    private ObservedEvents(IReadOnlyList<OdeEvent> events, int interiorPoints, int n, double t0, ReadOnlySpan<double> y0)
     {
-        _locator = new EventLocator(events, n, n);
+        _locator = new EventLocator(events, interiorPoints, n, n);
         _locator.Start(t0, y0);
     }
 
@@ -30,7 +30,7 @@ internal sealed class ObservedEvents
 
     /// <summary>The observer of a forward pass from (<paramref name="t0"/>, <paramref name="y0"/>), or null when the options have no events.</summary>
     public static ObservedEvents? For(SolverOptions options, double t0, ReadOnlySpan<double> y0) =>
-        options.Events is { Count: > 0 } events ? new ObservedEvents(events, y0.Length, t0, y0) : null;
+        options.Events is { Count: > 0 } events ? new ObservedEvents(events, options.EventInteriorPoints, y0.Length, t0, y0) : null;
 
     /// <summary>Locates the crossings in the integrator's last accepted step.</summary>
     public void Stepped(IOdeIntegrator integrator)

@@ -91,7 +91,7 @@ internal static class ForwardSensitivitySolver
         if (options.Events is { Count: > 0 } list)
         {
             EventJump.Require(list, "Ode.Gradient with Sensitivity.Forward");
-            events = new ForwardEventRun<TSystem>(system, inputs.P, list, cols, ParameterSeed(n, m));
+            events = new ForwardEventRun<TSystem>(system, inputs.P, list, options.EventInteriorPoints, cols, ParameterSeed(n, m));
             events.Start(inputs.T0, x);
         }
         // The shell's loop: restart at each observation time so y(t_i) and S(t_i) are step end points, not interpolants.

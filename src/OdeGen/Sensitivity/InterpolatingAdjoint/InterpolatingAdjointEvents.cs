@@ -38,7 +38,7 @@ internal static class InterpolatingAdjointEvents
         var forward = options.Method.CreateIntegrator<SystemField<TSystem>>(n, options);
         var ys = new double[inputs.Count * n];
         if (observation[0] >= 0) inputs.Y0.CopyTo(ys.AsSpan(observation[0] * n, n));
-        var pass = new ForwardPass<TSystem>(events, inputs, p, bounds, observation, ys);
+        var pass = new ForwardPass<TSystem>(events, options.EventInteriorPoints, inputs, p, bounds, observation, ys);
         var intervals = new Intervals<TSystem>(pass);
         var ends = intervals;
         OdeStatus status = ObservationShell.SolveToObservations(forward, systemField, inputs.Y0, bounds[0], bounds.AsSpan(1), ref intervals, ref ends);
@@ -94,11 +94,11 @@ internal static class InterpolatingAdjointEvents
     /// The forward pass's state between the shell's calls: where the current segment starts (time and state), the segments
     /// so far, the located events, and the state held after a terminal event.
     /// </summary>
-    private sealed class ForwardPass<TSystem>(IReadOnlyList<OdeEvent> events, GradientInputs inputs, double[] p, double[] bounds,
+    private sealed class ForwardPass<TSystem>(IReadOnlyList<OdeEvent> events, int interiorPoints, GradientInputs inputs, double[] p, double[] bounds,
         int[] observation, double[] ys) where TSystem : struct, IOdeSystem
     {
         private readonly int _n = inputs.StateCount;
-        private readonly EventLocator _locator = Started(events, inputs, bounds[0]);
+        private readonly EventLocator _locator = Started(events, interiorPoints, inputs, bounds[0]);
         private double[] _y = inputs.Y0.ToArray();
         private double _from = bounds[0];
         private double[]? _held;
@@ -108,9 +108,9 @@ internal static class InterpolatingAdjointEvents
         /// <summary>Observations at or after a terminal event (they see the state held there).</summary>
         public bool[] IsHeld { get; } = new bool[inputs.Count];
 
-        private static EventLocator Started(IReadOnlyList<OdeEvent> events, GradientInputs inputs, double t0)
+        private static EventLocator Started(IReadOnlyList<OdeEvent> events, int interiorPoints, GradientInputs inputs, double t0)
         {
-            var locator = new EventLocator(events, inputs.StateCount, inputs.StateCount);
+            var locator = new EventLocator(events, interiorPoints, inputs.StateCount, inputs.StateCount);
             locator.Start(t0, inputs.Y0);
             return locator;
         }
