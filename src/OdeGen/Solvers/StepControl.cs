@@ -33,6 +33,9 @@ internal static class StepControl
         if (!(o.Safety > 0 && o.Safety <= 1)) throw Invalid($"Safety must lie in (0, 1], not {o.Safety}.");
         if (!(o.MinFactor > 0 && o.MinFactor < 1)) throw Invalid($"MinFactor must lie in (0, 1), not {o.MinFactor}.");
         if (!(o.MaxFactor >= 1 && double.IsFinite(o.MaxFactor))) throw Invalid($"MaxFactor must be finite and at least 1, not {o.MaxFactor}.");
+        // Checked here as well as by the event locator, so a bad value is refused whether or not the solve has events.
+        if (o.EventInteriorPoints is < 0 or > EventLocator.MaxInteriorPoints)
+            throw Invalid($"EventInteriorPoints must lie in [0, {EventLocator.MaxInteriorPoints}], not {o.EventInteriorPoints}.");
         if (o.HoldBand is { } hold && !(hold > 0 && hold <= 1)) throw Invalid($"HoldBand must lie in (0, 1], not {hold}: it is the lowest error at which an accepted step keeps its size.");
         // A pattern, not Enum.IsDefined: that reads the enum's names and values from its type's reflection cache, which the
         // runtime holds weakly, so the first integrator created after any GC allocated 240 bytes rebuilding it (seen as

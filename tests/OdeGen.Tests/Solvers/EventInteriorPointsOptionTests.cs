@@ -34,6 +34,9 @@ public class EventInteriorPointsOptionTests(ITestOutputHelper output)
         var e = Assert.Throws<ArgumentException>(() => Ode.Solve(new OscillatorSystem(), Y0, Omega, 0, 1, options));
         Assert.Contains("EventInteriorPoints", e.Message);
         Assert.Equal("options", e.ParamName);
+        // Refused without events too: the value would otherwise wait for the first options that carry an event.
+        var none = new SolverOptions { EventInteriorPoints = points };
+        Assert.Contains("EventInteriorPoints", Assert.Throws<ArgumentException>(() => Ode.Solve(new OscillatorSystem(), Y0, Omega, 0, 1, none)).Message);
     }
 
     [Theory]
