@@ -37,7 +37,8 @@ public enum EventDirection
 /// them. Two crossings closer together than the points' spacing are still missed; bound the step with
 /// <see cref="SolverOptions.MaxStep"/> when g can oscillate faster than that.
 /// A g that is exactly zero at a step's start (e.g. at t0, or right after a restart on the event surface) does not
-/// count as a crossing there. A non-finite g is treated as no crossing.
+/// count as a crossing there. ±∞ counts by its sign; a NaN g at an accepted state throws an ArgumentException naming the
+/// event and t (a NaN at a point inside a step has no sign and widens the part of the step around it).
 /// <para>With a <see cref="Reset"/> the solve stops at the event, replaces the state by y⁺ = h(y⁻, θ) and restarts the
 /// integrator there (docs/solvers.md, "Events with a state reset"). For differentiating calls the event needs
 /// <see cref="Gradient"/> (and its reset a Jacobian): see docs/sensitivity.md, "Events".</para>

@@ -20,9 +20,9 @@ namespace OdeGen.Tests.Sensitivities;
 /// sequence of events as the unperturbed one, with the events that stop or reset the solve between the same observation
 /// times (a crossing that appears or disappears under the step is tangential; one that moves across an observation time
 /// puts a kink in the loss), and when differences with steps h and 2h agree (otherwise the loss is not smooth enough at
-/// this step). A problem whose solve locates other events when its steps are bounded (MaxStep: two crossings inside one
-/// step are missed, as <see cref="OdeEvent"/> documents, so chattering on a surface or a shallow dip of g depends on the
-/// steps) is skipped whole: which events a method's own pass finds then depends on its steps too. Skips are counted by
+/// this step). A problem whose solve locates other events when its steps are bounded (MaxStep: two crossings closer than
+/// the interior points' spacing are missed, as <see cref="OdeEvent"/> documents, so chattering on a surface or a shallow
+/// dip of g depends on the steps) is skipped whole: which events a method's own pass finds then depends on its steps too. Skips are counted by
 /// reason in the output, never silently passed.
 /// </remarks>
 public class EventGradientFuzzTests(ITestOutputHelper output)
@@ -456,7 +456,8 @@ internal sealed class EventFuzzCase
             return failures;
         }
         stats.EventsSeen += solution.Events.Count;
-        // Events are detected by the signs of g at step ends (two crossings inside one step are missed, as OdeEvent documents):
+        // Events are detected by the signs of g at step ends and a few points inside (two crossings closer than their spacing
+        // are missed, as OdeEvent documents):
         // when shorter or longer steps find other events (chattering on a surface, a shallow dip of g, a crossing within the
         // tolerance of an end), which ones a solve finds depends on its steps, and neither the differences nor the comparison
         // of event lists mean anything.
