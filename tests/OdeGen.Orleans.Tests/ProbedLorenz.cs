@@ -6,6 +6,7 @@ global using PrimaryLossLorenz = OdeGen.Orleans.Tests.ProbedLorenz<OdeGen.Orlean
 global using JoinLorenz = OdeGen.Orleans.Tests.ProbedLorenz<OdeGen.Orleans.Tests.JoinGate>;
 global using LorenzA = OdeGen.Orleans.Tests.ProbedLorenz<OdeGen.Orleans.Tests.ClientAProbe>;
 global using LorenzB = OdeGen.Orleans.Tests.ProbedLorenz<OdeGen.Orleans.Tests.ClientBProbe>;
+global using ThrowingLorenz = OdeGen.Orleans.Tests.ProbedLorenz<OdeGen.Orleans.Tests.NegativeSigmaThrows>;
 
 using OdeGen.Lanes;
 
@@ -15,6 +16,12 @@ namespace OdeGen.Orleans.Tests;
 public interface ILaneEvaluationProbe
 {
     static abstract void Evaluating();
+
+    /// <summary>Sees the parameters of each lane evaluation (after <see cref="Evaluating"/>); nothing by default.</summary>
+    static virtual void Parameters<TLane>(ReadOnlySpan<TLane> p)
+        where TLane : unmanaged, ILane<TLane>
+    {
+    }
 }
 
 /// <summary>
@@ -46,6 +53,7 @@ public readonly struct ProbedLorenz<TProbe> : IOdeLaneSystem
         where TLane : unmanaged, ILane<TLane>
     {
         TProbe.Evaluating();
+        TProbe.Parameters(p);
         Inner.EvaluateLanes(t, y, p, dydt);
     }
 
@@ -173,4 +181,25 @@ public sealed class ClientBProbe : SlowCounter, ILaneEvaluationProbe
     public static readonly ClientBProbe Probe = new();
 
     public static void Evaluating() => Probe.Evaluate();
+}
+
+/// <summary>
+/// User dynamics that throw: an evaluation whose lanes hold a negative σ throws an <see cref="ArgumentOutOfRangeException"/>
+/// naming that σ, so a test can tell which trajectory's block failed first.
+/// </summary>
+public sealed class NegativeSigmaThrows : ILaneEvaluationProbe
+{
+    public static void Evaluating()
+    {
+    }
+
+    public static void Parameters<TLane>(ReadOnlySpan<TLane> p)
+        where TLane : unmanaged, ILane<TLane>
+    {
+        for (int lane = 0; lane < TLane.Count; lane++)
+        {
+            double sigma = TLane.GetLane(p[0], lane);
+            if (sigma < 0) throw new ArgumentOutOfRangeException("p", sigma, $"σ = {sigma} is negative.");
+        }
+    }
 }
