@@ -42,7 +42,7 @@ public sealed class PrimaryLossTests : IAsyncLifetime
         {
             BlocksPerRequest = 2, MaxRequestsInFlight = 24, BlockTimeout = TimeSpan.FromSeconds(5), MaxAttempts = 5, RetryDelay = TimeSpan.FromMilliseconds(50),
         };
-        var primary = (InProcessSiloHandle)_cluster.Primary;
+        var primary = (InProcessSiloHandle)_cluster.Primary!;
         PrimaryLossGate.Gate.Close();
         Task<EnsembleSolution> run;
         try
@@ -86,8 +86,8 @@ public sealed class PrimaryLossTests : IAsyncLifetime
         var options = new SolverOptions { Method = OdeMethod.Tsit5, RelTol = 1e-7, AbsTol = 1e-9 };
         EnsembleGradient local = Ode.Gradient(default(Lorenz.RhsSystem), EnsembleBatch.Shared(y0s, Problems.Shared), 0.0, [1.0], seed,
             Sensitivity.DiscreteAdjoint, options);
-        string primaryName = _cluster.Primary.SiloAddress.ToString();
-        await _cluster.KillSiloAsync(_cluster.Primary);
+        string primaryName = _cluster.Primary!.SiloAddress.ToString();
+        await _cluster.KillSiloAsync(_cluster.Primary!);
 
         // MaxRequestsInFlight left to its default: the count of active silos is asked of the cluster, whose membership
         // table went with the primary.
@@ -109,7 +109,7 @@ public sealed class PrimaryLossTests : IAsyncLifetime
     {
         const int count = 40;
         double[] y0s = Problems.InitialStates(count, seed: 45), ps = Problems.Parameters(count, seed: 46);
-        await _cluster.KillSiloAsync(_cluster.Primary);
+        await _cluster.KillSiloAsync(_cluster.Primary!);
         foreach (SiloHandle silo in _cluster.SecondarySilos.ToList()) await _cluster.KillSiloAsync(silo);
 
         // One request (every block in it), so the attempts are counted exactly; the in-flight default is asked of the cluster.
