@@ -9,7 +9,9 @@ public sealed class LorenzSilo : ISiloConfigurator
 {
     public void Configure(ISiloBuilder siloBuilder) =>
         siloBuilder.Services.AddOdeGenSystem<Lorenz.RhsSystem>().AddOdeGenSystem<Drain.TankSystem>().AddOdeGenSystem<CountingLorenz>().AddOdeGenSystem<HeldLorenz>()
-            .AddOdeGenSystem<SlowLorenz>().AddOdeGenSystem(new SizedDecay(4));
+            .AddOdeGenSystem<SlowLorenz>().AddOdeGenSystem(new SizedDecay(4))
+            .AddOdeGenSystem<PrimaryLossLorenz>().AddOdeGenSystem<JoinLorenz>().AddOdeGenSystem<LorenzA>().AddOdeGenSystem<LorenzB>()
+            .AddOdeGenSystem<ThrowingLorenz>();
 }
 
 /// <summary>An in-process TestingHost cluster of three silos that run Lorenz.</summary>

@@ -153,6 +153,102 @@ public sealed class DistributedEnsembleTests(ThreeSiloCluster fixture)
         Assert.Empty(log.Requests);
     }
 
+    // docs/cluster.md: dynamics that throw on a silo make the call throw that exception (its type and message, as the local
+    // call throws it), the client stops its other requests, and nothing is retried (an error of the problem).
+    [Fact]
+    public async Task DynamicsThrowOnASilo_TheCallThrowsTheLocalCallsException_NotRetried_AndTheOtherRequestsStop()
+    {
+        // A long job (tens of seconds on this cluster, as in the cancellation tests) whose trajectory 20 throws at once.
+        const int count = 20_000;
+        double[] y0s = Problems.InitialStates(count, seed: 71), ps = Problems.Parameters(count, seed: 72);
+        ps[20 * 3] = -1.5;   // trajectory 20's σ: NegativeSigmaThrows throws in its block's first evaluation
+        var options = new SolverOptions { Method = OdeMethod.Dopri5, RelTol = 1e-10, AbsTol = 1e-12 };
+        var local = Assert.Throws<ArgumentOutOfRangeException>(() => Ode.Solve(default(ThrowingLorenz), new EnsembleBatch(y0s, ps), 0.0, 20.0, options));
+        var log = new DistributedRunLog();
+        var distribution = new DistributedEnsembleOptions { BlocksPerRequest = 1 };
+
+        var e = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() =>
+            _cluster.Client.SolveEnsembleAsync(default(ThrowingLorenz), y0s, ps, 0.0, 20.0, options, distribution: distribution, log: log)
+                .WaitAsync(TimeSpan.FromMinutes(5)));
+
+        // Orleans carries the type and the message (with the parameter's name in its text), not ParamName itself.
+        Assert.Equal(local.Message, e.Message);
+        Assert.Contains("σ = -1.5 is negative", e.Message);
+        Assert.Equal(0, log.Retries);
+        // The other requests stop: counted, not timed (an adaptive block is one register of at most 8 lanes, so the job is
+        // count / 8 requests or more, and a call that went on would have answered them all before throwing).
+        int lanes = EnsembleOptions.LaneCount(EnsembleOptions.HardwareWidth);
+        Assert.DoesNotContain(log.Requests, r => r.FirstBlock == 20 / lanes);
+        Assert.True(log.Requests.Count < count / 8 / 2, $"{log.Requests.Count} requests were answered: the others were not stopped");
+    }
+
+    // docs/cluster.md: "The call throws OperationCanceledException, also when the token was cancelled before the call."
+    [Fact]
+    public async Task TokenCancelledBeforeTheCall_ThrowsOperationCanceled_AndSendsNothing()
+    {
+        const int count = 100;
+        double[] y0s = Problems.InitialStates(count, seed: 73), ps = Problems.Parameters(count, seed: 74);
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        long before = EvaluationCounter.Evaluations;
+        var log = new DistributedRunLog();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _cluster.Client.SolveEnsembleAsync(default(CountingLorenz), y0s, ps, 0.0, 1.0,
+            distribution: ManyRequests, log: log, cancellationToken: cancelled.Token).WaitAsync(TimeSpan.FromSeconds(60)));
+
+        Assert.Empty(log.Requests);
+        Assert.Equal(0, log.Retries);
+        Assert.Equal(before, EvaluationCounter.Evaluations);   // no silo solved anything (the counting tests of this collection run one at a time)
+    }
+
+    // docs/cluster.md: a method from OdeMethod.FromTableau cannot travel (it goes by name) and is refused naming OdeMethod.All
+    // before anything is sent, even when it carries a built-in method's name (the silo would have run other coefficients).
+    [Fact]
+    public async Task MethodFromTableau_IsRefusedNamingOdeMethodAll_EvenUnderABuiltInName()
+    {
+        double[] y0s = Problems.InitialStates(20, seed: 75), ps = Problems.Parameters(20, seed: 76);
+        // Heun's method, named as the built-in RK4.
+        var heun = OdeMethod.FromTableau(new OdeGen.Solvers.ButcherTableau("RK4", order: 2, a: [[], [1.0]], b: [0.5, 0.5], c: [0.0, 1.0]));
+        var options = new SolverOptions { Method = heun, FixedStep = 0.01 };
+        Assert.Equal(OdeStatus.Success, Ode.Solve(System, new EnsembleBatch(y0s, ps), 0.0, 1.0, options).Statuses.Distinct().Single());   // fine locally
+        var log = new DistributedRunLog();
+
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => _cluster.Client.SolveEnsembleAsync(System, y0s, ps, 0.0, 1.0, options, log: log));
+
+        Assert.Equal("options", e.ParamName);
+        Assert.Contains("OdeMethod.All", e.Message);
+        Assert.Empty(log.Requests);
+    }
+
+    // docs/cluster.md: bad DistributedEnsembleOptions are refused with an ArgumentException whose parameter is "distribution".
+    [Theory]
+    [InlineData("BlocksPerRequest")]
+    [InlineData("MaxMessageBytes")]
+    [InlineData("MaxRequestsInFlight")]
+    [InlineData("BlockTimeout")]
+    [InlineData("MaxAttempts")]
+    [InlineData("RetryDelay")]
+    public async Task BadDistributionOptions_AreRefusedAsTheDistributionParameter(string setting)
+    {
+        double[] y0s = Problems.InitialStates(20, seed: 77), ps = Problems.Parameters(20, seed: 78);
+        DistributedEnsembleOptions bad = setting switch
+        {
+            "BlocksPerRequest" => new() { BlocksPerRequest = 0 },
+            "MaxMessageBytes" => new() { MaxMessageBytes = 0 },
+            "MaxRequestsInFlight" => new() { MaxRequestsInFlight = 0 },
+            "BlockTimeout" => new() { BlockTimeout = TimeSpan.Zero },
+            "MaxAttempts" => new() { MaxAttempts = 0 },
+            _ => new() { RetryDelay = TimeSpan.FromMilliseconds(-1) },
+        };
+        var log = new DistributedRunLog();
+
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => _cluster.Client.SolveEnsembleAsync(System, y0s, ps, 0.0, 1.0, distribution: bad, log: log));
+
+        Assert.Equal("distribution", e.ParamName);
+        Assert.StartsWith(setting, e.Message);
+        Assert.Empty(log.Requests);
+    }
+
     [Fact]
     public async Task Cancellation_EndsTheCall_WithOperationCanceled()
     {

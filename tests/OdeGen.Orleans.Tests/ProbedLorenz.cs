@@ -2,6 +2,11 @@
 global using CountingLorenz = OdeGen.Orleans.Tests.ProbedLorenz<OdeGen.Orleans.Tests.EvaluationCounter>;
 global using HeldLorenz = OdeGen.Orleans.Tests.ProbedLorenz<OdeGen.Orleans.Tests.EvaluationGate>;
 global using SlowLorenz = OdeGen.Orleans.Tests.ProbedLorenz<OdeGen.Orleans.Tests.EvaluationDelay>;
+global using PrimaryLossLorenz = OdeGen.Orleans.Tests.ProbedLorenz<OdeGen.Orleans.Tests.PrimaryLossGate>;
+global using JoinLorenz = OdeGen.Orleans.Tests.ProbedLorenz<OdeGen.Orleans.Tests.JoinGate>;
+global using LorenzA = OdeGen.Orleans.Tests.ProbedLorenz<OdeGen.Orleans.Tests.ClientAProbe>;
+global using LorenzB = OdeGen.Orleans.Tests.ProbedLorenz<OdeGen.Orleans.Tests.ClientBProbe>;
+global using ThrowingLorenz = OdeGen.Orleans.Tests.ProbedLorenz<OdeGen.Orleans.Tests.NegativeSigmaThrows>;
 
 using OdeGen.Lanes;
 
@@ -11,6 +16,12 @@ namespace OdeGen.Orleans.Tests;
 public interface ILaneEvaluationProbe
 {
     static abstract void Evaluating();
+
+    /// <summary>Sees the parameters of each lane evaluation (after <see cref="Evaluating"/>); nothing by default.</summary>
+    static virtual void Parameters<TLane>(ReadOnlySpan<TLane> p)
+        where TLane : unmanaged, ILane<TLane>
+    {
+    }
 }
 
 /// <summary>
@@ -42,6 +53,7 @@ public readonly struct ProbedLorenz<TProbe> : IOdeLaneSystem
         where TLane : unmanaged, ILane<TLane>
     {
         TProbe.Evaluating();
+        TProbe.Parameters(p);
         Inner.EvaluateLanes(t, y, p, dydt);
     }
 
@@ -96,5 +108,98 @@ public sealed class EvaluationDelay : ILaneEvaluationProbe
     {
         int delay = Milliseconds;
         if (delay > 0) Thread.Sleep(delay);
+    }
+}
+
+/// <summary>
+/// Holds every lane evaluation while closed, as <see cref="EvaluationGate"/> does; each test class that holds work has a
+/// gate of its own (<see cref="PrimaryLossGate"/>, <see cref="JoinGate"/>), since test classes run side by side.
+/// </summary>
+public abstract class HeldProbe
+{
+    private readonly ManualResetEventSlim _open = new(initialState: true);
+
+    public void Close() => _open.Reset();
+
+    public void Release() => _open.Set();
+
+    protected void Hold() => _open.Wait();
+}
+
+/// <summary>PrimaryLossTests' gate.</summary>
+public sealed class PrimaryLossGate : HeldProbe, ILaneEvaluationProbe
+{
+    public static readonly PrimaryLossGate Gate = new();
+
+    public static void Evaluating() => Gate.Hold();
+}
+
+/// <summary>SiloJoinTests' gate.</summary>
+public sealed class JoinGate : HeldProbe, ILaneEvaluationProbe
+{
+    public static readonly JoinGate Gate = new();
+
+    public static void Evaluating() => Gate.Hold();
+}
+
+/// <summary>
+/// Counts lane evaluations and delays each by <see cref="Milliseconds"/>: the work of one of two clients in
+/// TwoClientTests (<see cref="ClientAProbe"/>, <see cref="ClientBProbe"/>), so the test sees whose requests still run.
+/// </summary>
+public abstract class SlowCounter
+{
+    private long _evaluations;
+    private int _milliseconds;
+
+    public long Evaluations => Interlocked.Read(ref _evaluations);
+
+    public int Milliseconds
+    {
+        get => Volatile.Read(ref _milliseconds);
+        set => Volatile.Write(ref _milliseconds, value);
+    }
+
+    protected void Evaluate()
+    {
+        Interlocked.Increment(ref _evaluations);
+        int delay = Milliseconds;
+        if (delay > 0) Thread.Sleep(delay);
+    }
+}
+
+/// <summary>Client A's system in TwoClientTests.</summary>
+public sealed class ClientAProbe : SlowCounter, ILaneEvaluationProbe
+{
+    public static readonly ClientAProbe Probe = new();
+
+    public static void Evaluating() => Probe.Evaluate();
+}
+
+/// <summary>Client B's system in TwoClientTests.</summary>
+public sealed class ClientBProbe : SlowCounter, ILaneEvaluationProbe
+{
+    public static readonly ClientBProbe Probe = new();
+
+    public static void Evaluating() => Probe.Evaluate();
+}
+
+/// <summary>
+/// User dynamics that throw: an evaluation whose lanes hold a negative σ throws an <see cref="ArgumentOutOfRangeException"/>
+/// naming that σ, so a test can tell which trajectory's block failed first.
+/// </summary>
+public sealed class NegativeSigmaThrows : ILaneEvaluationProbe
+{
+    public static void Evaluating()
+    {
+    }
+
+    public static void Parameters<TLane>(ReadOnlySpan<TLane> p)
+        where TLane : unmanaged, ILane<TLane>
+    {
+        for (int lane = 0; lane < TLane.Count; lane++)
+        {
+            double sigma = TLane.GetLane(p[0], lane);
+            if (sigma < 0) throw new ArgumentOutOfRangeException("p", sigma, $"σ = {sigma} is negative.");
+        }
     }
 }

@@ -72,6 +72,48 @@ public sealed class SiloFailureTests : IAsyncLifetime
         }
     }
 
+    // docs/cluster.md: a silo stopped gracefully finishes the requests it holds before it goes. The gate holds them while
+    // the stop begins; once it opens, the stopping silo answers them itself.
+    [Fact]
+    public async Task SiloStoppedGracefullyDuringRun_AnswersTheRequestsItHolds_AndTheResultEqualsTheLocalCall()
+    {
+        const int count = 1_200;
+        double[] y0s = Problems.InitialStates(count, seed: 81, nonFinite: 2), ps = Problems.Parameters(count, seed: 82);
+        var options = new SolverOptions { Method = OdeMethod.Dopri5, RelTol = 1e-8, AbsTol = 1e-10 };
+        EnsembleSolution local = Ode.Solve(default(HeldLorenz), new EnsembleBatch(y0s, ps), 0.0, 1.0, options);
+        var log = new DistributedRunLog();
+        var distribution = new DistributedEnsembleOptions
+        {
+            BlocksPerRequest = 2, MaxRequestsInFlight = 12, BlockTimeout = TimeSpan.FromSeconds(20), MaxAttempts = 5, RetryDelay = TimeSpan.FromMilliseconds(50),
+        };
+        EvaluationGate.Close();
+        try
+        {
+            Task<EnsembleSolution> run = _cluster.Client.SolveEnsembleAsync(default(HeldLorenz), y0s, ps, 0.0, 1.0, options, distribution: distribution, log: log);
+            SiloHandle victim = await SecondaryHoldingARequest(run);
+            var host = ((InProcessSiloHandle)victim).SiloHost;
+            int held = host.Services.GetRequiredService<RunningRequests>().Count;
+            var stopping = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            using var onStopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(() => stopping.TrySetResult());
+            Task stop = _cluster.StopSiloAsync(victim);
+            await stopping.Task.WaitAsync(TimeSpan.FromMinutes(1));
+            Assert.Empty(log.Requests);   // nothing could answer while the gate was closed
+            EvaluationGate.Release();
+
+            EnsembleSolution distributed = await run.WaitAsync(TimeSpan.FromMinutes(2));
+            await stop.WaitAsync(TimeSpan.FromMinutes(1));
+
+            Same.Solution(local, distributed);
+            string victimName = victim.SiloAddress.ToString();
+            int answered = log.Requests.Count(r => r.Silo == victimName && r.Attempts == 1);
+            Assert.True(answered >= held, $"the stopped silo held {held} requests and answered {answered} ({log.Retries} re-sent)");
+        }
+        finally
+        {
+            EvaluationGate.Release();
+        }
+    }
+
     private async Task<SiloHandle> SecondaryHoldingARequest(Task run)
     {
         var waited = Stopwatch.StartNew();
