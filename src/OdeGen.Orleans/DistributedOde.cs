@@ -287,7 +287,7 @@ public static class DistributedOde
         bool shared = kind is EnsembleKind.SolveShared or EnsembleKind.GradientShared;
         int n = plan.StateCount, m = plan.ParameterCount;
         double[]? sharedP = shared ? ps.ToArray() : null;
-        int inFlight = distribution.MaxRequestsInFlight ?? await DefaultInFlightAsync(cluster).ConfigureAwait(false);
+        int inFlight = distribution.MaxRequestsInFlight ?? await DefaultInFlightAsync(cluster, cancellationToken).ConfigureAwait(false);
         using var gate = new SemaphoreSlim(inFlight);
         // One failure (an error of the problem, or retries exhausted) stops the requests still waiting or running.
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -334,11 +334,18 @@ public static class DistributedOde
         }
     }
 
-    private static async Task<int> DefaultInFlightAsync(IGrainFactory cluster)
+    // The membership query goes to the management grain, whose table lives on the primary silo with development clustering:
+    // a primary that died without closing its connections would hold the call for Orleans' response timeout (30 s) before
+    // anything was sent, out of reach of BlockTimeout and of the caller's token. So it gets a few seconds and the token; a
+    // cluster that does not answer in time runs two requests at a time.
+    private static readonly TimeSpan MembershipQueryTimeout = TimeSpan.FromSeconds(5);
+
+    private static async Task<int> DefaultInFlightAsync(IGrainFactory cluster, CancellationToken cancellationToken)
     {
         try
         {
-            var hosts = await cluster.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true).ConfigureAwait(false);
+            var hosts = await cluster.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true)
+                .WaitAsync(MembershipQueryTimeout, cancellationToken).ConfigureAwait(false);
             return Math.Max(1, 2 * hosts.Count);
         }
         catch (Exception e) when (e is OrleansException or TimeoutException)
