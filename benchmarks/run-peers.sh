@@ -32,7 +32,7 @@ gcc $flags -o "$build/cvodes_lorenz" "$peers/cvodes_lorenz.c" \
   -lsundials_cvodes -lsundials_nvecserial -lsundials_sunlinsoldense -lsundials_sunmatrixdense -lsundials_sunnonlinsolfixedpoint -lm
 g++ $flags -std=c++17 -o "$build/odeint_lorenz" "$peers/odeint_lorenz.cpp"
 g++ $flags -fno-tree-vectorize -DIMPL_SUFFIX='"_novec"' -std=c++17 -o "$build/odeint_lorenz_novec" "$peers/odeint_lorenz.cpp"
-gcc $flags -fopenmp -o "$build/dopri5_ensemble" "$peers/dopri5_ensemble.c" -lm   # issue #20 item 4 (ours: PerLaneEnsembleBenchmarks)
+gcc $flags -fno-math-errno -fopenmp -o "$build/dopri5_ensemble" "$peers/dopri5_ensemble.c" -lm   # issue #20 item 4 (ours: PerLaneEnsembleBenchmarks)
 
 # Build ours before the peers run, so the compiler does not load the machine while they are timed.
 dotnet build -c Release "$root/benchmarks/OdeGen.Benchmarks" -v quiet -nologo >/dev/null

@@ -8,9 +8,11 @@ namespace OdeGen.Benchmarks;
 /// <summary>
 /// Issue #20 item 4: an adaptive ensemble of 10,000 Lorenz trajectories (σ = 10, ρ = 28, β = 8/3) from spread initial
 /// conditions (SplitMix64 seed 2026: x, y ~ U(−15, 15), z ~ U(5, 45)), Dopri5 with rtol = atol = 1e-8 over t ∈ [0, 10].
-/// Baseline: the plain C loop of <c>benchmarks/peers/dopri5_ensemble.c</c> (each trajectory its own adaptive steps, one at a
-/// time, OpenMP over trajectories), compiled in the setup with gcc -O3 -march=native -fopenmp and called through a function
-/// pointer. Against it: Ode.Solve on the batch with <see cref="EnsembleOptions.PerLaneSteps"/> (each lane its own step, the
+/// Baseline: the structure-of-arrays C loop of <c>benchmarks/peers/dopri5_ensemble.c</c> (<c>lorenz_dopri5_ensemble_soa</c>:
+/// a block of trajectories per thread, each lane its own adaptive steps, the stages one loop over the lanes that gcc
+/// vectorizes, a finished lane taking the next trajectory), compiled in the setup with gcc -O3 -march=native -fno-math-errno
+/// -fopenmp and called through a function pointer; beside it the same file's plain loop (one trajectory at a time, not
+/// vectorized). Against them: Ode.Solve on the batch with <see cref="EnsembleOptions.PerLaneSteps"/> (each lane its own step, the
 /// stages in the generated register form) at the hardware's width and at 256 bits, and today's shared steps (the lanes of a
 /// block share each step), on one core and on two.
 /// </summary>
@@ -36,7 +38,7 @@ public class PerLaneEnsembleBenchmarks
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
     private delegate double Dopri5Ensemble(int count, double[] y0s, double sigma, double rho, double beta, double t1, double rtol,
         double atol, int threads, double[] finals, out long steps);
-    private Dopri5Ensemble? _c;
+    private Dopri5Ensemble? _c, _cSoa;
 
     /// <summary>The initial states, the C library, and the accuracy of both sides against a tight reference.</summary>
     [GlobalSetup]
@@ -63,8 +65,15 @@ public class PerLaneEnsembleBenchmarks
             c = (double[])_cFinals.Clone();
             Console.WriteLine($"// Accepted steps: C {cSteps:N0}");
         }
+        double[]? cSoa = null;
+        if (_cSoa is not null)
+        {
+            _cSoa(Count, _y0s, 10, 28, 8.0 / 3, End, 1e-8, 1e-8, 1, _cFinals, out long soaSteps);
+            cSoa = (double[])_cFinals.Clone();
+            Console.WriteLine($"// Accepted steps: C structure of arrays {soaSteps:N0}");
+        }
         var reference = new SolverOptions { Method = OdeMethod.Dop853, RelTol = 1e-13, AbsTol = 1e-13, MaxSteps = 10_000_000 };
-        var errors = new List<(string Name, List<double> Values)> { ("per-lane", []), ("shared steps", []), ("C", []) };
+        var errors = new List<(string Name, List<double> Values)> { ("per-lane", []), ("shared steps", []), ("C", []), ("C structure of arrays", []) };
         for (int j = 0; j < Count; j += 50)
         {
             OdeSolution r = Ode.Solve(_lorenz, _y0s.AsSpan(3 * j, 3), _p, 0, End, reference);
@@ -72,6 +81,7 @@ public class PerLaneEnsembleBenchmarks
             errors[0].Values.Add(Distance(ours.FinalState(j)));
             errors[1].Values.Add(Distance(shared.FinalState(j)));
             if (c is not null) errors[2].Values.Add(Distance(c.AsSpan(3 * j, 3)));
+            if (cSoa is not null) errors[3].Values.Add(Distance(cSoa.AsSpan(3 * j, 3)));
         }
         foreach ((string name, List<double> values) in errors)
         {
@@ -82,8 +92,13 @@ public class PerLaneEnsembleBenchmarks
         if (!ours.AllSucceeded || !shared.AllSucceeded) throw new InvalidOperationException("A trajectory failed.");
     }
 
-    /// <summary>The C loop (gcc -O3 -march=native), one core; NaN without gcc.</summary>
+    /// <summary>The structure-of-arrays C loop (gcc -O3 -march=native), one core; NaN without gcc.</summary>
     [Benchmark(Baseline = true)]
+    [BenchmarkCategory("OneCore")]
+    public double CSoaOneCore() => _cSoa is null ? double.NaN : _cSoa(Count, _y0s, 10, 28, 8.0 / 3, End, 1e-8, 1e-8, 1, _cFinals, out _);
+
+    /// <summary>The plain C loop, one trajectory at a time (gcc -O3 -march=native), one core; NaN without gcc.</summary>
+    [Benchmark]
     [BenchmarkCategory("OneCore")]
     public double COneCore() => _c is null ? double.NaN : _c(Count, _y0s, 10, 28, 8.0 / 3, End, 1e-8, 1e-8, 1, _cFinals, out _);
 
@@ -102,8 +117,13 @@ public class PerLaneEnsembleBenchmarks
     [BenchmarkCategory("OneCore")]
     public double SharedStepsOneCore() => Sum(Solve(LaneWidth.Auto, 1, perLane: false));
 
-    /// <summary>The C loop on two threads (OpenMP, dynamic schedule).</summary>
+    /// <summary>The structure-of-arrays C loop on two threads (OpenMP, one block of lanes each).</summary>
     [Benchmark(Baseline = true)]
+    [BenchmarkCategory("TwoCores")]
+    public double CSoaTwoCores() => _cSoa is null ? double.NaN : _cSoa(Count, _y0s, 10, 28, 8.0 / 3, End, 1e-8, 1e-8, 2, _cFinals, out _);
+
+    /// <summary>The plain C loop on two threads (OpenMP, dynamic schedule).</summary>
+    [Benchmark]
     [BenchmarkCategory("TwoCores")]
     public double CTwoCores() => _c is null ? double.NaN : _c(Count, _y0s, 10, 28, 8.0 / 3, End, 1e-8, 1e-8, 2, _cFinals, out _);
 
@@ -136,7 +156,7 @@ public class PerLaneEnsembleBenchmarks
         string library = Path.Combine(Path.GetTempPath(), $"odegen-dopri5-ensemble-{Environment.ProcessId}.so");
         try
         {
-            var start = new ProcessStartInfo("gcc", ["-O3", "-march=native", "-fopenmp", "-shared", "-fPIC", "-DPEER_LIBRARY", "-o", library, source, "-lm"])
+            var start = new ProcessStartInfo("gcc", ["-O3", "-march=native", "-fno-math-errno", "-fopenmp", "-shared", "-fPIC", "-DPEER_LIBRARY", "-o", library, source, "-lm"])
             {
                 RedirectStandardError = true,
                 RedirectStandardOutput = true,
@@ -152,6 +172,7 @@ public class PerLaneEnsembleBenchmarks
         }
         nint handle = NativeLibrary.Load(library);
         _c = Marshal.GetDelegateForFunctionPointer<Dopri5Ensemble>(NativeLibrary.GetExport(handle, "lorenz_dopri5_ensemble"));
-        return "gcc -O3 -march=native -fopenmp, " + source;
+        _cSoa = Marshal.GetDelegateForFunctionPointer<Dopri5Ensemble>(NativeLibrary.GetExport(handle, "lorenz_dopri5_ensemble_soa"));
+        return "gcc -O3 -march=native -fno-math-errno -fopenmp, " + source;
     }
 }
