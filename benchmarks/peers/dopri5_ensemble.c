@@ -83,6 +83,48 @@ static int control(double err, double* h, double* previous_error, int* last_reje
     return 0;
 }
 
+static inline double larger(double a, double b) { return a > b ? a : b; }
+
+/* One attempted step of size h from (x, y, z) with f = (kx1, ky1, kz1): the candidate (nx, ny, nz), f there (kx7, ky7,
+ * kz7, the next step's first stage when accepted) and the returned RMS error norm. Both loops below call it; inlined, it
+ * is one trajectory's straight-line code in solve_one and the body gcc vectorizes across the lanes in the other.
+ * larger() for fmax: the same on finite values, and gcc vectorizes it without -ffast-math. */
+static inline __attribute__((always_inline)) double attempt(double x, double y, double z, double kx1, double ky1, double kz1, double h, double s, double r,
+                             double b, double rtol, double atol, double* nxp, double* nyp, double* nzp, double* kx7p,
+                             double* ky7p, double* kz7p)
+{
+    double ax, ay, az, kx2, ky2, kz2, kx3, ky3, kz3, kx4, ky4, kz4, kx5, ky5, kz5, kx6, ky6, kz6, kx7, ky7, kz7;
+    ax = x + h * a21 * kx1; ay = y + h * a21 * ky1; az = z + h * a21 * kz1;
+    F(ax, ay, az, kx2, ky2, kz2);
+    ax = x + h * (a31 * kx1 + a32 * kx2); ay = y + h * (a31 * ky1 + a32 * ky2); az = z + h * (a31 * kz1 + a32 * kz2);
+    F(ax, ay, az, kx3, ky3, kz3);
+    ax = x + h * (a41 * kx1 + a42 * kx2 + a43 * kx3);
+    ay = y + h * (a41 * ky1 + a42 * ky2 + a43 * ky3);
+    az = z + h * (a41 * kz1 + a42 * kz2 + a43 * kz3);
+    F(ax, ay, az, kx4, ky4, kz4);
+    ax = x + h * (a51 * kx1 + a52 * kx2 + a53 * kx3 + a54 * kx4);
+    ay = y + h * (a51 * ky1 + a52 * ky2 + a53 * ky3 + a54 * ky4);
+    az = z + h * (a51 * kz1 + a52 * kz2 + a53 * kz3 + a54 * kz4);
+    F(ax, ay, az, kx5, ky5, kz5);
+    ax = x + h * (a61 * kx1 + a62 * kx2 + a63 * kx3 + a64 * kx4 + a65 * kx5);
+    ay = y + h * (a61 * ky1 + a62 * ky2 + a63 * ky3 + a64 * ky4 + a65 * ky5);
+    az = z + h * (a61 * kz1 + a62 * kz2 + a63 * kz3 + a64 * kz4 + a65 * kz5);
+    F(ax, ay, az, kx6, ky6, kz6);
+    double nx = x + h * (b1 * kx1 + b3 * kx3 + b4 * kx4 + b5 * kx5 + b6 * kx6);
+    double ny = y + h * (b1 * ky1 + b3 * ky3 + b4 * ky4 + b5 * ky5 + b6 * ky6);
+    double nz = z + h * (b1 * kz1 + b3 * kz3 + b4 * kz4 + b5 * kz5 + b6 * kz6);
+    F(nx, ny, nz, kx7, ky7, kz7);
+    double errx = h * (e1 * kx1 + e3 * kx3 + e4 * kx4 + e5 * kx5 + e6 * kx6 + e7 * kx7);
+    double erry = h * (e1 * ky1 + e3 * ky3 + e4 * ky4 + e5 * ky5 + e6 * ky6 + e7 * ky7);
+    double errz = h * (e1 * kz1 + e3 * kz3 + e4 * kz4 + e5 * kz5 + e6 * kz6 + e7 * kz7);
+    double err = sq(errx / (atol + rtol * larger(fabs(x), fabs(nx))))
+               + sq(erry / (atol + rtol * larger(fabs(y), fabs(ny))))
+               + sq(errz / (atol + rtol * larger(fabs(z), fabs(nz))));
+    *nxp = nx; *nyp = ny; *nzp = nz;
+    *kx7p = kx7; *ky7p = ky7; *kz7p = kz7;
+    return sqrt(err / 3);
+}
+
 /* One trajectory from (x, y, z) at t = 0 to t1; returns its accepted steps (negative when it gave up). */
 static long solve_one(double* px, double* py, double* pz, double s, double r, double b, double t1, double rtol, double atol)
 {
@@ -97,34 +139,8 @@ static long solve_one(double* px, double* py, double* pz, double s, double r, do
         if (++attempts > 10000000) return -steps;
         int to_end = h >= t1 - t;
         if (to_end) h = t1 - t;
-        double ax, ay, az, kx2, ky2, kz2, kx3, ky3, kz3, kx4, ky4, kz4, kx5, ky5, kz5, kx6, ky6, kz6, kx7, ky7, kz7;
-        ax = x + h * a21 * kx1; ay = y + h * a21 * ky1; az = z + h * a21 * kz1;
-        F(ax, ay, az, kx2, ky2, kz2);
-        ax = x + h * (a31 * kx1 + a32 * kx2); ay = y + h * (a31 * ky1 + a32 * ky2); az = z + h * (a31 * kz1 + a32 * kz2);
-        F(ax, ay, az, kx3, ky3, kz3);
-        ax = x + h * (a41 * kx1 + a42 * kx2 + a43 * kx3);
-        ay = y + h * (a41 * ky1 + a42 * ky2 + a43 * ky3);
-        az = z + h * (a41 * kz1 + a42 * kz2 + a43 * kz3);
-        F(ax, ay, az, kx4, ky4, kz4);
-        ax = x + h * (a51 * kx1 + a52 * kx2 + a53 * kx3 + a54 * kx4);
-        ay = y + h * (a51 * ky1 + a52 * ky2 + a53 * ky3 + a54 * ky4);
-        az = z + h * (a51 * kz1 + a52 * kz2 + a53 * kz3 + a54 * kz4);
-        F(ax, ay, az, kx5, ky5, kz5);
-        ax = x + h * (a61 * kx1 + a62 * kx2 + a63 * kx3 + a64 * kx4 + a65 * kx5);
-        ay = y + h * (a61 * ky1 + a62 * ky2 + a63 * ky3 + a64 * ky4 + a65 * ky5);
-        az = z + h * (a61 * kz1 + a62 * kz2 + a63 * kz3 + a64 * kz4 + a65 * kz5);
-        F(ax, ay, az, kx6, ky6, kz6);
-        double nx = x + h * (b1 * kx1 + b3 * kx3 + b4 * kx4 + b5 * kx5 + b6 * kx6);
-        double ny = y + h * (b1 * ky1 + b3 * ky3 + b4 * ky4 + b5 * ky5 + b6 * ky6);
-        double nz = z + h * (b1 * kz1 + b3 * kz3 + b4 * kz4 + b5 * kz5 + b6 * kz6);
-        F(nx, ny, nz, kx7, ky7, kz7);
-        double errx = h * (e1 * kx1 + e3 * kx3 + e4 * kx4 + e5 * kx5 + e6 * kx6 + e7 * kx7);
-        double erry = h * (e1 * ky1 + e3 * ky3 + e4 * ky4 + e5 * ky5 + e6 * ky6 + e7 * ky7);
-        double errz = h * (e1 * kz1 + e3 * kz3 + e4 * kz4 + e5 * kz5 + e6 * kz6 + e7 * kz7);
-        double err = sq(errx / (atol + rtol * fmax(fabs(x), fabs(nx))))
-                   + sq(erry / (atol + rtol * fmax(fabs(y), fabs(ny))))
-                   + sq(errz / (atol + rtol * fmax(fabs(z), fabs(nz))));
-        err = sqrt(err / 3);
+        double nx, ny, nz, kx7, ky7, kz7;
+        double err = attempt(x, y, z, kx1, ky1, kz1, h, s, r, b, rtol, atol, &nx, &ny, &nz, &kx7, &ky7, &kz7);
         if (!(err == err)) return -steps; /* non-finite: give up (does not happen on this problem) */
         double h_taken = h;
         if (control(err, &h, &previous_error, &last_rejected)) {
@@ -173,8 +189,6 @@ double lorenz_dopri5_ensemble(int count, const double* y0s, double sigma, double
 #ifndef SOA_LANES
 #define SOA_LANES 16
 #endif
-
-static inline double larger(double a, double b) { return a > b ? a : b; }
 
 typedef struct {
     double x[SOA_LANES], y[SOA_LANES], z[SOA_LANES], kx[SOA_LANES], ky[SOA_LANES], kz[SOA_LANES];
@@ -233,35 +247,8 @@ double lorenz_dopri5_ensemble_soa(int count, const double* y0s, double s, double
                 double t = B->t[l], h = B->h[l];
                 int to_end = h >= t1 - t;
                 h = to_end ? t1 - t : h;
-                double ax, ay, az, kx2, ky2, kz2, kx3, ky3, kz3, kx4, ky4, kz4, kx5, ky5, kz5, kx6, ky6, kz6, kx7, ky7, kz7;
-                ax = x + h * a21 * kx1; ay = y + h * a21 * ky1; az = z + h * a21 * kz1;
-                F(ax, ay, az, kx2, ky2, kz2);
-                ax = x + h * (a31 * kx1 + a32 * kx2); ay = y + h * (a31 * ky1 + a32 * ky2); az = z + h * (a31 * kz1 + a32 * kz2);
-                F(ax, ay, az, kx3, ky3, kz3);
-                ax = x + h * (a41 * kx1 + a42 * kx2 + a43 * kx3);
-                ay = y + h * (a41 * ky1 + a42 * ky2 + a43 * ky3);
-                az = z + h * (a41 * kz1 + a42 * kz2 + a43 * kz3);
-                F(ax, ay, az, kx4, ky4, kz4);
-                ax = x + h * (a51 * kx1 + a52 * kx2 + a53 * kx3 + a54 * kx4);
-                ay = y + h * (a51 * ky1 + a52 * ky2 + a53 * ky3 + a54 * ky4);
-                az = z + h * (a51 * kz1 + a52 * kz2 + a53 * kz3 + a54 * kz4);
-                F(ax, ay, az, kx5, ky5, kz5);
-                ax = x + h * (a61 * kx1 + a62 * kx2 + a63 * kx3 + a64 * kx4 + a65 * kx5);
-                ay = y + h * (a61 * ky1 + a62 * ky2 + a63 * ky3 + a64 * ky4 + a65 * ky5);
-                az = z + h * (a61 * kz1 + a62 * kz2 + a63 * kz3 + a64 * kz4 + a65 * kz5);
-                F(ax, ay, az, kx6, ky6, kz6);
-                double nx = x + h * (b1 * kx1 + b3 * kx3 + b4 * kx4 + b5 * kx5 + b6 * kx6);
-                double ny = y + h * (b1 * ky1 + b3 * ky3 + b4 * ky4 + b5 * ky5 + b6 * ky6);
-                double nz = z + h * (b1 * kz1 + b3 * kz3 + b4 * kz4 + b5 * kz5 + b6 * kz6);
-                F(nx, ny, nz, kx7, ky7, kz7);
-                double errx = h * (e1 * kx1 + e3 * kx3 + e4 * kx4 + e5 * kx5 + e6 * kx6 + e7 * kx7);
-                double erry = h * (e1 * ky1 + e3 * ky3 + e4 * ky4 + e5 * ky5 + e6 * ky6 + e7 * ky7);
-                double errz = h * (e1 * kz1 + e3 * kz3 + e4 * kz4 + e5 * kz5 + e6 * kz6 + e7 * kz7);
-                /* larger() for fmax: the same on these finite values, and gcc vectorizes it without -ffast-math. */
-                double err = sq(errx / (atol + rtol * larger(fabs(x), fabs(nx))))
-                           + sq(erry / (atol + rtol * larger(fabs(y), fabs(ny))))
-                           + sq(errz / (atol + rtol * larger(fabs(z), fabs(nz))));
-                B->err[l] = sqrt(err / 3);
+                double nx, ny, nz, kx7, ky7, kz7;
+                B->err[l] = attempt(x, y, z, kx1, ky1, kz1, h, s, r, b, rtol, atol, &nx, &ny, &nz, &kx7, &ky7, &kz7);
                 B->taken[l] = h;
                 B->to_end[l] = to_end;
                 B->nx[l] = nx; B->ny[l] = ny; B->nz[l] = nz;
