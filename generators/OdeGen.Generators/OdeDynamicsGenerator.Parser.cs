@@ -84,6 +84,9 @@ public sealed partial class OdeDynamicsGenerator
         private readonly HashSet<ISymbol> _refusedLocals = new(SymbolEqualityComparer.Default);
         private readonly Dictionary<int, int> _dydt = new();
 
+        /// <summary>Output elements (straight-line methods) whose write was reported: reads of them stay quiet, as for <see cref="_refusedLocals"/>.</summary>
+        private readonly HashSet<int> _refusedOutputs = new();
+
         /// <summary>
         /// Where an assignment used as a value would run only sometimes, said for its ODE0004 ("a condition (…)", "a side of
         /// '?:' (…)"); null where assignments inside expressions run as C# runs them, in order, once.
@@ -817,6 +820,11 @@ public sealed partial class OdeDynamicsGenerator
                     int kept = BufferRead(buffer, target.Ix!, left);
                     int factor = kept < 0 ? -1 : value();
                     int product = factor < 0 ? -1 : BufferWrite(buffer, target.Ix!, null, () => _builder.Binary(op.Value, kept, factor), at);
+                    if (product < 0)
+                    {
+                        RefusedWrite(buffer, target.Ix!);
+                    }
+
                     return product < 0 ? -1 : product;
                 }
 
@@ -825,6 +833,7 @@ public sealed partial class OdeDynamicsGenerator
                 int written = before < 0 ? -1 : BufferWrite(buffer, target.Ix!, op, value, at);
                 if (written < 0)
                 {
+                    RefusedWrite(buffer, target.Ix!);
                     return -1;
                 }
 
@@ -843,6 +852,12 @@ public sealed partial class OdeDynamicsGenerator
             int result = old < 0 ? -1 : value();
             if (old < 0 || result < 0)
             {
+                if (target.Local is null)
+                {
+                    // The user's method writes the element all the same: later reads of it stay quiet (one diagnostic, not a trail of ODE0009).
+                    _refusedOutputs.Add(target.Index);
+                }
+
                 return -1;
             }
 
@@ -1015,7 +1030,11 @@ public sealed partial class OdeDynamicsGenerator
                 return value;
             }
 
-            Report(DiagnosticDescriptors.ReadBeforeWrite, left, left.ToString());
+            if (!_refusedOutputs.Contains(target.Index))
+            {
+                Report(DiagnosticDescriptors.ReadBeforeWrite, left, left.ToString());
+            }
+
             return -1;
         }
 
@@ -1337,7 +1356,11 @@ public sealed partial class OdeDynamicsGenerator
                 return value;
             }
 
-            Report(DiagnosticDescriptors.ReadBeforeWrite, access, access.ToString());
+            if (!_refusedOutputs.Contains(index))
+            {
+                Report(DiagnosticDescriptors.ReadBeforeWrite, access, access.ToString());
+            }
+
             return -1;
         }
 
