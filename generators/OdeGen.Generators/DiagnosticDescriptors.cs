@@ -57,7 +57,7 @@ internal static class DiagnosticDescriptors
     /// <summary>ODE0010: kinks break the smoothness the derivative code and adjoint method assume.</summary>
     public static readonly DiagnosticDescriptor NonSmoothFunction = new("ODE0010",
         "Non-smooth function in an [OdeDynamics] or [Differentiable] method",
-        "'Math.{0}' is not differentiable everywhere; at its kink or jump the generated derivative uses one side's slope{1}",
+        "'{0}' is not differentiable everywhere; at its kink or jump the generated derivative uses one side's slope{1}",
         Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink("ODE0010"));
 
     /// <summary>ODE0011: a bug in the generator, reported instead of crashing the compiler.</summary>

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using Microsoft.CodeAnalysis;
@@ -96,34 +97,169 @@ public sealed partial class OdeDynamicsGenerator
         /// <summary><c>condition ? whenTrue : whenFalse</c>, lowered as a branch that sets one variable.</summary>
         private int Conditional(ConditionalExpressionSyntax conditional)
         {
-            int condition = Condition(conditional.Condition);
-            if (condition < 0)
+            if (Unparenthesized(conditional.WhenTrue) is ThrowExpressionSyntax || Unparenthesized(conditional.WhenFalse) is ThrowExpressionSyntax)
             {
+                return GuardedConditional(conditional);
+            }
+
+            int condition = Condition(conditional.Condition);
+            return condition < 0 ? -1 : Choice(condition, () => Lower(conditional.WhenTrue), () => Lower(conditional.WhenFalse),
+                "a side of '?:' (it would run only when that side is taken; assign the local in an if/else statement instead)");
+        }
+
+        /// <summary>
+        /// <c>c ? a : throw e</c> (or <c>c ? throw e : a</c>), a guard on the inputs' lengths (<c>y.Length &gt; 0 ? y[0] :
+        /// throw …</c>). The generated code has no throw of its own, so the condition must be known when generating: a
+        /// comparison of int index expressions that the declared sizes make constants (with !, &amp;&amp; and ||). Then the
+        /// side taken is the value, and the throwing side contributes nothing: it is never taken, in the user's method
+        /// either. A condition that depends on the data, or sizes passed at run time, is ODE0004 on the throw, as is a
+        /// throwing side that is always taken.
+        /// </summary>
+        private int GuardedConditional(ConditionalExpressionSyntax conditional)
+        {
+            bool throwsWhenTrue = Unparenthesized(conditional.WhenTrue) is ThrowExpressionSyntax;
+            ExpressionSyntax thrown = throwsWhenTrue ? conditional.WhenTrue : conditional.WhenFalse;
+            bool? known = KnownCondition(conditional.Condition);
+            if (known is null)
+            {
+                Report(DiagnosticDescriptors.UnsupportedExpression, thrown,
+                    $"The throw expression '{thrown}' under the condition '{conditional.Condition}', which is not known when generating (the generated code does not throw: compare lengths that the attribute declares with constants, or check the data before the call)");
                 return -1;
             }
 
+            if (known == throwsWhenTrue)
+            {
+                Report(DiagnosticDescriptors.UnsupportedExpression, thrown,
+                    $"The throw expression '{thrown}', which the condition '{conditional.Condition}' always takes with the declared sizes (the method always throws)");
+                return -1;
+            }
+
+            return Lower(throwsWhenTrue ? conditional.WhenFalse : conditional.WhenTrue);
+        }
+
+        /// <summary>The value of a condition over int index expressions that the declared sizes make constant; null when it is not known.</summary>
+        private bool? KnownCondition(ExpressionSyntax expression)
+        {
+            Optional<object?> constant = _semantic.GetConstantValue(expression, _cancellationToken);
+            if (constant.HasValue)
+            {
+                return constant.Value as bool?;
+            }
+
+            switch (Unparenthesized(expression))
+            {
+                case PrefixUnaryExpressionSyntax not when not.IsKind(SyntaxKind.LogicalNotExpression):
+                    return !KnownCondition(not.Operand);
+                case BinaryExpressionSyntax logic when logic.IsKind(SyntaxKind.LogicalAndExpression) || logic.IsKind(SyntaxKind.LogicalOrExpression):
+                    bool? left = KnownCondition(logic.Left), right = KnownCondition(logic.Right);
+                    return left is null || right is null ? null : logic.IsKind(SyntaxKind.LogicalAndExpression) ? left.Value && right.Value : left.Value || right.Value;
+                case BinaryExpressionSyntax comparison when CompareOf(comparison) is { } kind
+                    && IndexTree(comparison.Left) is { } l && IndexTree(comparison.Right) is { } r
+                    && KnownSizes(l).ConstantValue is { } a && KnownSizes(r).ConstantValue is { } b:
+                    return kind switch
+                    {
+                        CompareKind.Less => a < b,
+                        CompareKind.LessOrEqual => a <= b,
+                        CompareKind.Greater => a > b,
+                        CompareKind.GreaterOrEqual => a >= b,
+                        CompareKind.Equal => a == b,
+                        _ => a != b,
+                    };
+                default:
+                    return null;
+            }
+        }
+
+        /// <summary>
+        /// One value of two by <paramref name="condition"/>: a branch that sets one variable, each side lowered inside its
+        /// branch (so only the side taken is evaluated, as in C#), where assignments are refused with <paramref name="sides"/>.
+        /// </summary>
+        private int Choice(int condition, Func<int> whenTrue, Func<int> whenFalse, string sides)
+        {
             int result = _builder.Var(_builder.Const(0), null);
             string? outer = _sideEffectsRefused;
-            _sideEffectsRefused ??= "a side of '?:' (it would run only when that side is taken; assign the local in an if/else statement instead)";
+            _sideEffectsRefused ??= sides;
             _builder.If(condition);
             _openBranches++;
-            int whenTrue = Lower(conditional.WhenTrue);
-            if (whenTrue >= 0)
+            int t = whenTrue();
+            if (t >= 0)
             {
-                _builder.VarSet(result, whenTrue);
+                _builder.VarSet(result, t);
             }
 
             _builder.Else();
-            int whenFalse = Lower(conditional.WhenFalse);
-            if (whenFalse >= 0)
+            int f = whenFalse();
+            if (f >= 0)
             {
-                _builder.VarSet(result, whenFalse);
+                _builder.VarSet(result, f);
             }
 
             _openBranches--;
             _builder.EndIf();
             _sideEffectsRefused = outer;
-            return whenTrue < 0 || whenFalse < 0 ? -1 : _builder.VarGet(result);
+            return t < 0 || f < 0 ? -1 : _builder.VarGet(result);
+        }
+
+        /// <summary>
+        /// <c>x switch { p1 => e1, p2 when c => e2, _ => e3 }</c> on a number or an int index expression: the chain of
+        /// conditionals <c>x is p1 ? e1 : x is p2 &amp;&amp; c ? e2 : e3</c>, with x evaluated once and the patterns of
+        /// <see cref="Pattern"/>. The last arm must be a discard: without one, a value no arm matches throws
+        /// SwitchExpressionException in the user's method, which the generated code would not (ODE0004 on the switch).
+        /// </summary>
+        private int SwitchExpression(SwitchExpressionSyntax expression)
+        {
+            SeparatedSyntaxList<SwitchExpressionArmSyntax> arms = expression.Arms;
+            if (arms.Count == 0 || arms[arms.Count - 1] is not { Pattern: DiscardPatternSyntax, WhenClause: null })
+            {
+                Report(DiagnosticDescriptors.UnsupportedExpression, expression.SwitchKeyword,
+                    $"The switch expression on '{expression.GoverningExpression}' without a last '_ =>' arm (where no arm matches it throws SwitchExpressionException; end it with '_ => …')");
+                return -1;
+            }
+
+            IndexExpr? index = IndexTree(expression.GoverningExpression);
+            int value = -1;
+            if (index is null)
+            {
+                if (!IsNumeric(expression.GoverningExpression))
+                {
+                    Report(DiagnosticDescriptors.UnsupportedExpression, expression.GoverningExpression,
+                        $"The switch expression on '{expression.GoverningExpression}' (switch on a {RealText} or on an int index expression)");
+                    return -1;
+                }
+
+                value = Lower(expression.GoverningExpression);
+                if (value < 0)
+                {
+                    return -1;
+                }
+
+                if (!_builder.IsConst(value) && arms.Count > 1)
+                {
+                    Report(DiagnosticDescriptors.NonSmoothBranch, expression.GoverningExpression, $"{expression.GoverningExpression} switch");
+                }
+            }
+
+            return Arm(0);
+
+            int Arm(int k)
+            {
+                SwitchExpressionArmSyntax arm = arms[k];
+                if (k == arms.Count - 1)
+                {
+                    return Lower(arm.Expression);
+                }
+
+                // A discard before the last arm has a when clause (C# allows no other), which alone decides.
+                int condition = arm.Pattern is DiscardPatternSyntax ? Always() : Pattern(arm.Pattern, value, index);
+                if (condition >= 0 && arm.WhenClause is { } when)
+                {
+                    int also = Condition(when.Condition);
+                    condition = also < 0 ? -1 : _builder.Logic(Op.And, condition, also);
+                }
+
+                return condition < 0 ? -1 : Choice(condition, () => Lower(arm.Expression), () => Arm(k + 1),
+                    "an arm of a switch expression (it would run only when that arm is taken; assign the local in a statement instead)");
+            }
         }
 
         /// <summary>
@@ -169,13 +305,15 @@ public sealed partial class OdeDynamicsGenerator
                 case IsPatternExpressionSyntax test:
                     return IsPattern(test);
                 case LiteralExpressionSyntax literal when literal.IsKind(SyntaxKind.TrueLiteralExpression) || literal.IsKind(SyntaxKind.FalseLiteralExpression):
-                    bool value = literal.IsKind(SyntaxKind.TrueLiteralExpression);
-                    return _builder.Compare(value ? CompareKind.Equal : CompareKind.NotEqual, -1, -1, IndexExpr.Of(0), IndexExpr.Of(0));
+                    return literal.IsKind(SyntaxKind.TrueLiteralExpression) ? Always() : _builder.Compare(CompareKind.NotEqual, -1, -1, IndexExpr.Of(0), IndexExpr.Of(0));
                 default:
                     Report(DiagnosticDescriptors.UnsupportedExpression, expression, $"The condition '{expression}'");
                     return -1;
             }
         }
+
+        /// <summary>The condition that always holds (0 == 0, which the simplifier folds).</summary>
+        private int Always() => _builder.Compare(CompareKind.Equal, -1, -1, IndexExpr.Of(0), IndexExpr.Of(0));
 
         private int Comparison(BinaryExpressionSyntax comparison, CompareKind kind)
         {

@@ -98,7 +98,7 @@ public sealed partial class OdeDynamicsGenerator
         private void BeginLoopMode(SyntaxNode body)
         {
             _loopMode = new[] { body }.Concat(HelperBodies(body))
-                .Any(b => b.DescendantNodes().Any(n => n is ForStatementSyntax or IfStatementSyntax or ConditionalExpressionSyntax
+                .Any(b => b.DescendantNodes().Any(n => n is ForStatementSyntax or IfStatementSyntax or ConditionalExpressionSyntax or SwitchExpressionSyntax
                     or StackAllocArrayCreationExpressionSyntax));
             if (_loopMode)
             {

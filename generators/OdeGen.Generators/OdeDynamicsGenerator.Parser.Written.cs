@@ -72,6 +72,14 @@ public sealed partial class OdeDynamicsGenerator
             }
         }
 
+        /// <summary>
+        /// A write of the output element <paramref name="ix"/> that was refused (its value, or the write itself, has a
+        /// diagnostic): the user's method still writes the element there, so it counts as written, and later reads of it do
+        /// not add an ODE0009 that only repeats that diagnostic. Called after the right side was lowered, so a read of the
+        /// element inside the right side is judged before the write, as C# runs it.
+        /// </summary>
+        private void RefusedWrite(BufferState buffer, IndexExpr ix) => OutputWritten(buffer, ix);
+
         /// <summary>The output writes known before a branch or a loop, to restore and combine after it.</summary>
         private List<ElementRanges.Interval> SaveWritten() => new(_outputWritten);
 

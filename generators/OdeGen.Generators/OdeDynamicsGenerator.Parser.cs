@@ -84,6 +84,9 @@ public sealed partial class OdeDynamicsGenerator
         private readonly HashSet<ISymbol> _refusedLocals = new(SymbolEqualityComparer.Default);
         private readonly Dictionary<int, int> _dydt = new();
 
+        /// <summary>Output elements (straight-line methods) whose write was reported: reads of them stay quiet, as for <see cref="_refusedLocals"/>.</summary>
+        private readonly HashSet<int> _refusedOutputs = new();
+
         /// <summary>
         /// Where an assignment used as a value would run only sometimes, said for its ODE0004 ("a condition (…)", "a side of
         /// '?:' (…)"); null where assignments inside expressions run as C# runs them, in order, once.
@@ -817,6 +820,11 @@ public sealed partial class OdeDynamicsGenerator
                     int kept = BufferRead(buffer, target.Ix!, left);
                     int factor = kept < 0 ? -1 : value();
                     int product = factor < 0 ? -1 : BufferWrite(buffer, target.Ix!, null, () => _builder.Binary(op.Value, kept, factor), at);
+                    if (product < 0)
+                    {
+                        RefusedWrite(buffer, target.Ix!);
+                    }
+
                     return product < 0 ? -1 : product;
                 }
 
@@ -825,6 +833,7 @@ public sealed partial class OdeDynamicsGenerator
                 int written = before < 0 ? -1 : BufferWrite(buffer, target.Ix!, op, value, at);
                 if (written < 0)
                 {
+                    RefusedWrite(buffer, target.Ix!);
                     return -1;
                 }
 
@@ -843,6 +852,12 @@ public sealed partial class OdeDynamicsGenerator
             int result = old < 0 ? -1 : value();
             if (old < 0 || result < 0)
             {
+                if (target.Local is null)
+                {
+                    // The user's method writes the element all the same: later reads of it stay quiet (one diagnostic, not a trail of ODE0009).
+                    _refusedOutputs.Add(target.Index);
+                }
+
                 return -1;
             }
 
@@ -1015,7 +1030,11 @@ public sealed partial class OdeDynamicsGenerator
                 return value;
             }
 
-            Report(DiagnosticDescriptors.ReadBeforeWrite, left, left.ToString());
+            if (!_refusedOutputs.Contains(target.Index))
+            {
+                Report(DiagnosticDescriptors.ReadBeforeWrite, left, left.ToString());
+            }
+
             return -1;
         }
 
@@ -1167,6 +1186,11 @@ public sealed partial class OdeDynamicsGenerator
                 // (double)x on a double (float on a float in a float method) is x: the cast changes nothing.
                 case CastExpressionSyntax cast when IsDouble(cast) && IsDouble(cast.Expression):
                     return Lower(cast.Expression);
+                // (double)(int)x, or (int)x where a number is expected: x toward zero, whose derivative is 0 where it is defined.
+                case CastExpressionSyntax cast when IsDouble(cast) && Unparenthesized(cast.Expression) is CastExpressionSyntax inner && IntCastOfNumber(inner):
+                    return Truncated(inner);
+                case CastExpressionSyntax cast when IntCastOfNumber(cast):
+                    return Truncated(cast);
                 case ElementAccessExpressionSyntax access:
                     return ReadElement(access);
                 case IdentifierNameSyntax identifier:
@@ -1177,6 +1201,8 @@ public sealed partial class OdeDynamicsGenerator
                     return Call(invocation);
                 case ConditionalExpressionSyntax conditional when _loopMode:
                     return Conditional(conditional);
+                case SwitchExpressionSyntax choice when _loopMode:
+                    return SwitchExpression(choice);
                 case AssignmentExpressionSyntax or PostfixUnaryExpressionSyntax or PrefixUnaryExpressionSyntax when _sideEffectsRefused is null
                     && (expression is AssignmentExpressionSyntax || IncrementOf(expression) is not null):
                     return expression is AssignmentExpressionSyntax valueOf ? Assignment(valueOf, asValue: true) : Increment(expression, IncrementOf(expression)!.Value, asValue: true);
@@ -1198,6 +1224,36 @@ public sealed partial class OdeDynamicsGenerator
 
                     return -1;
             }
+        }
+
+        /// <summary>
+        /// <c>(int)x</c> on a number, used as a number: the IR's Truncate, with ODE0010 (it jumps at every integer). As an
+        /// index or an int local it is no index expression, and stays refused where it stands.
+        /// </summary>
+        private int Truncated(CastExpressionSyntax cast)
+        {
+            int value = Lower(cast.Expression);
+            if (value < 0)
+            {
+                return -1;
+            }
+
+            Report(DiagnosticDescriptors.NonSmoothFunction, cast, cast.ToString());
+            return _builder.Call(Fn.Truncate, value, -1, -1);
+        }
+
+        /// <summary>A cast to int of a value of the method's number type.</summary>
+        private bool IntCastOfNumber(CastExpressionSyntax cast) =>
+            _semantic.GetTypeInfo(cast, _cancellationToken).Type?.SpecialType == SpecialType.System_Int32 && IsDouble(cast.Expression);
+
+        private static ExpressionSyntax Unparenthesized(ExpressionSyntax expression)
+        {
+            while (expression is ParenthesizedExpressionSyntax parenthesized)
+            {
+                expression = parenthesized.Expression;
+            }
+
+            return expression;
         }
 
         private int Constant(ExpressionSyntax expression, object? value)
@@ -1337,7 +1393,11 @@ public sealed partial class OdeDynamicsGenerator
                 return value;
             }
 
-            Report(DiagnosticDescriptors.ReadBeforeWrite, access, access.ToString());
+            if (!_refusedOutputs.Contains(index))
+            {
+                Report(DiagnosticDescriptors.ReadBeforeWrite, access, access.ToString());
+            }
+
             return -1;
         }
 
@@ -1472,7 +1532,7 @@ public sealed partial class OdeDynamicsGenerator
 
             if (FnInfo.IsNonSmooth(fn))
             {
-                Report(DiagnosticDescriptors.NonSmoothFunction, invocation, method.Name);
+                Report(DiagnosticDescriptors.NonSmoothFunction, invocation, "Math." + method.Name);
             }
 
             var args = new int[] { -1, -1, -1 };

@@ -57,6 +57,7 @@ internal static class DerivativeRules
             case Fn.Clamp: return Clamp(b, k, args);
             case Fn.CopySign: return k == 0 ? CopySign(b, args) : b.Const(0);
             case Fn.Sign:
+            case Fn.Truncate:
             case Fn.LessOrEqualIndicator:
                 return b.Const(0);                                              // piecewise constant
             default:

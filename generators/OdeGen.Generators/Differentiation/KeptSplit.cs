@@ -133,7 +133,7 @@ internal static class KeptSplit
         for (int i = 0; i < cut; i++)
         {
             Instr x = body[i];
-            bool c = x.IsExtern || (x.Op == Op.Call && x.Fn is not (Fn.Abs or Fn.Min or Fn.Max or Fn.FusedMultiplyAdd or Fn.Clamp or Fn.Sign or Fn.CopySign or Fn.LessOrEqualIndicator));
+            bool c = x.IsExtern || (x.Op == Op.Call && x.Fn is not (Fn.Abs or Fn.Min or Fn.Max or Fn.FusedMultiplyAdd or Fn.Clamp or Fn.Sign or Fn.Truncate or Fn.CopySign or Fn.LessOrEqualIndicator));
             for (int k = 0; k < x.Arity && !c; k++)
             {
                 int o = x.Operand(k);

@@ -479,6 +479,12 @@ internal sealed class FunctionEmitter : ExpressionPrinter
             args.Add(Expr(x.Operand(k)).Text);
         }
 
+        // The user's cast, as written: the same conversion, to the bit.
+        if (x.Fn == Fn.Truncate)
+        {
+            return $"({_real})(int)({args[0]})";
+        }
+
         // MathF has no Clamp; Math.Clamp's float overload rounds nothing, so it is the float function.
         string type = _function.Single && x.Fn != Fn.Clamp ? "MathF" : "Math";
         string call = $"global::System.{type}.{x.Fn}({string.Join(", ", args)})";

@@ -58,6 +58,10 @@ internal sealed partial class LaneFunctionEmitter
                     case Fn.LessOrEqualIndicator:
                         Use(1, 2);
                         break;
+                    case Fn.Truncate:
+                        Use(int.MinValue, 2);
+                        Use(int.MaxValue, 2);
+                        break;
                 }
             }
         }

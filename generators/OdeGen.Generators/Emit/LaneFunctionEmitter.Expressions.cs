@@ -121,6 +121,10 @@ internal sealed partial class LaneFunctionEmitter
                 return $"TLane.Or({abs}, TLane.And({args[1]}, {signBit}))";
             case Fn.LessOrEqualIndicator:
                 return $"TLane.Select(TLane.LessThanOrEqual({args[0]}, {args[1]}), {Constant(1)}, TLane.Zero)";
+            case Fn.Truncate:
+                // Toward zero by Floor on |A|, saturated to the int range, and + 0 turns -0 into the +0 that the int 0 converts to.
+                string truncated = $"TLane.Select(TLane.LessThan({args[0]}, TLane.Zero), -TLane.Floor(-({args[0]})), TLane.Floor({args[0]}))";
+                return $"(TLane.Min(TLane.Max({truncated}, {Constant(int.MinValue)}), {Constant(int.MaxValue)}) + TLane.Zero)";
             default:
                 return $"TLane.{x.Fn}({string.Join(", ", args)})";
         }

@@ -129,7 +129,7 @@ internal sealed partial class LaneFunctionEmitter : ExpressionPrinter
                     force[arg] |= function.Body[arg].Op is not (Op.Const or Op.Input);
                 }
             }
-            else if (x.Op == Op.Call && x.Fn is Fn.Sign or Fn.Clamp)
+            else if (x.Op == Op.Call && x.Fn is Fn.Sign or Fn.Clamp or Fn.Truncate)
             {
                 for (int k = 0; k < x.Arity; k++)
                 {

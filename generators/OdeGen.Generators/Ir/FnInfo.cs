@@ -12,7 +12,7 @@ internal static class FnInfo
     };
 
     /// <summary>True for functions with kinks, which get a warning: the derivative takes one side.</summary>
-    public static bool IsNonSmooth(Fn fn) => fn is Fn.Abs or Fn.Min or Fn.Max or Fn.Clamp or Fn.Sign or Fn.CopySign;
+    public static bool IsNonSmooth(Fn fn) => fn is Fn.Abs or Fn.Min or Fn.Max or Fn.Clamp or Fn.Sign or Fn.CopySign or Fn.Truncate;
 
     /// <summary>Maps a System.Math method name that users may call to its function.</summary>
     public static Fn FromMathName(string name) => name switch

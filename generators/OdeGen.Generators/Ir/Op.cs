@@ -129,6 +129,12 @@ internal enum Fn : byte
 
     /// <summary>A &lt;= B ? 1 : 0: the slope of Min and Max, picking the first argument at a tie.</summary>
     LessOrEqualIndicator,
+
+    /// <summary>
+    /// (double)(int)A: the user's cast to int of a number used as a number, A rounded toward zero (to +0 for -1 &lt; A &lt; 0,
+    /// as the int 0 converts) and saturated to the int range, as .NET converts; piecewise constant, so its derivative is 0.
+    /// </summary>
+    Truncate,
 }
 
 /// <summary>The spans and scalars an instruction reads or writes.</summary>
