@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 
@@ -14,20 +15,37 @@ internal static class GeneratorHarness
     public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest);
 
     /// <summary>What the SDK's implicit usings provide; DESIGN.md's user code relies on 'System'.</summary>
-    private const string ImplicitUsings = "global using System;\nglobal using System.Collections.Generic;\nglobal using System.Linq;\n";
+    private static readonly SyntaxTree ImplicitUsings = CSharpSyntaxTree.ParseText(
+        "global using System;\nglobal using System.Collections.Generic;\nglobal using System.Linq;\n", ParseOptions, "ImplicitUsings.cs");
+
+    /// <summary>
+    /// The implicit usings alone, with <see cref="References"/> already bound. A compilation derived from it by adding
+    /// trees (Roslyn keeps the reference manager when no tree has #r) shares its bound references, where a compilation
+    /// created from scratch binds the runtime's assemblies again; the compilation is the same: name, options, references
+    /// and trees in the same order.
+    /// </summary>
+    private static readonly Lazy<CSharpCompilation> Empty = new(() =>
+    {
+        var empty = CSharpCompilation.Create("UserAssembly", new[] { ImplicitUsings }, References,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, optimizationLevel: OptimizationLevel.Release,
+                nullableContextOptions: NullableContextOptions.Enable));
+        _ = empty.GetTypeByMetadataName("System.Object");
+        return empty;
+    });
+
+    /// <summary>The errors found so far, by compilation: a compilation is immutable, so its errors never change.</summary>
+    private static readonly ConditionalWeakTable<Compilation, object> ErrorsFound = new();
 
     /// <summary>A compilation of <paramref name="sources"/> (files Source0.cs, Source1.cs, …) plus implicit usings.</summary>
     public static CSharpCompilation Compile(params string[] sources)
     {
-        var trees = new List<SyntaxTree> { CSharpSyntaxTree.ParseText(ImplicitUsings, ParseOptions, "ImplicitUsings.cs") };
+        var trees = new SyntaxTree[sources.Length];
         for (int i = 0; i < sources.Length; i++)
         {
-            trees.Add(CSharpSyntaxTree.ParseText(sources[i], ParseOptions, $"Source{i}.cs"));
+            trees[i] = CSharpSyntaxTree.ParseText(sources[i], ParseOptions, $"Source{i}.cs");
         }
 
-        return CSharpCompilation.Create("UserAssembly", trees, References,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, optimizationLevel: OptimizationLevel.Release,
-                nullableContextOptions: NullableContextOptions.Enable));
+        return Empty.Value.AddSyntaxTrees(trees);
     }
 
     /// <summary>A driver that records the tracked steps, so tests can check caching.</summary>
@@ -49,7 +67,8 @@ internal static class GeneratorHarness
 
     /// <summary>Errors of the compilation including generated files.</summary>
     public static ImmutableArray<Diagnostic> Errors(Compilation compilation) =>
-        compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToImmutableArray();
+        (ImmutableArray<Diagnostic>)ErrorsFound.GetValue(compilation, c =>
+            c.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToImmutableArray());
 
     private static ImmutableArray<MetadataReference> LoadReferences()
     {
