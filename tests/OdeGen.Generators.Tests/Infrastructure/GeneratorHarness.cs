@@ -15,23 +15,7 @@ internal static class GeneratorHarness
     public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest);
 
     /// <summary>What the SDK's implicit usings provide; DESIGN.md's user code relies on 'System'.</summary>
-    private static readonly SyntaxTree ImplicitUsings = CSharpSyntaxTree.ParseText(
-        "global using System;\nglobal using System.Collections.Generic;\nglobal using System.Linq;\n", ParseOptions, "ImplicitUsings.cs");
-
-    /// <summary>
-    /// The implicit usings alone, with <see cref="References"/> already bound. A compilation derived from it by adding
-    /// trees (Roslyn keeps the reference manager when no tree has #r) shares its bound references, where a compilation
-    /// created from scratch binds the runtime's assemblies again; the compilation is the same: name, options, references
-    /// and trees in the same order.
-    /// </summary>
-    private static readonly Lazy<CSharpCompilation> Empty = new(() =>
-    {
-        var empty = CSharpCompilation.Create("UserAssembly", new[] { ImplicitUsings }, References,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, optimizationLevel: OptimizationLevel.Release,
-                nullableContextOptions: NullableContextOptions.Enable));
-        _ = empty.GetTypeByMetadataName("System.Object");
-        return empty;
-    });
+    private const string ImplicitUsings = "global using System;\nglobal using System.Collections.Generic;\nglobal using System.Linq;\n";
 
     /// <summary>The errors found so far, by compilation: a compilation is immutable, so its errors never change.</summary>
     private static readonly ConditionalWeakTable<Compilation, object> ErrorsFound = new();
@@ -39,13 +23,15 @@ internal static class GeneratorHarness
     /// <summary>A compilation of <paramref name="sources"/> (files Source0.cs, Source1.cs, …) plus implicit usings.</summary>
     public static CSharpCompilation Compile(params string[] sources)
     {
-        var trees = new SyntaxTree[sources.Length];
+        var trees = new List<SyntaxTree> { CSharpSyntaxTree.ParseText(ImplicitUsings, ParseOptions, "ImplicitUsings.cs") };
         for (int i = 0; i < sources.Length; i++)
         {
-            trees[i] = CSharpSyntaxTree.ParseText(sources[i], ParseOptions, $"Source{i}.cs");
+            trees.Add(CSharpSyntaxTree.ParseText(sources[i], ParseOptions, $"Source{i}.cs"));
         }
 
-        return Empty.Value.AddSyntaxTrees(trees);
+        return CSharpCompilation.Create("UserAssembly", trees, References,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, optimizationLevel: OptimizationLevel.Release,
+                nullableContextOptions: NullableContextOptions.Enable));
     }
 
     /// <summary>A driver that records the tracked steps, so tests can check caching.</summary>
