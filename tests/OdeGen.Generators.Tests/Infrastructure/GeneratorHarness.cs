@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 
@@ -15,6 +16,9 @@ internal static class GeneratorHarness
 
     /// <summary>What the SDK's implicit usings provide; DESIGN.md's user code relies on 'System'.</summary>
     private const string ImplicitUsings = "global using System;\nglobal using System.Collections.Generic;\nglobal using System.Linq;\n";
+
+    /// <summary>The errors found so far, by compilation: a compilation is immutable, so its errors never change.</summary>
+    private static readonly ConditionalWeakTable<Compilation, object> ErrorsFound = new();
 
     /// <summary>A compilation of <paramref name="sources"/> (files Source0.cs, Source1.cs, …) plus implicit usings.</summary>
     public static CSharpCompilation Compile(params string[] sources)
@@ -49,7 +53,8 @@ internal static class GeneratorHarness
 
     /// <summary>Errors of the compilation including generated files.</summary>
     public static ImmutableArray<Diagnostic> Errors(Compilation compilation) =>
-        compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToImmutableArray();
+        (ImmutableArray<Diagnostic>)ErrorsFound.GetValue(compilation, c =>
+            c.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToImmutableArray());
 
     private static ImmutableArray<MetadataReference> LoadReferences()
     {
