@@ -131,6 +131,10 @@ internal abstract class FusedAdaptiveRun<TLane> where TLane : unmanaged, ILane<T
     private readonly SolverOptions _options;
     private readonly TLane[] _y, _derivative, _k, _p, _candidate, _error, _endDerivative, _atol;
     private readonly double[] _h, _errorSums, _nonFinite, _errors, _errorPowers, _previousPowers;
+    // DecideInRegisters' controller state, lane by lane: errPrev, and masks (all bits set: true) of "the last attempt was
+    // rejected" and "... rejected for a non-finite value"; and its results, the accepted lanes (a mask) and the next steps.
+    private readonly double[] _previousErrors, _lastRejected, _lastNonFinite, _accepted, _nextSteps;
+    private readonly double _safety, _minFactor, _maxFactor, _holdFrom;
     private readonly StepSizeController[] _controllers;
     private readonly LaneState[] _lanes;
     private int _active;
@@ -181,6 +185,16 @@ internal abstract class FusedAdaptiveRun<TLane> where TLane : unmanaged, ILane<T
         _errors = new double[w];
         _errorPowers = new double[w];
         _previousPowers = new double[w];
+        _previousErrors = new double[w];
+        _previousErrors.AsSpan().Fill(1e-4);   // a lane that never starts still takes finite powers
+        _lastRejected = new double[w];
+        _lastNonFinite = new double[w];
+        _accepted = new double[w];
+        _nextSteps = new double[w];
+        _safety = options.Safety;
+        _minFactor = options.MinFactor;
+        _maxFactor = options.MaxFactor;
+        _holdFrom = options.HoldBand ?? double.PositiveInfinity;
         _controllers = new StepSizeController[w];
         for (int l = 0; l < w; l++) _controllers[l] = new StepSizeController(options, tableau);
         _lanes = new LaneState[w];
@@ -319,6 +333,10 @@ internal abstract class FusedAdaptiveRun<TLane> where TLane : unmanaged, ILane<T
             Trajectory = trajectory, Time = t0, End = tEnd, Direction = direction, NextStep = direction * firstStep, Stats = stats,
         };
         _controllers[lane].Reset();
+        // StepSizeController.Reset's state, for DecideInRegisters.
+        _previousErrors[lane] = 1e-4;
+        _lastRejected[lane] = 0;
+        _lastNonFinite[lane] = 0;
     }
 
     /// <summary>Fills every lane (the first trajectories of the run).</summary>
@@ -382,7 +400,8 @@ internal abstract class FusedAdaptiveRun<TLane> where TLane : unmanaged, ILane<T
                 bool toEnd = h == s.End - s.Time;
                 if (!toEnd && Math.Abs(h) < StepControl.MinimumStep(_options.MinStep, s.Time))
                 {
-                    End(l, _controllers[l].LastWasNonFinite ? OdeStatus.NonFiniteValue : OdeStatus.StepSizeTooSmall);
+                    bool nonFinite = DecidesInRegisters ? _lastNonFinite[l] != 0 : _controllers[l].LastWasNonFinite;
+                    End(l, nonFinite ? OdeStatus.NonFiniteValue : OdeStatus.StepSizeTooSmall);
                     continue;
                 }
                 s.Attempts++;
@@ -398,6 +417,11 @@ internal abstract class FusedAdaptiveRun<TLane> where TLane : unmanaged, ILane<T
     /// <summary>Each lane's decision on its attempt (<c>StepLoop.Step</c> after it): accept and move on, or retry with a smaller step.</summary>
     public void Decide()
     {
+        if (DecidesInRegisters)
+        {
+            DecideInRegisters();
+            return;
+        }
         int w = TLane.Count, n = StateCount, s = Stages;
         Span<double> y = Lanes(_y), f = Lanes(_derivative);
         ReadOnlySpan<double> yNew = Lanes(_candidate), fNew = IsFsal ? Lanes(_k).Slice((s - 1) * n * w, n * w) : Lanes(_endDerivative);
@@ -450,6 +474,93 @@ internal abstract class FusedAdaptiveRun<TLane> where TLane : unmanaged, ILane<T
             }
             lane.Stats.RejectedSteps++;
             lane.NextStep = hNext;
+        }
+    }
+
+    // FSAL methods without a stage record (Dopri5, Tsit5 and BogackiShampine3 solves) decide in registers; a method that is not
+    // FSAL (its finiteness test evaluates f at the candidate for the lanes that pass) and a gradient's recording run (which
+    // reports each accepted step) decide lane by lane.
+    private bool DecidesInRegisters => IsFsal && !RecordsStages;
+
+    /// <summary>
+    /// <see cref="Decide"/> for every lane at once: the error norm, the controller (<see cref="StepSizeController.Decide(double,
+    /// double, double, double, out double)"/>'s arithmetic, the same IEEE operations in the same order, lane by lane, as selects
+    /// where it branches) and the move of the accepted lanes run as register operations; what is left lane by lane is each
+    /// lane's time, work and the hand-over of a finished trajectory. This copies the controller's decision, which the scalar
+    /// solves keep in <see cref="StepSizeController"/>: lane by lane it took two thirds of a per-lane Lorenz solve's time (#20
+    /// item 4, BENCHMARKS.md "7 December 2026"). PerLaneStepTests holds every lane to Ode.Solve bit for bit (every width, both
+    /// controllers, the hold band, safety and factor limits, non-finite values), so the two cannot drift apart.
+    /// </summary>
+    private void DecideInRegisters()
+    {
+        int w = TLane.Count, n = StateCount, s = Stages;
+        TLane one = TLane.Create(1.0), zero = TLane.Zero;
+        // StepControl.Finish (the components are at least one), then NaN where the stages or the candidate were not finite.
+        TLane sums = TLane.Load(_errorSums);
+        TLane norm = Norm == ErrorNorm.Max ? sums : TLane.Sqrt(sums / TLane.Create(ErrorComponents));
+        TLane finite = TLane.And(TLane.Equal(TLane.Load(_nonFinite), zero), TLane.Equal(norm, norm));
+        TLane error = TLane.Select(finite, norm, TLane.Create(double.NaN));
+        // The powers of StepSizeController.PowerArgument(error) and of errPrev (LaneMath.PowPositive: the scalar controller's bits).
+        TLane usable = TLane.And(TLane.GreaterThan(error, zero), TLane.LessThan(error, TLane.Create(double.PositiveInfinity)));
+        TLane errorPower = LaneMath.PowPositiveAnyLane(TLane.Select(usable, error, one), TLane.Create(-_controllers[0].Alpha));
+        double beta = _controllers[0].Beta;
+        TLane previousError = TLane.Load(_previousErrors);
+        TLane previousPower = beta != 0 ? LaneMath.PowPositiveAnyLane(previousError, TLane.Create(beta)) : one;
+        // StepSizeController.Decide, its branches as masks: hold, non-finite, accepted (error ≤ 1), rejected (the rest).
+        TLane h = TLane.Load(_h), safety = TLane.Create(_safety), minFactor = TLane.Create(_minFactor), maxFactor = TLane.Create(_maxFactor);
+        TLane hold = TLane.And(TLane.GreaterThanOrEqual(error, TLane.Create(_holdFrom)), TLane.LessThanOrEqual(error, one));
+        TLane nonFinite = TLane.NotEqual(error, error);
+        TLane withinTolerance = TLane.LessThanOrEqual(error, one);   // false for NaN; includes the hold band
+        TLane grown = TLane.Select(TLane.Equal(error, zero), maxFactor, safety * errorPower * previousPower);
+        TLane upper = TLane.Select(TLane.Load(_lastRejected), one, maxFactor);
+        TLane factor = TLane.Select(TLane.LessThan(grown, minFactor), minFactor, TLane.Select(TLane.GreaterThan(grown, upper), upper, grown));
+        TLane shrunk = safety * errorPower;
+        TLane shrink = TLane.Select(TLane.Equal(error, TLane.Create(double.PositiveInfinity)), minFactor,
+            TLane.Select(TLane.GreaterThan(shrunk, minFactor), shrunk, minFactor));
+        TLane next = TLane.Select(hold, h, TLane.Select(nonFinite, h * minFactor, TLane.Select(withinTolerance, h * factor, h * shrink)));
+        TLane floor = TLane.Create(1e-4);
+        TLane.Store(TLane.Select(withinTolerance, TLane.Select(TLane.GreaterThan(error, floor), error, floor), previousError), _previousErrors);
+        TLane.Store(TLane.AndNot(TLane.Equal(zero, zero), withinTolerance), _lastRejected);   // all bits where rejected
+        TLane.Store(nonFinite, _lastNonFinite);
+        TLane.Store(withinTolerance, _accepted);
+        TLane.Store(next, _nextSteps);
+
+        // Lane by lane: times and work; idle lanes move nothing.
+        Span<double> accepted = _accepted;
+        bool anyReached = false;
+        for (int l = 0; l < w; l++)
+        {
+            ref LaneState lane = ref _lanes[l];
+            if (lane.Trajectory < 0)
+            {
+                accepted[l] = 0;
+                continue;
+            }
+            lane.Stats.FunctionEvaluations += s - 1;
+            lane.NextStep = _nextSteps[l];
+            if (accepted[l] != 0)
+            {
+                lane.Time = lane.ToEnd ? lane.End : lane.Time + lane.H;
+                lane.Stats.Steps++;
+                anyReached |= lane.Time == lane.End;
+            }
+            else lane.Stats.RejectedSteps++;
+        }
+        // The accepted lanes move to their candidates, one select per component (FSAL: f there is the last stage).
+        TLane move = TLane.Load(accepted);
+        Span<TLane> y = _y, f = _derivative;
+        ReadOnlySpan<TLane> candidate = _candidate, fNew = _k.AsSpan((s - 1) * n, n);
+        for (int q = 0; q < n; q++)
+        {
+            y[q] = TLane.Select(move, candidate[q], y[q]);
+            f[q] = TLane.Select(move, fNew[q], f[q]);
+        }
+        // Then the lanes that reached their end hand over (End loads the next trajectory into the lane: after the move).
+        if (!anyReached) return;
+        for (int l = 0; l < w; l++)
+        {
+            ref LaneState lane = ref _lanes[l];
+            if (lane.Trajectory >= 0 && accepted[l] != 0 && lane.Time == lane.End && Reached(l, lane.Trajectory) is { } status) End(l, status);
         }
     }
 
