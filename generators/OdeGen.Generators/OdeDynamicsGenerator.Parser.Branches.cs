@@ -156,15 +156,7 @@ public sealed partial class OdeDynamicsGenerator
                 case BinaryExpressionSyntax comparison when CompareOf(comparison) is { } kind
                     && IndexTree(comparison.Left) is { } l && IndexTree(comparison.Right) is { } r
                     && KnownSizes(l).ConstantValue is { } a && KnownSizes(r).ConstantValue is { } b:
-                    return kind switch
-                    {
-                        CompareKind.Less => a < b,
-                        CompareKind.LessOrEqual => a <= b,
-                        CompareKind.Greater => a > b,
-                        CompareKind.GreaterOrEqual => a >= b,
-                        CompareKind.Equal => a == b,
-                        _ => a != b,
-                    };
+                    return kind.Holds(a, b);
                 default:
                     return null;
             }

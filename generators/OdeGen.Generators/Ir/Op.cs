@@ -108,6 +108,21 @@ internal enum CompareKind
     Less, LessOrEqual, Greater, GreaterOrEqual, Equal, NotEqual,
 }
 
+/// <summary>Comparisons of index values known at compile time (the parser's size-decided conditions, the unroller's folds).</summary>
+internal static class CompareKinds
+{
+    /// <summary>Whether <paramref name="l"/> compares to <paramref name="r"/> as <paramref name="kind"/> says.</summary>
+    public static bool Holds(this CompareKind kind, int l, int r) => kind switch
+    {
+        CompareKind.Less => l < r,
+        CompareKind.LessOrEqual => l <= r,
+        CompareKind.Greater => l > r,
+        CompareKind.GreaterOrEqual => l >= r,
+        CompareKind.Equal => l == r,
+        _ => l != r,
+    };
+}
+
 /// <summary>
 /// Known functions. The first group is what users may call (System.Math); the last group exists
 /// only inside derivative code (the slopes of the non-smooth functions).

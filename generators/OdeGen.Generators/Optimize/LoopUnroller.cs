@@ -140,7 +140,7 @@ internal static class LoopUnroller
             _known.Remove(at);
             bool? value = x.Op switch
             {
-                Op.Compare when x.A < 0 && x.Ix?.ConstantValue is int l && x.Ix2?.ConstantValue is int r => Compare((CompareKind)(int)x.Value, l, r),
+                Op.Compare when x.A < 0 && x.Ix?.ConstantValue is int l && x.Ix2?.ConstantValue is int r => ((CompareKind)(int)x.Value).Holds(l, r),
                 Op.Not when _known.TryGetValue(x.A, out bool a) => !a,
                 Op.And when _known.TryGetValue(x.A, out bool a) && _known.TryGetValue(x.B, out bool b) => a && b,
                 Op.Or when _known.TryGetValue(x.A, out bool a) && _known.TryGetValue(x.B, out bool b) => a || b,
@@ -151,17 +151,6 @@ internal static class LoopUnroller
                 _known[at] = known;
             }
         }
-
-        [MethodImpl(Hot.Optimize)]
-        private static bool Compare(CompareKind kind, int l, int r) => kind switch
-        {
-            CompareKind.Less => l < r,
-            CompareKind.LessOrEqual => l <= r,
-            CompareKind.Greater => l > r,
-            CompareKind.GreaterOrEqual => l >= r,
-            CompareKind.Equal => l == r,
-            _ => l != r,
-        };
 
         /// <summary>The Else (or -1) and EndIf of the branch opened at <paramref name="open"/>.</summary>
         [MethodImpl(Hot.Optimize)]
